@@ -1,0 +1,100 @@
+/**
+ * The contract between the VM kinds, the engines (interpreter and JIT) and helpers.
+ * Both engines take the same {@link RunRequest} and honour the same rules, so that they give the same
+ * result or the same error for every program and input.
+ * @module
+ */
+import type { VmMemory } from './memory.js';
+import type { Program } from './program.js';
+
+/** What a helper receives besides its five arguments. */
+export interface HelperContext {
+  /** The VM memory: translate / read / write / load / store, all bounds-checked. */
+  readonly memory: VmMemory;
+  /** Slot index of the `call` instruction. */
+  readonly pc: number;
+  /**
+   * Ask the engine to continue in `program` once this helper returns (bpf_tail_call). The caller's
+   * stack frame is reused and r1 keeps its value. Returns false, changing nothing, when the chain of
+   * tail calls reached {@link RunLimits.maxTailCalls}.
+   */
+  tailCall(program: Program): boolean;
+  /** Per-run host data (the loaded object, a trace sink…), as given in {@link RunRequest.host}. */
+  readonly host: unknown;
+}
+
+/**
+ * A helper function. Arguments are r1-r5 as unsigned 64-bit `bigint`s; the result becomes r0
+ * (`number` results are taken as integers, `undefined` as 0). Throwing an {@link EbpfError} stops the
+ * program with that error; any other exception is wrapped in one with code `E_HELPER`.
+ */
+export type HelperFunction = (
+  r1: bigint,
+  r2: bigint,
+  r3: bigint,
+  r4: bigint,
+  r5: bigint,
+  ctx: HelperContext,
+) => bigint | number | void;
+
+/** A registered helper. */
+export interface HelperEntry {
+  /** The function. */
+  readonly fn: HelperFunction;
+  /** A name for messages and traces. */
+  readonly name: string;
+  /**
+   * When true and the helper returns 0, the program stops at once with r0 = 0 (uBPF's "unwind"
+   * helper, used by the conformance test `call_unwind_fail`).
+   */
+  readonly unwindOnZero: boolean;
+}
+
+/** Helpers by id. */
+export type HelperTable = ReadonlyMap<number, HelperEntry>;
+
+/** Limits that bound a run. */
+export interface RunLimits {
+  /** Instructions a run may execute (counted across local and tail calls); past it, E_BUDGET_EXCEEDED. */
+  readonly instructionBudget: number;
+  /** Maximum number of frames, the entry frame included (local calls nest up to this); past it, E_CALL_DEPTH. */
+  readonly maxCallDepth: number;
+  /** Bytes of stack per frame. */
+  readonly stackSize: number;
+  /** Tail calls allowed in one run (the kernel allows 33). */
+  readonly maxTailCalls: number;
+}
+
+/** Default limits: kernel-like stack and call depth, a budget of 10^8 instructions. */
+export const DEFAULT_LIMITS: RunLimits = {
+  instructionBudget: 100_000_000,
+  maxCallDepth: 8,
+  stackSize: 512,
+  maxTailCalls: 33,
+};
+
+/** Everything an engine needs for one run. */
+export interface RunRequest {
+  /** The program to start in. */
+  readonly program: Program;
+  /** The memory, with the stack, input and context regions already mapped. */
+  readonly memory: VmMemory;
+  /** Virtual address of the top of the entry frame's stack (r10 at entry). Frame k's r10 is `stackTop - k * stackSize`. */
+  readonly stackTop: number;
+  /** r1 at entry. */
+  readonly r1: bigint;
+  /** r2 at entry. */
+  readonly r2: bigint;
+  /** Helpers by id. */
+  readonly helpers: HelperTable;
+  /** Limits for this run. */
+  readonly limits: RunLimits;
+  /** Passed through to helpers as {@link HelperContext.host}. */
+  readonly host?: unknown;
+}
+
+/** An execution engine. */
+export interface Engine {
+  /** Run to `exit` of the entry frame and return r0 as an unsigned 64-bit value. */
+  run(request: RunRequest): bigint;
+}

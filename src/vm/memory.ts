@@ -1,0 +1,266 @@
+/**
+ * The memory model every engine shares.
+ *
+ * Programs see a 32-bit virtual address space made of *regions* (the stack, the input memory, the
+ * metadata buffer or context, map values, global data). Each region is backed by a range of one
+ * `WebAssembly.Memory` (the "linear memory"), so the interpreter, the JIT, helpers and maps all read
+ * and write the same bytes. Every access is checked against the regions: an access that is not wholly
+ * inside one region — or that writes a read-only one — fails with a {@link MemoryAccessError} naming
+ * the pc, address, size and the regions there are. Nothing outside a region is ever reachable.
+ *
+ * Virtual addresses of the fixed regions are documented constants, so that hosts can put pointers
+ * into buffers (rbpf's metadata-buffer example stores `MEM_START` into the mbuff).
+ *
+ * Linear memory only grows between runs (allocation is the host's job); engines may therefore cache
+ * views of it for the duration of one run.
+ * @module
+ */
+import { ErrorCode, MemoryAccessError, ArgumentError } from '../errors.js';
+
+/** Virtual address of the metadata buffer (mbuff) or program context (`xdp_md`, `__sk_buff`). */
+export const MBUFF_START = 0x0100_0000;
+/** Virtual address of the lowest byte of the stack region (frames grow down from its top). */
+export const STACK_START = 0x0200_0000;
+/** Virtual address at which the input memory (`mem`, the packet) is mapped. */
+export const MEM_START = 0x1000_0000;
+/** Virtual addresses from here up are handed to maps, global data and other host regions. */
+export const HEAP_START = 0x8000_0000;
+/** Largest input memory a VM maps at `MEM_START` (the gap up to `HEAP_START`). */
+export const MAX_MEM_SIZE = HEAP_START - MEM_START;
+
+const PAGE = 65536;
+/** Gap left unmapped between consecutive heap regions, so off-by-a-little accesses fault. */
+const GUARD = 4096;
+
+/** A mapped range of the virtual address space. */
+export interface Region {
+  /** What the region is, for error messages: `stack`, `mem`, `mbuff`, `map:NAME`… */
+  readonly name: string;
+  /** First virtual address. */
+  readonly vaddr: number;
+  /** Size in bytes (may change for `mem` between runs). */
+  size: number;
+  /** Offset of the first byte in linear memory. */
+  offset: number;
+  /** False for read-only regions (frozen `.rodata`, for instance). */
+  readonly writable: boolean;
+}
+
+/** Options for {@link VmMemory}. */
+export interface VmMemoryOptions {
+  /** Initial linear memory size in 64 KiB pages (default 4). */
+  initialPages?: number;
+  /** Maximum linear memory size in pages (default 65536, i.e. 4 GiB). */
+  maximumPages?: number;
+}
+
+/** The linear memory, its bump allocator and its region table. */
+export class VmMemory {
+  /** The linear memory; the JIT imports it. */
+  readonly wasm: WebAssembly.Memory;
+  private readonly regionList: Region[] = [];
+  private top = 64; // offset 0..63 is never handed out
+  private nextHeapVaddr = HEAP_START;
+  private cachedBuffer: ArrayBuffer | undefined;
+  private cachedBytes = new Uint8Array(0);
+  private cachedView = new DataView(new ArrayBuffer(0));
+
+  constructor(options: VmMemoryOptions = {}) {
+    this.wasm = new WebAssembly.Memory({
+      initial: options.initialPages ?? 4,
+      maximum: options.maximumPages ?? 65536,
+    });
+  }
+
+  /** Byte view of the whole linear memory (re-fetch after any allocation: growth replaces the buffer). */
+  get bytes(): Uint8Array {
+    this.refresh();
+    return this.cachedBytes;
+  }
+
+  /** DataView of the whole linear memory (same caveat as {@link bytes}). */
+  get view(): DataView {
+    this.refresh();
+    return this.cachedView;
+  }
+
+  /** The mapped regions, in mapping order. */
+  get regions(): readonly Region[] {
+    return this.regionList;
+  }
+
+  private refresh(): void {
+    const buffer = this.wasm.buffer;
+    if (buffer !== this.cachedBuffer) {
+      this.cachedBuffer = buffer;
+      this.cachedBytes = new Uint8Array(buffer);
+      this.cachedView = new DataView(buffer);
+    }
+  }
+
+  /** Reserve `size` zeroed bytes of linear memory; returns their offset. Grows the memory if needed. */
+  allocate(size: number, align = 8): number {
+    if (!Number.isSafeInteger(size) || size < 0) throw new ArgumentError(`cannot allocate ${size} bytes`);
+    const start = Math.ceil(this.top / align) * align;
+    const end = start + size;
+    const have = this.wasm.buffer.byteLength;
+    if (end > have) {
+      const pages = Math.ceil((end - have) / PAGE);
+      try {
+        this.wasm.grow(pages);
+      } catch {
+        throw new ArgumentError(`cannot grow VM memory to ${end} bytes`);
+      }
+    }
+    this.top = end;
+    return start;
+  }
+
+  /**
+   * Map a region. Without `vaddr` it gets the next free heap address (above {@link HEAP_START});
+   * without `offset`, fresh zeroed linear memory is allocated for it.
+   */
+  map(spec: { name: string; size: number; vaddr?: number; offset?: number; writable?: boolean }): Region {
+    const size = spec.size;
+    if (!Number.isSafeInteger(size) || size < 0) throw new ArgumentError(`bad region size ${size}`);
+    let vaddr = spec.vaddr;
+    if (vaddr === undefined) {
+      vaddr = this.nextHeapVaddr;
+      const next = vaddr + Math.ceil(Math.max(size, 1) / GUARD) * GUARD + GUARD;
+      if (next > 0x1_0000_0000) throw new ArgumentError('virtual address space exhausted');
+      this.nextHeapVaddr = next;
+    }
+    const region: Region = {
+      name: spec.name,
+      vaddr,
+      size,
+      offset: spec.offset ?? this.allocate(size),
+      writable: spec.writable ?? true,
+    };
+    this.regionList.push(region);
+    return region;
+  }
+
+  /** Remove a region from the table (its linear memory is not reused). */
+  unmap(region: Region): void {
+    const at = this.regionList.indexOf(region);
+    if (at >= 0) this.regionList.splice(at, 1);
+  }
+
+  /** The region that wholly contains `[vaddr, vaddr + size)`, or `undefined`. */
+  find(vaddr: number, size: number): Region | undefined {
+    const list = this.regionList;
+    for (let i = 0; i < list.length; i++) {
+      const r = list[i]!;
+      if (vaddr >= r.vaddr && vaddr + size <= r.vaddr + r.size) return r;
+    }
+    return undefined;
+  }
+
+  /**
+   * Translate a 64-bit virtual address (as `lo`/`hi` 32-bit halves) to a linear-memory offset,
+   * or throw the error a program gets for a bad access.
+   */
+  translate(lo: number, hi: number, size: number, store: boolean, pc?: number): number {
+    const vaddr = lo >>> 0;
+    const region = hi === 0 ? this.find(vaddr, size) : undefined;
+    if (region === undefined || (store && !region.writable)) {
+      throw this.accessError(lo, hi, size, store, pc, region);
+    }
+    return region.offset + (vaddr - region.vaddr);
+  }
+
+  /** Translate a `bigint` virtual address; see {@link translate}. */
+  translateBig(address: bigint, size: number, store: boolean, pc?: number): number {
+    const a = BigInt.asUintN(64, address);
+    return this.translate(Number(a & 0xffffffffn) | 0, Number(a >> 32n) | 0, size, store, pc);
+  }
+
+  /** The error for a faulting access; engines that check accesses themselves use it too. */
+  accessError(lo: number, hi: number, size: number, store: boolean, pc?: number, readOnly?: Region): MemoryAccessError {
+    const address = (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
+    const access = store ? 'store' : 'load';
+    const where = `0x${address.toString(16)}`;
+    if (readOnly !== undefined) {
+      return new MemoryAccessError(
+        ErrorCode.READ_ONLY,
+        `${size}-byte store to read-only region ${readOnly.name} at ${where}`,
+        { pc, address, size, access },
+      );
+    }
+    const regions = this.regionList
+      .map((r) => `${r.name} [0x${r.vaddr.toString(16)}, 0x${(r.vaddr + r.size).toString(16)})`)
+      .join(', ');
+    return new MemoryAccessError(
+      ErrorCode.OUT_OF_BOUNDS,
+      `out-of-bounds ${size}-byte ${access} at ${where}; mapped regions: ${regions || 'none'}`,
+      { pc, address, size, access },
+    );
+  }
+
+  /** A live view of `len` bytes at a virtual address, bounds-checked (valid until memory grows). */
+  slice(address: bigint, len: number, store = false, pc?: number): Uint8Array {
+    if (len === 0) return new Uint8Array(0);
+    const at = this.translateBig(address, len, store, pc);
+    return this.bytes.subarray(at, at + len);
+  }
+
+  /** Copy bytes out of VM memory. */
+  read(address: bigint, len: number, pc?: number): Uint8Array {
+    return this.slice(address, len, false, pc).slice();
+  }
+
+  /** Copy bytes into VM memory. */
+  write(address: bigint, data: Uint8Array, pc?: number): void {
+    this.slice(address, data.length, true, pc).set(data);
+  }
+
+  /** Read a NUL-terminated string of at most `max` bytes (stops at a region's end). */
+  readCString(address: bigint, max: number, pc?: number): string {
+    const a = BigInt.asUintN(64, address);
+    const region = a >> 32n === 0n ? this.find(Number(a), 1) : undefined;
+    if (region === undefined) throw this.accessError(Number(a & 0xffffffffn) | 0, Number(a >> 32n) | 0, 1, false, pc);
+    const start = region.offset + (Number(a) - region.vaddr);
+    const end = Math.min(region.offset + region.size, start + max);
+    const bytes = this.bytes;
+    let stop = start;
+    while (stop < end && bytes[stop] !== 0) stop++;
+    return new TextDecoder().decode(bytes.subarray(start, stop));
+  }
+
+  /** Load an unsigned little-endian integer of 1, 2, 4 or 8 bytes. */
+  load(address: bigint, size: 1 | 2 | 4 | 8, pc?: number): bigint {
+    const at = this.translateBig(address, size, false, pc);
+    const v = this.view;
+    switch (size) {
+      case 1:
+        return BigInt(v.getUint8(at));
+      case 2:
+        return BigInt(v.getUint16(at, true));
+      case 4:
+        return BigInt(v.getUint32(at, true));
+      default:
+        return v.getBigUint64(at, true);
+    }
+  }
+
+  /** Store a little-endian integer of 1, 2, 4 or 8 bytes (the value is truncated to the size). */
+  store(address: bigint, size: 1 | 2 | 4 | 8, value: bigint, pc?: number): void {
+    const at = this.translateBig(address, size, true, pc);
+    const v = this.view;
+    const u = BigInt.asUintN(64, value);
+    switch (size) {
+      case 1:
+        v.setUint8(at, Number(u & 0xffn));
+        break;
+      case 2:
+        v.setUint16(at, Number(u & 0xffffn), true);
+        break;
+      case 4:
+        v.setUint32(at, Number(u & 0xffffffffn), true);
+        break;
+      default:
+        v.setBigUint64(at, u, true);
+    }
+  }
+}
