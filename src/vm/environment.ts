@@ -55,7 +55,12 @@ export type HelperTable = ReadonlyMap<number, HelperEntry>;
 
 /** Limits that bound a run. */
 export interface RunLimits {
-  /** Instructions a run may execute (counted across local and tail calls); past it, E_BUDGET_EXCEEDED. */
+  /**
+   * Instructions a run may execute, counted across local and tail calls. The budget is charged one
+   * basic block at a time (see `basicBlocks` in verifier/cfg), for all the block's instructions, when
+   * the block is entered; a charge that takes the count past the budget stops the run with
+   * E_BUDGET_EXCEEDED at the block's first pc, before it executes. Both engines follow this rule.
+   */
   readonly instructionBudget: number;
   /** Maximum number of frames, the entry frame included (local calls nest up to this); past it, E_CALL_DEPTH. */
   readonly maxCallDepth: number;
