@@ -1,0 +1,85 @@
+/**
+ * What the verifier reports and how it can be configured.
+ * @module
+ */
+
+/**
+ * The rule an issue comes from. Stable strings: callers and tests switch on them instead of parsing
+ * messages.
+ */
+export type VerifierRule =
+  | 'empty'
+  | 'length'
+  | 'too-long'
+  | 'unknown-opcode'
+  | 'register'
+  | 'frame-pointer-write'
+  | 'reserved-field'
+  | 'incomplete-lddw'
+  | 'pseudo-load'
+  | 'jump-out-of-range'
+  | 'jump-into-lddw'
+  | 'jump-to-self'
+  | 'call-out-of-range'
+  | 'call-into-lddw'
+  | 'unknown-helper'
+  | 'kfunc'
+  | 'cpu-version'
+  | 'fall-through'
+  | 'division-by-zero'
+  | 'shift-range';
+
+/**
+ * `error`: the program is malformed, unsafe or certainly wrong. `warning`: the program is well defined by
+ * RFC 9669 but probably not what its author meant (an out-of-range shift immediate is masked); the
+ * conformance suite relies on such shifts, so warnings only reject a program when
+ * {@link VerifierOptions.strict} is set.
+ */
+export type IssueSeverity = 'error' | 'warning';
+
+/** One problem found in a program. */
+export interface VerifierIssue {
+  /** Slot index of the offending instruction, or `undefined` for whole-program problems (length). */
+  readonly pc: number | undefined;
+  /** The rule that was broken. */
+  readonly rule: VerifierRule;
+  /** Whether the issue rejects the program by default. */
+  readonly severity: IssueSeverity;
+  /** What is wrong and how to fix it. */
+  readonly message: string;
+}
+
+/** Something that can tell whether a helper id is registered: a `Set<number>` or a helper `Map` both fit. */
+export interface HelperIdSet {
+  /** True when a helper with this id is registered. */
+  has(id: number): boolean;
+}
+
+/** Options of {@link verifyProgram} and {@link checkProgram}. Every field is optional. */
+export interface VerifierOptions {
+  /**
+   * Highest instruction-set version the program may use (clang's `-mcpu=v1`…`v4`). Default 4: every
+   * instruction tsbpf knows. With 3, `sdiv`/`smod`/`movsx`/`bswap`/sign-extending loads/`gotol` are rejected.
+   */
+  readonly cpuVersion?: 1 | 2 | 3 | 4;
+  /**
+   * Registered helper ids. When given, `call imm` to an id not in the set is rejected. `callx` cannot be
+   * checked statically (its id is in a register).
+   */
+  readonly helpers?: HelperIdSet;
+  /**
+   * Which `lddw` pseudo sources (map by fd, map value, BTF id… see `PseudoLoad`) may appear. Default
+   * `false`: only plain 64-bit immediates (src 0), since the engines cannot resolve the others - an object
+   * loader must have rewritten them. `true` allows every known pseudo source.
+   */
+  readonly allowPseudoLoads?: boolean | readonly number[];
+  /** Allow kfunc calls (`call` with src 2). Default false: no tsbpf engine can resolve a BTF id. */
+  readonly allowKfuncCalls?: boolean;
+  /** Maximum number of instruction slots. Default 1,000,000 (rbpf's and the kernel's limit). */
+  readonly maxInstructions?: number;
+  /** Treat warnings (out-of-range shift immediates) as errors. Default false. */
+  readonly strict?: boolean;
+}
+
+/** The largest program the default verifier accepts, in instruction slots. */
+export const MAX_PROGRAM_INSNS = 1_000_000;

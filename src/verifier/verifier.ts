@@ -1,0 +1,249 @@
+/**
+ * The default verifier: static checks that every program must pass before an engine runs it.
+ *
+ * It covers rbpf's checks (length, size limit, known opcodes, `le`/`be` sizes, complete `lddw`, jump
+ * targets, registers, r10 read-only) and adds reserved-field, helper-id, call-target, fall-through,
+ * cpu-version and pseudo-load checks. It does not track values or types (no pointer arithmetic rules, no
+ * loop detection beyond `ja -1`): memory safety comes from the engines' bounds checks and termination from
+ * the instruction budget.
+ * @module
+ */
+import { VerifierError } from '../errors.js';
+import { decodeInsn, slotCount, type Insn } from '../isa/instruction.js';
+import { FRAME_POINTER, INSN_SIZE, Opcode, PseudoLoad, REGISTER_COUNT } from '../isa/opcodes.js';
+import { branchTarget, cpuVersionOf, decodeOperation, type Operation } from '../isa/operation.js';
+import { operationName } from './describe.js';
+import { fieldUse, fieldValue } from './fields.js';
+import {
+  MAX_PROGRAM_INSNS,
+  type IssueSeverity,
+  type VerifierIssue,
+  type VerifierOptions,
+  type VerifierRule,
+} from './issues.js';
+
+/** Pseudo sources `lddw` knows (see `PseudoLoad`), for messages and the `allowPseudoLoads: true` case. */
+const KNOWN_PSEUDO = new Set<number>(Object.values(PseudoLoad));
+
+type Report = (pc: number | undefined, rule: VerifierRule, message: string, severity?: IssueSeverity) => void;
+
+/**
+ * Check a program and return every problem found, in pc order (whole-program problems first). An empty
+ * list means the program is accepted; warnings do not reject a program unless `options.strict` is set.
+ */
+export function checkProgram(prog: Uint8Array, options: VerifierOptions = {}): VerifierIssue[] {
+  const issues: VerifierIssue[] = [];
+  runChecks(prog, options, (pc, rule, message, severity = 'error') => {
+    issues.push({ pc, rule, severity: options.strict === true ? 'error' : severity, message });
+  });
+  return issues;
+}
+
+/**
+ * Verify a program, throwing a {@link VerifierError} (code `E_VERIFY`, with the pc) on the first problem
+ * that rejects it. This is the verifier the VMs install by default; its signature without options fits
+ * `setVerifier`.
+ */
+export function verifyProgram(prog: Uint8Array, options: VerifierOptions = {}): void {
+  runChecks(prog, options, (pc, rule, message, severity = 'error') => {
+    if (severity === 'error' || options.strict === true) throw new VerifierError(message, pc);
+  });
+}
+
+/** A verifier with fixed options, in the `(prog) => void` shape VMs take. */
+export function createVerifier(options: VerifierOptions): (prog: Uint8Array) => void {
+  return (prog) => verifyProgram(prog, options);
+}
+
+function runChecks(prog: Uint8Array, options: VerifierOptions, report: Report): void {
+  if (!(prog instanceof Uint8Array)) {
+    report(undefined, 'length', 'the program must be a Uint8Array of bytecode');
+    return;
+  }
+  if (prog.length === 0) {
+    report(undefined, 'empty', 'the program is empty; it needs at least one instruction (e.g. `exit`)');
+    return;
+  }
+  if (prog.length % INSN_SIZE !== 0) {
+    report(
+      undefined,
+      'length',
+      `the program is ${prog.length} bytes long, not a multiple of ${INSN_SIZE} (one instruction is ${INSN_SIZE} bytes); ` +
+        'the file is truncated or is not raw bytecode',
+    );
+    return;
+  }
+  const n = slotCount(prog);
+  const max = options.maxInstructions ?? MAX_PROGRAM_INSNS;
+  if (n > max) {
+    report(undefined, 'too-long', `the program has ${n} instructions; the limit is ${max}; split it into tail-called programs`);
+    return;
+  }
+  const insns: Insn[] = new Array(n);
+  for (let pc = 0; pc < n; pc++) insns[pc] = decodeInsn(prog, pc);
+  // Second halves of `lddw` are not instructions: nothing may jump into them.
+  const secondHalf = new Uint8Array(n);
+  for (let pc = 0; pc < n; pc++) {
+    if (insns[pc]!.opcode === Opcode.LDDW) secondHalf[++pc] = 1;
+  }
+
+  let last: { pc: number; op: Operation } | undefined;
+  for (let pc = 0; pc < n; pc++) {
+    const i = insns[pc]!;
+    const op = decodeOperation(i);
+    last = { pc, op };
+    if (op.kind === 'invalid') {
+      const hint = i.opcode === 0 ? ' (a lone second half of an `lddw`? its first slot must have opcode 0x18)' : '';
+      report(pc, 'unknown-opcode', `${op.reason}${hint}`);
+      continue;
+    }
+    checkFields(pc, i, op, report);
+    checkCpuVersion(pc, op, options, report);
+    checkSemantics(pc, i, op, options, report);
+    checkTargets(pc, i, op, n, secondHalf, report);
+    if (op.kind === 'lddw') {
+      checkLddw(pc, op, insns, options, report);
+      pc++;
+    }
+  }
+  if (last !== undefined && last.op.kind !== 'invalid' && last.op.kind !== 'exit' && last.op.kind !== 'ja') {
+    report(
+      last.pc,
+      'fall-through',
+      `the last instruction (${operationName(last.op)}) can fall through past the end of the program; ` +
+        'end the program with `exit` or an unconditional jump',
+    );
+  }
+}
+
+function checkFields(pc: number, i: Insn, op: Operation, report: Report): void {
+  const use = fieldUse(op);
+  const name = operationName(op);
+  for (const f of use.fixed) {
+    const v = fieldValue(i, f.field);
+    if (v !== f.value) {
+      const what = f.value === 0 ? `is reserved and must be 0` : `must be ${f.value}`;
+      report(pc, 'reserved-field', `${name}: the ${f.field} field is ${v} but ${what}; the bytes are corrupt or encode another instruction`);
+    }
+  }
+  for (const r of use.registers) {
+    const reg = i[r];
+    if (reg >= REGISTER_COUNT) {
+      report(pc, 'register', `${name}: ${r} register r${reg} does not exist; use r0-r10`);
+    }
+  }
+  for (const r of use.writes) {
+    if (i[r] === FRAME_POINTER) {
+      report(pc, 'frame-pointer-write', `${name} writes r10, the read-only frame pointer; copy it to another register first`);
+    }
+  }
+}
+
+function checkCpuVersion(pc: number, op: Operation, options: VerifierOptions, report: Report): void {
+  const cpu = options.cpuVersion ?? 4;
+  const needs = cpuVersionOf(op);
+  if (needs > cpu) {
+    report(
+      pc,
+      'cpu-version',
+      `${operationName(op)} needs instruction set v${needs} but the verifier allows v${cpu}; ` +
+        `compile with -mcpu=v${cpu} or raise cpuVersion to ${needs}`,
+    );
+  }
+}
+
+function checkSemantics(pc: number, i: Insn, op: Operation, options: VerifierOptions, report: Report): void {
+  if (op.kind === 'alu' && op.source === 'imm') {
+    const name = operationName(op);
+    if ((op.op === 'div' || op.op === 'sdiv' || op.op === 'mod' || op.op === 'smod') && i.imm === 0) {
+      const result = op.op === 'div' || op.op === 'sdiv' ? 'sets the destination to 0' : 'leaves the destination unchanged';
+      report(pc, 'division-by-zero', `${name} by the immediate 0 always ${result}; use a non-zero divisor`);
+    }
+    if ((op.op === 'lsh' || op.op === 'rsh' || op.op === 'arsh') && (i.imm < 0 || i.imm >= op.width)) {
+      report(
+        pc,
+        'shift-range',
+        `${name} by ${i.imm}: shift amounts are 0-${op.width - 1} and this one is masked to ${i.imm & (op.width - 1)}; write that instead`,
+        'warning',
+      );
+    }
+  }
+  if (op.kind === 'call' && op.target === 'helper' && options.helpers !== undefined && !options.helpers.has(i.imm)) {
+    report(pc, 'unknown-helper', `call to helper ${i.imm}, which is not registered; register it before loading the program`);
+  }
+  if (op.kind === 'call' && op.target === 'kfunc' && options.allowKfuncCalls !== true) {
+    report(pc, 'kfunc', `call to kfunc (BTF id ${i.imm}): kernel functions are not available outside the kernel; use a helper`);
+  }
+}
+
+function checkTargets(pc: number, i: Insn, op: Operation, n: number, secondHalf: Uint8Array, report: Report): void {
+  const target = branchTarget(op, i, pc);
+  if (target === undefined) return;
+  const isCall = op.kind === 'call';
+  const what = isCall ? 'local call' : operationName(op);
+  const delta = target - pc - 1;
+  if (target < 0 || target >= n) {
+    report(
+      pc,
+      isCall ? 'call-out-of-range' : 'jump-out-of-range',
+      `${what} ${delta >= 0 ? '+' : ''}${delta} goes to slot ${target}, outside the program (slots 0-${n - 1}); fix the offset`,
+    );
+  } else if (secondHalf[target] === 1) {
+    report(
+      pc,
+      isCall ? 'call-into-lddw' : 'jump-into-lddw',
+      `${what} ${delta >= 0 ? '+' : ''}${delta} goes to slot ${target}, the second half of the lddw at slot ${target - 1}; target slot ${target - 1} or ${target + 1}`,
+    );
+  } else if (target === pc && op.kind === 'ja') {
+    report(pc, 'jump-to-self', `${what} -1 jumps to itself: an endless loop; jump elsewhere or exit`);
+  }
+}
+
+function checkLddw(
+  pc: number,
+  op: Extract<Operation, { kind: 'lddw' }>,
+  insns: readonly Insn[],
+  options: VerifierOptions,
+  report: Report,
+): void {
+  const next = insns[pc + 1];
+  if (next === undefined) {
+    report(pc, 'incomplete-lddw', 'lddw takes two slots but the program ends after the first; the program is truncated');
+    return;
+  }
+  if (next.opcode !== 0 || next.dst !== 0 || next.src !== 0 || next.offset !== 0) {
+    report(
+      pc + 1,
+      'incomplete-lddw',
+      'the second slot of an lddw must have opcode, registers and offset 0 (only imm, the upper 32 bits, is used); ' +
+        'the lddw is incomplete or an instruction was inserted after it',
+    );
+  }
+  if (op.pseudo === PseudoLoad.NONE) return;
+  if (!KNOWN_PSEUDO.has(op.pseudo)) {
+    report(pc, 'pseudo-load', `lddw with unknown source ${op.pseudo}; known sources are 0 (immediate) and 1-6 (loader-resolved)`);
+    return;
+  }
+  const allow = options.allowPseudoLoads;
+  const allowed = allow === true || (Array.isArray(allow) && allow.includes(op.pseudo));
+  if (!allowed) {
+    report(
+      pc,
+      'pseudo-load',
+      `lddw with source ${op.pseudo} (${pseudoName(op.pseudo)}) must be resolved by an object loader before the program runs; ` +
+        'load the ELF object with its maps instead of the raw bytes',
+    );
+  }
+}
+
+function pseudoName(src: number): string {
+  const names: Record<number, string> = {
+    [PseudoLoad.MAP_FD]: 'map by fd',
+    [PseudoLoad.MAP_VALUE]: 'map value',
+    [PseudoLoad.BTF_ID]: 'BTF id',
+    [PseudoLoad.FUNC]: 'function address',
+    [PseudoLoad.MAP_IDX]: 'map by index',
+    [PseudoLoad.MAP_IDX_VALUE]: 'map value by index',
+  };
+  return names[src] ?? 'unknown';
+}
