@@ -93,7 +93,12 @@ function runChecks(prog: Uint8Array, options: VerifierOptions, report: Report): 
     const op = decodeOperation(i);
     last = { pc, op };
     if (op.kind === 'invalid') {
-      const hint = i.opcode === 0 ? ' (a lone second half of an `lddw`? its first slot must have opcode 0x18)' : '';
+      const hint =
+        i.opcode === 0
+          ? ' (a lone second half of an `lddw`? its first slot must have opcode 0x18)'
+          : op.reason.startsWith('unknown opcode')
+            ? '; this is not an eBPF instruction: the bytes are corrupt or not bytecode'
+            : '';
       report(pc, 'unknown-opcode', `${op.reason}${hint}`);
       continue;
     }
@@ -103,6 +108,7 @@ function runChecks(prog: Uint8Array, options: VerifierOptions, report: Report): 
     checkTargets(pc, i, op, n, secondHalf, report);
     if (op.kind === 'lddw') {
       checkLddw(pc, op, insns, options, report);
+      if (pc + 1 === n) return; // incomplete: already reported, and it cannot also fall through
       pc++;
     }
   }
