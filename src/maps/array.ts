@@ -1,0 +1,105 @@
+/**
+ * Array and per-CPU array maps: `max_entries` preallocated values indexed by a 32-bit key. Also the
+ * libbpf-style internal maps of global data (`.data`, `.rodata`, `.bss`): one-element arrays whose
+ * value is the section.
+ * @module
+ */
+import { MapError } from '../errors.js';
+import type { VmMemory } from '../vm/memory.js';
+import { BpfMap, round8 } from './map.js';
+import { Errno, MapType, UpdateFlag, type MapSpec } from './types.js';
+
+function index(key: Uint8Array): number {
+  return (key[0]! | (key[1]! << 8) | (key[2]! << 16) | (key[3]! << 24)) >>> 0;
+}
+
+/** `BPF_MAP_TYPE_ARRAY` and `BPF_MAP_TYPE_PERCPU_ARRAY`. */
+export class ArrayMap extends BpfMap {
+  /** CPUs a value is kept for (1 unless per-CPU). */
+  readonly cpus: number;
+  private readonly stride: number;
+
+  constructor(memory: VmMemory, spec: MapSpec, cpus = 1, writable = true) {
+    const percpu = spec.type === MapType.PERCPU_ARRAY;
+    if (spec.keySize !== 4) throw new MapError(`map ${spec.name}: array maps need 4-byte keys, not ${spec.keySize}`);
+    const n = percpu ? cpus : 1;
+    const stride = round8(spec.valueSize);
+    super(memory, spec, spec.maxEntries * n * stride, writable);
+    this.cpus = n;
+    this.stride = stride;
+  }
+
+  /** Virtual address of an element's value for a CPU (no bounds check on the index). */
+  valueAddress(i: number, cpu = 0): number {
+    return this.handle + (i * this.cpus + (cpu % this.cpus)) * this.stride;
+  }
+
+  override programLookup(key: Uint8Array, cpu: number): number {
+    const i = index(key);
+    return i < this.spec.maxEntries ? this.valueAddress(i, cpu) : 0;
+  }
+
+  override programUpdate(key: Uint8Array, value: Uint8Array, flags: number, cpu: number): number {
+    if (flags > UpdateFlag.EXIST) return -Errno.EINVAL;
+    const i = index(key);
+    if (i >= this.spec.maxEntries) return -Errno.E2BIG;
+    if (flags === UpdateFlag.NOEXIST) return -Errno.EEXIST;
+    this.writeArena((i * this.cpus + (cpu % this.cpus)) * this.stride, value.subarray(0, this.spec.valueSize));
+    return 0;
+  }
+
+  override programDelete(): number {
+    return -Errno.EINVAL;
+  }
+
+  override lookup(key: Uint8Array): Uint8Array | undefined {
+    this.checkKey(key);
+    const i = index(key);
+    if (i >= this.spec.maxEntries) return undefined;
+    if (this.cpus === 1 && this.spec.type !== MapType.PERCPU_ARRAY) return this.readArena(i * this.stride, this.spec.valueSize);
+    return this.readArena(i * this.cpus * this.stride, this.cpus * this.stride);
+  }
+
+  /** Per-CPU maps: one value per CPU. */
+  lookupPerCpu(key: Uint8Array): Uint8Array[] | undefined {
+    const all = this.lookup(key);
+    if (all === undefined) return undefined;
+    if (this.spec.type !== MapType.PERCPU_ARRAY) return [all];
+    return Array.from({ length: this.cpus }, (_, c) => all.slice(c * this.stride, c * this.stride + this.spec.valueSize));
+  }
+
+  protected override hostUpdate(key: Uint8Array, value: Uint8Array, flags: number): number {
+    const percpu = this.spec.type === MapType.PERCPU_ARRAY;
+    this.checkValue(value, percpu ? [this.spec.valueSize, this.cpus * this.stride] : [this.spec.valueSize]);
+    if (value.length === this.spec.valueSize) {
+      for (let c = 0; c < this.cpus; c++) {
+        const r = this.programUpdate(key, value, flags, c);
+        if (r < 0) return r;
+      }
+      return 0;
+    }
+    for (let c = 0; c < this.cpus; c++) {
+      const r = this.programUpdate(key, value.subarray(c * this.stride, c * this.stride + this.spec.valueSize), flags, c);
+      if (r < 0) return r;
+    }
+    return 0;
+  }
+
+  override delete(key: Uint8Array): boolean {
+    this.checkKey(key);
+    return false;
+  }
+
+  override keys(): Uint8Array[] {
+    return Array.from({ length: this.spec.maxEntries }, (_, i) => {
+      const k = new Uint8Array(4);
+      new DataView(k.buffer).setUint32(0, i, true);
+      return k;
+    });
+  }
+
+  /** The whole value of a one-element array (global data): a live view, valid until memory grows. */
+  view(): Uint8Array {
+    return this.arena === undefined ? new Uint8Array(0) : this.memory.bytes.subarray(this.arena.offset, this.arena.offset + this.spec.valueSize);
+  }
+}

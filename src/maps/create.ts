@@ -1,0 +1,52 @@
+/**
+ * Build a map of the right class from its shape.
+ * @module
+ */
+import { MapError } from '../errors.js';
+import type { VmMemory } from '../vm/memory.js';
+import { ArrayMap } from './array.js';
+import { HashMap } from './hash.js';
+import { LpmTrieMap } from './lpm.js';
+import type { BpfMap } from './map.js';
+import { QueueMap } from './queue.js';
+import { RingBufMap } from './ringbuf.js';
+import { PerfEventArrayMap, ProgramArrayMap } from './special.js';
+import { MapType, mapTypeName, type MapOptions, type MapSpec } from './types.js';
+
+/** Create a map whose values live in `memory`. Throws {@link MapError} for unsupported types or bad sizes. */
+export function createMap(memory: VmMemory, spec: MapSpec, options: MapOptions = {}): BpfMap {
+  const cpus = options.cpus ?? 1;
+  for (const [field, v] of [['key_size', spec.keySize], ['value_size', spec.valueSize], ['max_entries', spec.maxEntries]] as const) {
+    if (!Number.isInteger(v) || v < 0 || v > 0xffffffff) throw new MapError(`map ${spec.name}: bad ${field} ${v}`);
+  }
+  if (spec.maxEntries === 0 && spec.type !== MapType.PERF_EVENT_ARRAY) {
+    throw new MapError(`map ${spec.name}: max_entries must be at least 1`);
+  }
+  switch (spec.type) {
+    case MapType.ARRAY:
+    case MapType.PERCPU_ARRAY:
+      return new ArrayMap(memory, spec, cpus);
+    case MapType.HASH:
+    case MapType.PERCPU_HASH:
+    case MapType.LRU_HASH:
+    case MapType.LRU_PERCPU_HASH:
+      return new HashMap(memory, spec, cpus);
+    case MapType.LPM_TRIE:
+      return new LpmTrieMap(memory, spec);
+    case MapType.QUEUE:
+    case MapType.STACK:
+      return new QueueMap(memory, spec);
+    case MapType.RINGBUF:
+      return new RingBufMap(memory, spec);
+    case MapType.PROG_ARRAY:
+      return new ProgramArrayMap(memory, spec);
+    case MapType.PERF_EVENT_ARRAY: {
+      const m = new PerfEventArrayMap(memory, spec);
+      const cb = options.onPerfEvent;
+      if (cb !== undefined) m.onEvent = (cpu, data) => cb(spec.name, cpu, data);
+      return m;
+    }
+    default:
+      throw new MapError(`map ${spec.name}: ${mapTypeName(spec.type)} is not supported`);
+  }
+}

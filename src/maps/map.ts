@@ -1,0 +1,178 @@
+/**
+ * The base of every map: its shape, its handle (the value a program's `lddw` loads to name it), and
+ * the two faces every map has — the program side (helpers; kernel return conventions, negative
+ * errno) and the host side (TypeScript; `MapError` on misuse).
+ * @module
+ */
+import { MapError } from '../errors.js';
+import type { Region, VmMemory } from '../vm/memory.js';
+import { Errno, errnoName, mapTypeName, type MapSpec } from './types.js';
+
+/** Hex key of a byte string, to index JS maps by key bytes. */
+export function keyString(key: Uint8Array): string {
+  let s = '';
+  for (let i = 0; i < key.length; i++) s += String.fromCharCode(key[i]!);
+  return s;
+}
+
+/** Inverse of {@link keyString}. */
+export function keyBytes(s: string): Uint8Array {
+  const out = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
+  return out;
+}
+
+/** Refuse maps whose arenas would not fit the VM memory. */
+const MAX_ARENA = 256 * 1024 * 1024;
+
+/** Base class of all maps. */
+export abstract class BpfMap {
+  /** The map's shape. */
+  readonly spec: MapSpec;
+  /** The VM memory the map's values live in. */
+  readonly memory: VmMemory;
+  /**
+   * The value a program's `lddw` of this map loads: the virtual address of the map's arena (or of
+   * an empty reserved range). Helpers turn it back into the map with the object's handle table.
+   */
+  readonly handle: number;
+  /** The region holding the map's values, when it has one. */
+  protected readonly arena: Region | undefined;
+
+  constructor(memory: VmMemory, spec: MapSpec, arenaSize: number, writable = true) {
+    this.memory = memory;
+    this.spec = spec;
+    if (!Number.isSafeInteger(arenaSize) || arenaSize > MAX_ARENA) {
+      throw new MapError(`map ${spec.name}: ${arenaSize} bytes of values is more than the ${MAX_ARENA}-byte limit; lower max_entries`);
+    }
+    const region = memory.map({ name: `map:${spec.name}`, size: arenaSize, writable });
+    this.handle = region.vaddr;
+    if (arenaSize === 0) {
+      memory.unmap(region);
+      this.arena = undefined;
+    } else {
+      this.arena = region;
+    }
+  }
+
+  /** Map name. */
+  get name(): string {
+    return this.spec.name;
+  }
+
+  /** Key size in bytes. */
+  get keySize(): number {
+    return this.spec.keySize;
+  }
+
+  /** Value size in bytes. */
+  get valueSize(): number {
+    return this.spec.valueSize;
+  }
+
+  /** Program side of `bpf_map_lookup_elem`: the value's virtual address, or 0 when absent. */
+  programLookup(_key: Uint8Array, _cpu: number): number {
+    return 0;
+  }
+
+  /** Program side of `bpf_map_update_elem`: 0 or a negative errno. */
+  programUpdate(_key: Uint8Array, _value: Uint8Array, _flags: number, _cpu: number): number {
+    return -Errno.EINVAL;
+  }
+
+  /** Program side of `bpf_map_delete_elem`: 0 or a negative errno. */
+  programDelete(_key: Uint8Array): number {
+    return -Errno.EINVAL;
+  }
+
+  /** Program side of `bpf_map_push_elem`. */
+  programPush(_value: Uint8Array, _flags: number): number {
+    return -Errno.EINVAL;
+  }
+
+  /** Program side of `bpf_map_pop_elem` / `bpf_map_peek_elem`: the value or a negative errno. */
+  programPop(_peek: boolean): Uint8Array | number {
+    return -Errno.EINVAL;
+  }
+
+  /** Host lookup: a copy of the value (per-CPU maps: every CPU's value, each padded to 8 bytes), or undefined. */
+  abstract lookup(key: Uint8Array): Uint8Array | undefined;
+
+  /** Host update with kernel flag semantics; throws {@link MapError} with the errno the kernel would give. */
+  update(key: Uint8Array, value: Uint8Array, flags = 0): void {
+    this.checkKey(key);
+    const r = this.hostUpdate(key, value, flags);
+    if (r < 0) this.fail(`update failed`, -r);
+  }
+
+  /** Host delete: true when an element was removed. */
+  delete(key: Uint8Array): boolean {
+    this.checkKey(key);
+    return this.programDelete(key) === 0;
+  }
+
+  /** Every key present, as copies. */
+  abstract keys(): Uint8Array[];
+
+  /** Every `[key, value]` present, as copies. */
+  entries(): [Uint8Array, Uint8Array][] {
+    const out: [Uint8Array, Uint8Array][] = [];
+    for (const k of this.keys()) {
+      const v = this.lookup(k);
+      if (v !== undefined) out.push([k, v]);
+    }
+    return out;
+  }
+
+  /** Host update hook; defaults to the program side on CPU 0. */
+  protected hostUpdate(key: Uint8Array, value: Uint8Array, flags: number): number {
+    this.checkValue(value);
+    return this.programUpdate(key, value, flags, 0);
+  }
+
+  /** Throw a MapError naming the map, its type and the errno. */
+  protected fail(what: string, errno: number): never {
+    throw new MapError(`map ${this.name} (${mapTypeName(this.spec.type)}): ${what}: ${errnoName(errno)}`, { errno });
+  }
+
+  /** Check a host-supplied key's length. */
+  protected checkKey(key: Uint8Array): void {
+    if (!(key instanceof Uint8Array) || key.length !== this.keySize) {
+      throw new MapError(`map ${this.name}: key must be ${this.keySize} bytes, got ${key instanceof Uint8Array ? key.length : typeof key}`);
+    }
+  }
+
+  /** Check a host-supplied value's length. */
+  protected checkValue(value: Uint8Array, allowed: readonly number[] = [this.valueSize]): void {
+    if (!(value instanceof Uint8Array) || !allowed.includes(value.length)) {
+      throw new MapError(`map ${this.name}: value must be ${allowed.join(' or ')} bytes, got ${value instanceof Uint8Array ? value.length : typeof value}`);
+    }
+  }
+
+  /** Linear-memory offset of an arena byte. */
+  protected arenaOffset(at: number): number {
+    return this.arena!.offset + at;
+  }
+
+  /** Copy bytes out of the arena. */
+  protected readArena(at: number, len: number): Uint8Array {
+    const o = this.arenaOffset(at);
+    return this.memory.bytes.slice(o, o + len);
+  }
+
+  /** Copy bytes into the arena. */
+  protected writeArena(at: number, data: Uint8Array): void {
+    this.memory.bytes.set(data, this.arenaOffset(at));
+  }
+
+  /** Zero bytes of the arena. */
+  protected zeroArena(at: number, len: number): void {
+    const o = this.arenaOffset(at);
+    this.memory.bytes.fill(0, o, o + len);
+  }
+}
+
+/** Round up to a multiple of 8, the kernel's per-CPU value stride. */
+export function round8(n: number): number {
+  return Math.ceil(n / 8) * 8;
+}

@@ -1,0 +1,128 @@
+/**
+ * Maps whose values are not plain bytes: program arrays (tail-call targets) and perf event arrays
+ * (records handed to a host callback).
+ * @module
+ */
+import { MapError } from '../errors.js';
+import type { Program } from '../vm/program.js';
+import type { VmMemory } from '../vm/memory.js';
+import { BpfMap } from './map.js';
+import { Errno, UpdateFlag, type MapSpec } from './types.js';
+
+function index(key: Uint8Array): number {
+  return (key[0]! | (key[1]! << 8) | (key[2]! << 16) | (key[3]! << 24)) >>> 0;
+}
+
+function u32(n: number): Uint8Array {
+  const k = new Uint8Array(4);
+  new DataView(k.buffer).setUint32(0, n >>> 0, true);
+  return k;
+}
+
+/** What a program array accepts as a value from the host: a program, its name, or a 4-byte "fd" (index in the object's program list). */
+export type ProgramRef = Program | string | number | Uint8Array;
+
+/** `BPF_MAP_TYPE_PROG_ARRAY`: slots holding tail-call targets. */
+export class ProgramArrayMap extends BpfMap {
+  private readonly slots: (Program | undefined)[];
+  /** Turns a host value into a program; the loaded object installs one that knows its programs. */
+  resolver: (ref: ProgramRef) => Program | undefined = (ref) => (typeof ref === 'object' && !(ref instanceof Uint8Array) ? ref : undefined);
+
+  constructor(memory: VmMemory, spec: MapSpec) {
+    if (spec.keySize !== 4 || spec.valueSize !== 4) {
+      throw new MapError(`program array ${spec.name}: key and value must be 4 bytes (got ${spec.keySize} and ${spec.valueSize})`);
+    }
+    super(memory, spec, 0);
+    this.slots = new Array<Program | undefined>(spec.maxEntries).fill(undefined);
+  }
+
+  /** The program at an index, for `bpf_tail_call`. */
+  get(i: number): Program | undefined {
+    return i < this.slots.length ? this.slots[i] : undefined;
+  }
+
+  /** Set a slot to a program (by reference, name or fd); `undefined` clears it. */
+  set(i: number, ref: ProgramRef | undefined): void {
+    if (!Number.isInteger(i) || i < 0 || i >= this.slots.length) {
+      throw new MapError(`program array ${this.name}: index ${i} is outside [0, ${this.slots.length})`, { errno: Errno.E2BIG });
+    }
+    if (ref === undefined) {
+      this.slots[i] = undefined;
+      return;
+    }
+    const p = this.resolver(ref);
+    if (p === undefined) throw new MapError(`program array ${this.name}: no program ${String(ref)}`);
+    this.slots[i] = p;
+  }
+
+  /** Host update: key as 4 bytes or a number; value a program, its name or its fd. */
+  override update(key: Uint8Array | number, value: ProgramRef, flags = 0): void {
+    const i = typeof key === 'number' ? key : (this.checkKey(key), index(key));
+    if (flags > UpdateFlag.EXIST) this.fail('update failed', Errno.EINVAL);
+    if (flags === UpdateFlag.NOEXIST && this.get(i) !== undefined) this.fail('update failed', Errno.EEXIST);
+    if (flags === UpdateFlag.EXIST && this.get(i) === undefined) this.fail('update failed', Errno.ENOENT);
+    this.set(i, value);
+  }
+
+  override programDelete(key: Uint8Array): number {
+    const i = index(key);
+    if (i >= this.slots.length) return -Errno.EINVAL;
+    if (this.slots[i] === undefined) return -Errno.ENOENT;
+    this.slots[i] = undefined;
+    return 0;
+  }
+
+  /** The program's name at an index as UTF-8 bytes, or undefined (the kernel gives the program id). */
+  override lookup(key: Uint8Array): Uint8Array | undefined {
+    this.checkKey(key);
+    const p = this.get(index(key));
+    return p === undefined ? undefined : new TextEncoder().encode(p.name);
+  }
+
+  override keys(): Uint8Array[] {
+    const out: Uint8Array[] = [];
+    this.slots.forEach((p, i) => {
+      if (p !== undefined) out.push(u32(i));
+    });
+    return out;
+  }
+}
+
+/** One record given to `bpf_perf_event_output`. */
+export interface PerfRecord {
+  /** CPU index the record was sent to. */
+  readonly cpu: number;
+  /** The data (a copy). */
+  readonly data: Uint8Array;
+}
+
+/** `BPF_MAP_TYPE_PERF_EVENT_ARRAY`: records go to the host callback and are kept until drained. */
+export class PerfEventArrayMap extends BpfMap {
+  private readonly pending: PerfRecord[] = [];
+  /** Called for each record as it is output. */
+  onEvent: ((cpu: number, data: Uint8Array) => void) | undefined;
+
+  constructor(memory: VmMemory, spec: MapSpec) {
+    super(memory, spec, 0);
+  }
+
+  /** Accept one record from a program. */
+  output(cpu: number, data: Uint8Array): void {
+    const copy = data.slice();
+    this.pending.push({ cpu, data: copy });
+    this.onEvent?.(cpu, copy);
+  }
+
+  /** Take every record output so far, oldest first. */
+  drain(): PerfRecord[] {
+    return this.pending.splice(0, this.pending.length);
+  }
+
+  override lookup(): Uint8Array | undefined {
+    return undefined;
+  }
+
+  override keys(): Uint8Array[] {
+    return [];
+  }
+}

@@ -1,0 +1,66 @@
+/**
+ * Map type numbers, update flags and error numbers, as in the kernel's uapi `linux/bpf.h` and
+ * `errno.h`, so that programs compiled for the kernel see the values they expect.
+ * @module
+ */
+
+/** `enum bpf_map_type` values tsbpf knows. */
+export const MapType = {
+  HASH: 1, ARRAY: 2, PROG_ARRAY: 3, PERF_EVENT_ARRAY: 4, PERCPU_HASH: 5, PERCPU_ARRAY: 6, STACK_TRACE: 7,
+  CGROUP_ARRAY: 8, LRU_HASH: 9, LRU_PERCPU_HASH: 10, LPM_TRIE: 11, ARRAY_OF_MAPS: 12, HASH_OF_MAPS: 13,
+  DEVMAP: 14, SOCKMAP: 15, CPUMAP: 16, XSKMAP: 17, SOCKHASH: 18, QUEUE: 22, STACK: 23, RINGBUF: 27,
+} as const;
+
+/** Human-readable names of map types, for messages. */
+export function mapTypeName(type: number): string {
+  const entry = Object.entries(MapType).find(([, v]) => v === type);
+  return entry === undefined ? `type ${type}` : `BPF_MAP_TYPE_${entry[0]}`;
+}
+
+/** `bpf_map_update_elem` flags. */
+export const UpdateFlag = {
+  /** Create or update. */
+  ANY: 0,
+  /** Create only; fail with -EEXIST if the key exists. */
+  NOEXIST: 1,
+  /** Update only; fail with -ENOENT if the key does not exist. */
+  EXIST: 2,
+} as const;
+
+/** Error numbers helpers return negated, as the kernel does. */
+export const Errno = {
+  ENOENT: 2, E2BIG: 7, EAGAIN: 11, ENOMEM: 12, EBUSY: 16, EEXIST: 17, EINVAL: 22, ENOSPC: 28, EFAULT: 14,
+  EOPNOTSUPP: 95,
+} as const;
+
+/** The symbolic name of a (positive) error number. */
+export function errnoName(errno: number): string {
+  const entry = Object.entries(Errno).find(([, v]) => v === errno);
+  return entry === undefined ? `errno ${errno}` : entry[0];
+}
+
+/** A map's shape: what `struct bpf_map_def` or a BTF map definition says. */
+export interface MapSpec {
+  /** Name (the C variable name, or `.bss`, `.data`, `.rodata…` for global data). */
+  readonly name: string;
+  /** One of {@link MapType}. */
+  readonly type: number;
+  /** Key size in bytes. */
+  readonly keySize: number;
+  /** Value size in bytes. */
+  readonly valueSize: number;
+  /** Maximum number of entries (ring buffers: the data size in bytes). */
+  readonly maxEntries: number;
+  /** `map_flags`. */
+  readonly flags: number;
+  /** Inner map shape, for array/hash of maps. */
+  readonly inner?: MapSpec;
+}
+
+/** Options that shape every map of an object. */
+export interface MapOptions {
+  /** Number of CPUs per-CPU maps keep a value for (default 1). */
+  readonly cpus?: number;
+  /** Called for each `bpf_perf_event_output` record: the CPU index and a copy of the data. */
+  readonly onPerfEvent?: (mapName: string, cpu: number, data: Uint8Array) => void;
+}
