@@ -1,0 +1,246 @@
+/**
+ * The benchmark runner (`npm run bench`): every program of the suite on the interpreter and the JIT,
+ * compared with the native build of the same C source. Prints a Markdown table on stdout (progress on
+ * stderr); exits non-zero when an engine returns a wrong result.
+ *
+ *   npm run bench -- [--filter NAME[,NAME…]] [--quick] [--time MS] [--no-native] [--json FILE]
+ *
+ * --filter keeps benchmarks whose name contains one of the given strings; --quick measures for 150 ms
+ * instead of 1 s per engine and benchmark; --json also writes the raw figures (used for docs/benchmarks.md).
+ * @module
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { BENCHMARKS, EXPECTED_PATH, inputPath, objectPath, type Benchmark } from './suite.js';
+import { loadBenchProgram } from './object.js';
+import { loadEngines, type EngineLoad } from './engines.js';
+import { buildNative, compilerVersion, runNative } from './native/native.js';
+import { geomean, median, timeRuns } from './timing.js';
+
+interface Options {
+  filter: string[];
+  budgetMs: number;
+  warmupMs: number;
+  native: boolean;
+  json: string | undefined;
+}
+
+function parseArgs(argv: readonly string[]): Options {
+  const options: Options = { filter: [], budgetMs: 1000, warmupMs: 300, native: true, json: undefined };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const value = (): string => {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`${arg} needs a value`);
+      return v;
+    };
+    if (arg === '--filter') options.filter.push(...value().split(','));
+    else if (arg.startsWith('--filter=')) options.filter.push(...arg.slice(9).split(','));
+    else if (arg === '--quick') {
+      options.budgetMs = 150;
+      options.warmupMs = 100;
+    } else if (arg === '--time') options.budgetMs = Number(value());
+    else if (arg === '--no-native') options.native = false;
+    else if (arg === '--json') options.json = value();
+    else if (arg === '--help' || arg === '-h') {
+      process.stdout.write('usage: npm run bench -- [--filter NAME[,NAME…]] [--quick] [--time MS] [--no-native] [--json FILE]\n');
+      process.exit(0);
+    } else throw new Error(`unknown option ${arg} (try --help)`);
+  }
+  if (!(options.budgetMs > 0)) throw new Error('--time needs a positive number of milliseconds');
+  return options;
+}
+
+/** One engine's figures for one benchmark. */
+interface EngineFigures {
+  ns?: number;
+  runs?: number;
+  /** JIT only: median milliseconds of jitCompile(). */
+  compileMs?: number;
+  /** Why there is no time: not available, wrong result, error. */
+  note?: string;
+}
+
+/** One row of the table. */
+interface Row {
+  name: string;
+  insns: number;
+  expected: bigint;
+  native: EngineFigures;
+  interpreter: EngineFigures;
+  jit: EngineFigures;
+}
+
+const log = (text: string): void => {
+  process.stderr.write(`${text}\n`);
+};
+
+function hex(v: bigint): string {
+  return `0x${v.toString(16)}`;
+}
+
+function errorText(e: unknown): string {
+  if (e instanceof Error) {
+    const code = (e as { code?: unknown }).code;
+    return `${typeof code === 'string' ? `${code}: ` : ''}${e.message.split('\n')[0]}`;
+  }
+  return String(e);
+}
+
+function measureEngine(
+  load: EngineLoad,
+  prog: Uint8Array,
+  mem: Uint8Array,
+  expected: bigint,
+  options: Options,
+  timeCompile: boolean,
+): EngineFigures {
+  if ('missing' in load) return { note: 'not available' };
+  const engine = load.engine;
+  try {
+    let compileMs: number | undefined;
+    if (timeCompile) {
+      // Median of a few fresh compilations: the first one also pays for V8 warming up the compiler.
+      const times: number[] = [];
+      for (let i = 0; i < 5; i++) {
+        const t0 = performance.now();
+        engine.prepare(prog);
+        times.push(performance.now() - t0);
+      }
+      compileMs = median(times);
+    }
+    const prepared = engine.prepare(prog);
+    const first = prepared.run(mem);
+    if (first !== expected) return { note: `wrong result ${hex(first)}, expected ${hex(expected)}`, compileMs };
+    const timing = timeRuns(() => prepared.run(mem), {
+      budgetMs: options.budgetMs,
+      warmupMs: options.warmupMs,
+      check: (r0) => {
+        if (r0 !== expected) throw new Error(`result changed between runs: ${hex(r0)}`);
+      },
+    });
+    return { ns: timing.ns, runs: timing.runs, compileMs };
+  } catch (e) {
+    return { note: `error: ${errorText(e)}` };
+  }
+}
+
+function measureNative(bench: Benchmark, options: Options, haveCc: boolean): EngineFigures & { result?: bigint } {
+  if (!options.native) return { note: 'skipped' };
+  if (!haveCc) return { note: 'no C compiler' };
+  try {
+    const exe = buildNative(bench.program);
+    const r = runNative(exe, inputPath(bench.name, 'full'), options.budgetMs);
+    return { ns: r.ns, result: r.result };
+  } catch (e) {
+    return { note: `error: ${errorText(e)}` };
+  }
+}
+
+function formatTime(ns: number | undefined): string {
+  if (ns === undefined) return '—';
+  if (ns < 1e3) return `${ns.toPrecision(3)} ns`;
+  if (ns < 1e6) return `${(ns / 1e3).toPrecision(3)} µs`;
+  if (ns < 1e9) return `${(ns / 1e6).toPrecision(3)} ms`;
+  return `${(ns / 1e9).toPrecision(3)} s`;
+}
+
+function ratio(engine: EngineFigures, native: EngineFigures): number | undefined {
+  return engine.ns !== undefined && native.ns !== undefined ? engine.ns / native.ns : undefined;
+}
+
+function formatRatio(r: number | undefined): string {
+  if (r === undefined || !Number.isFinite(r)) return '—';
+  return r >= 100 ? `${r.toFixed(0)}x` : r >= 10 ? `${r.toFixed(1)}x` : `${r.toFixed(2)}x`;
+}
+
+function cell(figures: EngineFigures): string {
+  return figures.ns !== undefined ? formatTime(figures.ns) : (figures.note ?? '—');
+}
+
+function table(rows: readonly Row[]): string {
+  const lines = [
+    '| benchmark | insns | native | interpreter | interp / native | JIT | JIT / native | JIT compile |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  ];
+  const interpRatios: number[] = [];
+  const jitRatios: number[] = [];
+  for (const row of rows) {
+    const ri = ratio(row.interpreter, row.native);
+    const rj = ratio(row.jit, row.native);
+    if (ri !== undefined) interpRatios.push(ri);
+    if (rj !== undefined) jitRatios.push(rj);
+    const compile = row.jit.compileMs !== undefined ? `${row.jit.compileMs.toFixed(2)} ms` : '—';
+    lines.push(
+      `| ${row.name} | ${row.insns} | ${cell(row.native)} | ${cell(row.interpreter)} | ${formatRatio(ri)} | ${cell(row.jit)} | ${formatRatio(rj)} | ${compile} |`,
+    );
+  }
+  const gi = interpRatios.length === rows.length ? geomean(interpRatios) : undefined;
+  const gj = jitRatios.length === rows.length ? geomean(jitRatios) : undefined;
+  const partial = (n: number): string => (n > 0 && n < rows.length ? ` (${n} of ${rows.length})` : '');
+  lines.push(
+    `| **geomean** | | | | **${formatRatio(gi ?? (interpRatios.length > 0 ? geomean(interpRatios) : undefined))}**${partial(interpRatios.length)} | | **${formatRatio(gj ?? (jitRatios.length > 0 ? geomean(jitRatios) : undefined))}**${partial(jitRatios.length)} | |`,
+  );
+  return lines.join('\n');
+}
+
+async function main(): Promise<number> {
+  const options = parseArgs(process.argv.slice(2));
+  const selected = BENCHMARKS.filter((b) => options.filter.length === 0 || options.filter.some((f) => b.name.includes(f)));
+  if (selected.length === 0) throw new Error(`no benchmark matches ${options.filter.join(', ')}; have ${BENCHMARKS.map((b) => b.name).join(', ')}`);
+  const expectedFile = JSON.parse(readFileSync(EXPECTED_PATH, 'utf8')) as Record<string, { full: string; small: string }>;
+  const engines = await loadEngines();
+  for (const [name, load] of Object.entries(engines)) if ('missing' in load) log(`${name}: not available: ${load.missing}`);
+  const cc = options.native ? compilerVersion() : undefined;
+  if (options.native && cc === undefined) log('native: no C compiler (set CC); native column not available');
+
+  const rows: Row[] = [];
+  let failed = false;
+  for (const bench of selected) {
+    const prog = loadBenchProgram(objectPath(bench.program));
+    const mem = new Uint8Array(readFileSync(inputPath(bench.name, 'full')));
+    const committed = BigInt(expectedFile[bench.name]?.full ?? 'NaN');
+    log(`${bench.name}: native…`);
+    const native = measureNative(bench, options, cc !== undefined);
+    if (native.result !== undefined && native.result !== committed) {
+      log(`${bench.name}: native result ${hex(native.result)} differs from expected.json ${hex(committed)}: run bench/build.sh`);
+      failed = true;
+    }
+    const expected = native.result ?? committed;
+    log(`${bench.name}: interpreter…`);
+    const interpreter = measureEngine(engines.interpreter, prog, mem, expected, options, false);
+    log(`${bench.name}: JIT…`);
+    const jit = measureEngine(engines.jit, prog, mem, expected, options, true);
+    for (const [engine, f] of [['interpreter', interpreter], ['jit', jit]] as const) {
+      if (f.note !== undefined && f.note !== 'not available') {
+        log(`${bench.name}: ${engine}: ${f.note}`);
+        failed = true;
+      }
+    }
+    rows.push({ name: bench.name, insns: prog.length / 8, expected, native, interpreter, jit });
+  }
+
+  const cpu = cpus()[0]?.model ?? 'unknown CPU';
+  process.stdout.write(
+    `\n${table(rows)}\n\nnode ${process.version}, ${cpus().length} × ${cpu}${cc !== undefined ? `, native: ${cc} -O2` : ''}; ` +
+      `median of batches, ${options.budgetMs} ms per engine and benchmark\n`,
+  );
+  if (options.json !== undefined) {
+    const plain = rows.map((r) => ({ ...r, expected: hex(r.expected) }));
+    writeFileSync(
+      options.json,
+      `${JSON.stringify({ date: new Date().toISOString(), node: process.version, cpu, cores: cpus().length, cc, budgetMs: options.budgetMs, rows: plain }, null, 2)}\n`,
+    );
+  }
+  return failed ? 1 : 0;
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: unknown) => {
+    process.stderr.write(`bench: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.exitCode = 2;
+  },
+);
