@@ -64,6 +64,7 @@ interface EngineFigures {
 /** One row of the table. */
 interface Row {
   name: string;
+  callOverhead: boolean;
   insns: number;
   expected: bigint;
   native: EngineFigures;
@@ -158,29 +159,33 @@ function cell(figures: EngineFigures): string {
   return figures.ns !== undefined ? formatTime(figures.ns) : (figures.note ?? '—');
 }
 
+/** A geomean row; when an engine lacks some ratios, the geomean of the others with their count. */
+function geomeanRow(label: string, rows: readonly Row[]): string {
+  const column = (engine: 'interpreter' | 'jit'): string => {
+    const ratios = rows.map((r) => ratio(r[engine], r.native)).filter((r): r is number => r !== undefined);
+    if (ratios.length === 0) return '—';
+    const partial = ratios.length < rows.length ? ` (${ratios.length} of ${rows.length})` : '';
+    return `**${formatRatio(geomean(ratios))}**${partial}`;
+  };
+  return `| ${label} | | | | ${column('interpreter')} | | ${column('jit')} | |`;
+}
+
 function table(rows: readonly Row[]): string {
   const lines = [
     '| benchmark | insns | native | interpreter | interp / native | JIT | JIT / native | JIT compile |',
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
-  const interpRatios: number[] = [];
-  const jitRatios: number[] = [];
   for (const row of rows) {
     const ri = ratio(row.interpreter, row.native);
     const rj = ratio(row.jit, row.native);
-    if (ri !== undefined) interpRatios.push(ri);
-    if (rj !== undefined) jitRatios.push(rj);
     const compile = row.jit.compileMs !== undefined ? `${row.jit.compileMs.toFixed(2)} ms` : '—';
     lines.push(
       `| ${row.name} | ${row.insns} | ${cell(row.native)} | ${cell(row.interpreter)} | ${formatRatio(ri)} | ${cell(row.jit)} | ${formatRatio(rj)} | ${compile} |`,
     );
   }
-  const gi = interpRatios.length === rows.length ? geomean(interpRatios) : undefined;
-  const gj = jitRatios.length === rows.length ? geomean(jitRatios) : undefined;
-  const partial = (n: number): string => (n > 0 && n < rows.length ? ` (${n} of ${rows.length})` : '');
-  lines.push(
-    `| **geomean** | | | | **${formatRatio(gi ?? (interpRatios.length > 0 ? geomean(interpRatios) : undefined))}**${partial(interpRatios.length)} | | **${formatRatio(gj ?? (jitRatios.length > 0 ? geomean(jitRatios) : undefined))}**${partial(jitRatios.length)} | |`,
-  );
+  lines.push(geomeanRow('**geomean**', rows));
+  const loops = rows.filter((r) => !r.callOverhead);
+  if (loops.length < rows.length) lines.push(geomeanRow('geomean without call-overhead runs', loops));
   return lines.join('\n');
 }
 
@@ -217,7 +222,7 @@ async function main(): Promise<number> {
         failed = true;
       }
     }
-    rows.push({ name: bench.name, insns: prog.length / 8, expected, native, interpreter, jit });
+    rows.push({ name: bench.name, callOverhead: bench.callOverhead === true, insns: prog.length / 8, expected, native, interpreter, jit });
   }
 
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
