@@ -1,0 +1,103 @@
+/**
+ * Hand-written argument parsing: `--flag`, `--opt value`, `--opt=value`, `-h`, and `--` to end options.
+ * Each command declares its options; anything else is a usage error (exit code 2).
+ * @module
+ */
+
+/** A usage mistake: unknown option, missing argument, bad value. The CLI prints it and exits with 2. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+/** How a command's option is parsed. */
+export interface OptionSpec {
+  /** `boolean` options take no value; `string` options take one (`--x v` or `--x=v`). */
+  readonly type: 'boolean' | 'string';
+  /** One-letter alias, without the dash. */
+  readonly short?: string;
+}
+
+/** The parsed command line of one command. */
+export interface ParsedArgs {
+  /** Option values by long name (booleans are `true` when present). */
+  readonly options: ReadonlyMap<string, string | true>;
+  /** Arguments that are not options, in order. */
+  readonly positionals: readonly string[];
+}
+
+/**
+ * Parse `argv` against `spec`. A lone `-` is a positional (it means stdin). Numbers such as `-1` are
+ * positionals too, so negative values can be passed without `--`.
+ */
+export function parseArgs(argv: readonly string[], spec: Readonly<Record<string, OptionSpec>>): ParsedArgs {
+  const options = new Map<string, string | true>();
+  const positionals: string[] = [];
+  const byShort = new Map<string, string>();
+  for (const [name, s] of Object.entries(spec)) if (s.short !== undefined) byShort.set(s.short, name);
+  for (let k = 0; k < argv.length; k++) {
+    const arg = argv[k]!;
+    if (arg === '--') {
+      positionals.push(...argv.slice(k + 1));
+      break;
+    }
+    if (arg === '-' || !arg.startsWith('-') || /^-\d/.test(arg)) {
+      positionals.push(arg);
+      continue;
+    }
+    let name: string;
+    let inline: string | undefined;
+    if (arg.startsWith('--')) {
+      const eq = arg.indexOf('=');
+      name = eq < 0 ? arg.slice(2) : arg.slice(2, eq);
+      inline = eq < 0 ? undefined : arg.slice(eq + 1);
+    } else {
+      const long = byShort.get(arg.slice(1));
+      if (long === undefined || arg.length !== 2) throw new UsageError(`unknown option ${arg}`);
+      name = long;
+    }
+    const s = spec[name];
+    if (s === undefined) throw new UsageError(`unknown option --${name}`);
+    if (s.type === 'boolean') {
+      if (inline !== undefined) throw new UsageError(`option --${name} takes no value`);
+      options.set(name, true);
+    } else {
+      const value = inline ?? argv[++k];
+      if (value === undefined) throw new UsageError(`option --${name} needs a value`);
+      options.set(name, value);
+    }
+  }
+  return { options, positionals };
+}
+
+/** The string value of an option, or `undefined`. */
+export function stringOption(args: ParsedArgs, name: string): string | undefined {
+  const v = args.options.get(name);
+  return typeof v === 'string' ? v : undefined;
+}
+
+/** True when a boolean option was given. */
+export function flag(args: ParsedArgs, name: string): boolean {
+  return args.options.get(name) === true;
+}
+
+/** An integer option within `[min, max]`, or `undefined` when absent. Accepts decimal and `0x` hex. */
+export function intOption(args: ParsedArgs, name: string, min: number, max: number): number | undefined {
+  const v = stringOption(args, name);
+  if (v === undefined) return undefined;
+  const n = /^(0x[0-9a-f]+|\d+)$/i.test(v) ? Number(v) : NaN;
+  if (!Number.isSafeInteger(n) || n < min || n > max) {
+    throw new UsageError(`option --${name} must be an integer from ${min} to ${max}, not '${v}'`);
+  }
+  return n;
+}
+
+/** Exactly `count` positionals (named in `names` for the message). */
+export function expectPositionals(args: ParsedArgs, names: readonly string[], optional = 0): string[] {
+  const p = args.positionals;
+  if (p.length < names.length - optional) throw new UsageError(`missing ${names[p.length]}`);
+  if (p.length > names.length) throw new UsageError(`unexpected argument '${p[names.length]}'`);
+  return [...p];
+}

@@ -1,0 +1,26 @@
+/**
+ * Where the CLI's text goes and comes from. Commands write through a {@link CliIo} so that tests can run
+ * them in process and capture their output.
+ * @module
+ */
+
+/** Output streams and stdin of one CLI invocation. */
+export interface CliIo {
+  /** Write to standard output (no newline added). */
+  out(text: string): void;
+  /** Write to standard error (no newline added). */
+  err(text: string): void;
+  /** All of standard input as bytes. */
+  readStdin(): Promise<Uint8Array>;
+}
+
+/** The process's real streams. */
+export const processIo: CliIo = {
+  out: (text) => void process.stdout.write(text),
+  err: (text) => void process.stderr.write(text),
+  readStdin: async () => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+    return new Uint8Array(Buffer.concat(chunks));
+  },
+};
