@@ -1,0 +1,241 @@
+/**
+ * The kernel-numbered helpers (ids of uapi `linux/bpf.h`) that programs compiled for the kernel call:
+ * maps, time, randomness, trace_printk, tail calls, ring buffers, perf events, probe reads, checksums
+ * and XDP packet adjustment. They follow the kernel's return conventions (negative errno on failure).
+ * Helpers that need per-run state (the XDP packet) get it from `HelperContext.host`, which the
+ * program runners set to a {@link KernelRunHost}.
+ * @module
+ */
+import { ErrorCode, ExecutionError } from '../errors.js';
+import type { HelperContext, HelperEntry, HelperFunction } from '../vm/environment.js';
+import type { VmMemory } from '../vm/memory.js';
+import type { BpfMap } from '../maps/map.js';
+import { QueueMap } from '../maps/queue.js';
+import { RingBufMap } from '../maps/ringbuf.js';
+import { PerfEventArrayMap, ProgramArrayMap } from '../maps/special.js';
+import { Errno } from '../maps/types.js';
+import { KERNEL_HELPER_NAMES } from './kernel-names.js';
+import { formatTracePrintk } from './kernel-printk.js';
+
+/** Kernel helper ids tsbpf implements. */
+export const KernelHelper = {
+  MAP_LOOKUP_ELEM: 1, MAP_UPDATE_ELEM: 2, MAP_DELETE_ELEM: 3, PROBE_READ: 4, KTIME_GET_NS: 5, TRACE_PRINTK: 6,
+  GET_PRANDOM_U32: 7, GET_SMP_PROCESSOR_ID: 8, TAIL_CALL: 12, PERF_EVENT_OUTPUT: 25, CSUM_DIFF: 28,
+  XDP_ADJUST_HEAD: 44, PROBE_READ_STR: 45, XDP_ADJUST_META: 54, XDP_ADJUST_TAIL: 65, MAP_PUSH_ELEM: 87,
+  MAP_POP_ELEM: 88, MAP_PEEK_ELEM: 89, PROBE_READ_USER: 112, PROBE_READ_KERNEL: 113, PROBE_READ_USER_STR: 114,
+  PROBE_READ_KERNEL_STR: 115, KTIME_GET_BOOT_NS: 125, RINGBUF_OUTPUT: 130, RINGBUF_RESERVE: 131,
+  RINGBUF_SUBMIT: 132, RINGBUF_DISCARD: 133, RINGBUF_QUERY: 134, KTIME_GET_COARSE_NS: 160,
+} as const;
+
+/** The kernel name of a helper id (`bpf_map_lookup_elem`), or `unknown`. */
+export function kernelHelperName(id: number): string {
+  return KERNEL_HELPER_NAMES.get(id) ?? 'unknown';
+}
+
+/** Per-run state a runner passes as `RunRequest.host` for packet helpers. */
+export interface KernelRunHost {
+  /** `bpf_xdp_adjust_head`: move the packet start by `delta` bytes; 0 or a negative errno. */
+  adjustHead?(delta: number): number;
+  /** `bpf_xdp_adjust_tail`: move the packet end by `delta` bytes; 0 or a negative errno. */
+  adjustTail?(delta: number): number;
+  /** `bpf_xdp_adjust_meta`: move the metadata start by `delta` bytes; 0 or a negative errno. */
+  adjustMeta?(delta: number): number;
+}
+
+/** What the kernel helpers need from the loaded object and the host. */
+export interface KernelEnvironment {
+  /** The VM memory maps and programs share. */
+  readonly memory: VmMemory;
+  /** The map a handle names (the value a program's `lddw` of a map loads). */
+  mapByHandle(handle: number): BpfMap | undefined;
+  /** The ring buffers, to find the one a reserved record belongs to. */
+  ringBuffers(): Iterable<RingBufMap>;
+  /** Current CPU index (per-CPU maps, get_smp_processor_id). */
+  readonly cpu: number;
+  /** `bpf_trace_printk` output, one line at a time without the trailing newline. */
+  trace(line: string): void;
+  /** Monotonic time in nanoseconds. */
+  now(): bigint;
+  /** A random unsigned 32-bit integer. */
+  random(): number;
+}
+
+function helperError(name: string, message: string, ctx: HelperContext): ExecutionError {
+  return new ExecutionError(ErrorCode.HELPER, `${name}: ${message}`, { pc: ctx.pc, helper: name });
+}
+
+function mapArg(env: KernelEnvironment, name: string, r: bigint, ctx: HelperContext): BpfMap {
+  const m = r >> 32n === 0n ? env.mapByHandle(Number(r)) : undefined;
+  if (m === undefined) throw helperError(name, `argument 0x${r.toString(16)} is not a map of this object`, ctx);
+  return m;
+}
+
+const neg = (errno: number): bigint => BigInt.asUintN(64, BigInt(-errno));
+
+/** Read bytes, zero-filling the destination and returning -EFAULT when the source faults (probe_read semantics). */
+function probeRead(mem: VmMemory, dst: bigint, size: number, src: bigint, pc: number): bigint {
+  if (size === 0) return 0n;
+  const out = mem.slice(dst, size, true, pc);
+  try {
+    out.set(mem.slice(src, size, false, pc));
+    return 0n;
+  } catch {
+    mem.slice(dst, size, true, pc).fill(0);
+    return neg(Errno.EFAULT);
+  }
+}
+
+/** probe_read_str: copy up to `size - 1` bytes and a NUL; the length with the NUL, or -EFAULT. */
+function probeReadStr(mem: VmMemory, dst: bigint, size: number, src: bigint, pc: number): bigint {
+  if (size === 0) return 0n;
+  const out = mem.slice(dst, size, true, pc);
+  let s: string;
+  try {
+    s = mem.readCString(src, size - 1, pc);
+  } catch {
+    out.fill(0);
+    return neg(Errno.EFAULT);
+  }
+  const bytes = new TextEncoder().encode(s).subarray(0, size - 1);
+  out.set(bytes);
+  out[bytes.length] = 0;
+  return BigInt(bytes.length + 1);
+}
+
+/** 32-bit ones'-complement sum of little-endian words with end-around carry (x86 `csum_partial`). */
+function csumAdd(sum: number, word: number): number {
+  const s = sum + word;
+  return s > 0xffffffff ? s - 0xffffffff : s;
+}
+
+/** The kernel helpers, bound to an environment. Ids are those of {@link KernelHelper}. */
+export function kernelHelpers(env: KernelEnvironment): Map<number, HelperEntry> {
+  const mem = env.memory;
+  const size32 = (r: bigint): number => Number(r & 0xffffffffn);
+  const fns: [number, string, HelperFunction][] = [
+    [KernelHelper.MAP_LOOKUP_ELEM, 'bpf_map_lookup_elem', (r1, r2, _3, _4, _5, ctx) => {
+      const m = mapArg(env, 'bpf_map_lookup_elem', r1, ctx);
+      if (m instanceof ProgramArrayMap || m instanceof QueueMap || m instanceof RingBufMap || m instanceof PerfEventArrayMap) {
+        throw helperError('bpf_map_lookup_elem', `map ${m.name} cannot be looked up from a program`, ctx);
+      }
+      return m.programLookup(mem.read(r2, m.keySize, ctx.pc), env.cpu);
+    }],
+    [KernelHelper.MAP_UPDATE_ELEM, 'bpf_map_update_elem', (r1, r2, r3, r4, _5, ctx) => {
+      const m = mapArg(env, 'bpf_map_update_elem', r1, ctx);
+      if (r4 > 2n) return neg(Errno.EINVAL);
+      if (m instanceof ProgramArrayMap) return neg(Errno.EINVAL);
+      return m.programUpdate(mem.read(r2, m.keySize, ctx.pc), mem.read(r3, m.valueSize, ctx.pc), Number(r4), env.cpu);
+    }],
+    [KernelHelper.MAP_DELETE_ELEM, 'bpf_map_delete_elem', (r1, r2, _3, _4, _5, ctx) => {
+      const m = mapArg(env, 'bpf_map_delete_elem', r1, ctx);
+      return m.programDelete(mem.read(r2, m.keySize, ctx.pc));
+    }],
+    [KernelHelper.MAP_PUSH_ELEM, 'bpf_map_push_elem', (r1, r2, r3, _4, _5, ctx) => {
+      const m = mapArg(env, 'bpf_map_push_elem', r1, ctx);
+      if (r3 > 2n) return neg(Errno.EINVAL);
+      return m.programPush(mem.read(r2, m.valueSize, ctx.pc), Number(r3));
+    }],
+    [KernelHelper.MAP_POP_ELEM, 'bpf_map_pop_elem', (r1, r2, _3, _4, _5, ctx) => {
+      const m = mapArg(env, 'bpf_map_pop_elem', r1, ctx);
+      const v = m.programPop(false);
+      if (typeof v === 'number') return v;
+      mem.write(r2, v, ctx.pc);
+      return 0;
+    }],
+    [KernelHelper.MAP_PEEK_ELEM, 'bpf_map_peek_elem', (r1, r2, _3, _4, _5, ctx) => {
+      const m = mapArg(env, 'bpf_map_peek_elem', r1, ctx);
+      const v = m.programPop(true);
+      if (typeof v === 'number') return v;
+      mem.write(r2, v, ctx.pc);
+      return 0;
+    }],
+    [KernelHelper.PROBE_READ, 'bpf_probe_read', (r1, r2, r3, _4, _5, ctx) => probeRead(mem, r1, size32(r2), r3, ctx.pc)],
+    [KernelHelper.PROBE_READ_USER, 'bpf_probe_read_user', (r1, r2, r3, _4, _5, ctx) => probeRead(mem, r1, size32(r2), r3, ctx.pc)],
+    [KernelHelper.PROBE_READ_KERNEL, 'bpf_probe_read_kernel', (r1, r2, r3, _4, _5, ctx) => probeRead(mem, r1, size32(r2), r3, ctx.pc)],
+    [KernelHelper.PROBE_READ_STR, 'bpf_probe_read_str', (r1, r2, r3, _4, _5, ctx) => probeReadStr(mem, r1, size32(r2), r3, ctx.pc)],
+    [KernelHelper.PROBE_READ_USER_STR, 'bpf_probe_read_user_str', (r1, r2, r3, _4, _5, ctx) => probeReadStr(mem, r1, size32(r2), r3, ctx.pc)],
+    [KernelHelper.PROBE_READ_KERNEL_STR, 'bpf_probe_read_kernel_str', (r1, r2, r3, _4, _5, ctx) => probeReadStr(mem, r1, size32(r2), r3, ctx.pc)],
+    [KernelHelper.KTIME_GET_NS, 'bpf_ktime_get_ns', () => env.now()],
+    [KernelHelper.KTIME_GET_BOOT_NS, 'bpf_ktime_get_boot_ns', () => env.now()],
+    [KernelHelper.KTIME_GET_COARSE_NS, 'bpf_ktime_get_coarse_ns', () => env.now()],
+    [KernelHelper.TRACE_PRINTK, 'bpf_trace_printk', (r1, r2, r3, r4, r5, ctx) => {
+      const n = size32(r2);
+      const fmt = new TextDecoder().decode(mem.read(r1, n, ctx.pc)).replace(/\0.*$/s, '');
+      const line = formatTracePrintk(fmt, [r3, r4, r5], mem);
+      env.trace(line.endsWith('\n') ? line.slice(0, -1) : line);
+      return new TextEncoder().encode(line).length;
+    }],
+    [KernelHelper.GET_PRANDOM_U32, 'bpf_get_prandom_u32', () => env.random() >>> 0],
+    [KernelHelper.GET_SMP_PROCESSOR_ID, 'bpf_get_smp_processor_id', () => env.cpu],
+    [KernelHelper.TAIL_CALL, 'bpf_tail_call', (_r1, r2, r3, _4, _5, ctx) => {
+      const m = mapArg(env, 'bpf_tail_call', r2, ctx);
+      if (!(m instanceof ProgramArrayMap)) throw helperError('bpf_tail_call', `map ${m.name} is not a program array`, ctx);
+      const target = m.get(size32(r3));
+      if (target === undefined) return neg(Errno.ENOENT);
+      return ctx.tailCall(target) ? 0 : neg(Errno.E2BIG);
+    }],
+    [KernelHelper.PERF_EVENT_OUTPUT, 'bpf_perf_event_output', (_r1, r2, r3, r4, r5, ctx) => {
+      const m = mapArg(env, 'bpf_perf_event_output', r2, ctx);
+      if (!(m instanceof PerfEventArrayMap)) throw helperError('bpf_perf_event_output', `map ${m.name} is not a perf event array`, ctx);
+      const index = size32(r3);
+      const cpu = index === 0xffffffff ? env.cpu : index;
+      m.output(cpu, mem.read(r4, size32(r5), ctx.pc));
+      return 0;
+    }],
+    [KernelHelper.CSUM_DIFF, 'bpf_csum_diff', (r1, r2, r3, r4, r5, ctx) => {
+      const fromSize = size32(r2);
+      const toSize = size32(r4);
+      if (fromSize % 4 !== 0 || toSize % 4 !== 0 || fromSize + toSize > 512) return neg(Errno.EINVAL);
+      const from = mem.read(r1, fromSize, ctx.pc);
+      const to = mem.read(r3, toSize, ctx.pc);
+      let sum = size32(r5);
+      const word = (b: Uint8Array, i: number): number => (b[i]! | (b[i + 1]! << 8) | (b[i + 2]! << 16) | (b[i + 3]! << 24)) >>> 0;
+      for (let i = 0; i < fromSize; i += 4) sum = csumAdd(sum, ~word(from, i) >>> 0);
+      for (let i = 0; i < toSize; i += 4) sum = csumAdd(sum, word(to, i));
+      return sum;
+    }],
+    [KernelHelper.XDP_ADJUST_HEAD, 'bpf_xdp_adjust_head', (_r1, r2, _3, _4, _5, ctx) => {
+      const host = ctx.host as KernelRunHost | undefined;
+      if (host?.adjustHead === undefined) throw helperError('bpf_xdp_adjust_head', 'only XDP programs run with runXdp can adjust the packet', ctx);
+      return host.adjustHead(Number(BigInt.asIntN(32, r2)));
+    }],
+    [KernelHelper.XDP_ADJUST_TAIL, 'bpf_xdp_adjust_tail', (_r1, r2, _3, _4, _5, ctx) => {
+      const host = ctx.host as KernelRunHost | undefined;
+      if (host?.adjustTail === undefined) throw helperError('bpf_xdp_adjust_tail', 'only XDP programs run with runXdp can adjust the packet', ctx);
+      return host.adjustTail(Number(BigInt.asIntN(32, r2)));
+    }],
+    [KernelHelper.XDP_ADJUST_META, 'bpf_xdp_adjust_meta', (_r1, r2, _3, _4, _5, ctx) => {
+      const host = ctx.host as KernelRunHost | undefined;
+      if (host?.adjustMeta === undefined) throw helperError('bpf_xdp_adjust_meta', 'only XDP programs run with runXdp can adjust the packet', ctx);
+      return host.adjustMeta(Number(BigInt.asIntN(32, r2)));
+    }],
+    [KernelHelper.RINGBUF_OUTPUT, 'bpf_ringbuf_output', (r1, r2, r3, _4, _5, ctx) => {
+      const m = mapArg(env, 'bpf_ringbuf_output', r1, ctx);
+      if (!(m instanceof RingBufMap)) throw helperError('bpf_ringbuf_output', `map ${m.name} is not a ring buffer`, ctx);
+      return m.output(mem.read(r2, size32(r3), ctx.pc)) ? 0 : neg(Errno.EAGAIN);
+    }],
+    [KernelHelper.RINGBUF_RESERVE, 'bpf_ringbuf_reserve', (r1, r2, _3, _4, _5, ctx) => {
+      const m = mapArg(env, 'bpf_ringbuf_reserve', r1, ctx);
+      if (!(m instanceof RingBufMap)) throw helperError('bpf_ringbuf_reserve', `map ${m.name} is not a ring buffer`, ctx);
+      return m.reserve(size32(r2));
+    }],
+    [KernelHelper.RINGBUF_SUBMIT, 'bpf_ringbuf_submit', (r1, _2, _3, _4, _5, ctx) => finishRecord(env, r1, false, 'bpf_ringbuf_submit', ctx)],
+    [KernelHelper.RINGBUF_DISCARD, 'bpf_ringbuf_discard', (r1, _2, _3, _4, _5, ctx) => finishRecord(env, r1, true, 'bpf_ringbuf_discard', ctx)],
+    [KernelHelper.RINGBUF_QUERY, 'bpf_ringbuf_query', (r1, r2, _3, _4, _5, ctx) => {
+      const m = mapArg(env, 'bpf_ringbuf_query', r1, ctx);
+      if (!(m instanceof RingBufMap)) throw helperError('bpf_ringbuf_query', `map ${m.name} is not a ring buffer`, ctx);
+      return m.query(Number(r2 & 0xffn));
+    }],
+  ];
+  return new Map(fns.map(([id, name, fn]) => [id, { fn, name, unwindOnZero: false }]));
+}
+
+function finishRecord(env: KernelEnvironment, r1: bigint, discard: boolean, name: string, ctx: HelperContext): number {
+  for (const rb of env.ringBuffers()) {
+    if (r1 >> 32n === 0n && rb.owns(Number(r1))) {
+      rb.finish(Number(r1), discard);
+      return 0;
+    }
+  }
+  throw helperError(name, `0x${r1.toString(16)} is not a reserved ring buffer record`, ctx);
+}
