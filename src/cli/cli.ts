@@ -8,12 +8,13 @@ import { readFileSync } from 'node:fs';
 import { EbpfError } from '../errors.js';
 import { UsageError } from './args.js';
 import type { Command } from './command.js';
+import { asmCommand } from './commands/asm.js';
 import { verifyCommand } from './commands/verify.js';
 import { InputError } from './input.js';
 import type { CliIo } from './io.js';
 
 /** Every command, in the order `tsbpf --help` lists them. */
-export const COMMANDS: readonly Command[] = [verifyCommand];
+export const COMMANDS: readonly Command[] = [asmCommand, verifyCommand];
 
 function version(): string {
   try {

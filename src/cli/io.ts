@@ -8,6 +8,8 @@
 export interface CliIo {
   /** Write to standard output (no newline added). */
   out(text: string): void;
+  /** Write raw bytes to standard output. */
+  outBytes(bytes: Uint8Array): void;
   /** Write to standard error (no newline added). */
   err(text: string): void;
   /** All of standard input as bytes. */
@@ -17,6 +19,7 @@ export interface CliIo {
 /** The process's real streams. */
 export const processIo: CliIo = {
   out: (text) => void process.stdout.write(text),
+  outBytes: (bytes) => void process.stdout.write(bytes),
   err: (text) => void process.stderr.write(text),
   readStdin: async () => {
     const chunks: Buffer[] = [];
