@@ -1,0 +1,60 @@
+/**
+ * Calling a host helper from an engine: argument conversion, result normalisation and error wrapping,
+ * shared by the interpreter and the JIT so that both report helper failures identically.
+ * @module
+ */
+import { EbpfError, ErrorCode, ExecutionError } from '../errors.js';
+import type { HelperContext, HelperEntry, HelperTable } from './environment.js';
+
+/** A 64-bit register value given as signed 32-bit halves, as an unsigned `bigint`. */
+export function u64FromHalves(lo: number, hi: number): bigint {
+  return hi === 0 ? BigInt(lo >>> 0) : (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
+}
+
+/** The error for a `call` / `callx` to an id with no registered helper. */
+export function unknownHelperError(id: bigint | number, pc: number, helpers: HelperTable): ExecutionError {
+  const known = [...helpers.keys()].sort((a, b) => a - b);
+  return new ExecutionError(
+    ErrorCode.UNKNOWN_HELPER,
+    `call to helper ${id}, which is not registered (registered: ${known.length > 0 ? known.join(', ') : 'none'}); ` +
+      'register it with registerHelper(id, fn)',
+    { pc, helper: Number(id) },
+  );
+}
+
+/** Normalise what a helper returned into an unsigned 64-bit value. */
+export function helperResult(value: unknown, entry: HelperEntry, pc: number): bigint {
+  if (value === undefined) return 0n;
+  if (typeof value === 'bigint') return BigInt.asUintN(64, value);
+  if (typeof value === 'number' && Number.isFinite(value)) return BigInt.asUintN(64, BigInt(Math.trunc(value)));
+  if (typeof value === 'boolean') return value ? 1n : 0n;
+  throw new ExecutionError(
+    ErrorCode.HELPER,
+    `helper ${entry.name} returned ${String(value)}; a helper must return a bigint, an integer number or nothing`,
+    { pc, helper: entry.name },
+  );
+}
+
+/**
+ * Call a helper with r1-r5 and return r0 (unsigned). An {@link EbpfError} thrown by the helper passes
+ * through unchanged; anything else is wrapped in an {@link ExecutionError} with code `E_HELPER`.
+ */
+export function invokeHelper(
+  entry: HelperEntry,
+  r1: bigint,
+  r2: bigint,
+  r3: bigint,
+  r4: bigint,
+  r5: bigint,
+  ctx: HelperContext,
+): bigint {
+  let value: unknown;
+  try {
+    value = entry.fn(r1, r2, r3, r4, r5, ctx);
+  } catch (e) {
+    if (e instanceof EbpfError) throw e;
+    const why = e instanceof Error ? e.message : String(e);
+    throw new ExecutionError(ErrorCode.HELPER, `helper ${entry.name} failed: ${why}`, { pc: ctx.pc, helper: entry.name, cause: e });
+  }
+  return helperResult(value, entry, ctx.pc);
+}

@@ -1,0 +1,286 @@
+/**
+ * The interpreter's pre-decoded form of a program: one dense internal operation number per slot plus
+ * its operands in typed arrays, so that the run loop is a single `switch` over small integer literals
+ * (V8 turns it into a jump table) and never allocates or re-classifies an instruction.
+ *
+ * Classification goes through {@link decodeOperation} (the ISA's single source of truth); this module
+ * only maps each {@link Operation} to an internal number. The numbers are private to the interpreter:
+ * the run loop spells them as literals with the name as a comment, and a test checks every
+ * `case N: // name` against {@link OP_NAMES}.
+ * @module
+ */
+import { FRAME_POINTER, PseudoLoad } from '../isa/opcodes.js';
+import { branchTarget, decodeOperation, type AluName, type JumpCond, type Operation } from '../isa/operation.js';
+import { basicBlocks } from '../verifier/cfg.js';
+import type { Program } from './program.js';
+
+const ALU_ORDER: readonly AluName[] = [
+  'add', 'sub', 'mul', 'div', 'sdiv', 'or', 'and', 'lsh', 'rsh', 'mod', 'smod', 'xor', 'mov', 'arsh',
+];
+const JUMP_ORDER: readonly JumpCond[] = [
+  'jeq', 'jgt', 'jge', 'jset', 'jne', 'jsgt', 'jsge', 'jlt', 'jle', 'jslt', 'jsle',
+];
+const ATOMIC_ORDER = ['add', 'or', 'and', 'xor', 'fetch_add', 'fetch_or', 'fetch_and', 'fetch_xor', 'xchg', 'cmpxchg'];
+
+/** First internal number of each family (the families are laid out densely, in the orders above). */
+const BASE = {
+  ALU64_K: 10,
+  ALU64_X: 24,
+  ALU32_K: 38,
+  ALU32_X: 52,
+  JMP64_K: 80,
+  JMP64_X: 91,
+  JMP32_K: 102,
+  JMP32_X: 113,
+  LDX: 124, // b h w dw, then sb sh sw
+  ST: 131, // b h w dw
+  STX: 135, // b h w dw
+  ATOMIC32: 139,
+  ATOMIC64: 149,
+  LDABS: 159, // b h w
+  LDIND: 162, // b h w
+} as const;
+
+/** Internal operation names by number (holes are unused numbers). */
+export const OP_NAMES: readonly string[] = (() => {
+  const names: string[] = [];
+  names[0] = 'bad';
+  names[1] = 'lddw';
+  names[2] = 'unsupported';
+  names[3] = 'exit';
+  names[4] = 'ja';
+  names[5] = 'call_helper';
+  names[6] = 'callx';
+  names[7] = 'call_local';
+  ALU_ORDER.forEach((n, i) => {
+    names[BASE.ALU64_K + i] = `${n}64_k`;
+    names[BASE.ALU64_X + i] = `${n}64_x`;
+    names[BASE.ALU32_K + i] = `${n}32_k`;
+    names[BASE.ALU32_X + i] = `${n}32_x`;
+  });
+  const misc = ['neg64', 'neg32', 'movsx64_8', 'movsx64_16', 'movsx64_32', 'movsx32_8', 'movsx32_16',
+    'le16', 'le32', 'le64', 'be16', 'be32', 'be64'];
+  misc.forEach((n, i) => (names[66 + i] = n));
+  JUMP_ORDER.forEach((n, i) => {
+    names[BASE.JMP64_K + i] = `${n}_k`;
+    names[BASE.JMP64_X + i] = `${n}_x`;
+    names[BASE.JMP32_K + i] = `${n}32_k`;
+    names[BASE.JMP32_X + i] = `${n}32_x`;
+  });
+  ['ldxb', 'ldxh', 'ldxw', 'ldxdw', 'ldxsb', 'ldxsh', 'ldxsw'].forEach((n, i) => (names[BASE.LDX + i] = n));
+  ['stb', 'sth', 'stw', 'stdw'].forEach((n, i) => (names[BASE.ST + i] = n));
+  ['stxb', 'stxh', 'stxw', 'stxdw'].forEach((n, i) => (names[BASE.STX + i] = n));
+  ATOMIC_ORDER.forEach((n, i) => {
+    names[BASE.ATOMIC32 + i] = `atomic32_${n}`;
+    names[BASE.ATOMIC64 + i] = `atomic64_${n}`;
+  });
+  ['ldabsb', 'ldabsh', 'ldabsw'].forEach((n, i) => (names[BASE.LDABS + i] = n));
+  ['ldindb', 'ldindh', 'ldindw'].forEach((n, i) => (names[BASE.LDIND + i] = n));
+  return names;
+})();
+
+const SIZE_INDEX = { 1: 0, 2: 1, 4: 2, 8: 3 } as const;
+
+/**
+ * A program in the interpreter's form. Arrays have one entry per slot plus a final `bad` sentinel
+ * slot (index `length`) reached only by running off the end; for jumps and local calls `off`
+ * holds the resolved target slot, for `lddw` the upper 32 bits of the constant.
+ */
+export interface InterpreterCode {
+  /** Number of slots. */
+  readonly length: number;
+  /** Internal operation number per slot (see {@link OP_NAMES}). */
+  readonly op: Uint8Array;
+  /** Destination register. */
+  readonly dst: Uint8Array;
+  /** Source register. */
+  readonly src: Uint8Array;
+  /** Memory offset, resolved jump target, or `lddw` high word. */
+  readonly off: Int32Array;
+  /** Immediate. */
+  readonly imm: Int32Array;
+  /** Instructions charged to the budget when the slot is entered (its basic block's length; 0 inside a block). */
+  readonly cost: Int32Array;
+  /** Why a slot cannot run (`bad` and `unsupported` slots), by slot. */
+  readonly problems: ReadonlyMap<number, string>;
+  /** The program it came from. */
+  readonly program: Program;
+}
+
+function familyIndex<T>(order: readonly T[], value: T): number {
+  return order.indexOf(value);
+}
+
+function opNumber(op: Operation): number | string {
+  switch (op.kind) {
+    case 'alu': {
+      const base =
+        op.width === 64 ? (op.source === 'imm' ? BASE.ALU64_K : BASE.ALU64_X) : op.source === 'imm' ? BASE.ALU32_K : BASE.ALU32_X;
+      return base + familyIndex(ALU_ORDER, op.op);
+    }
+    case 'neg':
+      return op.width === 64 ? 66 : 67;
+    case 'movsx':
+      if (op.width === 64) return op.bits === 8 ? 68 : op.bits === 16 ? 69 : 70;
+      return op.bits === 8 ? 71 : op.bits === 16 ? 72 : 'movsx32 of 32 bits is not an instruction';
+    case 'end':
+      // On a little-endian machine `le` only truncates, and `be` and the v4 `bswap` both swap.
+      if (op.order === 'le') return op.bits === 16 ? 73 : op.bits === 32 ? 74 : 75;
+      return op.bits === 16 ? 76 : op.bits === 32 ? 77 : 78;
+    case 'ja':
+      return 4;
+    case 'jcond': {
+      const base =
+        op.width === 64 ? (op.source === 'imm' ? BASE.JMP64_K : BASE.JMP64_X) : op.source === 'imm' ? BASE.JMP32_K : BASE.JMP32_X;
+      return base + familyIndex(JUMP_ORDER, op.cond);
+    }
+    case 'call':
+      if (op.target === 'helper') return 5;
+      if (op.target === 'local') return 7;
+      return -2;
+    case 'callx':
+      return 6;
+    case 'exit':
+      return 3;
+    case 'lddw':
+      return op.pseudo === PseudoLoad.NONE ? 1 : -2;
+    case 'ldx':
+      return BASE.LDX + (op.signed ? 4 : 0) + SIZE_INDEX[op.size];
+    case 'st':
+      return BASE.ST + SIZE_INDEX[op.size];
+    case 'stx':
+      return BASE.STX + SIZE_INDEX[op.size];
+    case 'atomic': {
+      const name = op.op === 'xchg' || op.op === 'cmpxchg' ? op.op : op.fetch ? `fetch_${op.op}` : op.op;
+      return (op.size === 4 ? BASE.ATOMIC32 : BASE.ATOMIC64) + ATOMIC_ORDER.indexOf(name);
+    }
+    case 'ldabs':
+    case 'ldind':
+      if (op.size === 8) return `${op.kind}dw is not an instruction`;
+      return (op.kind === 'ldabs' ? BASE.LDABS : BASE.LDIND) + SIZE_INDEX[op.size];
+    case 'invalid':
+      return op.reason;
+  }
+}
+
+/** Does this operation read or write its `dst` field as a register? */
+function usesDst(op: Operation): boolean {
+  return !(op.kind === 'ja' || op.kind === 'call' || op.kind === 'exit' || op.kind === 'ldabs' || op.kind === 'ldind');
+}
+
+/** Does this operation read its `src` field as a register? */
+function usesSrc(op: Operation): boolean {
+  switch (op.kind) {
+    case 'alu':
+    case 'jcond':
+      return op.source === 'reg';
+    case 'movsx':
+    case 'ldx':
+    case 'stx':
+    case 'atomic':
+    case 'ldind':
+      return true;
+    default:
+      return false;
+  }
+}
+
+/** Does this operation write its destination register? (Only then is dst = r10 a problem.) */
+function writesDst(op: Operation): boolean {
+  switch (op.kind) {
+    case 'alu':
+    case 'neg':
+    case 'movsx':
+    case 'end':
+    case 'ldx':
+    case 'lddw':
+      return true;
+    default:
+      return false;
+  }
+}
+
+/**
+ * Pre-decode a program for the interpreter. Never throws: a slot that cannot run (unknown opcode,
+ * bad register, jump outside the program, incomplete `lddw`, unresolved pseudo load, kfunc call)
+ * becomes a `bad` or `unsupported` slot that fails with an {@link ExecutionError} when executed.
+ */
+export function predecode(program: Program): InterpreterCode {
+  const insns = program.insns;
+  const n = insns.length;
+  const code = {
+    length: n,
+    // One extra `bad` slot after the end catches a program that runs off its last instruction.
+    op: new Uint8Array(n + 1),
+    dst: new Uint8Array(n + 1),
+    src: new Uint8Array(n + 1),
+    off: new Int32Array(n + 1),
+    imm: new Int32Array(n + 1),
+    cost: new Int32Array(n + 1),
+    problems: new Map<number, string>(),
+    program,
+  };
+  const lddwSecond = new Uint8Array(n);
+  for (let pc = 0; pc < n; pc++) {
+    const i = insns[pc]!;
+    const op = decodeOperation(i);
+    code.dst[pc] = i.dst;
+    code.src[pc] = i.src;
+    code.imm[pc] = i.imm;
+    code.off[pc] = i.offset;
+    let num = opNumber(op);
+    if (typeof num === 'number') {
+      if (i.dst > FRAME_POINTER && usesDst(op)) num = `invalid destination register r${i.dst} (registers are r0-r10)`;
+      else if (i.src > FRAME_POINTER && usesSrc(op)) num = `invalid source register r${i.src} (registers are r0-r10)`;
+    }
+    if (typeof num === 'number' && writesDst(op) && i.dst === FRAME_POINTER) {
+      num = 'r10 is the read-only frame pointer and cannot be written';
+    }
+    if (op.kind === 'lddw') {
+      if (pc + 1 >= n) num = 'incomplete lddw: its second slot is missing';
+      else {
+        code.off[pc] = insns[pc + 1]!.imm;
+        lddwSecond[pc + 1] = 1;
+      }
+    }
+    const target = branchTarget(op, i, pc);
+    if (typeof num === 'number' && target !== undefined) {
+      if (target < 0 || target >= n) num = `jump target ${target} is outside the program (slots 0-${n - 1})`;
+      else code.off[pc] = target;
+    }
+    if (num === -2) {
+      code.op[pc] = 2;
+      code.problems.set(
+        pc,
+        op.kind === 'lddw'
+          ? `lddw pseudo source ${(op as { pseudo: number }).pseudo} (map or BTF reference) must be resolved by a loader before running`
+          : 'kfunc calls are not supported',
+      );
+    } else if (typeof num === 'string') {
+      code.op[pc] = 0;
+      code.problems.set(pc, num);
+    } else {
+      code.op[pc] = num;
+    }
+    if (op.kind === 'lddw') pc++;
+  }
+  // A jump into an lddw's second slot was only known once the lddw was seen: mark those slots bad.
+  for (let pc = 0; pc < n; pc++) {
+    if (lddwSecond[pc] === 1) {
+      code.op[pc] = 0;
+      code.problems.set(pc, 'jump into the middle of an lddw (its second slot is not an instruction)');
+    }
+  }
+  code.problems.set(n, 'execution ran past the last instruction without reaching exit');
+  for (const block of basicBlocks(insns)) code.cost[block.start] = block.length;
+  return code;
+}
+
+/** The interpreter's compiled form of `program`, decoded once and cached in `program.compiled`. */
+export function interpreterCode(program: Program): InterpreterCode {
+  const cached = program.compiled.get('interpreter') as InterpreterCode | undefined;
+  if (cached !== undefined) return cached;
+  const code = predecode(program);
+  program.compiled.set('interpreter', code);
+  return code;
+}

@@ -1,0 +1,160 @@
+/**
+ * 64-bit arithmetic on registers kept as signed 32-bit halves (`lo`, `hi` Int32Arrays), for the
+ * interpreter's run loop. Small enough for V8 to inline; `bigint` only on the rare slow paths
+ * (division of values that do not fit in 32 bits).
+ * @module
+ */
+
+const TWO32 = 4294967296;
+
+/** `dst *= b` (64-bit). Splits the low words into 16-bit limbs so that every partial product is exact. */
+export function mul64(lo: Int32Array, hi: Int32Array, d: number, bl: number, bh: number): void {
+  const al = lo[d]!;
+  const ah = hi[d]!;
+  const a0 = al & 0xffff;
+  const a1 = al >>> 16;
+  const b0 = bl & 0xffff;
+  const b1 = bl >>> 16;
+  const mid = a1 * b0 + a0 * b1 + ((a0 * b0) >>> 16);
+  hi[d] = (a1 * b1 + Math.floor(mid / 65536) + Math.imul(al, bh) + Math.imul(ah, bl)) | 0;
+  lo[d] = Math.imul(al, bl);
+}
+
+function toBig(l: number, h: number): bigint {
+  return (BigInt(h >>> 0) << 32n) | BigInt(l >>> 0);
+}
+
+function setBig(lo: Int32Array, hi: Int32Array, d: number, v: bigint): void {
+  lo[d] = Number(v & 0xffffffffn) | 0;
+  hi[d] = Number((v >> 32n) & 0xffffffffn) | 0;
+}
+
+/** Unsigned 64-bit `dst /= b` (by zero gives 0). */
+export function div64(lo: Int32Array, hi: Int32Array, d: number, bl: number, bh: number): void {
+  const ah = hi[d]!;
+  if (ah === 0 && bh === 0) {
+    const b = bl >>> 0;
+    lo[d] = b === 0 ? 0 : Math.floor((lo[d]! >>> 0) / b) | 0;
+    return;
+  }
+  const b = toBig(bl, bh);
+  setBig(lo, hi, d, b === 0n ? 0n : toBig(lo[d]!, ah) / b);
+}
+
+/** Unsigned 64-bit `dst %= b` (by zero leaves dst unchanged). */
+export function mod64(lo: Int32Array, hi: Int32Array, d: number, bl: number, bh: number): void {
+  const ah = hi[d]!;
+  if (ah === 0 && bh === 0) {
+    const b = bl >>> 0;
+    if (b !== 0) lo[d] = ((lo[d]! >>> 0) % b) | 0;
+    return;
+  }
+  const b = toBig(bl, bh);
+  if (b !== 0n) setBig(lo, hi, d, toBig(lo[d]!, ah) % b);
+}
+
+/** Signed 64-bit `dst /= b`: by zero gives 0, INT64_MIN / -1 gives INT64_MIN. */
+export function sdiv64(lo: Int32Array, hi: Int32Array, d: number, bl: number, bh: number): void {
+  const al = lo[d]!;
+  const ah = hi[d]!;
+  if (ah === al >> 31 && bh === bl >> 31) {
+    if (bl === 0) {
+      lo[d] = 0;
+      hi[d] = 0;
+      return;
+    }
+    const q = Math.trunc(al / bl);
+    lo[d] = q | 0;
+    hi[d] = q < 0 ? -1 : 0;
+    return;
+  }
+  const b = BigInt.asIntN(64, toBig(bl, bh));
+  setBig(lo, hi, d, b === 0n ? 0n : BigInt.asUintN(64, BigInt.asIntN(64, toBig(al, ah)) / b));
+}
+
+/** Signed 64-bit `dst %= b`: the result takes the dividend's sign; by zero leaves dst unchanged. */
+export function smod64(lo: Int32Array, hi: Int32Array, d: number, bl: number, bh: number): void {
+  const al = lo[d]!;
+  const ah = hi[d]!;
+  if (ah === al >> 31 && bh === bl >> 31) {
+    if (bl === 0) return;
+    const r = al % bl;
+    lo[d] = r | 0;
+    hi[d] = r < 0 ? -1 : 0;
+    return;
+  }
+  const b = BigInt.asIntN(64, toBig(bl, bh));
+  if (b !== 0n) setBig(lo, hi, d, BigInt.asUintN(64, BigInt.asIntN(64, toBig(al, ah)) % b));
+}
+
+/** 64-bit `dst <<= n & 63`. */
+export function lsh64(lo: Int32Array, hi: Int32Array, d: number, n: number): void {
+  n &= 63;
+  if (n === 0) return;
+  const l = lo[d]!;
+  if (n < 32) {
+    hi[d] = (hi[d]! << n) | (l >>> (32 - n));
+    lo[d] = l << n;
+  } else {
+    hi[d] = l << (n - 32);
+    lo[d] = 0;
+  }
+}
+
+/** 64-bit logical `dst >>= n & 63`. */
+export function rsh64(lo: Int32Array, hi: Int32Array, d: number, n: number): void {
+  n &= 63;
+  if (n === 0) return;
+  const h = hi[d]!;
+  if (n < 32) {
+    lo[d] = (lo[d]! >>> n) | (h << (32 - n));
+    hi[d] = h >>> n;
+  } else {
+    lo[d] = h >>> (n - 32);
+    hi[d] = 0;
+  }
+}
+
+/** 64-bit arithmetic `dst >>= n & 63`. */
+export function arsh64(lo: Int32Array, hi: Int32Array, d: number, n: number): void {
+  n &= 63;
+  if (n === 0) return;
+  const h = hi[d]!;
+  if (n < 32) {
+    lo[d] = (lo[d]! >>> n) | (h << (32 - n));
+    hi[d] = h >> n;
+  } else {
+    lo[d] = h >> (n - 32);
+    hi[d] = h >> 31;
+  }
+}
+
+/** Reverse the bytes of a 32-bit word. */
+export function bswap32(x: number): number {
+  return ((x & 0xff) << 24) | ((x & 0xff00) << 8) | ((x >>> 8) & 0xff00) | (x >>> 24);
+}
+
+/** Unsigned 64-bit `a > b` on halves. */
+export function gtu(ah: number, al: number, bh: number, bl: number): boolean {
+  return ah === bh ? al >>> 0 > bl >>> 0 : ah >>> 0 > bh >>> 0;
+}
+
+/** Unsigned 64-bit `a >= b` on halves. */
+export function geu(ah: number, al: number, bh: number, bl: number): boolean {
+  return ah === bh ? al >>> 0 >= bl >>> 0 : ah >>> 0 > bh >>> 0;
+}
+
+/** Signed 64-bit `a > b` on halves. */
+export function gts(ah: number, al: number, bh: number, bl: number): boolean {
+  return ah === bh ? al >>> 0 > bl >>> 0 : ah > bh;
+}
+
+/** Signed 64-bit `a >= b` on halves. */
+export function ges(ah: number, al: number, bh: number, bl: number): boolean {
+  return ah === bh ? al >>> 0 >= bl >>> 0 : ah > bh;
+}
+
+/** Unsigned value of a 64-bit register as a JS number when it is below 2^53, else -1 (used for messages). */
+export function u64Number(l: number, h: number): number {
+  return h >>> 0 < 0x200000 ? (h >>> 0) * TWO32 + (l >>> 0) : -1;
+}

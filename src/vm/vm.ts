@@ -1,0 +1,358 @@
+/**
+ * The four kinds of virtual machine of rbpf, with rbpf's API in TypeScript naming:
+ * {@link EbpfVmNoData}, {@link EbpfVmRaw}, {@link EbpfVmMbuff} and {@link EbpfVmFixedMbuff}.
+ *
+ * Memory layout (see vm/memory): the stack at `STACK_START` (`stackSize × maxCallDepth` bytes, zeroed
+ * before every run, r10 at its top), the input memory at `MEM_START`, the metadata buffer at
+ * `MBUFF_START`. Each run copies `mem` / `mbuff` in and, when the run ends (also by an error), copies
+ * them back so that the caller sees the program's stores — unless they are the zero-copy views from
+ * {@link EbpfVmBase.memBuffer} / {@link EbpfVmBase.mbuffBuffer}, which are used in place.
+ *
+ * Engines: every run goes through the protected {@link EbpfVmBase.execute} with an {@link Engine};
+ * `executeProgram` uses the interpreter. A JIT adds `jitCompile()` and `executeProgramJit(...)` with
+ * the same arguments, calling `execute(jitEngine, mem, mbuff)`.
+ * @module
+ */
+import { ArgumentError, EbpfError, ErrorCode } from '../errors.js';
+import { verifyProgram } from '../verifier/verifier.js';
+import {
+  DEFAULT_LIMITS,
+  type Engine,
+  type HelperEntry,
+  type HelperFunction,
+  type HelperTable,
+  type RunLimits,
+} from './environment.js';
+import { Interpreter } from './interpreter.js';
+import { MAX_MEM_SIZE, MBUFF_START, MEM_START, STACK_START, VmMemory, type Region } from './memory.js';
+import { Program } from './program.js';
+
+/** A verifier: throws (preferably an `EbpfError`) to reject a program. */
+export type Verifier = (prog: Uint8Array) => void;
+
+/** Options of {@link EbpfVmBase.registerHelper}. */
+export interface HelperOptions {
+  /** Name for messages and traces (default `helper_<id>`). */
+  readonly name?: string;
+  /** Stop the program with r0 = 0 when the helper returns 0 (uBPF's "unwind" helper). */
+  readonly unwindOnZero?: boolean;
+}
+
+/** Options shared by every VM kind's constructor. */
+export interface VmOptions {
+  /** Limits for every run (any omitted field keeps its default from `DEFAULT_LIMITS`). */
+  readonly limits?: Partial<RunLimits>;
+  /** Helpers to register at once, by id. */
+  readonly helpers?: ReadonlyMap<number, HelperFunction> | Readonly<Record<number, HelperFunction>>;
+  /** The verifier (default: the project's `verifyProgram`). */
+  readonly verifier?: Verifier;
+  /** Data passed to helpers as `ctx.host`. */
+  readonly host?: unknown;
+}
+
+const interpreter = new Interpreter();
+
+function checkBytes(value: unknown, what: string): Uint8Array {
+  if (!(value instanceof Uint8Array)) throw new ArgumentError(`${what} must be a Uint8Array`);
+  return value;
+}
+
+function checkLimits(limits: RunLimits): RunLimits {
+  const positive = (name: keyof RunLimits, max: number): void => {
+    const v = limits[name];
+    if (!Number.isSafeInteger(v) || v < 1 || v > max) {
+      throw new ArgumentError(`RunLimits.${name} must be an integer from 1 to ${max}, not ${String(v)}`);
+    }
+  };
+  positive('instructionBudget', Number.MAX_SAFE_INTEGER);
+  positive('maxCallDepth', 64);
+  positive('stackSize', 1 << 20);
+  if (!Number.isSafeInteger(limits.maxTailCalls) || limits.maxTailCalls < 0) {
+    throw new ArgumentError(`RunLimits.maxTailCalls must be a non-negative integer, not ${String(limits.maxTailCalls)}`);
+  }
+  if (limits.stackSize % 8 !== 0) throw new ArgumentError(`RunLimits.stackSize must be a multiple of 8, not ${limits.stackSize}`);
+  return limits;
+}
+
+/** What every VM kind shares: program, verifier, helpers, limits, memory and the run itself. */
+export abstract class EbpfVmBase {
+  /** The VM's memory: its regions are the stack, `mem`, `mbuff`, and any region a host maps for helpers. */
+  readonly memory = new VmMemory();
+  /** Data passed to helpers as `ctx.host`. */
+  host: unknown;
+  private loaded: Program | undefined;
+  private verifier: Verifier = verifyProgram;
+  private readonly helperTable = new Map<number, HelperEntry>();
+  private runLimits: RunLimits = DEFAULT_LIMITS;
+  private stackRegion: Region;
+  private readonly memRegion: Region;
+  private readonly mbuffRegion: Region;
+  private memCapacity = 0;
+  private mbuffCapacity = 0;
+
+  protected constructor(prog: Uint8Array | undefined, options: VmOptions = {}) {
+    if (options.verifier !== undefined) this.verifier = options.verifier;
+    if (options.limits !== undefined) this.runLimits = checkLimits({ ...DEFAULT_LIMITS, ...options.limits });
+    this.host = options.host;
+    this.stackRegion = this.mapStack();
+    this.memRegion = this.memory.map({ name: 'mem', vaddr: MEM_START, size: 0, offset: 0 });
+    this.mbuffRegion = this.memory.map({ name: 'mbuff', vaddr: MBUFF_START, size: 0, offset: 0 });
+    const helpers = options.helpers;
+    if (helpers !== undefined) {
+      const entries = helpers instanceof Map ? [...helpers] : Object.entries(helpers).map(([k, v]) => [Number(k), v] as const);
+      for (const [id, fn] of entries) this.registerHelper(id, fn as HelperFunction);
+    }
+    if (prog !== undefined) this.load(prog);
+  }
+
+  private mapStack(): Region {
+    const size = this.runLimits.stackSize * this.runLimits.maxCallDepth;
+    return this.memory.map({ name: 'stack', vaddr: STACK_START, size });
+  }
+
+  /** Verify and load a program (a private copy of the bytes is kept). */
+  protected load(prog: Uint8Array): void {
+    const bytes = checkBytes(prog, 'the program');
+    this.verifier(bytes);
+    this.loaded = new Program(bytes);
+  }
+
+  /**
+   * Replace the verifier. If a program is loaded it is verified again at once, and a rejection
+   * propagates (the program stays loaded, as in rbpf).
+   */
+  setVerifier(verifier: Verifier): void {
+    if (typeof verifier !== 'function') throw new ArgumentError('the verifier must be a function (prog: Uint8Array) => void');
+    this.verifier = verifier;
+    if (this.loaded !== undefined) verifier(this.loaded.bytes);
+  }
+
+  /** Register (or replace) the helper called by `call id`. */
+  registerHelper(id: number, fn: HelperFunction, options: HelperOptions = {}): void {
+    if (!Number.isInteger(id) || id < 0 || id > 0xffffffff) throw new ArgumentError(`helper id must be an integer from 0 to 2^32-1, not ${id}`);
+    if (typeof fn !== 'function') throw new ArgumentError(`helper ${id} must be a function`);
+    this.helperTable.set(id, { fn, name: options.name ?? (fn.name !== '' ? fn.name : `helper_${id}`), unwindOnZero: options.unwindOnZero ?? false });
+  }
+
+  /** The registered helpers. */
+  get helpers(): HelperTable {
+    return this.helperTable;
+  }
+
+  /** The limits every run uses. */
+  get limits(): RunLimits {
+    return this.runLimits;
+  }
+
+  /** Change some limits (omitted fields keep their value). */
+  setLimits(limits: Partial<RunLimits>): void {
+    const next = checkLimits({ ...this.runLimits, ...limits });
+    const stackChanged =
+      next.stackSize * next.maxCallDepth !== this.runLimits.stackSize * this.runLimits.maxCallDepth;
+    this.runLimits = next;
+    if (stackChanged) {
+      this.memory.unmap(this.stackRegion);
+      this.stackRegion = this.mapStack();
+    }
+  }
+
+  /** The loaded program, if any. */
+  get program(): Program | undefined {
+    return this.loaded;
+  }
+
+  /**
+   * A zero-copy input buffer: a view of `len` bytes of VM memory that backs the `mem` region. Fill it
+   * and pass it to `executeProgram`: it is used in place (nothing is copied in or out). The view is
+   * valid until the next `memBuffer` call with a larger `len` or until VM memory grows (a helper or map
+   * allocating); a stale view is simply copied like any other array.
+   */
+  memBuffer(len: number): Uint8Array {
+    return this.buffer(this.memRegion, len, 'mem');
+  }
+
+  /** Zero-copy metadata buffer, as {@link memBuffer} for the `mbuff` region. */
+  mbuffBuffer(len: number): Uint8Array {
+    return this.buffer(this.mbuffRegion, len, 'mbuff');
+  }
+
+  private buffer(region: Region, len: number, what: 'mem' | 'mbuff'): Uint8Array {
+    if (!Number.isSafeInteger(len) || len < 0 || len > MAX_MEM_SIZE) {
+      throw new ArgumentError(`${what} length must be an integer from 0 to ${MAX_MEM_SIZE}, not ${len}`);
+    }
+    const capacity = what === 'mem' ? this.memCapacity : this.mbuffCapacity;
+    if (len > capacity) {
+      region.offset = this.memory.allocate(len);
+      if (what === 'mem') this.memCapacity = len;
+      else this.mbuffCapacity = len;
+    }
+    return this.memory.bytes.subarray(region.offset, region.offset + len);
+  }
+
+  /** Is `data` the live zero-copy view of `region`? */
+  private isInPlace(data: Uint8Array, region: Region): boolean {
+    return data.buffer === this.memory.wasm.buffer && data.byteOffset === region.offset;
+  }
+
+  /** Map `data` as `region` for one run; returns a function that copies the region back to `data`. */
+  private stage(data: Uint8Array | undefined, region: Region, what: 'mem' | 'mbuff'): (() => void) | undefined {
+    if (data === undefined) {
+      region.size = 0;
+      return undefined;
+    }
+    checkBytes(data, what);
+    if (this.isInPlace(data, region)) {
+      region.size = data.length;
+      return undefined;
+    }
+    const view = this.buffer(region, data.length, what);
+    view.set(data);
+    region.size = data.length;
+    return () => {
+      const bytes = this.memory.bytes;
+      data.set(bytes.subarray(region.offset, region.offset + data.length));
+    };
+  }
+
+  /**
+   * Run the loaded program on `engine` with `mem` mapped at MEM_START and `mbuff` at MBUFF_START, and
+   * r1/r2 as given (`'mem'`: r1 = MEM_START, r2 = mem length; `'mbuff'`: r1 = MBUFF_START, r2 = mbuff
+   * length; `'none'`: both 0). Returns r0.
+   */
+  protected execute(engine: Engine, mem: Uint8Array | undefined, mbuff: Uint8Array | undefined, entry: 'none' | 'mem' | 'mbuff'): bigint {
+    const program = this.loaded;
+    if (program === undefined) {
+      throw new EbpfError(ErrorCode.NO_PROGRAM, 'no program is loaded: pass one to the constructor or call setProgram(prog)');
+    }
+    const copyMem = this.stage(mem, this.memRegion, 'mem');
+    const copyMbuff = this.stage(mbuff, this.mbuffRegion, 'mbuff');
+    const stack = this.stackRegion;
+    this.memory.bytes.fill(0, stack.offset, stack.offset + stack.size);
+    const r1 = entry === 'mem' ? BigInt(MEM_START) : entry === 'mbuff' ? BigInt(MBUFF_START) : 0n;
+    const r2 = entry === 'mem' ? BigInt(mem?.length ?? 0) : entry === 'mbuff' ? BigInt(mbuff?.length ?? 0) : 0n;
+    try {
+      return engine.run({
+        program,
+        memory: this.memory,
+        stackTop: stack.vaddr + stack.size,
+        r1,
+        r2,
+        helpers: this.helperTable,
+        limits: this.runLimits,
+        host: this.host,
+      });
+    } finally {
+      copyMem?.();
+      copyMbuff?.();
+    }
+  }
+
+  /** The interpreter engine, for subclasses. */
+  protected get interpreter(): Engine {
+    return interpreter;
+  }
+}
+
+/** A VM for programs that take no input: r1 = r2 = 0. */
+export class EbpfVmNoData extends EbpfVmBase {
+  /** Create the VM, verifying `prog` if given. */
+  constructor(prog?: Uint8Array, options?: VmOptions) {
+    super(prog, options);
+  }
+
+  /** Verify and load a program. */
+  setProgram(prog: Uint8Array): void {
+    this.load(prog);
+  }
+
+  /** Interpret the program; returns r0 as an unsigned 64-bit value. */
+  executeProgram(): bigint {
+    return this.execute(this.interpreter, undefined, undefined, 'none');
+  }
+}
+
+/** A VM for programs that work directly on packet data: r1 = MEM_START, r2 = its length (uBPF's model). */
+export class EbpfVmRaw extends EbpfVmBase {
+  /** Create the VM, verifying `prog` if given. */
+  constructor(prog?: Uint8Array, options?: VmOptions) {
+    super(prog, options);
+  }
+
+  /** Verify and load a program. */
+  setProgram(prog: Uint8Array): void {
+    this.load(prog);
+  }
+
+  /** Interpret the program on `mem` (stores are copied back into it); returns r0. */
+  executeProgram(mem: Uint8Array = new Uint8Array(0)): bigint {
+    return this.execute(this.interpreter, checkBytes(mem, 'mem'), undefined, 'mem');
+  }
+}
+
+/**
+ * A VM for programs that receive a metadata buffer (r1 = MBUFF_START, r2 = its length) which the host
+ * fills with pointers into the packet, mapped at MEM_START: store `MEM_START` and `MEM_START + mem.length`
+ * (as little-endian u64 or u32) where the program expects them.
+ */
+export class EbpfVmMbuff extends EbpfVmBase {
+  /** Create the VM, verifying `prog` if given. */
+  constructor(prog?: Uint8Array, options?: VmOptions) {
+    super(prog, options);
+  }
+
+  /** Verify and load a program. */
+  setProgram(prog: Uint8Array): void {
+    this.load(prog);
+  }
+
+  /** Interpret the program on `mem` and `mbuff` (stores into either are copied back); returns r0. */
+  executeProgram(mem: Uint8Array, mbuff: Uint8Array): bigint {
+    return this.execute(this.interpreter, checkBytes(mem, 'mem'), checkBytes(mbuff, 'mbuff'), 'mbuff');
+  }
+}
+
+/**
+ * A VM with an internal metadata buffer: before each run it writes MEM_START and MEM_START + mem.length
+ * as little-endian u64 at `dataOffset` and `dataEndOffset`, so kernel-style programs that load packet
+ * pointers from their context run on plain packet data. The buffer is `max(offsets) + 8` bytes and keeps
+ * the program's other stores between runs.
+ */
+export class EbpfVmFixedMbuff extends EbpfVmBase {
+  private dataOffset: number;
+  private dataEndOffset: number;
+  private fixed: Uint8Array;
+
+  /** Create the VM, verifying `prog` if given. */
+  constructor(prog: Uint8Array | undefined, dataOffset: number, dataEndOffset: number, options?: VmOptions) {
+    super(prog, options);
+    this.dataOffset = 0;
+    this.dataEndOffset = 0;
+    this.fixed = new Uint8Array(0);
+    this.setOffsets(dataOffset, dataEndOffset);
+  }
+
+  private setOffsets(dataOffset: number, dataEndOffset: number): void {
+    for (const [name, v] of [['dataOffset', dataOffset], ['dataEndOffset', dataEndOffset]] as const) {
+      if (!Number.isSafeInteger(v) || v < 0 || v > 0xffff) throw new ArgumentError(`${name} must be an integer from 0 to 65535, not ${v}`);
+    }
+    this.dataOffset = dataOffset;
+    this.dataEndOffset = dataEndOffset;
+    const size = Math.max(dataOffset, dataEndOffset) + 8;
+    if (size !== this.fixed.length) this.fixed = new Uint8Array(size);
+  }
+
+  /** Verify and load a program, with the offsets of the packet pointers in the metadata buffer. */
+  setProgram(prog: Uint8Array, dataOffset: number, dataEndOffset: number): void {
+    this.load(prog);
+    this.setOffsets(dataOffset, dataEndOffset);
+  }
+
+  /** Interpret the program on `mem` (stores are copied back); returns r0. */
+  executeProgram(mem: Uint8Array): bigint {
+    checkBytes(mem, 'mem');
+    const view = new DataView(this.fixed.buffer);
+    view.setBigUint64(this.dataOffset, BigInt(MEM_START), true);
+    view.setBigUint64(this.dataEndOffset, BigInt(MEM_START + mem.length), true);
+    return this.execute(this.interpreter, mem, this.fixed, 'mbuff');
+  }
+}
