@@ -1,0 +1,636 @@
+/**
+ * eBPF → WebAssembly compiler. Each eBPF function (the entry and every local-call target) becomes
+ * one WebAssembly function over eleven i64 locals r0-r10, so V8's optimizing tier keeps eBPF
+ * registers in machine registers. Control flow is rebuilt as nested blocks and loops
+ * (see structure.ts). Every memory access is checked exactly as the interpreter checks it: accesses
+ * through an unmodified r10 that stay inside the frame are checked at compile time; every other access
+ * tries a one-entry region cache (one subtraction and one unsigned compare) and otherwise calls the
+ * runtime, which translates through VmMemory or throws its MemoryAccessError.
+ * @module
+ */
+import { JitError } from '../errors.js';
+import type { Insn } from '../isa/instruction.js';
+import { decodeOperation, branchTarget, type Operation, type AluName, type JumpCond } from '../isa/operation.js';
+import { FRAME_POINTER } from '../isa/opcodes.js';
+import { basicBlocks, type BasicBlock } from '../verifier/cfg.js';
+import { Global, GLOBAL_COUNT, Import, Trap } from './layout.js';
+import { emitDispatch, emitStructured, type FlowGraph, type StructSink, type Terminator } from './structure.js';
+import { CodeWriter, ModuleBuilder } from './wasm/module.js';
+import { Op, ValType, type ValTypeCode } from './wasm/opcodes.js';
+
+/** Options that change the generated code. */
+export interface CompileOptions {
+  /** Bytes per stack frame (RunLimits.stackSize). */
+  readonly stackSize: number;
+  /**
+   * Check r10-relative accesses inside the frame at compile time. Sound only when r10 is never
+   * written and the whole stack is one writable region (the engine checks both).
+   */
+  readonly frameFastPath: boolean;
+}
+
+/** The output of {@link compileToWasm}. */
+export interface CompiledWasm {
+  /** The module bytes. */
+  readonly bytes: Uint8Array<ArrayBuffer>;
+  /** Function index of the entry (exported as `entry`). */
+  readonly entryIndex: number;
+  /** Number of eBPF functions compiled. */
+  readonly functionCount: number;
+  /** Functions that needed the dispatch-loop fallback (irreducible control flow), by entry pc. */
+  readonly dispatchFunctions: readonly number[];
+}
+
+// Local layout: params r0-r10, then scratch and cache locals.
+const L_BUDGET = 11;
+const L_T = 12;
+const L_T2 = 13;
+const L_LBASE = 14;
+const L_LLIM = 15;
+const L_SBASE = 16;
+const L_SLIM = 17;
+const L_LOFF = 18;
+const L_SOFF = 19;
+const L_FP = 20;
+const L_LABEL = 21;
+const L_A = 22;
+const EXTRA_LOCALS: readonly ValTypeCode[] = [
+  ...Array<ValTypeCode>(7).fill(ValType.i64),
+  ...Array<ValTypeCode>(5).fill(ValType.i32),
+];
+const REGS: readonly ValTypeCode[] = Array<ValTypeCode>(11).fill(ValType.i64);
+const RESULTS: readonly ValTypeCode[] = Array<ValTypeCode>(6).fill(ValType.i64);
+/** Labels every function body is wrapped in: the propagate block and the halt block. */
+const OUTER = 2;
+
+const ALU64: Partial<Record<AluName, number>> = {
+  add: Op.i64_add,
+  sub: Op.i64_sub,
+  mul: Op.i64_mul,
+  or: Op.i64_or,
+  and: Op.i64_and,
+  xor: Op.i64_xor,
+  lsh: Op.i64_shl,
+  rsh: Op.i64_shr_u,
+  arsh: Op.i64_shr_s,
+};
+const ALU32: Partial<Record<AluName, number>> = {
+  add: Op.i32_add,
+  sub: Op.i32_sub,
+  mul: Op.i32_mul,
+  or: Op.i32_or,
+  and: Op.i32_and,
+  xor: Op.i32_xor,
+  lsh: Op.i32_shl,
+  rsh: Op.i32_shr_u,
+  arsh: Op.i32_shr_s,
+};
+const CMP64: Record<Exclude<JumpCond, 'jset'>, number> = {
+  jeq: Op.i64_eq,
+  jne: Op.i64_ne,
+  jgt: Op.i64_gt_u,
+  jge: Op.i64_ge_u,
+  jlt: Op.i64_lt_u,
+  jle: Op.i64_le_u,
+  jsgt: Op.i64_gt_s,
+  jsge: Op.i64_ge_s,
+  jslt: Op.i64_lt_s,
+  jsle: Op.i64_le_s,
+};
+const CMP32: Record<Exclude<JumpCond, 'jset'>, number> = {
+  jeq: Op.i32_eq,
+  jne: Op.i32_ne,
+  jgt: Op.i32_gt_u,
+  jge: Op.i32_ge_u,
+  jlt: Op.i32_lt_u,
+  jle: Op.i32_le_u,
+  jsgt: Op.i32_gt_s,
+  jsge: Op.i32_ge_s,
+  jslt: Op.i32_lt_s,
+  jsle: Op.i32_le_s,
+};
+const LOAD: Record<1 | 2 | 4 | 8, number> = { 1: Op.i64_load8_u, 2: Op.i64_load16_u, 4: Op.i64_load32_u, 8: Op.i64_load };
+const LOAD_S: Record<1 | 2 | 4, number> = { 1: Op.i64_load8_s, 2: Op.i64_load16_s, 4: Op.i64_load32_s };
+const STORE: Record<1 | 2 | 4 | 8, number> = { 1: Op.i64_store8, 2: Op.i64_store16, 4: Op.i64_store32, 8: Op.i64_store };
+
+/** True when some instruction may write r10 (then frame-relative accesses cannot be checked statically). */
+export function writesFramePointer(insns: readonly Insn[]): boolean {
+  for (let pc = 0; pc < insns.length; pc++) {
+    const i = insns[pc]!;
+    const op = decodeOperation(i);
+    switch (op.kind) {
+      case 'alu':
+      case 'neg':
+      case 'movsx':
+      case 'end':
+      case 'ldx':
+        if (i.dst === FRAME_POINTER) return true;
+        break;
+      case 'lddw':
+        if (i.dst === FRAME_POINTER) return true;
+        pc++;
+        break;
+      case 'atomic':
+        if (op.fetch && i.src === FRAME_POINTER) return true;
+        break;
+      default:
+    }
+  }
+  return false;
+}
+
+interface Decoded {
+  readonly ops: readonly Operation[];
+  readonly blocks: readonly BasicBlock[];
+  /** Block index starting at each slot, or -1. */
+  readonly blockAt: Int32Array;
+}
+
+function decode(insns: readonly Insn[]): Decoded {
+  const ops = insns.map(decodeOperation);
+  const blocks = basicBlocks(insns);
+  const blockAt = new Int32Array(insns.length + 1).fill(-1);
+  blocks.forEach((b, i) => (blockAt[b.start] = i));
+  return { ops, blocks, blockAt };
+}
+
+/** Slot index of a block's last instruction. */
+function lastPc(insns: readonly Insn[], b: BasicBlock): number {
+  let pc = b.start;
+  let last = pc;
+  while (pc < b.end) {
+    last = pc;
+    pc += decodeOperation(insns[pc]!).kind === 'lddw' ? 2 : 1;
+  }
+  return last;
+}
+
+/** Compile a program to a WebAssembly module (see layout.ts for its imports and globals). */
+export function compileToWasm(insns: readonly Insn[], options: CompileOptions): CompiledWasm {
+  if (insns.length === 0) throw new JitError('cannot compile an empty program');
+  const d = decode(insns);
+  const n = insns.length;
+  const blockOf = (pc: number): number => (pc >= 0 && pc < n ? d.blockAt[pc]! : -1);
+
+  // Terminator of every basic block, in block numbering.
+  const terms: Terminator[] = d.blocks.map((b) => {
+    const pc = lastPc(insns, b);
+    const op = d.ops[pc]!;
+    const fall = blockOf(b.end);
+    if (op.kind === 'exit') return { kind: 'exit' };
+    if (op.kind === 'ja') return { kind: 'goto', to: blockOf(branchTarget(op, insns[pc]!, pc)!) };
+    if (op.kind === 'jcond') return { kind: 'cond', taken: blockOf(branchTarget(op, insns[pc]!, pc)!), fall };
+    return { kind: 'goto', to: fall };
+  });
+
+  // Functions: the entry and every valid local-call target.
+  const entries = [0];
+  for (let pc = 0; pc < n; pc++) {
+    const op = d.ops[pc]!;
+    if (op.kind === 'call' && op.target === 'local') {
+      const t = branchTarget(op, insns[pc]!, pc)!;
+      if (blockOf(t) >= 0 && !entries.includes(t)) entries.push(t);
+    } else if (op.kind === 'lddw') pc++;
+  }
+
+  const mb = new ModuleBuilder();
+  mb.importFunction('env', 'translate', [ValType.i32, ValType.i32, ValType.i32, ValType.i32, ValType.i32], [ValType.i32]);
+  const helperArgs: ValTypeCode[] = [ValType.i32, ValType.i32, ...REGS.slice(0, 5)];
+  mb.importFunction('env', 'helper', helperArgs, [ValType.i64]);
+  mb.importFunction('env', 'helperx', [ValType.i64, ...helperArgs.slice(1)], [ValType.i64]);
+  mb.importFunction('env', 'packet', [ValType.i64, ValType.i32, ValType.i32], [ValType.i64]);
+  mb.importFunction('env', 'trap', [ValType.i32, ValType.i32], []);
+  mb.importMemory('env', 'memory');
+  for (let g = 0; g < GLOBAL_COUNT; g++) {
+    const i32 = g === Global.halt || g === Global.depth || g === Global.maxDepth || g === Global.stackDelta || g === Global.loadOffset || g === Global.storeOffset;
+    mb.export(`g${g}`, 'global', mb.global(i32 ? ValType.i32 : ValType.i64));
+  }
+  const funcIndex = new Map<number, number>();
+  for (const e of entries) funcIndex.set(e, mb.declareFunction(REGS, RESULTS));
+
+  const dispatchFunctions: number[] = [];
+  for (const e of entries) {
+    const fc = new FunctionCompiler(insns, d, terms, options, funcIndex);
+    const code = fc.compile(blockOf(e));
+    if (fc.usedDispatch) dispatchFunctions.push(e);
+    mb.defineFunction(funcIndex.get(e)!, EXTRA_LOCALS, code);
+  }
+  const entryIndex = funcIndex.get(0)!;
+  mb.export('entry', 'func', entryIndex);
+  return { bytes: mb.build(), entryIndex, functionCount: entries.length, dispatchFunctions };
+}
+
+class FunctionCompiler implements StructSink {
+  readonly code = new CodeWriter();
+  usedDispatch = false;
+  /** Graph node → block index, and back. */
+  private nodes: number[] = [];
+
+  constructor(
+    private readonly insns: readonly Insn[],
+    private readonly d: Decoded,
+    private readonly terms: readonly Terminator[],
+    private readonly options: CompileOptions,
+    private readonly funcIndex: ReadonlyMap<number, number>,
+  ) {}
+
+  compile(entryBlock: number): CodeWriter {
+    // The blocks of this function: reachable from its entry without following calls.
+    const local = new Map<number, number>();
+    const visit = (b: number): void => {
+      if (b < 0 || local.has(b)) return;
+      local.set(b, this.nodes.length);
+      this.nodes.push(b);
+    };
+    visit(entryBlock);
+    for (let i = 0; i < this.nodes.length; i++) {
+      const t = this.terms[this.nodes[i]!]!;
+      if (t.kind === 'goto') visit(t.to);
+      else if (t.kind === 'cond') {
+        visit(t.taken);
+        visit(t.fall);
+      }
+    }
+    const map = (b: number): number => (b < 0 ? -1 : local.get(b)!);
+    const graph: FlowGraph = {
+      count: this.nodes.length,
+      entry: 0,
+      term: this.nodes.map((b): Terminator => {
+        const t = this.terms[b]!;
+        if (t.kind === 'goto') return { kind: 'goto', to: map(t.to) };
+        if (t.kind === 'cond') return { kind: 'cond', taken: map(t.taken), fall: map(t.fall) };
+        return t;
+      }),
+    };
+
+    const c = this.code;
+    c.block().block();
+    this.prologue();
+    if (!emitStructured(graph, this, OUTER)) {
+      // Nothing was emitted by the structured pass; use the dispatch loop.
+      this.usedDispatch = true;
+      emitDispatch(graph, this, OUTER, L_LABEL);
+    }
+    c.end();
+    // Halt path: save registers for the runtime, then leave.
+    for (let r = 0; r <= 10; r++) c.get(r).gset(Global.savedR0 + r);
+    c.get(L_BUDGET).gset(Global.budget);
+    c.end();
+    for (let r = 0; r < 6; r++) c.i64(0);
+    return c;
+  }
+
+  private prologue(): void {
+    const c = this.code;
+    c.gget(Global.budget).set(L_BUDGET);
+    this.reloadCaches();
+    if (this.options.frameFastPath) {
+      c.get(FRAME_POINTER).op(Op.i32_wrap_i64).gget(Global.stackDelta).op(Op.i32_add);
+      c.i32(this.options.stackSize).op(Op.i32_sub).set(L_FP);
+    }
+  }
+
+  private reloadCaches(): void {
+    const c = this.code;
+    c.gget(Global.loadBase).set(L_LBASE).gget(Global.loadLimit).set(L_LLIM).gget(Global.loadOffset).set(L_LOFF);
+    c.gget(Global.storeBase).set(L_SBASE).gget(Global.storeLimit).set(L_SLIM).gget(Global.storeOffset).set(L_SOFF);
+  }
+
+  private trap(kind: number, pc: number): void {
+    this.code.i32(kind).i32(pc).call(Import.trap).op(Op.unreachable);
+  }
+
+  body(node: number, depth: number): void {
+    const c = this.code;
+    const b = this.d.blocks[this.nodes[node]!]!;
+    // Budget: charged for the whole block on entry, failing at its first pc.
+    c.get(L_BUDGET).i64(b.length).op(Op.i64_sub).tee(L_BUDGET).i64(0).op(Op.i64_lt_s);
+    c.if().i32(Trap.budget).i32(b.start).call(Import.trap).end();
+    const last = lastPc(this.insns, b);
+    for (let pc = b.start; pc < b.end; ) {
+      const op = this.d.ops[pc]!;
+      const isLast = pc === last;
+      if (!(isLast && (op.kind === 'ja' || op.kind === 'jcond' || op.kind === 'exit'))) {
+        this.instruction(op, this.insns[pc]!, pc, depth);
+      }
+      pc += op.kind === 'lddw' ? 2 : 1;
+    }
+  }
+
+  condition(node: number): void {
+    const pc = lastPc(this.insns, this.d.blocks[this.nodes[node]!]!);
+    const op = this.d.ops[pc]!;
+    if (op.kind !== 'jcond') throw new JitError('internal: condition of a block without a conditional jump', pc);
+    const i = this.insns[pc]!;
+    const c = this.code;
+    if (op.width === 64) {
+      c.get(i.dst);
+      if (op.source === 'reg') c.get(i.src);
+      else c.i64(i.imm);
+      if (op.cond === 'jset') c.op(Op.i64_and).i64(0).op(Op.i64_ne);
+      else c.op(CMP64[op.cond]);
+    } else {
+      c.get(i.dst).op(Op.i32_wrap_i64);
+      if (op.source === 'reg') c.get(i.src).op(Op.i32_wrap_i64);
+      else c.i32(i.imm);
+      c.op(op.cond === 'jset' ? Op.i32_and : CMP32[op.cond]);
+    }
+  }
+
+  exit(): void {
+    const c = this.code;
+    c.get(L_BUDGET).gset(Global.budget);
+    for (let r = 0; r < 6; r++) c.get(r);
+    c.op(Op.return);
+  }
+
+  badTarget(node: number): void {
+    const pc = lastPc(this.insns, this.d.blocks[this.nodes[node]!]!);
+    this.trap(Trap.outOfProgram, pc);
+  }
+
+  /** Push an i32 linear address for an access of `size` bytes at `reg + off`, checked. */
+  private address(reg: number, off: number, size: 1 | 2 | 4 | 8, store: boolean, pc: number): { offset: number } {
+    const c = this.code;
+    const ss = this.options.stackSize;
+    if (this.options.frameFastPath && reg === FRAME_POINTER && off >= -ss && off + size <= 0) {
+      c.get(L_FP);
+      return { offset: off + ss };
+    }
+    const [base, lim, loff] = store ? [L_SBASE, L_SLIM, L_SOFF] : [L_LBASE, L_LLIM, L_LOFF];
+    c.get(reg);
+    if (off !== 0) c.i64(off).op(Op.i64_add);
+    c.tee(L_T).get(base).op(Op.i64_sub).tee(L_T2).get(lim).op(Op.i64_lt_u);
+    c.if(ValType.i32);
+    c.get(L_T2).op(Op.i32_wrap_i64).get(loff).op(Op.i32_add);
+    c.else();
+    c.get(L_T).op(Op.i32_wrap_i64).get(L_T).i64(32).op(Op.i64_shr_u).op(Op.i32_wrap_i64);
+    c.i32(size).i32(store ? 1 : 0).i32(pc).call(Import.translate);
+    this.reloadCaches();
+    c.end();
+    return { offset: 0 };
+  }
+
+  private bswap32(): void {
+    // x on the stack (i32) → byte-swapped x.
+    const c = this.code;
+    c.tee(L_A).i32(8).op(Op.i32_rotl).i32(0x00ff00ff).op(Op.i32_and);
+    c.get(L_A).i32(8).op(Op.i32_rotr).i32(0xff00ff00 | 0).op(Op.i32_and).op(Op.i32_or);
+  }
+
+  private instruction(op: Operation, i: Insn, pc: number, depth: number): void {
+    const c = this.code;
+    const haltDepth = depth - 2;
+    const propDepth = depth - 1;
+    switch (op.kind) {
+      case 'alu':
+        this.alu(op.op, op.width, op.source, i);
+        return;
+      case 'neg':
+        if (op.width === 64) c.i64(0).get(i.dst).op(Op.i64_sub).set(i.dst);
+        else c.i32(0).get(i.dst).op(Op.i32_wrap_i64).op(Op.i32_sub).op(Op.i64_extend_i32_u).set(i.dst);
+        return;
+      case 'movsx':
+        if (op.width === 64) {
+          c.get(i.src).op(op.bits === 8 ? Op.i64_extend8_s : op.bits === 16 ? Op.i64_extend16_s : Op.i64_extend32_s).set(i.dst);
+        } else {
+          c.get(i.src).op(Op.i32_wrap_i64).op(op.bits === 8 ? Op.i32_extend8_s : Op.i32_extend16_s);
+          c.op(Op.i64_extend_i32_u).set(i.dst);
+        }
+        return;
+      case 'end':
+        if (op.order === 'le') {
+          if (op.bits === 16) c.get(i.dst).i64(0xffff).op(Op.i64_and).set(i.dst);
+          else if (op.bits === 32) c.get(i.dst).i64(0xffffffff).op(Op.i64_and).set(i.dst);
+          return;
+        }
+        if (op.bits === 16) {
+          c.get(i.dst).op(Op.i32_wrap_i64).tee(L_A).i32(8).op(Op.i32_shl).i32(0xff00).op(Op.i32_and);
+          c.get(L_A).i32(8).op(Op.i32_shr_u).i32(0xff).op(Op.i32_and).op(Op.i32_or);
+          c.op(Op.i64_extend_i32_u).set(i.dst);
+        } else if (op.bits === 32) {
+          c.get(i.dst).op(Op.i32_wrap_i64);
+          this.bswap32();
+          c.op(Op.i64_extend_i32_u).set(i.dst);
+        } else {
+          c.get(i.dst).op(Op.i32_wrap_i64);
+          this.bswap32();
+          c.op(Op.i64_extend_i32_u).i64(32).op(Op.i64_shl);
+          c.get(i.dst).i64(32).op(Op.i64_shr_u).op(Op.i32_wrap_i64);
+          this.bswap32();
+          c.op(Op.i64_extend_i32_u).op(Op.i64_or).set(i.dst);
+        }
+        return;
+      case 'lddw': {
+        if (op.pseudo !== 0) {
+          this.trap(Trap.pseudoLoad, pc);
+          return;
+        }
+        const next = this.insns[pc + 1];
+        if (next === undefined) {
+          this.trap(Trap.badInstruction, pc);
+          return;
+        }
+        c.i64((BigInt(next.imm >>> 0) << 32n) | BigInt(i.imm >>> 0)).set(i.dst);
+        return;
+      }
+      case 'ldx': {
+        const a = this.address(i.src, i.offset, op.size, false, pc);
+        c.mem(op.signed && op.size !== 8 ? LOAD_S[op.size] : LOAD[op.size], a.offset).set(i.dst);
+        return;
+      }
+      case 'st': {
+        const a = this.address(i.dst, i.offset, op.size, true, pc);
+        c.i64(i.imm).mem(STORE[op.size], a.offset);
+        return;
+      }
+      case 'stx': {
+        const a = this.address(i.dst, i.offset, op.size, true, pc);
+        c.get(i.src).mem(STORE[op.size], a.offset);
+        return;
+      }
+      case 'atomic':
+        this.atomic(op, i, pc);
+        return;
+      case 'ldabs':
+      case 'ldind':
+        if (op.kind === 'ldind') c.get(i.src).i64(i.imm).op(Op.i64_add);
+        else c.i64(i.imm);
+        c.i32(op.size).i32(pc).call(Import.packet).set(0);
+        c.gget(Global.halt).brIf(haltDepth);
+        return;
+      case 'call':
+        if (op.target === 'helper') {
+          c.i32(i.imm).i32(pc);
+          for (let r = 1; r <= 5; r++) c.get(r);
+          c.call(Import.helper).set(0);
+          this.afterHelper(haltDepth);
+        } else if (op.target === 'local') {
+          this.localCall(i, pc, propDepth);
+        } else {
+          this.trap(Trap.kfunc, pc);
+        }
+        return;
+      case 'callx':
+        c.get(i.dst).i32(pc);
+        for (let r = 1; r <= 5; r++) c.get(r);
+        c.call(Import.helperx).set(0);
+        this.afterHelper(haltDepth);
+        return;
+      case 'invalid':
+        this.trap(Trap.badInstruction, pc);
+        return;
+      default:
+        // Jumps and exit end blocks; they are emitted by the structurer.
+        throw new JitError(`internal: unexpected ${op.kind} inside a block`, pc);
+    }
+  }
+
+  private afterHelper(haltDepth: number): void {
+    const c = this.code;
+    c.gget(Global.halt).brIf(haltDepth);
+    // A helper may have changed the region table: drop the cached regions.
+    this.reloadCaches();
+  }
+
+  private localCall(i: Insn, pc: number, propDepth: number): void {
+    const c = this.code;
+    const target = pc + 1 + i.imm;
+    const f = this.funcIndex.get(target);
+    if (f === undefined) {
+      this.trap(Trap.badCallTarget, pc);
+      return;
+    }
+    c.gget(Global.depth).i32(1).op(Op.i32_add).tee(L_A).gget(Global.maxDepth).op(Op.i32_ge_u);
+    c.if().i32(Trap.callDepth).i32(pc).call(Import.trap).end();
+    c.get(L_A).gset(Global.depth);
+    c.get(L_BUDGET).gset(Global.budget);
+    for (let r = 0; r <= 9; r++) c.get(r);
+    c.gget(Global.stackTop).get(L_A).op(Op.i64_extend_i32_u).i64(this.options.stackSize).op(Op.i64_mul).op(Op.i64_sub);
+    c.call(f);
+    for (let r = 5; r >= 0; r--) c.set(r);
+    c.gget(Global.depth).i32(1).op(Op.i32_sub).gset(Global.depth);
+    c.gget(Global.budget).set(L_BUDGET);
+    c.gget(Global.halt).brIf(propDepth);
+    this.reloadCaches();
+  }
+
+  private atomic(op: Extract<Operation, { kind: 'atomic' }>, i: Insn, pc: number): void {
+    const c = this.code;
+    const a = this.address(i.dst, i.offset, op.size, true, pc);
+    const load = op.size === 8 ? Op.i64_load : Op.i64_load32_u;
+    const store = op.size === 8 ? Op.i64_store : Op.i64_store32;
+    c.set(L_A);
+    c.get(L_A).mem(load, a.offset).set(L_T);
+    if (op.op === 'cmpxchg') {
+      if (op.size === 8) c.get(L_T).get(0).op(Op.i64_eq);
+      else c.get(L_T).op(Op.i32_wrap_i64).get(0).op(Op.i32_wrap_i64).op(Op.i32_eq);
+      c.if().get(L_A).get(i.src).mem(store, a.offset).end();
+      c.get(L_T).set(0);
+      return;
+    }
+    c.get(L_A);
+    if (op.op === 'xchg') c.get(i.src);
+    else {
+      const bin = { add: Op.i64_add, or: Op.i64_or, and: Op.i64_and, xor: Op.i64_xor }[op.op];
+      c.get(L_T).get(i.src).op(bin);
+    }
+    c.mem(store, a.offset);
+    if (op.fetch) c.get(L_T).set(i.src);
+  }
+
+  private alu(name: AluName, width: 32 | 64, source: 'imm' | 'reg', i: Insn): void {
+    const c = this.code;
+    const dst = i.dst;
+    if (width === 64) {
+      const operand = (): void => {
+        if (source === 'reg') c.get(i.src);
+        else c.i64(i.imm);
+      };
+      if (name === 'mov') {
+        operand();
+        c.set(dst);
+        return;
+      }
+      const simple = ALU64[name];
+      if (simple !== undefined) {
+        c.get(dst);
+        operand();
+        c.op(simple).set(dst);
+        return;
+      }
+      if (source === 'imm') {
+        const k = i.imm;
+        if (k === 0) {
+          // Division by zero gives 0; modulo by zero leaves dst unchanged.
+          if (name === 'div' || name === 'sdiv') c.i64(0).set(dst);
+          return;
+        }
+        if (name === 'sdiv' && k === -1) {
+          c.i64(0).get(dst).op(Op.i64_sub).set(dst);
+          return;
+        }
+        const opc = name === 'div' ? Op.i64_div_u : name === 'mod' ? Op.i64_rem_u : name === 'sdiv' ? Op.i64_div_s : Op.i64_rem_s;
+        c.get(dst).i64(k).op(opc).set(dst);
+        return;
+      }
+      const s = i.src;
+      c.get(s).op(Op.i64_eqz).if(ValType.i64);
+      if (name === 'div' || name === 'sdiv') c.i64(0);
+      else c.get(dst);
+      c.else();
+      if (name === 'sdiv') {
+        // INT64_MIN / -1 traps in WebAssembly; x / -1 is -x (wrapping) in eBPF.
+        c.get(s).i64(-1).op(Op.i64_eq).if(ValType.i64).i64(0).get(dst).op(Op.i64_sub).else();
+        c.get(dst).get(s).op(Op.i64_div_s).end();
+      } else {
+        c.get(dst).get(s).op(name === 'div' ? Op.i64_div_u : name === 'mod' ? Op.i64_rem_u : Op.i64_rem_s);
+      }
+      c.end().set(dst);
+      return;
+    }
+    // 32-bit: operate on the low halves, zero-extend the result.
+    const operand = (): void => {
+      if (source === 'reg') c.get(i.src).op(Op.i32_wrap_i64);
+      else c.i32(i.imm);
+    };
+    if (name === 'mov') {
+      if (source === 'reg') c.get(i.src).i64(0xffffffff).op(Op.i64_and).set(dst);
+      else c.i64(i.imm >>> 0).set(dst);
+      return;
+    }
+    const simple = ALU32[name];
+    if (simple !== undefined) {
+      c.get(dst).op(Op.i32_wrap_i64);
+      operand();
+      c.op(simple).op(Op.i64_extend_i32_u).set(dst);
+      return;
+    }
+    if (source === 'imm') {
+      const k = i.imm;
+      if (k === 0) {
+        if (name === 'div' || name === 'sdiv') c.i64(0).set(dst);
+        else c.get(dst).i64(0xffffffff).op(Op.i64_and).set(dst);
+        return;
+      }
+      if (name === 'sdiv' && k === -1) {
+        c.i32(0).get(dst).op(Op.i32_wrap_i64).op(Op.i32_sub).op(Op.i64_extend_i32_u).set(dst);
+        return;
+      }
+      const opc = name === 'div' ? Op.i32_div_u : name === 'mod' ? Op.i32_rem_u : name === 'sdiv' ? Op.i32_div_s : Op.i32_rem_s;
+      c.get(dst).op(Op.i32_wrap_i64).i32(k).op(opc).op(Op.i64_extend_i32_u).set(dst);
+      return;
+    }
+    c.get(i.src).op(Op.i32_wrap_i64).tee(L_A).op(Op.i32_eqz).if(ValType.i32);
+    if (name === 'div' || name === 'sdiv') c.i32(0);
+    else c.get(dst).op(Op.i32_wrap_i64);
+    c.else();
+    if (name === 'sdiv') {
+      c.get(L_A).i32(-1).op(Op.i32_eq).if(ValType.i32).i32(0).get(dst).op(Op.i32_wrap_i64).op(Op.i32_sub).else();
+      c.get(dst).op(Op.i32_wrap_i64).get(L_A).op(Op.i32_div_s).end();
+    } else {
+      c.get(dst).op(Op.i32_wrap_i64).get(L_A).op(name === 'div' ? Op.i32_div_u : name === 'mod' ? Op.i32_rem_u : Op.i32_rem_s);
+    }
+    c.end().op(Op.i64_extend_i32_u).set(dst);
+  }
+}

@@ -1,0 +1,57 @@
+/**
+ * The contract between the generated WebAssembly and the JS runtime around it: import order,
+ * global indexes and trap kinds. Compiler and engine both take their numbers from here.
+ * @module
+ */
+
+/** Imported function indexes, in declaration order. */
+export const Import = {
+  /** `(lo i32, hi i32, size i32, store i32, pc i32) -> i32`: the slow path of a memory access. */
+  translate: 0,
+  /** `(id i32, pc i32, r1..r5 i64) -> i64`: a helper call. */
+  helper: 1,
+  /** `(id i64, pc i32, r1..r5 i64) -> i64`: `callx`, the helper id taken from a register. */
+  helperx: 2,
+  /** `(offset i64, size i32, pc i32) -> i64`: LD_ABS / LD_IND. */
+  packet: 3,
+  /** `(kind i32, pc i32)`: throw the error for a {@link Trap}. */
+  trap: 4,
+} as const;
+
+/** Number of imported functions (defined functions start here). */
+export const IMPORT_COUNT = 5;
+
+/** Why generated code stopped through the `trap` import. */
+export const Trap = {
+  budget: 0,
+  callDepth: 1,
+  badInstruction: 2,
+  outOfProgram: 3,
+  kfunc: 4,
+  pseudoLoad: 5,
+  badCallTarget: 6,
+} as const;
+
+/**
+ * Global indexes. `halt` is 0 while running, 1 when the program stopped early with `savedR0`
+ * (an unwinding helper, an out-of-range packet load), 2 when a helper asked for a tail call; in the
+ * last two cases the function that stopped saved its registers r0-r10 in `savedR0`.. in order.
+ */
+export const Global = {
+  halt: 0,
+  budget: 1,
+  depth: 2,
+  maxDepth: 3,
+  stackTop: 4,
+  stackDelta: 5,
+  loadBase: 6,
+  loadLimit: 7,
+  loadOffset: 8,
+  storeBase: 9,
+  storeLimit: 10,
+  storeOffset: 11,
+  savedR0: 12,
+} as const;
+
+/** Total number of globals (the saved registers r0-r10 come last). */
+export const GLOBAL_COUNT = Global.savedR0 + 11;
