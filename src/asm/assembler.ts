@@ -34,8 +34,10 @@ const SKIP_LINE = [
   /^\S+:\s+file format\b/, // llvm-objdump header
   /^Disassembly of section\b/,
   /^[0-9a-f]+:\s+R_[A-Z0-9_]+\s/i, // relocation lines of `llvm-objdump -r`
-  /^\.[A-Za-z_][\w.]*(\s|$)(?!.*:\s*$)/, // assembler directives (.text, .globl f), not `.Lfoo:`
 ];
+
+/** Assembler directives (`.text`, `.globl f`) are skipped; `.Lfoo:` is a label, not a directive. */
+const DIRECTIVE = /^\.[A-Za-z_][\w.]*(\s|$)(?!.*:\s*$)/;
 
 /** Remove a trailing comment (`#`, `;` or `//`); `#` only when it starts a word, so `call f#5` stays. */
 function stripComment(line: string): string {
@@ -118,12 +120,6 @@ export function assemble(text: string): Uint8Array {
     const body = stripComment(lines[li]!);
     const trimmed = body.trim();
     if (trimmed === '') continue;
-    if (/^\.byte\b/i.test(trimmed)) {
-      const raw = parseByteDirective(trimmed, lineNo, body.indexOf('.') + 1);
-      placed.push({ pending: { opcode: raw[0]!, dst: 0, src: 0, offset: 0, imm: 0 }, pc, raw });
-      pc += raw.length / INSN_SIZE;
-      continue;
-    }
     if (SKIP_LINE.some((re) => re.test(trimmed))) continue;
     // Function or block headers: `0000000000000000 <func>:` or `<func>:`.
     const header = /^(?:[0-9a-f]+\s+)?<([^<>]+)>:$/i.exec(trimmed);
@@ -132,7 +128,15 @@ export function assemble(text: string): Uint8Array {
       continue;
     }
     const { rest, skipped, hints } = stripLeftovers(body);
-    if (rest.trim() === '<unknown>' && hints.raw !== undefined) {
+    const restTrimmed = rest.trim();
+    if (/^\.byte\b/i.test(restTrimmed)) {
+      const raw = parseByteDirective(restTrimmed, lineNo, skipped + 1);
+      placed.push({ pending: { opcode: raw[0]!, dst: 0, src: 0, offset: 0, imm: 0 }, pc, raw });
+      pc += raw.length / INSN_SIZE;
+      continue;
+    }
+    if (DIRECTIVE.test(restTrimmed)) continue;
+    if (restTrimmed === '<unknown>' && hints.raw !== undefined) {
       // llvm-objdump could not decode it (LLVM 14 does not know 32-bit atomics without +alu32): keep the bytes.
       placed.push({ pending: { opcode: hints.raw[0]!, dst: 0, src: 0, offset: 0, imm: 0 }, pc, raw: hints.raw });
       pc += hints.raw.length / INSN_SIZE;

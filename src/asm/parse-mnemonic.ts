@@ -170,6 +170,8 @@ export function parseMnemonic(c: Cursor, mnemonic: string, mnemonicCol: number):
   }
   if (mnemonic === 'call') {
     if (c.isReg()) return base(Opcode.CALLX, c.reg().index);
+    const t = c.peek();
+    if (t?.kind === 'ident' && t.text === 'pc') return { ...base(Opcode.CALL, 0, CallKind.LOCAL), jump: target(c, 'imm') };
     if (c.eatIdent('local')) return { ...base(Opcode.CALL, 0, CallKind.LOCAL), jump: target(c, 'imm') };
     if (c.eatIdent('kfunc')) return base(Opcode.CALL, 0, CallKind.KFUNC, 0, c.imm32('a kfunc BTF id'));
     return base(Opcode.CALL, 0, CallKind.HELPER, 0, c.imm32('a helper id, `local LABEL` or a register'));
