@@ -17,7 +17,7 @@ const SIZES = [Size.B, Size.H, Size.W, Size.DW];
 const ATOMICS = [AtomicOp.ADD, AtomicOp.OR, AtomicOp.AND, AtomicOp.XOR, AtomicOp.ADD | AtomicOp.FETCH, AtomicOp.OR | AtomicOp.FETCH, AtomicOp.AND | AtomicOp.FETCH, AtomicOp.XOR | AtomicOp.FETCH, AtomicOp.XCHG, AtomicOp.CMPXCHG];
 
 /** One valid, canonically encoded instruction (one or two slots), built from the ISA constants only. */
-const validInsn: fc.Arbitrary<Insn[]> = fc.oneof(
+const validInsn: fc.Arbitrary<readonly Insn[]> = fc.oneof(
   // binary ALU, immediate and register forms, with sdiv/smod and movsx variants
   fc.tuple(fc.constantFrom(Class.ALU, Class.ALU64), fc.constantFrom(...BINARY), reg, imm).map(([c, op, d, k]) => [i(c | op | Source.K, d, 0, 0, k)]),
   fc.tuple(fc.constantFrom(Class.ALU, Class.ALU64), fc.constantFrom(...BINARY), reg, reg).map(([c, op, d, s]) => [i(c | op | Source.X, d, s)]),
