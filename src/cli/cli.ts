@@ -9,12 +9,14 @@ import { EbpfError } from '../errors.js';
 import { UsageError } from './args.js';
 import type { Command } from './command.js';
 import { asmCommand } from './commands/asm.js';
+import { conformancePluginCommand } from './commands/conformance-plugin.js';
+import { runCommand } from './commands/run.js';
 import { verifyCommand } from './commands/verify.js';
 import { InputError } from './input.js';
 import type { CliIo } from './io.js';
 
 /** Every command, in the order `tsbpf --help` lists them. */
-export const COMMANDS: readonly Command[] = [asmCommand, verifyCommand];
+export const COMMANDS: readonly Command[] = [runCommand, asmCommand, verifyCommand, conformancePluginCommand];
 
 function version(): string {
   try {
