@@ -10,13 +10,14 @@ import { UsageError } from './args.js';
 import type { Command } from './command.js';
 import { asmCommand } from './commands/asm.js';
 import { conformancePluginCommand } from './commands/conformance-plugin.js';
+import { disasmCommand } from './commands/disasm.js';
 import { runCommand } from './commands/run.js';
 import { verifyCommand } from './commands/verify.js';
 import { InputError } from './input.js';
 import type { CliIo } from './io.js';
 
 /** Every command, in the order `tsbpf --help` lists them. */
-export const COMMANDS: readonly Command[] = [runCommand, asmCommand, verifyCommand, conformancePluginCommand];
+export const COMMANDS: readonly Command[] = [runCommand, disasmCommand, asmCommand, verifyCommand, conformancePluginCommand];
 
 function version(): string {
   try {
