@@ -1,0 +1,7 @@
+/**
+ * Program contexts: XDP, socket filter, tc and raw runs of loaded programs.
+ * @module
+ */
+export * from './layout.js';
+export * from './space.js';
+export * from './runner.js';

@@ -1,0 +1,85 @@
+/**
+ * The per-object run space: the stack, context and packet regions programs of one loaded object run
+ * with, set up in the object's VM memory (where its maps live) at the documented virtual addresses.
+ * Regions are allocated once and reused; they only grow (between runs) when a bigger input arrives.
+ * @module
+ */
+import { ArgumentError } from '../errors.js';
+import { MAX_MEM_SIZE, MBUFF_START, MEM_START, STACK_START, type Region, type VmMemory } from '../vm/memory.js';
+import type { RunLimits } from '../vm/environment.js';
+
+/** Bytes of headroom before an XDP packet (what `bpf_xdp_adjust_head` can grow into), as in the kernel. */
+export const XDP_HEADROOM = 256;
+/** Bytes of tailroom after an XDP packet (what `bpf_xdp_adjust_tail` can grow into). */
+export const XDP_TAILROOM = 256;
+
+/** Stack, context and packet regions of a VM memory. */
+export class RunSpace {
+  private stack: Region | undefined;
+  private stackFor = 0;
+  private ctxOffset = -1;
+  private ctxCapacity = 0;
+  private ctxRegion: Region | undefined;
+  private packetOffset = -1;
+  private packetCapacity = 0;
+  private packetRegion: Region | undefined;
+
+  constructor(readonly memory: VmMemory) {}
+
+  /** Map the stack for these limits; returns the entry frame's r10. */
+  stackTop(limits: RunLimits): number {
+    const size = limits.stackSize * limits.maxCallDepth;
+    if (this.stack === undefined || this.stackFor < size) {
+      if (this.stack !== undefined) this.memory.unmap(this.stack);
+      this.stack = this.memory.map({ name: 'stack', size, vaddr: STACK_START });
+      this.stackFor = size;
+    } else {
+      this.stack.size = size;
+      this.memory.bytes.fill(0, this.stack.offset, this.stack.offset + size);
+    }
+    return STACK_START + size;
+  }
+
+  /** Map `bytes` as the context at {@link MBUFF_START}; returns the linear-memory offset of the copy. */
+  setContext(bytes: Uint8Array): number {
+    if (bytes.length > this.ctxCapacity) {
+      this.ctxCapacity = Math.max(bytes.length, 256);
+      this.ctxOffset = this.memory.allocate(this.ctxCapacity);
+    }
+    if (this.ctxRegion !== undefined) this.memory.unmap(this.ctxRegion);
+    this.memory.bytes.set(bytes, this.ctxOffset);
+    this.ctxRegion = this.memory.map({ name: 'ctx', size: bytes.length, vaddr: MBUFF_START, offset: this.ctxOffset });
+    return this.ctxOffset;
+  }
+
+  /** Remove the context region (programs without one). */
+  clearContext(): void {
+    if (this.ctxRegion !== undefined) this.memory.unmap(this.ctxRegion);
+    this.ctxRegion = undefined;
+  }
+
+  /**
+   * Make sure a packet buffer of `capacity` bytes exists; returns its linear-memory offset. Virtual
+   * address `MEM_START + i` is buffer byte `i`; {@link mapPacket} decides which part is visible.
+   */
+  packetBuffer(capacity: number): number {
+    if (capacity > MAX_MEM_SIZE) throw new ArgumentError(`input of ${capacity} bytes is larger than the ${MAX_MEM_SIZE}-byte limit`);
+    if (capacity > this.packetCapacity) {
+      this.packetCapacity = Math.max(capacity, 2048);
+      this.packetOffset = this.memory.allocate(this.packetCapacity);
+    }
+    return this.packetOffset;
+  }
+
+  /** Show buffer bytes `[start, end)` to the program at `MEM_START + start`. */
+  mapPacket(start: number, end: number, name = 'packet'): void {
+    if (this.packetRegion !== undefined) this.memory.unmap(this.packetRegion);
+    this.packetRegion = this.memory.map({ name, size: end - start, vaddr: MEM_START + start, offset: this.packetOffset + start });
+  }
+
+  /** Remove the packet region (programs without input). */
+  clearPacket(): void {
+    if (this.packetRegion !== undefined) this.memory.unmap(this.packetRegion);
+    this.packetRegion = undefined;
+  }
+}
