@@ -29,7 +29,7 @@ describe('global behaviour', () => {
       const r = await cli([c.name, '--help']);
       expect(r.code, c.name).toBe(0);
       expect(r.out, c.name).toMatch(new RegExp(`^Usage: tsbpf ${c.name}`));
-      expect(r.out, c.name).toMatch(/Example:\n(\s+\$ .*\n)*?\s+\$ tsbpf /);
+      expect(r.out, c.name).toMatch(/Example:\n(\s+\$ .*\n)*?\s+\$ .*\btsbpf /);
       expect((await cli(['help', c.name])).out).toBe(r.out);
     }
   });
