@@ -1,85 +1,130 @@
 /**
  * The engines under test, loaded lazily so that the bench runs (reporting "not available") while the
- * interpreter (src/vm/vm.ts) or the JIT (src/jit/) is still missing or incomplete.
+ * interpreter or the JIT is missing or incomplete.
+ *
+ * Preferred path: the public API, `new EbpfVmRaw(prog)` with `executeProgram(mem)` (interpreter) and
+ * `jitCompile()` + `executeProgramJit(mem)` (JIT). When EbpfVmRaw lacks the JIT methods, the JitEngine
+ * (src/jit/engine.ts) is driven through the Engine contract directly with EbpfVmRaw's memory layout.
  * @module
  */
-
 import { DEFAULT_LIMITS, type Engine } from '../src/vm/environment.js';
-import { MEM_START, STACK_START, VmMemory, type Region } from '../src/vm/memory.js';
+import { MEM_START, STACK_START, VmMemory } from '../src/vm/memory.js';
 import { Program } from '../src/vm/program.js';
 
-/** A program ready to run on one engine. */
+/**
+ * How `mem` reaches the program. `copy`: the caller's array is passed and the VM copies it in and back
+ * out on every run (what `executeProgram(mem)` with an ordinary array costs). `zero-copy`: the input is
+ * placed once in the VM's own memory (`memBuffer`) and every run uses it in place.
+ */
+export type MemMode = 'copy' | 'zero-copy';
+
+/** A program loaded (and for the JIT, compiled) on one engine. */
 export interface PreparedRun {
-  /** Run once on `mem` and return r0. */
-  run(mem: Uint8Array): bigint;
+  /** Milliseconds the JIT took to compile, when this engine compiles. */
+  readonly compileMs?: number;
+  /** A function running the program once on `mem` and returning r0. */
+  bind(mem: Uint8Array, mode: MemMode): () => bigint;
 }
 
 /** What the runner needs from an engine. */
 export interface BenchEngine {
   /** `interpreter` or `jit`. */
   readonly name: string;
-  /** Load (and for the JIT, compile) a program; the time this takes is reported for the JIT. */
+  /** How the engine is reached, for the report (`EbpfVmRaw`, `JitEngine direct`). */
+  readonly via: string;
+  /** Load (and for the JIT, compile) a program. */
   prepare(prog: Uint8Array): PreparedRun;
 }
 
-/** The part of EbpfVmRaw the bench uses (checked at run time, since the module may be absent). */
+/** An engine, or the reason it is not available. */
+export type EngineLoad = { readonly engine: BenchEngine } | { readonly missing: string };
+
+/** The part of EbpfVmRaw the bench uses (checked at run time: it may be absent or incomplete). */
 interface RawVm {
   executeProgram(mem: Uint8Array): bigint;
-  jitCompile?: () => void;
+  memBuffer?: (len: number) => Uint8Array;
+  jitCompile?: () => unknown;
   executeProgramJit?: (mem: Uint8Array) => bigint;
 }
 type RawVmClass = new (prog: Uint8Array) => RawVm;
 
-/** Why an engine is not available, or the engine. */
-export type EngineLoad = { readonly engine: BenchEngine } | { readonly missing: string };
-
-async function loadVmClass(): Promise<RawVmClass | string> {
-  // A variable specifier keeps tsc from requiring the module to exist while it is being written.
-  const specifier = '../src/vm/vm.js';
-  let mod: Record<string, unknown>;
+/** Import a module of the project that may not exist yet, returning its exports or why it failed. */
+async function importOptional(specifier: string): Promise<Record<string, unknown> | string> {
   try {
-    mod = (await import(specifier)) as Record<string, unknown>;
+    // A variable specifier keeps tsc from requiring the module to exist while it is being written.
+    return (await import(specifier)) as Record<string, unknown>;
   } catch (e) {
-    return `src/vm/vm.ts not loadable (${e instanceof Error ? e.message.split('\n')[0] : String(e)})`;
+    return `${specifier} not loadable (${e instanceof Error ? e.message.split('\n')[0] : String(e)})`;
   }
-  const ctor = mod['EbpfVmRaw'];
-  if (typeof ctor !== 'function') return 'src/vm/vm.ts has no EbpfVmRaw';
-  return ctor as RawVmClass;
+}
+
+/** Bind a run of `vm` on `mem`: zero-copy through `memBuffer` when the VM has it. */
+function bindVm(vm: RawVm, execute: (mem: Uint8Array) => bigint, mem: Uint8Array, mode: MemMode): () => bigint {
+  if (mode === 'zero-copy' && vm.memBuffer !== undefined) {
+    const view = vm.memBuffer(mem.length);
+    view.set(mem);
+    return () => execute(view);
+  }
+  return () => execute(mem);
+}
+
+function vmEngines(Vm: RawVmClass): { interpreter: BenchEngine; jit?: BenchEngine } {
+  const interpreter: BenchEngine = {
+    name: 'interpreter',
+    via: 'EbpfVmRaw.executeProgram',
+    prepare(prog) {
+      const vm = new Vm(prog);
+      return { bind: (mem, mode) => bindVm(vm, (m) => vm.executeProgram(m), mem, mode) };
+    },
+  };
+  const proto = Vm.prototype as Partial<RawVm>;
+  if (typeof proto.jitCompile !== 'function' || typeof proto.executeProgramJit !== 'function') return { interpreter };
+  const jit: BenchEngine = {
+    name: 'jit',
+    via: 'EbpfVmRaw.executeProgramJit',
+    prepare(prog) {
+      const vm = new Vm(prog);
+      const t0 = performance.now();
+      vm.jitCompile!();
+      const compileMs = performance.now() - t0;
+      return { compileMs, bind: (mem, mode) => bindVm(vm, (m) => vm.executeProgramJit!(m), mem, mode) };
+    },
+  };
+  return { interpreter, jit };
+}
+
+/** An engine that compiles ahead of running (the JIT's `compile(program, limits)`). */
+interface CompilingEngine extends Engine {
+  compile?: (program: Program, limits: typeof DEFAULT_LIMITS) => unknown;
 }
 
 /**
- * Until src/vm/vm.ts exists: drive the `Interpreter` engine through the Engine contract directly, with
- * the layout EbpfVmRaw uses (stack at STACK_START, mem at MEM_START, r1 = MEM_START, r2 = length) and
- * the same per-run copies of mem in and out, so that the figures stay comparable.
+ * Drive an Engine through the contract directly, with EbpfVmRaw's layout (stack at STACK_START, mem at
+ * MEM_START, r1 = MEM_START, r2 = length) and its per-run costs (zeroing the stack; in `copy` mode,
+ * copying mem in and out), so that the figures stay comparable with the VM path.
  */
-async function loadEngineFallback(): Promise<BenchEngine | string> {
-  const specifier = '../src/vm/interpreter.js';
-  let mod: Record<string, unknown>;
-  try {
-    mod = (await import(specifier)) as Record<string, unknown>;
-  } catch (e) {
-    return `src/vm/vm.ts and src/vm/interpreter.ts not loadable (${e instanceof Error ? e.message.split('\n')[0] : String(e)})`;
-  }
-  const ctor = mod['Interpreter'];
-  if (typeof ctor !== 'function') return 'src/vm/interpreter.ts has no Interpreter';
-  const engine = new (ctor as new () => Engine)();
+function directEngine(name: string, via: string, engine: CompilingEngine): BenchEngine {
   return {
-    name: 'interpreter',
+    name,
+    via,
     prepare(prog) {
       const program = new Program(prog, 'bpf_main');
-      const memory = new VmMemory();
-      const stackBytes = DEFAULT_LIMITS.stackSize * DEFAULT_LIMITS.maxCallDepth;
-      memory.map({ name: 'stack', size: stackBytes, vaddr: STACK_START });
-      let region: Region | undefined;
+      let compileMs: number | undefined;
+      if (engine.compile !== undefined) {
+        const t0 = performance.now();
+        engine.compile(program, DEFAULT_LIMITS);
+        compileMs = performance.now() - t0;
+      }
       return {
-        run(mem) {
-          if (region === undefined || region.size !== mem.length) {
-            if (region !== undefined) memory.unmap(region);
-            region = memory.map({ name: 'mem', size: mem.length, vaddr: MEM_START });
-          }
+        compileMs,
+        bind(mem, mode) {
+          const memory = new VmMemory();
+          const stackBytes = DEFAULT_LIMITS.stackSize * DEFAULT_LIMITS.maxCallDepth;
+          const stack = memory.map({ name: 'stack', size: stackBytes, vaddr: STACK_START });
+          const region = memory.map({ name: 'mem', size: mem.length, vaddr: MEM_START });
           const at = region.offset;
           memory.bytes.set(mem, at);
-          const r0 = engine.run({
+          const request = {
             program,
             memory,
             stackTop: STACK_START + stackBytes,
@@ -87,9 +132,16 @@ async function loadEngineFallback(): Promise<BenchEngine | string> {
             r2: BigInt(mem.length),
             helpers: new Map(),
             limits: DEFAULT_LIMITS,
-          });
-          mem.set(memory.bytes.subarray(at, at + mem.length));
-          return r0;
+          };
+          return () => {
+            const bytes = memory.bytes;
+            bytes.fill(0, stack.offset, stack.offset + stack.size);
+            if (mode === 'zero-copy') return engine.run(request);
+            bytes.set(mem, at);
+            const r0 = engine.run(request);
+            mem.set(memory.bytes.subarray(at, at + mem.length));
+            return r0;
+          };
         },
       };
     },
@@ -98,31 +150,23 @@ async function loadEngineFallback(): Promise<BenchEngine | string> {
 
 /** Load the interpreter and the JIT; each is an engine or the reason it is missing. */
 export async function loadEngines(): Promise<{ interpreter: EngineLoad; jit: EngineLoad }> {
-  const Vm = await loadVmClass();
-  if (typeof Vm === 'string') {
-    const fallback = await loadEngineFallback();
-    const interpreter: EngineLoad = typeof fallback === 'string' ? { missing: `${Vm}; ${fallback}` } : { engine: fallback };
-    return { interpreter, jit: { missing: Vm } };
+  const vmModule = await importOptional('../src/vm/vm.js');
+  let interpreter: EngineLoad;
+  let jit: EngineLoad | undefined;
+  if (typeof vmModule !== 'string' && typeof vmModule['EbpfVmRaw'] === 'function') {
+    const engines = vmEngines(vmModule['EbpfVmRaw'] as RawVmClass);
+    interpreter = { engine: engines.interpreter };
+    if (engines.jit !== undefined) jit = { engine: engines.jit };
+  } else {
+    interpreter = { missing: typeof vmModule === 'string' ? vmModule : 'src/vm/vm.ts has no EbpfVmRaw' };
   }
-  const interpreter: BenchEngine = {
-    name: 'interpreter',
-    prepare(prog) {
-      const vm = new Vm(prog);
-      return { run: (mem) => vm.executeProgram(mem) };
-    },
-  };
-  const jitMissing = typeof Vm.prototype.jitCompile !== 'function' || typeof Vm.prototype.executeProgramJit !== 'function';
-  const jit: EngineLoad = jitMissing
-    ? { missing: 'EbpfVmRaw has no jitCompile / executeProgramJit yet' }
-    : {
-        engine: {
-          name: 'jit',
-          prepare(prog) {
-            const vm = new Vm(prog);
-            vm.jitCompile!();
-            return { run: (mem) => vm.executeProgramJit!(mem) };
-          },
-        },
-      };
-  return { interpreter: { engine: interpreter }, jit };
+  if (jit === undefined) {
+    const jitModule = await importOptional('../src/jit/engine.js');
+    const JitEngine = typeof jitModule === 'string' ? undefined : jitModule['JitEngine'];
+    jit =
+      typeof JitEngine === 'function'
+        ? { engine: directEngine('jit', 'JitEngine (direct)', new (JitEngine as new () => CompilingEngine)()) }
+        : { missing: typeof jitModule === 'string' ? jitModule : 'src/jit/engine.ts has no JitEngine' };
+  }
+  return { interpreter, jit };
 }

@@ -3,17 +3,18 @@
  * compared with the native build of the same C source. Prints a Markdown table on stdout (progress on
  * stderr); exits non-zero when an engine returns a wrong result.
  *
- *   npm run bench -- [--filter NAME[,NAME…]] [--quick] [--time MS] [--no-native] [--json FILE]
+ *   npm run bench -- [--filter NAME[,NAME…]] [--quick] [--time MS] [--no-native] [--copy] [--json FILE]
  *
  * --filter keeps benchmarks whose name contains one of the given strings; --quick measures for 150 ms
- * instead of 1 s per engine and benchmark; --json also writes the raw figures (used for docs/benchmarks.md).
+ * instead of 1 s per engine and benchmark; --copy passes an ordinary array to executeProgram (copied in and
+ * out on every run) instead of the VM's zero-copy buffer; --json also writes the raw figures.
  * @module
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { BENCHMARKS, EXPECTED_PATH, inputPath, objectPath, type Benchmark } from './suite.js';
 import { loadBenchProgram } from './object.js';
-import { loadEngines, type EngineLoad } from './engines.js';
+import { loadEngines, type EngineLoad, type MemMode } from './engines.js';
 import { buildNative, compilerVersion, runNative } from './native/native.js';
 import { geomean, median, timeRuns } from './timing.js';
 
@@ -23,10 +24,11 @@ interface Options {
   warmupMs: number;
   native: boolean;
   json: string | undefined;
+  mode: MemMode;
 }
 
 function parseArgs(argv: readonly string[]): Options {
-  const options: Options = { filter: [], budgetMs: 1000, warmupMs: 300, native: true, json: undefined };
+  const options: Options = { filter: [], budgetMs: 1000, warmupMs: 300, native: true, json: undefined, mode: 'zero-copy' };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const value = (): string => {
@@ -41,9 +43,10 @@ function parseArgs(argv: readonly string[]): Options {
       options.warmupMs = 100;
     } else if (arg === '--time') options.budgetMs = Number(value());
     else if (arg === '--no-native') options.native = false;
+    else if (arg === '--copy') options.mode = 'copy';
     else if (arg === '--json') options.json = value();
     else if (arg === '--help' || arg === '-h') {
-      process.stdout.write('usage: npm run bench -- [--filter NAME[,NAME…]] [--quick] [--time MS] [--no-native] [--json FILE]\n');
+      process.stdout.write('usage: npm run bench -- [--filter NAME[,NAME…]] [--quick] [--time MS] [--no-native] [--copy] [--json FILE]\n');
       process.exit(0);
     } else throw new Error(`unknown option ${arg} (try --help)`);
   }
@@ -83,37 +86,29 @@ function hex(v: bigint): string {
 function errorText(e: unknown): string {
   if (e instanceof Error) {
     const code = (e as { code?: unknown }).code;
-    return `${typeof code === 'string' ? `${code}: ` : ''}${e.message.split('\n')[0]}`;
+    // An EbpfError carries a code; anything else is a bug in an engine: say where it was thrown.
+    const where = typeof code === 'string' ? '' : ` (${(e.stack ?? '').split('\n')[1]?.trim() ?? 'no stack'})`;
+    return `${typeof code === 'string' ? `${code}: ` : `${e.name}: `}${e.message.split('\n')[0]}${where}`;
   }
   return String(e);
 }
 
-function measureEngine(
-  load: EngineLoad,
-  prog: Uint8Array,
-  mem: Uint8Array,
-  expected: bigint,
-  options: Options,
-  timeCompile: boolean,
-): EngineFigures {
+function measureEngine(load: EngineLoad, prog: Uint8Array, mem: Uint8Array, expected: bigint, options: Options): EngineFigures {
   if ('missing' in load) return { note: 'not available' };
   const engine = load.engine;
   try {
+    const prepared = engine.prepare(prog);
     let compileMs: number | undefined;
-    if (timeCompile) {
+    if (prepared.compileMs !== undefined) {
       // Median of a few fresh compilations: the first one also pays for V8 warming up the compiler.
-      const times: number[] = [];
-      for (let i = 0; i < 5; i++) {
-        const t0 = performance.now();
-        engine.prepare(prog);
-        times.push(performance.now() - t0);
-      }
+      const times = [prepared.compileMs];
+      for (let i = 0; i < 4; i++) times.push(engine.prepare(prog).compileMs ?? NaN);
       compileMs = median(times);
     }
-    const prepared = engine.prepare(prog);
-    const first = prepared.run(mem);
+    const run = prepared.bind(mem.slice(), options.mode);
+    const first = run();
     if (first !== expected) return { note: `wrong result ${hex(first)}, expected ${hex(expected)}`, compileMs };
-    const timing = timeRuns(() => prepared.run(mem), {
+    const timing = timeRuns(run, {
       budgetMs: options.budgetMs,
       warmupMs: options.warmupMs,
       check: (r0) => {
@@ -195,7 +190,9 @@ async function main(): Promise<number> {
   if (selected.length === 0) throw new Error(`no benchmark matches ${options.filter.join(', ')}; have ${BENCHMARKS.map((b) => b.name).join(', ')}`);
   const expectedFile = JSON.parse(readFileSync(EXPECTED_PATH, 'utf8')) as Record<string, { full: string; small: string }>;
   const engines = await loadEngines();
-  for (const [name, load] of Object.entries(engines)) if ('missing' in load) log(`${name}: not available: ${load.missing}`);
+  for (const [name, load] of Object.entries(engines)) {
+    log('missing' in load ? `${name}: not available: ${load.missing}` : `${name}: ${load.engine.via}, mem ${options.mode}`);
+  }
   const cc = options.native ? compilerVersion() : undefined;
   if (options.native && cc === undefined) log('native: no C compiler (set CC); native column not available');
 
@@ -213,9 +210,9 @@ async function main(): Promise<number> {
     }
     const expected = native.result ?? committed;
     log(`${bench.name}: interpreter…`);
-    const interpreter = measureEngine(engines.interpreter, prog, mem, expected, options, false);
+    const interpreter = measureEngine(engines.interpreter, prog, mem, expected, options);
     log(`${bench.name}: JIT…`);
-    const jit = measureEngine(engines.jit, prog, mem, expected, options, true);
+    const jit = measureEngine(engines.jit, prog, mem, expected, options);
     for (const [engine, f] of [['interpreter', interpreter], ['jit', jit]] as const) {
       if (f.note !== undefined && f.note !== 'not available') {
         log(`${bench.name}: ${engine}: ${f.note}`);
@@ -228,13 +225,13 @@ async function main(): Promise<number> {
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
   process.stdout.write(
     `\n${table(rows)}\n\nnode ${process.version}, ${cpus().length} × ${cpu}${cc !== undefined ? `, native: ${cc} -O2` : ''}; ` +
-      `median of batches, ${options.budgetMs} ms per engine and benchmark\n`,
+      `mem ${options.mode}; median of batches, ${options.budgetMs} ms per engine and benchmark\n`,
   );
   if (options.json !== undefined) {
     const plain = rows.map((r) => ({ ...r, expected: hex(r.expected) }));
     writeFileSync(
       options.json,
-      `${JSON.stringify({ date: new Date().toISOString(), node: process.version, cpu, cores: cpus().length, cc, budgetMs: options.budgetMs, rows: plain }, null, 2)}\n`,
+      `${JSON.stringify({ date: new Date().toISOString(), node: process.version, cpu, cores: cpus().length, cc, budgetMs: options.budgetMs, mode: options.mode, rows: plain }, null, 2)}\n`,
     );
   }
   return failed ? 1 : 0;

@@ -39,8 +39,8 @@ describe('benchmark objects', () => {
 });
 
 describe('benchmark programs on the interpreter (small inputs)', () => {
-  // The same adapter the runner uses: EbpfVmRaw.executeProgram, or the Interpreter engine directly
-  // while src/vm/vm.ts is not there. A missing interpreter fails the test rather than skipping it.
+  // The same adapter the runner uses (EbpfVmRaw.executeProgram). A missing interpreter fails the test
+  // rather than skipping it.
   let interpreter: BenchEngine;
   beforeAll(async () => {
     const load = (await loadEngines()).interpreter;
@@ -49,9 +49,9 @@ describe('benchmark programs on the interpreter (small inputs)', () => {
   });
   for (const bench of BENCHMARKS) {
     it(`${bench.name} returns the native result ${expected[bench.name]?.small}`, () => {
-      const run = interpreter.prepare(loadBenchProgram(objectPath(bench.program)));
       const mem = new Uint8Array(readFileSync(inputPath(bench.name, 'small')));
-      expect(run.run(mem)).toBe(BigInt(expected[bench.name]!.small));
+      const run = interpreter.prepare(loadBenchProgram(objectPath(bench.program))).bind(mem, 'copy');
+      expect(run()).toBe(BigInt(expected[bench.name]!.small));
     });
   }
 });
