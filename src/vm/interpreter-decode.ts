@@ -81,26 +81,23 @@ export const OP_NAMES: readonly string[] = (() => {
 
 const SIZE_INDEX = { 1: 0, 2: 1, 4: 2, 8: 3 } as const;
 
+/** Words per slot in {@link InterpreterCode.words}. */
+export const SLOT_WORDS = 4;
+
 /**
- * A program in the interpreter's form. Arrays have one entry per slot plus a final `bad` sentinel
- * slot (index `length`) reached only by running off the end; for jumps and local calls `off`
- * holds the resolved target slot, for `lddw` the upper 32 bits of the constant.
+ * A program in the interpreter's form: one Int32Array, {@link SLOT_WORDS} words per slot, so that the run
+ * loop touches a single typed array. Slot `pc` holds
+ * `[op | (2·dst) << 8 | (2·src) << 16, imm, off, cost]`: register numbers are pre-doubled (registers
+ * live as lo/hi pairs); `off` is the memory offset, or the resolved target slot of a jump or local call,
+ * or the upper 32 bits of an `lddw`; `cost` is the length of the basic block the slot starts (charged to
+ * the budget on entry), 0 inside a block. One extra `bad` slot after the end (index `length`) catches a
+ * program that runs off its last instruction.
  */
 export interface InterpreterCode {
-  /** Number of slots. */
+  /** Number of slots of the program. */
   readonly length: number;
-  /** Internal operation number per slot (see {@link OP_NAMES}). */
-  readonly op: Uint8Array;
-  /** Destination register. */
-  readonly dst: Uint8Array;
-  /** Source register. */
-  readonly src: Uint8Array;
-  /** Memory offset, resolved jump target, or `lddw` high word. */
-  readonly off: Int32Array;
-  /** Immediate. */
-  readonly imm: Int32Array;
-  /** Instructions charged to the budget when the slot is entered (its basic block's length; 0 inside a block). */
-  readonly cost: Int32Array;
+  /** The packed slots (see above). */
+  readonly words: Int32Array;
   /** Why a slot cannot run (`bad` and `unsupported` slots), by slot. */
   readonly problems: ReadonlyMap<number, string>;
   /** The program it came from. */
@@ -209,8 +206,6 @@ export function predecode(program: Program): InterpreterCode {
   const insns = program.insns;
   const n = insns.length;
   const code = {
-    length: n,
-    // One extra `bad` slot after the end catches a program that runs off its last instruction.
     op: new Uint8Array(n + 1),
     dst: new Uint8Array(n + 1),
     src: new Uint8Array(n + 1),
@@ -218,7 +213,6 @@ export function predecode(program: Program): InterpreterCode {
     imm: new Int32Array(n + 1),
     cost: new Int32Array(n + 1),
     problems: new Map<number, string>(),
-    program,
   };
   const lddwSecond = new Uint8Array(n);
   for (let pc = 0; pc < n; pc++) {
@@ -273,7 +267,15 @@ export function predecode(program: Program): InterpreterCode {
   }
   code.problems.set(n, 'execution ran past the last instruction without reaching exit');
   for (const block of basicBlocks(insns)) code.cost[block.start] = block.length;
-  return code;
+  const words = new Int32Array((n + 1) * SLOT_WORDS);
+  for (let pc = 0; pc <= n; pc++) {
+    const at = pc * SLOT_WORDS;
+    words[at] = code.op[pc]! | ((code.dst[pc]! * 2) << 8) | ((code.src[pc]! * 2) << 16);
+    words[at + 1] = code.imm[pc]!;
+    words[at + 2] = code.off[pc]!;
+    words[at + 3] = code.cost[pc]!;
+  }
+  return { length: n, words, problems: code.problems, program };
 }
 
 /** The interpreter's compiled form of `program`, decoded once and cached in `program.compiled`. */

@@ -1,5 +1,5 @@
 /**
- * 64-bit arithmetic on registers kept as signed 32-bit halves (`lo`, `hi` Int32Arrays), for the
+ * 64-bit arithmetic on registers kept as signed 32-bit halves (`r[d]` low, `r[d + 1]` high), for the
  * interpreter's run loop. Small enough for V8 to inline; `bigint` only on the rare slow paths
  * (division of values that do not fit in 32 bits).
  * @module
@@ -8,124 +8,124 @@
 const TWO32 = 4294967296;
 
 /** `dst *= b` (64-bit). Splits the low words into 16-bit limbs so that every partial product is exact. */
-export function mul64(lo: Int32Array, hi: Int32Array, d: number, bl: number, bh: number): void {
-  const al = lo[d]!;
-  const ah = hi[d]!;
+export function mul64(r: Int32Array, d: number, bl: number, bh: number): void {
+  const al = r[d]!;
+  const ah = r[d + 1]!;
   const a0 = al & 0xffff;
   const a1 = al >>> 16;
   const b0 = bl & 0xffff;
   const b1 = bl >>> 16;
   const mid = a1 * b0 + a0 * b1 + ((a0 * b0) >>> 16);
-  hi[d] = (a1 * b1 + Math.floor(mid / 65536) + Math.imul(al, bh) + Math.imul(ah, bl)) | 0;
-  lo[d] = Math.imul(al, bl);
+  r[d + 1] = (a1 * b1 + Math.floor(mid / 65536) + Math.imul(al, bh) + Math.imul(ah, bl)) | 0;
+  r[d] = Math.imul(al, bl);
 }
 
 function toBig(l: number, h: number): bigint {
   return (BigInt(h >>> 0) << 32n) | BigInt(l >>> 0);
 }
 
-function setBig(lo: Int32Array, hi: Int32Array, d: number, v: bigint): void {
-  lo[d] = Number(v & 0xffffffffn) | 0;
-  hi[d] = Number((v >> 32n) & 0xffffffffn) | 0;
+function setBig(r: Int32Array, d: number, v: bigint): void {
+  r[d] = Number(v & 0xffffffffn) | 0;
+  r[d + 1] = Number((v >> 32n) & 0xffffffffn) | 0;
 }
 
 /** Unsigned 64-bit `dst /= b` (by zero gives 0). */
-export function div64(lo: Int32Array, hi: Int32Array, d: number, bl: number, bh: number): void {
-  const ah = hi[d]!;
+export function div64(r: Int32Array, d: number, bl: number, bh: number): void {
+  const ah = r[d + 1]!;
   if (ah === 0 && bh === 0) {
     const b = bl >>> 0;
-    lo[d] = b === 0 ? 0 : Math.floor((lo[d]! >>> 0) / b) | 0;
+    r[d] = b === 0 ? 0 : Math.floor((r[d]! >>> 0) / b) | 0;
     return;
   }
   const b = toBig(bl, bh);
-  setBig(lo, hi, d, b === 0n ? 0n : toBig(lo[d]!, ah) / b);
+  setBig(r, d, b === 0n ? 0n : toBig(r[d]!, ah) / b);
 }
 
 /** Unsigned 64-bit `dst %= b` (by zero leaves dst unchanged). */
-export function mod64(lo: Int32Array, hi: Int32Array, d: number, bl: number, bh: number): void {
-  const ah = hi[d]!;
+export function mod64(r: Int32Array, d: number, bl: number, bh: number): void {
+  const ah = r[d + 1]!;
   if (ah === 0 && bh === 0) {
     const b = bl >>> 0;
-    if (b !== 0) lo[d] = ((lo[d]! >>> 0) % b) | 0;
+    if (b !== 0) r[d] = ((r[d]! >>> 0) % b) | 0;
     return;
   }
   const b = toBig(bl, bh);
-  if (b !== 0n) setBig(lo, hi, d, toBig(lo[d]!, ah) % b);
+  if (b !== 0n) setBig(r, d, toBig(r[d]!, ah) % b);
 }
 
 /** Signed 64-bit `dst /= b`: by zero gives 0, INT64_MIN / -1 gives INT64_MIN. */
-export function sdiv64(lo: Int32Array, hi: Int32Array, d: number, bl: number, bh: number): void {
-  const al = lo[d]!;
-  const ah = hi[d]!;
+export function sdiv64(r: Int32Array, d: number, bl: number, bh: number): void {
+  const al = r[d]!;
+  const ah = r[d + 1]!;
   if (ah === al >> 31 && bh === bl >> 31) {
     if (bl === 0) {
-      lo[d] = 0;
-      hi[d] = 0;
+      r[d] = 0;
+      r[d + 1] = 0;
       return;
     }
     const q = Math.trunc(al / bl);
-    lo[d] = q | 0;
-    hi[d] = q < 0 ? -1 : 0;
+    r[d] = q | 0;
+    r[d + 1] = q < 0 ? -1 : 0;
     return;
   }
   const b = BigInt.asIntN(64, toBig(bl, bh));
-  setBig(lo, hi, d, b === 0n ? 0n : BigInt.asUintN(64, BigInt.asIntN(64, toBig(al, ah)) / b));
+  setBig(r, d, b === 0n ? 0n : BigInt.asUintN(64, BigInt.asIntN(64, toBig(al, ah)) / b));
 }
 
 /** Signed 64-bit `dst %= b`: the result takes the dividend's sign; by zero leaves dst unchanged. */
-export function smod64(lo: Int32Array, hi: Int32Array, d: number, bl: number, bh: number): void {
-  const al = lo[d]!;
-  const ah = hi[d]!;
+export function smod64(r: Int32Array, d: number, bl: number, bh: number): void {
+  const al = r[d]!;
+  const ah = r[d + 1]!;
   if (ah === al >> 31 && bh === bl >> 31) {
     if (bl === 0) return;
-    const r = al % bl;
-    lo[d] = r | 0;
-    hi[d] = r < 0 ? -1 : 0;
+    const m = al % bl;
+    r[d] = m | 0;
+    r[d + 1] = m < 0 ? -1 : 0;
     return;
   }
   const b = BigInt.asIntN(64, toBig(bl, bh));
-  if (b !== 0n) setBig(lo, hi, d, BigInt.asUintN(64, BigInt.asIntN(64, toBig(al, ah)) % b));
+  if (b !== 0n) setBig(r, d, BigInt.asUintN(64, BigInt.asIntN(64, toBig(al, ah)) % b));
 }
 
 /** 64-bit `dst <<= n & 63`. */
-export function lsh64(lo: Int32Array, hi: Int32Array, d: number, n: number): void {
+export function lsh64(r: Int32Array, d: number, n: number): void {
   n &= 63;
   if (n === 0) return;
-  const l = lo[d]!;
+  const l = r[d]!;
   if (n < 32) {
-    hi[d] = (hi[d]! << n) | (l >>> (32 - n));
-    lo[d] = l << n;
+    r[d + 1] = (r[d + 1]! << n) | (l >>> (32 - n));
+    r[d] = l << n;
   } else {
-    hi[d] = l << (n - 32);
-    lo[d] = 0;
+    r[d + 1] = l << (n - 32);
+    r[d] = 0;
   }
 }
 
 /** 64-bit logical `dst >>= n & 63`. */
-export function rsh64(lo: Int32Array, hi: Int32Array, d: number, n: number): void {
+export function rsh64(r: Int32Array, d: number, n: number): void {
   n &= 63;
   if (n === 0) return;
-  const h = hi[d]!;
+  const h = r[d + 1]!;
   if (n < 32) {
-    lo[d] = (lo[d]! >>> n) | (h << (32 - n));
-    hi[d] = h >>> n;
+    r[d] = (r[d]! >>> n) | (h << (32 - n));
+    r[d + 1] = h >>> n;
   } else {
-    lo[d] = h >>> (n - 32);
-    hi[d] = 0;
+    r[d] = h >>> (n - 32);
+    r[d + 1] = 0;
   }
 }
 
 /** 64-bit arithmetic `dst >>= n & 63`. */
-export function arsh64(lo: Int32Array, hi: Int32Array, d: number, n: number): void {
+export function arsh64(r: Int32Array, d: number, n: number): void {
   n &= 63;
   if (n === 0) return;
-  const h = hi[d]!;
+  const h = r[d + 1]!;
   if (n < 32) {
-    lo[d] = (lo[d]! >>> n) | (h << (32 - n));
-    hi[d] = h >> n;
+    r[d] = (r[d]! >>> n) | (h << (32 - n));
+    r[d + 1] = h >> n;
   } else {
-    lo[d] = h >> (n - 32);
-    hi[d] = h >> 31;
+    r[d] = h >> (n - 32);
+    r[d + 1] = h >> 31;
   }
 }
 

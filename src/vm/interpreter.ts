@@ -22,7 +22,7 @@
 import { ErrorCode, ExecutionError } from '../errors.js';
 import type { Engine, HelperContext, HelperEntry, HelperTable, RunRequest } from './environment.js';
 import { invokeHelper, u64FromHalves, unknownHelperError } from './helper-call.js';
-import { interpreterCode, type InterpreterCode } from './interpreter-decode.js';
+import { interpreterCode, SLOT_WORDS, type InterpreterCode } from './interpreter-decode.js';
 import {
   arsh64,
   bswap32,
@@ -79,7 +79,7 @@ class RunContext implements HelperContext {
 }
 
 function badSlot(code: InterpreterCode, pc: number): ExecutionError {
-  const unsupported = code.op[pc] === 2;
+  const unsupported = (code.words[pc * SLOT_WORDS]! & 0xff) === 2;
   return new ExecutionError(
     unsupported ? ErrorCode.UNSUPPORTED : ErrorCode.BAD_PROGRAM,
     code.problems.get(pc) ?? 'invalid instruction',
@@ -125,11 +125,11 @@ function packetLoad(memory: VmMemory, offset: number, size: number): number {
 }
 
 /** Atomic read-modify-write at linear offset `p`; `kind` indexes add, or, and, xor (×fetch), xchg, cmpxchg. */
-function atomic(dv: DataView, p: number, wide: boolean, kind: number, lo: Int32Array, hi: Int32Array, s: number): void {
+function atomic(dv: DataView, p: number, wide: boolean, kind: number, r: Int32Array, s: number): void {
   const ol = dv.getInt32(p, true);
   const oh = wide ? dv.getInt32(p + 4, true) : 0;
-  const bl = lo[s]!;
-  const bh = wide ? hi[s]! : 0;
+  const bl = r[s]!;
+  const bh = wide ? r[s + 1]! : 0;
   let nl = 0;
   let nh = 0;
   switch (kind & 3) {
@@ -157,15 +157,15 @@ function atomic(dv: DataView, p: number, wide: boolean, kind: number, lo: Int32A
   }
   if (kind === 9) {
     // cmpxchg: compare with r0 (its low word for the 32-bit form), old value always into r0.
-    const eq = wide ? lo[0] === ol && hi[0] === oh : lo[0] === ol;
-    lo[0] = ol;
-    hi[0] = oh;
+    const eq = wide ? r[0] === ol && r[1] === oh : r[0] === ol;
+    r[0] = ol;
+    r[1] = oh;
     if (!eq) return;
     nl = bl;
     nh = bh;
   } else if (kind >= 4) {
-    lo[s] = ol;
-    hi[s] = oh;
+    r[s] = ol;
+    r[s + 1] = oh;
   }
   dv.setInt32(p, nl, true);
   if (wide) dv.setInt32(p + 4, nh, true);
@@ -194,20 +194,15 @@ function execute(req: RunRequest): bigint {
   const ctx = new RunContext(memory, req.host, limits.maxTailCalls);
 
   let code = interpreterCode(req.program);
-  let ops = code.op;
-  let dsts = code.dst;
-  let srcs = code.src;
-  let offs = code.off;
-  let imms = code.imm;
-  let costs = code.cost;
+  let words = code.words;
 
-  const lo = new Int32Array(16);
-  const hi = new Int32Array(16);
-  lo[1] = Number(BigInt.asUintN(32, req.r1)) | 0;
-  hi[1] = Number(BigInt.asUintN(32, req.r1 >> 32n)) | 0;
-  lo[2] = Number(BigInt.asUintN(32, req.r2)) | 0;
-  hi[2] = Number(BigInt.asUintN(32, req.r2 >> 32n)) | 0;
-  lo[10] = req.stackTop | 0;
+  // r[2k] and r[2k + 1] are the low and high halves of register k (16 registers: encodable, not all valid).
+  const r = new Int32Array(32);
+  r[2] = Number(BigInt.asUintN(32, req.r1)) | 0;
+  r[3] = Number(BigInt.asUintN(32, req.r1 >> 32n)) | 0;
+  r[4] = Number(BigInt.asUintN(32, req.r2)) | 0;
+  r[5] = Number(BigInt.asUintN(32, req.r2 >> 32n)) | 0;
+  r[20] = req.stackTop | 0;
 
   const frames = new Int32Array(Math.max(maxDepth, 1) * FRAME_WORDS);
   const frameCode: InterpreterCode[] = [];
@@ -230,70 +225,69 @@ function execute(req: RunRequest): bigint {
   let used = 0;
   let pc = 0;
   for (;;) {
-    const cost = costs[pc]!;
+    const i = pc++;
+    const j = i << 2;
+    const cost = words[j + 3]!;
     if (cost !== 0) {
       used += cost;
-      if (used > budget) throw budgetError(budget, pc);
+      if (used > budget) throw budgetError(budget, i);
     }
-    const i = pc++;
-    switch (ops[i]) {
+    const w = words[j]!;
+    const op = w & 0xff;
+    const d = (w >> 8) & 31;
+    const s = (w >> 16) & 31;
+    switch (op) {
       case 0: // bad
       case 2: // unsupported
         throw badSlot(code, i);
       case 1: { // lddw
-        const d = dsts[i]!;
-        lo[d] = imms[i]!;
-        hi[d] = offs[i]!;
+        r[d] = words[j + 1]!;
+        r[d + 1] = words[j + 2]!;
         pc++;
         break;
       }
       case 3: { // exit
-        if (depth === 0) return u64FromHalves(lo[0]!, hi[0]!);
+        if (depth === 0) return u64FromHalves(r[0]!, r[1]!);
         depth--;
         const f = depth * FRAME_WORDS;
         pc = frames[f]!;
-        lo[6] = frames[f + 1]!;
-        hi[6] = frames[f + 2]!;
-        lo[7] = frames[f + 3]!;
-        hi[7] = frames[f + 4]!;
-        lo[8] = frames[f + 5]!;
-        hi[8] = frames[f + 6]!;
-        lo[9] = frames[f + 7]!;
-        hi[9] = frames[f + 8]!;
-        lo[10] = frames[f + 9]!;
-        hi[10] = frames[f + 10]!;
+        r[12] = frames[f + 1]!;
+        r[13] = frames[f + 2]!;
+        r[14] = frames[f + 3]!;
+        r[15] = frames[f + 4]!;
+        r[16] = frames[f + 5]!;
+        r[17] = frames[f + 6]!;
+        r[18] = frames[f + 7]!;
+        r[19] = frames[f + 8]!;
+        r[20] = frames[f + 9]!;
+        r[21] = frames[f + 10]!;
         const back = frameCode[depth]!;
         if (back !== code) {
           code = back;
-          ops = code.op;
-          dsts = code.dst;
-          srcs = code.src;
-          offs = code.off;
-          imms = code.imm;
-          costs = code.cost;
+          words = code.words;
         }
         break;
       }
       case 4: // ja
-        pc = offs[i]!;
+        pc = words[j + 2]!;
         break;
       case 5: // call_helper
       case 6: { // callx
         const entry =
-          ops[i] === 5 ? helperEntry(helpers, imms[i]! >>> 0, i) : helperEntry(helpers, u64FromHalves(lo[dsts[i]!]!, hi[dsts[i]!]!), i);
+          op === 5 ? helperEntry(helpers, words[j + 1]! >>> 0, i) : helperEntry(helpers, u64FromHalves(r[d]!, r[d + 1]!), i);
         ctx.pc = i;
-        const r = invokeHelper(
+        const ret = invokeHelper(
           entry,
-          u64FromHalves(lo[1]!, hi[1]!),
-          u64FromHalves(lo[2]!, hi[2]!),
-          u64FromHalves(lo[3]!, hi[3]!),
-          u64FromHalves(lo[4]!, hi[4]!),
-          u64FromHalves(lo[5]!, hi[5]!),
+          u64FromHalves(r[2]!, r[3]!),
+          u64FromHalves(r[4]!, r[5]!),
+          u64FromHalves(r[6]!, r[7]!),
+          u64FromHalves(r[8]!, r[9]!),
+          u64FromHalves(r[10]!, r[11]!),
           ctx,
         );
-        if (r === 0n && entry.unwindOnZero) return 0n;
-        lo[0] = Number(r & 0xffffffffn) | 0;
-        hi[0] = Number(r >> 32n) | 0;
+        if (ret === 0n && entry.unwindOnZero) return 0n;
+        r[0] = Number(ret & 0xffffffffn) | 0;
+        r[1] = Number(ret >> 32n) | 0;
         // A helper may have grown the memory or mapped regions: drop cached views and regions.
         dv = memory.view;
         rS = wS = 1;
@@ -302,12 +296,7 @@ function execute(req: RunRequest): bigint {
         if (tail !== undefined) {
           ctx.pendingTail = undefined;
           code = interpreterCode(tail);
-          ops = code.op;
-          dsts = code.dst;
-          srcs = code.src;
-          offs = code.off;
-          imms = code.imm;
-          costs = code.cost;
+          words = code.words;
           pc = 0;
         }
         break;
@@ -316,647 +305,552 @@ function execute(req: RunRequest): bigint {
         if (depth + 1 >= maxDepth) throw callDepthError(maxDepth, i);
         const f = depth * FRAME_WORDS;
         frames[f] = pc;
-        frames[f + 1] = lo[6]!;
-        frames[f + 2] = hi[6]!;
-        frames[f + 3] = lo[7]!;
-        frames[f + 4] = hi[7]!;
-        frames[f + 5] = lo[8]!;
-        frames[f + 6] = hi[8]!;
-        frames[f + 7] = lo[9]!;
-        frames[f + 8] = hi[9]!;
-        frames[f + 9] = lo[10]!;
-        frames[f + 10] = hi[10]!;
+        frames[f + 1] = r[12]!;
+        frames[f + 2] = r[13]!;
+        frames[f + 3] = r[14]!;
+        frames[f + 4] = r[15]!;
+        frames[f + 5] = r[16]!;
+        frames[f + 6] = r[17]!;
+        frames[f + 7] = r[18]!;
+        frames[f + 8] = r[19]!;
+        frames[f + 9] = r[20]!;
+        frames[f + 10] = r[21]!;
         frameCode[depth] = code;
         depth++;
-        lo[10] = (req.stackTop - depth * stackSize) | 0;
-        hi[10] = 0;
-        pc = offs[i]!;
+        r[20] = (req.stackTop - depth * stackSize) | 0;
+        r[21] = 0;
+        pc = words[j + 2]!;
         break;
       }
 
       // ---- ALU64, immediate operand (sign-extended to 64 bits) ----
       case 10: { // add64_k
-        const d = dsts[i]!;
-        const k = imms[i]!;
-        const l = (lo[d]! >>> 0) + (k >>> 0);
-        hi[d] = (hi[d]! + (k >> 31) + (l > 0xffffffff ? 1 : 0)) | 0;
-        lo[d] = l | 0;
+        const k = words[j + 1]!;
+        const l = (r[d]! >>> 0) + (k >>> 0);
+        r[d + 1] = (r[d + 1]! + (k >> 31) + (l > 0xffffffff ? 1 : 0)) | 0;
+        r[d] = l | 0;
         break;
       }
       case 11: { // sub64_k
-        const d = dsts[i]!;
-        const k = imms[i]!;
-        const l = (lo[d]! >>> 0) - (k >>> 0);
-        hi[d] = (hi[d]! - (k >> 31) - (l < 0 ? 1 : 0)) | 0;
-        lo[d] = l | 0;
+        const k = words[j + 1]!;
+        const l = (r[d]! >>> 0) - (k >>> 0);
+        r[d + 1] = (r[d + 1]! - (k >> 31) - (l < 0 ? 1 : 0)) | 0;
+        r[d] = l | 0;
         break;
       }
       case 12: { // mul64_k
-        const k = imms[i]!;
-        mul64(lo, hi, dsts[i]!, k, k >> 31);
+        const k = words[j + 1]!;
+        mul64(r, d, k, k >> 31);
         break;
       }
       case 13: { // div64_k
-        const k = imms[i]!;
-        div64(lo, hi, dsts[i]!, k, k >> 31);
+        const k = words[j + 1]!;
+        div64(r, d, k, k >> 31);
         break;
       }
       case 14: { // sdiv64_k
-        const k = imms[i]!;
-        sdiv64(lo, hi, dsts[i]!, k, k >> 31);
+        const k = words[j + 1]!;
+        sdiv64(r, d, k, k >> 31);
         break;
       }
       case 15: { // or64_k
-        const d = dsts[i]!;
-        const k = imms[i]!;
-        lo[d] = lo[d]! | k;
-        hi[d] = hi[d]! | (k >> 31);
+        const k = words[j + 1]!;
+        r[d] = r[d]! | k;
+        r[d + 1] = r[d + 1]! | (k >> 31);
         break;
       }
       case 16: { // and64_k
-        const d = dsts[i]!;
-        const k = imms[i]!;
-        lo[d] = lo[d]! & k;
-        hi[d] = hi[d]! & (k >> 31);
+        const k = words[j + 1]!;
+        r[d] = r[d]! & k;
+        r[d + 1] = r[d + 1]! & (k >> 31);
         break;
       }
       case 17: // lsh64_k
-        lsh64(lo, hi, dsts[i]!, imms[i]!);
+        lsh64(r, d, words[j + 1]!);
         break;
       case 18: // rsh64_k
-        rsh64(lo, hi, dsts[i]!, imms[i]!);
+        rsh64(r, d, words[j + 1]!);
         break;
       case 19: { // mod64_k
-        const k = imms[i]!;
-        mod64(lo, hi, dsts[i]!, k, k >> 31);
+        const k = words[j + 1]!;
+        mod64(r, d, k, k >> 31);
         break;
       }
       case 20: { // smod64_k
-        const k = imms[i]!;
-        smod64(lo, hi, dsts[i]!, k, k >> 31);
+        const k = words[j + 1]!;
+        smod64(r, d, k, k >> 31);
         break;
       }
       case 21: { // xor64_k
-        const d = dsts[i]!;
-        const k = imms[i]!;
-        lo[d] = lo[d]! ^ k;
-        hi[d] = hi[d]! ^ (k >> 31);
+        const k = words[j + 1]!;
+        r[d] = r[d]! ^ k;
+        r[d + 1] = r[d + 1]! ^ (k >> 31);
         break;
       }
       case 22: { // mov64_k
-        const d = dsts[i]!;
-        const k = imms[i]!;
-        lo[d] = k;
-        hi[d] = k >> 31;
+        const k = words[j + 1]!;
+        r[d] = k;
+        r[d + 1] = k >> 31;
         break;
       }
       case 23: // arsh64_k
-        arsh64(lo, hi, dsts[i]!, imms[i]!);
+        arsh64(r, d, words[j + 1]!);
         break;
 
       // ---- ALU64, register operand ----
       case 24: { // add64_x
-        const d = dsts[i]!;
-        const s = srcs[i]!;
-        const l = (lo[d]! >>> 0) + (lo[s]! >>> 0);
-        hi[d] = (hi[d]! + hi[s]! + (l > 0xffffffff ? 1 : 0)) | 0;
-        lo[d] = l | 0;
+        const l = (r[d]! >>> 0) + (r[s]! >>> 0);
+        r[d + 1] = (r[d + 1]! + r[s + 1]! + (l > 0xffffffff ? 1 : 0)) | 0;
+        r[d] = l | 0;
         break;
       }
       case 25: { // sub64_x
-        const d = dsts[i]!;
-        const s = srcs[i]!;
-        const l = (lo[d]! >>> 0) - (lo[s]! >>> 0);
-        hi[d] = (hi[d]! - hi[s]! - (l < 0 ? 1 : 0)) | 0;
-        lo[d] = l | 0;
+        const l = (r[d]! >>> 0) - (r[s]! >>> 0);
+        r[d + 1] = (r[d + 1]! - r[s + 1]! - (l < 0 ? 1 : 0)) | 0;
+        r[d] = l | 0;
         break;
       }
       case 26: { // mul64_x
-        const s = srcs[i]!;
-        mul64(lo, hi, dsts[i]!, lo[s]!, hi[s]!);
+        mul64(r, d, r[s]!, r[s + 1]!);
         break;
       }
       case 27: { // div64_x
-        const s = srcs[i]!;
-        div64(lo, hi, dsts[i]!, lo[s]!, hi[s]!);
+        div64(r, d, r[s]!, r[s + 1]!);
         break;
       }
       case 28: { // sdiv64_x
-        const s = srcs[i]!;
-        sdiv64(lo, hi, dsts[i]!, lo[s]!, hi[s]!);
+        sdiv64(r, d, r[s]!, r[s + 1]!);
         break;
       }
       case 29: { // or64_x
-        const d = dsts[i]!;
-        const s = srcs[i]!;
-        lo[d] = lo[d]! | lo[s]!;
-        hi[d] = hi[d]! | hi[s]!;
+        r[d] = r[d]! | r[s]!;
+        r[d + 1] = r[d + 1]! | r[s + 1]!;
         break;
       }
       case 30: { // and64_x
-        const d = dsts[i]!;
-        const s = srcs[i]!;
-        lo[d] = lo[d]! & lo[s]!;
-        hi[d] = hi[d]! & hi[s]!;
+        r[d] = r[d]! & r[s]!;
+        r[d + 1] = r[d + 1]! & r[s + 1]!;
         break;
       }
       case 31: // lsh64_x
-        lsh64(lo, hi, dsts[i]!, lo[srcs[i]!]!);
+        lsh64(r, d, r[s]!);
         break;
       case 32: // rsh64_x
-        rsh64(lo, hi, dsts[i]!, lo[srcs[i]!]!);
+        rsh64(r, d, r[s]!);
         break;
       case 33: { // mod64_x
-        const s = srcs[i]!;
-        mod64(lo, hi, dsts[i]!, lo[s]!, hi[s]!);
+        mod64(r, d, r[s]!, r[s + 1]!);
         break;
       }
       case 34: { // smod64_x
-        const s = srcs[i]!;
-        smod64(lo, hi, dsts[i]!, lo[s]!, hi[s]!);
+        smod64(r, d, r[s]!, r[s + 1]!);
         break;
       }
       case 35: { // xor64_x
-        const d = dsts[i]!;
-        const s = srcs[i]!;
-        lo[d] = lo[d]! ^ lo[s]!;
-        hi[d] = hi[d]! ^ hi[s]!;
+        r[d] = r[d]! ^ r[s]!;
+        r[d + 1] = r[d + 1]! ^ r[s + 1]!;
         break;
       }
       case 36: { // mov64_x
-        const d = dsts[i]!;
-        const s = srcs[i]!;
-        lo[d] = lo[s]!;
-        hi[d] = hi[s]!;
+        r[d] = r[s]!;
+        r[d + 1] = r[s + 1]!;
         break;
       }
       case 37: // arsh64_x
-        arsh64(lo, hi, dsts[i]!, lo[srcs[i]!]!);
+        arsh64(r, d, r[s]!);
         break;
 
       // ---- ALU32, immediate operand (results zero-extended) ----
       case 38: { // add32_k
-        const d = dsts[i]!;
-        lo[d] = (lo[d]! + imms[i]!) | 0;
-        hi[d] = 0;
+        r[d] = (r[d]! + words[j + 1]!) | 0;
+        r[d + 1] = 0;
         break;
       }
       case 39: { // sub32_k
-        const d = dsts[i]!;
-        lo[d] = (lo[d]! - imms[i]!) | 0;
-        hi[d] = 0;
+        r[d] = (r[d]! - words[j + 1]!) | 0;
+        r[d + 1] = 0;
         break;
       }
       case 40: { // mul32_k
-        const d = dsts[i]!;
-        lo[d] = Math.imul(lo[d]!, imms[i]!);
-        hi[d] = 0;
+        r[d] = Math.imul(r[d]!, words[j + 1]!);
+        r[d + 1] = 0;
         break;
       }
       case 41: { // div32_k
-        const d = dsts[i]!;
-        const b = imms[i]! >>> 0;
-        lo[d] = b === 0 ? 0 : ((lo[d]! >>> 0) / b) | 0;
-        hi[d] = 0;
+        const b = words[j + 1]! >>> 0;
+        r[d] = b === 0 ? 0 : ((r[d]! >>> 0) / b) | 0;
+        r[d + 1] = 0;
         break;
       }
       case 42: { // sdiv32_k
-        const d = dsts[i]!;
-        const b = imms[i]!;
-        lo[d] = b === 0 ? 0 : (lo[d]! / b) | 0;
-        hi[d] = 0;
+        const b = words[j + 1]!;
+        r[d] = b === 0 ? 0 : (r[d]! / b) | 0;
+        r[d + 1] = 0;
         break;
       }
       case 43: { // or32_k
-        const d = dsts[i]!;
-        lo[d] = lo[d]! | imms[i]!;
-        hi[d] = 0;
+        r[d] = r[d]! | words[j + 1]!;
+        r[d + 1] = 0;
         break;
       }
       case 44: { // and32_k
-        const d = dsts[i]!;
-        lo[d] = lo[d]! & imms[i]!;
-        hi[d] = 0;
+        r[d] = r[d]! & words[j + 1]!;
+        r[d + 1] = 0;
         break;
       }
       case 45: { // lsh32_k
-        const d = dsts[i]!;
-        lo[d] = lo[d]! << imms[i]!;
-        hi[d] = 0;
+        r[d] = r[d]! << words[j + 1]!;
+        r[d + 1] = 0;
         break;
       }
       case 46: { // rsh32_k
-        const d = dsts[i]!;
-        lo[d] = lo[d]! >>> imms[i]!;
-        hi[d] = 0;
+        r[d] = r[d]! >>> words[j + 1]!;
+        r[d + 1] = 0;
         break;
       }
       case 47: { // mod32_k
-        const d = dsts[i]!;
-        const b = imms[i]! >>> 0;
-        if (b !== 0) lo[d] = ((lo[d]! >>> 0) % b) | 0;
-        hi[d] = 0;
+        const b = words[j + 1]! >>> 0;
+        if (b !== 0) r[d] = ((r[d]! >>> 0) % b) | 0;
+        r[d + 1] = 0;
         break;
       }
       case 48: { // smod32_k
-        const d = dsts[i]!;
-        const b = imms[i]!;
-        if (b !== 0) lo[d] = (lo[d]! % b) | 0;
-        hi[d] = 0;
+        const b = words[j + 1]!;
+        if (b !== 0) r[d] = (r[d]! % b) | 0;
+        r[d + 1] = 0;
         break;
       }
       case 49: { // xor32_k
-        const d = dsts[i]!;
-        lo[d] = lo[d]! ^ imms[i]!;
-        hi[d] = 0;
+        r[d] = r[d]! ^ words[j + 1]!;
+        r[d + 1] = 0;
         break;
       }
       case 50: { // mov32_k
-        const d = dsts[i]!;
-        lo[d] = imms[i]!;
-        hi[d] = 0;
+        r[d] = words[j + 1]!;
+        r[d + 1] = 0;
         break;
       }
       case 51: { // arsh32_k
-        const d = dsts[i]!;
-        lo[d] = lo[d]! >> imms[i]!;
-        hi[d] = 0;
+        r[d] = r[d]! >> words[j + 1]!;
+        r[d + 1] = 0;
         break;
       }
 
       // ---- ALU32, register operand ----
       case 52: { // add32_x
-        const d = dsts[i]!;
-        lo[d] = (lo[d]! + lo[srcs[i]!]!) | 0;
-        hi[d] = 0;
+        r[d] = (r[d]! + r[s]!) | 0;
+        r[d + 1] = 0;
         break;
       }
       case 53: { // sub32_x
-        const d = dsts[i]!;
-        lo[d] = (lo[d]! - lo[srcs[i]!]!) | 0;
-        hi[d] = 0;
+        r[d] = (r[d]! - r[s]!) | 0;
+        r[d + 1] = 0;
         break;
       }
       case 54: { // mul32_x
-        const d = dsts[i]!;
-        lo[d] = Math.imul(lo[d]!, lo[srcs[i]!]!);
-        hi[d] = 0;
+        r[d] = Math.imul(r[d]!, r[s]!);
+        r[d + 1] = 0;
         break;
       }
       case 55: { // div32_x
-        const d = dsts[i]!;
-        const b = lo[srcs[i]!]! >>> 0;
-        lo[d] = b === 0 ? 0 : ((lo[d]! >>> 0) / b) | 0;
-        hi[d] = 0;
+        const b = r[s]! >>> 0;
+        r[d] = b === 0 ? 0 : ((r[d]! >>> 0) / b) | 0;
+        r[d + 1] = 0;
         break;
       }
       case 56: { // sdiv32_x
-        const d = dsts[i]!;
-        const b = lo[srcs[i]!]!;
-        lo[d] = b === 0 ? 0 : (lo[d]! / b) | 0;
-        hi[d] = 0;
+        const b = r[s]!;
+        r[d] = b === 0 ? 0 : (r[d]! / b) | 0;
+        r[d + 1] = 0;
         break;
       }
       case 57: { // or32_x
-        const d = dsts[i]!;
-        lo[d] = lo[d]! | lo[srcs[i]!]!;
-        hi[d] = 0;
+        r[d] = r[d]! | r[s]!;
+        r[d + 1] = 0;
         break;
       }
       case 58: { // and32_x
-        const d = dsts[i]!;
-        lo[d] = lo[d]! & lo[srcs[i]!]!;
-        hi[d] = 0;
+        r[d] = r[d]! & r[s]!;
+        r[d + 1] = 0;
         break;
       }
       case 59: { // lsh32_x
-        const d = dsts[i]!;
-        lo[d] = lo[d]! << lo[srcs[i]!]!;
-        hi[d] = 0;
+        r[d] = r[d]! << r[s]!;
+        r[d + 1] = 0;
         break;
       }
       case 60: { // rsh32_x
-        const d = dsts[i]!;
-        lo[d] = lo[d]! >>> lo[srcs[i]!]!;
-        hi[d] = 0;
+        r[d] = r[d]! >>> r[s]!;
+        r[d + 1] = 0;
         break;
       }
       case 61: { // mod32_x
-        const d = dsts[i]!;
-        const b = lo[srcs[i]!]! >>> 0;
-        if (b !== 0) lo[d] = ((lo[d]! >>> 0) % b) | 0;
-        hi[d] = 0;
+        const b = r[s]! >>> 0;
+        if (b !== 0) r[d] = ((r[d]! >>> 0) % b) | 0;
+        r[d + 1] = 0;
         break;
       }
       case 62: { // smod32_x
-        const d = dsts[i]!;
-        const b = lo[srcs[i]!]!;
-        if (b !== 0) lo[d] = (lo[d]! % b) | 0;
-        hi[d] = 0;
+        const b = r[s]!;
+        if (b !== 0) r[d] = (r[d]! % b) | 0;
+        r[d + 1] = 0;
         break;
       }
       case 63: { // xor32_x
-        const d = dsts[i]!;
-        lo[d] = lo[d]! ^ lo[srcs[i]!]!;
-        hi[d] = 0;
+        r[d] = r[d]! ^ r[s]!;
+        r[d + 1] = 0;
         break;
       }
       case 64: { // mov32_x
-        const d = dsts[i]!;
-        lo[d] = lo[srcs[i]!]!;
-        hi[d] = 0;
+        r[d] = r[s]!;
+        r[d + 1] = 0;
         break;
       }
       case 65: { // arsh32_x
-        const d = dsts[i]!;
-        lo[d] = lo[d]! >> lo[srcs[i]!]!;
-        hi[d] = 0;
+        r[d] = r[d]! >> r[s]!;
+        r[d + 1] = 0;
         break;
       }
 
       // ---- neg, movsx, byte order ----
       case 66: { // neg64
-        const d = dsts[i]!;
-        const l = lo[d]!;
-        lo[d] = -l | 0;
-        hi[d] = (~hi[d]! + (l === 0 ? 1 : 0)) | 0;
+        const l = r[d]!;
+        r[d] = -l | 0;
+        r[d + 1] = (~r[d + 1]! + (l === 0 ? 1 : 0)) | 0;
         break;
       }
       case 67: { // neg32
-        const d = dsts[i]!;
-        lo[d] = -lo[d]! | 0;
-        hi[d] = 0;
+        r[d] = -r[d]! | 0;
+        r[d + 1] = 0;
         break;
       }
       case 68: { // movsx64_8
-        const d = dsts[i]!;
-        const v = (lo[srcs[i]!]! << 24) >> 24;
-        lo[d] = v;
-        hi[d] = v >> 31;
+        const v = (r[s]! << 24) >> 24;
+        r[d] = v;
+        r[d + 1] = v >> 31;
         break;
       }
       case 69: { // movsx64_16
-        const d = dsts[i]!;
-        const v = (lo[srcs[i]!]! << 16) >> 16;
-        lo[d] = v;
-        hi[d] = v >> 31;
+        const v = (r[s]! << 16) >> 16;
+        r[d] = v;
+        r[d + 1] = v >> 31;
         break;
       }
       case 70: { // movsx64_32
-        const d = dsts[i]!;
-        const v = lo[srcs[i]!]!;
-        lo[d] = v;
-        hi[d] = v >> 31;
+        const v = r[s]!;
+        r[d] = v;
+        r[d + 1] = v >> 31;
         break;
       }
       case 71: { // movsx32_8
-        const d = dsts[i]!;
-        lo[d] = (lo[srcs[i]!]! << 24) >> 24;
-        hi[d] = 0;
+        r[d] = (r[s]! << 24) >> 24;
+        r[d + 1] = 0;
         break;
       }
       case 72: { // movsx32_16
-        const d = dsts[i]!;
-        lo[d] = (lo[srcs[i]!]! << 16) >> 16;
-        hi[d] = 0;
+        r[d] = (r[s]! << 16) >> 16;
+        r[d + 1] = 0;
         break;
       }
       case 73: { // le16
-        const d = dsts[i]!;
-        lo[d] = lo[d]! & 0xffff;
-        hi[d] = 0;
+        r[d] = r[d]! & 0xffff;
+        r[d + 1] = 0;
         break;
       }
       case 74: // le32
-        hi[dsts[i]!] = 0;
+        r[d + 1] = 0;
         break;
       case 75: // le64
         break;
       case 76: { // be16
-        const d = dsts[i]!;
-        const v = lo[d]!;
-        lo[d] = ((v & 0xff) << 8) | ((v >>> 8) & 0xff);
-        hi[d] = 0;
+        const v = r[d]!;
+        r[d] = ((v & 0xff) << 8) | ((v >>> 8) & 0xff);
+        r[d + 1] = 0;
         break;
       }
       case 77: { // be32
-        const d = dsts[i]!;
-        lo[d] = bswap32(lo[d]!);
-        hi[d] = 0;
+        r[d] = bswap32(r[d]!);
+        r[d + 1] = 0;
         break;
       }
       case 78: { // be64
-        const d = dsts[i]!;
-        const t = bswap32(lo[d]!);
-        lo[d] = bswap32(hi[d]!);
-        hi[d] = t;
+        const t = bswap32(r[d]!);
+        r[d] = bswap32(r[d + 1]!);
+        r[d + 1] = t;
         break;
       }
 
       // ---- JMP (64-bit compares), immediate sign-extended ----
       case 80: { // jeq_k
-        const d = dsts[i]!;
-        const k = imms[i]!;
-        if (lo[d] === k && hi[d] === k >> 31) pc = offs[i]!;
+        const k = words[j + 1]!;
+        if (r[d] === k && r[d + 1] === k >> 31) pc = words[j + 2]!;
         break;
       }
       case 81: { // jgt_k
-        const d = dsts[i]!;
-        const k = imms[i]!;
-        if (gtu(hi[d]!, lo[d]!, k >> 31, k)) pc = offs[i]!;
+        const k = words[j + 1]!;
+        if (gtu(r[d + 1]!, r[d]!, k >> 31, k)) pc = words[j + 2]!;
         break;
       }
       case 82: { // jge_k
-        const d = dsts[i]!;
-        const k = imms[i]!;
-        if (geu(hi[d]!, lo[d]!, k >> 31, k)) pc = offs[i]!;
+        const k = words[j + 1]!;
+        if (geu(r[d + 1]!, r[d]!, k >> 31, k)) pc = words[j + 2]!;
         break;
       }
       case 83: { // jset_k
-        const d = dsts[i]!;
-        const k = imms[i]!;
-        if ((lo[d]! & k) !== 0 || (hi[d]! & (k >> 31)) !== 0) pc = offs[i]!;
+        const k = words[j + 1]!;
+        if ((r[d]! & k) !== 0 || (r[d + 1]! & (k >> 31)) !== 0) pc = words[j + 2]!;
         break;
       }
       case 84: { // jne_k
-        const d = dsts[i]!;
-        const k = imms[i]!;
-        if (lo[d] !== k || hi[d] !== k >> 31) pc = offs[i]!;
+        const k = words[j + 1]!;
+        if (r[d] !== k || r[d + 1] !== k >> 31) pc = words[j + 2]!;
         break;
       }
       case 85: { // jsgt_k
-        const d = dsts[i]!;
-        const k = imms[i]!;
-        if (gts(hi[d]!, lo[d]!, k >> 31, k)) pc = offs[i]!;
+        const k = words[j + 1]!;
+        if (gts(r[d + 1]!, r[d]!, k >> 31, k)) pc = words[j + 2]!;
         break;
       }
       case 86: { // jsge_k
-        const d = dsts[i]!;
-        const k = imms[i]!;
-        if (ges(hi[d]!, lo[d]!, k >> 31, k)) pc = offs[i]!;
+        const k = words[j + 1]!;
+        if (ges(r[d + 1]!, r[d]!, k >> 31, k)) pc = words[j + 2]!;
         break;
       }
       case 87: { // jlt_k
-        const d = dsts[i]!;
-        const k = imms[i]!;
-        if (gtu(k >> 31, k, hi[d]!, lo[d]!)) pc = offs[i]!;
+        const k = words[j + 1]!;
+        if (gtu(k >> 31, k, r[d + 1]!, r[d]!)) pc = words[j + 2]!;
         break;
       }
       case 88: { // jle_k
-        const d = dsts[i]!;
-        const k = imms[i]!;
-        if (geu(k >> 31, k, hi[d]!, lo[d]!)) pc = offs[i]!;
+        const k = words[j + 1]!;
+        if (geu(k >> 31, k, r[d + 1]!, r[d]!)) pc = words[j + 2]!;
         break;
       }
       case 89: { // jslt_k
-        const d = dsts[i]!;
-        const k = imms[i]!;
-        if (gts(k >> 31, k, hi[d]!, lo[d]!)) pc = offs[i]!;
+        const k = words[j + 1]!;
+        if (gts(k >> 31, k, r[d + 1]!, r[d]!)) pc = words[j + 2]!;
         break;
       }
       case 90: { // jsle_k
-        const d = dsts[i]!;
-        const k = imms[i]!;
-        if (ges(k >> 31, k, hi[d]!, lo[d]!)) pc = offs[i]!;
+        const k = words[j + 1]!;
+        if (ges(k >> 31, k, r[d + 1]!, r[d]!)) pc = words[j + 2]!;
         break;
       }
 
       // ---- JMP (64-bit compares), register ----
       case 91: { // jeq_x
-        const d = dsts[i]!;
-        const s = srcs[i]!;
-        if (lo[d] === lo[s] && hi[d] === hi[s]) pc = offs[i]!;
+        if (r[d] === r[s] && r[d + 1] === r[s + 1]) pc = words[j + 2]!;
         break;
       }
       case 92: { // jgt_x
-        const d = dsts[i]!;
-        const s = srcs[i]!;
-        if (gtu(hi[d]!, lo[d]!, hi[s]!, lo[s]!)) pc = offs[i]!;
+        if (gtu(r[d + 1]!, r[d]!, r[s + 1]!, r[s]!)) pc = words[j + 2]!;
         break;
       }
       case 93: { // jge_x
-        const d = dsts[i]!;
-        const s = srcs[i]!;
-        if (geu(hi[d]!, lo[d]!, hi[s]!, lo[s]!)) pc = offs[i]!;
+        if (geu(r[d + 1]!, r[d]!, r[s + 1]!, r[s]!)) pc = words[j + 2]!;
         break;
       }
       case 94: { // jset_x
-        const d = dsts[i]!;
-        const s = srcs[i]!;
-        if ((lo[d]! & lo[s]!) !== 0 || (hi[d]! & hi[s]!) !== 0) pc = offs[i]!;
+        if ((r[d]! & r[s]!) !== 0 || (r[d + 1]! & r[s + 1]!) !== 0) pc = words[j + 2]!;
         break;
       }
       case 95: { // jne_x
-        const d = dsts[i]!;
-        const s = srcs[i]!;
-        if (lo[d] !== lo[s] || hi[d] !== hi[s]) pc = offs[i]!;
+        if (r[d] !== r[s] || r[d + 1] !== r[s + 1]) pc = words[j + 2]!;
         break;
       }
       case 96: { // jsgt_x
-        const d = dsts[i]!;
-        const s = srcs[i]!;
-        if (gts(hi[d]!, lo[d]!, hi[s]!, lo[s]!)) pc = offs[i]!;
+        if (gts(r[d + 1]!, r[d]!, r[s + 1]!, r[s]!)) pc = words[j + 2]!;
         break;
       }
       case 97: { // jsge_x
-        const d = dsts[i]!;
-        const s = srcs[i]!;
-        if (ges(hi[d]!, lo[d]!, hi[s]!, lo[s]!)) pc = offs[i]!;
+        if (ges(r[d + 1]!, r[d]!, r[s + 1]!, r[s]!)) pc = words[j + 2]!;
         break;
       }
       case 98: { // jlt_x
-        const d = dsts[i]!;
-        const s = srcs[i]!;
-        if (gtu(hi[s]!, lo[s]!, hi[d]!, lo[d]!)) pc = offs[i]!;
+        if (gtu(r[s + 1]!, r[s]!, r[d + 1]!, r[d]!)) pc = words[j + 2]!;
         break;
       }
       case 99: { // jle_x
-        const d = dsts[i]!;
-        const s = srcs[i]!;
-        if (geu(hi[s]!, lo[s]!, hi[d]!, lo[d]!)) pc = offs[i]!;
+        if (geu(r[s + 1]!, r[s]!, r[d + 1]!, r[d]!)) pc = words[j + 2]!;
         break;
       }
       case 100: { // jslt_x
-        const d = dsts[i]!;
-        const s = srcs[i]!;
-        if (gts(hi[s]!, lo[s]!, hi[d]!, lo[d]!)) pc = offs[i]!;
+        if (gts(r[s + 1]!, r[s]!, r[d + 1]!, r[d]!)) pc = words[j + 2]!;
         break;
       }
       case 101: { // jsle_x
-        const d = dsts[i]!;
-        const s = srcs[i]!;
-        if (ges(hi[s]!, lo[s]!, hi[d]!, lo[d]!)) pc = offs[i]!;
+        if (ges(r[s + 1]!, r[s]!, r[d + 1]!, r[d]!)) pc = words[j + 2]!;
         break;
       }
 
       // ---- JMP32 (low words), immediate ----
       case 102: // jeq32_k
-        if (lo[dsts[i]!] === imms[i]) pc = offs[i]!;
+        if (r[d] === words[j + 1]) pc = words[j + 2]!;
         break;
       case 103: // jgt32_k
-        if (lo[dsts[i]!]! >>> 0 > imms[i]! >>> 0) pc = offs[i]!;
+        if (r[d]! >>> 0 > words[j + 1]! >>> 0) pc = words[j + 2]!;
         break;
       case 104: // jge32_k
-        if (lo[dsts[i]!]! >>> 0 >= imms[i]! >>> 0) pc = offs[i]!;
+        if (r[d]! >>> 0 >= words[j + 1]! >>> 0) pc = words[j + 2]!;
         break;
       case 105: // jset32_k
-        if ((lo[dsts[i]!]! & imms[i]!) !== 0) pc = offs[i]!;
+        if ((r[d]! & words[j + 1]!) !== 0) pc = words[j + 2]!;
         break;
       case 106: // jne32_k
-        if (lo[dsts[i]!] !== imms[i]) pc = offs[i]!;
+        if (r[d] !== words[j + 1]) pc = words[j + 2]!;
         break;
       case 107: // jsgt32_k
-        if (lo[dsts[i]!]! > imms[i]!) pc = offs[i]!;
+        if (r[d]! > words[j + 1]!) pc = words[j + 2]!;
         break;
       case 108: // jsge32_k
-        if (lo[dsts[i]!]! >= imms[i]!) pc = offs[i]!;
+        if (r[d]! >= words[j + 1]!) pc = words[j + 2]!;
         break;
       case 109: // jlt32_k
-        if (lo[dsts[i]!]! >>> 0 < imms[i]! >>> 0) pc = offs[i]!;
+        if (r[d]! >>> 0 < words[j + 1]! >>> 0) pc = words[j + 2]!;
         break;
       case 110: // jle32_k
-        if (lo[dsts[i]!]! >>> 0 <= imms[i]! >>> 0) pc = offs[i]!;
+        if (r[d]! >>> 0 <= words[j + 1]! >>> 0) pc = words[j + 2]!;
         break;
       case 111: // jslt32_k
-        if (lo[dsts[i]!]! < imms[i]!) pc = offs[i]!;
+        if (r[d]! < words[j + 1]!) pc = words[j + 2]!;
         break;
       case 112: // jsle32_k
-        if (lo[dsts[i]!]! <= imms[i]!) pc = offs[i]!;
+        if (r[d]! <= words[j + 1]!) pc = words[j + 2]!;
         break;
 
       // ---- JMP32 (low words), register ----
       case 113: // jeq32_x
-        if (lo[dsts[i]!] === lo[srcs[i]!]) pc = offs[i]!;
+        if (r[d] === r[s]) pc = words[j + 2]!;
         break;
       case 114: // jgt32_x
-        if (lo[dsts[i]!]! >>> 0 > lo[srcs[i]!]! >>> 0) pc = offs[i]!;
+        if (r[d]! >>> 0 > r[s]! >>> 0) pc = words[j + 2]!;
         break;
       case 115: // jge32_x
-        if (lo[dsts[i]!]! >>> 0 >= lo[srcs[i]!]! >>> 0) pc = offs[i]!;
+        if (r[d]! >>> 0 >= r[s]! >>> 0) pc = words[j + 2]!;
         break;
       case 116: // jset32_x
-        if ((lo[dsts[i]!]! & lo[srcs[i]!]!) !== 0) pc = offs[i]!;
+        if ((r[d]! & r[s]!) !== 0) pc = words[j + 2]!;
         break;
       case 117: // jne32_x
-        if (lo[dsts[i]!] !== lo[srcs[i]!]) pc = offs[i]!;
+        if (r[d] !== r[s]) pc = words[j + 2]!;
         break;
       case 118: // jsgt32_x
-        if (lo[dsts[i]!]! > lo[srcs[i]!]!) pc = offs[i]!;
+        if (r[d]! > r[s]!) pc = words[j + 2]!;
         break;
       case 119: // jsge32_x
-        if (lo[dsts[i]!]! >= lo[srcs[i]!]!) pc = offs[i]!;
+        if (r[d]! >= r[s]!) pc = words[j + 2]!;
         break;
       case 120: // jlt32_x
-        if (lo[dsts[i]!]! >>> 0 < lo[srcs[i]!]! >>> 0) pc = offs[i]!;
+        if (r[d]! >>> 0 < r[s]! >>> 0) pc = words[j + 2]!;
         break;
       case 121: // jle32_x
-        if (lo[dsts[i]!]! >>> 0 <= lo[srcs[i]!]! >>> 0) pc = offs[i]!;
+        if (r[d]! >>> 0 <= r[s]! >>> 0) pc = words[j + 2]!;
         break;
       case 122: // jslt32_x
-        if (lo[dsts[i]!]! < lo[srcs[i]!]!) pc = offs[i]!;
+        if (r[d]! < r[s]!) pc = words[j + 2]!;
         break;
       case 123: // jsle32_x
-        if (lo[dsts[i]!]! <= lo[srcs[i]!]!) pc = offs[i]!;
+        if (r[d]! <= r[s]!) pc = words[j + 2]!;
         break;
 
       // ---- loads: address = src + off, checked against the cached regions first ----
@@ -967,54 +861,52 @@ function execute(req: RunRequest): bigint {
       case 128: // ldxsb
       case 129: // ldxsh
       case 130: { // ldxsw
-        const o = ops[i]!;
-        const s = srcs[i]!;
+        const o = op;
         const size = o === 124 || o === 128 ? 1 : o === 125 || o === 129 ? 2 : o === 127 ? 8 : 4;
-        const h = hi[s]!;
-        let a = (lo[s]! >>> 0) + offs[i]!;
+        const h = r[s + 1]!;
+        let a = (r[s]! >>> 0) + words[j + 2]!;
         if (h === 0 && a >= rS && a + size <= rE) a += rB;
         else if (h === 0 && a >= sS && a + size <= sE) a += sB;
         else {
-          a = translateSlow(memory, lo[s]!, h, offs[i]!, size, false, i);
-          const r = lastRegion!;
-          rS = r.vaddr;
-          rE = r.vaddr + r.size;
-          rB = r.offset - r.vaddr;
+          a = translateSlow(memory, r[s]!, h, words[j + 2]!, size, false, i);
+          const hit = lastRegion!;
+          rS = hit.vaddr;
+          rE = hit.vaddr + hit.size;
+          rB = hit.offset - hit.vaddr;
         }
-        const d = dsts[i]!;
         switch (o) {
           case 124:
-            lo[d] = dv.getUint8(a);
-            hi[d] = 0;
+            r[d] = dv.getUint8(a);
+            r[d + 1] = 0;
             break;
           case 125:
-            lo[d] = dv.getUint16(a, true);
-            hi[d] = 0;
+            r[d] = dv.getUint16(a, true);
+            r[d + 1] = 0;
             break;
           case 126:
-            lo[d] = dv.getInt32(a, true);
-            hi[d] = 0;
+            r[d] = dv.getInt32(a, true);
+            r[d + 1] = 0;
             break;
           case 127:
-            lo[d] = dv.getInt32(a, true);
-            hi[d] = dv.getInt32(a + 4, true);
+            r[d] = dv.getInt32(a, true);
+            r[d + 1] = dv.getInt32(a + 4, true);
             break;
           case 128: {
             const v = dv.getInt8(a);
-            lo[d] = v;
-            hi[d] = v >> 31;
+            r[d] = v;
+            r[d + 1] = v >> 31;
             break;
           }
           case 129: {
             const v = dv.getInt16(a, true);
-            lo[d] = v;
-            hi[d] = v >> 31;
+            r[d] = v;
+            r[d + 1] = v >> 31;
             break;
           }
           default: {
             const v = dv.getInt32(a, true);
-            lo[d] = v;
-            hi[d] = v >> 31;
+            r[d] = v;
+            r[d + 1] = v >> 31;
           }
         }
         break;
@@ -1029,30 +921,28 @@ function execute(req: RunRequest): bigint {
       case 136: // stxh
       case 137: // stxw
       case 138: { // stxdw
-        const o = ops[i]!;
-        const d = dsts[i]!;
+        const o = op;
         const kind = o < 135 ? o - 131 : o - 135;
         const size = kind === 0 ? 1 : kind === 1 ? 2 : kind === 2 ? 4 : 8;
-        const h = hi[d]!;
-        let a = (lo[d]! >>> 0) + offs[i]!;
+        const h = r[d + 1]!;
+        let a = (r[d]! >>> 0) + words[j + 2]!;
         if (h === 0 && a >= sS && a + size <= sE) a += sB;
         else if (h === 0 && a >= wS && a + size <= wE) a += wB;
         else {
-          a = translateSlow(memory, lo[d]!, h, offs[i]!, size, true, i);
-          const r = lastRegion!;
-          wS = r.vaddr;
-          wE = r.vaddr + r.size;
-          wB = r.offset - r.vaddr;
+          a = translateSlow(memory, r[d]!, h, words[j + 2]!, size, true, i);
+          const hit = lastRegion!;
+          wS = hit.vaddr;
+          wE = hit.vaddr + hit.size;
+          wB = hit.offset - hit.vaddr;
         }
         let vl: number;
         let vh: number;
         if (o < 135) {
-          vl = imms[i]!;
+          vl = words[j + 1]!;
           vh = vl >> 31;
         } else {
-          const s = srcs[i]!;
-          vl = lo[s]!;
-          vh = hi[s]!;
+          vl = r[s]!;
+          vh = r[s + 1]!;
         }
         if (kind === 0) dv.setUint8(a, vl);
         else if (kind === 1) dv.setUint16(a, vl, true);
@@ -1066,22 +956,21 @@ function execute(req: RunRequest): bigint {
       // ---- atomics (single-threaded: a plain read-modify-write) ----
       case 139: case 140: case 141: case 142: case 143: case 144: case 145: case 146: case 147: case 148: // atomic32
       case 149: case 150: case 151: case 152: case 153: case 154: case 155: case 156: case 157: case 158: { // atomic64
-        const o = ops[i]!;
+        const o = op;
         const wide = o >= 149;
         const size = wide ? 8 : 4;
-        const d = dsts[i]!;
-        const h = hi[d]!;
-        let a = (lo[d]! >>> 0) + offs[i]!;
+        const h = r[d + 1]!;
+        let a = (r[d]! >>> 0) + words[j + 2]!;
         if (h === 0 && a >= sS && a + size <= sE) a += sB;
         else if (h === 0 && a >= wS && a + size <= wE) a += wB;
         else {
-          a = translateSlow(memory, lo[d]!, h, offs[i]!, size, true, i);
-          const r = lastRegion!;
-          wS = r.vaddr;
-          wE = r.vaddr + r.size;
-          wB = r.offset - r.vaddr;
+          a = translateSlow(memory, r[d]!, h, words[j + 2]!, size, true, i);
+          const hit = lastRegion!;
+          wS = hit.vaddr;
+          wE = hit.vaddr + hit.size;
+          wB = hit.offset - hit.vaddr;
         }
-        atomic(dv, a, wide, o - (wide ? 149 : 139), lo, hi, srcs[i]!);
+        atomic(dv, a, wide, o - (wide ? 149 : 139), r, s);
         break;
       }
 
@@ -1092,14 +981,14 @@ function execute(req: RunRequest): bigint {
       case 162: // ldindb
       case 163: // ldindh
       case 164: { // ldindw
-        const o = ops[i]!;
+        const o = op;
         const ind = o >= 162;
         const kind = ind ? o - 162 : o - 159;
-        const off = ind ? (imms[i]! + lo[srcs[i]!]!) | 0 : imms[i]!;
+        const off = ind ? (words[j + 1]! + r[s]!) | 0 : words[j + 1]!;
         const v = packetLoad(memory, off, kind === 0 ? 1 : kind === 1 ? 2 : 4);
         if (v < 0) return 0n;
-        lo[0] = v | 0;
-        hi[0] = 0;
+        r[0] = v | 0;
+        r[1] = 0;
         break;
       }
       default:
