@@ -27,6 +27,11 @@ export interface CompileOptions {
    * written and the whole stack is one writable region (the engine checks both).
    */
   readonly frameFastPath: boolean;
+  /**
+   * Slots that cannot run (length = program length + 1): they compile to a trap that throws the
+   * interpreter's error for that slot when reached. The last entry stands for running off the end.
+   */
+  readonly badSlots: Uint8Array;
 }
 
 /** The output of {@link compileToWasm}. */
@@ -174,6 +179,9 @@ export function compileToWasm(insns: readonly Insn[], options: CompileOptions): 
 
   // Terminator of every basic block, in block numbering.
   const terms: Terminator[] = d.blocks.map((b) => {
+    for (let pc = b.start; pc < b.end; pc += d.ops[pc]!.kind === 'lddw' ? 2 : 1) {
+      if (options.badSlots[pc] === 1) return { kind: 'none' };
+    }
     const pc = lastPc(insns, b);
     const op = d.ops[pc]!;
     const fall = blockOf(b.end);
@@ -187,7 +195,7 @@ export function compileToWasm(insns: readonly Insn[], options: CompileOptions): 
   const entries = [0];
   for (let pc = 0; pc < n; pc++) {
     const op = d.ops[pc]!;
-    if (op.kind === 'call' && op.target === 'local') {
+    if (op.kind === 'call' && op.target === 'local' && options.badSlots[pc] !== 1) {
       const t = branchTarget(op, insns[pc]!, pc)!;
       if (blockOf(t) >= 0 && !entries.includes(t)) entries.push(t);
     } else if (op.kind === 'lddw') pc++;
@@ -198,8 +206,9 @@ export function compileToWasm(insns: readonly Insn[], options: CompileOptions): 
   const helperArgs: ValTypeCode[] = [ValType.i32, ValType.i32, ...REGS.slice(0, 5)];
   mb.importFunction('env', 'helper', helperArgs, [ValType.i64]);
   mb.importFunction('env', 'helperx', [ValType.i64, ...helperArgs.slice(1)], [ValType.i64]);
-  mb.importFunction('env', 'packet', [ValType.i64, ValType.i32, ValType.i32], [ValType.i64]);
+  mb.importFunction('env', 'packet', [ValType.i32, ValType.i32], [ValType.i64]);
   mb.importFunction('env', 'trap', [ValType.i32, ValType.i32], []);
+  mb.importFunction('env', 'tail', [], RESULTS);
   mb.importMemory('env', 'memory');
   for (let g = 0; g < GLOBAL_COUNT; g++) {
     const i32 = g === Global.halt || g === Global.depth || g === Global.maxDepth || g === Global.stackDelta || g === Global.loadOffset || g === Global.storeOffset;
@@ -272,9 +281,10 @@ class FunctionCompiler implements StructSink {
       emitDispatch(graph, this, OUTER, L_LABEL);
     }
     c.end();
-    // Halt path: save registers for the runtime, then leave.
+    // Halt path: save registers for the runtime, let it run a pending tail call, return its results.
     for (let r = 0; r <= 10; r++) c.get(r).gset(Global.savedR0 + r);
     c.get(L_BUDGET).gset(Global.budget);
+    c.call(Import.tail).op(Op.return);
     c.end();
     for (let r = 0; r < 6; r++) c.i64(0);
     return c;
@@ -309,6 +319,10 @@ class FunctionCompiler implements StructSink {
     const last = lastPc(this.insns, b);
     for (let pc = b.start; pc < b.end; ) {
       const op = this.d.ops[pc]!;
+      if (this.options.badSlots[pc] === 1) {
+        this.trap(Trap.badSlot, pc);
+        return;
+      }
       const isLast = pc === last;
       if (!(isLast && (op.kind === 'ja' || op.kind === 'jcond' || op.kind === 'exit'))) {
         this.instruction(op, this.insns[pc]!, pc, depth);
@@ -344,9 +358,9 @@ class FunctionCompiler implements StructSink {
     c.op(Op.return);
   }
 
-  badTarget(node: number): void {
-    const pc = lastPc(this.insns, this.d.blocks[this.nodes[node]!]!);
-    this.trap(Trap.outOfProgram, pc);
+  badTarget(): void {
+    // The only target outside the program left after bad slots is running off its end.
+    this.trap(Trap.badSlot, this.insns.length);
   }
 
   /** Push an i32 linear address for an access of `size` bytes at `reg + off`, checked. */
@@ -422,15 +436,7 @@ class FunctionCompiler implements StructSink {
         }
         return;
       case 'lddw': {
-        if (op.pseudo !== 0) {
-          this.trap(Trap.pseudoLoad, pc);
-          return;
-        }
-        const next = this.insns[pc + 1];
-        if (next === undefined) {
-          this.trap(Trap.badInstruction, pc);
-          return;
-        }
+        const next = this.insns[pc + 1]!;
         c.i64((BigInt(next.imm >>> 0) << 32n) | BigInt(i.imm >>> 0)).set(i.dst);
         return;
       }
@@ -454,9 +460,10 @@ class FunctionCompiler implements StructSink {
         return;
       case 'ldabs':
       case 'ldind':
-        if (op.kind === 'ldind') c.get(i.src).i64(i.imm).op(Op.i64_add);
-        else c.i64(i.imm);
-        c.i32(op.size).i32(pc).call(Import.packet).set(0);
+        // The offset is 32-bit: imm, plus the low half of src for LD_IND.
+        if (op.kind === 'ldind') c.get(i.src).op(Op.i32_wrap_i64).i32(i.imm).op(Op.i32_add);
+        else c.i32(i.imm);
+        c.i32(op.size).call(Import.packet).set(0);
         c.gget(Global.halt).brIf(haltDepth);
         return;
       case 'call':
@@ -468,7 +475,7 @@ class FunctionCompiler implements StructSink {
         } else if (op.target === 'local') {
           this.localCall(i, pc, propDepth);
         } else {
-          this.trap(Trap.kfunc, pc);
+          this.trap(Trap.badSlot, pc);
         }
         return;
       case 'callx':
@@ -478,7 +485,7 @@ class FunctionCompiler implements StructSink {
         this.afterHelper(haltDepth);
         return;
       case 'invalid':
-        this.trap(Trap.badInstruction, pc);
+        this.trap(Trap.badSlot, pc);
         return;
       default:
         // Jumps and exit end blocks; they are emitted by the structurer.
@@ -498,7 +505,7 @@ class FunctionCompiler implements StructSink {
     const target = pc + 1 + i.imm;
     const f = this.funcIndex.get(target);
     if (f === undefined) {
-      this.trap(Trap.badCallTarget, pc);
+      this.trap(Trap.badSlot, pc);
       return;
     }
     c.gget(Global.depth).i32(1).op(Op.i32_add).tee(L_A).gget(Global.maxDepth).op(Op.i32_ge_u);

@@ -8,9 +8,13 @@
  * @module
  */
 import { EbpfError, ErrorCode, ExecutionError } from '../errors.js';
-import type { Engine, HelperContext, HelperTable, RunLimits, RunRequest } from '../vm/environment.js';
+import type { Engine, HelperContext, HelperEntry, HelperTable, RunLimits, RunRequest } from '../vm/environment.js';
+import { invokeHelper, unknownHelperError } from '../vm/helper-call.js';
+import { interpreterCode } from '../vm/interpreter-decode.js';
 import { MEM_START, type VmMemory } from '../vm/memory.js';
 import type { Program } from '../vm/program.js';
+import { FRAME_POINTER } from '../isa/opcodes.js';
+import { decodeOperation } from '../isa/operation.js';
 import { compileToWasm, writesFramePointer } from './compiler.js';
 import { Global, GLOBAL_COUNT, Trap } from './layout.js';
 
@@ -34,16 +38,32 @@ export interface JitStats {
   readonly dispatchFunctions: readonly number[];
 }
 
-interface RunState {
-  memory: VmMemory;
-  helpers: HelperTable;
-  host: unknown;
-  limits: RunLimits;
-  pendingTail: Program | undefined;
-  tailCalls: number;
+/** Per-run state shared by every instance a run touches (tail calls switch programs). */
+class RunState implements HelperContext {
+  pc = 0;
+  tailCalls = 0;
+  pendingTail: Program | undefined = undefined;
+
+  constructor(
+    readonly memory: VmMemory,
+    readonly helpers: HelperTable,
+    readonly host: unknown,
+    readonly limits: RunLimits,
+    readonly stackTop: number,
+    /** Linear offset minus virtual address of the stack, when the whole stack is one writable region. */
+    readonly stackDelta: number | undefined,
+  ) {}
+
+  tailCall(program: Program): boolean {
+    if (this.tailCalls >= this.limits.maxTailCalls) return false;
+    this.tailCalls++;
+    this.pendingTail = program;
+    return true;
+  }
 }
 
 interface Instance {
+  readonly program: Program;
   readonly entry: (...regs: bigint[]) => bigint[];
   readonly globals: WebAssembly.Global[];
   /** The run this instance serves; its imports read it. */
@@ -58,52 +78,97 @@ interface Compiled {
 
 type JitCache = Map<string, Compiled>;
 
+/** What one invocation of a compiled program ended with. */
+interface Outcome {
+  /** 0: returned normally with `regs`; 1: the run stops with r0 = `regs[0]`. */
+  readonly halt: number;
+  readonly regs: readonly bigint[];
+  readonly budget: bigint;
+}
+
 const U64 = (x: bigint): bigint => BigInt.asUintN(64, x);
+const ZEROS: readonly bigint[] = [0n, 0n, 0n, 0n, 0n, 0n];
 
-function helperResult(v: bigint | number | void): bigint {
-  if (typeof v === 'bigint') return U64(v);
-  if (typeof v === 'number') return Number.isFinite(v) ? U64(BigInt(Math.trunc(v))) : 0n;
-  return 0n;
-}
-
-function trapError(kind: number, pc: number, limits: RunLimits): EbpfError {
-  switch (kind) {
-    case Trap.budget:
-      return new ExecutionError(
-        ErrorCode.BUDGET_EXCEEDED,
-        `instruction budget of ${limits.instructionBudget} exhausted (an endless loop?); raise RunLimits.instructionBudget if the program needs more`,
-        { pc },
-      );
-    case Trap.callDepth:
-      return new ExecutionError(
-        ErrorCode.CALL_DEPTH,
-        `local call nests deeper than ${limits.maxCallDepth} frames (RunLimits.maxCallDepth)`,
-        { pc },
-      );
-    case Trap.kfunc:
-      return new ExecutionError(ErrorCode.UNSUPPORTED, 'kfunc calls are not supported', { pc });
-    case Trap.pseudoLoad:
-      return new ExecutionError(
-        ErrorCode.UNSUPPORTED,
-        'lddw with a pseudo source (map or BTF reference) must be resolved by a loader before running',
-        { pc },
-      );
-    case Trap.badCallTarget:
-      return new ExecutionError(ErrorCode.BAD_PROGRAM, 'local call target is outside the program', { pc });
-    case Trap.outOfProgram:
-      return new ExecutionError(ErrorCode.BAD_PROGRAM, 'control flow leaves the program (jump out of range or no exit)', { pc });
-    default:
-      return new ExecutionError(ErrorCode.BAD_PROGRAM, 'invalid instruction', { pc });
+function trapError(kind: number, pc: number, program: Program, limits: RunLimits): EbpfError {
+  if (kind === Trap.budget) {
+    const budget = limits.instructionBudget;
+    return new ExecutionError(
+      ErrorCode.BUDGET_EXCEEDED,
+      `instruction budget of ${budget} exhausted (a runaway loop?); raise RunLimits.instructionBudget if the program is meant to run longer`,
+      { pc, budget },
+    );
   }
+  if (kind === Trap.callDepth) {
+    const max = limits.maxCallDepth;
+    return new ExecutionError(
+      ErrorCode.CALL_DEPTH,
+      `local call nests deeper than ${max} frames (RunLimits.maxCallDepth); unbounded recursion?`,
+      { pc, maxCallDepth: max },
+    );
+  }
+  // A slot that cannot run: the same error as the interpreter's, from its own decoding.
+  const code = interpreterCode(program);
+  return new ExecutionError(
+    isUnsupported(program, pc) ? ErrorCode.UNSUPPORTED : ErrorCode.BAD_PROGRAM,
+    code.problems.get(pc) ?? 'invalid instruction',
+    { pc: pc === code.length ? Math.max(pc - 1, 0) : pc },
+  );
 }
 
-/** An engine that compiles eBPF to WebAssembly and runs it in the VM memory. */
+/**
+ * True for a slot that is valid but not runnable (a kfunc call, an unresolved pseudo `lddw`):
+ * E_UNSUPPORTED rather than E_BAD_PROGRAM, as in the interpreter.
+ */
+function isUnsupported(program: Program, pc: number): boolean {
+  const insns = program.insns;
+  const i = insns[pc];
+  if (i === undefined) return false;
+  const op = decodeOperation(i);
+  if (op.kind === 'call') return op.target === 'kfunc';
+  return op.kind === 'lddw' && op.pseudo !== 0 && i.dst < FRAME_POINTER && pc + 1 < insns.length;
+}
+
+/** Slots the interpreter refuses to run (those it has a problem for), including the end (index length). */
+function badSlots(program: Program): Uint8Array {
+  const code = interpreterCode(program);
+  const bad = new Uint8Array(code.length + 1);
+  for (const pc of code.problems.keys()) bad[pc] = 1;
+  return bad;
+}
+
+function helperFor(helpers: HelperTable, id: number | bigint, pc: number): HelperEntry {
+  const entry = typeof id === 'number' ? helpers.get(id) : id <= 0xffffffffn ? helpers.get(Number(id)) : undefined;
+  if (entry === undefined) throw unknownHelperError(id, pc, helpers);
+  return entry;
+}
+
+/**
+ * LD_ABS / LD_IND: a big-endian read of `size` bytes at `offset` into the `mem` region at MEM_START.
+ * Returns -1 when out of range (the program then stops with r0 = 0, as in the kernel).
+ */
+function packetLoad(memory: VmMemory, offset: number, size: number): number {
+  if (offset < 0) return -1;
+  const region = memory.find(MEM_START + offset, size);
+  if (region === undefined || region.vaddr !== MEM_START) return -1;
+  const at = region.offset + offset;
+  const v = memory.view;
+  return size === 1 ? v.getUint8(at) : size === 2 ? v.getUint16(at, false) : v.getUint32(at, false);
+}
+
+/**
+ * An engine that compiles eBPF to WebAssembly and runs it in the VM memory. Results and errors are
+ * the interpreter's (same budget rule, same error class, code and pc).
+ *
+ * Compiled modules are cached in `Program.compiled` under `'jit'` (one per stack size), instances
+ * per VM memory. Helpers are looked up at each call, so helpers registered after compiling work
+ * without recompiling. Not re-entrant: a helper must not run the same program on the same memory.
+ */
 export class JitEngine implements Engine {
   constructor(private readonly options: JitOptions = {}) {}
 
-  /** Compile `program` for the given limits now (otherwise the first run compiles). Returns statistics. */
-  compile(program: Program, limits: Pick<RunLimits, 'stackSize'>, frameFastPath = !writesFramePointer(program.insns)): JitStats {
-    return this.compiled(program, limits.stackSize, frameFastPath).stats;
+  /** Compile `program` now for the given stack size (otherwise its first run compiles it). */
+  compile(program: Program, limits: Pick<RunLimits, 'stackSize'>): JitStats {
+    return this.compiled(program, limits.stackSize, !writesFramePointer(program.insns)).stats;
   }
 
   private compiled(program: Program, stackSize: number, frameFastPath: boolean): Compiled {
@@ -116,7 +181,7 @@ export class JitEngine implements Engine {
     let c = cache.get(key);
     if (c === undefined) {
       const t0 = performance.now();
-      const out = compileToWasm(program.insns, { stackSize, frameFastPath });
+      const out = compileToWasm(program.insns, { stackSize, frameFastPath, badSlots: badSlots(program) });
       const t1 = performance.now();
       let module: WebAssembly.Module;
       try {
@@ -142,45 +207,28 @@ export class JitEngine implements Engine {
     return c;
   }
 
-  private instance(c: Compiled, memory: VmMemory): Instance {
+  private instance(program: Program, state: RunState): Instance {
+    const fast = state.stackDelta !== undefined && !writesFramePointer(program.insns);
+    const c = this.compiled(program, state.limits.stackSize, fast);
+    const memory = state.memory;
     let inst = c.instances.get(memory.wasm);
     if (inst !== undefined) return inst;
     const self: { inst?: Instance } = {};
     const st = (): RunState => self.inst!.state!;
     const g = (i: number): WebAssembly.Global => self.inst!.globals[i]!;
-    const resetCaches = (): void => {
-      g(Global.loadLimit).value = 0n;
-      g(Global.storeLimit).value = 0n;
-    };
     const callHelper = (id: number | bigint, pc: number, a1: bigint, a2: bigint, a3: bigint, a4: bigint, a5: bigint): bigint => {
       const s = st();
-      const entry = typeof id === 'number' ? s.helpers.get(id) : U64(id) < 0x1_0000_0000n ? s.helpers.get(Number(id)) : undefined;
-      if (entry === undefined) {
-        throw new ExecutionError(ErrorCode.UNKNOWN_HELPER, `call to unknown helper ${U64(BigInt(id))}: register it first`, { pc });
-      }
-      const ctx: HelperContext = {
-        memory: s.memory,
-        pc,
-        host: s.host,
-        tailCall: (program: Program): boolean => {
-          if (s.tailCalls >= s.limits.maxTailCalls) return false;
-          s.tailCalls++;
-          s.pendingTail = program;
-          return true;
-        },
-      };
-      let r: bigint | number | void;
-      try {
-        r = entry.fn(U64(a1), U64(a2), U64(a3), U64(a4), U64(a5), ctx);
-      } catch (e) {
-        if (e instanceof EbpfError) throw e;
-        throw new ExecutionError(ErrorCode.HELPER, `helper ${entry.name} failed: ${e instanceof Error ? e.message : String(e)}`, { pc, cause: e });
-      }
-      const v = helperResult(r);
-      resetCaches();
-      if (entry.unwindOnZero && v === 0n) g(Global.halt).value = 1;
-      else if (s.pendingTail !== undefined) g(Global.halt).value = 2;
-      return v;
+      const entry = helperFor(s.helpers, typeof id === 'number' ? id >>> 0 : U64(id), pc);
+      s.pc = pc;
+      const r = invokeHelper(entry, U64(a1), U64(a2), U64(a3), U64(a4), U64(a5), s);
+      // The helper may have changed the region table: drop the cached regions.
+      g(Global.loadLimit).value = 0n;
+      g(Global.storeLimit).value = 0n;
+      if (r === 0n && entry.unwindOnZero) {
+        g(Global.halt).value = 1;
+        s.pendingTail = undefined;
+      } else if (s.pendingTail !== undefined) g(Global.halt).value = 2;
+      return r;
     };
     const imports = {
       env: {
@@ -203,9 +251,31 @@ export class JitEngine implements Engine {
         },
         helper: callHelper,
         helperx: callHelper,
-        packet: (offset: bigint, size: number, pc: number): bigint => packetLoad(st().memory, offset, size, pc, () => (g(Global.halt).value = 1)),
+        packet: (offset: number, size: number): bigint => {
+          const v = packetLoad(st().memory, offset, size);
+          if (v >= 0) return BigInt(v);
+          g(Global.savedR0).value = 0n;
+          g(Global.halt).value = 1;
+          return 0n;
+        },
         trap: (kind: number, pc: number): never => {
-          throw trapError(kind, pc, st().limits);
+          throw trapError(kind, pc, program, st().limits);
+        },
+        tail: (): readonly bigint[] => {
+          if ((g(Global.halt).value as number) !== 2) return ZEROS;
+          const s = st();
+          const target = s.pendingTail!;
+          s.pendingTail = undefined;
+          const regs: bigint[] = [];
+          for (let r = 0; r <= 10; r++) regs.push(g(Global.savedR0 + r).value as bigint);
+          const out = this.invoke(target, s, regs, g(Global.budget).value as bigint, g(Global.depth).value as number);
+          g(Global.budget).value = out.budget;
+          g(Global.halt).value = out.halt;
+          if (out.halt !== 0) {
+            g(Global.savedR0).value = out.regs[0]!;
+            return ZEROS;
+          }
+          return out.regs;
         },
       },
     };
@@ -213,78 +283,52 @@ export class JitEngine implements Engine {
     const ex = instance.exports as Record<string, unknown>;
     const globals: WebAssembly.Global[] = [];
     for (let i = 0; i < GLOBAL_COUNT; i++) globals.push(ex[`g${i}`] as WebAssembly.Global);
-    inst = { entry: ex['entry'] as Instance['entry'], globals, state: undefined };
+    inst = { program, entry: ex['entry'] as Instance['entry'], globals, state: undefined };
     self.inst = inst;
     c.instances.set(memory.wasm, inst);
     return inst;
   }
 
+  /** Run `program`'s entry function in the frame at `depth` with registers r0-r10. */
+  private invoke(program: Program, state: RunState, regs: readonly bigint[], budget: bigint, depth: number): Outcome {
+    const inst = this.instance(program, state);
+    const prev = inst.state;
+    inst.state = state;
+    const gl = inst.globals;
+    gl[Global.halt]!.value = 0;
+    gl[Global.budget]!.value = budget;
+    gl[Global.depth]!.value = depth;
+    gl[Global.maxDepth]!.value = state.limits.maxCallDepth;
+    gl[Global.stackTop]!.value = BigInt(state.stackTop);
+    gl[Global.stackDelta]!.value = state.stackDelta ?? 0;
+    gl[Global.loadLimit]!.value = 0n;
+    gl[Global.storeLimit]!.value = 0n;
+    let out: bigint[];
+    try {
+      out = inst.entry(...regs);
+    } finally {
+      inst.state = prev;
+    }
+    const halt = gl[Global.halt]!.value as number;
+    if (halt !== 0) return { halt: 1, regs: [gl[Global.savedR0]!.value as bigint], budget: 0n };
+    return { halt: 0, regs: out, budget: gl[Global.budget]!.value as bigint };
+  }
+
   /** Run a program (see {@link Engine.run}). */
   run(request: RunRequest): bigint {
     const { memory, limits } = request;
-    const state: RunState = {
-      memory,
-      helpers: request.helpers,
-      host: request.host,
-      limits,
-      pendingTail: undefined,
-      tailCalls: 0,
-    };
     const stackBytes = limits.stackSize * limits.maxCallDepth;
     const stack = memory.find(request.stackTop - stackBytes, stackBytes);
-    const stackOk = stack !== undefined && stack.writable;
-    let program = request.program;
-    let regs: bigint[] = [0n, request.r1, request.r2, 0n, 0n, 0n, 0n, 0n, 0n, 0n, BigInt(request.stackTop)];
-    let budget = BigInt(limits.instructionBudget);
-    let depth = 0;
-    for (;;) {
-      const c = this.compiled(program, limits.stackSize, stackOk && !writesFramePointer(program.insns));
-      const inst = this.instance(c, memory);
-      const prev = inst.state;
-      inst.state = state;
-      const gl = inst.globals;
-      gl[Global.halt]!.value = 0;
-      gl[Global.budget]!.value = budget;
-      gl[Global.depth]!.value = depth;
-      gl[Global.maxDepth]!.value = limits.maxCallDepth;
-      gl[Global.stackTop]!.value = BigInt(request.stackTop);
-      gl[Global.stackDelta]!.value = stackOk ? (stack.offset - stack.vaddr) | 0 : 0;
-      gl[Global.loadLimit]!.value = 0n;
-      gl[Global.storeLimit]!.value = 0n;
-      let out: bigint[];
-      try {
-        out = inst.entry(...regs);
-      } finally {
-        inst.state = prev;
-      }
-      const halt = gl[Global.halt]!.value as number;
-      if (halt === 0) return U64(out[0]!);
-      if (halt === 1) return U64(gl[Global.savedR0]!.value as bigint);
-      // Tail call: continue in the new program with the registers and frame of the caller.
-      regs = [];
-      for (let r = 0; r <= 10; r++) regs.push(gl[Global.savedR0 + r]!.value as bigint);
-      budget = gl[Global.budget]!.value as bigint;
-      depth = gl[Global.depth]!.value as number;
-      program = state.pendingTail!;
-      state.pendingTail = undefined;
-    }
+    const state = new RunState(
+      memory,
+      request.helpers,
+      request.host,
+      limits,
+      request.stackTop,
+      stack !== undefined && stack.writable && stackBytes > 0 ? (stack.offset - stack.vaddr) | 0 : undefined,
+    );
+    const regs = [0n, request.r1, request.r2, 0n, 0n, 0n, 0n, 0n, 0n, 0n, BigInt(request.stackTop)];
+    const out = this.invoke(request.program, state, regs, BigInt(limits.instructionBudget), 0);
+    return U64(out.regs[0]!);
   }
-}
-
-/**
- * LD_ABS / LD_IND: a big-endian read of `size` bytes at `offset` into the input memory (the region
- * at MEM_START). Out of range, the program stops with r0 = 0, as in the kernel.
- */
-function packetLoad(memory: VmMemory, offset: bigint, size: number, _pc: number, stop: () => void): bigint {
-  const off = BigInt.asIntN(64, offset);
-  const region = memory.regions.find((r) => r.vaddr === MEM_START);
-  if (region === undefined || off < 0n || off + BigInt(size) > BigInt(region.size)) {
-    stop();
-    return 0n;
-  }
-  const at = region.offset + Number(off);
-  const bytes = memory.bytes;
-  let v = 0n;
-  for (let k = 0; k < size; k++) v = (v << 8n) | BigInt(bytes[at + k]!);
-  return v;
 }

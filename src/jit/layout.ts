@@ -12,24 +12,29 @@ export const Import = {
   helper: 1,
   /** `(id i64, pc i32, r1..r5 i64) -> i64`: `callx`, the helper id taken from a register. */
   helperx: 2,
-  /** `(offset i64, size i32, pc i32) -> i64`: LD_ABS / LD_IND. */
+  /** `(offset i32, size i32) -> i64`: LD_ABS / LD_IND (sets `halt` = 1 when out of range). */
   packet: 3,
   /** `(kind i32, pc i32)`: throw the error for a {@link Trap}. */
   trap: 4,
+  /**
+   * `() -> (i64 x6)`: called by a function's halt path. For a pending tail call it runs the target
+   * program in the same frame and returns its r0-r5 (the replaced function's results); otherwise it
+   * returns zeros and leaves `halt` set so that callers unwind.
+   */
+  tail: 5,
 } as const;
 
 /** Number of imported functions (defined functions start here). */
-export const IMPORT_COUNT = 5;
+export const IMPORT_COUNT = 6;
 
 /** Why generated code stopped through the `trap` import. */
 export const Trap = {
+  /** The budget ran out on entry to the block starting at pc. */
   budget: 0,
+  /** A local call at pc would exceed the call depth. */
   callDepth: 1,
-  badInstruction: 2,
-  outOfProgram: 3,
-  kfunc: 4,
-  pseudoLoad: 5,
-  badCallTarget: 6,
+  /** The slot at pc cannot run (the interpreter's `bad`/`unsupported` slots; pc = length: ran off the end). */
+  badSlot: 2,
 } as const;
 
 /**

@@ -11,9 +11,13 @@
 import type { CodeWriter } from './wasm/module.js';
 import { JitError } from '../errors.js';
 
-/** How a basic block ends. A negative target means a jump outside the function or program. */
+/**
+ * How a basic block ends. A negative target means running past the program's end; `none` means the
+ * block's code stops on its own (it traps).
+ */
 export type Terminator =
   | { readonly kind: 'exit' }
+  | { readonly kind: 'none' }
   | { readonly kind: 'goto'; readonly to: number }
   | { readonly kind: 'cond'; readonly taken: number; readonly fall: number };
 
@@ -193,6 +197,7 @@ export function emitStructured(g: FlowGraph, sink: StructSink, outer: number): b
     sink.body(x, depth());
     const t = g.term[x]!;
     if (t.kind === 'exit') sink.exit(x, depth());
+    else if (t.kind === 'none') code.op(0x00);
     else if (t.kind === 'goto') doBranch(x, t.to);
     else {
       sink.condition(x);
@@ -269,6 +274,7 @@ export function emitDispatch(g: FlowGraph, sink: StructSink, outer: number, labe
     sink.body(x, base);
     const t = g.term[x]!;
     if (t.kind === 'exit') sink.exit(x, base);
+    else if (t.kind === 'none') code.op(0x00);
     else if (t.kind === 'goto') jump(t.to, 0);
     else {
       sink.condition(x);
