@@ -161,8 +161,11 @@ export function formatLlvm(f: FormatInput): string {
       return `callx r${i.dst}`;
     case 'exit':
       return 'exit';
-    case 'lddw':
-      return i.src === 0 ? `r${i.dst} = ${f.wide!} ll` : `r${i.dst} = ${pseudoName(i.src)} ${f.wide!} ll`;
+    case 'lddw': {
+      // Signed, as llvm-objdump prints it.
+      const v = BigInt.asIntN(64, f.wide!);
+      return i.src === 0 ? `r${i.dst} = ${v} ll` : `r${i.dst} = ${pseudoName(i.src)} ${v} ll`;
+    }
     case 'ldx':
       return `r${i.dst} = *(${(op.signed ? STYPE : TYPE)[op.size]} *)(${addr(i.src, i.offset)})`;
     case 'st':
