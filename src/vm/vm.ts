@@ -24,6 +24,7 @@ import {
   type RunLimits,
 } from './environment.js';
 import { Interpreter } from './interpreter.js';
+import { JitEngine, type JitStats } from '../jit/engine.js';
 import { MAX_MEM_SIZE, MBUFF_START, MEM_START, STACK_START, VmMemory, type Region } from './memory.js';
 import { Program } from './program.js';
 
@@ -51,6 +52,7 @@ export interface VmOptions {
 }
 
 const interpreter = new Interpreter();
+const jit = new JitEngine();
 
 function checkBytes(value: unknown, what: string): Uint8Array {
   if (!(value instanceof Uint8Array)) throw new ArgumentError(`${what} must be a Uint8Array`);
@@ -251,6 +253,24 @@ export abstract class EbpfVmBase {
   protected get interpreter(): Engine {
     return interpreter;
   }
+
+  /** The JIT engine (eBPF compiled to WebAssembly), for subclasses. */
+  protected get jit(): Engine {
+    return jit;
+  }
+
+  /**
+   * Compile the loaded program to WebAssembly now (otherwise the first `executeProgramJit` does).
+   * The compiled module is cached with the program; helpers registered later need no recompiling.
+   * Returns compile statistics.
+   */
+  jitCompile(): JitStats {
+    const program = this.loaded;
+    if (program === undefined) {
+      throw new EbpfError(ErrorCode.NO_PROGRAM, 'no program is loaded: pass one to the constructor or call setProgram(prog)');
+    }
+    return jit.compile(program, this.runLimits);
+  }
 }
 
 /** A VM for programs that take no input: r1 = r2 = 0. */
@@ -269,6 +289,11 @@ export class EbpfVmNoData extends EbpfVmBase {
   executeProgram(): bigint {
     return this.execute(this.interpreter, undefined, undefined, 'none');
   }
+
+  /** Run the program compiled to WebAssembly (same results and errors as {@link executeProgram}). */
+  executeProgramJit(): bigint {
+    return this.execute(this.jit, undefined, undefined, 'none');
+  }
 }
 
 /** A VM for programs that work directly on packet data: r1 = MEM_START, r2 = its length (uBPF's model). */
@@ -286,6 +311,11 @@ export class EbpfVmRaw extends EbpfVmBase {
   /** Interpret the program on `mem` (stores are copied back into it); returns r0. */
   executeProgram(mem: Uint8Array = new Uint8Array(0)): bigint {
     return this.execute(this.interpreter, checkBytes(mem, 'mem'), undefined, 'mem');
+  }
+
+  /** Run the program compiled to WebAssembly on `mem` (same results and errors as {@link executeProgram}). */
+  executeProgramJit(mem: Uint8Array = new Uint8Array(0)): bigint {
+    return this.execute(this.jit, checkBytes(mem, 'mem'), undefined, 'mem');
   }
 }
 
@@ -308,6 +338,11 @@ export class EbpfVmMbuff extends EbpfVmBase {
   /** Interpret the program on `mem` and `mbuff` (stores into either are copied back); returns r0. */
   executeProgram(mem: Uint8Array, mbuff: Uint8Array): bigint {
     return this.execute(this.interpreter, checkBytes(mem, 'mem'), checkBytes(mbuff, 'mbuff'), 'mbuff');
+  }
+
+  /** Run the program compiled to WebAssembly (same results and errors as {@link executeProgram}). */
+  executeProgramJit(mem: Uint8Array, mbuff: Uint8Array): bigint {
+    return this.execute(this.jit, checkBytes(mem, 'mem'), checkBytes(mbuff, 'mbuff'), 'mbuff');
   }
 }
 
@@ -354,5 +389,14 @@ export class EbpfVmFixedMbuff extends EbpfVmBase {
     view.setBigUint64(this.dataOffset, BigInt(MEM_START), true);
     view.setBigUint64(this.dataEndOffset, BigInt(MEM_START + mem.length), true);
     return this.execute(this.interpreter, mem, this.fixed, 'mbuff');
+  }
+
+  /** Run the program compiled to WebAssembly on `mem` (same results and errors as {@link executeProgram}). */
+  executeProgramJit(mem: Uint8Array): bigint {
+    checkBytes(mem, 'mem');
+    const view = new DataView(this.fixed.buffer);
+    view.setBigUint64(this.dataOffset, BigInt(MEM_START), true);
+    view.setBigUint64(this.dataEndOffset, BigInt(MEM_START + mem.length), true);
+    return this.execute(this.jit, mem, this.fixed, 'mbuff');
   }
 }
