@@ -1,0 +1,7 @@
+/**
+ * Helpers programs can call: rbpf's built-ins (`rbpf.ts`, rbpf's ids) and the kernel-numbered helpers
+ * (`kernel.ts`, uapi ids, for programs compiled for the kernel).
+ * @module
+ */
+export * from './rbpf.js';
+export * from './kernel.js';
