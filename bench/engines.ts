@@ -148,6 +148,47 @@ function directEngine(name: string, via: string, engine: CompilingEngine): Bench
   };
 }
 
+/** Counts the instructions a program executes on an input. */
+export type InstructionCounter = (prog: Uint8Array, mem: Uint8Array) => number;
+
+/**
+ * Count executed instructions with the public API only: the budget is charged per basic block for
+ * all of its instructions (RunLimits.instructionBudget), so a run succeeds exactly when the budget is
+ * at least the number of instructions executed; a binary search on the budget finds that number.
+ */
+function budgetCounter(Vm: new (prog: Uint8Array, options: { limits: { instructionBudget: number } }) => RawVm): InstructionCounter {
+  return (prog, mem) => {
+    const fits = (budget: number): boolean => {
+      try {
+        new Vm(prog, { limits: { instructionBudget: budget } }).executeProgram(mem.slice());
+        return true;
+      } catch (e) {
+        if ((e as { code?: unknown }).code === 'E_BUDGET_EXCEEDED') return false;
+        throw e;
+      }
+    };
+    let high = 1 << 16;
+    while (!fits(high)) {
+      if (high > 2 ** 40) throw new Error('program runs too long to count');
+      high *= 4;
+    }
+    let low = 0; // fits(low) is false for any program (it executes at least one instruction)
+    while (high - low > 1) {
+      const mid = Math.floor((low + high) / 2);
+      if (fits(mid)) high = mid;
+      else low = mid;
+    }
+    return high;
+  };
+}
+
+/** The executed-instruction counter, when EbpfVmRaw is there. */
+export async function loadInstructionCounter(): Promise<InstructionCounter | undefined> {
+  const vmModule = await importOptional('../src/vm/vm.js');
+  if (typeof vmModule === 'string' || typeof vmModule['EbpfVmRaw'] !== 'function') return undefined;
+  return budgetCounter(vmModule['EbpfVmRaw'] as never);
+}
+
 /** Load the interpreter and the JIT; each is an engine or the reason it is missing. */
 export async function loadEngines(): Promise<{ interpreter: EngineLoad; jit: EngineLoad }> {
   const vmModule = await importOptional('../src/vm/vm.js');

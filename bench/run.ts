@@ -14,7 +14,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { BENCHMARKS, EXPECTED_PATH, inputPath, objectPath, type Benchmark } from './suite.js';
 import { loadBenchProgram } from './object.js';
-import { loadEngines, type EngineLoad, type MemMode } from './engines.js';
+import { loadEngines, loadInstructionCounter, type EngineLoad, type MemMode } from './engines.js';
 import { buildNative, compilerVersion, runNative } from './native/native.js';
 import { geomean, median, timeRuns } from './timing.js';
 
@@ -69,6 +69,8 @@ interface Row {
   name: string;
   callOverhead: boolean;
   insns: number;
+  /** Instructions executed by one run, when the interpreter could count them. */
+  executed: number | undefined;
   expected: bigint;
   native: EngineFigures;
   interpreter: EngineFigures;
@@ -162,20 +164,22 @@ function geomeanRow(label: string, rows: readonly Row[]): string {
     const partial = ratios.length < rows.length ? ` (${ratios.length} of ${rows.length})` : '';
     return `**${formatRatio(geomean(ratios))}**${partial}`;
   };
-  return `| ${label} | | | | ${column('interpreter')} | | ${column('jit')} | |`;
+  return `| ${label} | | | | | ${column('interpreter')} | | | ${column('jit')} | |`;
 }
 
 function table(rows: readonly Row[]): string {
   const lines = [
-    '| benchmark | insns | native | interpreter | interp / native | JIT | JIT / native | JIT compile |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| benchmark | insns | executed | native | interpreter | interp / native | ns / insn | JIT | JIT / native | JIT compile |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
   for (const row of rows) {
     const ri = ratio(row.interpreter, row.native);
     const rj = ratio(row.jit, row.native);
     const compile = row.jit.compileMs !== undefined ? `${row.jit.compileMs.toFixed(2)} ms` : '—';
+    const perInsn =
+      row.executed !== undefined && row.interpreter.ns !== undefined ? (row.interpreter.ns / row.executed).toFixed(1) : '—';
     lines.push(
-      `| ${row.name} | ${row.insns} | ${cell(row.native)} | ${cell(row.interpreter)} | ${formatRatio(ri)} | ${cell(row.jit)} | ${formatRatio(rj)} | ${compile} |`,
+      `| ${row.name} | ${row.insns} | ${row.executed ?? '—'} | ${cell(row.native)} | ${cell(row.interpreter)} | ${formatRatio(ri)} | ${perInsn} | ${cell(row.jit)} | ${formatRatio(rj)} | ${compile} |`,
     );
   }
   lines.push(geomeanRow('**geomean**', rows));
@@ -190,6 +194,7 @@ async function main(): Promise<number> {
   if (selected.length === 0) throw new Error(`no benchmark matches ${options.filter.join(', ')}; have ${BENCHMARKS.map((b) => b.name).join(', ')}`);
   const expectedFile = JSON.parse(readFileSync(EXPECTED_PATH, 'utf8')) as Record<string, { full: string; small: string }>;
   const engines = await loadEngines();
+  const counter = await loadInstructionCounter();
   for (const [name, load] of Object.entries(engines)) {
     log('missing' in load ? `${name}: not available: ${load.missing}` : `${name}: ${load.engine.via}, mem ${options.mode}`);
   }
@@ -219,7 +224,13 @@ async function main(): Promise<number> {
         failed = true;
       }
     }
-    rows.push({ name: bench.name, callOverhead: bench.callOverhead === true, insns: prog.length / 8, expected, native, interpreter, jit });
+    let executed: number | undefined;
+    try {
+      executed = counter?.(prog, mem);
+    } catch (e) {
+      log(`${bench.name}: cannot count executed instructions: ${errorText(e)}`);
+    }
+    rows.push({ name: bench.name, callOverhead: bench.callOverhead === true, insns: prog.length / 8, executed, expected, native, interpreter, jit });
   }
 
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
