@@ -1,0 +1,59 @@
+/**
+ * Running a program of a clang-built ELF object from `tsbpf run`: the object's maps and global data are
+ * set up by the loader, and the program runs with the context its section implies (XDP, socket filter,
+ * tc, or raw memory).
+ * @module
+ */
+import { loadObject } from '../../elf/loader.js';
+import { JitEngine } from '../../jit/engine.js';
+import type { RunLimits } from '../../vm/environment.js';
+import { InputError, type ProgramInput } from '../input.js';
+import type { CliIo } from '../io.js';
+
+const XDP_ACTIONS = ['XDP_ABORTED', 'XDP_DROP', 'XDP_PASS', 'XDP_TX', 'XDP_REDIRECT'];
+
+/** What to run and how. */
+export interface ObjectRunRequest {
+  /** The object file. */
+  readonly input: ProgramInput;
+  /** Program (function) or section name; may be omitted when the object has one program. */
+  readonly program: string | undefined;
+  /** Input memory, or the packet for XDP / socket / tc programs. */
+  readonly mem: Uint8Array;
+  /** Compile to WebAssembly. */
+  readonly jit: boolean;
+  /** Run limits. */
+  readonly limits: Partial<RunLimits>;
+}
+
+/** Run one program of an object and return r0 (XDP runs also print the verdict). */
+export function runObject(req: ObjectRunRequest, io: CliIo): bigint {
+  const obj = loadObject(req.input.bytes, req.jit ? { jitEngine: new JitEngine() } : {});
+  const names = obj.programs.map((p) => `${p.name} (${p.section})`).join(', ');
+  let name = req.program;
+  if (name === undefined) {
+    if (obj.programs.length !== 1) {
+      throw new InputError(
+        `${req.input.name}: ${obj.programs.length === 0 ? 'has no programs' : `has ${obj.programs.length} programs: ${names}; choose one with --program NAME`}`,
+      );
+    }
+    name = obj.programs[0]!.name;
+  }
+  const info = obj.programs.find((p) => p.name === name) ?? obj.programs.find((p) => p.section === name);
+  if (info === undefined) throw new InputError(`${req.input.name}: no program named ${name}; programs: ${names || 'none'}`);
+  const runner = obj.program(info.name);
+  const options = { jit: req.jit, limits: req.limits };
+  switch (info.type) {
+    case 'xdp': {
+      const result = runner.runXdp(req.mem, options);
+      io.out(`action = ${XDP_ACTIONS[result.action] ?? `unknown (${result.action})`}\n`);
+      return result.r0;
+    }
+    case 'socket':
+      return runner.runSocketFilter(req.mem, options);
+    case 'tc':
+      return runner.runTc(req.mem, options);
+    default:
+      return runner.run(undefined, { ...options, mem: req.mem });
+  }
+}

@@ -1,0 +1,42 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { cli } from './helpers.js';
+
+const root = new URL('../../', import.meta.url).pathname;
+const expected = JSON.parse(readFileSync(`${root}bench/programs/expected.json`, 'utf8')) as Record<string, { small: string }>;
+const zeros = '00'.repeat(60);
+
+describe('tsbpf run on clang-built ELF objects', () => {
+  for (const name of ['fnv1a', 'prime', 'crc32']) {
+    for (const jit of [false, true]) {
+      it(`${name}.o on its small input${jit ? ' with --jit' : ''} gives the native result`, async () => {
+        const args = ['run', `${root}bench/programs/${name}.o`, '--mem', `${root}bench/programs/${name}.small.mem`];
+        const r = await cli(jit ? [...args, '--jit'] : args);
+        expect(r.err).toBe('');
+        expect(r.out).toMatch(new RegExp(`^r0 = ${expected[name]!.small} \\(`));
+      });
+    }
+  }
+  it('runs XDP programs on the memory as a packet and names the verdict', async () => {
+    const r = await cli(['run', `${root}test/fixtures/elf/xdp_counter.o`, '--mem-hex', zeros]);
+    expect(r).toMatchObject({ code: 0, out: 'action = XDP_PASS\nr0 = 0x2 (2)\n' });
+  });
+  it('runs tc programs with an __sk_buff (rbpf block-a-port example: not TCP, so -1)', async () => {
+    const r = await cli(['run', `${root}test/fixtures/elf/block_port.o`, '--mem-hex', zeros]);
+    expect(r.out).toBe('r0 = 0xffffffff (4294967295)\n');
+  });
+  it('asks which program to run when an object has several, and rejects unknown names', async () => {
+    const obj = `${root}test/fixtures/elf/globals.o`;
+    const several = await cli(['run', obj]);
+    expect(several.code).toBe(1);
+    expect(several.err).toMatch(/has 4 programs: add3 \(\.text\), calc \(tc\), first \(xdp\), second \(xdp\); choose one with --program NAME\n$/);
+    expect((await cli(['run', obj, '--program', 'nope'])).err).toMatch(/no program named nope; programs: add3/);
+    expect((await cli(['run', obj, '--program', 'calc', '--mem-hex', zeros])).code).toBe(0);
+    expect((await cli(['run', 'b7000000000000009500000000000000', '--program', 'x'])).code).toBe(2);
+  });
+  it('reports an unimplemented helper as one line', async () => {
+    const r = await cli(['run', `${root}test/fixtures/elf/unknown_helper.o`]);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/^tsbpf run: E_ELF: .*helper 14 \(bpf_get_current_pid_tgid\)[^\n]*\n$/);
+  });
+});
