@@ -153,7 +153,7 @@ export class BpfObject {
         return f();
       } catch (e) {
         if (e instanceof EbpfError) throw e;
-        throw new ObjectFileError(ErrorCode.ELF, `cannot create map: ${e instanceof Error ? e.message : String(e)}`);
+        throw new ObjectFileError(ErrorCode.ELF, `cannot create map: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
       }
     };
     // BTF-defined maps.
@@ -331,7 +331,7 @@ export function loadObject(bytes: Uint8Array, options: LoadOptions = {}): BpfObj
   } catch (e) {
     if (e instanceof EbpfError) throw e;
     // A defect, not bad input, but still reported as an object error rather than a bare TypeError.
-    throw new ObjectFileError(ErrorCode.ELF, `cannot load object: ${e instanceof Error ? e.message : String(e)}`);
+    throw new ObjectFileError(ErrorCode.ELF, `cannot load object: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
   }
 }
 

@@ -18,6 +18,8 @@ export class HashMap extends BpfMap {
   private readonly lru: boolean;
   private readonly slots = new Map<string, number>();
   private readonly free: number[] = [];
+  /** Slots never used yet are handed out in order, so a huge max_entries costs nothing up front. */
+  private fresh = 0;
 
   constructor(memory: VmMemory, spec: MapSpec, cpus = 1) {
     const percpu = spec.type === MapType.PERCPU_HASH || spec.type === MapType.LRU_PERCPU_HASH;
@@ -28,7 +30,6 @@ export class HashMap extends BpfMap {
     this.stride = stride;
     this.percpu = percpu;
     this.lru = spec.type === MapType.LRU_HASH || spec.type === MapType.LRU_PERCPU_HASH;
-    for (let i = spec.maxEntries - 1; i >= 0; i--) this.free.push(i);
   }
 
   /** Number of elements present. */
@@ -62,7 +63,7 @@ export class HashMap extends BpfMap {
       return slot;
     }
     if (flags === UpdateFlag.EXIST) return -Errno.ENOENT;
-    let fresh = this.free.pop();
+    let fresh = this.free.pop() ?? (this.fresh < this.spec.maxEntries ? this.fresh++ : undefined);
     if (fresh === undefined) {
       if (!this.lru) return -Errno.E2BIG;
       const oldest = this.slots.keys().next();

@@ -41,6 +41,7 @@ export class LpmTrieMap extends BpfMap {
   /** Stored prefixes, kept sorted longest first. */
   private entriesByLength: { key: Uint8Array; bits: number; slot: number }[] = [];
   private readonly free: number[] = [];
+  private fresh = 0;
 
   constructor(memory: VmMemory, spec: MapSpec) {
     if (spec.keySize <= 4) throw new MapError(`map ${spec.name}: LPM trie keys need a 4-byte prefix length and data (key_size ${spec.keySize})`);
@@ -48,7 +49,6 @@ export class LpmTrieMap extends BpfMap {
     super(memory, spec, spec.maxEntries * stride);
     this.stride = stride;
     this.maxPrefix = (spec.keySize - 4) * 8;
-    for (let i = spec.maxEntries - 1; i >= 0; i--) this.free.push(i);
   }
 
   private match(key: Uint8Array): { slot: number } | undefined {
@@ -78,7 +78,7 @@ export class LpmTrieMap extends BpfMap {
       slot = this.entriesByLength[at]!.slot;
     } else {
       if (flags === UpdateFlag.EXIST) return -Errno.ENOENT;
-      const fresh = this.free.pop();
+      const fresh = this.free.pop() ?? (this.fresh < this.spec.maxEntries ? this.fresh++ : undefined);
       if (fresh === undefined) return -Errno.ENOSPC;
       slot = fresh;
       this.entriesByLength.push({ key: canonical(key, bits), bits, slot });

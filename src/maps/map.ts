@@ -23,7 +23,7 @@ export function keyBytes(s: string): Uint8Array {
 }
 
 /** Refuse maps whose arenas would not fit the VM memory. */
-const MAX_ARENA = 256 * 1024 * 1024;
+const MAX_ARENA = 128 * 1024 * 1024;
 
 /** Base class of all maps. */
 export abstract class BpfMap {

@@ -24,7 +24,7 @@ export type ProgramRef = Program | string | number | Uint8Array;
 
 /** `BPF_MAP_TYPE_PROG_ARRAY`: slots holding tail-call targets. */
 export class ProgramArrayMap extends BpfMap {
-  private readonly slots: (Program | undefined)[];
+  private readonly slots = new Map<number, Program>();
   /** Turns a host value into a program; the loaded object installs one that knows its programs. */
   resolver: (ref: ProgramRef) => Program | undefined = (ref) => (typeof ref === 'object' && !(ref instanceof Uint8Array) ? ref : undefined);
 
@@ -33,26 +33,25 @@ export class ProgramArrayMap extends BpfMap {
       throw new MapError(`program array ${spec.name}: key and value must be 4 bytes (got ${spec.keySize} and ${spec.valueSize})`);
     }
     super(memory, spec, 0);
-    this.slots = new Array<Program | undefined>(spec.maxEntries).fill(undefined);
   }
 
   /** The program at an index, for `bpf_tail_call`. */
   get(i: number): Program | undefined {
-    return i < this.slots.length ? this.slots[i] : undefined;
+    return this.slots.get(i);
   }
 
   /** Set a slot to a program (by reference, name or fd); `undefined` clears it. */
   set(i: number, ref: ProgramRef | undefined): void {
-    if (!Number.isInteger(i) || i < 0 || i >= this.slots.length) {
-      throw new MapError(`program array ${this.name}: index ${i} is outside [0, ${this.slots.length})`, { errno: Errno.E2BIG });
+    if (!Number.isInteger(i) || i < 0 || i >= this.spec.maxEntries) {
+      throw new MapError(`program array ${this.name}: index ${i} is outside [0, ${this.spec.maxEntries})`, { errno: Errno.E2BIG });
     }
     if (ref === undefined) {
-      this.slots[i] = undefined;
+      this.slots.delete(i);
       return;
     }
     const p = this.resolver(ref);
     if (p === undefined) throw new MapError(`program array ${this.name}: no program ${String(ref)}`);
-    this.slots[i] = p;
+    this.slots.set(i, p);
   }
 
   /** Host update: key as 4 bytes or a number; value a program, its name or its fd. */
@@ -66,10 +65,8 @@ export class ProgramArrayMap extends BpfMap {
 
   override programDelete(key: Uint8Array): number {
     const i = index(key);
-    if (i >= this.slots.length) return -Errno.EINVAL;
-    if (this.slots[i] === undefined) return -Errno.ENOENT;
-    this.slots[i] = undefined;
-    return 0;
+    if (i >= this.spec.maxEntries) return -Errno.EINVAL;
+    return this.slots.delete(i) ? 0 : -Errno.ENOENT;
   }
 
   /** The program's name at an index as UTF-8 bytes, or undefined (the kernel gives the program id). */
@@ -80,11 +77,7 @@ export class ProgramArrayMap extends BpfMap {
   }
 
   override keys(): Uint8Array[] {
-    const out: Uint8Array[] = [];
-    this.slots.forEach((p, i) => {
-      if (p !== undefined) out.push(u32(i));
-    });
-    return out;
+    return [...this.slots.keys()].sort((a, b) => a - b).map(u32);
   }
 }
 
