@@ -1,7 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { hasJit } from '../../src/cli/jit.js';
-import { EbpfVmRaw } from '../../src/vm/vm.js';
 import { cli } from './helpers.js';
 
 interface ManifestEntry {
@@ -16,11 +14,8 @@ const manifest: ManifestEntry[] = readFileSync(new URL('../fixtures/conformance/
   .map((l) => JSON.parse(l) as ManifestEntry);
 const memArgs = (hex: string): string[] => (hex === '' ? [] : [hex.match(/../g)!.map((b) => `${b}  `).join('')]);
 
-// The VM kinds gain jitCompile/executeProgramJit from the JIT; until then --jit must fail cleanly.
-const vmHasJit = hasJit(new EbpfVmRaw());
-
 describe('--jit on raw programs', () => {
-  it.runIf(vmHasJit)('conformance-plugin --jit passes every manifest test', async () => {
+  it('conformance-plugin --jit passes every manifest test', async () => {
     const failures: string[] = [];
     for (const t of manifest) {
       const r = await cli(['conformance-plugin', ...memArgs(t.mem), '--jit'], t.program);
@@ -28,7 +23,7 @@ describe('--jit on raw programs', () => {
     }
     expect(failures).toEqual([]);
   });
-  it.runIf(vmHasJit)('run --jit gives the interpreter result and the same errors', async () => {
+  it('run --jit gives the interpreter result and the same errors', async () => {
     expect((await cli(['run', 'b7000000ffffffff9500000000000000', '--jit'])).out).toBe(
       'r0 = 0xffffffffffffffff (18446744073709551615, signed -1)\n',
     );
@@ -36,9 +31,5 @@ describe('--jit on raw programs', () => {
     const [a, b] = [await cli(oob), await cli([...oob, '--jit'])];
     expect(b.err).toBe(a.err);
     expect(b.code).toBe(1);
-  });
-  it.runIf(!vmHasJit)('fails with one clear line while the VM has no JIT', async () => {
-    const r = await cli(['run', 'b7000000010000009500000000000000', '--jit']);
-    expect(r).toMatchObject({ code: 1, err: 'tsbpf run: E_UNSUPPORTED: this build of tsbpf has no JIT; run without --jit\n' });
   });
 });
