@@ -954,8 +954,26 @@ function execute(req: RunRequest): bigint {
       }
 
       // ---- atomics (single-threaded: a plain read-modify-write) ----
-      case 139: case 140: case 141: case 142: case 143: case 144: case 145: case 146: case 147: case 148: // atomic32
-      case 149: case 150: case 151: case 152: case 153: case 154: case 155: case 156: case 157: case 158: { // atomic64
+      case 139: // atomic32_add
+      case 140: // atomic32_or
+      case 141: // atomic32_and
+      case 142: // atomic32_xor
+      case 143: // atomic32_fetch_add
+      case 144: // atomic32_fetch_or
+      case 145: // atomic32_fetch_and
+      case 146: // atomic32_fetch_xor
+      case 147: // atomic32_xchg
+      case 148: // atomic32_cmpxchg
+      case 149: // atomic64_add
+      case 150: // atomic64_or
+      case 151: // atomic64_and
+      case 152: // atomic64_xor
+      case 153: // atomic64_fetch_add
+      case 154: // atomic64_fetch_or
+      case 155: // atomic64_fetch_and
+      case 156: // atomic64_fetch_xor
+      case 157: // atomic64_xchg
+      case 158: { // atomic64_cmpxchg
         const o = op;
         const wide = o >= 149;
         const size = wide ? 8 : 4;
