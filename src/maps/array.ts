@@ -48,7 +48,7 @@ export class ArrayMap extends BpfMap {
     return 0;
   }
 
-  override programDelete(): number {
+  override programDelete(_key: Uint8Array): number {
     return -Errno.EINVAL;
   }
 

@@ -67,7 +67,7 @@ export class LpmTrieMap extends BpfMap {
     return e === undefined ? 0 : this.handle + e.slot * this.stride;
   }
 
-  override programUpdate(key: Uint8Array, value: Uint8Array, flags: number): number {
+  override programUpdate(key: Uint8Array, value: Uint8Array, flags: number, _cpu = 0): number {
     if (flags > UpdateFlag.EXIST) return -Errno.EINVAL;
     const bits = prefixLen(key);
     if (bits > this.maxPrefix) return -Errno.EINVAL;
