@@ -3,6 +3,7 @@
  * @module
  */
 import { assemble } from '../asm/assembler.js';
+import { loadObject } from '../elf/loader.js';
 import { AssemblyError } from '../errors.js';
 import { InputError, readProgramArg, type ProgramInput } from './input.js';
 import type { CliIo } from './io.js';
@@ -16,7 +17,7 @@ export function programBytes(input: ProgramInput): Uint8Array {
     case 'assembly':
       return assembleInput(input);
     case 'elf':
-      throw new InputError(`${input.name}: ELF objects are not supported by this command yet; extract the bytecode first`);
+      throw new InputError(`${input.name}: ELF objects are not supported by this command; give bytecode, hex or assembly`);
   }
 }
 
@@ -35,4 +36,33 @@ export function assembleInput(input: ProgramInput): Uint8Array {
     if (e instanceof AssemblyError) throw new InputError(`${input.name}: ${e.message}`);
     throw e;
   }
+}
+
+/** One program of an ELF object, linked (subprograms appended, relocations applied). */
+export interface LinkedProgram {
+  /** Program (function) name. */
+  readonly name: string;
+  /** Section it came from. */
+  readonly section: string;
+  /** Linked bytecode. */
+  readonly bytes: Uint8Array;
+  /** Names of the slots that start functions. */
+  readonly functionNames: ReadonlyMap<number, string>;
+}
+
+/**
+ * The programs of an ELF object (or only the one named `only`), linked but not verified, so that
+ * `verify` can report every problem and `disasm` can show programs the verifier rejects.
+ */
+export function objectPrograms(input: ProgramInput, only?: string): LinkedProgram[] {
+  const obj = loadObject(input.bytes, { verify: false });
+  const infos = only === undefined ? obj.programs : obj.programs.filter((p) => p.name === only || p.section === only);
+  if (infos.length === 0) {
+    const names = obj.programs.map((p) => `${p.name} (${p.section})`).join(', ') || 'none';
+    throw new InputError(`${input.name}: ${only === undefined ? 'has no programs' : `no program named ${only}; programs: ${names}`}`);
+  }
+  return infos.map((info) => {
+    const program = obj.program(info.name).program;
+    return { name: info.name, section: info.section, bytes: program.bytes, functionNames: program.functionNames };
+  });
 }

@@ -40,3 +40,30 @@ describe('tsbpf run on clang-built ELF objects', () => {
     expect(r.err).toMatch(/^tsbpf run: E_ELF: .*helper 14 \(bpf_get_current_pid_tgid\)[^\n]*\n$/);
   });
 });
+
+describe('verify and disasm on ELF objects', () => {
+  it('verifies every linked program of an object', async () => {
+    const r = await cli(['verify', `${root}test/fixtures/elf/globals.o`]);
+    expect(r.code).toBe(0);
+    expect(r.out.split('\n').filter(Boolean).map((l) => l.replace(/^.*globals\.o:/, ''))).toEqual([
+      'add3: OK (17 instructions)',
+      'calc: OK (40 instructions)',
+      'first: OK (22 instructions)',
+      'second: OK (16 instructions)',
+    ]);
+    const v1 = await cli(['verify', '--cpu', '1', '--program', 'count_len', `${root}test/fixtures/elf/legacy.o`]);
+    expect(v1.out).toMatch(/legacy\.o:count_len: /);
+  });
+  it('disassembles a program with its function labels, and the text reassembles to the linked bytes', async () => {
+    const { assemble } = await import('../../src/asm/assembler.js');
+    const r = await cli(['disasm', `${root}test/fixtures/elf/globals.o`, '--program', 'calc']);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^; program calc, section tc\ncalc:\n/);
+    expect(r.out).toMatch(/call local add3\n/);
+    const hex = (await cli(['asm', '-'], r.out)).out.replace(/\n/g, '');
+    const bytes = assemble(r.out);
+    expect(Buffer.from(bytes).toString('hex')).toBe(hex);
+    const check = await cli(['verify', Buffer.from(bytes).toString('hex')]);
+    expect(check.out).toMatch(/OK \(40 instructions\)/);
+  });
+});

@@ -3,10 +3,10 @@
  * @module
  */
 import { disassemble } from '../../asm/disassembler.js';
-import { expectPositionals, flag, parseArgs } from '../args.js';
+import { expectPositionals, flag, parseArgs, stringOption } from '../args.js';
 import type { Command } from '../command.js';
-import { InputError } from '../input.js';
-import { loadProgram } from '../program.js';
+import { InputError, readProgramArg } from '../input.js';
+import { objectPrograms, programBytes } from '../program.js';
 
 /** The `disasm` command. */
 export const disasmCommand: Command = {
@@ -17,11 +17,13 @@ export const disasmCommand: Command = {
     pc: { type: 'boolean' },
     bytes: { type: 'boolean' },
     labels: { type: 'boolean' },
+    program: { type: 'string' },
   },
-  help: `Usage: tsbpf disasm PROG [--llvm] [--pc] [--bytes] [--labels]
+  help: `Usage: tsbpf disasm PROG [--llvm] [--pc] [--bytes] [--labels] [--program NAME]
 
 Print PROG as assembly, one instruction per line. PROG is a raw bytecode file, a file of hex bytes,
-an assembly file, a hex string, or - for stdin. Bytes that are not a valid instruction are shown as
+an assembly file, a hex string, - for stdin, or an ELF object (each program linked, with function
+labels; --program NAME picks one). Bytes that are not a valid instruction are shown as
 .byte lines with the reason, so the output always reassembles with 'tsbpf asm'.
 
 Options:
@@ -39,18 +41,26 @@ Example:
   async run(argv, io) {
     const args = parseArgs(argv, this.options);
     const [arg] = expectPositionals(args, ['PROG']);
-    const prog = await loadProgram(arg!, io);
-    if (prog.bytes.length % 8 !== 0) {
-      throw new InputError(`${prog.name}: ${prog.bytes.length} bytes is not a whole number of 8-byte instructions`);
+    const input = await readProgramArg(arg!, io);
+    const options = {
+      syntax: flag(args, 'llvm') ? ('llvm' as const) : ('rbpf' as const),
+      showPc: flag(args, 'pc'),
+      showBytes: flag(args, 'bytes'),
+      labels: flag(args, 'labels'),
+    };
+    if (input.format === 'elf') {
+      const programs = objectPrograms(input, stringOption(args, 'program'));
+      programs.forEach((p, k) => {
+        io.out(`${k === 0 ? '' : '\n'}; program ${p.name}, section ${p.section}\n`);
+        io.out(disassemble(p.bytes, { ...options, labels: true, names: p.functionNames }));
+      });
+      return 0;
     }
-    io.out(
-      disassemble(prog.bytes, {
-        syntax: flag(args, 'llvm') ? 'llvm' : 'rbpf',
-        showPc: flag(args, 'pc'),
-        showBytes: flag(args, 'bytes'),
-        labels: flag(args, 'labels'),
-      }),
-    );
+    const bytes = programBytes(input);
+    if (bytes.length % 8 !== 0) {
+      throw new InputError(`${input.name}: ${bytes.length} bytes is not a whole number of 8-byte instructions`);
+    }
+    io.out(disassemble(bytes, options));
     return 0;
   },
 };

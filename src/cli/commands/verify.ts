@@ -6,7 +6,9 @@ import { checkProgram } from '../../verifier/verifier.js';
 import type { VerifierOptions } from '../../verifier/issues.js';
 import { UsageError, expectPositionals, flag, intOption, parseArgs, stringOption } from '../args.js';
 import type { Command } from '../command.js';
-import { loadProgram } from '../program.js';
+import { readProgramArg } from '../input.js';
+import type { CliIo } from '../io.js';
+import { objectPrograms, programBytes } from '../program.js';
 
 /** Most issues printed before the list is cut short (a garbage file would otherwise flood the terminal). */
 const MAX_PRINTED = 50;
@@ -23,6 +25,26 @@ function helperSet(list: string | undefined): ReadonlySet<number> | undefined {
   return set;
 }
 
+/** Print the issues of one program and its verdict; true when it is accepted. */
+function report(name: string, bytes: Uint8Array, options: VerifierOptions, io: CliIo): boolean {
+  const issues = checkProgram(bytes, options);
+  const errors = issues.filter((i) => i.severity === 'error').length;
+  const warnings = issues.length - errors;
+  const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
+  for (const issue of issues.slice(0, MAX_PRINTED)) {
+    const where = issue.pc === undefined ? '' : `pc ${issue.pc}: `;
+    io.out(`${name}: ${where}${issue.severity} [${issue.rule}]: ${issue.message}\n`);
+  }
+  if (issues.length > MAX_PRINTED) io.out(`${name}: ... and ${issues.length - MAX_PRINTED} more\n`);
+  const warned = warnings === 0 ? '' : `, ${plural(warnings, 'warning')}`;
+  if (errors === 0) {
+    io.out(`${name}: OK (${plural(Math.floor(bytes.length / 8), 'instruction')}${warned})\n`);
+    return true;
+  }
+  io.out(`${name}: rejected: ${plural(errors, 'error')}${warned}\n`);
+  return false;
+}
+
 /** The `verify` command. */
 export const verifyCommand: Command = {
   name: 'verify',
@@ -32,11 +54,13 @@ export const verifyCommand: Command = {
     strict: { type: 'boolean' },
     helpers: { type: 'string' },
     'allow-pseudo': { type: 'boolean' },
+    program: { type: 'string' },
   },
-  help: `Usage: tsbpf verify PROG [--cpu N] [--strict] [--helpers IDS] [--allow-pseudo]
+  help: `Usage: tsbpf verify PROG [--cpu N] [--strict] [--helpers IDS] [--allow-pseudo] [--program NAME]
 
 Check PROG with tsbpf's default verifier and print every problem with its pc.
-PROG is a raw bytecode file, a file of hex bytes, a hex string, or - for stdin.
+PROG is a raw bytecode file, a file of hex bytes, an assembly file, a hex string, - for stdin, or an
+ELF object (each program is linked and checked; --program NAME picks one).
 
 Options:
   --cpu N          highest instruction set version allowed, 1-4 (default 4)
@@ -61,26 +85,14 @@ Example:
       helpers: helperSet(stringOption(args, 'helpers')),
       allowPseudoLoads: flag(args, 'allow-pseudo'),
     };
-    const prog = await loadProgram(arg!, io);
-    const issues = checkProgram(prog.bytes, options);
-    const errors = issues.filter((i) => i.severity === 'error').length;
-    const warnings = issues.length - errors;
-    for (const issue of issues.slice(0, MAX_PRINTED)) {
-      const where = issue.pc === undefined ? '' : `pc ${issue.pc}: `;
-      io.out(`${prog.name}: ${where}${issue.severity} [${issue.rule}]: ${issue.message}\n`);
-    }
-    if (issues.length > MAX_PRINTED) io.out(`${prog.name}: ... and ${issues.length - MAX_PRINTED} more\n`);
-    const slots = Math.floor(prog.bytes.length / 8);
-    if (errors === 0) {
-      const note = warnings === 0 ? '' : `, ${warnings} warning${warnings === 1 ? '' : 's'}`;
-      io.out(`${prog.name}: OK (${slots} instruction${slots === 1 ? '' : 's'}${note})\n`);
-      return 0;
-    }
-    io.out(
-      `${prog.name}: rejected: ${errors} error${errors === 1 ? '' : 's'}` +
-        (warnings === 0 ? '' : `, ${warnings} warning${warnings === 1 ? '' : 's'}`) +
-        '\n',
-    );
-    return 1;
+    const input = await readProgramArg(arg!, io);
+    const only = stringOption(args, 'program');
+    const units =
+      input.format === 'elf'
+        ? objectPrograms(input, only).map((p) => ({ name: `${input.name}:${p.name}`, bytes: p.bytes }))
+        : [{ name: input.name, bytes: programBytes(input) }];
+    let rejected = 0;
+    for (const unit of units) if (!report(unit.name, unit.bytes, options, io)) rejected++;
+    return rejected === 0 ? 0 : 1;
   },
 };
