@@ -56,7 +56,10 @@ function parseArgs(argv: readonly string[]): Options {
 
 /** One engine's figures for one benchmark. */
 interface EngineFigures {
+  /** Nanoseconds per run, fastest batch. */
   ns?: number;
+  /** Nanoseconds per run, median batch. */
+  medianNs?: number;
   runs?: number;
   /** JIT only: median milliseconds of jitCompile(). */
   compileMs?: number;
@@ -117,7 +120,7 @@ function measureEngine(load: EngineLoad, prog: Uint8Array, mem: Uint8Array, expe
         if (r0 !== expected) throw new Error(`result changed between runs: ${hex(r0)}`);
       },
     });
-    return { ns: timing.ns, runs: timing.runs, compileMs };
+    return { ns: timing.ns, medianNs: timing.medianNs, runs: timing.runs, compileMs };
   } catch (e) {
     return { note: `error: ${errorText(e)}` };
   }
@@ -129,7 +132,7 @@ function measureNative(bench: Benchmark, options: Options, haveCc: boolean): Eng
   try {
     const exe = buildNative(bench.program);
     const r = runNative(exe, inputPath(bench.name, 'full'), options.budgetMs);
-    return { ns: r.ns, result: r.result };
+    return { ns: r.ns, medianNs: r.medianNs, result: r.result };
   } catch (e) {
     return { note: `error: ${errorText(e)}` };
   }
@@ -236,13 +239,13 @@ async function main(): Promise<number> {
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
   process.stdout.write(
     `\n${table(rows)}\n\nnode ${process.version}, ${cpus().length} × ${cpu}${cc !== undefined ? `, native: ${cc} -O2` : ''}; ` +
-      `mem ${options.mode}; median of batches, ${options.budgetMs} ms per engine and benchmark\n`,
+      `mem ${options.mode}; best of 3-8 batches, ${options.budgetMs} ms per engine and benchmark\n`,
   );
   if (options.json !== undefined) {
     const plain = rows.map((r) => ({ ...r, expected: hex(r.expected) }));
     writeFileSync(
       options.json,
-      `${JSON.stringify({ date: new Date().toISOString(), node: process.version, cpu, cores: cpus().length, cc, budgetMs: options.budgetMs, mode: options.mode, rows: plain }, null, 2)}\n`,
+      `${JSON.stringify({ date: new Date().toISOString(), node: process.version, cpu, cores: cpus().length, cc, budgetMs: options.budgetMs, mode: options.mode, rows: plain }, (_, v: unknown) => (typeof v === 'bigint' ? hex(v) : v), 2)}\n`,
     );
   }
   return failed ? 1 : 0;

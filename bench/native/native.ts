@@ -52,8 +52,10 @@ export function buildNative(program: string): string {
 export interface NativeResult {
   /** r0 of bpf_main. */
   readonly result: bigint;
-  /** Median nanoseconds per run, when timed. */
+  /** Nanoseconds per run in the fastest batch, when timed. */
   readonly ns?: number;
+  /** Nanoseconds per run, median batch, when timed. */
+  readonly medianNs?: number;
 }
 
 /** Run a native driver once (no timing), or timed for about `timeMs` milliseconds. */
@@ -62,6 +64,6 @@ export function runNative(exe: string, memFile: string, timeMs?: number): Native
   const out = execFileSync(exe, args, { encoding: 'utf8' });
   const result = /result=(0x[0-9a-f]+)/.exec(out);
   if (result === null) throw new Error(`unexpected output from ${exe}: ${out}`);
-  const ns = /ns=([0-9.]+)/.exec(out);
-  return ns === null ? { result: BigInt(result[1]!) } : { result: BigInt(result[1]!), ns: Number(ns[1]) };
+  const ns = /ns=([0-9.]+) median=([0-9.]+)/.exec(out);
+  return ns === null ? { result: BigInt(result[1]!) } : { result: BigInt(result[1]!), ns: Number(ns[1]), medianNs: Number(ns[2]) };
 }
