@@ -15,3 +15,5 @@ export * from './vm/vm.js';
 export { Interpreter } from './vm/interpreter.js';
 export * from './vm/conformance.js';
 export * from './helpers/index.js';
+export * from './verifier/index.js';
+export * from './pcap/index.js';
