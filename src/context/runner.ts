@@ -1,21 +1,21 @@
 /**
  * Running a loaded program with a kernel-like context: XDP (`xdp_md` and an adjustable packet),
  * socket filter and tc (`__sk_buff`), or a raw context / input memory. The engine is the interpreter
- * unless `jit: true` asks for the JIT engine the object was given.
+ * unless `jit: true` asks for the JIT (WebAssembly) engine.
  * @module
  */
-import { ErrorCode, EbpfError } from '../errors.js';
 import { DEFAULT_LIMITS, type Engine, type HelperTable, type RunLimits } from '../vm/environment.js';
 import { MBUFF_START, MEM_START } from '../vm/memory.js';
 import type { Program } from '../vm/program.js';
 import { Interpreter } from '../vm/interpreter.js';
+import { JitEngine } from '../jit/engine.js';
 import type { KernelRunHost } from '../helpers/kernel.js';
 import { SkBuff, XdpMd } from './layout.js';
 import { RunSpace, XDP_HEADROOM, XDP_TAILROOM } from './space.js';
 
 /** How to run. */
 export interface RunOptions {
-  /** Use the JIT engine (the object must have been loaded with one). */
+  /** Use the JIT engine: the one given to `loadObject` (`jitEngine`), else a shared default `JitEngine`. */
   readonly jit?: boolean;
   /** Use this engine (overrides `jit`). */
   readonly engine?: Engine;
@@ -81,6 +81,7 @@ export interface RunEnvironment {
 }
 
 const interpreter = new Interpreter();
+let sharedJit: JitEngine | undefined;
 
 function limitsOf(options: RunOptions): RunLimits {
   return { ...DEFAULT_LIMITS, ...options.limits };
@@ -88,12 +89,7 @@ function limitsOf(options: RunOptions): RunLimits {
 
 function engineOf(env: RunEnvironment, options: RunOptions): Engine {
   if (options.engine !== undefined) return options.engine;
-  if (options.jit === true) {
-    if (env.jitEngine === undefined) {
-      throw new EbpfError(ErrorCode.UNSUPPORTED, 'jit: true needs a JIT engine: pass { jitEngine } to loadObject');
-    }
-    return env.jitEngine;
-  }
+  if (options.jit === true) return env.jitEngine ?? (sharedJit ??= new JitEngine());
   return interpreter;
 }
 

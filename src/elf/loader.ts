@@ -49,7 +49,7 @@ export interface LoadOptions extends MapOptions {
   readonly random?: () => number;
   /** Extra or replacement helpers by id. */
   readonly helpers?: ReadonlyMap<number, HelperEntry>;
-  /** The JIT engine `jit: true` runs use. */
+  /** The JIT engine `jit: true` runs use (default: a shared `JitEngine`). */
   readonly jitEngine?: Engine;
   /** Run the default verifier on each program when first loaded (default true). */
   readonly verify?: boolean;

@@ -276,9 +276,6 @@ describe('contexts', () => {
     expect(r0).toBe(BigInt((MEM_START + 8 + 0 + 3 + 5) >>> 0));
   });
 
-  it('jit: true without a JIT engine is a clear error', () => {
-    expect(() => load('globals').program('first').runXdp(new Uint8Array(20), { jit: true })).toThrow(/JIT engine/);
-  });
 
   it('keeps maps in the object\'s own memory', () => {
     const a = loadObject(fixture('xdp_counter'));
