@@ -315,7 +315,7 @@ class FunctionCompiler implements StructSink {
     const b = this.d.blocks[this.nodes[node]!]!;
     // Budget: charged for the whole block on entry, failing at its first pc.
     c.get(L_BUDGET).i64(b.length).op(Op.i64_sub).tee(L_BUDGET).i64(0).op(Op.i64_lt_s);
-    c.if().i32(Trap.budget).i32(b.start).call(Import.trap).end();
+    c.if().i32(Trap.budget).i32(b.start).call(Import.trap).op(Op.unreachable).end();
     const last = lastPc(this.insns, b);
     for (let pc = b.start; pc < b.end; ) {
       const op = this.d.ops[pc]!;
@@ -509,7 +509,7 @@ class FunctionCompiler implements StructSink {
       return;
     }
     c.gget(Global.depth).i32(1).op(Op.i32_add).tee(L_A).gget(Global.maxDepth).op(Op.i32_ge_u);
-    c.if().i32(Trap.callDepth).i32(pc).call(Import.trap).end();
+    c.if().i32(Trap.callDepth).i32(pc).call(Import.trap).op(Op.unreachable).end();
     c.get(L_A).gset(Global.depth);
     c.get(L_BUDGET).gset(Global.budget);
     for (let r = 0; r <= 9; r++) c.get(r);
