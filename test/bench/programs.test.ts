@@ -1,7 +1,8 @@
 /**
  * Keeps the benchmark suite honest: the committed inputs are what bench/inputs.ts generates, the
- * committed objects hold a relocation-free bpf_main, and every program, run once on the interpreter
- * with its small input, returns what the native build of the same C source printed (expected.json).
+ * committed objects hold a bpf_main the ELF loader accepts, and every program, run once on the
+ * interpreter and once on the JIT with its small input, returns what the native build of the same C
+ * source printed (expected.json).
  */
 import { describe, it, expect, beforeAll } from 'vitest';
 import { readFileSync } from 'node:fs';
@@ -27,7 +28,7 @@ describe('benchmark inputs', () => {
 
 describe('benchmark objects', () => {
   for (const program of new Set(BENCHMARKS.map((b) => b.program))) {
-    it(`${program}.o: bpf_main is whole instructions, has an exit and ends in a jump`, () => {
+    it(`${program}.o: bpf_main loads, has an exit and ends in a jump`, () => {
       const bytes = loadBenchProgram(objectPath(program));
       expect(bytes.length % 8).toBe(0);
       expect(bytes.length).toBeGreaterThan(8);
@@ -38,20 +39,22 @@ describe('benchmark objects', () => {
   }
 });
 
-describe('benchmark programs on the interpreter (small inputs)', () => {
-  // The same adapter the runner uses (EbpfVmRaw.executeProgram). A missing interpreter fails the test
-  // rather than skipping it.
-  let interpreter: BenchEngine;
-  beforeAll(async () => {
-    const load = (await loadEngines()).interpreter;
-    if ('missing' in load) throw new Error(`interpreter not available: ${load.missing}`);
-    interpreter = load.engine;
-  });
-  for (const bench of BENCHMARKS) {
-    it(`${bench.name} returns the native result ${expected[bench.name]?.small}`, () => {
-      const mem = new Uint8Array(readFileSync(inputPath(bench.name, 'small')));
-      const run = interpreter.prepare(loadBenchProgram(objectPath(bench.program))).bind(mem, 'copy');
-      expect(run()).toBe(BigInt(expected[bench.name]!.small));
+for (const engineName of ['interpreter', 'jit'] as const) {
+  describe(`benchmark programs on the ${engineName} (small inputs)`, () => {
+    // The same adapter the runner uses (EbpfVmRaw.executeProgram / jitCompile + executeProgramJit).
+    // A missing engine fails the test rather than skipping it.
+    let engine: BenchEngine;
+    beforeAll(async () => {
+      const load = (await loadEngines())[engineName];
+      if ('missing' in load) throw new Error(`${engineName} not available: ${load.missing}`);
+      engine = load.engine;
     });
-  }
-});
+    for (const bench of BENCHMARKS) {
+      it(`${bench.name} returns the native result ${expected[bench.name]?.small}`, () => {
+        const mem = new Uint8Array(readFileSync(inputPath(bench.name, 'small')));
+        const run = engine.prepare(loadBenchProgram(objectPath(bench.program))).bind(mem, 'copy');
+        expect(run()).toBe(BigInt(expected[bench.name]!.small));
+      });
+    }
+  });
+}
