@@ -10,6 +10,7 @@ import type { Program } from '../vm/program.js';
 import { Interpreter } from '../vm/interpreter.js';
 import { JitEngine } from '../jit/engine.js';
 import type { KernelRunHost } from '../helpers/kernel.js';
+import type { SourceLine } from '../elf/btf-ext.js';
 import { SkBuff, XdpMd } from './layout.js';
 import { RunSpace, XDP_HEADROOM, XDP_TAILROOM } from './space.js';
 
@@ -99,7 +100,16 @@ function u32(view: DataView, at: number, v: number): void {
 
 /** A runnable program of a loaded object. */
 export class ProgramRunner {
-  constructor(readonly program: Program, private readonly env: RunEnvironment) {}
+  /**
+   * @param program the linked program
+   * @param env the object's run space, helpers and JIT engine
+   * @param lines source line of each pc that starts a source line (from `.BTF.ext`; empty without `-g`)
+   */
+  constructor(
+    readonly program: Program,
+    private readonly env: RunEnvironment,
+    readonly lines: ReadonlyMap<number, SourceLine> = new Map(),
+  ) {}
 
   private execute(options: RunOptions, r1: bigint, r2: bigint, host: KernelRunHost | undefined): bigint {
     const limits = limitsOf(options);

@@ -57,8 +57,17 @@ export class Btf {
   /** Types by id; index 0 is a placeholder for void. */
   readonly types: readonly BtfType[];
 
-  constructor(types: BtfType[]) {
+  /** The string section. */
+  readonly strings: Uint8Array;
+
+  constructor(types: BtfType[], strings: Uint8Array = new Uint8Array(0)) {
     this.types = types;
+    this.strings = strings;
+  }
+
+  /** A string of the string section (E_BTF when the offset is outside it). */
+  string(offset: number): string {
+    return stringAt(this.strings, offset);
   }
 
   /** The type with this id, or an E_BTF error. */
@@ -196,7 +205,7 @@ export function parseBtf(data: Uint8Array): Btf {
     }
     types.push(type);
   }
-  return new Btf(types);
+  return new Btf(types, strings);
 }
 
 /** A map definition read from a BTF `.maps` variable. */

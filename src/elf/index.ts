@@ -4,5 +4,6 @@
  */
 export * from './reader.js';
 export * from './btf.js';
+export * from './btf-ext.js';
 export * from './link.js';
 export * from './loader.js';

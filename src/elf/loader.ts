@@ -19,6 +19,7 @@ import { kernelHelperName, kernelHelpers } from '../helpers/kernel.js';
 import { ProgramRunner } from '../context/runner.js';
 import { RunSpace } from '../context/space.js';
 import { btfMapDefs, parseBtf, type Btf, type BtfMapDef } from './btf.js';
+import { parseLineInfo, type LineInfo, type SourceLine } from './btf-ext.js';
 import { functionsOf, linkProgram, type ElfFunction } from './link.js';
 import { parseElf, SectionType, SHF_EXECINSTR, SymbolType, type ElfFile, type ElfSection, type ElfSymbol } from './reader.js';
 
@@ -82,6 +83,8 @@ export class BpfObject {
   readonly btf: Btf | undefined;
   /** Every map by name (BTF, legacy and internal global-data maps). */
   readonly maps: ReadonlyMap<string, BpfMap>;
+  /** `.BTF.ext` line info by section name (empty without `-g`). */
+  readonly lineInfo: ReadonlyMap<string, readonly LineInfo[]>;
   /** Lines `bpf_trace_printk` wrote, oldest first (the host may clear it). */
   readonly traceLog: string[] = [];
 
@@ -105,6 +108,8 @@ export class BpfObject {
     this.license = lic === undefined ? '' : new TextDecoder().decode(lic.data).replace(/\0.*$/s, '');
     const btfSection = this.elf.section('.BTF');
     this.btf = btfSection === undefined ? undefined : parseBtf(btfSection.data);
+    const ext = this.elf.section('.BTF.ext');
+    this.lineInfo = ext === undefined || this.btf === undefined ? new Map() : parseLineInfo(ext.data, this.btf);
     this.programs = this.listPrograms();
     const maps = new Map<string, BpfMap>();
     this.maps = maps;
@@ -297,7 +302,16 @@ export class BpfObject {
     });
     if (this.options.verify !== false) verifyProgram(linked.bytes, { helpers: this.helperTable });
     const program = new Program(linked.bytes, entry.name, linked.functionNames);
-    const runner = new ProgramRunner(program, { space: this.space, helpers: this.helperTable, jitEngine: this.options.jitEngine });
+    const lines = new Map<number, SourceLine>();
+    for (const o of linked.origins) {
+      for (const li of this.lineInfo.get(o.section) ?? []) {
+        const slot = li.insnOffset / 8;
+        if (slot >= o.start && slot < o.start + o.length) {
+          lines.set(o.base + slot - o.start, { file: li.file, line: li.line, column: li.column, text: li.text });
+        }
+      }
+    }
+    const runner = new ProgramRunner(program, { space: this.space, helpers: this.helperTable, jitEngine: this.options.jitEngine }, lines);
     this.loaded.set(name, runner);
     this.loaded.set(entry.name, runner);
     return runner;

@@ -285,3 +285,15 @@ describe('contexts', () => {
     expect(b.map('proto_stats').keys()).toHaveLength(0);
   });
 });
+
+describe('source lines from .BTF.ext', () => {
+  it('maps linked pcs, subprograms included, to file, line and text', () => {
+    const obj = load('globals');
+    const calc = obj.program('calc');
+    expect(calc.lines.get(0)).toEqual({ file: './globals.c', line: 22, column: 10, text: '\tcounter += 1;' });
+    // scale() is linked after calc (23 slots): its first slot is `return x * factor + counter;`.
+    expect(calc.program.functionNames.get(23)).toBe('scale');
+    expect(calc.lines.get(23)).toMatchObject({ line: 11, text: '\treturn x * factor + counter;' });
+    expect(obj.lineInfo.get('xdp')!.length).toBeGreaterThan(0);
+  });
+});
