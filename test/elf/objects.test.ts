@@ -297,3 +297,27 @@ describe('source lines from .BTF.ext', () => {
     expect(obj.lineInfo.get('xdp')!.length).toBeGreaterThan(0);
   });
 });
+
+describe('context layouts', () => {
+  it('__sk_buff fields at the kernel offsets, read and written', () => {
+    const prog = load('context').program('skb_fields');
+    let skb = new Uint8Array(0);
+    expect(prog.runTc(RBPF_PACKET, { mark: 0x42, priority: 3, ifindex: 9, cb: [0, 0, 0, 0, 0x55], inspect: (s) => (skb = s) })).toBe(0n);
+    // The packed fields, from cb[1] (low half) and cb[2] (high half):
+    // len 73, protocol = htons(0x0800) as the kernel stores it (0x0008), data_end - data = 73.
+    expect(BigInt(readU32(skb, 52)) | (BigInt(readU32(skb, 56)) << 32n)).toBe(0x49n | (0x0008n << 8n) | (0x42n << 24n) | (3n << 32n) | (9n << 40n) | (0x55n << 48n) | (73n << 56n));
+    expect([readU32(skb, 8), readU32(skb, 32), readU32(skb, 48), readU32(skb, 72)]).toEqual([0x1234, 7, 0xcafe, 0x10002]);
+  });
+
+  it('xdp_md fields', () => {
+    const prog = load('context').program('xdp_fields');
+    expect(prog.runXdp(ipv4Packet(6), { ingressIfindex: 4, rxQueueIndex: 2 }).r0).toBe(4021n);
+  });
+
+  it('bpf_xdp_adjust_meta gives metadata in front of the packet', () => {
+    const r = load('context').program('with_meta').runXdp(RBPF_PACKET);
+    expect(r.action).toBe(XdpAction.PASS);
+    expect([...r.meta]).toEqual([0x44, 0x33, 0x22, 0x11, 0x88, 0x77, 0x66, 0x55]);
+    expect([...r.packet]).toEqual([...RBPF_PACKET]);
+  });
+});
