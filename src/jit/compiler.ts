@@ -13,7 +13,7 @@ import type { Insn } from '../isa/instruction.js';
 import { decodeOperation, branchTarget, type Operation, type AluName, type JumpCond } from '../isa/operation.js';
 import { FRAME_POINTER } from '../isa/opcodes.js';
 import { basicBlocks, type BasicBlock } from '../verifier/cfg.js';
-import { Global, GLOBAL_COUNT, Import, Trap } from './layout.js';
+import { Global, GLOBAL_COUNT, Import, TABLE_ENTRY, Trap } from './layout.js';
 import { emitDispatch, emitStructured, type FlowGraph, type StructSink, type Terminator } from './structure.js';
 import { CodeWriter, ModuleBuilder } from './wasm/module.js';
 import { Op, ValType, type ValTypeCode } from './wasm/opcodes.js';
@@ -59,9 +59,10 @@ const L_SOFF = 19;
 const L_FP = 20;
 const L_LABEL = 21;
 const L_A = 22;
+const L_I = 23;
 const EXTRA_LOCALS: readonly ValTypeCode[] = [
   ...Array<ValTypeCode>(7).fill(ValType.i64),
-  ...Array<ValTypeCode>(5).fill(ValType.i32),
+  ...Array<ValTypeCode>(6).fill(ValType.i32),
 ];
 const REGS: readonly ValTypeCode[] = Array<ValTypeCode>(11).fill(ValType.i64);
 const RESULTS: readonly ValTypeCode[] = Array<ValTypeCode>(6).fill(ValType.i64);
@@ -202,7 +203,7 @@ export function compileToWasm(insns: readonly Insn[], options: CompileOptions): 
   }
 
   const mb = new ModuleBuilder();
-  mb.importFunction('env', 'translate', [ValType.i32, ValType.i32, ValType.i32, ValType.i32, ValType.i32], [ValType.i32]);
+  mb.importFunction('env', 'memError', [ValType.i32, ValType.i32, ValType.i32, ValType.i32, ValType.i32], []);
   const helperArgs: ValTypeCode[] = [ValType.i32, ValType.i32, ...REGS.slice(0, 5)];
   mb.importFunction('env', 'helper', helperArgs, [ValType.i64]);
   mb.importFunction('env', 'helperx', [ValType.i64, ...helperArgs.slice(1)], [ValType.i64]);
@@ -211,7 +212,7 @@ export function compileToWasm(insns: readonly Insn[], options: CompileOptions): 
   mb.importFunction('env', 'tail', [], RESULTS);
   mb.importMemory('env', 'memory');
   for (let g = 0; g < GLOBAL_COUNT; g++) {
-    const i32 = g === Global.halt || g === Global.depth || g === Global.maxDepth || g === Global.stackDelta || g === Global.loadOffset || g === Global.storeOffset;
+    const i32 = g === Global.halt || g === Global.depth || g === Global.maxDepth || g === Global.stackDelta || g === Global.tableAddr || g === Global.tableCount || g === Global.cacheOffset;
     mb.export(`g${g}`, 'global', mb.global(i32 ? ValType.i32 : ValType.i64));
   }
   const funcIndex = new Map<number, number>();
@@ -300,10 +301,9 @@ class FunctionCompiler implements StructSink {
     }
   }
 
+  /** Empty both region caches (a limit of 0 never hits). */
   private reloadCaches(): void {
-    const c = this.code;
-    c.gget(Global.loadBase).set(L_LBASE).gget(Global.loadLimit).set(L_LLIM).gget(Global.loadOffset).set(L_LOFF);
-    c.gget(Global.storeBase).set(L_SBASE).gget(Global.storeLimit).set(L_SLIM).gget(Global.storeOffset).set(L_SOFF);
+    this.code.i64(0).gset(Global.cacheLimit);
   }
 
   private trap(kind: number, pc: number): void {
@@ -371,16 +371,48 @@ class FunctionCompiler implements StructSink {
       c.get(L_FP);
       return { offset: off + ss };
     }
-    const [base, lim, loff] = store ? [L_SBASE, L_SLIM, L_SOFF] : [L_LBASE, L_LLIM, L_LOFF];
+    // One cache for loads and stores, holding writable regions only, so a hit is always allowed.
+    const lim = L_LLIM;
     c.get(reg);
     if (off !== 0) c.i64(off).op(Op.i64_add);
-    c.tee(L_T).get(base).op(Op.i64_sub).tee(L_T2).get(lim).op(Op.i64_lt_u);
+    c.tee(L_T).gget(Global.cacheBase).op(Op.i64_sub).tee(L_T2).gget(Global.cacheLimit).op(Op.i64_lt_u);
     c.if(ValType.i32);
-    c.get(L_T2).op(Op.i32_wrap_i64).get(loff).op(Op.i32_add);
+    c.get(L_T2).op(Op.i32_wrap_i64).gget(Global.cacheOffset).op(Op.i32_add);
     c.else();
-    c.get(L_T).op(Op.i32_wrap_i64).get(L_T).i64(32).op(Op.i64_shr_u).op(Op.i32_wrap_i64);
-    c.i32(size).i32(store ? 1 : 0).i32(pc).call(Import.translate);
-    this.reloadCaches();
+    // Miss: scan the region table in wasm (a call here would make V8 spill the loop's registers).
+    // Same rule as VmMemory.find: the first region wholly containing the access.
+    const fail = (): void => {
+      c.get(L_T).op(Op.i32_wrap_i64).get(L_T).i64(32).op(Op.i64_shr_u).op(Op.i32_wrap_i64);
+      c.i32(size).i32(store ? 1 : 0).i32(pc).call(Import.memError).op(Op.unreachable);
+    };
+    c.block(); // found
+    c.block(); // not found
+    c.get(L_T).i64(32).op(Op.i64_shr_u).op(Op.i64_eqz).op(Op.i32_eqz).brIf(0);
+    c.gget(Global.tableAddr).set(L_I);
+    c.gget(Global.tableCount).i32(TABLE_ENTRY).op(Op.i32_mul).gget(Global.tableAddr).op(Op.i32_add).set(L_A);
+    c.loop();
+    c.get(L_I).get(L_A).op(Op.i32_ge_u).brIf(1);
+    // d = addr - vaddr (signed; |d| < 2^32); hit when d >= 0 and d <= size - access size, i.e. when
+    // (d | (size - access - d)) >= 0.
+    c.get(L_T).get(L_I).mem(Op.i64_load32_u, 0).op(Op.i64_sub).set(L_T2);
+    c.get(L_I).mem(Op.i64_load32_u, 4).i64(size).op(Op.i64_sub).get(L_T2).op(Op.i64_sub);
+    c.get(L_T2).op(Op.i64_or).i64(0).op(Op.i64_ge_s).brIf(2);
+    c.get(L_I).i32(TABLE_ENTRY).op(Op.i32_add).set(L_I).br(0);
+    c.end(); // loop
+    c.end(); // not found
+    fail();
+    c.end(); // found: L_I is the entry, L_T2 the offset into the region
+    c.get(L_I).mem(Op.i32_load, 12).if();
+    // Writable: refill the cache with base = vaddr, limit = size - 7 (0 when smaller than 8), offset.
+    c.get(L_I).mem(Op.i64_load32_u, 0).gset(Global.cacheBase);
+    c.get(L_I).mem(Op.i64_load32_u, 4).i64(7).op(Op.i64_sub).tee(lim).i64(0).get(lim).i64(0).op(Op.i64_gt_s).op(Op.select).gset(Global.cacheLimit);
+    c.get(L_I).mem(Op.i32_load, 8).gset(Global.cacheOffset);
+    if (store) {
+      c.else();
+      fail();
+    }
+    c.end();
+    c.get(L_I).mem(Op.i32_load, 8).get(L_T2).op(Op.i32_wrap_i64).op(Op.i32_add);
     c.end();
     return { offset: 0 };
   }

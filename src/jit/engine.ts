@@ -16,7 +16,7 @@ import type { Program } from '../vm/program.js';
 import { FRAME_POINTER } from '../isa/opcodes.js';
 import { decodeOperation } from '../isa/operation.js';
 import { compileToWasm, writesFramePointer } from './compiler.js';
-import { Global, GLOBAL_COUNT, Trap } from './layout.js';
+import { Global, GLOBAL_COUNT, TABLE_ENTRY, Trap } from './layout.js';
 
 /** Options of {@link JitEngine}. */
 export interface JitOptions {
@@ -155,6 +155,34 @@ function packetLoad(memory: VmMemory, offset: number, size: number): number {
   return size === 1 ? v.getUint8(at) : size === 2 ? v.getUint16(at, false) : v.getUint32(at, false);
 }
 
+const tables = new WeakMap<VmMemory, { offset: number; capacity: number }>();
+
+/**
+ * Write the region table the generated code scans on a cache miss (16 bytes per region: vaddr, size,
+ * linear offset, writable), in VmMemory's order, into linear memory reserved for it (never mapped, so
+ * programs cannot reach it).
+ */
+function writeRegionTable(memory: VmMemory, addr: WebAssembly.Global, count: WebAssembly.Global): void {
+  const regions = memory.regions;
+  let t = tables.get(memory);
+  if (t === undefined || t.capacity < regions.length) {
+    const capacity = Math.max(16, regions.length * 2);
+    t = { offset: memory.allocate(capacity * TABLE_ENTRY, 16), capacity };
+    tables.set(memory, t);
+  }
+  const view = memory.view;
+  let at = t.offset;
+  for (const r of regions) {
+    view.setUint32(at, r.vaddr, true);
+    view.setUint32(at + 4, r.size, true);
+    view.setUint32(at + 8, r.offset, true);
+    view.setUint32(at + 12, r.writable ? 1 : 0, true);
+    at += TABLE_ENTRY;
+  }
+  addr.value = t.offset;
+  count.value = regions.length;
+}
+
 /**
  * An engine that compiles eBPF to WebAssembly and runs it in the VM memory. Results and errors are
  * the interpreter's (same budget rule, same error class, code and pc).
@@ -221,9 +249,8 @@ export class JitEngine implements Engine {
       const entry = helperFor(s.helpers, typeof id === 'number' ? id >>> 0 : U64(id), pc);
       s.pc = pc;
       const r = invokeHelper(entry, U64(a1), U64(a2), U64(a3), U64(a4), U64(a5), s);
-      // The helper may have changed the region table: drop the cached regions.
-      g(Global.loadLimit).value = 0n;
-      g(Global.storeLimit).value = 0n;
+      // The helper may have mapped or unmapped regions (the generated code drops its caches too).
+      writeRegionTable(s.memory, g(Global.tableAddr), g(Global.tableCount));
       if (r === 0n && entry.unwindOnZero) {
         g(Global.halt).value = 1;
         s.pendingTail = undefined;
@@ -233,21 +260,10 @@ export class JitEngine implements Engine {
     const imports = {
       env: {
         memory: memory.wasm,
-        translate: (lo: number, hi: number, size: number, store: number, pc: number): number => {
+        memError: (lo: number, hi: number, size: number, store: number, pc: number): never => {
           const m = st().memory;
-          const offset = m.translate(lo, hi, size, store !== 0, pc);
-          const r = m.find(lo >>> 0, size)!;
-          const limit = BigInt(r.size >= 8 ? r.size - 7 : 0);
-          if (store !== 0) {
-            g(Global.storeBase).value = BigInt(r.vaddr);
-            g(Global.storeLimit).value = limit;
-            g(Global.storeOffset).value = r.offset;
-          } else {
-            g(Global.loadBase).value = BigInt(r.vaddr);
-            g(Global.loadLimit).value = limit;
-            g(Global.loadOffset).value = r.offset;
-          }
-          return offset;
+          m.translate(lo, hi, size, store !== 0, pc); // throws the access error
+          throw new EbpfError(ErrorCode.JIT, 'internal: region table out of date', { pc });
         },
         helper: callHelper,
         helperx: callHelper,
@@ -301,8 +317,8 @@ export class JitEngine implements Engine {
     gl[Global.maxDepth]!.value = state.limits.maxCallDepth;
     gl[Global.stackTop]!.value = BigInt(state.stackTop);
     gl[Global.stackDelta]!.value = state.stackDelta ?? 0;
-    gl[Global.loadLimit]!.value = 0n;
-    gl[Global.storeLimit]!.value = 0n;
+    writeRegionTable(state.memory, gl[Global.tableAddr]!, gl[Global.tableCount]!);
+    gl[Global.cacheLimit]!.value = 0n;
     let out: bigint[];
     try {
       out = inst.entry(...regs);

@@ -6,8 +6,11 @@
 
 /** Imported function indexes, in declaration order. */
 export const Import = {
-  /** `(lo i32, hi i32, size i32, store i32, pc i32) -> i32`: the slow path of a memory access. */
-  translate: 0,
+  /**
+   * `(lo i32, hi i32, size i32, store i32, pc i32)`: throw the MemoryAccessError of a faulting access
+   * (generated code looks regions up itself, in the region table; it calls this only to fail).
+   */
+  memError: 0,
   /** `(id i32, pc i32, r1..r5 i64) -> i64`: a helper call. */
   helper: 1,
   /** `(id i64, pc i32, r1..r5 i64) -> i64`: `callx`, the helper id taken from a register. */
@@ -49,14 +52,19 @@ export const Global = {
   maxDepth: 3,
   stackTop: 4,
   stackDelta: 5,
-  loadBase: 6,
-  loadLimit: 7,
-  loadOffset: 8,
-  storeBase: 9,
-  storeLimit: 10,
-  storeOffset: 11,
-  savedR0: 12,
+  /** Linear offset of the region table (16 bytes per region: vaddr, size, offset, writable; u32 LE). */
+  tableAddr: 6,
+  /** Number of regions in the table. */
+  tableCount: 7,
+  /** The region cache: virtual base, limit (size - 7) and linear offset of a writable region. */
+  cacheBase: 8,
+  cacheLimit: 9,
+  cacheOffset: 10,
+  savedR0: 11,
 } as const;
+
+/** Bytes per region-table entry. */
+export const TABLE_ENTRY = 16;
 
 /** Total number of globals (the saved registers r0-r10 come last). */
 export const GLOBAL_COUNT = Global.savedR0 + 11;
