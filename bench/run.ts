@@ -211,7 +211,7 @@ async function main(): Promise<number> {
     const mem = new Uint8Array(readFileSync(inputPath(bench.name, 'full')));
     const committed = BigInt(expectedFile[bench.name]?.full ?? 'NaN');
     log(`${bench.name}: native…`);
-    const native = measureNative(bench, options, cc !== undefined);
+    let native = measureNative(bench, options, cc !== undefined);
     if (native.result !== undefined && native.result !== committed) {
       log(`${bench.name}: native result ${hex(native.result)} differs from expected.json ${hex(committed)}: run bench/build.sh`);
       failed = true;
@@ -221,6 +221,13 @@ async function main(): Promise<number> {
     const interpreter = measureEngine(engines.interpreter, prog, mem, expected, options);
     log(`${bench.name}: JIT…`);
     const jit = measureEngine(engines.jit, prog, mem, expected, options);
+    // Native again after the engines: the machine is shared, and the faster of two native timings taken
+    // around the engines' is the better estimate of the uncontended time.
+    if (native.ns !== undefined) {
+      log(`${bench.name}: native again…`);
+      const again = measureNative(bench, options, true);
+      if (again.ns !== undefined && again.ns < native.ns) native = { ...native, ns: again.ns, medianNs: again.medianNs };
+    }
     for (const [engine, f] of [['interpreter', interpreter], ['jit', jit]] as const) {
       if (f.note !== undefined && f.note !== 'not available') {
         log(`${bench.name}: ${engine}: ${f.note}`);
