@@ -301,7 +301,7 @@ describe('source lines from .BTF.ext', () => {
 describe('context layouts', () => {
   it('__sk_buff fields at the kernel offsets, read and written', () => {
     const prog = load('context').program('skb_fields');
-    let skb = new Uint8Array(0);
+    let skb: Uint8Array = new Uint8Array(0);
     expect(prog.runTc(RBPF_PACKET, { mark: 0x42, priority: 3, ifindex: 9, cb: [0, 0, 0, 0, 0x55], inspect: (s) => (skb = s) })).toBe(0n);
     // The packed fields, from cb[1] (low half) and cb[2] (high half):
     // len 73, protocol = htons(0x0800) as the kernel stores it (0x0008), data_end - data = 73.
