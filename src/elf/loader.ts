@@ -18,7 +18,7 @@ import { MapType, type MapOptions, type MapSpec } from '../maps/types.js';
 import { kernelHelperName, kernelHelpers } from '../helpers/kernel.js';
 import { ProgramRunner } from '../context/runner.js';
 import { RunSpace } from '../context/space.js';
-import { btfMapDefs, parseBtf, type Btf, type BtfMapDef } from './btf.js';
+import { btfMapDefs, datasecVariables, parseBtf, type Btf, type BtfMapDef } from './btf.js';
 import { parseLineInfo, type LineInfo, type SourceLine } from './btf-ext.js';
 import { functionsOf, linkProgram, type ElfFunction } from './link.js';
 import { parseElf, SectionType, SHF_EXECINSTR, SymbolType, type ElfFile, type ElfSection, type ElfSymbol } from './reader.js';
@@ -34,6 +34,20 @@ export interface ProgramInfo {
   readonly section: string;
   /** Program type inferred from the section name. */
   readonly type: ProgramType;
+}
+
+/** A global variable of `.data`, `.rodata*` or `.bss`, located with BTF and the symbol table. */
+export interface GlobalVariable {
+  /** C name. */
+  readonly name: string;
+  /** Section (the internal map's name). */
+  readonly section: string;
+  /** Byte offset in the section. */
+  readonly offset: number;
+  /** Size in bytes. */
+  readonly size: number;
+  /** BTF type id of the variable's type (0 when the object has no BTF for it). */
+  readonly type: number;
 }
 
 /** Options for {@link loadObject}. */
@@ -273,6 +287,44 @@ export class BpfObject {
     const m = this.maps.get(name);
     if (m === undefined) throw new MapError(`no map named ${name}; maps: ${[...this.maps.keys()].join(', ') || 'none'}`);
     return m;
+  }
+
+  /** The global variables (`.data`, `.rodata*`, `.bss`) with their locations, from the symbol table and BTF. */
+  variables(): GlobalVariable[] {
+    const out: GlobalVariable[] = [];
+    for (const sym of this.elf.symbols) {
+      const section = this.elf.sections[sym.shndx];
+      if (section === undefined || sym.type !== SymbolType.OBJECT || !GLOBAL_DATA.test(section.name) || sym.name === '') continue;
+      let type = 0;
+      if (this.btf !== undefined) {
+        const v = datasecVariables(this.btf, section.name).find((x) => x.name === sym.name);
+        type = v?.type ?? 0;
+      }
+      out.push({ name: sym.name, section: section.name, offset: sym.value, size: sym.size, type });
+    }
+    return out;
+  }
+
+  private variable(name: string): { v: GlobalVariable; map: ArrayMap } {
+    const v = this.variables().find((x) => x.name === name);
+    const map = v === undefined ? undefined : this.maps.get(v.section);
+    if (v === undefined || !(map instanceof ArrayMap) || v.offset + v.size > map.valueSize) {
+      throw new MapError(`no global variable named ${name}; variables: ${this.variables().map((x) => x.name).join(', ') || 'none'}`);
+    }
+    return { v, map };
+  }
+
+  /** A copy of a global variable's bytes. */
+  readVariable(name: string): Uint8Array {
+    const { v, map } = this.variable(name);
+    return map.view().slice(v.offset, v.offset + v.size);
+  }
+
+  /** Set a global variable (also `.rodata`: the host may, programs may not). `bytes` must be its size. */
+  writeVariable(name: string, bytes: Uint8Array): void {
+    const { v, map } = this.variable(name);
+    if (bytes.length !== v.size) throw new MapError(`global variable ${name} is ${v.size} bytes, got ${bytes.length}`);
+    map.view().set(bytes, v.offset);
   }
 
   /** A copy of a section's bytes (e.g. `.classifier`), or undefined. */

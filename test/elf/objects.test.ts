@@ -321,3 +321,22 @@ describe('context layouts', () => {
     expect([...r.packet]).toEqual([...RBPF_PACKET]);
   });
 });
+
+describe('global variables by name', () => {
+  it('lists, reads and writes .data/.rodata/.bss variables with their BTF types', () => {
+    const obj = load('globals');
+    const vars = obj.variables();
+    expect(vars.map((v) => [v.name, v.section, v.offset, v.size])).toEqual(
+      expect.arrayContaining([['counter', '.data', 0, 4], ['factor', '.rodata', 0, 4], ['greeting', '.rodata', 4, 3], ['last', '.bss', 0, 8]]),
+    );
+    const factor = vars.find((v) => v.name === 'factor')!;
+    expect(obj.btf!.resolve(factor.type).name).toBe('int');
+    expect(readU32(obj.readVariable('counter'))).toBe(5);
+    obj.writeVariable('factor', u32(10));
+    obj.writeVariable('counter', u32(0));
+    // first: add3(1,2,3) = 6 + scale(1) = 6 + 10 + 0.
+    expect(obj.program('first').runXdp(new Uint8Array(20)).r0).toBe(16n);
+    expect(() => obj.writeVariable('factor', new Uint8Array(2))).toThrow(/4 bytes/);
+    expect(() => obj.readVariable('nope')).toThrow(/no global variable named nope/);
+  });
+});
