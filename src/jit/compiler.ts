@@ -227,6 +227,26 @@ export function compileToWasm(insns: readonly Insn[], options: CompileOptions): 
   }
   const entryIndex = funcIndex.get(0)!;
   mb.export('entry', 'func', entryIndex);
+  // `run(r1, r2, r10) -> r0` and `init(...)`: one call each from JS per run instead of a dozen global
+  // writes and an eleven-argument call returning an array.
+  const run = mb.declareFunction([ValType.i64, ValType.i64, ValType.i64], [ValType.i64]);
+  const rc = new CodeWriter();
+  rc.i64(0).get(0).get(1);
+  for (let r = 3; r <= 9; r++) rc.i64(0);
+  rc.get(2).call(entryIndex);
+  for (let r = 0; r < 5; r++) rc.op(Op.drop);
+  mb.defineFunction(run, [], rc);
+  mb.export('run', 'func', run);
+  const initParams: ValTypeCode[] = [ValType.i64, ValType.i32, ValType.i32, ValType.i64, ValType.i32, ValType.i32, ValType.i32];
+  const init = mb.declareFunction(initParams, []);
+  const ic = new CodeWriter();
+  ic.i32(0).gset(Global.halt);
+  [Global.budget, Global.depth, Global.maxDepth, Global.stackTop, Global.stackDelta, Global.tableAddr, Global.tableCount].forEach((g, k) =>
+    ic.get(k).gset(g),
+  );
+  ic.i64(0).gset(Global.cacheLimit);
+  mb.defineFunction(init, [], ic);
+  mb.export('init', 'func', init);
   return { bytes: mb.build(), entryIndex, functionCount: entries.length, dispatchFunctions };
 }
 

@@ -65,6 +65,8 @@ class RunState implements HelperContext {
 interface Instance {
   readonly program: Program;
   readonly entry: (...regs: bigint[]) => bigint[];
+  readonly run: (r1: bigint, r2: bigint, r10: bigint) => bigint;
+  readonly init: (budget: bigint, depth: number, maxDepth: number, stackTop: bigint, stackDelta: number, tableAddr: number, tableCount: number) => void;
   readonly globals: WebAssembly.Global[];
   /** The run this instance serves; its imports read it. */
   state: RunState | undefined;
@@ -163,6 +165,13 @@ const tables = new WeakMap<VmMemory, { offset: number; capacity: number }>();
  * programs cannot reach it).
  */
 function writeRegionTable(memory: VmMemory, addr: WebAssembly.Global, count: WebAssembly.Global): void {
+  const t = regionTable(memory);
+  addr.value = t.offset;
+  count.value = t.count;
+}
+
+/** Write the region table of `memory`; returns where it is and how many entries it has. */
+function regionTable(memory: VmMemory): { offset: number; count: number } {
   const regions = memory.regions;
   let t = tables.get(memory);
   if (t === undefined || t.capacity < regions.length) {
@@ -179,8 +188,7 @@ function writeRegionTable(memory: VmMemory, addr: WebAssembly.Global, count: Web
     view.setUint32(at + 12, r.writable ? 1 : 0, true);
     at += TABLE_ENTRY;
   }
-  addr.value = t.offset;
-  count.value = regions.length;
+  return { offset: t.offset, count: regions.length };
 }
 
 /**
@@ -235,7 +243,22 @@ export class JitEngine implements Engine {
     return c;
   }
 
+  /** The last instance used, to skip the cache lookups when the same program runs again. */
+  private last: { program: Program; wasm: WebAssembly.Memory; stackSize: number; stackOk: boolean; inst: Instance } | undefined;
+
   private instance(program: Program, state: RunState): Instance {
+    const memory = state.memory;
+    const stackOk = state.stackDelta !== undefined;
+    const last = this.last;
+    if (last !== undefined && last.program === program && last.wasm === memory.wasm && last.stackSize === state.limits.stackSize && last.stackOk === stackOk) {
+      return last.inst;
+    }
+    const inst = this.instantiate(program, state);
+    this.last = { program, wasm: memory.wasm, stackSize: state.limits.stackSize, stackOk, inst };
+    return inst;
+  }
+
+  private instantiate(program: Program, state: RunState): Instance {
     const fast = state.stackDelta !== undefined && !writesFramePointer(program.insns);
     const c = this.compiled(program, state.limits.stackSize, fast);
     const memory = state.memory;
@@ -299,35 +322,39 @@ export class JitEngine implements Engine {
     const ex = instance.exports as Record<string, unknown>;
     const globals: WebAssembly.Global[] = [];
     for (let i = 0; i < GLOBAL_COUNT; i++) globals.push(ex[`g${i}`] as WebAssembly.Global);
-    inst = { program, entry: ex['entry'] as Instance['entry'], globals, state: undefined };
+    inst = {
+      program,
+      entry: ex['entry'] as Instance['entry'],
+      run: ex['run'] as Instance['run'],
+      init: ex['init'] as Instance['init'],
+      globals,
+      state: undefined,
+    };
     self.inst = inst;
     c.instances.set(memory.wasm, inst);
     return inst;
   }
 
-  /** Run `program`'s entry function in the frame at `depth` with registers r0-r10. */
+  /**
+   * Run `program`'s entry function in the frame at `depth` with registers r0-r10 (or, for a fresh
+   * run, `regs` = [r1, r2, r10] through the compact `run` export).
+   */
   private invoke(program: Program, state: RunState, regs: readonly bigint[], budget: bigint, depth: number): Outcome {
     const inst = this.instance(program, state);
     const prev = inst.state;
     inst.state = state;
     const gl = inst.globals;
-    gl[Global.halt]!.value = 0;
-    gl[Global.budget]!.value = budget;
-    gl[Global.depth]!.value = depth;
-    gl[Global.maxDepth]!.value = state.limits.maxCallDepth;
-    gl[Global.stackTop]!.value = BigInt(state.stackTop);
-    gl[Global.stackDelta]!.value = state.stackDelta ?? 0;
-    writeRegionTable(state.memory, gl[Global.tableAddr]!, gl[Global.tableCount]!);
-    gl[Global.cacheLimit]!.value = 0n;
-    let out: bigint[];
+    const table = regionTable(state.memory);
+    inst.init(budget, depth, state.limits.maxCallDepth, BigInt(state.stackTop), state.stackDelta ?? 0, table.offset, table.count);
+    let out: readonly bigint[];
     try {
-      out = inst.entry(...regs);
+      out = regs.length === 3 ? [inst.run(regs[0]!, regs[1]!, regs[2]!)] : inst.entry(...regs);
     } finally {
       inst.state = prev;
     }
     const halt = gl[Global.halt]!.value as number;
     if (halt !== 0) return { halt: 1, regs: [gl[Global.savedR0]!.value as bigint], budget: 0n };
-    return { halt: 0, regs: out, budget: gl[Global.budget]!.value as bigint };
+    return { halt: 0, regs: out, budget: regs.length === 3 ? 0n : (gl[Global.budget]!.value as bigint) };
   }
 
   /** Run a program (see {@link Engine.run}). */
@@ -343,8 +370,7 @@ export class JitEngine implements Engine {
       request.stackTop,
       stack !== undefined && stack.writable && stackBytes > 0 ? (stack.offset - stack.vaddr) | 0 : undefined,
     );
-    const regs = [0n, request.r1, request.r2, 0n, 0n, 0n, 0n, 0n, 0n, 0n, BigInt(request.stackTop)];
-    const out = this.invoke(request.program, state, regs, BigInt(limits.instructionBudget), 0);
+    const out = this.invoke(request.program, state, [request.r1, request.r2, BigInt(request.stackTop)], BigInt(limits.instructionBudget), 0);
     return U64(out.regs[0]!);
   }
 }
