@@ -13,7 +13,7 @@ import { ArrayMap } from '../maps/array.js';
 import { createMap } from '../maps/create.js';
 import type { BpfMap } from '../maps/map.js';
 import { RingBufMap } from '../maps/ringbuf.js';
-import { ProgramArrayMap, type ProgramRef } from '../maps/special.js';
+import { MapOfMaps, ProgramArrayMap, type MapRef, type ProgramRef } from '../maps/special.js';
 import { MapType, type MapOptions, type MapSpec } from '../maps/types.js';
 import { kernelHelperName, kernelHelpers } from '../helpers/kernel.js';
 import { ProgramRunner } from '../context/runner.js';
@@ -244,15 +244,16 @@ export class BpfObject {
       keySize ||= 4;
       valueSize ||= 4;
     }
-    return { name: def.name, type, keySize, valueSize, maxEntries: def.numbers.get('max_entries') ?? 0, flags: def.numbers.get('map_flags') ?? 0 };
+    const inner = def.inner === undefined ? undefined : this.specFromBtf(btf, def.inner);
+    return { name: def.name, type, keySize, valueSize, maxEntries: def.numbers.get('max_entries') ?? 0, flags: def.numbers.get('map_flags') ?? 0, inner };
   }
 
   /** Program arrays initialised with `.values = { [i] = &prog }`: relocations in `.maps` name the programs. */
   private initProgramArrays(): void {
     const dotMaps = this.elf.section('.maps');
     for (const map of this.maps.values()) {
-      if (!(map instanceof ProgramArrayMap)) continue;
-      map.resolver = (ref: ProgramRef) => this.resolveProgram(ref);
+      if (map instanceof ProgramArrayMap) map.resolver = (ref: ProgramRef) => this.resolveProgram(ref);
+      if (map instanceof MapOfMaps) map.resolver = (ref: MapRef) => this.resolveMap(ref);
     }
     if (dotMaps === undefined || this.btf === undefined) return;
     const defs = this.btfMaps(this.btf, dotMaps);
@@ -266,10 +267,33 @@ export class BpfObject {
       if (sym === undefined) fail(`map ${def.name}: relocation names symbol ${r.symbol}, which does not exist`);
       if (map instanceof ProgramArrayMap) {
         map.set(rel / 8, sym.name);
+      } else if (map instanceof MapOfMaps) {
+        map.update(rel / 8, sym.name);
       } else {
-        fail(`map ${def.name}: initial values are only supported for program arrays`);
+        fail(`map ${def.name}: initial values are only supported for program arrays and maps of maps`);
       }
     }
+  }
+
+  private resolveMap(ref: MapRef): BpfMap | undefined {
+    if (typeof ref === 'string') return this.maps.get(ref);
+    if (typeof ref === 'number') return this.handles.get(ref);
+    if (ref instanceof Uint8Array) {
+      return ref.length === 4 ? this.handles.get(new DataView(ref.buffer, ref.byteOffset, 4).getUint32(0, true)) : undefined;
+    }
+    return ref;
+  }
+
+  /**
+   * Create a map in this object's memory (e.g. an inner map for a map of maps), usable by its programs
+   * through maps of maps and by name with {@link map}.
+   */
+  createMap(spec: MapSpec): BpfMap {
+    if (this.maps.has(spec.name)) throw new MapError(`a map named ${spec.name} already exists`);
+    const map = createMap(this.memory, spec, { cpus: this.options.cpus, onPerfEvent: this.options.onPerfEvent });
+    (this.maps as Map<string, BpfMap>).set(spec.name, map);
+    this.handles.set(map.handle, map);
+    return map;
   }
 
   private resolveProgram(ref: ProgramRef): Program | undefined {
@@ -282,10 +306,16 @@ export class BpfObject {
     return ref;
   }
 
-  /** A map by name (`.bss`, `.data`, `.rodata` for global data). Throws {@link MapError} when absent. */
-  map(name: string): BpfMap {
+  /**
+   * A map by name (`.bss`, `.data`, `.rodata` for global data). Pass the class to get it typed
+   * (`obj.map('events', RingBufMap).drain()`). Throws {@link MapError} when absent or of another class.
+   */
+  map(name: string): BpfMap;
+  map<T extends BpfMap>(name: string, kind: abstract new (...args: never[]) => T): T;
+  map<T extends BpfMap>(name: string, kind?: abstract new (...args: never[]) => T): BpfMap {
     const m = this.maps.get(name);
     if (m === undefined) throw new MapError(`no map named ${name}; maps: ${[...this.maps.keys()].join(', ') || 'none'}`);
+    if (kind !== undefined && !(m instanceof kind)) throw new MapError(`map ${name} is a ${m.constructor.name}, not a ${kind.name}`);
     return m;
   }
 

@@ -10,7 +10,7 @@ import { LpmTrieMap } from './lpm.js';
 import type { BpfMap } from './map.js';
 import { QueueMap } from './queue.js';
 import { RingBufMap } from './ringbuf.js';
-import { PerfEventArrayMap, ProgramArrayMap } from './special.js';
+import { MapOfMaps, PerfEventArrayMap, ProgramArrayMap } from './special.js';
 import { MapType, mapTypeName, type MapOptions, type MapSpec } from './types.js';
 
 /** Create a map whose values live in `memory`. Throws {@link MapError} for unsupported types or bad sizes. */
@@ -40,6 +40,9 @@ export function createMap(memory: VmMemory, spec: MapSpec, options: MapOptions =
       return new RingBufMap(memory, spec);
     case MapType.PROG_ARRAY:
       return new ProgramArrayMap(memory, spec);
+    case MapType.ARRAY_OF_MAPS:
+    case MapType.HASH_OF_MAPS:
+      return new MapOfMaps(memory, spec);
     case MapType.PERF_EVENT_ARRAY: {
       const m = new PerfEventArrayMap(memory, spec);
       const cb = options.onPerfEvent;

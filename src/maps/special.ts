@@ -1,12 +1,12 @@
 /**
- * Maps whose values are not plain bytes: program arrays (tail-call targets) and perf event arrays
- * (records handed to a host callback).
+ * Maps whose values are not plain bytes: program arrays (tail-call targets), perf event arrays
+ * (records handed to a host callback) and maps of maps.
  * @module
  */
 import { MapError } from '../errors.js';
 import type { Program } from '../vm/program.js';
 import type { VmMemory } from '../vm/memory.js';
-import { BpfMap } from './map.js';
+import { BpfMap, keyBytes, keyString as keyStringOf } from './map.js';
 import { Errno, UpdateFlag, type MapSpec } from './types.js';
 
 function index(key: Uint8Array): number {
@@ -117,5 +117,77 @@ export class PerfEventArrayMap extends BpfMap {
 
   override keys(): Uint8Array[] {
     return [];
+  }
+}
+
+/** What a map-of-maps accepts as a value from the host: a map, its name, or its handle as a 4-byte "fd". */
+export type MapRef = BpfMap | string | number | Uint8Array;
+
+/**
+ * `BPF_MAP_TYPE_ARRAY_OF_MAPS` and `HASH_OF_MAPS`: values are maps. A program's lookup returns the inner
+ * map's handle, which it then passes to the map helpers, as with the kernel's inner map pointer. The
+ * "fd" of a map (what the host lookup returns and what a 4-byte value names) is its handle.
+ */
+export class MapOfMaps extends BpfMap {
+  private readonly inner = new Map<string, BpfMap>();
+  /** Turns a host value into a map; the loaded object installs one that knows its maps. */
+  resolver: (ref: MapRef) => BpfMap | undefined = (ref) => (ref instanceof BpfMap ? ref : undefined);
+
+  constructor(memory: VmMemory, spec: MapSpec) {
+    if (spec.inner === undefined) throw new MapError(`map of maps ${spec.name}: the inner map's definition is missing (use __array(values, …))`);
+    if (spec.valueSize !== 4) throw new MapError(`map of maps ${spec.name}: values must be 4 bytes, not ${spec.valueSize}`);
+    super(memory, spec, 0);
+  }
+
+  private get isArray(): boolean {
+    return this.spec.type === 12;
+  }
+
+  private keyOk(key: Uint8Array): boolean {
+    return !this.isArray || index(key) < this.spec.maxEntries;
+  }
+
+  override programLookup(key: Uint8Array): number {
+    return this.inner.get(keyStringOf(key))?.handle ?? 0;
+  }
+
+  override programDelete(key: Uint8Array): number {
+    if (!this.keyOk(key)) return -Errno.EINVAL;
+    return this.inner.delete(keyStringOf(key)) ? 0 : -Errno.ENOENT;
+  }
+
+  /** Host update: key bytes (or an index for arrays of maps), value a map, its name or its fd. */
+  override update(key: Uint8Array | number, value: MapRef, flags = 0): void {
+    const k = typeof key === 'number' ? u32(key) : key;
+    this.checkKey(k);
+    if (!this.keyOk(k)) this.fail('update failed', Errno.E2BIG);
+    const m = this.resolver(value);
+    if (m === undefined) throw new MapError(`map of maps ${this.name}: no map ${String(value)}`);
+    const want = this.spec.inner!;
+    if (m.spec.type !== want.type || m.spec.keySize !== want.keySize || m.spec.valueSize !== want.valueSize) {
+      throw new MapError(`map of maps ${this.name}: map ${m.name} does not match the inner definition (type ${want.type}, key ${want.keySize}, value ${want.valueSize} bytes)`);
+    }
+    const s = keyStringOf(k);
+    if (flags > UpdateFlag.EXIST) this.fail('update failed', Errno.EINVAL);
+    if (flags === UpdateFlag.NOEXIST && this.inner.has(s)) this.fail('update failed', Errno.EEXIST);
+    if (flags === UpdateFlag.EXIST && !this.inner.has(s)) this.fail('update failed', Errno.ENOENT);
+    if (!this.isArray && !this.inner.has(s) && this.inner.size >= this.spec.maxEntries) this.fail('update failed', Errno.E2BIG);
+    this.inner.set(s, m);
+  }
+
+  /** The inner map at a key. */
+  get(key: Uint8Array | number): BpfMap | undefined {
+    return this.inner.get(keyStringOf(typeof key === 'number' ? u32(key) : key));
+  }
+
+  /** The inner map's fd (its handle) as 4 bytes, or undefined. */
+  override lookup(key: Uint8Array): Uint8Array | undefined {
+    this.checkKey(key);
+    const m = this.inner.get(keyStringOf(key));
+    return m === undefined ? undefined : u32(m.handle);
+  }
+
+  override keys(): Uint8Array[] {
+    return [...this.inner.keys()].map(keyBytes);
   }
 }

@@ -30,7 +30,7 @@ function setup(obj: BpfObject): void {
 }
 
 describe('interpreter and JIT agree on real objects', () => {
-  for (const name of ['xdp_counter', 'globals', 'ringbuf', 'lpm', 'tailcall', 'legacy', 'block_port', 'helpers', 'percpu', 'context']) {
+  for (const name of ['xdp_counter', 'globals', 'ringbuf', 'lpm', 'tailcall', 'legacy', 'block_port', 'helpers', 'percpu', 'context', 'map_in_map']) {
     it(name, () => {
       const objs = [load(name, { cpus: 2, cpu: 1 }), load(name, { cpus: 2, cpu: 1 })];
       objs.forEach(setup);

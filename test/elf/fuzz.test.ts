@@ -11,7 +11,7 @@ import { parseBtf } from '../../src/elf/btf.js';
 import { parseElf } from '../../src/elf/reader.js';
 import { fixture, ipv4Packet } from './fixtures.js';
 
-const NAMES = ['xdp_counter', 'globals', 'ringbuf', 'lpm', 'tailcall', 'legacy', 'block_port', 'helpers', 'percpu', 'context'];
+const NAMES = ['xdp_counter', 'globals', 'ringbuf', 'lpm', 'tailcall', 'legacy', 'block_port', 'helpers', 'percpu', 'context', 'map_in_map'];
 const OBJECTS = NAMES.map(fixture);
 const LIMITS = { instructionBudget: 5000 };
 

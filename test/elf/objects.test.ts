@@ -6,7 +6,7 @@ import { describe, it, expect } from 'vitest';
 import { ObjectFileError } from '../../src/errors.js';
 import { HashMap } from '../../src/maps/hash.js';
 import { RingBufMap } from '../../src/maps/ringbuf.js';
-import { PerfEventArrayMap, ProgramArrayMap } from '../../src/maps/special.js';
+import { MapOfMaps, PerfEventArrayMap, ProgramArrayMap } from '../../src/maps/special.js';
 import { ArrayMap } from '../../src/maps/array.js';
 import { QueueMap } from '../../src/maps/queue.js';
 import { XdpAction } from '../../src/context/layout.js';
@@ -148,7 +148,7 @@ describe('ring buffer events', () => {
     const prog = obj.program('emit');
     expect(prog.runXdp(RBPF_PACKET).action).toBe(XdpAction.PASS);
     expect(prog.runXdp(new Uint8Array([9, 9])).action).toBe(XdpAction.DROP);
-    const rb = obj.map('events') as RingBufMap;
+    const rb = obj.map('events', RingBufMap);
     expect(rb.query(0)).toBe(48n); // three 8-byte records with 8-byte headers, one discarded
     const events = rb.drain();
     expect(events.map((e) => [readU32(e), [...e.subarray(4)]])).toEqual([
@@ -199,7 +199,7 @@ describe('tail calls through a program array', () => {
 
   it('accepts slots set from TypeScript by name, fd or program', () => {
     const obj = load('tailcall');
-    const table = obj.map('jmp_table') as ProgramArrayMap;
+    const table = obj.map('jmp_table', ProgramArrayMap);
     table.update(u32(2), 'handle_tcp');
     expect(obj.program('dispatch').runXdp(ipv4Packet(2)).action).toBe(XdpAction.TX);
     table.update(2, obj.programs.findIndex((p) => p.name === 'handle_udp'));
@@ -338,5 +338,26 @@ describe('global variables by name', () => {
     expect(obj.program('first').runXdp(new Uint8Array(20)).r0).toBe(16n);
     expect(() => obj.writeVariable('factor', new Uint8Array(2))).toThrow(/4 bytes/);
     expect(() => obj.readVariable('nope')).toThrow(/no global variable named nope/);
+  });
+});
+
+describe('maps of maps', () => {
+  it('uses BTF-initialised inner maps and host-installed ones', () => {
+    const obj = load('map_in_map');
+    const prog = obj.program('pick');
+    expect(prog.runSocketFilter(new Uint8Array(20))).toBe(20n); // 20 & 3 = 0: inner_a
+    expect(prog.runSocketFilter(new Uint8Array(24))).toBe(44n); // inner_a again
+    expect(prog.runSocketFilter(new Uint8Array(21))).toBe(21n); // inner_b
+    expect(prog.runSocketFilter(new Uint8Array(22)) & 0xffffffffn).toBe(0xffffffffn); // slot 2 empty: -1
+    expect(readU64(obj.map('inner_a').lookup(u32(0))!)).toBe(44n);
+    const extra = obj.createMap({ name: 'extra', type: 2, keySize: 4, valueSize: 8, maxEntries: 1, flags: 0 });
+    const outer = obj.map('outer', MapOfMaps);
+    expect(() => obj.map('outer', RingBufMap)).toThrow(/map outer is a MapOfMaps, not a RingBufMap/);
+    outer.update(u32(2), 'extra');
+    expect(prog.runSocketFilter(new Uint8Array(22))).toBe(22n);
+    expect(readU64(extra.lookup(u32(0))!)).toBe(22n);
+    expect(readU32(outer.lookup(u32(2))!)).toBe(extra.handle);
+    const wrong = obj.createMap({ name: 'wrong', type: 1, keySize: 4, valueSize: 8, maxEntries: 1, flags: 0 });
+    expect(() => outer.update(u32(3), wrong)).toThrow(/does not match the inner definition/);
   });
 });
