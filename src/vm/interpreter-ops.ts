@@ -29,28 +29,61 @@ function setBig(r: Int32Array, d: number, v: bigint): void {
   r[d + 1] = Number((v >> 32n) & 0xffffffffn) | 0;
 }
 
+/**
+ * Long division of the unsigned 64-bit `dst` by a non-zero 32-bit `b` in three exact double-precision
+ * steps (32, 16 and 16 bits of quotient: every partial dividend stays below 2^53, so `Math.floor` of the
+ * quotient is exact). Leaves the quotient in `divQuo`/`divQuoHi` and the remainder in `divRem`.
+ */
+function divBy32(al: number, ah: number, b: number): void {
+  const h = ah >>> 0;
+  const l = al >>> 0;
+  const qh = Math.floor(h / b);
+  const t1 = (h - qh * b) * 65536 + (l >>> 16);
+  const q1 = Math.floor(t1 / b);
+  const t0 = (t1 - q1 * b) * 65536 + (l & 0xffff);
+  const q0 = Math.floor(t0 / b);
+  divQuoHi = qh | 0;
+  divQuo = (q1 * 65536 + q0) | 0;
+  divRem = (t0 - q0 * b) | 0;
+}
+let divQuo = 0;
+let divQuoHi = 0;
+let divRem = 0;
+
 /** Unsigned 64-bit `dst /= b` (by zero gives 0). */
 export function div64(r: Int32Array, d: number, bl: number, bh: number): void {
-  const ah = r[d + 1]!;
-  if (ah === 0 && bh === 0) {
+  if (bh === 0) {
     const b = bl >>> 0;
-    r[d] = b === 0 ? 0 : Math.floor((r[d]! >>> 0) / b) | 0;
+    if (b === 0) {
+      r[d] = 0;
+      r[d + 1] = 0;
+    } else if (r[d + 1] === 0) {
+      r[d] = Math.floor((r[d]! >>> 0) / b) | 0;
+    } else {
+      divBy32(r[d]!, r[d + 1]!, b);
+      r[d] = divQuo;
+      r[d + 1] = divQuoHi;
+    }
     return;
   }
-  const b = toBig(bl, bh);
-  setBig(r, d, b === 0n ? 0n : toBig(r[d]!, ah) / b);
+  setBig(r, d, toBig(r[d]!, r[d + 1]!) / toBig(bl, bh));
 }
 
 /** Unsigned 64-bit `dst %= b` (by zero leaves dst unchanged). */
 export function mod64(r: Int32Array, d: number, bl: number, bh: number): void {
-  const ah = r[d + 1]!;
-  if (ah === 0 && bh === 0) {
+  if (bh === 0) {
     const b = bl >>> 0;
-    if (b !== 0) r[d] = ((r[d]! >>> 0) % b) | 0;
+    if (b === 0) return;
+    if (r[d + 1] === 0) {
+      r[d] = ((r[d]! >>> 0) % b) | 0;
+    } else {
+      divBy32(r[d]!, r[d + 1]!, b);
+      r[d] = divRem;
+      r[d + 1] = 0;
+    }
     return;
   }
-  const b = toBig(bl, bh);
-  if (b !== 0n) setBig(r, d, toBig(r[d]!, ah) % b);
+  setBig(r, d, toBig(r[d]!, r[d + 1]!) % toBig(bl, bh));
 }
 
 /** Signed 64-bit `dst /= b`: by zero gives 0, INT64_MIN / -1 gives INT64_MIN. */

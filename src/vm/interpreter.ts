@@ -853,102 +853,274 @@ function execute(req: RunRequest): bigint {
         if (r[d]! <= r[s]!) pc = words[j + 2]!;
         break;
 
-      // ---- loads: address = src + off, checked against the cached regions first ----
-      case 124: // ldxb
-      case 125: // ldxh
-      case 126: // ldxw
-      case 127: // ldxdw
-      case 128: // ldxsb
-      case 129: // ldxsh
-      case 130: { // ldxsw
-        const o = op;
-        const size = o === 124 || o === 128 ? 1 : o === 125 || o === 129 ? 2 : o === 127 ? 8 : 4;
+      // ---- loads: address = src + off, checked against the stack and the last region loaded from ----
+      case 124: { // ldxb
         const h = r[s + 1]!;
         let a = (r[s]! >>> 0) + words[j + 2]!;
-        if (h === 0 && a >= rS && a + size <= rE) a += rB;
-        else if (h === 0 && a >= sS && a + size <= sE) a += sB;
+        if (h === 0 && a >= rS && a + 1 <= rE) a += rB;
+        else if (h === 0 && a >= sS && a + 1 <= sE) a += sB;
         else {
-          a = translateSlow(memory, r[s]!, h, words[j + 2]!, size, false, i);
+          a = translateSlow(memory, r[s]!, h, words[j + 2]!, 1, false, i);
           const hit = lastRegion!;
           rS = hit.vaddr;
           rE = hit.vaddr + hit.size;
           rB = hit.offset - hit.vaddr;
         }
-        switch (o) {
-          case 124:
-            r[d] = dv.getUint8(a);
-            r[d + 1] = 0;
-            break;
-          case 125:
-            r[d] = dv.getUint16(a, true);
-            r[d + 1] = 0;
-            break;
-          case 126:
-            r[d] = dv.getInt32(a, true);
-            r[d + 1] = 0;
-            break;
-          case 127:
-            r[d] = dv.getInt32(a, true);
-            r[d + 1] = dv.getInt32(a + 4, true);
-            break;
-          case 128: {
-            const v = dv.getInt8(a);
-            r[d] = v;
-            r[d + 1] = v >> 31;
-            break;
-          }
-          case 129: {
-            const v = dv.getInt16(a, true);
-            r[d] = v;
-            r[d + 1] = v >> 31;
-            break;
-          }
-          default: {
-            const v = dv.getInt32(a, true);
-            r[d] = v;
-            r[d + 1] = v >> 31;
-          }
+        {
+          r[d] = dv.getUint8(a);
+          r[d + 1] = 0;
+        }
+        break;
+      }
+      case 125: { // ldxh
+        const h = r[s + 1]!;
+        let a = (r[s]! >>> 0) + words[j + 2]!;
+        if (h === 0 && a >= rS && a + 2 <= rE) a += rB;
+        else if (h === 0 && a >= sS && a + 2 <= sE) a += sB;
+        else {
+          a = translateSlow(memory, r[s]!, h, words[j + 2]!, 2, false, i);
+          const hit = lastRegion!;
+          rS = hit.vaddr;
+          rE = hit.vaddr + hit.size;
+          rB = hit.offset - hit.vaddr;
+        }
+        {
+          r[d] = dv.getUint16(a, true);
+          r[d + 1] = 0;
+        }
+        break;
+      }
+      case 126: { // ldxw
+        const h = r[s + 1]!;
+        let a = (r[s]! >>> 0) + words[j + 2]!;
+        if (h === 0 && a >= rS && a + 4 <= rE) a += rB;
+        else if (h === 0 && a >= sS && a + 4 <= sE) a += sB;
+        else {
+          a = translateSlow(memory, r[s]!, h, words[j + 2]!, 4, false, i);
+          const hit = lastRegion!;
+          rS = hit.vaddr;
+          rE = hit.vaddr + hit.size;
+          rB = hit.offset - hit.vaddr;
+        }
+        {
+          r[d] = dv.getInt32(a, true);
+          r[d + 1] = 0;
+        }
+        break;
+      }
+      case 127: { // ldxdw
+        const h = r[s + 1]!;
+        let a = (r[s]! >>> 0) + words[j + 2]!;
+        if (h === 0 && a >= rS && a + 8 <= rE) a += rB;
+        else if (h === 0 && a >= sS && a + 8 <= sE) a += sB;
+        else {
+          a = translateSlow(memory, r[s]!, h, words[j + 2]!, 8, false, i);
+          const hit = lastRegion!;
+          rS = hit.vaddr;
+          rE = hit.vaddr + hit.size;
+          rB = hit.offset - hit.vaddr;
+        }
+        {
+          r[d] = dv.getInt32(a, true);
+          r[d + 1] = dv.getInt32(a + 4, true);
+        }
+        break;
+      }
+      case 128: { // ldxsb
+        const h = r[s + 1]!;
+        let a = (r[s]! >>> 0) + words[j + 2]!;
+        if (h === 0 && a >= rS && a + 1 <= rE) a += rB;
+        else if (h === 0 && a >= sS && a + 1 <= sE) a += sB;
+        else {
+          a = translateSlow(memory, r[s]!, h, words[j + 2]!, 1, false, i);
+          const hit = lastRegion!;
+          rS = hit.vaddr;
+          rE = hit.vaddr + hit.size;
+          rB = hit.offset - hit.vaddr;
+        }
+        {
+          const v = dv.getInt8(a);
+          r[d] = v;
+          r[d + 1] = v >> 31;
+        }
+        break;
+      }
+      case 129: { // ldxsh
+        const h = r[s + 1]!;
+        let a = (r[s]! >>> 0) + words[j + 2]!;
+        if (h === 0 && a >= rS && a + 2 <= rE) a += rB;
+        else if (h === 0 && a >= sS && a + 2 <= sE) a += sB;
+        else {
+          a = translateSlow(memory, r[s]!, h, words[j + 2]!, 2, false, i);
+          const hit = lastRegion!;
+          rS = hit.vaddr;
+          rE = hit.vaddr + hit.size;
+          rB = hit.offset - hit.vaddr;
+        }
+        {
+          const v = dv.getInt16(a, true);
+          r[d] = v;
+          r[d + 1] = v >> 31;
+        }
+        break;
+      }
+      case 130: { // ldxsw
+        const h = r[s + 1]!;
+        let a = (r[s]! >>> 0) + words[j + 2]!;
+        if (h === 0 && a >= rS && a + 4 <= rE) a += rB;
+        else if (h === 0 && a >= sS && a + 4 <= sE) a += sB;
+        else {
+          a = translateSlow(memory, r[s]!, h, words[j + 2]!, 4, false, i);
+          const hit = lastRegion!;
+          rS = hit.vaddr;
+          rE = hit.vaddr + hit.size;
+          rB = hit.offset - hit.vaddr;
+        }
+        {
+          const v = dv.getInt32(a, true);
+          r[d] = v;
+          r[d + 1] = v >> 31;
         }
         break;
       }
 
       // ---- stores: address = dst + off; value = imm (st) or src (stx) ----
-      case 131: // stb
-      case 132: // sth
-      case 133: // stw
-      case 134: // stdw
-      case 135: // stxb
-      case 136: // stxh
-      case 137: // stxw
-      case 138: { // stxdw
-        const o = op;
-        const kind = o < 135 ? o - 131 : o - 135;
-        const size = kind === 0 ? 1 : kind === 1 ? 2 : kind === 2 ? 4 : 8;
+      case 131: { // stb
         const h = r[d + 1]!;
         let a = (r[d]! >>> 0) + words[j + 2]!;
-        if (h === 0 && a >= sS && a + size <= sE) a += sB;
-        else if (h === 0 && a >= wS && a + size <= wE) a += wB;
+        if (h === 0 && a >= sS && a + 1 <= sE) a += sB;
+        else if (h === 0 && a >= wS && a + 1 <= wE) a += wB;
         else {
-          a = translateSlow(memory, r[d]!, h, words[j + 2]!, size, true, i);
+          a = translateSlow(memory, r[d]!, h, words[j + 2]!, 1, true, i);
           const hit = lastRegion!;
           wS = hit.vaddr;
           wE = hit.vaddr + hit.size;
           wB = hit.offset - hit.vaddr;
         }
-        let vl: number;
-        let vh: number;
-        if (o < 135) {
-          vl = words[j + 1]!;
-          vh = vl >> 31;
-        } else {
-          vl = r[s]!;
-          vh = r[s + 1]!;
+        {
+          dv.setUint8(a, words[j + 1]!);
         }
-        if (kind === 0) dv.setUint8(a, vl);
-        else if (kind === 1) dv.setUint16(a, vl, true);
+        break;
+      }
+      case 132: { // sth
+        const h = r[d + 1]!;
+        let a = (r[d]! >>> 0) + words[j + 2]!;
+        if (h === 0 && a >= sS && a + 2 <= sE) a += sB;
+        else if (h === 0 && a >= wS && a + 2 <= wE) a += wB;
         else {
-          dv.setInt32(a, vl, true);
-          if (kind === 3) dv.setInt32(a + 4, vh, true);
+          a = translateSlow(memory, r[d]!, h, words[j + 2]!, 2, true, i);
+          const hit = lastRegion!;
+          wS = hit.vaddr;
+          wE = hit.vaddr + hit.size;
+          wB = hit.offset - hit.vaddr;
+        }
+        {
+          dv.setUint16(a, words[j + 1]!, true);
+        }
+        break;
+      }
+      case 133: { // stw
+        const h = r[d + 1]!;
+        let a = (r[d]! >>> 0) + words[j + 2]!;
+        if (h === 0 && a >= sS && a + 4 <= sE) a += sB;
+        else if (h === 0 && a >= wS && a + 4 <= wE) a += wB;
+        else {
+          a = translateSlow(memory, r[d]!, h, words[j + 2]!, 4, true, i);
+          const hit = lastRegion!;
+          wS = hit.vaddr;
+          wE = hit.vaddr + hit.size;
+          wB = hit.offset - hit.vaddr;
+        }
+        {
+          dv.setInt32(a, words[j + 1]!, true);
+        }
+        break;
+      }
+      case 134: { // stdw
+        const h = r[d + 1]!;
+        let a = (r[d]! >>> 0) + words[j + 2]!;
+        if (h === 0 && a >= sS && a + 8 <= sE) a += sB;
+        else if (h === 0 && a >= wS && a + 8 <= wE) a += wB;
+        else {
+          a = translateSlow(memory, r[d]!, h, words[j + 2]!, 8, true, i);
+          const hit = lastRegion!;
+          wS = hit.vaddr;
+          wE = hit.vaddr + hit.size;
+          wB = hit.offset - hit.vaddr;
+        }
+        {
+          const k = words[j + 1]!;
+          dv.setInt32(a, k, true);
+          dv.setInt32(a + 4, k >> 31, true);
+        }
+        break;
+      }
+      case 135: { // stxb
+        const h = r[d + 1]!;
+        let a = (r[d]! >>> 0) + words[j + 2]!;
+        if (h === 0 && a >= sS && a + 1 <= sE) a += sB;
+        else if (h === 0 && a >= wS && a + 1 <= wE) a += wB;
+        else {
+          a = translateSlow(memory, r[d]!, h, words[j + 2]!, 1, true, i);
+          const hit = lastRegion!;
+          wS = hit.vaddr;
+          wE = hit.vaddr + hit.size;
+          wB = hit.offset - hit.vaddr;
+        }
+        {
+          dv.setUint8(a, r[s]!);
+        }
+        break;
+      }
+      case 136: { // stxh
+        const h = r[d + 1]!;
+        let a = (r[d]! >>> 0) + words[j + 2]!;
+        if (h === 0 && a >= sS && a + 2 <= sE) a += sB;
+        else if (h === 0 && a >= wS && a + 2 <= wE) a += wB;
+        else {
+          a = translateSlow(memory, r[d]!, h, words[j + 2]!, 2, true, i);
+          const hit = lastRegion!;
+          wS = hit.vaddr;
+          wE = hit.vaddr + hit.size;
+          wB = hit.offset - hit.vaddr;
+        }
+        {
+          dv.setUint16(a, r[s]!, true);
+        }
+        break;
+      }
+      case 137: { // stxw
+        const h = r[d + 1]!;
+        let a = (r[d]! >>> 0) + words[j + 2]!;
+        if (h === 0 && a >= sS && a + 4 <= sE) a += sB;
+        else if (h === 0 && a >= wS && a + 4 <= wE) a += wB;
+        else {
+          a = translateSlow(memory, r[d]!, h, words[j + 2]!, 4, true, i);
+          const hit = lastRegion!;
+          wS = hit.vaddr;
+          wE = hit.vaddr + hit.size;
+          wB = hit.offset - hit.vaddr;
+        }
+        {
+          dv.setInt32(a, r[s]!, true);
+        }
+        break;
+      }
+      case 138: { // stxdw
+        const h = r[d + 1]!;
+        let a = (r[d]! >>> 0) + words[j + 2]!;
+        if (h === 0 && a >= sS && a + 8 <= sE) a += sB;
+        else if (h === 0 && a >= wS && a + 8 <= wE) a += wB;
+        else {
+          a = translateSlow(memory, r[d]!, h, words[j + 2]!, 8, true, i);
+          const hit = lastRegion!;
+          wS = hit.vaddr;
+          wE = hit.vaddr + hit.size;
+          wB = hit.offset - hit.vaddr;
+        }
+        {
+          dv.setInt32(a, r[s]!, true);
+          dv.setInt32(a + 4, r[s + 1]!, true);
         }
         break;
       }
