@@ -14,8 +14,11 @@ export class UsageError extends Error {
 
 /** How a command's option is parsed. */
 export interface OptionSpec {
-  /** `boolean` options take no value; `string` options take one (`--x v` or `--x=v`). */
-  readonly type: 'boolean' | 'string';
+  /**
+   * `boolean` options take no value; `string` options take one (`--x v` or `--x=v`); `list` options
+   * take one each time and may be repeated.
+   */
+  readonly type: 'boolean' | 'string' | 'list';
   /** One-letter alias, without the dash. */
   readonly short?: string;
 }
@@ -23,7 +26,7 @@ export interface OptionSpec {
 /** The parsed command line of one command. */
 export interface ParsedArgs {
   /** Option values by long name (booleans are `true` when present). */
-  readonly options: ReadonlyMap<string, string | true>;
+  readonly options: ReadonlyMap<string, string | true | readonly string[]>;
   /** Arguments that are not options, in order. */
   readonly positionals: readonly string[];
 }
@@ -33,7 +36,7 @@ export interface ParsedArgs {
  * positionals too, so negative values can be passed without `--`.
  */
 export function parseArgs(argv: readonly string[], spec: Readonly<Record<string, OptionSpec>>): ParsedArgs {
-  const options = new Map<string, string | true>();
+  const options = new Map<string, string | true | string[]>();
   const positionals: string[] = [];
   const byShort = new Map<string, string>();
   for (const [name, s] of Object.entries(spec)) if (s.short !== undefined) byShort.set(s.short, name);
@@ -66,7 +69,13 @@ export function parseArgs(argv: readonly string[], spec: Readonly<Record<string,
     } else {
       const value = inline ?? argv[++k];
       if (value === undefined) throw new UsageError(`option --${name} needs a value`);
-      options.set(name, value);
+      if (s.type === 'list') {
+        const list = options.get(name);
+        if (Array.isArray(list)) list.push(value);
+        else options.set(name, [value]);
+      } else {
+        options.set(name, value);
+      }
     }
   }
   return { options, positionals };
@@ -76,6 +85,12 @@ export function parseArgs(argv: readonly string[], spec: Readonly<Record<string,
 export function stringOption(args: ParsedArgs, name: string): string | undefined {
   const v = args.options.get(name);
   return typeof v === 'string' ? v : undefined;
+}
+
+/** Every value of a repeatable (`list`) option, in order; empty when absent. */
+export function listOption(args: ParsedArgs, name: string): readonly string[] {
+  const v = args.options.get(name);
+  return Array.isArray(v) ? v : [];
 }
 
 /** True when a boolean option was given. */

@@ -14,6 +14,8 @@ export interface CliIo {
   err(text: string): void;
   /** All of standard input as bytes. */
   readStdin(): Promise<Uint8Array>;
+  /** True when standard error is a terminal (progress bars are drawn only then). */
+  readonly errIsTty?: boolean;
 }
 
 /** The process's real streams. */
@@ -21,6 +23,9 @@ export const processIo: CliIo = {
   out: (text) => void process.stdout.write(text),
   outBytes: (bytes) => void process.stdout.write(bytes),
   err: (text) => void process.stderr.write(text),
+  get errIsTty() {
+    return process.stderr.isTTY === true;
+  },
   readStdin: async () => {
     const chunks: Buffer[] = [];
     for await (const chunk of process.stdin) chunks.push(chunk as Buffer);

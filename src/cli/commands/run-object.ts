@@ -4,13 +4,33 @@
  * tc, or raw memory).
  * @module
  */
-import { loadObject } from '../../elf/loader.js';
+import { loadObject, type BpfObject, type ProgramInfo } from '../../elf/loader.js';
 import { JitEngine } from '../../jit/engine.js';
 import type { RunLimits } from '../../vm/environment.js';
 import { InputError, type ProgramInput } from '../input.js';
 import type { CliIo } from '../io.js';
 
-const XDP_ACTIONS = ['XDP_ABORTED', 'XDP_DROP', 'XDP_PASS', 'XDP_TX', 'XDP_REDIRECT'];
+/** XDP verdict names by action number. */
+export const XDP_ACTIONS: readonly string[] = ['XDP_ABORTED', 'XDP_DROP', 'XDP_PASS', 'XDP_TX', 'XDP_REDIRECT'];
+
+/**
+ * The program `name` (function or section name) of an object; without a name, its only program.
+ * Throws {@link InputError} listing the programs when the choice is missing or wrong.
+ */
+export function selectProgram(obj: BpfObject, file: string, name: string | undefined): ProgramInfo {
+  const names = obj.programs.map((p) => `${p.name} (${p.section})`).join(', ');
+  if (name === undefined) {
+    if (obj.programs.length !== 1) {
+      throw new InputError(
+        `${file}: ${obj.programs.length === 0 ? 'has no programs' : `has ${obj.programs.length} programs: ${names}; choose one with --program NAME`}`,
+      );
+    }
+    return obj.programs[0]!;
+  }
+  const info = obj.programs.find((p) => p.name === name) ?? obj.programs.find((p) => p.section === name);
+  if (info === undefined) throw new InputError(`${file}: no program named ${name}; programs: ${names || 'none'}`);
+  return info;
+}
 
 /** What to run and how. */
 export interface ObjectRunRequest {
@@ -29,18 +49,7 @@ export interface ObjectRunRequest {
 /** Run one program of an object and return r0 (XDP runs also print the verdict). */
 export function runObject(req: ObjectRunRequest, io: CliIo): bigint {
   const obj = loadObject(req.input.bytes, req.jit ? { jitEngine: new JitEngine() } : {});
-  const names = obj.programs.map((p) => `${p.name} (${p.section})`).join(', ');
-  let name = req.program;
-  if (name === undefined) {
-    if (obj.programs.length !== 1) {
-      throw new InputError(
-        `${req.input.name}: ${obj.programs.length === 0 ? 'has no programs' : `has ${obj.programs.length} programs: ${names}; choose one with --program NAME`}`,
-      );
-    }
-    name = obj.programs[0]!.name;
-  }
-  const info = obj.programs.find((p) => p.name === name) ?? obj.programs.find((p) => p.section === name);
-  if (info === undefined) throw new InputError(`${req.input.name}: no program named ${name}; programs: ${names || 'none'}`);
+  const info = selectProgram(obj, req.input.name, req.program);
   const runner = obj.program(info.name);
   const options = { jit: req.jit, limits: req.limits };
   switch (info.type) {

@@ -1,14 +1,18 @@
 /**
- * `tsbpf run PROG`: run a program on input memory and print r0.
+ * `tsbpf run PROG`: run a program on input memory and print r0, or once per packet of a capture
+ * (`--pcap`) and report verdicts, maps and trace lines.
  * @module
  */
+import { loadObject } from '../../elf/loader.js';
+import { JitEngine } from '../../jit/engine.js';
 import { EbpfVmRaw } from '../../vm/vm.js';
-import { UsageError, expectPositionals, flag, intOption, parseArgs, stringOption } from '../args.js';
+import { UsageError, expectPositionals, flag, intOption, listOption, parseArgs, stringOption } from '../args.js';
 import type { Command } from '../command.js';
 import { readMemoryOptions, readProgramArg } from '../input.js';
 import { execute } from '../jit.js';
+import { objectPacketRunner, rawPacketRunner, runCapture } from '../pcap-run.js';
 import { programBytes } from '../program.js';
-import { runObject } from './run-object.js';
+import { runObject, selectProgram } from './run-object.js';
 
 /** r0 as `0x…` and decimal, plus the signed value when the top bit is set. */
 export function formatR0(r0: bigint): string {
@@ -19,49 +23,114 @@ export function formatR0(r0: bigint): string {
 /** The `run` command. */
 export const runCommand: Command = {
   name: 'run',
-  summary: 'run a program (bytecode, hex or assembly) on input memory and print r0',
+  summary: 'run a program on input memory and print r0, or over a packet capture and report verdicts and maps',
   options: {
     mem: { type: 'string' },
     'mem-hex': { type: 'string' },
     jit: { type: 'boolean' },
     budget: { type: 'string' },
     program: { type: 'string' },
+    pcap: { type: 'string' },
+    map: { type: 'list' },
+    out: { type: 'string' },
+    json: { type: 'boolean' },
+    verbose: { type: 'boolean', short: 'v' },
   },
   help: `Usage: tsbpf run PROG [--mem FILE | --mem-hex HEX] [--jit] [--budget N] [--program NAME]
+       tsbpf run PROG --pcap CAPTURE [--program NAME] [--map NAME=FILE.json]... [--out OUT.pcap]
+                      [--json] [--verbose] [--jit] [--budget N]
 
 Verify PROG and run it as rbpf's EbpfVmRaw does: r1 points to the input memory, r2 holds its length.
 PROG is a raw bytecode file, a file of hex bytes, an assembly file, a hex string, - for stdin, or a
-clang-built ELF object (clang -O2 -target bpf -c): its maps and global data are set up, and XDP,
+clang-built ELF object (clang -O2 -g -target bpf -c): its maps and global data are set up, and XDP,
 socket and tc programs get the memory as their packet. Prints r0 in hex and decimal.
+
+With --pcap, the program runs once per packet of a pcap or pcapng capture of Ethernet frames, and
+tsbpf prints the number of packets, the count of each verdict (XDP_DROP, XDP_PASS…; TC_ACT_OK,
+TC_ACT_SHOT…; kept / dropped for socket filters; r0 for other programs), the time per packet, the
+final contents of the maps (decoded through BTF: integers, structs, arrays; __be32 and address
+fields as dotted IPv4) and the bpf_trace_printk lines. Packets are numbered from 1.
 
 Options:
   --mem FILE      input memory: the raw bytes of FILE
   --mem-hex HEX   input memory as hex bytes (e.g. "aa bb cc dd")
   --jit           compile to WebAssembly instead of interpreting
-  --budget N      stop after N instructions (default 100000000)
+  --budget N      stop after N instructions per run (default 100000000)
   --program NAME  which program of an ELF object to run (function or section name)
+  --pcap FILE     run once per packet of this capture
+  --map NAME=FILE.json
+                  before the run, put the entries of FILE.json into map NAME (repeatable)
+  --out FILE      write the packets the program let through (XDP_PASS / XDP_TX; socket filter
+                  non-zero, cut to the length it returned; TC_ACT_OK; other programs r0 != 0),
+                  as the program left them, to a new pcap file
+  --json          print one JSON document instead of the text report
+  -v, --verbose   also list each packet's verdict
   --debug         show stack traces on errors
 
-Example:
+Map files (--map): either an array of {"key": K, "value": V} objects or an object {"K": V, ...}.
+Integers are JSON numbers or strings ("123", "0x7b", "-1"); __be16/__be32 typed values are given in
+host order; 4-byte values also accept a dotted IPv4 address ("10.0.0.1", stored in network order).
+Structs are objects by BTF field name (missing fields are 0), arrays are JSON arrays, and any struct,
+array or untyped value wider than 8 bytes can be a hex string of its bytes ("0x0a000001").
+Global data (.bss, .data) is an object of variables: {"0": {"counter": 5}}.
+
+Examples:
   $ printf 'ldxh r0, [r1+2]\\nexit\\n' > prog.s
   $ tsbpf run prog.s --mem-hex "aa bb 11 22"
   r0 = 0x2211 (8721)
+
+  $ echo '{"6": {"packets": 100, "bytes": 0}}' > stats.json
+  $ tsbpf run examples/xdp_firewall.o --pcap examples/traffic.pcap --map proto_stats=stats.json --out passed.pcap
+  program xdp_firewall (xdp) on examples/traffic.pcap
+  packets: 12
+  verdicts:
+    XDP_DROP  3
+    XDP_PASS  9
+  ...
 `,
   async run(argv, io) {
     const args = parseArgs(argv, this.options);
     const [arg] = expectPositionals(args, ['PROG']);
-    const mem = readMemoryOptions(stringOption(args, 'mem'), stringOption(args, 'mem-hex'));
     const budget = intOption(args, 'budget', 1, Number.MAX_SAFE_INTEGER);
     const limits = budget === undefined ? {} : { instructionBudget: budget };
-    const input = await readProgramArg(arg!, io);
+    const pcap = stringOption(args, 'pcap');
     const program = stringOption(args, 'program');
+    const jit = flag(args, 'jit');
+    if (pcap === undefined) {
+      for (const o of ['map', 'out', 'json', 'verbose']) {
+        if (args.options.has(o)) throw new UsageError(`--${o} applies to capture runs only (give --pcap FILE)`);
+      }
+    } else if (args.options.has('mem') || args.options.has('mem-hex')) {
+      throw new UsageError('give either --pcap or --mem / --mem-hex, not both');
+    }
+    const input = await readProgramArg(arg!, io);
+    if (pcap !== undefined) {
+      const common = {
+        pcapPath: pcap,
+        mapFiles: listOption(args, 'map'),
+        outPath: stringOption(args, 'out'),
+        json: flag(args, 'json'),
+        verbose: flag(args, 'verbose'),
+        engine: jit ? ('jit' as const) : ('interpreter' as const),
+      };
+      if (input.format === 'elf') {
+        const obj = loadObject(input.bytes, jit ? { jitEngine: new JitEngine() } : {});
+        const info = selectProgram(obj, input.name, program);
+        const run = objectPacketRunner(obj, info, jit, limits);
+        return runCapture({ ...common, programLabel: `${info.name} (${info.section})`, object: obj, run }, io);
+      }
+      if (program !== undefined) throw new UsageError('--program applies to ELF objects only');
+      const run = rawPacketRunner(programBytes(input), jit, limits);
+      return runCapture({ ...common, programLabel: input.name, object: undefined, run }, io);
+    }
+    const mem = readMemoryOptions(stringOption(args, 'mem'), stringOption(args, 'mem-hex'));
     let r0: bigint;
     if (input.format === 'elf') {
-      r0 = runObject({ input, program, mem, jit: flag(args, 'jit'), limits }, io);
+      r0 = runObject({ input, program, mem, jit, limits }, io);
     } else {
       if (program !== undefined) throw new UsageError('--program applies to ELF objects only');
       const vm = new EbpfVmRaw(programBytes(input), { limits });
-      r0 = execute(vm, mem, flag(args, 'jit'));
+      r0 = execute(vm, mem, jit);
     }
     io.out(`r0 = ${formatR0(r0)}\n`);
     return 0;
