@@ -229,7 +229,8 @@ export interface BtfMapDef {
 }
 
 /** Read one map definition struct (the type of a `.maps` variable). */
-function mapDefFromStruct(btf: Btf, name: string, offset: number, size: number, typeId: number): BtfMapDef {
+function mapDefFromStruct(btf: Btf, name: string, offset: number, size: number, typeId: number, depth = 0): BtfMapDef {
+  if (depth > 4) throw btfError(`map ${name}: maps of maps nested too deeply (or cyclic)`);
   const st = btf.resolve(typeId);
   if (st.kind !== BtfKind.STRUCT) throw btfError(`map ${name}: definition is not a struct`);
   const numbers = new Map<string, number>();
@@ -245,7 +246,7 @@ function mapDefFromStruct(btf: Btf, name: string, offset: number, size: number, 
       const elem = btf.resolve(mt.array!.type);
       if (elem.kind === BtfKind.PTR && elem.sizeOrType !== 0) {
         const target = btf.resolve(elem.sizeOrType);
-        if (target.kind === BtfKind.STRUCT) inner = mapDefFromStruct(btf, `${name}.inner`, 0, 0, target.id);
+        if (target.kind === BtfKind.STRUCT) inner = mapDefFromStruct(btf, `${name}.inner`, 0, 0, target.id, depth + 1);
       }
       continue;
     }
