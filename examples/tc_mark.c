@@ -38,7 +38,7 @@ int tc_mark(struct __sk_buff *skb) {
   __u64 *n = bpf_map_lookup_elem(&class_packets, &class);
   if (n) __sync_fetch_and_add(n, 1);
   /* TTL is the high byte of the 16-bit word it shares with the protocol: RFC 1624 incremental update. */
-  __u32 sum = (__u16)~bpf_ntohs(ip->check) + (__u16)~0x0100 + 1;
+  __u32 sum = (__u16)~bpf_ntohs(ip->check) + (__u16)~0x0100;
   ip->ttl--;
   sum = (sum & 0xffff) + (sum >> 16);
   sum = (sum & 0xffff) + (sum >> 16);
