@@ -17,3 +17,6 @@ export * from './vm/conformance.js';
 export * from './helpers/index.js';
 export * from './verifier/index.js';
 export * from './pcap/index.js';
+export * from './elf/index.js';
+export * from './maps/index.js';
+export * from './context/index.js';
