@@ -11,13 +11,21 @@ import type { Command } from './command.js';
 import { asmCommand } from './commands/asm.js';
 import { conformancePluginCommand } from './commands/conformance-plugin.js';
 import { disasmCommand } from './commands/disasm.js';
+import { inspectCommand } from './commands/inspect.js';
 import { runCommand } from './commands/run.js';
 import { verifyCommand } from './commands/verify.js';
 import { InputError } from './input.js';
 import type { CliIo } from './io.js';
 
 /** Every command, in the order `tsbpf --help` lists them. */
-export const COMMANDS: readonly Command[] = [runCommand, disasmCommand, asmCommand, verifyCommand, conformancePluginCommand];
+export const COMMANDS: readonly Command[] = [
+  runCommand,
+  inspectCommand,
+  disasmCommand,
+  asmCommand,
+  verifyCommand,
+  conformancePluginCommand,
+];
 
 function version(): string {
   try {
