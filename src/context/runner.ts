@@ -227,7 +227,8 @@ export class ProgramRunner {
     u32(v, SkBuff.wire_len, packet.length);
     const ctxOffset = space.setContext(skb);
     try {
-      const r0 = this.execute(options, BigInt(MBUFF_START), 0n, undefined);
+      const host: KernelRunHost = { packet: () => mem.bytes.subarray(base, base + packet.length) };
+      const r0 = this.execute(options, BigInt(MBUFF_START), 0n, host);
       options.inspect?.(mem.bytes.slice(ctxOffset, ctxOffset + SkBuff.SIZE), mem.bytes.slice(base, base + packet.length));
       return r0;
     } finally {

@@ -20,7 +20,7 @@ import { formatTracePrintk } from './kernel-printk.js';
 /** Kernel helper ids tsbpf implements. */
 export const KernelHelper = {
   MAP_LOOKUP_ELEM: 1, MAP_UPDATE_ELEM: 2, MAP_DELETE_ELEM: 3, PROBE_READ: 4, KTIME_GET_NS: 5, TRACE_PRINTK: 6,
-  GET_PRANDOM_U32: 7, GET_SMP_PROCESSOR_ID: 8, TAIL_CALL: 12, PERF_EVENT_OUTPUT: 25, CSUM_DIFF: 28,
+  GET_PRANDOM_U32: 7, GET_SMP_PROCESSOR_ID: 8, SKB_STORE_BYTES: 9, TAIL_CALL: 12, SKB_LOAD_BYTES: 26, PERF_EVENT_OUTPUT: 25, CSUM_DIFF: 28,
   XDP_ADJUST_HEAD: 44, PROBE_READ_STR: 45, XDP_ADJUST_META: 54, XDP_ADJUST_TAIL: 65, MAP_PUSH_ELEM: 87,
   MAP_POP_ELEM: 88, MAP_PEEK_ELEM: 89, PROBE_READ_USER: 112, PROBE_READ_KERNEL: 113, PROBE_READ_USER_STR: 114,
   PROBE_READ_KERNEL_STR: 115, KTIME_GET_BOOT_NS: 125, RINGBUF_OUTPUT: 130, RINGBUF_RESERVE: 131,
@@ -40,6 +40,8 @@ export interface KernelRunHost {
   adjustTail?(delta: number): number;
   /** `bpf_xdp_adjust_meta`: move the metadata start by `delta` bytes; 0 or a negative errno. */
   adjustMeta?(delta: number): number;
+  /** Socket filter / tc runs: a live view of the packet, for `bpf_skb_load_bytes` / `bpf_skb_store_bytes`. */
+  packet?(): Uint8Array;
 }
 
 /** What the kernel helpers need from the loaded object and the host. */
@@ -209,6 +211,26 @@ export function kernelHelpers(env: KernelEnvironment): Map<number, HelperEntry> 
       if (host?.adjustMeta === undefined) throw helperError('bpf_xdp_adjust_meta', 'only XDP programs run with runXdp can adjust the packet', ctx);
       return host.adjustMeta(Number(BigInt.asIntN(32, r2)));
     }],
+    [KernelHelper.SKB_LOAD_BYTES, 'bpf_skb_load_bytes', (_r1, r2, r3, r4, _5, ctx) => {
+      const pkt = skbPacket(ctx, 'bpf_skb_load_bytes');
+      const off = size32(r2);
+      const len = size32(r4);
+      const dst = mem.slice(r3, len, true, ctx.pc);
+      if (len === 0 || off + len > pkt.length) {
+        dst.fill(0);
+        return neg(Errno.EFAULT);
+      }
+      dst.set(pkt.subarray(off, off + len));
+      return 0;
+    }],
+    [KernelHelper.SKB_STORE_BYTES, 'bpf_skb_store_bytes', (_r1, r2, r3, r4, _5, ctx) => {
+      const pkt = skbPacket(ctx, 'bpf_skb_store_bytes');
+      const off = size32(r2);
+      const len = size32(r4);
+      if (len === 0 || off + len > pkt.length) return neg(Errno.EFAULT);
+      pkt.set(mem.read(r3, len, ctx.pc), off);
+      return 0;
+    }],
     [KernelHelper.RINGBUF_OUTPUT, 'bpf_ringbuf_output', (r1, r2, r3, _4, _5, ctx) => {
       const m = mapArg(env, 'bpf_ringbuf_output', r1, ctx);
       if (!(m instanceof RingBufMap)) throw helperError('bpf_ringbuf_output', `map ${m.name} is not a ring buffer`, ctx);
@@ -228,6 +250,12 @@ export function kernelHelpers(env: KernelEnvironment): Map<number, HelperEntry> 
     }],
   ];
   return new Map(fns.map(([id, name, fn]) => [id, { fn, name, unwindOnZero: false }]));
+}
+
+function skbPacket(ctx: HelperContext, name: string): Uint8Array {
+  const host = ctx.host as KernelRunHost | undefined;
+  if (host?.packet === undefined) throw helperError(name, 'only socket filter and tc programs run with runSocketFilter / runTc have an skb', ctx);
+  return host.packet();
 }
 
 function finishRecord(env: KernelEnvironment, r1: bigint, discard: boolean, name: string, ctx: HelperContext): number {

@@ -361,3 +361,12 @@ describe('maps of maps', () => {
     expect(() => outer.update(u32(3), wrong)).toThrow(/does not match the inner definition/);
   });
 });
+
+describe('skb byte helpers', () => {
+  it('bpf_skb_load_bytes and bpf_skb_store_bytes work on the packet, refusing past its end', () => {
+    let packet: Uint8Array = new Uint8Array(0);
+    const r0 = load('context').program('load_store').runSocketFilter(RBPF_PACKET, { inspect: (_s, p) => (packet = p) });
+    expect(r0).toBe(0x0800n);
+    expect([...packet.subarray(0, 2)]).toEqual([0x42, 0x23]);
+  });
+});
