@@ -15,7 +15,7 @@ import { MEM_START, type VmMemory } from '../vm/memory.js';
 import type { Program } from '../vm/program.js';
 import { FRAME_POINTER } from '../isa/opcodes.js';
 import { decodeOperation } from '../isa/operation.js';
-import { compileToWasm, writesFramePointer } from './compiler.js';
+import { compileToWasm, writesFramePointer, type CompiledWasm } from './compiler.js';
 import { Global, GLOBAL_COUNT, TABLE_ENTRY, Trap } from './layout.js';
 
 /** Options of {@link JitEngine}. */
@@ -79,6 +79,8 @@ interface Compiled {
 }
 
 type JitCache = Map<string, Compiled>;
+
+const cacheKey = (stackSize: number, frameFastPath: boolean): string => `${stackSize}:${frameFastPath ? 1 : 0}`;
 
 /** What one invocation of a compiled program ended with. */
 interface Outcome {
@@ -207,40 +209,74 @@ export class JitEngine implements Engine {
     return this.compiled(program, limits.stackSize, !writesFramePointer(program.insns)).stats;
   }
 
-  private compiled(program: Program, stackSize: number, frameFastPath: boolean): Compiled {
+  /**
+   * Compile asynchronously with `WebAssembly.compile`. Browsers refuse synchronous compilation of
+   * modules over 4 KB on the main thread, so call this (and await it) before running there; runs then
+   * use the cached module.
+   */
+  async compileAsync(program: Program, limits: Pick<RunLimits, 'stackSize'>): Promise<JitStats> {
+    const frameFastPath = !writesFramePointer(program.insns);
+    const cache = this.cacheOf(program);
+    const key = cacheKey(limits.stackSize, frameFastPath);
+    const have = cache.get(key);
+    if (have !== undefined) return have.stats;
+    const gen = this.generate(program, limits.stackSize, frameFastPath);
+    const t1 = performance.now();
+    let module: WebAssembly.Module;
+    try {
+      module = await WebAssembly.compile(gen.bytes);
+    } catch (e) {
+      throw new EbpfError(ErrorCode.JIT, `generated WebAssembly was rejected: ${(e as Error).message}`);
+    }
+    const c = this.store(program, key, gen, module, performance.now() - t1);
+    return c.stats;
+  }
+
+  private cacheOf(program: Program): JitCache {
     let cache = program.compiled.get('jit') as JitCache | undefined;
     if (cache === undefined) {
       cache = new Map();
       program.compiled.set('jit', cache);
     }
-    const key = `${stackSize}:${frameFastPath ? 1 : 0}`;
-    let c = cache.get(key);
-    if (c === undefined) {
-      const t0 = performance.now();
-      const out = compileToWasm(program.insns, { stackSize, frameFastPath, badSlots: badSlots(program) });
-      const t1 = performance.now();
-      let module: WebAssembly.Module;
-      try {
-        module = new WebAssembly.Module(out.bytes);
-      } catch (e) {
-        throw new EbpfError(ErrorCode.JIT, `generated WebAssembly was rejected: ${(e as Error).message}`);
-      }
-      const t2 = performance.now();
-      this.options.onModule?.(out.bytes, program);
-      c = {
-        module,
-        instances: new WeakMap(),
-        stats: {
-          generateMs: t1 - t0,
-          wasmCompileMs: t2 - t1,
-          size: out.bytes.length,
-          functionCount: out.functionCount,
-          dispatchFunctions: out.dispatchFunctions,
-        },
-      };
-      cache.set(key, c);
-    }
+    return cache;
+  }
+
+  private generate(program: Program, stackSize: number, frameFastPath: boolean): CompiledWasm & { generateMs: number } {
+    const t0 = performance.now();
+    const out = compileToWasm(program.insns, { stackSize, frameFastPath, badSlots: badSlots(program) });
+    return { ...out, generateMs: performance.now() - t0 };
+  }
+
+  private store(program: Program, key: string, gen: CompiledWasm & { generateMs: number }, module: WebAssembly.Module, wasmCompileMs: number): Compiled {
+    this.options.onModule?.(gen.bytes, program);
+    const c: Compiled = {
+      module,
+      instances: new WeakMap(),
+      stats: {
+        generateMs: gen.generateMs,
+        wasmCompileMs,
+        size: gen.bytes.length,
+        functionCount: gen.functionCount,
+        dispatchFunctions: gen.dispatchFunctions,
+      },
+    };
+    this.cacheOf(program).set(key, c);
     return c;
+  }
+
+  private compiled(program: Program, stackSize: number, frameFastPath: boolean): Compiled {
+    const key = cacheKey(stackSize, frameFastPath);
+    const have = this.cacheOf(program).get(key);
+    if (have !== undefined) return have;
+    const gen = this.generate(program, stackSize, frameFastPath);
+    const t1 = performance.now();
+    let module: WebAssembly.Module;
+    try {
+      module = new WebAssembly.Module(gen.bytes);
+    } catch (e) {
+      throw new EbpfError(ErrorCode.JIT, `generated WebAssembly was rejected: ${(e as Error).message}`);
+    }
+    return this.store(program, key, gen, module, performance.now() - t1);
   }
 
   /** The last instance used, to skip the cache lookups when the same program runs again. */

@@ -259,3 +259,15 @@ describe('JIT through the VM kinds', () => {
     expect(both(lines.join('\n'))).toEqual(both(lines.join('\n')));
   });
 });
+
+describe('JIT asynchronous compilation', () => {
+  it('compileAsync fills the cache that runs use', async () => {
+    const engine = new JitEngine();
+    const program = new Program(assemble('mov r0, 41\nadd r0, 1\nexit'));
+    const stats = await engine.compileAsync(program, DEFAULT_LIMITS);
+    expect(stats.size).toBeGreaterThan(0);
+    expect(engine.compile(program, DEFAULT_LIMITS)).toBe(stats);
+    const s = setup(new Uint8Array(0));
+    expect(engine.run({ program, memory: s.memory, stackTop: s.stackTop, r1: 0n, r2: 0n, helpers: new Map(), limits: DEFAULT_LIMITS })).toBe(42n);
+  });
+});
