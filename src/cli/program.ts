@@ -3,6 +3,7 @@
  * @module
  */
 import { assemble } from '../asm/assembler.js';
+import type { SourceLine } from '../elf/btf-ext.js';
 import { loadObject } from '../elf/loader.js';
 import { AssemblyError } from '../errors.js';
 import { InputError, readProgramArg, type ProgramInput } from './input.js';
@@ -48,6 +49,8 @@ export interface LinkedProgram {
   readonly bytes: Uint8Array;
   /** Names of the slots that start functions. */
   readonly functionNames: ReadonlyMap<number, string>;
+  /** C source line of each slot that starts one (from `.BTF.ext`; empty without `-g`). */
+  readonly lines: ReadonlyMap<number, SourceLine>;
 }
 
 /**
@@ -62,7 +65,8 @@ export function objectPrograms(input: ProgramInput, only?: string): LinkedProgra
     throw new InputError(`${input.name}: ${only === undefined ? 'has no programs' : `no program named ${only}; programs: ${names}`}`);
   }
   return infos.map((info) => {
-    const program = obj.program(info.name).program;
-    return { name: info.name, section: info.section, bytes: program.bytes, functionNames: program.functionNames };
+    const runner = obj.program(info.name);
+    const program = runner.program;
+    return { name: info.name, section: info.section, bytes: program.bytes, functionNames: program.functionNames, lines: runner.lines };
   });
 }

@@ -2,11 +2,44 @@
  * `tsbpf disasm PROG`: print a program as assembly that reassembles to the same bytes.
  * @module
  */
-import { disassemble } from '../../asm/disassembler.js';
+import { disassemble, disassembleInsns, type DisassembleOptions } from '../../asm/disassembler.js';
+import type { SourceLine } from '../../elf/btf-ext.js';
 import { expectPositionals, flag, parseArgs, stringOption } from '../args.js';
 import type { Command } from '../command.js';
 import { InputError, readProgramArg } from '../input.js';
 import { objectPrograms, programBytes } from '../program.js';
+
+/** `; file.c:12: the source text`, the comment line put above the instructions a C line produced. */
+export function sourceComment(line: SourceLine): string {
+  return `; ${line.file}:${line.line}: ${line.text.trim()}`;
+}
+
+/**
+ * Disassembly with function and jump labels and, where the object has line info, the C source line
+ * above the first instruction it produced (again each time the line changes). The comments are
+ * assembler comments, so the text still reassembles to the same bytes.
+ */
+export function disassembleWithSource(bytes: Uint8Array, lines: ReadonlyMap<number, SourceLine>, options: DisassembleOptions): string {
+  const text = disassemble(bytes, { ...options, labels: true }).split('\n');
+  const insns = disassembleInsns(bytes, options);
+  const out: string[] = [];
+  let k = 0;
+  let last: SourceLine | undefined;
+  for (const line of text) {
+    // Label lines end with ':' and are not instructions; everything else is the k-th instruction.
+    const isLabel = /^[A-Za-z_.$][\w.$]*:$/.test(line);
+    if (!isLabel && line !== '' && k < insns.length) {
+      const src = lines.get(insns[k]!.pc);
+      if (src !== undefined && (last === undefined || src.line !== last.line || src.file !== last.file)) {
+        out.push(sourceComment(src));
+        last = src;
+      }
+      k++;
+    }
+    out.push(line);
+  }
+  return out.join('\n');
+}
 
 /** The `disasm` command. */
 export const disasmCommand: Command = {
@@ -18,12 +51,14 @@ export const disasmCommand: Command = {
     bytes: { type: 'boolean' },
     labels: { type: 'boolean' },
     program: { type: 'string' },
+    'no-source': { type: 'boolean' },
   },
-  help: `Usage: tsbpf disasm PROG [--llvm] [--pc] [--bytes] [--labels] [--program NAME]
+  help: `Usage: tsbpf disasm PROG [--llvm] [--pc] [--bytes] [--labels] [--program NAME] [--no-source]
 
 Print PROG as assembly, one instruction per line. PROG is a raw bytecode file, a file of hex bytes,
 an assembly file, a hex string, - for stdin, or an ELF object (each program linked, with function
-labels; --program NAME picks one). Bytes that are not a valid instruction are shown as
+labels; --program NAME picks one; when it was built with -g, each C source line is shown as a
+'; file.c:LINE: text' comment above the instructions it produced). Bytes that are not a valid instruction are shown as
 .byte lines with the reason, so the output always reassembles with 'tsbpf asm'.
 
 Options:
@@ -31,12 +66,22 @@ Options:
   --pc       prefix each line with its slot number
   --bytes    show each instruction's bytes
   --labels   name jump and call targets (L7:) instead of printing offsets
+  --no-source  leave out the C source lines of ELF objects
 
 Example:
   $ tsbpf disasm b40000000000000004000000030000009500000000000000
   mov32 r0, 0x0
   add32 r0, 0x3
   exit
+
+  $ tsbpf disasm examples/tc_mark.o --llvm
+  ; program tc_mark, section tc
+  tc_mark:
+  ; ./tc_mark.c:17: int tc_mark(struct __sk_buff *skb) {
+  r0 = 0
+  ; ./tc_mark.c:19: void *data_end = (void *)(long)skb->data_end;
+  r2 = *(u32 *)(r1 + 80)
+  ...
 `,
   async run(argv, io) {
     const args = parseArgs(argv, this.options);
@@ -52,7 +97,8 @@ Example:
       const programs = objectPrograms(input, stringOption(args, 'program'));
       programs.forEach((p, k) => {
         io.out(`${k === 0 ? '' : '\n'}; program ${p.name}, section ${p.section}\n`);
-        io.out(disassemble(p.bytes, { ...options, labels: true, names: p.functionNames }));
+        const opts = { ...options, labels: true, names: p.functionNames };
+        io.out(flag(args, 'no-source') ? disassemble(p.bytes, opts) : disassembleWithSource(p.bytes, p.lines, opts));
       });
       return 0;
     }
