@@ -7,7 +7,7 @@ import { MapError } from '../errors.js';
 import type { Program } from '../vm/program.js';
 import type { VmMemory } from '../vm/memory.js';
 import { BpfMap, keyBytes, keyString as keyStringOf } from './map.js';
-import { Errno, UpdateFlag, type MapSpec } from './types.js';
+import { Errno, MapType, UpdateFlag, type MapSpec } from './types.js';
 
 function index(key: Uint8Array): number {
   return (key[0]! | (key[1]! << 8) | (key[2]! << 16) | (key[3]! << 24)) >>> 0;
@@ -140,7 +140,7 @@ export class MapOfMaps extends BpfMap {
   }
 
   private get isArray(): boolean {
-    return this.spec.type === 12;
+    return this.spec.type === MapType.ARRAY_OF_MAPS;
   }
 
   private keyOk(key: Uint8Array): boolean {
