@@ -4,8 +4,9 @@
  * registers in machine registers. Control flow is rebuilt as nested blocks and loops
  * (see structure.ts). Every memory access is checked exactly as the interpreter checks it: accesses
  * through an unmodified r10 that stay inside the frame are checked at compile time; every other access
- * tries a one-entry region cache (one subtraction and one unsigned compare) and otherwise calls the
- * runtime, which translates through VmMemory or throws its MemoryAccessError.
+ * tries a one-entry cache of a writable region (one subtraction and one unsigned compare), then scans
+ * the region table in wasm (no call: a call on any path of a loop makes V8 spill its registers), and
+ * only to fail calls the runtime, which throws VmMemory's MemoryAccessError.
  * @module
  */
 import { JitError } from '../errors.js';
@@ -50,19 +51,14 @@ export interface CompiledWasm {
 const L_BUDGET = 11;
 const L_T = 12;
 const L_T2 = 13;
-const L_LBASE = 14;
-const L_LLIM = 15;
-const L_SBASE = 16;
-const L_SLIM = 17;
-const L_LOFF = 18;
-const L_SOFF = 19;
-const L_FP = 20;
-const L_LABEL = 21;
-const L_A = 22;
-const L_I = 23;
+const L_LIM = 14;
+const L_FP = 15;
+const L_LABEL = 16;
+const L_A = 17;
+const L_I = 18;
 const EXTRA_LOCALS: readonly ValTypeCode[] = [
-  ...Array<ValTypeCode>(7).fill(ValType.i64),
-  ...Array<ValTypeCode>(6).fill(ValType.i32),
+  ...Array<ValTypeCode>(4).fill(ValType.i64),
+  ...Array<ValTypeCode>(4).fill(ValType.i32),
 ];
 const REGS: readonly ValTypeCode[] = Array<ValTypeCode>(11).fill(ValType.i64);
 const RESULTS: readonly ValTypeCode[] = Array<ValTypeCode>(6).fill(ValType.i64);
@@ -392,7 +388,7 @@ class FunctionCompiler implements StructSink {
       return { offset: off + ss };
     }
     // One cache for loads and stores, holding writable regions only, so a hit is always allowed.
-    const lim = L_LLIM;
+    const lim = L_LIM;
     c.get(reg);
     if (off !== 0) c.i64(off).op(Op.i64_add);
     c.tee(L_T).gget(Global.cacheBase).op(Op.i64_sub).tee(L_T2).gget(Global.cacheLimit).op(Op.i64_lt_u);
