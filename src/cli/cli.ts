@@ -13,6 +13,7 @@ import { conformancePluginCommand } from './commands/conformance-plugin.js';
 import { disasmCommand } from './commands/disasm.js';
 import { inspectCommand } from './commands/inspect.js';
 import { runCommand } from './commands/run.js';
+import { traceCommand } from './commands/trace.js';
 import { verifyCommand } from './commands/verify.js';
 import { InputError } from './input.js';
 import type { CliIo } from './io.js';
@@ -21,6 +22,7 @@ import type { CliIo } from './io.js';
 export const COMMANDS: readonly Command[] = [
   runCommand,
   inspectCommand,
+  traceCommand,
   disasmCommand,
   asmCommand,
   verifyCommand,

@@ -130,7 +130,8 @@ function linkTypeName(lt: number): string {
   return entry === undefined ? `link type ${lt}` : `${entry[0]} (link type ${lt})`;
 }
 
-function readCapture(path: string): CapturedPacket[] {
+/** Read every packet of a capture of Ethernet frames; problems become one-line {@link InputError}s. */
+export function readCapture(path: string): CapturedPacket[] {
   const bytes = readInputFile(path);
   const packets: CapturedPacket[] = [];
   try {
