@@ -233,11 +233,11 @@ export function compileToWasm(insns: readonly Insn[], options: CompileOptions): 
   for (let r = 0; r < 5; r++) rc.op(Op.drop);
   mb.defineFunction(run, [], rc);
   mb.export('run', 'func', run);
-  const initParams: ValTypeCode[] = [ValType.i64, ValType.i32, ValType.i32, ValType.i64, ValType.i32, ValType.i32, ValType.i32];
+  const initParams: ValTypeCode[] = [ValType.i64, ValType.i32, ValType.i32, ValType.i64, ValType.i32, ValType.i32, ValType.i32, ValType.i64, ValType.i64];
   const init = mb.declareFunction(initParams, []);
   const ic = new CodeWriter();
   ic.i32(0).gset(Global.halt);
-  [Global.budget, Global.depth, Global.maxDepth, Global.stackTop, Global.stackDelta, Global.tableAddr, Global.tableCount].forEach((g, k) =>
+  [Global.budget, Global.depth, Global.maxDepth, Global.stackTop, Global.stackDelta, Global.tableAddr, Global.tableCount, Global.stackBase, Global.stackLimit].forEach((g, k) =>
     ic.get(k).gset(g),
   );
   ic.i64(0).gset(Global.cacheLimit);
@@ -395,6 +395,11 @@ class FunctionCompiler implements StructSink {
     c.if(ValType.i32);
     c.get(L_T2).op(Op.i32_wrap_i64).gget(Global.cacheOffset).op(Op.i32_add);
     c.else();
+    // The stack (accesses through copies of r10) is checked next, so it never evicts the cached region.
+    c.get(L_T).gget(Global.stackBase).op(Op.i64_sub).gget(Global.stackLimit).op(Op.i64_lt_u);
+    c.if(ValType.i32);
+    c.get(L_T).op(Op.i32_wrap_i64).gget(Global.stackDelta).op(Op.i32_add);
+    c.else();
     // Miss: scan the region table in wasm (a call here would make V8 spill the loop's registers).
     // Same rule as VmMemory.find: the first region wholly containing the access.
     const fail = (): void => {
@@ -429,6 +434,7 @@ class FunctionCompiler implements StructSink {
     }
     c.end();
     c.get(L_I).mem(Op.i32_load, 8).get(L_T2).op(Op.i32_wrap_i64).op(Op.i32_add);
+    c.end();
     c.end();
     return { offset: 0 };
   }

@@ -52,6 +52,10 @@ class RunState implements HelperContext {
     readonly stackTop: number,
     /** Linear offset minus virtual address of the stack, when the whole stack is one writable region. */
     readonly stackDelta: number | undefined,
+    /** First virtual address of the stack region (when `stackDelta` is defined). */
+    readonly stackBase: bigint,
+    /** The stack region's size - 7 (0: never hit), for the generated code's second cache. */
+    readonly stackLimit: bigint,
   ) {}
 
   tailCall(program: Program): boolean {
@@ -66,7 +70,17 @@ interface Instance {
   readonly program: Program;
   readonly entry: (...regs: bigint[]) => bigint[];
   readonly run: (r1: bigint, r2: bigint, r10: bigint) => bigint;
-  readonly init: (budget: bigint, depth: number, maxDepth: number, stackTop: bigint, stackDelta: number, tableAddr: number, tableCount: number) => void;
+  readonly init: (
+    budget: bigint,
+    depth: number,
+    maxDepth: number,
+    stackTop: bigint,
+    stackDelta: number,
+    tableAddr: number,
+    tableCount: number,
+    stackBase: bigint,
+    stackLimit: bigint,
+  ) => void;
   readonly globals: WebAssembly.Global[];
   /** The run this instance serves; its imports read it. */
   state: RunState | undefined;
@@ -381,7 +395,17 @@ export class JitEngine implements Engine {
     inst.state = state;
     const gl = inst.globals;
     const table = regionTable(state.memory);
-    inst.init(budget, depth, state.limits.maxCallDepth, BigInt(state.stackTop), state.stackDelta ?? 0, table.offset, table.count);
+    inst.init(
+      budget,
+      depth,
+      state.limits.maxCallDepth,
+      BigInt(state.stackTop),
+      state.stackDelta ?? 0,
+      table.offset,
+      table.count,
+      state.stackBase,
+      state.stackLimit,
+    );
     let out: readonly bigint[];
     try {
       out = regs.length === 3 ? [inst.run(regs[0]!, regs[1]!, regs[2]!)] : inst.entry(...regs);
@@ -398,13 +422,16 @@ export class JitEngine implements Engine {
     const { memory, limits } = request;
     const stackBytes = limits.stackSize * limits.maxCallDepth;
     const stack = memory.find(request.stackTop - stackBytes, stackBytes);
+    const stackOk = stack !== undefined && stack.writable && stackBytes > 0;
     const state = new RunState(
       memory,
       request.helpers,
       request.host,
       limits,
       request.stackTop,
-      stack !== undefined && stack.writable && stackBytes > 0 ? (stack.offset - stack.vaddr) | 0 : undefined,
+      stackOk ? (stack.offset - stack.vaddr) | 0 : undefined,
+      stackOk ? BigInt(stack.vaddr) : 0n,
+      stackOk && stack.size >= 8 ? BigInt(stack.size - 7) : 0n,
     );
     const out = this.invoke(request.program, state, [request.r1, request.r2, BigInt(request.stackTop)], BigInt(limits.instructionBudget), 0);
     return U64(out.regs[0]!);

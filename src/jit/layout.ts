@@ -60,7 +60,10 @@ export const Global = {
   cacheBase: 8,
   cacheLimit: 9,
   cacheOffset: 10,
-  savedR0: 11,
+  /** The stack region (fixed for a run), tried before the table on a cache miss: vaddr and size - 7. */
+  stackBase: 11,
+  stackLimit: 12,
+  savedR0: 13,
 } as const;
 
 /** Bytes per region-table entry. */

@@ -76,7 +76,7 @@ const memOff = fc.oneof(fc.integer({ min: -80, max: 8 }), fc.integer({ min: -4, 
 const mem: fc.Arbitrary<Gen> = fc
   .record({
     kind: fc.constantFrom('ldx', 'ldxs', 'st', 'stx', 'atomic'),
-    base: fc.constantFrom(10, 10, 1, 2),
+    base: fc.constantFrom(10, 10, 1, 2, 9),
     other: reg,
     size: fc.constantFrom(...sizes),
     off: memOff,
@@ -217,6 +217,8 @@ describe("JIT vs interpreter (differential)", () => {
         (main, sub, picks, input, init) => {
           // Load a few stack words into registers first so values are not all small.
           const prefix: Gen[] = [3, 4, 6, 7].map((r, k) => ({ insns: [insn(Class.LDX | Mode.MEM | Size.DW, r, 10, -8 * (k + 1))] }));
+          // r9: a copy of the frame pointer, so stack accesses also go through the general check.
+          prefix.push({ insns: [insn(Class.ALU64 | AluOp.MOV | Source.X, 9, 10)] });
           const insns = assemble([...prefix, ...main], sub, picks);
           const program = new Program(encodeProgram(insns));
           const a = outcome(interp, program, input, init);
