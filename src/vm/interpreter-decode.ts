@@ -81,17 +81,22 @@ export const OP_NAMES: readonly string[] = (() => {
 
 const SIZE_INDEX = { 1: 0, 2: 1, 4: 2, 8: 3 } as const;
 
-/** Words per slot in {@link InterpreterCode.words}. */
+/** Words per slot in {@link InterpreterCode.words} (the run loop spells it as a literal: 4). */
 export const SLOT_WORDS = 4;
+/** Bit position of a block's cost in a slot's first word (the run loop spells it as a literal: 18). */
+export const COST_SHIFT = 18;
+/** Cost value meaning "too large for the first word: read word 3" (a literal in the run loop: 0x3fff). */
+export const COST_IN_SLOT = 0x3fff;
 
 /**
  * A program in the interpreter's form: one Int32Array, {@link SLOT_WORDS} words per slot, so that the run
  * loop touches a single typed array. Slot `pc` holds
- * `[op | (2·dst) << 8 | (2·src) << 16, imm, off, cost]`: register numbers are pre-doubled (registers
- * live as lo/hi pairs); `off` is the memory offset, or the resolved target slot of a jump or local call,
- * or the upper 32 bits of an `lddw`; `cost` is the length of the basic block the slot starts (charged to
- * the budget on entry), 0 inside a block. One extra `bad` slot after the end (index `length`) catches a
- * program that runs off its last instruction.
+ * `[op | (2·dst) << 8 | (2·src) << 13 | cost << 18, imm, off, cost]`: register numbers are pre-doubled
+ * (registers live as lo/hi pairs); `cost` is the length of the basic block the slot starts (charged to
+ * the budget on entry), 0 inside a block, {@link COST_IN_SLOT} in the first word when it only fits word
+ * 3; `off` is the memory offset, or the word index (slot × SLOT_WORDS) of a jump's or local call's
+ * target, or the upper 32 bits of an `lddw`. One extra `bad` slot after the end (index `length`) catches
+ * a program that runs off its last instruction.
  */
 export interface InterpreterCode {
   /** Number of slots of the program. */
@@ -215,6 +220,7 @@ export function predecode(program: Program): InterpreterCode {
     problems: new Map<number, string>(),
   };
   const lddwSecond = new Uint8Array(n);
+  const isTarget = new Uint8Array(n + 1); // slots whose `off` is a resolved branch target
   for (let pc = 0; pc < n; pc++) {
     const i = insns[pc]!;
     const op = decodeOperation(i);
@@ -240,7 +246,10 @@ export function predecode(program: Program): InterpreterCode {
     const target = branchTarget(op, i, pc);
     if (typeof num === 'number' && target !== undefined) {
       if (target < 0 || target >= n) num = `jump target ${target} is outside the program (slots 0-${n - 1})`;
-      else code.off[pc] = target;
+      else {
+        code.off[pc] = target;
+        isTarget[pc] = 1;
+      }
     }
     if (num === -2) {
       code.op[pc] = 2;
@@ -270,10 +279,11 @@ export function predecode(program: Program): InterpreterCode {
   const words = new Int32Array((n + 1) * SLOT_WORDS);
   for (let pc = 0; pc <= n; pc++) {
     const at = pc * SLOT_WORDS;
-    words[at] = code.op[pc]! | ((code.dst[pc]! * 2) << 8) | ((code.src[pc]! * 2) << 16);
+    const cost = code.cost[pc]!;
+    words[at] = code.op[pc]! | ((code.dst[pc]! * 2) << 8) | ((code.src[pc]! * 2) << 13) | (Math.min(cost, COST_IN_SLOT) << COST_SHIFT);
     words[at + 1] = code.imm[pc]!;
-    words[at + 2] = code.off[pc]!;
-    words[at + 3] = code.cost[pc]!;
+    words[at + 2] = code.off[pc]! * (isTarget[pc] === 1 ? SLOT_WORDS : 1);
+    words[at + 3] = cost;
   }
   return { length: n, words, problems: code.problems, program };
 }

@@ -223,19 +223,21 @@ function execute(req: RunRequest): bigint {
   let wB = 0;
 
   let used = 0;
+  // `pc` counts words (slot × SLOT_WORDS), like the pre-decoded jump targets, to save a shift per step.
   let pc = 0;
   for (;;) {
-    const i = pc++;
-    const j = i << 2;
-    const cost = words[j + 3]!;
-    if (cost !== 0) {
-      used += cost;
-      if (used > budget) throw budgetError(budget, i);
-    }
+    const j = pc;
+    pc += 4;
     const w = words[j]!;
+    const cost = w >>> 18;
+    if (cost !== 0) {
+      used += cost === 0x3fff ? words[j + 3]! : cost;
+      if (used > budget) throw budgetError(budget, j >> 2);
+    }
+    const i = j >> 2;
     const op = w & 0xff;
     const d = (w >> 8) & 31;
-    const s = (w >> 16) & 31;
+    const s = (w >> 13) & 31;
     switch (op) {
       case 0: // bad
       case 2: // unsupported
@@ -243,7 +245,7 @@ function execute(req: RunRequest): bigint {
       case 1: { // lddw
         r[d] = words[j + 1]!;
         r[d + 1] = words[j + 2]!;
-        pc++;
+        pc += 4;
         break;
       }
       case 3: { // exit

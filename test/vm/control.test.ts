@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { CallKind, EbpfError, ErrorCode, ExecutionError, Opcode, STACK_START, encodeProgram, Program } from '../../src/index.js';
 import { EbpfVmNoData, EbpfVmRaw } from '../../src/vm/vm.js';
-import { OP_NAMES } from '../../src/vm/interpreter-decode.js';
+import { COST_IN_SLOT, COST_SHIFT, OP_NAMES, SLOT_WORDS } from '../../src/vm/interpreter-decode.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AluOp, Class, JmpOp, Mode, Size, Source, exit, insn, lddw, mov, rawVm, run } from './util.js';
@@ -74,6 +74,20 @@ describe('instruction budget', () => {
     const e = caught(() => rawVm(prog, { limits: { instructionBudget: 4 } }).executeProgram());
     expect([e.code, e.pc]).toEqual([ErrorCode.BUDGET_EXCEEDED, 4]);
     expect(caught(() => rawVm(prog, { limits: { instructionBudget: 2 } }).executeProgram()).pc).toBe(0);
+  });
+});
+
+describe('instruction budget of very long blocks', () => {
+  it('charges a block longer than the packed cost field exactly', () => {
+    const n = 20_000;
+    const prog = [...Array.from({ length: n }, () => add(0, 1)), exit()];
+    expect(rawVm(prog, { limits: { instructionBudget: n + 1 } }).executeProgram()).toBe(BigInt(n));
+    const e = caught(() => rawVm(prog, { limits: { instructionBudget: n } }).executeProgram());
+    expect([e.code, e.pc]).toEqual([ErrorCode.BUDGET_EXCEEDED, 0]);
+  });
+
+  it('the run loop literals match the decoder constants', () => {
+    expect([SLOT_WORDS, COST_SHIFT, COST_IN_SLOT]).toEqual([4, 18, 0x3fff]);
   });
 });
 
