@@ -29,8 +29,9 @@ export function disassembleWithSource(bytes: Uint8Array, lines: ReadonlyMap<numb
     // Label lines end with ':' and are not instructions; everything else is the k-th instruction.
     const isLabel = /^[A-Za-z_.$][\w.$]*:$/.test(line);
     if (!isLabel && line !== '' && k < insns.length) {
+      // Line 0 marks code the compiler made up (no source line): nothing to show.
       const src = lines.get(insns[k]!.pc);
-      if (src !== undefined && (last === undefined || src.line !== last.line || src.file !== last.file)) {
+      if (src !== undefined && src.line > 0 && (last === undefined || src.line !== last.line || src.file !== last.file)) {
         out.push(sourceComment(src));
         last = src;
       }

@@ -74,7 +74,7 @@ Structs are objects by BTF field name (missing fields are 0), arrays are JSON ar
 array or untyped value wider than 8 bytes can be a hex string of its bytes ("0x0a000001").
 Global data (.bss, .data) is an object of variables: {"0": {"counter": 5}}.
 
-Examples:
+Example:
   $ printf 'ldxh r0, [r1+2]\\nexit\\n' > prog.s
   $ tsbpf run prog.s --mem-hex "aa bb 11 22"
   r0 = 0x2211 (8721)

@@ -69,7 +69,7 @@ class TracePrinter {
     if (fn !== undefined) this.buffer.push(`${indent}${fn}:`);
     // Line info belongs to the entry program's slots; tail-call targets are other programs.
     const src = s.program === this.entry ? this.lines.get(s.pc) : undefined;
-    if (src !== undefined && (this.lastLine === undefined || src.line !== this.lastLine.line || src.file !== this.lastLine.file)) {
+    if (src !== undefined && src.line > 0 && (this.lastLine === undefined || src.line !== this.lastLine.line || src.file !== this.lastLine.file)) {
       this.buffer.push(`${indent}${sourceComment(src)}`);
       this.lastLine = src;
     }
