@@ -184,7 +184,44 @@ export class Interpreter implements Engine {
   }
 }
 
+/** Register files and frame stacks of finished runs, reused: allocating typed arrays costs more than a short run. */
+const registerPool: Int32Array[] = [];
+const framePool: Int32Array[] = [];
+
+/** Low and high halves of a 64-bit `bigint` into `r[k]`, `r[k + 1]` (cheap for the usual 32-bit values). */
+function setRegister(r: Int32Array, k: number, v: bigint): void {
+  if (v >= 0n && v <= 0xffffffffn) {
+    r[k] = Number(v) | 0;
+    r[k + 1] = 0;
+  } else {
+    const u = BigInt.asUintN(64, v);
+    r[k] = Number(u & 0xffffffffn) | 0;
+    r[k + 1] = Number(u >> 32n) | 0;
+  }
+}
+
 function execute(req: RunRequest): bigint {
+  const r = registerPool.pop() ?? new Int32Array(32);
+  const frameWords = Math.max(req.limits.maxCallDepth, 1) * FRAME_WORDS;
+  let frames = framePool.pop() ?? new Int32Array(frameWords);
+  if (frames.length < frameWords) frames = new Int32Array(frameWords);
+  r.fill(0);
+  setRegister(r, 2, req.r1);
+  setRegister(r, 4, req.r2);
+  r[20] = req.stackTop | 0;
+  try {
+    return runLoop(req, r, frames);
+  } finally {
+    registerPool.push(r);
+    framePool.push(frames);
+  }
+}
+
+/**
+ * The run loop. `r` holds the registers as lo/hi pairs (`r[2k]`, `r[2k + 1]`; 16 registers: every
+ * encodable number, not all valid), already set up for entry; `frames` has room for every frame.
+ */
+function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
   const memory = req.memory;
   const limits = req.limits;
   const helpers = req.helpers;
@@ -196,15 +233,6 @@ function execute(req: RunRequest): bigint {
   let code = interpreterCode(req.program);
   let words = code.words;
 
-  // r[2k] and r[2k + 1] are the low and high halves of register k (16 registers: encodable, not all valid).
-  const r = new Int32Array(32);
-  r[2] = Number(BigInt.asUintN(32, req.r1)) | 0;
-  r[3] = Number(BigInt.asUintN(32, req.r1 >> 32n)) | 0;
-  r[4] = Number(BigInt.asUintN(32, req.r2)) | 0;
-  r[5] = Number(BigInt.asUintN(32, req.r2 >> 32n)) | 0;
-  r[20] = req.stackTop | 0;
-
-  const frames = new Int32Array(Math.max(maxDepth, 1) * FRAME_WORDS);
   const frameCode: InterpreterCode[] = [];
   let depth = 0;
 

@@ -52,6 +52,8 @@ export interface VmOptions {
 }
 
 const interpreter = new Interpreter();
+const MEM_START_BIG = BigInt(MEM_START);
+const MBUFF_START_BIG = BigInt(MBUFF_START);
 const jit = new JitEngine();
 
 function checkBytes(value: unknown, what: string): Uint8Array {
@@ -191,29 +193,35 @@ export abstract class EbpfVmBase {
     return this.memory.bytes.subarray(region.offset, region.offset + len);
   }
 
-  /** Is `data` the live zero-copy view of `region`? */
-  private isInPlace(data: Uint8Array, region: Region): boolean {
-    return data.buffer === this.memory.wasm.buffer && data.byteOffset === region.offset;
-  }
-
-  /** Map `data` as `region` for one run; returns a function that copies the region back to `data`. */
-  private stage(data: Uint8Array | undefined, region: Region, what: 'mem' | 'mbuff'): (() => void) | undefined {
+  /**
+   * Map `data` as `region` for one run (copying it into VM memory unless it is the region's zero-copy
+   * view); returns true when it was copied and must be copied back.
+   */
+  private stage(data: Uint8Array | undefined, region: Region, what: 'mem' | 'mbuff'): boolean {
     if (data === undefined) {
       region.size = 0;
-      return undefined;
+      return false;
     }
-    checkBytes(data, what);
-    if (this.isInPlace(data, region)) {
+    if (data.buffer === this.memory.wasm.buffer && data.byteOffset === region.offset) {
       region.size = data.length;
-      return undefined;
+      return false;
     }
-    const view = this.buffer(region, data.length, what);
-    view.set(data);
+    const capacity = what === 'mem' ? this.memCapacity : this.mbuffCapacity;
+    if (data.length > capacity) this.buffer(region, data.length, what);
+    this.memory.bytes.set(data, region.offset);
     region.size = data.length;
-    return () => {
-      const bytes = this.memory.bytes;
+    return true;
+  }
+
+  /** Copy a staged region back into the caller's array. */
+  private unstage(data: Uint8Array, region: Region): void {
+    const bytes = this.memory.bytes;
+    if (data.length <= 16) {
+      // Small buffers (contexts, test inputs): a loop beats allocating a subarray.
+      for (let i = 0; i < data.length; i++) data[i] = bytes[region.offset + i]!;
+    } else {
       data.set(bytes.subarray(region.offset, region.offset + data.length));
-    };
+    }
   }
 
   /**
@@ -230,7 +238,7 @@ export abstract class EbpfVmBase {
     const copyMbuff = this.stage(mbuff, this.mbuffRegion, 'mbuff');
     const stack = this.stackRegion;
     this.memory.bytes.fill(0, stack.offset, stack.offset + stack.size);
-    const r1 = entry === 'mem' ? BigInt(MEM_START) : entry === 'mbuff' ? BigInt(MBUFF_START) : 0n;
+    const r1 = entry === 'mem' ? MEM_START_BIG : entry === 'mbuff' ? MBUFF_START_BIG : 0n;
     const r2 = entry === 'mem' ? BigInt(mem?.length ?? 0) : entry === 'mbuff' ? BigInt(mbuff?.length ?? 0) : 0n;
     try {
       return engine.run({
@@ -244,8 +252,8 @@ export abstract class EbpfVmBase {
         host: this.host,
       });
     } finally {
-      copyMem?.();
-      copyMbuff?.();
+      if (copyMem) this.unstage(mem!, this.memRegion);
+      if (copyMbuff) this.unstage(mbuff!, this.mbuffRegion);
     }
   }
 
