@@ -113,3 +113,13 @@ describe('tsbpf trace', () => {
     expect((await cli(['trace', ex('xdp_firewall.o'), '--pcap', ex('traffic.pcap'), '--mem-hex', '00'])).code).toBe(2);
   });
 });
+
+describe('tsbpf verify on the example objects', () => {
+  it('accepts every linked program', async () => {
+    for (const f of ['xdp_firewall', 'socket_dns', 'tc_mark']) {
+      const r = await cli(['verify', ex(`${f}.o`)]);
+      expect(r.code, f).toBe(0);
+      expect(r.out).toMatch(new RegExp(`${f}\\.o:${f}: OK \\(\\d+ instructions\\)\\n$`));
+    }
+  });
+});

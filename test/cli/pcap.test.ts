@@ -185,3 +185,29 @@ describe('tsbpf run --pcap on bad input', () => {
     expect((await cli(['run', obj, '--pcap', pcap, '--mem-hex', '00'])).code).toBe(2);
   });
 });
+
+describe('progress bar', () => {
+  const many = writePcap(Array.from({ length: 1200 }, (_, i) => ({ data: Uint8Array.from([i & 0xff, i >> 8, ...new Array(12).fill(0)]) })));
+  const dir = tempFiles({ 'many.pcap': many });
+  const run = async (tty: boolean): Promise<{ code: number; err: string; out: string }> => {
+    let err = '';
+    let out = '';
+    const { runCli } = await import('../../src/cli/cli.js');
+    const code = await runCli(['run', 'b7000000010000009500000000000000', '--pcap', `${dir}/many.pcap`], {
+      out: (t) => void (out += t),
+      outBytes: () => undefined,
+      err: (t) => void (err += t),
+      readStdin: async () => new Uint8Array(0),
+      errIsTty: tty,
+    });
+    return { code, err, out };
+  };
+  it('is drawn on a terminal for long captures and erased at the end; never otherwise', async () => {
+    const tty = await run(true);
+    expect(tty.code).toBe(0);
+    expect(tty.out).toContain('packets: 1200\nverdicts:\n  r0 = 1  1200\n');
+    expect(tty.err).toMatch(/^\r\[#*\.*\] \d+\/1200 packets/);
+    expect(tty.err.endsWith('\r\x1b[K')).toBe(true);
+    expect((await run(false)).err).toBe('');
+  });
+});
