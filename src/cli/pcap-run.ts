@@ -184,6 +184,7 @@ export interface CaptureReport {
   readonly packets: number;
   readonly verdicts: Record<string, number>;
   readonly nsPerPacket: number;
+  readonly medianNsPerPacket: number;
   readonly maps: readonly MapDump[];
   readonly traceLines: number;
   readonly trace: readonly { readonly packet: number; readonly line: string }[];
@@ -202,6 +203,7 @@ export function runCapture(req: CaptureRunRequest, io: CliIo): number {
   const perPacket: { packet: number; verdict: string; length: number }[] = [];
   const progress = new Progress(io, packets.length);
   let elapsed = 0;
+  const times = new Float64Array(packets.length);
   const log = req.object?.traceLog;
   packets.forEach((p, index) => {
     const number = index + 1;
@@ -215,7 +217,8 @@ export function runCapture(req: CaptureRunRequest, io: CliIo): number {
       }
       throw e;
     } finally {
-      elapsed += performance.now() - t0;
+      times[index] = performance.now() - t0;
+      elapsed += times[index]!;
     }
     if (log !== undefined && log.length > 0) {
       traceLines += log.length;
@@ -236,6 +239,8 @@ export function runCapture(req: CaptureRunRequest, io: CliIo): number {
   progress.finish();
   const sorted = [...verdicts.entries()].sort((a, b) => a[1].order - b[1].order);
   const nsPerPacket = packets.length === 0 ? 0 : (elapsed * 1e6) / packets.length;
+  // The median, because the first packets also pay for V8 warming up the engine.
+  const medianNs = packets.length === 0 ? 0 : times.sort()[Math.floor(packets.length / 2)]! * 1e6;
   let out: CaptureReport['out'];
   if (req.outPath !== undefined) {
     const bytes = writePcap(passed, { linkType: LinkType.ETHERNET });
@@ -255,6 +260,7 @@ export function runCapture(req: CaptureRunRequest, io: CliIo): number {
       packets: packets.length,
       verdicts: Object.fromEntries(sorted.map(([k, v]) => [k, v.count])),
       nsPerPacket: Math.round(nsPerPacket),
+      medianNsPerPacket: Math.round(medianNs),
       maps,
       traceLines,
       trace,
@@ -270,7 +276,7 @@ export function runCapture(req: CaptureRunRequest, io: CliIo): number {
   text += 'verdicts:\n';
   const width = Math.max(0, ...sorted.map(([k]) => k.length));
   for (const [k, v] of sorted) text += `  ${k.padEnd(width)}  ${v.count}\n`;
-  text += `time: ${formatTime(nsPerPacket)} per packet (${req.engine})\n`;
+  text += `time: ${formatTime(nsPerPacket)} per packet on average, median ${formatTime(medianNs)} (${req.engine})\n`;
   if (maps.length > 0) {
     text += 'maps:\n';
     for (const m of maps) text += formatMapDump(m);
