@@ -20,3 +20,4 @@ export * from './pcap/index.js';
 export * from './elf/index.js';
 export * from './maps/index.js';
 export * from './context/index.js';
+export * from './jit/index.js';
