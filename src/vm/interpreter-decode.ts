@@ -236,6 +236,9 @@ export function predecode(program: Program): InterpreterCode {
     if (typeof num === 'number' && writesDst(op) && i.dst === FRAME_POINTER) {
       num = 'r10 is the read-only frame pointer and cannot be written';
     }
+    if (typeof num === 'number' && op.kind === 'atomic' && op.fetch && op.op !== 'cmpxchg' && i.src === FRAME_POINTER) {
+      num = 'r10 is the read-only frame pointer: a fetching atomic cannot load into it';
+    }
     if (op.kind === 'lddw') {
       if (pc + 1 >= n) num = 'incomplete lddw: its second slot is missing';
       else {

@@ -162,6 +162,9 @@ describe('slots that cannot run', () => {
     expect([far.code, far.pc]).toEqual([ErrorCode.BAD_PROGRAM, 0]);
     const reg = caught(() => run([insn(Class.ALU64 | AluOp.MOV | Source.K, 11, 0, 0, 1), exit()]));
     expect(reg.message).toMatch(/r11/);
+    const fp = caught(() => run([insn(Class.STX | Size.DW | Mode.ATOMIC, 10, 10, -8, 0xe1), exit()]));
+    expect([fp.code, fp.pc]).toEqual([ErrorCode.BAD_PROGRAM, 0]);
+    expect(fp.message).toMatch(/r10/);
     const off = caught(() => run([mov(0, 1)]));
     expect([off.code, off.pc]).toEqual([ErrorCode.BAD_PROGRAM, 0]);
     expect(off.message).toMatch(/past the last instruction/);
