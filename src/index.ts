@@ -21,3 +21,4 @@ export * from './elf/index.js';
 export * from './maps/index.js';
 export * from './context/index.js';
 export * from './jit/index.js';
+export { TraceEngine, TracingVmRaw, TraceStopped, type TraceStep, type TraceSink, type TracedStore } from './vm/trace.js';
