@@ -1,6 +1,10 @@
 /**
- * The interpreter engine: runs a pre-decoded program (see interpreter-decode) with registers kept as
- * signed 32-bit halves in two Int32Arrays, so that the hot path never touches `bigint`.
+ * The interpreter engine: runs a pre-decoded program (see interpreter-decode: one packed Int32Array per
+ * program, cached in `Program.compiled`) with registers kept as signed 32-bit halves in one Int32Array
+ * (pooled across runs), so that the hot path never touches `bigint` (only 64-bit divisions by values
+ * above 2^32 and helper calls do). The run loop is one `switch` over small integer literals; V8 makes it
+ * a jump table. Keep module imports out of the loop's constants: an imported binding read per step
+ * (`pc += SLOT_WORDS`) made the optimized loop four times slower.
  *
  * Semantics shared with the JIT (results and errors must match):
  * - the budget is charged per basic block on entry ({@link RunLimits.instructionBudget});
