@@ -3,8 +3,7 @@
  * (`test_vm_add_context`). The book spells the loads `ldwx`; rbpf's mnemonic is `ldxw`.
  * Run: npx tsx examples/seed/book-add-context.ts
  */
-import { EbpfVmRaw } from '../../src/index.js';
-import { assemble } from '../../src/asm/assembler.js';
+import { assemble, EbpfVmRaw } from '../../src/index.js';
 
 /** Returns r0 (0x00223300). */
 export function main(): bigint {

@@ -2,9 +2,7 @@
  * Book chapter "eBPF Virtual Machine", example "Add two integer constants" (`test_vm_add`).
  * Run: npx tsx examples/seed/book-add.ts
  */
-import { EbpfVmNoData } from '../../src/index.js';
-// The assembler is imported from its module: its re-export from src/index.ts is owned by the asm work.
-import { assemble } from '../../src/asm/assembler.js';
+import { assemble, EbpfVmNoData } from '../../src/index.js';
 
 /** Returns r0 (0x3). */
 export function main(): bigint {

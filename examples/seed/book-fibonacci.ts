@@ -3,8 +3,7 @@
  * registered with id 0 computes the n-th Fibonacci number; the program stores it back into memory.
  * Run: npx tsx examples/seed/book-fibonacci.ts
  */
-import { EbpfVmRaw } from '../../src/index.js';
-import { assemble } from '../../src/asm/assembler.js';
+import { assemble, EbpfVmRaw } from '../../src/index.js';
 
 /** The book's helper: only the first argument is used. */
 export function fib(r1: bigint): bigint {

@@ -3,8 +3,7 @@
  * arguments (`bpf_trace_printf: 0x1, 0xf, 0x20`) and returns the length of that line.
  * Run: npx tsx examples/seed/trace-printk.ts
  */
-import { BPF_TRACE_PRINTK_IDX, EbpfVmNoData, bpfTracePrintf, setTraceSink } from '../../src/index.js';
-import { assemble } from '../../src/asm/assembler.js';
+import { assemble, BPF_TRACE_PRINTK_IDX, bpfTracePrintf, EbpfVmNoData, setTraceSink } from '../../src/index.js';
 
 /** Returns r0 (the printed length, 33) and the trace lines. */
 export function main(): { result: bigint; trace: string[] } {
