@@ -189,6 +189,7 @@ export class VmMemory {
       );
     }
     const regions = this.regionList
+      .filter((r) => r.size > 0)
       .map((r) => `${r.name} [0x${r.vaddr.toString(16)}, 0x${(r.vaddr + r.size).toString(16)})`)
       .join(', ');
     return new MemoryAccessError(
