@@ -64,6 +64,15 @@ describe('tsbpf disasm', () => {
     expect(llvm.out).toMatch(/^\s+0:\tr0 = 0\n/);
     expect(Buffer.from(assemble(llvm.out)).toString('hex')).toBe(prog);
   });
+  it('takes --syntax llvm|rbpf, as --llvm does, and rejects other syntaxes', async () => {
+    const hex = 'b40000000000000004000000030000009500000000000000';
+    expect((await cli(['disasm', '--syntax', 'llvm', hex])).out).toBe('w0 = 0\nw0 += 3\nexit\n');
+    expect((await cli(['disasm', '--syntax', 'llvm', hex])).out).toBe((await cli(['disasm', '--llvm', hex])).out);
+    expect((await cli(['disasm', '--syntax', 'rbpf', hex])).out).toBe('mov32 r0, 0x0\nadd32 r0, 0x3\nexit\n');
+    const bad = await cli(['disasm', '--syntax', 'att', hex]);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/--syntax takes llvm or rbpf, not 'att'/);
+  });
   it('shows the example from its help', async () => {
     expect((await cli(['disasm', 'b40000000000000004000000030000009500000000000000'])).out).toBe(
       'mov32 r0, 0x0\nadd32 r0, 0x3\nexit\n',

@@ -4,7 +4,7 @@
  */
 import { disassemble, disassembleInsns, type DisassembleOptions } from '../../asm/disassembler.js';
 import type { SourceLine } from '../../elf/btf-ext.js';
-import { expectPositionals, flag, parseArgs, stringOption } from '../args.js';
+import { expectPositionals, flag, parseArgs, stringOption, UsageError, type ParsedArgs } from '../args.js';
 import type { Command } from '../command.js';
 import { InputError, readProgramArg } from '../input.js';
 import { objectPrograms, programBytes } from '../program.js';
@@ -42,19 +42,27 @@ export function disassembleWithSource(bytes: Uint8Array, lines: ReadonlyMap<numb
   return out.join('\n');
 }
 
+/** `--syntax llvm|rbpf`, with `--llvm` as its shorthand. */
+function syntaxOf(args: ParsedArgs): 'llvm' | 'rbpf' {
+  const syntax = stringOption(args, 'syntax') ?? (flag(args, 'llvm') ? 'llvm' : 'rbpf');
+  if (syntax !== 'llvm' && syntax !== 'rbpf') throw new UsageError(`--syntax takes llvm or rbpf, not '${syntax}'`);
+  return syntax;
+}
+
 /** The `disasm` command. */
 export const disasmCommand: Command = {
   name: 'disasm',
   summary: 'disassemble a program (rbpf or LLVM syntax); the output reassembles to the same bytes',
   options: {
     llvm: { type: 'boolean' },
+    syntax: { type: 'string' },
     pc: { type: 'boolean' },
     bytes: { type: 'boolean' },
     labels: { type: 'boolean' },
     program: { type: 'string' },
     'no-source': { type: 'boolean' },
   },
-  help: `Usage: tsbpf disasm PROG [--llvm] [--pc] [--bytes] [--labels] [--program NAME] [--no-source]
+  help: `Usage: tsbpf disasm PROG [--syntax llvm|rbpf] [--llvm] [--pc] [--bytes] [--labels] [--program NAME] [--no-source]
 
 Print PROG as assembly, one instruction per line. PROG is a raw bytecode file, a file of hex bytes,
 an assembly file, a hex string, - for stdin, or an ELF object (each program linked, with function
@@ -63,7 +71,8 @@ labels; --program NAME picks one; when it was built with -g, each C source line 
 .byte lines with the reason, so the output always reassembles with 'tsbpf asm'.
 
 Options:
-  --llvm     LLVM syntax (r0 = 1) instead of rbpf syntax (mov64 r0, 0x1)
+  --syntax S  rbpf (mov64 r0, 0x1; the default) or llvm (r0 = 1, as llvm-objdump prints)
+  --llvm     short for --syntax llvm
   --pc       prefix each line with its slot number
   --bytes    show each instruction's bytes
   --labels   name jump and call targets (L7:) instead of printing offsets
@@ -89,7 +98,7 @@ Example:
     const [arg] = expectPositionals(args, ['PROG']);
     const input = await readProgramArg(arg!, io);
     const options = {
-      syntax: flag(args, 'llvm') ? ('llvm' as const) : ('rbpf' as const),
+      syntax: syntaxOf(args),
       showPc: flag(args, 'pc'),
       showBytes: flag(args, 'bytes'),
       labels: flag(args, 'labels'),
