@@ -56,10 +56,19 @@ const L_FP = 15;
 const L_LABEL = 16;
 const L_A = 17;
 const L_I = 18;
+/** If-conversion: the condition, and the old values of the (at most two) registers the skipped block writes. */
+const L_COND = 19;
+const L_S0 = 20;
 const EXTRA_LOCALS: readonly ValTypeCode[] = [
   ...Array<ValTypeCode>(4).fill(ValType.i64),
-  ...Array<ValTypeCode>(4).fill(ValType.i32),
+  ...Array<ValTypeCode>(5).fill(ValType.i32),
+  ValType.i64,
+  ValType.i64,
 ];
+/** ALU operations that cannot fail or branch in the generated code, so a block of them can run speculatively. */
+const PURE_ALU: ReadonlySet<AluName> = new Set<AluName>(['add', 'sub', 'mul', 'or', 'and', 'xor', 'lsh', 'rsh', 'arsh', 'mov']);
+/** Largest block (in instructions) compiled as selects rather than a branch. */
+const MAX_SELECT_BLOCK = 3;
 const REGS: readonly ValTypeCode[] = Array<ValTypeCode>(11).fill(ValType.i64);
 const RESULTS: readonly ValTypeCode[] = Array<ValTypeCode>(6).fill(ValType.i64);
 /** Labels every function body is wrapped in: the propagate block and the halt block. */
@@ -246,9 +255,25 @@ export function compileToWasm(insns: readonly Insn[], options: CompileOptions): 
   return { bytes: mb.build(), entryIndex, functionCount: entries.length, dispatchFunctions };
 }
 
+/** A conditional jump over a short pure block, compiled as `select`s instead of a branch. */
+interface Converted {
+  /** The skipped block (block index). */
+  readonly block: number;
+  /** True when the block runs when the jump is taken (it is the jump's target), false when it is the fall-through. */
+  readonly whenTaken: boolean;
+  /** Registers the block writes. */
+  readonly writes: readonly number[];
+}
+
 class FunctionCompiler implements StructSink {
   readonly code = new CodeWriter();
   usedDispatch = false;
+  /**
+   * Blocks ending in a conditional jump over a short pure block (a "triangle": the skipped block
+   * falls through or jumps to the other target). Branches like these are data-dependent in clang's
+   * code (log2, min/max, flag setting) and mispredict; a `select` becomes a conditional move.
+   */
+  private readonly converted = new Map<number, Converted>();
   /** Graph node → block index, and back. */
   private nodes: number[] = [];
 
@@ -260,6 +285,47 @@ class FunctionCompiler implements StructSink {
     private readonly funcIndex: ReadonlyMap<number, number>,
   ) {}
 
+  /** The block's registers written, when it is short, pure (plain ALU) and ends by going to `join`; else undefined. */
+  private pureBlock(block: number, join: number): number[] | undefined {
+    const t = this.terms[block]!;
+    if (t.kind !== 'goto' || t.to !== join) return undefined;
+    const b = this.d.blocks[block]!;
+    if (b.length > MAX_SELECT_BLOCK) return undefined;
+    const writes: number[] = [];
+    for (let pc = b.start; pc < b.end; pc++) {
+      if (this.options.badSlots[pc] === 1) return undefined;
+      const op = this.d.ops[pc]!;
+      const i = this.insns[pc]!;
+      if (op.kind === 'ja' && pc === b.end - 1) continue;
+      if (!((op.kind === 'alu' && PURE_ALU.has(op.op)) || op.kind === 'neg')) return undefined;
+      if (!writes.includes(i.dst)) writes.push(i.dst);
+    }
+    return writes.length <= 2 ? writes : undefined;
+  }
+
+  /** The terminator this function compiles for a block (a converted jump becomes a goto to the join). */
+  private termOf(block: number): Terminator {
+    const t = this.terms[block]!;
+    if (t.kind !== 'cond' || t.taken === t.fall || t.taken < 0 || t.fall < 0) return t;
+    const have = this.converted.get(block);
+    if (have !== undefined) return { kind: 'goto', to: have.whenTaken ? t.fall : t.taken };
+    if (t.fall !== block) {
+      const writes = this.pureBlock(t.fall, t.taken);
+      if (writes !== undefined) {
+        this.converted.set(block, { block: t.fall, whenTaken: false, writes });
+        return { kind: 'goto', to: t.taken };
+      }
+    }
+    if (t.taken !== block) {
+      const writes = this.pureBlock(t.taken, t.fall);
+      if (writes !== undefined) {
+        this.converted.set(block, { block: t.taken, whenTaken: true, writes });
+        return { kind: 'goto', to: t.fall };
+      }
+    }
+    return t;
+  }
+
   compile(entryBlock: number): CodeWriter {
     // The blocks of this function: reachable from its entry without following calls.
     const local = new Map<number, number>();
@@ -270,7 +336,7 @@ class FunctionCompiler implements StructSink {
     };
     visit(entryBlock);
     for (let i = 0; i < this.nodes.length; i++) {
-      const t = this.terms[this.nodes[i]!]!;
+      const t = this.termOf(this.nodes[i]!);
       if (t.kind === 'goto') visit(t.to);
       else if (t.kind === 'cond') {
         visit(t.taken);
@@ -282,7 +348,7 @@ class FunctionCompiler implements StructSink {
       count: this.nodes.length,
       entry: 0,
       term: this.nodes.map((b): Terminator => {
-        const t = this.terms[b]!;
+        const t = this.termOf(b);
         if (t.kind === 'goto') return { kind: 'goto', to: map(t.to) };
         if (t.kind === 'cond') return { kind: 'cond', taken: map(t.taken), fall: map(t.fall) };
         return t;
@@ -345,6 +411,28 @@ class FunctionCompiler implements StructSink {
       }
       pc += op.kind === 'lddw' ? 2 : 1;
     }
+    const conv = this.converted.get(this.nodes[node]!);
+    if (conv !== undefined) this.selectBlock(node, conv, depth);
+  }
+
+  /**
+   * The skipped block of a converted jump: compute its results unconditionally, then keep them or the
+   * old values with `select`. Its budget charge applies only when it runs (and fails at its first pc).
+   */
+  private selectBlock(node: number, conv: Converted, depth: number): void {
+    const c = this.code;
+    const b = this.d.blocks[conv.block]!;
+    this.condition(node);
+    if (!conv.whenTaken) c.op(Op.i32_eqz);
+    c.set(L_COND);
+    c.get(L_BUDGET).i64(b.length).i64(0).get(L_COND).op(Op.select).op(Op.i64_sub).tee(L_BUDGET).i64(0).op(Op.i64_lt_s);
+    c.if().i32(Trap.budget).i32(b.start).call(Import.trap).op(Op.unreachable).end();
+    conv.writes.forEach((r, k) => c.get(r).set(L_S0 + k));
+    for (let pc = b.start; pc < b.end; pc++) {
+      const op = this.d.ops[pc]!;
+      if (op.kind !== 'ja') this.instruction(op, this.insns[pc]!, pc, depth);
+    }
+    conv.writes.forEach((r, k) => c.get(r).get(L_S0 + k).get(L_COND).op(Op.select).set(r));
   }
 
   condition(node: number): void {

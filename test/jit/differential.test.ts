@@ -113,6 +113,23 @@ const jump: fc.Arbitrary<Gen> = fc
     jump: back ? 'back' : 'fwd',
   }));
 
+// A conditional jump over 1-4 plain ALU instructions (the JIT compiles short ones as selects).
+const pureCodes = [AluOp.ADD, AluOp.SUB, AluOp.MUL, AluOp.OR, AluOp.AND, AluOp.XOR, AluOp.LSH, AluOp.RSH, AluOp.ARSH, AluOp.MOV];
+const pureAlu = fc
+  .record({ cls: fc.constantFrom(Class.ALU, Class.ALU64), code: fc.constantFrom(...pureCodes), x: fc.boolean(), dst: reg, src: reg, imm: anyImm })
+  .map(({ cls, code, x, dst, src, imm }) => insn(cls | code | (x ? Source.X : Source.K), dst, src, 0, imm));
+const skip: fc.Arbitrary<Gen> = fc
+  .record({
+    cls: fc.constantFrom(Class.JMP, Class.JMP32),
+    code: fc.constantFrom(...jmpCodes),
+    x: fc.boolean(),
+    dst: reg,
+    src: reg,
+    imm: anyImm,
+    body: fc.array(fc.oneof({ arbitrary: pureAlu, weight: 6 }, { arbitrary: fc.constant(insn(Class.ALU64 | AluOp.NEG, 2)), weight: 1 }), { minLength: 1, maxLength: 4 }),
+  })
+  .map(({ cls, code, x, dst, src, imm, body }) => ({ insns: [insn(cls | code | (x ? Source.X : Source.K), dst, src, body.length, imm), ...body] }));
+
 const ja: fc.Arbitrary<Gen> = fc.boolean().map((back) => ({ insns: [insn(Opcode.JA)], jump: back ? 'back' : 'fwd' }));
 
 const call: fc.Arbitrary<Gen> = fc.constantFrom(5, 6, 7).map((id) => ({ insns: [insn(Opcode.CALL, 0, CallKind.HELPER, 0, id)] }));
@@ -125,6 +142,7 @@ const body = fc.array(
     { arbitrary: lddw, weight: 1 },
     { arbitrary: mem, weight: 4 },
     { arbitrary: jump, weight: 3 },
+    { arbitrary: skip, weight: 2 },
     { arbitrary: ja, weight: 1 },
     { arbitrary: call, weight: 1 },
     { arbitrary: fc.constant(localCall), weight: 1 },

@@ -124,12 +124,14 @@ describe('JIT errors match the interpreter', () => {
 
 describe('JIT control flow', () => {
   it('irreducible graphs fall back to the dispatch loop and still agree', () => {
-    // Two entries into the loop {a, b}: from the top (to a) and through the jeq (to b).
+    // Two entries into the loop {a, b}: from the top (to a) and through the jeq (to b). The store
+    // keeps \`a\` from being compiled as a select (which would remove the second entry).
     const src = `
       mov r0, 0
       mov r2, 7
       jeq r1, 0, b
     a:
+      stxdw [r10-8], r0
       add r0, 3
     b:
       add r0, 1
