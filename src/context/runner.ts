@@ -84,8 +84,40 @@ export interface RunEnvironment {
 const interpreter = new Interpreter();
 let sharedJit: JitEngine | undefined;
 
+const MBUFF_ADDRESS = BigInt(MBUFF_START);
+const MEM_ADDRESS = BigInt(MEM_START);
+const ETH_HLEN = 14;
+/** The `meta` of a run that left no metadata: zero bytes, so one shared (immutable) array serves every run. */
+const NO_META = new Uint8Array(0);
+
+// One-entry cache of the merged limits: hosts pass the same options object packet after packet, and
+// spreading DEFAULT_LIMITS per run was a measurable share of a short program's cost. The fields are
+// compared too, so a host that mutates its limits object between runs still gets what it asked for.
+let lastLimitsIn: Partial<RunLimits> | undefined;
+let lastLimitsOut: RunLimits = DEFAULT_LIMITS;
+let lastBudget: number | undefined;
+let lastDepth: number | undefined;
+let lastStack: number | undefined;
+let lastTail: number | undefined;
+
 function limitsOf(options: RunOptions): RunLimits {
-  return { ...DEFAULT_LIMITS, ...options.limits };
+  const l = options.limits;
+  if (l === undefined) return DEFAULT_LIMITS;
+  if (
+    l !== lastLimitsIn ||
+    l.instructionBudget !== lastBudget ||
+    l.maxCallDepth !== lastDepth ||
+    l.stackSize !== lastStack ||
+    l.maxTailCalls !== lastTail
+  ) {
+    lastLimitsOut = { ...DEFAULT_LIMITS, ...l };
+    lastLimitsIn = l;
+    lastBudget = l.instructionBudget;
+    lastDepth = l.maxCallDepth;
+    lastStack = l.stackSize;
+    lastTail = l.maxTailCalls;
+  }
+  return lastLimitsOut;
 }
 
 function engineOf(env: RunEnvironment, options: RunOptions): Engine {
@@ -94,12 +126,83 @@ function engineOf(env: RunEnvironment, options: RunOptions): Engine {
   return interpreter;
 }
 
-function u32(view: DataView, at: number, v: number): void {
-  view.setUint32(at, v >>> 0, true);
+/**
+ * The packet of one XDP run and the `bpf_xdp_adjust_*` helpers' view of it. Offsets are into the
+ * run space's packet buffer (headroom + packet + tailroom); the object is reused from run to run,
+ * so a run allocates no closures for its host.
+ */
+class XdpPacket implements KernelRunHost {
+  /** Linear-memory offset of the packet buffer. */
+  base = 0;
+  /** Bytes of the buffer (headroom + packet + tailroom). */
+  capacity = 0;
+  /** Linear-memory offset of the `xdp_md`. */
+  ctx = 0;
+  meta = 0;
+  start = 0;
+  end = 0;
+  /** Set while a run uses this object (a nested run on the same runner gets its own). */
+  busy = false;
+
+  constructor(private readonly space: RunSpace) {}
+
+  /** Point `xdp_md` and the packet region at `[meta, end)`. */
+  publish(): void {
+    const v = this.space.memory.view;
+    v.setUint32(this.ctx + XdpMd.data, MEM_START + this.start, true);
+    v.setUint32(this.ctx + XdpMd.data_end, MEM_START + this.end, true);
+    v.setUint32(this.ctx + XdpMd.data_meta, MEM_START + this.meta, true);
+    this.space.mapPacket(this.meta, this.end);
+  }
+
+  adjustHead(delta: number): number {
+    const next = this.start + delta;
+    const metaLen = this.start - this.meta;
+    if (next - metaLen < 0 || next > this.end - ETH_HLEN) return -22;
+    const base = this.base;
+    if (metaLen > 0) this.space.memory.bytes.copyWithin(base + next - metaLen, base + this.meta, base + this.start);
+    this.meta = next - metaLen;
+    this.start = next;
+    this.publish();
+    return 0;
+  }
+
+  adjustTail(delta: number): number {
+    const next = this.end + delta;
+    if (next < this.start + ETH_HLEN || next > this.capacity) return -22;
+    if (next > this.end) this.space.memory.bytes.fill(0, this.base + this.end, this.base + next);
+    this.end = next;
+    this.publish();
+    return 0;
+  }
+
+  adjustMeta(delta: number): number {
+    const next = this.meta + delta;
+    const metaLen = this.start - next;
+    if (metaLen < 0 || metaLen > 32 || (metaLen & 3) !== 0 || next < 0) return -13;
+    this.meta = next;
+    this.publish();
+    return 0;
+  }
+}
+
+/** The packet of a socket filter or tc run, for `bpf_skb_load_bytes` / `bpf_skb_store_bytes`. */
+class SkbPacket implements KernelRunHost {
+  base = 0;
+  length = 0;
+
+  constructor(private readonly space: RunSpace) {}
+
+  packet(): Uint8Array {
+    return this.space.memory.bytes.subarray(this.base, this.base + this.length);
+  }
 }
 
 /** A runnable program of a loaded object. */
 export class ProgramRunner {
+  private readonly xdp: XdpPacket;
+  private readonly skb: SkbPacket;
+
   /**
    * @param program the linked program
    * @param env the object's run space, helpers and JIT engine
@@ -109,7 +212,10 @@ export class ProgramRunner {
     readonly program: Program,
     private readonly env: RunEnvironment,
     readonly lines: ReadonlyMap<number, SourceLine> = new Map(),
-  ) {}
+  ) {
+    this.xdp = new XdpPacket(env.space);
+    this.skb = new SkbPacket(env.space);
+  }
 
   private execute(options: RunOptions, r1: bigint, r2: bigint, host: KernelRunHost | undefined): bigint {
     const limits = limitsOf(options);
@@ -135,63 +241,38 @@ export class ProgramRunner {
     const mem = space.memory;
     const capacity = XDP_HEADROOM + packet.length + XDP_TAILROOM;
     const base = space.packetBuffer(capacity);
-    mem.bytes.fill(0, base, base + capacity);
-    mem.bytes.set(packet, base + XDP_HEADROOM);
-    let meta = XDP_HEADROOM;
-    let start = XDP_HEADROOM;
-    let end = XDP_HEADROOM + packet.length;
-    const ctxBytes = new Uint8Array(XdpMd.SIZE);
-    const cv = new DataView(ctxBytes.buffer);
-    u32(cv, XdpMd.ingress_ifindex, options.ingressIfindex ?? 1);
-    u32(cv, XdpMd.rx_queue_index, options.rxQueueIndex ?? 0);
-    u32(cv, XdpMd.egress_ifindex, options.egressIfindex ?? 0);
-    const ctxOffset = space.setContext(ctxBytes);
-    const publish = (): void => {
-      const v = mem.view;
-      u32(v, ctxOffset + XdpMd.data, MEM_START + start);
-      u32(v, ctxOffset + XdpMd.data_end, MEM_START + end);
-      u32(v, ctxOffset + XdpMd.data_meta, MEM_START + meta);
-      space.mapPacket(meta, end);
-    };
-    publish();
-    const ETH_HLEN = 14;
-    const host: KernelRunHost = {
-      adjustHead(delta) {
-        const next = start + delta;
-        const metaLen = start - meta;
-        if (next - metaLen < 0 || next > end - ETH_HLEN) return -22;
-        if (metaLen > 0) mem.bytes.copyWithin(base + next - metaLen, base + meta, base + start);
-        meta = next - metaLen;
-        start = next;
-        publish();
-        return 0;
-      },
-      adjustTail(delta) {
-        const next = end + delta;
-        if (next < start + ETH_HLEN || next > capacity) return -22;
-        if (next > end) mem.bytes.fill(0, base + end, base + next);
-        end = next;
-        publish();
-        return 0;
-      },
-      adjustMeta(delta) {
-        const next = meta + delta;
-        const metaLen = start - next;
-        if (metaLen < 0 || metaLen > 32 || (metaLen & 3) !== 0 || next < 0) return -13;
-        meta = next;
-        publish();
-        return 0;
-      },
-    };
+    const ctx = space.zeroContext(XdpMd.SIZE);
+    // Allocation is over: the views stay valid for the rest of the set-up.
+    const bytes = mem.bytes;
+    const after = base + XDP_HEADROOM + packet.length;
+    bytes.fill(0, base, base + XDP_HEADROOM);
+    bytes.set(packet, base + XDP_HEADROOM);
+    bytes.fill(0, after, base + capacity);
+    const v = mem.view;
+    v.setUint32(ctx + XdpMd.ingress_ifindex, (options.ingressIfindex ?? 1) >>> 0, true);
+    v.setUint32(ctx + XdpMd.rx_queue_index, (options.rxQueueIndex ?? 0) >>> 0, true);
+    v.setUint32(ctx + XdpMd.egress_ifindex, (options.egressIfindex ?? 0) >>> 0, true);
+    const host = this.xdp.busy ? new XdpPacket(space) : this.xdp;
+    host.busy = true;
+    host.base = base;
+    host.capacity = capacity;
+    host.ctx = ctx;
+    host.meta = XDP_HEADROOM;
+    host.start = XDP_HEADROOM;
+    host.end = XDP_HEADROOM + packet.length;
+    host.publish();
     try {
-      const r0 = this.execute(options, BigInt(MBUFF_START), 0n, host);
+      const r0 = this.execute(options, MBUFF_ADDRESS, 0n, host);
+      const out = mem.bytes;
+      const { meta, start, end } = host;
       return {
         action: Number(r0 & 0xffffffffn),
         r0,
-        packet: mem.bytes.slice(base + start, base + end),
-        meta: mem.bytes.slice(base + meta, base + start),
+        packet: out.slice(base + start, base + end),
+        meta: meta === start ? NO_META : out.slice(base + meta, base + start),
       };
     } finally {
+      host.busy = false;
       space.clearPacket();
       space.clearContext();
     }
@@ -200,36 +281,43 @@ export class ProgramRunner {
   private runSkb(packet: Uint8Array, options: SkbOptions): bigint {
     const space = this.env.space;
     const mem = space.memory;
-    const base = space.packetBuffer(packet.length);
+    const len = packet.length;
+    const base = space.packetBuffer(len);
+    const ctx = space.zeroContext(SkBuff.SIZE);
     mem.bytes.set(packet, base);
-    space.mapPacket(0, packet.length);
-    const skb = new Uint8Array(SkBuff.SIZE);
-    const v = new DataView(skb.buffer);
-    const protocol = options.protocol ?? (packet.length >= 14 ? packet[12]! | (packet[13]! << 8) : 0);
-    u32(v, SkBuff.len, packet.length);
-    u32(v, SkBuff.pkt_type, options.pktType ?? 0);
-    u32(v, SkBuff.mark, options.mark ?? 0);
-    u32(v, SkBuff.queue_mapping, options.queueMapping ?? 0);
-    u32(v, SkBuff.protocol, protocol);
-    u32(v, SkBuff.vlan_present, options.vlanPresent ?? 0);
-    u32(v, SkBuff.vlan_tci, options.vlanTci ?? 0);
-    u32(v, SkBuff.vlan_proto, options.vlanProto ?? 0);
-    u32(v, SkBuff.priority, options.priority ?? 0);
-    u32(v, SkBuff.ingress_ifindex, options.ingressIfindex ?? 0);
-    u32(v, SkBuff.ifindex, options.ifindex ?? 0);
-    u32(v, SkBuff.tc_index, options.tcIndex ?? 0);
-    (options.cb ?? []).slice(0, 5).forEach((c, i) => u32(v, SkBuff.cb + 4 * i, c));
-    u32(v, SkBuff.hash, options.hash ?? 0);
-    u32(v, SkBuff.tc_classid, options.tcClassid ?? 0);
-    u32(v, SkBuff.data, MEM_START);
-    u32(v, SkBuff.data_end, MEM_START + packet.length);
-    u32(v, SkBuff.data_meta, MEM_START);
-    u32(v, SkBuff.wire_len, packet.length);
-    const ctxOffset = space.setContext(skb);
+    space.mapPacket(0, len);
+    const v = mem.view;
+    const u32 = (at: number, value: number): void => v.setUint32(ctx + at, value >>> 0, true);
+    const protocol = options.protocol ?? (len >= 14 ? packet[12]! | (packet[13]! << 8) : 0);
+    u32(SkBuff.len, len);
+    if (options.pktType !== undefined) u32(SkBuff.pkt_type, options.pktType);
+    if (options.mark !== undefined) u32(SkBuff.mark, options.mark);
+    if (options.queueMapping !== undefined) u32(SkBuff.queue_mapping, options.queueMapping);
+    u32(SkBuff.protocol, protocol);
+    if (options.vlanPresent !== undefined) u32(SkBuff.vlan_present, options.vlanPresent);
+    if (options.vlanTci !== undefined) u32(SkBuff.vlan_tci, options.vlanTci);
+    if (options.vlanProto !== undefined) u32(SkBuff.vlan_proto, options.vlanProto);
+    if (options.priority !== undefined) u32(SkBuff.priority, options.priority);
+    if (options.ingressIfindex !== undefined) u32(SkBuff.ingress_ifindex, options.ingressIfindex);
+    if (options.ifindex !== undefined) u32(SkBuff.ifindex, options.ifindex);
+    if (options.tcIndex !== undefined) u32(SkBuff.tc_index, options.tcIndex);
+    const cb = options.cb;
+    if (cb !== undefined) for (let i = 0; i < cb.length && i < 5; i++) u32(SkBuff.cb + 4 * i, cb[i]!);
+    if (options.hash !== undefined) u32(SkBuff.hash, options.hash);
+    if (options.tcClassid !== undefined) u32(SkBuff.tc_classid, options.tcClassid);
+    u32(SkBuff.data, MEM_START);
+    u32(SkBuff.data_end, MEM_START + len);
+    u32(SkBuff.data_meta, MEM_START);
+    u32(SkBuff.wire_len, len);
+    const host = this.skb;
+    host.base = base;
+    host.length = len;
     try {
-      const host: KernelRunHost = { packet: () => mem.bytes.subarray(base, base + packet.length) };
-      const r0 = this.execute(options, BigInt(MBUFF_START), 0n, host);
-      options.inspect?.(mem.bytes.slice(ctxOffset, ctxOffset + SkBuff.SIZE), mem.bytes.slice(base, base + packet.length));
+      const r0 = this.execute(options, MBUFF_ADDRESS, 0n, host);
+      if (options.inspect !== undefined) {
+        const out = mem.bytes;
+        options.inspect(out.slice(ctx, ctx + SkBuff.SIZE), out.slice(base, base + len));
+      }
       return r0;
     } finally {
       space.clearPacket();
@@ -264,7 +352,7 @@ export class ProgramRunner {
     let ctxOffset = -1;
     if (ctx !== undefined) ctxOffset = space.setContext(ctx);
     try {
-      const r1 = ctx !== undefined ? BigInt(MBUFF_START) : input !== undefined ? BigInt(MEM_START) : 0n;
+      const r1 = ctx !== undefined ? MBUFF_ADDRESS : input !== undefined ? MEM_ADDRESS : 0n;
       const r0 = this.execute(options, r1, BigInt(input?.length ?? 0), undefined);
       if (ctx !== undefined) ctx.set(mem.bytes.subarray(ctxOffset, ctxOffset + ctx.length));
       if (input !== undefined) input.set(mem.bytes.subarray(base, base + input.length));

@@ -52,6 +52,21 @@ export class RunSpace {
     return this.ctxOffset;
   }
 
+  /**
+   * Map `size` zeroed bytes as the context at {@link MBUFF_START}, for the caller to fill in place
+   * (no staging copy); returns their linear-memory offset.
+   */
+  zeroContext(size: number): number {
+    if (size > this.ctxCapacity) {
+      this.ctxCapacity = Math.max(size, 256);
+      this.ctxOffset = this.memory.allocate(this.ctxCapacity);
+    }
+    if (this.ctxRegion !== undefined) this.memory.unmap(this.ctxRegion);
+    this.memory.bytes.fill(0, this.ctxOffset, this.ctxOffset + size);
+    this.ctxRegion = this.memory.map({ name: 'ctx', size, vaddr: MBUFF_START, offset: this.ctxOffset });
+    return this.ctxOffset;
+  }
+
   /** Remove the context region (programs without one). */
   clearContext(): void {
     if (this.ctxRegion !== undefined) this.memory.unmap(this.ctxRegion);
