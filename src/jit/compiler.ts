@@ -240,15 +240,24 @@ export function compileToWasm(insns: readonly Insn[], options: CompileOptions): 
   for (let r = 3; r <= 9; r++) rc.i64(0);
   rc.get(2).call(entryIndex);
   for (let r = 0; r < 5; r++) rc.op(Op.drop);
-  mb.defineFunction(run, [], rc);
+  // A run that stopped early (an unwinding helper, a bad packet load) ends with r0 = savedR0: answered
+  // here so that the runtime need not read globals after a fresh run.
+  rc.set(3).gget(Global.halt).if(ValType.i64).gget(Global.savedR0).else().get(3).end();
+  mb.defineFunction(run, [ValType.i64], rc);
   mb.export('run', 'func', run);
-  const initParams: ValTypeCode[] = [ValType.i64, ValType.i32, ValType.i32, ValType.i64, ValType.i32, ValType.i32, ValType.i32, ValType.i64, ValType.i64];
+  // Numbers rather than BigInts cross the JS boundary (a BigInt argument costs an allocation and a
+  // conversion): the budget as f64 (an integer below 2^53), addresses and sizes as u32.
+  const initParams: ValTypeCode[] = [ValType.f64, ...Array<ValTypeCode>(8).fill(ValType.i32)];
   const init = mb.declareFunction(initParams, []);
   const ic = new CodeWriter();
   ic.i32(0).gset(Global.halt);
-  [Global.budget, Global.depth, Global.maxDepth, Global.stackTop, Global.stackDelta, Global.tableAddr, Global.tableCount, Global.stackBase, Global.stackLimit].forEach((g, k) =>
-    ic.get(k).gset(g),
-  );
+  ic.get(0).op(Op.i64_trunc_f64_s).gset(Global.budget);
+  const wide: ReadonlySet<number> = new Set([Global.stackTop, Global.stackBase, Global.stackLimit]);
+  [Global.depth, Global.maxDepth, Global.stackTop, Global.stackDelta, Global.tableAddr, Global.tableCount, Global.stackBase, Global.stackLimit].forEach((g, k) => {
+    ic.get(k + 1);
+    if (wide.has(g)) ic.op(Op.i64_extend_i32_u);
+    ic.gset(g);
+  });
   ic.i64(0).gset(Global.cacheLimit);
   mb.defineFunction(init, [], ic);
   mb.export('init', 'func', init);

@@ -53,9 +53,9 @@ class RunState implements HelperContext {
     /** Linear offset minus virtual address of the stack, when the whole stack is one writable region. */
     readonly stackDelta: number | undefined,
     /** First virtual address of the stack region (when `stackDelta` is defined). */
-    readonly stackBase: bigint,
+    readonly stackBase: number,
     /** The stack region's size - 7 (0: never hit), for the generated code's second cache. */
-    readonly stackLimit: bigint,
+    readonly stackLimit: number,
   ) {}
 
   tailCall(program: Program): boolean {
@@ -71,15 +71,15 @@ interface Instance {
   readonly entry: (...regs: bigint[]) => bigint[];
   readonly run: (r1: bigint, r2: bigint, r10: bigint) => bigint;
   readonly init: (
-    budget: bigint,
+    budget: number,
     depth: number,
     maxDepth: number,
-    stackTop: bigint,
+    stackTop: number,
     stackDelta: number,
     tableAddr: number,
     tableCount: number,
-    stackBase: bigint,
-    stackLimit: bigint,
+    stackBase: number,
+    stackLimit: number,
   ) => void;
   readonly globals: WebAssembly.Global[];
   /** The run this instance serves; its imports read it. */
@@ -173,7 +173,14 @@ function packetLoad(memory: VmMemory, offset: number, size: number): number {
   return size === 1 ? v.getUint8(at) : size === 2 ? v.getUint16(at, false) : v.getUint32(at, false);
 }
 
-const tables = new WeakMap<VmMemory, { offset: number; capacity: number }>();
+interface RegionTable {
+  readonly offset: number;
+  readonly capacity: number;
+  /** What was last written: vaddr, size, offset, writable (1/0) per region. */
+  readonly written: number[];
+}
+
+const tables = new WeakMap<VmMemory, RegionTable>();
 
 /**
  * Write the region table the generated code scans on a cache miss (16 bytes per region: vaddr, size,
@@ -186,22 +193,35 @@ function writeRegionTable(memory: VmMemory, addr: WebAssembly.Global, count: Web
   count.value = t.count;
 }
 
-/** Write the region table of `memory`; returns where it is and how many entries it has. */
+/**
+ * Write the region table of `memory` if the regions changed since it was last written (it is checked
+ * on every run and after every helper call, and rewriting it means fetching the memory's buffer);
+ * returns where it is and how many entries it has.
+ */
 function regionTable(memory: VmMemory): { offset: number; count: number } {
   const regions = memory.regions;
   let t = tables.get(memory);
   if (t === undefined || t.capacity < regions.length) {
     const capacity = Math.max(16, regions.length * 2);
-    t = { offset: memory.allocate(capacity * TABLE_ENTRY, 16), capacity };
+    t = { offset: memory.allocate(capacity * TABLE_ENTRY, 16), capacity, written: [] };
     tables.set(memory, t);
   }
+  const w = t.written;
+  let same = w.length === regions.length * 4;
+  for (let i = 0; same && i < regions.length; i++) {
+    const r = regions[i]!;
+    same = w[4 * i] === r.vaddr && w[4 * i + 1] === r.size && w[4 * i + 2] === r.offset && w[4 * i + 3] === (r.writable ? 1 : 0);
+  }
+  if (same) return { offset: t.offset, count: regions.length };
   const view = memory.view;
   let at = t.offset;
+  w.length = 0;
   for (const r of regions) {
     view.setUint32(at, r.vaddr, true);
     view.setUint32(at + 4, r.size, true);
     view.setUint32(at + 8, r.offset, true);
     view.setUint32(at + 12, r.writable ? 1 : 0, true);
+    w.push(r.vaddr, r.size, r.offset, r.writable ? 1 : 0);
     at += TABLE_ENTRY;
   }
   return { offset: t.offset, count: regions.length };
@@ -357,7 +377,7 @@ export class JitEngine implements Engine {
           s.pendingTail = undefined;
           const regs: bigint[] = [];
           for (let r = 0; r <= 10; r++) regs.push(g(Global.savedR0 + r).value as bigint);
-          const out = this.invoke(target, s, regs, g(Global.budget).value as bigint, g(Global.depth).value as number);
+          const out = this.invoke(target, s, regs, Number(g(Global.budget).value as bigint), g(Global.depth).value as number);
           g(Global.budget).value = out.budget;
           g(Global.halt).value = out.halt;
           if (out.halt !== 0) {
@@ -389,7 +409,7 @@ export class JitEngine implements Engine {
    * Run `program`'s entry function in the frame at `depth` with registers r0-r10 (or, for a fresh
    * run, `regs` = [r1, r2, r10] through the compact `run` export).
    */
-  private invoke(program: Program, state: RunState, regs: readonly bigint[], budget: bigint, depth: number): Outcome {
+  private invoke(program: Program, state: RunState, regs: readonly bigint[], budget: number, depth: number): Outcome {
     const inst = this.instance(program, state);
     const prev = inst.state;
     inst.state = state;
@@ -399,7 +419,7 @@ export class JitEngine implements Engine {
       budget,
       depth,
       state.limits.maxCallDepth,
-      BigInt(state.stackTop),
+      state.stackTop,
       state.stackDelta ?? 0,
       table.offset,
       table.count,
@@ -412,6 +432,8 @@ export class JitEngine implements Engine {
     } finally {
       inst.state = prev;
     }
+    // A fresh run's `run` export already answers savedR0 when the program stopped early.
+    if (regs.length === 3) return { halt: 0, regs: out, budget: 0n };
     const halt = gl[Global.halt]!.value as number;
     if (halt !== 0) return { halt: 1, regs: [gl[Global.savedR0]!.value as bigint], budget: 0n };
     return { halt: 0, regs: out, budget: regs.length === 3 ? 0n : (gl[Global.budget]!.value as bigint) };
@@ -430,10 +452,10 @@ export class JitEngine implements Engine {
       limits,
       request.stackTop,
       stackOk ? (stack.offset - stack.vaddr) | 0 : undefined,
-      stackOk ? BigInt(stack.vaddr) : 0n,
-      stackOk && stack.size >= 8 ? BigInt(stack.size - 7) : 0n,
+      stackOk ? stack.vaddr : 0,
+      stackOk && stack.size >= 8 ? stack.size - 7 : 0,
     );
-    const out = this.invoke(request.program, state, [request.r1, request.r2, BigInt(request.stackTop)], BigInt(limits.instructionBudget), 0);
+    const out = this.invoke(request.program, state, [request.r1, request.r2, BigInt(request.stackTop)], limits.instructionBudget, 0);
     return U64(out.regs[0]!);
   }
 }

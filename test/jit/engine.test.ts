@@ -10,7 +10,7 @@ import { JitEngine } from '../../src/jit/engine.js';
 import { DEFAULT_LIMITS, type Engine, type HelperEntry, type RunLimits } from '../../src/vm/environment.js';
 import { Interpreter } from '../../src/vm/interpreter.js';
 import { EbpfVmFixedMbuff, EbpfVmMbuff, EbpfVmNoData, EbpfVmRaw } from '../../src/vm/vm.js';
-import { MEM_START } from '../../src/vm/memory.js';
+import { MEM_START, type VmMemory } from '../../src/vm/memory.js';
 import { encodeProgram, insn } from '../../src/isa/instruction.js';
 import { Opcode } from '../../src/isa/opcodes.js';
 import { Program, setup } from './harness.js';
@@ -199,6 +199,22 @@ describe('JIT helpers and tail calls', () => {
     self.p = new Program(assemble(src));
     const limits = { ...DEFAULT_LIMITS, maxTailCalls: 5 };
     expect(both(src, { helpers, limits })).toEqual({ r0: 6n });
+  });
+
+  it('regions a helper maps or unmaps are seen by the next access (region table rewritten)', () => {
+    const mk = (): Map<number, HelperEntry> => {
+      let region: ReturnType<VmMemory['map']> | undefined;
+      return new Map<number, HelperEntry>([
+        [8, { name: 'map', unwindOnZero: false, fn: (_a, _b, _c, _d, _e, ctx) => BigInt((region = ctx.memory.map({ name: 'extra', size: 64 })).vaddr) }],
+        [9, { name: 'unmap', unwindOnZero: false, fn: (_a, _b, _c, _d, _e, ctx) => (ctx.memory.unmap(region!), 0) }],
+      ]);
+    };
+    // Map, store, load back: the new region is found after the helper call.
+    const ok = 'call 8\nmov r6, r0\nstw [r6+60], 5\nldxw r0, [r6+60]\nexit';
+    expect(both(ok, { helpers: mk() })).toEqual({ r0: 5n });
+    // Unmapped again: the same access now faults (the cached region was dropped).
+    const bad = 'call 8\nmov r6, r0\nstw [r6+8], 5\ncall 9\nldxw r0, [r6+8]\nexit';
+    expect(code(both(bad, { helpers: mk() }))).toBe(ErrorCode.OUT_OF_BOUNDS);
   });
 
   it('helpers registered after jitCompile are found (no recompilation needed)', () => {
