@@ -114,7 +114,9 @@ export class BpfObject {
   /** @internal Use {@link loadObject}. */
   constructor(bytes: Uint8Array, options: LoadOptions = {}) {
     this.options = options;
-    this.elf = parseElf(bytes);
+    // A private plain copy: a Node Buffer's slice() is a view, so linking would otherwise write
+    // relocated immediates back into the caller's buffer (and a second load of it would relocate twice).
+    this.elf = parseElf(new Uint8Array(bytes));
     this.memory = options.memory ?? new VmMemory();
     this.space = new RunSpace(this.memory);
     this.functions = functionsOf(this.elf);
