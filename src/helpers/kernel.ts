@@ -120,7 +120,8 @@ export function kernelHelpers(env: KernelEnvironment): Map<number, HelperEntry> 
       if (m instanceof ProgramArrayMap || m instanceof QueueMap || m instanceof RingBufMap || m instanceof PerfEventArrayMap) {
         throw helperError('bpf_map_lookup_elem', `map ${m.name} cannot be looked up from a program`, ctx);
       }
-      return m.programLookup(mem.read(r2, m.keySize, ctx.pc), env.cpu);
+      // A live view, not a copy: lookups only read the key, before anything else can change it.
+      return m.programLookup(mem.slice(r2, m.keySize, false, ctx.pc), env.cpu);
     }],
     [KernelHelper.MAP_UPDATE_ELEM, 'bpf_map_update_elem', (r1, r2, r3, r4, _5, ctx) => {
       const m = mapArg(env, 'bpf_map_update_elem', r1, ctx);
@@ -130,7 +131,7 @@ export function kernelHelpers(env: KernelEnvironment): Map<number, HelperEntry> 
     }],
     [KernelHelper.MAP_DELETE_ELEM, 'bpf_map_delete_elem', (r1, r2, _3, _4, _5, ctx) => {
       const m = mapArg(env, 'bpf_map_delete_elem', r1, ctx);
-      return m.programDelete(mem.read(r2, m.keySize, ctx.pc));
+      return m.programDelete(mem.slice(r2, m.keySize, false, ctx.pc));
     }],
     [KernelHelper.MAP_PUSH_ELEM, 'bpf_map_push_elem', (r1, r2, r3, _4, _5, ctx) => {
       const m = mapArg(env, 'bpf_map_push_elem', r1, ctx);
