@@ -61,6 +61,10 @@ describe.skipIf(chromium === undefined)('the library in headless Chromium', () =
     expect(page.worker).toMatchObject({ where: 'worker', compileMode: 'sync' });
   });
 
+  it('compiled every JIT module asynchronously on the main thread (no new WebAssembly.Module)', () => {
+    expect(page.mainThreadSyncModules).toBe(0);
+  });
+
   describe.each(runs)('%s', (_name, report) => {
     it('assembles the rbpf README program and runs it on a packet with both engines (0x11)', () => {
       const { ldx } = report();

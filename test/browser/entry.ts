@@ -14,6 +14,8 @@ import { runScenario, type ErrorFacts, type ScenarioAssets, type ScenarioReport 
 /** What the page POSTs. */
 export interface PageReport {
   readonly window: ScenarioReport;
+  /** `new WebAssembly.Module` calls during the main-thread scenario (0: every compile was async). */
+  readonly mainThreadSyncModules: number;
   readonly worker: ScenarioReport | { readonly workerError: string };
   /**
    * Synchronous JIT compiles on the main thread (`jitCompile()`), of xdp_firewall and of a long
@@ -52,6 +54,24 @@ function syncCompileProbe(): PageReport['mainThreadSyncCompile'] {
   };
 }
 
+/** Run `body` counting synchronous `new WebAssembly.Module` calls (the constructor is swapped meanwhile). */
+async function countingSyncModules<T>(body: () => Promise<T>): Promise<[T, number]> {
+  const original = WebAssembly.Module;
+  let count = 0;
+  const counting = new Proxy(original, {
+    construct(target, args: [BufferSource]) {
+      count++;
+      return new target(...args);
+    },
+  });
+  Object.defineProperty(WebAssembly, 'Module', { value: counting, configurable: true, writable: true });
+  try {
+    return [await body(), count];
+  } finally {
+    Object.defineProperty(WebAssembly, 'Module', { value: original, configurable: true, writable: true });
+  }
+}
+
 function inWorker(url: string): Promise<PageReport['worker']> {
   return new Promise((resolve) => {
     const worker = new Worker(url);
@@ -68,10 +88,10 @@ async function post(path: string, body: unknown): Promise<void> {
 async function page(scriptUrl: string): Promise<void> {
   const status = document.getElementById('status');
   try {
-    const main = await runScenario(assets, 'window', navigator.userAgent, 'async');
+    const [main, mainThreadSyncModules] = await countingSyncModules(() => runScenario(assets, 'window', navigator.userAgent, 'async'));
     const mainThreadSyncCompile = syncCompileProbe();
     const worker = await inWorker(scriptUrl);
-    const report: PageReport = { window: main, worker, mainThreadSyncCompile };
+    const report: PageReport = { window: main, mainThreadSyncModules, worker, mainThreadSyncCompile };
     if (status !== null) status.textContent = 'done';
     await post('/result', report);
   } catch (e) {
