@@ -232,21 +232,10 @@ export function compileToWasm(insns: readonly Insn[], options: CompileOptions): 
   }
   const entryIndex = funcIndex.get(0)!;
   mb.export('entry', 'func', entryIndex);
-  // `run(r1, r2, r10) -> r0` and `init(...)`: one call each from JS per run instead of a dozen global
-  // writes and an eleven-argument call returning an array.
-  const run = mb.declareFunction([ValType.i64, ValType.i64, ValType.i64], [ValType.i64]);
-  const rc = new CodeWriter();
-  rc.i64(0).get(0).get(1);
-  for (let r = 3; r <= 9; r++) rc.i64(0);
-  rc.get(2).call(entryIndex);
-  for (let r = 0; r < 5; r++) rc.op(Op.drop);
-  // A run that stopped early (an unwinding helper, a bad packet load) ends with r0 = savedR0: answered
-  // here so that the runtime need not read globals after a fresh run.
-  rc.set(3).gget(Global.halt).if(ValType.i64).gget(Global.savedR0).else().get(3).end();
-  mb.defineFunction(run, [ValType.i64], rc);
-  mb.export('run', 'func', run);
-  // Numbers rather than BigInts cross the JS boundary (a BigInt argument costs an allocation and a
-  // conversion): the budget as f64 (an integer below 2^53), addresses and sizes as u32.
+  // `init(...)` sets the globals of a call; `run(r1, r2, r10, <init's arguments but depth>) -> r0` is a
+  // whole fresh run in one call from JS. Numbers rather than BigInts cross the JS boundary where they
+  // can (a BigInt argument costs an allocation and a conversion): the budget as f64 (an integer below
+  // 2^53), addresses and sizes as u32.
   const initParams: ValTypeCode[] = [ValType.f64, ...Array<ValTypeCode>(8).fill(ValType.i32)];
   const init = mb.declareFunction(initParams, []);
   const ic = new CodeWriter();
@@ -261,6 +250,23 @@ export function compileToWasm(insns: readonly Insn[], options: CompileOptions): 
   ic.i64(0).gset(Global.cacheLimit);
   mb.defineFunction(init, [], ic);
   mb.export('init', 'func', init);
+
+  // Params: r1, r2, r10 (= stackTop), budget, maxDepth, stackDelta, tableAddr, tableCount, stackBase, stackLimit.
+  const run = mb.declareFunction([ValType.i64, ValType.i64, ValType.i32, ValType.f64, ...Array<ValTypeCode>(6).fill(ValType.i32)], [ValType.i64]);
+  const rc = new CodeWriter();
+  rc.get(3).i32(0).get(4).get(2);
+  for (let k = 5; k <= 9; k++) rc.get(k);
+  rc.call(init);
+  rc.i64(0).get(0).get(1);
+  for (let r = 3; r <= 9; r++) rc.i64(0);
+  rc.get(2).op(Op.i64_extend_i32_u).call(entryIndex);
+  for (let r = 0; r < 5; r++) rc.op(Op.drop);
+  // A run that stopped early (an unwinding helper, a bad packet load) ends with r0 = savedR0: answered
+  // here so that the runtime need not read globals after a fresh run.
+  const R0 = 10;
+  rc.set(R0).gget(Global.halt).if(ValType.i64).gget(Global.savedR0).else().get(R0).end();
+  mb.defineFunction(run, [ValType.i64], rc);
+  mb.export('run', 'func', run);
   return { bytes: mb.build(), entryIndex, functionCount: entries.length, dispatchFunctions };
 }
 

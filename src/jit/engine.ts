@@ -69,7 +69,18 @@ class RunState implements HelperContext {
 interface Instance {
   readonly program: Program;
   readonly entry: (...regs: bigint[]) => bigint[];
-  readonly run: (r1: bigint, r2: bigint, r10: bigint) => bigint;
+  readonly run: (
+    r1: bigint,
+    r2: bigint,
+    stackTop: number,
+    budget: number,
+    maxDepth: number,
+    stackDelta: number,
+    tableAddr: number,
+    tableCount: number,
+    stackBase: number,
+    stackLimit: number,
+  ) => bigint;
   readonly init: (
     budget: number,
     depth: number,
@@ -176,11 +187,16 @@ function packetLoad(memory: VmMemory, offset: number, size: number): number {
 interface RegionTable {
   readonly offset: number;
   readonly capacity: number;
+  /** Entries written. */
+  count: number;
   /** What was last written: vaddr, size, offset, writable (1/0) per region. */
   readonly written: number[];
 }
 
 const tables = new WeakMap<VmMemory, RegionTable>();
+/** The table looked up last (a WeakMap lookup costs as much as the rest of a short run's setup). */
+let lastMemory: VmMemory | undefined;
+let lastTable: RegionTable | undefined;
 
 /**
  * Write the region table the generated code scans on a cache miss (16 bytes per region: vaddr, size,
@@ -198,21 +214,23 @@ function writeRegionTable(memory: VmMemory, addr: WebAssembly.Global, count: Web
  * on every run and after every helper call, and rewriting it means fetching the memory's buffer);
  * returns where it is and how many entries it has.
  */
-function regionTable(memory: VmMemory): { offset: number; count: number } {
+function regionTable(memory: VmMemory): RegionTable {
   const regions = memory.regions;
-  let t = tables.get(memory);
+  let t = lastMemory === memory ? lastTable : tables.get(memory);
   if (t === undefined || t.capacity < regions.length) {
     const capacity = Math.max(16, regions.length * 2);
-    t = { offset: memory.allocate(capacity * TABLE_ENTRY, 16), capacity, written: [] };
+    t = { offset: memory.allocate(capacity * TABLE_ENTRY, 16), capacity, count: 0, written: [] };
     tables.set(memory, t);
   }
+  lastMemory = memory;
+  lastTable = t;
   const w = t.written;
   let same = w.length === regions.length * 4;
   for (let i = 0; same && i < regions.length; i++) {
     const r = regions[i]!;
     same = w[4 * i] === r.vaddr && w[4 * i + 1] === r.size && w[4 * i + 2] === r.offset && w[4 * i + 3] === (r.writable ? 1 : 0);
   }
-  if (same) return { offset: t.offset, count: regions.length };
+  if (same) return t;
   const view = memory.view;
   let at = t.offset;
   w.length = 0;
@@ -224,7 +242,8 @@ function regionTable(memory: VmMemory): { offset: number; count: number } {
     w.push(r.vaddr, r.size, r.offset, r.writable ? 1 : 0);
     at += TABLE_ENTRY;
   }
-  return { offset: t.offset, count: regions.length };
+  t.count = regions.length;
+  return t;
 }
 
 /**
@@ -405,15 +424,9 @@ export class JitEngine implements Engine {
     return inst;
   }
 
-  /**
-   * Run `program`'s entry function in the frame at `depth` with registers r0-r10 (or, for a fresh
-   * run, `regs` = [r1, r2, r10] through the compact `run` export).
-   */
-  private invoke(program: Program, state: RunState, regs: readonly bigint[], budget: number, depth: number): Outcome {
-    const inst = this.instance(program, state);
-    const prev = inst.state;
+  /** Point the instance at this run and set its globals for a call in the frame at `depth`. */
+  private enter(inst: Instance, state: RunState, budget: number, depth: number): void {
     inst.state = state;
-    const gl = inst.globals;
     const table = regionTable(state.memory);
     inst.init(
       budget,
@@ -426,17 +439,23 @@ export class JitEngine implements Engine {
       state.stackBase,
       state.stackLimit,
     );
+  }
+
+  /** Run `program`'s entry function in the frame at `depth` with registers r0-r10 (a tail call's target). */
+  private invoke(program: Program, state: RunState, regs: readonly bigint[], budget: number, depth: number): Outcome {
+    const inst = this.instance(program, state);
+    const prev = inst.state;
     let out: readonly bigint[];
     try {
-      out = regs.length === 3 ? [inst.run(regs[0]!, regs[1]!, regs[2]!)] : inst.entry(...regs);
+      this.enter(inst, state, budget, depth);
+      out = inst.entry(...regs);
     } finally {
       inst.state = prev;
     }
-    // A fresh run's `run` export already answers savedR0 when the program stopped early.
-    if (regs.length === 3) return { halt: 0, regs: out, budget: 0n };
+    const gl = inst.globals;
     const halt = gl[Global.halt]!.value as number;
     if (halt !== 0) return { halt: 1, regs: [gl[Global.savedR0]!.value as bigint], budget: 0n };
-    return { halt: 0, regs: out, budget: regs.length === 3 ? 0n : (gl[Global.budget]!.value as bigint) };
+    return { halt: 0, regs: out, budget: gl[Global.budget]!.value as bigint };
   }
 
   /** Run a program (see {@link Engine.run}). */
@@ -455,7 +474,29 @@ export class JitEngine implements Engine {
       stackOk ? stack.vaddr : 0,
       stackOk && stack.size >= 8 ? stack.size - 7 : 0,
     );
-    const out = this.invoke(request.program, state, [request.r1, request.r2, BigInt(request.stackTop)], limits.instructionBudget, 0);
-    return U64(out.regs[0]!);
+    // A fresh run goes through the compact `run` export, which answers savedR0 itself when the program
+    // stopped early: no array of registers and no global reads here.
+    const inst = this.instance(request.program, state);
+    const prev = inst.state;
+    let r0: bigint;
+    try {
+      inst.state = state;
+      const table = regionTable(memory);
+      r0 = inst.run(
+        request.r1,
+        request.r2,
+        request.stackTop,
+        limits.instructionBudget,
+        limits.maxCallDepth,
+        state.stackDelta ?? 0,
+        table.offset,
+        table.count,
+        state.stackBase,
+        state.stackLimit,
+      );
+    } finally {
+      inst.state = prev;
+    }
+    return U64(r0);
   }
 }
