@@ -41,6 +41,70 @@ const BASE = {
   LDIND: 162, // b h w
 } as const;
 
+/** Internal number of the first superinstruction; they fill the numbers up to 255 (the op byte). */
+export const FUSED_BASE = 170;
+
+/**
+ * Superinstructions: pairs of consecutive slots of one basic block run by a single dispatch. Chosen from
+ * the dynamic pair counts of the benchmark programs (`npx tsx bench/pairs.ts`). The run loop's cases for
+ * them are generated from the single cases by `npx tsx bench/gen-fused.ts`, which rewrites the marked
+ * region of interpreter.ts (a test checks that it is up to date). The first slot of a pair keeps its
+ * operands and block cost, with the fused number as its op; the second slot is left as it was, so the
+ * pair's second half still reads its operands from there, and a fault in it reports its own pc.
+ */
+export const FUSED_PAIRS: readonly (readonly [string, string])[] = [
+  ['mov64_x', 'add64_x'],
+  ['add64_k', 'add64_k'],
+  ['add64_k', 'jlt_x'],
+  ['add64_x', 'ldxb'],
+  ['ldxb', 'mov64_x'],
+  ['mov64_x', 'mov32_x'],
+  ['mov32_x', 'jne32_x'],
+  ['mov64_x', 'rsh64_k'],
+  ['add64_k', 'mov64_x'],
+  ['add64_k', 'ldxb'],
+  ['ldxb', 'add64_k'],
+  ['add64_k', 'mov32_k'],
+  ['mov32_k', 'jne32_k'],
+  ['rsh32_k', 'and32_k'],
+  ['and32_k', 'neg32'],
+  ['neg32', 'and32_k'],
+  ['and32_k', 'xor32_x'],
+  ['add32_k', 'mov32_x'],
+  ['stxdw', 'add64_k'],
+  ['xor32_x', 'rsh32_k'],
+  ['ldxb', 'xor64_x'],
+  ['xor64_x', 'mul64_x'],
+  ['mul64_x', 'add64_k'],
+  ['add64_x', 'add64_k'],
+  ['ldxdw', 'stxdw'],
+  ['add64_x', 'ldxdw'],
+  ['mov64_x', 'jlt_x'],
+  ['mov64_x', 'div64_x'],
+  ['lsh64_k', 'mov64_x'],
+  ['mov64_x', 'mul64_x'],
+  ['mov32_x', 'div32_x'],
+  ['mul64_x', 'mov64_x'],
+  ['div64_x', 'mul64_x'],
+  ['mov64_x', 'sub64_x'],
+  ['ldxdw', 'mov64_x'],
+  ['add64_x', 'ldxw'],
+  ['mov32_x', 'mov32_x'],
+  ['xor64_x', 'mov64_x'],
+  ['mov32_x', 'rsh32_k'],
+  ['mov32_x', 'sub32_x'],
+  ['add64_k', 'ldxdw'],
+  ['mov64_x', 'lsh64_k'],
+  ['sub64_x', 'mov64_k'],
+  ['mov64_k', 'jne_k'],
+  ['add64_x', 'mov64_x'],
+  ['rsh64_k', 'and64_k'],
+  ['and64_k', 'mov64_x'],
+  ['ldxw', 'mov64_x'],
+  ['mul32_k', 'add32_k'],
+  ['rsh64_k', 'lsh64_k'],
+];
+
 /** Internal operation names by number (holes are unused numbers). */
 export const OP_NAMES: readonly string[] = (() => {
   const names: string[] = [];
@@ -76,8 +140,10 @@ export const OP_NAMES: readonly string[] = (() => {
   });
   ['ldabsb', 'ldabsh', 'ldabsw'].forEach((n, i) => (names[BASE.LDABS + i] = n));
   ['ldindb', 'ldindh', 'ldindw'].forEach((n, i) => (names[BASE.LDIND + i] = n));
+  FUSED_PAIRS.forEach(([a, b], i) => (names[FUSED_BASE + i] = `${a}__${b}`));
   return names;
 })();
+
 
 const SIZE_INDEX = { 1: 0, 2: 1, 4: 2, 8: 3 } as const;
 
@@ -278,7 +344,12 @@ export function predecode(program: Program): InterpreterCode {
     }
   }
   code.problems.set(n, 'execution ran past the last instruction without reaching exit');
-  for (const block of basicBlocks(insns)) code.cost[block.start] = block.length;
+  const leader = new Uint8Array(n + 1);
+  for (const block of basicBlocks(insns)) {
+    code.cost[block.start] = block.length;
+    leader[block.start] = 1;
+  }
+  fusePairs(code.op, leader, n);
   const words = new Int32Array((n + 1) * SLOT_WORDS);
   for (let pc = 0; pc <= n; pc++) {
     const at = pc * SLOT_WORDS;
@@ -289,6 +360,44 @@ export function predecode(program: Program): InterpreterCode {
     words[at + 3] = cost;
   }
   return { length: n, words, problems: code.problems, program };
+}
+
+/** Fused number of each (first op, second op) pair, `first * 256 + second`; 0 for none. */
+const FUSED_BY_PAIR: Uint8Array = (() => {
+  const table = new Uint8Array(256 * 256);
+  const number = new Map<string, number>();
+  OP_NAMES.forEach((name, num) => {
+    if (name !== undefined && num < FUSED_BASE) number.set(name, num);
+  });
+  FUSED_PAIRS.forEach(([a, b], i) => (table[number.get(a)! * 256 + number.get(b)!] = FUSED_BASE + i));
+  return table;
+})();
+
+/**
+ * Replace the op of the first slot of every chosen pair by its superinstruction. Never across a block
+ * boundary (the second slot must not be a leader, so nothing jumps between the halves). Pairs are
+ * chosen per block by a small dynamic programme that maximises the number of fused pairs, since
+ * candidate pairs overlap (`a b c` may fuse as `ab` or `bc`).
+ */
+function fusePairs(op: Uint8Array, leader: Uint8Array, n: number): void {
+  const fusedAt = (pc: number): number => (pc + 1 < n && leader[pc + 1] === 0 ? FUSED_BY_PAIR[op[pc]! * 256 + op[pc + 1]!]! : 0);
+  // best[pc]: most pairs fusable in slots pc.. up to the end of pc's block (blocks end at leaders).
+  const best = new Int32Array(n + 2);
+  for (let pc = n - 1; pc >= 0; pc--) {
+    const next = leader[pc + 1] === 1 || pc + 1 >= n ? 0 : best[pc + 1]!;
+    const after = pc + 2 >= n || leader[pc + 2] === 1 ? 0 : best[pc + 2]!;
+    best[pc] = fusedAt(pc) !== 0 ? Math.max(next, 1 + after) : next;
+  }
+  for (let pc = 0; pc < n; pc++) {
+    const f = fusedAt(pc);
+    if (f === 0) continue;
+    const next = leader[pc + 1] === 1 || pc + 1 >= n ? 0 : best[pc + 1]!;
+    const after = pc + 2 >= n || leader[pc + 2] === 1 ? 0 : best[pc + 2]!;
+    if (1 + after >= next) {
+      op[pc] = f;
+      pc++; // the second half is not the start of another pair
+    }
+  }
 }
 
 /** The interpreter's compiled form of `program`, decoded once and cached in `program.compiled`. */
