@@ -3,14 +3,15 @@
  * every executed instruction (pc, the registers it changed, the memory it stored) to a callback. It
  * is slow by design and exists for debugging tools (`tsbpf trace`); the fast engines stay untouched.
  *
- * It follows the interpreter's semantics (see interpreter.ts) for results and errors, with one
- * difference: the instruction budget is charged one instruction at a time, so a runaway loop stops
- * at the exact instruction that went over, not at the start of its basic block.
+ * It follows the interpreter's semantics (see interpreter.ts) for results and errors, the budget
+ * included: it is charged one basic block at a time on entry (RunLimits.instructionBudget), so a
+ * runaway loop stops with the same error at the same pc as on the interpreter and the JIT.
  * @module
  */
 import { ErrorCode, ExecutionError } from '../errors.js';
 import type { Insn } from '../isa/instruction.js';
 import { decodeOperation, type Operation } from '../isa/operation.js';
+import { basicBlocks } from '../verifier/cfg.js';
 import type { Engine, HelperContext, RunRequest } from './environment.js';
 import { invokeHelper, unknownHelperError } from './helper-call.js';
 import { MEM_START, type VmMemory } from './memory.js';
@@ -156,6 +157,19 @@ function operations(program: Program): readonly Operation[] {
   return ops;
 }
 
+const blockCosts = new WeakMap<Program, Int32Array>();
+
+/** Per slot: the instruction count of the basic block that starts there, 0 inside a block. */
+function costs(program: Program): Int32Array {
+  let c = blockCosts.get(program);
+  if (c === undefined) {
+    c = new Int32Array(program.insns.length);
+    for (const b of basicBlocks(program.insns)) c[b.start] = b.length;
+    blockCosts.set(program, c);
+  }
+  return c;
+}
+
 /** The tracing {@link Engine}: give it a sink, then run programs through it like any engine. */
 export class TraceEngine implements Engine {
   /** Engine name. */
@@ -173,6 +187,7 @@ export class TraceEngine implements Engine {
     const frames: Frame[] = [];
     let program = req.program;
     let ops = operations(program);
+    let cost = costs(program);
     let pc = 0;
     let used = 0;
     const fail = (message: string, at: number, code: (typeof ErrorCode)[keyof typeof ErrorCode] = ErrorCode.BAD_PROGRAM): never => {
@@ -183,7 +198,10 @@ export class TraceEngine implements Engine {
       if (i < 0 || i >= ops.length) {
         fail(i < 0 ? `jump to slot ${i}, before the start of the program` : 'ran past the last instruction without exit', Math.max(0, Math.min(i, ops.length) - 1));
       }
-      if (++used > limits.instructionBudget) {
+      // Every way into a block (jump, fall-through, call, return, tail call) lands on its first slot,
+      // where the whole block is charged, exactly as the interpreter and the JIT charge it.
+      used += cost[i]!;
+      if (used > limits.instructionBudget) {
         throw new ExecutionError(
           ErrorCode.BUDGET_EXCEEDED,
           `instruction budget of ${limits.instructionBudget} exhausted (a runaway loop?); raise RunLimits.instructionBudget if the program is meant to run longer`,
@@ -302,6 +320,7 @@ export class TraceEngine implements Engine {
           if (ctx.pending !== undefined) {
             program = ctx.pending;
             ops = operations(program);
+            cost = costs(program);
             ctx.pending = undefined;
             pc = 0;
           }
@@ -316,6 +335,7 @@ export class TraceEngine implements Engine {
           for (let k = 0; k < 5; k++) r[6 + k] = frame.saved[k]!;
           program = frame.program;
           ops = frame.ops;
+          cost = costs(program);
           pc = frame.returnPc;
           break;
         }

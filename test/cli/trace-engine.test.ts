@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { assemble } from '../../src/asm/assembler.js';
 import { EbpfError } from '../../src/errors.js';
 import { CONFORMANCE_HELPER_ID, conformanceVm, parseConformanceManifest } from '../../src/vm/conformance.js';
 import { TracingVmRaw, type TraceStep } from '../../src/vm/trace.js';
@@ -35,7 +37,6 @@ describe('TraceEngine against the interpreter on the conformance suite', () => {
         if (!(e instanceof EbpfError)) throw e;
         got = { code: e.code, pc: e.pc };
       }
-      // Budget errors differ by design (per instruction vs per block); the suite has none.
       expect({ name: t.name, ...got }).toEqual({ name: t.name, ...expected });
       if ('r0' in got && seen.length > 0) {
         const last = seen[seen.length - 1]!;
@@ -62,5 +63,50 @@ describe('TraceEngine against the interpreter on the conformance suite', () => {
     // The store went 8 bytes below the frame pointer, inside the stack region.
     expect(seen[1]!.stores[0]!.address % 8n).toBe(0n);
     expect(seen[1]!.stores[0]!.address >> 24n).toBe(0x02n);
+  });
+});
+
+describe('TraceEngine budget rule', () => {
+  // Runaway programs whose loops have blocks of different lengths, a local call inside the loop (the
+  // return lands on a block start too) and a tail-less infinite recursion-free spin.
+  const programs: Record<string, string> = {
+    'tight loop': 'mov r0, 0\nlbl:\nadd r0, 1\nja lbl\n',
+    'loop with a long body and a conditional exit': [
+      'mov r0, 0', 'mov r1, 0', 'top:', 'add r0, 1', 'add r1, 2', 'xor r2, r2', 'mov r3, r1', 'lsh r3, 1',
+      'jeq r0, -1, out', 'add r1, 3', 'ja top', 'out:', 'exit',
+    ].join('\n'),
+    'loop around a local call': [
+      'mov r0, 0', 'top:', 'call local fn', 'add r0, 1', 'ja top', 'exit', 'fn:', 'mov r1, 1', 'add r1, 2', 'exit',
+    ].join('\n'),
+  };
+
+  it('stops a runaway loop with the same error code and pc as the interpreter, for any budget', () => {
+    for (const [name, text] of Object.entries(programs)) {
+      const bytes = assemble(text);
+      fc.assert(
+        fc.property(fc.integer({ min: 1, max: 400 }), (budget) => {
+          const interpreter = new TracingVmRaw(bytes, { limits: { instructionBudget: budget } });
+          const expected = outcome(() => interpreter.executeProgram(new Uint8Array(0)));
+          const traced = new TracingVmRaw(bytes, { limits: { instructionBudget: budget } });
+          let steps = 0;
+          const got = outcome(() => traced.executeProgramTraced(new Uint8Array(0), () => void steps++));
+          expect({ name, budget, ...got }).toEqual({ name, budget, ...expected });
+          expect(got).toMatchObject({ code: 'E_BUDGET_EXCEEDED' });
+          // Whole blocks were charged and none of the refused block ran: the steps fit in the budget.
+          expect(steps).toBeLessThanOrEqual(budget);
+        }),
+        { numRuns: 60 },
+      );
+    }
+  });
+
+  it('refuses the block that goes over before any of it runs (block start pc, not the exact instruction)', () => {
+    // Blocks: [0] then [1..6] (6 instructions). A budget of 4 lets slot 0 run, then refuses the loop
+    // block at its first slot; charged one at a time it would have stopped at slot 4.
+    const bytes = assemble(programs['loop with a long body and a conditional exit']!);
+    const vm = new TracingVmRaw(bytes, { limits: { instructionBudget: 4 } });
+    const pcs: number[] = [];
+    expect(outcome(() => vm.executeProgramTraced(new Uint8Array(0), (s) => void pcs.push(s.pc)))).toEqual({ code: 'E_BUDGET_EXCEEDED', pc: 2 });
+    expect(pcs).toEqual([0, 1]);
   });
 });
