@@ -273,11 +273,24 @@ export abstract class EbpfVmBase {
    * Returns compile statistics.
    */
   jitCompile(): JitStats {
+    return jit.compile(this.loadedProgram(), this.runLimits);
+  }
+
+  /**
+   * {@link jitCompile} with `WebAssembly.compile`: for a browser's main thread, which may refuse to
+   * compile large modules synchronously. Await it before `executeProgramJit`, which then uses the
+   * cached module.
+   */
+  async jitCompileAsync(): Promise<JitStats> {
+    return jit.compileAsync(this.loadedProgram(), this.runLimits);
+  }
+
+  private loadedProgram(): Program {
     const program = this.loaded;
     if (program === undefined) {
       throw new EbpfError(ErrorCode.NO_PROGRAM, 'no program is loaded: pass one to the constructor or call setProgram(prog)');
     }
-    return jit.compile(program, this.runLimits);
+    return program;
   }
 }
 

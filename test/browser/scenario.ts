@@ -109,21 +109,10 @@ async function outcome(run: () => bigint | Promise<bigint>): Promise<Outcome> {
   }
 }
 
-/**
- * Compile the VM's program for the JIT. The VM API only offers a synchronous `jitCompile()`; in the
- * async mode the module is compiled with `JitEngine.compileAsync` on the VM's program instead (the
- * compiled module is cached on the Program, whichever JitEngine built it). The VM keeps its Program
- * private, so it is reached through the field the VM stores it in.
- */
+/** Compile the VM's program for the JIT: synchronously, or with `jitCompileAsync` (a browser's main thread). */
 async function jitCompile(vm: EbpfVmBase, mode: CompileMode): Promise<void> {
-  if (mode === 'sync') {
-    vm.jitCompile();
-    return;
-  }
-  const program = (vm as unknown as { loaded: Parameters<JitEngine['compileAsync']>[0] | undefined }).loaded;
-  if (program === undefined) throw new Error('the VM has no loaded program (field renamed?)');
-  const limits = (vm as unknown as { runLimits: typeof DEFAULT_LIMITS }).runLimits;
-  await new JitEngine().compileAsync(program, limits);
+  if (mode === 'sync') vm.jitCompile();
+  else await vm.jitCompileAsync();
 }
 
 function verdictName(action: number): string {
