@@ -1,0 +1,176 @@
+/**
+ * Superinstructions (FUSED_PAIRS): every pair gives the same result, memory and error (code and pc) as
+ * the same two instructions run separately — the unfused run is the same program with the pair's second
+ * slot made a jump target, which forbids the fusion — on random registers, some of them pointing into
+ * `mem` so that loads and stores succeed or fault in either half. Also: faults in each half report
+ * their own pc, the budget is unchanged, and the generated run-loop cases are up to date.
+ */
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { readFileSync } from 'node:fs';
+import { EbpfError, ErrorCode, encodeProgram, type Insn } from '../../src/index.js';
+import { EbpfVmRaw } from '../../src/vm/vm.js';
+import { Program } from '../../src/vm/program.js';
+import { MEM_START } from '../../src/vm/memory.js';
+import { FUSED_BASE, FUSED_PAIRS, predecode } from '../../src/vm/interpreter-decode.js';
+import { currentRegion, fusedRegion, INTERPRETER_PATH } from '../../bench/gen-fused.js';
+import { AluOp, Class, JmpOp, Mode, Size, Source, exit, insn, lddw } from './util.js';
+
+const vm = new EbpfVmRaw(undefined, { verifier: () => {} });
+
+type Outcome = { r0: bigint; mem: number[] } | { code: string; pc: number | undefined };
+
+function outcome(insns: readonly Insn[], mem: Uint8Array, budget?: number): Outcome {
+  const copy = new Uint8Array(mem);
+  vm.setProgram(encodeProgram(insns));
+  if (budget !== undefined) vm.setLimits({ instructionBudget: budget });
+  try {
+    return { r0: vm.executeProgram(copy), mem: [...copy] };
+  } catch (e) {
+    if (!(e instanceof EbpfError)) throw e;
+    return { code: e.code, pc: e.pc };
+  } finally {
+    if (budget !== undefined) vm.setLimits({});
+  }
+}
+
+const SIZES: Record<string, number> = { b: Size.B, h: Size.H, w: Size.W, dw: Size.DW };
+
+/** The instruction an internal operation name stands for, with the given operands. */
+function encode(name: string, dst: number, src: number, off: number, imm: number): Insn {
+  let m = /^(ldx|stx)(b|h|w|dw)$/.exec(name);
+  if (m !== null) return insn((m[1] === 'ldx' ? Class.LDX : Class.STX) | Mode.MEM | SIZES[m[2]!]!, dst, src, off);
+  m = /^neg(64|32)$/.exec(name);
+  if (m !== null) return insn((m[1] === '64' ? Class.ALU64 : Class.ALU) | AluOp.NEG, dst);
+  m = /^(j[a-z]+?)(32)?_(k|x)$/.exec(name);
+  if (m !== null) {
+    const op = JmpOp[m[1]!.toUpperCase() as keyof typeof JmpOp];
+    const x = m[3] === 'x';
+    return insn((m[2] ? Class.JMP32 : Class.JMP) | op | (x ? Source.X : Source.K), dst, x ? src : 0, off, x ? 0 : imm);
+  }
+  m = /^([a-z]+)(64|32)_(k|x)$/.exec(name);
+  if (m === null) throw new Error(`no encoding for ${name}`);
+  const op = AluOp[m[1]!.toUpperCase() as keyof typeof AluOp];
+  const x = m[3] === 'x';
+  // Shift amounts by immediate must be in range to be an instruction.
+  const k = m[1]!.endsWith('sh') ? imm & (m[2] === '64' ? 63 : 31) : imm;
+  // Unused fields must be zero to be an instruction.
+  return insn((m[2] === '64' ? Class.ALU64 : Class.ALU) | op | (x ? Source.X : Source.K), dst, x ? src : 0, 0, x ? 0 : k);
+}
+
+/**
+ * r0-r9 set from `regs`, a never-taken `jeq r10, 0` aimed at the pair's first slot (fused) or second
+ * slot (not fused), the pair at slots 21 and 22, then an epilogue that mixes every register into r0
+ * (its first instruction is what a taken jump in the pair skips).
+ */
+function pairProgram(a: Insn, b: Insn, regs: readonly bigint[], fused: boolean): Insn[] {
+  const out: Insn[] = [];
+  regs.forEach((v, k) => out.push(...lddw(k, v)));
+  out.push(insn(Class.JMP | JmpOp.JEQ | Source.K, 10, 0, fused ? 0 : 1, 0), a, b);
+  out.push(insn(Class.ALU64 | AluOp.ADD | Source.K, 0, 0, 0, 12345));
+  for (let k = 1; k <= 9; k++) {
+    out.push(insn(Class.ALU64 | AluOp.MUL | Source.K, 0, 0, 0, 1000003));
+    out.push(insn(Class.ALU64 | AluOp.XOR | Source.X, 0, k));
+  }
+  out.push(exit());
+  return out;
+}
+
+const PAIR_AT = 21;
+
+function fusedOpAt(insns: readonly Insn[], pc: number): number {
+  return predecode(new Program(encodeProgram(insns))).words[pc * 4]! & 0xff;
+}
+
+const MEM_LEN = 32;
+const register = fc.oneof(
+  fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }),
+  fc.bigInt({ min: -40n, max: 40n }).map((v) => BigInt.asUintN(64, v)),
+  fc.integer({ min: -8, max: MEM_LEN + 8 }).map((o) => BigInt(MEM_START + o)),
+);
+const operands = fc.record({
+  d1: fc.integer({ min: 0, max: 9 }),
+  s1: fc.integer({ min: 0, max: 9 }),
+  d2: fc.integer({ min: 0, max: 9 }),
+  s2: fc.integer({ min: 0, max: 9 }),
+  off1: fc.integer({ min: -4, max: 12 }),
+  off2: fc.integer({ min: -4, max: 12 }),
+  imm1: fc.oneof(fc.integer({ min: -4, max: 70 }), fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 })),
+  imm2: fc.oneof(fc.integer({ min: -4, max: 70 }), fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 })),
+  regs: fc.array(register, { minLength: 10, maxLength: 10 }),
+  mem: fc.uint8Array({ minLength: MEM_LEN, maxLength: MEM_LEN }),
+});
+
+/** Jumps in the pair skip one epilogue slot when taken. */
+const jumpOff = (name: string, off: number): number => (name.startsWith('j') ? 1 : off);
+
+describe('superinstructions', () => {
+  it('the generated run-loop cases are up to date (npx tsx bench/gen-fused.ts)', () => {
+    const source = readFileSync(INTERPRETER_PATH, 'utf8');
+    expect(currentRegion(source)).toBe(fusedRegion(source));
+  });
+
+  it.each(FUSED_PAIRS.map(([a, b], n) => [`${a}__${b}`, a, b, FUSED_BASE + n] as const))(
+    '%s behaves as its two instructions',
+    (_name, nameA, nameB, number) => {
+      fc.assert(
+        fc.property(operands, (o) => {
+          const a = encode(nameA, o.d1, o.s1, jumpOff(nameA, o.off1), o.imm1);
+          const b = encode(nameB, o.d2, o.s2, jumpOff(nameB, o.off2), o.imm2);
+          const fused = pairProgram(a, b, o.regs, true);
+          const plain = pairProgram(a, b, o.regs, false);
+          expect(fusedOpAt(fused, PAIR_AT)).toBe(number);
+          expect(fusedOpAt(plain, PAIR_AT)).toBeLessThan(FUSED_BASE);
+          expect(outcome(fused, o.mem)).toEqual(outcome(plain, o.mem));
+        }),
+        { numRuns: 40 },
+      );
+    },
+  );
+
+  const ldxdw = (d: number, s: number, off: number) => insn(Class.LDX | Mode.MEM | Size.DW, d, s, off);
+  const stxdw = (d: number, s: number, off: number) => insn(Class.STX | Mode.MEM | Size.DW, d, s, off);
+  const ldxb = (d: number, s: number, off: number) => insn(Class.LDX | Mode.MEM | Size.B, d, s, off);
+  const addx = (d: number, s: number) => insn(Class.ALU64 | AluOp.ADD | Source.X, d, s);
+  const addk = (d: number, k: number) => insn(Class.ALU64 | AluOp.ADD | Source.K, d, 0, 0, k);
+  const movx = (d: number, s: number) => insn(Class.ALU64 | AluOp.MOV | Source.X, d, s);
+
+  it.each([
+    ['ldxdw__stxdw, first half', [ldxdw(3, 2, 0), stxdw(1, 3, 0)], 0],
+    ['ldxdw__stxdw, second half', [ldxdw(3, 1, 0), stxdw(2, 3, 0)], 1],
+    ['add64_x__ldxb, second half', [addx(1, 1), ldxb(0, 1, 0)], 1],
+    ['ldxb__mov64_x, first half', [ldxb(0, 2, 0), movx(3, 0)], 0],
+    ['stxdw__add64_k, first half', [stxdw(2, 1, 0), addk(1, 8)], 0],
+    ['add64_k__ldxb, second half', [addk(1, 4096), ldxb(0, 1, 0)], 1],
+  ] as const)('a fault in the %s reports that half’s pc', (_name, pair, half) => {
+    // r1 points at mem, r2 = 8 is not an address.
+    const prog = [insn(Class.ALU64 | AluOp.MOV | Source.K, 2, 0, 0, 8), ...pair, exit()];
+    expect(fusedOpAt(prog, 1)).toBeGreaterThanOrEqual(FUSED_BASE);
+    const result = outcome(prog, new Uint8Array(16));
+    expect(result).toMatchObject({ code: ErrorCode.OUT_OF_BOUNDS, pc: 1 + half });
+  });
+
+  it('a jump into the middle of a would-be pair runs the second half alone', () => {
+    // r0 = 1; if r1 != 0 goto L (always); r0 += 100; L: r0 += 7  — the two adds may not fuse.
+    const prog = [
+      insn(Class.ALU64 | AluOp.MOV | Source.K, 0, 0, 0, 1),
+      insn(Class.JMP | JmpOp.JNE | Source.K, 1, 0, 1, 0),
+      addk(0, 100),
+      addk(0, 7),
+      exit(),
+    ];
+    expect(fusedOpAt(prog, 2)).toBeLessThan(FUSED_BASE);
+    expect(outcome(prog, new Uint8Array(4))).toEqual({ r0: 8n, mem: [0, 0, 0, 0] });
+    // Without the jump the same adds fuse and both run.
+    const straight = [prog[0]!, addk(0, 100), addk(0, 7), exit()];
+    expect(fusedOpAt(straight, 1)).toBeGreaterThanOrEqual(FUSED_BASE);
+    expect(outcome(straight, new Uint8Array(4))).toEqual({ r0: 108n, mem: [0, 0, 0, 0] });
+  });
+
+  it('the budget is charged per block as before: a fused block costs all its slots', () => {
+    const prog = [insn(Class.ALU64 | AluOp.MOV | Source.K, 0, 0, 0, 1), addk(0, 1), addk(0, 2), addk(0, 3), addk(0, 4), exit()];
+    expect(fusedOpAt(prog, 1)).toBeGreaterThanOrEqual(FUSED_BASE);
+    expect(outcome(prog, new Uint8Array(0), 6)).toEqual({ r0: 11n, mem: [] });
+    expect(outcome(prog, new Uint8Array(0), 5)).toMatchObject({ code: ErrorCode.BUDGET_EXCEEDED, pc: 0 });
+  });
+});
