@@ -147,8 +147,7 @@ class XdpPacket implements KernelRunHost {
   constructor(private readonly space: RunSpace) {}
 
   /** Point `xdp_md` and the packet region at `[meta, end)`. */
-  publish(): void {
-    const v = this.space.memory.view;
+  publish(v: DataView = this.space.memory.view): void {
     v.setUint32(this.ctx + XdpMd.data, MEM_START + this.start, true);
     v.setUint32(this.ctx + XdpMd.data_end, MEM_START + this.end, true);
     v.setUint32(this.ctx + XdpMd.data_meta, MEM_START + this.meta, true);
@@ -217,9 +216,14 @@ export class ProgramRunner {
     this.skb = new SkbPacket(env.space);
   }
 
-  private execute(options: RunOptions, r1: bigint, r2: bigint, host: KernelRunHost | undefined): bigint {
-    const limits = limitsOf(options);
-    const stackTop = this.env.space.stackTop(limits);
+  private execute(
+    options: RunOptions,
+    r1: bigint,
+    r2: bigint,
+    host: KernelRunHost | undefined,
+    limits: RunLimits = limitsOf(options),
+    stackTop: number = this.env.space.stackTop(limits),
+  ): bigint {
     return engineOf(this.env, options).run({
       program: this.program,
       memory: this.env.space.memory,
@@ -240,15 +244,17 @@ export class ProgramRunner {
     const space = this.env.space;
     const mem = space.memory;
     const capacity = XDP_HEADROOM + packet.length + XDP_TAILROOM;
-    const base = space.packetBuffer(capacity);
-    const ctx = space.zeroContext(XdpMd.SIZE);
-    // Allocation is over: the views stay valid for the rest of the set-up.
+    const limits = limitsOf(options);
+    const base = space.reserve(limits, XdpMd.SIZE, capacity);
+    // Allocation is over: these views stay valid for the rest of the set-up.
     const bytes = mem.bytes;
+    const v = mem.view;
+    const stackTop = space.stackTop(limits, bytes);
+    const ctx = space.zeroContext(XdpMd.SIZE, bytes);
     const after = base + XDP_HEADROOM + packet.length;
     bytes.fill(0, base, base + XDP_HEADROOM);
     bytes.set(packet, base + XDP_HEADROOM);
     bytes.fill(0, after, base + capacity);
-    const v = mem.view;
     v.setUint32(ctx + XdpMd.ingress_ifindex, (options.ingressIfindex ?? 1) >>> 0, true);
     v.setUint32(ctx + XdpMd.rx_queue_index, (options.rxQueueIndex ?? 0) >>> 0, true);
     v.setUint32(ctx + XdpMd.egress_ifindex, (options.egressIfindex ?? 0) >>> 0, true);
@@ -260,9 +266,9 @@ export class ProgramRunner {
     host.meta = XDP_HEADROOM;
     host.start = XDP_HEADROOM;
     host.end = XDP_HEADROOM + packet.length;
-    host.publish();
+    host.publish(v);
     try {
-      const r0 = this.execute(options, MBUFF_ADDRESS, 0n, host);
+      const r0 = this.execute(options, MBUFF_ADDRESS, 0n, host, limits, stackTop);
       const out = mem.bytes;
       const { meta, start, end } = host;
       return {
@@ -282,11 +288,14 @@ export class ProgramRunner {
     const space = this.env.space;
     const mem = space.memory;
     const len = packet.length;
-    const base = space.packetBuffer(len);
-    const ctx = space.zeroContext(SkBuff.SIZE);
-    mem.bytes.set(packet, base);
-    space.mapPacket(0, len);
+    const limits = limitsOf(options);
+    const base = space.reserve(limits, SkBuff.SIZE, len);
+    const bytes = mem.bytes;
     const v = mem.view;
+    const stackTop = space.stackTop(limits, bytes);
+    const ctx = space.zeroContext(SkBuff.SIZE, bytes);
+    bytes.set(packet, base);
+    space.mapPacket(0, len);
     const u32 = (at: number, value: number): void => v.setUint32(ctx + at, value >>> 0, true);
     const protocol = options.protocol ?? (len >= 14 ? packet[12]! | (packet[13]! << 8) : 0);
     u32(SkBuff.len, len);
@@ -313,7 +322,7 @@ export class ProgramRunner {
     host.base = base;
     host.length = len;
     try {
-      const r0 = this.execute(options, MBUFF_ADDRESS, 0n, host);
+      const r0 = this.execute(options, MBUFF_ADDRESS, 0n, host, limits, stackTop);
       if (options.inspect !== undefined) {
         const out = mem.bytes;
         options.inspect(out.slice(ctx, ctx + SkBuff.SIZE), out.slice(base, base + len));

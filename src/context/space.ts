@@ -26,8 +26,28 @@ export class RunSpace {
 
   constructor(readonly memory: VmMemory) {}
 
-  /** Map the stack for these limits; returns the entry frame's r10. */
-  stackTop(limits: RunLimits): number {
+  /**
+   * Make sure the stack, a context of `ctxSize` bytes and a packet buffer of `packetCapacity` bytes
+   * exist, so that the set-up that follows allocates nothing and one view of the linear memory
+   * (`memory.bytes`, whose getter reads `WebAssembly.Memory.buffer`) serves all of it; returns the
+   * packet buffer's offset (see {@link packetBuffer}).
+   */
+  reserve(limits: RunLimits, ctxSize: number, packetCapacity: number): number {
+    const size = limits.stackSize * limits.maxCallDepth;
+    if (this.stack === undefined || this.stackFor < size) {
+      if (this.stack !== undefined) this.memory.unmap(this.stack);
+      this.stack = this.memory.map({ name: 'stack', size, vaddr: STACK_START });
+      this.stackFor = size;
+    }
+    this.contextCapacity(ctxSize);
+    return this.packetBuffer(packetCapacity);
+  }
+
+  /**
+   * Map the stack for these limits, zeroed; returns the entry frame's r10. `bytes` is the current view
+   * of the linear memory when the caller has one (after {@link reserve}: nothing is allocated then).
+   */
+  stackTop(limits: RunLimits, bytes?: Uint8Array): number {
     const size = limits.stackSize * limits.maxCallDepth;
     if (this.stack === undefined || this.stackFor < size) {
       if (this.stack !== undefined) this.memory.unmap(this.stack);
@@ -35,17 +55,21 @@ export class RunSpace {
       this.stackFor = size;
     } else {
       this.stack.size = size;
-      this.memory.bytes.fill(0, this.stack.offset, this.stack.offset + size);
+      (bytes ?? this.memory.bytes).fill(0, this.stack.offset, this.stack.offset + size);
     }
     return STACK_START + size;
   }
 
-  /** Map `bytes` as the context at {@link MBUFF_START}; returns the linear-memory offset of the copy. */
-  setContext(bytes: Uint8Array): number {
-    if (bytes.length > this.ctxCapacity) {
-      this.ctxCapacity = Math.max(bytes.length, 256);
+  private contextCapacity(size: number): void {
+    if (size > this.ctxCapacity) {
+      this.ctxCapacity = Math.max(size, 256);
       this.ctxOffset = this.memory.allocate(this.ctxCapacity);
     }
+  }
+
+  /** Map `bytes` as the context at {@link MBUFF_START}; returns the linear-memory offset of the copy. */
+  setContext(bytes: Uint8Array): number {
+    this.contextCapacity(bytes.length);
     if (this.ctxRegion !== undefined) this.memory.unmap(this.ctxRegion);
     this.memory.bytes.set(bytes, this.ctxOffset);
     this.ctxRegion = this.memory.map({ name: 'ctx', size: bytes.length, vaddr: MBUFF_START, offset: this.ctxOffset });
@@ -56,13 +80,10 @@ export class RunSpace {
    * Map `size` zeroed bytes as the context at {@link MBUFF_START}, for the caller to fill in place
    * (no staging copy); returns their linear-memory offset.
    */
-  zeroContext(size: number): number {
-    if (size > this.ctxCapacity) {
-      this.ctxCapacity = Math.max(size, 256);
-      this.ctxOffset = this.memory.allocate(this.ctxCapacity);
-    }
+  zeroContext(size: number, bytes?: Uint8Array): number {
+    this.contextCapacity(size);
     if (this.ctxRegion !== undefined) this.memory.unmap(this.ctxRegion);
-    this.memory.bytes.fill(0, this.ctxOffset, this.ctxOffset + size);
+    (bytes ?? this.memory.bytes).fill(0, this.ctxOffset, this.ctxOffset + size);
     this.ctxRegion = this.memory.map({ name: 'ctx', size, vaddr: MBUFF_START, offset: this.ctxOffset });
     return this.ctxOffset;
   }
