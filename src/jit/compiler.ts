@@ -45,6 +45,8 @@ export interface CompiledWasm {
   readonly functionCount: number;
   /** Functions that needed the dispatch-loop fallback (irreducible control flow), by entry pc. */
   readonly dispatchFunctions: readonly number[];
+  /** The eBPF pc each compiled function starts at; function `entryIndex + k` starts at `functionPcs[k]`. */
+  readonly functionPcs: readonly number[];
 }
 
 // Local layout: params r0-r10, then scratch and cache locals.
@@ -267,7 +269,7 @@ export function compileToWasm(insns: readonly Insn[], options: CompileOptions): 
   rc.set(R0).gget(Global.halt).if(ValType.i64).gget(Global.savedR0).else().get(R0).end();
   mb.defineFunction(run, [ValType.i64], rc);
   mb.export('run', 'func', run);
-  return { bytes: mb.build(), entryIndex, functionCount: entries.length, dispatchFunctions };
+  return { bytes: mb.build(), entryIndex, functionCount: entries.length, dispatchFunctions, functionPcs: entries };
 }
 
 /** A conditional jump over a short pure block, compiled as `select`s instead of a branch. */

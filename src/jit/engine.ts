@@ -247,6 +247,14 @@ function regionTable(memory: VmMemory): RegionTable {
 }
 
 /**
+ * The module the JIT builds for `program` with frames of `stackSize` bytes, as a run on a VM with the
+ * usual stack region would use it (without compiling or caching it).
+ */
+export function generateModule(program: Program, stackSize: number): CompiledWasm {
+  return compileToWasm(program.insns, { stackSize, frameFastPath: !writesFramePointer(program.insns), badSlots: badSlots(program) });
+}
+
+/**
  * An engine that compiles eBPF to WebAssembly and runs it in the VM memory. Results and errors are
  * the interpreter's (same budget rule, same error class, code and pc).
  *
