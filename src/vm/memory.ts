@@ -74,13 +74,15 @@ export class VmMemory {
 
   /** Byte view of the whole linear memory (re-fetch after any allocation: growth replaces the buffer). */
   get bytes(): Uint8Array {
-    this.refresh();
+    // Growing a (non-shared) WebAssembly.Memory detaches its old buffer, so an empty cached view means
+    // "grown since": cheaper than reading `wasm.buffer` on every call, which engines and helpers do a lot.
+    if (this.cachedBytes.byteLength === 0) this.refresh();
     return this.cachedBytes;
   }
 
   /** DataView of the whole linear memory (same caveat as {@link bytes}). */
   get view(): DataView {
-    this.refresh();
+    if (this.cachedBytes.byteLength === 0) this.refresh();
     return this.cachedView;
   }
 
