@@ -72,26 +72,15 @@ export function* readPcapng(bytes: Uint8Array): Generator<CapturedPacket> {
       case IDB:
         interfaces.push(readInterface(r, body, end));
         break;
-      case EPB: {
-        const iface = lookup(interfaces, r.u32(body, 'interface id'), body);
-        const captured = r.u32(body + 12, 'captured length');
-        if (body + 20 + captured > end) {
-          throw new PcapError(`enhanced packet block claims ${captured} captured bytes but the block is shorter`, body + 12);
-        }
-        yield {
-          timestamp: toNanos(iface.ifc, r.u32(body + 4, 'timestamp'), r.u32(body + 8, 'timestamp')),
-          data: r.slice(body + 20, captured, 'packet data'),
-          originalLength: Math.max(r.u32(body + 16, 'original length'), captured),
-          linkType: iface.ifc.linkType,
-          interfaceId: iface.id,
-        };
-        break;
-      }
+      case EPB:
       case OBSOLETE_PB: {
-        const iface = lookup(interfaces, r.u16(body, 'interface id'), body);
+        // Same layout after the interface id, which the obsolete block keeps in 16 bits (then a drops count).
+        const id = type === EPB ? r.u32(body, 'interface id') : r.u16(body, 'interface id');
+        const iface = lookup(interfaces, id, body);
         const captured = r.u32(body + 12, 'captured length');
         if (body + 20 + captured > end) {
-          throw new PcapError(`packet block claims ${captured} captured bytes but the block is shorter`, body + 12);
+          const kind = type === EPB ? 'enhanced packet block' : 'packet block';
+          throw new PcapError(`${kind} claims ${captured} captured bytes but the block is shorter`, body + 12);
         }
         yield {
           timestamp: toNanos(iface.ifc, r.u32(body + 4, 'timestamp'), r.u32(body + 8, 'timestamp')),
