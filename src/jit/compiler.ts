@@ -272,6 +272,58 @@ export function compileToWasm(insns: readonly Insn[], options: CompileOptions): 
   return { bytes: mb.build(), entryIndex, functionCount: entries.length, dispatchFunctions, functionPcs: entries };
 }
 
+/** A block's final compare of a register with a constant. */
+interface Compare {
+  readonly reg: number;
+  readonly width: 32 | 64;
+  readonly cond: JumpCond;
+  readonly imm: number;
+  readonly taken: number;
+  readonly fall: number;
+}
+
+/** One way through a switch's compare tree: the compare blocks passed (after the root) and where it ends. */
+interface SwitchEdge {
+  readonly path: readonly number[];
+  readonly target: number;
+}
+
+/** A compare tree compiled as a `br_table` on `clamp(reg, lo, hi) - lo`. */
+interface SwitchPlan {
+  readonly reg: number;
+  readonly width: 32 | 64;
+  readonly signed: boolean;
+  readonly lo: number;
+  readonly hi: number;
+  /** Edge taken for each value lo..hi. */
+  readonly index: readonly number[];
+  readonly edges: readonly SwitchEdge[];
+}
+
+/** The outcome of a compare with a constant, both in the compare's domain (JS numbers are exact there). */
+function test(cond: JumpCond, v: number, k: number): boolean {
+  switch (cond) {
+    case 'jeq':
+      return v === k;
+    case 'jne':
+      return v !== k;
+    case 'jgt':
+    case 'jsgt':
+      return v > k;
+    case 'jge':
+    case 'jsge':
+      return v >= k;
+    case 'jlt':
+    case 'jslt':
+      return v < k;
+    case 'jle':
+    case 'jsle':
+      return v <= k;
+    default:
+      throw new JitError(`internal: no table for ${cond}`);
+  }
+}
+
 /** A conditional jump over a short pure block, compiled as `select`s instead of a branch. */
 interface Converted {
   /** The skipped block (block index). */
@@ -291,7 +343,10 @@ class FunctionCompiler implements StructSink {
    * code (log2, min/max, flag setting) and mispredict; a `select` becomes a conditional move.
    */
   private readonly converted = new Map<number, Converted>();
-  /** Graph node → block index, and back. */
+  /** Switch plans by graph node, and the edges of all switches (graph node -1-k is edge k). */
+  private readonly switchOf = new Map<number, SwitchPlan>();
+  private trampolines: SwitchEdge[] = [];
+  /** Graph node → block index (negative: -1-k for switch edge k). */
   private nodes: number[] = [];
 
   constructor(
@@ -344,41 +399,19 @@ class FunctionCompiler implements StructSink {
   }
 
   compile(entryBlock: number): CodeWriter {
-    // The blocks of this function: reachable from its entry without following calls.
-    const local = new Map<number, number>();
-    const visit = (b: number): void => {
-      if (b < 0 || local.has(b)) return;
-      local.set(b, this.nodes.length);
-      this.nodes.push(b);
-    };
-    visit(entryBlock);
-    for (let i = 0; i < this.nodes.length; i++) {
-      const t = this.termOf(this.nodes[i]!);
-      if (t.kind === 'goto') visit(t.to);
-      else if (t.kind === 'cond') {
-        visit(t.taken);
-        visit(t.fall);
-      }
-    }
-    const map = (b: number): number => (b < 0 ? -1 : local.get(b)!);
-    const graph: FlowGraph = {
-      count: this.nodes.length,
-      entry: 0,
-      term: this.nodes.map((b): Terminator => {
-        const t = this.termOf(b);
-        if (t.kind === 'goto') return { kind: 'goto', to: map(t.to) };
-        if (t.kind === 'cond') return { kind: 'cond', taken: map(t.taken), fall: map(t.fall) };
-        return t;
-      }),
-    };
-
+    let graph = this.buildGraph(entryBlock, true);
     const c = this.code;
     c.block().block();
     this.prologue();
+    const at = c.w.length;
     if (!emitStructured(graph, this, OUTER)) {
-      // Nothing was emitted by the structured pass; use the dispatch loop.
-      this.usedDispatch = true;
-      emitDispatch(graph, this, OUTER, L_LABEL);
+      // Nothing was emitted by the structured pass; use the dispatch loop (without multiway branches).
+      if (c.w.length !== at) throw new JitError('internal: the structured pass emitted code and gave up');
+      graph = this.buildGraph(entryBlock, false);
+      if (!emitStructured(graph, this, OUTER)) {
+        this.usedDispatch = true;
+        emitDispatch(graph, this, OUTER, L_LABEL);
+      }
     }
     c.end();
     // Halt path: save registers for the runtime, let it run a pending tail call, return its results.
@@ -388,6 +421,162 @@ class FunctionCompiler implements StructSink {
     c.end();
     for (let r = 0; r < 6; r++) c.i64(0);
     return c;
+  }
+
+  /**
+   * The function's flow graph: its blocks reachable from the entry without following calls, plus
+   * (with `switches`) one node per edge of each recognised switch, charging the compare blocks the
+   * `br_table` jumps over.
+   */
+  private buildGraph(entryBlock: number, switches: boolean): FlowGraph {
+    this.nodes = [];
+    this.switchOf.clear();
+    this.trampolines = [];
+    const local = new Map<number, number>();
+    const visit = (b: number): number => {
+      if (b < 0) return -1;
+      let n = local.get(b);
+      if (n === undefined) {
+        n = this.nodes.length;
+        local.set(b, n);
+        this.nodes.push(b);
+      }
+      return n;
+    };
+    visit(entryBlock);
+    const term: Terminator[] = [];
+    for (let i = 0; i < this.nodes.length; i++) {
+      const b = this.nodes[i]!;
+      if (b < 0) {
+        // A switch edge: charge its compare blocks, then go on to its target.
+        term[i] = { kind: 'goto', to: visit(this.trampolines[-1 - b]!.target) };
+        continue;
+      }
+      const sw = switches ? this.switchPlan(b) : undefined;
+      if (sw !== undefined) {
+        const edgeNodes = sw.edges.map((e) => {
+          this.trampolines.push(e);
+          this.nodes.push(-this.trampolines.length);
+          return this.nodes.length - 1;
+        });
+        this.switchOf.set(i, sw);
+        const targets = sw.index.map((k) => edgeNodes[k]!);
+        term[i] = { kind: 'table', targets, fallback: targets[targets.length - 1]! };
+        continue;
+      }
+      const t = this.termOf(b);
+      if (t.kind === 'goto') term[i] = { kind: 'goto', to: visit(t.to) };
+      else if (t.kind === 'cond') {
+        const taken = visit(t.taken);
+        term[i] = { kind: 'cond', taken, fall: visit(t.fall) };
+      } else term[i] = t;
+    }
+    return { count: this.nodes.length, entry: 0, term };
+  }
+
+  /**
+   * A switch rooted at `block`: its conditional jump compares a register with a constant and leads
+   * to blocks that do nothing but compare the same register with constants (clang's binary search
+   * for a dense `switch`). Such trees mispredict about every other level; a `br_table` on the
+   * register's (clamped) value mispredicts at most once. Undefined when the block is not one.
+   */
+  private switchPlan(block: number): SwitchPlan | undefined {
+    const root = this.compareOf(block, -1, 0);
+    if (root === undefined) return undefined;
+    // Every block of the tree, found by following both edges while they lead to compare blocks.
+    const tree = new Map<number, Compare>([[block, root]]);
+    const work = [block];
+    while (work.length > 0 && tree.size <= 64) {
+      const cmp = tree.get(work.pop()!)!;
+      for (const next of [cmp.taken, cmp.fall]) {
+        if (tree.has(next)) continue;
+        const c = this.compareOf(next, root.reg, root.width);
+        if (c !== undefined && this.d.blocks[next]!.length === 1) {
+          tree.set(next, c);
+          work.push(next);
+        }
+      }
+    }
+    // A binary search splits at the root: both sides compare again. (A chain of compares with other
+    // work between them, like log2's, is better left to branches and selects.)
+    if (tree.size < 3 || tree.size > 64 || !tree.has(root.taken) || !tree.has(root.fall)) return undefined;
+    const cmps = [...tree.values()];
+    const ordered = cmps.filter((c) => c.cond !== 'jeq' && c.cond !== 'jne');
+    if (cmps.some((c) => c.cond === 'jset')) return undefined;
+    const signed = ordered.length > 0 && ordered[0]!.cond.startsWith('js');
+    if (ordered.some((c) => c.cond.startsWith('js') !== signed)) return undefined;
+    // Constants in the compare's domain (signed, or unsigned in 32 or 64 bits).
+    const value = (imm: number): number | undefined => (signed ? imm : root.width === 32 ? imm >>> 0 : imm >= 0 ? imm : undefined);
+    const ks: number[] = [];
+    for (const c of cmps) {
+      const k = value(c.imm);
+      if (k === undefined) return undefined;
+      ks.push(k);
+    }
+    const lo = Math.min(...ks) - 1;
+    const hi = Math.max(...ks) + 1;
+    const min = signed ? -(2 ** 31) : 0;
+    if (hi - lo > 512 || lo < min || (root.width === 32 && !signed && hi > 0xffff_ffff) || (signed && hi > 0x7fff_ffff)) return undefined;
+    // Walk the tree for every value of [lo, hi]: values below lo behave as lo, above hi as hi.
+    const edges: SwitchEdge[] = [];
+    const edgeKey = new Map<string, number>();
+    const index: number[] = [];
+    for (let v = lo; v <= hi; v++) {
+      const path: number[] = [];
+      let at = block;
+      for (;;) {
+        const c = tree.get(at)!;
+        const next = test(c.cond, v, value(c.imm)!) ? c.taken : c.fall;
+        if (!tree.has(next) || next === block || path.includes(next)) {
+          const key = `${path.join(',')}>${next}`;
+          let e = edgeKey.get(key);
+          if (e === undefined) {
+            e = edges.length;
+            edgeKey.set(key, e);
+            edges.push({ path, target: next });
+          }
+          index.push(e);
+          break;
+        }
+        path.push(next);
+        at = next;
+      }
+    }
+    if (edges.length < 4) return undefined;
+    return { reg: root.reg, width: root.width, signed, lo, hi, index, edges };
+  }
+
+  /** The compare-with-constant jump ending `block` (on register `reg` and width `width` when given). */
+  private compareOf(block: number, reg: number, width: number): Compare | undefined {
+    if (block < 0) return undefined;
+    const b = this.d.blocks[block]!;
+    for (let pc = b.start; pc < b.end; pc++) if (this.options.badSlots[pc] === 1) return undefined;
+    const pc = lastPc(this.insns, b);
+    const op = this.d.ops[pc]!;
+    const t = this.terms[block]!;
+    if (op.kind !== 'jcond' || op.source !== 'imm' || t.kind !== 'cond' || t.taken < 0 || t.fall < 0) return undefined;
+    const i = this.insns[pc]!;
+    if ((reg >= 0 && i.dst !== reg) || (width !== 0 && op.width !== width)) return undefined;
+    return { reg: i.dst, width: op.width, cond: op.cond, imm: i.imm, taken: t.taken, fall: t.fall };
+  }
+
+  tableIndex(node: number): void {
+    const sw = this.switchOf.get(node);
+    if (sw === undefined) throw new JitError('internal: table index of a node without a switch');
+    const c = this.code;
+    // clamp(x, lo, hi) - lo, in the compare's width and signedness.
+    if (sw.width === 64) {
+      const lt = sw.signed ? Op.i64_lt_s : Op.i64_lt_u;
+      c.i64(sw.lo).get(sw.reg).get(sw.reg).i64(sw.lo).op(lt).op(Op.select).tee(L_T);
+      c.i64(sw.hi).get(L_T).i64(sw.hi).op(lt).op(Op.select);
+      c.i64(sw.lo).op(Op.i64_sub).op(Op.i32_wrap_i64);
+    } else {
+      const lt = sw.signed ? Op.i32_lt_s : Op.i32_lt_u;
+      c.get(sw.reg).op(Op.i32_wrap_i64).set(L_A);
+      c.i32(sw.lo).get(L_A).get(L_A).i32(sw.lo).op(lt).op(Op.select).set(L_A);
+      c.get(L_A).i32(sw.hi).get(L_A).i32(sw.hi).op(lt).op(Op.select);
+      c.i32(sw.lo).op(Op.i32_sub);
+    }
   }
 
   private prologue(): void {
@@ -411,7 +600,17 @@ class FunctionCompiler implements StructSink {
 
   body(node: number, depth: number): void {
     const c = this.code;
-    const b = this.d.blocks[this.nodes[node]!]!;
+    const bi = this.nodes[node]!;
+    if (bi < 0) {
+      // A switch edge: the compare blocks the interpreter would have run, charged in order.
+      for (const k of this.trampolines[-1 - bi]!.path) {
+        const pb = this.d.blocks[k]!;
+        c.get(L_BUDGET).i64(pb.length).op(Op.i64_sub).tee(L_BUDGET).i64(0).op(Op.i64_lt_s);
+        c.if().i32(Trap.budget).i32(pb.start).call(Import.trap).op(Op.unreachable).end();
+      }
+      return;
+    }
+    const b = this.d.blocks[bi]!;
     // Budget: charged for the whole block on entry, failing at its first pc.
     c.get(L_BUDGET).i64(b.length).op(Op.i64_sub).tee(L_BUDGET).i64(0).op(Op.i64_lt_s);
     c.if().i32(Trap.budget).i32(b.start).call(Import.trap).op(Op.unreachable).end();

@@ -19,7 +19,9 @@ export type Terminator =
   | { readonly kind: 'exit' }
   | { readonly kind: 'none' }
   | { readonly kind: 'goto'; readonly to: number }
-  | { readonly kind: 'cond'; readonly taken: number; readonly fall: number };
+  | { readonly kind: 'cond'; readonly taken: number; readonly fall: number }
+  /** A multiway branch: to `targets[i]` for an index i the sink pushes (see {@link StructSink.tableIndex}), else `fallback`. */
+  | { readonly kind: 'table'; readonly targets: readonly number[]; readonly fallback: number };
 
 /** A function's control-flow graph: nodes 0..count-1, entered at `entry`. */
 export interface FlowGraph {
@@ -39,6 +41,8 @@ export interface StructSink {
   body(node: number, depth: number): void;
   /** Push an i32 that is non-zero when the node's conditional jump is taken. */
   condition(node: number): void;
+  /** Push the i32 index of a `table` node's branch. */
+  tableIndex(node: number): void;
   /** Leave the function (eBPF `exit`). */
   exit(node: number, depth: number): void;
   /** Control reaches an invalid target from `node` (the code must not fall through). */
@@ -48,6 +52,7 @@ export interface StructSink {
 function successors(t: Terminator): number[] {
   if (t.kind === 'goto') return t.to >= 0 ? [t.to] : [];
   if (t.kind === 'cond') return [t.taken, t.fall].filter((x) => x >= 0);
+  if (t.kind === 'table') return [...new Set([...t.targets, t.fallback])].filter((x) => x >= 0);
   return [];
 }
 
@@ -150,8 +155,15 @@ export function emitStructured(g: FlowGraph, sink: StructSink, outer: number): b
     }
   }
   const mergeChildren: number[][] = Array.from({ length: n }, () => []);
+  // Forward targets of a multiway branch are reached by `br` too, so they are placed like merge nodes
+  // (after a block enclosing the branch) even with a single in-edge.
+  const forced = new Uint8Array(n);
+  for (const u of order) {
+    if (g.term[u]!.kind !== 'table') continue;
+    for (const v of successors(g.term[u]!)) if (rpo[v]! > rpo[u]! && forwardIn[v]! < 2) forced[v] = 1;
+  }
   for (const v of order) {
-    if (v !== g.entry && forwardIn[v]! >= 2) mergeChildren[idom[v]!]!.push(v);
+    if (v !== g.entry && (forwardIn[v]! >= 2 || forced[v] === 1)) mergeChildren[idom[v]!]!.push(v);
   }
   for (const list of mergeChildren) list.sort((x, y) => rpo[y]! - rpo[x]!);
 
@@ -169,7 +181,7 @@ export function emitStructured(g: FlowGraph, sink: StructSink, outer: number): b
   const brDepth = (from: number, to: number): number => {
     if (to < 0) return -1;
     if (rpo[to]! <= rpo[from]!) return labelOf('loop', to);
-    if (forwardIn[to]! >= 2) return labelOf('block', to);
+    if (forwardIn[to]! >= 2 || forced[to] === 1) return labelOf('block', to);
     return -1;
   };
 
@@ -199,7 +211,16 @@ export function emitStructured(g: FlowGraph, sink: StructSink, outer: number): b
     if (t.kind === 'exit') sink.exit(x, depth());
     else if (t.kind === 'none') code.op(0x00);
     else if (t.kind === 'goto') doBranch(x, t.to);
-    else {
+    else if (t.kind === 'table') {
+      // Every target is a loop header, a merge node or a forced merge child of x: all plain `br`s.
+      const depthOf = (to: number): number => {
+        const d = brDepth(x, to);
+        if (d < 0) throw new JitError(`internal: table target ${to} of node ${x} has no label`);
+        return d;
+      };
+      sink.tableIndex(x);
+      code.brTable(t.targets.map(depthOf), depthOf(t.fallback));
+    } else {
       sink.condition(x);
       const takenBr = brDepth(x, t.taken);
       if (takenBr >= 0) {
@@ -276,6 +297,7 @@ export function emitDispatch(g: FlowGraph, sink: StructSink, outer: number, labe
     if (t.kind === 'exit') sink.exit(x, base);
     else if (t.kind === 'none') code.op(0x00);
     else if (t.kind === 'goto') jump(t.to, 0);
+    else if (t.kind === 'table') throw new JitError('internal: multiway branches are not supported by the dispatch loop');
     else {
       sink.condition(x);
       code.if();

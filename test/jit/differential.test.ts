@@ -130,6 +130,42 @@ const skip: fc.Arbitrary<Gen> = fc
   })
   .map(({ cls, code, x, dst, src, imm, body }) => ({ insns: [insn(cls | code | (x ? Source.X : Source.K), dst, src, body.length, imm), ...body] }));
 
+// A compare tree on one register, as clang emits for a dense switch (the JIT turns it into a br_table):
+// `if r > K goto right` over sorted constants, each leaf `add r0, imm; ja end`.
+const switchTree: fc.Arbitrary<Gen> = fc
+  .record({
+    r: reg,
+    wide: fc.boolean(),
+    signed: fc.boolean(),
+    ks: fc.uniqueArray(fc.integer({ min: -30, max: 30 }), { minLength: 3, maxLength: 9 }),
+    set: fc.option(fc.integer({ min: -40, max: 40 })),
+    imms: fc.array(fc.integer({ min: 1, max: 1000 }), { minLength: 10, maxLength: 10 }),
+  })
+  .map(({ r, wide, signed, ks, set, imms }) => {
+    const sorted = [...ks].sort((a, b) => a - b);
+    const cls = wide ? Class.JMP : Class.JMP32;
+    const out: Insn[] = [];
+    const ends: number[] = [];
+    if (set !== null) out.push(insn(Class.ALU64 | AluOp.MOV | Source.K, r, 0, 0, set));
+    const emit = (lo: number, hi: number): void => {
+      if (lo === hi) {
+        out.push(insn(Class.ALU64 | AluOp.ADD | Source.K, 0, 0, 0, imms[lo]!));
+        ends.push(out.length);
+        out.push(insn(Opcode.JA));
+        return;
+      }
+      const mid = (lo + hi) >> 1;
+      const at = out.length;
+      out.push(insn(0, 0));
+      emit(lo, mid);
+      out[at] = insn(cls | (signed ? JmpOp.JSGT : JmpOp.JGT) | Source.K, r, 0, out.length - at - 1, sorted[mid]!);
+      emit(mid + 1, hi);
+    };
+    emit(0, sorted.length);
+    for (const e of ends) out[e] = insn(Opcode.JA, 0, 0, out.length - e - 1);
+    return { insns: out };
+  });
+
 const ja: fc.Arbitrary<Gen> = fc.boolean().map((back) => ({ insns: [insn(Opcode.JA)], jump: back ? 'back' : 'fwd' }));
 
 const call: fc.Arbitrary<Gen> = fc.constantFrom(5, 6, 7).map((id) => ({ insns: [insn(Opcode.CALL, 0, CallKind.HELPER, 0, id)] }));
@@ -143,6 +179,7 @@ const body = fc.array(
     { arbitrary: mem, weight: 4 },
     { arbitrary: jump, weight: 3 },
     { arbitrary: skip, weight: 2 },
+    { arbitrary: switchTree, weight: 1 },
     { arbitrary: ja, weight: 1 },
     { arbitrary: call, weight: 1 },
     { arbitrary: fc.constant(localCall), weight: 1 },

@@ -7,6 +7,7 @@ import { describe, it, expect } from 'vitest';
 import { assemble } from '../../src/asm/assembler.js';
 import { EbpfError, ErrorCode, MemoryAccessError } from '../../src/errors.js';
 import { JitEngine } from '../../src/jit/engine.js';
+import { dumpJitModule } from '../../src/jit/dump.js';
 import { DEFAULT_LIMITS, type Engine, type HelperEntry, type RunLimits } from '../../src/vm/environment.js';
 import { Interpreter } from '../../src/vm/interpreter.js';
 import { EbpfVmFixedMbuff, EbpfVmMbuff, EbpfVmNoData, EbpfVmRaw } from '../../src/vm/vm.js';
@@ -142,6 +143,44 @@ describe('JIT control flow', () => {
     const stats = new JitEngine().compile(program, DEFAULT_LIMITS);
     expect(stats.dispatchFunctions).toEqual([0]);
     expect(both(src)).toEqual({ r0: 7n * 4n });
+  });
+
+  it('a compare tree on one register becomes a br_table with the same results and budget errors', () => {
+    const src = `
+      ldxb r1, [r1+0]
+      mov r0, 0
+      jsgt r1, 15, l1
+      jsgt r1, 7, l2
+      jsgt r1, 3, l3
+      add r0, 1
+      exit
+    l3:
+      add r0, 2
+      exit
+    l2:
+      jsgt r1, 11, l4
+      add r0, 3
+      exit
+    l4:
+      add r0, 4
+      exit
+    l1:
+      jsgt r1, 23, l5
+      add r0, 5
+      exit
+    l5:
+      add r0, 6
+      exit`;
+    expect(dumpJitModule(new Program(assemble(src))).wat).toMatch(/br_table/);
+    const seen = new Set<bigint>();
+    for (const v of [0, 3, 4, 7, 8, 11, 12, 15, 16, 23, 24, 200, 255]) {
+      const o = both(src, { mem: new Uint8Array([v]) });
+      if ('r0' in o) seen.add(o.r0);
+      // Budgets that run out on the root block, inside the tree and on a leaf.
+      for (let budget = 1; budget <= 7; budget++) both(src, { mem: new Uint8Array([v]), limits: { ...DEFAULT_LIMITS, instructionBudget: budget } });
+    }
+    // Every leaf was reached.
+    expect([...seen].sort()).toEqual([1n, 2n, 3n, 4n, 5n, 6n]);
   });
 
   it('local calls keep r6-r9 for the caller and pass r1-r5', () => {
