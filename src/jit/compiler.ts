@@ -695,10 +695,13 @@ class FunctionCompiler implements StructSink {
     const lim = L_LIM;
     c.get(reg);
     if (off !== 0) c.i64(off).op(Op.i64_add);
-    c.tee(L_T).gget(Global.cacheBase).op(Op.i64_sub).tee(L_T2).gget(Global.cacheLimit).op(Op.i64_lt_u);
+    c.tee(L_T).gget(Global.cacheBase).op(Op.i64_sub).tee(L_T2).gget(Global.cacheLimit).op(Op.i64_ge_u);
+    // `if (miss) {…} else {hit}`: V8 places the else arm inline, so the hit path falls through. The
+    // hit arm is written first here and moved behind the miss arm below.
     c.if(ValType.i32);
+    const hitAt = c.w.length;
     c.get(L_T2).op(Op.i32_wrap_i64).gget(Global.cacheOffset).op(Op.i32_add);
-    c.else();
+    const missAt = c.w.length;
     // The stack (accesses through copies of r10) is checked next, so it never evicts the cached region.
     c.get(L_T).gget(Global.stackBase).op(Op.i64_sub).gget(Global.stackLimit).op(Op.i64_lt_u);
     c.if(ValType.i32);
@@ -739,6 +742,10 @@ class FunctionCompiler implements StructSink {
     c.end();
     c.get(L_I).mem(Op.i32_load, 8).get(L_T2).op(Op.i32_wrap_i64).op(Op.i32_add);
     c.end();
+    const hit = c.w.view().slice(hitAt, missAt);
+    const miss = c.w.view().slice(missAt);
+    c.w.length = hitAt;
+    c.w.bytes(miss).u8(Op.else).bytes(hit);
     c.end();
     return { offset: 0 };
   }
