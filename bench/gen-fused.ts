@@ -1,15 +1,15 @@
 /**
- * Generates the interpreter's superinstruction cases (see FUSED_PAIRS in src/vm/interpreter-decode.ts)
+ * Generates the interpreter's superinstruction cases (see FUSED in src/vm/interpreter-decode.ts)
  * from its single-instruction cases, and rewrites the marked region of src/vm/interpreter.ts:
  *   npx tsx bench/gen-fused.ts
- * Each fused case is the first case's body, then the second's with its operands read from the next
- * slot (`words[j + 4..6]`) and its pc (`i + 1`) for faults. test/vm/fused.test.ts checks the region is
+ * Each fused case is the first case's body, then each later part's body with its operands read from
+ * its own slot (`words[j + 4k…]`) and its own pc (`i + k`) for faults. test/vm/fused.test.ts checks the region is
  * up to date.
  * @module
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { FUSED_BASE, FUSED_PAIRS } from '../src/vm/interpreter-decode.js';
+import { FUSED, FUSED_BASE } from '../src/vm/interpreter-decode.js';
 
 /** Path of the run loop's source. */
 export const INTERPRETER_PATH = fileURLToPath(new URL('../src/vm/interpreter.ts', import.meta.url));
@@ -33,20 +33,6 @@ function caseBodies(source: string): Map<string, string[]> {
   return bodies;
 }
 
-/** The second half's body: its operands come from the next slot, its faults report the next pc. */
-function second(body: string[]): string[] {
-  return body.map((line) =>
-    line
-      .replace(/\bd\b/g, 'd2')
-      .replace(/\bs\b/g, 's2')
-      .replace(/\bi\b/g, 'i + 1')
-      .replace(/words\[j \+ 1\]/g, 'words[j + 5]')
-      .replace(/words\[j \+ 2\]/g, 'words[j + 6]'),
-  );
-}
-
-const indent = (body: string[]): string[] => body.map((l) => (l === '' ? l : `  ${l}`));
-
 /** `source` without its generated region (markers included). */
 export function withoutRegion(source: string): string {
   const start = source.indexOf(BEGIN);
@@ -60,21 +46,40 @@ export function currentRegion(source: string): string {
   return source.slice(source.indexOf(BEGIN), source.indexOf(END) + END.length);
 }
 
+/** Part `k` (1, 2, …) of a run: operands from slot `i + k` (`words[j + 4k…]`), faults at pc `i + k`. */
+function later(body: string[], k: number): string[] {
+  return body.map((line) =>
+    line
+      .replace(/\bd\b/g, `d${k + 1}`)
+      .replace(/\bs\b/g, `s${k + 1}`)
+      .replace(/\bi\b/g, `i + ${k}`)
+      .replace(/words\[j \+ 1\]/g, `words[j + ${4 * k + 1}]`)
+      .replace(/words\[j \+ 2\]/g, `words[j + ${4 * k + 2}]`),
+  );
+}
+
+const indent = (body: string[]): string[] => body.map((l) => (l === '' ? l : `  ${l}`));
+
 /** The generated region (BEGIN to END inclusive) for `source` (the current interpreter.ts). */
 export function fusedRegion(source: string): string {
   const bodies = caseBodies(withoutRegion(source));
   const out: string[] = [];
-  FUSED_PAIRS.forEach(([a, b], n) => {
-    const first = bodies.get(a);
-    const next = bodies.get(b);
-    if (first === undefined || next === undefined) throw new Error(`no case for ${a} or ${b}`);
-    const tail = second(next);
-    const text = tail.join('\n');
-    out.push(`      case ${FUSED_BASE + n}: { // ${a}__${b}`, '        pc += 4;', '        {', ...indent(first), '        }');
-    if (/\bw2\b|\bd2\b|\bs2\b/.test(text)) out.push('        const w2 = words[j + 4]!;');
-    if (/\bd2\b/.test(text)) out.push('        const d2 = (w2 >> 8) & 31;');
-    if (/\bs2\b/.test(text)) out.push('        const s2 = (w2 >> 13) & 31;');
-    out.push('        {', ...indent(tail), '        }', '        break;', '      }');
+  FUSED.forEach((names, n) => {
+    out.push(`      case ${FUSED_BASE + n}: { // ${names.join('__')}`, `        pc += ${4 * (names.length - 1)};`);
+    names.forEach((name, k) => {
+      const body = bodies.get(name);
+      if (body === undefined) throw new Error(`no fusable case for ${name}`);
+      // Only the last part may jump: the others must fall through to the next part.
+      if (k < names.length - 1 && body.some((l) => /\bpc =/.test(l))) throw new Error(`${name} jumps: it can only end a run`);
+      const part = k === 0 ? body : later(body, k);
+      const text = part.join('\n');
+      const [w, d, s] = [`w${k + 1}`, `d${k + 1}`, `s${k + 1}`];
+      if (k > 0 && new RegExp(`\\b(${d}|${s})\\b`).test(text)) out.push(`        const ${w} = words[j + ${4 * k}]!;`);
+      if (k > 0 && new RegExp(`\\b${d}\\b`).test(text)) out.push(`        const ${d} = (${w} >> 9) & 31;`);
+      if (k > 0 && new RegExp(`\\b${s}\\b`).test(text)) out.push(`        const ${s} = (${w} >> 14) & 31;`);
+      out.push('        {', ...indent(part), '        }');
+    });
+    out.push('        break;', '      }');
   });
   return BEGIN + out.join('\n') + '\n' + END;
 }
@@ -83,5 +88,5 @@ if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.
   const source = readFileSync(INTERPRETER_PATH, 'utf8');
   const updated = source.replace(currentRegion(source), () => fusedRegion(source));
   writeFileSync(INTERPRETER_PATH, updated);
-  process.stderr.write(`wrote ${FUSED_PAIRS.length} superinstructions into ${INTERPRETER_PATH}\n`);
+  process.stderr.write(`wrote ${FUSED.length} superinstructions into ${INTERPRETER_PATH}\n`);
 }

@@ -41,18 +41,19 @@ const BASE = {
   LDIND: 162, // b h w
 } as const;
 
-/** Internal number of the first superinstruction; they fill the numbers up to 255 (the op byte). */
+/** Internal number of the first superinstruction; they may use the numbers up to {@link OP_MASK}. */
 export const FUSED_BASE = 170;
 
 /**
- * Superinstructions: pairs of consecutive slots of one basic block run by a single dispatch. Chosen from
- * the dynamic pair counts of the benchmark programs (`npx tsx bench/pairs.ts`). The run loop's cases for
+ * Superinstructions: runs of two or three consecutive slots of one basic block executed by a single
+ * dispatch (only the last may be a jump). Chosen from the dynamic pair and triple counts of the
+ * benchmark programs (`npx tsx bench/pairs.ts`). The run loop's cases for
  * them are generated from the single cases by `npx tsx bench/gen-fused.ts`, which rewrites the marked
- * region of interpreter.ts (a test checks that it is up to date). The first slot of a pair keeps its
- * operands and block cost, with the fused number as its op; the second slot is left as it was, so the
- * pair's second half still reads its operands from there, and a fault in it reports its own pc.
+ * region of interpreter.ts (a test checks that it is up to date). The first slot of a run keeps its
+ * operands and block cost, with the fused number as its op; the later slots are left as they were, so
+ * each part still reads its operands from its own slot, and a fault in it reports its own pc.
  */
-export const FUSED_PAIRS: readonly (readonly [string, string])[] = [
+export const FUSED: readonly (readonly string[])[] = [
   ['mov64_x', 'add64_x'],
   ['add64_k', 'add64_k'],
   ['add64_k', 'jlt_x'],
@@ -103,6 +104,42 @@ export const FUSED_PAIRS: readonly (readonly [string, string])[] = [
   ['ldxw', 'mov64_x'],
   ['mul32_k', 'add32_k'],
   ['rsh64_k', 'lsh64_k'],
+  // Triples: loop bodies and address computations of clang's code.
+  ['ldxb', 'mov64_x', 'mov32_x'],
+  ['mov64_x', 'mov32_x', 'jne32_x'],
+  ['mov64_x', 'add64_x', 'ldxb'],
+  ['add64_k', 'ldxb', 'add64_k'],
+  ['ldxb', 'add64_k', 'mov32_k'],
+  ['add64_k', 'mov32_k', 'jne32_k'],
+  ['rsh32_k', 'and32_k', 'neg32'],
+  ['and32_k', 'neg32', 'and32_k'],
+  ['neg32', 'and32_k', 'xor32_x'],
+  ['add64_k', 'add64_k', 'add64_k'],
+  ['stxdw', 'add64_k', 'add64_k'],
+  ['and32_k', 'xor32_x', 'rsh32_k'],
+  ['xor32_x', 'rsh32_k', 'and32_k'],
+  ['add64_x', 'ldxb', 'xor64_x'],
+  ['ldxb', 'xor64_x', 'mul64_x'],
+  ['xor64_x', 'mul64_x', 'add64_k'],
+  ['mul64_x', 'add64_k', 'jlt_x'],
+  ['mov64_x', 'add64_x', 'ldxdw'],
+  ['add64_k', 'add64_k', 'jlt_x'],
+  ['add64_x', 'ldxdw', 'stxdw'],
+  ['ldxdw', 'stxdw', 'add64_k'],
+  ['lsh64_k', 'mov64_x', 'add64_x'],
+  ['mov64_x', 'div64_x', 'mul64_x'],
+  ['div64_x', 'mul64_x', 'mov64_x'],
+  ['mul64_x', 'mov64_x', 'sub64_x'],
+  ['mov64_x', 'add64_x', 'ldxw'],
+  ['add64_k', 'mov64_x', 'jlt_x'],
+  ['add64_k', 'add64_k', 'mov64_x'],
+  ['xor64_x', 'mov64_x', 'rsh64_k'],
+  ['mov64_x', 'sub64_x', 'mov64_k'],
+  ['sub64_x', 'mov64_k', 'jne_k'],
+  ['mov64_x', 'lsh64_k', 'mov64_x'],
+  ['add64_x', 'mov64_x', 'rsh64_k'],
+  ['mov64_x', 'rsh64_k', 'and64_k'],
+  ['rsh64_k', 'and64_k', 'mov64_x'],
 ];
 
 /** Internal operation names by number (holes are unused numbers). */
@@ -140,7 +177,7 @@ export const OP_NAMES: readonly string[] = (() => {
   });
   ['ldabsb', 'ldabsh', 'ldabsw'].forEach((n, i) => (names[BASE.LDABS + i] = n));
   ['ldindb', 'ldindh', 'ldindw'].forEach((n, i) => (names[BASE.LDIND + i] = n));
-  FUSED_PAIRS.forEach(([a, b], i) => (names[FUSED_BASE + i] = `${a}__${b}`));
+  FUSED.forEach((run, i) => (names[FUSED_BASE + i] = run.join('__')));
   return names;
 })();
 
@@ -149,15 +186,21 @@ const SIZE_INDEX = { 1: 0, 2: 1, 4: 2, 8: 3 } as const;
 
 /** Words per slot in {@link InterpreterCode.words} (the run loop spells it as a literal: 4). */
 export const SLOT_WORDS = 4;
-/** Bit position of a block's cost in a slot's first word (the run loop spells it as a literal: 18). */
-export const COST_SHIFT = 18;
-/** Cost value meaning "too large for the first word: read word 3" (a literal in the run loop: 0x3fff). */
-export const COST_IN_SLOT = 0x3fff;
+/** Mask of the internal op in a slot's first word: 9 bits, room for superinstructions (literal 0x1ff). */
+export const OP_MASK = 0x1ff;
+/** Bit position of the pre-doubled `dst` register in a slot's first word (literal 9). */
+export const DST_SHIFT = 9;
+/** Bit position of the pre-doubled `src` register in a slot's first word (literal 14). */
+export const SRC_SHIFT = 14;
+/** Bit position of a block's cost in a slot's first word (the run loop spells it as a literal: 19). */
+export const COST_SHIFT = 19;
+/** Cost value meaning "too large for the first word: read word 3" (a literal in the run loop: 0x1fff). */
+export const COST_IN_SLOT = 0x1fff;
 
 /**
  * A program in the interpreter's form: one Int32Array, {@link SLOT_WORDS} words per slot, so that the run
  * loop touches a single typed array. Slot `pc` holds
- * `[op | (2·dst) << 8 | (2·src) << 13 | cost << 18, imm, off, cost]`: register numbers are pre-doubled
+ * `[op | (2·dst) << 9 | (2·src) << 14 | cost << 19, imm, off, cost]`: register numbers are pre-doubled
  * (registers live as lo/hi pairs); `cost` is the length of the basic block the slot starts (charged to
  * the budget on entry), 0 inside a block, {@link COST_IN_SLOT} in the first word when it only fits word
  * 3; `off` is the memory offset, or the word index (slot × SLOT_WORDS) of a jump's or local call's
@@ -277,7 +320,7 @@ export function predecode(program: Program): InterpreterCode {
   const insns = program.insns;
   const n = insns.length;
   const code = {
-    op: new Uint8Array(n + 1),
+    op: new Uint16Array(n + 1),
     dst: new Uint8Array(n + 1),
     src: new Uint8Array(n + 1),
     off: new Int32Array(n + 1),
@@ -349,12 +392,13 @@ export function predecode(program: Program): InterpreterCode {
     code.cost[block.start] = block.length;
     leader[block.start] = 1;
   }
-  fusePairs(code.op, leader, n);
+  fuseRuns(code.op, leader, n);
   const words = new Int32Array((n + 1) * SLOT_WORDS);
   for (let pc = 0; pc <= n; pc++) {
     const at = pc * SLOT_WORDS;
     const cost = code.cost[pc]!;
-    words[at] = code.op[pc]! | ((code.dst[pc]! * 2) << 8) | ((code.src[pc]! * 2) << 13) | (Math.min(cost, COST_IN_SLOT) << COST_SHIFT);
+    words[at] =
+      code.op[pc]! | ((code.dst[pc]! * 2) << DST_SHIFT) | ((code.src[pc]! * 2) << SRC_SHIFT) | (Math.min(cost, COST_IN_SLOT) << COST_SHIFT);
     words[at + 1] = code.imm[pc]!;
     words[at + 2] = code.off[pc]! * (isTarget[pc] === 1 ? SLOT_WORDS : 1);
     words[at + 3] = cost;
@@ -362,41 +406,54 @@ export function predecode(program: Program): InterpreterCode {
   return { length: n, words, problems: code.problems, program };
 }
 
-/** Fused number of each (first op, second op) pair, `first * 256 + second`; 0 for none. */
-const FUSED_BY_PAIR: Uint8Array = (() => {
-  const table = new Uint8Array(256 * 256);
+/** Fused number of each run of ops (`a,b` or `a,b,c`, internal numbers), built once. */
+const FUSED_BY_OPS: ReadonlyMap<string, number> = (() => {
   const number = new Map<string, number>();
   OP_NAMES.forEach((name, num) => {
     if (name !== undefined && num < FUSED_BASE) number.set(name, num);
   });
-  FUSED_PAIRS.forEach(([a, b], i) => (table[number.get(a)! * 256 + number.get(b)!] = FUSED_BASE + i));
+  const table = new Map<string, number>();
+  FUSED.forEach((names, i) => table.set(names.map((n) => number.get(n)!).join(','), FUSED_BASE + i));
   return table;
 })();
 
+/** Longest superinstruction, in slots. */
+const MAX_FUSED = Math.max(...FUSED.map((names) => names.length));
+
 /**
- * Replace the op of the first slot of every chosen pair by its superinstruction. Never across a block
- * boundary (the second slot must not be a leader, so nothing jumps between the halves). Pairs are
- * chosen per block by a small dynamic programme that maximises the number of fused pairs, since
- * candidate pairs overlap (`a b c` may fuse as `ab` or `bc`).
+ * Replace the op of the first slot of every chosen run by its superinstruction. Never across a block
+ * boundary (no later slot of a run may be a leader, so nothing jumps into its middle). Candidate runs
+ * overlap (`a b c` may fuse as `ab` or `bc`), so a small dynamic programme per program picks the runs
+ * that save the most dispatches.
  */
-function fusePairs(op: Uint8Array, leader: Uint8Array, n: number): void {
-  const fusedAt = (pc: number): number => (pc + 1 < n && leader[pc + 1] === 0 ? FUSED_BY_PAIR[op[pc]! * 256 + op[pc + 1]!]! : 0);
-  // best[pc]: most pairs fusable in slots pc.. up to the end of pc's block (blocks end at leaders).
-  const best = new Int32Array(n + 2);
+function fuseRuns(op: Uint16Array, leader: Uint8Array, n: number): void {
+  // fusedAt[pc * (MAX_FUSED + 1) + len]: superinstruction for the run of `len` slots at pc, or 0.
+  const width = MAX_FUSED + 1;
+  const fusedAt = new Uint16Array(n * width);
+  for (let pc = 0; pc < n; pc++) {
+    let key = `${op[pc]!}`;
+    for (let len = 2; len <= MAX_FUSED && pc + len - 1 < n && leader[pc + len - 1] === 0; len++) {
+      key += `,${op[pc + len - 1]!}`;
+      fusedAt[pc * width + len] = FUSED_BY_OPS.get(key) ?? 0;
+    }
+  }
+  // saved[pc]: most dispatches saved in slots pc..n-1; choice[pc]: the run length taken at pc (0: none).
+  const saved = new Int32Array(n + 1);
+  const choice = new Uint8Array(n);
   for (let pc = n - 1; pc >= 0; pc--) {
-    const next = leader[pc + 1] === 1 || pc + 1 >= n ? 0 : best[pc + 1]!;
-    const after = pc + 2 >= n || leader[pc + 2] === 1 ? 0 : best[pc + 2]!;
-    best[pc] = fusedAt(pc) !== 0 ? Math.max(next, 1 + after) : next;
+    saved[pc] = saved[pc + 1]!;
+    for (let len = 2; len <= MAX_FUSED; len++) {
+      if (fusedAt[pc * width + len] !== 0 && len - 1 + saved[pc + len]! > saved[pc]!) {
+        saved[pc] = len - 1 + saved[pc + len]!;
+        choice[pc] = len;
+      }
+    }
   }
   for (let pc = 0; pc < n; pc++) {
-    const f = fusedAt(pc);
-    if (f === 0) continue;
-    const next = leader[pc + 1] === 1 || pc + 1 >= n ? 0 : best[pc + 1]!;
-    const after = pc + 2 >= n || leader[pc + 2] === 1 ? 0 : best[pc + 2]!;
-    if (1 + after >= next) {
-      op[pc] = f;
-      pc++; // the second half is not the start of another pair
-    }
+    const len = choice[pc]!;
+    if (len === 0) continue;
+    op[pc] = fusedAt[pc * width + len]!;
+    pc += len - 1;
   }
 }
 

@@ -83,7 +83,7 @@ class RunContext implements HelperContext {
 }
 
 function badSlot(code: InterpreterCode, pc: number): ExecutionError {
-  const unsupported = (code.words[pc * SLOT_WORDS]! & 0xff) === 2;
+  const unsupported = (code.words[pc * SLOT_WORDS]! & 0x1ff) === 2;
   return new ExecutionError(
     unsupported ? ErrorCode.UNSUPPORTED : ErrorCode.BAD_PROGRAM,
     code.problems.get(pc) ?? 'invalid instruction',
@@ -261,15 +261,15 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
     const j = pc;
     pc += 4;
     const w = words[j]!;
-    const cost = w >>> 18;
+    const cost = w >>> 19;
     if (cost !== 0) {
-      used += cost === 0x3fff ? words[j + 3]! : cost;
+      used += cost === 0x1fff ? words[j + 3]! : cost;
       if (used > budget) throw budgetError(budget, j >> 2);
     }
     const i = j >> 2;
-    const op = w & 0xff;
-    const d = (w >> 8) & 31;
-    const s = (w >> 13) & 31;
+    const op = w & 0x1ff;
+    const d = (w >> 9) & 31;
+    const s = (w >> 14) & 31;
     switch (op) {
       case 0: // bad
       case 2: // unsupported
@@ -1223,8 +1223,8 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
           r[d + 1] = r[s + 1]!;
         }
         const w2 = words[j + 4]!;
-        const d2 = (w2 >> 8) & 31;
-        const s2 = (w2 >> 13) & 31;
+        const d2 = (w2 >> 9) & 31;
+        const s2 = (w2 >> 14) & 31;
         {
           const l = (r[d2]! >>> 0) + (r[s2]! >>> 0);
           r[d2 + 1] = (r[d2 + 1]! + r[s2 + 1]! + (l > 0xffffffff ? 1 : 0)) | 0;
@@ -1241,7 +1241,7 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
           r[d] = l | 0;
         }
         const w2 = words[j + 4]!;
-        const d2 = (w2 >> 8) & 31;
+        const d2 = (w2 >> 9) & 31;
         {
           const k = words[j + 5]!;
           const l = (r[d2]! >>> 0) + (k >>> 0);
@@ -1259,8 +1259,8 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
           r[d] = l | 0;
         }
         const w2 = words[j + 4]!;
-        const d2 = (w2 >> 8) & 31;
-        const s2 = (w2 >> 13) & 31;
+        const d2 = (w2 >> 9) & 31;
+        const s2 = (w2 >> 14) & 31;
         {
           if (gtu(r[s2 + 1]!, r[s2]!, r[d2 + 1]!, r[d2]!)) pc = words[j + 6]!;
         }
@@ -1274,8 +1274,8 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
           r[d] = l | 0;
         }
         const w2 = words[j + 4]!;
-        const d2 = (w2 >> 8) & 31;
-        const s2 = (w2 >> 13) & 31;
+        const d2 = (w2 >> 9) & 31;
+        const s2 = (w2 >> 14) & 31;
         {
           const h = r[s2 + 1]!;
           let a = (r[s2]! >>> 0) + words[j + 6]!;
@@ -1315,8 +1315,8 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
           }
         }
         const w2 = words[j + 4]!;
-        const d2 = (w2 >> 8) & 31;
-        const s2 = (w2 >> 13) & 31;
+        const d2 = (w2 >> 9) & 31;
+        const s2 = (w2 >> 14) & 31;
         {
           r[d2] = r[s2]!;
           r[d2 + 1] = r[s2 + 1]!;
@@ -1330,8 +1330,8 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
           r[d + 1] = r[s + 1]!;
         }
         const w2 = words[j + 4]!;
-        const d2 = (w2 >> 8) & 31;
-        const s2 = (w2 >> 13) & 31;
+        const d2 = (w2 >> 9) & 31;
+        const s2 = (w2 >> 14) & 31;
         {
           r[d2] = r[s2]!;
           r[d2 + 1] = 0;
@@ -1345,8 +1345,8 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
           r[d + 1] = 0;
         }
         const w2 = words[j + 4]!;
-        const d2 = (w2 >> 8) & 31;
-        const s2 = (w2 >> 13) & 31;
+        const d2 = (w2 >> 9) & 31;
+        const s2 = (w2 >> 14) & 31;
         {
           if (r[d2] !== r[s2]) pc = words[j + 6]!;
         }
@@ -1359,7 +1359,7 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
           r[d + 1] = r[s + 1]!;
         }
         const w2 = words[j + 4]!;
-        const d2 = (w2 >> 8) & 31;
+        const d2 = (w2 >> 9) & 31;
         {
           rsh64(r, d2, words[j + 5]!);
         }
@@ -1374,8 +1374,8 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
           r[d] = l | 0;
         }
         const w2 = words[j + 4]!;
-        const d2 = (w2 >> 8) & 31;
-        const s2 = (w2 >> 13) & 31;
+        const d2 = (w2 >> 9) & 31;
+        const s2 = (w2 >> 14) & 31;
         {
           r[d2] = r[s2]!;
           r[d2 + 1] = r[s2 + 1]!;
@@ -1391,8 +1391,8 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
           r[d] = l | 0;
         }
         const w2 = words[j + 4]!;
-        const d2 = (w2 >> 8) & 31;
-        const s2 = (w2 >> 13) & 31;
+        const d2 = (w2 >> 9) & 31;
+        const s2 = (w2 >> 14) & 31;
         {
           const h = r[s2 + 1]!;
           let a = (r[s2]! >>> 0) + words[j + 6]!;
@@ -1432,7 +1432,7 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
           }
         }
         const w2 = words[j + 4]!;
-        const d2 = (w2 >> 8) & 31;
+        const d2 = (w2 >> 9) & 31;
         {
           const k = words[j + 5]!;
           const l = (r[d2]! >>> 0) + (k >>> 0);
@@ -1450,7 +1450,7 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
           r[d] = l | 0;
         }
         const w2 = words[j + 4]!;
-        const d2 = (w2 >> 8) & 31;
+        const d2 = (w2 >> 9) & 31;
         {
           r[d2] = words[j + 5]!;
           r[d2 + 1] = 0;
@@ -1464,7 +1464,7 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
           r[d + 1] = 0;
         }
         const w2 = words[j + 4]!;
-        const d2 = (w2 >> 8) & 31;
+        const d2 = (w2 >> 9) & 31;
         {
           if (r[d2] !== words[j + 5]) pc = words[j + 6]!;
         }
@@ -1477,7 +1477,7 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
           r[d + 1] = 0;
         }
         const w2 = words[j + 4]!;
-        const d2 = (w2 >> 8) & 31;
+        const d2 = (w2 >> 9) & 31;
         {
           r[d2] = r[d2]! & words[j + 5]!;
           r[d2 + 1] = 0;
@@ -1491,7 +1491,7 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
           r[d + 1] = 0;
         }
         const w2 = words[j + 4]!;
-        const d2 = (w2 >> 8) & 31;
+        const d2 = (w2 >> 9) & 31;
         {
           r[d2] = -r[d2]! | 0;
           r[d2 + 1] = 0;
@@ -1505,7 +1505,7 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
           r[d + 1] = 0;
         }
         const w2 = words[j + 4]!;
-        const d2 = (w2 >> 8) & 31;
+        const d2 = (w2 >> 9) & 31;
         {
           r[d2] = r[d2]! & words[j + 5]!;
           r[d2 + 1] = 0;
@@ -1519,8 +1519,8 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
           r[d + 1] = 0;
         }
         const w2 = words[j + 4]!;
-        const d2 = (w2 >> 8) & 31;
-        const s2 = (w2 >> 13) & 31;
+        const d2 = (w2 >> 9) & 31;
+        const s2 = (w2 >> 14) & 31;
         {
           r[d2] = r[d2]! ^ r[s2]!;
           r[d2 + 1] = 0;
@@ -1534,8 +1534,8 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
           r[d + 1] = 0;
         }
         const w2 = words[j + 4]!;
-        const d2 = (w2 >> 8) & 31;
-        const s2 = (w2 >> 13) & 31;
+        const d2 = (w2 >> 9) & 31;
+        const s2 = (w2 >> 14) & 31;
         {
           r[d2] = r[s2]!;
           r[d2 + 1] = 0;
@@ -1562,7 +1562,7 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
           }
         }
         const w2 = words[j + 4]!;
-        const d2 = (w2 >> 8) & 31;
+        const d2 = (w2 >> 9) & 31;
         {
           const k = words[j + 5]!;
           const l = (r[d2]! >>> 0) + (k >>> 0);
@@ -1578,7 +1578,7 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
           r[d + 1] = 0;
         }
         const w2 = words[j + 4]!;
-        const d2 = (w2 >> 8) & 31;
+        const d2 = (w2 >> 9) & 31;
         {
           r[d2] = r[d2]! >>> words[j + 5]!;
           r[d2 + 1] = 0;
@@ -1605,8 +1605,8 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
           }
         }
         const w2 = words[j + 4]!;
-        const d2 = (w2 >> 8) & 31;
-        const s2 = (w2 >> 13) & 31;
+        const d2 = (w2 >> 9) & 31;
+        const s2 = (w2 >> 14) & 31;
         {
           r[d2] = r[d2]! ^ r[s2]!;
           r[d2 + 1] = r[d2 + 1]! ^ r[s2 + 1]!;
@@ -1620,8 +1620,8 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
           r[d + 1] = r[d + 1]! ^ r[s + 1]!;
         }
         const w2 = words[j + 4]!;
-        const d2 = (w2 >> 8) & 31;
-        const s2 = (w2 >> 13) & 31;
+        const d2 = (w2 >> 9) & 31;
+        const s2 = (w2 >> 14) & 31;
         {
           mul64(r, d2, r[s2]!, r[s2 + 1]!);
         }
@@ -1633,7 +1633,7 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
           mul64(r, d, r[s]!, r[s + 1]!);
         }
         const w2 = words[j + 4]!;
-        const d2 = (w2 >> 8) & 31;
+        const d2 = (w2 >> 9) & 31;
         {
           const k = words[j + 5]!;
           const l = (r[d2]! >>> 0) + (k >>> 0);
@@ -1650,7 +1650,7 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
           r[d] = l | 0;
         }
         const w2 = words[j + 4]!;
-        const d2 = (w2 >> 8) & 31;
+        const d2 = (w2 >> 9) & 31;
         {
           const k = words[j + 5]!;
           const l = (r[d2]! >>> 0) + (k >>> 0);
@@ -1679,8 +1679,8 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
           }
         }
         const w2 = words[j + 4]!;
-        const d2 = (w2 >> 8) & 31;
-        const s2 = (w2 >> 13) & 31;
+        const d2 = (w2 >> 9) & 31;
+        const s2 = (w2 >> 14) & 31;
         {
           const h = r[d2 + 1]!;
           let a = (r[d2]! >>> 0) + words[j + 6]!;
@@ -1708,8 +1708,8 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
           r[d] = l | 0;
         }
         const w2 = words[j + 4]!;
-        const d2 = (w2 >> 8) & 31;
-        const s2 = (w2 >> 13) & 31;
+        const d2 = (w2 >> 9) & 31;
+        const s2 = (w2 >> 14) & 31;
         {
           const h = r[s2 + 1]!;
           let a = (r[s2]! >>> 0) + words[j + 6]!;
@@ -1736,8 +1736,8 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
           r[d + 1] = r[s + 1]!;
         }
         const w2 = words[j + 4]!;
-        const d2 = (w2 >> 8) & 31;
-        const s2 = (w2 >> 13) & 31;
+        const d2 = (w2 >> 9) & 31;
+        const s2 = (w2 >> 14) & 31;
         {
           if (gtu(r[s2 + 1]!, r[s2]!, r[d2 + 1]!, r[d2]!)) pc = words[j + 6]!;
         }
@@ -1750,8 +1750,8 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
           r[d + 1] = r[s + 1]!;
         }
         const w2 = words[j + 4]!;
-        const d2 = (w2 >> 8) & 31;
-        const s2 = (w2 >> 13) & 31;
+        const d2 = (w2 >> 9) & 31;
+        const s2 = (w2 >> 14) & 31;
         {
           div64(r, d2, r[s2]!, r[s2 + 1]!);
         }
@@ -1763,8 +1763,8 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
           lsh64(r, d, words[j + 1]!);
         }
         const w2 = words[j + 4]!;
-        const d2 = (w2 >> 8) & 31;
-        const s2 = (w2 >> 13) & 31;
+        const d2 = (w2 >> 9) & 31;
+        const s2 = (w2 >> 14) & 31;
         {
           r[d2] = r[s2]!;
           r[d2 + 1] = r[s2 + 1]!;
@@ -1778,8 +1778,8 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
           r[d + 1] = r[s + 1]!;
         }
         const w2 = words[j + 4]!;
-        const d2 = (w2 >> 8) & 31;
-        const s2 = (w2 >> 13) & 31;
+        const d2 = (w2 >> 9) & 31;
+        const s2 = (w2 >> 14) & 31;
         {
           mul64(r, d2, r[s2]!, r[s2 + 1]!);
         }
@@ -1792,8 +1792,8 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
           r[d + 1] = 0;
         }
         const w2 = words[j + 4]!;
-        const d2 = (w2 >> 8) & 31;
-        const s2 = (w2 >> 13) & 31;
+        const d2 = (w2 >> 9) & 31;
+        const s2 = (w2 >> 14) & 31;
         {
           const b = r[s2]! >>> 0;
           r[d2] = b === 0 ? 0 : ((r[d2]! >>> 0) / b) | 0;
@@ -1807,8 +1807,8 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
           mul64(r, d, r[s]!, r[s + 1]!);
         }
         const w2 = words[j + 4]!;
-        const d2 = (w2 >> 8) & 31;
-        const s2 = (w2 >> 13) & 31;
+        const d2 = (w2 >> 9) & 31;
+        const s2 = (w2 >> 14) & 31;
         {
           r[d2] = r[s2]!;
           r[d2 + 1] = r[s2 + 1]!;
@@ -1821,8 +1821,8 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
           div64(r, d, r[s]!, r[s + 1]!);
         }
         const w2 = words[j + 4]!;
-        const d2 = (w2 >> 8) & 31;
-        const s2 = (w2 >> 13) & 31;
+        const d2 = (w2 >> 9) & 31;
+        const s2 = (w2 >> 14) & 31;
         {
           mul64(r, d2, r[s2]!, r[s2 + 1]!);
         }
@@ -1835,8 +1835,8 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
           r[d + 1] = r[s + 1]!;
         }
         const w2 = words[j + 4]!;
-        const d2 = (w2 >> 8) & 31;
-        const s2 = (w2 >> 13) & 31;
+        const d2 = (w2 >> 9) & 31;
+        const s2 = (w2 >> 14) & 31;
         {
           const l = (r[d2]! >>> 0) - (r[s2]! >>> 0);
           r[d2 + 1] = (r[d2 + 1]! - r[s2 + 1]! - (l < 0 ? 1 : 0)) | 0;
@@ -1864,8 +1864,8 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
           }
         }
         const w2 = words[j + 4]!;
-        const d2 = (w2 >> 8) & 31;
-        const s2 = (w2 >> 13) & 31;
+        const d2 = (w2 >> 9) & 31;
+        const s2 = (w2 >> 14) & 31;
         {
           r[d2] = r[s2]!;
           r[d2 + 1] = r[s2 + 1]!;
@@ -1880,8 +1880,8 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
           r[d] = l | 0;
         }
         const w2 = words[j + 4]!;
-        const d2 = (w2 >> 8) & 31;
-        const s2 = (w2 >> 13) & 31;
+        const d2 = (w2 >> 9) & 31;
+        const s2 = (w2 >> 14) & 31;
         {
           const h = r[s2 + 1]!;
           let a = (r[s2]! >>> 0) + words[j + 6]!;
@@ -1908,8 +1908,8 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
           r[d + 1] = 0;
         }
         const w2 = words[j + 4]!;
-        const d2 = (w2 >> 8) & 31;
-        const s2 = (w2 >> 13) & 31;
+        const d2 = (w2 >> 9) & 31;
+        const s2 = (w2 >> 14) & 31;
         {
           r[d2] = r[s2]!;
           r[d2 + 1] = 0;
@@ -1923,8 +1923,8 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
           r[d + 1] = r[d + 1]! ^ r[s + 1]!;
         }
         const w2 = words[j + 4]!;
-        const d2 = (w2 >> 8) & 31;
-        const s2 = (w2 >> 13) & 31;
+        const d2 = (w2 >> 9) & 31;
+        const s2 = (w2 >> 14) & 31;
         {
           r[d2] = r[s2]!;
           r[d2 + 1] = r[s2 + 1]!;
@@ -1938,7 +1938,7 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
           r[d + 1] = 0;
         }
         const w2 = words[j + 4]!;
-        const d2 = (w2 >> 8) & 31;
+        const d2 = (w2 >> 9) & 31;
         {
           r[d2] = r[d2]! >>> words[j + 5]!;
           r[d2 + 1] = 0;
@@ -1952,8 +1952,8 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
           r[d + 1] = 0;
         }
         const w2 = words[j + 4]!;
-        const d2 = (w2 >> 8) & 31;
-        const s2 = (w2 >> 13) & 31;
+        const d2 = (w2 >> 9) & 31;
+        const s2 = (w2 >> 14) & 31;
         {
           r[d2] = (r[d2]! - r[s2]!) | 0;
           r[d2 + 1] = 0;
@@ -1969,8 +1969,8 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
           r[d] = l | 0;
         }
         const w2 = words[j + 4]!;
-        const d2 = (w2 >> 8) & 31;
-        const s2 = (w2 >> 13) & 31;
+        const d2 = (w2 >> 9) & 31;
+        const s2 = (w2 >> 14) & 31;
         {
           const h = r[s2 + 1]!;
           let a = (r[s2]! >>> 0) + words[j + 6]!;
@@ -1997,7 +1997,7 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
           r[d + 1] = r[s + 1]!;
         }
         const w2 = words[j + 4]!;
-        const d2 = (w2 >> 8) & 31;
+        const d2 = (w2 >> 9) & 31;
         {
           lsh64(r, d2, words[j + 5]!);
         }
@@ -2011,7 +2011,7 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
           r[d] = l | 0;
         }
         const w2 = words[j + 4]!;
-        const d2 = (w2 >> 8) & 31;
+        const d2 = (w2 >> 9) & 31;
         {
           const k = words[j + 5]!;
           r[d2] = k;
@@ -2027,7 +2027,7 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
           r[d + 1] = k >> 31;
         }
         const w2 = words[j + 4]!;
-        const d2 = (w2 >> 8) & 31;
+        const d2 = (w2 >> 9) & 31;
         {
           const k = words[j + 5]!;
           if (r[d2] !== k || r[d2 + 1] !== k >> 31) pc = words[j + 6]!;
@@ -2042,8 +2042,8 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
           r[d] = l | 0;
         }
         const w2 = words[j + 4]!;
-        const d2 = (w2 >> 8) & 31;
-        const s2 = (w2 >> 13) & 31;
+        const d2 = (w2 >> 9) & 31;
+        const s2 = (w2 >> 14) & 31;
         {
           r[d2] = r[s2]!;
           r[d2 + 1] = r[s2 + 1]!;
@@ -2056,7 +2056,7 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
           rsh64(r, d, words[j + 1]!);
         }
         const w2 = words[j + 4]!;
-        const d2 = (w2 >> 8) & 31;
+        const d2 = (w2 >> 9) & 31;
         {
           const k = words[j + 5]!;
           r[d2] = r[d2]! & k;
@@ -2072,8 +2072,8 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
           r[d + 1] = r[d + 1]! & (k >> 31);
         }
         const w2 = words[j + 4]!;
-        const d2 = (w2 >> 8) & 31;
-        const s2 = (w2 >> 13) & 31;
+        const d2 = (w2 >> 9) & 31;
+        const s2 = (w2 >> 14) & 31;
         {
           r[d2] = r[s2]!;
           r[d2 + 1] = r[s2 + 1]!;
@@ -2100,8 +2100,8 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
           }
         }
         const w2 = words[j + 4]!;
-        const d2 = (w2 >> 8) & 31;
-        const s2 = (w2 >> 13) & 31;
+        const d2 = (w2 >> 9) & 31;
+        const s2 = (w2 >> 14) & 31;
         {
           r[d2] = r[s2]!;
           r[d2 + 1] = r[s2 + 1]!;
@@ -2115,7 +2115,7 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
           r[d + 1] = 0;
         }
         const w2 = words[j + 4]!;
-        const d2 = (w2 >> 8) & 31;
+        const d2 = (w2 >> 9) & 31;
         {
           r[d2] = (r[d2]! + words[j + 5]!) | 0;
           r[d2 + 1] = 0;
@@ -2128,9 +2128,946 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
           rsh64(r, d, words[j + 1]!);
         }
         const w2 = words[j + 4]!;
-        const d2 = (w2 >> 8) & 31;
+        const d2 = (w2 >> 9) & 31;
         {
           lsh64(r, d2, words[j + 5]!);
+        }
+        break;
+      }
+      case 220: { // ldxb__mov64_x__mov32_x
+        pc += 8;
+        {
+          const h = r[s + 1]!;
+          let a = (r[s]! >>> 0) + words[j + 2]!;
+          if (h === 0 && a >= rS && a + 1 <= rE) a += rB;
+          else if (h === 0 && a >= sS && a + 1 <= sE) a += sB;
+          else {
+            a = translateSlow(memory, r[s]!, h, words[j + 2]!, 1, false, i);
+            const hit = lastRegion!;
+            rS = hit.vaddr;
+            rE = hit.vaddr + hit.size;
+            rB = hit.offset - hit.vaddr;
+          }
+          {
+            r[d] = dv.getUint8(a);
+            r[d + 1] = 0;
+          }
+        }
+        const w2 = words[j + 4]!;
+        const d2 = (w2 >> 9) & 31;
+        const s2 = (w2 >> 14) & 31;
+        {
+          r[d2] = r[s2]!;
+          r[d2 + 1] = r[s2 + 1]!;
+        }
+        const w3 = words[j + 8]!;
+        const d3 = (w3 >> 9) & 31;
+        const s3 = (w3 >> 14) & 31;
+        {
+          r[d3] = r[s3]!;
+          r[d3 + 1] = 0;
+        }
+        break;
+      }
+      case 221: { // mov64_x__mov32_x__jne32_x
+        pc += 8;
+        {
+          r[d] = r[s]!;
+          r[d + 1] = r[s + 1]!;
+        }
+        const w2 = words[j + 4]!;
+        const d2 = (w2 >> 9) & 31;
+        const s2 = (w2 >> 14) & 31;
+        {
+          r[d2] = r[s2]!;
+          r[d2 + 1] = 0;
+        }
+        const w3 = words[j + 8]!;
+        const d3 = (w3 >> 9) & 31;
+        const s3 = (w3 >> 14) & 31;
+        {
+          if (r[d3] !== r[s3]) pc = words[j + 10]!;
+        }
+        break;
+      }
+      case 222: { // mov64_x__add64_x__ldxb
+        pc += 8;
+        {
+          r[d] = r[s]!;
+          r[d + 1] = r[s + 1]!;
+        }
+        const w2 = words[j + 4]!;
+        const d2 = (w2 >> 9) & 31;
+        const s2 = (w2 >> 14) & 31;
+        {
+          const l = (r[d2]! >>> 0) + (r[s2]! >>> 0);
+          r[d2 + 1] = (r[d2 + 1]! + r[s2 + 1]! + (l > 0xffffffff ? 1 : 0)) | 0;
+          r[d2] = l | 0;
+        }
+        const w3 = words[j + 8]!;
+        const d3 = (w3 >> 9) & 31;
+        const s3 = (w3 >> 14) & 31;
+        {
+          const h = r[s3 + 1]!;
+          let a = (r[s3]! >>> 0) + words[j + 10]!;
+          if (h === 0 && a >= rS && a + 1 <= rE) a += rB;
+          else if (h === 0 && a >= sS && a + 1 <= sE) a += sB;
+          else {
+            a = translateSlow(memory, r[s3]!, h, words[j + 10]!, 1, false, i + 2);
+            const hit = lastRegion!;
+            rS = hit.vaddr;
+            rE = hit.vaddr + hit.size;
+            rB = hit.offset - hit.vaddr;
+          }
+          {
+            r[d3] = dv.getUint8(a);
+            r[d3 + 1] = 0;
+          }
+        }
+        break;
+      }
+      case 223: { // add64_k__ldxb__add64_k
+        pc += 8;
+        {
+          const k = words[j + 1]!;
+          const l = (r[d]! >>> 0) + (k >>> 0);
+          r[d + 1] = (r[d + 1]! + (k >> 31) + (l > 0xffffffff ? 1 : 0)) | 0;
+          r[d] = l | 0;
+        }
+        const w2 = words[j + 4]!;
+        const d2 = (w2 >> 9) & 31;
+        const s2 = (w2 >> 14) & 31;
+        {
+          const h = r[s2 + 1]!;
+          let a = (r[s2]! >>> 0) + words[j + 6]!;
+          if (h === 0 && a >= rS && a + 1 <= rE) a += rB;
+          else if (h === 0 && a >= sS && a + 1 <= sE) a += sB;
+          else {
+            a = translateSlow(memory, r[s2]!, h, words[j + 6]!, 1, false, i + 1);
+            const hit = lastRegion!;
+            rS = hit.vaddr;
+            rE = hit.vaddr + hit.size;
+            rB = hit.offset - hit.vaddr;
+          }
+          {
+            r[d2] = dv.getUint8(a);
+            r[d2 + 1] = 0;
+          }
+        }
+        const w3 = words[j + 8]!;
+        const d3 = (w3 >> 9) & 31;
+        {
+          const k = words[j + 9]!;
+          const l = (r[d3]! >>> 0) + (k >>> 0);
+          r[d3 + 1] = (r[d3 + 1]! + (k >> 31) + (l > 0xffffffff ? 1 : 0)) | 0;
+          r[d3] = l | 0;
+        }
+        break;
+      }
+      case 224: { // ldxb__add64_k__mov32_k
+        pc += 8;
+        {
+          const h = r[s + 1]!;
+          let a = (r[s]! >>> 0) + words[j + 2]!;
+          if (h === 0 && a >= rS && a + 1 <= rE) a += rB;
+          else if (h === 0 && a >= sS && a + 1 <= sE) a += sB;
+          else {
+            a = translateSlow(memory, r[s]!, h, words[j + 2]!, 1, false, i);
+            const hit = lastRegion!;
+            rS = hit.vaddr;
+            rE = hit.vaddr + hit.size;
+            rB = hit.offset - hit.vaddr;
+          }
+          {
+            r[d] = dv.getUint8(a);
+            r[d + 1] = 0;
+          }
+        }
+        const w2 = words[j + 4]!;
+        const d2 = (w2 >> 9) & 31;
+        {
+          const k = words[j + 5]!;
+          const l = (r[d2]! >>> 0) + (k >>> 0);
+          r[d2 + 1] = (r[d2 + 1]! + (k >> 31) + (l > 0xffffffff ? 1 : 0)) | 0;
+          r[d2] = l | 0;
+        }
+        const w3 = words[j + 8]!;
+        const d3 = (w3 >> 9) & 31;
+        {
+          r[d3] = words[j + 9]!;
+          r[d3 + 1] = 0;
+        }
+        break;
+      }
+      case 225: { // add64_k__mov32_k__jne32_k
+        pc += 8;
+        {
+          const k = words[j + 1]!;
+          const l = (r[d]! >>> 0) + (k >>> 0);
+          r[d + 1] = (r[d + 1]! + (k >> 31) + (l > 0xffffffff ? 1 : 0)) | 0;
+          r[d] = l | 0;
+        }
+        const w2 = words[j + 4]!;
+        const d2 = (w2 >> 9) & 31;
+        {
+          r[d2] = words[j + 5]!;
+          r[d2 + 1] = 0;
+        }
+        const w3 = words[j + 8]!;
+        const d3 = (w3 >> 9) & 31;
+        {
+          if (r[d3] !== words[j + 9]) pc = words[j + 10]!;
+        }
+        break;
+      }
+      case 226: { // rsh32_k__and32_k__neg32
+        pc += 8;
+        {
+          r[d] = r[d]! >>> words[j + 1]!;
+          r[d + 1] = 0;
+        }
+        const w2 = words[j + 4]!;
+        const d2 = (w2 >> 9) & 31;
+        {
+          r[d2] = r[d2]! & words[j + 5]!;
+          r[d2 + 1] = 0;
+        }
+        const w3 = words[j + 8]!;
+        const d3 = (w3 >> 9) & 31;
+        {
+          r[d3] = -r[d3]! | 0;
+          r[d3 + 1] = 0;
+        }
+        break;
+      }
+      case 227: { // and32_k__neg32__and32_k
+        pc += 8;
+        {
+          r[d] = r[d]! & words[j + 1]!;
+          r[d + 1] = 0;
+        }
+        const w2 = words[j + 4]!;
+        const d2 = (w2 >> 9) & 31;
+        {
+          r[d2] = -r[d2]! | 0;
+          r[d2 + 1] = 0;
+        }
+        const w3 = words[j + 8]!;
+        const d3 = (w3 >> 9) & 31;
+        {
+          r[d3] = r[d3]! & words[j + 9]!;
+          r[d3 + 1] = 0;
+        }
+        break;
+      }
+      case 228: { // neg32__and32_k__xor32_x
+        pc += 8;
+        {
+          r[d] = -r[d]! | 0;
+          r[d + 1] = 0;
+        }
+        const w2 = words[j + 4]!;
+        const d2 = (w2 >> 9) & 31;
+        {
+          r[d2] = r[d2]! & words[j + 5]!;
+          r[d2 + 1] = 0;
+        }
+        const w3 = words[j + 8]!;
+        const d3 = (w3 >> 9) & 31;
+        const s3 = (w3 >> 14) & 31;
+        {
+          r[d3] = r[d3]! ^ r[s3]!;
+          r[d3 + 1] = 0;
+        }
+        break;
+      }
+      case 229: { // add64_k__add64_k__add64_k
+        pc += 8;
+        {
+          const k = words[j + 1]!;
+          const l = (r[d]! >>> 0) + (k >>> 0);
+          r[d + 1] = (r[d + 1]! + (k >> 31) + (l > 0xffffffff ? 1 : 0)) | 0;
+          r[d] = l | 0;
+        }
+        const w2 = words[j + 4]!;
+        const d2 = (w2 >> 9) & 31;
+        {
+          const k = words[j + 5]!;
+          const l = (r[d2]! >>> 0) + (k >>> 0);
+          r[d2 + 1] = (r[d2 + 1]! + (k >> 31) + (l > 0xffffffff ? 1 : 0)) | 0;
+          r[d2] = l | 0;
+        }
+        const w3 = words[j + 8]!;
+        const d3 = (w3 >> 9) & 31;
+        {
+          const k = words[j + 9]!;
+          const l = (r[d3]! >>> 0) + (k >>> 0);
+          r[d3 + 1] = (r[d3 + 1]! + (k >> 31) + (l > 0xffffffff ? 1 : 0)) | 0;
+          r[d3] = l | 0;
+        }
+        break;
+      }
+      case 230: { // stxdw__add64_k__add64_k
+        pc += 8;
+        {
+          const h = r[d + 1]!;
+          let a = (r[d]! >>> 0) + words[j + 2]!;
+          if (h === 0 && a >= sS && a + 8 <= sE) a += sB;
+          else if (h === 0 && a >= wS && a + 8 <= wE) a += wB;
+          else {
+            a = translateSlow(memory, r[d]!, h, words[j + 2]!, 8, true, i);
+            const hit = lastRegion!;
+            wS = hit.vaddr;
+            wE = hit.vaddr + hit.size;
+            wB = hit.offset - hit.vaddr;
+          }
+          {
+            dv.setInt32(a, r[s]!, true);
+            dv.setInt32(a + 4, r[s + 1]!, true);
+          }
+        }
+        const w2 = words[j + 4]!;
+        const d2 = (w2 >> 9) & 31;
+        {
+          const k = words[j + 5]!;
+          const l = (r[d2]! >>> 0) + (k >>> 0);
+          r[d2 + 1] = (r[d2 + 1]! + (k >> 31) + (l > 0xffffffff ? 1 : 0)) | 0;
+          r[d2] = l | 0;
+        }
+        const w3 = words[j + 8]!;
+        const d3 = (w3 >> 9) & 31;
+        {
+          const k = words[j + 9]!;
+          const l = (r[d3]! >>> 0) + (k >>> 0);
+          r[d3 + 1] = (r[d3 + 1]! + (k >> 31) + (l > 0xffffffff ? 1 : 0)) | 0;
+          r[d3] = l | 0;
+        }
+        break;
+      }
+      case 231: { // and32_k__xor32_x__rsh32_k
+        pc += 8;
+        {
+          r[d] = r[d]! & words[j + 1]!;
+          r[d + 1] = 0;
+        }
+        const w2 = words[j + 4]!;
+        const d2 = (w2 >> 9) & 31;
+        const s2 = (w2 >> 14) & 31;
+        {
+          r[d2] = r[d2]! ^ r[s2]!;
+          r[d2 + 1] = 0;
+        }
+        const w3 = words[j + 8]!;
+        const d3 = (w3 >> 9) & 31;
+        {
+          r[d3] = r[d3]! >>> words[j + 9]!;
+          r[d3 + 1] = 0;
+        }
+        break;
+      }
+      case 232: { // xor32_x__rsh32_k__and32_k
+        pc += 8;
+        {
+          r[d] = r[d]! ^ r[s]!;
+          r[d + 1] = 0;
+        }
+        const w2 = words[j + 4]!;
+        const d2 = (w2 >> 9) & 31;
+        {
+          r[d2] = r[d2]! >>> words[j + 5]!;
+          r[d2 + 1] = 0;
+        }
+        const w3 = words[j + 8]!;
+        const d3 = (w3 >> 9) & 31;
+        {
+          r[d3] = r[d3]! & words[j + 9]!;
+          r[d3 + 1] = 0;
+        }
+        break;
+      }
+      case 233: { // add64_x__ldxb__xor64_x
+        pc += 8;
+        {
+          const l = (r[d]! >>> 0) + (r[s]! >>> 0);
+          r[d + 1] = (r[d + 1]! + r[s + 1]! + (l > 0xffffffff ? 1 : 0)) | 0;
+          r[d] = l | 0;
+        }
+        const w2 = words[j + 4]!;
+        const d2 = (w2 >> 9) & 31;
+        const s2 = (w2 >> 14) & 31;
+        {
+          const h = r[s2 + 1]!;
+          let a = (r[s2]! >>> 0) + words[j + 6]!;
+          if (h === 0 && a >= rS && a + 1 <= rE) a += rB;
+          else if (h === 0 && a >= sS && a + 1 <= sE) a += sB;
+          else {
+            a = translateSlow(memory, r[s2]!, h, words[j + 6]!, 1, false, i + 1);
+            const hit = lastRegion!;
+            rS = hit.vaddr;
+            rE = hit.vaddr + hit.size;
+            rB = hit.offset - hit.vaddr;
+          }
+          {
+            r[d2] = dv.getUint8(a);
+            r[d2 + 1] = 0;
+          }
+        }
+        const w3 = words[j + 8]!;
+        const d3 = (w3 >> 9) & 31;
+        const s3 = (w3 >> 14) & 31;
+        {
+          r[d3] = r[d3]! ^ r[s3]!;
+          r[d3 + 1] = r[d3 + 1]! ^ r[s3 + 1]!;
+        }
+        break;
+      }
+      case 234: { // ldxb__xor64_x__mul64_x
+        pc += 8;
+        {
+          const h = r[s + 1]!;
+          let a = (r[s]! >>> 0) + words[j + 2]!;
+          if (h === 0 && a >= rS && a + 1 <= rE) a += rB;
+          else if (h === 0 && a >= sS && a + 1 <= sE) a += sB;
+          else {
+            a = translateSlow(memory, r[s]!, h, words[j + 2]!, 1, false, i);
+            const hit = lastRegion!;
+            rS = hit.vaddr;
+            rE = hit.vaddr + hit.size;
+            rB = hit.offset - hit.vaddr;
+          }
+          {
+            r[d] = dv.getUint8(a);
+            r[d + 1] = 0;
+          }
+        }
+        const w2 = words[j + 4]!;
+        const d2 = (w2 >> 9) & 31;
+        const s2 = (w2 >> 14) & 31;
+        {
+          r[d2] = r[d2]! ^ r[s2]!;
+          r[d2 + 1] = r[d2 + 1]! ^ r[s2 + 1]!;
+        }
+        const w3 = words[j + 8]!;
+        const d3 = (w3 >> 9) & 31;
+        const s3 = (w3 >> 14) & 31;
+        {
+          mul64(r, d3, r[s3]!, r[s3 + 1]!);
+        }
+        break;
+      }
+      case 235: { // xor64_x__mul64_x__add64_k
+        pc += 8;
+        {
+          r[d] = r[d]! ^ r[s]!;
+          r[d + 1] = r[d + 1]! ^ r[s + 1]!;
+        }
+        const w2 = words[j + 4]!;
+        const d2 = (w2 >> 9) & 31;
+        const s2 = (w2 >> 14) & 31;
+        {
+          mul64(r, d2, r[s2]!, r[s2 + 1]!);
+        }
+        const w3 = words[j + 8]!;
+        const d3 = (w3 >> 9) & 31;
+        {
+          const k = words[j + 9]!;
+          const l = (r[d3]! >>> 0) + (k >>> 0);
+          r[d3 + 1] = (r[d3 + 1]! + (k >> 31) + (l > 0xffffffff ? 1 : 0)) | 0;
+          r[d3] = l | 0;
+        }
+        break;
+      }
+      case 236: { // mul64_x__add64_k__jlt_x
+        pc += 8;
+        {
+          mul64(r, d, r[s]!, r[s + 1]!);
+        }
+        const w2 = words[j + 4]!;
+        const d2 = (w2 >> 9) & 31;
+        {
+          const k = words[j + 5]!;
+          const l = (r[d2]! >>> 0) + (k >>> 0);
+          r[d2 + 1] = (r[d2 + 1]! + (k >> 31) + (l > 0xffffffff ? 1 : 0)) | 0;
+          r[d2] = l | 0;
+        }
+        const w3 = words[j + 8]!;
+        const d3 = (w3 >> 9) & 31;
+        const s3 = (w3 >> 14) & 31;
+        {
+          if (gtu(r[s3 + 1]!, r[s3]!, r[d3 + 1]!, r[d3]!)) pc = words[j + 10]!;
+        }
+        break;
+      }
+      case 237: { // mov64_x__add64_x__ldxdw
+        pc += 8;
+        {
+          r[d] = r[s]!;
+          r[d + 1] = r[s + 1]!;
+        }
+        const w2 = words[j + 4]!;
+        const d2 = (w2 >> 9) & 31;
+        const s2 = (w2 >> 14) & 31;
+        {
+          const l = (r[d2]! >>> 0) + (r[s2]! >>> 0);
+          r[d2 + 1] = (r[d2 + 1]! + r[s2 + 1]! + (l > 0xffffffff ? 1 : 0)) | 0;
+          r[d2] = l | 0;
+        }
+        const w3 = words[j + 8]!;
+        const d3 = (w3 >> 9) & 31;
+        const s3 = (w3 >> 14) & 31;
+        {
+          const h = r[s3 + 1]!;
+          let a = (r[s3]! >>> 0) + words[j + 10]!;
+          if (h === 0 && a >= rS && a + 8 <= rE) a += rB;
+          else if (h === 0 && a >= sS && a + 8 <= sE) a += sB;
+          else {
+            a = translateSlow(memory, r[s3]!, h, words[j + 10]!, 8, false, i + 2);
+            const hit = lastRegion!;
+            rS = hit.vaddr;
+            rE = hit.vaddr + hit.size;
+            rB = hit.offset - hit.vaddr;
+          }
+          {
+            r[d3] = dv.getInt32(a, true);
+            r[d3 + 1] = dv.getInt32(a + 4, true);
+          }
+        }
+        break;
+      }
+      case 238: { // add64_k__add64_k__jlt_x
+        pc += 8;
+        {
+          const k = words[j + 1]!;
+          const l = (r[d]! >>> 0) + (k >>> 0);
+          r[d + 1] = (r[d + 1]! + (k >> 31) + (l > 0xffffffff ? 1 : 0)) | 0;
+          r[d] = l | 0;
+        }
+        const w2 = words[j + 4]!;
+        const d2 = (w2 >> 9) & 31;
+        {
+          const k = words[j + 5]!;
+          const l = (r[d2]! >>> 0) + (k >>> 0);
+          r[d2 + 1] = (r[d2 + 1]! + (k >> 31) + (l > 0xffffffff ? 1 : 0)) | 0;
+          r[d2] = l | 0;
+        }
+        const w3 = words[j + 8]!;
+        const d3 = (w3 >> 9) & 31;
+        const s3 = (w3 >> 14) & 31;
+        {
+          if (gtu(r[s3 + 1]!, r[s3]!, r[d3 + 1]!, r[d3]!)) pc = words[j + 10]!;
+        }
+        break;
+      }
+      case 239: { // add64_x__ldxdw__stxdw
+        pc += 8;
+        {
+          const l = (r[d]! >>> 0) + (r[s]! >>> 0);
+          r[d + 1] = (r[d + 1]! + r[s + 1]! + (l > 0xffffffff ? 1 : 0)) | 0;
+          r[d] = l | 0;
+        }
+        const w2 = words[j + 4]!;
+        const d2 = (w2 >> 9) & 31;
+        const s2 = (w2 >> 14) & 31;
+        {
+          const h = r[s2 + 1]!;
+          let a = (r[s2]! >>> 0) + words[j + 6]!;
+          if (h === 0 && a >= rS && a + 8 <= rE) a += rB;
+          else if (h === 0 && a >= sS && a + 8 <= sE) a += sB;
+          else {
+            a = translateSlow(memory, r[s2]!, h, words[j + 6]!, 8, false, i + 1);
+            const hit = lastRegion!;
+            rS = hit.vaddr;
+            rE = hit.vaddr + hit.size;
+            rB = hit.offset - hit.vaddr;
+          }
+          {
+            r[d2] = dv.getInt32(a, true);
+            r[d2 + 1] = dv.getInt32(a + 4, true);
+          }
+        }
+        const w3 = words[j + 8]!;
+        const d3 = (w3 >> 9) & 31;
+        const s3 = (w3 >> 14) & 31;
+        {
+          const h = r[d3 + 1]!;
+          let a = (r[d3]! >>> 0) + words[j + 10]!;
+          if (h === 0 && a >= sS && a + 8 <= sE) a += sB;
+          else if (h === 0 && a >= wS && a + 8 <= wE) a += wB;
+          else {
+            a = translateSlow(memory, r[d3]!, h, words[j + 10]!, 8, true, i + 2);
+            const hit = lastRegion!;
+            wS = hit.vaddr;
+            wE = hit.vaddr + hit.size;
+            wB = hit.offset - hit.vaddr;
+          }
+          {
+            dv.setInt32(a, r[s3]!, true);
+            dv.setInt32(a + 4, r[s3 + 1]!, true);
+          }
+        }
+        break;
+      }
+      case 240: { // ldxdw__stxdw__add64_k
+        pc += 8;
+        {
+          const h = r[s + 1]!;
+          let a = (r[s]! >>> 0) + words[j + 2]!;
+          if (h === 0 && a >= rS && a + 8 <= rE) a += rB;
+          else if (h === 0 && a >= sS && a + 8 <= sE) a += sB;
+          else {
+            a = translateSlow(memory, r[s]!, h, words[j + 2]!, 8, false, i);
+            const hit = lastRegion!;
+            rS = hit.vaddr;
+            rE = hit.vaddr + hit.size;
+            rB = hit.offset - hit.vaddr;
+          }
+          {
+            r[d] = dv.getInt32(a, true);
+            r[d + 1] = dv.getInt32(a + 4, true);
+          }
+        }
+        const w2 = words[j + 4]!;
+        const d2 = (w2 >> 9) & 31;
+        const s2 = (w2 >> 14) & 31;
+        {
+          const h = r[d2 + 1]!;
+          let a = (r[d2]! >>> 0) + words[j + 6]!;
+          if (h === 0 && a >= sS && a + 8 <= sE) a += sB;
+          else if (h === 0 && a >= wS && a + 8 <= wE) a += wB;
+          else {
+            a = translateSlow(memory, r[d2]!, h, words[j + 6]!, 8, true, i + 1);
+            const hit = lastRegion!;
+            wS = hit.vaddr;
+            wE = hit.vaddr + hit.size;
+            wB = hit.offset - hit.vaddr;
+          }
+          {
+            dv.setInt32(a, r[s2]!, true);
+            dv.setInt32(a + 4, r[s2 + 1]!, true);
+          }
+        }
+        const w3 = words[j + 8]!;
+        const d3 = (w3 >> 9) & 31;
+        {
+          const k = words[j + 9]!;
+          const l = (r[d3]! >>> 0) + (k >>> 0);
+          r[d3 + 1] = (r[d3 + 1]! + (k >> 31) + (l > 0xffffffff ? 1 : 0)) | 0;
+          r[d3] = l | 0;
+        }
+        break;
+      }
+      case 241: { // lsh64_k__mov64_x__add64_x
+        pc += 8;
+        {
+          lsh64(r, d, words[j + 1]!);
+        }
+        const w2 = words[j + 4]!;
+        const d2 = (w2 >> 9) & 31;
+        const s2 = (w2 >> 14) & 31;
+        {
+          r[d2] = r[s2]!;
+          r[d2 + 1] = r[s2 + 1]!;
+        }
+        const w3 = words[j + 8]!;
+        const d3 = (w3 >> 9) & 31;
+        const s3 = (w3 >> 14) & 31;
+        {
+          const l = (r[d3]! >>> 0) + (r[s3]! >>> 0);
+          r[d3 + 1] = (r[d3 + 1]! + r[s3 + 1]! + (l > 0xffffffff ? 1 : 0)) | 0;
+          r[d3] = l | 0;
+        }
+        break;
+      }
+      case 242: { // mov64_x__div64_x__mul64_x
+        pc += 8;
+        {
+          r[d] = r[s]!;
+          r[d + 1] = r[s + 1]!;
+        }
+        const w2 = words[j + 4]!;
+        const d2 = (w2 >> 9) & 31;
+        const s2 = (w2 >> 14) & 31;
+        {
+          div64(r, d2, r[s2]!, r[s2 + 1]!);
+        }
+        const w3 = words[j + 8]!;
+        const d3 = (w3 >> 9) & 31;
+        const s3 = (w3 >> 14) & 31;
+        {
+          mul64(r, d3, r[s3]!, r[s3 + 1]!);
+        }
+        break;
+      }
+      case 243: { // div64_x__mul64_x__mov64_x
+        pc += 8;
+        {
+          div64(r, d, r[s]!, r[s + 1]!);
+        }
+        const w2 = words[j + 4]!;
+        const d2 = (w2 >> 9) & 31;
+        const s2 = (w2 >> 14) & 31;
+        {
+          mul64(r, d2, r[s2]!, r[s2 + 1]!);
+        }
+        const w3 = words[j + 8]!;
+        const d3 = (w3 >> 9) & 31;
+        const s3 = (w3 >> 14) & 31;
+        {
+          r[d3] = r[s3]!;
+          r[d3 + 1] = r[s3 + 1]!;
+        }
+        break;
+      }
+      case 244: { // mul64_x__mov64_x__sub64_x
+        pc += 8;
+        {
+          mul64(r, d, r[s]!, r[s + 1]!);
+        }
+        const w2 = words[j + 4]!;
+        const d2 = (w2 >> 9) & 31;
+        const s2 = (w2 >> 14) & 31;
+        {
+          r[d2] = r[s2]!;
+          r[d2 + 1] = r[s2 + 1]!;
+        }
+        const w3 = words[j + 8]!;
+        const d3 = (w3 >> 9) & 31;
+        const s3 = (w3 >> 14) & 31;
+        {
+          const l = (r[d3]! >>> 0) - (r[s3]! >>> 0);
+          r[d3 + 1] = (r[d3 + 1]! - r[s3 + 1]! - (l < 0 ? 1 : 0)) | 0;
+          r[d3] = l | 0;
+        }
+        break;
+      }
+      case 245: { // mov64_x__add64_x__ldxw
+        pc += 8;
+        {
+          r[d] = r[s]!;
+          r[d + 1] = r[s + 1]!;
+        }
+        const w2 = words[j + 4]!;
+        const d2 = (w2 >> 9) & 31;
+        const s2 = (w2 >> 14) & 31;
+        {
+          const l = (r[d2]! >>> 0) + (r[s2]! >>> 0);
+          r[d2 + 1] = (r[d2 + 1]! + r[s2 + 1]! + (l > 0xffffffff ? 1 : 0)) | 0;
+          r[d2] = l | 0;
+        }
+        const w3 = words[j + 8]!;
+        const d3 = (w3 >> 9) & 31;
+        const s3 = (w3 >> 14) & 31;
+        {
+          const h = r[s3 + 1]!;
+          let a = (r[s3]! >>> 0) + words[j + 10]!;
+          if (h === 0 && a >= rS && a + 4 <= rE) a += rB;
+          else if (h === 0 && a >= sS && a + 4 <= sE) a += sB;
+          else {
+            a = translateSlow(memory, r[s3]!, h, words[j + 10]!, 4, false, i + 2);
+            const hit = lastRegion!;
+            rS = hit.vaddr;
+            rE = hit.vaddr + hit.size;
+            rB = hit.offset - hit.vaddr;
+          }
+          {
+            r[d3] = dv.getInt32(a, true);
+            r[d3 + 1] = 0;
+          }
+        }
+        break;
+      }
+      case 246: { // add64_k__mov64_x__jlt_x
+        pc += 8;
+        {
+          const k = words[j + 1]!;
+          const l = (r[d]! >>> 0) + (k >>> 0);
+          r[d + 1] = (r[d + 1]! + (k >> 31) + (l > 0xffffffff ? 1 : 0)) | 0;
+          r[d] = l | 0;
+        }
+        const w2 = words[j + 4]!;
+        const d2 = (w2 >> 9) & 31;
+        const s2 = (w2 >> 14) & 31;
+        {
+          r[d2] = r[s2]!;
+          r[d2 + 1] = r[s2 + 1]!;
+        }
+        const w3 = words[j + 8]!;
+        const d3 = (w3 >> 9) & 31;
+        const s3 = (w3 >> 14) & 31;
+        {
+          if (gtu(r[s3 + 1]!, r[s3]!, r[d3 + 1]!, r[d3]!)) pc = words[j + 10]!;
+        }
+        break;
+      }
+      case 247: { // add64_k__add64_k__mov64_x
+        pc += 8;
+        {
+          const k = words[j + 1]!;
+          const l = (r[d]! >>> 0) + (k >>> 0);
+          r[d + 1] = (r[d + 1]! + (k >> 31) + (l > 0xffffffff ? 1 : 0)) | 0;
+          r[d] = l | 0;
+        }
+        const w2 = words[j + 4]!;
+        const d2 = (w2 >> 9) & 31;
+        {
+          const k = words[j + 5]!;
+          const l = (r[d2]! >>> 0) + (k >>> 0);
+          r[d2 + 1] = (r[d2 + 1]! + (k >> 31) + (l > 0xffffffff ? 1 : 0)) | 0;
+          r[d2] = l | 0;
+        }
+        const w3 = words[j + 8]!;
+        const d3 = (w3 >> 9) & 31;
+        const s3 = (w3 >> 14) & 31;
+        {
+          r[d3] = r[s3]!;
+          r[d3 + 1] = r[s3 + 1]!;
+        }
+        break;
+      }
+      case 248: { // xor64_x__mov64_x__rsh64_k
+        pc += 8;
+        {
+          r[d] = r[d]! ^ r[s]!;
+          r[d + 1] = r[d + 1]! ^ r[s + 1]!;
+        }
+        const w2 = words[j + 4]!;
+        const d2 = (w2 >> 9) & 31;
+        const s2 = (w2 >> 14) & 31;
+        {
+          r[d2] = r[s2]!;
+          r[d2 + 1] = r[s2 + 1]!;
+        }
+        const w3 = words[j + 8]!;
+        const d3 = (w3 >> 9) & 31;
+        {
+          rsh64(r, d3, words[j + 9]!);
+        }
+        break;
+      }
+      case 249: { // mov64_x__sub64_x__mov64_k
+        pc += 8;
+        {
+          r[d] = r[s]!;
+          r[d + 1] = r[s + 1]!;
+        }
+        const w2 = words[j + 4]!;
+        const d2 = (w2 >> 9) & 31;
+        const s2 = (w2 >> 14) & 31;
+        {
+          const l = (r[d2]! >>> 0) - (r[s2]! >>> 0);
+          r[d2 + 1] = (r[d2 + 1]! - r[s2 + 1]! - (l < 0 ? 1 : 0)) | 0;
+          r[d2] = l | 0;
+        }
+        const w3 = words[j + 8]!;
+        const d3 = (w3 >> 9) & 31;
+        {
+          const k = words[j + 9]!;
+          r[d3] = k;
+          r[d3 + 1] = k >> 31;
+        }
+        break;
+      }
+      case 250: { // sub64_x__mov64_k__jne_k
+        pc += 8;
+        {
+          const l = (r[d]! >>> 0) - (r[s]! >>> 0);
+          r[d + 1] = (r[d + 1]! - r[s + 1]! - (l < 0 ? 1 : 0)) | 0;
+          r[d] = l | 0;
+        }
+        const w2 = words[j + 4]!;
+        const d2 = (w2 >> 9) & 31;
+        {
+          const k = words[j + 5]!;
+          r[d2] = k;
+          r[d2 + 1] = k >> 31;
+        }
+        const w3 = words[j + 8]!;
+        const d3 = (w3 >> 9) & 31;
+        {
+          const k = words[j + 9]!;
+          if (r[d3] !== k || r[d3 + 1] !== k >> 31) pc = words[j + 10]!;
+        }
+        break;
+      }
+      case 251: { // mov64_x__lsh64_k__mov64_x
+        pc += 8;
+        {
+          r[d] = r[s]!;
+          r[d + 1] = r[s + 1]!;
+        }
+        const w2 = words[j + 4]!;
+        const d2 = (w2 >> 9) & 31;
+        {
+          lsh64(r, d2, words[j + 5]!);
+        }
+        const w3 = words[j + 8]!;
+        const d3 = (w3 >> 9) & 31;
+        const s3 = (w3 >> 14) & 31;
+        {
+          r[d3] = r[s3]!;
+          r[d3 + 1] = r[s3 + 1]!;
+        }
+        break;
+      }
+      case 252: { // add64_x__mov64_x__rsh64_k
+        pc += 8;
+        {
+          const l = (r[d]! >>> 0) + (r[s]! >>> 0);
+          r[d + 1] = (r[d + 1]! + r[s + 1]! + (l > 0xffffffff ? 1 : 0)) | 0;
+          r[d] = l | 0;
+        }
+        const w2 = words[j + 4]!;
+        const d2 = (w2 >> 9) & 31;
+        const s2 = (w2 >> 14) & 31;
+        {
+          r[d2] = r[s2]!;
+          r[d2 + 1] = r[s2 + 1]!;
+        }
+        const w3 = words[j + 8]!;
+        const d3 = (w3 >> 9) & 31;
+        {
+          rsh64(r, d3, words[j + 9]!);
+        }
+        break;
+      }
+      case 253: { // mov64_x__rsh64_k__and64_k
+        pc += 8;
+        {
+          r[d] = r[s]!;
+          r[d + 1] = r[s + 1]!;
+        }
+        const w2 = words[j + 4]!;
+        const d2 = (w2 >> 9) & 31;
+        {
+          rsh64(r, d2, words[j + 5]!);
+        }
+        const w3 = words[j + 8]!;
+        const d3 = (w3 >> 9) & 31;
+        {
+          const k = words[j + 9]!;
+          r[d3] = r[d3]! & k;
+          r[d3 + 1] = r[d3 + 1]! & (k >> 31);
+        }
+        break;
+      }
+      case 254: { // rsh64_k__and64_k__mov64_x
+        pc += 8;
+        {
+          rsh64(r, d, words[j + 1]!);
+        }
+        const w2 = words[j + 4]!;
+        const d2 = (w2 >> 9) & 31;
+        {
+          const k = words[j + 5]!;
+          r[d2] = r[d2]! & k;
+          r[d2 + 1] = r[d2 + 1]! & (k >> 31);
+        }
+        const w3 = words[j + 8]!;
+        const d3 = (w3 >> 9) & 31;
+        const s3 = (w3 >> 14) & 31;
+        {
+          r[d3] = r[s3]!;
+          r[d3 + 1] = r[s3 + 1]!;
         }
         break;
       }

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { CallKind, EbpfError, ErrorCode, ExecutionError, Opcode, STACK_START, encodeProgram, Program } from '../../src/index.js';
 import { EbpfVmNoData, EbpfVmRaw } from '../../src/vm/vm.js';
-import { COST_IN_SLOT, COST_SHIFT, OP_NAMES, SLOT_WORDS } from '../../src/vm/interpreter-decode.js';
+import { COST_IN_SLOT, COST_SHIFT, DST_SHIFT, OP_MASK, OP_NAMES, SLOT_WORDS, SRC_SHIFT } from '../../src/vm/interpreter-decode.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AluOp, Class, JmpOp, Mode, Size, Source, exit, insn, lddw, mov, rawVm, run } from './util.js';
@@ -87,7 +87,11 @@ describe('instruction budget of very long blocks', () => {
   });
 
   it('the run loop literals match the decoder constants', () => {
-    expect([SLOT_WORDS, COST_SHIFT, COST_IN_SLOT]).toEqual([4, 18, 0x3fff]);
+    expect([SLOT_WORDS, COST_SHIFT, COST_IN_SLOT, OP_MASK, DST_SHIFT, SRC_SHIFT]).toEqual([4, 19, 0x1fff, 0x1ff, 9, 14]);
+    const text = readFileSync(join(import.meta.dirname, '..', '..', 'src', 'vm', 'interpreter.ts'), 'utf8');
+    for (const literal of ['w >>> 19', 'cost === 0x1fff', 'w & 0x1ff', '(w >> 9) & 31', '(w >> 14) & 31', 'pc += 4;']) {
+      expect(text).toContain(literal);
+    }
   });
 });
 

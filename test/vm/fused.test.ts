@@ -1,9 +1,10 @@
 /**
- * Superinstructions (FUSED_PAIRS): every pair gives the same result, memory and error (code and pc) as
- * the same two instructions run separately — the unfused run is the same program with the pair's second
- * slot made a jump target, which forbids the fusion — on random registers, some of them pointing into
- * `mem` so that loads and stores succeed or fault in either half. Also: faults in each half report
- * their own pc, the budget is unchanged, and the generated run-loop cases are up to date.
+ * Superinstructions (FUSED): every run of two or three instructions gives the same result, memory and
+ * error (code and pc) as the same instructions run separately — the unfused run is the same program
+ * with every later slot of the run made a jump target, which forbids any fusion there — on random
+ * registers, some of them pointing into `mem` so that loads and stores succeed or fault in any part.
+ * Also: faults in each part report their own pc, the budget is unchanged, and the generated run-loop
+ * cases are up to date.
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
@@ -12,7 +13,7 @@ import { EbpfError, ErrorCode, encodeProgram, type Insn } from '../../src/index.
 import { EbpfVmRaw } from '../../src/vm/vm.js';
 import { Program } from '../../src/vm/program.js';
 import { MEM_START } from '../../src/vm/memory.js';
-import { FUSED_BASE, FUSED_PAIRS, predecode } from '../../src/vm/interpreter-decode.js';
+import { FUSED, FUSED_BASE, OP_MASK, predecode } from '../../src/vm/interpreter-decode.js';
 import { currentRegion, fusedRegion, INTERPRETER_PATH } from '../../bench/gen-fused.js';
 import { AluOp, Class, JmpOp, Mode, Size, Source, exit, insn, lddw } from './util.js';
 
@@ -59,14 +60,17 @@ function encode(name: string, dst: number, src: number, off: number, imm: number
 }
 
 /**
- * r0-r9 set from `regs`, a never-taken `jeq r10, 0` aimed at the pair's first slot (fused) or second
- * slot (not fused), the pair at slots 21 and 22, then an epilogue that mixes every register into r0
- * (its first instruction is what a taken jump in the pair skips).
+ * r0-r9 set from `regs`, never-taken `jeq r10, 0` aimed at the run's first slot (fused) or its
+ * second and third slots (not fused), the run from slot {@link RUN_AT}, then an epilogue that mixes
+ * every register into r0 (its first instruction is what a taken jump in the run skips).
  */
-function pairProgram(a: Insn, b: Insn, regs: readonly bigint[], fused: boolean): Insn[] {
+function runProgram(run: readonly Insn[], regs: readonly bigint[], fused: boolean): Insn[] {
   const out: Insn[] = [];
   regs.forEach((v, k) => out.push(...lddw(k, v)));
-  out.push(insn(Class.JMP | JmpOp.JEQ | Source.K, 10, 0, fused ? 0 : 1, 0), a, b);
+  // The third jump ends the run's block in both programs: the epilogue never fuses with the run.
+  const targets = fused ? [RUN_AT, RUN_AT, RUN_AT + run.length] : [RUN_AT + 1, RUN_AT + 2, RUN_AT + run.length];
+  targets.forEach((target, k) => out.push(insn(Class.JMP | JmpOp.JEQ | Source.K, 10, 0, target - (20 + k + 1), 0)));
+  out.push(...run);
   out.push(insn(Class.ALU64 | AluOp.ADD | Source.K, 0, 0, 0, 12345));
   for (let k = 1; k <= 9; k++) {
     out.push(insn(Class.ALU64 | AluOp.MUL | Source.K, 0, 0, 0, 1000003));
@@ -76,10 +80,10 @@ function pairProgram(a: Insn, b: Insn, regs: readonly bigint[], fused: boolean):
   return out;
 }
 
-const PAIR_AT = 21;
+const RUN_AT = 23;
 
 function fusedOpAt(insns: readonly Insn[], pc: number): number {
-  return predecode(new Program(encodeProgram(insns))).words[pc * 4]! & 0xff;
+  return predecode(new Program(encodeProgram(insns))).words[pc * 4]! & OP_MASK;
 }
 
 const MEM_LEN = 32;
@@ -93,10 +97,10 @@ const operands = fc.record({
   s1: fc.integer({ min: 0, max: 9 }),
   d2: fc.integer({ min: 0, max: 9 }),
   s2: fc.integer({ min: 0, max: 9 }),
-  off1: fc.integer({ min: -4, max: 12 }),
-  off2: fc.integer({ min: -4, max: 12 }),
-  imm1: fc.oneof(fc.integer({ min: -4, max: 70 }), fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 })),
-  imm2: fc.oneof(fc.integer({ min: -4, max: 70 }), fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 })),
+  d3: fc.integer({ min: 0, max: 9 }),
+  s3: fc.integer({ min: 0, max: 9 }),
+  off: fc.array(fc.integer({ min: -4, max: 12 }), { minLength: 3, maxLength: 3 }),
+  imm: fc.array(fc.oneof(fc.integer({ min: -4, max: 70 }), fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 })), { minLength: 3, maxLength: 3 }),
   regs: fc.array(register, { minLength: 10, maxLength: 10 }),
   mem: fc.uint8Array({ minLength: MEM_LEN, maxLength: MEM_LEN }),
 });
@@ -110,20 +114,20 @@ describe('superinstructions', () => {
     expect(currentRegion(source)).toBe(fusedRegion(source));
   });
 
-  it.each(FUSED_PAIRS.map(([a, b], n) => [`${a}__${b}`, a, b, FUSED_BASE + n] as const))(
-    '%s behaves as its two instructions',
-    (_name, nameA, nameB, number) => {
+  it.each(FUSED.map((names, n) => [names.join('__'), names, FUSED_BASE + n] as const))(
+    '%s behaves as its instructions',
+    (_name, names, number) => {
       fc.assert(
         fc.property(operands, (o) => {
-          const a = encode(nameA, o.d1, o.s1, jumpOff(nameA, o.off1), o.imm1);
-          const b = encode(nameB, o.d2, o.s2, jumpOff(nameB, o.off2), o.imm2);
-          const fused = pairProgram(a, b, o.regs, true);
-          const plain = pairProgram(a, b, o.regs, false);
-          expect(fusedOpAt(fused, PAIR_AT)).toBe(number);
-          expect(fusedOpAt(plain, PAIR_AT)).toBeLessThan(FUSED_BASE);
+          const regs: [number, number][] = [[o.d1, o.s1], [o.d2, o.s2], [o.d3, o.s3]];
+          const run = names.map((name, k) => encode(name, regs[k]![0], regs[k]![1], jumpOff(name, o.off[k]!), o.imm[k]!));
+          const fused = runProgram(run, o.regs, true);
+          const plain = runProgram(run, o.regs, false);
+          expect(fusedOpAt(fused, RUN_AT)).toBe(number);
+          for (let k = 0; k < names.length; k++) expect(fusedOpAt(plain, RUN_AT + k)).toBeLessThan(FUSED_BASE);
           expect(outcome(fused, o.mem)).toEqual(outcome(plain, o.mem));
         }),
-        { numRuns: 40 },
+        { numRuns: 30 },
       );
     },
   );
@@ -169,7 +173,7 @@ describe('superinstructions', () => {
 
   it('the budget is charged per block as before: a fused block costs all its slots', () => {
     const prog = [insn(Class.ALU64 | AluOp.MOV | Source.K, 0, 0, 0, 1), addk(0, 1), addk(0, 2), addk(0, 3), addk(0, 4), exit()];
-    expect(fusedOpAt(prog, 1)).toBeGreaterThanOrEqual(FUSED_BASE);
+    expect(Math.max(fusedOpAt(prog, 1), fusedOpAt(prog, 2))).toBeGreaterThanOrEqual(FUSED_BASE);
     expect(outcome(prog, new Uint8Array(0), 6)).toEqual({ r0: 11n, mem: [] });
     expect(outcome(prog, new Uint8Array(0), 5)).toMatchObject({ code: ErrorCode.BUDGET_EXCEEDED, pc: 0 });
   });
