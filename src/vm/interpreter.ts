@@ -232,12 +232,13 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
   const budget = limits.instructionBudget;
   const maxDepth = limits.maxCallDepth;
   const stackSize = limits.stackSize;
-  const ctx = new RunContext(memory, req.host, limits.maxTailCalls);
+  // Created on the first helper call and first local call: most short runs need neither.
+  let ctx: RunContext | undefined;
 
   let code = interpreterCode(req.program);
   let words = code.words;
 
-  const frameCode: InterpreterCode[] = [];
+  let frameCode: InterpreterCode[] | undefined;
   let depth = 0;
 
   let dv = memory.view;
@@ -295,7 +296,7 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
         r[19] = frames[f + 8]!;
         r[20] = frames[f + 9]!;
         r[21] = frames[f + 10]!;
-        const back = frameCode[depth]!;
+        const back = frameCode![depth]!;
         if (back !== code) {
           code = back;
           words = code.words;
@@ -309,6 +310,7 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
       case 6: { // callx
         const entry =
           op === 5 ? helperEntry(helpers, words[j + 1]! >>> 0, i) : helperEntry(helpers, u64FromHalves(r[d]!, r[d + 1]!), i);
+        ctx ??= new RunContext(memory, req.host, limits.maxTailCalls);
         ctx.pc = i;
         const ret = invokeHelper(
           entry,
@@ -349,6 +351,7 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
         frames[f + 8] = r[19]!;
         frames[f + 9] = r[20]!;
         frames[f + 10] = r[21]!;
+        frameCode ??= [];
         frameCode[depth] = code;
         depth++;
         r[20] = (req.stackTop - depth * stackSize) | 0;
