@@ -61,11 +61,14 @@ const L_I = 18;
 /** If-conversion: the condition, and the old values of the (at most two) registers the skipped block writes. */
 const L_COND = 19;
 const L_S0 = 20;
+/** Linear address of a checked access group's lowest byte (see {@link FunctionCompiler.accessGroups}). */
+const L_GB = 22;
 const EXTRA_LOCALS: readonly ValTypeCode[] = [
   ...Array<ValTypeCode>(4).fill(ValType.i64),
   ...Array<ValTypeCode>(5).fill(ValType.i32),
   ValType.i64,
   ValType.i64,
+  ValType.i32,
 ];
 /** ALU operations that cannot fail or branch in the generated code, so a block of them can run speculatively. */
 const PURE_ALU: ReadonlySet<AluName> = new Set<AluName>(['add', 'sub', 'mul', 'or', 'and', 'xor', 'lsh', 'rsh', 'arsh', 'mov']);
@@ -272,6 +275,17 @@ export function compileToWasm(insns: readonly Insn[], options: CompileOptions): 
   return { bytes: mb.build(), entryIndex, functionCount: entries.length, dispatchFunctions, functionPcs: entries };
 }
 
+/** Loads and stores through one register in a block, checked once for their span [reg+lo, reg+hi). */
+interface AccessGroup {
+  /** Pc of the first access. */
+  readonly start: number;
+  readonly reg: number;
+  readonly lo: number;
+  readonly hi: number;
+  /** First pc after the group's last access. */
+  readonly end: number;
+}
+
 /** A block's final compare of a register with a constant. */
 interface Compare {
   readonly reg: number;
@@ -343,6 +357,8 @@ class FunctionCompiler implements StructSink {
    * code (log2, min/max, flag setting) and mispredict; a `select` becomes a conditional move.
    */
   private readonly converted = new Map<number, Converted>();
+  /** The access group being compiled in its checked-once copy, if any. */
+  private fastGroup: AccessGroup | undefined;
   /** Switch plans by graph node, and the edges of all switches (graph node -1-k is edge k). */
   private readonly switchOf = new Map<number, SwitchPlan>();
   private trampolines: SwitchEdge[] = [];
@@ -615,11 +631,18 @@ class FunctionCompiler implements StructSink {
     c.get(L_BUDGET).i64(b.length).op(Op.i64_sub).tee(L_BUDGET).i64(0).op(Op.i64_lt_s);
     c.if().i32(Trap.budget).i32(b.start).call(Import.trap).op(Op.unreachable).end();
     const last = lastPc(this.insns, b);
+    const groups = this.accessGroups(b);
     for (let pc = b.start; pc < b.end; ) {
       const op = this.d.ops[pc]!;
       if (this.options.badSlots[pc] === 1) {
         this.trap(Trap.badSlot, pc);
         return;
+      }
+      const g = groups.get(pc);
+      if (g !== undefined) {
+        this.group(g, depth);
+        pc = g.end;
+        continue;
       }
       const isLast = pc === last;
       if (!(isLast && (op.kind === 'ja' || op.kind === 'jcond' || op.kind === 'exit'))) {
@@ -629,6 +652,98 @@ class FunctionCompiler implements StructSink {
     }
     const conv = this.converted.get(this.nodes[node]!);
     if (conv !== undefined) this.selectBlock(node, conv, depth);
+  }
+
+  /** The base register, offset and size of a load or store (not atomics), or undefined. */
+  private access(pc: number): { reg: number; off: number; size: number } | undefined {
+    const op = this.d.ops[pc]!;
+    const i = this.insns[pc]!;
+    if (op.kind === 'ldx') return { reg: i.src, off: i.offset, size: op.size };
+    if (op.kind === 'st' || op.kind === 'stx') return { reg: i.dst, off: i.offset, size: op.size };
+    return undefined;
+  }
+
+  /**
+   * Runs of two or more loads and stores through one unchanged base register within a block (a
+   * packet parser reading header fields, a struct copied field by field), keyed by their first pc.
+   * Each is checked once for the span of all its accesses; only straight-line instructions that
+   * cannot leave the block may lie between them.
+   */
+  private accessGroups(b: BasicBlock): Map<number, AccessGroup> {
+    const groups = new Map<number, AccessGroup>();
+    const ss = this.options.stackSize;
+    const simple = (pc: number): boolean => {
+      const k = this.d.ops[pc]!.kind;
+      return this.options.badSlots[pc] !== 1 && (k === 'alu' || k === 'neg' || k === 'movsx' || k === 'end' || k === 'lddw' || k === 'ldx' || k === 'st' || k === 'stx');
+    };
+    for (let pc = b.start; pc < b.end; ) {
+      const a = this.access(pc);
+      const step = (p: number): number => p + (this.d.ops[p]!.kind === 'lddw' ? 2 : 1);
+      const frame = a !== undefined && this.options.frameFastPath && a.reg === FRAME_POINTER && a.off >= -ss && a.off + a.size <= 0;
+      if (a === undefined || frame || !simple(pc)) {
+        pc = step(pc);
+        continue;
+      }
+      let lo = a.off;
+      let hi = a.off + a.size;
+      let count = 1;
+      let end = step(pc);
+      for (let q = pc; q < b.end && simple(q); q = step(q)) {
+        const x = this.access(q);
+        if (q !== pc && x !== undefined && x.reg === a.reg) {
+          lo = Math.min(lo, x.off);
+          hi = Math.max(hi, x.off + x.size);
+          count++;
+          end = step(q);
+        }
+        // An instruction writing the base register ends the run (a load into it still belongs to it).
+        const op = this.d.ops[q]!;
+        if (op.kind !== 'st' && op.kind !== 'stx' && this.insns[q]!.dst === a.reg) break;
+      }
+      if (count >= 2) {
+        groups.set(pc, { start: pc, reg: a.reg, lo, hi, end });
+        pc = end;
+      } else pc = step(pc);
+    }
+    return groups;
+  }
+
+  /**
+   * A run of accesses through one register: if the span [reg+lo, reg+hi) lies in the cached region,
+   * run a copy of the instructions whose accesses use fixed offsets from one linear address;
+   * otherwise a copy with every access checked on its own, so errors are the interpreter's.
+   */
+  private group(g: AccessGroup, depth: number): void {
+    const c = this.code;
+    // Both ends inside one region (8-byte windows at the span's first and last bytes; the span is far
+    // below 2^32, so everything between is inside too): the cached region, else the stack.
+    const inside = (base: number, limit: number): void => {
+      c.get(L_T).gget(base).op(Op.i64_sub).gget(limit).op(Op.i64_lt_u);
+      if (g.hi - g.lo > 8) {
+        c.get(L_T).i64(g.hi - g.lo - 8).op(Op.i64_add).gget(base).op(Op.i64_sub).gget(limit).op(Op.i64_lt_u);
+        c.op(Op.i32_and);
+      }
+    };
+    c.get(g.reg);
+    if (g.lo !== 0) c.i64(g.lo).op(Op.i64_add);
+    c.set(L_T);
+    inside(Global.cacheBase, Global.cacheLimit);
+    c.if(ValType.i32);
+    c.get(L_T).gget(Global.cacheBase).op(Op.i64_sub).op(Op.i32_wrap_i64).gget(Global.cacheOffset).op(Op.i32_add).set(L_GB).i32(1);
+    c.else();
+    inside(Global.stackBase, Global.stackLimit);
+    c.if(ValType.i32);
+    c.get(L_T).op(Op.i32_wrap_i64).gget(Global.stackDelta).op(Op.i32_add).set(L_GB).i32(1);
+    c.else().i32(0).end();
+    c.end();
+    c.if();
+    const start = g.start;
+    this.fastGroup = g;
+    for (let pc = start; pc < g.end; pc += this.d.ops[pc]!.kind === 'lddw' ? 2 : 1) this.instruction(this.d.ops[pc]!, this.insns[pc]!, pc, depth + 1);
+    this.fastGroup = undefined;
+    c.else();
+    for (let pc = start; pc < g.end; pc += this.d.ops[pc]!.kind === 'lddw' ? 2 : 1) this.instruction(this.d.ops[pc]!, this.insns[pc]!, pc, depth + 1);
+    c.end();
   }
 
   /**
@@ -690,6 +805,12 @@ class FunctionCompiler implements StructSink {
     if (this.options.frameFastPath && reg === FRAME_POINTER && off >= -ss && off + size <= 0) {
       c.get(L_FP);
       return { offset: off + ss };
+    }
+    const g = this.fastGroup;
+    if (g !== undefined && reg === g.reg) {
+      // Inside a group whose whole span was checked: a fixed offset from its first byte.
+      c.get(L_GB);
+      return { offset: off - g.lo };
     }
     // One cache for loads and stores, holding writable regions only, so a hit is always allowed.
     const lim = L_LIM;

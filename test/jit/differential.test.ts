@@ -98,6 +98,37 @@ const mem: fc.Arbitrary<Gen> = fc
     }
   });
 
+// Several loads and stores through one base register in a row (the JIT checks their span once), some
+// near or past the ends of the input and the frame, with ALU work on other registers between them.
+const multi: fc.Arbitrary<Gen> = fc
+  .record({
+    base: fc.constantFrom(1, 1, 2, 9, 10),
+    // A load through r1 in a block of its own first, so the input region is in the JIT's cache.
+    prime: fc.boolean(),
+    items: fc.array(
+      fc.record({
+        kind: fc.constantFrom('ldx', 'st', 'stx', 'alu'),
+        other: fc.integer({ min: 3, max: 8 }),
+        size: fc.constantFrom(...sizes),
+        // Mostly inside the 32-byte input (so whole groups pass their one check), sometimes across its ends.
+        off: fc.oneof({ arbitrary: fc.integer({ min: 0, max: 24 }), weight: 3 }, { arbitrary: memOff, weight: 1 }),
+        imm: anyImm,
+      }),
+      { minLength: 2, maxLength: 5 },
+    ),
+  })
+  .map(({ base, prime, items }) => ({
+    insns: [...(prime ? [insn(Class.LDX | Mode.MEM | Size.B, 8, 1, 0), insn(Opcode.JA)] : []), ...items.map(({ kind, other, size, off, imm }) =>
+      kind === 'ldx'
+        ? insn(Class.LDX | Mode.MEM | size, other, base, off)
+        : kind === 'st'
+          ? insn(Class.ST | Mode.MEM | size, base, 0, off, imm)
+          : kind === 'stx'
+            ? insn(Class.STX | Mode.MEM | size, base, other, off)
+            : insn(Class.ALU64 | AluOp.ADD | Source.K, other, 0, 0, imm),
+    )],
+  }));
+
 const jump: fc.Arbitrary<Gen> = fc
   .record({
     cls: fc.constantFrom(Class.JMP, Class.JMP32),
@@ -177,6 +208,7 @@ const body = fc.array(
     { arbitrary: unary, weight: 2 },
     { arbitrary: lddw, weight: 1 },
     { arbitrary: mem, weight: 4 },
+    { arbitrary: multi, weight: 2 },
     { arbitrary: jump, weight: 3 },
     { arbitrary: skip, weight: 2 },
     { arbitrary: switchTree, weight: 1 },
