@@ -362,17 +362,19 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
 
       // ---- ALU64, immediate operand (sign-extended to 64 bits) ----
       case 10: { // add64_k
+        // Carry and borrow from unsigned compares of int32 words: no float arithmetic.
         const k = words[j + 1]!;
-        const l = (r[d]! >>> 0) + (k >>> 0);
-        r[d + 1] = (r[d + 1]! + (k >> 31) + (l > 0xffffffff ? 1 : 0)) | 0;
-        r[d] = l | 0;
+        const a = r[d]!;
+        const l = (a + k) | 0;
+        r[d + 1] = (r[d + 1]! + (k >> 31) + (l >>> 0 < a >>> 0 ? 1 : 0)) | 0;
+        r[d] = l;
         break;
       }
       case 11: { // sub64_k
         const k = words[j + 1]!;
-        const l = (r[d]! >>> 0) - (k >>> 0);
-        r[d + 1] = (r[d + 1]! - (k >> 31) - (l < 0 ? 1 : 0)) | 0;
-        r[d] = l | 0;
+        const a = r[d]!;
+        r[d + 1] = (r[d + 1]! - (k >> 31) - (a >>> 0 < k >>> 0 ? 1 : 0)) | 0;
+        r[d] = (a - k) | 0;
         break;
       }
       case 12: { // mul64_k
@@ -436,15 +438,17 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
 
       // ---- ALU64, register operand ----
       case 24: { // add64_x
-        const l = (r[d]! >>> 0) + (r[s]! >>> 0);
-        r[d + 1] = (r[d + 1]! + r[s + 1]! + (l > 0xffffffff ? 1 : 0)) | 0;
-        r[d] = l | 0;
+        const a = r[d]!;
+        const l = (a + r[s]!) | 0;
+        r[d + 1] = (r[d + 1]! + r[s + 1]! + (l >>> 0 < a >>> 0 ? 1 : 0)) | 0;
+        r[d] = l;
         break;
       }
       case 25: { // sub64_x
-        const l = (r[d]! >>> 0) - (r[s]! >>> 0);
-        r[d + 1] = (r[d + 1]! - r[s + 1]! - (l < 0 ? 1 : 0)) | 0;
-        r[d] = l | 0;
+        const a = r[d]!;
+        const b = r[s]!;
+        r[d + 1] = (r[d + 1]! - r[s + 1]! - (a >>> 0 < b >>> 0 ? 1 : 0)) | 0;
+        r[d] = (a - b) | 0;
         break;
       }
       case 26: { // mul64_x
@@ -1229,37 +1233,44 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
         const d2 = (w2 >> 9) & 31;
         const s2 = (w2 >> 14) & 31;
         {
-          const l = (r[d2]! >>> 0) + (r[s2]! >>> 0);
-          r[d2 + 1] = (r[d2 + 1]! + r[s2 + 1]! + (l > 0xffffffff ? 1 : 0)) | 0;
-          r[d2] = l | 0;
+          const a = r[d2]!;
+          const l = (a + r[s2]!) | 0;
+          r[d2 + 1] = (r[d2 + 1]! + r[s2 + 1]! + (l >>> 0 < a >>> 0 ? 1 : 0)) | 0;
+          r[d2] = l;
         }
         break;
       }
       case 171: { // add64_k__add64_k
         pc += 4;
         {
+          // Carry and borrow from unsigned compares of int32 words: no float arithmetic.
           const k = words[j + 1]!;
-          const l = (r[d]! >>> 0) + (k >>> 0);
-          r[d + 1] = (r[d + 1]! + (k >> 31) + (l > 0xffffffff ? 1 : 0)) | 0;
-          r[d] = l | 0;
+          const a = r[d]!;
+          const l = (a + k) | 0;
+          r[d + 1] = (r[d + 1]! + (k >> 31) + (l >>> 0 < a >>> 0 ? 1 : 0)) | 0;
+          r[d] = l;
         }
         const w2 = words[j + 4]!;
         const d2 = (w2 >> 9) & 31;
         {
+          // Carry and borrow from unsigned compares of int32 words: no float arithmetic.
           const k = words[j + 5]!;
-          const l = (r[d2]! >>> 0) + (k >>> 0);
-          r[d2 + 1] = (r[d2 + 1]! + (k >> 31) + (l > 0xffffffff ? 1 : 0)) | 0;
-          r[d2] = l | 0;
+          const a = r[d2]!;
+          const l = (a + k) | 0;
+          r[d2 + 1] = (r[d2 + 1]! + (k >> 31) + (l >>> 0 < a >>> 0 ? 1 : 0)) | 0;
+          r[d2] = l;
         }
         break;
       }
       case 172: { // add64_k__jlt_x
         pc += 4;
         {
+          // Carry and borrow from unsigned compares of int32 words: no float arithmetic.
           const k = words[j + 1]!;
-          const l = (r[d]! >>> 0) + (k >>> 0);
-          r[d + 1] = (r[d + 1]! + (k >> 31) + (l > 0xffffffff ? 1 : 0)) | 0;
-          r[d] = l | 0;
+          const a = r[d]!;
+          const l = (a + k) | 0;
+          r[d + 1] = (r[d + 1]! + (k >> 31) + (l >>> 0 < a >>> 0 ? 1 : 0)) | 0;
+          r[d] = l;
         }
         const w2 = words[j + 4]!;
         const d2 = (w2 >> 9) & 31;
@@ -1272,9 +1283,10 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
       case 173: { // add64_x__ldxb
         pc += 4;
         {
-          const l = (r[d]! >>> 0) + (r[s]! >>> 0);
-          r[d + 1] = (r[d + 1]! + r[s + 1]! + (l > 0xffffffff ? 1 : 0)) | 0;
-          r[d] = l | 0;
+          const a = r[d]!;
+          const l = (a + r[s]!) | 0;
+          r[d + 1] = (r[d + 1]! + r[s + 1]! + (l >>> 0 < a >>> 0 ? 1 : 0)) | 0;
+          r[d] = l;
         }
         const w2 = words[j + 4]!;
         const d2 = (w2 >> 9) & 31;
@@ -1371,10 +1383,12 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
       case 178: { // add64_k__mov64_x
         pc += 4;
         {
+          // Carry and borrow from unsigned compares of int32 words: no float arithmetic.
           const k = words[j + 1]!;
-          const l = (r[d]! >>> 0) + (k >>> 0);
-          r[d + 1] = (r[d + 1]! + (k >> 31) + (l > 0xffffffff ? 1 : 0)) | 0;
-          r[d] = l | 0;
+          const a = r[d]!;
+          const l = (a + k) | 0;
+          r[d + 1] = (r[d + 1]! + (k >> 31) + (l >>> 0 < a >>> 0 ? 1 : 0)) | 0;
+          r[d] = l;
         }
         const w2 = words[j + 4]!;
         const d2 = (w2 >> 9) & 31;
@@ -1388,10 +1402,12 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
       case 179: { // add64_k__ldxb
         pc += 4;
         {
+          // Carry and borrow from unsigned compares of int32 words: no float arithmetic.
           const k = words[j + 1]!;
-          const l = (r[d]! >>> 0) + (k >>> 0);
-          r[d + 1] = (r[d + 1]! + (k >> 31) + (l > 0xffffffff ? 1 : 0)) | 0;
-          r[d] = l | 0;
+          const a = r[d]!;
+          const l = (a + k) | 0;
+          r[d + 1] = (r[d + 1]! + (k >> 31) + (l >>> 0 < a >>> 0 ? 1 : 0)) | 0;
+          r[d] = l;
         }
         const w2 = words[j + 4]!;
         const d2 = (w2 >> 9) & 31;
@@ -1437,20 +1453,24 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
         const w2 = words[j + 4]!;
         const d2 = (w2 >> 9) & 31;
         {
+          // Carry and borrow from unsigned compares of int32 words: no float arithmetic.
           const k = words[j + 5]!;
-          const l = (r[d2]! >>> 0) + (k >>> 0);
-          r[d2 + 1] = (r[d2 + 1]! + (k >> 31) + (l > 0xffffffff ? 1 : 0)) | 0;
-          r[d2] = l | 0;
+          const a = r[d2]!;
+          const l = (a + k) | 0;
+          r[d2 + 1] = (r[d2 + 1]! + (k >> 31) + (l >>> 0 < a >>> 0 ? 1 : 0)) | 0;
+          r[d2] = l;
         }
         break;
       }
       case 181: { // add64_k__mov32_k
         pc += 4;
         {
+          // Carry and borrow from unsigned compares of int32 words: no float arithmetic.
           const k = words[j + 1]!;
-          const l = (r[d]! >>> 0) + (k >>> 0);
-          r[d + 1] = (r[d + 1]! + (k >> 31) + (l > 0xffffffff ? 1 : 0)) | 0;
-          r[d] = l | 0;
+          const a = r[d]!;
+          const l = (a + k) | 0;
+          r[d + 1] = (r[d + 1]! + (k >> 31) + (l >>> 0 < a >>> 0 ? 1 : 0)) | 0;
+          r[d] = l;
         }
         const w2 = words[j + 4]!;
         const d2 = (w2 >> 9) & 31;
@@ -1567,10 +1587,12 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
         const w2 = words[j + 4]!;
         const d2 = (w2 >> 9) & 31;
         {
+          // Carry and borrow from unsigned compares of int32 words: no float arithmetic.
           const k = words[j + 5]!;
-          const l = (r[d2]! >>> 0) + (k >>> 0);
-          r[d2 + 1] = (r[d2 + 1]! + (k >> 31) + (l > 0xffffffff ? 1 : 0)) | 0;
-          r[d2] = l | 0;
+          const a = r[d2]!;
+          const l = (a + k) | 0;
+          r[d2 + 1] = (r[d2 + 1]! + (k >> 31) + (l >>> 0 < a >>> 0 ? 1 : 0)) | 0;
+          r[d2] = l;
         }
         break;
       }
@@ -1638,27 +1660,32 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
         const w2 = words[j + 4]!;
         const d2 = (w2 >> 9) & 31;
         {
+          // Carry and borrow from unsigned compares of int32 words: no float arithmetic.
           const k = words[j + 5]!;
-          const l = (r[d2]! >>> 0) + (k >>> 0);
-          r[d2 + 1] = (r[d2 + 1]! + (k >> 31) + (l > 0xffffffff ? 1 : 0)) | 0;
-          r[d2] = l | 0;
+          const a = r[d2]!;
+          const l = (a + k) | 0;
+          r[d2 + 1] = (r[d2 + 1]! + (k >> 31) + (l >>> 0 < a >>> 0 ? 1 : 0)) | 0;
+          r[d2] = l;
         }
         break;
       }
       case 193: { // add64_x__add64_k
         pc += 4;
         {
-          const l = (r[d]! >>> 0) + (r[s]! >>> 0);
-          r[d + 1] = (r[d + 1]! + r[s + 1]! + (l > 0xffffffff ? 1 : 0)) | 0;
-          r[d] = l | 0;
+          const a = r[d]!;
+          const l = (a + r[s]!) | 0;
+          r[d + 1] = (r[d + 1]! + r[s + 1]! + (l >>> 0 < a >>> 0 ? 1 : 0)) | 0;
+          r[d] = l;
         }
         const w2 = words[j + 4]!;
         const d2 = (w2 >> 9) & 31;
         {
+          // Carry and borrow from unsigned compares of int32 words: no float arithmetic.
           const k = words[j + 5]!;
-          const l = (r[d2]! >>> 0) + (k >>> 0);
-          r[d2 + 1] = (r[d2 + 1]! + (k >> 31) + (l > 0xffffffff ? 1 : 0)) | 0;
-          r[d2] = l | 0;
+          const a = r[d2]!;
+          const l = (a + k) | 0;
+          r[d2 + 1] = (r[d2 + 1]! + (k >> 31) + (l >>> 0 < a >>> 0 ? 1 : 0)) | 0;
+          r[d2] = l;
         }
         break;
       }
@@ -1706,9 +1733,10 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
       case 195: { // add64_x__ldxdw
         pc += 4;
         {
-          const l = (r[d]! >>> 0) + (r[s]! >>> 0);
-          r[d + 1] = (r[d + 1]! + r[s + 1]! + (l > 0xffffffff ? 1 : 0)) | 0;
-          r[d] = l | 0;
+          const a = r[d]!;
+          const l = (a + r[s]!) | 0;
+          r[d + 1] = (r[d + 1]! + r[s + 1]! + (l >>> 0 < a >>> 0 ? 1 : 0)) | 0;
+          r[d] = l;
         }
         const w2 = words[j + 4]!;
         const d2 = (w2 >> 9) & 31;
@@ -1841,9 +1869,10 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
         const d2 = (w2 >> 9) & 31;
         const s2 = (w2 >> 14) & 31;
         {
-          const l = (r[d2]! >>> 0) - (r[s2]! >>> 0);
-          r[d2 + 1] = (r[d2 + 1]! - r[s2 + 1]! - (l < 0 ? 1 : 0)) | 0;
-          r[d2] = l | 0;
+          const a = r[d2]!;
+          const b = r[s2]!;
+          r[d2 + 1] = (r[d2 + 1]! - r[s2 + 1]! - (a >>> 0 < b >>> 0 ? 1 : 0)) | 0;
+          r[d2] = (a - b) | 0;
         }
         break;
       }
@@ -1878,9 +1907,10 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
       case 205: { // add64_x__ldxw
         pc += 4;
         {
-          const l = (r[d]! >>> 0) + (r[s]! >>> 0);
-          r[d + 1] = (r[d + 1]! + r[s + 1]! + (l > 0xffffffff ? 1 : 0)) | 0;
-          r[d] = l | 0;
+          const a = r[d]!;
+          const l = (a + r[s]!) | 0;
+          r[d + 1] = (r[d + 1]! + r[s + 1]! + (l >>> 0 < a >>> 0 ? 1 : 0)) | 0;
+          r[d] = l;
         }
         const w2 = words[j + 4]!;
         const d2 = (w2 >> 9) & 31;
@@ -1966,10 +1996,12 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
       case 210: { // add64_k__ldxdw
         pc += 4;
         {
+          // Carry and borrow from unsigned compares of int32 words: no float arithmetic.
           const k = words[j + 1]!;
-          const l = (r[d]! >>> 0) + (k >>> 0);
-          r[d + 1] = (r[d + 1]! + (k >> 31) + (l > 0xffffffff ? 1 : 0)) | 0;
-          r[d] = l | 0;
+          const a = r[d]!;
+          const l = (a + k) | 0;
+          r[d + 1] = (r[d + 1]! + (k >> 31) + (l >>> 0 < a >>> 0 ? 1 : 0)) | 0;
+          r[d] = l;
         }
         const w2 = words[j + 4]!;
         const d2 = (w2 >> 9) & 31;
@@ -2009,9 +2041,10 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
       case 212: { // sub64_x__mov64_k
         pc += 4;
         {
-          const l = (r[d]! >>> 0) - (r[s]! >>> 0);
-          r[d + 1] = (r[d + 1]! - r[s + 1]! - (l < 0 ? 1 : 0)) | 0;
-          r[d] = l | 0;
+          const a = r[d]!;
+          const b = r[s]!;
+          r[d + 1] = (r[d + 1]! - r[s + 1]! - (a >>> 0 < b >>> 0 ? 1 : 0)) | 0;
+          r[d] = (a - b) | 0;
         }
         const w2 = words[j + 4]!;
         const d2 = (w2 >> 9) & 31;
@@ -2040,9 +2073,10 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
       case 214: { // add64_x__mov64_x
         pc += 4;
         {
-          const l = (r[d]! >>> 0) + (r[s]! >>> 0);
-          r[d + 1] = (r[d + 1]! + r[s + 1]! + (l > 0xffffffff ? 1 : 0)) | 0;
-          r[d] = l | 0;
+          const a = r[d]!;
+          const l = (a + r[s]!) | 0;
+          r[d + 1] = (r[d + 1]! + r[s + 1]! + (l >>> 0 < a >>> 0 ? 1 : 0)) | 0;
+          r[d] = l;
         }
         const w2 = words[j + 4]!;
         const d2 = (w2 >> 9) & 31;
@@ -2203,9 +2237,10 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
         const d2 = (w2 >> 9) & 31;
         const s2 = (w2 >> 14) & 31;
         {
-          const l = (r[d2]! >>> 0) + (r[s2]! >>> 0);
-          r[d2 + 1] = (r[d2 + 1]! + r[s2 + 1]! + (l > 0xffffffff ? 1 : 0)) | 0;
-          r[d2] = l | 0;
+          const a = r[d2]!;
+          const l = (a + r[s2]!) | 0;
+          r[d2 + 1] = (r[d2 + 1]! + r[s2 + 1]! + (l >>> 0 < a >>> 0 ? 1 : 0)) | 0;
+          r[d2] = l;
         }
         const w3 = words[j + 8]!;
         const d3 = (w3 >> 9) & 31;
@@ -2232,10 +2267,12 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
       case 223: { // add64_k__ldxb__add64_k
         pc += 8;
         {
+          // Carry and borrow from unsigned compares of int32 words: no float arithmetic.
           const k = words[j + 1]!;
-          const l = (r[d]! >>> 0) + (k >>> 0);
-          r[d + 1] = (r[d + 1]! + (k >> 31) + (l > 0xffffffff ? 1 : 0)) | 0;
-          r[d] = l | 0;
+          const a = r[d]!;
+          const l = (a + k) | 0;
+          r[d + 1] = (r[d + 1]! + (k >> 31) + (l >>> 0 < a >>> 0 ? 1 : 0)) | 0;
+          r[d] = l;
         }
         const w2 = words[j + 4]!;
         const d2 = (w2 >> 9) & 31;
@@ -2260,10 +2297,12 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
         const w3 = words[j + 8]!;
         const d3 = (w3 >> 9) & 31;
         {
+          // Carry and borrow from unsigned compares of int32 words: no float arithmetic.
           const k = words[j + 9]!;
-          const l = (r[d3]! >>> 0) + (k >>> 0);
-          r[d3 + 1] = (r[d3 + 1]! + (k >> 31) + (l > 0xffffffff ? 1 : 0)) | 0;
-          r[d3] = l | 0;
+          const a = r[d3]!;
+          const l = (a + k) | 0;
+          r[d3 + 1] = (r[d3 + 1]! + (k >> 31) + (l >>> 0 < a >>> 0 ? 1 : 0)) | 0;
+          r[d3] = l;
         }
         break;
       }
@@ -2289,10 +2328,12 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
         const w2 = words[j + 4]!;
         const d2 = (w2 >> 9) & 31;
         {
+          // Carry and borrow from unsigned compares of int32 words: no float arithmetic.
           const k = words[j + 5]!;
-          const l = (r[d2]! >>> 0) + (k >>> 0);
-          r[d2 + 1] = (r[d2 + 1]! + (k >> 31) + (l > 0xffffffff ? 1 : 0)) | 0;
-          r[d2] = l | 0;
+          const a = r[d2]!;
+          const l = (a + k) | 0;
+          r[d2 + 1] = (r[d2 + 1]! + (k >> 31) + (l >>> 0 < a >>> 0 ? 1 : 0)) | 0;
+          r[d2] = l;
         }
         const w3 = words[j + 8]!;
         const d3 = (w3 >> 9) & 31;
@@ -2305,10 +2346,12 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
       case 225: { // add64_k__mov32_k__jne32_k
         pc += 8;
         {
+          // Carry and borrow from unsigned compares of int32 words: no float arithmetic.
           const k = words[j + 1]!;
-          const l = (r[d]! >>> 0) + (k >>> 0);
-          r[d + 1] = (r[d + 1]! + (k >> 31) + (l > 0xffffffff ? 1 : 0)) | 0;
-          r[d] = l | 0;
+          const a = r[d]!;
+          const l = (a + k) | 0;
+          r[d + 1] = (r[d + 1]! + (k >> 31) + (l >>> 0 < a >>> 0 ? 1 : 0)) | 0;
+          r[d] = l;
         }
         const w2 = words[j + 4]!;
         const d2 = (w2 >> 9) & 31;
@@ -2387,26 +2430,32 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
       case 229: { // add64_k__add64_k__add64_k
         pc += 8;
         {
+          // Carry and borrow from unsigned compares of int32 words: no float arithmetic.
           const k = words[j + 1]!;
-          const l = (r[d]! >>> 0) + (k >>> 0);
-          r[d + 1] = (r[d + 1]! + (k >> 31) + (l > 0xffffffff ? 1 : 0)) | 0;
-          r[d] = l | 0;
+          const a = r[d]!;
+          const l = (a + k) | 0;
+          r[d + 1] = (r[d + 1]! + (k >> 31) + (l >>> 0 < a >>> 0 ? 1 : 0)) | 0;
+          r[d] = l;
         }
         const w2 = words[j + 4]!;
         const d2 = (w2 >> 9) & 31;
         {
+          // Carry and borrow from unsigned compares of int32 words: no float arithmetic.
           const k = words[j + 5]!;
-          const l = (r[d2]! >>> 0) + (k >>> 0);
-          r[d2 + 1] = (r[d2 + 1]! + (k >> 31) + (l > 0xffffffff ? 1 : 0)) | 0;
-          r[d2] = l | 0;
+          const a = r[d2]!;
+          const l = (a + k) | 0;
+          r[d2 + 1] = (r[d2 + 1]! + (k >> 31) + (l >>> 0 < a >>> 0 ? 1 : 0)) | 0;
+          r[d2] = l;
         }
         const w3 = words[j + 8]!;
         const d3 = (w3 >> 9) & 31;
         {
+          // Carry and borrow from unsigned compares of int32 words: no float arithmetic.
           const k = words[j + 9]!;
-          const l = (r[d3]! >>> 0) + (k >>> 0);
-          r[d3 + 1] = (r[d3 + 1]! + (k >> 31) + (l > 0xffffffff ? 1 : 0)) | 0;
-          r[d3] = l | 0;
+          const a = r[d3]!;
+          const l = (a + k) | 0;
+          r[d3 + 1] = (r[d3 + 1]! + (k >> 31) + (l >>> 0 < a >>> 0 ? 1 : 0)) | 0;
+          r[d3] = l;
         }
         break;
       }
@@ -2432,18 +2481,22 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
         const w2 = words[j + 4]!;
         const d2 = (w2 >> 9) & 31;
         {
+          // Carry and borrow from unsigned compares of int32 words: no float arithmetic.
           const k = words[j + 5]!;
-          const l = (r[d2]! >>> 0) + (k >>> 0);
-          r[d2 + 1] = (r[d2 + 1]! + (k >> 31) + (l > 0xffffffff ? 1 : 0)) | 0;
-          r[d2] = l | 0;
+          const a = r[d2]!;
+          const l = (a + k) | 0;
+          r[d2 + 1] = (r[d2 + 1]! + (k >> 31) + (l >>> 0 < a >>> 0 ? 1 : 0)) | 0;
+          r[d2] = l;
         }
         const w3 = words[j + 8]!;
         const d3 = (w3 >> 9) & 31;
         {
+          // Carry and borrow from unsigned compares of int32 words: no float arithmetic.
           const k = words[j + 9]!;
-          const l = (r[d3]! >>> 0) + (k >>> 0);
-          r[d3 + 1] = (r[d3 + 1]! + (k >> 31) + (l > 0xffffffff ? 1 : 0)) | 0;
-          r[d3] = l | 0;
+          const a = r[d3]!;
+          const l = (a + k) | 0;
+          r[d3 + 1] = (r[d3 + 1]! + (k >> 31) + (l >>> 0 < a >>> 0 ? 1 : 0)) | 0;
+          r[d3] = l;
         }
         break;
       }
@@ -2491,9 +2544,10 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
       case 233: { // add64_x__ldxb__xor64_x
         pc += 8;
         {
-          const l = (r[d]! >>> 0) + (r[s]! >>> 0);
-          r[d + 1] = (r[d + 1]! + r[s + 1]! + (l > 0xffffffff ? 1 : 0)) | 0;
-          r[d] = l | 0;
+          const a = r[d]!;
+          const l = (a + r[s]!) | 0;
+          r[d + 1] = (r[d + 1]! + r[s + 1]! + (l >>> 0 < a >>> 0 ? 1 : 0)) | 0;
+          r[d] = l;
         }
         const w2 = words[j + 4]!;
         const d2 = (w2 >> 9) & 31;
@@ -2573,10 +2627,12 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
         const w3 = words[j + 8]!;
         const d3 = (w3 >> 9) & 31;
         {
+          // Carry and borrow from unsigned compares of int32 words: no float arithmetic.
           const k = words[j + 9]!;
-          const l = (r[d3]! >>> 0) + (k >>> 0);
-          r[d3 + 1] = (r[d3 + 1]! + (k >> 31) + (l > 0xffffffff ? 1 : 0)) | 0;
-          r[d3] = l | 0;
+          const a = r[d3]!;
+          const l = (a + k) | 0;
+          r[d3 + 1] = (r[d3 + 1]! + (k >> 31) + (l >>> 0 < a >>> 0 ? 1 : 0)) | 0;
+          r[d3] = l;
         }
         break;
       }
@@ -2588,10 +2644,12 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
         const w2 = words[j + 4]!;
         const d2 = (w2 >> 9) & 31;
         {
+          // Carry and borrow from unsigned compares of int32 words: no float arithmetic.
           const k = words[j + 5]!;
-          const l = (r[d2]! >>> 0) + (k >>> 0);
-          r[d2 + 1] = (r[d2 + 1]! + (k >> 31) + (l > 0xffffffff ? 1 : 0)) | 0;
-          r[d2] = l | 0;
+          const a = r[d2]!;
+          const l = (a + k) | 0;
+          r[d2 + 1] = (r[d2 + 1]! + (k >> 31) + (l >>> 0 < a >>> 0 ? 1 : 0)) | 0;
+          r[d2] = l;
         }
         const w3 = words[j + 8]!;
         const d3 = (w3 >> 9) & 31;
@@ -2611,9 +2669,10 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
         const d2 = (w2 >> 9) & 31;
         const s2 = (w2 >> 14) & 31;
         {
-          const l = (r[d2]! >>> 0) + (r[s2]! >>> 0);
-          r[d2 + 1] = (r[d2 + 1]! + r[s2 + 1]! + (l > 0xffffffff ? 1 : 0)) | 0;
-          r[d2] = l | 0;
+          const a = r[d2]!;
+          const l = (a + r[s2]!) | 0;
+          r[d2 + 1] = (r[d2 + 1]! + r[s2 + 1]! + (l >>> 0 < a >>> 0 ? 1 : 0)) | 0;
+          r[d2] = l;
         }
         const w3 = words[j + 8]!;
         const d3 = (w3 >> 9) & 31;
@@ -2640,18 +2699,22 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
       case 238: { // add64_k__add64_k__jlt_x
         pc += 8;
         {
+          // Carry and borrow from unsigned compares of int32 words: no float arithmetic.
           const k = words[j + 1]!;
-          const l = (r[d]! >>> 0) + (k >>> 0);
-          r[d + 1] = (r[d + 1]! + (k >> 31) + (l > 0xffffffff ? 1 : 0)) | 0;
-          r[d] = l | 0;
+          const a = r[d]!;
+          const l = (a + k) | 0;
+          r[d + 1] = (r[d + 1]! + (k >> 31) + (l >>> 0 < a >>> 0 ? 1 : 0)) | 0;
+          r[d] = l;
         }
         const w2 = words[j + 4]!;
         const d2 = (w2 >> 9) & 31;
         {
+          // Carry and borrow from unsigned compares of int32 words: no float arithmetic.
           const k = words[j + 5]!;
-          const l = (r[d2]! >>> 0) + (k >>> 0);
-          r[d2 + 1] = (r[d2 + 1]! + (k >> 31) + (l > 0xffffffff ? 1 : 0)) | 0;
-          r[d2] = l | 0;
+          const a = r[d2]!;
+          const l = (a + k) | 0;
+          r[d2 + 1] = (r[d2 + 1]! + (k >> 31) + (l >>> 0 < a >>> 0 ? 1 : 0)) | 0;
+          r[d2] = l;
         }
         const w3 = words[j + 8]!;
         const d3 = (w3 >> 9) & 31;
@@ -2664,9 +2727,10 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
       case 239: { // add64_x__ldxdw__stxdw
         pc += 8;
         {
-          const l = (r[d]! >>> 0) + (r[s]! >>> 0);
-          r[d + 1] = (r[d + 1]! + r[s + 1]! + (l > 0xffffffff ? 1 : 0)) | 0;
-          r[d] = l | 0;
+          const a = r[d]!;
+          const l = (a + r[s]!) | 0;
+          r[d + 1] = (r[d + 1]! + r[s + 1]! + (l >>> 0 < a >>> 0 ? 1 : 0)) | 0;
+          r[d] = l;
         }
         const w2 = words[j + 4]!;
         const d2 = (w2 >> 9) & 31;
@@ -2752,10 +2816,12 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
         const w3 = words[j + 8]!;
         const d3 = (w3 >> 9) & 31;
         {
+          // Carry and borrow from unsigned compares of int32 words: no float arithmetic.
           const k = words[j + 9]!;
-          const l = (r[d3]! >>> 0) + (k >>> 0);
-          r[d3 + 1] = (r[d3 + 1]! + (k >> 31) + (l > 0xffffffff ? 1 : 0)) | 0;
-          r[d3] = l | 0;
+          const a = r[d3]!;
+          const l = (a + k) | 0;
+          r[d3 + 1] = (r[d3 + 1]! + (k >> 31) + (l >>> 0 < a >>> 0 ? 1 : 0)) | 0;
+          r[d3] = l;
         }
         break;
       }
@@ -2775,9 +2841,10 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
         const d3 = (w3 >> 9) & 31;
         const s3 = (w3 >> 14) & 31;
         {
-          const l = (r[d3]! >>> 0) + (r[s3]! >>> 0);
-          r[d3 + 1] = (r[d3 + 1]! + r[s3 + 1]! + (l > 0xffffffff ? 1 : 0)) | 0;
-          r[d3] = l | 0;
+          const a = r[d3]!;
+          const l = (a + r[s3]!) | 0;
+          r[d3 + 1] = (r[d3 + 1]! + r[s3 + 1]! + (l >>> 0 < a >>> 0 ? 1 : 0)) | 0;
+          r[d3] = l;
         }
         break;
       }
@@ -2837,9 +2904,10 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
         const d3 = (w3 >> 9) & 31;
         const s3 = (w3 >> 14) & 31;
         {
-          const l = (r[d3]! >>> 0) - (r[s3]! >>> 0);
-          r[d3 + 1] = (r[d3 + 1]! - r[s3 + 1]! - (l < 0 ? 1 : 0)) | 0;
-          r[d3] = l | 0;
+          const a = r[d3]!;
+          const b = r[s3]!;
+          r[d3 + 1] = (r[d3 + 1]! - r[s3 + 1]! - (a >>> 0 < b >>> 0 ? 1 : 0)) | 0;
+          r[d3] = (a - b) | 0;
         }
         break;
       }
@@ -2853,9 +2921,10 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
         const d2 = (w2 >> 9) & 31;
         const s2 = (w2 >> 14) & 31;
         {
-          const l = (r[d2]! >>> 0) + (r[s2]! >>> 0);
-          r[d2 + 1] = (r[d2 + 1]! + r[s2 + 1]! + (l > 0xffffffff ? 1 : 0)) | 0;
-          r[d2] = l | 0;
+          const a = r[d2]!;
+          const l = (a + r[s2]!) | 0;
+          r[d2 + 1] = (r[d2 + 1]! + r[s2 + 1]! + (l >>> 0 < a >>> 0 ? 1 : 0)) | 0;
+          r[d2] = l;
         }
         const w3 = words[j + 8]!;
         const d3 = (w3 >> 9) & 31;
@@ -2882,10 +2951,12 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
       case 246: { // add64_k__mov64_x__jlt_x
         pc += 8;
         {
+          // Carry and borrow from unsigned compares of int32 words: no float arithmetic.
           const k = words[j + 1]!;
-          const l = (r[d]! >>> 0) + (k >>> 0);
-          r[d + 1] = (r[d + 1]! + (k >> 31) + (l > 0xffffffff ? 1 : 0)) | 0;
-          r[d] = l | 0;
+          const a = r[d]!;
+          const l = (a + k) | 0;
+          r[d + 1] = (r[d + 1]! + (k >> 31) + (l >>> 0 < a >>> 0 ? 1 : 0)) | 0;
+          r[d] = l;
         }
         const w2 = words[j + 4]!;
         const d2 = (w2 >> 9) & 31;
@@ -2905,18 +2976,22 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
       case 247: { // add64_k__add64_k__mov64_x
         pc += 8;
         {
+          // Carry and borrow from unsigned compares of int32 words: no float arithmetic.
           const k = words[j + 1]!;
-          const l = (r[d]! >>> 0) + (k >>> 0);
-          r[d + 1] = (r[d + 1]! + (k >> 31) + (l > 0xffffffff ? 1 : 0)) | 0;
-          r[d] = l | 0;
+          const a = r[d]!;
+          const l = (a + k) | 0;
+          r[d + 1] = (r[d + 1]! + (k >> 31) + (l >>> 0 < a >>> 0 ? 1 : 0)) | 0;
+          r[d] = l;
         }
         const w2 = words[j + 4]!;
         const d2 = (w2 >> 9) & 31;
         {
+          // Carry and borrow from unsigned compares of int32 words: no float arithmetic.
           const k = words[j + 5]!;
-          const l = (r[d2]! >>> 0) + (k >>> 0);
-          r[d2 + 1] = (r[d2 + 1]! + (k >> 31) + (l > 0xffffffff ? 1 : 0)) | 0;
-          r[d2] = l | 0;
+          const a = r[d2]!;
+          const l = (a + k) | 0;
+          r[d2 + 1] = (r[d2 + 1]! + (k >> 31) + (l >>> 0 < a >>> 0 ? 1 : 0)) | 0;
+          r[d2] = l;
         }
         const w3 = words[j + 8]!;
         const d3 = (w3 >> 9) & 31;
@@ -2957,9 +3032,10 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
         const d2 = (w2 >> 9) & 31;
         const s2 = (w2 >> 14) & 31;
         {
-          const l = (r[d2]! >>> 0) - (r[s2]! >>> 0);
-          r[d2 + 1] = (r[d2 + 1]! - r[s2 + 1]! - (l < 0 ? 1 : 0)) | 0;
-          r[d2] = l | 0;
+          const a = r[d2]!;
+          const b = r[s2]!;
+          r[d2 + 1] = (r[d2 + 1]! - r[s2 + 1]! - (a >>> 0 < b >>> 0 ? 1 : 0)) | 0;
+          r[d2] = (a - b) | 0;
         }
         const w3 = words[j + 8]!;
         const d3 = (w3 >> 9) & 31;
@@ -2973,9 +3049,10 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
       case 250: { // sub64_x__mov64_k__jne_k
         pc += 8;
         {
-          const l = (r[d]! >>> 0) - (r[s]! >>> 0);
-          r[d + 1] = (r[d + 1]! - r[s + 1]! - (l < 0 ? 1 : 0)) | 0;
-          r[d] = l | 0;
+          const a = r[d]!;
+          const b = r[s]!;
+          r[d + 1] = (r[d + 1]! - r[s + 1]! - (a >>> 0 < b >>> 0 ? 1 : 0)) | 0;
+          r[d] = (a - b) | 0;
         }
         const w2 = words[j + 4]!;
         const d2 = (w2 >> 9) & 31;
@@ -3015,9 +3092,10 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
       case 252: { // add64_x__mov64_x__rsh64_k
         pc += 8;
         {
-          const l = (r[d]! >>> 0) + (r[s]! >>> 0);
-          r[d + 1] = (r[d + 1]! + r[s + 1]! + (l > 0xffffffff ? 1 : 0)) | 0;
-          r[d] = l | 0;
+          const a = r[d]!;
+          const l = (a + r[s]!) | 0;
+          r[d + 1] = (r[d + 1]! + r[s + 1]! + (l >>> 0 < a >>> 0 ? 1 : 0)) | 0;
+          r[d] = l;
         }
         const w2 = words[j + 4]!;
         const d2 = (w2 >> 9) & 31;
