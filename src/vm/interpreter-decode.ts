@@ -52,6 +52,13 @@ export const FUSED_BASE = 170;
  * region of interpreter.ts (a test checks that it is up to date). The first slot of a run keeps its
  * operands and block cost, with the fused number as its op; the later slots are left as they were, so
  * each part still reads its operands from its own slot, and a fault in it reports its own pc.
+ *
+ * Keep the list short. Every entry adds ~390 bytes of bytecode to the run loop, and V8 needs more
+ * profiler ticks to re-optimize a bigger function after a deopt (one comes whenever an optimized loop
+ * meets an operation it has no feedback for, e.g. a new program's first `mod`): with 50 pairs (34 KB)
+ * or 50 pairs and 35 triples (50 KB) the quick bench regularly ran a whole benchmark unoptimized (3-40x
+ * slower); with these 25 pairs and 2 triples (27 KB, against 17 KB without any) it did not in repeated runs, and was as
+ * fast as the longer lists when they stayed optimized.
  */
 export const FUSED: readonly (readonly string[])[] = [
   ['mov64_x', 'add64_x'],
@@ -79,67 +86,9 @@ export const FUSED: readonly (readonly string[])[] = [
   ['mul64_x', 'add64_k'],
   ['add64_x', 'add64_k'],
   ['ldxdw', 'stxdw'],
-  ['add64_x', 'ldxdw'],
-  ['mov64_x', 'jlt_x'],
-  ['mov64_x', 'div64_x'],
-  ['lsh64_k', 'mov64_x'],
-  ['mov64_x', 'mul64_x'],
-  ['mov32_x', 'div32_x'],
-  ['mul64_x', 'mov64_x'],
-  ['div64_x', 'mul64_x'],
-  ['mov64_x', 'sub64_x'],
-  ['ldxdw', 'mov64_x'],
-  ['add64_x', 'ldxw'],
-  ['mov32_x', 'mov32_x'],
-  ['xor64_x', 'mov64_x'],
-  ['mov32_x', 'rsh32_k'],
-  ['mov32_x', 'sub32_x'],
-  ['add64_k', 'ldxdw'],
-  ['mov64_x', 'lsh64_k'],
-  ['sub64_x', 'mov64_k'],
-  ['mov64_k', 'jne_k'],
-  ['add64_x', 'mov64_x'],
-  ['rsh64_k', 'and64_k'],
-  ['and64_k', 'mov64_x'],
-  ['ldxw', 'mov64_x'],
-  ['mul32_k', 'add32_k'],
-  ['rsh64_k', 'lsh64_k'],
-  // Triples: loop bodies and address computations of clang's code.
-  ['ldxb', 'mov64_x', 'mov32_x'],
-  ['mov64_x', 'mov32_x', 'jne32_x'],
+  // Triples (an address computation and load; a counter update and loop test):
   ['mov64_x', 'add64_x', 'ldxb'],
-  ['add64_k', 'ldxb', 'add64_k'],
-  ['ldxb', 'add64_k', 'mov32_k'],
   ['add64_k', 'mov32_k', 'jne32_k'],
-  ['rsh32_k', 'and32_k', 'neg32'],
-  ['and32_k', 'neg32', 'and32_k'],
-  ['neg32', 'and32_k', 'xor32_x'],
-  ['add64_k', 'add64_k', 'add64_k'],
-  ['stxdw', 'add64_k', 'add64_k'],
-  ['and32_k', 'xor32_x', 'rsh32_k'],
-  ['xor32_x', 'rsh32_k', 'and32_k'],
-  ['add64_x', 'ldxb', 'xor64_x'],
-  ['ldxb', 'xor64_x', 'mul64_x'],
-  ['xor64_x', 'mul64_x', 'add64_k'],
-  ['mul64_x', 'add64_k', 'jlt_x'],
-  ['mov64_x', 'add64_x', 'ldxdw'],
-  ['add64_k', 'add64_k', 'jlt_x'],
-  ['add64_x', 'ldxdw', 'stxdw'],
-  ['ldxdw', 'stxdw', 'add64_k'],
-  ['lsh64_k', 'mov64_x', 'add64_x'],
-  ['mov64_x', 'div64_x', 'mul64_x'],
-  ['div64_x', 'mul64_x', 'mov64_x'],
-  ['mul64_x', 'mov64_x', 'sub64_x'],
-  ['mov64_x', 'add64_x', 'ldxw'],
-  ['add64_k', 'mov64_x', 'jlt_x'],
-  ['add64_k', 'add64_k', 'mov64_x'],
-  ['xor64_x', 'mov64_x', 'rsh64_k'],
-  ['mov64_x', 'sub64_x', 'mov64_k'],
-  ['sub64_x', 'mov64_k', 'jne_k'],
-  ['mov64_x', 'lsh64_k', 'mov64_x'],
-  ['add64_x', 'mov64_x', 'rsh64_k'],
-  ['mov64_x', 'rsh64_k', 'and64_k'],
-  ['rsh64_k', 'and64_k', 'mov64_x'],
 ];
 
 /** Internal operation names by number (holes are unused numbers). */
