@@ -8,16 +8,25 @@ import { JitEngine } from '../../jit/engine.js';
 import { EbpfVmRaw } from '../../vm/vm.js';
 import { UsageError, expectPositionals, flag, intOption, listOption, parseArgs, stringOption } from '../args.js';
 import type { Command } from '../command.js';
-import { readMemoryOptions, readProgramArg } from '../input.js';
+import { readMemoryOptions, readProgramArg, type ProgramInput } from '../input.js';
 import { execute } from '../jit.js';
 import { objectPacketRunner, rawPacketRunner, runCapture } from '../pcap-run.js';
 import { programBytes } from '../program.js';
 import { runObject, selectProgram } from './run-object.js';
+import { writeJitDump } from '../dump-wasm.js';
+import { Program } from '../../vm/program.js';
 
 /** r0 as `0x…` and decimal, plus the signed value when the top bit is set. */
 export function formatR0(r0: bigint): string {
   const signed = BigInt.asIntN(64, r0);
   return `0x${r0.toString(16)} (${r0}${signed < 0n ? `, signed ${signed}` : ''})`;
+}
+
+/** The program `--dump-wasm` compiles: raw bytecode as it is, or an object's program linked. */
+function programToDump(input: ProgramInput, name: string | undefined): Program {
+  if (input.format !== 'elf') return new Program(programBytes(input));
+  const obj = loadObject(input.bytes);
+  return obj.program(selectProgram(obj, input.name, name).name).program;
 }
 
 /** The `run` command. */
@@ -35,6 +44,7 @@ export const runCommand: Command = {
     out: { type: 'string' },
     json: { type: 'boolean' },
     verbose: { type: 'boolean', short: 'v' },
+    'dump-wasm': { type: 'string' },
   },
   help: `Usage: tsbpf run PROG [--mem FILE | --mem-hex HEX] [--jit] [--budget N] [--program NAME]
        tsbpf run PROG --pcap CAPTURE [--program NAME] [--map NAME=FILE.json]... [--out OUT.pcap]
@@ -55,6 +65,8 @@ Options:
   --mem FILE      input memory: the raw bytes of FILE
   --mem-hex HEX   input memory as hex bytes (e.g. "aa bb cc dd")
   --jit           compile to WebAssembly instead of interpreting
+  --dump-wasm FILE  also write the WebAssembly module the JIT builds for the program to FILE
+                  and its text (WAT, annotated with eBPF pcs) to FILE with .wat for .wasm
   --budget N      stop after N instructions per run (default 100000000)
   --program NAME  which program of an ELF object to run (function or section name)
   --pcap FILE     run once per packet of this capture
@@ -104,6 +116,8 @@ Example:
       throw new UsageError('give either --pcap or --mem / --mem-hex, not both');
     }
     const input = await readProgramArg(arg!, io);
+    const dump = stringOption(args, 'dump-wasm');
+    if (dump !== undefined) writeJitDump(dump, programToDump(input, program), limits, io);
     if (pcap !== undefined) {
       const common = {
         pcapPath: pcap,
