@@ -23,7 +23,7 @@ import { decodeOperation, branchTarget, type Operation, type AluName, type JumpC
 import { FRAME_POINTER } from '../isa/opcodes.js';
 import { basicBlocks, type BasicBlock } from '../verifier/cfg.js';
 import { Global, GLOBAL_COUNT, Import, TABLE_ENTRY, Trap } from './layout.js';
-import { emitDispatch, emitStructured, type FlowGraph, type StructSink, type Terminator } from './structure.js';
+import { analyzeGraph, emitDispatch, emitStructured, type FlowGraph, type StructSink, type Terminator } from './structure.js';
 import { CodeWriter, ModuleBuilder } from './wasm/module.js';
 import { Op, ValType, type ValTypeCode } from './wasm/opcodes.js';
 
@@ -80,12 +80,17 @@ const EXTRA_LOCALS: readonly ValTypeCode[] = [
 ];
 /** ALU operations that cannot fail or branch in the generated code, so a block of them can run speculatively. */
 const PURE_ALU: ReadonlySet<AluName> = new Set<AluName>(['add', 'sub', 'mul', 'or', 'and', 'xor', 'lsh', 'rsh', 'arsh', 'mov']);
+/** Fewest blocks on a checkpoint's longest path to the next one for it to check for all of them at once. */
+const MIN_CHECKED_CHAIN = 4;
 /** Largest block (in instructions) compiled as selects rather than a branch. */
 const MAX_SELECT_BLOCK = 3;
 const REGS: readonly ValTypeCode[] = Array<ValTypeCode>(11).fill(ValType.i64);
 const RESULTS: readonly ValTypeCode[] = Array<ValTypeCode>(6).fill(ValType.i64);
-/** Labels every function body is wrapped in: the propagate block and the halt block. */
-const OUTER = 2;
+/**
+ * Labels every function body is wrapped in: the propagate block, the halt block and (innermost) the
+ * block whose end continues the run in the function's budget-checked copy.
+ */
+const OUTER = 3;
 
 const ALU64: Partial<Record<AluName, number>> = {
   add: Op.i64_add,
@@ -230,15 +235,25 @@ export function compileToWasm(insns: readonly Insn[], options: CompileOptions): 
   mb.importFunction('env', 'tail', [], RESULTS);
   mb.importMemory('env', 'memory');
   for (let g = 0; g < GLOBAL_COUNT; g++) {
-    const i32 = g === Global.halt || g === Global.depth || g === Global.maxDepth || g === Global.stackDelta || g === Global.tableAddr || g === Global.tableCount || g === Global.cacheOffset;
+    const i32 =
+      g === Global.halt || g === Global.depth || g === Global.maxDepth || g === Global.stackDelta || g === Global.tableAddr || g === Global.tableCount || g === Global.cacheOffset || g === Global.label;
     mb.export(`g${g}`, 'global', mb.global(i32 ? ValType.i32 : ValType.i64));
   }
   const funcIndex = new Map<number, number>();
   for (const e of entries) funcIndex.set(e, mb.declareFunction(REGS, RESULTS));
+  // Every function also gets a copy that checks the budget on every block, entered at any block
+  // (a dispatch loop): the fast copy checks only at loop headers, for the most the code can charge
+  // before the next check, and continues in the checked copy when the budget may run out before.
+  const checkedIndex = new Map<number, number>();
+  // (It takes its registers in globals: registers flowing into call arguments make V8 spill them in loops.)
+  for (const e of entries) checkedIndex.set(e, mb.declareFunction([], RESULTS));
 
   const dispatchFunctions: number[] = [];
   for (const e of entries) {
-    const fc = new FunctionCompiler(insns, d, terms, options, funcIndex);
+    const checked = new FunctionCompiler(insns, d, terms, options, funcIndex);
+    const labels = checked.compileChecked(blockOf(e));
+    mb.defineFunction(checkedIndex.get(e)!, [...REGS, ...EXTRA_LOCALS], checked.code);
+    const fc = new FunctionCompiler(insns, d, terms, options, funcIndex, { func: checkedIndex.get(e)!, labels });
     const code = fc.compile(blockOf(e));
     if (fc.usedDispatch) dispatchFunctions.push(e);
     mb.defineFunction(funcIndex.get(e)!, EXTRA_LOCALS, code);
@@ -379,7 +394,144 @@ class FunctionCompiler implements StructSink {
     private readonly terms: readonly Terminator[],
     private readonly options: CompileOptions,
     private readonly funcIndex: ReadonlyMap<number, number>,
+    /** For a fast copy: the checked copy's function index and its dispatch label per block. */
+    private readonly checkedCopy?: { readonly func: number; readonly labels: ReadonlyMap<number, number> },
   ) {}
+
+  /**
+   * Budget checks in the fast copy, per graph node: 0 checks its own charge, 1 checks for everything up
+   * to the next checkpoint (`reach`) and exits to the checked copy when short, 2 only subtracts.
+   */
+  private mode = new Uint8Array(0);
+  private reach = new Float64Array(0);
+  /** True while emitting code that checks the budget on every block (the checked copy, or a fast copy that fell back to dispatch). */
+  private everyBlock = true;
+  /** The node being emitted charges without checking. */
+  private unchecked = false;
+
+  /**
+   * The checked copy: a dispatch loop that starts at the block named by Global.label and checks the
+   * budget on every block. Returns the dispatch label of each block.
+   */
+  compileChecked(entryBlock: number): Map<number, number> {
+    const graph = this.buildGraph(entryBlock, false);
+    const c = this.code;
+    c.block().block().block();
+    for (let r = 0; r <= 10; r++) c.gget(Global.savedR0 + r).set(r);
+    this.prologue();
+    c.gget(Global.label).set(L_LABEL);
+    const index = emitDispatch(graph, this, OUTER, L_LABEL, true);
+    this.epilogue();
+    const labels = new Map<number, number>();
+    this.nodes.forEach((b, n) => {
+      if (b >= 0 && index[n]! >= 0) labels.set(b, index[n]!);
+    });
+    return labels;
+  }
+
+  /**
+   * Where the fast copy checks the budget: the entry, loop headers and the blocks after a local call
+   * (the callee spent budget). Elsewhere it only subtracts; a check asks for the most that any path
+   * can charge until the next check, so that no block in between could have run out.
+   */
+  private planChecks(graph: FlowGraph): void {
+    const a = analyzeGraph(graph);
+    const n = graph.count;
+    const cp = new Uint8Array(n);
+    cp[graph.entry] = 1;
+    const succ = (x: number): number[] => {
+      const t = graph.term[x]!;
+      if (t.kind === 'goto') return t.to >= 0 ? [t.to] : [];
+      if (t.kind === 'cond') return [t.taken, t.fall].filter((y) => y >= 0);
+      if (t.kind === 'table') return [...new Set([...t.targets, t.fallback])];
+      return [];
+    };
+    const header = new Uint8Array(n);
+    for (const x of a.order) {
+      const callEnds = this.endsInLocalCall(x);
+      for (const y of succ(x)) {
+        if (a.rpo[y]! <= a.rpo[x]!) header[y] = cp[y] = 1;
+        if (callEnds) cp[y] = 1;
+      }
+    }
+    const reach = new Float64Array(n);
+    for (let k = a.order.length - 1; k >= 0; k--) {
+      const x = a.order[k]!;
+      let more = 0;
+      for (const y of succ(x)) if (a.rpo[y]! > a.rpo[x]! && cp[y] === 0) more = Math.max(more, reach[y]!);
+      reach[x] = this.cost(x) + more;
+    }
+    // Only at loop headers where a check saves several (a long chain of small blocks, a switch): the exit
+    // to the checked copy keeps every register live out of the loop, which costs V8 spills. Other
+    // checkpoints check every block as before, and so does every block reachable from them before the
+    // next checkpoint (a check that cannot fail is harmless on the fast checkpoints' paths).
+    const mode = new Uint8Array(n); // 0: check this block; 1: checkpoint with exit; 2: no check
+    const preds: number[][] = Array.from({ length: n }, () => []);
+    for (const x of a.order) for (const y of succ(x)) preds[y]!.push(x);
+    // Innermost loops only (an exit from an outer loop keeps its values live across the inner ones
+    // too), and only when the loop's body is a chain of at least MIN_CHECKED_CHAIN blocks.
+    const innerLoop = (h: number): Set<number> | undefined => {
+      const body = new Set<number>([h]);
+      const work = preds[h]!.filter((u) => a.rpo[u]! >= a.rpo[h]!);
+      while (work.length > 0) {
+        const u = work.pop()!;
+        if (body.has(u)) continue;
+        if (header[u] === 1) return undefined;
+        body.add(u);
+        work.push(...preds[u]!);
+      }
+      return body;
+    };
+    for (const h of a.order) {
+      if (header[h] !== 1) continue;
+      const body = innerLoop(h);
+      if (body === undefined) continue;
+      const chain = new Map<number, number>();
+      for (let k = a.order.length - 1; k >= 0; k--) {
+        const x = a.order[k]!;
+        if (!body.has(x)) continue;
+        let more = 0;
+        for (const y of succ(x)) if (y !== h && body.has(y) && a.rpo[y]! > a.rpo[x]!) more = Math.max(more, chain.get(y)!);
+        chain.set(x, 1 + more);
+      }
+      if (chain.get(h)! >= MIN_CHECKED_CHAIN) mode[h] = 1;
+    }
+    const checked = new Uint8Array(n);
+    for (const x of a.order) {
+      if (cp[x] === 1 && mode[x] === 0) checked[x] = 1;
+      if (checked[x] === 1) for (const y of succ(x)) if (a.rpo[y]! > a.rpo[x]! && cp[y] === 0) checked[y] = 1;
+    }
+    for (const x of a.order) if (cp[x] === 0 && checked[x] === 0) mode[x] = 2;
+    this.mode = mode;
+    this.reach = reach;
+  }
+
+  /** True when the node's block ends with a local call. */
+  private endsInLocalCall(node: number): boolean {
+    const b = this.nodes[node]!;
+    if (b < 0) return false;
+    const op = this.d.ops[lastPc(this.insns, this.d.blocks[b]!)]!;
+    return op.kind === 'call' && op.target === 'local';
+  }
+
+  /** The most a node charges: its block, plus a converted block it may run; a switch edge's compare blocks. */
+  private cost(node: number): number {
+    const b = this.nodes[node]!;
+    if (b < 0) return this.trampolines[-1 - b]!.path.reduce((sum, k) => sum + this.d.blocks[k]!.length, 0);
+    const conv = this.converted.get(b);
+    return this.d.blocks[b]!.length + (conv !== undefined ? this.d.blocks[conv.block]!.length : 0);
+  }
+
+  /** Charge `length` for the block starting at `pc`: checked (failing at pc) or, in the fast copy, not. */
+  private charge(length: number, pc: number): void {
+    const c = this.code;
+    if (!this.unchecked) {
+      c.get(L_BUDGET).i64(length).op(Op.i64_sub).tee(L_BUDGET).i64(0).op(Op.i64_lt_s);
+      c.if().i32(Trap.budget).i32(pc).call(Import.trap).op(Op.unreachable).end();
+    } else {
+      c.get(L_BUDGET).i64(length).op(Op.i64_sub).set(L_BUDGET);
+    }
+  }
 
   /** The block's registers written, when it is short, pure (plain ALU) and ends by going to `join`; else undefined. */
   private pureBlock(block: number, join: number): number[] | undefined {
@@ -425,17 +577,38 @@ class FunctionCompiler implements StructSink {
   compile(entryBlock: number): CodeWriter {
     let graph = this.buildGraph(entryBlock, true);
     const c = this.code;
-    c.block().block();
+    c.block().block().block();
     this.prologue();
     const at = c.w.length;
+    this.everyBlock = this.checkedCopy === undefined;
+    if (!this.everyBlock) this.planChecks(graph);
     if (!emitStructured(graph, this, OUTER)) {
       // Nothing was emitted by the structured pass; use the dispatch loop (without multiway branches).
       if (c.w.length !== at) throw new JitError('internal: the structured pass emitted code and gave up');
       graph = this.buildGraph(entryBlock, false);
+      if (!this.everyBlock) this.planChecks(graph);
       if (!emitStructured(graph, this, OUTER)) {
         this.usedDispatch = true;
+        this.everyBlock = true;
         emitDispatch(graph, this, OUTER, L_LABEL);
       }
+    }
+    this.epilogue();
+    return c;
+  }
+
+  /** Close the body: the switch to the checked copy, the halt path and the function's end. */
+  private epilogue(): void {
+    const c = this.code;
+    c.end();
+    // Reached (by `br`, out of any loop, so that no call sits in a loop) when the budget may run out
+    // before the next check: continue at block L_LABEL of the checked copy, whose results are ours.
+    if (this.checkedCopy !== undefined) {
+      c.get(L_BUDGET).gset(Global.budget).get(L_LABEL).gset(Global.label);
+      for (let r = 0; r <= 10; r++) c.get(r).gset(Global.savedR0 + r);
+      c.call(this.checkedCopy.func).op(Op.return);
+    } else {
+      c.op(Op.unreachable);
     }
     c.end();
     // Halt path: save registers for the runtime, let it run a pending tail call, return its results.
@@ -444,7 +617,6 @@ class FunctionCompiler implements StructSink {
     c.call(Import.tail).op(Op.return);
     c.end();
     for (let r = 0; r < 6; r++) c.i64(0);
-    return c;
   }
 
   /**
@@ -625,19 +797,24 @@ class FunctionCompiler implements StructSink {
   body(node: number, depth: number): void {
     const c = this.code;
     const bi = this.nodes[node]!;
+    this.unchecked = !this.everyBlock && this.mode[node] !== 0;
     if (bi < 0) {
       // A switch edge: the compare blocks the interpreter would have run, charged in order.
-      for (const k of this.trampolines[-1 - bi]!.path) {
-        const pb = this.d.blocks[k]!;
-        c.get(L_BUDGET).i64(pb.length).op(Op.i64_sub).tee(L_BUDGET).i64(0).op(Op.i64_lt_s);
-        c.if().i32(Trap.budget).i32(pb.start).call(Import.trap).op(Op.unreachable).end();
-      }
+      for (const k of this.trampolines[-1 - bi]!.path) this.charge(this.d.blocks[k]!.length, this.d.blocks[k]!.start);
       return;
     }
     const b = this.d.blocks[bi]!;
+    this.unchecked = !this.everyBlock && this.mode[node] !== 0;
+    if (!this.everyBlock && this.mode[node] === 1) {
+      // Enough budget for everything up to the next check? Otherwise continue in the checked copy.
+      const label = this.checkedCopy!.labels.get(bi);
+      if (label === undefined) throw new JitError(`internal: block at pc ${b.start} has no checked copy`, b.start);
+      c.get(L_BUDGET).i64(this.reach[node]!).op(Op.i64_lt_s).if();
+      c.i32(label).set(L_LABEL).br(depth + 1 - OUTER);
+      c.end();
+    }
     // Budget: charged for the whole block on entry, failing at its first pc.
-    c.get(L_BUDGET).i64(b.length).op(Op.i64_sub).tee(L_BUDGET).i64(0).op(Op.i64_lt_s);
-    c.if().i32(Trap.budget).i32(b.start).call(Import.trap).op(Op.unreachable).end();
+    this.charge(b.length, b.start);
     const last = lastPc(this.insns, b);
     const groups = this.accessGroups(b);
     for (let pc = b.start; pc < b.end; ) {
@@ -764,8 +941,13 @@ class FunctionCompiler implements StructSink {
     this.condition(node);
     if (!conv.whenTaken) c.op(Op.i32_eqz);
     c.set(L_COND);
-    c.get(L_BUDGET).i64(b.length).i64(0).get(L_COND).op(Op.select).op(Op.i64_sub).tee(L_BUDGET).i64(0).op(Op.i64_lt_s);
-    c.if().i32(Trap.budget).i32(b.start).call(Import.trap).op(Op.unreachable).end();
+    c.get(L_BUDGET).i64(b.length).i64(0).get(L_COND).op(Op.select).op(Op.i64_sub);
+    if (!this.unchecked) {
+      c.tee(L_BUDGET).i64(0).op(Op.i64_lt_s);
+      c.if().i32(Trap.budget).i32(b.start).call(Import.trap).op(Op.unreachable).end();
+    } else {
+      c.set(L_BUDGET);
+    }
     conv.writes.forEach((r, k) => c.get(r).set(L_S0 + k));
     for (let pc = b.start; pc < b.end; pc++) {
       const op = this.d.ops[pc]!;

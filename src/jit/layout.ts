@@ -63,7 +63,9 @@ export const Global = {
   /** The stack region (fixed for a run), tried before the table on a cache miss: vaddr and size - 7. */
   stackBase: 11,
   stackLimit: 12,
-  savedR0: 13,
+  /** Where a function's budget-checked copy starts (its dispatch label), set just before calling it. */
+  label: 13,
+  savedR0: 14,
 } as const;
 
 /** Bytes per region-table entry. */

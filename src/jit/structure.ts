@@ -267,15 +267,17 @@ export function emitStructured(g: FlowGraph, sink: StructSink, outer: number): b
 /**
  * The general fallback: `loop { block* { br_table on label } ... }`, each node setting `label` and
  * jumping back to the loop. Works for any graph; slower, since every jump goes through the table.
+ * Returns each node's label value (-1: unreachable). With `preset`, the code starts at whatever node
+ * the label local already names instead of the entry.
  */
-export function emitDispatch(g: FlowGraph, sink: StructSink, outer: number, labelLocal: number): void {
+export function emitDispatch(g: FlowGraph, sink: StructSink, outer: number, labelLocal: number, preset = false): Int32Array {
   const a = analyzeGraph(g);
   const nodes = a.order;
   const index = new Int32Array(g.count).fill(-1);
   nodes.forEach((v, i) => (index[v] = i));
   const code = sink.code;
   const k = nodes.length;
-  code.i32(index[g.entry]!).set(labelLocal);
+  if (!preset) code.i32(index[g.entry]!).set(labelLocal);
   code.loop();
   for (let i = 0; i < k; i++) code.block();
   code.get(labelLocal).brTable(
@@ -310,4 +312,5 @@ export function emitDispatch(g: FlowGraph, sink: StructSink, outer: number, labe
   }
   code.end();
   code.op(0x00);
+  return index;
 }

@@ -65,6 +65,36 @@ describe('JIT errors match the interpreter', () => {
     expect(o).toMatchObject({ code: ErrorCode.BUDGET_EXCEEDED, pc: 1 });
   });
 
+  it('a loop checked once per iteration fails at the same block as the interpreter for every budget', () => {
+    // An innermost loop of four blocks (the JIT checks the budget once at its header for all four and
+    // continues in its every-block copy when that may not suffice), then a second, shorter loop.
+    const src = `
+      mov r0, 0
+      mov r2, 0
+    top:
+      add r0, 1
+      jeq r0, 1000, +0
+      stxdw [r10-8], r0
+      jeq r0, 1000, +0
+      stxdw [r10-16], r0
+      jeq r0, 1000, +0
+      add r2, 3
+      jlt r0, 6, top
+    tail:
+      add r2, 1
+      jlt r2, 24, tail
+      mov r0, r2
+      exit`;
+    expect(both(src)).toEqual({ r0: 24n });
+    const pcs = new Set<number | undefined>();
+    for (let budget = 1; budget <= 60; budget++) {
+      const o = both(src, { limits: { ...DEFAULT_LIMITS, instructionBudget: budget } });
+      if ('code' in o) pcs.add(o.pc);
+    }
+    // Budgets ran out in every block of the loop.
+    expect([...pcs].sort((x, y) => x! - y!)).toEqual([0, 2, 4, 6, 8, 10]);
+  });
+
   it('a budget that exactly suffices lets the program finish', () => {
     // 1 + 2*5 + 1 (exit block) instructions.
     const src = 'mov r0, 5\nloop:\nsub r0, 1\njne r0, 0, loop\nexit';
