@@ -15,6 +15,11 @@
  * conditional moves; clang's flag-setting and min/max code otherwise mispredicts), and clang's
  * binary-search compare trees for dense switches become one `br_table` on the clamped value. Both keep
  * the interpreter's budget rule exactly: every block still charges its length, and fails at its own pc.
+ *
+ * Budget: every block subtracts its length. Blocks check the result, except in innermost loops whose
+ * body is a chain of several blocks: there the loop header checks once for the most any path can charge
+ * before the next check, and when the budget may not suffice, the run continues (by a `br` out of the
+ * loop, then a call) in a copy of the function that checks every block and can start at any block.
  * @module
  */
 import { JitError } from '../errors.js';
