@@ -12,6 +12,7 @@
 import { FRAME_POINTER, PseudoLoad } from '../isa/opcodes.js';
 import { branchTarget, decodeOperation, type AluName, type JumpCond, type Operation } from '../isa/operation.js';
 import { basicBlocks } from '../verifier/cfg.js';
+import { fieldUse } from '../verifier/fields.js';
 import type { Program } from './program.js';
 
 const ALU_ORDER: readonly AluName[] = [
@@ -223,42 +224,8 @@ function opNumber(op: Operation): number | string {
   }
 }
 
-/** Does this operation read or write its `dst` field as a register? */
-function usesDst(op: Operation): boolean {
-  return !(op.kind === 'ja' || op.kind === 'call' || op.kind === 'exit' || op.kind === 'ldabs' || op.kind === 'ldind');
-}
 
-/** Does this operation read its `src` field as a register? */
-function usesSrc(op: Operation): boolean {
-  switch (op.kind) {
-    case 'alu':
-    case 'jcond':
-      return op.source === 'reg';
-    case 'movsx':
-    case 'ldx':
-    case 'stx':
-    case 'atomic':
-    case 'ldind':
-      return true;
-    default:
-      return false;
-  }
-}
 
-/** Does this operation write its destination register? (Only then is dst = r10 a problem.) */
-function writesDst(op: Operation): boolean {
-  switch (op.kind) {
-    case 'alu':
-    case 'neg':
-    case 'movsx':
-    case 'end':
-    case 'ldx':
-    case 'lddw':
-      return true;
-    default:
-      return false;
-  }
-}
 
 /**
  * Pre-decode a program for the interpreter. Never throws: a slot that cannot run (unknown opcode,
@@ -288,14 +255,14 @@ export function predecode(program: Program): InterpreterCode {
     code.off[pc] = i.offset;
     let num = opNumber(op);
     if (typeof num === 'number') {
-      if (i.dst > FRAME_POINTER && usesDst(op)) num = `invalid destination register r${i.dst} (registers are r0-r10)`;
-      else if (i.src > FRAME_POINTER && usesSrc(op)) num = `invalid source register r${i.src} (registers are r0-r10)`;
-    }
-    if (typeof num === 'number' && writesDst(op) && i.dst === FRAME_POINTER) {
-      num = 'r10 is the read-only frame pointer and cannot be written';
-    }
-    if (typeof num === 'number' && op.kind === 'atomic' && op.fetch && op.op !== 'cmpxchg' && i.src === FRAME_POINTER) {
-      num = 'r10 is the read-only frame pointer: a fetching atomic cannot load into it';
+      // Which register fields the operation reads and writes: the verifier's table, so both agree.
+      const use = fieldUse(op);
+      if (i.dst > FRAME_POINTER && use.registers.includes('dst')) num = `invalid destination register r${i.dst} (registers are r0-r10)`;
+      else if (i.src > FRAME_POINTER && use.registers.includes('src')) num = `invalid source register r${i.src} (registers are r0-r10)`;
+      else if (i.dst === FRAME_POINTER && use.writes.includes('dst')) num = 'r10 is the read-only frame pointer and cannot be written';
+      else if (i.src === FRAME_POINTER && use.writes.includes('src')) {
+        num = 'r10 is the read-only frame pointer: a fetching atomic cannot load into it';
+      }
     }
     if (op.kind === 'lddw') {
       if (pc + 1 >= n) num = 'incomplete lddw: its second slot is missing';
