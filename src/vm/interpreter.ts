@@ -23,6 +23,7 @@
  *   the run at once with r0 = 0, as the kernel does.
  * @module
  */
+import { budgetError, callDepthError } from './run-errors.js';
 import { ErrorCode, ExecutionError } from '../errors.js';
 import type { Engine, HelperContext, HelperEntry, HelperTable, RunRequest } from './environment.js';
 import { invokeHelper, u64FromHalves, unknownHelperError } from './helper-call.js';
@@ -89,22 +90,6 @@ function badSlot(code: InterpreterCode, pc: number): ExecutionError {
     code.problems.get(pc) ?? 'invalid instruction',
     // Running off the end is reported at the last slot, the one that failed to jump or exit.
     { pc: pc === code.length ? Math.max(pc - 1, 0) : pc },
-  );
-}
-
-function budgetError(budget: number, pc: number): ExecutionError {
-  return new ExecutionError(
-    ErrorCode.BUDGET_EXCEEDED,
-    `instruction budget of ${budget} exhausted (a runaway loop?); raise RunLimits.instructionBudget if the program is meant to run longer`,
-    { pc, budget },
-  );
-}
-
-function callDepthError(max: number, pc: number): ExecutionError {
-  return new ExecutionError(
-    ErrorCode.CALL_DEPTH,
-    `local call nests deeper than ${max} frames (RunLimits.maxCallDepth); unbounded recursion?`,
-    { pc, maxCallDepth: max },
   );
 }
 

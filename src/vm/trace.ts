@@ -8,6 +8,7 @@
  * runaway loop stops with the same error at the same pc as on the interpreter and the JIT.
  * @module
  */
+import { budgetError, callDepthError } from './run-errors.js';
 import { ErrorCode, ExecutionError } from '../errors.js';
 import type { Insn } from '../isa/instruction.js';
 import { decodeOperation, type Operation } from '../isa/operation.js';
@@ -202,11 +203,7 @@ export class TraceEngine implements Engine {
       // where the whole block is charged, exactly as the interpreter and the JIT charge it.
       used += cost[i]!;
       if (used > limits.instructionBudget) {
-        throw new ExecutionError(
-          ErrorCode.BUDGET_EXCEEDED,
-          `instruction budget of ${limits.instructionBudget} exhausted (a runaway loop?); raise RunLimits.instructionBudget if the program is meant to run longer`,
-          { pc: i, budget: limits.instructionBudget },
-        );
+        throw budgetError(limits.instructionBudget, i);
       }
       const insn = program.insns[i]!;
       const op = ops[i]!;
@@ -302,7 +299,7 @@ export class TraceEngine implements Engine {
         case 'callx': {
           if (op.kind === 'call' && op.target === 'local') {
             if (frames.length + 1 >= limits.maxCallDepth) {
-              throw new ExecutionError(ErrorCode.CALL_DEPTH, `local call nests deeper than ${limits.maxCallDepth} frames (RunLimits.maxCallDepth); unbounded recursion?`, { pc: i, maxCallDepth: limits.maxCallDepth });
+              throw callDepthError(limits.maxCallDepth, i);
             }
             frames.push({ program, ops, returnPc: i + 1, saved: r.slice(6, 11) });
             r[10] = BigInt(req.stackTop - frames.length * limits.stackSize);
