@@ -60,6 +60,8 @@ export interface CompiledWasm {
   readonly dispatchFunctions: readonly number[];
   /** The eBPF pc each compiled function starts at; function `entryIndex + k` starts at `functionPcs[k]`. */
   readonly functionPcs: readonly number[];
+  /** Functions' copies that check the budget on every block: function index and the eBPF pc of the original. */
+  readonly checkedFunctions: readonly { readonly index: number; readonly pc: number }[];
 }
 
 // Local layout: params r0-r10, then scratch and cache locals.
@@ -246,19 +248,22 @@ export function compileToWasm(insns: readonly Insn[], options: CompileOptions): 
   }
   const funcIndex = new Map<number, number>();
   for (const e of entries) funcIndex.set(e, mb.declareFunction(REGS, RESULTS));
-  // Every function also gets a copy that checks the budget on every block, entered at any block
-  // (a dispatch loop): the fast copy checks only at loop headers, for the most the code can charge
-  // before the next check, and continues in the checked copy when the budget may run out before.
-  const checkedIndex = new Map<number, number>();
-  // (It takes its registers in globals: registers flowing into call arguments make V8 spill them in loops.)
-  for (const e of entries) checkedIndex.set(e, mb.declareFunction([], RESULTS));
-
   const dispatchFunctions: number[] = [];
+  const checkedFunctions: { index: number; pc: number }[] = [];
   for (const e of entries) {
-    const checked = new FunctionCompiler(insns, d, terms, options, funcIndex);
-    const labels = checked.compileChecked(blockOf(e));
-    mb.defineFunction(checkedIndex.get(e)!, [...REGS, ...EXTRA_LOCALS], checked.code);
-    const fc = new FunctionCompiler(insns, d, terms, options, funcIndex, { func: checkedIndex.get(e)!, labels });
+    // A function with loops that check the budget once per iteration also gets a copy that checks it on
+    // every block and can start at any block (a dispatch loop), to continue in when the budget may run
+    // out before the next check. It takes its registers in globals: registers flowing into call
+    // arguments make V8 spill them in loops.
+    const makeChecked = (): CheckedCopy => {
+      const checked = new FunctionCompiler(insns, d, terms, options, funcIndex);
+      const labels = checked.compileChecked(blockOf(e));
+      const index = mb.declareFunction([], RESULTS);
+      mb.defineFunction(index, [...REGS, ...EXTRA_LOCALS], checked.code);
+      checkedFunctions.push({ index, pc: e });
+      return { func: index, labels };
+    };
+    const fc = new FunctionCompiler(insns, d, terms, options, funcIndex, makeChecked);
     const code = fc.compile(blockOf(e));
     if (fc.usedDispatch) dispatchFunctions.push(e);
     mb.defineFunction(funcIndex.get(e)!, EXTRA_LOCALS, code);
@@ -300,7 +305,13 @@ export function compileToWasm(insns: readonly Insn[], options: CompileOptions): 
   rc.set(R0).gget(Global.halt).if(ValType.i64).gget(Global.savedR0).else().get(R0).end();
   mb.defineFunction(run, [ValType.i64], rc);
   mb.export('run', 'func', run);
-  return { bytes: mb.build(), entryIndex, functionCount: entries.length, dispatchFunctions, functionPcs: entries };
+  return { bytes: mb.build(), entryIndex, functionCount: entries.length, dispatchFunctions, functionPcs: entries, checkedFunctions };
+}
+
+/** A function's copy that checks the budget on every block: its index and the dispatch label of each block. */
+interface CheckedCopy {
+  readonly func: number;
+  readonly labels: ReadonlyMap<number, number>;
 }
 
 /** Loads and stores through one register in a block, checked once for their span [reg+lo, reg+hi). */
@@ -399,9 +410,12 @@ class FunctionCompiler implements StructSink {
     private readonly terms: readonly Terminator[],
     private readonly options: CompileOptions,
     private readonly funcIndex: ReadonlyMap<number, number>,
-    /** For a fast copy: the checked copy's function index and its dispatch label per block. */
-    private readonly checkedCopy?: { readonly func: number; readonly labels: ReadonlyMap<number, number> },
+    /** For a fast copy: makes the checked copy, when a loop needs it. */
+    private readonly makeChecked?: () => CheckedCopy,
   ) {}
+
+  /** The checked copy, once made. */
+  private checkedCopy: CheckedCopy | undefined;
 
   /**
    * Budget checks in the fast copy, per graph node: 0 checks its own charge, 1 checks for everything up
@@ -509,6 +523,7 @@ class FunctionCompiler implements StructSink {
     for (const x of a.order) if (cp[x] === 0 && checked[x] === 0) mode[x] = 2;
     this.mode = mode;
     this.reach = reach;
+    if (this.checkedCopy === undefined && mode.includes(1)) this.checkedCopy = this.makeChecked!();
   }
 
   /** True when the node's block ends with a local call. */
@@ -585,7 +600,7 @@ class FunctionCompiler implements StructSink {
     c.block().block().block();
     this.prologue();
     const at = c.w.length;
-    this.everyBlock = this.checkedCopy === undefined;
+    this.everyBlock = this.makeChecked === undefined;
     if (!this.everyBlock) this.planChecks(graph);
     if (!emitStructured(graph, this, OUTER)) {
       // Nothing was emitted by the structured pass; use the dispatch loop (without multiway branches).

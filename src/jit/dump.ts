@@ -20,10 +20,8 @@ export interface JitModuleDump {
 export function dumpJitModule(program: Program, limits: Pick<RunLimits, 'stackSize'> = DEFAULT_LIMITS): JitModuleDump {
   const out = generateModule(program, limits.stackSize);
   const notes = new Map<number, string>();
-  out.functionPcs.forEach((pc, k) => {
-    const name = pc === 0 ? 'eBPF entry, pc 0' : `eBPF function at pc ${pc}`;
-    notes.set(out.entryIndex + k, name);
-    notes.set(out.entryIndex + out.functionCount + k, `${name}: copy checking the budget on every block`);
-  });
+  const name = (pc: number): string => (pc === 0 ? 'eBPF entry, pc 0' : `eBPF function at pc ${pc}`);
+  out.functionPcs.forEach((pc, k) => notes.set(out.entryIndex + k, name(pc)));
+  for (const f of out.checkedFunctions) notes.set(f.index, `${name(f.pc)}: copy checking the budget on every block`);
   return { wasm: out.bytes, wat: wasmToWat(out.bytes, { functionNotes: notes }) };
 }
