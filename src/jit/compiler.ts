@@ -22,6 +22,7 @@
  * loop, then a call) in a copy of the function that checks every block and can start at any block.
  * @module
  */
+import { fieldUse } from '../verifier/fields.js';
 import { JitError } from '../errors.js';
 import type { Insn } from '../isa/instruction.js';
 import { decodeOperation, branchTarget, type Operation, type AluName, type JumpCond } from '../isa/operation.js';
@@ -154,23 +155,10 @@ export function writesFramePointer(insns: readonly Insn[]): boolean {
   for (let pc = 0; pc < insns.length; pc++) {
     const i = insns[pc]!;
     const op = decodeOperation(i);
-    switch (op.kind) {
-      case 'alu':
-      case 'neg':
-      case 'movsx':
-      case 'end':
-      case 'ldx':
-        if (i.dst === FRAME_POINTER) return true;
-        break;
-      case 'lddw':
-        if (i.dst === FRAME_POINTER) return true;
-        pc++;
-        break;
-      case 'atomic':
-        if (op.fetch && i.src === FRAME_POINTER) return true;
-        break;
-      default:
-    }
+    if (op.kind === 'invalid') continue;
+    // The verifier's table of which register fields each operation writes.
+    for (const field of fieldUse(op).writes) if (i[field] === FRAME_POINTER) return true;
+    if (op.kind === 'lddw') pc++;
   }
   return false;
 }

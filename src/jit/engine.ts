@@ -7,14 +7,13 @@
  * compiling work without recompiling.
  * @module
  */
-import { EbpfError, ErrorCode, ExecutionError } from '../errors.js';
+import { EbpfError, ErrorCode } from '../errors.js';
 import type { Engine, HelperContext, HelperEntry, HelperTable, RunLimits, RunRequest } from '../vm/environment.js';
 import { invokeHelper, unknownHelperError } from '../vm/helper-call.js';
+import { badSlotError, budgetError, callDepthError } from '../vm/run-errors.js';
 import { interpreterCode } from '../vm/interpreter-decode.js';
 import { MEM_START, type VmMemory } from '../vm/memory.js';
 import type { Program } from '../vm/program.js';
-import { FRAME_POINTER } from '../isa/opcodes.js';
-import { decodeOperation } from '../isa/operation.js';
 import { compileToWasm, writesFramePointer, type CompiledWasm } from './compiler.js';
 import { Global, GLOBAL_COUNT, TABLE_ENTRY, Trap } from './layout.js';
 
@@ -119,43 +118,12 @@ const U64 = (x: bigint): bigint => BigInt.asUintN(64, x);
 const ZEROS: readonly bigint[] = [0n, 0n, 0n, 0n, 0n, 0n];
 
 function trapError(kind: number, pc: number, program: Program, limits: RunLimits): EbpfError {
-  if (kind === Trap.budget) {
-    const budget = limits.instructionBudget;
-    return new ExecutionError(
-      ErrorCode.BUDGET_EXCEEDED,
-      `instruction budget of ${budget} exhausted (a runaway loop?); raise RunLimits.instructionBudget if the program is meant to run longer`,
-      { pc, budget },
-    );
-  }
-  if (kind === Trap.callDepth) {
-    const max = limits.maxCallDepth;
-    return new ExecutionError(
-      ErrorCode.CALL_DEPTH,
-      `local call nests deeper than ${max} frames (RunLimits.maxCallDepth); unbounded recursion?`,
-      { pc, maxCallDepth: max },
-    );
-  }
+  if (kind === Trap.budget) return budgetError(limits.instructionBudget, pc);
+  if (kind === Trap.callDepth) return callDepthError(limits.maxCallDepth, pc);
   // A slot that cannot run: the same error as the interpreter's, from its own decoding.
-  const code = interpreterCode(program);
-  return new ExecutionError(
-    isUnsupported(program, pc) ? ErrorCode.UNSUPPORTED : ErrorCode.BAD_PROGRAM,
-    code.problems.get(pc) ?? 'invalid instruction',
-    { pc: pc === code.length ? Math.max(pc - 1, 0) : pc },
-  );
+  return badSlotError(interpreterCode(program), pc);
 }
 
-/**
- * True for a slot that is valid but not runnable (a kfunc call, an unresolved pseudo `lddw`):
- * E_UNSUPPORTED rather than E_BAD_PROGRAM, as in the interpreter.
- */
-function isUnsupported(program: Program, pc: number): boolean {
-  const insns = program.insns;
-  const i = insns[pc];
-  if (i === undefined) return false;
-  const op = decodeOperation(i);
-  if (op.kind === 'call') return op.target === 'kfunc';
-  return op.kind === 'lddw' && op.pseudo !== 0 && i.dst < FRAME_POINTER && pc + 1 < insns.length;
-}
 
 /** Slots the interpreter refuses to run (those it has a problem for), including the end (index length). */
 function badSlots(program: Program): Uint8Array {

@@ -23,11 +23,10 @@
  *   the run at once with r0 = 0, as the kernel does.
  * @module
  */
-import { budgetError, callDepthError } from './run-errors.js';
-import { ErrorCode, ExecutionError } from '../errors.js';
+import { badSlotError, budgetError, callDepthError } from './run-errors.js';
 import type { Engine, HelperContext, HelperEntry, HelperTable, RunRequest } from './environment.js';
 import { invokeHelper, u64FromHalves, unknownHelperError } from './helper-call.js';
-import { interpreterCode, SLOT_WORDS, type InterpreterCode } from './interpreter-decode.js';
+import { interpreterCode, type InterpreterCode } from './interpreter-decode.js';
 import {
   arsh64,
   bswap32,
@@ -83,15 +82,6 @@ class RunContext implements HelperContext {
   }
 }
 
-function badSlot(code: InterpreterCode, pc: number): ExecutionError {
-  const unsupported = (code.words[pc * SLOT_WORDS]! & 0x1ff) === 2;
-  return new ExecutionError(
-    unsupported ? ErrorCode.UNSUPPORTED : ErrorCode.BAD_PROGRAM,
-    code.problems.get(pc) ?? 'invalid instruction',
-    // Running off the end is reported at the last slot, the one that failed to jump or exit.
-    { pc: pc === code.length ? Math.max(pc - 1, 0) : pc },
-  );
-}
 
 function helperEntry(helpers: HelperTable, id: bigint | number, pc: number): HelperEntry {
   const entry = typeof id === 'number' ? helpers.get(id) : id <= 0xffffffffn ? helpers.get(Number(id)) : undefined;
@@ -259,7 +249,7 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
     switch (op) {
       case 0: // bad
       case 2: // unsupported
-        throw badSlot(code, i);
+        throw badSlotError(code, i);
       case 1: { // lddw
         r[d] = words[j + 1]!;
         r[d + 1] = words[j + 2]!;
@@ -1777,7 +1767,7 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
       }
       // ---- end of superinstructions ----
       default:
-        throw badSlot(code, i);
+        throw badSlotError(code, i);
     }
   }
 }
