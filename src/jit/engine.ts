@@ -470,9 +470,25 @@ export class JitEngine implements Engine {
         state.stackBase,
         state.stackLimit,
       );
+    } catch (e) {
+      throw asEbpfError(e);
     } finally {
       inst.state = prev;
     }
     return U64(r0);
   }
+}
+
+/**
+ * Errors a run may raise are EbpfErrors (helpers' failures are wrapped where they are called). Anything
+ * else — a WebAssembly trap, which checked code should never reach — is still reported as one, so that
+ * callers only ever see the project's errors.
+ */
+function asEbpfError(e: unknown): EbpfError {
+  if (e instanceof EbpfError) return e;
+  const what = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+  return new EbpfError(
+    ErrorCode.JIT,
+    `internal error: the compiled program failed with ${what}; this is a tsbpf bug (please report it with the program), and the interpreter (executeProgram) runs the program meanwhile`,
+  );
 }
