@@ -202,7 +202,7 @@ export abstract class EbpfVmBase {
       region.size = 0;
       return false;
     }
-    if (data.buffer === this.memory.wasm.buffer && data.byteOffset === region.offset) {
+    if (data.buffer === this.memory.bytes.buffer && data.byteOffset === region.offset) {
       region.size = data.length;
       return false;
     }
@@ -230,10 +230,7 @@ export abstract class EbpfVmBase {
    * length; `'none'`: both 0). Returns r0.
    */
   protected execute(engine: Engine, mem: Uint8Array | undefined, mbuff: Uint8Array | undefined, entry: 'none' | 'mem' | 'mbuff'): bigint {
-    const program = this.loaded;
-    if (program === undefined) {
-      throw new EbpfError(ErrorCode.NO_PROGRAM, 'no program is loaded: pass one to the constructor or call setProgram(prog)');
-    }
+    const program = this.loadedProgram();
     const copyMem = this.stage(mem, this.memRegion, 'mem');
     const copyMbuff = this.stage(mbuff, this.mbuffRegion, 'mbuff');
     const stack = this.stackRegion;
