@@ -8,11 +8,12 @@
  * @module
  */
 import { EbpfError, ErrorCode } from '../errors.js';
-import type { Engine, HelperContext, HelperEntry, HelperTable, RunLimits, RunRequest } from '../vm/environment.js';
-import { invokeHelper, unknownHelperError } from '../vm/helper-call.js';
+import type { Engine, HelperContext, HelperTable, RunLimits, RunRequest } from '../vm/environment.js';
+import { invokeHelper, lookupHelper } from '../vm/helper-call.js';
+import { packetLoad } from '../vm/packet-load.js';
 import { badSlotError, budgetError, callDepthError } from '../vm/run-errors.js';
 import { interpreterCode } from '../vm/interpreter-decode.js';
-import { MEM_START, type VmMemory } from '../vm/memory.js';
+import type { VmMemory } from '../vm/memory.js';
 import type { Program } from '../vm/program.js';
 import { compileToWasm, writesFramePointer, type CompiledWasm } from './compiler.js';
 import { Global, GLOBAL_COUNT, TABLE_ENTRY, Trap } from './layout.js';
@@ -133,24 +134,7 @@ function badSlots(program: Program): Uint8Array {
   return bad;
 }
 
-function helperFor(helpers: HelperTable, id: number | bigint, pc: number): HelperEntry {
-  const entry = typeof id === 'number' ? helpers.get(id) : id <= 0xffffffffn ? helpers.get(Number(id)) : undefined;
-  if (entry === undefined) throw unknownHelperError(id, pc, helpers);
-  return entry;
-}
 
-/**
- * LD_ABS / LD_IND: a big-endian read of `size` bytes at `offset` into the `mem` region at MEM_START.
- * Returns -1 when out of range (the program then stops with r0 = 0, as in the kernel).
- */
-function packetLoad(memory: VmMemory, offset: number, size: number): number {
-  if (offset < 0) return -1;
-  const region = memory.find(MEM_START + offset, size);
-  if (region === undefined || region.vaddr !== MEM_START) return -1;
-  const at = region.offset + offset;
-  const v = memory.view;
-  return size === 1 ? v.getUint8(at) : size === 2 ? v.getUint16(at, false) : v.getUint32(at, false);
-}
 
 interface RegionTable {
   readonly offset: number;
@@ -334,7 +318,7 @@ export class JitEngine implements Engine {
     const g = (i: number): WebAssembly.Global => self.inst!.globals[i]!;
     const callHelper = (id: number | bigint, pc: number, a1: bigint, a2: bigint, a3: bigint, a4: bigint, a5: bigint): bigint => {
       const s = st();
-      const entry = helperFor(s.helpers, typeof id === 'number' ? id >>> 0 : U64(id), pc);
+      const entry = lookupHelper(s.helpers, typeof id === 'number' ? id >>> 0 : U64(id), pc);
       s.pc = pc;
       const r = invokeHelper(entry, U64(a1), U64(a2), U64(a3), U64(a4), U64(a5), s);
       // The helper may have mapped or unmapped regions (the generated code drops its caches too).

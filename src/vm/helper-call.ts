@@ -58,3 +58,10 @@ export function invokeHelper(
   }
   return helperResult(value, entry, ctx.pc);
 }
+
+/** The helper registered under `id` (a `callx` register value may be any 64-bit number), or the error a call to it raises. */
+export function lookupHelper(helpers: HelperTable, id: bigint | number, pc: number): HelperEntry {
+  const entry = typeof id === 'number' ? helpers.get(id) : id <= 0xffffffffn ? helpers.get(Number(id)) : undefined;
+  if (entry === undefined) throw unknownHelperError(id, pc, helpers);
+  return entry;
+}

@@ -24,8 +24,9 @@
  * @module
  */
 import { badSlotError, budgetError, callDepthError } from './run-errors.js';
-import type { Engine, HelperContext, HelperEntry, HelperTable, RunRequest } from './environment.js';
-import { invokeHelper, u64FromHalves, unknownHelperError } from './helper-call.js';
+import type { Engine, HelperContext, RunRequest } from './environment.js';
+import { invokeHelper, lookupHelper, u64FromHalves } from './helper-call.js';
+import { packetLoad } from './packet-load.js';
 import { interpreterCode, type InterpreterCode } from './interpreter-decode.js';
 import {
   arsh64,
@@ -42,7 +43,7 @@ import {
   sdiv64,
   smod64,
 } from './interpreter-ops.js';
-import { MEM_START, type Region, type VmMemory } from './memory.js';
+import type { Region, VmMemory } from './memory.js';
 import type { Program } from './program.js';
 
 /** The region found by the last slow-path translation (read right after the call). */
@@ -83,25 +84,7 @@ class RunContext implements HelperContext {
 }
 
 
-function helperEntry(helpers: HelperTable, id: bigint | number, pc: number): HelperEntry {
-  const entry = typeof id === 'number' ? helpers.get(id) : id <= 0xffffffffn ? helpers.get(Number(id)) : undefined;
-  if (entry === undefined) throw unknownHelperError(id, pc, helpers);
-  return entry;
-}
 
-/**
- * Big-endian packet load for LD_ABS / LD_IND. Returns the value, or -1 when the access is outside the
- * `mem` region (the caller then ends the run with r0 = 0).
- */
-function packetLoad(memory: VmMemory, offset: number, size: number): number {
-  if (offset < 0) return -1;
-  const vaddr = MEM_START + offset;
-  const region = memory.find(vaddr, size);
-  if (region === undefined || region.vaddr !== MEM_START) return -1;
-  const at = region.offset + offset;
-  const v = memory.view;
-  return size === 1 ? v.getUint8(at) : size === 2 ? v.getUint16(at, false) : v.getUint32(at, false);
-}
 
 /** Atomic read-modify-write at linear offset `p`; `kind` indexes add, or, and, xor (×fetch), xchg, cmpxchg. */
 function atomic(dv: DataView, p: number, wide: boolean, kind: number, r: Int32Array, s: number): void {
@@ -284,7 +267,7 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
       case 5: // call_helper
       case 6: { // callx
         const entry =
-          op === 5 ? helperEntry(helpers, words[j + 1]! >>> 0, i) : helperEntry(helpers, u64FromHalves(r[d]!, r[d + 1]!), i);
+          op === 5 ? lookupHelper(helpers, words[j + 1]! >>> 0, i) : lookupHelper(helpers, u64FromHalves(r[d]!, r[d + 1]!), i);
         ctx ??= new RunContext(memory, req.host, limits.maxTailCalls);
         ctx.pc = i;
         const ret = invokeHelper(
