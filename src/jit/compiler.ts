@@ -11,6 +11,15 @@
  * The check branches on the miss, so that V8 lays the hit out as the fall-through path. A run of
  * accesses through one unchanged register in a block is checked once for its whole span.
  *
+ * Counted loops (one block ending in `if x < y goto self`, 64-bit, x growing by a constant, y unchanged:
+ * clang's memcpy-style loops) are versioned: at each entry to the loop a guard computes the trip count
+ * from the registers and checks that the first and last iterations' addresses of every access whose
+ * address moves by a constant per iteration lie in the cached region; if so a copy of the loop runs
+ * with those accesses unchecked (a wrap and an add), else the checked body runs one iteration (filling
+ * the cache) and the guard is tried again on the next. Budget charges are unchanged. A/B: memcpy
+ * 191 -> 110 us; strcmp_full (a loop without a computable trip count) and sort (inner loops over
+ * computed indexes, 32-bit compares, several blocks) unchanged.
+ *
  * Branches: a conditional jump over one to three plain ALU instructions becomes `select`s (V8 emits
  * conditional moves; clang's flag-setting and min/max code otherwise mispredicts), and clang's
  * binary-search compare trees for dense switches become one `br_table` on the clamped value. Both keep
@@ -79,13 +88,19 @@ const L_COND = 19;
 const L_S0 = 20;
 /** Linear address of a checked access group's lowest byte (see {@link FunctionCompiler.accessGroups}). */
 const L_GB = 22;
+/** In a counted loop's check-free copy: linear address minus (the low half of) the virtual address. */
+const L_D = 23;
 const EXTRA_LOCALS: readonly ValTypeCode[] = [
   ...Array<ValTypeCode>(4).fill(ValType.i64),
   ...Array<ValTypeCode>(5).fill(ValType.i32),
   ValType.i64,
   ValType.i64,
   ValType.i32,
+  ValType.i32,
 ];
+/** Counted loops: largest trip count, |stride| and bound the versioning guard accepts (no 64-bit wrap below them). */
+const MAX_TRIPS = 2 ** 32;
+const MAX_STRIDE = 2 ** 16;
 /** ALU operations that cannot fail or branch in the generated code, so a block of them can run speculatively. */
 const PURE_ALU: ReadonlySet<AluName> = new Set<AluName>(['add', 'sub', 'mul', 'or', 'and', 'xor', 'lsh', 'rsh', 'arsh', 'mov']);
 /** Fewest blocks on a checkpoint's longest path to the next one for it to check for all of them at once. */
@@ -313,6 +328,25 @@ interface AccessGroup {
   readonly end: number;
 }
 
+/** A register's value as a sum of the registers' values on entry to the block, times coefficients, plus a constant. */
+interface Affine {
+  readonly coeffs: ReadonlyMap<number, number>;
+  readonly k: number;
+}
+
+/**
+ * A one-block loop whose trip count follows from its entry registers: it repeats while
+ * `x + step * (iteration + 1) < y` (unsigned 64-bit; `!=` when step is 1), x growing by `step` per
+ * iteration and y unchanged. Its accesses through affine addresses can all be checked at entry.
+ */
+interface CountedLoop {
+  readonly x: number;
+  readonly y: number;
+  readonly step: number;
+  /** Accesses checked by the entry guard: address on the first iteration (offset included), stride, pc. */
+  readonly accesses: readonly { readonly addr: Affine; readonly stride: number; readonly pc: number }[];
+}
+
 /** A block's final compare of a register with a constant. */
 interface Compare {
   readonly reg: number;
@@ -386,6 +420,8 @@ class FunctionCompiler implements StructSink {
   private readonly converted = new Map<number, Converted>();
   /** The access group being compiled in its checked-once copy, if any. */
   private fastGroup: AccessGroup | undefined;
+  /** Accesses (by pc) of the counted loop being compiled in its check-free copy: addressed through L_D. */
+  private fastPcs: ReadonlySet<number> | undefined;
   /** Switch plans by graph node, and the edges of all switches (graph node -1-k is edge k). */
   private readonly switchOf = new Map<number, SwitchPlan>();
   private trampolines: SwitchEdge[] = [];
@@ -821,6 +857,142 @@ class FunctionCompiler implements StructSink {
       c.i32(label).set(L_LABEL).br(depth + 1 - OUTER);
       c.end();
     }
+    const counted = this.everyBlock || this.mode[node] === 0 ? this.countedLoop(bi) : undefined;
+    if (counted !== undefined) {
+      // Versioning: when every iteration's covered accesses lie in the cached region, run a copy of
+      // the loop without their checks; it stops where the checked loop would, and leaves by `br` to
+      // the terminator, whose condition is then false. Otherwise (or once the cache is filled by a
+      // checked iteration, on the next entry) the checked body runs, so errors are the interpreter's.
+      c.block();
+      this.loopGuard(counted);
+      c.if();
+      c.gget(Global.cacheOffset).gget(Global.cacheBase).op(Op.i32_wrap_i64).op(Op.i32_sub).set(L_D);
+      c.loop();
+      this.charge(b.length, b.start);
+      this.fastPcs = new Set(counted.accesses.map((a) => a.pc));
+      const lastFast = lastPc(this.insns, b);
+      for (let pc = b.start; pc < lastFast; pc += this.d.ops[pc]!.kind === 'lddw' ? 2 : 1) this.instruction(this.d.ops[pc]!, this.insns[pc]!, pc, depth + 3);
+      this.fastPcs = undefined;
+      this.condition(node);
+      c.brIf(0);
+      c.end();
+      c.br(1);
+      c.end();
+      this.blockBody(b, depth + 1);
+      c.end();
+      return;
+    }
+    this.blockBody(b, depth);
+    const conv = this.converted.get(this.nodes[node]!);
+    if (conv !== undefined) this.selectBlock(node, conv, depth);
+  }
+
+  /**
+   * A self-loop block that is a {@link CountedLoop}: only loads, stores and ALU instructions, ending
+   * in `if x < y goto self` (or `y > x`, or `x != y` with step 1) on 64-bit registers. Undefined
+   * otherwise, or when none of its accesses has an address affine in its induction variables.
+   */
+  private countedLoop(bi: number): CountedLoop | undefined {
+    const t = this.terms[bi]!;
+    if (t.kind !== 'cond' || t.taken !== bi || t.fall === bi || this.converted.has(bi)) return undefined;
+    const b = this.d.blocks[bi]!;
+    const last = lastPc(this.insns, b);
+    const jop = this.d.ops[last]!;
+    const ji = this.insns[last]!;
+    if (jop.kind !== 'jcond' || jop.width !== 64 || jop.source !== 'reg') return undefined;
+    const ss = this.options.stackSize;
+    const state: (Affine | undefined)[] = [];
+    for (let r = 0; r <= 10; r++) state.push({ coeffs: new Map([[r, 1]]), k: 0 });
+    const add = (a: Affine | undefined, m: number, x: Affine | undefined, k: number): Affine | undefined => {
+      if (a === undefined || x === undefined) return undefined;
+      const coeffs = new Map(a.coeffs);
+      for (const [r, v] of x.coeffs) {
+        const sum = (coeffs.get(r) ?? 0) + m * v;
+        if (sum === 0) coeffs.delete(r);
+        else coeffs.set(r, sum);
+      }
+      const kk = a.k + m * x.k + k;
+      return Math.abs(kk) < 2 ** 40 && [...coeffs.values()].every((v) => Math.abs(v) <= 16) ? { coeffs, k: kk } : undefined;
+    };
+    const zero: Affine = { coeffs: new Map(), k: 0 };
+    const accesses: { addr: Affine; pc: number }[] = [];
+    for (let pc = b.start; pc < last; pc += this.d.ops[pc]!.kind === 'lddw' ? 2 : 1) {
+      if (this.options.badSlots[pc] === 1) return undefined;
+      const op = this.d.ops[pc]!;
+      const i = this.insns[pc]!;
+      const a = this.access(pc);
+      if (a !== undefined) {
+        const frame = this.options.frameFastPath && a.reg === FRAME_POINTER && a.off >= -ss && a.off + a.size <= 0;
+        const addr = add(state[a.reg], 1, zero, a.off);
+        if (!frame && addr !== undefined) accesses.push({ addr, pc });
+        if (op.kind === 'ldx') state[i.dst] = undefined;
+        continue;
+      }
+      if (op.kind === 'alu' && op.width === 64 && (op.op === 'mov' || op.op === 'add' || op.op === 'sub')) {
+        const src = op.source === 'reg' ? state[i.src] : { coeffs: new Map<number, number>(), k: i.imm };
+        if (op.op === 'mov') state[i.dst] = src;
+        else state[i.dst] = add(state[i.dst], op.op === 'add' ? 1 : -1, src, 0);
+        continue;
+      }
+      if (op.kind === 'alu' || op.kind === 'neg' || op.kind === 'movsx' || op.kind === 'end' || op.kind === 'lddw') {
+        state[i.dst] = undefined;
+        continue;
+      }
+      return undefined;
+    }
+    // Per-iteration stride of each register: its end value is its entry value plus a constant.
+    const stride = state.map((v, r) => (v !== undefined && v.coeffs.size === 1 && v.coeffs.get(r) === 1 && Math.abs(v.k) <= MAX_STRIDE ? v.k : undefined));
+    let x: number;
+    let y: number;
+    if (jop.cond === 'jlt' || jop.cond === 'jne') [x, y] = [ji.dst, ji.src];
+    else if (jop.cond === 'jgt') [x, y] = [ji.src, ji.dst];
+    else return undefined;
+    const step = stride[x];
+    if (step === undefined || step <= 0 || stride[y] !== 0 || (jop.cond === 'jne' && step !== 1)) return undefined;
+    const covered: { addr: Affine; stride: number; pc: number }[] = [];
+    for (const a of accesses) {
+      let s = 0;
+      for (const [r, v] of a.addr.coeffs) s = stride[r] === undefined ? NaN : s + v * stride[r]!;
+      if (Number.isFinite(s) && Math.abs(s) <= MAX_STRIDE) covered.push({ ...a, stride: s });
+    }
+    return covered.length > 0 ? { x, y, step, accesses: covered } : undefined;
+  }
+
+  /**
+   * Push an i32, non-zero when the counted loop's trip count N is known (x < y, y below 2^62 so that
+   * no value wraps, N at most MAX_TRIPS) and, for every covered access, the first and last
+   * iterations' addresses lie in the cached region (its window of 8 bytes; spans are far below 2^64,
+   * so everything between lies inside too). N may exceed the iterations run (the budget may stop
+   * the loop first): the check is then stricter than needed, never weaker.
+   */
+  private loopGuard(loop: CountedLoop): void {
+    const c = this.code;
+    // L_T = N - 1 = (y - x + step - 1) / step - 1.
+    c.get(loop.y).get(loop.x).op(Op.i64_sub);
+    if (loop.step !== 1) c.i64(loop.step - 1).op(Op.i64_add).i64(loop.step).op(Op.i64_div_u);
+    c.i64(1).op(Op.i64_sub).set(L_T);
+    c.get(loop.x).get(loop.y).op(Op.i64_lt_u);
+    c.get(loop.y).i64(62).op(Op.i64_shr_u).op(Op.i64_eqz).op(Op.i32_and);
+    c.get(L_T).i64(MAX_TRIPS).op(Op.i64_lt_u).op(Op.i32_and);
+    for (const a of loop.accesses) {
+      // L_T2 = the first iteration's address.
+      c.i64(a.addr.k);
+      for (const [r, v] of a.addr.coeffs) {
+        c.get(r);
+        if (v !== 1) c.i64(v).op(Op.i64_mul);
+        c.op(Op.i64_add);
+      }
+      c.tee(L_T2).gget(Global.cacheBase).op(Op.i64_sub).gget(Global.cacheLimit).op(Op.i64_lt_u).op(Op.i32_and);
+      if (a.stride !== 0) {
+        c.get(L_T2).get(L_T).i64(a.stride).op(Op.i64_mul).op(Op.i64_add);
+        c.gget(Global.cacheBase).op(Op.i64_sub).gget(Global.cacheLimit).op(Op.i64_lt_u).op(Op.i32_and);
+      }
+    }
+  }
+
+  /** A block's instructions (after its budget charge), with its access groups. */
+  private blockBody(b: BasicBlock, depth: number): void {
+    const c = this.code;
     // Budget: charged for the whole block on entry, failing at its first pc.
     this.charge(b.length, b.start);
     const last = lastPc(this.insns, b);
@@ -843,8 +1015,6 @@ class FunctionCompiler implements StructSink {
       }
       pc += op.kind === 'lddw' ? 2 : 1;
     }
-    const conv = this.converted.get(this.nodes[node]!);
-    if (conv !== undefined) this.selectBlock(node, conv, depth);
   }
 
   /** The base register, offset and size of a load or store (not atomics), or undefined. */
@@ -1003,6 +1173,12 @@ class FunctionCompiler implements StructSink {
     if (this.options.frameFastPath && reg === FRAME_POINTER && off >= -ss && off + size <= 0) {
       c.get(L_FP);
       return { offset: off + ss };
+    }
+    if (this.fastPcs?.has(pc) === true) {
+      // Checked for every iteration by the counted loop's guard: the cache hit path's arithmetic only.
+      c.get(reg).op(Op.i32_wrap_i64).get(L_D).op(Op.i32_add);
+      if (off !== 0) c.i32(off).op(Op.i32_add);
+      return { offset: 0 };
     }
     const g = this.fastGroup;
     if (g !== undefined && reg === g.reg) {
