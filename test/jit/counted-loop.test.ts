@@ -108,7 +108,97 @@ const loopProgram = fc
     return out;
   });
 
+// Loops of one to three blocks with data-dependent exits (the JIT runs chunks of iterations check-free).
+const exitCodes = [JmpOp.JEQ, JmpOp.JNE, JmpOp.JGT, JmpOp.JLT, JmpOp.JSET, JmpOp.JSGT];
+const exitJump = fc.record({
+  wide: fc.boolean(),
+  code: fc.constantFrom(...exitCodes),
+  reg: fc.constantFrom(0, 3, 7, 8),
+  imm: fc.oneof(fc.integer({ min: -2, max: 40 }), fc.constant(0)),
+});
+const chunkProgram = fc
+  .record({
+    base: fc.integer({ min: -16, max: INPUT + 8 }),
+    inv: fc.integer({ min: -24, max: INPUT + 8 }),
+    prime: fc.boolean(),
+    blocks: fc.array(fc.record({ items: fc.array(item, { minLength: 1, maxLength: 3 }), exit: exitJump, exitWhenTaken: fc.boolean() }), { minLength: 1, maxLength: 3 }),
+    stride: fc.oneof(fc.integer({ min: -8, max: 8 }), fc.constantFrom(1, 1, 8)),
+    back: fc.oneof(fc.constant(undefined), exitJump),
+  })
+  .map(({ base, inv, prime, blocks, stride, back }) => {
+    const out: Insn[] = [alu64(AluOp.MOV, 0, 0), alu64(AluOp.MOV, 2, 0), alu64x(AluOp.MOV, 3, 1), alu64(AluOp.ADD, 3, base), alu64(AluOp.MOV, 5, inv), alu64(AluOp.MOV, 7, 0), alu64(AluOp.MOV, 8, 0)];
+    if (prime) out.push(insn(Class.LDX | Mode.MEM | Size.B, 4, 1, 0));
+    const head = out.length;
+    const exits: number[] = [];
+    const jump = (j: { wide: boolean; code: number; reg: number; imm: number }, off: number): Insn => insn((j.wide ? Class.JMP : Class.JMP32) | j.code | Source.K, j.reg, 0, off, j.imm);
+    blocks.forEach((b, k) => {
+      for (const it of b.items) out.push(...it);
+      if (k === blocks.length - 1) out.push(alu64(AluOp.ADD, 3, stride), alu64(AluOp.ADD, 0, 1));
+      // Leave when taken (a forward jump, fixed up below), or stay when taken (jump over a `ja exit`).
+      if (b.exitWhenTaken) {
+        exits.push(out.length);
+        out.push(jump(b.exit, 0));
+      } else {
+        out.push(jump(b.exit, 1));
+        exits.push(out.length);
+        out.push(insn(Opcode.JA));
+      }
+    });
+    const at = out.length;
+    out.push(back === undefined ? insn(Opcode.JA, 0, 0, head - (at + 1)) : jump(back, head - (at + 1)));
+    const exit = out.length;
+    for (const e of exits) out[e] = { ...out[e]!, offset: exit - (e + 1) };
+    out.push(alu64x(AluOp.ADD, 0, 7), alu64x(AluOp.XOR, 0, 8), insn(Opcode.EXIT));
+    return out;
+  });
+
 describe('JIT counted-loop versioning vs interpreter', () => {
+  it('gives identical results, memory and errors on loops with data-dependent exits', () => {
+    fc.assert(
+      fc.property(chunkProgram, fc.uint8Array({ minLength: INPUT, maxLength: INPUT }), (insns, input) => {
+        const program = new Program(encodeProgram(insns));
+        expect(outcome(jit, program, input)).toEqual(outcome(interp, program, input));
+      }),
+      { numRuns: 1500 },
+    );
+  });
+
+  it('matches on a strcmp loop over strings that run to or past the end of the input', () => {
+    // clang's strcmp loop (bench/programs/strcmp.c): two blocks, byte loads through r2 and r3.
+    const prog: Insn[] = [
+      alu64x(AluOp.MOV, 2, 1),
+      alu64(AluOp.ADD, 2, 0),
+      alu64x(AluOp.MOV, 3, 1),
+      alu64(AluOp.ADD, 3, INPUT / 2),
+      insn(Class.LDX | Mode.MEM | Size.B, 4, 3, 0),
+      alu64(AluOp.ADD, 3, 1),
+      // loop:
+      insn(Class.LDX | Mode.MEM | Size.B, 1, 2, 0),
+      alu64x(AluOp.MOV, 5, 4),
+      insn(Class.ALU | AluOp.MOV | Source.X, 0, 4),
+      insn(Class.JMP32 | JmpOp.JNE | Source.X, 5, 1, 5),
+      alu64(AluOp.ADD, 2, 1),
+      insn(Class.LDX | Mode.MEM | Size.B, 4, 3, 0),
+      alu64(AluOp.ADD, 3, 1),
+      insn(Class.ALU | AluOp.MOV | Source.K, 0, 0, 0, 0),
+      insn(Class.JMP32 | JmpOp.JNE | Source.K, 4, 0, -9),
+      // out:
+      alu64(AluOp.AND, 0, 255),
+      insn(Class.LDX | Mode.MEM | Size.B, 1, 2, 0),
+      alu64x(AluOp.SUB, 0, 1),
+      insn(Opcode.EXIT),
+    ];
+    const program = new Program(encodeProgram(prog));
+    for (const [len, diff] of [[5, 3], [31, -1], [32, -1], [31, 31], [0, -1]] as const) {
+      const input = new Uint8Array(INPUT);
+      for (let k = 0; k < INPUT / 2; k++) input[k] = input[INPUT / 2 + k] = k < len ? 65 + (k % 26) : 0;
+      if (len === 32) input.fill(66);
+      if (diff >= 0) input[diff] = 1;
+      const want = outcome(interp, program, input);
+      expect(outcome(jit, program, input)).toEqual(want);
+    }
+  });
+
   it('gives identical results, memory and errors on random counted loops', () => {
     fc.assert(
       fc.property(loopProgram, fc.uint8Array({ minLength: INPUT, maxLength: INPUT }), (insns, input) => {
