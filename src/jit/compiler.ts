@@ -481,6 +481,8 @@ class FunctionCompiler implements StructSink {
   private trampolines: SwitchEdge[] = [];
   /** Graph node → block index (negative: -1-k for switch edge k). */
   private nodes: number[] = [];
+  /** Block index → graph node. */
+  private nodeOf: ReadonlyMap<number, number> = new Map();
 
   constructor(
     private readonly insns: readonly Insn[],
@@ -728,6 +730,7 @@ class FunctionCompiler implements StructSink {
     this.forcedExit.clear();
     this.trampolines = [];
     const local = new Map<number, number>();
+    this.nodeOf = local;
     const visit = (b: number): number => {
       if (b < 0) return -1;
       let n = local.get(b);
@@ -1028,8 +1031,8 @@ class FunctionCompiler implements StructSink {
   private chunkedLoop(node: number, bi: number): ChunkedLoop | undefined {
     const plain = (b: number): boolean => {
       if (b < 0 || this.converted.has(b)) return false;
-      const n = this.nodes.indexOf(b);
-      if (n < 0 || this.switchOf.has(n)) return false;
+      const n = this.nodeOf.get(b);
+      if (n === undefined || this.switchOf.has(n)) return false;
       const blk = this.d.blocks[b]!;
       const last = lastPc(this.insns, blk);
       for (let pc = blk.start; pc < blk.end; pc += this.d.ops[pc]!.kind === 'lddw' ? 2 : 1) {
