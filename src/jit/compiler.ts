@@ -16,8 +16,9 @@
  * from the registers and checks that the first and last iterations' addresses of every access whose
  * address moves by a constant per iteration lie in the cached region; if so a copy of the loop runs
  * with those accesses unchecked (a wrap and an add), else the checked body runs one iteration (filling
- * the cache) and the guard is tried again on the next. Budget charges are unchanged. A/B: memcpy
- * 191 -> 110 us.
+ * the cache) and the guard is tried again on the next. The guard also asks for budget for all the
+ * iterations, so that the copy only subtracts (a shorter budget runs the checked body, which fails at
+ * the interpreter's pc). A/B: memcpy 191 -> 110 us, and 113 -> 74 us with the budget check hoisted.
  *
  * Other innermost loops that are one cycle of blocks from the header back to it, every other edge
  * going to one exit (clang's strcmp loop: data-dependent exits, no trip count) run in chunks: the
@@ -922,11 +923,14 @@ class FunctionCompiler implements StructSink {
       // the terminator, whose condition is then false. Otherwise (or once the cache is filled by a
       // checked iteration, on the next entry) the checked body runs, so errors are the interpreter's.
       c.block();
-      this.loopGuard(counted);
+      this.loopGuard(counted, b.length);
       c.if();
       c.gget(Global.cacheOffset).gget(Global.cacheBase).op(Op.i32_wrap_i64).op(Op.i32_sub).set(L_D);
       c.loop();
+      // The guard found budget for every iteration: subtract without checking.
+      this.unchecked = true;
       this.charge(b.length, b.start);
+      this.unchecked = false;
       this.fastPcs = new Set(counted.accesses.map((a) => a.pc));
       const lastFast = lastPc(this.insns, b);
       for (let pc = b.start; pc < lastFast; pc += this.d.ops[pc]!.kind === 'lddw' ? 2 : 1) this.instruction(this.d.ops[pc]!, this.insns[pc]!, pc, depth + 3);
@@ -1142,12 +1146,12 @@ class FunctionCompiler implements StructSink {
 
   /**
    * Push an i32, non-zero when the counted loop's trip count N is known (x < y, y below 2^62 so that
-   * no value wraps, N at most MAX_TRIPS) and, for every covered access, the first and last
+   * no value wraps, N at most MAX_TRIPS), the budget covers N iterations of `length` and, for every covered access, the first and last
    * iterations' addresses lie in the cached region (its window of 8 bytes; spans are far below 2^64,
    * so everything between lies inside too). N may exceed the iterations run (the budget may stop
    * the loop first): the check is then stricter than needed, never weaker.
    */
-  private loopGuard(loop: CountedLoop): void {
+  private loopGuard(loop: CountedLoop, length: number): void {
     const c = this.code;
     // L_T = N - 1 = (y - x + step - 1) / step - 1.
     c.get(loop.y).get(loop.x).op(Op.i64_sub);
@@ -1156,6 +1160,8 @@ class FunctionCompiler implements StructSink {
     c.get(loop.x).get(loop.y).op(Op.i64_lt_u);
     c.get(loop.y).i64(62).op(Op.i64_shr_u).op(Op.i64_eqz).op(Op.i32_and);
     c.get(L_T).i64(MAX_TRIPS).op(Op.i64_lt_u).op(Op.i32_and);
+    // The budget covers all N iterations, so none of their charges can fail.
+    c.get(L_T).i64(1).op(Op.i64_add).i64(length).op(Op.i64_mul).get(L_BUDGET).op(Op.i64_le_s).op(Op.i32_and);
     for (const a of loop.accesses) {
       // L_T2 = the first iteration's address.
       c.i64(a.addr.k);

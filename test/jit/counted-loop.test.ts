@@ -23,10 +23,10 @@ const INPUT = 64;
 
 type Outcome = { ok: true; r0: bigint; mem: string } | { ok: false; name: string; code: string; pc: number | undefined; message: string };
 
-function outcome(engine: Engine, program: Program, input: Uint8Array): Outcome {
-  const s = setup(input, limits);
+function outcome(engine: Engine, program: Program, input: Uint8Array, lim: RunLimits = limits): Outcome {
+  const s = setup(input, lim);
   try {
-    const r0 = engine.run({ program, memory: s.memory, stackTop: s.stackTop, r1: BigInt(s.memVaddr), r2: BigInt(input.length), helpers: new Map(), limits });
+    const r0 = engine.run({ program, memory: s.memory, stackTop: s.stackTop, r1: BigInt(s.memVaddr), r2: BigInt(input.length), helpers: new Map(), limits: lim });
     const region = s.memory.find(s.memVaddr, input.length)!;
     return { ok: true, r0, mem: Array.from(s.memory.bytes.subarray(region.offset, region.offset + input.length)).join(',') };
   } catch (e) {
@@ -238,6 +238,29 @@ describe('JIT counted-loop versioning vs interpreter', () => {
         expect(outcome(jit, program, input)).toEqual(outcome(interp, program, input));
       }),
       { numRuns: 800 },
+    );
+  });
+
+  it('runs out of budget at the same pc whether or not the budget covers the whole counted loop', () => {
+    // Accesses with stride 0 stay in bounds for any trip count; only the budget can stop the loop.
+    const prog = (bound: number): Insn[] => [
+      alu64(AluOp.MOV, 0, 0),
+      alu64(AluOp.MOV, 2, bound),
+      insn(Class.LDX | Mode.MEM | Size.DW, 7, 1, 0),
+      alu64(AluOp.ADD, 7, 1),
+      insn(Class.STX | Mode.MEM | Size.DW, 1, 7, 0),
+      alu64(AluOp.ADD, 0, 1),
+      insn(Class.JMP | JmpOp.JLT | Source.X, 0, 2, -5),
+      insn(Opcode.EXIT),
+    ];
+    const input = new Uint8Array(INPUT);
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 700 }), fc.integer({ min: 1, max: 3000 }), (bound, budget) => {
+        const program = new Program(encodeProgram(prog(bound)));
+        const lim = { ...limits, instructionBudget: budget };
+        expect(outcome(jit, program, input, lim)).toEqual(outcome(interp, program, input, lim));
+      }),
+      { numRuns: 300 },
     );
   });
 
