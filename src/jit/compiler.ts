@@ -24,7 +24,9 @@
  * going to one exit (clang's strcmp loop: data-dependent exits, no trip count) run in chunks: the
  * header's guard computes how many iterations keep every strided access in the cached region, a
  * check-free copy of the cycle runs that many, and leaves early through a flag that makes the header's
- * terminator take the exit. A/B: strcmp_full 23.0 -> 16.3 us, others unchanged. Not handled: sort's
+ * terminator take the exit. The chunk is also capped at the iterations the budget pays for at the
+ * cycle's full cost, so the copy's charges only subtract. A/B: strcmp_full 23.0 -> 16.3 us, and
+ * 16.4 -> 11.9 us with the budget check hoisted; others unchanged. Not handled: sort's
  * inner loops index with 32-bit arithmetic and shifts (`a[j - gap]`), which the affine analysis
  * (64-bit mov/add/sub only) does not follow. Only loops where the copy saves at least two checks per
  * iteration are versioned (see MIN_HOISTED: the nested loop costs more than one check). Rejected: one
@@ -972,7 +974,8 @@ class FunctionCompiler implements StructSink {
     c.gget(Global.cacheOffset).gget(Global.cacheBase).op(Op.i32_wrap_i64).op(Op.i32_sub).set(L_D);
     c.loop();
     const inner = depth + 4;
-    this.unchecked = false;
+    // The guard found budget for L_K whole iterations: charges subtract without checking.
+    this.unchecked = true;
     this.fastPcs = new Set(loop.accesses.map((a) => a.pc));
     loop.path.forEach((bi, k) => {
       const b = this.d.blocks[bi]!;
@@ -1025,6 +1028,10 @@ class FunctionCompiler implements StructSink {
       c.i64(0).get(L_T2).gget(Global.cacheLimit).op(Op.i64_lt_u).op(Op.select).set(L_LIM);
       c.get(L_T).get(L_LIM).get(L_T).get(L_LIM).op(Op.i64_lt_u).op(Op.select).set(L_T);
     }
+    // No more iterations than the budget pays for at the cycle's full cost, so no charge can fail.
+    const cost = loop.path.reduce((sum, bi) => sum + this.d.blocks[bi]!.length, 0);
+    c.get(L_BUDGET).i64(cost).op(Op.i64_div_s).i64(0).get(L_BUDGET).i64(0).op(Op.i64_ge_s).op(Op.select).set(L_LIM);
+    c.get(L_T).get(L_LIM).get(L_T).get(L_LIM).op(Op.i64_lt_u).op(Op.select).set(L_T);
     c.get(L_T).op(Op.i32_wrap_i64).set(L_K);
   }
 
@@ -1329,7 +1336,8 @@ class FunctionCompiler implements StructSink {
     // A chunked loop's header: L_EXIT (set by its check-free copy) forces the exit edge.
     const t = this.terms[this.nodes[node]!]!;
     if (t.kind === 'cond' && t.taken === exit) this.code.get(L_EXIT).op(Op.i32_or);
-    else this.code.get(L_EXIT).op(Op.i32_eqz).op(Op.i32_and);
+    // (Not `and` with !L_EXIT: a 32-bit jset's condition is any non-zero value, not 1.)
+    else this.code.set(L_A).i32(0).get(L_A).get(L_EXIT).op(Op.select);
   }
 
   /** Push an i32, non-zero when the conditional jump ending block `bi` is taken. */

@@ -264,6 +264,50 @@ describe('JIT counted-loop versioning vs interpreter', () => {
     );
   });
 
+  it('leaves a chunked loop where a 32-bit jset (a non-boolean condition) stays in it', () => {
+    // Found by the property above: the cycle seen from its `jset` block, whose fall-through is the exit.
+    const prog: Insn[] = [
+      alu64(AluOp.MOV, 0, 0),
+      alu64x(AluOp.MOV, 3, 1),
+      insn(Class.LDX | Mode.MEM | Size.B, 7, 3, 9),
+      insn(Class.JMP32 | JmpOp.JLT | Source.K, 0, 0, 5, 0),
+      insn(Class.ST | Mode.MEM | Size.B, 1, 0, 0, 0),
+      alu64(AluOp.ADD, 3, 8),
+      alu64(AluOp.ADD, 0, 1),
+      insn(Class.JMP32 | JmpOp.JEQ | Source.K, 0, 0, 1, 0),
+      insn(Class.JMP32 | JmpOp.JSET | Source.K, 0, 0, -7, 39),
+      alu64x(AluOp.MOV, 0, 3),
+      insn(Opcode.EXIT),
+    ];
+    const program = new Program(encodeProgram(prog));
+    const want = outcome(interp, program, new Uint8Array(INPUT));
+    expect(want.ok).toBe(false);
+    expect(outcome(jit, program, new Uint8Array(INPUT))).toEqual(want);
+  });
+
+  it('runs out of budget at the same pc in a loop run in chunks', () => {
+    // Two blocks with a data-dependent exit that is never taken; accesses with stride 0 stay in bounds.
+    const prog = (bound: number): Insn[] => [
+      alu64(AluOp.MOV, 0, 0),
+      insn(Class.LDX | Mode.MEM | Size.B, 7, 1, 0),
+      insn(Class.JMP | JmpOp.JEQ | Source.K, 7, 0, 4, 255),
+      insn(Class.LDX | Mode.MEM | Size.W, 8, 1, 8),
+      insn(Class.STX | Mode.MEM | Size.W, 1, 0, 16),
+      alu64(AluOp.ADD, 0, 1),
+      insn(Class.JMP | JmpOp.JNE | Source.K, 0, 0, -6, bound),
+      insn(Opcode.EXIT),
+    ];
+    const input = new Uint8Array(INPUT);
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 700 }), fc.integer({ min: 1, max: 3000 }), (bound, budget) => {
+        const program = new Program(encodeProgram(prog(bound)));
+        const lim = { ...limits, instructionBudget: budget };
+        expect(outcome(jit, program, input, lim)).toEqual(outcome(interp, program, input, lim));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it('copies a buffer with the memcpy loop shape and stops at the same fault as the interpreter', () => {
     // r0 counts words, r1 walks the source, r6 = r1 + r5 the destination (clang's memcpy loop).
     const prog = (words: number): Insn[] => [
