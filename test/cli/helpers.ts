@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../../src/cli/cli.js';
@@ -45,3 +45,20 @@ export function tempFiles(files: Record<string, string | Uint8Array>): string {
   for (const [name, content] of Object.entries(files)) writeFileSync(join(dir, name), content);
   return dir;
 }
+
+/** A bpf_conformance manifest entry as the plugin protocol speaks it: hex text. */
+export interface ManifestEntry {
+  name: string;
+  program: string;
+  mem: string;
+  result: string;
+}
+
+/** Every entry of test/fixtures/conformance/manifest.jsonl. */
+export const manifest: ManifestEntry[] = readFileSync(new URL('../fixtures/conformance/manifest.jsonl', import.meta.url), 'utf8')
+  .trim()
+  .split('\n')
+  .map((l) => JSON.parse(l) as ManifestEntry);
+
+/** The plugin's memory argument: hex bytes each followed by two spaces, none when there is no memory. */
+export const memArgs = (hex: string): string[] => (hex === '' ? [] : [hex.match(/../g)!.map((b) => `${b}  `).join('')]);

@@ -1,18 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { cli } from './helpers.js';
+import { cli, manifest, memArgs } from './helpers.js';
 
-interface ManifestEntry {
-  name: string;
-  program: string;
-  mem: string;
-  result: string;
-}
-const manifest: ManifestEntry[] = readFileSync(new URL('../fixtures/conformance/manifest.jsonl', import.meta.url), 'utf8')
-  .trim()
-  .split('\n')
-  .map((l) => JSON.parse(l) as ManifestEntry);
-const memArgs = (hex: string): string[] => (hex === '' ? [] : [hex.match(/../g)!.map((b) => `${b}  `).join('')]);
 
 describe('--jit on raw programs', () => {
   it('conformance-plugin --jit passes every manifest test', async () => {

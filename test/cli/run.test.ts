@@ -1,22 +1,8 @@
 import { join } from 'node:path';
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { assemble } from '../../src/asm/assembler.js';
-import { cli, spawnCli, tempFiles } from './helpers.js';
+import { cli, spawnCli, tempFiles, manifest, memArgs } from './helpers.js';
 
-interface ManifestEntry {
-  name: string;
-  program: string;
-  mem: string;
-  result: string;
-}
-const manifest: ManifestEntry[] = readFileSync(new URL('../fixtures/conformance/manifest.jsonl', import.meta.url), 'utf8')
-  .trim()
-  .split('\n')
-  .map((l) => JSON.parse(l) as ManifestEntry);
-
-/** Memory as bpf_conformance's runner passes it: each byte in hex followed by two spaces; omitted when empty. */
-const memArgs = (hex: string): string[] => (hex === '' ? [] : [hex.match(/../g)!.map((b) => `${b}  `).join('')]);
 
 describe('tsbpf run', () => {
   it('runs assembly, bytecode and hex on memory and prints r0 in hex and decimal', async () => {
