@@ -1187,7 +1187,6 @@ class FunctionCompiler implements StructSink {
 
   /** A block's budget charge and instructions, with its access groups. */
   private blockBody(b: BasicBlock, depth: number): void {
-    const c = this.code;
     // Budget: charged for the whole block on entry, failing at its first pc.
     this.charge(b.length, b.start);
     const last = lastPc(this.insns, b);

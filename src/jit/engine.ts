@@ -8,8 +8,8 @@
  * @module
  */
 import { EbpfError, ErrorCode } from '../errors.js';
-import type { Engine, HelperContext, HelperTable, RunLimits, RunRequest } from '../vm/environment.js';
-import { invokeHelper, lookupHelper } from '../vm/helper-call.js';
+import type { Engine, HelperTable, RunLimits, RunRequest } from '../vm/environment.js';
+import { invokeHelper, lookupHelper, RunHelperContext } from '../vm/helper-call.js';
 import { packetLoad } from '../vm/packet-load.js';
 import { badSlotError, budgetError, callDepthError } from '../vm/run-errors.js';
 import { interpreterCode } from '../vm/interpreter-decode.js';
@@ -39,15 +39,11 @@ export interface JitStats {
 }
 
 /** Per-run state shared by every instance a run touches (tail calls switch programs). */
-class RunState implements HelperContext {
-  pc = 0;
-  tailCalls = 0;
-  pendingTail: Program | undefined = undefined;
-
+class RunState extends RunHelperContext {
   constructor(
-    readonly memory: VmMemory,
+    memory: VmMemory,
     readonly helpers: HelperTable,
-    readonly host: unknown,
+    host: unknown,
     readonly limits: RunLimits,
     readonly stackTop: number,
     /** Linear offset minus virtual address of the stack, when the whole stack is one writable region. */
@@ -56,13 +52,8 @@ class RunState implements HelperContext {
     readonly stackBase: number,
     /** The stack region's size - 7 (0: never hit), for the generated code's second cache. */
     readonly stackLimit: number,
-  ) {}
-
-  tailCall(program: Program): boolean {
-    if (this.tailCalls >= this.limits.maxTailCalls) return false;
-    this.tailCalls++;
-    this.pendingTail = program;
-    return true;
+  ) {
+    super(memory, host, limits.maxTailCalls);
   }
 }
 

@@ -5,6 +5,8 @@
  */
 import { EbpfError, ErrorCode, ExecutionError } from '../errors.js';
 import type { HelperContext, HelperEntry, HelperTable } from './environment.js';
+import type { VmMemory } from './memory.js';
+import type { Program } from './program.js';
 
 /** A 64-bit register value given as signed 32-bit halves, as an unsigned `bigint`. */
 export function u64FromHalves(lo: number, hi: number): bigint {
@@ -64,4 +66,29 @@ export function lookupHelper(helpers: HelperTable, id: bigint | number, pc: numb
   const entry = typeof id === 'number' ? helpers.get(id) : id <= 0xffffffffn ? helpers.get(Number(id)) : undefined;
   if (entry === undefined) throw unknownHelperError(id, pc, helpers);
   return entry;
+}
+
+/**
+ * The per-run context every engine hands to helpers: `pc` is set before each call, and a tail call
+ * requested by a helper waits in `pendingTail` until the engine switches programs.
+ */
+export class RunHelperContext implements HelperContext {
+  pc = 0;
+  /** Tail calls taken so far in this run. */
+  tailCalls = 0;
+  /** The program a helper asked to continue in, until the engine takes it. */
+  pendingTail: Program | undefined = undefined;
+
+  constructor(
+    readonly memory: VmMemory,
+    readonly host: unknown,
+    private readonly maxTailCalls: number,
+  ) {}
+
+  tailCall(program: Program): boolean {
+    if (this.tailCalls >= this.maxTailCalls) return false;
+    this.tailCalls++;
+    this.pendingTail = program;
+    return true;
+  }
 }

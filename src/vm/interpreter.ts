@@ -24,8 +24,8 @@
  * @module
  */
 import { badSlotError, budgetError, callDepthError } from './run-errors.js';
-import type { Engine, HelperContext, RunRequest } from './environment.js';
-import { invokeHelper, lookupHelper, u64FromHalves } from './helper-call.js';
+import type { Engine, RunRequest } from './environment.js';
+import { invokeHelper, lookupHelper, RunHelperContext, u64FromHalves } from './helper-call.js';
 import { packetLoad } from './packet-load.js';
 import { interpreterCode, type InterpreterCode } from './interpreter-decode.js';
 import {
@@ -44,7 +44,6 @@ import {
   smod64,
 } from './interpreter-ops.js';
 import type { Region, VmMemory } from './memory.js';
-import type { Program } from './program.js';
 
 /** The region found by the last slow-path translation (read right after the call). */
 let lastRegion: Region | undefined;
@@ -63,25 +62,6 @@ function translateSlow(memory: VmMemory, lo: number, hi: number, off: number, si
   return region.offset + (vaddr - region.vaddr);
 }
 
-/** The per-run context handed to helpers. `pc` is updated before each call. */
-class RunContext implements HelperContext {
-  pc = 0;
-  tailCalls = 0;
-  pendingTail: Program | undefined = undefined;
-
-  constructor(
-    readonly memory: VmMemory,
-    readonly host: unknown,
-    private readonly maxTailCalls: number,
-  ) {}
-
-  tailCall(program: Program): boolean {
-    if (this.tailCalls >= this.maxTailCalls) return false;
-    this.tailCalls++;
-    this.pendingTail = program;
-    return true;
-  }
-}
 
 
 
@@ -191,7 +171,7 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
   const maxDepth = limits.maxCallDepth;
   const stackSize = limits.stackSize;
   // Created on the first helper call and first local call: most short runs need neither.
-  let ctx: RunContext | undefined;
+  let ctx: RunHelperContext | undefined;
 
   let code = interpreterCode(req.program);
   let words = code.words;
@@ -268,7 +248,7 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
       case 6: { // callx
         const entry =
           op === 5 ? lookupHelper(helpers, words[j + 1]! >>> 0, i) : lookupHelper(helpers, u64FromHalves(r[d]!, r[d + 1]!), i);
-        ctx ??= new RunContext(memory, req.host, limits.maxTailCalls);
+        ctx ??= new RunHelperContext(memory, req.host, limits.maxTailCalls);
         ctx.pc = i;
         const ret = invokeHelper(
           entry,

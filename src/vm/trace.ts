@@ -13,8 +13,8 @@ import { ErrorCode, ExecutionError } from '../errors.js';
 import type { Insn } from '../isa/instruction.js';
 import { decodeOperation, type Operation } from '../isa/operation.js';
 import { basicBlocks } from '../verifier/cfg.js';
-import type { Engine, HelperContext, RunRequest } from './environment.js';
-import { invokeHelper, unknownHelperError } from './helper-call.js';
+import type { Engine, RunRequest } from './environment.js';
+import { invokeHelper, lookupHelper, RunHelperContext } from './helper-call.js';
 import { MEM_START, type VmMemory } from './memory.js';
 import type { Program } from './program.js';
 import { EbpfVmRaw } from './vm.js';
@@ -134,18 +134,6 @@ interface Frame {
   readonly saved: readonly bigint[];
 }
 
-class TraceContext implements HelperContext {
-  pc = 0;
-  tailCalls = 0;
-  pending: Program | undefined;
-  constructor(readonly memory: VmMemory, readonly host: unknown, private readonly max: number) {}
-  tailCall(program: Program): boolean {
-    if (this.tailCalls >= this.max) return false;
-    this.tailCalls++;
-    this.pending = program;
-    return true;
-  }
-}
 
 const decoded = new WeakMap<Program, Operation[]>();
 
@@ -184,7 +172,7 @@ export class TraceEngine implements Engine {
     r[1] = BigInt.asUintN(64, req.r1);
     r[2] = BigInt.asUintN(64, req.r2);
     r[10] = BigInt(req.stackTop);
-    const ctx = new TraceContext(memory, req.host, limits.maxTailCalls);
+    const ctx = new RunHelperContext(memory, req.host, limits.maxTailCalls);
     const frames: Frame[] = [];
     let program = req.program;
     let ops = operations(program);
@@ -308,17 +296,16 @@ export class TraceEngine implements Engine {
           }
           if (op.kind === 'call' && op.target === 'kfunc') fail('kfunc calls are not supported', i, ErrorCode.UNSUPPORTED);
           const id = op.kind === 'callx' ? reg(insn.dst) : BigInt(insn.imm >>> 0);
-          const entry = id <= U32 ? helpers.get(Number(id)) : undefined;
-          if (entry === undefined) throw unknownHelperError(id, i, helpers);
+          const entry = lookupHelper(helpers, id, i);
           ctx.pc = i;
           const ret = invokeHelper(entry, r[1]!, r[2]!, r[3]!, r[4]!, r[5]!, ctx);
           set(0, ret);
           if (ret === 0n && entry.unwindOnZero) result = 0n;
-          if (ctx.pending !== undefined) {
-            program = ctx.pending;
+          if (ctx.pendingTail !== undefined) {
+            program = ctx.pendingTail;
             ops = operations(program);
             cost = costs(program);
-            ctx.pending = undefined;
+            ctx.pendingTail = undefined;
             pc = 0;
           }
           break;
