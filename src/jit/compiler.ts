@@ -1005,6 +1005,17 @@ class FunctionCompiler implements StructSink {
     c.end(); // skip
   }
 
+  /** Push the value of an affine address expression (k + Σ coefficient × register) as an i64. */
+  private affine(addr: Affine): void {
+    const c = this.code;
+    c.i64(addr.k);
+    for (const [r, v] of addr.coeffs) {
+      c.get(r);
+      if (v !== 1) c.i64(v).op(Op.i64_mul);
+      c.op(Op.i64_add);
+    }
+  }
+
   /**
    * L_K = how many iterations, from this one, every covered access stays in the cached region (its
    * 8-byte window), capped at MAX_CHUNK; 0 when an access's first address is outside it.
@@ -1014,12 +1025,7 @@ class FunctionCompiler implements StructSink {
     c.i64(MAX_CHUNK).set(L_T);
     for (const a of loop.accesses) {
       // L_T2 = first address - cache base (an offset in the window when below the limit).
-      c.i64(a.addr.k);
-      for (const [r, v] of a.addr.coeffs) {
-        c.get(r);
-        if (v !== 1) c.i64(v).op(Op.i64_mul);
-        c.op(Op.i64_add);
-      }
+      this.affine(a.addr);
       c.gget(Global.cacheBase).op(Op.i64_sub).set(L_T2);
       // Iterations k with 0 <= offset + k * stride <= limit - 1.
       if (a.stride > 0) c.gget(Global.cacheLimit).i64(1).op(Op.i64_sub).get(L_T2).op(Op.i64_sub).i64(a.stride).op(Op.i64_div_u).i64(1).op(Op.i64_add);
@@ -1171,12 +1177,7 @@ class FunctionCompiler implements StructSink {
     c.get(L_T).i64(1).op(Op.i64_add).i64(length).op(Op.i64_mul).get(L_BUDGET).op(Op.i64_le_s).op(Op.i32_and);
     for (const a of loop.accesses) {
       // L_T2 = the first iteration's address.
-      c.i64(a.addr.k);
-      for (const [r, v] of a.addr.coeffs) {
-        c.get(r);
-        if (v !== 1) c.i64(v).op(Op.i64_mul);
-        c.op(Op.i64_add);
-      }
+      this.affine(a.addr);
       c.tee(L_T2).gget(Global.cacheBase).op(Op.i64_sub).gget(Global.cacheLimit).op(Op.i64_lt_u).op(Op.i32_and);
       if (a.stride !== 0) {
         c.get(L_T2).get(L_T).i64(a.stride).op(Op.i64_mul).op(Op.i64_add);
