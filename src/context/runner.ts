@@ -249,7 +249,7 @@ export class ProgramRunner {
     // Allocation is over: these views stay valid for the rest of the set-up.
     const bytes = mem.bytes;
     const v = mem.view;
-    const stackTop = space.stackTop(limits, bytes);
+    const stackTop = space.stackTop(limits);
     const ctx = space.zeroContext(XdpMd.SIZE, bytes);
     const after = base + XDP_HEADROOM + packet.length;
     bytes.fill(0, base, base + XDP_HEADROOM);
@@ -292,7 +292,7 @@ export class ProgramRunner {
     const base = space.reserve(limits, SkBuff.SIZE, len);
     const bytes = mem.bytes;
     const v = mem.view;
-    const stackTop = space.stackTop(limits, bytes);
+    const stackTop = space.stackTop(limits);
     const ctx = space.zeroContext(SkBuff.SIZE, bytes);
     bytes.set(packet, base);
     space.mapPacket(0, len);

@@ -43,11 +43,8 @@ export class RunSpace {
     return this.packetBuffer(packetCapacity);
   }
 
-  /**
-   * Map the stack for these limits, zeroed; returns the entry frame's r10. `bytes` is the current view
-   * of the linear memory when the caller has one (after {@link reserve}: nothing is allocated then).
-   */
-  stackTop(limits: RunLimits, bytes?: Uint8Array): number {
+  /** Map the stack for these limits; returns the entry frame's r10 (engines zero the stack when a run starts). */
+  stackTop(limits: RunLimits): number {
     const size = limits.stackSize * limits.maxCallDepth;
     if (this.stack === undefined || this.stackFor < size) {
       if (this.stack !== undefined) this.memory.unmap(this.stack);
@@ -55,7 +52,6 @@ export class RunSpace {
       this.stackFor = size;
     } else {
       this.stack.size = size;
-      (bytes ?? this.memory.bytes).fill(0, this.stack.offset, this.stack.offset + size);
     }
     return STACK_START + size;
   }

@@ -11,6 +11,7 @@ import { EbpfError, ErrorCode } from '../errors.js';
 import type { Engine, HelperTable, RunLimits, RunRequest } from '../vm/environment.js';
 import { invokeHelper, lookupHelper, RunHelperContext } from '../vm/helper-call.js';
 import { packetLoad } from '../vm/packet-load.js';
+import { clearStack } from '../vm/stack.js';
 import { badSlotError, budgetError, callDepthError } from '../vm/run-errors.js';
 import { interpreterCode } from '../vm/interpreter-decode.js';
 import type { VmMemory } from '../vm/memory.js';
@@ -40,12 +41,12 @@ export interface JitStats {
 
 /** Per-run state shared by every instance a run touches (tail calls switch programs). */
 class RunState extends RunHelperContext {
+  readonly helpers: HelperTable;
+  readonly limits: RunLimits;
+  readonly stackTop: number;
+
   constructor(
-    memory: VmMemory,
-    readonly helpers: HelperTable,
-    host: unknown,
-    readonly limits: RunLimits,
-    readonly stackTop: number,
+    request: RunRequest,
     /** Linear offset minus virtual address of the stack, when the whole stack is one writable region. */
     readonly stackDelta: number | undefined,
     /** First virtual address of the stack region (when `stackDelta` is defined). */
@@ -53,7 +54,10 @@ class RunState extends RunHelperContext {
     /** The stack region's size - 7 (0: never hit), for the generated code's second cache. */
     readonly stackLimit: number,
   ) {
-    super(memory, host, limits.maxTailCalls);
+    super(request);
+    this.helpers = request.helpers;
+    this.limits = request.limits;
+    this.stackTop = request.stackTop;
   }
 }
 
@@ -413,14 +417,10 @@ export class JitEngine implements Engine {
   run(request: RunRequest): bigint {
     const { memory, limits } = request;
     const stackBytes = limits.stackSize * limits.maxCallDepth;
-    const stack = memory.find(request.stackTop - stackBytes, stackBytes);
-    const stackOk = stack !== undefined && stack.writable && stackBytes > 0;
+    const stack = clearStack(request);
+    const stackOk = stack !== undefined && stackBytes > 0;
     const state = new RunState(
-      memory,
-      request.helpers,
-      request.host,
-      limits,
-      request.stackTop,
+      request,
       stackOk ? (stack.offset - stack.vaddr) | 0 : undefined,
       stackOk ? stack.vaddr : 0,
       stackOk && stack.size >= 8 ? stack.size - 7 : 0,
@@ -450,7 +450,8 @@ export class JitEngine implements Engine {
     } finally {
       inst.state = prev;
     }
-    return U64(r0);
+    // Most results are non-negative as signed i64: a comparison is cheaper than BigInt.asUintN.
+    return r0 < 0n ? U64(r0) : r0;
   }
 }
 

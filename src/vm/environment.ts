@@ -84,7 +84,11 @@ export interface RunRequest {
   readonly program: Program;
   /** The memory, with the stack, input and context regions already mapped. */
   readonly memory: VmMemory;
-  /** Virtual address of the top of the entry frame's stack (r10 at entry). Frame k's r10 is `stackTop - k * stackSize`. */
+  /**
+   * Virtual address of the top of the entry frame's stack (r10 at entry). Frame k's r10 is
+   * `stackTop - k * stackSize`. The engine zeroes the stack (the part the program can reach: see
+   * `clearStack` in vm/stack) when the run starts.
+   */
   readonly stackTop: number;
   /** r1 at entry. */
   readonly r1: bigint;

@@ -4,9 +4,10 @@
  * @module
  */
 import { EbpfError, ErrorCode, ExecutionError } from '../errors.js';
-import type { HelperContext, HelperEntry, HelperTable } from './environment.js';
+import type { HelperContext, HelperEntry, HelperTable, RunRequest } from './environment.js';
 import type { VmMemory } from './memory.js';
 import type { Program } from './program.js';
+import { clearStackRest } from './stack.js';
 
 /** A 64-bit register value given as signed 32-bit halves, as an unsigned `bigint`. */
 export function u64FromHalves(lo: number, hi: number): bigint {
@@ -70,7 +71,8 @@ export function lookupHelper(helpers: HelperTable, id: bigint | number, pc: numb
 
 /**
  * The per-run context every engine hands to helpers: `pc` is set before each call, and a tail call
- * requested by a helper waits in `pendingTail` until the engine switches programs.
+ * requested by a helper waits in `pendingTail` until the engine switches programs (the first one zeroes
+ * the stack the run's entry program could not reach: see vm/stack).
  */
 export class RunHelperContext implements HelperContext {
   pc = 0;
@@ -78,15 +80,17 @@ export class RunHelperContext implements HelperContext {
   tailCalls = 0;
   /** The program a helper asked to continue in, until the engine takes it. */
   pendingTail: Program | undefined = undefined;
+  readonly memory: VmMemory;
+  readonly host: unknown;
 
-  constructor(
-    readonly memory: VmMemory,
-    readonly host: unknown,
-    private readonly maxTailCalls: number,
-  ) {}
+  constructor(private readonly request: RunRequest) {
+    this.memory = request.memory;
+    this.host = request.host;
+  }
 
   tailCall(program: Program): boolean {
-    if (this.tailCalls >= this.maxTailCalls) return false;
+    if (this.tailCalls >= this.request.limits.maxTailCalls) return false;
+    if (this.tailCalls === 0) clearStackRest(this.request);
     this.tailCalls++;
     this.pendingTail = program;
     return true;

@@ -26,6 +26,7 @@
 import { badSlotError, budgetError, callDepthError } from './run-errors.js';
 import type { Engine, RunRequest } from './environment.js';
 import { invokeHelper, lookupHelper, RunHelperContext, u64FromHalves } from './helper-call.js';
+import { clearStack } from './stack.js';
 import { packetLoad } from './packet-load.js';
 import { interpreterCode, type InterpreterCode } from './interpreter-decode.js';
 import {
@@ -143,6 +144,7 @@ function setRegister(r: Int32Array, k: number, v: bigint): void {
 }
 
 function execute(req: RunRequest): bigint {
+  clearStack(req);
   const r = registerPool.pop() ?? new Int32Array(32);
   const frameWords = Math.max(req.limits.maxCallDepth, 1) * FRAME_WORDS;
   let frames = framePool.pop() ?? new Int32Array(frameWords);
@@ -248,7 +250,7 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
       case 6: { // callx
         const entry =
           op === 5 ? lookupHelper(helpers, words[j + 1]! >>> 0, i) : lookupHelper(helpers, u64FromHalves(r[d]!, r[d + 1]!), i);
-        ctx ??= new RunHelperContext(memory, req.host, limits.maxTailCalls);
+        ctx ??= new RunHelperContext(req);
         ctx.pc = i;
         const ret = invokeHelper(
           entry,

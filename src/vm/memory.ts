@@ -76,13 +76,14 @@ export class VmMemory {
   get bytes(): Uint8Array {
     // Growing a (non-shared) WebAssembly.Memory detaches its old buffer, so an empty cached view means
     // "grown since": cheaper than reading `wasm.buffer` on every call, which engines and helpers do a lot.
-    if (this.cachedBytes.byteLength === 0) this.refresh();
+    // (`length`, not `byteLength`: the same number, and V8 reads it without a call.)
+    if (this.cachedBytes.length === 0) this.refresh();
     return this.cachedBytes;
   }
 
   /** DataView of the whole linear memory (same caveat as {@link bytes}). */
   get view(): DataView {
-    if (this.cachedBytes.byteLength === 0) this.refresh();
+    if (this.cachedBytes.length === 0) this.refresh();
     return this.cachedView;
   }
 

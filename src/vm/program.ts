@@ -3,6 +3,7 @@
  * @module
  */
 import { decodeProgram, type Insn } from '../isa/instruction.js';
+import { stackFootprint, type StackFootprint } from './stack.js';
 
 /** A program that passed verification and can be run by any engine (or be a tail-call target). */
 export class Program {
@@ -16,6 +17,13 @@ export class Program {
   readonly functionNames: ReadonlyMap<number, string>;
   /** Engine-specific compiled forms, keyed by engine (`interpreter`, `jit`). Engines own their entries. */
   readonly compiled = new Map<string, unknown>();
+
+  private footprint: StackFootprint | undefined;
+
+  /** The stack bytes the program can reach (what a run zeroes first: see vm/stack). */
+  get stackFootprint(): StackFootprint {
+    return (this.footprint ??= stackFootprint(this.insns));
+  }
 
   constructor(bytes: Uint8Array, name = 'prog', functionNames: ReadonlyMap<number, string> = new Map()) {
     this.bytes = bytes.slice();

@@ -15,6 +15,7 @@ import { decodeOperation, type Operation } from '../isa/operation.js';
 import { basicBlocks } from '../verifier/cfg.js';
 import type { Engine, RunRequest } from './environment.js';
 import { invokeHelper, lookupHelper, RunHelperContext } from './helper-call.js';
+import { clearStack } from './stack.js';
 import { MEM_START, type VmMemory } from './memory.js';
 import type { Program } from './program.js';
 import { EbpfVmRaw } from './vm.js';
@@ -172,7 +173,8 @@ export class TraceEngine implements Engine {
     r[1] = BigInt.asUintN(64, req.r1);
     r[2] = BigInt.asUintN(64, req.r2);
     r[10] = BigInt(req.stackTop);
-    const ctx = new RunHelperContext(memory, req.host, limits.maxTailCalls);
+    clearStack(req);
+    const ctx = new RunHelperContext(req);
     const frames: Frame[] = [];
     let program = req.program;
     let ops = operations(program);

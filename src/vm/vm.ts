@@ -3,7 +3,7 @@
  * {@link EbpfVmNoData}, {@link EbpfVmRaw}, {@link EbpfVmMbuff} and {@link EbpfVmFixedMbuff}.
  *
  * Memory layout (see vm/memory): the stack at `STACK_START` (`stackSize × maxCallDepth` bytes, zeroed
- * before every run, r10 at its top), the input memory at `MEM_START`, the metadata buffer at
+ * by the engine when a run starts — the part the program can reach, see vm/stack — r10 at its top), the input memory at `MEM_START`, the metadata buffer at
  * `MBUFF_START`. Each run copies `mem` / `mbuff` in and, when the run ends (also by an error), copies
  * them back so that the caller sees the program's stores — unless they are the zero-copy views from
  * {@link EbpfVmBase.memBuffer} / {@link EbpfVmBase.mbuffBuffer}, which are used in place.
@@ -93,6 +93,9 @@ export abstract class EbpfVmBase {
   private readonly mbuffRegion: Region;
   private memCapacity = 0;
   private mbuffCapacity = 0;
+  /** The views {@link memBuffer} and {@link mbuffBuffer} returned last. */
+  private memView: Uint8Array | undefined;
+  private mbuffView: Uint8Array | undefined;
 
   protected constructor(prog: Uint8Array | undefined, options: VmOptions = {}) {
     if (options.verifier !== undefined) this.verifier = options.verifier;
@@ -190,7 +193,10 @@ export abstract class EbpfVmBase {
       if (what === 'mem') this.memCapacity = len;
       else this.mbuffCapacity = len;
     }
-    return this.memory.bytes.subarray(region.offset, region.offset + len);
+    const view = this.memory.bytes.subarray(region.offset, region.offset + len);
+    if (what === 'mem') this.memView = view;
+    else this.mbuffView = view;
+    return view;
   }
 
   /**
@@ -202,7 +208,10 @@ export abstract class EbpfVmBase {
       region.size = 0;
       return false;
     }
-    if (data.buffer === this.memory.bytes.buffer && data.byteOffset === region.offset) {
+    // The last zero-copy view handed out is recognised by identity: reading a typed array's `buffer`
+    // and `byteOffset` costs V8 more than a short run.
+    const zeroCopy = data === (what === 'mem' ? this.memView : this.mbuffView);
+    if (zeroCopy || (data.buffer === this.memory.bytes.buffer && data.byteOffset === region.offset)) {
       region.size = data.length;
       return false;
     }
@@ -234,9 +243,8 @@ export abstract class EbpfVmBase {
     const copyMem = this.stage(mem, this.memRegion, 'mem');
     const copyMbuff = this.stage(mbuff, this.mbuffRegion, 'mbuff');
     const stack = this.stackRegion;
-    this.memory.bytes.fill(0, stack.offset, stack.offset + stack.size);
     const r1 = entry === 'mem' ? MEM_START_BIG : entry === 'mbuff' ? MBUFF_START_BIG : 0n;
-    const r2 = entry === 'mem' ? BigInt(mem?.length ?? 0) : entry === 'mbuff' ? BigInt(mbuff?.length ?? 0) : 0n;
+    const r2 = entry === 'mem' ? this.lengthBig(mem?.length ?? 0) : entry === 'mbuff' ? this.lengthBig(mbuff?.length ?? 0) : 0n;
     try {
       return engine.run({
         program,
@@ -252,6 +260,18 @@ export abstract class EbpfVmBase {
       if (copyMem) this.unstage(mem!, this.memRegion);
       if (copyMbuff) this.unstage(mbuff!, this.mbuffRegion);
     }
+  }
+
+  private lastLength = 0;
+  private lastLengthBig = 0n;
+
+  /** `BigInt(length)`, remembered: runs on inputs of one size are the common case, and BigInt() costs as much as a short run. */
+  private lengthBig(length: number): bigint {
+    if (length !== this.lastLength) {
+      this.lastLength = length;
+      this.lastLengthBig = BigInt(length);
+    }
+    return this.lastLengthBig;
   }
 
   /** The interpreter engine, for subclasses. */

@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { assemble, EbpfVmRaw } from '../../src/index.js';
+import { Program } from '../../src/vm/program.js';
+import { stackFootprint } from '../../src/vm/stack.js';
+
+const footprint = (source: string) => stackFootprint(new Program(assemble(source)).insns);
+
+describe('stack footprint', () => {
+  it.each([
+    ['no stack use', 'mov r0, 1\nexit', { whole: false, low: 0, high: 0 }],
+    ['loads and stores off r10', 'stxdw [r10-16], r1\nldxw r0, [r10-4]\nstb [r10-24], 1\nexit', { whole: false, low: -24, high: 0 }],
+    ['an atomic off r10', 'stxdw [r10-8], r1\nlock add64 [r10-8], r1\nexit', { whole: false, low: -8, high: 0 }],
+    ['an access above the frame top', 'ldxb r0, [r10+3]\nexit', { whole: false, low: 3, high: 4 }],
+    ['r10 copied', 'mov r1, r10\nadd r1, -8\nstdw [r1], 1\nexit', { whole: true, low: 0, high: 0 }],
+    ['r10 stored as a value', 'stxdw [r10-8], r10\nexit', { whole: true, low: 0, high: 0 }],
+    ['r10 compared', 'jeq r10, 0, +0\nexit', { whole: true, low: 0, high: 0 }],
+    ['a local call', 'call local +1\nexit\nmov r0, 0\nexit', { whole: true, low: 0, high: 0 }],
+  ])('%s', (_name, source, expected) => {
+    expect(footprint(source)).toEqual(expected);
+  });
+});
+
+const engines = [
+  ['interpreter', (vm: EbpfVmRaw) => vm.executeProgram()],
+  ['jit', (vm: EbpfVmRaw) => vm.executeProgramJit()],
+] as const;
+
+describe.each(engines)('every run starts with a zeroed stack (%s)', (_name, run) => {
+  // Writes 0x77 through a copy of r10 (whole-stack footprint) at r10-16 and r10-600 (frame 1).
+  const dirty = assemble('mov r1, r10\nadd r1, -16\nstdw [r1], 0x77\nadd r1, -584\nstdw [r1], 0x77\nmov r0, 0\nexit');
+
+  it('a program reading its own footprint sees zeros after another program dirtied it', () => {
+    const vm = new EbpfVmRaw(dirty);
+    run(vm);
+    vm.setProgram(assemble('ldxdw r0, [r10-16]\nexit'));
+    expect(run(vm)).toBe(0n);
+  });
+
+  it('the first tail call zeroes the stack outside the entry program footprint, keeping what it wrote', () => {
+    const vm = new EbpfVmRaw(dirty);
+    run(vm);
+    // The target reads r10-8 (written by the entry program), r10-16 and r10-600 (left dirty by `dirty`).
+    const target = new Program(assemble('ldxdw r0, [r10-8]\nldxdw r1, [r10-16]\nadd r0, r1\nmov r1, r10\nadd r1, -600\nldxdw r1, [r1]\nadd r0, r1\nexit'));
+    vm.setProgram(assemble('stdw [r10-8], 5\ncall 12\nmov r0, 99\nexit'));
+    vm.registerHelper(12, (_r1, _r2, _r3, _r4, _r5, ctx) => (ctx.tailCall(target) ? 0 : -1));
+    expect(run(vm)).toBe(5n);
+  });
+});
