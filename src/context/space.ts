@@ -51,7 +51,7 @@ export class RunSpace {
       this.stack = this.memory.map({ name: 'stack', size, vaddr: STACK_START });
       this.stackFor = size;
     } else {
-      this.stack.size = size;
+      this.memory.resize(this.stack, size);
     }
     return STACK_START + size;
   }

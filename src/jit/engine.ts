@@ -14,7 +14,7 @@ import { packetLoad } from '../vm/packet-load.js';
 import { clearStack } from '../vm/stack.js';
 import { badSlotError, budgetError, callDepthError } from '../vm/run-errors.js';
 import { interpreterCode } from '../vm/interpreter-decode.js';
-import type { VmMemory } from '../vm/memory.js';
+import type { Region, VmMemory } from '../vm/memory.js';
 import type { Program } from '../vm/program.js';
 import { compileToWasm, writesFramePointer, type CompiledWasm } from './compiler.js';
 import { Global, GLOBAL_COUNT, TABLE_ENTRY, Trap } from './layout.js';
@@ -39,26 +39,38 @@ export interface JitStats {
   readonly dispatchFunctions: readonly number[];
 }
 
+/** Linear offset minus virtual address of a stack region. */
+const stackDeltaOf = (stack: Region): number => (stack.offset - stack.vaddr) | 0;
+/** The stack region's size - 7 (0: never hit), for the generated code's second cache. */
+const stackLimitOf = (stack: Region): number => (stack.size >= 8 ? stack.size - 7 : 0);
+
 /** Per-run state shared by every instance a run touches (tail calls switch programs). */
 class RunState extends RunHelperContext {
   readonly helpers: HelperTable;
   readonly limits: RunLimits;
   readonly stackTop: number;
+  /** Linear offset minus virtual address of the stack, when the whole stack is one writable region. */
+  readonly stackDelta: number | undefined;
+  /** First virtual address of the stack region (when `stackDelta` is defined). */
+  readonly stackBase: number;
+  /** The stack region's size - 7 (0: never hit), for the generated code's second cache. */
+  readonly stackLimit: number;
 
-  constructor(
-    request: RunRequest,
-    /** Linear offset minus virtual address of the stack, when the whole stack is one writable region. */
-    readonly stackDelta: number | undefined,
-    /** First virtual address of the stack region (when `stackDelta` is defined). */
-    readonly stackBase: number,
-    /** The stack region's size - 7 (0: never hit), for the generated code's second cache. */
-    readonly stackLimit: number,
-  ) {
+  /** `stack`: the run's stack region, when it is one writable region (what `clearStack` returned). */
+  constructor(request: RunRequest, stack: Region | undefined) {
     super(request);
     this.helpers = request.helpers;
     this.limits = request.limits;
     this.stackTop = request.stackTop;
+    this.stackDelta = stack !== undefined ? stackDeltaOf(stack) : undefined;
+    this.stackBase = stack !== undefined ? stack.vaddr : 0;
+    this.stackLimit = stack !== undefined ? stackLimitOf(stack) : 0;
   }
+}
+
+/** The stack region of a run, when the engine can use its fast paths (one writable region of every frame). */
+function usableStack(request: RunRequest, region: Region | undefined): Region | undefined {
+  return region !== undefined && request.limits.stackSize * request.limits.maxCallDepth > 0 ? region : undefined;
 }
 
 interface Instance {
@@ -88,8 +100,13 @@ interface Instance {
     stackLimit: number,
   ) => void;
   readonly globals: WebAssembly.Global[];
-  /** The run this instance serves; its imports read it. */
+  /**
+   * The run this instance serves; its imports read it. A fresh run leaves it undefined and sets
+   * `request` and `stack` instead: most runs call no import, and the state is made on first use.
+   */
   state: RunState | undefined;
+  request: RunRequest | undefined;
+  stack: Region | undefined;
 }
 
 interface Compiled {
@@ -136,8 +153,8 @@ interface RegionTable {
   readonly capacity: number;
   /** Entries written. */
   count: number;
-  /** What was last written: vaddr, size, offset, writable (1/0) per region. */
-  readonly written: number[];
+  /** The memory's {@link VmMemory.version} when the table was written (-1: never). */
+  version: number;
 }
 
 const tables = new WeakMap<VmMemory, RegionTable>();
@@ -157,39 +174,35 @@ function writeRegionTable(memory: VmMemory, addr: WebAssembly.Global, count: Web
 }
 
 /**
- * Write the region table of `memory` if the regions changed since it was last written (it is checked
- * on every run and after every helper call, and rewriting it means fetching the memory's buffer);
- * returns where it is and how many entries it has.
+ * Write the region table of `memory` if its regions changed since it was last written (it is checked
+ * on every run and after every helper call); returns where it is and how many entries it has.
  */
 function regionTable(memory: VmMemory): RegionTable {
-  const regions = memory.regions;
   let t = lastMemory === memory ? lastTable : tables.get(memory);
+  if (t !== undefined && t.version === memory.version) {
+    lastMemory = memory;
+    lastTable = t;
+    return t;
+  }
+  const regions = memory.regions;
   if (t === undefined || t.capacity < regions.length) {
     const capacity = Math.max(16, regions.length * 2);
-    t = { offset: memory.allocate(capacity * TABLE_ENTRY, 16), capacity, count: 0, written: [] };
+    t = { offset: memory.allocate(capacity * TABLE_ENTRY, 16), capacity, count: 0, version: -1 };
     tables.set(memory, t);
   }
   lastMemory = memory;
   lastTable = t;
-  const w = t.written;
-  let same = w.length === regions.length * 4;
-  for (let i = 0; same && i < regions.length; i++) {
-    const r = regions[i]!;
-    same = w[4 * i] === r.vaddr && w[4 * i + 1] === r.size && w[4 * i + 2] === r.offset && w[4 * i + 3] === (r.writable ? 1 : 0);
-  }
-  if (same) return t;
   const view = memory.view;
   let at = t.offset;
-  w.length = 0;
   for (const r of regions) {
     view.setUint32(at, r.vaddr, true);
     view.setUint32(at + 4, r.size, true);
     view.setUint32(at + 8, r.offset, true);
     view.setUint32(at + 12, r.writable ? 1 : 0, true);
-    w.push(r.vaddr, r.size, r.offset, r.writable ? 1 : 0);
     at += TABLE_ENTRY;
   }
   t.count = regions.length;
+  t.version = memory.version;
   return t;
 }
 
@@ -290,26 +303,26 @@ export class JitEngine implements Engine {
   /** The last instance used, to skip the cache lookups when the same program runs again. */
   private last: { program: Program; wasm: WebAssembly.Memory; stackSize: number; stackOk: boolean; inst: Instance } | undefined;
 
-  private instance(program: Program, state: RunState): Instance {
-    const memory = state.memory;
-    const stackOk = state.stackDelta !== undefined;
+  private instance(program: Program, memory: VmMemory, stackSize: number, stackOk: boolean): Instance {
     const last = this.last;
-    if (last !== undefined && last.program === program && last.wasm === memory.wasm && last.stackSize === state.limits.stackSize && last.stackOk === stackOk) {
+    if (last !== undefined && last.program === program && last.wasm === memory.wasm && last.stackSize === stackSize && last.stackOk === stackOk) {
       return last.inst;
     }
-    const inst = this.instantiate(program, state);
-    this.last = { program, wasm: memory.wasm, stackSize: state.limits.stackSize, stackOk, inst };
+    const inst = this.instantiate(program, memory, stackSize, stackOk);
+    this.last = { program, wasm: memory.wasm, stackSize, stackOk, inst };
     return inst;
   }
 
-  private instantiate(program: Program, state: RunState): Instance {
-    const fast = state.stackDelta !== undefined && !writesFramePointer(program.insns);
-    const c = this.compiled(program, state.limits.stackSize, fast);
-    const memory = state.memory;
+  private instantiate(program: Program, memory: VmMemory, stackSize: number, stackOk: boolean): Instance {
+    const fast = stackOk && !writesFramePointer(program.insns);
+    const c = this.compiled(program, stackSize, fast);
     let inst = c.instances.get(memory.wasm);
     if (inst !== undefined) return inst;
     const self: { inst?: Instance } = {};
-    const st = (): RunState => self.inst!.state!;
+    const st = (): RunState => {
+      const i = self.inst!;
+      return (i.state ??= new RunState(i.request!, i.stack));
+    };
     const g = (i: number): WebAssembly.Global => self.inst!.globals[i]!;
     const callHelper = (id: number | bigint, pc: number, a1: bigint, a2: bigint, a3: bigint, a4: bigint, a5: bigint): bigint => {
       const s = st();
@@ -373,6 +386,8 @@ export class JitEngine implements Engine {
       init: ex['init'] as Instance['init'],
       globals,
       state: undefined,
+      request: undefined,
+      stack: undefined,
     };
     self.inst = inst;
     c.instances.set(memory.wasm, inst);
@@ -398,7 +413,7 @@ export class JitEngine implements Engine {
 
   /** Run `program`'s entry function in the frame at `depth` with registers r0-r10 (a tail call's target). */
   private invoke(program: Program, state: RunState, regs: readonly bigint[], budget: number, depth: number): Outcome {
-    const inst = this.instance(program, state);
+    const inst = this.instance(program, state.memory, state.limits.stackSize, state.stackDelta !== undefined);
     const prev = inst.state;
     let out: readonly bigint[];
     try {
@@ -416,22 +431,16 @@ export class JitEngine implements Engine {
   /** Run a program (see {@link Engine.run}). */
   run(request: RunRequest): bigint {
     const { memory, limits } = request;
-    const stackBytes = limits.stackSize * limits.maxCallDepth;
-    const stack = clearStack(request);
-    const stackOk = stack !== undefined && stackBytes > 0;
-    const state = new RunState(
-      request,
-      stackOk ? (stack.offset - stack.vaddr) | 0 : undefined,
-      stackOk ? stack.vaddr : 0,
-      stackOk && stack.size >= 8 ? stack.size - 7 : 0,
-    );
+    const stack = usableStack(request, clearStack(request));
     // A fresh run goes through the compact `run` export, which answers savedR0 itself when the program
     // stopped early: no array of registers and no global reads here.
-    const inst = this.instance(request.program, state);
-    const prev = inst.state;
+    const inst = this.instance(request.program, memory, limits.stackSize, stack !== undefined);
+    const { state: prevState, request: prevRequest, stack: prevStack } = inst;
     let r0: bigint;
     try {
-      inst.state = state;
+      inst.state = undefined;
+      inst.request = request;
+      inst.stack = stack;
       const table = regionTable(memory);
       r0 = inst.run(
         request.r1,
@@ -439,16 +448,18 @@ export class JitEngine implements Engine {
         request.stackTop,
         limits.instructionBudget,
         limits.maxCallDepth,
-        state.stackDelta ?? 0,
+        stack !== undefined ? stackDeltaOf(stack) : 0,
         table.offset,
         table.count,
-        state.stackBase,
-        state.stackLimit,
+        stack !== undefined ? stack.vaddr : 0,
+        stack !== undefined ? stackLimitOf(stack) : 0,
       );
     } catch (e) {
       throw asEbpfError(e);
     } finally {
-      inst.state = prev;
+      inst.state = prevState;
+      inst.request = prevRequest;
+      inst.stack = prevStack;
     }
     // Most results are non-negative as signed i64: a comparison is cheaper than BigInt.asUintN.
     return r0 < 0n ? U64(r0) : r0;

@@ -38,10 +38,10 @@ export interface Region {
   readonly name: string;
   /** First virtual address. */
   readonly vaddr: number;
-  /** Size in bytes (may change for `mem` between runs). */
-  size: number;
-  /** Offset of the first byte in linear memory. */
-  offset: number;
+  /** Size in bytes (may change between runs: {@link VmMemory.resize}). */
+  readonly size: number;
+  /** Offset of the first byte in linear memory (may change between runs: {@link VmMemory.relocate}). */
+  readonly offset: number;
   /** False for read-only regions (frozen `.rodata`, for instance). */
   readonly writable: boolean;
 }
@@ -59,6 +59,7 @@ export class VmMemory {
   /** The linear memory; the JIT imports it. */
   readonly wasm: WebAssembly.Memory;
   private readonly regionList: Region[] = [];
+  private layoutVersion = 0;
   private top = 64; // offset 0..63 is never handed out
   private nextHeapVaddr = HEAP_START;
   private cachedBuffer: ArrayBuffer | undefined;
@@ -90,6 +91,29 @@ export class VmMemory {
   /** The mapped regions, in mapping order. */
   get regions(): readonly Region[] {
     return this.regionList;
+  }
+
+  /**
+   * A number that changes whenever a region is mapped, unmapped, resized or relocated, so that an
+   * engine can tell in one comparison whether the region table it derived is still current.
+   */
+  get version(): number {
+    return this.layoutVersion;
+  }
+
+  /** Change a mapped region's size (a VM's input memory between runs, for instance). */
+  resize(region: Region, size: number): void {
+    if (!Number.isSafeInteger(size) || size < 0) throw new ArgumentError(`bad region size ${size}`);
+    if (region.size === size) return;
+    (region as { size: number }).size = size;
+    this.layoutVersion++;
+  }
+
+  /** Back a mapped region with other linear memory (from {@link allocate}) from now on. */
+  relocate(region: Region, offset: number): void {
+    if (region.offset === offset) return;
+    (region as { offset: number }).offset = offset;
+    this.layoutVersion++;
   }
 
   private refresh(): void {
@@ -141,6 +165,7 @@ export class VmMemory {
       writable: spec.writable ?? true,
     };
     this.regionList.push(region);
+    this.layoutVersion++;
     return region;
   }
 
@@ -148,6 +173,7 @@ export class VmMemory {
   unmap(region: Region): void {
     const at = this.regionList.indexOf(region);
     if (at >= 0) this.regionList.splice(at, 1);
+    this.layoutVersion++;
   }
 
   /** The region that wholly contains `[vaddr, vaddr + size)`, or `undefined`. */

@@ -189,7 +189,7 @@ export abstract class EbpfVmBase {
     }
     const capacity = what === 'mem' ? this.memCapacity : this.mbuffCapacity;
     if (len > capacity) {
-      region.offset = this.memory.allocate(len);
+      this.memory.relocate(region, this.memory.allocate(len));
       if (what === 'mem') this.memCapacity = len;
       else this.mbuffCapacity = len;
     }
@@ -205,20 +205,20 @@ export abstract class EbpfVmBase {
    */
   private stage(data: Uint8Array | undefined, region: Region, what: 'mem' | 'mbuff'): boolean {
     if (data === undefined) {
-      region.size = 0;
+      this.memory.resize(region, 0);
       return false;
     }
     // The last zero-copy view handed out is recognised by identity: reading a typed array's `buffer`
     // and `byteOffset` costs V8 more than a short run.
     const zeroCopy = data === (what === 'mem' ? this.memView : this.mbuffView);
     if (zeroCopy || (data.buffer === this.memory.bytes.buffer && data.byteOffset === region.offset)) {
-      region.size = data.length;
+      this.memory.resize(region, data.length);
       return false;
     }
     const capacity = what === 'mem' ? this.memCapacity : this.mbuffCapacity;
     if (data.length > capacity) this.buffer(region, data.length, what);
     this.memory.bytes.set(data, region.offset);
-    region.size = data.length;
+    this.memory.resize(region, data.length);
     return true;
   }
 
