@@ -9,9 +9,13 @@ import type { VmMemory } from './memory.js';
 import type { Program } from './program.js';
 import { clearStackRest } from './stack.js';
 
+/** `BigInt(n)` for small `n`: results and helper arguments are mostly small, and allocating a bigint costs more than a short run's step. */
+const SMALL_BIGINTS: readonly bigint[] = Array.from({ length: 1024 }, (_, n) => BigInt(n));
+
 /** A 64-bit register value given as signed 32-bit halves, as an unsigned `bigint`. */
 export function u64FromHalves(lo: number, hi: number): bigint {
-  return hi === 0 ? BigInt(lo >>> 0) : (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
+  if (hi === 0) return lo >>> 0 < 1024 ? SMALL_BIGINTS[lo]! : BigInt(lo >>> 0);
+  return (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
 }
 
 /** The error for a `call` / `callx` to an id with no registered helper. */

@@ -375,9 +375,15 @@ function fuseRuns(op: Uint16Array, leader: Uint8Array, n: number): void {
 
 /** The interpreter's compiled form of `program`, decoded once and cached in `program.compiled`. */
 export function interpreterCode(program: Program): InterpreterCode {
-  const cached = program.compiled.get('interpreter') as InterpreterCode | undefined;
-  if (cached !== undefined) return cached;
-  const code = predecode(program);
-  program.compiled.set('interpreter', code);
+  // The program run last, without a Map lookup: most runs repeat the previous program.
+  if (program === lastCode?.program) return lastCode;
+  let code = program.compiled.get('interpreter') as InterpreterCode | undefined;
+  if (code === undefined) {
+    code = predecode(program);
+    program.compiled.set('interpreter', code);
+  }
+  lastCode = code;
   return code;
 }
+
+let lastCode: InterpreterCode | undefined;

@@ -127,9 +127,12 @@ export class Interpreter implements Engine {
   }
 }
 
-/** Register files and frame stacks of finished runs, reused: allocating typed arrays costs more than a short run. */
-const registerPool: Int32Array[] = [];
-const framePool: Int32Array[] = [];
+/**
+ * A register file and frame stack kept for the next run: allocating typed arrays costs more than a short
+ * run. A run takes them (a nested run — a helper running a program — allocates its own) and gives them back.
+ */
+let spareRegisters: Int32Array | undefined;
+let spareFrames: Int32Array | undefined;
 
 /** Low and high halves of a 64-bit `bigint` into `r[k]`, `r[k + 1]` (cheap for the usual 32-bit values). */
 function setRegister(r: Int32Array, k: number, v: bigint): void {
@@ -145,19 +148,27 @@ function setRegister(r: Int32Array, k: number, v: bigint): void {
 
 function execute(req: RunRequest): bigint {
   clearStack(req);
-  const r = registerPool.pop() ?? new Int32Array(32);
+  let r = spareRegisters;
+  spareRegisters = undefined;
+  if (r === undefined) r = new Int32Array(32);
+  else {
+    // r0 and r3-r9 (r1, r2 and r10 are set below; r11-r15 are never written). Unrolled: V8 checks the
+    // array's length on every store of a loop here, which costs more than the stores.
+    r[0] = r[1] = r[6] = r[7] = r[8] = r[9] = r[10] = r[11] = r[12] = r[13] = 0;
+    r[14] = r[15] = r[16] = r[17] = r[18] = r[19] = r[21] = 0;
+  }
   const frameWords = Math.max(req.limits.maxCallDepth, 1) * FRAME_WORDS;
-  let frames = framePool.pop() ?? new Int32Array(frameWords);
-  if (frames.length < frameWords) frames = new Int32Array(frameWords);
-  r.fill(0);
+  let frames = spareFrames;
+  spareFrames = undefined;
+  if (frames === undefined || frames.length < frameWords) frames = new Int32Array(frameWords);
   setRegister(r, 2, req.r1);
   setRegister(r, 4, req.r2);
   r[20] = req.stackTop | 0;
   try {
     return runLoop(req, r, frames);
   } finally {
-    registerPool.push(r);
-    framePool.push(frames);
+    spareRegisters = r;
+    spareFrames = frames;
   }
 }
 
