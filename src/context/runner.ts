@@ -4,6 +4,7 @@
  * unless `jit: true` asks for the JIT (WebAssembly) engine.
  * @module
  */
+import { copyOut } from './copy-out.js';
 import { DEFAULT_LIMITS, type Engine, type HelperTable, type RunLimits } from '../vm/environment.js';
 import { MBUFF_START, MEM_START } from '../vm/memory.js';
 import type { Program } from '../vm/program.js';
@@ -40,9 +41,12 @@ export interface XdpResult {
   readonly action: number;
   /** r0 as returned. */
   readonly r0: bigint;
-  /** The packet as the program left it (after writes and head/tail adjustments), a copy. */
+  /**
+   * The packet as the program left it (after writes and head/tail adjustments), a copy. Copies share
+   * larger buffers (see context/copy-out): use the view itself, not its `.buffer`.
+   */
   readonly packet: Uint8Array;
-  /** Metadata bytes in front of the packet (`bpf_xdp_adjust_meta`), a copy. */
+  /** Metadata bytes in front of the packet (`bpf_xdp_adjust_meta`), a copy (like `packet`). */
   readonly meta: Uint8Array;
 }
 
@@ -274,8 +278,8 @@ export class ProgramRunner {
       return {
         action: Number(r0 & 0xffffffffn),
         r0,
-        packet: out.slice(base + start, base + end),
-        meta: meta === start ? NO_META : out.slice(base + meta, base + start),
+        packet: copyOut(out, base + start, base + end),
+        meta: meta === start ? NO_META : copyOut(out, base + meta, base + start),
       };
     } finally {
       host.busy = false;

@@ -72,6 +72,21 @@ function mapArg(env: KernelEnvironment, name: string, r: bigint, ctx: HelperCont
   return m;
 }
 
+const UTF8_DECODER = new TextDecoder();
+const UTF8_ENCODER = new TextEncoder();
+
+/** Bytes of `s` in UTF-8, without encoding it (trace_printk returns the length of what it wrote). */
+function utf8Length(s: string): number {
+  let n = s.length;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    // 2 bytes below U+0800, 4 for a surrogate pair (2 units), else 3 (the text comes from TextDecoder:
+    // no lone surrogates).
+    if (c >= 0x80) n += c < 0x800 || (c >= 0xd800 && c <= 0xdfff) ? 1 : 2;
+  }
+  return n;
+}
+
 const neg = (errno: number): bigint => BigInt.asUintN(64, BigInt(-errno));
 
 /** Read bytes, zero-filling the destination and returning -EFAULT when the source faults (probe_read semantics). */
@@ -98,7 +113,7 @@ function probeReadStr(mem: VmMemory, dst: bigint, size: number, src: bigint, pc:
     out.fill(0);
     return neg(Errno.EFAULT);
   }
-  const bytes = new TextEncoder().encode(s).subarray(0, size - 1);
+  const bytes = UTF8_ENCODER.encode(s).subarray(0, size - 1);
   out.set(bytes);
   out[bytes.length] = 0;
   return BigInt(bytes.length + 1);
@@ -163,10 +178,10 @@ export function kernelHelpers(env: KernelEnvironment): Map<number, HelperEntry> 
     [KernelHelper.KTIME_GET_COARSE_NS, 'bpf_ktime_get_coarse_ns', () => env.now()],
     [KernelHelper.TRACE_PRINTK, 'bpf_trace_printk', (r1, r2, r3, r4, r5, ctx) => {
       const n = size32(r2);
-      const fmt = new TextDecoder().decode(mem.read(r1, n, ctx.pc)).replace(/\0.*$/s, '');
+      const fmt = UTF8_DECODER.decode(mem.read(r1, n, ctx.pc)).replace(/\0.*$/s, '');
       const line = formatTracePrintk(fmt, [r3, r4, r5], mem);
       env.trace(line.endsWith('\n') ? line.slice(0, -1) : line);
-      return new TextEncoder().encode(line).length;
+      return utf8Length(line);
     }],
     [KernelHelper.GET_PRANDOM_U32, 'bpf_get_prandom_u32', () => env.random() >>> 0],
     [KernelHelper.GET_SMP_PROCESSOR_ID, 'bpf_get_smp_processor_id', () => env.cpu],

@@ -38,6 +38,9 @@ describe('ProgramRunner', () => {
     expect(Array.from(a.packet)).toEqual(Array.from(packet));
     expect(b.packet.length).toBe(40);
     expect(a.meta.length).toBe(0);
+    // Copies are carved from shared slabs (context/copy-out): enough runs to fill several, all intact.
+    const kept = Array.from({ length: 3000 }, (_, i) => runner.runXdp(packet.subarray(0, 14 + (i % 40))).packet);
+    kept.forEach((p, i) => expect(Array.from(p)).toEqual(Array.from(packet.subarray(0, 14 + (i % 40)))));
   });
 
   it('honours a limits object the host changes between runs', () => {

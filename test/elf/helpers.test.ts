@@ -46,6 +46,15 @@ describe('trace_printk', () => {
     expect(call(KernelHelper.TRACE_PRINTK, base, 6n, 9n)).toBe(4n);
     expect(lines).toEqual(['x=9']);
   });
+
+  it('returns the length in UTF-8 bytes, as the kernel counts what it wrote', () => {
+    for (const text of ['é', '€!', '\u{1f600}', 'aé€\u{1f600}\n']) {
+      const { memory, base, call } = setup();
+      const bytes = new TextEncoder().encode(`${text}\0`);
+      memory.write(base, bytes);
+      expect(call(KernelHelper.TRACE_PRINTK, base, BigInt(bytes.length))).toBe(BigInt(bytes.length - 1));
+    }
+  });
 });
 
 describe('probe_read', () => {
