@@ -243,10 +243,19 @@ async function main(): Promise<number> {
     rows.push({ name: bench.name, callOverhead: bench.callOverhead === true, insns: prog.length / 8, executed, expected, native, interpreter, jit });
   }
 
+  // The per-call cost on its own: a two-instruction program (`r0 = 0; exit`) on an empty zero-copy `mem`.
+  const trivial = new Uint8Array([0xb7, 0, 0, 0, 0, 0, 0, 0, 0x95, 0, 0, 0, 0, 0, 0, 0]);
+  log('per call: trivial program…');
+  const perCall = (['interpreter', 'jit'] as const).map((name) => {
+    const f = measureEngine(engines[name], trivial, new Uint8Array(0), 0n, options);
+    return `${name} ${f.ns !== undefined ? `${f.ns.toFixed(0)} ns` : (f.note ?? '?')}`;
+  });
+
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
   process.stdout.write(
     `\n${table(rows)}\n\nnode ${process.version}, ${cpus().length} × ${cpu}${cc !== undefined ? `, native: ${cc} -O2` : ''}; ` +
-      `mem ${options.mode}; best of 3-8 batches, ${options.budgetMs} ms per engine and benchmark\n`,
+      `mem ${options.mode}; best of 3-8 batches, ${options.budgetMs} ms per engine and benchmark\n` +
+      `per call (a two-instruction program): ${perCall.join(', ')}\n`,
   );
   if (options.json !== undefined) {
     const plain = rows.map((r) => ({ ...r, expected: hex(r.expected) }));
