@@ -11,7 +11,7 @@ import { EbpfError, ErrorCode } from '../errors.js';
 import type { Engine, HelperTable, RunLimits, RunRequest } from '../vm/environment.js';
 import { invokeHelper, lookupHelper, RunHelperContext } from '../vm/helper-call.js';
 import { packetLoad } from '../vm/packet-load.js';
-import { clearStack } from '../vm/stack.js';
+import { clearStack, planStackClear } from '../vm/stack.js';
 import { badSlotError, budgetError, callDepthError } from '../vm/run-errors.js';
 import { interpreterCode } from '../vm/interpreter-decode.js';
 import type { Region, VmMemory } from '../vm/memory.js';
@@ -430,40 +430,67 @@ export class JitEngine implements Engine {
 
   /** Run a program (see {@link Engine.run}). */
   run(request: RunRequest): bigint {
-    const { memory, limits } = request;
+    const memory = request.memory;
     const stack = usableStack(request, clearStack(request));
-    // A fresh run goes through the compact `run` export, which answers savedR0 itself when the program
-    // stopped early: no array of registers and no global reads here.
-    const inst = this.instance(request.program, memory, limits.stackSize, stack !== undefined);
-    const { state: prevState, request: prevRequest, stack: prevStack } = inst;
-    let r0: bigint;
-    try {
-      inst.state = undefined;
-      inst.request = request;
-      inst.stack = stack;
-      const table = regionTable(memory);
-      r0 = inst.run(
-        request.r1,
-        request.r2,
-        request.stackTop,
-        limits.instructionBudget,
-        limits.maxCallDepth,
-        stack !== undefined ? stackDeltaOf(stack) : 0,
-        table.offset,
-        table.count,
-        stack !== undefined ? stack.vaddr : 0,
-        stack !== undefined ? stackLimitOf(stack) : 0,
-      );
-    } catch (e) {
-      throw asEbpfError(e);
-    } finally {
-      inst.state = prevState;
-      inst.request = prevRequest;
-      inst.stack = prevStack;
-    }
-    // Most results are non-negative as signed i64: a comparison is cheaper than BigInt.asUintN.
-    return r0 < 0n ? U64(r0) : r0;
+    const inst = this.instance(request.program, memory, request.limits.stackSize, stack !== undefined);
+    const table = regionTable(memory);
+    return runFresh(inst, request, stack, table.offset, table.count);
   }
+
+  /**
+   * A function running `request` (see {@link Engine.prepare}): the instance, the stack to zero and the
+   * region table are looked up once, so a call is the stack zeroing and one call into the module.
+   */
+  prepare(request: RunRequest): () => bigint {
+    const memory = request.memory;
+    const version = memory.version;
+    const plan = planStackClear(request);
+    const { from, to } = plan;
+    const stack = usableStack(request, plan.region);
+    const inst = this.instance(request.program, memory, request.limits.stackSize, stack !== undefined);
+    const { offset, count } = regionTable(memory);
+    return () => {
+      if (memory.version !== version) return this.run(request);
+      if (to > from) memory.bytes.fill(0, from, to);
+      return runFresh(inst, request, stack, offset, count);
+    };
+  }
+}
+
+/**
+ * A fresh run of `request` on `inst`, its stack already zeroed (`stack`: the usable stack region, the
+ * region table at `tableOffset`). It goes through the compact `run` export, which answers savedR0
+ * itself when the program stopped early: no array of registers and no global reads here.
+ */
+function runFresh(inst: Instance, request: RunRequest, stack: Region | undefined, tableOffset: number, tableCount: number): bigint {
+  const limits = request.limits;
+  const { state: prevState, request: prevRequest, stack: prevStack } = inst;
+  let r0: bigint;
+  try {
+    inst.state = undefined;
+    inst.request = request;
+    inst.stack = stack;
+    r0 = inst.run(
+      request.r1,
+      request.r2,
+      request.stackTop,
+      limits.instructionBudget,
+      limits.maxCallDepth,
+      stack !== undefined ? stackDeltaOf(stack) : 0,
+      tableOffset,
+      tableCount,
+      stack !== undefined ? stack.vaddr : 0,
+      stack !== undefined ? stackLimitOf(stack) : 0,
+    );
+  } catch (e) {
+    throw asEbpfError(e);
+  } finally {
+    inst.state = prevState;
+    inst.request = prevRequest;
+    inst.stack = prevStack;
+  }
+  // Most results are non-negative as signed i64: a comparison is cheaper than BigInt.asUintN.
+  return r0 < 0n ? U64(r0) : r0;
 }
 
 /**

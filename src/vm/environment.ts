@@ -106,4 +106,11 @@ export interface RunRequest {
 export interface Engine {
   /** Run to `exit` of the entry frame and return r0 as an unsigned 64-bit value. */
   run(request: RunRequest): bigint;
+  /**
+   * Optional: a function that runs `request` as {@link run} would, for callers that run the same request
+   * many times (a VM called in a loop on its zero-copy input). Whatever the engine derives from the
+   * request and the memory layout is worked out once; the function checks {@link VmMemory.version}
+   * itself and falls back to {@link run} when the layout changed.
+   */
+  prepare?(request: RunRequest): () => bigint;
 }

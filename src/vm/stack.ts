@@ -68,18 +68,42 @@ export function stackFootprint(insns: readonly Insn[]): StackFootprint {
  * Engines call it when a run starts; it returns that region, or `undefined` when there is none.
  */
 export function clearStack(req: RunRequest): Region | undefined {
-  const { memory, limits, stackTop } = req;
+  const memory = req.memory;
+  let plan = lastPlan;
+  if (plan === undefined || plan.request !== req || plan.version !== memory.version) plan = lastPlan = planStackClear(req);
+  if (plan.to > plan.from) memory.bytes.fill(0, plan.from, plan.to);
+  return plan.region;
+}
+
+/** What {@link clearStack} zeroes for one request while the memory's layout stays the same. */
+export interface StackClearPlan {
+  readonly request: RunRequest;
+  /** The memory's {@link VmMemory.version} the plan was made for. */
+  readonly version: number;
+  /** The stack region, when it is one writable region (what {@link clearStack} returns). */
+  readonly region: Region | undefined;
+  /** Linear-memory range to zero (empty when `to <= from`). */
+  readonly from: number;
+  readonly to: number;
+}
+
+/**
+ * The plan of the last request cleared: a VM reuses its request object while nothing about the run
+ * changes, and finding the stack region costs as much as a short run.
+ */
+let lastPlan: StackClearPlan | undefined;
+
+/** Work out what {@link clearStack} zeroes for `request` in the memory's current layout. */
+export function planStackClear(request: RunRequest): StackClearPlan {
+  const { memory, limits, stackTop } = request;
+  const version = memory.version;
   const size = limits.stackSize * limits.maxCallDepth;
   const region = memory.find(stackTop - size, size);
-  if (region === undefined || !region.writable) return undefined;
+  if (region === undefined || !region.writable) return { request, version, region: undefined, from: 0, to: 0 };
   const end = region.offset + (stackTop - region.vaddr);
-  const reach = req.program.stackFootprint;
-  if (reach.whole) {
-    memory.bytes.fill(0, end - size, end);
-  } else if (reach.high > reach.low) {
-    memory.bytes.fill(0, Math.max(end - size, end + reach.low), Math.min(end, end + reach.high));
-  }
-  return region;
+  const reach = request.program.stackFootprint;
+  if (reach.whole) return { request, version, region, from: end - size, to: end };
+  return { request, version, region, from: Math.max(end - size, end + reach.low), to: Math.min(end, end + reach.high) };
 }
 
 /**

@@ -1,0 +1,123 @@
+// A VM run again on the same zero-copy input repeats its prepared form (no set-up): these tests change
+// everything the prepared form depends on between two such runs and check that the second run sees it.
+import { describe, expect, it } from 'vitest';
+import { assemble, EbpfVmRaw, EbpfVmMbuff, MEM_START } from '../../src/index.js';
+
+const engines = [
+  ['interpreter', (vm: EbpfVmRaw, mem?: Uint8Array) => vm.executeProgram(mem)],
+  ['jit', (vm: EbpfVmRaw, mem?: Uint8Array) => vm.executeProgramJit(mem)],
+] as const;
+
+/** r0 = r2 (the input length) * 256 + mem[0]. */
+const lengthAndFirst = assemble('mov r0, r2\nlsh r0, 8\nldxb r3, [r1]\nadd r0, r3\nexit');
+
+describe.each(engines)('repeated runs on a zero-copy view (%s)', (_name, run) => {
+  it('see the view changed in place between runs', () => {
+    const vm = new EbpfVmRaw(lengthAndFirst);
+    const view = vm.memBuffer(4);
+    view[0] = 1;
+    expect(run(vm, view)).toBe(0x401n);
+    view[0] = 2;
+    expect(run(vm, view)).toBe(0x402n);
+    expect(run(vm, view)).toBe(0x402n);
+  });
+
+  it('after a run on another array, use the view with its own length again', () => {
+    const vm = new EbpfVmRaw(lengthAndFirst);
+    const view = vm.memBuffer(4);
+    view[0] = 1;
+    expect(run(vm, view)).toBe(0x401n);
+    expect(run(vm, Uint8Array.from([7, 0, 0, 0, 0, 0, 0, 0, 0, 0]))).toBe(0xa07n);
+    expect(run(vm, view)).toBe(0x401n);
+    expect(run(vm, view)).toBe(0x401n);
+  });
+
+  it('after a larger memBuffer, the new view is used and the stale one is copied', () => {
+    const vm = new EbpfVmRaw(lengthAndFirst);
+    const small = vm.memBuffer(4);
+    small[0] = 1;
+    expect(run(vm, small)).toBe(0x401n);
+    const large = vm.memBuffer(64);
+    large[0] = 3;
+    expect(run(vm, large)).toBe(0x4003n);
+    expect(run(vm, large)).toBe(0x4003n);
+    expect(run(vm, small)).toBe(0x401n);
+  });
+
+  it('run the program loaded since', () => {
+    const vm = new EbpfVmRaw(lengthAndFirst);
+    const view = vm.memBuffer(2);
+    expect(run(vm, view)).toBe(0x200n);
+    expect(run(vm, view)).toBe(0x200n);
+    vm.setProgram(assemble('mov r0, 42\nexit'));
+    expect(run(vm, view)).toBe(42n);
+  });
+
+  it('use the limits set since (a smaller budget stops the loop)', () => {
+    const vm = new EbpfVmRaw(assemble('mov r0, 0\nadd r0, 1\njlt r0, 100, -2\nexit'));
+    const view = vm.memBuffer(0);
+    expect(run(vm, view)).toBe(100n);
+    expect(run(vm, view)).toBe(100n);
+    vm.setLimits({ instructionBudget: 50 });
+    expect(() => run(vm, view)).toThrow(/budget/);
+    vm.setLimits({ instructionBudget: 1000, stackSize: 256 });
+    expect(run(vm, view)).toBe(100n);
+  });
+
+  it('zero the stack every time', () => {
+    // Returns what the stack slot held on entry, then dirties it.
+    const vm = new EbpfVmRaw(assemble('ldxdw r0, [r10-8]\nstdw [r10-8], 7\nexit'));
+    const view = vm.memBuffer(0);
+    for (let i = 0; i < 3; i++) expect(run(vm, view)).toBe(0n);
+  });
+
+  it('call helpers registered since, with the host set since', () => {
+    const vm = new EbpfVmRaw(assemble('call 9\nexit'));
+    const view = vm.memBuffer(0);
+    expect(() => run(vm, view)).toThrow(/helper/);
+    vm.registerHelper(9, (_a, _b, _c, _d, _e, ctx) => (ctx.host as { n: number }).n);
+    vm.host = { n: 5 };
+    expect(run(vm, view)).toBe(5n);
+    vm.host = { n: 6 };
+    expect(run(vm, view)).toBe(6n);
+  });
+
+  it('see regions a helper mapped during the previous run', () => {
+    const vm = new EbpfVmRaw(assemble('call 1\nmov r6, r0\ncall 2\nldxb r0, [r6]\nexit'));
+    let vaddr = 0;
+    vm.registerHelper(1, () => vaddr);
+    vm.registerHelper(2, (_a, _b, _c, _d, _e, ctx) => {
+      if (vaddr === 0) {
+        const region = ctx.memory.map({ name: 'late', size: 1 });
+        ctx.memory.bytes[region.offset] = 0x33;
+        vaddr = region.vaddr;
+      }
+      return 0;
+    });
+    const view = vm.memBuffer(0);
+    expect(() => run(vm, view)).toThrow(/out-of-bounds/);
+    expect(run(vm, view)).toBe(0x33n);
+    expect(run(vm, view)).toBe(0x33n);
+  });
+});
+
+describe('repeated runs of EbpfVmMbuff on zero-copy views', () => {
+  it.each(engines.map(([n]) => n))('see both views (%s)', (name) => {
+    const vm = new EbpfVmMbuff(assemble('ldxw r2, [r1]\nldxb r0, [r2]\nexit'));
+    vm.memBuffer(1);
+    const mbuff = vm.mbuffBuffer(8);
+    const mem = vm.memBuffer(1); // again: allocating the mbuff may have grown the memory (detaching views)
+    const point = () => new DataView(mbuff.buffer, mbuff.byteOffset).setUint32(0, MEM_START, true);
+    point();
+    const go = () => (name === 'jit' ? vm.executeProgramJit(mem, mbuff) : vm.executeProgram(mem, mbuff));
+    mem[0] = 4;
+    expect(go()).toBe(4n);
+    mem[0] = 5;
+    expect(go()).toBe(5n);
+    // An mbuff of zeros, copied in (over the view's bytes, which back the region): its pointer 0 is
+    // unmapped. Then the views again.
+    expect(() => vm.executeProgram(mem, new Uint8Array(8))).toThrow(/out-of-bounds/);
+    point();
+    expect(go()).toBe(5n);
+  });
+});
