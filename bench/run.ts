@@ -3,14 +3,21 @@
  * compared with the native build of the same C source. Prints a Markdown table on stdout (progress on
  * stderr); exits non-zero when an engine returns a wrong result.
  *
- *   npm run bench -- [--filter NAME[,NAME…]] [--quick] [--time MS] [--no-native] [--copy] [--json FILE]
+ *   npm run bench -- [--filter NAME[,NAME…]] [--quick] [--time MS] [--no-native] [--copy] [--in-process] [--json FILE]
  *
  * --filter keeps benchmarks whose name contains one of the given strings; --quick measures for 150 ms
  * instead of 1 s per engine and benchmark; --copy passes an ordinary array to executeProgram (copied in and
  * out on every run) instead of the VM's zero-copy buffer; --json also writes the raw figures.
+ *
+ * Each engine runs each benchmark in a fresh Node process, as each native build runs in its own: in one
+ * process, V8's type feedback from the programs measured earlier makes the engines' JavaScript
+ * polymorphic, which a program calling one VM does not pay (it doubles the per-call cost). --in-process
+ * measures everything in this process instead.
  * @module
  */
+import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { cpus } from 'node:os';
 import { BENCHMARKS, EXPECTED_PATH, inputPath, objectPath, type Benchmark } from './suite.js';
 import { loadBenchProgram } from './object.js';
@@ -25,10 +32,12 @@ interface Options {
   native: boolean;
   json: string | undefined;
   mode: MemMode;
+  /** Measure each engine and benchmark in a fresh process (the default), as the native build is. */
+  isolate: boolean;
 }
 
 function parseArgs(argv: readonly string[]): Options {
-  const options: Options = { filter: [], budgetMs: 1000, warmupMs: 300, native: true, json: undefined, mode: 'zero-copy' };
+  const options: Options = { filter: [], budgetMs: 1000, warmupMs: 300, native: true, json: undefined, mode: 'zero-copy', isolate: true };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const value = (): string => {
@@ -44,9 +53,10 @@ function parseArgs(argv: readonly string[]): Options {
     } else if (arg === '--time') options.budgetMs = Number(value());
     else if (arg === '--no-native') options.native = false;
     else if (arg === '--copy') options.mode = 'copy';
+    else if (arg === '--in-process') options.isolate = false;
     else if (arg === '--json') options.json = value();
     else if (arg === '--help' || arg === '-h') {
-      process.stdout.write('usage: npm run bench -- [--filter NAME[,NAME…]] [--quick] [--time MS] [--no-native] [--copy] [--json FILE]\n');
+      process.stdout.write('usage: npm run bench -- [--filter NAME[,NAME…]] [--quick] [--time MS] [--no-native] [--copy] [--in-process] [--json FILE]\n');
       process.exit(0);
     } else throw new Error(`unknown option ${arg} (try --help)`);
   }
@@ -126,6 +136,53 @@ function measureEngine(load: EngineLoad, prog: Uint8Array, mem: Uint8Array, expe
   }
 }
 
+/** The per-call program: `r0 = 0; exit`, run on an empty zero-copy `mem`. */
+const TRIVIAL = new Uint8Array([0xb7, 0, 0, 0, 0, 0, 0, 0, 0x95, 0, 0, 0, 0, 0, 0, 0]);
+
+/** What a child process measures: one engine on one benchmark (`trivial`: the per-call program). */
+interface ChildTask {
+  readonly engine: 'interpreter' | 'jit';
+  readonly bench: string;
+  readonly expected: string;
+  readonly budgetMs: number;
+  readonly warmupMs: number;
+  readonly mode: MemMode;
+}
+
+/** The program and input of a benchmark by name, or of the per-call program. */
+function workload(name: string): { prog: Uint8Array; mem: Uint8Array } {
+  if (name === 'trivial') return { prog: TRIVIAL, mem: new Uint8Array(0) };
+  const bench = BENCHMARKS.find((b) => b.name === name);
+  if (bench === undefined) throw new Error(`no benchmark ${name}`);
+  return { prog: loadBenchProgram(objectPath(bench.program)), mem: new Uint8Array(readFileSync(inputPath(bench.name, 'full'))) };
+}
+
+/** Measure one engine on one workload, in a fresh process unless `--in-process`. */
+async function measure(engine: 'interpreter' | 'jit', name: string, expected: bigint, options: Options): Promise<EngineFigures> {
+  if (!options.isolate) {
+    const { prog, mem } = workload(name);
+    return measureEngine((await loadEngines())[engine], prog, mem, expected, options);
+  }
+  const task: ChildTask = { engine, bench: name, expected: hex(expected), budgetMs: options.budgetMs, warmupMs: options.warmupMs, mode: options.mode };
+  // The same Node with the same loader flags (tsx's) runs this file in child mode.
+  const child = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--child', JSON.stringify(task)], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 20,
+  });
+  if (child.status !== 0) return { note: `error: child process failed (${child.status ?? child.signal}): ${child.stderr.trim().split('\n').pop() ?? ''}` };
+  return JSON.parse(child.stdout) as EngineFigures;
+}
+
+/** Child mode: measure the task given as JSON and print the figures as JSON. */
+async function child(taskJson: string): Promise<number> {
+  const task = JSON.parse(taskJson) as ChildTask;
+  const { prog, mem } = workload(task.bench);
+  const options: Options = { filter: [], budgetMs: task.budgetMs, warmupMs: task.warmupMs, native: false, json: undefined, mode: task.mode, isolate: false };
+  const figures = measureEngine((await loadEngines())[task.engine], prog, mem, BigInt(task.expected), options);
+  process.stdout.write(`${JSON.stringify(figures)}\n`);
+  return 0;
+}
+
 function measureNative(bench: Benchmark, options: Options, haveCc: boolean): EngineFigures & { result?: bigint } {
   if (!options.native) return { note: 'skipped' };
   if (!haveCc) return { note: 'no C compiler' };
@@ -192,6 +249,7 @@ function table(rows: readonly Row[]): string {
 }
 
 async function main(): Promise<number> {
+  if (process.argv[2] === '--child') return child(process.argv[3] ?? '');
   const options = parseArgs(process.argv.slice(2));
   const selected = BENCHMARKS.filter((b) => options.filter.length === 0 || options.filter.some((f) => b.name.includes(f)));
   if (selected.length === 0) throw new Error(`no benchmark matches ${options.filter.join(', ')}; have ${BENCHMARKS.map((b) => b.name).join(', ')}`);
@@ -218,9 +276,9 @@ async function main(): Promise<number> {
     }
     const expected = native.result ?? committed;
     log(`${bench.name}: interpreter…`);
-    const interpreter = measureEngine(engines.interpreter, prog, mem, expected, options);
+    const interpreter = await measure('interpreter', bench.name, expected, options);
     log(`${bench.name}: JIT…`);
-    const jit = measureEngine(engines.jit, prog, mem, expected, options);
+    const jit = await measure('jit', bench.name, expected, options);
     // Native again after the engines: the machine is shared, and the faster of two native timings taken
     // around the engines' is the better estimate of the uncontended time.
     if (native.ns !== undefined) {
@@ -243,18 +301,19 @@ async function main(): Promise<number> {
     rows.push({ name: bench.name, callOverhead: bench.callOverhead === true, insns: prog.length / 8, executed, expected, native, interpreter, jit });
   }
 
-  // The per-call cost on its own: a two-instruction program (`r0 = 0; exit`) on an empty zero-copy `mem`.
-  const trivial = new Uint8Array([0xb7, 0, 0, 0, 0, 0, 0, 0, 0x95, 0, 0, 0, 0, 0, 0, 0]);
+  // The per-call cost on its own: a two-instruction program on an empty zero-copy `mem`.
   log('per call: trivial program…');
-  const perCall = (['interpreter', 'jit'] as const).map((name) => {
-    const f = measureEngine(engines[name], trivial, new Uint8Array(0), 0n, options);
-    return `${name} ${f.ns !== undefined ? `${f.ns.toFixed(0)} ns` : (f.note ?? '?')}`;
-  });
+  const perCall: string[] = [];
+  for (const name of ['interpreter', 'jit'] as const) {
+    const f = await measure(name, 'trivial', 0n, options);
+    perCall.push(`${name} ${f.ns !== undefined ? `${f.ns.toFixed(0)} ns` : (f.note ?? '?')}`);
+  }
 
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
   process.stdout.write(
     `\n${table(rows)}\n\nnode ${process.version}, ${cpus().length} × ${cpu}${cc !== undefined ? `, native: ${cc} -O2` : ''}; ` +
-      `mem ${options.mode}; best of 3-8 batches, ${options.budgetMs} ms per engine and benchmark\n` +
+      `mem ${options.mode}; ${options.isolate ? 'a fresh process per engine and benchmark' : 'all in one process'}; ` +
+      `best of 3-8 batches, ${options.budgetMs} ms per engine and benchmark\n` +
       `per call (a two-instruction program): ${perCall.join(', ')}\n`,
   );
   if (options.json !== undefined) {
