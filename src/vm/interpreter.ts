@@ -123,7 +123,21 @@ export class Interpreter implements Engine {
   readonly name = 'interpreter';
 
   run(request: RunRequest): bigint {
-    return execute(request);
+    const { r1, r2 } = request;
+    return execute(request, lowHalf(r1), highHalf(r1), lowHalf(r2), highHalf(r2));
+  }
+
+  /**
+   * A function running `request` (see {@link Engine.prepare}): r1 and r2 are split into 32-bit halves
+   * once (two `Number(bigint)` conversions cost as much as a short program's run).
+   */
+  prepare(request: RunRequest): () => bigint {
+    const { r1, r2 } = request;
+    const r1Low = lowHalf(r1);
+    const r1High = highHalf(r1);
+    const r2Low = lowHalf(r2);
+    const r2High = highHalf(r2);
+    return () => execute(request, r1Low, r1High, r2Low, r2High);
   }
 }
 
@@ -134,19 +148,18 @@ export class Interpreter implements Engine {
 let spareRegisters: Int32Array | undefined;
 let spareFrames: Int32Array | undefined;
 
-/** Low and high halves of a 64-bit `bigint` into `r[k]`, `r[k + 1]` (cheap for the usual 32-bit values). */
-function setRegister(r: Int32Array, k: number, v: bigint): void {
-  if (v >= 0n && v <= 0xffffffffn) {
-    r[k] = Number(v) | 0;
-    r[k + 1] = 0;
-  } else {
-    const u = BigInt.asUintN(64, v);
-    r[k] = Number(u & 0xffffffffn) | 0;
-    r[k + 1] = Number(u >> 32n) | 0;
-  }
+/** The low 32 bits of a 64-bit `bigint`, as a signed int32 (cheap for the usual 32-bit values). */
+function lowHalf(v: bigint): number {
+  return v >= 0n && v <= 0xffffffffn ? Number(v) | 0 : Number(BigInt.asUintN(32, v)) | 0;
 }
 
-function execute(req: RunRequest): bigint {
+/** The high 32 bits of a 64-bit `bigint` taken as unsigned, as a signed int32. */
+function highHalf(v: bigint): number {
+  return v >= 0n && v <= 0xffffffffn ? 0 : Number(BigInt.asUintN(64, v) >> 32n) | 0;
+}
+
+/** A run of `req` with r1 and r2 given as their 32-bit halves. */
+function execute(req: RunRequest, r1Low: number, r1High: number, r2Low: number, r2High: number): bigint {
   clearStack(req);
   let r = spareRegisters;
   spareRegisters = undefined;
@@ -161,8 +174,10 @@ function execute(req: RunRequest): bigint {
   let frames = spareFrames;
   spareFrames = undefined;
   if (frames === undefined || frames.length < frameWords) frames = new Int32Array(frameWords);
-  setRegister(r, 2, req.r1);
-  setRegister(r, 4, req.r2);
+  r[2] = r1Low;
+  r[3] = r1High;
+  r[4] = r2Low;
+  r[5] = r2High;
   r[20] = req.stackTop | 0;
   try {
     return runLoop(req, r, frames);

@@ -2,6 +2,11 @@
 // everything the prepared form depends on between two such runs and check that the second run sees it.
 import { describe, expect, it } from 'vitest';
 import { assemble, EbpfVmRaw, EbpfVmMbuff, MEM_START } from '../../src/index.js';
+import { JitEngine } from '../../src/jit/engine.js';
+import { DEFAULT_LIMITS } from '../../src/vm/environment.js';
+import { Interpreter } from '../../src/vm/interpreter.js';
+import { STACK_START, VmMemory } from '../../src/vm/memory.js';
+import { Program } from '../../src/vm/program.js';
 
 const engines = [
   ['interpreter', (vm: EbpfVmRaw, mem?: Uint8Array) => vm.executeProgram(mem)],
@@ -119,5 +124,26 @@ describe('repeated runs of EbpfVmMbuff on zero-copy views', () => {
     expect(() => vm.executeProgram(mem, new Uint8Array(8))).toThrow(/out-of-bounds/);
     point();
     expect(go()).toBe(5n);
+  });
+});
+
+describe.each([
+  ['interpreter', () => new Interpreter()],
+  ['jit', () => new JitEngine()],
+] as const)('Engine.run and Engine.prepare take r1 and r2 as 64-bit values (%s)', (_name, make) => {
+  // r0 = r1 ^ (r2 rotated by 32): every bit of both arguments shows in the result.
+  const program = new Program(assemble('mov r0, r2\nlsh r0, 32\nrsh r2, 32\nor r0, r2\nxor r0, r1\nexit'));
+  const rot = (v: bigint) => ((v << 32n) | (v >> 32n)) & 0xffffffffffffffffn;
+  const values = [0n, 1n, 0xffffffffn, 0x100000000n, 0x8000000000000000n, 0xfedcba9876543210n, 0xffffffffffffffffn, 0x7fffffffn, 0x80000000n];
+  it.each(values.flatMap((a) => values.map((b) => [a, b] as const)))('r1 = %s, r2 = %s', (r1, r2) => {
+    const engine = make();
+    const memory = new VmMemory();
+    const stack = memory.map({ name: 'stack', vaddr: STACK_START, size: DEFAULT_LIMITS.stackSize * DEFAULT_LIMITS.maxCallDepth });
+    const request = { program, memory, stackTop: stack.vaddr + stack.size, r1, r2, helpers: new Map(), limits: DEFAULT_LIMITS };
+    const expected = r1 ^ rot(r2);
+    expect(engine.run(request)).toBe(expected);
+    const prepared = engine.prepare!(request);
+    expect(prepared()).toBe(expected);
+    expect(prepared()).toBe(expected);
   });
 });
