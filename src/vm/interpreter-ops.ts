@@ -1,29 +1,13 @@
 /**
  * 64-bit arithmetic on registers kept as signed 32-bit halves (`r[d]` low, `r[d + 1]` high), for the
- * interpreter's run loop. Small enough for V8 to inline; `bigint` only on the rare slow paths
- * (division of values that do not fit in 32 bits).
+ * interpreter's run loop: the divisions (`bigint` only on the rare slow paths, values that do not fit in
+ * 32 bits), shifts and byte swaps. The multiply and the 64-bit compares used to be here too; they are
+ * written out in the run loop's cases, because V8 ran out of its cumulative inlining budget for that large
+ * function and called them. (Writing the shifts out too measured no better: see interpreter.ts.)
  * @module
  */
 
 const TWO32 = 4294967296;
-
-/**
- * `dst *= b` (64-bit). The high word of the low words' unsigned product comes from 16-bit limbs whose
- * partial sums stay below 2^32 (Hacker's Delight `mulhu`), so that only shifts and masks are needed: a
- * floating-point division by 65536 and `Math.floor` here cost a quarter of a multiply-heavy loop.
- */
-export function mul64(r: Int32Array, d: number, bl: number, bh: number): void {
-  const al = r[d]!;
-  const ah = r[d + 1]!;
-  const a0 = al & 0xffff;
-  const a1 = al >>> 16;
-  const b0 = bl & 0xffff;
-  const b1 = bl >>> 16;
-  const t = a1 * b0 + ((a0 * b0) >>> 16);
-  const u = a0 * b1 + (t & 0xffff);
-  r[d + 1] = (a1 * b1 + (t >>> 16) + (u >>> 16) + Math.imul(al, bh) + Math.imul(ah, bl)) | 0;
-  r[d] = Math.imul(al, bl);
-}
 
 function toBig(l: number, h: number): bigint {
   return (BigInt(h >>> 0) << 32n) | BigInt(l >>> 0);
@@ -170,26 +154,6 @@ export function arsh64(r: Int32Array, d: number, n: number): void {
 /** Reverse the bytes of a 32-bit word. */
 export function bswap32(x: number): number {
   return ((x & 0xff) << 24) | ((x & 0xff00) << 8) | ((x >>> 8) & 0xff00) | (x >>> 24);
-}
-
-/** Unsigned 64-bit `a > b` on halves. */
-export function gtu(ah: number, al: number, bh: number, bl: number): boolean {
-  return ah === bh ? al >>> 0 > bl >>> 0 : ah >>> 0 > bh >>> 0;
-}
-
-/** Unsigned 64-bit `a >= b` on halves. */
-export function geu(ah: number, al: number, bh: number, bl: number): boolean {
-  return ah === bh ? al >>> 0 >= bl >>> 0 : ah >>> 0 > bh >>> 0;
-}
-
-/** Signed 64-bit `a > b` on halves. */
-export function gts(ah: number, al: number, bh: number, bl: number): boolean {
-  return ah === bh ? al >>> 0 > bl >>> 0 : ah > bh;
-}
-
-/** Signed 64-bit `a >= b` on halves. */
-export function ges(ah: number, al: number, bh: number, bl: number): boolean {
-  return ah === bh ? al >>> 0 >= bl >>> 0 : ah > bh;
 }
 
 /** Unsigned value of a 64-bit register as a JS number when it is below 2^53, else -1 (used for messages). */
