@@ -58,6 +58,15 @@ const item = fc.oneof(
   { weight: 2, arbitrary: fc.record({ dst: fc.constantFrom(4, 7, 8), imm: fc.integer({ min: -5, max: 5 }) }).map(({ dst, imm }) => [alu64(AluOp.MUL, dst, imm), alu64(AluOp.ADD, dst, 3)]) },
   // The counter or base moved by something other than a constant.
   { weight: 1, arbitrary: fc.constantFrom([alu64x(AluOp.ADD, 0, 7)], [alu64(AluOp.LSH, 3, 0)], [alu64x(AluOp.ADD, 3, 3)]) },
+  // clang's rotate idiom on the data registers (the JIT fuses it into one rotl, in the check-free copies too).
+  {
+    weight: 1,
+    arbitrary: fc.record({ wide: fc.boolean(), b: fc.integer({ min: 1, max: 31 }), into7: fc.boolean() }).map(({ wide, b, into7 }) => {
+      const cls = wide ? Class.ALU64 : Class.ALU;
+      const w = wide ? 64 : 32;
+      return [insn(cls | AluOp.MOV | Source.X, 8, 7), insn(cls | AluOp.RSH | Source.K, 8, 0, 0, w - b), insn(cls | AluOp.LSH | Source.K, 7, 0, 0, b), insn(cls | AluOp.OR | Source.X, into7 ? 7 : 8, into7 ? 8 : 7)];
+    }),
+  },
 );
 
 const bound = fc.oneof(
@@ -306,6 +315,42 @@ describe('JIT counted-loop versioning vs interpreter', () => {
       }),
       { numRuns: 300 },
     );
+  });
+
+  it('runs out of budget at the same pc in a hash loop with a fused rotate', () => {
+    // hash64's loop shape (bench/programs/hash64.c): a load, a multiply and `h = rotl(h, 27)` per word.
+    const prog: Insn[] = [
+      alu64(AluOp.MOV, 0, 0),
+      alu64(AluOp.MOV, 3, 7),
+      alu64(AluOp.MOV, 2, INPUT / 8),
+      insn(Class.LDX | Mode.MEM | Size.DW, 4, 1, 0),
+      alu64(AluOp.MUL, 4, 0x1234567),
+      alu64x(AluOp.XOR, 3, 4),
+      alu64x(AluOp.MOV, 7, 3),
+      alu64(AluOp.RSH, 7, 37),
+      alu64(AluOp.LSH, 3, 27),
+      alu64x(AluOp.OR, 3, 7),
+      alu64(AluOp.ADD, 1, 8),
+      alu64(AluOp.ADD, 0, 1),
+      insn(Class.JMP | JmpOp.JLT | Source.X, 0, 2, -10),
+      alu64x(AluOp.MOV, 0, 3),
+      insn(Opcode.EXIT),
+    ];
+    const program = new Program(encodeProgram(prog));
+    const input = Uint8Array.from({ length: INPUT }, (_, k) => (k * 37) & 255);
+    const full = outcome(interp, program, input);
+    expect(full.ok).toBe(true);
+    expect(outcome(jit, program, input)).toEqual(full);
+    // Every budget from none to enough, so that each block of every iteration is where one runs out.
+    for (let budget = 1; budget <= 3 + 10 * (INPUT / 8) + 3; budget++) {
+      const lim = { ...limits, instructionBudget: budget };
+      expect(outcome(jit, program, input, lim)).toEqual(outcome(interp, program, input, lim));
+    }
+    // Running off the end of the input midway: the same fault.
+    const short = new Program(encodeProgram(prog.map((i, pc) => (pc === 2 ? alu64(AluOp.MOV, 2, INPUT / 8 + 2) : i))));
+    const fault = outcome(interp, short, input);
+    expect(fault.ok).toBe(false);
+    expect(outcome(jit, short, input)).toEqual(fault);
   });
 
   it('copies a buffer with the memcpy loop shape and stops at the same fault as the interpreter', () => {

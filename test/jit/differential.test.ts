@@ -197,6 +197,35 @@ const switchTree: fc.Arbitrary<Gen> = fc
     return { insns: out };
   });
 
+/**
+ * clang's rotate idiom `t = x; t >>= a; x <<= b; x |= t`, which the JIT fuses into one rotl when
+ * a + b is the width: shifts in either order and on either register, the `or` into either, 32- or
+ * 64-bit, amounts that add up to the width or miss by one, and t = x.
+ */
+const rotate: fc.Arbitrary<Gen> = fc
+  .record({
+    wide: fc.boolean(),
+    t: fc.constantFrom(3, 4, 6, 7),
+    x: fc.constantFrom(3, 4, 6, 7),
+    b: fc.integer({ min: 0, max: 63 }),
+    miss: fc.constantFrom(0, 0, 0, 1, -1),
+    lshFirst: fc.boolean(),
+    lshOnX: fc.boolean(),
+    intoX: fc.boolean(),
+    mixed: fc.constantFrom(false, false, false, true),
+  })
+  .map(({ wide, t, x, b, miss, lshFirst, lshOnX, intoX, mixed }) => {
+    const w = wide ? 64 : 32;
+    const cls = wide ? Class.ALU64 : Class.ALU;
+    const lb = b % w;
+    const ra = Math.min(w - 1, Math.max(0, w - lb + miss));
+    const lsh = insn(cls | AluOp.LSH | Source.K, lshOnX ? x : t, 0, 0, lb);
+    // `mixed`: one shift in the other width (not the idiom).
+    const rsh = insn((mixed ? (wide ? Class.ALU : Class.ALU64) : cls) | AluOp.RSH | Source.K, lshOnX ? t : x, 0, 0, ra);
+    const or = intoX ? insn(cls | AluOp.OR | Source.X, x, t) : insn(cls | AluOp.OR | Source.X, t, x);
+    return { insns: [insn(cls | AluOp.MOV | Source.X, t, x), ...(lshFirst ? [lsh, rsh] : [rsh, lsh]), or] };
+  });
+
 const ja: fc.Arbitrary<Gen> = fc.boolean().map((back) => ({ insns: [insn(Opcode.JA)], jump: back ? 'back' : 'fwd' }));
 
 const call: fc.Arbitrary<Gen> = fc.constantFrom(5, 6, 7).map((id) => ({ insns: [insn(Opcode.CALL, 0, CallKind.HELPER, 0, id)] }));
@@ -205,6 +234,7 @@ const localCall: Gen = { insns: [insn(Opcode.CALL, 0, CallKind.LOCAL, 0, 0)] };
 const body = fc.array(
   fc.oneof(
     { arbitrary: alu, weight: 8 },
+    { arbitrary: rotate, weight: 2 },
     { arbitrary: unary, weight: 2 },
     { arbitrary: lddw, weight: 1 },
     { arbitrary: mem, weight: 4 },
