@@ -20,6 +20,15 @@
  * iterations, so that the copy only subtracts (a shorter budget runs the checked body, which fails at
  * the interpreter's pc). A/B: memcpy 191 -> 110 us, and 113 -> 74 us with the budget check hoisted.
  *
+ * A counted loop that only copies memory forward (a load, a store of the loaded value, both moving by
+ * their size; every other register it writes moves by a constant or is recomputed each iteration)
+ * copies all but its last iteration's bytes with one `memory.copy` in the guarded branch, when the
+ * destination is not ahead of the source within them (then memmove's result is the loop's), charges
+ * their budget at once and moves the induction registers; the check-free loop runs the last iteration
+ * (see {@link FunctionCompiler.bulkCopy}). A/B: memcpy 88.5 -> 29.3 us (best of 6 alternations; the old
+ * build's batches ranged 88-123 us, the new one's 29-33), below the native build's scalar loop (gcc -O2
+ * keeps it a loop: it cannot rule out the overlap); sort (whose first loop copies 8 KB) unchanged.
+ *
  * Other innermost loops that are one cycle of blocks from the header back to it, every other edge
  * going to one exit (clang's strcmp loop: data-dependent exits, no trip count) run in chunks: the
  * header's guard computes how many iterations keep every strided access in the cached region, a
@@ -406,6 +415,20 @@ interface ChunkedLoop {
   readonly path: readonly number[];
   readonly exit: number;
   readonly accesses: readonly { readonly addr: Affine; readonly stride: number; readonly pc: number }[];
+}
+
+/**
+ * A {@link CountedLoop} that copies memory forward: its only accesses are a load and a store of the
+ * loaded value, both moving by their size per iteration; every register it writes either moves by a
+ * constant per iteration or is written before it is read (so one iteration recomputes it).
+ */
+interface CopyLoop {
+  /** The first iteration's source and destination addresses, and the bytes one iteration copies. */
+  readonly src: Affine;
+  readonly dst: Affine;
+  readonly size: number;
+  /** The registers that move by a constant per iteration, and by how much. */
+  readonly moves: readonly { readonly reg: number; readonly by: number }[];
 }
 
 /** A block's final compare of a register with a constant. */
@@ -934,6 +957,8 @@ class FunctionCompiler implements StructSink {
       this.loopGuard(counted, b.length);
       c.if();
       c.gget(Global.cacheOffset).gget(Global.cacheBase).op(Op.i32_wrap_i64).op(Op.i32_sub).set(L_D);
+      const copy = this.copyLoop(counted, bi);
+      if (copy !== undefined) this.bulkCopy(copy, b.length);
       c.loop();
       // The guard found budget for every iteration: subtract without checking.
       this.unchecked = true;
@@ -1187,6 +1212,77 @@ class FunctionCompiler implements StructSink {
         c.gget(Global.cacheBase).op(Op.i64_sub).gget(Global.cacheLimit).op(Op.i64_lt_u).op(Op.i32_and);
       }
     }
+  }
+
+  /** The {@link CopyLoop} a counted loop (block `bi`) is, if it is one. */
+  private copyLoop(loop: CountedLoop, bi: number): CopyLoop | undefined {
+    const b = this.d.blocks[bi]!;
+    const last = lastPc(this.insns, b);
+    const stride = this.strided([bi])?.stride;
+    if (stride === undefined) return undefined;
+    let load: { pc: number; reg: number; size: number } | undefined;
+    let store: number | undefined;
+    /** The loaded register was written again after the load. */
+    let clobbered = false;
+    const written = new Set<number>();
+    const liveIn = new Set<number>();
+    for (let pc = b.start; pc < last; pc += this.d.ops[pc]!.kind === 'lddw' ? 2 : 1) {
+      const op = this.d.ops[pc]!;
+      const i = this.insns[pc]!;
+      const use = fieldUse(op);
+      // Registers read: every register field, but dst where the instruction only writes it.
+      const overwrites = (op.kind === 'alu' && op.op === 'mov') || op.kind === 'movsx' || op.kind === 'lddw' || op.kind === 'ldx';
+      for (const f of use.registers) if (!(f === 'dst' && overwrites) && !written.has(i[f])) liveIn.add(i[f]);
+      if (op.kind === 'ldx') {
+        if (load !== undefined) return undefined;
+        load = { pc, reg: i.dst, size: op.size };
+      } else if (op.kind === 'stx') {
+        // The loaded value, unchanged since the load.
+        if (load === undefined || store !== undefined || i.src !== load.reg || op.size !== load.size || clobbered) return undefined;
+        store = pc;
+      } else if (this.access(pc) !== undefined) return undefined;
+      for (const f of use.writes) {
+        written.add(i[f]);
+        if (load !== undefined && load.pc !== pc && i[f] === load.reg) clobbered = true;
+      }
+    }
+    if (load === undefined || store === undefined) return undefined;
+    const src = loop.accesses.find((a) => a.pc === load.pc);
+    const dst = loop.accesses.find((a) => a.pc === store);
+    if (src === undefined || dst === undefined || src.stride !== load.size || dst.stride !== load.size) return undefined;
+    const moves: { reg: number; by: number }[] = [];
+    for (let r = 0; r <= 10; r++) {
+      const by = stride[r];
+      if (by === undefined) {
+        if (liveIn.has(r)) return undefined;
+      } else if (by !== 0) moves.push({ reg: r, by });
+    }
+    return { src: src.addr, dst: dst.addr, size: load.size, moves };
+  }
+
+  /**
+   * In a counted copy loop's guarded branch (L_T = trip count - 1, every address checked): copy all
+   * but the last iteration's bytes with one `memory.copy`, charge their budget and move the induction
+   * registers past them; the check-free loop then runs the last iteration, which leaves every other
+   * register as the loop would. Only when memmove's result is the forward loop's (the destination is
+   * not ahead of the source within the bytes copied); otherwise the check-free loop runs them all.
+   */
+  private bulkCopy(copy: CopyLoop, length: number): void {
+    const c = this.code;
+    c.get(L_T).i64(copy.size).op(Op.i64_mul).set(L_T2);
+    this.affine(copy.dst);
+    this.affine(copy.src);
+    c.op(Op.i64_sub).tee(L_LIM).i64(0).op(Op.i64_le_s);
+    c.get(L_LIM).get(L_T2).op(Op.i64_ge_s).op(Op.i32_or);
+    c.if();
+    this.affine(copy.dst);
+    c.op(Op.i32_wrap_i64).get(L_D).op(Op.i32_add);
+    this.affine(copy.src);
+    c.op(Op.i32_wrap_i64).get(L_D).op(Op.i32_add);
+    c.get(L_T2).op(Op.i32_wrap_i64).memoryCopy();
+    c.get(L_BUDGET).get(L_T).i64(length).op(Op.i64_mul).op(Op.i64_sub).set(L_BUDGET);
+    for (const m of copy.moves) c.get(m.reg).get(L_T).i64(m.by).op(Op.i64_mul).op(Op.i64_add).set(m.reg);
+    c.end();
   }
 
   /** A block's budget charge and instructions, with its access groups. */

@@ -6,7 +6,7 @@
  * @module
  */
 import { JitError } from '../errors.js';
-import { BLOCK_VOID, ExternalKind, Op, Section, ValType } from './wasm/opcodes.js';
+import { BLOCK_VOID, ExternalKind, Op, OpFc, Section, ValType } from './wasm/opcodes.js';
 
 /** Options of {@link wasmToWat}. */
 export interface WatOptions {
@@ -123,6 +123,14 @@ function disassembleBody(r: Reader, end: number, indent: number, out: string[]):
       case Op.global_set:
         line(`${name} ${r.u32()}`);
         break;
+      case Op.prefix_fc: {
+        const sub = r.u32();
+        if (sub !== OpFc.memory_copy) throw new JitError(`WAT: unknown opcode 0xfc ${sub} at byte ${r.at - 1}`);
+        r.u8();
+        r.u8();
+        line('memory.copy');
+        break;
+      }
       case Op.br_table: {
         const n = r.u32();
         const targets: number[] = [];

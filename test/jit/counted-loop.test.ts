@@ -353,6 +353,75 @@ describe('JIT counted-loop versioning vs interpreter', () => {
     expect(outcome(jit, short, input)).toEqual(fault);
   });
 
+  it('matches on copy loops run as one memory.copy, with extra registers, overlaps and every budget', () => {
+    // A counted loop whose only accesses are a load and a store of the loaded value moving by their
+    // size: the JIT copies all but the last iteration with memory.copy when that is what the forward
+    // loop does. Extra instructions make it not one (a register read before it is written that does
+    // not move by a constant, the loaded value changed before the store, a second load) or keep it one
+    // (a register recomputed every iteration, another induction register).
+    const extra = fc.constantFrom(
+      [alu64(AluOp.MUL, 8, 3)],
+      [alu64(AluOp.ADD, 8, 1)],
+      [alu64x(AluOp.MOV, 9, 1), alu64(AluOp.XOR, 9, 5)],
+      [alu64x(AluOp.MOV, 8, 0)],
+      [insn(Class.LDX | Mode.MEM | Size.B, 4, 1, 1)],
+    );
+    const copy = fc
+      .record({
+        words: fc.integer({ min: 0, max: 12 }),
+        src: fc.integer({ min: -4, max: INPUT }),
+        dst: fc.integer({ min: -8, max: INPUT }),
+        size: fc.constantFrom(...sizes),
+        step: fc.constantFrom(1, 1, 2),
+        pre: fc.array(extra, { maxLength: 2 }),
+        mid: fc.oneof({ weight: 4, arbitrary: fc.constant([]) }, { weight: 1, arbitrary: fc.constant([alu64(AluOp.ADD, 7, 1)]) }, { weight: 1, arbitrary: extra }),
+        post: fc.array(extra, { maxLength: 2 }),
+        budget: fc.oneof(fc.constant(2000), fc.integer({ min: 1, max: 200 })),
+      })
+      .map(({ words, src, dst, size, step, pre, mid, post, budget }) => {
+        const bytes = { [Size.B]: 1, [Size.H]: 2, [Size.W]: 4, [Size.DW]: 8 }[size]!;
+        const body = [
+          ...pre.flat(),
+          alu64x(AluOp.MOV, 6, 1),
+          alu64x(AluOp.ADD, 6, 5),
+          insn(Class.LDX | Mode.MEM | size, 7, 1, 0),
+          ...mid,
+          insn(Class.STX | Mode.MEM | size, 6, 7, 0),
+          ...post.flat(),
+          alu64(AluOp.ADD, 1, bytes),
+          alu64(AluOp.ADD, 0, step),
+        ];
+        const insns = [
+          alu64(AluOp.MOV, 0, 0),
+          alu64(AluOp.MOV, 2, words),
+          alu64(AluOp.MOV, 5, dst - src),
+          alu64(AluOp.MOV, 8, 7),
+          alu64(AluOp.ADD, 1, src),
+          ...body,
+          insn(Class.JMP | JmpOp.JLT | Source.X, 0, 2, -(body.length + 1)),
+          // Every register the loop may have left: r1, r6, r7, r8, r9 and the counter.
+          alu64x(AluOp.XOR, 0, 1),
+          alu64(AluOp.MUL, 6, 3),
+          alu64x(AluOp.ADD, 0, 6),
+          alu64x(AluOp.XOR, 0, 7),
+          alu64(AluOp.LSH, 8, 7),
+          alu64x(AluOp.ADD, 0, 8),
+          alu64x(AluOp.XOR, 0, 9),
+          insn(Opcode.EXIT),
+        ];
+        return { insns, budget };
+      });
+    const input = Uint8Array.from({ length: INPUT }, (_, k) => (k * 29 + 3) & 255);
+    fc.assert(
+      fc.property(copy, ({ insns, budget }) => {
+        const program = new Program(encodeProgram(insns));
+        const lim = { ...limits, instructionBudget: budget };
+        expect(outcome(jit, program, input, lim)).toEqual(outcome(interp, program, input, lim));
+      }),
+      { numRuns: 1500 },
+    );
+  });
+
   it('copies a buffer with the memcpy loop shape and stops at the same fault as the interpreter', () => {
     // r0 counts words, r1 walks the source, r6 = r1 + r5 the destination (clang's memcpy loop).
     const prog = (words: number): Insn[] => [

@@ -65,6 +65,9 @@ describe('WAT dump of JIT modules', () => {
         expected.push(name, 'end');
       } else if (code === Op.else || code === Op.end) {
         continue;
+      } else if (code === Op.prefix_fc) {
+        c.memoryCopy();
+        expected.push('memory.copy');
       } else if (code === Op.br_table) {
         c.brTable([0, 1], 2);
         expected.push('br_table 0 1 2');

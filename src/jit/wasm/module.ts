@@ -5,7 +5,7 @@
  * package: tsbpf has no runtime dependencies, and the slice is a few hundred lines with tests.
  * @module
  */
-import { BLOCK_VOID, ExternalKind, Op, Section, type ValTypeCode } from './opcodes.js';
+import { BLOCK_VOID, ExternalKind, Op, OpFc, Section, type ValTypeCode } from './opcodes.js';
 import { ByteWriter } from './writer.js';
 import { JitError } from '../../errors.js';
 
@@ -67,6 +67,11 @@ export class CodeWriter {
   /** A load or store with its memory argument (alignment hint 0: eBPF accesses may be unaligned). */
   mem(code: number, offset = 0): this {
     this.w.u8(code).u32(0).u32(offset);
+    return this;
+  }
+  /** `memory.copy` within memory 0 (operands: destination, source, length, all i32). */
+  memoryCopy(): this {
+    this.w.u8(Op.prefix_fc).u32(OpFc.memory_copy).u8(0).u8(0);
     return this;
   }
   /** `block` with no params or results. */

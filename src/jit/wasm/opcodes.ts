@@ -123,4 +123,9 @@ export const Op = {
   i64_extend8_s: 0xc2,
   i64_extend16_s: 0xc3,
   i64_extend32_s: 0xc4,
+  /** Prefix of the bulk-memory and saturating-truncation instructions; a LEB128 sub-opcode follows. */
+  prefix_fc: 0xfc,
 } as const;
+
+/** Sub-opcodes after {@link Op.prefix_fc}. */
+export const OpFc = { memory_copy: 10 } as const;
