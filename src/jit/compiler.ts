@@ -60,6 +60,23 @@
  * body is a chain of several blocks: there the loop header checks once for the most any path can charge
  * before the next check, and when the budget may not suffice, the run continues (by a `br` out of the
  * loop, then a call) in a copy of the function that checks every block and can start at any block.
+ * Rejected (A/B, 2026-12, a noisy shared machine): header checks in innermost loops of two or three
+ * blocks (MIN_CHECKED_CHAIN 2: sort 254 -> 313 us) and in outer loops too (sort 232 -> 343 us); a failed
+ * check leaving by `br` to one block per function that calls the runtime, instead of a call at the
+ * check (V8 then kept hash64's budget in a register instead of reloading it from the stack every
+ * iteration, but no benchmark moved beyond the noise: hash64 16.7 vs 16.8 us, sort 193 vs 199 us).
+ *
+ * Sort (shell sort, 32-bit indexes, a register stride, inner loops of about two iterations) is where
+ * the JIT is furthest from native. A perf profile of the generated code shows about 30 machine
+ * instructions per inner iteration against native's 8-10: two cache checks of about eight instructions
+ * each (with a `jmp` over the miss path: V8 lays the miss path out inline), two budget checks, V8's
+ * loop stack check, and spills of `v` and `gap` (eleven eBPF registers, the budget and V8's own
+ * registers do not fit). The hot spots are the load feeding the data-dependent compare and its
+ * mispredicted exit, which native pays as well. Builds without the compare and miss path of the
+ * cache check, or without budget checks (unsafe, only to measure the headroom), were within the noise
+ * of the safe build in A/B runs; a guard per entry of loops this short would cost what it saves. Not done: checking
+ * `base + (index << k)` accesses against a per-base index limit hoisted out of the loop nest, which
+ * needs that limit kept exact across cache refills.
  * @module
  */
 import { fieldUse } from '../verifier/fields.js';
