@@ -294,8 +294,8 @@ function assemble(main: Gen[], sub: Gen[], picks: number[]): Insn[] {
 
 type Outcome = { ok: true; r0: bigint; mem: string } | { ok: false; name: string; code: string; pc: number | undefined };
 
-function outcome(engine: Engine, program: Program, input: Uint8Array, init: bigint[]): Outcome {
-  const s = setup(input, limits);
+function outcome(engine: Engine, program: Program, input: Uint8Array, init: bigint[], lim: RunLimits = limits): Outcome {
+  const s = setup(input, lim);
   // Seed registers through a prefix would change pcs; instead pass r1/r2 and keep the rest zero,
   // with init values stored at the top of the frame where programs may load them.
   const view = s.memory.view;
@@ -309,7 +309,7 @@ function outcome(engine: Engine, program: Program, input: Uint8Array, init: bigi
       r1: BigInt(s.memVaddr),
       r2: BigInt(input.length),
       helpers,
-      limits,
+      limits: lim,
     });
     const region = s.memory.find(s.memVaddr, input.length)!;
     const bytes = s.memory.bytes.subarray(region.offset, region.offset + input.length);
@@ -344,6 +344,76 @@ describe("JIT vs interpreter (differential)", () => {
           if (process.env.JIT_STATS) stats.set(a.ok ? "ok" : a.code, (stats.get(a.ok ? "ok" : a.code) ?? 0) + 1);
         },
       ),
+      { numRuns: 1500 },
+    );
+  });
+});
+
+/**
+ * A loop whose body is a chain of compare blocks, each jumping over a short pure block (compiled as
+ * selects), in a subprogram: the JIT checks its budget once per iteration at the header and sums the
+ * blocks' charges apart from the budget until then. Links may also call a leaf function, or leave the
+ * loop for the subprogram's exit, where the budget must be exact. The caller then runs 200 one-slot
+ * blocks, so the pc where a short budget runs out shows exactly what the subprogram charged.
+ */
+const link = fc.record({
+  cls: fc.constantFrom(Class.JMP, Class.JMP32),
+  code: fc.constantFrom(...jmpCodes),
+  reg: fc.constantFrom(6, 7, 8),
+  imm: fc.oneof(fc.integer({ min: -4, max: 300 }), fc.constantFrom(0x0f0f, 6, 3, -1)),
+  body: fc.array(
+    fc
+      .record({ cls: fc.constantFrom(Class.ALU, Class.ALU64), code: fc.constantFrom(...pureCodes), x: fc.boolean(), dst: fc.constantFrom(6, 7), src: fc.constantFrom(6, 7, 8), imm: anyImm })
+      .map(({ cls, code, x, dst, src, imm }) => insn(cls | code | (x ? Source.X : Source.K), dst, src, 0, imm)),
+    { minLength: 1, maxLength: 3 },
+  ),
+  extra: fc.constantFrom('none', 'none', 'none', 'call', 'leave'),
+});
+const chainLoop = fc.record({ links: fc.array(link, { minLength: 3, maxLength: 8 }), trips: fc.integer({ min: 1, max: 12 }) }).map(({ links, trips }) => {
+  // main: call sub; 200 × ja; exit.
+  const main: Insn[] = [insn(Opcode.CALL, 0, CallKind.LOCAL, 0, 0), ...Array.from({ length: 200 }, () => insn(Opcode.JA)), insn(Opcode.EXIT)];
+  const sub: Insn[] = [
+    insn(Class.ALU64 | AluOp.MOV | Source.K, 9, 0, 0, 0),
+    insn(Class.LDX | Mode.MEM | Size.DW, 8, 1, 0),
+    insn(Class.ALU64 | AluOp.MOV | Source.K, 6, 0, 0, 0),
+    insn(Class.ALU64 | AluOp.MOV | Source.K, 7, 0, 0, 0),
+  ];
+  const head = sub.length;
+  sub.push(insn(Class.ALU64 | AluOp.MUL | Source.K, 8, 0, 0, 0x2545f491), insn(Class.ALU64 | AluOp.ADD | Source.X, 8, 9));
+  const leaves: number[] = [];
+  const calls: number[] = [];
+  for (const l of links) {
+    if (l.extra === 'call') {
+      calls.push(sub.length);
+      sub.push(insn(Opcode.CALL, 0, CallKind.LOCAL, 0, 0));
+    } else if (l.extra === 'leave') {
+      leaves.push(sub.length);
+      sub.push(insn(Class.JMP32 | JmpOp.JEQ | Source.K, 6, 0, 0, 5));
+    }
+    sub.push(insn(l.cls | l.code | Source.K, l.reg, 0, l.body.length, l.imm), ...l.body);
+  }
+  sub.push(insn(Class.ALU64 | AluOp.ADD | Source.K, 9, 0, 0, 1));
+  sub.push(insn(Class.JMP | JmpOp.JLT | Source.K, 9, 0, head - (sub.length + 1), trips));
+  const exit = sub.length;
+  sub.push(insn(Class.ALU64 | AluOp.MOV | Source.X, 0, 6), insn(Class.ALU64 | AluOp.XOR | Source.X, 0, 7), insn(Opcode.EXIT));
+  for (const at of leaves) sub[at] = { ...sub[at]!, offset: exit - (at + 1) };
+  // leaf: 30 × ja; exit.
+  const leaf: Insn[] = [...Array.from({ length: 30 }, () => insn(Opcode.JA)), insn(Opcode.EXIT)];
+  const subStart = main.length;
+  const leafStart = subStart + sub.length;
+  main[0] = { ...main[0]!, imm: subStart - 1 };
+  for (const at of calls) sub[at] = { ...sub[at]!, imm: leafStart - (subStart + at + 1) };
+  return [...main, ...sub, ...leaf];
+});
+
+describe('JIT vs interpreter: budget charges deferred in loops of small blocks', () => {
+  it('runs out of budget at the same pc after a loop of selects, with any budget', () => {
+    fc.assert(
+      fc.property(chainLoop, fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.oneof(fc.integer({ min: 1, max: 1500 }), fc.constant(100000)), (insns, input, budget) => {
+        const program = new Program(encodeProgram(insns));
+        const lim = { ...limits, instructionBudget: budget };
+        expect(outcome(jit, program, input, [0n, 0n, 0n, 0n], lim)).toEqual(outcome(interp, program, input, [0n, 0n, 0n, 0n], lim));
+      }),
       { numRuns: 1500 },
     );
   });
