@@ -53,8 +53,8 @@ function later(body: string[], k: number): string[] {
       .replace(/\bd\b/g, `d${k + 1}`)
       .replace(/\bs\b/g, `s${k + 1}`)
       .replace(/\bi\b/g, `i + ${k}`)
-      .replace(/words\[j \+ 1\]/g, `words[j + ${4 * k + 1}]`)
-      .replace(/words\[j \+ 2\]/g, `words[j + ${4 * k + 2}]`),
+      .replace(/words\[\(j \+ 1\) \| 0\]/g, `words[(j + ${4 * k + 1}) | 0]`)
+      .replace(/words\[\(j \+ 2\) \| 0\]/g, `words[(j + ${4 * k + 2}) | 0]`),
   );
 }
 
@@ -65,7 +65,7 @@ export function fusedRegion(source: string): string {
   const bodies = caseBodies(withoutRegion(source));
   const out: string[] = [];
   FUSED.forEach((names, n) => {
-    out.push(`      case ${FUSED_BASE + n}: { // ${names.join('__')}`, `        pc += ${4 * (names.length - 1)};`);
+    out.push(`      case ${FUSED_BASE + n}: { // ${names.join('__')}`, `        pc = (pc + ${4 * (names.length - 1)}) | 0;`);
     names.forEach((name, k) => {
       const body = bodies.get(name);
       if (body === undefined) throw new Error(`no fusable case for ${name}`);
@@ -74,7 +74,7 @@ export function fusedRegion(source: string): string {
       const part = k === 0 ? body : later(body, k);
       const text = part.join('\n');
       const [w, d, s] = [`w${k + 1}`, `d${k + 1}`, `s${k + 1}`];
-      if (k > 0 && new RegExp(`\\b(${d}|${s})\\b`).test(text)) out.push(`        const ${w} = words[j + ${4 * k}]!;`);
+      if (k > 0 && new RegExp(`\\b(${d}|${s})\\b`).test(text)) out.push(`        const ${w} = words[(j + ${4 * k}) | 0]!;`);
       if (k > 0 && new RegExp(`\\b${d}\\b`).test(text)) out.push(`        const ${d} = (${w} >> 9) & 31;`);
       if (k > 0 && new RegExp(`\\b${s}\\b`).test(text)) out.push(`        const ${s} = (${w} >> 14) & 31;`);
       out.push('        {', ...indent(part), '        }');

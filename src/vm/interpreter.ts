@@ -32,6 +32,14 @@
  * (`lsh64`/`rsh64`/`arsh64`, still calls): log2_int +6/+10%, hash64 -4/+10% on medians, no gain; int32
  * region checks for loads and stores (`(lo + off - start) | 0` against the size, instead of the float
  * compares V8 makes of `(lo >>> 0) + off`): medians +2-5% on memcpy, strcmp_full, switch, crc32.
+ *
+ * Slot arithmetic is written `(j + 1) | 0`, `pc = (pc + 4) | 0`: `j` comes from a phi that includes jump
+ * targets loaded from `words` (any int32, as far as V8 knows), so a plain `j + 1` is an overflow-checked
+ * add with a deopt exit on every operand read; truncated, it is a bare add (the typed-array bounds check
+ * still catches any index outside `words`). A/B in one process, medians of the per-process medians of
+ * 3 processes (12 interleaved batches each; noise between processes ±15%): prime -20%, memcpy -9%,
+ * switch -10%, crc32 -21%, div32 -20%, sort -5%, log2_int +4-15% (mixed: -16% to +16% per process),
+ * the others within noise.
  * @module
  */
 import { badSlotError, budgetError, callDepthError } from './run-errors.js';
@@ -232,11 +240,11 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
   let pc = 0;
   for (;;) {
     const j = pc;
-    pc += 4;
+    pc = (pc + 4) | 0;
     const w = words[j]!;
     const cost = w >>> 19;
     if (cost !== 0) {
-      used += cost === 0x1fff ? words[j + 3]! : cost;
+      used += cost === 0x1fff ? words[(j + 3) | 0]! : cost;
       if (used > budget) throw budgetError(budget, j >> 2);
     }
     const i = j >> 2;
@@ -248,9 +256,9 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
       case 2: // unsupported
         throw badSlotError(code, i);
       case 1: { // lddw
-        r[d] = words[j + 1]!;
-        r[d + 1] = words[j + 2]!;
-        pc += 4;
+        r[d] = words[(j + 1) | 0]!;
+        r[d + 1] = words[(j + 2) | 0]!;
+        pc = (pc + 4) | 0;
         break;
       }
       case 3: { // exit
@@ -276,12 +284,12 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
         break;
       }
       case 4: // ja
-        pc = words[j + 2]!;
+        pc = words[(j + 2) | 0]!;
         break;
       case 5: // call_helper
       case 6: { // callx
         const entry =
-          op === 5 ? lookupHelper(helpers, words[j + 1]! >>> 0, i) : lookupHelper(helpers, u64FromHalves(r[d]!, r[d + 1]!), i);
+          op === 5 ? lookupHelper(helpers, words[(j + 1) | 0]! >>> 0, i) : lookupHelper(helpers, u64FromHalves(r[d]!, r[d + 1]!), i);
         ctx ??= new RunHelperContext(req);
         ctx.pc = i;
         const ret = invokeHelper(
@@ -328,14 +336,14 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
         depth++;
         r[20] = (req.stackTop - depth * stackSize) | 0;
         r[21] = 0;
-        pc = words[j + 2]!;
+        pc = words[(j + 2) | 0]!;
         break;
       }
 
       // ---- ALU64, immediate operand (sign-extended to 64 bits) ----
       case 10: { // add64_k
         // Carry and borrow from unsigned compares of int32 words: no float arithmetic.
-        const k = words[j + 1]!;
+        const k = words[(j + 1) | 0]!;
         const a = r[d]!;
         const l = (a + k) | 0;
         r[d + 1] = (r[d + 1]! + (k >> 31) + (l >>> 0 < a >>> 0 ? 1 : 0)) | 0;
@@ -343,64 +351,64 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
         break;
       }
       case 11: { // sub64_k
-        const k = words[j + 1]!;
+        const k = words[(j + 1) | 0]!;
         const a = r[d]!;
         r[d + 1] = (r[d + 1]! - (k >> 31) - (a >>> 0 < k >>> 0 ? 1 : 0)) | 0;
         r[d] = (a - k) | 0;
         break;
       }
       case 13: { // div64_k
-        const k = words[j + 1]!;
+        const k = words[(j + 1) | 0]!;
         div64(r, d, k, k >> 31);
         break;
       }
       case 14: { // sdiv64_k
-        const k = words[j + 1]!;
+        const k = words[(j + 1) | 0]!;
         sdiv64(r, d, k, k >> 31);
         break;
       }
       case 15: { // or64_k
-        const k = words[j + 1]!;
+        const k = words[(j + 1) | 0]!;
         r[d] = r[d]! | k;
         r[d + 1] = r[d + 1]! | (k >> 31);
         break;
       }
       case 16: { // and64_k
-        const k = words[j + 1]!;
+        const k = words[(j + 1) | 0]!;
         r[d] = r[d]! & k;
         r[d + 1] = r[d + 1]! & (k >> 31);
         break;
       }
       case 17: // lsh64_k
-        lsh64(r, d, words[j + 1]!);
+        lsh64(r, d, words[(j + 1) | 0]!);
         break;
       case 18: // rsh64_k
-        rsh64(r, d, words[j + 1]!);
+        rsh64(r, d, words[(j + 1) | 0]!);
         break;
       case 19: { // mod64_k
-        const k = words[j + 1]!;
+        const k = words[(j + 1) | 0]!;
         mod64(r, d, k, k >> 31);
         break;
       }
       case 20: { // smod64_k
-        const k = words[j + 1]!;
+        const k = words[(j + 1) | 0]!;
         smod64(r, d, k, k >> 31);
         break;
       }
       case 21: { // xor64_k
-        const k = words[j + 1]!;
+        const k = words[(j + 1) | 0]!;
         r[d] = r[d]! ^ k;
         r[d + 1] = r[d + 1]! ^ (k >> 31);
         break;
       }
       case 22: { // mov64_k
-        const k = words[j + 1]!;
+        const k = words[(j + 1) | 0]!;
         r[d] = k;
         r[d + 1] = k >> 31;
         break;
       }
       case 23: // arsh64_k
-        arsh64(r, d, words[j + 1]!);
+        arsh64(r, d, words[(j + 1) | 0]!);
         break;
 
       // ---- ALU64, register operand ----
@@ -426,7 +434,7 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
         // unsigned product comes from 16-bit limbs whose partial sums stay below 2^32 (Hacker's Delight
         // `mulhu`): a float division by 65536 and `Math.floor` cost a quarter of a multiply-heavy loop.
         const imm = (w & 0x1ff) === 12;
-        const bl = imm ? words[j + 1]! : r[s]!;
+        const bl = imm ? words[(j + 1) | 0]! : r[s]!;
         const bh = imm ? bl >> 31 : r[s + 1]!;
         const al = r[d]!;
         const a0 = al & 0xffff;
@@ -487,76 +495,76 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
 
       // ---- ALU32, immediate operand (results zero-extended) ----
       case 38: { // add32_k
-        r[d] = (r[d]! + words[j + 1]!) | 0;
+        r[d] = (r[d]! + words[(j + 1) | 0]!) | 0;
         r[d + 1] = 0;
         break;
       }
       case 39: { // sub32_k
-        r[d] = (r[d]! - words[j + 1]!) | 0;
+        r[d] = (r[d]! - words[(j + 1) | 0]!) | 0;
         r[d + 1] = 0;
         break;
       }
       case 40: { // mul32_k
-        r[d] = Math.imul(r[d]!, words[j + 1]!);
+        r[d] = Math.imul(r[d]!, words[(j + 1) | 0]!);
         r[d + 1] = 0;
         break;
       }
       case 41: { // div32_k
-        const b = words[j + 1]! >>> 0;
+        const b = words[(j + 1) | 0]! >>> 0;
         r[d] = b === 0 ? 0 : ((r[d]! >>> 0) / b) | 0;
         r[d + 1] = 0;
         break;
       }
       case 42: { // sdiv32_k
-        const b = words[j + 1]!;
+        const b = words[(j + 1) | 0]!;
         r[d] = b === 0 ? 0 : (r[d]! / b) | 0;
         r[d + 1] = 0;
         break;
       }
       case 43: { // or32_k
-        r[d] = r[d]! | words[j + 1]!;
+        r[d] = r[d]! | words[(j + 1) | 0]!;
         r[d + 1] = 0;
         break;
       }
       case 44: { // and32_k
-        r[d] = r[d]! & words[j + 1]!;
+        r[d] = r[d]! & words[(j + 1) | 0]!;
         r[d + 1] = 0;
         break;
       }
       case 45: { // lsh32_k
-        r[d] = r[d]! << words[j + 1]!;
+        r[d] = r[d]! << words[(j + 1) | 0]!;
         r[d + 1] = 0;
         break;
       }
       case 46: { // rsh32_k
-        r[d] = r[d]! >>> words[j + 1]!;
+        r[d] = r[d]! >>> words[(j + 1) | 0]!;
         r[d + 1] = 0;
         break;
       }
       case 47: { // mod32_k
-        const b = words[j + 1]! >>> 0;
+        const b = words[(j + 1) | 0]! >>> 0;
         if (b !== 0) r[d] = ((r[d]! >>> 0) % b) | 0;
         r[d + 1] = 0;
         break;
       }
       case 48: { // smod32_k
-        const b = words[j + 1]!;
+        const b = words[(j + 1) | 0]!;
         if (b !== 0) r[d] = (r[d]! % b) | 0;
         r[d + 1] = 0;
         break;
       }
       case 49: { // xor32_k
-        r[d] = r[d]! ^ words[j + 1]!;
+        r[d] = r[d]! ^ words[(j + 1) | 0]!;
         r[d + 1] = 0;
         break;
       }
       case 50: { // mov32_k
-        r[d] = words[j + 1]!;
+        r[d] = words[(j + 1) | 0]!;
         r[d + 1] = 0;
         break;
       }
       case 51: { // arsh32_k
-        r[d] = r[d]! >> words[j + 1]!;
+        r[d] = r[d]! >> words[(j + 1) | 0]!;
         r[d + 1] = 0;
         break;
       }
@@ -707,185 +715,185 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
 
       // ---- JMP (64-bit compares), immediate sign-extended ----
       case 80: { // jeq_k
-        const k = words[j + 1]!;
-        if (r[d] === k && r[d + 1] === k >> 31) pc = words[j + 2]!;
+        const k = words[(j + 1) | 0]!;
+        if (r[d] === k && r[d + 1] === k >> 31) pc = words[(j + 2) | 0]!;
         break;
       }
       case 81: { // jgt_k
-        const k = words[j + 1]!;
-        if (r[d + 1]! === k >> 31 ? r[d]! >>> 0 > k >>> 0 : r[d + 1]! >>> 0 > k >> 31 >>> 0) pc = words[j + 2]!;
+        const k = words[(j + 1) | 0]!;
+        if (r[d + 1]! === k >> 31 ? r[d]! >>> 0 > k >>> 0 : r[d + 1]! >>> 0 > k >> 31 >>> 0) pc = words[(j + 2) | 0]!;
         break;
       }
       case 82: { // jge_k
-        const k = words[j + 1]!;
-        if (r[d + 1]! === k >> 31 ? r[d]! >>> 0 >= k >>> 0 : r[d + 1]! >>> 0 > k >> 31 >>> 0) pc = words[j + 2]!;
+        const k = words[(j + 1) | 0]!;
+        if (r[d + 1]! === k >> 31 ? r[d]! >>> 0 >= k >>> 0 : r[d + 1]! >>> 0 > k >> 31 >>> 0) pc = words[(j + 2) | 0]!;
         break;
       }
       case 83: { // jset_k
-        const k = words[j + 1]!;
-        if ((r[d]! & k) !== 0 || (r[d + 1]! & (k >> 31)) !== 0) pc = words[j + 2]!;
+        const k = words[(j + 1) | 0]!;
+        if ((r[d]! & k) !== 0 || (r[d + 1]! & (k >> 31)) !== 0) pc = words[(j + 2) | 0]!;
         break;
       }
       case 84: { // jne_k
-        const k = words[j + 1]!;
-        if (r[d] !== k || r[d + 1] !== k >> 31) pc = words[j + 2]!;
+        const k = words[(j + 1) | 0]!;
+        if (r[d] !== k || r[d + 1] !== k >> 31) pc = words[(j + 2) | 0]!;
         break;
       }
       case 85: { // jsgt_k
-        const k = words[j + 1]!;
-        if (r[d + 1]! === k >> 31 ? r[d]! >>> 0 > k >>> 0 : r[d + 1]! > k >> 31) pc = words[j + 2]!;
+        const k = words[(j + 1) | 0]!;
+        if (r[d + 1]! === k >> 31 ? r[d]! >>> 0 > k >>> 0 : r[d + 1]! > k >> 31) pc = words[(j + 2) | 0]!;
         break;
       }
       case 86: { // jsge_k
-        const k = words[j + 1]!;
-        if (r[d + 1]! === k >> 31 ? r[d]! >>> 0 >= k >>> 0 : r[d + 1]! > k >> 31) pc = words[j + 2]!;
+        const k = words[(j + 1) | 0]!;
+        if (r[d + 1]! === k >> 31 ? r[d]! >>> 0 >= k >>> 0 : r[d + 1]! > k >> 31) pc = words[(j + 2) | 0]!;
         break;
       }
       case 87: { // jlt_k
-        const k = words[j + 1]!;
-        if (k >> 31 === r[d + 1]! ? k >>> 0 > r[d]! >>> 0 : k >> 31 >>> 0 > r[d + 1]! >>> 0) pc = words[j + 2]!;
+        const k = words[(j + 1) | 0]!;
+        if (k >> 31 === r[d + 1]! ? k >>> 0 > r[d]! >>> 0 : k >> 31 >>> 0 > r[d + 1]! >>> 0) pc = words[(j + 2) | 0]!;
         break;
       }
       case 88: { // jle_k
-        const k = words[j + 1]!;
-        if (k >> 31 === r[d + 1]! ? k >>> 0 >= r[d]! >>> 0 : k >> 31 >>> 0 > r[d + 1]! >>> 0) pc = words[j + 2]!;
+        const k = words[(j + 1) | 0]!;
+        if (k >> 31 === r[d + 1]! ? k >>> 0 >= r[d]! >>> 0 : k >> 31 >>> 0 > r[d + 1]! >>> 0) pc = words[(j + 2) | 0]!;
         break;
       }
       case 89: { // jslt_k
-        const k = words[j + 1]!;
-        if (k >> 31 === r[d + 1]! ? k >>> 0 > r[d]! >>> 0 : k >> 31 > r[d + 1]!) pc = words[j + 2]!;
+        const k = words[(j + 1) | 0]!;
+        if (k >> 31 === r[d + 1]! ? k >>> 0 > r[d]! >>> 0 : k >> 31 > r[d + 1]!) pc = words[(j + 2) | 0]!;
         break;
       }
       case 90: { // jsle_k
-        const k = words[j + 1]!;
-        if (k >> 31 === r[d + 1]! ? k >>> 0 >= r[d]! >>> 0 : k >> 31 > r[d + 1]!) pc = words[j + 2]!;
+        const k = words[(j + 1) | 0]!;
+        if (k >> 31 === r[d + 1]! ? k >>> 0 >= r[d]! >>> 0 : k >> 31 > r[d + 1]!) pc = words[(j + 2) | 0]!;
         break;
       }
 
       // ---- JMP (64-bit compares), register ----
       case 91: { // jeq_x
-        if (r[d] === r[s] && r[d + 1] === r[s + 1]) pc = words[j + 2]!;
+        if (r[d] === r[s] && r[d + 1] === r[s + 1]) pc = words[(j + 2) | 0]!;
         break;
       }
       case 92: { // jgt_x
-        if (r[d + 1]! === r[s + 1]! ? r[d]! >>> 0 > r[s]! >>> 0 : r[d + 1]! >>> 0 > r[s + 1]! >>> 0) pc = words[j + 2]!;
+        if (r[d + 1]! === r[s + 1]! ? r[d]! >>> 0 > r[s]! >>> 0 : r[d + 1]! >>> 0 > r[s + 1]! >>> 0) pc = words[(j + 2) | 0]!;
         break;
       }
       case 93: { // jge_x
-        if (r[d + 1]! === r[s + 1]! ? r[d]! >>> 0 >= r[s]! >>> 0 : r[d + 1]! >>> 0 > r[s + 1]! >>> 0) pc = words[j + 2]!;
+        if (r[d + 1]! === r[s + 1]! ? r[d]! >>> 0 >= r[s]! >>> 0 : r[d + 1]! >>> 0 > r[s + 1]! >>> 0) pc = words[(j + 2) | 0]!;
         break;
       }
       case 94: { // jset_x
-        if ((r[d]! & r[s]!) !== 0 || (r[d + 1]! & r[s + 1]!) !== 0) pc = words[j + 2]!;
+        if ((r[d]! & r[s]!) !== 0 || (r[d + 1]! & r[s + 1]!) !== 0) pc = words[(j + 2) | 0]!;
         break;
       }
       case 95: { // jne_x
-        if (r[d] !== r[s] || r[d + 1] !== r[s + 1]) pc = words[j + 2]!;
+        if (r[d] !== r[s] || r[d + 1] !== r[s + 1]) pc = words[(j + 2) | 0]!;
         break;
       }
       case 96: { // jsgt_x
-        if (r[d + 1]! === r[s + 1]! ? r[d]! >>> 0 > r[s]! >>> 0 : r[d + 1]! > r[s + 1]!) pc = words[j + 2]!;
+        if (r[d + 1]! === r[s + 1]! ? r[d]! >>> 0 > r[s]! >>> 0 : r[d + 1]! > r[s + 1]!) pc = words[(j + 2) | 0]!;
         break;
       }
       case 97: { // jsge_x
-        if (r[d + 1]! === r[s + 1]! ? r[d]! >>> 0 >= r[s]! >>> 0 : r[d + 1]! > r[s + 1]!) pc = words[j + 2]!;
+        if (r[d + 1]! === r[s + 1]! ? r[d]! >>> 0 >= r[s]! >>> 0 : r[d + 1]! > r[s + 1]!) pc = words[(j + 2) | 0]!;
         break;
       }
       case 98: { // jlt_x
-        if (r[s + 1]! === r[d + 1]! ? r[s]! >>> 0 > r[d]! >>> 0 : r[s + 1]! >>> 0 > r[d + 1]! >>> 0) pc = words[j + 2]!;
+        if (r[s + 1]! === r[d + 1]! ? r[s]! >>> 0 > r[d]! >>> 0 : r[s + 1]! >>> 0 > r[d + 1]! >>> 0) pc = words[(j + 2) | 0]!;
         break;
       }
       case 99: { // jle_x
-        if (r[s + 1]! === r[d + 1]! ? r[s]! >>> 0 >= r[d]! >>> 0 : r[s + 1]! >>> 0 > r[d + 1]! >>> 0) pc = words[j + 2]!;
+        if (r[s + 1]! === r[d + 1]! ? r[s]! >>> 0 >= r[d]! >>> 0 : r[s + 1]! >>> 0 > r[d + 1]! >>> 0) pc = words[(j + 2) | 0]!;
         break;
       }
       case 100: { // jslt_x
-        if (r[s + 1]! === r[d + 1]! ? r[s]! >>> 0 > r[d]! >>> 0 : r[s + 1]! > r[d + 1]!) pc = words[j + 2]!;
+        if (r[s + 1]! === r[d + 1]! ? r[s]! >>> 0 > r[d]! >>> 0 : r[s + 1]! > r[d + 1]!) pc = words[(j + 2) | 0]!;
         break;
       }
       case 101: { // jsle_x
-        if (r[s + 1]! === r[d + 1]! ? r[s]! >>> 0 >= r[d]! >>> 0 : r[s + 1]! > r[d + 1]!) pc = words[j + 2]!;
+        if (r[s + 1]! === r[d + 1]! ? r[s]! >>> 0 >= r[d]! >>> 0 : r[s + 1]! > r[d + 1]!) pc = words[(j + 2) | 0]!;
         break;
       }
 
       // ---- JMP32 (low words), immediate ----
       case 102: // jeq32_k
-        if (r[d] === words[j + 1]) pc = words[j + 2]!;
+        if (r[d] === words[(j + 1) | 0]) pc = words[(j + 2) | 0]!;
         break;
       case 103: // jgt32_k
-        if (r[d]! >>> 0 > words[j + 1]! >>> 0) pc = words[j + 2]!;
+        if (r[d]! >>> 0 > words[(j + 1) | 0]! >>> 0) pc = words[(j + 2) | 0]!;
         break;
       case 104: // jge32_k
-        if (r[d]! >>> 0 >= words[j + 1]! >>> 0) pc = words[j + 2]!;
+        if (r[d]! >>> 0 >= words[(j + 1) | 0]! >>> 0) pc = words[(j + 2) | 0]!;
         break;
       case 105: // jset32_k
-        if ((r[d]! & words[j + 1]!) !== 0) pc = words[j + 2]!;
+        if ((r[d]! & words[(j + 1) | 0]!) !== 0) pc = words[(j + 2) | 0]!;
         break;
       case 106: // jne32_k
-        if (r[d] !== words[j + 1]) pc = words[j + 2]!;
+        if (r[d] !== words[(j + 1) | 0]) pc = words[(j + 2) | 0]!;
         break;
       case 107: // jsgt32_k
-        if (r[d]! > words[j + 1]!) pc = words[j + 2]!;
+        if (r[d]! > words[(j + 1) | 0]!) pc = words[(j + 2) | 0]!;
         break;
       case 108: // jsge32_k
-        if (r[d]! >= words[j + 1]!) pc = words[j + 2]!;
+        if (r[d]! >= words[(j + 1) | 0]!) pc = words[(j + 2) | 0]!;
         break;
       case 109: // jlt32_k
-        if (r[d]! >>> 0 < words[j + 1]! >>> 0) pc = words[j + 2]!;
+        if (r[d]! >>> 0 < words[(j + 1) | 0]! >>> 0) pc = words[(j + 2) | 0]!;
         break;
       case 110: // jle32_k
-        if (r[d]! >>> 0 <= words[j + 1]! >>> 0) pc = words[j + 2]!;
+        if (r[d]! >>> 0 <= words[(j + 1) | 0]! >>> 0) pc = words[(j + 2) | 0]!;
         break;
       case 111: // jslt32_k
-        if (r[d]! < words[j + 1]!) pc = words[j + 2]!;
+        if (r[d]! < words[(j + 1) | 0]!) pc = words[(j + 2) | 0]!;
         break;
       case 112: // jsle32_k
-        if (r[d]! <= words[j + 1]!) pc = words[j + 2]!;
+        if (r[d]! <= words[(j + 1) | 0]!) pc = words[(j + 2) | 0]!;
         break;
 
       // ---- JMP32 (low words), register ----
       case 113: // jeq32_x
-        if (r[d] === r[s]) pc = words[j + 2]!;
+        if (r[d] === r[s]) pc = words[(j + 2) | 0]!;
         break;
       case 114: // jgt32_x
-        if (r[d]! >>> 0 > r[s]! >>> 0) pc = words[j + 2]!;
+        if (r[d]! >>> 0 > r[s]! >>> 0) pc = words[(j + 2) | 0]!;
         break;
       case 115: // jge32_x
-        if (r[d]! >>> 0 >= r[s]! >>> 0) pc = words[j + 2]!;
+        if (r[d]! >>> 0 >= r[s]! >>> 0) pc = words[(j + 2) | 0]!;
         break;
       case 116: // jset32_x
-        if ((r[d]! & r[s]!) !== 0) pc = words[j + 2]!;
+        if ((r[d]! & r[s]!) !== 0) pc = words[(j + 2) | 0]!;
         break;
       case 117: // jne32_x
-        if (r[d] !== r[s]) pc = words[j + 2]!;
+        if (r[d] !== r[s]) pc = words[(j + 2) | 0]!;
         break;
       case 118: // jsgt32_x
-        if (r[d]! > r[s]!) pc = words[j + 2]!;
+        if (r[d]! > r[s]!) pc = words[(j + 2) | 0]!;
         break;
       case 119: // jsge32_x
-        if (r[d]! >= r[s]!) pc = words[j + 2]!;
+        if (r[d]! >= r[s]!) pc = words[(j + 2) | 0]!;
         break;
       case 120: // jlt32_x
-        if (r[d]! >>> 0 < r[s]! >>> 0) pc = words[j + 2]!;
+        if (r[d]! >>> 0 < r[s]! >>> 0) pc = words[(j + 2) | 0]!;
         break;
       case 121: // jle32_x
-        if (r[d]! >>> 0 <= r[s]! >>> 0) pc = words[j + 2]!;
+        if (r[d]! >>> 0 <= r[s]! >>> 0) pc = words[(j + 2) | 0]!;
         break;
       case 122: // jslt32_x
-        if (r[d]! < r[s]!) pc = words[j + 2]!;
+        if (r[d]! < r[s]!) pc = words[(j + 2) | 0]!;
         break;
       case 123: // jsle32_x
-        if (r[d]! <= r[s]!) pc = words[j + 2]!;
+        if (r[d]! <= r[s]!) pc = words[(j + 2) | 0]!;
         break;
 
       // ---- loads: address = src + off, checked against the stack and the last region loaded from ----
       case 124: { // ldxb
         const h = r[s + 1]!;
-        let a = (r[s]! >>> 0) + words[j + 2]!;
+        let a = (r[s]! >>> 0) + words[(j + 2) | 0]!;
         if (h === 0 && a >= rS && a + 1 <= rE) a += rB;
         else if (h === 0 && a >= sS && a + 1 <= sE) a += sB;
         else {
-          a = translateSlow(memory, r[s]!, h, words[j + 2]!, 1, false, i);
+          a = translateSlow(memory, r[s]!, h, words[(j + 2) | 0]!, 1, false, i);
           const hit = lastRegion!;
           rS = hit.vaddr;
           rE = hit.vaddr + hit.size;
@@ -899,11 +907,11 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
       }
       case 125: { // ldxh
         const h = r[s + 1]!;
-        let a = (r[s]! >>> 0) + words[j + 2]!;
+        let a = (r[s]! >>> 0) + words[(j + 2) | 0]!;
         if (h === 0 && a >= rS && a + 2 <= rE) a += rB;
         else if (h === 0 && a >= sS && a + 2 <= sE) a += sB;
         else {
-          a = translateSlow(memory, r[s]!, h, words[j + 2]!, 2, false, i);
+          a = translateSlow(memory, r[s]!, h, words[(j + 2) | 0]!, 2, false, i);
           const hit = lastRegion!;
           rS = hit.vaddr;
           rE = hit.vaddr + hit.size;
@@ -917,11 +925,11 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
       }
       case 126: { // ldxw
         const h = r[s + 1]!;
-        let a = (r[s]! >>> 0) + words[j + 2]!;
+        let a = (r[s]! >>> 0) + words[(j + 2) | 0]!;
         if (h === 0 && a >= rS && a + 4 <= rE) a += rB;
         else if (h === 0 && a >= sS && a + 4 <= sE) a += sB;
         else {
-          a = translateSlow(memory, r[s]!, h, words[j + 2]!, 4, false, i);
+          a = translateSlow(memory, r[s]!, h, words[(j + 2) | 0]!, 4, false, i);
           const hit = lastRegion!;
           rS = hit.vaddr;
           rE = hit.vaddr + hit.size;
@@ -935,11 +943,11 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
       }
       case 127: { // ldxdw
         const h = r[s + 1]!;
-        let a = (r[s]! >>> 0) + words[j + 2]!;
+        let a = (r[s]! >>> 0) + words[(j + 2) | 0]!;
         if (h === 0 && a >= rS && a + 8 <= rE) a += rB;
         else if (h === 0 && a >= sS && a + 8 <= sE) a += sB;
         else {
-          a = translateSlow(memory, r[s]!, h, words[j + 2]!, 8, false, i);
+          a = translateSlow(memory, r[s]!, h, words[(j + 2) | 0]!, 8, false, i);
           const hit = lastRegion!;
           rS = hit.vaddr;
           rE = hit.vaddr + hit.size;
@@ -953,11 +961,11 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
       }
       case 128: { // ldxsb
         const h = r[s + 1]!;
-        let a = (r[s]! >>> 0) + words[j + 2]!;
+        let a = (r[s]! >>> 0) + words[(j + 2) | 0]!;
         if (h === 0 && a >= rS && a + 1 <= rE) a += rB;
         else if (h === 0 && a >= sS && a + 1 <= sE) a += sB;
         else {
-          a = translateSlow(memory, r[s]!, h, words[j + 2]!, 1, false, i);
+          a = translateSlow(memory, r[s]!, h, words[(j + 2) | 0]!, 1, false, i);
           const hit = lastRegion!;
           rS = hit.vaddr;
           rE = hit.vaddr + hit.size;
@@ -972,11 +980,11 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
       }
       case 129: { // ldxsh
         const h = r[s + 1]!;
-        let a = (r[s]! >>> 0) + words[j + 2]!;
+        let a = (r[s]! >>> 0) + words[(j + 2) | 0]!;
         if (h === 0 && a >= rS && a + 2 <= rE) a += rB;
         else if (h === 0 && a >= sS && a + 2 <= sE) a += sB;
         else {
-          a = translateSlow(memory, r[s]!, h, words[j + 2]!, 2, false, i);
+          a = translateSlow(memory, r[s]!, h, words[(j + 2) | 0]!, 2, false, i);
           const hit = lastRegion!;
           rS = hit.vaddr;
           rE = hit.vaddr + hit.size;
@@ -991,11 +999,11 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
       }
       case 130: { // ldxsw
         const h = r[s + 1]!;
-        let a = (r[s]! >>> 0) + words[j + 2]!;
+        let a = (r[s]! >>> 0) + words[(j + 2) | 0]!;
         if (h === 0 && a >= rS && a + 4 <= rE) a += rB;
         else if (h === 0 && a >= sS && a + 4 <= sE) a += sB;
         else {
-          a = translateSlow(memory, r[s]!, h, words[j + 2]!, 4, false, i);
+          a = translateSlow(memory, r[s]!, h, words[(j + 2) | 0]!, 4, false, i);
           const hit = lastRegion!;
           rS = hit.vaddr;
           rE = hit.vaddr + hit.size;
@@ -1012,69 +1020,69 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
       // ---- stores: address = dst + off; value = imm (st) or src (stx) ----
       case 131: { // stb
         const h = r[d + 1]!;
-        let a = (r[d]! >>> 0) + words[j + 2]!;
+        let a = (r[d]! >>> 0) + words[(j + 2) | 0]!;
         if (h === 0 && a >= sS && a + 1 <= sE) a += sB;
         else if (h === 0 && a >= wS && a + 1 <= wE) a += wB;
         else {
-          a = translateSlow(memory, r[d]!, h, words[j + 2]!, 1, true, i);
+          a = translateSlow(memory, r[d]!, h, words[(j + 2) | 0]!, 1, true, i);
           const hit = lastRegion!;
           wS = hit.vaddr;
           wE = hit.vaddr + hit.size;
           wB = hit.offset - hit.vaddr;
         }
         {
-          dv.setUint8(a, words[j + 1]!);
+          dv.setUint8(a, words[(j + 1) | 0]!);
         }
         break;
       }
       case 132: { // sth
         const h = r[d + 1]!;
-        let a = (r[d]! >>> 0) + words[j + 2]!;
+        let a = (r[d]! >>> 0) + words[(j + 2) | 0]!;
         if (h === 0 && a >= sS && a + 2 <= sE) a += sB;
         else if (h === 0 && a >= wS && a + 2 <= wE) a += wB;
         else {
-          a = translateSlow(memory, r[d]!, h, words[j + 2]!, 2, true, i);
+          a = translateSlow(memory, r[d]!, h, words[(j + 2) | 0]!, 2, true, i);
           const hit = lastRegion!;
           wS = hit.vaddr;
           wE = hit.vaddr + hit.size;
           wB = hit.offset - hit.vaddr;
         }
         {
-          dv.setUint16(a, words[j + 1]!, true);
+          dv.setUint16(a, words[(j + 1) | 0]!, true);
         }
         break;
       }
       case 133: { // stw
         const h = r[d + 1]!;
-        let a = (r[d]! >>> 0) + words[j + 2]!;
+        let a = (r[d]! >>> 0) + words[(j + 2) | 0]!;
         if (h === 0 && a >= sS && a + 4 <= sE) a += sB;
         else if (h === 0 && a >= wS && a + 4 <= wE) a += wB;
         else {
-          a = translateSlow(memory, r[d]!, h, words[j + 2]!, 4, true, i);
+          a = translateSlow(memory, r[d]!, h, words[(j + 2) | 0]!, 4, true, i);
           const hit = lastRegion!;
           wS = hit.vaddr;
           wE = hit.vaddr + hit.size;
           wB = hit.offset - hit.vaddr;
         }
         {
-          dv.setInt32(a, words[j + 1]!, true);
+          dv.setInt32(a, words[(j + 1) | 0]!, true);
         }
         break;
       }
       case 134: { // stdw
         const h = r[d + 1]!;
-        let a = (r[d]! >>> 0) + words[j + 2]!;
+        let a = (r[d]! >>> 0) + words[(j + 2) | 0]!;
         if (h === 0 && a >= sS && a + 8 <= sE) a += sB;
         else if (h === 0 && a >= wS && a + 8 <= wE) a += wB;
         else {
-          a = translateSlow(memory, r[d]!, h, words[j + 2]!, 8, true, i);
+          a = translateSlow(memory, r[d]!, h, words[(j + 2) | 0]!, 8, true, i);
           const hit = lastRegion!;
           wS = hit.vaddr;
           wE = hit.vaddr + hit.size;
           wB = hit.offset - hit.vaddr;
         }
         {
-          const k = words[j + 1]!;
+          const k = words[(j + 1) | 0]!;
           dv.setInt32(a, k, true);
           dv.setInt32(a + 4, k >> 31, true);
         }
@@ -1082,11 +1090,11 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
       }
       case 135: { // stxb
         const h = r[d + 1]!;
-        let a = (r[d]! >>> 0) + words[j + 2]!;
+        let a = (r[d]! >>> 0) + words[(j + 2) | 0]!;
         if (h === 0 && a >= sS && a + 1 <= sE) a += sB;
         else if (h === 0 && a >= wS && a + 1 <= wE) a += wB;
         else {
-          a = translateSlow(memory, r[d]!, h, words[j + 2]!, 1, true, i);
+          a = translateSlow(memory, r[d]!, h, words[(j + 2) | 0]!, 1, true, i);
           const hit = lastRegion!;
           wS = hit.vaddr;
           wE = hit.vaddr + hit.size;
@@ -1099,11 +1107,11 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
       }
       case 136: { // stxh
         const h = r[d + 1]!;
-        let a = (r[d]! >>> 0) + words[j + 2]!;
+        let a = (r[d]! >>> 0) + words[(j + 2) | 0]!;
         if (h === 0 && a >= sS && a + 2 <= sE) a += sB;
         else if (h === 0 && a >= wS && a + 2 <= wE) a += wB;
         else {
-          a = translateSlow(memory, r[d]!, h, words[j + 2]!, 2, true, i);
+          a = translateSlow(memory, r[d]!, h, words[(j + 2) | 0]!, 2, true, i);
           const hit = lastRegion!;
           wS = hit.vaddr;
           wE = hit.vaddr + hit.size;
@@ -1116,11 +1124,11 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
       }
       case 137: { // stxw
         const h = r[d + 1]!;
-        let a = (r[d]! >>> 0) + words[j + 2]!;
+        let a = (r[d]! >>> 0) + words[(j + 2) | 0]!;
         if (h === 0 && a >= sS && a + 4 <= sE) a += sB;
         else if (h === 0 && a >= wS && a + 4 <= wE) a += wB;
         else {
-          a = translateSlow(memory, r[d]!, h, words[j + 2]!, 4, true, i);
+          a = translateSlow(memory, r[d]!, h, words[(j + 2) | 0]!, 4, true, i);
           const hit = lastRegion!;
           wS = hit.vaddr;
           wE = hit.vaddr + hit.size;
@@ -1133,11 +1141,11 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
       }
       case 138: { // stxdw
         const h = r[d + 1]!;
-        let a = (r[d]! >>> 0) + words[j + 2]!;
+        let a = (r[d]! >>> 0) + words[(j + 2) | 0]!;
         if (h === 0 && a >= sS && a + 8 <= sE) a += sB;
         else if (h === 0 && a >= wS && a + 8 <= wE) a += wB;
         else {
-          a = translateSlow(memory, r[d]!, h, words[j + 2]!, 8, true, i);
+          a = translateSlow(memory, r[d]!, h, words[(j + 2) | 0]!, 8, true, i);
           const hit = lastRegion!;
           wS = hit.vaddr;
           wE = hit.vaddr + hit.size;
@@ -1175,11 +1183,11 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
         const wide = o >= 149;
         const size = wide ? 8 : 4;
         const h = r[d + 1]!;
-        let a = (r[d]! >>> 0) + words[j + 2]!;
+        let a = (r[d]! >>> 0) + words[(j + 2) | 0]!;
         if (h === 0 && a >= sS && a + size <= sE) a += sB;
         else if (h === 0 && a >= wS && a + size <= wE) a += wB;
         else {
-          a = translateSlow(memory, r[d]!, h, words[j + 2]!, size, true, i);
+          a = translateSlow(memory, r[d]!, h, words[(j + 2) | 0]!, size, true, i);
           const hit = lastRegion!;
           wS = hit.vaddr;
           wE = hit.vaddr + hit.size;
@@ -1199,7 +1207,7 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
         const o = op;
         const ind = o >= 162;
         const kind = ind ? o - 162 : o - 159;
-        const off = ind ? (words[j + 1]! + r[s]!) | 0 : words[j + 1]!;
+        const off = ind ? (words[(j + 1) | 0]! + r[s]!) | 0 : words[(j + 1) | 0]!;
         const v = packetLoad(memory, off, kind === 0 ? 1 : kind === 1 ? 2 : 4);
         if (v < 0) return 0n;
         r[0] = v | 0;
@@ -1208,12 +1216,12 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
       }
       // ---- superinstructions (generated by bench/gen-fused.ts: do not edit) ----
       case 170: { // mov64_x__add64_x
-        pc += 4;
+        pc = (pc + 4) | 0;
         {
           r[d] = r[s]!;
           r[d + 1] = r[s + 1]!;
         }
-        const w2 = words[j + 4]!;
+        const w2 = words[(j + 4) | 0]!;
         const d2 = (w2 >> 9) & 31;
         const s2 = (w2 >> 14) & 31;
         {
@@ -1225,20 +1233,20 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
         break;
       }
       case 171: { // add64_k__add64_k
-        pc += 4;
+        pc = (pc + 4) | 0;
         {
           // Carry and borrow from unsigned compares of int32 words: no float arithmetic.
-          const k = words[j + 1]!;
+          const k = words[(j + 1) | 0]!;
           const a = r[d]!;
           const l = (a + k) | 0;
           r[d + 1] = (r[d + 1]! + (k >> 31) + (l >>> 0 < a >>> 0 ? 1 : 0)) | 0;
           r[d] = l;
         }
-        const w2 = words[j + 4]!;
+        const w2 = words[(j + 4) | 0]!;
         const d2 = (w2 >> 9) & 31;
         {
           // Carry and borrow from unsigned compares of int32 words: no float arithmetic.
-          const k = words[j + 5]!;
+          const k = words[(j + 5) | 0]!;
           const a = r[d2]!;
           const l = (a + k) | 0;
           r[d2 + 1] = (r[d2 + 1]! + (k >> 31) + (l >>> 0 < a >>> 0 ? 1 : 0)) | 0;
@@ -1247,41 +1255,41 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
         break;
       }
       case 172: { // add64_k__jlt_x
-        pc += 4;
+        pc = (pc + 4) | 0;
         {
           // Carry and borrow from unsigned compares of int32 words: no float arithmetic.
-          const k = words[j + 1]!;
+          const k = words[(j + 1) | 0]!;
           const a = r[d]!;
           const l = (a + k) | 0;
           r[d + 1] = (r[d + 1]! + (k >> 31) + (l >>> 0 < a >>> 0 ? 1 : 0)) | 0;
           r[d] = l;
         }
-        const w2 = words[j + 4]!;
+        const w2 = words[(j + 4) | 0]!;
         const d2 = (w2 >> 9) & 31;
         const s2 = (w2 >> 14) & 31;
         {
-          if (r[s2 + 1]! === r[d2 + 1]! ? r[s2]! >>> 0 > r[d2]! >>> 0 : r[s2 + 1]! >>> 0 > r[d2 + 1]! >>> 0) pc = words[j + 6]!;
+          if (r[s2 + 1]! === r[d2 + 1]! ? r[s2]! >>> 0 > r[d2]! >>> 0 : r[s2 + 1]! >>> 0 > r[d2 + 1]! >>> 0) pc = words[(j + 6) | 0]!;
         }
         break;
       }
       case 173: { // add64_x__ldxb
-        pc += 4;
+        pc = (pc + 4) | 0;
         {
           const a = r[d]!;
           const l = (a + r[s]!) | 0;
           r[d + 1] = (r[d + 1]! + r[s + 1]! + (l >>> 0 < a >>> 0 ? 1 : 0)) | 0;
           r[d] = l;
         }
-        const w2 = words[j + 4]!;
+        const w2 = words[(j + 4) | 0]!;
         const d2 = (w2 >> 9) & 31;
         const s2 = (w2 >> 14) & 31;
         {
           const h = r[s2 + 1]!;
-          let a = (r[s2]! >>> 0) + words[j + 6]!;
+          let a = (r[s2]! >>> 0) + words[(j + 6) | 0]!;
           if (h === 0 && a >= rS && a + 1 <= rE) a += rB;
           else if (h === 0 && a >= sS && a + 1 <= sE) a += sB;
           else {
-            a = translateSlow(memory, r[s2]!, h, words[j + 6]!, 1, false, i + 1);
+            a = translateSlow(memory, r[s2]!, h, words[(j + 6) | 0]!, 1, false, i + 1);
             const hit = lastRegion!;
             rS = hit.vaddr;
             rE = hit.vaddr + hit.size;
@@ -1295,14 +1303,14 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
         break;
       }
       case 174: { // ldxb__mov64_x
-        pc += 4;
+        pc = (pc + 4) | 0;
         {
           const h = r[s + 1]!;
-          let a = (r[s]! >>> 0) + words[j + 2]!;
+          let a = (r[s]! >>> 0) + words[(j + 2) | 0]!;
           if (h === 0 && a >= rS && a + 1 <= rE) a += rB;
           else if (h === 0 && a >= sS && a + 1 <= sE) a += sB;
           else {
-            a = translateSlow(memory, r[s]!, h, words[j + 2]!, 1, false, i);
+            a = translateSlow(memory, r[s]!, h, words[(j + 2) | 0]!, 1, false, i);
             const hit = lastRegion!;
             rS = hit.vaddr;
             rE = hit.vaddr + hit.size;
@@ -1313,7 +1321,7 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
             r[d + 1] = 0;
           }
         }
-        const w2 = words[j + 4]!;
+        const w2 = words[(j + 4) | 0]!;
         const d2 = (w2 >> 9) & 31;
         const s2 = (w2 >> 14) & 31;
         {
@@ -1323,12 +1331,12 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
         break;
       }
       case 175: { // mov64_x__mov32_x
-        pc += 4;
+        pc = (pc + 4) | 0;
         {
           r[d] = r[s]!;
           r[d + 1] = r[s + 1]!;
         }
-        const w2 = words[j + 4]!;
+        const w2 = words[(j + 4) | 0]!;
         const d2 = (w2 >> 9) & 31;
         const s2 = (w2 >> 14) & 31;
         {
@@ -1338,43 +1346,43 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
         break;
       }
       case 176: { // mov32_x__jne32_x
-        pc += 4;
+        pc = (pc + 4) | 0;
         {
           r[d] = r[s]!;
           r[d + 1] = 0;
         }
-        const w2 = words[j + 4]!;
+        const w2 = words[(j + 4) | 0]!;
         const d2 = (w2 >> 9) & 31;
         const s2 = (w2 >> 14) & 31;
         {
-          if (r[d2] !== r[s2]) pc = words[j + 6]!;
+          if (r[d2] !== r[s2]) pc = words[(j + 6) | 0]!;
         }
         break;
       }
       case 177: { // mov64_x__rsh64_k
-        pc += 4;
+        pc = (pc + 4) | 0;
         {
           r[d] = r[s]!;
           r[d + 1] = r[s + 1]!;
         }
-        const w2 = words[j + 4]!;
+        const w2 = words[(j + 4) | 0]!;
         const d2 = (w2 >> 9) & 31;
         {
-          rsh64(r, d2, words[j + 5]!);
+          rsh64(r, d2, words[(j + 5) | 0]!);
         }
         break;
       }
       case 178: { // add64_k__mov64_x
-        pc += 4;
+        pc = (pc + 4) | 0;
         {
           // Carry and borrow from unsigned compares of int32 words: no float arithmetic.
-          const k = words[j + 1]!;
+          const k = words[(j + 1) | 0]!;
           const a = r[d]!;
           const l = (a + k) | 0;
           r[d + 1] = (r[d + 1]! + (k >> 31) + (l >>> 0 < a >>> 0 ? 1 : 0)) | 0;
           r[d] = l;
         }
-        const w2 = words[j + 4]!;
+        const w2 = words[(j + 4) | 0]!;
         const d2 = (w2 >> 9) & 31;
         const s2 = (w2 >> 14) & 31;
         {
@@ -1384,25 +1392,25 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
         break;
       }
       case 179: { // add64_k__ldxb
-        pc += 4;
+        pc = (pc + 4) | 0;
         {
           // Carry and borrow from unsigned compares of int32 words: no float arithmetic.
-          const k = words[j + 1]!;
+          const k = words[(j + 1) | 0]!;
           const a = r[d]!;
           const l = (a + k) | 0;
           r[d + 1] = (r[d + 1]! + (k >> 31) + (l >>> 0 < a >>> 0 ? 1 : 0)) | 0;
           r[d] = l;
         }
-        const w2 = words[j + 4]!;
+        const w2 = words[(j + 4) | 0]!;
         const d2 = (w2 >> 9) & 31;
         const s2 = (w2 >> 14) & 31;
         {
           const h = r[s2 + 1]!;
-          let a = (r[s2]! >>> 0) + words[j + 6]!;
+          let a = (r[s2]! >>> 0) + words[(j + 6) | 0]!;
           if (h === 0 && a >= rS && a + 1 <= rE) a += rB;
           else if (h === 0 && a >= sS && a + 1 <= sE) a += sB;
           else {
-            a = translateSlow(memory, r[s2]!, h, words[j + 6]!, 1, false, i + 1);
+            a = translateSlow(memory, r[s2]!, h, words[(j + 6) | 0]!, 1, false, i + 1);
             const hit = lastRegion!;
             rS = hit.vaddr;
             rE = hit.vaddr + hit.size;
@@ -1416,14 +1424,14 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
         break;
       }
       case 180: { // ldxb__add64_k
-        pc += 4;
+        pc = (pc + 4) | 0;
         {
           const h = r[s + 1]!;
-          let a = (r[s]! >>> 0) + words[j + 2]!;
+          let a = (r[s]! >>> 0) + words[(j + 2) | 0]!;
           if (h === 0 && a >= rS && a + 1 <= rE) a += rB;
           else if (h === 0 && a >= sS && a + 1 <= sE) a += sB;
           else {
-            a = translateSlow(memory, r[s]!, h, words[j + 2]!, 1, false, i);
+            a = translateSlow(memory, r[s]!, h, words[(j + 2) | 0]!, 1, false, i);
             const hit = lastRegion!;
             rS = hit.vaddr;
             rE = hit.vaddr + hit.size;
@@ -1434,11 +1442,11 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
             r[d + 1] = 0;
           }
         }
-        const w2 = words[j + 4]!;
+        const w2 = words[(j + 4) | 0]!;
         const d2 = (w2 >> 9) & 31;
         {
           // Carry and borrow from unsigned compares of int32 words: no float arithmetic.
-          const k = words[j + 5]!;
+          const k = words[(j + 5) | 0]!;
           const a = r[d2]!;
           const l = (a + k) | 0;
           r[d2 + 1] = (r[d2 + 1]! + (k >> 31) + (l >>> 0 < a >>> 0 ? 1 : 0)) | 0;
@@ -1447,57 +1455,57 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
         break;
       }
       case 181: { // add64_k__mov32_k
-        pc += 4;
+        pc = (pc + 4) | 0;
         {
           // Carry and borrow from unsigned compares of int32 words: no float arithmetic.
-          const k = words[j + 1]!;
+          const k = words[(j + 1) | 0]!;
           const a = r[d]!;
           const l = (a + k) | 0;
           r[d + 1] = (r[d + 1]! + (k >> 31) + (l >>> 0 < a >>> 0 ? 1 : 0)) | 0;
           r[d] = l;
         }
-        const w2 = words[j + 4]!;
+        const w2 = words[(j + 4) | 0]!;
         const d2 = (w2 >> 9) & 31;
         {
-          r[d2] = words[j + 5]!;
+          r[d2] = words[(j + 5) | 0]!;
           r[d2 + 1] = 0;
         }
         break;
       }
       case 182: { // mov32_k__jne32_k
-        pc += 4;
+        pc = (pc + 4) | 0;
         {
-          r[d] = words[j + 1]!;
+          r[d] = words[(j + 1) | 0]!;
           r[d + 1] = 0;
         }
-        const w2 = words[j + 4]!;
+        const w2 = words[(j + 4) | 0]!;
         const d2 = (w2 >> 9) & 31;
         {
-          if (r[d2] !== words[j + 5]) pc = words[j + 6]!;
+          if (r[d2] !== words[(j + 5) | 0]) pc = words[(j + 6) | 0]!;
         }
         break;
       }
       case 183: { // rsh32_k__and32_k
-        pc += 4;
+        pc = (pc + 4) | 0;
         {
-          r[d] = r[d]! >>> words[j + 1]!;
+          r[d] = r[d]! >>> words[(j + 1) | 0]!;
           r[d + 1] = 0;
         }
-        const w2 = words[j + 4]!;
+        const w2 = words[(j + 4) | 0]!;
         const d2 = (w2 >> 9) & 31;
         {
-          r[d2] = r[d2]! & words[j + 5]!;
+          r[d2] = r[d2]! & words[(j + 5) | 0]!;
           r[d2 + 1] = 0;
         }
         break;
       }
       case 184: { // and32_k__neg32
-        pc += 4;
+        pc = (pc + 4) | 0;
         {
-          r[d] = r[d]! & words[j + 1]!;
+          r[d] = r[d]! & words[(j + 1) | 0]!;
           r[d + 1] = 0;
         }
-        const w2 = words[j + 4]!;
+        const w2 = words[(j + 4) | 0]!;
         const d2 = (w2 >> 9) & 31;
         {
           r[d2] = -r[d2]! | 0;
@@ -1506,26 +1514,26 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
         break;
       }
       case 185: { // neg32__and32_k
-        pc += 4;
+        pc = (pc + 4) | 0;
         {
           r[d] = -r[d]! | 0;
           r[d + 1] = 0;
         }
-        const w2 = words[j + 4]!;
+        const w2 = words[(j + 4) | 0]!;
         const d2 = (w2 >> 9) & 31;
         {
-          r[d2] = r[d2]! & words[j + 5]!;
+          r[d2] = r[d2]! & words[(j + 5) | 0]!;
           r[d2 + 1] = 0;
         }
         break;
       }
       case 186: { // and32_k__xor32_x
-        pc += 4;
+        pc = (pc + 4) | 0;
         {
-          r[d] = r[d]! & words[j + 1]!;
+          r[d] = r[d]! & words[(j + 1) | 0]!;
           r[d + 1] = 0;
         }
-        const w2 = words[j + 4]!;
+        const w2 = words[(j + 4) | 0]!;
         const d2 = (w2 >> 9) & 31;
         const s2 = (w2 >> 14) & 31;
         {
@@ -1535,12 +1543,12 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
         break;
       }
       case 187: { // add32_k__mov32_x
-        pc += 4;
+        pc = (pc + 4) | 0;
         {
-          r[d] = (r[d]! + words[j + 1]!) | 0;
+          r[d] = (r[d]! + words[(j + 1) | 0]!) | 0;
           r[d + 1] = 0;
         }
-        const w2 = words[j + 4]!;
+        const w2 = words[(j + 4) | 0]!;
         const d2 = (w2 >> 9) & 31;
         const s2 = (w2 >> 14) & 31;
         {
@@ -1550,14 +1558,14 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
         break;
       }
       case 188: { // stxdw__add64_k
-        pc += 4;
+        pc = (pc + 4) | 0;
         {
           const h = r[d + 1]!;
-          let a = (r[d]! >>> 0) + words[j + 2]!;
+          let a = (r[d]! >>> 0) + words[(j + 2) | 0]!;
           if (h === 0 && a >= sS && a + 8 <= sE) a += sB;
           else if (h === 0 && a >= wS && a + 8 <= wE) a += wB;
           else {
-            a = translateSlow(memory, r[d]!, h, words[j + 2]!, 8, true, i);
+            a = translateSlow(memory, r[d]!, h, words[(j + 2) | 0]!, 8, true, i);
             const hit = lastRegion!;
             wS = hit.vaddr;
             wE = hit.vaddr + hit.size;
@@ -1568,11 +1576,11 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
             dv.setInt32(a + 4, r[s + 1]!, true);
           }
         }
-        const w2 = words[j + 4]!;
+        const w2 = words[(j + 4) | 0]!;
         const d2 = (w2 >> 9) & 31;
         {
           // Carry and borrow from unsigned compares of int32 words: no float arithmetic.
-          const k = words[j + 5]!;
+          const k = words[(j + 5) | 0]!;
           const a = r[d2]!;
           const l = (a + k) | 0;
           r[d2 + 1] = (r[d2 + 1]! + (k >> 31) + (l >>> 0 < a >>> 0 ? 1 : 0)) | 0;
@@ -1581,28 +1589,28 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
         break;
       }
       case 189: { // xor32_x__rsh32_k
-        pc += 4;
+        pc = (pc + 4) | 0;
         {
           r[d] = r[d]! ^ r[s]!;
           r[d + 1] = 0;
         }
-        const w2 = words[j + 4]!;
+        const w2 = words[(j + 4) | 0]!;
         const d2 = (w2 >> 9) & 31;
         {
-          r[d2] = r[d2]! >>> words[j + 5]!;
+          r[d2] = r[d2]! >>> words[(j + 5) | 0]!;
           r[d2 + 1] = 0;
         }
         break;
       }
       case 190: { // ldxb__xor64_x
-        pc += 4;
+        pc = (pc + 4) | 0;
         {
           const h = r[s + 1]!;
-          let a = (r[s]! >>> 0) + words[j + 2]!;
+          let a = (r[s]! >>> 0) + words[(j + 2) | 0]!;
           if (h === 0 && a >= rS && a + 1 <= rE) a += rB;
           else if (h === 0 && a >= sS && a + 1 <= sE) a += sB;
           else {
-            a = translateSlow(memory, r[s]!, h, words[j + 2]!, 1, false, i);
+            a = translateSlow(memory, r[s]!, h, words[(j + 2) | 0]!, 1, false, i);
             const hit = lastRegion!;
             rS = hit.vaddr;
             rE = hit.vaddr + hit.size;
@@ -1613,7 +1621,7 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
             r[d + 1] = 0;
           }
         }
-        const w2 = words[j + 4]!;
+        const w2 = words[(j + 4) | 0]!;
         const d2 = (w2 >> 9) & 31;
         const s2 = (w2 >> 14) & 31;
         {
@@ -1623,12 +1631,12 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
         break;
       }
       case 191: { // xor64_x__mul64_x
-        pc += 4;
+        pc = (pc + 4) | 0;
         {
           r[d] = r[d]! ^ r[s]!;
           r[d + 1] = r[d + 1]! ^ r[s + 1]!;
         }
-        const w2 = words[j + 4]!;
+        const w2 = words[(j + 4) | 0]!;
         const d2 = (w2 >> 9) & 31;
         const s2 = (w2 >> 14) & 31;
         {
@@ -1638,7 +1646,7 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
           // unsigned product comes from 16-bit limbs whose partial sums stay below 2^32 (Hacker's2 Delight
           // `mulhu`): a float division by 65536 and `Math.floor` cost a quarter of a multiply-heavy loop.
           const imm = (w & 0x1ff) === 12;
-          const bl = imm ? words[j + 5]! : r[s2]!;
+          const bl = imm ? words[(j + 5) | 0]! : r[s2]!;
           const bh = imm ? bl >> 31 : r[s2 + 1]!;
           const al = r[d2]!;
           const a0 = al & 0xffff;
@@ -1653,7 +1661,7 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
         break;
       }
       case 192: { // mul64_x__add64_k
-        pc += 4;
+        pc = (pc + 4) | 0;
         {
           // interpreter-ops' mul64 written out here: in a function this big V8 runs out of its cumulative
           // inlining budget and calls it. One body for both forms (the slot's op is 26, or a superinstruction's
@@ -1661,7 +1669,7 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
           // unsigned product comes from 16-bit limbs whose partial sums stay below 2^32 (Hacker's Delight
           // `mulhu`): a float division by 65536 and `Math.floor` cost a quarter of a multiply-heavy loop.
           const imm = (w & 0x1ff) === 12;
-          const bl = imm ? words[j + 1]! : r[s]!;
+          const bl = imm ? words[(j + 1) | 0]! : r[s]!;
           const bh = imm ? bl >> 31 : r[s + 1]!;
           const al = r[d]!;
           const a0 = al & 0xffff;
@@ -1673,11 +1681,11 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
           r[d + 1] = (a1 * b1 + (t >>> 16) + (u >>> 16) + Math.imul(al, bh) + Math.imul(r[d + 1]!, bl)) | 0;
           r[d] = Math.imul(al, bl);
         }
-        const w2 = words[j + 4]!;
+        const w2 = words[(j + 4) | 0]!;
         const d2 = (w2 >> 9) & 31;
         {
           // Carry and borrow from unsigned compares of int32 words: no float arithmetic.
-          const k = words[j + 5]!;
+          const k = words[(j + 5) | 0]!;
           const a = r[d2]!;
           const l = (a + k) | 0;
           r[d2 + 1] = (r[d2 + 1]! + (k >> 31) + (l >>> 0 < a >>> 0 ? 1 : 0)) | 0;
@@ -1686,18 +1694,18 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
         break;
       }
       case 193: { // add64_x__add64_k
-        pc += 4;
+        pc = (pc + 4) | 0;
         {
           const a = r[d]!;
           const l = (a + r[s]!) | 0;
           r[d + 1] = (r[d + 1]! + r[s + 1]! + (l >>> 0 < a >>> 0 ? 1 : 0)) | 0;
           r[d] = l;
         }
-        const w2 = words[j + 4]!;
+        const w2 = words[(j + 4) | 0]!;
         const d2 = (w2 >> 9) & 31;
         {
           // Carry and borrow from unsigned compares of int32 words: no float arithmetic.
-          const k = words[j + 5]!;
+          const k = words[(j + 5) | 0]!;
           const a = r[d2]!;
           const l = (a + k) | 0;
           r[d2 + 1] = (r[d2 + 1]! + (k >> 31) + (l >>> 0 < a >>> 0 ? 1 : 0)) | 0;
@@ -1706,14 +1714,14 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
         break;
       }
       case 194: { // ldxdw__stxdw
-        pc += 4;
+        pc = (pc + 4) | 0;
         {
           const h = r[s + 1]!;
-          let a = (r[s]! >>> 0) + words[j + 2]!;
+          let a = (r[s]! >>> 0) + words[(j + 2) | 0]!;
           if (h === 0 && a >= rS && a + 8 <= rE) a += rB;
           else if (h === 0 && a >= sS && a + 8 <= sE) a += sB;
           else {
-            a = translateSlow(memory, r[s]!, h, words[j + 2]!, 8, false, i);
+            a = translateSlow(memory, r[s]!, h, words[(j + 2) | 0]!, 8, false, i);
             const hit = lastRegion!;
             rS = hit.vaddr;
             rE = hit.vaddr + hit.size;
@@ -1724,16 +1732,16 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
             r[d + 1] = dv.getInt32(a + 4, true);
           }
         }
-        const w2 = words[j + 4]!;
+        const w2 = words[(j + 4) | 0]!;
         const d2 = (w2 >> 9) & 31;
         const s2 = (w2 >> 14) & 31;
         {
           const h = r[d2 + 1]!;
-          let a = (r[d2]! >>> 0) + words[j + 6]!;
+          let a = (r[d2]! >>> 0) + words[(j + 6) | 0]!;
           if (h === 0 && a >= sS && a + 8 <= sE) a += sB;
           else if (h === 0 && a >= wS && a + 8 <= wE) a += wB;
           else {
-            a = translateSlow(memory, r[d2]!, h, words[j + 6]!, 8, true, i + 1);
+            a = translateSlow(memory, r[d2]!, h, words[(j + 6) | 0]!, 8, true, i + 1);
             const hit = lastRegion!;
             wS = hit.vaddr;
             wE = hit.vaddr + hit.size;
@@ -1747,12 +1755,12 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
         break;
       }
       case 195: { // mov64_x__add64_x__ldxb
-        pc += 8;
+        pc = (pc + 8) | 0;
         {
           r[d] = r[s]!;
           r[d + 1] = r[s + 1]!;
         }
-        const w2 = words[j + 4]!;
+        const w2 = words[(j + 4) | 0]!;
         const d2 = (w2 >> 9) & 31;
         const s2 = (w2 >> 14) & 31;
         {
@@ -1761,16 +1769,16 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
           r[d2 + 1] = (r[d2 + 1]! + r[s2 + 1]! + (l >>> 0 < a >>> 0 ? 1 : 0)) | 0;
           r[d2] = l;
         }
-        const w3 = words[j + 8]!;
+        const w3 = words[(j + 8) | 0]!;
         const d3 = (w3 >> 9) & 31;
         const s3 = (w3 >> 14) & 31;
         {
           const h = r[s3 + 1]!;
-          let a = (r[s3]! >>> 0) + words[j + 10]!;
+          let a = (r[s3]! >>> 0) + words[(j + 10) | 0]!;
           if (h === 0 && a >= rS && a + 1 <= rE) a += rB;
           else if (h === 0 && a >= sS && a + 1 <= sE) a += sB;
           else {
-            a = translateSlow(memory, r[s3]!, h, words[j + 10]!, 1, false, i + 2);
+            a = translateSlow(memory, r[s3]!, h, words[(j + 10) | 0]!, 1, false, i + 2);
             const hit = lastRegion!;
             rS = hit.vaddr;
             rE = hit.vaddr + hit.size;
@@ -1784,25 +1792,25 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
         break;
       }
       case 196: { // add64_k__mov32_k__jne32_k
-        pc += 8;
+        pc = (pc + 8) | 0;
         {
           // Carry and borrow from unsigned compares of int32 words: no float arithmetic.
-          const k = words[j + 1]!;
+          const k = words[(j + 1) | 0]!;
           const a = r[d]!;
           const l = (a + k) | 0;
           r[d + 1] = (r[d + 1]! + (k >> 31) + (l >>> 0 < a >>> 0 ? 1 : 0)) | 0;
           r[d] = l;
         }
-        const w2 = words[j + 4]!;
+        const w2 = words[(j + 4) | 0]!;
         const d2 = (w2 >> 9) & 31;
         {
-          r[d2] = words[j + 5]!;
+          r[d2] = words[(j + 5) | 0]!;
           r[d2 + 1] = 0;
         }
-        const w3 = words[j + 8]!;
+        const w3 = words[(j + 8) | 0]!;
         const d3 = (w3 >> 9) & 31;
         {
-          if (r[d3] !== words[j + 9]) pc = words[j + 10]!;
+          if (r[d3] !== words[(j + 9) | 0]) pc = words[(j + 10) | 0]!;
         }
         break;
       }
