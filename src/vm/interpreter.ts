@@ -36,10 +36,21 @@
  * Slot arithmetic is written `(j + 1) | 0`, `pc = (pc + 4) | 0`: `j` comes from a phi that includes jump
  * targets loaded from `words` (any int32, as far as V8 knows), so a plain `j + 1` is an overflow-checked
  * add with a deopt exit on every operand read; truncated, it is a bare add (the typed-array bounds check
- * still catches any index outside `words`). A/B in one process, medians of the per-process medians of
- * 3 processes (12 interleaved batches each; noise between processes ±15%): prime -20%, memcpy -9%,
- * switch -10%, crc32 -21%, div32 -20%, sort -5%, log2_int +4-15% (mixed: -16% to +16% per process),
- * the others within noise.
+ * still catches any index outside `words`). A/B in one process (both builds loaded, interleaved batches,
+ * CPU time), 5 processes per benchmark, median of the per-process medians: prime -11%, log2_int -6%,
+ * memcpy -16%, strcmp_full -14%, switch -7%, crc32 -14%, arith64 -7%, the others within ±3%; geomean of
+ * the 60 per-process ratios -6%. (Noise on this shared machine: ±15% between processes, and the same
+ * build pair gives -16% to +16% on log2_int from one process to the next, so 5 processes or more.)
+ *
+ * Measured the same way and rejected (geomean within ±1%, no benchmark clearly better):
+ * - an inner loop with `words` const, left through a labelled `continue` to an outer loop that reloads it
+ *   when `exit` or a tail call changes the code: the checks on `words` are not hoisted anyway, since the
+ *   calls in the loop (shifts, divisions, translateSlow) end V8's knowledge of it at the loop header;
+ *   log2_int +1-20%, hash64 +9-25%, fnv1a/crc32 -5-15%;
+ * - the budget as a count-down charged unconditionally from word 3 (`left -= words[j + 3]`, 0 inside a
+ *   block; one branch less per step, one load more): per benchmark -9% to +15%, geomean ~0;
+ * - 64-bit shifts by an immediate split at decode time into amounts 1-31 and 0/32-63, both written out
+ *   branch-free or nearly (no call to lsh64/rsh64/arsh64): geomean of 60 per-process ratios +0.2%.
  * @module
  */
 import { badSlotError, budgetError, callDepthError } from './run-errors.js';

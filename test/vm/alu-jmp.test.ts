@@ -59,6 +59,21 @@ describe('ALU against the RFC model', () => {
     }
   }
 
+  it('64-bit shifts by every immediate amount, in range or not (the amount is taken & 63)', () => {
+    // Alone, and as the second half of a superinstruction (mov64_x + rsh64_k), which copies the case.
+    for (const [name, code] of [['lsh', AluOp.LSH], ['rsh', AluOp.RSH], ['arsh', AluOp.ARSH]] as const) {
+      for (let k = -70; k <= 130; k++) {
+        for (const a of EDGES) {
+          const want = alu64(name, a, BigInt.asUintN(64, BigInt(k)));
+          expect(aluImm(64, code, 0, a, k)).toBe(want);
+          const movx = insn(Class.ALU64 | AluOp.MOV | Source.X, 0, 1);
+          const fused = run([...lddw(1, a), movx, insn(Class.ALU64 | code | Source.K, 0, 0, 0, k), exit()]);
+          expect(fused).toBe(want);
+        }
+      }
+    }
+  });
+
   it('INT_MIN / -1 and INT_MIN % -1 (both widths)', () => {
     expect(aluImm(64, AluOp.DIV, 1, 0x8000000000000000n, -1)).toBe(0x8000000000000000n);
     expect(aluImm(64, AluOp.MOD, 1, 0x8000000000000000n, -1)).toBe(0n);
