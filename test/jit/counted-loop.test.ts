@@ -9,12 +9,12 @@ import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import { JitEngine } from '../../src/jit/engine.js';
 import { Interpreter } from '../../src/vm/interpreter.js';
-import type { Engine, RunLimits } from '../../src/vm/environment.js';
+import type { Engine, HelperEntry, RunLimits } from '../../src/vm/environment.js';
 import { DEFAULT_LIMITS } from '../../src/vm/environment.js';
 import { EbpfError } from '../../src/errors.js';
 import { AluOp, Class, JmpOp, Mode, Opcode, Size, Source } from '../../src/isa/opcodes.js';
 import { encodeProgram, insn, splitWideImm, type Insn } from '../../src/isa/instruction.js';
-import { Program, setup } from './harness.js';
+import { Program, conformanceHelpers, setup } from './harness.js';
 
 const jit = new JitEngine();
 const interp = new Interpreter();
@@ -23,10 +23,10 @@ const INPUT = 64;
 
 type Outcome = { ok: true; r0: bigint; mem: string } | { ok: false; name: string; code: string; pc: number | undefined; message: string };
 
-function outcome(engine: Engine, program: Program, input: Uint8Array, lim: RunLimits = limits): Outcome {
+function outcome(engine: Engine, program: Program, input: Uint8Array, lim: RunLimits = limits, helpers = new Map<number, HelperEntry>()): Outcome {
   const s = setup(input, lim);
   try {
-    const r0 = engine.run({ program, memory: s.memory, stackTop: s.stackTop, r1: BigInt(s.memVaddr), r2: BigInt(input.length), helpers: new Map(), limits: lim });
+    const r0 = engine.run({ program, memory: s.memory, stackTop: s.stackTop, r1: BigInt(s.memVaddr), r2: BigInt(input.length), helpers, limits: lim });
     const region = s.memory.find(s.memVaddr, input.length)!;
     return { ok: true, r0, mem: Array.from(s.memory.bytes.subarray(region.offset, region.offset + input.length)).join(',') };
   } catch (e) {
@@ -162,6 +162,73 @@ const chunkProgram = fc
     out.push(alu64x(AluOp.ADD, 0, 7), alu64x(AluOp.XOR, 0, 8), ...Array.from({ length: 200 }, () => insn(Opcode.JA)), insn(Opcode.EXIT));
     return out;
   });
+
+// Indexed accesses (`r2 = B; r2 += X; [r2 + off]`), which the JIT checks against a limit kept for B:
+// B in the input, on the stack or nowhere, moved or reloaded in the loop; X a shifted 32-bit counter
+// or a wild 64-bit value; other accesses refilling the cache with the input or the stack (an indexed
+// miss scans the table, which holds the stack too), helper calls emptying it.
+const indexedItem = (b: number): fc.Arbitrary<Insn[]> =>
+  fc.oneof(
+    {
+      weight: 6,
+      arbitrary: fc
+        .record({
+          sh: fc.integer({ min: 0, max: 3 }),
+          wild: fc.oneof({ weight: 4, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: fc.constantFrom(-1, -4, -8, -4096, 2 ** 31 - 1, -(2 ** 31)) }),
+          size: fc.constantFrom(...sizes),
+          off: fc.oneof(fc.constant(0), fc.integer({ min: -9, max: 9 })),
+          kind: fc.constantFrom('ldx', 'st', 'stx'),
+          imm: fc.integer(),
+        })
+        .map(({ sh, wild, size, off, kind, imm }) => [
+          ...(wild === undefined ? [insn(Class.ALU | AluOp.MOV | Source.X, 5, 4), alu64(AluOp.LSH, 5, sh)] : [alu64(AluOp.MOV, 5, wild)]),
+          alu64x(AluOp.MOV, 2, b),
+          alu64x(AluOp.ADD, 2, 5),
+          kind === 'ldx' ? insn(Class.LDX | Mode.MEM | size, 8, 2, off) : kind === 'st' ? insn(Class.ST | Mode.MEM | size, 2, 0, off, imm) : insn(Class.STX | Mode.MEM | size, 2, 8, off),
+        ]),
+    },
+    { weight: 1, arbitrary: fc.integer({ min: -8, max: 8 }).map((k) => [alu64(AluOp.ADD, b, k)]) },
+    { weight: 1, arbitrary: fc.integer({ min: -2, max: INPUT }).map((k) => [insn(Class.LDX | Mode.MEM | Size.B, 7, 9, k)]) },
+    { weight: 1, arbitrary: fc.integer({ min: 1, max: 64 }).map((k) => [alu64x(AluOp.MOV, 7, 10), insn(Class.STX | Mode.MEM | Size.B, 7, 8, -k)]) },
+    { weight: 1, arbitrary: fc.constant<Insn[]>([alu64(AluOp.MOV, 1, 1), insn(Opcode.CALL, 0, 0, 0, 5)]) },
+    { weight: 1, arbitrary: fc.integer({ min: 0, max: INPUT - 4 }).map((k) => [insn(Class.LDX | Mode.MEM | Size.W, b, 9, k)]) },
+  );
+const indexedProgram = fc
+  .record({
+    b: fc.constantFrom(3, 6),
+    base: fc.oneof(
+      { weight: 4, arbitrary: fc.integer({ min: -16, max: INPUT + 8 }).map((k) => ({ from: 1, k })) },
+      { weight: 1, arbitrary: fc.integer({ min: -72, max: 0 }).map((k) => ({ from: 10, k })) },
+    ),
+    prime: fc.boolean(),
+    items: fc.array(fc.constant(0), { minLength: 1, maxLength: 6 }),
+    trips: fc.integer({ min: 0, max: 20 }),
+  })
+  .chain(({ b, base, prime, items, trips }) =>
+    fc.tuple(...items.map(() => indexedItem(b))).map((body) => {
+      const out: Insn[] = [alu64x(AluOp.MOV, 9, 1), alu64x(AluOp.MOV, b, base.from), alu64(AluOp.ADD, b, base.k), alu64(AluOp.MOV, 4, 0), alu64(AluOp.MOV, 8, 0)];
+      if (prime) out.push(insn(Class.LDX | Mode.MEM | Size.B, 7, 9, 0));
+      const head = out.length;
+      for (const it of body) out.push(...it);
+      out.push(alu64(AluOp.ADD, 4, 1));
+      out.push(insn(Class.JMP32 | JmpOp.JLT | Source.K, 4, 0, head - (out.length + 1), trips));
+      out.push(alu64x(AluOp.MOV, 0, 8), alu64x(AluOp.XOR, 0, 4), ...Array.from({ length: 200 }, () => insn(Opcode.JA)), insn(Opcode.EXIT));
+      return out;
+    }),
+  );
+
+describe('JIT indexed accesses vs interpreter', () => {
+  it('gives identical results, memory and errors, with any budget', () => {
+    fc.assert(
+      fc.property(indexedProgram, fc.uint8Array({ minLength: INPUT, maxLength: INPUT }), fc.oneof(fc.constant(5000), fc.integer({ min: 1, max: 400 })), (insns, input, budget) => {
+        const program = new Program(encodeProgram(insns));
+        const lim = { ...limits, instructionBudget: budget };
+        expect(outcome(jit, program, input, lim, conformanceHelpers)).toEqual(outcome(interp, program, input, lim, conformanceHelpers));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+});
 
 describe('JIT counted-loop versioning vs interpreter', () => {
   it('gives identical results, memory and errors on loops with data-dependent exits, with any budget', () => {
