@@ -49,6 +49,11 @@
  * conditional moves; clang's flag-setting and min/max code otherwise mispredicts), and clang's
  * binary-search compare trees for dense switches become one `br_table` on the clamped value. Both keep
  * the interpreter's budget rule exactly: every block still charges its length, and fails at its own pc.
+ * The clamp keeps only what the index needs: values above the top go past the table to its fallback
+ * (the top's edge) unless a 64-bit value could wrap in the 32-bit index, and values below the bottom
+ * cannot occur after a `x &= m` (m >= 0) ending the root block when the bottom is <= 0 (the switch
+ * benchmark's `switch (x & 63)` then needs no clamp at all). A/B: switch best batches 275-331 ->
+ * 255-316 us (six runs, each faster by 5-7 %), other benchmarks' code unchanged.
  *
  * Rotates: eBPF has none, so clang writes `t = x; t >>= 64 - k; x <<= k; x |= t`; V8 does not turn
  * that back into a rotate, which puts two dependent instructions on a hash's critical chain. The four
@@ -514,6 +519,8 @@ interface SwitchPlan {
   readonly signed: boolean;
   readonly lo: number;
   readonly hi: number;
+  /** When known, the largest value the register can hold at the branch (the smallest is then 0). */
+  readonly max: number | undefined;
   /** Edge taken for each value lo..hi. */
   readonly index: readonly number[];
   readonly edges: readonly SwitchEdge[];
@@ -988,7 +995,26 @@ class FunctionCompiler implements StructSink {
       }
     }
     if (edges.length < 4) return undefined;
-    return { reg: root.reg, width: root.width, signed, lo, hi, index, edges };
+    return { reg: root.reg, width: root.width, signed, lo, hi, max: this.maskBound(block, root.reg), index, edges };
+  }
+
+  /**
+   * m when the last write of `reg` in `block` before its final jump is `reg &= m` with 0 <= m (then
+   * the value is in [0, m] in every width and signedness: clang's `switch (x & 63)`); else undefined.
+   */
+  private maskBound(block: number, reg: number): number | undefined {
+    const b = this.d.blocks[block]!;
+    const last = lastPc(this.insns, b);
+    let bound: number | undefined;
+    for (let pc = b.start; pc < last; pc += this.d.ops[pc]!.kind === 'lddw' ? 2 : 1) {
+      const op = this.d.ops[pc]!;
+      const i = this.insns[pc]!;
+      // r0 is also written by cmpxchg, packet loads and calls (r1-r5 too, for local calls).
+      const implicit = (op.kind === 'atomic' && op.op === 'cmpxchg') || op.kind === 'ldabs' || op.kind === 'ldind' ? reg === 0 : op.kind === 'call' || op.kind === 'callx' ? reg <= 5 : false;
+      if (!implicit && !fieldUse(op).writes.some((f) => i[f] === reg)) continue;
+      bound = !implicit && op.kind === 'alu' && op.op === 'and' && op.source === 'imm' && i.imm >= 0 ? i.imm : undefined;
+    }
+    return bound;
   }
 
   /** The compare-with-constant jump ending `block` (on register `reg` and width `width` when given). */
@@ -1009,17 +1035,24 @@ class FunctionCompiler implements StructSink {
     const sw = this.switchOf.get(node);
     if (sw === undefined) throw new JitError('internal: table index of a node without a switch');
     const c = this.code;
-    // clamp(x, lo, hi) - lo, in the compare's width and signedness.
+    // clamp(x, lo, hi) - lo, in the compare's width and signedness. Values above hi need no clamp
+    // when x - lo cannot wrap in 32 bits (a 32-bit compare, or x known to be in [0, max] with
+    // max < 2^31): their index is past the table, which takes the fallback, hi's edge. Values below lo
+    // need none when x is known to be at least 0 and lo <= 0.
+    const low = sw.max === undefined || sw.lo > 0;
+    const high = sw.width === 64 && sw.max === undefined;
     if (sw.width === 64) {
       const lt = sw.signed ? Op.i64_lt_s : Op.i64_lt_u;
-      c.i64(sw.lo).get(sw.reg).get(sw.reg).i64(sw.lo).op(lt).op(Op.select).tee(L_T);
-      c.i64(sw.hi).get(L_T).i64(sw.hi).op(lt).op(Op.select);
+      if (low) c.i64(sw.lo).get(sw.reg).get(sw.reg).i64(sw.lo).op(lt).op(Op.select);
+      else c.get(sw.reg);
+      if (high) c.tee(L_T).i64(sw.hi).get(L_T).i64(sw.hi).op(lt).op(Op.select);
       c.i64(sw.lo).op(Op.i64_sub).op(Op.i32_wrap_i64);
     } else {
       const lt = sw.signed ? Op.i32_lt_s : Op.i32_lt_u;
       c.get(sw.reg).op(Op.i32_wrap_i64).set(L_A);
-      c.i32(sw.lo).get(L_A).get(L_A).i32(sw.lo).op(lt).op(Op.select).set(L_A);
-      c.get(L_A).i32(sw.hi).get(L_A).i32(sw.hi).op(lt).op(Op.select);
+      if (low) c.i32(sw.lo).get(L_A).get(L_A).i32(sw.lo).op(lt).op(Op.select).set(L_A);
+      c.get(L_A);
+      if (high) c.i32(sw.hi).get(L_A).i32(sw.hi).op(lt).op(Op.select);
       c.i32(sw.lo).op(Op.i32_sub);
     }
   }

@@ -162,7 +162,9 @@ const skip: fc.Arbitrary<Gen> = fc
   .map(({ cls, code, x, dst, src, imm, body }) => ({ insns: [insn(cls | code | (x ? Source.X : Source.K), dst, src, body.length, imm), ...body] }));
 
 // A compare tree on one register, as clang emits for a dense switch (the JIT turns it into a br_table):
-// `if r > K goto right` over sorted constants, each leaf `add r0, imm; ja end`.
+// `if r > K goto right` over sorted constants, each leaf `add r0, imm; ja end`. A mask before it
+// (`r &= m`, m >= 0) bounds the value, and the JIT drops the clamps it cannot pass; a write after the
+// mask, or a negative mask, keeps them.
 const switchTree: fc.Arbitrary<Gen> = fc
   .record({
     r: reg,
@@ -170,14 +172,19 @@ const switchTree: fc.Arbitrary<Gen> = fc
     signed: fc.boolean(),
     ks: fc.uniqueArray(fc.integer({ min: -30, max: 30 }), { minLength: 3, maxLength: 9 }),
     set: fc.option(fc.integer({ min: -40, max: 40 })),
+    mask: fc.option(fc.record({ m: fc.constantFrom(0, 1, 7, 15, 31, 63, 255, 0x7fffffff, -1, -64), wide: fc.boolean(), after: fc.constantFrom(0, 0, 0, 1, -3) })),
     imms: fc.array(fc.integer({ min: 1, max: 1000 }), { minLength: 10, maxLength: 10 }),
   })
-  .map(({ r, wide, signed, ks, set, imms }) => {
+  .map(({ r, wide, signed, ks, set, mask, imms }) => {
     const sorted = [...ks].sort((a, b) => a - b);
     const cls = wide ? Class.JMP : Class.JMP32;
     const out: Insn[] = [];
     const ends: number[] = [];
     if (set !== null) out.push(insn(Class.ALU64 | AluOp.MOV | Source.K, r, 0, 0, set));
+    if (mask !== null) {
+      out.push(insn((mask.wide ? Class.ALU64 : Class.ALU) | AluOp.AND | Source.K, r, 0, 0, mask.m));
+      if (mask.after !== 0) out.push(insn(Class.ALU64 | AluOp.ADD | Source.K, r, 0, 0, mask.after));
+    }
     const emit = (lo: number, hi: number): void => {
       if (lo === hi) {
         out.push(insn(Class.ALU64 | AluOp.ADD | Source.K, 0, 0, 0, imms[lo]!));
@@ -342,6 +349,22 @@ describe("JIT vs interpreter (differential)", () => {
           const b = outcome(jit, program, input, init);
           expect(b).toEqual(a);
           if (process.env.JIT_STATS) stats.set(a.ok ? "ok" : a.code, (stats.get(a.ok ? "ok" : a.code) ?? 0) + 1);
+        },
+      ),
+      { numRuns: 1500 },
+    );
+  });
+
+  it('gives identical results on switch trees, masked or not, over any register values', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.oneof({ arbitrary: switchTree, weight: 4 }, { arbitrary: alu, weight: 1 }), { minLength: 1, maxLength: 4 }),
+        fc.uint8Array({ minLength: 32, maxLength: 32 }),
+        fc.array(fc.oneof(fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }), fc.bigInt({ min: -70n, max: 70n }).map((v) => BigInt.asUintN(64, v))), { minLength: 4, maxLength: 4 }),
+        (main, input, init) => {
+          const prefix: Gen[] = [3, 4, 6, 7].map((r, k) => ({ insns: [insn(Class.LDX | Mode.MEM | Size.DW, r, 10, -8 * (k + 1))] }));
+          const program = new Program(encodeProgram(assemble([...prefix, ...main], [], [0.5])));
+          expect(outcome(jit, program, input, init)).toEqual(outcome(interp, program, input, init));
         },
       ),
       { numRuns: 1500 },
