@@ -46,9 +46,13 @@ export function currentRegion(source: string): string {
   return source.slice(source.indexOf(BEGIN), source.indexOf(END) + END.length);
 }
 
-/** Part `k` (1, 2, …) of a run: operands from slot `i + k` (`words[j + 4k…]`), faults at pc `i + k`. */
+/**
+ * Part `k` (1, 2, …) of a run: operands from slot `i + k` (`words[j + 4k…]`), faults at pc `i + k`.
+ * Comment lines are left out: the renaming would garble their words (`slot's` -> `slot's2`), and the
+ * single case keeps them.
+ */
 function later(body: string[], k: number): string[] {
-  return body.map((line) =>
+  return body.filter((line) => !/^\s*\/\//.test(line)).map((line) =>
     line
       .replace(/\bd\b/g, `d${k + 1}`)
       .replace(/\bs\b/g, `s${k + 1}`)

@@ -441,7 +441,8 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
       case 26: { // mul64_x
         // interpreter-ops' mul64 written out here: in a function this big V8 runs out of its cumulative
         // inlining budget and calls it. One body for both forms (the slot's op is 26, or a superinstruction's
-        // number in a fused mul64_x; `op` itself is narrowed by the switch). The high word of the low words'
+        // number in a fused mul64_x, never 12: fused copies take the register form; `op` itself is narrowed
+        // by the switch). The high word of the low words'
         // unsigned product comes from 16-bit limbs whose partial sums stay below 2^32 (Hacker's Delight
         // `mulhu`): a float division by 65536 and `Math.floor` cost a quarter of a multiply-heavy loop.
         const imm = (w & 0x1ff) === 12;
@@ -1256,7 +1257,6 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
         const w2 = words[(j + 4) | 0]!;
         const d2 = (w2 >> 9) & 31;
         {
-          // Carry and borrow from unsigned compares of int32 words: no float arithmetic.
           const k = words[(j + 5) | 0]!;
           const a = r[d2]!;
           const l = (a + k) | 0;
@@ -1456,7 +1456,6 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
         const w2 = words[(j + 4) | 0]!;
         const d2 = (w2 >> 9) & 31;
         {
-          // Carry and borrow from unsigned compares of int32 words: no float arithmetic.
           const k = words[(j + 5) | 0]!;
           const a = r[d2]!;
           const l = (a + k) | 0;
@@ -1590,7 +1589,6 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
         const w2 = words[(j + 4) | 0]!;
         const d2 = (w2 >> 9) & 31;
         {
-          // Carry and borrow from unsigned compares of int32 words: no float arithmetic.
           const k = words[(j + 5) | 0]!;
           const a = r[d2]!;
           const l = (a + k) | 0;
@@ -1651,11 +1649,6 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
         const d2 = (w2 >> 9) & 31;
         const s2 = (w2 >> 14) & 31;
         {
-          // interpreter-ops' mul64 written out here: in a function this big V8 runs out of its cumulative
-          // inlining budget and calls it. One body for both forms (the slot's2 op is 26, or a superinstruction's2
-          // number in a fused mul64_x; `op` itself is narrowed by the switch). The high word of the low words'
-          // unsigned product comes from 16-bit limbs whose partial sums stay below 2^32 (Hacker's2 Delight
-          // `mulhu`): a float division by 65536 and `Math.floor` cost a quarter of a multiply-heavy loop.
           const imm = (w & 0x1ff) === 12;
           const bl = imm ? words[(j + 5) | 0]! : r[s2]!;
           const bh = imm ? bl >> 31 : r[s2 + 1]!;
@@ -1676,7 +1669,8 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
         {
           // interpreter-ops' mul64 written out here: in a function this big V8 runs out of its cumulative
           // inlining budget and calls it. One body for both forms (the slot's op is 26, or a superinstruction's
-          // number in a fused mul64_x; `op` itself is narrowed by the switch). The high word of the low words'
+          // number in a fused mul64_x, never 12: fused copies take the register form; `op` itself is narrowed
+          // by the switch). The high word of the low words'
           // unsigned product comes from 16-bit limbs whose partial sums stay below 2^32 (Hacker's Delight
           // `mulhu`): a float division by 65536 and `Math.floor` cost a quarter of a multiply-heavy loop.
           const imm = (w & 0x1ff) === 12;
@@ -1695,7 +1689,6 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
         const w2 = words[(j + 4) | 0]!;
         const d2 = (w2 >> 9) & 31;
         {
-          // Carry and borrow from unsigned compares of int32 words: no float arithmetic.
           const k = words[(j + 5) | 0]!;
           const a = r[d2]!;
           const l = (a + k) | 0;
@@ -1715,7 +1708,6 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
         const w2 = words[(j + 4) | 0]!;
         const d2 = (w2 >> 9) & 31;
         {
-          // Carry and borrow from unsigned compares of int32 words: no float arithmetic.
           const k = words[(j + 5) | 0]!;
           const a = r[d2]!;
           const l = (a + k) | 0;
