@@ -148,8 +148,8 @@ export class Interpreter implements Engine {
   readonly name = 'interpreter';
 
   run(request: RunRequest): bigint {
-    const { r1, r2 } = request;
-    return execute(request, lowHalf(r1), highHalf(r1), lowHalf(r2), highHalf(r2));
+    const h = entryHalves(request);
+    return execute(request, h[0]!, h[1]!, h[2]!, h[3]!);
   }
 
   /**
@@ -157,11 +157,8 @@ export class Interpreter implements Engine {
    * once (two `Number(bigint)` conversions cost as much as a short program's run).
    */
   prepare(request: RunRequest): () => bigint {
-    const { r1, r2 } = request;
-    const r1Low = lowHalf(r1);
-    const r1High = highHalf(r1);
-    const r2Low = lowHalf(r2);
-    const r2High = highHalf(r2);
+    const h = entryHalves(request);
+    const [r1Low, r1High, r2Low, r2High] = [h[0]!, h[1]!, h[2]!, h[3]!];
     return () => execute(request, r1Low, r1High, r2Low, r2High);
   }
 }
@@ -173,14 +170,26 @@ export class Interpreter implements Engine {
 let spareRegisters: Int32Array | undefined;
 let spareFrames: Int32Array | undefined;
 
-/** The low 32 bits of a 64-bit `bigint`, as a signed int32 (cheap for the usual 32-bit values). */
-function lowHalf(v: bigint): number {
-  return v >= 0n && v <= 0xffffffffn ? Number(v) | 0 : Number(BigInt.asUintN(32, v)) | 0;
+/** Low and high halves of a 64-bit `bigint` into `r[k]`, `r[k + 1]` (cheap for the usual 32-bit values). */
+function setRegister(r: Int32Array, k: number, v: bigint): void {
+  if (v >= 0n && v <= 0xffffffffn) {
+    r[k] = Number(v) | 0;
+    r[k + 1] = 0;
+  } else {
+    const u = BigInt.asUintN(64, v);
+    r[k] = Number(u & 0xffffffffn) | 0;
+    r[k + 1] = Number(u >> 32n) | 0;
+  }
 }
 
-/** The high 32 bits of a 64-bit `bigint` taken as unsigned, as a signed int32. */
-function highHalf(v: bigint): number {
-  return v >= 0n && v <= 0xffffffffn ? 0 : Number(BigInt.asUintN(64, v) >> 32n) | 0;
+/** Where {@link entryHalves} writes: read at once by its caller, so nested runs cannot clash. */
+const halves = new Int32Array(4);
+
+/** A request's r1 and r2 as int32 halves: r1 low, r1 high, r2 low, r2 high. */
+function entryHalves(request: RunRequest): Int32Array {
+  setRegister(halves, 0, request.r1);
+  setRegister(halves, 2, request.r2);
+  return halves;
 }
 
 /** A run of `req` with r1 and r2 given as their 32-bit halves. */
@@ -439,8 +448,8 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
       }
       case 12: // mul64_k
       case 26: { // mul64_x
-        // interpreter-ops' mul64 written out here: in a function this big V8 runs out of its cumulative
-        // inlining budget and calls it. One body for both forms (the slot's op is 26, or a superinstruction's
+        // Written out here rather than called: in a function this big V8 runs out of its cumulative
+        // inlining budget and would call it. One body for both forms (the slot's op is 26, or a superinstruction's
         // number in a fused mul64_x, never 12: fused copies take the register form; `op` itself is narrowed
         // by the switch). The high word of the low words'
         // unsigned product comes from 16-bit limbs whose partial sums stay below 2^32 (Hacker's Delight
@@ -1667,8 +1676,8 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
       case 192: { // mul64_x__add64_k
         pc = (pc + 4) | 0;
         {
-          // interpreter-ops' mul64 written out here: in a function this big V8 runs out of its cumulative
-          // inlining budget and calls it. One body for both forms (the slot's op is 26, or a superinstruction's
+          // Written out here rather than called: in a function this big V8 runs out of its cumulative
+          // inlining budget and would call it. One body for both forms (the slot's op is 26, or a superinstruction's
           // number in a fused mul64_x, never 12: fused copies take the register form; `op` itself is narrowed
           // by the switch). The high word of the low words'
           // unsigned product comes from 16-bit limbs whose partial sums stay below 2^32 (Hacker's Delight
