@@ -157,12 +157,21 @@ function workload(name: string): { prog: Uint8Array; mem: Uint8Array } {
   return { prog: loadBenchProgram(objectPath(bench.program)), mem: new Uint8Array(readFileSync(inputPath(bench.name, 'full'))) };
 }
 
-/** Measure one engine on one workload, in a fresh process unless `--in-process`. */
-async function measure(engine: 'interpreter' | 'jit', name: string, expected: bigint, options: Options): Promise<EngineFigures> {
-  if (!options.isolate) {
-    const { prog, mem } = workload(name);
-    return measureEngine((await loadEngines())[engine], prog, mem, expected, options);
-  }
+type Engines = Awaited<ReturnType<typeof loadEngines>>;
+
+/**
+ * Measure one engine on the workload `name` (`work`: its program and input, already loaded), in a fresh
+ * process unless `--in-process`.
+ */
+function measure(
+  engines: Engines,
+  engine: 'interpreter' | 'jit',
+  name: string,
+  work: { prog: Uint8Array; mem: Uint8Array },
+  expected: bigint,
+  options: Options,
+): EngineFigures {
+  if (!options.isolate) return measureEngine(engines[engine], work.prog, work.mem, expected, options);
   const task: ChildTask = { engine, bench: name, expected: hex(expected), budgetMs: options.budgetMs, warmupMs: options.warmupMs, mode: options.mode };
   // The same Node with the same loader flags (tsx's) runs this file in child mode.
   const child = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--child', JSON.stringify(task)], {
@@ -276,9 +285,9 @@ async function main(): Promise<number> {
     }
     const expected = native.result ?? committed;
     log(`${bench.name}: interpreter…`);
-    const interpreter = await measure('interpreter', bench.name, expected, options);
+    const interpreter = measure(engines, 'interpreter', bench.name, { prog, mem }, expected, options);
     log(`${bench.name}: JIT…`);
-    const jit = await measure('jit', bench.name, expected, options);
+    const jit = measure(engines, 'jit', bench.name, { prog, mem }, expected, options);
     // Native again after the engines: the machine is shared, and the faster of two native timings taken
     // around the engines' is the better estimate of the uncontended time.
     if (native.ns !== undefined) {
@@ -305,7 +314,7 @@ async function main(): Promise<number> {
   log('per call: trivial program…');
   const perCall: string[] = [];
   for (const name of ['interpreter', 'jit'] as const) {
-    const f = await measure(name, 'trivial', 0n, options);
+    const f = measure(engines, name, 'trivial', workload('trivial'), 0n, options);
     perCall.push(`${name} ${f.ns !== undefined ? `${f.ns.toFixed(0)} ns` : (f.note ?? '?')}`);
   }
 
