@@ -14,6 +14,7 @@ import { branchTarget, decodeOperation, type AluName, type JumpCond, type Operat
 import { basicBlocks } from '../verifier/cfg.js';
 import { fieldUse } from '../verifier/fields.js';
 import type { Program } from './program.js';
+import { COPY_LOOP_OP, copyLoopOf, type CopyLoopPlan } from './copy-loop.js';
 
 const ALU_ORDER: readonly AluName[] = [
   'add', 'sub', 'mul', 'div', 'sdiv', 'or', 'and', 'lsh', 'rsh', 'mod', 'smod', 'xor', 'mov', 'arsh',
@@ -112,6 +113,7 @@ export const OP_NAMES: readonly string[] = (() => {
   const misc = ['neg64', 'neg32', 'movsx64_8', 'movsx64_16', 'movsx64_32', 'movsx32_8', 'movsx32_16',
     'le16', 'le32', 'le64', 'be16', 'be32', 'be64'];
   misc.forEach((n, i) => (names[66 + i] = n));
+  names[COPY_LOOP_OP] = 'copy_loop';
   JUMP_ORDER.forEach((n, i) => {
     names[BASE.JMP64_K + i] = `${n}_k`;
     names[BASE.JMP64_X + i] = `${n}_x`;
@@ -166,6 +168,8 @@ export interface InterpreterCode {
   readonly problems: ReadonlyMap<number, string>;
   /** The program it came from. */
   readonly program: Program;
+  /** The counted copy loops found (see copy-loop.ts), by the index their back edge keeps in word 1. */
+  readonly copyLoops: readonly CopyLoopPlan[];
 }
 
 function familyIndex<T>(order: readonly T[], value: T): number {
@@ -304,9 +308,18 @@ export function predecode(program: Program): InterpreterCode {
   }
   code.problems.set(n, 'execution ran past the last instruction without reaching exit');
   const leader = new Uint8Array(n + 1);
+  const copyLoops: CopyLoopPlan[] = [];
+  const isBad = (pc: number): boolean => code.op[pc] === 0 || code.op[pc] === 2;
   for (const block of basicBlocks(insns)) {
     code.cost[block.start] = block.length;
     leader[block.start] = 1;
+    const loop = copyLoopOf(insns, block, isBad);
+    if (loop !== undefined && !isBad(block.end - 1)) {
+      // The back edge (a register jump: its imm is free) becomes the copy loop's operation.
+      code.op[block.end - 1] = COPY_LOOP_OP;
+      code.imm[block.end - 1] = copyLoops.length;
+      copyLoops.push(loop);
+    }
   }
   fuseRuns(code.op, leader, n);
   const words = new Int32Array((n + 1) * SLOT_WORDS);
@@ -319,7 +332,7 @@ export function predecode(program: Program): InterpreterCode {
     words[at + 2] = code.off[pc]! * (isTarget[pc] === 1 ? SLOT_WORDS : 1);
     words[at + 3] = cost;
   }
-  return { length: n, words, problems: code.problems, program };
+  return { length: n, words, problems: code.problems, program, copyLoops };
 }
 
 /** Fused number of each run of ops (`a,b` or `a,b,c`, internal numbers), built once. */

@@ -57,6 +57,7 @@ import { badSlotError, budgetError, callDepthError } from './run-errors.js';
 import type { Engine, RunRequest } from './environment.js';
 import { invokeHelper, lookupHelper, RunHelperContext, u64FromHalves } from './helper-call.js';
 import { clearStack } from './stack.js';
+import { copyLoopBackEdge } from './copy-loop.js';
 import { packetLoad } from './packet-load.js';
 import { interpreterCode, type InterpreterCode } from './interpreter-decode.js';
 import {
@@ -731,6 +732,18 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
         const t = bswap32(r[d]!);
         r[d] = bswap32(r[d + 1]!);
         r[d + 1] = t;
+        break;
+      }
+
+      // ---- a counted copy loop's back edge ----
+      case 79: { // copy_loop
+        // A counted copy loop's back edge (see copy-loop.ts): it may run all but the last of the
+        // iterations left at once, and returns -1 when the loop ends.
+        const bulk = copyLoopBackEdge(code.copyLoops[words[(j + 1) | 0]!]!, r, memory, used, budget);
+        if (bulk >= 0) {
+          used += bulk;
+          pc = words[(j + 2) | 0]!;
+        }
         break;
       }
 
