@@ -234,13 +234,14 @@ export function copyLoopBackEdge(plan: CopyLoopPlan, r: Int32Array, memory: VmMe
   const src = evaluate(plan.src, r);
   const dst = evaluate(plan.dst, r);
   if (!(src >= 0 && dst >= 0 && src + bytes <= 0x100000000 && dst + bytes <= 0x100000000)) return refuse(plan, left);
-  const gap = dst - src;
-  if (gap > 0 && gap < bytes) return refuse(plan, left);
   const from = memory.find(src, bytes);
   const to = memory.find(dst, bytes);
   if (from === undefined || to === undefined || !to.writable) return refuse(plan, left);
+  // Overlap is a matter of linear memory: two regions may be backed by the same bytes.
   const start = from.offset + (src - from.vaddr);
-  memory.bytes.copyWithin(to.offset + (dst - to.vaddr), start, start + bytes);
+  const target = to.offset + (dst - to.vaddr);
+  if (target > start && target < start + bytes) return refuse(plan, left);
+  memory.bytes.copyWithin(target, start, start + bytes);
   for (const m of plan.moves) addTo(r, m.reg, bulk * m.by);
   return bulk * plan.length;
 }

@@ -159,6 +159,17 @@ describe('copy loop back edge', () => {
     far.r[4] = 20; // 20 words from offset 8 run past the 128-byte input
     expect(copyLoopBackEdge(plan, far.r, far.s.memory, 7, 1000)).toBe(0);
   });
+  it('refuses a forward overlap in linear memory between two regions backed by the same bytes', () => {
+    const { r, s } = atSecondIteration();
+    const mem = s.memory.find(s.memVaddr, 128)!;
+    // An alias of `mem` one word further on: distinct virtual addresses, overlapping bytes.
+    const alias = s.memory.map({ name: 'alias', size: 120, vaddr: 0x2000_0000, offset: mem.offset + 8 });
+    r[10] = alias.vaddr - (s.memVaddr + 8) + 8; // r5: the destination is the alias's second word, source word 2 + 1
+    expect(copyLoopBackEdge(plan, r, s.memory, 7, 1000)).toBe(0);
+    plan.pause = 0;
+    r[10] = alias.vaddr - (s.memVaddr + 8); // the same bytes as the source: allowed
+    expect(copyLoopBackEdge(plan, r, s.memory, 7, 1000)).toBe(6 * 7);
+  });
 });
 
 describe('copy loops: interpreter vs the tracing engine', () => {
