@@ -97,3 +97,12 @@ describe('rbpf helpers', () => {
     expect(typeof rand(0n, 0n)).toBe('bigint');
   });
 });
+
+describe('u64FromHalves (results and helper arguments from int32 register halves)', () => {
+  it.each([0n, 1n, 1023n, 1024n, 0xffffffffn, 0x100000000n, 0x1234_5678_9abc_def0n, 1n << 63n, (1n << 64n) - 1n, (1n << 64n) - 5n])('gives %s back unsigned', async (v) => {
+    const { u64FromHalves } = await import('../../src/vm/helper-call.js');
+    const lo = Number(v & 0xffffffffn) | 0;
+    const hi = Number(v >> 32n) | 0;
+    expect(u64FromHalves(lo, hi)).toBe(v);
+  });
+});
