@@ -21,7 +21,23 @@ export function u64FromHalves(lo: number, hi: number): bigint {
   return WHOLE[0]!;
 }
 
-/** Scratch for {@link u64FromHalves}: two 32-bit words seen as one u64 (written and read at once). */
+/**
+ * Store a 64-bit value (any `bigint`, taken modulo 2^64) as signed 32-bit halves into `r[k]` (low) and
+ * `r[k + 1]` (high): a single conversion for values below 2^32, one typed-array store otherwise
+ * (instead of two bigint operations and two conversions).
+ */
+export function setHalves(r: Int32Array, k: number, v: bigint): void {
+  if (v >= 0n && v <= 0xffffffffn) {
+    r[k] = Number(v) | 0;
+    r[k + 1] = 0;
+  } else {
+    WHOLE[0] = v;
+    r[k] = HALVES[LOW]! | 0;
+    r[k + 1] = HALVES[HIGH]! | 0;
+  }
+}
+
+/** Scratch for {@link u64FromHalves} and {@link setHalves}: two 32-bit words seen as one u64 (written and read at once). */
 const HALVES = new Uint32Array(2);
 const WHOLE = new BigUint64Array(HALVES.buffer);
 /** Which word of {@link HALVES} is the low half: typed arrays use the platform's byte order. */

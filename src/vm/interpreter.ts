@@ -57,7 +57,7 @@
  */
 import { badSlotError, budgetError, callDepthError } from './run-errors.js';
 import type { Engine, RunRequest } from './environment.js';
-import { invokeHelper, lookupHelper, RunHelperContext, u64FromHalves } from './helper-call.js';
+import { invokeHelper, lookupHelper, RunHelperContext, setHalves, u64FromHalves } from './helper-call.js';
 import { clearStack } from './stack.js';
 import { copyLoopBackEdge } from './copy-loop.js';
 import { packetLoad } from './packet-load.js';
@@ -173,25 +173,13 @@ export class Interpreter implements Engine {
 let spareRegisters: Int32Array | undefined;
 let spareFrames: Int32Array | undefined;
 
-/** Low and high halves of a 64-bit `bigint` into `r[k]`, `r[k + 1]` (cheap for the usual 32-bit values). */
-function setRegister(r: Int32Array, k: number, v: bigint): void {
-  if (v >= 0n && v <= 0xffffffffn) {
-    r[k] = Number(v) | 0;
-    r[k + 1] = 0;
-  } else {
-    const u = BigInt.asUintN(64, v);
-    r[k] = Number(u & 0xffffffffn) | 0;
-    r[k + 1] = Number(u >> 32n) | 0;
-  }
-}
-
 /** Where {@link entryHalves} writes: read at once by its caller, so nested runs cannot clash. */
 const halves = new Int32Array(4);
 
 /** A request's r1 and r2 as int32 halves: r1 low, r1 high, r2 low, r2 high. */
 function entryHalves(request: RunRequest): Int32Array {
-  setRegister(halves, 0, request.r1);
-  setRegister(halves, 2, request.r2);
+  setHalves(halves, 0, request.r1);
+  setHalves(halves, 2, request.r2);
   return halves;
 }
 
@@ -325,8 +313,7 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
           ctx,
         );
         if (ret === 0n && entry.unwindOnZero) return 0n;
-        r[0] = Number(ret & 0xffffffffn) | 0;
-        r[1] = Number(ret >> 32n) | 0;
+        setHalves(r, 0, ret);
         // A helper may have grown the memory or mapped regions: drop cached views and regions.
         dv = memory.view;
         rS = wS = 1;

@@ -106,3 +106,13 @@ describe('u64FromHalves (results and helper arguments from int32 register halves
     expect(u64FromHalves(lo, hi)).toBe(v);
   });
 });
+
+describe('setHalves (helper results and entry registers into int32 halves)', () => {
+  it.each([0n, 7n, 0xffffffffn, 0x100000000n, 0x1234_5678_9abc_def0n, (1n << 64n) - 1n, -1n, -(1n << 63n), (1n << 64n) + 3n])('stores %s modulo 2^64', async (v) => {
+    const { setHalves, u64FromHalves } = await import('../../src/vm/helper-call.js');
+    const r = new Int32Array(4).fill(0x55);
+    setHalves(r, 2, v);
+    expect([r[0], r[1]]).toEqual([0x55, 0x55]);
+    expect(u64FromHalves(r[2]!, r[3]!)).toBe(BigInt.asUintN(64, v));
+  });
+});
