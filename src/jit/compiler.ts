@@ -396,30 +396,37 @@ export function compileToWasm(insns: readonly Insn[], options: CompileOptions): 
   const entryIndex = funcIndex.get(0)!;
   mb.export('entry', 'func', entryIndex);
   // `init(...)` sets the globals of a call; `run(r1, r2, r10, <init's arguments but depth>) -> r0` is a
-  // whole fresh run in one call from JS. Numbers rather than BigInts cross the JS boundary where they
-  // can (a BigInt argument costs an allocation and a conversion): the budget as f64 (an integer below
-  // 2^53), addresses and sizes as u32.
+  // whole fresh run in one call from JS, setting the same globals itself (a call to `init` from `run`
+  // costs V8 a frame and a stack check per run). Numbers rather than BigInts cross the JS boundary where
+  // they can (a BigInt argument costs an allocation and a conversion): the budget as f64 (an integer
+  // below 2^53, so the saturating truncation, which V8 compiles without the trapping one's range
+  // checks, is exact), addresses and sizes as u32.
+  const wide: ReadonlySet<number> = new Set([Global.stackTop, Global.stackBase, Global.stackLimit]);
+  const callGlobals = [Global.depth, Global.maxDepth, Global.stackTop, Global.stackDelta, Global.tableAddr, Global.tableCount, Global.stackBase, Global.stackLimit];
+  /** Set the globals of a call: the budget from param `budget`, the others from `params` in callGlobals' order (-1: zero). */
+  const setGlobals = (c: CodeWriter, budget: number, params: readonly number[]): void => {
+    c.i32(0).gset(Global.halt);
+    c.get(budget).i64TruncSatF64S().gset(Global.budget);
+    callGlobals.forEach((g, k) => {
+      if (params[k]! < 0) c.i32(0);
+      else c.get(params[k]!);
+      if (wide.has(g)) c.op(Op.i64_extend_i32_u);
+      c.gset(g);
+    });
+    c.i64(0).gset(Global.cacheLimit);
+  };
   const initParams: ValTypeCode[] = [ValType.f64, ...Array<ValTypeCode>(8).fill(ValType.i32)];
   const init = mb.declareFunction(initParams, []);
   const ic = new CodeWriter();
-  ic.i32(0).gset(Global.halt);
-  ic.get(0).op(Op.i64_trunc_f64_s).gset(Global.budget);
-  const wide: ReadonlySet<number> = new Set([Global.stackTop, Global.stackBase, Global.stackLimit]);
-  [Global.depth, Global.maxDepth, Global.stackTop, Global.stackDelta, Global.tableAddr, Global.tableCount, Global.stackBase, Global.stackLimit].forEach((g, k) => {
-    ic.get(k + 1);
-    if (wide.has(g)) ic.op(Op.i64_extend_i32_u);
-    ic.gset(g);
-  });
-  ic.i64(0).gset(Global.cacheLimit);
+  setGlobals(ic, 0, [1, 2, 3, 4, 5, 6, 7, 8]);
   mb.defineFunction(init, [], ic);
   mb.export('init', 'func', init);
 
   // Params: r1, r2, r10 (= stackTop), budget, maxDepth, stackDelta, tableAddr, tableCount, stackBase, stackLimit.
   const run = mb.declareFunction([ValType.i64, ValType.i64, ValType.i32, ValType.f64, ...Array<ValTypeCode>(6).fill(ValType.i32)], [ValType.i64]);
   const rc = new CodeWriter();
-  rc.get(3).i32(0).get(4).get(2);
-  for (let k = 5; k <= 9; k++) rc.get(k);
-  rc.call(init);
+  // depth 0, stackTop = r10.
+  setGlobals(rc, 3, [-1, 4, 2, 5, 6, 7, 8, 9]);
   rc.i64(0).get(0).get(1);
   for (let r = 3; r <= 9; r++) rc.i64(0);
   rc.get(2).op(Op.i64_extend_i32_u).call(entryIndex);

@@ -125,6 +125,10 @@ function disassembleBody(r: Reader, end: number, indent: number, out: string[]):
         break;
       case Op.prefix_fc: {
         const sub = r.u32();
+        if (sub === OpFc.i64_trunc_sat_f64_s) {
+          line('i64.trunc_sat_f64_s');
+          break;
+        }
         if (sub !== OpFc.memory_copy) throw new JitError(`WAT: unknown opcode 0xfc ${sub} at byte ${r.at - 1}`);
         r.u8();
         r.u8();

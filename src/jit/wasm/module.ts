@@ -70,6 +70,12 @@ export class CodeWriter {
     return this;
   }
   /** `memory.copy` within memory 0 (operands: destination, source, length, all i32). */
+  /** `i64.trunc_sat_f64_s` (no trap: callers pass integers in range). */
+  i64TruncSatF64S(): this {
+    this.w.u8(Op.prefix_fc).u32(OpFc.i64_trunc_sat_f64_s);
+    return this;
+  }
+
   memoryCopy(): this {
     this.w.u8(Op.prefix_fc).u32(OpFc.memory_copy).u8(0).u8(0);
     return this;

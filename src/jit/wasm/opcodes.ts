@@ -117,7 +117,6 @@ export const Op = {
   i32_wrap_i64: 0xa7,
   i64_extend_i32_s: 0xac,
   i64_extend_i32_u: 0xad,
-  i64_trunc_f64_s: 0xb0,
   i32_extend8_s: 0xc0,
   i32_extend16_s: 0xc1,
   i64_extend8_s: 0xc2,
@@ -128,4 +127,4 @@ export const Op = {
 } as const;
 
 /** Sub-opcodes after {@link Op.prefix_fc}. */
-export const OpFc = { memory_copy: 10 } as const;
+export const OpFc = { i64_trunc_sat_f64_s: 6, memory_copy: 10 } as const;
