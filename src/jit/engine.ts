@@ -449,10 +449,26 @@ export class JitEngine implements Engine {
     const stack = usableStack(request, plan.region);
     const inst = this.instance(request.program, memory, request.limits.stackSize, stack !== undefined);
     const { offset, count } = regionTable(memory);
+    const { r1, r2, stackTop, limits } = request;
+    const budget = limits.instructionBudget;
+    const maxDepth = limits.maxCallDepth;
+    const delta = stack !== undefined ? stackDeltaOf(stack) : 0;
+    const base = stack !== undefined ? stack.vaddr : 0;
+    const limit = stack !== undefined ? stackLimitOf(stack) : 0;
+    const run = inst.run;
     return () => {
       if (memory.version !== version) return this.run(request);
       if (to > from) memory.bytes.fill(0, from, to);
-      return runFresh(inst, request, stack, offset, count);
+      inst.state = undefined;
+      inst.request = request;
+      inst.stack = stack;
+      let r0: bigint;
+      try {
+        r0 = run(r1, r2, stackTop, budget, maxDepth, delta, offset, count, base, limit);
+      } catch (e) {
+        throw asEbpfError(e);
+      }
+      return r0 < 0n ? U64(r0) : r0;
     };
   }
 }
