@@ -403,8 +403,11 @@ export function compileToWasm(insns: readonly Insn[], options: CompileOptions): 
   // checks, is exact), addresses and sizes as u32.
   const wide: ReadonlySet<number> = new Set([Global.stackTop, Global.stackBase, Global.stackLimit]);
   const callGlobals = [Global.depth, Global.maxDepth, Global.stackTop, Global.stackDelta, Global.tableAddr, Global.tableCount, Global.stackBase, Global.stackLimit];
-  /** Set the globals of a call: the budget from param `budget`, the others from `params` in callGlobals' order (-1: zero). */
-  const setGlobals = (c: CodeWriter, budget: number, params: readonly number[]): void => {
+  /**
+   * Set the globals of a call: the budget from param `budget`, the others from `params` in callGlobals'
+   * order (-1: zero); `emptyCache`: also empty the region cache.
+   */
+  const setGlobals = (c: CodeWriter, budget: number, params: readonly number[], emptyCache: boolean): void => {
     c.i32(0).gset(Global.halt);
     c.get(budget).i64TruncSatF64S().gset(Global.budget);
     callGlobals.forEach((g, k) => {
@@ -413,29 +416,35 @@ export function compileToWasm(insns: readonly Insn[], options: CompileOptions): 
       if (wide.has(g)) c.op(Op.i64_extend_i32_u);
       c.gset(g);
     });
-    c.i64(0).gset(Global.cacheLimit);
+    if (emptyCache) c.i64(0).gset(Global.cacheLimit);
   };
   const initParams: ValTypeCode[] = [ValType.f64, ...Array<ValTypeCode>(8).fill(ValType.i32)];
   const init = mb.declareFunction(initParams, []);
   const ic = new CodeWriter();
-  setGlobals(ic, 0, [1, 2, 3, 4, 5, 6, 7, 8]);
+  setGlobals(ic, 0, [1, 2, 3, 4, 5, 6, 7, 8], true);
   mb.defineFunction(init, [], ic);
   mb.export('init', 'func', init);
 
-  // Params: r1, r2, r10 (= stackTop), budget, maxDepth, stackDelta, tableAddr, tableCount, stackBase, stackLimit.
-  const run = mb.declareFunction([ValType.i64, ValType.i64, ValType.i32, ValType.f64, ...Array<ValTypeCode>(6).fill(ValType.i32)], [ValType.i64]);
+  // Params: r1, r2, r10 (= stackTop), budget, maxDepth, stackDelta, tableAddr, tableCount, stackBase, stackLimit,
+  // and the memory's layout version (f64: an integer below 2^53).
+  const run = mb.declareFunction([ValType.i64, ValType.i64, ValType.i32, ValType.f64, ...Array<ValTypeCode>(6).fill(ValType.i32), ValType.f64], [ValType.i64]);
   const rc = new CodeWriter();
   // depth 0, stackTop = r10.
-  setGlobals(rc, 3, [-1, 4, 2, 5, 6, 7, 8, 9]);
+  setGlobals(rc, 3, [-1, 4, 2, 5, 6, 7, 8, 9], false);
+  // The region cache stays when the layout is the one the last fresh run started with: it was filled from
+  // that layout's table since (a helper changing the layout empties it, and a later run sees a new version).
+  const V = 12;
+  rc.get(10).i64TruncSatF64S().tee(V).gget(Global.cacheVersion).op(Op.i64_ne).if();
+  rc.i64(0).gset(Global.cacheLimit).get(V).gset(Global.cacheVersion).end();
   rc.i64(0).get(0).get(1);
   for (let r = 3; r <= 9; r++) rc.i64(0);
   rc.get(2).op(Op.i64_extend_i32_u).call(entryIndex);
   for (let r = 0; r < 5; r++) rc.op(Op.drop);
   // A run that stopped early (an unwinding helper, a bad packet load) ends with r0 = savedR0: answered
   // here so that the runtime need not read globals after a fresh run.
-  const R0 = 10;
+  const R0 = 11;
   rc.set(R0).gget(Global.halt).if(ValType.i64).gget(Global.savedR0).else().get(R0).end();
-  mb.defineFunction(run, [ValType.i64], rc);
+  mb.defineFunction(run, [ValType.i64, ValType.i64], rc);
   mb.export('run', 'func', run);
   return { bytes: mb.build(), entryIndex, functionCount: entries.length, dispatchFunctions, functionPcs: entries, checkedFunctions };
 }
@@ -1067,7 +1076,9 @@ class FunctionCompiler implements StructSink {
   private prologue(): void {
     const c = this.code;
     c.gget(Global.budget).set(L_BUDGET);
-    this.reloadCaches();
+    // The region cache a function starts with is its caller's, or what `init` / `run` left: always one
+    // of the current layout (helpers empty it). The indexed locals start empty.
+    for (const s of this.indexedSizes) c.i64(0).set(L_BLIM[s]);
     if (this.options.frameFastPath) {
       c.get(FRAME_POINTER).op(Op.i32_wrap_i64).gget(Global.stackDelta).op(Op.i32_add);
       c.i32(this.options.stackSize).op(Op.i32_sub).set(L_FP);

@@ -87,6 +87,7 @@ interface Instance {
     tableCount: number,
     stackBase: number,
     stackLimit: number,
+    layoutVersion: number,
   ) => bigint;
   readonly init: (
     budget: number,
@@ -464,7 +465,7 @@ export class JitEngine implements Engine {
       inst.stack = stack;
       let r0: bigint;
       try {
-        r0 = run(r1, r2, stackTop, budget, maxDepth, delta, offset, count, base, limit);
+        r0 = run(r1, r2, stackTop, budget, maxDepth, delta, offset, count, base, limit, version);
       } catch (e) {
         throw asEbpfError(e);
       }
@@ -497,6 +498,7 @@ function runFresh(inst: Instance, request: RunRequest, stack: Region | undefined
       tableCount,
       stack !== undefined ? stack.vaddr : 0,
       stack !== undefined ? stackLimitOf(stack) : 0,
+      request.memory.version,
     );
   } catch (e) {
     throw asEbpfError(e);

@@ -65,7 +65,12 @@ export const Global = {
   stackLimit: 12,
   /** Where a function's budget-checked copy starts (its dispatch label), set just before calling it. */
   label: 13,
-  savedR0: 14,
+  /**
+   * The memory's layout version (`VmMemory.version`) the last fresh run (`run`) started with: a run on
+   * the same version keeps the region cache, which only helpers (which empty it) can make stale.
+   */
+  cacheVersion: 14,
+  savedR0: 15,
 } as const;
 
 /** Bytes per region-table entry. */

@@ -106,6 +106,40 @@ describe.each(engines)('repeated runs on a zero-copy view (%s)', (_name, run) =>
   });
 });
 
+describe.each(engines)('repeated runs after the layout changed (%s)', (_name, run) => {
+  // The JIT keeps its region cache from run to run while the memory's layout stays the same: these
+  // change the layout between runs and check that no run uses a region as it was.
+  it('fail on a region unmapped since, and read the one mapped at its address since', () => {
+    const vm = new EbpfVmRaw(assemble('mov r0, 0\nexit'));
+    const first = vm.memory.map({ name: 'host', size: 64, writable: true });
+    vm.memory.bytes[first.offset + 3] = 0x11;
+    vm.setProgram(assemble(`lddw r1, ${first.vaddr}\nldxb r0, [r1+3]\nexit`));
+    const view = vm.memBuffer(0);
+    expect(run(vm, view)).toBe(0x11n);
+    expect(run(vm, view)).toBe(0x11n);
+    vm.memory.unmap(first);
+    expect(() => run(vm, view)).toThrow(/out-of-bounds/);
+    expect(() => run(vm, view)).toThrow(/out-of-bounds/);
+    const second = vm.memory.map({ name: 'host', vaddr: first.vaddr, size: 64, writable: true });
+    expect(second.offset).not.toBe(first.offset);
+    vm.memory.bytes[second.offset + 3] = 0x22;
+    expect(run(vm, view)).toBe(0x22n);
+    expect(run(vm, view)).toBe(0x22n);
+  });
+
+  it('fail past the end of an input shrunk since', () => {
+    const vm = new EbpfVmRaw(assemble('ldxb r0, [r1+8]\nexit'));
+    const long = vm.memBuffer(16);
+    long[8] = 9;
+    expect(run(vm, long)).toBe(9n);
+    expect(run(vm, long)).toBe(9n);
+    const short = vm.memBuffer(4);
+    expect(() => run(vm, short)).toThrow(/out-of-bounds/);
+    expect(() => run(vm, short)).toThrow(/out-of-bounds/);
+    expect(run(vm, long)).toBe(9n);
+  });
+});
+
 describe('repeated runs of EbpfVmMbuff on zero-copy views', () => {
   it.each(engines.map(([n]) => n))('see both views (%s)', (name) => {
     const vm = new EbpfVmMbuff(assemble('ldxw r2, [r1]\nldxb r0, [r2]\nexit'));
