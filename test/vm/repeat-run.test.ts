@@ -1,7 +1,7 @@
 // A VM run again on the same zero-copy input repeats its prepared form (no set-up): these tests change
 // everything the prepared form depends on between two such runs and check that the second run sees it.
 import { describe, expect, it } from 'vitest';
-import { assemble, EbpfVmRaw, EbpfVmMbuff, MEM_START } from '../../src/index.js';
+import { assemble, EbpfError, EbpfVmRaw, EbpfVmMbuff, MEM_START } from '../../src/index.js';
 import { JitEngine } from '../../src/jit/engine.js';
 import { DEFAULT_LIMITS } from '../../src/vm/environment.js';
 import { Interpreter } from '../../src/vm/interpreter.js';
@@ -137,6 +137,55 @@ describe.each(engines)('repeated runs after the layout changed (%s)', (_name, ru
     expect(() => run(vm, short)).toThrow(/out-of-bounds/);
     expect(() => run(vm, short)).toThrow(/out-of-bounds/);
     expect(run(vm, long)).toBe(9n);
+  });
+});
+
+describe('repeated JIT runs give the interpreter\'s results and errors', () => {
+  it.each([0n, 1n, 0x7fffffffn, 0x80000000n, 0xffffffffn, 0x100000000n, 0x7fffffffffffffffn, 0x8000000000000000n, 0xfedcba9876543210n, 0xffffffffffffffffn])(
+    'r0 = %s',
+    (value) => {
+      const vm = new EbpfVmRaw(assemble(`lddw r0, ${value}\nexit`));
+      const view = vm.memBuffer(0);
+      for (let i = 0; i < 3; i++) {
+        expect(vm.executeProgramJit(view)).toBe(value);
+        expect(vm.executeProgram(view)).toBe(value);
+      }
+    },
+  );
+
+  it('results that change from run to run', () => {
+    // r0 = mem[0] - 1: 2^64 - 1 when mem[0] is 0.
+    const vm = new EbpfVmRaw(assemble('ldxb r0, [r1]\nsub r0, 1\nexit'));
+    const view = vm.memBuffer(1);
+    for (const b of [0, 1, 0, 2, 2, 255, 0]) {
+      view[0] = b;
+      expect(vm.executeProgramJit(view)).toBe(BigInt.asUintN(64, BigInt(b) - 1n));
+    }
+  });
+
+  const budgetPrograms = {
+    // One block per instruction: the error's pc is the budget.
+    straight: `${'ja +0\n'.repeat(60)}exit`,
+    loop: 'mov r0, 0\nadd r0, 1\nldxb r1, [r10-1]\njlt r0, 100, -3\nexit',
+  };
+  it.each(Object.keys(budgetPrograms).flatMap((p) => [1, 2, 3, 50, 51, 52, 53].map((b) => [p, b] as const)))('the budget error of %s with a budget of %i, at the same pc every time', (program, budget) => {
+    const vm = new EbpfVmRaw(assemble(budgetPrograms[program as keyof typeof budgetPrograms]), { limits: { instructionBudget: budget } });
+    const view = vm.memBuffer(0);
+    const caught = (f: () => unknown): EbpfError => {
+      try {
+        f();
+      } catch (e) {
+        return e as EbpfError;
+      }
+      throw new Error('no error');
+    };
+    const expected = caught(() => vm.executeProgram(view));
+    expect(expected).toBeInstanceOf(EbpfError);
+    for (let i = 0; i < 3; i++) {
+      const e = caught(() => vm.executeProgramJit(view));
+      expect(e.constructor).toBe(expected.constructor);
+      expect([e.code, e.pc, e.message]).toEqual([expected.code, expected.pc, expected.message]);
+    }
   });
 });
 
