@@ -15,6 +15,7 @@ import { EbpfError } from '../../src/errors.js';
 import { AluOp, Class, JmpOp, Mode, Opcode, Size, Source } from '../../src/isa/opcodes.js';
 import { encodeProgram, insn, splitWideImm, type Insn } from '../../src/isa/instruction.js';
 import { Program, conformanceHelpers, setup } from './harness.js';
+import { copyLoopExtras, foldIntoR0 } from './copy-loop-extras.js';
 
 const jit = new JitEngine();
 const interp = new Interpreter();
@@ -429,13 +430,7 @@ describe('JIT counted-loop versioning vs interpreter', () => {
     // loop does. Extra instructions make it not one (a register read before it is written that does
     // not move by a constant, the loaded value changed before the store, a second load) or keep it one
     // (a register recomputed every iteration, another induction register).
-    const extra = fc.constantFrom(
-      [alu64(AluOp.MUL, 8, 3)],
-      [alu64(AluOp.ADD, 8, 1)],
-      [alu64x(AluOp.MOV, 9, 1), alu64(AluOp.XOR, 9, 5)],
-      [alu64x(AluOp.MOV, 8, 0)],
-      [insn(Class.LDX | Mode.MEM | Size.B, 4, 1, 1)],
-    );
+    const extra = copyLoopExtras(9);
     const copy = fc
       .record({
         words: fc.integer({ min: 0, max: 12 }),
@@ -470,13 +465,7 @@ describe('JIT counted-loop versioning vs interpreter', () => {
           ...body,
           insn(Class.JMP | JmpOp.JLT | Source.X, 0, 2, -(body.length + 1)),
           // Every register the loop may have left: r1, r6, r7, r8, r9 and the counter.
-          alu64x(AluOp.XOR, 0, 1),
-          alu64(AluOp.MUL, 6, 3),
-          alu64x(AluOp.ADD, 0, 6),
-          alu64x(AluOp.XOR, 0, 7),
-          alu64(AluOp.LSH, 8, 7),
-          alu64x(AluOp.ADD, 0, 8),
-          alu64x(AluOp.XOR, 0, 9),
+          ...foldIntoR0([1, 6, 7, 8, 9]),
           insn(Opcode.EXIT),
         ];
         return { insns, budget };

@@ -20,6 +20,7 @@ import { EbpfError } from '../../src/errors.js';
 import { AluOp, Class, JmpOp, Mode, Opcode, Size, Source } from '../../src/isa/opcodes.js';
 import { encodeProgram, insn, type Insn } from '../../src/isa/instruction.js';
 import { setup } from '../jit/harness.js';
+import { copyLoopExtras, foldIntoR0 } from '../jit/copy-loop-extras.js';
 
 const interp = new Interpreter();
 const tracer = new TraceEngine(() => {});
@@ -187,17 +188,7 @@ describe('copy loops: interpreter vs the tracing engine', () => {
   });
 
   it('gives identical results, memory and errors on random copy loops, with any budget', () => {
-    // Instructions that keep the idiom (a register recomputed every iteration, another induction
-    // register) or break it (a register read before it is written that does not move by a constant,
-    // the loaded value changed before the store, a second load).
-    const extra = fc.constantFrom(
-      [alu64(AluOp.MUL, 8, 3)],
-      [alu64(AluOp.ADD, 8, 1)],
-      [alu64x(AluOp.MOV, 8, 1), alu64(AluOp.XOR, 8, 5)],
-      [alu64x(AluOp.MOV, 8, 0)],
-      [ldx(Size.B, 4, 1, 1)],
-      [alu64(AluOp.ADD, 4, -3)],
-    );
+    const extra = copyLoopExtras(8);
     const loops = fc
       .record({
         words: fc.integer({ min: 0, max: 16 }),
@@ -230,14 +221,8 @@ describe('copy loops: interpreter vs the tracing engine', () => {
           alu64(AluOp.ADD, 1, src),
           ...body,
           jump,
-          // Every register the loop may have left.
-          alu64x(AluOp.XOR, 0, 1),
-          alu64(AluOp.MUL, 9, 3),
-          alu64x(AluOp.ADD, 0, 9),
-          alu64x(AluOp.XOR, 0, 7),
-          alu64(AluOp.LSH, 8, 7),
-          alu64x(AluOp.ADD, 0, 8),
-          alu64x(AluOp.XOR, 0, 4),
+          // Every register the loop may have left, and the counter.
+          ...foldIntoR0([1, 4, 7, 8, 9]),
           insn(Opcode.EXIT),
         ];
         return { insns, budget };
