@@ -47,6 +47,17 @@ export interface StructSink {
   exit(node: number, depth: number): void;
   /** Control reaches an invalid target from `node` (the code must not fall through). */
   badTarget(node: number, depth: number): void;
+  /**
+   * Asked of every loop header whose only back edge is its own conditional jump: true when the sink
+   * emits a guarded copy of the loop before it ({@link StructSink.fastLoop}).
+   */
+  versioned?(node: number): boolean;
+  /**
+   * For a versioned self-loop, emitted in a `block` just before the loop (label 0 leaves the block
+   * and enters the loop): either branch to label 0, or run every iteration of the loop and fall
+   * through, after which the structurer branches to the loop's exit.
+   */
+  fastLoop?(node: number, depth: number): void;
 }
 
 function successors(t: Terminator): number[] {
@@ -162,6 +173,21 @@ export function emitStructured(g: FlowGraph, sink: StructSink, outer: number): b
     if (g.term[u]!.kind !== 'table') continue;
     for (const v of successors(g.term[u]!)) if (rpo[v]! > rpo[u]! && forwardIn[v]! < 2) forced[v] = 1;
   }
+  // Self-loops the sink versions: a guarded copy runs before the loop, in a sibling `loop`, and leaves
+  // to the loop's exit by `br`, so the exit is placed like a merge node, outside the loop (nothing
+  // but the header is in it, so nothing else it dominates needs the loop's label).
+  const sibling = new Uint8Array(n);
+  if (sink.versioned !== undefined) {
+    const selfOnly = new Uint8Array(n);
+    for (const u of order) for (const v of successors(g.term[u]!)) if (rpo[v]! <= rpo[u]!) selfOnly[v] = u === v && selfOnly[v] !== 2 ? 1 : 2;
+    for (const x of order) {
+      const t = g.term[x]!;
+      if (selfOnly[x] !== 1 || t.kind !== 'cond' || (t.taken === x) === (t.fall === x) || !sink.versioned(x)) continue;
+      sibling[x] = 1;
+      const e = t.taken === x ? t.fall : t.taken;
+      if (e >= 0 && forwardIn[e]! < 2) forced[e] = 1;
+    }
+  }
   for (const v of order) {
     if (v !== g.entry && (forwardIn[v]! >= 2 || forced[v] === 1)) mergeChildren[idom[v]!]!.push(v);
   }
@@ -247,7 +273,34 @@ export function emitStructured(g: FlowGraph, sink: StructSink, outer: number): b
 
   function doTree(x: number): void {
     const ys = mergeChildren[x]!;
-    if (loopHeader[x] === 1) {
+    if (sibling[x] === 1) {
+      // block* (x's merge children) { block { fast copy; br exit } loop { x } } ys...
+      const t = g.term[x] as { readonly taken: number; readonly fall: number };
+      const wrap = (k: number): void => {
+        if (k < ys.length) {
+          const y = ys[k]!;
+          code.block();
+          ctx.push({ kind: 'block', node: y });
+          wrap(k + 1);
+          ctx.pop();
+          code.end();
+          doTree(y);
+          return;
+        }
+        code.block();
+        ctx.push({ kind: 'other' });
+        sink.fastLoop!(x, depth());
+        doBranch(x, t.taken === x ? t.fall : t.taken);
+        ctx.pop();
+        code.end();
+        code.loop();
+        ctx.push({ kind: 'loop', node: x });
+        nodeWithin(x, [], 0);
+        ctx.pop();
+        code.end();
+      };
+      wrap(0);
+    } else if (loopHeader[x] === 1) {
       code.loop();
       ctx.push({ kind: 'loop', node: x });
       nodeWithin(x, ys, 0);

@@ -118,6 +118,59 @@ const loopProgram = fc
     return out;
   });
 
+// Counted loops entered many times: inside an outer loop (the JIT then guards each entry from
+// outside and runs either its check-free sibling copy or the checked loop for all iterations), with
+// the cache refilled by another region between entries, a bound that moves per entry, an exit that is
+// also reached from before the loop, or the loop's block also the outer loop's header (not a self-loop
+// only, so not versioned as a sibling).
+const siblingProgram = fc
+  .record({
+    start: fc.integer({ min: 0, max: 3 }),
+    bound,
+    base: fc.oneof(
+      { weight: 4, arbitrary: fc.integer({ min: -16, max: INPUT + 8 }).map((k) => ({ from: 1, k })) },
+      { weight: 1, arbitrary: fc.integer({ min: -72, max: 0 }).map((k) => ({ from: 10, k })) },
+    ),
+    inv: fc.integer({ min: -24, max: INPUT + 8 }),
+    prime: fc.boolean(),
+    items: fc.array(item, { minLength: 1, maxLength: 4 }),
+    stride: fc.oneof(fc.integer({ min: -8, max: 8 }), fc.constantFrom(1, 2, 4, 8)),
+    step: fc.constantFrom(1, 1, 2, 3),
+    outer: fc.constantFrom('around', 'around', 'header', 'none'),
+    trips: fc.integer({ min: 1, max: 4 }),
+    grow: fc.integer({ min: -3, max: 8 }),
+    between: fc.constantFrom('none', 'stack', 'input', 'far'),
+    skip: fc.boolean(),
+    budget: fc.oneof(fc.constant(2000), fc.integer({ min: 1, max: 300 })),
+  })
+  .map(({ start, bound, base, inv, prime, items, stride, step, outer, trips, grow, between, skip, budget }) => {
+    const out: Insn[] = [...bound, alu64(AluOp.MOV, 5, inv), alu64(AluOp.MOV, 7, 0), alu64(AluOp.MOV, 8, 0), alu64(AluOp.MOV, 9, 0)];
+    if (prime) out.push(insn(Class.LDX | Mode.MEM | Size.B, 4, 1, 0));
+    // A jump from before the loops to their exit makes the exit a merge node.
+    const skipAt = out.length;
+    if (skip) out.push(insn(Class.JMP | JmpOp.JEQ | Source.K, 2, 0, 0, 7));
+    const outerHead = out.length;
+    if (between === 'stack') out.push(alu64x(AluOp.MOV, 6, 10), insn(Class.STX | Mode.MEM | Size.B, 6, 8, -1));
+    else if (between === 'input') out.push(insn(Class.LDX | Mode.MEM | Size.B, 4, 1, 1));
+    // A read outside every region would fail; an address far off in the input's region does too, so
+    // only read the input's last byte.
+    else if (between === 'far') out.push(insn(Class.LDX | Mode.MEM | Size.B, 4, 1, INPUT - 1));
+    out.push(alu64(AluOp.MOV, 0, start), alu64x(AluOp.MOV, 3, base.from), alu64(AluOp.ADD, 3, base.k));
+    const head = out.length;
+    for (const it of items) out.push(...it);
+    out.push(alu64(AluOp.ADD, 3, stride), alu64(AluOp.ADD, 0, step));
+    out.push(insn(Class.JMP | JmpOp.JLT | Source.X, 0, 2, head - (out.length + 1)));
+    if (outer !== 'none') {
+      out.push(alu64(AluOp.ADD, 2, grow), alu64(AluOp.ADD, 9, 1));
+      const to = outer === 'around' ? outerHead : head;
+      out.push(insn(Class.JMP | JmpOp.JLT | Source.K, 9, 0, to - (out.length + 1), trips));
+    }
+    const exit = out.length;
+    if (skip) out[skipAt] = { ...out[skipAt]!, offset: exit - (skipAt + 1) };
+    out.push(alu64x(AluOp.ADD, 0, 7), alu64x(AluOp.XOR, 0, 8), alu64x(AluOp.ADD, 0, 9), ...Array.from({ length: 200 }, () => insn(Opcode.JA)), insn(Opcode.EXIT));
+    return { insns: out, budget };
+  });
+
 // Loops of one to three blocks with data-dependent exits (the JIT runs chunks of iterations check-free).
 const exitCodes = [JmpOp.JEQ, JmpOp.JNE, JmpOp.JGT, JmpOp.JLT, JmpOp.JSET, JmpOp.JSGT];
 const exitJump = fc.record({
@@ -287,6 +340,55 @@ describe('JIT counted-loop versioning vs interpreter', () => {
       }),
       { numRuns: 1500 },
     );
+  });
+
+  it('gives identical results, memory and errors on counted loops entered again and again, with any budget', () => {
+    fc.assert(
+      fc.property(siblingProgram, fc.uint8Array({ minLength: INPUT, maxLength: INPUT }), ({ insns, budget }, input) => {
+        const program = new Program(encodeProgram(insns));
+        const lim = { ...limits, instructionBudget: budget };
+        expect(outcome(jit, program, input, lim)).toEqual(outcome(interp, program, input, lim));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('runs out of budget at the same pc in a counted loop after blocks that charge without checking', () => {
+    // A loop of four blocks checks the budget once at its header, and the block after it only adds its
+    // charge to a sum subtracted at the next check: the counted loop's entry guard must see it.
+    const prog: Insn[] = [
+      alu64(AluOp.MOV, 0, 0),
+      alu64(AluOp.MOV, 4, 0),
+      // chain: four blocks, 10 iterations
+      alu64(AluOp.ADD, 4, 1),
+      insn(Opcode.JA),
+      alu64(AluOp.XOR, 0, 3),
+      insn(Opcode.JA),
+      alu64(AluOp.MUL, 0, 5),
+      insn(Opcode.JA),
+      insn(Class.JMP | JmpOp.JLT | Source.K, 4, 0, -7, 10),
+      // after it: one block (its load fills the region cache), then the counted loop (one load per iteration)
+      insn(Class.LDX | Mode.MEM | Size.B, 2, 1, 0),
+      alu64(AluOp.MOV, 2, INPUT / 8),
+      alu64(AluOp.MOV, 3, 0),
+      alu64(AluOp.MOV, 6, 0),
+      insn(Opcode.JA),
+      insn(Class.LDX | Mode.MEM | Size.DW, 7, 1, 0),
+      alu64x(AluOp.ADD, 6, 7),
+      alu64(AluOp.ADD, 1, 8),
+      alu64(AluOp.ADD, 3, 1),
+      insn(Class.JMP | JmpOp.JLT | Source.X, 3, 2, -5),
+      alu64x(AluOp.ADD, 0, 6),
+      ...Array.from({ length: 50 }, () => insn(Opcode.JA)),
+      insn(Opcode.EXIT),
+    ];
+    const program = new Program(encodeProgram(prog));
+    const input = Uint8Array.from({ length: INPUT }, (_, k) => (k * 37) & 255);
+    expect(outcome(interp, program, input).ok).toBe(true);
+    for (let budget = 1; budget <= 2 + 10 * 7 + 5 + 5 * (INPUT / 8) + 52; budget++) {
+      const lim = { ...limits, instructionBudget: budget };
+      expect(outcome(jit, program, input, lim)).toEqual(outcome(interp, program, input, lim));
+    }
   });
 
   it('matches on copy loops that end just inside or just past the input', () => {
