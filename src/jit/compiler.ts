@@ -36,7 +36,10 @@
  * fnv1a, sort, memcpy, crc32 within the noise). Rejected: chunked loops (strcmp) as siblings too,
  * the copy before the checked loop running one chunk and the header skipping its body when the copy
  * left (strcmp_full medians 15.9/16.0 -> 19.1/19.1 us in two A/B runs: V8 no longer unrolled the
- * copy, which it does unroll nested).
+ * copy, which it does unroll nested). Also measured and rejected: the region-table scan of the miss
+ * path unrolled for four entries instead of a loop (an unsafe build, only to see whether the loop
+ * itself is what costs the hot loops that keep their checks): sort 230/242 -> 261/275 us best/median,
+ * switch 261/322 -> 286/337 us, log2_int and strcmp_full within the noise; more inline code is worse.
  *
  * A counted loop that only copies memory forward (a load, a store of the loaded value, both moving by
  * their size; every other register it writes moves by a constant or is recomputed each iteration)
