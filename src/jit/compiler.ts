@@ -61,8 +61,10 @@
  * gives back what its iterations not run would have charged): strcmp_full 13.1 -> 10.3 us (A/B, best
  * of 8 alternations; batches 13-22 and 10-20 us). Not handled: sort's
  * inner loops index with 32-bit arithmetic and shifts (`a[j - gap]`), which the affine analysis
- * (64-bit mov/add/sub only) does not follow. Only loops where the copy saves at least two checks per
- * iteration are versioned (see MIN_HOISTED: the nested loop costs more than one check). Rejected: one
+ * (64-bit mov/add/sub only) does not follow. Where the copy is nested (chunked loops, and counted
+ * loops in the checked-copy functions) only loops where it saves at least two checks per iteration are
+ * versioned (see MIN_HOISTED: the nested loop costs more than one check); a sibling copy needs one
+ * (MIN_HOISTED_SIBLING). Rejected: one
  * loop with a flag local choosing the check-free or the checked body per iteration instead of a nested
  * copy (memcpy 111 -> 217 us, fnv1a 174 -> 221 us).
  *
