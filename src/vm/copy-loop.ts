@@ -7,8 +7,8 @@
  * iteration past them and charges their budget; the loop body then runs its last iteration itself,
  * which leaves every other register exactly as the loop would.
  *
- * The bulk step runs only when it cannot differ from running the iterations one by one: every
- * register it reads has a zero high half (so the addresses are exact in doubles), each side's whole
+ * The bulk step runs only when it cannot differ from running the iterations one by one: the
+ * registers it reads are small enough for the addresses and moves to be exact in doubles, each side's whole
  * span lies in one region (the destination's writable), the budget pays for every iteration left,
  * and the destination is not ahead of the source within the bytes copied (then `copyWithin`, a
  * memmove, writes what the forward loop writes). Otherwise it does nothing and the loop runs
@@ -56,6 +56,9 @@ export interface CopyLoopPlan {
   /** Back edges left before the bulk step is tried again after a refusal (a heuristic only). */
   pause: number;
 }
+
+/** Largest |change| {@link addTo} adds exactly to a register's low half (below 2^32) in doubles. */
+const MAX_EXACT_MOVE = 2 ** 53 - 2 ** 32;
 
 /** Back edges a refused bulk step waits before it is tried again. */
 const PAUSE_AFTER_REFUSAL = 16;
@@ -167,10 +170,14 @@ export function copyLoopOf(insns: readonly Insn[], b: BasicBlock, isBad: (pc: nu
   return { start: b.start, length: b.length, x, y, step, cond: jump.cond, src: load.addr, dst: store.addr, size: load.size, moves, pause: 0 };
 }
 
-/** Register `reg` from its int32 halves in `r`, signed, or NaN when it is not within ±2^52. */
+/**
+ * Register `reg` from its int32 halves in `r`, signed, or NaN when it is not within ±2^44: then every
+ * term of an address (coefficients up to 16, eleven registers, a constant below 2^40) and every partial
+ * sum stays below 2^53, so {@link evaluate} is exact.
+ */
 function signed(r: Int32Array, reg: number): number {
   const hi = r[2 * reg + 1]!;
-  return hi >= -0x100000 && hi < 0x100000 ? hi * 0x100000000 + (r[2 * reg]! >>> 0) : NaN;
+  return hi >= -0x1000 && hi < 0x1000 ? hi * 0x100000000 + (r[2 * reg]! >>> 0) : NaN;
 }
 
 /** Register `reg` from its int32 halves in `r`, unsigned, or NaN when it is 2^52 or more. */
@@ -180,8 +187,8 @@ function unsigned(r: Int32Array, reg: number): number {
 }
 
 /**
- * `addr` on the registers in `r`: exact in doubles (small coefficients, registers within ±2^52), and
- * equal to the 64-bit sum whenever it lies in [0, 2^32), the only results a caller accepts.
+ * `addr` on the registers in `r`: exact in doubles (see {@link signed}), and equal to the 64-bit sum
+ * whenever it lies in [0, 2^32), the only results a caller accepts.
  */
 function evaluate(addr: Linear, r: Int32Array): number {
   let v = addr.k;
@@ -234,6 +241,8 @@ export function copyLoopBackEdge(plan: CopyLoopPlan, r: Int32Array, memory: VmMe
   const src = evaluate(plan.src, r);
   const dst = evaluate(plan.dst, r);
   if (!(src >= 0 && dst >= 0 && src + bytes <= 0x100000000 && dst + bytes <= 0x100000000)) return refuse(plan, left);
+  // Each move must stay exact in doubles (a register may step by up to 2^40 per iteration).
+  for (const m of plan.moves) if (!(Math.abs(bulk * m.by) <= MAX_EXACT_MOVE)) return refuse(plan, left);
   const from = memory.find(src, bytes);
   const to = memory.find(dst, bytes);
   if (from === undefined || to === undefined || !to.writable) return refuse(plan, left);

@@ -241,3 +241,47 @@ describe('copy loops: interpreter vs the tracing engine', () => {
     expect(recognised).toBeGreaterThan(600);
   });
 });
+
+describe('copy loop moves', () => {
+  it('keeps a register that steps by a large constant exact (or leaves the loop to run one by one)', () => {
+    // r8 steps by 8 × (2^31 - 1) per iteration; 2^20 byte iterations move it by about 2^54.
+    const step = 8 * (2 ** 31 - 1);
+    const prog = memcpyLoop(1 << 20, 1 << 20, Size.B, (b) => void b.splice(2, 0, ...Array.from({ length: 8 }, () => alu64(AluOp.ADD, 8, 0x7fffffff))));
+    const plan = predecode(new Program(encodeProgram(prog))).copyLoops[0]!;
+    expect(plan.moves).toContainEqual({ reg: 8, by: step });
+    const s = setup(new Uint8Array(2 << 20), { ...limits, instructionBudget: 1e9 });
+    const r = new Int32Array(32);
+    r[0] = 1;
+    r[2] = s.memVaddr + 1;
+    r[4] = 1 << 20;
+    r[10] = 1 << 20;
+    r[16] = 0x12345679; // r8, odd: the sum needs all 55 bits
+    const charged = copyLoopBackEdge(plan, r, s.memory, 0, 1e9);
+    const moved = charged === 0 ? 0n : BigInt(charged / plan.length);
+    const want = BigInt.asUintN(64, 0x12345679n + moved * BigInt(step));
+    const got = (BigInt(r[17]! >>> 0) << 32n) | BigInt(r[16]! >>> 0);
+    expect(got).toBe(want);
+  });
+});
+
+describe('copy loop addresses', () => {
+  it('refuses registers too large for an exact address (3 × r8 - 3 × r9 would round in doubles)', () => {
+    // dst = r1 + 3·r8 - 3·r9, recomputed every iteration; r8 and r9 are loop-invariant.
+    const prog = memcpyLoop(8, 0, Size.B, (b) => void b.splice(1, 1, ...[0, 1, 2].flatMap(() => [alu64x(AluOp.ADD, 6, 8), alu64x(AluOp.SUB, 6, 9)])));
+    const plan = predecode(new Program(encodeProgram(prog))).copyLoops[0];
+    expect(plan).toBeDefined();
+    const s = setup(new Uint8Array(64), limits);
+    const r = new Int32Array(32);
+    r[0] = 1; // r0: one iteration done
+    r[2] = s.memVaddr + 8; // r1
+    r[4] = 8; // r2: bound
+    [r[16], r[17]] = [0, 0xfffff]; // r8 = 2^52 - 2^32
+    [r[18], r[19]] = [1, 0xfffff]; // r9 = 2^52 - 2^32 + 1
+    // Exactly, dst = r1 - 3, in bounds; in doubles 3·r9 needs 54 bits and rounds. Only a refusal is safe.
+    expect(copyLoopBackEdge(plan!, r, s.memory, 0, 1000)).toBe(0);
+    // Small registers with the same difference are fine.
+    [r[17], r[19]] = [0, 0];
+    plan!.pause = 0;
+    expect(copyLoopBackEdge(plan!, r, s.memory, 0, 1000)).toBeGreaterThan(0);
+  });
+});
