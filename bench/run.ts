@@ -81,6 +81,7 @@ interface EngineFigures {
 interface Row {
   name: string;
   callOverhead: boolean;
+  bulkCopy: boolean;
   insns: number;
   /** Instructions executed by one run, when the interpreter could count them. */
   executed: number | undefined;
@@ -246,7 +247,7 @@ function table(rows: readonly Row[]): string {
     const rj = ratio(row.jit, row.native);
     const compile = row.jit.compileMs !== undefined ? `${row.jit.compileMs.toFixed(2)} ms` : '—';
     const perInsn =
-      row.executed !== undefined && row.interpreter.ns !== undefined ? (row.interpreter.ns / row.executed).toFixed(1) : '—';
+      row.executed !== undefined && row.interpreter.ns !== undefined && !row.bulkCopy ? (row.interpreter.ns / row.executed).toFixed(1) : '—';
     lines.push(
       `| ${row.name} | ${row.insns} | ${row.executed ?? '—'} | ${cell(row.native)} | ${cell(row.interpreter)} | ${formatRatio(ri)} | ${perInsn} | ${cell(row.jit)} | ${formatRatio(rj)} | ${compile} |`,
     );
@@ -254,6 +255,8 @@ function table(rows: readonly Row[]): string {
   lines.push(geomeanRow('**geomean**', rows));
   const loops = rows.filter((r) => !r.callOverhead);
   if (loops.length < rows.length) lines.push(geomeanRow('geomean without call-overhead runs', loops));
+  const stepped = rows.filter((r) => !r.bulkCopy);
+  if (stepped.length < rows.length) lines.push(geomeanRow('geomean without bulk-copy runs', stepped));
   return lines.join('\n');
 }
 
@@ -307,7 +310,7 @@ async function main(): Promise<number> {
     } catch (e) {
       log(`${bench.name}: cannot count executed instructions: ${errorText(e)}`);
     }
-    rows.push({ name: bench.name, callOverhead: bench.callOverhead === true, insns: prog.length / 8, executed, expected, native, interpreter, jit });
+    rows.push({ name: bench.name, callOverhead: bench.callOverhead === true, bulkCopy: bench.bulkCopy === true, insns: prog.length / 8, executed, expected, native, interpreter, jit });
   }
 
   // The per-call cost on its own: a two-instruction program on an empty zero-copy `mem`.
