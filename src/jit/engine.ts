@@ -27,7 +27,7 @@ import { invokeHelper, lookupHelper, RunHelperContext } from '../vm/helper-call.
 import { packetLoad } from '../vm/packet-load.js';
 import { clearStack, planStackClear } from '../vm/stack.js';
 import { badSlotError, budgetError, callDepthError } from '../vm/run-errors.js';
-import { interpreterCode } from '../vm/interpreter-decode.js';
+import { slotDecoding } from '../vm/interpreter-decode.js';
 import type { Region, VmMemory } from '../vm/memory.js';
 import type { Program } from '../vm/program.js';
 import { compileToWasm, writesFramePointer, type CompiledWasm } from './compiler.js';
@@ -149,15 +149,15 @@ function trapError(kind: number, pc: number, program: Program, limits: RunLimits
   if (kind === Trap.budget) return budgetError(limits.instructionBudget, pc);
   if (kind === Trap.callDepth) return callDepthError(limits.maxCallDepth, pc);
   // A slot that cannot run: the same error as the interpreter's, from its own decoding.
-  return badSlotError(interpreterCode(program), pc);
+  return badSlotError(slotDecoding(program), pc);
 }
 
 
 /** Slots the interpreter refuses to run (those it has a problem for), including the end (index length). */
 function badSlots(program: Program): Uint8Array {
-  const code = interpreterCode(program);
-  const bad = new Uint8Array(code.length + 1);
-  for (const pc of code.problems.keys()) bad[pc] = 1;
+  const slots = slotDecoding(program);
+  const bad = new Uint8Array(slots.length + 1);
+  for (const pc of slots.problems.keys()) bad[pc] = 1;
   return bad;
 }
 

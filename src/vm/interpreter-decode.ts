@@ -168,6 +168,8 @@ export interface InterpreterCode {
   readonly problems: ReadonlyMap<number, string>;
   /** The program it came from. */
   readonly program: Program;
+  /** The slot decoding it was built from. */
+  readonly slots: SlotDecoding;
   /** The counted copy loops found (see copy-loop.ts), by the index their back edge keeps in word 1. */
   readonly copyLoops: readonly CopyLoopPlan[];
 }
@@ -232,24 +234,52 @@ function opNumber(op: Operation): number | string {
 
 
 /**
- * Pre-decode a program for the interpreter. Never throws: a slot that cannot run (unknown opcode,
- * bad register, jump outside the program, incomplete `lddw`, unresolved pseudo load, kfunc call)
- * becomes a `bad` or `unsupported` slot that fails with an {@link ExecutionError} when executed.
+ * Every slot of a program classified once: its internal operation number (0 `bad`, 2 `unsupported`
+ * for slots that cannot run) and operands, and why each bad or unsupported slot cannot run. Shared by
+ * the interpreter's {@link predecode} and the JIT, which needs only the problems (its errors for those
+ * slots are the interpreter's): cached in `Program.compiled` under `'slots'`.
  */
-export function predecode(program: Program): InterpreterCode {
+export interface SlotDecoding {
+  /** Number of slots of the program. */
+  readonly length: number;
+  /** Internal operation number by slot (index `length`: the `bad` slot after the end). */
+  readonly op: Uint16Array;
+  readonly dst: Uint8Array;
+  readonly src: Uint8Array;
+  /** The memory offset, a jump's or local call's target slot, or an `lddw`'s upper 32 bits. */
+  readonly off: Int32Array;
+  readonly imm: Int32Array;
+  /** 1 where `off` is a resolved branch target. */
+  readonly isTarget: Uint8Array;
+  /** Why a slot cannot run (`bad` and `unsupported` slots), by slot; `length` is running off the end. */
+  readonly problems: ReadonlyMap<number, string>;
+}
+
+/** The {@link SlotDecoding} of `program`, decoded once. Never throws. */
+export function slotDecoding(program: Program): SlotDecoding {
+  let slots = program.compiled.get('slots') as SlotDecoding | undefined;
+  if (slots === undefined) {
+    slots = decodeSlots(program);
+    program.compiled.set('slots', slots);
+  }
+  return slots;
+}
+
+function decodeSlots(program: Program): SlotDecoding {
   const insns = program.insns;
   const n = insns.length;
   const code = {
+    length: n,
     op: new Uint16Array(n + 1),
     dst: new Uint8Array(n + 1),
     src: new Uint8Array(n + 1),
     off: new Int32Array(n + 1),
     imm: new Int32Array(n + 1),
-    cost: new Int32Array(n + 1),
+    isTarget: new Uint8Array(n + 1),
     problems: new Map<number, string>(),
   };
   const lddwSecond = new Uint8Array(n);
-  const isTarget = new Uint8Array(n + 1); // slots whose `off` is a resolved branch target
+  const isTarget = code.isTarget;
   for (let pc = 0; pc < n; pc++) {
     const i = insns[pc]!;
     const op = decodeOperation(i);
@@ -307,6 +337,21 @@ export function predecode(program: Program): InterpreterCode {
     }
   }
   code.problems.set(n, 'execution ran past the last instruction without reaching exit');
+  return code;
+}
+
+/**
+ * Pre-decode a program for the interpreter. Never throws: a slot that cannot run (unknown opcode,
+ * bad register, jump outside the program, incomplete `lddw`, unresolved pseudo load, kfunc call)
+ * becomes a `bad` or `unsupported` slot that fails with an {@link ExecutionError} when executed.
+ */
+export function predecode(program: Program): InterpreterCode {
+  const insns = program.insns;
+  const slots = slotDecoding(program);
+  const n = slots.length;
+  // The copy-loop and superinstruction passes rewrite ops (and a copy loop's imm): copies of the shared decoding.
+  const code = { ...slots, op: slots.op.slice(), imm: slots.imm.slice(), cost: new Int32Array(n + 1) };
+  const isTarget = slots.isTarget;
   const leader = new Uint8Array(n + 1);
   const copyLoops: CopyLoopPlan[] = [];
   const isBad = (pc: number): boolean => code.op[pc] === 0 || code.op[pc] === 2;
@@ -332,7 +377,7 @@ export function predecode(program: Program): InterpreterCode {
     words[at + 2] = code.off[pc]! * (isTarget[pc] === 1 ? SLOT_WORDS : 1);
     words[at + 3] = cost;
   }
-  return { length: n, words, problems: code.problems, program, copyLoops };
+  return { length: n, words, problems: slots.problems, slots, program, copyLoops };
 }
 
 /** Fused number of each run of ops (`a,b` or `a,b,c`, internal numbers), built once. */

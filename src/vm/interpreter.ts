@@ -265,7 +265,7 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
     switch (op) {
       case 0: // bad
       case 2: // unsupported
-        throw badSlotError(code, i);
+        throw badSlotError(code.slots, i);
       case 1: { // lddw
         r[d] = words[(j + 1) | 0]!;
         r[d + 1] = words[(j + 2) | 0]!;
@@ -1830,7 +1830,7 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
       }
       // ---- end of superinstructions ----
       default:
-        throw badSlotError(code, i);
+        throw badSlotError(code.slots, i);
     }
   }
 }

@@ -4,23 +4,23 @@
  * @module
  */
 import { ErrorCode, ExecutionError } from '../errors.js';
-import { OP_MASK, OP_NAMES, SLOT_WORDS, type InterpreterCode } from './interpreter-decode.js';
+import { OP_NAMES, type SlotDecoding } from './interpreter-decode.js';
 
 /** The decoder's operation number for valid slots no engine runs (kfunc calls, unresolved pseudo `lddw`). */
 const UNSUPPORTED_OP = OP_NAMES.indexOf('unsupported');
 
 /**
- * A slot that cannot run, reached at `pc` (`pc === code.length`: the program ran off its end). The
+ * A slot that cannot run, reached at `pc` (`pc === slots.length`: the program ran off its end). The
  * reason is the decoder's, so both engines word it alike; valid-but-unsupported slots are
  * E_UNSUPPORTED, the rest E_BAD_PROGRAM.
  */
-export function badSlotError(code: InterpreterCode, pc: number): ExecutionError {
-  const unsupported = pc < code.length && (code.words[pc * SLOT_WORDS]! & OP_MASK) === UNSUPPORTED_OP;
+export function badSlotError(slots: SlotDecoding, pc: number): ExecutionError {
+  const unsupported = pc < slots.length && slots.op[pc] === UNSUPPORTED_OP;
   return new ExecutionError(
     unsupported ? ErrorCode.UNSUPPORTED : ErrorCode.BAD_PROGRAM,
-    code.problems.get(pc) ?? 'invalid instruction',
+    slots.problems.get(pc) ?? 'invalid instruction',
     // Running off the end is reported at the last slot, the one that failed to jump or exit.
-    { pc: pc === code.length ? Math.max(pc - 1, 0) : pc },
+    { pc: pc === slots.length ? Math.max(pc - 1, 0) : pc },
   );
 }
 
