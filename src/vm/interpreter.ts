@@ -185,7 +185,7 @@ function entryHalves(request: RunRequest): Int32Array {
 
 /** A run of `req` with r1 and r2 given as their 32-bit halves. */
 function execute(req: RunRequest, r1Low: number, r1High: number, r2Low: number, r2High: number): bigint {
-  clearStack(req);
+  const stack = clearStack(req);
   let r = spareRegisters;
   spareRegisters = undefined;
   if (r === undefined) r = new Int32Array(32);
@@ -205,7 +205,7 @@ function execute(req: RunRequest, r1Low: number, r1High: number, r2Low: number, 
   r[5] = r2High;
   r[20] = req.stackTop | 0;
   try {
-    return runLoop(req, r, frames);
+    return runLoop(req, r, frames, stack);
   } finally {
     spareRegisters = r;
     spareFrames = frames;
@@ -214,9 +214,11 @@ function execute(req: RunRequest, r1Low: number, r1High: number, r2Low: number, 
 
 /**
  * The run loop. `r` holds the registers as lo/hi pairs (`r[2k]`, `r[2k + 1]`; 16 registers: every
- * encodable number, not all valid), already set up for entry; `frames` has room for every frame.
+ * encodable number, not all valid), already set up for entry; `frames` has room for every frame;
+ * `stack` is the run's stack region when it is one writable region (what clearStack returned), else
+ * stack accesses take the checked path like any other.
  */
-function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
+function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array, stack: Region | undefined): bigint {
   const memory = req.memory;
   const limits = req.limits;
   const helpers = req.helpers;
@@ -235,7 +237,6 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array): bigint {
   let dv = memory.view;
   // Region caches as [start, end) virtual ranges and base = linear offset - vaddr: the stack (fixed for
   // the run), the last region loaded from, the last writable region stored to.
-  const stack = memory.find(req.stackTop - 1, 1);
   const sS = stack === undefined ? 1 : stack.vaddr;
   const sE = stack === undefined ? 0 : stack.vaddr + stack.size;
   const sB = stack === undefined ? 0 : stack.offset - stack.vaddr;

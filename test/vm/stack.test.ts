@@ -46,3 +46,24 @@ describe.each(engines)('every run starts with a zeroed stack (%s)', (_name, run)
     expect(run(vm)).toBe(5n);
   });
 });
+
+describe('a stack region that is not writable (engine API)', () => {
+  it.each([['interpreter'], ['jit']])('rejects stores into it and allows loads on the %s', async (name) => {
+    const { Interpreter } = await import('../../src/vm/interpreter.js');
+    const { JitEngine } = await import('../../src/jit/engine.js');
+    const { VmMemory, STACK_START } = await import('../../src/vm/memory.js');
+    const { DEFAULT_LIMITS } = await import('../../src/vm/environment.js');
+    const { MemoryAccessError } = await import('../../src/errors.js');
+    const engine = name === 'jit' ? new JitEngine() : new Interpreter();
+    const limits = { ...DEFAULT_LIMITS, stackSize: 64, maxCallDepth: 1 };
+    const run = (source: string): bigint => {
+      const memory = new VmMemory();
+      memory.map({ name: 'stack', vaddr: STACK_START, size: 64, writable: false });
+      const program = new Program(assemble(source));
+      return engine.run({ program, memory, stackTop: STACK_START + 64, r1: 0n, r2: 0n, helpers: new Map(), limits });
+    };
+    expect(run('ldxdw r0, [r10-8]\nadd64 r0, 5\nexit')).toBe(5n);
+    expect(() => run('mov64 r1, 7\nstxdw [r10-8], r1\nmov64 r0, 0\nexit')).toThrow(MemoryAccessError);
+    expect(() => run('stb [r10-1], 7\nmov64 r0, 0\nexit')).toThrow(MemoryAccessError);
+  });
+});
