@@ -1939,7 +1939,6 @@ class FunctionCompiler implements StructSink {
    */
   private scanAddress(size: 1 | 2 | 4 | 8, store: boolean, pc: number): void {
     const c = this.code;
-    const lim = L_LIM;
     // Miss: scan the region table in wasm (a call here would make V8 spill the loop's registers).
     // Same rule as VmMemory.find: the first region wholly containing the access.
     const fail = (): void => {
@@ -1948,27 +1947,12 @@ class FunctionCompiler implements StructSink {
     };
     c.block(); // found
     c.block(); // not found
-    c.get(L_T).i64(32).op(Op.i64_shr_u).op(Op.i64_eqz).op(Op.i32_eqz).brIf(0);
-    c.gget(Global.tableAddr).set(L_I);
-    c.gget(Global.tableCount).i32(TABLE_ENTRY).op(Op.i32_mul).gget(Global.tableAddr).op(Op.i32_add).set(L_A);
-    c.loop();
-    c.get(L_I).get(L_A).op(Op.i32_ge_u).brIf(1);
-    // d = addr - vaddr (signed; |d| < 2^32); hit when d >= 0 and d <= size - access size, i.e. when
-    // (d | (size - access - d)) >= 0.
-    c.get(L_T).get(L_I).mem(Op.i64_load32_u, 0).op(Op.i64_sub).set(L_T2);
-    c.get(L_I).mem(Op.i64_load32_u, 4).i64(size).op(Op.i64_sub).get(L_T2).op(Op.i64_sub);
-    c.get(L_T2).op(Op.i64_or).i64(0).op(Op.i64_ge_s).brIf(2);
-    c.get(L_I).i32(TABLE_ENTRY).op(Op.i32_add).set(L_I).br(0);
-    c.end(); // loop
+    this.searchTable(size);
     c.end(); // not found
     fail();
     c.end(); // found: L_I is the entry, L_T2 the offset into the region
     c.get(L_I).mem(Op.i32_load, 12).if();
-    // Writable: refill the cache with base = vaddr, limit = size - 7 (0 when smaller than 8), offset.
-    c.get(L_I).mem(Op.i64_load32_u, 0).gset(Global.cacheBase);
-    c.get(L_I).mem(Op.i64_load32_u, 4).i64(7).op(Op.i64_sub).tee(lim).i64(0).get(lim).i64(0).op(Op.i64_gt_s).op(Op.select).gset(Global.cacheLimit);
-    c.get(L_I).mem(Op.i32_load, 8).gset(Global.cacheOffset);
-    if (c.watched >= 0) this.rebase();
+    this.fillCache();
     if (store) {
       c.else();
       fail();
@@ -1987,26 +1971,44 @@ class FunctionCompiler implements StructSink {
     c.block(); // skip
     c.block(); // found
     c.block(); // not found
+    this.searchTable(size);
+    c.end(); // not found
+    c.br(1);
+    c.end(); // found
+    c.get(L_I).mem(Op.i32_load, 12).if();
+    this.fillCache();
+    c.end();
+    c.end(); // skip
+  }
+
+  /**
+   * Inside a `found` block holding a `not found` block: search the region table for the first region
+   * wholly holding `size` bytes at L_T, leaving by `br` to `found` with L_I its entry and L_T2 the
+   * offset into it, or falling out of `not found` when there is none (or L_T is 2^32 or more).
+   */
+  private searchTable(size: 1 | 2 | 4 | 8): void {
+    const c = this.code;
     c.get(L_T).i64(32).op(Op.i64_shr_u).op(Op.i64_eqz).op(Op.i32_eqz).brIf(0);
     c.gget(Global.tableAddr).set(L_I);
     c.gget(Global.tableCount).i32(TABLE_ENTRY).op(Op.i32_mul).gget(Global.tableAddr).op(Op.i32_add).set(L_A);
     c.loop();
     c.get(L_I).get(L_A).op(Op.i32_ge_u).brIf(1);
+    // d = addr - vaddr (signed; |d| < 2^32); hit when d >= 0 and d <= size - access size, i.e. when
+    // (d | (size - access - d)) >= 0.
     c.get(L_T).get(L_I).mem(Op.i64_load32_u, 0).op(Op.i64_sub).set(L_T2);
     c.get(L_I).mem(Op.i64_load32_u, 4).i64(size).op(Op.i64_sub).get(L_T2).op(Op.i64_sub);
     c.get(L_T2).op(Op.i64_or).i64(0).op(Op.i64_ge_s).brIf(2);
     c.get(L_I).i32(TABLE_ENTRY).op(Op.i32_add).set(L_I).br(0);
     c.end(); // loop
-    c.end(); // not found
-    c.br(1);
-    c.end(); // found
-    c.get(L_I).mem(Op.i32_load, 12).if();
+  }
+
+  /** Refill the cache from region table entry L_I (a writable region): base = vaddr, limit = size - 7 (0 when smaller than 8), offset. */
+  private fillCache(): void {
+    const c = this.code;
     c.get(L_I).mem(Op.i64_load32_u, 0).gset(Global.cacheBase);
     c.get(L_I).mem(Op.i64_load32_u, 4).i64(7).op(Op.i64_sub).tee(L_LIM).i64(0).get(L_LIM).i64(0).op(Op.i64_gt_s).op(Op.select).gset(Global.cacheLimit);
     c.get(L_I).mem(Op.i32_load, 8).gset(Global.cacheOffset);
     if (c.watched >= 0) this.rebase();
-    c.end();
-    c.end(); // skip
   }
 
   private bswap32(): void {
