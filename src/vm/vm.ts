@@ -13,7 +13,7 @@
  * the same arguments, calling `execute(jitEngine, mem, mbuff)`.
  * @module
  */
-import { ArgumentError, EbpfError, ErrorCode } from '../errors.js';
+import { ArgumentError, EbpfError, ErrorCode, ExecutionError } from '../errors.js';
 import { verifyProgram } from '../verifier/verifier.js';
 import {
   DEFAULT_LIMITS,
@@ -38,6 +38,14 @@ export interface HelperOptions {
   readonly name?: string;
   /** Stop the program with r0 = 0 when the helper returns 0 (uBPF's "unwind" helper). */
   readonly unwindOnZero?: boolean;
+}
+
+/** A run of a VM started while another run of the same VM is under way (from a helper). */
+function nestedRunError(): ExecutionError {
+  return new ExecutionError(
+    ErrorCode.UNSUPPORTED,
+    'a run of this VM was started while another run of it is under way (from a helper?): runs of one VM share its stack and memory, so they cannot nest; run the nested program on a second VM',
+  );
 }
 
 /** Options shared by every VM kind's constructor. */
@@ -254,6 +262,21 @@ export abstract class EbpfVmBase {
    * length; `'none'`: both 0). Returns r0.
    */
   protected execute(engine: Engine, mem: Uint8Array | undefined, mbuff: Uint8Array | undefined, entry: 'none' | 'mem' | 'mbuff'): bigint {
+    // Runs of one VM share its stack and memory: a run started from inside another (by a helper)
+    // would zero and reuse the outer run's stack under it, so it is refused.
+    if (this.running) throw nestedRunError();
+    this.running = true;
+    try {
+      return this.executeOnce(engine, mem, mbuff, entry);
+    } finally {
+      this.running = false;
+    }
+  }
+
+  /** Set while a run of this VM is under way (see {@link execute}). */
+  private running = false;
+
+  private executeOnce(engine: Engine, mem: Uint8Array | undefined, mbuff: Uint8Array | undefined, entry: 'none' | 'mem' | 'mbuff'): bigint {
     // A run on the same zero-copy views as the last one, with nothing else changed, repeats its prepared
     // form: on a short program the set-up below costs as much as the run.
     const repeat = this.repeat;

@@ -1,6 +1,6 @@
 /** The VM kinds' API: verifiers, program replacement, options, limits, FixedMbuff's buffer, zero-copy mbuff. */
 import { describe, expect, it } from 'vitest';
-import { ErrorCode, MEM_START, MBUFF_START, VerifierError, encodeProgram } from '../../src/index.js';
+import { ErrorCode, ExecutionError, MEM_START, MBUFF_START, VerifierError, assemble, encodeProgram } from '../../src/index.js';
 import { EbpfVmFixedMbuff, EbpfVmMbuff, EbpfVmNoData, EbpfVmRaw } from '../../src/vm/vm.js';
 import { Class, Mode, Size, exit, insn, mov } from './util.js';
 
@@ -104,5 +104,41 @@ describe('large and growing memory', () => {
     expect(vm.executeProgram(big)).toBe(0xabn);
     expect(big[big.length - 2]).toBe(9);
     expect(vm.executeProgram(new Uint8Array(3).fill(1))).toBe(1n);
+  });
+});
+
+describe('nested runs', () => {
+  // Stores 77 on the stack, calls helper 7 (which runs a program), then returns what the stack holds.
+  const outer = assemble('mov64 r2, 77\nstxdw [r10-8], r2\nmov64 r1, 0\ncall 7\nldxdw r0, [r10-8]\nexit');
+  const inner = assemble('mov64 r1, 99\nstxdw [r10-8], r1\nmov64 r0, 5\nexit');
+
+  it.each([['interpreter'], ['jit']])('refuses a run of the same VM from inside its own run (%s), then runs normally again', (name) => {
+    const vm = new EbpfVmRaw(outer);
+    const run = (): bigint => (name === 'jit' ? vm.executeProgramJit(new Uint8Array(4)) : vm.executeProgram(new Uint8Array(4)));
+    let nested = true;
+    vm.registerHelper(7, () => (nested ? run() : 0n));
+    if (name === 'jit') vm.jitCompile();
+    let error: unknown;
+    try {
+      run();
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ExecutionError);
+    expect((error as ExecutionError).code).toBe(ErrorCode.UNSUPPORTED);
+    expect((error as Error).message).toMatch(/second VM/);
+    nested = false;
+    expect(run()).toBe(77n);
+  });
+
+  it.each([['interpreter'], ['jit']])('lets a helper run another VM, whose stack is its own (%s)', (name) => {
+    const second = new EbpfVmRaw(inner);
+    const vm = new EbpfVmRaw(outer);
+    vm.registerHelper(7, () => (name === 'jit' ? second.executeProgramJit() : second.executeProgram()));
+    if (name === 'jit') {
+      second.jitCompile();
+      vm.jitCompile();
+    }
+    expect(name === 'jit' ? vm.executeProgramJit() : vm.executeProgram()).toBe(77n);
   });
 });
