@@ -132,6 +132,7 @@
  * @module
  */
 import { fieldUse } from '../verifier/fields.js';
+import { affineAdd, affineAlu, constantAffine, registerAffine, stepOf, strideOf, type Affine } from '../verifier/affine.js';
 import { JitError } from '../errors.js';
 import type { Insn } from '../isa/instruction.js';
 import { decodeOperation, branchTarget, type Operation, type AluName, type JumpCond } from '../isa/operation.js';
@@ -341,18 +342,6 @@ function lastPc(insns: readonly Insn[], b: BasicBlock): number {
   return last;
 }
 
-/** a + m * x + k, or undefined when either is unknown or the result grows past exact, small coefficients. */
-function affineAdd(a: Affine | undefined, m: number, x: Affine | undefined, k: number): Affine | undefined {
-  if (a === undefined || x === undefined) return undefined;
-  const coeffs = new Map(a.coeffs);
-  for (const [r, v] of x.coeffs) {
-    const sum = (coeffs.get(r) ?? 0) + m * v;
-    if (sum === 0) coeffs.delete(r);
-    else coeffs.set(r, sum);
-  }
-  const kk = a.k + m * x.k + k;
-  return Math.abs(kk) < 2 ** 40 && [...coeffs.values()].every((v) => Math.abs(v) <= 16) ? { coeffs, k: kk } : undefined;
-}
 
 /** Compile a program to a WebAssembly module (see layout.ts for its imports and globals). */
 export function compileToWasm(insns: readonly Insn[], options: CompileOptions): CompiledWasm {
@@ -492,12 +481,6 @@ interface AccessGroup {
   readonly hi: number;
   /** First pc after the group's last access. */
   readonly end: number;
-}
-
-/** A register's value as a sum of the registers' values on entry to the block, times coefficients, plus a constant. */
-interface Affine {
-  readonly coeffs: ReadonlyMap<number, number>;
-  readonly k: number;
 }
 
 /**
@@ -1444,8 +1427,8 @@ class FunctionCompiler implements StructSink {
   private strided(path: readonly number[]): { accesses: { addr: Affine; stride: number; pc: number }[]; stride: (number | undefined)[] } | undefined {
     const ss = this.options.stackSize;
     const state: (Affine | undefined)[] = [];
-    for (let r = 0; r <= 10; r++) state.push({ coeffs: new Map([[r, 1]]), k: 0 });
-    const zero: Affine = { coeffs: new Map(), k: 0 };
+    for (let r = 0; r <= 10; r++) state.push(registerAffine(r));
+    const zero = constantAffine(0);
     const accesses: { addr: Affine; pc: number }[] = [];
     for (const bi of path) {
       const b = this.d.blocks[bi]!;
@@ -1461,18 +1444,19 @@ class FunctionCompiler implements StructSink {
           if (!frame && addr !== undefined) accesses.push({ addr, pc });
           if (op.kind === 'ldx') state[i.dst] = undefined;
         } else if (op.kind === 'alu' && op.width === 64 && (op.op === 'mov' || op.op === 'add' || op.op === 'sub')) {
-          const src = op.source === 'reg' ? state[i.src] : { coeffs: new Map<number, number>(), k: i.imm };
-          state[i.dst] = op.op === 'mov' ? src : affineAdd(state[i.dst], op.op === 'add' ? 1 : -1, src, 0);
+          state[i.dst] = affineAlu(state, op.op, op.source, i);
         } else if (op.kind === 'alu' || op.kind === 'neg' || op.kind === 'movsx' || op.kind === 'end' || op.kind === 'lddw') {
           state[i.dst] = undefined;
         } else return undefined;
       }
     }
-    const stride = state.map((v, r) => (v !== undefined && v.coeffs.size === 1 && v.coeffs.get(r) === 1 && Math.abs(v.k) <= MAX_STRIDE ? v.k : undefined));
+    const stride = state.map((v, r) => {
+      const step = stepOf(v, r);
+      return step !== undefined && Math.abs(step) <= MAX_STRIDE ? step : undefined;
+    });
     const covered: { addr: Affine; stride: number; pc: number }[] = [];
     for (const a of accesses) {
-      let s = 0;
-      for (const [r, v] of a.addr.coeffs) s = stride[r] === undefined ? NaN : s + v * stride[r]!;
+      const s = strideOf(a.addr, stride);
       if (Number.isFinite(s) && Math.abs(s) <= MAX_STRIDE) covered.push({ ...a, stride: s });
     }
     return { accesses: covered, stride };

@@ -24,17 +24,11 @@ import type { Insn } from '../isa/instruction.js';
 import { decodeOperation, type Operation } from '../isa/operation.js';
 import type { BasicBlock } from '../verifier/cfg.js';
 import { fieldUse } from '../verifier/fields.js';
+import { affineAdd, affineAlu, constantAffine, registerAffine, stepOf, strideOf, type Affine } from '../verifier/affine.js';
 import type { VmMemory } from './memory.js';
 
 /** The interpreter's internal operation number for a copy loop's back edge (a literal in the run loop: 79). */
 export const COPY_LOOP_OP = 79;
-
-/** An address as `k + Σ coefficient × register` over the registers on entry to the loop block. */
-interface Linear {
-  /** Coefficient per register r0-r10. */
-  readonly coeffs: Float64Array;
-  readonly k: number;
-}
 
 /** A recognised copy loop: everything the back edge needs at run time. */
 export interface CopyLoopPlan {
@@ -48,8 +42,8 @@ export interface CopyLoopPlan {
   /** The back edge's condition as written: `jlt x, y`, `jgt y, x` or `jne x, y` (step 1). */
   readonly cond: 'jlt' | 'jgt' | 'jne';
   /** The first iteration's source and destination addresses, and the bytes one iteration copies. */
-  readonly src: Linear;
-  readonly dst: Linear;
+  readonly src: Affine;
+  readonly dst: Affine;
   readonly size: number;
   /** Registers that move by a constant per iteration (the counter among them), and by how much. */
   readonly moves: readonly { readonly reg: number; readonly by: number }[];
@@ -65,37 +59,6 @@ const PAUSE_AFTER_REFUSAL = 16;
 
 const REGISTERS = 11;
 
-const NOTHING: Linear = { coeffs: new Float64Array(REGISTERS), k: 0 };
-
-function linearOf(reg: number): Linear {
-  const coeffs = new Float64Array(REGISTERS);
-  coeffs[reg] = 1;
-  return { coeffs, k: 0 };
-}
-
-/** a + m × b + k; undefined when either is unknown or a coefficient grows past small exact values. */
-function combine(a: Linear | undefined, m: number, b: Linear | undefined, k: number): Linear | undefined {
-  if (a === undefined || b === undefined) return undefined;
-  const coeffs = new Float64Array(REGISTERS);
-  for (let r = 0; r < REGISTERS; r++) {
-    const c = a.coeffs[r]! + m * b.coeffs[r]!;
-    if (Math.abs(c) > 16) return undefined;
-    coeffs[r] = c;
-  }
-  const sum = a.k + m * b.k + k;
-  return Math.abs(sum) < 2 ** 40 ? { coeffs, k: sum } : undefined;
-}
-
-/** How far an address moves per iteration, given each register's step (NaN when any is unknown). */
-function strideOf(addr: Linear, steps: readonly (number | undefined)[]): number {
-  let s = 0;
-  for (let r = 0; r < REGISTERS; r++) {
-    const c = addr.coeffs[r]!;
-    if (c !== 0) s += steps[r] === undefined ? NaN : c * steps[r]!;
-  }
-  return s;
-}
-
 /**
  * The copy loop that block `b` is, if it is one: a block that jumps back to its own start with a
  * 64-bit register `jlt`/`jgt` (or `jne` stepping by one) and otherwise holds only ALU instructions,
@@ -105,19 +68,20 @@ function strideOf(addr: Linear, steps: readonly (number | undefined)[]): number 
  */
 export function copyLoopOf(insns: readonly Insn[], b: BasicBlock, isBad: (pc: number) => boolean): CopyLoopPlan | undefined {
   const last = b.end - 1;
-  if (b.end - b.start < 3 || b.length !== b.end - b.start) return undefined; // no lddw inside
+  if (b.end - b.start < 3 || b.length !== b.end - b.start || isBad(last)) return undefined; // no lddw inside
   const jump = decodeOperation(insns[last]!);
   const ji = insns[last]!;
   if (jump.kind !== 'jcond' || jump.width !== 64 || jump.source !== 'reg') return undefined;
   if (last + 1 + ji.offset !== b.start) return undefined;
   if (jump.cond !== 'jlt' && jump.cond !== 'jgt' && jump.cond !== 'jne') return undefined;
 
-  const state: (Linear | undefined)[] = [];
-  for (let r = 0; r < REGISTERS; r++) state.push(linearOf(r));
+  const state: (Affine | undefined)[] = [];
+  for (let r = 0; r < REGISTERS; r++) state.push(registerAffine(r));
+  const zero = constantAffine(0);
   const written = new Set<number>();
   const liveIn = new Set<number>();
-  let load: { pc: number; reg: number; size: number; addr: Linear } | undefined;
-  let store: { addr: Linear } | undefined;
+  let load: { pc: number; reg: number; size: number; addr: Affine } | undefined;
+  let store: { addr: Affine } | undefined;
   let loadedClobbered = false;
   for (let pc = b.start; pc < last; pc++) {
     if (isBad(pc)) return undefined;
@@ -128,18 +92,17 @@ export function copyLoopOf(insns: readonly Insn[], b: BasicBlock, isBad: (pc: nu
     for (const f of use.registers) if (!(f === 'dst' && overwrites) && !written.has(i[f])) liveIn.add(i[f]);
     if (op.kind === 'ldx') {
       if (load !== undefined) return undefined;
-      const addr = combine(state[i.src], 1, NOTHING, i.offset);
+      const addr = affineAdd(state[i.src], 1, zero, i.offset);
       if (addr === undefined) return undefined;
       load = { pc, reg: i.dst, size: op.size, addr };
       state[i.dst] = undefined;
     } else if (op.kind === 'stx') {
       if (load === undefined || store !== undefined || i.src !== load.reg || op.size !== load.size || loadedClobbered) return undefined;
-      const addr = combine(state[i.dst], 1, NOTHING, i.offset);
+      const addr = affineAdd(state[i.dst], 1, zero, i.offset);
       if (addr === undefined) return undefined;
       store = { addr };
     } else if (op.kind === 'alu' && op.width === 64 && (op.op === 'mov' || op.op === 'add' || op.op === 'sub')) {
-      const operand = op.source === 'reg' ? state[i.src] : { coeffs: new Float64Array(REGISTERS), k: i.imm };
-      state[i.dst] = op.op === 'mov' ? operand : combine(state[i.dst], op.op === 'add' ? 1 : -1, operand, 0);
+      state[i.dst] = affineAlu(state, op.op, op.source, i);
     } else if (op.kind === 'alu' || op.kind === 'neg' || op.kind === 'movsx' || op.kind === 'end') {
       state[i.dst] = undefined;
     } else return undefined;
@@ -151,11 +114,7 @@ export function copyLoopOf(insns: readonly Insn[], b: BasicBlock, isBad: (pc: nu
   if (load === undefined || store === undefined) return undefined;
 
   // Each register's change per iteration: a constant when it ends as itself plus one.
-  const steps = state.map((v, r) => {
-    if (v === undefined || v.coeffs[r] !== 1) return undefined;
-    for (let q = 0; q < REGISTERS; q++) if (q !== r && v.coeffs[q] !== 0) return undefined;
-    return v.k;
-  });
+  const steps = state.map((v, r) => stepOf(v, r));
   const moves: { reg: number; by: number }[] = [];
   for (let r = 0; r < REGISTERS; r++) {
     const by = steps[r];
@@ -190,12 +149,9 @@ function unsigned(r: Int32Array, reg: number): number {
  * `addr` on the registers in `r`: exact in doubles (see {@link signed}), and equal to the 64-bit sum
  * whenever it lies in [0, 2^32), the only results a caller accepts.
  */
-function evaluate(addr: Linear, r: Int32Array): number {
+function evaluate(addr: Affine, r: Int32Array): number {
   let v = addr.k;
-  for (let q = 0; q < REGISTERS; q++) {
-    const c = addr.coeffs[q]!;
-    if (c !== 0) v += c * signed(r, q);
-  }
+  for (const [q, c] of addr.coeffs) v += c * signed(r, q);
   return v;
 }
 

@@ -359,7 +359,7 @@ export function predecode(program: Program): InterpreterCode {
     code.cost[block.start] = block.length;
     leader[block.start] = 1;
     const loop = copyLoopOf(insns, block, isBad);
-    if (loop !== undefined && !isBad(block.end - 1)) {
+    if (loop !== undefined) {
       // The back edge (a register jump: its imm is free) becomes the copy loop's operation.
       code.op[block.end - 1] = COPY_LOOP_OP;
       code.imm[block.end - 1] = copyLoops.length;
