@@ -112,16 +112,14 @@ export function planStackClear(request: RunRequest): StackClearPlan {
  * the stack is then as if it had been wholly zeroed at the start.
  */
 export function clearStackRest(req: RunRequest): void {
-  const { memory, limits, stackTop } = req;
-  const size = limits.stackSize * limits.maxCallDepth;
-  const region = memory.find(stackTop - size, size);
-  const reach = req.program.stackFootprint;
-  if (region === undefined || !region.writable || reach.whole) return;
-  const end = region.offset + (stackTop - region.vaddr);
-  const start = end - size;
-  const from = Math.min(end, Math.max(start, end + reach.low));
-  const to = Math.max(from, Math.min(end, end + reach.high));
-  const bytes = memory.bytes;
+  const { region, from: low, to: high } = planStackClear(req);
+  if (region === undefined || req.program.stackFootprint.whole) return;
+  const end = region.offset + (req.stackTop - region.vaddr);
+  const start = end - req.limits.stackSize * req.limits.maxCallDepth;
+  // What clearStack zeroed, clamped to the stack (a footprint may reach past either end).
+  const from = Math.min(end, low);
+  const to = Math.max(from, high);
+  const bytes = req.memory.bytes;
   bytes.fill(0, start, from);
   bytes.fill(0, to, end);
 }
