@@ -235,7 +235,8 @@ export function generateModule(program: Program, stackSize: number): CompiledWas
  *
  * Compiled modules are cached in `Program.compiled` under `'jit'` (one per stack size), instances
  * per VM memory. Helpers are looked up at each call, so helpers registered after compiling work
- * without recompiling. Not re-entrant: a helper must not run the same program on the same memory (the VM kinds refuse a nested run of one VM with E_UNSUPPORTED).
+ * without recompiling. Not re-entrant: a helper must not run the same program on the same memory
+ * (the VM kinds refuse a nested run of one VM with E_UNSUPPORTED).
  */
 export class JitEngine implements Engine {
   constructor(private readonly options: JitOptions = {}) {}

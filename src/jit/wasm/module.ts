@@ -69,13 +69,12 @@ export class CodeWriter {
     this.w.u8(code).u32(0).u32(offset);
     return this;
   }
-  /** `memory.copy` within memory 0 (operands: destination, source, length, all i32). */
   /** `i64.trunc_sat_f64_s` (no trap: callers pass integers in range). */
   i64TruncSatF64S(): this {
     this.w.u8(Op.prefix_fc).u32(OpFc.i64_trunc_sat_f64_s);
     return this;
   }
-
+  /** `memory.copy` within memory 0 (operands: destination, source, length, all i32). */
   memoryCopy(): this {
     this.w.u8(Op.prefix_fc).u32(OpFc.memory_copy).u8(0).u8(0);
     return this;
