@@ -1204,19 +1204,7 @@ class FunctionCompiler implements StructSink {
       c.block();
       this.loopGuard(counted, b.length);
       c.if();
-      c.gget(Global.cacheOffset).gget(Global.cacheBase).op(Op.i32_wrap_i64).op(Op.i32_sub).set(L_D);
-      // The guard found budget for all L_T + 1 iterations, and the copy runs exactly that many: charge
-      // them here rather than on every iteration (the budget is not observable in between).
-      c.get(L_BUDGET).get(L_T).i64(1).op(Op.i64_add).i64(b.length).op(Op.i64_mul).op(Op.i64_sub).set(L_BUDGET);
-      const copy = this.copyLoop(counted, bi);
-      if (copy !== undefined) this.bulkCopy(copy);
-      c.loop();
-      this.fastPcs = new Set(counted.accesses.map((a) => a.pc));
-      this.straight(b.start, lastPc(this.insns, b), depth + 3);
-      this.fastPcs = undefined;
-      this.condition(node);
-      c.brIf(0);
-      c.end();
+      this.checkFreeLoop(node, counted, depth + 2);
       c.br(1);
       c.end();
       this.blockBody(b, depth + 1);
@@ -1265,6 +1253,19 @@ class FunctionCompiler implements StructSink {
     c.end();
     this.loopGuard(loop, b.length);
     c.op(Op.i32_eqz).brIf(0);
+    this.checkFreeLoop(node, loop, depth);
+  }
+
+  /**
+   * A counted loop's check-free copy, once its guard has passed (L_T = trip count - 1, every covered
+   * address checked, budget for every iteration): the linear base L_D, the budget of all the iterations
+   * charged at once (it is not observable in between), a bulk copy when the loop only copies memory,
+   * then the loop itself with the covered accesses unchecked. `depth` is the nesting around it.
+   */
+  private checkFreeLoop(node: number, loop: CountedLoop, depth: number): void {
+    const c = this.code;
+    const bi = this.nodes[node]!;
+    const b = this.d.blocks[bi]!;
     c.gget(Global.cacheOffset).gget(Global.cacheBase).op(Op.i32_wrap_i64).op(Op.i32_sub).set(L_D);
     c.get(L_BUDGET).get(L_T).i64(1).op(Op.i64_add).i64(b.length).op(Op.i64_mul).op(Op.i64_sub).set(L_BUDGET);
     const copy = this.copyLoop(loop, bi);
