@@ -49,6 +49,7 @@ export const Op = {
   global_set: 0x24,
   i32_load: 0x28,
   i64_load: 0x29,
+  i32_load8_u: 0x2d,
   i64_load8_s: 0x30,
   i64_load8_u: 0x31,
   i64_load16_s: 0x32,
