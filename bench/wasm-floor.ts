@@ -11,8 +11,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { CodeWriter, ModuleBuilder } from '../src/jit/wasm/module.js';
-import { Op, ValType } from '../src/jit/wasm/opcodes.js';
+import { CodeWriter, ModuleBuilder } from '../src/wasm/module.js';
+import { Op, ValType } from '../src/wasm/opcodes.js';
 import { buildNative, runNative } from './native/native.js';
 import { EXPECTED_PATH, inputPath } from './suite.js';
 import { timeRuns } from './timing.js';

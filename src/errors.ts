@@ -44,6 +44,8 @@ export const ErrorCode = {
   UNSUPPORTED: 'E_UNSUPPORTED',
   /** Packet capture input is malformed or unsupported. */
   PCAP: 'E_PCAP',
+  /** tsbpf itself failed (a bug, never the input's fault); the message says what to use meanwhile. */
+  INTERNAL: 'E_INTERNAL',
 } as const;
 
 /** One of the values of {@link ErrorCode}. */

@@ -140,8 +140,8 @@ import { FRAME_POINTER } from '../isa/opcodes.js';
 import { basicBlocks, type BasicBlock } from '../verifier/cfg.js';
 import { Global, GLOBAL_COUNT, Import, TABLE_ENTRY, Trap } from './layout.js';
 import { analyzeGraph, emitDispatch, emitStructured, type FlowGraph, type StructSink, type Terminator } from './structure.js';
-import { CodeWriter, ModuleBuilder } from './wasm/module.js';
-import { Op, ValType, type ValTypeCode } from './wasm/opcodes.js';
+import { CodeWriter, ModuleBuilder } from '../wasm/module.js';
+import { Op, ValType, type ValTypeCode } from '../wasm/opcodes.js';
 
 /** Options that change the generated code. */
 export interface CompileOptions {

@@ -8,7 +8,7 @@
  * graphs fall back to a `loop` around a `br_table` dispatch on a block-number local.
  * @module
  */
-import type { CodeWriter } from './wasm/module.js';
+import type { CodeWriter } from '../wasm/module.js';
 import { JitError } from '../errors.js';
 
 /**

@@ -6,7 +6,7 @@
  * @module
  */
 import { JitError } from '../errors.js';
-import { BLOCK_VOID, ExternalKind, Op, OpFc, Section, ValType } from './wasm/opcodes.js';
+import { BLOCK_VOID, ExternalKind, Op, OpFc, Section, ValType } from '../wasm/opcodes.js';
 
 /** Options of {@link wasmToWat}. */
 export interface WatOptions {

@@ -1,8 +1,8 @@
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
-import { ByteWriter } from '../../src/jit/wasm/writer.js';
-import { CodeWriter, ModuleBuilder } from '../../src/jit/wasm/module.js';
-import { Op, ValType } from '../../src/jit/wasm/opcodes.js';
+import { ByteWriter } from '../../src/wasm/writer.js';
+import { CodeWriter, ModuleBuilder } from '../../src/wasm/module.js';
+import { Op, ValType } from '../../src/wasm/opcodes.js';
 
 /** Independent LEB128 decoders (the spec's definition, on bigint). */
 function readUleb(bytes: Uint8Array): bigint {

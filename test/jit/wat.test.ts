@@ -6,8 +6,8 @@ import { describe, it, expect } from 'vitest';
 import { assemble } from '../../src/asm/assembler.js';
 import { dumpJitModule } from '../../src/jit/dump.js';
 import { wasmToWat } from '../../src/jit/wat.js';
-import { CodeWriter, ModuleBuilder } from '../../src/jit/wasm/module.js';
-import { Op, ValType } from '../../src/jit/wasm/opcodes.js';
+import { CodeWriter, ModuleBuilder } from '../../src/wasm/module.js';
+import { Op, ValType } from '../../src/wasm/opcodes.js';
 import { JitError } from '../../src/errors.js';
 import { Program } from './harness.js';
 

@@ -7,7 +7,7 @@
  */
 import { BLOCK_VOID, ExternalKind, Op, OpFc, Section, type ValTypeCode } from './opcodes.js';
 import { ByteWriter } from './writer.js';
-import { JitError } from '../../errors.js';
+import { JitError } from '../errors.js';
 
 /** A function signature. */
 export interface FuncType {
