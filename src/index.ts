@@ -12,7 +12,8 @@ export { disassemble, disassembleInsns, type DisassembleOptions, type Disassembl
 export { BpfCode, InsnBuilder } from './asm/builder.js';
 export * as builder from './asm/builder.js';
 export * from './vm/vm.js';
-export { Interpreter } from './vm/interpreter.js';
+export { Interpreter, type InterpreterOptions } from './vm/interpreter.js';
+export { interpreterCoreReady } from './vm/interpreter-core.js';
 export * from './vm/conformance.js';
 export * from './helpers/index.js';
 export * from './verifier/index.js';

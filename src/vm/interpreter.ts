@@ -60,6 +60,8 @@ import type { Engine, RunRequest } from './environment.js';
 import { invokeHelper, lookupHelper, RunHelperContext, setHalves, u64FromHalves } from './helper-call.js';
 import { clearStack } from './stack.js';
 import { copyLoopBackEdge } from './copy-loop.js';
+import { coreFor, type InterpreterCore } from './interpreter-core.js';
+import { EbpfError, ErrorCode } from '../errors.js';
 import { packetLoad } from './packet-load.js';
 import { interpreterCode, type InterpreterCode } from './interpreter-decode.js';
 import {
@@ -145,14 +147,28 @@ function atomic(dv: DataView, p: number, wide: boolean, kind: number, r: Int32Ar
 /** Frame record layout in the frame stack: return pc, r6-r9 (lo, hi), r10 (lo, hi). */
 const FRAME_WORDS = 11;
 
+/** Options of {@link Interpreter}. */
+export interface InterpreterOptions {
+  /**
+   * Run in the WebAssembly run loop where it can (see interpreter-core.ts), handing the rest to the JS
+   * loop (default true). False: the JS loop runs everything (results and errors are the same).
+   */
+  readonly wasmCore?: boolean;
+}
+
 /** The interpreter {@link Engine}. Stateless: one instance can run any number of programs. */
 export class Interpreter implements Engine {
   /** Engine name, the key of its entry in `Program.compiled`. */
   readonly name = 'interpreter';
+  private readonly core: boolean;
+
+  constructor(options: InterpreterOptions = {}) {
+    this.core = options.wasmCore ?? true;
+  }
 
   run(request: RunRequest): bigint {
     const h = entryHalves(request);
-    return execute(request, h[0]!, h[1]!, h[2]!, h[3]!);
+    return execute(request, h[0]!, h[1]!, h[2]!, h[3]!, this.core);
   }
 
   /**
@@ -162,7 +178,8 @@ export class Interpreter implements Engine {
   prepare(request: RunRequest): () => bigint {
     const h = entryHalves(request);
     const [r1Low, r1High, r2Low, r2High] = [h[0]!, h[1]!, h[2]!, h[3]!];
-    return () => execute(request, r1Low, r1High, r2Low, r2High);
+    const core = this.core;
+    return () => execute(request, r1Low, r1High, r2Low, r2High, core);
   }
 }
 
@@ -183,33 +200,64 @@ function entryHalves(request: RunRequest): Int32Array {
   return halves;
 }
 
-/** A run of `req` with r1 and r2 given as their 32-bit halves. */
-function execute(req: RunRequest, r1Low: number, r1High: number, r2Low: number, r2High: number): bigint {
+/**
+ * A run of `req` with r1 and r2 given as their 32-bit halves: in the WebAssembly core first when `useCore`
+ * and there is one, then (if the core handed it back, or without a core) in the JS loop.
+ */
+function execute(req: RunRequest, r1Low: number, r1High: number, r2Low: number, r2High: number, useCore: boolean): bigint {
   const stack = clearStack(req);
+  let startPc = 0;
+  let startUsed = 0;
+  let core: InterpreterCore | undefined;
+  if (useCore && (core = coreFor(req.memory)) !== undefined) {
+    const words = core.wordsOf(interpreterCode(req.program));
+    if (words !== undefined) {
+      let status: number;
+      try {
+        status = core.run(words, req.limits.instructionBudget, r1Low, r1High, r2Low, r2High, req.stackTop | 0, stack);
+      } catch (e) {
+        throw coreFailure(e);
+      }
+      if (status < 0) return u64FromHalves(core.r0Low(), core.r0High());
+      startPc = status;
+      startUsed = core.used();
+    } else core = undefined;
+  }
   let r = spareRegisters;
   spareRegisters = undefined;
   if (r === undefined) r = new Int32Array(32);
+  const frameWords = Math.max(req.limits.maxCallDepth, 1) * FRAME_WORDS;
+  let frames = spareFrames;
+  spareFrames = undefined;
+  if (frames === undefined || frames.length < frameWords) frames = new Int32Array(frameWords);
+  if (core !== undefined) core.copyRegisters(r);
   else {
     // r0 and r3-r9 (r1, r2 and r10 are set below; r11-r15 are never written). Unrolled: V8 checks the
     // array's length on every store of a loop here, which costs more than the stores.
     r[0] = r[1] = r[6] = r[7] = r[8] = r[9] = r[10] = r[11] = r[12] = r[13] = 0;
     r[14] = r[15] = r[16] = r[17] = r[18] = r[19] = r[21] = 0;
+    r[2] = r1Low;
+    r[3] = r1High;
+    r[4] = r2Low;
+    r[5] = r2High;
+    r[20] = req.stackTop | 0;
   }
-  const frameWords = Math.max(req.limits.maxCallDepth, 1) * FRAME_WORDS;
-  let frames = spareFrames;
-  spareFrames = undefined;
-  if (frames === undefined || frames.length < frameWords) frames = new Int32Array(frameWords);
-  r[2] = r1Low;
-  r[3] = r1High;
-  r[4] = r2Low;
-  r[5] = r2High;
-  r[20] = req.stackTop | 0;
   try {
-    return runLoop(req, r, frames, stack);
+    return runLoop(req, r, frames, stack, startPc, startUsed);
   } finally {
     spareRegisters = r;
     spareFrames = frames;
   }
+}
+
+/** A failure inside the core (a trap: a tsbpf bug, never the program's fault) as an EbpfError. */
+function coreFailure(e: unknown): EbpfError {
+  if (e instanceof EbpfError) return e;
+  const what = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+  return new EbpfError(
+    ErrorCode.INTERNAL,
+    `internal error: the interpreter's WebAssembly loop failed with ${what}; this is a tsbpf bug (please report it with the program); new Interpreter({ wasmCore: false }) runs the program meanwhile`,
+  );
 }
 
 /**
@@ -218,7 +266,7 @@ function execute(req: RunRequest, r1Low: number, r1High: number, r2Low: number, 
  * `stack` is the run's stack region when it is one writable region (what clearStack returned), else
  * stack accesses take the checked path like any other.
  */
-function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array, stack: Region | undefined): bigint {
+function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array, stack: Region | undefined, startPc: number, startUsed: number): bigint {
   const memory = req.memory;
   const limits = req.limits;
   const helpers = req.helpers;
@@ -247,9 +295,9 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array, stack: Regi
   let wE = 0;
   let wB = 0;
 
-  let used = 0;
+  let used = startUsed;
   // `pc` counts words (slot × SLOT_WORDS), like the pre-decoded jump targets, to save a shift per step.
-  let pc = 0;
+  let pc = startPc;
   for (;;) {
     const j = pc;
     pc = (pc + 4) | 0;

@@ -24,7 +24,7 @@ import {
   type RunLimits,
   type RunRequest,
 } from './environment.js';
-import { Interpreter } from './interpreter.js';
+import { Interpreter, type InterpreterOptions } from './interpreter.js';
 import { JitEngine, type JitStats } from '../jit/engine.js';
 import { MAX_MEM_SIZE, MBUFF_START, MEM_START, STACK_START, VmMemory, type Region } from './memory.js';
 import { Program } from './program.js';
@@ -58,6 +58,11 @@ export interface VmOptions {
   readonly verifier?: Verifier;
   /** Data passed to helpers as `ctx.host`. */
   readonly host?: unknown;
+  /**
+   * Options of the interpreter `executeProgram` uses; `{ wasmCore: false }` runs every instruction in
+   * its JavaScript loop instead of its WebAssembly one (the same results and errors, more slowly).
+   */
+  readonly interpreter?: InterpreterOptions;
 }
 
 const interpreter = new Interpreter();
@@ -124,6 +129,7 @@ export abstract class EbpfVmBase {
     if (options.verifier !== undefined) this.verifier = options.verifier;
     if (options.limits !== undefined) this.runLimits = checkLimits({ ...DEFAULT_LIMITS, ...options.limits });
     this.host = options.host;
+    if (options.interpreter !== undefined) this.ownInterpreter = new Interpreter(options.interpreter);
     this.stackRegion = this.mapStack();
     this.memRegion = this.memory.map({ name: 'mem', vaddr: MEM_START, size: 0, offset: 0 });
     this.mbuffRegion = this.memory.map({ name: 'mbuff', vaddr: MBUFF_START, size: 0, offset: 0 });
@@ -351,8 +357,11 @@ export abstract class EbpfVmBase {
 
   /** The interpreter engine, for subclasses. */
   protected get interpreter(): Engine {
-    return interpreter;
+    return this.ownInterpreter ?? interpreter;
   }
+
+  /** An interpreter made for {@link VmOptions.interpreter}, else the shared one is used. */
+  private readonly ownInterpreter: Interpreter | undefined;
 
   /** The JIT engine (eBPF compiled to WebAssembly), for subclasses. */
   protected get jit(): Engine {

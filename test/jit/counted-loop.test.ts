@@ -19,6 +19,8 @@ import { copyLoopExtras, foldIntoR0 } from './copy-loop-extras.js';
 
 const jit = new JitEngine();
 const interp = new Interpreter();
+/** The interpreter's JS loop alone (no WebAssembly loop): results and errors must be the same. */
+const jsOnly = new Interpreter({ wasmCore: false });
 const limits: RunLimits = { ...DEFAULT_LIMITS, instructionBudget: 2000, stackSize: 64 };
 const INPUT = 64;
 
@@ -290,7 +292,9 @@ describe('JIT counted-loop versioning vs interpreter', () => {
       fc.property(chunkProgram, fc.uint8Array({ minLength: INPUT, maxLength: INPUT }), fc.oneof(fc.constant(2000), fc.integer({ min: 1, max: 400 })), (insns, input, budget) => {
         const program = new Program(encodeProgram(insns));
         const lim = { ...limits, instructionBudget: budget };
-        expect(outcome(jit, program, input, lim)).toEqual(outcome(interp, program, input, lim));
+        const want = outcome(interp, program, input, lim);
+        expect(outcome(jit, program, input, lim)).toEqual(want);
+        expect(outcome(jsOnly, program, input, lim)).toEqual(want);
       }),
       { numRuns: 1500 },
     );
@@ -577,7 +581,9 @@ describe('JIT counted-loop versioning vs interpreter', () => {
       fc.property(copy, ({ insns, budget }) => {
         const program = new Program(encodeProgram(insns));
         const lim = { ...limits, instructionBudget: budget };
-        expect(outcome(jit, program, input, lim)).toEqual(outcome(interp, program, input, lim));
+        const want = outcome(interp, program, input, lim);
+        expect(outcome(jit, program, input, lim)).toEqual(want);
+        expect(outcome(jsOnly, program, input, lim)).toEqual(want);
       }),
       { numRuns: 1500 },
     );

@@ -15,6 +15,8 @@ import { Program, setup } from './harness.js';
 
 const jit = new JitEngine();
 const interp = new Interpreter();
+/** The interpreter's JS loop alone (no WebAssembly loop): results and errors must be the same. */
+const jsOnly = new Interpreter({ wasmCore: false });
 
 const limits: RunLimits = { ...DEFAULT_LIMITS, instructionBudget: 3000, maxCallDepth: 4, stackSize: 64 };
 const helpers = new Map<number, HelperEntry>([
@@ -348,6 +350,7 @@ describe("JIT vs interpreter (differential)", () => {
           const a = outcome(interp, program, input, init);
           const b = outcome(jit, program, input, init);
           expect(b).toEqual(a);
+          expect(outcome(jsOnly, program, input, init)).toEqual(a);
           if (process.env.JIT_STATS) stats.set(a.ok ? "ok" : a.code, (stats.get(a.ok ? "ok" : a.code) ?? 0) + 1);
         },
       ),
@@ -435,7 +438,9 @@ describe('JIT vs interpreter: budget charges deferred in loops of small blocks',
       fc.property(chainLoop, fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.oneof(fc.integer({ min: 1, max: 1500 }), fc.constant(100000)), (insns, input, budget) => {
         const program = new Program(encodeProgram(insns));
         const lim = { ...limits, instructionBudget: budget };
-        expect(outcome(jit, program, input, [0n, 0n, 0n, 0n], lim)).toEqual(outcome(interp, program, input, [0n, 0n, 0n, 0n], lim));
+        const want = outcome(interp, program, input, [0n, 0n, 0n, 0n], lim);
+        expect(outcome(jit, program, input, [0n, 0n, 0n, 0n], lim)).toEqual(want);
+        expect(outcome(jsOnly, program, input, [0n, 0n, 0n, 0n], lim)).toEqual(want);
       }),
       { numRuns: 1500 },
     );

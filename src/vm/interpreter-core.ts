@@ -1,0 +1,649 @@
+/**
+ * The interpreter's WebAssembly run loop (the "core"): one fixed WebAssembly function, built once per
+ * process and the same for every program, that interprets the very words the JS run loop does
+ * (interpreter-decode's packed slots, superinstructions included), with the registers as i64 values in
+ * linear memory. It is not a compiler: nothing is generated per program. It exists because 64-bit
+ * arithmetic and dispatch cost less in WebAssembly than in JavaScript, where a register is two int32
+ * halves and a 64-bit multiply or division takes a dozen operations.
+ *
+ * The core implements the operations a run spends its time in (ALU, byte order, jumps, loads, stores,
+ * `lddw`, `exit`) and hands everything else back to the JS run loop, which is the complete
+ * implementation: at a helper call, local call, atomic, LD_ABS/LD_IND, copy loop, slot that cannot run,
+ * a budget that runs out, or an access no mapped region allows, the core stops *before* that slot and
+ * returns its index; the JS loop continues from there with the core's registers and budget (and raises
+ * any error itself, so errors are the JS loop's by construction). A run that never needs the JS loop
+ * ends in the core.
+ *
+ * Memory accesses are checked like the JIT's: a cached region (base virtual address, limit, linear
+ * offset) for loads, one for stores and the stack, a JS import (`region`) on a miss that finds the
+ * region with {@link VmMemory.find}. The core reads and writes linear memory only inside a region it was
+ * given (or found with the import), its own register area and the program's words, which live in linear
+ * memory allocated for them and mapped at no virtual address (programs cannot reach them).
+ * @module
+ */
+import { CodeWriter, ModuleBuilder } from '../wasm/module.js';
+import { Op, ValType, type ValTypeCode } from '../wasm/opcodes.js';
+import { FUSED, FUSED_BASE, OP_MASK, OP_NAMES, type InterpreterCode } from './interpreter-decode.js';
+import type { Region, VmMemory } from './memory.js';
+
+// ---- the core's area of linear memory, one per VM memory (offsets from its start) ----
+/** r0-r15 as little-endian i64 (the JS loop's lo/hi int32 pairs, in the same order). */
+const REGS = 0;
+/** The budget used so far, at a hand-back (i64). */
+const USED = 128;
+/** The region the `region` import found: virtual address, limit (size - 7, or 0), linear offset (i32 each). */
+const FOUND = 136;
+/** Bytes of the area. */
+const AREA_SIZE = 152;
+
+/** Most distinct programs whose words one memory keeps for the core; later ones run on the JS loop. */
+const MAX_PROGRAMS = 16;
+/** Largest program (in words) the core takes; a larger one runs on the JS loop. */
+const MAX_WORDS = 1 << 18;
+
+// ---- locals of the run function ----
+const P_AREA = 0;
+const P_PC = 1; // byte address of the first slot's words (the program's word 0)
+const P_BUDGET = 2; // f64
+const P_R1L = 3;
+const P_R1H = 4;
+const P_R2L = 5;
+const P_R2H = 6;
+const P_R10 = 7;
+const P_SS = 8; // stack region: virtual address, limit, linear offset
+const P_SL = 9;
+const P_SB = 10;
+const PARAMS = [ValType.i32, ValType.i32, ValType.f64, ValType.i32, ValType.i32, ValType.i32, ValType.i32, ValType.i32, ValType.i32, ValType.i32, ValType.i32];
+const L_CODE = 11; // i32: byte address of word 0
+const L_PC = 12; // i32: byte address of the current slot
+const L_W = 13; // i32: the slot's first word
+const L_D = 14; // i32: byte address of the destination register of the current part
+const L_S = 15; // i32: ... of its source register
+const L_C = 16; // i32: scratch (cost, linear address)
+const L_USED = 17; // i64
+const L_BUDGET = 18; // i64
+const L_A = 19; // i64: address, operand
+const L_T = 20; // i64: scratch
+const L_RS = 21; // i64: load cache base (virtual), limit; i32 linear offset
+const L_RL = 22;
+const L_RB = 23;
+const L_WS = 24; // i64: store cache
+const L_WL = 25;
+const L_WB = 26;
+const L_SS = 27; // i64: stack cache (from the params)
+const L_SL = 28;
+const L_X = 29; // i32 scratch
+const LOCALS = [
+  ValType.i32, ValType.i32, ValType.i32, ValType.i32, ValType.i32, ValType.i32, ValType.i64, ValType.i64, ValType.i64, ValType.i64,
+  ValType.i64, ValType.i64, ValType.i32, ValType.i64, ValType.i64, ValType.i32, ValType.i64, ValType.i64, ValType.i32,
+];
+
+/** Function index of the `region` import. */
+const IMPORT_REGION = 0;
+
+const ALU_NAMES = ['add', 'sub', 'mul', 'div', 'sdiv', 'or', 'and', 'lsh', 'rsh', 'mod', 'smod', 'xor', 'mov', 'arsh'];
+const JUMP_NAMES = ['jeq', 'jgt', 'jge', 'jset', 'jne', 'jsgt', 'jsge', 'jlt', 'jle', 'jslt', 'jsle'];
+const JUMP64 = [Op.i64_eq, Op.i64_gt_u, Op.i64_ge_u, -1, Op.i64_ne, Op.i64_gt_s, Op.i64_ge_s, Op.i64_lt_u, Op.i64_le_u, Op.i64_lt_s, Op.i64_le_s];
+const JUMP32 = [Op.i32_eq, Op.i32_gt_u, Op.i32_ge_u, -1, Op.i32_ne, Op.i32_gt_s, Op.i32_ge_s, Op.i32_lt_u, Op.i32_le_u, Op.i32_lt_s, Op.i32_le_s];
+const PLAIN64: Readonly<Record<string, number>> = { add: Op.i64_add, sub: Op.i64_sub, mul: Op.i64_mul, or: Op.i64_or, and: Op.i64_and, xor: Op.i64_xor, lsh: Op.i64_shl, rsh: Op.i64_shr_u, arsh: Op.i64_shr_s };
+const PLAIN32: Readonly<Record<string, number>> = { add: Op.i32_add, sub: Op.i32_sub, mul: Op.i32_mul, or: Op.i32_or, and: Op.i32_and, xor: Op.i32_xor, lsh: Op.i32_shl, rsh: Op.i32_shr_u, arsh: Op.i32_shr_s };
+const LOADS: Readonly<Record<string, [number, number]>> = {
+  ldxb: [1, Op.i64_load8_u], ldxh: [2, Op.i64_load16_u], ldxw: [4, Op.i64_load32_u], ldxdw: [8, Op.i64_load],
+  ldxsb: [1, Op.i64_load8_s], ldxsh: [2, Op.i64_load16_s], ldxsw: [4, Op.i64_load32_s],
+};
+const STORES: Readonly<Record<string, [number, number]>> = { b: [1, Op.i64_store8], h: [2, Op.i64_store16], w: [4, Op.i64_store32], dw: [8, Op.i64_store] };
+
+/** Emits the run function's cases. `depth` counts the blocks open above the current case's code. */
+class CoreWriter {
+  readonly c = new CodeWriter();
+  /** Blocks open between the current code and the bail block (the loop is one further out). */
+  depth = 0;
+
+  /** Open a structured block (`if`, `block`) inside a case. */
+  open(kind: 'if' | 'block', result?: ValTypeCode): void {
+    if (kind === 'if') this.c.if(result);
+    else this.c.block();
+    this.depth++;
+  }
+  close(): void {
+    this.c.end();
+    this.depth--;
+  }
+  /** Leave the case at part `k` of its slot run: hand the slot `pc + k` back to the JS loop. */
+  bail(k: number): void {
+    if (k > 0) this.c.get(L_PC).i32(16 * k).op(Op.i32_add).set(L_PC);
+    this.c.br(this.depth);
+  }
+  /** Continue the loop at the current slot address (L_PC already set). */
+  next(): void {
+    this.c.br(this.depth + 1);
+  }
+
+  /** Set L_D and L_S for part `k` of the run starting at L_PC. */
+  registers(k: number): void {
+    const c = this.c;
+    if (k === 0) {
+      c.get(P_AREA).get(L_W).i32(9).op(Op.i32_shr_u).i32(31).op(Op.i32_and).i32(2).op(Op.i32_shl).op(Op.i32_add).set(L_D);
+      c.get(P_AREA).get(L_W).i32(14).op(Op.i32_shr_u).i32(31).op(Op.i32_and).i32(2).op(Op.i32_shl).op(Op.i32_add).set(L_S);
+      return;
+    }
+    c.get(L_PC).mem(Op.i32_load, 16 * k).set(L_X);
+    c.get(P_AREA).get(L_X).i32(9).op(Op.i32_shr_u).i32(31).op(Op.i32_and).i32(2).op(Op.i32_shl).op(Op.i32_add).set(L_D);
+    c.get(P_AREA).get(L_X).i32(14).op(Op.i32_shr_u).i32(31).op(Op.i32_and).i32(2).op(Op.i32_shl).op(Op.i32_add).set(L_S);
+  }
+  imm(k: number): void {
+    this.c.get(L_PC).mem(Op.i32_load, 16 * k + 4);
+  }
+  off(k: number): void {
+    this.c.get(L_PC).mem(Op.i32_load, 16 * k + 8);
+  }
+  dst64(): void {
+    this.c.get(L_D).mem(Op.i64_load);
+  }
+  src64(): void {
+    this.c.get(L_S).mem(Op.i64_load);
+  }
+  dst32(): void {
+    this.c.get(L_D).mem(Op.i32_load);
+  }
+  src32(): void {
+    this.c.get(L_S).mem(Op.i32_load);
+  }
+
+  /**
+   * Push the linear address of an access of `size` bytes at the i64 address in L_A: the stack's or the
+   * load (store) cache's region, else the one the `region` import finds (refilling the cache); no
+   * region: hand part `k` back (the JS loop raises the error).
+   */
+  linear(size: number, store: boolean, k: number): void {
+    const c = this.c;
+    const [S, L, B] = store ? [L_WS, L_WL, L_WB] : [L_RS, L_RL, L_RB];
+    c.get(L_A).get(S).op(Op.i64_sub).tee(L_T).get(L).op(Op.i64_lt_u);
+    this.open('if', ValType.i32);
+    c.get(L_T).op(Op.i32_wrap_i64).get(B).op(Op.i32_add);
+    c.else();
+    c.get(L_A).get(L_SS).op(Op.i64_sub).tee(L_T).get(L_SL).op(Op.i64_lt_u);
+    this.open('if', ValType.i32);
+    c.get(L_T).op(Op.i32_wrap_i64).get(P_SB).op(Op.i32_add);
+    c.else();
+    c.get(L_A).op(Op.i32_wrap_i64).get(L_A).i64(32).op(Op.i64_shr_u).op(Op.i32_wrap_i64).i32(size).i32(store ? 1 : 0).call(IMPORT_REGION);
+    c.tee(L_C).i32(0).op(Op.i32_lt_s);
+    this.open('if');
+    this.bail(k);
+    this.close();
+    c.get(P_AREA).mem(Op.i64_load32_u, FOUND).set(S);
+    c.get(P_AREA).mem(Op.i64_load32_u, FOUND + 4).set(L);
+    c.get(P_AREA).mem(Op.i32_load, FOUND + 8).set(B);
+    c.get(L_C);
+    this.close();
+    this.close();
+  }
+
+  /** Part `k` of a slot run, a non-jump operation `name`. */
+  plain(name: string, k: number): void {
+    const c = this.c;
+    const alu = /^([a-z]+)(64|32)_([kx])$/.exec(name);
+    if (alu !== null && ALU_NAMES.includes(alu[1]!)) {
+      const [, op, width, src] = alu as unknown as [string, string, string, string];
+      if (width === '64') this.alu64(op, src === 'k', k);
+      else this.alu32(op, src === 'k', k);
+      return;
+    }
+    const load = LOADS[name];
+    if (load !== undefined) {
+      c.get(L_D);
+      this.src64();
+      this.off(k);
+      c.op(Op.i64_extend_i32_s).op(Op.i64_add).set(L_A);
+      this.linear(load[0], false, k);
+      c.mem(load[1]).mem(Op.i64_store);
+      return;
+    }
+    const st = /^st(x?)(b|h|w|dw)$/.exec(name);
+    if (st !== null) {
+      const [size, storeOp] = STORES[st[2]!]!;
+      this.dst64();
+      this.off(k);
+      c.op(Op.i64_extend_i32_s).op(Op.i64_add).set(L_A);
+      this.linear(size, true, k);
+      if (st[1] === 'x') this.src64();
+      else {
+        this.imm(k);
+        c.op(Op.i64_extend_i32_s);
+      }
+      c.mem(storeOp);
+      return;
+    }
+    switch (name) {
+      case 'neg64':
+        c.get(L_D).i64(0);
+        this.dst64();
+        c.op(Op.i64_sub).mem(Op.i64_store);
+        return;
+      case 'neg32':
+        c.get(L_D).i32(0);
+        this.dst32();
+        c.op(Op.i32_sub).op(Op.i64_extend_i32_u).mem(Op.i64_store);
+        return;
+      case 'movsx64_8':
+      case 'movsx64_16':
+      case 'movsx64_32':
+        c.get(L_D);
+        this.src64();
+        c.op(name === 'movsx64_8' ? Op.i64_extend8_s : name === 'movsx64_16' ? Op.i64_extend16_s : Op.i64_extend32_s).mem(Op.i64_store);
+        return;
+      case 'movsx32_8':
+      case 'movsx32_16':
+        c.get(L_D);
+        this.src32();
+        c.op(name === 'movsx32_8' ? Op.i32_extend8_s : Op.i32_extend16_s).op(Op.i64_extend_i32_u).mem(Op.i64_store);
+        return;
+      case 'le16':
+        c.get(L_D);
+        this.dst64();
+        c.i64(0xffff).op(Op.i64_and).mem(Op.i64_store);
+        return;
+      case 'le32':
+        c.get(L_D);
+        this.dst32();
+        c.op(Op.i64_extend_i32_u).mem(Op.i64_store);
+        return;
+      case 'le64':
+        return;
+      case 'be16':
+        c.get(L_D);
+        this.dst32();
+        c.tee(L_X).i32(0xff).op(Op.i32_and).i32(8).op(Op.i32_shl);
+        c.get(L_X).i32(8).op(Op.i32_shr_u).i32(0xff).op(Op.i32_and).op(Op.i32_or);
+        c.op(Op.i64_extend_i32_u).mem(Op.i64_store);
+        return;
+      case 'be32':
+        c.get(L_D);
+        this.dst32();
+        this.bswap32();
+        c.op(Op.i64_extend_i32_u).mem(Op.i64_store);
+        return;
+      case 'be64':
+        // Swap the bytes of each 16-bit lane, then the lanes of each 32-bit half, then the halves.
+        c.get(L_D);
+        this.dst64();
+        c.tee(L_T).i64(0x00ff00ff00ff00ffn).op(Op.i64_and).i64(8).op(Op.i64_shl);
+        c.get(L_T).i64(8).op(Op.i64_shr_u).i64(0x00ff00ff00ff00ffn).op(Op.i64_and).op(Op.i64_or);
+        c.tee(L_T).i64(0x0000ffff0000ffffn).op(Op.i64_and).i64(16).op(Op.i64_shl);
+        c.get(L_T).i64(16).op(Op.i64_shr_u).i64(0x0000ffff0000ffffn).op(Op.i64_and).op(Op.i64_or);
+        c.i64(32).op(Op.i64_rotl).mem(Op.i64_store);
+        return;
+    }
+    throw new Error(`internal: the interpreter core has no case for ${name}`);
+  }
+
+  /** Byte-swap the i32 on the stack: the even bytes rotated right by 8, the odd ones left by 8. */
+  private bswap32(): void {
+    const c = this.c;
+    c.tee(L_X).i32(0x00ff00ff).op(Op.i32_and).i32(24).op(Op.i32_rotl);
+    c.get(L_X).i32(0xff00ff00 | 0).op(Op.i32_and).i32(8).op(Op.i32_rotl).op(Op.i32_or);
+  }
+
+  private alu64(op: string, imm: boolean, k: number): void {
+    const c = this.c;
+    const operand = (): void => {
+      if (imm) {
+        this.imm(k);
+        c.op(Op.i64_extend_i32_s);
+      } else this.src64();
+    };
+    c.get(L_D);
+    if (op === 'mov') operand();
+    else if (PLAIN64[op] !== undefined) {
+      this.dst64();
+      operand();
+      c.op(PLAIN64[op]);
+    } else {
+      // Division and modulo: by zero, `/` gives 0 and `%` keeps dst; signed by -1, `/` negates (INT64_MIN
+      // stays INT64_MIN, where i64.div_s would trap) and `%` gives 0.
+      operand();
+      c.tee(L_A).op(Op.i64_eqz);
+      this.open('if', ValType.i64);
+      if (op === 'div' || op === 'sdiv') c.i64(0);
+      else this.dst64();
+      c.else();
+      if (op === 'div' || op === 'mod') {
+        this.dst64();
+        c.get(L_A).op(op === 'div' ? Op.i64_div_u : Op.i64_rem_u);
+      } else {
+        c.get(L_A).i64(-1).op(Op.i64_eq);
+        this.open('if', ValType.i64);
+        if (op === 'sdiv') {
+          c.i64(0);
+          this.dst64();
+          c.op(Op.i64_sub);
+        } else c.i64(0);
+        c.else();
+        this.dst64();
+        c.get(L_A).op(op === 'sdiv' ? Op.i64_div_s : Op.i64_rem_s);
+        this.close();
+      }
+      this.close();
+    }
+    c.mem(Op.i64_store);
+  }
+
+  private alu32(op: string, imm: boolean, k: number): void {
+    const c = this.c;
+    const operand = (): void => {
+      if (imm) this.imm(k);
+      else this.src32();
+    };
+    c.get(L_D);
+    if (op === 'mov') operand();
+    else if (PLAIN32[op] !== undefined) {
+      this.dst32();
+      operand();
+      c.op(PLAIN32[op]);
+    } else {
+      operand();
+      c.tee(L_X).op(Op.i32_eqz);
+      this.open('if', ValType.i32);
+      if (op === 'div' || op === 'sdiv') c.i32(0);
+      else this.dst32();
+      c.else();
+      if (op === 'div' || op === 'mod') {
+        this.dst32();
+        c.get(L_X).op(op === 'div' ? Op.i32_div_u : Op.i32_rem_u);
+      } else {
+        c.get(L_X).i32(-1).op(Op.i32_eq);
+        this.open('if', ValType.i32);
+        if (op === 'sdiv') {
+          c.i32(0);
+          this.dst32();
+          c.op(Op.i32_sub);
+        } else c.i32(0);
+        c.else();
+        this.dst32();
+        c.get(L_X).op(op === 'sdiv' ? Op.i32_div_s : Op.i32_rem_s);
+        this.close();
+      }
+      this.close();
+    }
+    c.op(Op.i64_extend_i32_u).mem(Op.i64_store);
+  }
+
+  /** Part `k`, a conditional jump `name`, ending a run of `len` slots. */
+  jump(name: string, k: number, len: number): void {
+    const c = this.c;
+    const m = /^(j[a-z]+?)(32)?_([kx])$/.exec(name)!;
+    const cond = JUMP_NAMES.indexOf(m[1]!);
+    const wide = m[2] === undefined;
+    if (wide) {
+      this.dst64();
+      if (m[3] === 'k') {
+        this.imm(k);
+        c.op(Op.i64_extend_i32_s);
+      } else this.src64();
+      if (cond === 3) c.op(Op.i64_and).op(Op.i64_eqz).op(Op.i32_eqz);
+      else c.op(JUMP64[cond]!);
+    } else {
+      this.dst32();
+      if (m[3] === 'k') this.imm(k);
+      else this.src32();
+      if (cond === 3) c.op(Op.i32_and).op(Op.i32_eqz).op(Op.i32_eqz);
+      else c.op(JUMP32[cond]!);
+    }
+    this.open('if', ValType.i32);
+    c.get(L_CODE);
+    this.off(k);
+    c.i32(2).op(Op.i32_shl).op(Op.i32_add);
+    c.else();
+    c.get(L_PC).i32(16 * len).op(Op.i32_add);
+    this.close();
+    c.set(L_PC);
+    this.next();
+  }
+
+  /** The case of op number `num` (a base operation or a superinstruction); false: no case (hand back). */
+  caseOf(num: number): boolean {
+    const c = this.c;
+    const name = OP_NAMES[num];
+    if (name === undefined) return false;
+    const parts = num >= FUSED_BASE ? FUSED[num - FUSED_BASE]! : [name];
+    if (!parts.every((p) => this.handles(p))) return false;
+    if (name === 'lddw') {
+      this.registers(0);
+      c.get(L_D);
+      this.imm(0);
+      c.op(Op.i64_extend_i32_u);
+      this.off(0);
+      c.op(Op.i64_extend_i32_u).i64(32).op(Op.i64_shl).op(Op.i64_or).mem(Op.i64_store);
+      c.get(L_PC).i32(32).op(Op.i32_add).set(L_PC);
+      this.next();
+      return true;
+    }
+    if (name === 'exit') {
+      c.i32(-1).op(Op.return);
+      return true;
+    }
+    if (name === 'ja') {
+      c.get(L_CODE);
+      this.off(0);
+      c.i32(2).op(Op.i32_shl).op(Op.i32_add).set(L_PC);
+      this.next();
+      return true;
+    }
+    parts.forEach((part, k) => {
+      this.registers(k);
+      if (isJump(part)) this.jump(part, k, parts.length);
+      else this.plain(part, k);
+    });
+    if (!isJump(parts[parts.length - 1]!)) {
+      c.get(L_PC).i32(16 * parts.length).op(Op.i32_add).set(L_PC);
+      this.next();
+    }
+    return true;
+  }
+
+  /** Whether the core runs operation `name` itself. */
+  private handles(name: string): boolean {
+    if (name === 'lddw' || name === 'exit' || name === 'ja' || isJump(name) || LOADS[name] !== undefined || /^stx?(b|h|w|dw)$/.test(name)) return true;
+    const alu = /^([a-z]+)(64|32)_([kx])$/.exec(name);
+    if (alu !== null && ALU_NAMES.includes(alu[1]!)) return true;
+    return /^(neg(64|32)|movsx(64_(8|16|32)|32_(8|16))|le(16|32|64)|be(16|32|64))$/.test(name);
+  }
+}
+
+function isJump(name: string): boolean {
+  return /^j[a-z]+?(32)?_[kx]$/.test(name) && JUMP_NAMES.includes(name.replace(/(32)?_[kx]$/, ''));
+}
+
+/** The core's module bytes: `run(area, code, budget, r1 lo, r1 hi, r2 lo, r2 hi, r10, stack vaddr, limit, offset) -> i32`. */
+export function coreModule(): Uint8Array<ArrayBuffer> {
+  const mb = new ModuleBuilder();
+  mb.importFunction('env', 'region', [ValType.i32, ValType.i32, ValType.i32, ValType.i32], [ValType.i32]);
+  mb.importMemory('env', 'memory');
+  const run = mb.declareFunction(PARAMS, [ValType.i32]);
+  const w = new CoreWriter();
+  const c = w.c;
+  // Registers: r0-r15 zero, then r1, r2 and r10 (as the JS loop sets them up).
+  for (let r = 0; r < 16; r++) c.get(P_AREA).i64(0).mem(Op.i64_store, REGS + 8 * r);
+  c.get(P_AREA).get(P_R1L).op(Op.i64_extend_i32_u).get(P_R1H).op(Op.i64_extend_i32_u).i64(32).op(Op.i64_shl).op(Op.i64_or).mem(Op.i64_store, REGS + 8);
+  c.get(P_AREA).get(P_R2L).op(Op.i64_extend_i32_u).get(P_R2H).op(Op.i64_extend_i32_u).i64(32).op(Op.i64_shl).op(Op.i64_or).mem(Op.i64_store, REGS + 16);
+  c.get(P_AREA).get(P_R10).op(Op.i64_extend_i32_u).mem(Op.i64_store, REGS + 80);
+  c.get(P_PC).tee(L_CODE).set(L_PC);
+  c.get(P_BUDGET).i64TruncSatF64S().set(L_BUDGET);
+  c.get(P_SS).op(Op.i64_extend_i32_u).set(L_SS);
+  c.get(P_SL).op(Op.i64_extend_i32_u).set(L_SL);
+  // Empty caches: base 0, limit 0 (every offset is >= 0).
+  c.loop();
+  c.block(); // bail
+  c.get(L_PC).mem(Op.i32_load).tee(L_W).i32(19).op(Op.i32_shr_u).tee(L_C);
+  c.if();
+  c.get(L_C).i32(0x1fff).op(Op.i32_eq);
+  c.if();
+  c.get(L_PC).mem(Op.i32_load, 12).set(L_C);
+  c.end();
+  c.get(L_USED).get(L_C).op(Op.i64_extend_i32_u).op(Op.i64_add).tee(L_USED).get(L_BUDGET).op(Op.i64_gt_s).brIf(1);
+  c.end();
+  const count = OP_MASK + 1;
+  const has: boolean[] = [];
+  // Nested blocks, one per op number with a case; the br_table sends the rest to the bail block.
+  const cases: number[] = [];
+  for (let num = 0; num < count; num++) if (OP_NAMES[num] !== undefined) cases.push(num);
+  for (let i = cases.length - 1; i >= 0; i--) c.block();
+  const targets: number[] = [];
+  for (let num = 0; num < count; num++) {
+    const at = cases.indexOf(num);
+    targets.push(at >= 0 ? at : cases.length);
+  }
+  c.get(L_W).i32(OP_MASK).op(Op.i32_and).brTable(targets, cases.length);
+  cases.forEach((num, i) => {
+    c.end();
+    w.depth = cases.length - 1 - i;
+    has[num] = w.caseOf(num);
+    if (!has[num]) c.br(w.depth);
+  });
+  c.end(); // bail: hand the slot at L_PC back
+  // Give back its block's cost if it starts one (the dispatch charged it; the JS loop charges it again
+  // when it runs the slot). The later parts of a superinstruction never start a block: cost 0.
+  c.get(L_PC).mem(Op.i32_load).i32(19).op(Op.i32_shr_u).tee(L_C).i32(0x1fff).op(Op.i32_eq);
+  c.if().get(L_PC).mem(Op.i32_load, 12).set(L_C).end();
+  c.get(P_AREA).get(L_USED).get(L_C).op(Op.i64_extend_i32_u).op(Op.i64_sub).mem(Op.i64_store, USED);
+  c.get(L_PC).get(L_CODE).op(Op.i32_sub).i32(2).op(Op.i32_shr_u).op(Op.return);
+  c.end(); // loop
+  c.op(Op.unreachable);
+  mb.defineFunction(run, LOCALS, c);
+  mb.export('run', 'func', run);
+  return mb.build();
+}
+
+type RunFunction = (
+  area: number, code: number, budget: number, r1l: number, r1h: number, r2l: number, r2h: number, r10: number,
+  stackVaddr: number, stackLimit: number, stackOffset: number,
+) => number;
+
+/** The core bound to one VM memory: its instance, register area and the words of the programs it ran. */
+export class InterpreterCore {
+  private readonly runFn: RunFunction;
+  /** Linear offset of the register area. */
+  readonly area: number;
+  private readonly code = new Map<InterpreterCode, number>();
+
+  constructor(private readonly memory: VmMemory, module: WebAssembly.Module) {
+    this.area = memory.allocate(AREA_SIZE);
+    const area = this.area;
+    const region = (lo: number, hi: number, size: number, store: number): number => {
+      if (hi !== 0) return -1;
+      const vaddr = lo >>> 0;
+      const r: Region | undefined = memory.find(vaddr, size);
+      if (r === undefined || (store !== 0 && !r.writable)) return -1;
+      const v = memory.view;
+      v.setInt32(area + FOUND, r.vaddr | 0, true);
+      v.setInt32(area + FOUND + 4, r.size >= 8 ? (r.size - 7) | 0 : 0, true);
+      v.setInt32(area + FOUND + 8, r.offset | 0, true);
+      return (r.offset + (vaddr - r.vaddr)) | 0;
+    };
+    const instance = new WebAssembly.Instance(module, { env: { memory: memory.wasm, region } });
+    this.runFn = instance.exports['run'] as RunFunction;
+  }
+
+  /** Linear offset of `code`'s words in this memory (copied there on first use); undefined: run it on the JS loop. */
+  wordsOf(code: InterpreterCode): number | undefined {
+    const at = this.code.get(code);
+    if (at !== undefined) return at;
+    if (this.code.size >= MAX_PROGRAMS || code.words.length > MAX_WORDS) return undefined;
+    const offset = this.memory.allocate(code.words.byteLength);
+    new Int32Array(this.memory.wasm.buffer, offset, code.words.length).set(code.words);
+    this.code.set(code, offset);
+    return offset;
+  }
+
+  /**
+   * Run from slot 0: -1 when the program exited (r0 is {@link r0Low}/{@link r0High}), else the slot whose
+   * words index (slot × 4) the JS loop continues at, with {@link copyRegisters} and {@link used}.
+   */
+  run(words: number, budget: number, r1l: number, r1h: number, r2l: number, r2h: number, r10: number, stack: Region | undefined): number {
+    const limit = stack === undefined || stack.size < 8 ? 0 : stack.size - 7;
+    return this.runFn(this.area, words, budget, r1l, r1h, r2l, r2h, r10, stack?.vaddr ?? 0, limit, stack?.offset ?? 0);
+  }
+
+  /** r0's low 32 bits after a run that exited. */
+  r0Low(): number {
+    return this.memory.view.getInt32(this.area + REGS, true);
+  }
+  /** r0's high 32 bits. */
+  r0High(): number {
+    return this.memory.view.getInt32(this.area + REGS + 4, true);
+  }
+  /** Copy the registers (lo/hi int32 pairs) into the JS loop's register file. */
+  copyRegisters(r: Int32Array): void {
+    r.set(new Int32Array(this.memory.wasm.buffer, this.area + REGS, 32));
+  }
+  /** The budget used when the core handed a run back. */
+  used(): number {
+    const v = this.memory.view;
+    return (v.getUint32(this.area + USED, true) + v.getUint32(this.area + USED + 4, true) * 4294967296);
+  }
+}
+
+/** The compiled core: undefined until compiled (or while an asynchronous compile runs), null if it cannot be. */
+let compiled: WebAssembly.Module | null | undefined;
+let compiling: Promise<boolean> | undefined;
+
+/**
+ * The core's compiled module; null where WebAssembly cannot be compiled at all (a content security
+ * policy without `wasm-unsafe-eval`, say), undefined while it is being compiled. A browser window's
+ * main thread (where engines may refuse synchronous compiles of modules over 4 KB) gets an asynchronous
+ * compile, started on first use: runs take the JS loop until it is done ({@link interpreterCoreReady}).
+ */
+function coreModuleCompiled(): WebAssembly.Module | null | undefined {
+  if (compiled !== undefined) return compiled;
+  if (typeof (globalThis as { document?: unknown }).document !== 'undefined') {
+    void interpreterCoreReady();
+    return undefined;
+  }
+  try {
+    compiled = new WebAssembly.Module(coreModule());
+  } catch {
+    compiled = null;
+  }
+  return compiled;
+}
+
+/**
+ * Compile the interpreter's WebAssembly loop asynchronously (if it is not already); resolves to whether
+ * interpreter runs can use it. Awaiting it is only useful on a browser's main thread, where the loop is
+ * otherwise compiled in the background on the first run and earlier runs take the JS loop (with the same
+ * results, more slowly).
+ */
+export function interpreterCoreReady(): Promise<boolean> {
+  if (compiled !== undefined) return Promise.resolve(compiled !== null);
+  compiling ??= WebAssembly.compile(coreModule()).then(
+    (m) => {
+      compiled = m;
+      return true;
+    },
+    () => {
+      compiled = null;
+      return false;
+    },
+  );
+  return compiling;
+}
+
+const cores = new WeakMap<VmMemory, InterpreterCore | null>();
+
+/** The core for `memory`, made on first use; undefined where there is none (then the JS loop runs everything). */
+export function coreFor(memory: VmMemory): InterpreterCore | undefined {
+  const have = cores.get(memory);
+  if (have !== undefined) return have ?? undefined;
+  const module = coreModuleCompiled();
+  if (module === undefined) return undefined;
+  let core: InterpreterCore | null = null;
+  if (module !== null) {
+    try {
+      core = new InterpreterCore(memory, module);
+    } catch {
+      core = null;
+    }
+  }
+  cores.set(memory, core);
+  return core ?? undefined;
+}

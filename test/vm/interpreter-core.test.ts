@@ -1,0 +1,176 @@
+/**
+ * The interpreter's WebAssembly loop (src/vm/interpreter-core.ts) against its JS loop alone: the same
+ * results, memory, errors and error pcs, for programs that end in the WebAssembly loop and for every
+ * way it hands a run back to the JS loop (helper and local calls, atomics, LD_ABS, copy loops, the
+ * budget running out at a block's first slot or elsewhere, an access no region allows, in the first
+ * or a later part of a superinstruction). The differential and conformance tests run both as well;
+ * these pin the hand-back cases down one by one.
+ */
+import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { assemble, EbpfError, EbpfVmMbuff, EbpfVmRaw, type VmOptions } from '../../src/index.js';
+import { coreModule, InterpreterCore } from '../../src/vm/interpreter-core.js';
+import { interpreterCode } from '../../src/vm/interpreter-decode.js';
+import { STACK_START, VmMemory } from '../../src/vm/memory.js';
+import { Interpreter } from '../../src/vm/interpreter.js';
+import { DEFAULT_LIMITS } from '../../src/vm/environment.js';
+import { Program } from '../../src/vm/program.js';
+import { BENCHMARKS, EXPECTED_PATH, inputPath, objectPath } from '../../bench/suite.js';
+import { loadBenchProgram } from '../../bench/object.js';
+
+type Outcome = { r0: string; mem: string } | { error: string; code: string; pc: number | undefined; message: string };
+
+/** Run `source` on a fresh raw VM (with `options`) over a copy of `mem`. */
+function outcome(source: string, mem: Uint8Array, options: VmOptions): Outcome {
+  const vm = new EbpfVmRaw(assemble(source), options);
+  const copy = mem.slice();
+  try {
+    const r0 = vm.executeProgram(copy);
+    return { r0: `0x${r0.toString(16)}`, mem: Buffer.from(copy).toString('hex') };
+  } catch (e) {
+    if (!(e instanceof EbpfError)) throw e;
+    return { error: e.constructor.name, code: e.code, pc: e.pc, message: e.message };
+  }
+}
+
+const helpers = { 7: (a: bigint, b: bigint) => a * 3n + b };
+
+/** Both loops agree on `source` for every budget from 1 to `maxBudget` and without one. */
+function agree(source: string, mem: Uint8Array, maxBudget = 40): Outcome {
+  const want = outcome(source, mem, { helpers, interpreter: { wasmCore: false } });
+  expect(outcome(source, mem, { helpers })).toEqual(want);
+  for (let budget = 1; budget <= maxBudget; budget++) {
+    const limits = { instructionBudget: budget };
+    expect(outcome(source, mem, { helpers, limits })).toEqual(outcome(source, mem, { helpers, limits, interpreter: { wasmCore: false } }));
+  }
+  return want;
+}
+
+const mem16 = Uint8Array.from({ length: 16 }, (_, i) => i * 17 + 3);
+
+describe('the interpreter core (WebAssembly loop)', () => {
+  it('is a valid module', () => {
+    expect(() => new WebAssembly.Module(coreModule())).not.toThrow();
+  });
+
+  it('runs a program to its exit itself: status -1, r0 in its register area', () => {
+    const memory = new VmMemory();
+    const core = new InterpreterCore(memory, new WebAssembly.Module(coreModule()));
+    const code = interpreterCode(new Program(assemble('mov r0, 6\nlsh r0, 60\nadd r0, 1\nmov r2, 7\ndiv r0, r2\nexit')));
+    const words = core.wordsOf(code)!;
+    expect(core.run(words, 1000, 0, 0, 0, 0, 0, undefined)).toBe(-1);
+    const r0 = (BigInt(core.r0High() >>> 0) << 32n) | BigInt(core.r0Low() >>> 0);
+    expect(r0).toBe(((6n << 60n) + 1n) / 7n);
+  });
+
+  it('hands a helper call back at its slot, with the budget charged so far', () => {
+    const memory = new VmMemory();
+    const core = new InterpreterCore(memory, new WebAssembly.Module(coreModule()));
+    const code = interpreterCode(new Program(assemble('mov r1, 5\nmov r2, 2\ncall 7\nexit')));
+    expect(core.run(core.wordsOf(code)!, 1000, 0, 0, 0, 0, 0, undefined)).toBe(2 * 4); // slot 2, as a word index
+    expect(core.used()).toBe(3); // the call ends the first block, charged whole on entry
+    const r = new Int32Array(32);
+    core.copyRegisters(r);
+    expect([r[2], r[4]]).toEqual([5, 2]);
+  });
+
+  it('keeps programs apart in one memory', () => {
+    const memory = new VmMemory();
+    const core = new InterpreterCore(memory, new WebAssembly.Module(coreModule()));
+    const a = interpreterCode(new Program(assemble('mov r0, 1\nexit')));
+    const b = interpreterCode(new Program(assemble('mov r0, 2\nexit')));
+    const wa = core.wordsOf(a)!;
+    const wb = core.wordsOf(b)!;
+    expect(wa).not.toBe(wb);
+    expect(core.wordsOf(a)).toBe(wa);
+    for (const [w, v] of [[wa, 1], [wb, 2], [wa, 1]] as const) {
+      expect(core.run(w, 10, 0, 0, 0, 0, 0, undefined)).toBe(-1);
+      expect(core.r0Low()).toBe(v);
+    }
+  });
+});
+
+describe('the interpreter core and the JS loop agree', () => {
+  it('on ALU, jumps, loads and stores that end in the core', () => {
+    const out = agree(
+      `mov r0, 0
+       mov r3, 0
+       loop:
+       ldxb r4, [r1+0]
+       add r1, 1
+       mul r4, 2654435761
+       xor r0, r4
+       rsh r0, 3
+       stxdw [r10-8], r0
+       ldxdw r5, [r10-8]
+       add r3, 1
+       jlt r3, 12, loop
+       be32 r5
+       mov r0, r5
+       exit`,
+      mem16,
+      60,
+    );
+    expect('r0' in out).toBe(true);
+  });
+
+  it('on a helper call in the middle of a block (registers and budget handed over)', () => {
+    const out = agree('mov r6, 11\nmov r1, 5\nmov r2, 2\ncall 7\nadd r0, r6\nexit', mem16);
+    expect(out).toMatchObject({ r0: '0x1c' });
+    // The call starts a block (a jump target): the core charged that block before handing it back.
+    agree('mov r1, 5\nmov r2, 2\nja next\nnext:\ncall 7\nadd r0, 1\nja next2\nnext2:\nexit', mem16, 12);
+  });
+
+  it('on a local call, an atomic and LD_ABS', () => {
+    agree('mov r1, 3\ncall local sub\nadd r0, 1\nexit\nsub:\nmov r0, r1\nmul r0, 5\nexit', mem16);
+    agree('mov r2, 9\nstxdw [r10-8], r2\nmov r3, 4\nlock fetch add [r10-8], r3\nldxdw r0, [r10-8]\nadd r0, r3\nexit', mem16);
+    agree('mov r6, r1\nldabsh 2\nexit', mem16);
+  });
+
+  it('on an access no region allows, in the first part of a slot run and in a later one', () => {
+    // mov64_x + add64_x + ldxb is one superinstruction: the load is its third part.
+    const first = agree('mov r0, 0\nldxb r0, [r1+16]\nexit', mem16);
+    expect(first).toMatchObject({ code: 'E_OUT_OF_BOUNDS', pc: 1 });
+    const later = agree('mov r3, 100\nmov r2, r1\nadd r2, r3\nldxb r0, [r2+0]\nexit', mem16);
+    expect(later).toMatchObject({ code: 'E_OUT_OF_BOUNDS', pc: 3 });
+    expect(agree('mov r2, 7\nstxb [r1+20], r2\nexit', mem16)).toMatchObject({ code: 'E_OUT_OF_BOUNDS', pc: 1 });
+  });
+
+  it('on loads from two regions in turn (mbuff and mem) and a store outside the stack', () => {
+    const source = 'ldxw r2, [r1+0]\nldxw r3, [r1+4]\nlddw r4, 0x10000000\nldxw r5, [r4+0]\nadd r2, r5\nldxw r5, [r4+4]\nadd r3, r5\nmov r0, r2\nadd r0, r3\nexit';
+    const run = (options: VmOptions): bigint => new EbpfVmMbuff(assemble(source), options).executeProgram(mem16.slice(), mem16.slice(0, 8));
+    expect(run({})).toBe(run({ interpreter: { wasmCore: false } }));
+    expect(agree('mov r2, 1\nstxb [r10+8], r2\nexit', mem16)).toMatchObject({ code: 'E_OUT_OF_BOUNDS', pc: 1 });
+  });
+
+  it('on a read-only region: loads allowed, a store refused at its pc', () => {
+    const run = (source: string, wasmCore: boolean): string => {
+      const memory = new VmMemory();
+      const stack = memory.map({ name: 'stack', vaddr: STACK_START, size: 512 });
+      memory.map({ name: 'ro', vaddr: 0x3000_0000, size: 16, writable: false });
+      const program = new Program(assemble(source));
+      try {
+        const r0 = new Interpreter({ wasmCore }).run({ program, memory, stackTop: stack.vaddr + 512, r1: 0x3000_0000n, r2: 0n, helpers: new Map(), limits: DEFAULT_LIMITS });
+        return `r0 ${r0}`;
+      } catch (e) {
+        return e instanceof EbpfError ? `${e.code} at ${e.pc}: ${e.message}` : String(e);
+      }
+    };
+    for (const source of ['ldxdw r0, [r1+8]\nadd r0, 5\nexit', 'mov r2, 3\nldxb r0, [r1+0]\nstxb [r1+1], r2\nexit']) {
+      expect(run(source, true)).toBe(run(source, false));
+    }
+    expect(run('mov r2, 3\nldxb r0, [r1+0]\nstxb [r1+1], r2\nexit', true)).toMatch(/^E_READ_ONLY at 2/);
+  });
+
+  it('on every benchmark program (small inputs)', () => {
+    const expected = JSON.parse(readFileSync(EXPECTED_PATH, 'utf8')) as Record<string, { small: string }>;
+    for (const bench of BENCHMARKS) {
+      const bytes = loadBenchProgram(objectPath(bench.program));
+      const input = new Uint8Array(readFileSync(inputPath(bench.name, 'small')));
+      for (const options of [{}, { interpreter: { wasmCore: false } }]) {
+        const copy = input.slice();
+        expect(`0x${new EbpfVmRaw(bytes, options).executeProgram(copy).toString(16)}`, bench.name).toBe(expected[bench.name]!.small);
+      }
+    }
+  });
+});
