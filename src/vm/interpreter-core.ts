@@ -33,8 +33,10 @@ const REGS = 0;
 const USED = 128;
 /** The region the `region` import found: virtual address, limit (size - 7, or 0), linear offset (i32 each). */
 const FOUND = 136;
+/** The load and store caches as a run left them: base, limit (i64 each), linear offset (i32, padded to 8). */
+const CACHES = 152;
 /** Bytes of the area. */
-const AREA_SIZE = 152;
+const AREA_SIZE = CACHES + 48;
 
 /** Most distinct programs whose words one memory keeps for the core; later ones run on the JS loop. */
 const MAX_PROGRAMS = 16;
@@ -53,26 +55,32 @@ const P_R10 = 7;
 const P_SS = 8; // stack region: virtual address, limit, linear offset
 const P_SL = 9;
 const P_SB = 10;
-const PARAMS = [ValType.i32, ValType.i32, ValType.f64, ValType.i32, ValType.i32, ValType.i32, ValType.i32, ValType.i32, ValType.i32, ValType.i32, ValType.i32];
-const L_CODE = 11; // i32: byte address of word 0
-const L_PC = 12; // i32: byte address of the current slot
-const L_W = 13; // i32: the slot's first word
-const L_D = 14; // i32: byte address of the destination register of the current part
-const L_S = 15; // i32: ... of its source register
-const L_C = 16; // i32: scratch (cost, linear address)
-const L_USED = 17; // i64
-const L_BUDGET = 18; // i64
-const L_A = 19; // i64: address, operand
-const L_T = 20; // i64: scratch
-const L_RS = 21; // i64: load cache base (virtual), limit; i32 linear offset
-const L_RL = 22;
-const L_RB = 23;
-const L_WS = 24; // i64: store cache
-const L_WL = 25;
-const L_WB = 26;
-const L_SS = 27; // i64: stack cache (from the params)
-const L_SL = 28;
-const L_X = 29; // i32 scratch
+const P_START = 11; // i32: word index of the slot to start at (0, or where the JS loop gave the run back)
+const P_USED = 12; // f64: budget used before it
+const P_RESUME = 13; // i32 flags: 1, the registers are already in the area (a run the JS loop gave back); 2, so are valid caches
+const PARAMS = [
+  ValType.i32, ValType.i32, ValType.f64, ValType.i32, ValType.i32, ValType.i32, ValType.i32, ValType.i32, ValType.i32, ValType.i32, ValType.i32,
+  ValType.i32, ValType.f64, ValType.i32,
+];
+const L_CODE = 14; // i32: byte address of word 0
+const L_PC = 15; // i32: byte address of the current slot
+const L_W = 16; // i32: the slot's first word
+const L_D = 17; // i32: byte address of the destination register of the current part
+const L_S = 18; // i32: ... of its source register
+const L_C = 19; // i32: scratch (cost, linear address)
+const L_USED = 20; // i64
+const L_BUDGET = 21; // i64
+const L_A = 22; // i64: address, operand
+const L_T = 23; // i64: scratch
+const L_RS = 24; // i64: load cache base (virtual), limit; i32 linear offset
+const L_RL = 25;
+const L_RB = 26;
+const L_WS = 27; // i64: store cache
+const L_WL = 28;
+const L_WB = 29;
+const L_SS = 30; // i64: stack cache (from the params)
+const L_SL = 31;
+const L_X = 32; // i32 scratch
 const LOCALS = [
   ValType.i32, ValType.i32, ValType.i32, ValType.i32, ValType.i32, ValType.i32, ValType.i64, ValType.i64, ValType.i64, ValType.i64,
   ValType.i64, ValType.i64, ValType.i32, ValType.i64, ValType.i64, ValType.i32, ValType.i64, ValType.i64, ValType.i32,
@@ -419,6 +427,7 @@ class CoreWriter {
       return true;
     }
     if (name === 'exit') {
+      storeCaches(c);
       c.i32(-1).op(Op.return);
       return true;
     }
@@ -454,6 +463,16 @@ function isJump(name: string): boolean {
   return /^j[a-z]+?(32)?_[kx]$/.test(name) && JUMP_NAMES.includes(name.replace(/(32)?_[kx]$/, ''));
 }
 
+/** Keep the load and store caches in the area for the next run (see {@link CACHES}). */
+function storeCaches(c: CodeWriter): void {
+  c.get(P_AREA).get(L_RS).mem(Op.i64_store, CACHES);
+  c.get(P_AREA).get(L_RL).mem(Op.i64_store, CACHES + 8);
+  c.get(P_AREA).get(L_RB).mem(Op.i32_store, CACHES + 16);
+  c.get(P_AREA).get(L_WS).mem(Op.i64_store, CACHES + 24);
+  c.get(P_AREA).get(L_WL).mem(Op.i64_store, CACHES + 32);
+  c.get(P_AREA).get(L_WB).mem(Op.i32_store, CACHES + 40);
+}
+
 /** The core's module bytes: `run(area, code, budget, r1 lo, r1 hi, r2 lo, r2 hi, r10, stack vaddr, limit, offset) -> i32`. */
 export function coreModule(): Uint8Array<ArrayBuffer> {
   const mb = new ModuleBuilder();
@@ -462,16 +481,29 @@ export function coreModule(): Uint8Array<ArrayBuffer> {
   const run = mb.declareFunction(PARAMS, [ValType.i32]);
   const w = new CoreWriter();
   const c = w.c;
-  // Registers: r0-r15 zero, then r1, r2 and r10 (as the JS loop sets them up).
+  // Registers: r0-r15 zero, then r1, r2 and r10 (as the JS loop sets them up), unless resuming.
+  c.get(P_RESUME).i32(1).op(Op.i32_and).op(Op.i32_eqz).if();
   for (let r = 0; r < 16; r++) c.get(P_AREA).i64(0).mem(Op.i64_store, REGS + 8 * r);
   c.get(P_AREA).get(P_R1L).op(Op.i64_extend_i32_u).get(P_R1H).op(Op.i64_extend_i32_u).i64(32).op(Op.i64_shl).op(Op.i64_or).mem(Op.i64_store, REGS + 8);
   c.get(P_AREA).get(P_R2L).op(Op.i64_extend_i32_u).get(P_R2H).op(Op.i64_extend_i32_u).i64(32).op(Op.i64_shl).op(Op.i64_or).mem(Op.i64_store, REGS + 16);
   c.get(P_AREA).get(P_R10).op(Op.i64_extend_i32_u).mem(Op.i64_store, REGS + 80);
-  c.get(P_PC).tee(L_CODE).set(L_PC);
+  c.end();
+  c.get(P_PC).set(L_CODE);
+  c.get(P_PC).get(P_START).i32(2).op(Op.i32_shl).op(Op.i32_add).set(L_PC);
+  c.get(P_USED).i64TruncSatF64S().set(L_USED);
   c.get(P_BUDGET).i64TruncSatF64S().set(L_BUDGET);
   c.get(P_SS).op(Op.i64_extend_i32_u).set(L_SS);
   c.get(P_SL).op(Op.i64_extend_i32_u).set(L_SL);
-  // Empty caches: base 0, limit 0 (every offset is >= 0).
+  // The caches the last run on this memory left, while its layout is the same; else empty (base 0,
+  // limit 0: no offset is below 0).
+  c.get(P_RESUME).i32(2).op(Op.i32_and).if();
+  c.get(P_AREA).mem(Op.i64_load, CACHES).set(L_RS);
+  c.get(P_AREA).mem(Op.i64_load, CACHES + 8).set(L_RL);
+  c.get(P_AREA).mem(Op.i32_load, CACHES + 16).set(L_RB);
+  c.get(P_AREA).mem(Op.i64_load, CACHES + 24).set(L_WS);
+  c.get(P_AREA).mem(Op.i64_load, CACHES + 32).set(L_WL);
+  c.get(P_AREA).mem(Op.i32_load, CACHES + 40).set(L_WB);
+  c.end();
   c.loop();
   c.block(); // bail
   c.get(L_PC).mem(Op.i32_load).tee(L_W).i32(19).op(Op.i32_shr_u).tee(L_C);
@@ -506,6 +538,7 @@ export function coreModule(): Uint8Array<ArrayBuffer> {
   c.get(L_PC).mem(Op.i32_load).i32(19).op(Op.i32_shr_u).tee(L_C).i32(0x1fff).op(Op.i32_eq);
   c.if().get(L_PC).mem(Op.i32_load, 12).set(L_C).end();
   c.get(P_AREA).get(L_USED).get(L_C).op(Op.i64_extend_i32_u).op(Op.i64_sub).mem(Op.i64_store, USED);
+  storeCaches(c);
   c.get(L_PC).get(L_CODE).op(Op.i32_sub).i32(2).op(Op.i32_shr_u).op(Op.return);
   c.end(); // loop
   c.op(Op.unreachable);
@@ -514,9 +547,14 @@ export function coreModule(): Uint8Array<ArrayBuffer> {
   return mb.build();
 }
 
+/** The stack cache's limit: the region's size - 7 (0 when it is smaller than 8 bytes, or there is none). */
+function stackLimit(stack: Region | undefined): number {
+  return stack === undefined || stack.size < 8 ? 0 : stack.size - 7;
+}
+
 type RunFunction = (
   area: number, code: number, budget: number, r1l: number, r1h: number, r2l: number, r2h: number, r10: number,
-  stackVaddr: number, stackLimit: number, stackOffset: number,
+  stackVaddr: number, stackLimit: number, stackOffset: number, start: number, used: number, resume: number,
 ) => number;
 
 /** The core bound to one VM memory: its instance, register area and the words of the programs it ran. */
@@ -544,8 +582,20 @@ export class InterpreterCore {
     this.runFn = instance.exports['run'] as RunFunction;
   }
 
+  /** The last program's words (most runs repeat the previous program). */
+  private lastCode: InterpreterCode | undefined;
+  private lastWords: number | undefined;
+
   /** Linear offset of `code`'s words in this memory (copied there on first use); undefined: run it on the JS loop. */
   wordsOf(code: InterpreterCode): number | undefined {
+    if (code === this.lastCode) return this.lastWords;
+    const at = this.wordsOfNew(code);
+    this.lastCode = code;
+    this.lastWords = at;
+    return at;
+  }
+
+  private wordsOfNew(code: InterpreterCode): number | undefined {
     const at = this.code.get(code);
     if (at !== undefined) return at;
     if (this.code.size >= MAX_PROGRAMS || code.words.length > MAX_WORDS) return undefined;
@@ -556,25 +606,57 @@ export class InterpreterCore {
   }
 
   /**
-   * Run from slot 0: -1 when the program exited (r0 is {@link r0Low}/{@link r0High}), else the slot whose
-   * words index (slot × 4) the JS loop continues at, with {@link copyRegisters} and {@link used}.
+   * Run from slot 0: -1 when the program exited (r0 is {@link r0Low}/{@link r0High}), else the word index
+   * (slot × 4) of the slot the JS loop continues at, with {@link copyRegisters} and {@link used}.
    */
   run(words: number, budget: number, r1l: number, r1h: number, r2l: number, r2h: number, r10: number, stack: Region | undefined): number {
-    const limit = stack === undefined || stack.size < 8 ? 0 : stack.size - 7;
-    return this.runFn(this.area, words, budget, r1l, r1h, r2l, r2h, r10, stack?.vaddr ?? 0, limit, stack?.offset ?? 0);
+    const version = this.memory.version;
+    const flags = version === this.cacheVersion ? 2 : 0;
+    this.cacheVersion = -1;
+    const status = this.runFn(this.area, words, budget, r1l, r1h, r2l, r2h, r10, stack?.vaddr ?? 0, stackLimit(stack), stack?.offset ?? 0, 0, 0, flags);
+    this.cacheVersion = version;
+    return status;
+  }
+
+  /**
+   * The memory's layout version when the caches now in the area were left there (-1: none, or a run
+   * failed before leaving them). A run only uses them while the version is the same.
+   */
+  private cacheVersion = -1;
+
+  /**
+   * Continue a run the JS loop gives back at word index `start` (a block's first slot, its cost not yet
+   * charged) with `used` budget spent and the registers `r`; returns what {@link run} does.
+   */
+  resume(words: number, budget: number, stack: Region | undefined, start: number, used: number, r: Int32Array): number {
+    this.registers().set(r);
+    const version = this.memory.version;
+    const flags = version === this.cacheVersion ? 3 : 1;
+    this.cacheVersion = -1;
+    const status = this.runFn(this.area, words, budget, 0, 0, 0, 0, 0, stack?.vaddr ?? 0, stackLimit(stack), stack?.offset ?? 0, start, used, flags);
+    this.cacheVersion = version;
+    return status;
+  }
+
+  /** The register area as int32 halves (a view made again when growing the memory detached it). */
+  private registerView = new Int32Array(0);
+
+  private registers(): Int32Array {
+    if (this.registerView.length === 0) this.registerView = new Int32Array(this.memory.wasm.buffer, this.area + REGS, 32);
+    return this.registerView;
   }
 
   /** r0's low 32 bits after a run that exited. */
   r0Low(): number {
-    return this.memory.view.getInt32(this.area + REGS, true);
+    return this.registers()[0]!;
   }
   /** r0's high 32 bits. */
   r0High(): number {
-    return this.memory.view.getInt32(this.area + REGS + 4, true);
+    return this.registers()[1]!;
   }
   /** Copy the registers (lo/hi int32 pairs) into the JS loop's register file. */
   copyRegisters(r: Int32Array): void {
-    r.set(new Int32Array(this.memory.wasm.buffer, this.area + REGS, 32));
+    r.set(this.registers());
   }
   /** The budget used when the core handed a run back. */
   used(): number {
@@ -632,6 +714,21 @@ const cores = new WeakMap<VmMemory, InterpreterCore | null>();
 
 /** The core for `memory`, made on first use; undefined where there is none (then the JS loop runs everything). */
 export function coreFor(memory: VmMemory): InterpreterCore | undefined {
+  if (memory === lastMemory) return lastCore;
+  const core = coreForNew(memory);
+  // Not kept while the module is still being compiled, so that the memory gets its core once it is.
+  if (compiled !== undefined) {
+    lastMemory = memory;
+    lastCore = core;
+  }
+  return core;
+}
+
+/** The memory {@link coreFor} answered last, and its answer. */
+let lastMemory: VmMemory | undefined;
+let lastCore: InterpreterCore | undefined;
+
+function coreForNew(memory: VmMemory): InterpreterCore | undefined {
   const have = cores.get(memory);
   if (have !== undefined) return have ?? undefined;
   const module = coreModuleCompiled();

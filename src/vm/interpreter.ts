@@ -206,23 +206,14 @@ function entryHalves(request: RunRequest): Int32Array {
  */
 function execute(req: RunRequest, r1Low: number, r1High: number, r2Low: number, r2High: number, useCore: boolean): bigint {
   const stack = clearStack(req);
-  let startPc = 0;
-  let startUsed = 0;
-  let core: InterpreterCore | undefined;
-  if (useCore && (core = coreFor(req.memory)) !== undefined) {
-    const words = core.wordsOf(interpreterCode(req.program));
-    if (words !== undefined) {
-      let status: number;
-      try {
-        status = core.run(words, req.limits.instructionBudget, r1Low, r1High, r2Low, r2High, req.stackTop | 0, stack);
-      } catch (e) {
-        throw coreFailure(e);
-      }
-      if (status < 0) return u64FromHalves(core.r0Low(), core.r0High());
-      startPc = status;
-      startUsed = core.used();
-    } else core = undefined;
-  }
+  const budget = req.limits.instructionBudget;
+  let core = useCore ? coreFor(req.memory) : undefined;
+  const words = core?.wordsOf(interpreterCode(req.program));
+  let status = -1;
+  if (core !== undefined && words !== undefined) {
+    status = runCore(() => core!.run(words, budget, r1Low, r1High, r2Low, r2High, req.stackTop | 0, stack));
+    if (status < 0) return u64FromHalves(core.r0Low(), core.r0High());
+  } else core = undefined;
   let r = spareRegisters;
   spareRegisters = undefined;
   if (r === undefined) r = new Int32Array(32);
@@ -230,23 +221,51 @@ function execute(req: RunRequest, r1Low: number, r1High: number, r2Low: number, 
   let frames = spareFrames;
   spareFrames = undefined;
   if (frames === undefined || frames.length < frameWords) frames = new Int32Array(frameWords);
-  if (core !== undefined) core.copyRegisters(r);
-  else {
-    // r0 and r3-r9 (r1, r2 and r10 are set below; r11-r15 are never written). Unrolled: V8 checks the
-    // array's length on every store of a loop here, which costs more than the stores.
-    r[0] = r[1] = r[6] = r[7] = r[8] = r[9] = r[10] = r[11] = r[12] = r[13] = 0;
-    r[14] = r[15] = r[16] = r[17] = r[18] = r[19] = r[21] = 0;
-    r[2] = r1Low;
-    r[3] = r1High;
-    r[4] = r2Low;
-    r[5] = r2High;
-    r[20] = req.stackTop | 0;
-  }
   try {
-    return runLoop(req, r, frames, stack, startPc, startUsed);
+    if (core === undefined) {
+      // r0 and r3-r9 (r1, r2 and r10 are set below; r11-r15 are never written). Unrolled: V8 checks the
+      // array's length on every store of a loop here, which costs more than the stores.
+      r[0] = r[1] = r[6] = r[7] = r[8] = r[9] = r[10] = r[11] = r[12] = r[13] = 0;
+      r[14] = r[15] = r[16] = r[17] = r[18] = r[19] = r[21] = 0;
+      r[2] = r1Low;
+      r[3] = r1High;
+      r[4] = r2Low;
+      r[5] = r2High;
+      r[20] = req.stackTop | 0;
+      return runLoop(req, r, frames, stack, 0, 0, false);
+    }
+    // The core handed the run over at `status`: the JS loop runs from there and gives it back at the next
+    // block it reaches in the entry program's outermost frame, until one of the two finishes it.
+    let used = core.used();
+    core.copyRegisters(r);
+    for (;;) {
+      const r0 = runLoop(req, r, frames, stack, status, used, true);
+      if (r0 !== GIVEN_BACK) return r0;
+      const back = givenBack;
+      used = givenBackUsed;
+      status = runCore(() => core!.resume(words!, budget, stack, back, used, r!));
+      if (status < 0) return u64FromHalves(core.r0Low(), core.r0High());
+      used = core.used();
+      core.copyRegisters(r);
+    }
   } finally {
     spareRegisters = r;
     spareFrames = frames;
+  }
+}
+
+/** What {@link runLoop} returns when it gives a run back to the core (a result is never negative). */
+const GIVEN_BACK = -1n;
+/** Where the JS loop gave a run back: the block's word index, and the budget used before it. */
+let givenBack = 0;
+let givenBackUsed = 0;
+
+/** Call into the core, turning a trap (a tsbpf bug) into an EbpfError. */
+function runCore(call: () => number): number {
+  try {
+    return call();
+  } catch (e) {
+    throw coreFailure(e);
   }
 }
 
@@ -266,7 +285,7 @@ function coreFailure(e: unknown): EbpfError {
  * `stack` is the run's stack region when it is one writable region (what clearStack returned), else
  * stack accesses take the checked path like any other.
  */
-function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array, stack: Region | undefined, startPc: number, startUsed: number): bigint {
+function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array, stack: Region | undefined, startPc: number, startUsed: number, giveBack: boolean): bigint {
   const memory = req.memory;
   const limits = req.limits;
   const helpers = req.helpers;
@@ -278,6 +297,7 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array, stack: Regi
 
   let code = interpreterCode(req.program);
   let words = code.words;
+  const entryCode = code;
 
   let frameCode: InterpreterCode[] | undefined;
   let depth = 0;
@@ -304,6 +324,14 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array, stack: Regi
     const w = words[j]!;
     const cost = w >>> 19;
     if (cost !== 0) {
+      // A run the core handed over goes back to it at a block of the entry program's outermost frame
+      // (the core runs no frames and knows only that program's words), never at the slot it came back at,
+      // and not after a tail call (the helper context counts them for the whole run).
+      if (giveBack && depth === 0 && j !== startPc && code === entryCode && (ctx === undefined || ctx.tailCalls === 0)) {
+        givenBack = j;
+        givenBackUsed = used;
+        return GIVEN_BACK;
+      }
       used += cost === 0x1fff ? words[(j + 3) | 0]! : cost;
       if (used > budget) throw budgetError(budget, j >> 2);
     }

@@ -74,6 +74,26 @@ describe('the interpreter core (WebAssembly loop)', () => {
     expect([r[2], r[4]]).toEqual([5, 2]);
   });
 
+  it('keeps its region caches from run to run only while the memory layout is the same', () => {
+    const memory = new VmMemory();
+    const stack = memory.map({ name: 'stack', vaddr: STACK_START, size: 512 });
+    let data = memory.map({ name: 'data', vaddr: 0x3000_0000, size: 8 });
+    memory.bytes[data.offset] = 11;
+    const program = new Program(assemble('ldxb r0, [r1+0]\nstb [r1+1], 5\nexit'));
+    const interpreter = new Interpreter();
+    const run = (): bigint => interpreter.run({ program, memory, stackTop: stack.vaddr + 512, r1: 0x3000_0000n, r2: 0n, helpers: new Map(), limits: DEFAULT_LIMITS });
+    expect(run()).toBe(11n);
+    expect(run()).toBe(11n);
+    // The same virtual address, now other bytes: a kept cache would read (and write) the old ones.
+    memory.unmap(data);
+    data = memory.map({ name: 'data', vaddr: 0x3000_0000, size: 8 });
+    memory.bytes[data.offset] = 22;
+    expect(run()).toBe(22n);
+    expect(memory.bytes[data.offset + 1]).toBe(5);
+    memory.unmap(data);
+    expect(run).toThrow(/out-of-bounds 1-byte load at 0x30000000/);
+  });
+
   it('keeps programs apart in one memory', () => {
     const memory = new VmMemory();
     const core = new InterpreterCore(memory, new WebAssembly.Module(coreModule()));
@@ -119,6 +139,24 @@ describe('the interpreter core and the JS loop agree', () => {
     expect(out).toMatchObject({ r0: '0x1c' });
     // The call starts a block (a jump target): the core charged that block before handing it back.
     agree('mov r1, 5\nmov r2, 2\nja next\nnext:\ncall 7\nadd r0, 1\nja next2\nnext2:\nexit', mem16, 12);
+  });
+
+  it('on a helper call inside a loop (handed over and given back every iteration)', () => {
+    const source = 'mov r6, 0\nmov r7, 0\nloop:\nmov r1, r6\nmov r2, 1\ncall 7\nadd r7, r0\nadd r6, 1\njlt r6, 9, loop\nmov r0, r7\nexit';
+    expect(agree(source, mem16, 80)).toMatchObject({ r0: `0x${(3 * 36 + 9).toString(16)}` });
+    // A local call in the loop: the JS loop runs the frame and gives the run back after it returns.
+    agree('mov r6, 0\nloop:\nmov r1, r6\ncall local f\nadd r6, 1\njlt r6, 5, loop\nmov r0, r6\nexit\nf:\nmov r0, r1\nexit', mem16, 60);
+  });
+
+  it('on tail calls: the same results, and maxTailCalls still counts the whole run', () => {
+    const run = (wasmCore: boolean, maxTailCalls: number): string => {
+      const vm = new EbpfVmRaw(assemble('add r6, 1\nmov r1, 0\ncall 12\nmov r0, r6\nexit'), { limits: { maxTailCalls }, interpreter: { wasmCore } });
+      const self = new Program(assemble('add r6, 1\nmov r1, 0\ncall 12\nmov r0, r6\nexit'));
+      vm.registerHelper(12, (_1, _2, _3, _4, _5, ctx) => (ctx.tailCall(self) ? 0 : 1));
+      return vm.executeProgram().toString();
+    };
+    for (const max of [0, 1, 5, 33]) expect(run(true, max)).toBe(run(false, max));
+    expect(run(true, 33)).toBe('34');
   });
 
   it('on a local call, an atomic and LD_ABS', () => {
