@@ -31,7 +31,8 @@ import { slotDecoding } from '../vm/interpreter-decode.js';
 import type { Region, VmMemory } from '../vm/memory.js';
 import type { Program } from '../vm/program.js';
 import { compileToWasm, writesFramePointer, type CompiledWasm } from './compiler.js';
-import { Global, GLOBAL_COUNT, TABLE_ENTRY, Trap } from './layout.js';
+import { Global, GLOBAL_COUNT, Trap } from './layout.js';
+import { regionTable } from '../vm/region-table.js';
 
 /** Options of {@link JitEngine}. */
 export interface JitOptions {
@@ -152,7 +153,6 @@ function trapError(kind: number, pc: number, program: Program, limits: RunLimits
   return badSlotError(slotDecoding(program), pc);
 }
 
-
 /** Slots the interpreter refuses to run (those it has a problem for), including the end (index length). */
 function badSlots(program: Program): Uint8Array {
   const slots = slotDecoding(program);
@@ -161,64 +161,11 @@ function badSlots(program: Program): Uint8Array {
   return bad;
 }
 
-
-
-interface RegionTable {
-  readonly offset: number;
-  readonly capacity: number;
-  /** Entries written. */
-  count: number;
-  /** The memory's {@link VmMemory.version} when the table was written (-1: never). */
-  version: number;
-}
-
-const tables = new WeakMap<VmMemory, RegionTable>();
-/** The table looked up last (a WeakMap lookup costs as much as the rest of a short run's setup). */
-let lastMemory: VmMemory | undefined;
-let lastTable: RegionTable | undefined;
-
-/**
- * Write the region table the generated code scans on a cache miss (16 bytes per region: vaddr, size,
- * linear offset, writable), in VmMemory's order, into linear memory reserved for it (never mapped, so
- * programs cannot reach it).
- */
+/** Point the instance's globals at the region table the generated code scans on a cache miss (see vm/region-table). */
 function writeRegionTable(memory: VmMemory, addr: WebAssembly.Global, count: WebAssembly.Global): void {
   const t = regionTable(memory);
   addr.value = t.offset;
   count.value = t.count;
-}
-
-/**
- * Write the region table of `memory` if its regions changed since it was last written (it is checked
- * on every run and after every helper call); returns where it is and how many entries it has.
- */
-function regionTable(memory: VmMemory): RegionTable {
-  let t = lastMemory === memory ? lastTable : tables.get(memory);
-  if (t !== undefined && t.version === memory.version) {
-    lastMemory = memory;
-    lastTable = t;
-    return t;
-  }
-  const regions = memory.regions;
-  if (t === undefined || t.capacity < regions.length) {
-    const capacity = Math.max(16, regions.length * 2);
-    t = { offset: memory.allocate(capacity * TABLE_ENTRY, 16), capacity, count: 0, version: -1 };
-    tables.set(memory, t);
-  }
-  lastMemory = memory;
-  lastTable = t;
-  const view = memory.view;
-  let at = t.offset;
-  for (const r of regions) {
-    view.setUint32(at, r.vaddr, true);
-    view.setUint32(at + 4, r.size, true);
-    view.setUint32(at + 8, r.offset, true);
-    view.setUint32(at + 12, r.writable ? 1 : 0, true);
-    at += TABLE_ENTRY;
-  }
-  t.count = regions.length;
-  t.version = memory.version;
-  return t;
 }
 
 /**

@@ -73,8 +73,8 @@ export const Global = {
   savedR0: 15,
 } as const;
 
-/** Bytes per region-table entry. */
-export const TABLE_ENTRY = 16;
+/** Bytes per region-table entry (see vm/region-table). */
+export { TABLE_ENTRY } from '../vm/region-table.js';
 
 /** Total number of globals (the saved registers r0-r10 come last). */
 export const GLOBAL_COUNT = Global.savedR0 + 11;

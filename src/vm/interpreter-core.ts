@@ -24,12 +24,13 @@
 import { CodeWriter, ModuleBuilder } from '../wasm/module.js';
 import { Op, ValType, type ValTypeCode } from '../wasm/opcodes.js';
 import { FUSED, FUSED_BASE, OP_MASK, OP_NAMES, type InterpreterCode } from './interpreter-decode.js';
-import type { Region, VmMemory } from './memory.js';
+import { MEM_START, type Region, type VmMemory } from './memory.js';
+import { regionTable, TABLE_ENTRY } from './region-table.js';
 
 // ---- the core's area of linear memory, one per VM memory (offsets from its start) ----
 /** r0-r15 as little-endian i64 (the JS loop's lo/hi int32 pairs, in the same order). */
 const REGS = 0;
-/** The budget used so far, at a hand-back (i64). */
+/** The budget used so far, when the core hands a run back or ends it (i64). */
 const USED = 128;
 /** The region the `region` import found: virtual address, limit (size - 7, or 0), linear offset (i32 each). */
 const FOUND = 136;
@@ -58,36 +59,43 @@ const P_SB = 10;
 const P_START = 11; // i32: word index of the slot to start at (0, or where the JS loop gave the run back)
 const P_USED = 12; // f64: budget used before it
 const P_RESUME = 13; // i32 flags: 1, the registers are already in the area (a run the JS loop gave back); 2, so are valid caches
+const P_TABLE = 14; // i32: the memory's region table (see region-table.ts): linear offset, entries
+const P_COUNT = 15;
 const PARAMS = [
   ValType.i32, ValType.i32, ValType.f64, ValType.i32, ValType.i32, ValType.i32, ValType.i32, ValType.i32, ValType.i32, ValType.i32, ValType.i32,
-  ValType.i32, ValType.f64, ValType.i32,
+  ValType.i32, ValType.f64, ValType.i32, ValType.i32, ValType.i32,
 ];
-const L_CODE = 14; // i32: byte address of word 0
-const L_PC = 15; // i32: byte address of the current slot
-const L_W = 16; // i32: the slot's first word
-const L_D = 17; // i32: byte address of the destination register of the current part
-const L_S = 18; // i32: ... of its source register
-const L_C = 19; // i32: scratch (cost, linear address)
-const L_USED = 20; // i64
-const L_BUDGET = 21; // i64
-const L_A = 22; // i64: address, operand
-const L_T = 23; // i64: scratch
-const L_RS = 24; // i64: load cache base (virtual), limit; i32 linear offset
-const L_RL = 25;
-const L_RB = 26;
-const L_WS = 27; // i64: store cache
-const L_WL = 28;
-const L_WB = 29;
-const L_SS = 30; // i64: stack cache (from the params)
-const L_SL = 31;
-const L_X = 32; // i32 scratch
+const L_CODE = 16; // i32: byte address of word 0
+const L_PC = 17; // i32: byte address of the current slot
+const L_W = 18; // i32: the slot's first word
+const L_D = 19; // i32: byte address of the destination register of the current part
+const L_S = 20; // i32: ... of its source register
+const L_C = 21; // i32: scratch (cost, linear address)
+const L_USED = 22; // i64
+const L_BUDGET = 23; // i64
+const L_A = 24; // i64: address, operand
+const L_T = 25; // i64: scratch
+const L_RS = 26; // i64: load cache base (virtual), limit; i32 linear offset
+const L_RL = 27;
+const L_RB = 28;
+const L_WS = 29; // i64: store cache
+const L_WL = 30;
+const L_WB = 31;
+const L_SS = 32; // i64: stack cache (from the params)
+const L_SL = 33;
+const L_X = 34; // i32 scratch
+const L_PSIZE = 35; // i64: size of the region at MEM_START for LD_ABS/LD_IND (-1: not looked up yet, -2: none)
+const L_PB = 36; // i32: its linear offset
 const LOCALS = [
   ValType.i32, ValType.i32, ValType.i32, ValType.i32, ValType.i32, ValType.i32, ValType.i64, ValType.i64, ValType.i64, ValType.i64,
-  ValType.i64, ValType.i64, ValType.i32, ValType.i64, ValType.i64, ValType.i32, ValType.i64, ValType.i64, ValType.i32,
+  ValType.i64, ValType.i64, ValType.i32, ValType.i64, ValType.i64, ValType.i32, ValType.i64, ValType.i64, ValType.i32, ValType.i64,
+  ValType.i32,
 ];
 
-/** Function index of the `region` import. */
-const IMPORT_REGION = 0;
+/** Function index of the `packet` import: 1 and the size and offset of the region at MEM_START in FOUND + 4 and + 8, or 0. */
+const IMPORT_PACKET = 0;
+/** Function index of `scan` (see {@link scanFunction}). */
+const FUNC_SCAN = 2;
 
 const ALU_NAMES = ['add', 'sub', 'mul', 'div', 'sdiv', 'or', 'and', 'lsh', 'rsh', 'mod', 'smod', 'xor', 'mov', 'arsh'];
 const JUMP_NAMES = ['jeq', 'jgt', 'jge', 'jset', 'jne', 'jsgt', 'jsge', 'jlt', 'jle', 'jslt', 'jsle'];
@@ -160,7 +168,7 @@ class CoreWriter {
 
   /**
    * Push the linear address of an access of `size` bytes at the i64 address in L_A: the stack's or the
-   * load (store) cache's region, else the one the `region` import finds (refilling the cache); no
+   * load (store) cache's region, else the one `scan` finds in the region table (refilling the cache); no
    * region: hand part `k` back (the JS loop raises the error).
    */
   linear(size: number, store: boolean, k: number): void {
@@ -174,7 +182,7 @@ class CoreWriter {
     this.open('if', ValType.i32);
     c.get(L_T).op(Op.i32_wrap_i64).get(P_SB).op(Op.i32_add);
     c.else();
-    c.get(L_A).op(Op.i32_wrap_i64).get(L_A).i64(32).op(Op.i64_shr_u).op(Op.i32_wrap_i64).i32(size).i32(store ? 1 : 0).call(IMPORT_REGION);
+    c.get(L_A).i32(size).i32(store ? 1 : 0).get(P_TABLE).get(P_COUNT).get(P_AREA).call(FUNC_SCAN);
     c.tee(L_C).i32(0).op(Op.i32_lt_s);
     this.open('if');
     this.bail(k);
@@ -408,6 +416,50 @@ class CoreWriter {
     this.next();
   }
 
+  /**
+   * LD_ABS / LD_IND of `size` bytes: r0 = the big-endian value at offset imm (+ the low 32 bits of src,
+   * wrapping) of the region at MEM_START; outside it (or a negative offset) the run ends with r0 = 0.
+   */
+  private packetLoad(indirect: boolean, size: number): void {
+    const c = this.c;
+    this.registers(0);
+    this.imm(0);
+    if (indirect) {
+      this.src32();
+      c.op(Op.i32_add);
+    }
+    c.set(L_X);
+    c.get(L_PSIZE).i64(-1).op(Op.i64_eq);
+    this.open('if');
+    c.call(IMPORT_PACKET);
+    this.open('if', ValType.i64);
+    c.get(P_AREA).mem(Op.i64_load32_u, FOUND + 4);
+    c.else().i64(-2);
+    this.close();
+    c.set(L_PSIZE);
+    c.get(P_AREA).mem(Op.i32_load, FOUND + 8).set(L_PB);
+    this.close();
+    c.get(L_X).i32(0).op(Op.i32_lt_s);
+    c.get(L_X).op(Op.i64_extend_i32_u).i64(size).op(Op.i64_add).get(L_PSIZE).op(Op.i64_gt_s).op(Op.i32_or);
+    this.open('if');
+    c.get(P_AREA).i64(0).mem(Op.i64_store, REGS);
+    storeCaches(c);
+    c.get(P_AREA).get(L_USED).mem(Op.i64_store, USED);
+    c.i32(-1).op(Op.return);
+    this.close();
+    c.get(P_AREA);
+    c.get(L_PB).get(L_X).op(Op.i32_add).set(L_X);
+    if (size === 1) c.get(L_X).mem(Op.i32_load8_u);
+    else if (size === 2) c.get(L_X).mem(Op.i32_load8_u).i32(8).op(Op.i32_shl).get(L_X).mem(Op.i32_load8_u, 1).op(Op.i32_or);
+    else {
+      c.get(L_X).mem(Op.i32_load);
+      this.bswap32();
+    }
+    c.op(Op.i64_extend_i32_u).mem(Op.i64_store, REGS);
+    c.get(L_PC).i32(16).op(Op.i32_add).set(L_PC);
+    this.next();
+  }
+
   /** The case of op number `num` (a base operation or a superinstruction); false: no case (hand back). */
   caseOf(num: number): boolean {
     const c = this.c;
@@ -428,6 +480,7 @@ class CoreWriter {
     }
     if (name === 'exit') {
       storeCaches(c);
+      c.get(P_AREA).get(L_USED).mem(Op.i64_store, USED);
       c.i32(-1).op(Op.return);
       return true;
     }
@@ -436,6 +489,11 @@ class CoreWriter {
       this.off(0);
       c.i32(2).op(Op.i32_shl).op(Op.i32_add).set(L_PC);
       this.next();
+      return true;
+    }
+    const packet = /^ld(abs|ind)(b|h|w)$/.exec(name);
+    if (packet !== null) {
+      this.packetLoad(packet[1] === 'ind', packet[2] === 'b' ? 1 : packet[2] === 'h' ? 2 : 4);
       return true;
     }
     parts.forEach((part, k) => {
@@ -452,6 +510,7 @@ class CoreWriter {
 
   /** Whether the core runs operation `name` itself. */
   private handles(name: string): boolean {
+    if (/^ld(abs|ind)(b|h|w)$/.test(name)) return true;
     if (name === 'lddw' || name === 'exit' || name === 'ja' || isJump(name) || LOADS[name] !== undefined || /^stx?(b|h|w|dw)$/.test(name)) return true;
     const alu = /^([a-z]+)(64|32)_([kx])$/.exec(name);
     if (alu !== null && ALU_NAMES.includes(alu[1]!)) return true;
@@ -473,10 +532,39 @@ function storeCaches(c: CodeWriter): void {
   c.get(P_AREA).get(L_WB).mem(Op.i32_store, CACHES + 40);
 }
 
+/**
+ * `scan(address i64, size, store, table, count, area) -> linear address or -1`: the region of the region
+ * table that holds the whole access (writable, for a store), written to the area's FOUND words as a
+ * cache entry (virtual address, size - 7 or 0, linear offset); -1 when none does (the JS loop then
+ * raises the error). Regions do not overlap, so the first that holds the access is the one
+ * {@link VmMemory.find} returns.
+ */
+function scanFunction(): CodeWriter {
+  const [A, SIZE, STORE, TABLE, COUNT, AREA, I, END, T, RS] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+  const c = new CodeWriter();
+  c.get(TABLE).tee(I).get(COUNT).i32(TABLE_ENTRY).op(Op.i32_mul).op(Op.i32_add).set(END);
+  c.loop();
+  c.get(I).get(END).op(Op.i32_ge_u).if().i32(-1).op(Op.return).end();
+  c.get(A).get(I).mem(Op.i64_load32_u).op(Op.i64_sub).tee(T);
+  c.get(I).mem(Op.i64_load32_u, 4).tee(RS).op(Op.i64_lt_u);
+  c.get(T).get(SIZE).op(Op.i64_extend_i32_u).op(Op.i64_add).get(RS).op(Op.i64_le_u).op(Op.i32_and);
+  c.if();
+  c.get(STORE).get(I).mem(Op.i32_load, 12).op(Op.i32_eqz).op(Op.i32_and).if().i32(-1).op(Op.return).end();
+  c.get(AREA).get(I).mem(Op.i32_load).mem(Op.i32_store, FOUND);
+  c.get(AREA).get(RS).i64(7).op(Op.i64_sub).i64(0).get(RS).i64(8).op(Op.i64_ge_u).op(Op.select).op(Op.i32_wrap_i64).mem(Op.i32_store, FOUND + 4);
+  c.get(AREA).get(I).mem(Op.i32_load, 8).mem(Op.i32_store, FOUND + 8);
+  c.get(T).op(Op.i32_wrap_i64).get(I).mem(Op.i32_load, 8).op(Op.i32_add).op(Op.return);
+  c.end();
+  c.get(I).i32(TABLE_ENTRY).op(Op.i32_add).set(I).br(0);
+  c.end();
+  c.op(Op.unreachable);
+  return c;
+}
+
 /** The core's module bytes: `run(area, code, budget, r1 lo, r1 hi, r2 lo, r2 hi, r10, stack vaddr, limit, offset) -> i32`. */
 export function coreModule(): Uint8Array<ArrayBuffer> {
   const mb = new ModuleBuilder();
-  mb.importFunction('env', 'region', [ValType.i32, ValType.i32, ValType.i32, ValType.i32], [ValType.i32]);
+  mb.importFunction('env', 'packet', [], [ValType.i32]);
   mb.importMemory('env', 'memory');
   const run = mb.declareFunction(PARAMS, [ValType.i32]);
   const w = new CoreWriter();
@@ -494,6 +582,7 @@ export function coreModule(): Uint8Array<ArrayBuffer> {
   c.get(P_BUDGET).i64TruncSatF64S().set(L_BUDGET);
   c.get(P_SS).op(Op.i64_extend_i32_u).set(L_SS);
   c.get(P_SL).op(Op.i64_extend_i32_u).set(L_SL);
+  c.i64(-1).set(L_PSIZE);
   // The caches the last run on this memory left, while its layout is the same; else empty (base 0,
   // limit 0: no offset is below 0).
   c.get(P_RESUME).i32(2).op(Op.i32_and).if();
@@ -543,6 +632,9 @@ export function coreModule(): Uint8Array<ArrayBuffer> {
   c.end(); // loop
   c.op(Op.unreachable);
   mb.defineFunction(run, LOCALS, c);
+  const scan = mb.declareFunction([ValType.i64, ValType.i32, ValType.i32, ValType.i32, ValType.i32, ValType.i32], [ValType.i32]);
+  if (scan !== FUNC_SCAN) throw new Error('internal: the core\'s scan function has another index');
+  mb.defineFunction(scan, [ValType.i32, ValType.i32, ValType.i64, ValType.i64], scanFunction());
   mb.export('run', 'func', run);
   return mb.build();
 }
@@ -555,6 +647,7 @@ function stackLimit(stack: Region | undefined): number {
 type RunFunction = (
   area: number, code: number, budget: number, r1l: number, r1h: number, r2l: number, r2h: number, r10: number,
   stackVaddr: number, stackLimit: number, stackOffset: number, start: number, used: number, resume: number,
+  table: number, count: number,
 ) => number;
 
 /** The core bound to one VM memory: its instance, register area and the words of the programs it ran. */
@@ -567,18 +660,14 @@ export class InterpreterCore {
   constructor(private readonly memory: VmMemory, module: WebAssembly.Module) {
     this.area = memory.allocate(AREA_SIZE);
     const area = this.area;
-    const region = (lo: number, hi: number, size: number, store: number): number => {
-      if (hi !== 0) return -1;
-      const vaddr = lo >>> 0;
-      const r: Region | undefined = memory.find(vaddr, size);
-      if (r === undefined || (store !== 0 && !r.writable)) return -1;
-      const v = memory.view;
-      v.setInt32(area + FOUND, r.vaddr | 0, true);
-      v.setInt32(area + FOUND + 4, r.size >= 8 ? (r.size - 7) | 0 : 0, true);
-      v.setInt32(area + FOUND + 8, r.offset | 0, true);
-      return (r.offset + (vaddr - r.vaddr)) | 0;
+    const packet = (): number => {
+      const r = memory.regions.find((region) => region.vaddr === MEM_START);
+      if (r === undefined) return 0;
+      memory.view.setUint32(area + FOUND + 4, r.size, true);
+      memory.view.setInt32(area + FOUND + 8, r.offset | 0, true);
+      return 1;
     };
-    const instance = new WebAssembly.Instance(module, { env: { memory: memory.wasm, region } });
+    const instance = new WebAssembly.Instance(module, { env: { memory: memory.wasm, packet } });
     this.runFn = instance.exports['run'] as RunFunction;
   }
 
@@ -613,7 +702,8 @@ export class InterpreterCore {
     const version = this.memory.version;
     const flags = version === this.cacheVersion ? 2 : 0;
     this.cacheVersion = -1;
-    const status = this.runFn(this.area, words, budget, r1l, r1h, r2l, r2h, r10, stack?.vaddr ?? 0, stackLimit(stack), stack?.offset ?? 0, 0, 0, flags);
+    const table = regionTable(this.memory);
+    const status = this.runFn(this.area, words, budget, r1l, r1h, r2l, r2h, r10, stack?.vaddr ?? 0, stackLimit(stack), stack?.offset ?? 0, 0, 0, flags, table.offset, table.count);
     this.cacheVersion = version;
     return status;
   }
@@ -633,7 +723,8 @@ export class InterpreterCore {
     const version = this.memory.version;
     const flags = version === this.cacheVersion ? 3 : 1;
     this.cacheVersion = -1;
-    const status = this.runFn(this.area, words, budget, 0, 0, 0, 0, 0, stack?.vaddr ?? 0, stackLimit(stack), stack?.offset ?? 0, start, used, flags);
+    const table = regionTable(this.memory);
+    const status = this.runFn(this.area, words, budget, 0, 0, 0, 0, 0, stack?.vaddr ?? 0, stackLimit(stack), stack?.offset ?? 0, start, used, flags, table.offset, table.count);
     this.cacheVersion = version;
     return status;
   }
@@ -658,7 +749,7 @@ export class InterpreterCore {
   copyRegisters(r: Int32Array): void {
     r.set(this.registers());
   }
-  /** The budget used when the core handed a run back. */
+  /** The budget used when the core handed a run back or ended it. */
   used(): number {
     const v = this.memory.view;
     return (v.getUint32(this.area + USED, true) + v.getUint32(this.area + USED + 4, true) * 4294967296);

@@ -207,12 +207,14 @@ function entryHalves(request: RunRequest): Int32Array {
 function execute(req: RunRequest, r1Low: number, r1High: number, r2Low: number, r2High: number, useCore: boolean): bigint {
   const stack = clearStack(req);
   const budget = req.limits.instructionBudget;
-  let core = useCore ? coreFor(req.memory) : undefined;
+  const stats = useCore ? coreStatsOf(interpreterCode(req.program)) : undefined;
+  let core = stats !== undefined && !stats.jsOnly ? coreFor(req.memory) : undefined;
   const words = core?.wordsOf(interpreterCode(req.program));
   let status = -1;
   if (core !== undefined && words !== undefined) {
     status = runCore(() => core!.run(words, budget, r1Low, r1High, r2Low, r2High, req.stackTop | 0, stack));
     if (status < 0) return u64FromHalves(core.r0Low(), core.r0High());
+    stats!.handOver(core.used());
   } else core = undefined;
   let r = spareRegisters;
   spareRegisters = undefined;
@@ -235,16 +237,22 @@ function execute(req: RunRequest, r1Low: number, r1High: number, r2Low: number, 
       return runLoop(req, r, frames, stack, 0, 0, false);
     }
     // The core handed the run over at `status`: the JS loop runs from there and gives it back at the next
-    // block it reaches in the entry program's outermost frame, until one of the two finishes it.
+    // block it reaches in the entry program's outermost frame, until one of the two finishes it. A
+    // hand-over costs about as much as a hundred instructions, so after MAX_GIVE_BACKS of them (a helper
+    // call in a loop) the JS loop keeps the run.
     let used = core.used();
     core.copyRegisters(r);
-    for (;;) {
-      const r0 = runLoop(req, r, frames, stack, status, used, true);
+    for (let given = 0; ; given++) {
+      const r0 = runLoop(req, r, frames, stack, status, used, given < MAX_GIVE_BACKS);
       if (r0 !== GIVEN_BACK) return r0;
       const back = givenBack;
       used = givenBackUsed;
       status = runCore(() => core!.resume(words!, budget, stack, back, used, r!));
-      if (status < 0) return u64FromHalves(core.r0Low(), core.r0High());
+      if (status < 0) {
+        stats!.ran(core.used() - used);
+        return u64FromHalves(core.r0Low(), core.r0High());
+      }
+      stats!.handOver(core.used() - used);
       used = core.used();
       core.copyRegisters(r);
     }
@@ -253,6 +261,52 @@ function execute(req: RunRequest, r1Low: number, r1High: number, r2Low: number, 
     spareFrames = frames;
   }
 }
+
+/**
+ * How a program fares in the core: a hand-over to the JS loop and back costs about as much as a few
+ * hundred instructions run in JS, so a program that hands over after fewer than MIN_CORE_RUN instructions
+ * on average (a short program calling helpers, say) runs in the JS loop alone once that is clear.
+ */
+class CoreStats {
+  private handOvers = 0;
+  private instructions = 0;
+  /** Set once the core does not pay for this program. */
+  jsOnly = false;
+
+  /** The core handed a run over after `instructions` (charged since it started or resumed it). */
+  handOver(instructions: number): void {
+    this.handOvers++;
+    this.ran(instructions);
+  }
+
+  /** The core ran `instructions` of a run it was given back. */
+  ran(instructions: number): void {
+    this.instructions += instructions;
+    if (this.handOvers >= 16 && this.instructions < this.handOvers * MIN_CORE_RUN) this.jsOnly = true;
+  }
+}
+
+/** Instructions the core must run per hand-over, on average, for a program to keep using it. */
+const MIN_CORE_RUN = 400;
+
+const coreStats = new WeakMap<InterpreterCode, CoreStats>();
+let lastStatsCode: InterpreterCode | undefined;
+let lastStats: CoreStats | undefined;
+
+function coreStatsOf(code: InterpreterCode): CoreStats {
+  if (code === lastStatsCode) return lastStats!;
+  let stats = coreStats.get(code);
+  if (stats === undefined) {
+    stats = new CoreStats();
+    coreStats.set(code, stats);
+  }
+  lastStatsCode = code;
+  lastStats = stats;
+  return stats;
+}
+
+/** How many times one run goes back from the JS loop to the core at most (see {@link execute}). */
+const MAX_GIVE_BACKS = 2;
 
 /** What {@link runLoop} returns when it gives a run back to the core (a result is never negative). */
 const GIVEN_BACK = -1n;

@@ -159,6 +159,18 @@ describe('the interpreter core and the JS loop agree', () => {
     expect(run(true, 33)).toBe('34');
   });
 
+  it('on LD_ABS and LD_IND in the input, outside it and at negative offsets (r0 = 0)', () => {
+    for (const load of ['ldabsb 3', 'ldabsh 14', 'ldabsw 12', 'ldabsw 13', 'ldabsb 16', 'ldabsh 15', 'ldabsw -1']) {
+      const out = agree(`mov r6, r1\nmov r0, 99\n${load}\nadd r0, 1\nexit`, mem16, 4);
+      expect('r0' in out).toBe(true);
+    }
+    expect(agree('mov r6, r1\nldabsw 13\nadd r0, 1\nexit', mem16, 4)).toMatchObject({ r0: '0x0' });
+    expect(agree('mov r6, r1\nldabsh 2\nexit', mem16, 4)).toMatchObject({ r0: `0x${((mem16[2]! << 8) | mem16[3]!).toString(16)}` });
+    for (const [k, off] of [[2, 0], [5, 3], [-3, 20], [0x7ffffff0, 0x20], [-1, 1]] as const) {
+      agree(`mov r6, r1\nmov r3, ${k}\nldindh r3, ${off}\nmov r7, r0\nldindb r3, ${off + 1}\nadd r0, r7\nexit`, mem16, 8);
+    }
+  });
+
   it('on a local call, an atomic and LD_ABS', () => {
     agree('mov r1, 3\ncall local sub\nadd r0, 1\nexit\nsub:\nmov r0, r1\nmul r0, 5\nexit', mem16);
     agree('mov r2, 9\nstxdw [r10-8], r2\nmov r3, 4\nlock fetch add [r10-8], r3\nldxdw r0, [r10-8]\nadd r0, r3\nexit', mem16);
