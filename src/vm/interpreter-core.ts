@@ -25,7 +25,7 @@ import { CodeWriter, ModuleBuilder } from '../wasm/module.js';
 import { Op, ValType, type ValTypeCode } from '../wasm/opcodes.js';
 import { FUSED, FUSED_BASE, OP_MASK, OP_NAMES, type InterpreterCode } from './interpreter-decode.js';
 import { MEM_START, type Region, type VmMemory } from './memory.js';
-import { regionTable, TABLE_ENTRY } from './region-table.js';
+import { currentRegionTable, regionTable, TABLE_ENTRY } from './region-table.js';
 
 // ---- the core's area of linear memory, one per VM memory (offsets from its start) ----
 /** r0-r15 as little-endian i64 (the JS loop's lo/hi int32 pairs, in the same order). */
@@ -36,8 +36,10 @@ const USED = 128;
 const FOUND = 136;
 /** The load and store caches as a run left them: base, limit (i64 each), linear offset (i32, padded to 8). */
 const CACHES = 152;
+/** The region table's linear offset, written by the `table` import (i32). */
+const TABLE_AT = CACHES + 48;
 /** Bytes of the area. */
-const AREA_SIZE = CACHES + 48;
+const AREA_SIZE = TABLE_AT + 8;
 
 /** Most distinct programs whose words one memory keeps for the core; later ones run on the JS loop. */
 const MAX_PROGRAMS = 16;
@@ -59,7 +61,7 @@ const P_SB = 10;
 const P_START = 11; // i32: word index of the slot to start at (0, or where the JS loop gave the run back)
 const P_USED = 12; // f64: budget used before it
 const P_RESUME = 13; // i32 flags: 1, the registers are already in the area (a run the JS loop gave back); 2, so are valid caches
-const P_TABLE = 14; // i32: the memory's region table (see region-table.ts): linear offset, entries
+const P_TABLE = 14; // i32: the memory's region table (see region-table.ts): linear offset, entries (-1: not current)
 const P_COUNT = 15;
 const PARAMS = [
   ValType.i32, ValType.i32, ValType.f64, ValType.i32, ValType.i32, ValType.i32, ValType.i32, ValType.i32, ValType.i32, ValType.i32, ValType.i32,
@@ -94,8 +96,10 @@ const LOCALS = [
 
 /** Function index of the `packet` import: 1 and the size and offset of the region at MEM_START in FOUND + 4 and + 8, or 0. */
 const IMPORT_PACKET = 0;
+/** Function index of the `table` import: writes the region table if stale, its offset to TABLE_AT; returns its entries. */
+const IMPORT_TABLE = 1;
 /** Function index of `scan` (see {@link scanFunction}). */
-const FUNC_SCAN = 2;
+const FUNC_SCAN = 3;
 
 const ALU_NAMES = ['add', 'sub', 'mul', 'div', 'sdiv', 'or', 'and', 'lsh', 'rsh', 'mod', 'smod', 'xor', 'mov', 'arsh'];
 const JUMP_NAMES = ['jeq', 'jgt', 'jge', 'jset', 'jne', 'jsgt', 'jsge', 'jlt', 'jle', 'jslt', 'jsle'];
@@ -182,6 +186,13 @@ class CoreWriter {
     this.open('if', ValType.i32);
     c.get(L_T).op(Op.i32_wrap_i64).get(P_SB).op(Op.i32_add);
     c.else();
+    // The table is written only when a run needs it: a layout changed before every run (inputs copied
+    // in) costs nothing until an access misses.
+    c.get(P_COUNT).i32(0).op(Op.i32_lt_s);
+    this.open('if');
+    c.call(IMPORT_TABLE).set(P_COUNT);
+    c.get(P_AREA).mem(Op.i32_load, TABLE_AT).set(P_TABLE);
+    this.close();
     c.get(L_A).i32(size).i32(store ? 1 : 0).get(P_TABLE).get(P_COUNT).get(P_AREA).call(FUNC_SCAN);
     c.tee(L_C).i32(0).op(Op.i32_lt_s);
     this.open('if');
@@ -565,6 +576,7 @@ function scanFunction(): CodeWriter {
 export function coreModule(): Uint8Array<ArrayBuffer> {
   const mb = new ModuleBuilder();
   mb.importFunction('env', 'packet', [], [ValType.i32]);
+  mb.importFunction('env', 'table', [], [ValType.i32]);
   mb.importMemory('env', 'memory');
   const run = mb.declareFunction(PARAMS, [ValType.i32]);
   const w = new CoreWriter();
@@ -667,7 +679,12 @@ export class InterpreterCore {
       memory.view.setInt32(area + FOUND + 8, r.offset | 0, true);
       return 1;
     };
-    const instance = new WebAssembly.Instance(module, { env: { memory: memory.wasm, packet } });
+    const table = (): number => {
+      const t = regionTable(memory);
+      memory.view.setInt32(area + TABLE_AT, t.offset, true);
+      return t.count;
+    };
+    const instance = new WebAssembly.Instance(module, { env: { memory: memory.wasm, packet, table } });
     this.runFn = instance.exports['run'] as RunFunction;
   }
 
@@ -702,8 +719,8 @@ export class InterpreterCore {
     const version = this.memory.version;
     const flags = version === this.cacheVersion ? 2 : 0;
     this.cacheVersion = -1;
-    const table = regionTable(this.memory);
-    const status = this.runFn(this.area, words, budget, r1l, r1h, r2l, r2h, r10, stack?.vaddr ?? 0, stackLimit(stack), stack?.offset ?? 0, 0, 0, flags, table.offset, table.count);
+    const table = currentRegionTable(this.memory);
+    const status = this.runFn(this.area, words, budget, r1l, r1h, r2l, r2h, r10, stack?.vaddr ?? 0, stackLimit(stack), stack?.offset ?? 0, 0, 0, flags, table?.offset ?? 0, table?.count ?? -1);
     this.cacheVersion = version;
     return status;
   }
@@ -723,8 +740,8 @@ export class InterpreterCore {
     const version = this.memory.version;
     const flags = version === this.cacheVersion ? 3 : 1;
     this.cacheVersion = -1;
-    const table = regionTable(this.memory);
-    const status = this.runFn(this.area, words, budget, 0, 0, 0, 0, 0, stack?.vaddr ?? 0, stackLimit(stack), stack?.offset ?? 0, start, used, flags, table.offset, table.count);
+    const table = currentRegionTable(this.memory);
+    const status = this.runFn(this.area, words, budget, 0, 0, 0, 0, 0, stack?.vaddr ?? 0, stackLimit(stack), stack?.offset ?? 0, start, used, flags, table?.offset ?? 0, table?.count ?? -1);
     this.cacheVersion = version;
     return status;
   }

@@ -212,7 +212,11 @@ function execute(req: RunRequest, r1Low: number, r1High: number, r2Low: number, 
   const words = core?.wordsOf(interpreterCode(req.program));
   let status = -1;
   if (core !== undefined && words !== undefined) {
-    status = runCore(() => core!.run(words, budget, r1Low, r1High, r2Low, r2High, req.stackTop | 0, stack));
+    try {
+      status = core.run(words, budget, r1Low, r1High, r2Low, r2High, req.stackTop | 0, stack);
+    } catch (e) {
+      throw coreFailure(e);
+    }
     if (status < 0) return u64FromHalves(core.r0Low(), core.r0High());
     stats!.handOver(core.used());
   } else core = undefined;
@@ -247,7 +251,11 @@ function execute(req: RunRequest, r1Low: number, r1High: number, r2Low: number, 
       if (r0 !== GIVEN_BACK) return r0;
       const back = givenBack;
       used = givenBackUsed;
-      status = runCore(() => core!.resume(words!, budget, stack, back, used, r!));
+      try {
+        status = core.resume(words!, budget, stack, back, used, r);
+      } catch (e) {
+        throw coreFailure(e);
+      }
       if (status < 0) {
         stats!.ran(core.used() - used);
         return u64FromHalves(core.r0Low(), core.r0High());
@@ -313,15 +321,6 @@ const GIVEN_BACK = -1n;
 /** Where the JS loop gave a run back: the block's word index, and the budget used before it. */
 let givenBack = 0;
 let givenBackUsed = 0;
-
-/** Call into the core, turning a trap (a tsbpf bug) into an EbpfError. */
-function runCore(call: () => number): number {
-  try {
-    return call();
-  } catch (e) {
-    throw coreFailure(e);
-  }
-}
 
 /** A failure inside the core (a trap: a tsbpf bug, never the program's fault) as an EbpfError. */
 function coreFailure(e: unknown): EbpfError {

@@ -28,6 +28,12 @@ const tables = new WeakMap<VmMemory, RegionTable>();
 let lastMemory: VmMemory | undefined;
 let lastTable: RegionTable | undefined;
 
+/** The region table of `memory` if it describes the current layout, else undefined (nothing is written). */
+export function currentRegionTable(memory: VmMemory): RegionTable | undefined {
+  const t = lastMemory === memory ? lastTable : tables.get(memory);
+  return t !== undefined && t.version === memory.version ? t : undefined;
+}
+
 /**
  * The region table of `memory`, written again if its regions changed since it was last written (check
  * it on every run and after every helper call, which may map regions).
