@@ -107,6 +107,27 @@ const JUMP64 = [Op.i64_eq, Op.i64_gt_u, Op.i64_ge_u, -1, Op.i64_ne, Op.i64_gt_s,
 const JUMP32 = [Op.i32_eq, Op.i32_gt_u, Op.i32_ge_u, -1, Op.i32_ne, Op.i32_gt_s, Op.i32_ge_s, Op.i32_lt_u, Op.i32_le_u, Op.i32_lt_s, Op.i32_le_s];
 const PLAIN64: Readonly<Record<string, number>> = { add: Op.i64_add, sub: Op.i64_sub, mul: Op.i64_mul, or: Op.i64_or, and: Op.i64_and, xor: Op.i64_xor, lsh: Op.i64_shl, rsh: Op.i64_shr_u, arsh: Op.i64_shr_s };
 const PLAIN32: Readonly<Record<string, number>> = { add: Op.i32_add, sub: Op.i32_sub, mul: Op.i32_mul, or: Op.i32_or, and: Op.i32_and, xor: Op.i32_xor, lsh: Op.i32_shl, rsh: Op.i32_shr_u, arsh: Op.i32_shr_s };
+/** The opcodes {@link CoreWriter.alu} needs at each width, and the scratch local of its operand. */
+interface Width {
+  readonly plain: Readonly<Record<string, number>>;
+  readonly type: ValTypeCode;
+  readonly temp: number;
+  readonly eqz: number;
+  readonly eq: number;
+  readonly sub: number;
+  readonly divU: number;
+  readonly remU: number;
+  readonly divS: number;
+  readonly remS: number;
+}
+const WIDE: Width = {
+  plain: PLAIN64, type: ValType.i64, temp: L_A, eqz: Op.i64_eqz, eq: Op.i64_eq, sub: Op.i64_sub,
+  divU: Op.i64_div_u, remU: Op.i64_rem_u, divS: Op.i64_div_s, remS: Op.i64_rem_s,
+};
+const NARROW: Width = {
+  plain: PLAIN32, type: ValType.i32, temp: L_X, eqz: Op.i32_eqz, eq: Op.i32_eq, sub: Op.i32_sub,
+  divU: Op.i32_div_u, remU: Op.i32_rem_u, divS: Op.i32_div_s, remS: Op.i32_rem_s,
+};
 const LOADS: Readonly<Record<string, [number, number]>> = {
   ldxb: [1, Op.i64_load8_u], ldxh: [2, Op.i64_load16_u], ldxw: [4, Op.i64_load32_u], ldxdw: [8, Op.i64_load],
   ldxsb: [1, Op.i64_load8_s], ldxsh: [2, Op.i64_load16_s], ldxsw: [4, Op.i64_load32_s],
@@ -212,8 +233,7 @@ class CoreWriter {
     const alu = /^([a-z]+)(64|32)_([kx])$/.exec(name);
     if (alu !== null && ALU_NAMES.includes(alu[1]!)) {
       const [, op, width, src] = alu as unknown as [string, string, string, string];
-      if (width === '64') this.alu64(op, src === 'k', k);
-      else this.alu32(op, src === 'k', k);
+      this.alu(op, width === '64' ? 64 : 32, src === 'k', k);
       return;
     }
     const load = LOADS[name];
@@ -311,88 +331,58 @@ class CoreWriter {
     c.get(L_X).i32(0xff00ff00 | 0).op(Op.i32_and).i32(8).op(Op.i32_rotl).op(Op.i32_or);
   }
 
-  private alu64(op: string, imm: boolean, k: number): void {
+  /**
+   * ALU operation `op` of `width` bits, immediate or register operand. 32-bit results are
+   * zero-extended. Division and modulo: by zero, `/` gives 0 and `%` keeps dst; signed by -1, `/`
+   * negates (the minimum stays the minimum, where `div_s` would trap) and `%` gives 0.
+   */
+  private alu(op: string, width: 32 | 64, imm: boolean, k: number): void {
     const c = this.c;
+    const w = width === 64 ? WIDE : NARROW;
+    const dst = (): void => (width === 64 ? this.dst64() : this.dst32());
     const operand = (): void => {
-      if (imm) {
+      if (!imm) width === 64 ? this.src64() : this.src32();
+      else {
         this.imm(k);
-        c.op(Op.i64_extend_i32_s);
-      } else this.src64();
+        if (width === 64) c.op(Op.i64_extend_i32_s);
+      }
     };
+    const constant = (v: number): void => void (width === 64 ? c.i64(v) : c.i32(v));
     c.get(L_D);
     if (op === 'mov') operand();
-    else if (PLAIN64[op] !== undefined) {
-      this.dst64();
+    else if (w.plain[op] !== undefined) {
+      dst();
       operand();
-      c.op(PLAIN64[op]);
+      c.op(w.plain[op]);
     } else {
-      // Division and modulo: by zero, `/` gives 0 and `%` keeps dst; signed by -1, `/` negates (INT64_MIN
-      // stays INT64_MIN, where i64.div_s would trap) and `%` gives 0.
       operand();
-      c.tee(L_A).op(Op.i64_eqz);
-      this.open('if', ValType.i64);
-      if (op === 'div' || op === 'sdiv') c.i64(0);
-      else this.dst64();
+      c.tee(w.temp).op(w.eqz);
+      this.open('if', w.type);
+      if (op === 'div' || op === 'sdiv') constant(0);
+      else dst();
       c.else();
       if (op === 'div' || op === 'mod') {
-        this.dst64();
-        c.get(L_A).op(op === 'div' ? Op.i64_div_u : Op.i64_rem_u);
+        dst();
+        c.get(w.temp).op(op === 'div' ? w.divU : w.remU);
       } else {
-        c.get(L_A).i64(-1).op(Op.i64_eq);
-        this.open('if', ValType.i64);
+        c.get(w.temp);
+        constant(-1);
+        c.op(w.eq);
+        this.open('if', w.type);
+        constant(0);
         if (op === 'sdiv') {
-          c.i64(0);
-          this.dst64();
-          c.op(Op.i64_sub);
-        } else c.i64(0);
+          dst();
+          c.op(w.sub);
+        }
         c.else();
-        this.dst64();
-        c.get(L_A).op(op === 'sdiv' ? Op.i64_div_s : Op.i64_rem_s);
+        dst();
+        c.get(w.temp).op(op === 'sdiv' ? w.divS : w.remS);
         this.close();
       }
       this.close();
     }
+    if (width === 32) c.op(Op.i64_extend_i32_u);
     c.mem(Op.i64_store);
-  }
-
-  private alu32(op: string, imm: boolean, k: number): void {
-    const c = this.c;
-    const operand = (): void => {
-      if (imm) this.imm(k);
-      else this.src32();
-    };
-    c.get(L_D);
-    if (op === 'mov') operand();
-    else if (PLAIN32[op] !== undefined) {
-      this.dst32();
-      operand();
-      c.op(PLAIN32[op]);
-    } else {
-      operand();
-      c.tee(L_X).op(Op.i32_eqz);
-      this.open('if', ValType.i32);
-      if (op === 'div' || op === 'sdiv') c.i32(0);
-      else this.dst32();
-      c.else();
-      if (op === 'div' || op === 'mod') {
-        this.dst32();
-        c.get(L_X).op(op === 'div' ? Op.i32_div_u : Op.i32_rem_u);
-      } else {
-        c.get(L_X).i32(-1).op(Op.i32_eq);
-        this.open('if', ValType.i32);
-        if (op === 'sdiv') {
-          c.i32(0);
-          this.dst32();
-          c.op(Op.i32_sub);
-        } else c.i32(0);
-        c.else();
-        this.dst32();
-        c.get(L_X).op(op === 'sdiv' ? Op.i32_div_s : Op.i32_rem_s);
-        this.close();
-      }
-      this.close();
-    }
-    c.op(Op.i64_extend_i32_u).mem(Op.i64_store);
   }
 
   /** Part `k`, a conditional jump `name`, ending a run of `len` slots. */
