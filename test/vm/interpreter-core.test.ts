@@ -159,6 +159,38 @@ describe('the interpreter core and the JS loop agree', () => {
     expect(run(true, 33)).toBe('34');
   });
 
+  it('when a helper grows the memory and maps a region between hand-overs', () => {
+    const run = (wasmCore: boolean): string => {
+      const vm = new EbpfVmRaw(
+        assemble(`mov r6, 0
+          mov r7, 0
+          loop:
+          mov r1, r6
+          call 9
+          ldxw r2, [r0+0]
+          add r7, r2
+          ldxw r2, [r10-8]
+          add r7, r2
+          stxw [r10-8], r7
+          add r6, 1
+          jlt r6, 6, loop
+          mov r0, r7
+          exit`),
+        { interpreter: { wasmCore } },
+      );
+      let next = 0;
+      // Each call grows the linear memory by a megabyte and maps a fresh 16-byte region holding 1000 + i.
+      vm.registerHelper(9, (i, _2, _3, _4, _5, ctx) => {
+        ctx.memory.allocate(1 << 20);
+        const region = ctx.memory.map({ name: `r${next++}`, size: 16 });
+        ctx.memory.view.setUint32(region.offset, 1000 + Number(i), true);
+        return BigInt(region.vaddr);
+      });
+      return vm.executeProgram().toString();
+    };
+    expect(run(true)).toBe(run(false));
+  });
+
   it('on LD_ABS and LD_IND in the input, outside it and at negative offsets (r0 = 0)', () => {
     for (const load of ['ldabsb 3', 'ldabsh 14', 'ldabsw 12', 'ldabsw 13', 'ldabsb 16', 'ldabsh 15', 'ldabsw -1']) {
       const out = agree(`mov r6, r1\nmov r0, 99\n${load}\nadd r0, 1\nexit`, mem16, 4);
