@@ -4,21 +4,23 @@
  * (interpreter-decode's packed slots, superinstructions included), with the registers as i64 values in
  * linear memory. It is not a compiler: nothing is generated per program. It exists because 64-bit
  * arithmetic and dispatch cost less in WebAssembly than in JavaScript, where a register is two int32
- * halves and a 64-bit multiply or division takes a dozen operations.
+ * halves and a 64-bit multiply or division takes a dozen operations (A/B: see interpreter.ts).
  *
  * The core implements the operations a run spends its time in (ALU, byte order, jumps, loads, stores,
- * `lddw`, `exit`) and hands everything else back to the JS run loop, which is the complete
- * implementation: at a helper call, local call, atomic, LD_ABS/LD_IND, copy loop, slot that cannot run,
- * a budget that runs out, or an access no mapped region allows, the core stops *before* that slot and
- * returns its index; the JS loop continues from there with the core's registers and budget (and raises
- * any error itself, so errors are the JS loop's by construction). A run that never needs the JS loop
- * ends in the core.
+ * `lddw`, LD_ABS/LD_IND, `exit`) and hands everything else to the JS run loop, which is the complete
+ * implementation: at a helper call, local call, atomic, copy loop, slot that cannot run, a budget that
+ * runs out, or an access no mapped region allows, the core stops *before* that slot (giving back the
+ * slot's block cost if it charged it) and returns its word index; the JS loop continues from there with
+ * the core's registers and budget and raises any error itself, so errors are the JS loop's by
+ * construction. The JS loop may give the run back at a later block ({@link InterpreterCore.resume}).
  *
- * Memory accesses are checked like the JIT's: a cached region (base virtual address, limit, linear
- * offset) for loads, one for stores and the stack, a JS import (`region`) on a miss that finds the
- * region with {@link VmMemory.find}. The core reads and writes linear memory only inside a region it was
- * given (or found with the import), its own register area and the program's words, which live in linear
- * memory allocated for them and mapped at no virtual address (programs cannot reach them).
+ * Memory accesses are checked like the JIT's: a cached region (virtual base, limit = size - 7, linear
+ * offset) for loads, one for stores and one for the stack, kept in the area from run to run while the
+ * memory's layout version is unchanged; on a miss, `scan` searches the region table (region-table.ts,
+ * written by the `table` import only when a miss needs it). The core reads and writes linear memory
+ * only inside a region that holds the whole access, in its own area and in the program's words, which
+ * live in linear memory allocated for them and mapped at no virtual address (programs cannot reach
+ * them).
  * @module
  */
 import { CodeWriter, ModuleBuilder } from '../wasm/module.js';
@@ -32,7 +34,7 @@ import { currentRegionTable, regionTable, TABLE_ENTRY } from './region-table.js'
 const REGS = 0;
 /** The budget used so far, when the core hands a run back or ends it (i64). */
 const USED = 128;
-/** The region the `region` import found: virtual address, limit (size - 7, or 0), linear offset (i32 each). */
+/** The region `scan` found: virtual address, limit (size - 7, or 0), linear offset (i32 each); `packet` uses +4 and +8. */
 const FOUND = 136;
 /** The load and store caches as a run left them: base, limit (i64 each), linear offset (i32, padded to 8). */
 const CACHES = 152;
@@ -160,33 +162,38 @@ class CoreWriter {
     this.c.br(this.depth + 1);
   }
 
-  /** Set L_D and L_S for part `k` of the run starting at L_PC. */
+  /**
+   * Set L_D and L_S to the register addresses of part `k` of the run starting at L_PC: the slot's
+   * pre-doubled register fields (bits 9 and 14) × 4 bytes into the area.
+   */
   registers(k: number): void {
     const c = this.c;
-    if (k === 0) {
-      c.get(P_AREA).get(L_W).i32(9).op(Op.i32_shr_u).i32(31).op(Op.i32_and).i32(2).op(Op.i32_shl).op(Op.i32_add).set(L_D);
-      c.get(P_AREA).get(L_W).i32(14).op(Op.i32_shr_u).i32(31).op(Op.i32_and).i32(2).op(Op.i32_shl).op(Op.i32_add).set(L_S);
-      return;
-    }
-    c.get(L_PC).mem(Op.i32_load, 16 * k).set(L_X);
-    c.get(P_AREA).get(L_X).i32(9).op(Op.i32_shr_u).i32(31).op(Op.i32_and).i32(2).op(Op.i32_shl).op(Op.i32_add).set(L_D);
-    c.get(P_AREA).get(L_X).i32(14).op(Op.i32_shr_u).i32(31).op(Op.i32_and).i32(2).op(Op.i32_shl).op(Op.i32_add).set(L_S);
+    const word = k === 0 ? L_W : L_X;
+    if (k > 0) c.get(L_PC).mem(Op.i32_load, 16 * k).set(L_X);
+    c.get(P_AREA).get(word).i32(9).op(Op.i32_shr_u).i32(31).op(Op.i32_and).i32(2).op(Op.i32_shl).op(Op.i32_add).set(L_D);
+    c.get(P_AREA).get(word).i32(14).op(Op.i32_shr_u).i32(31).op(Op.i32_and).i32(2).op(Op.i32_shl).op(Op.i32_add).set(L_S);
   }
+  /** Push part `k`'s immediate (word 1 of its slot). */
   imm(k: number): void {
     this.c.get(L_PC).mem(Op.i32_load, 16 * k + 4);
   }
+  /** Push part `k`'s offset or jump target (word 2 of its slot). */
   off(k: number): void {
     this.c.get(L_PC).mem(Op.i32_load, 16 * k + 8);
   }
+  /** Push the destination register, 64 bits. */
   dst64(): void {
     this.c.get(L_D).mem(Op.i64_load);
   }
+  /** Push the source register, 64 bits. */
   src64(): void {
     this.c.get(L_S).mem(Op.i64_load);
   }
+  /** Push the destination register's low 32 bits. */
   dst32(): void {
     this.c.get(L_D).mem(Op.i32_load);
   }
+  /** Push the source register's low 32 bits. */
   src32(): void {
     this.c.get(L_S).mem(Op.i32_load);
   }
@@ -444,9 +451,7 @@ class CoreWriter {
     c.get(L_X).op(Op.i64_extend_i32_u).i64(size).op(Op.i64_add).get(L_PSIZE).op(Op.i64_gt_s).op(Op.i32_or);
     this.open('if');
     c.get(P_AREA).i64(0).mem(Op.i64_store, REGS);
-    storeCaches(c);
-    c.get(P_AREA).get(L_USED).mem(Op.i64_store, USED);
-    c.i32(-1).op(Op.return);
+    endRun(c);
     this.close();
     c.get(P_AREA);
     c.get(L_PB).get(L_X).op(Op.i32_add).set(L_X);
@@ -480,9 +485,7 @@ class CoreWriter {
       return true;
     }
     if (name === 'exit') {
-      storeCaches(c);
-      c.get(P_AREA).get(L_USED).mem(Op.i64_store, USED);
-      c.i32(-1).op(Op.return);
+      endRun(c);
       return true;
     }
     if (name === 'ja') {
@@ -521,6 +524,13 @@ class CoreWriter {
 
 function isJump(name: string): boolean {
   return /^j[a-z]+?(32)?_[kx]$/.test(name) && JUMP_NAMES.includes(name.replace(/(32)?_[kx]$/, ''));
+}
+
+/** End the run (r0 is in the area): keep the caches and the budget used, return -1. */
+function endRun(c: CodeWriter): void {
+  storeCaches(c);
+  c.get(P_AREA).get(L_USED).mem(Op.i64_store, USED);
+  c.i32(-1).op(Op.return);
 }
 
 /** Keep the load and store caches in the area for the next run (see {@link CACHES}). */
