@@ -46,7 +46,7 @@ interface RawVm {
   jitCompile?: () => unknown;
   executeProgramJit?: (mem: Uint8Array) => bigint;
 }
-type RawVmClass = new (prog: Uint8Array) => RawVm;
+type RawVmClass = new (prog: Uint8Array, options?: { interpreter?: { wasmCore?: boolean } }) => RawVm;
 
 /** Import a module of the project that may not exist yet, returning its exports or why it failed. */
 async function importOptional(specifier: string): Promise<Record<string, unknown> | string> {
@@ -68,12 +68,12 @@ function bindVm(vm: RawVm, execute: (mem: Uint8Array) => bigint, mem: Uint8Array
   return () => execute(mem);
 }
 
-function vmEngines(Vm: RawVmClass): { interpreter: BenchEngine; jit?: BenchEngine } {
+function vmEngines(Vm: RawVmClass, jsLoop: boolean): { interpreter: BenchEngine; jit?: BenchEngine } {
   const interpreter: BenchEngine = {
     name: 'interpreter',
-    via: 'EbpfVmRaw.executeProgram',
+    via: jsLoop ? 'EbpfVmRaw.executeProgram, JS loop alone' : 'EbpfVmRaw.executeProgram',
     prepare(prog) {
-      const vm = new Vm(prog);
+      const vm = jsLoop ? new Vm(prog, { interpreter: { wasmCore: false } }) : new Vm(prog);
       return { bind: (mem, mode) => bindVm(vm, (m) => vm.executeProgram(m), mem, mode) };
     },
   };
@@ -189,13 +189,16 @@ export async function loadInstructionCounter(): Promise<InstructionCounter | und
   return budgetCounter(vmModule['EbpfVmRaw'] as never);
 }
 
-/** Load the interpreter and the JIT; each is an engine or the reason it is missing. */
-export async function loadEngines(): Promise<{ interpreter: EngineLoad; jit: EngineLoad }> {
+/**
+ * Load the interpreter and the JIT; each is an engine or the reason it is missing. `jsLoop`: the
+ * interpreter runs its JS loop alone (`VmOptions.interpreter: { wasmCore: false }`).
+ */
+export async function loadEngines(jsLoop = false): Promise<{ interpreter: EngineLoad; jit: EngineLoad }> {
   const vmModule = await importOptional('../src/vm/vm.js');
   let interpreter: EngineLoad;
   let jit: EngineLoad | undefined;
   if (typeof vmModule !== 'string' && typeof vmModule['EbpfVmRaw'] === 'function') {
-    const engines = vmEngines(vmModule['EbpfVmRaw'] as RawVmClass);
+    const engines = vmEngines(vmModule['EbpfVmRaw'] as RawVmClass, jsLoop);
     interpreter = { engine: engines.interpreter };
     if (engines.jit !== undefined) jit = { engine: engines.jit };
   } else {

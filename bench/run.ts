@@ -3,11 +3,12 @@
  * compared with the native build of the same C source. Prints a Markdown table on stdout (progress on
  * stderr); exits non-zero when an engine returns a wrong result.
  *
- *   npm run bench -- [--filter NAME[,NAME…]] [--quick] [--time MS] [--no-native] [--copy] [--in-process] [--json FILE]
+ *   npm run bench -- [--filter NAME[,NAME…]] [--quick] [--time MS] [--no-native] [--copy] [--in-process] [--js-loop] [--json FILE]
  *
  * --filter keeps benchmarks whose name contains one of the given strings; --quick measures for 150 ms
  * instead of 1 s per engine and benchmark; --copy passes an ordinary array to executeProgram (copied in and
- * out on every run) instead of the VM's zero-copy buffer; --json also writes the raw figures.
+ * out on every run) instead of the VM's zero-copy buffer; --js-loop runs the interpreter's JS loop alone
+ * (without its WebAssembly loop); --json also writes the raw figures.
  *
  * Each engine runs each benchmark in a fresh Node process, as each native build runs in its own: in one
  * process, V8's type feedback from the programs measured earlier makes the engines' JavaScript
@@ -34,10 +35,12 @@ interface Options {
   mode: MemMode;
   /** Measure each engine and benchmark in a fresh process (the default), as the native build is. */
   isolate: boolean;
+  /** Run the interpreter's JS loop alone (without its WebAssembly loop), to compare the two. */
+  jsLoop: boolean;
 }
 
 function parseArgs(argv: readonly string[]): Options {
-  const options: Options = { filter: [], budgetMs: 1000, warmupMs: 300, native: true, json: undefined, mode: 'zero-copy', isolate: true };
+  const options: Options = { filter: [], budgetMs: 1000, warmupMs: 300, native: true, json: undefined, mode: 'zero-copy', isolate: true, jsLoop: false };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const value = (): string => {
@@ -55,8 +58,9 @@ function parseArgs(argv: readonly string[]): Options {
     else if (arg === '--copy') options.mode = 'copy';
     else if (arg === '--in-process') options.isolate = false;
     else if (arg === '--json') options.json = value();
+    else if (arg === '--js-loop') options.jsLoop = true;
     else if (arg === '--help' || arg === '-h') {
-      process.stdout.write('usage: npm run bench -- [--filter NAME[,NAME…]] [--quick] [--time MS] [--no-native] [--copy] [--in-process] [--json FILE]\n');
+      process.stdout.write('usage: npm run bench -- [--filter NAME[,NAME…]] [--quick] [--time MS] [--no-native] [--copy] [--in-process] [--js-loop] [--json FILE]\n');
       process.exit(0);
     } else throw new Error(`unknown option ${arg} (try --help)`);
   }
@@ -148,6 +152,7 @@ interface ChildTask {
   readonly budgetMs: number;
   readonly warmupMs: number;
   readonly mode: MemMode;
+  readonly jsLoop: boolean;
 }
 
 /** The program and input of a benchmark by name, or of the per-call program. */
@@ -173,7 +178,7 @@ function measure(
   options: Options,
 ): EngineFigures {
   if (!options.isolate) return measureEngine(engines[engine], work.prog, work.mem, expected, options);
-  const task: ChildTask = { engine, bench: name, expected: hex(expected), budgetMs: options.budgetMs, warmupMs: options.warmupMs, mode: options.mode };
+  const task: ChildTask = { engine, bench: name, expected: hex(expected), budgetMs: options.budgetMs, warmupMs: options.warmupMs, mode: options.mode, jsLoop: options.jsLoop };
   // The same Node with the same loader flags (tsx's) runs this file in child mode.
   const child = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--child', JSON.stringify(task)], {
     encoding: 'utf8',
@@ -187,8 +192,8 @@ function measure(
 async function child(taskJson: string): Promise<number> {
   const task = JSON.parse(taskJson) as ChildTask;
   const { prog, mem } = workload(task.bench);
-  const options: Options = { filter: [], budgetMs: task.budgetMs, warmupMs: task.warmupMs, native: false, json: undefined, mode: task.mode, isolate: false };
-  const figures = measureEngine((await loadEngines())[task.engine], prog, mem, BigInt(task.expected), options);
+  const options: Options = { filter: [], budgetMs: task.budgetMs, warmupMs: task.warmupMs, native: false, json: undefined, mode: task.mode, isolate: false, jsLoop: task.jsLoop };
+  const figures = measureEngine((await loadEngines(task.jsLoop))[task.engine], prog, mem, BigInt(task.expected), options);
   process.stdout.write(`${JSON.stringify(figures)}\n`);
   return 0;
 }
@@ -266,7 +271,7 @@ async function main(): Promise<number> {
   const selected = BENCHMARKS.filter((b) => options.filter.length === 0 || options.filter.some((f) => b.name.includes(f)));
   if (selected.length === 0) throw new Error(`no benchmark matches ${options.filter.join(', ')}; have ${BENCHMARKS.map((b) => b.name).join(', ')}`);
   const expectedFile = JSON.parse(readFileSync(EXPECTED_PATH, 'utf8')) as Record<string, { full: string; small: string }>;
-  const engines = await loadEngines();
+  const engines = await loadEngines(options.jsLoop);
   const counter = await loadInstructionCounter();
   for (const [name, load] of Object.entries(engines)) {
     log('missing' in load ? `${name}: not available: ${load.missing}` : `${name}: ${load.engine.via}, mem ${options.mode}`);
@@ -325,6 +330,7 @@ async function main(): Promise<number> {
   process.stdout.write(
     `\n${table(rows)}\n\nnode ${process.version}, ${cpus().length} × ${cpu}${cc !== undefined ? `, native: ${cc} -O2` : ''}; ` +
       `mem ${options.mode}; ${options.isolate ? 'a fresh process per engine and benchmark' : 'all in one process'}; ` +
+      `${options.jsLoop ? "interpreter: its JS loop alone (--js-loop); " : ''}` +
       `best of 3-8 batches, ${options.budgetMs} ms per engine and benchmark\n` +
       `per call (a two-instruction program): ${perCall.join(', ')}\n`,
   );

@@ -350,7 +350,13 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array, stack: Regi
   const memory = req.memory;
   const limits = req.limits;
   const helpers = req.helpers;
-  const budget = limits.instructionBudget;
+  // `used` counts from 0 in this loop (a run handed over from the core has `startUsed` spent before):
+  // started from a parameter, V8 no longer kept it (and `pc`) a small integer, and the loop ran 30% slower.
+  const left = limits.instructionBudget - startUsed;
+  // The budget the hot path compares with: 0 while the run may go back to the core, so that the next
+  // block's charge takes the (cold) branch that decides it; a test of its own on every block charge
+  // made the loop 25% slower.
+  let budget = giveBack ? 0 : left;
   const maxDepth = limits.maxCallDepth;
   const stackSize = limits.stackSize;
   // Created on the first helper call and first local call: most short runs need neither.
@@ -376,25 +382,31 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array, stack: Regi
   let wE = 0;
   let wB = 0;
 
-  let used = startUsed;
+  let used = 0;
   // `pc` counts words (slot × SLOT_WORDS), like the pre-decoded jump targets, to save a shift per step.
-  let pc = startPc;
+  let pc = startPc | 0;
   for (;;) {
     const j = pc;
     pc = (pc + 4) | 0;
     const w = words[j]!;
     const cost = w >>> 19;
     if (cost !== 0) {
-      // A run the core handed over goes back to it at a block of the entry program's outermost frame
-      // (the core runs no frames and knows only that program's words), never at the slot it came back at,
-      // and not after a tail call (the helper context counts them for the whole run).
-      if (giveBack && depth === 0 && j !== startPc && code === entryCode && (ctx === undefined || ctx.tailCalls === 0)) {
-        givenBack = j;
-        givenBackUsed = used;
-        return GIVEN_BACK;
-      }
       used += cost === 0x1fff ? words[(j + 3) | 0]! : cost;
-      if (used > budget) throw budgetError(budget, j >> 2);
+      if (used > budget) {
+        if (used > left) throw budgetError(limits.instructionBudget, j >> 2);
+        // A run the core handed over goes back to it at a block of the entry program's outermost frame
+        // (the core runs no frames and knows only that program's words), never at the slot it came back
+        // at, and not after a tail call (the helper context counts them for the whole run). The core
+        // charges the block itself: give its cost back.
+        const tailed = code !== entryCode || (ctx !== undefined && ctx.tailCalls !== 0);
+        if (depth === 0 && j !== startPc && !tailed) {
+          givenBack = j;
+          givenBackUsed = used - (cost === 0x1fff ? words[(j + 3) | 0]! : cost) + startUsed;
+          return GIVEN_BACK;
+        }
+        // Not here: after a tail call never again; inside a frame, once it returns (see `exit`).
+        if (tailed || depth > 0) budget = left;
+      }
     }
     const i = j >> 2;
     const op = w & 0x1ff;
@@ -413,6 +425,7 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array, stack: Regi
       case 3: { // exit
         if (depth === 0) return u64FromHalves(r[0]!, r[1]!);
         depth--;
+        if (depth === 0 && giveBack) budget = 0; // back in the outermost frame: the run may go back to the core
         const f = depth * FRAME_WORDS;
         pc = frames[f]!;
         r[12] = frames[f + 1]!;
@@ -866,7 +879,7 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array, stack: Regi
       case 79: { // copy_loop
         // A counted copy loop's back edge (see copy-loop.ts): it may run all but the last of the
         // iterations left at once, and returns -1 when the loop ends.
-        const bulk = copyLoopBackEdge(code.copyLoops[words[(j + 1) | 0]!]!, r, memory, used, budget);
+        const bulk = copyLoopBackEdge(code.copyLoops[words[(j + 1) | 0]!]!, r, memory, used, left);
         if (bulk >= 0) {
           used += bulk;
           pc = words[(j + 2) | 0]!;
