@@ -3,9 +3,9 @@
  * same pre-decoded words with i64 registers and hands the run to the JS loop below at anything it does
  * not run (calls, atomics, copy loops, errors); the JS loop gives it back at the next block (see
  * {@link execute}). `new Interpreter({ wasmCore: false })` runs the JS loop alone. The A/B of the two
- * (2026-12-02, `npm run bench`, fresh process per benchmark): geomean 27-38x native -> 14-16x, without
- * memcpy 39-42x -> 20-22x (prime 6.3 -> 2.1-2.4 ms, strcmp_full 0.72 -> 0.25-0.41 ms, hash64 0.89 ->
- * 0.46-0.66 ms, crc32 1.9 -> 0.7-1.1 ms).
+ * (2026-12-02, `npm run bench` and `npm run bench -- --js-loop`, a fresh process per benchmark): geomean
+ * 27.0-29.6x native -> 14.1-16.1x, without memcpy 38.6-41.7x -> 18.9-22.2x (arith64 5.99 -> 1.95 ms,
+ * hash64 1.12 -> 0.41 ms, strcmp_full 623 -> 326 us).
  *
  * The JS loop runs a pre-decoded program (see interpreter-decode: one packed Int32Array per
  * program, cached in `Program.compiled`) with registers kept as signed 32-bit halves in one Int32Array
