@@ -250,7 +250,7 @@ function execute(req: RunRequest, r1Low: number, r1High: number, r2Low: number, 
     }
     // The core handed the run over at `status`: the JS loop runs from there and gives it back at the next
     // block it reaches in the entry program's outermost frame, until one of the two finishes it. A
-    // hand-over costs about as much as a hundred instructions, so after MAX_GIVE_BACKS of them (a helper
+    // hand-over costs about as much as a few hundred instructions, so after MAX_GIVE_BACKS of them (a helper
     // call in a loop) the JS loop keeps the run.
     let used = core.used();
     core.copyRegisters(r);
