@@ -13,7 +13,7 @@ import { coreModule, InterpreterCore } from '../../src/vm/interpreter-core.js';
 import { interpreterCode } from '../../src/vm/interpreter-decode.js';
 import { STACK_START, VmMemory } from '../../src/vm/memory.js';
 import { Interpreter } from '../../src/vm/interpreter.js';
-import { DEFAULT_LIMITS } from '../../src/vm/environment.js';
+import { DEFAULT_LIMITS, type HelperEntry, type HelperTable } from '../../src/vm/environment.js';
 import { Program } from '../../src/vm/program.js';
 import { BENCHMARKS, EXPECTED_PATH, inputPath, objectPath } from '../../bench/suite.js';
 import { loadBenchProgram } from '../../bench/object.js';
@@ -187,6 +187,27 @@ describe('the interpreter core and the JS loop agree', () => {
         return BigInt(region.vaddr);
       });
       return vm.executeProgram().toString();
+    };
+    expect(run(true)).toBe(run(false));
+  });
+
+  it('when a helper runs another program on the same memory (the core area is shared)', () => {
+    const run = (wasmCore: boolean): string => {
+      const memory = new VmMemory();
+      const outerStack = memory.map({ name: 'stack', vaddr: STACK_START, size: 512 });
+      const innerStack = memory.map({ name: 'stack2', vaddr: STACK_START + 0x10000, size: 512 });
+      const data = memory.map({ name: 'data', vaddr: 0x3000_0000, size: 64 });
+      for (let i = 0; i < 64; i++) memory.bytes[data.offset + i] = i * 7 + 1;
+      const interpreter = new Interpreter({ wasmCore });
+      const inner = new Program(assemble('mov r0, 0\nmov r2, 0\nl:\nldxb r3, [r1+0]\nadd r0, r3\nmul r0, 3\nadd r1, 1\nadd r2, 1\njlt r2, 20, l\nexit'));
+      const outer = new Program(
+        assemble('mov r6, 0\nmov r7, 0\nloop:\nmov r1, r6\ncall 9\nadd r7, r0\nstxdw [r10-8], r7\nadd r6, 1\njlt r6, 5, loop\nldxdw r0, [r10-8]\nexit'),
+      );
+      // Helper 9 runs `inner` on the same memory (another stack) from inside the outer run.
+      const nested = (i: bigint): bigint =>
+        interpreter.run({ program: inner, memory, stackTop: innerStack.vaddr + 512, r1: 0x3000_0000n + i, r2: 0n, helpers: new Map(), limits: DEFAULT_LIMITS });
+      const helpers: HelperTable = new Map<number, HelperEntry>([[9, { name: 'nested', unwindOnZero: false, fn: nested }]]);
+      return interpreter.run({ program: outer, memory, stackTop: outerStack.vaddr + 512, r1: 0n, r2: 0n, helpers, limits: DEFAULT_LIMITS }).toString();
     };
     expect(run(true)).toBe(run(false));
   });
