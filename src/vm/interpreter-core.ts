@@ -805,6 +805,10 @@ function coreModuleCompiled(): WebAssembly.Module | null | undefined {
  */
 export function interpreterCoreReady(): Promise<boolean> {
   if (compiled !== undefined) return Promise.resolve(compiled !== null);
+  if (typeof WebAssembly === 'undefined') {
+    compiled = null;
+    return Promise.resolve(false);
+  }
   compiling ??= WebAssembly.compile(coreModule()).then(
     (m) => {
       compiled = m;
