@@ -23,6 +23,7 @@
  * them).
  * @module
  */
+import { EbpfError, ErrorCode } from '../errors.js';
 import { CodeWriter, ModuleBuilder } from '../wasm/module.js';
 import { Op, ValType, type ValTypeCode } from '../wasm/opcodes.js';
 import { FUSED, FUSED_BASE, OP_MASK, OP_NAMES, type InterpreterCode } from './interpreter-decode.js';
@@ -43,6 +44,11 @@ const TABLE_AT = CACHES + 48;
 /** Bytes of the area. */
 const AREA_SIZE = TABLE_AT + 8;
 
+/** A `run` flag: the registers are already in the area (a run the JS loop gave back). */
+const RESUME_REGISTERS = 1;
+/** A `run` flag: the caches in the area describe the memory's current layout. */
+const RESUME_CACHES = 2;
+
 /** Most distinct programs whose words one memory keeps for the core; later ones run on the JS loop. */
 const MAX_PROGRAMS = 16;
 /** Largest program (in words) the core takes; a larger one runs on the JS loop. */
@@ -62,7 +68,7 @@ const P_SL = 9;
 const P_SB = 10;
 const P_START = 11; // i32: word index of the slot to start at (0, or where the JS loop gave the run back)
 const P_USED = 12; // f64: budget used before it
-const P_RESUME = 13; // i32 flags: 1, the registers are already in the area (a run the JS loop gave back); 2, so are valid caches
+const P_RESUME = 13; // i32 flags: RESUME_REGISTERS, RESUME_CACHES
 const P_TABLE = 14; // i32: the memory's region table (see region-table.ts): linear offset, entries (-1: not current)
 const P_COUNT = 15;
 const PARAMS = [
@@ -134,6 +140,12 @@ const LOADS: Readonly<Record<string, [number, number]>> = {
   ldxb: [1, Op.i64_load8_u], ldxh: [2, Op.i64_load16_u], ldxw: [4, Op.i64_load32_u], ldxdw: [8, Op.i64_load],
   ldxsb: [1, Op.i64_load8_s], ldxsh: [2, Op.i64_load16_s], ldxsw: [4, Op.i64_load32_s],
 };
+/** Operation names by family: ALU (op, width, operand), stores (x: register source, size), LD_ABS/LD_IND. */
+const ALU_NAME = /^([a-z]+)(64|32)_([kx])$/;
+const STORE_NAME = /^st(x?)(b|h|w|dw)$/;
+const PACKET_NAME = /^ld(abs|ind)(b|h|w)$/;
+/** A conditional jump: condition, 32 for JMP32, operand. */
+const JUMP_NAME = /^(j[a-z]+?)(32)?_([kx])$/;
 const STORES: Readonly<Record<string, [number, number]>> = { b: [1, Op.i64_store8], h: [2, Op.i64_store16], w: [4, Op.i64_store32], dw: [8, Op.i64_store] };
 
 /** Emits the run function's cases. `depth` counts the blocks open above the current case's code. */
@@ -237,7 +249,7 @@ class CoreWriter {
   /** Part `k` of a slot run, a non-jump operation `name`. */
   plain(name: string, k: number): void {
     const c = this.c;
-    const alu = /^([a-z]+)(64|32)_([kx])$/.exec(name);
+    const alu = ALU_NAME.exec(name);
     if (alu !== null && ALU_NAMES.includes(alu[1]!)) {
       const [, op, width, src] = alu as unknown as [string, string, string, string];
       this.alu(op, width === '64' ? 64 : 32, src === 'k', k);
@@ -253,7 +265,7 @@ class CoreWriter {
       c.mem(load[1]).mem(Op.i64_store);
       return;
     }
-    const st = /^st(x?)(b|h|w|dw)$/.exec(name);
+    const st = STORE_NAME.exec(name);
     if (st !== null) {
       const [size, storeOp] = STORES[st[2]!]!;
       this.dst64();
@@ -395,7 +407,7 @@ class CoreWriter {
   /** Part `k`, a conditional jump `name`, ending a run of `len` slots. */
   jump(name: string, k: number, len: number): void {
     const c = this.c;
-    const m = /^(j[a-z]+?)(32)?_([kx])$/.exec(name)!;
+    const m = JUMP_NAME.exec(name)!;
     const cond = JUMP_NAMES.indexOf(m[1]!);
     const wide = m[2] === undefined;
     if (wide) {
@@ -495,7 +507,7 @@ class CoreWriter {
       this.next();
       return true;
     }
-    const packet = /^ld(abs|ind)(b|h|w)$/.exec(name);
+    const packet = PACKET_NAME.exec(name);
     if (packet !== null) {
       this.packetLoad(packet[1] === 'ind', packet[2] === 'b' ? 1 : packet[2] === 'h' ? 2 : 4);
       return true;
@@ -514,16 +526,17 @@ class CoreWriter {
 
   /** Whether the core runs operation `name` itself. */
   private handles(name: string): boolean {
-    if (/^ld(abs|ind)(b|h|w)$/.test(name)) return true;
-    if (name === 'lddw' || name === 'exit' || name === 'ja' || isJump(name) || LOADS[name] !== undefined || /^stx?(b|h|w|dw)$/.test(name)) return true;
-    const alu = /^([a-z]+)(64|32)_([kx])$/.exec(name);
+    if (PACKET_NAME.test(name) || STORE_NAME.test(name) || LOADS[name] !== undefined) return true;
+    if (name === 'lddw' || name === 'exit' || name === 'ja' || isJump(name)) return true;
+    const alu = ALU_NAME.exec(name);
     if (alu !== null && ALU_NAMES.includes(alu[1]!)) return true;
     return /^(neg(64|32)|movsx(64_(8|16|32)|32_(8|16))|le(16|32|64)|be(16|32|64))$/.test(name);
   }
 }
 
 function isJump(name: string): boolean {
-  return /^j[a-z]+?(32)?_[kx]$/.test(name) && JUMP_NAMES.includes(name.replace(/(32)?_[kx]$/, ''));
+  const m = JUMP_NAME.exec(name);
+  return m !== null && JUMP_NAMES.includes(m[1]!);
 }
 
 /** End the run (r0 is in the area): keep the caches and the budget used, return -1. */
@@ -572,7 +585,10 @@ function scanFunction(): CodeWriter {
   return c;
 }
 
-/** The core's module bytes: `run(area, code, budget, r1 lo, r1 hi, r2 lo, r2 hi, r10, stack vaddr, limit, offset) -> i32`. */
+/**
+ * The core's module bytes: `run(area, code, budget, r1 lo, r1 hi, r2 lo, r2 hi, r10, stack vaddr, stack
+ * limit, stack offset, start, used, flags, table, count) -> i32` (the params P_*), and `scan`.
+ */
 export function coreModule(): Uint8Array<ArrayBuffer> {
   const mb = new ModuleBuilder();
   mb.importFunction('env', 'packet', [], [ValType.i32]);
@@ -582,7 +598,7 @@ export function coreModule(): Uint8Array<ArrayBuffer> {
   const w = new CoreWriter();
   const c = w.c;
   // Registers: r0-r15 zero, then r1, r2 and r10 (as the JS loop sets them up), unless resuming.
-  c.get(P_RESUME).i32(1).op(Op.i32_and).op(Op.i32_eqz).if();
+  c.get(P_RESUME).i32(RESUME_REGISTERS).op(Op.i32_and).op(Op.i32_eqz).if();
   for (let r = 0; r < 16; r++) c.get(P_AREA).i64(0).mem(Op.i64_store, REGS + 8 * r);
   c.get(P_AREA).get(P_R1L).op(Op.i64_extend_i32_u).get(P_R1H).op(Op.i64_extend_i32_u).i64(32).op(Op.i64_shl).op(Op.i64_or).mem(Op.i64_store, REGS + 8);
   c.get(P_AREA).get(P_R2L).op(Op.i64_extend_i32_u).get(P_R2H).op(Op.i64_extend_i32_u).i64(32).op(Op.i64_shl).op(Op.i64_or).mem(Op.i64_store, REGS + 16);
@@ -597,7 +613,7 @@ export function coreModule(): Uint8Array<ArrayBuffer> {
   c.i64(-1).set(L_PSIZE);
   // The caches the last run on this memory left, while its layout is the same; else empty (base 0,
   // limit 0: no offset is below 0).
-  c.get(P_RESUME).i32(2).op(Op.i32_and).if();
+  c.get(P_RESUME).i32(RESUME_CACHES).op(Op.i32_and).if();
   c.get(P_AREA).mem(Op.i64_load, CACHES).set(L_RS);
   c.get(P_AREA).mem(Op.i64_load, CACHES + 8).set(L_RL);
   c.get(P_AREA).mem(Op.i32_load, CACHES + 16).set(L_RB);
@@ -615,23 +631,19 @@ export function coreModule(): Uint8Array<ArrayBuffer> {
   c.end();
   c.get(L_USED).get(L_C).op(Op.i64_extend_i32_u).op(Op.i64_add).tee(L_USED).get(L_BUDGET).op(Op.i64_gt_s).brIf(1);
   c.end();
-  const count = OP_MASK + 1;
-  const has: boolean[] = [];
-  // Nested blocks, one per op number with a case; the br_table sends the rest to the bail block.
+  // Nested blocks, one per op number with a name; the br_table sends the rest to the bail block.
   const cases: number[] = [];
-  for (let num = 0; num < count; num++) if (OP_NAMES[num] !== undefined) cases.push(num);
-  for (let i = cases.length - 1; i >= 0; i--) c.block();
   const targets: number[] = [];
-  for (let num = 0; num < count; num++) {
-    const at = cases.indexOf(num);
-    targets.push(at >= 0 ? at : cases.length);
+  for (let num = 0; num <= OP_MASK; num++) {
+    targets.push(OP_NAMES[num] !== undefined ? cases.length : -1);
+    if (OP_NAMES[num] !== undefined) cases.push(num);
   }
-  c.get(L_W).i32(OP_MASK).op(Op.i32_and).brTable(targets, cases.length);
+  for (let i = cases.length - 1; i >= 0; i--) c.block();
+  c.get(L_W).i32(OP_MASK).op(Op.i32_and).brTable(targets.map((t) => (t < 0 ? cases.length : t)), cases.length);
   cases.forEach((num, i) => {
     c.end();
     w.depth = cases.length - 1 - i;
-    has[num] = w.caseOf(num);
-    if (!has[num]) c.br(w.depth);
+    if (!w.caseOf(num)) c.br(w.depth); // no case: hand the slot back
   });
   c.end(); // bail: hand the slot at L_PC back
   // Give back its block's cost if it starts one (the dispatch charged it; the JS loop charges it again
@@ -716,13 +728,16 @@ export class InterpreterCore {
    * (slot × 4) of the slot the JS loop continues at, with {@link copyRegisters} and {@link used}.
    */
   run(words: number, budget: number, r1l: number, r1h: number, r2l: number, r2h: number, r10: number, stack: Region | undefined): number {
-    const version = this.memory.version;
-    const flags = version === this.cacheVersion ? 2 : 0;
-    this.cacheVersion = -1;
-    const table = currentRegionTable(this.memory);
-    const status = this.runFn(this.area, words, budget, r1l, r1h, r2l, r2h, r10, stack?.vaddr ?? 0, stackLimit(stack), stack?.offset ?? 0, 0, 0, flags, table?.offset ?? 0, table?.count ?? -1);
-    this.cacheVersion = version;
-    return status;
+    return this.enter(words, budget, r1l, r1h, r2l, r2h, r10, stack, 0, 0, 0);
+  }
+
+  /**
+   * Continue a run the JS loop gives back at word index `start` (a block's first slot, its cost not yet
+   * charged) with `used` budget spent and the registers `r`; returns what {@link run} does.
+   */
+  resume(words: number, budget: number, stack: Region | undefined, start: number, used: number, r: Int32Array): number {
+    this.registers().set(r);
+    return this.enter(words, budget, 0, 0, 0, 0, 0, stack, start, used, RESUME_REGISTERS);
   }
 
   /**
@@ -731,17 +746,24 @@ export class InterpreterCore {
    */
   private cacheVersion = -1;
 
-  /**
-   * Continue a run the JS loop gives back at word index `start` (a block's first slot, its cost not yet
-   * charged) with `used` budget spent and the registers `r`; returns what {@link run} does.
-   */
-  resume(words: number, budget: number, stack: Region | undefined, start: number, used: number, r: Int32Array): number {
-    this.registers().set(r);
+  /** Call the run function (`flags`: {@link RESUME_REGISTERS} or 0; the caches' flag is added here). */
+  private enter(
+    words: number, budget: number, r1l: number, r1h: number, r2l: number, r2h: number, r10: number,
+    stack: Region | undefined, start: number, used: number, flags: number,
+  ): number {
     const version = this.memory.version;
-    const flags = version === this.cacheVersion ? 3 : 1;
+    if (version === this.cacheVersion) flags |= RESUME_CACHES;
     this.cacheVersion = -1;
     const table = currentRegionTable(this.memory);
-    const status = this.runFn(this.area, words, budget, 0, 0, 0, 0, 0, stack?.vaddr ?? 0, stackLimit(stack), stack?.offset ?? 0, start, used, flags, table?.offset ?? 0, table?.count ?? -1);
+    let status: number;
+    try {
+      status = this.runFn(
+        this.area, words, budget, r1l, r1h, r2l, r2h, r10, stack?.vaddr ?? 0, stackLimit(stack), stack?.offset ?? 0,
+        start, used, flags, table?.offset ?? 0, table?.count ?? -1,
+      );
+    } catch (e) {
+      throw coreFailure(e);
+    }
     this.cacheVersion = version;
     return status;
   }
@@ -771,6 +793,16 @@ export class InterpreterCore {
     const v = this.memory.view;
     return (v.getUint32(this.area + USED, true) + v.getUint32(this.area + USED + 4, true) * 4294967296);
   }
+}
+
+/** A failure inside the core (a trap: a tsbpf bug, never the program's fault) as an EbpfError. */
+function coreFailure(e: unknown): EbpfError {
+  if (e instanceof EbpfError) return e;
+  const what = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+  return new EbpfError(
+    ErrorCode.INTERNAL,
+    `internal error: the interpreter's WebAssembly loop failed with ${what}; this is a tsbpf bug (please report it with the program); new Interpreter({ wasmCore: false }) runs the program meanwhile`,
+  );
 }
 
 /** The compiled core: undefined until compiled (or while an asynchronous compile runs), null if it cannot be. */

@@ -69,7 +69,6 @@ import { invokeHelper, lookupHelper, RunHelperContext, setHalves, u64FromHalves 
 import { clearStack } from './stack.js';
 import { copyLoopBackEdge } from './copy-loop.js';
 import { coreFor, type InterpreterCore } from './interpreter-core.js';
-import { EbpfError, ErrorCode } from '../errors.js';
 import { packetLoad } from './packet-load.js';
 import { interpreterCode, type InterpreterCode } from './interpreter-decode.js';
 import {
@@ -215,16 +214,13 @@ function entryHalves(request: RunRequest): Int32Array {
 function execute(req: RunRequest, r1Low: number, r1High: number, r2Low: number, r2High: number, useCore: boolean): bigint {
   const stack = clearStack(req);
   const budget = req.limits.instructionBudget;
-  const stats = useCore ? coreStatsOf(interpreterCode(req.program)) : undefined;
+  const code = useCore ? interpreterCode(req.program) : undefined;
+  const stats = code !== undefined ? coreStatsOf(code) : undefined;
   let core = stats !== undefined && !stats.jsOnly ? coreFor(req.memory) : undefined;
-  const words = core?.wordsOf(interpreterCode(req.program));
+  const words = core?.wordsOf(code!);
   let status = -1;
   if (core !== undefined && words !== undefined) {
-    try {
-      status = core.run(words, budget, r1Low, r1High, r2Low, r2High, req.stackTop | 0, stack);
-    } catch (e) {
-      throw coreFailure(e);
-    }
+    status = core.run(words, budget, r1Low, r1High, r2Low, r2High, req.stackTop | 0, stack);
     if (status < 0) return u64FromHalves(core.r0Low(), core.r0High());
     stats!.handOver(core.used());
   } else core = undefined;
@@ -257,19 +253,14 @@ function execute(req: RunRequest, r1Low: number, r1High: number, r2Low: number, 
     for (let given = 0; ; given++) {
       const r0 = runLoop(req, r, frames, stack, status, used, given < MAX_GIVE_BACKS);
       if (r0 !== GIVEN_BACK) return r0;
-      const back = givenBack;
-      used = givenBackUsed;
-      try {
-        status = core.resume(words!, budget, stack, back, used, r);
-      } catch (e) {
-        throw coreFailure(e);
-      }
+      status = core.resume(words!, budget, stack, givenBack, givenBackUsed, r);
+      const after = core.used();
       if (status < 0) {
-        stats!.ran(core.used() - used);
+        stats!.ran(after - givenBackUsed);
         return u64FromHalves(core.r0Low(), core.r0High());
       }
-      stats!.handOver(core.used() - used);
-      used = core.used();
+      stats!.handOver(after - givenBackUsed);
+      used = after;
       core.copyRegisters(r);
     }
   } finally {
@@ -329,16 +320,6 @@ const GIVEN_BACK = -1n;
 /** Where the JS loop gave a run back: the block's word index, and the budget used before it. */
 let givenBack = 0;
 let givenBackUsed = 0;
-
-/** A failure inside the core (a trap: a tsbpf bug, never the program's fault) as an EbpfError. */
-function coreFailure(e: unknown): EbpfError {
-  if (e instanceof EbpfError) return e;
-  const what = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
-  return new EbpfError(
-    ErrorCode.INTERNAL,
-    `internal error: the interpreter's WebAssembly loop failed with ${what}; this is a tsbpf bug (please report it with the program); new Interpreter({ wasmCore: false }) runs the program meanwhile`,
-  );
-}
 
 /**
  * The run loop. `r` holds the registers as lo/hi pairs (`r[2k]`, `r[2k + 1]`; 16 registers: every
