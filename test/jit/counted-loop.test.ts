@@ -21,6 +21,14 @@ const jit = new JitEngine();
 const interp = new Interpreter();
 /** The interpreter's JS loop alone (no WebAssembly loop): results and errors must be the same. */
 const jsOnly = new Interpreter({ wasmCore: false });
+
+/** Run on the interpreter, and check that the JIT and the interpreter's JS loop alone give the same outcome; returns it. */
+function engineOutcomes(program: Program, input: Uint8Array, lim: RunLimits = limits, helpers = new Map<number, HelperEntry>()): Outcome {
+  const want = outcome(interp, program, input, lim, helpers);
+  expect(outcome(jit, program, input, lim, helpers)).toEqual(want);
+  expect(outcome(jsOnly, program, input, lim, helpers)).toEqual(want);
+  return want;
+}
 const limits: RunLimits = { ...DEFAULT_LIMITS, instructionBudget: 2000, stackSize: 64 };
 const INPUT = 64;
 
@@ -279,7 +287,7 @@ describe('JIT indexed accesses vs interpreter', () => {
       fc.property(indexedProgram, fc.uint8Array({ minLength: INPUT, maxLength: INPUT }), fc.oneof(fc.constant(5000), fc.integer({ min: 1, max: 400 })), (insns, input, budget) => {
         const program = new Program(encodeProgram(insns));
         const lim = { ...limits, instructionBudget: budget };
-        expect(outcome(jit, program, input, lim, conformanceHelpers)).toEqual(outcome(interp, program, input, lim, conformanceHelpers));
+        engineOutcomes(program, input, lim, conformanceHelpers);
       }),
       { numRuns: 2000 },
     );
@@ -292,9 +300,7 @@ describe('JIT counted-loop versioning vs interpreter', () => {
       fc.property(chunkProgram, fc.uint8Array({ minLength: INPUT, maxLength: INPUT }), fc.oneof(fc.constant(2000), fc.integer({ min: 1, max: 400 })), (insns, input, budget) => {
         const program = new Program(encodeProgram(insns));
         const lim = { ...limits, instructionBudget: budget };
-        const want = outcome(interp, program, input, lim);
-        expect(outcome(jit, program, input, lim)).toEqual(want);
-        expect(outcome(jsOnly, program, input, lim)).toEqual(want);
+        engineOutcomes(program, input, lim);
       }),
       { numRuns: 1500 },
     );
@@ -331,8 +337,7 @@ describe('JIT counted-loop versioning vs interpreter', () => {
       for (let k = 0; k < INPUT / 2; k++) input[k] = input[INPUT / 2 + k] = k < len ? 65 + (k % 26) : 0;
       if (len === 32) input.fill(66);
       if (diff >= 0) input[diff] = 1;
-      const want = outcome(interp, program, input);
-      expect(outcome(jit, program, input)).toEqual(want);
+      engineOutcomes(program, input);
     }
   });
 
@@ -340,7 +345,7 @@ describe('JIT counted-loop versioning vs interpreter', () => {
     fc.assert(
       fc.property(loopProgram, fc.uint8Array({ minLength: INPUT, maxLength: INPUT }), (insns, input) => {
         const program = new Program(encodeProgram(insns));
-        expect(outcome(jit, program, input)).toEqual(outcome(interp, program, input));
+        engineOutcomes(program, input);
       }),
       { numRuns: 1500 },
     );
@@ -351,7 +356,7 @@ describe('JIT counted-loop versioning vs interpreter', () => {
       fc.property(siblingProgram, fc.uint8Array({ minLength: INPUT, maxLength: INPUT }), ({ insns, budget }, input) => {
         const program = new Program(encodeProgram(insns));
         const lim = { ...limits, instructionBudget: budget };
-        expect(outcome(jit, program, input, lim)).toEqual(outcome(interp, program, input, lim));
+        engineOutcomes(program, input, lim);
       }),
       { numRuns: 2000 },
     );
@@ -391,7 +396,7 @@ describe('JIT counted-loop versioning vs interpreter', () => {
     expect(outcome(interp, program, input).ok).toBe(true);
     for (let budget = 1; budget <= 2 + 10 * 7 + 5 + 5 * (INPUT / 8) + 52; budget++) {
       const lim = { ...limits, instructionBudget: budget };
-      expect(outcome(jit, program, input, lim)).toEqual(outcome(interp, program, input, lim));
+      engineOutcomes(program, input, lim);
     }
   });
 
@@ -421,7 +426,7 @@ describe('JIT counted-loop versioning vs interpreter', () => {
     fc.assert(
       fc.property(copy, (insns) => {
         const program = new Program(encodeProgram(insns));
-        expect(outcome(jit, program, input)).toEqual(outcome(interp, program, input));
+        engineOutcomes(program, input);
       }),
       { numRuns: 800 },
     );
@@ -444,7 +449,7 @@ describe('JIT counted-loop versioning vs interpreter', () => {
       fc.property(fc.integer({ min: 0, max: 700 }), fc.integer({ min: 1, max: 3000 }), (bound, budget) => {
         const program = new Program(encodeProgram(prog(bound)));
         const lim = { ...limits, instructionBudget: budget };
-        expect(outcome(jit, program, input, lim)).toEqual(outcome(interp, program, input, lim));
+        engineOutcomes(program, input, lim);
       }),
       { numRuns: 300 },
     );
@@ -466,9 +471,7 @@ describe('JIT counted-loop versioning vs interpreter', () => {
       insn(Opcode.EXIT),
     ];
     const program = new Program(encodeProgram(prog));
-    const want = outcome(interp, program, new Uint8Array(INPUT));
-    expect(want.ok).toBe(false);
-    expect(outcome(jit, program, new Uint8Array(INPUT))).toEqual(want);
+    expect(engineOutcomes(program, new Uint8Array(INPUT)).ok).toBe(false);
   });
 
   it('runs out of budget at the same pc in a loop run in chunks', () => {
@@ -488,7 +491,7 @@ describe('JIT counted-loop versioning vs interpreter', () => {
       fc.property(fc.integer({ min: 1, max: 700 }), fc.integer({ min: 1, max: 3000 }), (bound, budget) => {
         const program = new Program(encodeProgram(prog(bound)));
         const lim = { ...limits, instructionBudget: budget };
-        expect(outcome(jit, program, input, lim)).toEqual(outcome(interp, program, input, lim));
+        engineOutcomes(program, input, lim);
       }),
       { numRuns: 300 },
     );
@@ -515,19 +518,15 @@ describe('JIT counted-loop versioning vs interpreter', () => {
     ];
     const program = new Program(encodeProgram(prog));
     const input = Uint8Array.from({ length: INPUT }, (_, k) => (k * 37) & 255);
-    const full = outcome(interp, program, input);
-    expect(full.ok).toBe(true);
-    expect(outcome(jit, program, input)).toEqual(full);
+    expect(engineOutcomes(program, input).ok).toBe(true);
     // Every budget from none to enough, so that each block of every iteration is where one runs out.
     for (let budget = 1; budget <= 3 + 10 * (INPUT / 8) + 3; budget++) {
       const lim = { ...limits, instructionBudget: budget };
-      expect(outcome(jit, program, input, lim)).toEqual(outcome(interp, program, input, lim));
+      engineOutcomes(program, input, lim);
     }
     // Running off the end of the input midway: the same fault.
     const short = new Program(encodeProgram(prog.map((i, pc) => (pc === 2 ? alu64(AluOp.MOV, 2, INPUT / 8 + 2) : i))));
-    const fault = outcome(interp, short, input);
-    expect(fault.ok).toBe(false);
-    expect(outcome(jit, short, input)).toEqual(fault);
+    expect(engineOutcomes(short, input).ok).toBe(false);
   });
 
   it('matches on copy loops run as one memory.copy, with extra registers, overlaps and every budget', () => {
@@ -581,9 +580,7 @@ describe('JIT counted-loop versioning vs interpreter', () => {
       fc.property(copy, ({ insns, budget }) => {
         const program = new Program(encodeProgram(insns));
         const lim = { ...limits, instructionBudget: budget };
-        const want = outcome(interp, program, input, lim);
-        expect(outcome(jit, program, input, lim)).toEqual(want);
-        expect(outcome(jsOnly, program, input, lim)).toEqual(want);
+        engineOutcomes(program, input, lim);
       }),
       { numRuns: 1500 },
     );
@@ -607,8 +604,7 @@ describe('JIT counted-loop versioning vs interpreter', () => {
     const input = Uint8Array.from({ length: INPUT }, (_, k) => k + 1);
     for (const words of [1, 3, 4, 5, 9]) {
       const program = new Program(encodeProgram(prog(words)));
-      const want = outcome(interp, program, input);
-      expect(outcome(jit, program, input)).toEqual(want);
+      const want = engineOutcomes(program, input);
       // 4 words fit (32 bytes copied to offset 32); the 5th store runs off the input.
       expect(want.ok).toBe(words <= 4);
     }
