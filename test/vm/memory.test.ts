@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { ErrorCode, MemoryAccessError, MBUFF_START, MEM_START, STACK_START, HEAP_START, AtomicOp } from '../../src/index.js';
 import { EbpfVmMbuff, EbpfVmRaw } from '../../src/vm/vm.js';
-import { Class, Mode, Size, Source, AluOp, exit, insn, lddw, mov, run, rawVm } from './util.js';
+import { Class, Mode, Size, Source, AluOp, exit, insn, lddw, mov, run, rawVm, thrown } from './util.js';
 
 const SIZES = [
   [Size.B, 1],
@@ -20,12 +20,7 @@ const stx = (size: number, dst: number, src: number, off: number) => insn(Class.
 const st = (size: number, dst: number, off: number, imm: number) => insn(Class.ST | size | Mode.MEM, dst, 0, off, imm);
 
 function expectAccessError(fn: () => unknown, fields: { code: string; pc: number; address: bigint; size: number; access: 'load' | 'store' }): void {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (e) {
-    caught = e;
-  }
+  const caught = thrown(fn);
   expect(caught).toBeInstanceOf(MemoryAccessError);
   const e = caught as MemoryAccessError;
   expect({ code: e.code, pc: e.pc, address: e.address, size: e.size, access: e.access }).toEqual(fields);

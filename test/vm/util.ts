@@ -10,6 +10,16 @@ export function lddw(dst: number, value: bigint): Insn[] {
   return [insn(Opcode.LDDW, dst, 0, 0, lo), insn(0, 0, 0, 0, hi)];
 }
 
+/** What `fn` throws (undefined when it returns). */
+export function thrown(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (e) {
+    return e;
+  }
+  return undefined;
+}
+
 /** `exit`. */
 export const exit = (): Insn => insn(Opcode.EXIT);
 

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { ErrorCode, ExecutionError, MEM_START, MBUFF_START, VerifierError, assemble, encodeProgram } from '../../src/index.js';
 import { EbpfVmFixedMbuff, EbpfVmMbuff, EbpfVmNoData, EbpfVmRaw } from '../../src/vm/vm.js';
-import { Class, Mode, Size, exit, insn, mov } from './util.js';
+import { Class, Mode, Size, exit, insn, mov, thrown } from './util.js';
 
 const ret = (k: number) => encodeProgram([mov(0, k), exit()]);
 const ldxdw = (dst: number, src: number, off: number) => insn(Class.LDX | Size.DW | Mode.MEM, dst, src, off, 0);
@@ -118,12 +118,7 @@ describe('nested runs', () => {
     let nested = true;
     vm.registerHelper(7, () => (nested ? run() : 0n));
     if (name === 'jit') vm.jitCompile();
-    let error: unknown;
-    try {
-      run();
-    } catch (e) {
-      error = e;
-    }
+    const error = thrown(run);
     expect(error).toBeInstanceOf(ExecutionError);
     expect((error as ExecutionError).code).toBe(ErrorCode.UNSUPPORTED);
     expect((error as Error).message).toMatch(/second VM/);
