@@ -210,7 +210,10 @@ export function kernelHelpers(env: KernelEnvironment): Map<number, HelperEntry> 
       const word = (b: Uint8Array, i: number): number => (b[i]! | (b[i + 1]! << 8) | (b[i + 2]! << 16) | (b[i + 3]! << 24)) >>> 0;
       for (let i = 0; i < fromSize; i += 4) sum = csumAdd(sum, ~word(from, i) >>> 0);
       for (let i = 0; i < toSize; i += 4) sum = csumAdd(sum, word(to, i));
-      return sum;
+      // Folded to 16 bits with end-around carry, as the kernel returns it (6.12+ on every architecture;
+      // checked against BPF_PROG_TEST_RUN on 6.18 by test/kernel/helpers.test.ts).
+      sum = (sum & 0xffff) + (sum >>> 16);
+      return (sum & 0xffff) + (sum >>> 16);
     }],
     [KernelHelper.XDP_ADJUST_HEAD, 'bpf_xdp_adjust_head', (_r1, r2, _3, _4, _5, ctx) => {
       const host = ctx.host as KernelRunHost | undefined;

@@ -1,0 +1,429 @@
+/*
+ * kernel-runner: the Linux kernel as a black-box oracle for tsbpf's differential tests.
+ *
+ * Our own code (MIT, like the rest of tsbpf), built against libbpf >= 1.1 (Debian's libbpf-dev):
+ *   gcc -O2 -o kernel-runner kernel-runner.c -lbpf
+ * It needs root (or CAP_BPF + CAP_NET_ADMIN) and a kernel whose bpf() allows BPF_PROG_LOAD and
+ * BPF_PROG_TEST_RUN. test/kernel/runner.ts builds it, checks it works, and wraps this protocol.
+ *
+ * PROTOCOL: one request per line on stdin, one response line per request on stdout (flushed), so one
+ * process serves thousands of requests. Tokens are separated by single spaces. Byte strings are
+ * lower-case hex, "-" for none. Numbers are decimal (a leading 0x means hex). Wherever a request
+ * takes a file descriptor, "$N" means the fd returned by request number N of this process (0-based,
+ * counting every line read), so a whole session can be written before any response is read.
+ *
+ *   probe
+ *     -> ok <libbpf major>.<minor> <possible cpus>
+ *   map <map_type> <key_size> <value_size> <max_entries> <map_flags>
+ *     -> ok <fd> | err <errno> <text>          (map_type: a BPF_MAP_TYPE_* number)
+ *   load <prog_type> <expected_attach_type> <log_level> <prog_flags> <insns> [<fdmap>]
+ *     -> ok <fd> <log> | reject <errno> <log>
+ *     prog_type: a name (socket_filter, kprobe, sched_cls, sched_act, tracepoint, xdp, perf_event,
+ *     cgroup_skb, cgroup_sock, lwt_in, lwt_out, lwt_xmit, sock_ops, sk_skb, cgroup_device, sk_msg,
+ *     raw_tracepoint, cgroup_sock_addr, lwt_seg6local, lirc_mode2, sk_reuseport, flow_dissector,
+ *     cgroup_sysctl, raw_tracepoint_writable, cgroup_sockopt, tracing, struct_ops, ext, lsm,
+ *     sk_lookup, syscall, netfilter) or a BPF_PROG_TYPE_* number. expected_attach_type: a number or
+ *     "-" (0). insns: the raw 8-byte instructions (little-endian) in hex. The licence is "GPL".
+ *     log: the verifier log in hex (empty "-" at log_level 0; 1 MiB buffer, so a huge log is cut).
+ *     fdmap: "imm=fd,imm=fd,..." — every lddw with src 1 (map fd) or src 2 (map value) whose imm
+ *     equals a listed imm gets that fd instead (fd may be "$N"), so callers write programs with map
+ *     ids of their own choosing.
+ *   obj <path> <program name, "+name" or "*"> [<prog_type>]
+ *     -> ok <program fd> <prog type number> <maps> | reject <errno> <libbpf log>
+ *     Opens and loads an ELF object with libbpf (bpf_object__open_file / __load). Only the named
+ *     program is loaded; "+name" loads every program and answers for the named one (needed when a
+ *     prog array's initial values name the others); "*" loads all and answers for the first.
+ *     prog_type overrides the type libbpf infers from the section name (for every loaded program). maps: "name:fd:type:key_size:value_size:max_entries,..."
+ *     or "-". The object stays loaded until the process ends; its fd is valid for run and dump.
+ *   run <prog_fd> <data_in> <ctx_in> <data_out_size> <ctx_out_size>
+ *     -> ok <retval> <data_out> <ctx_out> | err <errno> <text>
+ *     BPF_PROG_TEST_RUN with repeat 1. retval is the program's u32 return value in decimal.
+ *   update <map_fd> <key> <value> <flags>      -> ok | err <errno> <text>
+ *   dump <map_fd>
+ *     -> ok <type> <key_size> <value_size> <entries> | err <errno> <text>
+ *     entries: "key:value,..." in iteration order, or "-". For per-CPU maps the value is every
+ *     possible CPU's value, each padded to 8 bytes, one after the other.
+ *   close <fd>                                  -> ok | err <errno> <text>
+ *   cpu <n>
+ *     -> ok | err <errno> <text>    Pins this process to CPU n (sched_setaffinity), so test runs happen
+ *     there and per-CPU map values land in slot n.
+ *
+ * Malformed requests get "err 22 <text>"; the process never exits before end of input.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sched.h>
+#include <unistd.h>
+#include <linux/bpf.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#define LOG_SIZE (1u << 20)
+#define MAX_TOKENS 16
+
+static long *results; /* fd (or -1) returned by each request, by request number */
+static size_t n_results, cap_results;
+static char *log_buf;
+static char *lib_log;
+static size_t lib_log_len;
+
+static const char *prog_types[] = {
+  "unspec", "socket_filter", "kprobe", "sched_cls", "sched_act", "tracepoint", "xdp", "perf_event",
+  "cgroup_skb", "cgroup_sock", "lwt_in", "lwt_out", "lwt_xmit", "sock_ops", "sk_skb", "cgroup_device",
+  "sk_msg", "raw_tracepoint", "cgroup_sock_addr", "lwt_seg6local", "lirc_mode2", "sk_reuseport",
+  "flow_dissector", "cgroup_sysctl", "raw_tracepoint_writable", "cgroup_sockopt", "tracing",
+  "struct_ops", "ext", "lsm", "sk_lookup", "syscall", "netfilter",
+};
+
+static void out_hex(const void *p, size_t n) {
+  static const char digits[] = "0123456789abcdef";
+  const unsigned char *b = p;
+  if (n == 0) {
+    fputc('-', stdout);
+    return;
+  }
+  for (size_t i = 0; i < n; i++) {
+    fputc(digits[b[i] >> 4], stdout);
+    fputc(digits[b[i] & 15], stdout);
+  }
+}
+
+/* Decodes hex (or "-") into a fresh buffer; returns -1 on bad input. */
+static long from_hex(const char *s, unsigned char **out) {
+  size_t n = strlen(s);
+  *out = NULL;
+  if (strcmp(s, "-") == 0) return 0;
+  if (n % 2 != 0) return -1;
+  unsigned char *b = malloc(n / 2 + 1);
+  if (b == NULL) return -1;
+  for (size_t i = 0; i < n / 2; i++) {
+    int v = 0;
+    for (int j = 0; j < 2; j++) {
+      char c = s[2 * i + j];
+      int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+      if (d < 0) {
+        free(b);
+        return -1;
+      }
+      v = v * 16 + d;
+    }
+    b[i] = (unsigned char)v;
+  }
+  *out = b;
+  return (long)(n / 2);
+}
+
+static int parse_num(const char *s, long long *v) {
+  char *end;
+  if (strcmp(s, "-") == 0) {
+    *v = 0;
+    return 0;
+  }
+  errno = 0;
+  *v = strtoll(s, &end, 0);
+  return errno != 0 || *end != '\0' || end == s ? -1 : 0;
+}
+
+static int parse_fd(const char *s, long *fd) {
+  long long v;
+  if (s[0] == '$') {
+    if (parse_num(s + 1, &v) < 0 || v < 0 || (size_t)v >= n_results || results[v] < 0) return -1;
+    *fd = results[v];
+    return 0;
+  }
+  if (parse_num(s, &v) < 0 || v < 0 || v > INT32_MAX) return -1;
+  *fd = (long)v;
+  return 0;
+}
+
+static int prog_type_of(const char *s) {
+  long long v;
+  for (size_t i = 0; i < sizeof(prog_types) / sizeof(prog_types[0]); i++)
+    if (strcmp(s, prog_types[i]) == 0) return (int)i;
+  if (parse_num(s, &v) == 0 && v >= 0 && v < 1000) return (int)v;
+  return -1;
+}
+
+static void reply_err(int e, const char *what) {
+  printf("err %d ", e);
+  for (const char *p = what; *p; p++) fputc(*p == ' ' || *p == '\n' ? '_' : *p, stdout);
+  fputc('\n', stdout);
+}
+
+static int lib_print(enum libbpf_print_level level, const char *fmt, va_list ap) {
+  (void)level;
+  char line[4096];
+  int n = vsnprintf(line, sizeof line, fmt, ap);
+  if (n < 0) return n;
+  if ((size_t)n >= sizeof line) n = sizeof line - 1;
+  if (lib_log_len + (size_t)n < LOG_SIZE) {
+    memcpy(lib_log + lib_log_len, line, (size_t)n);
+    lib_log_len += (size_t)n;
+  }
+  return n;
+}
+
+static long cmd_map(char **t, int n) {
+  long long type, ks, vs, max, flags;
+  if (n != 6 || parse_num(t[1], &type) || parse_num(t[2], &ks) || parse_num(t[3], &vs) || parse_num(t[4], &max) ||
+      parse_num(t[5], &flags)) {
+    reply_err(EINVAL, "usage: map <type> <key_size> <value_size> <max_entries> <flags>");
+    return -1;
+  }
+  LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = (__u32)flags);
+  int fd = bpf_map_create((enum bpf_map_type)type, NULL, (__u32)ks, (__u32)vs, (__u32)max, &opts);
+  if (fd < 0) {
+    reply_err(errno, strerror(errno));
+    return -1;
+  }
+  printf("ok %d\n", fd);
+  return fd;
+}
+
+/* Rewrites lddw imm values per "imm=fd,..."; returns -1 on a malformed map. */
+static int apply_fdmap(struct bpf_insn *insns, size_t count, char *spec) {
+  for (char *item = strtok(spec, ","); item != NULL; item = strtok(NULL, ",")) {
+    char *eq = strchr(item, '=');
+    long long imm;
+    long fd;
+    if (eq == NULL) return -1;
+    *eq = '\0';
+    if (parse_num(item, &imm) < 0 || parse_fd(eq + 1, &fd) < 0) return -1;
+    for (size_t i = 0; i + 1 < count; i++) {
+      if (insns[i].code == (BPF_LD | BPF_DW | BPF_IMM)) {
+        if ((insns[i].src_reg == 1 || insns[i].src_reg == 2) && insns[i].imm == (int32_t)imm) insns[i].imm = (int32_t)fd;
+        i++;
+      }
+    }
+  }
+  return 0;
+}
+
+static long cmd_load(char **t, int n) {
+  long long attach, level, flags;
+  int type = n >= 2 ? prog_type_of(t[1]) : -1;
+  unsigned char *code = NULL;
+  long len;
+  if ((n != 6 && n != 7) || type < 0 || parse_num(t[2], &attach) || parse_num(t[3], &level) || parse_num(t[4], &flags) ||
+      (len = from_hex(t[5], &code)) < 0 || len % 8 != 0) {
+    free(code);
+    reply_err(EINVAL, "usage: load <prog_type> <expected_attach_type> <log_level> <prog_flags> <insns hex> [imm=fd,...]");
+    return -1;
+  }
+  if (n == 7 && strcmp(t[6], "-") != 0 && apply_fdmap((struct bpf_insn *)code, (size_t)len / 8, t[6]) < 0) {
+    free(code);
+    reply_err(EINVAL, "bad fd map: want imm=fd,... with fds that exist");
+    return -1;
+  }
+  log_buf[0] = '\0';
+  LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = (enum bpf_attach_type)attach, .prog_flags = (__u32)flags,
+              .log_level = (__u32)level, .log_size = level > 0 ? LOG_SIZE : 0, .log_buf = level > 0 ? log_buf : NULL);
+  int fd = bpf_prog_load((enum bpf_prog_type)type, NULL, "GPL", (struct bpf_insn *)code, (size_t)len / 8, &opts);
+  int e = errno;
+  free(code);
+  if (fd < 0) printf("reject %d ", e);
+  else printf("ok %d ", fd);
+  out_hex(log_buf, level > 0 ? strnlen(log_buf, LOG_SIZE) : 0);
+  fputc('\n', stdout);
+  return fd;
+}
+
+static long cmd_obj(char **t, int n) {
+  int override = n == 4 ? prog_type_of(t[3]) : 0;
+  if ((n != 3 && n != 4) || override < 0) {
+    reply_err(EINVAL, "usage: obj <path> <name, +name or *> [<prog_type>]");
+    return -1;
+  }
+  lib_log_len = 0;
+  struct bpf_object *obj = bpf_object__open_file(t[1], NULL);
+  int e = 0;
+  struct bpf_program *prog, *chosen = NULL;
+  if (obj == NULL) {
+    e = errno;
+  } else {
+    const char *name = t[2][0] == '+' ? t[2] + 1 : t[2];
+    int all = t[2][0] == '+' || strcmp(t[2], "*") == 0;
+    bpf_object__for_each_program(prog, obj) {
+      int named = strcmp(name, "*") == 0 || strcmp(bpf_program__name(prog), name) == 0;
+      bpf_program__set_autoload(prog, all || named);
+      if (named && chosen == NULL) chosen = prog;
+      if ((all || named) && override > 0) bpf_program__set_type(prog, (enum bpf_prog_type)override);
+    }
+    if (chosen == NULL) {
+      e = ENOENT;
+      lib_log_len = (size_t)snprintf(lib_log, LOG_SIZE, "no program named %s\n", t[2]);
+    } else if (bpf_object__load(obj) < 0) {
+      e = errno ? errno : EINVAL;
+    }
+  }
+  if (e != 0) {
+    printf("reject %d ", e);
+    out_hex(lib_log, lib_log_len);
+    fputc('\n', stdout);
+    if (obj != NULL) bpf_object__close(obj);
+    return -1;
+  }
+  int fd = bpf_program__fd(chosen);
+  printf("ok %d %d ", fd, (int)bpf_program__type(chosen));
+  struct bpf_map *map;
+  int first = 1;
+  bpf_object__for_each_map(map, obj) {
+    printf("%s%s:%d:%d:%u:%u:%u", first ? "" : ",", bpf_map__name(map), bpf_map__fd(map), (int)bpf_map__type(map),
+           bpf_map__key_size(map), bpf_map__value_size(map), bpf_map__max_entries(map));
+    first = 0;
+  }
+  if (first) fputc('-', stdout);
+  fputc('\n', stdout);
+  return fd; /* the object is never closed: its fds stay valid for later requests */
+}
+
+static long cmd_run(char **t, int n) {
+  long fd;
+  long long out_size, ctx_out_size;
+  unsigned char *data = NULL, *ctx = NULL;
+  long data_len = 0, ctx_len = 0;
+  if (n != 6 || parse_fd(t[1], &fd) || (data_len = from_hex(t[2], &data)) < 0 || (ctx_len = from_hex(t[3], &ctx)) < 0 ||
+      parse_num(t[4], &out_size) || parse_num(t[5], &ctx_out_size) || out_size < 0 || out_size > (1 << 24) ||
+      ctx_out_size < 0 || ctx_out_size > (1 << 16)) {
+    free(data);
+    free(ctx);
+    reply_err(EINVAL, "usage: run <prog_fd> <data_in> <ctx_in> <data_out_size> <ctx_out_size>");
+    return -1;
+  }
+  unsigned char *data_out = out_size > 0 ? calloc(1, (size_t)out_size) : NULL;
+  unsigned char *ctx_out = ctx_out_size > 0 ? calloc(1, (size_t)ctx_out_size) : NULL;
+  LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = data, .data_size_in = (__u32)data_len, .data_out = data_out,
+              .data_size_out = (__u32)out_size, .ctx_in = ctx, .ctx_size_in = (__u32)ctx_len, .ctx_out = ctx_out,
+              .ctx_size_out = (__u32)ctx_out_size, .repeat = 1);
+  int r = bpf_prog_test_run_opts((int)fd, &opts);
+  if (r < 0) {
+    reply_err(errno, strerror(errno));
+  } else {
+    printf("ok %u ", opts.retval);
+    out_hex(data_out, data_out != NULL ? opts.data_size_out : 0);
+    fputc(' ', stdout);
+    out_hex(ctx_out, ctx_out != NULL ? opts.ctx_size_out : 0);
+    fputc('\n', stdout);
+  }
+  free(data);
+  free(ctx);
+  free(data_out);
+  free(ctx_out);
+  return -1;
+}
+
+static long cmd_update(char **t, int n) {
+  long fd;
+  long long flags;
+  unsigned char *key = NULL, *value = NULL;
+  if (n != 5 || parse_fd(t[1], &fd) || from_hex(t[2], &key) < 0 || from_hex(t[3], &value) < 0 || parse_num(t[4], &flags)) {
+    free(key);
+    free(value);
+    reply_err(EINVAL, "usage: update <map_fd> <key> <value> <flags>");
+    return -1;
+  }
+  if (bpf_map_update_elem((int)fd, key, value, (__u64)flags) < 0) reply_err(errno, strerror(errno));
+  else printf("ok\n");
+  free(key);
+  free(value);
+  return -1;
+}
+
+static int per_cpu(__u32 type) {
+  return type == BPF_MAP_TYPE_PERCPU_HASH || type == BPF_MAP_TYPE_PERCPU_ARRAY || type == BPF_MAP_TYPE_LRU_PERCPU_HASH ||
+         type == BPF_MAP_TYPE_PERCPU_CGROUP_STORAGE;
+}
+
+static long cmd_dump(char **t, int n) {
+  long fd;
+  if (n != 2 || parse_fd(t[1], &fd)) {
+    reply_err(EINVAL, "usage: dump <map_fd>");
+    return -1;
+  }
+  struct bpf_map_info info;
+  __u32 info_len = sizeof info;
+  memset(&info, 0, sizeof info);
+  if (bpf_obj_get_info_by_fd((int)fd, &info, &info_len) < 0) {
+    reply_err(errno, strerror(errno));
+    return -1;
+  }
+  size_t vsize = per_cpu(info.type) ? (size_t)((info.value_size + 7) & ~7u) * (size_t)libbpf_num_possible_cpus() : info.value_size;
+  unsigned char *key = calloc(1, info.key_size + 1), *next = calloc(1, info.key_size + 1), *value = calloc(1, vsize + 1);
+  printf("ok %u %u %u ", info.type, info.key_size, info.value_size);
+  int first = 1;
+  size_t count = 0;
+  int have = bpf_map_get_next_key((int)fd, NULL, next) == 0;
+  while (have && count < 1000000) {
+    memcpy(key, next, info.key_size);
+    if (bpf_map_lookup_elem((int)fd, key, value) == 0) {
+      if (!first) fputc(',', stdout);
+      out_hex(key, info.key_size);
+      fputc(':', stdout);
+      out_hex(value, vsize);
+      first = 0;
+    }
+    count++;
+    have = bpf_map_get_next_key((int)fd, key, next) == 0;
+  }
+  if (first) fputc('-', stdout);
+  fputc('\n', stdout);
+  free(key);
+  free(next);
+  free(value);
+  return -1;
+}
+
+int main(void) {
+  char *line = NULL;
+  size_t cap = 0;
+  ssize_t len;
+  log_buf = malloc(LOG_SIZE);
+  lib_log = malloc(LOG_SIZE);
+  if (log_buf == NULL || lib_log == NULL) return 1;
+  libbpf_set_print(lib_print);
+  while ((len = getline(&line, &cap, stdin)) >= 0) {
+    while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r')) line[--len] = '\0';
+    char *t[MAX_TOKENS];
+    int n = 0;
+    for (char *tok = strtok(line, " "); tok != NULL && n < MAX_TOKENS; tok = strtok(NULL, " ")) t[n++] = tok;
+    long fd = -1;
+    if (n == 0) reply_err(EINVAL, "empty request");
+    else if (strcmp(t[0], "probe") == 0) printf("ok %u.%u %d\n", libbpf_major_version(), libbpf_minor_version(), libbpf_num_possible_cpus());
+    else if (strcmp(t[0], "map") == 0) fd = cmd_map(t, n);
+    else if (strcmp(t[0], "load") == 0) fd = cmd_load(t, n);
+    else if (strcmp(t[0], "obj") == 0) fd = cmd_obj(t, n);
+    else if (strcmp(t[0], "run") == 0) fd = cmd_run(t, n);
+    else if (strcmp(t[0], "update") == 0) fd = cmd_update(t, n);
+    else if (strcmp(t[0], "dump") == 0) fd = cmd_dump(t, n);
+    else if (strcmp(t[0], "close") == 0) {
+      long c;
+      if (n != 2 || parse_fd(t[1], &c) || c <= 2) reply_err(EINVAL, "usage: close <fd> (not 0-2)");
+      else if (close((int)c) < 0) reply_err(errno, strerror(errno));
+      else printf("ok\n");
+    } else if (strcmp(t[0], "cpu") == 0) {
+      long long c;
+      cpu_set_t set;
+      CPU_ZERO(&set);
+      if (n != 2 || parse_num(t[1], &c) || c < 0 || c >= CPU_SETSIZE) reply_err(EINVAL, "usage: cpu <n>");
+      else {
+        CPU_SET((int)c, &set);
+        if (sched_setaffinity(0, sizeof set, &set) < 0) reply_err(errno, strerror(errno));
+        else printf("ok\n");
+      }
+    } else reply_err(EINVAL, "unknown request (probe, map, load, obj, run, update, dump, close, cpu)");
+    fflush(stdout);
+    if (n_results == cap_results) {
+      cap_results = cap_results ? cap_results * 2 : 256;
+      results = realloc(results, cap_results * sizeof *results);
+      if (results == NULL) return 1;
+    }
+    results[n_results++] = fd;
+  }
+  free(line);
+  return 0;
+}
