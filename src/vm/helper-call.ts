@@ -6,7 +6,7 @@
 import { EbpfError, ErrorCode, ExecutionError } from '../errors.js';
 import type { HelperContext, HelperEntry, HelperTable, RunRequest } from './environment.js';
 import type { VmMemory } from './memory.js';
-import type { Program } from './program.js';
+import { Program } from './program.js';
 import { clearStackRest } from './stack.js';
 
 /** `BigInt(n)` for small `n`: results and helper arguments are mostly small, and allocating a bigint costs more than a short run's step. */
@@ -119,6 +119,12 @@ export class RunHelperContext implements HelperContext {
   }
 
   tailCall(program: Program): boolean {
+    // Helpers are host code a type checker may not have seen: a non-program would otherwise fail
+    // later, differently in each engine (a TypeError in one, an internal error in the other).
+    if (!(program instanceof Program)) {
+      const what = typeof program === 'object' && program !== null ? 'an object' : `${typeof program} ${String(program)}`;
+      throw new ExecutionError(ErrorCode.HELPER, `a helper asked for a tail call to ${what}, which is not a Program`, { pc: this.pc });
+    }
     if (this.tailCalls >= this.request.limits.maxTailCalls) return false;
     if (this.tailCalls === 0) clearStackRest(this.request);
     this.tailCalls++;

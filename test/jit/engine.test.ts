@@ -259,6 +259,16 @@ describe('JIT helpers and tail calls', () => {
     expect(both(src, { helpers: mk() })).toEqual({ r0: 1021n });
   });
 
+  it('a tail call to something that is not a program is E_HELPER at the call, in both engines', () => {
+    for (const bad of [undefined, null, 7, 'prog', {}, { insns: [] }]) {
+      const helpers = new Map<number, HelperEntry>([
+        [12, { name: 'tail_call', unwindOnZero: false, fn: (_a, _b, _c, _d, _e, ctx) => (ctx.tailCall(bad as unknown as Program) ? 0 : 1) }],
+      ]);
+      const out = both('mov r6, 5\ncall 12\nmov r0, 77\nexit', { helpers });
+      expect(out).toMatchObject({ error: 'ExecutionError', code: ErrorCode.HELPER, pc: 1 });
+    }
+  });
+
   it('tail-call chains stop at maxTailCalls', () => {
     const self: { p?: Program } = {};
     const helpers = new Map<number, HelperEntry>([
