@@ -58,6 +58,9 @@ export function functionsOf(elf: ElfFile): Map<number, ElfFunction[]> {
   for (const s of elf.sections) {
     if ((s.flags & SHF_EXECINSTR) === 0 || s.size === 0) continue;
     if (s.size % INSN_SIZE !== 0) fail(`section ${s.name}: size ${s.size} is not a multiple of ${INSN_SIZE}`);
+    // Code comes from the file: an executable section without bytes there (NOBITS, or a NULL type
+    // left by corruption) has nothing to link.
+    if (s.data.length !== s.size) fail(`section ${s.name}: executable, but its ${s.size} bytes are not in the file (section type ${s.type})`);
     const slots = s.size / INSN_SIZE;
     const syms = elf.symbols
       .filter((y) => y.shndx === s.index && y.type === SymbolType.FUNC)

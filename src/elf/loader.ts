@@ -371,6 +371,16 @@ export class BpfObject {
   program(name: string): ProgramRunner {
     const cached = this.loaded.get(name);
     if (cached !== undefined) return cached;
+    try {
+      return this.loadProgram(name);
+    } catch (e) {
+      if (e instanceof EbpfError) throw e;
+      // A defect, not bad input (linking validates what it reads), but reported like loadObject's.
+      throw new ObjectFileError(ErrorCode.ELF, `cannot load program ${name}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    }
+  }
+
+  private loadProgram(name: string): ProgramRunner {
     const info = this.programs.find((p) => p.name === name) ?? this.programs.find((p) => p.section === name);
     let entry: ElfFunction | undefined;
     for (const fns of this.functions.values()) {

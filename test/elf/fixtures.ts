@@ -8,6 +8,11 @@ export function fixture(name: string): Uint8Array {
   return new Uint8Array(readFileSync(fileURLToPath(new URL(`../fixtures/elf/${name}.o`, import.meta.url))));
 }
 
+/** Bytes of an example object (examples/NAME.o). */
+export function example(name: string): Uint8Array {
+  return new Uint8Array(readFileSync(fileURLToPath(new URL(`../../examples/${name}.o`, import.meta.url))));
+}
+
 /** Load a fixture object. */
 export function load(name: string, options: LoadOptions = {}): BpfObject {
   return loadObject(fixture(name), options);

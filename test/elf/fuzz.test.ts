@@ -9,7 +9,8 @@ import { EbpfError, ObjectFileError } from '../../src/errors.js';
 import { loadObject } from '../../src/elf/index.js';
 import { parseBtf } from '../../src/elf/btf.js';
 import { parseElf } from '../../src/elf/reader.js';
-import { fixture, ipv4Packet } from './fixtures.js';
+import { example, fixture, ipv4Packet } from './fixtures.js';
+import { thrown } from '../vm/util.js';
 
 const NAMES = ['xdp_counter', 'globals', 'ringbuf', 'lpm', 'tailcall', 'legacy', 'block_port', 'helpers', 'percpu', 'context', 'map_in_map'];
 const OBJECTS = NAMES.map(fixture);
@@ -144,6 +145,19 @@ describe('hostile ELF input', () => {
     btf.set(strings, 24 + types.length);
     const parsed = parseBtf(btf);
     expect(() => parsed.sizeOf(1)).toThrow(expect.objectContaining({ code: 'E_BTF' }));
+  });
+
+  it('an executable section whose type was changed to one without file bytes is E_ELF, not a TypeError from linking', () => {
+    // Issue 16 item 8: this one-byte change to examples/xdp_firewall.o made obj.program() throw a TypeError.
+    const bytes = example('xdp_firewall');
+    const elf = parseElf(bytes);
+    const xdp = elf.sections.find((s) => s.name === 'xdp')!;
+    const shoff = Number(new DataView(bytes.buffer).getBigUint64(40, true));
+    bytes[shoff + xdp.index * 64 + 4] = 0; // sh_type: PROGBITS -> NULL
+    const e = thrown(() => loadObject(bytes).program('xdp_firewall'));
+    expect(e).toBeInstanceOf(ObjectFileError);
+    expect((e as ObjectFileError).code).toBe('E_ELF');
+    expect((e as ObjectFileError).message).toMatch(/section xdp: executable, but its 744 bytes are not in the file/);
   });
 
   it('names an unsupported relocation type', () => {
