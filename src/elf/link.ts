@@ -5,9 +5,10 @@
  *
  * Representation of resolved `lddw`s (documented for engines, the disassembler and the CLI): every
  * resolved `lddw` becomes a plain 64-bit immediate load (src 0). A map reference loads the map's
- * *handle* (the virtual address of its value arena, see `BpfMap.handle`), which the kernel helpers
- * turn back into the map; a global-data reference loads the virtual address of the variable inside
- * the internal map's region, plus the addend.
+ * *handle* (an address reserved for the map and never mapped, see `BpfMap.handle`), which the kernel
+ * helpers turn back into the map; a global-data reference loads the virtual address of the variable
+ * inside the internal map's value, plus the addend. The two never coincide, so a variable's address
+ * is never taken for a map.
  * @module
  */
 import { ErrorCode, ObjectFileError } from '../errors.js';

@@ -424,7 +424,7 @@ export class BpfObject {
     }
     const data = this.maps.get(section.name);
     if (data instanceof ArrayMap && GLOBAL_DATA.test(section.name)) {
-      return BigInt(data.handle) + BigInt(sym.value) + addend;
+      return BigInt(data.valueAddress(0)) + BigInt(sym.value) + addend;
     }
     if ((section.flags & SHF_EXECINSTR) !== 0) return `lddw of function ${sym.name} (callbacks / function pointers) is not supported`;
     return `relocation to symbol ${sym.name} in section ${section.name}, which is neither a map nor global data`;

@@ -68,7 +68,18 @@ function helperError(name: string, message: string, ctx: HelperContext): Executi
 
 function mapArg(env: KernelEnvironment, name: string, r: bigint, ctx: HelperContext): BpfMap {
   const m = r >> 32n === 0n ? env.mapByHandle(Number(r)) : undefined;
-  if (m === undefined) throw helperError(name, `argument 0x${r.toString(16)} is not a map of this object`, ctx);
+  if (m === undefined) {
+    const data = r >> 32n === 0n ? env.memory.find(Number(r), 1) : undefined;
+    const hint = data === undefined ? '' : ` (it is an address in ${data.name}: data, not a map)`;
+    throw helperError(name, `argument 0x${r.toString(16)} is not a map of this object${hint}`, ctx);
+  }
+  return m;
+}
+
+/** {@link mapArg} for helpers that change the map: refused for maps read-only to programs (`.rodata`). */
+function writableMapArg(env: KernelEnvironment, name: string, r: bigint, ctx: HelperContext): BpfMap {
+  const m = mapArg(env, name, r, ctx);
+  if (!m.programWritable) throw helperError(name, `map ${m.name} is read-only to programs (BPF_F_RDONLY_PROG)`, ctx);
   return m;
 }
 
@@ -139,32 +150,35 @@ export function kernelHelpers(env: KernelEnvironment): Map<number, HelperEntry> 
       return m.programLookup(mem.slice(r2, m.keySize, false, ctx.pc), env.cpu);
     }],
     [KernelHelper.MAP_UPDATE_ELEM, 'bpf_map_update_elem', (r1, r2, r3, r4, _5, ctx) => {
-      const m = mapArg(env, 'bpf_map_update_elem', r1, ctx);
+      const m = writableMapArg(env, 'bpf_map_update_elem', r1, ctx);
       if (r4 > 2n) return neg(Errno.EINVAL);
       if (m instanceof ProgramArrayMap) return neg(Errno.EINVAL);
       return m.programUpdate(mem.read(r2, m.keySize, ctx.pc), mem.read(r3, m.valueSize, ctx.pc), Number(r4), env.cpu);
     }],
     [KernelHelper.MAP_DELETE_ELEM, 'bpf_map_delete_elem', (r1, r2, _3, _4, _5, ctx) => {
-      const m = mapArg(env, 'bpf_map_delete_elem', r1, ctx);
+      const m = writableMapArg(env, 'bpf_map_delete_elem', r1, ctx);
       return m.programDelete(mem.slice(r2, m.keySize, false, ctx.pc));
     }],
     [KernelHelper.MAP_PUSH_ELEM, 'bpf_map_push_elem', (r1, r2, r3, _4, _5, ctx) => {
-      const m = mapArg(env, 'bpf_map_push_elem', r1, ctx);
+      const m = writableMapArg(env, 'bpf_map_push_elem', r1, ctx);
       if (r3 > 2n) return neg(Errno.EINVAL);
       return m.programPush(mem.read(r2, m.valueSize, ctx.pc), Number(r3));
     }],
     [KernelHelper.MAP_POP_ELEM, 'bpf_map_pop_elem', (r1, r2, _3, _4, _5, ctx) => {
-      const m = mapArg(env, 'bpf_map_pop_elem', r1, ctx);
+      const m = writableMapArg(env, 'bpf_map_pop_elem', r1, ctx);
+      // The destination is checked first: a pop into memory the program cannot write loses nothing.
+      const dst = mem.slice(r2, m.valueSize, true, ctx.pc);
       const v = m.programPop(false);
       if (typeof v === 'number') return v;
-      mem.write(r2, v, ctx.pc);
+      dst.set(v);
       return 0;
     }],
     [KernelHelper.MAP_PEEK_ELEM, 'bpf_map_peek_elem', (r1, r2, _3, _4, _5, ctx) => {
       const m = mapArg(env, 'bpf_map_peek_elem', r1, ctx);
+      const dst = mem.slice(r2, m.valueSize, true, ctx.pc);
       const v = m.programPop(true);
       if (typeof v === 'number') return v;
-      mem.write(r2, v, ctx.pc);
+      dst.set(v);
       return 0;
     }],
     [KernelHelper.PROBE_READ, 'bpf_probe_read', (r1, r2, r3, _4, _5, ctx) => probeRead(mem, r1, size32(r2), r3, ctx.pc)],

@@ -31,7 +31,7 @@ export class ArrayMap extends BpfMap {
 
   /** Virtual address of an element's value for a CPU (no bounds check on the index). */
   valueAddress(i: number, cpu = 0): number {
-    return this.handle + (i * this.cpus + (cpu % this.cpus)) * this.stride;
+    return this.arenaAddress + (i * this.cpus + (cpu % this.cpus)) * this.stride;
   }
 
   override programLookup(key: Uint8Array, cpu: number): number {

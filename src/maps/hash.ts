@@ -49,7 +49,7 @@ export class HashMap extends BpfMap {
     const slot = this.slots.get(k);
     if (slot === undefined) return 0;
     this.touch(k, slot);
-    return this.handle + (slot * this.cpus + (cpu % this.cpus)) * this.stride;
+    return this.arenaAddress + (slot * this.cpus + (cpu % this.cpus)) * this.stride;
   }
 
   /** Find or create the slot of a key, following the update flags; a slot number or a negative errno. */

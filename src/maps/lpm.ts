@@ -64,7 +64,7 @@ export class LpmTrieMap extends BpfMap {
 
   override programLookup(key: Uint8Array): number {
     const e = this.match(key);
-    return e === undefined ? 0 : this.handle + e.slot * this.stride;
+    return e === undefined ? 0 : this.arenaAddress + e.slot * this.stride;
   }
 
   override programUpdate(key: Uint8Array, value: Uint8Array, flags: number, _cpu = 0): number {

@@ -25,6 +25,9 @@ export function keyBytes(s: string): Uint8Array {
 /** Refuse maps whose arenas would not fit the VM memory. */
 const MAX_ARENA = 128 * 1024 * 1024;
 
+/** `map_flags` bit that makes a map read-only to programs (libbpf sets it on `.rodata`). */
+export const BPF_F_RDONLY_PROG = 1 << 7;
+
 /** Base class of all maps. */
 export abstract class BpfMap {
   /** The map's shape. */
@@ -32,10 +35,20 @@ export abstract class BpfMap {
   /** The VM memory the map's values live in. */
   readonly memory: VmMemory;
   /**
-   * The value a program's `lddw` of this map loads: the virtual address of the map's arena (or of
-   * an empty reserved range). Helpers turn it back into the map with the object's handle table.
+   * The map reference a program's `lddw` of this map loads (the kernel's map pointer), and the map's
+   * "fd" in maps of maps. It is a virtual address reserved for the map and never mapped, so it is
+   * distinct from every data address (a global variable's address is not a map) and a program that
+   * dereferences it faults. Helpers turn it back into the map with the object's handle table.
    */
   readonly handle: number;
+  /** Virtual address of the map's first value byte (its arena); 0 for maps without one. */
+  readonly arenaAddress: number;
+  /**
+   * False when programs may not change the map: `.rodata`, and maps with `BPF_F_RDONLY_PROG` in
+   * `map_flags`. Their values are read-only to programs, and helpers refuse to update, delete, push
+   * or pop them (the kernel refuses such programs when loading them). The host may still write.
+   */
+  readonly programWritable: boolean;
   /** The region holding the map's values, when it has one. */
   protected readonly arena: Region | undefined;
 
@@ -45,13 +58,18 @@ export abstract class BpfMap {
     if (!Number.isSafeInteger(arenaSize) || arenaSize > MAX_ARENA) {
       throw new MapError(`map ${spec.name}: ${arenaSize} bytes of values is more than the ${MAX_ARENA}-byte limit; lower max_entries`);
     }
-    const region = memory.map({ name: `map:${spec.name}`, size: arenaSize, writable });
-    this.handle = region.vaddr;
+    this.programWritable = writable && (spec.flags & BPF_F_RDONLY_PROG) === 0;
+    // The heap allocator never hands out an address twice, so mapping and unmapping an empty region
+    // reserves an address no region will ever cover.
+    const reserved = memory.map({ name: `handle:${spec.name}`, size: 0 });
+    memory.unmap(reserved);
+    this.handle = reserved.vaddr;
     if (arenaSize === 0) {
-      memory.unmap(region);
       this.arena = undefined;
+      this.arenaAddress = 0;
     } else {
-      this.arena = region;
+      this.arena = memory.map({ name: `map:${spec.name}`, size: arenaSize, writable: this.programWritable });
+      this.arenaAddress = this.arena.vaddr;
     }
   }
 

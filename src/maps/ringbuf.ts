@@ -71,12 +71,12 @@ export class RingBufMap extends BpfMap {
     const view = new DataView(this.memory.bytes.buffer, this.arenaOffset(at), HEADER);
     view.setUint32(0, (len | 0x80000000) >>> 0, true);
     view.setUint32(4, 0, true);
-    return this.handle + at + HEADER;
+    return this.arenaAddress + at + HEADER;
   }
 
   /** Commit (`discard` false) or discard a reserved record by its data address; false if it is not one. */
   finish(address: number, discard: boolean): boolean {
-    const at = address - this.handle - HEADER;
+    const at = address - this.arenaAddress - HEADER;
     const rec = this.records.find((r) => r.at === at && r.state === 'reserved');
     if (rec === undefined) return false;
     rec.state = discard ? 'discarded' : 'committed';
@@ -87,7 +87,7 @@ export class RingBufMap extends BpfMap {
 
   /** True when `address` is the data of a record of this ring that is still reserved. */
   owns(address: number): boolean {
-    const at = address - this.handle - HEADER;
+    const at = address - this.arenaAddress - HEADER;
     return this.records.some((r) => r.at === at && r.state === 'reserved');
   }
 
@@ -95,7 +95,7 @@ export class RingBufMap extends BpfMap {
   output(data: Uint8Array): boolean {
     const addr = this.reserve(data.length);
     if (addr === 0) return false;
-    this.writeArena(addr - this.handle, data);
+    this.writeArena(addr - this.arenaAddress, data);
     return this.finish(addr, false);
   }
 

@@ -179,7 +179,7 @@ describe('ring buffer', () => {
     expect(rb.drain().map((r) => r[0])).toEqual([1, 2, 3]);
     // The next record starts at offset 0 of the ring again.
     const a = rb.reserve(8);
-    expect(a).toBe(rb.handle + 8);
+    expect(a).toBe(rb.arenaAddress + 8);
     const b = rb.reserve(8);
     expect(rb.finish(b, false)).toBe(true);
     expect(rb.drain()).toEqual([]); // a is still reserved: the consumer waits for it
@@ -194,10 +194,10 @@ describe('ring buffer', () => {
     rb.output(new Uint8Array(32)); // 40 bytes
     rb.drain();
     const at = rb.reserve(16); // a 24-byte span fits exactly in the last 24 bytes
-    expect(at).toBe(rb.handle + 48);
+    expect(at).toBe(rb.arenaAddress + 48);
     rb.finish(at, false);
     const wrapped = rb.reserve(8);
-    expect(wrapped).toBe(rb.handle + 8);
+    expect(wrapped).toBe(rb.arenaAddress + 8);
     expect(() => new RingBufMap(new VmMemory(), spec(MapType.RINGBUF, 0, 0, 100))).toThrow(/power of two/);
   });
 });
