@@ -2,14 +2,14 @@
  * Packet captures: read classic pcap and pcapng, write classic pcap. Platform-neutral (bytes in, bytes out).
  * @module
  */
-import { classicMagic, readClassicPcap } from './classic.js';
-import { isPcapng, readPcapng } from './pcapng.js';
-import { PcapError, type CapturedPacket } from './types.js';
+import { CaptureReader, classicMagic, isPcapng, readerPackets } from './stream.js';
+import type { CapturedPacket } from './types.js';
 
 export { LinkType, PcapError, type CapturedPacket } from './types.js';
 export { PCAP_MAGIC_MICROS, PCAP_MAGIC_NANOS, readClassicPcap } from './classic.js';
 export { PCAPNG_SHB, readPcapng, isPcapng } from './pcapng.js';
-export { writePcap, type PacketToWrite, type PcapWriteOptions } from './writer.js';
+export { CaptureReader, DEFAULT_MAX_RECORD, readerPackets, type CaptureReaderOptions } from './stream.js';
+export { writePcap, PcapStreamWriter, type PacketToWrite, type PcapWriteOptions } from './writer.js';
 
 /** The capture format of some bytes, from their magic number, or `undefined`. */
 export function captureFormat(bytes: Uint8Array): 'pcap' | 'pcapng' | undefined {
@@ -22,13 +22,20 @@ export function captureFormat(bytes: Uint8Array): 'pcap' | 'pcapng' | undefined 
  * yielded as they are parsed, so a problem late in the file is thrown after the earlier packets.
  */
 export function iteratePackets(bytes: Uint8Array): Generator<CapturedPacket> {
-  const format = captureFormat(bytes);
-  if (format === 'pcapng') return readPcapng(bytes);
-  if (format === 'pcap') return readClassicPcap(bytes);
-  throw new PcapError(
-    bytes.length < 4 ? `not a capture: only ${bytes.length} bytes` : 'not a pcap or pcapng capture: unknown magic number',
-    0,
-  );
+  const reader = new CaptureReader();
+  reader.whole(bytes);
+  // The format is checked now, not at the first next(): a caller learns of a non-capture at once.
+  if (!reader.next()) return readerPackets(reader);
+  return (function* () {
+    yield {
+      timestamp: reader.timestamp(),
+      data: reader.buffer.slice(reader.dataOffset, reader.dataOffset + reader.dataLength),
+      originalLength: reader.originalLength,
+      linkType: reader.linkType,
+      interfaceId: reader.interfaceId,
+    };
+    yield* readerPackets(reader);
+  })();
 }
 
 /** Read every packet of a pcap or pcapng capture. Throws {@link PcapError} (code `E_PCAP`) on bad input. */

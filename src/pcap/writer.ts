@@ -73,3 +73,72 @@ export function writePcap(packets: Iterable<PacketToWrite>, options: PcapWriteOp
   }
   return out;
 }
+
+/**
+ * Writes a classic pcap file incrementally: records are encoded into a buffer of `chunkSize` bytes
+ * that is handed to `sink` whenever it fills (and by {@link flush}), so memory stays bounded whatever
+ * the number of packets. The sink must consume (or copy) the bytes before returning: the buffer is reused.
+ */
+export class PcapStreamWriter {
+  private readonly buf: Uint8Array;
+  private readonly view: DataView;
+  private used = 0;
+  private readonly nanos: boolean;
+  /** Packets written so far. */
+  packets = 0;
+
+  constructor(
+    private readonly sink: (bytes: Uint8Array) => void,
+    options: PcapWriteOptions & { readonly chunkSize?: number } = {},
+  ) {
+    const size = options.chunkSize ?? 1 << 20;
+    if (!Number.isSafeInteger(size) || size < 64) throw new PcapError(`chunkSize must be an integer ≥ 64, not ${String(size)}`, 0);
+    this.buf = new Uint8Array(size);
+    this.view = new DataView(this.buf.buffer);
+    this.nanos = options.precision === 'nano';
+    const v = this.view;
+    v.setUint32(0, this.nanos ? PCAP_MAGIC_NANOS : PCAP_MAGIC_MICROS, true);
+    v.setUint16(4, 2, true);
+    v.setUint16(6, 4, true);
+    v.setUint32(16, options.snapLen ?? 262144, true);
+    v.setUint32(20, options.linkType ?? LinkType.ETHERNET, true);
+    this.used = 24;
+  }
+
+  /**
+   * Append one packet: `bytes[start, end)`, its length on the wire and its timestamp as whole seconds
+   * and nanoseconds (numbers, so that a packet costs no allocation).
+   */
+  write(bytes: Uint8Array, start: number, end: number, originalLength: number, seconds: number, nanos: number): void {
+    const length = end - start;
+    if (!(length >= 0) || !(originalLength >= length) || originalLength > 0xffff_ffff) {
+      throw new PcapError(`packet ${this.packets}: original length ${originalLength} must be an integer ≥ its ${length} captured bytes`, 0);
+    }
+    if (!(seconds >= 0 && seconds <= 0xffff_ffff) || !(nanos >= 0 && nanos < 1e9)) {
+      throw new PcapError(`packet ${this.packets}: timestamp ${seconds} s ${nanos} ns does not fit a pcap record (0 to 2^32 s after 1970)`, 0);
+    }
+    if (this.used + 16 > this.buf.length) this.flush();
+    const v = this.view;
+    const at = this.used;
+    v.setUint32(at, seconds, true);
+    v.setUint32(at + 4, this.nanos ? nanos : Math.floor(nanos / 1000), true);
+    v.setUint32(at + 8, length, true);
+    v.setUint32(at + 12, originalLength, true);
+    this.used += 16;
+    let from = start;
+    while (from < end) {
+      if (this.used === this.buf.length) this.flush();
+      const n = Math.min(end - from, this.buf.length - this.used);
+      this.buf.set(bytes.subarray(from, from + n), this.used);
+      this.used += n;
+      from += n;
+    }
+    this.packets++;
+  }
+
+  /** Hand what is buffered to the sink. */
+  flush(): void {
+    if (this.used > 0) this.sink(this.buf.subarray(0, this.used));
+    this.used = 0;
+  }
+}
