@@ -4,6 +4,7 @@
  * stderr); exits non-zero when an engine returns a wrong result.
  *
  *   npm run bench -- [--filter NAME[,NAME…]] [--quick] [--time MS] [--no-native] [--copy] [--in-process] [--js-loop] [--json FILE]
+ *   npm run bench -- --capture [--packets N] [--runs N] [--big] [--interpreter]   (bench/capture.ts)
  *
  * --filter keeps benchmarks whose name contains one of the given strings; --quick measures for 150 ms
  * instead of 1 s per engine and benchmark; --copy passes an ordinary array to executeProgram (copied in and
@@ -267,6 +268,11 @@ function table(rows: readonly Row[]): string {
 
 async function main(): Promise<number> {
   if (process.argv[2] === '--child') return child(process.argv[3] ?? '');
+  if (process.argv.includes('--capture')) {
+    // The capture-runner benchmark: bench/capture.ts (its own options).
+    await import('./capture.js');
+    return 0;
+  }
   const options = parseArgs(process.argv.slice(2));
   const selected = BENCHMARKS.filter((b) => options.filter.length === 0 || options.filter.some((f) => b.name.includes(f)));
   if (selected.length === 0) throw new Error(`no benchmark matches ${options.filter.join(', ')}; have ${BENCHMARKS.map((b) => b.name).join(', ')}`);

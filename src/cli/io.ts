@@ -14,6 +14,8 @@ export interface CliIo {
   err(text: string): void;
   /** All of standard input as bytes. */
   readStdin(): Promise<Uint8Array>;
+  /** Standard input as it arrives, in chunks (when absent, consumers use {@link readStdin}). */
+  stdinChunks?(): AsyncIterable<Uint8Array>;
   /** True when standard error is a terminal (progress bars are drawn only then). */
   readonly errIsTty?: boolean;
 }
@@ -30,5 +32,8 @@ export const processIo: CliIo = {
     const chunks: Buffer[] = [];
     for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
     return new Uint8Array(Buffer.concat(chunks));
+  },
+  stdinChunks: async function* () {
+    for await (const chunk of process.stdin) yield chunk as Buffer;
   },
 };

@@ -2,86 +2,81 @@
  * `tsbpf run PROG --pcap FILE`: run a program once per packet of a capture and report verdict counts,
  * time per packet, the maps' final contents and the trace_printk lines; optionally write the packets
  * the program let through to a new capture.
+ *
+ * The capture is streamed (capture-io.ts reads it in chunks, pcap/stream.ts parses them) and the
+ * program runs in a {@link PacketSession}, so memory stays bounded by the maps and one chunk whatever
+ * the capture's size, and a packet costs no allocation on its way from the capture record to its
+ * verdict. A packet whose run fails is counted under an error verdict and the run goes on; a damaged
+ * capture is reported with the packets read before the damage.
  * @module
  */
-import { writeFileSync } from 'node:fs';
 import type { BpfObject, ProgramInfo } from '../elf/loader.js';
 import { EbpfError } from '../errors.js';
-import { LinkType, iteratePackets, writePcap, type CapturedPacket, type PacketToWrite } from '../pcap/index.js';
+import { CaptureReader, LinkType, PcapStreamWriter, iteratePackets, type CapturedPacket } from '../pcap/index.js';
 import { TcAction } from '../context/layout.js';
+import type { PacketSession } from '../context/session.js';
 import { EbpfVmRaw } from '../vm/vm.js';
 import type { RunLimits } from '../vm/environment.js';
+import { captureChunks, openSink, type CaptureSink } from './capture-io.js';
+import { LatencyHistogram, VerdictCounts, formatNs } from './capture-stats.js';
 import { InputError, readInputFile } from './input.js';
 import type { CliIo } from './io.js';
 import { dumpMaps, formatMapDump, preloadMap, type MapDump } from './object-maps.js';
 import { XDP_ACTIONS } from './commands/run-object.js';
 
-/** What one run of the program on one packet gave. */
-export interface PacketOutcome {
-  /** Verdict name (`XDP_PASS`, `TC_ACT_SHOT`, `kept`, `r0 = 7`…). */
-  readonly verdict: string;
-  /** Sort key of the verdict, so reports list verdicts in their numeric order. */
-  readonly order: number;
-  /** The packet to write to `--out` (as the program left it), or undefined when it was not let through. */
-  readonly passed: Uint8Array | undefined;
-}
+/** How a program's r0 becomes a verdict and whether the packet is let through. */
+export type VerdictKind = 'xdp' | 'socket' | 'tc' | 'raw';
 
-/** Runs the program on one packet. */
-export type PacketRunner = (packet: Uint8Array) => PacketOutcome;
+/** Runs the program on one packet, in place: the packet as left is `outBytes[outStart, outEnd)` after. */
+export interface PacketEngine {
+  readonly kind: VerdictKind;
+  /** Run on `buf[start, start + length)`; returns r0. */
+  run(buf: Uint8Array, start: number, length: number): bigint;
+  /** The bytes holding the packet as the program left it (after a run). */
+  outBytes(): Uint8Array;
+  readonly outStart: number;
+  readonly outEnd: number;
+}
 
 const TC_NAMES = new Map<number, string>(Object.entries(TcAction).map(([k, v]) => [v, `TC_ACT_${k}`]));
 
-/** The per-packet runner for a program of a loaded object, by program type. */
-export function objectPacketRunner(obj: BpfObject, info: ProgramInfo, jit: boolean, limits: Partial<RunLimits>): PacketRunner {
+/** The packet engine for a program of a loaded object, by program type. */
+export function objectPacketEngine(obj: BpfObject, info: ProgramInfo, jit: boolean, limits: Partial<RunLimits>): PacketEngine {
   const runner = obj.program(info.name);
-  const options = { jit, limits };
-  switch (info.type) {
-    case 'xdp':
-      return (packet) => {
-        const r = runner.runXdp(packet, options);
-        const verdict = XDP_ACTIONS[r.action] ?? `XDP action ${r.action}`;
-        return { verdict, order: r.action, passed: r.action === 2 || r.action === 3 ? r.packet : undefined };
-      };
-    case 'socket':
-    case 'tc': {
-      const socket = info.type === 'socket';
-      return (packet) => {
-        let after = packet;
-        const run = socket ? runner.runSocketFilter.bind(runner) : runner.runTc.bind(runner);
-        const r0 = run(packet, { ...options, inspect: (_skb, p) => void (after = p) });
-        if (socket) {
-          // A socket filter returns how many bytes of the packet to keep; 0 drops it.
-          const keep = Number(r0 & 0xffffffffn);
-          return keep === 0
-            ? { verdict: 'dropped (0)', order: 0, passed: undefined }
-            : { verdict: 'kept (non-zero)', order: 1, passed: after.subarray(0, Math.min(keep, after.length)) };
-        }
-        const code = Number(BigInt.asIntN(32, r0));
-        return { verdict: TC_NAMES.get(code) ?? `TC_ACT ${code}`, order: code, passed: code === TcAction.OK ? after : undefined };
-      };
-    }
-    default:
-      return (packet) => {
-        const mem = packet.slice();
-        const r0 = runner.run(undefined, { ...options, mem });
-        return rawOutcome(r0, mem);
-      };
-  }
+  const kind: VerdictKind = info.type === 'xdp' ? 'xdp' : info.type === 'socket' ? 'socket' : info.type === 'tc' ? 'tc' : 'raw';
+  const session: PacketSession = runner.session(kind === 'xdp' ? 'xdp' : kind === 'raw' ? 'raw' : 'skb', { jit, limits });
+  const memory = obj.memory;
+  return {
+    kind,
+    run: (buf, start, length) => session.run(buf, start, length),
+    outBytes: () => memory.bytes,
+    get outStart() {
+      return session.outStart;
+    },
+    get outEnd() {
+      return session.outEnd;
+    },
+  };
 }
 
-function rawOutcome(r0: bigint, mem: Uint8Array): PacketOutcome {
-  const order = r0 > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(r0);
-  return { verdict: `r0 = ${r0}`, order, passed: r0 !== 0n ? mem : undefined };
-}
-
-/** The per-packet runner for raw bytecode (rbpf's EbpfVmRaw: r1 = the packet, r2 = its length). */
-export function rawPacketRunner(bytes: Uint8Array, jit: boolean, limits: Partial<RunLimits>): PacketRunner {
+/** The packet engine for raw bytecode (rbpf's EbpfVmRaw: r1 = the packet, r2 = its length). */
+export function rawPacketEngine(bytes: Uint8Array, jit: boolean, limits: Partial<RunLimits>): PacketEngine {
   const vm = new EbpfVmRaw(bytes, { limits });
   if (jit) vm.jitCompile();
-  return (packet) => {
-    const mem = packet.slice();
-    const r0 = jit ? vm.executeProgramJit(mem) : vm.executeProgram(mem);
-    return rawOutcome(r0, mem);
+  let view: Uint8Array = new Uint8Array(0);
+  return {
+    kind: 'raw',
+    run(buf, start, length) {
+      // A zero-copy view inside the VM memory: filled in place, run without copies.
+      view = vm.memBuffer(length);
+      view.set(buf.subarray(start, start + length));
+      return jit ? vm.executeProgramJit(view) : vm.executeProgram(view);
+    },
+    outBytes: () => view,
+    outStart: 0,
+    get outEnd() {
+      return view.length;
+    },
   };
 }
 
@@ -89,28 +84,40 @@ export function rawPacketRunner(bytes: Uint8Array, jit: boolean, limits: Partial
 export interface CaptureRunRequest {
   /** Name of the program for the report (`xdp_firewall (xdp)`). */
   readonly programLabel: string;
+  /** How to name the program in a suggested command (its path, or `-` for stdin). */
+  readonly programArg: string;
   /** The loaded object, for maps and trace lines (undefined for raw bytecode). */
   readonly object: BpfObject | undefined;
   /** Runs one packet. */
-  readonly run: PacketRunner;
-  /** Capture file path. */
+  readonly engine: PacketEngine;
+  /** Capture file path, or `-` for stdin. */
   readonly pcapPath: string;
   /** `NAME=FILE.json` map preloads. */
   readonly mapFiles: readonly string[];
-  /** Where to write passed packets. */
+  /** Where to write passed packets (`-`: stdout, and the report goes to stderr). */
   readonly outPath: string | undefined;
   /** Print one JSON document. */
   readonly json: boolean;
   /** Print one line per packet. */
   readonly verbose: boolean;
   /** Engine name for the report. */
-  readonly engine: 'interpreter' | 'jit';
+  readonly engineName: 'interpreter' | 'jit';
+  /** Stop after this many packets. */
+  readonly count: number | undefined;
+  /** Stop after this many failed packets. */
+  readonly maxErrors: number | undefined;
 }
 
 /** Most trace_printk lines kept for the report (the count is always exact). */
 const MAX_TRACE_LINES = 1000;
 /** Most trace_printk lines printed in the text report. */
 const MAX_TRACE_PRINTED = 50;
+/** Failing packets described in the report (all are counted). */
+const MAX_ERRORS_KEPT = 10;
+/** Packets listed in --json --verbose's perPacket (all are counted; text mode prints every one as it goes). */
+const MAX_PER_PACKET = 1_000_000;
+/** Packets timed as warm-up (V8 and the engine settling), reported apart: at most this many, and 10% of the capture. */
+const WARMUP = 1000;
 
 /** Fill maps from `--map NAME=FILE.json` arguments. */
 export function preloadMaps(obj: BpfObject | undefined, mapFiles: readonly string[]): void {
@@ -130,17 +137,17 @@ function linkTypeName(lt: number): string {
   return entry === undefined ? `link type ${lt}` : `${entry[0]} (link type ${lt})`;
 }
 
-/** Read every packet of a capture of Ethernet frames; problems become one-line {@link InputError}s. */
+function notEthernet(path: string, packet: number, linkType: number): string {
+  return `${path}: packet ${packet} is ${linkTypeName(linkType)}; tsbpf runs programs on Ethernet frames (link type 1) only`;
+}
+
+/** Read every packet of a capture of Ethernet frames into memory (`tsbpf trace`); problems become one-line {@link InputError}s. */
 export function readCapture(path: string): CapturedPacket[] {
   const bytes = readInputFile(path);
   const packets: CapturedPacket[] = [];
   try {
     for (const p of iteratePackets(bytes)) {
-      if (p.linkType !== LinkType.ETHERNET) {
-        throw new InputError(
-          `${path}: packet ${packets.length + 1} is ${linkTypeName(p.linkType)}; tsbpf runs programs on Ethernet frames (link type 1) only`,
-        );
-      }
+      if (p.linkType !== LinkType.ETHERNET) throw new InputError(notEthernet(path, packets.length + 1, p.linkType));
       packets.push(p);
     }
   } catch (e) {
@@ -150,19 +157,20 @@ export function readCapture(path: string): CapturedPacket[] {
   return packets;
 }
 
-/** Draws `[#####.....] n/total` on stderr, at most ten times a second, only on a terminal. */
+/** CLI wording for an error's hints: flags instead of API fields. */
+export function cliHint(message: string): string {
+  return message.replace(/RunLimits\.instructionBudget/g, '--budget');
+}
+
+/** Draws the packet count (and the share of the file read, when its size is known) on stderr, at most ten times a second, only on a terminal. */
 class Progress {
   private last = 0;
   private drawn = false;
-  constructor(private readonly io: CliIo, private readonly total: number) {}
-  update(done: number): void {
-    if (this.io.errIsTty !== true || this.total < 1000) return;
-    const now = performance.now();
-    if (now - this.last < 100) return;
+  constructor(private readonly io: CliIo) {}
+  update(now: number, packets: number): void {
+    if (this.io.errIsTty !== true || packets < 1000 || now - this.last < 100) return;
     this.last = now;
-    const width = 30;
-    const filled = Math.round((done / this.total) * width);
-    this.io.err(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${this.total} packets`);
+    this.io.err(`\r${packets} packets`);
     this.drawn = true;
   }
   finish(): void {
@@ -170,10 +178,12 @@ class Progress {
   }
 }
 
-function formatTime(nsPerPacket: number): string {
-  if (nsPerPacket >= 1e6) return `${(nsPerPacket / 1e6).toFixed(2)} ms`;
-  if (nsPerPacket >= 1e3) return `${(nsPerPacket / 1e3).toFixed(2)} µs`;
-  return `${nsPerPacket.toFixed(0)} ns`;
+/** A failed packet in the report. */
+export interface PacketFailure {
+  readonly packet: number;
+  readonly code: string;
+  readonly pc: number | undefined;
+  readonly message: string;
 }
 
 /** The report of a capture run, as `--json` prints it. */
@@ -181,10 +191,27 @@ export interface CaptureReport {
   readonly program: string;
   readonly capture: string;
   readonly engine: 'interpreter' | 'jit';
+  /** Packets run (including the failed ones). */
   readonly packets: number;
   readonly verdicts: Record<string, number>;
+  /** Mean time per packet after the warm-up (ns): the steady state. */
   readonly nsPerPacket: number;
+  /** Median time per packet after the warm-up (ns; within 1/8, from the histogram). */
   readonly medianNsPerPacket: number;
+  readonly time: {
+    readonly warmupPackets: number;
+    readonly warmupNsPerPacket: number;
+    readonly p99NsPerPacket: number;
+    /** CPU time of the whole run loop (reading, running, writing), seconds. */
+    readonly cpuSeconds: number;
+    readonly packetsPerCpuSecond: number;
+    /** Steady-state packets by time, one bucket per power of two: packets that took less than `upToNs`. */
+    readonly histogram: readonly { readonly upToNs: number; readonly packets: number }[];
+  };
+  /** Whether every byte of the capture was read; otherwise where and why it stopped. */
+  readonly complete: boolean;
+  readonly stopped?: { readonly reason: string; readonly atByte?: number };
+  readonly errors: { readonly packets: number; readonly first: readonly PacketFailure[] };
   readonly maps: readonly MapDump[];
   readonly traceLines: number;
   readonly trace: readonly { readonly packet: number; readonly line: string }[];
@@ -192,91 +219,218 @@ export interface CaptureReport {
   readonly perPacket?: readonly { readonly packet: number; readonly verdict: string; readonly length: number }[];
 }
 
-/** Run the program over the capture and print the report; returns the exit code. */
-export function runCapture(req: CaptureRunRequest, io: CliIo): number {
+/** Name of a verdict key for the report. */
+function verdictName(kind: VerdictKind, key: number | bigint | string): string {
+  if (typeof key === 'string') return key;
+  if (kind === 'xdp') return XDP_ACTIONS[Number(key)] ?? `XDP action ${key}`;
+  if (kind === 'socket') return key === 0 ? 'dropped (0)' : 'kept (non-zero)';
+  if (kind === 'tc') return TC_NAMES.get(Number(key)) ?? `TC_ACT ${key}`;
+  return `r0 = ${key}`;
+}
+
+/** Run the program over the capture and print the report; returns the exit code (1 when a packet failed or the capture was damaged). */
+export async function runCapture(req: CaptureRunRequest, io: CliIo): Promise<number> {
   preloadMaps(req.object, req.mapFiles);
-  const packets = readCapture(req.pcapPath);
-  const verdicts = new Map<string, { count: number; order: number }>();
+  const engine = req.engine;
+  const kind = engine.kind;
+  const verdicts = new VerdictCounts();
   const trace: { packet: number; line: string }[] = [];
   let traceLines = 0;
-  const passed: PacketToWrite[] = [];
   const perPacket: { packet: number; verdict: string; length: number }[] = [];
-  const progress = new Progress(io, packets.length);
-  let elapsed = 0;
-  const times = new Float64Array(packets.length);
+  const failures: PacketFailure[] = [];
+  let failed = 0;
+  const progress = new Progress(io);
   const log = req.object?.traceLog;
-  packets.forEach((p, index) => {
-    const number = index + 1;
-    let outcome: PacketOutcome;
-    const t0 = performance.now();
-    try {
-      outcome = req.run(p.data);
-    } catch (e) {
-      if (e instanceof EbpfError) {
-        throw new InputError(`packet ${number} of ${req.pcapPath}: ${e.code}: ${e.message}`);
-      }
-      throw e;
-    } finally {
-      times[index] = performance.now() - t0;
-      elapsed += times[index]!;
-    }
-    if (log !== undefined && log.length > 0) {
-      traceLines += log.length;
-      for (const line of log) if (trace.length < MAX_TRACE_LINES) trace.push({ packet: number, line });
-      log.length = 0;
-    }
-    const v = verdicts.get(outcome.verdict);
-    if (v === undefined) verdicts.set(outcome.verdict, { count: 1, order: outcome.order });
-    else v.count++;
-    if (req.verbose) perPacket.push({ packet: number, verdict: outcome.verdict, length: p.data.length });
-    if (outcome.passed !== undefined) {
-      const data = outcome.passed.slice();
-      const originalLength = Math.max(data.length, p.originalLength + data.length - p.data.length);
-      passed.push({ data, timestamp: p.timestamp, originalLength, linkType: p.linkType });
-    }
-    progress.update(number);
-  });
-  progress.finish();
-  const sorted = [...verdicts.entries()].sort((a, b) => a[1].order - b[1].order);
-  const nsPerPacket = packets.length === 0 ? 0 : (elapsed * 1e6) / packets.length;
-  // The median, because the first packets also pay for V8 warming up the engine.
-  const medianNs = packets.length === 0 ? 0 : times.sort()[Math.floor(packets.length / 2)]! * 1e6;
-  let out: CaptureReport['out'];
+  const report = req.outPath === '-' ? io.err.bind(io) : io.out.bind(io);
+  let sink: CaptureSink | undefined;
+  let writer: PcapStreamWriter | undefined;
   if (req.outPath !== undefined) {
-    const bytes = writePcap(passed, { linkType: LinkType.ETHERNET });
-    try {
-      writeFileSync(req.outPath, bytes);
-    } catch (e) {
-      throw new InputError(`${req.outPath}: cannot write (${(e as { code?: string }).code ?? String(e)})`);
-    }
-    out = { file: req.outPath, packets: passed.length };
+    const s = openSink(req.outPath, io);
+    sink = s;
+    writer = new PcapStreamWriter((b) => s.write(b), { linkType: LinkType.ETHERNET });
   }
+  const reader = new CaptureReader();
+  const warm = new LatencyHistogram();
+  const steady = new LatencyHistogram();
+  let warmup = WARMUP;
+  let stopped: { reason: string; atByte?: number } | undefined;
+  let packets = 0;
+  let countReached = false;
+  const limit = req.count ?? Number.POSITIVE_INFINITY;
+  const maxErrors = req.maxErrors ?? Number.POSITIVE_INFINITY;
+  const cpu0 = process.cpuUsage();
+  let prev = performance.now();
+  try {
+    loop: for await (const chunk of captureChunks(req.pcapPath, io)) {
+      reader.push(chunk);
+      for (;;) {
+        if (packets >= limit) {
+          countReached = true;
+          break loop;
+        }
+        try {
+          if (!reader.next()) break;
+        } catch (e) {
+          if (!(e instanceof EbpfError)) throw e;
+          stopped = { reason: `${e.code}: ${e.message}`, atByte: (e as { offset?: number }).offset ?? reader.consumed };
+          break loop;
+        }
+        const number = packets + 1;
+        if (reader.linkType !== LinkType.ETHERNET) {
+          if (packets === 0) throw new InputError(notEthernet(req.pcapPath, number, reader.linkType));
+          stopped = { reason: `${notEthernet(req.pcapPath, number, reader.linkType)} (at byte ${reader.recordOffset})`, atByte: reader.recordOffset };
+          break loop;
+        }
+        packets = number;
+        const buf = reader.buffer;
+        const length = reader.dataLength;
+        let verdict: number | bigint | string;
+        let passed = false;
+        let end = 0;
+        try {
+          const r0 = engine.run(buf, reader.dataOffset, length);
+          // Low 32 bits without bigint arithmetic for the usual small, non-negative results.
+          const low = r0 <= 0xffffffffn ? Number(r0) : Number(r0 & 0xffffffffn);
+          end = engine.outEnd;
+          if (kind === 'xdp') {
+            verdict = low;
+            passed = low === 2 || low === 3;
+          } else if (kind === 'socket') {
+            verdict = low === 0 ? 0 : 1;
+            passed = low !== 0;
+            if (passed) end = Math.min(end, engine.outStart + low);
+          } else if (kind === 'tc') {
+            verdict = low | 0;
+            passed = verdict === TcAction.OK;
+          } else {
+            verdict = r0;
+            passed = r0 !== 0n;
+          }
+        } catch (e) {
+          if (!(e instanceof EbpfError)) throw e;
+          failed++;
+          verdict = `error ${e.code}`;
+          if (failures.length < MAX_ERRORS_KEPT) failures.push({ packet: number, code: e.code, pc: e.pc, message: cliHint(e.message) });
+        }
+        if (typeof verdict === 'number') verdicts.add(verdict);
+        else verdicts.addKey(verdict);
+        if (log !== undefined && log.length > 0) {
+          traceLines += log.length;
+          for (const line of log) if (trace.length < MAX_TRACE_LINES) trace.push({ packet: number, line });
+          log.length = 0;
+        }
+        if (passed && writer !== undefined) {
+          const start = engine.outStart;
+          const original = Math.max(end - start, reader.originalLength + (end - start) - length);
+          writer.write(engine.outBytes(), start, end, original, reader.seconds, reader.nanos);
+        }
+        if (req.verbose) {
+          const name = verdictName(kind, verdict);
+          if (req.json) {
+            if (perPacket.length < MAX_PER_PACKET) perPacket.push({ packet: number, verdict: name, length });
+          } else report(`  #${number} ${name} (${length} bytes)\n`);
+        }
+        const now = performance.now();
+        const ns = (now - prev) * 1e6;
+        prev = now;
+        if (warmup > 0) {
+          warmup--;
+          warm.add(ns);
+        } else steady.add(ns);
+        progress.update(now, number);
+        if (failed >= maxErrors) {
+          stopped = { reason: `stopped after ${failed} failed ${failed === 1 ? 'packet' : 'packets'} (--max-errors ${maxErrors})` };
+          break loop;
+        }
+      }
+    }
+    if (stopped === undefined && !countReached) {
+      reader.end();
+      try {
+        // Whatever is left is an incomplete record (every complete one was read above).
+        reader.next();
+      } catch (e) {
+        if (!(e instanceof EbpfError)) throw e;
+        stopped = { reason: `${e.code}: ${e.message}`, atByte: (e as { offset?: number }).offset ?? reader.consumed };
+      }
+    }
+  } finally {
+    progress.finish();
+    if (writer !== undefined) writer.flush();
+    sink?.close();
+  }
+  const usage = process.cpuUsage(cpu0);
+  const cpuSeconds = (usage.user + usage.system) / 1e6;
+  // A capture that is not one at all is an input error, as before: nothing was run.
+  if (packets === 0 && stopped !== undefined && stopped.atByte === 0) throw new InputError(`${req.pcapPath}: ${stopped.reason}`);
+  // With fewer packets than the warm-up, the later half is the steady state.
+  let steadyStats = steady;
+  let warmStats = warm;
+  if (steady.count === 0) {
+    steadyStats = warm;
+    warmStats = new LatencyHistogram();
+  }
+  const entries = verdicts.entries().map(([k, n]) => [verdictName(kind, k), n] as const);
   const maps = req.object === undefined ? [] : dumpMaps(req.object);
+  const out = req.outPath === undefined || writer === undefined ? undefined : { file: req.outPath, packets: writer.packets };
+  const time = {
+    warmupPackets: warmStats.count,
+    warmupNsPerPacket: Math.round(warmStats.meanNs),
+    p99NsPerPacket: Math.round(steadyStats.quantileNs(0.99)),
+    cpuSeconds: Math.round(cpuSeconds * 1000) / 1000,
+    packetsPerCpuSecond: cpuSeconds > 0 ? Math.round(packets / cpuSeconds) : 0,
+    histogram: steadyStats.coarse().map(([upToNs, n]) => ({ upToNs, packets: n })),
+  };
+  const status = failed > 0 || stopped !== undefined ? 1 : 0;
   if (req.json) {
-    const report: CaptureReport = {
+    const doc: CaptureReport = {
       program: req.programLabel,
       capture: req.pcapPath,
-      engine: req.engine,
-      packets: packets.length,
-      verdicts: Object.fromEntries(sorted.map(([k, v]) => [k, v.count])),
-      nsPerPacket: Math.round(nsPerPacket),
-      medianNsPerPacket: Math.round(medianNs),
+      engine: req.engineName,
+      packets,
+      verdicts: Object.fromEntries(entries),
+      nsPerPacket: Math.round(steadyStats.meanNs),
+      medianNsPerPacket: Math.round(steadyStats.quantileNs(0.5)),
+      time,
+      complete: stopped === undefined && !countReached,
+      ...(stopped === undefined ? {} : { stopped }),
+      errors: { packets: failed, first: failures },
       maps,
       traceLines,
       trace,
       ...(out === undefined ? {} : { out }),
       ...(req.verbose ? { perPacket } : {}),
     };
-    io.out(`${JSON.stringify(report, null, 2)}\n`);
-    return 0;
+    report(`${JSON.stringify(doc, null, 2)}\n`);
+    return status;
   }
   let text = `program ${req.programLabel} on ${req.pcapPath}\n`;
-  text += `packets: ${packets.length}\n`;
-  if (req.verbose) for (const pp of perPacket) text += `  #${pp.packet} ${pp.verdict} (${pp.length} bytes)\n`;
+  text += `packets: ${packets}\n`;
   text += 'verdicts:\n';
-  const width = Math.max(0, ...sorted.map(([k]) => k.length));
-  for (const [k, v] of sorted) text += `  ${k.padEnd(width)}  ${v.count}\n`;
-  text += `time: ${formatTime(nsPerPacket)} per packet on average, median ${formatTime(medianNs)} (${req.engine})\n`;
+  const width = Math.max(0, ...entries.map(([k]) => k.length));
+  for (const [k, n] of entries) text += `  ${k.padEnd(width)}  ${n}\n`;
+  if (warmStats.count > 0) {
+    text += `time: ${formatNs(steadyStats.meanNs)} per packet, median ${formatNs(steadyStats.quantileNs(0.5))}, p99 ${formatNs(steadyStats.quantileNs(0.99))} (${req.engineName}; `;
+    text += `the first ${warmStats.count} packets, warming up, ${formatNs(warmStats.meanNs)} each)\n`;
+  } else {
+    // Too few packets to tell the warm-up apart: the mean includes it, the median mostly not.
+    text += `time: ${formatNs(steadyStats.meanNs)} per packet on average, median ${formatNs(steadyStats.quantileNs(0.5))} (${req.engineName})\n`;
+  }
+  if (packets >= 1000) {
+    text += `cpu: ${cpuSeconds.toFixed(2)} s, ${Math.round(packets / cpuSeconds).toLocaleString('en-US')} packets per CPU second\n`;
+    text += `latency: ${time.histogram.map((b) => `<${formatNs(b.upToNs)} ${((100 * b.packets) / steadyStats.count).toFixed(1)}%`).join(', ')}\n`;
+  }
+  if (failed > 0) {
+    text += `errors: ${failed} ${failed === 1 ? 'packet' : 'packets'} failed (counted as error verdicts)\n`;
+    for (const f of failures) text += `  packet ${f.packet}: ${f.code}: ${f.message}\n`;
+    if (failed > failures.length) text += `  ... and ${failed - failures.length} more\n`;
+    if (req.object !== undefined && req.pcapPath !== '-') {
+      text += `  see a run instruction by instruction: tsbpf trace ${req.programArg} --pcap ${req.pcapPath} --packet ${failures[0]!.packet}\n`;
+    }
+  }
+  if (stopped !== undefined) {
+    text += `stopped: ${stopped.reason}; the report covers the ${packets} ${packets === 1 ? 'packet' : 'packets'} before\n`;
+  }
   if (maps.length > 0) {
     text += 'maps:\n';
     for (const m of maps) text += formatMapDump(m);
@@ -286,7 +440,7 @@ export function runCapture(req: CaptureRunRequest, io: CliIo): number {
     for (const t of trace.slice(0, MAX_TRACE_PRINTED)) text += `  [packet ${t.packet}] ${t.line}\n`;
     if (traceLines > MAX_TRACE_PRINTED) text += `  ... and ${traceLines - MAX_TRACE_PRINTED} more (all of the first ${MAX_TRACE_LINES} with --json)\n`;
   }
-  if (out !== undefined) text += `wrote ${out.packets} ${out.packets === 1 ? 'packet' : 'packets'} to ${out.file}\n`;
-  io.out(text);
-  return 0;
+  if (out !== undefined) text += `wrote ${out.packets} ${out.packets === 1 ? 'packet' : 'packets'} to ${out.file === '-' ? 'stdout' : out.file}\n`;
+  report(text);
+  return status;
 }

@@ -5,3 +5,4 @@
 export * from './layout.js';
 export * from './space.js';
 export * from './runner.js';
+export { PacketSession, type SessionKind } from './session.js';

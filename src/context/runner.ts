@@ -13,7 +13,9 @@ import { JitEngine } from '../jit/engine.js';
 import type { KernelRunHost } from '../helpers/kernel.js';
 import type { SourceLine } from '../elf/btf-ext.js';
 import { SkBuff, XdpMd } from './layout.js';
-import { RunSpace, XDP_HEADROOM, XDP_TAILROOM } from './space.js';
+import { XDP_HEADROOM, XDP_TAILROOM, type RunSpace } from './space.js';
+import { SkbPacket, XdpPacket } from './packet-host.js';
+import { PacketSession, type SessionKind } from './session.js';
 
 /** How to run. */
 export interface RunOptions {
@@ -90,7 +92,6 @@ let sharedJit: JitEngine | undefined;
 
 const MBUFF_ADDRESS = BigInt(MBUFF_START);
 const MEM_ADDRESS = BigInt(MEM_START);
-const ETH_HLEN = 14;
 /** The `meta` of a run that left no metadata: zero bytes, so one shared (immutable) array serves every run. */
 const NO_META = new Uint8Array(0);
 
@@ -128,77 +129,6 @@ function engineOf(env: RunEnvironment, options: RunOptions): Engine {
   if (options.engine !== undefined) return options.engine;
   if (options.jit === true) return env.jitEngine ?? (sharedJit ??= new JitEngine());
   return interpreter;
-}
-
-/**
- * The packet of one XDP run and the `bpf_xdp_adjust_*` helpers' view of it. Offsets are into the
- * run space's packet buffer (headroom + packet + tailroom); the object is reused from run to run,
- * so a run allocates no closures for its host.
- */
-class XdpPacket implements KernelRunHost {
-  /** Linear-memory offset of the packet buffer. */
-  base = 0;
-  /** Bytes of the buffer (headroom + packet + tailroom). */
-  capacity = 0;
-  /** Linear-memory offset of the `xdp_md`. */
-  ctx = 0;
-  meta = 0;
-  start = 0;
-  end = 0;
-  /** Set while a run uses this object (a nested run on the same runner gets its own). */
-  busy = false;
-
-  constructor(private readonly space: RunSpace) {}
-
-  /** Point `xdp_md` and the packet region at `[meta, end)`. */
-  publish(v: DataView = this.space.memory.view): void {
-    v.setUint32(this.ctx + XdpMd.data, MEM_START + this.start, true);
-    v.setUint32(this.ctx + XdpMd.data_end, MEM_START + this.end, true);
-    v.setUint32(this.ctx + XdpMd.data_meta, MEM_START + this.meta, true);
-    this.space.mapPacket(this.meta, this.end);
-  }
-
-  adjustHead(delta: number): number {
-    const next = this.start + delta;
-    const metaLen = this.start - this.meta;
-    if (next - metaLen < 0 || next > this.end - ETH_HLEN) return -22;
-    const base = this.base;
-    if (metaLen > 0) this.space.memory.bytes.copyWithin(base + next - metaLen, base + this.meta, base + this.start);
-    this.meta = next - metaLen;
-    this.start = next;
-    this.publish();
-    return 0;
-  }
-
-  adjustTail(delta: number): number {
-    const next = this.end + delta;
-    if (next < this.start + ETH_HLEN || next > this.capacity) return -22;
-    if (next > this.end) this.space.memory.bytes.fill(0, this.base + this.end, this.base + next);
-    this.end = next;
-    this.publish();
-    return 0;
-  }
-
-  adjustMeta(delta: number): number {
-    const next = this.meta + delta;
-    const metaLen = this.start - next;
-    if (metaLen < 0 || metaLen > 32 || (metaLen & 3) !== 0 || next < 0) return -13;
-    this.meta = next;
-    this.publish();
-    return 0;
-  }
-}
-
-/** The packet of a socket filter or tc run, for `bpf_skb_load_bytes` / `bpf_skb_store_bytes`. */
-class SkbPacket implements KernelRunHost {
-  base = 0;
-  length = 0;
-
-  constructor(private readonly space: RunSpace) {}
-
-  packet(): Uint8Array {
-    return this.space.memory.bytes.subarray(this.base, this.base + this.length);
-  }
 }
 
 /** A runnable program of a loaded object. */
@@ -286,6 +216,15 @@ export class ProgramRunner {
       space.clearPacket();
       space.clearContext();
     }
+  }
+
+  /**
+   * A session running this program once per packet with the given context kind (see
+   * {@link PacketSession}): the fast path for captures, which allocates nothing per packet. The engine
+   * and limits are fixed for the session's life.
+   */
+  session(kind: SessionKind, options: RunOptions = {}): PacketSession {
+    return new PacketSession(kind, this.program, this.env, engineOf(this.env, options), { ...limitsOf(options) });
   }
 
   private runSkb(packet: Uint8Array, options: SkbOptions): bigint {

@@ -7,6 +7,7 @@
 import { ArgumentError } from '../errors.js';
 import { MAX_MEM_SIZE, MBUFF_START, MEM_START, STACK_START, type Region, type VmMemory } from '../vm/memory.js';
 import type { RunLimits } from '../vm/environment.js';
+import type { PacketSession } from './session.js';
 
 /** Bytes of headroom before an XDP packet (what `bpf_xdp_adjust_head` can grow into), as in the kernel. */
 export const XDP_HEADROOM = 256;
@@ -23,6 +24,11 @@ export class RunSpace {
   private packetOffset = -1;
   private packetCapacity = 0;
   private packetRegion: Region | undefined;
+  /**
+   * Counts the context and packet regions' removals and replacements, so that a {@link PacketSession}
+   * (which keeps them mapped from packet to packet) sees when another run has used the space since.
+   */
+  changes = 0;
 
   constructor(readonly memory: VmMemory) {}
 
@@ -65,6 +71,7 @@ export class RunSpace {
 
   /** Map `bytes` as the context at {@link MBUFF_START}; returns the linear-memory offset of the copy. */
   setContext(bytes: Uint8Array): number {
+    this.changes++;
     this.contextCapacity(bytes.length);
     if (this.ctxRegion !== undefined) this.memory.unmap(this.ctxRegion);
     this.memory.bytes.set(bytes, this.ctxOffset);
@@ -77,6 +84,7 @@ export class RunSpace {
    * (no staging copy); returns their linear-memory offset.
    */
   zeroContext(size: number, bytes?: Uint8Array): number {
+    this.changes++;
     this.contextCapacity(size);
     if (this.ctxRegion !== undefined) this.memory.unmap(this.ctxRegion);
     (bytes ?? this.memory.bytes).fill(0, this.ctxOffset, this.ctxOffset + size);
@@ -86,6 +94,7 @@ export class RunSpace {
 
   /** Remove the context region (programs without one). */
   clearContext(): void {
+    this.changes++;
     if (this.ctxRegion !== undefined) this.memory.unmap(this.ctxRegion);
     this.ctxRegion = undefined;
   }
@@ -97,6 +106,7 @@ export class RunSpace {
   packetBuffer(capacity: number): number {
     if (capacity > MAX_MEM_SIZE) throw new ArgumentError(`input of ${capacity} bytes is larger than the ${MAX_MEM_SIZE}-byte limit`);
     if (capacity > this.packetCapacity) {
+      this.changes++;
       this.packetCapacity = Math.max(capacity, 2048);
       this.packetOffset = this.memory.allocate(this.packetCapacity);
     }
@@ -105,12 +115,20 @@ export class RunSpace {
 
   /** Show buffer bytes `[start, end)` to the program at `MEM_START + start`. */
   mapPacket(start: number, end: number, name = 'packet'): void {
+    const r = this.packetRegion;
+    if (r !== undefined && r.name === name && r.vaddr === MEM_START + start && r.offset === this.packetOffset + start) {
+      // The same region with another length (the next packet): a resize keeps the region table's order.
+      this.memory.resize(r, end - start);
+      return;
+    }
+    this.changes++;
     if (this.packetRegion !== undefined) this.memory.unmap(this.packetRegion);
     this.packetRegion = this.memory.map({ name, size: end - start, vaddr: MEM_START + start, offset: this.packetOffset + start });
   }
 
   /** Remove the packet region (programs without input). */
   clearPacket(): void {
+    this.changes++;
     if (this.packetRegion !== undefined) this.memory.unmap(this.packetRegion);
     this.packetRegion = undefined;
   }

@@ -62,7 +62,7 @@ describe('tsbpf run OBJ --pcap', () => {
     const out = join(dir, 'passed.pcap');
     const r = await cli(['run', ex('xdp_firewall.o'), '--pcap', ex('traffic.pcap'), '--out', out]);
     expect(r.code).toBe(0);
-    expect(r.out).toMatch(/^program xdp_firewall \(xdp\) on .*traffic\.pcap\npackets: 12\nverdicts:\n  XDP_DROP  3\n  XDP_PASS  9\ntime: [\d.]+ (ns|µs|ms) per packet on average, median [\d.]+ (ns|µs|ms) \(interpreter\)\n/);
+    expect(r.out).toMatch(/^program xdp_firewall \(xdp\) on .*traffic\.pcap\npackets: 12\nverdicts:\n  XDP_DROP  3\n  XDP_PASS  9\ntime: [\d.]+ (ns|µs|ms) per packet on average, median [\d.]+ (ns|µs|ms) \(interpreter\)\nmaps:\n/);
     expect(r.out).toContain('  drops_by_saddr (hash, key __be32, value __u64): 2 entries\n    172.16.0.9: 1\n    192.168.1.66: 2\n');
     expect(r.out).toContain('    6: { packets: 5, bytes: 270 }\n');
     expect(r.out).toContain('trace_printk: 3 lines\n  [packet 3] drop port 23 from c0a80142\n');
@@ -161,7 +161,6 @@ describe('tsbpf run --pcap on bad input', () => {
     ['a missing capture', ['run', obj, '--pcap', `${dir}/nope.pcap`], /nope\.pcap: no such file\n$/],
     ['a missing object', ['run', `${dir}/nope.o`, '--pcap', pcap], /nope\.o: no such file \(and not a hex string\)\n$/],
     ['a file that is not an ELF object', ['run', `${dir}/notelf.o`, '--pcap', pcap], /^tsbpf run: E_ELF: not an ELF file: 7 bytes is shorter than an ELF64 header\n$/],
-    ['a truncated capture', ['run', obj, '--pcap', `${dir}/truncated.pcap`], /truncated\.pcap: E_PCAP: .* \(after 11 good packets\)\n$/],
     ['a file that is not a capture', ['run', obj, '--pcap', `${dir}/notpcap.pcap`], /notpcap\.pcap: E_PCAP: not a pcap or pcapng capture/],
     ['a non-Ethernet capture', ['run', obj, '--pcap', `${dir}/raw.pcap`], /packet 1 is RAW \(link type 101\); tsbpf runs programs on Ethernet frames/],
     ['an unknown program name', ['run', obj, '--pcap', pcap, '--program', 'nope'], /no program named nope; programs: xdp_firewall \(xdp\)\n$/],
@@ -181,7 +180,7 @@ describe('tsbpf run --pcap on bad input', () => {
     });
   }
   it('rejects capture-only options without --pcap, and --mem with --pcap (exit code 2)', async () => {
-    expect((await cli(['run', obj, '--json'])).err).toMatch(/--json applies to capture runs only/);
+    expect((await cli(['run', obj, '--out', 'x.pcap'])).err).toMatch(/--out applies to capture runs only/);
     expect((await cli(['run', obj, '--pcap', pcap, '--mem-hex', '00'])).code).toBe(2);
   });
 });
@@ -206,7 +205,7 @@ describe('progress bar', () => {
     const tty = await run(true);
     expect(tty.code).toBe(0);
     expect(tty.out).toContain('packets: 1200\nverdicts:\n  r0 = 1  1200\n');
-    expect(tty.err).toMatch(/^\r\[#*\.*\] \d+\/1200 packets/);
+    expect(tty.err).toMatch(/^\r\d+ packets/);
     expect(tty.err.endsWith('\r\x1b[K')).toBe(true);
     expect((await run(false)).err).toBe('');
   });

@@ -48,21 +48,32 @@ export interface ObjectRunRequest {
 
 /** Run one program of an object and return r0 (XDP runs also print the verdict). */
 export function runObject(req: ObjectRunRequest, io: CliIo): bigint {
+  return objectRun(req, io)();
+}
+
+/**
+ * Load the object once and return a function running its program on a fresh copy of `req.mem` (for
+ * `--repeat`): XDP runs print their verdict on the first run only.
+ */
+export function objectRun(req: ObjectRunRequest, io: CliIo): () => bigint {
   const obj = loadObject(req.input.bytes, req.jit ? { jitEngine: new JitEngine() } : {});
   const info = selectProgram(obj, req.input.name, req.program);
   const runner = obj.program(info.name);
   const options = { jit: req.jit, limits: req.limits };
+  let printed = false;
   switch (info.type) {
-    case 'xdp': {
-      const result = runner.runXdp(req.mem, options);
-      io.out(`action = ${XDP_ACTIONS[result.action] ?? `unknown (${result.action})`}\n`);
-      return result.r0;
-    }
+    case 'xdp':
+      return () => {
+        const result = runner.runXdp(req.mem, options);
+        if (!printed) io.out(`action = ${XDP_ACTIONS[result.action] ?? `unknown (${result.action})`}\n`);
+        printed = true;
+        return result.r0;
+      };
     case 'socket':
-      return runner.runSocketFilter(req.mem, options);
+      return () => runner.runSocketFilter(req.mem, options);
     case 'tc':
-      return runner.runTc(req.mem, options);
+      return () => runner.runTc(req.mem, options);
     default:
-      return runner.run(undefined, { ...options, mem: req.mem });
+      return () => runner.run(undefined, { ...options, mem: req.mem.slice() });
   }
 }

@@ -6,13 +6,16 @@
 import { loadObject } from '../../elf/loader.js';
 import { JitEngine } from '../../jit/engine.js';
 import { EbpfVmRaw } from '../../vm/vm.js';
-import { UsageError, expectPositionals, flag, intOption, listOption, parseArgs, stringOption } from '../args.js';
+import { UsageError, expectPositionals, flag, intOption, listOption, parseArgs, stringOption, type ParsedArgs } from '../args.js';
+import { EbpfError } from '../../errors.js';
+import type { CliIo } from '../io.js';
+import { formatNs } from '../capture-stats.js';
 import type { Command } from '../command.js';
 import { readMemoryOptions, readProgramArg, type ProgramInput } from '../input.js';
 import { execute } from '../jit.js';
-import { objectPacketRunner, rawPacketRunner, runCapture } from '../pcap-run.js';
+import { cliHint, objectPacketEngine, rawPacketEngine, runCapture } from '../pcap-run.js';
 import { programBytes } from '../program.js';
-import { runObject, selectProgram } from './run-object.js';
+import { objectRun, selectProgram } from './run-object.js';
 import { writeJitDump } from '../dump-wasm.js';
 import { Program } from '../../vm/program.js';
 
@@ -39,27 +42,38 @@ export const runCommand: Command = {
     jit: { type: 'boolean' },
     budget: { type: 'string' },
     program: { type: 'string' },
-    pcap: { type: 'string' },
+    pcap: { type: 'string', short: 'r' },
     map: { type: 'list' },
-    out: { type: 'string' },
+    out: { type: 'string', short: 'w' },
+    count: { type: 'string', short: 'c' },
+    'max-errors': { type: 'string' },
+    repeat: { type: 'string' },
     json: { type: 'boolean' },
     verbose: { type: 'boolean', short: 'v' },
     'dump-wasm': { type: 'string' },
   },
-  help: `Usage: tsbpf run PROG [--mem FILE | --mem-hex HEX] [--jit] [--budget N] [--program NAME]
+  help: `Usage: tsbpf run PROG [--mem FILE | --mem-hex HEX] [--jit] [--budget N] [--program NAME] [--repeat N] [--json]
        tsbpf run PROG --pcap CAPTURE [--program NAME] [--map NAME=FILE.json]... [--out OUT.pcap]
-                      [--json] [--verbose] [--jit] [--budget N]
+                      [-c COUNT] [--max-errors N] [--json] [--verbose] [--jit] [--budget N]
 
 Verify PROG and run it as rbpf's EbpfVmRaw does: r1 points to the input memory, r2 holds its length.
 PROG is a raw bytecode file, a file of hex bytes, an assembly file, a hex string, - for stdin, or a
 clang-built ELF object (clang -O2 -g -target bpf -c): its maps and global data are set up, and XDP,
 socket and tc programs get the memory as their packet. Prints r0 in hex and decimal.
 
-With --pcap, the program runs once per packet of a pcap or pcapng capture of Ethernet frames, and
-tsbpf prints the number of packets, the count of each verdict (XDP_DROP, XDP_PASS…; TC_ACT_OK,
-TC_ACT_SHOT…; kept / dropped for socket filters; r0 for other programs), the time per packet, the
-final contents of the maps (decoded through BTF: integers, structs, arrays; __be32 and address
-fields as dotted IPv4) and the bpf_trace_printk lines. Packets are numbered from 1.
+With --pcap, the program runs once per packet of a pcap or pcapng capture of Ethernet frames, read
+as a stream (a file or - for stdin; memory stays bounded whatever its size), and tsbpf prints the
+number of packets, the count of each verdict (XDP_DROP, XDP_PASS…; TC_ACT_OK, TC_ACT_SHOT…; kept /
+dropped for socket filters; r0 for other programs), the time per packet (the steady state, with the
+first packets, which warm the engine up, apart; on 1000 packets or more also the CPU time and a
+latency histogram), the final contents of the maps (decoded through BTF: integers, structs, arrays;
+__be32 and address fields as dotted IPv4) and the bpf_trace_printk lines. Packets are numbered from 1.
+A packet whose run fails (budget, bounds…) is counted under an "error E_CODE" verdict and the run goes
+on; the report names the first failing packets. A truncated or damaged capture is reported with the
+packets read before the damage and the byte where reading stopped.
+
+Exit status: 0 when every packet ran and the whole capture was read; 1 when a packet failed or the
+capture was damaged (the report is printed all the same) or on any other failure; 2 on usage errors.
 
 Options:
   --mem FILE      input memory: the raw bytes of FILE
@@ -69,13 +83,17 @@ Options:
                   and its text (WAT, annotated with eBPF pcs) to FILE with .wat for .wasm
   --budget N      stop after N instructions per run (default 100000000)
   --program NAME  which program of an ELF object to run (function or section name)
-  --pcap FILE     run once per packet of this capture
+  --repeat N      (without --pcap) run N times on the same input and print the time per run
+  --json          print one JSON document (the result, or the error) instead of text
+  -r, --pcap FILE run once per packet of this capture (- for stdin)
   --map NAME=FILE.json
                   before the run, put the entries of FILE.json into map NAME (repeatable)
-  --out FILE      write the packets the program let through (XDP_PASS / XDP_TX; socket filter
+  -w, --out FILE  write the packets the program let through (XDP_PASS / XDP_TX; socket filter
                   non-zero, cut to the length it returned; TC_ACT_OK; other programs r0 != 0),
-                  as the program left them, to a new pcap file
-  --json          print one JSON document instead of the text report
+                  as the program left them, to a new pcap file (- for stdout; the report then
+                  goes to stderr)
+  -c COUNT        stop after COUNT packets
+  --max-errors N  stop after N packets failed
   -v, --verbose   also list each packet's verdict
   --debug         show stack traces on errors
 
@@ -92,7 +110,7 @@ Example:
   r0 = 0x2211 (8721)
 
   $ echo '{"6": {"packets": 100, "bytes": 0}}' > stats.json
-  $ tsbpf run examples/xdp_firewall.o --pcap examples/traffic.pcap --map proto_stats=stats.json --out passed.pcap
+  $ tsbpf run examples/xdp_firewall.o -r examples/traffic.pcap --map proto_stats=stats.json -w passed.pcap
   program xdp_firewall (xdp) on examples/traffic.pcap
   packets: 12
   verdicts:
@@ -102,51 +120,103 @@ Example:
 `,
   async run(argv, io) {
     const args = parseArgs(argv, this.options);
-    const [arg] = expectPositionals(args, ['PROG']);
-    const budget = intOption(args, 'budget', 1, Number.MAX_SAFE_INTEGER);
-    const limits = budget === undefined ? {} : { instructionBudget: budget };
-    const pcap = stringOption(args, 'pcap');
-    const program = stringOption(args, 'program');
-    const jit = flag(args, 'jit');
-    if (pcap === undefined) {
-      for (const o of ['map', 'out', 'json', 'verbose']) {
-        if (args.options.has(o)) throw new UsageError(`--${o} applies to capture runs only (give --pcap FILE)`);
-      }
-    } else if (args.options.has('mem') || args.options.has('mem-hex')) {
-      throw new UsageError('give either --pcap or --mem / --mem-hex, not both');
+    const json = flag(args, 'json');
+    try {
+      return await runCommandBody(args, io);
+    } catch (e) {
+      if (!json || e instanceof UsageError) throw e;
+      // --json: the error is the document too (the exit status still says it failed).
+      const error =
+        e instanceof EbpfError
+          ? { code: e.code, message: cliHint(e.message), ...(e.pc !== undefined ? { pc: e.pc } : {}) }
+          : { code: 'E_INPUT', message: e instanceof Error ? e.message : String(e) };
+      io.out(`${JSON.stringify({ error }, null, 2)}\n`);
+      return 1;
     }
-    const input = await readProgramArg(arg!, io);
-    const dump = stringOption(args, 'dump-wasm');
-    if (dump !== undefined) writeJitDump(dump, programToDump(input, program), limits, io);
-    if (pcap !== undefined) {
-      const common = {
-        pcapPath: pcap,
-        mapFiles: listOption(args, 'map'),
-        outPath: stringOption(args, 'out'),
-        json: flag(args, 'json'),
-        verbose: flag(args, 'verbose'),
-        engine: jit ? ('jit' as const) : ('interpreter' as const),
-      };
-      if (input.format === 'elf') {
-        const obj = loadObject(input.bytes, jit ? { jitEngine: new JitEngine() } : {});
-        const info = selectProgram(obj, input.name, program);
-        const run = objectPacketRunner(obj, info, jit, limits);
-        return runCapture({ ...common, programLabel: `${info.name} (${info.section})`, object: obj, run }, io);
-      }
-      if (program !== undefined) throw new UsageError('--program applies to ELF objects only');
-      const run = rawPacketRunner(programBytes(input), jit, limits);
-      return runCapture({ ...common, programLabel: input.name, object: undefined, run }, io);
-    }
-    const mem = readMemoryOptions(stringOption(args, 'mem'), stringOption(args, 'mem-hex'));
-    let r0: bigint;
-    if (input.format === 'elf') {
-      r0 = runObject({ input, program, mem, jit, limits }, io);
-    } else {
-      if (program !== undefined) throw new UsageError('--program applies to ELF objects only');
-      const vm = new EbpfVmRaw(programBytes(input), { limits });
-      r0 = execute(vm, mem, jit);
-    }
-    io.out(`r0 = ${formatR0(r0)}\n`);
-    return 0;
   },
 };
+
+async function runCommandBody(args: ParsedArgs, io: CliIo): Promise<number> {
+  const [arg] = expectPositionals(args, ['PROG']);
+  const budget = intOption(args, 'budget', 1, Number.MAX_SAFE_INTEGER);
+  const limits = budget === undefined ? {} : { instructionBudget: budget };
+  const pcap = stringOption(args, 'pcap');
+  const program = stringOption(args, 'program');
+  const jit = flag(args, 'jit');
+  const json = flag(args, 'json');
+  const repeat = intOption(args, 'repeat', 1, 1e9);
+  if (pcap === undefined) {
+    for (const o of ['map', 'out', 'verbose', 'count', 'max-errors']) {
+      if (args.options.has(o)) throw new UsageError(`--${o} applies to capture runs only (give --pcap FILE)`);
+    }
+  } else {
+    if (args.options.has('mem') || args.options.has('mem-hex')) throw new UsageError('give either --pcap or --mem / --mem-hex, not both');
+    if (repeat !== undefined) throw new UsageError('--repeat applies to a single input (--mem / --mem-hex), not to --pcap; a capture is timed per packet');
+    if (pcap === '-' && arg === '-') throw new UsageError('the program and the capture cannot both come from stdin');
+    if (pcap === '-' && stringOption(args, 'out') === '-' && json) throw new UsageError('--json with --out - would mix the report into the capture on stdout');
+  }
+  const input = await readProgramArg(arg!, io);
+  const dump = stringOption(args, 'dump-wasm');
+  if (dump !== undefined) writeJitDump(dump, programToDump(input, program), limits, io);
+  if (pcap !== undefined) {
+    const common = {
+      pcapPath: pcap,
+      programArg: arg!,
+      mapFiles: listOption(args, 'map'),
+      outPath: stringOption(args, 'out'),
+      json,
+      verbose: flag(args, 'verbose'),
+      engineName: jit ? ('jit' as const) : ('interpreter' as const),
+      count: intOption(args, 'count', 1, Number.MAX_SAFE_INTEGER),
+      maxErrors: intOption(args, 'max-errors', 1, Number.MAX_SAFE_INTEGER),
+    };
+    if (input.format === 'elf') {
+      const obj = loadObject(input.bytes, jit ? { jitEngine: new JitEngine() } : {});
+      const info = selectProgram(obj, input.name, program);
+      const engine = objectPacketEngine(obj, info, jit, limits);
+      return runCapture({ ...common, programLabel: `${info.name} (${info.section})`, object: obj, engine }, io);
+    }
+    if (program !== undefined) throw new UsageError('--program applies to ELF objects only');
+    const engine = rawPacketEngine(programBytes(input), jit, limits);
+    return runCapture({ ...common, programLabel: input.name, object: undefined, engine }, io);
+  }
+  const mem = readMemoryOptions(stringOption(args, 'mem'), stringOption(args, 'mem-hex'));
+  let run: () => bigint;
+  const quiet: CliIo = { ...io, out: () => undefined };
+  if (input.format === 'elf') {
+    run = objectRun({ input, program, mem, jit, limits }, json ? quiet : io);
+  } else {
+    if (program !== undefined) throw new UsageError('--program applies to ELF objects only');
+    const vm = new EbpfVmRaw(programBytes(input), { limits });
+    run = () => execute(vm, mem.slice(), jit);
+  }
+  if (repeat === undefined) {
+    const r0 = run();
+    io.out(json ? `${JSON.stringify({ r0: `0x${r0.toString(16)}`, r0Decimal: r0.toString() }, null, 2)}\n` : `r0 = ${formatR0(r0)}\n`);
+    return 0;
+  }
+  return repeatRuns(run, repeat, json, io, input.format === 'elf');
+}
+
+/**
+ * `--repeat N`: run N times on the same input, as `bpftool prog run repeat N` does, and print r0 and
+ * the mean time per run. Each run starts from the same input; an object's maps keep what earlier runs
+ * stored (as in the kernel). The first run, which compiles and warms the engine up, is timed apart.
+ */
+function repeatRuns(run: () => bigint, repeat: number, json: boolean, io: CliIo, object: boolean): number {
+  const t0 = performance.now();
+  const first = run();
+  const t1 = performance.now();
+  let r0 = first;
+  for (let i = 1; i < repeat; i++) r0 = run();
+  const t2 = performance.now();
+  const perRun = repeat > 1 ? ((t2 - t1) * 1e6) / (repeat - 1) : (t1 - t0) * 1e6;
+  if (json) {
+    io.out(`${JSON.stringify({ r0: `0x${r0.toString(16)}`, r0Decimal: r0.toString(), runs: repeat, nsPerRun: Math.round(perRun), firstRunNs: Math.round((t1 - t0) * 1e6) }, null, 2)}\n`);
+    return 0;
+  }
+  io.out(`r0 = ${formatR0(r0)}\n`);
+  const setup = object ? ' (each run sets up the context and copies the input again)' : '';
+  io.out(`runs: ${repeat}, ${formatNs(perRun)} per run${repeat > 1 ? ` after the first (${formatNs((t1 - t0) * 1e6)})` : ''}${setup}\n`);
+  return 0;
+}

@@ -1,0 +1,123 @@
+/**
+ * The capture-runner benchmark (`npm run bench -- --capture`): `tsbpf run examples/xdp_firewall.o
+ * --pcap F --jit` on a generated capture (bench/gen-capture.ts, seed 1) against tcpdump applying a port
+ * filter to the same file (`tcpdump -r F -n 'port 23'`), each under `/usr/bin/time` for CPU time and
+ * peak RSS; with `--big`, also ten times the packets piped through stdin (`--pcap -`), to show that
+ * memory does not grow with the capture. Prints a Markdown table (progress on stderr).
+ *
+ *   npm run bench -- --capture [--packets N] [--runs N] [--big] [--interpreter]
+ *
+ * Runs the built CLI (dist/; `npm run build` first). The capture is written to the system's temporary
+ * directory and reused while its size matches.
+ * @module
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { writeCapture } from './gen-capture.js';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const log = (text: string): void => void process.stderr.write(`${text}\n`);
+
+interface Measured {
+  cpuSeconds: number;
+  userSeconds: number;
+  systemSeconds: number;
+  wallSeconds: number;
+  maxRssKb: number;
+  stdout: string;
+}
+
+/** Run a shell command under /usr/bin/time (the last command of a pipeline is the one measured). */
+function timed(command: string, timeFile: string): Measured {
+  const r = spawnSync('bash', ['-c', command.replace('%TIME%', `/usr/bin/time -f '%U %S %e %M' -o ${timeFile}`)], {
+    cwd: root,
+    maxBuffer: 256 * 1024 * 1024,
+    encoding: 'utf8',
+  });
+  if (r.status !== 0 && r.status !== 1) throw new Error(`${command} failed (${r.status}): ${r.stderr}`);
+  const [user, sys, wall, rss] = spawnSync('cat', [timeFile], { encoding: 'utf8' }).stdout.trim().split(/\s+/).map(Number);
+  return { cpuSeconds: user! + sys!, userSeconds: user!, systemSeconds: sys!, wallSeconds: wall!, maxRssKb: rss!, stdout: r.stdout };
+}
+
+interface Report {
+  packets: number;
+  nsPerPacket: number;
+  medianNsPerPacket: number;
+  time: { warmupPackets: number; warmupNsPerPacket: number; p99NsPerPacket: number; cpuSeconds: number; packetsPerCpuSecond: number; histogram: { upToNs: number; packets: number }[] };
+  verdicts: Record<string, number>;
+}
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+function main(): void {
+  const argv = process.argv.slice(2).filter((a) => a !== '--capture');
+  const value = (name: string, fallback: number): number => {
+    const at = argv.indexOf(name);
+    return at < 0 ? fallback : Number(argv[at + 1]);
+  };
+  const packets = value('--packets', 1_000_000);
+  const runs = value('--runs', 3);
+  const big = argv.includes('--big');
+  const engine = argv.includes('--interpreter') ? '' : '--jit';
+  const cli = join(root, 'dist/cli/main.js');
+  if (!existsSync(cli)) throw new Error('dist/cli/main.js is missing: run npm run build first');
+  if (!existsSync('/usr/bin/time')) throw new Error('/usr/bin/time is needed for CPU time and peak RSS (apt-get install time)');
+  const file = join(tmpdir(), `tsbpf-bench-${packets}.pcap`);
+  const spec = { packets, seed: 1, pcapng: false };
+  let size = existsSync(file) ? statSync(file).size : -1;
+  if (size <= 0) {
+    log(`writing ${packets} packets to ${file}`);
+    size = writeCapture(file, spec);
+  }
+  const timeFile = join(tmpdir(), `tsbpf-bench-time-${process.pid}`);
+  const hasTcpdump = spawnSync('bash', ['-c', 'command -v tcpdump'], { encoding: 'utf8' }).status === 0;
+  const tcpdump: Measured[] = [];
+  const tsbpf: { m: Measured; report: Report }[] = [];
+  for (let i = 0; i < runs; i++) {
+    if (hasTcpdump) {
+      log(`tcpdump run ${i + 1}/${runs}`);
+      tcpdump.push(timed(`%TIME% tcpdump -r ${file} -n 'port 23' > /dev/null 2>&1`, timeFile));
+    }
+    log(`tsbpf run ${i + 1}/${runs}`);
+    const m = timed(`%TIME% node ${cli} run examples/xdp_firewall.o --pcap ${file} ${engine} --json`, timeFile);
+    tsbpf.push({ m, report: JSON.parse(m.stdout) as Report });
+  }
+  let bigRun: { m: Measured; report: Report } | undefined;
+  if (big) {
+    log(`tsbpf on ${packets * 10} packets through stdin`);
+    const gen = `node --import tsx ${join(root, 'bench/gen-capture.ts')} - --packets ${packets * 10} --seed 1`;
+    const m = timed(`${gen} | %TIME% node ${cli} run examples/xdp_firewall.o --pcap - ${engine} --json`, timeFile);
+    bigRun = { m, report: JSON.parse(m.stdout) as Report };
+  }
+  const cpu = tsbpf.map((t) => t.m.cpuSeconds);
+  const best = tsbpf.reduce((a, b) => (a.m.cpuSeconds <= b.m.cpuSeconds ? a : b));
+  const r = best.report;
+  const out: string[] = [];
+  out.push(`Capture: ${packets.toLocaleString('en-US')} packets (${(size / 1e6).toFixed(0)} MB, bench/gen-capture.ts seed 1), examples/xdp_firewall.o, ${engine === '' ? 'interpreter' : 'JIT'}, one worker; ${runs} runs each, ${cpus().length} CPUs (${cpus()[0]?.model ?? 'unknown'}), Node ${process.version}, ${new Date().toISOString().slice(0, 10)}.`);
+  out.push('');
+  out.push('| measure | tsbpf | tcpdump `port 23` |');
+  out.push('| --- | ---: | ---: |');
+  const td = tcpdump.map((t) => t.cpuSeconds);
+  out.push(`| CPU time, whole process (median; min-max) | ${median(cpu).toFixed(2)} s (${Math.min(...cpu).toFixed(2)}-${Math.max(...cpu).toFixed(2)}) | ${td.length > 0 ? `${median(td).toFixed(2)} s (${Math.min(...td).toFixed(2)}-${Math.max(...td).toFixed(2)})` : 'not installed'} |`);
+  out.push(`| CPU time per packet | ${((median(cpu) * 1e9) / packets).toFixed(0)} ns | ${td.length > 0 ? `${((median(td) * 1e9) / packets).toFixed(0)} ns` : '-'} |`);
+  out.push(`| packets per CPU second, whole process | ${Math.round(packets / median(cpu)).toLocaleString('en-US')} | ${td.length > 0 ? Math.round(packets / median(td)).toLocaleString('en-US') : '-'} |`);
+  out.push(`| packets per CPU second, run loop only (best run) | ${r.time.packetsPerCpuSecond.toLocaleString('en-US')} | - |`);
+  out.push(`| peak RSS | ${(Math.max(...tsbpf.map((t) => t.m.maxRssKb)) / 1024).toFixed(0)} MB | ${tcpdump.length > 0 ? `${(Math.max(...tcpdump.map((t) => t.maxRssKb)) / 1024).toFixed(0)} MB` : '-'} |`);
+  if (td.length > 0) out.push(`| tsbpf CPU / tcpdump CPU | ${(median(cpu) / median(td)).toFixed(2)}x | |`);
+  out.push('');
+  out.push(`Per packet in the best run (wall clock, from the report): steady state ${r.nsPerPacket} ns mean, ${r.medianNsPerPacket} ns median, ${r.time.p99NsPerPacket} ns p99; the first ${r.time.warmupPackets} packets (warm-up) ${r.time.warmupNsPerPacket} ns each. Verdicts: ${JSON.stringify(r.verdicts)}.`);
+  out.push('');
+  out.push('| steady-state time per packet | packets |');
+  out.push('| --- | ---: |');
+  for (const b of r.time.histogram) if (b.packets > 0) out.push(`| < ${b.upToNs} ns | ${b.packets} (${((100 * b.packets) / (r.packets - r.time.warmupPackets)).toFixed(2)}%) |`);
+  if (bigRun !== undefined) {
+    out.push('');
+    out.push(`${(packets * 10).toLocaleString('en-US')} packets generated on the fly and piped in (\`--pcap -\`): ${bigRun.report.packets.toLocaleString('en-US')} packets, CPU ${bigRun.m.cpuSeconds.toFixed(2)} s (${Math.round(bigRun.report.packets / bigRun.m.cpuSeconds).toLocaleString('en-US')} packets per CPU second), peak RSS ${(bigRun.m.maxRssKb / 1024).toFixed(0)} MB.`);
+  }
+  process.stdout.write(`${out.join('\n')}\n`);
+}
+
+main();

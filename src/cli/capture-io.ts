@@ -1,0 +1,91 @@
+/**
+ * The capture runner's file streaming (Node): a capture read in chunks from a file or stdin, and the
+ * passed packets written to a file or stdout as they come, so memory stays bounded whatever the size.
+ * @module
+ */
+import { closeSync, fstatSync, openSync, readSync, writeSync } from 'node:fs';
+import { InputError } from './input.js';
+import type { CliIo } from './io.js';
+
+/** Bytes read per chunk. */
+const CHUNK = 1 << 20;
+
+function openError(path: string, e: unknown, verb: 'read' | 'write'): InputError {
+  const code = (e as { code?: string }).code;
+  if (code === 'ENOENT') return new InputError(`${path}: no such file`);
+  if (code === 'EACCES') return new InputError(`${path}: permission denied`);
+  if (code === 'EISDIR') return new InputError(`${path}: is a directory, not a file`);
+  return new InputError(`${path}: cannot ${verb} (${code ?? String(e)})`);
+}
+
+/** The chunks of a file, read into one reused buffer (each chunk is valid until the next is read). */
+function* fileChunks(path: string): Generator<Uint8Array> {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+    if (fstatSync(fd).isDirectory()) {
+      closeSync(fd);
+      throw Object.assign(new Error('directory'), { code: 'EISDIR' });
+    }
+  } catch (e) {
+    throw openError(path, e, 'read');
+  }
+  const buf = new Uint8Array(CHUNK);
+  try {
+    for (;;) {
+      let n: number;
+      try {
+        n = readSync(fd, buf, 0, buf.length, null);
+      } catch (e) {
+        throw openError(path, e, 'read');
+      }
+      if (n === 0) return;
+      yield buf.subarray(0, n);
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The chunks of a capture: `-` is stdin (streamed when the CLI's io can, else read whole). */
+export async function* captureChunks(path: string, io: CliIo): AsyncGenerator<Uint8Array> {
+  if (path !== '-') {
+    yield* fileChunks(path);
+    return;
+  }
+  if (io.stdinChunks !== undefined) {
+    yield* io.stdinChunks();
+    return;
+  }
+  yield await io.readStdin();
+}
+
+/** Where passed packets go: a file, or stdout for `-`. */
+export interface CaptureSink {
+  /** Write bytes (consumed before returning). */
+  write(bytes: Uint8Array): void;
+  /** Finish (close the file). */
+  close(): void;
+}
+
+/** Open `--out PATH` (`-`: stdout through the CLI's io). */
+export function openSink(path: string, io: CliIo): CaptureSink {
+  if (path === '-') return { write: (b) => io.outBytes(b.slice()), close: () => undefined };
+  let fd: number;
+  try {
+    fd = openSync(path, 'w');
+  } catch (e) {
+    throw openError(path, e, 'write');
+  }
+  return {
+    write: (b) => {
+      let off = 0;
+      try {
+        while (off < b.length) off += writeSync(fd, b, off, b.length - off);
+      } catch (e) {
+        throw openError(path, e, 'write');
+      }
+    },
+    close: () => closeSync(fd),
+  };
+}

@@ -1,0 +1,87 @@
+/**
+ * The hosts of XDP and socket filter / tc runs: where the packet is, and the `bpf_xdp_adjust_*` and
+ * `bpf_skb_*_bytes` helpers' view of it. Reused from run to run (a run allocates no closures for them).
+ * @module
+ */
+import type { KernelRunHost } from '../helpers/kernel.js';
+import { MEM_START } from '../vm/memory.js';
+import { XdpMd } from './layout.js';
+import type { RunSpace } from './space.js';
+
+const ETH_HLEN = 14;
+
+/**
+ * The packet of one XDP run and the `bpf_xdp_adjust_*` helpers' view of it. Offsets are into the
+ * run space's packet buffer (headroom + packet + tailroom); the object is reused from run to run,
+ * so a run allocates no closures for its host.
+ */
+export class XdpPacket implements KernelRunHost {
+  /** Linear-memory offset of the packet buffer. */
+  base = 0;
+  /** Bytes of the buffer (headroom + packet + tailroom). */
+  capacity = 0;
+  /** Linear-memory offset of the `xdp_md`. */
+  ctx = 0;
+  meta = 0;
+  start = 0;
+  end = 0;
+  /** Set while a run uses this object (a nested run on the same runner gets its own). */
+  busy = false;
+  /** Calls of the adjust helpers so far (a session zeroes the headroom again only after one). */
+  adjusts = 0;
+
+  constructor(private readonly space: RunSpace) {}
+
+  /** Point `xdp_md` and the packet region at `[meta, end)`. */
+  publish(v: DataView = this.space.memory.view): void {
+    v.setUint32(this.ctx + XdpMd.data, MEM_START + this.start, true);
+    v.setUint32(this.ctx + XdpMd.data_end, MEM_START + this.end, true);
+    v.setUint32(this.ctx + XdpMd.data_meta, MEM_START + this.meta, true);
+    this.space.mapPacket(this.meta, this.end);
+  }
+
+  adjustHead(delta: number): number {
+    this.adjusts++;
+    const next = this.start + delta;
+    const metaLen = this.start - this.meta;
+    if (next - metaLen < 0 || next > this.end - ETH_HLEN) return -22;
+    const base = this.base;
+    if (metaLen > 0) this.space.memory.bytes.copyWithin(base + next - metaLen, base + this.meta, base + this.start);
+    this.meta = next - metaLen;
+    this.start = next;
+    this.publish();
+    return 0;
+  }
+
+  adjustTail(delta: number): number {
+    this.adjusts++;
+    const next = this.end + delta;
+    if (next < this.start + ETH_HLEN || next > this.capacity) return -22;
+    if (next > this.end) this.space.memory.bytes.fill(0, this.base + this.end, this.base + next);
+    this.end = next;
+    this.publish();
+    return 0;
+  }
+
+  adjustMeta(delta: number): number {
+    this.adjusts++;
+    const next = this.meta + delta;
+    const metaLen = this.start - next;
+    if (metaLen < 0 || metaLen > 32 || (metaLen & 3) !== 0 || next < 0) return -13;
+    this.meta = next;
+    this.publish();
+    return 0;
+  }
+}
+
+/** The packet of a socket filter or tc run, for `bpf_skb_load_bytes` / `bpf_skb_store_bytes`. */
+export class SkbPacket implements KernelRunHost {
+  base = 0;
+  length = 0;
+
+  constructor(private readonly space: RunSpace) {}
+
+  packet(): Uint8Array {
+    return this.space.memory.bytes.subarray(this.base, this.base + this.length);
+  }
+}

@@ -1,0 +1,158 @@
+/**
+ * Packet sessions: one program run on packet after packet (a capture) with one context, one packet
+ * buffer and one run request set up once and reused, so that the path from a packet's bytes to its
+ * verdict allocates nothing but the engine's `bigint` result: the context and packet regions stay
+ * mapped between packets (the packet region is resized, not remapped), the context is zeroed and
+ * filled in place, and the XDP headroom is zeroed again only after a run that moved the packet's
+ * start. Each run still starts as a fresh `runXdp` / `runSocketFilter` / `run` would: a zeroed
+ * context, zeroed headroom and tailroom as the program can reach them, the packet's own bytes.
+ * @module
+ */
+import { ArgumentError } from '../errors.js';
+import type { Engine, RunLimits, RunRequest } from '../vm/environment.js';
+import { MBUFF_START, MEM_START } from '../vm/memory.js';
+import type { Program } from '../vm/program.js';
+import type { RunEnvironment } from './runner.js';
+import { SkBuff, XdpMd } from './layout.js';
+import { SkbPacket, XdpPacket } from './packet-host.js';
+import { XDP_HEADROOM, XDP_TAILROOM } from './space.js';
+
+/** The context a session's program gets: `xdp_md`, `__sk_buff` (socket filter and tc) or none (r1 = the packet, r2 = its length). */
+export type SessionKind = 'xdp' | 'skb' | 'raw';
+
+const MBUFF_ADDRESS = BigInt(MBUFF_START);
+const MEM_ADDRESS = BigInt(MEM_START);
+
+/** A program bound to one context kind, run once per packet; see the module comment. */
+export class PacketSession {
+  /** After a run: the packet as the program left it is `memory.bytes[outStart, outEnd)`. */
+  outStart = 0;
+  outEnd = 0;
+  /** Packets run. */
+  runs = 0;
+
+  private readonly xdp: XdpPacket;
+  private readonly skb: SkbPacket;
+  private readonly request: { -readonly [K in keyof RunRequest]: RunRequest[K] };
+  /** Packet bytes the buffer holds (without XDP's headroom and tailroom). */
+  private room = -1;
+  private base = 0;
+  private ctx = 0;
+  /** `space.changes` when this session last set its regions up. */
+  private ticket = -1;
+  private lastLength = -1;
+
+  constructor(
+    readonly kind: SessionKind,
+    private readonly program: Program,
+    private readonly env: RunEnvironment,
+    private readonly engine: Engine,
+    private readonly limits: RunLimits,
+    /** `xdp_md.ingress_ifindex` of every run (XDP only). */
+    private readonly ingressIfindex = 1,
+  ) {
+    if (kind !== 'xdp' && kind !== 'skb' && kind !== 'raw') throw new ArgumentError(`unknown session kind ${String(kind)}: expected xdp, skb or raw`);
+    this.xdp = new XdpPacket(env.space);
+    this.skb = new SkbPacket(env.space);
+    this.request = {
+      program,
+      memory: env.space.memory,
+      stackTop: 0,
+      r1: kind === 'raw' ? MEM_ADDRESS : MBUFF_ADDRESS,
+      r2: 0n,
+      helpers: env.helpers,
+      limits,
+      host: kind === 'xdp' ? this.xdp : kind === 'skb' ? this.skb : undefined,
+    };
+  }
+
+  /** Map the stack, context and packet buffer for packets of up to `length` bytes. */
+  private setUp(length: number): void {
+    const space = this.env.space;
+    const room = Math.max(length, this.room, 1514);
+    const ctxSize = this.kind === 'xdp' ? XdpMd.SIZE : this.kind === 'skb' ? SkBuff.SIZE : 0;
+    const capacity = this.kind === 'xdp' ? XDP_HEADROOM + room + XDP_TAILROOM : room;
+    this.base = space.reserve(this.limits, Math.max(ctxSize, 1), capacity);
+    this.request.stackTop = space.stackTop(this.limits);
+    if (this.kind === 'raw') space.clearContext();
+    else this.ctx = space.zeroContext(ctxSize);
+    space.memory.bytes.fill(0, this.base, this.base + capacity);
+    space.mapPacket(this.kind === 'xdp' ? XDP_HEADROOM : 0, this.kind === 'xdp' ? XDP_HEADROOM + length : length, this.kind === 'raw' ? 'mem' : 'packet');
+    this.xdp.base = this.base;
+    this.xdp.capacity = capacity;
+    this.xdp.ctx = this.ctx;
+    this.xdp.adjusts = 0;
+    this.skb.base = this.base;
+    this.room = room;
+    this.lastLength = -1;
+    this.ticket = space.changes;
+  }
+
+  /**
+   * Run the program on `src[start, start + length)`; returns r0. The packet as the program left it is
+   * then at `outStart` / `outEnd`; the context and packet regions stay mapped until {@link close} or
+   * another run of the object.
+   */
+  run(src: Uint8Array, start: number, length: number): bigint {
+    const space = this.env.space;
+    if (space.changes !== this.ticket || length > this.room) this.setUp(length);
+    const mem = space.memory;
+    const bytes = mem.bytes;
+    const base = this.base;
+    this.runs++;
+    if (this.kind === 'xdp') {
+      const host = this.xdp;
+      if (host.adjusts !== 0) {
+        // A run moved the packet's start or end: the headroom it could write to is zeroed again.
+        bytes.fill(0, base, base + XDP_HEADROOM);
+        host.adjusts = 0;
+      }
+      bytes.set(src.subarray(start, start + length), base + XDP_HEADROOM);
+      const ctx = this.ctx;
+      const v = mem.view;
+      bytes.fill(0, ctx, ctx + XdpMd.SIZE);
+      v.setUint32(ctx + XdpMd.ingress_ifindex, this.ingressIfindex >>> 0, true);
+      host.meta = XDP_HEADROOM;
+      host.start = XDP_HEADROOM;
+      host.end = XDP_HEADROOM + length;
+      host.publish(v);
+      try {
+        const r0 = this.engine.run(this.request);
+        this.outStart = base + host.start;
+        this.outEnd = base + host.end;
+        return r0;
+      } finally {
+        // The adjust helpers remap the packet region through this session's own host: not another run's change.
+        this.ticket = space.changes;
+      }
+    }
+    bytes.set(src.subarray(start, start + length), base);
+    if (this.kind === 'skb') {
+      const ctx = this.ctx;
+      const v = mem.view;
+      bytes.fill(0, ctx, ctx + SkBuff.SIZE);
+      v.setUint32(ctx + SkBuff.len, length, true);
+      v.setUint32(ctx + SkBuff.protocol, length >= 14 ? src[start + 12]! | (src[start + 13]! << 8) : 0, true);
+      v.setUint32(ctx + SkBuff.data, MEM_START, true);
+      v.setUint32(ctx + SkBuff.data_end, MEM_START + length, true);
+      v.setUint32(ctx + SkBuff.data_meta, MEM_START, true);
+      v.setUint32(ctx + SkBuff.wire_len, length, true);
+      this.skb.length = length;
+    } else if (length !== this.lastLength) {
+      this.request.r2 = BigInt(length);
+    }
+    this.lastLength = length;
+    space.mapPacket(0, length, this.kind === 'raw' ? 'mem' : 'packet');
+    const r0 = this.engine.run(this.request);
+    this.outStart = base;
+    this.outEnd = base + length;
+    return r0;
+  }
+
+  /** Unmap the context and packet regions (the object's other runs do so themselves). */
+  close(): void {
+    this.env.space.clearPacket();
+    this.env.space.clearContext();
+    this.ticket = -1;
+  }
+}
