@@ -25,8 +25,6 @@ export class XdpPacket implements KernelRunHost {
   meta = 0;
   start = 0;
   end = 0;
-  /** Set while a run uses this object (a nested run on the same runner gets its own). */
-  busy = false;
   /** Calls of the adjust helpers so far (a session zeroes the headroom again only after one). */
   adjusts = 0;
 

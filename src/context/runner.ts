@@ -13,7 +13,7 @@ import { JitEngine } from '../jit/engine.js';
 import type { KernelRunHost } from '../helpers/kernel.js';
 import type { SourceLine } from '../elf/btf-ext.js';
 import { SkBuff, XdpMd } from './layout.js';
-import { XDP_HEADROOM, XDP_TAILROOM, type RunSpace } from './space.js';
+import { XDP_HEADROOM, XDP_TAILROOM, nestedRunError, type RunSpace } from './space.js';
 import { SkbPacket, XdpPacket } from './packet-host.js';
 import { PacketSession, type SessionKind } from './session.js';
 
@@ -158,16 +158,22 @@ export class ProgramRunner {
     limits: RunLimits = limitsOf(options),
     stackTop: number = this.env.space.stackTop(limits),
   ): bigint {
-    return engineOf(this.env, options).run({
-      program: this.program,
-      memory: this.env.space.memory,
-      stackTop,
-      r1,
-      r2,
-      helpers: this.env.helpers,
-      limits,
-      host,
-    });
+    const space = this.env.space;
+    space.running = true;
+    try {
+      return engineOf(this.env, options).run({
+        program: this.program,
+        memory: space.memory,
+        stackTop,
+        r1,
+        r2,
+        helpers: this.env.helpers,
+        limits,
+        host,
+      });
+    } finally {
+      space.running = false;
+    }
   }
 
   /**
@@ -176,6 +182,7 @@ export class ProgramRunner {
    */
   runXdp(packet: Uint8Array, options: XdpOptions = {}): XdpResult {
     const space = this.env.space;
+    if (space.running) throw nestedRunError();
     const mem = space.memory;
     const capacity = XDP_HEADROOM + packet.length + XDP_TAILROOM;
     const limits = limitsOf(options);
@@ -192,8 +199,7 @@ export class ProgramRunner {
     v.setUint32(ctx + XdpMd.ingress_ifindex, (options.ingressIfindex ?? 1) >>> 0, true);
     v.setUint32(ctx + XdpMd.rx_queue_index, (options.rxQueueIndex ?? 0) >>> 0, true);
     v.setUint32(ctx + XdpMd.egress_ifindex, (options.egressIfindex ?? 0) >>> 0, true);
-    const host = this.xdp.busy ? new XdpPacket(space) : this.xdp;
-    host.busy = true;
+    const host = this.xdp;
     host.base = base;
     host.capacity = capacity;
     host.ctx = ctx;
@@ -212,7 +218,6 @@ export class ProgramRunner {
         meta: meta === start ? NO_META : copyOut(out, base + meta, base + start),
       };
     } finally {
-      host.busy = false;
       space.clearPacket();
       space.clearContext();
     }
@@ -229,6 +234,7 @@ export class ProgramRunner {
 
   private runSkb(packet: Uint8Array, options: SkbOptions): bigint {
     const space = this.env.space;
+    if (space.running) throw nestedRunError();
     const mem = space.memory;
     const len = packet.length;
     const limits = limitsOf(options);
@@ -293,6 +299,7 @@ export class ProgramRunner {
    */
   run(ctx?: Uint8Array, options: RawRunOptions = {}): bigint {
     const space = this.env.space;
+    if (space.running) throw nestedRunError();
     const mem = space.memory;
     const input = options.mem;
     let base = -1;

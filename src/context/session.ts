@@ -15,7 +15,7 @@ import type { Program } from '../vm/program.js';
 import type { RunEnvironment } from './runner.js';
 import { SkBuff, XdpMd } from './layout.js';
 import { SkbPacket, XdpPacket } from './packet-host.js';
-import { XDP_HEADROOM, XDP_TAILROOM } from './space.js';
+import { XDP_HEADROOM, XDP_TAILROOM, nestedRunError } from './space.js';
 
 /** The context a session's program gets: `xdp_md`, `__sk_buff` (socket filter and tc) or none (r1 = the packet, r2 = its length). */
 export type SessionKind = 'xdp' | 'skb' | 'raw';
@@ -95,6 +95,7 @@ export class PacketSession {
    */
   run(src: Uint8Array, start: number, length: number): bigint {
     const space = this.env.space;
+    if (space.running) throw nestedRunError();
     if (space.changes !== this.ticket || length > this.room) this.setUp(length);
     const mem = space.memory;
     const bytes = mem.bytes;
@@ -116,12 +117,14 @@ export class PacketSession {
       host.start = XDP_HEADROOM;
       host.end = XDP_HEADROOM + length;
       host.publish(v);
+      space.running = true;
       try {
         const r0 = this.engine.run(this.request);
         this.outStart = base + host.start;
         this.outEnd = base + host.end;
         return r0;
       } finally {
+        space.running = false;
         // The adjust helpers remap the packet region through this session's own host: not another run's change.
         this.ticket = space.changes;
       }
@@ -143,7 +146,13 @@ export class PacketSession {
     }
     this.lastLength = length;
     space.mapPacket(0, length, this.kind === 'raw' ? 'mem' : 'packet');
-    const r0 = this.engine.run(this.request);
+    let r0: bigint;
+    space.running = true;
+    try {
+      r0 = this.engine.run(this.request);
+    } finally {
+      space.running = false;
+    }
     this.outStart = base;
     this.outEnd = base + length;
     return r0;

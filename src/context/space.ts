@@ -4,7 +4,7 @@
  * Regions are allocated once and reused; they only grow (between runs) when a bigger input arrives.
  * @module
  */
-import { ArgumentError } from '../errors.js';
+import { ArgumentError, ErrorCode, ExecutionError } from '../errors.js';
 import { MAX_MEM_SIZE, MBUFF_START, MEM_START, STACK_START, type Region, type VmMemory } from '../vm/memory.js';
 import type { RunLimits } from '../vm/environment.js';
 import type { PacketSession } from './session.js';
@@ -13,6 +13,20 @@ import type { PacketSession } from './session.js';
 export const XDP_HEADROOM = 256;
 /** Bytes of tailroom after an XDP packet (what `bpf_xdp_adjust_tail` can grow into). */
 export const XDP_TAILROOM = 256;
+
+/**
+ * A run of a program of a loaded object started while another run on the same memory is under way
+ * (a host helper calling back): the runs would share the stack, context and packet regions, and the
+ * nested one would replace and then unmap the outer run's, so it is refused.
+ */
+export function nestedRunError(): ExecutionError {
+  return new ExecutionError(
+    ErrorCode.UNSUPPORTED,
+    'a program of this object was run while another run on the same memory is under way (from a helper?): runs share the stack, context and packet regions, so they cannot nest; load the object a second time (its own memory) to run a program from a helper',
+  );
+}
+
+const SPACES = new WeakMap<VmMemory, RunSpace>();
 
 /** Stack, context and packet regions of a VM memory. */
 export class RunSpace {
@@ -30,7 +44,24 @@ export class RunSpace {
    */
   changes = 0;
 
+  /**
+   * Set while a program runs in this space (the runners set it around the engine's run and refuse to
+   * start a run while it is set: a helper calling back would replace the outer run's regions).
+   */
+  running = false;
+
+  /** @internal Use {@link RunSpace.of}: one run space per memory, since the regions' addresses are fixed. */
   constructor(readonly memory: VmMemory) {}
+
+  /** The run space of a memory: objects loaded into one memory share it (and its stack, context and packet). */
+  static of(memory: VmMemory): RunSpace {
+    let space = SPACES.get(memory);
+    if (space === undefined) {
+      space = new RunSpace(memory);
+      SPACES.set(memory, space);
+    }
+    return space;
+  }
 
   /**
    * Make sure the stack, a context of `ctxSize` bytes and a packet buffer of `packetCapacity` bytes

@@ -118,7 +118,7 @@ export class BpfObject {
     // relocated immediates back into the caller's buffer (and a second load of it would relocate twice).
     this.elf = parseElf(new Uint8Array(bytes));
     this.memory = options.memory ?? new VmMemory();
-    this.space = new RunSpace(this.memory);
+    this.space = RunSpace.of(this.memory);
     this.functions = functionsOf(this.elf);
     const lic = this.elf.section('license');
     this.license = lic === undefined ? '' : new TextDecoder().decode(lic.data).replace(/\0.*$/s, '');

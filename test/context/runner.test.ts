@@ -68,6 +68,85 @@ describe('ProgramRunner', () => {
   });
 });
 
+describe('a run started by a helper inside a run of the same object', () => {
+  // Issue 16 item 11: the nested run replaced, then unmapped, the outer run's packet and context.
+  type Nested = (obj: ReturnType<typeof loadObject>) => unknown;
+  const attempts: [string, Nested][] = [
+    ['runXdp', (obj) => obj.program('xdp_firewall').runXdp(packet)],
+    ['runSocketFilter', (obj) => obj.program('xdp_firewall').runSocketFilter(packet)],
+    ['run', (obj) => obj.program('xdp_firewall').run(new Uint8Array(8), { mem: new Uint8Array(4) })],
+  ];
+  /** xdp_firewall with bpf_map_lookup_elem (called before it reads the packet) replaced by `lookup`. */
+  function withLookup(lookup: (obj: ReturnType<typeof loadObject>) => bigint) {
+    const holder: { obj?: ReturnType<typeof loadObject> } = {};
+    const helpers = new Map([[1, { name: 'lookup', unwindOnZero: false, fn: () => lookup(holder.obj!) }]]);
+    holder.obj = loadObject(example('xdp_firewall'), { helpers });
+    return holder.obj;
+  }
+
+  for (const jit of [false, true]) {
+    it(`is refused with E_UNSUPPORTED and leaves the outer run intact (${jit ? 'JIT' : 'interpreter'})`, () => {
+      for (const [what, nested] of attempts) {
+        const errors: unknown[] = [];
+        let inside = false;
+        const obj = withLookup((o) => {
+          if (!inside) {
+            inside = true;
+            try {
+              nested(o);
+            } catch (e) {
+              errors.push(e);
+            } finally {
+              inside = false;
+            }
+          }
+          return 0n; // not found: the program goes on to read the packet
+        });
+        const before = obj.memory.regions.map((r) => r.name);
+        expect(obj.program('xdp_firewall').runXdp(packet, { jit }).action, what).toBe(2);
+        expect(errors.length, what).toBeGreaterThan(0);
+        for (const e of errors) expect((e as { code?: string }).code, what).toBe(ErrorCode.UNSUPPORTED);
+        expect(obj.memory.regions.map((r) => r.name)).toEqual([...before, 'stack']);
+        // The object runs normally afterwards.
+        inside = true;
+        expect(obj.program('xdp_firewall').runXdp(packet, { jit }).action).toBe(2);
+      }
+    });
+
+    it(`fails the outer run when the helper lets the refusal through (${jit ? 'JIT' : 'interpreter'})`, () => {
+      const obj = withLookup((o) => {
+        o.program('xdp_firewall').runXdp(packet);
+        return 0n;
+      });
+      expect(() => obj.program('xdp_firewall').runXdp(packet, { jit })).toThrow(expect.objectContaining({ code: ErrorCode.UNSUPPORTED }));
+      expect(obj.memory.find(MEM_START + 256, 1)).toBeUndefined();
+      expect(obj.memory.find(MBUFF_START, 1)).toBeUndefined();
+    });
+  }
+
+  it('is refused from inside a capture session run, and a session run from inside a run', () => {
+    const obj = withLookup((o) => {
+      o.program('xdp_firewall').runXdp(packet);
+      return 0n;
+    });
+    const session = obj.program('xdp_firewall').session('xdp');
+    expect(() => session.run(packet, 0, packet.length)).toThrow(expect.objectContaining({ code: ErrorCode.UNSUPPORTED }));
+    const other = withLookup((o) => {
+      o.program('xdp_firewall').session('xdp').run(packet, 0, packet.length);
+      return 0n;
+    });
+    expect(() => other.program('xdp_firewall').runXdp(packet)).toThrow(expect.objectContaining({ code: ErrorCode.UNSUPPORTED }));
+  });
+
+  it('is refused across objects loaded into one memory (they share the run space)', () => {
+    const first = loadObject(example('xdp_firewall'));
+    const helpers = new Map([[1, { name: 'lookup', unwindOnZero: false, fn: () => (first.program('xdp_firewall').runXdp(packet), 0n) }]]);
+    const second = loadObject(example('xdp_firewall'), { helpers, memory: first.memory });
+    expect(() => second.program('xdp_firewall').runXdp(packet)).toThrow(expect.objectContaining({ code: ErrorCode.UNSUPPORTED }));
+    expect(first.program('xdp_firewall').runXdp(packet).action).toBe(2);
+  });
+});
+
 describe('loadObject input', () => {
   it('does not write into the caller\'s Buffer, so the same bytes load twice alike', () => {
     const bytes = example('xdp_firewall');
