@@ -139,6 +139,7 @@ import { decodeOperation, branchTarget, type Operation, type AluName, type JumpC
 import { FRAME_POINTER } from '../isa/opcodes.js';
 import { basicBlocks, type BasicBlock } from '../verifier/cfg.js';
 import { Global, GLOBAL_COUNT, Import, TABLE_ENTRY, Trap } from './layout.js';
+import { STACK_MARK } from '../vm/memory.js';
 import { analyzeGraph, emitDispatch, emitStructured, type FlowGraph, type StructSink, type Terminator } from './structure.js';
 import { CodeWriter, ModuleBuilder } from '../wasm/module.js';
 import { Op, ValType, type ValTypeCode } from '../wasm/opcodes.js';
@@ -453,6 +454,11 @@ export function compileToWasm(insns: readonly Insn[], options: CompileOptions): 
   const V = 12;
   rc.get(10).i64TruncSatF64S().tee(V).gget(Global.cacheVersion).op(Op.i64_ne).if();
   rc.i64(0).gset(Global.cacheLimit).get(V).gset(Global.cacheVersion).end();
+  // A cache kept holding the stack: its hits are not marked, so mark the whole stack (see vm/stack).
+  rc.gget(Global.cacheBase).gget(Global.stackBase).op(Op.i64_eq).gget(Global.cacheLimit).i64(0).op(Op.i64_ne).op(Op.i32_and).if();
+  rc.gget(Global.stackBase).op(Op.i32_wrap_i64).i32(0).mem(Op.i32_load, STACK_MARK).op(Op.i32_lt_u).if();
+  rc.i32(0).gget(Global.stackBase).op(Op.i32_wrap_i64).mem(Op.i32_store, STACK_MARK).end();
+  rc.end();
   rc.i64(0).get(0).get(1);
   for (let r = 3; r <= 9; r++) rc.i64(0);
   rc.get(2).op(Op.i64_extend_i32_u).call(entryIndex);
@@ -1757,6 +1763,7 @@ class FunctionCompiler implements StructSink {
     c.else();
     inside(Global.stackBase, Global.stackLimit);
     c.if(ValType.i32);
+    if (this.groupStores(g)) this.markStack(() => c.get(L_T).op(Op.i32_wrap_i64));
     c.get(L_T).op(Op.i32_wrap_i64).gget(Global.stackDelta).op(Op.i32_add).set(L_GB).i32(1);
     c.else().i32(0).end();
     c.end();
@@ -1907,6 +1914,7 @@ class FunctionCompiler implements StructSink {
     // The stack (accesses through copies of r10) is checked next, so it never evicts the cached region.
     c.get(L_T).gget(Global.stackBase).op(Op.i64_sub).gget(Global.stackLimit).op(Op.i64_lt_u);
     c.if(ValType.i32);
+    if (store) this.markStack(() => c.get(L_T).op(Op.i32_wrap_i64));
     c.get(L_T).op(Op.i32_wrap_i64).gget(Global.stackDelta).op(Op.i32_add);
     c.else();
     this.scanAddress(size, store, pc);
@@ -1987,9 +1995,34 @@ class FunctionCompiler implements StructSink {
     c.end(); // loop
   }
 
-  /** Refill the cache from region table entry L_I (a writable region): base = vaddr, limit = size - 7 (0 when smaller than 8), offset. */
+  /** True when a group's accesses include a store (or an atomic). */
+  private groupStores(g: AccessGroup): boolean {
+    for (let pc = g.start; pc < g.end; pc++) {
+      const kind = this.d.ops[pc]!.kind;
+      if (kind === 'st' || kind === 'stx' || kind === 'atomic') return true;
+    }
+    return false;
+  }
+
+  /** Lower the stack mark (see vm/stack) to the i32 virtual address `push` pushes (twice). */
+  private markStack(push: () => void): void {
+    const c = this.code;
+    push();
+    c.i32(0).mem(Op.i32_load, STACK_MARK).op(Op.i32_lt_u).if();
+    c.i32(0);
+    push();
+    c.mem(Op.i32_store, STACK_MARK).end();
+  }
+
+  /**
+   * Refill the cache from region table entry L_I (a writable region): base = vaddr, limit = size - 7 (0
+   * when smaller than 8), offset. Cache hits are not marked, so caching the stack marks all of it.
+   */
   private fillCache(): void {
     const c = this.code;
+    c.get(L_I).mem(Op.i64_load32_u, 0).gget(Global.stackBase).op(Op.i64_eq).if();
+    this.markStack(() => c.gget(Global.stackBase).op(Op.i32_wrap_i64));
+    c.end();
     c.get(L_I).mem(Op.i64_load32_u, 0).gset(Global.cacheBase);
     c.get(L_I).mem(Op.i64_load32_u, 4).i64(7).op(Op.i64_sub).tee(L_LIM).i64(0).get(L_LIM).i64(0).op(Op.i64_gt_s).op(Op.select).gset(Global.cacheLimit);
     c.get(L_I).mem(Op.i32_load, 8).gset(Global.cacheOffset);

@@ -25,7 +25,7 @@ import { EbpfError, ErrorCode } from '../errors.js';
 import type { Engine, HelperTable, RunLimits, RunRequest } from '../vm/environment.js';
 import { invokeHelper, lookupHelper, RunHelperContext } from '../vm/helper-call.js';
 import { packetLoad } from '../vm/packet-load.js';
-import { clearStack, planStackClear } from '../vm/stack.js';
+import { clearStack, planStackClear, startStack } from '../vm/stack.js';
 import { badSlotError, budgetError, callDepthError } from '../vm/run-errors.js';
 import { slotDecoding } from '../vm/interpreter-decode.js';
 import type { Region, VmMemory } from '../vm/memory.js';
@@ -401,16 +401,15 @@ export class JitEngine implements Engine {
   }
 
   /**
-   * A function running `request` (see {@link Engine.prepare}): the instance, the stack to zero, the
-   * region table and `run`'s arguments are worked out once, so a call is the stack zeroing and one call
-   * into the module. Unlike {@link runFresh} it does not restore the instance's run fields afterwards:
+   * A function running `request` (see {@link Engine.prepare}): the instance, the stack plan, the
+   * region table and `run`'s arguments are worked out once, so a call is the stack's start (zeroing what
+   * earlier runs wrote: vm/stack) and one call into the module. Unlike {@link runFresh} it does not restore the instance's run fields afterwards:
    * the next run sets them again, and a nested run of the same instance is not supported anyway.
    */
   prepare(request: RunRequest): () => bigint {
     const memory = request.memory;
     const version = memory.version;
     const plan = planStackClear(request);
-    const { from, to } = plan;
     const stack = usableStack(request, plan.region);
     const inst = this.instance(request.program, memory, request.limits.stackSize, stack !== undefined);
     const { offset, count } = regionTable(memory);
@@ -423,7 +422,7 @@ export class JitEngine implements Engine {
     const run = inst.run;
     return () => {
       if (memory.version !== version) return this.run(request);
-      if (to > from) memory.bytes.fill(0, from, to);
+      startStack(plan);
       inst.state = undefined;
       inst.request = request;
       inst.stack = stack;

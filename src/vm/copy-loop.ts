@@ -207,6 +207,7 @@ export function copyLoopBackEdge(plan: CopyLoopPlan, r: Int32Array, memory: VmMe
   const target = to.offset + (dst - to.vaddr);
   if (target > start && target < start + bytes) return refuse(plan, left);
   memory.bytes.copyWithin(target, start, start + bytes);
+  if (to === memory.runStack) memory.markStackStore(dst);
   for (const m of plan.moves) addTo(r, m.reg, bulk * m.by);
   return bulk * plan.length;
 }

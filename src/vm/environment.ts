@@ -86,8 +86,8 @@ export interface RunRequest {
   readonly memory: VmMemory;
   /**
    * Virtual address of the top of the entry frame's stack (r10 at entry). Frame k's r10 is
-   * `stackTop - k * stackSize`. The engine zeroes the stack (the part the program can reach: see
-   * `clearStack` in vm/stack) when the run starts.
+   * `stackTop - k * stackSize`. The engine starts the run with a zero stack (zeroing what earlier
+   * runs wrote: see `clearStack` in vm/stack).
    */
   readonly stackTop: number;
   /** r1 at entry. */

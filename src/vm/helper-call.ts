@@ -7,7 +7,7 @@ import { EbpfError, ErrorCode, ExecutionError } from '../errors.js';
 import type { HelperContext, HelperEntry, HelperTable, RunRequest } from './environment.js';
 import type { VmMemory } from './memory.js';
 import { Program } from './program.js';
-import { clearStackRest } from './stack.js';
+import { markWholeStack } from './stack.js';
 
 /** `BigInt(n)` for small `n`: results and helper arguments are mostly small, and allocating a bigint costs more than a short run's step. */
 const SMALL_BIGINTS: readonly bigint[] = Array.from({ length: 1024 }, (_, n) => BigInt(n));
@@ -101,8 +101,8 @@ export function lookupHelper(helpers: HelperTable, id: bigint | number, pc: numb
 
 /**
  * The per-run context every engine hands to helpers: `pc` is set before each call, and a tail call
- * requested by a helper waits in `pendingTail` until the engine switches programs (the first one zeroes
- * the stack the run's entry program could not reach: see vm/stack).
+ * requested by a helper waits in `pendingTail` until the engine switches programs (the first one marks
+ * the whole stack written, since the program it continues in stores where the entry one did not: see vm/stack).
  */
 export class RunHelperContext implements HelperContext {
   pc = 0;
@@ -126,7 +126,7 @@ export class RunHelperContext implements HelperContext {
       throw new ExecutionError(ErrorCode.HELPER, `a helper asked for a tail call to ${what}, which is not a Program`, { pc: this.pc });
     }
     if (this.tailCalls >= this.request.limits.maxTailCalls) return false;
-    if (this.tailCalls === 0) clearStackRest(this.request);
+    if (this.tailCalls === 0) markWholeStack(this.memory);
     this.tailCalls++;
     this.pendingTail = program;
     return true;

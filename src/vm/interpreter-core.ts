@@ -18,7 +18,7 @@
  * offset) for loads, one for stores and one for the stack, kept in the area from run to run while the
  * memory's layout version is unchanged; on a miss, `scan` searches the region table (region-table.ts,
  * written by the `table` import only when a miss needs it). The core reads and writes linear memory
- * only inside a region that holds the whole access, in its own area and in the program's words, which
+ * only inside a region that holds the whole access, in its own area, the stack mark (vm/stack) and in the program's words, which
  * live in linear memory allocated for them and mapped at no virtual address (programs cannot reach
  * them).
  * @module
@@ -27,7 +27,7 @@ import { EbpfError, ErrorCode } from '../errors.js';
 import { CodeWriter, ModuleBuilder } from '../wasm/module.js';
 import { Op, ValType, type ValTypeCode } from '../wasm/opcodes.js';
 import { FUSED, FUSED_BASE, OP_MASK, OP_NAMES, type InterpreterCode } from './interpreter-decode.js';
-import { MEM_START, type Region, type VmMemory } from './memory.js';
+import { MEM_START, STACK_MARK, type Region, type VmMemory } from './memory.js';
 import { currentRegionTable, regionTable, TABLE_ENTRY } from './region-table.js';
 
 // ---- the core's area of linear memory, one per VM memory (offsets from its start) ----
@@ -224,6 +224,7 @@ class CoreWriter {
     c.else();
     c.get(L_A).get(L_SS).op(Op.i64_sub).tee(L_T).get(L_SL).op(Op.i64_lt_u);
     this.open('if', ValType.i32);
+    if (store) this.markStack(() => c.get(L_A).op(Op.i32_wrap_i64));
     c.get(L_T).op(Op.i32_wrap_i64).get(P_SB).op(Op.i32_add);
     c.else();
     // The table is written only when a run needs it: a layout changed before every run (inputs copied
@@ -241,8 +242,27 @@ class CoreWriter {
     c.get(P_AREA).mem(Op.i64_load32_u, FOUND).set(S);
     c.get(P_AREA).mem(Op.i64_load32_u, FOUND + 4).set(L);
     c.get(P_AREA).mem(Op.i32_load, FOUND + 8).set(B);
+    if (store) {
+      // The stack in the store cache: its hits are not marked, so mark the whole stack.
+      c.get(P_AREA).mem(Op.i32_load, FOUND).get(P_SS).op(Op.i32_eq);
+      this.open('if');
+      this.markStack(() => c.get(P_SS));
+      this.close();
+    }
     c.get(L_C);
     this.close();
+    this.close();
+  }
+
+  /** Lower the stack mark (see vm/stack) to the i32 virtual address `push` pushes (twice). */
+  markStack(push: () => void): void {
+    const c = this.c;
+    push();
+    c.i32(0).mem(Op.i32_load, STACK_MARK).op(Op.i32_lt_u);
+    this.open('if');
+    c.i32(0);
+    push();
+    c.mem(Op.i32_store, STACK_MARK);
     this.close();
   }
 
@@ -620,6 +640,11 @@ export function coreModule(): Uint8Array<ArrayBuffer> {
   c.get(P_AREA).mem(Op.i64_load, CACHES + 24).set(L_WS);
   c.get(P_AREA).mem(Op.i64_load, CACHES + 32).set(L_WL);
   c.get(P_AREA).mem(Op.i32_load, CACHES + 40).set(L_WB);
+  // A store cache holding the stack (hits are not marked): mark the whole stack for this run too.
+  c.get(L_WS).get(L_SS).op(Op.i64_eq).get(L_WL).i64(0).op(Op.i64_ne).op(Op.i32_and);
+  c.if();
+  w.markStack(() => c.get(P_SS));
+  c.end();
   c.end();
   c.loop();
   c.block(); // bail

@@ -81,7 +81,13 @@ import {
   sdiv64,
   smod64,
 } from './interpreter-ops.js';
-import type { Region, VmMemory } from './memory.js';
+import { STACK_MARK, type Region, type VmMemory } from './memory.js';
+
+/** Lower the stack mark to `a`, the virtual address of a stack store (see vm/stack); returns `a`. */
+function markStack(dv: DataView, a: number): number {
+  if (a < dv.getUint32(STACK_MARK, true)) dv.setUint32(STACK_MARK, a, true);
+  return a;
+}
 
 /** The region found by the last slow-path translation (read right after the call). */
 let lastRegion: Region | undefined;
@@ -1176,11 +1182,12 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array, stack: Regi
       case 131: { // stb
         const h = r[d + 1]!;
         let a = (r[d]! >>> 0) + words[(j + 2) | 0]!;
-        if (h === 0 && a >= sS && a + 1 <= sE) a += sB;
+        if (h === 0 && a >= sS && a + 1 <= sE) a = markStack(dv, a) + sB;
         else if (h === 0 && a >= wS && a + 1 <= wE) a += wB;
         else {
           a = translateSlow(memory, r[d]!, h, words[(j + 2) | 0]!, 1, true, i);
           const hit = lastRegion!;
+          if (hit === stack) markStack(dv, hit.vaddr);
           wS = hit.vaddr;
           wE = hit.vaddr + hit.size;
           wB = hit.offset - hit.vaddr;
@@ -1193,11 +1200,12 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array, stack: Regi
       case 132: { // sth
         const h = r[d + 1]!;
         let a = (r[d]! >>> 0) + words[(j + 2) | 0]!;
-        if (h === 0 && a >= sS && a + 2 <= sE) a += sB;
+        if (h === 0 && a >= sS && a + 2 <= sE) a = markStack(dv, a) + sB;
         else if (h === 0 && a >= wS && a + 2 <= wE) a += wB;
         else {
           a = translateSlow(memory, r[d]!, h, words[(j + 2) | 0]!, 2, true, i);
           const hit = lastRegion!;
+          if (hit === stack) markStack(dv, hit.vaddr);
           wS = hit.vaddr;
           wE = hit.vaddr + hit.size;
           wB = hit.offset - hit.vaddr;
@@ -1210,11 +1218,12 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array, stack: Regi
       case 133: { // stw
         const h = r[d + 1]!;
         let a = (r[d]! >>> 0) + words[(j + 2) | 0]!;
-        if (h === 0 && a >= sS && a + 4 <= sE) a += sB;
+        if (h === 0 && a >= sS && a + 4 <= sE) a = markStack(dv, a) + sB;
         else if (h === 0 && a >= wS && a + 4 <= wE) a += wB;
         else {
           a = translateSlow(memory, r[d]!, h, words[(j + 2) | 0]!, 4, true, i);
           const hit = lastRegion!;
+          if (hit === stack) markStack(dv, hit.vaddr);
           wS = hit.vaddr;
           wE = hit.vaddr + hit.size;
           wB = hit.offset - hit.vaddr;
@@ -1227,11 +1236,12 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array, stack: Regi
       case 134: { // stdw
         const h = r[d + 1]!;
         let a = (r[d]! >>> 0) + words[(j + 2) | 0]!;
-        if (h === 0 && a >= sS && a + 8 <= sE) a += sB;
+        if (h === 0 && a >= sS && a + 8 <= sE) a = markStack(dv, a) + sB;
         else if (h === 0 && a >= wS && a + 8 <= wE) a += wB;
         else {
           a = translateSlow(memory, r[d]!, h, words[(j + 2) | 0]!, 8, true, i);
           const hit = lastRegion!;
+          if (hit === stack) markStack(dv, hit.vaddr);
           wS = hit.vaddr;
           wE = hit.vaddr + hit.size;
           wB = hit.offset - hit.vaddr;
@@ -1246,11 +1256,12 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array, stack: Regi
       case 135: { // stxb
         const h = r[d + 1]!;
         let a = (r[d]! >>> 0) + words[(j + 2) | 0]!;
-        if (h === 0 && a >= sS && a + 1 <= sE) a += sB;
+        if (h === 0 && a >= sS && a + 1 <= sE) a = markStack(dv, a) + sB;
         else if (h === 0 && a >= wS && a + 1 <= wE) a += wB;
         else {
           a = translateSlow(memory, r[d]!, h, words[(j + 2) | 0]!, 1, true, i);
           const hit = lastRegion!;
+          if (hit === stack) markStack(dv, hit.vaddr);
           wS = hit.vaddr;
           wE = hit.vaddr + hit.size;
           wB = hit.offset - hit.vaddr;
@@ -1263,11 +1274,12 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array, stack: Regi
       case 136: { // stxh
         const h = r[d + 1]!;
         let a = (r[d]! >>> 0) + words[(j + 2) | 0]!;
-        if (h === 0 && a >= sS && a + 2 <= sE) a += sB;
+        if (h === 0 && a >= sS && a + 2 <= sE) a = markStack(dv, a) + sB;
         else if (h === 0 && a >= wS && a + 2 <= wE) a += wB;
         else {
           a = translateSlow(memory, r[d]!, h, words[(j + 2) | 0]!, 2, true, i);
           const hit = lastRegion!;
+          if (hit === stack) markStack(dv, hit.vaddr);
           wS = hit.vaddr;
           wE = hit.vaddr + hit.size;
           wB = hit.offset - hit.vaddr;
@@ -1280,11 +1292,12 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array, stack: Regi
       case 137: { // stxw
         const h = r[d + 1]!;
         let a = (r[d]! >>> 0) + words[(j + 2) | 0]!;
-        if (h === 0 && a >= sS && a + 4 <= sE) a += sB;
+        if (h === 0 && a >= sS && a + 4 <= sE) a = markStack(dv, a) + sB;
         else if (h === 0 && a >= wS && a + 4 <= wE) a += wB;
         else {
           a = translateSlow(memory, r[d]!, h, words[(j + 2) | 0]!, 4, true, i);
           const hit = lastRegion!;
+          if (hit === stack) markStack(dv, hit.vaddr);
           wS = hit.vaddr;
           wE = hit.vaddr + hit.size;
           wB = hit.offset - hit.vaddr;
@@ -1297,11 +1310,12 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array, stack: Regi
       case 138: { // stxdw
         const h = r[d + 1]!;
         let a = (r[d]! >>> 0) + words[(j + 2) | 0]!;
-        if (h === 0 && a >= sS && a + 8 <= sE) a += sB;
+        if (h === 0 && a >= sS && a + 8 <= sE) a = markStack(dv, a) + sB;
         else if (h === 0 && a >= wS && a + 8 <= wE) a += wB;
         else {
           a = translateSlow(memory, r[d]!, h, words[(j + 2) | 0]!, 8, true, i);
           const hit = lastRegion!;
+          if (hit === stack) markStack(dv, hit.vaddr);
           wS = hit.vaddr;
           wE = hit.vaddr + hit.size;
           wB = hit.offset - hit.vaddr;
@@ -1339,11 +1353,12 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array, stack: Regi
         const size = wide ? 8 : 4;
         const h = r[d + 1]!;
         let a = (r[d]! >>> 0) + words[(j + 2) | 0]!;
-        if (h === 0 && a >= sS && a + size <= sE) a += sB;
+        if (h === 0 && a >= sS && a + size <= sE) a = markStack(dv, a) + sB;
         else if (h === 0 && a >= wS && a + size <= wE) a += wB;
         else {
           a = translateSlow(memory, r[d]!, h, words[(j + 2) | 0]!, size, true, i);
           const hit = lastRegion!;
+          if (hit === stack) markStack(dv, hit.vaddr);
           wS = hit.vaddr;
           wE = hit.vaddr + hit.size;
           wB = hit.offset - hit.vaddr;
@@ -1715,11 +1730,12 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array, stack: Regi
         {
           const h = r[d + 1]!;
           let a = (r[d]! >>> 0) + words[(j + 2) | 0]!;
-          if (h === 0 && a >= sS && a + 8 <= sE) a += sB;
+          if (h === 0 && a >= sS && a + 8 <= sE) a = markStack(dv, a) + sB;
           else if (h === 0 && a >= wS && a + 8 <= wE) a += wB;
           else {
             a = translateSlow(memory, r[d]!, h, words[(j + 2) | 0]!, 8, true, i);
             const hit = lastRegion!;
+            if (hit === stack) markStack(dv, hit.vaddr);
             wS = hit.vaddr;
             wE = hit.vaddr + hit.size;
             wB = hit.offset - hit.vaddr;
@@ -1884,11 +1900,12 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array, stack: Regi
         {
           const h = r[d2 + 1]!;
           let a = (r[d2]! >>> 0) + words[(j + 6) | 0]!;
-          if (h === 0 && a >= sS && a + 8 <= sE) a += sB;
+          if (h === 0 && a >= sS && a + 8 <= sE) a = markStack(dv, a) + sB;
           else if (h === 0 && a >= wS && a + 8 <= wE) a += wB;
           else {
             a = translateSlow(memory, r[d2]!, h, words[(j + 6) | 0]!, 8, true, i + 1);
             const hit = lastRegion!;
+            if (hit === stack) markStack(dv, hit.vaddr);
             wS = hit.vaddr;
             wE = hit.vaddr + hit.size;
             wB = hit.offset - hit.vaddr;

@@ -28,6 +28,13 @@ export const HEAP_START = 0x8000_0000;
 /** Largest input memory a VM maps at `MEM_START` (the gap up to `HEAP_START`). */
 export const MAX_MEM_SIZE = HEAP_START - MEM_START;
 
+/**
+ * Linear offset of the stack mark (u32): the lowest virtual address of the run's stack region that a
+ * store of the current run may have written through an address not known when the run started (see
+ * vm/stack). It lies in the bytes the allocator never hands out, so no region reaches it.
+ */
+export const STACK_MARK = 8;
+
 const PAGE = 65536;
 /** Gap left unmapped between consecutive heap regions, so off-by-a-little accesses fault. */
 const GUARD = 4096;
@@ -65,6 +72,12 @@ export class VmMemory {
   private cachedBuffer: ArrayBuffer | undefined;
   private cachedBytes = new Uint8Array(0);
   private cachedView = new DataView(new ArrayBuffer(0));
+  /**
+   * The stack region of the run under way (or of the last run), set by vm/stack when a run starts:
+   * stores into it through this class (helpers) lower the stack mark ({@link STACK_MARK}).
+   * @internal
+   */
+  runStack: Region | undefined;
 
   constructor(options: VmMemoryOptions = {}) {
     this.wasm = new WebAssembly.Memory({
@@ -196,7 +209,18 @@ export class VmMemory {
     if (region === undefined || (store && !region.writable)) {
       throw this.accessError(lo, hi, size, store, pc, region);
     }
+    if (store && region === this.runStack) this.markStackStore(vaddr);
     return region.offset + (vaddr - region.vaddr);
+  }
+
+  /**
+   * Record that the run under way wrote its stack at `vaddr` (and maybe above): the next run zeroes
+   * from there (see vm/stack). Engines that write linear memory directly call it for stack stores.
+   * @internal
+   */
+  markStackStore(vaddr: number): void {
+    const view = this.view;
+    if (vaddr >>> 0 < view.getUint32(STACK_MARK, true)) view.setUint32(STACK_MARK, vaddr >>> 0, true);
   }
 
   /** Translate a `bigint` virtual address; see {@link translate}. */

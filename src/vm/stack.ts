@@ -1,16 +1,22 @@
 /**
- * Zeroing the stack at the start of a run — only the part the program can reach.
+ * Every run starts with a stack holding nothing from an earlier run, at a cost that follows what was
+ * written rather than the stack's size.
  *
- * Every run starts with a zeroed stack, so that no run sees what an earlier one left behind. Zeroing
- * the whole stack (frames × stack size: 4 KiB by default) costs more than a short program's whole run,
- * so engines zero the program's *footprint* instead: when r10 is only ever the base of loads, stores
- * and atomics (never copied, compared, stored or passed on) and there are no local calls, the bytes a
- * program can touch on the stack are exactly the ranges `[r10 + offset, r10 + offset + size)` of those
- * accesses. Otherwise (r10 escapes, or frames below the entry one are used) the whole stack is zeroed.
+ * Invariant: between runs, the stack region is zero except below its top from the *stack mark* up. The
+ * mark ({@link STACK_MARK}, a u32 in linear memory) is the lowest virtual address of the stack a run may
+ * have written. When a run starts, {@link clearStack} zeroes from the last run's mark to the top of the
+ * last run's stack (so the stack is wholly zero again), then sets the mark to what this run's program
+ * writes that no engine tracks: stores with r10 as their base, which the JIT checks at compile time
+ * (its frame fast path) and so cannot mark (the program's {@link StackFootprint}). Every other store
+ * into the stack lowers the mark as it happens:
+ * - the engines' checked stack paths (the JIT's and the WebAssembly loop's stack branch, the JS loop's
+ *   stack cache), whatever way the address was computed (a copy of r10, a constant, r1, a loaded value);
+ * - a region cache that comes to hold the stack (a cache hit is not checked again) marks the whole stack;
+ * - helpers' and copy loops' writes through {@link VmMemory} (`translate`, `write`, `slice`...);
+ * - a tail call marks the whole stack (the program it continues in has a footprint of its own).
  *
- * A tail call continues in a program the footprint did not cover, so the first tail call of a run
- * zeroes the rest of the stack: the stack is then exactly what a whole-stack zeroing at the start
- * followed by this run's stores would have left.
+ * Zeroing the default 4 KiB stack costs more than a short program's whole run; a short program usually
+ * writes a few dozen bytes, which is all the next run zeroes.
  * @module
  */
 import { decodeOperation } from '../isa/operation.js';
@@ -18,108 +24,125 @@ import type { Insn } from '../isa/instruction.js';
 import { FRAME_POINTER } from '../isa/opcodes.js';
 import { fieldUse } from '../verifier/fields.js';
 import type { RunRequest } from './environment.js';
-import type { Region } from './memory.js';
+import { STACK_MARK, type Region, type VmMemory } from './memory.js';
 
 /**
- * The stack bytes a program can reach, relative to the entry frame's r10: `[low, high)`, or the whole
- * stack when `whole` is true.
+ * What a program may write on the stack without the engines marking it: stores (and atomics) with r10
+ * as their base, relative to the frame's r10.
  */
 export interface StackFootprint {
-  /** True when the program's reach cannot be bounded statically (r10 escapes, or local calls). */
+  /** True when that cannot be bounded statically (local calls: deeper frames; or r10 is written). */
   readonly whole: boolean;
-  /** Lowest offset from r10 accessed (0 when nothing is). */
+  /** Lowest offset from r10 such a store writes at (0 when there is none below r10). */
   readonly low: number;
-  /** One past the highest offset from r10 accessed (0 when nothing is). */
-  readonly high: number;
 }
 
-const WHOLE: StackFootprint = { whole: true, low: 0, high: 0 };
+const WHOLE: StackFootprint = { whole: true, low: 0 };
 
-/** The stack footprint of a program's instructions (see the module doc for the rule). */
+/** The stack footprint of a program's instructions (see {@link StackFootprint}). */
 export function stackFootprint(insns: readonly Insn[]): StackFootprint {
   let low = 0;
-  let high = 0;
-  let any = false;
   for (let pc = 0; pc < insns.length; pc++) {
     const i = insns[pc]!;
     const op = decodeOperation(i);
     if (op.kind === 'invalid') continue; // never runs: the engines stop there with an error
     if (op.kind === 'lddw') pc++;
-    if (op.kind === 'call' && op.target !== 'helper') return WHOLE;
-    const use = fieldUse(op);
-    if (!use.registers.some((field) => i[field] === FRAME_POINTER)) continue;
-    // r10 as a memory operand's base, and nowhere else, is the only use whose reach is known.
-    let size: number;
-    if (op.kind === 'ldx' && i.src === FRAME_POINTER && i.dst !== FRAME_POINTER) size = op.size;
-    else if (op.kind === 'st' && i.dst === FRAME_POINTER) size = op.size;
-    else if ((op.kind === 'stx' || op.kind === 'atomic') && i.dst === FRAME_POINTER && i.src !== FRAME_POINTER) size = op.size;
-    else return WHOLE;
-    const from = i.offset;
-    low = any ? Math.min(low, from) : from;
-    high = any ? Math.max(high, from + size) : from + size;
-    any = true;
+    if (op.kind === 'call' && op.target === 'local') return WHOLE;
+    for (const field of fieldUse(op).writes) if (i[field] === FRAME_POINTER) return WHOLE;
+    if ((op.kind === 'st' || op.kind === 'stx' || op.kind === 'atomic') && i.dst === FRAME_POINTER) low = Math.min(low, i.offset);
   }
-  return { whole: false, low, high };
+  return { whole: false, low };
 }
 
+/** The stack region of the run that set the mark, as it was then (its linear range to zero from the mark). */
+interface MarkedStack {
+  readonly vaddr: number;
+  readonly offset: number;
+  readonly size: number;
+}
+
+/** Per memory: the stack the mark in its linear memory refers to. */
+const marked = new WeakMap<VmMemory, MarkedStack>();
+let lastMemory: VmMemory | undefined;
+let lastMarked: MarkedStack | undefined;
+
 /**
- * Zero what the run's entry program can reach of its stack: the `stackSize × maxCallDepth` bytes below
- * `stackTop`, when they are one writable region (otherwise the program's stack accesses fail anyway).
- * Engines call it when a run starts; it returns that region, or `undefined` when there is none.
+ * Start a run's stack: zero what earlier runs wrote (from the mark up), then mark what this run's
+ * program writes untracked. Engines call it when a run starts; it returns the run's stack region when
+ * it is one writable region (the `stackSize × maxCallDepth` bytes below `stackTop`), else `undefined`
+ * (the program's stack accesses then take the engines' checked paths like any other, and fail).
  */
 export function clearStack(req: RunRequest): Region | undefined {
   const memory = req.memory;
   let plan = lastPlan;
   if (plan === undefined || plan.request !== req || plan.version !== memory.version) plan = lastPlan = planStackClear(req);
-  if (plan.to > plan.from) memory.bytes.fill(0, plan.from, plan.to);
-  return plan.region;
+  return startStack(plan);
 }
 
-/** What {@link clearStack} zeroes for one request while the memory's layout stays the same. */
+/** {@link clearStack} with its plan worked out (for a caller that keeps it: the layout must still be the plan's). */
+export function startStack(plan: StackClearPlan): Region | undefined {
+  const memory = plan.request.memory;
+  const view = memory.view;
+  const prev = lastMemory === memory ? lastMarked : marked.get(memory);
+  if (prev !== undefined) {
+    const mark = view.getUint32(STACK_MARK, true);
+    const end = prev.vaddr + prev.size;
+    if (mark < end) memory.bytes.fill(0, prev.offset + Math.max(0, mark - prev.vaddr), prev.offset + prev.size);
+  }
+  const region = plan.region;
+  memory.runStack = region;
+  if (region !== undefined) {
+    let now = prev;
+    if (now === undefined || now.vaddr !== region.vaddr || now.offset !== region.offset || now.size !== region.size) {
+      now = { vaddr: region.vaddr, offset: region.offset, size: region.size };
+      marked.set(memory, now);
+    }
+    lastMemory = memory;
+    lastMarked = now;
+    view.setUint32(STACK_MARK, plan.mark, true);
+  } else if (prev !== undefined) {
+    marked.delete(memory);
+    lastMemory = undefined;
+    lastMarked = undefined;
+  }
+  return region;
+}
+
+/** What {@link clearStack} needs for one request while the memory's layout stays the same. */
 export interface StackClearPlan {
   readonly request: RunRequest;
   /** The memory's {@link VmMemory.version} the plan was made for. */
   readonly version: number;
   /** The stack region, when it is one writable region (what {@link clearStack} returns). */
   readonly region: Region | undefined;
-  /** Linear-memory range to zero (empty when `to <= from`). */
-  readonly from: number;
-  readonly to: number;
+  /** The stack mark a run of the request starts with (the lowest address its footprint reaches). */
+  readonly mark: number;
 }
 
 /**
- * The plan of the last request cleared: a VM reuses its request object while nothing about the run
+ * The plan of the last request started: a VM reuses its request object while nothing about the run
  * changes, and finding the stack region costs as much as a short run.
  */
 let lastPlan: StackClearPlan | undefined;
 
-/** Work out what {@link clearStack} zeroes for `request` in the memory's current layout. */
+/** Work out what {@link clearStack} needs for `request` in the memory's current layout. */
 export function planStackClear(request: RunRequest): StackClearPlan {
   const { memory, limits, stackTop } = request;
   const version = memory.version;
   const size = limits.stackSize * limits.maxCallDepth;
   const region = memory.find(stackTop - size, size);
-  if (region === undefined || !region.writable) return { request, version, region: undefined, from: 0, to: 0 };
-  const end = region.offset + (stackTop - region.vaddr);
+  if (region === undefined || !region.writable) return { request, version, region: undefined, mark: 0xffffffff };
   const reach = request.program.stackFootprint;
-  if (reach.whole) return { request, version, region, from: end - size, to: end };
-  return { request, version, region, from: Math.max(end - size, end + reach.low), to: Math.min(end, end + reach.high) };
+  const end = region.vaddr + region.size;
+  const mark = reach.whole ? region.vaddr : Math.min(end, Math.max(region.vaddr, stackTop + reach.low));
+  return { request, version, region, mark };
 }
 
 /**
- * Zero the part of the stack {@link clearStack} left alone: called at a run's first tail call, which
- * continues in a program that footprint did not cover. Until then only the footprint was written, so
- * the stack is then as if it had been wholly zeroed at the start.
+ * Mark the whole stack of the run under way as written: at a tail call, which continues in a program
+ * whose unmarked stores the run's starting mark did not cover.
  */
-export function clearStackRest(req: RunRequest): void {
-  const { region, from: low, to: high } = planStackClear(req);
-  if (region === undefined || req.program.stackFootprint.whole) return;
-  const end = region.offset + (req.stackTop - region.vaddr);
-  const start = end - req.limits.stackSize * req.limits.maxCallDepth;
-  // What clearStack zeroed, clamped to the stack (a footprint may reach past either end).
-  const from = Math.min(end, low);
-  const to = Math.max(from, high);
-  const bytes = req.memory.bytes;
-  bytes.fill(0, start, from);
-  bytes.fill(0, to, end);
+export function markWholeStack(memory: VmMemory): void {
+  const region = memory.runStack;
+  if (region !== undefined) memory.markStackStore(region.vaddr);
 }

@@ -2,8 +2,8 @@
  * The four kinds of virtual machine of rbpf, with rbpf's API in TypeScript naming:
  * {@link EbpfVmNoData}, {@link EbpfVmRaw}, {@link EbpfVmMbuff} and {@link EbpfVmFixedMbuff}.
  *
- * Memory layout (see vm/memory): the stack at `STACK_START` (`stackSize × maxCallDepth` bytes, zeroed
- * by the engine when a run starts — the part the program can reach, see vm/stack — r10 at its top), the input memory at `MEM_START`, the metadata buffer at
+ * Memory layout (see vm/memory): the stack at `STACK_START` (`stackSize × maxCallDepth` bytes, zero
+ * when a run starts — the engine zeroes what earlier runs wrote, see vm/stack — r10 at its top), the input memory at `MEM_START`, the metadata buffer at
  * `MBUFF_START`. Each run copies `mem` / `mbuff` in and, when the run ends (also by an error), copies
  * them back so that the caller sees the program's stores — unless they are the zero-copy views from
  * {@link EbpfVmBase.memBuffer} / {@link EbpfVmBase.mbuffBuffer}, which are used in place.
