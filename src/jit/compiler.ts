@@ -209,6 +209,8 @@ const L_ACC = 26;
  */
 const L_BLIM: Readonly<Record<1 | 2 | 4 | 8, number>> = { 1: 27, 2: 28, 4: 29, 8: 30 };
 const L_BLIN = 31;
+/** On a region table hit: where the element holding the access starts, as an offset into its region (0 for a plain region). */
+const L_E = 32;
 const EXTRA_LOCALS: readonly ValTypeCode[] = [
   ...Array<ValTypeCode>(4).fill(ValType.i64),
   ...Array<ValTypeCode>(5).fill(ValType.i32),
@@ -220,6 +222,7 @@ const EXTRA_LOCALS: readonly ValTypeCode[] = [
   ValType.i32,
   ValType.i64,
   ...Array<ValTypeCode>(4).fill(ValType.i64),
+  ValType.i32,
   ValType.i32,
 ];
 /** Most iterations a chunked loop runs check-free before its guard is evaluated again. */
@@ -1944,6 +1947,7 @@ class FunctionCompiler implements StructSink {
     c.end(); // not found
     fail();
     c.end(); // found: L_I is the entry, L_T2 the offset into the region
+    this.element(size, fail);
     c.get(L_I).mem(Op.i32_load, 12).if();
     this.fillCache();
     if (store) {
@@ -1968,10 +1972,35 @@ class FunctionCompiler implements StructSink {
     c.end(); // not found
     c.br(1);
     c.end(); // found
+    this.element(size, (depth) => c.br(depth));
     c.get(L_I).mem(Op.i32_load, 12).if();
     this.fillCache();
     c.end();
     c.end(); // skip
+  }
+
+  /**
+   * After a region table hit (L_I the entry, L_T2 the offset into the region): set L_E to the start of
+   * the element holding the access, for an element region (see Region.stride; 0 otherwise), calling
+   * `miss(depth)` (depth: blocks it opened) when the access is not inside one live element.
+   */
+  private element(size: 1 | 2 | 4 | 8, miss: (depth: number) => void): void {
+    const c = this.code;
+    c.i32(0).set(L_E);
+    c.get(L_I).mem(Op.i32_load, 16).if();
+    c.get(L_T2).op(Op.i32_wrap_i64).get(L_I).mem(Op.i32_load, 16).op(Op.i32_div_u).set(L_E);
+    // A dead element: its liveness byte (when the region has them) is 0.
+    c.get(L_I).mem(Op.i32_load, 24).if();
+    c.get(L_I).mem(Op.i32_load, 24).get(L_E).op(Op.i32_add).mem(Op.i32_load8_u, 0).op(Op.i32_eqz).if();
+    miss(3);
+    c.end();
+    c.end();
+    c.get(L_E).get(L_I).mem(Op.i32_load, 16).op(Op.i32_mul).set(L_E);
+    // Past the element's accessible bytes: offset - L_E + size > element size.
+    c.get(L_T2).op(Op.i32_wrap_i64).get(L_E).op(Op.i32_sub).i32(size).op(Op.i32_add).get(L_I).mem(Op.i32_load, 20).op(Op.i32_gt_u).if();
+    miss(2);
+    c.end();
+    c.end();
   }
 
   /**
@@ -2023,9 +2052,11 @@ class FunctionCompiler implements StructSink {
     c.get(L_I).mem(Op.i64_load32_u, 0).gget(Global.stackBase).op(Op.i64_eq).if();
     this.markStack(() => c.gget(Global.stackBase).op(Op.i32_wrap_i64));
     c.end();
-    c.get(L_I).mem(Op.i64_load32_u, 0).gset(Global.cacheBase);
-    c.get(L_I).mem(Op.i64_load32_u, 4).i64(7).op(Op.i64_sub).tee(L_LIM).i64(0).get(L_LIM).i64(0).op(Op.i64_gt_s).op(Op.select).gset(Global.cacheLimit);
-    c.get(L_I).mem(Op.i32_load, 8).gset(Global.cacheOffset);
+    // The region, or for an element region the one element at L_E.
+    c.get(L_I).mem(Op.i64_load32_u, 0).get(L_E).op(Op.i64_extend_i32_u).op(Op.i64_add).gset(Global.cacheBase);
+    c.get(L_I).mem(Op.i64_load32_u, 20).get(L_I).mem(Op.i64_load32_u, 4).get(L_I).mem(Op.i32_load, 16).op(Op.select);
+    c.i64(7).op(Op.i64_sub).tee(L_LIM).i64(0).get(L_LIM).i64(0).op(Op.i64_gt_s).op(Op.select).gset(Global.cacheLimit);
+    c.get(L_I).mem(Op.i32_load, 8).get(L_E).op(Op.i32_add).gset(Global.cacheOffset);
     if (c.watched >= 0) this.rebase();
   }
 

@@ -52,7 +52,7 @@ export const Global = {
   maxDepth: 3,
   stackTop: 4,
   stackDelta: 5,
-  /** Linear offset of the region table (16 bytes per region: vaddr, size, offset, writable; u32 LE). */
+  /** Linear offset of the region table (see vm/region-table: 32 bytes per region; u32 LE). */
   tableAddr: 6,
   /** Number of regions in the table. */
   tableCount: 7,

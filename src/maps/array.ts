@@ -7,6 +7,7 @@
 import { MapError } from '../errors.js';
 import type { VmMemory } from '../vm/memory.js';
 import { BpfMap, round8 } from './map.js';
+import { packValues, valueStride } from './values.js';
 import { Errno, MapType, UpdateFlag, type MapSpec } from './types.js';
 
 function index(key: Uint8Array): number {
@@ -17,16 +18,21 @@ function index(key: Uint8Array): number {
 export class ArrayMap extends BpfMap {
   /** CPUs a value is kept for (1 unless per-CPU). */
   readonly cpus: number;
+  /** Arena bytes from one value to the next (see maps/values). */
   private readonly stride: number;
+  /** A value in the host's per-CPU format: padded to 8 bytes. */
+  private readonly pad: number;
 
   constructor(memory: VmMemory, spec: MapSpec, cpus = 1, writable = true) {
     const percpu = spec.type === MapType.PERCPU_ARRAY;
     if (spec.keySize !== 4) throw new MapError(`map ${spec.name}: array maps need 4-byte keys, not ${spec.keySize}`);
     const n = percpu ? cpus : 1;
-    const stride = round8(spec.valueSize);
-    super(memory, spec, spec.maxEntries * n * stride, writable);
+    const stride = valueStride(spec.valueSize);
+    // Each value (each CPU's, per-CPU) is an element: accesses stay inside one (a global section is one value).
+    super(memory, spec, spec.maxEntries * n * stride, writable, { stride, size: Math.max(spec.valueSize, 1) });
     this.cpus = n;
     this.stride = stride;
+    this.pad = round8(spec.valueSize);
   }
 
   /** Virtual address of an element's value for a CPU (no bounds check on the index). */
@@ -57,7 +63,7 @@ export class ArrayMap extends BpfMap {
     const i = index(key);
     if (i >= this.spec.maxEntries) return undefined;
     if (this.cpus === 1 && this.spec.type !== MapType.PERCPU_ARRAY) return this.readArena(i * this.stride, this.spec.valueSize);
-    return this.readArena(i * this.cpus * this.stride, this.cpus * this.stride);
+    return packValues(this.memory, this.arenaOffset(0), this.stride, this.spec.valueSize, i * this.cpus, this.cpus);
   }
 
   /** Per-CPU maps: one value per CPU. */
@@ -65,12 +71,12 @@ export class ArrayMap extends BpfMap {
     const all = this.lookup(key);
     if (all === undefined) return undefined;
     if (this.spec.type !== MapType.PERCPU_ARRAY) return [all];
-    return Array.from({ length: this.cpus }, (_, c) => all.slice(c * this.stride, c * this.stride + this.spec.valueSize));
+    return Array.from({ length: this.cpus }, (_, c) => all.slice(c * this.pad, c * this.pad + this.spec.valueSize));
   }
 
   protected override hostUpdate(key: Uint8Array, value: Uint8Array, flags: number): number {
     const percpu = this.spec.type === MapType.PERCPU_ARRAY;
-    this.checkValue(value, percpu ? [this.spec.valueSize, this.cpus * this.stride] : [this.spec.valueSize]);
+    this.checkValue(value, percpu ? [this.spec.valueSize, this.cpus * this.pad] : [this.spec.valueSize]);
     if (value.length === this.spec.valueSize) {
       for (let c = 0; c < this.cpus; c++) {
         const r = this.programUpdate(key, value, flags, c);
@@ -79,7 +85,7 @@ export class ArrayMap extends BpfMap {
       return 0;
     }
     for (let c = 0; c < this.cpus; c++) {
-      const r = this.programUpdate(key, value.subarray(c * this.stride, c * this.stride + this.spec.valueSize), flags, c);
+      const r = this.programUpdate(key, value.subarray(c * this.pad, c * this.pad + this.spec.valueSize), flags, c);
       if (r < 0) return r;
     }
     return 0;

@@ -7,27 +7,36 @@
  */
 import type { VmMemory } from '../vm/memory.js';
 import { BpfMap, keyBytes, keyString, round8 } from './map.js';
+import { Liveness, packValues, valueStride } from './values.js';
 import { Errno, MapType, UpdateFlag, type MapSpec } from './types.js';
 
 /** `BPF_MAP_TYPE_HASH`, `PERCPU_HASH`, `LRU_HASH`, `LRU_PERCPU_HASH`. */
 export class HashMap extends BpfMap {
   /** CPUs a value is kept for (1 unless per-CPU). */
   readonly cpus: number;
+  /** Arena bytes from one value to the next (see maps/values). */
   private readonly stride: number;
+  /** A value in the host's per-CPU format: padded to 8 bytes. */
+  private readonly pad: number;
   private readonly percpu: boolean;
   private readonly lru: boolean;
   private readonly slots = new Map<string, number>();
   private readonly free: number[] = [];
+  private readonly live: Liveness;
   /** Slots never used yet are handed out in order, so a huge max_entries costs nothing up front. */
   private fresh = 0;
 
   constructor(memory: VmMemory, spec: MapSpec, cpus = 1) {
     const percpu = spec.type === MapType.PERCPU_HASH || spec.type === MapType.LRU_PERCPU_HASH;
     const n = percpu ? cpus : 1;
-    const stride = round8(spec.valueSize);
-    super(memory, spec, spec.maxEntries * n * stride);
+    const stride = valueStride(spec.valueSize);
+    // Each value (each CPU's, per-CPU) is an element, live while its key is present.
+    const live = new Liveness(memory, spec.maxEntries * n);
+    super(memory, spec, spec.maxEntries * n * stride, true, { stride, size: Math.max(spec.valueSize, 1), liveness: live.offset });
+    this.live = live;
     this.cpus = n;
     this.stride = stride;
+    this.pad = round8(spec.valueSize);
     this.percpu = percpu;
     this.lru = spec.type === MapType.LRU_HASH || spec.type === MapType.LRU_PERCPU_HASH;
   }
@@ -72,6 +81,7 @@ export class HashMap extends BpfMap {
       this.slots.delete(oldest.value);
     }
     this.zeroArena(fresh * this.cpus * this.stride, this.cpus * this.stride);
+    this.live.set(fresh * this.cpus, this.cpus);
     this.slots.set(k, fresh);
     return fresh;
   }
@@ -89,15 +99,16 @@ export class HashMap extends BpfMap {
     if (slot === undefined) return -Errno.ENOENT;
     this.slots.delete(k);
     this.free.push(slot);
+    this.live.clear(slot * this.cpus, this.cpus);
     return 0;
   }
 
   protected override hostUpdate(key: Uint8Array, value: Uint8Array, flags: number): number {
-    this.checkValue(value, this.percpu ? [this.spec.valueSize, this.cpus * this.stride] : [this.spec.valueSize]);
+    this.checkValue(value, this.percpu ? [this.spec.valueSize, this.cpus * this.pad] : [this.spec.valueSize]);
     const slot = this.slotFor(key, flags);
     if (slot < 0) return slot;
     for (let c = 0; c < this.cpus; c++) {
-      const v = value.length === this.spec.valueSize ? value : value.subarray(c * this.stride, c * this.stride + this.spec.valueSize);
+      const v = value.length === this.spec.valueSize ? value : value.subarray(c * this.pad, c * this.pad + this.spec.valueSize);
       this.writeArena((slot * this.cpus + c) * this.stride, v);
     }
     return 0;
@@ -108,7 +119,7 @@ export class HashMap extends BpfMap {
     const slot = this.slots.get(keyString(key));
     if (slot === undefined) return undefined;
     if (!this.percpu) return this.readArena(slot * this.stride, this.spec.valueSize);
-    return this.readArena(slot * this.cpus * this.stride, this.cpus * this.stride);
+    return packValues(this.memory, this.arenaOffset(0), this.stride, this.spec.valueSize, slot * this.cpus, this.cpus);
   }
 
   /** Per-CPU maps: one value per CPU. */
@@ -116,7 +127,7 @@ export class HashMap extends BpfMap {
     const all = this.lookup(key);
     if (all === undefined) return undefined;
     if (!this.percpu) return [all];
-    return Array.from({ length: this.cpus }, (_, c) => all.slice(c * this.stride, c * this.stride + this.spec.valueSize));
+    return Array.from({ length: this.cpus }, (_, c) => all.slice(c * this.pad, c * this.pad + this.spec.valueSize));
   }
 
   override keys(): Uint8Array[] {

@@ -7,7 +7,8 @@
  */
 import { MapError } from '../errors.js';
 import type { VmMemory } from '../vm/memory.js';
-import { BpfMap, keyBytes, keyString, round8 } from './map.js';
+import { BpfMap, keyBytes, keyString } from './map.js';
+import { Liveness, valueStride } from './values.js';
 import { Errno, UpdateFlag, type MapSpec } from './types.js';
 
 function prefixLen(key: Uint8Array): number {
@@ -42,11 +43,15 @@ export class LpmTrieMap extends BpfMap {
   private entriesByLength: { key: Uint8Array; bits: number; slot: number }[] = [];
   private readonly free: number[] = [];
   private fresh = 0;
+  private readonly live: Liveness;
 
   constructor(memory: VmMemory, spec: MapSpec) {
     if (spec.keySize <= 4) throw new MapError(`map ${spec.name}: LPM trie keys need a 4-byte prefix length and data (key_size ${spec.keySize})`);
-    const stride = round8(spec.valueSize);
-    super(memory, spec, spec.maxEntries * stride);
+    const stride = valueStride(spec.valueSize);
+    // Each value is an element, live while its prefix is stored.
+    const live = new Liveness(memory, spec.maxEntries);
+    super(memory, spec, spec.maxEntries * stride, true, { stride, size: Math.max(spec.valueSize, 1), liveness: live.offset });
+    this.live = live;
     this.stride = stride;
     this.maxPrefix = (spec.keySize - 4) * 8;
   }
@@ -81,6 +86,7 @@ export class LpmTrieMap extends BpfMap {
       const fresh = this.free.pop() ?? (this.fresh < this.spec.maxEntries ? this.fresh++ : undefined);
       if (fresh === undefined) return -Errno.ENOSPC;
       slot = fresh;
+      this.live.set(slot, 1);
       this.entriesByLength.push({ key: canonical(key, bits), bits, slot });
       this.entriesByLength.sort((a, b) => b.bits - a.bits);
     }
@@ -93,8 +99,10 @@ export class LpmTrieMap extends BpfMap {
     if (prefixLen(key) > this.maxPrefix) return -Errno.EINVAL;
     const at = this.exact(key);
     if (at < 0) return -Errno.ENOENT;
-    this.free.push(this.entriesByLength[at]!.slot);
+    const slot = this.entriesByLength[at]!.slot;
+    this.free.push(slot);
     this.entriesByLength.splice(at, 1);
+    this.live.clear(slot, 1);
     return 0;
   }
 

@@ -5,7 +5,7 @@
  * @module
  */
 import { MapError } from '../errors.js';
-import type { Region, VmMemory } from '../vm/memory.js';
+import type { Region, RegionElements, VmMemory } from '../vm/memory.js';
 import { Errno, errnoName, mapTypeName, type MapSpec } from './types.js';
 
 /** Hex key of a byte string, to index JS maps by key bytes. */
@@ -52,7 +52,11 @@ export abstract class BpfMap {
   /** The region holding the map's values, when it has one. */
   protected readonly arena: Region | undefined;
 
-  constructor(memory: VmMemory, spec: MapSpec, arenaSize: number, writable = true) {
+  /**
+   * `elements`: how the arena holds values (see {@link Region.stride}): a program's access through a
+   * value pointer must then stay inside that one (live) value, as the kernel's verifier ensures.
+   */
+  constructor(memory: VmMemory, spec: MapSpec, arenaSize: number, writable = true, elements?: RegionElements) {
     this.memory = memory;
     this.spec = spec;
     if (!Number.isSafeInteger(arenaSize) || arenaSize > MAX_ARENA) {
@@ -68,7 +72,7 @@ export abstract class BpfMap {
       this.arena = undefined;
       this.arenaAddress = 0;
     } else {
-      this.arena = memory.map({ name: `map:${spec.name}`, size: arenaSize, writable: this.programWritable });
+      this.arena = memory.map({ name: `map:${spec.name}`, size: arenaSize, writable: this.programWritable, elements });
       this.arenaAddress = this.arena.vaddr;
     }
   }

@@ -8,7 +8,7 @@
  * @module
  */
 import { MapError } from '../errors.js';
-import type { VmMemory } from '../vm/memory.js';
+import type { Region, VmMemory } from '../vm/memory.js';
 import { BpfMap, round8 } from './map.js';
 import { type MapSpec } from './types.js';
 
@@ -25,6 +25,8 @@ interface RecordState {
   /** Data length. */
   readonly len: number;
   state: 'reserved' | 'committed' | 'discarded' | 'padding';
+  /** The data's region while the record is reserved (the only time a program may access it). */
+  region?: Region | undefined;
 }
 
 /** A ring buffer map. */
@@ -41,6 +43,9 @@ export class RingBufMap extends BpfMap {
       throw new MapError(`ring buffer ${spec.name}: max_entries must be a power of two of at least 8 bytes, got ${size}`);
     }
     super(memory, spec, size);
+    // Programs reach a record's data only while it is reserved, through a region of its own: the ring
+    // itself (headers, other records) is mapped at no address.
+    memory.unmap(this.arena!);
   }
 
   private get size(): number {
@@ -66,7 +71,8 @@ export class RingBufMap extends BpfMap {
       this.prod += pad;
       at = 0;
     }
-    this.records.push({ at, span, len, state: 'reserved' });
+    const region = this.memory.map({ name: `map:${this.name} record`, vaddr: this.arenaAddress + at + HEADER, size: len, offset: this.arenaOffset(at + HEADER) });
+    this.records.push({ at, span, len, state: 'reserved', region });
     this.prod += span;
     const view = new DataView(this.memory.bytes.buffer, this.arenaOffset(at), HEADER);
     view.setUint32(0, (len | 0x80000000) >>> 0, true);
@@ -80,6 +86,8 @@ export class RingBufMap extends BpfMap {
     const rec = this.records.find((r) => r.at === at && r.state === 'reserved');
     if (rec === undefined) return false;
     rec.state = discard ? 'discarded' : 'committed';
+    if (rec.region !== undefined) this.memory.unmap(rec.region);
+    rec.region = undefined;
     const o = this.arenaOffset(at);
     new DataView(this.memory.bytes.buffer, o, HEADER).setUint32(0, (rec.len | (discard ? 0x40000000 : 0)) >>> 0, true);
     return true;

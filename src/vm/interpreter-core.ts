@@ -584,7 +584,7 @@ function storeCaches(c: CodeWriter): void {
  * {@link VmMemory.find} returns.
  */
 function scanFunction(): CodeWriter {
-  const [A, SIZE, STORE, TABLE, COUNT, AREA, I, END, T, RS] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+  const [A, SIZE, STORE, TABLE, COUNT, AREA, I, END, T, RS, E] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
   const c = new CodeWriter();
   c.get(TABLE).tee(I).get(COUNT).i32(TABLE_ENTRY).op(Op.i32_mul).op(Op.i32_add).set(END);
   c.loop();
@@ -594,9 +594,21 @@ function scanFunction(): CodeWriter {
   c.get(T).get(SIZE).op(Op.i64_extend_i32_u).op(Op.i64_add).get(RS).op(Op.i64_le_u).op(Op.i32_and);
   c.if();
   c.get(STORE).get(I).mem(Op.i32_load, 12).op(Op.i32_eqz).op(Op.i32_and).if().i32(-1).op(Op.return).end();
-  c.get(AREA).get(I).mem(Op.i32_load).mem(Op.i32_store, FOUND);
+  // An element region (see Region.stride): the access must be inside one live element, which is what
+  // is found (E: its start as an offset into the region; RS: its accessible bytes).
+  c.i32(0).set(E);
+  c.get(I).mem(Op.i32_load, 16).if();
+  c.get(T).op(Op.i32_wrap_i64).get(I).mem(Op.i32_load, 16).op(Op.i32_div_u).set(E);
+  c.get(I).mem(Op.i32_load, 24).if();
+  c.get(I).mem(Op.i32_load, 24).get(E).op(Op.i32_add).mem(Op.i32_load8_u, 0).op(Op.i32_eqz).if().i32(-1).op(Op.return).end();
+  c.end();
+  c.get(E).get(I).mem(Op.i32_load, 16).op(Op.i32_mul).set(E);
+  c.get(I).mem(Op.i64_load32_u, 20).set(RS);
+  c.get(T).get(E).op(Op.i64_extend_i32_u).op(Op.i64_sub).get(SIZE).op(Op.i64_extend_i32_u).op(Op.i64_add).get(RS).op(Op.i64_gt_u).if().i32(-1).op(Op.return).end();
+  c.end();
+  c.get(AREA).get(I).mem(Op.i32_load).get(E).op(Op.i32_add).mem(Op.i32_store, FOUND);
   c.get(AREA).get(RS).i64(7).op(Op.i64_sub).i64(0).get(RS).i64(8).op(Op.i64_ge_u).op(Op.select).op(Op.i32_wrap_i64).mem(Op.i32_store, FOUND + 4);
-  c.get(AREA).get(I).mem(Op.i32_load, 8).mem(Op.i32_store, FOUND + 8);
+  c.get(AREA).get(I).mem(Op.i32_load, 8).get(E).op(Op.i32_add).mem(Op.i32_store, FOUND + 8);
   c.get(T).op(Op.i32_wrap_i64).get(I).mem(Op.i32_load, 8).op(Op.i32_add).op(Op.return);
   c.end();
   c.get(I).i32(TABLE_ENTRY).op(Op.i32_add).set(I).br(0);
@@ -683,7 +695,7 @@ export function coreModule(): Uint8Array<ArrayBuffer> {
   mb.defineFunction(run, LOCALS, c);
   const scan = mb.declareFunction([ValType.i64, ValType.i32, ValType.i32, ValType.i32, ValType.i32, ValType.i32], [ValType.i32]);
   if (scan !== FUNC_SCAN) throw new Error('internal: the core\'s scan function has another index');
-  mb.defineFunction(scan, [ValType.i32, ValType.i32, ValType.i64, ValType.i64], scanFunction());
+  mb.defineFunction(scan, [ValType.i32, ValType.i32, ValType.i64, ValType.i64, ValType.i32], scanFunction());
   mb.export('run', 'func', run);
   return mb.build();
 }

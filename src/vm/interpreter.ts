@@ -91,6 +91,13 @@ function markStack(dv: DataView, a: number): number {
 
 /** The region found by the last slow-path translation (read right after the call). */
 let lastRegion: Region | undefined;
+/**
+ * What the caller may cache of it: the virtual range `[lastStart, lastEnd)` accesses inside need no
+ * check (the region, or the one value of an element region the access is in) and linear minus virtual.
+ */
+let lastStart = 1;
+let lastEnd = 0;
+let lastBase = 0;
 
 /** Translate `(hi:lo) + off` for an access that missed the cached regions; throws the program's error. */
 function translateSlow(memory: VmMemory, lo: number, hi: number, off: number, size: number, store: boolean, pc: number): number {
@@ -103,6 +110,14 @@ function translateSlow(memory: VmMemory, lo: number, hi: number, off: number, si
     throw memory.accessError(al, ah, size, store, pc, region);
   }
   lastRegion = region;
+  lastBase = region.offset - region.vaddr;
+  if (region.stride === 0) {
+    lastStart = region.vaddr;
+    lastEnd = region.vaddr + region.size;
+  } else {
+    lastStart = vaddr - ((vaddr - region.vaddr) % region.stride);
+    lastEnd = lastStart + region.elementSize;
+  }
   return region.offset + (vaddr - region.vaddr);
 }
 
@@ -1056,9 +1071,9 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array, stack: Regi
         else {
           a = translateSlow(memory, r[s]!, h, words[(j + 2) | 0]!, 1, false, i);
           const hit = lastRegion!;
-          rS = hit.vaddr;
-          rE = hit.vaddr + hit.size;
-          rB = hit.offset - hit.vaddr;
+          rS = lastStart;
+          rE = lastEnd;
+          rB = lastBase;
         }
         {
           r[d] = dv.getUint8(a);
@@ -1074,9 +1089,9 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array, stack: Regi
         else {
           a = translateSlow(memory, r[s]!, h, words[(j + 2) | 0]!, 2, false, i);
           const hit = lastRegion!;
-          rS = hit.vaddr;
-          rE = hit.vaddr + hit.size;
-          rB = hit.offset - hit.vaddr;
+          rS = lastStart;
+          rE = lastEnd;
+          rB = lastBase;
         }
         {
           r[d] = dv.getUint16(a, true);
@@ -1092,9 +1107,9 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array, stack: Regi
         else {
           a = translateSlow(memory, r[s]!, h, words[(j + 2) | 0]!, 4, false, i);
           const hit = lastRegion!;
-          rS = hit.vaddr;
-          rE = hit.vaddr + hit.size;
-          rB = hit.offset - hit.vaddr;
+          rS = lastStart;
+          rE = lastEnd;
+          rB = lastBase;
         }
         {
           r[d] = dv.getInt32(a, true);
@@ -1110,9 +1125,9 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array, stack: Regi
         else {
           a = translateSlow(memory, r[s]!, h, words[(j + 2) | 0]!, 8, false, i);
           const hit = lastRegion!;
-          rS = hit.vaddr;
-          rE = hit.vaddr + hit.size;
-          rB = hit.offset - hit.vaddr;
+          rS = lastStart;
+          rE = lastEnd;
+          rB = lastBase;
         }
         {
           r[d] = dv.getInt32(a, true);
@@ -1128,9 +1143,9 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array, stack: Regi
         else {
           a = translateSlow(memory, r[s]!, h, words[(j + 2) | 0]!, 1, false, i);
           const hit = lastRegion!;
-          rS = hit.vaddr;
-          rE = hit.vaddr + hit.size;
-          rB = hit.offset - hit.vaddr;
+          rS = lastStart;
+          rE = lastEnd;
+          rB = lastBase;
         }
         {
           const v = dv.getInt8(a);
@@ -1147,9 +1162,9 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array, stack: Regi
         else {
           a = translateSlow(memory, r[s]!, h, words[(j + 2) | 0]!, 2, false, i);
           const hit = lastRegion!;
-          rS = hit.vaddr;
-          rE = hit.vaddr + hit.size;
-          rB = hit.offset - hit.vaddr;
+          rS = lastStart;
+          rE = lastEnd;
+          rB = lastBase;
         }
         {
           const v = dv.getInt16(a, true);
@@ -1166,9 +1181,9 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array, stack: Regi
         else {
           a = translateSlow(memory, r[s]!, h, words[(j + 2) | 0]!, 4, false, i);
           const hit = lastRegion!;
-          rS = hit.vaddr;
-          rE = hit.vaddr + hit.size;
-          rB = hit.offset - hit.vaddr;
+          rS = lastStart;
+          rE = lastEnd;
+          rB = lastBase;
         }
         {
           const v = dv.getInt32(a, true);
@@ -1188,9 +1203,9 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array, stack: Regi
           a = translateSlow(memory, r[d]!, h, words[(j + 2) | 0]!, 1, true, i);
           const hit = lastRegion!;
           if (hit === stack) markStack(dv, hit.vaddr);
-          wS = hit.vaddr;
-          wE = hit.vaddr + hit.size;
-          wB = hit.offset - hit.vaddr;
+          wS = lastStart;
+          wE = lastEnd;
+          wB = lastBase;
         }
         {
           dv.setUint8(a, words[(j + 1) | 0]!);
@@ -1206,9 +1221,9 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array, stack: Regi
           a = translateSlow(memory, r[d]!, h, words[(j + 2) | 0]!, 2, true, i);
           const hit = lastRegion!;
           if (hit === stack) markStack(dv, hit.vaddr);
-          wS = hit.vaddr;
-          wE = hit.vaddr + hit.size;
-          wB = hit.offset - hit.vaddr;
+          wS = lastStart;
+          wE = lastEnd;
+          wB = lastBase;
         }
         {
           dv.setUint16(a, words[(j + 1) | 0]!, true);
@@ -1224,9 +1239,9 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array, stack: Regi
           a = translateSlow(memory, r[d]!, h, words[(j + 2) | 0]!, 4, true, i);
           const hit = lastRegion!;
           if (hit === stack) markStack(dv, hit.vaddr);
-          wS = hit.vaddr;
-          wE = hit.vaddr + hit.size;
-          wB = hit.offset - hit.vaddr;
+          wS = lastStart;
+          wE = lastEnd;
+          wB = lastBase;
         }
         {
           dv.setInt32(a, words[(j + 1) | 0]!, true);
@@ -1242,9 +1257,9 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array, stack: Regi
           a = translateSlow(memory, r[d]!, h, words[(j + 2) | 0]!, 8, true, i);
           const hit = lastRegion!;
           if (hit === stack) markStack(dv, hit.vaddr);
-          wS = hit.vaddr;
-          wE = hit.vaddr + hit.size;
-          wB = hit.offset - hit.vaddr;
+          wS = lastStart;
+          wE = lastEnd;
+          wB = lastBase;
         }
         {
           const k = words[(j + 1) | 0]!;
@@ -1262,9 +1277,9 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array, stack: Regi
           a = translateSlow(memory, r[d]!, h, words[(j + 2) | 0]!, 1, true, i);
           const hit = lastRegion!;
           if (hit === stack) markStack(dv, hit.vaddr);
-          wS = hit.vaddr;
-          wE = hit.vaddr + hit.size;
-          wB = hit.offset - hit.vaddr;
+          wS = lastStart;
+          wE = lastEnd;
+          wB = lastBase;
         }
         {
           dv.setUint8(a, r[s]!);
@@ -1280,9 +1295,9 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array, stack: Regi
           a = translateSlow(memory, r[d]!, h, words[(j + 2) | 0]!, 2, true, i);
           const hit = lastRegion!;
           if (hit === stack) markStack(dv, hit.vaddr);
-          wS = hit.vaddr;
-          wE = hit.vaddr + hit.size;
-          wB = hit.offset - hit.vaddr;
+          wS = lastStart;
+          wE = lastEnd;
+          wB = lastBase;
         }
         {
           dv.setUint16(a, r[s]!, true);
@@ -1298,9 +1313,9 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array, stack: Regi
           a = translateSlow(memory, r[d]!, h, words[(j + 2) | 0]!, 4, true, i);
           const hit = lastRegion!;
           if (hit === stack) markStack(dv, hit.vaddr);
-          wS = hit.vaddr;
-          wE = hit.vaddr + hit.size;
-          wB = hit.offset - hit.vaddr;
+          wS = lastStart;
+          wE = lastEnd;
+          wB = lastBase;
         }
         {
           dv.setInt32(a, r[s]!, true);
@@ -1316,9 +1331,9 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array, stack: Regi
           a = translateSlow(memory, r[d]!, h, words[(j + 2) | 0]!, 8, true, i);
           const hit = lastRegion!;
           if (hit === stack) markStack(dv, hit.vaddr);
-          wS = hit.vaddr;
-          wE = hit.vaddr + hit.size;
-          wB = hit.offset - hit.vaddr;
+          wS = lastStart;
+          wE = lastEnd;
+          wB = lastBase;
         }
         {
           dv.setInt32(a, r[s]!, true);
@@ -1359,9 +1374,9 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array, stack: Regi
           a = translateSlow(memory, r[d]!, h, words[(j + 2) | 0]!, size, true, i);
           const hit = lastRegion!;
           if (hit === stack) markStack(dv, hit.vaddr);
-          wS = hit.vaddr;
-          wE = hit.vaddr + hit.size;
-          wB = hit.offset - hit.vaddr;
+          wS = lastStart;
+          wE = lastEnd;
+          wB = lastBase;
         }
         atomic(dv, a, wide, o - (wide ? 149 : 139), r, s);
         break;
@@ -1460,9 +1475,9 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array, stack: Regi
           else {
             a = translateSlow(memory, r[s2]!, h, words[(j + 6) | 0]!, 1, false, i + 1);
             const hit = lastRegion!;
-            rS = hit.vaddr;
-            rE = hit.vaddr + hit.size;
-            rB = hit.offset - hit.vaddr;
+            rS = lastStart;
+            rE = lastEnd;
+            rB = lastBase;
           }
           {
             r[d2] = dv.getUint8(a);
@@ -1481,9 +1496,9 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array, stack: Regi
           else {
             a = translateSlow(memory, r[s]!, h, words[(j + 2) | 0]!, 1, false, i);
             const hit = lastRegion!;
-            rS = hit.vaddr;
-            rE = hit.vaddr + hit.size;
-            rB = hit.offset - hit.vaddr;
+            rS = lastStart;
+            rE = lastEnd;
+            rB = lastBase;
           }
           {
             r[d] = dv.getUint8(a);
@@ -1581,9 +1596,9 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array, stack: Regi
           else {
             a = translateSlow(memory, r[s2]!, h, words[(j + 6) | 0]!, 1, false, i + 1);
             const hit = lastRegion!;
-            rS = hit.vaddr;
-            rE = hit.vaddr + hit.size;
-            rB = hit.offset - hit.vaddr;
+            rS = lastStart;
+            rE = lastEnd;
+            rB = lastBase;
           }
           {
             r[d2] = dv.getUint8(a);
@@ -1602,9 +1617,9 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array, stack: Regi
           else {
             a = translateSlow(memory, r[s]!, h, words[(j + 2) | 0]!, 1, false, i);
             const hit = lastRegion!;
-            rS = hit.vaddr;
-            rE = hit.vaddr + hit.size;
-            rB = hit.offset - hit.vaddr;
+            rS = lastStart;
+            rE = lastEnd;
+            rB = lastBase;
           }
           {
             r[d] = dv.getUint8(a);
@@ -1736,9 +1751,9 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array, stack: Regi
             a = translateSlow(memory, r[d]!, h, words[(j + 2) | 0]!, 8, true, i);
             const hit = lastRegion!;
             if (hit === stack) markStack(dv, hit.vaddr);
-            wS = hit.vaddr;
-            wE = hit.vaddr + hit.size;
-            wB = hit.offset - hit.vaddr;
+            wS = lastStart;
+            wE = lastEnd;
+            wB = lastBase;
           }
           {
             dv.setInt32(a, r[s]!, true);
@@ -1780,9 +1795,9 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array, stack: Regi
           else {
             a = translateSlow(memory, r[s]!, h, words[(j + 2) | 0]!, 1, false, i);
             const hit = lastRegion!;
-            rS = hit.vaddr;
-            rE = hit.vaddr + hit.size;
-            rB = hit.offset - hit.vaddr;
+            rS = lastStart;
+            rE = lastEnd;
+            rB = lastBase;
           }
           {
             r[d] = dv.getUint8(a);
@@ -1885,9 +1900,9 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array, stack: Regi
           else {
             a = translateSlow(memory, r[s]!, h, words[(j + 2) | 0]!, 8, false, i);
             const hit = lastRegion!;
-            rS = hit.vaddr;
-            rE = hit.vaddr + hit.size;
-            rB = hit.offset - hit.vaddr;
+            rS = lastStart;
+            rE = lastEnd;
+            rB = lastBase;
           }
           {
             r[d] = dv.getInt32(a, true);
@@ -1906,9 +1921,9 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array, stack: Regi
             a = translateSlow(memory, r[d2]!, h, words[(j + 6) | 0]!, 8, true, i + 1);
             const hit = lastRegion!;
             if (hit === stack) markStack(dv, hit.vaddr);
-            wS = hit.vaddr;
-            wE = hit.vaddr + hit.size;
-            wB = hit.offset - hit.vaddr;
+            wS = lastStart;
+            wE = lastEnd;
+            wB = lastBase;
           }
           {
             dv.setInt32(a, r[s2]!, true);
@@ -1943,9 +1958,9 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array, stack: Regi
           else {
             a = translateSlow(memory, r[s3]!, h, words[(j + 10) | 0]!, 1, false, i + 2);
             const hit = lastRegion!;
-            rS = hit.vaddr;
-            rE = hit.vaddr + hit.size;
-            rB = hit.offset - hit.vaddr;
+            rS = lastStart;
+            rE = lastEnd;
+            rB = lastBase;
           }
           {
             r[d3] = dv.getUint8(a);

@@ -32,6 +32,7 @@ export const MAX_MEM_SIZE = HEAP_START - MEM_START;
  * Linear offset of the stack mark (u32): the lowest virtual address of the run's stack region that a
  * store of the current run may have written through an address not known when the run started (see
  * vm/stack). It lies in the bytes the allocator never hands out, so no region reaches it.
+ * @internal
  */
 export const STACK_MARK = 8;
 
@@ -51,6 +52,28 @@ export interface Region {
   readonly offset: number;
   /** False for read-only regions (frozen `.rodata`, for instance). */
   readonly writable: boolean;
+  /**
+   * 0 for a region that is one range. Otherwise the region holds equal elements (a map's values) this
+   * many bytes apart, and an access must lie inside one element's first {@link elementSize} bytes.
+   */
+  readonly stride: number;
+  /** Bytes accessible at the start of each element (when {@link stride} is not 0). */
+  readonly elementSize: number;
+  /**
+   * Linear offset of one byte per element, non-zero while the element is live (a hash map's element
+   * that is present); an access to an element whose byte is 0 fails. 0: every element is live.
+   */
+  readonly liveness: number;
+}
+
+/** How a region of equal elements is laid out (see {@link Region.stride}). */
+export interface RegionElements {
+  /** Bytes from one element's start to the next (> 0). */
+  readonly stride: number;
+  /** Bytes accessible at each element's start (1 to `stride`). */
+  readonly size: number;
+  /** Linear offset of the liveness bytes, one per element (0 or absent: every element is live). */
+  readonly liveness?: number;
 }
 
 /** Options for {@link VmMemory}. */
@@ -160,9 +183,13 @@ export class VmMemory {
    * Map a region. Without `vaddr` it gets the next free heap address (above {@link HEAP_START});
    * without `offset`, fresh zeroed linear memory is allocated for it.
    */
-  map(spec: { name: string; size: number; vaddr?: number; offset?: number; writable?: boolean }): Region {
+  map(spec: { name: string; size: number; vaddr?: number; offset?: number; writable?: boolean; elements?: RegionElements }): Region {
     const size = spec.size;
     if (!Number.isSafeInteger(size) || size < 0) throw new ArgumentError(`bad region size ${size}`);
+    const el = spec.elements;
+    if (el !== undefined && !(Number.isSafeInteger(el.stride) && Number.isSafeInteger(el.size) && el.size >= 1 && el.size <= el.stride)) {
+      throw new ArgumentError(`bad region elements: ${el.size} bytes every ${el.stride}`);
+    }
     let vaddr = spec.vaddr;
     if (vaddr === undefined) {
       vaddr = this.nextHeapVaddr;
@@ -176,6 +203,9 @@ export class VmMemory {
       size,
       offset: spec.offset ?? this.allocate(size),
       writable: spec.writable ?? true,
+      stride: el?.stride ?? 0,
+      elementSize: el?.size ?? 0,
+      liveness: el?.liveness ?? 0,
     };
     this.regionList.push(region);
     this.layoutVersion++;
@@ -189,12 +219,43 @@ export class VmMemory {
     this.layoutVersion++;
   }
 
-  /** The region that wholly contains `[vaddr, vaddr + size)`, or `undefined`. */
+  /**
+   * Tell engines that what they cached of the regions may be stale although none was mapped or moved
+   * (an element of an element region stopped being live): changes {@link version}.
+   */
+  invalidate(): void {
+    this.layoutVersion++;
+  }
+
+  /**
+   * The region that wholly contains `[vaddr, vaddr + size)` — inside one live element, for an element
+   * region — or `undefined`.
+   */
   find(vaddr: number, size: number): Region | undefined {
+    const r = this.container(vaddr, size);
+    return r === undefined || r.stride === 0 || this.elementReason(r, vaddr, size) === undefined ? r : undefined;
+  }
+
+  /** The first region wholly containing `[vaddr, vaddr + size)`, ignoring elements. */
+  private container(vaddr: number, size: number): Region | undefined {
     const list = this.regionList;
     for (let i = 0; i < list.length; i++) {
       const r = list[i]!;
       if (vaddr >= r.vaddr && vaddr + size <= r.vaddr + r.size) return r;
+    }
+    return undefined;
+  }
+
+  /** Why an access inside element region `r` is refused, or undefined when it is allowed. */
+  private elementReason(r: Region, vaddr: number, size: number): string | undefined {
+    const d = vaddr - r.vaddr;
+    const index = Math.floor(d / r.stride);
+    const within = d - index * r.stride;
+    if (within + size > r.elementSize) {
+      return `it is not inside one value of ${r.name} (${r.elementSize}-byte values every ${r.stride} bytes from 0x${r.vaddr.toString(16)}; this one starts at 0x${(vaddr - within).toString(16)})`;
+    }
+    if (r.liveness !== 0 && this.bytes[r.liveness + index] === 0) {
+      return `the value of ${r.name} at 0x${(vaddr - within).toString(16)} is no longer there (deleted, or a record already submitted or discarded)`;
     }
     return undefined;
   }
@@ -241,6 +302,11 @@ export class VmMemory {
         { pc, address, size, access },
       );
     }
+    const inside = hi === 0 ? this.container(lo >>> 0, size) : undefined;
+    const why = inside !== undefined && inside.stride !== 0 ? this.elementReason(inside, lo >>> 0, size) : undefined;
+    if (why !== undefined) {
+      return new MemoryAccessError(ErrorCode.OUT_OF_BOUNDS, `out-of-bounds ${size}-byte ${access} at ${where}: ${why}`, { pc, address, size, access });
+    }
     const regions = this.regionList
       .filter((r) => r.size > 0)
       .map((r) => `${r.name} [0x${r.vaddr.toString(16)}, 0x${(r.vaddr + r.size).toString(16)})`)
@@ -274,8 +340,11 @@ export class VmMemory {
     const a = BigInt.asUintN(64, address);
     const region = a >> 32n === 0n ? this.find(Number(a), 1) : undefined;
     if (region === undefined) throw this.accessError(Number(a & 0xffffffffn) | 0, Number(a >> 32n) | 0, 1, false, pc);
-    const start = region.offset + (Number(a) - region.vaddr);
-    const end = Math.min(region.offset + region.size, start + max);
+    const d = Number(a) - region.vaddr;
+    const start = region.offset + d;
+    // A string in an element region ends with its element.
+    const limit = region.stride === 0 ? region.size : d - (d % region.stride) + region.elementSize;
+    const end = Math.min(region.offset + limit, start + max);
     const bytes = this.bytes;
     let stop = start;
     while (stop < end && bytes[stop] !== 0) stop++;

@@ -1,15 +1,16 @@
 /**
- * The region table: every mapped region of a VM memory as 16 bytes of linear memory (virtual address,
- * size, linear offset, writable: u32 each, in {@link VmMemory.regions} order), rewritten when the
+ * The region table: every mapped region of a VM memory as 32 bytes of linear memory (virtual address,
+ * size, linear offset, writable, then element stride, element size and liveness offset (see
+ * {@link Region.stride}), and 4 unused: u32 each, in {@link VmMemory.regions} order), rewritten when the
  * memory's layout changes. WebAssembly code that checks its own accesses (the JIT's modules, the
  * interpreter's WebAssembly loop) scans it when an access misses its cached region, instead of calling
  * back into JS. It lives in linear memory that is never mapped, so programs cannot reach it.
  * @module
  */
-import type { VmMemory } from './memory.js';
+import type { Region, VmMemory } from './memory.js';
 
 /** Bytes per region in the table. */
-export const TABLE_ENTRY = 16;
+export const TABLE_ENTRY = 32;
 
 /** Where a memory's table is and what it holds. */
 export interface RegionTable {
@@ -60,6 +61,9 @@ export function regionTable(memory: VmMemory): RegionTable {
     view.setUint32(at + 4, r.size, true);
     view.setUint32(at + 8, r.offset, true);
     view.setUint32(at + 12, r.writable ? 1 : 0, true);
+    view.setUint32(at + 16, r.stride, true);
+    view.setUint32(at + 20, r.elementSize, true);
+    view.setUint32(at + 24, r.liveness, true);
     at += TABLE_ENTRY;
   }
   t.count = regions.length;

@@ -1,0 +1,59 @@
+/**
+ * How maps lay their values out for programs (internal to maps). A map's arena is an element region
+ * (see {@link Region.stride}): an access through a value pointer must lie inside one value. Values are
+ * {@link VALUE_GAP} bytes further apart than the kernel's 8-byte rounding, so that an access running
+ * past a value's end (an off-by-one index, a too-wide store) faults instead of reaching the next value;
+ * and maps whose elements come and go keep one liveness byte per value, so that a pointer to a deleted
+ * value faults. (Which value a pointer was derived from is not tracked: pointer arithmetic landing
+ * wholly inside another live value is allowed, as that value's own pointer would be.)
+ * @module
+ */
+import type { Region, VmMemory } from '../vm/memory.js';
+import { round8 } from './map.js';
+
+/** Unmapped bytes after each value's 8-byte rounding in an arena. */
+export const VALUE_GAP = 8;
+
+/** Bytes from one value to the next in an arena, for values of `valueSize` bytes. */
+export function valueStride(valueSize: number): number {
+  return round8(valueSize) + VALUE_GAP;
+}
+
+/**
+ * `count` values from element `first` of an arena with `stride` (at linear offset `arena`), in the host's
+ * format: each value padded to 8 bytes, one after the other (the kernel's per-CPU layout).
+ */
+export function packValues(memory: VmMemory, arena: number, stride: number, valueSize: number, first: number, count: number): Uint8Array {
+  const pad = round8(valueSize);
+  const out = new Uint8Array(count * pad);
+  const bytes = memory.bytes;
+  for (let k = 0; k < count; k++) {
+    const o = arena + (first + k) * stride;
+    out.set(bytes.subarray(o, o + valueSize), k * pad);
+  }
+  return out;
+}
+
+/**
+ * One liveness byte per element of an arena (see {@link Region.liveness}), in the VM memory where the
+ * engines read them: an element whose byte is 0 cannot be accessed through an old value pointer.
+ */
+export class Liveness {
+  /** Linear offset of the first byte. */
+  readonly offset: number;
+
+  constructor(private readonly memory: VmMemory, elements: number) {
+    this.offset = memory.allocate(Math.max(elements, 1), 1);
+  }
+
+  /** Mark `count` elements from `first` live. */
+  set(first: number, count: number): void {
+    this.memory.bytes.fill(1, this.offset + first, this.offset + first + count);
+  }
+
+  /** Mark `count` elements from `first` dead; engines drop what they cached of them. */
+  clear(first: number, count: number): void {
+    this.memory.bytes.fill(0, this.offset + first, this.offset + first + count);
+    this.memory.invalidate();
+  }
+}
