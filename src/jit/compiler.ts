@@ -140,7 +140,8 @@ import { FRAME_POINTER } from '../isa/opcodes.js';
 import { basicBlocks, type BasicBlock } from '../verifier/cfg.js';
 import { Global, GLOBAL_COUNT, Import, TABLE_ENTRY, Trap } from './layout.js';
 import { STACK_MARK } from '../vm/memory.js';
-import { analyzeGraph, emitDispatch, emitStructured, type FlowGraph, type StructSink, type Terminator } from './structure.js';
+import { emitDispatch, emitStructured, type StructSink } from './structure.js';
+import { analyzeGraph, innermostLoops, type FlowGraph, type Terminator } from './graph.js';
 import { CodeWriter, ModuleBuilder } from '../wasm/module.js';
 import { Op, ValType, type ValTypeCode } from '../wasm/opcodes.js';
 
@@ -158,6 +159,11 @@ export interface CompileOptions {
    * interpreter's error for that slot when reached. The last entry stands for running off the end.
    */
   readonly badSlots: Uint8Array;
+  /**
+   * Largest function body to hand to the WebAssembly engine, in bytes: a bigger one is refused with a
+   * JitError. Defaults to (a little under) V8's limit; tests lower it.
+   */
+  readonly maxFunctionBytes?: number;
 }
 
 /** The output of {@link compileToWasm}. */
@@ -245,6 +251,13 @@ const MAX_TRIPS = 2 ** 32;
 const MAX_STRIDE = 2 ** 16;
 /** ALU operations that cannot fail or branch in the generated code, so a block of them can run speculatively. */
 const PURE_ALU: ReadonlySet<AluName> = new Set<AluName>(['add', 'sub', 'mul', 'or', 'and', 'xor', 'lsh', 'rsh', 'arsh', 'mov']);
+/**
+ * Most graph nodes of a function compiled as a dispatch loop (one `block` and one `br_table` entry
+ * per node). V8 refuses a `br_table` of more than 65,520 entries; a bigger function with irreducible
+ * control flow is refused with a JitError, and one with loops gets no checked copy (every block then
+ * checks the budget itself).
+ */
+const MAX_DISPATCH_NODES = 65_520;
 /** Fewest blocks on a checkpoint's longest path to the next one for it to check for all of them at once. */
 const MIN_CHECKED_CHAIN = 4;
 /** Largest block (in instructions) compiled as selects rather than a branch. */
@@ -347,11 +360,29 @@ function lastPc(insns: readonly Insn[], b: BasicBlock): number {
 }
 
 
+/**
+ * Largest function body V8 accepts, in bytes (its `kV8MaxWasmFunctionSize`, which other engines
+ * share). The body's local declarations count too: they take a few dozen bytes, hence the margin.
+ */
+const V8_MAX_FUNCTION_BYTES = 7_654_321;
+
+/** Refuse a function the engine would reject for its size, with what to do instead. */
+function checkSize(code: CodeWriter, pc: number, limit: number): void {
+  if (code.w.length <= limit) return;
+  throw new JitError(
+    `the function at pc ${pc} compiles to ${code.w.length} bytes of WebAssembly, over the ${limit}-byte limit ` +
+      `(WebAssembly engines accept at most ${V8_MAX_FUNCTION_BYTES} bytes per function). Run the program on the interpreter, ` +
+      'or split it into smaller functions (local calls) or tail-called programs',
+    pc,
+  );
+}
+
 /** Compile a program to a WebAssembly module (see layout.ts for its imports and globals). */
 export function compileToWasm(insns: readonly Insn[], options: CompileOptions): CompiledWasm {
   if (insns.length === 0) throw new JitError('cannot compile an empty program');
   const d = decode(insns);
   const n = insns.length;
+  const maxBytes = options.maxFunctionBytes ?? V8_MAX_FUNCTION_BYTES - 1024;
   const blockOf = (pc: number): number => (pc >= 0 && pc < n ? d.blockAt[pc]! : -1);
 
   // Terminator of every basic block, in block numbering.
@@ -401,9 +432,11 @@ export function compileToWasm(insns: readonly Insn[], options: CompileOptions): 
     // every block and can start at any block (a dispatch loop), to continue in when the budget may run
     // out before the next check. It takes its registers in globals: registers flowing into call
     // arguments make V8 spill them in loops.
-    const makeChecked = (): CheckedCopy => {
+    const makeChecked = (): CheckedCopy | undefined => {
       const checked = new FunctionCompiler(insns, d, terms, options, funcIndex);
       const labels = checked.compileChecked(blockOf(e));
+      if (labels === undefined) return undefined;
+      checkSize(checked.code, e, maxBytes);
       const index = mb.declareFunction([], RESULTS);
       mb.defineFunction(index, [...REGS, ...EXTRA_LOCALS], checked.code);
       checkedFunctions.push({ index, pc: e });
@@ -411,6 +444,7 @@ export function compileToWasm(insns: readonly Insn[], options: CompileOptions): 
     };
     const fc = new FunctionCompiler(insns, d, terms, options, funcIndex, makeChecked);
     const code = fc.compile(blockOf(e));
+    checkSize(code, e, maxBytes);
     if (fc.usedDispatch) dispatchFunctions.push(e);
     mb.defineFunction(funcIndex.get(e)!, EXTRA_LOCALS, code);
   }
@@ -657,12 +691,14 @@ class FunctionCompiler implements StructSink {
     private readonly terms: readonly Terminator[],
     private readonly options: CompileOptions,
     private readonly funcIndex: ReadonlyMap<number, number>,
-    /** For a fast copy: makes the checked copy, when a loop needs it. */
-    private readonly makeChecked?: () => CheckedCopy,
+    /** For a fast copy: makes the checked copy, when a loop needs it (undefined: the function is too big for one). */
+    private readonly makeChecked?: () => CheckedCopy | undefined,
   ) {}
 
   /** The checked copy, once made. */
   private checkedCopy: CheckedCopy | undefined;
+  /** Set when the function is too big for a checked copy: no checkpoint may then exit to one. */
+  private noCheckedCopy = false;
 
   /**
    * Budget checks in the fast copy, per graph node: 0 checks its own charge, 1 checks for everything up
@@ -679,10 +715,12 @@ class FunctionCompiler implements StructSink {
 
   /**
    * The checked copy: a dispatch loop that starts at the block named by Global.label and checks the
-   * budget on every block. Returns the dispatch label of each block.
+   * budget on every block. Returns the dispatch label of each block, or undefined (emitting nothing)
+   * when the function has too many blocks for a dispatch loop.
    */
-  compileChecked(entryBlock: number): Map<number, number> {
+  compileChecked(entryBlock: number): Map<number, number> | undefined {
     const graph = this.buildGraph(entryBlock, false);
+    if (graph.count > MAX_DISPATCH_NODES) return undefined;
     const c = this.code;
     c.block().block().block();
     for (let r = 0; r <= 10; r++) c.gget(Global.savedR0 + r).set(r);
@@ -735,35 +773,20 @@ class FunctionCompiler implements StructSink {
     // checkpoints check every block as before, and so does every block reachable from them before the
     // next checkpoint (a check that cannot fail is harmless on the fast checkpoints' paths).
     const mode = new Uint8Array(n); // 0: check this block; 1: checkpoint with exit; 2: no check
-    const preds: number[][] = Array.from({ length: n }, () => []);
-    for (const x of a.order) for (const y of succ(x)) preds[y]!.push(x);
     // Innermost loops only (an exit from an outer loop keeps its values live across the inner ones
-    // too), and only when the loop's body is a chain of at least MIN_CHECKED_CHAIN blocks.
-    const innerLoop = (h: number): Set<number> | undefined => {
-      const body = new Set<number>([h]);
-      const work = preds[h]!.filter((u) => a.rpo[u]! >= a.rpo[h]!);
-      while (work.length > 0) {
-        const u = work.pop()!;
-        if (body.has(u)) continue;
-        if (header[u] === 1) return undefined;
-        body.add(u);
-        work.push(...preds[u]!);
-      }
-      return body;
-    };
-    for (const h of a.order) {
-      if (header[h] !== 1) continue;
-      const body = innerLoop(h);
-      if (body === undefined) continue;
-      const chain = new Map<number, number>();
-      for (let k = a.order.length - 1; k >= 0; k--) {
-        const x = a.order[k]!;
-        if (!body.has(x)) continue;
+    // too), and only when the loop's body is a chain of at least MIN_CHECKED_CHAIN blocks. Not in a
+    // function too big for the checked copy's dispatch loop (see MAX_DISPATCH_NODES).
+    const chain = new Int32Array(n);
+    const inBody = new Int32Array(n).fill(-1);
+    for (const { header: h, body } of this.noCheckedCopy ? [] : innermostLoops(graph, a)) {
+      for (const x of body) inBody[x] = h;
+      for (let k = body.length - 1; k >= 0; k--) {
+        const x = body[k]!;
         let more = 0;
-        for (const y of succ(x)) if (y !== h && body.has(y) && a.rpo[y]! > a.rpo[x]!) more = Math.max(more, chain.get(y)!);
-        chain.set(x, 1 + more);
+        for (const y of succ(x)) if (y !== h && inBody[y] === h && a.rpo[y]! > a.rpo[x]!) more = Math.max(more, chain[y]!);
+        chain[x] = 1 + more;
       }
-      if (chain.get(h)! >= MIN_CHECKED_CHAIN) mode[h] = 1;
+      if (chain[h]! >= MIN_CHECKED_CHAIN) mode[h] = 1;
     }
     const checked = new Uint8Array(n);
     for (const x of a.order) {
@@ -774,7 +797,13 @@ class FunctionCompiler implements StructSink {
     this.mode = mode;
     this.deferred = mode.some((m) => m !== 0);
     this.reach = reach;
-    if (this.checkedCopy === undefined && mode.includes(1)) this.checkedCopy = this.makeChecked!();
+    if (this.checkedCopy === undefined && mode.includes(1)) {
+      this.checkedCopy = this.makeChecked!();
+      if (this.checkedCopy === undefined) {
+        this.noCheckedCopy = true;
+        this.planChecks(graph);
+      }
+    }
   }
 
   /** True when the node's block ends with a local call. */
@@ -878,6 +907,15 @@ class FunctionCompiler implements StructSink {
       graph = this.buildGraph(entryBlock, false);
       if (!this.everyBlock) this.planChecks(graph);
       if (!emitStructured(graph, this, OUTER)) {
+        if (graph.count > MAX_DISPATCH_NODES) {
+          const pc = this.d.blocks[entryBlock]!.start;
+          throw new JitError(
+            `the function at pc ${pc} has irreducible control flow (a loop entered other than through its header) and ` +
+              `${graph.count} blocks; the JIT compiles such a function to a dispatch loop of at most ${MAX_DISPATCH_NODES} blocks. ` +
+              'Run the program on the interpreter, or split the function',
+            pc,
+          );
+        }
         this.usedDispatch = true;
         this.everyBlock = true;
         emitDispatch(graph, this, OUTER, L_LABEL);

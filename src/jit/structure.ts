@@ -10,28 +10,9 @@
  */
 import type { CodeWriter } from '../wasm/module.js';
 import { JitError } from '../errors.js';
+import { analyzeGraph, successors, type FlowGraph } from './graph.js';
 
-/**
- * How a basic block ends. A negative target means running past the program's end; `none` means the
- * block's code stops on its own (it traps).
- */
-export type Terminator =
-  | { readonly kind: 'exit' }
-  | { readonly kind: 'none' }
-  | { readonly kind: 'goto'; readonly to: number }
-  | { readonly kind: 'cond'; readonly taken: number; readonly fall: number }
-  /** A multiway branch: to `targets[i]` for an index i the sink pushes (see {@link StructSink.tableIndex}), else `fallback`. */
-  | { readonly kind: 'table'; readonly targets: readonly number[]; readonly fallback: number };
-
-/** A function's control-flow graph: nodes 0..count-1, entered at `entry`. */
-export interface FlowGraph {
-  /** Number of nodes. */
-  readonly count: number;
-  /** Entry node. */
-  readonly entry: number;
-  /** Terminator of each node. */
-  readonly term: readonly Terminator[];
-}
+export type { FlowGraph, Terminator } from './graph.js';
 
 /** What the structurer asks the compiler to emit. `depth` is the number of enclosing labels. */
 export interface StructSink {
@@ -60,97 +41,14 @@ export interface StructSink {
   fastLoop?(node: number, depth: number): void;
 }
 
-function successors(t: Terminator): number[] {
-  if (t.kind === 'goto') return t.to >= 0 ? [t.to] : [];
-  if (t.kind === 'cond') return [t.taken, t.fall].filter((x) => x >= 0);
-  if (t.kind === 'table') return [...new Set([...t.targets, t.fallback])].filter((x) => x >= 0);
-  return [];
-}
-
-/** Reverse postorder, immediate dominators and reducibility of a graph. */
-export interface GraphAnalysis {
-  /** RPO number per node, -1 when unreachable. */
-  readonly rpo: Int32Array;
-  /** Reachable nodes in reverse postorder. */
-  readonly order: readonly number[];
-  /** Immediate dominator per node (the entry's is itself), -1 when unreachable. */
-  readonly idom: Int32Array;
-  /** True when every back edge goes to a node that dominates its source. */
-  readonly reducible: boolean;
-}
-
-/** Compute reverse postorder, dominators (Cooper, Harvey and Kennedy's iterative algorithm) and reducibility. */
-export function analyzeGraph(g: FlowGraph): GraphAnalysis {
-  const n = g.count;
-  const succ = g.term.map(successors);
-  const state = new Uint8Array(n);
-  const post: number[] = [];
-  // Iterative DFS: recursion would overflow on long chains of blocks.
-  const stack: [number, number][] = [[g.entry, 0]];
-  state[g.entry] = 1;
-  while (stack.length > 0) {
-    const top = stack[stack.length - 1]!;
-    const s = succ[top[0]]!;
-    if (top[1] < s.length) {
-      const next = s[top[1]++]!;
-      if (state[next] === 0) {
-        state[next] = 1;
-        stack.push([next, 0]);
-      }
-    } else {
-      post.push(top[0]);
-      stack.pop();
-    }
-  }
-  const order = post.reverse();
-  const rpo = new Int32Array(n).fill(-1);
-  order.forEach((node, i) => (rpo[node] = i));
-  const preds: number[][] = Array.from({ length: n }, () => []);
-  for (const u of order) for (const v of succ[u]!) preds[v]!.push(u);
-
-  const idom = new Int32Array(n).fill(-1);
-  idom[g.entry] = g.entry;
-  const intersect = (a: number, b: number): number => {
-    while (a !== b) {
-      while (rpo[a]! > rpo[b]!) a = idom[a]!;
-      while (rpo[b]! > rpo[a]!) b = idom[b]!;
-    }
-    return a;
-  };
-  for (let changed = true; changed; ) {
-    changed = false;
-    for (const v of order) {
-      if (v === g.entry) continue;
-      let nd = -1;
-      for (const p of preds[v]!) {
-        if (idom[p] === -1) continue;
-        nd = nd === -1 ? p : intersect(p, nd);
-      }
-      if (nd !== idom[v]) {
-        idom[v] = nd;
-        changed = true;
-      }
-    }
-  }
-  const dominates = (a: number, b: number): boolean => {
-    for (let x = b; ; x = idom[x]!) {
-      if (x === a) return true;
-      if (x === g.entry) return false;
-    }
-  };
-  let reducible = true;
-  for (const u of order) {
-    for (const v of succ[u]!) if (rpo[v]! <= rpo[u]! && !dominates(v, u)) reducible = false;
-  }
-  return { rpo, order, idom, reducible };
-}
-
-type Frame = { kind: 'loop' | 'block'; node: number } | { kind: 'other' };
-
 /**
  * Emit structured code for the graph. `outer` labels already enclose the code (e.g. the function's
  * exit paths); they count towards `depth` passed to the sink. Returns false, emitting nothing, when
  * the graph is irreducible.
+ *
+ * The walk of the dominator tree is driven by an explicit stack of tasks rather than recursion (a
+ * chain of thousands of blocks or loops nested thousands deep would overflow the JS stack), and each
+ * node's enclosing label is found by its position on the label stack, not by a search.
  */
 export function emitStructured(g: FlowGraph, sink: StructSink, outer: number): boolean {
   const a = analyzeGraph(g);
@@ -194,49 +92,62 @@ export function emitStructured(g: FlowGraph, sink: StructSink, outer: number): b
   for (const list of mergeChildren) list.sort((x, y) => rpo[y]! - rpo[x]!);
 
   const code = sink.code;
-  const ctx: Frame[] = [];
-  const depth = (): number => outer + ctx.length;
-  const labelOf = (kind: 'loop' | 'block', node: number): number => {
-    for (let i = ctx.length - 1; i >= 0; i--) {
-      const f = ctx[i]!;
-      if (f.kind === kind && f.node === node) return ctx.length - 1 - i;
-    }
-    throw new JitError(`internal: no enclosing ${kind} for node ${node}`);
+  // The labels enclosing the code being emitted, innermost last, and where each node's `loop` and
+  // merge `block` sit in it (-1: not open). A node's loop and block are each opened once.
+  let labels = 0;
+  const loopAt = new Int32Array(n).fill(-1);
+  const blockAt = new Int32Array(n).fill(-1);
+  /** What each open label is: a node's loop or block (to close its entry), or another construct (-1). */
+  const open: { kind: 'loop' | 'block' | 'other'; node: number }[] = [];
+  const push = (kind: 'loop' | 'block' | 'other', node: number): void => {
+    if (kind === 'loop') loopAt[node] = labels;
+    else if (kind === 'block') blockAt[node] = labels;
+    open.push({ kind, node });
+    labels++;
+  };
+  const pop = (): void => {
+    const f = open.pop()!;
+    if (f.kind === 'loop') loopAt[f.node] = -1;
+    else if (f.kind === 'block') blockAt[f.node] = -1;
+    labels--;
+  };
+  const depth = (): number => outer + labels;
+  const labelOf = (at: Int32Array, kind: string, node: number): number => {
+    const i = at[node]!;
+    if (i < 0) throw new JitError(`internal: no enclosing ${kind} for node ${node}`);
+    return labels - 1 - i;
   };
   // A jump that is a plain `br` (back edge or edge to a merge node) and its label depth, else -1.
   const brDepth = (from: number, to: number): number => {
     if (to < 0) return -1;
-    if (rpo[to]! <= rpo[from]!) return labelOf('loop', to);
-    if (forwardIn[to]! >= 2 || forced[to] === 1) return labelOf('block', to);
+    if (rpo[to]! <= rpo[from]!) return labelOf(loopAt, 'loop', to);
+    if (forwardIn[to]! >= 2 || forced[to] === 1) return labelOf(blockAt, 'block', to);
     return -1;
   };
 
-  const doBranch = (from: number, to: number): void => {
-    if (to < 0) {
-      sink.badTarget(from, depth());
-      return;
-    }
-    const d = brDepth(from, to);
-    if (d >= 0) code.br(d);
-    else doTree(to);
+  // The task stack: what is left to emit, the next task last. Each task is an op and a node (and for
+  // WITHIN/WRAP, the index of the next merge child to open a block for).
+  const TREE = 0; // the subtree of the dominator tree rooted at node
+  const WITHIN = 1; // open blocks for merge children k.. of node, then its body and terminator
+  const WRAP = 2; // the same for a versioned self-loop (sibling fast copy and checked loop)
+  const BRANCH = 3; // a jump from node to arg: a `br`, or the target's subtree inline
+  const CLOSE = 4; // close the innermost label
+  const ELSE = 5; // `else` of the innermost `if`
+  const LOOP = 6; // open the checked loop of a versioned self-loop, then its body
+  const ops: number[] = [];
+  const nodesOf: number[] = [];
+  const args: number[] = [];
+  const task = (op: number, node: number, arg = 0): void => {
+    ops.push(op);
+    nodesOf.push(node);
+    args.push(arg);
   };
 
-  const nodeWithin = (x: number, ys: readonly number[], k: number): void => {
-    if (k < ys.length) {
-      const y = ys[k]!;
-      code.block();
-      ctx.push({ kind: 'block', node: y });
-      nodeWithin(x, ys, k + 1);
-      ctx.pop();
-      code.end();
-      doTree(y);
-      return;
-    }
-    sink.body(x, depth());
+  const terminator = (x: number): void => {
     const t = g.term[x]!;
     if (t.kind === 'exit') sink.exit(x, depth());
     else if (t.kind === 'none') code.op(0x00);
-    else if (t.kind === 'goto') doBranch(x, t.to);
+    else if (t.kind === 'goto') task(BRANCH, x, t.to);
     else if (t.kind === 'table') {
       // Every target is a loop header, a merge node or a forced merge child of x: all plain `br`s.
       const depthOf = (to: number): number => {
@@ -251,67 +162,91 @@ export function emitStructured(g: FlowGraph, sink: StructSink, outer: number): b
       const takenBr = brDepth(x, t.taken);
       if (takenBr >= 0) {
         code.brIf(takenBr);
-        doBranch(x, t.fall);
+        task(BRANCH, x, t.fall);
         return;
       }
       const fallBr = brDepth(x, t.fall);
       if (fallBr >= 0) {
         code.op(0x45); // i32.eqz: branch when not taken
         code.brIf(fallBr);
-        doBranch(x, t.taken);
+        task(BRANCH, x, t.taken);
         return;
       }
       code.if();
-      ctx.push({ kind: 'other' });
-      doBranch(x, t.taken);
-      code.else();
-      doBranch(x, t.fall);
-      ctx.pop();
-      code.end();
+      push('other', -1);
+      // Run in reverse: the taken arm, `else`, the fall-through arm, `end`.
+      task(CLOSE, x);
+      task(BRANCH, x, t.fall);
+      task(ELSE, x);
+      task(BRANCH, x, t.taken);
     }
   };
 
-  function doTree(x: number): void {
-    const ys = mergeChildren[x]!;
-    if (sibling[x] === 1) {
-      // block* (x's merge children) { block { fast copy; br exit } loop { x } } ys...
-      const t = g.term[x] as { readonly taken: number; readonly fall: number };
-      const wrap = (k: number): void => {
-        if (k < ys.length) {
-          const y = ys[k]!;
+  task(TREE, g.entry);
+  while (ops.length > 0) {
+    const op = ops.pop()!;
+    const x = nodesOf.pop()!;
+    const arg = args.pop()!;
+    switch (op) {
+      case TREE:
+        if (sibling[x] === 1) task(WRAP, x, 0);
+        else if (loopHeader[x] === 1) {
+          code.loop();
+          push('loop', x);
+          task(CLOSE, x);
+          task(WITHIN, x, 0);
+        } else task(WITHIN, x, 0);
+        break;
+      case WITHIN:
+      case WRAP: {
+        const ys = mergeChildren[x]!;
+        if (arg < ys.length) {
+          // block { <the rest> } <y's subtree>
+          const y = ys[arg]!;
           code.block();
-          ctx.push({ kind: 'block', node: y });
-          wrap(k + 1);
-          ctx.pop();
-          code.end();
-          doTree(y);
-          return;
+          push('block', y);
+          task(TREE, y);
+          task(CLOSE, y);
+          task(op, x, arg + 1);
+        } else if (op === WITHIN) {
+          sink.body(x, depth());
+          terminator(x);
+        } else {
+          // block { fast copy; br exit } loop { x }
+          const t = g.term[x] as { readonly taken: number; readonly fall: number };
+          code.block();
+          push('other', -1);
+          sink.fastLoop!(x, depth());
+          task(LOOP, x);
+          task(CLOSE, x);
+          task(BRANCH, x, t.taken === x ? t.fall : t.taken);
         }
-        code.block();
-        ctx.push({ kind: 'other' });
-        sink.fastLoop!(x, depth());
-        doBranch(x, t.taken === x ? t.fall : t.taken);
-        ctx.pop();
-        code.end();
+        break;
+      }
+      case LOOP:
         code.loop();
-        ctx.push({ kind: 'loop', node: x });
-        nodeWithin(x, [], 0);
-        ctx.pop();
+        push('loop', x);
+        task(CLOSE, x);
+        sink.body(x, depth());
+        terminator(x);
+        break;
+      case BRANCH:
+        if (arg < 0) sink.badTarget(x, depth());
+        else {
+          const d = brDepth(x, arg);
+          if (d >= 0) code.br(d);
+          else task(TREE, arg);
+        }
+        break;
+      case CLOSE:
+        pop();
         code.end();
-      };
-      wrap(0);
-    } else if (loopHeader[x] === 1) {
-      code.loop();
-      ctx.push({ kind: 'loop', node: x });
-      nodeWithin(x, ys, 0);
-      ctx.pop();
-      code.end();
-    } else {
-      nodeWithin(x, ys, 0);
+        break;
+      case ELSE:
+        code.else();
+        break;
     }
   }
-
-  doTree(g.entry);
   // Every path above ends in br/return/unreachable; tell the validator nothing falls out.
   code.op(0x00);
   return true;
