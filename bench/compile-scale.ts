@@ -5,8 +5,8 @@
  * Each measurement runs in its own process (node --expose-gc, so that one that fails or runs out of
  * memory does not take the others with it): generate the program, verify it (the VM constructor),
  * then `jitCompile()` once, reporting the module generation time (our code), V8's compile time, the
- * module size and the heap growth over the compile (heap used after a forced GC, with the compiled
- * module alive, minus before). The result is then checked against the interpreter's. A failure prints
+ * module size, the heap growth over the compile (heap used after a forced GC, with the compiled
+ * module alive, minus before: what stays) and the resident size's growth (about the peak). The result is then checked against the interpreter's. A failure prints
  * the error's class, code and message instead.
  * @module
  */
@@ -26,6 +26,7 @@ function measure(shape: Shape, size: number): string {
   const mem = Uint8Array.from({ length: 64 }, (_, i) => (i * 37 + 11) & 255);
   gc();
   const before = process.memoryUsage().heapUsed;
+  const rssBefore = process.memoryUsage().rss;
   const t0 = performance.now();
   let line: string;
   try {
@@ -33,9 +34,11 @@ function measure(shape: Shape, size: number): string {
     const total = performance.now() - t0;
     gc();
     const heap = (process.memoryUsage().heapUsed - before) / 2 ** 20;
+    // The process's resident size hardly shrinks after a GC: its growth bounds the compile's peak.
+    const rss = (process.memoryUsage().rss - rssBefore) / 2 ** 20;
     line =
       `generate ${stats.generateMs.toFixed(0).padStart(6)} ms  V8 ${stats.wasmCompileMs.toFixed(0).padStart(6)} ms  ` +
-      `total ${total.toFixed(0).padStart(6)} ms  module ${(stats.size / 1024).toFixed(0).padStart(6)} KiB  heap +${heap.toFixed(1)} MiB`;
+      `total ${total.toFixed(0).padStart(6)} ms  module ${(stats.size / 1024).toFixed(0).padStart(6)} KiB  heap +${heap.toFixed(1)} MiB  rss +${rss.toFixed(0)} MiB`;
     const jit = vm.executeProgramJit(mem.slice());
     const interp = vm.executeProgram(mem.slice());
     if (jit !== interp) line += `  MISMATCH jit ${jit} interpreter ${interp}`;

@@ -401,11 +401,15 @@ export function compileToWasm(insns: readonly Insn[], options: CompileOptions): 
 
   // Functions: the entry and every valid local-call target.
   const entries = [0];
+  const isEntry = new Set(entries);
   for (let pc = 0; pc < n; pc++) {
     const op = d.ops[pc]!;
     if (op.kind === 'call' && op.target === 'local' && options.badSlots[pc] !== 1) {
       const t = branchTarget(op, insns[pc]!, pc)!;
-      if (blockOf(t) >= 0 && !entries.includes(t)) entries.push(t);
+      if (blockOf(t) >= 0 && !isEntry.has(t)) {
+        isEntry.add(t);
+        entries.push(t);
+      }
     } else if (op.kind === 'lddw') pc++;
   }
 
