@@ -4,6 +4,7 @@
  * @module
  */
 import { closeSync, fstatSync, openSync, readSync, writeSync } from 'node:fs';
+import type { CaptureReader } from '../pcap/index.js';
 import { InputError } from './input.js';
 import type { CliIo } from './io.js';
 
@@ -18,8 +19,8 @@ function openError(path: string, e: unknown, verb: 'read' | 'write'): InputError
   return new InputError(`${path}: cannot ${verb} (${code ?? String(e)})`);
 }
 
-/** The chunks of a file, read into one reused buffer (each chunk is valid until the next is read). */
-function* fileChunks(path: string): Generator<Uint8Array> {
+/** Read a file into `reader` a chunk at a time, straight into its buffer (no copy); yields after each chunk. */
+function* feedFile(path: string, reader: CaptureReader): Generator<void> {
   let fd: number;
   try {
     fd = openSync(path, 'r');
@@ -30,34 +31,42 @@ function* fileChunks(path: string): Generator<Uint8Array> {
   } catch (e) {
     throw openError(path, e, 'read');
   }
-  const buf = new Uint8Array(CHUNK);
   try {
     for (;;) {
+      const into = reader.writable(CHUNK);
       let n: number;
       try {
-        n = readSync(fd, buf, 0, buf.length, null);
+        n = readSync(fd, into, 0, CHUNK, null);
       } catch (e) {
         throw openError(path, e, 'read');
       }
       if (n === 0) return;
-      yield buf.subarray(0, n);
+      reader.wrote(n);
+      yield;
     }
   } finally {
     closeSync(fd);
   }
 }
 
-/** The chunks of a capture: `-` is stdin (streamed when the CLI's io can, else read whole). */
-export async function* captureChunks(path: string, io: CliIo): AsyncGenerator<Uint8Array> {
+/**
+ * Feed a capture into `reader` a chunk at a time, yielding after each (the caller takes the packets
+ * out before the next): `-` is stdin (streamed when the CLI's io can, else read whole).
+ */
+export async function* feedCapture(path: string, io: CliIo, reader: CaptureReader): AsyncGenerator<void> {
   if (path !== '-') {
-    yield* fileChunks(path);
+    yield* feedFile(path, reader);
     return;
   }
   if (io.stdinChunks !== undefined) {
-    yield* io.stdinChunks();
+    for await (const chunk of io.stdinChunks()) {
+      reader.push(chunk);
+      yield;
+    }
     return;
   }
-  yield await io.readStdin();
+  reader.push(await io.readStdin());
+  yield;
 }
 
 /** Where passed packets go: a file, or stdout for `-`. */

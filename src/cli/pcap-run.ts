@@ -17,7 +17,7 @@ import { TcAction } from '../context/layout.js';
 import type { PacketSession } from '../context/session.js';
 import { EbpfVmRaw } from '../vm/vm.js';
 import type { RunLimits } from '../vm/environment.js';
-import { captureChunks, openSink, type CaptureSink } from './capture-io.js';
+import { feedCapture, openSink, type CaptureSink } from './capture-io.js';
 import { LatencyHistogram, VerdictCounts, formatNs } from './capture-stats.js';
 import { InputError, readInputFile } from './input.js';
 import type { CliIo } from './io.js';
@@ -166,9 +166,12 @@ export function cliHint(message: string): string {
 class Progress {
   private last = 0;
   private drawn = false;
-  constructor(private readonly io: CliIo) {}
+  private readonly tty: boolean;
+  constructor(private readonly io: CliIo) {
+    this.tty = io.errIsTty === true;
+  }
   update(now: number, packets: number): void {
-    if (this.io.errIsTty !== true || packets < 1000 || now - this.last < 100) return;
+    if (!this.tty || packets < 1000 || now - this.last < 100) return;
     this.last = now;
     this.io.err(`\r${packets} packets`);
     this.drawn = true;
@@ -261,8 +264,7 @@ export async function runCapture(req: CaptureRunRequest, io: CliIo): Promise<num
   const cpu0 = process.cpuUsage();
   let prev = performance.now();
   try {
-    loop: for await (const chunk of captureChunks(req.pcapPath, io)) {
-      reader.push(chunk);
+    loop: for await (const _ of feedCapture(req.pcapPath, io, reader)) {
       for (;;) {
         if (packets >= limit) {
           countReached = true;

@@ -67,7 +67,7 @@ function helperError(name: string, message: string, ctx: HelperContext): Executi
 }
 
 function mapArg(env: KernelEnvironment, name: string, r: bigint, ctx: HelperContext): BpfMap {
-  const m = r >> 32n === 0n ? env.mapByHandle(Number(r)) : undefined;
+  const m = r <= 0xffffffffn ? env.mapByHandle(Number(r)) : undefined;
   if (m === undefined) {
     const data = r >> 32n === 0n ? env.memory.find(Number(r), 1) : undefined;
     const hint = data === undefined ? '' : ` (it is an address in ${data.name}: data, not a map)`;

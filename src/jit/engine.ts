@@ -72,14 +72,35 @@ class RunState extends RunHelperContext {
   readonly stackLimit: number;
 
   /** `stack`: the run's stack region, when it is one writable region (what `clearStack` returned). */
-  constructor(request: RunRequest, stack: Region | undefined) {
-    super(request);
+  constructor(
+    readonly runRequest: RunRequest,
+    readonly stackRegion: Region | undefined,
+  ) {
+    super(runRequest);
+    const request = runRequest;
+    const stack = stackRegion;
     this.helpers = request.helpers;
     this.limits = request.limits;
     this.stackTop = request.stackTop;
     this.stackDelta = stack !== undefined ? stackDeltaOf(stack) : undefined;
     this.stackBase = stack !== undefined ? stack.vaddr : 0;
     this.stackLimit = stack !== undefined ? stackLimitOf(stack) : 0;
+  }
+
+  /** True when a run of `request` on `stack` would make this same state (fields are compared: a host may change them in place). */
+  matches(request: RunRequest, stack: Region | undefined): boolean {
+    return (
+      request === this.runRequest &&
+      stack === this.stackRegion &&
+      request.helpers === this.helpers &&
+      request.memory === this.memory &&
+      request.host === this.host &&
+      request.limits === this.limits &&
+      request.stackTop === this.stackTop &&
+      this.stackDelta === (stack !== undefined ? stackDeltaOf(stack) : undefined) &&
+      this.stackBase === (stack !== undefined ? stack.vaddr : 0) &&
+      this.stackLimit === (stack !== undefined ? stackLimitOf(stack) : 0)
+    );
   }
 }
 
@@ -121,6 +142,8 @@ interface Instance {
    * `request` and `stack` instead: most runs call no import, and the state is made on first use.
    */
   state: RunState | undefined;
+  /** The state of the last run that made one, for the next run of the same request to reuse. */
+  lastState: RunState | undefined;
   request: RunRequest | undefined;
   stack: Region | undefined;
 }
@@ -284,14 +307,28 @@ export class JitEngine implements Engine {
     const self: { inst?: Instance } = {};
     const st = (): RunState => {
       const i = self.inst!;
-      return (i.state ??= new RunState(i.request!, i.stack));
+      let s = i.state;
+      if (s !== undefined) return s;
+      // A run's state is made on its first import call; a run of the same request and stack (a host
+      // running packet after packet) reuses the last one, reset, instead of allocating one per run.
+      const last = i.lastState;
+      if (last !== undefined && last.matches(i.request!, i.stack)) {
+        last.reset();
+        s = last;
+      } else {
+        s = new RunState(i.request!, i.stack);
+        i.lastState = s;
+      }
+      i.state = s;
+      return s;
     };
     const g = (i: number): WebAssembly.Global => self.inst!.globals[i]!;
     const callHelper = (id: number | bigint, pc: number, a1: bigint, a2: bigint, a3: bigint, a4: bigint, a5: bigint): bigint => {
       const s = st();
       const entry = lookupHelper(s.helpers, typeof id === 'number' ? id >>> 0 : U64(id), pc);
       s.pc = pc;
-      const r = invokeHelper(entry, U64(a1), U64(a2), U64(a3), U64(a4), U64(a5), s);
+      // Arguments arrive signed (i64): only negative ones need wrapping, and most are not.
+      const r = invokeHelper(entry, a1 < 0n ? U64(a1) : a1, a2 < 0n ? U64(a2) : a2, a3 < 0n ? U64(a3) : a3, a4 < 0n ? U64(a4) : a4, a5 < 0n ? U64(a5) : a5, s);
       // The helper may have mapped or unmapped regions (the generated code drops its caches too).
       writeRegionTable(s.memory, g(Global.tableAddr), g(Global.tableCount));
       if (r === 0n && entry.unwindOnZero) {
@@ -349,6 +386,7 @@ export class JitEngine implements Engine {
       init: ex['init'] as Instance['init'],
       globals,
       state: undefined,
+      lastState: undefined,
       request: undefined,
       stack: undefined,
     };

@@ -138,26 +138,45 @@ export class CaptureReader {
 
   /** Append input. The current packet's bytes are invalid afterwards. */
   push(chunk: Uint8Array): void {
-    if (this.ended) throw new PcapError('push after end', this.base + this.fill);
     const n = chunk.length;
     if (n === 0) return;
-    if (this.fill + n > this.buffer.length) {
-      const live = this.fill - this.start;
-      if (live + n > this.buffer.length || this.start < this.buffer.length / 2) {
-        // Grow (keeping only the unread bytes): the buffer holds at most one partial record plus a chunk.
-        const next = new Uint8Array(Math.max(live + n, Math.min(this.buffer.length * 2, live + n + (1 << 20)), 4096));
-        next.set(this.buffer.subarray(this.start, this.fill));
-        this.buffer = next;
-        this.view = new DataView(next.buffer);
-      } else {
-        this.buffer.copyWithin(0, this.start, this.fill);
-      }
-      this.base += this.start;
-      this.fill = live;
-      this.start = 0;
-    }
-    this.buffer.set(chunk, this.fill);
+    this.writable(n).set(chunk);
+    this.wrote(n);
+  }
+
+  /**
+   * Room for at least `min` more bytes of input at the end of the buffer, to read into directly (no
+   * copy through {@link push}); say how many were written with {@link wrote}. The current packet's
+   * bytes are invalid afterwards.
+   */
+  writable(min: number): Uint8Array {
+    if (this.ended) throw new PcapError('input after end', this.base + this.fill);
+    this.makeRoom(min);
+    return this.buffer.subarray(this.fill);
+  }
+
+  /** `n` bytes were written into what {@link writable} returned. */
+  wrote(n: number): void {
+    if (!(n >= 0 && this.fill + n <= this.buffer.length)) throw new PcapError(`wrote ${n} bytes, more than there was room for`, this.base + this.fill);
     this.fill += n;
+  }
+
+  private makeRoom(n: number): void {
+    if (this.fill + n <= this.buffer.length) return;
+    // The unread bytes are at most one partial record: move them to the front, growing the buffer if
+    // they and the new input do not fit.
+    const live = this.fill - this.start;
+    if (live + n > this.buffer.length) {
+      const next = new Uint8Array(Math.max(live + n, Math.min(this.buffer.length * 2, live + n + (1 << 20)), 4096));
+      next.set(this.buffer.subarray(this.start, this.fill));
+      this.buffer = next;
+      this.view = new DataView(next.buffer);
+    } else {
+      this.buffer.copyWithin(0, this.start, this.fill);
+    }
+    this.base += this.start;
+    this.fill = live;
+    this.start = 0;
   }
 
   /**

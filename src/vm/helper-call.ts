@@ -58,8 +58,12 @@ export function unknownHelperError(id: bigint | number, pc: number, helpers: Hel
 /** Normalise what a helper returned into an unsigned 64-bit value. */
 export function helperResult(value: unknown, entry: HelperEntry, pc: number): bigint {
   if (value === undefined) return 0n;
-  if (typeof value === 'bigint') return BigInt.asUintN(64, value);
-  if (typeof value === 'number' && Number.isFinite(value)) return BigInt.asUintN(64, BigInt(Math.trunc(value)));
+  if (typeof value === 'bigint') return value >= 0n && value <= 0xffffffffffffffffn ? value : BigInt.asUintN(64, value);
+  if (typeof value === 'number') {
+    // Most helpers return small non-negative integers or 32-bit addresses: one conversion, no wrapping.
+    if (value >= 0 && value <= 0xffffffff && value === Math.floor(value)) return value < 1024 ? SMALL_BIGINTS[value]! : BigInt(value);
+    if (Number.isFinite(value)) return BigInt.asUintN(64, BigInt(Math.trunc(value)));
+  }
   if (typeof value === 'boolean') return value ? 1n : 0n;
   throw new ExecutionError(
     ErrorCode.HELPER,
@@ -116,6 +120,13 @@ export class RunHelperContext implements HelperContext {
   constructor(private readonly request: RunRequest) {
     this.memory = request.memory;
     this.host = request.host;
+  }
+
+  /** Back to the state a run starts with (for an engine reusing the context for the next run of the same request). */
+  reset(): void {
+    this.pc = 0;
+    this.tailCalls = 0;
+    this.pendingTail = undefined;
   }
 
   tailCall(program: Program): boolean {

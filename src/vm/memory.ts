@@ -286,6 +286,8 @@ export class VmMemory {
 
   /** Translate a `bigint` virtual address; see {@link translate}. */
   translateBig(address: bigint, size: number, store: boolean, pc?: number): number {
+    // Helpers' pointer arguments are mostly 32-bit addresses: no bigint arithmetic for those.
+    if (address >= 0n && address <= 0xffffffffn) return this.translate(Number(address) | 0, 0, size, store, pc);
     const a = BigInt.asUintN(64, address);
     return this.translate(Number(a & 0xffffffffn) | 0, Number(a >> 32n) | 0, size, store, pc);
   }
