@@ -3,6 +3,8 @@
  * @module
  */
 
+import type { AnalysisRule, MapInfo, ProgramType, ResolvedAddress } from './analysis/index.js';
+
 /**
  * The rule an issue comes from. Stable strings: callers and tests switch on them instead of parsing
  * messages.
@@ -27,7 +29,8 @@ export type VerifierRule =
   | 'cpu-version'
   | 'fall-through'
   | 'division-by-zero'
-  | 'shift-range';
+  | 'shift-range'
+  | AnalysisRule;
 
 /**
  * `error`: the program is malformed, unsafe or certainly wrong. `warning`: the program is well defined by
@@ -79,6 +82,23 @@ export interface VerifierOptions {
   readonly maxInstructions?: number;
   /** Treat warnings (out-of-range shift immediates) as errors. Default false. */
   readonly strict?: boolean;
+  /**
+   * `shape` (the default): the instruction-shape checks above. `kernel`: those, then the kernel-class
+   * analysis (types, ranges, memory bounds, helpers, loops) for {@link programType} with {@link maps};
+   * map pseudo loads are allowed and out-of-range shift immediates are errors, as in the kernel.
+   */
+  readonly level?: 'shape' | 'kernel';
+  /** Kernel level: the program type (the kernel's name, e.g. `xdp`, `sched_cls`). Default `socket_filter`. */
+  readonly programType?: ProgramType;
+  /**
+   * Kernel level: the maps, keyed by the immediate of their `lddw` (src 1 or 2: a file descriptor in raw
+   * programs). A `Map` or a plain object.
+   */
+  readonly maps?: ReadonlyMap<number, MapInfo> | Readonly<Record<number, MapInfo>>;
+  /** Kernel level: plain `lddw` immediates an object loader substituted for map and global-data references. */
+  readonly resolve?: (imm: bigint) => ResolvedAddress | undefined;
+  /** Kernel level: the analysis's processing budget in instructions (default 4,000,000). */
+  readonly maxSteps?: number;
 }
 
 /** The largest program the default verifier accepts, in instruction slots. */

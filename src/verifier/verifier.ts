@@ -8,12 +8,13 @@
  * the instruction budget.
  * @module
  */
-import { VerifierError } from '../errors.js';
+import { ArgumentError, VerifierError } from '../errors.js';
 import { decodeInsn, slotCount, type Insn } from '../isa/instruction.js';
 import { FRAME_POINTER, INSN_SIZE, Opcode, PseudoLoad, REGISTER_COUNT } from '../isa/opcodes.js';
 import { branchTarget, cpuVersionOf, decodeOperation, type Operation } from '../isa/operation.js';
 import { operationName } from './describe.js';
 import { fieldUse, fieldValue } from './fields.js';
+import { analyzeProgram, PROGRAM_TYPES, type AnalysisResult, type MapInfo } from './analysis/index.js';
 import {
   MAX_PROGRAM_INSNS,
   type IssueSeverity,
@@ -56,6 +57,64 @@ export function createVerifier(options: VerifierOptions): (prog: Uint8Array) => 
 }
 
 function runChecks(prog: Uint8Array, options: VerifierOptions, report: Report): void {
+  if (options.level === 'kernel') {
+    kernelChecks(prog, options, report);
+    return;
+  }
+  shapeChecks(prog, options, report);
+}
+
+/**
+ * Kernel level: the shape checks as the kernel applies them (map pseudo loads allowed, bad shift
+ * immediates rejected), then, when the shape is sound, the analysis.
+ */
+function kernelChecks(prog: Uint8Array, options: VerifierOptions, report: Report): void {
+  let failed = false;
+  const shape: VerifierOptions = { ...options, level: 'shape', allowPseudoLoads: options.allowPseudoLoads ?? true };
+  shapeChecks(prog, shape, (pc, rule, message, severity = 'error') => {
+    const s = rule === 'shift-range' ? 'error' : severity;
+    if (s === 'error') failed = true;
+    report(pc, rule, message, s);
+  });
+  if (failed) return;
+  const result = analyzeKernel(prog, options);
+  for (const issue of result.issues) report(issue.pc, issue.rule, issue.message);
+}
+
+/** Run the kernel-level analysis on shape-checked bytecode. */
+function analyzeKernel(prog: Uint8Array, options: VerifierOptions): AnalysisResult {
+  const programType = options.programType ?? 'socket_filter';
+  if (!(PROGRAM_TYPES as readonly string[]).includes(programType)) {
+    throw new ArgumentError(`unknown programType ${String(programType)}; use one of ${PROGRAM_TYPES.join(', ')}`);
+  }
+  const n = slotCount(prog);
+  const insns: Insn[] = new Array(n);
+  const ops: Operation[] = new Array(n);
+  for (let pc = 0; pc < n; pc++) {
+    insns[pc] = decodeInsn(prog, pc);
+    ops[pc] = decodeOperation(insns[pc]!);
+  }
+  return analyzeProgram(insns, ops, { programType, maps: mapTable(options.maps), resolve: options.resolve, maxSteps: options.maxSteps });
+}
+
+/**
+ * Analyse a program at the kernel level and return what it proves at each instruction (see
+ * {@link ProgramFacts}) along with its problems. Throws a {@link VerifierError} when the instruction
+ * shape is wrong (the analysis needs well-formed bytecode).
+ */
+export function analyzeFacts(prog: Uint8Array, options: Omit<VerifierOptions, 'level'> = {}): AnalysisResult {
+  verifyProgram(prog, { ...options, level: 'shape', allowPseudoLoads: options.allowPseudoLoads ?? true });
+  return analyzeKernel(prog, options);
+}
+
+function mapTable(maps: VerifierOptions['maps']): ReadonlyMap<number, MapInfo> {
+  if (maps === undefined) return new Map();
+  if (maps instanceof Map) return maps;
+  if (typeof maps !== 'object' || maps === null) throw new ArgumentError('maps must be a Map or an object keyed by map fd');
+  return new Map(Object.entries(maps).map(([k, v]) => [Number(k), v]));
+}
+
+function shapeChecks(prog: Uint8Array, options: VerifierOptions, report: Report): void {
   if (!(prog instanceof Uint8Array)) {
     report(undefined, 'length', 'the program must be a Uint8Array of bytecode');
     return;

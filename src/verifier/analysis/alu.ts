@@ -1,0 +1,166 @@
+/**
+ * Arithmetic: scalar ranges through ALU operations, and the pointer arithmetic rules (which pointers
+ * may move, by what, and what pointer differences yield).
+ * @module
+ */
+import type { Insn } from '../../isa/instruction.js';
+import type { Operation } from '../../isa/operation.js';
+import type { Env } from './env.js';
+import { ownFrame, type Work } from './memory.js';
+import { binary, constant, low32, negate, signExtend, zeroExtend32, TOP, unsignedRange, type Scalar, type ScalarOp } from './scalar.js';
+import { ANY_SCALAR, isPointer, scalarValue, typeName, type Value } from './value.js';
+
+/** Largest variable offset the kernel lets a pointer move by (BPF_MAX_VAR_OFF). */
+const MAX_VAR_OFF = 1n << 29n;
+
+/** Types a pointer may move within (others are fixed handles). */
+const MOVABLE = new Set(['stack', 'packet', 'packet_meta', 'map_value', 'mem', 'ctx']);
+
+/** Read a register as an operand: reports `!read_ok` for an uninitialised one (and continues with an unknown scalar). */
+export function readReg(env: Env, w: Work, pc: number, r: number): Value {
+  const v = w.regs[r]!;
+  if (v.type === 'uninit') {
+    env.report(pc, 'uninit-register', `R${r} !read_ok`);
+    return ANY_SCALAR;
+  }
+  return v;
+}
+
+/** Apply an `alu`, `neg`, `movsx` or `end` instruction to `w`. */
+export function aluStep(env: Env, w: Work, pc: number, i: Insn, op: Extract<Operation, { kind: 'alu' | 'neg' | 'movsx' | 'end' }>): void {
+  const R = `R${i.dst}`;
+  if (op.kind === 'alu' && op.op === 'mov') {
+    const src = op.source === 'imm' ? scalarValue(constant(BigInt(i.imm))) : readReg(env, w, pc, i.src);
+    if (op.width === 64) {
+      w.regs[i.dst] = src;
+    } else {
+      // a 32-bit move of a pointer keeps only its low half: an unknown number
+      w.regs[i.dst] = isPointer(src) ? scalarValue(unsignedRange(0n, 0xffff_ffffn)) : scalarValue(zeroExtend32(low32(src.scalar)));
+    }
+    return;
+  }
+  if (op.kind === 'movsx') {
+    const src = readReg(env, w, pc, i.src);
+    if (isPointer(src)) {
+      env.report(pc, 'pointer-arithmetic', `R${i.src} sign-extension of a pointer (${typeName(src.type)}) prohibited`);
+      w.regs[i.dst] = ANY_SCALAR;
+      return;
+    }
+    const s = signExtend(src.scalar, op.bits);
+    w.regs[i.dst] = scalarValue(op.width === 64 ? s : zeroExtend32(low32(s)));
+    return;
+  }
+  const dst = readReg(env, w, pc, i.dst);
+  if (op.kind === 'neg' || op.kind === 'end') {
+    if (isPointer(dst)) {
+      env.report(pc, 'pointer-arithmetic', `${R} pointer arithmetic with ${op.kind === 'neg' ? 'neg' : 'byte swap'} prohibited`);
+      w.regs[i.dst] = ANY_SCALAR;
+      return;
+    }
+    if (op.kind === 'neg') {
+      w.regs[i.dst] = scalarValue(op.width === 64 ? negate(dst.scalar, 64) : zeroExtend32(negate(low32(dst.scalar), 32)));
+    } else {
+      const bits = BigInt(op.bits);
+      const keepsValue = op.order === 'le';
+      const s = dst.scalar;
+      w.regs[i.dst] = keepsValue && s.umax < 1n << bits ? dst : scalarValue(op.bits === 64 ? TOP : unsignedRange(0n, (1n << bits) - 1n));
+    }
+    return;
+  }
+  const src = op.source === 'imm' ? scalarValue(constant(BigInt(i.imm))) : readReg(env, w, pc, i.src);
+  const name = op.op as ScalarOp;
+  if (!isPointer(dst) && !isPointer(src)) {
+    w.regs[i.dst] = scalarValue(scalarOp(name, dst.scalar, src.scalar, op.width));
+    return;
+  }
+  if (op.width === 32) {
+    env.report(pc, 'pointer-arithmetic', `${R} 32-bit pointer arithmetic prohibited`);
+    w.regs[i.dst] = ANY_SCALAR;
+    return;
+  }
+  w.regs[i.dst] = pointerOp(env, w, pc, i, name, dst, src);
+}
+
+/** A scalar operation in 32 or 64 bits. */
+export function scalarOp(op: ScalarOp, a: Scalar, b: Scalar, width: 32 | 64): Scalar {
+  if (width === 64) return binary(op, a, b, 64);
+  return zeroExtend32(binary(op, low32(a), low32(b), 32));
+}
+
+function pointerOp(env: Env, w: Work, pc: number, i: Insn, op: ScalarOp, dst: Value, src: Value): Value {
+  const R = `R${i.dst}`;
+  if (op !== 'add' && op !== 'sub') {
+    const bitwise = op === 'and' || op === 'or' || op === 'xor';
+    env.report(pc, 'pointer-arithmetic', `${R} ${bitwise ? 'bitwise operator' : 'pointer arithmetic with'} ${op} ${bitwise ? 'on pointer' : 'operator'} prohibited`);
+    return ANY_SCALAR;
+  }
+  if (isPointer(dst) && isPointer(src)) {
+    if (op === 'sub') {
+      // the distance between two pointers into one object is a known range; between other pointers a
+      // privileged loader gets an unknown number (data_end - data is the packet's length)
+      if (dst.type === src.type && dst.frame === src.frame && dst.map === src.map && dst.type !== 'map_ptr') {
+        if (dst.type === 'packet' && dst.id === src.id && dst.id >= 0) return scalarValue(constant(BigInt(dst.k - src.k)));
+        return scalarValue(rangeOf(dst.lo - src.hi, dst.hi - src.lo));
+      }
+      if (dst.type === 'packet_end' && src.type === 'packet' && src.lo === 0 && src.hi === 0) return scalarValue(unsignedRange(0n, 0xffffn));
+      return ANY_SCALAR;
+    }
+    env.report(pc, 'pointer-arithmetic', `${R} pointer += pointer prohibited`);
+    return ANY_SCALAR;
+  }
+  const ptr = isPointer(dst) ? dst : src;
+  const num = isPointer(dst) ? src : dst;
+  const ptrReg = isPointer(dst) ? i.dst : i.src;
+  if (!isPointer(dst) && op === 'sub') {
+    env.report(pc, 'pointer-arithmetic', `${R} tried to subtract pointer from scalar`);
+    return ANY_SCALAR;
+  }
+  if (!MOVABLE.has(ptr.type)) {
+    env.report(pc, 'pointer-arithmetic', `R${ptrReg} pointer arithmetic on ${typeName(ptr.type)} prohibited${ptr.type.endsWith('_or_null') ? ', null-check it first' : ''}`);
+    return ANY_SCALAR;
+  }
+  const s = num.scalar;
+  let lo = op === 'add' ? s.smin : -s.smax;
+  let hi = op === 'add' ? s.smax : -s.smin;
+  if (lo < -MAX_VAR_OFF) {
+    env.report(pc, 'pointer-arithmetic', `math between ${typeName(ptr.type)} pointer and register with unbounded min value is not allowed`);
+    return UNINIT_POINTER_RESULT;
+  }
+  if (hi > MAX_VAR_OFF) {
+    env.report(pc, 'pointer-arithmetic', `math between ${typeName(ptr.type)} pointer and register with unbounded max value is not allowed`);
+    return UNINIT_POINTER_RESULT;
+  }
+  const exact = lo === hi;
+  const nlo = ptr.lo + Number(lo);
+  const nhi = ptr.hi + Number(hi);
+  if (ptr.type === 'packet') {
+    if (exact) return { ...ptr, lo: nlo, hi: nhi, k: ptr.k + Number(lo) };
+    // a variable offset: a new relation named after this instruction; older holders of it lose theirs
+    const id = pc * 16 + 1;
+    forget(w, id);
+    return { ...ptr, lo: nlo, hi: nhi, id, k: 0 };
+  }
+  return { ...ptr, lo: nlo, hi: nhi };
+}
+
+/** After a rejected pointer operation the register is unusable (any use reports again). */
+const UNINIT_POINTER_RESULT: Value = ANY_SCALAR;
+
+function rangeOf(lo: number, hi: number): Scalar {
+  return binary('add', constant(BigInt(lo)), unsignedRange(0n, BigInt(Math.max(0, hi - lo))), 64);
+}
+
+/** Every holder of packet relation `id` loses it (the id is about to name a new value), and its range goes. */
+export function forget(w: Work, id: number): void {
+  w.pkt.delete(id);
+  for (let r = 0; r < w.regs.length; r++) {
+    const v = w.regs[r]!;
+    if (v.type === 'packet' && v.id === id) w.regs[r] = { ...v, id: -1, k: 0 };
+  }
+  for (let f = 0; f < w.frames.length; f++) {
+    const hits = [...w.frames[f]!.spills].filter(([, s]) => s.value.type === 'packet' && s.value.id === id);
+    if (hits.length === 0) continue;
+    const frame = ownFrame(w, f);
+    for (const [at, s] of hits) frame.spills.set(at, { value: { ...s.value, id: -1, k: 0 }, size: s.size });
+  }
+}

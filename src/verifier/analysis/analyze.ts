@@ -1,0 +1,153 @@
+/**
+ * The kernel-level analysis's entry point: structure checks (functions, reachability), the fixpoint,
+ * and the facts it proves.
+ * @module
+ */
+import type { Insn } from '../../isa/instruction.js';
+import { branchTarget, type Operation } from '../../isa/operation.js';
+import { blockLeaders } from '../cfg.js';
+import type { Env, MapInfo, ResolvedAddress } from './env.js';
+import { BudgetExceeded, Fixpoint, type ProgramShape } from './fixpoint.js';
+import type { LoopFact } from './loops.js';
+import type { ProgramType } from './program-types.js';
+import type { AnalysisRule } from './rules.js';
+import { entryState, type State } from './state.js';
+import { pointer, type Value } from './value.js';
+
+/** Options of {@link analyzeProgram}. */
+export interface AnalysisOptions {
+  readonly programType: ProgramType;
+  /** Maps by the immediate of their `lddw` (a file descriptor in raw programs). */
+  readonly maps: ReadonlyMap<number, MapInfo>;
+  /** Loader-resolved plain immediates that are map or global-data addresses. */
+  readonly resolve?: (imm: bigint) => ResolvedAddress | undefined;
+  /** Instructions the analysis may process in all (every visit counts) before giving up. */
+  readonly maxSteps?: number;
+  /** Replace the entry state (tests that start from given preconditions). */
+  readonly entry?: State;
+}
+
+/** One problem the analysis found. */
+export interface AnalysisIssue {
+  readonly pc: number;
+  readonly rule: AnalysisRule;
+  readonly message: string;
+}
+
+/**
+ * What the analysis proved, for engines: `regs[pc]` is every register's abstract value before the
+ * instruction at `pc` runs, over every path and call context (undefined for slots never reached,
+ * including the second halves of `lddw`). A load or store whose base register's type and offset range
+ * put the access inside its object needs no runtime bounds check; `loops` lists the loops proved to
+ * terminate with a bound on their iterations.
+ */
+export interface ProgramFacts {
+  readonly regs: readonly (readonly Value[] | undefined)[];
+  readonly loops: readonly LoopFact[];
+}
+
+/** The result of {@link analyzeProgram}. */
+export interface AnalysisResult {
+  /** Problems in pc order; empty when the program is proved safe. */
+  readonly issues: readonly AnalysisIssue[];
+  readonly facts: ProgramFacts;
+  /** Instructions processed (the cost of the analysis). */
+  readonly steps: number;
+}
+
+/** Default processing budget: generous for 100k-instruction programs, yet bounded. */
+export const DEFAULT_MAX_STEPS = 4_000_000;
+
+/**
+ * Analyse decoded, shape-checked instructions (every opcode valid, every jump inside the program).
+ * Never throws for a program's content: problems are returned.
+ */
+export function analyzeProgram(insns: readonly Insn[], ops: readonly Operation[], options: AnalysisOptions): AnalysisResult {
+  const issues = new Map<string, AnalysisIssue>();
+  const report = (pc: number, rule: AnalysisRule, message: string): void => {
+    const key = `${pc}\u0000${rule}\u0000${message}`;
+    if (!issues.has(key)) issues.set(key, { pc, rule, message });
+  };
+  const base = { programType: options.programType, maps: options.maps, resolve: options.resolve };
+  const check: Env = { ...base, report };
+  const silent: Env = { ...base, report: () => undefined };
+  const shape = buildShape(insns, ops, report);
+  const fix = new Fixpoint(shape, { silent, check }, options.maxSteps ?? DEFAULT_MAX_STEPS);
+  if (insns.length > 0) {
+    const entry = options.entry ?? entryState(pointer('ctx', 0), pointer('stack', 0, { frame: 0 }));
+    try {
+      fix.run(0, entry, 0, [0], false);
+      fix.run(0, entry, 0, [0], true);
+    } catch (e) {
+      if (!(e instanceof BudgetExceeded)) throw e;
+      report(0, 'complexity', `the analysis processed more than ${options.maxSteps ?? DEFAULT_MAX_STEPS} instructions without converging: the program is too complex (split it or simplify its loops)`);
+    }
+  }
+  const list = [...issues.values()].sort((a, b) => a.pc - b.pc);
+  return { issues: list, facts: { regs: fix.facts, loops: fix.loops }, steps: fix.steps };
+}
+
+/** Functions, blocks, loop heads; reports jumps leaving their function, unterminated functions and unreachable code. */
+function buildShape(insns: readonly Insn[], ops: readonly Operation[], report: Env['report']): ProgramShape {
+  const n = insns.length;
+  const leaders = blockLeaders(insns as Insn[]);
+  const starts = new Set<number>([0]);
+  for (let pc = 0; pc < n; pc++) {
+    const op = ops[pc]!;
+    if (op.kind === 'call' && op.target === 'local') starts.add(branchTarget(op, insns[pc]!, pc)!);
+    if (op.kind === 'lddw') pc++;
+  }
+  const sorted = [...starts].filter((s) => s >= 0 && s < n).sort((a, b) => a - b);
+  const funcOf = new Int32Array(n);
+  const funcEnd = new Map<number, number>();
+  for (let f = 0; f < sorted.length; f++) {
+    const s = sorted[f]!;
+    const e = sorted[f + 1] ?? n;
+    funcEnd.set(s, e);
+    funcOf.fill(s, s, e);
+    leaders[s] = 1;
+  }
+  const loopHead = new Uint8Array(n);
+  for (let pc = 0; pc < n; pc++) {
+    const op = ops[pc]!;
+    const i = insns[pc]!;
+    if (op.kind === 'lddw') {
+      pc++;
+      continue;
+    }
+    const t = branchTarget(op, i, pc);
+    if (t !== undefined && op.kind !== 'call' && t >= 0 && t < n) {
+      if (funcOf[t] !== funcOf[pc]) report(pc, 'subprogram', `jump out of range from insn ${pc} to ${t}: a jump must stay inside its function`);
+      if (t <= pc) loopHead[t] = 1;
+    }
+  }
+  for (const s of sorted) {
+    if (s === 0) continue;
+    // the slot before a function start ends the previous function
+    let last = s - 1;
+    if (last > 0 && ops[last - 1]?.kind === 'lddw') last--;
+    const k = ops[last]!.kind;
+    if (k !== 'exit' && k !== 'ja') report(last, 'subprogram', `last insn is not an exit or jmp: the function before insn ${s} falls through into it`);
+  }
+  // static reachability (the kernel rejects code no path can reach)
+  const seen = new Uint8Array(n);
+  const todo = [0];
+  while (todo.length > 0) {
+    const pc = todo.pop()!;
+    if (pc < 0 || pc >= n || seen[pc] === 1) continue;
+    seen[pc] = 1;
+    const op = ops[pc]!;
+    const t = branchTarget(op, insns[pc]!, pc);
+    if (op.kind === 'lddw') {
+      seen[pc + 1] = 1;
+      todo.push(pc + 2);
+      continue;
+    }
+    if (t !== undefined) todo.push(t);
+    if (op.kind !== 'exit' && op.kind !== 'ja') todo.push(pc + 1);
+  }
+  for (let pc = 0; pc < n; pc++) {
+    if (seen[pc] === 0 && (pc === 0 || seen[pc - 1] === 1)) report(pc, 'unreachable', `unreachable insn ${pc}`);
+  }
+  return { insns, ops, leaders, funcOf, funcEnd, loopHead };
+}

@@ -1,0 +1,215 @@
+/**
+ * Conditional jumps: what each edge proves. Scalar ranges narrow on both edges; a null check splits a
+ * nullable pointer into null and non-null; `data + n <= data_end` (in every form: either operand
+ * order, strict or not, on the taken or the fall-through edge) proves `n` packet bytes.
+ * @module
+ */
+import type { Insn } from '../../isa/instruction.js';
+import type { JumpCond, Operation } from '../../isa/operation.js';
+import type { Env } from './env.js';
+import type { Work } from './memory.js';
+import { readReg } from './alu.js';
+import { release } from './calls.js';
+import { constant, constValue, low32, sync, U64_MAX, type Scalar } from './scalar.js';
+import { mapSpills } from './state.js';
+import { constValue as constScalarValue, isPointer, pointer, scalarValue, type Value } from './value.js';
+
+/** A relation that holds on one edge: `a REL b`, unsigned (u*) or signed (s*). */
+type Rel = 'eq' | 'ne' | 'ugt' | 'uge' | 'ult' | 'ule' | 'sgt' | 'sge' | 'slt' | 'sle' | 'set' | 'unset';
+
+const REL_OF: Record<JumpCond, Rel> = {
+  jeq: 'eq', jne: 'ne', jgt: 'ugt', jge: 'uge', jlt: 'ult', jle: 'ule', jsgt: 'sgt', jsge: 'sge', jslt: 'slt', jsle: 'sle', jset: 'set',
+};
+const NEGATE: Record<Rel, Rel> = {
+  eq: 'ne', ne: 'eq', ugt: 'ule', uge: 'ult', ult: 'uge', ule: 'ugt', sgt: 'sle', sge: 'slt', slt: 'sge', sle: 'sgt', set: 'unset', unset: 'set',
+};
+const SWAP: Record<Rel, Rel> = {
+  eq: 'eq', ne: 'ne', ugt: 'ult', uge: 'ule', ult: 'ugt', ule: 'uge', sgt: 'slt', sge: 'sle', slt: 'sgt', sle: 'sge', set: 'set', unset: 'unset',
+};
+
+/** The relation a conditional jump establishes on its taken (true) or fall-through (false) edge. */
+export function edgeRelation(cond: JumpCond, taken: boolean): Rel {
+  const r = REL_OF[cond];
+  return taken ? r : NEGATE[r];
+}
+
+/** Operands of a conditional jump, read (reporting uninitialised registers) once for both edges. */
+export function jumpOperands(env: Env, w: Work, pc: number, i: Insn, op: Extract<Operation, { kind: 'jcond' }>): { a: Value; b: Value } {
+  const a = readReg(env, w, pc, i.dst);
+  const b = op.source === 'imm' ? constScalarValue(BigInt(i.imm)) : readReg(env, w, pc, i.src);
+  return { a, b };
+}
+
+/**
+ * Narrow `w` to the edge where `a REL b` holds (a is the jump's dst, b its src register or
+ * immediate). Returns false when the edge cannot be taken.
+ */
+export function refineEdge(w: Work, i: Insn, op: Extract<Operation, { kind: 'jcond' }>, a: Value, b: Value, taken: boolean): boolean {
+  const rel = edgeRelation(op.cond, taken);
+  const srcReg = op.source === 'reg' ? i.src : -1;
+  if (a.type === 'scalar' && b.type === 'scalar') {
+    if (op.width === 64) {
+      const r = refineScalars(rel, a.scalar, b.scalar, 64);
+      if (r === undefined) return false;
+      w.regs[i.dst] = scalarValue(r[0]);
+      if (srcReg >= 0) w.regs[srcReg] = scalarValue(r[1]);
+      return true;
+    }
+    const r = refineScalars(rel, low32(a.scalar), low32(b.scalar), 32);
+    if (r === undefined) return false;
+    const lift = (v: Scalar, n: Scalar): Scalar => (v.umax <= 0xffff_ffffn ? (sync({ umin: n.umin, umax: n.umax, smin: v.smin, smax: v.smax }) ?? v) : v);
+    w.regs[i.dst] = scalarValue(lift(a.scalar, r[0]));
+    if (srcReg >= 0) w.regs[srcReg] = scalarValue(lift(b.scalar, r[1]));
+    return true;
+  }
+  if (op.width !== 64) return true;
+  // null checks
+  const nullable = (v: Value): boolean => v.type === 'map_value_or_null' || v.type === 'map_ptr_or_null' || v.type === 'mem_or_null';
+  const isZero = (v: Value): boolean => v.type === 'scalar' && constValue(v.scalar) === 0n;
+  if ((rel === 'eq' || rel === 'ne') && nullable(a) && isZero(b)) {
+    nullCheck(w, a, rel === 'eq');
+    return true;
+  }
+  if ((rel === 'eq' || rel === 'ne') && nullable(b) && isZero(a)) {
+    nullCheck(w, b, rel === 'eq');
+    return true;
+  }
+  if (isPointer(a) && isPointer(b)) packetCompare(w, rel, a, b);
+  return true;
+}
+
+/** Split a nullable pointer (and every copy of it) into null (the number 0) or the non-null type. */
+function nullCheck(w: Work, v: Value, isNull: boolean): void {
+  const id = v.id;
+  const change = (x: Value): Value => {
+    if (x.id !== id || (x.type !== 'map_value_or_null' && x.type !== 'map_ptr_or_null' && x.type !== 'mem_or_null')) return x;
+    if (isNull) return scalarValue(constant(0n));
+    if (x.type === 'map_ptr_or_null') return pointer('map_ptr', 0, { map: x.map });
+    return { ...x, type: x.type === 'map_value_or_null' ? 'map_value' : 'mem' };
+  };
+  for (let r = 0; r < w.regs.length; r++) w.regs[r] = change(w.regs[r]!);
+  for (let f = 0; f < w.frames.length; f++) {
+    const next = mapSpills(w.frames[f]!, change);
+    if (next !== w.frames[f]) {
+      w.frames[f] = { bytes: next.bytes.slice(), spills: new Map(next.spills) };
+      w.owned.add(f);
+    }
+  }
+  // a null result holds no reference
+  if (isNull && v.ref !== 0) release(w, v.ref);
+}
+
+function packetCompare(w: Work, rel: Rel, a: Value, b: Value): void {
+  let p = a;
+  let q = b;
+  let r = rel;
+  if (a.type === 'packet_end' || (a.type === 'packet' && b.type === 'packet_meta')) {
+    p = b;
+    q = a;
+    r = SWAP[rel];
+  }
+  const strict = r === 'ult';
+  if (r !== 'ult' && r !== 'ule' && r !== 'eq') return;
+  const extra = strict ? 1 : 0;
+  if (p.type === 'packet' && q.type === 'packet_end') {
+    if (p.id >= 0) w.pkt.set(p.id, Math.max(w.pkt.get(p.id) ?? 0, p.k + extra));
+    if (p.lo >= 0) w.pkt.set(0, Math.max(w.pkt.get(0) ?? 0, p.lo + extra));
+  } else if (p.type === 'packet_meta' && q.type === 'packet' && q.id === 0 && q.k === 0) {
+    w.meta = Math.max(w.meta, p.lo + extra);
+  }
+}
+
+/** Narrow two scalar sets (both in `bits` bits) to the pairs where `a REL b` holds; undefined if none. */
+export function refineScalars(rel: Rel, a: Scalar, b: Scalar, bits: 32 | 64): [Scalar, Scalar] | undefined {
+  const max = (x: bigint, y: bigint): bigint => (x > y ? x : y);
+  const min = (x: bigint, y: bigint): bigint => (x < y ? x : y);
+  const check = (s: Scalar): Scalar | undefined => {
+    if (s.umin > s.umax || s.smin > s.smax) return undefined;
+    return bits === 64 ? sync(s) : s;
+  };
+  let x = a;
+  let y = b;
+  switch (rel) {
+    case 'eq': {
+      const m = { umin: max(a.umin, b.umin), umax: min(a.umax, b.umax), smin: max(a.smin, b.smin), smax: min(a.smax, b.smax) };
+      x = m;
+      y = m;
+      break;
+    }
+    case 'ne': {
+      const cb = constValue(b);
+      const ca = constValue(a);
+      if (cb !== undefined) x = trim(a, cb, bits);
+      if (ca !== undefined) y = trim(b, ca, bits);
+      if (ca !== undefined && cb !== undefined && ca === cb) return undefined;
+      break;
+    }
+    case 'ugt':
+      x = { ...a, umin: max(a.umin, b.umin + 1n) };
+      y = { ...b, umax: min(b.umax, a.umax - 1n) };
+      break;
+    case 'uge':
+      x = { ...a, umin: max(a.umin, b.umin) };
+      y = { ...b, umax: min(b.umax, a.umax) };
+      break;
+    case 'ult':
+      x = { ...a, umax: min(a.umax, b.umax - 1n) };
+      y = { ...b, umin: max(b.umin, a.umin + 1n) };
+      break;
+    case 'ule':
+      x = { ...a, umax: min(a.umax, b.umax) };
+      y = { ...b, umin: max(b.umin, a.umin) };
+      break;
+    case 'sgt':
+      x = { ...a, smin: max(a.smin, b.smin + 1n) };
+      y = { ...b, smax: min(b.smax, a.smax - 1n) };
+      break;
+    case 'sge':
+      x = { ...a, smin: max(a.smin, b.smin) };
+      y = { ...b, smax: min(b.smax, a.smax) };
+      break;
+    case 'slt':
+      x = { ...a, smax: min(a.smax, b.smax - 1n) };
+      y = { ...b, smin: max(b.smin, a.smin + 1n) };
+      break;
+    case 'sle':
+      x = { ...a, smax: min(a.smax, b.smax) };
+      y = { ...b, smin: max(b.smin, a.smin) };
+      break;
+    case 'set': {
+      const ca = constValue(a);
+      const cb = constValue(b);
+      if (ca !== undefined && cb !== undefined && (ca & cb) === 0n) return undefined;
+      if (cb !== undefined && cb !== 0n && a.umin === 0n) x = { ...a, umin: 1n };
+      if (cb === 0n) return undefined;
+      break;
+    }
+    case 'unset': {
+      const ca = constValue(a);
+      const cb = constValue(b);
+      if (ca !== undefined && cb !== undefined && (ca & cb) !== 0n) return undefined;
+      // a & c == 0 with a single-bit... keep it simple: a power-of-two-minus-one mask bounds nothing here
+      if (cb !== undefined && a.umin === a.umax) break;
+      if (cb !== undefined && cb !== 0n && ((cb & (cb - 1n)) === 0n) && a.umin >= cb && a.umax < cb * 2n) return undefined;
+      break;
+    }
+  }
+  const rx = check(x);
+  const ry = check(y);
+  if (rx === undefined || ry === undefined) return undefined;
+  return [rx, ry];
+}
+
+/** Remove `c` from a set when it is one of its bounds. */
+function trim(s: Scalar, c: bigint, bits: 32 | 64): Scalar {
+  const m = bits === 64 ? U64_MAX : 0xffff_ffffn;
+  const u = c & m;
+  const sc = bits === 64 ? BigInt.asIntN(64, c) : BigInt.asIntN(32, c);
+  let r = s;
+  if (r.umin === u) r = { ...r, umin: u + 1n };
+  if (r.umax === u) r = { ...r, umax: u - 1n };
+  if (r.smin === sc) r = { ...r, smin: sc + 1n };
+  if (r.smax === sc) r = { ...r, smax: sc - 1n };
+  return r;
+}
+

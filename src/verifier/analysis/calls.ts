@@ -1,0 +1,194 @@
+/**
+ * Helper calls: arguments checked against the prototype table, r0 typed by the return kind, r1-r5
+ * clobbered, references taken and released, packet pointers invalidated by packet-changing helpers.
+ * @module
+ */
+import { KERNEL_HELPER_NAMES } from '../../helpers/kernel-names.js';
+import { INNER_MAP, mapInfo, type Env } from './env.js';
+import { HELPER_PROTOS, type ArgKind } from './helpers.js';
+import { checkMemoryArg, ownFrame, type Work } from './memory.js';
+import { constValue as scalarConst, S64_MAX } from './scalar.js';
+import { mapSpills } from './state.js';
+import { ANY_SCALAR, UNINIT, isPointer, pointer, typeName, type Value } from './value.js';
+
+/** Map types whose elements a program cannot look up, update or delete. */
+const NO_ELEMENT_ACCESS = new Set([3, 4, 27]);
+/** Helpers that operate on map elements. */
+const ELEMENT_HELPERS = new Set([1, 2, 3]);
+/** Largest size a memory argument may have (the kernel's limit for variable sizes is far below this). */
+const MAX_SIZE = 1n << 29n;
+
+/** Apply `call id` (a helper) to `w`. */
+export function helperCall(env: Env, w: Work, pc: number, id: number): void {
+  const proto = HELPER_PROTOS.get(id);
+  if (proto === undefined) {
+    const name = KERNEL_HELPER_NAMES.get(id);
+    env.report(
+      pc,
+      'helper-unknown',
+      name === undefined
+        ? `invalid func unknown#${id}`
+        : `helper ${name}#${id} has no prototype in the analysis, so its arguments cannot be checked; use a helper from the table or the shape-only verifier`,
+    );
+    clobber(w, ANY_SCALAR);
+    return;
+  }
+  const args = proto.args;
+  let mapKey: number | undefined;
+  let ok = true;
+  for (let a = 0; a < args.length && ok; a++) {
+    const r = a + 1;
+    const kind = args[a]!;
+    const v = w.regs[r]!;
+    if (v.type === 'uninit') {
+      env.report(pc, 'uninit-register', `R${r} !read_ok (argument ${r} of ${proto.name}#${id})`);
+      ok = false;
+      break;
+    }
+    const bad = (expected: string): void => {
+      env.report(pc, 'helper-argument', `R${r} type=${typeName(v.type)} expected=${expected} (argument ${r} of ${proto.name}#${id})`);
+      ok = false;
+    };
+    switch (kind) {
+      case 'any':
+        break;
+      case 'scalar':
+        if (isPointer(v)) bad('scalar');
+        break;
+      case 'const':
+        if (v.type !== 'scalar' || scalarConst(v.scalar) === undefined) bad('a known constant');
+        break;
+      case 'ctx':
+        if (v.type !== 'ctx' || v.lo !== 0 || v.hi !== 0) bad('ctx');
+        break;
+      case 'map': {
+        if (v.type !== 'map_ptr') {
+          bad('map_ptr');
+          break;
+        }
+        mapKey = v.map;
+        const map = mapInfo(env, v.map);
+        if (map !== undefined && map.type !== 0 && ((proto.mapTypes !== undefined && !proto.mapTypes.includes(map.type)) || (ELEMENT_HELPERS.has(id) && NO_ELEMENT_ACCESS.has(map.type)))) {
+          env.report(pc, 'helper-argument', `cannot pass map_type ${map.type} into func ${proto.name}#${id}`);
+          ok = false;
+        }
+        break;
+      }
+      case 'key':
+      case 'value':
+      case 'out_value': {
+        const map = mapKey === undefined ? undefined : mapInfo(env, mapKey);
+        if (map === undefined) {
+          env.report(pc, 'helper-argument', `R${r}: no map argument precedes the ${kind} of ${proto.name}#${id}`);
+          ok = false;
+          break;
+        }
+        const size = kind === 'key' ? map.keySize : map.valueSize;
+        ok = checkMemoryArg(env, w, pc, r, v, size, size, kind === 'out_value');
+        break;
+      }
+      case 'mem':
+      case 'mem_or_null':
+      case 'out': {
+        const sizeKind: ArgKind | undefined = args[a + 1];
+        const sv = w.regs[r + 1]!;
+        if (kind === 'mem_or_null' && v.type === 'scalar' && scalarConst(v.scalar) === 0n) {
+          a++;
+          break;
+        }
+        if (sv.type !== 'scalar') {
+          env.report(pc, sv.type === 'uninit' ? 'uninit-register' : 'helper-argument', sv.type === 'uninit' ? `R${r + 1} !read_ok` : `R${r + 1} type=${typeName(sv.type)} expected=scalar (a size)`);
+          ok = false;
+          break;
+        }
+        const s = sv.scalar;
+        if (s.smin < 0n) {
+          env.report(pc, 'helper-argument', `R${r + 1} min value is negative, either use unsigned or 'var &= const'`);
+          ok = false;
+          break;
+        }
+        if (s.umax >= MAX_SIZE || s.umax > S64_MAX) {
+          env.report(pc, 'helper-argument', `R${r + 1} unbounded memory access, use 'var &= const' or 'if (var < const)'`);
+          ok = false;
+          break;
+        }
+        if (sizeKind === 'size' && s.umin === 0n && s.umax === 0n) {
+          env.report(pc, 'helper-argument', `invalid zero-sized read (R${r + 1} of ${proto.name}#${id} must be > 0)`);
+          ok = false;
+          break;
+        }
+        ok = checkMemoryArg(env, w, pc, r, v, Number(s.umin), Number(s.umax), kind === 'out');
+        a++;
+        break;
+      }
+      case 'ringbuf_mem':
+        if (v.type !== 'mem' || v.ref === 0 || v.lo !== 0 || v.hi !== 0) bad('ringbuf_mem (the unmodified pointer bpf_ringbuf_reserve returned, after its null check)');
+        else release(w, v.ref);
+        break;
+      case 'size':
+      case 'size_or_zero':
+        break;
+    }
+  }
+  if (proto.changesPacket === true) invalidatePacket(w);
+  switch (proto.ret) {
+    case 'integer':
+    case 'void':
+      clobber(w, ANY_SCALAR);
+      break;
+    case 'map_value_or_null': {
+      // a lookup in an array or hash of maps yields an inner map (after its null check)
+      const outer = mapKey === undefined ? undefined : mapInfo(env, mapKey);
+      if (outer?.inner !== undefined && mapKey! < INNER_MAP) clobber(w, pointer('map_ptr_or_null', 0, { map: mapKey! + INNER_MAP, id: pc * 16 + 1 }));
+      else clobber(w, mapKey === undefined ? ANY_SCALAR : pointer('map_value_or_null', 0, { map: mapKey, id: pc * 16 + 1 }));
+      break;
+    }
+    case 'ringbuf_mem_or_null': {
+      const size = w.regs[2]!.type === 'scalar' ? scalarConst(w.regs[2]!.scalar) : undefined;
+      if (!ok || size === undefined) {
+        clobber(w, ANY_SCALAR);
+        break;
+      }
+      const ref = pc + 1;
+      w.refs.set(ref, pc);
+      clobber(w, pointer('mem_or_null', 0, { id: pc * 16 + 1, size: Number(size), ref }));
+      break;
+    }
+  }
+}
+
+/** r0 gets the result; r1-r5 are clobbered by every call. */
+export function clobber(w: Work, r0: Value): void {
+  w.regs[0] = r0;
+  for (let r = 1; r <= 5; r++) w.regs[r] = UNINIT;
+}
+
+/** Release reference `ref`: every copy of the pointer becomes unusable. */
+export function release(w: Work, ref: number): void {
+  w.refs.delete(ref);
+  const dead = (v: Value): Value => (v.ref === ref && isPointer(v) ? ANY_SCALAR : v);
+  for (let r = 0; r < w.regs.length; r++) w.regs[r] = dead(w.regs[r]!);
+  for (let f = 0; f < w.frames.length; f++) {
+    const next = mapSpills(w.frames[f]!, dead);
+    if (next !== w.frames[f]) {
+      w.frames[f] = next;
+      ownFrame(w, f);
+    }
+  }
+}
+
+/** After a helper that may move the packet: every packet pointer is unknown, every range forgotten. */
+export function invalidatePacket(w: Work): void {
+  const stale = (v: Value): Value => (v.type === 'packet' || v.type === 'packet_end' || v.type === 'packet_meta' ? ANY_SCALAR : v);
+  for (let r = 0; r < w.regs.length; r++) w.regs[r] = stale(w.regs[r]!);
+  for (let f = 0; f < w.frames.length; f++) {
+    const next = mapSpills(w.frames[f]!, stale);
+    if (next !== w.frames[f]) {
+      w.frames[f] = next;
+      w.owned.delete(f);
+      ownFrame(w, f);
+    }
+  }
+  w.pkt.clear();
+  w.meta = 0;
+}

@@ -1,0 +1,45 @@
+/**
+ * What the transfer functions share: the program's configuration and the problem reporter.
+ * @module
+ */
+import type { ProgramType } from './program-types.js';
+import type { AnalysisRule } from './rules.js';
+
+/** A map as the analysis needs it: the shape of `struct bpf_map_def`. */
+export interface MapInfo {
+  /** `enum bpf_map_type` number. */
+  readonly type: number;
+  readonly keySize: number;
+  readonly valueSize: number;
+  readonly maxEntries: number;
+  /** True when programs may not write its values (`.rodata`, `BPF_F_RDONLY_PROG`). */
+  readonly readOnly?: boolean;
+  /** Array or hash of maps: the shape of the inner maps a lookup returns. */
+  readonly inner?: MapInfo;
+}
+
+/** Keys at and above this name the inner map of map `key - INNER_MAP`. */
+export const INNER_MAP = 2 ** 40;
+
+/** The map a value's `map` key names (an inner map for keys from {@link INNER_MAP}). */
+export function mapInfo(env: Env, key: number): MapInfo | undefined {
+  return key >= INNER_MAP ? env.maps.get(key - INNER_MAP)?.inner : env.maps.get(key);
+}
+
+/** Where a loader-resolved 64-bit immediate points: a map (offset undefined) or into one's value. */
+export interface ResolvedAddress {
+  /** Key of the map in `maps`. */
+  readonly map: number;
+  /** Byte offset into the map's (single) value, or undefined for the map itself. */
+  readonly offset?: number;
+}
+
+/** Shared, read-only configuration of one analysis run plus its reporter. */
+export interface Env {
+  readonly programType: ProgramType;
+  readonly maps: ReadonlyMap<number, MapInfo>;
+  /** Plain `lddw` immediates an object loader put in place of map references. */
+  readonly resolve: ((imm: bigint) => ResolvedAddress | undefined) | undefined;
+  /** Report a problem at `pc` (a no-op while the fixpoint iterates; real in the checking pass). */
+  report(pc: number, rule: AnalysisRule, message: string): void;
+}

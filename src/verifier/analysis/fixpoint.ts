@@ -1,0 +1,348 @@
+/**
+ * The fixpoint: a worklist over basic blocks, per function, in pc order. States join where paths
+ * merge and widen at loop heads after a few visits, so every block is processed a small number of
+ * times whatever the number of paths: the cost is O(blocks × lattice height × block length), with
+ * the height bounded by the widening thresholds, instead of the kernel's path exploration. A local
+ * call analyses the callee from the caller's state (memoised per entry state), like inlining.
+ * After convergence one more pass over every block reports problems and records the facts.
+ * @module
+ */
+import type { Insn } from '../../isa/instruction.js';
+import { branchTarget, type Operation } from '../../isa/operation.js';
+import { jumpOperands, refineEdge } from './branch.js';
+import type { Env } from './env.js';
+import type { Work } from './memory.js';
+import { returnRange } from './program-types.js';
+import { emptyFrame, joinState, stateEqual, type State } from './state.js';
+import { step } from './transfer.js';
+import { UNINIT, isPointer, joinValue, pointer, typeName, type Value } from './value.js';
+import { checkLoops, COMPLEXITY_LIMIT, type LoopFact, type LoopInput } from './loops.js';
+
+/** The kernel's limit on call frames (MAX_CALL_FRAMES). */
+export const MAX_CALL_FRAMES = 8;
+/** Visits of a loop head before its state is widened instead of joined. */
+const WIDEN_AFTER = 3;
+
+/** The analysis ran out of steps: thrown to the top level, which reports it. */
+export class BudgetExceeded extends Error {}
+
+/** What the fixpoint needs about the program, computed once. */
+export interface ProgramShape {
+  readonly insns: readonly Insn[];
+  readonly ops: readonly Operation[];
+  /** 1 where a basic block starts. */
+  readonly leaders: Uint8Array;
+  /** Start slot of the function each slot belongs to. */
+  readonly funcOf: Int32Array;
+  /** End (exclusive) of each function, by start slot. */
+  readonly funcEnd: ReadonlyMap<number, number>;
+  /** 1 at leaders that are the target of a jump from a later (or the same) slot. */
+  readonly loopHead: Uint8Array;
+}
+
+/** Reporting env and silent env share everything but the reporter. */
+interface Envs {
+  readonly silent: Env;
+  readonly check: Env;
+}
+
+/** Runs the fixpoint over a whole program. */
+export class Fixpoint {
+  steps = 0;
+  /** Register values before each slot, joined over every context (undefined: never reached). */
+  readonly facts: (Value[] | undefined)[];
+  readonly loops: LoopFact[] = [];
+  private readonly memo = new Map<number, { entry: State; exit: State | undefined }[]>();
+
+  constructor(
+    private readonly shape: ProgramShape,
+    private readonly envs: Envs,
+    private readonly maxSteps: number,
+  ) {
+    this.facts = new Array(shape.insns.length);
+  }
+
+  /** Analyse the function starting at `start` from `entry`; returns the join of its exit states. */
+  run(start: number, entry: State, depth: number, stack: readonly number[], check: boolean): State | undefined {
+    if (!check) {
+      const list = this.memo.get(start);
+      const hit = list?.find((m) => stateEqual(m.entry, entry));
+      if (hit !== undefined) return hit.exit;
+    }
+    const { leaders, loopHead } = this.shape;
+    const states = new Map<number, State>();
+    const visits = new Map<number, number>();
+    const queue = new MinQueue();
+    states.set(start, entry);
+    queue.push(start);
+    const silent = this.envs.silent;
+    const propagate = (to: number, s: State): void => {
+      const old = states.get(to);
+      if (old === undefined) {
+        states.set(to, s);
+        queue.push(to);
+        return;
+      }
+      const v = (visits.get(to) ?? 0) + 1;
+      visits.set(to, v);
+      const j = joinState(old, s, to, loopHead[to] === 1 && v > WIDEN_AFTER);
+      if (!stateEqual(j, old)) {
+        states.set(to, j);
+        queue.push(to);
+      }
+    };
+    let pc: number | undefined;
+    while ((pc = queue.pop()) !== undefined) {
+      this.block(pc, states.get(pc)!, depth, stack, silent, false, propagate, () => undefined);
+    }
+    // the checking (or exit-collecting) pass over the converged states
+    let exit: State | undefined;
+    const env = check ? this.envs.check : silent;
+    const loopInput: LoopInput = { regsAt: new Map(), entryOf: new Map(), start, end: this.shape.funcEnd.get(start)! };
+    const sorted = [...states.keys()].sort((a, b) => a - b);
+    for (const at of sorted) {
+      void leaders;
+      this.block(
+        at,
+        states.get(at)!,
+        depth,
+        stack,
+        env,
+        check,
+        (to, s, from) => {
+          if (check && loopHead[to] === 1 && from < to) {
+            const old = loopInput.entryOf.get(to);
+            loopInput.entryOf.set(to, old === undefined ? s : joinState(old, s, to, false));
+          }
+        },
+        (s) => {
+          exit = exit === undefined ? s : joinState(exit, s, start, false);
+        },
+        check ? loopInput.regsAt : undefined,
+      );
+    }
+    if (check) {
+      const unroll = (head: number, body: ReadonlySet<number>): bigint | string => this.unroll(head, body, loopInput.entryOf.get(head)!, depth, stack);
+      this.loops.push(...checkLoops(this.shape, loopInput, this.envs.check, unroll));
+    }
+    if (!check) {
+      const list = this.memo.get(start) ?? [];
+      if (list.length >= 16) list.shift();
+      list.push({ entry, exit });
+      this.memo.set(start, list);
+    }
+    return exit;
+  }
+
+  /**
+   * Prove a loop terminates by running its body from the loop's entry state again and again without
+   * joining iterations: when no state reaches the back edge after k runs, no execution iterates more
+   * than k times (each abstract state covers the concrete ones). Returns k, or why it failed.
+   */
+  private unroll(head: number, body: ReadonlySet<number>, entry: State, depth: number, stack: readonly number[]): bigint | string {
+    const limit = Math.max(1, Math.floor(COMPLEXITY_LIMIT / Math.max(1, body.size)));
+    let s = entry;
+    for (let k = 1; k <= limit; k++) {
+      const next = this.iterateBody(head, body, s, depth, stack);
+      if (next === undefined) return BigInt(k);
+      if (stateEqual(next, s)) return 'the state at the loop head repeats unchanged: no iteration is proved to make progress toward an exit';
+      s = next;
+    }
+    return `it may run more than ${limit} times over ${body.size} instructions, beyond the ${COMPLEXITY_LIMIT}-instruction complexity limit`;
+  }
+
+  /** One run of a loop body from `s` at its head: the join of the states that take a back edge, if any. */
+  private iterateBody(head: number, body: ReadonlySet<number>, s: State, depth: number, stack: readonly number[]): State | undefined {
+    const states = new Map<number, State>([[head, s]]);
+    const visits = new Map<number, number>();
+    const queue = new MinQueue();
+    queue.push(head);
+    let back: State | undefined;
+    const propagate = (to: number, st: State): void => {
+      if (to === head) {
+        back = back === undefined ? st : joinState(back, st, head, false);
+        return;
+      }
+      if (!body.has(to)) return;
+      const old = states.get(to);
+      if (old === undefined) {
+        states.set(to, st);
+        queue.push(to);
+        return;
+      }
+      const v = (visits.get(to) ?? 0) + 1;
+      visits.set(to, v);
+      const j = joinState(old, st, to, this.shape.loopHead[to] === 1 && v > WIDEN_AFTER);
+      if (!stateEqual(j, old)) {
+        states.set(to, j);
+        queue.push(to);
+      }
+    };
+    let pc: number | undefined;
+    while ((pc = queue.pop()) !== undefined) {
+      this.block(pc, states.get(pc)!, depth, stack, this.envs.silent, false, propagate, () => undefined);
+    }
+    return back;
+  }
+
+  /** Run one basic block from `s`, handing each successor state to `out` and each exit state to `onExit`. */
+  private block(
+    leader: number,
+    s: State,
+    depth: number,
+    stack: readonly number[],
+    env: Env,
+    check: boolean,
+    out: (to: number, s: State, from: number) => void,
+    onExit: (s: State) => void,
+    regsAt?: Map<number, readonly Value[]>,
+  ): void {
+    const { insns, ops, leaders, funcOf } = this.shape;
+    const end = this.shape.funcEnd.get(funcOf[leader]!)!;
+    const w = toWork(s);
+    let pc = leader;
+    for (;;) {
+      if (++this.steps > this.maxSteps) throw new BudgetExceeded();
+      const i = insns[pc]!;
+      const op = ops[pc]!;
+      if (check) this.record(pc, w.regs, regsAt);
+      if (op.kind === 'ja') {
+        out(branchTarget(op, i, pc)!, freeze(w), pc);
+        return;
+      }
+      if (op.kind === 'jcond') {
+        const { a, b } = jumpOperands(env, w, pc, i, op);
+        const target = branchTarget(op, i, pc)!;
+        const taken = toWork(freeze(w));
+        if (refineEdge(taken, i, op, a, b, true)) out(target, freeze(taken), pc);
+        if (refineEdge(w, i, op, a, b, false) && pc + 1 < end) out(pc + 1, freeze(w), pc);
+        return;
+      }
+      if (op.kind === 'exit') {
+        checkExit(env, w, pc, depth);
+        onExit(freeze(w));
+        return;
+      }
+      if (op.kind === 'call' && op.target === 'local') {
+        if (!this.localCall(env, w, pc, branchTarget(op, i, pc)!, depth, stack, check)) return;
+      } else {
+        step(env, w, pc, i, op, insns[pc + 1]);
+      }
+      pc += op.kind === 'lddw' ? 2 : 1;
+      if (pc >= end) return; // falls off the function: reported by the structure checks
+      if (leaders[pc] === 1) {
+        out(pc, freeze(w), pc - 1);
+        return;
+      }
+    }
+  }
+
+  private record(pc: number, regs: readonly Value[], regsAt?: Map<number, readonly Value[]>): void {
+    const old = this.facts[pc];
+    this.facts[pc] = old === undefined ? regs.slice() : old.map((v, r) => joinValue(v, regs[r]!, -1, false));
+    if (regsAt !== undefined) {
+      const o = regsAt.get(pc);
+      regsAt.set(pc, o === undefined ? regs.slice() : o.map((v, r) => joinValue(v, regs[r]!, -1, false)));
+    }
+  }
+
+  /** A local call: analyse the callee in a new frame; false when the path cannot continue. */
+  private localCall(env: Env, w: Work, pc: number, target: number, depth: number, stack: readonly number[], check: boolean): boolean {
+    if (stack.includes(target)) {
+      env.report(pc, 'call-stack', `recursive call from insn ${pc} to ${target}`);
+      return false;
+    }
+    if (depth + 2 > MAX_CALL_FRAMES) {
+      env.report(pc, 'call-stack', `the call stack of ${depth + 2} frames is too deep`);
+      return false;
+    }
+    const regs: Value[] = new Array(11).fill(UNINIT);
+    for (let r = 1; r <= 5; r++) regs[r] = w.regs[r]!;
+    regs[10] = pointer('stack', 0, { frame: depth + 1 });
+    const entry: State = { regs, frames: [...w.frames, emptyFrame()], pkt: new Map(w.pkt), meta: w.meta, refs: new Map(w.refs) };
+    const exit = this.run(target, entry, depth + 1, [...stack, target], check);
+    if (exit === undefined) return false;
+    const r0 = exit.regs[0]!;
+    w.regs[0] = r0.type === 'stack' && r0.frame > depth ? UNINIT : r0;
+    for (let r = 1; r <= 5; r++) w.regs[r] = UNINIT;
+    w.frames = exit.frames.slice(0, depth + 1);
+    w.owned.clear();
+    w.pkt = new Map(exit.pkt);
+    w.meta = exit.meta;
+    w.refs = new Map(exit.refs);
+    return true;
+  }
+}
+
+function checkExit(env: Env, w: Work, pc: number, depth: number): void {
+  const r0 = w.regs[0]!;
+  if (r0.type === 'uninit') {
+    env.report(pc, 'uninit-register', 'R0 !read_ok');
+    return;
+  }
+  if (depth > 0) return;
+  if (isPointer(r0)) {
+    env.report(pc, 'return-value', `R0 leaks addr as return value (a ${typeName(r0.type)}); return a number`);
+  } else {
+    const range = returnRange(env.programType);
+    if (range !== undefined && (r0.scalar.smin < range[0] || r0.scalar.smax > range[1])) {
+      env.report(pc, 'return-value', `At program exit the register R0 has smin=${r0.scalar.smin} smax=${r0.scalar.smax} should have been in [${range[0]}, ${range[1]}]`);
+    }
+  }
+  for (const [id, at] of w.refs) {
+    env.report(pc, 'unreleased-reference', `Unreleased reference id=${id} alloc_insn=${at}: submit or discard every ring buffer record`);
+  }
+}
+
+/** A mutable copy of a state. */
+export function toWork(s: State): Work {
+  return { regs: s.regs.slice(), frames: s.frames.slice(), pkt: new Map(s.pkt), meta: s.meta, refs: new Map(s.refs), owned: new Set() };
+}
+
+/** An immutable snapshot of a work state; later writes to `w` copy its frames again. */
+export function freeze(w: Work): State {
+  w.owned.clear();
+  return { regs: w.regs.slice(), frames: w.frames.slice(), pkt: new Map(w.pkt), meta: w.meta, refs: new Map(w.refs) };
+}
+
+/** A queue of slot numbers popping the smallest first, without duplicates. */
+class MinQueue {
+  private readonly heap: number[] = [];
+  private readonly inside = new Set<number>();
+
+  push(v: number): void {
+    if (this.inside.has(v)) return;
+    this.inside.add(v);
+    const h = this.heap;
+    h.push(v);
+    let i = h.length - 1;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (h[p]! <= v) break;
+      h[i] = h[p]!;
+      i = p;
+    }
+    h[i] = v;
+  }
+
+  pop(): number | undefined {
+    const h = this.heap;
+    if (h.length === 0) return undefined;
+    const top = h[0]!;
+    const last = h.pop()!;
+    if (h.length > 0) {
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        if (l >= h.length) break;
+        const c = l + 1 < h.length && h[l + 1]! < h[l]! ? l + 1 : l;
+        if (h[c]! >= last) break;
+        h[i] = h[c]!;
+        i = c;
+      }
+      h[i] = last;
+    }
+    this.inside.delete(top);
+    return top;
+  }
+}

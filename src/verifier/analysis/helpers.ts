@@ -1,0 +1,123 @@
+/**
+ * Helper prototypes by kernel helper id: argument kinds, return kind, and side effects, as the helper
+ * documentation (bpf-helpers(7)) describes them.
+ * @module
+ */
+
+/**
+ * What an argument must be.
+ * - `any`: anything initialised (a scalar or a pointer).
+ * - `scalar`: a number.
+ * - `map`: a map pointer (`lddw` of a map).
+ * - `key` / `value`: a pointer to readable memory of the map's key / value size (stack, map value, packet).
+ * - `mem`: a pointer to readable memory of the size given by the next argument.
+ * - `mem_or_null`: the same, or the number 0 (with size 0).
+ * - `out`: a pointer to writable memory of the size given by the next argument (initialised by the call).
+ * - `size` / `size_or_zero`: the byte count of the previous argument, a bounded number (> 0 / >= 0).
+ * - `ctx`: the context pointer.
+ * - `ringbuf_mem`: ring buffer memory from `bpf_ringbuf_reserve` (released by the call).
+ * - `const`: a known number (ring buffer reserve size).
+ * - `out_value`: a pointer to writable memory of the map's value size (initialised by the call).
+ */
+export type ArgKind =
+  | 'any'
+  | 'scalar'
+  | 'map'
+  | 'key'
+  | 'value'
+  | 'mem'
+  | 'mem_or_null'
+  | 'out'
+  | 'size'
+  | 'size_or_zero'
+  | 'ctx'
+  | 'ringbuf_mem'
+  | 'const'
+  | 'out_value';
+
+/** What a helper returns in r0. */
+export type ReturnKind = 'integer' | 'map_value_or_null' | 'ringbuf_mem_or_null' | 'void';
+
+/** One helper's prototype. */
+export interface HelperProto {
+  readonly name: string;
+  readonly args: readonly ArgKind[];
+  readonly ret: ReturnKind;
+  /** The helper may move or resize the packet: every packet pointer is invalidated. */
+  readonly changesPacket?: boolean;
+  /** Map types the `map` argument may have (undefined: any). */
+  readonly mapTypes?: readonly number[];
+}
+
+const PROG_ARRAY = 3;
+const PERF_EVENT_ARRAY = 4;
+const RINGBUF = 27;
+
+const p = (name: string, args: ArgKind[], ret: ReturnKind = 'integer', extra: Partial<HelperProto> = {}): HelperProto => ({ name, args, ret, ...extra });
+
+/** The prototypes the analysis knows, keyed by kernel helper id. */
+export const HELPER_PROTOS: ReadonlyMap<number, HelperProto> = new Map([
+  [1, p('bpf_map_lookup_elem', ['map', 'key'], 'map_value_or_null')],
+  [2, p('bpf_map_update_elem', ['map', 'key', 'value', 'scalar'])],
+  [3, p('bpf_map_delete_elem', ['map', 'key'])],
+  [4, p('bpf_probe_read', ['out', 'size_or_zero', 'any'])],
+  [5, p('bpf_ktime_get_ns', [])],
+  [6, p('bpf_trace_printk', ['mem', 'size'])], // arguments 3-5 are not checked
+  [7, p('bpf_get_prandom_u32', [])],
+  [8, p('bpf_get_smp_processor_id', [])],
+  [9, p('bpf_skb_store_bytes', ['ctx', 'scalar', 'mem', 'size', 'scalar'], 'integer', { changesPacket: true })],
+  [10, p('bpf_l3_csum_replace', ['ctx', 'scalar', 'scalar', 'scalar', 'scalar'], 'integer', { changesPacket: true })],
+  [11, p('bpf_l4_csum_replace', ['ctx', 'scalar', 'scalar', 'scalar', 'scalar'], 'integer', { changesPacket: true })],
+  [12, p('bpf_tail_call', ['ctx', 'map', 'scalar'], 'integer', { mapTypes: [PROG_ARRAY] })],
+  [13, p('bpf_clone_redirect', ['ctx', 'scalar', 'scalar'], 'integer', { changesPacket: true })],
+  [14, p('bpf_get_current_pid_tgid', [])],
+  [15, p('bpf_get_current_uid_gid', [])],
+  [16, p('bpf_get_current_comm', ['out', 'size'])],
+  [17, p('bpf_get_cgroup_classid', ['ctx'])],
+  [18, p('bpf_skb_vlan_push', ['ctx', 'scalar', 'scalar'], 'integer', { changesPacket: true })],
+  [19, p('bpf_skb_vlan_pop', ['ctx'], 'integer', { changesPacket: true })],
+  [22, p('bpf_perf_event_read', ['map', 'scalar'], 'integer', { mapTypes: [PERF_EVENT_ARRAY] })],
+  [23, p('bpf_redirect', ['scalar', 'scalar'])],
+  [25, p('bpf_perf_event_output', ['ctx', 'map', 'scalar', 'mem', 'size'], 'integer', { mapTypes: [PERF_EVENT_ARRAY] })],
+  [26, p('bpf_skb_load_bytes', ['ctx', 'scalar', 'out', 'size'])],
+  [27, p('bpf_get_stackid', ['ctx', 'map', 'scalar'])],
+  [28, p('bpf_csum_diff', ['mem_or_null', 'size_or_zero', 'mem_or_null', 'size_or_zero', 'scalar'])],
+  [31, p('bpf_skb_change_proto', ['ctx', 'scalar', 'scalar'], 'integer', { changesPacket: true })],
+  [32, p('bpf_skb_change_type', ['ctx', 'scalar'])],
+  [34, p('bpf_get_hash_recalc', ['ctx'])],
+  [35, p('bpf_get_current_task', [])],
+  [38, p('bpf_skb_change_tail', ['ctx', 'scalar', 'scalar'], 'integer', { changesPacket: true })],
+  [39, p('bpf_skb_pull_data', ['ctx', 'scalar'], 'integer', { changesPacket: true })],
+  [40, p('bpf_csum_update', ['ctx', 'scalar'])],
+  [41, p('bpf_set_hash_invalid', ['ctx'], 'void')],
+  [42, p('bpf_get_numa_node_id', [])],
+  [43, p('bpf_skb_change_head', ['ctx', 'scalar', 'scalar'], 'integer', { changesPacket: true })],
+  [44, p('bpf_xdp_adjust_head', ['ctx', 'scalar'], 'integer', { changesPacket: true })],
+  [45, p('bpf_probe_read_str', ['out', 'size_or_zero', 'any'])],
+  [46, p('bpf_get_socket_cookie', ['ctx'])],
+  [47, p('bpf_get_socket_uid', ['ctx'])],
+  [48, p('bpf_set_hash', ['ctx', 'scalar'])],
+  [50, p('bpf_skb_adjust_room', ['ctx', 'scalar', 'scalar', 'scalar'], 'integer', { changesPacket: true })],
+  [51, p('bpf_redirect_map', ['map', 'scalar', 'scalar'])],
+  [54, p('bpf_xdp_adjust_meta', ['ctx', 'scalar'], 'integer', { changesPacket: true })],
+  [65, p('bpf_xdp_adjust_tail', ['ctx', 'scalar'], 'integer', { changesPacket: true })],
+  [67, p('bpf_get_stack', ['ctx', 'out', 'size_or_zero', 'scalar'])],
+  [68, p('bpf_skb_load_bytes_relative', ['ctx', 'scalar', 'out', 'size', 'scalar'])],
+  [69, p('bpf_fib_lookup', ['ctx', 'mem', 'size', 'scalar'])],
+  [80, p('bpf_get_current_cgroup_id', [])],
+  [87, p('bpf_map_push_elem', ['map', 'value', 'scalar'])],
+  [88, p('bpf_map_pop_elem', ['map', 'out_value'])],
+  [89, p('bpf_map_peek_elem', ['map', 'out_value'])],
+  [112, p('bpf_probe_read_user', ['out', 'size_or_zero', 'any'])],
+  [113, p('bpf_probe_read_kernel', ['out', 'size_or_zero', 'any'])],
+  [114, p('bpf_probe_read_user_str', ['out', 'size_or_zero', 'any'])],
+  [115, p('bpf_probe_read_kernel_str', ['out', 'size_or_zero', 'any'])],
+  [118, p('bpf_jiffies64', [])],
+  [125, p('bpf_ktime_get_boot_ns', [])],
+  [130, p('bpf_ringbuf_output', ['map', 'mem', 'size', 'scalar'], 'integer', { mapTypes: [RINGBUF] })],
+  [131, p('bpf_ringbuf_reserve', ['map', 'const', 'scalar'], 'ringbuf_mem_or_null', { mapTypes: [RINGBUF] })],
+  [132, p('bpf_ringbuf_submit', ['ringbuf_mem', 'scalar'], 'void')],
+  [133, p('bpf_ringbuf_discard', ['ringbuf_mem', 'scalar'], 'void')],
+  [134, p('bpf_ringbuf_query', ['map', 'scalar'], 'integer', { mapTypes: [RINGBUF] })],
+  [160, p('bpf_ktime_get_coarse_ns', [])],
+]);

@@ -1,0 +1,290 @@
+/**
+ * Loads and stores: which object a pointer reaches, whether the access stays inside it, and the stack
+ * model (spills, fills, initialised bytes).
+ * @module
+ */
+import { TOP, unsignedRange, constValue as scalarConst, type Scalar } from './scalar.js';
+import { ctxAccess } from './program-types.js';
+import { mapInfo, type Env } from './env.js';
+import { Byte, STACK_SIZE, type Frame, type Spill } from './state.js';
+import { ANY_SCALAR, isPointer, pointer, scalarValue, typeName, type Value } from './value.js';
+
+/** A state being transformed in place (copied from the immutable {@link State} at a block's entry). */
+export interface Work {
+  regs: Value[];
+  frames: Frame[];
+  pkt: Map<number, number>;
+  meta: number;
+  refs: Map<number, number>;
+  /** Frames already copied in this work (written in place from then on). */
+  owned: Set<number>;
+}
+
+/** A frame this work may write. */
+export function ownFrame(w: Work, f: number): { bytes: Uint8Array; spills: Map<number, Spill> } {
+  if (!w.owned.has(f)) {
+    const old = w.frames[f]!;
+    w.frames[f] = { bytes: old.bytes.slice(), spills: new Map(old.spills) };
+    w.owned.add(f);
+  }
+  return w.frames[f] as { bytes: Uint8Array; spills: Map<number, Spill> };
+}
+
+/** The set of unsigned values of an n-byte load. */
+export function loadRange(size: number): Scalar {
+  return size === 8 ? TOP : unsignedRange(0n, (1n << BigInt(size * 8)) - 1n);
+}
+
+/** An access: `regNo` holds `base`; the access is `size` bytes at `base + off`. */
+export interface Access {
+  readonly pc: number;
+  readonly regNo: number;
+  readonly base: Value;
+  readonly off: number;
+  readonly size: number;
+  /** Undefined for a load; the stored value for a store (`imm` stores give a scalar). */
+  readonly store?: Value;
+  /** The store is `st` (an immediate), which the kernel refuses into the context. */
+  readonly immediate?: boolean;
+  /** The access is atomic (load and store); packets and the context refuse it. */
+  readonly atomic?: boolean;
+  /** The register a store's value comes from, for messages. */
+  readonly storeReg?: number;
+}
+
+/**
+ * Check one access and apply it to `w`. Returns the loaded value (for loads), `undefined` after a
+ * reported problem (the caller continues with an unknown scalar).
+ */
+export function access(env: Env, w: Work, a: Access): Value | undefined {
+  const { base, pc, regNo } = a;
+  const write = a.store !== undefined;
+  const R = `R${regNo}`;
+  switch (base.type) {
+    case 'uninit':
+      env.report(pc, 'uninit-register', `${R} !read_ok`);
+      return undefined;
+    case 'scalar':
+    case 'map_value_or_null':
+    case 'map_ptr_or_null':
+    case 'mem_or_null':
+    case 'packet_end':
+    case 'map_ptr':
+      env.report(pc, 'invalid-mem-access', `${R} invalid mem access '${typeName(base.type)}'`);
+      return undefined;
+    case 'stack':
+      return stackAccess(env, w, a);
+    case 'ctx': {
+      if (write && a.store !== undefined && isPointer(a.store)) {
+        env.report(pc, 'pointer-leak', `R${storeReg(a)} leaks addr into ctx`);
+        return undefined;
+      }
+      if (a.immediate === true || a.atomic === true) {
+        env.report(pc, 'ctx-access', `BPF_${a.atomic === true ? 'ATOMIC' : 'ST'} stores into ${R} ctx is not allowed`);
+        return undefined;
+      }
+      if (base.lo !== 0 || base.hi !== 0) {
+        env.report(pc, 'ctx-access', `dereference of modified ctx ptr ${R} off=${base.lo === base.hi ? base.lo : `[${base.lo}, ${base.hi}]`} disallowed`);
+        return undefined;
+      }
+      const r = ctxAccess(env.programType, a.off, a.size, write);
+      if (typeof r === 'string') {
+        env.report(pc, 'ctx-access', `invalid bpf_context access off=${a.off} size=${a.size} (${env.programType}: ${r})`);
+        return undefined;
+      }
+      if (write) return ANY_SCALAR;
+      return r.yields === 'scalar' ? scalarValue(loadRange(a.size)) : pointer(r.yields, 0);
+    }
+    case 'packet':
+    case 'packet_meta':
+      return packetAccess(env, w, a);
+    case 'map_value': {
+      const map = mapInfo(env, base.map);
+      const size = map?.valueSize ?? 0;
+      if (write && map?.readOnly === true) {
+        env.report(pc, 'read-only-write', `write into map forbidden, value_size=${size} off=${base.lo + a.off} size=${a.size}`);
+        return undefined;
+      }
+      if (!inside(env, pc, R, base, a, size, 'map value', 'map-value-access', `value_size=${size}`)) return undefined;
+      if (write && a.store !== undefined && isPointer(a.store)) {
+        env.report(pc, 'pointer-leak', `R${storeReg(a)} leaks addr into map`);
+        return undefined;
+      }
+      return write ? ANY_SCALAR : scalarValue(loadRange(a.size));
+    }
+    case 'mem': {
+      if (!inside(env, pc, R, base, a, base.size, 'memory', 'mem-access', `mem_size=${base.size}`)) return undefined;
+      if (write && a.store !== undefined && isPointer(a.store)) {
+        env.report(pc, 'pointer-leak', `R${storeReg(a)} leaks addr into mem`);
+        return undefined;
+      }
+      return write ? ANY_SCALAR : scalarValue(loadRange(a.size));
+    }
+  }
+}
+
+function storeReg(a: Access): number {
+  return a.storeReg ?? 0;
+}
+
+/** Bounds check of an access into an object of `size` bytes. */
+function inside(env: Env, pc: number, R: string, base: Value, a: Access, size: number, what: string, rule: 'map-value-access' | 'mem-access', detail: string): boolean {
+  const lo = base.lo + a.off;
+  const hi = base.hi + a.off + a.size;
+  if (lo < 0 && base.lo !== base.hi) {
+    env.report(pc, rule, `${R} min value is negative, either use unsigned index or do a if (index >=0) check.`);
+    return false;
+  }
+  if (lo < 0 || hi > size) {
+    if (base.lo !== base.hi && base.hi >= 0x2000_0000) {
+      env.report(pc, rule, `${R} unbounded memory access, make sure to bounds check any such access`);
+    } else {
+      env.report(pc, rule, `invalid access to ${what}, ${detail} off=${base.lo === base.hi ? lo : `[${lo}, ${base.hi + a.off}]`} size=${a.size}`);
+    }
+    return false;
+  }
+  return true;
+}
+
+function packetAccess(env: Env, w: Work, a: Access): Value | undefined {
+  const { base, pc } = a;
+  const write = a.store !== undefined;
+  const meta = base.type === 'packet_meta';
+  if (a.atomic === true) {
+    env.report(pc, 'packet-access', `BPF_ATOMIC stores into R${a.regNo} pkt is not allowed`);
+    return undefined;
+  }
+  if (write && (env.programType === 'socket_filter' || env.programType === 'cgroup_skb')) {
+    env.report(pc, 'packet-access', `cannot write into packet (${env.programType} programs may only read it)`);
+    return undefined;
+  }
+  if (write && a.store !== undefined && isPointer(a.store)) {
+    env.report(pc, 'pointer-leak', `R${storeReg(a)} leaks addr into packet`);
+    return undefined;
+  }
+  const lo = base.lo + a.off;
+  let ok: boolean;
+  let range: number;
+  if (meta) {
+    range = w.meta;
+    ok = lo >= 0 && base.hi + a.off + a.size <= range;
+  } else {
+    range = base.id >= 0 ? (w.pkt.get(base.id) ?? 0) : 0;
+    ok = lo >= 0 && base.id >= 0 && base.k + a.off + a.size <= range;
+    // a pointer with a variable offset may still fall within the range proved from `data` itself
+    if (!ok && lo >= 0 && base.hi + a.off + a.size <= (w.pkt.get(0) ?? 0)) ok = true;
+  }
+  if (!ok) {
+    const off = base.lo === base.hi ? `${lo}` : `[${lo}, ${base.hi + a.off}]`;
+    env.report(pc, 'packet-access', `invalid access to packet${meta ? ' metadata' : ''}, off=${off} size=${a.size}, R${a.regNo}(${meta ? 'pkt_meta' : 'pkt'},r=${range}): prove the bytes are inside with a 'data + n > data_end' check first`);
+    return undefined;
+  }
+  return write ? ANY_SCALAR : scalarValue(loadRange(a.size));
+}
+
+function stackAccess(env: Env, w: Work, a: Access): Value | undefined {
+  const { base, pc } = a;
+  const write = a.store !== undefined;
+  if (base.frame >= w.frames.length) {
+    env.report(pc, 'stack-access', `R${a.regNo} points into a stack frame that has returned`);
+    return undefined;
+  }
+  const lo = base.lo + a.off;
+  const hi = base.hi + a.off;
+  if (lo < -STACK_SIZE || hi + a.size > 0) {
+    const off = lo === hi ? `${lo}` : `[${lo}, ${hi}]`;
+    env.report(pc, 'stack-access', `invalid ${write ? 'write to' : 'read from'} stack R${a.regNo} off=${off} size=${a.size}: the stack is the ${STACK_SIZE} bytes below r10`);
+    return undefined;
+  }
+  const start = lo + STACK_SIZE;
+  const end = hi + STACK_SIZE + a.size;
+  const exact = lo === hi;
+  if (!write || a.atomic === true) {
+    const frame = w.frames[base.frame]!;
+    for (let i = start; i < end; i++) {
+      if (frame.bytes[i] === Byte.UNINIT) {
+        env.report(pc, 'uninit-stack-read', `invalid read from stack R${a.regNo} off ${base.lo}+${a.off} size ${a.size}: byte ${i - STACK_SIZE} was never written`);
+        return undefined;
+      }
+    }
+    if (!write) {
+      const spill = exact ? frame.spills.get(start) : undefined;
+      if (spill !== undefined && spill.size === a.size) return spill.value;
+      if (spill !== undefined && isPointer(spill.value) && a.size !== 8) {
+        env.report(pc, 'pointer-spill', `invalid size of register fill: a ${typeName(spill.value.type)} was spilled at fp${lo} and is read with size ${a.size}`);
+        return undefined;
+      }
+      return scalarValue(loadRange(a.size));
+    }
+  }
+  const store = a.store!;
+  if (isPointer(store) && (!exact || a.size !== 8 || (lo & 7) !== 0)) {
+    env.report(pc, 'pointer-spill', `invalid size of register spill: a ${typeName(store.type)} must be stored with 8 bytes at an 8-byte aligned constant offset`);
+    return undefined;
+  }
+  const frame = ownFrame(w, base.frame);
+  // a write over part of a spilled register turns the rest of the spill into plain data
+  for (const [at, s] of frame.spills) {
+    if (at < end && at + s.size > start) {
+      frame.spills.delete(at);
+      for (let i = at; i < at + s.size; i++) frame.bytes[i] = Byte.DATA;
+    }
+  }
+  if (!exact) {
+    // which bytes are written is unknown: only bytes already initialised stay so
+    return ANY_SCALAR;
+  }
+  const spill = a.atomic !== true && (isPointer(store) || a.size === 8 || scalarConst(store.scalar) !== undefined || a.size >= 4);
+  for (let i = start; i < end; i++) frame.bytes[i] = spill ? Byte.SPILL : Byte.DATA;
+  if (spill) {
+    const fits = isPointer(store) || a.size === 8 || store.scalar.umax < 1n << BigInt(a.size * 8);
+    frame.spills.set(start, { value: fits ? store : scalarValue(loadRange(a.size)), size: a.size });
+  }
+  return ANY_SCALAR;
+}
+
+/**
+ * A helper argument pointing to memory of `size` bytes (a range [min, max] for variable sizes): check
+ * it can be read (`write` false: stack bytes must be initialised) or written (`write`: stack bytes
+ * become initialised). Returns false after a report.
+ */
+export function checkMemoryArg(env: Env, w: Work, pc: number, regNo: number, base: Value, minSize: number, maxSize: number, write: boolean): boolean {
+  if (maxSize === 0) return true;
+  if (base.type === 'stack') {
+    const lo = base.lo;
+    const hi = base.hi;
+    if (base.frame >= w.frames.length || lo < -STACK_SIZE || hi + maxSize > 0) {
+      env.report(pc, 'stack-access', `invalid indirect access to stack R${regNo} off=${lo} size=${maxSize}: the stack is the ${STACK_SIZE} bytes below r10`);
+      return false;
+    }
+    if (!write) {
+      const frame = w.frames[base.frame]!;
+      for (let i = lo + STACK_SIZE; i < hi + STACK_SIZE + maxSize; i++) {
+        if (frame.bytes[i] === Byte.UNINIT) {
+          env.report(pc, 'uninit-stack-read', `invalid indirect read from stack R${regNo} off ${lo}+${i - STACK_SIZE - lo} size ${maxSize}`);
+          return false;
+        }
+      }
+    } else if (lo === hi) {
+      const frame = ownFrame(w, base.frame);
+      const start = lo + STACK_SIZE;
+      for (const [at, s] of frame.spills) {
+        if (at < start + maxSize && at + s.size > start) frame.spills.delete(at);
+      }
+      for (let i = start; i < start + minSize; i++) frame.bytes[i] = Byte.DATA;
+      for (let i = start + minSize; i < start + maxSize; i++) if (frame.bytes[i] === Byte.SPILL) frame.bytes[i] = Byte.DATA;
+    }
+    return true;
+  }
+  if (base.type === 'map_value' || base.type === 'mem' || base.type === 'packet' || base.type === 'packet_meta') {
+    const probe: Access = { pc, regNo, base, off: 0, size: maxSize };
+    if (write && base.type === 'map_value' && mapInfo(env, base.map)?.readOnly === true) {
+      env.report(pc, 'read-only-write', `R${regNo} points into a read-only map; the helper writes to it`);
+      return false;
+    }
+    return access(env, w, probe) !== undefined;
+  }
+  if (base.type === 'uninit') env.report(pc, 'uninit-register', `R${regNo} !read_ok`);
+  else env.report(pc, 'helper-argument', `R${regNo} type=${typeName(base.type)} expected=fp, pkt, pkt_meta, map_value, ringbuf_mem`);
+  return false;
+}

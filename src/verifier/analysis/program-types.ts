@@ -1,0 +1,146 @@
+/**
+ * Program types: what the context (r1 on entry) lets a program read and write, and the return values
+ * the kernel enforces, per program type (docs.kernel.org/bpf/ and the uapi structures).
+ * @module
+ */
+import type { ValueType } from './value.js';
+
+/** The kernel's program type names the kernel-level analysis knows. */
+export const PROGRAM_TYPES = [
+  'socket_filter',
+  'sched_cls',
+  'sched_act',
+  'xdp',
+  'kprobe',
+  'tracepoint',
+  'raw_tracepoint',
+  'perf_event',
+  'cgroup_skb',
+] as const;
+
+/** One of {@link PROGRAM_TYPES}. */
+export type ProgramType = (typeof PROGRAM_TYPES)[number];
+
+/** The result of a context access the rules allow. */
+export interface CtxAccess {
+  /** What the load yields: a scalar, or a packet pointer for `data`, `data_end`, `data_meta`. */
+  readonly yields: ValueType;
+}
+
+/** One context field: where it is, how large, and who may read or write it. */
+interface Field {
+  readonly off: number;
+  readonly size: number;
+  readonly write?: boolean;
+  /** The loaded value is this pointer type (only a full-size load at the field's offset). */
+  readonly pointer?: ValueType;
+  /** Not accessible at all for this program type. */
+  readonly deny?: boolean;
+}
+
+/** A context layout: its size and fields (bytes not in a field are refused). */
+interface Layout {
+  readonly size: number;
+  readonly fields?: readonly Field[];
+  /** Every aligned read inside `size` is a scalar (tracing contexts: registers, arguments). */
+  readonly readAll?: boolean;
+}
+
+const XDP: Layout = {
+  size: 24,
+  fields: [
+    { off: 0, size: 4, pointer: 'packet' },
+    { off: 4, size: 4, pointer: 'packet_end' },
+    { off: 8, size: 4, pointer: 'packet_meta' },
+    { off: 12, size: 4 },
+    { off: 16, size: 4 },
+    { off: 20, size: 4 },
+  ],
+};
+
+/** `struct __sk_buff`, with what tc (sched_cls/act) programs may do; other skb types narrow it. */
+function skb(kind: 'tc' | 'socket' | 'cgroup'): Layout {
+  const tc = kind === 'tc';
+  const u32 = (off: number, write = false): Field => ({ off, size: 4, write });
+  const fields: Field[] = [
+    u32(0), u32(4), u32(8, tc), u32(12, tc), u32(16), u32(20), u32(24), u32(28), u32(32, tc), u32(36), u32(40), u32(44, tc),
+    u32(48, true), u32(52, true), u32(56, true), u32(60, true), u32(64, true), // cb[5]
+    u32(68), u32(72, tc), // hash, tc_classid
+    { off: 76, size: 4, pointer: 'packet', deny: kind === 'socket' },
+    { off: 80, size: 4, pointer: 'packet_end', deny: kind === 'socket' },
+    u32(84), u32(88), u32(92), u32(96),
+    u32(100), u32(104), u32(108), u32(112), u32(116), u32(120), u32(124), u32(128), // remote/local ip6
+    u32(132), u32(136), // ports
+    { off: 140, size: 4, pointer: 'packet_meta', deny: !tc },
+    { off: 152, size: 8, write: tc }, // tstamp
+    u32(160), u32(164), u32(176),
+    { off: 184, size: 8 }, // hwtstamp
+  ];
+  return { size: 192, fields };
+}
+
+const LAYOUTS: Record<ProgramType, Layout> = {
+  socket_filter: skb('socket'),
+  sched_cls: skb('tc'),
+  sched_act: skb('tc'),
+  cgroup_skb: skb('cgroup'),
+  xdp: XDP,
+  kprobe: { size: 168, readAll: true }, // struct pt_regs (x86-64)
+  perf_event: { size: 184, readAll: true }, // pt_regs, sample_period, addr
+  raw_tracepoint: { size: 12 * 8, readAll: true }, // up to 12 u64 arguments
+  tracepoint: { size: 2048, readAll: true }, // the event record (PERF_MAX_TRACE_SIZE)
+};
+
+/**
+ * Whether a context access at `off` of `size` bytes is allowed, and what a read yields; a string is
+ * the reason it is refused.
+ */
+export function ctxAccess(type: ProgramType, off: number, size: number, write: boolean): CtxAccess | string {
+  const layout = LAYOUTS[type];
+  if (off < 0 || off + size > layout.size) return `outside the ${layout.size}-byte context`;
+  if (off % size !== 0) return 'misaligned';
+  if (layout.readAll === true) return write ? `the ${type} context is read-only` : { yields: 'scalar' };
+  const field = layout.fields!.find((f) => off >= f.off && off < f.off + f.size);
+  if (field === undefined || field.deny === true) return 'not a field this program type may access';
+  if (off + size > field.off + field.size) return 'crosses a field boundary';
+  if (write && field.write !== true) return 'the field is read-only';
+  if (field.pointer !== undefined) {
+    if (write) return 'the field is read-only';
+    if (off !== field.off || size !== field.size) return 'a packet pointer must be loaded whole';
+    return { yields: field.pointer };
+  }
+  return { yields: 'scalar' };
+}
+
+/**
+ * The return values the kernel enforces at exit, as an inclusive range, or undefined when any scalar
+ * is accepted.
+ */
+export function returnRange(type: ProgramType): readonly [bigint, bigint] | undefined {
+  return type === 'cgroup_skb' ? [0n, 1n] : undefined;
+}
+
+/** True for types whose context carries packet data pointers (packet-changing helpers apply). */
+export function hasPacket(type: ProgramType): boolean {
+  return type === 'xdp' || type === 'sched_cls' || type === 'sched_act' || type === 'cgroup_skb';
+}
+
+/**
+ * The program type a section name declares, following libbpf's conventions (`xdp`, `tc`/`classifier`,
+ * `socket`, `kprobe/…`, `tracepoint/…`, `raw_tracepoint/…`, `perf_event`, `cgroup_skb/…`), or
+ * undefined when the name says nothing the analysis knows.
+ */
+export function programTypeOfSection(section: string): ProgramType | undefined {
+  const s = section.replace(/^\./, '');
+  const first = s.split('/')[0]!;
+  if (/^xdp/.test(first)) return 'xdp';
+  if (/^(tc|tcx|classifier)/.test(first)) return 'sched_cls';
+  if (first === 'action') return 'sched_act';
+  if (first === 'socket' || first === 'socket_filter') return 'socket_filter';
+  if (first === 'kprobe' || first === 'kretprobe' || first === 'uprobe' || first === 'uretprobe') return 'kprobe';
+  if (first === 'tracepoint' || first === 'tp') return 'tracepoint';
+  if (first === 'raw_tracepoint' || first === 'raw_tp') return 'raw_tracepoint';
+  if (first === 'perf_event') return 'perf_event';
+  if (first.startsWith('cgroup_skb')) return 'cgroup_skb';
+  return undefined;
+}

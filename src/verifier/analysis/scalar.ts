@@ -1,0 +1,287 @@
+/**
+ * The scalar domain: a 64-bit value as signed and unsigned intervals (bigint bounds), kept consistent
+ * with each other. 32-bit views are derived on demand. Every operation over-approximates: the result
+ * contains every value the instruction can produce from values in the operands.
+ * @module
+ */
+
+/** A set of 64-bit values, as both an unsigned and a signed interval (the value lies in both). */
+export interface Scalar {
+  readonly umin: bigint;
+  readonly umax: bigint;
+  readonly smin: bigint;
+  readonly smax: bigint;
+}
+
+export const U64_MAX = (1n << 64n) - 1n;
+export const S64_MAX = (1n << 63n) - 1n;
+export const S64_MIN = -(1n << 63n);
+const U32_MAX = (1n << 32n) - 1n;
+
+/** Every 64-bit value. */
+export const TOP: Scalar = { umin: 0n, umax: U64_MAX, smin: S64_MIN, smax: S64_MAX };
+
+/** The single value `v` (taken modulo 2^64). */
+export function constant(v: bigint): Scalar {
+  const u = BigInt.asUintN(64, v);
+  const s = BigInt.asIntN(64, v);
+  return { umin: u, umax: u, smin: s, smax: s };
+}
+
+/** Values in the unsigned interval `[lo, hi]`. */
+export function unsignedRange(lo: bigint, hi: bigint): Scalar {
+  return sync({ umin: lo, umax: hi, smin: S64_MIN, smax: S64_MAX }) ?? TOP;
+}
+
+/** The value if the set has exactly one, else undefined. */
+export function constValue(s: Scalar): bigint | undefined {
+  return s.umin === s.umax ? s.umin : undefined;
+}
+
+/**
+ * Make the signed and unsigned intervals agree (each narrows the other where the sign is known).
+ * Returns undefined when the set is empty (an infeasible branch).
+ */
+export function sync(s: Scalar): Scalar | undefined {
+  let { umin, umax, smin, smax } = s;
+  for (let round = 0; round < 2; round++) {
+    if (smin > smax || umin > umax) return undefined;
+    if (smin >= 0n) {
+      // signed and unsigned views coincide
+      umin = umin > smin ? umin : smin;
+      umax = umax < smax ? umax : smax;
+    } else if (smax < 0n) {
+      const lo = smin + (1n << 64n);
+      const hi = smax + (1n << 64n);
+      umin = umin > lo ? umin : lo;
+      umax = umax < hi ? umax : hi;
+    }
+    if (umin > umax) return undefined;
+    if (umax <= S64_MAX) {
+      smin = smin > umin ? smin : umin;
+      smax = smax < umax ? smax : umax;
+    } else if (umin > S64_MAX) {
+      const lo = umin - (1n << 64n);
+      const hi = umax - (1n << 64n);
+      smin = smin > lo ? smin : lo;
+      smax = smax < hi ? smax : hi;
+    }
+  }
+  if (smin > smax || umin > umax) return undefined;
+  return { umin, umax, smin, smax };
+}
+
+/** Smallest set containing both. */
+export function join(a: Scalar, b: Scalar): Scalar {
+  return {
+    umin: a.umin < b.umin ? a.umin : b.umin,
+    umax: a.umax > b.umax ? a.umax : b.umax,
+    smin: a.smin < b.smin ? a.smin : b.smin,
+    smax: a.smax > b.smax ? a.smax : b.smax,
+  };
+}
+
+/** Same set. */
+export function equal(a: Scalar, b: Scalar): boolean {
+  return a.umin === b.umin && a.umax === b.umax && a.smin === b.smin && a.smax === b.smax;
+}
+
+/** Thresholds a growing bound jumps to when widened, so that loops converge in a few steps. */
+const UPPER = [0n, 255n, 65535n, (1n << 31n) - 1n, U32_MAX, S64_MAX, U64_MAX];
+const SIGNED_UPPER = [0n, 255n, 65535n, (1n << 31n) - 1n, U32_MAX, S64_MAX];
+const SIGNED_LOWER = [0n, -(1n << 31n), S64_MIN];
+
+/** Widening: bounds that grew since `old` jump to the next threshold, so chains are finite. */
+export function widen(old: Scalar, next: Scalar): Scalar {
+  const j = join(old, next);
+  const up = (v: bigint, o: bigint, list: bigint[]): bigint => (v > o ? (list.find((t) => t >= v) ?? list[list.length - 1]!) : v);
+  const down = (v: bigint, o: bigint, list: bigint[]): bigint => (v < o ? (list.find((t) => t <= v) ?? list[list.length - 1]!) : v);
+  return (
+    sync({
+      umin: j.umin < old.umin ? 0n : j.umin,
+      umax: up(j.umax, old.umax, UPPER),
+      smin: down(j.smin, old.smin, SIGNED_LOWER),
+      smax: up(j.smax, old.smax, SIGNED_UPPER),
+    }) ?? TOP
+  );
+}
+
+/** The low 32 bits as a set of 32-bit values, in the same representation (bounds within 32 bits). */
+export function low32(s: Scalar): Scalar {
+  let umin = 0n;
+  let umax = U32_MAX;
+  if (s.umin >> 32n === s.umax >> 32n) {
+    umin = s.umin & U32_MAX;
+    umax = s.umax & U32_MAX;
+  }
+  let smin = -(1n << 31n);
+  let smax = (1n << 31n) - 1n;
+  if (s.smin >= smin && s.smax <= smax) {
+    smin = s.smin;
+    smax = s.smax;
+  } else if (umax < 1n << 31n) {
+    smin = umin;
+    smax = umax;
+  } else if (umin >= 1n << 31n) {
+    smin = umin - (1n << 32n);
+    smax = umax - (1n << 32n);
+  }
+  return { umin, umax, smin, smax };
+}
+
+/** A 32-bit result (bounds within 32 bits) zero-extended into a 64-bit register. */
+export function zeroExtend32(s32: Scalar): Scalar {
+  return sync({ umin: s32.umin, umax: s32.umax, smin: 0n, smax: U32_MAX }) ?? unsignedRange(0n, U32_MAX);
+}
+
+/** A 64-bit set sign-extended from its low `bits` bits. */
+export function signExtend(s: Scalar, bits: 8 | 16 | 32): Scalar {
+  const c = constValue(s);
+  if (c !== undefined) return constant(BigInt.asIntN(bits, c));
+  const half = 1n << BigInt(bits - 1);
+  if (s.umax < half) return s; // sign bit clear: unchanged
+  return sync({ umin: 0n, umax: U64_MAX, smin: -half, smax: half - 1n }) ?? TOP;
+}
+
+/** Full range of a width. */
+function full(bits: 32 | 64): Scalar {
+  return bits === 64 ? TOP : { umin: 0n, umax: U32_MAX, smin: -(1n << 31n), smax: (1n << 31n) - 1n };
+}
+
+/** Make a width-bit set from an unsigned interval and a signed interval, either possibly unknown. */
+function make(bits: 32 | 64, u: [bigint, bigint] | undefined, s: [bigint, bigint] | undefined): Scalar {
+  const f = full(bits);
+  const r = { umin: u?.[0] ?? f.umin, umax: u?.[1] ?? f.umax, smin: s?.[0] ?? f.smin, smax: s?.[1] ?? f.smax };
+  return bits === 64 ? (sync(r) ?? TOP) : (sync32(r) ?? f);
+}
+
+function sync32(s: Scalar): Scalar | undefined {
+  // Same reasoning as sync, in 32 bits.
+  let { umin, umax, smin, smax } = s;
+  if (smin >= 0n) {
+    umin = umin > smin ? umin : smin;
+    umax = umax < smax ? umax : smax;
+  }
+  if (umax < 1n << 31n) {
+    smin = smin > umin ? smin : umin;
+    smax = smax < umax ? smax : umax;
+  }
+  if (smin > smax || umin > umax) return undefined;
+  return { umin, umax, smin, smax };
+}
+
+/** Binary ALU operation names the domain evaluates. */
+export type ScalarOp = 'add' | 'sub' | 'mul' | 'div' | 'sdiv' | 'mod' | 'smod' | 'or' | 'and' | 'lsh' | 'rsh' | 'xor' | 'arsh';
+
+const mask = (bits: 32 | 64): bigint => (bits === 64 ? U64_MAX : U32_MAX);
+const smaxOf = (bits: 32 | 64): bigint => (bits === 64 ? S64_MAX : (1n << 31n) - 1n);
+const sminOf = (bits: 32 | 64): bigint => (bits === 64 ? S64_MIN : -(1n << 31n));
+
+/** Exact result of one operation on constants, as the engines compute it (division by zero gives 0, modulo by zero keeps the dividend). */
+export function evalConst(op: ScalarOp, a: bigint, b: bigint, bits: 32 | 64): bigint {
+  const m = mask(bits);
+  const ua = a & m;
+  const ub = b & m;
+  const sa = BigInt.asIntN(bits, a);
+  const sb = BigInt.asIntN(bits, b);
+  const sh = ub & BigInt(bits - 1);
+  switch (op) {
+    case 'add': return (ua + ub) & m;
+    case 'sub': return (ua - ub) & m;
+    case 'mul': return (ua * ub) & m;
+    case 'div': return ub === 0n ? 0n : ua / ub;
+    case 'mod': return ub === 0n ? ua : ua % ub;
+    case 'sdiv': return sb === 0n ? 0n : BigInt.asUintN(bits, sa / sb);
+    case 'smod': return sb === 0n ? ua : BigInt.asUintN(bits, sa % sb);
+    case 'or': return ua | ub;
+    case 'and': return ua & ub;
+    case 'xor': return ua ^ ub;
+    case 'lsh': return (ua << sh) & m;
+    case 'rsh': return ua >> sh;
+    case 'arsh': return BigInt.asUintN(bits, sa >> sh);
+  }
+}
+
+function bitCeil(v: bigint): bigint {
+  // smallest 2^k - 1 >= v
+  let r = 0n;
+  while (r < v) r = (r << 1n) | 1n;
+  return r;
+}
+
+/**
+ * `a op b` on sets of `bits`-bit values (both given in that width: use {@link low32} first for 32-bit
+ * operations). The result is in the same width.
+ */
+export function binary(op: ScalarOp, a: Scalar, b: Scalar, bits: 32 | 64): Scalar {
+  const ca = constValue(a);
+  const cb = constValue(b);
+  if (ca !== undefined && cb !== undefined) {
+    const v = evalConst(op, ca, cb, bits);
+    return bits === 64 ? constant(v) : { umin: v, umax: v, smin: BigInt.asIntN(32, v), smax: BigInt.asIntN(32, v) };
+  }
+  const m = mask(bits);
+  const smax = smaxOf(bits);
+  const smin = sminOf(bits);
+  const inS = (lo: bigint, hi: bigint): [bigint, bigint] | undefined => (lo >= smin && hi <= smax ? [lo, hi] : undefined);
+  const inU = (lo: bigint, hi: bigint): [bigint, bigint] | undefined => (lo >= 0n && hi <= m ? [lo, hi] : undefined);
+  switch (op) {
+    case 'add':
+      return make(bits, inU(a.umin + b.umin, a.umax + b.umax), inS(a.smin + b.smin, a.smax + b.smax));
+    case 'sub':
+      return make(bits, inU(a.umin - b.umax, a.umax - b.umin), inS(a.smin - b.smax, a.smax - b.smin));
+    case 'mul': {
+      const c = [a.smin * b.smin, a.smin * b.smax, a.smax * b.smin, a.smax * b.smax];
+      const lo = c.reduce((x, y) => (x < y ? x : y));
+      const hi = c.reduce((x, y) => (x > y ? x : y));
+      return make(bits, inU(a.umin * b.umin, a.umax * b.umax), inS(lo, hi));
+    }
+    case 'div': {
+      const hi = b.umin === 0n ? a.umax : a.umax / b.umin;
+      const lo = b.umin === 0n ? 0n : a.umin / b.umax;
+      return make(bits, [lo, hi], undefined);
+    }
+    case 'mod':
+      // x % 0 = x; otherwise below the divisor.
+      return make(bits, [0n, b.umin === 0n ? a.umax : a.umax < b.umax - 1n ? a.umax : b.umax - 1n], undefined);
+    case 'and':
+      return make(bits, [0n, a.umax < b.umax ? a.umax : b.umax], a.smin >= 0n || b.smin >= 0n ? [0n, a.smin >= 0n && b.smin >= 0n ? (a.smax < b.smax ? a.smax : b.smax) : a.smin >= 0n ? a.smax : b.smax] : undefined);
+    case 'or': {
+      const hi = bitCeil(a.umax > b.umax ? a.umax : b.umax);
+      return make(bits, [a.umin > b.umin ? a.umin : b.umin, hi], undefined);
+    }
+    case 'xor':
+      return make(bits, [0n, bitCeil(a.umax > b.umax ? a.umax : b.umax)], undefined);
+    case 'lsh':
+      if (cb !== undefined) {
+        const k = cb & BigInt(bits - 1);
+        return make(bits, inU(a.umin << k, a.umax << k), undefined);
+      }
+      return full(bits);
+    case 'rsh':
+      if (b.umax < BigInt(bits)) return make(bits, [a.umin >> b.umax, a.umax >> b.umin], undefined);
+      return make(bits, [0n, a.umax], undefined);
+    case 'arsh':
+      if (b.umax < BigInt(bits)) {
+        const c = [a.smin >> b.umin, a.smin >> b.umax, a.smax >> b.umin, a.smax >> b.umax];
+        return make(bits, undefined, [c.reduce((x, y) => (x < y ? x : y)), c.reduce((x, y) => (x > y ? x : y))]);
+      }
+      return full(bits);
+    case 'sdiv':
+    case 'smod':
+      return full(bits);
+  }
+}
+
+/** `-a` in `bits` bits. */
+export function negate(a: Scalar, bits: 32 | 64): Scalar {
+  return binary('sub', bits === 64 ? constant(0n) : { umin: 0n, umax: 0n, smin: 0n, smax: 0n }, a, bits);
+}
+
+/** A short text for messages: `0`, `[0, 255]`, `scalar`. */
+export function describeScalar(s: Scalar): string {
+  if (s.umin === s.umax) return `${s.smin}`;
+  if (s.smin >= 0n) return `[${s.umin}, ${s.umax}]`;
+  if (s.smin === S64_MIN && s.smax === S64_MAX) return s.umin === 0n && s.umax === U64_MAX ? 'any' : `u[${s.umin}, ${s.umax}]`;
+  return `[${s.smin}, ${s.smax}]`;
+}

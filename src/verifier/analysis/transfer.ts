@@ -1,0 +1,134 @@
+/**
+ * One instruction's effect on the abstract state (everything except control flow, which the
+ * fixpoint handles): ALU, `lddw`, loads, stores, atomics, legacy packet loads and helper calls.
+ * @module
+ */
+import { wideImm, type Insn } from '../../isa/instruction.js';
+import { PseudoLoad } from '../../isa/opcodes.js';
+import type { Operation } from '../../isa/operation.js';
+import { aluStep, readReg } from './alu.js';
+import { clobber, helperCall } from './calls.js';
+import type { Env } from './env.js';
+import { access, loadRange, type Work } from './memory.js';
+import { constant, signExtend } from './scalar.js';
+import { ANY_SCALAR, isPointer, pointer, scalarValue, type Value } from './value.js';
+
+/** Program types that may use the legacy `ld_abs` / `ld_ind` packet loads. */
+const LD_ABS_TYPES = new Set(['socket_filter', 'sched_cls', 'sched_act']);
+
+/** Apply a non-control-flow instruction at `pc` (the caller handles jumps, exit and local calls). */
+export function step(env: Env, w: Work, pc: number, i: Insn, op: Operation, next: Insn | undefined): void {
+  switch (op.kind) {
+    case 'alu':
+    case 'neg':
+    case 'movsx':
+    case 'end':
+      aluStep(env, w, pc, i, op);
+      return;
+    case 'lddw':
+      w.regs[i.dst] = lddw(env, pc, i, op.pseudo, next);
+      return;
+    case 'ldx': {
+      const base = w.regs[i.src]!;
+      const v = access(env, w, { pc, regNo: i.src, base, off: i.offset, size: op.size });
+      let out = v ?? ANY_SCALAR;
+      if (op.signed) out = isPointer(out) ? ANY_SCALAR : scalarValue(signExtend(out.scalar, (op.size * 8) as 8 | 16 | 32));
+      w.regs[i.dst] = out;
+      return;
+    }
+    case 'st': {
+      const value = scalarValue(constant(BigInt(op.size === 8 ? i.imm : i.imm & (2 ** (op.size * 8) - 1))));
+      access(env, w, { pc, regNo: i.dst, base: w.regs[i.dst]!, off: i.offset, size: op.size, store: value, immediate: true });
+      return;
+    }
+    case 'stx': {
+      const value = w.regs[i.src]!;
+      if (value.type === 'uninit') {
+        env.report(pc, 'uninit-register', `R${i.src} !read_ok`);
+        return;
+      }
+      access(env, w, { pc, regNo: i.dst, base: w.regs[i.dst]!, off: i.offset, size: op.size, store: value, storeReg: i.src });
+      return;
+    }
+    case 'atomic': {
+      const src = readReg(env, w, pc, i.src);
+      if (op.op === 'cmpxchg') readReg(env, w, pc, 0);
+      if (isPointer(src)) {
+        env.report(pc, 'pointer-leak', `R${i.src} leaks addr into mem (atomic operand)`);
+        return;
+      }
+      const r = access(env, w, { pc, regNo: i.dst, base: w.regs[i.dst]!, off: i.offset, size: op.size, store: src, atomic: true, storeReg: i.src });
+      if (r === undefined) return;
+      const loaded = scalarValue(loadRange(op.size));
+      if (op.op === 'cmpxchg') w.regs[0] = loaded;
+      else if (op.fetch || op.op === 'xchg') w.regs[i.src] = loaded;
+      return;
+    }
+    case 'ldabs':
+    case 'ldind': {
+      if (!LD_ABS_TYPES.has(env.programType)) {
+        env.report(pc, 'unsupported', `BPF_LD_[ABS|IND] instructions not allowed for this program type (${env.programType})`);
+      } else if (w.regs[6]!.type !== 'ctx') {
+        env.report(pc, 'uninit-register', 'at the time of BPF_LD_ABS|IND R6 != pointer to skb');
+      }
+      if (op.kind === 'ldind') {
+        const idx = readReg(env, w, pc, i.src);
+        if (isPointer(idx)) env.report(pc, 'pointer-arithmetic', `R${i.src} pointer used as a packet offset`);
+      }
+      clobber(w, scalarValue(loadRange(op.size)));
+      return;
+    }
+    case 'call':
+      if (op.target === 'helper') helperCall(env, w, pc, i.imm);
+      else {
+        env.report(pc, 'unsupported', op.target === 'kfunc' ? `kfunc call (BTF id ${i.imm}) is not modelled by the analysis` : 'internal: local call reached the step function');
+        clobber(w, ANY_SCALAR);
+      }
+      return;
+    case 'callx':
+      env.report(pc, 'unsupported', 'callx (an indirect call) is not modelled by the analysis; the kernel refuses it');
+      clobber(w, ANY_SCALAR);
+      return;
+    default:
+      return;
+  }
+}
+
+function lddw(env: Env, pc: number, i: Insn, pseudo: number, next: Insn | undefined): Value {
+  const hiImm = next?.imm ?? 0;
+  switch (pseudo) {
+    case PseudoLoad.NONE: {
+      const v = wideImm(i, next ?? { opcode: 0, dst: 0, src: 0, offset: 0, imm: 0 });
+      const at = env.resolve?.(v);
+      if (at !== undefined && env.maps.has(at.map)) {
+        return at.offset === undefined ? pointer('map_ptr', 0, { map: at.map }) : pointer('map_value', at.offset, { map: at.map });
+      }
+      return scalarValue(constant(v));
+    }
+    case PseudoLoad.MAP_FD:
+    case PseudoLoad.MAP_IDX: {
+      if (!env.maps.has(i.imm)) {
+        env.report(pc, 'map-reference', `fd ${i.imm} is not pointing to valid bpf_map (pass it in the maps option)`);
+        return ANY_SCALAR;
+      }
+      return pointer('map_ptr', 0, { map: i.imm });
+    }
+    case PseudoLoad.MAP_VALUE:
+    case PseudoLoad.MAP_IDX_VALUE: {
+      const map = env.maps.get(i.imm);
+      if (map === undefined) {
+        env.report(pc, 'map-reference', `fd ${i.imm} is not pointing to valid bpf_map (pass it in the maps option)`);
+        return ANY_SCALAR;
+      }
+      if (hiImm < 0 || hiImm >= map.valueSize) {
+        env.report(pc, 'map-value-access', `invalid access to map value pointer, value_size=${map.valueSize} off=${hiImm}`);
+        return ANY_SCALAR;
+      }
+      return pointer('map_value', hiImm, { map: i.imm });
+    }
+    default:
+      env.report(pc, 'unsupported', `lddw with source ${pseudo} (BTF id or function address) is not modelled by the analysis`);
+      return ANY_SCALAR;
+  }
+}
+

@@ -1,0 +1,139 @@
+/**
+ * Abstract register values: a type from the kernel's lattice, an offset range for pointers and a
+ * scalar range for numbers.
+ * @module
+ */
+import { constant, describeScalar, equal as scalarEqual, join as scalarJoin, TOP, widen as scalarWiden, type Scalar } from './scalar.js';
+
+/**
+ * What a register holds, in the kernel's terms. `uninit` is the bottom of reading (a register never
+ * written); `mem` is ring buffer memory returned by `bpf_ringbuf_reserve` (after its null check).
+ */
+export type ValueType =
+  | 'uninit'
+  | 'scalar'
+  | 'ctx'
+  | 'stack'
+  | 'packet'
+  | 'packet_end'
+  | 'packet_meta'
+  | 'map_value'
+  | 'map_value_or_null'
+  | 'map_ptr'
+  | 'map_ptr_or_null'
+  | 'mem'
+  | 'mem_or_null';
+
+/** One register's abstract value. Offsets are bytes from the start of the object the pointer points into. */
+export interface Value {
+  readonly type: ValueType;
+  /** The number's possible values (scalars; for other types TOP). */
+  readonly scalar: Scalar;
+  /** Lowest and highest offset from the object's start (stack: from the frame's top, so negative). */
+  readonly lo: number;
+  readonly hi: number;
+  /** Stack pointers: the call frame (0 = the entry program's). */
+  readonly frame: number;
+  /** Map pointers and map values: the map's key in the `maps` option. */
+  readonly map: number;
+  /**
+   * Packet pointers: the offset is `X(id) + k` where `X(id)` is an unknown fixed for the state (id 0:
+   * X = 0, the offset is exactly k; id -1: no relation). Nullable pointers: the null-check id shared by
+   * copies of one helper result.
+   */
+  readonly id: number;
+  readonly k: number;
+  /** Ring buffer memory: size of the region, and the reference it holds (0: none). */
+  readonly size: number;
+  readonly ref: number;
+}
+
+const BASE: Value = { type: 'uninit', scalar: TOP, lo: 0, hi: 0, frame: 0, map: 0, id: 0, k: 0, size: 0, ref: 0 };
+
+/** A register never written. */
+export const UNINIT: Value = BASE;
+/** Any number. */
+export const ANY_SCALAR: Value = { ...BASE, type: 'scalar' };
+
+/** A number in the given set. */
+export function scalarValue(s: Scalar): Value {
+  return { ...BASE, type: 'scalar', scalar: s };
+}
+
+/** The number `v`. */
+export function constValue(v: bigint): Value {
+  return scalarValue(constant(v));
+}
+
+/** A pointer of `type` at exactly `off`, with the other fields given. */
+export function pointer(type: ValueType, off: number, extra: Partial<Value> = {}): Value {
+  return { ...BASE, type, lo: off, hi: off, ...extra };
+}
+
+/** True for every type except scalar and uninit. */
+export function isPointer(v: Value): boolean {
+  return v.type !== 'scalar' && v.type !== 'uninit';
+}
+
+/** Same abstract value. */
+export function valueEqual(a: Value, b: Value): boolean {
+  if (a === b) return true;
+  if (a.type !== b.type) return false;
+  if (a.type === 'scalar') return scalarEqual(a.scalar, b.scalar);
+  return a.lo === b.lo && a.hi === b.hi && a.frame === b.frame && a.map === b.map && a.id === b.id && a.k === b.k && a.size === b.size && a.ref === b.ref;
+}
+
+/**
+ * Join at a merge point. A register uninitialised on either path stays unreadable. Values of different
+ * types (or pointers into different objects) join to an unknown scalar: a number may be computed with
+ * but never dereferenced, which is all the kernel, exploring each path on its own, would allow for
+ * both. `fresh` is the packet relation id to give a packet pointer whose relation differs.
+ */
+export function joinValue(a: Value, b: Value, fresh: number, widening: boolean): Value {
+  if (valueEqual(a, b)) return a;
+  if (a.type === 'uninit' || b.type === 'uninit') return UNINIT;
+  if (a.type !== b.type) return ANY_SCALAR;
+  if (a.type === 'scalar') return scalarValue(widening ? scalarWiden(a.scalar, b.scalar) : scalarJoin(a.scalar, b.scalar));
+  if (a.frame !== b.frame || a.map !== b.map || a.size !== b.size || a.ref !== b.ref) return ANY_SCALAR;
+  if ((a.type === 'map_value_or_null' || a.type === 'map_ptr_or_null' || a.type === 'mem_or_null') && a.id !== b.id) return ANY_SCALAR;
+  let lo = Math.min(a.lo, b.lo);
+  let hi = Math.max(a.hi, b.hi);
+  if (widening) {
+    if (lo < a.lo) lo = -0x4000_0000;
+    if (hi > a.hi) hi = 0x4000_0000;
+  }
+  let id = a.id;
+  let k = a.k;
+  if (a.type === 'packet' && (a.id !== b.id || a.k !== b.k)) {
+    id = fresh;
+    k = 0;
+  }
+  return { ...a, lo, hi, id, k };
+}
+
+/** The kernel's name of a type, as its messages print it. */
+export function typeName(t: ValueType): string {
+  switch (t) {
+    case 'uninit': return 'uninit';
+    case 'scalar': return 'scalar';
+    case 'ctx': return 'ctx';
+    case 'stack': return 'fp';
+    case 'packet': return 'pkt';
+    case 'packet_end': return 'pkt_end';
+    case 'packet_meta': return 'pkt_meta';
+    case 'map_value': return 'map_value';
+    case 'map_value_or_null': return 'map_value_or_null';
+    case 'map_ptr': return 'map_ptr';
+    case 'map_ptr_or_null': return 'map_ptr_or_null';
+    case 'mem': return 'ringbuf_mem';
+    case 'mem_or_null': return 'ringbuf_mem_or_null';
+  }
+}
+
+/** A short description for facts and messages: `scalar [0, 255]`, `pkt(off=14,r=...)`, `fp-8`. */
+export function describeValue(v: Value): string {
+  if (v.type === 'scalar') return `scalar ${describeScalar(v.scalar)}`;
+  if (v.type === 'uninit') return 'uninit';
+  const off = v.lo === v.hi ? `${v.lo}` : `[${v.lo}, ${v.hi}]`;
+  return `${typeName(v.type)}(off=${off})`;
+}

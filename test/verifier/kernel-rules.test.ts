@@ -1,0 +1,310 @@
+/**
+ * The kernel-level analysis rule by rule: each case is a small program that breaks one rule (with the
+ * rule id and a piece of the kernel-style message expected) and, where it makes sense, the corrected
+ * program, which must be accepted.
+ */
+import { describe, expect, it } from 'vitest';
+import { assemble } from '../../src/asm/index.js';
+import { VerifierError } from '../../src/errors.js';
+import { analyzeFacts, checkProgram, verifyProgram, type VerifierOptions } from '../../src/verifier/index.js';
+import type { MapInfo } from '../../src/verifier/analysis/index.js';
+
+const HASH: MapInfo = { type: 1, keySize: 4, valueSize: 8, maxEntries: 16 };
+const ARRAY: MapInfo = { type: 2, keySize: 4, valueSize: 16, maxEntries: 4 };
+const RINGBUF: MapInfo = { type: 27, keySize: 0, valueSize: 0, maxEntries: 4096 };
+const RODATA: MapInfo = { type: 2, keySize: 4, valueSize: 8, maxEntries: 1, readOnly: true };
+const MAPS = new Map<number, MapInfo>([[1, HASH], [2, ARRAY], [3, RINGBUF], [4, RODATA]]);
+
+function check(src: string, options: Partial<VerifierOptions> = {}) {
+  return checkProgram(assemble(src), { level: 'kernel', programType: 'socket_filter', maps: MAPS, ...options });
+}
+function rules(src: string, options: Partial<VerifierOptions> = {}): string[] {
+  return check(src, options).filter((i) => i.severity === 'error').map((i) => i.rule);
+}
+function expectRule(src: string, rule: string, message: string | RegExp, options: Partial<VerifierOptions> = {}): void {
+  const issues = check(src, options).filter((i) => i.severity === 'error');
+  const hit = issues.find((i) => i.rule === rule);
+  expect(hit, `expected ${rule}; got ${JSON.stringify(issues)}`).toBeDefined();
+  if (typeof message === 'string') expect(hit!.message).toContain(message);
+  else expect(hit!.message).toMatch(message);
+}
+function expectOk(src: string, options: Partial<VerifierOptions> = {}): void {
+  expect(check(src, options).filter((i) => i.severity === 'error')).toEqual([]);
+}
+
+/** A map lookup of key 0 (on the stack) in map `fd`, leaving the result in r0. */
+const lookup = (fd: number): string => `
+  r1 = 0
+  *(u32 *)(r10 - 4) = r1
+  r2 = r10
+  r2 += -4
+  r1 = map_fd ${fd} ll
+  call 1`;
+
+/** XDP: r2 = data, r3 = data_end. */
+const XDP = `
+  r2 = *(u32 *)(r1 + 0)
+  r3 = *(u32 *)(r1 + 4)`;
+
+describe('registers', () => {
+  it('R0 must be set before exit', () => {
+    expectRule('exit', 'uninit-register', 'R0 !read_ok');
+    expectOk('r0 = 0\nexit');
+  });
+  it('reading a register never written', () => {
+    expectRule('r0 = r2\nexit', 'uninit-register', 'R2 !read_ok');
+    expectRule('r0 = 1\nr0 += r7\nexit', 'uninit-register', 'R7 !read_ok');
+  });
+  it('helper calls clobber r1-r5', () => {
+    expectRule('r1 = 5\ncall 7\nr0 = r1\nexit', 'uninit-register', 'R1 !read_ok');
+    expectOk('r6 = 5\ncall 7\nr0 = r6\nexit');
+  });
+});
+
+describe('map values', () => {
+  it('a lookup result is map_value_or_null until checked', () => {
+    expectRule(`${lookup(1)}\nr0 = *(u64 *)(r0 + 0)\nexit`, 'invalid-mem-access', "R0 invalid mem access 'map_value_or_null'");
+    expectOk(`${lookup(1)}\nif r0 == 0 goto out\nr0 = *(u64 *)(r0 + 0)\nout:\nr0 = 0\nexit`);
+    expectOk(`${lookup(1)}\nif r0 != 0 goto found\nr0 = 0\nexit\nfound:\nr0 = *(u64 *)(r0 + 0)\nexit`);
+  });
+  it('copies of the pointer are checked together', () => {
+    expectOk(`${lookup(1)}\nr6 = r0\nif r0 == 0 goto out\nr0 = *(u64 *)(r6 + 0)\nexit\nout:\nr0 = 0\nexit`);
+  });
+  it('accesses stay within value_size', () => {
+    expectRule(`${lookup(1)}\nif r0 == 0 goto out\nr0 = *(u64 *)(r0 + 4)\nout:\nr0 = 0\nexit`, 'map-value-access', 'invalid access to map value, value_size=8 off=4 size=8');
+    expectOk(`${lookup(1)}\nif r0 == 0 goto out\nr0 = *(u32 *)(r0 + 4)\nout:\nr0 = 0\nexit`);
+  });
+  it('a variable index needs both bounds', () => {
+    const idx = (check: string): string => `${lookup(2)}\nif r0 == 0 goto out\nr6 = r0\ncall 7\nr1 = r0\n${check}\nr6 += r1\nr0 = *(u8 *)(r6 + 0)\nout:\nr0 = 0\nexit`;
+    expectRule(idx(''), 'pointer-arithmetic', 'unbounded');
+    expectOk(idx('if r1 > 15 goto out'));
+    expectRule(idx('if r1 > 16 goto out'), 'map-value-access', 'invalid access to map value');
+    expectOk(idx('r1 &= 15'));
+    // a signed check leaves the low bound open
+    expectRule(idx('if r1 s> 15 goto out'), 'pointer-arithmetic', 'unbounded min value');
+    expectRule(idx('if r1 s> 15 goto out\nif r1 s< -8 goto out'), 'map-value-access', 'min value is negative');
+  });
+  it('writes into a read-only map are refused', () => {
+    expectRule('r1 = map_value 4 ll\nr2 = 1\n*(u32 *)(r1 + 0) = r2\nr0 = 0\nexit', 'read-only-write', 'write into map forbidden');
+    expectOk('r1 = map_value 4 ll\nr0 = *(u32 *)(r1 + 4)\nexit');
+  });
+  it('a map reference must name a known map', () => {
+    expectRule('r1 = map_fd 9 ll\nr0 = 0\nexit', 'map-reference', 'fd 9 is not pointing to valid bpf_map');
+  });
+  it('storing a pointer into a map value is refused', () => {
+    expectRule(`${lookup(1)}\nif r0 == 0 goto out\n*(u64 *)(r0 + 0) = r10\nout:\nr0 = 0\nexit`, 'pointer-leak', 'R10 leaks addr into map');
+  });
+});
+
+describe('stack', () => {
+  it('reads of bytes never written', () => {
+    expectRule('r0 = *(u64 *)(r10 - 8)\nexit', 'uninit-stack-read', 'invalid read from stack');
+    expectRule('r1 = 0\n*(u32 *)(r10 - 8) = r1\nr0 = *(u64 *)(r10 - 8)\nexit', 'uninit-stack-read', 'byte -4');
+    expectOk('r1 = 0\n*(u64 *)(r10 - 8) = r1\nr0 = *(u64 *)(r10 - 8)\nexit');
+  });
+  it('accesses stay inside the 512 bytes below r10', () => {
+    expectRule('r1 = 0\n*(u64 *)(r10 + 0) = r1\nr0 = 0\nexit', 'stack-access', 'invalid write to stack');
+    expectRule('r1 = 0\n*(u64 *)(r10 - 520) = r1\nr0 = 0\nexit', 'stack-access', 'invalid write to stack');
+    expectOk('r1 = 0\n*(u64 *)(r10 - 512) = r1\nr0 = 0\nexit');
+  });
+  it('spilled pointers keep their type and must be spilled whole', () => {
+    expectOk('*(u64 *)(r10 - 8) = r1\nr1 = *(u64 *)(r10 - 8)\nr0 = *(u32 *)(r1 + 0)\nexit');
+    expectRule('*(u32 *)(r10 - 8) = r1\nr0 = 0\nexit', 'pointer-spill', 'invalid size of register spill');
+  });
+  it('spilled scalars keep their range', () => {
+    expectOk(`${lookup(2)}\nif r0 == 0 goto out\nr6 = r0\ncall 7\nr0 &= 7\n*(u64 *)(r10 - 16) = r0\nr1 = *(u64 *)(r10 - 16)\nr6 += r1\nr0 = *(u8 *)(r6 + 0)\nout:\nr0 = 0\nexit`);
+  });
+});
+
+describe('context', () => {
+  it('fields per program type', () => {
+    expectOk('r0 = *(u32 *)(r1 + 0)\nexit'); // skb->len
+    expectRule('r0 = *(u32 *)(r1 + 76)\nexit', 'ctx-access', 'invalid bpf_context access off=76 size=4'); // socket filters: no data
+    expectOk('r0 = *(u32 *)(r1 + 76)\nr0 = 0\nexit', { programType: 'sched_cls' });
+    expectRule('r0 = *(u32 *)(r1 + 200)\nexit', 'ctx-access', 'off=200');
+    expectRule('r0 = *(u32 *)(r1 + 2)\nexit', 'ctx-access', 'misaligned');
+  });
+  it('writes only to writable fields', () => {
+    expectOk('r2 = 7\n*(u32 *)(r1 + 8) = r2\nr0 = 0\nexit', { programType: 'sched_cls' }); // mark
+    expectRule('r2 = 7\n*(u32 *)(r1 + 8) = r2\nr0 = 0\nexit', 'ctx-access', 'read-only'); // socket filter
+    expectRule('r2 = 7\n*(u32 *)(r1 + 0) = r2\nr0 = 0\nexit', 'ctx-access', 'read-only', { programType: 'sched_cls' });
+    expectRule('*(u32 *)(r1 + 8) = 7\nr0 = 0\nexit', 'ctx-access', 'BPF_ST stores into R1 ctx is not allowed', { programType: 'sched_cls' });
+    expectRule('*(u32 *)(r1 + 48) = r10\nr0 = 0\nexit', 'pointer-leak', 'leaks addr into ctx');
+    expectRule('r2 = 1\n*(u64 *)(r1 + 0) = r2\nr0 = 0\nexit', 'ctx-access', 'read-only', { programType: 'kprobe' });
+  });
+  it('a moved context pointer cannot be dereferenced', () => {
+    expectRule('r1 += 4\nr0 = *(u32 *)(r1 + 0)\nexit', 'ctx-access', 'dereference of modified ctx ptr');
+  });
+});
+
+describe('packet', () => {
+  const access = (cmp: string, off = 13): string => `${XDP}\nr4 = r2\nr4 += 14\n${cmp}\nr0 = *(u8 *)(r2 + ${off})\nexit\nout:\nr0 = 2\nexit`;
+  it('needs a data + n <= data_end proof, in every form clang emits', () => {
+    expectRule(`${XDP}\nr0 = *(u8 *)(r2 + 0)\nexit`, 'packet-access', 'invalid access to packet', { programType: 'xdp' });
+    for (const cmp of ['if r4 > r3 goto out', 'if r3 < r4 goto out']) {
+      expectOk(access(cmp), { programType: 'xdp' });
+      expectRule(access(cmp, 14), 'packet-access', 'off=14 size=1', { programType: 'xdp' });
+    }
+    // the proof on the taken edge: jump into the access
+    for (const cmp of ['if r4 <= r3 goto ok', 'if r3 >= r4 goto ok']) {
+      const src = `${XDP}\nr4 = r2\nr4 += 14\n${cmp}\nr0 = 2\nexit\nok:\nr0 = *(u8 *)(r2 + 13)\nexit`;
+      expectOk(src, { programType: 'xdp' });
+    }
+    // strict comparison proves one byte more
+    expectOk(`${XDP}\nr4 = r2\nr4 += 14\nif r4 >= r3 goto out\nr0 = *(u8 *)(r2 + 14)\nexit\nout:\nr0 = 2\nexit`, { programType: 'xdp' });
+  });
+  it('a variable offset is proved through its own comparison', () => {
+    const src = `${XDP}\nr5 = *(u8 *)(r2 + 0)\nexit`;
+    expectRule(src, 'packet-access', 'invalid access to packet', { programType: 'xdp' });
+    expectOk(`${XDP}\nr4 = r2\nr4 += 1\nif r4 > r3 goto out\nr5 = *(u8 *)(r2 + 0)\nr5 &= 15\nr2 += r5\nr4 = r2\nr4 += 2\nif r4 > r3 goto out\nr0 = *(u16 *)(r2 + 0)\nexit\nout:\nr0 = 2\nexit`, { programType: 'xdp' });
+  });
+  it('packet-changing helpers invalidate packet pointers', () => {
+    const src = `${XDP}\nr4 = r2\nr4 += 14\nif r4 > r3 goto out\nr6 = r2\nr2 = 0\ncall 44\nr0 = *(u8 *)(r6 + 0)\nexit\nout:\nr0 = 2\nexit`;
+    expectRule(src, 'invalid-mem-access', "R6 invalid mem access 'scalar'", { programType: 'xdp' });
+  });
+  it('socket filters cannot write packets; arithmetic on data_end is refused', () => {
+    expectRule(`${XDP}\nr3 += 1\nr0 = 0\nexit`, 'pointer-arithmetic', 'pointer arithmetic on pkt_end prohibited', { programType: 'xdp' });
+    const write = 'r2 = *(u32 *)(r1 + 76)\nr3 = *(u32 *)(r1 + 80)\nr4 = r2\nr4 += 1\nif r4 > r3 goto out\nr5 = 1\n*(u8 *)(r2 + 0) = r5\nout:\nr0 = 0\nexit';
+    expectRule(write, 'ctx-access', 'invalid bpf_context access');
+    expectOk(write, { programType: 'sched_cls' });
+    expectRule(write, 'packet-access', 'cannot write into packet', { programType: 'cgroup_skb' });
+  });
+  it('data_end - data is a length', () => {
+    expectOk(`${XDP}\nr3 -= r2\nr0 = r3\nr0 = 2\nexit`, { programType: 'xdp' });
+  });
+});
+
+describe('pointer arithmetic', () => {
+  it('only + and - move a pointer, in 64 bits', () => {
+    expectRule('r1 *= 2\nr0 = 0\nexit', 'pointer-arithmetic', 'pointer arithmetic with mul operator prohibited');
+    expectRule('r1 &= 2\nr0 = 0\nexit', 'pointer-arithmetic', 'bitwise operator and on pointer prohibited');
+    expectRule('w1 += 2\nr0 = 0\nexit', 'pointer-arithmetic', '32-bit pointer arithmetic prohibited');
+    expectRule('r2 = r10\nr2 += r10\nr0 = 0\nexit', 'pointer-arithmetic', 'pointer += pointer prohibited');
+    expectRule(`${lookup(1)}\nr0 += 1\nr0 = 0\nexit`, 'pointer-arithmetic', 'map_value_or_null prohibited');
+  });
+});
+
+describe('exit', () => {
+  it('R0 must be a number; cgroup_skb must return 0 or 1', () => {
+    expectRule('r0 = r10\nexit', 'return-value', 'R0 leaks addr as return value');
+    expectRule('r0 = 2\nexit', 'return-value', 'should have been in [0, 1]', { programType: 'cgroup_skb' });
+    expectOk('r0 = 1\nexit', { programType: 'cgroup_skb' });
+    expectOk('r0 = 7\nexit', { programType: 'xdp' });
+  });
+});
+
+describe('helpers', () => {
+  it('unknown helpers are refused', () => {
+    expectRule('call 9999\nr0 = 0\nexit', 'helper-unknown', 'invalid func unknown#9999');
+    expectRule('call 181\nr0 = 0\nexit', 'helper-unknown', 'bpf_loop#181 has no prototype');
+  });
+  it('argument types and sizes', () => {
+    expectRule('r1 = map_fd 1 ll\nr2 = 0\ncall 1\nr0 = 0\nexit', 'helper-argument', 'R2 type=scalar');
+    expectRule('r1 = 0\ncall 1\nr0 = 0\nexit', 'helper-argument', 'R1 type=scalar expected=map_ptr');
+    expectRule('r1 = map_fd 1 ll\nr2 = r10\nr2 += -4\ncall 1\nr0 = 0\nexit', 'uninit-stack-read', 'invalid indirect read from stack');
+    // a size from an unknown number must be bounded
+    expectRule('call 7\nr2 = r0\nr1 = r10\nr1 += -64\nr3 = 0\ncall 4\nr0 = 0\nexit', 'helper-argument', 'R2 min value is negative');
+    expectRule('call 7\nr2 = r0\nr2 >>= 1\nr1 = r10\nr1 += -64\nr3 = 0\ncall 4\nr0 = 0\nexit', 'helper-argument', 'unbounded memory access');
+    expectOk('call 7\nr2 = r0\nr2 &= 63\nr1 = r10\nr1 += -64\nr3 = 0\ncall 4\nr0 = 0\nexit');
+    expectRule('call 7\nr2 = r0\nr2 &= 127\nr1 = r10\nr1 += -64\nr3 = 0\ncall 4\nr0 = 0\nexit', 'stack-access', 'invalid indirect access to stack');
+    expectRule('r1 = map_fd 1 ll\nr2 = r10\nr3 = 0\ncall 130\nr0 = 0\nexit', 'helper-argument', 'cannot pass map_type 1');
+  });
+  it('probe_read initialises the stack it writes', () => {
+    expectOk('r1 = r10\nr1 += -16\nr2 = 16\nr3 = 0\ncall 4\nr0 = *(u64 *)(r10 - 16)\nexit', { programType: 'kprobe' });
+  });
+  it('ring buffer records are tracked references', () => {
+    const reserve = 'r1 = map_fd 3 ll\nr2 = 16\nr3 = 0\ncall 131';
+    expectRule(`${reserve}\nr0 = 0\nexit`, 'unreleased-reference', 'Unreleased reference');
+    expectRule(`${reserve}\nr1 = r0\nr2 = 0\ncall 132\nr0 = 0\nexit`, 'helper-argument', 'expected=ringbuf_mem');
+    expectRule(`${reserve}\nif r0 == 0 goto out\nr0 = 0\nexit\nout:\nr0 = 0\nexit`, 'unreleased-reference', 'alloc_insn=4');
+    expectOk(`${reserve}\nif r0 == 0 goto out\nr1 = 5\n*(u64 *)(r0 + 8) = r1\nr1 = r0\nr2 = 0\ncall 132\nout:\nr0 = 0\nexit`);
+    expectOk(`${reserve}\nif r0 == 0 goto out\nr1 = r0\nr2 = 0\ncall 133\nout:\nr0 = 0\nexit`);
+    expectRule(`${reserve}\nif r0 == 0 goto out\nr1 = 5\n*(u64 *)(r0 + 16) = r1\nr1 = r0\nr2 = 0\ncall 132\nout:\nr0 = 0\nexit`, 'mem-access', 'mem_size=16 off=16');
+    // a submitted record cannot be used again
+    expectRule(`${reserve}\nif r0 == 0 goto out\nr6 = r0\nr1 = r0\nr2 = 0\ncall 132\nr1 = *(u64 *)(r6 + 0)\nout:\nr0 = 0\nexit`, 'invalid-mem-access', "R6 invalid mem access 'scalar'");
+  });
+});
+
+describe('control flow', () => {
+  it('unreachable instructions', () => {
+    expectRule('r0 = 0\nexit\nr0 = 1\nexit', 'unreachable', 'unreachable insn 2');
+  });
+  it('bounded loops are accepted, unbounded ones reported', () => {
+    expectOk('r1 = 0\nloop:\nr1 += 1\nif r1 < 100 goto loop\nr0 = 0\nexit');
+    expectOk('r1 = 100\nloop:\nr1 -= 1\nif r1 != 0 goto loop\nr0 = 0\nexit');
+    expectOk('r1 = 0\nloop:\nif r1 > 50 goto out\nr1 += 3\ngoto loop\nout:\nr0 = 0\nexit');
+    expectRule('r1 = 0\nloop:\nr1 += 0\nif r1 < 100 goto loop\nr0 = 0\nexit', 'unbounded-loop', 'infinite loop detected at insn 1');
+    expectRule('loop:\nr0 = 0\ngoto loop', 'unbounded-loop', 'back-edge from insn 1 to 0');
+    expectRule('r1 = 0\nloop:\nr1 += 1\nif r1 < 100000000 goto loop\nr0 = 0\nexit', 'unbounded-loop', 'complexity limit');
+    // a counter kept on the stack: proved by running the body iteration by iteration
+    expectOk('r1 = 0\n*(u64 *)(r10 - 8) = r1\nloop:\nr1 = *(u64 *)(r10 - 8)\nr1 += 1\n*(u64 *)(r10 - 8) = r1\nif r1 < 5 goto loop\nr0 = 0\nexit');
+  });
+  it('functions: jumps stay inside, no recursion, r6-r9 survive calls', () => {
+    expectOk('r6 = 1\ncall local f\nr0 = r6\nexit\nf:\nr0 = 2\nexit');
+    expectRule('call local f\nr0 = 0\nexit\nf:\ncall local f\nr0 = 0\nexit', 'call-stack', 'recursive call');
+    expectRule('call local f\nr0 = 0\nback:\nexit\nf:\nr0 = 0\ngoto back', 'subprogram', 'jump out of range');
+    // a callee reads its caller's stack through a pointer argument
+    expectOk('r1 = 7\n*(u64 *)(r10 - 8) = r1\nr1 = r10\nr1 += -8\ncall local f\nexit\nf:\nr0 = *(u64 *)(r1 + 0)\nexit');
+    expectRule('r1 = r10\nr1 += -8\ncall local f\nexit\nf:\nr0 = *(u64 *)(r1 + 0)\nexit', 'uninit-stack-read', 'invalid read from stack');
+    expectRule('call local f\nexit\nf:\nr0 += 1\nexit', 'uninit-register', 'R0 !read_ok');
+  });
+  it('too deep a call chain', () => {
+    const chain = Array.from({ length: 9 }, (_, k) => `f${k}:\ncall local f${k + 1}\nexit`).join('\n');
+    expectRule(`call local f0\nexit\n${chain}\nf9:\nr0 = 0\nexit`, 'call-stack', 'frames is too deep');
+  });
+});
+
+describe('arithmetic as the kernel treats it', () => {
+  it('division by a register that may be zero is allowed; by the immediate 0 it is not', () => {
+    expectOk('r0 = 5\nr1 = 0\nr0 /= r1\nexit');
+    expectOk('r0 = 5\nr1 = 0\nr0 %= r1\nexit');
+    expect(rules('r0 = 5\nr0 /= 0\nexit')).toContain('division-by-zero');
+  });
+  it('shift immediates out of range are errors at the kernel level', () => {
+    expect(rules('r0 = 1\nr0 <<= 64\nexit')).toContain('shift-range');
+  });
+  it('32-bit jumps refine the register when its high half is zero', () => {
+    expectOk(`${lookup(2)}\nif r0 == 0 goto out\nr6 = r0\ncall 7\nr1 = r0\nr1 &= 0xffff\nif w1 > 15 goto out\nr6 += r1\nr0 = *(u8 *)(r6 + 0)\nout:\nr0 = 0\nexit`);
+  });
+  it('legacy packet loads only in socket-buffer programs', () => {
+    expectOk('r6 = r1\nr0 = *(u8 *)skb[12]\nexit');
+    expectRule('r6 = r1\nr0 = *(u8 *)skb[12]\nexit', 'unsupported', 'not allowed for this program type', { programType: 'xdp' });
+  });
+});
+
+describe('interface', () => {
+  it('verifyProgram throws the first problem as a VerifierError with its pc', () => {
+    const prog = assemble('r0 = 0\nr0 = *(u64 *)(r10 - 8)\nexit');
+    let err: unknown;
+    try {
+      verifyProgram(prog, { level: 'kernel' });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(VerifierError);
+    expect((err as VerifierError).pc).toBe(1);
+    expect((err as VerifierError).code).toBe('E_VERIFY');
+  });
+  it('the shape level stays the default', () => {
+    expect(checkProgram(assemble('r0 = *(u64 *)(r10 - 8)\nexit'))).toEqual([]);
+  });
+  it('an unknown program type is an argument error', () => {
+    expect(() => checkProgram(assemble('r0 = 0\nexit'), { level: 'kernel', programType: 'bogus' as never })).toThrow(/unknown programType/);
+  });
+  it('maps may be a plain object', () => {
+    expect(checkProgram(assemble(`${lookup(1)}\nr0 = 0\nexit`), { level: 'kernel', maps: { 1: HASH } })).toEqual([]);
+  });
+  it('facts give the type and range of every register at every pc', () => {
+    const { facts, issues } = analyzeFacts(assemble(`${XDP}\nr4 = r2\nr4 += 14\nif r4 > r3 goto out\nr0 = *(u8 *)(r2 + 13)\nexit\nout:\nr0 = 2\nexit`), { programType: 'xdp' });
+    expect(issues).toEqual([]);
+    expect(facts.regs[0]![1]!.type).toBe('ctx');
+    expect(facts.regs[5]![2]!.type).toBe('packet');
+    expect(facts.regs[5]![0]!.type).toBe('uninit');
+    const afterLoad = facts.regs[6]![0]!;
+    expect(afterLoad.type).toBe('scalar');
+    expect(afterLoad.scalar.umax).toBe(255n);
+    const loop = analyzeFacts(assemble('r1 = 0\nloop:\nr1 += 1\nif r1 < 100 goto loop\nr0 = 0\nexit'));
+    expect(loop.facts.loops).toEqual([{ head: 1, backEdge: 2, test: 2, maxIterations: expect.any(BigInt) }]);
+    expect(loop.facts.loops[0]!.maxIterations).toBeLessThanOrEqual(102n);
+  });
+});
