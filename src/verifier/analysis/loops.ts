@@ -61,7 +61,13 @@ export function checkLoops(shape: ProgramShape, input: LoopInput, env: Env, unro
   };
   const reached = [...input.regsAt.keys()].sort((a, b) => a - b);
   const preds = new Map<number, number[]>();
-  for (const pc of reached) for (const s of succ(pc)) preds.set(s, [...(preds.get(s) ?? []), pc]);
+  for (const pc of reached) {
+    for (const s of succ(pc)) {
+      const list = preds.get(s);
+      if (list === undefined) preds.set(s, [pc]);
+      else list.push(pc);
+    }
+  }
   for (const src of reached) {
     const op = ops[src]!;
     if (op.kind !== 'ja' && op.kind !== 'jcond') continue;
@@ -70,8 +76,7 @@ export function checkLoops(shape: ProgramShape, input: LoopInput, env: Env, unro
     let verdict = proveLoop(shape, input, head, src, succ, preds);
     if (typeof verdict === 'string' && !verdict.startsWith(TOO_MANY) && input.entryOf.has(head)) {
       // no induction variable found: run the body iteration by iteration, as the kernel would
-      const body = naturalLoop(head, src, preds);
-      const k = unroll(head, body);
+      const k = unroll(head, naturalLoop(head, src, preds)!);
       if (typeof k === 'bigint') verdict = { head, backEdge: src, test: -1, maxIterations: k };
       else verdict = `${verdict}; ${k}`;
     }
@@ -93,17 +98,9 @@ function proveLoop(
   preds: Map<number, number[]>,
 ): LoopFact | string {
   const { insns, ops } = shape;
-  // a backward jump is a loop only when its target can reach it again
-  const fromHead = new Set<number>();
-  const walk = [head];
-  while (walk.length > 0) {
-    const pc = walk.pop()!;
-    if (fromHead.has(pc) || pc < input.start || pc >= input.end) continue;
-    fromHead.add(pc);
-    for (const s of succ(pc)) walk.push(s);
-  }
-  if (!fromHead.has(src)) return { head, backEdge: src, test: -1, maxIterations: 1n };
+  // a backward jump is a loop only when walking back from the jump meets its target
   const body = naturalLoop(head, src, preds);
+  if (body === undefined) return { head, backEdge: src, test: -1, maxIterations: 1n };
   const ordered = [...body].sort((a, b) => a - b);
   const deltas = deltaAnalysis(shape, input, head, ordered, body, succ);
   let reason = 'no exit test of the loop runs on every iteration';
@@ -149,17 +146,24 @@ function proveLoop(
   return reason;
 }
 
-/** The natural loop of a back edge: slots that reach the back edge without passing the head. */
-function naturalLoop(head: number, src: number, preds: Map<number, number[]>): Set<number> {
+/**
+ * The natural loop of a back edge: slots that reach the back edge without passing the head; undefined
+ * when no path from the head reaches the back edge (a backward jump that is not a loop).
+ */
+function naturalLoop(head: number, src: number, preds: Map<number, number[]>): Set<number> | undefined {
   const body = new Set<number>([head]);
   const todo = [src];
+  let closes = head === src;
   while (todo.length > 0) {
     const pc = todo.pop()!;
-    if (body.has(pc)) continue;
+    if (body.has(pc)) {
+      if (pc === head) closes = true;
+      continue;
+    }
     body.add(pc);
     for (const p of preds.get(pc) ?? []) todo.push(p);
   }
-  return body;
+  return closes ? body : undefined;
 }
 
 function swap(rel: string): string {
