@@ -97,6 +97,12 @@ export interface VerifierOptions {
   readonly maps?: ReadonlyMap<number, MapInfo> | Readonly<Record<number, MapInfo>>;
   /** Kernel level: plain `lddw` immediates an object loader substituted for map and global-data references. */
   readonly resolve?: (imm: bigint) => ResolvedAddress | undefined;
+  /**
+   * Kernel level: a privileged loader's rules (default true, as when root loads a program): reading
+   * uninitialised stack gives an unknown number, and pointers may be stored into maps, the context or
+   * the packet and returned. `false` applies the unprivileged rules, which refuse all of these.
+   */
+  readonly privileged?: boolean;
   /** Kernel level: the analysis's processing budget in instructions (default 4,000,000). */
   readonly maxSteps?: number;
 }

@@ -94,7 +94,7 @@ function analyzeKernel(prog: Uint8Array, options: VerifierOptions): AnalysisResu
     insns[pc] = decodeInsn(prog, pc);
     ops[pc] = decodeOperation(insns[pc]!);
   }
-  return analyzeProgram(insns, ops, { programType, maps: mapTable(options.maps), resolve: options.resolve, maxSteps: options.maxSteps });
+  return analyzeProgram(insns, ops, { programType, maps: mapTable(options.maps), resolve: options.resolve, maxSteps: options.maxSteps, privileged: options.privileged });
 }
 
 /**

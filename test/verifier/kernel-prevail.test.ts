@@ -1,7 +1,10 @@
 /**
  * The kernel-level verifier on PREVAIL's test cases (test/fixtures/prevail, MIT): how many of the cases
  * PREVAIL rejects are rejected, and how many of those it accepts are wrongly rejected. The figures are
- * printed; the assertions are floors just under today's, so a regression fails.
+ * printed; the assertions are floors just under today's, so a regression fails. Where PREVAIL and the
+ * kernel differ (misaligned stack accesses, subtraction from the stack pointer, R0 at a subprogram's exit,
+ * 32-bit copies of pointers, pointers stored or returned by a privileged loader), tsbpf follows the kernel,
+ * checked against it in kernel-differential.test.ts.
  */
 import { describe, expect, it } from 'vitest';
 import { expectedUnsafe, kernelRejects, loadCases, runCase, type CaseResult } from './prevail.js';
@@ -28,8 +31,8 @@ describe('PREVAIL test data', () => {
     );
     for (const r of wrong) console.log(`  safe but rejected: ${r.c.file} | ${r.c.name} | ${r.issues[0]?.message}`);
     for (const r of unsafe.filter((x) => x.verdict === 'accept')) console.log(`  unsafe but accepted: ${r.c.file} | ${r.c.name}`);
-    expect(rejected.length / unsafe.length).toBeGreaterThanOrEqual(0.85);
-    expect(wrong.length / safe.length).toBeLessThanOrEqual(0.05);
+    expect(rejected.length / unsafe.length).toBeGreaterThanOrEqual(0.83);
+    expect(wrong.length / safe.length).toBeLessThanOrEqual(0.08);
   });
 
   it('accepts a safe case and rejects an unsafe one for the right reason', () => {

@@ -119,6 +119,10 @@ function pointerOp(env: Env, w: Work, pc: number, i: Insn, op: ScalarOp, dst: Va
     env.report(pc, 'pointer-arithmetic', `R${ptrReg} pointer arithmetic on ${typeName(ptr.type)} prohibited${ptr.type.endsWith('_or_null') ? ', null-check it first' : ''}`);
     return ANY_SCALAR;
   }
+  if (op === 'sub' && ptr.type === 'stack') {
+    env.report(pc, 'pointer-arithmetic', `${R} subtraction from stack pointer prohibited (add a negative number instead)`);
+    return ANY_SCALAR;
+  }
   const s = num.scalar;
   let lo = op === 'add' ? s.smin : -s.smax;
   let hi = op === 'add' ? s.smax : -s.smin;

@@ -19,6 +19,8 @@ export interface AnalysisOptions {
   readonly programType: ProgramType;
   /** Maps by the immediate of their `lddw` (a file descriptor in raw programs). */
   readonly maps: ReadonlyMap<number, MapInfo>;
+  /** Privileged loader rules (default true): uninitialised stack reads and stored or returned pointers allowed. */
+  readonly privileged?: boolean;
   /** Loader-resolved plain immediates that are map or global-data addresses. */
   readonly resolve?: (imm: bigint) => ResolvedAddress | undefined;
   /** Instructions the analysis may process in all (every visit counts) before giving up. */
@@ -68,7 +70,7 @@ export function analyzeProgram(insns: readonly Insn[], ops: readonly Operation[]
     const key = `${pc}\u0000${rule}\u0000${message}`;
     if (!issues.has(key)) issues.set(key, { pc, rule, message });
   };
-  const base = { programType: options.programType, maps: options.maps, resolve: options.resolve };
+  const base = { programType: options.programType, maps: options.maps, resolve: options.resolve, privileged: options.privileged ?? true };
   const check: Env = { ...base, report };
   const silent: Env = { ...base, report: () => undefined };
   const shape = buildShape(insns, ops, report);

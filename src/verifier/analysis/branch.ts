@@ -74,6 +74,9 @@ export function refineEdge(w: Work, i: Insn, op: Extract<Operation, { kind: 'jco
     nullCheck(w, b, rel === 'eq');
     return true;
   }
+  // a pointer that cannot be null is never equal to 0
+  if ((rel === 'eq' || rel === 'ne') && isPointer(a) && !nullable(a) && isZero(b)) return rel === 'ne';
+  if ((rel === 'eq' || rel === 'ne') && isPointer(b) && !nullable(b) && isZero(a)) return rel === 'ne';
   if (isPointer(a) && isPointer(b)) packetCompare(w, rel, a, b);
   return true;
 }

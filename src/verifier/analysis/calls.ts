@@ -8,7 +8,7 @@ import { INNER_MAP, mapInfo, type Env } from './env.js';
 import { HELPER_PROTOS, type ArgKind } from './helpers.js';
 import { checkMemoryArg, ownFrame, type Work } from './memory.js';
 import { constValue as scalarConst, S64_MAX } from './scalar.js';
-import { mapSpills } from './state.js';
+import { mapSpills, STACK_SIZE } from './state.js';
 import { ANY_SCALAR, UNINIT, isPointer, pointer, typeName, type Value } from './value.js';
 
 /** Map types whose elements a program cannot look up, update or delete. */
@@ -140,6 +140,7 @@ export function helperCall(env: Env, w: Work, pc: number, id: number): void {
       // a lookup in an array or hash of maps yields an inner map (after its null check)
       const outer = mapKey === undefined ? undefined : mapInfo(env, mapKey);
       if (outer?.inner !== undefined && mapKey! < INNER_MAP) clobber(w, pointer('map_ptr_or_null', 0, { map: mapKey! + INNER_MAP, id: pc * 16 + 1 }));
+      else if (mapKey !== undefined && id === 1 && knownArrayIndex(env, w, mapKey)) clobber(w, pointer('map_value', 0, { map: mapKey }));
       else clobber(w, mapKey === undefined ? ANY_SCALAR : pointer('map_value_or_null', 0, { map: mapKey, id: pc * 16 + 1 }));
       break;
     }
@@ -155,6 +156,22 @@ export function helperCall(env: Env, w: Work, pc: number, id: number): void {
       break;
     }
   }
+}
+
+/**
+ * True when a lookup in an array map is given a key known to be in range (a constant spilled to the
+ * stack): the kernel then knows the result is not null.
+ */
+function knownArrayIndex(env: Env, w: Work, mapKey: number): boolean {
+  const map = mapInfo(env, mapKey);
+  if (map === undefined || (map.type !== 2 && map.type !== 6) || map.keySize !== 4) return false;
+  const key = w.regs[2]!;
+  if (key.type !== 'stack' || key.lo !== key.hi || key.frame >= w.frames.length) return false;
+  const spill = w.frames[key.frame]!.spills.get(key.lo + STACK_SIZE);
+  if (spill === undefined || spill.value.type !== 'scalar') return false;
+  const v = spill.size === 4 ? spill.value.scalar : undefined;
+  const c = v !== undefined && v.umin === v.umax ? v.umin : undefined;
+  return c !== undefined && c < BigInt(map.maxEntries);
 }
 
 /** r0 gets the result; r1-r5 are clobbered by every call. */

@@ -38,6 +38,11 @@ export interface ResolvedAddress {
 export interface Env {
   readonly programType: ProgramType;
   readonly maps: ReadonlyMap<number, MapInfo>;
+  /**
+   * Rules of a privileged loader (root, CAP_BPF + CAP_PERFMON): uninitialised stack may be read (as an
+   * unknown number) and pointers may be stored in memory or returned. Unprivileged rules refuse both.
+   */
+  readonly privileged: boolean;
   /** Plain `lddw` immediates an object loader put in place of map references. */
   readonly resolve: ((imm: bigint) => ResolvedAddress | undefined) | undefined;
   /** Report a problem at `pc` (a no-op while the fixpoint iterates; real in the checking pass). */

@@ -281,10 +281,11 @@ function checkExit(env: Env, w: Work, pc: number, depth: number): void {
     return;
   }
   if (depth > 0) return;
+  const range = returnRange(env.programType);
   if (isPointer(r0)) {
-    env.report(pc, 'return-value', `R0 leaks addr as return value (a ${typeName(r0.type)}); return a number`);
+    if (range !== undefined) env.report(pc, 'return-value', `At program exit the register R0 is not a known value (${typeName(r0.type)})`);
+    else if (!env.privileged) env.report(pc, 'return-value', `R0 leaks addr as return value (a ${typeName(r0.type)}); return a number`);
   } else {
-    const range = returnRange(env.programType);
     if (range !== undefined && (r0.scalar.smin < range[0] || r0.scalar.smax > range[1])) {
       env.report(pc, 'return-value', `At program exit the register R0 has smin=${r0.scalar.smin} smax=${r0.scalar.smax} should have been in [${range[0]}, ${range[1]}]`);
     }

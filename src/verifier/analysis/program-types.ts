@@ -36,6 +36,8 @@ interface Field {
   readonly pointer?: ValueType;
   /** Not accessible at all for this program type. */
   readonly deny?: boolean;
+  /** Any aligned access inside the field is allowed (skb->cb[], a scratch area). */
+  readonly scratch?: boolean;
 }
 
 /** A context layout: its size and fields (bytes not in a field are refused). */
@@ -44,17 +46,21 @@ interface Layout {
   readonly fields?: readonly Field[];
   /** Every aligned read inside `size` is a scalar (tracing contexts: registers, arguments). */
   readonly readAll?: boolean;
+  /** Fields may only be read whole (no narrower loads). */
+  readonly wholeReads?: boolean;
 }
 
+/** `struct xdp_md`: every field is read whole; egress_ifindex only for devmap programs (not modelled). */
 const XDP: Layout = {
   size: 24,
+  wholeReads: true,
   fields: [
     { off: 0, size: 4, pointer: 'packet' },
     { off: 4, size: 4, pointer: 'packet_end' },
     { off: 8, size: 4, pointer: 'packet_meta' },
     { off: 12, size: 4 },
     { off: 16, size: 4 },
-    { off: 20, size: 4 },
+    { off: 20, size: 4, deny: true },
   ],
 };
 
@@ -64,7 +70,7 @@ function skb(kind: 'tc' | 'socket' | 'cgroup'): Layout {
   const u32 = (off: number, write = false): Field => ({ off, size: 4, write });
   const fields: Field[] = [
     u32(0), u32(4), u32(8, tc), u32(12, tc), u32(16), u32(20), u32(24), u32(28), u32(32, tc), u32(36), u32(40), u32(44, tc),
-    u32(48, true), u32(52, true), u32(56, true), u32(60, true), u32(64, true), // cb[5]
+    { off: 48, size: 20, write: true, scratch: true }, // cb[5]
     u32(68), u32(72, tc), // hash, tc_classid
     { off: 76, size: 4, pointer: 'packet', deny: kind === 'socket' },
     { off: 80, size: 4, pointer: 'packet_end', deny: kind === 'socket' },
@@ -104,6 +110,8 @@ export function ctxAccess(type: ProgramType, off: number, size: number, write: b
   if (field === undefined || field.deny === true) return 'not a field this program type may access';
   if (off + size > field.off + field.size) return 'crosses a field boundary';
   if (write && field.write !== true) return 'the field is read-only';
+  if (write && field.scratch !== true && size !== field.size) return `a write must store the whole ${field.size}-byte field`;
+  if (layout.wholeReads === true && size !== field.size) return `the ${field.size}-byte field must be read whole`;
   if (field.pointer !== undefined) {
     if (write) return 'the field is read-only';
     if (off !== field.off || size !== field.size) return 'a packet pointer must be loaded whole';
