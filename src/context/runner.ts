@@ -244,7 +244,8 @@ export class ProgramRunner {
     const stackTop = space.stackTop(limits);
     const ctx = space.zeroContext(SkBuff.SIZE, bytes);
     bytes.set(packet, base);
-    space.mapPacket(0, len);
+    // The frame starts with its Ethernet header (SKF_LL_OFF); the network header follows it (SKF_NET_OFF).
+    space.mapPacket(0, len, 'packet', ETH_HLEN);
     const u32 = (at: number, value: number): void => v.setUint32(ctx + at, value >>> 0, true);
     const protocol = options.protocol ?? (len >= 14 ? packet[12]! | (packet[13]! << 8) : 0);
     u32(SkBuff.len, len);

@@ -144,17 +144,23 @@ export class RunSpace {
     return this.packetOffset;
   }
 
-  /** Show buffer bytes `[start, end)` to the program at `MEM_START + start`. */
-  mapPacket(start: number, end: number, name = 'packet'): void {
+  /**
+   * Show buffer bytes `[start, end)` to the program at `MEM_START + start`; `networkHeader` is the
+   * offset of a frame's network header (socket filter and tc runs: LD_ABS / LD_IND bases).
+   */
+  mapPacket(start: number, end: number, name = 'packet', networkHeader?: number): void {
     const r = this.packetRegion;
-    if (r !== undefined && r.name === name && r.vaddr === MEM_START + start && r.offset === this.packetOffset + start) {
+    if (
+      r !== undefined && r.name === name && r.vaddr === MEM_START + start && r.offset === this.packetOffset + start &&
+      r.networkHeader === networkHeader
+    ) {
       // The same region with another length (the next packet): a resize keeps the region table's order.
       this.memory.resize(r, end - start);
       return;
     }
     this.changes++;
     if (this.packetRegion !== undefined) this.memory.unmap(this.packetRegion);
-    this.packetRegion = this.memory.map({ name, size: end - start, vaddr: MEM_START + start, offset: this.packetOffset + start });
+    this.packetRegion = this.memory.map({ name, size: end - start, vaddr: MEM_START + start, offset: this.packetOffset + start, networkHeader });
   }
 
   /** Remove the packet region (programs without input). */

@@ -458,7 +458,8 @@ class CoreWriter {
 
   /**
    * LD_ABS / LD_IND of `size` bytes: r0 = the big-endian value at offset imm (+ the low 32 bits of src,
-   * wrapping) of the region at MEM_START; outside it (or a negative offset) the run ends with r0 = 0.
+   * wrapping) of the region at MEM_START; past its end the run ends with r0 = 0. A negative offset is
+   * handed to the JS loop (the `SKF_*_OFF` bases, vm/packet-load.ts).
    */
   private packetLoad(indirect: boolean, size: number): void {
     const c = this.c;
@@ -479,8 +480,12 @@ class CoreWriter {
     c.set(L_PSIZE);
     c.get(P_AREA).mem(Op.i32_load, FOUND + 8).set(L_PB);
     this.close();
+    // A negative offset (SKF_NET_OFF / SKF_LL_OFF bases, or a failing load): the JS loop's packetLoad decides.
     c.get(L_X).i32(0).op(Op.i32_lt_s);
-    c.get(L_X).op(Op.i64_extend_i32_u).i64(size).op(Op.i64_add).get(L_PSIZE).op(Op.i64_gt_s).op(Op.i32_or);
+    this.open('if');
+    this.bail(0);
+    this.close();
+    c.get(L_X).op(Op.i64_extend_i32_u).i64(size).op(Op.i64_add).get(L_PSIZE).op(Op.i64_gt_s);
     this.open('if');
     c.get(P_AREA).i64(0).mem(Op.i64_store, REGS);
     endRun(c);

@@ -64,6 +64,12 @@ export interface Region {
    * that is present); an access to an element whose byte is 0 fails. 0: every element is live.
    */
   readonly liveness: number;
+  /**
+   * For a frame with a link-layer header mapped at `MEM_START` (socket filter and tc runs): the offset
+   * of its network header. LD_ABS / LD_IND then also take offsets based at `SKF_NET_OFF` (this header)
+   * and `SKF_LL_OFF` (the frame's start), as the kernel does; without it those offsets fail.
+   */
+  readonly networkHeader?: number;
 }
 
 /** How a region of equal elements is laid out (see {@link Region.stride}). */
@@ -183,7 +189,7 @@ export class VmMemory {
    * Map a region. Without `vaddr` it gets the next free heap address (above {@link HEAP_START});
    * without `offset`, fresh zeroed linear memory is allocated for it.
    */
-  map(spec: { name: string; size: number; vaddr?: number; offset?: number; writable?: boolean; elements?: RegionElements }): Region {
+  map(spec: { name: string; size: number; vaddr?: number; offset?: number; writable?: boolean; elements?: RegionElements; networkHeader?: number }): Region {
     const size = spec.size;
     if (!Number.isSafeInteger(size) || size < 0) throw new ArgumentError(`bad region size ${size}`);
     const el = spec.elements;
@@ -206,6 +212,7 @@ export class VmMemory {
       stride: el?.stride ?? 0,
       elementSize: el?.size ?? 0,
       liveness: el?.liveness ?? 0,
+      ...(spec.networkHeader !== undefined ? { networkHeader: spec.networkHeader } : {}),
     };
     this.regionList.push(region);
     this.layoutVersion++;

@@ -16,7 +16,8 @@ import { basicBlocks } from '../verifier/cfg.js';
 import type { Engine, RunRequest } from './environment.js';
 import { invokeHelper, lookupHelper, RunHelperContext } from './helper-call.js';
 import { clearStack } from './stack.js';
-import { MEM_START, type VmMemory } from './memory.js';
+import type { VmMemory } from './memory.js';
+import { packetLoad } from './packet-load.js';
 import type { Program } from './program.js';
 import { EbpfVmRaw } from './vm.js';
 
@@ -116,16 +117,6 @@ function compare(cond: string, a: bigint, b: bigint, width: 32 | 64): boolean {
     case 'jslt': return sa < sb;
     default: return sa <= sb;
   }
-}
-
-/** LD_ABS / LD_IND: big-endian read from the `mem` region at MEM_START, or undefined outside it. */
-function packetLoad(memory: VmMemory, offset: number, size: number): bigint | undefined {
-  if (offset < 0) return undefined;
-  const region = memory.find(MEM_START + offset, size);
-  if (region === undefined || region.vaddr !== MEM_START) return undefined;
-  const at = region.offset + offset;
-  const v = memory.view;
-  return BigInt(size === 1 ? v.getUint8(at) : size === 2 ? v.getUint16(at, false) : v.getUint32(at, false));
 }
 
 interface Frame {
@@ -277,11 +268,11 @@ export class TraceEngine implements Engine {
         case 'ldind': {
           const off = op.kind === 'ldind' ? Number(BigInt.asIntN(32, reg(insn.src) + BigInt(insn.imm))) : insn.imm;
           const v = packetLoad(memory, off, op.size);
-          if (v === undefined) {
+          if (v < 0) {
             set(0, 0n);
             result = 0n;
           } else {
-            set(0, v);
+            set(0, BigInt(v));
           }
           break;
         }

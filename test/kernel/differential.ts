@@ -72,9 +72,13 @@ export interface Outcome {
 
 const hexOf = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
 
-/** A tsbpf runner for raw instructions (no maps, no helpers beyond none), on a memory of its own. */
+// Raw programs share one memory (a WebAssembly.Memory per program would dominate the tests' time).
+let rawSpace: RunSpace | undefined;
+
+/** A tsbpf runner for raw instructions (no maps, no helpers). */
 export function rawRunner(insns: Uint8Array): ProgramRunner {
-  return new ProgramRunner(new Program(insns), { space: new RunSpace(new VmMemory()), helpers: new Map(), jitEngine: undefined });
+  rawSpace ??= new RunSpace(new VmMemory());
+  return new ProgramRunner(new Program(insns), { space: rawSpace, helpers: new Map(), jitEngine: undefined });
 }
 
 /** Run `runner` the way the kernel's test run of `type` runs, on `engine`. */
