@@ -5,6 +5,7 @@
  * @module
  */
 import { copyOut } from './copy-out.js';
+import { ArgumentError } from '../errors.js';
 import { DEFAULT_LIMITS, type Engine, type HelperTable, type RunLimits } from '../vm/environment.js';
 import { MBUFF_START, MEM_START } from '../vm/memory.js';
 import type { Program } from '../vm/program.js';
@@ -52,7 +53,7 @@ export interface XdpResult {
   readonly meta: Uint8Array;
 }
 
-/** `__sk_buff` fields a host may set (all default to 0 except `len`, `protocol`, `data`, `data_end`). */
+/** `__sk_buff` fields a host may set (all default to 0 except `len`, `protocol`, `data`, `data_end`, `wire_len`). */
 export interface SkbOptions extends RunOptions {
   readonly mark?: number;
   readonly priority?: number;
@@ -70,6 +71,14 @@ export interface SkbOptions extends RunOptions {
   readonly tcClassid?: number;
   /** Control block `cb[0..4]`. */
   readonly cb?: readonly number[];
+  /** `wire_len` (default: the packet's length). */
+  readonly wireLen?: number;
+  readonly gsoSegs?: number;
+  readonly gsoSize?: number;
+  /** `tstamp` (ns). */
+  readonly tstamp?: bigint;
+  /** `hwtstamp` (ns). */
+  readonly hwtstamp?: bigint;
   /** Receives the `__sk_buff` and packet after the run (copies), to read fields the program wrote. */
   readonly inspect?: (skb: Uint8Array, packet: Uint8Array) => void;
 }
@@ -123,6 +132,11 @@ function limitsOf(options: RunOptions): RunLimits {
     lastTail = l.maxTailCalls;
   }
   return lastLimitsOut;
+}
+
+function u64Option(name: string, value: unknown): bigint {
+  if (typeof value !== 'bigint') throw new ArgumentError(`${name} must be a bigint (nanoseconds), got ${typeof value}`);
+  return BigInt.asUintN(64, value);
 }
 
 function engineOf(env: RunEnvironment, options: RunOptions): Engine {
@@ -267,7 +281,11 @@ export class ProgramRunner {
     u32(SkBuff.data, MEM_START);
     u32(SkBuff.data_end, MEM_START + len);
     u32(SkBuff.data_meta, MEM_START);
-    u32(SkBuff.wire_len, len);
+    u32(SkBuff.wire_len, options.wireLen ?? len);
+    if (options.gsoSegs !== undefined) u32(SkBuff.gso_segs, options.gsoSegs);
+    if (options.gsoSize !== undefined) u32(SkBuff.gso_size, options.gsoSize);
+    if (options.tstamp !== undefined) v.setBigUint64(ctx + SkBuff.tstamp, u64Option('tstamp', options.tstamp), true);
+    if (options.hwtstamp !== undefined) v.setBigUint64(ctx + SkBuff.hwtstamp, u64Option('hwtstamp', options.hwtstamp), true);
     const host = this.skb;
     host.base = base;
     host.length = len;
