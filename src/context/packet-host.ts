@@ -8,7 +8,8 @@ import { MEM_START } from '../vm/memory.js';
 import { XdpMd } from './layout.js';
 import type { RunSpace } from './space.js';
 
-const ETH_HLEN = 14;
+/** Bytes of an Ethernet header: XDP adjustments keep one; socket filter and tc frames start with one. */
+export const ETH_HLEN = 14;
 
 /**
  * The packet of one XDP run and the `bpf_xdp_adjust_*` helpers' view of it. Offsets are into the

@@ -15,7 +15,7 @@ import type { KernelRunHost } from '../helpers/kernel.js';
 import type { SourceLine } from '../elf/btf-ext.js';
 import { SkBuff, XdpMd } from './layout.js';
 import { XDP_HEADROOM, XDP_TAILROOM, nestedRunError, type RunSpace } from './space.js';
-import { SkbPacket, XdpPacket } from './packet-host.js';
+import { ETH_HLEN, SkbPacket, XdpPacket } from './packet-host.js';
 import { PacketSession, type SessionKind } from './session.js';
 
 /** How to run. */
