@@ -1,0 +1,47 @@
+/**
+ * Every object of the real-object corpus (test/corpus/README.md): loading gives an object or an
+ * EbpfError (never another error, crash or hang), every program links or is refused with an
+ * EbpfError, and every XDP / socket filter / tc program that links gives the same results on the
+ * interpreter and the JIT. The per-program status must match the committed table expected.json,
+ * so progress is visible in its diff and a regression fails; UPDATE_CORPUS=1 rewrites it.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { CORPUS_DIR, surveyCorpus, totals, type ObjectStatus } from './survey.js';
+
+const EXPECTED = join(CORPUS_DIR, 'expected.json');
+
+describe('real-object corpus', () => {
+  let survey: ReturnType<typeof surveyCorpus>;
+  beforeAll(() => {
+    survey = surveyCorpus();
+  });
+
+  it('loads, links and runs as the committed table says, the same on both engines', () => {
+    const { table, mismatches } = survey;
+    const t = totals(table);
+    console.log(
+      `corpus: ${t.objectsLoad} of ${t.objects} objects load; ${t.programsLink} of ${t.programs} programs link; ` +
+        `XDP/socket/tc programs that run: ${t.packetProgramsRun} of ${t.packetPrograms}`,
+    );
+    expect(mismatches).toEqual([]);
+    if (process.env.UPDATE_CORPUS === '1') {
+      writeFileSync(EXPECTED, `${JSON.stringify({ totals: t, objects: table }, null, 1)}\n`);
+      return;
+    }
+    const expected = JSON.parse(readFileSync(EXPECTED, 'utf8')) as { totals: Record<string, number>; objects: Record<string, ObjectStatus> };
+    // Object by object first, so a failure names the object that changed.
+    for (const path of new Set([...Object.keys(expected.objects), ...Object.keys(table)])) {
+      expect({ path, ...table[path] }).toEqual({ path, ...expected.objects[path] });
+    }
+    expect(t).toEqual(expected.totals);
+  });
+
+  it('refuses every malformed object with an EbpfError or loads it (never another error)', () => {
+    const invalid = Object.entries(survey.table).filter(([p]) => p.startsWith('ebpf-samples/invalid/'));
+    expect(invalid.length).toBeGreaterThan(5);
+    // surveyCorpus rethrows anything that is not an EbpfError, so reaching here is the check; most are refused.
+    expect(invalid.filter(([, s]) => s.load !== 'loads').length).toBeGreaterThanOrEqual(7);
+  });
+});

@@ -1,0 +1,197 @@
+/**
+ * The corpus survey: load every object of test/corpus, link every program, and run the XDP, socket
+ * filter and tc programs on a few generated packets with the interpreter and the JIT. The result is a
+ * per-program status table (test/corpus/expected.json) and totals; `corpus.test.ts` compares it with
+ * the committed table, `UPDATE_CORPUS=1` rewrites the table.
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { EbpfError } from '../../src/errors.js';
+import { loadObject, programTypeOf, type BpfObject, type LoadOptions } from '../../src/elf/index.js';
+import { functionsOf } from '../../src/elf/link.js';
+import { parseElf } from '../../src/elf/reader.js';
+import type { ProgramRunner } from '../../src/context/runner.js';
+
+/** The corpus root. */
+export const CORPUS_DIR = fileURLToPath(new URL('.', import.meta.url));
+
+/** Every object file of the corpus (relative paths, sorted): `*.o` and the extension-less invalid samples. */
+export function corpusObjects(): string[] {
+  const out: string[] = [];
+  const walk = (dir: string): void => {
+    for (const name of readdirSync(dir).sort()) {
+      const path = join(dir, name);
+      if (statSync(path).isDirectory()) walk(path);
+      else if (name.endsWith('.o') || (dir.endsWith('invalid') && !name.includes('.'))) out.push(relative(CORPUS_DIR, path));
+    }
+  };
+  walk(CORPUS_DIR);
+  return out;
+}
+
+/** Status of one object. */
+export interface ObjectStatus {
+  /** `loads`, or `refused: CODE: message`. */
+  readonly load: string;
+  /** Per program (`name (section) type`): `runs`, `links` (not a packet program), `refused: …`, `fails: …`. */
+  readonly programs: Record<string, string>;
+}
+
+/** Small, deterministic packets that reach the interesting paths of packet programs. */
+export function corpusPackets(): Uint8Array[] {
+  const eth = (type: number, payload: number[]): Uint8Array =>
+    new Uint8Array([0x02, 0, 0, 0, 0, 2, 0x02, 0, 0, 0, 0, 1, type >> 8, type & 0xff, ...payload]);
+  const ipv4 = (proto: number, l4: number[]): number[] => {
+    const total = 20 + l4.length;
+    return [0x45, 0, total >> 8, total & 0xff, 0, 1, 0x40, 0, 64, proto, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2, ...l4];
+  };
+  const ipv6 = (next: number, l4: number[]): number[] => [
+    0x60, 0, 0, 0, l4.length >> 8, l4.length & 0xff, next, 64,
+    0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1,
+    0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, ...l4,
+  ];
+  const tcp = [0x30, 0x39, 0, 80, 0, 0, 0, 1, 0, 0, 0, 0, 0x50, 0x02, 0xff, 0xff, 0, 0, 0, 0, 1, 2, 3, 4];
+  const udp = [0x30, 0x39, 0, 53, 0, 12, 0, 0, 0xde, 0xad, 0xbe, 0xef];
+  const icmp = [8, 0, 0, 0, 0, 1, 0, 1, 0, 0, 0, 0];
+  return [
+    eth(0x0800, ipv4(6, tcp)),
+    eth(0x0800, ipv4(17, udp)),
+    eth(0x0800, ipv4(1, icmp)),
+    eth(0x86dd, ipv6(6, tcp)),
+    eth(0x8100, [0, 10, 0x08, 0x00, ...ipv4(17, udp)]),
+    eth(0x0806, [0, 1, 8, 0, 6, 4, 0, 1, 2, 0, 0, 0, 0, 1, 10, 0, 0, 1, 0, 0, 0, 0, 0, 0, 10, 0, 0, 2]),
+    new Uint8Array(10),
+  ];
+}
+
+const BUDGET = { instructionBudget: 1_000_000 };
+
+function describeError(e: unknown): string {
+  if (e instanceof EbpfError) return `${e.code}: ${e.message.split('\n')[0]!.slice(0, 300)}`;
+  throw e;
+}
+
+/** The programs of an object the loader refused, from its ELF alone ([] when that fails too). */
+function listPrograms(bytes: Uint8Array): string[] {
+  try {
+    const elf = parseElf(bytes);
+    const out: string[] = [];
+    for (const [index, fns] of functionsOf(elf)) {
+      const section = elf.sections[index]!.name;
+      for (const f of fns) if (section !== '.text' || f.global) out.push(`${f.name} (${section}) ${programTypeOf(section)}`);
+    }
+    return out;
+  } catch {
+    return [];
+  }
+}
+
+/** One run's observable outcome, as text (so engines can be compared). */
+function outcome(runner: ProgramRunner, type: string, packet: Uint8Array, jit: boolean): string {
+  try {
+    if (type === 'xdp') {
+      const r = runner.runXdp(packet, { jit, limits: BUDGET });
+      return `r0=${r.r0} packet=${Buffer.from(r.packet).toString('hex')} meta=${r.meta.length}`;
+    }
+    let seen = '';
+    const r0 = runner.runTc(packet, {
+      jit,
+      limits: BUDGET,
+      inspect: (skb, pkt) => {
+        seen = `${Buffer.from(skb).toString('hex')} ${Buffer.from(pkt).toString('hex')}`;
+      },
+    });
+    return `r0=${r0} ${seen}`;
+  } catch (e) {
+    return `error ${describeError(e)}`;
+  }
+}
+
+/** Load options that make runs repeatable: a fixed clock and a seeded random source. */
+function deterministic(): LoadOptions {
+  let t = 1_000_000_000n;
+  let x = 0x12345678;
+  return {
+    now: () => (t += 1000n),
+    random: () => {
+      // xorshift32
+      x ^= x << 13;
+      x ^= x >>> 17;
+      x ^= x << 5;
+      return x >>> 0;
+    },
+  };
+}
+
+/**
+ * The survey of one object; throws only on a non-EbpfError (a defect). Each engine runs on its own
+ * copy of the object (same clock and random sequence), so map state evolves identically in both.
+ */
+export function surveyObject(bytes: Uint8Array, packets: readonly Uint8Array[], mismatches: string[], where: string): ObjectStatus {
+  let obj: BpfObject;
+  let twin: BpfObject | undefined;
+  try {
+    obj = loadObject(bytes, deterministic());
+  } catch (e) {
+    const why = `refused: ${describeError(e)}`;
+    return { load: why, programs: Object.fromEntries(listPrograms(bytes).map((k) => [k, 'object refused'])) };
+  }
+  const programs: Record<string, string> = {};
+  for (const p of obj.programs) {
+    const key = `${p.name} (${p.section}) ${p.type}`;
+    const name = p.name === p.section ? p.section : p.name;
+    let runner: ProgramRunner;
+    try {
+      runner = obj.program(name);
+    } catch (e) {
+      programs[key] = `refused: ${describeError(e)}`;
+      continue;
+    }
+    if (p.type !== 'xdp' && p.type !== 'socket' && p.type !== 'tc') {
+      programs[key] = 'links';
+      continue;
+    }
+    twin ??= loadObject(bytes, deterministic());
+    const jitRunner = twin.program(name);
+    let status = 'runs';
+    for (const packet of packets) {
+      const a = outcome(runner, p.type, packet, false);
+      const b = outcome(jitRunner, p.type, packet, true);
+      if (a !== b) mismatches.push(`${where} ${key}: interpreter ${a.slice(0, 200)} / JIT ${b.slice(0, 200)}`);
+      if (a.startsWith('error') && status === 'runs') status = `fails: ${a.slice(6)}`;
+    }
+    programs[key] = status;
+  }
+  return { load: 'loads', programs };
+}
+
+/** Survey the whole corpus. */
+export function surveyCorpus(): { table: Record<string, ObjectStatus>; mismatches: string[] } {
+  const packets = corpusPackets();
+  const table: Record<string, ObjectStatus> = {};
+  const mismatches: string[] = [];
+  for (const path of corpusObjects()) {
+    table[path] = surveyObject(new Uint8Array(readFileSync(join(CORPUS_DIR, path))), packets, mismatches, path);
+  }
+  return { table, mismatches };
+}
+
+/** Totals of a survey table. */
+export function totals(table: Record<string, ObjectStatus>): Record<string, number> {
+  const t = { objects: 0, objectsLoad: 0, programs: 0, programsLink: 0, packetPrograms: 0, packetProgramsRun: 0 };
+  for (const [path, s] of Object.entries(table)) {
+    if (path.startsWith('ebpf-samples/invalid/')) continue;
+    t.objects++;
+    if (s.load === 'loads') t.objectsLoad++;
+    for (const [key, status] of Object.entries(s.programs)) {
+      t.programs++;
+      if (status === 'runs' || status === 'links' || status.startsWith('fails')) t.programsLink++;
+      if (/ (xdp|socket|tc)$/.test(key)) {
+        t.packetPrograms++;
+        if (status === 'runs') t.packetProgramsRun++;
+      }
+    }
+  }
+  return t;
+}
