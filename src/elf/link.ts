@@ -136,7 +136,8 @@ export function linkProgram(
       if (i.opcode === Opcode.LDDW) {
         if (pc + 1 >= n) fail(`${where}: lddw is missing its second slot`);
         if (r !== undefined) {
-          if (r.type !== RelocType.R_BPF_64_64) fail(`${where}: relocation type ${r.type} on an lddw; expected R_BPF_64_64 (1)`);
+          // Old LLVM releases (ELF machine 0) wrote type 0 here; libbpf goes by the instruction, not the type.
+          if (r.type !== RelocType.R_BPF_64_64 && r.type !== RelocType.NONE) fail(`${where}: relocation type ${r.type} on an lddw; expected R_BPF_64_64 (1)`);
           const sym = symbolOf(elf, r, where);
           const target = targetSection(elf, sym, where);
           const addend = r.addend + wideImm(i, decodeInsn(code, pc + 1));

@@ -4,7 +4,7 @@
  * internal array maps), all living in one VM memory.
  * @module
  */
-import { EbpfError, ErrorCode, ObjectFileError, MapError } from '../errors.js';
+import { ArgumentError, EbpfError, ErrorCode, ObjectFileError, MapError } from '../errors.js';
 import { VmMemory } from '../vm/memory.js';
 import { Program } from '../vm/program.js';
 import type { Engine, HelperEntry } from '../vm/environment.js';
@@ -68,16 +68,41 @@ export interface LoadOptions extends MapOptions {
   readonly jitEngine?: Engine;
   /** Run the default verifier on each program when first loaded (default true). */
   readonly verify?: boolean;
+  /**
+   * Program types by program (function) name or section name, for sections whose name says nothing
+   * (`filter`, `loadbalancer`) or says something else; the key `*` sets the type of every program not
+   * named. Values: `xdp`, `socket`, `tc`, `raw`.
+   */
+  readonly programTypes?: Readonly<Record<string, ProgramType>>;
+  /**
+   * `max_entries` by map name, applied before the maps are created (libbpf's
+   * `bpf_map__set_max_entries`): for maps declared with 0 entries that the loader is meant to size,
+   * or to shrink a huge map. Each must name a map of the object and be an integer from 1 to 2^32 - 1.
+   */
+  readonly mapSizes?: Readonly<Record<string, number>>;
 }
 
-/** Program type from a section name, following libbpf's section-name conventions. */
+/** The program types {@link LoadOptions.programTypes} accepts. */
+export const PROGRAM_TYPES: readonly ProgramType[] = ['xdp', 'socket', 'tc', 'raw'];
+
+/**
+ * Program type from a section name: libbpf's conventions (`xdp`, `xdp.frags`, `xdp/devmap`, `socket`,
+ * `tc`, `tc/ingress`, `tcx/egress`, `netkit/peer`, `classifier`, `action`), the kernel's old
+ * samples/bpf loader's prefixes (`xdp1`, `socket2`), and Cilium's tc section names (`from-netdev`,
+ * `to-container`…). iproute2's tail-call slots (`2/7`) say nothing by themselves: see
+ * {@link BpfObject.programs} for how they get a type.
+ */
 export function programTypeOf(section: string): ProgramType {
   const s = section.replace(/^\./, '');
-  if (/^xdp([./]|$)/.test(s) || s.startsWith('xdp_')) return 'xdp';
-  if (/^socket([./]|$)/.test(s) || s === 'socket_filter') return 'socket';
-  if (/^(tc|tcx|classifier|action)([./_]|$)/.test(s)) return 'tc';
+  if (s.startsWith('xdp')) return 'xdp';
+  if (s.startsWith('socket')) return 'socket';
+  if (/^(tc|tcx|netkit|classifier|action)([./_]|$)/.test(s)) return 'tc';
+  if (/^(from|to)-(netdev|container|overlay|host|network|wireguard|lxc|stack)$/.test(s)) return 'tc';
   return 'raw';
 }
+
+/** iproute2's tail-call section names: `PROG_ARRAY_ID/SLOT` (both decimal). */
+const TAIL_CALL_SLOT = /^\d+\/\d+$/;
 
 const GLOBAL_DATA = /^\.(data|rodata|bss)(\..*)?$/;
 
@@ -101,11 +126,19 @@ export class BpfObject {
   readonly lineInfo: ReadonlyMap<string, readonly LineInfo[]>;
   /** Lines `bpf_trace_printk` wrote, oldest first (the host may clear it). */
   readonly traceLog: string[] = [];
+  /**
+   * Maps the object declares but tsbpf could not create (an unsupported type, a bad definition), with
+   * the reason. The object still loads: only the programs that use one of them are refused.
+   */
+  readonly unavailableMaps: ReadonlyMap<string, EbpfError>;
+  /** Problems that did not stop the load, e.g. a program array slot whose program cannot be loaded. */
+  readonly warnings: string[] = [];
 
   private readonly elf: ElfFile;
   private readonly functions: Map<number, ElfFunction[]>;
   private readonly handles = new Map<number, BpfMap>();
-  private readonly mapsBySymbol = new Map<string, BpfMap>();
+  private readonly mapsBySymbol = new Map<string, BpfMap | string>();
+  private readonly unavailable = new Map<string, EbpfError>();
   private readonly loaded = new Map<string, ProgramRunner>();
   private readonly options: LoadOptions;
   private readonly space: RunSpace;
@@ -126,9 +159,10 @@ export class BpfObject {
     this.btf = btfSection === undefined ? undefined : parseBtf(btfSection.data);
     const ext = this.elf.section('.BTF.ext');
     this.lineInfo = ext === undefined || this.btf === undefined ? new Map() : parseLineInfo(ext.data, this.btf);
-    this.programs = this.listPrograms();
+    this.programs = this.listPrograms(options.programTypes);
     const maps = new Map<string, BpfMap>();
     this.maps = maps;
+    this.unavailableMaps = this.unavailable;
     this.createMaps(maps);
     const cpu = options.cpu ?? 0;
     const trace = options.trace;
@@ -148,75 +182,92 @@ export class BpfObject {
     this.initProgramArrays();
   }
 
-  private listPrograms(): ProgramInfo[] {
-    const out: ProgramInfo[] = [];
+  /**
+   * The programs with their types: from the section name, then for iproute2's tail-call slots
+   * (`2/7`, which say nothing) the type every named program of the object shares, if they share one;
+   * `programTypes` overrides both.
+   */
+  private listPrograms(overrides: Readonly<Record<string, ProgramType>> | undefined): ProgramInfo[] {
+    const found: { name: string; section: string }[] = [];
     for (const [index, fns] of this.functions) {
       const section = this.elf.sections[index]!;
       for (const f of fns) {
         // .text holds subprograms; its global functions are also runnable as raw programs.
         if (section.name === '.text' && !f.global) continue;
-        out.push({ name: f.name, section: section.name, type: programTypeOf(section.name) });
+        found.push({ name: f.name, section: section.name });
       }
     }
-    return out;
+    const named = new Set(found.filter((p) => !TAIL_CALL_SLOT.test(p.section) && p.section !== '.text').map((p) => programTypeOf(p.section)));
+    named.delete('raw');
+    const slotType: ProgramType = named.size === 1 ? [...named][0]! : 'raw';
+    const types = checkProgramTypes(overrides, found);
+    return found.map((p) => ({
+      ...p,
+      type: types?.[p.name] ?? types?.[p.section] ?? types?.['*'] ?? (TAIL_CALL_SLOT.test(p.section) ? slotType : programTypeOf(p.section)),
+    }));
   }
 
   private register(map: BpfMap, maps: Map<string, BpfMap>): void {
-    if (maps.has(map.name)) fail(`two maps are named ${map.name}`);
+    if (maps.has(map.name) || this.unavailable.has(map.name)) fail(`two maps are named ${map.name}`);
     maps.set(map.name, map);
     this.handles.set(map.handle, map);
   }
 
   private createMaps(maps: Map<string, BpfMap>): void {
     const mapOptions: MapOptions = { cpus: this.options.cpus, onPerfEvent: this.options.onPerfEvent };
-    const wrap = <T>(f: () => T): T => {
+    const defs = [...this.btfMapSpecs(), ...legacyMapSpecs(this.elf)];
+    const sizes = checkMapSizes(this.options.mapSizes, defs.map((d) => d.name));
+    for (const def of defs) {
+      let map: BpfMap;
       try {
-        return f();
+        if (typeof def.spec === 'string') throw new MapError(def.spec);
+        const size = sizes?.[def.name];
+        map = createMap(this.memory, size === undefined ? def.spec : { ...def.spec, maxEntries: size }, mapOptions);
       } catch (e) {
-        if (e instanceof EbpfError) throw e;
-        throw new ObjectFileError(ErrorCode.ELF, `cannot create map: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+        if (!(e instanceof EbpfError)) {
+          throw new ObjectFileError(ErrorCode.ELF, `cannot create map ${def.name}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+        }
+        if (maps.has(def.name) || this.unavailable.has(def.name)) fail(`two maps are named ${def.name}`);
+        this.unavailable.set(def.name, e);
+        this.mapsBySymbol.set(def.key, def.name);
+        continue;
       }
-    };
-    // BTF-defined maps.
-    const dotMaps = this.elf.section('.maps');
-    if (dotMaps !== undefined) {
-      if (this.btf === undefined) fail('section .maps needs BTF (.BTF section) to describe its maps; compile with -g');
-      const btf = this.btf;
-      for (const def of this.btfMaps(btf, dotMaps)) {
-        const map = wrap(() => createMap(this.memory, this.specFromBtf(btf, def), mapOptions));
-        this.register(map, maps);
-        this.mapsBySymbol.set(`${dotMaps.index}:${def.offset}`, map);
-      }
-    }
-    // Legacy `maps` section: struct bpf_map_def per symbol.
-    const legacy = this.elf.section('maps');
-    if (legacy !== undefined) {
-      const syms = this.elf.symbols.filter((s) => s.shndx === legacy.index && s.type !== SymbolType.SECTION && s.name !== '');
-      const view = new DataView(legacy.data.buffer, legacy.data.byteOffset, legacy.data.byteLength);
-      for (const s of syms) {
-        if (s.value + 20 > legacy.data.length) fail(`legacy map ${s.name}: definition at offset ${s.value} runs past the maps section`);
-        const spec: MapSpec = {
-          name: s.name,
-          type: view.getUint32(s.value, true),
-          keySize: view.getUint32(s.value + 4, true),
-          valueSize: view.getUint32(s.value + 8, true),
-          maxEntries: view.getUint32(s.value + 12, true),
-          flags: view.getUint32(s.value + 16, true),
-        };
-        const map = wrap(() => createMap(this.memory, spec, mapOptions));
-        this.register(map, maps);
-        this.mapsBySymbol.set(`${legacy.index}:${s.value}`, map);
-      }
+      this.register(map, maps);
+      this.mapsBySymbol.set(def.key, map);
     }
     // Global data: one-element arrays holding the section, .rodata read-only to programs.
     for (const s of this.elf.sections) {
       if (!GLOBAL_DATA.test(s.name) || s.size === 0 || (s.flags & SHF_EXECINSTR) !== 0) continue;
       if (s.type !== SectionType.PROGBITS && s.type !== SectionType.NOBITS) continue;
       const spec: MapSpec = { name: s.name, type: MapType.ARRAY, keySize: 4, valueSize: s.size, maxEntries: 1, flags: 0 };
-      const map = wrap(() => new ArrayMap(this.memory, spec, 1, !s.name.startsWith('.rodata')));
+      let map: ArrayMap;
+      try {
+        map = new ArrayMap(this.memory, spec, 1, !s.name.startsWith('.rodata'));
+      } catch (e) {
+        if (e instanceof EbpfError) throw e;
+        throw new ObjectFileError(ErrorCode.ELF, `cannot create map ${s.name}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+      }
       if (s.type === SectionType.PROGBITS) map.view().set(s.data);
       this.register(map, maps);
     }
+  }
+
+  /** The BTF-defined maps of `.maps`: a spec each, or why there is none. */
+  private btfMapSpecs(): MapDefinition[] {
+    const dotMaps = this.elf.section('.maps');
+    if (dotMaps === undefined) return [];
+    if (this.btf === undefined) fail('section .maps needs BTF (.BTF section) to describe its maps; compile with -g');
+    const btf = this.btf;
+    return this.btfMaps(btf, dotMaps).map((def) => {
+      let spec: MapSpec | string;
+      try {
+        spec = this.specFromBtf(btf, def);
+      } catch (e) {
+        if (!(e instanceof EbpfError)) throw e;
+        spec = e.message;
+      }
+      return { name: def.name, key: `${dotMaps.index}:${def.offset}`, spec };
+    });
   }
 
   /**
@@ -267,12 +318,16 @@ export class BpfObject {
       if (rel < 0 || rel % 8 !== 0) fail(`map ${def.name}: relocation at offset ${r.offset} is not a values[] slot`);
       const sym = this.elf.symbols[r.symbol];
       if (sym === undefined) fail(`map ${def.name}: relocation names symbol ${r.symbol}, which does not exist`);
-      if (map instanceof ProgramArrayMap) {
-        map.set(rel / 8, sym.name);
-      } else if (map instanceof MapOfMaps) {
-        map.update(rel / 8, sym.name);
-      } else {
+      if (!(map instanceof ProgramArrayMap) && !(map instanceof MapOfMaps)) {
         fail(`map ${def.name}: initial values are only supported for program arrays and maps of maps`);
+      }
+      try {
+        if (map instanceof ProgramArrayMap) map.set(rel / 8, sym.name);
+        else map.update(rel / 8, sym.name);
+      } catch (e) {
+        // One program that cannot be loaded leaves its slot empty rather than refusing the object.
+        if (!(e instanceof EbpfError)) throw e;
+        this.warnings.push(`map ${def.name}: slot ${rel / 8} left empty: ${e.message}`);
       }
     }
   }
@@ -316,6 +371,8 @@ export class BpfObject {
   map<T extends BpfMap>(name: string, kind: abstract new (...args: never[]) => T): T;
   map<T extends BpfMap>(name: string, kind?: abstract new (...args: never[]) => T): BpfMap {
     const m = this.maps.get(name);
+    const why = this.unavailable.get(name);
+    if (why !== undefined) throw new MapError(`map ${name} could not be created: ${why.message}`);
     if (m === undefined) throw new MapError(`no map named ${name}; maps: ${[...this.maps.keys()].join(', ') || 'none'}`);
     if (kind !== undefined && !(m instanceof kind)) throw new MapError(`map ${name} is a ${m.constructor.name}, not a ${kind.name}`);
     return m;
@@ -389,11 +446,18 @@ export class BpfObject {
     if (entry === undefined) {
       throw new ObjectFileError(ErrorCode.ELF, `no program named ${name}; programs: ${this.programs.map((p) => `${p.name} (${p.section})`).join(', ') || 'none'}`);
     }
+    const missing = new Map<number, string>();
     const linked = linkProgram(this.elf, this.functions, entry, (sym, section, addend) => this.resolveData(sym, section, addend), (id, where) => {
-      if (!this.helperTable.has(id)) {
-        fail(`${where}: program calls helper ${id} (${kernelHelperName(id)}), which tsbpf does not implement; pass it in options.helpers`);
-      }
+      if (!this.helperTable.has(id) && !missing.has(id)) missing.set(id, where);
     });
+    if (missing.size > 0) {
+      const list = [...missing].map(([id, where]) => `${id} (${kernelHelperName(id)}, first at ${where})`).join(', ');
+      throw new ObjectFileError(
+        ErrorCode.ELF,
+        `program ${entry.name} calls ${missing.size === 1 ? 'a helper' : `${missing.size} helpers`} tsbpf does not implement: ${list}; pass ${missing.size === 1 ? 'it' : 'them'} in options.helpers`,
+        { helpers: [...missing.keys()] },
+      );
+    }
     if (this.options.verify !== false) verifyProgram(linked.bytes, { helpers: this.helperTable });
     const program = new Program(linked.bytes, entry.name, linked.functionNames);
     const lines = new Map<number, SourceLine>();
@@ -417,9 +481,10 @@ export class BpfObject {
   }
 
   private resolveData(sym: ElfSymbol, section: ElfSection, addend: bigint): bigint | string {
-    if (section.name === '.maps' || section.name === 'maps') {
+    if (isMapSection(section.name)) {
       const map = this.mapsBySymbol.get(`${section.index}:${sym.type === SymbolType.SECTION ? Number(addend) : sym.value}`);
       if (map === undefined) return `relocation to ${section.name} at offset ${sym.value} does not name a map`;
+      if (typeof map === 'string') return `the program uses map ${map}, which tsbpf could not create: ${this.unavailable.get(map)?.message ?? 'unknown reason'}`;
       return BigInt(map.handle);
     }
     const data = this.maps.get(section.name);
@@ -429,6 +494,91 @@ export class BpfObject {
     if ((section.flags & SHF_EXECINSTR) !== 0) return `lddw of function ${sym.name} (callbacks / function pointers) is not supported`;
     return `relocation to symbol ${sym.name} in section ${section.name}, which is neither a map nor global data`;
   }
+}
+
+/** A map definition found in the object: its spec, or why it has none. */
+interface MapDefinition {
+  readonly name: string;
+  /** `section index:offset` of the definition, which relocations name. */
+  readonly key: string;
+  readonly spec: MapSpec | string;
+}
+
+/** Sections of legacy map definitions: `maps` and the old samples' `maps/NAME`. */
+function isMapSection(name: string): boolean {
+  return name === '.maps' || name === 'maps' || name.startsWith('maps/');
+}
+
+/**
+ * Legacy map definitions, one per symbol of the `maps` / `maps/NAME` sections. Three layouts, told
+ * apart by the definition's size (the symbol's size, else the section's size shared by its symbols):
+ * libbpf's `struct bpf_map_def` (20 bytes: type, key_size, value_size, max_entries, map_flags); the
+ * kernel samples' (28: then `inner_map_idx`, the index of the inner map's definition among all of
+ * them, and `numa_node`); iproute2's `struct bpf_elf_map` (36: then `id`, `pinning`, `inner_id` —
+ * the `id` of the inner map's definition — and `inner_idx`). The inner definition is the template a
+ * map of maps' inner maps must match; the outer map starts empty.
+ */
+function legacyMapSpecs(elf: ElfFile): MapDefinition[] {
+  interface Raw { name: string; key: string; fields: number[]; size: number }
+  const raws: Raw[] = [];
+  for (const section of elf.sections) {
+    if (section.name === '.maps' || !isMapSection(section.name)) continue;
+    const syms = elf.symbols
+      .filter((s) => s.shndx === section.index && s.type !== SymbolType.SECTION && s.type !== SymbolType.FILE && s.name !== '')
+      .sort((a, b) => a.value - b.value);
+    const shared = syms.length > 0 && section.size % syms.length === 0 ? section.size / syms.length : 0;
+    const view = new DataView(section.data.buffer, section.data.byteOffset, section.data.byteLength);
+    for (const s of syms) {
+      const size = s.size >= 20 ? s.size : shared >= 20 ? shared : 20;
+      if (s.value + 20 > section.data.length) fail(`legacy map ${s.name}: definition at offset ${s.value} runs past section ${section.name}`);
+      const words = Math.min(Math.floor(size / 4), 9, Math.floor((section.data.length - s.value) / 4));
+      const fields: number[] = [];
+      for (let k = 0; k < words; k++) fields.push(view.getUint32(s.value + 4 * k, true));
+      raws.push({ name: s.name, key: `${section.index}:${s.value}`, fields, size });
+    }
+  }
+  const base = (r: Raw): MapSpec => ({ name: r.name, type: r.fields[0]!, keySize: r.fields[1]!, valueSize: r.fields[2]!, maxEntries: r.fields[3]!, flags: r.fields[4]! });
+  return raws.map((r) => {
+    const spec = base(r);
+    if (spec.type !== MapType.ARRAY_OF_MAPS && spec.type !== MapType.HASH_OF_MAPS) return { name: r.name, key: r.key, spec };
+    let inner: Raw | undefined;
+    if (r.size >= 36 && r.fields.length >= 9) {
+      const innerId = r.fields[7]!;
+      inner = innerId === 0 ? undefined : raws.find((o) => o !== r && o.size >= 36 && o.fields[5] === innerId);
+      if (inner === undefined) return { name: r.name, key: r.key, spec: `map of maps ${r.name}: no map definition has the id ${innerId} its inner_id names` };
+    } else if (r.size >= 24 && r.fields.length >= 6) {
+      inner = raws[r.fields[5]!];
+      if (inner === undefined || inner === r) return { name: r.name, key: r.key, spec: `map of maps ${r.name}: inner_map_idx ${r.fields[5]} is not another map definition` };
+    }
+    return { name: r.name, key: r.key, spec: inner === undefined ? spec : { ...spec, inner: base(inner) } };
+  });
+}
+
+function checkProgramTypes(
+  types: Readonly<Record<string, ProgramType>> | undefined,
+  programs: readonly { name: string; section: string }[],
+): Readonly<Record<string, ProgramType>> | undefined {
+  if (types === undefined) return undefined;
+  if (typeof types !== 'object' || types === null) throw new ArgumentError('options.programTypes must be an object of program or section name to type');
+  for (const [key, type] of Object.entries(types)) {
+    if (!PROGRAM_TYPES.includes(type)) throw new ArgumentError(`options.programTypes[${JSON.stringify(key)}]: ${JSON.stringify(type)} is not one of ${PROGRAM_TYPES.join(', ')}`);
+    if (key !== '*' && !programs.some((p) => p.name === key || p.section === key)) {
+      throw new ArgumentError(`options.programTypes: no program or section named ${key}; programs: ${programs.map((p) => `${p.name} (${p.section})`).join(', ') || 'none'}`);
+    }
+  }
+  return types;
+}
+
+function checkMapSizes(sizes: Readonly<Record<string, number>> | undefined, names: readonly string[]): Readonly<Record<string, number>> | undefined {
+  if (sizes === undefined) return undefined;
+  if (typeof sizes !== 'object' || sizes === null) throw new ArgumentError('options.mapSizes must be an object of map name to max_entries');
+  for (const [name, n] of Object.entries(sizes)) {
+    if (!names.includes(name)) throw new ArgumentError(`options.mapSizes: no map named ${name}; maps: ${names.join(', ') || 'none'}`);
+    if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > 0xffffffff) {
+      throw new ArgumentError(`options.mapSizes[${JSON.stringify(name)}]: ${String(n)} is not an integer from 1 to 4294967295`);
+    }
+  }
+  return sizes;
 }
 
 /** Parse and prepare a BPF ELF object. Throws {@link ObjectFileError} (E_ELF / E_BTF) or {@link MapError} on bad input. */

@@ -8,6 +8,8 @@ import { ErrorCode, ObjectFileError } from '../errors.js';
 
 /** ELF machine number of BPF. */
 export const EM_BPF = 247;
+/** ELF machine "none", which LLVM wrote into BPF objects before it had EM_BPF. */
+export const EM_NONE = 0;
 
 /** Section header types used by the loader. */
 export const SectionType = { NULL: 0, PROGBITS: 1, SYMTAB: 2, STRTAB: 3, RELA: 4, NOBITS: 8, REL: 9 } as const;
@@ -145,7 +147,8 @@ export function parseElf(data: Uint8Array): ElfFile {
   if (data[5] === 2) fail('big-endian BPF objects are not supported; compile with -target bpfel (or bpf on a little-endian host)');
   if (data[5] !== 1) fail(`unknown ELF data encoding ${data[5]}`);
   const machine = b.u16(18);
-  if (machine !== EM_BPF) fail(`ELF machine is ${machine}, not BPF (${EM_BPF}); compile with clang -target bpf`);
+  // Old LLVM releases wrote EM_NONE (0) into BPF objects; libbpf accepts them, and so do we.
+  if (machine !== EM_BPF && machine !== EM_NONE) fail(`ELF machine is ${machine}, not BPF (${EM_BPF}); compile with clang -target bpf`);
   const shoff = b.size64(40, 'section header offset');
   const shentsize = b.u16(58);
   let shnum = b.u16(60);

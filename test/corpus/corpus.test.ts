@@ -14,9 +14,10 @@ const EXPECTED = join(CORPUS_DIR, 'expected.json');
 
 describe('real-object corpus', () => {
   let survey: ReturnType<typeof surveyCorpus>;
+  // A few seconds on an idle machine; generous for a loaded CI host.
   beforeAll(() => {
     survey = surveyCorpus();
-  });
+  }, 180_000);
 
   it('loads, links and runs as the committed table says, the same on both engines', () => {
     const { table, mismatches } = survey;

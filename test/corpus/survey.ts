@@ -108,11 +108,26 @@ function outcome(runner: ProgramRunner, type: string, packet: Uint8Array, jit: b
   }
 }
 
+/**
+ * Program types for objects whose section names say nothing, as their own loaders know them (what a
+ * user passes as `programTypes` / `--type`): Cilium's older XDP objects use tc-style names, Suricata
+ * attaches its filters to AF_PACKET sockets, the kernel's tc samples are loaded with `tc filter`, and
+ * the OVS eBPF datapath is a tc datapath with two XDP programs.
+ */
+function programTypesFor(path: string): LoadOptions['programTypes'] {
+  if (/^ebpf-samples\/cilium\/bpf_xdp/.test(path)) return { '*': 'xdp' };
+  if (path.startsWith('ebpf-samples/suricata/') && !path.endsWith('xdp_filter.o')) return { '*': 'socket' };
+  if (/\/(tcbpf1_kern|tc_l2_redirect_kern|test_cgrp2_tc_kern|tc_bench01_redirect_kern)\.o$/.test(path)) return { '*': 'tc' };
+  if (path === 'ebpf-samples/ovs/datapath.o') return { '*': 'tc', xdp: 'xdp', af_xdp: 'xdp' };
+  return undefined;
+}
+
 /** Load options that make runs repeatable: a fixed clock and a seeded random source. */
-function deterministic(): LoadOptions {
+function deterministic(path: string): LoadOptions {
   let t = 1_000_000_000n;
   let x = 0x12345678;
   return {
+    programTypes: programTypesFor(path),
     now: () => (t += 1000n),
     random: () => {
       // xorshift32
@@ -132,7 +147,7 @@ export function surveyObject(bytes: Uint8Array, packets: readonly Uint8Array[], 
   let obj: BpfObject;
   let twin: BpfObject | undefined;
   try {
-    obj = loadObject(bytes, deterministic());
+    obj = loadObject(bytes, deterministic(where));
   } catch (e) {
     const why = `refused: ${describeError(e)}`;
     return { load: why, programs: Object.fromEntries(listPrograms(bytes).map((k) => [k, 'object refused'])) };
@@ -152,7 +167,7 @@ export function surveyObject(bytes: Uint8Array, packets: readonly Uint8Array[], 
       programs[key] = 'links';
       continue;
     }
-    twin ??= loadObject(bytes, deterministic());
+    twin ??= loadObject(bytes, deterministic(where));
     const jitRunner = twin.program(name);
     let status = 'runs';
     for (const packet of packets) {

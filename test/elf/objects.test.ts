@@ -50,7 +50,7 @@ describe('program listing and sections', () => {
   it('reports a helper tsbpf lacks at load time, with id and kernel name', () => {
     const obj = load('unknown_helper');
     expect(() => obj.program('who')).toThrow(ObjectFileError);
-    expect(() => obj.program('who')).toThrow(/helper 14 \(bpf_get_current_pid_tgid\)/);
+    expect(() => obj.program('who')).toThrow(/14 \(bpf_get_current_pid_tgid, first at kprobe\/do_sys_open:who\+\d+\)/);
     // ... and accepts it when the host supplies it.
     const withHelper = load('unknown_helper', {
       helpers: new Map([[14, { name: 'pid', fn: () => (1234n << 32n) | 99n, unwindOnZero: false }]]),

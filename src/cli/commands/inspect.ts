@@ -2,7 +2,8 @@
  * `tsbpf inspect OBJECT.o`: what a clang-built object holds — programs, maps, relocations, license.
  * @module
  */
-import { loadObject, type BpfObject } from '../../elf/loader.js';
+import { loadObject, type BpfObject, type LoadOptions } from '../../elf/loader.js';
+import { LOAD_FLAG_HELP, LOAD_FLAG_SPECS, loadFlags } from '../load-flags.js';
 import { relocName } from '../../elf/link.js';
 import { parseElf, SHF_EXECINSTR, SymbolType, type ElfFile } from '../../elf/reader.js';
 import { EbpfError } from '../../errors.js';
@@ -57,6 +58,10 @@ export interface InspectReport {
   readonly btf: boolean;
   readonly programs: readonly InspectedProgram[];
   readonly maps: readonly InspectedMap[];
+  /** Maps tsbpf could not create, with the reason (the programs using them are refused). */
+  readonly unavailableMaps: readonly { readonly name: string; readonly reason: string }[];
+  /** Problems that did not stop the load. */
+  readonly warnings: readonly string[];
   readonly relocations: readonly InspectedRelocation[];
 }
 
@@ -95,8 +100,8 @@ function relocationsOf(elf: ElfFile, obj: BpfObject): InspectedRelocation[] {
   return out;
 }
 
-function report(file: string, bytes: Uint8Array): InspectReport {
-  const obj = loadObject(bytes, { verify: false });
+function report(file: string, bytes: Uint8Array, load: LoadOptions): InspectReport {
+  const obj = loadObject(bytes, { ...load, verify: false });
   const elf = parseElf(bytes);
   const maps = [...obj.maps.values()].map((m) => {
     const t = mapTypes(obj, m);
@@ -111,7 +116,9 @@ function report(file: string, bytes: Uint8Array): InspectReport {
       valueType: t.valueName,
     };
   });
-  return { file, license: obj.license, btf: obj.btf !== undefined, programs: programsOf(obj), maps, relocations: relocationsOf(elf, obj) };
+  const unavailableMaps = [...obj.unavailableMaps].map(([name, e]) => ({ name, reason: `${e.code}: ${e.message}` }));
+  const programs = programsOf(obj);
+  return { file, license: obj.license, btf: obj.btf !== undefined, programs, maps, unavailableMaps, warnings: obj.warnings, relocations: relocationsOf(elf, obj) };
 }
 
 function table(rows: readonly (readonly string[])[]): string {
@@ -135,6 +142,8 @@ function formatReport(r: InspectReport): string {
       ...r.maps.map((m) => [m.name, m.type, String(m.keySize), String(m.valueSize), String(m.maxEntries), `0x${m.flags.toString(16)}`, m.keyType, m.valueType]),
     ]);
   }
+  for (const m of r.unavailableMaps) out += `  ${m.name}: not created (${m.reason})\n`;
+  for (const w of r.warnings) out += `warning: ${w}\n`;
   out += `relocations (${r.relocations.length}):\n`;
   if (r.relocations.length > 0) {
     out += table([
@@ -149,16 +158,19 @@ function formatReport(r: InspectReport): string {
 export const inspectCommand: Command = {
   name: 'inspect',
   summary: 'list the programs, maps, relocations and license of an ELF object',
-  options: { json: { type: 'boolean' } },
-  help: `Usage: tsbpf inspect OBJECT.o [--json]
+  options: { json: { type: 'boolean' }, ...LOAD_FLAG_SPECS },
+  help: `Usage: tsbpf inspect OBJECT.o [--json] [--type TYPE] [--map-size NAME=N]...
 
 List what a clang-built BPF object (clang -O2 -g -target bpf -c) holds: each program with its section,
 type (xdp, socket, tc or raw), instruction count once linked with its subprograms, and how many
 instructions carry a C source line; each map with its type, key and value sizes, max entries, flags
-and BTF key and value types; the relocations of the code sections; the license.
+and BTF key and value types; the relocations of the code sections; the license. A program that cannot
+be loaded shows why (a helper tsbpf lacks, a map it could not create); the others still load. Maps
+tsbpf could not create are listed with the reason.
 
 Options:
-  --json   print one JSON document instead of tables
+  --json          print one JSON document instead of tables
+${LOAD_FLAG_HELP.replace('program type', 'every program\'s type')}
 
 Example:
   $ tsbpf inspect examples/tc_mark.o
@@ -173,7 +185,7 @@ Example:
     const [arg] = expectPositionals(args, ['OBJECT.o']);
     const input = await readProgramArg(arg!, io);
     if (input.format !== 'elf') throw new InputError(`${input.name}: not an ELF object (inspect reads clang-built .o files)`);
-    const r = report(input.name, input.bytes);
+    const r = report(input.name, input.bytes, loadFlags(args));
     io.out(flag(args, 'json') ? `${JSON.stringify(r, null, 2)}\n` : formatReport(r));
     return 0;
   },

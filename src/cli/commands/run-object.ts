@@ -4,7 +4,7 @@
  * tc, or raw memory).
  * @module
  */
-import { loadObject, type BpfObject, type ProgramInfo } from '../../elf/loader.js';
+import { loadObject, type BpfObject, type LoadOptions, type ProgramInfo } from '../../elf/loader.js';
 import { JitEngine } from '../../jit/engine.js';
 import type { RunLimits } from '../../vm/environment.js';
 import { InputError, type ProgramInput } from '../input.js';
@@ -44,6 +44,8 @@ export interface ObjectRunRequest {
   readonly jit: boolean;
   /** Run limits. */
   readonly limits: Partial<RunLimits>;
+  /** Program type and map size overrides (`--type`, `--map-size`). */
+  readonly load?: LoadOptions;
 }
 
 /** Run one program of an object and return r0 (XDP runs also print the verdict). */
@@ -56,7 +58,7 @@ export function runObject(req: ObjectRunRequest, io: CliIo): bigint {
  * `--repeat`): XDP runs print their verdict on the first run only.
  */
 export function objectRun(req: ObjectRunRequest, io: CliIo): () => bigint {
-  const obj = loadObject(req.input.bytes, req.jit ? { jitEngine: new JitEngine() } : {});
+  const obj = loadObject(req.input.bytes, { ...req.load, ...(req.jit ? { jitEngine: new JitEngine() } : {}) });
   const info = selectProgram(obj, req.input.name, req.program);
   const runner = obj.program(info.name);
   const options = { jit: req.jit, limits: req.limits };

@@ -18,6 +18,8 @@ import { programBytes } from '../program.js';
 import { objectRun, selectProgram } from './run-object.js';
 import { writeJitDump } from '../dump-wasm.js';
 import { Program } from '../../vm/program.js';
+import { LOAD_FLAG_HELP, LOAD_FLAG_SPECS, loadFlags } from '../load-flags.js';
+import type { LoadOptions } from '../../elf/loader.js';
 
 /** r0 as `0x…` and decimal, plus the signed value when the top bit is set. */
 export function formatR0(r0: bigint): string {
@@ -26,9 +28,9 @@ export function formatR0(r0: bigint): string {
 }
 
 /** The program `--dump-wasm` compiles: raw bytecode as it is, or an object's program linked. */
-function programToDump(input: ProgramInput, name: string | undefined): Program {
+function programToDump(input: ProgramInput, name: string | undefined, load: LoadOptions): Program {
   if (input.format !== 'elf') return new Program(programBytes(input));
-  const obj = loadObject(input.bytes);
+  const obj = loadObject(input.bytes, load);
   return obj.program(selectProgram(obj, input.name, name).name).program;
 }
 
@@ -51,8 +53,10 @@ export const runCommand: Command = {
     json: { type: 'boolean' },
     verbose: { type: 'boolean', short: 'v' },
     'dump-wasm': { type: 'string' },
+    ...LOAD_FLAG_SPECS,
   },
   help: `Usage: tsbpf run PROG [--mem FILE | --mem-hex HEX] [--jit] [--budget N] [--program NAME] [--repeat N] [--json]
+                    [--type TYPE] [--map-size NAME=N]...
        tsbpf run PROG --pcap CAPTURE [--program NAME] [--map NAME=FILE.json]... [--out OUT.pcap]
                       [-c COUNT] [--max-errors N] [--json] [--verbose] [--jit] [--budget N]
 
@@ -83,6 +87,7 @@ Options:
                   and its text (WAT, annotated with eBPF pcs) to FILE with .wat for .wasm
   --budget N      stop after N instructions per run (default 100000000)
   --program NAME  which program of an ELF object to run (function or section name)
+${LOAD_FLAG_HELP}
   --repeat N      (without --pcap) run N times on the same input and print the time per run
   --json          print one JSON document (the result, or the error) instead of text
   -r, --pcap FILE run once per packet of this capture (- for stdin)
@@ -145,6 +150,7 @@ async function runCommandBody(args: ParsedArgs, io: CliIo): Promise<number> {
   const jit = flag(args, 'jit');
   const json = flag(args, 'json');
   const repeat = intOption(args, 'repeat', 1, 1e9);
+  const load = loadFlags(args);
   if (pcap === undefined) {
     for (const o of ['map', 'out', 'verbose', 'count', 'max-errors']) {
       if (args.options.has(o)) throw new UsageError(`--${o} applies to capture runs only (give --pcap FILE)`);
@@ -156,8 +162,9 @@ async function runCommandBody(args: ParsedArgs, io: CliIo): Promise<number> {
     if (pcap === '-' && stringOption(args, 'out') === '-' && json) throw new UsageError('--json with --out - would mix the report into the capture on stdout');
   }
   const input = await readProgramArg(arg!, io);
+  if (input.format !== 'elf' && Object.keys(load).length > 0) throw new UsageError('--type and --map-size apply to ELF objects only');
   const dump = stringOption(args, 'dump-wasm');
-  if (dump !== undefined) writeJitDump(dump, programToDump(input, program), limits, io);
+  if (dump !== undefined) writeJitDump(dump, programToDump(input, program, load), limits, io);
   if (pcap !== undefined) {
     const common = {
       pcapPath: pcap,
@@ -171,7 +178,7 @@ async function runCommandBody(args: ParsedArgs, io: CliIo): Promise<number> {
       maxErrors: intOption(args, 'max-errors', 1, Number.MAX_SAFE_INTEGER),
     };
     if (input.format === 'elf') {
-      const obj = loadObject(input.bytes, jit ? { jitEngine: new JitEngine() } : {});
+      const obj = loadObject(input.bytes, jit ? { ...load, jitEngine: new JitEngine() } : load);
       const info = selectProgram(obj, input.name, program);
       const engine = objectPacketEngine(obj, info, jit, limits);
       return runCapture({ ...common, programLabel: `${info.name} (${info.section})`, object: obj, engine }, io);
@@ -184,7 +191,7 @@ async function runCommandBody(args: ParsedArgs, io: CliIo): Promise<number> {
   let run: () => bigint;
   const quiet: CliIo = { ...io, out: () => undefined };
   if (input.format === 'elf') {
-    run = objectRun({ input, program, mem, jit, limits }, json ? quiet : io);
+    run = objectRun({ input, program, mem, jit, limits, load }, json ? quiet : io);
   } else {
     if (program !== undefined) throw new UsageError('--program applies to ELF objects only');
     const vm = new EbpfVmRaw(programBytes(input), { limits });

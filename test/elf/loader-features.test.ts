@@ -1,0 +1,134 @@
+/**
+ * Loader features real objects need: programs refused one by one (not the whole object), every
+ * missing helper named at once, map sizes set before load, program types from section-name
+ * conventions or set by the caller, legacy maps of maps, and ELF machine 0.
+ */
+import { describe, expect, it } from 'vitest';
+import { ArgumentError, EbpfError, MapError, ObjectFileError } from '../../src/errors.js';
+import { loadObject, programTypeOf } from '../../src/elf/index.js';
+import { MapOfMaps } from '../../src/maps/special.js';
+import { HashMap } from '../../src/maps/hash.js';
+import { ArrayMap } from '../../src/maps/array.js';
+import { XdpAction } from '../../src/context/layout.js';
+import { fixture, ipv4Packet, load, u32 } from './fixtures.js';
+
+function thrown(f: () => unknown): EbpfError {
+  try {
+    f();
+  } catch (e) {
+    if (e instanceof EbpfError) return e;
+    throw e;
+  }
+  throw new Error('did not throw');
+}
+
+describe('refusing per program', () => {
+  it('loads the object when one map cannot be created, and refuses only the programs that use it', () => {
+    const obj = load('per_program');
+    expect([...obj.unavailableMaps.keys()].sort()).toEqual(['sized_later', 'stacks']);
+    // The program that needs neither runs.
+    expect(obj.program('count').runXdp(ipv4Packet(6)).action).toBe(XdpAction.PASS);
+    expect(obj.map('counter', ArrayMap).lookup(u32(0))).toEqual(new Uint8Array([1, 0, 0, 0, 0, 0, 0, 0]));
+    const e = thrown(() => obj.program('uses_stacks'));
+    expect(e).toBeInstanceOf(ObjectFileError);
+    expect(e.message).toMatch(/uses map stacks, which tsbpf could not create: .*BPF_MAP_TYPE_STACK_TRACE is not supported/);
+    expect(() => obj.program('uses_sized')).toThrow(/map sized_later.*max_entries must be at least 1/);
+    expect(() => obj.map('stacks')).toThrow(MapError);
+    expect(() => obj.map('stacks')).toThrow(/map stacks could not be created: .*STACK_TRACE/);
+  });
+
+  it('names every helper a program lacks, not only the first', () => {
+    const e = thrown(() => load('per_program').program('two_missing'));
+    expect(e.message).toMatch(/program two_missing calls 3 helpers tsbpf does not implement: 16 \(bpf_get_current_comm, first at kprobe\/do_sys_open:two_missing\+\d+\), 15 \(bpf_get_current_uid_gid, .*\), 14 \(bpf_get_current_pid_tgid, .*\); pass them in options.helpers/);
+    expect(e.details.helpers).toEqual([16, 15, 14]);
+  });
+});
+
+describe('map sizes set before load', () => {
+  it('sizes a map declared with 0 entries, which makes its programs loadable', () => {
+    const obj = load('per_program', { mapSizes: { sized_later: 3 } });
+    const prog = obj.program('uses_sized');
+    for (const ifindex of [1, 2, 3, 4]) prog.runXdp(ipv4Packet(6), { ingressIfindex: ifindex });
+    // The fourth key does not fit in 3 entries.
+    expect(obj.map('sized_later', HashMap).keys().length).toBe(3);
+    expect(obj.map('sized_later').spec.maxEntries).toBe(3);
+  });
+
+  it('shrinks a declared map', () => {
+    expect(load('per_program', { mapSizes: { counter: 5 } }).map('counter').spec.maxEntries).toBe(5);
+  });
+
+  it('refuses sizes that are not 1 to 2^32 - 1 and names of maps that do not exist', () => {
+    for (const bad of [0, -1, 1.5, 2 ** 32, Number.NaN, '4' as unknown as number]) {
+      expect(() => load('per_program', { mapSizes: { counter: bad } })).toThrow(ArgumentError);
+    }
+    expect(() => load('per_program', { mapSizes: { nope: 1 } })).toThrow(/no map named nope; maps: counter, stacks, sized_later/);
+    expect(() => load('per_program', { mapSizes: 7 as unknown as Record<string, number> })).toThrow(ArgumentError);
+  });
+});
+
+describe('program types', () => {
+  it('follows libbpf, iproute2, Cilium and the old samples loader, and inherits types for tail-call slots', () => {
+    const types = Object.fromEntries(load('sections').programs.map((p) => [p.section, p.type]));
+    expect(types).toEqual({
+      'xdp.frags': 'xdp', 'xdp/devmap': 'xdp', xdp1: 'xdp', socket2: 'socket', 'tc/ingress': 'tc', 'tcx/egress': 'tc',
+      classifier: 'tc', action: 'tc', 'from-netdev': 'tc',
+      // The named programs do not agree (xdp, socket, tc), so the slot says nothing.
+      '2/7': 'raw', filter: 'raw',
+    });
+    expect(programTypeOf('kprobe/sys_open')).toBe('raw');
+    expect(programTypeOf('sockops')).toBe('raw');
+    expect(programTypeOf('to-container')).toBe('tc');
+  });
+
+  it('gives a tail-call slot the type all named programs share', () => {
+    const obj = load('sections', { programTypes: { '*': 'tc', xdp_frags: 'tc', xdp_devmap: 'tc', xdp_numbered: 'tc', socket_numbered: 'tc' } });
+    expect(obj.programs.every((p) => p.type === 'tc')).toBe(true);
+  });
+
+  it('takes an override by program name, section name or * and validates it', () => {
+    const obj = load('sections', { programTypes: { filter: 'socket', tail_slot: 'xdp', '*': 'raw' } });
+    const types = Object.fromEntries(obj.programs.map((p) => [p.name, p.type]));
+    expect(types.says_nothing).toBe('socket');
+    expect(types.tail_slot).toBe('xdp');
+    expect(types.cls).toBe('raw');
+    expect(() => load('sections', { programTypes: { filter: 'kprobe' as 'raw' } })).toThrow(/"kprobe" is not one of xdp, socket, tc, raw/);
+    expect(() => load('sections', { programTypes: { nope: 'tc' } })).toThrow(/no program or section named nope/);
+    expect(() => load('sections', { programTypes: null as unknown as Record<string, 'tc'> })).toThrow(ArgumentError);
+  });
+});
+
+describe('legacy maps of maps', () => {
+  it('reads iproute2 struct bpf_elf_map: the outer map takes the inner map with the id its inner_id names', () => {
+    const obj = load('legacy_map_in_map');
+    const outer = obj.map('elf_outer', MapOfMaps);
+    const prog = obj.program('lookup_elf');
+    expect(prog.runTc(ipv4Packet(6))).toBe(1n); // the outer map starts empty
+    outer.update(u32(0), 'elf_inner');
+    obj.map('elf_inner').update(u32(0), new Uint8Array([9, 0, 0, 0, 0, 0, 0, 0]));
+    expect(prog.runTc(ipv4Packet(6))).toBe(9n);
+    // The template is enforced: a map of another shape is refused.
+    const other = obj.createMap({ name: 'other', type: 2, keySize: 4, valueSize: 4, maxEntries: 2, flags: 0 });
+    expect(() => outer.update(u32(1), other)).toThrow(MapError);
+  });
+
+  it('reads the kernel samples\' struct bpf_map_def with inner_map_idx, in maps/NAME sections', () => {
+    const obj = load('samples_map_in_map');
+    const prog = obj.program('lookup_samples');
+    expect(prog.runSocketFilter(ipv4Packet(6))).toBe(1n);
+    obj.map('outer', MapOfMaps).update(u32(7), 'inner');
+    obj.map('inner').update(u32(7), u32(33));
+    expect(prog.runSocketFilter(ipv4Packet(6))).toBe(33n);
+  });
+});
+
+describe('ELF machine', () => {
+  it('accepts machine 0 (old LLVM), as libbpf does, and refuses other machines', () => {
+    const bytes = fixture('xdp_counter');
+    bytes[18] = 0;
+    bytes[19] = 0;
+    expect(loadObject(bytes).program('count_packets').runXdp(ipv4Packet(6)).action).toBe(XdpAction.PASS);
+    bytes[18] = 62;
+    expect(() => loadObject(bytes)).toThrow(/machine is 62, not BPF/);
+  });
+});
