@@ -3,7 +3,7 @@
  * `bpf_skb_*_bytes` helpers' view of it. Reused from run to run (a run allocates no closures for them).
  * @module
  */
-import type { KernelRunHost } from '../helpers/kernel.js';
+import type { PacketRunHost, Redirect } from '../helpers/packet.js';
 import { MEM_START } from '../vm/memory.js';
 import { XdpMd } from './layout.js';
 import type { RunSpace } from './space.js';
@@ -16,7 +16,10 @@ export const ETH_HLEN = 14;
  * run space's packet buffer (headroom + packet + tailroom); the object is reused from run to run,
  * so a run allocates no closures for its host.
  */
-export class XdpPacket implements KernelRunHost {
+export class XdpPacket implements PacketRunHost {
+  readonly kind = 'xdp';
+  /** Where `bpf_redirect` / `bpf_redirect_map` sent the packet in this run (cleared before each run). */
+  redirect: Redirect | undefined;
   /** Linear-memory offset of the packet buffer. */
   base = 0;
   /** Bytes of the buffer (headroom + packet + tailroom). */
@@ -73,10 +76,16 @@ export class XdpPacket implements KernelRunHost {
   }
 }
 
-/** The packet of a socket filter or tc run, for `bpf_skb_load_bytes` / `bpf_skb_store_bytes`. */
-export class SkbPacket implements KernelRunHost {
+/** The packet and `__sk_buff` of a socket filter or tc run, for the skb helpers. */
+export class SkbPacket implements PacketRunHost {
+  /** The program type of the run (tc-only helpers refuse socket filters). */
+  kind: 'socket' | 'tc' = 'tc';
+  /** Where `bpf_redirect` sent the packet in this run (cleared before each run). */
+  redirect: Redirect | undefined;
   base = 0;
   length = 0;
+  /** Linear-memory offset of the `__sk_buff`. */
+  ctxOffset = 0;
 
   constructor(private readonly space: RunSpace) {}
 

@@ -11,9 +11,9 @@ import { MBUFF_START, MEM_START } from '../vm/memory.js';
 import type { Program } from '../vm/program.js';
 import { Interpreter } from '../vm/interpreter.js';
 import { JitEngine } from '../jit/engine.js';
-import type { KernelRunHost } from '../helpers/kernel.js';
+import type { PacketRunHost, Redirect } from '../helpers/packet.js';
 import type { SourceLine } from '../elf/btf-ext.js';
-import { SkBuff, XdpMd } from './layout.js';
+import { SkBuff, TcAction, XdpAction, XdpMd } from './layout.js';
 import { XDP_HEADROOM, XDP_TAILROOM, nestedRunError, type RunSpace } from './space.js';
 import { ETH_HLEN, SkbPacket, XdpPacket } from './packet-host.js';
 import { PacketSession, type SessionKind } from './session.js';
@@ -51,6 +51,17 @@ export interface XdpResult {
   readonly packet: Uint8Array;
   /** Metadata bytes in front of the packet (`bpf_xdp_adjust_meta`), a copy (like `packet`). */
   readonly meta: Uint8Array;
+  /**
+   * With the `XDP_REDIRECT` verdict: where `bpf_redirect` / `bpf_redirect_map` sent the packet
+   * (undefined when the program returned the verdict without choosing a target, which the kernel drops).
+   */
+  readonly redirect?: Redirect;
+}
+
+/** What a socket filter or tc run did beyond r0, given to {@link SkbOptions.inspect}. */
+export interface SkbRunInfo {
+  /** With the `TC_ACT_REDIRECT` verdict (7): where `bpf_redirect` sent the packet. */
+  readonly redirect?: Redirect;
 }
 
 /** `__sk_buff` fields a host may set (all default to 0 except `len`, `protocol`, `data`, `data_end`, `wire_len`). */
@@ -79,8 +90,8 @@ export interface SkbOptions extends RunOptions {
   readonly tstamp?: bigint;
   /** `hwtstamp` (ns). */
   readonly hwtstamp?: bigint;
-  /** Receives the `__sk_buff` and packet after the run (copies), to read fields the program wrote. */
-  readonly inspect?: (skb: Uint8Array, packet: Uint8Array) => void;
+  /** Receives the `__sk_buff` and packet after the run (copies), to read fields the program wrote, and the redirect target. */
+  readonly inspect?: (skb: Uint8Array, packet: Uint8Array, info: SkbRunInfo) => void;
 }
 
 /** Options for a raw run. */
@@ -168,7 +179,7 @@ export class ProgramRunner {
     options: RunOptions,
     r1: bigint,
     r2: bigint,
-    host: KernelRunHost | undefined,
+    host: PacketRunHost | undefined,
     limits: RunLimits = limitsOf(options),
     stackTop: number = this.env.space.stackTop(limits),
   ): bigint {
@@ -220,17 +231,20 @@ export class ProgramRunner {
     host.meta = XDP_HEADROOM;
     host.start = XDP_HEADROOM;
     host.end = XDP_HEADROOM + packet.length;
+    host.redirect = undefined;
     host.publish(v);
     try {
       const r0 = this.execute(options, MBUFF_ADDRESS, 0n, host, limits, stackTop);
       const out = mem.bytes;
       const { meta, start, end } = host;
-      return {
-        action: Number(r0 & 0xffffffffn),
+      const action = Number(r0 & 0xffffffffn);
+      const result: XdpResult = {
+        action,
         r0,
         packet: copyOut(out, base + start, base + end),
         meta: meta === start ? NO_META : copyOut(out, base + meta, base + start),
       };
+      return action === XdpAction.REDIRECT && host.redirect !== undefined ? { ...result, redirect: host.redirect } : result;
     } finally {
       space.clearPacket();
       space.clearContext();
@@ -246,7 +260,7 @@ export class ProgramRunner {
     return new PacketSession(kind, this.program, this.env, engineOf(this.env, options), { ...limitsOf(options) });
   }
 
-  private runSkb(packet: Uint8Array, options: SkbOptions): bigint {
+  private runSkb(packet: Uint8Array, options: SkbOptions, kind: 'socket' | 'tc'): bigint {
     const space = this.env.space;
     if (space.running) throw nestedRunError();
     const mem = space.memory;
@@ -287,13 +301,17 @@ export class ProgramRunner {
     if (options.tstamp !== undefined) v.setBigUint64(ctx + SkBuff.tstamp, u64Option('tstamp', options.tstamp), true);
     if (options.hwtstamp !== undefined) v.setBigUint64(ctx + SkBuff.hwtstamp, u64Option('hwtstamp', options.hwtstamp), true);
     const host = this.skb;
+    host.kind = kind;
     host.base = base;
     host.length = len;
+    host.ctxOffset = ctx;
+    host.redirect = undefined;
     try {
       const r0 = this.execute(options, MBUFF_ADDRESS, 0n, host, limits, stackTop);
       if (options.inspect !== undefined) {
         const out = mem.bytes;
-        options.inspect(out.slice(ctx, ctx + SkBuff.SIZE), out.slice(base, base + len));
+        const redirect = Number(r0 & 0xffffffffn) === TcAction.REDIRECT ? host.redirect : undefined;
+        options.inspect(out.slice(ctx, ctx + SkBuff.SIZE), out.slice(base, base + len), redirect === undefined ? {} : { redirect });
       }
       return r0;
     } finally {
@@ -304,12 +322,12 @@ export class ProgramRunner {
 
   /** Run as a socket filter on `packet` with an `__sk_buff` context; returns r0 (bytes of the packet to keep). */
   runSocketFilter(packet: Uint8Array, options: SkbOptions = {}): bigint {
-    return this.runSkb(packet, options);
+    return this.runSkb(packet, options, 'socket');
   }
 
   /** Run as a tc classifier/action on `packet` with an `__sk_buff` context; returns r0 (a `TC_ACT_*` verdict, unsigned). */
   runTc(packet: Uint8Array, options: SkbOptions = {}): bigint {
-    return this.runSkb(packet, options);
+    return this.runSkb(packet, options, 'tc');
   }
 
   /**

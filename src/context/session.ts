@@ -16,6 +16,7 @@ import type { RunEnvironment } from './runner.js';
 import { SkBuff, XdpMd } from './layout.js';
 import { SkbPacket, XdpPacket } from './packet-host.js';
 import { XDP_HEADROOM, XDP_TAILROOM, nestedRunError } from './space.js';
+import type { Redirect } from '../helpers/packet.js';
 
 /** The context a session's program gets: `xdp_md`, `__sk_buff` (socket filter and tc) or none (r1 = the packet, r2 = its length). */
 export type SessionKind = 'xdp' | 'skb' | 'raw';
@@ -83,6 +84,7 @@ export class PacketSession {
     this.xdp.ctx = this.ctx;
     this.xdp.adjusts = 0;
     this.skb.base = this.base;
+    this.skb.ctxOffset = this.ctx;
     this.room = room;
     this.lastLength = -1;
     this.ticket = space.changes;
@@ -116,6 +118,7 @@ export class PacketSession {
       host.meta = XDP_HEADROOM;
       host.start = XDP_HEADROOM;
       host.end = XDP_HEADROOM + length;
+      host.redirect = undefined;
       host.publish(v);
       space.running = true;
       try {
@@ -141,6 +144,7 @@ export class PacketSession {
       v.setUint32(ctx + SkBuff.data_meta, MEM_START, true);
       v.setUint32(ctx + SkBuff.wire_len, length, true);
       this.skb.length = length;
+      this.skb.redirect = undefined;
     } else if (length !== this.lastLength) {
       this.request.r2 = BigInt(length);
     }
@@ -156,6 +160,14 @@ export class PacketSession {
     this.outStart = base;
     this.outEnd = base + length;
     return r0;
+  }
+
+  /**
+   * Where the last run's `bpf_redirect` / `bpf_redirect_map` sent the packet (meaningful with a
+   * redirect verdict; a session cannot tell socket filters from tc programs, so its skb runs are tc's).
+   */
+  get redirect(): Redirect | undefined {
+    return this.kind === 'xdp' ? this.xdp.redirect : this.kind === 'skb' ? this.skb.redirect : undefined;
   }
 
   /** Unmap the context and packet regions (the object's other runs do so themselves). */

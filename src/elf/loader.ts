@@ -15,7 +15,8 @@ import type { BpfMap } from '../maps/map.js';
 import { RingBufMap } from '../maps/ringbuf.js';
 import { MapOfMaps, ProgramArrayMap, type MapRef, type ProgramRef } from '../maps/special.js';
 import { MapType, type MapOptions, type MapSpec } from '../maps/types.js';
-import { kernelHelperName, kernelHelpers } from '../helpers/kernel.js';
+import { kernelHelperName, kernelHelpers, type KernelEnvironment } from '../helpers/kernel.js';
+import { packetHelpers } from '../helpers/packet.js';
 import { ProgramRunner } from '../context/runner.js';
 import { RunSpace } from '../context/space.js';
 import { btfMapDefs, datasecVariables, parseBtf, type Btf, type BtfMapDef } from './btf.js';
@@ -166,7 +167,7 @@ export class BpfObject {
     this.createMaps(maps);
     const cpu = options.cpu ?? 0;
     const trace = options.trace;
-    this.helperTable = kernelHelpers({
+    const env: KernelEnvironment = {
       memory: this.memory,
       mapByHandle: (h) => this.handles.get(h),
       ringBuffers: () => [...maps.values()].filter((m): m is RingBufMap => m instanceof RingBufMap),
@@ -177,7 +178,9 @@ export class BpfObject {
       },
       now: options.now ?? (() => BigInt(Math.round(performance.now() * 1e6))),
       random: options.random ?? (() => Math.floor(Math.random() * 0x1_0000_0000)),
-    });
+    };
+    this.helperTable = kernelHelpers(env);
+    for (const [id, entry] of packetHelpers(env)) this.helperTable.set(id, entry);
     for (const [id, entry] of options.helpers ?? []) this.helperTable.set(id, entry);
     this.initProgramArrays();
   }

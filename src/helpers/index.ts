@@ -5,3 +5,4 @@
  */
 export * from './rbpf.js';
 export * from './kernel.js';
+export * from './packet.js';

@@ -9,6 +9,7 @@ import { HashMap } from './hash.js';
 import { LpmTrieMap } from './lpm.js';
 import type { BpfMap } from './map.js';
 import { QueueMap } from './queue.js';
+import { RedirectMap } from './redirect.js';
 import { RingBufMap } from './ringbuf.js';
 import { MapOfMaps, PerfEventArrayMap, ProgramArrayMap } from './special.js';
 import { MapType, mapTypeName, type MapOptions, type MapSpec } from './types.js';
@@ -40,6 +41,11 @@ export function createMap(memory: VmMemory, spec: MapSpec, options: MapOptions =
       return new RingBufMap(memory, spec);
     case MapType.PROG_ARRAY:
       return new ProgramArrayMap(memory, spec);
+    case MapType.DEVMAP:
+    case MapType.DEVMAP_HASH:
+    case MapType.CPUMAP:
+    case MapType.XSKMAP:
+      return new RedirectMap(memory, spec);
     case MapType.ARRAY_OF_MAPS:
     case MapType.HASH_OF_MAPS:
       return new MapOfMaps(memory, spec);

@@ -11,3 +11,4 @@ export * from './queue.js';
 export * from './ringbuf.js';
 export * from './special.js';
 export * from './create.js';
+export * from './redirect.js';

@@ -17,7 +17,7 @@ describe('real-object corpus', () => {
   // A few seconds on an idle machine; generous for a loaded CI host.
   beforeAll(() => {
     survey = surveyCorpus();
-  }, 180_000);
+  }, 600_000);
 
   it('loads, links and runs as the committed table says, the same on both engines', () => {
     const { table, mismatches } = survey;
