@@ -19,7 +19,7 @@ function tcp(src: number[], dst: number[], sport: number, dport: number): Uint8A
 }
 
 function skbAfter(run: (inspect: (skb: Uint8Array) => void) => bigint): { r0: bigint; cb: number[]; hash: number } {
-  let ctx = new Uint8Array(0);
+  let ctx: Uint8Array = new Uint8Array(0);
   const r0 = run((skb) => (ctx = skb));
   const v = new DataView(ctx.buffer, ctx.byteOffset);
   return { r0, cb: [0, 1, 2, 3, 4].map((i) => v.getUint32(SkBuff.cb + 4 * i, true)), hash: v.getUint32(SkBuff.hash, true) };
