@@ -10,7 +10,7 @@ import { encodeInsnInto, splitWideImm } from '../isa/instruction.js';
 import { CallKind, INSN_SIZE, Opcode } from '../isa/opcodes.js';
 import { Cursor } from './cursor.js';
 import type { Pending } from './encoding.js';
-import { tokenize } from './lexer.js';
+import { quote, tokenize } from './lexer.js';
 import { looksLikeLlvm, parseLlvm } from './parse-llvm.js';
 import { parseMnemonic } from './parse-mnemonic.js';
 
@@ -83,9 +83,28 @@ function stripLeftovers(text: string): { rest: string; skipped: number; hints: L
     drop(m[0].length);
   }
   // `<label>` annotations after jump targets, and kernel `call name#id` helper names.
-  let rest = text.replace(/\s*<[^<>]*>\s*$/, (s) => (text.trim().startsWith('<') ? s : ''));
+  let rest = stripTrailingAnnotation(text);
   rest = rest.replace(/\bcall\s+[A-Za-z_][\w.]*#(\d+)/, (_s, id: string) => `call ${id}`.padEnd(_s.length));
   return { rest, skipped, hints };
+}
+
+const BLANK = /\s/;
+
+/**
+ * `text` without a trailing `<label>` annotation and the blanks before it (kept when the text starts
+ * with `<`). A scan from the end, not a regex: an unanchored `\s*<…>$` retries at every blank of a run,
+ * which made long lines quadratic.
+ */
+function stripTrailingAnnotation(text: string): string {
+  const trimmed = text.trimEnd();
+  const close = trimmed.length - 1;
+  if (close < 0 || trimmed[close] !== '>') return text;
+  const open = trimmed.lastIndexOf('<', close - 1);
+  if (open < 0 || trimmed.indexOf('>', open + 1) !== close) return text;
+  if (trimmed.trimStart().startsWith('<')) return text;
+  let cut = open;
+  while (cut > 0 && BLANK.test(trimmed[cut - 1]!)) cut--;
+  return text.slice(0, cut);
 }
 
 /** Where a label is defined. */
@@ -173,7 +192,7 @@ function parseByteDirective(text: string, line: number, col: number): Uint8Array
   const bytes: number[] = [];
   for (const item of items) {
     if (!/^(0x[0-9a-f]{1,2}|\d{1,3})$/i.test(item) || Number(item) > 255) {
-      throw new AssemblyError(`'.byte' takes bytes like 0x1f separated by commas, found '${item}'`, line, col);
+      throw new AssemblyError(`'.byte' takes bytes like 0x1f separated by commas, found ${quote(item)}`, line, col);
     }
     bytes.push(Number(item));
   }
@@ -192,7 +211,7 @@ function parseStatement(c: Cursor, hints: LineHints): Pending {
 function defineLabel(labels: Map<string, LabelDef>, name: string, pc: number, line: number, col: number): void {
   const prev = labels.get(name);
   if (prev !== undefined) {
-    throw new AssemblyError(`label '${name}' is already defined on line ${prev.line}`, line, col);
+    throw new AssemblyError(`label ${quote(name)} is already defined on line ${prev.line}`, line, col);
   }
   labels.set(name, { pc, line });
 }
@@ -206,11 +225,11 @@ function resolve(p: Placed, labels: Map<string, LabelDef>, exits: readonly numbe
     // bpf_conformance's assembler lets `exit` name the program's first exit instruction.
     targetPc = exits[0];
   }
-  if (targetPc === undefined) throw new AssemblyError(`unknown label '${j.label}'`, j.line, j.col);
+  if (targetPc === undefined) throw new AssemblyError(`unknown label ${quote(j.label!)}`, j.line, j.col);
   const distance = targetPc - (p.pc + 1);
   if (j.field === 'offset' && (distance < -32768 || distance > 32767)) {
     throw new AssemblyError(
-      `label '${j.label}' is ${distance} slots away, too far for a 16-bit jump offset (use gotol)`,
+      `label ${quote(j.label!)} is ${distance} slots away, too far for a 16-bit jump offset (use gotol)`,
       j.line,
       j.col,
     );

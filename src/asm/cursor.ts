@@ -6,6 +6,7 @@
 import { AssemblyError } from '../errors.js';
 import { REGISTER_COUNT } from '../isa/opcodes.js';
 import type { Token } from './lexer.js';
+import { quote } from './lexer.js';
 
 const IMM_MIN = -(2n ** 31n);
 const IMM_MAX = 2n ** 32n - 1n;
@@ -29,7 +30,7 @@ export interface NumOperand {
 }
 
 function describe(t: Token | undefined): string {
-  return t === undefined ? 'end of line' : `'${t.text}'`;
+  return t === undefined ? 'end of line' : quote(t.text);
 }
 
 /** Sequential reader over the tokens of one statement. */
@@ -118,7 +119,7 @@ export class Cursor {
   reg(what = 'a register'): RegOperand {
     const t = this.peek();
     if (t?.kind !== 'reg') throw this.expected(what);
-    if (t.index >= REGISTER_COUNT) throw this.error(`register '${t.text}' does not exist (r0 to r10)`);
+    if (t.index >= REGISTER_COUNT) throw this.error(`register ${quote(t.text)} does not exist (r0 to r10)`);
     this.pos++;
     return { index: t.index, w: t.w, col: t.col };
   }

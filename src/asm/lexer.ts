@@ -19,7 +19,30 @@ const PUNCTS = [
   '=', '<', '>', '+', '-', '*', '/', ',', '[', ']', '(', ')', ':', '&', '|', '^', '%',
 ];
 
+/** The punctuation that can start with each character, longest first. */
+const PUNCTS_BY_FIRST = new Map<string, readonly string[]>();
+for (const p of PUNCTS) PUNCTS_BY_FIRST.set(p[0]!, [...(PUNCTS_BY_FIRST.get(p[0]!) ?? []), p]);
+
 const IDENT_START = /[A-Za-z_.$]/;
+/** A number literal, matched in place (sticky) rather than on a copy of the rest of the line. */
+const NUMBER = /0[xX][0-9a-fA-F]+|0[bB][01]+|\d+/y;
+/** More significant digits than any 64-bit value has (64 binary digits): the literal is rejected unread. */
+const MAX_DIGITS = 64;
+/** Source text longer than this is shortened in messages, which stay readable whatever the input. */
+const MAX_QUOTE = 40;
+
+/** `text` in quotes for an error message, shortened (with its length) when it is long. */
+export function quote(text: string): string {
+  if (text.length <= MAX_QUOTE) return `'${text}'`;
+  return `'${text.slice(0, MAX_QUOTE)}…' (${text.length} characters)`;
+}
+
+/** Count of digits after the radix prefix and leading zeros. */
+function significantDigits(literal: string): number {
+  let i = /^0[xXbB]/.test(literal) ? 2 : 0;
+  while (i < literal.length - 1 && literal[i] === '0') i++;
+  return literal.length - i;
+}
 const IDENT_CHAR = /[\w.$]/;
 const REGISTER = /^([rw])(\d+)$/;
 
@@ -38,13 +61,17 @@ export function tokenize(text: string, line: number, colBase = 1): Token[] {
       continue;
     }
     if (c >= '0' && c <= '9') {
-      const m = /^(0[xX][0-9a-fA-F]+|0[bB][01]+|\d+)/.exec(text.slice(i))!;
-      let j = i + m[0].length;
+      NUMBER.lastIndex = i;
+      const literal = NUMBER.exec(text)![0];
+      let j = i + literal.length;
       if (j < text.length && IDENT_CHAR.test(text[j]!)) {
         while (j < text.length && IDENT_CHAR.test(text[j]!)) j++;
-        throw new AssemblyError(`malformed number '${text.slice(i, j)}'`, line, col);
+        throw new AssemblyError(`malformed number ${quote(text.slice(i, j))}`, line, col);
       }
-      out.push({ kind: 'num', text: m[0], col, value: BigInt(m[0]) });
+      if (significantDigits(literal) > MAX_DIGITS) {
+        throw new AssemblyError(`number ${quote(literal)} is too large for 64 bits`, line, col);
+      }
+      out.push({ kind: 'num', text: literal, col, value: BigInt(literal) });
       i = j;
       continue;
     }
@@ -58,14 +85,14 @@ export function tokenize(text: string, line: number, colBase = 1): Token[] {
       if (reg !== null) {
         out.push({ kind: 'reg', text: word, col, index: Number(reg[2]), w: reg[1] === 'w' });
       } else if (percentReg) {
-        throw new AssemblyError(`unknown register '${word}' (expected %r0 to %r10)`, line, col);
+        throw new AssemblyError(`unknown register ${quote(word)} (expected %r0 to %r10)`, line, col);
       } else {
         out.push({ kind: 'ident', text: word, col });
       }
       i = j;
       continue;
     }
-    const p = PUNCTS.find((s) => text.startsWith(s, i));
+    const p = PUNCTS_BY_FIRST.get(c)?.find((s) => text.startsWith(s, i));
     if (p === undefined) throw new AssemblyError(`unexpected character '${c}'`, line, col);
     out.push({ kind: 'punct', text: p, col });
     i += p.length;

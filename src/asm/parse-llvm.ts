@@ -25,6 +25,7 @@ import {
   stxOpcode,
 } from './encoding.js';
 import { target } from './parse-mnemonic.js';
+import { quote } from './lexer.js';
 
 const COMPOUND: ReadonlyMap<string, AluName> = new Map([
   ['+=', 'add'],
@@ -93,7 +94,7 @@ function typeCast(c: Cursor): { size: AccessSize; signed: boolean; col: number }
   c.punct('(');
   const t = c.ident('a type like u32 or s16');
   const m = /^([us])(8|16|32|64)$/.exec(t.text);
-  if (m === null) throw c.error(`expected a type like u8, u16, u32, u64 (or s8, s16, s32), found '${t.text}'`, t.col);
+  if (m === null) throw c.error(`expected a type like u8, u16, u32, u64 (or s8, s16, s32), found ${quote(t.text)}`, t.col);
   c.punct('*');
   c.punct(')');
   return { size: sizeFromSuffix(m[2]!)!, signed: m[1] === 's', col: t.col };
@@ -138,7 +139,7 @@ function parseIf(c: Cursor): Pending {
   const cond = opTok?.kind === 'punct' ? (signed ? SIGNED_CONDITIONS : CONDITIONS).get(opTok.text) : undefined;
   if (cond === undefined) {
     throw c.error(
-      `expected a comparison (==, !=, >, >=, <, <=, &, s>, s>=, s<, s<=), found ${opTok === undefined ? 'end of line' : `'${opTok.text}'`}`,
+      `expected a comparison (==, !=, >, >=, <, <=, &, s>, s>=, s<, s<=), found ${opTok === undefined ? 'end of line' : quote(opTok.text)}`,
       opTok?.col ?? c.col(),
     );
   }
@@ -227,7 +228,7 @@ function parseRhs(c: Cursor, dst: RegOperand, hintOpcode: number | undefined): P
     c.next();
     const ty = c.ident('a type like s8');
     const m = /^s(8|16|32)$/.exec(ty.text);
-    if (m === null) throw c.error(`expected s8, s16 or s32, found '${ty.text}'`, ty.col);
+    if (m === null) throw c.error(`expected s8, s16 or s32, found ${quote(ty.text)}`, ty.col);
     c.punct(')');
     const src = c.reg();
     sameWidth(c, dst, src);
@@ -289,7 +290,7 @@ function parseRhs(c: Cursor, dst: RegOperand, hintOpcode: number | undefined): P
       c.eatIdent('ll');
       return { ...pending(Opcode.LDDW, dst.index, pseudo), wide: value };
     }
-    throw c.error(`unexpected '${t.text}' after '='`, t.col);
+    throw c.error(`unexpected ${quote(t.text)} after '='`, t.col);
   }
   // A number: mov, or lddw when followed by `ll` (or when the kernel log said opcode 0x18).
   const llAt = t.kind === 'punct' ? 2 : 1;

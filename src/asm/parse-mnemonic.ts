@@ -7,6 +7,7 @@
 import { CallKind, Opcode } from '../isa/opcodes.js';
 import type { AccessSize } from '../isa/operation.js';
 import type { Cursor } from './cursor.js';
+import { quote } from './lexer.js';
 import {
   aluEncoding,
   atomicEncoding,
@@ -184,7 +185,7 @@ export function parseMnemonic(c: Cursor, mnemonic: string, mnemonicCol: number):
     return base(Opcode.CALLX, Number(n.value));
   }
   if (mnemonic === 'lock') return parseLock(c);
-  throw c.error(`unknown instruction '${mnemonic}'`, mnemonicCol);
+  throw c.error(`unknown instruction ${quote(mnemonic)}`, mnemonicCol);
 }
 
 function parseLock(c: Cursor): Pending {
@@ -192,7 +193,7 @@ function parseLock(c: Cursor): Pending {
   const op = c.ident('an atomic operation (add, and, or, xor, xchg, cmpxchg)');
   const m = /^([a-z]+?)(32|64)?$/.exec(op.text);
   if (m === null || !isAtomicName(m[1]!)) {
-    throw c.error(`unknown atomic operation '${op.text}' (add, and, or, xor, xchg, cmpxchg)`, op.col);
+    throw c.error(`unknown atomic operation ${quote(op.text)} (add, and, or, xor, xchg, cmpxchg)`, op.col);
   }
   const size: AccessSize = m[2] === '32' ? 4 : 8;
   const a = mem(c);
