@@ -3,7 +3,7 @@
  * directly, or `-` for stdin. Text that is not hex is treated as assembly.
  * @module
  */
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { UsageError } from './args.js';
 import type { CliIo } from './io.js';
 
@@ -78,17 +78,46 @@ function classify(name: string, bytes: Uint8Array): ProgramInput {
   return { name, format: 'bytecode', bytes };
 }
 
+/** A file system failure on `path` as a one-line {@link InputError} (the path, what went wrong, the errno code). */
+function fileError(path: string, e: unknown, verb: 'read' | 'write'): InputError {
+  if (e instanceof InputError) return e;
+  const code = (e as { code?: unknown }).code;
+  const name = typeof code === 'string' ? code : e instanceof Error ? e.message : String(e);
+  switch (code) {
+    case 'ENOENT':
+      return new InputError(verb === 'read' ? `${path}: no such file` : `${path}: cannot write: its directory does not exist`);
+    case 'ENOTDIR':
+      return new InputError(`${path}: cannot ${verb}: a part of the path is not a directory`);
+    case 'EISDIR':
+      return new InputError(`${path}: cannot ${verb}: is a directory, not a file`);
+    case 'EACCES':
+    case 'EPERM':
+      return new InputError(`${path}: cannot ${verb}: permission denied`);
+    case 'EROFS':
+      return new InputError(`${path}: cannot write: read-only file system`);
+    case 'ENOSPC':
+      return new InputError(`${path}: cannot write: no space left on the device`);
+    default:
+      return new InputError(`${path}: cannot ${verb} (${name})`);
+  }
+}
+
 /** Read a file, turning the usual failures into one-line messages. */
 export function readInputFile(path: string): Uint8Array {
   try {
     if (statSync(path).isDirectory()) throw new InputError(`${path}: is a directory, not a file`);
     return new Uint8Array(readFileSync(path));
   } catch (e) {
-    if (e instanceof InputError) throw e;
-    const code = (e as { code?: string }).code;
-    if (code === 'ENOENT') throw new InputError(`${path}: no such file`);
-    if (code === 'EACCES') throw new InputError(`${path}: permission denied`);
-    throw new InputError(`${path}: cannot read (${code ?? String(e)})`);
+    throw fileError(path, e, 'read');
+  }
+}
+
+/** Write a file (bytes or text), turning every failure into a one-line message naming the path. */
+export function writeOutputFile(path: string, data: Uint8Array | string): void {
+  try {
+    writeFileSync(path, data);
+  } catch (e) {
+    throw fileError(path, e, 'write');
   }
 }
 

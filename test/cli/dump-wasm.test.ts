@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cli, tempFiles } from './helpers.js';
@@ -28,5 +28,46 @@ describe('tsbpf run --dump-wasm', () => {
     expect(r.code).toBe(0);
     expect(WebAssembly.validate(readFileSync(out))).toBe(true);
     expect(existsSync(join(dir, 'fw.wat'))).toBe(true);
+  });
+});
+
+describe('CLI file writes that fail are user errors naming the path (issue 16, item 12)', () => {
+  const program = 'mov r0, 1\nexit\n';
+
+  it('--dump-wasm into a directory that does not exist', async () => {
+    const dir = tempFiles({ 'p.s': program });
+    const out = join(dir, 'missing', 'p.wasm');
+    const r = await cli(['run', join(dir, 'p.s'), '--dump-wasm', out]);
+    expect(r.code).toBe(1);
+    expect(r.err).toBe(`tsbpf run: ${out}: cannot write: its directory does not exist\n`);
+  });
+
+  it('--dump-wasm onto a directory, and its .wat onto a directory', async () => {
+    const dir = tempFiles({ 'p.s': program });
+    mkdirSync(join(dir, 'taken.wasm'));
+    let r = await cli(['run', join(dir, 'p.s'), '--dump-wasm', join(dir, 'taken.wasm')]);
+    expect(r.code).toBe(1);
+    expect(r.err).toBe(`tsbpf run: ${join(dir, 'taken.wasm')}: cannot write: is a directory, not a file\n`);
+    mkdirSync(join(dir, 'other.wat'));
+    r = await cli(['run', join(dir, 'p.s'), '--dump-wasm', join(dir, 'other.wasm')]);
+    expect(r.code).toBe(1);
+    expect(r.err).toBe(`tsbpf run: ${join(dir, 'other.wat')}: cannot write: is a directory, not a file\n`);
+  });
+
+  it('--dump-wasm under a path whose parent is a file', async () => {
+    const dir = tempFiles({ 'p.s': program });
+    const out = join(dir, 'p.s', 'x.wasm');
+    const r = await cli(['run', join(dir, 'p.s'), '--dump-wasm', out]);
+    expect(r.code).toBe(1);
+    expect(r.err).toBe(`tsbpf run: ${out}: cannot write: a part of the path is not a directory\n`);
+  });
+
+  it('asm -o into a directory that does not exist', async () => {
+    const dir = tempFiles({ 'p.s': program });
+    const out = join(dir, 'missing', 'p.bin');
+    const r = await cli(['asm', join(dir, 'p.s'), '-o', out]);
+    expect(r.code).toBe(1);
+    expect(r.err).toBe(`tsbpf asm: ${out}: cannot write: its directory does not exist\n`);
+    expect(r.err).not.toMatch(/internal error|\n\s+at /);
   });
 });

@@ -2,10 +2,9 @@
  * `tsbpf asm FILE`: assemble text into bytecode.
  * @module
  */
-import { writeFileSync } from 'node:fs';
 import { expectPositionals, flag, parseArgs, stringOption } from '../args.js';
 import type { Command } from '../command.js';
-import { InputError, readProgramArg } from '../input.js';
+import { InputError, readProgramArg, writeOutputFile } from '../input.js';
 import { assembleInput } from '../program.js';
 
 /** Bytes as lowercase hex, one 8-byte instruction slot per line. */
@@ -54,11 +53,7 @@ Example:
       else io.outBytes(bytes);
       return 0;
     }
-    try {
-      writeFileSync(out, hex ? hexLines(bytes) : bytes);
-    } catch (e) {
-      throw new InputError(`${out}: cannot write (${(e as { code?: string }).code ?? String(e)})`);
-    }
+    writeOutputFile(out, hex ? hexLines(bytes) : bytes);
     return 0;
   },
 };
