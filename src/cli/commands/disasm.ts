@@ -2,7 +2,7 @@
  * `tsbpf disasm PROG`: print a program as assembly that reassembles to the same bytes.
  * @module
  */
-import { disassemble, disassembleInsns, type DisassembleOptions } from '../../asm/disassembler.js';
+import { disassemble, disassembleListing, type DisassembleOptions } from '../../asm/disassembler.js';
 import type { SourceLine } from '../../elf/btf-ext.js';
 import { expectPositionals, flag, parseArgs, stringOption, UsageError, type ParsedArgs } from '../args.js';
 import type { Command } from '../command.js';
@@ -20,26 +20,14 @@ export function sourceComment(line: SourceLine): string {
  * assembler comments, so the text still reassembles to the same bytes.
  */
 export function disassembleWithSource(bytes: Uint8Array, lines: ReadonlyMap<number, SourceLine>, options: DisassembleOptions): string {
-  const text = disassemble(bytes, { ...options, labels: true }).split('\n');
-  const insns = disassembleInsns(bytes, options);
-  const out: string[] = [];
-  let k = 0;
   let last: SourceLine | undefined;
-  for (const line of text) {
-    // Label lines end with ':' and are not instructions; everything else is the k-th instruction.
-    const isLabel = /^[A-Za-z_.$][\w.$]*:$/.test(line);
-    if (!isLabel && line !== '' && k < insns.length) {
-      // Line 0 marks code the compiler made up (no source line): nothing to show.
-      const src = lines.get(insns[k]!.pc);
-      if (src !== undefined && src.line > 0 && (last === undefined || src.line !== last.line || src.file !== last.file)) {
-        out.push(sourceComment(src));
-        last = src;
-      }
-      k++;
-    }
-    out.push(line);
-  }
-  return out.join('\n');
+  return disassembleListing(bytes, { ...options, labels: true }, (pc) => {
+    // Line 0 marks code the compiler made up (no source line): nothing to show.
+    const src = lines.get(pc);
+    if (src === undefined || src.line <= 0 || (last !== undefined && src.line === last.line && src.file === last.file)) return undefined;
+    last = src;
+    return sourceComment(src);
+  });
 }
 
 /** `--syntax llvm|rbpf`, with `--llvm` as its shorthand. */
