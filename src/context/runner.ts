@@ -4,8 +4,18 @@
  * unless `jit: true` asks for the JIT (WebAssembly) engine.
  * @module
  */
-import { copyOut } from './copy-out.js';
 import { ArgumentError } from '../errors.js';
+import {
+  checkBytes,
+  checkOptionalBoolean,
+  checkOptionalBytes,
+  checkOptionalFunction,
+  checkOptions,
+  checkU32Field,
+  describeValue,
+  resolveLimits,
+} from '../validate.js';
+import { copyOut } from './copy-out.js';
 import { DEFAULT_LIMITS, type Engine, type HelperTable, type RunLimits } from '../vm/environment.js';
 import { MBUFF_START, MEM_START } from '../vm/memory.js';
 import type { Program } from '../vm/program.js';
@@ -128,6 +138,7 @@ let lastTail: number | undefined;
 function limitsOf(options: RunOptions): RunLimits {
   const l = options.limits;
   if (l === undefined) return DEFAULT_LIMITS;
+  if (typeof l !== 'object' || l === null) return resolveLimits(l, DEFAULT_LIMITS, 'options.limits');
   if (
     l !== lastLimitsIn ||
     l.instructionBudget !== lastBudget ||
@@ -135,7 +146,7 @@ function limitsOf(options: RunOptions): RunLimits {
     l.stackSize !== lastStack ||
     l.maxTailCalls !== lastTail
   ) {
-    lastLimitsOut = { ...DEFAULT_LIMITS, ...l };
+    lastLimitsOut = resolveLimits(l, DEFAULT_LIMITS, 'options.limits');
     lastLimitsIn = l;
     lastBudget = l.instructionBudget;
     lastDepth = l.maxCallDepth;
@@ -148,6 +159,49 @@ function limitsOf(options: RunOptions): RunLimits {
 function u64Option(name: string, value: unknown): bigint {
   if (typeof value !== 'bigint') throw new ArgumentError(`${name} must be a bigint (nanoseconds), got ${typeof value}`);
   return BigInt.asUintN(64, value);
+}
+
+/** `options` of a run checked (its limits are checked by {@link limitsOf}). */
+function checkRunOptions<T extends RunOptions>(options: T | undefined): T {
+  const o = checkOptions(options, 'options');
+  checkOptionalBoolean(o.jit, 'options.jit');
+  const engine: unknown = o.engine;
+  if (engine !== undefined && (typeof engine !== 'object' || engine === null || typeof (engine as Engine).run !== 'function')) {
+    throw new ArgumentError(`options.engine must be an Engine (an object with a run method), not ${describeValue(engine)}`);
+  }
+  return o;
+}
+
+/** The `__sk_buff` fields a host may set, by option name. */
+const SKB_FIELDS = [
+  ['pktType', SkBuff.pkt_type],
+  ['mark', SkBuff.mark],
+  ['queueMapping', SkBuff.queue_mapping],
+  ['vlanPresent', SkBuff.vlan_present],
+  ['vlanTci', SkBuff.vlan_tci],
+  ['vlanProto', SkBuff.vlan_proto],
+  ['priority', SkBuff.priority],
+  ['ingressIfindex', SkBuff.ingress_ifindex],
+  ['ifindex', SkBuff.ifindex],
+  ['tcIndex', SkBuff.tc_index],
+  ['hash', SkBuff.hash],
+  ['tcClassid', SkBuff.tc_classid],
+] as const;
+
+function checkSkbOptions(options: SkbOptions | undefined): SkbOptions {
+  const o = checkRunOptions(options);
+  for (const [name] of SKB_FIELDS) checkU32Field(o[name], `options.${name}`);
+  checkU32Field(o.protocol, 'options.protocol');
+  checkU32Field(o.wireLen, 'options.wireLen');
+  checkU32Field(o.gsoSegs, 'options.gsoSegs');
+  checkU32Field(o.gsoSize, 'options.gsoSize');
+  const cb: unknown = o.cb;
+  if (cb !== undefined) {
+    if (!Array.isArray(cb) || cb.length > 5) throw new ArgumentError(`options.cb must be an array of up to 5 numbers, not ${describeValue(cb)}`);
+    cb.forEach((value, i) => checkU32Field(value, `options.cb[${i}]`));
+  }
+  checkOptionalFunction(o.inspect, 'options.inspect');
+  return o;
 }
 
 function engineOf(env: RunEnvironment, options: RunOptions): Engine {
@@ -205,7 +259,12 @@ export class ProgramRunner {
    * Run as an XDP program on a copy of `packet`, with 256 bytes of headroom and tailroom for
    * `bpf_xdp_adjust_head` / `adjust_tail` / `adjust_meta`. Returns the verdict and the packet as left.
    */
-  runXdp(packet: Uint8Array, options: XdpOptions = {}): XdpResult {
+  runXdp(packet: Uint8Array, xdpOptions?: XdpOptions): XdpResult {
+    checkBytes(packet, 'the packet');
+    const options = checkRunOptions(xdpOptions);
+    checkU32Field(options.ingressIfindex, 'options.ingressIfindex');
+    checkU32Field(options.rxQueueIndex, 'options.rxQueueIndex');
+    checkU32Field(options.egressIfindex, 'options.egressIfindex');
     const space = this.env.space;
     if (space.running) throw nestedRunError();
     const mem = space.memory;
@@ -256,11 +315,14 @@ export class ProgramRunner {
    * {@link PacketSession}): the fast path for captures, which allocates nothing per packet. The engine
    * and limits are fixed for the session's life.
    */
-  session(kind: SessionKind, options: RunOptions = {}): PacketSession {
+  session(kind: SessionKind, sessionOptions?: RunOptions): PacketSession {
+    const options = checkRunOptions(sessionOptions);
     return new PacketSession(kind, this.program, this.env, engineOf(this.env, options), { ...limitsOf(options) });
   }
 
-  private runSkb(packet: Uint8Array, options: SkbOptions, kind: 'socket' | 'tc'): bigint {
+  private runSkb(packet: Uint8Array, skbOptions: SkbOptions | undefined, kind: 'socket' | 'tc'): bigint {
+    checkBytes(packet, 'the packet');
+    const options = checkSkbOptions(skbOptions);
     const space = this.env.space;
     if (space.running) throw nestedRunError();
     const mem = space.memory;
@@ -277,21 +339,13 @@ export class ProgramRunner {
     const u32 = (at: number, value: number): void => v.setUint32(ctx + at, value >>> 0, true);
     const protocol = options.protocol ?? (len >= 14 ? packet[12]! | (packet[13]! << 8) : 0);
     u32(SkBuff.len, len);
-    if (options.pktType !== undefined) u32(SkBuff.pkt_type, options.pktType);
-    if (options.mark !== undefined) u32(SkBuff.mark, options.mark);
-    if (options.queueMapping !== undefined) u32(SkBuff.queue_mapping, options.queueMapping);
     u32(SkBuff.protocol, protocol);
-    if (options.vlanPresent !== undefined) u32(SkBuff.vlan_present, options.vlanPresent);
-    if (options.vlanTci !== undefined) u32(SkBuff.vlan_tci, options.vlanTci);
-    if (options.vlanProto !== undefined) u32(SkBuff.vlan_proto, options.vlanProto);
-    if (options.priority !== undefined) u32(SkBuff.priority, options.priority);
-    if (options.ingressIfindex !== undefined) u32(SkBuff.ingress_ifindex, options.ingressIfindex);
-    if (options.ifindex !== undefined) u32(SkBuff.ifindex, options.ifindex);
-    if (options.tcIndex !== undefined) u32(SkBuff.tc_index, options.tcIndex);
+    for (const [name, at] of SKB_FIELDS) {
+      const value = options[name];
+      if (value !== undefined) u32(at, value);
+    }
     const cb = options.cb;
-    if (cb !== undefined) for (let i = 0; i < cb.length && i < 5; i++) u32(SkBuff.cb + 4 * i, cb[i]!);
-    if (options.hash !== undefined) u32(SkBuff.hash, options.hash);
-    if (options.tcClassid !== undefined) u32(SkBuff.tc_classid, options.tcClassid);
+    if (cb !== undefined) for (let i = 0; i < cb.length; i++) u32(SkBuff.cb + 4 * i, cb[i]!);
     u32(SkBuff.data, MEM_START);
     u32(SkBuff.data_end, MEM_START + len);
     u32(SkBuff.data_meta, MEM_START);
@@ -321,12 +375,12 @@ export class ProgramRunner {
   }
 
   /** Run as a socket filter on `packet` with an `__sk_buff` context; returns r0 (bytes of the packet to keep). */
-  runSocketFilter(packet: Uint8Array, options: SkbOptions = {}): bigint {
+  runSocketFilter(packet: Uint8Array, options?: SkbOptions): bigint {
     return this.runSkb(packet, options, 'socket');
   }
 
   /** Run as a tc classifier/action on `packet` with an `__sk_buff` context; returns r0 (a `TC_ACT_*` verdict, unsigned). */
-  runTc(packet: Uint8Array, options: SkbOptions = {}): bigint {
+  runTc(packet: Uint8Array, options?: SkbOptions): bigint {
     return this.runSkb(packet, options, 'tc');
   }
 
@@ -334,11 +388,13 @@ export class ProgramRunner {
    * Run with a raw context: `ctx` is mapped at `MBUFF_START` and r1 points at it; without `ctx`, r1
    * is `MEM_START` and r2 the input length. `ctx` and `options.mem` are written back after the run.
    */
-  run(ctx?: Uint8Array, options: RawRunOptions = {}): bigint {
+  run(ctx?: Uint8Array, rawOptions?: RawRunOptions): bigint {
+    checkOptionalBytes(ctx, 'ctx');
+    const options = checkRunOptions(rawOptions);
+    const input = checkOptionalBytes(options.mem, 'options.mem');
     const space = this.env.space;
     if (space.running) throw nestedRunError();
     const mem = space.memory;
-    const input = options.mem;
     let base = -1;
     if (input !== undefined) {
       base = space.packetBuffer(input.length);

@@ -63,6 +63,7 @@
  *   branch-free or nearly (no call to lsh64/rsh64/arsh64): geomean of 60 per-process ratios +0.2%.
  * @module
  */
+import { checkOptionalBoolean, checkOptions } from '../validate.js';
 import { badSlotError, budgetError, callDepthError } from './run-errors.js';
 import type { Engine, RunRequest } from './environment.js';
 import { invokeHelper, lookupHelper, RunHelperContext, setHalves, u64FromHalves } from './helper-call.js';
@@ -190,8 +191,8 @@ export class Interpreter implements Engine {
   readonly name = 'interpreter';
   private readonly core: boolean;
 
-  constructor(options: InterpreterOptions = {}) {
-    this.core = options.wasmCore ?? true;
+  constructor(options?: InterpreterOptions) {
+    this.core = checkOptionalBoolean(checkOptions(options, 'options').wasmCore, 'options.wasmCore') ?? true;
   }
 
   run(request: RunRequest): bigint {

@@ -14,6 +14,17 @@
  * @module
  */
 import { ArgumentError, EbpfError, ErrorCode, ExecutionError } from '../errors.js';
+import {
+  checkBytes,
+  checkFunction,
+  checkInteger,
+  checkOptionalBoolean,
+  checkOptionalFunction,
+  checkOptions,
+  checkString,
+  describeValue,
+  resolveLimits,
+} from '../validate.js';
 import { verifyProgram } from '../verifier/verifier.js';
 import {
   DEFAULT_LIMITS,
@@ -70,28 +81,6 @@ const MEM_START_BIG = BigInt(MEM_START);
 const MBUFF_START_BIG = BigInt(MBUFF_START);
 const jit = new JitEngine();
 
-function checkBytes(value: unknown, what: string): Uint8Array {
-  if (!(value instanceof Uint8Array)) throw new ArgumentError(`${what} must be a Uint8Array`);
-  return value;
-}
-
-function checkLimits(limits: RunLimits): RunLimits {
-  const positive = (name: keyof RunLimits, max: number): void => {
-    const v = limits[name];
-    if (!Number.isSafeInteger(v) || v < 1 || v > max) {
-      throw new ArgumentError(`RunLimits.${name} must be an integer from 1 to ${max}, not ${String(v)}`);
-    }
-  };
-  positive('instructionBudget', Number.MAX_SAFE_INTEGER);
-  positive('maxCallDepth', 64);
-  positive('stackSize', 1 << 20);
-  if (!Number.isSafeInteger(limits.maxTailCalls) || limits.maxTailCalls < 0) {
-    throw new ArgumentError(`RunLimits.maxTailCalls must be a non-negative integer, not ${String(limits.maxTailCalls)}`);
-  }
-  if (limits.stackSize % 8 !== 0) throw new ArgumentError(`RunLimits.stackSize must be a multiple of 8, not ${limits.stackSize}`);
-  return limits;
-}
-
 /** A run on zero-copy inputs, kept so that the same run again skips the set-up. */
 interface RepeatableRun {
   readonly engine: Engine;
@@ -125,18 +114,23 @@ export abstract class EbpfVmBase {
   private memView: Uint8Array | undefined;
   private mbuffView: Uint8Array | undefined;
 
-  protected constructor(prog: Uint8Array | undefined, options: VmOptions = {}) {
-    if (options.verifier !== undefined) this.verifier = options.verifier;
-    if (options.limits !== undefined) this.runLimits = checkLimits({ ...DEFAULT_LIMITS, ...options.limits });
+  protected constructor(prog: Uint8Array | undefined, vmOptions: VmOptions | undefined) {
+    const options = checkOptions(vmOptions, 'options');
+    const verifier = checkOptionalFunction<Verifier>(options.verifier, 'options.verifier');
+    if (verifier !== undefined) this.verifier = verifier;
+    this.runLimits = resolveLimits(options.limits, DEFAULT_LIMITS, 'options.limits');
     this.host = options.host;
     if (options.interpreter !== undefined) this.ownInterpreter = new Interpreter(options.interpreter);
     this.stackRegion = this.mapStack();
     this.memRegion = this.memory.map({ name: 'mem', vaddr: MEM_START, size: 0, offset: 0 });
     this.mbuffRegion = this.memory.map({ name: 'mbuff', vaddr: MBUFF_START, size: 0, offset: 0 });
-    const helpers = options.helpers;
+    const helpers: unknown = options.helpers;
     if (helpers !== undefined) {
-      const entries = helpers instanceof Map ? [...helpers] : Object.entries(helpers).map(([k, v]) => [Number(k), v] as const);
-      for (const [id, fn] of entries) this.registerHelper(id, fn as HelperFunction);
+      if (typeof helpers !== 'object' || helpers === null || Array.isArray(helpers)) {
+        throw new ArgumentError(`options.helpers must be a Map or an object of helper functions by id, not ${describeValue(helpers)}`);
+      }
+      const entries = helpers instanceof Map ? [...(helpers as Map<unknown, unknown>)] : Object.entries(helpers).map(([k, v]) => [Number(k), v] as const);
+      for (const [id, fn] of entries) this.registerHelper(id as number, fn as HelperFunction);
     }
     if (prog !== undefined) this.load(prog);
   }
@@ -158,16 +152,18 @@ export abstract class EbpfVmBase {
    * propagates (the program stays loaded, as in rbpf).
    */
   setVerifier(verifier: Verifier): void {
-    if (typeof verifier !== 'function') throw new ArgumentError('the verifier must be a function (prog: Uint8Array) => void');
-    this.verifier = verifier;
+    this.verifier = checkFunction<Verifier>(verifier, 'the verifier (a function (prog: Uint8Array) => void)');
     if (this.loaded !== undefined) verifier(this.loaded.bytes);
   }
 
   /** Register (or replace) the helper called by `call id`. */
-  registerHelper(id: number, fn: HelperFunction, options: HelperOptions = {}): void {
-    if (!Number.isInteger(id) || id < 0 || id > 0xffffffff) throw new ArgumentError(`helper id must be an integer from 0 to 2^32-1, not ${id}`);
-    if (typeof fn !== 'function') throw new ArgumentError(`helper ${id} must be a function`);
-    this.helperTable.set(id, { fn, name: options.name ?? (fn.name !== '' ? fn.name : `helper_${id}`), unwindOnZero: options.unwindOnZero ?? false });
+  registerHelper(id: number, fn: HelperFunction, options?: HelperOptions): void {
+    checkInteger(id, 'the helper id', 0, 0xffffffff);
+    checkFunction(fn, `helper ${id}`);
+    const o = checkOptions(options, 'options');
+    const name = o.name === undefined ? undefined : checkString(o.name, 'options.name');
+    const unwindOnZero = checkOptionalBoolean(o.unwindOnZero, 'options.unwindOnZero') ?? false;
+    this.helperTable.set(id, { fn, name: name ?? (fn.name !== '' ? fn.name : `helper_${id}`), unwindOnZero });
   }
 
   /** The registered helpers. */
@@ -182,7 +178,7 @@ export abstract class EbpfVmBase {
 
   /** Change some limits (omitted fields keep their value). */
   setLimits(limits: Partial<RunLimits>): void {
-    const next = checkLimits({ ...this.runLimits, ...limits });
+    const next = resolveLimits(limits, this.runLimits, 'limits');
     const stackChanged =
       next.stackSize * next.maxCallDepth !== this.runLimits.stackSize * this.runLimits.maxCallDepth;
     this.runLimits = next;
@@ -213,9 +209,7 @@ export abstract class EbpfVmBase {
   }
 
   private buffer(region: Region, len: number, what: 'mem' | 'mbuff'): Uint8Array {
-    if (!Number.isSafeInteger(len) || len < 0 || len > MAX_MEM_SIZE) {
-      throw new ArgumentError(`${what} length must be an integer from 0 to ${MAX_MEM_SIZE}, not ${len}`);
-    }
+    checkInteger(len, `${what} length`, 0, MAX_MEM_SIZE);
     const capacity = what === 'mem' ? this.memCapacity : this.mbuffCapacity;
     if (len > capacity) {
       this.memory.relocate(region, this.memory.allocate(len));
@@ -489,9 +483,8 @@ export class EbpfVmFixedMbuff extends EbpfVmBase {
   }
 
   private setOffsets(dataOffset: number, dataEndOffset: number): void {
-    for (const [name, v] of [['dataOffset', dataOffset], ['dataEndOffset', dataEndOffset]] as const) {
-      if (!Number.isSafeInteger(v) || v < 0 || v > 0xffff) throw new ArgumentError(`${name} must be an integer from 0 to 65535, not ${v}`);
-    }
+    checkInteger(dataOffset, 'dataOffset', 0, 0xffff);
+    checkInteger(dataEndOffset, 'dataEndOffset', 0, 0xffff);
     this.dataOffset = dataOffset;
     this.dataEndOffset = dataEndOffset;
     const size = Math.max(dataOffset, dataEndOffset) + 8;
