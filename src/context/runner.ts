@@ -90,7 +90,7 @@ export interface SkbOptions extends RunOptions {
   readonly tcIndex?: number;
   readonly hash?: number;
   readonly tcClassid?: number;
-  /** Control block `cb[0..4]`. */
+  /** Control block `cb[0..4]` (entries past the fifth are ignored). */
   readonly cb?: readonly number[];
   /** `wire_len` (default: the packet's length). */
   readonly wireLen?: number;
@@ -197,8 +197,8 @@ function checkSkbOptions(options: SkbOptions | undefined): SkbOptions {
   checkU32Field(o.gsoSize, 'options.gsoSize');
   const cb: unknown = o.cb;
   if (cb !== undefined) {
-    if (!Array.isArray(cb) || cb.length > 5) throw new ArgumentError(`options.cb must be an array of up to 5 numbers, not ${describeValue(cb)}`);
-    cb.forEach((value, i) => checkU32Field(value, `options.cb[${i}]`));
+    if (!Array.isArray(cb)) throw new ArgumentError(`options.cb must be an array of numbers (the first 5 are used), not ${describeValue(cb)}`);
+    for (let i = 0; i < cb.length && i < 5; i++) checkU32Field(cb[i], `options.cb[${i}]`);
   }
   checkOptionalFunction(o.inspect, 'options.inspect');
   return o;
@@ -345,7 +345,7 @@ export class ProgramRunner {
       if (value !== undefined) u32(at, value);
     }
     const cb = options.cb;
-    if (cb !== undefined) for (let i = 0; i < cb.length; i++) u32(SkBuff.cb + 4 * i, cb[i]!);
+    if (cb !== undefined) for (let i = 0; i < cb.length && i < 5; i++) u32(SkBuff.cb + 4 * i, cb[i]!);
     u32(SkBuff.data, MEM_START);
     u32(SkBuff.data_end, MEM_START + len);
     u32(SkBuff.data_meta, MEM_START);
