@@ -23,6 +23,7 @@ import { InputError, readInputFile } from './input.js';
 import type { CliIo } from './io.js';
 import { dumpMaps, formatMapDump, preloadMap, type MapDump } from './object-maps.js';
 import { XDP_ACTIONS } from './commands/run-object.js';
+import { EventDrain, formatEvents, traceDroppedNote, type EventCount } from './object-output.js';
 
 /** How a program's r0 becomes a verdict and whether the packet is let through. */
 export type VerdictKind = 'xdp' | 'socket' | 'tc' | 'raw';
@@ -217,6 +218,10 @@ export interface CaptureReport {
   readonly errors: { readonly packets: number; readonly first: readonly PacketFailure[] };
   readonly maps: readonly MapDump[];
   readonly traceLines: number;
+  /** Trace lines lost because the object's trace buffer was full. */
+  readonly traceDropped: number;
+  /** Ring buffer and perf event records drained after each packet, per map, with what was dropped. */
+  readonly events: readonly EventCount[];
   readonly trace: readonly { readonly packet: number; readonly line: string }[];
   readonly out?: { readonly file: string; readonly packets: number };
   readonly perPacket?: readonly { readonly packet: number; readonly verdict: string; readonly length: number }[];
@@ -243,7 +248,8 @@ export async function runCapture(req: CaptureRunRequest, io: CliIo): Promise<num
   const failures: PacketFailure[] = [];
   let failed = 0;
   const progress = new Progress(io);
-  const log = req.object?.traceLog;
+  const obj = req.object;
+  const events = obj === undefined ? undefined : new EventDrain(obj);
   const report = req.outPath === '-' ? io.err.bind(io) : io.out.bind(io);
   let sink: CaptureSink | undefined;
   let writer: PcapStreamWriter | undefined;
@@ -316,10 +322,14 @@ export async function runCapture(req: CaptureRunRequest, io: CliIo): Promise<num
         }
         if (typeof verdict === 'number') verdicts.add(verdict);
         else verdicts.addKey(verdict);
-        if (log !== undefined && log.length > 0) {
-          traceLines += log.length;
-          for (const line of log) if (trace.length < MAX_TRACE_LINES) trace.push({ packet: number, line });
-          log.length = 0;
+        if (obj !== undefined) {
+          // Drained after each packet, as a reader would: the bounded buffers hold one packet's output.
+          if (obj.traceLog.length > 0) {
+            const lines = obj.drainTrace();
+            traceLines += lines.length;
+            for (const line of lines) if (trace.length < MAX_TRACE_LINES) trace.push({ packet: number, line });
+          }
+          events!.drain();
         }
         if (passed && writer !== undefined) {
           const start = engine.outStart;
@@ -399,7 +409,9 @@ export async function runCapture(req: CaptureRunRequest, io: CliIo): Promise<num
       errors: { packets: failed, first: failures },
       maps,
       traceLines,
+      traceDropped: obj?.traceDropped ?? 0,
       trace,
+      events: events?.counts ?? [],
       ...(out === undefined ? {} : { out }),
       ...(req.verbose ? { perPacket } : {}),
     };
@@ -438,7 +450,8 @@ export async function runCapture(req: CaptureRunRequest, io: CliIo): Promise<num
     for (const m of maps) text += formatMapDump(m);
   }
   if (req.object !== undefined) {
-    text += `trace_printk: ${traceLines} ${traceLines === 1 ? 'line' : 'lines'}\n`;
+    text += formatEvents(events?.counts ?? []);
+    text += `trace_printk: ${traceLines} ${traceLines === 1 ? 'line' : 'lines'}${traceDroppedNote(req.object)}\n`;
     for (const t of trace.slice(0, MAX_TRACE_PRINTED)) text += `  [packet ${t.packet}] ${t.line}\n`;
     if (traceLines > MAX_TRACE_PRINTED) text += `  ... and ${traceLines - MAX_TRACE_PRINTED} more (all of the first ${MAX_TRACE_LINES} with --json)\n`;
   }

@@ -17,6 +17,7 @@ import { MapOfMaps, ProgramArrayMap, type MapRef, type ProgramRef } from '../map
 import { MapType, type MapOptions, type MapSpec } from '../maps/types.js';
 import { kernelHelperName, kernelHelpers, type KernelEnvironment } from '../helpers/kernel.js';
 import { packetHelpers } from '../helpers/packet.js';
+import { DEFAULT_TRACE_BUFFER_BYTES, TraceLog } from '../helpers/trace-log.js';
 import { ProgramRunner } from '../context/runner.js';
 import { RunSpace } from '../context/space.js';
 import { btfMapDefs, datasecVariables, parseBtf, type Btf, type BtfMapDef } from './btf.js';
@@ -55,8 +56,17 @@ export interface GlobalVariable {
 export interface LoadOptions extends MapOptions {
   /** The VM memory to place maps in (default: a fresh one). */
   readonly memory?: VmMemory;
-  /** Where `bpf_trace_printk` lines go (default: dropped; they are also kept in `obj.traceLog`). */
+  /**
+   * Called with each `bpf_trace_printk` line as it is printed (default: none). Lines are also kept,
+   * bounded, in `obj.traceLog` until drained with `obj.drainTrace()`.
+   */
   readonly trace?: (line: string) => void;
+  /**
+   * Bytes of trace lines the object keeps until drained (default `DEFAULT_TRACE_BUFFER_BYTES`, the
+   * kernel's default trace buffer, 1408 KiB; each line costs its length plus 16). Lines that do not fit
+   * are dropped and counted in `obj.traceDropped`.
+   */
+  readonly traceBufferBytes?: number;
   /** CPU index programs run on (default 0). */
   readonly cpu?: number;
   /** Clock for `bpf_ktime_get_ns` (default: `performance.now()` in ns). */
@@ -104,6 +114,8 @@ export function programTypeOf(section: string): ProgramType {
 
 /** iproute2's tail-call section names: `PROG_ARRAY_ID/SLOT` (both decimal). */
 const TAIL_CALL_SLOT = /^\d+\/\d+$/;
+/** Largest trace buffer a host may ask for. */
+const MAX_TRACE_BUFFER_BYTES = 1 << 30;
 
 const GLOBAL_DATA = /^\.(data|rodata|bss)(\..*)?$/;
 
@@ -125,8 +137,6 @@ export class BpfObject {
   readonly maps: ReadonlyMap<string, BpfMap>;
   /** `.BTF.ext` line info by section name (empty without `-g`). */
   readonly lineInfo: ReadonlyMap<string, readonly LineInfo[]>;
-  /** Lines `bpf_trace_printk` wrote, oldest first (the host may clear it). */
-  readonly traceLog: string[] = [];
   /**
    * Maps the object declares but tsbpf could not create (an unsupported type, a bad definition), with
    * the reason. The object still loads: only the programs that use one of them are refused.
@@ -134,6 +144,25 @@ export class BpfObject {
   readonly unavailableMaps: ReadonlyMap<string, EbpfError>;
   /** Problems that did not stop the load, e.g. a program array slot whose program cannot be loaded. */
   readonly warnings: string[] = [];
+  /**
+   * Lines `bpf_trace_printk` wrote that are still kept, oldest first: at most `traceBufferBytes` of
+   * them; take them with {@link drainTrace}, which frees the space.
+   */
+  get traceLog(): string[] {
+    return this.traceBuffer.lines;
+  }
+
+  /** Trace lines dropped so far because the trace buffer was full. */
+  get traceDropped(): number {
+    return this.traceBuffer.dropped;
+  }
+
+  /** Take the trace lines kept so far, oldest first, freeing the trace buffer. */
+  drainTrace(): string[] {
+    return this.traceBuffer.drain();
+  }
+
+  private readonly traceBuffer: TraceLog;
 
   private readonly elf: ElfFile;
   private readonly functions: Map<number, ElfFunction[]>;
@@ -148,6 +177,11 @@ export class BpfObject {
   /** @internal Use {@link loadObject}. */
   constructor(bytes: Uint8Array, options: LoadOptions = {}) {
     this.options = options;
+    const traceBytes = options.traceBufferBytes ?? DEFAULT_TRACE_BUFFER_BYTES;
+    if (!Number.isSafeInteger(traceBytes) || traceBytes < 0 || traceBytes > MAX_TRACE_BUFFER_BYTES) {
+      throw new ArgumentError(`traceBufferBytes must be an integer from 0 to ${MAX_TRACE_BUFFER_BYTES}, got ${String(options.traceBufferBytes)}`);
+    }
+    this.traceBuffer = new TraceLog(traceBytes);
     // A private plain copy: a Node Buffer's slice() is a view, so linking would otherwise write
     // relocated immediates back into the caller's buffer (and a second load of it would relocate twice).
     this.elf = parseElf(new Uint8Array(bytes));
@@ -173,7 +207,7 @@ export class BpfObject {
       ringBuffers: () => [...maps.values()].filter((m): m is RingBufMap => m instanceof RingBufMap),
       cpu,
       trace: (line) => {
-        this.traceLog.push(line);
+        this.traceBuffer.push(line);
         trace?.(line);
       },
       now: options.now ?? (() => BigInt(Math.round(performance.now() * 1e6))),
@@ -216,8 +250,13 @@ export class BpfObject {
     this.handles.set(map.handle, map);
   }
 
+  private mapOptions(): MapOptions {
+    const { cpus, onPerfEvent, perfBufferBytes } = this.options;
+    return { cpus, onPerfEvent, perfBufferBytes };
+  }
+
   private createMaps(maps: Map<string, BpfMap>): void {
-    const mapOptions: MapOptions = { cpus: this.options.cpus, onPerfEvent: this.options.onPerfEvent };
+    const mapOptions = this.mapOptions();
     const defs = [...this.btfMapSpecs(), ...legacyMapSpecs(this.elf)];
     const sizes = checkMapSizes(this.options.mapSizes, defs.map((d) => d.name));
     for (const def of defs) {
@@ -350,7 +389,7 @@ export class BpfObject {
    */
   createMap(spec: MapSpec): BpfMap {
     if (this.maps.has(spec.name)) throw new MapError(`a map named ${spec.name} already exists`);
-    const map = createMap(this.memory, spec, { cpus: this.options.cpus, onPerfEvent: this.options.onPerfEvent });
+    const map = createMap(this.memory, spec, this.mapOptions());
     (this.maps as Map<string, BpfMap>).set(spec.name, map);
     this.handles.set(map.handle, map);
     return map;

@@ -16,6 +16,7 @@ import { PerfEventArrayMap, ProgramArrayMap } from '../maps/special.js';
 import { Errno } from '../maps/types.js';
 import { KERNEL_HELPER_NAMES } from './kernel-names.js';
 import { formatTracePrintk } from './kernel-printk.js';
+import { TRACE_LINE_MAX } from './trace-log.js';
 
 /** Kernel helper ids tsbpf implements. */
 export const KernelHelper = {
@@ -191,10 +192,14 @@ export function kernelHelpers(env: KernelEnvironment): Map<number, HelperEntry> 
     [KernelHelper.KTIME_GET_BOOT_NS, 'bpf_ktime_get_boot_ns', () => env.now()],
     [KernelHelper.KTIME_GET_COARSE_NS, 'bpf_ktime_get_coarse_ns', () => env.now()],
     [KernelHelper.TRACE_PRINTK, 'bpf_trace_printk', (r1, r2, r3, r4, r5, ctx) => {
-      const n = size32(r2);
-      const fmt = UTF8_DECODER.decode(mem.read(r1, n, ctx.pc)).replace(/\0.*$/s, '');
+      // The format ends at its first NUL: decode no more of a long buffer than that.
+      const raw = mem.slice(r1, size32(r2), false, ctx.pc);
+      const nul = raw.indexOf(0);
+      const fmt = UTF8_DECODER.decode(nul < 0 ? raw : raw.subarray(0, nul));
       const line = formatTracePrintk(fmt, [r3, r4, r5], mem);
-      env.trace(line.endsWith('\n') ? line.slice(0, -1) : line);
+      const text = line.endsWith('\n') ? line.slice(0, -1) : line;
+      // Like the kernel, keep at most one buffer's worth of a line; return the whole length (snprintf).
+      env.trace(text.length > TRACE_LINE_MAX ? text.slice(0, TRACE_LINE_MAX) : text);
       return utf8Length(line);
     }],
     [KernelHelper.GET_PRANDOM_U32, 'bpf_get_prandom_u32', () => env.random() >>> 0],
@@ -211,8 +216,8 @@ export function kernelHelpers(env: KernelEnvironment): Map<number, HelperEntry> 
       if (!(m instanceof PerfEventArrayMap)) throw helperError('bpf_perf_event_output', `map ${m.name} is not a perf event array`, ctx);
       const index = size32(r3);
       const cpu = index === 0xffffffff ? env.cpu : index;
-      m.output(cpu, mem.read(r4, size32(r5), ctx.pc));
-      return 0;
+      // A view, not a copy: the map copies only a record it keeps.
+      return m.output(cpu, mem.slice(r4, size32(r5), false, ctx.pc));
     }],
     [KernelHelper.CSUM_DIFF, 'bpf_csum_diff', (r1, r2, r3, r4, r5, ctx) => {
       const fromSize = size32(r2);

@@ -2,7 +2,7 @@
  * Build a map of the right class from its shape.
  * @module
  */
-import { MapError } from '../errors.js';
+import { ArgumentError, MapError } from '../errors.js';
 import type { VmMemory } from '../vm/memory.js';
 import { ArrayMap } from './array.js';
 import { HashMap } from './hash.js';
@@ -14,9 +14,16 @@ import { RingBufMap } from './ringbuf.js';
 import { MapOfMaps, PerfEventArrayMap, ProgramArrayMap } from './special.js';
 import { MapType, mapTypeName, type MapOptions, type MapSpec } from './types.js';
 
+/** Largest perf buffer a host may ask for, per CPU (the kernel's perf buffers are bounded by memlock too). */
+const MAX_PERF_BUFFER_BYTES = 1 << 30;
+
 /** Create a map whose values live in `memory`. Throws {@link MapError} for unsupported types or bad sizes. */
 export function createMap(memory: VmMemory, spec: MapSpec, options: MapOptions = {}): BpfMap {
   const cpus = options.cpus ?? 1;
+  const perf = options.perfBufferBytes;
+  if (perf !== undefined && (!Number.isSafeInteger(perf) || perf < 16 || perf > MAX_PERF_BUFFER_BYTES)) {
+    throw new ArgumentError(`perfBufferBytes must be an integer from 16 to ${MAX_PERF_BUFFER_BYTES}, got ${String(perf)}`);
+  }
   for (const [field, v] of [['key_size', spec.keySize], ['value_size', spec.valueSize], ['max_entries', spec.maxEntries]] as const) {
     if (!Number.isInteger(v) || v < 0 || v > 0xffffffff) throw new MapError(`map ${spec.name}: bad ${field} ${v}`);
   }
@@ -50,7 +57,7 @@ export function createMap(memory: VmMemory, spec: MapSpec, options: MapOptions =
     case MapType.HASH_OF_MAPS:
       return new MapOfMaps(memory, spec);
     case MapType.PERF_EVENT_ARRAY: {
-      const m = new PerfEventArrayMap(memory, spec);
+      const m = new PerfEventArrayMap(memory, spec, cpus, options.perfBufferBytes);
       const cb = options.onPerfEvent;
       if (cb !== undefined) m.onEvent = (cpu, data) => cb(spec.name, cpu, data);
       return m;

@@ -123,14 +123,17 @@ export class RingBufMap extends BpfMap {
     }
   }
 
-  /** Take every committed record, oldest first, stopping at the first still reserved. */
+  /** Take every committed record, oldest first, stopping at the first still reserved; frees their space. */
   drain(): Uint8Array[] {
     const out: Uint8Array[] = [];
-    while (this.records.length > 0 && this.records[0]!.state !== 'reserved') {
-      const r = this.records.shift()!;
+    let n = 0;
+    for (; n < this.records.length && this.records[n]!.state !== 'reserved'; n++) {
+      const r = this.records[n]!;
       if (r.state === 'committed') out.push(this.readArena(r.at + HEADER, r.len));
       this.cons += r.span;
     }
+    // One splice, not a shift per record: a large ring holds many small records.
+    this.records.splice(0, n);
     return out;
   }
 

@@ -89,25 +89,72 @@ export interface PerfRecord {
   readonly data: Uint8Array;
 }
 
-/** `BPF_MAP_TYPE_PERF_EVENT_ARRAY`: records go to the host callback and are kept until drained. */
+/**
+ * Bytes of each CPU's perf buffer unless `MapOptions.perfBufferBytes` says otherwise: 8 pages of 4 KiB,
+ * the page count BCC opens perf buffers with (libbpf's `perf_buffer__new` leaves it to the caller).
+ */
+export const DEFAULT_PERF_BUFFER_BYTES = 8 * 4096;
+
+/** Bytes a record takes in a perf buffer besides its data: the sample header and raw size, 8-byte aligned. */
+const PERF_RECORD_HEADER = 12;
+
+/**
+ * `BPF_MAP_TYPE_PERF_EVENT_ARRAY`, with the perf buffers a host would open on it: one per CPU (slots 0 to
+ * `cpus - 1`; `max_entries` 0 means one slot per CPU, as libbpf makes it). A record goes to the host
+ * callback when there is one (the consumer keeps up); otherwise it waits in its CPU's buffer until
+ * {@link drain}. A buffer holds {@link capacity} bytes; a record that does not fit is dropped and counted,
+ * and the program gets -ENOSPC, as from the kernel when the reader falls behind.
+ */
 export class PerfEventArrayMap extends BpfMap {
   private readonly pending: PerfRecord[] = [];
-  /** Called for each record as it is output. */
+  /** Bytes held per CPU. */
+  private readonly used: number[];
+  /** Called for each record as it is output; records it receives are not kept. */
   onEvent: ((cpu: number, data: Uint8Array) => void) | undefined;
+  /** Bytes of each CPU's buffer. */
+  readonly capacity: number;
+  /** Records dropped because their CPU's buffer was full (the kernel's lost-sample count). */
+  dropped = 0;
+  private readonly slots: number;
+  private readonly buffers: number;
 
-  constructor(memory: VmMemory, spec: MapSpec) {
+  constructor(memory: VmMemory, spec: MapSpec, cpus = 1, capacity = DEFAULT_PERF_BUFFER_BYTES) {
     super(memory, spec, 0);
+    this.capacity = capacity;
+    this.slots = spec.maxEntries === 0 ? cpus : spec.maxEntries;
+    this.buffers = Math.min(this.slots, cpus);
+    this.used = new Array<number>(this.buffers).fill(0);
   }
 
-  /** Accept one record from a program. */
-  output(cpu: number, data: Uint8Array): void {
-    const copy = data.slice();
-    this.pending.push({ cpu, data: copy });
-    this.onEvent?.(cpu, copy);
+  /**
+   * Accept one record from a program for slot `index`: 0, or -E2BIG past `max_entries`, -ENOENT for a
+   * slot without a perf buffer (no such CPU), -ENOSPC when the buffer is full. `data` is copied.
+   */
+  output(index: number, data: Uint8Array): number {
+    if (index >= this.slots) return -Errno.E2BIG;
+    if (index >= this.buffers) return -Errno.ENOENT;
+    if (this.onEvent !== undefined) {
+      this.onEvent(index, data.slice());
+      return 0;
+    }
+    const size = Math.ceil((data.length + PERF_RECORD_HEADER) / 8) * 8;
+    if (this.used[index]! + size > this.capacity) {
+      this.dropped++;
+      return -Errno.ENOSPC;
+    }
+    this.used[index]! += size;
+    this.pending.push({ cpu: index, data: data.slice() });
+    return 0;
   }
 
-  /** Take every record output so far, oldest first. */
+  /** Records kept, waiting for {@link drain}. */
+  get pendingRecords(): number {
+    return this.pending.length;
+  }
+
+  /** Take every record kept so far, oldest first, freeing the buffers. */
   drain(): PerfRecord[] {
+    this.used.fill(0);
     return this.pending.splice(0, this.pending.length);
   }
 

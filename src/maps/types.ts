@@ -61,6 +61,14 @@ export interface MapSpec {
 export interface MapOptions {
   /** Number of CPUs per-CPU maps keep a value for (default 1). */
   readonly cpus?: number;
-  /** Called for each `bpf_perf_event_output` record: the CPU index and a copy of the data. */
+  /**
+   * Called for each `bpf_perf_event_output` record: the CPU index and a copy of the data. Records it
+   * receives are consumed (not kept for `drain()`), so a buffer never fills.
+   */
   readonly onPerfEvent?: (mapName: string, cpu: number, data: Uint8Array) => void;
+  /**
+   * Bytes of each CPU's perf buffer of perf event arrays (default `DEFAULT_PERF_BUFFER_BYTES`, 32 KiB);
+   * records that do not fit until the host drains them are dropped, and the program gets -ENOSPC.
+   */
+  readonly perfBufferBytes?: number;
 }

@@ -82,7 +82,7 @@ describe('tsbpf run --pcap: streaming, tolerance and conventions', () => {
     expect(r.code).toBe(0);
     const j = JSON.parse(r.out);
     expect(Object.keys(j).sort()).toEqual(
-      ['capture', 'complete', 'engine', 'errors', 'maps', 'medianNsPerPacket', 'nsPerPacket', 'packets', 'program', 'time', 'trace', 'traceLines', 'verdicts'].sort(),
+      ['capture', 'complete', 'engine', 'errors', 'events', 'maps', 'medianNsPerPacket', 'nsPerPacket', 'packets', 'program', 'time', 'trace', 'traceDropped', 'traceLines', 'verdicts'].sort(),
     );
     expect(j.complete).toBe(true);
     expect(j.errors).toEqual({ packets: 0, first: [] });

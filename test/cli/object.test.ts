@@ -34,6 +34,19 @@ describe('tsbpf run on clang-built ELF objects', () => {
     expect((await cli(['run', obj, '--program', 'calc', '--mem-hex', zeros])).code).toBe(0);
     expect((await cli(['run', 'b7000000000000009500000000000000', '--program', 'x'])).code).toBe(2);
   });
+  it('drains trace lines and event records after the run and reports what was dropped', async () => {
+    const r = await cli(['run', `${root}test/fixtures/elf/flood.o`, '--mem-hex', zeros]);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('trace_printk: flood 1999\n');
+    expect(r.out).toContain('events: perf (perf_event_array): 120 records, 1880 dropped\n');
+    expect(r.out).toContain('events: rb (ringbuf): 15 records, 1985 dropped\n');
+    const pcap = await cli(['run', `${root}test/fixtures/elf/flood.o`, '--pcap', `${root}examples/traffic.pcap`, '--json']);
+    const report = JSON.parse(pcap.out) as { packets: number; traceLines: number; traceDropped: number; events: { map: string; records: number; dropped: number }[] };
+    // Drained after each packet: every packet gets the buffers' whole capacity again.
+    expect(report.events.find((e) => e.map === 'perf')).toMatchObject({ records: 120 * report.packets, dropped: 1880 * report.packets });
+    expect(report.traceLines).toBe(2000 * report.packets);
+    expect(report.traceDropped).toBe(0);
+  });
   it('reports an unimplemented helper as one line', async () => {
     const r = await cli(['run', `${root}test/fixtures/elf/unknown_helper.o`]);
     expect(r.code).toBe(1);

@@ -9,6 +9,7 @@ import { JitEngine } from '../../jit/engine.js';
 import type { RunLimits } from '../../vm/environment.js';
 import { InputError, type ProgramInput } from '../input.js';
 import type { CliIo } from '../io.js';
+import { EventDrain, formatEvents } from '../object-output.js';
 
 /** XDP verdict names by action number. */
 export const XDP_ACTIONS: readonly string[] = ['XDP_ABORTED', 'XDP_DROP', 'XDP_PASS', 'XDP_TX', 'XDP_REDIRECT'];
@@ -48,14 +49,18 @@ export interface ObjectRunRequest {
   readonly load?: LoadOptions;
 }
 
-/** Run one program of an object and return r0 (XDP runs also print the verdict). */
+/**
+ * Run one program of an object and return r0 (XDP runs also print the verdict). Trace lines and ring
+ * buffer / perf event records are drained after the run and reported, with what was dropped.
+ */
 export function runObject(req: ObjectRunRequest, io: CliIo): bigint {
   return objectRun(req, io)();
 }
 
 /**
  * Load the object once and return a function running its program on a fresh copy of `req.mem` (for
- * `--repeat`): XDP runs print their verdict on the first run only.
+ * `--repeat`): XDP runs print their verdict, and every run's output (trace lines, event records, what
+ * was dropped) is drained after it, as a reader would, but printed for the first run only.
  */
 export function objectRun(req: ObjectRunRequest, io: CliIo): () => bigint {
   const obj = loadObject(req.input.bytes, { ...req.load, ...(req.jit ? { jitEngine: new JitEngine() } : {}) });
@@ -63,19 +68,30 @@ export function objectRun(req: ObjectRunRequest, io: CliIo): () => bigint {
   const runner = obj.program(info.name);
   const options = { jit: req.jit, limits: req.limits };
   let printed = false;
+  const events = new EventDrain(obj);
+  const once = (r0: bigint): bigint => {
+    const lines = obj.drainTrace();
+    events.drain();
+    if (!printed) {
+      for (const line of lines) io.out(`trace_printk: ${line}\n`);
+      if (obj.traceDropped > 0) io.out(`trace_printk: ${obj.traceDropped} dropped (the trace buffer was full)\n`);
+      io.out(formatEvents(events.counts));
+    }
+    printed = true;
+    return r0;
+  };
   switch (info.type) {
     case 'xdp':
       return () => {
         const result = runner.runXdp(req.mem, options);
         if (!printed) io.out(`action = ${XDP_ACTIONS[result.action] ?? `unknown (${result.action})`}\n`);
-        printed = true;
-        return result.r0;
+        return once(result.r0);
       };
     case 'socket':
-      return () => runner.runSocketFilter(req.mem, options);
+      return () => once(runner.runSocketFilter(req.mem, options));
     case 'tc':
-      return () => runner.runTc(req.mem, options);
+      return () => once(runner.runTc(req.mem, options));
     default:
-      return () => runner.run(undefined, { ...options, mem: req.mem.slice() });
+      return () => once(runner.run(undefined, { ...options, mem: req.mem.slice() }));
   }
 }

@@ -63,7 +63,9 @@ export const runCommand: Command = {
 Verify PROG and run it as rbpf's EbpfVmRaw does: r1 points to the input memory, r2 holds its length.
 PROG is a raw bytecode file, a file of hex bytes, an assembly file, a hex string, - for stdin, or a
 clang-built ELF object (clang -O2 -g -target bpf -c): its maps and global data are set up, and XDP,
-socket and tc programs get the memory as their packet. Prints r0 in hex and decimal.
+socket and tc programs get the memory as their packet. Prints r0 in hex and decimal, and for an
+object the bpf_trace_printk lines and the number of ring buffer / perf event records, with any the
+program could not send because the buffers were full ("N dropped").
 
 With --pcap, the program runs once per packet of a pcap or pcapng capture of Ethernet frames, read
 as a stream (a file or - for stdin; memory stays bounded whatever its size), and tsbpf prints the
@@ -71,7 +73,9 @@ number of packets, the count of each verdict (XDP_DROP, XDP_PASS…; TC_ACT_OK, 
 dropped for socket filters; r0 for other programs), the time per packet (the steady state, with the
 first packets, which warm the engine up, apart; on 1000 packets or more also the CPU time and a
 latency histogram), the final contents of the maps (decoded through BTF: integers, structs, arrays;
-__be32 and address fields as dotted IPv4) and the bpf_trace_printk lines. Packets are numbered from 1.
+__be32 and address fields as dotted IPv4), the bpf_trace_printk lines and the ring buffer / perf
+event records per map; those are drained after each packet, as a reader would, and what did not fit in
+the object's bounded buffers during one packet is reported as dropped. Packets are numbered from 1.
 A packet whose run fails (budget, bounds…) is counted under an "error E_CODE" verdict and the run goes
 on; the report names the first failing packets. A truncated or damaged capture is reported with the
 packets read before the damage and the byte where reading stopped.
