@@ -1,12 +1,17 @@
 /**
- * Robustness: truncated and corrupted copies of the real objects must give an EbpfError (ObjectFileError,
- * MapError, VerifierError…) or load; never another exception or a hang. Programs of corrupted objects that
- * do load are run with a small budget, and must then also fail only with EbpfErrors.
+ * Robustness: truncated and corrupted copies of the real objects (the examples and every fixture) must
+ * give an EbpfError (ObjectFileError, MapError, VerifierError…) or load; never another exception or a
+ * hang. Every program of a corrupted object that loads is linked (`obj.program`) and run on both engines
+ * with a small budget, and must then also fail only with EbpfErrors.
+ *
+ * The properties run with a fixed seed and a bounded number of cases. A longer run (see docs/testing.md, Fuzzing):
+ * `TSBPF_FUZZ_RUNS=20000 npx vitest run test/elf/fuzz.test.ts`, with `TSBPF_FUZZ_SEED=n` for other inputs.
  */
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import { EbpfError, ObjectFileError } from '../../src/errors.js';
-import { loadObject } from '../../src/elf/index.js';
+import { loadObject, type ProgramType } from '../../src/elf/index.js';
+import type { ProgramRunner } from '../../src/context/runner.js';
 import { parseBtf } from '../../src/elf/btf.js';
 import { parseElf } from '../../src/elf/reader.js';
 import { example, fixture, ipv4Packet } from './fixtures.js';
@@ -14,25 +19,59 @@ import { thrown } from '../vm/util.js';
 
 const NAMES = ['xdp_counter', 'globals', 'ringbuf', 'lpm', 'tailcall', 'legacy', 'block_port', 'helpers', 'percpu', 'context', 'map_in_map'];
 const OBJECTS = NAMES.map(fixture);
+/** Every real object: the fixtures above, the other fixtures and the examples. */
+const ALL_OBJECTS = [
+  ...OBJECTS,
+  ...['rodata_abuse', 'unknown_helper', 'flood'].map(fixture),
+  ...['xdp_firewall', 'socket_dns', 'tc_mark'].map(example),
+];
 const LIMITS = { instructionBudget: 5000 };
+
+/** Cases per property: the CI count, or TSBPF_FUZZ_RUNS for a longer run. */
+const LONG_RUNS = Number(process.env['TSBPF_FUZZ_RUNS'] ?? 0);
+/** fast-check parameters: a fixed seed (TSBPF_FUZZ_SEED to change it) and `ci` cases unless told otherwise. */
+function params(ci: number): { seed: number; numRuns: number } {
+  return { seed: Number(process.env['TSBPF_FUZZ_SEED'] ?? 16), numRuns: LONG_RUNS > 0 ? LONG_RUNS : ci };
+}
+/** No time limit on a long run. */
+const TIMEOUT = LONG_RUNS > 0 ? 0 : undefined;
 
 /** An EbpfError that is not a wrapped JS exception (wrappers keep the original in `details.cause`). */
 function clean(e: unknown): boolean {
   return e instanceof EbpfError && e.details.cause === undefined;
 }
 
-/** Load an object and every program, running each once; returns an unclean error, if any. */
+/** Run a program with the context of its type, then (anything may have been corrupted) as XDP and raw. */
+function runAll(prog: ProgramRunner, type: ProgramType, jit: boolean): unknown {
+  const options = { limits: LIMITS, jit };
+  const runs: (() => unknown)[] = [
+    () => (type === 'socket' ? prog.runSocketFilter(ipv4Packet(17), options) : type === 'tc' ? prog.runTc(ipv4Packet(17), options) : prog.runXdp(ipv4Packet(6), options)),
+    () => prog.run(new Uint8Array(16), { ...options, mem: ipv4Packet(6) }),
+  ];
+  for (const r of runs) {
+    try {
+      r();
+    } catch (e) {
+      if (!clean(e)) return e;
+    }
+  }
+  return undefined;
+}
+
+/** Load an object, link every program and run each on both engines; returns an unclean error, if any. */
 function exercise(bytes: Uint8Array): unknown {
   try {
     const obj = loadObject(bytes);
     for (const p of obj.programs) {
+      let prog: ProgramRunner;
       try {
-        const prog = obj.program(p.name);
-        prog.runXdp(ipv4Packet(6), { limits: LIMITS });
-        prog.runSocketFilter(ipv4Packet(17), { limits: LIMITS });
+        prog = obj.program(p.name);
       } catch (e) {
         if (!clean(e)) return e;
+        continue;
       }
+      const bad = runAll(prog, p.type, false) ?? runAll(prog, p.type, true);
+      if (bad !== undefined) return bad;
     }
     return undefined;
   } catch (e) {
@@ -43,37 +82,54 @@ function exercise(bytes: Uint8Array): unknown {
 describe('hostile ELF input', () => {
   it('every truncation of every fixture fails cleanly', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: NAMES.length - 1 }), fc.double({ min: 0, max: 1, noNaN: true }), (k, f) => {
-        const whole = OBJECTS[k]!;
+      fc.property(fc.integer({ min: 0, max: ALL_OBJECTS.length - 1 }), fc.double({ min: 0, max: 1, noNaN: true }), (k, f) => {
+        const whole = ALL_OBJECTS[k]!;
         const cut = whole.slice(0, Math.floor(whole.length * f));
         expect(exercise(cut)).toBeUndefined();
       }),
-      { numRuns: 150 },
+      params(150),
     );
-  });
+  }, TIMEOUT);
 
   it('byte corruptions fail cleanly or load', () => {
     fc.assert(
       fc.property(
-        fc.integer({ min: 0, max: NAMES.length - 1 }),
+        fc.integer({ min: 0, max: ALL_OBJECTS.length - 1 }),
         fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 8 }),
         (k, edits) => {
-          const bytes = OBJECTS[k]!.slice();
+          const bytes = ALL_OBJECTS[k]!.slice();
           for (const [at, v] of edits) bytes[at % bytes.length] = v;
           expect(exercise(bytes)).toBeUndefined();
         },
       ),
-      { numRuns: 300 },
+      params(300),
     );
-  });
+  }, TIMEOUT);
+
+  it('one changed byte anywhere in a real object fails cleanly or loads, links and runs', () => {
+    // Issue 16 item 8 was a single byte (a section type) of examples/xdp_firewall.o.
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: ALL_OBJECTS.length - 1 }),
+        fc.nat(),
+        fc.constantFrom(0, 1, 2, 4, 8, 0x7f, 0x80, 0xff, 0x10, 0x20),
+        (k, at, v) => {
+          const bytes = ALL_OBJECTS[k]!.slice();
+          bytes[at % bytes.length] = v;
+          expect(exercise(bytes)).toBeUndefined();
+        },
+      ),
+      params(300),
+    );
+  }, TIMEOUT);
 
   it('corruptions of the headers and tables (where bugs hide) fail cleanly', () => {
     fc.assert(
       fc.property(
-        fc.integer({ min: 0, max: NAMES.length - 1 }),
+        fc.integer({ min: 0, max: ALL_OBJECTS.length - 1 }),
         fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 4 }),
         (k, edits) => {
-          const bytes = OBJECTS[k]!.slice();
+          const bytes = ALL_OBJECTS[k]!.slice();
           const elf = parseElf(bytes);
           const btf = elf.section('.BTF')!;
           // Aim at the ELF header, the section header table, .symtab and .BTF's header and types.
@@ -92,9 +148,9 @@ describe('hostile ELF input', () => {
           expect(exercise(bytes)).toBeUndefined();
         },
       ),
-      { numRuns: 300 },
+      params(300),
     );
-  });
+  }, TIMEOUT);
 
   it('gives specific messages for non-BPF, 32-bit and big-endian files', () => {
     const obj = fixture('globals');
