@@ -182,6 +182,11 @@ export class BpfObject {
       throw new ArgumentError(`traceBufferBytes must be an integer from 0 to ${MAX_TRACE_BUFFER_BYTES}, got ${String(options.traceBufferBytes)}`);
     }
     this.traceBuffer = new TraceLog(traceBytes);
+    const perf = options.perfBufferBytes;
+    // Checked here too: a map createMap refuses only makes that map unavailable, a bad option is the caller's.
+    if (perf !== undefined && (!Number.isSafeInteger(perf) || perf < 16 || perf > 1 << 30)) {
+      throw new ArgumentError(`perfBufferBytes must be an integer from 16 to ${1 << 30}, got ${String(perf)}`);
+    }
     // A private plain copy: a Node Buffer's slice() is a view, so linking would otherwise write
     // relocated immediates back into the caller's buffer (and a second load of it would relocate twice).
     this.elf = parseElf(new Uint8Array(bytes));
