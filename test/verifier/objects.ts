@@ -1,5 +1,6 @@
 /** Kernel-level analysis of the programs of a loaded ELF object, with its maps and global data. */
 import type { BpfObject } from '../../src/elf/index.js';
+import { EbpfError } from '../../src/errors.js';
 import { ArrayMap } from '../../src/maps/index.js';
 import { programTypeOfSection, type MapInfo, type ProgramType } from '../../src/verifier/analysis/index.js';
 import { checkProgram, type VerifierIssue } from '../../src/verifier/index.js';
@@ -29,7 +30,17 @@ export function analyzeObject(obj: BpfObject): { name: string; section: string; 
     }
     return undefined;
   };
-  return obj.programs.filter((p) => p.section !== '.text').map((p) => {
+  // A program the loader refuses (a map tsbpf could not create, helpers it lacks) has nothing to analyse.
+  const usable = (name: string): boolean => {
+    try {
+      obj.program(name);
+      return true;
+    } catch (e) {
+      if (e instanceof EbpfError && /could not create|does not implement/.test(e.message)) return false;
+      throw e;
+    }
+  };
+  return obj.programs.filter((p) => p.section !== '.text' && usable(p.name)).map((p) => {
     const bytes = obj.program(p.name).program.bytes;
     const type = programTypeOfSection(p.section) ?? 'socket_filter';
     return { name: p.name, section: p.section, type, issues: checkProgram(bytes, { level: 'kernel', programType: type, maps, resolve }), insns: bytes.length / 8 };
