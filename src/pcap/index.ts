@@ -2,7 +2,7 @@
  * Packet captures: read classic pcap and pcapng, write classic pcap. Platform-neutral (bytes in, bytes out).
  * @module
  */
-import { CaptureReader, classicMagic, isPcapng, readerPackets } from './stream.js';
+import { CaptureReader, classicMagic, isPcapng, currentPacket, readerPackets } from './stream.js';
 import type { CapturedPacket } from './types.js';
 
 export { LinkType, PcapError, type CapturedPacket } from './types.js';
@@ -27,13 +27,7 @@ export function iteratePackets(bytes: Uint8Array): Generator<CapturedPacket> {
   // The format is checked now, not at the first next(): a caller learns of a non-capture at once.
   if (!reader.next()) return readerPackets(reader);
   return (function* () {
-    yield {
-      timestamp: reader.timestamp(),
-      data: reader.buffer.slice(reader.dataOffset, reader.dataOffset + reader.dataLength),
-      originalLength: reader.originalLength,
-      linkType: reader.linkType,
-      interfaceId: reader.interfaceId,
-    };
+    yield currentPacket(reader);
     yield* readerPackets(reader);
   })();
 }

@@ -438,15 +438,18 @@ export class CaptureReader {
   }
 }
 
+/** The reader's current packet as an object with its own copy of the bytes. */
+export function currentPacket(reader: CaptureReader): CapturedPacket {
+  return {
+    timestamp: reader.timestamp(),
+    data: reader.buffer.slice(reader.dataOffset, reader.dataOffset + reader.dataLength),
+    originalLength: reader.originalLength,
+    linkType: reader.linkType,
+    interfaceId: reader.interfaceId,
+  };
+}
+
 /** The packets of a reader as objects with their own copies of the bytes (until it needs more input). */
 export function* readerPackets(reader: CaptureReader): Generator<CapturedPacket> {
-  while (reader.next()) {
-    yield {
-      timestamp: reader.timestamp(),
-      data: reader.buffer.slice(reader.dataOffset, reader.dataOffset + reader.dataLength),
-      originalLength: reader.originalLength,
-      linkType: reader.linkType,
-      interfaceId: reader.interfaceId,
-    };
-  }
+  while (reader.next()) yield currentPacket(reader);
 }

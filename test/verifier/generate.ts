@@ -6,6 +6,7 @@
  * unsafe in some way. Deterministic for a seed.
  */
 import type { MapInfo } from '../../src/verifier/analysis/index.js';
+import { rng as rngU32 } from '../kernel/packets.js';
 
 /** The maps every generated program may use, by `lddw` immediate. */
 export const GEN_MAPS: Readonly<Record<number, MapInfo>> = {
@@ -18,16 +19,10 @@ export interface Generated {
   readonly source: string;
 }
 
-/** Mulberry32: a tiny seeded generator. */
+/** The seeded generator the kernel tests use, as a fraction in [0, 1). */
 function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = rngU32(seed);
+  return () => next() / 4294967296;
 }
 
 /** Generate `count` programs from `seed`. */
