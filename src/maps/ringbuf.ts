@@ -34,6 +34,8 @@ export class RingBufMap extends BpfMap {
   private prod = 0;
   private cons = 0;
   private readonly records: RecordState[] = [];
+  /** The records still reserved, by their offset in the ring: submit and discard find theirs at once. */
+  private readonly reserved = new Map<number, RecordState>();
   /** Records dropped because the ring was full (reserve or output failed). */
   dropped = 0;
 
@@ -72,7 +74,9 @@ export class RingBufMap extends BpfMap {
       at = 0;
     }
     const region = this.memory.map({ name: `map:${this.name} record`, vaddr: this.arenaAddress + at + HEADER, size: len, offset: this.arenaOffset(at + HEADER) });
-    this.records.push({ at, span, len, state: 'reserved', region });
+    const rec: RecordState = { at, span, len, state: 'reserved', region };
+    this.records.push(rec);
+    this.reserved.set(at, rec);
     this.prod += span;
     const view = new DataView(this.memory.bytes.buffer, this.arenaOffset(at), HEADER);
     view.setUint32(0, (len | 0x80000000) >>> 0, true);
@@ -83,8 +87,9 @@ export class RingBufMap extends BpfMap {
   /** Commit (`discard` false) or discard a reserved record by its data address; false if it is not one. */
   finish(address: number, discard: boolean): boolean {
     const at = address - this.arenaAddress - HEADER;
-    const rec = this.records.find((r) => r.at === at && r.state === 'reserved');
+    const rec = this.reserved.get(at);
     if (rec === undefined) return false;
+    this.reserved.delete(at);
     rec.state = discard ? 'discarded' : 'committed';
     if (rec.region !== undefined) this.memory.unmap(rec.region);
     rec.region = undefined;
@@ -96,7 +101,7 @@ export class RingBufMap extends BpfMap {
   /** True when `address` is the data of a record of this ring that is still reserved. */
   owns(address: number): boolean {
     const at = address - this.arenaAddress - HEADER;
-    return this.records.some((r) => r.at === at && r.state === 'reserved');
+    return this.reserved.has(at);
   }
 
   /** Copy a record in at once (`bpf_ringbuf_output`); false when the ring is full. */
