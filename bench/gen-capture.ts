@@ -11,6 +11,7 @@
  */
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { rng as prng } from '../test/kernel/packets.js';
 
 /** Options of {@link generateCapture}. */
 export interface CaptureSpec {
@@ -18,18 +19,6 @@ export interface CaptureSpec {
   readonly seed: number;
   /** pcapng (one interface, Enhanced Packet Blocks) instead of classic pcap. */
   readonly pcapng: boolean;
-}
-
-/** mulberry32: a small, fast, seeded 32-bit generator (quality is ample for traffic mixes). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (t ^ (t >>> 14)) >>> 0;
-  };
 }
 
 const FRAME_MAX = 14 + 20 + 20 + 536;
