@@ -5,7 +5,7 @@
  */
 import type { PacketRunHost, Redirect } from '../helpers/packet.js';
 import { MEM_START } from '../vm/memory.js';
-import { XdpMd } from './layout.js';
+import { SkBuff, XdpMd } from './layout.js';
 import type { RunSpace } from './space.js';
 
 /** Bytes of an Ethernet header: XDP adjustments keep one; socket filter and tc frames start with one. */
@@ -76,7 +76,19 @@ export class XdpPacket implements PacketRunHost {
   }
 }
 
-/** The packet and `__sk_buff` of a socket filter or tc run, for the skb helpers. */
+/**
+ * Most bytes an skb may hold after a resize (`bpf_skb_change_head`, `_change_tail`, `_adjust_room`,
+ * `_change_proto`): the limit the kernel's test run enforces (measured on Linux 6.18, the largest
+ * linear skb the helpers will build). Packets a host passes may be longer; they can then only shrink.
+ */
+export const SKB_MAX_LEN = 16064;
+
+/**
+ * The packet and `__sk_buff` of a socket filter or tc run, for the skb helpers. The packet always
+ * starts at `MEM_START` (buffer offset 0) and may grow up to {@link capacity} bytes: a resize moves
+ * the bytes inside the buffer, zeroes new room, and republishes `len`, `data_end` and the packet
+ * region, so a pointer kept from before the resize reaches only the new packet's bytes (or faults).
+ */
 export class SkbPacket implements PacketRunHost {
   /** The program type of the run (tc-only helpers refuse socket filters). */
   kind: 'socket' | 'tc' = 'tc';
@@ -84,6 +96,12 @@ export class SkbPacket implements PacketRunHost {
   redirect: Redirect | undefined;
   base = 0;
   length = 0;
+  /** Bytes of the buffer at `base` the packet may grow into (at least `length`). */
+  capacity = 0;
+  /** Offset of the network header from the packet's start (LD_ABS `SKF_NET_OFF`; the MAC header is at 0). */
+  networkHeader = ETH_HLEN;
+  /** `bpf_skb_adjust_room` added a tunnel header (an L3 encap flag) this run: `bpf_skb_change_tail` then refuses. */
+  encapsulated = false;
   /** Linear-memory offset of the `__sk_buff`. */
   ctxOffset = 0;
 
@@ -91,5 +109,30 @@ export class SkbPacket implements PacketRunHost {
 
   packet(): Uint8Array {
     return this.space.memory.bytes.subarray(this.base, this.base + this.length);
+  }
+
+  /**
+   * Insert `delta` zero bytes at packet offset `at` (`delta` > 0) or remove `-delta` bytes there. The
+   * caller has checked `0 <= at <= length`, `at - delta <= length` and `length + delta <= capacity`.
+   */
+  splice(at: number, delta: number): void {
+    const bytes = this.space.memory.bytes;
+    const b = this.base;
+    if (delta > 0) {
+      bytes.copyWithin(b + at + delta, b + at, b + this.length);
+      bytes.fill(0, b + at, b + at + delta);
+    } else if (delta < 0) {
+      bytes.copyWithin(b + at, b + at - delta, b + this.length);
+    }
+    this.length += delta;
+    this.publish();
+  }
+
+  /** Write `len` and `data_end` into the `__sk_buff` and show the program `[0, length)` as the packet. */
+  publish(): void {
+    const v = this.space.memory.view;
+    v.setUint32(this.ctxOffset + SkBuff.len, this.length, true);
+    v.setUint32(this.ctxOffset + SkBuff.data_end, MEM_START + this.length, true);
+    this.space.mapPacket(0, this.length, 'packet', this.networkHeader);
   }
 }

@@ -25,7 +25,7 @@ import type { PacketRunHost, Redirect } from '../helpers/packet.js';
 import type { SourceLine } from '../elf/btf-ext.js';
 import { SkBuff, TcAction, XdpAction, XdpMd } from './layout.js';
 import { XDP_HEADROOM, XDP_TAILROOM, nestedRunError, type RunSpace } from './space.js';
-import { ETH_HLEN, SkbPacket, XdpPacket } from './packet-host.js';
+import { ETH_HLEN, SKB_MAX_LEN, SkbPacket, XdpPacket } from './packet-host.js';
 import { PacketSession, type SessionKind } from './session.js';
 
 /** How to run. */
@@ -100,7 +100,10 @@ export interface SkbOptions extends RunOptions {
   readonly tstamp?: bigint;
   /** `hwtstamp` (ns). */
   readonly hwtstamp?: bigint;
-  /** Receives the `__sk_buff` and packet after the run (copies), to read fields the program wrote, and the redirect target. */
+  /**
+   * Receives the `__sk_buff` and packet after the run (copies), to read fields the program wrote, and the
+   * redirect target. The packet is as the program left it, with the length the resize helpers gave it.
+   */
   readonly inspect?: (skb: Uint8Array, packet: Uint8Array, info: SkbRunInfo) => void;
 }
 
@@ -328,7 +331,9 @@ export class ProgramRunner {
     const mem = space.memory;
     const len = packet.length;
     const limits = limitsOf(options);
-    const base = space.reserve(limits, SkBuff.SIZE, len);
+    // Room for the resize helpers to grow the packet into (allocated once: the buffer is reused).
+    const capacity = Math.max(len, SKB_MAX_LEN);
+    const base = space.reserve(limits, SkBuff.SIZE, capacity);
     const bytes = mem.bytes;
     const v = mem.view;
     const stackTop = space.stackTop(limits);
@@ -358,6 +363,9 @@ export class ProgramRunner {
     host.kind = kind;
     host.base = base;
     host.length = len;
+    host.capacity = capacity;
+    host.networkHeader = ETH_HLEN;
+    host.encapsulated = false;
     host.ctxOffset = ctx;
     host.redirect = undefined;
     try {
@@ -365,7 +373,8 @@ export class ProgramRunner {
       if (options.inspect !== undefined) {
         const out = mem.bytes;
         const redirect = Number(r0 & 0xffffffffn) === TcAction.REDIRECT ? host.redirect : undefined;
-        options.inspect(out.slice(ctx, ctx + SkBuff.SIZE), out.slice(base, base + len), redirect === undefined ? {} : { redirect });
+        // The packet as the program left it: the resize helpers may have changed its length.
+        options.inspect(out.slice(ctx, ctx + SkBuff.SIZE), out.slice(base, base + host.length), redirect === undefined ? {} : { redirect });
       }
       return r0;
     } finally {

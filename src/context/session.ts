@@ -14,7 +14,7 @@ import { MBUFF_START, MEM_START } from '../vm/memory.js';
 import type { Program } from '../vm/program.js';
 import type { RunEnvironment } from './runner.js';
 import { SkBuff, XdpMd } from './layout.js';
-import { SkbPacket, XdpPacket } from './packet-host.js';
+import { ETH_HLEN, SKB_MAX_LEN, SkbPacket, XdpPacket } from './packet-host.js';
 import { XDP_HEADROOM, XDP_TAILROOM, nestedRunError } from './space.js';
 import type { Redirect } from '../helpers/packet.js';
 
@@ -72,18 +72,20 @@ export class PacketSession {
     const space = this.env.space;
     const room = Math.max(length, this.room, 1514);
     const ctxSize = this.kind === 'xdp' ? XdpMd.SIZE : this.kind === 'skb' ? SkBuff.SIZE : 0;
-    const capacity = this.kind === 'xdp' ? XDP_HEADROOM + room + XDP_TAILROOM : room;
+    // skb packets may grow (bpf_skb_change_head and the other resize helpers) up to SKB_MAX_LEN.
+    const capacity = this.kind === 'xdp' ? XDP_HEADROOM + room + XDP_TAILROOM : this.kind === 'skb' ? Math.max(room, SKB_MAX_LEN) : room;
     this.base = space.reserve(this.limits, Math.max(ctxSize, 1), capacity);
     this.request.stackTop = space.stackTop(this.limits);
     if (this.kind === 'raw') space.clearContext();
     else this.ctx = space.zeroContext(ctxSize);
     space.memory.bytes.fill(0, this.base, this.base + capacity);
-    space.mapPacket(this.kind === 'xdp' ? XDP_HEADROOM : 0, this.kind === 'xdp' ? XDP_HEADROOM + length : length, this.kind === 'raw' ? 'mem' : 'packet');
+    space.mapPacket(this.kind === 'xdp' ? XDP_HEADROOM : 0, this.kind === 'xdp' ? XDP_HEADROOM + length : length, this.kind === 'raw' ? 'mem' : 'packet', this.kind === 'skb' ? ETH_HLEN : undefined);
     this.xdp.base = this.base;
     this.xdp.capacity = capacity;
     this.xdp.ctx = this.ctx;
     this.xdp.adjusts = 0;
     this.skb.base = this.base;
+    this.skb.capacity = capacity;
     this.skb.ctxOffset = this.ctx;
     this.room = room;
     this.lastLength = -1;
@@ -144,21 +146,27 @@ export class PacketSession {
       v.setUint32(ctx + SkBuff.data_meta, MEM_START, true);
       v.setUint32(ctx + SkBuff.wire_len, length, true);
       this.skb.length = length;
+      this.skb.networkHeader = ETH_HLEN;
+      this.skb.encapsulated = false;
       this.skb.redirect = undefined;
     } else if (length !== this.lastLength) {
       this.request.r2 = BigInt(length);
     }
     this.lastLength = length;
-    space.mapPacket(0, length, this.kind === 'raw' ? 'mem' : 'packet');
+    const skb = this.kind === 'skb';
+    // The frame's network header follows its Ethernet header (LD_ABS SKF_NET_OFF), as in runSocketFilter / runTc.
+    space.mapPacket(0, length, skb ? 'packet' : 'mem', skb ? ETH_HLEN : undefined);
     let r0: bigint;
     space.running = true;
     try {
       r0 = this.engine.run(this.request);
     } finally {
       space.running = false;
+      // The resize helpers remap the packet region through this session's own host: not another run's change.
+      if (skb) this.ticket = space.changes;
     }
     this.outStart = base;
-    this.outEnd = base + length;
+    this.outEnd = base + (skb ? this.skb.length : length);
     return r0;
   }
 
