@@ -11,6 +11,7 @@ import type { BpfMap } from './map.js';
 import { QueueMap } from './queue.js';
 import { RedirectMap } from './redirect.js';
 import { RingBufMap } from './ringbuf.js';
+import { StackTraceMap } from './stack-trace.js';
 import { MapOfMaps, PerfEventArrayMap, ProgramArrayMap } from './special.js';
 import { MapType, mapTypeName, type MapOptions, type MapSpec } from './types.js';
 
@@ -46,6 +47,8 @@ export function createMap(memory: VmMemory, spec: MapSpec, options: MapOptions =
       return new QueueMap(memory, spec);
     case MapType.RINGBUF:
       return new RingBufMap(memory, spec);
+    case MapType.STACK_TRACE:
+      return new StackTraceMap(memory, spec);
     case MapType.PROG_ARRAY:
       return new ProgramArrayMap(memory, spec);
     case MapType.DEVMAP:

@@ -12,3 +12,4 @@ export * from './ringbuf.js';
 export * from './special.js';
 export * from './create.js';
 export * from './redirect.js';
+export * from './stack-trace.js';
