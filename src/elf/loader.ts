@@ -17,8 +17,6 @@ import { MapOfMaps, ProgramArrayMap, type MapRef, type ProgramRef } from '../map
 import { MapType, type MapOptions, type MapSpec } from '../maps/types.js';
 import { kernelHelperName, kernelHelpers, type KernelEnvironment } from '../helpers/kernel.js';
 import { packetHelpers } from '../helpers/packet.js';
-import { skbResizeHelpers } from '../helpers/skb-resize.js';
-import { stackHelpers } from '../helpers/stack.js';
 import { DEFAULT_TRACE_BUFFER_BYTES, TraceLog } from '../helpers/trace-log.js';
 import { ProgramRunner } from '../context/runner.js';
 import { RunSpace } from '../context/space.js';
@@ -222,8 +220,6 @@ export class BpfObject {
     };
     this.helperTable = kernelHelpers(env);
     for (const [id, entry] of packetHelpers(env)) this.helperTable.set(id, entry);
-    for (const [id, entry] of skbResizeHelpers(env)) this.helperTable.set(id, entry);
-    for (const [id, entry] of stackHelpers(env)) this.helperTable.set(id, entry);
     for (const [id, entry] of options.helpers ?? []) this.helperTable.set(id, entry);
     this.initProgramArrays();
   }

@@ -7,5 +7,3 @@ export * from './rbpf.js';
 export * from './kernel.js';
 export * from './packet.js';
 export { DEFAULT_TRACE_BUFFER_BYTES, TRACE_LINE_MAX } from './trace-log.js';
-export { ADJ_ROOM_MAX, SkbResizeHelper, skbResizeHelpers } from './skb-resize.js';
-export { STACK_IP_BASE, StackHelper, stackHelpers } from './stack.js';

@@ -17,6 +17,8 @@ import { Errno } from '../maps/types.js';
 import { KERNEL_HELPER_NAMES } from './kernel-names.js';
 import { formatTracePrintk } from './kernel-printk.js';
 import { TRACE_LINE_MAX } from './trace-log.js';
+import { skbResizeHelpers } from './skb-resize.js';
+import { stackHelpers } from './stack.js';
 
 /** Kernel helper ids tsbpf implements. */
 export const KernelHelper = {
@@ -137,7 +139,10 @@ function csumAdd(sum: number, word: number): number {
   return s > 0xffffffff ? s - 0xffffffff : s;
 }
 
-/** The kernel helpers, bound to an environment. Ids are those of {@link KernelHelper}. */
+/**
+ * The kernel helpers, bound to an environment: those of {@link KernelHelper}, the tc packet resizers
+ * (skb-resize.ts) and the stack helpers (stack.ts).
+ */
 export function kernelHelpers(env: KernelEnvironment): Map<number, HelperEntry> {
   const mem = env.memory;
   const size32 = (r: bigint): number => Number(r & 0xffffffffn);
@@ -287,7 +292,11 @@ export function kernelHelpers(env: KernelEnvironment): Map<number, HelperEntry> 
       return m.query(Number(r2 & 0xffn));
     }],
   ];
-  return new Map(fns.map(([id, name, fn]) => [id, { fn, name, unwindOnZero: false }]));
+  const table = new Map<number, HelperEntry>(fns.map(([id, name, fn]) => [id, { fn, name, unwindOnZero: false }]));
+  // The tc packet resizers and the stack helpers live in their own modules.
+  for (const [id, entry] of skbResizeHelpers(env)) table.set(id, entry);
+  for (const [id, entry] of stackHelpers(env)) table.set(id, entry);
+  return table;
 }
 
 function skbPacket(ctx: HelperContext, name: string): Uint8Array {

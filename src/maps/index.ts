@@ -12,4 +12,3 @@ export * from './ringbuf.js';
 export * from './special.js';
 export * from './create.js';
 export * from './redirect.js';
-export * from './stack-trace.js';

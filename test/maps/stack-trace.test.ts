@@ -11,8 +11,9 @@ import { Interpreter } from '../../src/vm/interpreter.js';
 import { JitEngine } from '../../src/jit/engine.js';
 import { MapError } from '../../src/errors.js';
 import { VmMemory } from '../../src/vm/memory.js';
-import { createMap, MapType, StackTraceMap } from '../../src/maps/index.js';
-import { STACK_IP_BASE } from '../../src/helpers/index.js';
+import { createMap, MapType } from '../../src/maps/index.js';
+import { StackTraceMap } from '../../src/maps/stack-trace.js';
+import { STACK_IP_BASE } from '../../src/helpers/stack.js';
 import type { Engine } from '../../src/vm/environment.js';
 
 const OBJECT = readFileSync(new URL('../fixtures/elf/stack_trace.o', import.meta.url));
