@@ -16,10 +16,6 @@ const KNOWN_GAPS: Record<string, { issues: string[]; why: string }> = {
     issues: ['301:unbounded-loop', '305:unbounded-loop'],
     why: 'a 2,000-iteration loop whose exit test the loop analysis does not relate to its counter (the kernel walks it)',
   },
-  'test/fixtures/elf/skb_state.o:by_map': {
-    issues: ['24:helper-argument'],
-    why: 'clang merged four bpf_redirect_map calls on different maps into one call; joining the map pointers loses them (the kernel explores each path)',
-  },
 };
 
 describe('clang-built objects at the kernel level', () => {

@@ -315,3 +315,48 @@ describe('interface', () => {
     expect(loop.facts.loops[0]!.maxIterations).toBeLessThanOrEqual(102n);
   });
 });
+
+describe('map pointers joined from several paths', () => {
+  // r6 picks one of two maps, as clang emits for `f(cond ? &a : &b)`; the kernel walks each path
+  const pick = (a: number, b: number): string => `
+    r6 = *(u32 *)(r1 + 0)
+    r1 = map_fd ${a} ll
+    if r6 == 0 goto join
+    r1 = map_fd ${b} ll
+  join:
+    r7 = r1
+    r1 = 0
+    *(u64 *)(r10 - 8) = r1
+    r2 = r10
+    r2 += -8
+    r1 = r7`;
+  it('a lookup on either map is accepted, and its value is checked against the smaller value', () => {
+    expectOk(`${pick(1, 2)}
+call 1
+if r0 == 0 goto out
+r0 = *(u64 *)(r0 + 0)
+out:
+r0 = 0
+exit`);
+    expectRule(`${pick(1, 2)}
+call 1
+if r0 == 0 goto out
+r0 = *(u64 *)(r0 + 8)
+out:
+r0 = 0
+exit`, 'map-value-access', /value_size=8/);
+  });
+  it('the key must fit the larger key of the two', () => {
+    const m = new Map<number, MapInfo>([[1, HASH], [5, { type: 1, keySize: 16, valueSize: 8, maxEntries: 4 }]]);
+    expectRule(`${pick(1, 5)}
+call 1
+r0 = 0
+exit`, 'stack-access', /size=16/, { maps: m });
+  });
+  it('each map of the set must suit the helper', () => {
+    expectRule(`${pick(1, 3)}
+call 1
+r0 = 0
+exit`, 'helper-argument', /cannot pass map_type 27/);
+  });
+});

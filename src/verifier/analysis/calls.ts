@@ -4,12 +4,12 @@
  * @module
  */
 import { KERNEL_HELPER_NAMES } from '../../helpers/kernel-names.js';
-import { INNER_MAP, mapInfo, type Env } from './env.js';
+import { INNER_MAP, mapInfo, type Env, type MapInfo } from './env.js';
 import { HELPER_PROTOS, type ArgKind } from './helpers.js';
 import { checkMemoryArg, ownFrame, type Work } from './memory.js';
 import { constValue as scalarConst, S64_MAX } from './scalar.js';
 import { mapSpills, STACK_SIZE } from './state.js';
-import { ANY_SCALAR, UNINIT, isPointer, pointer, typeName, type Value } from './value.js';
+import { ANY_SCALAR, UNINIT, isPointer, mapsOf, pointer, typeName, type Value } from './value.js';
 
 /** Map types whose elements a program cannot look up, update or delete. */
 const NO_ELEMENT_ACCESS = new Set([3, 4, 27]);
@@ -35,6 +35,8 @@ export function helperCall(env: Env, w: Work, pc: number, id: number): void {
   }
   const args = proto.args;
   let mapKey: number | undefined;
+  let mapSet: readonly number[] = [];
+  let mixedShapes = false;
   let ok = true;
   for (let a = 0; a < args.length && ok; a++) {
     const r = a + 1;
@@ -67,23 +69,30 @@ export function helperCall(env: Env, w: Work, pc: number, id: number): void {
           break;
         }
         mapKey = v.map;
-        const map = mapInfo(env, v.map);
-        if (map !== undefined && map.type !== 0 && ((proto.mapTypes !== undefined && !proto.mapTypes.includes(map.type)) || (ELEMENT_HELPERS.has(id) && NO_ELEMENT_ACCESS.has(map.type)))) {
-          env.report(pc, 'helper-argument', `cannot pass map_type ${map.type} into func ${proto.name}#${id}`);
-          ok = false;
+        mapSet = mapsOf(v);
+        for (const key of mapSet) {
+          const map = mapInfo(env, key);
+          if (map !== undefined && map.type !== 0 && ((proto.mapTypes !== undefined && !proto.mapTypes.includes(map.type)) || (ELEMENT_HELPERS.has(id) && NO_ELEMENT_ACCESS.has(map.type)))) {
+            env.report(pc, 'helper-argument', `cannot pass map_type ${map.type} into func ${proto.name}#${id}`);
+            ok = false;
+            break;
+          }
         }
+        // one map stands for the set where all share their shape; else the key and value must suit each
+        if (ok && mapSet.length > 1 && !mapSet.every((k) => sameShape(mapInfo(env, k), mapInfo(env, mapSet[0]!)))) mixedShapes = true;
         break;
       }
       case 'key':
       case 'value':
       case 'out_value': {
-        const map = mapKey === undefined ? undefined : mapInfo(env, mapKey);
-        if (map === undefined) {
+        const shapes = mapSet.map((k) => mapInfo(env, k));
+        if (mapKey === undefined || shapes.some((m) => m === undefined)) {
           env.report(pc, 'helper-argument', `R${r}: no map argument precedes the ${kind} of ${proto.name}#${id}`);
           ok = false;
           break;
         }
-        const size = kind === 'key' ? map.keySize : map.valueSize;
+        // the largest size among the maps: the memory must hold the key or value of each
+        const size = Math.max(...shapes.map((m) => (kind === 'key' ? m!.keySize : m!.valueSize)));
         ok = checkMemoryArg(env, w, pc, r, v, size, size, kind === 'out_value');
         break;
       }
@@ -137,6 +146,18 @@ export function helperCall(env: Env, w: Work, pc: number, id: number): void {
       clobber(w, ANY_SCALAR);
       break;
     case 'map_value_or_null': {
+      if (mixedShapes) {
+        // one of several maps of different shapes: the value of the smallest (accesses proved inside it
+        // are inside each), when none is a map of maps and all allow the same writes
+        const infos = mapSet.map((k) => mapInfo(env, k)!);
+        const simple = infos.every((m) => m.inner === undefined && m.readOnly === infos[0]!.readOnly);
+        let smallest = 0;
+        infos.forEach((m, i) => {
+          if (m.valueSize < infos[smallest]!.valueSize) smallest = i;
+        });
+        clobber(w, simple ? pointer('map_value_or_null', 0, { map: mapSet[smallest]!, id: pc * 16 + 1 }) : ANY_SCALAR);
+        break;
+      }
       // a lookup in an array or hash of maps yields an inner map (after its null check)
       const outer = mapKey === undefined ? undefined : mapInfo(env, mapKey);
       if (outer?.inner !== undefined && mapKey! < INNER_MAP) clobber(w, pointer('map_ptr_or_null', 0, { map: mapKey! + INNER_MAP, id: pc * 16 + 1 }));
@@ -156,6 +177,11 @@ export function helperCall(env: Env, w: Work, pc: number, id: number): void {
       break;
     }
   }
+}
+
+/** Same key size, value size, type and access (so one map's facts hold for every map of a set). */
+function sameShape(a: MapInfo | undefined, b: MapInfo | undefined): boolean {
+  return a !== undefined && b !== undefined && a.type === b.type && a.keySize === b.keySize && a.valueSize === b.valueSize && a.maxEntries === b.maxEntries && a.readOnly === b.readOnly && a.inner === b.inner;
 }
 
 /**

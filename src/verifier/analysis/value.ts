@@ -37,6 +37,12 @@ export interface Value {
   /** Map pointers and map values: the map's key in the `maps` option. */
   readonly map: number;
   /**
+   * Map pointers only: every map the pointer may be (sorted keys, `map` the first), when paths that
+   * loaded different maps meet (clang merges `f(&map_a)` / `f(&map_b)` tails into one call); undefined
+   * for one map. A helper argument must then suit each of them.
+   */
+  readonly maps: readonly number[] | undefined;
+  /**
    * Packet pointers: the offset is `X(id) + k` where `X(id)` is an unknown fixed for the state (id 0:
    * X = 0, the offset is exactly k; id -1: no relation). Nullable pointers: the null-check id shared by
    * copies of one helper result.
@@ -48,7 +54,22 @@ export interface Value {
   readonly ref: number;
 }
 
-const BASE: Value = { type: 'uninit', scalar: TOP, lo: 0, hi: 0, frame: 0, map: 0, id: 0, k: 0, size: 0, ref: 0 };
+const BASE: Value = { type: 'uninit', scalar: TOP, lo: 0, hi: 0, frame: 0, map: 0, maps: undefined, id: 0, k: 0, size: 0, ref: 0 };
+
+/** Most maps one map pointer may stand for; past it a join gives an unknown number. */
+export const MAX_MAP_SET = 64;
+
+/** The maps a map pointer may be. */
+export function mapsOf(v: Value): readonly number[] {
+  return v.maps ?? [v.map];
+}
+
+function sameMaps(a: Value, b: Value): boolean {
+  if (a.maps === undefined && b.maps === undefined) return a.map === b.map;
+  const x = mapsOf(a);
+  const y = mapsOf(b);
+  return x.length === y.length && x.every((m, i) => m === y[i]);
+}
 
 /** A register never written. */
 export const UNINIT: Value = BASE;
@@ -80,7 +101,7 @@ export function valueEqual(a: Value, b: Value): boolean {
   if (a === b) return true;
   if (a.type !== b.type) return false;
   if (a.type === 'scalar') return scalarEqual(a.scalar, b.scalar);
-  return a.lo === b.lo && a.hi === b.hi && a.frame === b.frame && a.map === b.map && a.id === b.id && a.k === b.k && a.size === b.size && a.ref === b.ref;
+  return a.lo === b.lo && a.hi === b.hi && a.frame === b.frame && a.map === b.map && sameMaps(a, b) && a.id === b.id && a.k === b.k && a.size === b.size && a.ref === b.ref;
 }
 
 /**
@@ -94,6 +115,11 @@ export function joinValue(a: Value, b: Value, fresh: number, widening: boolean):
   if (a.type === 'uninit' || b.type === 'uninit') return UNINIT;
   if (a.type !== b.type) return ANY_SCALAR;
   if (a.type === 'scalar') return scalarValue(widening ? scalarWiden(a.scalar, b.scalar) : scalarJoin(a.scalar, b.scalar));
+  if (a.type === 'map_ptr' && a.lo === 0 && a.hi === 0 && b.lo === 0 && b.hi === 0 && !sameMaps(a, b)) {
+    // a finite set of maps: the union (the lattice has finite height, at most MAX_MAP_SET maps)
+    const set = [...new Set([...mapsOf(a), ...mapsOf(b)])].sort((x, y) => x - y);
+    return set.length > MAX_MAP_SET ? ANY_SCALAR : { ...a, map: set[0]!, maps: set };
+  }
   if (a.frame !== b.frame || a.map !== b.map || a.size !== b.size || a.ref !== b.ref) return ANY_SCALAR;
   if ((a.type === 'map_value_or_null' || a.type === 'map_ptr_or_null' || a.type === 'mem_or_null') && a.id !== b.id) return ANY_SCALAR;
   let lo = Math.min(a.lo, b.lo);
@@ -135,5 +161,6 @@ export function describeValue(v: Value): string {
   if (v.type === 'scalar') return `scalar ${describeScalar(v.scalar)}`;
   if (v.type === 'uninit') return 'uninit';
   const off = v.lo === v.hi ? `${v.lo}` : `[${v.lo}, ${v.hi}]`;
+  if (v.maps !== undefined) return `${typeName(v.type)}(maps=${v.maps.length})`;
   return `${typeName(v.type)}(off=${off})`;
 }
