@@ -5,6 +5,8 @@
 import { assemble } from '../asm/assembler.js';
 import type { SourceLine } from '../elf/btf-ext.js';
 import { loadObject } from '../elf/loader.js';
+import { kernelProgramType, objectMapTable, type ObjectMapTable } from '../elf/kernel-check.js';
+import type { ProgramType as KernelProgramType } from '../verifier/analysis/index.js';
 import { AssemblyError } from '../errors.js';
 import { InputError, readProgramArg, type ProgramInput } from './input.js';
 import type { CliIo } from './io.js';
@@ -51,6 +53,10 @@ export interface LinkedProgram {
   readonly functionNames: ReadonlyMap<number, string>;
   /** C source line of each slot that starts one (from `.BTF.ext`; empty without `-g`). */
   readonly lines: ReadonlyMap<number, SourceLine>;
+  /** The kernel program type the loader's conventions give it (undefined when the section says none). */
+  readonly kernelType: KernelProgramType | undefined;
+  /** The object's maps as the kernel-level verifier sees them. */
+  readonly mapTable: ObjectMapTable;
 }
 
 /**
@@ -64,9 +70,11 @@ export function objectPrograms(input: ProgramInput, only?: string): LinkedProgra
     const names = obj.programs.map((p) => `${p.name} (${p.section})`).join(', ') || 'none';
     throw new InputError(`${input.name}: ${only === undefined ? 'has no programs' : `no program named ${only}; programs: ${names}`}`);
   }
+  const mapTable = objectMapTable(obj.maps);
   return infos.map((info) => {
     const runner = obj.program(info.name);
     const program = runner.program;
-    return { name: info.name, section: info.section, bytes: program.bytes, functionNames: program.functionNames, lines: runner.lines };
+    const kernelType = kernelProgramType(info.type, info.section);
+    return { name: info.name, section: info.section, bytes: program.bytes, functionNames: program.functionNames, lines: runner.lines, kernelType, mapTable };
   });
 }

@@ -4,11 +4,14 @@
  * internal array maps), all living in one VM memory.
  * @module
  */
-import { ArgumentError, EbpfError, ErrorCode, ObjectFileError, MapError } from '../errors.js';
+import { ArgumentError, EbpfError, ErrorCode, ObjectFileError, MapError, VerifierError } from '../errors.js';
 import { VmMemory } from '../vm/memory.js';
 import { Program } from '../vm/program.js';
 import type { Engine, HelperEntry } from '../vm/environment.js';
-import { verifyProgram } from '../verifier/verifier.js';
+import { checkProgram, verifyProgram } from '../verifier/verifier.js';
+import type { VerifierIssue } from '../verifier/issues.js';
+import type { ProgramType as KernelProgramType } from '../verifier/analysis/index.js';
+import { kernelProgramType, objectMapTable, type ObjectMapTable } from './kernel-check.js';
 import { ArrayMap } from '../maps/array.js';
 import { createMap } from '../maps/create.js';
 import type { BpfMap } from '../maps/map.js';
@@ -24,6 +27,17 @@ import { btfMapDefs, datasecVariables, parseBtf, type Btf, type BtfMapDef } from
 import { parseLineInfo, type LineInfo, type SourceLine } from './btf-ext.js';
 import { functionsOf, linkProgram, type ElfFunction } from './link.js';
 import { parseElf, SectionType, SHF_EXECINSTR, SymbolType, type ElfFile, type ElfSection, type ElfSymbol } from './reader.js';
+
+/** How {@link LoadOptions.verify} checks programs. */
+export type VerifyMode = 'kernel' | 'warn' | 'shape';
+
+/** What the kernel-level analysis found in one program (see {@link BpfObject.verification}). */
+export interface ProgramVerification {
+  /** The kernel program type it was checked as, or undefined when none could be chosen (shape checks only). */
+  readonly programType: KernelProgramType | undefined;
+  /** Every problem found; empty when the program is accepted. */
+  readonly issues: readonly VerifierIssue[];
+}
 
 /** Program types tsbpf distinguishes, inferred from the section name. */
 export type ProgramType = 'xdp' | 'socket' | 'tc' | 'raw';
@@ -77,8 +91,21 @@ export interface LoadOptions extends MapOptions {
   readonly helpers?: ReadonlyMap<number, HelperEntry>;
   /** The JIT engine `jit: true` runs use (default: a shared `JitEngine`). */
   readonly jitEngine?: Engine;
-  /** Run the default verifier on each program when first loaded (default true). */
-  readonly verify?: boolean;
+  /**
+   * How each program is verified when first loaded (default `true`, which is `'warn'`):
+   * - `'kernel'`: the kernel-level analysis (types, ranges, memory, helpers, loops; see
+   *   `checkProgram` with `level: 'kernel'`) for the program's type with the object's maps; a program it
+   *   rejects throws a `VerifierError` naming the pc, the rule, the kernel-style message and the C line.
+   * - `'warn'`: the same analysis, but its findings are kept in {@link BpfObject.verification} and
+   *   {@link BpfObject.warnings} instead of refusing the program; only the shape checks reject. This is
+   *   the default because the analysis still wrongly rejects some programs the kernel accepts
+   *   (docs/verifier.md lists the causes; measured on test/corpus).
+   * - `'shape'`: the instruction-shape checks only (what every load did before the kernel level).
+   * - `false`: no verification at all.
+   * Programs whose kernel type is unknown (a `raw` program from a section such as `test`) get the shape
+   * checks only.
+   */
+  readonly verify?: boolean | VerifyMode;
   /**
    * Program types by program (function) name or section name, for sections whose name says nothing
    * (`filter`, `loadbalancer`) or says something else; the key `*` sets the type of every program not
@@ -119,6 +146,21 @@ const MAX_TRACE_BUFFER_BYTES = 1 << 30;
 
 const GLOBAL_DATA = /^\.(data|rodata|bss)(\..*)?$/;
 
+/** {@link LoadOptions.verify} as a mode (checked: JS callers have no type checker). */
+function checkVerifyMode(v: LoadOptions['verify']): VerifyMode | 'off' {
+  if (v === undefined || v === true) return 'warn';
+  if (v === false) return 'off';
+  if (v === 'kernel' || v === 'warn' || v === 'shape') return v;
+  throw new ArgumentError(`verify must be true, false, 'kernel', 'warn' or 'shape', got ${String(v)}`);
+}
+
+/** The source line of the nearest slot at or before `pc` that starts one (clang's line 0 says none). */
+function nearestLine(lines: ReadonlyMap<number, SourceLine>, pc: number): SourceLine | undefined {
+  let best: number | undefined;
+  for (const [slot, l] of lines) if (slot <= pc && l.line > 0 && (best === undefined || slot > best)) best = slot;
+  return best === undefined ? undefined : lines.get(best);
+}
+
 function fail(message: string): never {
   throw new ObjectFileError(ErrorCode.ELF, message);
 }
@@ -144,6 +186,11 @@ export class BpfObject {
   readonly unavailableMaps: ReadonlyMap<string, EbpfError>;
   /** Problems that did not stop the load, e.g. a program array slot whose program cannot be loaded. */
   readonly warnings: string[] = [];
+  /**
+   * The kernel-level verifier's findings for each program loaded so far, by function name (filled when
+   * {@link LoadOptions.verify} is `'kernel'` or `'warn'`, the default).
+   */
+  readonly verification = new Map<string, ProgramVerification>();
   /**
    * Lines `bpf_trace_printk` wrote that are still kept, oldest first: at most `traceBufferBytes` of
    * them; take them with {@link drainTrace}, which frees the space.
@@ -182,6 +229,7 @@ export class BpfObject {
       throw new ArgumentError(`traceBufferBytes must be an integer from 0 to ${MAX_TRACE_BUFFER_BYTES}, got ${String(options.traceBufferBytes)}`);
     }
     this.traceBuffer = new TraceLog(traceBytes);
+    checkVerifyMode(options.verify);
     const perf = options.perfBufferBytes;
     // Checked here too: a map createMap refuses only makes that map unavailable, a bad option is the caller's.
     if (perf !== undefined && (!Number.isSafeInteger(perf) || perf < 16 || perf > 1 << 30)) {
@@ -505,8 +553,6 @@ export class BpfObject {
         { helpers: [...missing.keys()] },
       );
     }
-    if (this.options.verify !== false) verifyProgram(linked.bytes, { helpers: this.helperTable });
-    const program = new Program(linked.bytes, entry.name, linked.functionNames);
     const lines = new Map<number, SourceLine>();
     for (const o of linked.origins) {
       for (const li of this.lineInfo.get(o.section) ?? []) {
@@ -516,11 +562,35 @@ export class BpfObject {
         }
       }
     }
+    this.verify(entry.name, info?.type ?? programTypeOf(this.elf.sections[entry.section]!.name), this.elf.sections[entry.section]!.name, linked.bytes, lines);
+    const program = new Program(linked.bytes, entry.name, linked.functionNames);
     const runner = new ProgramRunner(program, { space: this.space, helpers: this.helperTable, jitEngine: this.options.jitEngine }, lines);
     this.loaded.set(name, runner);
     this.loaded.set(entry.name, runner);
     return runner;
   }
+
+  /** Verify a linked program as {@link LoadOptions.verify} says; throws when it is rejected. */
+  private verify(name: string, type: ProgramType, section: string, bytes: Uint8Array, lines: ReadonlyMap<number, SourceLine>): void {
+    const mode = checkVerifyMode(this.options.verify);
+    if (mode === 'off') return;
+    const programType = mode === 'shape' ? undefined : kernelProgramType(type, section);
+    // The shape checks reject in every mode: the engines need well-formed bytecode.
+    if (mode !== 'kernel' || programType === undefined) verifyProgram(bytes, { helpers: this.helperTable });
+    if (programType === undefined) return;
+    this.mapTable ??= objectMapTable(this.maps);
+    const issues = checkProgram(bytes, { level: 'kernel', programType, helpers: this.helperTable, maps: this.mapTable.maps, resolve: this.mapTable.resolve });
+    this.verification.set(name, { programType, issues });
+    const first = issues.find((i) => i.severity === 'error');
+    if (first === undefined) return;
+    const at = first.pc === undefined ? undefined : nearestLine(lines, first.pc);
+    const where = at === undefined ? '' : ` (${at.file}:${at.line}: ${at.text.trim()})`;
+    const text = `program ${name} (${programType}): [${first.rule}] ${first.message}${where}`;
+    if (mode === 'kernel') throw new VerifierError(text, first.pc);
+    this.warnings.push(`kernel-level verifier would reject: ${first.pc === undefined ? '' : `pc ${first.pc}: `}${text}`);
+  }
+
+  private mapTable: ObjectMapTable | undefined;
 
   /** The map whose handle a program loaded (for tools that see a handle in a register). */
   mapByHandle(handle: number): BpfMap | undefined {

@@ -119,7 +119,7 @@ describe('tsbpf verify on the example objects', () => {
     for (const f of ['xdp_firewall', 'socket_dns', 'tc_mark']) {
       const r = await cli(['verify', ex(`${f}.o`)]);
       expect(r.code, f).toBe(0);
-      expect(r.out).toMatch(new RegExp(`${f}\\.o:${f}: OK \\(\\d+ instructions\\)\\n$`));
+      expect(r.out).toMatch(new RegExp(`${f}\\.o:${f}: OK \\(\\d+ instructions, kernel level as \\w+\\)\\n$`));
     }
   });
 });

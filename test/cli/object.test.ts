@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { cli } from './helpers.js';
+import { assemble } from '../../src/asm/assembler.js';
+import { cli, spawnCli } from './helpers.js';
 
 const root = new URL('../../', import.meta.url).pathname;
 const expected = JSON.parse(readFileSync(`${root}bench/programs/expected.json`, 'utf8')) as Record<string, { small: string }>;
@@ -60,9 +61,9 @@ describe('verify and disasm on ELF objects', () => {
     expect(r.code).toBe(0);
     expect(r.out.split('\n').filter(Boolean).map((l) => l.replace(/^.*globals\.o:/, ''))).toEqual([
       'add3: OK (17 instructions)',
-      'calc: OK (40 instructions)',
-      'first: OK (22 instructions)',
-      'second: OK (16 instructions)',
+      'calc: OK (40 instructions, kernel level as sched_cls)',
+      'first: OK (22 instructions, kernel level as xdp)',
+      'second: OK (16 instructions, kernel level as xdp)',
     ]);
     const v1 = await cli(['verify', '--cpu', '1', '--program', 'count_len', `${root}test/fixtures/elf/legacy.o`]);
     expect(v1.out).toMatch(/legacy\.o:count_len: /);
@@ -78,5 +79,33 @@ describe('verify and disasm on ELF objects', () => {
     expect(Buffer.from(bytes).toString('hex')).toBe(hex);
     const check = await cli(['verify', Buffer.from(bytes).toString('hex')]);
     expect(check.out).toMatch(/OK \(40 instructions\)/);
+  });
+});
+
+describe('verify at the kernel level (spawned CLI)', () => {
+  it('prints kernel-style messages with their C lines and exits 1 on a rejected object', () => {
+    const r = spawnCli(['verify', 'test/fixtures/elf/rodata_abuse.o', '--program', 'load_bytes_into']);
+    expect(r.code).toBe(1);
+    expect(r.out).toBe(
+      'test/fixtures/elf/rodata_abuse.o:load_bytes_into: pc 6: error [read-only-write]: R3 points into a read-only map; the helper writes to it\n' +
+        '    ./rodata_abuse.c:37: bpf_skb_load_bytes(skb, 0, (void *)&cfg, 4);\n' +
+        'test/fixtures/elf/rodata_abuse.o:load_bytes_into: rejected: 1 error\n',
+    );
+  });
+  it('exits 0 on an object the kernel accepts, naming the level and type; --level shape gives the shape checks', () => {
+    const r = spawnCli(['verify', 'test/fixtures/elf/skb_state.o']);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/skb_state\.o:by_map: OK \(\d+ instructions, kernel level as xdp\)/);
+    const s = spawnCli(['verify', '--level', 'shape', 'test/fixtures/elf/rodata_abuse.o']);
+    expect(s.code).toBe(0);
+    expect(s.out).not.toMatch(/kernel level/);
+  });
+  it('raw bytecode stays at the shape level unless asked; --type picks the kernel type', () => {
+    const hex = Buffer.from(assemble('r1 *= 2\nr0 = 0\nexit')).toString('hex');
+    expect(spawnCli(['verify', hex]).code).toBe(0);
+    const k = spawnCli(['verify', '--level', 'kernel', '--type', 'xdp', hex]);
+    expect(k.code).toBe(1);
+    expect(k.out).toMatch(/pc 0: error \[pointer-arithmetic\]: R1 pointer arithmetic with \*= operator prohibited|pc 0: error \[pointer-arithmetic\]/);
+    expect(spawnCli(['verify', '--type', 'bogus', hex]).code).toBe(2);
   });
 });

@@ -2,6 +2,8 @@
  * `tsbpf verify PROG`: run the default verifier and report every issue.
  * @module
  */
+import type { SourceLine } from '../../elf/btf-ext.js';
+import { KERNEL_PROGRAM_TYPES, type KernelProgramType } from '../../verifier/index.js';
 import { checkProgram } from '../../verifier/verifier.js';
 import type { VerifierOptions } from '../../verifier/issues.js';
 import { UsageError, expectPositionals, flag, intOption, parseArgs, stringOption } from '../args.js';
@@ -25,8 +27,23 @@ function helperSet(list: string | undefined): ReadonlySet<number> | undefined {
   return set;
 }
 
+/** A program to check, with what the kernel level needs and its source lines. */
+interface Unit {
+  readonly name: string;
+  readonly bytes: Uint8Array;
+  readonly options: VerifierOptions;
+  readonly lines: ReadonlyMap<number, SourceLine>;
+}
+
+/** The C source line of `pc`, or of the nearest slot before it that starts one (line 0 says none). */
+function lineOf(lines: ReadonlyMap<number, SourceLine>, pc: number): SourceLine | undefined {
+  let best: number | undefined;
+  for (const [slot, l] of lines) if (slot <= pc && l.line > 0 && (best === undefined || slot > best)) best = slot;
+  return best === undefined ? undefined : lines.get(best);
+}
+
 /** Print the issues of one program and its verdict; true when it is accepted. */
-function report(name: string, bytes: Uint8Array, options: VerifierOptions, io: CliIo): boolean {
+function report({ name, bytes, options, lines }: Unit, io: CliIo): boolean {
   const issues = checkProgram(bytes, options);
   const errors = issues.filter((i) => i.severity === 'error').length;
   const warnings = issues.length - errors;
@@ -34,11 +51,14 @@ function report(name: string, bytes: Uint8Array, options: VerifierOptions, io: C
   for (const issue of issues.slice(0, MAX_PRINTED)) {
     const where = issue.pc === undefined ? '' : `pc ${issue.pc}: `;
     io.out(`${name}: ${where}${issue.severity} [${issue.rule}]: ${issue.message}\n`);
+    const at = issue.pc === undefined ? undefined : lineOf(lines, issue.pc);
+    if (at !== undefined) io.out(`    ${at.file}:${at.line}: ${at.text.trim()}\n`);
   }
   if (issues.length > MAX_PRINTED) io.out(`${name}: ... and ${issues.length - MAX_PRINTED} more\n`);
   const warned = warnings === 0 ? '' : `, ${plural(warnings, 'warning')}`;
+  const level = options.level === 'kernel' ? `, kernel level as ${options.programType ?? 'socket_filter'}` : '';
   if (errors === 0) {
-    io.out(`${name}: OK (${plural(Math.floor(bytes.length / 8), 'instruction')}${warned})\n`);
+    io.out(`${name}: OK (${plural(Math.floor(bytes.length / 8), 'instruction')}${level}${warned})\n`);
     return true;
   }
   io.out(`${name}: rejected: ${plural(errors, 'error')}${warned}\n`);
@@ -48,25 +68,37 @@ function report(name: string, bytes: Uint8Array, options: VerifierOptions, io: C
 /** The `verify` command. */
 export const verifyCommand: Command = {
   name: 'verify',
-  summary: 'check a program with the default verifier and list every problem',
+  summary: 'check a program (kernel-level analysis for ELF objects) and list every problem',
   options: {
     cpu: { type: 'string' },
     strict: { type: 'boolean' },
     helpers: { type: 'string' },
     'allow-pseudo': { type: 'boolean' },
     program: { type: 'string' },
+    level: { type: 'string' },
+    type: { type: 'string' },
   },
-  help: `Usage: tsbpf verify PROG [--cpu N] [--strict] [--helpers IDS] [--allow-pseudo] [--program NAME]
+  help: `Usage: tsbpf verify PROG [--level shape|kernel] [--type TYPE] [--cpu N] [--strict] [--helpers IDS]
+                    [--allow-pseudo] [--program NAME]
 
-Check PROG with tsbpf's default verifier and print every problem with its pc.
-PROG is a raw bytecode file, a file of hex bytes, an assembly file, a hex string, - for stdin, or an
-ELF object (each program is linked and checked; --program NAME picks one).
+Check PROG and print every problem with its pc (and its C source line where the object has BTF line
+info). PROG is a raw bytecode file, a file of hex bytes, an assembly file, a hex string, - for stdin, or
+an ELF object (each program is linked and checked; --program NAME picks one).
+
+ELF objects are checked at the kernel level by default: the data-flow analysis of types, value ranges,
+memory accesses, helper arguments and loops for each program's type (from its section name) with the
+object's maps, reporting in the kernel verifier's terms (e.g. R0 invalid mem access 'map_value_or_null').
+Programs whose section names no kernel type get the shape checks unless --type is given. Raw bytecode
+gets the instruction-shape checks by default (conformance programs are not kernel programs).
 
 Options:
   --cpu N          highest instruction set version allowed, 1-4 (default 4)
   --strict         treat warnings (out-of-range shift immediates) as errors
   --helpers IDS    comma-separated helper ids that exist; calls to others are errors
   --allow-pseudo   accept lddw pseudo loads (maps, BTF ids) left for a loader
+  --level L        shape (instruction shape only) or kernel (default: kernel for ELF objects, else shape)
+  --type TYPE      kernel program type: ${KERNEL_PROGRAM_TYPES.join(', ')}
+                   (default: from the section name for objects, socket_filter for bytecode)
   --debug          show stack traces on internal errors
 
 Exit status: 0 when the program is accepted, 1 when it is rejected, 2 on usage errors.
@@ -85,14 +117,26 @@ Example:
       helpers: helperSet(stringOption(args, 'helpers')),
       allowPseudoLoads: flag(args, 'allow-pseudo'),
     };
+    const level = stringOption(args, 'level');
+    if (level !== undefined && level !== 'shape' && level !== 'kernel') throw new UsageError(`--level: '${level}' is not shape or kernel`);
+    const type = stringOption(args, 'type');
+    if (type !== undefined && !(KERNEL_PROGRAM_TYPES as readonly string[]).includes(type)) {
+      throw new UsageError(`--type: '${type}' is not a program type; use one of ${KERNEL_PROGRAM_TYPES.join(', ')}`);
+    }
+    const programType = type as KernelProgramType | undefined;
     const input = await readProgramArg(arg!, io);
     const only = stringOption(args, 'program');
-    const units =
+    const units: Unit[] =
       input.format === 'elf'
-        ? objectPrograms(input, only).map((p) => ({ name: `${input.name}:${p.name}`, bytes: p.bytes }))
-        : [{ name: input.name, bytes: programBytes(input) }];
+        ? objectPrograms(input, only).map((p) => {
+            const kernelType = programType ?? p.kernelType;
+            const kernel = level !== 'shape' && kernelType !== undefined;
+            const o: VerifierOptions = kernel ? { ...options, level: 'kernel', programType: kernelType, maps: p.mapTable.maps, resolve: p.mapTable.resolve } : options;
+            return { name: `${input.name}:${p.name}`, bytes: p.bytes, options: o, lines: p.lines };
+          })
+        : [{ name: input.name, bytes: programBytes(input), options: level === 'kernel' ? { ...options, level: 'kernel', programType } : options, lines: new Map() }];
     let rejected = 0;
-    for (const unit of units) if (!report(unit.name, unit.bytes, options, io)) rejected++;
+    for (const unit of units) if (!report(unit, io)) rejected++;
     return rejected === 0 ? 0 : 1;
   },
 };

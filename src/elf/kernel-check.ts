@@ -1,0 +1,61 @@
+/**
+ * What the kernel-level verifier needs to know about an object's programs: the kernel program type of
+ * each, and the object's maps as the analysis sees them (by handle, the immediate a linked `lddw`
+ * carries), including global-data addresses the loader substituted for `.data`/`.rodata`/`.bss` loads.
+ * @module
+ */
+import { ArrayMap } from '../maps/array.js';
+import type { BpfMap } from '../maps/map.js';
+import { programTypeOfSection, type MapInfo, type ProgramType as KernelProgramType, type ResolvedAddress } from '../verifier/analysis/index.js';
+import type { ProgramType } from './loader.js';
+
+const GLOBAL_DATA = /^\.(data|rodata|bss)(\..*)?$/;
+
+/**
+ * The kernel program type of a program: the loader's type where it has one (xdp, socket filter, tc,
+ * which decides the context the program runs with), else the section name's (`kprobe/…`,
+ * `tracepoint/…`…), else undefined (the kernel would need `expected_attach_type` or a type from the
+ * loader; the kernel-level check cannot choose a context layout).
+ */
+export function kernelProgramType(type: ProgramType, section: string): KernelProgramType | undefined {
+  switch (type) {
+    case 'xdp':
+      return 'xdp';
+    case 'socket':
+      return 'socket_filter';
+    case 'tc':
+      return programTypeOfSection(section) === 'sched_act' ? 'sched_act' : 'sched_cls';
+    case 'raw':
+      return programTypeOfSection(section);
+  }
+}
+
+/** The maps of an object keyed by handle, and the resolver for the global-data addresses its programs load. */
+export interface ObjectMapTable {
+  readonly maps: ReadonlyMap<number, MapInfo>;
+  readonly resolve: (imm: bigint) => ResolvedAddress | undefined;
+}
+
+/** Describe an object's maps for the analysis. */
+export function objectMapTable(objectMaps: ReadonlyMap<string, BpfMap>): ObjectMapTable {
+  const maps = new Map<number, MapInfo>();
+  /** Global-data maps: where their value lives (the address programs load) and its size. */
+  const data: { handle: number; start: bigint; end: bigint }[] = [];
+  for (const [name, m] of objectMaps) {
+    const i = m.spec.inner;
+    const inner = i === undefined ? undefined : { type: i.type, keySize: i.keySize, valueSize: i.valueSize, maxEntries: i.maxEntries };
+    maps.set(m.handle, { type: m.spec.type, keySize: m.spec.keySize, valueSize: m.spec.valueSize, maxEntries: m.spec.maxEntries, readOnly: name.startsWith('.rodata'), inner });
+    if (GLOBAL_DATA.test(name) && m instanceof ArrayMap) {
+      const start = BigInt(m.valueAddress(0));
+      data.push({ handle: m.handle, start, end: start + BigInt(Math.max(1, m.spec.valueSize)) });
+    }
+  }
+  const resolve = (wide: bigint): ResolvedAddress | undefined => {
+    // addresses are 32-bit; the loader may sign-extend them into the 64-bit immediate
+    const imm = wide >> 32n === 0n || wide >> 32n === 0xffff_ffffn ? BigInt.asUintN(32, wide) : wide;
+    for (const d of data) if (imm >= d.start && imm < d.end) return { map: d.handle, offset: Number(imm - d.start) };
+    if (imm <= 0xffff_ffffn && maps.has(Number(imm)) && !data.some((d) => d.handle === Number(imm))) return { map: Number(imm) };
+    return undefined;
+  };
+  return { maps, resolve };
+}
