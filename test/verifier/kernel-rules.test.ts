@@ -210,11 +210,19 @@ describe('helpers', () => {
     expectRule('r1 = 0\ncall 1\nr0 = 0\nexit', 'helper-argument', 'R1 type=scalar expected=map_ptr');
     expectRule('r1 = map_fd 1 ll\nr2 = r10\nr2 += -4\ncall 1\nr0 = 0\nexit', 'uninit-stack-read', 'invalid indirect read from stack', { privileged: false });
     // a size from an unknown number must be bounded
-    expectRule('call 7\nr2 = r0\nr1 = r10\nr1 += -64\nr3 = 0\ncall 4\nr0 = 0\nexit', 'helper-argument', 'R2 min value is negative');
-    expectRule('call 7\nr2 = r0\nr2 >>= 1\nr1 = r10\nr1 += -64\nr3 = 0\ncall 4\nr0 = 0\nexit', 'helper-argument', 'unbounded memory access');
-    expectOk('call 7\nr2 = r0\nr2 &= 63\nr1 = r10\nr1 += -64\nr3 = 0\ncall 4\nr0 = 0\nexit');
-    expectRule('call 7\nr2 = r0\nr2 &= 127\nr1 = r10\nr1 += -64\nr3 = 0\ncall 4\nr0 = 0\nexit', 'stack-access', 'invalid indirect access to stack');
+    expectRule('call 7\nr2 = r0\nr1 = r10\nr1 += -64\nr3 = 0\ncall 4\nr0 = 0\nexit', 'helper-argument', 'R2 min value is negative', { programType: 'kprobe' });
+    expectRule('call 7\nr2 = r0\nr2 >>= 1\nr1 = r10\nr1 += -64\nr3 = 0\ncall 4\nr0 = 0\nexit', 'helper-argument', 'unbounded memory access', { programType: 'kprobe' });
+    expectOk('call 7\nr2 = r0\nr2 &= 63\nr1 = r10\nr1 += -64\nr3 = 0\ncall 4\nr0 = 0\nexit', { programType: 'kprobe' });
+    expectRule('call 7\nr2 = r0\nr2 &= 127\nr1 = r10\nr1 += -64\nr3 = 0\ncall 4\nr0 = 0\nexit', 'stack-access', 'invalid indirect access to stack', { programType: 'kprobe' });
     expectRule('r1 = map_fd 1 ll\nr2 = r10\nr3 = 0\ncall 130\nr0 = 0\nexit', 'helper-argument', 'cannot pass map_type 1');
+  });
+  it('helpers per program type, and r0 after a helper that returns nothing', () => {
+    // the kernel: "program of this type cannot use helper" (socket filters cannot redirect, XDP cannot write an skb)
+    expectRule('r1 = 1\nr2 = 0\ncall 23\nexit', 'helper-program-type', 'cannot use helper bpf_redirect#23');
+    expectOk('r1 = 1\nr2 = 0\ncall 23\nexit', { programType: 'sched_cls' });
+    expectRule('r2 = 0\nr3 = r10\nr3 += -8\nr4 = 1\nr5 = 0\ncall 9\nr0 = 0\nexit', 'helper-program-type', 'bpf_skb_store_bytes#9', { programType: 'xdp' });
+    // bpf_tail_call leaves r0 unreadable (it only returns when the call fails)
+    expectRule('r2 = map_fd 5 ll\nr3 = 0\ncall 12\nexit', 'uninit-register', 'R0 !read_ok', { maps: new Map([[5, { type: 3, keySize: 4, valueSize: 4, maxEntries: 4 }]]) });
   });
   it('probe_read initialises the stack it writes', () => {
     expectOk('r1 = r10\nr1 += -16\nr2 = 16\nr3 = 0\ncall 4\nr0 = *(u64 *)(r10 - 16)\nexit', { programType: 'kprobe' });

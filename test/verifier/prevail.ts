@@ -13,6 +13,7 @@ import { constant, sync, type Scalar } from '../../src/verifier/analysis/scalar.
 import { ANY_SCALAR, UNINIT, pointer, scalarValue } from '../../src/verifier/analysis/value.js';
 import { Byte } from '../../src/verifier/analysis/state.js';
 import { checkProgram } from '../../src/verifier/index.js';
+import { helperAllowed } from '../../src/verifier/analysis/helper-types.js';
 
 export const PREVAIL_DIR = join(import.meta.dirname, '../fixtures/prevail');
 
@@ -225,7 +226,9 @@ export function runCase(c: PrevailCase): CaseResult {
   const { state, maps } = entryFromPre(c.pre);
   // the legacy packet loads exist only in socket-buffer programs; everything else runs as XDP (PREVAIL's
   // test context has `data` at offset 0 and `data_end` at 4, as xdp_md does)
-  const programType = /skb\[/.test(c.code) ? 'socket_filter' : 'xdp';
+  // (a case calling helpers only tracing programs have, e.g. bpf_get_stack, runs as a kprobe)
+  const calls = [...c.code.matchAll(/^call (\d+)\b/gm)].map((m) => Number(m[1]));
+  const programType = /skb\[/.test(c.code) ? 'socket_filter' : calls.every((id) => helperAllowed('xdp', id)) ? 'xdp' : 'kprobe';
   const result = analyzeProgram(insns, ops, { programType, maps, entry: state });
   const issues: AnalysisIssue[] = result.issues.filter((i) => i.pc < n || i.rule !== 'unreachable');
   return { c, verdict: issues.length > 0 ? 'reject' : 'accept', issues };

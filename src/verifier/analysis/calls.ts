@@ -5,6 +5,7 @@
  */
 import { KERNEL_HELPER_NAMES } from '../../helpers/kernel-names.js';
 import { INNER_MAP, mapInfo, type Env, type MapInfo } from './env.js';
+import { helperAllowed } from './helper-types.js';
 import { HELPER_PROTOS, type ArgKind } from './helpers.js';
 import { checkMemoryArg, ownFrame, type Work } from './memory.js';
 import { constValue as scalarConst, S64_MAX } from './scalar.js';
@@ -30,6 +31,11 @@ export function helperCall(env: Env, w: Work, pc: number, id: number): void {
         ? `invalid func unknown#${id}`
         : `helper ${name}#${id} has no prototype in the analysis, so its arguments cannot be checked; use a helper from the table or the shape-only verifier`,
     );
+    clobber(w, ANY_SCALAR);
+    return;
+  }
+  if (!helperAllowed(env.programType, id)) {
+    env.report(pc, 'helper-program-type', `program of this type cannot use helper ${proto.name}#${id} (${env.programType})`);
     clobber(w, ANY_SCALAR);
     return;
   }
@@ -142,8 +148,10 @@ export function helperCall(env: Env, w: Work, pc: number, id: number): void {
   if (proto.changesPacket === true) invalidatePacket(w);
   switch (proto.ret) {
     case 'integer':
-    case 'void':
       clobber(w, ANY_SCALAR);
+      break;
+    case 'void':
+      clobber(w, UNINIT);
       break;
     case 'map_value_or_null': {
       if (mixedShapes) {

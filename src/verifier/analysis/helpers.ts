@@ -35,7 +35,7 @@ export type ArgKind =
   | 'const'
   | 'out_value';
 
-/** What a helper returns in r0. */
+/** What a helper returns in r0 (`void`: nothing, r0 is unreadable after the call, as the kernel has it for bpf_tail_call and the ring buffer submit and discard). */
 export type ReturnKind = 'integer' | 'map_value_or_null' | 'ringbuf_mem_or_null' | 'void';
 
 /** One helper's prototype. */
@@ -68,7 +68,7 @@ export const HELPER_PROTOS: ReadonlyMap<number, HelperProto> = new Map([
   [9, p('bpf_skb_store_bytes', ['ctx', 'scalar', 'mem', 'size', 'scalar'], 'integer', { changesPacket: true })],
   [10, p('bpf_l3_csum_replace', ['ctx', 'scalar', 'scalar', 'scalar', 'scalar'], 'integer', { changesPacket: true })],
   [11, p('bpf_l4_csum_replace', ['ctx', 'scalar', 'scalar', 'scalar', 'scalar'], 'integer', { changesPacket: true })],
-  [12, p('bpf_tail_call', ['ctx', 'map', 'scalar'], 'integer', { mapTypes: [PROG_ARRAY] })],
+  [12, p('bpf_tail_call', ['ctx', 'map', 'scalar'], 'void', { mapTypes: [PROG_ARRAY] })],
   [13, p('bpf_clone_redirect', ['ctx', 'scalar', 'scalar'], 'integer', { changesPacket: true })],
   [14, p('bpf_get_current_pid_tgid', [])],
   [15, p('bpf_get_current_uid_gid', [])],
@@ -89,7 +89,7 @@ export const HELPER_PROTOS: ReadonlyMap<number, HelperProto> = new Map([
   [38, p('bpf_skb_change_tail', ['ctx', 'scalar', 'scalar'], 'integer', { changesPacket: true })],
   [39, p('bpf_skb_pull_data', ['ctx', 'scalar'], 'integer', { changesPacket: true })],
   [40, p('bpf_csum_update', ['ctx', 'scalar'])],
-  [41, p('bpf_set_hash_invalid', ['ctx'], 'void')],
+  [41, p('bpf_set_hash_invalid', ['ctx'])],
   [42, p('bpf_get_numa_node_id', [])],
   [43, p('bpf_skb_change_head', ['ctx', 'scalar', 'scalar'], 'integer', { changesPacket: true })],
   [44, p('bpf_xdp_adjust_head', ['ctx', 'scalar'], 'integer', { changesPacket: true })],

@@ -21,6 +21,7 @@ export type AnalysisRule =
   | 'unreleased-reference'
   | 'helper-unknown'
   | 'helper-argument'
+  | 'helper-program-type'
   | 'map-reference'
   | 'unreachable'
   | 'unbounded-loop'
@@ -33,6 +34,6 @@ export type AnalysisRule =
 export const ANALYSIS_RULES: readonly AnalysisRule[] = [
   'uninit-register', 'invalid-mem-access', 'stack-access', 'uninit-stack-read', 'ctx-access', 'packet-access',
   'map-value-access', 'mem-access', 'read-only-write', 'pointer-arithmetic', 'pointer-leak', 'pointer-spill',
-  'return-value', 'unreleased-reference', 'helper-unknown', 'helper-argument', 'map-reference', 'unreachable',
+  'return-value', 'unreleased-reference', 'helper-unknown', 'helper-argument', 'helper-program-type', 'map-reference', 'unreachable',
   'unbounded-loop', 'subprogram', 'call-stack', 'complexity', 'unsupported',
 ];
