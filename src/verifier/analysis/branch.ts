@@ -74,9 +74,11 @@ export function refineEdge(w: Work, i: Insn, op: Extract<Operation, { kind: 'jco
     nullCheck(w, b, rel === 'eq');
     return true;
   }
-  // a pointer that cannot be null is never equal to 0
-  if ((rel === 'eq' || rel === 'ne') && isPointer(a) && !nullable(a) && isZero(b)) return rel === 'ne';
-  if ((rel === 'eq' || rel === 'ne') && isPointer(b) && !nullable(b) && isZero(a)) return rel === 'ne';
+  // a map value (after its null check), a map or ring buffer memory is never equal to 0; the kernel
+  // decides no other pointer's comparison with 0 (context, stack and packet pointers: both paths are walked)
+  const nonNull = (v: Value): boolean => v.type === 'map_value' || v.type === 'map_ptr' || v.type === 'mem';
+  if ((rel === 'eq' || rel === 'ne') && nonNull(a) && isZero(b)) return rel === 'ne';
+  if ((rel === 'eq' || rel === 'ne') && nonNull(b) && isZero(a)) return rel === 'ne';
   if (isPointer(a) && isPointer(b)) packetCompare(w, rel, a, b);
   return true;
 }

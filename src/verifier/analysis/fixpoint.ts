@@ -276,11 +276,12 @@ export class Fixpoint {
 
 function checkExit(env: Env, w: Work, pc: number, depth: number): void {
   const r0 = w.regs[0]!;
+  // a subprogram may return without setting r0 (as the kernel has it): its caller then cannot read r0
+  if (depth > 0) return;
   if (r0.type === 'uninit') {
     env.report(pc, 'uninit-register', 'R0 !read_ok');
     return;
   }
-  if (depth > 0) return;
   const range = returnRange(env.programType);
   if (isPointer(r0)) {
     if (range !== undefined) env.report(pc, 'return-value', `At program exit the register R0 is not a known value (${typeName(r0.type)})`);
