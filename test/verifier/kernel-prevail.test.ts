@@ -4,16 +4,32 @@
  * printed; the assertions are floors just under today's, so a regression fails. Where PREVAIL and the
  * kernel differ (misaligned stack accesses, subtraction from the stack pointer, R0 at a subprogram's exit,
  * 32-bit copies of pointers, pointers stored or returned by a privileged loader), tsbpf follows the kernel,
- * checked against it in kernel-differential.test.ts.
+ * checked against it in kernel-differential.test.ts; where the kernel can run a case from the same entry
+ * state, its recorded verdict is the label (prevail-kernel.ts).
  */
 import { describe, expect, it } from 'vitest';
+import { kernelOracle, skipNote } from '../kernel/runner.js';
 import { expectedUnsafe, kernelRejects, loadCases, runCase, type CaseResult } from './prevail.js';
+import { caseKey, liveLabels, recordedLabels, writeLabels } from './prevail-kernel.js';
+
+/** Today's figures: the share of unsafe cases rejected (at least) and of safe cases rejected (at most). */
+const RECORDED = { unsafeRejected: 0.94, safeRejected: 0.012 };
 
 describe('PREVAIL test data', () => {
   const results: CaseResult[] = loadCases().map(runCase);
   const run = results.filter((r) => r.verdict !== 'skip');
-  const unsafe = run.filter((r) => expectedUnsafe(r.c));
-  const safe = run.filter((r) => r.c.messages.length === 0 && kernelRejects(r.c) === undefined);
+  const labels = recordedLabels();
+  // the kernel's verdict where it could run the case from the same entry state, else PREVAIL's expectation
+  const unsafeOf = (r: CaseResult): boolean => {
+    const k = labels.get(caseKey(r.c));
+    return k !== undefined ? !k.accepted : expectedUnsafe(r.c);
+  };
+  const safeOf = (r: CaseResult): boolean => {
+    const k = labels.get(caseKey(r.c));
+    return k !== undefined ? k.accepted : r.c.messages.length === 0 && kernelRejects(r.c) === undefined;
+  };
+  const unsafe = run.filter(unsafeOf);
+  const safe = run.filter(safeOf);
   const rejected = unsafe.filter((r) => r.verdict === 'reject');
   const wrong = safe.filter((r) => r.verdict === 'reject');
 
@@ -31,8 +47,21 @@ describe('PREVAIL test data', () => {
     );
     for (const r of wrong) console.log(`  safe but rejected: ${r.c.file} | ${r.c.name} | ${r.issues[0]?.message}`);
     for (const r of unsafe.filter((x) => x.verdict === 'accept')) console.log(`  unsafe but accepted: ${r.c.file} | ${r.c.name}`);
-    expect(rejected.length / unsafe.length).toBeGreaterThanOrEqual(0.83);
-    expect(wrong.length / safe.length).toBeLessThanOrEqual(0.08);
+    // floors at today's figures (see docs/verifier.md for every remaining disagreement)
+    expect(rejected.length / unsafe.length).toBeGreaterThanOrEqual(RECORDED.unsafeRejected);
+    expect(wrong.length / safe.length).toBeLessThanOrEqual(RECORDED.safeRejected);
+  });
+
+  it('uses the kernel verdicts recorded for the cases the kernel can run (live check where bpf() works)', () => {
+    expect(labels.size).toBeGreaterThan(40);
+    const k = kernelOracle();
+    if (typeof k === 'string') {
+      skipNote(k);
+      return;
+    }
+    const live = liveLabels(k, loadCases());
+    if (process.env['UPDATE_PREVAIL_KERNEL'] === '1') writeLabels(live);
+    expect(Object.fromEntries([...live].map(([n, v]) => [n, v.accepted]))).toEqual(Object.fromEntries([...labels].map(([n, v]) => [n, v.accepted])));
   });
 
   it('accepts a safe case and rejects an unsafe one for the right reason', () => {
