@@ -17,6 +17,7 @@ import { traceCommand } from './commands/trace.js';
 import { verifyCommand } from './commands/verify.js';
 import { InputError } from './input.js';
 import type { CliIo } from './io.js';
+import { cliHint } from './pcap-run.js';
 
 /** Every command, in the order `tsbpf --help` lists them. */
 export const COMMANDS: readonly Command[] = [
@@ -105,7 +106,7 @@ function reportError(command: string, e: unknown, debug: boolean, io: CliIo): nu
     return 1;
   }
   if (e instanceof EbpfError) {
-    io.err(`${prefix}: ${e.code}: ${e.message}\n${stack}`);
+    io.err(`${prefix}: ${e.code}: ${cliHint(e.message)}\n${stack}`);
     return 1;
   }
   const message = e instanceof Error ? e.message : String(e);

@@ -160,7 +160,9 @@ export function readCapture(path: string): CapturedPacket[] {
 
 /** CLI wording for an error's hints: flags instead of API fields. */
 export function cliHint(message: string): string {
-  return message.replace(/RunLimits\.instructionBudget/g, '--budget');
+  return message
+    .replace(/RunLimits\.instructionBudget/g, '--budget')
+    .replace(/; pass (it|them) in options\.helpers$/, ": tsbpf cannot run this program ('tsbpf disasm', 'inspect' and 'verify' still read it)");
 }
 
 /** Draws the packet count (and the share of the file read, when its size is known) on stderr, at most ten times a second, only on a terminal. */

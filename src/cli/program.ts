@@ -4,10 +4,12 @@
  */
 import { assemble } from '../asm/assembler.js';
 import type { SourceLine } from '../elf/btf-ext.js';
-import { loadObject } from '../elf/loader.js';
+import { loadObject, type BpfObject, type LoadOptions } from '../elf/loader.js';
 import { kernelProgramType, objectMapTable, type ObjectMapTable } from '../elf/kernel-check.js';
 import type { ProgramType as KernelProgramType } from '../verifier/analysis/index.js';
-import { AssemblyError } from '../errors.js';
+import { AssemblyError, EbpfError, ErrorCode, ExecutionError } from '../errors.js';
+import { kernelHelperName } from '../helpers/kernel.js';
+import type { HelperEntry } from '../vm/environment.js';
 import { InputError, readProgramArg, type ProgramInput } from './input.js';
 import type { CliIo } from './io.js';
 
@@ -57,14 +59,70 @@ export interface LinkedProgram {
   readonly kernelType: KernelProgramType | undefined;
   /** The object's maps as the kernel-level verifier sees them. */
   readonly mapTable: ObjectMapTable;
+  /** Helpers it calls that tsbpf does not implement (it cannot run, but can be read and verified). */
+  readonly missingHelpers: readonly MissingHelper[];
+}
+
+/** A helper a program calls that tsbpf does not implement. */
+export interface MissingHelper {
+  /** Helper id (the call's immediate). */
+  readonly id: number;
+  /** The kernel's name for it (`bpf_get_socket_uid`), or `helper N`. */
+  readonly name: string;
+}
+
+/** An object loaded for reading (disasm, inspect, verify), with the helpers each program lacks. */
+export interface ListingObject {
+  /** The object, loaded without verification and with a placeholder for every missing helper. */
+  readonly obj: BpfObject;
+  /** Missing helpers by program (function) name; programs lacking none are absent. */
+  readonly missing: ReadonlyMap<string, readonly MissingHelper[]>;
+}
+
+function helperIds(e: unknown): number[] | undefined {
+  if (!(e instanceof EbpfError)) return undefined;
+  const ids = e.details['helpers'];
+  return Array.isArray(ids) && ids.every((x) => typeof x === 'number') ? (ids as number[]) : undefined;
+}
+
+/**
+ * Load an object for commands that read programs without running them. A helper tsbpf lacks matters
+ * only to a run, so each one a program calls gets a placeholder (which fails if ever called) and the
+ * program links as the kernel would link it; the gaps are returned for the report.
+ */
+export function loadForListing(bytes: Uint8Array, load: LoadOptions = {}): ListingObject {
+  const first = loadObject(bytes, { ...load, verify: false });
+  const missing = new Map<string, MissingHelper[]>();
+  const all = new Set<number>();
+  for (const p of first.programs) {
+    try {
+      first.program(p.name);
+    } catch (e) {
+      const ids = helperIds(e);
+      if (ids === undefined) continue; // Other problems are reported where the program is used.
+      missing.set(p.name, ids.map((id) => ({ id, name: kernelHelperName(id) })));
+      for (const id of ids) all.add(id);
+    }
+  }
+  if (all.size === 0) return { obj: first, missing };
+  const helpers = new Map<number, HelperEntry>(load.helpers ?? []);
+  for (const id of all) {
+    const name = kernelHelperName(id);
+    const fn = (): never => {
+      throw new ExecutionError(ErrorCode.UNKNOWN_HELPER, `helper ${id} (${name}) is not implemented by tsbpf`);
+    };
+    helpers.set(id, { fn, name, unwindOnZero: false });
+  }
+  return { obj: loadObject(bytes, { ...load, verify: false, helpers }), missing };
 }
 
 /**
  * The programs of an ELF object (or only the one named `only`), linked but not verified, so that
- * `verify` can report every problem and `disasm` can show programs the verifier rejects.
+ * `verify` can report every problem and `disasm` can show programs the verifier rejects. Programs
+ * calling helpers tsbpf lacks are linked all the same (see {@link loadForListing}).
  */
 export function objectPrograms(input: ProgramInput, only?: string): LinkedProgram[] {
-  const obj = loadObject(input.bytes, { verify: false });
+  const { obj, missing } = loadForListing(input.bytes);
   const infos = only === undefined ? obj.programs : obj.programs.filter((p) => p.name === only || p.section === only);
   if (infos.length === 0) {
     const names = obj.programs.map((p) => `${p.name} (${p.section})`).join(', ') || 'none';
@@ -75,6 +133,15 @@ export function objectPrograms(input: ProgramInput, only?: string): LinkedProgra
     const runner = obj.program(info.name);
     const program = runner.program;
     const kernelType = kernelProgramType(info.type, info.section);
-    return { name: info.name, section: info.section, bytes: program.bytes, functionNames: program.functionNames, lines: runner.lines, kernelType, mapTable };
+    return {
+      name: info.name,
+      section: info.section,
+      bytes: program.bytes,
+      functionNames: program.functionNames,
+      lines: runner.lines,
+      kernelType,
+      mapTable,
+      missingHelpers: missing.get(info.name) ?? [],
+    };
   });
 }

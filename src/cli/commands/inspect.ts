@@ -2,7 +2,7 @@
  * `tsbpf inspect OBJECT.o`: what a clang-built object holds — programs, maps, relocations, license.
  * @module
  */
-import { loadObject, type BpfObject, type LoadOptions } from '../../elf/loader.js';
+import type { BpfObject, LoadOptions } from '../../elf/loader.js';
 import { LOAD_FLAG_HELP, LOAD_FLAG_SPECS, loadFlags } from '../load-flags.js';
 import { relocName } from '../../elf/link.js';
 import { parseElf, SHF_EXECINSTR, SymbolType, type ElfFile } from '../../elf/reader.js';
@@ -10,6 +10,7 @@ import { EbpfError } from '../../errors.js';
 import { expectPositionals, flag, parseArgs } from '../args.js';
 import type { Command } from '../command.js';
 import { InputError, readProgramArg } from '../input.js';
+import { loadForListing, type MissingHelper } from '../program.js';
 import { isGlobalData, mapTypes, shortMapType } from '../object-maps.js';
 
 /** One program of the report. */
@@ -23,6 +24,8 @@ export interface InspectedProgram {
   readonly error?: string;
   /** Number of instructions with a C source line (BTF line info). */
   readonly sourceLines: number;
+  /** Helpers the program calls that tsbpf lacks: it can be read and verified, but `run` refuses it. */
+  readonly missingHelpers: readonly MissingHelper[];
 }
 
 /** One map of the report. */
@@ -65,9 +68,9 @@ export interface InspectReport {
   readonly relocations: readonly InspectedRelocation[];
 }
 
-function programsOf(obj: BpfObject): InspectedProgram[] {
+function programsOf(obj: BpfObject, missing: ReadonlyMap<string, readonly MissingHelper[]>): InspectedProgram[] {
   return obj.programs.map((p) => {
-    const base = { name: p.name, section: p.section, type: p.type };
+    const base = { name: p.name, section: p.section, type: p.type, missingHelpers: missing.get(p.name) ?? [] };
     try {
       const runner = obj.program(p.name);
       return { ...base, instructions: runner.program.insns.length, sourceLines: runner.lines.size };
@@ -101,7 +104,7 @@ function relocationsOf(elf: ElfFile, obj: BpfObject): InspectedRelocation[] {
 }
 
 function report(file: string, bytes: Uint8Array, load: LoadOptions): InspectReport {
-  const obj = loadObject(bytes, { ...load, verify: false });
+  const { obj, missing } = loadForListing(bytes, load);
   const elf = parseElf(bytes);
   const maps = [...obj.maps.values()].map((m) => {
     const t = mapTypes(obj, m);
@@ -117,7 +120,7 @@ function report(file: string, bytes: Uint8Array, load: LoadOptions): InspectRepo
     };
   });
   const unavailableMaps = [...obj.unavailableMaps].map(([name, e]) => ({ name, reason: `${e.code}: ${e.message}` }));
-  const programs = programsOf(obj);
+  const programs = programsOf(obj, missing);
   return { file, license: obj.license, btf: obj.btf !== undefined, programs, maps, unavailableMaps, warnings: obj.warnings, relocations: relocationsOf(elf, obj) };
 }
 
@@ -134,6 +137,11 @@ function formatReport(r: InspectReport): string {
       ['NAME', 'SECTION', 'TYPE', 'INSNS', 'SOURCE LINES'],
       ...r.programs.map((p) => [p.name, p.section, p.type, p.instructions === undefined ? `- (${p.error})` : String(p.instructions), String(p.sourceLines)]),
     ]);
+  }
+  for (const p of r.programs) {
+    if (p.missingHelpers.length === 0) continue;
+    const list = p.missingHelpers.map((h) => `${h.id} (${h.name})`).join(', ');
+    out += `  ${p.name} calls ${p.missingHelpers.length === 1 ? 'a helper' : 'helpers'} tsbpf lacks: ${list}; 'tsbpf run' refuses it\n`;
   }
   out += `maps (${r.maps.length}):\n`;
   if (r.maps.length > 0) {
@@ -165,7 +173,8 @@ List what a clang-built BPF object (clang -O2 -g -target bpf -c) holds: each pro
 type (xdp, socket, tc or raw), instruction count once linked with its subprograms, and how many
 instructions carry a C source line; each map with its type, key and value sizes, max entries, flags
 and BTF key and value types; the relocations of the code sections; the license. A program that cannot
-be loaded shows why (a helper tsbpf lacks, a map it could not create); the others still load. Maps
+be linked shows why (a map it could not create); the others still load. Programs calling helpers
+tsbpf lacks are listed in full, with the missing helpers named (only 'tsbpf run' needs them). Maps
 tsbpf could not create are listed with the reason.
 
 Options:

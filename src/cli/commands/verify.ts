@@ -10,7 +10,7 @@ import { UsageError, expectPositionals, flag, intOption, parseArgs, stringOption
 import type { Command } from '../command.js';
 import { readProgramArg } from '../input.js';
 import type { CliIo } from '../io.js';
-import { objectPrograms, programBytes } from '../program.js';
+import { objectPrograms, programBytes, type MissingHelper } from '../program.js';
 
 /** Most issues printed before the list is cut short (a garbage file would otherwise flood the terminal). */
 const MAX_PRINTED = 50;
@@ -33,6 +33,8 @@ interface Unit {
   readonly bytes: Uint8Array;
   readonly options: VerifierOptions;
   readonly lines: ReadonlyMap<number, SourceLine>;
+  /** Helpers it calls that tsbpf lacks (a note, not a finding). */
+  readonly missing: readonly MissingHelper[];
 }
 
 /** The C source line of `pc`, or of the nearest slot before it that starts one (line 0 says none). */
@@ -132,11 +134,15 @@ Example:
             const kernelType = programType ?? p.kernelType;
             const kernel = level !== 'shape' && kernelType !== undefined;
             const o: VerifierOptions = kernel ? { ...options, level: 'kernel', programType: kernelType, maps: p.mapTable.maps, resolve: p.mapTable.resolve } : options;
-            return { name: `${input.name}:${p.name}`, bytes: p.bytes, options: o, lines: p.lines };
+            return { name: `${input.name}:${p.name}`, bytes: p.bytes, options: o, lines: p.lines, missing: p.missingHelpers };
           })
-        : [{ name: input.name, bytes: programBytes(input), options: level === 'kernel' ? { ...options, level: 'kernel', programType } : options, lines: new Map() }];
+        : [{ name: input.name, bytes: programBytes(input), options: level === 'kernel' ? { ...options, level: 'kernel', programType } : options, lines: new Map(), missing: [] }];
     let rejected = 0;
-    for (const unit of units) if (!report(unit, io)) rejected++;
+    for (const unit of units) {
+      if (!report(unit, io)) rejected++;
+      // Not a verifier finding: the kernel would load it; only tsbpf run needs these.
+      if (unit.missing.length > 0) io.out(`${unit.name}: note: calls helpers tsbpf lacks (tsbpf run refuses it): ${unit.missing.map((h) => `${h.id} (${h.name})`).join(', ')}\n`);
+    }
     return rejected === 0 ? 0 : 1;
   },
 };
