@@ -12,6 +12,49 @@ export class UsageError extends Error {
   }
 }
 
+/** Edit distance between two short strings (insertions, deletions, substitutions, adjacent swaps). */
+function distance(a: string, b: string): number {
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let v = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) v = Math.min(v, d[i - 2]![j - 2]! + 1);
+      d[i]![j] = v;
+    }
+  }
+  return d[a.length]![b.length]!;
+}
+
+/**
+ * The candidate closest to `word` when it is close enough to be a typo (a third of its length, at
+ * least 1, at most 3 edits), or a candidate that starts with it; otherwise undefined.
+ */
+export function closest(word: string, candidates: Iterable<string>): string | undefined {
+  if (word.length > 64) return undefined;
+  let best: string | undefined;
+  let bestD = Math.min(3, Math.max(1, Math.floor(word.length / 3)));
+  let prefix: string | undefined;
+  for (const c of candidates) {
+    const d = distance(word, c);
+    if (d < bestD || (d === bestD && best === undefined)) {
+      best = c;
+      bestD = d;
+    }
+    if (prefix === undefined && word.length >= 2 && c.startsWith(word)) prefix = c;
+  }
+  return best ?? prefix;
+}
+
+/** ` (did you mean X?)` or ''. */
+export function didYouMean(word: string, candidates: Iterable<string>, show: (c: string) => string = (c) => c): string {
+  const c = closest(word, candidates);
+  return c === undefined ? '' : ` (did you mean ${show(c)}?)`;
+}
+
+/** Options every command takes besides its own. */
+const GLOBAL_OPTIONS = ['help', 'debug', 'version'];
+
 /** How a command's option is parsed. */
 export interface OptionSpec {
   /**
@@ -58,11 +101,13 @@ export function parseArgs(argv: readonly string[], spec: Readonly<Record<string,
       inline = eq < 0 ? undefined : arg.slice(eq + 1);
     } else {
       const long = byShort.get(arg.slice(1));
-      if (long === undefined || arg.length !== 2) throw new UsageError(`unknown option ${arg}`);
+      if (long === undefined || arg.length !== 2) {
+        throw new UsageError(`unknown option ${arg}${arg.length > 2 ? didYouMean(arg.slice(1), [...Object.keys(spec), ...GLOBAL_OPTIONS], (c) => `--${c}`) : ''}`);
+      }
       name = long;
     }
     const s = spec[name];
-    if (s === undefined) throw new UsageError(`unknown option --${name}`);
+    if (s === undefined) throw new UsageError(`unknown option --${name}${didYouMean(name, [...Object.keys(spec), ...GLOBAL_OPTIONS], (c) => `--${c}`)}`);
     if (s.type === 'boolean') {
       if (inline !== undefined) throw new UsageError(`option --${name} takes no value`);
       options.set(name, true);

@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { EbpfError } from '../errors.js';
-import { UsageError } from './args.js';
+import { UsageError, didYouMean } from './args.js';
 import type { Command } from './command.js';
 import { asmCommand } from './commands/asm.js';
 import { conformancePluginCommand } from './commands/conformance-plugin.js';
@@ -50,7 +50,8 @@ Commands:
 ${lines.join('\n')}
 
 Run 'tsbpf COMMAND --help' for a command's options and an example.
-Global options: --help, --version, --debug (stack traces on errors).
+Global options: --help, --version, --debug (stack traces on errors). Commands with --json also
+report their errors as JSON ({"error": {"code", "message"}}) on stdout.
 `;
 }
 
@@ -78,7 +79,10 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   }
   const cmd = COMMANDS.find((c) => c.name === name);
   if (cmd === undefined) {
-    io.err(`tsbpf: unknown command '${name}'\nRun 'tsbpf --help' for the list of commands.\n`);
+    const hint = name.startsWith('-')
+      ? didYouMean(name.replace(/^-+/, ''), ['help', 'version'], (c) => `--${c}`)
+      : didYouMean(name, COMMANDS.map((c) => c.name), (c) => `'${c}'`);
+    io.err(`tsbpf: unknown ${name.startsWith('-') ? 'option' : 'command'} '${name}'${hint}\nRun 'tsbpf --help' for the list of commands.\n`);
     return 2;
   }
   const rest = args.slice(1);
@@ -87,11 +91,36 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     io.out(cmd.help);
     return 0;
   }
+  if (restHead.includes('--version') || restHead.includes('-V')) {
+    io.out(`tsbpf ${version()}\n`);
+    return 0;
+  }
+  // A command with --json reports its errors as JSON too when asked for it.
+  const json = 'json' in cmd.options && restHead.includes('--json');
   try {
     return await cmd.run(rest, io);
   } catch (e) {
-    return reportError(cmd.name, e, debug, io);
+    return json ? reportJsonError(e, debug, io) : reportError(cmd.name, e, debug, io);
   }
+}
+
+/** `--json`: the error is the document, on stdout (the exit status still says it failed). */
+function reportJsonError(e: unknown, debug: boolean, io: CliIo): number {
+  let error: { code: string; message: string; pc?: number; stack?: string };
+  let status = 1;
+  if (e instanceof UsageError) {
+    error = { code: 'E_USAGE', message: e.message };
+    status = 2;
+  } else if (e instanceof InputError) {
+    error = { code: 'E_INPUT', message: e.message };
+  } else if (e instanceof EbpfError) {
+    error = { code: e.code, message: cliHint(e.message), ...(e.pc !== undefined ? { pc: e.pc } : {}) };
+  } else {
+    error = { code: 'E_INTERNAL', message: e instanceof Error ? e.message : String(e) };
+  }
+  if (debug && e instanceof Error && e.stack !== undefined) error.stack = e.stack;
+  io.out(`${JSON.stringify({ error }, null, 2)}\n`);
+  return status;
 }
 
 function reportError(command: string, e: unknown, debug: boolean, io: CliIo): number {

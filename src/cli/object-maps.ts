@@ -148,7 +148,7 @@ export function preloadMap(obj: BpfObject, name: string, jsonText: string, file:
   try {
     doc = JSON.parse(jsonText) as JsonValue;
   } catch (e) {
-    throw new InputError(`${file}: not valid JSON (${e instanceof Error ? e.message : String(e)})`);
+    throw new InputError(`${file}: not valid JSON (${(e instanceof Error ? e.message : String(e)).replace(/\s+/g, ' ')})`);
   }
   let pairs: [JsonValue, JsonValue][];
   if (Array.isArray(doc)) {

@@ -128,20 +128,7 @@ Example:
   ...
 `,
   async run(argv, io) {
-    const args = parseArgs(argv, this.options);
-    const json = flag(args, 'json');
-    try {
-      return await runCommandBody(args, io);
-    } catch (e) {
-      if (!json || e instanceof UsageError) throw e;
-      // --json: the error is the document too (the exit status still says it failed).
-      const error =
-        e instanceof EbpfError
-          ? { code: e.code, message: cliHint(e.message), ...(e.pc !== undefined ? { pc: e.pc } : {}) }
-          : { code: 'E_INPUT', message: e instanceof Error ? e.message : String(e) };
-      io.out(`${JSON.stringify({ error }, null, 2)}\n`);
-      return 1;
-    }
+    return runCommandBody(parseArgs(argv, this.options), io);
   },
 };
 
