@@ -12,6 +12,7 @@ import { asmCommand } from './commands/asm.js';
 import { conformancePluginCommand } from './commands/conformance-plugin.js';
 import { disasmCommand } from './commands/disasm.js';
 import { inspectCommand } from './commands/inspect.js';
+import { mapCommand } from './commands/map.js';
 import { runCommand } from './commands/run.js';
 import { traceCommand } from './commands/trace.js';
 import { verifyCommand } from './commands/verify.js';
@@ -23,6 +24,7 @@ import { cliHint } from './pcap-run.js';
 export const COMMANDS: readonly Command[] = [
   runCommand,
   inspectCommand,
+  mapCommand,
   traceCommand,
   disasmCommand,
   asmCommand,

@@ -140,15 +140,20 @@ export function formatMapDump(d: MapDump): string {
  * property names are keys. Returns the number of entries written.
  */
 export function preloadMap(obj: BpfObject, name: string, jsonText: string, file: string): number {
-  const map = obj.maps.get(name);
-  if (map === undefined) {
-    throw new InputError(`--map ${name}: the object has no map named ${name}; maps: ${[...obj.maps.keys()].join(', ') || 'none'}`);
-  }
   let doc: JsonValue;
   try {
     doc = JSON.parse(jsonText) as JsonValue;
   } catch (e) {
     throw new InputError(`${file}: not valid JSON (${(e instanceof Error ? e.message : String(e)).replace(/\s+/g, ' ')})`);
+  }
+  return preloadEntries(obj, name, doc, file);
+}
+
+/** Fill map `name` from parsed JSON (see {@link preloadMap}); `file` names the source in messages. */
+export function preloadEntries(obj: BpfObject, name: string, doc: JsonValue, file: string): number {
+  const map = obj.maps.get(name);
+  if (map === undefined) {
+    throw new InputError(`--map ${name}: the object has no map named ${name}; maps: ${[...obj.maps.keys()].join(', ') || 'none'}`);
   }
   let pairs: [JsonValue, JsonValue][];
   if (Array.isArray(doc)) {

@@ -21,7 +21,8 @@ import { feedCapture, openSink, type CaptureSink } from './capture-io.js';
 import { LatencyHistogram, VerdictCounts, formatNs } from './capture-stats.js';
 import { InputError, readInputFile } from './input.js';
 import type { CliIo } from './io.js';
-import { dumpMaps, formatMapDump, preloadMap, type MapDump } from './object-maps.js';
+import { dumpMaps, formatMapDump, type MapDump } from './object-maps.js';
+import { applyMapArgs, saveMapState } from './map-state.js';
 import { XDP_ACTIONS } from './commands/run-object.js';
 import { EventDrain, formatEvents, traceDroppedNote, type EventCount } from './object-output.js';
 
@@ -107,6 +108,8 @@ export interface CaptureRunRequest {
   readonly count: number | undefined;
   /** Stop after this many failed packets. */
   readonly maxErrors: number | undefined;
+  /** Write every map's final state here (`--save-maps`). */
+  readonly saveMaps?: string | undefined;
 }
 
 /** Most trace_printk lines kept for the report (the count is always exact). */
@@ -120,17 +123,9 @@ const MAX_PER_PACKET = 1_000_000;
 /** Packets timed as warm-up (V8 and the engine settling), reported apart: at most this many, and 10% of the capture. */
 const WARMUP = 1000;
 
-/** Fill maps from `--map NAME=FILE.json` arguments. */
+/** Fill maps from `--map NAME=FILE.json` / `--map STATE.json` arguments. */
 export function preloadMaps(obj: BpfObject | undefined, mapFiles: readonly string[]): void {
-  for (const spec of mapFiles) {
-    const eq = spec.indexOf('=');
-    if (eq <= 0 || eq === spec.length - 1) throw new InputError(`--map ${spec}: expected NAME=FILE.json`);
-    if (obj === undefined) throw new InputError('--map needs an ELF object (raw bytecode has no maps)');
-    const name = spec.slice(0, eq);
-    const file = spec.slice(eq + 1);
-    const text = new TextDecoder().decode(readInputFile(file));
-    preloadMap(obj, name, text, file);
-  }
+  applyMapArgs(obj, mapFiles);
 }
 
 function linkTypeName(lt: number): string {
@@ -230,12 +225,44 @@ export interface CaptureReport {
 }
 
 /** Name of a verdict key for the report. */
-function verdictName(kind: VerdictKind, key: number | bigint | string): string {
+export function verdictName(kind: VerdictKind, key: number | bigint | string): string {
   if (typeof key === 'string') return key;
   if (kind === 'xdp') return XDP_ACTIONS[Number(key)] ?? `XDP action ${key}`;
   if (kind === 'socket') return key === 0 ? 'dropped (0)' : 'kept (non-zero)';
   if (kind === 'tc') return TC_NAMES.get(Number(key)) ?? `TC_ACT ${key}`;
   return `r0 = ${key}`;
+}
+
+/** A run's verdict key, whether the packet is let through, and where the packet as left ends. */
+export interface Judgement {
+  verdict: number | bigint;
+  passed: boolean;
+  end: number;
+}
+
+/**
+ * Judge a run by program type: XDP_PASS / XDP_TX, a socket filter's non-zero length (the packet cut
+ * to it), TC_ACT_OK, or any other program's non-zero r0 let the packet through. Fills `into`.
+ */
+export function judge(kind: VerdictKind, r0: bigint, engine: PacketEngine, into: Judgement): Judgement {
+  // Low 32 bits without bigint arithmetic for the usual small, non-negative results.
+  const low = r0 <= 0xffffffffn ? Number(r0) : Number(r0 & 0xffffffffn);
+  into.end = engine.outEnd;
+  if (kind === 'xdp') {
+    into.verdict = low;
+    into.passed = low === 2 || low === 3;
+  } else if (kind === 'socket') {
+    into.verdict = low === 0 ? 0 : 1;
+    into.passed = low !== 0;
+    if (into.passed) into.end = Math.min(into.end, engine.outStart + low);
+  } else if (kind === 'tc') {
+    into.verdict = low | 0;
+    into.passed = into.verdict === TcAction.OK;
+  } else {
+    into.verdict = r0;
+    into.passed = r0 !== 0n;
+  }
+  return into;
 }
 
 /** Run the program over the capture and print the report; returns the exit code (1 when a packet failed or the capture was damaged). */
@@ -269,6 +296,7 @@ export async function runCapture(req: CaptureRunRequest, io: CliIo): Promise<num
   let countReached = false;
   const limit = req.count ?? Number.POSITIVE_INFINITY;
   const maxErrors = req.maxErrors ?? Number.POSITIVE_INFINITY;
+  const judged: Judgement = { verdict: 0, passed: false, end: 0 };
   const cpu0 = process.cpuUsage();
   let prev = performance.now();
   try {
@@ -299,23 +327,8 @@ export async function runCapture(req: CaptureRunRequest, io: CliIo): Promise<num
         let end = 0;
         try {
           const r0 = engine.run(buf, reader.dataOffset, length);
-          // Low 32 bits without bigint arithmetic for the usual small, non-negative results.
-          const low = r0 <= 0xffffffffn ? Number(r0) : Number(r0 & 0xffffffffn);
-          end = engine.outEnd;
-          if (kind === 'xdp') {
-            verdict = low;
-            passed = low === 2 || low === 3;
-          } else if (kind === 'socket') {
-            verdict = low === 0 ? 0 : 1;
-            passed = low !== 0;
-            if (passed) end = Math.min(end, engine.outStart + low);
-          } else if (kind === 'tc') {
-            verdict = low | 0;
-            passed = verdict === TcAction.OK;
-          } else {
-            verdict = r0;
-            passed = r0 !== 0n;
-          }
+          judge(kind, r0, engine, judged);
+          ({ verdict, passed, end } = judged);
         } catch (e) {
           if (!(e instanceof EbpfError)) throw e;
           failed++;
@@ -374,6 +387,7 @@ export async function runCapture(req: CaptureRunRequest, io: CliIo): Promise<num
     sink?.close();
   }
   const usage = process.cpuUsage(cpu0);
+  if (req.saveMaps !== undefined && obj !== undefined) saveMapState(obj, req.saveMaps);
   const cpuSeconds = (usage.user + usage.system) / 1e6;
   // A capture that is not one at all is an input error, as before: nothing was run.
   if (packets === 0 && stopped !== undefined && stopped.atByte === 0) throw new InputError(`${req.pcapPath}: ${stopped.reason}`);
@@ -458,6 +472,7 @@ export async function runCapture(req: CaptureRunRequest, io: CliIo): Promise<num
     if (traceLines > MAX_TRACE_PRINTED) text += `  ... and ${traceLines - MAX_TRACE_PRINTED} more (all of the first ${MAX_TRACE_LINES} with --json)\n`;
   }
   if (out !== undefined) text += `wrote ${out.packets} ${out.packets === 1 ? 'packet' : 'packets'} to ${out.file === '-' ? 'stdout' : out.file}\n`;
+  if (req.saveMaps !== undefined && obj !== undefined) text += `saved the maps to ${req.saveMaps}\n`;
   report(text);
   return status;
 }

@@ -168,7 +168,7 @@ describe('tsbpf run --pcap on bad input', () => {
     ['bad JSON', ['run', obj, '--pcap', pcap, '--map', `proto_stats=${dir}/bad.json`], /bad\.json: not valid JSON/],
     ['an unknown struct field', ['run', obj, '--pcap', pcap, '--map', `proto_stats=${dir}/badfield.json`], /entry 0 value: struct counter has no field 'pkts'; fields: packets, bytes\n$/],
     ['a bad key', ['run', obj, '--pcap', pcap, '--map', `proto_stats=${dir}/badkey.json`], /entry 0 key: expected an integer/],
-    ['a --map without =', ['run', obj, '--pcap', pcap, '--map', 'proto_stats'], /--map proto_stats: expected NAME=FILE\.json/],
+    ['a --map without =', ['run', obj, '--pcap', pcap, '--map', 'proto_stats'], /--map proto_stats: expected NAME=FILE\.json, or a map state FILE\.json \(no such file\)/],
   ];
   for (const [what, argv, message] of cases) {
     it(`reports ${what} in one line with exit code 1`, async () => {
@@ -180,7 +180,7 @@ describe('tsbpf run --pcap on bad input', () => {
     });
   }
   it('rejects capture-only options without --pcap, and --mem with --pcap (exit code 2)', async () => {
-    expect((await cli(['run', obj, '--out', 'x.pcap'])).err).toMatch(/--out applies to capture runs only/);
+    expect((await cli(['run', obj, '--verbose'])).err).toMatch(/--verbose applies to capture runs only/);
     expect((await cli(['run', obj, '--pcap', pcap, '--mem-hex', '00'])).code).toBe(2);
   });
 });

@@ -7,15 +7,15 @@ import { loadObject } from '../../elf/loader.js';
 import { JitEngine } from '../../jit/engine.js';
 import { EbpfVmRaw } from '../../vm/vm.js';
 import { UsageError, expectPositionals, flag, intOption, listOption, parseArgs, stringOption, type ParsedArgs } from '../args.js';
-import { EbpfError } from '../../errors.js';
 import type { CliIo } from '../io.js';
 import { formatNs } from '../capture-stats.js';
 import type { Command } from '../command.js';
-import { readMemoryOptions, readProgramArg, type ProgramInput } from '../input.js';
+import { readMemoryOptions, readProgramArg, writeOutputFile, type ProgramInput } from '../input.js';
+import { singleObjectRun } from '../single-run.js';
 import { execute } from '../jit.js';
-import { cliHint, objectPacketEngine, rawPacketEngine, runCapture } from '../pcap-run.js';
+import { objectPacketEngine, preloadMaps, rawPacketEngine, runCapture } from '../pcap-run.js';
 import { programBytes } from '../program.js';
-import { objectRun, selectProgram } from './run-object.js';
+import { selectProgram } from './run-object.js';
 import { writeJitDump } from '../dump-wasm.js';
 import { Program } from '../../vm/program.js';
 import { LOAD_FLAG_HELP, LOAD_FLAG_SPECS, loadFlags } from '../load-flags.js';
@@ -34,6 +34,19 @@ function programToDump(input: ProgramInput, name: string | undefined, load: Load
   return obj.program(selectProgram(obj, input.name, name).name).program;
 }
 
+/** The single input: `--packet-hex` / `--mem-hex` (hex) or `--packet` / `--mem` (a file); empty when none. */
+function singleInput(args: ParsedArgs): Uint8Array {
+  const given = ['mem', 'mem-hex', 'packet', 'packet-hex'].filter((o) => args.options.has(o));
+  if (given.length > 1) throw new UsageError(`give one input, not ${given.map((o) => `--${o}`).join(' and ')}`);
+  return readMemoryOptions(stringOption(args, 'mem') ?? stringOption(args, 'packet'), stringOption(args, 'mem-hex') ?? stringOption(args, 'packet-hex'));
+}
+
+/** `--out` of a raw-bytecode run: the memory as the program left it. */
+function writeMemory(path: string, bytes: Uint8Array, io: CliIo): void {
+  if (path === '-') io.outBytes(bytes);
+  else writeOutputFile(path, bytes);
+}
+
 /** The `run` command. */
 export const runCommand: Command = {
   name: 'run',
@@ -41,11 +54,14 @@ export const runCommand: Command = {
   options: {
     mem: { type: 'string' },
     'mem-hex': { type: 'string' },
+    packet: { type: 'string' },
+    'packet-hex': { type: 'string' },
     jit: { type: 'boolean' },
     budget: { type: 'string' },
     program: { type: 'string' },
     pcap: { type: 'string', short: 'r' },
     map: { type: 'list' },
+    'save-maps': { type: 'string' },
     out: { type: 'string', short: 'w' },
     count: { type: 'string', short: 'c' },
     'max-errors': { type: 'string' },
@@ -55,17 +71,20 @@ export const runCommand: Command = {
     'dump-wasm': { type: 'string' },
     ...LOAD_FLAG_SPECS,
   },
-  help: `Usage: tsbpf run PROG [--mem FILE | --mem-hex HEX] [--jit] [--budget N] [--program NAME] [--repeat N] [--json]
-                    [--type TYPE] [--map-size NAME=N]...
-       tsbpf run PROG --pcap CAPTURE [--program NAME] [--map NAME=FILE.json]... [--out OUT.pcap]
-                      [-c COUNT] [--max-errors N] [--json] [--verbose] [--jit] [--budget N]
+  help: `Usage: tsbpf run PROG [--packet-hex HEX | --packet FILE | --mem-hex HEX | --mem FILE] [--out FILE]
+                    [--map NAME=FILE.json]... [--save-maps FILE.json] [--jit] [--budget N]
+                    [--program NAME] [--repeat N] [--json] [--type TYPE] [--map-size NAME=N]...
+       tsbpf run PROG --pcap CAPTURE [--program NAME] [--map NAME=FILE.json]... [--save-maps FILE.json]
+                      [--out OUT.pcap] [-c COUNT] [--max-errors N] [--json] [--verbose] [--jit] [--budget N]
 
-Verify PROG and run it as rbpf's EbpfVmRaw does: r1 points to the input memory, r2 holds its length.
-PROG is a raw bytecode file, a file of hex bytes, an assembly file, a hex string, - for stdin, or a
-clang-built ELF object (clang -O2 -g -target bpf -c): its maps and global data are set up, and XDP,
-socket and tc programs get the memory as their packet. Prints r0 in hex and decimal, and for an
-object the bpf_trace_printk lines and the number of ring buffer / perf event records, with any the
-program could not send because the buffers were full ("N dropped").
+Verify PROG and run it once on one input. PROG is a raw bytecode file, a file of hex bytes, an
+assembly file, a hex string, - for stdin, or a clang-built ELF object (clang -O2 -g -target bpf -c).
+Raw bytecode runs as rbpf's EbpfVmRaw does (r1 points to the input memory, r2 holds its length) and
+tsbpf prints r0. An object's maps and global data are set up, XDP, socket and tc programs get the
+input as their packet, and tsbpf reports what a capture run reports for one packet: the verdict by
+name (XDP_PASS, TC_ACT_SHOT, kept / dropped for socket filters), r0, the maps' contents, the
+bpf_trace_printk lines, the ring buffer / perf event records (with any the program could not send
+because the buffers were full, "N dropped"), and the packet as the program left it when it changed.
 
 With --pcap, the program runs once per packet of a pcap or pcapng capture of Ethernet frames, read
 as a stream (a file or - for stdin; memory stays bounded whatever its size), and tsbpf prints the
@@ -84,8 +103,10 @@ Exit status: 0 when every packet ran and the whole capture was read; 1 when a pa
 capture was damaged (the report is printed all the same) or on any other failure; 2 on usage errors.
 
 Options:
-  --mem FILE      input memory: the raw bytes of FILE
-  --mem-hex HEX   input memory as hex bytes (e.g. "aa bb cc dd")
+  --packet-hex HEX, --mem-hex HEX
+                  the input (packet or memory) as hex bytes (e.g. "aa bb cc dd")
+  --packet FILE, --mem FILE
+                  the input: the raw bytes of FILE
   --jit           compile to WebAssembly instead of interpreting
   --dump-wasm FILE  also write the WebAssembly module the JIT builds for the program to FILE
                   and its text (WAT, annotated with eBPF pcs) to FILE with .wat for .wasm
@@ -96,11 +117,18 @@ ${LOAD_FLAG_HELP}
   --json          print one JSON document (the result, or the error) instead of text
   -r, --pcap FILE run once per packet of this capture (- for stdin)
   --map NAME=FILE.json
-                  before the run, put the entries of FILE.json into map NAME (repeatable)
-  -w, --out FILE  write the packets the program let through (XDP_PASS / XDP_TX; socket filter
-                  non-zero, cut to the length it returned; TC_ACT_OK; other programs r0 != 0),
-                  as the program left them, to a new pcap file (- for stdout; the report then
-                  goes to stderr)
+                  before the run, put the entries of FILE.json into map NAME (repeatable);
+  --map STATE.json
+                  restore every map of a file --save-maps wrote (NAME=STATE.json: only NAME)
+  --save-maps FILE.json
+                  after the run, write every map's entries to FILE.json (a map state file that
+                  --map and 'tsbpf map' read back; see 'tsbpf map --help' for the format)
+  -w, --out FILE  single input: write the packet (or memory) as the program left it, whatever
+                  the verdict: a one-packet capture when FILE ends in .pcap, else the raw bytes.
+                  With --pcap: write the packets the program let through (XDP_PASS / XDP_TX;
+                  socket filter non-zero, cut to the length it returned; TC_ACT_OK; other
+                  programs r0 != 0), as the program left them, to a new pcap file.
+                  - writes to stdout; the report then goes to stderr
   -c COUNT        stop after COUNT packets
   --max-errors N  stop after N packets failed
   -v, --verbose   also list each packet's verdict
@@ -117,6 +145,12 @@ Example:
   $ printf 'ldxh r0, [r1+2]\\nexit\\n' > prog.s
   $ tsbpf run prog.s --mem-hex "aa bb 11 22"
   r0 = 0x2211 (8721)
+
+  $ tsbpf run examples/tc_mark.o --packet-hex "$(cat packet.hex)"
+  verdict = TC_ACT_OK
+  r0 = 0x0 (0)
+  maps:
+  ...
 
   $ echo '{"6": {"packets": 100, "bytes": 0}}' > stats.json
   $ tsbpf run examples/xdp_firewall.o -r examples/traffic.pcap --map proto_stats=stats.json -w passed.pcap
@@ -143,11 +177,11 @@ async function runCommandBody(args: ParsedArgs, io: CliIo): Promise<number> {
   const repeat = intOption(args, 'repeat', 1, 1e9);
   const load = loadFlags(args);
   if (pcap === undefined) {
-    for (const o of ['map', 'out', 'verbose', 'count', 'max-errors']) {
+    for (const o of ['verbose', 'count', 'max-errors']) {
       if (args.options.has(o)) throw new UsageError(`--${o} applies to capture runs only (give --pcap FILE)`);
     }
   } else {
-    if (args.options.has('mem') || args.options.has('mem-hex')) throw new UsageError('give either --pcap or --mem / --mem-hex, not both');
+    if (['mem', 'mem-hex', 'packet', 'packet-hex'].some((o) => args.options.has(o))) throw new UsageError('give either --pcap or a single input (--packet-hex, --mem…), not both');
     if (repeat !== undefined) throw new UsageError('--repeat applies to a single input (--mem / --mem-hex), not to --pcap; a capture is timed per packet');
     if (pcap === '-' && arg === '-') throw new UsageError('the program and the capture cannot both come from stdin');
     if (pcap === '-' && stringOption(args, 'out') === '-' && json) throw new UsageError('--json with --out - would mix the report into the capture on stdout');
@@ -167,6 +201,7 @@ async function runCommandBody(args: ParsedArgs, io: CliIo): Promise<number> {
       engineName: jit ? ('jit' as const) : ('interpreter' as const),
       count: intOption(args, 'count', 1, Number.MAX_SAFE_INTEGER),
       maxErrors: intOption(args, 'max-errors', 1, Number.MAX_SAFE_INTEGER),
+      saveMaps: stringOption(args, 'save-maps'),
     };
     if (input.format === 'elf') {
       const obj = loadObject(input.bytes, jit ? { ...load, jitEngine: new JitEngine() } : load);
@@ -175,25 +210,36 @@ async function runCommandBody(args: ParsedArgs, io: CliIo): Promise<number> {
       return runCapture({ ...common, programLabel: `${info.name} (${info.section})`, object: obj, engine }, io);
     }
     if (program !== undefined) throw new UsageError('--program applies to ELF objects only');
+    if (args.options.has('save-maps')) throw new UsageError('--save-maps needs an ELF object (raw bytecode has no maps)');
     const engine = rawPacketEngine(programBytes(input), jit, limits);
     return runCapture({ ...common, programLabel: input.name, object: undefined, engine }, io);
   }
-  const mem = readMemoryOptions(stringOption(args, 'mem'), stringOption(args, 'mem-hex'));
-  let run: () => bigint;
-  const quiet: CliIo = { ...io, out: () => undefined };
+  const mem = singleInput(args);
+  const outPath = stringOption(args, 'out');
   if (input.format === 'elf') {
-    run = objectRun({ input, program, mem, jit, limits, load }, json ? quiet : io);
-  } else {
-    if (program !== undefined) throw new UsageError('--program applies to ELF objects only');
-    const vm = new EbpfVmRaw(programBytes(input), { limits });
-    run = () => execute(vm, mem.slice(), jit);
+    const obj = loadObject(input.bytes, jit ? { ...load, jitEngine: new JitEngine() } : load);
+    const info = selectProgram(obj, input.name, program);
+    preloadMaps(obj, listOption(args, 'map'));
+    return singleObjectRun({ object: obj, info, input: mem, jit, limits, repeat, outPath, json, saveMaps: stringOption(args, 'save-maps') }, io);
   }
+  if (program !== undefined) throw new UsageError('--program applies to ELF objects only');
+  if (args.options.has('map') || args.options.has('save-maps')) throw new UsageError('--map and --save-maps need an ELF object (raw bytecode has no maps)');
+  const vm = new EbpfVmRaw(programBytes(input), { limits });
+  let left = mem;
+  const run = (): bigint => {
+    left = mem.slice();
+    return execute(vm, left, jit);
+  };
   if (repeat === undefined) {
     const r0 = run();
-    io.out(json ? `${JSON.stringify({ r0: `0x${r0.toString(16)}`, r0Decimal: r0.toString() }, null, 2)}\n` : `r0 = ${formatR0(r0)}\n`);
+    if (outPath !== undefined) writeMemory(outPath, left, io);
+    const report = outPath === '-' ? io.err.bind(io) : io.out.bind(io);
+    report(json ? `${JSON.stringify({ r0: `0x${r0.toString(16)}`, r0Decimal: r0.toString() }, null, 2)}\n` : `r0 = ${formatR0(r0)}\n`);
     return 0;
   }
-  return repeatRuns(run, repeat, json, io, input.format === 'elf');
+  const status = repeatRuns(run, repeat, json, io, false);
+  if (outPath !== undefined) writeMemory(outPath, left, io);
+  return status;
 }
 
 /**
