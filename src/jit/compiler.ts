@@ -70,7 +70,7 @@
  *
  * Branches: a conditional jump over one to three plain ALU instructions becomes `select`s (V8 emits
  * conditional moves; clang's flag-setting and min/max code otherwise mispredicts), and clang's
- * binary-search compare trees for dense switches become one `br_table` on the clamped value. Both keep
+ * binary-search compare trees for dense switches become one `br_table` on the clamped value (see switch-table.ts). Both keep
  * the interpreter's budget rule exactly: every block still charges its length, and fails at its own pc.
  * The clamp keeps only what the index needs: values above the top go past the table to its fallback
  * (the top's edge) unless a 64-bit value could wrap in the 32-bit index, and values below the bottom
@@ -141,6 +141,7 @@ import { basicBlocks, type BasicBlock } from '../verifier/cfg.js';
 import { Global, GLOBAL_COUNT, Import, TABLE_ENTRY, Trap } from './layout.js';
 import { STACK_MARK } from '../vm/memory.js';
 import { emitDispatch, emitStructured, type StructSink } from './structure.js';
+import { emitTableIndex, planSwitch, type Compare, type SwitchEdge, type SwitchPlan } from './switch-table.js';
 import { analyzeGraph, innermostLoops, type FlowGraph, type Terminator } from './graph.js';
 import { CodeWriter, ModuleBuilder } from '../wasm/module.js';
 import { Op, ValType, type ValTypeCode } from '../wasm/opcodes.js';
@@ -570,60 +571,6 @@ interface CopyLoop {
   readonly moves: readonly { readonly reg: number; readonly by: number }[];
 }
 
-/** A block's final compare of a register with a constant. */
-interface Compare {
-  readonly reg: number;
-  readonly width: 32 | 64;
-  readonly cond: JumpCond;
-  readonly imm: number;
-  readonly taken: number;
-  readonly fall: number;
-}
-
-/** One way through a switch's compare tree: the compare blocks passed (after the root) and where it ends. */
-interface SwitchEdge {
-  readonly path: readonly number[];
-  readonly target: number;
-}
-
-/** A compare tree compiled as a `br_table` on `clamp(reg, lo, hi) - lo`. */
-interface SwitchPlan {
-  readonly reg: number;
-  readonly width: 32 | 64;
-  readonly signed: boolean;
-  readonly lo: number;
-  readonly hi: number;
-  /** When known, the largest value the register can hold at the branch (the smallest is then 0). */
-  readonly max: number | undefined;
-  /** Edge taken for each value lo..hi. */
-  readonly index: readonly number[];
-  readonly edges: readonly SwitchEdge[];
-}
-
-/** The outcome of a compare with a constant, both in the compare's domain (JS numbers are exact there). */
-function test(cond: JumpCond, v: number, k: number): boolean {
-  switch (cond) {
-    case 'jeq':
-      return v === k;
-    case 'jne':
-      return v !== k;
-    case 'jgt':
-    case 'jsgt':
-      return v > k;
-    case 'jge':
-    case 'jsge':
-      return v >= k;
-    case 'jlt':
-    case 'jslt':
-      return v < k;
-    case 'jle':
-    case 'jsle':
-      return v <= k;
-    default:
-      throw new JitError(`internal: no table for ${cond}`);
-  }
-}
-
 /** A conditional jump over a short pure block, compiled as `select`s instead of a branch. */
 interface Converted {
   /** The skipped block (block index). */
@@ -1007,76 +954,16 @@ class FunctionCompiler implements StructSink {
     return { count: this.nodes.length, entry: 0, term };
   }
 
-  /**
-   * A switch rooted at `block`: its conditional jump compares a register with a constant and leads
-   * to blocks that do nothing but compare the same register with constants (clang's binary search
-   * for a dense `switch`). Such trees mispredict about every other level; a `br_table` on the
-   * register's (clamped) value mispredicts at most once. Undefined when the block is not one.
-   */
+  /** The switch rooted at `block` (see switch-table.ts), or undefined. */
   private switchPlan(block: number): SwitchPlan | undefined {
-    const root = this.compareOf(block, -1, 0);
-    if (root === undefined) return undefined;
-    // Every block of the tree, found by following both edges while they lead to compare blocks.
-    const tree = new Map<number, Compare>([[block, root]]);
-    const work = [block];
-    while (work.length > 0 && tree.size <= 64) {
-      const cmp = tree.get(work.pop()!)!;
-      for (const next of [cmp.taken, cmp.fall]) {
-        if (tree.has(next)) continue;
-        const c = this.compareOf(next, root.reg, root.width);
-        if (c !== undefined && this.d.blocks[next]!.length === 1) {
-          tree.set(next, c);
-          work.push(next);
-        }
-      }
-    }
-    // A binary search splits at the root: both sides compare again. (A chain of compares with other
-    // work between them, like log2's, is better left to branches and selects.)
-    if (tree.size < 3 || tree.size > 64 || !tree.has(root.taken) || !tree.has(root.fall)) return undefined;
-    const cmps = [...tree.values()];
-    const ordered = cmps.filter((c) => c.cond !== 'jeq' && c.cond !== 'jne');
-    if (cmps.some((c) => c.cond === 'jset')) return undefined;
-    const signed = ordered.length > 0 && ordered[0]!.cond.startsWith('js');
-    if (ordered.some((c) => c.cond.startsWith('js') !== signed)) return undefined;
-    // Constants in the compare's domain (signed, or unsigned in 32 or 64 bits).
-    const value = (imm: number): number | undefined => (signed ? imm : root.width === 32 ? imm >>> 0 : imm >= 0 ? imm : undefined);
-    const ks: number[] = [];
-    for (const c of cmps) {
-      const k = value(c.imm);
-      if (k === undefined) return undefined;
-      ks.push(k);
-    }
-    const lo = Math.min(...ks) - 1;
-    const hi = Math.max(...ks) + 1;
-    const min = signed ? -(2 ** 31) : 0;
-    if (hi - lo > 512 || lo < min || (root.width === 32 && !signed && hi > 0xffff_ffff) || (signed && hi > 0x7fff_ffff)) return undefined;
-    // Walk the tree for every value of [lo, hi]: values below lo behave as lo, above hi as hi.
-    const edges: SwitchEdge[] = [];
-    const edgeKey = new Map<string, number>();
-    const index: number[] = [];
-    for (let v = lo; v <= hi; v++) {
-      const path: number[] = [];
-      let at = block;
-      for (;;) {
-        const c = tree.get(at)!;
-        const next = test(c.cond, v, value(c.imm)!) ? c.taken : c.fall;
-        if (!tree.has(next) || next === block || path.includes(next)) {
-          const key = `${path.join(',')}>${next}`;
-          let e = edgeKey.get(key);
-          if (e === undefined) {
-            e = edges.length;
-            edgeKey.set(key, e);
-            edges.push({ path, target: next });
-          }
-          index.push(e);
-          break;
-        }
-        path.push(next);
-        at = next;
-      }
-    }
-    if (edges.length < 4) return undefined;
-    return { reg: root.reg, width: root.width, signed, lo, hi, max: this.maskBound(block, root.reg), index, edges };
+    return planSwitch(
+      {
+        compareOf: (b, reg, width) => this.compareOf(b, reg, width),
+        blockLength: (b) => this.d.blocks[b]!.length,
+        maskBound: (b, reg) => this.maskBound(b, reg),
+      },
+      block,
+    );
   }
 
   /**
@@ -1115,27 +1002,7 @@ class FunctionCompiler implements StructSink {
   tableIndex(node: number): void {
     const sw = this.switchOf.get(node);
     if (sw === undefined) throw new JitError('internal: table index of a node without a switch');
-    const c = this.code;
-    // clamp(x, lo, hi) - lo, in the compare's width and signedness. Values above hi need no clamp
-    // when x - lo cannot wrap in 32 bits (a 32-bit compare, or x known to be in [0, max] with
-    // max < 2^31): their index is past the table, which takes the fallback, hi's edge. Values below lo
-    // need none when x is known to be at least 0 and lo <= 0.
-    const low = sw.max === undefined || sw.lo > 0;
-    const high = sw.width === 64 && sw.max === undefined;
-    if (sw.width === 64) {
-      const lt = sw.signed ? Op.i64_lt_s : Op.i64_lt_u;
-      if (low) c.i64(sw.lo).get(sw.reg).get(sw.reg).i64(sw.lo).op(lt).op(Op.select);
-      else c.get(sw.reg);
-      if (high) c.tee(L_T).i64(sw.hi).get(L_T).i64(sw.hi).op(lt).op(Op.select);
-      c.i64(sw.lo).op(Op.i64_sub).op(Op.i32_wrap_i64);
-    } else {
-      const lt = sw.signed ? Op.i32_lt_s : Op.i32_lt_u;
-      c.get(sw.reg).op(Op.i32_wrap_i64).set(L_A);
-      if (low) c.i32(sw.lo).get(L_A).get(L_A).i32(sw.lo).op(lt).op(Op.select).set(L_A);
-      c.get(L_A);
-      if (high) c.i32(sw.hi).get(L_A).i32(sw.hi).op(lt).op(Op.select);
-      c.i32(sw.lo).op(Op.i32_sub);
-    }
+    emitTableIndex(this.code, sw, L_T, L_A);
   }
 
   private prologue(): void {
@@ -1298,9 +1165,12 @@ class FunctionCompiler implements StructSink {
     // The cache may hold another region (or none, after a call): fill it from the region table for the
     // first covered access's first address, as that access would; the guard then decides as before.
     const first = loop.accesses[0]!;
+    const firstSize = this.access(first.pc)!.size as 1 | 2 | 4 | 8;
     this.affine(first.addr);
-    c.tee(L_T).gget(Global.cacheBase).op(Op.i64_sub).gget(Global.cacheLimit).op(Op.i64_ge_u).if();
-    this.refill(this.access(first.pc)!.size as 1 | 2 | 4 | 8);
+    c.tee(L_T).gget(Global.cacheBase).op(Op.i64_sub);
+    this.window(firstSize);
+    c.op(Op.i64_ge_u).if();
+    this.refill(firstSize);
     c.end();
     this.loopGuard(loop, b.length);
     c.op(Op.i32_eqz).brIf(0);
@@ -1387,6 +1257,21 @@ class FunctionCompiler implements StructSink {
     c.end(); // skip
   }
 
+  /**
+   * Push (i64) how far past the cached region's base an access of `size` bytes may start and lie in
+   * it: the region's size - size + 1 (the cache keeps size - 7, the window of an 8-byte access, so
+   * that a loop of smaller accesses running to the region's last byte would otherwise fail its guard),
+   * or 0 when nothing is cached or the region is under 8 bytes (limit 0: never a hit).
+   */
+  private window(size: 1 | 2 | 4 | 8): void {
+    const c = this.code;
+    if (size === 8) {
+      c.gget(Global.cacheLimit);
+      return;
+    }
+    c.i64(0).gget(Global.cacheLimit).i64(8 - size).op(Op.i64_add).gget(Global.cacheLimit).op(Op.i64_eqz).op(Op.select);
+  }
+
   /** Push the value of an affine address expression (k + Σ coefficient × register) as an i64. */
   private affine(addr: Affine): void {
     const c = this.code;
@@ -1399,21 +1284,26 @@ class FunctionCompiler implements StructSink {
   }
 
   /**
-   * L_K = how many iterations, from this one, every covered access stays in the cached region (its
-   * 8-byte window), capped at MAX_CHUNK; 0 when an access's first address is outside it.
+   * L_K = how many iterations, from this one, every covered access stays in the cached region (the
+   * window of its size), capped at MAX_CHUNK; 0 when an access's first address is outside it.
    */
   private chunkGuard(loop: ChunkedLoop, cost: number): void {
     const c = this.code;
     c.i64(MAX_CHUNK).set(L_T);
     for (const a of loop.accesses) {
+      const size = this.access(a.pc)!.size as 1 | 2 | 4 | 8;
       // L_T2 = first address - cache base (an offset in the window when below the limit).
       this.affine(a.addr);
       c.gget(Global.cacheBase).op(Op.i64_sub).set(L_T2);
-      // Iterations k with 0 <= offset + k * stride <= limit - 1.
-      if (a.stride > 0) c.gget(Global.cacheLimit).i64(1).op(Op.i64_sub).get(L_T2).op(Op.i64_sub).i64(a.stride).op(Op.i64_div_u).i64(1).op(Op.i64_add);
-      else if (a.stride < 0) c.get(L_T2).i64(-a.stride).op(Op.i64_div_u).i64(1).op(Op.i64_add);
+      // Iterations k with 0 <= offset + k * stride <= window - 1.
+      if (a.stride > 0) {
+        this.window(size);
+        c.i64(1).op(Op.i64_sub).get(L_T2).op(Op.i64_sub).i64(a.stride).op(Op.i64_div_u).i64(1).op(Op.i64_add);
+      } else if (a.stride < 0) c.get(L_T2).i64(-a.stride).op(Op.i64_div_u).i64(1).op(Op.i64_add);
       else c.i64(MAX_CHUNK);
-      c.i64(0).get(L_T2).gget(Global.cacheLimit).op(Op.i64_lt_u).op(Op.select).set(L_LIM);
+      c.i64(0).get(L_T2);
+      this.window(size);
+      c.op(Op.i64_lt_u).op(Op.select).set(L_LIM);
       c.get(L_T).get(L_LIM).get(L_T).get(L_LIM).op(Op.i64_lt_u).op(Op.select).set(L_T);
     }
     // No more iterations than the budget pays for at the cycle's full cost, so no charge can fail.
@@ -1542,7 +1432,7 @@ class FunctionCompiler implements StructSink {
   /**
    * Push an i32, non-zero when the counted loop's trip count N is known (x < y, y below 2^62 so that
    * no value wraps, N at most MAX_TRIPS), the budget covers N iterations of `length` and, for every covered access, the first and last
-   * iterations' addresses lie in the cached region (its window of 8 bytes; spans are far below 2^64,
+   * iterations' addresses lie in the cached region (the window of its size; spans are far below 2^64,
    * so everything between lies inside too). N may exceed the iterations run (the budget may stop
    * the loop first): the check is then stricter than needed, never weaker.
    */
@@ -1558,12 +1448,17 @@ class FunctionCompiler implements StructSink {
     // The budget covers all N iterations, so none of their charges can fail.
     c.get(L_T).i64(1).op(Op.i64_add).i64(length).op(Op.i64_mul).get(L_BUDGET).op(Op.i64_le_s).op(Op.i32_and);
     for (const a of loop.accesses) {
+      const size = this.access(a.pc)!.size as 1 | 2 | 4 | 8;
       // L_T2 = the first iteration's address.
       this.affine(a.addr);
-      c.tee(L_T2).gget(Global.cacheBase).op(Op.i64_sub).gget(Global.cacheLimit).op(Op.i64_lt_u).op(Op.i32_and);
+      c.tee(L_T2).gget(Global.cacheBase).op(Op.i64_sub);
+      this.window(size);
+      c.op(Op.i64_lt_u).op(Op.i32_and);
       if (a.stride !== 0) {
         c.get(L_T2).get(L_T).i64(a.stride).op(Op.i64_mul).op(Op.i64_add);
-        c.gget(Global.cacheBase).op(Op.i64_sub).gget(Global.cacheLimit).op(Op.i64_lt_u).op(Op.i32_and);
+        c.gget(Global.cacheBase).op(Op.i64_sub);
+        this.window(size);
+        c.op(Op.i64_lt_u).op(Op.i32_and);
       }
     }
   }
@@ -1791,9 +1686,14 @@ class FunctionCompiler implements StructSink {
   private group(g: AccessGroup, depth: number): void {
     const c = this.code;
     // Both ends inside one region (8-byte windows at the span's first and last bytes; the span is far
-    // below 2^32, so everything between is inside too): the cached region, else the stack.
+    // below 2^32, so everything between is inside too): the cached region, else the stack. A span
+    // under 8 bytes is checked as one access of its size, so that it passes at the region's last bytes.
+    const span = g.hi - g.lo;
     const inside = (base: number, limit: number): void => {
-      c.get(L_T).gget(base).op(Op.i64_sub).gget(limit).op(Op.i64_lt_u);
+      c.get(L_T).gget(base).op(Op.i64_sub);
+      if (span < 8) c.i64(0).gget(limit).i64(8 - span).op(Op.i64_add).gget(limit).op(Op.i64_eqz).op(Op.select);
+      else c.gget(limit);
+      c.op(Op.i64_lt_u);
       if (g.hi - g.lo > 8) {
         c.get(L_T).i64(g.hi - g.lo - 8).op(Op.i64_add).gget(base).op(Op.i64_sub).gget(limit).op(Op.i64_lt_u);
         c.op(Op.i32_and);

@@ -610,3 +610,77 @@ describe('JIT counted-loop versioning vs interpreter', () => {
     }
   });
 });
+
+describe('JIT loops at the last bytes of a region vs interpreter', () => {
+  // Loops whose accesses run up to the input's last byte, stop just short of it, or run 1-7 bytes past
+  // it: the guards check each access against the window of its own size (a 1-byte load may start at
+  // the last byte), so an off-by-one there makes the check-free copy read past the region (a wrong
+  // result or no fault) or fault where the interpreter does not. Every budget up to the whole run, so
+  // that a fault comes at the same pc after the same number of instructions.
+  const input = Uint8Array.from({ length: INPUT }, (_, k) => (k * 37 + 11) & 0xff);
+  const shapes = (size: number, sz: number, past: number): Record<string, Insn[]> => ({
+    // for (p = mem; p < mem + len + past - size + 1; p++) r0 += *p   (one block: a counted loop; the
+    // last access ends `past` bytes after the region)
+    counted: [
+      alu64(AluOp.MOV, 0, 0),
+      alu64x(AluOp.MOV, 3, 1),
+      alu64x(AluOp.MOV, 4, 1),
+      alu64x(AluOp.ADD, 4, 2),
+      alu64(AluOp.ADD, 4, past - size + 1),
+      insn(Class.LDX | Mode.MEM | sz, 5, 3, 0),
+      alu64x(AluOp.ADD, 0, 5),
+      alu64(AluOp.ADD, 3, 1),
+      insn(Class.JMP | JmpOp.JLT | Source.X, 3, 4, -4),
+      insn(Opcode.EXIT),
+    ],
+    // the same with a data-dependent exit (a value of 0xff stops it): a chunked loop
+    chunked: [
+      alu64(AluOp.MOV, 0, 0),
+      alu64x(AluOp.MOV, 3, 1),
+      alu64x(AluOp.MOV, 4, 1),
+      alu64x(AluOp.ADD, 4, 2),
+      alu64(AluOp.ADD, 4, past - size + 1),
+      insn(Class.LDX | Mode.MEM | sz, 5, 3, 0),
+      insn(Class.JMP | JmpOp.JEQ | Source.K, 5, 0, 4, 0xff),
+      alu64x(AluOp.ADD, 0, 5),
+      insn(Class.LDX | Mode.MEM | sz, 6, 3, 0),
+      alu64(AluOp.ADD, 3, 1),
+      insn(Class.JMP | JmpOp.JLT | Source.X, 3, 4, -6),
+      insn(Opcode.EXIT),
+    ],
+    // two loads through one register, `size` and 1 byte apart (an access group), at the region's end
+    // (the first load fills the JIT's region cache, which the group's check uses)
+    group: [
+      insn(Class.LDX | Mode.MEM | Size.B, 6, 1, 0),
+      alu64x(AluOp.MOV, 3, 1),
+      alu64x(AluOp.ADD, 3, 2),
+      alu64(AluOp.ADD, 3, past - size - 1),
+      insn(Class.LDX | Mode.MEM | sz, 0, 3, 0),
+      insn(Class.LDX | Mode.MEM | sz, 5, 3, 1),
+      alu64x(AluOp.ADD, 0, 5),
+      insn(Opcode.EXIT),
+    ],
+  });
+  it('gives identical results and errors, at every budget, for every access size and overrun', () => {
+    const bytesOf = { [Size.B]: 1, [Size.H]: 2, [Size.W]: 4, [Size.DW]: 8 } as Record<number, number>;
+    let faults = 0;
+    let passes = 0;
+    for (const sz of sizes) {
+      for (const past of [-1, 0, 1, 2, 7]) {
+        for (const [name, insns] of Object.entries(shapes(bytesOf[sz]!, sz, past))) {
+          const program = new Program(encodeProgram(insns));
+          const full = engineOutcomes(program, input, { ...limits, instructionBudget: 10_000 });
+          if (full.ok) passes++;
+          else {
+            faults++;
+            expect(full.code, `${name} size ${bytesOf[sz]} past ${past}`).toBe('E_OUT_OF_BOUNDS');
+          }
+          expect(full.ok, `${name} size ${bytesOf[sz]} past ${past}`).toBe(past <= 0);
+          for (let budget = 1; budget <= 340; budget += budget < 40 ? 1 : 7) engineOutcomes(program, input, { ...limits, instructionBudget: budget });
+        }
+      }
+    }
+    expect(faults).toBeGreaterThan(0);
+    expect(passes).toBeGreaterThan(0);
+  });
+});
