@@ -1,28 +1,56 @@
 /**
  * The object-loading flags `run` and `inspect` share: `--type TYPE` (the program type, for sections
- * whose name says nothing) and `--map-size NAME=N` (a map's max_entries before load).
+ * whose name says nothing), `--map-size NAME=N` (a map's max_entries before load) and `--fib FILE`
+ * (the host's interfaces, routes and neighbours for `bpf_fib_lookup`, as JSON).
  * @module
  */
+import { ArgumentError } from '../errors.js';
 import { PROGRAM_TYPES, type LoadOptions, type ProgramType } from '../elf/loader.js';
+import { Fib, type FibDescription } from '../helpers/fib-table.js';
 import { UsageError, listOption, stringOption, type OptionSpec, type ParsedArgs } from './args.js';
+import { readInputFile } from './input.js';
 
 /** The option specs to add to a command. */
 export const LOAD_FLAG_SPECS: Readonly<Record<string, OptionSpec>> = {
   type: { type: 'string' },
   'map-size': { type: 'list' },
+  fib: { type: 'string' },
 };
 
 /** The help lines of the two flags. */
 export const LOAD_FLAG_HELP = `  --type TYPE     program type: xdp, socket, tc or raw (default: from the section name)
   --map-size NAME=N
-                  set map NAME's max_entries to N before load (repeatable)`;
+                  set map NAME's max_entries to N before load (repeatable)
+  --fib FILE.json the host's network for bpf_fib_lookup: {"interfaces": [{"ifindex",
+                  "mac", "mtu", "addresses", "forwarding"}], "routes": [{"prefix", "type",
+                  "ifindex", "gateway", "metric", "table"}], "neighbours": [{"ifindex",
+                  "address", "mac"}]} (default: only loopback, no routes; see README)`;
 
-/** Load options from `--type` and `--map-size`; a usage error for bad values. */
-export function loadFlags(args: ParsedArgs): Pick<LoadOptions, 'programTypes' | 'mapSizes'> {
+/** The `--fib` file: JSON checked as a FIB description; a usage error names the file and the field. */
+function fibFile(path: string): FibDescription {
+  const text = new TextDecoder().decode(readInputFile(path));
+  let fib: unknown;
+  try {
+    fib = JSON.parse(text);
+  } catch (e) {
+    throw new UsageError(`--fib ${path}: not JSON (${e instanceof Error ? e.message : String(e)})`);
+  }
+  try {
+    new Fib(fib as FibDescription);
+  } catch (e) {
+    if (e instanceof ArgumentError) throw new UsageError(`--fib ${path}: ${e.message}`);
+    throw e;
+  }
+  return fib as FibDescription;
+}
+
+/** Load options from `--type`, `--map-size` and `--fib`; a usage error for bad values. */
+export function loadFlags(args: ParsedArgs): Pick<LoadOptions, 'programTypes' | 'mapSizes' | 'fib'> {
   const type = stringOption(args, 'type');
   if (type !== undefined && !PROGRAM_TYPES.includes(type as ProgramType)) {
     throw new UsageError(`--type must be one of ${PROGRAM_TYPES.join(', ')}, not '${type}'`);
   }
+  const fib = stringOption(args, 'fib');
   const sizes: Record<string, number> = {};
   for (const spec of listOption(args, 'map-size')) {
     const m = /^(.+)=(0x[0-9a-f]+|\d+)$/i.exec(spec);
@@ -35,5 +63,6 @@ export function loadFlags(args: ParsedArgs): Pick<LoadOptions, 'programTypes' | 
   return {
     ...(type === undefined ? {} : { programTypes: { '*': type as ProgramType } }),
     ...(Object.keys(sizes).length === 0 ? {} : { mapSizes: sizes }),
+    ...(fib === undefined ? {} : { fib: fibFile(fib) }),
   };
 }

@@ -20,6 +20,8 @@ import { MapOfMaps, ProgramArrayMap, type MapRef, type ProgramRef } from '../map
 import { MapType, type MapOptions, type MapSpec } from '../maps/types.js';
 import { kernelHelperName, kernelHelpers, type KernelEnvironment } from '../helpers/kernel.js';
 import { packetHelpers } from '../helpers/packet.js';
+import { fibHelpers } from '../helpers/fib.js';
+import { Fib, type FibDescription } from '../helpers/fib-table.js';
 import { DEFAULT_TRACE_BUFFER_BYTES, TraceLog } from '../helpers/trace-log.js';
 import { ProgramRunner } from '../context/runner.js';
 import { RunSpace } from '../context/space.js';
@@ -118,6 +120,11 @@ export interface LoadOptions extends MapOptions {
    * or to shrink a huge map. Each must name a map of the object and be an integer from 1 to 2^32 - 1.
    */
   readonly mapSizes?: Readonly<Record<string, number>>;
+  /**
+   * The host's interfaces, routes and neighbours, for `bpf_fib_lookup` (see {@link FibDescription});
+   * default: a host with only the loopback interface (ifindex 1) and no routes.
+   */
+  readonly fib?: FibDescription;
 }
 
 /** The program types {@link LoadOptions.programTypes} accepts. */
@@ -230,6 +237,7 @@ export class BpfObject {
     }
     this.traceBuffer = new TraceLog(traceBytes);
     checkVerifyMode(options.verify);
+    const fib = new Fib(options.fib);
     const perf = options.perfBufferBytes;
     // Checked here too: a map createMap refuses only makes that map unavailable, a bad option is the caller's.
     if (perf !== undefined && (!Number.isSafeInteger(perf) || perf < 16 || perf > 1 << 30)) {
@@ -268,6 +276,7 @@ export class BpfObject {
     };
     this.helperTable = kernelHelpers(env);
     for (const [id, entry] of packetHelpers(env)) this.helperTable.set(id, entry);
+    for (const [id, entry] of fibHelpers(this.memory, fib)) this.helperTable.set(id, entry);
     for (const [id, entry] of options.helpers ?? []) this.helperTable.set(id, entry);
     this.initProgramArrays();
   }

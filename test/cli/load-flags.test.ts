@@ -57,3 +57,39 @@ describe('tsbpf run --type / --map-size', () => {
     expect(r.err).toMatch(/apply to ELF objects only/);
   });
 });
+
+describe('tsbpf run --fib', () => {
+  const packet = (dst: number[]): string => {
+    const p = new Uint8Array(60);
+    p.set([8, 0], 12);
+    p.set([0x45, 0, 0, 46, 0, 0, 0, 0, 64, 6, 0, 0, 10, 0, 0, 9, ...dst], 14);
+    return Buffer.from(p).toString('hex');
+  };
+
+  it('gives bpf_fib_lookup the host network of the JSON file (the same as test/elf/fib-cases.ts HOST)', async () => {
+    const fib = fx('fib.json');
+    const { HOST } = await import('../elf/fib-cases.js');
+    const { readFileSync } = await import('node:fs');
+    expect(JSON.parse(readFileSync(fib, 'utf8'))).toEqual(HOST);
+    // ingress_ifindex is 1 (loopback); 10.9.1.1 goes via 10.0.0.1, whose MAC is known: forwarded.
+    const fwd = await cli(['run', fx('fib.o'), '--program', 'fib_forward', '--fib', fib, '--mem-hex', packet([10, 9, 1, 1])]);
+    expect(fwd).toMatchObject({ code: 0 });
+    expect(fwd.out).toMatch(/^action = XDP_REDIRECT\b/);
+    expect((await cli(['run', fx('fib.o'), '--program', 'fib_forward', '--fib', fib, '--mem-hex', packet([10, 66, 1, 1])])).out).toMatch(/^action = XDP_DROP\b/);
+    // Without --fib the host has no routes: to the stack.
+    expect((await cli(['run', fx('fib.o'), '--program', 'fib_forward', '--mem-hex', packet([10, 9, 1, 1])])).out).toMatch(/^action = XDP_PASS\b/);
+  });
+
+  it('refuses a file that is not JSON or not a FIB with a usage error naming the file and the field', async () => {
+    const { writeFileSync, mkdtempSync } = await import('node:fs');
+    const dir = mkdtempSync('/tmp/tsbpf-fib-');
+    writeFileSync(`${dir}/bad.json`, '{"routes": [{"prefix": "10.0.0.0/8"}]}');
+    writeFileSync(`${dir}/notjson.json`, '{routes');
+    const bad = await cli(['inspect', fx('fib.o'), '--fib', `${dir}/bad.json`]);
+    expect(bad).toMatchObject({ code: 2 });
+    expect(bad.err).toMatch(/--fib .*bad.json: fib.routes\[0\].ifindex \(required for unicast routes\)/);
+    expect((await cli(['inspect', fx('fib.o'), '--fib', `${dir}/notjson.json`])).err).toMatch(/notjson.json: not JSON/);
+    expect((await cli(['inspect', fx('fib.o'), '--fib', `${dir}/missing.json`])).err).toMatch(/missing.json/);
+    expect((await cli(['run', 'b7000000000000009500000000000000', '--fib', `${dir}/bad.json`])).err).toMatch(/apply to ELF objects only|--fib/);
+  });
+});

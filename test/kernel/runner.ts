@@ -132,8 +132,13 @@ export interface KernelOracle {
   readonly binary: string;
   /** Possible CPUs (per-CPU map values hold one value per possible CPU). */
   readonly cpus: number;
-  /** Run requests in one runner process; one response per request, in order. */
-  exec(requests: readonly KernelRequest[]): KernelResponse[];
+  /**
+   * Run requests in one runner process; one response per request, in order. With `options.netns`, the
+   * runner runs in a new network namespace (`unshare -n`) set up first by those commands (each an
+   * argument list, e.g. `['ip', 'link', 'add', ...]`): programs that look at the network (bpf_fib_lookup)
+   * then see exactly that state. A failing command fails the call.
+   */
+  exec(requests: readonly KernelRequest[], options?: { readonly netns?: readonly (readonly string[])[] }): KernelResponse[];
   /** Load each program (with fresh maps) and report the verdict; one process, fds closed after each. */
   verdicts(programs: readonly VerdictRequest[]): Verdict[];
 }
@@ -210,8 +215,8 @@ function parseResponse(r: KernelRequest, line: string): KernelResponse {
 class Oracle implements KernelOracle {
   constructor(readonly binary: string, readonly cpus: number) {}
 
-  exec(requests: readonly KernelRequest[]): KernelResponse[] {
-    const lines = runBinary(this.binary, requests.map(requestLine));
+  exec(requests: readonly KernelRequest[], options?: { readonly netns?: readonly (readonly string[])[] }): KernelResponse[] {
+    const lines = runBinary(this.binary, requests.map(requestLine), options?.netns);
     return requests.map((r, i) => parseResponse(r, lines[i]!));
   }
 
@@ -240,8 +245,13 @@ class Oracle implements KernelOracle {
   }
 }
 
-function runBinary(binary: string, lines: readonly string[]): string[] {
-  const res = spawnSync(binary, [], { input: lines.join('\n') + '\n', maxBuffer: 1 << 30, timeout: 300_000, encoding: 'utf8' });
+const shellQuote = (a: string): string => `'${a.replace(/'/g, `'\\''`)}'`;
+
+function runBinary(binary: string, lines: readonly string[], netns?: readonly (readonly string[])[]): string[] {
+  const options = { input: lines.join('\n') + '\n', maxBuffer: 1 << 30, timeout: 300_000, encoding: 'utf8' } as const;
+  // In a namespace: the set-up commands' output goes to stderr, so stdout holds only the runner's answers.
+  const script = netns === undefined ? '' : `set -e; ${netns.map((c) => `${c.map(shellQuote).join(' ')} </dev/null >&2`).join('; ')}; exec ${shellQuote(binary)}`;
+  const res = netns === undefined ? spawnSync(binary, [], options) : spawnSync('unshare', ['-n', 'sh', '-c', script], options);
   if (res.error !== undefined) throw new Error(`kernel runner failed: ${res.error.message}`);
   const out = res.stdout.split('\n');
   if (out.length < lines.length + 1) {
