@@ -2,7 +2,8 @@
  * Kernel helpers that rewrite, classify or redirect packets (uapi ids): incremental checksum updates
  * (`bpf_l3_csum_replace`, `bpf_l4_csum_replace`), the skb hash (`bpf_get_hash_recalc`,
  * `bpf_set_hash`, `bpf_set_hash_invalid`), `bpf_skb_change_type`, `bpf_skb_pull_data`,
- * `bpf_jiffies64`, and the redirects (`bpf_redirect`, `bpf_redirect_map`), which record where the
+ * `bpf_jiffies64`, and the redirects (`bpf_redirect`, `bpf_redirect_map`, tc's `bpf_redirect_neigh`
+ * and `bpf_redirect_peer`), which record where the
  * packet goes for the runner to report with the verdict. Argument checks and return values follow the
  * kernel's documentation (bpf-helpers(7)): bad flags give -EINVAL, offsets outside the packet -EFAULT.
  * @module
@@ -16,14 +17,18 @@ import type { KernelEnvironment, KernelRunHost } from './kernel.js';
 /** Packet helper ids (uapi `linux/bpf.h`). */
 export const PacketHelper = {
   L3_CSUM_REPLACE: 10, L4_CSUM_REPLACE: 11, REDIRECT: 23, SKB_CHANGE_TYPE: 32, GET_HASH_RECALC: 34,
-  SKB_PULL_DATA: 39, SET_HASH_INVALID: 41, SET_HASH: 48, REDIRECT_MAP: 51, JIFFIES64: 118,
+  SKB_PULL_DATA: 39, SET_HASH_INVALID: 41, SET_HASH: 48, REDIRECT_MAP: 51, JIFFIES64: 118, REDIRECT_NEIGH: 152,
+  REDIRECT_PEER: 155,
 } as const;
 
 /** Where a redirect sends the packet; reported with the verdict when the program returns a redirect. */
 export interface Redirect {
   /** The helper that chose the target. */
-  readonly helper: 'bpf_redirect' | 'bpf_redirect_map';
-  /** The interface (bpf_redirect, DEVMAP / DEVMAP_HASH entries). */
+  readonly helper: 'bpf_redirect' | 'bpf_redirect_map' | 'bpf_redirect_neigh' | 'bpf_redirect_peer';
+  /**
+   * The interface (bpf_redirect, DEVMAP / DEVMAP_HASH entries; bpf_redirect_neigh's egress; for
+   * bpf_redirect_peer the device whose peer, in another namespace, receives the packet on ingress).
+   */
   readonly ifindex?: number;
   /** bpf_redirect's flags (tc: `BPF_F_INGRESS` = 1 sends to the interface's ingress); the map's flags. */
   readonly flags: number;
@@ -38,6 +43,11 @@ export interface Redirect {
   /** DEVMAP with `BPF_F_BROADCAST`: to every interface of the map (but the ingress one with `BPF_F_EXCLUDE_INGRESS`). */
   readonly broadcast?: boolean;
   readonly excludeIngress?: boolean;
+  /**
+   * bpf_redirect_neigh with a `struct bpf_redir_neigh`: the next hop the caller gave (family 2 or 10
+   * and its 4- or 16-byte address, network order) instead of a FIB lookup on the packet's header.
+   */
+  readonly nexthop?: { readonly family: number; readonly address: Uint8Array };
 }
 
 /** What the packet helpers need from the runner, beyond {@link KernelRunHost}. */
@@ -72,6 +82,9 @@ const XDP_ABORTED = 0;
 const XDP_REDIRECT = 4;
 const TC_ACT_SHOT = 2;
 const TC_ACT_REDIRECT = 7;
+/** Bytes of `struct bpf_redir_neigh` (nh_family, then a 16-byte address union). */
+const REDIR_NEIGH_SIZE = 20;
+const AF_INET = 2;
 /** The kernel's tick rate assumed for `bpf_jiffies64` (a common distribution setting). */
 export const JIFFIES_HZ = 250;
 
@@ -239,6 +252,27 @@ export function packetHelpers(env: KernelEnvironment): Map<number, HelperEntry> 
       }
       if ((r2 & ~BigInt(BPF_F_INGRESS)) !== 0n) return TC_ACT_SHOT;
       host.redirect = { helper: 'bpf_redirect', ifindex: u32(r1), flags: Number(r2) };
+      return TC_ACT_REDIRECT;
+    }],
+    [PacketHelper.REDIRECT_NEIGH, 'bpf_redirect_neigh', (r1, r2, r3, r4, _5, ctx) => {
+      const host = hostOf(ctx, 'bpf_redirect_neigh', ['tc']);
+      // plen is an int; params may be NULL with plen 0. A params pointer is read over plen bytes (the
+      // verifier checks that memory); a short plen or any flag drops the packet.
+      const plen = Number(BigInt.asIntN(32, r3));
+      const params = r2 === 0n || plen <= 0 ? undefined : env.memory.read(r2, plen, ctx.pc);
+      if ((plen !== 0 && plen < REDIR_NEIGH_SIZE) || r4 !== 0n) return TC_ACT_SHOT;
+      let nexthop: Redirect['nexthop'];
+      if (params !== undefined) {
+        const family = new DataView(params.buffer, params.byteOffset, 4).getUint32(0, true);
+        nexthop = { family, address: params.slice(4, family === AF_INET ? 8 : 20) };
+      }
+      host.redirect = { helper: 'bpf_redirect_neigh', ifindex: u32(r1), flags: 0, ...(nexthop === undefined ? {} : { nexthop }) };
+      return TC_ACT_REDIRECT;
+    }],
+    [PacketHelper.REDIRECT_PEER, 'bpf_redirect_peer', (r1, r2, _3, _4, _5, ctx) => {
+      const host = hostOf(ctx, 'bpf_redirect_peer', ['tc']);
+      if (r2 !== 0n) return TC_ACT_SHOT;
+      host.redirect = { helper: 'bpf_redirect_peer', ifindex: u32(r1), flags: 0 };
       return TC_ACT_REDIRECT;
     }],
     [PacketHelper.REDIRECT_MAP, 'bpf_redirect_map', (r1, r2, r3, _4, _5, ctx) => {
