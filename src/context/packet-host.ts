@@ -4,6 +4,7 @@
  * @module
  */
 import type { PacketRunHost, Redirect } from '../helpers/packet.js';
+import type { TunnelKey, TunnelRunHost } from '../helpers/tunnel.js';
 import { MEM_START } from '../vm/memory.js';
 import { SkBuff, XdpMd } from './layout.js';
 import type { RunSpace } from './space.js';
@@ -89,11 +90,15 @@ export const SKB_MAX_LEN = 16064;
  * the bytes inside the buffer, zeroes new room, and republishes `len`, `data_end` and the packet
  * region, so a pointer kept from before the resize reaches only the new packet's bytes (or faults).
  */
-export class SkbPacket implements PacketRunHost {
+export class SkbPacket implements PacketRunHost, TunnelRunHost {
   /** The program type of the run (tc-only helpers refuse socket filters). */
   kind: 'socket' | 'tc' = 'tc';
   /** Where `bpf_redirect` sent the packet in this run (cleared before each run). */
   redirect: Redirect | undefined;
+  /** Tunnel metadata the packet carries (the host's, then what set_tunnel_key attached). */
+  tunnel: TunnelKey | undefined;
+  /** What bpf_skb_set_tunnel_key attached in this run (cleared before each run). */
+  tunnelSet: TunnelKey | undefined;
   base = 0;
   length = 0;
   /** Bytes of the buffer at `base` the packet may grow into (at least `length`). */

@@ -22,6 +22,7 @@ import type { Program } from '../vm/program.js';
 import { Interpreter } from '../vm/interpreter.js';
 import { JitEngine } from '../jit/engine.js';
 import type { PacketRunHost, Redirect } from '../helpers/packet.js';
+import type { TunnelKey } from '../helpers/tunnel.js';
 import type { SourceLine } from '../elf/btf-ext.js';
 import { SkBuff, TcAction, XdpAction, XdpMd } from './layout.js';
 import { XDP_HEADROOM, XDP_TAILROOM, nestedRunError, type RunSpace } from './space.js';
@@ -72,6 +73,11 @@ export interface XdpResult {
 export interface SkbRunInfo {
   /** With the `TC_ACT_REDIRECT` verdict (7): where `bpf_redirect` sent the packet. */
   readonly redirect?: Redirect;
+  /**
+   * The tunnel metadata `bpf_skb_set_tunnel_key` attached (last call), as the program gave it: `remote`
+   * is where the encapsulating device sends the packet, `flags` the kernel's tunnel flag bits.
+   */
+  readonly tunnel?: TunnelKey;
 }
 
 /** `__sk_buff` fields a host may set (all default to 0 except `len`, `protocol`, `data`, `data_end`, `wire_len`). */
@@ -100,6 +106,11 @@ export interface SkbOptions extends RunOptions {
   readonly tstamp?: bigint;
   /** `hwtstamp` (ns). */
   readonly hwtstamp?: bigint;
+  /**
+   * Tunnel metadata the packet arrived with, for `bpf_skb_get_tunnel_key` (tc; default none: the
+   * helper returns -EINVAL). `remote` / `local` are 4- or 16-byte addresses of one family.
+   */
+  readonly tunnel?: TunnelKey;
   /**
    * Receives the `__sk_buff` and packet after the run (copies), to read fields the program wrote, and the
    * redirect target. The packet is as the program left it, with the length the resize helpers gave it.
@@ -204,7 +215,24 @@ function checkSkbOptions(options: SkbOptions | undefined): SkbOptions {
     for (let i = 0; i < cb.length && i < 5; i++) checkU32Field(cb[i], `options.cb[${i}]`);
   }
   checkOptionalFunction(o.inspect, 'options.inspect');
+  if (o.tunnel !== undefined) checkTunnel(o.tunnel);
   return o;
+}
+
+/** `options.tunnel` checked: a copy, so that a run cannot change the caller's arrays. */
+function checkTunnel(t: unknown): TunnelKey {
+  if (typeof t !== 'object' || t === null) throw new ArgumentError(`options.tunnel must be an object, not ${describeValue(t)}`);
+  const k = t as Record<string, unknown>;
+  if (typeof k.id !== 'number' || !Number.isInteger(k.id) || k.id < 0 || k.id > 0xffff_ffff) throw new ArgumentError(`options.tunnel.id must be an integer from 0 to 4294967295, not ${describeValue(k.id)}`);
+  const remote = checkBytes(k.remote, 'options.tunnel.remote');
+  if (remote.length !== 4 && remote.length !== 16) throw new ArgumentError(`options.tunnel.remote must be 4 (IPv4) or 16 (IPv6) bytes, not ${remote.length}`);
+  const local = checkOptionalBytes(k.local, 'options.tunnel.local');
+  if (local !== undefined && local.length !== remote.length) throw new ArgumentError(`options.tunnel.local must be ${remote.length} bytes, like remote`);
+  for (const [f, max] of [['tos', 0xff], ['ttl', 0xff], ['label', 0xfffff], ['flags', 0xffff]] as const) {
+    const v = k[f];
+    if (v !== undefined && (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > max)) throw new ArgumentError(`options.tunnel.${f} must be an integer from 0 to ${max}, not ${describeValue(v)}`);
+  }
+  return { ...(t as TunnelKey), remote: remote.slice(), ...(local === undefined ? {} : { local: local.slice() }) };
 }
 
 function engineOf(env: RunEnvironment, options: RunOptions): Engine {
@@ -368,13 +396,16 @@ export class ProgramRunner {
     host.encapsulated = false;
     host.ctxOffset = ctx;
     host.redirect = undefined;
+    host.tunnel = options.tunnel === undefined ? undefined : checkTunnel(options.tunnel);
+    host.tunnelSet = undefined;
     try {
       const r0 = this.execute(options, MBUFF_ADDRESS, 0n, host, limits, stackTop);
       if (options.inspect !== undefined) {
         const out = mem.bytes;
         const redirect = Number(r0 & 0xffffffffn) === TcAction.REDIRECT ? host.redirect : undefined;
+        const tunnel = host.tunnelSet;
         // The packet as the program left it: the resize helpers may have changed its length.
-        options.inspect(out.slice(ctx, ctx + SkBuff.SIZE), out.slice(base, base + host.length), redirect === undefined ? {} : { redirect });
+        options.inspect(out.slice(ctx, ctx + SkBuff.SIZE), out.slice(base, base + host.length), { ...(redirect === undefined ? {} : { redirect }), ...(tunnel === undefined ? {} : { tunnel }) });
       }
       return r0;
     } finally {

@@ -149,6 +149,8 @@ export class PacketSession {
       this.skb.networkHeader = ETH_HLEN;
       this.skb.encapsulated = false;
       this.skb.redirect = undefined;
+      this.skb.tunnel = undefined;
+      this.skb.tunnelSet = undefined;
     } else if (length !== this.lastLength) {
       this.request.r2 = BigInt(length);
     }

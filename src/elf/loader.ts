@@ -21,6 +21,7 @@ import { MapType, type MapOptions, type MapSpec } from '../maps/types.js';
 import { kernelHelperName, kernelHelpers, type KernelEnvironment } from '../helpers/kernel.js';
 import { packetHelpers } from '../helpers/packet.js';
 import { fibHelpers } from '../helpers/fib.js';
+import { tunnelHelpers } from '../helpers/tunnel.js';
 import { Fib, type FibDescription } from '../helpers/fib-table.js';
 import { DEFAULT_TRACE_BUFFER_BYTES, TraceLog } from '../helpers/trace-log.js';
 import { ProgramRunner } from '../context/runner.js';
@@ -277,6 +278,7 @@ export class BpfObject {
     this.helperTable = kernelHelpers(env);
     for (const [id, entry] of packetHelpers(env)) this.helperTable.set(id, entry);
     for (const [id, entry] of fibHelpers(this.memory, fib)) this.helperTable.set(id, entry);
+    for (const [id, entry] of tunnelHelpers(this.memory)) this.helperTable.set(id, entry);
     for (const [id, entry] of options.helpers ?? []) this.helperTable.set(id, entry);
     this.initProgramArrays();
   }

@@ -9,3 +9,4 @@ export * from './packet.js';
 export { DEFAULT_TRACE_BUFFER_BYTES, TRACE_LINE_MAX } from './trace-log.js';
 export { FIB_LOOKUP, FIB_PARAMS_SIZE, FibLookupFlag, FibResult } from './fib.js';
 export { Fib, type FibDescription, type FibInterface, type FibNeighbour, type FibRoute } from './fib-table.js';
+export { TunnelFlag, TunnelHelper, type TunnelKey } from './tunnel.js';
