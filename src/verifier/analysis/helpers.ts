@@ -76,6 +76,8 @@ export const HELPER_PROTOS: ReadonlyMap<number, HelperProto> = new Map([
   [17, p('bpf_get_cgroup_classid', ['ctx'])],
   [18, p('bpf_skb_vlan_push', ['ctx', 'scalar', 'scalar'], 'integer', { changesPacket: true })],
   [19, p('bpf_skb_vlan_pop', ['ctx'], 'integer', { changesPacket: true })],
+  [20, p('bpf_skb_get_tunnel_key', ['ctx', 'out', 'size', 'scalar'])],
+  [21, p('bpf_skb_set_tunnel_key', ['ctx', 'mem', 'size', 'scalar'])],
   [22, p('bpf_perf_event_read', ['map', 'scalar'], 'integer', { mapTypes: [PERF_EVENT_ARRAY] })],
   [23, p('bpf_redirect', ['scalar', 'scalar'])],
   [25, p('bpf_perf_event_output', ['ctx', 'map', 'scalar', 'mem', 'size'], 'integer', { mapTypes: [PERF_EVENT_ARRAY] })],
@@ -119,5 +121,7 @@ export const HELPER_PROTOS: ReadonlyMap<number, HelperProto> = new Map([
   [132, p('bpf_ringbuf_submit', ['ringbuf_mem', 'scalar'], 'void')],
   [133, p('bpf_ringbuf_discard', ['ringbuf_mem', 'scalar'], 'void')],
   [134, p('bpf_ringbuf_query', ['map', 'scalar'], 'integer', { mapTypes: [RINGBUF] })],
+  [152, p('bpf_redirect_neigh', ['scalar', 'mem_or_null', 'size_or_zero', 'scalar'])],
+  [155, p('bpf_redirect_peer', ['scalar', 'scalar'])],
   [160, p('bpf_ktime_get_coarse_ns', [])],
 ]);
