@@ -74,10 +74,10 @@ describe('tsbpf run --fib', () => {
     // ingress_ifindex is 1 (loopback); 10.9.1.1 goes via 10.0.0.1, whose MAC is known: forwarded.
     const fwd = await cli(['run', fx('fib.o'), '--program', 'fib_forward', '--fib', fib, '--mem-hex', packet([10, 9, 1, 1])]);
     expect(fwd).toMatchObject({ code: 0 });
-    expect(fwd.out).toMatch(/^action = XDP_REDIRECT\b/);
-    expect((await cli(['run', fx('fib.o'), '--program', 'fib_forward', '--fib', fib, '--mem-hex', packet([10, 66, 1, 1])])).out).toMatch(/^action = XDP_DROP\b/);
+    expect(fwd.out).toMatch(/^verdict = XDP_REDIRECT\b/);
+    expect((await cli(['run', fx('fib.o'), '--program', 'fib_forward', '--fib', fib, '--mem-hex', packet([10, 66, 1, 1])])).out).toMatch(/^verdict = XDP_DROP\b/);
     // Without --fib the host has no routes: to the stack.
-    expect((await cli(['run', fx('fib.o'), '--program', 'fib_forward', '--mem-hex', packet([10, 9, 1, 1])])).out).toMatch(/^action = XDP_PASS\b/);
+    expect((await cli(['run', fx('fib.o'), '--program', 'fib_forward', '--mem-hex', packet([10, 9, 1, 1])])).out).toMatch(/^verdict = XDP_PASS\b/);
   });
 
   it('refuses a file that is not JSON or not a FIB with a usage error naming the file and the field', async () => {
