@@ -5,6 +5,7 @@
  */
 import type { PacketRunHost, Redirect } from '../helpers/packet.js';
 import type { TunnelKey, TunnelRunHost } from '../helpers/tunnel.js';
+import type { CloneRunHost, SkbClone } from '../helpers/clone.js';
 import { MEM_START } from '../vm/memory.js';
 import { SkBuff, XdpMd } from './layout.js';
 import type { RunSpace } from './space.js';
@@ -90,7 +91,7 @@ export const SKB_MAX_LEN = 16064;
  * the bytes inside the buffer, zeroes new room, and republishes `len`, `data_end` and the packet
  * region, so a pointer kept from before the resize reaches only the new packet's bytes (or faults).
  */
-export class SkbPacket implements PacketRunHost, TunnelRunHost {
+export class SkbPacket implements PacketRunHost, TunnelRunHost, CloneRunHost {
   /** The program type of the run (tc-only helpers refuse socket filters). */
   kind: 'socket' | 'tc' = 'tc';
   /** Where `bpf_redirect` sent the packet in this run (cleared before each run). */
@@ -99,6 +100,9 @@ export class SkbPacket implements PacketRunHost, TunnelRunHost {
   tunnel: TunnelKey | undefined;
   /** What bpf_skb_set_tunnel_key attached in this run (cleared before each run). */
   tunnelSet: TunnelKey | undefined;
+  /** What bpf_clone_redirect sent in this run (emptied before each run). */
+  readonly clones: SkbClone[] = [];
+  clonesDropped = 0;
   base = 0;
   length = 0;
   /** Bytes of the buffer at `base` the packet may grow into (at least `length`). */

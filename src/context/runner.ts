@@ -22,7 +22,8 @@ import type { Program } from '../vm/program.js';
 import { Interpreter } from '../vm/interpreter.js';
 import { JitEngine } from '../jit/engine.js';
 import type { PacketRunHost, Redirect } from '../helpers/packet.js';
-import type { TunnelKey } from '../helpers/tunnel.js';
+import { TUNNEL_OPTS_MAX, type TunnelKey } from '../helpers/tunnel.js';
+import type { SkbClone } from '../helpers/clone.js';
 import type { SourceLine } from '../elf/btf-ext.js';
 import { SkBuff, TcAction, XdpAction, XdpMd } from './layout.js';
 import { XDP_HEADROOM, XDP_TAILROOM, nestedRunError, type RunSpace } from './space.js';
@@ -78,6 +79,13 @@ export interface SkbRunInfo {
    * is where the encapsulating device sends the packet, `flags` the kernel's tunnel flag bits.
    */
   readonly tunnel?: TunnelKey;
+  /**
+   * The copies `bpf_clone_redirect` sent, in call order, each with its target and the packet as it
+   * was at the call (whatever the verdict: the original went on through the program). At most 64
+   * are kept; `clonesDropped` counts the rest.
+   */
+  readonly clones?: readonly SkbClone[];
+  readonly clonesDropped?: number;
 }
 
 /** `__sk_buff` fields a host may set (all default to 0 except `len`, `protocol`, `data`, `data_end`, `wire_len`). */
@@ -108,7 +116,8 @@ export interface SkbOptions extends RunOptions {
   readonly hwtstamp?: bigint;
   /**
    * Tunnel metadata the packet arrived with, for `bpf_skb_get_tunnel_key` (tc; default none: the
-   * helper returns -EINVAL). `remote` / `local` are 4- or 16-byte addresses of one family.
+   * helper returns -EINVAL). `remote` / `local` are 4- or 16-byte addresses of one family; `options`
+   * (at most 255 bytes) is what `bpf_skb_get_tunnel_opt` reads.
    */
   readonly tunnel?: TunnelKey;
   /**
@@ -232,7 +241,9 @@ function checkTunnel(t: unknown): TunnelKey {
     const v = k[f];
     if (v !== undefined && (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > max)) throw new ArgumentError(`options.tunnel.${f} must be an integer from 0 to ${max}, not ${describeValue(v)}`);
   }
-  return { ...(t as TunnelKey), remote: remote.slice(), ...(local === undefined ? {} : { local: local.slice() }) };
+  const options = checkOptionalBytes(k.options, 'options.tunnel.options');
+  if (options !== undefined && options.length > TUNNEL_OPTS_MAX) throw new ArgumentError(`options.tunnel.options must be at most ${TUNNEL_OPTS_MAX} bytes, not ${options.length}`);
+  return { ...(t as TunnelKey), remote: remote.slice(), ...(local === undefined ? {} : { local: local.slice() }), ...(options === undefined ? {} : { options: options.slice() }) };
 }
 
 function engineOf(env: RunEnvironment, options: RunOptions): Engine {
@@ -398,6 +409,8 @@ export class ProgramRunner {
     host.redirect = undefined;
     host.tunnel = options.tunnel === undefined ? undefined : checkTunnel(options.tunnel);
     host.tunnelSet = undefined;
+    host.clones.length = 0;
+    host.clonesDropped = 0;
     try {
       const r0 = this.execute(options, MBUFF_ADDRESS, 0n, host, limits, stackTop);
       if (options.inspect !== undefined) {
@@ -405,7 +418,8 @@ export class ProgramRunner {
         const redirect = Number(r0 & 0xffffffffn) === TcAction.REDIRECT ? host.redirect : undefined;
         const tunnel = host.tunnelSet;
         // The packet as the program left it: the resize helpers may have changed its length.
-        options.inspect(out.slice(ctx, ctx + SkBuff.SIZE), out.slice(base, base + host.length), { ...(redirect === undefined ? {} : { redirect }), ...(tunnel === undefined ? {} : { tunnel }) });
+        const clones = host.clones.length === 0 ? {} : { clones: host.clones.slice(), ...(host.clonesDropped === 0 ? {} : { clonesDropped: host.clonesDropped }) };
+        options.inspect(out.slice(ctx, ctx + SkBuff.SIZE), out.slice(base, base + host.length), { ...(redirect === undefined ? {} : { redirect }), ...(tunnel === undefined ? {} : { tunnel }), ...clones });
       }
       return r0;
     } finally {

@@ -17,6 +17,7 @@ import { SkBuff, XdpMd } from './layout.js';
 import { ETH_HLEN, SKB_MAX_LEN, SkbPacket, XdpPacket } from './packet-host.js';
 import { XDP_HEADROOM, XDP_TAILROOM, nestedRunError } from './space.js';
 import type { Redirect } from '../helpers/packet.js';
+import type { SkbClone } from '../helpers/clone.js';
 
 /** The context a session's program gets: `xdp_md`, `__sk_buff` (socket filter and tc) or none (r1 = the packet, r2 = its length). */
 export type SessionKind = 'xdp' | 'skb' | 'raw';
@@ -151,6 +152,8 @@ export class PacketSession {
       this.skb.redirect = undefined;
       this.skb.tunnel = undefined;
       this.skb.tunnelSet = undefined;
+      if (this.skb.clones.length !== 0) this.skb.clones.length = 0;
+      this.skb.clonesDropped = 0;
     } else if (length !== this.lastLength) {
       this.request.r2 = BigInt(length);
     }
@@ -178,6 +181,19 @@ export class PacketSession {
    */
   get redirect(): Redirect | undefined {
     return this.kind === 'xdp' ? this.xdp.redirect : this.kind === 'skb' ? this.skb.redirect : undefined;
+  }
+
+  /**
+   * The copies the last run's `bpf_clone_redirect` sent (skb runs; at most MAX_CLONES, the rest
+   * counted in {@link clonesDropped}). The array is reused by the next run: copy what you keep.
+   */
+  get clones(): readonly SkbClone[] {
+    return this.kind === 'skb' ? this.skb.clones : [];
+  }
+
+  /** Clones of the last run past the ones kept. */
+  get clonesDropped(): number {
+    return this.kind === 'skb' ? this.skb.clonesDropped : 0;
   }
 
   /** Unmap the context and packet regions (the object's other runs do so themselves). */

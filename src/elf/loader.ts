@@ -22,6 +22,8 @@ import { kernelHelperName, kernelHelpers, type KernelEnvironment } from '../help
 import { packetHelpers } from '../helpers/packet.js';
 import { fibHelpers } from '../helpers/fib.js';
 import { tunnelHelpers } from '../helpers/tunnel.js';
+import { vlanHelpers } from '../helpers/vlan.js';
+import { cloneHelpers } from '../helpers/clone.js';
 import { Fib, type FibDescription } from '../helpers/fib-table.js';
 import { DEFAULT_TRACE_BUFFER_BYTES, TraceLog } from '../helpers/trace-log.js';
 import { ProgramRunner } from '../context/runner.js';
@@ -279,6 +281,8 @@ export class BpfObject {
     for (const [id, entry] of packetHelpers(env)) this.helperTable.set(id, entry);
     for (const [id, entry] of fibHelpers(this.memory, fib)) this.helperTable.set(id, entry);
     for (const [id, entry] of tunnelHelpers(this.memory)) this.helperTable.set(id, entry);
+    for (const [id, entry] of vlanHelpers(this.memory)) this.helperTable.set(id, entry);
+    for (const [id, entry] of cloneHelpers(fib)) this.helperTable.set(id, entry);
     for (const [id, entry] of options.helpers ?? []) this.helperTable.set(id, entry);
     this.initProgramArrays();
   }

@@ -1,12 +1,18 @@
 /**
  * Tunnel metadata of a tc run: `bpf_skb_get_tunnel_key` (20) reads the metadata the packet arrived
  * with (the host's `SkbOptions.tunnel`) or that `bpf_skb_set_tunnel_key` (21) attached in this run;
+ * `bpf_skb_get_tunnel_opt` (29) / `bpf_skb_set_tunnel_opt` (30) read and attach its raw options
+ * (Geneve, VXLAN-GBP, ERSPAN data: up to {@link TUNNEL_OPTS_MAX} bytes, a multiple of 4 to set, and
+ * only to metadata set_tunnel_key attached in the same run, as the kernel requires);
  * what set attached is reported with the run (`SkbRunInfo.tunnel`), like a redirect target. Sizes,
  * flags and results are the kernel's as BPF_PROG_TEST_RUN shows them (6.18, test/kernel/tunnel.test.ts):
  * `struct bpf_tunnel_key` of 24, 28 or 44 bytes (older layouts); get zeroes the buffer on every error
  * (-EINVAL: bad size or flags, no metadata; -EPROTO: the other IP family) and reads the remote end
  * from the metadata's source address, as on receive; set refuses a non-zero `tunnel_ext` and an IPv4
- * flow label, and keeps 20 bits of an IPv6 one.
+ * flow label, and keeps 20 bits of an IPv6 one. get_tunnel_opt gives -ENOENT without options and
+ * -ENOMEM for a buffer shorter than them (the buffer zeroed), else their length with the rest of the
+ * buffer zeroed; set_tunnel_opt marks the metadata as carrying options (tunnel flags 0xd800), and a
+ * later set_tunnel_key drops them.
  * @module
  */
 import { ErrorCode, ExecutionError } from '../errors.js';
@@ -14,7 +20,10 @@ import type { HelperContext, HelperEntry } from '../vm/environment.js';
 import type { VmMemory } from '../vm/memory.js';
 
 /** Helper ids (uapi `linux/bpf.h`). */
-export const TunnelHelper = { GET_TUNNEL_KEY: 20, SET_TUNNEL_KEY: 21 } as const;
+export const TunnelHelper = { GET_TUNNEL_KEY: 20, SET_TUNNEL_KEY: 21, GET_TUNNEL_OPT: 29, SET_TUNNEL_OPT: 30 } as const;
+
+/** Most bytes of tunnel options metadata holds (its length is a byte). */
+export const TUNNEL_OPTS_MAX = 255;
 
 /** `bpf_skb_set_tunnel_key` / `get_tunnel_key` flags. */
 export const TunnelFlag = { TUNINFO_IPV6: 1, ZERO_CSUM_TX: 2, DONT_FRAGMENT: 4, SEQ_NUMBER: 8, NO_TUNNEL_KEY: 16, TUNINFO_FLAGS: 16 } as const;
@@ -36,6 +45,8 @@ export interface TunnelKey {
    * `TUNNEL_DONT_FRAGMENT` 0x100, `TUNNEL_NOCACHE` 0x2000), read with `BPF_F_TUNINFO_FLAGS` (default 0).
    */
   readonly flags?: number;
+  /** Tunnel options (up to {@link TUNNEL_OPTS_MAX} bytes), for `bpf_skb_get_tunnel_opt`; absent: none. */
+  readonly options?: Uint8Array;
 }
 
 /** What the tunnel helpers need from a run: the program type and the metadata in and out. */
@@ -49,6 +60,10 @@ export interface TunnelRunHost {
 
 const EINVAL = 22;
 const EPROTO = 71;
+const ENOENT = 2;
+const ENOMEM = 12;
+/** The kernel's tunnel flag bits for options of each kind (Geneve, VXLAN, ERSPAN, GTP), set together by set_tunnel_opt. */
+const TUNNEL_OPTIONS_PRESENT = 0x0800 | 0x1000 | 0x4000 | 0x8000;
 const KEY_SIZES = [24, 28, 44];
 const SET_FLAGS = 0x1f;
 const GET_FLAGS = TunnelFlag.TUNINFO_IPV6 | TunnelFlag.TUNINFO_FLAGS;
@@ -122,8 +137,39 @@ export function tunnelHelpers(memory: VmMemory): Map<number, HelperEntry> {
     host.tunnelSet = { ...host.tunnel, remote: host.tunnel.local!, local: host.tunnel.remote };
     return 0;
   };
+  const getOpt = (_r1: bigint, r2: bigint, r3: bigint, _r4: bigint, _r5: bigint, ctx: HelperContext): bigint | number => {
+    const host = tcHost(ctx, 'bpf_skb_get_tunnel_opt');
+    const size = Number(r3 & 0xffffffffn);
+    const out = memory.slice(r2, size, true, ctx.pc);
+    const options = host.tunnel?.options;
+    if (options === undefined) {
+      out.fill(0);
+      return neg(ENOENT);
+    }
+    if (size < options.length) {
+      out.fill(0);
+      return neg(ENOMEM);
+    }
+    out.set(options);
+    out.fill(0, options.length);
+    return options.length;
+  };
+  const setOpt = (_r1: bigint, r2: bigint, r3: bigint, _r4: bigint, _r5: bigint, ctx: HelperContext): bigint | number => {
+    const host = tcHost(ctx, 'bpf_skb_set_tunnel_opt');
+    const size = Number(r3 & 0xffffffffn);
+    const from = memory.read(r2, size, ctx.pc);
+    // Only metadata set_tunnel_key attached in this run takes options (not what the packet arrived with).
+    if (host.tunnelSet === undefined || host.tunnel === undefined || size % 4 !== 0) return neg(EINVAL);
+    if (size > TUNNEL_OPTS_MAX) return neg(ENOMEM);
+    const flags = (host.tunnel.flags ?? 0) | TUNNEL_OPTIONS_PRESENT;
+    host.tunnel = { ...host.tunnel, flags, options: from };
+    host.tunnelSet = { ...host.tunnelSet, flags, options: from };
+    return 0;
+  };
   return new Map([
     [TunnelHelper.GET_TUNNEL_KEY, { fn: get, name: 'bpf_skb_get_tunnel_key', unwindOnZero: false }],
     [TunnelHelper.SET_TUNNEL_KEY, { fn: set, name: 'bpf_skb_set_tunnel_key', unwindOnZero: false }],
+    [TunnelHelper.GET_TUNNEL_OPT, { fn: getOpt, name: 'bpf_skb_get_tunnel_opt', unwindOnZero: false }],
+    [TunnelHelper.SET_TUNNEL_OPT, { fn: setOpt, name: 'bpf_skb_set_tunnel_opt', unwindOnZero: false }],
   ]);
 }

@@ -84,6 +84,8 @@ export const HELPER_PROTOS: ReadonlyMap<number, HelperProto> = new Map([
   [26, p('bpf_skb_load_bytes', ['ctx', 'scalar', 'out', 'size'])],
   [27, p('bpf_get_stackid', ['ctx', 'map', 'scalar'])],
   [28, p('bpf_csum_diff', ['mem_or_null', 'size_or_zero', 'mem_or_null', 'size_or_zero', 'scalar'])],
+  [29, p('bpf_skb_get_tunnel_opt', ['ctx', 'out', 'size'])],
+  [30, p('bpf_skb_set_tunnel_opt', ['ctx', 'mem', 'size'])],
   [31, p('bpf_skb_change_proto', ['ctx', 'scalar', 'scalar'], 'integer', { changesPacket: true })],
   [32, p('bpf_skb_change_type', ['ctx', 'scalar'])],
   [34, p('bpf_get_hash_recalc', ['ctx'])],
