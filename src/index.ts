@@ -1,25 +1,73 @@
 /**
  * tsbpf: a user-space eBPF virtual machine in TypeScript.
+ *
+ * The package root is the everyday surface: the VMs, the assembler and disassembler, the verifier, the
+ * ELF loader, packet captures and the errors. Advanced parts have their own entry points
+ * (`tsbpf/isa`, `tsbpf/asm`, `tsbpf/verifier`, `tsbpf/vm`, `tsbpf/jit`, `tsbpf/elf`, `tsbpf/maps`,
+ * `tsbpf/helpers`, `tsbpf/context`, `tsbpf/pcap`, `tsbpf/conformance`; README, "API").
  * @module
  */
 export * from './errors.js';
-export * from './isa/index.js';
-export * from './vm/memory.js';
-export * from './vm/program.js';
-export * from './vm/environment.js';
-export { assemble } from './asm/assembler.js';
-export { disassemble, disassembleInsns, type DisassembleOptions, type DisassembledInsn } from './asm/disassembler.js';
-export { BpfCode, InsnBuilder } from './asm/builder.js';
-export * as builder from './asm/builder.js';
-export * from './vm/vm.js';
-export { Interpreter, type InterpreterOptions } from './vm/interpreter.js';
-export { interpreterCoreReady } from './vm/interpreter-core.js';
-export * from './vm/conformance.js';
-export * from './helpers/index.js';
-export * from './verifier/index.js';
-export * from './pcap/index.js';
-export * from './elf/index.js';
-export * from './maps/index.js';
-export * from './context/index.js';
-export * from './jit/index.js';
-export { TraceEngine, TracingVmRaw, TraceStopped, type TraceStep, type TraceSink, type TracedStore } from './vm/trace.js';
+export {
+  EbpfVmBase,
+  EbpfVmNoData,
+  EbpfVmRaw,
+  EbpfVmMbuff,
+  EbpfVmFixedMbuff,
+  type HelperOptions,
+  type Verifier,
+  type VmOptions,
+} from './vm/vm.js';
+export { MBUFF_START, STACK_START, MEM_START, HEAP_START, MAX_MEM_SIZE } from './vm/memory.js';
+export { DEFAULT_LIMITS, type HelperContext, type HelperFunction, type RunLimits } from './vm/environment.js';
+export { TracingVmRaw, TraceStopped, type TraceStep, type TraceSink, type TracedStore } from './vm/trace.js';
+export {
+  BPF_KTIME_GETNS_IDX,
+  BPF_TRACE_PRINTK_IDX,
+  bpfTimeGetns,
+  bpfTracePrintf,
+  gatherBytes,
+  memfrob,
+  rand,
+  setTraceSink,
+  sqrti,
+  strcmp,
+  type TraceSink as TraceLineSink,
+} from './helpers/rbpf.js';
+export { assemble, disassemble, disassembleInsns, BpfCode, InsnBuilder, builder, type DisassembleOptions, type DisassembledInsn } from './asm/index.js';
+export {
+  analyzeFacts,
+  checkProgram,
+  verifyProgram,
+  type AnalysisResult,
+  type VerifierIssue,
+  type VerifierOptions,
+  type VerifierRule,
+} from './verifier/index.js';
+export {
+  BpfObject,
+  loadObject,
+  type GlobalVariable,
+  type LoadOptions,
+  type ProgramInfo,
+  type ProgramType,
+  type ProgramVerification,
+  type VerifyMode,
+} from './elf/loader.js';
+export { XdpAction, TcAction } from './context/layout.js';
+export type { ProgramRunner, RawRunOptions, RunOptions, SkbOptions, SkbRunInfo, XdpOptions, XdpResult } from './context/runner.js';
+export type { BpfMap } from './maps/map.js';
+export {
+  CaptureReader,
+  LinkType,
+  PcapError,
+  PcapStreamWriter,
+  captureFormat,
+  iteratePackets,
+  readPackets,
+  writePcap,
+  type CapturedPacket,
+  type CaptureReaderOptions,
+  type PacketToWrite,
+  type PcapWriteOptions,
+} from './pcap/index.js';

@@ -33,8 +33,13 @@ export function describeValue(value: unknown): string {
   }
 }
 
+/** The {@link ArgumentError} for `name` holding `value` where `allowed` was expected. */
+export function argumentError(name: string, allowed: string, value: unknown): ArgumentError {
+  return new ArgumentError(`${name} must be ${allowed}, not ${describeValue(value)}`);
+}
+
 function fail(name: string, allowed: string, value: unknown): never {
-  throw new ArgumentError(`${name} must be ${allowed}, not ${describeValue(value)}`);
+  throw argumentError(name, allowed, value);
 }
 
 /** An integer (a `number`) from `min` to `max`. */
@@ -64,6 +69,25 @@ export function checkBytes(value: unknown, name: string): Uint8Array {
 /** {@link checkBytes}, or `undefined`. */
 export function checkOptionalBytes(value: unknown, name: string): Uint8Array | undefined {
   return value === undefined ? undefined : checkBytes(value, name);
+}
+
+/** A non-null object that is not an array (a record of fields; its fields are checked by the caller). */
+export function checkObject(value: unknown, name: string): object {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) fail(name, 'an object', value);
+  return value;
+}
+
+/** An array of at most `maxLength` elements (its elements are checked by the caller). */
+export function checkArray<T = unknown>(value: unknown, name: string, maxLength = 0xffff_ffff): readonly T[] {
+  if (!Array.isArray(value)) fail(name, 'an array', value);
+  if (value.length > maxLength) fail(name, `an array of at most ${maxLength} elements`, value);
+  return value as readonly T[];
+}
+
+/** An instance of `type` (`what` names it in the message, default the class's name). */
+export function checkInstance<T>(value: unknown, type: abstract new (...args: never[]) => T, name: string, what = `a ${type.name}`): T {
+  if (!(value instanceof type)) fail(name, what, value);
+  return value;
 }
 
 /** A string. */

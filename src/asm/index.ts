@@ -1,7 +1,7 @@
 /**
  * Assembler (rbpf, bpf_conformance and LLVM syntax), disassembler and instruction builder.
  * The builder's `Source`, `Arch`, `Endian`, `MemSize`, `Cond` would clash with the ISA's `Source`,
- * so they are reached through the `builder` namespace (`builder.Source.Imm`).
+ * so they are reached through the `builder` namespace (`builder.Source.Imm`). Entry point `tsbpf/asm`.
  * @module
  */
 export { assemble } from './assembler.js';

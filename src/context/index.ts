@@ -1,8 +1,9 @@
 /**
- * Program contexts: XDP, socket filter, tc and raw runs of loaded programs.
+ * Program contexts: XDP, socket filter, tc and raw runs of loaded programs (`obj.program(name)` gives a
+ * {@link ProgramRunner}). Entry point `tsbpf/context`.
  * @module
  */
-export * from './layout.js';
-export * from './space.js';
-export * from './runner.js';
-export { PacketSession, type SessionKind } from './session.js';
+export { SkBuff, TcAction, XdpAction, XdpMd } from './layout.js';
+export { XDP_HEADROOM, XDP_TAILROOM } from './space.js';
+export type { ProgramRunner, RawRunOptions, RunOptions, SkbOptions, SkbRunInfo, XdpOptions, XdpResult } from './runner.js';
+export type { PacketSession, SessionKind } from './session.js';

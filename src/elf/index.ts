@@ -1,9 +1,19 @@
 /**
- * The ELF object loader: parsing, BTF, relocations, program linking, maps.
+ * The ELF object loader ({@link loadObject}), and the ELF and BTF parsers it uses. Entry point `tsbpf/elf`.
  * @module
  */
-export * from './reader.js';
-export * from './btf.js';
-export * from './btf-ext.js';
-export * from './link.js';
-export * from './loader.js';
+export {
+  BpfObject,
+  loadObject,
+  PROGRAM_TYPES,
+  programTypeOf,
+  type GlobalVariable,
+  type LoadOptions,
+  type ProgramInfo,
+  type ProgramType,
+  type ProgramVerification,
+  type VerifyMode,
+} from './loader.js';
+export { parseElf, type ElfFile, type ElfRelocation, type ElfSection, type ElfSymbol } from './reader.js';
+export { BtfKind, parseBtf, type Btf, type BtfMember, type BtfType, type BtfVarSecInfo } from './btf.js';
+export type { LineInfo, SourceLine } from './btf-ext.js';

@@ -454,6 +454,7 @@ export class BpfObject {
   /**
    * Create a map in this object's memory (e.g. an inner map for a map of maps), usable by its programs
    * through maps of maps and by name with {@link map}.
+   * @internal
    */
   createMap(spec: MapSpec): BpfMap {
     if (this.maps.has(spec.name)) throw new MapError(`a map named ${spec.name} already exists`);
@@ -607,7 +608,10 @@ export class BpfObject {
 
   private mapTable: ObjectMapTable | undefined;
 
-  /** The map whose handle a program loaded (for tools that see a handle in a register). */
+  /**
+   * The map whose handle a program loaded (for tools that see a handle in a register).
+   * @internal
+   */
   mapByHandle(handle: number): BpfMap | undefined {
     return this.handles.get(handle);
   }

@@ -1,12 +1,24 @@
 /**
- * Helpers programs can call: rbpf's built-ins (`rbpf.ts`, rbpf's ids) and the kernel-numbered helpers
- * (`kernel.ts`, uapi ids, for programs compiled for the kernel).
+ * Helpers programs can call: rbpf's built-ins (`rbpf.ts`, rbpf's ids, registered by the caller) and the
+ * ids and constants of the kernel-numbered helpers loaded objects get. Entry point `tsbpf/helpers`.
  * @module
  */
-export * from './rbpf.js';
-export * from './kernel.js';
-export * from './packet.js';
+export {
+  BPF_KTIME_GETNS_IDX,
+  BPF_TRACE_PRINTK_IDX,
+  bpfTimeGetns,
+  bpfTracePrintf,
+  gatherBytes,
+  memfrob,
+  rand,
+  setTraceSink,
+  sqrti,
+  strcmp,
+  type TraceSink as TraceLineSink,
+} from './rbpf.js';
+export { KernelHelper, kernelHelperName } from './kernel.js';
+export { JIFFIES_HZ, PacketHelper, type Redirect } from './packet.js';
 export { DEFAULT_TRACE_BUFFER_BYTES, TRACE_LINE_MAX } from './trace-log.js';
 export { FIB_LOOKUP, FIB_PARAMS_SIZE, FibLookupFlag, FibResult } from './fib.js';
-export { Fib, type FibDescription, type FibInterface, type FibNeighbour, type FibRoute } from './fib-table.js';
+export type { FibDescription, FibInterface, FibNeighbour, FibRoute } from './fib-table.js';
 export { TunnelFlag, TunnelHelper, type TunnelKey } from './tunnel.js';

@@ -1,8 +1,8 @@
 /**
- * The JIT: eBPF compiled to WebAssembly ({@link JitEngine}), its compiler and its binary encoder.
+ * The JIT's public parts: VMs compile with `vm.jitCompile()` and loaded programs with `{ jit: true }`;
+ * this entry point (`tsbpf/jit`) adds the WebAssembly text printer for a compiled module
+ * (`tsbpf run --dump-wasm`) and the JIT's option and statistics types.
  * @module
  */
-export { JitEngine, type JitOptions, type JitStats } from './engine.js';
-export { compileToWasm, writesFramePointer, type CompileOptions as JitCompileOptions, type CompiledWasm } from './compiler.js';
-export { dumpJitModule, type JitModuleDump } from './dump.js';
 export { wasmToWat, type WatOptions } from './wat.js';
+export type { JitEngine, JitOptions, JitStats } from './engine.js';

@@ -35,7 +35,10 @@ export class ArrayMap extends BpfMap {
     this.pad = round8(spec.valueSize);
   }
 
-  /** Virtual address of an element's value for a CPU (no bounds check on the index). */
+  /**
+   * Virtual address of an element's value for a CPU (no bounds check on the index).
+   * @internal
+   */
   valueAddress(i: number, cpu = 0): number {
     return this.arenaAddress + (i * this.cpus + (cpu % this.cpus)) * this.stride;
   }
@@ -104,7 +107,10 @@ export class ArrayMap extends BpfMap {
     });
   }
 
-  /** The whole value of a one-element array (global data): a live view, valid until memory grows. */
+  /**
+   * The whole value of a one-element array (global data): a live view, valid until memory grows.
+   * @internal
+   */
   view(): Uint8Array {
     return this.arena === undefined ? new Uint8Array(0) : this.memory.bytes.subarray(this.arena.offset, this.arena.offset + this.spec.valueSize);
   }

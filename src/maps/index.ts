@@ -1,14 +1,16 @@
 /**
- * Maps: their values live in the VM memory, so programs get real pointers.
+ * Maps: their values live in the VM memory, so programs get real pointers. A loaded object creates its
+ * maps (`obj.map(name)`); the classes are exported as types, for `instanceof`-free narrowing by
+ * `spec.type` and for annotations. Entry point `tsbpf/maps`.
  * @module
  */
-export * from './types.js';
-export * from './map.js';
-export * from './array.js';
-export * from './hash.js';
-export * from './lpm.js';
-export * from './queue.js';
-export * from './ringbuf.js';
-export * from './special.js';
-export * from './create.js';
-export * from './redirect.js';
+export { BPF_F_RDONLY_PROG, type BpfMap } from './map.js';
+export { MapType, UpdateFlag, type MapOptions, type MapSpec } from './types.js';
+export type { ArrayMap } from './array.js';
+export type { HashMap } from './hash.js';
+export type { LpmTrieMap } from './lpm.js';
+export type { QueueMap } from './queue.js';
+export type { RingBufMap } from './ringbuf.js';
+export { DEFAULT_PERF_BUFFER_BYTES, type MapOfMaps, type MapRef, type PerfEventArrayMap, type PerfRecord, type ProgramArrayMap, type ProgramRef } from './special.js';
+export type { RedirectEntry, RedirectMap } from './redirect.js';
+export type { StackTraceMap } from './stack-trace.js';

@@ -92,27 +92,42 @@ export abstract class BpfMap {
     return this.spec.valueSize;
   }
 
-  /** Program side of `bpf_map_lookup_elem`: the value's virtual address, or 0 when absent. */
+  /**
+   * Program side of `bpf_map_lookup_elem`: the value's virtual address, or 0 when absent.
+   * @internal
+   */
   programLookup(_key: Uint8Array, _cpu: number): number {
     return 0;
   }
 
-  /** Program side of `bpf_map_update_elem`: 0 or a negative errno. */
+  /**
+   * Program side of `bpf_map_update_elem`: 0 or a negative errno.
+   * @internal
+   */
   programUpdate(_key: Uint8Array, _value: Uint8Array, _flags: number, _cpu: number): number {
     return -Errno.EINVAL;
   }
 
-  /** Program side of `bpf_map_delete_elem`: 0 or a negative errno. */
+  /**
+   * Program side of `bpf_map_delete_elem`: 0 or a negative errno.
+   * @internal
+   */
   programDelete(_key: Uint8Array): number {
     return -Errno.EINVAL;
   }
 
-  /** Program side of `bpf_map_push_elem`. */
+  /**
+   * Program side of `bpf_map_push_elem`.
+   * @internal
+   */
   programPush(_value: Uint8Array, _flags: number): number {
     return -Errno.EINVAL;
   }
 
-  /** Program side of `bpf_map_pop_elem` / `bpf_map_peek_elem`: the value or a negative errno. */
+  /**
+   * Program side of `bpf_map_pop_elem` / `bpf_map_peek_elem`: the value or a negative errno.
+   * @internal
+   */
   programPop(_peek: boolean): Uint8Array | number {
     return -Errno.EINVAL;
   }

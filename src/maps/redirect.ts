@@ -40,7 +40,10 @@ export class RedirectMap extends HashMap {
     return this.spec.type !== MapType.DEVMAP_HASH;
   }
 
-  /** The entry at a key, or undefined when there is none. */
+  /**
+   * The entry at a key, or undefined when there is none.
+   * @internal
+   */
   target(key: number): RedirectEntry | undefined {
     const k = new Uint8Array(4);
     new DataView(k.buffer).setUint32(0, key >>> 0, true);
@@ -56,7 +59,10 @@ export class RedirectMap extends HashMap {
     }
   }
 
-  /** Every entry, by key order. */
+  /**
+   * Every entry, by key order.
+   * @internal
+   */
   targets(): RedirectEntry[] {
     return this.keys()
       .map((k) => u32(k))

@@ -54,7 +54,10 @@ export class RingBufMap extends BpfMap {
     return this.spec.maxEntries;
   }
 
-  /** Reserve `len` bytes; the record data's virtual address, or 0 when the ring has no room. */
+  /**
+   * Reserve `len` bytes; the record data's virtual address, or 0 when the ring has no room.
+   * @internal
+   */
   reserve(len: number): number {
     if (len <= 0 || len > this.size - HEADER) {
       this.dropped++;
@@ -84,7 +87,10 @@ export class RingBufMap extends BpfMap {
     return this.arenaAddress + at + HEADER;
   }
 
-  /** Commit (`discard` false) or discard a reserved record by its data address; false if it is not one. */
+  /**
+   * Commit (`discard` false) or discard a reserved record by its data address; false if it is not one.
+   * @internal
+   */
   finish(address: number, discard: boolean): boolean {
     const at = address - this.arenaAddress - HEADER;
     const rec = this.reserved.get(at);
@@ -98,13 +104,19 @@ export class RingBufMap extends BpfMap {
     return true;
   }
 
-  /** True when `address` is the data of a record of this ring that is still reserved. */
+  /**
+   * True when `address` is the data of a record of this ring that is still reserved.
+   * @internal
+   */
   owns(address: number): boolean {
     const at = address - this.arenaAddress - HEADER;
     return this.reserved.has(at);
   }
 
-  /** Copy a record in at once (`bpf_ringbuf_output`); false when the ring is full. */
+  /**
+   * Copy a record in at once (`bpf_ringbuf_output`); false when the ring is full.
+   * @internal
+   */
   output(data: Uint8Array): boolean {
     const addr = this.reserve(data.length);
     if (addr === 0) return false;
@@ -112,7 +124,10 @@ export class RingBufMap extends BpfMap {
     return this.finish(addr, false);
   }
 
-  /** `bpf_ringbuf_query`. */
+  /**
+   * `bpf_ringbuf_query`.
+   * @internal
+   */
   query(flags: number): bigint {
     switch (flags) {
       case RingbufQuery.AVAIL_DATA:

@@ -129,6 +129,7 @@ export class PerfEventArrayMap extends BpfMap {
   /**
    * Accept one record from a program for slot `index`: 0, or -E2BIG past `max_entries`, -ENOENT for a
    * slot without a perf buffer (no such CPU), -ENOSPC when the buffer is full. `data` is copied.
+   * @internal
    */
   output(index: number, data: Uint8Array): number {
     if (index >= this.slots) return -Errno.E2BIG;

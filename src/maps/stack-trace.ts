@@ -69,6 +69,7 @@ export class StackTraceMap extends BpfMap {
    * `bpf_get_stackid`'s store: the trace's id, or -EEXIST when another trace holds its bucket and
    * `reuse` is not set. `fastCompare` takes an equal hash as the same trace. `ips` has at most
    * {@link depth} frames (the caller cut it).
+   * @internal
    */
   store(ips: readonly bigint[], fastCompare: boolean, reuse: boolean): number {
     const hash = traceHash(ips);

@@ -1,5 +1,6 @@
 /**
  * Packet captures: read classic pcap and pcapng, write classic pcap. Platform-neutral (bytes in, bytes out).
+ * Entry point `tsbpf/pcap`.
  * @module
  */
 import { CaptureReader, classicMagic, isPcapng, currentPacket, readerPackets } from './stream.js';
@@ -8,7 +9,7 @@ import type { CapturedPacket } from './types.js';
 export { LinkType, PcapError, type CapturedPacket } from './types.js';
 export { PCAP_MAGIC_MICROS, PCAP_MAGIC_NANOS, readClassicPcap } from './classic.js';
 export { PCAPNG_SHB, readPcapng, isPcapng } from './pcapng.js';
-export { CaptureReader, DEFAULT_MAX_RECORD, readerPackets, type CaptureReaderOptions } from './stream.js';
+export { CaptureReader, DEFAULT_MAX_RECORD, type CaptureReaderOptions } from './stream.js';
 export { writePcap, PcapStreamWriter, type PacketToWrite, type PcapWriteOptions } from './writer.js';
 
 /** The capture format of some bytes, from their magic number, or `undefined`. */

@@ -1,10 +1,10 @@
 /**
- * The default verifier and control-flow analysis.
+ * The verifier: instruction-shape checks ({@link checkProgram}, {@link verifyProgram}) and the
+ * kernel-class analysis ({@link analyzeFacts}, `level: 'kernel'`). Entry point `tsbpf/verifier`.
  * @module
  */
-export * from './issues.js';
-export * from './verifier.js';
-export * from './cfg.js';
+export { MAX_PROGRAM_INSNS, type HelperIdSet, type IssueSeverity, type VerifierIssue, type VerifierOptions, type VerifierRule } from './issues.js';
+export { analyzeFacts, checkProgram, createVerifier, verifyProgram } from './verifier.js';
 export { ANALYSIS_RULES, PROGRAM_TYPES as KERNEL_PROGRAM_TYPES, programTypeOfSection } from './analysis/index.js';
 export type {
   AnalysisIssue,

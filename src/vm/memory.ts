@@ -143,7 +143,10 @@ export class VmMemory {
     return this.layoutVersion;
   }
 
-  /** Change a mapped region's size (a VM's input memory between runs, for instance). */
+  /**
+   * Change a mapped region's size (a VM's input memory between runs, for instance).
+   * @internal
+   */
   resize(region: Region, size: number): void {
     if (!Number.isSafeInteger(size) || size < 0) throw new ArgumentError(`bad region size ${size}`);
     if (region.size === size) return;
@@ -151,7 +154,10 @@ export class VmMemory {
     this.layoutVersion++;
   }
 
-  /** Back a mapped region with other linear memory (from {@link allocate}) from now on. */
+  /**
+   * Back a mapped region with other linear memory (from {@link allocate}) from now on.
+   * @internal
+   */
   relocate(region: Region, offset: number): void {
     if (region.offset === offset) return;
     (region as { offset: number }).offset = offset;
@@ -167,7 +173,10 @@ export class VmMemory {
     }
   }
 
-  /** Reserve `size` zeroed bytes of linear memory; returns their offset. Grows the memory if needed. */
+  /**
+   * Reserve `size` zeroed bytes of linear memory; returns their offset. Grows the memory if needed.
+   * @internal
+   */
   allocate(size: number, align = 8): number {
     if (!Number.isSafeInteger(size) || size < 0) throw new ArgumentError(`cannot allocate ${size} bytes`);
     const start = Math.ceil(this.top / align) * align;
@@ -188,6 +197,7 @@ export class VmMemory {
   /**
    * Map a region. Without `vaddr` it gets the next free heap address (above {@link HEAP_START});
    * without `offset`, fresh zeroed linear memory is allocated for it.
+   * @internal
    */
   map(spec: { name: string; size: number; vaddr?: number; offset?: number; writable?: boolean; elements?: RegionElements; networkHeader?: number }): Region {
     const size = spec.size;
@@ -219,7 +229,10 @@ export class VmMemory {
     return region;
   }
 
-  /** Remove a region from the table (its linear memory is not reused). */
+  /**
+   * Remove a region from the table (its linear memory is not reused).
+   * @internal
+   */
   unmap(region: Region): void {
     const at = this.regionList.indexOf(region);
     if (at >= 0) this.regionList.splice(at, 1);
@@ -229,6 +242,7 @@ export class VmMemory {
   /**
    * Tell engines that what they cached of the regions may be stale although none was mapped or moved
    * (an element of an element region stopped being live): changes {@link version}.
+   * @internal
    */
   invalidate(): void {
     this.layoutVersion++;
@@ -237,6 +251,7 @@ export class VmMemory {
   /**
    * The region that wholly contains `[vaddr, vaddr + size)` — inside one live element, for an element
    * region — or `undefined`.
+   * @internal
    */
   find(vaddr: number, size: number): Region | undefined {
     const r = this.container(vaddr, size);
@@ -270,6 +285,7 @@ export class VmMemory {
   /**
    * Translate a 64-bit virtual address (as `lo`/`hi` 32-bit halves) to a linear-memory offset,
    * or throw the error a program gets for a bad access.
+   * @internal
    */
   translate(lo: number, hi: number, size: number, store: boolean, pc?: number): number {
     const vaddr = lo >>> 0;
@@ -285,13 +301,17 @@ export class VmMemory {
    * Record that the run under way wrote its stack at `vaddr` (and maybe above): the next run zeroes
    * from there (see vm/stack). Engines that write linear memory directly call it for stack stores.
    * @internal
+   * @internal
    */
   markStackStore(vaddr: number): void {
     const view = this.view;
     if (vaddr >>> 0 < view.getUint32(STACK_MARK, true)) view.setUint32(STACK_MARK, vaddr >>> 0, true);
   }
 
-  /** Translate a `bigint` virtual address; see {@link translate}. */
+  /**
+   * Translate a `bigint` virtual address; see {@link translate}.
+   * @internal
+   */
   translateBig(address: bigint, size: number, store: boolean, pc?: number): number {
     // Helpers' pointer arguments are mostly 32-bit addresses: no bigint arithmetic for those.
     if (address >= 0n && address <= 0xffffffffn) return this.translate(Number(address) | 0, 0, size, store, pc);
@@ -299,7 +319,10 @@ export class VmMemory {
     return this.translate(Number(a & 0xffffffffn) | 0, Number(a >> 32n) | 0, size, store, pc);
   }
 
-  /** The error for a faulting access; engines that check accesses themselves use it too. */
+  /**
+   * The error for a faulting access; engines that check accesses themselves use it too.
+   * @internal
+   */
   accessError(lo: number, hi: number, size: number, store: boolean, pc?: number, readOnly?: Region): MemoryAccessError {
     const address = (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
     const access = store ? 'store' : 'load';
@@ -327,7 +350,10 @@ export class VmMemory {
     );
   }
 
-  /** A live view of `len` bytes at a virtual address, bounds-checked (valid until memory grows). */
+  /**
+   * A live view of `len` bytes at a virtual address, bounds-checked (valid until memory grows).
+   * @internal
+   */
   slice(address: bigint, len: number, store = false, pc?: number): Uint8Array {
     if (len === 0) return new Uint8Array(0);
     const at = this.translateBig(address, len, store, pc);

@@ -8,7 +8,8 @@
 import manifest from '../fixtures/conformance/manifest.jsonl';
 import firewall from '../../examples/xdp_firewall.o';
 import capture from '../../examples/traffic.pcap';
-import { DEFAULT_LIMITS, EbpfVmRaw, JitEngine, assemble, loadObject } from '../../src/index.js';
+import { DEFAULT_LIMITS, EbpfVmRaw, assemble, loadObject } from '../../src/index.js';
+import { JitEngine } from '../../src/jit/engine.js';
 import { runScenario, type ErrorFacts, type ScenarioAssets, type ScenarioReport } from './scenario.js';
 
 /** What the page POSTs. */

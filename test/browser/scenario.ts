@@ -4,20 +4,9 @@
  * them. Only the public library index is used; nothing here may touch Node or the DOM.
  * @module
  */
-import {
-  DEFAULT_LIMITS,
-  EbpfError,
-  EbpfVmRaw,
-  JitEngine,
-  XdpAction,
-  assemble,
-  loadObject,
-  parseConformanceManifest,
-  readPackets,
-  conformanceVm,
-  type BpfMap,
-  type EbpfVmBase,
-} from '../../src/index.js';
+import { DEFAULT_LIMITS, EbpfError, EbpfVmRaw, XdpAction, assemble, loadObject, readPackets, type BpfMap, type EbpfVmBase } from '../../src/index.js';
+import { JitEngine } from '../../src/jit/engine.js';
+import { parseConformanceManifest, conformanceVm } from '../../src/vm/conformance.js';
 
 /** The files the scenario works on (embedded in the bundle for the browser, read from disk in Node). */
 export interface ScenarioAssets {

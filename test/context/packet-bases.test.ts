@@ -8,9 +8,10 @@
 import { describe, expect, it } from 'vitest';
 import { Program } from '../../src/vm/program.js';
 import { VmMemory } from '../../src/vm/memory.js';
-import { ProgramRunner, RunSpace } from '../../src/context/index.js';
+import { ProgramRunner } from '../../src/context/runner.js';
+import { RunSpace } from '../../src/context/space.js';
 import { Interpreter } from '../../src/vm/interpreter.js';
-import { JitEngine } from '../../src/jit/index.js';
+import { JitEngine } from '../../src/jit/engine.js';
 import { TraceEngine } from '../../src/vm/trace.js';
 import { EbpfVmRaw } from '../../src/vm/vm.js';
 import { exit, ldPacket, lddw, mov64x, prog } from '../kernel/insns.js';

@@ -7,7 +7,9 @@ import { describe, expect, it } from 'vitest';
 import { Program } from '../../src/vm/program.js';
 import { VmMemory } from '../../src/vm/memory.js';
 import { ErrorCode } from '../../src/errors.js';
-import { ProgramRunner, RunSpace, SkBuff } from '../../src/context/index.js';
+import { SkBuff } from '../../src/context/index.js';
+import { ProgramRunner } from '../../src/context/runner.js';
+import { RunSpace } from '../../src/context/space.js';
 import { exit, ins } from '../kernel/insns.js';
 
 const runnerFor = (off: number, size: 4 | 8, high = false): ProgramRunner =>

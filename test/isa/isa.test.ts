@@ -2,18 +2,9 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  branchTarget,
-  cpuVersionOf,
-  decodeInsn,
-  decodeOperation,
-  decodeProgram,
-  encodeProgram,
-  insn,
-  splitWideImm,
-  wideImm,
-  type Operation,
-} from '../../src/isa/index.js';
+import { decodeOperation, decodeProgram, encodeProgram, insn, type Operation } from '../../src/isa/index.js';
+import { branchTarget, cpuVersionOf } from '../../src/isa/operation.js';
+import { decodeInsn, splitWideImm, wideImm } from '../../src/isa/instruction.js';
 import { basicBlocks } from '../../src/verifier/cfg.js';
 
 interface ManifestEntry {

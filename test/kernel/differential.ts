@@ -5,9 +5,11 @@
  */
 import { Program } from '../../src/vm/program.js';
 import { VmMemory } from '../../src/vm/memory.js';
-import { ProgramRunner, RunSpace, SkBuff, XdpMd, type SkbOptions } from '../../src/context/index.js';
+import { SkBuff, XdpMd, type SkbOptions } from '../../src/context/index.js';
+import { ProgramRunner } from '../../src/context/runner.js';
+import { RunSpace } from '../../src/context/space.js';
 import { Interpreter } from '../../src/vm/interpreter.js';
-import { JitEngine } from '../../src/jit/index.js';
+import { JitEngine } from '../../src/jit/engine.js';
 import type { Engine } from '../../src/vm/environment.js';
 import { testRunPktType } from './packets.js';
 

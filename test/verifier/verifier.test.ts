@@ -1,23 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import {
-  AluOp,
-  AtomicOp,
-  Class,
-  EbpfError,
-  ErrorCode,
-  JmpOp,
-  Mode,
-  Opcode,
-  PseudoLoad,
-  Size,
-  Source,
-  VerifierError,
-  encodeProgram,
-  insn,
-  type Insn,
-} from '../../src/index.js';
+import { EbpfError, ErrorCode, VerifierError } from '../../src/index.js';
+import { AluOp, AtomicOp, Class, JmpOp, Mode, Opcode, PseudoLoad, Size, Source } from '../../src/isa/opcodes.js';
+import { encodeProgram, insn, type Insn } from '../../src/isa/instruction.js';
 import { checkProgram, createVerifier, verifyProgram, type VerifierOptions, type VerifierRule } from '../../src/verifier/index.js';
 
 const ALU64 = (op: number, src: number): number => Class.ALU64 | op | src;

@@ -5,7 +5,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { CallKind, EbpfError, ErrorCode, ExecutionError, Opcode, STACK_START, encodeProgram, Program } from '../../src/index.js';
+import { EbpfError, ErrorCode, ExecutionError, STACK_START } from '../../src/index.js';
+import { CallKind, Opcode } from '../../src/isa/opcodes.js';
+import { encodeProgram } from '../../src/isa/instruction.js';
+import { Program } from '../../src/vm/program.js';
 import { EbpfVmNoData, EbpfVmRaw } from '../../src/vm/vm.js';
 import { COST_IN_SLOT, COST_SHIFT, DST_SHIFT, OP_MASK, OP_NAMES, SLOT_WORDS, SRC_SHIFT } from '../../src/vm/interpreter-decode.js';
 import { readFileSync } from 'node:fs';

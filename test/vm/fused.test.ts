@@ -9,7 +9,8 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
-import { EbpfError, ErrorCode, encodeProgram, type Insn } from '../../src/index.js';
+import { EbpfError, ErrorCode } from '../../src/index.js';
+import { encodeProgram, type Insn } from '../../src/isa/instruction.js';
 import { EbpfVmRaw } from '../../src/vm/vm.js';
 import { Program } from '../../src/vm/program.js';
 import { MEM_START } from '../../src/vm/memory.js';

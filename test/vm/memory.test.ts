@@ -4,7 +4,8 @@
  * stores visible to the caller (copied back, or in place through the zero-copy buffers).
  */
 import { describe, expect, it } from 'vitest';
-import { ErrorCode, MemoryAccessError, MBUFF_START, MEM_START, STACK_START, HEAP_START, AtomicOp } from '../../src/index.js';
+import { ErrorCode, MemoryAccessError, MBUFF_START, MEM_START, STACK_START, HEAP_START } from '../../src/index.js';
+import { AtomicOp } from '../../src/isa/opcodes.js';
 import { EbpfVmMbuff, EbpfVmRaw } from '../../src/vm/vm.js';
 import { Class, Mode, Size, Source, AluOp, exit, insn, lddw, mov, run, rawVm, thrown } from './util.js';
 

@@ -1,5 +1,6 @@
 /** Small builders shared by the VM tests: programs from instruction lists, VMs without a verifier. */
-import { AluOp, Class, JmpOp, Opcode, Size, Mode, Source, encodeProgram, insn, splitWideImm, type Insn } from '../../src/isa/index.js';
+import { AluOp, Class, JmpOp, Opcode, Size, Mode, Source, encodeProgram, insn, type Insn } from '../../src/isa/index.js';
+import { splitWideImm } from '../../src/isa/instruction.js';
 import { EbpfVmRaw, type VmOptions } from '../../src/vm/vm.js';
 
 export { AluOp, Class, JmpOp, Opcode, Size, Mode, Source, insn };

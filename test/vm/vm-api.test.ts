@@ -1,6 +1,7 @@
 /** The VM kinds' API: verifiers, program replacement, options, limits, FixedMbuff's buffer, zero-copy mbuff. */
 import { describe, expect, it } from 'vitest';
-import { ErrorCode, ExecutionError, MEM_START, MBUFF_START, VerifierError, assemble, encodeProgram } from '../../src/index.js';
+import { ErrorCode, ExecutionError, MEM_START, MBUFF_START, VerifierError, assemble } from '../../src/index.js';
+import { encodeProgram } from '../../src/isa/instruction.js';
 import { EbpfVmFixedMbuff, EbpfVmMbuff, EbpfVmNoData, EbpfVmRaw } from '../../src/vm/vm.js';
 import { Class, Mode, Size, exit, insn, mov, thrown } from './util.js';
 
