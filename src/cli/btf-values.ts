@@ -9,7 +9,7 @@
  * @module
  */
 import { BtfKind, type Btf, type BtfType } from '../elf/btf.js';
-import { InputError } from './input.js';
+import { InputError } from './input-error.js';
 
 /** A decoded value: what `--json` prints and `--map` files hold. */
 export type JsonValue = number | string | boolean | null | JsonValue[] | { [field: string]: JsonValue };

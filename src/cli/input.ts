@@ -6,6 +6,9 @@
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { UsageError } from './args.js';
 import type { CliIo } from './io.js';
+import { InputError } from './input-error.js';
+
+export { InputError };
 
 /** How a program argument was given. */
 export type ProgramFormat = 'bytecode' | 'hex' | 'assembly' | 'elf';
@@ -20,13 +23,6 @@ export interface ProgramInput {
   readonly bytes: Uint8Array;
 }
 
-/** A failure to read input (missing file, bad hex): exit code 1, one line, no stack. */
-export class InputError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'InputError';
-  }
-}
 
 /**
  * Decode hex text: whitespace is ignored, as are an optional leading `0x` and `0x`/`\x` before each byte

@@ -9,7 +9,7 @@ import type { BpfMap } from '../maps/map.js';
 import { MapType, mapTypeName } from '../maps/types.js';
 import { EbpfError } from '../errors.js';
 import { decodeValue, encodeValue, formatValue, typeName, type JsonValue, type ValueType } from './btf-values.js';
-import { InputError } from './input.js';
+import { InputError } from './input-error.js';
 
 /** Key and value types of one map. */
 export interface MapTypes {

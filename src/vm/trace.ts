@@ -156,7 +156,15 @@ export class TraceEngine implements Engine {
   /** Engine name. */
   readonly name = 'trace';
 
-  constructor(private readonly sink: TraceSink) {}
+  /**
+   * @param sink receives each step.
+   * @param onStart receives the registers r0-r10 as a run starts (r1/r2 the run's arguments, r10 the
+   *   frame pointer), so that a viewer can show the whole register file at every step.
+   */
+  constructor(
+    private readonly sink: TraceSink,
+    private readonly onStart?: (registers: readonly bigint[]) => void,
+  ) {}
 
   run(req: RunRequest): bigint {
     const { memory, limits, helpers } = req;
@@ -165,6 +173,7 @@ export class TraceEngine implements Engine {
     r[2] = BigInt.asUintN(64, req.r2);
     r[10] = BigInt(req.stackTop);
     clearStack(req);
+    this.onStart?.(r.slice());
     const ctx = new RunHelperContext(req);
     const frames: Frame[] = [];
     let program = req.program;
