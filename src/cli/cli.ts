@@ -13,6 +13,7 @@ import { conformancePluginCommand } from './commands/conformance-plugin.js';
 import { disasmCommand } from './commands/disasm.js';
 import { inspectCommand } from './commands/inspect.js';
 import { mapCommand } from './commands/map.js';
+import { playgroundCommand } from './commands/playground.js';
 import { runCommand } from './commands/run.js';
 import { traceCommand } from './commands/trace.js';
 import { verifyCommand } from './commands/verify.js';
@@ -29,6 +30,7 @@ export const COMMANDS: readonly Command[] = [
   disasmCommand,
   asmCommand,
   verifyCommand,
+  playgroundCommand,
   conformancePluginCommand,
 ];
 
