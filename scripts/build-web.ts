@@ -4,7 +4,7 @@
  * offline, from any static host and from a file:// URL. `npm run build:web` writes dist/web, which
  * `tsbpf playground` serves.
  *
- * Usage: tsx scripts/build-web.ts [OUT_DIR]
+ * Usage: tsx scripts/build-web.ts [OUT_DIR] (its one line of output goes to stderr: `npm pack --json` runs it)
  * @module
  */
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -40,5 +40,5 @@ export async function buildWeb(outDir: string): Promise<number> {
 if (process.argv[1] !== undefined && resolve(process.argv[1]) === resolve(import.meta.filename)) {
   const out = resolve(process.argv[2] ?? join(root, 'dist', 'web'));
   const size = await buildWeb(out);
-  console.log(`playground built in ${out} (playground.js ${(size / 1024).toFixed(0)} KB)`);
+  console.error(`playground built in ${out} (playground.js ${(size / 1024).toFixed(0)} KB)`);
 }
