@@ -8,6 +8,7 @@ import { branchTarget, type Operation } from '../../isa/operation.js';
 import { blockLeaders } from '../cfg.js';
 import type { Env, MapInfo, ResolvedAddress } from './env.js';
 import { BudgetExceeded, Fixpoint, type ProgramShape } from './fixpoint.js';
+import { filledSlots, liveRegisters } from './liveness.js';
 import type { LoopFact } from './loops.js';
 import type { ProgramType } from './program-types.js';
 import type { AnalysisRule } from './rules.js';
@@ -151,5 +152,5 @@ function buildShape(insns: readonly Insn[], ops: readonly Operation[], report: E
   for (let pc = 0; pc < n; pc++) {
     if (seen[pc] === 0 && (pc === 0 || seen[pc - 1] === 1)) report(pc, 'unreachable', `unreachable insn ${pc}`);
   }
-  return { insns, ops, leaders, funcOf, funcEnd, loopHead };
+  return { insns, ops, leaders, funcOf, funcEnd, loopHead, filled: filledSlots(insns, ops), live: liveRegisters(insns, ops) };
 }

@@ -13,6 +13,7 @@ import { jumpOperands, refineEdge } from './branch.js';
 import type { Env } from './env.js';
 import type { Work } from './memory.js';
 import { returnRange } from './program-types.js';
+import { MAX_PATHS, PathStates } from './paths.js';
 import { emptyFrame, joinState, stateEqual, type State } from './state.js';
 import { step } from './transfer.js';
 import { UNINIT, isPointer, joinValue, pointer, typeName, type Value } from './value.js';
@@ -20,8 +21,6 @@ import { checkLoops, COMPLEXITY_LIMIT, type LoopFact, type LoopInput } from './l
 
 /** The kernel's limit on call frames (MAX_CALL_FRAMES). */
 export const MAX_CALL_FRAMES = 8;
-/** Visits of a loop head before its state is widened instead of joined. */
-const WIDEN_AFTER = 3;
 
 /** The analysis ran out of steps: thrown to the top level, which reports it. */
 export class BudgetExceeded extends Error {}
@@ -38,6 +37,10 @@ export interface ProgramShape {
   readonly funcEnd: ReadonlyMap<number, number>;
   /** 1 at leaders that are the target of a jump from a later (or the same) slot. */
   readonly loopHead: Uint8Array;
+  /** Stack slots a later fill may read, per slot ({@link filledSlots}). */
+  readonly filled: Uint32Array;
+  /** Registers live on entry to each slot (bit r), from {@link liveRegisters}. */
+  readonly live: Uint16Array;
 }
 
 /** Reporting env and silent env share everything but the reporter. */
@@ -69,57 +72,47 @@ export class Fixpoint {
       const hit = list?.find((m) => stateEqual(m.entry, entry));
       if (hit !== undefined) return hit.exit;
     }
-    const { leaders, loopHead } = this.shape;
-    const states = new Map<number, State>();
-    const visits = new Map<number, number>();
+    const { loopHead } = this.shape;
+    const paths = new PathStates(this.shape.filled);
     const queue = new MinQueue();
-    states.set(start, entry);
-    queue.push(start);
+    queue.push(paths.add(start, this.trim(start, entry), false) + start * MAX_PATHS);
     const silent = this.envs.silent;
     const propagate = (to: number, s: State): void => {
-      const old = states.get(to);
-      if (old === undefined) {
-        states.set(to, s);
-        queue.push(to);
-        return;
-      }
-      const v = (visits.get(to) ?? 0) + 1;
-      visits.set(to, v);
-      const j = joinState(old, s, to, loopHead[to] === 1 && v > WIDEN_AFTER);
-      if (!stateEqual(j, old)) {
-        states.set(to, j);
-        queue.push(to);
-      }
+      const i = paths.add(to, this.trim(to, s), loopHead[to] === 1);
+      if (i >= 0) queue.push(to * MAX_PATHS + i);
+      for (const j of paths.changed.splice(0)) queue.push(to * MAX_PATHS + j);
     };
-    let pc: number | undefined;
-    while ((pc = queue.pop()) !== undefined) {
-      this.block(pc, states.get(pc)!, depth, stack, silent, false, propagate, () => undefined);
+    let key: number | undefined;
+    while ((key = queue.pop()) !== undefined) {
+      const pc = Math.floor(key / MAX_PATHS);
+      const s = paths.get(pc, key % MAX_PATHS);
+      if (s !== undefined) this.block(pc, s, depth, stack, silent, false, propagate, () => undefined);
     }
     // the checking (or exit-collecting) pass over the converged states
     let exit: State | undefined;
     const env = check ? this.envs.check : silent;
     const loopInput: LoopInput = { regsAt: new Map(), entryOf: new Map(), start, end: this.shape.funcEnd.get(start)! };
-    const sorted = [...states.keys()].sort((a, b) => a - b);
-    for (const at of sorted) {
-      void leaders;
-      this.block(
-        at,
-        states.get(at)!,
-        depth,
-        stack,
-        env,
-        check,
-        (to, s, from) => {
-          if (check && loopHead[to] === 1 && from < to) {
-            const old = loopInput.entryOf.get(to);
-            loopInput.entryOf.set(to, old === undefined ? s : joinState(old, s, to, false));
-          }
-        },
-        (s) => {
-          exit = exit === undefined ? s : joinState(exit, s, start, false);
-        },
-        check ? loopInput.regsAt : undefined,
-      );
+    for (const [at, list] of paths.sorted()) {
+      for (const st of list) {
+        this.block(
+          at,
+          st,
+          depth,
+          stack,
+          env,
+          check,
+          (to, s, from) => {
+            if (check && loopHead[to] === 1 && from < to) {
+              const old = loopInput.entryOf.get(to);
+              loopInput.entryOf.set(to, old === undefined ? s : joinState(old, s, to, false));
+            }
+          },
+          (s) => {
+            exit = exit === undefined ? s : joinState(exit, s, start, false);
+          },
+          check ? loopInput.regsAt : undefined,
+        );
+      }
     }
     if (check) {
       const unroll = (head: number, body: ReadonlySet<number>): bigint | string => this.unroll(head, body, loopInput.entryOf.get(head)!, depth, stack);
@@ -153,10 +146,9 @@ export class Fixpoint {
 
   /** One run of a loop body from `s` at its head: the join of the states that take a back edge, if any. */
   private iterateBody(head: number, body: ReadonlySet<number>, s: State, depth: number, stack: readonly number[]): State | undefined {
-    const states = new Map<number, State>([[head, s]]);
-    const visits = new Map<number, number>();
+    const paths = new PathStates(this.shape.filled);
     const queue = new MinQueue();
-    queue.push(head);
+    queue.push(head * MAX_PATHS + paths.add(head, this.trim(head, s), false));
     let back: State | undefined;
     const propagate = (to: number, st: State): void => {
       if (to === head) {
@@ -164,25 +156,29 @@ export class Fixpoint {
         return;
       }
       if (!body.has(to)) return;
-      const old = states.get(to);
-      if (old === undefined) {
-        states.set(to, st);
-        queue.push(to);
-        return;
-      }
-      const v = (visits.get(to) ?? 0) + 1;
-      visits.set(to, v);
-      const j = joinState(old, st, to, this.shape.loopHead[to] === 1 && v > WIDEN_AFTER);
-      if (!stateEqual(j, old)) {
-        states.set(to, j);
-        queue.push(to);
-      }
+      const i = paths.add(to, this.trim(to, st), this.shape.loopHead[to] === 1);
+      if (i >= 0) queue.push(to * MAX_PATHS + i);
+      for (const j of paths.changed.splice(0)) queue.push(to * MAX_PATHS + j);
     };
-    let pc: number | undefined;
-    while ((pc = queue.pop()) !== undefined) {
-      this.block(pc, states.get(pc)!, depth, stack, this.envs.silent, false, propagate, () => undefined);
+    let key: number | undefined;
+    while ((key = queue.pop()) !== undefined) {
+      const pc = Math.floor(key / MAX_PATHS);
+      const st = paths.get(pc, key % MAX_PATHS);
+      if (st !== undefined) this.block(pc, st, depth, stack, this.envs.silent, false, propagate, () => undefined);
     }
     return back;
+  }
+
+  /** `s` with the registers dead at `pc` forgotten (no path reads them before writing them). */
+  private trim(pc: number, s: State): State {
+    const live = this.shape.live[pc]!;
+    let regs: Value[] | undefined;
+    for (let r = 0; r < s.regs.length; r++) {
+      if ((live & (1 << r)) !== 0 || s.regs[r]!.type === 'uninit') continue;
+      regs ??= s.regs.slice();
+      regs[r] = UNINIT;
+    }
+    return regs === undefined ? s : { ...s, regs };
   }
 
   /** Run one basic block from `s`, handing each successor state to `out` and each exit state to `onExit`. */

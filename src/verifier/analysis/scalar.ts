@@ -81,6 +81,11 @@ export function join(a: Scalar, b: Scalar): Scalar {
   };
 }
 
+/** Every value of `b` is in `a` (both intervals contain `b`'s). */
+export function contains(a: Scalar, b: Scalar): boolean {
+  return a.umin <= b.umin && a.umax >= b.umax && a.smin <= b.smin && a.smax >= b.smax;
+}
+
 /** Same set. */
 export function equal(a: Scalar, b: Scalar): boolean {
   return a.umin === b.umin && a.umax === b.umax && a.smin === b.smin && a.smax === b.smax;

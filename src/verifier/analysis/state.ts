@@ -3,7 +3,7 @@
  * packet ranges proved so far and the references the program holds.
  * @module
  */
-import { UNINIT, joinValue, valueEqual, type Value } from './value.js';
+import { UNINIT, covers, isPointer, joinValue, valueEqual, type Value } from './value.js';
 
 /** Bytes of stack per frame (the kernel's MAX_BPF_STACK). */
 export const STACK_SIZE = 512;
@@ -69,6 +69,42 @@ export function stateEqual(a: State, b: State): boolean {
   for (let r = 0; r < a.regs.length; r++) if (!valueEqual(a.regs[r]!, b.regs[r]!)) return false;
   for (let f = 0; f < a.frames.length; f++) if (!frameEqual(a.frames[f]!, b.frames[f]!)) return false;
   return mapEqual(a.pkt, b.pkt) && mapEqual(a.refs, b.refs);
+}
+
+/**
+ * `a` covers `b` (`b` ⊑ `a`): every execution state `b` stands for, `a` stands for too, so whatever the
+ * analysis proved from `a` holds from `b` and `b` need not be explored (the kernel's state pruning, with
+ * the whole state compared). Registers and spills covered value by value; a stack byte `a` knows less of
+ * (uninitialised, or plain data where `b` holds a spilled number); packet ranges at least `a`'s for every
+ * relation; the same references held.
+ */
+export function stateCovers(a: State, b: State): boolean {
+  if (a === b) return true;
+  if (a.frames.length !== b.frames.length || a.meta > b.meta || a.refs.size !== b.refs.size) return false;
+  for (let r = 0; r < a.regs.length; r++) if (!covers(a.regs[r]!, b.regs[r]!)) return false;
+  for (const [id, n] of a.pkt) if ((b.pkt.get(id) ?? 0) < n) return false;
+  for (const [id, at] of a.refs) if (b.refs.get(id) !== at) return false;
+  for (let f = 0; f < a.frames.length; f++) if (!frameCovers(a.frames[f]!, b.frames[f]!)) return false;
+  return true;
+}
+
+function frameCovers(a: Frame, b: Frame): boolean {
+  if (a === b) return true;
+  const x = a.bytes;
+  const y = b.bytes;
+  for (let i = 0; i < STACK_SIZE; i++) {
+    const k = x[i]!;
+    if (k === Byte.UNINIT) continue;
+    if (y[i] === Byte.UNINIT || (k === Byte.SPILL && y[i] !== Byte.SPILL)) return false;
+  }
+  for (const [at, s] of a.spills) {
+    const t = b.spills.get(at);
+    if (t === undefined || t.size !== s.size || !covers(s.value, t.value)) return false;
+  }
+  // a pointer spilled in `b` where `a` has none would read back as a number from `a` (uninitialised
+  // stack reads as a number under privileged rules)
+  for (const [at, t] of b.spills) if (isPointer(t.value) && !a.spills.has(at)) return false;
+  return true;
 }
 
 /**

@@ -3,7 +3,7 @@
  * scalar range for numbers.
  * @module
  */
-import { constant, describeScalar, equal as scalarEqual, join as scalarJoin, TOP, widen as scalarWiden, type Scalar } from './scalar.js';
+import { constant, contains as scalarContains, describeScalar, equal as scalarEqual, join as scalarJoin, TOP, widen as scalarWiden, type Scalar } from './scalar.js';
 
 /**
  * What a register holds, in the kernel's terms. `uninit` is the bottom of reading (a register never
@@ -102,6 +102,25 @@ export function valueEqual(a: Value, b: Value): boolean {
   if (a.type !== b.type) return false;
   if (a.type === 'scalar') return scalarEqual(a.scalar, b.scalar);
   return a.lo === b.lo && a.hi === b.hi && a.frame === b.frame && a.map === b.map && sameMaps(a, b) && a.id === b.id && a.k === b.k && a.size === b.size && a.ref === b.ref;
+}
+
+/**
+ * `a` covers `b`: every concrete value `b` stands for, `a` stands for too, with the same kernel type
+ * (an uninitialised `a` covers anything: reading it is refused whatever it holds). Packet relation ids
+ * must agree (the state check compares the ranges proved for them), except that `a` may have none (-1).
+ * Nullable pointers must share the null-check id, so one check resolves the same copies.
+ */
+export function covers(a: Value, b: Value): boolean {
+  if (a === b || a.type === 'uninit') return true;
+  if (a.type !== b.type) return false;
+  if (a.type === 'scalar') return scalarContains(a.scalar, b.scalar);
+  if (a.frame !== b.frame || a.size !== b.size || a.ref !== b.ref || b.lo < a.lo || b.hi > a.hi) return false;
+  if (a.maps !== undefined || b.maps !== undefined) {
+    const x = mapsOf(a);
+    if (!mapsOf(b).every((m) => x.includes(m))) return false;
+  } else if (a.map !== b.map) return false;
+  if (a.type === 'packet' && a.id === -1) return true;
+  return a.id === b.id && a.k === b.k;
 }
 
 /**

@@ -1,0 +1,169 @@
+/**
+ * Register liveness: which registers some path from a program point may read before writing them. A
+ * dead register's value cannot matter, so the fixpoint forgets it where states are kept (it becomes
+ * uninitialised): paths that differ only in dead registers are one state, as in the kernel's pruning.
+ * A backward may-analysis over every edge, feasible or not, so it never calls a register dead that a
+ * path reads.
+ * @module
+ */
+import type { Insn } from '../../isa/instruction.js';
+import { branchTarget, type Operation } from '../../isa/operation.js';
+
+const ALL = 0x7ff;
+/** r1-r5: arguments of calls. */
+const ARGS = 0b111110;
+/** r0-r5: set or clobbered by calls. */
+const CALL_DEFS = 0b111111;
+const bit = (r: number): number => 1 << r;
+
+/** Registers read and written by one instruction (r10 is always live). */
+function useDef(i: Insn, op: Operation): { use: number; def: number } {
+  switch (op.kind) {
+    case 'alu':
+      if (op.op === 'mov') return { use: op.source === 'reg' ? bit(i.src) : 0, def: bit(i.dst) };
+      return { use: bit(i.dst) | (op.source === 'reg' ? bit(i.src) : 0), def: bit(i.dst) };
+    case 'neg':
+    case 'end':
+      return { use: bit(i.dst), def: bit(i.dst) };
+    case 'movsx':
+      return { use: bit(i.src), def: bit(i.dst) };
+    case 'lddw':
+      return { use: 0, def: bit(i.dst) };
+    case 'ldx':
+      return { use: bit(i.src), def: bit(i.dst) };
+    case 'st':
+      return { use: bit(i.dst), def: 0 };
+    case 'stx':
+      return { use: bit(i.dst) | bit(i.src), def: 0 };
+    case 'atomic': {
+      const use = bit(i.dst) | bit(i.src) | (op.op === 'cmpxchg' ? 1 : 0);
+      // a fetch writes its source register, cmpxchg writes r0; the old value may survive, so no kill
+      return { use, def: 0 };
+    }
+    case 'jcond':
+      return { use: bit(i.dst) | (op.source === 'reg' ? bit(i.src) : 0), def: 0 };
+    case 'ja':
+      return { use: 0, def: 0 };
+    case 'call':
+      return { use: ARGS, def: CALL_DEFS };
+    case 'ldabs':
+      return { use: bit(6), def: CALL_DEFS };
+    case 'ldind':
+      return { use: bit(6) | bit(i.src), def: CALL_DEFS };
+    case 'exit':
+      return { use: 1, def: 0 };
+    default:
+      return { use: ALL, def: 0 };
+  }
+}
+
+/**
+ * For each slot, the registers live on entry (bit r for register r), over the whole program: a local
+ * call reads r1-r5 and sets r0-r5 like a helper call; an exit reads r0.
+ */
+export function liveRegisters(insns: readonly Insn[], ops: readonly Operation[]): Uint16Array {
+  const n = insns.length;
+  const live = new Uint16Array(n);
+  const use = new Uint16Array(n);
+  const def = new Uint16Array(n);
+  const preds: number[][] = Array.from({ length: n }, () => []);
+  for (let pc = 0; pc < n; pc++) {
+    const op = ops[pc]!;
+    const i = insns[pc]!;
+    const ud = useDef(i, op);
+    use[pc] = ud.use | bit(10);
+    def[pc] = ud.def;
+    const next = pc + (op.kind === 'lddw' ? 2 : 1);
+    const succ: number[] = [];
+    if (op.kind !== 'exit' && op.kind !== 'ja' && next < n) succ.push(next);
+    const t = branchTarget(op, i, pc);
+    if ((op.kind === 'ja' || op.kind === 'jcond') && t !== undefined && t >= 0 && t < n) succ.push(t);
+    for (const s of succ) preds[s]!.push(pc);
+    if (op.kind === 'lddw') pc++;
+  }
+  // popped from the end first: a backward analysis converges faster that way
+  const todo: number[] = [];
+  for (let pc = 0; pc < n; pc++) todo.push(pc);
+  const queued = new Uint8Array(n).fill(1);
+  // out(pc) = union of live(succ); live(pc) = use | (out & ~def); recomputed from the successors' sets
+  const outOf = new Uint16Array(n);
+  while (todo.length > 0) {
+    const pc = todo.pop()!;
+    queued[pc] = 0;
+    const v = use[pc]! | (outOf[pc]! & ~def[pc]!);
+    if (v === live[pc]) continue;
+    live[pc] = v;
+    for (const p of preds[pc]!) {
+      const o = outOf[p]! | v;
+      if (o !== outOf[p]) {
+        outOf[p] = o;
+        if (queued[p] === 0) {
+          queued[p] = 1;
+          todo.push(p);
+        }
+      }
+    }
+  }
+  return live;
+}
+
+/**
+ * For each slot, the 8-byte stack slots of the current frame that some path from it may fill a
+ * register from (an 8-byte load from r10 + offset) before overwriting them (an 8-byte store there):
+ * bit k of word `2 * pc + (k >> 5)` for the slot at r10 - 512 + 8k. Only loads and stores addressed
+ * from r10 itself are seen, so this is a hint for which spilled pointers to keep paths apart by, never
+ * a proof that a slot is dead.
+ */
+export function filledSlots(insns: readonly Insn[], ops: readonly Operation[]): Uint32Array {
+  const n = insns.length;
+  const live = new Uint32Array(2 * n);
+  const preds: number[][] = Array.from({ length: n }, () => []);
+  const slotOf = (i: Insn): number => (i.offset >= -512 && i.offset < 0 && (i.offset & 7) === 0 ? (i.offset + 512) >> 3 : -1);
+  const gen = new Int8Array(n).fill(-1);
+  const kill = new Int8Array(n).fill(-1);
+  for (let pc = 0; pc < n; pc++) {
+    const op = ops[pc]!;
+    const i = insns[pc]!;
+    if (op.kind === 'ldx' && op.size === 8 && i.src === 10) gen[pc] = slotOf(i);
+    if ((op.kind === 'stx' || op.kind === 'st') && op.size === 8 && i.dst === 10) kill[pc] = slotOf(i);
+    const next = pc + (op.kind === 'lddw' ? 2 : 1);
+    if (op.kind !== 'exit' && op.kind !== 'ja' && next < n) preds[next]!.push(pc);
+    const t = branchTarget(op, i, pc);
+    if ((op.kind === 'ja' || op.kind === 'jcond') && t !== undefined && t >= 0 && t < n) preds[t]!.push(pc);
+    if (op.kind === 'lddw') pc++;
+  }
+  const out = new Uint32Array(2 * n);
+  const todo: number[] = [];
+  for (let pc = 0; pc < n; pc++) todo.push(pc);
+  const queued = new Uint8Array(n).fill(1);
+  const first = new Uint8Array(n).fill(1);
+  while (todo.length > 0) {
+    const pc = todo.pop()!;
+    queued[pc] = 0;
+    let lo = out[2 * pc]!;
+    let hi = out[2 * pc + 1]!;
+    const k = kill[pc]!;
+    if (k >= 0) k < 32 ? (lo &= ~(1 << k)) : (hi &= ~(1 << (k - 32)));
+    const g = gen[pc]!;
+    if (g >= 0) g < 32 ? (lo |= 1 << g) : (hi |= 1 << (g - 32));
+    lo >>>= 0;
+    hi >>>= 0;
+    if (first[pc] === 0 && lo === live[2 * pc] && hi === live[2 * pc + 1]) continue;
+    first[pc] = 0;
+    live[2 * pc] = lo;
+    live[2 * pc + 1] = hi;
+    for (const p of preds[pc]!) {
+      const a = (out[2 * p]! | lo) >>> 0;
+      const b = (out[2 * p + 1]! | hi) >>> 0;
+      if (a !== out[2 * p] || b !== out[2 * p + 1]) {
+        out[2 * p] = a;
+        out[2 * p + 1] = b;
+        if (queued[p] === 0) {
+          queued[p] = 1;
+          todo.push(p);
+        }
+      }
+    }
+  }
+  return live;
+}
