@@ -1,7 +1,8 @@
 /**
  * The object-loading flags `run` and `inspect` share: `--type TYPE` (the program type, for sections
- * whose name says nothing), `--map-size NAME=N` (a map's max_entries before load) and `--fib FILE`
- * (the host's interfaces, routes and neighbours for `bpf_fib_lookup`, as JSON).
+ * whose name says nothing), `--map-size NAME=N` (a map's max_entries before load), `--fib FILE`
+ * (the host's interfaces, routes and neighbours for `bpf_fib_lookup`, as JSON) and `--kconfig
+ * NAME=VALUE` (a Kconfig extern's value).
  * @module
  */
 import { ArgumentError } from '../errors.js';
@@ -15,6 +16,7 @@ export const LOAD_FLAG_SPECS: Readonly<Record<string, OptionSpec>> = {
   type: { type: 'string' },
   'map-size': { type: 'list' },
   fib: { type: 'string' },
+  kconfig: { type: 'list' },
 };
 
 /** The help lines of the two flags. */
@@ -24,7 +26,11 @@ export const LOAD_FLAG_HELP = `  --type TYPE     program type: xdp, socket, tc o
   --fib FILE.json the host's network for bpf_fib_lookup: {"interfaces": [{"ifindex",
                   "mac", "mtu", "addresses", "forwarding"}], "routes": [{"prefix", "type",
                   "ifindex", "gateway", "metric", "table"}], "neighbours": [{"ifindex",
-                  "address", "mac"}]} (default: only loopback, no routes; see README)`;
+                  "address", "mac"}]} (default: only loopback, no routes; see README)
+  --kconfig NAME=VALUE
+                  a Kconfig extern's value (y, n, m, a number or a string), e.g.
+                  LINUX_KERNEL_VERSION=0x050f00 or CONFIG_HZ=1000 (repeatable; default:
+                  tsbpf's modelled 6.18 kernel, unknown weak externs 0)`;
 
 /** The `--fib` file: JSON checked as a FIB description; a usage error names the file and the field. */
 function fibFile(path: string): FibDescription {
@@ -44,8 +50,8 @@ function fibFile(path: string): FibDescription {
   return fib as FibDescription;
 }
 
-/** Load options from `--type`, `--map-size` and `--fib`; a usage error for bad values. */
-export function loadFlags(args: ParsedArgs): Pick<LoadOptions, 'programTypes' | 'mapSizes' | 'fib'> {
+/** Load options from `--type`, `--map-size`, `--fib` and `--kconfig`; a usage error for bad values. */
+export function loadFlags(args: ParsedArgs): Pick<LoadOptions, 'programTypes' | 'mapSizes' | 'fib' | 'kconfig'> {
   const type = stringOption(args, 'type');
   if (type !== undefined && !PROGRAM_TYPES.includes(type as ProgramType)) {
     throw new UsageError(`--type must be one of ${PROGRAM_TYPES.join(', ')}, not '${type}'`);
@@ -60,8 +66,15 @@ export function loadFlags(args: ParsedArgs): Pick<LoadOptions, 'programTypes' | 
     }
     sizes[m[1]!] = n;
   }
+  const kconfig: Record<string, string> = {};
+  for (const spec of listOption(args, 'kconfig')) {
+    const m = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/s.exec(spec);
+    if (m === null) throw new UsageError(`--kconfig ${spec}: expected NAME=VALUE, e.g. CONFIG_HZ=1000`);
+    kconfig[m[1]!] = m[2]!;
+  }
   return {
     ...(type === undefined ? {} : { programTypes: { '*': type as ProgramType } }),
+    ...(Object.keys(kconfig).length === 0 ? {} : { kconfig }),
     ...(Object.keys(sizes).length === 0 ? {} : { mapSizes: sizes }),
     ...(fib === undefined ? {} : { fib: fibFile(fib) }),
   };

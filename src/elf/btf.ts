@@ -50,7 +50,18 @@ export interface BtfType {
   readonly members?: readonly BtfMember[];
   /** DATASEC variables. */
   readonly vars?: readonly BtfVarSecInfo[];
+  /** INT: encoding bits ({@link BtfIntEncoding}), bit offset and bit width. */
+  readonly int?: { readonly encoding: number; readonly offset: number; readonly bits: number };
+  /** ENUM / ENUM64: the enumerators (values sign-extended when `signed`). */
+  readonly enumerators?: readonly { readonly name: string; readonly value: bigint }[];
+  /** ENUM / ENUM64: the kind flag, set for signed enums. STRUCT / UNION: member offsets carry bitfield sizes. */
+  readonly kflag?: boolean;
+  /** VAR: linkage (0 static, 1 global, 2 extern). */
+  readonly linkage?: number;
 }
+
+/** INT encoding bits. */
+export const BtfIntEncoding = { SIGNED: 1, CHAR: 2, BOOL: 4 } as const;
 
 /** Parsed BTF. */
 export class Btf {
@@ -165,7 +176,17 @@ export function parseBtf(data: Uint8Array): Btf {
     at += 12;
     let type: BtfType = { id, kind, name, vlen, sizeOrType };
     switch (kind) {
-      case BtfKind.INT: case BtfKind.VAR: case BtfKind.DECL_TAG:
+      case BtfKind.INT: {
+        const word = u32(at);
+        type = { ...type, int: { encoding: (word >>> 24) & 0xf, offset: (word >>> 16) & 0xff, bits: word & 0xff } };
+        at += 4;
+        break;
+      }
+      case BtfKind.VAR:
+        type = { ...type, linkage: u32(at) };
+        at += 4;
+        break;
+      case BtfKind.DECL_TAG:
         u32(at);
         at += 4;
         break;
@@ -183,17 +204,27 @@ export function parseBtf(data: Uint8Array): Btf {
           const off = u32(at + 8);
           members.push({ name: stringAt(strings, u32(at)), type: u32(at + 4), bitOffset: kflag ? off & 0xffffff : off });
         }
-        type = { ...type, members };
+        type = { ...type, members, kflag: kflag === 1 };
         break;
       }
-      case BtfKind.ENUM: case BtfKind.FUNC_PROTO:
+      case BtfKind.FUNC_PROTO:
         u32(at + vlen * 8 - 4 * (vlen > 0 ? 1 : 0));
         at += vlen * 8;
         break;
-      case BtfKind.ENUM64:
-        u32(at + vlen * 12 - 4 * (vlen > 0 ? 1 : 0));
-        at += vlen * 12;
+      case BtfKind.ENUM: case BtfKind.ENUM64: {
+        const signed = info >>> 31 === 1;
+        const step = kind === BtfKind.ENUM ? 8 : 12;
+        u32(at + vlen * step - 4 * (vlen > 0 ? 1 : 0));
+        const enumerators: { name: string; value: bigint }[] = [];
+        for (let i = 0; i < vlen; i++, at += step) {
+          const lo = BigInt(u32(at + 4));
+          const raw = kind === BtfKind.ENUM ? lo : (BigInt(u32(at + 8)) << 32n) | lo;
+          const value = kind === BtfKind.ENUM ? (signed ? BigInt.asIntN(32, raw) : raw) : signed ? BigInt.asIntN(64, raw) : raw;
+          enumerators.push({ name: stringAt(strings, u32(at)), value });
+        }
+        type = { ...type, enumerators, kflag: signed };
         break;
+      }
       case BtfKind.DATASEC: {
         const vars: BtfVarSecInfo[] = [];
         for (let i = 0; i < vlen; i++, at += 12) vars.push({ type: u32(at), offset: u32(at + 4), size: u32(at + 8) });

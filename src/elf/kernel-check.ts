@@ -9,7 +9,8 @@ import type { BpfMap } from '../maps/map.js';
 import { programTypeOfSection, type MapInfo, type ProgramType as KernelProgramType, type ResolvedAddress } from '../verifier/analysis/index.js';
 import type { ProgramType } from './loader.js';
 
-const GLOBAL_DATA = /^\.(data|rodata|bss)(\..*)?$/;
+/** Global data, and libbpf's read-only `.kconfig` map of Kconfig extern values. */
+const GLOBAL_DATA = /^\.(data|rodata|bss|kconfig)(\..*)?$/;
 
 /**
  * The kernel program type of a program: the loader's type where it has one (xdp, socket filter, tc,
@@ -44,7 +45,7 @@ export function objectMapTable(objectMaps: ReadonlyMap<string, BpfMap>): ObjectM
   for (const [name, m] of objectMaps) {
     const i = m.spec.inner;
     const inner = i === undefined ? undefined : { type: i.type, keySize: i.keySize, valueSize: i.valueSize, maxEntries: i.maxEntries };
-    maps.set(m.handle, { type: m.spec.type, keySize: m.spec.keySize, valueSize: m.spec.valueSize, maxEntries: m.spec.maxEntries, readOnly: name.startsWith('.rodata'), inner });
+    maps.set(m.handle, { type: m.spec.type, keySize: m.spec.keySize, valueSize: m.spec.valueSize, maxEntries: m.spec.maxEntries, readOnly: name.startsWith('.rodata') || name === '.kconfig', inner });
     if (GLOBAL_DATA.test(name) && m instanceof ArrayMap) {
       const start = BigInt(m.valueAddress(0));
       data.push({ handle: m.handle, start, end: start + BigInt(Math.max(1, m.spec.valueSize)) });

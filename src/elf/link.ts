@@ -35,8 +35,8 @@ export interface ElfFunction {
 
 /** Resolves what an `lddw` relocation points at. */
 export interface DataResolver {
-  /** The 64-bit value to load for `symbol` + `addend`, or an error message. */
-  (symbol: ElfSymbol, section: ElfSection, addend: bigint): bigint | string;
+  /** The 64-bit value to load for `symbol` + `addend`, or an error message; `section` is undefined for an extern (an undefined symbol). */
+  (symbol: ElfSymbol, section: ElfSection | undefined, addend: bigint): bigint | string;
 }
 
 /** The result of linking one program. */
@@ -139,7 +139,8 @@ export function linkProgram(
           // Old LLVM releases (ELF machine 0) wrote type 0 here; libbpf goes by the instruction, not the type.
           if (r.type !== RelocType.R_BPF_64_64 && r.type !== RelocType.NONE) fail(`${where}: relocation type ${r.type} on an lddw; expected R_BPF_64_64 (1)`);
           const sym = symbolOf(elf, r, where);
-          const target = targetSection(elf, sym, where);
+          // An undefined symbol is an extern: the resolver knows the ones it can fill (Kconfig).
+          const target = sym.shndx === 0 ? undefined : targetSection(elf, sym, where);
           const addend = r.addend + wideImm(i, decodeInsn(code, pc + 1));
           const value = resolveData(sym, target, addend);
           if (typeof value === 'string') fail(`${where}: ${value}`);

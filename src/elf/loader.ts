@@ -31,6 +31,7 @@ import { RunSpace } from '../context/space.js';
 import { btfMapDefs, datasecVariables, parseBtf, type Btf, type BtfMapDef } from './btf.js';
 import { parseLineInfo, type LineInfo, type SourceLine } from './btf-ext.js';
 import { functionsOf, linkProgram, type ElfFunction } from './link.js';
+import { checkKconfig, layoutKconfig, type KconfigLayout, type KconfigValue } from './kconfig.js';
 import { parseElf, SectionType, SHF_EXECINSTR, SymbolType, type ElfFile, type ElfSection, type ElfSymbol } from './reader.js';
 
 /** How {@link LoadOptions.verify} checks programs. */
@@ -128,6 +129,13 @@ export interface LoadOptions extends MapOptions {
    * default: a host with only the loopback interface (ifindex 1) and no routes.
    */
   readonly fib?: FibDescription;
+  /**
+   * Values for the object's Kconfig externs (`__kconfig`), by name: `'y'` / `'n'` / `'m'`, integers,
+   * strings (char arrays) or booleans; they override tsbpf's modelled kernel (`KCONFIG_DEFAULTS`:
+   * `LINUX_KERNEL_VERSION` 6.18.0, `CONFIG_HZ` 250, ...). A value that does not fit its extern's type
+   * is an ArgumentError; names the object does not declare are ignored, as libbpf does.
+   */
+  readonly kconfig?: Readonly<Record<string, KconfigValue>>;
 }
 
 /** The program types {@link LoadOptions.programTypes} accepts. */
@@ -155,6 +163,8 @@ const TAIL_CALL_SLOT = /^\d+\/\d+$/;
 const MAX_TRACE_BUFFER_BYTES = 1 << 30;
 
 const GLOBAL_DATA = /^\.(data|rodata|bss)(\..*)?$/;
+/** The internal map holding the Kconfig externs' values (libbpf's name). */
+const KCONFIG_MAP = '.kconfig';
 
 /** {@link LoadOptions.verify} as a mode (checked: JS callers have no type checker). */
 function checkVerifyMode(v: LoadOptions['verify']): VerifyMode | 'off' {
@@ -263,6 +273,13 @@ export class BpfObject {
     this.maps = maps;
     this.unavailableMaps = this.unavailable;
     this.createMaps(maps);
+    this.kconfig = layoutKconfig(this.elf, this.btf, checkKconfig(options.kconfig));
+    if (this.kconfig !== undefined) {
+      // Read-only to programs, like libbpf's frozen .kconfig map.
+      const map = new ArrayMap(this.memory, { name: KCONFIG_MAP, type: MapType.ARRAY, keySize: 4, valueSize: this.kconfig.bytes.length, maxEntries: 1, flags: 0 }, 1, false);
+      map.view().set(this.kconfig.bytes);
+      this.register(map, maps);
+    }
     const cpu = options.cpu ?? 0;
     const trace = options.trace;
     const env: KernelEnvironment = {
@@ -608,6 +625,9 @@ export class BpfObject {
 
   private mapTable: ObjectMapTable | undefined;
 
+  /** The object's Kconfig externs and their `.kconfig` slots (undefined: none). */
+  private readonly kconfig: KconfigLayout | undefined;
+
   /**
    * The map whose handle a program loaded (for tools that see a handle in a register).
    * @internal
@@ -616,7 +636,16 @@ export class BpfObject {
     return this.handles.get(handle);
   }
 
-  private resolveData(sym: ElfSymbol, section: ElfSection, addend: bigint): bigint | string {
+  private resolveData(sym: ElfSymbol, section: ElfSection | undefined, addend: bigint): bigint | string {
+    if (section === undefined) {
+      const ext = this.kconfig?.externs.get(sym.name);
+      const map = this.maps.get(KCONFIG_MAP);
+      if (ext === undefined || !(map instanceof ArrayMap)) {
+        return `symbol ${sym.name} is an extern tsbpf cannot resolve: only Kconfig externs (__kconfig) are supported, not kernel symbols (__ksym) or kfuncs`;
+      }
+      if (ext.error !== undefined) return ext.error;
+      return BigInt(map.valueAddress(0)) + BigInt(ext.offset) + addend;
+    }
     if (isMapSection(section.name)) {
       const map = this.mapsBySymbol.get(`${section.index}:${sym.type === SymbolType.SECTION ? Number(addend) : sym.value}`);
       if (map === undefined) return `relocation to ${section.name} at offset ${sym.value} does not name a map`;

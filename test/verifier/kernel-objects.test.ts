@@ -38,6 +38,7 @@ const KNOWN_GAPS: Record<string, { issues: string[]; why: string }> = {
 const KERNEL_REJECTS: Record<string, { issues: string[]; why: string }> = {
   'test/fixtures/elf/context.o:load_store': { issues: ['21:helper-program-type'], why: 'a socket filter calling bpf_skb_store_bytes' },
   'test/fixtures/elf/helpers.o:checksum': { issues: ['19:helper-program-type'], why: 'a socket filter calling bpf_csum_diff' },
+  'test/fixtures/elf/kconfig.o:write_kconfig': { issues: ['3:read-only-write'], why: 'a store to a Kconfig extern: the .kconfig map is read-only (libbpf freezes it); tsbpf faults at run time' },
 };
 
 describe('clang-built objects at the kernel level', () => {

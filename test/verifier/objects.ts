@@ -8,13 +8,13 @@ import { checkProgram, type VerifierIssue } from '../../src/verifier/index.js';
 /** Every program of the object with the issues the kernel level finds. */
 export function analyzeObject(obj: BpfObject): { name: string; section: string; type: ProgramType; issues: VerifierIssue[]; insns: number }[] {
   const { maps, resolve } = objectMapTable(obj.maps);
-  // A program the loader refuses (a map tsbpf could not create, helpers it lacks) has nothing to analyse.
+  // A program the loader refuses (a map tsbpf could not create, helpers it lacks, an extern with no value) has nothing to analyse.
   const usable = (name: string): boolean => {
     try {
       obj.program(name);
       return true;
     } catch (e) {
-      if (e instanceof EbpfError && /could not create|does not implement/.test(e.message)) return false;
+      if (e instanceof EbpfError && /could not create|does not implement|has no value|cannot resolve/.test(e.message)) return false;
       throw e;
     }
   };
