@@ -15,5 +15,6 @@ export {
   type VerifyMode,
 } from './loader.js';
 export { parseElf, type ElfFile, type ElfRelocation, type ElfSection, type ElfSymbol } from './reader.js';
-export { BtfKind, parseBtf, type Btf, type BtfMember, type BtfType, type BtfVarSecInfo } from './btf.js';
+export { KCONFIG_DEFAULTS, kernelVersion, type KconfigValue } from './kconfig.js';
+export { BtfIntEncoding, BtfKind, parseBtf, type Btf, type BtfMember, type BtfType, type BtfVarSecInfo } from './btf.js';
 export type { LineInfo, SourceLine } from './btf-ext.js';

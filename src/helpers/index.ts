@@ -21,4 +21,6 @@ export { JIFFIES_HZ, PacketHelper, type Redirect } from './packet.js';
 export { DEFAULT_TRACE_BUFFER_BYTES, TRACE_LINE_MAX } from './trace-log.js';
 export { FIB_LOOKUP, FIB_PARAMS_SIZE, FibLookupFlag, FibResult } from './fib.js';
 export type { FibDescription, FibInterface, FibNeighbour, FibRoute } from './fib-table.js';
-export { TunnelFlag, TunnelHelper, type TunnelKey } from './tunnel.js';
+export { TUNNEL_OPTS_MAX, TunnelFlag, TunnelHelper, type TunnelKey } from './tunnel.js';
+export { VlanHelper } from './vlan.js';
+export { CloneHelper, MAX_CLONES, type SkbClone } from './clone.js';
