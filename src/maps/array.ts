@@ -10,8 +10,8 @@ import { BpfMap, round8 } from './map.js';
 import { packValues, valueStride } from './values.js';
 import { Errno, MapType, UpdateFlag, type MapSpec } from './types.js';
 
-function index(key: Uint8Array): number {
-  return (key[0]! | (key[1]! << 8) | (key[2]! << 16) | (key[3]! << 24)) >>> 0;
+function index(key: Uint8Array, at = 0): number {
+  return (key[at]! | (key[at + 1]! << 8) | (key[at + 2]! << 16) | (key[at + 3]! << 24)) >>> 0;
 }
 
 /** `BPF_MAP_TYPE_ARRAY` and `BPF_MAP_TYPE_PERCPU_ARRAY`. */
@@ -46,6 +46,23 @@ export class ArrayMap extends BpfMap {
   override programLookup(key: Uint8Array, cpu: number): number {
     const i = index(key);
     return i < this.spec.maxEntries ? this.valueAddress(i, cpu) : 0;
+  }
+
+  override programLookupAt(bytes: Uint8Array, at: number, cpu: number): number {
+    const i = index(bytes, at);
+    return i < this.spec.maxEntries ? this.valueAddress(i, cpu) : 0;
+  }
+
+  override programUpdateAt(bytes: Uint8Array, keyAt: number, valueAt: number, flags: number, cpu: number): number {
+    if (bytes !== this.memory.bytes) return super.programUpdateAt(bytes, keyAt, valueAt, flags, cpu);
+    if (flags > UpdateFlag.EXIST) return -Errno.EINVAL;
+    const i = index(bytes, keyAt);
+    if (i >= this.spec.maxEntries) return -Errno.E2BIG;
+    if (flags === UpdateFlag.NOEXIST) return -Errno.EEXIST;
+    // copyWithin: the value may overlap the one it replaces.
+    const to = this.arenaOffset((i * this.cpus + (cpu % this.cpus)) * this.stride);
+    bytes.copyWithin(to, valueAt, valueAt + this.spec.valueSize);
+    return 0;
   }
 
   override programUpdate(key: Uint8Array, value: Uint8Array, flags: number, cpu: number): number {

@@ -1,12 +1,13 @@
 /**
  * Hash maps: plain, per-CPU, LRU and LRU per-CPU. Values live in a preallocated arena of
  * `max_entries` slots in the VM memory (so lookups return pointers programs can read, write and
- * update atomically); the key index is a JS `Map` from key bytes to slot, which also keeps the
- * recency order LRU eviction needs.
+ * update atomically); the key index (maps/key-index) finds a key's slot from the key's bytes where
+ * they lie, without building a string or array per lookup, and keeps the order LRU eviction needs.
  * @module
  */
 import type { VmMemory } from '../vm/memory.js';
-import { BpfMap, keyBytes, keyString, round8 } from './map.js';
+import { BpfMap, round8 } from './map.js';
+import { KeyIndex } from './key-index.js';
 import { Liveness, packValues, valueStride } from './values.js';
 import { Errno, MapType, UpdateFlag, type MapSpec } from './types.js';
 
@@ -20,7 +21,10 @@ export class HashMap extends BpfMap {
   private readonly pad: number;
   private readonly percpu: boolean;
   private readonly lru: boolean;
-  private readonly slots = new Map<string, number>();
+  private readonly index: KeyIndex;
+  /** Copies of an update's key and value (they may lie in a value the update evicts or overwrites). */
+  private readonly keyCopy: Uint8Array;
+  private readonly valueCopy: Uint8Array;
   private readonly free: number[] = [];
   private readonly live: Liveness;
   /** Slots never used yet are handed out in order, so a huge max_entries costs nothing up front. */
@@ -39,65 +43,88 @@ export class HashMap extends BpfMap {
     this.pad = round8(spec.valueSize);
     this.percpu = percpu;
     this.lru = spec.type === MapType.LRU_HASH || spec.type === MapType.LRU_PERCPU_HASH;
+    this.index = new KeyIndex(spec.keySize, spec.maxEntries);
+    this.keyCopy = new Uint8Array(spec.keySize);
+    this.valueCopy = new Uint8Array(spec.valueSize);
   }
 
   /** Number of elements present. */
   get size(): number {
-    return this.slots.size;
-  }
-
-  private touch(k: string, slot: number): void {
-    if (this.lru) {
-      this.slots.delete(k);
-      this.slots.set(k, slot);
-    }
+    return this.index.size;
   }
 
   override programLookup(key: Uint8Array, cpu: number): number {
-    const k = keyString(key);
-    const slot = this.slots.get(k);
-    if (slot === undefined) return 0;
-    this.touch(k, slot);
+    return this.lookupAt(key, 0, cpu);
+  }
+
+  /** {@link programLookup} of the key at `bytes[at]` (a program's key, read where it lies in linear memory). */
+  override programLookupAt(bytes: Uint8Array, at: number, cpu: number): number {
+    return this.lookupAt(bytes, at, cpu);
+  }
+
+  private lookupAt(bytes: Uint8Array, at: number, cpu: number): number {
+    const slot = this.index.find(bytes, at);
+    if (slot < 0) return 0;
+    if (this.lru) this.index.touch(slot);
     return this.arenaAddress + (slot * this.cpus + (cpu % this.cpus)) * this.stride;
   }
 
-  /** Find or create the slot of a key, following the update flags; a slot number or a negative errno. */
-  private slotFor(key: Uint8Array, flags: number): number {
+  /** Find or create the slot of the key at `bytes[at]`, following the update flags; a slot number or a negative errno. */
+  private slotFor(bytes: Uint8Array, at: number, flags: number): number {
     if (flags > UpdateFlag.EXIST) return -Errno.EINVAL;
-    const k = keyString(key);
-    const slot = this.slots.get(k);
-    if (slot !== undefined) {
+    const index = this.index;
+    const slot = index.find(bytes, at);
+    if (slot >= 0) {
       if (flags === UpdateFlag.NOEXIST) return -Errno.EEXIST;
-      this.touch(k, slot);
+      if (this.lru) index.touch(slot);
       return slot;
     }
     if (flags === UpdateFlag.EXIST) return -Errno.ENOENT;
     let fresh = this.free.pop() ?? (this.fresh < this.spec.maxEntries ? this.fresh++ : undefined);
     if (fresh === undefined) {
       if (!this.lru) return -Errno.E2BIG;
-      const oldest = this.slots.keys().next();
-      if (oldest.done === true) return -Errno.E2BIG;
-      fresh = this.slots.get(oldest.value)!;
-      this.slots.delete(oldest.value);
+      const oldest = index.oldest();
+      if (oldest < 0) return -Errno.E2BIG;
+      index.remove(oldest);
+      fresh = oldest;
     }
     this.zeroArena(fresh * this.cpus * this.stride, this.cpus * this.stride);
     this.live.set(fresh * this.cpus, this.cpus);
-    this.slots.set(k, fresh);
+    index.insert(fresh, bytes, at);
     return fresh;
   }
 
   override programUpdate(key: Uint8Array, value: Uint8Array, flags: number, cpu: number): number {
-    const slot = this.slotFor(key, flags);
+    const slot = this.slotFor(key, 0, flags);
     if (slot < 0) return slot;
-    this.writeArena((slot * this.cpus + (cpu % this.cpus)) * this.stride, value.subarray(0, this.spec.valueSize));
+    const size = this.spec.valueSize;
+    this.writeArena((slot * this.cpus + (cpu % this.cpus)) * this.stride, value.length === size ? value : value.subarray(0, size));
     return 0;
   }
 
+  /** {@link programUpdate} of the key at `bytes[keyAt]` with the value at `bytes[valueAt]`. */
+  override programUpdateAt(bytes: Uint8Array, keyAt: number, valueAt: number, flags: number, cpu: number): number {
+    // Copied first: the key or value may lie in the value this update evicts (LRU) or overwrites.
+    const key = this.keyCopy;
+    const value = this.valueCopy;
+    for (let i = 0; i < key.length; i++) key[i] = bytes[keyAt + i]!;
+    for (let i = 0; i < value.length; i++) value[i] = bytes[valueAt + i]!;
+    return this.programUpdate(key, value, flags, cpu);
+  }
+
   override programDelete(key: Uint8Array): number {
-    const k = keyString(key);
-    const slot = this.slots.get(k);
-    if (slot === undefined) return -Errno.ENOENT;
-    this.slots.delete(k);
+    return this.deleteAt(key, 0);
+  }
+
+  /** {@link programDelete} of the key at `bytes[at]`. */
+  override programDeleteAt(bytes: Uint8Array, at: number): number {
+    return this.deleteAt(bytes, at);
+  }
+
+  private deleteAt(bytes: Uint8Array, at: number): number {
+    const slot = this.index.find(bytes, at);
+    if (slot < 0) return -Errno.ENOENT;
+    this.index.remove(slot);
     this.free.push(slot);
     this.live.clear(slot * this.cpus, this.cpus);
     return 0;
@@ -105,7 +132,7 @@ export class HashMap extends BpfMap {
 
   protected override hostUpdate(key: Uint8Array, value: Uint8Array, flags: number): number {
     this.checkValue(value, this.percpu ? [this.spec.valueSize, this.cpus * this.pad] : [this.spec.valueSize]);
-    const slot = this.slotFor(key, flags);
+    const slot = this.slotFor(key, 0, flags);
     if (slot < 0) return slot;
     for (let c = 0; c < this.cpus; c++) {
       const v = value.length === this.spec.valueSize ? value : value.subarray(c * this.pad, c * this.pad + this.spec.valueSize);
@@ -116,8 +143,8 @@ export class HashMap extends BpfMap {
 
   override lookup(key: Uint8Array): Uint8Array | undefined {
     this.checkKey(key);
-    const slot = this.slots.get(keyString(key));
-    if (slot === undefined) return undefined;
+    const slot = this.index.find(key, 0);
+    if (slot < 0) return undefined;
     if (!this.percpu) return this.readArena(slot * this.stride, this.spec.valueSize);
     return packValues(this.memory, this.arenaOffset(0), this.stride, this.spec.valueSize, slot * this.cpus, this.cpus);
   }
@@ -131,6 +158,6 @@ export class HashMap extends BpfMap {
   }
 
   override keys(): Uint8Array[] {
-    return [...this.slots.keys()].map(keyBytes);
+    return [...this.index.slots()].map((s) => this.index.key(s));
   }
 }

@@ -117,6 +117,31 @@ export abstract class BpfMap {
   }
 
   /**
+   * {@link programLookup} of the `keySize` bytes at `bytes[at]` (a helper passes the VM's linear memory
+   * and the key's offset there). Maps that can answer without a view of the key override it.
+   * @internal
+   */
+  programLookupAt(bytes: Uint8Array, at: number, cpu: number): number {
+    return this.programLookup(bytes.subarray(at, at + this.keySize), cpu);
+  }
+
+  /**
+   * {@link programUpdate} of the key at `bytes[keyAt]` with the value at `bytes[valueAt]` (both read before anything changes).
+   * @internal
+   */
+  programUpdateAt(bytes: Uint8Array, keyAt: number, valueAt: number, flags: number, cpu: number): number {
+    return this.programUpdate(bytes.slice(keyAt, keyAt + this.keySize), bytes.slice(valueAt, valueAt + this.valueSize), flags, cpu);
+  }
+
+  /**
+   * {@link programDelete} of the key at `bytes[at]`.
+   * @internal
+   */
+  programDeleteAt(bytes: Uint8Array, at: number): number {
+    return this.programDelete(bytes.subarray(at, at + this.keySize));
+  }
+
+  /**
    * Program side of `bpf_map_push_elem`.
    * @internal
    */

@@ -71,16 +71,28 @@ export class RedirectMap extends HashMap {
   }
 
   override programLookup(key: Uint8Array, cpu: number): number {
+    return this.programLookupAt(key, 0, cpu);
+  }
+
+  override programLookupAt(bytes: Uint8Array, at: number, cpu: number): number {
     if (this.spec.type === MapType.CPUMAP) throw new MapError(`map ${this.name}: programs cannot look up ${mapTypeName(this.spec.type)} entries (the kernel's verifier refuses the call)`);
-    return super.programLookup(key, cpu);
+    return super.programLookupAt(bytes, at, cpu);
   }
 
   override programUpdate(): number {
     throw new MapError(`map ${this.name}: programs cannot update a ${mapTypeName(this.spec.type)} (the kernel's verifier refuses the call); the host fills it`);
   }
 
+  override programUpdateAt(): number {
+    return this.programUpdate();
+  }
+
   override programDelete(): number {
     throw new MapError(`map ${this.name}: programs cannot delete from a ${mapTypeName(this.spec.type)} (the kernel's verifier refuses the call)`);
+  }
+
+  override programDeleteAt(): number {
+    return this.programDelete();
   }
 
   override delete(key: Uint8Array): boolean {
