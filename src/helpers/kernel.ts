@@ -7,7 +7,8 @@
  * @module
  */
 import { ErrorCode, ExecutionError } from '../errors.js';
-import type { HelperContext, HelperEntry, HelperFunction } from '../vm/environment.js';
+import type { FastHelperFunction, HelperContext, HelperEntry, HelperFunction } from '../vm/environment.js';
+import { helperResult, u64FromHalves } from '../vm/helper-call.js';
 import type { VmMemory } from '../vm/memory.js';
 import type { BpfMap } from '../maps/map.js';
 import { QueueMap } from '../maps/queue.js';
@@ -292,7 +293,13 @@ export function kernelHelpers(env: KernelEnvironment): Map<number, HelperEntry> 
       return m.query(Number(r2 & 0xffn));
     }],
   ];
-  const table = new Map<number, HelperEntry>(fns.map(([id, name, fn]) => [id, { fn, name, unwindOnZero: false }]));
+  const fast = mapHelpersFast(env, new Map(fns.map(([id, , fn]) => [id, fn])));
+  const table = new Map<number, HelperEntry>(
+    fns.map(([id, name, fn]) => {
+      const f = fast.get(id);
+      return [id, f === undefined ? { fn, name, unwindOnZero: false } : { fn, name, fast: f, unwindOnZero: false }];
+    }),
+  );
   // The tc packet resizers and the stack helpers live in their own modules.
   for (const [id, entry] of skbResizeHelpers(env)) table.set(id, entry);
   for (const [id, entry] of stackHelpers(env)) table.set(id, entry);
@@ -313,4 +320,52 @@ function finishRecord(env: KernelEnvironment, r1: bigint, discard: boolean, name
     }
   }
   throw helperError(name, `0x${r1.toString(16)} is not a reserved ring buffer record`, ctx);
+}
+
+/** A map lookup's r1 that is no map of this object (or a map that cannot be looked up). */
+function lookupable(m: BpfMap): boolean {
+  return !(m instanceof ProgramArrayMap || m instanceof QueueMap || m instanceof RingBufMap || m instanceof PerfEventArrayMap);
+}
+
+/**
+ * The allocation-free forms of the map helpers a packet program calls on every packet (lookup,
+ * update, delete): the map handle and pointers as numbers, the key and value read where they lie in
+ * linear memory. Whatever they do not handle the usual way (a 64-bit argument, a zero-size key, a
+ * refused map, any error) goes to the `bigint` form, which makes the same checks in the same order
+ * and raises the same errors.
+ */
+function mapHelpersFast(env: KernelEnvironment, slow: ReadonlyMap<number, HelperFunction>): Map<number, FastHelperFunction> {
+  const mem = env.memory;
+  /** Run the `bigint` form on the same arguments; map helpers return small integers, so the result is one. */
+  const viaBigints = (fn: HelperFunction, a: Int32Array, at: number, ctx: HelperContext): number => {
+    const r = fn(u64FromHalves(a[at]!, a[at + 1]!), u64FromHalves(a[at + 2]!, a[at + 3]!), u64FromHalves(a[at + 4]!, a[at + 5]!), u64FromHalves(a[at + 6]!, a[at + 7]!), u64FromHalves(a[at + 8]!, a[at + 9]!), ctx);
+    return Number(BigInt.asIntN(64, helperResult(r, { fn, name: 'map helper', unwindOnZero: false }, ctx.pc)));
+  };
+  /** The map a 32-bit handle names, when the argument is one. */
+  const mapOf = (a: Int32Array, at: number): BpfMap | undefined => (a[at + 1] === 0 ? env.mapByHandle(a[at]! >>> 0) : undefined);
+  const lookup = slow.get(KernelHelper.MAP_LOOKUP_ELEM)!;
+  const update = slow.get(KernelHelper.MAP_UPDATE_ELEM)!;
+  const remove = slow.get(KernelHelper.MAP_DELETE_ELEM)!;
+  return new Map<number, FastHelperFunction>([
+    [KernelHelper.MAP_LOOKUP_ELEM, (a, at, ctx) => {
+      const m = mapOf(a, at);
+      if (m === undefined || a[at + 3] !== 0 || m.keySize === 0 || !lookupable(m)) return viaBigints(lookup, a, at, ctx);
+      const key = mem.translate(a[at + 2]!, 0, m.keySize, false, ctx.pc);
+      return m.programLookupAt(mem.bytes, key, env.cpu);
+    }],
+    [KernelHelper.MAP_UPDATE_ELEM, (a, at, ctx) => {
+      const m = mapOf(a, at);
+      if (m === undefined || !m.programWritable || a[at + 3] !== 0 || a[at + 5] !== 0 || a[at + 7] !== 0 || a[at + 6]! >>> 0 > 2) return viaBigints(update, a, at, ctx);
+      if (m instanceof ProgramArrayMap || m.keySize === 0 || m.valueSize === 0) return viaBigints(update, a, at, ctx);
+      const key = mem.translate(a[at + 2]!, 0, m.keySize, false, ctx.pc);
+      const value = mem.translate(a[at + 4]!, 0, m.valueSize, false, ctx.pc);
+      return m.programUpdateAt(mem.bytes, key, value, a[at + 6]!, env.cpu);
+    }],
+    [KernelHelper.MAP_DELETE_ELEM, (a, at, ctx) => {
+      const m = mapOf(a, at);
+      if (m === undefined || !m.programWritable || a[at + 3] !== 0 || m.keySize === 0) return viaBigints(remove, a, at, ctx);
+      const key = mem.translate(a[at + 2]!, 0, m.keySize, false, ctx.pc);
+      return m.programDeleteAt(mem.bytes, key);
+    }],
+  ]);
 }

@@ -139,7 +139,7 @@ import { decodeOperation, branchTarget, type Operation, type AluName, type JumpC
 import { FRAME_POINTER } from '../isa/opcodes.js';
 import { basicBlocks, type BasicBlock } from '../verifier/cfg.js';
 import { Global, GLOBAL_COUNT, Import, TABLE_ENTRY, Trap } from './layout.js';
-import { STACK_MARK } from '../vm/memory.js';
+import { HELPER_RESULT, STACK_MARK } from '../vm/memory.js';
 import { emitDispatch, emitStructured, type StructSink } from './structure.js';
 import { emitTableIndex, planSwitch, type Compare, type SwitchEdge, type SwitchPlan } from './switch-table.js';
 import { analyzeGraph, innermostLoops, type FlowGraph, type Terminator } from './graph.js';
@@ -416,10 +416,11 @@ export function compileToWasm(insns: readonly Insn[], options: CompileOptions): 
 
   const mb = new ModuleBuilder();
   mb.importFunction('env', 'memError', [ValType.i32, ValType.i32, ValType.i32, ValType.i32, ValType.i32], []);
-  const helperArgs: ValTypeCode[] = [ValType.i32, ValType.i32, ...REGS.slice(0, 5)];
-  mb.importFunction('env', 'helper', helperArgs, [ValType.i64]);
-  mb.importFunction('env', 'helperx', [ValType.i64, ...helperArgs.slice(1)], [ValType.i64]);
-  mb.importFunction('env', 'packet', [ValType.i32, ValType.i32], [ValType.i64]);
+  // Helper arguments as i32 halves, the result in linear memory: see Import.helper.
+  const helperArgs: ValTypeCode[] = Array.from({ length: 12 }, (): ValTypeCode => ValType.i32);
+  mb.importFunction('env', 'helper', helperArgs, []);
+  mb.importFunction('env', 'helperx', [ValType.i64, ...helperArgs.slice(1)], []);
+  mb.importFunction('env', 'packet', [ValType.i32, ValType.i32], [ValType.i32]);
   mb.importFunction('env', 'trap', [ValType.i32, ValType.i32], []);
   mb.importFunction('env', 'tail', [], RESULTS);
   mb.importMemory('env', 'memory');
@@ -2080,14 +2081,14 @@ class FunctionCompiler implements StructSink {
         // The offset is 32-bit: imm, plus the low half of src for LD_IND.
         if (op.kind === 'ldind') c.get(i.src).op(Op.i32_wrap_i64).i32(i.imm).op(Op.i32_add);
         else c.i32(i.imm);
-        c.i32(op.size).call(Import.packet).set(0);
+        c.i32(op.size).call(Import.packet).op(Op.i64_extend_i32_u).set(0);
         c.gget(Global.halt).brIf(haltDepth);
         return;
       case 'call':
         if (op.target === 'helper') {
           c.i32(i.imm).i32(pc);
-          for (let r = 1; r <= 5; r++) c.get(r);
-          c.call(Import.helper).set(0);
+          this.helperArgs();
+          c.call(Import.helper);
           this.afterHelper(haltDepth);
         } else if (op.target === 'local') {
           this.localCall(i, pc, propDepth);
@@ -2097,8 +2098,8 @@ class FunctionCompiler implements StructSink {
         return;
       case 'callx':
         c.get(i.dst).i32(pc);
-        for (let r = 1; r <= 5; r++) c.get(r);
-        c.call(Import.helperx).set(0);
+        this.helperArgs();
+        c.call(Import.helperx);
         this.afterHelper(haltDepth);
         return;
       case 'invalid':
@@ -2110,8 +2111,15 @@ class FunctionCompiler implements StructSink {
     }
   }
 
+  /** r1-r5 as i32 halves, low first (Import.helper). */
+  private helperArgs(): void {
+    const c = this.code;
+    for (let r = 1; r <= 5; r++) c.get(r).op(Op.i32_wrap_i64).get(r).i64(32).op(Op.i64_shr_u).op(Op.i32_wrap_i64);
+  }
+
   private afterHelper(haltDepth: number): void {
     const c = this.code;
+    c.i32(0).mem(Op.i64_load, HELPER_RESULT).set(0);
     c.gget(Global.halt).brIf(haltDepth);
     // A helper may have changed the region table: drop the cached regions.
     this.reloadCaches();

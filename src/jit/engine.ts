@@ -23,12 +23,12 @@
  */
 import { EbpfError, ErrorCode } from '../errors.js';
 import type { Engine, HelperTable, RunLimits, RunRequest } from '../vm/environment.js';
-import { invokeHelper, lookupHelper, RunHelperContext } from '../vm/helper-call.js';
+import { invokeFastHelper, invokeHelper, lookupHelper, RunHelperContext, u64FromHalves } from '../vm/helper-call.js';
 import { packetLoad } from '../vm/packet-load.js';
 import { clearStack, planStackClear, startStack } from '../vm/stack.js';
 import { badSlotError, budgetError, callDepthError } from '../vm/run-errors.js';
 import { slotDecoding } from '../vm/interpreter-decode.js';
-import type { Region, VmMemory } from '../vm/memory.js';
+import { HELPER_RESULT, type Region, type VmMemory } from '../vm/memory.js';
 import type { Program } from '../vm/program.js';
 import { compileToWasm, writesFramePointer, type CompiledWasm } from './compiler.js';
 import { Global, GLOBAL_COUNT, Trap } from './layout.js';
@@ -323,19 +323,50 @@ export class JitEngine implements Engine {
       return s;
     };
     const g = (i: number): WebAssembly.Global => self.inst!.globals[i]!;
-    const callHelper = (id: number | bigint, pc: number, a1: bigint, a2: bigint, a3: bigint, a4: bigint, a5: bigint): bigint => {
+    // r1-r5 as halves for a helper's fast form (see FastHelperFunction); one array per instance.
+    const args = new Int32Array(10);
+    const callHelper = (
+      id: number | bigint, pc: number,
+      l1: number, h1: number, l2: number, h2: number, l3: number, h3: number, l4: number, h4: number, l5: number, h5: number,
+    ): void => {
       const s = st();
       const entry = lookupHelper(s.helpers, typeof id === 'number' ? id >>> 0 : U64(id), pc);
       s.pc = pc;
-      // Arguments arrive signed (i64): only negative ones need wrapping, and most are not.
-      const r = invokeHelper(entry, a1 < 0n ? U64(a1) : a1, a2 < 0n ? U64(a2) : a2, a3 < 0n ? U64(a3) : a3, a4 < 0n ? U64(a4) : a4, a5 < 0n ? U64(a5) : a5, s);
-      // The helper may have mapped or unmapped regions (the generated code drops its caches too).
-      writeRegionTable(s.memory, g(Global.tableAddr), g(Global.tableCount));
-      if (r === 0n && entry.unwindOnZero) {
+      const memory = s.memory;
+      const version = memory.version;
+      let lo: number;
+      let hi: number;
+      const fast = entry.fast;
+      if (fast !== undefined) {
+        args[0] = l1; args[1] = h1; args[2] = l2; args[3] = h2; args[4] = l3;
+        args[5] = h3; args[6] = l4; args[7] = h4; args[8] = l5; args[9] = h5;
+        const v = invokeFastHelper(entry, fast, args, 0, s);
+        if (v === (v | 0)) {
+          lo = v;
+          hi = v >> 31;
+        } else {
+          lo = v >>> 0;
+          hi = Math.floor(v / 4294967296) | 0;
+        }
+      } else {
+        const r = invokeHelper(entry, u64FromHalves(l1, h1), u64FromHalves(l2, h2), u64FromHalves(l3, h3), u64FromHalves(l4, h4), u64FromHalves(l5, h5), s);
+        if (r <= 0xffffffffn) {
+          lo = Number(r) | 0;
+          hi = 0;
+        } else {
+          lo = Number(r & 0xffffffffn) | 0;
+          hi = Number(r >> 32n) | 0;
+        }
+      }
+      const view = memory.view;
+      view.setInt32(HELPER_RESULT, lo, true);
+      view.setInt32(HELPER_RESULT + 4, hi, true);
+      // The helper may have mapped or unmapped regions (the generated code drops its caches anyway).
+      if (memory.version !== version) writeRegionTable(memory, g(Global.tableAddr), g(Global.tableCount));
+      if (lo === 0 && hi === 0 && entry.unwindOnZero) {
         g(Global.halt).value = 1;
         s.pendingTail = undefined;
       } else if (s.pendingTail !== undefined) g(Global.halt).value = 2;
-      return r;
     };
     const imports = {
       env: {
@@ -347,12 +378,12 @@ export class JitEngine implements Engine {
         },
         helper: callHelper,
         helperx: callHelper,
-        packet: (offset: number, size: number): bigint => {
+        packet: (offset: number, size: number): number => {
           const v = packetLoad(st().memory, offset, size);
-          if (v >= 0) return BigInt(v);
+          if (v >= 0) return v | 0;
           g(Global.savedR0).value = 0n;
           g(Global.halt).value = 1;
-          return 0n;
+          return 0;
         },
         trap: (kind: number, pc: number): never => {
           throw trapError(kind, pc, program, st().limits);

@@ -11,11 +11,15 @@ export const Import = {
    * (generated code looks regions up itself, in the region table; it calls this only to fail).
    */
   memError: 0,
-  /** `(id i32, pc i32, r1..r5 i64) -> i64`: a helper call. */
+  /**
+   * `(id i32, pc i32, r1 low i32, r1 high i32, … r5 high i32)`: a helper call. Arguments go as 32-bit
+   * halves and r0 comes back in linear memory at `HELPER_RESULT` (vm/memory), so that a call creates
+   * no `bigint` on either side.
+   */
   helper: 1,
-  /** `(id i64, pc i32, r1..r5 i64) -> i64`: `callx`, the helper id taken from a register. */
+  /** `(id i64, pc i32, r1 low i32, … r5 high i32)`: `callx`, the helper id taken from a register. */
   helperx: 2,
-  /** `(offset i32, size i32) -> i64`: LD_ABS / LD_IND (sets `halt` = 1 when out of range). */
+  /** `(offset i32, size i32) -> i32`: LD_ABS / LD_IND, the value zero-extended (sets `halt` = 1 when out of range). */
   packet: 3,
   /** `(kind i32, pc i32)`: throw the error for a {@link Trap}. */
   trap: 4,

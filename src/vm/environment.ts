@@ -37,10 +37,21 @@ export type HelperFunction = (
   ctx: HelperContext,
 ) => bigint | number | void;
 
+/**
+ * A helper's allocation-free form, for engines to call instead of {@link HelperFunction} on hot paths:
+ * r1-r5 arrive as signed 32-bit halves in `args` from index `at` (r1's low half at `args[at]`, its
+ * high half at `args[at + 1]`, r2's at `at + 2`…; read them, do not keep or write the array), and the
+ * result is r0 as a safe integer (a negative one is a negative 64-bit value, such as `-errno`). It must
+ * behave exactly as the entry's `fn`; a helper whose result may exceed 2^53 has no fast form.
+ */
+export type FastHelperFunction = (args: Int32Array, at: number, ctx: HelperContext) => number;
+
 /** A registered helper. */
 export interface HelperEntry {
   /** The function. */
   readonly fn: HelperFunction;
+  /** The same helper without `bigint`s (see {@link FastHelperFunction}); engines prefer it when present. */
+  readonly fast?: FastHelperFunction;
   /** A name for messages and traces. */
   readonly name: string;
   /**

@@ -4,7 +4,7 @@
  * @module
  */
 import { EbpfError, ErrorCode, ExecutionError } from '../errors.js';
-import type { HelperContext, HelperEntry, HelperTable, RunRequest } from './environment.js';
+import type { FastHelperFunction, HelperContext, HelperEntry, HelperTable, RunRequest } from './environment.js';
 import type { VmMemory } from './memory.js';
 import { Program } from './program.js';
 import { markWholeStack } from './stack.js';
@@ -94,6 +94,36 @@ export function invokeHelper(
     throw new ExecutionError(ErrorCode.HELPER, `helper ${entry.name} failed: ${why}`, { pc: ctx.pc, helper: entry.name, cause: e });
   }
   return helperResult(value, entry, ctx.pc);
+}
+
+/**
+ * Call a helper's fast form (see {@link FastHelperFunction}) with r1-r5 as halves in `args` from `at`;
+ * returns r0 as a safe integer. Errors are wrapped as {@link invokeHelper} wraps them.
+ */
+export function invokeFastHelper(entry: HelperEntry, fast: FastHelperFunction, args: Int32Array, at: number, ctx: HelperContext): number {
+  let value: number;
+  try {
+    value = fast(args, at, ctx);
+  } catch (e) {
+    if (e instanceof EbpfError) throw e;
+    const why = e instanceof Error ? e.message : String(e);
+    throw new ExecutionError(ErrorCode.HELPER, `helper ${entry.name} failed: ${why}`, { pc: ctx.pc, helper: entry.name, cause: e });
+  }
+  if (!Number.isSafeInteger(value)) {
+    throw new ExecutionError(ErrorCode.HELPER, `helper ${entry.name} returned ${String(value)} from its fast form, which must return a safe integer`, { pc: ctx.pc, helper: entry.name });
+  }
+  return value;
+}
+
+/** Store a safe integer `v` (taken as a 64-bit two's-complement value) as signed 32-bit halves into `r[k]` (low) and `r[k + 1]` (high). */
+export function setHalvesOfNumber(r: Int32Array, k: number, v: number): void {
+  if (v === (v | 0)) {
+    r[k] = v;
+    r[k + 1] = v >> 31;
+  } else {
+    r[k] = v >>> 0;
+    r[k + 1] = Math.floor(v / 4294967296) | 0;
+  }
 }
 
 /** The helper registered under `id` (a `callx` register value may be any 64-bit number), or the error a call to it raises. */

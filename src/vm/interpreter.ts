@@ -66,7 +66,7 @@
 import { checkOptionalBoolean, checkOptions } from '../validate.js';
 import { badSlotError, budgetError, callDepthError } from './run-errors.js';
 import type { Engine, RunRequest } from './environment.js';
-import { invokeHelper, lookupHelper, RunHelperContext, setHalves, u64FromHalves } from './helper-call.js';
+import { invokeFastHelper, invokeHelper, lookupHelper, RunHelperContext, setHalves, setHalvesOfNumber, u64FromHalves } from './helper-call.js';
 import { clearStack } from './stack.js';
 import { copyLoopBackEdge } from './copy-loop.js';
 import { coreFor, type InterpreterCore } from './interpreter-core.js';
@@ -457,17 +457,25 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array, stack: Regi
           op === 5 ? lookupHelper(helpers, words[(j + 1) | 0]! >>> 0, i) : lookupHelper(helpers, u64FromHalves(r[d]!, r[d + 1]!), i);
         ctx ??= new RunHelperContext(req);
         ctx.pc = i;
-        const ret = invokeHelper(
-          entry,
-          u64FromHalves(r[2]!, r[3]!),
-          u64FromHalves(r[4]!, r[5]!),
-          u64FromHalves(r[6]!, r[7]!),
-          u64FromHalves(r[8]!, r[9]!),
-          u64FromHalves(r[10]!, r[11]!),
-          ctx,
-        );
-        if (ret === 0n && entry.unwindOnZero) return 0n;
-        setHalves(r, 0, ret);
+        const fast = entry.fast;
+        if (fast !== undefined) {
+          // No bigints: r1-r5 are read as halves where they are (r[2]..r[11]).
+          const v = invokeFastHelper(entry, fast, r, 2, ctx);
+          if (v === 0 && entry.unwindOnZero) return 0n;
+          setHalvesOfNumber(r, 0, v);
+        } else {
+          const ret = invokeHelper(
+            entry,
+            u64FromHalves(r[2]!, r[3]!),
+            u64FromHalves(r[4]!, r[5]!),
+            u64FromHalves(r[6]!, r[7]!),
+            u64FromHalves(r[8]!, r[9]!),
+            u64FromHalves(r[10]!, r[11]!),
+            ctx,
+          );
+          if (ret === 0n && entry.unwindOnZero) return 0n;
+          setHalves(r, 0, ret);
+        }
         // A helper may have grown the memory or mapped regions: drop cached views and regions.
         dv = memory.view;
         rS = wS = 1;

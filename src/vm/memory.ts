@@ -36,6 +36,14 @@ export const MAX_MEM_SIZE = HEAP_START - MEM_START;
  */
 export const STACK_MARK = 8;
 
+/**
+ * Linear offset of a helper call's result (i64) in JIT code: the runtime writes r0 there and the
+ * generated code loads it, so that no `bigint` crosses the WebAssembly-JS boundary (see jit/layout).
+ * In the bytes the allocator never hands out.
+ * @internal
+ */
+export const HELPER_RESULT = 16;
+
 const PAGE = 65536;
 /** Gap left unmapped between consecutive heap regions, so off-by-a-little accesses fault. */
 const GUARD = 4096;
@@ -96,6 +104,7 @@ export class VmMemory {
   readonly wasm: WebAssembly.Memory;
   private readonly regionList: Region[] = [];
   private layoutVersion = 0;
+  private shapeVersion = 0;
   private top = 64; // offset 0..63 is never handed out
   private nextHeapVaddr = HEAP_START;
   private cachedBuffer: ArrayBuffer | undefined;
@@ -144,6 +153,16 @@ export class VmMemory {
   }
 
   /**
+   * Like {@link version}, but unchanged by {@link resize}: while it stays the same, the regions are the
+   * same objects in the same order at the same addresses, only their sizes may differ (a region table
+   * then needs only its sizes rewritten: a packet session resizes the packet region on every packet).
+   * @internal
+   */
+  get shape(): number {
+    return this.shapeVersion;
+  }
+
+  /**
    * Change a mapped region's size (a VM's input memory between runs, for instance).
    * @internal
    */
@@ -162,6 +181,7 @@ export class VmMemory {
     if (region.offset === offset) return;
     (region as { offset: number }).offset = offset;
     this.layoutVersion++;
+    this.shapeVersion++;
   }
 
   private refresh(): void {
@@ -226,6 +246,7 @@ export class VmMemory {
     };
     this.regionList.push(region);
     this.layoutVersion++;
+    this.shapeVersion++;
     return region;
   }
 
@@ -237,6 +258,7 @@ export class VmMemory {
     const at = this.regionList.indexOf(region);
     if (at >= 0) this.regionList.splice(at, 1);
     this.layoutVersion++;
+    this.shapeVersion++;
   }
 
   /**
@@ -246,6 +268,7 @@ export class VmMemory {
    */
   invalidate(): void {
     this.layoutVersion++;
+    this.shapeVersion++;
   }
 
   /**

@@ -22,6 +22,8 @@ export interface RegionTable {
   count: number;
   /** The memory's {@link VmMemory.version} when the table was written (-1: never). */
   version: number;
+  /** The memory's {@link VmMemory.shape} then. */
+  shape: number;
 }
 
 const tables = new WeakMap<VmMemory, RegionTable>();
@@ -47,9 +49,18 @@ export function regionTable(memory: VmMemory): RegionTable {
     return t;
   }
   const regions = memory.regions;
+  if (t !== undefined && t.shape === memory.shape && t.count === regions.length) {
+    // Only sizes changed (a resized packet region): rewrite them alone.
+    lastMemory = memory;
+    lastTable = t;
+    const view = memory.view;
+    for (let i = 0, at = t.offset + 4; i < regions.length; i++, at += TABLE_ENTRY) view.setUint32(at, regions[i]!.size, true);
+    t.version = memory.version;
+    return t;
+  }
   if (t === undefined || t.capacity < regions.length) {
     const capacity = Math.max(16, regions.length * 2);
-    t = { offset: memory.allocate(capacity * TABLE_ENTRY, 16), capacity, count: 0, version: -1 };
+    t = { offset: memory.allocate(capacity * TABLE_ENTRY, 16), capacity, count: 0, version: -1, shape: -1 };
     tables.set(memory, t);
   }
   lastMemory = memory;
@@ -68,5 +79,6 @@ export function regionTable(memory: VmMemory): RegionTable {
   }
   t.count = regions.length;
   t.version = memory.version;
+  t.shape = memory.shape;
   return t;
 }

@@ -75,7 +75,13 @@ let lastMarked: MarkedStack | undefined;
 export function clearStack(req: RunRequest): Region | undefined {
   const memory = req.memory;
   let plan = lastPlan;
-  if (plan === undefined || plan.request !== req || plan.version !== memory.version) plan = lastPlan = planStackClear(req);
+  if (plan === undefined || plan.request !== req || plan.version !== memory.version) {
+    // Only sizes changed (a packet session resizes the packet region on every packet): the plan still
+    // holds when the stack is the same region, of the same size, under the same top.
+    if (plan !== undefined && plan.request === req && plan.shape === memory.shape && plan.region !== undefined && stillPlanned(plan, req)) {
+      (plan as { version: number }).version = memory.version;
+    } else plan = lastPlan = planStackClear(req);
+  }
   return startStack(plan);
 }
 
@@ -108,11 +114,22 @@ export function startStack(plan: StackClearPlan): Region | undefined {
   return region;
 }
 
+/** True when {@link planStackClear} would give `plan` again for `req` (its region found again, unchanged, under the same top). */
+function stillPlanned(plan: StackClearPlan, req: RunRequest): boolean {
+  const region = plan.region!;
+  const size = req.limits.stackSize * req.limits.maxCallDepth;
+  return req.stackTop === plan.stackTop && region.size === plan.regionSize && req.memory.find(req.stackTop - size, size) === region;
+}
+
 /** What {@link clearStack} needs for one request while the memory's layout stays the same. */
 export interface StackClearPlan {
   readonly request: RunRequest;
   /** The memory's {@link VmMemory.version} the plan was made for. */
   readonly version: number;
+  /** The memory's {@link VmMemory.shape}, the request's stack top and the region's size then. */
+  readonly shape: number;
+  readonly stackTop: number;
+  readonly regionSize: number;
   /** The stack region, when it is one writable region (what {@link clearStack} returns). */
   readonly region: Region | undefined;
   /** The stack mark a run of the request starts with (the lowest address its footprint reaches). */
@@ -129,13 +146,14 @@ let lastPlan: StackClearPlan | undefined;
 export function planStackClear(request: RunRequest): StackClearPlan {
   const { memory, limits, stackTop } = request;
   const version = memory.version;
+  const shape = memory.shape;
   const size = limits.stackSize * limits.maxCallDepth;
   const region = memory.find(stackTop - size, size);
-  if (region === undefined || !region.writable) return { request, version, region: undefined, mark: 0xffffffff };
+  if (region === undefined || !region.writable) return { request, version, shape, stackTop, regionSize: 0, region: undefined, mark: 0xffffffff };
   const reach = request.program.stackFootprint;
   const end = region.vaddr + region.size;
   const mark = reach.whole ? region.vaddr : Math.min(end, Math.max(region.vaddr, stackTop + reach.low));
-  return { request, version, region, mark };
+  return { request, version, shape, stackTop, regionSize: region.size, region, mark };
 }
 
 /**

@@ -368,3 +368,28 @@ describe('JIT asynchronous compilation', () => {
     expect(engine.run({ program, memory: s.memory, stackTop: s.stackTop, r1: 0n, r2: 0n, helpers: new Map(), limits: DEFAULT_LIMITS })).toBe(42n);
   });
 });
+
+describe('helper calls across the WebAssembly boundary (arguments as halves, r0 through linear memory)', () => {
+  const values = [0n, 1n, 0x7fffffffn, 0x80000000n, 0xffffffffn, 0x1_0000_0000n, 0x8000_0000_0000_0000n, 0xffff_ffff_ffff_ffffn, 0x1234_5678_9abc_def0n];
+  it('passes r1-r5 and returns r0 of every width, as the interpreter does', () => {
+    for (const v of values) {
+      // r1..r5 = v, v+1, ... (lddw), the helper returns a mix of them; r0 after the call is returned.
+      const lines = [1, 2, 3, 4, 5].map((r) => `lddw r${r}, 0x${BigInt.asUintN(64, v + BigInt(r)).toString(16)}`);
+      const source = `${lines.join('\n')}\ncall 9\nexit`;
+      const seen: bigint[][] = [];
+      const helper = (a: bigint, b: bigint, c: bigint, d: bigint, e: bigint): bigint => {
+        seen.push([a, b, c, d, e]);
+        return BigInt.asUintN(64, a ^ (e << 3n)) + (v === 0n ? 0n : -1n);
+      };
+      const results = [false, true].map((jit) => {
+        const vm = new EbpfVmNoData(assemble(source));
+        vm.registerHelper(9, helper);
+        return jit ? vm.executeProgramJit() : vm.executeProgram();
+      });
+      const want = BigInt.asUintN(64, BigInt.asUintN(64, v + 1n) ^ (BigInt.asUintN(64, v + 5n) << 3n)) + (v === 0n ? 0n : -1n);
+      expect(results).toEqual([BigInt.asUintN(64, want), BigInt.asUintN(64, want)]);
+      expect(seen[1]).toEqual(seen[0]);
+      expect(seen[0]).toEqual([1n, 2n, 3n, 4n, 5n].map((r) => BigInt.asUintN(64, v + r)));
+    }
+  });
+});
