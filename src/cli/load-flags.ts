@@ -1,8 +1,9 @@
 /**
  * The object-loading flags `run` and `inspect` share: `--type TYPE` (the program type, for sections
  * whose name says nothing), `--map-size NAME=N` (a map's max_entries before load), `--fib FILE`
- * (the host's interfaces, routes and neighbours for `bpf_fib_lookup`, as JSON) and `--kconfig
- * NAME=VALUE` (a Kconfig extern's value).
+ * (the host's interfaces, routes and neighbours for `bpf_fib_lookup`, as JSON), `--kconfig
+ * NAME=VALUE` (a Kconfig extern's value) and `--helper ID=VALUE` (a helper that returns VALUE and
+ * does nothing else, in place of tsbpf's or of one tsbpf lacks).
  * @module
  */
 import { ArgumentError } from '../errors.js';
@@ -10,6 +11,8 @@ import { PROGRAM_TYPES, type LoadOptions, type ProgramType } from '../elf/loader
 import { Fib, type FibDescription } from '../helpers/fib-table.js';
 import { UsageError, listOption, stringOption, type OptionSpec, type ParsedArgs } from './args.js';
 import { readInputFile } from './input.js';
+import { KERNEL_HELPER_NAMES } from '../helpers/kernel-names.js';
+import type { HelperEntry } from '../vm/environment.js';
 
 /** The option specs to add to a command. */
 export const LOAD_FLAG_SPECS: Readonly<Record<string, OptionSpec>> = {
@@ -17,6 +20,7 @@ export const LOAD_FLAG_SPECS: Readonly<Record<string, OptionSpec>> = {
   'map-size': { type: 'list' },
   fib: { type: 'string' },
   kconfig: { type: 'list' },
+  helper: { type: 'list' },
 };
 
 /** The help lines of the two flags. */
@@ -30,7 +34,11 @@ export const LOAD_FLAG_HELP = `  --type TYPE     program type: xdp, socket, tc o
   --kconfig NAME=VALUE
                   a Kconfig extern's value (y, n, m, a number or a string), e.g.
                   LINUX_KERNEL_VERSION=0x050f00 or CONFIG_HZ=1000 (repeatable; default:
-                  tsbpf's modelled 6.18 kernel, unknown weak externs 0)`;
+                  tsbpf's modelled 6.18 kernel, unknown weak externs 0)
+  --helper ID=VALUE
+                  helper ID (a number, or a kernel name: bpf_ktime_get_ns or ktime_get_ns)
+                  returns VALUE (an integer; negative ones as the kernel's -errno) and does
+                  nothing else, in place of tsbpf's helper or one tsbpf lacks (repeatable)`;
 
 /** The `--fib` file: JSON checked as a FIB description; a usage error names the file and the field. */
 function fibFile(path: string): FibDescription {
@@ -50,8 +58,47 @@ function fibFile(path: string): FibDescription {
   return fib as FibDescription;
 }
 
-/** Load options from `--type`, `--map-size`, `--fib` and `--kconfig`; a usage error for bad values. */
-export function loadFlags(args: ParsedArgs): Pick<LoadOptions, 'programTypes' | 'mapSizes' | 'fib' | 'kconfig'> {
+/** Helper ids by kernel name, with and without the `bpf_` prefix. */
+function helperIdOf(name: string): number | undefined {
+  for (const [id, n] of KERNEL_HELPER_NAMES) if (n === name || n === `bpf_${name}`) return id;
+  return undefined;
+}
+
+/** A JSON-free integer: decimal or 0x hex, optionally negative. */
+function integerOf(text: string): bigint | undefined {
+  if (!/^-?(0x[0-9a-f]+|\d+)$/i.test(text)) return undefined;
+  const negative = text.startsWith('-');
+  const v = BigInt(negative ? text.slice(1) : text);
+  return negative ? -v : v;
+}
+
+/** `--helper ID=VALUE` stubs: each returns its value (as an unsigned 64-bit r0) and does nothing else. */
+export function helperStubs(specs: readonly string[]): Map<number, HelperEntry> {
+  const stubs = new Map<number, HelperEntry>();
+  for (const spec of specs) {
+    const eq = spec.lastIndexOf('=');
+    const idText = eq < 0 ? '' : spec.slice(0, eq).trim();
+    const valueText = eq < 0 ? '' : spec.slice(eq + 1).trim();
+    const numeric = integerOf(idText);
+    const id = numeric !== undefined ? numeric : helperIdOf(idText);
+    if (id === undefined || (typeof id === 'bigint' && (id < 0n || id > 0xffffffffn))) {
+      throw new UsageError(`--helper ${spec}: expected ID=VALUE with ID a helper number (0 to 4294967295) or a kernel helper name such as bpf_ktime_get_ns`);
+    }
+    const value = integerOf(valueText);
+    if (value === undefined || value < -(1n << 63n) || value > (1n << 64n) - 1n) {
+      throw new UsageError(`--helper ${spec}: VALUE must be an integer from -2^63 to 2^64-1 (decimal or 0x hex)`);
+    }
+    const n = Number(id);
+    if (stubs.has(n)) throw new UsageError(`--helper: helper ${n} is given twice`);
+    const r0 = BigInt.asUintN(64, value);
+    const name = KERNEL_HELPER_NAMES.get(n) ?? `helper_${n}`;
+    stubs.set(n, { fn: () => r0, name: `${name} (--helper stub)`, unwindOnZero: false });
+  }
+  return stubs;
+}
+
+/** Load options from `--type`, `--map-size`, `--fib`, `--kconfig` and `--helper`; a usage error for bad values. */
+export function loadFlags(args: ParsedArgs): Pick<LoadOptions, 'programTypes' | 'mapSizes' | 'fib' | 'kconfig' | 'helpers'> {
   const type = stringOption(args, 'type');
   if (type !== undefined && !PROGRAM_TYPES.includes(type as ProgramType)) {
     throw new UsageError(`--type must be one of ${PROGRAM_TYPES.join(', ')}, not '${type}'`);
@@ -72,10 +119,12 @@ export function loadFlags(args: ParsedArgs): Pick<LoadOptions, 'programTypes' | 
     if (m === null) throw new UsageError(`--kconfig ${spec}: expected NAME=VALUE, e.g. CONFIG_HZ=1000`);
     kconfig[m[1]!] = m[2]!;
   }
+  const stubs = helperStubs(listOption(args, 'helper'));
   return {
     ...(type === undefined ? {} : { programTypes: { '*': type as ProgramType } }),
     ...(Object.keys(kconfig).length === 0 ? {} : { kconfig }),
     ...(Object.keys(sizes).length === 0 ? {} : { mapSizes: sizes }),
     ...(fib === undefined ? {} : { fib: fibFile(fib) }),
+    ...(stubs.size === 0 ? {} : { helpers: stubs }),
   };
 }

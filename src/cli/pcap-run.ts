@@ -16,7 +16,7 @@ import { CaptureReader, LinkType, PcapStreamWriter, iteratePackets, type Capture
 import { TcAction } from '../context/layout.js';
 import type { PacketSession } from '../context/session.js';
 import { EbpfVmRaw } from '../vm/vm.js';
-import type { RunLimits } from '../vm/environment.js';
+import type { HelperEntry, RunLimits } from '../vm/environment.js';
 import { feedCapture, openSink, type CaptureSink } from './capture-io.js';
 import { LatencyHistogram, VerdictCounts, formatNs } from './capture-stats.js';
 import { InputError, readInputFile } from './input.js';
@@ -62,8 +62,9 @@ export function objectPacketEngine(obj: BpfObject, info: ProgramInfo, jit: boole
 }
 
 /** The packet engine for raw bytecode (rbpf's EbpfVmRaw: r1 = the packet, r2 = its length). */
-export function rawPacketEngine(bytes: Uint8Array, jit: boolean, limits: Partial<RunLimits>): PacketEngine {
+export function rawPacketEngine(bytes: Uint8Array, jit: boolean, limits: Partial<RunLimits>, helpers?: ReadonlyMap<number, HelperEntry>): PacketEngine {
   const vm = new EbpfVmRaw(bytes, { limits });
+  for (const [id, stub] of helpers ?? []) vm.registerHelper(id, stub.fn, { name: stub.name });
   if (jit) vm.jitCompile();
   let view: Uint8Array = new Uint8Array(0);
   return {
@@ -157,7 +158,10 @@ export function readCapture(path: string): CapturedPacket[] {
 export function cliHint(message: string): string {
   return message
     .replace(/RunLimits\.instructionBudget/g, '--budget')
-    .replace(/; pass (it|them) in options\.helpers$/, ": tsbpf cannot run this program ('tsbpf disasm', 'inspect' and 'verify' still read it)");
+    .replace(
+      /; pass (it|them) in options\.helpers$/,
+      ": tsbpf cannot run this program as it is ('tsbpf disasm', 'inspect' and 'verify' still read it); --helper ID=VALUE makes a helper return VALUE",
+    );
 }
 
 /** Draws the packet count (and the share of the file read, when its size is known) on stderr, at most ten times a second, only on a terminal. */

@@ -188,7 +188,7 @@ async function runCommandBody(args: ParsedArgs, io: CliIo): Promise<number> {
     if (pcap === '-' && stringOption(args, 'out') === '-' && json) throw new UsageError('--json with --out - would mix the report into the capture on stdout');
   }
   const input = await readProgramArg(arg!, io);
-  if (input.format !== 'elf' && Object.keys(load).length > 0) throw new UsageError('--type, --map-size, --fib and --kconfig apply to ELF objects only');
+  if (input.format !== 'elf' && Object.keys(load).some((k) => k !== 'helpers')) throw new UsageError('--type, --map-size, --fib and --kconfig apply to ELF objects only');
   const dump = stringOption(args, 'dump-wasm');
   if (dump !== undefined) writeJitDump(dump, programToDump(input, program, load), limits, io);
   if (pcap !== undefined) {
@@ -212,7 +212,7 @@ async function runCommandBody(args: ParsedArgs, io: CliIo): Promise<number> {
     }
     if (program !== undefined) throw new UsageError('--program applies to ELF objects only');
     if (args.options.has('save-maps')) throw new UsageError('--save-maps needs an ELF object (raw bytecode has no maps)');
-    const engine = rawPacketEngine(programBytes(input), jit, limits);
+    const engine = rawPacketEngine(programBytes(input), jit, limits, load.helpers);
     return runCapture({ ...common, programLabel: input.name, object: undefined, engine }, io);
   }
   const mem = singleInput(args);
@@ -226,6 +226,7 @@ async function runCommandBody(args: ParsedArgs, io: CliIo): Promise<number> {
   if (program !== undefined) throw new UsageError('--program applies to ELF objects only');
   if (args.options.has('map') || args.options.has('save-maps')) throw new UsageError('--map and --save-maps need an ELF object (raw bytecode has no maps)');
   const vm = new EbpfVmRaw(programBytes(input), { limits });
+  for (const [id, stub] of load.helpers ?? []) vm.registerHelper(id, stub.fn, { name: stub.name });
   let left = mem;
   const run = (): bigint => {
     left = mem.slice();
