@@ -11,16 +11,11 @@ import { corpusPrograms, liveVerdicts, recordedVerdicts, writeVerdicts } from '.
 /**
  * Programs the kernel accepts that the analysis rejects, with the cause. Paths are kept apart where they
  * meet (src/verifier/analysis/paths.ts), which removed the joins that lost packet ranges, map value
- * types and pointer kinds; what is left is one loop, one widening and one 32-bit move not yet pinned
- * down. The loader refuses none of them: it warns (LoadOptions.verify 'warn', the default).
+ * types and pointer kinds; what is left is one loop and one widening.
  */
 const FALSE_REJECTS: Record<string, string> = {
   'ebpf-samples/build/bounded_loop.o:test_bounded_loop':
     'a loop whose exit test the loop analysis does not relate to a register moving toward its bound (the kernel walks the iterations)',
-  'ebpf-samples/cilium-core/bpf_host.o:tail_handle_ipv6_from_host':
-    'R8 32-bit pointer arithmetic prohibited at pc 47/30: R8 is a pointer here on some path of the joined state; not yet pinned down',
-  'ebpf-samples/cilium-core/bpf_lxc.o:tail_handle_ipv6':
-    'R8 32-bit pointer arithmetic prohibited at pc 47/30: R8 is a pointer here on some path of the joined state; not yet pinned down',
   'ebpf-samples/cilium-core/bpf_lxc.o:tail_policy_denied_ipv4':
     'a packet offset advanced in a loop (an ICMP body copy) widened to [18, 2^30] at the loop head: widening without thresholds from the loop bound',
 };

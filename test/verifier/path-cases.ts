@@ -1,0 +1,159 @@
+/**
+ * Programs on which a path-sensitive analysis can go wrong, with the kernel's verdict (kernel 6.18,
+ * root): facts that hold on one path only, states that look alike but differ in a packet range, a
+ * spilled pointer, a reference or a null-check id, more paths than the analysis keeps apart, a fault on
+ * one late loop iteration. Each "rejects" case is one that a naive path-sensitive join (pruning a state
+ * by a kept one that covers only some of it, or dropping paths past the bound) would accept.
+ * test/verifier/kernel-paths.test.ts checks them against tsbpf and, where bpf() works, the kernel.
+ */
+import type { KernelProgramType } from '../../src/verifier/index.js';
+import type { MapInfo } from '../../src/verifier/analysis/index.js';
+
+/** The maps the cases use: an array, a hash map (keys of 8 bytes) and a ring buffer. */
+export const PATH_MAPS: Readonly<Record<number, MapInfo>> = {
+  1: { type: 2, keySize: 4, valueSize: 16, maxEntries: 4 },
+  2: { type: 1, keySize: 8, valueSize: 8, maxEntries: 16 },
+  3: { type: 27, keySize: 0, valueSize: 0, maxEntries: 4096 },
+};
+
+export interface PathCase {
+  readonly name: string;
+  readonly type: KernelProgramType;
+  readonly source: string;
+  readonly kernelAccepts: boolean;
+}
+
+const lines = (...l: string[]): string => l.join('\n');
+
+export const CASES: readonly PathCase[] = [
+  {
+    name: 'packet range proved on one path only, the access after the join',
+    type: 'xdp',
+    kernelAccepts: false,
+    source: lines('r2 = *(u32 *)(r1 + 0)', 'r3 = *(u32 *)(r1 + 4)', 'r5 = *(u32 *)(r1 + 12)', 'if r5 == 1 goto skip', 'r6 = r2', 'r6 += 14', 'if r6 > r3 goto out', 'skip:', 'r0 = *(u8 *)(r2 + 0)', 'out:', 'r0 = 2', 'exit'),
+  },
+  {
+    name: 'the same with the unchecked path arriving last (a backward jump from a later block)',
+    type: 'xdp',
+    kernelAccepts: false,
+    source: lines('r2 = *(u32 *)(r1 + 0)', 'r3 = *(u32 *)(r1 + 4)', 'r5 = *(u32 *)(r1 + 12)', 'if r5 == 1 goto unchecked', 'r6 = r2', 'r6 += 14', 'if r6 > r3 goto out', 'j:', 'r0 = *(u8 *)(r2 + 0)', 'out:', 'r0 = 2', 'exit', 'unchecked:', 'goto j'),
+  },
+  {
+    name: 'a header of 14 or 18 bytes, each proved on its path (VLAN)',
+    type: 'xdp',
+    kernelAccepts: true,
+    source: lines(
+      'r2 = *(u32 *)(r1 + 0)', 'r3 = *(u32 *)(r1 + 4)', 'r5 = *(u32 *)(r1 + 12)', 'r4 = 14', 'if r5 == 1 goto vlan',
+      'r6 = r2', 'r6 += 14', 'if r6 > r3 goto out', 'goto hdr',
+      'vlan:', 'r4 = 18', 'r6 = r2', 'r6 += 18', 'if r6 > r3 goto out',
+      'hdr:', 'r6 = r2', 'r6 += r4', 'r0 = *(u8 *)(r6 - 1)', 'out:', 'r0 = 2', 'exit',
+    ),
+  },
+  {
+    name: 'a pointer on one path and a number on the other, dereferenced where a flag says pointer',
+    type: 'xdp',
+    kernelAccepts: true,
+    source: lines('r0 = 0', '*(u64 *)(r10 - 8) = r0', 'r5 = *(u32 *)(r1 + 12)', 'if r5 == 1 goto num', 'r6 = r10', 'r7 = 1', 'goto j', 'num:', 'r6 = 5', 'r7 = 0', 'j:', 'if r7 == 0 goto end', 'r0 = *(u64 *)(r6 - 8)', 'end:', 'r0 = 2', 'exit'),
+  },
+  {
+    name: 'the same with the flag read the wrong way: the number dereferenced',
+    type: 'xdp',
+    kernelAccepts: false,
+    source: lines('r0 = 0', '*(u64 *)(r10 - 8) = r0', 'r5 = *(u32 *)(r1 + 12)', 'if r5 == 1 goto num', 'r6 = r10', 'r7 = 1', 'goto j', 'num:', 'r6 = 5', 'r7 = 0', 'j:', 'if r7 == 1 goto end', 'r0 = *(u64 *)(r6 - 8)', 'end:', 'r0 = 2', 'exit'),
+  },
+  {
+    name: 'a spilled pointer on one path, a spilled number on the other, filled and dereferenced',
+    type: 'xdp',
+    kernelAccepts: false,
+    source: lines('r5 = *(u32 *)(r1 + 12)', 'if r5 == 1 goto num', '*(u64 *)(r10 - 8) = r10', 'goto j', 'num:', 'r2 = 7', '*(u64 *)(r10 - 8) = r2', 'j:', 'r3 = *(u64 *)(r10 - 8)', 'r0 = *(u64 *)(r3 - 16)', 'r0 = 2', 'exit'),
+  },
+  {
+    name: 'a variable packet offset on one path, a constant on the other',
+    type: 'xdp',
+    kernelAccepts: false,
+    source: lines('r2 = *(u32 *)(r1 + 0)', 'r3 = *(u32 *)(r1 + 4)', 'r6 = r2', 'r6 += 14', 'if r6 > r3 goto out', 'r5 = *(u32 *)(r1 + 12)', 'r4 = r2', 'if r5 == 1 goto j', 'r5 &= 15', 'r4 += r5', 'j:', 'r0 = *(u8 *)(r4 + 0)', 'out:', 'r0 = 2', 'exit'),
+  },
+  {
+    name: 'a ring buffer record submitted on one path only',
+    type: 'xdp',
+    kernelAccepts: false,
+    source: lines('r1 = map_fd 3 ll', 'r2 = 8', 'r3 = 0', 'call 131', 'if r0 == 0 goto out', 'r6 = r0', 'call 7', 'if r0 == 1 goto out', 'r1 = r6', 'r2 = 0', 'call 132', 'out:', 'r0 = 2', 'exit'),
+  },
+  {
+    name: 'a ring buffer record submitted on every path',
+    type: 'xdp',
+    kernelAccepts: true,
+    source: lines('r1 = map_fd 3 ll', 'r2 = 8', 'r3 = 0', 'call 131', 'if r0 == 0 goto out', 'r6 = r0', 'call 7', 'r1 = r6', 'r2 = 0', 'if r0 == 1 goto discard', 'call 132', 'goto out', 'discard:', 'call 133', 'out:', 'r0 = 2', 'exit'),
+  },
+  {
+    name: 'a null check of one lookup result used for another on one path',
+    type: 'xdp',
+    kernelAccepts: false,
+    source: lines(
+      'r1 = 0', '*(u64 *)(r10 - 8) = r1', 'r2 = r10', 'r2 += -8', 'r1 = map_fd 2 ll', 'call 1', 'r6 = r0',
+      'r2 = r10', 'r2 += -8', 'r1 = map_fd 2 ll', 'call 1', 'r7 = r0', 'call 7', 'if r0 == 1 goto other', 'r7 = r6',
+      'other:', 'if r6 == 0 goto out', 'r0 = *(u64 *)(r7 + 0)', 'out:', 'r0 = 2', 'exit',
+    ),
+  },
+  {
+    name: 'a fault on the 20th iteration of a loop only',
+    type: 'xdp',
+    kernelAccepts: false,
+    source: lines('r6 = 0', 'loop:', 'r6 += 1', 'if r6 != 20 goto next', 'r0 = *(u64 *)(r10 + 8)', 'next:', 'if r6 < 30 goto loop', 'r0 = 2', 'exit'),
+  },
+  {
+    name: 'sixteen paths, the bounds check skipped on the last combination of four flags',
+    type: 'xdp',
+    kernelAccepts: false,
+    source: lines(
+      'r2 = *(u32 *)(r1 + 0)', '*(u64 *)(r10 - 8) = r2', 'r3 = *(u32 *)(r1 + 4)', '*(u64 *)(r10 - 16) = r3',
+      'r6 = 0', 'r7 = 0', 'r8 = 0', 'r9 = 0',
+      'call 7', 'if r0 == 0 goto a', 'r6 = 1', 'a:', 'call 7', 'if r0 == 0 goto b', 'r7 = 1', 'b:',
+      'call 7', 'if r0 == 0 goto c', 'r8 = 1', 'c:', 'call 7', 'if r0 == 0 goto d', 'r9 = 1', 'd:',
+      'r2 = *(u64 *)(r10 - 8)', 'r3 = *(u64 *)(r10 - 16)',
+      'if r6 != 1 goto check', 'if r7 != 1 goto check', 'if r8 != 1 goto check', 'if r9 != 1 goto check', 'goto access',
+      'check:', 'r4 = r2', 'r4 += 1', 'if r4 > r3 goto out', 'access:', 'r0 = *(u8 *)(r2 + 0)', 'out:', 'r0 = 2', 'exit',
+    ),
+  },
+  {
+    name: 'sixteen chains of packet offsets (more paths than are kept), the one past the proved range last',
+    type: 'xdp',
+    kernelAccepts: false,
+    source: lines(
+      'r2 = *(u32 *)(r1 + 0)', 'r3 = *(u32 *)(r1 + 4)', 'r4 = r2', 'r4 += 4', 'if r4 > r3 goto out', 'r6 = r2',
+      'call 7', 'if r0 == 0 goto a', 'r6 += 1', 'a:', 'r7 = r6', 'call 7', 'if r0 == 0 goto b', 'r7 += 1', 'b:',
+      'r8 = r7', 'call 7', 'if r0 == 0 goto c', 'r8 += 1', 'c:', 'r9 = r8', 'call 7', 'if r0 == 0 goto d', 'r9 += 1', 'd:',
+      'r0 = *(u8 *)(r6 + 0)', 'r0 = *(u8 *)(r7 + 0)', 'r0 = *(u8 *)(r8 + 0)', 'r0 = *(u8 *)(r9 + 0)', 'out:', 'r0 = 2', 'exit',
+    ),
+  },
+  {
+    name: 'sixteen chains of packet offsets, all inside the proved range',
+    type: 'xdp',
+    kernelAccepts: true,
+    source: lines(
+      'r2 = *(u32 *)(r1 + 0)', 'r3 = *(u32 *)(r1 + 4)', 'r4 = r2', 'r4 += 5', 'if r4 > r3 goto out', 'r6 = r2',
+      'call 7', 'if r0 == 0 goto a', 'r6 += 1', 'a:', 'r7 = r6', 'call 7', 'if r0 == 0 goto b', 'r7 += 1', 'b:',
+      'r8 = r7', 'call 7', 'if r0 == 0 goto c', 'r8 += 1', 'c:', 'r9 = r8', 'call 7', 'if r0 == 0 goto d', 'r9 += 1', 'd:',
+      'r0 = *(u8 *)(r6 + 0)', 'r0 = *(u8 *)(r7 + 0)', 'r0 = *(u8 *)(r8 + 0)', 'r0 = *(u8 *)(r9 + 0)', 'out:', 'r0 = 2', 'exit',
+    ),
+  },
+  {
+    name: 'packet pointer minus packet pointer is an unknown number to the kernel',
+    type: 'xdp',
+    kernelAccepts: false,
+    source: lines('r2 = *(u32 *)(r1 + 0)', 'r3 = *(u32 *)(r1 + 4)', 'r4 = r2', 'r4 += 8', 'if r4 > r3 goto out', 'r5 = r2', 'r5 += 4', 'r5 -= r2', 'r4 = r2', 'r4 += r5', 'r0 = *(u8 *)(r4 + 0)', 'out:', 'r0 = 2', 'exit'),
+  },
+  {
+    name: 'a register set on one path only, read after the join',
+    type: 'xdp',
+    kernelAccepts: false,
+    source: lines('r0 = 0', 'r2 = *(u32 *)(r1 + 12)', 'if r2 == 1 goto j', 'r7 = 1', 'j:', 'r0 = r7', 'exit'),
+  },
+  { name: '32-bit scalar minus pointer', type: 'xdp', kernelAccepts: true, source: lines('w0 = 1', 'w0 -= w1', 'r0 = 0', 'exit') },
+  { name: '32-bit pointer minus scalar', type: 'xdp', kernelAccepts: true, source: lines('r0 = r1', 'w0 -= 1', 'r0 = 0', 'exit') },
+  { name: '32-bit pointer plus scalar', type: 'xdp', kernelAccepts: false, source: lines('r0 = r1', 'w0 += 1', 'r0 = 0', 'exit') },
+  { name: '32-bit scalar plus pointer', type: 'xdp', kernelAccepts: false, source: lines('w0 = 1', 'w0 += w1', 'r0 = 0', 'exit') },
+  { name: '32-bit pointer minus pointer', type: 'xdp', kernelAccepts: true, source: lines('r2 = *(u32 *)(r1 + 0)', 'r3 = *(u32 *)(r1 + 4)', 'w3 -= w2', 'r0 = 0', 'exit') },
+  { name: '32-bit data_end minus scalar', type: 'xdp', kernelAccepts: true, source: lines('r2 = *(u32 *)(r1 + 4)', 'w2 -= 1', 'r0 = 0', 'exit') },
+  { name: '32-bit map pointer minus scalar', type: 'xdp', kernelAccepts: true, source: lines('r2 = map_fd 1 ll', 'w2 -= 1', 'r0 = 0', 'exit') },
+];
