@@ -363,12 +363,12 @@ export class Workspace {
       steps.push({ pc: s.pc, depth: s.depth, registers: next, changed: s.changed.map(([r]) => r), stores: s.stores });
       return true;
     };
-    const onStart = (r: readonly bigint[]): void => {
-      // A tail call starts a new run of the engine: keep the first start, continue the register file.
-      if (start.length === 0) start = r.slice();
-      regs = r.slice();
-    };
-    const engine = new TraceEngine(sink, onStart);
+    const engine = new TraceEngine(sink, {
+      start: (r) => {
+        start = r.slice();
+        regs = r.slice();
+      },
+    });
     let end: Recording['end'];
     try {
       let r0: bigint;

@@ -10,6 +10,7 @@ import { UsageError, didYouMean } from './args.js';
 import type { Command } from './command.js';
 import { asmCommand } from './commands/asm.js';
 import { conformancePluginCommand } from './commands/conformance-plugin.js';
+import { debugCommand } from './commands/debug.js';
 import { disasmCommand } from './commands/disasm.js';
 import { inspectCommand } from './commands/inspect.js';
 import { mapCommand } from './commands/map.js';
@@ -27,6 +28,7 @@ export const COMMANDS: readonly Command[] = [
   inspectCommand,
   mapCommand,
   traceCommand,
+  debugCommand,
   disasmCommand,
   asmCommand,
   verifyCommand,

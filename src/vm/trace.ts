@@ -47,6 +47,21 @@ export interface TraceStep {
   readonly stores: readonly TracedStore[];
 }
 
+/** Observers of a traced run beyond its steps, for viewers and debuggers. */
+export interface TraceHooks {
+  /**
+   * Called as a run starts with the registers r0-r10 (r1/r2
+   * the run's arguments, r10 the frame pointer) and the run's memory, which stays readable while the
+   * run lasts (`read`, `load`; bounds-checked).
+   */
+  readonly start?: (registers: readonly bigint[], memory: VmMemory) => void;
+  /**
+   * Called before each instruction executes, with the live registers (read them, do not keep them);
+   * return `false` to stop the run (it then ends with {@link TraceStopped}).
+   */
+  readonly before?: (program: Program, pc: number, depth: number, registers: readonly bigint[]) => boolean | void;
+}
+
 /** Receives each step; return `false` to stop the run (it then ends with {@link TraceStopped}). */
 export type TraceSink = (step: TraceStep) => boolean | void;
 
@@ -157,13 +172,12 @@ export class TraceEngine implements Engine {
   readonly name = 'trace';
 
   /**
-   * @param sink receives each step.
-   * @param onStart receives the registers r0-r10 as a run starts (r1/r2 the run's arguments, r10 the
-   *   frame pointer), so that a viewer can show the whole register file at every step.
+   * @param sink receives each step, after it executed.
+   * @param hooks optional observers for viewers and debuggers (see {@link TraceHooks}).
    */
   constructor(
     private readonly sink: TraceSink,
-    private readonly onStart?: (registers: readonly bigint[]) => void,
+    private readonly hooks: TraceHooks = {},
   ) {}
 
   run(req: RunRequest): bigint {
@@ -173,7 +187,8 @@ export class TraceEngine implements Engine {
     r[2] = BigInt.asUintN(64, req.r2);
     r[10] = BigInt(req.stackTop);
     clearStack(req);
-    this.onStart?.(r.slice());
+    this.hooks.start?.(r.slice(), memory);
+    const before = this.hooks.before;
     const ctx = new RunHelperContext(req);
     const frames: Frame[] = [];
     let program = req.program;
@@ -195,9 +210,10 @@ export class TraceEngine implements Engine {
       if (used > limits.instructionBudget) {
         throw budgetError(limits.instructionBudget, i);
       }
+      if (before !== undefined && before(program, i, frames.length, r) === false) throw new TraceStopped(i);
       const insn = program.insns[i]!;
       const op = ops[i]!;
-      const before = r.slice();
+      const prior = r.slice();
       const stores: TracedStore[] = [];
       const stepProgram = program;
       const depth = frames.length;
@@ -329,7 +345,7 @@ export class TraceEngine implements Engine {
           fail(op.reason, i);
       }
       const changed: [number, bigint, bigint][] = [];
-      for (let k = 0; k <= 10; k++) if (r[k] !== before[k]) changed.push([k, before[k]!, r[k]!]);
+      for (let k = 0; k <= 10; k++) if (r[k] !== prior[k]) changed.push([k, prior[k]!, r[k]!]);
       if (this.sink({ program: stepProgram, pc: i, insn, depth, changed, stores }) === false && result === undefined) {
         throw new TraceStopped(i);
       }
@@ -343,8 +359,8 @@ export class TraceEngine implements Engine {
  * r2 = the length of `mem`, stores copied back, as `executeProgram` does.
  */
 export class TracingVmRaw extends EbpfVmRaw {
-  /** Run on `mem`, reporting each instruction to `sink`; returns r0. */
-  executeProgramTraced(mem: Uint8Array, sink: TraceSink): bigint {
-    return this.execute(new TraceEngine(sink), mem, undefined, 'mem');
+  /** Run on `mem`, reporting each instruction to `sink` (and to `hooks`, see {@link TraceHooks}); returns r0. */
+  executeProgramTraced(mem: Uint8Array, sink: TraceSink, hooks?: TraceHooks): bigint {
+    return this.execute(new TraceEngine(sink, hooks), mem, undefined, 'mem');
   }
 }
