@@ -16,7 +16,7 @@ const CALLS = 'r1 = 5\ncall local +1\nexit\nr0 = r1\nr0 += 1\nexit';
 
 function session(source: string, script: string[], breaks: string[] = []): { out: string; r0: bigint | 'quit'; s: DebugSession } {
   let out = '';
-  const io: CliIo = { out: (t) => void (out += t), outBytes: () => {}, err: (t) => void (out += t) };
+  const io: CliIo = { out: (t) => void (out += t), outBytes: () => {}, err: (t) => void (out += t), readStdin: async () => new Uint8Array(0) };
   const vm = new TracingVmRaw(assemble(source));
   const lines = [...script];
   const s = new DebugSession({ program: vm.program!, lines: new Map(), llvm: true, helperNames: false, stackSize: 512 }, io, () => lines.shift(), true);
