@@ -3,7 +3,7 @@
  * compared with the native build of the same C source. Prints a Markdown table on stdout (progress on
  * stderr); exits non-zero when an engine returns a wrong result.
  *
- *   npm run bench -- [--filter NAME[,NAME…]] [--quick] [--time MS] [--no-native] [--copy] [--in-process] [--js-loop] [--json FILE]
+ *   npm run bench -- [--filter NAME[,NAME…]] [--quick] [--time MS] [--no-native] [--engine jit|interpreter] [--copy] [--in-process] [--js-loop] [--json FILE]
  *   npm run bench -- --capture [--packets N] [--runs N] [--big] [--interpreter]   (bench/capture.ts)
  *
  * --filter keeps benchmarks whose name contains one of the given strings; --quick measures for 150 ms
@@ -38,10 +38,12 @@ interface Options {
   isolate: boolean;
   /** Run the interpreter's JS loop alone (without its WebAssembly loop), to compare the two. */
   jsLoop: boolean;
+  /** Engines to measure (`--engine`): both by default. */
+  engines: readonly ('interpreter' | 'jit')[];
 }
 
 function parseArgs(argv: readonly string[]): Options {
-  const options: Options = { filter: [], budgetMs: 1000, warmupMs: 300, native: true, json: undefined, mode: 'zero-copy', isolate: true, jsLoop: false };
+  const options: Options = { filter: [], budgetMs: 1000, warmupMs: 300, native: true, json: undefined, mode: 'zero-copy', isolate: true, jsLoop: false, engines: ['interpreter', 'jit'] };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const value = (): string => {
@@ -60,8 +62,13 @@ function parseArgs(argv: readonly string[]): Options {
     else if (arg === '--in-process') options.isolate = false;
     else if (arg === '--json') options.json = value();
     else if (arg === '--js-loop') options.jsLoop = true;
+    else if (arg === '--engine') {
+      const e = value();
+      if (e !== 'jit' && e !== 'interpreter') throw new Error('--engine takes jit or interpreter');
+      options.engines = [e];
+    }
     else if (arg === '--help' || arg === '-h') {
-      process.stdout.write('usage: npm run bench -- [--filter NAME[,NAME…]] [--quick] [--time MS] [--no-native] [--copy] [--in-process] [--js-loop] [--json FILE]\n');
+      process.stdout.write('usage: npm run bench -- [--filter NAME[,NAME…]] [--quick] [--time MS] [--no-native] [--engine jit|interpreter] [--copy] [--in-process] [--js-loop] [--json FILE]\n');
       process.exit(0);
     } else throw new Error(`unknown option ${arg} (try --help)`);
   }
@@ -193,7 +200,7 @@ function measure(
 async function child(taskJson: string): Promise<number> {
   const task = JSON.parse(taskJson) as ChildTask;
   const { prog, mem } = workload(task.bench);
-  const options: Options = { filter: [], budgetMs: task.budgetMs, warmupMs: task.warmupMs, native: false, json: undefined, mode: task.mode, isolate: false, jsLoop: task.jsLoop };
+  const options: Options = { filter: [], budgetMs: task.budgetMs, warmupMs: task.warmupMs, native: false, json: undefined, mode: task.mode, isolate: false, jsLoop: task.jsLoop, engines: [task.engine] };
   const figures = measureEngine((await loadEngines(task.jsLoop))[task.engine], prog, mem, BigInt(task.expected), options);
   process.stdout.write(`${JSON.stringify(figures)}\n`);
   return 0;
@@ -299,9 +306,10 @@ async function main(): Promise<number> {
     }
     const expected = native.result ?? committed;
     log(`${bench.name}: interpreter…`);
-    const interpreter = measure(engines, 'interpreter', bench.name, { prog, mem }, expected, options);
+    const skipped: EngineFigures = { note: 'not measured' };
+    const interpreter = options.engines.includes('interpreter') ? measure(engines, 'interpreter', bench.name, { prog, mem }, expected, options) : skipped;
     log(`${bench.name}: JIT…`);
-    const jit = measure(engines, 'jit', bench.name, { prog, mem }, expected, options);
+    const jit = options.engines.includes('jit') ? measure(engines, 'jit', bench.name, { prog, mem }, expected, options) : skipped;
     // Native again after the engines: the machine is shared, and the faster of two native timings taken
     // around the engines' is the better estimate of the uncontended time.
     if (native.ns !== undefined) {
@@ -310,7 +318,7 @@ async function main(): Promise<number> {
       if (again.ns !== undefined && again.ns < native.ns) native = { ...native, ns: again.ns, medianNs: again.medianNs };
     }
     for (const [engine, f] of [['interpreter', interpreter], ['jit', jit]] as const) {
-      if (f.note !== undefined && f.note !== 'not available') {
+      if (f.note !== undefined && f.note !== 'not available' && f.note !== 'not measured') {
         log(`${bench.name}: ${engine}: ${f.note}`);
         failed = true;
       }
@@ -327,7 +335,7 @@ async function main(): Promise<number> {
   // The per-call cost on its own: a two-instruction program on an empty zero-copy `mem`.
   log('per call: trivial program…');
   const perCall: string[] = [];
-  for (const name of ['interpreter', 'jit'] as const) {
+  for (const name of options.engines) {
     const f = measure(engines, name, 'trivial', workload('trivial'), 0n, options);
     perCall.push(`${name} ${f.ns !== undefined ? `${f.ns.toFixed(0)} ns` : (f.note ?? '?')}`);
   }
