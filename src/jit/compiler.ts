@@ -11,10 +11,12 @@
  * The check branches on the miss, so that V8 lays the hit out as the fall-through path. A run of
  * accesses through one unchanged register in a block is checked once for its whole span.
  *
- * Counted loops (one block ending in `if x < y goto self`, 64-bit, x growing by a constant, y unchanged:
- * clang's memcpy-style loops) are versioned: at each entry to the loop a guard computes the trip count
- * from the registers and checks that the first and last iterations' addresses of every access whose
- * address moves by a constant per iteration lie in the cached region; if so a copy of the loop runs
+ * Counted loops (one block ending in `if x < y goto self`, 64- or 32-bit, x growing by a constant or a
+ * loop-invariant register, y unchanged: clang's memcpy-style loops, `for (u32 k = 0; k < n; k++)`) are
+ * versioned: at each entry to the loop a guard computes the trip count from the registers and checks
+ * that the first and last iterations' addresses of every access whose address is an induction
+ * variable (see induction.ts: 32-bit index arithmetic under range conditions the guard also checks,
+ * strides held in registers) lie in the cached region; if so a copy of the loop runs
  * with those accesses unchecked (a wrap and an add), else the checked body runs one iteration (filling
  * the cache) and the guard is tried again on the next. The guard also asks for budget for all the
  * iterations, so that the copy only subtracts (a shorter budget runs the checked body, which fails at
@@ -60,8 +62,8 @@
  * budget for all their iterations before they start rather than per block (a chunk that leaves early
  * gives back what its iterations not run would have charged): strcmp_full 13.1 -> 10.3 us (A/B, best
  * of 8 alternations; batches 13-22 and 10-20 us). Not handled: sort's
- * inner loops index with 32-bit arithmetic and shifts (`a[j - gap]`), which the affine analysis
- * (64-bit mov/add/sub only) does not follow. Where the copy is nested (chunked loops, and counted
+ * inner loops (`a[j - gap]`, leaving on a loaded value) are neither counted nor chunked with constant
+ * strides. Where the copy is nested (chunked loops, and counted
  * loops in the checked-copy functions) only loops where it saves at least two checks per iteration are
  * versioned (see MIN_HOISTED: the nested loop costs more than one check); a sibling copy needs one
  * (MIN_HOISTED_SIBLING). Rejected: one
@@ -141,6 +143,7 @@ import { basicBlocks, type BasicBlock } from '../verifier/cfg.js';
 import { Global, GLOBAL_COUNT, Import, TABLE_ENTRY, Trap } from './layout.js';
 import { HELPER_RESULT, STACK_MARK } from '../vm/memory.js';
 import { emitDispatch, emitStructured, type StructSink } from './structure.js';
+import { analyzeInduction, constantOf, type RangeCondition } from './induction.js';
 import { emitTableIndex, planSwitch, type Compare, type SwitchEdge, type SwitchPlan } from './switch-table.js';
 import { analyzeGraph, innermostLoops, type FlowGraph, type Terminator } from './graph.js';
 import { CodeWriter, ModuleBuilder } from '../wasm/module.js';
@@ -534,15 +537,19 @@ interface AccessGroup {
 
 /**
  * A one-block loop whose trip count follows from its entry registers: it repeats while
- * `x + step * (iteration + 1) < y` (unsigned 64-bit; `!=` when step is 1), x growing by `step` per
- * iteration and y unchanged. Its accesses through affine addresses can all be checked at entry.
+ * `x + step * (iteration + 1) < y` (unsigned, 64- or 32-bit; `!=` when step is 1), x growing by `step`
+ * per iteration (a constant or a loop-invariant form) and y unchanged. Its accesses through affine
+ * addresses can all be checked at entry, with the range conditions its 32-bit arithmetic needs (see
+ * induction.ts).
  */
 interface CountedLoop {
   readonly x: number;
   readonly y: number;
-  readonly step: number;
+  readonly step: Affine;
   /** Accesses checked by the entry guard: address on the first iteration (offset included), stride, pc. */
-  readonly accesses: readonly { readonly addr: Affine; readonly stride: number; readonly pc: number }[];
+  readonly accesses: readonly { readonly addr: Affine; readonly stride: Affine; readonly pc: number }[];
+  /** Forms that must stay in [0, 2^32) on every iteration. */
+  readonly ranges: readonly RangeCondition[];
 }
 
 /**
@@ -1413,41 +1420,87 @@ class FunctionCompiler implements StructSink {
   private countedLoop(bi: number, minHoisted: number): CountedLoop | undefined {
     const t = this.terms[bi]!;
     if (t.kind !== 'cond' || t.taken !== bi || t.fall === bi || this.converted.has(bi)) return undefined;
-    const last = lastPc(this.insns, this.d.blocks[bi]!);
+    const b = this.d.blocks[bi]!;
+    const last = lastPc(this.insns, b);
     const jop = this.d.ops[last]!;
     const ji = this.insns[last]!;
-    if (jop.kind !== 'jcond' || jop.width !== 64 || jop.source !== 'reg') return undefined;
-    const cycle = this.strided([bi]);
-    if (cycle === undefined) return undefined;
+    if (jop.kind !== 'jcond' || jop.source !== 'reg') return undefined;
+    const ind = analyzeInduction({ insns: this.insns, ops: this.d.ops, from: b.start, to: last, frameFastPath: this.options.frameFastPath, stackSize: this.options.stackSize });
+    if (ind === undefined) return undefined;
     let x: number;
     let y: number;
     if (jop.cond === 'jlt' || jop.cond === 'jne') [x, y] = [ji.dst, ji.src];
     else if (jop.cond === 'jgt') [x, y] = [ji.src, ji.dst];
     else return undefined;
-    const step = cycle.stride[x];
-    if (step === undefined || step <= 0 || cycle.stride[y] !== 0 || (jop.cond === 'jne' && step !== 1)) return undefined;
-    return cycle.accesses.length >= minHoisted ? { x, y, step, accesses: cycle.accesses } : undefined;
+    const step = ind.step[x];
+    const yStep = ind.step[y];
+    if (step === undefined || yStep === undefined || constantOf(yStep) !== 0) return undefined;
+    const k = constantOf(step);
+    if ((k !== undefined && (k <= 0 || k > MAX_STRIDE)) || (jop.cond === 'jne' && k !== 1)) return undefined;
+    // A constant stride beyond MAX_STRIDE: the access stays checked, a range condition refuses the loop.
+    const small = (f: Affine): boolean => {
+      const v = constantOf(f);
+      return v === undefined || Math.abs(v) <= MAX_STRIDE;
+    };
+    const ranges = [...ind.ranges];
+    if (!ranges.every((r) => small(r.stride))) return undefined;
+    // A 32-bit compare reads the low halves: exact when x (after the step) and y are below 2^32.
+    if (jop.width === 32) ranges.push({ form: ind.end[x]!, stride: step }, { form: { coeffs: new Map([[y, 1]]), k: 0 }, stride: { coeffs: new Map(), k: 0 } });
+    const accesses = ind.accesses.filter((a) => small(a.stride));
+    return accesses.length >= minHoisted ? { x, y, step, accesses, ranges } : undefined;
   }
 
 
   /**
    * Push an i32, non-zero when the counted loop's trip count N is known (x < y, y below 2^62 so that
-   * no value wraps, N at most MAX_TRIPS), the budget covers N iterations of `length` and, for every covered access, the first and last
-   * iterations' addresses lie in the cached region (the window of its size; spans are far below 2^64,
-   * so everything between lies inside too). N may exceed the iterations run (the budget may stop
-   * the loop first): the check is then stricter than needed, never weaker.
+   * no value wraps, N at most MAX_TRIPS, a stride that is a form between -MAX_STRIDE and MAX_STRIDE),
+   * the budget covers N iterations of `length`, every range condition holds on the first and last
+   * iterations and, for every covered access, the first and last iterations' addresses lie in the
+   * cached region (the window of its size). Each is affine in the iteration with a small stride, so
+   * everything between lies inside too. N may exceed the iterations run (the budget may stop the
+   * loop first): the check is then stricter than needed, never weaker.
    */
   private loopGuard(loop: CountedLoop, length: number): void {
     const c = this.code;
+    const k = constantOf(loop.step);
+    if (k === undefined) {
+      // L_LIM = the step when it is in [1, MAX_STRIDE] (L_A = 1), else 1 (L_A = 0: the guard fails).
+      this.affine(loop.step);
+      c.tee(L_LIM).i64(1).op(Op.i64_sub).i64(MAX_STRIDE).op(Op.i64_lt_u).set(L_A);
+      c.get(L_LIM).i64(1).get(L_A).op(Op.select).set(L_LIM);
+    }
     // L_T = N - 1 = (y - x + step - 1) / step - 1.
     c.get(loop.y).get(loop.x).op(Op.i64_sub);
-    if (loop.step !== 1) c.i64(loop.step - 1).op(Op.i64_add).i64(loop.step).op(Op.i64_div_u);
+    if (k === undefined) c.get(L_LIM).op(Op.i64_add).i64(1).op(Op.i64_sub).get(L_LIM).op(Op.i64_div_u);
+    else if (k !== 1) c.i64(k - 1).op(Op.i64_add).i64(k).op(Op.i64_div_u);
     c.i64(1).op(Op.i64_sub).set(L_T);
     c.get(loop.x).get(loop.y).op(Op.i64_lt_u);
     c.get(loop.y).i64(62).op(Op.i64_shr_u).op(Op.i64_eqz).op(Op.i32_and);
     c.get(L_T).i64(MAX_TRIPS).op(Op.i64_lt_u).op(Op.i32_and);
+    if (k === undefined) c.get(L_A).op(Op.i32_and);
     // The budget covers all N iterations, so none of their charges can fail.
     c.get(L_T).i64(1).op(Op.i64_add).i64(length).op(Op.i64_mul).get(L_BUDGET).op(Op.i64_le_s).op(Op.i32_and);
+    // Push the last iteration's value of a form whose first is in L_T2 (under the i32 conjunction,
+    // which a stride form out of [-MAX_STRIDE, MAX_STRIDE] fails: the product could wrap).
+    const last = (stride: Affine): void => {
+      const s = constantOf(stride);
+      if (s === undefined) {
+        this.affine(stride);
+        c.tee(L_S0).i64(MAX_STRIDE).op(Op.i64_add).i64(2 * MAX_STRIDE + 1).op(Op.i64_lt_u).op(Op.i32_and);
+      }
+      c.get(L_T2).get(L_T);
+      if (s !== undefined) c.i64(s);
+      else c.get(L_S0);
+      c.op(Op.i64_mul).op(Op.i64_add);
+    };
+    for (const r of loop.ranges) {
+      this.affine(r.form);
+      c.tee(L_T2).i64(2 ** 32).op(Op.i64_lt_u).op(Op.i32_and);
+      if (constantOf(r.stride) !== 0) {
+        last(r.stride);
+        c.i64(2 ** 32).op(Op.i64_lt_u).op(Op.i32_and);
+      }
+    }
     for (const a of loop.accesses) {
       const size = this.access(a.pc)!.size as 1 | 2 | 4 | 8;
       // L_T2 = the first iteration's address.
@@ -1455,8 +1508,8 @@ class FunctionCompiler implements StructSink {
       c.tee(L_T2).gget(Global.cacheBase).op(Op.i64_sub);
       this.window(size);
       c.op(Op.i64_lt_u).op(Op.i32_and);
-      if (a.stride !== 0) {
-        c.get(L_T2).get(L_T).i64(a.stride).op(Op.i64_mul).op(Op.i64_add);
+      if (constantOf(a.stride) !== 0) {
+        last(a.stride);
         c.gget(Global.cacheBase).op(Op.i64_sub);
         this.window(size);
         c.op(Op.i64_lt_u).op(Op.i32_and);
@@ -1499,7 +1552,7 @@ class FunctionCompiler implements StructSink {
     if (load === undefined || store === undefined) return undefined;
     const src = loop.accesses.find((a) => a.pc === load.pc);
     const dst = loop.accesses.find((a) => a.pc === store);
-    if (src === undefined || dst === undefined || src.stride !== load.size || dst.stride !== load.size) return undefined;
+    if (src === undefined || dst === undefined || constantOf(src.stride) !== load.size || constantOf(dst.stride) !== load.size) return undefined;
     const moves: { reg: number; by: number }[] = [];
     for (let r = 0; r <= 10; r++) {
       const by = stride[r];

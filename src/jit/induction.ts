@@ -1,0 +1,210 @@
+/**
+ * Induction-variable analysis of a one-block loop body, for the JIT's loop versioning (compiler.ts
+ * checks a counted loop's accesses once at its entry instead of on every iteration).
+ *
+ * Every register's value is followed as an affine form over the registers at the start of the
+ * iteration (`k + Σ c × rN`), through 64-bit `mov`/`add`/`sub`, `mul` and `lsh` by a constant (exact
+ * modulo 2^64), and through the same 32-bit operations under a *range condition*: a 32-bit operation
+ * equals its affine form when its operands and its result lie in [0, 2^32) (no wrap, the upper halves
+ * zero), so each such operation adds those forms to a list that the loop's entry guard must prove on
+ * every iteration. A register's step (its change per iteration) may be a constant or a form over
+ * registers the loop does not change (`j += n`, `k += 2 * i`), so an address or a condition moves by a
+ * loop-invariant stride; each is affine in the iteration number and so monotonic, and the guard need
+ * only test its first and last iteration. This is the classic induction-variable analysis plus the
+ * overflow conditions that make 32-bit index arithmetic (clang's `u32 i` counters and `a[i * n + k]`)
+ * analysable.
+ * @module
+ */
+import { fieldUse } from '../verifier/fields.js';
+import { FRAME_POINTER } from '../isa/opcodes.js';
+import type { Insn } from '../isa/instruction.js';
+import type { Operation } from '../isa/operation.js';
+import type { Affine } from '../verifier/affine.js';
+
+/** Largest |coefficient| and |constant| kept, so that compile-time arithmetic on doubles stays exact. */
+const MAX_COEFF = 2 ** 20;
+const MAX_CONSTANT = 2 ** 40;
+
+/** An access whose address is affine: its form on the first iteration (offset included), per-iteration stride, pc, size. */
+export interface InductionAccess {
+  readonly addr: Affine;
+  readonly stride: Affine;
+  readonly pc: number;
+  readonly size: 1 | 2 | 4 | 8;
+}
+
+/** A form that must lie in [0, 2^32) on every iteration (the first iteration's form and its stride). */
+export interface RangeCondition {
+  readonly form: Affine;
+  readonly stride: Affine;
+}
+
+/** What {@link analyzeInduction} finds. */
+export interface Induction {
+  /** Each register's value at the end of an iteration, over the registers at its start (undefined: not affine). */
+  readonly end: readonly (Affine | undefined)[];
+  /** Each register's change per iteration, over loop-invariant registers (undefined: none such). */
+  readonly step: readonly (Affine | undefined)[];
+  readonly accesses: readonly InductionAccess[];
+  /** The range conditions under which the forms are exact. */
+  readonly ranges: readonly RangeCondition[];
+}
+
+/** The instructions of the body, slots [from, to), and how accesses through the frame are checked. */
+export interface InductionInput {
+  readonly insns: readonly Insn[];
+  readonly ops: readonly Operation[];
+  readonly from: number;
+  readonly to: number;
+  /** Frame accesses through r10 that are checked at compile time (left out of the accesses). */
+  readonly frameFastPath: boolean;
+  readonly stackSize: number;
+}
+
+export const ZERO: Affine = { coeffs: new Map(), k: 0 };
+
+/** The constant `k`. */
+export function constant(k: number): Affine {
+  return { coeffs: new Map(), k };
+}
+
+/** The form's constant value when it uses no register, else undefined. */
+export function constantOf(f: Affine): number | undefined {
+  return f.coeffs.size === 0 ? f.k : undefined;
+}
+
+function reg(r: number): Affine {
+  return { coeffs: new Map([[r, 1]]), k: 0 };
+}
+
+/** a + m × b + k, or undefined when either is unknown or the result leaves the exact range. */
+export function combine(a: Affine | undefined, m: number, b: Affine | undefined, k = 0): Affine | undefined {
+  if (a === undefined || b === undefined) return undefined;
+  const coeffs = new Map(a.coeffs);
+  for (const [r, v] of b.coeffs) {
+    const sum = (coeffs.get(r) ?? 0) + m * v;
+    if (sum === 0) coeffs.delete(r);
+    else coeffs.set(r, sum);
+  }
+  const kk = a.k + m * b.k + k;
+  if (!(Math.abs(kk) < MAX_CONSTANT)) return undefined;
+  for (const v of coeffs.values()) if (!(Math.abs(v) <= MAX_COEFF)) return undefined;
+  return { coeffs, k: kk };
+}
+
+/** m × a, or undefined. */
+function scale(a: Affine | undefined, m: number): Affine | undefined {
+  return combine(ZERO, m, a);
+}
+
+function key(f: Affine): string {
+  return `${f.k}|${[...f.coeffs].sort((x, y) => x[0] - y[0]).map(([r, v]) => `${r}:${v}`).join(',')}`;
+}
+
+/** The load or store at `pc` (not atomics): base register, offset, size. */
+function accessOf(op: Operation, i: Insn): { reg: number; off: number; size: 1 | 2 | 4 | 8 } | undefined {
+  if (op.kind === 'ldx') return { reg: i.src, off: i.offset, size: op.size };
+  if (op.kind === 'st' || op.kind === 'stx') return { reg: i.dst, off: i.offset, size: op.size };
+  return undefined;
+}
+
+/**
+ * Follow one pass over the body. `opaque` lists 32-bit operations to treat as unknown (their range
+ * condition has no loop-invariant stride). Undefined when the body holds anything but loads, stores
+ * and ALU instructions.
+ */
+function pass(input: InductionInput, opaque: ReadonlySet<number>) {
+  const { insns, ops } = input;
+  const state: (Affine | undefined)[] = [];
+  for (let r = 0; r <= 10; r++) state.push(reg(r));
+  const accesses: { addr: Affine; pc: number; size: 1 | 2 | 4 | 8 }[] = [];
+  /** Range conditions with the pc of the 32-bit operation that needs each. */
+  const needs: { form: Affine; pc: number }[] = [];
+  for (let pc = input.from; pc < input.to; pc += ops[pc]!.kind === 'lddw' ? 2 : 1) {
+    const op = ops[pc]!;
+    const i = insns[pc]!;
+    const a = accessOf(op, i);
+    if (a !== undefined) {
+      const ss = input.stackSize;
+      const frame = input.frameFastPath && a.reg === FRAME_POINTER && a.off >= -ss && a.off + a.size <= 0;
+      const addr = combine(state[a.reg], 1, ZERO, a.off);
+      if (!frame && addr !== undefined) accesses.push({ addr, pc, size: a.size });
+      if (op.kind === 'ldx') state[i.dst] = undefined;
+      continue;
+    }
+    if (op.kind === 'alu') {
+      const src = op.source === 'reg' ? state[i.src] : constant(i.imm);
+      let out: Affine | undefined;
+      if (op.width === 64) {
+        if (op.op === 'mov') out = src;
+        else if (op.op === 'add') out = combine(state[i.dst], 1, src);
+        else if (op.op === 'sub') out = combine(state[i.dst], -1, src);
+        else if (op.op === 'mul' && op.source === 'imm') out = scale(state[i.dst], i.imm);
+        else if (op.op === 'lsh' && op.source === 'imm' && i.imm >= 0 && i.imm <= 20) out = scale(state[i.dst], 2 ** i.imm);
+      } else if (!opaque.has(pc)) {
+        // 32-bit: exact when every operand read and the result lie in [0, 2^32); a 32-bit immediate
+        // is congruent to its sign extension, which is exact under the same condition.
+        const dst = state[i.dst];
+        if (op.op === 'mov') out = op.source === 'imm' ? constant(i.imm >>> 0) : src;
+        else if (op.op === 'add') out = combine(dst, 1, src);
+        else if (op.op === 'sub') out = combine(dst, -1, src);
+        else if (op.op === 'mul' && op.source === 'imm') out = scale(dst, i.imm);
+        else if (op.op === 'lsh' && op.source === 'imm' && i.imm >= 0 && i.imm <= 20) out = scale(dst, 2 ** i.imm);
+        if (out !== undefined) {
+          if (op.op !== 'mov' && dst !== undefined) needs.push({ form: dst, pc });
+          if (op.source === 'reg' && src !== undefined) needs.push({ form: src, pc });
+          needs.push({ form: out, pc });
+        }
+      }
+      state[i.dst] = out;
+      continue;
+    }
+    if (op.kind === 'neg' || op.kind === 'movsx' || op.kind === 'end' || op.kind === 'lddw') {
+      for (const f of fieldUse(op).writes) state[i[f]] = undefined;
+      continue;
+    }
+    return undefined;
+  }
+  return { state, accesses, needs };
+}
+
+/** Analyse a loop body (see the module comment); undefined when it holds anything but loads, stores and ALU instructions. */
+export function analyzeInduction(input: InductionInput): Induction | undefined {
+  const opaque = new Set<number>();
+  for (;;) {
+    const p = pass(input, opaque);
+    if (p === undefined) return undefined;
+    // Steps: end - start, when that uses only registers the loop leaves unchanged.
+    const diff = p.state.map((v, r) => combine(v, -1, reg(r)));
+    const invariant = (f: Affine): boolean => [...f.coeffs.keys()].every((r) => diff[r] !== undefined && diff[r]!.coeffs.size === 0 && diff[r]!.k === 0);
+    const step = diff.map((d) => (d !== undefined && invariant(d) ? d : undefined));
+    const strideOf = (f: Affine): Affine | undefined => {
+      let s: Affine | undefined = ZERO;
+      for (const [r, v] of f.coeffs) s = combine(s, v, step[r]);
+      return s;
+    };
+    let again = false;
+    const ranges = new Map<string, RangeCondition>();
+    for (const n of p.needs) {
+      const stride = strideOf(n.form);
+      if (stride === undefined) {
+        opaque.add(n.pc);
+        again = true;
+      } else ranges.set(key(n.form), { form: n.form, stride });
+    }
+    if (again) continue;
+    const accesses: InductionAccess[] = [];
+    for (const a of p.accesses) {
+      const stride = strideOf(a.addr);
+      if (stride !== undefined) accesses.push({ ...a, stride });
+    }
+    return { end: p.state, step, accesses, ranges: [...ranges.values()] };
+  }
+}
+
+/** The stride of `f` given the loop's steps (undefined when a register it uses has none). */
+export function strideOf(f: Affine, step: readonly (Affine | undefined)[]): Affine | undefined {
+  let s: Affine | undefined = ZERO;
+  for (const [r, v] of f.coeffs) s = combine(s, v, step[r]);
+  return s;
+}
