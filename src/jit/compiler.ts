@@ -11,6 +11,16 @@
  * The check branches on the miss, so that V8 lays the hit out as the fall-through path. A run of
  * accesses through one unchanged register in a block is checked once for its whole span.
  *
+ * In the blocks of loops without calls, a miss that is neither the cached region's last bytes nor the
+ * stack does not scan the table in place: it leaves the loop nest for the function's checked copy,
+ * which resumes the run at that very access (its block already charged: see
+ * {@link FunctionCompiler.resumeSegments}) and does everything from there on with full checks. The
+ * scan is a loop, and a loop nested in a hot loop makes V8 compile the hot loop worse even when it
+ * never runs. Each entry into such a loop first fills the cache for the header's first access (see
+ * {@link FunctionCompiler.loopEntry}), so that a loop entered with the cache holding another region does
+ * not leave at once. (A/B in one process, best of 9-15 alternating batches at load 10-15: sort
+ * 0.55-0.64x the time, hashtab, isort, strsearch, base64 0.8-0.95x, others within the noise.)
+ *
  * Counted loops (one block ending in `if x < y goto self`, 64- or 32-bit, x growing by a constant or a
  * loop-invariant register, y unchanged: clang's memcpy-style loops, `for (u32 k = 0; k < n; k++)`) are
  * versioned: at each entry to the loop a guard computes the trip count from the registers and checks
@@ -145,7 +155,7 @@ import { HELPER_RESULT, STACK_MARK } from '../vm/memory.js';
 import { emitDispatch, emitStructured, type StructSink } from './structure.js';
 import { analyzeInduction, constantOf, type RangeCondition } from './induction.js';
 import { emitTableIndex, planSwitch, type Compare, type SwitchEdge, type SwitchPlan } from './switch-table.js';
-import { analyzeGraph, innermostLoops, type FlowGraph, type Terminator } from './graph.js';
+import { analyzeGraph, innermostLoops, outermostLoopOf, type FlowGraph, type GraphAnalysis, type Terminator } from './graph.js';
 import { CodeWriter, ModuleBuilder } from '../wasm/module.js';
 import { Op, ValType, type ValTypeCode } from '../wasm/opcodes.js';
 
@@ -221,6 +231,8 @@ const L_BLIM: Readonly<Record<1 | 2 | 4 | 8, number>> = { 1: 27, 2: 28, 4: 29, 8
 const L_BLIN = 31;
 /** On a region table hit: where the element holding the access starts, as an offset into its region (0 for a plain region). */
 const L_E = 32;
+/** In the checked copy: where in its first block a run resumes (see {@link FunctionCompiler.resumeSegments}); 0 at the block's start. */
+const L_RESUME = 33;
 const EXTRA_LOCALS: readonly ValTypeCode[] = [
   ...Array<ValTypeCode>(4).fill(ValType.i64),
   ...Array<ValTypeCode>(5).fill(ValType.i32),
@@ -232,6 +244,7 @@ const EXTRA_LOCALS: readonly ValTypeCode[] = [
   ValType.i32,
   ValType.i64,
   ...Array<ValTypeCode>(4).fill(ValType.i64),
+  ValType.i32,
   ValType.i32,
   ValType.i32,
 ];
@@ -262,6 +275,12 @@ const PURE_ALU: ReadonlySet<AluName> = new Set<AluName>(['add', 'sub', 'mul', 'o
  * checks the budget itself).
  */
 const MAX_DISPATCH_NODES = 65_520;
+/**
+ * A checked copy's start label packs the dispatch label (below 2^17, see MAX_DISPATCH_NODES) and a
+ * resume point: k for the block's k-th resume point (0: the block's start).
+ */
+const RESUME_SHIFT = 17;
+const MAX_RESUME_OFFSET = 2 ** (31 - RESUME_SHIFT) - 2;
 /** Fewest blocks on a checkpoint's longest path to the next one for it to check for all of them at once. */
 const MIN_CHECKED_CHAIN = 4;
 /** Largest block (in instructions) compiled as selects rather than a branch. */
@@ -441,15 +460,16 @@ export function compileToWasm(insns: readonly Insn[], options: CompileOptions): 
     // every block and can start at any block (a dispatch loop), to continue in when the budget may run
     // out before the next check. It takes its registers in globals: registers flowing into call
     // arguments make V8 spill them in loops.
-    const makeChecked = (): CheckedCopy | undefined => {
+    const makeChecked = (resume: ReadonlyMap<number, number>): CheckedCopy | undefined => {
       const checked = new FunctionCompiler(insns, d, terms, options, funcIndex);
+      checked.resumePcs = new Set(resume.keys());
       const labels = checked.compileChecked(blockOf(e));
       if (labels === undefined) return undefined;
       checkSize(checked.code, e, maxBytes);
       const index = mb.declareFunction([], RESULTS);
       mb.defineFunction(index, [...REGS, ...EXTRA_LOCALS], checked.code);
       checkedFunctions.push({ index, pc: e });
-      return { func: index, labels };
+      return { func: index, labels, resume };
     };
     const fc = new FunctionCompiler(insns, d, terms, options, funcIndex, makeChecked);
     const code = fc.compile(blockOf(e));
@@ -522,6 +542,8 @@ export function compileToWasm(insns: readonly Insn[], options: CompileOptions): 
 interface CheckedCopy {
   readonly func: number;
   readonly labels: ReadonlyMap<number, number>;
+  /** The accesses a run can resume at (see {@link FunctionCompiler.deoptPcs}): pc → its ordinal among its block's. */
+  readonly resume: ReadonlyMap<number, number>;
 }
 
 /** Loads and stores through one register in a block, checked once for their span [reg+lo, reg+hi). */
@@ -651,11 +673,18 @@ class FunctionCompiler implements StructSink {
     private readonly options: CompileOptions,
     private readonly funcIndex: ReadonlyMap<number, number>,
     /** For a fast copy: makes the checked copy, when a loop needs it (undefined: the function is too big for one). */
-    private readonly makeChecked?: () => CheckedCopy | undefined,
+    private readonly makeChecked?: (resume: ReadonlyMap<number, number>) => CheckedCopy | undefined,
   ) {}
 
   /** The checked copy, once made. */
   private checkedCopy: CheckedCopy | undefined;
+  /** In the fast copy: accesses whose miss leaves for the checked copy (see {@link FunctionCompiler.resumeLabel}). */
+  private deopt: ReadonlySet<number> = new Set();
+  /** In the checked copy: the accesses a run may resume at. */
+  resumePcs: ReadonlySet<number> = new Set();
+  /** The block being emitted, and the label depth of the instruction being emitted. */
+  private curBlock: BasicBlock | undefined;
+  private curDepth = 0;
   /** Set when the function is too big for a checked copy: no checkpoint may then exit to one. */
   private noCheckedCopy = false;
 
@@ -685,7 +714,8 @@ class FunctionCompiler implements StructSink {
     for (let r = 0; r <= 10; r++) c.gget(Global.savedR0 + r).set(r);
     this.chooseIndexedBase();
     this.prologue();
-    c.gget(Global.label).set(L_LABEL);
+    c.gget(Global.label).tee(L_LABEL).i32(RESUME_SHIFT).op(Op.i32_shr_u).set(L_RESUME);
+    c.get(L_LABEL).i32((1 << RESUME_SHIFT) - 1).op(Op.i32_and).set(L_LABEL);
     const index = emitDispatch(graph, this, OUTER, L_LABEL, true);
     this.epilogue();
     const labels = new Map<number, number>();
@@ -756,12 +786,115 @@ class FunctionCompiler implements StructSink {
     this.mode = mode;
     this.deferred = mode.some((m) => m !== 0);
     this.reach = reach;
-    if (this.checkedCopy === undefined && mode.includes(1)) {
-      this.checkedCopy = this.makeChecked!();
+    const deopt = this.noCheckedCopy ? new Map<number, number>() : this.deoptPcs(graph, a);
+    if (this.checkedCopy === undefined && (mode.includes(1) || deopt.size > 0)) {
+      this.checkedCopy = this.makeChecked!(deopt);
       if (this.checkedCopy === undefined) {
         this.noCheckedCopy = true;
         this.planChecks(graph);
+        return;
       }
+    }
+    const resume = this.checkedCopy?.resume;
+    this.deopt = resume === undefined ? new Set() : new Set([...deopt.keys()].filter((pc) => resume.has(pc)));
+  }
+
+  /**
+   * The accesses whose miss leaves for the checked copy (see {@link FunctionCompiler.resumeLabel}):
+   * every load, store and atomic, but those checked at compile time, in the blocks of loops that hold
+   * no call (a helper or a callee empties the region cache, so the next access would always miss).
+   */
+  private deoptPcs(graph: FlowGraph, a: GraphAnalysis): Map<number, number> {
+    const loop = outermostLoopOf(graph, a);
+    const withCall = new Set<number>();
+    const blockOf = (x: number): BasicBlock | undefined => (this.nodes[x]! >= 0 ? this.d.blocks[this.nodes[x]!] : undefined);
+    for (const x of a.order) {
+      const b = blockOf(x);
+      if (b === undefined || loop[x]! < 0) continue;
+      for (let pc = b.start; pc < b.end; pc++) {
+        const k = this.d.ops[pc]!.kind;
+        if (k === 'call' || k === 'callx') withCall.add(loop[x]!);
+      }
+    }
+    const out = new Map<number, number>();
+    const ss = this.options.stackSize;
+    for (const x of a.order) {
+      const b = blockOf(x);
+      if (b === undefined || loop[x]! < 0 || withCall.has(loop[x]!)) continue;
+      let bad = false;
+      for (let pc = b.start; pc < b.end; pc++) if (this.options.badSlots[pc] === 1) bad = true;
+      if (bad) continue;
+      let k = 0;
+      for (let pc = b.start; pc < b.end && pc - b.start <= MAX_RESUME_OFFSET; pc += this.d.ops[pc]!.kind === 'lddw' ? 2 : 1) {
+        const op = this.d.ops[pc]!;
+        const i = this.insns[pc]!;
+        const acc = op.kind === 'atomic' ? { reg: i.dst, off: i.offset, size: op.size } : this.access(pc);
+        if (acc === undefined) continue;
+        if (this.options.frameFastPath && acc.reg === FRAME_POINTER && acc.off >= -ss && acc.off + acc.size <= 0) continue;
+        out.set(pc, ++k);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * The checked copy's start label that resumes a run at the access at `pc` (its block already
+   * charged), when a miss there in the fast copy leaves for the checked copy; else undefined (the miss
+   * scans the region table in place). Leaving keeps the table scan, a loop, out of the fast copy's
+   * loops, which V8 compiles worse with a loop nested in them even when it never runs. Not inside a
+   * check-free loop copy, which charged the budget of iterations it has not run yet.
+   */
+  private resumeLabel(pc: number): number | undefined {
+    const b = this.curBlock;
+    if (this.everyBlock || this.fastPcs !== undefined || b === undefined || !this.deopt.has(pc) || pc < b.start || pc >= b.end) return undefined;
+    const copy = this.checkedCopy;
+    const label = copy?.labels.get(this.d.blockAt[b.start]!);
+    if (copy === undefined || label === undefined) return undefined;
+    // The br_table index of the access among its block's resume points (see resumeSegments).
+    return label | (copy.resume.get(pc)! << RESUME_SHIFT);
+  }
+
+  /** The resume points (see {@link CheckedCopy.resume}) in block `b`, in order, when this is the checked copy. */
+  private resumePointsOf(b: BasicBlock): number[] {
+    const out: number[] = [];
+    if (this.resumePcs.size === 0) return out;
+    for (let pc = b.start; pc < b.end; pc++) if (this.resumePcs.has(pc)) out.push(pc);
+    return out;
+  }
+
+  /**
+   * A block of the checked copy that a run may enter at one of its accesses (`points`): nested blocks
+   * around it and a `br_table` on L_RESUME (then cleared) to the start (charging the block) or to the
+   * access to resume at (the block was charged in the fast copy). Access groups are not formed here,
+   * so that every access is its own resume point.
+   */
+  private resumeSegments(b: BasicBlock, points: readonly number[], depth: number): void {
+    const c = this.code;
+    const m = points.length;
+    const last = lastPc(this.insns, b);
+    for (let k = 0; k <= m; k++) c.block();
+    c.get(L_RESUME).i32(0).set(L_RESUME);
+    c.brTable(
+      Array.from({ length: m + 1 }, (_, k) => k),
+      0,
+    );
+    c.end();
+    this.charge(b.length, b.start);
+    for (let k = 0; k <= m; k++) {
+      const from = k === 0 ? b.start : points[k - 1]!;
+      const to = k < m ? points[k]! : b.end;
+      for (let pc = from; pc < to; ) {
+        const op = this.d.ops[pc]!;
+        if (pc === last && (op.kind === 'ja' || op.kind === 'jcond' || op.kind === 'exit')) break;
+        const fused = this.rotate(pc, to);
+        if (fused > 0) {
+          pc += fused;
+          continue;
+        }
+        this.instruction(op, this.insns[pc]!, pc, depth + m - k);
+        pc += op.kind === 'lddw' ? 2 : 1;
+      }
+      if (k < m) c.end();
     }
   }
 
@@ -1121,7 +1254,8 @@ class FunctionCompiler implements StructSink {
       c.i32(label).set(L_LABEL).br(depth + 1 - OUTER);
       c.end();
     }
-    const counted = !this.siblings.has(node) && (this.everyBlock || this.mode[node] === 0) ? this.countedLoop(bi, MIN_HOISTED) : undefined;
+    const resumable = this.resumePointsOf(b).length > 0;
+    const counted = !resumable && !this.siblings.has(node) && (this.everyBlock || this.mode[node] === 0) ? this.countedLoop(bi, MIN_HOISTED) : undefined;
     if (counted !== undefined) {
       // Versioning: when every iteration's covered accesses lie in the cached region, run a copy of
       // the loop without their checks; it stops where the checked loop would, and leaves by `br` to
@@ -1137,7 +1271,7 @@ class FunctionCompiler implements StructSink {
       c.end();
       return;
     }
-    const chunked = counted === undefined && (this.everyBlock || this.mode[node] === 0) ? this.chunkedLoop(node, bi) : undefined;
+    const chunked = !resumable && counted === undefined && (this.everyBlock || this.mode[node] === 0) ? this.chunkedLoop(node, bi) : undefined;
     if (chunked !== undefined) {
       this.chunked(node, chunked, depth);
       return;
@@ -1145,6 +1279,43 @@ class FunctionCompiler implements StructSink {
     this.blockBody(b, depth);
     const conv = this.converted.get(this.nodes[node]!);
     if (conv !== undefined) this.selectBlock(node, conv, depth);
+  }
+
+  /**
+   * Before entering a loop whose accesses leave for the checked copy on a miss: when the header's first
+   * such access, through a register the header has not written before it, would miss the cache and is
+   * not on the stack, fill the cache from the region table for it as that access would (without
+   * failing), so that a loop entered with the cache holding another region (or none, after a call)
+   * does not leave for the checked copy on its first access.
+   */
+  loopEntry(node: number): void {
+    if (this.everyBlock || this.deopt.size === 0) return;
+    const bi = this.nodes[node]!;
+    if (bi < 0) return;
+    const b = this.d.blocks[bi]!;
+    const written = new Set<number>();
+    for (let pc = b.start; pc < b.end; pc += this.d.ops[pc]!.kind === 'lddw' ? 2 : 1) {
+      const op = this.d.ops[pc]!;
+      const i = this.insns[pc]!;
+      if (this.deopt.has(pc)) {
+        const acc = op.kind === 'atomic' ? { reg: i.dst, off: i.offset, size: op.size } : this.access(pc);
+        if (acc !== undefined && !written.has(acc.reg)) {
+          const c = this.code;
+          const size = acc.size as 1 | 2 | 4 | 8;
+          c.get(acc.reg);
+          if (acc.off !== 0) c.i64(acc.off).op(Op.i64_add);
+          c.tee(L_T).gget(Global.cacheBase).op(Op.i64_sub);
+          this.window(size);
+          c.op(Op.i64_ge_u);
+          c.get(L_T).gget(Global.stackBase).op(Op.i64_sub).gget(Global.stackLimit).op(Op.i64_ge_u).op(Op.i32_and);
+          c.if();
+          this.refill(size);
+          c.end();
+          return;
+        }
+      }
+      for (const f of fieldUse(op).writes) written.add(i[f]);
+    }
   }
 
   /** The structurer asks whether a self-loop is versioned as a sibling: a counted loop, in structured code. */
@@ -1589,6 +1760,12 @@ class FunctionCompiler implements StructSink {
 
   /** A block's budget charge and instructions, with its access groups. */
   private blockBody(b: BasicBlock, depth: number): void {
+    this.curBlock = b;
+    const points = this.resumePointsOf(b);
+    if (points.length > 0) {
+      this.resumeSegments(b, points, depth);
+      return;
+    }
     // Budget: charged for the whole block on entry, failing at its first pc.
     this.charge(b.length, b.start);
     const last = lastPc(this.insns, b);
@@ -1889,7 +2066,17 @@ class FunctionCompiler implements StructSink {
       c.get(reg);
       if (off !== 0) c.i64(off).op(Op.i64_add);
       c.set(L_T);
-      this.scanAddress(size, store, pc);
+      const resume = this.resumeLabel(pc);
+      if (resume !== undefined) {
+        // The stack inline (an index into a stack array never leaves), else the checked copy.
+        c.get(L_T).gget(Global.stackBase).op(Op.i64_sub).gget(Global.stackLimit).op(Op.i64_lt_u);
+        c.if(ValType.i32);
+        if (store) this.markStack(() => c.get(L_T).op(Op.i32_wrap_i64));
+        c.get(L_T).op(Op.i32_wrap_i64).gget(Global.stackDelta).op(Op.i32_add);
+        c.else();
+        c.i32(resume).set(L_LABEL).br(this.curDepth + 2 - OUTER);
+        c.end();
+      } else this.scanAddress(size, store, pc);
       c.else().get(L_T2).op(Op.i32_wrap_i64).get(L_BLIN).op(Op.i32_add).end();
       return { offset: 0 };
     }
@@ -1910,14 +2097,28 @@ class FunctionCompiler implements StructSink {
     const hitAt = c.w.length;
     c.get(L_T2).op(Op.i32_wrap_i64).gget(Global.cacheOffset).op(Op.i32_add);
     const missAt = c.w.length;
+    const resume = this.resumeLabel(pc);
+    // Leaving for the checked copy: first the cached region's own last bytes, which the one compare
+    // above (the window of an 8-byte access) leaves out for smaller accesses.
+    const tail = resume !== undefined && size < 8;
+    if (tail) {
+      c.get(L_T2);
+      this.window(size);
+      c.op(Op.i64_lt_u).if(ValType.i32);
+      c.get(L_T2).op(Op.i32_wrap_i64).gget(Global.cacheOffset).op(Op.i32_add);
+      c.else();
+    }
     // The stack (accesses through copies of r10) is checked next, so it never evicts the cached region.
     c.get(L_T).gget(Global.stackBase).op(Op.i64_sub).gget(Global.stackLimit).op(Op.i64_lt_u);
     c.if(ValType.i32);
     if (store) this.markStack(() => c.get(L_T).op(Op.i32_wrap_i64));
     c.get(L_T).op(Op.i32_wrap_i64).gget(Global.stackDelta).op(Op.i32_add);
     c.else();
-    this.scanAddress(size, store, pc);
+    // Two or three `if`s in from the instruction's level, where the checked-copy exit is OUTER labels out.
+    if (resume !== undefined) c.i32(resume).set(L_LABEL).br(this.curDepth + (tail ? 3 : 2) - OUTER);
+    else this.scanAddress(size, store, pc);
     c.end();
+    if (tail) c.end();
     const hit = c.w.view().slice(hitAt, missAt);
     const miss = c.w.view().slice(missAt);
     c.w.length = hitAt;
@@ -2065,6 +2266,7 @@ class FunctionCompiler implements StructSink {
 
   private instruction(op: Operation, i: Insn, pc: number, depth: number): void {
     const c = this.code;
+    this.curDepth = depth;
     const haltDepth = depth - 2;
     const propDepth = depth - 1;
     switch (op.kind) {

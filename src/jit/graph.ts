@@ -201,3 +201,63 @@ export function innermostLoops(g: FlowGraph, a: GraphAnalysis): { readonly heade
   }
   return loops;
 }
+
+/**
+ * For every node, the outermost (reducible) loop holding it: its header, or -1 outside every loop.
+ * The same walk as {@link innermostLoops}, over every header innermost first, so linear time however
+ * deep loops nest.
+ */
+export function outermostLoopOf(g: FlowGraph, a: GraphAnalysis): Int32Array {
+  const n = g.count;
+  const { rpo, order } = a;
+  const preds: number[][] = Array.from({ length: n }, () => []);
+  const header = new Uint8Array(n);
+  for (const u of order) {
+    for (const v of successors(g.term[u]!)) {
+      preds[v]!.push(u);
+      if (rpo[v]! <= rpo[u]!) header[v] = 1;
+    }
+  }
+  const parent = new Int32Array(n);
+  for (let i = 0; i < n; i++) parent[i] = i;
+  const find = (x: number): number => {
+    let r = x;
+    while (parent[r] !== r) r = parent[r]!;
+    while (parent[x] !== r) {
+      const next = parent[x]!;
+      parent[x] = r;
+      x = next;
+    }
+    return r;
+  };
+  const seen = new Int32Array(n).fill(-1);
+  const looped = new Uint8Array(n);
+  for (let k = order.length - 1; k >= 0; k--) {
+    const h = order[k]!;
+    if (header[h] !== 1) continue;
+    const body: number[] = [];
+    let reducible = true;
+    seen[h] = h;
+    const work = preds[h]!.filter((u) => rpo[u]! >= rpo[h]!);
+    while (work.length > 0) {
+      const u = find(work.pop()!);
+      if (seen[u] === h) continue;
+      seen[u] = h;
+      if (rpo[u]! < rpo[h]!) {
+        reducible = false;
+        continue;
+      }
+      body.push(u);
+      for (const p of preds[u]!) work.push(p);
+    }
+    if (!reducible) continue;
+    looped[h] = 1;
+    for (const u of body) parent[u] = h;
+  }
+  const out = new Int32Array(n).fill(-1);
+  for (const u of order) {
+    const r = find(u);
+    if (looped[r] === 1) out[u] = r;
+  }
+  return out;
+}

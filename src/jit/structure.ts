@@ -39,6 +39,8 @@ export interface StructSink {
    * through, after which the structurer branches to the loop's exit.
    */
   fastLoop?(node: number, depth: number): void;
+  /** Emitted just before a loop is opened, so once per entry into it from outside. */
+  loopEntry?(node: number, depth: number): void;
 }
 
 /**
@@ -191,6 +193,7 @@ export function emitStructured(g: FlowGraph, sink: StructSink, outer: number): b
       case TREE:
         if (sibling[x] === 1) task(WRAP, x, 0);
         else if (loopHeader[x] === 1) {
+          sink.loopEntry?.(x, depth());
           code.loop();
           push('loop', x);
           task(CLOSE, x);
