@@ -12,6 +12,7 @@ import { EbpfError } from '../errors.js';
 import { kernelHelperName } from '../helpers/kernel.js';
 import type { VmMemory } from '../vm/memory.js';
 import type { Program } from '../vm/program.js';
+import { lineOf } from './commands/disasm.js';
 import type { CliIo } from './io.js';
 
 /** What the session needs to know about the program being debugged. */
@@ -154,10 +155,7 @@ export class DebugSession {
   }
 
   private lineAt(pc: number): SourceLine | undefined {
-    if (this.program !== this.target.program) return undefined;
-    let best: number | undefined;
-    for (const slot of this.target.lines.keys()) if (slot <= pc && (best === undefined || slot > best) && this.target.lines.get(slot)!.line > 0) best = slot;
-    return best === undefined ? undefined : this.target.lines.get(best);
+    return this.program === this.target.program ? lineOf(this.target.lines, pc) : undefined;
   }
 
   private showPosition(): void {

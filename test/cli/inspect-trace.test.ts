@@ -102,7 +102,8 @@ describe('tsbpf trace', () => {
     expect(loop.out.split('\n').slice(-3)).toEqual(['    2: ja L1', 'stopped after 5 instructions (--limit 5)', '']);
     const budget = await cli(['trace', `${dir}/loop.s`, '--budget', '3']);
     expect(budget.code).toBe(1);
-    expect(budget.out).toMatch(/error after 3 instructions \(reported below\)\n$/);
+    // The faulting instruction is named: the budget runs out entering the block at pc 1.
+    expect(budget.out).toMatch(/error after 3 instructions \(reported below\), at\n=> +1: \S.*\n$/);
     expect(budget.err).toMatch(/^tsbpf trace: E_BUDGET_EXCEEDED: pc 1: instruction budget of 3 exhausted/);
   });
   it('reports bad packet numbers and option mixes', async () => {

@@ -9,6 +9,13 @@ import type { Command } from '../command.js';
 import { InputError, readProgramArg } from '../input.js';
 import { objectPrograms, programBytes } from '../program.js';
 
+/** The C source line of `pc`, or of the nearest slot before it that starts one (line 0 says none). */
+export function lineOf(lines: ReadonlyMap<number, SourceLine>, pc: number): SourceLine | undefined {
+  let best: number | undefined;
+  for (const [slot, l] of lines) if (slot <= pc && l.line > 0 && (best === undefined || slot > best)) best = slot;
+  return best === undefined ? undefined : lines.get(best);
+}
+
 /** `; file.c:12: the source text`, the comment line put above the instructions a C line produced. */
 export function sourceComment(line: SourceLine): string {
   return `; ${line.file}:${line.line}: ${line.text.trim()}`;

@@ -18,7 +18,7 @@ import { readCapture } from '../pcap-run.js';
 import { programBytes } from '../program.js';
 import { formatR0 } from './run.js';
 import { XDP_ACTIONS, selectProgram } from './run-object.js';
-import { sourceComment } from './disasm.js';
+import { lineOf, sourceComment } from './disasm.js';
 
 /** Default most instructions printed. */
 const DEFAULT_LIMIT = 10000;
@@ -84,6 +84,22 @@ class TracePrinter {
   };
 
   entry: Program | undefined;
+  /** The program running now (TraceHooks.before), to name the faulting instruction after an error. */
+  current: Program | undefined;
+
+  /** TraceHooks.before. */
+  before = (program: Program): void => {
+    this.current = program;
+  };
+
+  /** The instruction an error names, as a trace line (`  => 12: r0 = *(u64 *)(r1 + 0)`), or undefined. */
+  faultLine(pc: number | undefined): string | undefined {
+    const program = this.current;
+    if (pc === undefined || program === undefined || pc < 0 || pc >= program.insns.length) return undefined;
+    const src = program === this.entry ? lineOf(this.lines, pc) : undefined;
+    const where = src === undefined ? '' : `${sourceComment(src)}\n`;
+    return `${where}=> ${String(pc).padStart(5)}: ${this.textOf(program, pc)}`;
+  }
 
   flush(): void {
     if (this.buffer.length > 0) this.io.out(this.buffer.join('\n') + '\n');
@@ -174,7 +190,7 @@ Example:
       printer = new TracePrinter(io, llvm, runner.lines, limit, true);
       printer.entry = runner.program;
       traceLog = obj.traceLog;
-      const options = { engine: new TraceEngine(printer.step), limits };
+      const options = { engine: new TraceEngine(printer.step, { before: printer.before }), limits };
       switch (info.type) {
         case 'xdp':
           run = () => runner.runXdp(mem, options).r0;
@@ -193,9 +209,11 @@ Example:
       if (program !== undefined) throw new UsageError('--program applies to ELF objects only');
       const vm = new TracingVmRaw(programBytes(input), { limits });
       printer = new TracePrinter(io, llvm, new Map(), limit, false);
-      run = () => vm.executeProgramTraced(mem, (s) => {
-        printer.entry ??= s.program;
-        return printer.step(s);
+      run = () => vm.executeProgramTraced(mem, printer.step, {
+        before: (p) => {
+          printer.entry ??= p;
+          printer.before(p);
+        },
       });
     }
     let r0: bigint;
@@ -207,7 +225,11 @@ Example:
         io.out(`stopped after ${printer.count} instructions (--limit ${limit})\n`);
         return 0;
       }
-      if (e instanceof EbpfError) io.out(`error after ${printer.count} instructions (reported below)\n`);
+      if (e instanceof EbpfError) {
+        const fault = printer.faultLine(e.pc);
+        io.out(`error after ${printer.count} instructions (reported below)${fault === undefined ? '' : ', at'}\n`);
+        if (fault !== undefined) io.out(`${fault}\n`);
+      }
       throw e;
     }
     printer.flush();

@@ -11,6 +11,7 @@ import type { Command } from '../command.js';
 import { readProgramArg } from '../input.js';
 import type { CliIo } from '../io.js';
 import { objectPrograms, programBytes, type MissingHelper } from '../program.js';
+import { lineOf } from './disasm.js';
 
 /** Most issues printed before the list is cut short (a garbage file would otherwise flood the terminal). */
 const MAX_PRINTED = 50;
@@ -37,12 +38,6 @@ interface Unit {
   readonly missing: readonly MissingHelper[];
 }
 
-/** The C source line of `pc`, or of the nearest slot before it that starts one (line 0 says none). */
-function lineOf(lines: ReadonlyMap<number, SourceLine>, pc: number): SourceLine | undefined {
-  let best: number | undefined;
-  for (const [slot, l] of lines) if (slot <= pc && l.line > 0 && (best === undefined || slot > best)) best = slot;
-  return best === undefined ? undefined : lines.get(best);
-}
 
 /** Print the issues of one program and its verdict; true when it is accepted. */
 function report({ name, bytes, options, lines }: Unit, io: CliIo): boolean {
