@@ -7,81 +7,22 @@
  * program runs in a {@link PacketSession}, so memory stays bounded by the maps and one chunk whatever
  * the capture's size, and a packet costs no allocation on its way from the capture record to its
  * verdict. A packet whose run fails is counted under an error verdict and the run goes on; a damaged
- * capture is reported with the packets read before the damage.
+ * capture is reported with the packets read before the damage. What runs a packet and names its
+ * verdict is packet-engine.ts; the report, text or JSON, is capture-report.ts.
  * @module
  */
-import type { BpfObject, ProgramInfo } from '../elf/loader.js';
+import type { BpfObject } from '../elf/loader.js';
 import { EbpfError } from '../errors.js';
-import { CaptureReader, LinkType, PcapStreamWriter, iteratePackets, type CapturedPacket } from '../pcap/index.js';
-import { TcAction } from '../context/layout.js';
-import type { PacketSession } from '../context/session.js';
-import { EbpfVmRaw } from '../vm/vm.js';
-import type { HelperEntry, RunLimits } from '../vm/environment.js';
+import { CaptureReader, LinkType, PcapStreamWriter } from '../pcap/index.js';
 import { feedCapture, openSink, type CaptureSink } from './capture-io.js';
-import { LatencyHistogram, VerdictCounts, formatNs } from './capture-stats.js';
-import { InputError, readInputFile } from './input.js';
+import { LatencyHistogram, VerdictCounts } from './capture-stats.js';
+import { InputError } from './input.js';
+import { UsageError } from './args.js';
 import type { CliIo } from './io.js';
-import { dumpMaps, formatMapDump, type MapDump } from './object-maps.js';
 import { applyMapArgs, saveMapState } from './map-state.js';
-import { XDP_ACTIONS } from './commands/run-object.js';
-import { EventDrain, formatEvents, traceDroppedNote, type EventCount } from './object-output.js';
-
-/** How a program's r0 becomes a verdict and whether the packet is let through. */
-export type VerdictKind = 'xdp' | 'socket' | 'tc' | 'raw';
-
-/** Runs the program on one packet, in place: the packet as left is `outBytes[outStart, outEnd)` after. */
-export interface PacketEngine {
-  readonly kind: VerdictKind;
-  /** Run on `buf[start, start + length)`; returns r0. */
-  run(buf: Uint8Array, start: number, length: number): bigint;
-  /** The bytes holding the packet as the program left it (after a run). */
-  outBytes(): Uint8Array;
-  readonly outStart: number;
-  readonly outEnd: number;
-}
-
-const TC_NAMES = new Map<number, string>(Object.entries(TcAction).map(([k, v]) => [v, `TC_ACT_${k}`]));
-
-/** The packet engine for a program of a loaded object, by program type. */
-export function objectPacketEngine(obj: BpfObject, info: ProgramInfo, jit: boolean, limits: Partial<RunLimits>): PacketEngine {
-  const runner = obj.program(info.name);
-  const kind: VerdictKind = info.type === 'xdp' ? 'xdp' : info.type === 'socket' ? 'socket' : info.type === 'tc' ? 'tc' : 'raw';
-  const session: PacketSession = runner.session(kind === 'xdp' ? 'xdp' : kind === 'raw' ? 'raw' : 'skb', { jit, limits });
-  const memory = obj.memory;
-  return {
-    kind,
-    run: (buf, start, length) => session.run(buf, start, length),
-    outBytes: () => memory.bytes,
-    get outStart() {
-      return session.outStart;
-    },
-    get outEnd() {
-      return session.outEnd;
-    },
-  };
-}
-
-/** The packet engine for raw bytecode (rbpf's EbpfVmRaw: r1 = the packet, r2 = its length). */
-export function rawPacketEngine(bytes: Uint8Array, jit: boolean, limits: Partial<RunLimits>, helpers?: ReadonlyMap<number, HelperEntry>): PacketEngine {
-  const vm = new EbpfVmRaw(bytes, { limits });
-  for (const [id, stub] of helpers ?? []) vm.registerHelper(id, stub.fn, { name: stub.name });
-  if (jit) vm.jitCompile();
-  let view: Uint8Array = new Uint8Array(0);
-  return {
-    kind: 'raw',
-    run(buf, start, length) {
-      // A zero-copy view inside the VM memory: filled in place, run without copies.
-      view = vm.memBuffer(length);
-      view.set(buf.subarray(start, start + length));
-      return jit ? vm.executeProgramJit(view) : vm.executeProgram(view);
-    },
-    outBytes: () => view,
-    outStart: 0,
-    get outEnd() {
-      return view.length;
-    },
-  };
-}
+import { judge, verdictName, type Judgement, type PacketEngine } from './packet-engine.js';
+import { EventDrain } from './object-output.js';
+import { MAX_TRACE_LINES, captureJson, captureText, type CaptureTally, type PacketFailure } from './capture-report.js';
 
 /** What `runCapture` needs. */
 export interface CaptureRunRequest {
@@ -113,10 +54,6 @@ export interface CaptureRunRequest {
   readonly saveMaps?: string | undefined;
 }
 
-/** Most trace_printk lines kept for the report (the count is always exact). */
-const MAX_TRACE_LINES = 1000;
-/** Most trace_printk lines printed in the text report. */
-const MAX_TRACE_PRINTED = 50;
 /** Failing packets described in the report (all are counted). */
 const MAX_ERRORS_KEPT = 10;
 /** Packets listed in --json --verbose's perPacket (all are counted; text mode prints every one as it goes). */
@@ -138,20 +75,40 @@ function notEthernet(path: string, packet: number, linkType: number): string {
   return `${path}: packet ${packet} is ${linkTypeName(linkType)}; tsbpf runs programs on Ethernet frames (link type 1) only`;
 }
 
-/** Read every packet of a capture of Ethernet frames into memory (`tsbpf trace`); problems become one-line {@link InputError}s. */
-export function readCapture(path: string): CapturedPacket[] {
-  const bytes = readInputFile(path);
-  const packets: CapturedPacket[] = [];
-  try {
-    for (const p of iteratePackets(bytes)) {
-      if (p.linkType !== LinkType.ETHERNET) throw new InputError(notEthernet(path, packets.length + 1, p.linkType));
-      packets.push(p);
-    }
-  } catch (e) {
-    if (e instanceof EbpfError) throw new InputError(`${path}: ${e.code}: ${e.message}${packets.length > 0 ? ` (after ${packets.length} good packets)` : ''}`);
+/**
+ * Packet `n` (from 1) of a capture of Ethernet frames (`tsbpf trace --packet N`), read as a stream
+ * up to that packet only (a file or - for stdin), as a copy; problems become one-line
+ * {@link InputError}s, and a capture with fewer packets says how many it has.
+ */
+export async function capturePacket(path: string, n: number, io: CliIo): Promise<Uint8Array> {
+  const reader = new CaptureReader();
+  let seen = 0;
+  const fail = (e: unknown): never => {
+    if (e instanceof EbpfError) throw new InputError(`${path}: ${e.code}: ${e.message}${seen > 0 ? ` (after ${seen} good packets)` : ''}`);
     throw e;
+  };
+  const take = (): Uint8Array | undefined => {
+    for (;;) {
+      let more: boolean;
+      try {
+        more = reader.next();
+      } catch (e) {
+        return fail(e);
+      }
+      if (!more) return undefined;
+      seen++;
+      if (reader.linkType !== LinkType.ETHERNET) throw new InputError(notEthernet(path, seen, reader.linkType));
+      if (seen === n) return reader.buffer.slice(reader.dataOffset, reader.dataOffset + reader.dataLength);
+    }
+  };
+  for await (const _ of feedCapture(path, io, reader)) {
+    const packet = take();
+    if (packet !== undefined) return packet;
   }
-  return packets;
+  reader.end();
+  const last = take();
+  if (last !== undefined) return last;
+  throw new UsageError(`--packet ${n}: ${path} has ${seen} ${seen === 1 ? 'packet' : 'packets'}`);
 }
 
 /** CLI wording for an error's hints: flags instead of API fields. */
@@ -181,92 +138,6 @@ class Progress {
   finish(): void {
     if (this.drawn) this.io.err('\r\x1b[K');
   }
-}
-
-/** A failed packet in the report. */
-export interface PacketFailure {
-  readonly packet: number;
-  readonly code: string;
-  readonly pc: number | undefined;
-  readonly message: string;
-}
-
-/** The report of a capture run, as `--json` prints it. */
-export interface CaptureReport {
-  readonly program: string;
-  readonly capture: string;
-  readonly engine: 'interpreter' | 'jit';
-  /** Packets run (including the failed ones). */
-  readonly packets: number;
-  readonly verdicts: Record<string, number>;
-  /** Mean time per packet after the warm-up (ns): the steady state. */
-  readonly nsPerPacket: number;
-  /** Median time per packet after the warm-up (ns; within 1/8, from the histogram). */
-  readonly medianNsPerPacket: number;
-  readonly time: {
-    readonly warmupPackets: number;
-    readonly warmupNsPerPacket: number;
-    readonly p99NsPerPacket: number;
-    /** CPU time of the whole run loop (reading, running, writing), seconds. */
-    readonly cpuSeconds: number;
-    readonly packetsPerCpuSecond: number;
-    /** Steady-state packets by time, one bucket per power of two: packets that took less than `upToNs`. */
-    readonly histogram: readonly { readonly upToNs: number; readonly packets: number }[];
-  };
-  /** Whether every byte of the capture was read; otherwise where and why it stopped. */
-  readonly complete: boolean;
-  readonly stopped?: { readonly reason: string; readonly atByte?: number };
-  readonly errors: { readonly packets: number; readonly first: readonly PacketFailure[] };
-  readonly maps: readonly MapDump[];
-  readonly traceLines: number;
-  /** Trace lines lost because the object's trace buffer was full. */
-  readonly traceDropped: number;
-  /** Ring buffer and perf event records drained after each packet, per map, with what was dropped. */
-  readonly events: readonly EventCount[];
-  readonly trace: readonly { readonly packet: number; readonly line: string }[];
-  readonly out?: { readonly file: string; readonly packets: number };
-  readonly perPacket?: readonly { readonly packet: number; readonly verdict: string; readonly length: number }[];
-}
-
-/** Name of a verdict key for the report. */
-export function verdictName(kind: VerdictKind, key: number | bigint | string): string {
-  if (typeof key === 'string') return key;
-  if (kind === 'xdp') return XDP_ACTIONS[Number(key)] ?? `XDP action ${key}`;
-  if (kind === 'socket') return key === 0 ? 'dropped (0)' : 'kept (non-zero)';
-  if (kind === 'tc') return TC_NAMES.get(Number(key)) ?? `TC_ACT ${key}`;
-  return `r0 = ${key}`;
-}
-
-/** A run's verdict key, whether the packet is let through, and where the packet as left ends. */
-export interface Judgement {
-  verdict: number | bigint;
-  passed: boolean;
-  end: number;
-}
-
-/**
- * Judge a run by program type: XDP_PASS / XDP_TX, a socket filter's non-zero length (the packet cut
- * to it), TC_ACT_OK, or any other program's non-zero r0 let the packet through. Fills `into`.
- */
-export function judge(kind: VerdictKind, r0: bigint, engine: PacketEngine, into: Judgement): Judgement {
-  // Low 32 bits without bigint arithmetic for the usual small, non-negative results.
-  const low = r0 <= 0xffffffffn ? Number(r0) : Number(r0 & 0xffffffffn);
-  into.end = engine.outEnd;
-  if (kind === 'xdp') {
-    into.verdict = low;
-    into.passed = low === 2 || low === 3;
-  } else if (kind === 'socket') {
-    into.verdict = low === 0 ? 0 : 1;
-    into.passed = low !== 0;
-    if (into.passed) into.end = Math.min(into.end, engine.outStart + low);
-  } else if (kind === 'tc') {
-    into.verdict = low | 0;
-    into.passed = into.verdict === TcAction.OK;
-  } else {
-    into.verdict = r0;
-    into.passed = r0 !== 0n;
-  }
-  return into;
 }
 
 /** Run the program over the capture and print the report; returns the exit code (1 when a packet failed or the capture was damaged). */
@@ -392,91 +263,24 @@ export async function runCapture(req: CaptureRunRequest, io: CliIo): Promise<num
   }
   const usage = process.cpuUsage(cpu0);
   if (req.saveMaps !== undefined && obj !== undefined) saveMapState(obj, req.saveMaps);
-  const cpuSeconds = (usage.user + usage.system) / 1e6;
   // A capture that is not one at all is an input error, as before: nothing was run.
   if (packets === 0 && stopped !== undefined && stopped.atByte === 0) throw new InputError(`${req.pcapPath}: ${stopped.reason}`);
-  // With fewer packets than the warm-up, the later half is the steady state.
-  let steadyStats = steady;
-  let warmStats = warm;
-  if (steady.count === 0) {
-    steadyStats = warm;
-    warmStats = new LatencyHistogram();
-  }
-  const entries = verdicts.entries().map(([k, n]) => [verdictName(kind, k), n] as const);
-  const maps = req.object === undefined ? [] : dumpMaps(req.object);
-  const out = req.outPath === undefined || writer === undefined ? undefined : { file: req.outPath, packets: writer.packets };
-  const time = {
-    warmupPackets: warmStats.count,
-    warmupNsPerPacket: Math.round(warmStats.meanNs),
-    p99NsPerPacket: Math.round(steadyStats.quantileNs(0.99)),
-    cpuSeconds: Math.round(cpuSeconds * 1000) / 1000,
-    packetsPerCpuSecond: cpuSeconds > 0 ? Math.round(packets / cpuSeconds) : 0,
-    histogram: steadyStats.coarse().map(([upToNs, n]) => ({ upToNs, packets: n })),
+  const tally: CaptureTally = {
+    packets,
+    verdicts: verdicts.entries().map(([k, n]) => [verdictName(kind, k), n] as const),
+    warm,
+    steady,
+    cpuSeconds: (usage.user + usage.system) / 1e6,
+    complete: stopped === undefined && !countReached,
+    stopped,
+    failed,
+    failures,
+    traceLines,
+    trace,
+    events: events?.counts ?? [],
+    out: req.outPath === undefined || writer === undefined ? undefined : { file: req.outPath, packets: writer.packets },
+    perPacket,
   };
-  const status = failed > 0 || stopped !== undefined ? 1 : 0;
-  if (req.json) {
-    const doc: CaptureReport = {
-      program: req.programLabel,
-      capture: req.pcapPath,
-      engine: req.engineName,
-      packets,
-      verdicts: Object.fromEntries(entries),
-      nsPerPacket: Math.round(steadyStats.meanNs),
-      medianNsPerPacket: Math.round(steadyStats.quantileNs(0.5)),
-      time,
-      complete: stopped === undefined && !countReached,
-      ...(stopped === undefined ? {} : { stopped }),
-      errors: { packets: failed, first: failures },
-      maps,
-      traceLines,
-      traceDropped: obj?.traceDropped ?? 0,
-      trace,
-      events: events?.counts ?? [],
-      ...(out === undefined ? {} : { out }),
-      ...(req.verbose ? { perPacket } : {}),
-    };
-    report(`${JSON.stringify(doc, null, 2)}\n`);
-    return status;
-  }
-  let text = `program ${req.programLabel} on ${req.pcapPath}\n`;
-  text += `packets: ${packets}\n`;
-  text += 'verdicts:\n';
-  const width = Math.max(0, ...entries.map(([k]) => k.length));
-  for (const [k, n] of entries) text += `  ${k.padEnd(width)}  ${n}\n`;
-  if (warmStats.count > 0) {
-    text += `time: ${formatNs(steadyStats.meanNs)} per packet, median ${formatNs(steadyStats.quantileNs(0.5))}, p99 ${formatNs(steadyStats.quantileNs(0.99))} (${req.engineName}; `;
-    text += `the first ${warmStats.count} packets, warming up, ${formatNs(warmStats.meanNs)} each)\n`;
-  } else {
-    // Too few packets to tell the warm-up apart: the mean includes it, the median mostly not.
-    text += `time: ${formatNs(steadyStats.meanNs)} per packet on average, median ${formatNs(steadyStats.quantileNs(0.5))} (${req.engineName})\n`;
-  }
-  if (packets >= 1000) {
-    text += `cpu: ${cpuSeconds.toFixed(2)} s, ${Math.round(packets / cpuSeconds).toLocaleString('en-US')} packets per CPU second\n`;
-    text += `latency: ${time.histogram.map((b) => `<${formatNs(b.upToNs)} ${((100 * b.packets) / steadyStats.count).toFixed(1)}%`).join(', ')}\n`;
-  }
-  if (failed > 0) {
-    text += `errors: ${failed} ${failed === 1 ? 'packet' : 'packets'} failed (counted as error verdicts)\n`;
-    for (const f of failures) text += `  packet ${f.packet}: ${f.code}: ${f.message}\n`;
-    if (failed > failures.length) text += `  ... and ${failed - failures.length} more\n`;
-    if (req.object !== undefined && req.pcapPath !== '-') {
-      text += `  see a run instruction by instruction: tsbpf trace ${req.programArg} --pcap ${req.pcapPath} --packet ${failures[0]!.packet}\n`;
-    }
-  }
-  if (stopped !== undefined) {
-    text += `stopped: ${stopped.reason}; the report covers the ${packets} ${packets === 1 ? 'packet' : 'packets'} before\n`;
-  }
-  if (maps.length > 0) {
-    text += 'maps:\n';
-    for (const m of maps) text += formatMapDump(m);
-  }
-  if (req.object !== undefined) {
-    text += formatEvents(events?.counts ?? []);
-    text += `trace_printk: ${traceLines} ${traceLines === 1 ? 'line' : 'lines'}${traceDroppedNote(req.object)}\n`;
-    for (const t of trace.slice(0, MAX_TRACE_PRINTED)) text += `  [packet ${t.packet}] ${t.line}\n`;
-    if (traceLines > MAX_TRACE_PRINTED) text += `  ... and ${traceLines - MAX_TRACE_PRINTED} more (all of the first ${MAX_TRACE_LINES} with --json)\n`;
-  }
-  if (out !== undefined) text += `wrote ${out.packets} ${out.packets === 1 ? 'packet' : 'packets'} to ${out.file === '-' ? 'stdout' : out.file}\n`;
-  if (req.saveMaps !== undefined && obj !== undefined) text += `saved the maps to ${req.saveMaps}\n`;
-  report(text);
-  return status;
+  report(req.json ? captureJson(req, tally) : captureText(req, tally));
+  return failed > 0 || stopped !== undefined ? 1 : 0;
 }

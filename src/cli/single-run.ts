@@ -15,7 +15,7 @@ import type { CliIo } from './io.js';
 import { saveMapState } from './map-state.js';
 import { dumpMaps, formatMapDump, type MapDump } from './object-maps.js';
 import { EventDrain, formatEvents, type EventCount } from './object-output.js';
-import { judge, objectPacketEngine, verdictName, type Judgement } from './pcap-run.js';
+import { judge, objectPacketEngine, verdictName, type Judgement } from './packet-engine.js';
 
 /** What one single run needs. */
 export interface SingleRunRequest {

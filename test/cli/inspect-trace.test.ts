@@ -111,6 +111,15 @@ describe('tsbpf trace', () => {
       /--packet 13: .*traffic\.pcap has 12 packets/,
     );
     expect((await cli(['trace', ex('xdp_firewall.o'), '--packet', '2'])).err).toMatch(/--packet needs --pcap FILE/);
+    // Read as a stream up to the packet: from stdin too; damage after it does not matter, damage before it is named.
+    const traffic = new Uint8Array(readFileSync(ex('traffic.pcap')));
+    const fromFile = await cli(['trace', ex('xdp_firewall.o'), '--pcap', ex('traffic.pcap'), '--packet', '3']);
+    const fromStdin = await cli(['trace', ex('xdp_firewall.o'), '--pcap', '-', '--packet', '3'], traffic.subarray(0, 400));
+    expect(fromStdin.code).toBe(0);
+    expect(fromStdin.out).toBe(fromFile.out);
+    const cut = await cli(['trace', ex('xdp_firewall.o'), '--pcap', '-', '--packet', '12'], traffic.subarray(0, traffic.length - 10));
+    expect(cut.code).toBe(1);
+    expect(cut.err).toMatch(/E_PCAP: truncated capture.*\(after 11 good packets\)/);
     expect((await cli(['trace', ex('xdp_firewall.o'), '--pcap', ex('traffic.pcap'), '--mem-hex', '00'])).code).toBe(2);
   });
 });

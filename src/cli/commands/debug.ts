@@ -14,7 +14,7 @@ import { DebugQuit, DebugSession, type DebugTarget } from '../debugger.js';
 import { readMemoryOptions, readProgramArg } from '../input.js';
 import type { CliIo } from '../io.js';
 import { dumpMaps, formatMapDump } from '../object-maps.js';
-import { readCapture } from '../pcap-run.js';
+import { capturePacket } from '../pcap-run.js';
 import { programBytes } from '../program.js';
 import { formatR0 } from './run.js';
 import { XDP_ACTIONS, selectProgram } from './run-object.js';
@@ -111,10 +111,7 @@ Example:
     const input = await readProgramArg(arg!, io);
     let mem: Uint8Array;
     if (pcap !== undefined) {
-      const packets = readCapture(pcap);
-      const n = packetNumber ?? 1;
-      if (n > packets.length) throw new UsageError(`--packet ${n}: ${pcap} has ${packets.length} ${packets.length === 1 ? 'packet' : 'packets'}`);
-      mem = packets[n - 1]!.data;
+      mem = await capturePacket(pcap, packetNumber ?? 1, io);
     } else {
       mem = readMemoryOptions(stringOption(args, 'mem'), stringOption(args, 'mem-hex'));
     }

@@ -1,0 +1,183 @@
+/**
+ * The report of a capture run (`tsbpf run PROG --pcap FILE`), as text or as the `--json` document:
+ * verdict counts, time per packet (the steady state, the warm-up apart, a histogram), CPU time, the
+ * failed packets, where a damaged capture stopped, the maps, events and trace lines.
+ * @module
+ */
+import type { BpfObject } from '../elf/loader.js';
+import { LatencyHistogram, formatNs } from './capture-stats.js';
+import { dumpMaps, formatMapDump, type MapDump } from './object-maps.js';
+import { formatEvents, traceDroppedNote, type EventCount } from './object-output.js';
+
+/** Most trace_printk lines kept for the report (the count is always exact). */
+export const MAX_TRACE_LINES = 1000;
+/** Most trace_printk lines printed in the text report. */
+const MAX_TRACE_PRINTED = 50;
+
+/** A failed packet in the report. */
+export interface PacketFailure {
+  readonly packet: number;
+  readonly code: string;
+  readonly pc: number | undefined;
+  readonly message: string;
+}
+
+/** The report of a capture run, as `--json` prints it. */
+export interface CaptureReport {
+  readonly program: string;
+  readonly capture: string;
+  readonly engine: 'interpreter' | 'jit';
+  /** Packets run (including the failed ones). */
+  readonly packets: number;
+  readonly verdicts: Record<string, number>;
+  /** Mean time per packet after the warm-up (ns): the steady state. */
+  readonly nsPerPacket: number;
+  /** Median time per packet after the warm-up (ns; within 1/8, from the histogram). */
+  readonly medianNsPerPacket: number;
+  readonly time: {
+    readonly warmupPackets: number;
+    readonly warmupNsPerPacket: number;
+    readonly p99NsPerPacket: number;
+    /** CPU time of the whole run loop (reading, running, writing), seconds. */
+    readonly cpuSeconds: number;
+    readonly packetsPerCpuSecond: number;
+    /** Steady-state packets by time, one bucket per power of two: packets that took less than `upToNs`. */
+    readonly histogram: readonly { readonly upToNs: number; readonly packets: number }[];
+  };
+  /** Whether every byte of the capture was read; otherwise where and why it stopped. */
+  readonly complete: boolean;
+  readonly stopped?: { readonly reason: string; readonly atByte?: number };
+  readonly errors: { readonly packets: number; readonly first: readonly PacketFailure[] };
+  readonly maps: readonly MapDump[];
+  readonly traceLines: number;
+  /** Trace lines lost because the object's trace buffer was full. */
+  readonly traceDropped: number;
+  /** Ring buffer and perf event records drained after each packet, per map, with what was dropped. */
+  readonly events: readonly EventCount[];
+  readonly trace: readonly { readonly packet: number; readonly line: string }[];
+  readonly out?: { readonly file: string; readonly packets: number };
+  readonly perPacket?: readonly { readonly packet: number; readonly verdict: string; readonly length: number }[];
+}
+
+/** What the report names besides the tally (a capture run's request has these). */
+export interface ReportContext {
+  readonly programLabel: string;
+  readonly programArg: string;
+  readonly pcapPath: string;
+  readonly engineName: 'interpreter' | 'jit';
+  readonly object: BpfObject | undefined;
+  readonly verbose: boolean;
+  readonly saveMaps?: string | undefined;
+}
+
+/** What a capture run gathered. */
+export interface CaptureTally {
+  readonly packets: number;
+  /** Verdicts by name, with their counts, in the order to print. */
+  readonly verdicts: readonly (readonly [string, number])[];
+  /** Times of the warm-up packets and of the rest (the steady state). */
+  readonly warm: LatencyHistogram;
+  readonly steady: LatencyHistogram;
+  /** CPU time of the read-run-write loop. */
+  readonly cpuSeconds: number;
+  readonly complete: boolean;
+  readonly stopped: { readonly reason: string; readonly atByte?: number } | undefined;
+  readonly failed: number;
+  readonly failures: readonly PacketFailure[];
+  readonly traceLines: number;
+  readonly trace: readonly { readonly packet: number; readonly line: string }[];
+  readonly events: readonly EventCount[];
+  readonly out: { readonly file: string; readonly packets: number } | undefined;
+  readonly perPacket: readonly { readonly packet: number; readonly verdict: string; readonly length: number }[];
+}
+
+/** The steady-state and warm-up histograms: with fewer packets than the warm-up, all of them are the steady state. */
+function phases(t: CaptureTally): { steady: LatencyHistogram; warm: LatencyHistogram } {
+  return t.steady.count === 0 ? { steady: t.warm, warm: new LatencyHistogram() } : { steady: t.steady, warm: t.warm };
+}
+
+function timeOf(t: CaptureTally): CaptureReport['time'] {
+  const { steady, warm } = phases(t);
+  return {
+    warmupPackets: warm.count,
+    warmupNsPerPacket: Math.round(warm.meanNs),
+    p99NsPerPacket: Math.round(steady.quantileNs(0.99)),
+    cpuSeconds: Math.round(t.cpuSeconds * 1000) / 1000,
+    packetsPerCpuSecond: t.cpuSeconds > 0 ? Math.round(t.packets / t.cpuSeconds) : 0,
+    histogram: steady.coarse().map(([upToNs, n]) => ({ upToNs, packets: n })),
+  };
+}
+
+/** The `--json` document, with its newline. */
+export function captureJson(req: ReportContext, t: CaptureTally): string {
+  const { steady } = phases(t);
+  const doc: CaptureReport = {
+    program: req.programLabel,
+    capture: req.pcapPath,
+    engine: req.engineName,
+    packets: t.packets,
+    verdicts: Object.fromEntries(t.verdicts),
+    nsPerPacket: Math.round(steady.meanNs),
+    medianNsPerPacket: Math.round(steady.quantileNs(0.5)),
+    time: timeOf(t),
+    complete: t.complete,
+    ...(t.stopped === undefined ? {} : { stopped: t.stopped }),
+    errors: { packets: t.failed, first: t.failures },
+    maps: req.object === undefined ? [] : dumpMaps(req.object),
+    traceLines: t.traceLines,
+    traceDropped: req.object?.traceDropped ?? 0,
+    trace: t.trace,
+    events: t.events,
+    ...(t.out === undefined ? {} : { out: t.out }),
+    ...(req.verbose ? { perPacket: t.perPacket } : {}),
+  };
+  return `${JSON.stringify(doc, null, 2)}\n`;
+}
+
+/** The text report. */
+export function captureText(req: ReportContext, t: CaptureTally): string {
+  const { steady, warm } = phases(t);
+  const { packets, failed, failures, stopped, traceLines, out } = t;
+  const obj = req.object;
+  let text = `program ${req.programLabel} on ${req.pcapPath}\n`;
+  text += `packets: ${packets}\n`;
+  text += 'verdicts:\n';
+  const width = Math.max(0, ...t.verdicts.map(([k]) => k.length));
+  for (const [k, n] of t.verdicts) text += `  ${k.padEnd(width)}  ${n}\n`;
+  if (warm.count > 0) {
+    text += `time: ${formatNs(steady.meanNs)} per packet, median ${formatNs(steady.quantileNs(0.5))}, p99 ${formatNs(steady.quantileNs(0.99))} (${req.engineName}; `;
+    text += `the first ${warm.count} packets, warming up, ${formatNs(warm.meanNs)} each)\n`;
+  } else {
+    // Too few packets to tell the warm-up apart: the mean includes it, the median mostly not.
+    text += `time: ${formatNs(steady.meanNs)} per packet on average, median ${formatNs(steady.quantileNs(0.5))} (${req.engineName})\n`;
+  }
+  if (packets >= 1000) {
+    text += `cpu: ${t.cpuSeconds.toFixed(2)} s, ${Math.round(packets / t.cpuSeconds).toLocaleString('en-US')} packets per CPU second\n`;
+    text += `latency: ${timeOf(t).histogram.map((b) => `<${formatNs(b.upToNs)} ${((100 * b.packets) / steady.count).toFixed(1)}%`).join(', ')}\n`;
+  }
+  if (failed > 0) {
+    text += `errors: ${failed} ${failed === 1 ? 'packet' : 'packets'} failed (counted as error verdicts)\n`;
+    for (const f of failures) text += `  packet ${f.packet}: ${f.code}: ${f.message}\n`;
+    if (failed > failures.length) text += `  ... and ${failed - failures.length} more\n`;
+    if (obj !== undefined && req.pcapPath !== '-') {
+      text += `  see a run instruction by instruction: tsbpf trace ${req.programArg} --pcap ${req.pcapPath} --packet ${failures[0]!.packet}\n`;
+    }
+  }
+  if (stopped !== undefined) {
+    text += `stopped: ${stopped.reason}; the report covers the ${packets} ${packets === 1 ? 'packet' : 'packets'} before\n`;
+  }
+  const maps: MapDump[] = obj === undefined ? [] : dumpMaps(obj);
+  if (maps.length > 0) {
+    text += 'maps:\n';
+    for (const m of maps) text += formatMapDump(m);
+  }
+  if (obj !== undefined) {
+    text += formatEvents(t.events);
+    text += `trace_printk: ${traceLines} ${traceLines === 1 ? 'line' : 'lines'}${traceDroppedNote(obj)}\n`;
+    for (const line of t.trace.slice(0, MAX_TRACE_PRINTED)) text += `  [packet ${line.packet}] ${line.line}\n`;
+    if (traceLines > MAX_TRACE_PRINTED) text += `  ... and ${traceLines - MAX_TRACE_PRINTED} more (all of the first ${MAX_TRACE_LINES} with --json)\n`;
+  }
+  if (out !== undefined) text += `wrote ${out.packets} ${out.packets === 1 ? 'packet' : 'packets'} to ${out.file === '-' ? 'stdout' : out.file}\n`;
+  if (req.saveMaps !== undefined && obj !== undefined) text += `saved the maps to ${req.saveMaps}\n`;
+  return text;
+}

@@ -1,0 +1,111 @@
+/**
+ * What runs one packet for the capture runner and the single-packet run, and how its r0 becomes a
+ * verdict: the packet engine of an object's program (a {@link PacketSession} by program type) or of
+ * raw bytecode (rbpf's EbpfVmRaw), verdict names (XDP and TC_ACT names, kept / dropped) and the
+ * judgement of a run (whether the packet is let through, and where it ends).
+ * @module
+ */
+import type { BpfObject, ProgramInfo } from '../elf/loader.js';
+import { TcAction } from '../context/layout.js';
+import type { PacketSession } from '../context/session.js';
+import { EbpfVmRaw } from '../vm/vm.js';
+import type { HelperEntry, RunLimits } from '../vm/environment.js';
+import { XDP_ACTIONS } from './commands/run-object.js';
+
+/** How a program's r0 becomes a verdict and whether the packet is let through. */
+export type VerdictKind = 'xdp' | 'socket' | 'tc' | 'raw';
+
+/** Runs the program on one packet, in place: the packet as left is `outBytes[outStart, outEnd)` after. */
+export interface PacketEngine {
+  readonly kind: VerdictKind;
+  /** Run on `buf[start, start + length)`; returns r0. */
+  run(buf: Uint8Array, start: number, length: number): bigint;
+  /** The bytes holding the packet as the program left it (after a run). */
+  outBytes(): Uint8Array;
+  readonly outStart: number;
+  readonly outEnd: number;
+}
+
+const TC_NAMES = new Map<number, string>(Object.entries(TcAction).map(([k, v]) => [v, `TC_ACT_${k}`]));
+
+/** The packet engine for a program of a loaded object, by program type. */
+export function objectPacketEngine(obj: BpfObject, info: ProgramInfo, jit: boolean, limits: Partial<RunLimits>): PacketEngine {
+  const runner = obj.program(info.name);
+  const kind: VerdictKind = info.type === 'xdp' ? 'xdp' : info.type === 'socket' ? 'socket' : info.type === 'tc' ? 'tc' : 'raw';
+  const session: PacketSession = runner.session(kind === 'xdp' ? 'xdp' : kind === 'raw' ? 'raw' : 'skb', { jit, limits });
+  const memory = obj.memory;
+  return {
+    kind,
+    run: (buf, start, length) => session.run(buf, start, length),
+    outBytes: () => memory.bytes,
+    get outStart() {
+      return session.outStart;
+    },
+    get outEnd() {
+      return session.outEnd;
+    },
+  };
+}
+
+/** The packet engine for raw bytecode (rbpf's EbpfVmRaw: r1 = the packet, r2 = its length). */
+export function rawPacketEngine(bytes: Uint8Array, jit: boolean, limits: Partial<RunLimits>, helpers?: ReadonlyMap<number, HelperEntry>): PacketEngine {
+  const vm = new EbpfVmRaw(bytes, { limits });
+  for (const [id, stub] of helpers ?? []) vm.registerHelper(id, stub.fn, { name: stub.name });
+  if (jit) vm.jitCompile();
+  let view: Uint8Array = new Uint8Array(0);
+  return {
+    kind: 'raw',
+    run(buf, start, length) {
+      // A zero-copy view inside the VM memory: filled in place, run without copies.
+      view = vm.memBuffer(length);
+      view.set(buf.subarray(start, start + length));
+      return jit ? vm.executeProgramJit(view) : vm.executeProgram(view);
+    },
+    outBytes: () => view,
+    outStart: 0,
+    get outEnd() {
+      return view.length;
+    },
+  };
+}
+
+/** Name of a verdict key for the report. */
+export function verdictName(kind: VerdictKind, key: number | bigint | string): string {
+  if (typeof key === 'string') return key;
+  if (kind === 'xdp') return XDP_ACTIONS[Number(key)] ?? `XDP action ${key}`;
+  if (kind === 'socket') return key === 0 ? 'dropped (0)' : 'kept (non-zero)';
+  if (kind === 'tc') return TC_NAMES.get(Number(key)) ?? `TC_ACT ${key}`;
+  return `r0 = ${key}`;
+}
+
+/** A run's verdict key, whether the packet is let through, and where the packet as left ends. */
+export interface Judgement {
+  verdict: number | bigint;
+  passed: boolean;
+  end: number;
+}
+
+/**
+ * Judge a run by program type: XDP_PASS / XDP_TX, a socket filter's non-zero length (the packet cut
+ * to it), TC_ACT_OK, or any other program's non-zero r0 let the packet through. Fills `into`.
+ */
+export function judge(kind: VerdictKind, r0: bigint, engine: PacketEngine, into: Judgement): Judgement {
+  // Low 32 bits without bigint arithmetic for the usual small, non-negative results.
+  const low = r0 <= 0xffffffffn ? Number(r0) : Number(r0 & 0xffffffffn);
+  into.end = engine.outEnd;
+  if (kind === 'xdp') {
+    into.verdict = low;
+    into.passed = low === 2 || low === 3;
+  } else if (kind === 'socket') {
+    into.verdict = low === 0 ? 0 : 1;
+    into.passed = low !== 0;
+    if (into.passed) into.end = Math.min(into.end, engine.outStart + low);
+  } else if (kind === 'tc') {
+    into.verdict = low | 0;
+    into.passed = into.verdict === TcAction.OK;
+  } else {
+    into.verdict = r0;
+    into.passed = r0 !== 0n;
+  }
+  return into;
+}
