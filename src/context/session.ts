@@ -29,6 +29,7 @@ const MEM_ADDRESS = BigInt(MEM_START);
 export class PacketSession {
   /** After a run: the packet as the program left it is `memory.bytes[outStart, outEnd)`. */
   outStart = 0;
+  /** See {@link PacketSession.outStart}. */
   outEnd = 0;
   /** Packets run. */
   runs = 0;
@@ -45,6 +46,7 @@ export class PacketSession {
   private lastLength = -1;
 
   constructor(
+    /** The context the program gets: `xdp_md`, `__sk_buff`, or raw input memory. */
     readonly kind: SessionKind,
     private readonly program: Program,
     private readonly env: RunEnvironment,

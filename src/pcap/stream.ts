@@ -91,6 +91,7 @@ export class CaptureReader {
   hasTimestamp = false;
   /** Timestamp of the current packet: whole seconds since the Unix epoch, and nanoseconds past them. */
   seconds = 0;
+  /** Nanoseconds past {@link CaptureReader.seconds} of the current packet's timestamp. */
   nanos = 0;
   /** Byte offset in the whole input of the current packet's record. */
   recordOffset = 0;
