@@ -1,6 +1,6 @@
 /**
  * Example files the playground embeds (esbuild's `binary` loader, see scripts/build-web.ts), so the page
- * works offline and from a file:// URL. The same declarations as test/browser's (they merge).
+ * works offline and from a file:// URL; test/browser uses them too.
  */
 declare module '*.o' {
   /** The file's bytes. */

@@ -4,20 +4,13 @@
  * @module
  */
 import { readSync } from 'node:fs';
-import { loadObject } from '../../elf/loader.js';
 import { EbpfError } from '../../errors.js';
-import { DEFAULT_LIMITS } from '../../vm/environment.js';
-import { TraceEngine, TracingVmRaw } from '../../vm/trace.js';
-import { UsageError, expectPositionals, flag, intOption, listOption, parseArgs, stringOption } from '../args.js';
+import { UsageError, expectPositionals, flag, listOption, parseArgs } from '../args.js';
 import type { Command } from '../command.js';
 import { DebugQuit, DebugSession, type DebugTarget } from '../debugger.js';
-import { readMemoryOptions, readProgramArg } from '../input.js';
-import type { CliIo } from '../io.js';
 import { dumpMaps, formatMapDump } from '../object-maps.js';
-import { capturePacket } from '../pcap-run.js';
-import { programBytes } from '../program.js';
+import { TRACED_RUN_OPTIONS, setupTracedRun } from '../traced-run.js';
 import { formatR0 } from './run.js';
-import { XDP_ACTIONS, selectProgram } from './run-object.js';
 
 /** Lines of standard input, read synchronously (the engine calls the debugger in the middle of a run). */
 function stdinLines(): () => string | undefined {
@@ -61,13 +54,8 @@ export const debugCommand: Command = {
   name: 'debug',
   summary: 'run a program under a step debugger: breakpoints by pc or C line, registers, stack, maps',
   options: {
-    pcap: { type: 'string' },
-    packet: { type: 'string' },
-    program: { type: 'string' },
-    mem: { type: 'string' },
-    'mem-hex': { type: 'string' },
+    ...TRACED_RUN_OPTIONS,
     break: { type: 'list' },
-    budget: { type: 'string' },
     llvm: { type: 'boolean' },
   },
   help: `Usage: tsbpf debug OBJECT.o --pcap CAPTURE [--packet N] [--program NAME] [--break WHERE]... [--llvm]
@@ -102,66 +90,27 @@ Example:
   async run(argv, io) {
     const args = parseArgs(argv, this.options);
     const [arg] = expectPositionals(args, ['PROG']);
-    const budget = intOption(args, 'budget', 1, Number.MAX_SAFE_INTEGER);
-    const packetNumber = intOption(args, 'packet', 1, Number.MAX_SAFE_INTEGER);
-    const limits = budget === undefined ? DEFAULT_LIMITS : { ...DEFAULT_LIMITS, instructionBudget: budget };
-    const pcap = stringOption(args, 'pcap');
-    if (pcap !== undefined && (args.options.has('mem') || args.options.has('mem-hex'))) throw new UsageError('give either --pcap or --mem / --mem-hex, not both');
-    if (pcap === undefined && packetNumber !== undefined) throw new UsageError('--packet needs --pcap FILE');
-    const input = await readProgramArg(arg!, io);
-    let mem: Uint8Array;
-    if (pcap !== undefined) {
-      mem = await capturePacket(pcap, packetNumber ?? 1, io);
-    } else {
-      mem = readMemoryOptions(stringOption(args, 'mem'), stringOption(args, 'mem-hex'));
-    }
     const llvm = flag(args, 'llvm');
-    const name = stringOption(args, 'program');
+    const setup = await setupTracedRun(arg!, args, io);
+    const obj = setup.obj;
+    const target: DebugTarget = {
+      program: setup.program,
+      lines: setup.lines,
+      llvm,
+      helperNames: setup.kernelHelpers,
+      stackSize: setup.limits.stackSize,
+      ...(obj === undefined
+        ? {}
+        : {
+            maps: (only: string | undefined) => {
+              const dumps = dumpMaps(obj).filter((d) => only === undefined || d.name === only);
+              if (dumps.length === 0) return `no map named ${only}; maps: ${[...obj.maps.keys()].join(', ') || 'none'}\n`;
+              return dumps.map(formatMapDump).join('');
+            },
+          }),
+    };
     const tty = (process.stdin as { isTTY?: boolean }).isTTY === true;
-    let session: DebugSession;
-    let run: () => bigint;
-    let verdict: (r0: bigint) => string = () => '';
-    let traceLog: () => string[] = () => [];
-    if (input.format === 'elf') {
-      const obj = loadObject(input.bytes);
-      const info = selectProgram(obj, input.name, name);
-      const runner = obj.program(info.name);
-      const target: DebugTarget = {
-        program: runner.program,
-        lines: runner.lines,
-        llvm,
-        helperNames: true,
-        stackSize: limits.stackSize,
-        maps: (only) => {
-          const dumps = dumpMaps(obj).filter((d) => only === undefined || d.name === only);
-          if (dumps.length === 0) return `no map named ${only}; maps: ${[...obj.maps.keys()].join(', ') || 'none'}\n`;
-          return dumps.map(formatMapDump).join('');
-        },
-      };
-      session = new DebugSession(target, io, stdinLines(), !tty);
-      const options = { engine: new TraceEngine(() => true, { start: session.start, before: session.before }), limits };
-      traceLog = () => obj.drainTrace();
-      switch (info.type) {
-        case 'xdp':
-          run = () => runner.runXdp(mem, options).r0;
-          verdict = (r0) => ` ${XDP_ACTIONS[Number(r0 & 0xffffffffn)] ?? ''}`;
-          break;
-        case 'socket':
-          run = () => runner.runSocketFilter(mem, options);
-          break;
-        case 'tc':
-          run = () => runner.runTc(mem, options);
-          break;
-        default:
-          run = () => runner.run(undefined, { ...options, mem });
-      }
-    } else {
-      if (name !== undefined) throw new UsageError('--program applies to ELF objects only');
-      const vm = new TracingVmRaw(programBytes(input), { limits });
-      const target: DebugTarget = { program: vm.program!, lines: new Map(), llvm, helperNames: false, stackSize: limits.stackSize };
-      session = new DebugSession(target, io, stdinLines(), !tty);
-      run = () => vm.executeProgramTraced(mem, () => true, { start: session.start, before: session.before });
-    }
+    const session = new DebugSession(target, io, stdinLines(), !tty);
     for (const where of listOption(args, 'break')) {
       try {
         session.addBreakpoint(where);
@@ -173,7 +122,7 @@ Example:
     else if (tty) io.out("stopped before the first instruction; 'help' lists the commands\n");
     let r0: bigint;
     try {
-      r0 = run();
+      r0 = setup.run(() => true, { start: session.start, before: session.before });
     } catch (e) {
       if (e instanceof DebugQuit) {
         io.out(`stopped by the debugger after ${session.count} instructions\n`);
@@ -182,8 +131,8 @@ Example:
       if (e instanceof EbpfError) io.out(`error after ${session.count} instructions (reported below)\n`);
       throw e;
     }
-    for (const line of traceLog()) io.out(`trace_printk: ${line}\n`);
-    io.out(`result: r0 = ${formatR0(r0)}${verdict(r0)} after ${session.count} instructions\n`);
+    for (const line of obj?.drainTrace() ?? []) io.out(`trace_printk: ${line}\n`);
+    io.out(`result: r0 = ${formatR0(r0)}${setup.verdict(r0)} after ${session.count} instructions\n`);
     return 0;
   },
 };

@@ -5,19 +5,15 @@
  */
 import { disassembleInsns } from '../../asm/disassembler.js';
 import type { SourceLine } from '../../elf/btf-ext.js';
-import { loadObject } from '../../elf/loader.js';
 import { EbpfError } from '../../errors.js';
 import { kernelHelperName } from '../../helpers/kernel.js';
 import type { Program } from '../../vm/program.js';
-import { TraceEngine, TraceStopped, TracingVmRaw, type TraceStep } from '../../vm/trace.js';
-import { UsageError, expectPositionals, flag, intOption, parseArgs, stringOption } from '../args.js';
+import { TraceStopped, type TraceStep } from '../../vm/trace.js';
+import { expectPositionals, flag, intOption, parseArgs } from '../args.js';
 import type { Command } from '../command.js';
-import { readMemoryOptions, readProgramArg } from '../input.js';
 import type { CliIo } from '../io.js';
-import { capturePacket } from '../pcap-run.js';
-import { programBytes } from '../program.js';
+import { TRACED_RUN_OPTIONS, setupTracedRun } from '../traced-run.js';
 import { formatR0 } from './run.js';
-import { XDP_ACTIONS, selectProgram } from './run-object.js';
 import { lineOf, sourceComment } from './disasm.js';
 
 /** Default most instructions printed. */
@@ -112,13 +108,8 @@ export const traceCommand: Command = {
   name: 'trace',
   summary: 'run a program once and print every instruction with the registers and memory it changed',
   options: {
-    pcap: { type: 'string' },
-    packet: { type: 'string' },
-    program: { type: 'string' },
-    mem: { type: 'string' },
-    'mem-hex': { type: 'string' },
+    ...TRACED_RUN_OPTIONS,
     limit: { type: 'string' },
-    budget: { type: 'string' },
     llvm: { type: 'boolean' },
   },
   help: `Usage: tsbpf trace OBJECT.o --pcap CAPTURE [--packet N] [--program NAME] [--limit N] [--llvm]
@@ -159,60 +150,11 @@ Example:
     const args = parseArgs(argv, this.options);
     const [arg] = expectPositionals(args, ['PROG']);
     const limit = intOption(args, 'limit', 1, Number.MAX_SAFE_INTEGER) ?? DEFAULT_LIMIT;
-    const budget = intOption(args, 'budget', 1, Number.MAX_SAFE_INTEGER);
-    const packetNumber = intOption(args, 'packet', 1, Number.MAX_SAFE_INTEGER);
-    const limits = budget === undefined ? {} : { instructionBudget: budget };
-    const pcap = stringOption(args, 'pcap');
-    if (pcap !== undefined && (args.options.has('mem') || args.options.has('mem-hex'))) {
-      throw new UsageError('give either --pcap or --mem / --mem-hex, not both');
-    }
-    if (pcap === undefined && packetNumber !== undefined) throw new UsageError('--packet needs --pcap FILE');
-    const input = await readProgramArg(arg!, io);
-    let mem: Uint8Array;
-    if (pcap !== undefined) {
-      mem = await capturePacket(pcap, packetNumber ?? 1, io);
-    } else {
-      mem = readMemoryOptions(stringOption(args, 'mem'), stringOption(args, 'mem-hex'));
-    }
     const llvm = flag(args, 'llvm');
-    let printer: TracePrinter;
-    let run: () => bigint;
-    let verdict: (r0: bigint) => string = () => '';
-    let traceLog: string[] | undefined;
-    const program = stringOption(args, 'program');
-    if (input.format === 'elf') {
-      const obj = loadObject(input.bytes);
-      const info = selectProgram(obj, input.name, program);
-      const runner = obj.program(info.name);
-      printer = new TracePrinter(io, llvm, runner.lines, limit, true);
-      printer.entry = runner.program;
-      traceLog = obj.traceLog;
-      const options = { engine: new TraceEngine(printer.step, { before: printer.before }), limits };
-      switch (info.type) {
-        case 'xdp':
-          run = () => runner.runXdp(mem, options).r0;
-          verdict = (r0) => ` ${XDP_ACTIONS[Number(r0 & 0xffffffffn)] ?? ''}`;
-          break;
-        case 'socket':
-          run = () => runner.runSocketFilter(mem, options);
-          break;
-        case 'tc':
-          run = () => runner.runTc(mem, options);
-          break;
-        default:
-          run = () => runner.run(undefined, { ...options, mem });
-      }
-    } else {
-      if (program !== undefined) throw new UsageError('--program applies to ELF objects only');
-      const vm = new TracingVmRaw(programBytes(input), { limits });
-      printer = new TracePrinter(io, llvm, new Map(), limit, false);
-      run = () => vm.executeProgramTraced(mem, printer.step, {
-        before: (p) => {
-          printer.entry ??= p;
-          printer.before(p);
-        },
-      });
-    }
+    const setup = await setupTracedRun(arg!, args, io);
+    const printer = new TracePrinter(io, llvm, setup.lines, limit, setup.kernelHelpers);
+    printer.entry = setup.program;
+    const run = (): bigint => setup.run(printer.step, { before: printer.before });
     let r0: bigint;
     try {
       r0 = run();
@@ -230,8 +172,8 @@ Example:
       throw e;
     }
     printer.flush();
-    for (const line of traceLog ?? []) io.out(`trace_printk: ${line}\n`);
-    io.out(`result: r0 = ${formatR0(r0)}${verdict(r0)} after ${printer.count} instructions\n`);
+    for (const line of setup.obj?.drainTrace() ?? []) io.out(`trace_printk: ${line}\n`);
+    io.out(`result: r0 = ${formatR0(r0)}${setup.verdict(r0)} after ${printer.count} instructions\n`);
     return 0;
   },
 };
