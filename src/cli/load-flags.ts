@@ -2,8 +2,9 @@
  * The object-loading flags `run` and `inspect` share: `--type TYPE` (the program type, for sections
  * whose name says nothing), `--map-size NAME=N` (a map's max_entries before load), `--fib FILE`
  * (the host's interfaces, routes and neighbours for `bpf_fib_lookup`, as JSON), `--kconfig
- * NAME=VALUE` (a Kconfig extern's value) and `--helper ID=VALUE` (a helper that returns VALUE and
- * does nothing else, in place of tsbpf's or of one tsbpf lacks).
+ * NAME=VALUE` (a Kconfig extern's value), `--helper ID=VALUE` (a helper that returns VALUE and
+ * does nothing else, in place of tsbpf's or of one tsbpf lacks) and `--btf FILE` (the BTF to apply
+ * CO-RE relocations against).
  * @module
  */
 import { ArgumentError } from '../errors.js';
@@ -21,6 +22,7 @@ export const LOAD_FLAG_SPECS: Readonly<Record<string, OptionSpec>> = {
   fib: { type: 'string' },
   kconfig: { type: 'list' },
   helper: { type: 'list' },
+  btf: { type: 'string' },
 };
 
 /** The help lines of the two flags. */
@@ -38,7 +40,10 @@ export const LOAD_FLAG_HELP = `  --type TYPE     program type: xdp, socket, tc o
   --helper ID=VALUE
                   helper ID (a number, or a kernel name: bpf_ktime_get_ns or ktime_get_ns)
                   returns VALUE (an integer; negative ones as the kernel's -errno) and does
-                  nothing else, in place of tsbpf's helper or one tsbpf lacks (repeatable)`;
+                  nothing else, in place of tsbpf's helper or one tsbpf lacks (repeatable)
+  --btf FILE      apply the object's CO-RE relocations against this BTF: a kernel's
+                  /sys/kernel/btf/vmlinux, or an object with a .BTF section (default:
+                  the object's own BTF)`;
 
 /** The `--fib` file: JSON checked as a FIB description; a usage error names the file and the field. */
 function fibFile(path: string): FibDescription {
@@ -97,8 +102,8 @@ export function helperStubs(specs: readonly string[]): Map<number, HelperEntry> 
   return stubs;
 }
 
-/** Load options from `--type`, `--map-size`, `--fib`, `--kconfig` and `--helper`; a usage error for bad values. */
-export function loadFlags(args: ParsedArgs): Pick<LoadOptions, 'programTypes' | 'mapSizes' | 'fib' | 'kconfig' | 'helpers'> {
+/** Load options from `--type`, `--map-size`, `--fib`, `--kconfig`, `--helper` and `--btf`; a usage error for bad values. */
+export function loadFlags(args: ParsedArgs): Pick<LoadOptions, 'programTypes' | 'mapSizes' | 'fib' | 'kconfig' | 'helpers' | 'targetBtf'> {
   const type = stringOption(args, 'type');
   if (type !== undefined && !PROGRAM_TYPES.includes(type as ProgramType)) {
     throw new UsageError(`--type must be one of ${PROGRAM_TYPES.join(', ')}, not '${type}'`);
@@ -120,7 +125,9 @@ export function loadFlags(args: ParsedArgs): Pick<LoadOptions, 'programTypes' | 
     kconfig[m[1]!] = m[2]!;
   }
   const stubs = helperStubs(listOption(args, 'helper'));
+  const btf = stringOption(args, 'btf');
   return {
+    ...(btf === undefined ? {} : { targetBtf: readInputFile(btf) }),
     ...(type === undefined ? {} : { programTypes: { '*': type as ProgramType } }),
     ...(Object.keys(kconfig).length === 0 ? {} : { kconfig }),
     ...(Object.keys(sizes).length === 0 ? {} : { mapSizes: sizes }),

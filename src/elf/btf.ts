@@ -18,8 +18,10 @@ export interface BtfMember {
   readonly name: string;
   /** Type id of the member. */
   readonly type: number;
-  /** Offset in bits (bitfield size is ignored). */
+  /** Offset in bits. */
   readonly bitOffset: number;
+  /** Bitfield width recorded in the member (structs with the kind flag); 0 otherwise. */
+  readonly bitSize?: number;
 }
 
 /** A variable inside a DATASEC. */
@@ -202,7 +204,7 @@ export function parseBtf(data: Uint8Array): Btf {
         const kflag = info >>> 31;
         for (let i = 0; i < vlen; i++, at += 12) {
           const off = u32(at + 8);
-          members.push({ name: stringAt(strings, u32(at)), type: u32(at + 4), bitOffset: kflag ? off & 0xffffff : off });
+          members.push({ name: stringAt(strings, u32(at)), type: u32(at + 4), bitOffset: kflag ? off & 0xffffff : off, bitSize: kflag ? off >>> 24 : 0 });
         }
         type = { ...type, members, kflag: kflag === 1 };
         break;

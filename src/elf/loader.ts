@@ -29,7 +29,9 @@ import { DEFAULT_TRACE_BUFFER_BYTES, TraceLog } from '../helpers/trace-log.js';
 import { ProgramRunner } from '../context/runner.js';
 import { RunSpace } from '../context/space.js';
 import { btfMapDefs, datasecVariables, parseBtf, type Btf, type BtfMapDef } from './btf.js';
-import { parseLineInfo, type LineInfo, type SourceLine } from './btf-ext.js';
+import { checkBytes } from '../validate.js';
+import { parseCoreRelos, parseLineInfo, type LineInfo, type SourceLine } from './btf-ext.js';
+import { applyCoreRelocations, type CoreResult } from './core.js';
 import { functionsOf, linkProgram, type ElfFunction } from './link.js';
 import { checkKconfig, layoutKconfig, type KconfigLayout, type KconfigValue } from './kconfig.js';
 import { parseElf, SectionType, SHF_EXECINSTR, SymbolType, type ElfFile, type ElfSection, type ElfSymbol } from './reader.js';
@@ -136,6 +138,14 @@ export interface LoadOptions extends MapOptions {
    * is an ArgumentError; names the object does not declare are ignored, as libbpf does.
    */
   readonly kconfig?: Readonly<Record<string, KconfigValue>>;
+  /**
+   * The BTF to apply the object's CO-RE relocations against: raw BTF (a kernel's
+   * `/sys/kernel/btf/vmlinux`) or an ELF file with a `.BTF` section. Default: the object's own BTF
+   * (the layouts it was compiled for). A field, type or enumerator the target lacks makes its
+   * relocation fail when the program reaches it (an `EbpfError` naming it; also in `warnings`);
+   * existence checks read 0. Malformed BTF is an ArgumentError.
+   */
+  readonly targetBtf?: Uint8Array;
 }
 
 /** The program types {@link LoadOptions.programTypes} accepts. */
@@ -268,6 +278,16 @@ export class BpfObject {
     this.btf = btfSection === undefined ? undefined : parseBtf(btfSection.data);
     const ext = this.elf.section('.BTF.ext');
     this.lineInfo = ext === undefined || this.btf === undefined ? new Map() : parseLineInfo(ext.data, this.btf);
+    // CO-RE: rewrite the code for the target BTF before anything links it.
+    const relos = ext === undefined || this.btf === undefined ? new Map() : parseCoreRelos(ext.data, this.btf);
+    // Parsed only when there is something to relocate (a kernel's BTF is megabytes).
+    if (options.targetBtf !== undefined) checkBytes(options.targetBtf, 'targetBtf');
+    const target = options.targetBtf === undefined || relos.size === 0 ? undefined : targetBtfOf(options.targetBtf);
+    let core: CoreResult | undefined;
+    if (relos.size > 0 && this.btf !== undefined) {
+      core = applyCoreRelocations(this.elf, this.btf, target ?? this.btf, relos);
+      for (const message of core.poisoned) this.warnings.push(message);
+    }
     this.programs = this.listPrograms(options.programTypes);
     const maps = new Map<string, BpfMap>();
     this.maps = maps;
@@ -300,6 +320,7 @@ export class BpfObject {
     for (const [id, entry] of tunnelHelpers(this.memory)) this.helperTable.set(id, entry);
     for (const [id, entry] of vlanHelpers(this.memory)) this.helperTable.set(id, entry);
     for (const [id, entry] of cloneHelpers(fib)) this.helperTable.set(id, entry);
+    for (const [id, entry] of core?.helpers ?? []) this.helperTable.set(id, entry);
     for (const [id, entry] of options.helpers ?? []) this.helperTable.set(id, entry);
     this.initProgramArrays();
   }
@@ -758,3 +779,17 @@ export function loadObject(bytes: Uint8Array, options: LoadOptions = {}): BpfObj
   }
 }
 
+/** `targetBtf` parsed: raw BTF, or the `.BTF` section of an ELF file; the caller's error when malformed. */
+function targetBtfOf(bytes: Uint8Array): Btf {
+  const data = checkBytes(bytes, 'targetBtf');
+  const isElf = data.length >= 4 && data[0] === 0x7f && data[1] === 0x45 && data[2] === 0x4c && data[3] === 0x46;
+  try {
+    if (!isElf) return parseBtf(data);
+    const section = parseElf(data).section('.BTF');
+    if (section === undefined) throw new ArgumentError('targetBtf: the ELF file has no .BTF section');
+    return parseBtf(section.data);
+  } catch (e) {
+    if (e instanceof EbpfError && !(e instanceof ArgumentError)) throw new ArgumentError(`targetBtf: ${e.message}`);
+    throw e;
+  }
+}
