@@ -1,162 +1,73 @@
 /**
- * eBPF → WebAssembly compiler. Each eBPF function (the entry and every local-call target) becomes
- * one WebAssembly function over eleven i64 locals r0-r10, so V8's optimizing tier keeps eBPF
- * registers in machine registers. Control flow is rebuilt as nested blocks and loops
- * (see structure.ts). Every memory access is checked exactly as the interpreter checks it: accesses
- * through an unmodified r10 that stay inside the frame are checked at compile time; every other access
- * tries a one-entry cache of a writable region (one subtraction and one unsigned compare), then scans
- * the region table in wasm (no call: a call on any path of a loop makes V8 spill its registers), and
- * only to fail calls the runtime, which throws VmMemory's MemoryAccessError. (Measured: keeping the
- * cache in locals instead of globals, or moving the miss path into a function, made loops slower.)
- * The check branches on the miss, so that V8 lays the hit out as the fall-through path. A run of
- * accesses through one unchanged register in a block is checked once for its whole span.
+ * eBPF → WebAssembly compiler: the driver and the function-level passes. Each eBPF function (the entry
+ * and every local-call target) becomes one WebAssembly function over eleven i64 locals r0-r10 (so
+ * V8's optimizing tier keeps eBPF registers in machine registers), and a function with loops also a
+ * *checked copy*: a dispatch loop over the same blocks that checks the budget on every block and every
+ * access in full, and can start at any block or at any access of a loop block.
  *
- * In the blocks of loops without calls, a miss that is neither the cached region's last bytes nor the
- * stack does not scan the table in place: it leaves the loop nest for the function's checked copy,
- * which resumes the run at that very access (its block already charged: see
- * {@link FunctionCompiler.resumeSegments}) and does everything from there on with full checks. The
- * scan is a loop, and a loop nested in a hot loop makes V8 compile the hot loop worse even when it
- * never runs. Each entry into such a loop first fills the cache for the header's first access (see
- * {@link FunctionCompiler.loopEntry}), so that a loop entered with the cache holding another region does
- * not leave at once. (A/B in one process, best of 9-15 alternating batches at load 10-15: sort
- * 0.55-0.64x the time, hashtab, isort, strsearch, base64 0.8-0.95x, others within the noise.)
+ * The passes, in order, for one function:
+ * - the flow graph of its blocks (graph.ts), with compare trees rebuilt as `br_table`s
+ *   (switch-table.ts) and conditional jumps over a short pure block turned into `select`s
+ *   (if-conversion, `termOf`);
+ * - the budget plan (`planChecks`): every block subtracts its length; only loop headers of long
+ *   chains and blocks after calls check, for the most any path can charge until the next check, and
+ *   leave for the checked copy when it may not last, so errors stay at the interpreter's pc;
+ * - where a region-cache miss leaves for the checked copy (`deoptPcs`: loops without calls), so that
+ *   no region-table scan, a loop, sits inside a hot loop;
+ * - loop versioning (loop-shapes.ts, induction.ts): counted loops get a guard per entry that proves
+ *   every access of every iteration in bounds and the budget sufficient, then run a check-free copy;
+ *   chunked loops run as many iterations check-free as the guard proves; copy loops become one
+ *   `memory.copy`;
+ * - structured emission (structure.ts), each block lowered here: memory accesses through the cache,
+ *   the stack and the region table (lower-memory.ts), groups of accesses through one register checked
+ *   once, indexed accesses `B + X` checked against a limit kept for B, ALU and compares (lower-alu.ts),
+ *   helper and local calls, exits.
  *
- * Counted loops (one block ending in `if x < y goto self`, 64- or 32-bit, x growing by a constant or a
- * loop-invariant register, y unchanged: clang's memcpy-style loops, `for (u32 k = 0; k < n; k++)`) are
- * versioned: at each entry to the loop a guard computes the trip count from the registers and checks
- * that the first and last iterations' addresses of every access whose address is an induction
- * variable (see induction.ts: 32-bit index arithmetic under range conditions the guard also checks,
- * strides held in registers) lie in the cached region; if so a copy of the loop runs
- * with those accesses unchecked (a wrap and an add), else the checked body runs one iteration (filling
- * the cache) and the guard is tried again on the next. The guard also asks for budget for all the
- * iterations, so that the copy only subtracts (a shorter budget runs the checked body, which fails at
- * the interpreter's pc). A/B: memcpy 191 -> 110 us, and 113 -> 74 us with the budget check hoisted.
- * In structured code the copy is not nested in the checked loop but its sibling (see
- * {@link FunctionCompiler.fastLoop}): the guard runs once per entry from outside the loop and chooses
- * either the copy, which runs every iteration, or the checked loop, which runs every iteration (a
- * loop whose block other back edges also reach stays nested). The copy then holds no miss path and no
- * inner loop, and V8 unrolls it; one saved access per iteration is enough (MIN_HOISTED_SIBLING). A/B
- * (six runs of 10-16 alternations): hash64 best 16.5-25.8 -> 15.2-16.8 us, medians 20-27 -> 16.7-17.3
- * us; fnv1a best 104-196 -> 83-146 us, medians 146-207 -> 109-158 us; sort (its copy loop) best
- * 166-263 -> 161-244 us, within the noise; memcpy and crc32 (compute-bound) unchanged; the others'
- * code unchanged. The checked-copy functions (dispatch loops) keep the nested form. Since a failed
- * guard no longer retries after a checked iteration has filled the cache, the guard first fills the
- * cache from the region table for the first covered access's first address when it misses (no
- * failure there: the checked loop fails where the interpreter does), so loops entered with the cache
- * empty (after a call) or holding another region (the stack is never cached by the stack's own path)
- * still run check-free; benchmarks unchanged (A/B: hash64 16.4/17.3 vs 16.1/17.4 us best/median,
- * fnv1a, sort, memcpy, crc32 within the noise). Rejected: chunked loops (strcmp) as siblings too,
- * the copy before the checked loop running one chunk and the header skipping its body when the copy
- * left (strcmp_full medians 15.9/16.0 -> 19.1/19.1 us in two A/B runs: V8 no longer unrolled the
- * copy, which it does unroll nested). Also measured and rejected: the region-table scan of the miss
- * path unrolled for four entries instead of a loop (an unsafe build, only to see whether the loop
- * itself is what costs the hot loops that keep their checks): sort 230/242 -> 261/275 us best/median,
- * switch 261/322 -> 286/337 us, log2_int and strcmp_full within the noise; more inline code is worse.
- *
- * A counted loop that only copies memory forward (a load, a store of the loaded value, both moving by
- * their size; every other register it writes moves by a constant or is recomputed each iteration)
- * copies all but its last iteration's bytes with one `memory.copy` in the guarded branch, when the
- * destination is not ahead of the source within them (then memmove's result is the loop's), charges
- * their budget at once and moves the induction registers; the check-free loop runs the last iteration
- * (see {@link FunctionCompiler.bulkCopy}). A/B: memcpy 88.5 -> 29.3 us (best of 6 alternations; the old
- * build's batches ranged 88-123 us, the new one's 29-33), below the native build's scalar loop (gcc -O2
- * keeps it a loop: it cannot rule out the overlap); sort (whose first loop copies 8 KB) unchanged.
- *
- * Other innermost loops that are one cycle of blocks from the header back to it, every other edge
- * going to one exit (clang's strcmp loop: data-dependent exits, no trip count) run in chunks: the
- * header's guard computes how many iterations keep every strided access in the cached region, a
- * check-free copy of the cycle runs that many, and leaves early through a flag that makes the header's
- * terminator take the exit. The chunk is also capped at the iterations the budget pays for at the
- * cycle's full cost, so the copy's charges only subtract. A/B: strcmp_full 23.0 -> 16.3 us, and
- * 16.4 -> 11.9 us with the budget check hoisted; others unchanged. Both check-free copies charge the
- * budget for all their iterations before they start rather than per block (a chunk that leaves early
- * gives back what its iterations not run would have charged): strcmp_full 13.1 -> 10.3 us (A/B, best
- * of 8 alternations; batches 13-22 and 10-20 us). Not handled: sort's
- * inner loops (`a[j - gap]`, leaving on a loaded value) are neither counted nor chunked with constant
- * strides. Where the copy is nested (chunked loops, and counted
- * loops in the checked-copy functions) only loops where it saves at least two checks per iteration are
- * versioned (see MIN_HOISTED: the nested loop costs more than one check); a sibling copy needs one
- * (MIN_HOISTED_SIBLING). Rejected: one
- * loop with a flag local choosing the check-free or the checked body per iteration instead of a nested
- * copy (memcpy 111 -> 217 us, fnv1a 174 -> 221 us).
- *
- * Branches: a conditional jump over one to three plain ALU instructions becomes `select`s (V8 emits
- * conditional moves; clang's flag-setting and min/max code otherwise mispredicts), and clang's
- * binary-search compare trees for dense switches become one `br_table` on the clamped value (see switch-table.ts). Both keep
- * the interpreter's budget rule exactly: every block still charges its length, and fails at its own pc.
- * The clamp keeps only what the index needs: values above the top go past the table to its fallback
- * (the top's edge) unless a 64-bit value could wrap in the 32-bit index, and values below the bottom
- * cannot occur after a `x &= m` (m >= 0) ending the root block when the bottom is <= 0 (the switch
- * benchmark's `switch (x & 63)` then needs no clamp at all). A/B: switch best batches 275-331 ->
- * 255-316 us (six runs, each faster by 5-7 %), other benchmarks' code unchanged.
- *
- * Rotates: eBPF has none, so clang writes `t = x; t >>= 64 - k; x <<= k; x |= t`; V8 does not turn
- * that back into a rotate, which puts two dependent instructions on a hash's critical chain. The four
- * slots (any shift order, either `or` direction, 32- or 64-bit) compile to one `rotl` (see
- * {@link FunctionCompiler.rotate}). A/B: hash64 19.4 -> 16.5 us (best of 10 alternations; batches ranged
- * 17-36 us on the shared machine); no other benchmark has the idiom.
- *
- * Budget: every block subtracts its length. Blocks check the result, except in innermost loops whose
- * body is a chain of several blocks: there the loop header checks once for the most any path can charge
- * before the next check, and when the budget may not suffice, the run continues (by a `br` out of the
- * loop, then a call) in a copy of the function that checks every block and can start at any block.
- * Blocks that do not check add their charges to a separate sum (L_ACC) that the next check, call or
- * exit subtracts (see {@link FunctionCompiler.flush}), and a converted block charges length ×
- * condition rather than a `select`: log2_int's loop of a dozen select-converted blocks had every
- * charge on one chain carried from iteration to iteration. A/B: log2_int 181 -> 140 us (best of 8
- * alternations; batches 181-257 and 140-204 us), switch 316 -> 293 us (within the noise), the other
- * benchmarks' code unchanged. (An unsafe build without the converted blocks' charges ran log2_int in
- * 99 us against 186: that is the chain's cost.)
- * Rejected (A/B, 2026-12, a noisy shared machine): header checks in innermost loops of two or three
- * blocks (MIN_CHECKED_CHAIN 2: sort 254 -> 313 us) and in outer loops too (sort 232 -> 343 us); a failed
- * check leaving by `br` to one block per function that calls the runtime, instead of a call at the
- * check (V8 then kept hash64's budget in a register instead of reloading it from the stack every
- * iteration, but no benchmark moved beyond the noise: hash64 16.7 vs 16.8 us, sort 193 vs 199 us).
- *
- * Sort (shell sort, 32-bit indexes, a register stride, inner loops of about two iterations) is where
- * the JIT is furthest from native. A perf profile of the generated code shows about 30 machine
- * instructions per inner iteration against native's 8-10: two cache checks of about eight instructions
- * each (with a `jmp` over the miss path: V8 lays the miss path out inline), two budget checks, V8's
- * loop stack check, and spills of `v` and `gap` (eleven eBPF registers, the budget and V8's own
- * registers do not fit). The hot spots are the load feeding the data-dependent compare and its
- * mispredicted exit, which native pays as well. Builds without the compare and miss path of the
- * cache check, or without budget checks (unsafe, only to measure the headroom), were within the noise
- * of the safe build in A/B runs; a guard per entry of loops this short would cost what it saves.
- *
- * Indexed accesses (clang's `r = B; r += X; [r + off]`, sort's `a[j]`): the register B that most
- * accesses of a function use so gets two locals, how far past B an access of each size may start in
- * the cached region (L_BLIM) and B's linear address (L_BLIN), recomputed after every write of B (the
- * code writer watches `local.set`/`local.tee` of B, so no path that writes it is missed), after every
- * cache refill and emptied with the cache. The access then checks `X + off < L_BLIM` (one compare of
- * locals instead of a subtraction and three globals) and misses to the region table scan, which is
- * exact on its own (it holds the stack too). A/B, 2026-12 (best and median of 24-30 alternating
- * batches, five runs): sort 187-216 -> 160-230 us best (four runs of five faster), median 5-10 %
- * lower every run, e.g. 201.6/293.0 -> 173.7/271.6 us; memcpy (one indexed store) unchanged, other
- * benchmarks' code unchanged. Headroom measured with unsafe builds: without any cache check in sort
- * 295 -> 224 us, also without budget checks 193 -> 112 us; the indexed check with its miss path
- * replaced by `unreachable` 192 -> 157 us. So most of what is left of the check's cost is its miss
- * path being in the loop at all (a loop inside the hot loop's body, even never entered, makes V8
- * compile the loop worse). Rejected: the miss path as a call to a scan function per access (sort
- * 190 -> 214-224 us: spills around the call); the first version, with the whole cache, stack and
- * table check as the miss path and one limit for 8-byte accesses (so the array's last element
- * missed): medians 5-8 % lower, best batches within the noise. Left: making the miss path leave the loop nest (e.g. resuming in
- * the checked copy mid-block), which needs the checked copy to start at an access, not a block.
+ * Every access is checked exactly as the interpreter checks it, and every error (memory, budget, call
+ * depth, bad slots) has the interpreter's class, code and pc. docs/benchmarks.md ("The JIT's design
+ * decisions, measured") keeps what was tried, kept and rejected, with the measurements.
  * @module
  */
 import { fieldUse } from '../verifier/fields.js';
 import { affineAdd, affineAlu, constantAffine, registerAffine, stepOf, strideOf, type Affine } from '../verifier/affine.js';
 import { JitError } from '../errors.js';
 import type { Insn } from '../isa/instruction.js';
-import { decodeOperation, branchTarget, type Operation, type AluName, type JumpCond } from '../isa/operation.js';
+import { decodeOperation, branchTarget, type Operation, type AluName } from '../isa/operation.js';
 import { FRAME_POINTER } from '../isa/opcodes.js';
 import { basicBlocks, type BasicBlock } from '../verifier/cfg.js';
-import { Global, GLOBAL_COUNT, Import, TABLE_ENTRY, Trap } from './layout.js';
+import { Global, GLOBAL_COUNT, Import, Trap } from './layout.js';
 import { HELPER_RESULT, STACK_MARK } from '../vm/memory.js';
 import { emitDispatch, emitStructured, type StructSink } from './structure.js';
-import { analyzeInduction, constantOf, type RangeCondition } from './induction.js';
+import { constantOf } from './induction.js';
+import { MAX_STRIDE, MIN_HOISTED, chunkedLoop, copyLoop, countedLoop, type ChunkedLoop, type CopyLoop, type CountedLoop, type LoopContext } from './loop-shapes.js';
 import { emitTableIndex, planSwitch, type Compare, type SwitchEdge, type SwitchPlan } from './switch-table.js';
 import { analyzeGraph, innermostLoops, outermostLoopOf, type FlowGraph, type GraphAnalysis, type Terminator } from './graph.js';
 import { CodeWriter, ModuleBuilder } from '../wasm/module.js';
+import { emitAlu, emitCompare, emitRotate, emitUnary } from './lower-alu.js';
+import { markStack, pushWindow, refill, scanAddress } from './lower-memory.js';
+import {
+  EXTRA_LOCALS,
+  L_A,
+  L_ACC,
+  L_BLIM,
+  L_BLIN,
+  L_BUDGET,
+  L_COND,
+  L_D,
+  L_EXIT,
+  L_FP,
+  L_GB,
+  L_K,
+  L_LABEL,
+  L_LIM,
+  L_RESUME,
+  L_S0,
+  L_T,
+  L_T2,
+  OUTER,
+  REGS,
+  RESULTS,
+} from './locals.js';
 import { Op, ValType, type ValTypeCode } from '../wasm/opcodes.js';
 
 /** Options that change the generated code. */
@@ -196,76 +107,15 @@ export interface CompiledWasm {
   readonly checkedFunctions: readonly { readonly index: number; readonly pc: number }[];
 }
 
-// Local layout: params r0-r10, then scratch and cache locals.
-const L_BUDGET = 11;
-const L_T = 12;
-const L_T2 = 13;
-const L_LIM = 14;
-const L_FP = 15;
-const L_LABEL = 16;
-const L_A = 17;
-const L_I = 18;
-/** If-conversion: the condition, and the old values of the (at most two) registers the skipped block writes. */
-const L_COND = 19;
-const L_S0 = 20;
-/** Linear address of a checked access group's lowest byte (see {@link FunctionCompiler.accessGroups}). */
-const L_GB = 22;
-/** In a counted loop's check-free copy: linear address minus (the low half of) the virtual address. */
-const L_D = 23;
-/** Set when a chunked loop's check-free copy leaves the loop: the header's terminator then takes its exit. */
-const L_EXIT = 24;
-/** Iterations left in a chunked loop's check-free copy. */
-const L_K = 25;
-/**
- * Charges of blocks that do not check the budget, not yet subtracted from L_BUDGET (see
- * {@link FunctionCompiler.flush}): kept apart so that they do not lengthen the budget's dependency chain.
- */
-const L_ACC = 26;
-/**
- * For the function's indexed base register B (see {@link FunctionCompiler.chooseIndexedBase}), per
- * access size s: how far past B an access of s bytes may start and lie in the cached region
- * (cacheLimit + 7 - s + 1 - (B - cacheBase), or 0 when B is not in it); and B's linear address. Kept
- * exact whenever B or the cache changes.
- */
-const L_BLIM: Readonly<Record<1 | 2 | 4 | 8, number>> = { 1: 27, 2: 28, 4: 29, 8: 30 };
-const L_BLIN = 31;
-/** On a region table hit: where the element holding the access starts, as an offset into its region (0 for a plain region). */
-const L_E = 32;
-/** In the checked copy: where in its first block a run resumes (see {@link FunctionCompiler.resumeSegments}); 0 at the block's start. */
-const L_RESUME = 33;
-const EXTRA_LOCALS: readonly ValTypeCode[] = [
-  ...Array<ValTypeCode>(4).fill(ValType.i64),
-  ...Array<ValTypeCode>(5).fill(ValType.i32),
-  ValType.i64,
-  ValType.i64,
-  ValType.i32,
-  ValType.i32,
-  ValType.i32,
-  ValType.i32,
-  ValType.i64,
-  ...Array<ValTypeCode>(4).fill(ValType.i64),
-  ValType.i32,
-  ValType.i32,
-  ValType.i32,
-];
 /** Most iterations a chunked loop runs check-free before its guard is evaluated again. */
 const MAX_CHUNK = 2 ** 30;
-/**
- * Fewest accesses a loop's check-free copy must save per iteration. The copy is a loop nested in the
- * compiled loop, which V8 compiles worse: with one access saved fnv1a went 73 -> 174 us (even with the
- * access still checked in the copy: 163 us), with two memcpy went 220 -> 110 us.
- */
-const MIN_HOISTED = 2;
 /**
  * The same for a counted loop versioned as a sibling of its checked loop (see
  * {@link FunctionCompiler.fastLoop}): no nested loop, so one access saved pays (fnv1a, hash64).
  */
 const MIN_HOISTED_SIBLING = 1;
-/** Most blocks in a chunked loop's cycle. */
-const MAX_CYCLE = 6;
-/** Counted loops: largest trip count, |stride| and bound the versioning guard accepts (no 64-bit wrap below them). */
+/** Counted loops: largest trip count the versioning guard accepts (no 64-bit wrap below it and MAX_STRIDE). */
 const MAX_TRIPS = 2 ** 32;
-const MAX_STRIDE = 2 ** 16;
 /** ALU operations that cannot fail or branch in the generated code, so a block of them can run speculatively. */
 const PURE_ALU: ReadonlySet<AluName> = new Set<AluName>(['add', 'sub', 'mul', 'or', 'and', 'xor', 'lsh', 'rsh', 'arsh', 'mov']);
 /**
@@ -285,60 +135,6 @@ const MAX_RESUME_OFFSET = 2 ** (31 - RESUME_SHIFT) - 2;
 const MIN_CHECKED_CHAIN = 4;
 /** Largest block (in instructions) compiled as selects rather than a branch. */
 const MAX_SELECT_BLOCK = 3;
-const REGS: readonly ValTypeCode[] = Array<ValTypeCode>(11).fill(ValType.i64);
-const RESULTS: readonly ValTypeCode[] = Array<ValTypeCode>(6).fill(ValType.i64);
-/**
- * Labels every function body is wrapped in: the propagate block, the halt block and (innermost) the
- * block whose end continues the run in the function's budget-checked copy.
- */
-const OUTER = 3;
-
-const ALU64: Partial<Record<AluName, number>> = {
-  add: Op.i64_add,
-  sub: Op.i64_sub,
-  mul: Op.i64_mul,
-  or: Op.i64_or,
-  and: Op.i64_and,
-  xor: Op.i64_xor,
-  lsh: Op.i64_shl,
-  rsh: Op.i64_shr_u,
-  arsh: Op.i64_shr_s,
-};
-const ALU32: Partial<Record<AluName, number>> = {
-  add: Op.i32_add,
-  sub: Op.i32_sub,
-  mul: Op.i32_mul,
-  or: Op.i32_or,
-  and: Op.i32_and,
-  xor: Op.i32_xor,
-  lsh: Op.i32_shl,
-  rsh: Op.i32_shr_u,
-  arsh: Op.i32_shr_s,
-};
-const CMP64: Record<Exclude<JumpCond, 'jset'>, number> = {
-  jeq: Op.i64_eq,
-  jne: Op.i64_ne,
-  jgt: Op.i64_gt_u,
-  jge: Op.i64_ge_u,
-  jlt: Op.i64_lt_u,
-  jle: Op.i64_le_u,
-  jsgt: Op.i64_gt_s,
-  jsge: Op.i64_ge_s,
-  jslt: Op.i64_lt_s,
-  jsle: Op.i64_le_s,
-};
-const CMP32: Record<Exclude<JumpCond, 'jset'>, number> = {
-  jeq: Op.i32_eq,
-  jne: Op.i32_ne,
-  jgt: Op.i32_gt_u,
-  jge: Op.i32_ge_u,
-  jlt: Op.i32_lt_u,
-  jle: Op.i32_le_u,
-  jsgt: Op.i32_gt_s,
-  jsge: Op.i32_ge_s,
-  jslt: Op.i32_lt_s,
-  jsle: Op.i32_le_s,
-};
 const LOAD: Record<1 | 2 | 4 | 8, number> = { 1: Op.i64_load8_u, 2: Op.i64_load16_u, 4: Op.i64_load32_u, 8: Op.i64_load };
 const LOAD_S: Record<1 | 2 | 4, number> = { 1: Op.i64_load8_s, 2: Op.i64_load16_s, 4: Op.i64_load32_s };
 const STORE: Record<1 | 2 | 4 | 8, number> = { 1: Op.i64_store8, 2: Op.i64_store16, 4: Op.i64_store32, 8: Op.i64_store };
@@ -557,50 +353,6 @@ interface AccessGroup {
   readonly end: number;
 }
 
-/**
- * A one-block loop whose trip count follows from its entry registers: it repeats while
- * `x + step * (iteration + 1) < y` (unsigned, 64- or 32-bit; `!=` when step is 1), x growing by `step`
- * per iteration (a constant or a loop-invariant form) and y unchanged. Its accesses through affine
- * addresses can all be checked at entry, with the range conditions its 32-bit arithmetic needs (see
- * induction.ts).
- */
-interface CountedLoop {
-  readonly x: number;
-  readonly y: number;
-  readonly step: Affine;
-  /** Accesses checked by the entry guard: address on the first iteration (offset included), stride, pc. */
-  readonly accesses: readonly { readonly addr: Affine; readonly stride: Affine; readonly pc: number }[];
-  /** Forms that must stay in [0, 2^32) on every iteration. */
-  readonly ranges: readonly RangeCondition[];
-}
-
-/**
- * An innermost loop that is one cycle of blocks from its header back to it, each leaving only to one
- * exit target (which the header can also go to). Its accesses with affine addresses that move by a
- * constant per iteration are checked at the header for as many iterations as stay in the cached
- * region (a chunk), then run check-free.
- */
-interface ChunkedLoop {
-  /** The cycle's blocks, header first. */
-  readonly path: readonly number[];
-  readonly exit: number;
-  readonly accesses: readonly { readonly addr: Affine; readonly stride: number; readonly pc: number }[];
-}
-
-/**
- * A {@link CountedLoop} that copies memory forward: its only accesses are a load and a store of the
- * loaded value, both moving by their size per iteration; every register it writes either moves by a
- * constant per iteration or is written before it is read (so one iteration recomputes it).
- */
-interface CopyLoop {
-  /** The first iteration's source and destination addresses, and the bytes one iteration copies. */
-  readonly src: Affine;
-  readonly dst: Affine;
-  readonly size: number;
-  /** The registers that move by a constant per iteration, and by how much. */
-  readonly moves: readonly { readonly reg: number; readonly by: number }[];
-}
-
 /** A conditional jump over a short pure block, compiled as `select`s instead of a branch. */
 interface Converted {
   /** The skipped block (block index). */
@@ -682,6 +434,33 @@ class FunctionCompiler implements StructSink {
   private deopt: ReadonlySet<number> = new Set();
   /** In the checked copy: the accesses a run may resume at. */
   resumePcs: ReadonlySet<number> = new Set();
+  /** The function as the loop analyses (loop-shapes.ts) see it. */
+  private get loopContext(): LoopContext {
+    return (this.loopContextCache ??= this.makeLoopContext());
+  }
+  private loopContextCache: LoopContext | undefined;
+  private makeLoopContext(): LoopContext {
+    return {
+      insns: this.insns,
+      ops: this.d.ops,
+      blocks: this.d.blocks,
+      terms: this.terms,
+      badSlots: this.options.badSlots,
+      frameFastPath: this.options.frameFastPath,
+      stackSize: this.options.stackSize,
+      lastPc: (b) => lastPc(this.insns, b),
+      converted: (b) => this.converted.has(b),
+      plainBlock: (b) => {
+        if (this.converted.has(b)) return false;
+        const n = this.nodeOf.get(b);
+        return n !== undefined && !this.switchOf.has(n);
+      },
+    };
+  }
+  /** After every cache refill: recompute what the indexed accesses derive from the cache. */
+  private readonly filled = (): void => {
+    if (this.code.watched >= 0) this.rebase();
+  };
   /** The block being emitted, and the label depth of the instruction being emitted. */
   private curBlock: BasicBlock | undefined;
   private curDepth = 0;
@@ -886,7 +665,7 @@ class FunctionCompiler implements StructSink {
       for (let pc = from; pc < to; ) {
         const op = this.d.ops[pc]!;
         if (pc === last && (op.kind === 'ja' || op.kind === 'jcond' || op.kind === 'exit')) break;
-        const fused = this.rotate(pc, to);
+        const fused = emitRotate(this.code, this.d.ops, this.insns, this.options.badSlots, pc, to);
         if (fused > 0) {
           pc += fused;
           continue;
@@ -1255,7 +1034,7 @@ class FunctionCompiler implements StructSink {
       c.end();
     }
     const resumable = this.resumePointsOf(b).length > 0;
-    const counted = !resumable && !this.siblings.has(node) && (this.everyBlock || this.mode[node] === 0) ? this.countedLoop(bi, MIN_HOISTED) : undefined;
+    const counted = !resumable && !this.siblings.has(node) && (this.everyBlock || this.mode[node] === 0) ? countedLoop(this.loopContext, bi, MIN_HOISTED) : undefined;
     if (counted !== undefined) {
       // Versioning: when every iteration's covered accesses lie in the cached region, run a copy of
       // the loop without their checks; it stops where the checked loop would, and leaves by `br` to
@@ -1271,7 +1050,7 @@ class FunctionCompiler implements StructSink {
       c.end();
       return;
     }
-    const chunked = !resumable && counted === undefined && (this.everyBlock || this.mode[node] === 0) ? this.chunkedLoop(node, bi) : undefined;
+    const chunked = !resumable && counted === undefined && (this.everyBlock || this.mode[node] === 0) ? chunkedLoop(this.loopContext, bi) : undefined;
     if (chunked !== undefined) {
       this.chunked(node, chunked, depth);
       return;
@@ -1305,11 +1084,11 @@ class FunctionCompiler implements StructSink {
           c.get(acc.reg);
           if (acc.off !== 0) c.i64(acc.off).op(Op.i64_add);
           c.tee(L_T).gget(Global.cacheBase).op(Op.i64_sub);
-          this.window(size);
+          pushWindow(this.code, size);
           c.op(Op.i64_ge_u);
           c.get(L_T).gget(Global.stackBase).op(Op.i64_sub).gget(Global.stackLimit).op(Op.i64_ge_u).op(Op.i32_and);
           c.if();
-          this.refill(size);
+          refill(this.code, size, this.filled);
           c.end();
           return;
         }
@@ -1322,7 +1101,7 @@ class FunctionCompiler implements StructSink {
   versioned(node: number): boolean {
     const bi = this.nodes[node]!;
     if (bi < 0 || this.switchOf.has(node) || !(this.everyBlock || this.mode[node] === 0)) return false;
-    const loop = this.countedLoop(bi, MIN_HOISTED_SIBLING);
+    const loop = countedLoop(this.loopContext, bi, MIN_HOISTED_SIBLING);
     if (loop === undefined) return false;
     this.siblings.set(node, loop);
     return true;
@@ -1347,9 +1126,9 @@ class FunctionCompiler implements StructSink {
     const firstSize = this.access(first.pc)!.size as 1 | 2 | 4 | 8;
     this.affine(first.addr);
     c.tee(L_T).gget(Global.cacheBase).op(Op.i64_sub);
-    this.window(firstSize);
+    pushWindow(this.code, firstSize);
     c.op(Op.i64_ge_u).if();
-    this.refill(firstSize);
+    refill(this.code, firstSize, this.filled);
     c.end();
     this.loopGuard(loop, b.length);
     c.op(Op.i32_eqz).brIf(0);
@@ -1368,7 +1147,7 @@ class FunctionCompiler implements StructSink {
     const b = this.d.blocks[bi]!;
     c.gget(Global.cacheOffset).gget(Global.cacheBase).op(Op.i32_wrap_i64).op(Op.i32_sub).set(L_D);
     c.get(L_BUDGET).get(L_T).i64(1).op(Op.i64_add).i64(b.length).op(Op.i64_mul).op(Op.i64_sub).set(L_BUDGET);
-    const copy = this.copyLoop(loop, bi);
+    const copy = copyLoop(this.loopContext, loop, bi);
     if (copy !== undefined) this.bulkCopy(copy);
     c.loop();
     this.fastPcs = new Set(loop.accesses.map((a) => a.pc));
@@ -1436,20 +1215,6 @@ class FunctionCompiler implements StructSink {
     c.end(); // skip
   }
 
-  /**
-   * Push (i64) how far past the cached region's base an access of `size` bytes may start and lie in
-   * it: the region's size - size + 1 (the cache keeps size - 7, the window of an 8-byte access, so
-   * that a loop of smaller accesses running to the region's last byte would otherwise fail its guard),
-   * or 0 when nothing is cached or the region is under 8 bytes (limit 0: never a hit).
-   */
-  private window(size: 1 | 2 | 4 | 8): void {
-    const c = this.code;
-    if (size === 8) {
-      c.gget(Global.cacheLimit);
-      return;
-    }
-    c.i64(0).gget(Global.cacheLimit).i64(8 - size).op(Op.i64_add).gget(Global.cacheLimit).op(Op.i64_eqz).op(Op.select);
-  }
 
   /** Push the value of an affine address expression (k + Σ coefficient × register) as an i64. */
   private affine(addr: Affine): void {
@@ -1476,12 +1241,12 @@ class FunctionCompiler implements StructSink {
       c.gget(Global.cacheBase).op(Op.i64_sub).set(L_T2);
       // Iterations k with 0 <= offset + k * stride <= window - 1.
       if (a.stride > 0) {
-        this.window(size);
+        pushWindow(this.code, size);
         c.i64(1).op(Op.i64_sub).get(L_T2).op(Op.i64_sub).i64(a.stride).op(Op.i64_div_u).i64(1).op(Op.i64_add);
       } else if (a.stride < 0) c.get(L_T2).i64(-a.stride).op(Op.i64_div_u).i64(1).op(Op.i64_add);
       else c.i64(MAX_CHUNK);
       c.i64(0).get(L_T2);
-      this.window(size);
+      pushWindow(this.code, size);
       c.op(Op.i64_lt_u).op(Op.select).set(L_LIM);
       c.get(L_T).get(L_LIM).get(L_T).get(L_LIM).op(Op.i64_lt_u).op(Op.select).set(L_T);
     }
@@ -1491,135 +1256,8 @@ class FunctionCompiler implements StructSink {
     c.get(L_T).op(Op.i32_wrap_i64).set(L_K);
   }
 
-  /**
-   * The {@link ChunkedLoop} headed by `bi`: follow the header's edges along blocks of loads, stores
-   * and ALU instructions until one goes back to it, every other edge going to the one exit target.
-   */
-  private chunkedLoop(node: number, bi: number): ChunkedLoop | undefined {
-    const plain = (b: number): boolean => {
-      if (b < 0 || this.converted.has(b)) return false;
-      const n = this.nodeOf.get(b);
-      if (n === undefined || this.switchOf.has(n)) return false;
-      const blk = this.d.blocks[b]!;
-      const last = lastPc(this.insns, blk);
-      for (let pc = blk.start; pc < blk.end; pc += this.d.ops[pc]!.kind === 'lddw' ? 2 : 1) {
-        if (this.options.badSlots[pc] === 1) return false;
-        const k = this.d.ops[pc]!.kind;
-        if (pc === last && (k === 'ja' || k === 'jcond')) continue;
-        if (!(k === 'alu' || k === 'neg' || k === 'movsx' || k === 'end' || k === 'lddw' || k === 'ldx' || k === 'st' || k === 'stx')) return false;
-      }
-      return true;
-    };
-    if (this.switchOf.has(node) || !plain(bi)) return undefined;
-    const t0 = this.terms[bi]!;
-    if (t0.kind !== 'cond' || t0.taken === t0.fall) return undefined;
-    for (const exit of [t0.taken, t0.fall]) {
-      if (exit < 0 || exit === bi) continue;
-      const path = [bi];
-      let next = exit === t0.taken ? t0.fall : t0.taken;
-      let ok = true;
-      while (next !== bi) {
-        if (path.length >= MAX_CYCLE || next === exit || path.includes(next) || !plain(next)) {
-          ok = false;
-          break;
-        }
-        path.push(next);
-        const t = this.terms[next]!;
-        if (t.kind === 'goto') next = t.to;
-        else if (t.kind === 'cond' && (t.taken === exit) !== (t.fall === exit)) next = t.taken === exit ? t.fall : t.taken;
-        else {
-          ok = false;
-          break;
-        }
-      }
-      if (!ok) continue;
-      const accesses = this.strided(path)?.accesses;
-      if (accesses !== undefined && accesses.length >= MIN_HOISTED) return { path, exit, accesses };
-    }
-    return undefined;
-  }
 
-  /**
-   * The accesses along a cycle of blocks (its instructions but the jumps ending each block) whose
-   * addresses are affine in the registers at the cycle's start and move by a constant per cycle, and
-   * each register's change per cycle (undefined when not a constant). Undefined when a block holds
-   * anything but loads, stores and ALU instructions.
-   */
-  private strided(path: readonly number[]): { accesses: { addr: Affine; stride: number; pc: number }[]; stride: (number | undefined)[] } | undefined {
-    const ss = this.options.stackSize;
-    const state: (Affine | undefined)[] = [];
-    for (let r = 0; r <= 10; r++) state.push(registerAffine(r));
-    const zero = constantAffine(0);
-    const accesses: { addr: Affine; pc: number }[] = [];
-    for (const bi of path) {
-      const b = this.d.blocks[bi]!;
-      const last = lastPc(this.insns, b);
-      for (let pc = b.start; pc < b.end; pc += this.d.ops[pc]!.kind === 'lddw' ? 2 : 1) {
-        const op = this.d.ops[pc]!;
-        if (pc === last && (op.kind === 'ja' || op.kind === 'jcond')) continue;
-        const i = this.insns[pc]!;
-        const a = this.access(pc);
-        if (a !== undefined) {
-          const frame = this.options.frameFastPath && a.reg === FRAME_POINTER && a.off >= -ss && a.off + a.size <= 0;
-          const addr = affineAdd(state[a.reg], 1, zero, a.off);
-          if (!frame && addr !== undefined) accesses.push({ addr, pc });
-          if (op.kind === 'ldx') state[i.dst] = undefined;
-        } else if (op.kind === 'alu' && op.width === 64 && (op.op === 'mov' || op.op === 'add' || op.op === 'sub')) {
-          state[i.dst] = affineAlu(state, op.op, op.source, i);
-        } else if (op.kind === 'alu' || op.kind === 'neg' || op.kind === 'movsx' || op.kind === 'end' || op.kind === 'lddw') {
-          state[i.dst] = undefined;
-        } else return undefined;
-      }
-    }
-    const stride = state.map((v, r) => {
-      const step = stepOf(v, r);
-      return step !== undefined && Math.abs(step) <= MAX_STRIDE ? step : undefined;
-    });
-    const covered: { addr: Affine; stride: number; pc: number }[] = [];
-    for (const a of accesses) {
-      const s = strideOf(a.addr, stride);
-      if (Number.isFinite(s) && Math.abs(s) <= MAX_STRIDE) covered.push({ ...a, stride: s });
-    }
-    return { accesses: covered, stride };
-  }
 
-  /**
-   * A self-loop block that is a {@link CountedLoop}: only loads, stores and ALU instructions, ending
-   * in `if x < y goto self` (or `y > x`, or `x != y` with step 1) on 64-bit registers. Undefined
-   * otherwise, or when none of its accesses has an address affine in its induction variables.
-   */
-  private countedLoop(bi: number, minHoisted: number): CountedLoop | undefined {
-    const t = this.terms[bi]!;
-    if (t.kind !== 'cond' || t.taken !== bi || t.fall === bi || this.converted.has(bi)) return undefined;
-    const b = this.d.blocks[bi]!;
-    const last = lastPc(this.insns, b);
-    const jop = this.d.ops[last]!;
-    const ji = this.insns[last]!;
-    if (jop.kind !== 'jcond' || jop.source !== 'reg') return undefined;
-    const ind = analyzeInduction({ insns: this.insns, ops: this.d.ops, from: b.start, to: last, frameFastPath: this.options.frameFastPath, stackSize: this.options.stackSize });
-    if (ind === undefined) return undefined;
-    let x: number;
-    let y: number;
-    if (jop.cond === 'jlt' || jop.cond === 'jne') [x, y] = [ji.dst, ji.src];
-    else if (jop.cond === 'jgt') [x, y] = [ji.src, ji.dst];
-    else return undefined;
-    const step = ind.step[x];
-    const yStep = ind.step[y];
-    if (step === undefined || yStep === undefined || constantOf(yStep) !== 0) return undefined;
-    const k = constantOf(step);
-    if ((k !== undefined && (k <= 0 || k > MAX_STRIDE)) || (jop.cond === 'jne' && k !== 1)) return undefined;
-    // A constant stride beyond MAX_STRIDE: the access stays checked, a range condition refuses the loop.
-    const small = (f: Affine): boolean => {
-      const v = constantOf(f);
-      return v === undefined || Math.abs(v) <= MAX_STRIDE;
-    };
-    const ranges = [...ind.ranges];
-    if (!ranges.every((r) => small(r.stride))) return undefined;
-    // A 32-bit compare reads the low halves: exact when x (after the step) and y are below 2^32.
-    if (jop.width === 32) ranges.push({ form: ind.end[x]!, stride: step }, { form: { coeffs: new Map([[y, 1]]), k: 0 }, stride: { coeffs: new Map(), k: 0 } });
-    const accesses = ind.accesses.filter((a) => small(a.stride));
-    return accesses.length >= minHoisted ? { x, y, step, accesses, ranges } : undefined;
-  }
 
 
   /**
@@ -1677,62 +1315,17 @@ class FunctionCompiler implements StructSink {
       // L_T2 = the first iteration's address.
       this.affine(a.addr);
       c.tee(L_T2).gget(Global.cacheBase).op(Op.i64_sub);
-      this.window(size);
+      pushWindow(this.code, size);
       c.op(Op.i64_lt_u).op(Op.i32_and);
       if (constantOf(a.stride) !== 0) {
         last(a.stride);
         c.gget(Global.cacheBase).op(Op.i64_sub);
-        this.window(size);
+        pushWindow(this.code, size);
         c.op(Op.i64_lt_u).op(Op.i32_and);
       }
     }
   }
 
-  /** The {@link CopyLoop} a counted loop (block `bi`) is, if it is one. */
-  private copyLoop(loop: CountedLoop, bi: number): CopyLoop | undefined {
-    const b = this.d.blocks[bi]!;
-    const last = lastPc(this.insns, b);
-    const stride = this.strided([bi])?.stride;
-    if (stride === undefined) return undefined;
-    let load: { pc: number; reg: number; size: number } | undefined;
-    let store: number | undefined;
-    /** The loaded register was written again after the load. */
-    let clobbered = false;
-    const written = new Set<number>();
-    const liveIn = new Set<number>();
-    for (let pc = b.start; pc < last; pc += this.d.ops[pc]!.kind === 'lddw' ? 2 : 1) {
-      const op = this.d.ops[pc]!;
-      const i = this.insns[pc]!;
-      const use = fieldUse(op);
-      // Registers read: every register field, but dst where the instruction only writes it.
-      const overwrites = (op.kind === 'alu' && op.op === 'mov') || op.kind === 'movsx' || op.kind === 'lddw' || op.kind === 'ldx';
-      for (const f of use.registers) if (!(f === 'dst' && overwrites) && !written.has(i[f])) liveIn.add(i[f]);
-      if (op.kind === 'ldx') {
-        if (load !== undefined) return undefined;
-        load = { pc, reg: i.dst, size: op.size };
-      } else if (op.kind === 'stx') {
-        // The loaded value, unchanged since the load.
-        if (load === undefined || store !== undefined || i.src !== load.reg || op.size !== load.size || clobbered) return undefined;
-        store = pc;
-      } else if (this.access(pc) !== undefined) return undefined;
-      for (const f of use.writes) {
-        written.add(i[f]);
-        if (load !== undefined && load.pc !== pc && i[f] === load.reg) clobbered = true;
-      }
-    }
-    if (load === undefined || store === undefined) return undefined;
-    const src = loop.accesses.find((a) => a.pc === load.pc);
-    const dst = loop.accesses.find((a) => a.pc === store);
-    if (src === undefined || dst === undefined || constantOf(src.stride) !== load.size || constantOf(dst.stride) !== load.size) return undefined;
-    const moves: { reg: number; by: number }[] = [];
-    for (let r = 0; r <= 10; r++) {
-      const by = stride[r];
-      if (by === undefined) {
-        if (liveIn.has(r)) return undefined;
-      } else if (by !== 0) moves.push({ reg: r, by });
-    }
-    return { src: src.addr, dst: dst.addr, size: load.size, moves };
-  }
 
   /**
    * In a counted copy loop's guarded branch (L_T = trip count - 1, every address checked, the budget
@@ -1782,7 +1375,7 @@ class FunctionCompiler implements StructSink {
         pc = g.end;
         continue;
       }
-      const fused = this.rotate(pc, b.end);
+      const fused = emitRotate(this.code, this.d.ops, this.insns, this.options.badSlots, pc, b.end);
       if (fused > 0) {
         pc += fused;
         continue;
@@ -1798,7 +1391,7 @@ class FunctionCompiler implements StructSink {
   /** Emit the instructions in slots [from, to) (no jumps among them), rotate idioms fused. */
   private straight(from: number, to: number, depth: number): void {
     for (let pc = from; pc < to; ) {
-      const fused = this.rotate(pc, to);
+      const fused = emitRotate(this.code, this.d.ops, this.insns, this.options.badSlots, pc, to);
       if (fused > 0) {
         pc += fused;
         continue;
@@ -1806,53 +1399,6 @@ class FunctionCompiler implements StructSink {
       this.instruction(this.d.ops[pc]!, this.insns[pc]!, pc, depth);
       pc += this.d.ops[pc]!.kind === 'lddw' ? 2 : 1;
     }
-  }
-
-  /**
-   * clang's rotate idiom (eBPF has no rotate): `t = x; t >>= a; x <<= b; x |= t` with a + b the
-   * width, the two shifts in either order and on either register, the `or` into either, all four in
-   * one width. V8 does not turn the shifts into a rotate, which lengthens a hash's dependency chain
-   * (hash64's `rotl(h, 27)`); this emits one `rotl` and leaves both registers as the four slots would.
-   * Returns the slots consumed: 4 when the slots from `pc` (before `end`) are the idiom, else 0.
-   */
-  private rotate(pc: number, end: number): number {
-    if (pc + 4 > end) return 0;
-    for (let k = 0; k < 4; k++) if (this.options.badSlots[pc + k] === 1) return 0;
-    const mov = this.d.ops[pc]!;
-    if (mov.kind !== 'alu' || mov.op !== 'mov' || mov.source !== 'reg') return 0;
-    const w = mov.width;
-    const t = this.insns[pc]!.dst;
-    const x = this.insns[pc]!.src;
-    if (t === x) return 0;
-    // The two shifts: which register each applies to and by how much.
-    let lshReg = -1;
-    let rshReg = -1;
-    let b = 0;
-    let a = 0;
-    for (const k of [1, 2]) {
-      const op = this.d.ops[pc + k]!;
-      const i = this.insns[pc + k]!;
-      if (op.kind !== 'alu' || op.width !== w || op.source !== 'imm' || (i.dst !== t && i.dst !== x) || i.imm <= 0 || i.imm >= w) return 0;
-      if (op.op === 'lsh' && lshReg < 0) [lshReg, b] = [i.dst, i.imm];
-      else if (op.op === 'rsh' && rshReg < 0) [rshReg, a] = [i.dst, i.imm];
-      else return 0;
-    }
-    const or = this.d.ops[pc + 3]!;
-    const oi = this.insns[pc + 3]!;
-    if (lshReg === rshReg || a + b !== w || or.kind !== 'alu' || or.op !== 'or' || or.width !== w || or.source !== 'reg') return 0;
-    if (!((oi.dst === t && oi.src === x) || (oi.dst === x && oi.src === t))) return 0;
-    // The `or`'s destination gets x rotated; its source keeps its shifted x. x is read before either is written.
-    const c = this.code;
-    const shifted = oi.src === lshReg ? { by: b, op: w === 64 ? Op.i64_shl : Op.i32_shl } : { by: a, op: w === 64 ? Op.i64_shr_u : Op.i32_shr_u };
-    if (w === 64) {
-      c.get(x).i64(b).op(Op.i64_rotl).set(L_T);
-      c.get(x).i64(shifted.by).op(shifted.op).set(oi.src);
-    } else {
-      c.get(x).op(Op.i32_wrap_i64).i32(b).op(Op.i32_rotl).op(Op.i64_extend_i32_u).set(L_T);
-      c.get(x).op(Op.i32_wrap_i64).i32(shifted.by).op(shifted.op).op(Op.i64_extend_i32_u).set(oi.src);
-    }
-    c.get(L_T).set(oi.dst);
-    return 4;
   }
 
   /** The base register, offset and size of a load or store (not atomics), or undefined. */
@@ -1939,7 +1485,7 @@ class FunctionCompiler implements StructSink {
     c.else();
     inside(Global.stackBase, Global.stackLimit);
     c.if(ValType.i32);
-    if (this.groupStores(g)) this.markStack(() => c.get(L_T).op(Op.i32_wrap_i64));
+    if (this.groupStores(g)) markStack(this.code, () => c.get(L_T).op(Op.i32_wrap_i64));
     c.get(L_T).op(Op.i32_wrap_i64).gget(Global.stackDelta).op(Op.i32_add).set(L_GB).i32(1);
     c.else().i32(0).end();
     c.end();
@@ -2006,20 +1552,7 @@ class FunctionCompiler implements StructSink {
     const pc = lastPc(this.insns, this.d.blocks[bi]!);
     const op = this.d.ops[pc]!;
     if (op.kind !== 'jcond') throw new JitError('internal: condition of a block without a conditional jump', pc);
-    const i = this.insns[pc]!;
-    const c = this.code;
-    if (op.width === 64) {
-      c.get(i.dst);
-      if (op.source === 'reg') c.get(i.src);
-      else c.i64(i.imm);
-      if (op.cond === 'jset') c.op(Op.i64_and).i64(0).op(Op.i64_ne);
-      else c.op(CMP64[op.cond]);
-    } else {
-      c.get(i.dst).op(Op.i32_wrap_i64);
-      if (op.source === 'reg') c.get(i.src).op(Op.i32_wrap_i64);
-      else c.i32(i.imm);
-      c.op(op.cond === 'jset' ? Op.i32_and : CMP32[op.cond]);
-    }
+    emitCompare(this.code, op, this.insns[pc]!);
   }
 
   exit(): void {
@@ -2071,12 +1604,12 @@ class FunctionCompiler implements StructSink {
         // The stack inline (an index into a stack array never leaves), else the checked copy.
         c.get(L_T).gget(Global.stackBase).op(Op.i64_sub).gget(Global.stackLimit).op(Op.i64_lt_u);
         c.if(ValType.i32);
-        if (store) this.markStack(() => c.get(L_T).op(Op.i32_wrap_i64));
+        if (store) markStack(this.code, () => c.get(L_T).op(Op.i32_wrap_i64));
         c.get(L_T).op(Op.i32_wrap_i64).gget(Global.stackDelta).op(Op.i32_add);
         c.else();
         c.i32(resume).set(L_LABEL).br(this.curDepth + 2 - OUTER);
         c.end();
-      } else this.scanAddress(size, store, pc);
+      } else scanAddress(this.code, size, store, pc, this.filled);
       c.else().get(L_T2).op(Op.i32_wrap_i64).get(L_BLIN).op(Op.i32_add).end();
       return { offset: 0 };
     }
@@ -2103,7 +1636,7 @@ class FunctionCompiler implements StructSink {
     const tail = resume !== undefined && size < 8;
     if (tail) {
       c.get(L_T2);
-      this.window(size);
+      pushWindow(this.code, size);
       c.op(Op.i64_lt_u).if(ValType.i32);
       c.get(L_T2).op(Op.i32_wrap_i64).gget(Global.cacheOffset).op(Op.i32_add);
       c.else();
@@ -2111,12 +1644,12 @@ class FunctionCompiler implements StructSink {
     // The stack (accesses through copies of r10) is checked next, so it never evicts the cached region.
     c.get(L_T).gget(Global.stackBase).op(Op.i64_sub).gget(Global.stackLimit).op(Op.i64_lt_u);
     c.if(ValType.i32);
-    if (store) this.markStack(() => c.get(L_T).op(Op.i32_wrap_i64));
+    if (store) markStack(this.code, () => c.get(L_T).op(Op.i32_wrap_i64));
     c.get(L_T).op(Op.i32_wrap_i64).gget(Global.stackDelta).op(Op.i32_add);
     c.else();
     // Two or three `if`s in from the instruction's level, where the checked-copy exit is OUTER labels out.
     if (resume !== undefined) c.i32(resume).set(L_LABEL).br(this.curDepth + (tail ? 3 : 2) - OUTER);
-    else this.scanAddress(size, store, pc);
+    else scanAddress(this.code, size, store, pc, this.filled);
     c.end();
     if (tail) c.end();
     const hit = c.w.view().slice(hitAt, missAt);
@@ -2126,100 +1659,9 @@ class FunctionCompiler implements StructSink {
     c.end();
   }
 
-  /**
-   * Push the i32 linear address of an access of `size` bytes at L_T, found in the region table (which
-   * holds every region, the stack included), refilling the cache with a writable region; else fail.
-   */
-  private scanAddress(size: 1 | 2 | 4 | 8, store: boolean, pc: number): void {
-    const c = this.code;
-    // Miss: scan the region table in wasm (a call here would make V8 spill the loop's registers).
-    // Same rule as VmMemory.find: the first region wholly containing the access.
-    const fail = (): void => {
-      c.get(L_T).op(Op.i32_wrap_i64).get(L_T).i64(32).op(Op.i64_shr_u).op(Op.i32_wrap_i64);
-      c.i32(size).i32(store ? 1 : 0).i32(pc).call(Import.memError).op(Op.unreachable);
-    };
-    c.block(); // found
-    c.block(); // not found
-    this.searchTable(size);
-    c.end(); // not found
-    fail();
-    c.end(); // found: L_I is the entry, L_T2 the offset into the region
-    this.element(size, fail);
-    c.get(L_I).mem(Op.i32_load, 12).if();
-    this.fillCache();
-    if (store) {
-      c.else();
-      fail();
-    }
-    c.end();
-    c.get(L_I).mem(Op.i32_load, 8).get(L_T2).op(Op.i32_wrap_i64).op(Op.i32_add);
-  }
 
-  /**
-   * Refill the cache with the first region wholly holding `size` bytes at L_T when that region is
-   * writable (the rule of {@link FunctionCompiler.scanAddress}, without failing: nothing changes when
-   * no region holds them or it is read-only).
-   */
-  private refill(size: 1 | 2 | 4 | 8): void {
-    const c = this.code;
-    c.block(); // skip
-    c.block(); // found
-    c.block(); // not found
-    this.searchTable(size);
-    c.end(); // not found
-    c.br(1);
-    c.end(); // found
-    this.element(size, (depth) => c.br(depth));
-    c.get(L_I).mem(Op.i32_load, 12).if();
-    this.fillCache();
-    c.end();
-    c.end(); // skip
-  }
 
-  /**
-   * After a region table hit (L_I the entry, L_T2 the offset into the region): set L_E to the start of
-   * the element holding the access, for an element region (see Region.stride; 0 otherwise), calling
-   * `miss(depth)` (depth: blocks it opened) when the access is not inside one live element.
-   */
-  private element(size: 1 | 2 | 4 | 8, miss: (depth: number) => void): void {
-    const c = this.code;
-    c.i32(0).set(L_E);
-    c.get(L_I).mem(Op.i32_load, 16).if();
-    c.get(L_T2).op(Op.i32_wrap_i64).get(L_I).mem(Op.i32_load, 16).op(Op.i32_div_u).set(L_E);
-    // A dead element: its liveness byte (when the region has them) is 0.
-    c.get(L_I).mem(Op.i32_load, 24).if();
-    c.get(L_I).mem(Op.i32_load, 24).get(L_E).op(Op.i32_add).mem(Op.i32_load8_u, 0).op(Op.i32_eqz).if();
-    miss(3);
-    c.end();
-    c.end();
-    c.get(L_E).get(L_I).mem(Op.i32_load, 16).op(Op.i32_mul).set(L_E);
-    // Past the element's accessible bytes: offset - L_E + size > element size.
-    c.get(L_T2).op(Op.i32_wrap_i64).get(L_E).op(Op.i32_sub).i32(size).op(Op.i32_add).get(L_I).mem(Op.i32_load, 20).op(Op.i32_gt_u).if();
-    miss(2);
-    c.end();
-    c.end();
-  }
 
-  /**
-   * Inside a `found` block holding a `not found` block: search the region table for the first region
-   * wholly holding `size` bytes at L_T, leaving by `br` to `found` with L_I its entry and L_T2 the
-   * offset into it, or falling out of `not found` when there is none (or L_T is 2^32 or more).
-   */
-  private searchTable(size: 1 | 2 | 4 | 8): void {
-    const c = this.code;
-    c.get(L_T).i64(32).op(Op.i64_shr_u).op(Op.i64_eqz).op(Op.i32_eqz).brIf(0);
-    c.gget(Global.tableAddr).set(L_I);
-    c.gget(Global.tableCount).i32(TABLE_ENTRY).op(Op.i32_mul).gget(Global.tableAddr).op(Op.i32_add).set(L_A);
-    c.loop();
-    c.get(L_I).get(L_A).op(Op.i32_ge_u).brIf(1);
-    // d = addr - vaddr (signed; |d| < 2^32); hit when d >= 0 and d <= size - access size, i.e. when
-    // (d | (size - access - d)) >= 0.
-    c.get(L_T).get(L_I).mem(Op.i64_load32_u, 0).op(Op.i64_sub).set(L_T2);
-    c.get(L_I).mem(Op.i64_load32_u, 4).i64(size).op(Op.i64_sub).get(L_T2).op(Op.i64_sub);
-    c.get(L_T2).op(Op.i64_or).i64(0).op(Op.i64_ge_s).brIf(2);
-    c.get(L_I).i32(TABLE_ENTRY).op(Op.i32_add).set(L_I).br(0);
-    c.end(); // loop
-  }
 
   /** True when a group's accesses include a store (or an atomic). */
   private groupStores(g: AccessGroup): boolean {
@@ -2230,39 +1672,7 @@ class FunctionCompiler implements StructSink {
     return false;
   }
 
-  /** Lower the stack mark (see vm/stack) to the i32 virtual address `push` pushes (twice). */
-  private markStack(push: () => void): void {
-    const c = this.code;
-    push();
-    c.i32(0).mem(Op.i32_load, STACK_MARK).op(Op.i32_lt_u).if();
-    c.i32(0);
-    push();
-    c.mem(Op.i32_store, STACK_MARK).end();
-  }
 
-  /**
-   * Refill the cache from region table entry L_I (a writable region): base = vaddr, limit = size - 7 (0
-   * when smaller than 8), offset. Cache hits are not marked, so caching the stack marks all of it.
-   */
-  private fillCache(): void {
-    const c = this.code;
-    c.get(L_I).mem(Op.i64_load32_u, 0).gget(Global.stackBase).op(Op.i64_eq).if();
-    this.markStack(() => c.gget(Global.stackBase).op(Op.i32_wrap_i64));
-    c.end();
-    // The region, or for an element region the one element at L_E.
-    c.get(L_I).mem(Op.i64_load32_u, 0).get(L_E).op(Op.i64_extend_i32_u).op(Op.i64_add).gset(Global.cacheBase);
-    c.get(L_I).mem(Op.i64_load32_u, 20).get(L_I).mem(Op.i64_load32_u, 4).get(L_I).mem(Op.i32_load, 16).op(Op.select);
-    c.i64(7).op(Op.i64_sub).tee(L_LIM).i64(0).get(L_LIM).i64(0).op(Op.i64_gt_s).op(Op.select).gset(Global.cacheLimit);
-    c.get(L_I).mem(Op.i32_load, 8).get(L_E).op(Op.i32_add).gset(Global.cacheOffset);
-    if (c.watched >= 0) this.rebase();
-  }
-
-  private bswap32(): void {
-    // x on the stack (i32) → byte-swapped x.
-    const c = this.code;
-    c.tee(L_A).i32(8).op(Op.i32_rotl).i32(0x00ff00ff).op(Op.i32_and);
-    c.get(L_A).i32(8).op(Op.i32_rotr).i32(0xff00ff00 | 0).op(Op.i32_and).op(Op.i32_or);
-  }
 
   private instruction(op: Operation, i: Insn, pc: number, depth: number): void {
     const c = this.code;
@@ -2271,42 +1681,12 @@ class FunctionCompiler implements StructSink {
     const propDepth = depth - 1;
     switch (op.kind) {
       case 'alu':
-        this.alu(op.op, op.width, op.source, i);
+        emitAlu(c, op.op, op.width, op.source, i);
         return;
       case 'neg':
-        if (op.width === 64) c.i64(0).get(i.dst).op(Op.i64_sub).set(i.dst);
-        else c.i32(0).get(i.dst).op(Op.i32_wrap_i64).op(Op.i32_sub).op(Op.i64_extend_i32_u).set(i.dst);
-        return;
       case 'movsx':
-        if (op.width === 64) {
-          c.get(i.src).op(op.bits === 8 ? Op.i64_extend8_s : op.bits === 16 ? Op.i64_extend16_s : Op.i64_extend32_s).set(i.dst);
-        } else {
-          c.get(i.src).op(Op.i32_wrap_i64).op(op.bits === 8 ? Op.i32_extend8_s : Op.i32_extend16_s);
-          c.op(Op.i64_extend_i32_u).set(i.dst);
-        }
-        return;
       case 'end':
-        if (op.order === 'le') {
-          if (op.bits === 16) c.get(i.dst).i64(0xffff).op(Op.i64_and).set(i.dst);
-          else if (op.bits === 32) c.get(i.dst).i64(0xffffffff).op(Op.i64_and).set(i.dst);
-          return;
-        }
-        if (op.bits === 16) {
-          c.get(i.dst).op(Op.i32_wrap_i64).tee(L_A).i32(8).op(Op.i32_shl).i32(0xff00).op(Op.i32_and);
-          c.get(L_A).i32(8).op(Op.i32_shr_u).i32(0xff).op(Op.i32_and).op(Op.i32_or);
-          c.op(Op.i64_extend_i32_u).set(i.dst);
-        } else if (op.bits === 32) {
-          c.get(i.dst).op(Op.i32_wrap_i64);
-          this.bswap32();
-          c.op(Op.i64_extend_i32_u).set(i.dst);
-        } else {
-          c.get(i.dst).op(Op.i32_wrap_i64);
-          this.bswap32();
-          c.op(Op.i64_extend_i32_u).i64(32).op(Op.i64_shl);
-          c.get(i.dst).i64(32).op(Op.i64_shr_u).op(Op.i32_wrap_i64);
-          this.bswap32();
-          c.op(Op.i64_extend_i32_u).op(Op.i64_or).set(i.dst);
-        }
+        emitUnary(c, op, i);
         return;
       case 'lddw': {
         const next = this.insns[pc + 1]!;
@@ -2425,100 +1805,5 @@ class FunctionCompiler implements StructSink {
     }
     c.mem(store, a.offset);
     if (op.fetch) c.get(L_T).set(i.src);
-  }
-
-  private alu(name: AluName, width: 32 | 64, source: 'imm' | 'reg', i: Insn): void {
-    const c = this.code;
-    const dst = i.dst;
-    if (width === 64) {
-      const operand = (): void => {
-        if (source === 'reg') c.get(i.src);
-        else c.i64(i.imm);
-      };
-      if (name === 'mov') {
-        operand();
-        c.set(dst);
-        return;
-      }
-      const simple = ALU64[name];
-      if (simple !== undefined) {
-        c.get(dst);
-        operand();
-        c.op(simple).set(dst);
-        return;
-      }
-      if (source === 'imm') {
-        const k = i.imm;
-        if (k === 0) {
-          // Division by zero gives 0; modulo by zero leaves dst unchanged.
-          if (name === 'div' || name === 'sdiv') c.i64(0).set(dst);
-          return;
-        }
-        if (name === 'sdiv' && k === -1) {
-          c.i64(0).get(dst).op(Op.i64_sub).set(dst);
-          return;
-        }
-        const opc = name === 'div' ? Op.i64_div_u : name === 'mod' ? Op.i64_rem_u : name === 'sdiv' ? Op.i64_div_s : Op.i64_rem_s;
-        c.get(dst).i64(k).op(opc).set(dst);
-        return;
-      }
-      const s = i.src;
-      c.get(s).op(Op.i64_eqz).if(ValType.i64);
-      if (name === 'div' || name === 'sdiv') c.i64(0);
-      else c.get(dst);
-      c.else();
-      if (name === 'sdiv') {
-        // INT64_MIN / -1 traps in WebAssembly; x / -1 is -x (wrapping) in eBPF.
-        c.get(s).i64(-1).op(Op.i64_eq).if(ValType.i64).i64(0).get(dst).op(Op.i64_sub).else();
-        c.get(dst).get(s).op(Op.i64_div_s).end();
-      } else {
-        c.get(dst).get(s).op(name === 'div' ? Op.i64_div_u : name === 'mod' ? Op.i64_rem_u : Op.i64_rem_s);
-      }
-      c.end().set(dst);
-      return;
-    }
-    // 32-bit: operate on the low halves, zero-extend the result.
-    const operand = (): void => {
-      if (source === 'reg') c.get(i.src).op(Op.i32_wrap_i64);
-      else c.i32(i.imm);
-    };
-    if (name === 'mov') {
-      if (source === 'reg') c.get(i.src).i64(0xffffffff).op(Op.i64_and).set(dst);
-      else c.i64(i.imm >>> 0).set(dst);
-      return;
-    }
-    const simple = ALU32[name];
-    if (simple !== undefined) {
-      c.get(dst).op(Op.i32_wrap_i64);
-      operand();
-      c.op(simple).op(Op.i64_extend_i32_u).set(dst);
-      return;
-    }
-    if (source === 'imm') {
-      const k = i.imm;
-      if (k === 0) {
-        if (name === 'div' || name === 'sdiv') c.i64(0).set(dst);
-        else c.get(dst).i64(0xffffffff).op(Op.i64_and).set(dst);
-        return;
-      }
-      if (name === 'sdiv' && k === -1) {
-        c.i32(0).get(dst).op(Op.i32_wrap_i64).op(Op.i32_sub).op(Op.i64_extend_i32_u).set(dst);
-        return;
-      }
-      const opc = name === 'div' ? Op.i32_div_u : name === 'mod' ? Op.i32_rem_u : name === 'sdiv' ? Op.i32_div_s : Op.i32_rem_s;
-      c.get(dst).op(Op.i32_wrap_i64).i32(k).op(opc).op(Op.i64_extend_i32_u).set(dst);
-      return;
-    }
-    c.get(i.src).op(Op.i32_wrap_i64).tee(L_A).op(Op.i32_eqz).if(ValType.i32);
-    if (name === 'div' || name === 'sdiv') c.i32(0);
-    else c.get(dst).op(Op.i32_wrap_i64);
-    c.else();
-    if (name === 'sdiv') {
-      c.get(L_A).i32(-1).op(Op.i32_eq).if(ValType.i32).i32(0).get(dst).op(Op.i32_wrap_i64).op(Op.i32_sub).else();
-      c.get(dst).op(Op.i32_wrap_i64).get(L_A).op(Op.i32_div_s).end();
-    } else {
-      c.get(dst).op(Op.i32_wrap_i64).get(L_A).op(name === 'div' ? Op.i32_div_u : name === 'mod' ? Op.i32_rem_u : Op.i32_rem_s);
-    }
-    c.end().op(Op.i64_extend_i32_u).set(dst);
   }
 }

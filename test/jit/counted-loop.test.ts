@@ -291,7 +291,8 @@ describe('JIT indexed accesses vs interpreter', () => {
       }),
       { numRuns: 2000 },
     );
-  });
+    // Each program compiles two copies of its function (the checked one too): slow on a loaded machine.
+  }, 180_000);
 });
 
 describe('JIT counted-loop versioning vs interpreter', () => {
@@ -360,7 +361,8 @@ describe('JIT counted-loop versioning vs interpreter', () => {
       }),
       { numRuns: 2000 },
     );
-  });
+    // Each program compiles two copies of its function (the checked one too): slow on a loaded machine.
+  }, 180_000);
 
   it('runs out of budget at the same pc in a counted loop after blocks that charge without checking', () => {
     // A loop of four blocks checks the budget once at its header, and the block after it only adds its

@@ -1,0 +1,145 @@
+/**
+ * Lowering of the region checks of memory accesses (the rule of VmMemory.find, in WebAssembly): the
+ * one-entry region cache in globals (base, limit = size - 7, linear offset), the scan of the region
+ * table in linear memory that decides every case exactly (the first region wholly holding the access,
+ * element regions and their liveness bytes, read-only regions refusing stores), the cache refill, and
+ * the stack's write mark. compiler.ts decides where each access needs which check; this module only
+ * emits them. `filled` is called after every cache refill (the compiler keeps values derived from the
+ * cache, see its indexed accesses).
+ * @module
+ */
+import type { CodeWriter } from '../wasm/module.js';
+import { Op } from '../wasm/opcodes.js';
+import { STACK_MARK } from '../vm/memory.js';
+import { Global, Import, TABLE_ENTRY } from './layout.js';
+import { L_A, L_E, L_I, L_LIM, L_T, L_T2 } from './locals.js';
+
+/**
+ * Push (i64) how far past the cached region's base an access of `size` bytes may start and lie in
+ * it: the region's size - size + 1 (the cache keeps size - 7, the window of an 8-byte access, so
+ * that a loop of smaller accesses running to the region's last byte would otherwise fail its guard),
+ * or 0 when nothing is cached or the region is under 8 bytes (limit 0: never a hit).
+ */
+export function pushWindow(c: CodeWriter, size: 1 | 2 | 4 | 8): void {
+  if (size === 8) {
+    c.gget(Global.cacheLimit);
+    return;
+  }
+  c.i64(0).gget(Global.cacheLimit).i64(8 - size).op(Op.i64_add).gget(Global.cacheLimit).op(Op.i64_eqz).op(Op.select);
+}
+
+/** Lower the stack mark (see vm/stack) to the i32 virtual address `push` pushes (twice). */
+export function markStack(c: CodeWriter, push: () => void): void {
+  push();
+  c.i32(0).mem(Op.i32_load, STACK_MARK).op(Op.i32_lt_u).if();
+  c.i32(0);
+  push();
+  c.mem(Op.i32_store, STACK_MARK).end();
+}
+
+/**
+ * Inside a `found` block holding a `not found` block: search the region table for the first region
+ * wholly holding `size` bytes at L_T, leaving by `br` to `found` with L_I its entry and L_T2 the
+ * offset into it, or falling out of `not found` when there is none (or L_T is 2^32 or more).
+ */
+function searchTable(c: CodeWriter, size: 1 | 2 | 4 | 8): void {
+  c.get(L_T).i64(32).op(Op.i64_shr_u).op(Op.i64_eqz).op(Op.i32_eqz).brIf(0);
+  c.gget(Global.tableAddr).set(L_I);
+  c.gget(Global.tableCount).i32(TABLE_ENTRY).op(Op.i32_mul).gget(Global.tableAddr).op(Op.i32_add).set(L_A);
+  c.loop();
+  c.get(L_I).get(L_A).op(Op.i32_ge_u).brIf(1);
+  // d = addr - vaddr (signed; |d| < 2^32); hit when d >= 0 and d <= size - access size, i.e. when
+  // (d | (size - access - d)) >= 0.
+  c.get(L_T).get(L_I).mem(Op.i64_load32_u, 0).op(Op.i64_sub).set(L_T2);
+  c.get(L_I).mem(Op.i64_load32_u, 4).i64(size).op(Op.i64_sub).get(L_T2).op(Op.i64_sub);
+  c.get(L_T2).op(Op.i64_or).i64(0).op(Op.i64_ge_s).brIf(2);
+  c.get(L_I).i32(TABLE_ENTRY).op(Op.i32_add).set(L_I).br(0);
+  c.end(); // loop
+}
+
+/**
+ * After a region table hit (L_I the entry, L_T2 the offset into the region): set L_E to the start of
+ * the element holding the access, for an element region (see Region.stride; 0 otherwise), calling
+ * `miss(depth)` (depth: blocks it opened) when the access is not inside one live element.
+ */
+function element(c: CodeWriter, size: 1 | 2 | 4 | 8, miss: (depth: number) => void): void {
+  c.i32(0).set(L_E);
+  c.get(L_I).mem(Op.i32_load, 16).if();
+  c.get(L_T2).op(Op.i32_wrap_i64).get(L_I).mem(Op.i32_load, 16).op(Op.i32_div_u).set(L_E);
+  // A dead element: its liveness byte (when the region has them) is 0.
+  c.get(L_I).mem(Op.i32_load, 24).if();
+  c.get(L_I).mem(Op.i32_load, 24).get(L_E).op(Op.i32_add).mem(Op.i32_load8_u, 0).op(Op.i32_eqz).if();
+  miss(3);
+  c.end();
+  c.end();
+  c.get(L_E).get(L_I).mem(Op.i32_load, 16).op(Op.i32_mul).set(L_E);
+  // Past the element's accessible bytes: offset - L_E + size > element size.
+  c.get(L_T2).op(Op.i32_wrap_i64).get(L_E).op(Op.i32_sub).i32(size).op(Op.i32_add).get(L_I).mem(Op.i32_load, 20).op(Op.i32_gt_u).if();
+  miss(2);
+  c.end();
+  c.end();
+}
+
+/**
+ * Refill the cache from region table entry L_I (a writable region): base = vaddr, limit = size - 7 (0
+ * when smaller than 8), offset. Cache hits are not marked, so caching the stack marks all of it.
+ */
+function fillCache(c: CodeWriter, filled: () => void): void {
+  c.get(L_I).mem(Op.i64_load32_u, 0).gget(Global.stackBase).op(Op.i64_eq).if();
+  markStack(c, () => c.gget(Global.stackBase).op(Op.i32_wrap_i64));
+  c.end();
+  // The region, or for an element region the one element at L_E.
+  c.get(L_I).mem(Op.i64_load32_u, 0).get(L_E).op(Op.i64_extend_i32_u).op(Op.i64_add).gset(Global.cacheBase);
+  c.get(L_I).mem(Op.i64_load32_u, 20).get(L_I).mem(Op.i64_load32_u, 4).get(L_I).mem(Op.i32_load, 16).op(Op.select);
+  c.i64(7).op(Op.i64_sub).tee(L_LIM).i64(0).get(L_LIM).i64(0).op(Op.i64_gt_s).op(Op.select).gset(Global.cacheLimit);
+  c.get(L_I).mem(Op.i32_load, 8).get(L_E).op(Op.i32_add).gset(Global.cacheOffset);
+  filled();
+}
+
+/**
+ * Push the i32 linear address of an access of `size` bytes at L_T, found in the region table (which
+ * holds every region, the stack included), refilling the cache with a writable region; else fail.
+ */
+export function scanAddress(c: CodeWriter, size: 1 | 2 | 4 | 8, store: boolean, pc: number, filled: () => void): void {
+  // Miss: scan the region table in wasm (a call here would make V8 spill the loop's registers).
+  // Same rule as VmMemory.find: the first region wholly containing the access.
+  const fail = (): void => {
+    c.get(L_T).op(Op.i32_wrap_i64).get(L_T).i64(32).op(Op.i64_shr_u).op(Op.i32_wrap_i64);
+    c.i32(size).i32(store ? 1 : 0).i32(pc).call(Import.memError).op(Op.unreachable);
+  };
+  c.block(); // found
+  c.block(); // not found
+  searchTable(c, size);
+  c.end(); // not found
+  fail();
+  c.end(); // found: L_I is the entry, L_T2 the offset into the region
+  element(c, size, fail);
+  c.get(L_I).mem(Op.i32_load, 12).if();
+  fillCache(c, filled);
+  if (store) {
+    c.else();
+    fail();
+  }
+  c.end();
+  c.get(L_I).mem(Op.i32_load, 8).get(L_T2).op(Op.i32_wrap_i64).op(Op.i32_add);
+}
+
+/**
+ * Refill the cache with the first region wholly holding `size` bytes at L_T when that region is
+ * writable (the rule of {@link FunctionCompiler.scanAddress}, without failing: nothing changes when
+ * no region holds them or it is read-only).
+ */
+export function refill(c: CodeWriter, size: 1 | 2 | 4 | 8, filled: () => void): void {
+  c.block(); // skip
+  c.block(); // found
+  c.block(); // not found
+  searchTable(c, size);
+  c.end(); // not found
+  c.br(1);
+  c.end(); // found
+  element(c, size, (depth) => c.br(depth));
+  c.get(L_I).mem(Op.i32_load, 12).if();
+  fillCache(c, filled);
+  c.end();
+  c.end(); // skip
+}
