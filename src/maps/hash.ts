@@ -157,6 +157,7 @@ export class HashMap extends BpfMap {
     return Array.from({ length: this.cpus }, (_, c) => all.slice(c * this.pad, c * this.pad + this.spec.valueSize));
   }
 
+  /** Every key present, as copies, oldest first: in insertion order (LRU maps: least recently used first, the next to be evicted). */
   override keys(): Uint8Array[] {
     return [...this.index.slots()].map((s) => this.index.key(s));
   }
