@@ -123,6 +123,32 @@ describe('JIT exit to the checked copy on a cache miss', () => {
     );
   });
 
+  it('matches on a loop block longer than the resume points reach (16,383 slots), accesses at both ends', () => {
+    // Accesses past the block's first 16,383 slots keep the in-place table scan: both kinds in one block.
+    const filler = Array.from({ length: 17_000 }, (_, k) => alu64(AluOp.ADD, 9, k & 7));
+    const prog: Insn[] = [
+      alu64x(AluOp.MOV, 6, 10),
+      alu64(AluOp.MOV, 4, 8),
+      alu64x(AluOp.MOV, 2, 6),
+      alu64x(AluOp.ADD, 2, 4),
+      insn(Class.LDX | Mode.MEM | Size.B, 0, 2, -16),
+      alu64x(AluOp.MOV, 3, 1),
+      alu64(AluOp.MOV, 5, 0),
+      alu64(AluOp.MOV, 9, 0),
+      insn(Class.LDX | Mode.MEM | Size.W, 8, 3, 0),
+      ...filler,
+      insn(Class.STX | Mode.MEM | Size.DW, 3, 9, 8),
+      alu64(AluOp.ADD, 3, 8),
+      alu64(AluOp.ADD, 5, 1),
+      insn(Class.JMP | JmpOp.JLT | Source.K, 5, 0, -(filler.length + 5), 6),
+      alu64x(AluOp.MOV, 0, 9),
+      insn(Opcode.EXIT),
+    ];
+    const input = Uint8Array.from({ length: INPUT }, (_, k) => k * 3 + 1);
+    expect(same(prog, input, { ...limits, instructionBudget: 1_000_000 }).ok).toBe(false);
+    for (const budget of [17_010, 17_020, 34_050, 80_000]) same(prog, input, { ...limits, instructionBudget: budget });
+  });
+
   it('resumes at the access that missed, with the block charged once, at every budget', () => {
     // The loop's first access misses (the cache holds the stack), in the middle of a block of six
     // instructions; then an access in the same block fails on the 5th iteration.
