@@ -1219,12 +1219,14 @@ class FunctionCompiler implements StructSink {
   /** Push the value of an affine address expression (k + Σ coefficient × register) as an i64. */
   private affine(addr: Affine): void {
     const c = this.code;
-    c.i64(addr.k);
+    let terms = 0;
     for (const [r, v] of addr.coeffs) {
       c.get(r);
       if (v !== 1) c.i64(v).op(Op.i64_mul);
-      c.op(Op.i64_add);
+      if (terms++ > 0) c.op(Op.i64_add);
     }
+    if (terms === 0) c.i64(addr.k);
+    else if (addr.k !== 0) c.i64(addr.k).op(Op.i64_add);
   }
 
   /**
@@ -1278,13 +1280,20 @@ class FunctionCompiler implements StructSink {
       c.tee(L_LIM).i64(1).op(Op.i64_sub).i64(MAX_STRIDE).op(Op.i64_lt_u).set(L_A);
       c.get(L_LIM).i64(1).get(L_A).op(Op.select).set(L_LIM);
     }
-    // L_T = N - 1 = (y - x + step - 1) / step - 1.
-    c.get(loop.y).get(loop.x).op(Op.i64_sub);
+    // L_T = N - 1 = (y - x + step - 1) / step - 1; counting down by one, x - y - 1.
+    const x: Affine = { coeffs: new Map([[loop.x, 1]]), k: 0 };
+    const [lo, hi] = loop.down ? [loop.y, x] : [x, loop.y];
+    this.affine(hi);
+    this.affine(lo);
+    c.op(Op.i64_sub);
     if (k === undefined) c.get(L_LIM).op(Op.i64_add).i64(1).op(Op.i64_sub).get(L_LIM).op(Op.i64_div_u);
-    else if (k !== 1) c.i64(k - 1).op(Op.i64_add).i64(k).op(Op.i64_div_u);
+    else if (k !== 1 && k !== -1) c.i64(k - 1).op(Op.i64_add).i64(k).op(Op.i64_div_u);
     c.i64(1).op(Op.i64_sub).set(L_T);
-    c.get(loop.x).get(loop.y).op(Op.i64_lt_u);
-    c.get(loop.y).i64(62).op(Op.i64_shr_u).op(Op.i64_eqz).op(Op.i32_and);
+    this.affine(lo);
+    this.affine(hi);
+    c.op(Op.i64_lt_u);
+    this.affine(hi);
+    c.i64(62).op(Op.i64_shr_u).op(Op.i64_eqz).op(Op.i32_and);
     c.get(L_T).i64(MAX_TRIPS).op(Op.i64_lt_u).op(Op.i32_and);
     if (k === undefined) c.get(L_A).op(Op.i32_and);
     // The budget covers all N iterations, so none of their charges can fail.

@@ -63,8 +63,11 @@ function accessOf(ctx: LoopContext, pc: number): { reg: number; off: number; siz
  */
 export interface CountedLoop {
   readonly x: number;
-  readonly y: number;
+  /** The bound: a register the loop leaves unchanged, or a constant. */
+  readonly y: Affine;
   readonly step: Affine;
+  /** x moves down by one to y (`x != y`, step -1) rather than up. */
+  readonly down: boolean;
   /** Accesses checked by the entry guard: address on the first iteration (offset included), stride, pc. */
   readonly accesses: readonly { readonly addr: Affine; readonly stride: Affine; readonly pc: number }[];
   /** Forms that must stay in [0, 2^32) on every iteration. */
@@ -101,7 +104,8 @@ export interface CopyLoop {
 
 /**
  * A self-loop block that is a {@link CountedLoop}: only loads, stores and ALU instructions, ending
- * in `if x < y goto self` (or `y > x`, or `x != y` with step 1) on 64-bit registers. Undefined
+ * in `if x < y goto self` (or `y > x`, or `x != y` with step 1 or -1; y a register or an immediate),
+ * 64- or 32-bit. Undefined
  * otherwise, or when none of its accesses has an address affine in its induction variables.
  */
 export function countedLoop(ctx: LoopContext, bi: number, minHoisted: number): CountedLoop | undefined {
@@ -111,19 +115,23 @@ export function countedLoop(ctx: LoopContext, bi: number, minHoisted: number): C
   const last = ctx.lastPc(b);
   const jop = ctx.ops[last]!;
   const ji = ctx.insns[last]!;
-  if (jop.kind !== 'jcond' || jop.source !== 'reg') return undefined;
+  if (jop.kind !== 'jcond') return undefined;
   const ind = analyzeInduction({ insns: ctx.insns, ops: ctx.ops, from: b.start, to: last, frameFastPath: ctx.frameFastPath, stackSize: ctx.stackSize });
   if (ind === undefined) return undefined;
   let x: number;
-  let y: number;
-  if (jop.cond === 'jlt' || jop.cond === 'jne') [x, y] = [ji.dst, ji.src];
-  else if (jop.cond === 'jgt') [x, y] = [ji.src, ji.dst];
+  let y: Affine;
+  const invariant = (r: number): boolean => ind.step[r] !== undefined && constantOf(ind.step[r]!) === 0;
+  // y: a register the loop leaves unchanged, or the immediate (as the compare reads it).
+  const bound = (): Affine => (jop.source === 'reg' ? { coeffs: new Map([[ji.src, 1]]), k: 0 } : { coeffs: new Map(), k: jop.width === 32 ? ji.imm >>> 0 : ji.imm });
+  if (jop.cond === 'jlt' || jop.cond === 'jne') [x, y] = [ji.dst, bound()];
+  else if (jop.cond === 'jgt' && jop.source === 'reg') [x, y] = [ji.src, { coeffs: new Map([[ji.dst, 1]]), k: 0 }];
   else return undefined;
   const step = ind.step[x];
-  const yStep = ind.step[y];
-  if (step === undefined || yStep === undefined || constantOf(yStep) !== 0) return undefined;
+  if (step === undefined || ![...y.coeffs.keys()].every(invariant)) return undefined;
   const k = constantOf(step);
-  if ((k !== undefined && (k <= 0 || k > MAX_STRIDE)) || (jop.cond === 'jne' && k !== 1)) return undefined;
+  // Up by a positive step to y, or, with `!=`, by one either way (`while (n--)` counts down to y).
+  const down = jop.cond === 'jne' && k === -1;
+  if (!down && ((k !== undefined && (k <= 0 || k > MAX_STRIDE)) || (jop.cond === 'jne' && k !== 1))) return undefined;
   // A constant stride beyond MAX_STRIDE: the access stays checked, a range condition refuses the loop.
   const small = (f: Affine): boolean => {
     const v = constantOf(f);
@@ -132,9 +140,9 @@ export function countedLoop(ctx: LoopContext, bi: number, minHoisted: number): C
   const ranges = [...ind.ranges];
   if (!ranges.every((r) => small(r.stride))) return undefined;
   // A 32-bit compare reads the low halves: exact when x (after the step) and y are below 2^32.
-  if (jop.width === 32) ranges.push({ form: ind.end[x]!, stride: step }, { form: { coeffs: new Map([[y, 1]]), k: 0 }, stride: { coeffs: new Map(), k: 0 } });
+  if (jop.width === 32) ranges.push({ form: ind.end[x]!, stride: step }, { form: y, stride: { coeffs: new Map(), k: 0 } });
   const accesses = ind.accesses.filter((a) => small(a.stride));
-  return accesses.length >= minHoisted ? { x, y, step, accesses, ranges } : undefined;
+  return accesses.length >= minHoisted ? { x, y, step, down, accesses, ranges } : undefined;
 }
 
 /**

@@ -2,7 +2,8 @@
  * The JIT's induction-variable analysis (src/jit/induction.ts) and the counted loops it lets the JIT
  * check once per entry: 32-bit index arithmetic under range conditions, strides held in registers, and
  * 32-bit loop compares. Random loops of clang's `a[i * n + k]` shape, with counters near 2^32 (so that
- * 32-bit arithmetic wraps mid-loop), accesses up to and past a region's last byte, a stride or bound
+ * 32-bit arithmetic wraps mid-loop), counters going up or down to a register or an immediate bound,
+ * accesses up to and past a region's last byte, a stride or bound
  * that changes inside the loop, a store over the memory the bound was loaded from and budgets that run
  * out mid-loop, must give the interpreter's result, memory and error (class, code, pc).
  */
@@ -97,11 +98,12 @@ const loopProgram = fc
     stride: fc.oneof(fc.integer({ min: -2, max: 6 }), fc.constantFrom(2 ** 31, -(2 ** 31), 1 << 20)),
     bound,
     items: fc.array(item, { minLength: 1, maxLength: 4 }),
-    step: fc.constantFrom('1', '1', '2', 'w1', 'reg', 'w4'),
-    cond: fc.constantFrom('jlt', 'jlt32', 'jlt32', 'jgt32', 'jne', 'jne32'),
+    step: fc.constantFrom('1', '1', '2', 'w1', 'reg', 'w4', '-1', 'w-1'),
+    cond: fc.constantFrom('jlt', 'jlt32', 'jlt32', 'jgt32', 'jne', 'jne32', 'jne32-imm', 'jne-imm', 'jlt-imm'),
+    imm: fc.oneof(fc.integer({ min: -2, max: 24 }), fc.constant(0)),
     prime: fc.boolean(),
   })
-  .map(({ counter, index, stride, bound, items, step, cond, prime }) => {
+  .map(({ counter, index, stride, bound, items, step, cond, imm, prime }) => {
     const out: Insn[] = [alu32(AluOp.MOV, 0, counter), alu32(AluOp.MOV, 6, index), alu64(AluOp.MOV, 4, stride), ...bound, alu64(AluOp.MOV, 9, 0)];
     if (prime) out.push(insn(Class.LDX | Mode.MEM | Size.B, 3, 1, 0));
     const head = out.length;
@@ -109,6 +111,7 @@ const loopProgram = fc
     if (step === 'reg') out.push(alu64x(AluOp.ADD, 0, 4));
     else if (step === 'w4') out.push(alu32x(AluOp.ADD, 0, 4));
     else if (step === 'w1') out.push(alu32(AluOp.ADD, 0, 1));
+    else if (step === 'w-1') out.push(alu32(AluOp.ADD, 0, -1));
     else out.push(alu64(AluOp.ADD, 0, Number(step)));
     const at = out.length;
     const back = head - (at + 1);
@@ -116,6 +119,10 @@ const loopProgram = fc
     else if (cond === 'jlt32') out.push(insn(Class.JMP32 | JmpOp.JLT | Source.X, 0, 2, back));
     else if (cond === 'jgt32') out.push(insn(Class.JMP32 | JmpOp.JGT | Source.X, 2, 0, back));
     else if (cond === 'jne') out.push(insn(Class.JMP | JmpOp.JNE | Source.X, 0, 2, back));
+    // Immediate bounds: `while (n--)` counting down to 0 (or another constant), or up to a constant.
+    else if (cond === 'jne32-imm') out.push(insn(Class.JMP32 | JmpOp.JNE | Source.K, 0, 0, back, imm));
+    else if (cond === 'jne-imm') out.push(insn(Class.JMP | JmpOp.JNE | Source.K, 0, 0, back, imm));
+    else if (cond === 'jlt-imm') out.push(insn(Class.JMP | JmpOp.JLT | Source.K, 0, 0, back, imm));
     else out.push(insn(Class.JMP32 | JmpOp.JNE | Source.X, 0, 2, back));
     // Then one-slot blocks, so that a budget running out after the loop shows what the loop charged.
     out.push(alu64x(AluOp.ADD, 0, 9), alu64x(AluOp.XOR, 0, 6), ...Array.from({ length: 100 }, () => insn(Opcode.JA)), insn(Opcode.EXIT));
