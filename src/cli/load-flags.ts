@@ -13,7 +13,9 @@ import { Fib, type FibDescription } from '../helpers/fib-table.js';
 import { UsageError, listOption, stringOption, type OptionSpec, type ParsedArgs } from './args.js';
 import { readInputFile } from './input.js';
 import { KERNEL_HELPER_NAMES } from '../helpers/kernel-names.js';
-import type { HelperEntry } from '../vm/environment.js';
+import type { HelperEntry, HelperFunction } from '../vm/environment.js';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 /** The option specs to add to a command. */
 export const LOAD_FLAG_SPECS: Readonly<Record<string, OptionSpec>> = {
@@ -41,6 +43,9 @@ export const LOAD_FLAG_HELP = `  --type TYPE     program type: xdp, socket, tc o
                   helper ID (a number, or a kernel name: bpf_ktime_get_ns or ktime_get_ns)
                   returns VALUE (an integer; negative ones as the kernel's -errno) and does
                   nothing else, in place of tsbpf's helper or one tsbpf lacks (repeatable)
+  --helper ID=FILE.mjs
+                  helper ID is the default export of that JavaScript module: a function
+                  (r1, r2, r3, r4, r5, ctx) => r0 with r1-r5 as bigints
   --btf FILE      apply the object's CO-RE relocations against this BTF: a kernel's
                   /sys/kernel/btf/vmlinux, or an object with a .BTF section (default:
                   the object's own BTF)`;
@@ -77,8 +82,16 @@ function integerOf(text: string): bigint | undefined {
   return negative ? -v : v;
 }
 
-/** `--helper ID=VALUE` stubs: each returns its value (as an unsigned 64-bit r0) and does nothing else. */
-export function helperStubs(specs: readonly string[]): Map<number, HelperEntry> {
+/** A `--helper` VALUE naming a JavaScript module rather than a number. */
+const MODULE_FILE = /\.(m?js|cjs)$/i;
+
+/**
+ * `--helper ID=VALUE` stubs: each returns its value (as an unsigned 64-bit r0) and does nothing else;
+ * `--helper ID=FILE.mjs` (or .js, .cjs) takes the helper from the default export of that module, a
+ * function `(r1, r2, r3, r4, r5, ctx) => r0` with r1-r5 as unsigned 64-bit bigints (the library's
+ * HelperFunction; what it throws fails the packet with E_HELPER).
+ */
+export async function helperStubs(specs: readonly string[]): Promise<Map<number, HelperEntry>> {
   const stubs = new Map<number, HelperEntry>();
   for (const spec of specs) {
     const eq = spec.lastIndexOf('=');
@@ -89,21 +102,39 @@ export function helperStubs(specs: readonly string[]): Map<number, HelperEntry> 
     if (id === undefined || (typeof id === 'bigint' && (id < 0n || id > 0xffffffffn))) {
       throw new UsageError(`--helper ${spec}: expected ID=VALUE with ID a helper number (0 to 4294967295) or a kernel helper name such as bpf_ktime_get_ns`);
     }
-    const value = integerOf(valueText);
-    if (value === undefined || value < -(1n << 63n) || value > (1n << 64n) - 1n) {
-      throw new UsageError(`--helper ${spec}: VALUE must be an integer from -2^63 to 2^64-1 (decimal or 0x hex)`);
-    }
     const n = Number(id);
     if (stubs.has(n)) throw new UsageError(`--helper: helper ${n} is given twice`);
-    const r0 = BigInt.asUintN(64, value);
     const name = KERNEL_HELPER_NAMES.get(n) ?? `helper_${n}`;
+    if (MODULE_FILE.test(valueText)) {
+      stubs.set(n, { fn: await helperModule(spec, valueText), name: `${name} (--helper ${valueText})`, unwindOnZero: false });
+      continue;
+    }
+    const value = integerOf(valueText);
+    if (value === undefined || value < -(1n << 63n) || value > (1n << 64n) - 1n) {
+      throw new UsageError(`--helper ${spec}: VALUE must be an integer from -2^63 to 2^64-1 (decimal or 0x hex) or a JavaScript module (FILE.mjs)`);
+    }
+    const r0 = BigInt.asUintN(64, value);
     stubs.set(n, { fn: () => r0, name: `${name} (--helper stub)`, unwindOnZero: false });
   }
   return stubs;
 }
 
+/** The default export of a `--helper` module, checked to be a function. */
+async function helperModule(spec: string, path: string): Promise<HelperFunction> {
+  let mod: { default?: unknown };
+  try {
+    mod = (await import(pathToFileURL(resolve(path)).href)) as { default?: unknown };
+  } catch (e) {
+    throw new UsageError(`--helper ${spec}: cannot load ${path}: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
+  }
+  if (typeof mod.default !== 'function') {
+    throw new UsageError(`--helper ${spec}: ${path} must export a function as its default export: (r1, r2, r3, r4, r5, ctx) => r0`);
+  }
+  return mod.default as HelperFunction;
+}
+
 /** Load options from `--type`, `--map-size`, `--fib`, `--kconfig`, `--helper` and `--btf`; a usage error for bad values. */
-export function loadFlags(args: ParsedArgs): Pick<LoadOptions, 'programTypes' | 'mapSizes' | 'fib' | 'kconfig' | 'helpers' | 'targetBtf'> {
+export async function loadFlags(args: ParsedArgs): Promise<Pick<LoadOptions, 'programTypes' | 'mapSizes' | 'fib' | 'kconfig' | 'helpers' | 'targetBtf'>> {
   const type = stringOption(args, 'type');
   if (type !== undefined && !PROGRAM_TYPES.includes(type as ProgramType)) {
     throw new UsageError(`--type must be one of ${PROGRAM_TYPES.join(', ')}, not '${type}'`);
@@ -124,7 +155,7 @@ export function loadFlags(args: ParsedArgs): Pick<LoadOptions, 'programTypes' | 
     if (m === null) throw new UsageError(`--kconfig ${spec}: expected NAME=VALUE, e.g. CONFIG_HZ=1000`);
     kconfig[m[1]!] = m[2]!;
   }
-  const stubs = helperStubs(listOption(args, 'helper'));
+  const stubs = await helperStubs(listOption(args, 'helper'));
   const btf = stringOption(args, 'btf');
   return {
     ...(btf === undefined ? {} : { targetBtf: readInputFile(btf) }),

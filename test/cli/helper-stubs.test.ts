@@ -36,6 +36,29 @@ describe('tsbpf run --helper ID=VALUE', () => {
     expect(JSON.parse(r.out).verdicts).toEqual({ 'r0 = 1234': 12 });
   });
 
+  it('--helper ID=FILE.mjs: the default export of the module is the helper (bigint arguments; a throw fails the packet)', async () => {
+    const dir = tempFiles({
+      'p.s': 'mov r1, 41\nmov r2, 7\ncall 7\nexit\n',
+      'add.mjs': 'export default (r1, r2) => r1 + r2 * 2n;\n',
+      'boom.mjs': 'export default () => { throw new Error("no entropy today"); };\n',
+      'none.mjs': 'export const helper = () => 1n;\n',
+    });
+    const ok = await cli(['run', `${dir}/p.s`, '--mem-hex', '00', '--helper', `bpf_get_prandom_u32=${dir}/add.mjs`]);
+    expect(ok.err).toBe('');
+    expect(ok.out).toBe('r0 = 0x37 (55)\n');
+    const boom = await cli(['run', `${dir}/p.s`, '--pcap', 'examples/traffic.pcap', '--helper', `7=${dir}/boom.mjs`, '--json']);
+    expect(boom.code).toBe(1);
+    const report = JSON.parse(boom.out);
+    expect(report.errors.packets).toBe(12);
+    expect(report.errors.first[0].message).toMatch(/no entropy today/);
+    const none = await cli(['run', `${dir}/p.s`, '--mem-hex', '00', '--helper', `7=${dir}/none.mjs`]);
+    expect(none.code).toBe(2);
+    expect(none.err).toMatch(/must export a function as its default export/);
+    const missing = await cli(['run', `${dir}/p.s`, '--mem-hex', '00', '--helper', `7=${dir}/absent.mjs`]);
+    expect(missing.code).toBe(2);
+    expect(missing.err).toMatch(/cannot load .*absent\.mjs/);
+  });
+
   it('refuses malformed stubs with a usage error naming the flag', async () => {
     for (const [spec, what] of [
       ['7', /expected ID=VALUE/],

@@ -194,7 +194,7 @@ Example:
     const [arg] = expectPositionals(args, ['OBJECT.o']);
     const input = await readProgramArg(arg!, io);
     if (input.format !== 'elf') throw new InputError(`${input.name}: not an ELF object (inspect reads clang-built .o files)`);
-    const r = report(input.name, input.bytes, loadFlags(args));
+    const r = report(input.name, input.bytes, await loadFlags(args));
     io.out(flag(args, 'json') ? `${JSON.stringify(r, null, 2)}\n` : formatReport(r));
     return 0;
   },

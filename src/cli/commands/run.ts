@@ -177,7 +177,7 @@ async function runCommandBody(args: ParsedArgs, io: CliIo): Promise<number> {
   const jit = flag(args, 'jit');
   const json = flag(args, 'json');
   const repeat = intOption(args, 'repeat', 1, 1e9);
-  const load = loadFlags(args);
+  const load = await loadFlags(args);
   if (pcap === undefined) {
     for (const o of ['verbose', 'count', 'max-errors']) {
       if (args.options.has(o)) throw new UsageError(`--${o} applies to capture runs only (give --pcap FILE)`);
