@@ -25,10 +25,14 @@ export const LOAD_FLAG_SPECS: Readonly<Record<string, OptionSpec>> = {
   kconfig: { type: 'list' },
   helper: { type: 'list' },
   btf: { type: 'string' },
+  verify: { type: 'string' },
 };
 
-/** The help lines of the two flags. */
+/** The help lines of the flags. */
 export const LOAD_FLAG_HELP = `  --type TYPE     program type: xdp, socket, tc or raw (default: from the section name)
+  --verify MODE   kernel (refuse a program the kernel-level verifier cannot prove safe),
+                  warn (default: keep its findings as warnings and run the program), shape
+                  (instruction shape only) or off
   --map-size NAME=N
                   set map NAME's max_entries to N before load (repeatable)
   --fib FILE.json the host's network for bpf_fib_lookup: {"interfaces": [{"ifindex",
@@ -133,8 +137,12 @@ async function helperModule(spec: string, path: string): Promise<HelperFunction>
   return mod.default as HelperFunction;
 }
 
-/** Load options from `--type`, `--map-size`, `--fib`, `--kconfig`, `--helper` and `--btf`; a usage error for bad values. */
-export async function loadFlags(args: ParsedArgs): Promise<Pick<LoadOptions, 'programTypes' | 'mapSizes' | 'fib' | 'kconfig' | 'helpers' | 'targetBtf'>> {
+/** Load options from `--type`, `--verify`, `--map-size`, `--fib`, `--kconfig`, `--helper` and `--btf`; a usage error for bad values. */
+export async function loadFlags(args: ParsedArgs): Promise<Pick<LoadOptions, 'programTypes' | 'mapSizes' | 'fib' | 'kconfig' | 'helpers' | 'targetBtf' | 'verify'>> {
+  const verify = stringOption(args, 'verify');
+  if (verify !== undefined && !['kernel', 'warn', 'shape', 'off'].includes(verify)) {
+    throw new UsageError(`--verify must be kernel, warn, shape or off, not '${verify}'`);
+  }
   const type = stringOption(args, 'type');
   if (type !== undefined && !PROGRAM_TYPES.includes(type as ProgramType)) {
     throw new UsageError(`--type must be one of ${PROGRAM_TYPES.join(', ')}, not '${type}'`);
@@ -160,6 +168,7 @@ export async function loadFlags(args: ParsedArgs): Promise<Pick<LoadOptions, 'pr
   return {
     ...(btf === undefined ? {} : { targetBtf: readInputFile(btf) }),
     ...(type === undefined ? {} : { programTypes: { '*': type as ProgramType } }),
+    ...(verify === undefined ? {} : { verify: verify === 'off' ? false : (verify as 'kernel' | 'warn' | 'shape') }),
     ...(Object.keys(kconfig).length === 0 ? {} : { kconfig }),
     ...(Object.keys(sizes).length === 0 ? {} : { mapSizes: sizes }),
     ...(fib === undefined ? {} : { fib: fibFile(fib) }),

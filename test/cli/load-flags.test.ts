@@ -93,3 +93,16 @@ describe('tsbpf run --fib', () => {
     expect((await cli(['run', 'b7000000000000009500000000000000', '--fib', `${dir}/bad.json`])).err).toMatch(/apply to ELF objects only|--fib/);
   });
 });
+
+describe('tsbpf run --verify', () => {
+  const fx = (f: string): string => new URL(`../fixtures/elf/${f}`, import.meta.url).pathname;
+  it('kernel refuses a program the kernel-level verifier rejects, naming pc, rule, C line and the way out; warn runs it', async () => {
+    const args = ['run', fx('rodata_abuse.o'), '--program', 'update_through_address', '--mem-hex', '00'.repeat(60)];
+    const refused = await cli([...args, '--verify', 'kernel']);
+    expect(refused.code).toBe(1);
+    expect(refused.err).toMatch(/pc 14: program update_through_address \(socket_filter\): \[helper-argument\] .*rodata_abuse\.c:22.*--verify warn/);
+    const warned = await cli([...args, '--verify', 'warn']);
+    expect(warned.err).not.toMatch(/helper-argument/);
+    expect((await cli([...args, '--verify', 'nope'])).err).toMatch(/--verify must be kernel, warn, shape or off, not 'nope'/);
+  });
+});

@@ -31,7 +31,7 @@ describe('kernel-level verification on load', () => {
     expect(e.pc).toBe(14);
     expect(e.message).toBe(
       'pc 14: program update_through_address (socket_filter): [helper-argument] R1 type=map_value expected=map_ptr (argument 1 of bpf_map_update_elem#2) ' +
-        '(./rodata_abuse.c:22: bpf_map_update_elem((void *)&cfg, &key, value, BPF_ANY);)',
+        "(./rodata_abuse.c:22: bpf_map_update_elem((void *)&cfg, &key, value, BPF_ANY);); to run it anyway, load with verify: 'warn' (tsbpf run --verify warn)",
     );
   });
 
