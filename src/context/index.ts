@@ -5,5 +5,6 @@
  */
 export { SkBuff, TcAction, XdpAction, XdpMd } from './layout.js';
 export { XDP_HEADROOM, XDP_TAILROOM } from './space.js';
+export { PT_REGS_FIELDS, PT_REGS_SIZE, ptRegs, type PtReg } from './pt-regs.js';
 export type { ProgramRunner, RawRunOptions, RunOptions, SkbOptions, SkbRunInfo, XdpOptions, XdpResult } from './runner.js';
 export type { PacketSession, SessionKind } from './session.js';

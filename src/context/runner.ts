@@ -24,6 +24,7 @@ import { JitEngine } from '../jit/engine.js';
 import type { PacketRunHost, Redirect } from '../helpers/packet.js';
 import { TUNNEL_OPTS_MAX, type TunnelKey } from '../helpers/tunnel.js';
 import type { SkbClone } from '../helpers/clone.js';
+import type { ProbeMemoryBlock, TaskDescription, TaskRunHost } from '../helpers/task.js';
 import type { SourceLine } from '../elf/btf-ext.js';
 import { SkBuff, TcAction, XdpAction, XdpMd } from './layout.js';
 import { XDP_HEADROOM, XDP_TAILROOM, nestedRunError, type RunSpace } from './space.js';
@@ -131,6 +132,17 @@ export interface SkbOptions extends RunOptions {
 export interface RawRunOptions extends RunOptions {
   /** Input memory mapped at `MEM_START`; written back after the run. */
   readonly mem?: Uint8Array;
+  /**
+   * The current task of a simulated event (tracing programs): what `bpf_get_current_pid_tgid`,
+   * `_uid_gid` and `_comm` return. Default: the idle task (pid 0, `swapper/0`).
+   */
+  readonly task?: TaskDescription;
+  /**
+   * Kernel and user memory of a simulated event at 64-bit addresses, for `bpf_probe_read_*`
+   * (`_kernel`, `_user`, `_str`): a read inside one block copies its bytes; elsewhere it reads the
+   * VM's own memory or fails with -EFAULT, as the kernel's does. At most 4096 blocks.
+   */
+  readonly probeMemory?: readonly ProbeMemoryBlock[];
 }
 
 /** What a runner needs from its loaded object. */
@@ -228,6 +240,32 @@ function checkSkbOptions(options: SkbOptions | undefined): SkbOptions {
   return o;
 }
 
+/** A raw run's simulated event checked: the task's numbers and name, the memory blocks (copies). */
+function checkTaskHost(o: RawRunOptions): TaskRunHost {
+  let task: TaskDescription | undefined;
+  if (o.task !== undefined) {
+    const t = checkOptions(o.task, 'options.task') as unknown as Record<string, unknown>;
+    for (const f of ['pid', 'tgid', 'uid', 'gid']) {
+      const v = t[f];
+      if ((f === 'pid' || v !== undefined) && (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 0xffff_ffff)) {
+        throw new ArgumentError(`options.task.${f} must be an integer from 0 to 4294967295, not ${describeValue(v)}`);
+      }
+    }
+    if (t.comm !== undefined && typeof t.comm !== 'string') throw new ArgumentError(`options.task.comm must be a string, not ${describeValue(t.comm)}`);
+    task = { ...(t as unknown as TaskDescription) };
+  }
+  let probeMemory: ProbeMemoryBlock[] | undefined;
+  if (o.probeMemory !== undefined) {
+    if (!Array.isArray(o.probeMemory) || o.probeMemory.length > 4096) throw new ArgumentError(`options.probeMemory must be an array of at most 4096 { address, bytes } blocks, not ${describeValue(o.probeMemory)}`);
+    probeMemory = o.probeMemory.map((b: unknown, i) => {
+      const blk = checkOptions(b as ProbeMemoryBlock, `options.probeMemory[${i}]`) as unknown as Record<string, unknown>;
+      if (typeof blk.address !== 'bigint' || blk.address < 0n || blk.address > 0xffff_ffff_ffff_ffffn) throw new ArgumentError(`options.probeMemory[${i}].address must be a bigint from 0 to 2^64-1, not ${describeValue(blk.address)}`);
+      return { address: blk.address, bytes: checkBytes(blk.bytes, `options.probeMemory[${i}].bytes`).slice() };
+    });
+  }
+  return { ...(task === undefined ? {} : { task }), ...(probeMemory === undefined ? {} : { probeMemory }) };
+}
+
 /** `options.tunnel` checked: a copy, so that a run cannot change the caller's arrays. */
 function checkTunnel(t: unknown): TunnelKey {
   if (typeof t !== 'object' || t === null) throw new ArgumentError(`options.tunnel must be an object, not ${describeValue(t)}`);
@@ -275,7 +313,7 @@ export class ProgramRunner {
     options: RunOptions,
     r1: bigint,
     r2: bigint,
-    host: PacketRunHost | undefined,
+    host: PacketRunHost | TaskRunHost | undefined,
     limits: RunLimits = limitsOf(options),
     stackTop: number = this.env.space.stackTop(limits),
   ): bigint {
@@ -459,7 +497,8 @@ export class ProgramRunner {
     if (ctx !== undefined) ctxOffset = space.setContext(ctx);
     try {
       const r1 = ctx !== undefined ? MBUFF_ADDRESS : input !== undefined ? MEM_ADDRESS : 0n;
-      const r0 = this.execute(options, r1, BigInt(input?.length ?? 0), undefined);
+      const host = options.task === undefined && options.probeMemory === undefined ? undefined : checkTaskHost(options);
+      const r0 = this.execute(options, r1, BigInt(input?.length ?? 0), host);
       if (ctx !== undefined) ctx.set(mem.bytes.subarray(ctxOffset, ctxOffset + ctx.length));
       if (input !== undefined) input.set(mem.bytes.subarray(base, base + input.length));
       return r0;

@@ -24,3 +24,4 @@ export type { FibDescription, FibInterface, FibNeighbour, FibRoute } from './fib
 export { TUNNEL_OPTS_MAX, TunnelFlag, TunnelHelper, type TunnelKey } from './tunnel.js';
 export { VlanHelper } from './vlan.js';
 export { CloneHelper, MAX_CLONES, type SkbClone } from './clone.js';
+export { IDLE_TASK, TaskHelper, type ProbeMemoryBlock, type TaskDescription } from './task.js';

@@ -19,6 +19,7 @@ import { KERNEL_HELPER_NAMES } from './kernel-names.js';
 import { formatTracePrintk } from './kernel-printk.js';
 import { TRACE_LINE_MAX } from './trace-log.js';
 import { skbResizeHelpers } from './skb-resize.js';
+import { probeBytes, probeString, taskHelpers } from './task.js';
 import { stackHelpers } from './stack.js';
 
 /** Kernel helper ids tsbpf implements. */
@@ -104,10 +105,19 @@ function utf8Length(s: string): number {
 
 const neg = (errno: number): bigint => BigInt.asUintN(64, BigInt(-errno));
 
-/** Read bytes, zero-filling the destination and returning -EFAULT when the source faults (probe_read semantics). */
-function probeRead(mem: VmMemory, dst: bigint, size: number, src: bigint, pc: number): bigint {
+/**
+ * Read bytes, zero-filling the destination and returning -EFAULT when the source faults (probe_read
+ * semantics). The source is the host-described kernel / user memory of the run when it holds the
+ * bytes (`RawRunOptions.probeMemory`), else the VM's own memory.
+ */
+function probeRead(mem: VmMemory, dst: bigint, size: number, src: bigint, pc: number, host: unknown): bigint {
   if (size === 0) return 0n;
   const out = mem.slice(dst, size, true, pc);
+  const described = probeBytes(host, src, size);
+  if (described !== undefined) {
+    out.set(described);
+    return 0n;
+  }
   try {
     out.set(mem.slice(src, size, false, pc));
     return 0n;
@@ -118,9 +128,15 @@ function probeRead(mem: VmMemory, dst: bigint, size: number, src: bigint, pc: nu
 }
 
 /** probe_read_str: copy up to `size - 1` bytes and a NUL; the length with the NUL, or -EFAULT. */
-function probeReadStr(mem: VmMemory, dst: bigint, size: number, src: bigint, pc: number): bigint {
+function probeReadStr(mem: VmMemory, dst: bigint, size: number, src: bigint, pc: number, host: unknown): bigint {
   if (size === 0) return 0n;
   const out = mem.slice(dst, size, true, pc);
+  const described = probeString(host, src, size - 1);
+  if (described !== undefined) {
+    out.set(described);
+    out[described.length] = 0;
+    return BigInt(described.length + 1);
+  }
   let s: string;
   try {
     s = mem.readCString(src, size - 1, pc);
@@ -188,12 +204,12 @@ export function kernelHelpers(env: KernelEnvironment): Map<number, HelperEntry> 
       dst.set(v);
       return 0;
     }],
-    [KernelHelper.PROBE_READ, 'bpf_probe_read', (r1, r2, r3, _4, _5, ctx) => probeRead(mem, r1, size32(r2), r3, ctx.pc)],
-    [KernelHelper.PROBE_READ_USER, 'bpf_probe_read_user', (r1, r2, r3, _4, _5, ctx) => probeRead(mem, r1, size32(r2), r3, ctx.pc)],
-    [KernelHelper.PROBE_READ_KERNEL, 'bpf_probe_read_kernel', (r1, r2, r3, _4, _5, ctx) => probeRead(mem, r1, size32(r2), r3, ctx.pc)],
-    [KernelHelper.PROBE_READ_STR, 'bpf_probe_read_str', (r1, r2, r3, _4, _5, ctx) => probeReadStr(mem, r1, size32(r2), r3, ctx.pc)],
-    [KernelHelper.PROBE_READ_USER_STR, 'bpf_probe_read_user_str', (r1, r2, r3, _4, _5, ctx) => probeReadStr(mem, r1, size32(r2), r3, ctx.pc)],
-    [KernelHelper.PROBE_READ_KERNEL_STR, 'bpf_probe_read_kernel_str', (r1, r2, r3, _4, _5, ctx) => probeReadStr(mem, r1, size32(r2), r3, ctx.pc)],
+    [KernelHelper.PROBE_READ, 'bpf_probe_read', (r1, r2, r3, _4, _5, ctx) => probeRead(mem, r1, size32(r2), r3, ctx.pc, ctx.host)],
+    [KernelHelper.PROBE_READ_USER, 'bpf_probe_read_user', (r1, r2, r3, _4, _5, ctx) => probeRead(mem, r1, size32(r2), r3, ctx.pc, ctx.host)],
+    [KernelHelper.PROBE_READ_KERNEL, 'bpf_probe_read_kernel', (r1, r2, r3, _4, _5, ctx) => probeRead(mem, r1, size32(r2), r3, ctx.pc, ctx.host)],
+    [KernelHelper.PROBE_READ_STR, 'bpf_probe_read_str', (r1, r2, r3, _4, _5, ctx) => probeReadStr(mem, r1, size32(r2), r3, ctx.pc, ctx.host)],
+    [KernelHelper.PROBE_READ_USER_STR, 'bpf_probe_read_user_str', (r1, r2, r3, _4, _5, ctx) => probeReadStr(mem, r1, size32(r2), r3, ctx.pc, ctx.host)],
+    [KernelHelper.PROBE_READ_KERNEL_STR, 'bpf_probe_read_kernel_str', (r1, r2, r3, _4, _5, ctx) => probeReadStr(mem, r1, size32(r2), r3, ctx.pc, ctx.host)],
     [KernelHelper.KTIME_GET_NS, 'bpf_ktime_get_ns', () => env.now()],
     [KernelHelper.KTIME_GET_BOOT_NS, 'bpf_ktime_get_boot_ns', () => env.now()],
     [KernelHelper.KTIME_GET_COARSE_NS, 'bpf_ktime_get_coarse_ns', () => env.now()],
@@ -303,6 +319,7 @@ export function kernelHelpers(env: KernelEnvironment): Map<number, HelperEntry> 
   // The tc packet resizers and the stack helpers live in their own modules.
   for (const [id, entry] of skbResizeHelpers(env)) table.set(id, entry);
   for (const [id, entry] of stackHelpers(env)) table.set(id, entry);
+  for (const [id, entry] of taskHelpers(mem)) table.set(id, entry);
   return table;
 }
 

@@ -1,0 +1,107 @@
+/**
+ * The task a tracing program sees, and the kernel and user memory it may read with
+ * `bpf_probe_read_*`: both described by the host for a run (`RawRunOptions.task` / `probeMemory`), as
+ * a simulated event. `bpf_get_current_pid_tgid` (14) gives `tgid << 32 | pid`, `bpf_get_current_uid_gid`
+ * (15) `gid << 32 | uid`, `bpf_get_current_comm` (16) the command name, NUL-padded to the buffer
+ * (cut to its size less one). A run without a task (packet programs, raw runs that give none) sees
+ * the idle task of a softirq: pid 0, uid 0, comm `swapper/0`.
+ * @module
+ */
+import type { HelperContext, HelperEntry, HelperFunction } from '../vm/environment.js';
+import type { VmMemory } from '../vm/memory.js';
+
+/** Task helper ids (uapi `linux/bpf.h`). */
+export const TaskHelper = { GET_CURRENT_PID_TGID: 14, GET_CURRENT_UID_GID: 15, GET_CURRENT_COMM: 16 } as const;
+
+/** The current task of a simulated event. */
+export interface TaskDescription {
+  /** Thread id (the kernel's `pid`). */
+  readonly pid: number;
+  /** Process id (the kernel's `tgid`; default: `pid`). */
+  readonly tgid?: number;
+  readonly uid?: number;
+  readonly gid?: number;
+  /** Command name (at most 15 bytes are kept, as the kernel's `TASK_COMM_LEN` 16 with its NUL). */
+  readonly comm?: string;
+}
+
+/** A block of kernel or user memory at a 64-bit address, readable with `bpf_probe_read_*`. */
+export interface ProbeMemoryBlock {
+  readonly address: bigint;
+  readonly bytes: Uint8Array;
+}
+
+/** What the task helpers and probe reads look for on a run's host. */
+export interface TaskRunHost {
+  readonly task?: TaskDescription;
+  readonly probeMemory?: readonly ProbeMemoryBlock[];
+}
+
+/** The task of a run that describes none: a softirq on CPU 0. */
+export const IDLE_TASK: Required<TaskDescription> = { pid: 0, tgid: 0, uid: 0, gid: 0, comm: 'swapper/0' };
+
+const EINVAL = 22;
+const neg = (errno: number): bigint => BigInt.asUintN(64, BigInt(-errno));
+
+function taskOf(ctx: HelperContext): TaskDescription {
+  return (ctx.host as TaskRunHost | undefined)?.task ?? IDLE_TASK;
+}
+
+/**
+ * The host-described bytes at `[src, src + size)`, when one block holds all of them; undefined when
+ * no block does (the caller then tries the VM's own memory).
+ */
+export function probeBytes(host: unknown, src: bigint, size: number): Uint8Array | undefined {
+  const blocks = (host as TaskRunHost | undefined)?.probeMemory;
+  if (blocks === undefined) return undefined;
+  const a = BigInt.asUintN(64, src);
+  for (const b of blocks) {
+    const off = a - b.address;
+    if (off >= 0n && off + BigInt(size) <= BigInt(b.bytes.length)) return b.bytes.subarray(Number(off), Number(off) + size);
+  }
+  return undefined;
+}
+
+/** The task helpers, bound to the object's memory. */
+export function taskHelpers(memory: VmMemory): Map<number, HelperEntry> {
+  const pidTgid: HelperFunction = (_1, _2, _3, _4, _5, ctx) => {
+    const t = taskOf(ctx);
+    return (BigInt((t.tgid ?? t.pid) >>> 0) << 32n) | BigInt(t.pid >>> 0);
+  };
+  const uidGid: HelperFunction = (_1, _2, _3, _4, _5, ctx) => {
+    const t = taskOf(ctx);
+    return (BigInt((t.gid ?? 0) >>> 0) << 32n) | BigInt((t.uid ?? 0) >>> 0);
+  };
+  const comm: HelperFunction = (r1, r2, _3, _4, _5, ctx) => {
+    const size = Number(r2 & 0xffffffffn);
+    if (size === 0) return neg(EINVAL);
+    const out = memory.slice(r1, size, true, ctx.pc);
+    const name = new TextEncoder().encode(taskOf(ctx).comm ?? '').subarray(0, Math.min(15, size - 1));
+    out.fill(0);
+    out.set(name);
+    return 0;
+  };
+  return new Map([
+    [TaskHelper.GET_CURRENT_PID_TGID, { fn: pidTgid, name: 'bpf_get_current_pid_tgid', unwindOnZero: false }],
+    [TaskHelper.GET_CURRENT_UID_GID, { fn: uidGid, name: 'bpf_get_current_uid_gid', unwindOnZero: false }],
+    [TaskHelper.GET_CURRENT_COMM, { fn: comm, name: 'bpf_get_current_comm', unwindOnZero: false }],
+  ]);
+}
+
+/**
+ * The host-described string at `src`: up to `max` bytes before a NUL, within the block that holds
+ * `src`; undefined when no block does.
+ */
+export function probeString(host: unknown, src: bigint, max: number): Uint8Array | undefined {
+  const blocks = (host as TaskRunHost | undefined)?.probeMemory;
+  if (blocks === undefined) return undefined;
+  const a = BigInt.asUintN(64, src);
+  for (const b of blocks) {
+    const off = a - b.address;
+    if (off < 0n || off >= BigInt(b.bytes.length)) continue;
+    const rest = b.bytes.subarray(Number(off), Math.min(b.bytes.length, Number(off) + max));
+    const nul = rest.indexOf(0);
+    return nul < 0 ? rest : rest.subarray(0, nul);
+  }
+  return undefined;
+}
