@@ -50,10 +50,10 @@ describe('program listing and sections', () => {
   it('reports a helper tsbpf lacks at load time, with id and kernel name', () => {
     const obj = load('unknown_helper');
     expect(() => obj.program('who')).toThrow(ObjectFileError);
-    expect(() => obj.program('who')).toThrow(/14 \(bpf_get_current_pid_tgid, first at kprobe\/do_sys_open:who\+\d+\)/);
+    expect(() => obj.program('who')).toThrow(/35 \(bpf_get_current_task, first at kprobe\/do_sys_open:who\+\d+\)/);
     // ... and accepts it when the host supplies it.
     const withHelper = load('unknown_helper', {
-      helpers: new Map([[14, { name: 'pid', fn: () => (1234n << 32n) | 99n, unwindOnZero: false }]]),
+      helpers: new Map([[35, { name: 'task', fn: () => (1234n << 32n) | 99n, unwindOnZero: false }]]),
     });
     expect(withHelper.program('who').run()).toBe(1234n);
   });
