@@ -59,6 +59,21 @@ export interface ErrorDetails {
   [key: string]: unknown;
 }
 
+/**
+ * Any value as message text: errors may be built from what a caller passed (a helper's own error, a
+ * bad argument), so this never throws (a Symbol, a huge array, an object whose toString throws).
+ */
+function text(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'symbol') return 'a Symbol';
+  try {
+    const s = String(value);
+    return s.length > 200 ? `${s.slice(0, 200)}…` : s;
+  } catch {
+    return Object.prototype.toString.call(value);
+  }
+}
+
 /** Base class of every tsbpf error. */
 export class EbpfError extends Error {
   /** Stable error code, one of {@link ErrorCode}. */
@@ -69,11 +84,13 @@ export class EbpfError extends Error {
   readonly details: Readonly<ErrorDetails>;
 
   constructor(code: ErrorCodeValue, message: string, details: ErrorDetails = {}) {
-    super(details.pc === undefined ? message : `pc ${details.pc}: ${message}`);
+    const d: ErrorDetails = typeof details === 'object' && details !== null ? details : {};
+    const pc = typeof d.pc === 'number' && Number.isSafeInteger(d.pc) ? d.pc : undefined;
+    super(pc === undefined ? text(message) : `pc ${pc}: ${text(message)}`);
     this.name = new.target.name;
     this.code = code;
-    this.pc = details.pc;
-    this.details = details;
+    this.pc = pc;
+    this.details = d;
   }
 }
 
@@ -102,9 +119,9 @@ export class MemoryAccessError extends ExecutionError {
     details: { pc?: number; address: bigint; size: number; access: 'load' | 'store' },
   ) {
     super(code, message, details);
-    this.address = details.address;
-    this.size = details.size;
-    this.access = details.access;
+    this.address = this.details['address'] as bigint;
+    this.size = this.details['size'] as number;
+    this.access = this.details['access'] as 'load' | 'store';
   }
 }
 
@@ -116,7 +133,7 @@ export class AssemblyError extends EbpfError {
   readonly column: number;
 
   constructor(message: string, line: number, column: number) {
-    super(ErrorCode.ASSEMBLY, `line ${line}, column ${column}: ${message}`, { line, column });
+    super(ErrorCode.ASSEMBLY, `line ${text(line)}, column ${text(column)}: ${text(message)}`, { line, column });
     this.line = line;
     this.column = column;
   }

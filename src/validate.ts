@@ -84,6 +84,14 @@ export function checkArray<T = unknown>(value: unknown, name: string, maxLength 
   return value as readonly T[];
 }
 
+/** Something `for…of` can iterate (an array, a generator, a `Set`…). */
+export function checkIterable<T>(value: unknown, name: string): Iterable<T> {
+  if (value === null || (typeof value !== 'object' && typeof value !== 'function') || typeof (value as Iterable<T>)[Symbol.iterator] !== 'function') {
+    fail(name, 'an iterable (an array, for instance)', value);
+  }
+  return value as Iterable<T>;
+}
+
 /** An instance of `type` (`what` names it in the message, default the class's name). */
 export function checkInstance<T>(value: unknown, type: abstract new (...args: never[]) => T, name: string, what = `a ${type.name}`): T {
   if (!(value instanceof type)) fail(name, what, value);
@@ -111,6 +119,12 @@ export function checkOptionalFunction<F extends (...args: never[]) => unknown>(v
 export function checkOptionalBoolean(value: unknown, name: string): boolean | undefined {
   if (value !== undefined && typeof value !== 'boolean') fail(name, 'true or false', value);
   return value;
+}
+
+/** One of `allowed` (compared with `===`). */
+export function checkOneOf<T>(value: unknown, name: string, allowed: readonly T[]): T {
+  if (!allowed.includes(value as T)) fail(name, `one of ${allowed.map((a) => describeValue(a)).join(', ')}`, value);
+  return value as T;
 }
 
 /** One of `allowed` (compared with `===`), or `undefined`. */

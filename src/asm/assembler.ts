@@ -13,6 +13,7 @@ import type { Pending } from './encoding.js';
 import { quote, tokenize } from './lexer.js';
 import { looksLikeLlvm, parseLlvm } from './parse-llvm.js';
 import { parseMnemonic } from './parse-mnemonic.js';
+import { checkString } from '../validate.js';
 
 /** One assembled statement with where it came from. */
 interface Placed {
@@ -129,6 +130,7 @@ interface LabelDef {
  * @throws AssemblyError with 1-based line and column, and what was expected there.
  */
 export function assemble(text: string): Uint8Array {
+  checkString(text, 'text');
   const placed: Placed[] = [];
   const labels = new Map<string, LabelDef>();
   const exits: number[] = [];

@@ -26,6 +26,7 @@ import {
 } from '../isa/opcodes.js';
 import type { AtomicName } from '../isa/operation.js';
 import { atomicEncoding, endOpcode, jaOpcode, movsxOpcode } from './encoding.js';
+import { checkBigInteger, checkInteger, checkOneOf } from '../validate.js';
 
 /** Where the second operand of ALU and jump instructions comes from. */
 export const Source = { Imm: IsaSource.K, Reg: IsaSource.X } as const;
@@ -119,10 +120,7 @@ export class InsnBuilder {
 
   /** Set the signed 16-bit offset. */
   setOff(offset: number): this {
-    if (!Number.isInteger(offset) || offset < -32768 || offset > 32767) {
-      throw new ArgumentError(`offset ${offset} does not fit in 16 bits (-32768 to 32767)`);
-    }
-    this.offset = offset;
+    this.offset = checkInteger(offset, 'offset', -32768, 32767);
     return this;
   }
 
@@ -132,18 +130,10 @@ export class InsnBuilder {
    */
   setImm(imm: number | bigint): this {
     if (this.isWide) {
-      const v = typeof imm === 'bigint' ? imm : Number.isSafeInteger(imm) ? BigInt(imm) : undefined;
-      if (v === undefined || v < -(2n ** 63n) || v >= 2n ** 64n) {
-        throw new ArgumentError(`immediate ${String(imm)} is not a 64-bit integer`);
-      }
-      this.wide = BigInt.asUintN(64, v);
+      this.wide = BigInt.asUintN(64, checkBigInteger(imm, 'immediate', -(2n ** 63n), 2n ** 64n - 1n));
       return this;
     }
-    const n = typeof imm === 'bigint' ? Number(imm) : imm;
-    if (!Number.isInteger(n) || n < IMM_MIN || n > IMM_MAX) {
-      throw new ArgumentError(`immediate ${String(imm)} does not fit in 32 bits (-2147483648 to 4294967295)`);
-    }
-    this.imm = n | 0;
+    this.imm = Number(checkBigInteger(imm, 'immediate', BigInt(IMM_MIN), BigInt(IMM_MAX))) | 0;
     return this;
   }
 
@@ -168,14 +158,16 @@ export class InsnBuilder {
 }
 
 function checkReg(r: number, what: string): number {
-  if (!Number.isInteger(r) || r < 0 || r >= REGISTER_COUNT) {
-    throw new ArgumentError(`${what} register ${r} does not exist (0 to 10)`);
-  }
-  return r;
+  return checkInteger(r, `the ${what} register`, 0, REGISTER_COUNT - 1);
 }
 
+const SOURCES = Object.values(Source);
+const ARCHES = Object.values(Arch);
+const SIZES = Object.values(MemSize);
+const CONDS = Object.values(Cond);
+
 function memOpcode(cls: number, mode: number, size: MemSize): number {
-  return cls | mode | size;
+  return cls | mode | checkOneOf(size, 'size (a MemSize)', SIZES);
 }
 
 /** A program under construction: a stack of instruction slots. */
@@ -193,6 +185,8 @@ export class BpfCode {
   }
 
   private alu(source: Source, arch: Arch, op: number, offset = 0): InsnBuilder {
+    checkOneOf(source, 'source (a Source)', SOURCES);
+    checkOneOf(arch, 'arch (an Arch)', ARCHES);
     return new InsnBuilder(this, arch | op | source, false, { offset });
   }
 
@@ -258,6 +252,8 @@ export class BpfCode {
   }
   /** Sign-extending move from the low `bits` of src (v4 `movsx`; 32 only with {@link Arch.X64}). */
   movsx(bits: 8 | 16 | 32, arch: Arch): InsnBuilder {
+    checkOneOf(bits, 'bits', [8, 16, 32]);
+    checkOneOf(arch, 'arch (an Arch)', ARCHES);
     if (bits === 32 && arch === Arch.X32) throw new ArgumentError('movsx from 32 bits needs Arch.X64');
     return new InsnBuilder(this, movsxOpcode(arch === Arch.X64 ? 64 : 32), false, { offset: bits });
   }
@@ -267,7 +263,7 @@ export class BpfCode {
   }
   /** Byte-order conversion; the width (16, 32, 64) goes in `imm`. */
   swapBytes(endian: Endian): InsnBuilder {
-    return new InsnBuilder(this, endian);
+    return new InsnBuilder(this, checkOneOf(endian, 'endian (an Endian)', Object.values(Endian)));
   }
 
   /** `LD | IMM` load: with {@link MemSize.DoubleWord}, the two-slot `lddw` taking a 64-bit `setImm`. */
@@ -292,6 +288,7 @@ export class BpfCode {
   }
   /** Sign-extending load (v4 `ldxs`; not for double words). */
   loadXSigned(size: MemSize): InsnBuilder {
+    checkOneOf(size, 'size (a MemSize)', SIZES);
     if (size === MemSize.DoubleWord) throw new ArgumentError('sign-extending loads are 8, 16 or 32 bits');
     return new InsnBuilder(this, memOpcode(Class.LDX, Mode.MEMSX, size));
   }
@@ -305,16 +302,23 @@ export class BpfCode {
   }
   /** Atomic operation on `*(size *)(dst + off)` with src; `fetch` returns the old value in src. */
   atomic(op: AtomicOperation, size: typeof MemSize.Word | typeof MemSize.DoubleWord, fetch = false): InsnBuilder {
+    checkOneOf(op, 'op (an AtomicOperation)', Object.values(AtomicOperation));
+    checkOneOf(size, 'size (MemSize.Word or MemSize.DoubleWord)', [MemSize.Word, MemSize.DoubleWord]);
+    if (typeof fetch !== 'boolean') checkOneOf(fetch, 'fetch', [true, false]);
     const e = atomicEncoding(op, size === MemSize.Word ? 4 : 8, fetch);
     return new InsnBuilder(this, e.opcode, false, { imm: e.imm });
   }
 
   /** Conditional jump (64-bit comparison); `Cond.Abs` gives the unconditional `ja`. */
   jumpConditional(cond: Cond, source: Source): InsnBuilder {
+    checkOneOf(cond, 'cond (a Cond)', CONDS);
+    checkOneOf(source, 'source (a Source)', SOURCES);
     return new InsnBuilder(this, Class.JMP | cond | (cond === Cond.Abs ? 0 : source));
   }
   /** Conditional jump comparing the low 32 bits (JMP32 class). */
   jumpConditional32(cond: Exclude<Cond, typeof Cond.Abs>, source: Source): InsnBuilder {
+    checkOneOf(cond, 'cond (a Cond other than Abs)', CONDS.filter((c) => c !== Cond.Abs));
+    checkOneOf(source, 'source (a Source)', SOURCES);
     return new InsnBuilder(this, Class.JMP32 | cond | source);
   }
   /** `ja +off`. */

@@ -6,10 +6,12 @@
  */
 import { ArgumentError } from '../errors.js';
 import {
+  argumentError,
   checkBytes,
   checkOptionalBoolean,
   checkOptionalBytes,
   checkOptionalFunction,
+  checkOptionalOneOf,
   checkOptions,
   checkU32Field,
   describeValue,
@@ -396,6 +398,8 @@ export class ProgramRunner {
    * and limits are fixed for the session's life.
    */
   session(kind: SessionKind, sessionOptions?: RunOptions): PacketSession {
+    checkOptionalOneOf(kind, 'kind', ['xdp', 'skb', 'raw'] as const);
+    if (kind === undefined) throw argumentError('kind', "'xdp', 'skb' or 'raw'", kind);
     const options = checkRunOptions(sessionOptions);
     return new PacketSession(kind, this.program, this.env, engineOf(this.env, options), { ...limitsOf(options) });
   }

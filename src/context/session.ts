@@ -18,6 +18,7 @@ import { ETH_HLEN, SKB_MAX_LEN, SkbPacket, XdpPacket } from './packet-host.js';
 import { XDP_HEADROOM, XDP_TAILROOM, nestedRunError } from './space.js';
 import type { Redirect } from '../helpers/packet.js';
 import type { SkbClone } from '../helpers/clone.js';
+import { checkBytes, checkInteger } from '../validate.js';
 
 /** The context a session's program gets: `xdp_md`, `__sk_buff` (socket filter and tc) or none (r1 = the packet, r2 = its length). */
 export type SessionKind = 'xdp' | 'skb' | 'raw';
@@ -101,6 +102,12 @@ export class PacketSession {
    * another run of the object.
    */
   run(src: Uint8Array, start: number, length: number): bigint {
+    // Checked once per packet, so the common case is one test.
+    if (!(src instanceof Uint8Array) || !(Number.isSafeInteger(start) && start >= 0 && Number.isSafeInteger(length) && length >= 0 && start + length <= src.length)) {
+      checkBytes(src, 'src');
+      checkInteger(start, 'start', 0, src.length);
+      checkInteger(length, 'length', 0, src.length - start);
+    }
     const space = this.env.space;
     if (space.running) throw nestedRunError();
     if (space.changes !== this.ticket || length > this.room) this.setUp(length);

@@ -94,7 +94,8 @@ export class RunSpace {
   }
 
   private contextCapacity(size: number): void {
-    if (size > this.ctxCapacity) {
+    // An empty context still needs its buffer: the offset stays -1 (and set() throws a RangeError) until one exists.
+    if (size > this.ctxCapacity || this.ctxOffset < 0) {
       this.ctxCapacity = Math.max(size, 256);
       this.ctxOffset = this.memory.allocate(this.ctxCapacity);
     }
@@ -136,7 +137,7 @@ export class RunSpace {
    */
   packetBuffer(capacity: number): number {
     if (capacity > MAX_MEM_SIZE) throw new ArgumentError(`input of ${capacity} bytes is larger than the ${MAX_MEM_SIZE}-byte limit`);
-    if (capacity > this.packetCapacity) {
+    if (capacity > this.packetCapacity || this.packetOffset < 0) {
       this.changes++;
       this.packetCapacity = Math.max(capacity, 2048);
       this.packetOffset = this.memory.allocate(this.packetCapacity);

@@ -5,6 +5,7 @@
  * @module
  */
 import { ErrorCode, ObjectFileError } from '../errors.js';
+import { checkBytes, checkInteger, checkString } from '../validate.js';
 
 /** BTF type kinds. */
 export const BtfKind = {
@@ -80,11 +81,13 @@ export class Btf {
 
   /** A string of the string section (E_BTF when the offset is outside it). */
   string(offset: number): string {
+    checkInteger(offset, 'offset', 0, 0xffff_ffff);
     return stringAt(this.strings, offset);
   }
 
   /** The type with this id, or an E_BTF error. */
   type(id: number): BtfType {
+    checkInteger(id, 'id', 0, 0xffff_ffff);
     const t = id > 0 ? this.types[id] : undefined;
     if (t === undefined) throw btfError(`type id ${id} does not exist (${this.types.length - 1} types)`);
     return t;
@@ -106,6 +109,7 @@ export class Btf {
 
   /** Size in bytes of a type (depth-limited, so cyclic BTF errors out instead of hanging). */
   sizeOf(id: number, depth = 0): number {
+    checkInteger(depth, 'depth', 0, 65);
     if (depth > 64) throw btfError(`type ${id}: nesting too deep or cyclic`);
     const t = this.resolve(id);
     switch (t.kind) {
@@ -126,6 +130,8 @@ export class Btf {
 
   /** The first type of a kind with a name. */
   find(kind: number, name: string): BtfType | undefined {
+    checkInteger(kind, 'kind', 0, 0x1f);
+    checkString(name, 'name');
     return this.types.find((t) => t !== undefined && t.kind === kind && t.name === name);
   }
 }
@@ -143,6 +149,7 @@ function stringAt(strings: Uint8Array, off: number): string {
 
 /** Parse the `.BTF` section. Throws {@link ObjectFileError} with code E_BTF when malformed. */
 export function parseBtf(data: Uint8Array): Btf {
+  checkBytes(data, 'data');
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
   const need = (at: number, len: number): void => {
     if (at < 0 || at + len > data.length) throw btfError(`data at offset ${at} (${len} bytes) lies past the end of the ${data.length}-byte section`);

@@ -14,7 +14,7 @@
  * @module
  */
 import { ArgumentError, ErrorCode, ObjectFileError } from '../errors.js';
-import { describeValue } from '../validate.js';
+import { checkInteger, describeValue } from '../validate.js';
 import { BtfIntEncoding, BtfKind, type Btf } from './btf.js';
 import { SymbolType, type ElfFile } from './reader.js';
 
@@ -23,6 +23,9 @@ export type KconfigValue = string | number | bigint | boolean;
 
 /** `KERNEL_VERSION(a, b, c)` as the kernel's headers compute it. */
 export function kernelVersion(major: number, minor: number, patch: number): number {
+  checkInteger(major, 'major', 0, 0xffff);
+  checkInteger(minor, 'minor', 0, 0xff);
+  checkInteger(patch, 'patch', 0, 0xffff_ffff);
   return (major << 16) + (minor << 8) + Math.min(patch, 255);
 }
 

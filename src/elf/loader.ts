@@ -14,7 +14,7 @@ import type { ProgramType as KernelProgramType } from '../verifier/analysis/inde
 import { kernelProgramType, objectMapTable, type ObjectMapTable } from './kernel-check.js';
 import { ArrayMap } from '../maps/array.js';
 import { createMap } from '../maps/create.js';
-import type { BpfMap } from '../maps/map.js';
+import { BpfMap } from '../maps/map.js';
 import { RingBufMap } from '../maps/ringbuf.js';
 import { MapOfMaps, ProgramArrayMap, type MapRef, type ProgramRef } from '../maps/special.js';
 import { MapType, type MapOptions, type MapSpec } from '../maps/types.js';
@@ -29,11 +29,11 @@ import { DEFAULT_TRACE_BUFFER_BYTES, TraceLog } from '../helpers/trace-log.js';
 import { ProgramRunner } from '../context/runner.js';
 import { RunSpace } from '../context/space.js';
 import { btfMapDefs, datasecVariables, parseBtf, type Btf, type BtfMapDef } from './btf.js';
-import { checkBytes } from '../validate.js';
 import { parseCoreRelos, parseLineInfo, type LineInfo, type SourceLine } from './btf-ext.js';
 import { applyCoreRelocations, type CoreResult } from './core.js';
 import { functionsOf, linkProgram, type ElfFunction } from './link.js';
 import { checkKconfig, layoutKconfig, type KconfigLayout, type KconfigValue } from './kconfig.js';
+import { checkBytes, checkFunction, checkInstance, checkInteger, checkObject, checkOptionalBoolean, checkOptionalFunction, checkOptionalInteger, checkOptions, checkString } from '../validate.js';
 import { parseElf, SectionType, SHF_EXECINSTR, SymbolType, type ElfFile, type ElfSection, type ElfSymbol } from './reader.js';
 
 /** How {@link LoadOptions.verify} checks programs. */
@@ -161,6 +161,7 @@ export const PROGRAM_TYPES: readonly ProgramType[] = ['xdp', 'socket', 'tc', 'ra
  * {@link BpfObject.programs} for how they get a type.
  */
 export function programTypeOf(section: string): ProgramType {
+  checkString(section, 'section');
   const s = section.replace(/^\./, '');
   if (s.startsWith('xdp')) return 'xdp';
   if (s.startsWith('socket')) return 'socket';
@@ -179,6 +180,29 @@ const GLOBAL_DATA = /^\.(data|rodata|bss)(\..*)?$/;
 const KCONFIG_MAP = '.kconfig';
 
 /** {@link LoadOptions.verify} as a mode (checked: JS callers have no type checker). */
+/** The fields of {@link LoadOptions} a load reads directly (verify, programTypes, mapSizes, fib and the sizes are checked where used). */
+function checkLoadOptions(options: unknown): void {
+  const o = checkOptions(options as LoadOptions | undefined, 'options');
+  if (o.memory !== undefined) checkInstance(o.memory, VmMemory, 'options.memory', 'a VmMemory');
+  checkOptionalFunction(o.trace, 'options.trace');
+  checkOptionalFunction(o.now, 'options.now');
+  checkOptionalFunction(o.random, 'options.random');
+  checkOptionalFunction(o.onPerfEvent, 'options.onPerfEvent');
+  checkOptionalInteger(o.cpus, 'options.cpus', 1, 1024);
+  checkOptionalInteger(o.cpu, 'options.cpu', 0, (o.cpus ?? 1) - 1);
+  if (o.helpers !== undefined) {
+    for (const [id, entry] of checkInstance(o.helpers, Map, 'options.helpers', 'a Map of helper id to { fn, name, unwindOnZero }')) {
+      checkInteger(id, 'options.helpers key', 0, 0x7fff_ffff);
+      const e = checkObject(entry, `options.helpers.get(${id})`) as HelperEntry;
+      checkFunction(e.fn, `options.helpers.get(${id}).fn`);
+      checkString(e.name, `options.helpers.get(${id}).name`);
+      checkOptionalBoolean(e.unwindOnZero, `options.helpers.get(${id}).unwindOnZero`);
+    }
+  }
+  const engine: unknown = o.jitEngine;
+  if (engine !== undefined) checkFunction((checkObject(engine, 'options.jitEngine') as { run?: unknown }).run, 'options.jitEngine.run');
+}
+
 function checkVerifyMode(v: LoadOptions['verify']): VerifyMode | 'off' {
   if (v === undefined || v === true) return 'warn';
   if (v === false) return 'off';
@@ -255,6 +279,8 @@ export class BpfObject {
 
   /** @internal Use {@link loadObject}. */
   constructor(bytes: Uint8Array, options: LoadOptions = {}) {
+    checkBytes(bytes, 'bytes');
+    checkLoadOptions(options);
     this.options = options;
     const traceBytes = options.traceBufferBytes ?? DEFAULT_TRACE_BUFFER_BYTES;
     if (!Number.isSafeInteger(traceBytes) || traceBytes < 0 || traceBytes > MAX_TRACE_BUFFER_BYTES) {
@@ -488,7 +514,7 @@ export class BpfObject {
     if (ref instanceof Uint8Array) {
       return ref.length === 4 ? this.handles.get(new DataView(ref.buffer, ref.byteOffset, 4).getUint32(0, true)) : undefined;
     }
-    return ref;
+    return ref instanceof BpfMap ? ref : undefined;
   }
 
   /**
@@ -507,11 +533,12 @@ export class BpfObject {
   private resolveProgram(ref: ProgramRef): Program | undefined {
     if (typeof ref === 'string') return this.program(ref).program;
     if (typeof ref === 'number' || ref instanceof Uint8Array) {
-      const fd = typeof ref === 'number' ? ref : new DataView(ref.buffer, ref.byteOffset, ref.byteLength).getUint32(0, true);
-      const info = this.programs[fd];
+      if (ref instanceof Uint8Array && ref.length !== 4) return undefined;
+      const fd = typeof ref === 'number' ? ref : new DataView(ref.buffer, ref.byteOffset, 4).getUint32(0, true);
+      const info = Number.isInteger(fd) ? this.programs[fd] : undefined;
       return info === undefined ? undefined : this.program(info.name).program;
     }
-    return ref;
+    return ref instanceof Program ? ref : undefined;
   }
 
   /**
@@ -521,6 +548,8 @@ export class BpfObject {
   map(name: string): BpfMap;
   map<T extends BpfMap>(name: string, kind: abstract new (...args: never[]) => T): T;
   map<T extends BpfMap>(name: string, kind?: abstract new (...args: never[]) => T): BpfMap {
+    checkString(name, 'name');
+    checkOptionalFunction(kind, 'kind');
     const m = this.maps.get(name);
     const why = this.unavailable.get(name);
     if (why !== undefined) throw new MapError(`map ${name} could not be created: ${why.message}`);
@@ -556,12 +585,15 @@ export class BpfObject {
 
   /** A copy of a global variable's bytes. */
   readVariable(name: string): Uint8Array {
+    checkString(name, 'name');
     const { v, map } = this.variable(name);
     return map.view().slice(v.offset, v.offset + v.size);
   }
 
   /** Set a global variable (also `.rodata`: the host may, programs may not). `bytes` must be its size. */
   writeVariable(name: string, bytes: Uint8Array): void {
+    checkString(name, 'name');
+    checkBytes(bytes, 'bytes');
     const { v, map } = this.variable(name);
     if (bytes.length !== v.size) throw new MapError(`global variable ${name} is ${v.size} bytes, got ${bytes.length}`);
     map.view().set(bytes, v.offset);
@@ -569,6 +601,7 @@ export class BpfObject {
 
   /** A copy of a section's bytes (e.g. `.classifier`), or undefined. */
   section(name: string): Uint8Array | undefined {
+    checkString(name, 'name');
     return this.elf.section(name)?.data.slice();
   }
 
@@ -577,6 +610,7 @@ export class BpfObject {
    * subprograms, relocated and verified; cached.
    */
   program(name: string): ProgramRunner {
+    checkString(name, 'name');
     const cached = this.loaded.get(name);
     if (cached !== undefined) return cached;
     try {

@@ -5,6 +5,7 @@
  * @module
  */
 import { ErrorCode, ObjectFileError } from '../errors.js';
+import { checkBytes } from '../validate.js';
 
 /** ELF machine number of BPF. */
 export const EM_BPF = 247;
@@ -140,6 +141,7 @@ export function stringAt(table: Uint8Array, offset: number, what: string): strin
 
 /** Parse an ELF64 little-endian relocatable BPF object. Throws {@link ObjectFileError} (E_ELF) on anything malformed. */
 export function parseElf(data: Uint8Array): ElfFile {
+  checkBytes(data, 'data');
   const b = new Bytes(data);
   if (data.length < 64) fail(`not an ELF file: ${data.length} bytes is shorter than an ELF64 header`);
   if (data[0] !== 0x7f || data[1] !== 0x45 || data[2] !== 0x4c || data[3] !== 0x46) fail('not an ELF file: bad magic number');

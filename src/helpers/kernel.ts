@@ -21,6 +21,7 @@ import { TRACE_LINE_MAX } from './trace-log.js';
 import { skbResizeHelpers } from './skb-resize.js';
 import { probeBytes, probeString, taskHelpers } from './task.js';
 import { stackHelpers } from './stack.js';
+import { checkInteger } from '../validate.js';
 
 /** Kernel helper ids tsbpf implements. */
 export const KernelHelper = {
@@ -34,6 +35,7 @@ export const KernelHelper = {
 
 /** The kernel name of a helper id (`bpf_map_lookup_elem`), or `unknown`. */
 export function kernelHelperName(id: number): string {
+  checkInteger(id, 'id', -0x8000_0000, 0xffff_ffff);
   return KERNEL_HELPER_NAMES.get(id) ?? 'unknown';
 }
 

@@ -7,6 +7,23 @@
  * @module
  */
 import type { HelperContext } from '../vm/environment.js';
+import { VmMemory } from '../vm/memory.js';
+import { checkBigInteger, checkFunction, checkInstance, checkObject, checkOptionalInteger } from '../validate.js';
+
+const U64_MAX = 0xffff_ffff_ffff_ffffn;
+
+/** A helper argument: a register value, a bigint (or safe integer number) from 0 to 2^64 - 1. */
+function reg(value: unknown, name: string): bigint {
+  return typeof value === 'bigint' && value >= 0n && value <= U64_MAX ? value : checkBigInteger(value, name, 0n, U64_MAX);
+}
+
+/** The helper context: an object with the VM's memory (and a pc), as engines pass it. */
+function helperContext(ctx: unknown): HelperContext {
+  const c = checkObject(ctx, 'ctx') as HelperContext;
+  checkInstance(c.memory, VmMemory, 'ctx.memory', 'the VM memory');
+  checkOptionalInteger(c.pc, 'ctx.pc', 0, 0xffff_ffff);
+  return c;
+}
 
 /** Id of `bpf_ktime_getns` (kernel `bpf_ktime_get_ns`). */
 export const BPF_KTIME_GETNS_IDX = 5;
@@ -24,7 +41,7 @@ let traceSink: TraceSink = () => {};
  */
 export function setTraceSink(sink: TraceSink): TraceSink {
   const previous = traceSink;
-  traceSink = sink;
+  traceSink = checkFunction<TraceSink>(sink, 'sink');
   return previous;
 }
 
@@ -45,7 +62,7 @@ export function bpfTimeGetns(): bigint {
  * that line including its newline, as rbpf does.
  */
 export function bpfTracePrintf(_r1: bigint, _r2: bigint, r3: bigint, r4: bigint, r5: bigint): bigint {
-  const line = `bpf_trace_printf: 0x${r3.toString(16)}, 0x${r4.toString(16)}, 0x${r5.toString(16)}`;
+  const line = `bpf_trace_printf: 0x${reg(r3, 'r3').toString(16)}, 0x${reg(r4, 'r4').toString(16)}, 0x${reg(r5, 'r5').toString(16)}`;
   traceSink(line);
   return BigInt(line.length + 1);
 }
@@ -55,7 +72,7 @@ export function bpfTracePrintf(_r1: bigint, _r2: bigint, r3: bigint, r4: bigint,
  * as rbpf computes it (shifts wrap at 64 bits; higher bits of each argument are not masked, as in rbpf).
  */
 export function gatherBytes(r1: bigint, r2: bigint, r3: bigint, r4: bigint, r5: bigint): bigint {
-  return BigInt.asUintN(64, (r1 << 32n) | (r2 << 24n) | (r3 << 16n) | (r4 << 8n) | r5);
+  return BigInt.asUintN(64, (reg(r1, 'r1') << 32n) | (reg(r2, 'r2') << 24n) | (reg(r3, 'r3') << 16n) | (reg(r4, 'r4') << 8n) | reg(r5, 'r5'));
 }
 
 /**
@@ -63,6 +80,9 @@ export function gatherBytes(r1: bigint, r2: bigint, r3: bigint, r4: bigint, r5: 
  * in one writable region (otherwise a `MemoryAccessError` stops the program).
  */
 export function memfrob(r1: bigint, r2: bigint, _r3: bigint, _r4: bigint, _r5: bigint, ctx: HelperContext): bigint {
+  r1 = reg(r1, 'r1');
+  r2 = reg(r2, 'r2');
+  helperContext(ctx);
   if (r2 === 0n) return 0n;
   // A length beyond the 32-bit address space can never fit a region; let the memory model report it.
   const len = r2 > 0xffffffffn ? 0xffffffff : Number(r2);
@@ -73,6 +93,7 @@ export function memfrob(r1: bigint, r2: bigint, _r3: bigint, _r4: bigint, _r5: b
 
 /** Integer square root of `r1` (rounded down, exact for every 64-bit value). */
 export function sqrti(r1: bigint): bigint {
+  r1 = reg(r1, 'r1');
   if (r1 < 2n) return r1;
   // Newton's method from a floating-point estimate, corrected to the exact floor.
   let x = BigInt(Math.floor(Math.sqrt(Number(r1))));
@@ -87,6 +108,9 @@ export function sqrti(r1: bigint): bigint {
  * null. Reading past the end of a region (an unterminated string) is a `MemoryAccessError`.
  */
 export function strcmp(r1: bigint, r2: bigint, _r3: bigint, _r4: bigint, _r5: bigint, ctx: HelperContext): bigint {
+  r1 = reg(r1, 'r1');
+  r2 = reg(r2, 'r2');
+  helperContext(ctx);
   if (r1 === 0n || r2 === 0n) return 0xffff_ffff_ffff_ffffn;
   const memory = ctx.memory;
   for (let i = 0n; ; i++) {
@@ -101,6 +125,8 @@ export function strcmp(r1: bigint, r2: bigint, _r3: bigint, _r4: bigint, _r5: bi
  * Uses `crypto.getRandomValues` when available, `Math.random` otherwise; not for cryptography.
  */
 export function rand(r1: bigint, r2: bigint): bigint {
+  r1 = reg(r1, 'r1');
+  r2 = reg(r2, 'r2');
   let n: bigint;
   const c = (globalThis as { crypto?: { getRandomValues?(a: Uint32Array): Uint32Array } }).crypto;
   if (c?.getRandomValues !== undefined) {

@@ -5,4 +5,4 @@
  * @module
  */
 export { wasmToWat, type WatOptions } from './wat.js';
-export type { JitEngine, JitOptions, JitStats } from './engine.js';
+export type { JitOptions, JitStats } from './engine.js';

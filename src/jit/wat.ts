@@ -7,6 +7,7 @@
  */
 import { JitError } from '../errors.js';
 import { BLOCK_VOID, ExternalKind, Op, OpFc, Section, ValType } from '../wasm/opcodes.js';
+import { checkBytes, checkInstance, checkInteger, checkOptions, checkString } from '../validate.js';
 
 /** Options of {@link wasmToWat}. */
 export interface WatOptions {
@@ -167,6 +168,14 @@ function disassembleBody(r: Reader, end: number, indent: number, out: string[]):
  * messages (`wasm-function[N]`).
  */
 export function wasmToWat(bytes: Uint8Array, options: WatOptions = {}): string {
+  checkBytes(bytes, 'bytes');
+  const notes = checkOptions(options, 'options').functionNotes;
+  if (notes !== undefined) {
+    for (const [index, note] of checkInstance(notes, Map, 'options.functionNotes', 'a Map of function index to note')) {
+      checkInteger(index, 'options.functionNotes key', 0, 0xffff_ffff);
+      checkString(note, `options.functionNotes.get(${index})`);
+    }
+  }
   const r = new Reader(bytes);
   const magic = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
   for (const b of magic) if (r.u8() !== b) throw new JitError('WAT: not a WebAssembly 1.0 module');

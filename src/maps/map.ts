@@ -7,6 +7,7 @@
 import { MapError } from '../errors.js';
 import type { Region, RegionElements, VmMemory } from '../vm/memory.js';
 import { Errno, errnoName, mapTypeName, type MapSpec } from './types.js';
+import { checkInteger } from '../validate.js';
 
 /** Hex key of a byte string, to index JS maps by key bytes. */
 export function keyString(key: Uint8Array): string {
@@ -163,6 +164,7 @@ export abstract class BpfMap {
   /** Host update with kernel flag semantics; throws {@link MapError} with the errno the kernel would give. */
   update(key: Uint8Array, value: Uint8Array, flags = 0): void {
     this.checkKey(key);
+    checkInteger(flags, 'flags', 0, 0xffff_ffff);
     const r = this.hostUpdate(key, value, flags);
     if (r < 0) this.fail(`update failed`, -r);
   }

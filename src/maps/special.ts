@@ -4,10 +4,11 @@
  * @module
  */
 import { MapError } from '../errors.js';
-import type { Program } from '../vm/program.js';
+import { Program } from '../vm/program.js';
 import type { VmMemory } from '../vm/memory.js';
 import { BpfMap, keyBytes, keyString as keyStringOf } from './map.js';
 import { Errno, MapType, UpdateFlag, type MapSpec } from './types.js';
+import { checkInteger, describeValue } from '../validate.js';
 
 function index(key: Uint8Array): number {
   return (key[0]! | (key[1]! << 8) | (key[2]! << 16) | (key[3]! << 24)) >>> 0;
@@ -26,7 +27,7 @@ export type ProgramRef = Program | string | number | Uint8Array;
 export class ProgramArrayMap extends BpfMap {
   private readonly slots = new Map<number, Program>();
   /** Turns a host value into a program; the loaded object installs one that knows its programs. */
-  resolver: (ref: ProgramRef) => Program | undefined = (ref) => (typeof ref === 'object' && !(ref instanceof Uint8Array) ? ref : undefined);
+  resolver: (ref: ProgramRef) => Program | undefined = (ref) => (ref instanceof Program ? ref : undefined);
 
   constructor(memory: VmMemory, spec: MapSpec) {
     if (spec.keySize !== 4 || spec.valueSize !== 4) {
@@ -37,12 +38,13 @@ export class ProgramArrayMap extends BpfMap {
 
   /** The program at an index, for `bpf_tail_call`. */
   get(i: number): Program | undefined {
-    return this.slots.get(i);
+    return this.slots.get(checkInteger(i, 'i', 0, 0xffff_ffff));
   }
 
   /** Set a slot to a program (by reference, name or fd); `undefined` clears it. */
   set(i: number, ref: ProgramRef | undefined): void {
-    if (!Number.isInteger(i) || i < 0 || i >= this.spec.maxEntries) {
+    checkInteger(i, 'i', 0, 0xffff_ffff);
+    if (i >= this.spec.maxEntries) {
       throw new MapError(`program array ${this.name}: index ${i} is outside [0, ${this.spec.maxEntries})`, { errno: Errno.E2BIG });
     }
     if (ref === undefined) {
@@ -50,13 +52,14 @@ export class ProgramArrayMap extends BpfMap {
       return;
     }
     const p = this.resolver(ref);
-    if (p === undefined) throw new MapError(`program array ${this.name}: no program ${String(ref)}`);
+    if (p === undefined) throw new MapError(`program array ${this.name}: no program ${describeValue(ref)}`);
     this.slots.set(i, p);
   }
 
   /** Host update: key as 4 bytes or a number; value a program, its name or its fd. */
   override update(key: Uint8Array | number, value: ProgramRef, flags = 0): void {
-    const i = typeof key === 'number' ? key : (this.checkKey(key), index(key));
+    const i = typeof key === 'number' ? checkInteger(key, 'key', 0, 0xffff_ffff) : (this.checkKey(key), index(key));
+    checkInteger(flags, 'flags', 0, 0xffff_ffff);
     if (flags > UpdateFlag.EXIST) this.fail('update failed', Errno.EINVAL);
     if (flags === UpdateFlag.NOEXIST && this.get(i) !== undefined) this.fail('update failed', Errno.EEXIST);
     if (flags === UpdateFlag.EXIST && this.get(i) === undefined) this.fail('update failed', Errno.ENOENT);
@@ -206,11 +209,11 @@ export class MapOfMaps extends BpfMap {
 
   /** Host update: key bytes (or an index for arrays of maps), value a map, its name or its fd. */
   override update(key: Uint8Array | number, value: MapRef, flags = 0): void {
-    const k = typeof key === 'number' ? u32(key) : key;
-    this.checkKey(k);
+    const k = this.keyArg(key);
+    checkInteger(flags, 'flags', 0, 0xffff_ffff);
     if (!this.keyOk(k)) this.fail('update failed', Errno.E2BIG);
     const m = this.resolver(value);
-    if (m === undefined) throw new MapError(`map of maps ${this.name}: no map ${String(value)}`);
+    if (m === undefined) throw new MapError(`map of maps ${this.name}: no map ${describeValue(value)}`);
     const want = this.spec.inner!;
     if (m.spec.type !== want.type || m.spec.keySize !== want.keySize || m.spec.valueSize !== want.valueSize) {
       throw new MapError(`map of maps ${this.name}: map ${m.name} does not match the inner definition (type ${want.type}, key ${want.keySize}, value ${want.valueSize} bytes)`);
@@ -225,7 +228,14 @@ export class MapOfMaps extends BpfMap {
 
   /** The inner map at a key. */
   get(key: Uint8Array | number): BpfMap | undefined {
-    return this.inner.get(keyStringOf(typeof key === 'number' ? u32(key) : key));
+    return this.inner.get(keyStringOf(this.keyArg(key)));
+  }
+
+  /** A host key: its bytes, or an index (arrays of maps), checked. */
+  private keyArg(key: unknown): Uint8Array {
+    const k = typeof key === 'number' ? u32(checkInteger(key, 'key', 0, 0xffff_ffff)) : (key as Uint8Array);
+    this.checkKey(k);
+    return k;
   }
 
   /** The inner map's fd (its handle) as 4 bytes, or undefined. */

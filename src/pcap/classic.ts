@@ -6,12 +6,13 @@
  */
 import { CaptureReader, readerPackets } from './stream.js';
 import type { CapturedPacket } from './types.js';
+import { checkBytes } from '../validate.js';
 
 export { PCAP_MAGIC_MICROS, PCAP_MAGIC_NANOS, classicMagic } from './stream.js';
 
 /** Yield the packets of a classic pcap file. Throws {@link PcapError} on malformed or truncated input. */
-export function* readClassicPcap(bytes: Uint8Array): Generator<CapturedPacket> {
+export function readClassicPcap(bytes: Uint8Array): Generator<CapturedPacket> {
   const reader = new CaptureReader({ format: 'pcap' });
-  reader.whole(bytes);
-  yield* readerPackets(reader);
+  reader.whole(checkBytes(bytes, 'bytes'));
+  return readerPackets(reader);
 }

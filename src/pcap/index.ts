@@ -5,6 +5,7 @@
  */
 import { CaptureReader, classicMagic, isPcapng, currentPacket, readerPackets } from './stream.js';
 import type { CapturedPacket } from './types.js';
+import { checkBytes } from '../validate.js';
 
 export { LinkType, PcapError, type CapturedPacket } from './types.js';
 export { PCAP_MAGIC_MICROS, PCAP_MAGIC_NANOS, readClassicPcap } from './classic.js';
@@ -14,6 +15,7 @@ export { writePcap, PcapStreamWriter, type PacketToWrite, type PcapWriteOptions 
 
 /** The capture format of some bytes, from their magic number, or `undefined`. */
 export function captureFormat(bytes: Uint8Array): 'pcap' | 'pcapng' | undefined {
+  checkBytes(bytes, 'bytes');
   if (isPcapng(bytes)) return 'pcapng';
   return classicMagic(bytes) !== undefined ? 'pcap' : undefined;
 }
@@ -24,7 +26,7 @@ export function captureFormat(bytes: Uint8Array): 'pcap' | 'pcapng' | undefined 
  */
 export function iteratePackets(bytes: Uint8Array): Generator<CapturedPacket> {
   const reader = new CaptureReader();
-  reader.whole(bytes);
+  reader.whole(checkBytes(bytes, 'bytes'));
   // The format is checked now, not at the first next(): a caller learns of a non-capture at once.
   if (!reader.next()) return readerPackets(reader);
   return (function* () {

@@ -8,12 +8,13 @@
  */
 import { CaptureReader, readerPackets } from './stream.js';
 import type { CapturedPacket } from './types.js';
+import { checkBytes } from '../validate.js';
 
 export { PCAPNG_SHB, isPcapng } from './stream.js';
 
 /** Yield the packets of a pcapng file. Throws {@link PcapError} on malformed or truncated input. */
-export function* readPcapng(bytes: Uint8Array): Generator<CapturedPacket> {
+export function readPcapng(bytes: Uint8Array): Generator<CapturedPacket> {
   const reader = new CaptureReader({ format: 'pcapng' });
-  reader.whole(bytes);
-  yield* readerPackets(reader);
+  reader.whole(checkBytes(bytes, 'bytes'));
+  return readerPackets(reader);
 }

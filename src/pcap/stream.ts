@@ -11,6 +11,7 @@
  * @module
  */
 import { PcapError, type CapturedPacket } from './types.js';
+import { checkBytes, checkInteger, checkOptionalInteger, checkOptionalOneOf, checkOptions } from '../validate.js';
 
 /** Block type of a pcapng Section Header Block (the same in both byte orders). */
 export const PCAPNG_SHB = 0x0a0d0d0a;
@@ -70,8 +71,12 @@ export function classicMagic(bytes: Uint8Array): { littleEndian: boolean; nanos:
 
 /** True when the input starts like a pcapng file. */
 export function isPcapng(bytes: Uint8Array): boolean {
+  checkBytes(bytes, 'bytes');
   return bytes.length >= 4 && bytes[0] === 0x0a && bytes[1] === 0x0d && bytes[2] === 0x0d && bytes[3] === 0x0a;
 }
+
+/** The largest `maxRecordBytes`, and the most room {@link CaptureReader.writable} hands out at once (1 GiB). */
+const MAX_RECORD_LIMIT = 1 << 30;
 
 /** Reads a pcap or pcapng capture pushed in chunks; see the module comment. */
 export class CaptureReader {
@@ -116,10 +121,9 @@ export class CaptureReader {
   private readonly only: 'pcap' | 'pcapng' | undefined;
 
   constructor(options: CaptureReaderOptions = {}) {
-    const max = options.maxRecordBytes ?? DEFAULT_MAX_RECORD;
-    if (!Number.isSafeInteger(max) || max < 64) throw new PcapError(`maxRecordBytes must be an integer ≥ 64, not ${String(max)}`, 0);
-    this.maxRecord = max;
-    this.only = options.format;
+    const o = checkOptions(options, 'options');
+    this.maxRecord = checkOptionalInteger(o.maxRecordBytes, 'options.maxRecordBytes', 64, MAX_RECORD_LIMIT) ?? DEFAULT_MAX_RECORD;
+    this.only = checkOptionalOneOf(o.format, 'options.format', ['pcap', 'pcapng'] as const);
   }
 
   /** The detected format, once the first bytes are in. */
@@ -139,7 +143,7 @@ export class CaptureReader {
 
   /** Append input. The current packet's bytes are invalid afterwards. */
   push(chunk: Uint8Array): void {
-    const n = chunk.length;
+    const n = checkBytes(chunk, 'chunk').length;
     if (n === 0) return;
     this.writable(n).set(chunk);
     this.wrote(n);
@@ -151,6 +155,7 @@ export class CaptureReader {
    * bytes are invalid afterwards.
    */
   writable(min: number): Uint8Array {
+    checkInteger(min, 'min', 0, MAX_RECORD_LIMIT);
     if (this.ended) throw new PcapError('input after end', this.base + this.fill);
     this.makeRoom(min);
     return this.buffer.subarray(this.fill);
@@ -158,6 +163,7 @@ export class CaptureReader {
 
   /** `n` bytes were written into what {@link writable} returned. */
   wrote(n: number): void {
+    checkInteger(n, 'n', 0, Number.MAX_SAFE_INTEGER);
     if (!(n >= 0 && this.fill + n <= this.buffer.length)) throw new PcapError(`wrote ${n} bytes, more than there was room for`, this.base + this.fill);
     this.fill += n;
   }
@@ -185,6 +191,7 @@ export class CaptureReader {
    * the reader's sole input). The reader never writes to `bytes`.
    */
   whole(bytes: Uint8Array): void {
+    checkBytes(bytes, 'bytes');
     if (this.ended || this.fill > 0) throw new PcapError('whole() must be the only input of a reader', this.base + this.fill);
     this.buffer = bytes;
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);

@@ -45,7 +45,8 @@ export class PcapError extends EbpfError {
   readonly offset: number;
 
   constructor(message: string, offset: number) {
-    super(ErrorCode.PCAP, `${message} (at byte ${offset})`, { offset });
+    super(ErrorCode.PCAP, message, { offset });
+    this.message = `${this.message} (at byte ${typeof offset === 'number' ? offset : '?'})`;
     this.offset = offset;
   }
 }

@@ -4,6 +4,7 @@
  */
 import { PCAP_MAGIC_MICROS, PCAP_MAGIC_NANOS } from './classic.js';
 import { LinkType, PcapError } from './types.js';
+import { checkBigInteger, checkBytes, checkFunction, checkInteger, checkIterable, checkObject, checkOptionalInteger, checkOptionalOneOf, checkOptions } from '../validate.js';
 
 /** A packet to write; only `data` is required. */
 export interface PacketToWrite {
@@ -27,11 +28,32 @@ export interface PcapWriteOptions {
   readonly snapLen?: number;
 }
 
+/** {@link PcapWriteOptions} with every field checked. */
+function checkWriteOptions(options: unknown, name = 'options'): PcapWriteOptions {
+  const o = checkOptions(options as PcapWriteOptions | undefined, name);
+  checkOptionalInteger(o.linkType, `${name}.linkType`, 0, 0xffff_ffff);
+  checkOptionalOneOf(o.precision, `${name}.precision`, ['micro', 'nano'] as const);
+  checkOptionalInteger(o.snapLen, `${name}.snapLen`, 0, 0xffff_ffff);
+  return o;
+}
+
+/** One {@link PacketToWrite}, its fields checked (their ranges are checked with the record, as PcapError). */
+function checkPacket(value: unknown, name: string): PacketToWrite {
+  const p = checkObject(value, name) as PacketToWrite;
+  checkBytes(p.data, `${name}.data`);
+  if (p.timestamp !== undefined) checkBigInteger(p.timestamp, `${name}.timestamp`, -(2n ** 63n), 2n ** 64n);
+  checkOptionalInteger(p.originalLength, `${name}.originalLength`, 0, Number.MAX_SAFE_INTEGER);
+  checkOptionalInteger(p.linkType, `${name}.linkType`, 0, 0xffff_ffff);
+  return p.timestamp === undefined || typeof p.timestamp === 'bigint' ? p : { ...p, timestamp: BigInt(p.timestamp) };
+}
+
 /** Encode packets as a classic pcap file. Throws {@link PcapError} for packets it cannot represent. */
 export function writePcap(packets: Iterable<PacketToWrite>, options: PcapWriteOptions = {}): Uint8Array {
-  const list = [...packets];
-  const linkType = options.linkType ?? list.find((p) => p.linkType !== undefined)?.linkType ?? LinkType.ETHERNET;
-  const nanos = options.precision === 'nano';
+  const o = checkWriteOptions(options);
+  const list: PacketToWrite[] = [];
+  for (const p of checkIterable<PacketToWrite>(packets, 'packets')) list.push(checkPacket(p, `packets[${list.length}]`));
+  const linkType = o.linkType ?? list.find((p) => p.linkType !== undefined)?.linkType ?? LinkType.ETHERNET;
+  const nanos = o.precision === 'nano';
   let size = 24;
   let longest = 0;
   list.forEach((p, index) => {
@@ -57,7 +79,7 @@ export function writePcap(packets: Iterable<PacketToWrite>, options: PcapWriteOp
   v.setUint32(0, nanos ? PCAP_MAGIC_NANOS : PCAP_MAGIC_MICROS, true);
   v.setUint16(4, 2, true);
   v.setUint16(6, 4, true);
-  v.setUint32(16, Math.max(options.snapLen ?? 262144, longest), true);
+  v.setUint32(16, Math.max(o.snapLen ?? 262144, longest), true);
   v.setUint32(20, linkType, true);
   let at = 24;
   for (const p of list) {
@@ -91,8 +113,9 @@ export class PcapStreamWriter {
     private readonly sink: (bytes: Uint8Array) => void,
     options: PcapWriteOptions & { readonly chunkSize?: number } = {},
   ) {
-    const size = options.chunkSize ?? 1 << 20;
-    if (!Number.isSafeInteger(size) || size < 64) throw new PcapError(`chunkSize must be an integer ≥ 64, not ${String(size)}`, 0);
+    checkFunction(sink, 'sink');
+    checkWriteOptions(options);
+    const size = checkOptionalInteger(options.chunkSize, 'options.chunkSize', 64, 1 << 30) ?? 1 << 20;
     this.buf = new Uint8Array(size);
     this.view = new DataView(this.buf.buffer);
     this.nanos = options.precision === 'nano';
@@ -110,6 +133,12 @@ export class PcapStreamWriter {
    * and nanoseconds (numbers, so that a packet costs no allocation).
    */
   write(bytes: Uint8Array, start: number, end: number, originalLength: number, seconds: number, nanos: number): void {
+    checkBytes(bytes, 'bytes');
+    checkInteger(start, 'start', 0, bytes.length);
+    checkInteger(end, 'end', start, bytes.length);
+    checkInteger(originalLength, 'originalLength', 0, Number.MAX_SAFE_INTEGER);
+    checkInteger(seconds, 'seconds', 0, Number.MAX_SAFE_INTEGER);
+    checkInteger(nanos, 'nanos', 0, Number.MAX_SAFE_INTEGER);
     const length = end - start;
     if (!(length >= 0) || !(originalLength >= length) || originalLength > 0xffff_ffff) {
       throw new PcapError(`packet ${this.packets}: original length ${originalLength} must be an integer ≥ its ${length} captured bytes`, 0);

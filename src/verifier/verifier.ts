@@ -15,6 +15,7 @@ import { branchTarget, cpuVersionOf, decodeOperation, type Operation } from '../
 import { operationName } from './describe.js';
 import { fieldUse, fieldValue } from './fields.js';
 import { analyzeProgram, PROGRAM_TYPES, type AnalysisResult, type MapInfo } from './analysis/index.js';
+import { checkArray, checkBytes, checkFunction, checkInteger, checkObject, checkOptionalBoolean, checkOptionalFunction, checkOptionalInteger, checkOptionalOneOf, checkOptions } from '../validate.js';
 import {
   MAX_PROGRAM_INSNS,
   type IssueSeverity,
@@ -33,6 +34,8 @@ type Report = (pc: number | undefined, rule: VerifierRule, message: string, seve
  * list means the program is accepted; warnings do not reject a program unless `options.strict` is set.
  */
 export function checkProgram(prog: Uint8Array, options: VerifierOptions = {}): VerifierIssue[] {
+  checkBytes(prog, 'prog');
+  checkVerifierOptions(options);
   const issues: VerifierIssue[] = [];
   runChecks(prog, options, (pc, rule, message, severity = 'error') => {
     issues.push({ pc, rule, severity: options.strict === true ? 'error' : severity, message });
@@ -46,6 +49,7 @@ export function checkProgram(prog: Uint8Array, options: VerifierOptions = {}): V
  * `setVerifier`.
  */
 export function verifyProgram(prog: Uint8Array, options: VerifierOptions = {}): void {
+  checkVerifierOptions(options);
   runChecks(prog, options, (pc, rule, message, severity = 'error') => {
     if (severity === 'error' || options.strict === true) throw new VerifierError(message, pc);
   });
@@ -53,7 +57,43 @@ export function verifyProgram(prog: Uint8Array, options: VerifierOptions = {}): 
 
 /** A verifier with fixed options, in the `(prog) => void` shape VMs take. */
 export function createVerifier(options: VerifierOptions): (prog: Uint8Array) => void {
+  checkVerifierOptions(options);
   return (prog) => verifyProgram(prog, options);
+}
+
+/** Every field of {@link VerifierOptions} checked ({@link ArgumentError}); `prog` itself is the checks' business. */
+function checkVerifierOptions(options: unknown): void {
+  const o = checkOptions(options as VerifierOptions | undefined, 'options');
+  checkOptionalOneOf(o.cpuVersion, 'options.cpuVersion', [1, 2, 3, 4] as const);
+  if (o.helpers !== undefined) checkFunction((checkObject(o.helpers, 'options.helpers') as { has?: unknown }).has, 'options.helpers.has');
+  if (o.allowPseudoLoads !== undefined && typeof o.allowPseudoLoads !== 'boolean') {
+    checkArray(o.allowPseudoLoads, 'options.allowPseudoLoads', 256).forEach((v, i) => checkInteger(v, `options.allowPseudoLoads[${i}]`, 0, 15));
+  }
+  checkOptionalBoolean(o.allowKfuncCalls, 'options.allowKfuncCalls');
+  checkOptionalInteger(o.maxInstructions, 'options.maxInstructions', 1, MAX_PROGRAM_INSNS);
+  checkOptionalBoolean(o.strict, 'options.strict');
+  checkOptionalOneOf(o.level, 'options.level', ['shape', 'kernel'] as const);
+  checkOptionalOneOf(o.programType, 'options.programType', PROGRAM_TYPES);
+  if (o.maps !== undefined) {
+    const entries = o.maps instanceof Map ? [...(o.maps as Map<unknown, unknown>)] : Object.entries(checkObject(o.maps, 'options.maps'));
+    for (const [key, info] of entries) {
+      checkInteger(typeof key === 'string' ? Number(key) : key, 'options.maps key', 0, 0xffff_ffff);
+      checkMapInfo(info, `options.maps[${String(key)}]`, 0);
+    }
+  }
+  checkOptionalFunction(o.resolve, 'options.resolve');
+  checkOptionalBoolean(o.privileged, 'options.privileged');
+  checkOptionalInteger(o.maxSteps, 'options.maxSteps', 1, Number.MAX_SAFE_INTEGER);
+}
+
+function checkMapInfo(value: unknown, name: string, depth: number): void {
+  const m = checkObject(value, name) as MapInfo;
+  checkInteger(m.type, `${name}.type`, 0, 0xffff_ffff);
+  checkInteger(m.keySize, `${name}.keySize`, 0, 0xffff_ffff);
+  checkInteger(m.valueSize, `${name}.valueSize`, 0, 0xffff_ffff);
+  checkInteger(m.maxEntries, `${name}.maxEntries`, 0, 0xffff_ffff);
+  checkOptionalBoolean(m.readOnly, `${name}.readOnly`);
+  if (m.inner !== undefined && depth < 1) checkMapInfo(m.inner, `${name}.inner`, depth + 1);
 }
 
 function runChecks(prog: Uint8Array, options: VerifierOptions, report: Report): void {
@@ -103,6 +143,8 @@ function analyzeKernel(prog: Uint8Array, options: VerifierOptions): AnalysisResu
  * shape is wrong (the analysis needs well-formed bytecode).
  */
 export function analyzeFacts(prog: Uint8Array, options: Omit<VerifierOptions, 'level'> = {}): AnalysisResult {
+  checkBytes(prog, 'prog');
+  checkVerifierOptions(options);
   verifyProgram(prog, { ...options, level: 'shape', allowPseudoLoads: options.allowPseudoLoads ?? true });
   return analyzeKernel(prog, options);
 }

@@ -10,6 +10,7 @@
  */
 import { ArgumentError, EbpfError } from '../errors.js';
 import { EbpfVmRaw, type VmOptions } from './vm.js';
+import { checkArray, checkBigInteger, checkBytes, checkFunction, checkInteger, checkObject, checkString } from '../validate.js';
 
 /** One test of the suite. */
 export interface ConformanceCase {
@@ -52,7 +53,7 @@ function hexBytes(hex: string, what: string): Uint8Array {
 
 /** Parse the manifest text (JSON lines; blank lines are skipped). */
 export function parseConformanceManifest(text: string): ConformanceCase[] {
-  return text
+  return checkString(text, 'text')
     .split('\n')
     .filter((line) => line.trim() !== '')
     .map((line, index) => {
@@ -70,15 +71,37 @@ export function parseConformanceManifest(text: string): ConformanceCase[] {
         name: o['name'],
         program: hexBytes(o['program'], `program of ${o['name']}`),
         mem: hexBytes(typeof o['mem'] === 'string' ? o['mem'] : '', `mem of ${o['name']}`),
-        result: BigInt.asUintN(64, BigInt(o['result'])),
+        result: BigInt.asUintN(64, resultOf(o['result'], o['name'])),
         cpuVersion: typeof o['cpu_version'] === 'number' ? o['cpu_version'] : 1,
         groups: Array.isArray(o['groups']) ? o['groups'].map(String) : [],
       };
     });
 }
 
+/** A manifest's `result` (decimal or 0x hex) as a bigint. */
+function resultOf(text: string, name: string): bigint {
+  try {
+    return BigInt(text);
+  } catch {
+    throw new ArgumentError(`result of ${name} is not an integer: ${text.slice(0, 40)}`);
+  }
+}
+
+/** A {@link ConformanceCase}, its fields checked. */
+function checkCase(value: unknown, name = 'test'): ConformanceCase {
+  const t = checkObject(value, name) as ConformanceCase;
+  checkString(t.name, `${name}.name`);
+  checkBytes(t.program, `${name}.program`);
+  checkBytes(t.mem, `${name}.mem`);
+  checkBigInteger(t.result, `${name}.result`, 0n, 2n ** 64n - 1n);
+  checkInteger(t.cpuVersion, `${name}.cpuVersion`, 1, 4);
+  checkArray(t.groups, `${name}.groups`, 64).forEach((g, i) => checkString(g, `${name}.groups[${i}]`));
+  return t;
+}
+
 /** A VM set up the way the suite expects (helper 5 registered as the unwind helper). */
 export function conformanceVm(test: ConformanceCase, options: VmOptions = {}): EbpfVmRaw {
+  checkCase(test);
   const vm = new EbpfVmRaw(undefined, options);
   vm.registerHelper(CONFORMANCE_HELPER_ID, (r1) => r1, { name: 'unwind', unwindOnZero: true });
   vm.setProgram(test.program);
@@ -94,6 +117,8 @@ export function runConformanceCase(
   execute: (vm: EbpfVmRaw, mem: Uint8Array) => bigint = (vm, mem) => vm.executeProgram(mem),
   options: VmOptions = {},
 ): ConformanceOutcome {
+  checkCase(test);
+  checkFunction(execute, 'execute');
   try {
     const vm = conformanceVm(test, options);
     const actual = execute(vm, test.mem.slice());

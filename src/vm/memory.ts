@@ -16,6 +16,7 @@
  * @module
  */
 import { ErrorCode, MemoryAccessError, ArgumentError } from '../errors.js';
+import { argumentError, checkBigInteger, checkBytes, checkInteger } from '../validate.js';
 
 /** Virtual address of the metadata buffer (mbuff) or program context (`xdp_md`, `__sk_buff`). */
 export const MBUFF_START = 0x0100_0000;
@@ -96,6 +97,22 @@ export interface VmMemoryOptions {
   initialPages?: number;
   /** Maximum linear memory size in pages (default 65536, i.e. 4 GiB). */
   maximumPages?: number;
+}
+
+/** A virtual address argument: a bigint (or a safe integer number), taken modulo 2^64. */
+function addressArg(address: unknown): bigint {
+  return typeof address === 'bigint' ? address : checkBigInteger(address, 'address', -(2n ** 63n), 2n ** 64n - 1n);
+}
+
+/** An access size argument: 1, 2, 4 or 8. */
+function sizeArg(size: unknown): 1 | 2 | 4 | 8 {
+  if (size === 1 || size === 2 || size === 4 || size === 8) return size;
+  throw argumentError('size', '1, 2, 4 or 8', size);
+}
+
+/** An optional pc argument (for error messages): an instruction slot index. */
+function pcArg(pc: unknown): number | undefined {
+  return pc === undefined ? undefined : checkInteger(pc, 'pc', 0, 0xffff_ffff);
 }
 
 /** The linear memory, its bump allocator and its region table. */
@@ -385,17 +402,19 @@ export class VmMemory {
 
   /** Copy bytes out of VM memory. */
   read(address: bigint, len: number, pc?: number): Uint8Array {
-    return this.slice(address, len, false, pc).slice();
+    return this.slice(addressArg(address), checkInteger(len, 'len', 0, 0xffff_ffff), false, pcArg(pc)).slice();
   }
 
   /** Copy bytes into VM memory. */
   write(address: bigint, data: Uint8Array, pc?: number): void {
-    this.slice(address, data.length, true, pc).set(data);
+    this.slice(addressArg(address), checkBytes(data, 'data').length, true, pcArg(pc)).set(data);
   }
 
   /** Read a NUL-terminated string of at most `max` bytes (stops at a region's end). */
   readCString(address: bigint, max: number, pc?: number): string {
-    const a = BigInt.asUintN(64, address);
+    checkInteger(max, 'max', 0, Number.MAX_SAFE_INTEGER);
+    pcArg(pc);
+    const a = BigInt.asUintN(64, addressArg(address));
     const region = a >> 32n === 0n ? this.find(Number(a), 1) : undefined;
     if (region === undefined) throw this.accessError(Number(a & 0xffffffffn) | 0, Number(a >> 32n) | 0, 1, false, pc);
     const d = Number(a) - region.vaddr;
@@ -411,7 +430,7 @@ export class VmMemory {
 
   /** Load an unsigned little-endian integer of 1, 2, 4 or 8 bytes. */
   load(address: bigint, size: 1 | 2 | 4 | 8, pc?: number): bigint {
-    const at = this.translateBig(address, size, false, pc);
+    const at = this.translateBig(addressArg(address), sizeArg(size), false, pcArg(pc));
     const v = this.view;
     switch (size) {
       case 1:
@@ -427,9 +446,9 @@ export class VmMemory {
 
   /** Store a little-endian integer of 1, 2, 4 or 8 bytes (the value is truncated to the size). */
   store(address: bigint, size: 1 | 2 | 4 | 8, value: bigint, pc?: number): void {
-    const at = this.translateBig(address, size, true, pc);
+    const u = BigInt.asUintN(64, typeof value === 'bigint' ? value : checkBigInteger(value, 'value', -(2n ** 63n), 2n ** 64n - 1n));
+    const at = this.translateBig(addressArg(address), sizeArg(size), true, pcArg(pc));
     const v = this.view;
-    const u = BigInt.asUintN(64, value);
     switch (size) {
       case 1:
         v.setUint8(at, Number(u & 0xffn));

@@ -20,6 +20,7 @@ import type { VmMemory } from './memory.js';
 import { packetLoad } from './packet-load.js';
 import type { Program } from './program.js';
 import { EbpfVmRaw } from './vm.js';
+import { checkBytes, checkFunction, checkOptionalFunction, checkOptions } from '../validate.js';
 
 /** A store an instruction made. */
 export interface TracedStore {
@@ -361,6 +362,11 @@ export class TraceEngine implements Engine {
 export class TracingVmRaw extends EbpfVmRaw {
   /** Run on `mem`, reporting each instruction to `sink` (and to `hooks`, see {@link TraceHooks}); returns r0. */
   executeProgramTraced(mem: Uint8Array, sink: TraceSink, hooks?: TraceHooks): bigint {
-    return this.execute(new TraceEngine(sink, hooks), mem, undefined, 'mem');
+    checkBytes(mem, 'mem');
+    checkFunction(sink, 'sink');
+    const h = hooks === undefined ? undefined : checkOptions(hooks, 'hooks');
+    checkOptionalFunction(h?.start, 'hooks.start');
+    checkOptionalFunction(h?.before, 'hooks.before');
+    return this.execute(new TraceEngine(sink, h), mem, undefined, 'mem');
   }
 }

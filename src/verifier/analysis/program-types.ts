@@ -4,6 +4,7 @@
  * @module
  */
 import type { ValueType } from './value.js';
+import { checkString } from '../../validate.js';
 
 /** The kernel's program type names the kernel-level analysis knows. */
 export const PROGRAM_TYPES = [
@@ -139,6 +140,7 @@ export function hasPacket(type: ProgramType): boolean {
  * undefined when the name says nothing the analysis knows.
  */
 export function programTypeOfSection(section: string): ProgramType | undefined {
+  checkString(section, 'section');
   const s = section.replace(/^\./, '');
   const first = s.split('/')[0]!;
   if (/^xdp/.test(first)) return 'xdp';
