@@ -13,7 +13,7 @@ describe('README quickstart', () => {
   });
 
   it('runs and prints what the README says, importing the built package by name', () => {
-    // `tsbpf` resolves to this package itself (package.json exports → dist/, built by `npm install`).
+    // `tsbpf` resolves to this package itself (package.json exports → dist/, built by `npm test` / `npm run build`).
     const r = spawnSync(process.execPath, ['--import', 'tsx', 'examples/quickstart.ts'], {
       cwd: root,
       encoding: 'utf8',

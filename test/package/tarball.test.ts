@@ -23,6 +23,9 @@ describe('the npm tarball in a fresh project', () => {
     execFileSync('mkdir', [project]);
     writeFileSync(join(project, 'package.json'), '{"name": "p", "version": "1.0.0", "private": true}\n');
     npm(['install', '--offline', '--no-audit', '--no-fund', join(dir, packed[0]!.filename)], project);
+    // Installing it runs nothing in the consumer's tree (the build is `prepack`, not `prepare`).
+    const installed = JSON.parse(readFileSync(join(project, 'node_modules/tsbpf/package.json'), 'utf8')) as { scripts?: Record<string, string> };
+    for (const hook of ['preinstall', 'install', 'postinstall', 'prepare']) expect(installed.scripts?.[hook], hook).toBeUndefined();
     writeFileSync(join(project, 'a.cjs'), "const t = require('tsbpf');\nconsole.log(typeof t.EbpfVmRaw, typeof t.loadObject);\n");
     writeFileSync(join(project, 'b.mjs'), "import { EbpfVmRaw, assemble } from 'tsbpf';\nconsole.log(new EbpfVmRaw(assemble('mov r0, 7\\nexit')).executeProgram(new Uint8Array(0)));\n");
     const cjs = spawnSync(process.execPath, ['a.cjs'], { cwd: project, encoding: 'utf8' });
