@@ -1,6 +1,6 @@
 /**
  * The package as a user gets it: `npm pack`, then the tarball installed (offline: it has no
- * dependencies) into a fresh project, loaded from ESM and CommonJS, its command run on the examples
+ * dependencies) into a fresh project, loaded from ESM, CommonJS (.cjs) and TypeScript CommonJS (.cts), its command run on the examples
  * it ships, its source maps checked. Slow (a build and an install): about 30 s.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -32,6 +32,17 @@ describe('the npm tarball in a fresh project', () => {
     expect(cjs.stderr).toBe('');
     expect(cjs.stdout).toBe('function function\n');
     expect(spawnSync(process.execPath, ['b.mjs'], { cwd: project, encoding: 'utf8' }).stdout).toBe('7n\n');
+    // TypeScript CommonJS (.cts): `import x = require('tsbpf')` and a subpath type-check against the shipped
+    // declarations (the `types` condition) and the compiled .cjs runs.
+    writeFileSync(
+      join(project, 'c.cts'),
+      "import tsbpf = require('tsbpf');\nimport isa = require('tsbpf/isa');\nconst vm: tsbpf.EbpfVmRaw = new tsbpf.EbpfVmRaw(tsbpf.assemble('mov r0, 7\\nexit'));\nconsole.log(vm.executeProgram(new Uint8Array(0)), isa.decodeProgram(tsbpf.assemble('exit')).length);\n",
+    );
+    const tsc = spawnSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022', '--lib', 'es2022,dom', '--skipLibCheck', '--strict', 'c.cts'], { cwd: project, encoding: 'utf8' });
+    expect(tsc.stdout + tsc.stderr).toBe('');
+    const cts = spawnSync(process.execPath, ['c.cjs'], { cwd: project, encoding: 'utf8' });
+    expect(cts.stderr).toBe('');
+    expect(cts.stdout).toBe('7n 1\n');
     const bin = spawnSync(join(project, 'node_modules/.bin/tsbpf'), ['run', 'node_modules/tsbpf/examples/xdp_firewall.o', '--pcap', 'node_modules/tsbpf/examples/traffic.pcap'], { cwd: project, encoding: 'utf8' });
     expect(bin.stdout).toMatch(/^program xdp_firewall \(xdp\) on node_modules\/tsbpf\/examples\/traffic\.pcap\npackets: 12\n/);
     // Every source map resolves: the sources it names are inlined (src/ is not shipped).
