@@ -35,6 +35,7 @@ import { CaptureReader } from '../../src/pcap/stream.js';
 import { PcapStreamWriter } from '../../src/pcap/writer.js';
 import { parseBtf } from '../../src/elf/btf.js';
 import { parseElf } from '../../src/elf/reader.js';
+import { rngUnit } from '../kernel/packets.js';
 
 const root = join(import.meta.dirname, '../..');
 const FULL = process.env.TSBPF_HOSTILE === 'full';
@@ -323,17 +324,7 @@ const INSTANCES: Record<string, () => unknown> = {
 // ---------------------------------------------------------------------------------------------------
 // The sweep.
 
-/** A small deterministic generator (mulberry32) for the fixed-seed subset. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = rngUnit;
 const random = rng(0x5eed);
 /** Hostile values for one argument or field: all of them, or (the default) 6 picked with the fixed seed. */
 function pick(): (readonly [string, unknown])[] {

@@ -17,17 +17,9 @@ import type { BpfMap } from '../../src/maps/map.js';
 import { BPF_F_RDONLY_PROG } from '../../src/maps/map.js';
 import { MapType } from '../../src/maps/types.js';
 import { iteratePackets, loadObject } from '../../src/index.js';
+import { rngUnit } from '../kernel/packets.js';
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = rngUnit;
 
 /** One memory with one map of each kind a packet program looks up, and a scratch region. */
 function world() {

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Engine, HelperEntry, RunLimits } from '../../src/vm/environment.js';
 import { DEFAULT_LIMITS } from '../../src/vm/environment.js';
+import { EbpfError } from '../../src/errors.js';
 import { MEM_START, STACK_START, VmMemory } from '../../src/vm/memory.js';
 import { Program } from '../../src/vm/program.js';
 
@@ -72,3 +73,19 @@ export function runWith(
 }
 
 export { Program };
+
+/** What one run gave: r0 and the input memory after it, or the error's class, code, pc and message. */
+export type Outcome = { ok: true; r0: bigint; mem: string } | { ok: false; name: string; code: string; pc: number | undefined; message: string };
+
+/** Run `program` on `engine` over `input` (r1 = the input, r2 = its length) and describe the outcome. */
+export function outcome(engine: Engine, program: Program, input: Uint8Array, lim: RunLimits): Outcome {
+  const s = setup(input, lim);
+  try {
+    const r0 = engine.run({ program, memory: s.memory, stackTop: s.stackTop, r1: BigInt(s.memVaddr), r2: BigInt(input.length), helpers: new Map(), limits: lim });
+    const region = s.memory.find(s.memVaddr, input.length)!;
+    return { ok: true, r0, mem: Array.from(s.memory.bytes.subarray(region.offset, region.offset + input.length)).join(',') };
+  } catch (e) {
+    if (!(e instanceof EbpfError)) throw e;
+    return { ok: false, name: e.constructor.name, code: e.code, pc: e.pc, message: e.message };
+  }
+}

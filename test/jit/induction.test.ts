@@ -11,38 +11,23 @@ import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import { JitEngine } from '../../src/jit/engine.js';
 import { Interpreter } from '../../src/vm/interpreter.js';
-import type { Engine, RunLimits } from '../../src/vm/environment.js';
+import type { RunLimits } from '../../src/vm/environment.js';
 import { DEFAULT_LIMITS } from '../../src/vm/environment.js';
-import { EbpfError } from '../../src/errors.js';
 import { AluOp, Class, JmpOp, Mode, Opcode, Size, Source } from '../../src/isa/opcodes.js';
 import { encodeProgram, insn, splitWideImm, type Insn } from '../../src/isa/instruction.js';
 import { decodeOperation } from '../../src/isa/operation.js';
 import { analyzeInduction, constantOf } from '../../src/jit/induction.js';
-import { Program, setup } from './harness.js';
+import { Program, outcome, type Outcome } from './harness.js';
 
 const jit = new JitEngine();
 const interp = new Interpreter();
 const limits: RunLimits = { ...DEFAULT_LIMITS, instructionBudget: 4000, stackSize: 64 };
 const INPUT = 64;
 
-type Outcome = { ok: true; r0: bigint; mem: string } | { ok: false; name: string; code: string; pc: number | undefined; message: string };
-
-function outcome(engine: Engine, program: Program, input: Uint8Array, lim: RunLimits): Outcome {
-  const s = setup(input, lim);
-  try {
-    const r0 = engine.run({ program, memory: s.memory, stackTop: s.stackTop, r1: BigInt(s.memVaddr), r2: BigInt(input.length), helpers: new Map(), limits: lim });
-    const region = s.memory.find(s.memVaddr, input.length)!;
-    return { ok: true, r0, mem: Array.from(s.memory.bytes.subarray(region.offset, region.offset + input.length)).join(',') };
-  } catch (e) {
-    if (!(e instanceof EbpfError)) throw e;
-    return { ok: false, name: e.constructor.name, code: e.code, pc: e.pc, message: e.message };
-  }
-}
-
+/** Both engines on `insns` over `input`: identical outcomes (r0 and memory, or the error), returned. */
 function same(insns: readonly Insn[], input: Uint8Array, lim: RunLimits = limits): Outcome {
-  const program = new Program(encodeProgram(insns));
-  const want = outcome(interp, program, input, lim);
-  expect(outcome(jit, program, input, lim)).toEqual(want);
+  const want = outcome(interp, new Program(encodeProgram(insns)), input, lim);
+  expect(outcome(jit, new Program(encodeProgram(insns)), input, lim)).toEqual(want);
   return want;
 }
 

@@ -16,6 +16,12 @@ export function rng(seed: number): () => number {
   };
 }
 
+/** The same generator as numbers in [0, 1). */
+export function rngUnit(seed: number): () => number {
+  const next = rng(seed);
+  return () => next() / 4294967296;
+}
+
 /** A named test packet. */
 export interface TestPacket {
   readonly name: string;

@@ -10,18 +10,9 @@ import { VmMemory } from '../../src/vm/memory.js';
 import { HashMap } from '../../src/maps/hash.js';
 import { KeyIndex } from '../../src/maps/key-index.js';
 import { Errno, MapType, UpdateFlag, type MapSpec } from '../../src/maps/types.js';
+import { rngUnit } from '../kernel/packets.js';
 
-/** A small deterministic generator (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = rngUnit;
 
 /** The old index's behaviour: a Map from key string to value bytes, LRU order by delete + set. */
 class Model {
