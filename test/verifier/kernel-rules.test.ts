@@ -304,7 +304,7 @@ describe('interface', () => {
     expect(checkProgram(assemble('r0 = *(u64 *)(r10 - 8)\nexit'))).toEqual([]);
   });
   it('an unknown program type is an argument error', () => {
-    expect(() => checkProgram(assemble('r0 = 0\nexit'), { level: 'kernel', programType: 'bogus' as never })).toThrow(/unknown programType/);
+    expect(() => checkProgram(assemble('r0 = 0\nexit'), { level: 'kernel', programType: 'bogus' as never })).toThrow(/options\.programType must be one of .*'xdp'.*not 'bogus'/);
   });
   it('maps may be a plain object', () => {
     expect(checkProgram(assemble(`${lookup(1)}\nr0 = 0\nexit`), { level: 'kernel', maps: { 1: HASH } })).toEqual([]);
