@@ -1,6 +1,6 @@
 /**
  * The report of a capture run (`tsbpf run PROG --pcap FILE`), as text or as the `--json` document:
- * verdict counts, time per packet (the steady state, the warm-up apart, a histogram), CPU time, the
+ * verdict counts, redirect and clone targets, time per packet (the steady state, the warm-up apart, a histogram), CPU time, the
  * failed packets, where a damaged capture stopped, the maps, events and trace lines.
  * @module
  */
@@ -30,6 +30,13 @@ export interface CaptureReport {
   /** Packets run (including the failed ones). */
   readonly packets: number;
   readonly verdicts: Record<string, number>;
+  /**
+   * Redirect verdicts by target (`ifindex 3`, `map ports key 2: ifindex 7`, `map cpus key 1: cpu 1`),
+   * most first; past the first 64 targets, the packets are summed in `other`. Absent without redirects.
+   */
+  readonly redirects?: { readonly targets: Record<string, number>; readonly other: number };
+  /** `bpf_clone_redirect` copies by target interface, as `redirects`; `notKept`: copies past a run's 64, target unknown. */
+  readonly clones?: { readonly targets: Record<string, number>; readonly other: number; readonly notKept: number };
   /** Mean time per packet after the warm-up (ns): the steady state. */
   readonly nsPerPacket: number;
   /** Median time per packet after the warm-up (ns; within 1/8, from the histogram). */
@@ -70,11 +77,35 @@ export interface ReportContext {
   readonly saveMaps?: string | undefined;
 }
 
+/** Packets by target name (see capture-redirects.ts), and those summed as other. */
+export interface TargetTally {
+  readonly targets: readonly (readonly [string, number])[];
+  readonly other: number;
+}
+
+const anyTargets = (t: TargetTally): boolean => t.targets.length > 0 || t.other > 0;
+
+/** The text lines of a target tally under its heading, or nothing when empty. */
+function targetText(heading: string, t: TargetTally, notKept = 0): string {
+  if (!anyTargets(t) && notKept === 0) return '';
+  const rows: (readonly [string, number])[] = [...t.targets];
+  if (t.other > 0) rows.push(['other targets', t.other]);
+  if (notKept > 0) rows.push(['not kept (over 64 in a run)', notKept]);
+  const width = Math.max(0, ...rows.map(([k]) => k.length));
+  let text = `${heading}:\n`;
+  for (const [k, n] of rows) text += `  ${k.padEnd(width)}  ${n}\n`;
+  return text;
+}
+
 /** What a capture run gathered. */
 export interface CaptureTally {
   readonly packets: number;
   /** Verdicts by name, with their counts, in the order to print. */
   readonly verdicts: readonly (readonly [string, number])[];
+  /** Redirect verdicts by target, most first, and those past the targets counted by name. */
+  readonly redirects: TargetTally;
+  /** Clones by target, as `redirects`, and those a run made past the ones kept (target unknown). */
+  readonly clones: TargetTally & { readonly notKept: number };
   /** Times of the warm-up packets and of the rest (the steady state). */
   readonly warm: LatencyHistogram;
   readonly steady: LatencyHistogram;
@@ -117,6 +148,10 @@ export function captureJson(req: ReportContext, t: CaptureTally): string {
     engine: req.engineName,
     packets: t.packets,
     verdicts: Object.fromEntries(t.verdicts),
+    ...(anyTargets(t.redirects) ? { redirects: { targets: Object.fromEntries(t.redirects.targets), other: t.redirects.other } } : {}),
+    ...(anyTargets(t.clones) || t.clones.notKept > 0
+      ? { clones: { targets: Object.fromEntries(t.clones.targets), other: t.clones.other, notKept: t.clones.notKept } }
+      : {}),
     nsPerPacket: Math.round(steady.meanNs),
     medianNsPerPacket: Math.round(steady.quantileNs(0.5)),
     time: timeOf(t),
@@ -144,6 +179,8 @@ export function captureText(req: ReportContext, t: CaptureTally): string {
   text += 'verdicts:\n';
   const width = Math.max(0, ...t.verdicts.map(([k]) => k.length));
   for (const [k, n] of t.verdicts) text += `  ${k.padEnd(width)}  ${n}\n`;
+  text += targetText('redirected to', t.redirects);
+  text += targetText('clones (bpf_clone_redirect) to', t.clones, t.clones.notKept);
   if (warm.count > 0) {
     text += `time: ${formatNs(steady.meanNs)} per packet, median ${formatNs(steady.quantileNs(0.5))}, p99 ${formatNs(steady.quantileNs(0.99))} (${req.engineName}; `;
     text += `the first ${warm.count} packets, warming up, ${formatNs(warm.meanNs)} each)\n`;

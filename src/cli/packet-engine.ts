@@ -6,8 +6,10 @@
  * @module
  */
 import type { BpfObject, ProgramInfo } from '../elf/loader.js';
-import { TcAction } from '../context/layout.js';
+import { TcAction, XdpAction } from '../context/layout.js';
 import type { PacketSession } from '../context/session.js';
+import type { Redirect } from '../helpers/packet.js';
+import type { SkbClone } from '../helpers/clone.js';
 import { EbpfVmRaw } from '../vm/vm.js';
 import type { HelperEntry, RunLimits } from '../vm/environment.js';
 import { XDP_ACTIONS } from './commands/run-object.js';
@@ -24,7 +26,14 @@ export interface PacketEngine {
   outBytes(): Uint8Array;
   readonly outStart: number;
   readonly outEnd: number;
+  /** Where the last run's redirect helper sent the packet (none for raw bytecode). */
+  redirect(): Redirect | undefined;
+  /** The last run's `bpf_clone_redirect` copies (reused by the next run) and how many past those were not kept. */
+  clones(): readonly SkbClone[];
+  clonesDropped(): number;
 }
+
+const NO_CLONES: readonly SkbClone[] = [];
 
 const TC_NAMES = new Map<number, string>(Object.entries(TcAction).map(([k, v]) => [v, `TC_ACT_${k}`]));
 
@@ -44,6 +53,9 @@ export function objectPacketEngine(obj: BpfObject, info: ProgramInfo, jit: boole
     get outEnd() {
       return session.outEnd;
     },
+    redirect: () => session.redirect,
+    clones: () => session.clones,
+    clonesDropped: () => session.clonesDropped,
   };
 }
 
@@ -66,6 +78,9 @@ export function rawPacketEngine(bytes: Uint8Array, jit: boolean, limits: Partial
     get outEnd() {
       return view.length;
     },
+    redirect: () => undefined,
+    clones: () => NO_CLONES,
+    clonesDropped: () => 0,
   };
 }
 
@@ -76,6 +91,11 @@ export function verdictName(kind: VerdictKind, key: number | bigint | string): s
   if (kind === 'socket') return key === 0 ? 'dropped (0)' : 'kept (non-zero)';
   if (kind === 'tc') return TC_NAMES.get(Number(key)) ?? `TC_ACT ${key}`;
   return `r0 = ${key}`;
+}
+
+/** Whether a judged verdict is a redirect (XDP_REDIRECT, TC_ACT_REDIRECT): the packet went where the engine's `redirect()` says. */
+export function isRedirect(kind: VerdictKind, verdict: number | bigint | string): boolean {
+  return (kind === 'xdp' && verdict === XdpAction.REDIRECT) || (kind === 'tc' && verdict === TcAction.REDIRECT);
 }
 
 /** A run's verdict key, whether the packet is let through, and where the packet as left ends. */

@@ -1,7 +1,7 @@
 /**
  * `tsbpf run PROG --pcap FILE`: run a program once per packet of a capture and report verdict counts,
- * time per packet, the maps' final contents and the trace_printk lines; optionally write the packets
- * the program let through to a new capture.
+ * redirect and clone targets, time per packet, the maps' final contents and the trace_printk lines;
+ * optionally write the packets the program let through to a new capture.
  *
  * The capture is streamed (capture-io.ts reads it in chunks, pcap/stream.ts parses them) and the
  * program runs in a {@link PacketSession}, so memory stays bounded by the maps and one chunk whatever
@@ -20,7 +20,8 @@ import { InputError } from './input.js';
 import { UsageError } from './args.js';
 import type { CliIo } from './io.js';
 import { applyMapArgs, saveMapState } from './map-state.js';
-import { judge, verdictName, type Judgement, type PacketEngine } from './packet-engine.js';
+import { isRedirect, judge, verdictName, type Judgement, type PacketEngine } from './packet-engine.js';
+import { TargetCounts, cloneTarget, redirectTarget } from './capture-redirects.js';
 import { EventDrain } from './object-output.js';
 import { MAX_TRACE_LINES, captureJson, captureText, type CaptureTally, type PacketFailure } from './capture-report.js';
 
@@ -146,6 +147,9 @@ export async function runCapture(req: CaptureRunRequest, io: CliIo): Promise<num
   const engine = req.engine;
   const kind = engine.kind;
   const verdicts = new VerdictCounts();
+  const redirects = new TargetCounts();
+  const clones = new TargetCounts();
+  let clonesNotKept = 0;
   const trace: { packet: number; line: string }[] = [];
   let traceLines = 0;
   const perPacket: { packet: number; verdict: string; length: number }[] = [];
@@ -204,6 +208,12 @@ export async function runCapture(req: CaptureRunRequest, io: CliIo): Promise<num
           const r0 = engine.run(buf, reader.dataOffset, length);
           judge(kind, r0, engine, judged);
           ({ verdict, passed, end } = judged);
+          // Only a redirect verdict or a clone costs anything here: names are made for those alone.
+          if (isRedirect(kind, verdict)) redirects.add(redirectTarget(engine.redirect()));
+          const copies = engine.clones();
+          if (copies.length !== 0) for (const c of copies) clones.add(cloneTarget(c));
+          const notKept = engine.clonesDropped();
+          if (notKept !== 0) clonesNotKept += notKept;
         } catch (e) {
           if (!(e instanceof EbpfError)) throw e;
           failed++;
@@ -268,6 +278,8 @@ export async function runCapture(req: CaptureRunRequest, io: CliIo): Promise<num
   const tally: CaptureTally = {
     packets,
     verdicts: verdicts.entries().map(([k, n]) => [verdictName(kind, k), n] as const),
+    redirects: { targets: redirects.entries(), other: redirects.other },
+    clones: { targets: clones.entries(), other: clones.other, notKept: clonesNotKept },
     warm,
     steady,
     cpuSeconds: (usage.user + usage.system) / 1e6,
