@@ -150,6 +150,8 @@ export async function runCapture(req: CaptureRunRequest, io: CliIo): Promise<num
   const redirects = new TargetCounts();
   const clones = new TargetCounts();
   let clonesNotKept = 0;
+  // Only skb programs (tc) can clone.
+  const cloning = kind === 'tc' || kind === 'socket';
   const trace: { packet: number; line: string }[] = [];
   let traceLines = 0;
   const perPacket: { packet: number; verdict: string; length: number }[] = [];
@@ -210,10 +212,11 @@ export async function runCapture(req: CaptureRunRequest, io: CliIo): Promise<num
           ({ verdict, passed, end } = judged);
           // Only a redirect verdict or a clone costs anything here: names are made for those alone.
           if (isRedirect(kind, verdict)) redirects.add(redirectTarget(engine.redirect()));
-          const copies = engine.clones();
-          if (copies.length !== 0) for (const c of copies) clones.add(cloneTarget(c));
-          const notKept = engine.clonesDropped();
-          if (notKept !== 0) clonesNotKept += notKept;
+          if (cloning) {
+            const copies = engine.clones();
+            if (copies.length !== 0) for (const c of copies) clones.add(cloneTarget(c));
+            clonesNotKept += engine.clonesDropped();
+          }
         } catch (e) {
           if (!(e instanceof EbpfError)) throw e;
           failed++;
