@@ -140,16 +140,19 @@ export function analyzeGraph(g: FlowGraph): GraphAnalysis {
 
 
 /**
- * The innermost loops of a graph: for each loop header (a target of a retreating edge) whose loop
- * contains no other header, the header and its body, in reverse postorder. A loop's body is what
- * reaches one of its back edges' sources without passing through the header.
- *
- * Loops are found innermost first (headers in decreasing reverse postorder); each body walk collapses
- * the loops it passes into their header (union-find), so every node is absorbed into a loop once and
- * a walk never re-enters an inner loop's body: linear time however deep loops nest. Irreducible
- * regions (a walk reaching a node before the header) count as no loop.
+ * The loop-nest walk both queries below share: headers (targets of back edges in reverse post-order)
+ * innermost first, each loop's body found backwards from its latches, with the nodes of loops already
+ * walked collapsed into their headers (union-find), so the walk is linear however deep loops nest.
+ * `visit` gets each header, its body (header excluded; an inner loop appears as its header), whether
+ * the loop is reducible and whether it holds an inner loop. An irreducible region's nodes are collapsed
+ * into its header only with `collapseIrreducible`. Returns the union-find's `find`.
  */
-export function innermostLoops(g: FlowGraph, a: GraphAnalysis): { readonly header: number; readonly body: readonly number[] }[] {
+function walkLoops(
+  g: FlowGraph,
+  a: GraphAnalysis,
+  collapseIrreducible: boolean,
+  visit: (header: number, body: readonly number[], reducible: boolean, innermost: boolean) => void,
+): (x: number) => number {
   const n = g.count;
   const { rpo, order } = a;
   const preds: number[][] = Array.from({ length: n }, () => []);
@@ -174,13 +177,12 @@ export function innermostLoops(g: FlowGraph, a: GraphAnalysis): { readonly heade
     return r;
   };
   const seen = new Int32Array(n).fill(-1);
-  const loops: { header: number; body: number[] }[] = [];
   for (let k = order.length - 1; k >= 0; k--) {
     const h = order[k]!;
     if (header[h] !== 1) continue;
     let innermost = true;
     let reducible = true;
-    const body = [h];
+    const body: number[] = [];
     seen[h] = h;
     const work = preds[h]!.filter((u) => rpo[u]! >= rpo[h]!);
     while (work.length > 0) {
@@ -194,11 +196,30 @@ export function innermostLoops(g: FlowGraph, a: GraphAnalysis): { readonly heade
       // An inner loop's header, or a node some inner loop collapsed (find went up to its header).
       if (header[u] === 1) innermost = false;
       body.push(u);
-      parent[u] = h;
       for (const p of preds[u]!) work.push(p);
     }
-    if (innermost && reducible) loops.push({ header: h, body: body.sort((x, y) => rpo[x]! - rpo[y]!) });
+    if (reducible || collapseIrreducible) for (const u of body) parent[u] = h;
+    visit(h, body, reducible, innermost);
   }
+  return find;
+}
+
+/**
+ * The innermost loops of a graph: for each loop header (a target of a retreating edge) whose loop
+ * contains no other header, the header and its body, in reverse postorder. A loop's body is what
+ * reaches one of its back edges' sources without passing through the header.
+ *
+ * Loops are found innermost first (headers in decreasing reverse postorder); each body walk collapses
+ * the loops it passes into their header (union-find), so every node is absorbed into a loop once and
+ * a walk never re-enters an inner loop's body: linear time however deep loops nest. Irreducible
+ * regions (a walk reaching a node before the header) count as no loop.
+ */
+export function innermostLoops(g: FlowGraph, a: GraphAnalysis): { readonly header: number; readonly body: readonly number[] }[] {
+  const { rpo } = a;
+  const loops: { header: number; body: number[] }[] = [];
+  walkLoops(g, a, true, (h, body, reducible, innermost) => {
+    if (innermost && reducible) loops.push({ header: h, body: [h, ...body].sort((x, y) => rpo[x]! - rpo[y]!) });
+  });
   return loops;
 }
 
@@ -208,54 +229,12 @@ export function innermostLoops(g: FlowGraph, a: GraphAnalysis): { readonly heade
  * deep loops nest.
  */
 export function outermostLoopOf(g: FlowGraph, a: GraphAnalysis): Int32Array {
-  const n = g.count;
-  const { rpo, order } = a;
-  const preds: number[][] = Array.from({ length: n }, () => []);
-  const header = new Uint8Array(n);
-  for (const u of order) {
-    for (const v of successors(g.term[u]!)) {
-      preds[v]!.push(u);
-      if (rpo[v]! <= rpo[u]!) header[v] = 1;
-    }
-  }
-  const parent = new Int32Array(n);
-  for (let i = 0; i < n; i++) parent[i] = i;
-  const find = (x: number): number => {
-    let r = x;
-    while (parent[r] !== r) r = parent[r]!;
-    while (parent[x] !== r) {
-      const next = parent[x]!;
-      parent[x] = r;
-      x = next;
-    }
-    return r;
-  };
-  const seen = new Int32Array(n).fill(-1);
-  const looped = new Uint8Array(n);
-  for (let k = order.length - 1; k >= 0; k--) {
-    const h = order[k]!;
-    if (header[h] !== 1) continue;
-    const body: number[] = [];
-    let reducible = true;
-    seen[h] = h;
-    const work = preds[h]!.filter((u) => rpo[u]! >= rpo[h]!);
-    while (work.length > 0) {
-      const u = find(work.pop()!);
-      if (seen[u] === h) continue;
-      seen[u] = h;
-      if (rpo[u]! < rpo[h]!) {
-        reducible = false;
-        continue;
-      }
-      body.push(u);
-      for (const p of preds[u]!) work.push(p);
-    }
-    if (!reducible) continue;
-    looped[h] = 1;
-    for (const u of body) parent[u] = h;
-  }
-  const out = new Int32Array(n).fill(-1);
-  for (const u of order) {
+  const looped = new Uint8Array(g.count);
+  const find = walkLoops(g, a, false, (h, _body, reducible) => {
+    if (reducible) looped[h] = 1;
+  });
+  const out = new Int32Array(g.count).fill(-1);
+  for (const u of a.order) {
     const r = find(u);
     if (looped[r] === 1) out[u] = r;
   }
