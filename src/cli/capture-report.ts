@@ -1,10 +1,12 @@
 /**
  * The report of a capture run (`tsbpf run PROG --pcap FILE`), as text or as the `--json` document:
- * verdict counts, redirect and clone targets, time per packet (the steady state, the warm-up apart, a histogram), CPU time, the
+ * verdict counts, redirect and clone targets (and the files `--out-redirect` wrote), time per packet (the steady state, the warm-up apart, a histogram), CPU time, the
  * failed packets, where a damaged capture stopped, the maps, events and trace lines.
  * @module
  */
+import { basename } from 'node:path';
 import type { BpfObject } from '../elf/loader.js';
+import type { TargetFile } from './capture-targets-out.js';
 import { LatencyHistogram, formatNs } from './capture-stats.js';
 import { dumpMaps, formatMapDump, type MapDump } from './object-maps.js';
 import { formatEvents, traceDroppedNote, type EventCount } from './object-output.js';
@@ -63,6 +65,8 @@ export interface CaptureReport {
   readonly events: readonly EventCount[];
   readonly trace: readonly { readonly packet: number; readonly line: string }[];
   readonly out?: { readonly file: string; readonly packets: number };
+  /** `--out-redirect DIR`: the file written per redirect or clone target (`target` is `other` past the first 64). */
+  readonly outRedirect?: { readonly dir: string; readonly files: readonly TargetFile[] };
   readonly perPacket?: readonly { readonly packet: number; readonly verdict: string; readonly length: number }[];
 }
 
@@ -97,6 +101,17 @@ function targetText(heading: string, t: TargetTally, notKept = 0): string {
   return text;
 }
 
+/** The `--out-redirect` lines: each file with its packets and target. */
+function targetFilesText(dir: string, files: readonly TargetFile[]): string {
+  if (files.length === 0) return `wrote no redirected packets or clones to ${dir}\n`;
+  let text = `wrote the redirected packets and clones to ${dir}:\n`;
+  for (const f of files) {
+    const what = f.kind === 'clone' ? `clones to ${f.target === 'other' ? 'other targets' : f.target}` : f.target === 'other' ? 'other targets' : f.target;
+    text += `  ${basename(f.file)}  ${f.packets} ${f.packets === 1 ? 'packet' : 'packets'} (${what})\n`;
+  }
+  return text;
+}
+
 /** What a capture run gathered. */
 export interface CaptureTally {
   readonly packets: number;
@@ -119,6 +134,7 @@ export interface CaptureTally {
   readonly trace: readonly { readonly packet: number; readonly line: string }[];
   readonly events: readonly EventCount[];
   readonly out: { readonly file: string; readonly packets: number } | undefined;
+  readonly outRedirect: { readonly dir: string; readonly files: readonly TargetFile[] } | undefined;
   readonly perPacket: readonly { readonly packet: number; readonly verdict: string; readonly length: number }[];
 }
 
@@ -164,6 +180,7 @@ export function captureJson(req: ReportContext, t: CaptureTally): string {
     trace: t.trace,
     events: t.events,
     ...(t.out === undefined ? {} : { out: t.out }),
+    ...(t.outRedirect === undefined ? {} : { outRedirect: t.outRedirect }),
     ...(req.verbose ? { perPacket: t.perPacket } : {}),
   };
   return `${JSON.stringify(doc, null, 2)}\n`;
@@ -215,6 +232,7 @@ export function captureText(req: ReportContext, t: CaptureTally): string {
     if (traceLines > MAX_TRACE_PRINTED) text += `  ... and ${traceLines - MAX_TRACE_PRINTED} more (all of the first ${MAX_TRACE_LINES} with --json)\n`;
   }
   if (out !== undefined) text += `wrote ${out.packets} ${out.packets === 1 ? 'packet' : 'packets'} to ${out.file === '-' ? 'stdout' : out.file}\n`;
+  if (t.outRedirect !== undefined) text += targetFilesText(t.outRedirect.dir, t.outRedirect.files);
   if (req.saveMaps !== undefined && obj !== undefined) text += `saved the maps to ${req.saveMaps}\n`;
   return text;
 }

@@ -22,6 +22,7 @@ import type { CliIo } from './io.js';
 import { applyMapArgs, saveMapState } from './map-state.js';
 import { isRedirect, judge, verdictName, type Judgement, type PacketEngine } from './packet-engine.js';
 import { TargetCounts, cloneTarget, redirectTarget } from './capture-redirects.js';
+import { TargetCaptures, type TargetFile } from './capture-targets-out.js';
 import { EventDrain } from './object-output.js';
 import { MAX_TRACE_LINES, captureJson, captureText, type CaptureTally, type PacketFailure } from './capture-report.js';
 
@@ -41,6 +42,8 @@ export interface CaptureRunRequest {
   readonly mapFiles: readonly string[];
   /** Where to write passed packets (`-`: stdout, and the report goes to stderr). */
   readonly outPath: string | undefined;
+  /** Directory for the redirected packets and clones, one capture per target (`--out-redirect`). */
+  readonly outRedirect?: string | undefined;
   /** Print one JSON document. */
   readonly json: boolean;
   /** Print one line per packet. */
@@ -61,6 +64,14 @@ const MAX_ERRORS_KEPT = 10;
 const MAX_PER_PACKET = 1_000_000;
 /** Packets timed as warm-up (V8 and the engine settling), reported apart: at most this many, and 10% of the capture. */
 const WARMUP = 1000;
+
+/**
+ * A written packet's length on the wire: its length as left by the program, plus what the capture cut
+ * off the record it came from (`captured` bytes of it were run).
+ */
+function originalLength(reader: CaptureReader, length: number, captured: number): number {
+  return Math.max(length, reader.originalLength + length - captured);
+}
 
 /** Fill maps from `--map NAME=FILE.json` / `--map STATE.json` arguments. */
 export function preloadMaps(obj: BpfObject | undefined, mapFiles: readonly string[]): void {
@@ -168,6 +179,8 @@ export async function runCapture(req: CaptureRunRequest, io: CliIo): Promise<num
     sink = s;
     writer = new PcapStreamWriter((b) => s.write(b), { linkType: LinkType.ETHERNET });
   }
+  const byTarget = req.outRedirect === undefined ? undefined : new TargetCaptures(req.outRedirect);
+  let targetFiles: TargetFile[] | undefined;
   const reader = new CaptureReader();
   const warm = new LatencyHistogram();
   const steady = new LatencyHistogram();
@@ -211,10 +224,23 @@ export async function runCapture(req: CaptureRunRequest, io: CliIo): Promise<num
           judge(kind, r0, engine, judged);
           ({ verdict, passed, end } = judged);
           // Only a redirect verdict or a clone costs anything here: names are made for those alone.
-          if (isRedirect(kind, verdict)) redirects.add(redirectTarget(engine.redirect()));
+          if (isRedirect(kind, verdict)) {
+            const target = redirectTarget(engine.redirect());
+            redirects.add(target);
+            if (byTarget !== undefined) {
+              const start = engine.outStart;
+              byTarget.write('redirect', target, engine.outBytes(), start, end, originalLength(reader, end - start, length), reader.seconds, reader.nanos);
+            }
+          }
           if (cloning) {
             const copies = engine.clones();
-            if (copies.length !== 0) for (const c of copies) clones.add(cloneTarget(c));
+            if (copies.length !== 0) {
+              for (const c of copies) {
+                const target = cloneTarget(c);
+                clones.add(target);
+                byTarget?.write('clone', target, c.packet, 0, c.packet.length, originalLength(reader, c.packet.length, length), reader.seconds, reader.nanos);
+              }
+            }
             clonesNotKept += engine.clonesDropped();
           }
         } catch (e) {
@@ -236,8 +262,7 @@ export async function runCapture(req: CaptureRunRequest, io: CliIo): Promise<num
         }
         if (passed && writer !== undefined) {
           const start = engine.outStart;
-          const original = Math.max(end - start, reader.originalLength + (end - start) - length);
-          writer.write(engine.outBytes(), start, end, original, reader.seconds, reader.nanos);
+          writer.write(engine.outBytes(), start, end, originalLength(reader, end - start, length), reader.seconds, reader.nanos);
         }
         if (req.verbose) {
           const name = verdictName(kind, verdict);
@@ -273,6 +298,7 @@ export async function runCapture(req: CaptureRunRequest, io: CliIo): Promise<num
     progress.finish();
     if (writer !== undefined) writer.flush();
     sink?.close();
+    targetFiles = byTarget?.close();
   }
   const usage = process.cpuUsage(cpu0);
   if (req.saveMaps !== undefined && obj !== undefined) saveMapState(obj, req.saveMaps);
@@ -294,6 +320,7 @@ export async function runCapture(req: CaptureRunRequest, io: CliIo): Promise<num
     trace,
     events: events?.counts ?? [],
     out: req.outPath === undefined || writer === undefined ? undefined : { file: req.outPath, packets: writer.packets },
+    outRedirect: req.outRedirect === undefined ? undefined : { dir: req.outRedirect, files: targetFiles ?? [] },
     perPacket,
   };
   report(req.json ? captureJson(req, tally) : captureText(req, tally));

@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { writePcap } from '../../src/pcap/index.js';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { readPackets, writePcap } from '../../src/pcap/index.js';
 import { MAX_TARGETS, TargetCounts } from '../../src/cli/capture-redirects.js';
+import { TargetCaptures, targetFileName } from '../../src/cli/capture-targets-out.js';
+import { InputError } from '../../src/cli/input-error.js';
 import { cli, tempFiles } from './helpers.js';
 
 const elf = (f: string): string => new URL(`../fixtures/elf/${f}`, import.meta.url).pathname;
@@ -92,5 +96,78 @@ describe('tsbpf run --pcap: redirect and clone targets', () => {
     expect(t.entries()[0]).toEqual(['ifindex 0', 2]);
     expect(t.other).toBe(51);
     expect(t.total).toBe(MAX_TARGETS + 52);
+  });
+
+  it('--out-redirect writes each redirect target\'s packets, as the program left them, to a capture of its own', async () => {
+    const frames = [byMap(0x01), byMap(0x02), byMap(0x01), byMap(0x21), byMap(0x03, 0x02), byMap(0x00, 0x08)];
+    const dir = tempFiles({ 'c.pcap': writePcap(frames), 'ports.json': '{"1": 7, "2": 9}', 'cpus.json': '{"1": 100}' });
+    const outDir = join(dir, 'out', 'redirects');
+    const args = ['run', elf('skb_state.o'), '--program', 'by_map', '--pcap', `${dir}/c.pcap`, '--map', `ports=${dir}/ports.json`, '--map', `cpus=${dir}/cpus.json`, '--out-redirect', outDir];
+    const t = await cli(args);
+    expect(t.code).toBe(0);
+    expect(t.out).toContain(
+      [
+        `wrote the redirected packets and clones to ${outDir}:`,
+        '  map-ports-key-1-ifindex-7.pcap  2 packets (map ports key 1: ifindex 7)',
+        '  map-ports-key-2-ifindex-9.pcap  1 packet (map ports key 2: ifindex 9)',
+        '  map-cpus-key-1-cpu-1.pcap  1 packet (map cpus key 1: cpu 1)',
+        '  map-ports-broadcast.pcap  1 packet (map ports: broadcast)',
+        '',
+      ].join('\n'),
+    );
+    expect(readdirSync(outDir).sort()).toEqual(['map-cpus-key-1-cpu-1.pcap', 'map-ports-broadcast.pcap', 'map-ports-key-1-ifindex-7.pcap', 'map-ports-key-2-ifindex-9.pcap']);
+    // The XDP_PASS packet (an empty key with flags 2) is in none of them.
+    const key1 = readPackets(readFileSync(join(outDir, 'map-ports-key-1-ifindex-7.pcap')));
+    expect(key1.map((p) => [...p.data])).toEqual([[...frames[0]!.data], [...frames[2]!.data]]);
+    expect([...readPackets(readFileSync(join(outDir, 'map-cpus-key-1-cpu-1.pcap')))[0]!.data]).toEqual([...frames[3]!.data]);
+    const j = JSON.parse((await cli([...args, '--json'])).out);
+    expect(j.outRedirect.dir).toBe(outDir);
+    expect(j.outRedirect.files).toContainEqual({ kind: 'redirect', target: 'map ports key 1: ifindex 7', file: join(outDir, 'map-ports-key-1-ifindex-7.pcap'), packets: 2 });
+  });
+
+  it('--out-redirect writes bpf_clone_redirect copies per interface and direction, as they were at the call', async () => {
+    const frames = [cloneFrame([[3, 0], [4, 1]], 0), cloneFrame([[4, 1]], 2)];
+    const dir = tempFiles({ 'c.pcap': writePcap(frames), 'fib.json': JSON.stringify({ interfaces: [{ ifindex: 3 }, { ifindex: 4 }] }) });
+    const t = await cli(['run', elf('tc_skb_ops.o'), '--program', 'clone', '--fib', `${dir}/fib.json`, '--pcap', `${dir}/c.pcap`, '--out-redirect', `${dir}/o`]);
+    expect(t.code).toBe(0);
+    expect(readdirSync(`${dir}/o`).sort()).toEqual(['clone-ifindex-3.pcap', 'clone-ifindex-4-ingress.pcap']);
+    const ingress = readPackets(readFileSync(`${dir}/o/clone-ifindex-4-ingress.pcap`));
+    expect(ingress.map((p) => p.data.length)).toEqual([128, 128]);
+    expect([...ingress[1]!.data]).toEqual([...frames[1]!.data]);
+    expect(t.out).toContain('  clone-ifindex-4-ingress.pcap  2 packets (clones to ifindex 4 ingress)\n');
+  });
+
+  it('--out-redirect: file names stay inside the directory whatever a target is called, past MAX_TARGETS targets go to other.pcap, and a file in the way is a one-line error', async () => {
+    for (const hostile of ['../../etc/passwd', '..', '.', '/', '', 'map ../x key 1: ifindex 2', 'a\u0000b']) {
+      const name = targetFileName(hostile);
+      expect(name).toMatch(/^[A-Za-z0-9][A-Za-z0-9.-]*$/);
+      expect(name).not.toContain('..');
+    }
+    expect(targetFileName('x'.repeat(1000)).length).toBeLessThanOrEqual(96);
+    const dir = tempFiles({ 'file': 'x' });
+    const w = new TargetCaptures(join(dir, 'many'));
+    const pkt = new Uint8Array(20);
+    for (let i = 0; i < MAX_TARGETS + 10; i++) w.write('redirect', `ifindex ${i}`, pkt, 0, 20, 20, 0, 0);
+    w.write('redirect', 'ifindex 0', pkt, 0, 20, 20, 0, 0);
+    w.write('redirect', 'ifindex 1', pkt, 0, 10, 20, 0, 0);
+    // Two targets whose names clean up alike get two files.
+    w.write('clone', 'a/b', pkt, 0, 20, 20, 0, 0);
+    w.write('clone', 'a b', pkt, 0, 20, 20, 0, 0);
+    const files = w.close();
+    expect(files.filter((f) => f.kind === 'redirect')).toHaveLength(MAX_TARGETS + 1);
+    expect(files.find((f) => f.target === 'other')).toMatchObject({ file: join(dir, 'many', 'other.pcap'), packets: 10 });
+    expect(files.find((f) => f.target === 'ifindex 0')!.packets).toBe(2);
+    expect(files.filter((f) => f.kind === 'clone').map((f) => f.file)).toEqual([join(dir, 'many', 'clone-a-b.pcap'), join(dir, 'many', 'clone-a-b-2.pcap')]);
+    expect(readdirSync(join(dir, 'many'))).toHaveLength(MAX_TARGETS + 3);
+    expect(readPackets(readFileSync(join(dir, 'many', 'ifindex-1.pcap')))[1]!.data.length).toBe(10);
+    expect(() => new TargetCaptures(join(dir, 'file'))).toThrow(InputError);
+    expect(() => new TargetCaptures(join(dir, 'file', 'sub'))).toThrow(/a file is in the way/);
+    const c = await cli(['run', elf('skb_state.o'), '--program', 'by_map', '--pcap', '-', '--out-redirect', join(dir, 'file')], writePcap([byMap(1)]));
+    expect(c.code).toBe(1);
+    expect(c.err).toMatch(/^tsbpf run: --out-redirect .*file: a file is in the way, not a directory\n$/);
+    expect(existsSync(join(dir, 'file'))).toBe(true);
+    const u = await cli(['run', elf('skb_state.o'), '--program', 'by_map', '--packet-hex', '00', '--out-redirect', join(dir, 'x')]);
+    expect(u.code).toBe(2);
+    expect(u.err).toContain('--out-redirect applies to capture runs only');
   });
 });

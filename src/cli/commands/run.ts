@@ -64,6 +64,7 @@ export const runCommand: Command = {
     map: { type: 'list' },
     'save-maps': { type: 'string' },
     out: { type: 'string', short: 'w' },
+    'out-redirect': { type: 'string' },
     count: { type: 'string', short: 'c' },
     'max-errors': { type: 'string' },
     repeat: { type: 'string' },
@@ -77,7 +78,7 @@ export const runCommand: Command = {
                     [--program NAME] [--repeat N] [--json] [--type TYPE] [--map-size NAME=N]...
                     [--fib FILE.json] [--kconfig NAME=VALUE]... [--btf FILE]
        tsbpf run PROG --pcap CAPTURE [--program NAME] [--map NAME=FILE.json]... [--save-maps FILE.json]
-                      [--out OUT.pcap] [-c COUNT] [--max-errors N] [--json] [--verbose] [--jit] [--budget N]
+                      [--out OUT.pcap] [--out-redirect DIR] [-c COUNT] [--max-errors N] [--json] [--verbose] [--jit] [--budget N]
 
 Verify PROG and run it once on one input. PROG is a raw bytecode file, a file of hex bytes, an
 assembly file, a hex string, - for stdin, or a clang-built ELF object (clang -O2 -g -target bpf -c).
@@ -131,6 +132,11 @@ ${LOAD_FLAG_HELP}
                   socket filter non-zero, cut to the length it returned; TC_ACT_OK; other
                   programs r0 != 0), as the program left them, to a new pcap file.
                   - writes to stdout; the report then goes to stderr
+  --out-redirect DIR
+                  with --pcap: write the packets the program redirected (XDP_REDIRECT,
+                  TC_ACT_REDIRECT), as it left them, and the bpf_clone_redirect copies into DIR,
+                  one pcap per target (ifindex-3.pcap, map-ports-key-2-ifindex-7.pcap,
+                  clone-ifindex-4-ingress.pcap; past 64 targets: other.pcap, clone-other.pcap)
   -c COUNT        stop after COUNT packets
   --max-errors N  stop after N packets failed
   -v, --verbose   also list each packet's verdict
@@ -179,7 +185,7 @@ async function runCommandBody(args: ParsedArgs, io: CliIo): Promise<number> {
   const repeat = intOption(args, 'repeat', 1, 1e9);
   const load = await loadFlags(args);
   if (pcap === undefined) {
-    for (const o of ['verbose', 'count', 'max-errors']) {
+    for (const o of ['verbose', 'count', 'max-errors', 'out-redirect']) {
       if (args.options.has(o)) throw new UsageError(`--${o} applies to capture runs only (give --pcap FILE)`);
     }
   } else {
@@ -198,6 +204,7 @@ async function runCommandBody(args: ParsedArgs, io: CliIo): Promise<number> {
       programArg: arg!,
       mapFiles: listOption(args, 'map'),
       outPath: stringOption(args, 'out'),
+      outRedirect: stringOption(args, 'out-redirect'),
       json,
       verbose: flag(args, 'verbose'),
       engineName: jit ? ('jit' as const) : ('interpreter' as const),
