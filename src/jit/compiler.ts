@@ -68,7 +68,7 @@ import {
   REGS,
   RESULTS,
 } from './locals.js';
-import { Op, ValType, type ValTypeCode } from '../wasm/opcodes.js';
+import { Op, OpFe, ValType, type ValTypeCode } from '../wasm/opcodes.js';
 
 /** Options that change the generated code. */
 export interface CompileOptions {
@@ -89,6 +89,13 @@ export interface CompileOptions {
    * JitError. Defaults to (a little under) V8's limit; tests lower it.
    */
   readonly maxFunctionBytes?: number;
+  /**
+   * Import a shared memory (VmMemory.shared, worker threads) and lower eBPF atomics to WebAssembly
+   * atomics (a misaligned one, which the kernel refuses, stays a plain read-modify-write).
+   */
+  readonly shared?: boolean;
+  /** The memory's reserved words (VmMemory.scratch: the stack mark and helper result there); default 0. */
+  readonly scratch?: number;
 }
 
 /** The output of {@link compileToWasm}. */
@@ -241,7 +248,7 @@ export function compileToWasm(insns: readonly Insn[], options: CompileOptions): 
   mb.importFunction('env', 'packet', [ValType.i32, ValType.i32], [ValType.i32]);
   mb.importFunction('env', 'trap', [ValType.i32, ValType.i32], []);
   mb.importFunction('env', 'tail', [], RESULTS);
-  mb.importMemory('env', 'memory');
+  mb.importMemory('env', 'memory', options.shared === true);
   for (let g = 0; g < GLOBAL_COUNT; g++) {
     const i32 =
       g === Global.halt || g === Global.depth || g === Global.maxDepth || g === Global.stackDelta || g === Global.tableAddr || g === Global.tableCount || g === Global.cacheOffset || g === Global.label;
@@ -318,8 +325,9 @@ export function compileToWasm(insns: readonly Insn[], options: CompileOptions): 
   rc.i64(0).gset(Global.cacheLimit).get(V).gset(Global.cacheVersion).end();
   // A cache kept holding the stack: its hits are not marked, so mark the whole stack (see vm/stack).
   rc.gget(Global.cacheBase).gget(Global.stackBase).op(Op.i64_eq).gget(Global.cacheLimit).i64(0).op(Op.i64_ne).op(Op.i32_and).if();
-  rc.gget(Global.stackBase).op(Op.i32_wrap_i64).i32(0).mem(Op.i32_load, STACK_MARK).op(Op.i32_lt_u).if();
-  rc.i32(0).gget(Global.stackBase).op(Op.i32_wrap_i64).mem(Op.i32_store, STACK_MARK).end();
+  const mark = (options.scratch ?? 0) + STACK_MARK;
+  rc.gget(Global.stackBase).op(Op.i32_wrap_i64).i32(0).mem(Op.i32_load, mark).op(Op.i32_lt_u).if();
+  rc.i32(0).gget(Global.stackBase).op(Op.i32_wrap_i64).mem(Op.i32_store, mark).end();
   rc.end();
   rc.i64(0).get(0).get(1);
   for (let r = 3; r <= 9; r++) rc.i64(0);
@@ -388,6 +396,10 @@ interface IndexedAccess {
 
 class FunctionCompiler implements StructSink {
   readonly code = new WatchingWriter();
+  /** Linear offset of the stack mark (see vm/stack) in the memory the code runs in. */
+  private get mark(): number {
+    return (this.options.scratch ?? 0) + STACK_MARK;
+  }
   /**
    * Accesses (by pc) through the indexed base register (code.watched), checked against L_BLIM: clang
    * addresses arrays as `r = base; r += i << k`, with the base invariant across a whole loop nest.
@@ -1088,7 +1100,7 @@ class FunctionCompiler implements StructSink {
           c.op(Op.i64_ge_u);
           c.get(L_T).gget(Global.stackBase).op(Op.i64_sub).gget(Global.stackLimit).op(Op.i64_ge_u).op(Op.i32_and);
           c.if();
-          refill(this.code, size, this.filled);
+          refill(this.code, size, this.mark, this.filled);
           c.end();
           return;
         }
@@ -1128,7 +1140,7 @@ class FunctionCompiler implements StructSink {
     c.tee(L_T).gget(Global.cacheBase).op(Op.i64_sub);
     pushWindow(this.code, firstSize);
     c.op(Op.i64_ge_u).if();
-    refill(this.code, firstSize, this.filled);
+    refill(this.code, firstSize, this.mark, this.filled);
     c.end();
     this.loopGuard(loop, b.length);
     c.op(Op.i32_eqz).brIf(0);
@@ -1494,7 +1506,7 @@ class FunctionCompiler implements StructSink {
     c.else();
     inside(Global.stackBase, Global.stackLimit);
     c.if(ValType.i32);
-    if (this.groupStores(g)) markStack(this.code, () => c.get(L_T).op(Op.i32_wrap_i64));
+    if (this.groupStores(g)) markStack(this.code, this.mark, () => c.get(L_T).op(Op.i32_wrap_i64));
     c.get(L_T).op(Op.i32_wrap_i64).gget(Global.stackDelta).op(Op.i32_add).set(L_GB).i32(1);
     c.else().i32(0).end();
     c.end();
@@ -1613,12 +1625,12 @@ class FunctionCompiler implements StructSink {
         // The stack inline (an index into a stack array never leaves), else the checked copy.
         c.get(L_T).gget(Global.stackBase).op(Op.i64_sub).gget(Global.stackLimit).op(Op.i64_lt_u);
         c.if(ValType.i32);
-        if (store) markStack(this.code, () => c.get(L_T).op(Op.i32_wrap_i64));
+        if (store) markStack(this.code, this.mark, () => c.get(L_T).op(Op.i32_wrap_i64));
         c.get(L_T).op(Op.i32_wrap_i64).gget(Global.stackDelta).op(Op.i32_add);
         c.else();
         c.i32(resume).set(L_LABEL).br(this.curDepth + 2 - OUTER);
         c.end();
-      } else scanAddress(this.code, size, store, pc, this.filled);
+      } else scanAddress(this.code, size, store, pc, this.mark, this.filled);
       c.else().get(L_T2).op(Op.i32_wrap_i64).get(L_BLIN).op(Op.i32_add).end();
       return { offset: 0 };
     }
@@ -1653,12 +1665,12 @@ class FunctionCompiler implements StructSink {
     // The stack (accesses through copies of r10) is checked next, so it never evicts the cached region.
     c.get(L_T).gget(Global.stackBase).op(Op.i64_sub).gget(Global.stackLimit).op(Op.i64_lt_u);
     c.if(ValType.i32);
-    if (store) markStack(this.code, () => c.get(L_T).op(Op.i32_wrap_i64));
+    if (store) markStack(this.code, this.mark, () => c.get(L_T).op(Op.i32_wrap_i64));
     c.get(L_T).op(Op.i32_wrap_i64).gget(Global.stackDelta).op(Op.i32_add);
     c.else();
     // Two or three `if`s in from the instruction's level, where the checked-copy exit is OUTER labels out.
     if (resume !== undefined) c.i32(resume).set(L_LABEL).br(this.curDepth + (tail ? 3 : 2) - OUTER);
-    else scanAddress(this.code, size, store, pc, this.filled);
+    else scanAddress(this.code, size, store, pc, this.mark, this.filled);
     c.end();
     if (tail) c.end();
     const hit = c.w.view().slice(hitAt, missAt);
@@ -1763,7 +1775,7 @@ class FunctionCompiler implements StructSink {
 
   private afterHelper(haltDepth: number): void {
     const c = this.code;
-    c.i32(0).mem(Op.i64_load, HELPER_RESULT).set(0);
+    c.i32(0).mem(Op.i64_load, (this.options.scratch ?? 0) + HELPER_RESULT).set(0);
     c.gget(Global.halt).brIf(haltDepth);
     // A helper may have changed the region table: drop the cached regions.
     this.reloadCaches();
@@ -1795,14 +1807,28 @@ class FunctionCompiler implements StructSink {
   private atomic(op: Extract<Operation, { kind: 'atomic' }>, i: Insn, pc: number): void {
     const c = this.code;
     const a = this.address(i.dst, i.offset, op.size, true, pc);
+    c.set(L_A);
+    if (this.options.shared === true) {
+      // A shared memory: a WebAssembly atomic when the address is aligned (it traps otherwise), else the
+      // plain sequence below (the kernel refuses misaligned atomics, so no real program takes it).
+      c.get(L_A).i32(a.offset).op(Op.i32_add).i32(op.size - 1).op(Op.i32_and).op(Op.i32_eqz).if();
+      this.sharedAtomic(op, i, a.offset);
+      c.else();
+    }
+    this.plainAtomic(op, i, a.offset);
+    if (this.options.shared === true) c.end();
+  }
+
+  /** An atomic at L_A + `offset` as a load, an operation and a store (one thread: nothing can interleave). */
+  private plainAtomic(op: Extract<Operation, { kind: 'atomic' }>, i: Insn, offset: number): void {
+    const c = this.code;
     const load = op.size === 8 ? Op.i64_load : Op.i64_load32_u;
     const store = op.size === 8 ? Op.i64_store : Op.i64_store32;
-    c.set(L_A);
-    c.get(L_A).mem(load, a.offset).set(L_T);
+    c.get(L_A).mem(load, offset).set(L_T);
     if (op.op === 'cmpxchg') {
       if (op.size === 8) c.get(L_T).get(0).op(Op.i64_eq);
       else c.get(L_T).op(Op.i32_wrap_i64).get(0).op(Op.i32_wrap_i64).op(Op.i32_eq);
-      c.if().get(L_A).get(i.src).mem(store, a.offset).end();
+      c.if().get(L_A).get(i.src).mem(store, offset).end();
       c.get(L_T).set(0);
       return;
     }
@@ -1812,7 +1838,30 @@ class FunctionCompiler implements StructSink {
       const bin = { add: Op.i64_add, or: Op.i64_or, and: Op.i64_and, xor: Op.i64_xor }[op.op];
       c.get(L_T).get(i.src).op(bin);
     }
-    c.mem(store, a.offset);
+    c.mem(store, offset);
     if (op.fetch) c.get(L_T).set(i.src);
   }
+
+  /** An atomic at L_A + `offset` (aligned) as one WebAssembly atomic read-modify-write. */
+  private sharedAtomic(op: Extract<Operation, { kind: 'atomic' }>, i: Insn, offset: number): void {
+    const c = this.code;
+    const wide = op.size === 8;
+    c.get(L_A);
+    if (op.op === 'cmpxchg') {
+      // The 32-bit form compares r0's low word and zero-extends the old value, as eBPF's does.
+      c.get(0).get(i.src).atomicRmw(wide ? OpFe.i64_rmw_cmpxchg : OpFe.i64_rmw32_cmpxchg_u, op.size, offset).set(0);
+      return;
+    }
+    const code = {
+      add: [OpFe.i64_rmw_add, OpFe.i64_rmw32_add_u],
+      or: [OpFe.i64_rmw_or, OpFe.i64_rmw32_or_u],
+      and: [OpFe.i64_rmw_and, OpFe.i64_rmw32_and_u],
+      xor: [OpFe.i64_rmw_xor, OpFe.i64_rmw32_xor_u],
+      xchg: [OpFe.i64_rmw_xchg, OpFe.i64_rmw32_xchg_u],
+    }[op.op][wide ? 0 : 1]!;
+    c.get(i.src).atomicRmw(code, op.size, offset);
+    if (op.fetch) c.set(i.src);
+    else c.op(Op.drop);
+  }
+
 }

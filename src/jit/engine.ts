@@ -156,7 +156,12 @@ interface Compiled {
 
 type JitCache = Map<string, Compiled>;
 
-const cacheKey = (stackSize: number, frameFastPath: boolean): string => `${stackSize}:${frameFastPath ? 1 : 0}`;
+/** What the generated code depends on of the memory it runs in: a shared memory's reserved words (VmMemory.scratch). */
+type MemoryKind = { readonly shared: boolean; readonly scratch: number };
+const PLAIN: MemoryKind = { shared: false, scratch: 0 };
+
+const cacheKey = (stackSize: number, frameFastPath: boolean, kind: MemoryKind = PLAIN): string =>
+  kind.shared ? `${stackSize}:${frameFastPath ? 1 : 0}:shared@${kind.scratch}` : `${stackSize}:${frameFastPath ? 1 : 0}`;
 
 /** What one invocation of a compiled program ended with. */
 interface Outcome {
@@ -248,9 +253,10 @@ export class JitEngine implements Engine {
     return cache;
   }
 
-  private generate(program: Program, stackSize: number, frameFastPath: boolean): CompiledWasm & { generateMs: number } {
+  private generate(program: Program, stackSize: number, frameFastPath: boolean, kind: MemoryKind = PLAIN): CompiledWasm & { generateMs: number } {
     const t0 = performance.now();
-    const out = compileToWasm(program.insns, { stackSize, frameFastPath, badSlots: badSlots(program) });
+    const memory = kind.shared ? { shared: true, scratch: kind.scratch } : {};
+    const out = compileToWasm(program.insns, { stackSize, frameFastPath, badSlots: badSlots(program), ...memory });
     return { ...out, generateMs: performance.now() - t0 };
   }
 
@@ -271,11 +277,11 @@ export class JitEngine implements Engine {
     return c;
   }
 
-  private compiled(program: Program, stackSize: number, frameFastPath: boolean): Compiled {
-    const key = cacheKey(stackSize, frameFastPath);
+  private compiled(program: Program, stackSize: number, frameFastPath: boolean, kind: MemoryKind = PLAIN): Compiled {
+    const key = cacheKey(stackSize, frameFastPath, kind);
     const have = this.cacheOf(program).get(key);
     if (have !== undefined) return have;
-    const gen = this.generate(program, stackSize, frameFastPath);
+    const gen = this.generate(program, stackSize, frameFastPath, kind);
     const t1 = performance.now();
     let module: WebAssembly.Module;
     try {
@@ -301,7 +307,7 @@ export class JitEngine implements Engine {
 
   private instantiate(program: Program, memory: VmMemory, stackSize: number, stackOk: boolean): Instance {
     const fast = stackOk && !writesFramePointer(program.insns);
-    const c = this.compiled(program, stackSize, fast);
+    const c = this.compiled(program, stackSize, fast, memory.shared ? memory : PLAIN);
     let inst = c.instances.get(memory.wasm);
     if (inst !== undefined) return inst;
     const self: { inst?: Instance } = {};
@@ -359,8 +365,9 @@ export class JitEngine implements Engine {
         }
       }
       const view = memory.view;
-      view.setInt32(HELPER_RESULT, lo, true);
-      view.setInt32(HELPER_RESULT + 4, hi, true);
+      const at = memory.scratch + HELPER_RESULT;
+      view.setInt32(at, lo, true);
+      view.setInt32(at + 4, hi, true);
       // The helper may have mapped or unmapped regions (the generated code drops its caches anyway).
       if (memory.version !== version) writeRegionTable(memory, g(Global.tableAddr), g(Global.tableCount));
       if (lo === 0 && hi === 0 && entry.unwindOnZero) {

@@ -10,7 +10,6 @@
  */
 import type { CodeWriter } from '../wasm/module.js';
 import { Op } from '../wasm/opcodes.js';
-import { STACK_MARK } from '../vm/memory.js';
 import { Global, Import, TABLE_ENTRY } from './layout.js';
 import { L_A, L_E, L_I, L_LIM, L_T, L_T2 } from './locals.js';
 
@@ -28,13 +27,16 @@ export function pushWindow(c: CodeWriter, size: 1 | 2 | 4 | 8): void {
   c.i64(0).gget(Global.cacheLimit).i64(8 - size).op(Op.i64_add).gget(Global.cacheLimit).op(Op.i64_eqz).op(Op.select);
 }
 
-/** Lower the stack mark (see vm/stack) to the i32 virtual address `push` pushes (twice). */
-export function markStack(c: CodeWriter, push: () => void): void {
+/**
+ * Lower the stack mark (see vm/stack), at linear offset `mark` (`VmMemory.scratch + STACK_MARK`), to the
+ * i32 virtual address `push` pushes (twice).
+ */
+export function markStack(c: CodeWriter, mark: number, push: () => void): void {
   push();
-  c.i32(0).mem(Op.i32_load, STACK_MARK).op(Op.i32_lt_u).if();
+  c.i32(0).mem(Op.i32_load, mark).op(Op.i32_lt_u).if();
   c.i32(0);
   push();
-  c.mem(Op.i32_store, STACK_MARK).end();
+  c.mem(Op.i32_store, mark).end();
 }
 
 /**
@@ -84,9 +86,9 @@ function element(c: CodeWriter, size: 1 | 2 | 4 | 8, miss: (depth: number) => vo
  * Refill the cache from region table entry L_I (a writable region): base = vaddr, limit = size - 7 (0
  * when smaller than 8), offset. Cache hits are not marked, so caching the stack marks all of it.
  */
-function fillCache(c: CodeWriter, filled: () => void): void {
+function fillCache(c: CodeWriter, mark: number, filled: () => void): void {
   c.get(L_I).mem(Op.i64_load32_u, 0).gget(Global.stackBase).op(Op.i64_eq).if();
-  markStack(c, () => c.gget(Global.stackBase).op(Op.i32_wrap_i64));
+  markStack(c, mark, () => c.gget(Global.stackBase).op(Op.i32_wrap_i64));
   c.end();
   // The region, or for an element region the one element at L_E.
   c.get(L_I).mem(Op.i64_load32_u, 0).get(L_E).op(Op.i64_extend_i32_u).op(Op.i64_add).gset(Global.cacheBase);
@@ -100,7 +102,7 @@ function fillCache(c: CodeWriter, filled: () => void): void {
  * Push the i32 linear address of an access of `size` bytes at L_T, found in the region table (which
  * holds every region, the stack included), refilling the cache with a writable region; else fail.
  */
-export function scanAddress(c: CodeWriter, size: 1 | 2 | 4 | 8, store: boolean, pc: number, filled: () => void): void {
+export function scanAddress(c: CodeWriter, size: 1 | 2 | 4 | 8, store: boolean, pc: number, mark: number, filled: () => void): void {
   // Miss: scan the region table in wasm (a call here would make V8 spill the loop's registers).
   // Same rule as VmMemory.find: the first region wholly containing the access.
   const fail = (): void => {
@@ -115,7 +117,7 @@ export function scanAddress(c: CodeWriter, size: 1 | 2 | 4 | 8, store: boolean, 
   c.end(); // found: L_I is the entry, L_T2 the offset into the region
   element(c, size, fail);
   c.get(L_I).mem(Op.i32_load, 12).if();
-  fillCache(c, filled);
+  fillCache(c, mark, filled);
   if (store) {
     c.else();
     fail();
@@ -129,7 +131,7 @@ export function scanAddress(c: CodeWriter, size: 1 | 2 | 4 | 8, store: boolean, 
  * writable (the rule of {@link FunctionCompiler.scanAddress}, without failing: nothing changes when
  * no region holds them or it is read-only).
  */
-export function refill(c: CodeWriter, size: 1 | 2 | 4 | 8, filled: () => void): void {
+export function refill(c: CodeWriter, size: 1 | 2 | 4 | 8, mark: number, filled: () => void): void {
   c.block(); // skip
   c.block(); // found
   c.block(); // not found
@@ -139,7 +141,7 @@ export function refill(c: CodeWriter, size: 1 | 2 | 4 | 8, filled: () => void): 
   c.end(); // found
   element(c, size, (depth) => c.br(depth));
   c.get(L_I).mem(Op.i32_load, 12).if();
-  fillCache(c, filled);
+  fillCache(c, mark, filled);
   c.end();
   c.end(); // skip
 }

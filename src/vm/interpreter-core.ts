@@ -151,6 +151,8 @@ const STORES: Readonly<Record<string, [number, number]>> = { b: [1, Op.i64_store
 /** Emits the run function's cases. `depth` counts the blocks open above the current case's code. */
 class CoreWriter {
   readonly c = new CodeWriter();
+  /** Linear offset of the stack mark (see vm/stack): `scratch + STACK_MARK` of the memory it runs in. */
+  constructor(readonly mark: number) {}
   /** Blocks open between the current code and the bail block (the loop is one further out). */
   depth = 0;
 
@@ -258,11 +260,11 @@ class CoreWriter {
   markStack(push: () => void): void {
     const c = this.c;
     push();
-    c.i32(0).mem(Op.i32_load, STACK_MARK).op(Op.i32_lt_u);
+    c.i32(0).mem(Op.i32_load, this.mark).op(Op.i32_lt_u);
     this.open('if');
     c.i32(0);
     push();
-    c.mem(Op.i32_store, STACK_MARK);
+    c.mem(Op.i32_store, this.mark);
     this.close();
   }
 
@@ -622,17 +624,25 @@ function scanFunction(): CodeWriter {
   return c;
 }
 
+/** Which variant of the core's module: a shared memory's, and where that memory keeps its stack mark. */
+export interface CoreModuleOptions {
+  /** Import a shared memory (see VmMemory.shared). */
+  readonly shared?: boolean;
+  /** The memory's {@link VmMemory.scratch} (default 0). */
+  readonly scratch?: number;
+}
+
 /**
  * The core's module bytes: `run(area, code, budget, r1 lo, r1 hi, r2 lo, r2 hi, r10, stack vaddr, stack
  * limit, stack offset, start, used, flags, table, count) -> i32` (the params P_*), and `scan`.
  */
-export function coreModule(): Uint8Array<ArrayBuffer> {
+export function coreModule(options: CoreModuleOptions = {}): Uint8Array<ArrayBuffer> {
   const mb = new ModuleBuilder();
   mb.importFunction('env', 'packet', [], [ValType.i32]);
   mb.importFunction('env', 'table', [], [ValType.i32]);
-  mb.importMemory('env', 'memory');
+  mb.importMemory('env', 'memory', options.shared === true);
   const run = mb.declareFunction(PARAMS, [ValType.i32]);
-  const w = new CoreWriter();
+  const w = new CoreWriter((options.scratch ?? 0) + STACK_MARK);
   const c = w.c;
   // Registers: r0-r15 zero, then r1, r2 and r10 (as the JS loop sets them up), unless resuming.
   c.get(P_RESUME).i32(RESUME_REGISTERS).op(Op.i32_and).op(Op.i32_eqz).if();
@@ -896,6 +906,24 @@ export function interpreterCoreReady(): Promise<boolean> {
   return compiling;
 }
 
+/** The shared-memory variants of the core, by scratch offset (a worker thread has one or two). */
+const sharedModules = new Map<number, WebAssembly.Module | null>();
+
+/** The core's module for a shared memory whose reserved words are at `scratch` (null if it cannot be compiled). */
+function sharedCoreModule(scratch: number): WebAssembly.Module | null {
+  let m = sharedModules.get(scratch);
+  if (m === undefined) {
+    try {
+      m = new WebAssembly.Module(coreModule({ shared: true, scratch }));
+    } catch {
+      m = null;
+    }
+    if (sharedModules.size > 64) sharedModules.clear();
+    sharedModules.set(scratch, m);
+  }
+  return m;
+}
+
 const cores = new WeakMap<VmMemory, InterpreterCore | null>();
 
 /** The core for `memory`, made on first use; undefined where there is none (then the JS loop runs everything). */
@@ -917,7 +945,7 @@ let lastCore: InterpreterCore | undefined;
 function coreForNew(memory: VmMemory): InterpreterCore | undefined {
   const have = cores.get(memory);
   if (have !== undefined) return have ?? undefined;
-  const module = coreModuleCompiled();
+  const module = memory.shared ? sharedCoreModule(memory.scratch) : coreModuleCompiled();
   if (module === undefined) return undefined;
   let core: InterpreterCore | null = null;
   if (module !== null) {

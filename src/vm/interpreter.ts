@@ -85,8 +85,8 @@ import {
 import { STACK_MARK, type Region, type VmMemory } from './memory.js';
 
 /** Lower the stack mark to `a`, the virtual address of a stack store (see vm/stack); returns `a`. */
-function markStack(dv: DataView, a: number): number {
-  if (a < dv.getUint32(STACK_MARK, true)) dv.setUint32(STACK_MARK, a, true);
+function markStack(dv: DataView, mark: number, a: number): number {
+  if (a < dv.getUint32(mark, true)) dv.setUint32(mark, a, true);
   return a;
 }
 
@@ -171,6 +171,59 @@ function atomic(dv: DataView, p: number, wide: boolean, kind: number, r: Int32Ar
   }
   dv.setInt32(p, nl, true);
   if (wide) dv.setInt32(p + 4, nh, true);
+}
+
+let atomicBuffer: ArrayBufferLike | undefined;
+let atomic32: Int32Array<ArrayBufferLike> = new Int32Array(0);
+let atomic64: BigInt64Array<ArrayBufferLike> = new BigInt64Array(0);
+
+/**
+ * {@link atomic} on a shared memory with the host's atomics (`p` aligned to the access size; a misaligned
+ * atomic, which the kernel's verifier refuses, is the plain read-modify-write of {@link atomic}).
+ */
+function sharedAtomic(buffer: ArrayBufferLike, p: number, wide: boolean, kind: number, r: Int32Array, s: number): void {
+  if (buffer !== atomicBuffer) {
+    atomicBuffer = buffer;
+    atomic32 = new Int32Array(buffer);
+    atomic64 = new BigInt64Array(buffer, 0, buffer.byteLength >>> 3);
+  }
+  if (!wide) {
+    const i = p >>> 2;
+    const b = r[s]!;
+    let old: number;
+    switch (kind) {
+      case 0: case 4: old = Atomics.add(atomic32, i, b); break;
+      case 1: case 5: old = Atomics.or(atomic32, i, b); break;
+      case 2: case 6: old = Atomics.and(atomic32, i, b); break;
+      case 3: case 7: old = Atomics.xor(atomic32, i, b); break;
+      case 8: old = Atomics.exchange(atomic32, i, b); break;
+      default: old = Atomics.compareExchange(atomic32, i, r[0]!, b);
+    }
+    if (kind === 9) {
+      r[0] = old;
+      r[1] = 0;
+    } else if (kind >= 4) {
+      r[s] = old;
+      r[s + 1] = 0;
+    }
+    return;
+  }
+  const i = p >>> 3;
+  const b = BigInt.asIntN(64, (BigInt(r[s + 1]!) << 32n) | BigInt(r[s]! >>> 0));
+  let old: bigint;
+  switch (kind) {
+    case 0: case 4: old = Atomics.add(atomic64, i, b); break;
+    case 1: case 5: old = Atomics.or(atomic64, i, b); break;
+    case 2: case 6: old = Atomics.and(atomic64, i, b); break;
+    case 3: case 7: old = Atomics.xor(atomic64, i, b); break;
+    case 8: old = Atomics.exchange(atomic64, i, b); break;
+    default: old = Atomics.compareExchange(atomic64, i, BigInt.asIntN(64, (BigInt(r[1]!) << 32n) | BigInt(r[0]! >>> 0)), b);
+  }
+  const at = kind === 9 ? 0 : kind >= 4 ? s : -1;
+  if (at >= 0) {
+    r[at] = Number(BigInt.asIntN(32, old));
+    r[at + 1] = Number(old >> 32n);
+  }
 }
 
 /** Frame record layout in the frame stack: return pc, r6-r9 (lo, hi), r10 (lo, hi). */
@@ -373,6 +426,10 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array, stack: Regi
   let depth = 0;
 
   let dv = memory.view;
+  // Where this memory keeps its stack mark (see vm/stack).
+  const mk = memory.scratch + STACK_MARK;
+  // A shared memory (worker threads): atomics are the host's atomics.
+  const shared = memory.shared;
   // Region caches as [start, end) virtual ranges and base = linear offset - vaddr: the stack (fixed for
   // the run), the last region loaded from, the last writable region stored to.
   const sS = stack === undefined ? 1 : stack.vaddr;
@@ -1206,12 +1263,12 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array, stack: Regi
       case 131: { // stb
         const h = r[d + 1]!;
         let a = (r[d]! >>> 0) + words[(j + 2) | 0]!;
-        if (h === 0 && a >= sS && a + 1 <= sE) a = markStack(dv, a) + sB;
+        if (h === 0 && a >= sS && a + 1 <= sE) a = markStack(dv, mk, a) + sB;
         else if (h === 0 && a >= wS && a + 1 <= wE) a += wB;
         else {
           a = translateSlow(memory, r[d]!, h, words[(j + 2) | 0]!, 1, true, i);
           const hit = lastRegion!;
-          if (hit === stack) markStack(dv, hit.vaddr);
+          if (hit === stack) markStack(dv, mk, hit.vaddr);
           wS = lastStart;
           wE = lastEnd;
           wB = lastBase;
@@ -1224,12 +1281,12 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array, stack: Regi
       case 132: { // sth
         const h = r[d + 1]!;
         let a = (r[d]! >>> 0) + words[(j + 2) | 0]!;
-        if (h === 0 && a >= sS && a + 2 <= sE) a = markStack(dv, a) + sB;
+        if (h === 0 && a >= sS && a + 2 <= sE) a = markStack(dv, mk, a) + sB;
         else if (h === 0 && a >= wS && a + 2 <= wE) a += wB;
         else {
           a = translateSlow(memory, r[d]!, h, words[(j + 2) | 0]!, 2, true, i);
           const hit = lastRegion!;
-          if (hit === stack) markStack(dv, hit.vaddr);
+          if (hit === stack) markStack(dv, mk, hit.vaddr);
           wS = lastStart;
           wE = lastEnd;
           wB = lastBase;
@@ -1242,12 +1299,12 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array, stack: Regi
       case 133: { // stw
         const h = r[d + 1]!;
         let a = (r[d]! >>> 0) + words[(j + 2) | 0]!;
-        if (h === 0 && a >= sS && a + 4 <= sE) a = markStack(dv, a) + sB;
+        if (h === 0 && a >= sS && a + 4 <= sE) a = markStack(dv, mk, a) + sB;
         else if (h === 0 && a >= wS && a + 4 <= wE) a += wB;
         else {
           a = translateSlow(memory, r[d]!, h, words[(j + 2) | 0]!, 4, true, i);
           const hit = lastRegion!;
-          if (hit === stack) markStack(dv, hit.vaddr);
+          if (hit === stack) markStack(dv, mk, hit.vaddr);
           wS = lastStart;
           wE = lastEnd;
           wB = lastBase;
@@ -1260,12 +1317,12 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array, stack: Regi
       case 134: { // stdw
         const h = r[d + 1]!;
         let a = (r[d]! >>> 0) + words[(j + 2) | 0]!;
-        if (h === 0 && a >= sS && a + 8 <= sE) a = markStack(dv, a) + sB;
+        if (h === 0 && a >= sS && a + 8 <= sE) a = markStack(dv, mk, a) + sB;
         else if (h === 0 && a >= wS && a + 8 <= wE) a += wB;
         else {
           a = translateSlow(memory, r[d]!, h, words[(j + 2) | 0]!, 8, true, i);
           const hit = lastRegion!;
-          if (hit === stack) markStack(dv, hit.vaddr);
+          if (hit === stack) markStack(dv, mk, hit.vaddr);
           wS = lastStart;
           wE = lastEnd;
           wB = lastBase;
@@ -1280,12 +1337,12 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array, stack: Regi
       case 135: { // stxb
         const h = r[d + 1]!;
         let a = (r[d]! >>> 0) + words[(j + 2) | 0]!;
-        if (h === 0 && a >= sS && a + 1 <= sE) a = markStack(dv, a) + sB;
+        if (h === 0 && a >= sS && a + 1 <= sE) a = markStack(dv, mk, a) + sB;
         else if (h === 0 && a >= wS && a + 1 <= wE) a += wB;
         else {
           a = translateSlow(memory, r[d]!, h, words[(j + 2) | 0]!, 1, true, i);
           const hit = lastRegion!;
-          if (hit === stack) markStack(dv, hit.vaddr);
+          if (hit === stack) markStack(dv, mk, hit.vaddr);
           wS = lastStart;
           wE = lastEnd;
           wB = lastBase;
@@ -1298,12 +1355,12 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array, stack: Regi
       case 136: { // stxh
         const h = r[d + 1]!;
         let a = (r[d]! >>> 0) + words[(j + 2) | 0]!;
-        if (h === 0 && a >= sS && a + 2 <= sE) a = markStack(dv, a) + sB;
+        if (h === 0 && a >= sS && a + 2 <= sE) a = markStack(dv, mk, a) + sB;
         else if (h === 0 && a >= wS && a + 2 <= wE) a += wB;
         else {
           a = translateSlow(memory, r[d]!, h, words[(j + 2) | 0]!, 2, true, i);
           const hit = lastRegion!;
-          if (hit === stack) markStack(dv, hit.vaddr);
+          if (hit === stack) markStack(dv, mk, hit.vaddr);
           wS = lastStart;
           wE = lastEnd;
           wB = lastBase;
@@ -1316,12 +1373,12 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array, stack: Regi
       case 137: { // stxw
         const h = r[d + 1]!;
         let a = (r[d]! >>> 0) + words[(j + 2) | 0]!;
-        if (h === 0 && a >= sS && a + 4 <= sE) a = markStack(dv, a) + sB;
+        if (h === 0 && a >= sS && a + 4 <= sE) a = markStack(dv, mk, a) + sB;
         else if (h === 0 && a >= wS && a + 4 <= wE) a += wB;
         else {
           a = translateSlow(memory, r[d]!, h, words[(j + 2) | 0]!, 4, true, i);
           const hit = lastRegion!;
-          if (hit === stack) markStack(dv, hit.vaddr);
+          if (hit === stack) markStack(dv, mk, hit.vaddr);
           wS = lastStart;
           wE = lastEnd;
           wB = lastBase;
@@ -1334,12 +1391,12 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array, stack: Regi
       case 138: { // stxdw
         const h = r[d + 1]!;
         let a = (r[d]! >>> 0) + words[(j + 2) | 0]!;
-        if (h === 0 && a >= sS && a + 8 <= sE) a = markStack(dv, a) + sB;
+        if (h === 0 && a >= sS && a + 8 <= sE) a = markStack(dv, mk, a) + sB;
         else if (h === 0 && a >= wS && a + 8 <= wE) a += wB;
         else {
           a = translateSlow(memory, r[d]!, h, words[(j + 2) | 0]!, 8, true, i);
           const hit = lastRegion!;
-          if (hit === stack) markStack(dv, hit.vaddr);
+          if (hit === stack) markStack(dv, mk, hit.vaddr);
           wS = lastStart;
           wE = lastEnd;
           wB = lastBase;
@@ -1351,7 +1408,7 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array, stack: Regi
         break;
       }
 
-      // ---- atomics (single-threaded: a plain read-modify-write) ----
+      // ---- atomics (a plain read-modify-write; the host's atomics on a shared memory) ----
       case 139: // atomic32_add
       case 140: // atomic32_or
       case 141: // atomic32_and
@@ -1377,17 +1434,18 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array, stack: Regi
         const size = wide ? 8 : 4;
         const h = r[d + 1]!;
         let a = (r[d]! >>> 0) + words[(j + 2) | 0]!;
-        if (h === 0 && a >= sS && a + size <= sE) a = markStack(dv, a) + sB;
+        if (h === 0 && a >= sS && a + size <= sE) a = markStack(dv, mk, a) + sB;
         else if (h === 0 && a >= wS && a + size <= wE) a += wB;
         else {
           a = translateSlow(memory, r[d]!, h, words[(j + 2) | 0]!, size, true, i);
           const hit = lastRegion!;
-          if (hit === stack) markStack(dv, hit.vaddr);
+          if (hit === stack) markStack(dv, mk, hit.vaddr);
           wS = lastStart;
           wE = lastEnd;
           wB = lastBase;
         }
-        atomic(dv, a, wide, o - (wide ? 149 : 139), r, s);
+        if (shared && (a & (size - 1)) === 0) sharedAtomic(memory.wasm.buffer, a, wide, o - (wide ? 149 : 139), r, s);
+        else atomic(dv, a, wide, o - (wide ? 149 : 139), r, s);
         break;
       }
 
@@ -1754,12 +1812,12 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array, stack: Regi
         {
           const h = r[d + 1]!;
           let a = (r[d]! >>> 0) + words[(j + 2) | 0]!;
-          if (h === 0 && a >= sS && a + 8 <= sE) a = markStack(dv, a) + sB;
+          if (h === 0 && a >= sS && a + 8 <= sE) a = markStack(dv, mk, a) + sB;
           else if (h === 0 && a >= wS && a + 8 <= wE) a += wB;
           else {
             a = translateSlow(memory, r[d]!, h, words[(j + 2) | 0]!, 8, true, i);
             const hit = lastRegion!;
-            if (hit === stack) markStack(dv, hit.vaddr);
+            if (hit === stack) markStack(dv, mk, hit.vaddr);
             wS = lastStart;
             wE = lastEnd;
             wB = lastBase;
@@ -1924,12 +1982,12 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array, stack: Regi
         {
           const h = r[d2 + 1]!;
           let a = (r[d2]! >>> 0) + words[(j + 6) | 0]!;
-          if (h === 0 && a >= sS && a + 8 <= sE) a = markStack(dv, a) + sB;
+          if (h === 0 && a >= sS && a + 8 <= sE) a = markStack(dv, mk, a) + sB;
           else if (h === 0 && a >= wS && a + 8 <= wE) a += wB;
           else {
             a = translateSlow(memory, r[d2]!, h, words[(j + 6) | 0]!, 8, true, i + 1);
             const hit = lastRegion!;
-            if (hit === stack) markStack(dv, hit.vaddr);
+            if (hit === stack) markStack(dv, mk, hit.vaddr);
             wS = lastStart;
             wE = lastEnd;
             wB = lastBase;

@@ -15,7 +15,7 @@
  * views of it for the duration of one run.
  * @module
  */
-import { ErrorCode, MemoryAccessError, ArgumentError } from '../errors.js';
+import { EbpfError, ErrorCode, MemoryAccessError, ArgumentError } from '../errors.js';
 import { argumentError, checkBigInteger, checkBytes, checkInteger } from '../validate.js';
 
 /** Virtual address of the metadata buffer (mbuff) or program context (`xdp_md`, `__sk_buff`). */
@@ -97,6 +97,17 @@ export interface VmMemoryOptions {
   initialPages?: number;
   /** Maximum linear memory size in pages (default 65536, i.e. 4 GiB). */
   maximumPages?: number;
+  /**
+   * A shared memory (`SharedArrayBuffer`-backed, for worker threads) of exactly `initialPages` pages: it
+   * never grows (a growing shared memory would leave every thread's cached views short), so an allocation
+   * that does not fit fails with an EbpfError. Engines then lower eBPF atomics to WebAssembly atomics.
+   */
+  shared?: boolean;
+  /**
+   * Use this shared `WebAssembly.Memory` (another {@link VmMemory}'s `wasm`, sent to a worker) instead of
+   * making one; `initialPages`, `maximumPages` and `shared` are then ignored.
+   */
+  attach?: WebAssembly.Memory;
 }
 
 /** A virtual address argument: a bigint (or a safe integer number), taken modulo 2^64. */
@@ -133,11 +144,35 @@ export class VmMemory {
    * @internal
    */
   runStack: Region | undefined;
+  /** True for a shared memory (see {@link VmMemoryOptions.shared}). */
+  readonly shared: boolean;
+  /**
+   * Linear offset of this memory's 64 reserved bytes (the stack mark at `scratch + STACK_MARK`, a helper
+   * result at `scratch + HELPER_RESULT`): 0, or a worker's own bytes after {@link privateArea}.
+   * @internal
+   */
+  scratch = 0;
+  /** Allocations end below this linear offset (a worker's private area; otherwise no limit). */
+  private limit = Infinity;
 
   constructor(options: VmMemoryOptions = {}) {
+    const o = options as unknown;
+    if (typeof o !== 'object' || o === null) throw argumentError('options', 'an object', o);
+    const attach = options.attach;
+    if (attach !== undefined) {
+      if (!(attach instanceof WebAssembly.Memory) || typeof SharedArrayBuffer === 'undefined' || !(attach.buffer instanceof SharedArrayBuffer)) {
+        throw argumentError('options.attach', 'a shared WebAssembly.Memory', attach);
+      }
+      this.wasm = attach;
+      this.shared = true;
+      return;
+    }
+    const initial = options.initialPages === undefined ? 4 : checkInteger(options.initialPages, 'options.initialPages', 0, 65536);
+    this.shared = options.shared === true;
     this.wasm = new WebAssembly.Memory({
-      initial: options.initialPages ?? 4,
-      maximum: options.maximumPages ?? 65536,
+      initial,
+      maximum: this.shared ? initial : options.maximumPages ?? 65536,
+      ...(this.shared ? { shared: true } : {}),
     });
   }
 
@@ -219,6 +254,13 @@ export class VmMemory {
     const start = Math.ceil(this.top / align) * align;
     const end = start + size;
     const have = this.wasm.buffer.byteLength;
+    if (this.shared && (end > have || end > this.limit)) {
+      const room = Math.min(have, this.limit);
+      throw new EbpfError(
+        ErrorCode.UNSUPPORTED,
+        `shared VM memory is full: ${size} more bytes do not fit below ${room} (a shared memory does not grow; give the worker pool more memory per worker, or run with --workers 1)`,
+      );
+    }
     if (end > have) {
       const pages = Math.ceil((end - have) / PAGE);
       try {
@@ -229,6 +271,31 @@ export class VmMemory {
     }
     this.top = end;
     return start;
+  }
+
+  /**
+   * Make the rest of this (shared) memory's allocations come from `[base, base + size)`: a worker's own
+   * bytes, after it has laid out the maps every worker shares at the same offsets. The first 64 bytes
+   * become its reserved words ({@link scratch}). `base` must be at or above what is allocated so far.
+   * @internal
+   */
+  privateArea(base: number, size: number): void {
+    if (!this.shared) throw new ArgumentError('a private area is only for a shared memory');
+    if (!Number.isSafeInteger(base) || base % 8 !== 0 || base < this.top || !Number.isSafeInteger(size) || size < 64 || base + size > this.wasm.buffer.byteLength) {
+      throw new ArgumentError(`bad private area [${base}, ${base + size}) after ${this.top} bytes of ${this.wasm.buffer.byteLength}`);
+    }
+    this.scratch = base;
+    this.top = base + 64;
+    this.limit = base + size;
+    this.view.setUint32(base + STACK_MARK, 0, true);
+  }
+
+  /**
+   * Linear bytes handed out so far (the end of the last allocation).
+   * @internal
+   */
+  get allocated(): number {
+    return this.top;
   }
 
   /**
@@ -345,7 +412,8 @@ export class VmMemory {
    */
   markStackStore(vaddr: number): void {
     const view = this.view;
-    if (vaddr >>> 0 < view.getUint32(STACK_MARK, true)) view.setUint32(STACK_MARK, vaddr >>> 0, true);
+    const at = this.scratch + STACK_MARK;
+    if (vaddr >>> 0 < view.getUint32(at, true)) view.setUint32(at, vaddr >>> 0, true);
   }
 
   /**

@@ -91,7 +91,7 @@ export function startStack(plan: StackClearPlan): Region | undefined {
   const view = memory.view;
   const prev = lastMemory === memory ? lastMarked : marked.get(memory);
   if (prev !== undefined) {
-    const mark = view.getUint32(STACK_MARK, true);
+    const mark = view.getUint32(memory.scratch + STACK_MARK, true);
     const end = prev.vaddr + prev.size;
     if (mark < end) memory.bytes.fill(0, prev.offset + Math.max(0, mark - prev.vaddr), prev.offset + prev.size);
   }
@@ -105,7 +105,7 @@ export function startStack(plan: StackClearPlan): Region | undefined {
     }
     lastMemory = memory;
     lastMarked = now;
-    view.setUint32(STACK_MARK, plan.mark, true);
+    view.setUint32(memory.scratch + STACK_MARK, plan.mark, true);
   } else if (prev !== undefined) {
     marked.delete(memory);
     lastMemory = undefined;

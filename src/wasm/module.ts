@@ -69,6 +69,14 @@ export class CodeWriter {
     this.w.u8(code).u32(0).u32(offset);
     return this;
   }
+  /**
+   * An atomic read-modify-write (`code` from OpFe) of `size` bytes (4 or 8): its alignment immediate must
+   * be the natural one, and the address must be aligned at run time or the instruction traps.
+   */
+  atomicRmw(code: number, size: 4 | 8, offset = 0): this {
+    this.w.u8(Op.prefix_fe).u32(code).u32(size === 8 ? 3 : 2).u32(offset);
+    return this;
+  }
   /** `i64.trunc_sat_f64_s` (no trap: callers pass integers in range). */
   i64TruncSatF64S(): this {
     this.w.u8(Op.prefix_fc).u32(OpFc.i64_trunc_sat_f64_s);
@@ -144,7 +152,7 @@ export class ModuleBuilder {
   private readonly types: FuncType[] = [];
   private readonly typeKeys = new Map<string, number>();
   private readonly imports: { module: string; name: string; kind: number; type: number }[] = [];
-  private memoryImport: { module: string; name: string } | undefined;
+  private memoryImport: { module: string; name: string; shared: boolean } | undefined;
   private readonly functions: FunctionDef[] = [];
   private readonly globals: GlobalDef[] = [];
   private readonly exports: { name: string; kind: number; index: number }[] = [];
@@ -168,9 +176,13 @@ export class ModuleBuilder {
     return this.imports.length - 1;
   }
 
-  /** Import the (single) linear memory, with no declared limits so any memory fits. */
-  importMemory(module: string, name: string): void {
-    this.memoryImport = { module, name };
+  /**
+   * Import the (single) linear memory, with no declared limits so any memory fits; `shared`: a shared
+   * memory (declared with the 32-bit maximum, 65536 pages, so any shared memory fits), which a module
+   * must declare to import one and to use atomic instructions on it.
+   */
+  importMemory(module: string, name: string, shared = false): void {
+    this.memoryImport = { module, name, shared };
   }
 
   /** Define a mutable global initialised to zero; returns its index. */
@@ -218,7 +230,9 @@ export class ModuleBuilder {
     const imports = new ByteWriter().u32(this.imports.length + (this.memoryImport ? 1 : 0));
     for (const i of this.imports) imports.name(i.module).name(i.name).u8(i.kind).u32(i.type);
     if (this.memoryImport) {
-      imports.name(this.memoryImport.module).name(this.memoryImport.name).u8(ExternalKind.memory).u8(0x00).u32(0);
+      imports.name(this.memoryImport.module).name(this.memoryImport.name).u8(ExternalKind.memory);
+      if (this.memoryImport.shared) imports.u8(0x03).u32(0).u32(65536);
+      else imports.u8(0x00).u32(0);
     }
     section(Section.import, imports);
 

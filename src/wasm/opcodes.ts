@@ -125,7 +125,28 @@ export const Op = {
   i64_extend32_s: 0xc4,
   /** Prefix of the bulk-memory and saturating-truncation instructions; a LEB128 sub-opcode follows. */
   prefix_fc: 0xfc,
+  /** Threads proposal: atomic memory instructions (sub-opcodes in {@link OpFe}). */
+  prefix_fe: 0xfe,
 } as const;
 
 /** Sub-opcodes after {@link Op.prefix_fc}. */
 export const OpFc = { i64_trunc_sat_f64_s: 6, memory_copy: 10 } as const;
+
+/**
+ * Sub-opcodes after {@link Op.prefix_fe} (the threads proposal) that eBPF atomics lower to: 64-bit
+ * read-modify-writes and their 32-bit forms on i64 operands (`rmw32`, the old value zero-extended).
+ */
+export const OpFe = {
+  i64_rmw_add: 0x1f,
+  i64_rmw32_add_u: 0x24,
+  i64_rmw_and: 0x2d,
+  i64_rmw32_and_u: 0x32,
+  i64_rmw_or: 0x34,
+  i64_rmw32_or_u: 0x39,
+  i64_rmw_xor: 0x3b,
+  i64_rmw32_xor_u: 0x40,
+  i64_rmw_xchg: 0x42,
+  i64_rmw32_xchg_u: 0x47,
+  i64_rmw_cmpxchg: 0x49,
+  i64_rmw32_cmpxchg_u: 0x4e,
+} as const;
