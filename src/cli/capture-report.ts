@@ -1,13 +1,13 @@
 /**
  * The report of a capture run (`tsbpf run PROG --pcap FILE`), as text or as the `--json` document:
- * verdict counts, redirect and clone targets (and the files `--out-redirect` wrote), time per packet (the steady state, the warm-up apart, a histogram), CPU time, the
- * failed packets, where a damaged capture stopped, the maps, events and trace lines.
+ * verdict counts, redirect and clone targets (and the files `--out-redirect` wrote), time per packet (the steady state, the warm-up apart, a histogram), CPU time,
+ * instructions per packet, the failed packets, where a damaged capture stopped, the maps, events and trace lines.
  * @module
  */
 import { basename } from 'node:path';
 import type { BpfObject } from '../elf/loader.js';
 import type { TargetFile } from './capture-targets-out.js';
-import { LatencyHistogram, formatNs } from './capture-stats.js';
+import { InstructionCounts, LatencyHistogram, formatNs } from './capture-stats.js';
 import { dumpMaps, formatMapDump, type MapDump } from './object-maps.js';
 import { formatEvents, traceDroppedNote, type EventCount } from './object-output.js';
 
@@ -52,6 +52,21 @@ export interface CaptureReport {
     readonly packetsPerCpuSecond: number;
     /** Steady-state packets by time, one bucket per power of two: packets that took less than `upToNs`. */
     readonly histogram: readonly { readonly upToNs: number; readonly packets: number }[];
+  };
+  /**
+   * Instructions per packet (what each run was charged against `--budget`), over the packets whose run
+   * returned: mean, fewest, median, p99, most, one bucket per power of two (packets of fewer than
+   * `upTo`), and each distinct count when there are at most 16. Absent when no run returned or the
+   * engine cannot count them (raw bytecode).
+   */
+  readonly instructions?: {
+    readonly perPacket: number;
+    readonly min: number;
+    readonly median: number;
+    readonly p99: number;
+    readonly max: number;
+    readonly histogram: readonly { readonly upTo: number; readonly packets: number }[];
+    readonly counts?: readonly { readonly instructions: number; readonly packets: number }[];
   };
   /** Whether every byte of the capture was read; otherwise where and why it stopped. */
   readonly complete: boolean;
@@ -126,6 +141,8 @@ export interface CaptureTally {
   readonly steady: LatencyHistogram;
   /** CPU time of the read-run-write loop. */
   readonly cpuSeconds: number;
+  /** Instructions per packet of the runs that returned (empty when the engine cannot count them). */
+  readonly instructions: InstructionCounts;
   readonly complete: boolean;
   readonly stopped: { readonly reason: string; readonly atByte?: number } | undefined;
   readonly failed: number;
@@ -155,6 +172,35 @@ function timeOf(t: CaptureTally): CaptureReport['time'] {
   };
 }
 
+function instructionsOf(t: CaptureTally): CaptureReport['instructions'] {
+  const c = t.instructions;
+  if (c.count === 0) return undefined;
+  const values = c.values();
+  return {
+    perPacket: Math.round(c.mean * 100) / 100,
+    min: c.min,
+    median: c.quantile(0.5),
+    p99: c.quantile(0.99),
+    max: c.max,
+    histogram: c.coarse().map(([upTo, packets]) => ({ upTo, packets })),
+    ...(values === undefined ? {} : { counts: values.map(([instructions, packets]) => ({ instructions, packets })) }),
+  };
+}
+
+/** The instructions lines of the text report (nothing when none were counted). */
+function instructionsText(t: CaptureTally): string {
+  const i = instructionsOf(t);
+  if (i === undefined) return '';
+  const share = (n: number): string => `${((100 * n) / t.instructions.count).toFixed(1)}%`;
+  let text = `instructions: ${i.perPacket.toFixed(1)} per packet (min ${i.min}, median ${i.median}, p99 ${i.p99}, max ${i.max})
+`;
+  if (i.counts !== undefined) text += `  by count: ${i.counts.map((c) => `${c.instructions} ${share(c.packets)}`).join(', ')}
+`;
+  else text += `  histogram: ${i.histogram.map((b) => `<${b.upTo} ${share(b.packets)}`).join(', ')}
+`;
+  return text;
+}
+
 /** The `--json` document, with its newline. */
 export function captureJson(req: ReportContext, t: CaptureTally): string {
   const { steady } = phases(t);
@@ -171,6 +217,7 @@ export function captureJson(req: ReportContext, t: CaptureTally): string {
     nsPerPacket: Math.round(steady.meanNs),
     medianNsPerPacket: Math.round(steady.quantileNs(0.5)),
     time: timeOf(t),
+    ...(t.instructions.count === 0 ? {} : { instructions: instructionsOf(t) }),
     complete: t.complete,
     ...(t.stopped === undefined ? {} : { stopped: t.stopped }),
     errors: { packets: t.failed, first: t.failures },
@@ -209,6 +256,7 @@ export function captureText(req: ReportContext, t: CaptureTally): string {
     text += `cpu: ${t.cpuSeconds.toFixed(2)} s, ${Math.round(packets / t.cpuSeconds).toLocaleString('en-US')} packets per CPU second\n`;
     text += `latency: ${timeOf(t).histogram.map((b) => `<${formatNs(b.upToNs)} ${((100 * b.packets) / steady.count).toFixed(1)}%`).join(', ')}\n`;
   }
+  text += instructionsText(t);
   if (failed > 0) {
     text += `errors: ${failed} ${failed === 1 ? 'packet' : 'packets'} failed (counted as error verdicts)\n`;
     for (const f of failures) text += `  packet ${f.packet}: ${f.code}: ${f.message}\n`;

@@ -1,7 +1,7 @@
 /**
  * What the capture runner measures and counts, in fixed memory whatever the number of packets: a
  * latency histogram (log-linear buckets: 8 per power of two, so percentiles are within 1/8 of the
- * true value) with the warm-up packets kept apart, and verdict counts by number.
+ * true value) with the warm-up packets kept apart, instructions per packet, and verdict counts by number.
  * @module
  */
 
@@ -111,5 +111,83 @@ export class VerdictCounts {
     for (let k = 0; k < 16; k++) if (this.small[k]! > 0) out.push([k, this.small[k]!]);
     const num = (k: number | bigint | string): number => (typeof k === 'string' ? Number.POSITIVE_INFINITY : Number(k));
     return out.sort((a, b) => num(a[0]) - num(b[0]));
+  }
+}
+
+/** Instructions per packet counted exactly below this; longer runs go in one bucket per power of two. */
+const EXACT_INSTRUCTIONS = 4096;
+
+/**
+ * Instructions per packet (the budget each run was charged), in fixed memory: exact counts up to
+ * 4095 instructions, one bucket per power of two beyond.
+ */
+export class InstructionCounts {
+  private readonly exact = new Float64Array(EXACT_INSTRUCTIONS);
+  /** Runs of at least EXACT_INSTRUCTIONS by power of two (bucket p: [2^p, 2^(p+1))). */
+  private readonly wide = new Float64Array(64);
+  /** Packets counted. */
+  count = 0;
+  /** Instructions of all of them. */
+  total = 0;
+  /** Fewest and most instructions of a packet (0 when empty). */
+  min = 0;
+  max = 0;
+
+  /** Count one packet's run of `n` instructions (a non-negative integer). */
+  add(n: number): void {
+    if (this.count === 0 || n < this.min) this.min = n;
+    if (n > this.max) this.max = n;
+    this.count++;
+    this.total += n;
+    if (n < EXACT_INSTRUCTIONS) this.exact[n]!++;
+    else this.wide[Math.min(63, Math.floor(Math.log2(n)))]!++;
+  }
+
+  /** Mean instructions per packet, 0 when empty. */
+  get mean(): number {
+    return this.count === 0 ? 0 : this.total / this.count;
+  }
+
+  /** The `q` quantile (0 < q ≤ 1): exact below 4096, else the upper bound of its power-of-two bucket; 0 when empty. */
+  quantile(q: number): number {
+    if (this.count === 0) return 0;
+    const want = Math.ceil(q * this.count);
+    let seen = 0;
+    for (let n = 0; n < EXACT_INSTRUCTIONS; n++) {
+      seen += this.exact[n]!;
+      if (seen >= want) return n;
+    }
+    for (let p = 0; p < 64; p++) {
+      seen += this.wide[p]!;
+      if (seen >= want) return Math.min(this.max, 2 ** (p + 1) - 1);
+    }
+    return this.max;
+  }
+
+  /** Each distinct count with its packets, fewest instructions first, when there are at most `most` of them (all exact); else undefined. */
+  values(most = 16): [number, number][] | undefined {
+    if (this.count === 0 || this.max >= EXACT_INSTRUCTIONS) return undefined;
+    const out: [number, number][] = [];
+    for (let n = this.min; n <= this.max; n++) {
+      const k = this.exact[n]!;
+      if (k === 0) continue;
+      if (out.length === most) return undefined;
+      out.push([n, k]);
+    }
+    return out;
+  }
+
+  /** One bucket per power of two, from the first non-empty to the last: `[upTo, packets]`, packets of fewer than `upTo` instructions. */
+  coarse(): [number, number][] {
+    const buckets = new Float64Array(64);
+    for (let n = 0; n < EXACT_INSTRUCTIONS; n++) if (this.exact[n]! > 0) buckets[n === 0 ? 0 : 31 - Math.clz32(n)]! += this.exact[n]!;
+    for (let p = 0; p < 64; p++) buckets[p]! += this.wide[p]!;
+    let first = 0;
+    while (first < 64 && buckets[first] === 0) first++;
+    let last = 63;
+    while (last >= 0 && buckets[last] === 0) last--;
+    const out: [number, number][] = [];
+    for (let p = first; p <= last; p++) out.push([2 ** (p + 1), buckets[p]!]);
+    return out;
   }
 }

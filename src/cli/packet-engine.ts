@@ -11,7 +11,7 @@ import type { PacketSession } from '../context/session.js';
 import type { Redirect } from '../helpers/packet.js';
 import type { SkbClone } from '../helpers/clone.js';
 import { EbpfVmRaw } from '../vm/vm.js';
-import type { HelperEntry, RunLimits } from '../vm/environment.js';
+import type { HelperEntry, RunLimits, RunOutcome } from '../vm/environment.js';
 import { XDP_ACTIONS } from './commands/run-object.js';
 
 /** How a program's r0 becomes a verdict and whether the packet is let through. */
@@ -20,8 +20,11 @@ export type VerdictKind = 'xdp' | 'socket' | 'tc' | 'raw';
 /** Runs the program on one packet, in place: the packet as left is `outBytes[outStart, outEnd)` after. */
 export interface PacketEngine {
   readonly kind: VerdictKind;
-  /** Run on `buf[start, start + length)`; returns r0. */
-  run(buf: Uint8Array, start: number, length: number): bigint;
+  /**
+   * Run on `buf[start, start + length)`; returns r0 as halves and the instructions charged (NaN when
+   * the engine cannot tell), in an object the next run rewrites.
+   */
+  run(buf: Uint8Array, start: number, length: number): RunOutcome;
   /** The bytes holding the packet as the program left it (after a run). */
   outBytes(): Uint8Array;
   readonly outStart: number;
@@ -45,7 +48,7 @@ export function objectPacketEngine(obj: BpfObject, info: ProgramInfo, jit: boole
   const memory = obj.memory;
   return {
     kind,
-    run: (buf, start, length) => session.run(buf, start, length),
+    run: (buf, start, length) => session.runPacket(buf, start, length),
     outBytes: () => memory.bytes,
     get outStart() {
       return session.outStart;
@@ -65,13 +68,17 @@ export function rawPacketEngine(bytes: Uint8Array, jit: boolean, limits: Partial
   for (const [id, stub] of helpers ?? []) vm.registerHelper(id, stub.fn, { name: stub.name });
   if (jit) vm.jitCompile();
   let view: Uint8Array = new Uint8Array(0);
+  const outcome: RunOutcome = { r0Low: 0, r0High: 0, instructions: Number.NaN };
   return {
     kind: 'raw',
     run(buf, start, length) {
       // A zero-copy view inside the VM memory: filled in place, run without copies.
       view = vm.memBuffer(length);
       view.set(buf.subarray(start, start + length));
-      return jit ? vm.executeProgramJit(view) : vm.executeProgram(view);
+      const r0 = jit ? vm.executeProgramJit(view) : vm.executeProgram(view);
+      outcome.r0Low = Number(BigInt.asIntN(32, r0));
+      outcome.r0High = Number(BigInt.asIntN(32, r0 >> 32n));
+      return outcome;
     },
     outBytes: () => view,
     outStart: 0,
@@ -105,13 +112,19 @@ export interface Judgement {
   end: number;
 }
 
+/** r0 of a run as an unsigned 64-bit value. */
+export function r0Of(outcome: RunOutcome): bigint {
+  const low = BigInt(outcome.r0Low >>> 0);
+  return outcome.r0High === 0 ? low : (BigInt(outcome.r0High >>> 0) << 32n) | low;
+}
+
 /**
  * Judge a run by program type: XDP_PASS / XDP_TX, a socket filter's non-zero length (the packet cut
  * to it), TC_ACT_OK, or any other program's non-zero r0 let the packet through. Fills `into`.
  */
-export function judge(kind: VerdictKind, r0: bigint, engine: PacketEngine, into: Judgement): Judgement {
-  // Low 32 bits without bigint arithmetic for the usual small, non-negative results.
-  const low = r0 <= 0xffffffffn ? Number(r0) : Number(r0 & 0xffffffffn);
+export function judge(kind: VerdictKind, outcome: RunOutcome, engine: PacketEngine, into: Judgement): Judgement {
+  // The verdicts are r0's low 32 bits (the kernel's u32 return value), read without a bigint.
+  const low = outcome.r0Low >>> 0;
   into.end = engine.outEnd;
   if (kind === 'xdp') {
     into.verdict = low;
@@ -124,8 +137,8 @@ export function judge(kind: VerdictKind, r0: bigint, engine: PacketEngine, into:
     into.verdict = low | 0;
     into.passed = into.verdict === TcAction.OK;
   } else {
-    into.verdict = r0;
-    into.passed = r0 !== 0n;
+    into.verdict = r0Of(outcome);
+    into.passed = into.verdict !== 0n;
   }
   return into;
 }

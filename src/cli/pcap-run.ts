@@ -15,7 +15,7 @@ import type { BpfObject } from '../elf/loader.js';
 import { EbpfError } from '../errors.js';
 import { CaptureReader, LinkType, PcapStreamWriter } from '../pcap/index.js';
 import { feedCapture, openSink, type CaptureSink } from './capture-io.js';
-import { LatencyHistogram, VerdictCounts } from './capture-stats.js';
+import { InstructionCounts, LatencyHistogram, VerdictCounts } from './capture-stats.js';
 import { InputError } from './input.js';
 import { UsageError } from './args.js';
 import type { CliIo } from './io.js';
@@ -184,6 +184,7 @@ export async function runCapture(req: CaptureRunRequest, io: CliIo): Promise<num
   const reader = new CaptureReader();
   const warm = new LatencyHistogram();
   const steady = new LatencyHistogram();
+  const instructions = new InstructionCounts();
   let warmup = WARMUP;
   let stopped: { reason: string; atByte?: number } | undefined;
   let packets = 0;
@@ -220,8 +221,11 @@ export async function runCapture(req: CaptureRunRequest, io: CliIo): Promise<num
         let passed = false;
         let end = 0;
         try {
-          const r0 = engine.run(buf, reader.dataOffset, length);
-          judge(kind, r0, engine, judged);
+          const outcome = engine.run(buf, reader.dataOffset, length);
+          judge(kind, outcome, engine, judged);
+          // NaN when the engine cannot count (raw bytecode).
+          const n = outcome.instructions;
+          if (n === n) instructions.add(n);
           ({ verdict, passed, end } = judged);
           // Only a redirect verdict or a clone costs anything here: names are made for those alone.
           if (isRedirect(kind, verdict)) {
@@ -312,6 +316,7 @@ export async function runCapture(req: CaptureRunRequest, io: CliIo): Promise<num
     warm,
     steady,
     cpuSeconds: (usage.user + usage.system) / 1e6,
+    instructions,
     complete: stopped === undefined && !countReached,
     stopped,
     failed,

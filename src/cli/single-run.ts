@@ -15,7 +15,7 @@ import type { CliIo } from './io.js';
 import { saveMapState } from './map-state.js';
 import { dumpMaps, formatMapDump, type MapDump } from './object-maps.js';
 import { EventDrain, formatEvents, type EventCount } from './object-output.js';
-import { judge, objectPacketEngine, verdictName, type Judgement } from './packet-engine.js';
+import { judge, objectPacketEngine, r0Of, verdictName, type Judgement } from './packet-engine.js';
 
 /** What one single run needs. */
 export interface SingleRunRequest {
@@ -105,18 +105,19 @@ export function singleObjectRun(req: SingleRunRequest, io: CliIo): number {
   const repeat = req.repeat ?? 1;
   const judged: Judgement = { verdict: 0, passed: false, end: 0 };
   const t0 = performance.now();
-  let r0 = engine.run(req.input, 0, req.input.length);
+  let outcome = engine.run(req.input, 0, req.input.length);
   const t1 = performance.now();
   // The first run's trace lines are the ones shown; every run's are drained, as a reader would.
   const trace = obj.drainTrace();
   events.drain();
   for (let i = 1; i < repeat; i++) {
-    r0 = engine.run(req.input, 0, req.input.length);
+    outcome = engine.run(req.input, 0, req.input.length);
     obj.drainTrace();
     events.drain();
   }
   const t2 = performance.now();
-  judge(engine.kind, r0, engine, judged);
+  const r0 = r0Of(outcome);
+  judge(engine.kind, outcome, engine, judged);
   // The packet as left: for a socket filter, cut to the length it kept.
   const packet = engine.outBytes().slice(engine.outStart, judged.end);
   const changed = !sameBytes(packet, req.input);

@@ -8,3 +8,4 @@ export { XDP_HEADROOM, XDP_TAILROOM } from './space.js';
 export { PT_REGS_FIELDS, PT_REGS_SIZE, ptRegs, type PtReg } from './pt-regs.js';
 export type { ProgramRunner, RawRunOptions, RunOptions, SkbOptions, SkbRunInfo, XdpOptions, XdpResult } from './runner.js';
 export type { PacketSession, SessionKind } from './session.js';
+export type { RunOutcome } from '../vm/environment.js';

@@ -9,7 +9,7 @@
  * @module
  */
 import { ArgumentError } from '../errors.js';
-import type { Engine, RunLimits, RunRequest } from '../vm/environment.js';
+import type { Engine, RunLimits, RunOutcome, RunRequest } from '../vm/environment.js';
 import { MBUFF_START, MEM_START } from '../vm/memory.js';
 import type { Program } from '../vm/program.js';
 import type { RunEnvironment } from './runner.js';
@@ -34,6 +34,11 @@ export class PacketSession {
   outEnd = 0;
   /** Packets run. */
   runs = 0;
+  /**
+   * r0 of the last run as 32-bit halves and the instructions it was charged (the budget used, see
+   * `RunLimits.instructionBudget`): what {@link runPacket} returns, rewritten by every run.
+   */
+  readonly outcome: RunOutcome = { r0Low: 0, r0High: 0, instructions: 0 };
 
   private readonly xdp: XdpPacket;
   private readonly skb: SkbPacket;
@@ -102,6 +107,16 @@ export class PacketSession {
    * another run of the object.
    */
   run(src: Uint8Array, start: number, length: number): bigint {
+    const o = this.runPacket(src, start, length);
+    const low = BigInt(o.r0Low >>> 0);
+    return o.r0High === 0 ? low : (BigInt(o.r0High >>> 0) << 32n) | low;
+  }
+
+  /**
+   * Run as {@link run} does, without a `bigint`: returns {@link outcome} (r0's halves and the
+   * instructions charged), which the next run rewrites.
+   */
+  runPacket(src: Uint8Array, start: number, length: number): RunOutcome {
     // Checked once per packet, so the common case is one test.
     if (!(src instanceof Uint8Array) || !(Number.isSafeInteger(start) && start >= 0 && Number.isSafeInteger(length) && length >= 0 && start + length <= src.length)) {
       checkBytes(src, 'src');
@@ -134,10 +149,10 @@ export class PacketSession {
       host.publish(v);
       space.running = true;
       try {
-        const r0 = this.engine.run(this.request);
+        this.execute();
         this.outStart = base + host.start;
         this.outEnd = base + host.end;
-        return r0;
+        return this.outcome;
       } finally {
         space.running = false;
         // The adjust helpers remap the packet region through this session's own host: not another run's change.
@@ -170,10 +185,9 @@ export class PacketSession {
     const skb = this.kind === 'skb';
     // The frame's network header follows its Ethernet header (LD_ABS SKF_NET_OFF), as in runSocketFilter / runTc.
     space.mapPacket(0, length, skb ? 'packet' : 'mem', skb ? ETH_HLEN : undefined);
-    let r0: bigint;
     space.running = true;
     try {
-      r0 = this.engine.run(this.request);
+      this.execute();
     } finally {
       space.running = false;
       // The resize helpers remap the packet region through this session's own host: not another run's change.
@@ -181,7 +195,21 @@ export class PacketSession {
     }
     this.outStart = base;
     this.outEnd = base + (skb ? this.skb.length : length);
-    return r0;
+    return this.outcome;
+  }
+
+  /** One run of the request into {@link outcome} (an engine without `runInto` reports no instructions: NaN). */
+  private execute(): void {
+    const engine = this.engine;
+    const out = this.outcome;
+    if (engine.runInto !== undefined) {
+      engine.runInto(this.request, out);
+      return;
+    }
+    const r0 = engine.run(this.request);
+    out.r0Low = Number(BigInt.asIntN(32, r0));
+    out.r0High = Number(BigInt.asIntN(32, r0 >> 32n));
+    out.instructions = Number.NaN;
   }
 
   /**

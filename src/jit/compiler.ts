@@ -314,7 +314,8 @@ export function compileToWasm(insns: readonly Insn[], options: CompileOptions): 
 
   // Params: r1, r2, r10 (= stackTop), budget, maxDepth, stackDelta, tableAddr, tableCount, stackBase, stackLimit,
   // and the memory's layout version (f64: an integer below 2^53).
-  const run = mb.declareFunction([ValType.i64, ValType.i64, ValType.i32, ValType.f64, ...Array<ValTypeCode>(6).fill(ValType.i32), ValType.f64], [ValType.i64]);
+  const runParams: ValTypeCode[] = [ValType.i64, ValType.i64, ValType.i32, ValType.f64, ...Array<ValTypeCode>(6).fill(ValType.i32), ValType.f64];
+  const run = mb.declareFunction(runParams, [ValType.i64]);
   const rc = new CodeWriter();
   // depth 0, stackTop = r10.
   setGlobals(rc, 3, [-1, 4, 2, 5, 6, 7, 8, 9], false);
@@ -339,6 +340,21 @@ export function compileToWasm(insns: readonly Insn[], options: CompileOptions): 
   rc.set(R0).gget(Global.halt).if(ValType.i64).gget(Global.savedR0).else().get(R0).end();
   mb.defineFunction(run, [ValType.i64, ValType.i64], rc);
   mb.export('run', 'func', run);
+  // `run32`: the same run returning r0's low half, r0 kept in savedR0 for `high` (its high half) and the
+  // budget left for `left` (as f64), so that a caller wanting numbers (a packet session) gets r0 and the
+  // instructions charged without a `bigint` crossing the boundary.
+  const run32 = mb.declareFunction(runParams, [ValType.i32]);
+  const r32 = new CodeWriter();
+  runParams.forEach((_, k) => r32.get(k));
+  r32.call(run).tee(runParams.length).gset(Global.savedR0).get(runParams.length).op(Op.i32_wrap_i64);
+  mb.defineFunction(run32, [ValType.i64], r32);
+  mb.export('run32', 'func', run32);
+  const high = mb.declareFunction([], [ValType.i32]);
+  mb.defineFunction(high, [], new CodeWriter().gget(Global.savedR0).i64(32).op(Op.i64_shr_u).op(Op.i32_wrap_i64));
+  mb.export('high', 'func', high);
+  const left = mb.declareFunction([], [ValType.f64]);
+  mb.defineFunction(left, [], new CodeWriter().gget(Global.budget).op(Op.f64_convert_i64_s));
+  mb.export('left', 'func', left);
   return { bytes: mb.build(), entryIndex, functionCount: entries.length, dispatchFunctions, functionPcs: entries, checkedFunctions };
 }
 

@@ -22,7 +22,7 @@
  * @module
  */
 import { EbpfError, ErrorCode } from '../errors.js';
-import type { Engine, HelperTable, RunLimits, RunRequest } from '../vm/environment.js';
+import type { Engine, HelperTable, RunLimits, RunOutcome, RunRequest } from '../vm/environment.js';
 import { invokeFastHelper, invokeHelper, lookupHelper, RunHelperContext, u64FromHalves } from '../vm/helper-call.js';
 import { packetLoad } from '../vm/packet-load.js';
 import { clearStack, planStackClear, startStack } from '../vm/stack.js';
@@ -125,6 +125,10 @@ interface Instance {
     stackLimit: number,
     layoutVersion: number,
   ) => bigint;
+  /** `run`, returning r0's low half; `high` and `left` then give r0's high half and the budget left. */
+  readonly run32: (...args: Parameters<Instance['run']>) => number;
+  readonly high: () => number;
+  readonly left: () => number;
   readonly init: (
     budget: number,
     depth: number,
@@ -421,6 +425,9 @@ export class JitEngine implements Engine {
       program,
       entry: ex['entry'] as Instance['entry'],
       run: ex['run'] as Instance['run'],
+      run32: ex['run32'] as Instance['run32'],
+      high: ex['high'] as Instance['high'],
+      left: ex['left'] as Instance['left'],
       init: ex['init'] as Instance['init'],
       globals,
       state: undefined,
@@ -463,7 +470,7 @@ export class JitEngine implements Engine {
     }
     const gl = inst.globals;
     const halt = gl[Global.halt]!.value as number;
-    if (halt !== 0) return { halt: 1, regs: [gl[Global.savedR0]!.value as bigint], budget: 0n };
+    if (halt !== 0) return { halt: 1, regs: [gl[Global.savedR0]!.value as bigint], budget: gl[Global.budget]!.value as bigint };
     return { halt: 0, regs: out, budget: gl[Global.budget]!.value as bigint };
   }
 
@@ -473,7 +480,20 @@ export class JitEngine implements Engine {
     const stack = usableStack(request, clearStack(request));
     const inst = this.instance(request.program, memory, request.limits.stackSize, stack !== undefined);
     const table = regionTable(memory);
-    return runFresh(inst, request, stack, table.offset, table.count);
+    const r0 = runFresh(inst, request, stack, table.offset, table.count, inst.run);
+    // Most results are non-negative as signed i64: a comparison is cheaper than BigInt.asUintN.
+    return r0 < 0n ? U64(r0) : r0;
+  }
+
+  /** Run a program, writing r0's halves and the instructions charged into `outcome` (see {@link Engine.runInto}). */
+  runInto(request: RunRequest, outcome: RunOutcome): void {
+    const memory = request.memory;
+    const stack = usableStack(request, clearStack(request));
+    const inst = this.instance(request.program, memory, request.limits.stackSize, stack !== undefined);
+    const table = regionTable(memory);
+    outcome.r0Low = runFresh(inst, request, stack, table.offset, table.count, inst.run32);
+    outcome.r0High = inst.high();
+    outcome.instructions = request.limits.instructionBudget - inst.left();
   }
 
   /**
@@ -515,18 +535,26 @@ export class JitEngine implements Engine {
 
 /**
  * A fresh run of `request` on `inst`, its stack already zeroed (`stack`: the usable stack region, the
- * region table at `tableOffset`). It goes through the compact `run` export, which answers savedR0
- * itself when the program stopped early: no array of registers and no global reads here.
+ * region table at `tableOffset`). It goes through the compact `run` export (or `run32`, passed as
+ * `run`), which answers savedR0 itself when the program stopped early: no array of registers and no
+ * global reads here.
  */
-function runFresh(inst: Instance, request: RunRequest, stack: Region | undefined, tableOffset: number, tableCount: number): bigint {
+function runFresh<R extends bigint | number>(
+  inst: Instance,
+  request: RunRequest,
+  stack: Region | undefined,
+  tableOffset: number,
+  tableCount: number,
+  run: (...args: Parameters<Instance['run']>) => R,
+): R {
   const limits = request.limits;
   const { state: prevState, request: prevRequest, stack: prevStack } = inst;
-  let r0: bigint;
+  let r0: R;
   try {
     inst.state = undefined;
     inst.request = request;
     inst.stack = stack;
-    r0 = inst.run(
+    r0 = run(
       request.r1,
       request.r2,
       request.stackTop,
@@ -546,8 +574,7 @@ function runFresh(inst: Instance, request: RunRequest, stack: Region | undefined
     inst.request = prevRequest;
     inst.stack = prevStack;
   }
-  // Most results are non-negative as signed i64: a comparison is cheaper than BigInt.asUintN.
-  return r0 < 0n ? U64(r0) : r0;
+  return r0;
 }
 
 /**

@@ -113,10 +113,31 @@ export interface RunRequest {
   readonly host?: unknown;
 }
 
+/**
+ * What {@link Engine.runInto} writes at the end of a run that returns: r0 as two 32-bit halves (no
+ * `bigint`) and the instructions the run was charged. One object may serve run after run.
+ */
+export interface RunOutcome {
+  /** r0's low 32 bits, as a signed 32-bit integer. */
+  r0Low: number;
+  /** r0's high 32 bits, as a signed 32-bit integer. */
+  r0High: number;
+  /**
+   * Instructions charged against {@link RunLimits.instructionBudget}: the lengths of the basic blocks
+   * the run entered, across local and tail calls (what a budget of exactly this many would allow).
+   */
+  instructions: number;
+}
+
 /** An execution engine. */
 export interface Engine {
   /** Run to `exit` of the entry frame and return r0 as an unsigned 64-bit value. */
   run(request: RunRequest): bigint;
+  /**
+   * Optional: run as {@link run} would (same result, same errors), writing r0 and the instructions
+   * charged into `outcome` instead of returning a `bigint`. `outcome` is left as it was when the run throws.
+   */
+  runInto?(request: RunRequest, outcome: RunOutcome): void;
   /**
    * Optional: a function that runs `request` as {@link run} would, for callers that run the same request
    * many times (a VM called in a loop on its zero-copy input). Whatever the engine derives from the

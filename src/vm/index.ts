@@ -14,7 +14,7 @@ export {
 } from './vm.js';
 export { MBUFF_START, STACK_START, MEM_START, HEAP_START, MAX_MEM_SIZE, type Region, type VmMemory } from './memory.js';
 export type { Program } from './program.js';
-export { DEFAULT_LIMITS, type HelperContext, type HelperEntry, type HelperFunction, type HelperTable, type RunLimits } from './environment.js';
+export { DEFAULT_LIMITS, type HelperContext, type HelperEntry, type HelperFunction, type HelperTable, type RunLimits, type RunOutcome } from './environment.js';
 export type { InterpreterOptions } from './interpreter.js';
 export { interpreterCoreReady } from './interpreter-core.js';
 export { TracingVmRaw, TraceStopped, type TraceStep, type TraceSink, type TracedStore } from './trace.js';

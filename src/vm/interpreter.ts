@@ -65,7 +65,7 @@
  */
 import { checkOptionalBoolean, checkOptions } from '../validate.js';
 import { badSlotError, budgetError, callDepthError } from './run-errors.js';
-import type { Engine, RunRequest } from './environment.js';
+import type { Engine, RunOutcome, RunRequest } from './environment.js';
 import { invokeFastHelper, invokeHelper, lookupHelper, RunHelperContext, setHalves, setHalvesOfNumber, u64FromHalves } from './helper-call.js';
 import { clearStack } from './stack.js';
 import { copyLoopBackEdge } from './copy-loop.js';
@@ -253,6 +253,16 @@ export class Interpreter implements Engine {
     return execute(request, h[0]!, h[1]!, h[2]!, h[3]!, this.core);
   }
 
+  /** Run as {@link run} does, writing r0's halves and the instructions charged into `outcome` (see {@link Engine.runInto}). */
+  runInto(request: RunRequest, outcome: RunOutcome): void {
+    const h = entryHalves(request);
+    const r0 = execute(request, h[0]!, h[1]!, h[2]!, h[3]!, this.core);
+    setHalves(halves, 0, r0);
+    outcome.r0Low = halves[0]!;
+    outcome.r0High = halves[1]!;
+    outcome.instructions = runUsed;
+  }
+
   /**
    * A function running `request` (see {@link Engine.prepare}): r1 and r2 are split into 32-bit halves
    * once (two `Number(bigint)` conversions cost as much as a short program's run).
@@ -296,7 +306,10 @@ function execute(req: RunRequest, r1Low: number, r1High: number, r2Low: number, 
   let status = -1;
   if (core !== undefined && words !== undefined) {
     status = core.run(words, budget, r1Low, r1High, r2Low, r2High, req.stackTop | 0, stack);
-    if (status < 0) return u64FromHalves(core.r0Low(), core.r0High());
+    if (status < 0) {
+      runUsed = core.used();
+      return u64FromHalves(core.r0Low(), core.r0High());
+    }
     stats!.handOver(core.used());
   } else core = undefined;
   let r = spareRegisters;
@@ -332,6 +345,7 @@ function execute(req: RunRequest, r1Low: number, r1High: number, r2Low: number, 
       const after = core.used();
       if (status < 0) {
         stats!.ran(after - givenBackUsed);
+        runUsed = after;
         return u64FromHalves(core.r0Low(), core.r0High());
       }
       stats!.handOver(after - givenBackUsed);
@@ -395,6 +409,8 @@ const GIVEN_BACK = -1n;
 /** Where the JS loop gave a run back: the block's word index, and the budget used before it. */
 let givenBack = 0;
 let givenBackUsed = 0;
+/** Instructions charged to the run that returned last (read at once by {@link Interpreter.runInto}). */
+let runUsed = 0;
 
 /**
  * The run loop. `r` holds the registers as lo/hi pairs (`r[2k]`, `r[2k + 1]`; 16 registers: every
@@ -483,7 +499,10 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array, stack: Regi
         break;
       }
       case 3: { // exit
-        if (depth === 0) return u64FromHalves(r[0]!, r[1]!);
+        if (depth === 0) {
+          runUsed = startUsed + used;
+          return u64FromHalves(r[0]!, r[1]!);
+        }
         depth--;
         if (depth === 0 && giveBack) budget = 0; // back in the outermost frame: the run may go back to the core
         const f = depth * FRAME_WORDS;
@@ -518,7 +537,10 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array, stack: Regi
         if (fast !== undefined) {
           // No bigints: r1-r5 are read as halves where they are (r[2]..r[11]).
           const v = invokeFastHelper(entry, fast, r, 2, ctx);
-          if (v === 0 && entry.unwindOnZero) return 0n;
+          if (v === 0 && entry.unwindOnZero) {
+            runUsed = startUsed + used;
+            return 0n;
+          }
           setHalvesOfNumber(r, 0, v);
         } else {
           const ret = invokeHelper(
@@ -530,7 +552,10 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array, stack: Regi
             u64FromHalves(r[10]!, r[11]!),
             ctx,
           );
-          if (ret === 0n && entry.unwindOnZero) return 0n;
+          if (ret === 0n && entry.unwindOnZero) {
+            runUsed = startUsed + used;
+            return 0n;
+          }
           setHalves(r, 0, ret);
         }
         // A helper may have grown the memory or mapped regions: drop cached views and regions.
@@ -1461,7 +1486,10 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array, stack: Regi
         const kind = ind ? o - 162 : o - 159;
         const off = ind ? (words[(j + 1) | 0]! + r[s]!) | 0 : words[(j + 1) | 0]!;
         const v = packetLoad(memory, off, kind === 0 ? 1 : kind === 1 ? 2 : 4);
-        if (v < 0) return 0n;
+        if (v < 0) {
+          runUsed = startUsed + used;
+          return 0n;
+        }
         r[0] = v | 0;
         r[1] = 0;
         break;

@@ -13,7 +13,7 @@ import { ErrorCode, ExecutionError } from '../errors.js';
 import type { Insn } from '../isa/instruction.js';
 import { decodeOperation, type Operation } from '../isa/operation.js';
 import { basicBlocks } from '../verifier/cfg.js';
-import type { Engine, RunRequest } from './environment.js';
+import type { Engine, RunOutcome, RunRequest } from './environment.js';
 import { invokeHelper, lookupHelper, RunHelperContext } from './helper-call.js';
 import { clearStack } from './stack.js';
 import type { VmMemory } from './memory.js';
@@ -180,6 +180,9 @@ export class TraceEngine implements Engine {
     private readonly sink: TraceSink,
     private readonly hooks: TraceHooks = {},
   ) {}
+
+  /** Instructions charged to the last run that returned. */
+  private used = 0;
 
   run(req: RunRequest): bigint {
     const { memory, limits, helpers } = req;
@@ -350,8 +353,19 @@ export class TraceEngine implements Engine {
       if (this.sink({ program: stepProgram, pc: i, insn, depth, changed, stores }) === false && result === undefined) {
         throw new TraceStopped(i);
       }
-      if (result !== undefined) return result;
+      if (result !== undefined) {
+        this.used = used;
+        return result;
+      }
     }
+  }
+
+  /** Run as {@link run} does, writing r0's halves and the instructions charged into `outcome` (see {@link Engine.runInto}). */
+  runInto(req: RunRequest, outcome: RunOutcome): void {
+    const r0 = this.run(req);
+    outcome.r0Low = Number(BigInt.asIntN(32, r0));
+    outcome.r0High = Number(BigInt.asIntN(32, r0 >> 32n));
+    outcome.instructions = this.used;
   }
 }
 

@@ -118,6 +118,7 @@ export const Op = {
   i32_wrap_i64: 0xa7,
   i64_extend_i32_s: 0xac,
   i64_extend_i32_u: 0xad,
+  f64_convert_i64_s: 0xb9,
   i32_extend8_s: 0xc0,
   i32_extend16_s: 0xc1,
   i64_extend8_s: 0xc2,

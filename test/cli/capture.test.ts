@@ -82,12 +82,28 @@ describe('tsbpf run --pcap: streaming, tolerance and conventions', () => {
     expect(r.code).toBe(0);
     const j = JSON.parse(r.out);
     expect(Object.keys(j).sort()).toEqual(
-      ['capture', 'complete', 'engine', 'errors', 'events', 'maps', 'medianNsPerPacket', 'nsPerPacket', 'packets', 'program', 'time', 'trace', 'traceDropped', 'traceLines', 'verdicts'].sort(),
+      ['capture', 'complete', 'engine', 'errors', 'events', 'instructions', 'maps', 'medianNsPerPacket', 'nsPerPacket', 'packets', 'program', 'time', 'trace', 'traceDropped', 'traceLines', 'verdicts'].sort(),
     );
     expect(j.complete).toBe(true);
     expect(j.errors).toEqual({ packets: 0, first: [] });
     expect(Object.keys(j.time).sort()).toEqual(['cpuSeconds', 'histogram', 'p99NsPerPacket', 'packetsPerCpuSecond', 'warmupNsPerPacket', 'warmupPackets']);
     expect(j.time.histogram.reduce((n: number, b: { packets: number }) => n + b.packets, 0) + j.time.warmupPackets).toBe(12);
+  });
+
+  it('instructions per packet: the same from the JIT and the interpreter, in text and --json', async () => {
+    const [jit, interp] = await Promise.all([['--jit'], []].map(async (e) => JSON.parse((await cli(['run', obj, '--pcap', ex('traffic.pcap'), '--json', ...e])).out)));
+    const i = jit.instructions;
+    expect(interp.instructions).toEqual(i);
+    expect(Object.keys(i).sort()).toEqual(['counts', 'histogram', 'max', 'median', 'min', 'p99', 'perPacket']);
+    const counts = i.counts as { instructions: number; packets: number }[];
+    expect(counts.reduce((n, c) => n + c.packets, 0)).toBe(12);
+    expect(i.histogram.reduce((n: number, b: { packets: number }) => n + b.packets, 0)).toBe(12);
+    expect(i.perPacket).toBeCloseTo(counts.reduce((n, c) => n + c.instructions * c.packets, 0) / 12, 2);
+    expect([i.min, i.max]).toEqual([counts[0]!.instructions, counts.at(-1)!.instructions]);
+    // A packet that is not IPv4 takes the program's shortest path (xdp_firewall.c: the first two checks).
+    expect(i.min).toBeLessThan(20);
+    const text = (await cli(['run', obj, '--pcap', ex('traffic.pcap'), '--jit'])).out;
+    expect(text).toContain(`\ninstructions: ${i.perPacket.toFixed(1)} per packet (min ${i.min}, median ${i.median}, p99 ${i.p99}, max ${i.max})\n  by count: ${counts[0]!.instructions} `);
   });
 
   it('a large capture: warm-up apart, CPU time, latency histogram', async () => {

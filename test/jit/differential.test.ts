@@ -1,6 +1,6 @@
 /**
- * Differential testing: random programs run under the interpreter and the JIT must give the same r0
- * and memory, or the same error (class, code, pc).
+ * Differential testing: random programs run under the interpreter and the JIT must give the same r0,
+ * instructions charged (Engine.runInto) and memory, or the same error (class, code, pc).
  */
 import { describe, it, expect, afterAll } from "vitest";
 import fc from 'fast-check';
@@ -301,7 +301,7 @@ function assemble(main: Gen[], sub: Gen[], picks: number[]): Insn[] {
   return out;
 }
 
-type Outcome = { ok: true; r0: bigint; mem: string } | { ok: false; name: string; code: string; pc: number | undefined };
+type Outcome = { ok: true; r0: bigint; instructions: number; mem: string } | { ok: false; name: string; code: string; pc: number | undefined };
 
 function outcome(engine: Engine, program: Program, input: Uint8Array, init: bigint[], lim: RunLimits = limits): Outcome {
   const s = setup(input, lim);
@@ -311,18 +311,24 @@ function outcome(engine: Engine, program: Program, input: Uint8Array, init: bigi
   const stackTopOffset = s.memory.find(s.stackTop - 1, 1)!;
   init.forEach((v, k) => view.setBigUint64(stackTopOffset.offset + stackTopOffset.size - 8 * (k + 1), v, true));
   try {
-    const r0 = engine.run({
-      program,
-      memory: s.memory,
-      stackTop: s.stackTop,
-      r1: BigInt(s.memVaddr),
-      r2: BigInt(input.length),
-      helpers,
-      limits: lim,
-    });
+    // runInto: r0 and the instructions charged, which the engines must agree on as well.
+    const out = { r0Low: 0, r0High: 0, instructions: -1 };
+    engine.runInto!(
+      {
+        program,
+        memory: s.memory,
+        stackTop: s.stackTop,
+        r1: BigInt(s.memVaddr),
+        r2: BigInt(input.length),
+        helpers,
+        limits: lim,
+      },
+      out,
+    );
+    const r0 = (BigInt(out.r0High >>> 0) << 32n) | BigInt(out.r0Low >>> 0);
     const region = s.memory.find(s.memVaddr, input.length)!;
     const bytes = s.memory.bytes.subarray(region.offset, region.offset + input.length);
-    return { ok: true, r0, mem: Buffer.from(bytes).toString('hex') };
+    return { ok: true, r0, instructions: out.instructions, mem: Buffer.from(bytes).toString('hex') };
   } catch (e) {
     if (!(e instanceof EbpfError)) throw e;
     return { ok: false, name: e.constructor.name, code: e.code, pc: e.pc };
