@@ -5,7 +5,9 @@
  * on both builds and the native alike. Prints best and median ratios per benchmark and the geomeans;
  * `--json FILE` writes the raw figures.
  *
- *   npx tsx bench/ab-jit.ts BEFORE_DIR AFTER_DIR [NAME,NAME…|all] [ROUNDS] [--json FILE]
+ *   npx tsx bench/ab-jit.ts BEFORE_DIR AFTER_DIR [NAME,NAME…|all] [ROUNDS] [--json FILE] [--interpreter]
+ *
+ * `--interpreter` times the two trees' interpreters (`executeProgram`) instead of their JITs.
  *
  * Both builds run in one process, so the VM's JavaScript sees two VM classes and its per-call cost is
  * higher than in `npm run bench` (strcmp_fail shows it); compare the two columns, not these figures
@@ -25,12 +27,16 @@ interface RawVm {
   jitCompile(): void;
   memBuffer(len: number): Uint8Array;
   executeProgramJit(mem: Uint8Array): bigint;
+  executeProgram(mem: Uint8Array): bigint;
 }
 type RawVmClass = new (prog: Uint8Array) => RawVm;
 
 const args = process.argv.slice(2);
 const jsonAt = args.indexOf('--json');
 const jsonFile = jsonAt >= 0 ? args.splice(jsonAt, 2)[1] : undefined;
+const interpAt = args.indexOf('--interpreter');
+const interpreter = interpAt >= 0;
+if (interpreter) args.splice(interpAt, 1);
 const [before, after, filter = 'all', roundsArg = '9'] = args;
 if (before === undefined || after === undefined) throw new Error('usage: bench/ab-jit.ts BEFORE_DIR AFTER_DIR [NAME,NAME…|all] [ROUNDS] [--json FILE]');
 const load = async (dir: string): Promise<RawVmClass> => ((await import(pathToFileURL(resolve(dir, 'src/index.ts')).href)) as { EbpfVmRaw: RawVmClass }).EbpfVmRaw;
@@ -54,10 +60,10 @@ for (const bench of BENCHMARKS) {
   const mem = new Uint8Array(readFileSync(inputPath(bench.name, 'full')));
   const prepare = (Vm: RawVmClass): (() => bigint) => {
     const vm = new Vm(prog);
-    vm.jitCompile();
+    if (!interpreter) vm.jitCompile();
     const view = vm.memBuffer(mem.length);
     view.set(mem);
-    return () => vm.executeProgramJit(view);
+    return interpreter ? () => vm.executeProgram(view) : () => vm.executeProgramJit(view);
   };
   const runA = prepare(A);
   const runB = prepare(B);
@@ -110,4 +116,4 @@ for (const bench of BENCHMARKS) {
 }
 const g = (f: (r: Row) => number): string => `${geomean(rows.map(f)).toFixed(2)}x`;
 process.stdout.write(`geomean, best batches: before ${g((r) => r.beforeBest / r.native)}, after ${g((r) => r.afterBest / r.native)}; medians: before ${g((r) => r.beforeMedian / r.nativeMedian)}, after ${g((r) => r.afterMedian / r.nativeMedian)}\n`);
-if (jsonFile !== undefined) writeFileSync(jsonFile, `${JSON.stringify({ date: new Date().toISOString(), before, after, rounds, rows }, null, 2)}\n`);
+if (jsonFile !== undefined) writeFileSync(jsonFile, `${JSON.stringify({ date: new Date().toISOString(), engine: interpreter ? 'interpreter' : 'jit', before, after, rounds, rows }, null, 2)}\n`);

@@ -1512,28 +1512,55 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array, stack: Regi
         }
         break;
       }
-      case 171: { // add64_k__add64_k
+      case 171: { // mov64_x__rsh64_k
         pc = (pc + 4) | 0;
         {
-          // Carry and borrow from unsigned compares of int32 words: no float arithmetic.
-          const k = words[(j + 1) | 0]!;
-          const a = r[d]!;
-          const l = (a + k) | 0;
-          r[d + 1] = (r[d + 1]! + (k >> 31) + (l >>> 0 < a >>> 0 ? 1 : 0)) | 0;
-          r[d] = l;
+          r[d] = r[s]!;
+          r[d + 1] = r[s + 1]!;
         }
         const w2 = words[(j + 4) | 0]!;
         const d2 = (w2 >> 9) & 31;
         {
-          const k = words[(j + 5) | 0]!;
-          const a = r[d2]!;
-          const l = (a + k) | 0;
-          r[d2 + 1] = (r[d2 + 1]! + (k >> 31) + (l >>> 0 < a >>> 0 ? 1 : 0)) | 0;
-          r[d2] = l;
+          rsh64(r, d2, words[(j + 5) | 0]!);
         }
         break;
       }
-      case 172: { // add64_k__jlt_x
+      case 172: { // add32_x__ldxh__add32_x
+        pc = (pc + 8) | 0;
+        {
+          r[d] = (r[d]! + r[s]!) | 0;
+          r[d + 1] = 0;
+        }
+        const w2 = words[(j + 4) | 0]!;
+        const d2 = (w2 >> 9) & 31;
+        const s2 = (w2 >> 14) & 31;
+        {
+          const h = r[s2 + 1]!;
+          let a = (r[s2]! >>> 0) + words[(j + 6) | 0]!;
+          if (h === 0 && a >= rS && a + 2 <= rE) a += rB;
+          else if (h === 0 && a >= sS && a + 2 <= sE) a += sB;
+          else {
+            a = translateSlow(memory, r[s2]!, h, words[(j + 6) | 0]!, 2, false, i + 1);
+            const hit = lastRegion!;
+            rS = lastStart;
+            rE = lastEnd;
+            rB = lastBase;
+          }
+          {
+            r[d2] = dv.getUint16(a, true);
+            r[d2 + 1] = 0;
+          }
+        }
+        const w3 = words[(j + 8) | 0]!;
+        const d3 = (w3 >> 9) & 31;
+        const s3 = (w3 >> 14) & 31;
+        {
+          r[d3] = (r[d3]! + r[s3]!) | 0;
+          r[d3 + 1] = 0;
+        }
+        break;
+      }
+      case 173: { // add64_k__jlt_x
         pc = (pc + 4) | 0;
         {
           // Carry and borrow from unsigned compares of int32 words: no float arithmetic.
@@ -1551,107 +1578,7 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array, stack: Regi
         }
         break;
       }
-      case 173: { // add64_x__ldxb
-        pc = (pc + 4) | 0;
-        {
-          const a = r[d]!;
-          const l = (a + r[s]!) | 0;
-          r[d + 1] = (r[d + 1]! + r[s + 1]! + (l >>> 0 < a >>> 0 ? 1 : 0)) | 0;
-          r[d] = l;
-        }
-        const w2 = words[(j + 4) | 0]!;
-        const d2 = (w2 >> 9) & 31;
-        const s2 = (w2 >> 14) & 31;
-        {
-          const h = r[s2 + 1]!;
-          let a = (r[s2]! >>> 0) + words[(j + 6) | 0]!;
-          if (h === 0 && a >= rS && a + 1 <= rE) a += rB;
-          else if (h === 0 && a >= sS && a + 1 <= sE) a += sB;
-          else {
-            a = translateSlow(memory, r[s2]!, h, words[(j + 6) | 0]!, 1, false, i + 1);
-            const hit = lastRegion!;
-            rS = lastStart;
-            rE = lastEnd;
-            rB = lastBase;
-          }
-          {
-            r[d2] = dv.getUint8(a);
-            r[d2 + 1] = 0;
-          }
-        }
-        break;
-      }
-      case 174: { // ldxb__mov64_x
-        pc = (pc + 4) | 0;
-        {
-          const h = r[s + 1]!;
-          let a = (r[s]! >>> 0) + words[(j + 2) | 0]!;
-          if (h === 0 && a >= rS && a + 1 <= rE) a += rB;
-          else if (h === 0 && a >= sS && a + 1 <= sE) a += sB;
-          else {
-            a = translateSlow(memory, r[s]!, h, words[(j + 2) | 0]!, 1, false, i);
-            const hit = lastRegion!;
-            rS = lastStart;
-            rE = lastEnd;
-            rB = lastBase;
-          }
-          {
-            r[d] = dv.getUint8(a);
-            r[d + 1] = 0;
-          }
-        }
-        const w2 = words[(j + 4) | 0]!;
-        const d2 = (w2 >> 9) & 31;
-        const s2 = (w2 >> 14) & 31;
-        {
-          r[d2] = r[s2]!;
-          r[d2 + 1] = r[s2 + 1]!;
-        }
-        break;
-      }
-      case 175: { // mov64_x__mov32_x
-        pc = (pc + 4) | 0;
-        {
-          r[d] = r[s]!;
-          r[d + 1] = r[s + 1]!;
-        }
-        const w2 = words[(j + 4) | 0]!;
-        const d2 = (w2 >> 9) & 31;
-        const s2 = (w2 >> 14) & 31;
-        {
-          r[d2] = r[s2]!;
-          r[d2 + 1] = 0;
-        }
-        break;
-      }
-      case 176: { // mov32_x__jne32_x
-        pc = (pc + 4) | 0;
-        {
-          r[d] = r[s]!;
-          r[d + 1] = 0;
-        }
-        const w2 = words[(j + 4) | 0]!;
-        const d2 = (w2 >> 9) & 31;
-        const s2 = (w2 >> 14) & 31;
-        {
-          if (r[d2] !== r[s2]) pc = words[(j + 6) | 0]!;
-        }
-        break;
-      }
-      case 177: { // mov64_x__rsh64_k
-        pc = (pc + 4) | 0;
-        {
-          r[d] = r[s]!;
-          r[d + 1] = r[s + 1]!;
-        }
-        const w2 = words[(j + 4) | 0]!;
-        const d2 = (w2 >> 9) & 31;
-        {
-          rsh64(r, d2, words[(j + 5) | 0]!);
-        }
-        break;
-      }
-      case 178: { // add64_k__mov64_x
+      case 174: { // add64_k__mov64_x
         pc = (pc + 4) | 0;
         {
           // Carry and borrow from unsigned compares of int32 words: no float arithmetic.
@@ -1670,8 +1597,8 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array, stack: Regi
         }
         break;
       }
-      case 179: { // add64_k__ldxb
-        pc = (pc + 4) | 0;
+      case 175: { // add64_k__mov32_x__jlt_x
+        pc = (pc + 8) | 0;
         {
           // Carry and borrow from unsigned compares of int32 words: no float arithmetic.
           const k = words[(j + 1) | 0]!;
@@ -1684,143 +1611,18 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array, stack: Regi
         const d2 = (w2 >> 9) & 31;
         const s2 = (w2 >> 14) & 31;
         {
-          const h = r[s2 + 1]!;
-          let a = (r[s2]! >>> 0) + words[(j + 6) | 0]!;
-          if (h === 0 && a >= rS && a + 1 <= rE) a += rB;
-          else if (h === 0 && a >= sS && a + 1 <= sE) a += sB;
-          else {
-            a = translateSlow(memory, r[s2]!, h, words[(j + 6) | 0]!, 1, false, i + 1);
-            const hit = lastRegion!;
-            rS = lastStart;
-            rE = lastEnd;
-            rB = lastBase;
-          }
-          {
-            r[d2] = dv.getUint8(a);
-            r[d2 + 1] = 0;
-          }
-        }
-        break;
-      }
-      case 180: { // ldxb__add64_k
-        pc = (pc + 4) | 0;
-        {
-          const h = r[s + 1]!;
-          let a = (r[s]! >>> 0) + words[(j + 2) | 0]!;
-          if (h === 0 && a >= rS && a + 1 <= rE) a += rB;
-          else if (h === 0 && a >= sS && a + 1 <= sE) a += sB;
-          else {
-            a = translateSlow(memory, r[s]!, h, words[(j + 2) | 0]!, 1, false, i);
-            const hit = lastRegion!;
-            rS = lastStart;
-            rE = lastEnd;
-            rB = lastBase;
-          }
-          {
-            r[d] = dv.getUint8(a);
-            r[d + 1] = 0;
-          }
-        }
-        const w2 = words[(j + 4) | 0]!;
-        const d2 = (w2 >> 9) & 31;
-        {
-          const k = words[(j + 5) | 0]!;
-          const a = r[d2]!;
-          const l = (a + k) | 0;
-          r[d2 + 1] = (r[d2 + 1]! + (k >> 31) + (l >>> 0 < a >>> 0 ? 1 : 0)) | 0;
-          r[d2] = l;
-        }
-        break;
-      }
-      case 181: { // add64_k__mov32_k
-        pc = (pc + 4) | 0;
-        {
-          // Carry and borrow from unsigned compares of int32 words: no float arithmetic.
-          const k = words[(j + 1) | 0]!;
-          const a = r[d]!;
-          const l = (a + k) | 0;
-          r[d + 1] = (r[d + 1]! + (k >> 31) + (l >>> 0 < a >>> 0 ? 1 : 0)) | 0;
-          r[d] = l;
-        }
-        const w2 = words[(j + 4) | 0]!;
-        const d2 = (w2 >> 9) & 31;
-        {
-          r[d2] = words[(j + 5) | 0]!;
+          r[d2] = r[s2]!;
           r[d2 + 1] = 0;
         }
-        break;
-      }
-      case 182: { // mov32_k__jne32_k
-        pc = (pc + 4) | 0;
+        const w3 = words[(j + 8) | 0]!;
+        const d3 = (w3 >> 9) & 31;
+        const s3 = (w3 >> 14) & 31;
         {
-          r[d] = words[(j + 1) | 0]!;
-          r[d + 1] = 0;
-        }
-        const w2 = words[(j + 4) | 0]!;
-        const d2 = (w2 >> 9) & 31;
-        {
-          if (r[d2] !== words[(j + 5) | 0]) pc = words[(j + 6) | 0]!;
+          if (r[s3 + 1]! === r[d3 + 1]! ? r[s3]! >>> 0 > r[d3]! >>> 0 : r[s3 + 1]! >>> 0 > r[d3 + 1]! >>> 0) pc = words[(j + 10) | 0]!;
         }
         break;
       }
-      case 183: { // rsh32_k__and32_k
-        pc = (pc + 4) | 0;
-        {
-          r[d] = r[d]! >>> words[(j + 1) | 0]!;
-          r[d + 1] = 0;
-        }
-        const w2 = words[(j + 4) | 0]!;
-        const d2 = (w2 >> 9) & 31;
-        {
-          r[d2] = r[d2]! & words[(j + 5) | 0]!;
-          r[d2 + 1] = 0;
-        }
-        break;
-      }
-      case 184: { // and32_k__neg32
-        pc = (pc + 4) | 0;
-        {
-          r[d] = r[d]! & words[(j + 1) | 0]!;
-          r[d + 1] = 0;
-        }
-        const w2 = words[(j + 4) | 0]!;
-        const d2 = (w2 >> 9) & 31;
-        {
-          r[d2] = -r[d2]! | 0;
-          r[d2 + 1] = 0;
-        }
-        break;
-      }
-      case 185: { // neg32__and32_k
-        pc = (pc + 4) | 0;
-        {
-          r[d] = -r[d]! | 0;
-          r[d + 1] = 0;
-        }
-        const w2 = words[(j + 4) | 0]!;
-        const d2 = (w2 >> 9) & 31;
-        {
-          r[d2] = r[d2]! & words[(j + 5) | 0]!;
-          r[d2 + 1] = 0;
-        }
-        break;
-      }
-      case 186: { // and32_k__xor32_x
-        pc = (pc + 4) | 0;
-        {
-          r[d] = r[d]! & words[(j + 1) | 0]!;
-          r[d + 1] = 0;
-        }
-        const w2 = words[(j + 4) | 0]!;
-        const d2 = (w2 >> 9) & 31;
-        const s2 = (w2 >> 14) & 31;
-        {
-          r[d2] = r[d2]! ^ r[s2]!;
-          r[d2 + 1] = 0;
-        }
-        break;
-      }
-      case 187: { // add32_k__mov32_x
+      case 176: { // add32_k__mov32_x
         pc = (pc + 4) | 0;
         {
           r[d] = (r[d]! + words[(j + 1) | 0]!) | 0;
@@ -1835,25 +1637,53 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array, stack: Regi
         }
         break;
       }
-      case 188: { // stxdw__add64_k
+      case 177: { // mov32_x__add32_x
         pc = (pc + 4) | 0;
         {
-          const h = r[d + 1]!;
-          let a = (r[d]! >>> 0) + words[(j + 2) | 0]!;
-          if (h === 0 && a >= sS && a + 8 <= sE) a = markStack(dv, mk, a) + sB;
-          else if (h === 0 && a >= wS && a + 8 <= wE) a += wB;
-          else {
-            a = translateSlow(memory, r[d]!, h, words[(j + 2) | 0]!, 8, true, i);
-            const hit = lastRegion!;
-            if (hit === stack) markStack(dv, mk, hit.vaddr);
-            wS = lastStart;
-            wE = lastEnd;
-            wB = lastBase;
-          }
-          {
-            dv.setInt32(a, r[s]!, true);
-            dv.setInt32(a + 4, r[s + 1]!, true);
-          }
+          r[d] = r[s]!;
+          r[d + 1] = 0;
+        }
+        const w2 = words[(j + 4) | 0]!;
+        const d2 = (w2 >> 9) & 31;
+        const s2 = (w2 >> 14) & 31;
+        {
+          r[d2] = (r[d2]! + r[s2]!) | 0;
+          r[d2 + 1] = 0;
+        }
+        break;
+      }
+      case 178: { // mov64_x__lsh64_k
+        pc = (pc + 4) | 0;
+        {
+          r[d] = r[s]!;
+          r[d + 1] = r[s + 1]!;
+        }
+        const w2 = words[(j + 4) | 0]!;
+        const d2 = (w2 >> 9) & 31;
+        {
+          lsh64(r, d2, words[(j + 5) | 0]!);
+        }
+        break;
+      }
+      case 179: { // lsh64_k__or64_x
+        pc = (pc + 4) | 0;
+        {
+          lsh64(r, d, words[(j + 1) | 0]!);
+        }
+        const w2 = words[(j + 4) | 0]!;
+        const d2 = (w2 >> 9) & 31;
+        const s2 = (w2 >> 14) & 31;
+        {
+          r[d2] = r[d2]! | r[s2]!;
+          r[d2 + 1] = r[d2 + 1]! | r[s2 + 1]!;
+        }
+        break;
+      }
+      case 180: { // mov64_x__add64_k
+        pc = (pc + 4) | 0;
+        {
+          r[d] = r[s]!;
+          r[d + 1] = r[s + 1]!;
         }
         const w2 = words[(j + 4) | 0]!;
         const d2 = (w2 >> 9) & 31;
@@ -1866,21 +1696,65 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array, stack: Regi
         }
         break;
       }
-      case 189: { // xor32_x__rsh32_k
+      case 181: { // ldxdw__add64_x
         pc = (pc + 4) | 0;
         {
-          r[d] = r[d]! ^ r[s]!;
+          const h = r[s + 1]!;
+          let a = (r[s]! >>> 0) + words[(j + 2) | 0]!;
+          if (h === 0 && a >= rS && a + 8 <= rE) a += rB;
+          else if (h === 0 && a >= sS && a + 8 <= sE) a += sB;
+          else {
+            a = translateSlow(memory, r[s]!, h, words[(j + 2) | 0]!, 8, false, i);
+            const hit = lastRegion!;
+            rS = lastStart;
+            rE = lastEnd;
+            rB = lastBase;
+          }
+          {
+            r[d] = dv.getInt32(a, true);
+            r[d + 1] = dv.getInt32(a + 4, true);
+          }
+        }
+        const w2 = words[(j + 4) | 0]!;
+        const d2 = (w2 >> 9) & 31;
+        const s2 = (w2 >> 14) & 31;
+        {
+          const a = r[d2]!;
+          const l = (a + r[s2]!) | 0;
+          r[d2 + 1] = (r[d2 + 1]! + r[s2 + 1]! + (l >>> 0 < a >>> 0 ? 1 : 0)) | 0;
+          r[d2] = l;
+        }
+        break;
+      }
+      case 182: { // rsh32_k__and32_k
+        pc = (pc + 4) | 0;
+        {
+          r[d] = r[d]! >>> words[(j + 1) | 0]!;
           r[d + 1] = 0;
         }
         const w2 = words[(j + 4) | 0]!;
         const d2 = (w2 >> 9) & 31;
         {
-          r[d2] = r[d2]! >>> words[(j + 5) | 0]!;
+          r[d2] = r[d2]! & words[(j + 5) | 0]!;
           r[d2 + 1] = 0;
         }
         break;
       }
-      case 190: { // ldxb__xor64_x
+      case 183: { // neg32__and32_k
+        pc = (pc + 4) | 0;
+        {
+          r[d] = -r[d]! | 0;
+          r[d + 1] = 0;
+        }
+        const w2 = words[(j + 4) | 0]!;
+        const d2 = (w2 >> 9) & 31;
+        {
+          r[d2] = r[d2]! & words[(j + 5) | 0]!;
+          r[d2 + 1] = 0;
+        }
+        break;
+      }
+      case 184: { // ldxb__add32_x
         pc = (pc + 4) | 0;
         {
           const h = r[s + 1]!;
@@ -1903,37 +1777,94 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array, stack: Regi
         const d2 = (w2 >> 9) & 31;
         const s2 = (w2 >> 14) & 31;
         {
-          r[d2] = r[d2]! ^ r[s2]!;
-          r[d2 + 1] = r[d2 + 1]! ^ r[s2 + 1]!;
+          r[d2] = (r[d2]! + r[s2]!) | 0;
+          r[d2 + 1] = 0;
         }
         break;
       }
-      case 191: { // xor64_x__mul64_x
+      case 185: { // ldxw__ldxw
         pc = (pc + 4) | 0;
         {
-          r[d] = r[d]! ^ r[s]!;
-          r[d + 1] = r[d + 1]! ^ r[s + 1]!;
+          const h = r[s + 1]!;
+          let a = (r[s]! >>> 0) + words[(j + 2) | 0]!;
+          if (h === 0 && a >= rS && a + 4 <= rE) a += rB;
+          else if (h === 0 && a >= sS && a + 4 <= sE) a += sB;
+          else {
+            a = translateSlow(memory, r[s]!, h, words[(j + 2) | 0]!, 4, false, i);
+            const hit = lastRegion!;
+            rS = lastStart;
+            rE = lastEnd;
+            rB = lastBase;
+          }
+          {
+            r[d] = dv.getInt32(a, true);
+            r[d + 1] = 0;
+          }
         }
         const w2 = words[(j + 4) | 0]!;
         const d2 = (w2 >> 9) & 31;
         const s2 = (w2 >> 14) & 31;
         {
-          const imm = (w & 0x1ff) === 12;
-          const bl = imm ? words[(j + 5) | 0]! : r[s2]!;
-          const bh = imm ? bl >> 31 : r[s2 + 1]!;
-          const al = r[d2]!;
-          const a0 = al & 0xffff;
-          const a1 = al >>> 16;
-          const b0 = bl & 0xffff;
-          const b1 = bl >>> 16;
-          const t = a1 * b0 + ((a0 * b0) >>> 16);
-          const u = a0 * b1 + (t & 0xffff);
-          r[d2 + 1] = (a1 * b1 + (t >>> 16) + (u >>> 16) + Math.imul(al, bh) + Math.imul(r[d2 + 1]!, bl)) | 0;
-          r[d2] = Math.imul(al, bl);
+          const h = r[s2 + 1]!;
+          let a = (r[s2]! >>> 0) + words[(j + 6) | 0]!;
+          if (h === 0 && a >= rS && a + 4 <= rE) a += rB;
+          else if (h === 0 && a >= sS && a + 4 <= sE) a += sB;
+          else {
+            a = translateSlow(memory, r[s2]!, h, words[(j + 6) | 0]!, 4, false, i + 1);
+            const hit = lastRegion!;
+            rS = lastStart;
+            rE = lastEnd;
+            rB = lastBase;
+          }
+          {
+            r[d2] = dv.getInt32(a, true);
+            r[d2 + 1] = 0;
+          }
         }
         break;
       }
-      case 192: { // mul64_x__add64_k
+      case 186: { // mov32_x__add32_k
+        pc = (pc + 4) | 0;
+        {
+          r[d] = r[s]!;
+          r[d + 1] = 0;
+        }
+        const w2 = words[(j + 4) | 0]!;
+        const d2 = (w2 >> 9) & 31;
+        {
+          r[d2] = (r[d2]! + words[(j + 5) | 0]!) | 0;
+          r[d2 + 1] = 0;
+        }
+        break;
+      }
+      case 187: { // ldxdw__jlt_x
+        pc = (pc + 4) | 0;
+        {
+          const h = r[s + 1]!;
+          let a = (r[s]! >>> 0) + words[(j + 2) | 0]!;
+          if (h === 0 && a >= rS && a + 8 <= rE) a += rB;
+          else if (h === 0 && a >= sS && a + 8 <= sE) a += sB;
+          else {
+            a = translateSlow(memory, r[s]!, h, words[(j + 2) | 0]!, 8, false, i);
+            const hit = lastRegion!;
+            rS = lastStart;
+            rE = lastEnd;
+            rB = lastBase;
+          }
+          {
+            r[d] = dv.getInt32(a, true);
+            r[d + 1] = dv.getInt32(a + 4, true);
+          }
+        }
+        const w2 = words[(j + 4) | 0]!;
+        const d2 = (w2 >> 9) & 31;
+        const s2 = (w2 >> 14) & 31;
+        {
+          if (r[s2 + 1]! === r[d2 + 1]! ? r[s2]! >>> 0 > r[d2]! >>> 0 : r[s2 + 1]! >>> 0 > r[d2 + 1]! >>> 0) pc = words[(j + 6) | 0]!;
+        }
+        break;
+      }
+      case 188: { // mul64_x__add64_x
         pc = (pc + 4) | 0;
         {
           // Written out here rather than called: in a function this big V8 runs out of its cumulative
@@ -1957,35 +1888,60 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array, stack: Regi
         }
         const w2 = words[(j + 4) | 0]!;
         const d2 = (w2 >> 9) & 31;
+        const s2 = (w2 >> 14) & 31;
         {
-          const k = words[(j + 5) | 0]!;
           const a = r[d2]!;
-          const l = (a + k) | 0;
-          r[d2 + 1] = (r[d2 + 1]! + (k >> 31) + (l >>> 0 < a >>> 0 ? 1 : 0)) | 0;
+          const l = (a + r[s2]!) | 0;
+          r[d2 + 1] = (r[d2 + 1]! + r[s2 + 1]! + (l >>> 0 < a >>> 0 ? 1 : 0)) | 0;
           r[d2] = l;
         }
         break;
       }
-      case 193: { // add64_x__add64_k
+      case 189: { // mov32_k__jeq32_k
         pc = (pc + 4) | 0;
         {
-          const a = r[d]!;
-          const l = (a + r[s]!) | 0;
-          r[d + 1] = (r[d + 1]! + r[s + 1]! + (l >>> 0 < a >>> 0 ? 1 : 0)) | 0;
-          r[d] = l;
+          r[d] = words[(j + 1) | 0]!;
+          r[d + 1] = 0;
         }
         const w2 = words[(j + 4) | 0]!;
         const d2 = (w2 >> 9) & 31;
         {
-          const k = words[(j + 5) | 0]!;
-          const a = r[d2]!;
-          const l = (a + k) | 0;
-          r[d2 + 1] = (r[d2 + 1]! + (k >> 31) + (l >>> 0 < a >>> 0 ? 1 : 0)) | 0;
-          r[d2] = l;
+          if (r[d2] === words[(j + 5) | 0]) pc = words[(j + 6) | 0]!;
         }
         break;
       }
-      case 194: { // ldxdw__stxdw
+      case 190: { // mul64_x__mov64_x
+        pc = (pc + 4) | 0;
+        {
+          // Written out here rather than called: in a function this big V8 runs out of its cumulative
+          // inlining budget and would call it. One body for both forms (the slot's op is 26, or a superinstruction's
+          // number in a fused mul64_x, never 12: fused copies take the register form; `op` itself is narrowed
+          // by the switch). The high word of the low words'
+          // unsigned product comes from 16-bit limbs whose partial sums stay below 2^32 (Hacker's Delight
+          // `mulhu`): a float division by 65536 and `Math.floor` cost a quarter of a multiply-heavy loop.
+          const imm = (w & 0x1ff) === 12;
+          const bl = imm ? words[(j + 1) | 0]! : r[s]!;
+          const bh = imm ? bl >> 31 : r[s + 1]!;
+          const al = r[d]!;
+          const a0 = al & 0xffff;
+          const a1 = al >>> 16;
+          const b0 = bl & 0xffff;
+          const b1 = bl >>> 16;
+          const t = a1 * b0 + ((a0 * b0) >>> 16);
+          const u = a0 * b1 + (t & 0xffff);
+          r[d + 1] = (a1 * b1 + (t >>> 16) + (u >>> 16) + Math.imul(al, bh) + Math.imul(r[d + 1]!, bl)) | 0;
+          r[d] = Math.imul(al, bl);
+        }
+        const w2 = words[(j + 4) | 0]!;
+        const d2 = (w2 >> 9) & 31;
+        const s2 = (w2 >> 14) & 31;
+        {
+          r[d2] = r[s2]!;
+          r[d2 + 1] = r[s2 + 1]!;
+        }
+        break;
+      }
+      case 191: { // ldxdw__stxdw
         pc = (pc + 4) | 0;
         {
           const h = r[s + 1]!;
@@ -2027,45 +1983,33 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array, stack: Regi
         }
         break;
       }
-      case 195: { // mov64_x__add64_x__ldxb
-        pc = (pc + 8) | 0;
+      case 192: { // xor64_x__mul64_x
+        pc = (pc + 4) | 0;
         {
-          r[d] = r[s]!;
-          r[d + 1] = r[s + 1]!;
+          r[d] = r[d]! ^ r[s]!;
+          r[d + 1] = r[d + 1]! ^ r[s + 1]!;
         }
         const w2 = words[(j + 4) | 0]!;
         const d2 = (w2 >> 9) & 31;
         const s2 = (w2 >> 14) & 31;
         {
-          const a = r[d2]!;
-          const l = (a + r[s2]!) | 0;
-          r[d2 + 1] = (r[d2 + 1]! + r[s2 + 1]! + (l >>> 0 < a >>> 0 ? 1 : 0)) | 0;
-          r[d2] = l;
-        }
-        const w3 = words[(j + 8) | 0]!;
-        const d3 = (w3 >> 9) & 31;
-        const s3 = (w3 >> 14) & 31;
-        {
-          const h = r[s3 + 1]!;
-          let a = (r[s3]! >>> 0) + words[(j + 10) | 0]!;
-          if (h === 0 && a >= rS && a + 1 <= rE) a += rB;
-          else if (h === 0 && a >= sS && a + 1 <= sE) a += sB;
-          else {
-            a = translateSlow(memory, r[s3]!, h, words[(j + 10) | 0]!, 1, false, i + 2);
-            const hit = lastRegion!;
-            rS = lastStart;
-            rE = lastEnd;
-            rB = lastBase;
-          }
-          {
-            r[d3] = dv.getUint8(a);
-            r[d3 + 1] = 0;
-          }
+          const imm = (w & 0x1ff) === 12;
+          const bl = imm ? words[(j + 5) | 0]! : r[s2]!;
+          const bh = imm ? bl >> 31 : r[s2 + 1]!;
+          const al = r[d2]!;
+          const a0 = al & 0xffff;
+          const a1 = al >>> 16;
+          const b0 = bl & 0xffff;
+          const b1 = bl >>> 16;
+          const t = a1 * b0 + ((a0 * b0) >>> 16);
+          const u = a0 * b1 + (t & 0xffff);
+          r[d2 + 1] = (a1 * b1 + (t >>> 16) + (u >>> 16) + Math.imul(al, bh) + Math.imul(r[d2 + 1]!, bl)) | 0;
+          r[d2] = Math.imul(al, bl);
         }
         break;
       }
-      case 196: { // add64_k__mov32_k__jne32_k
-        pc = (pc + 8) | 0;
+      case 193: { // add64_k__ldxb
+        pc = (pc + 4) | 0;
         {
           // Carry and borrow from unsigned compares of int32 words: no float arithmetic.
           const k = words[(j + 1) | 0]!;
@@ -2076,14 +2020,79 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array, stack: Regi
         }
         const w2 = words[(j + 4) | 0]!;
         const d2 = (w2 >> 9) & 31;
+        const s2 = (w2 >> 14) & 31;
         {
-          r[d2] = words[(j + 5) | 0]!;
-          r[d2 + 1] = 0;
+          const h = r[s2 + 1]!;
+          let a = (r[s2]! >>> 0) + words[(j + 6) | 0]!;
+          if (h === 0 && a >= rS && a + 1 <= rE) a += rB;
+          else if (h === 0 && a >= sS && a + 1 <= sE) a += sB;
+          else {
+            a = translateSlow(memory, r[s2]!, h, words[(j + 6) | 0]!, 1, false, i + 1);
+            const hit = lastRegion!;
+            rS = lastStart;
+            rE = lastEnd;
+            rB = lastBase;
+          }
+          {
+            r[d2] = dv.getUint8(a);
+            r[d2 + 1] = 0;
+          }
         }
-        const w3 = words[(j + 8) | 0]!;
-        const d3 = (w3 >> 9) & 31;
+        break;
+      }
+      case 194: { // ldxw__jeq32_k
+        pc = (pc + 4) | 0;
         {
-          if (r[d3] !== words[(j + 9) | 0]) pc = words[(j + 10) | 0]!;
+          const h = r[s + 1]!;
+          let a = (r[s]! >>> 0) + words[(j + 2) | 0]!;
+          if (h === 0 && a >= rS && a + 4 <= rE) a += rB;
+          else if (h === 0 && a >= sS && a + 4 <= sE) a += sB;
+          else {
+            a = translateSlow(memory, r[s]!, h, words[(j + 2) | 0]!, 4, false, i);
+            const hit = lastRegion!;
+            rS = lastStart;
+            rE = lastEnd;
+            rB = lastBase;
+          }
+          {
+            r[d] = dv.getInt32(a, true);
+            r[d + 1] = 0;
+          }
+        }
+        const w2 = words[(j + 4) | 0]!;
+        const d2 = (w2 >> 9) & 31;
+        {
+          if (r[d2] === words[(j + 5) | 0]) pc = words[(j + 6) | 0]!;
+        }
+        break;
+      }
+      case 195: { // lsh64_k__add64_x
+        pc = (pc + 4) | 0;
+        {
+          lsh64(r, d, words[(j + 1) | 0]!);
+        }
+        const w2 = words[(j + 4) | 0]!;
+        const d2 = (w2 >> 9) & 31;
+        const s2 = (w2 >> 14) & 31;
+        {
+          const a = r[d2]!;
+          const l = (a + r[s2]!) | 0;
+          r[d2 + 1] = (r[d2 + 1]! + r[s2 + 1]! + (l >>> 0 < a >>> 0 ? 1 : 0)) | 0;
+          r[d2] = l;
+        }
+        break;
+      }
+      case 196: { // mov32_x__and32_k
+        pc = (pc + 4) | 0;
+        {
+          r[d] = r[s]!;
+          r[d + 1] = 0;
+        }
+        const w2 = words[(j + 4) | 0]!;
+        const d2 = (w2 >> 9) & 31;
+        {
+          r[d2] = r[d2]! & words[(j + 5) | 0]!;
+          r[d2 + 1] = 0;
         }
         break;
       }

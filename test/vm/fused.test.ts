@@ -139,13 +139,18 @@ describe('superinstructions', () => {
   const addx = (d: number, s: number) => insn(Class.ALU64 | AluOp.ADD | Source.X, d, s);
   const addk = (d: number, k: number) => insn(Class.ALU64 | AluOp.ADD | Source.K, d, 0, 0, k);
   const movx = (d: number, s: number) => insn(Class.ALU64 | AluOp.MOV | Source.X, d, s);
+  const movk = (d: number, k: number) => insn(Class.ALU64 | AluOp.MOV | Source.K, d, 0, 0, k);
+  const add32x = (d: number, s: number) => insn(Class.ALU | AluOp.ADD | Source.X, d, s);
+  const ldxh = (d: number, s: number, off: number) => insn(Class.LDX | Mode.MEM | Size.H, d, s, off);
+  const ldxw = (d: number, s: number, off: number) => insn(Class.LDX | Mode.MEM | Size.W, d, s, off);
 
   it.each([
     ['ldxdw__stxdw, first half', [ldxdw(3, 2, 0), stxdw(1, 3, 0)], 0],
     ['ldxdw__stxdw, second half', [ldxdw(3, 1, 0), stxdw(2, 3, 0)], 1],
-    ['add64_x__ldxb, second half', [addx(1, 1), ldxb(0, 1, 0)], 1],
-    ['ldxb__mov64_x, first half', [ldxb(0, 2, 0), movx(3, 0)], 0],
-    ['stxdw__add64_k, first half', [stxdw(2, 1, 0), addk(1, 8)], 0],
+    ['ldxdw__add64_x, first half', [ldxdw(3, 2, 0), addx(3, 1)], 0],
+    ['ldxb__add32_x, first half', [ldxb(0, 2, 0), add32x(3, 0)], 0],
+    ['ldxw__ldxw, second half', [ldxw(3, 1, 0), ldxw(4, 2, 0)], 1],
+    ['add32_x__ldxh__add32_x, second part', [add32x(3, 3), ldxh(0, 2, 0), add32x(0, 0)], 1],
     ['add64_k__ldxb, second half', [addk(1, 4096), ldxb(0, 1, 0)], 1],
   ] as const)('a fault in the %s reports that half’s pc', (_name, pair, half) => {
     // r1 points at mem, r2 = 8 is not an address.
@@ -156,26 +161,21 @@ describe('superinstructions', () => {
   });
 
   it('a jump into the middle of a would-be pair runs the second half alone', () => {
-    // r0 = 1; if r1 != 0 goto L (always); r0 += 100; L: r0 += 7  — the two adds may not fuse.
-    const prog = [
-      insn(Class.ALU64 | AluOp.MOV | Source.K, 0, 0, 0, 1),
-      insn(Class.JMP | JmpOp.JNE | Source.K, 1, 0, 1, 0),
-      addk(0, 100),
-      addk(0, 7),
-      exit(),
-    ];
-    expect(fusedOpAt(prog, 2)).toBeLessThan(FUSED_BASE);
-    expect(outcome(prog, new Uint8Array(4))).toEqual({ r0: 8n, mem: [0, 0, 0, 0] });
-    // Without the jump the same adds fuse and both run.
-    const straight = [prog[0]!, addk(0, 100), addk(0, 7), exit()];
-    expect(fusedOpAt(straight, 1)).toBeGreaterThanOrEqual(FUSED_BASE);
-    expect(outcome(straight, new Uint8Array(4))).toEqual({ r0: 108n, mem: [0, 0, 0, 0] });
+    // r0 = 1; r2 = 5; if r1 != 0 goto L (always); r0 = r2; L: r0 += r2  — the mov and add may not fuse.
+    const prog = [movk(0, 1), movk(2, 5), insn(Class.JMP | JmpOp.JNE | Source.K, 1, 0, 1, 0), movx(0, 2), addx(0, 2), exit()];
+    expect(fusedOpAt(prog, 3)).toBeLessThan(FUSED_BASE);
+    expect(outcome(prog, new Uint8Array(4))).toEqual({ r0: 6n, mem: [0, 0, 0, 0] });
+    // Without the jump the same mov and add fuse and both run.
+    const straight = [movk(0, 1), movk(2, 5), movx(0, 2), addx(0, 2), exit()];
+    expect(fusedOpAt(straight, 2)).toBeGreaterThanOrEqual(FUSED_BASE);
+    expect(outcome(straight, new Uint8Array(4))).toEqual({ r0: 10n, mem: [0, 0, 0, 0] });
   });
 
   it('the budget is charged per block as before: a fused block costs all its slots', () => {
-    const prog = [insn(Class.ALU64 | AluOp.MOV | Source.K, 0, 0, 0, 1), addk(0, 1), addk(0, 2), addk(0, 3), addk(0, 4), exit()];
+    // r0 = 1; r2 = r0; r0 += r2; r3 = r0; r0 += r3 (two mov64_x__add64_x runs).
+    const prog = [movk(0, 1), movx(2, 0), addx(0, 2), movx(3, 0), addx(0, 3), exit()];
     expect(Math.max(fusedOpAt(prog, 1), fusedOpAt(prog, 2))).toBeGreaterThanOrEqual(FUSED_BASE);
-    expect(outcome(prog, new Uint8Array(0), 6)).toEqual({ r0: 11n, mem: [] });
+    expect(outcome(prog, new Uint8Array(0), 6)).toEqual({ r0: 4n, mem: [] });
     expect(outcome(prog, new Uint8Array(0), 5)).toMatchObject({ code: ErrorCode.BUDGET_EXCEEDED, pc: 0 });
   });
 });
