@@ -1,7 +1,8 @@
 /**
  * The object-loading flags `run` and `inspect` share: `--type TYPE` (the program type, for sections
  * whose name says nothing), `--map-size NAME=N` (a map's max_entries before load), `--fib FILE`
- * (the host's interfaces, routes and neighbours for `bpf_fib_lookup`, as JSON), `--kconfig
+ * (the host's interfaces, routes and neighbours for `bpf_fib_lookup`, as JSON), `--sockets FILE`
+ * (the host's sockets for the socket lookups, as JSON), `--kconfig
  * NAME=VALUE` (a Kconfig extern's value), `--helper ID=VALUE` (a helper that returns VALUE and
  * does nothing else, in place of tsbpf's or of one tsbpf lacks) and `--btf FILE` (the BTF to apply
  * CO-RE relocations against).
@@ -10,6 +11,7 @@
 import { ArgumentError } from '../errors.js';
 import { PROGRAM_TYPES, type LoadOptions, type ProgramType } from '../elf/loader.js';
 import { Fib, type FibDescription } from '../helpers/fib-table.js';
+import { SocketTable, type SocketDescription } from '../helpers/socket-table.js';
 import { UsageError, listOption, stringOption, type OptionSpec, type ParsedArgs } from './args.js';
 import { readInputFile } from './input.js';
 import { KERNEL_HELPER_NAMES } from '../helpers/kernel-names.js';
@@ -22,6 +24,7 @@ export const LOAD_FLAG_SPECS: Readonly<Record<string, OptionSpec>> = {
   type: { type: 'string' },
   'map-size': { type: 'list' },
   fib: { type: 'string' },
+  sockets: { type: 'string' },
   kconfig: { type: 'list' },
   helper: { type: 'list' },
   btf: { type: 'string' },
@@ -39,6 +42,12 @@ export const LOAD_FLAG_HELP = `  --type TYPE     program type: xdp, socket, tc o
                   "mac", "mtu", "addresses", "forwarding"}], "routes": [{"prefix", "type",
                   "ifindex", "gateway", "metric", "table"}], "neighbours": [{"ifindex",
                   "address", "mac"}]} (default: only loopback, no routes; see README)
+  --sockets FILE.json
+                  the host's sockets for bpf_sk_lookup_tcp / _udp, bpf_skc_lookup_tcp and
+                  bpf_sk_assign: [{"protocol": "tcp", "local": "10.0.0.1:80"}, {"protocol":
+                  "tcp", "local": "10.0.0.1:80", "remote": "10.0.0.9:4321"}, {"protocol": "udp",
+                  "local": "[::]:53"}, ...] with optional "state", "v6only", "netns", "mark",
+                  "priority", "boundDevIf", "rxQueue" (default: no sockets)
   --kconfig NAME=VALUE
                   a Kconfig extern's value (y, n, m, a number or a string), e.g.
                   LINUX_KERNEL_VERSION=0x050f00 or CONFIG_HZ=1000 (repeatable; default:
@@ -54,22 +63,22 @@ export const LOAD_FLAG_HELP = `  --type TYPE     program type: xdp, socket, tc o
                   /sys/kernel/btf/vmlinux, or an object with a .BTF section (default:
                   the object's own BTF)`;
 
-/** The `--fib` file: JSON checked as a FIB description; a usage error names the file and the field. */
-function fibFile(path: string): FibDescription {
+/** A JSON file given to `--FLAG`, checked by `check`; a usage error names the flag, the file and the field. */
+function jsonFile<T>(flag: string, path: string, check: (value: T) => unknown): T {
   const text = new TextDecoder().decode(readInputFile(path));
-  let fib: unknown;
+  let value: unknown;
   try {
-    fib = JSON.parse(text);
+    value = JSON.parse(text);
   } catch (e) {
-    throw new UsageError(`--fib ${path}: not JSON (${e instanceof Error ? e.message : String(e)})`);
+    throw new UsageError(`--${flag} ${path}: not JSON (${e instanceof Error ? e.message : String(e)})`);
   }
   try {
-    new Fib(fib as FibDescription);
+    check(value as T);
   } catch (e) {
-    if (e instanceof ArgumentError) throw new UsageError(`--fib ${path}: ${e.message}`);
+    if (e instanceof ArgumentError) throw new UsageError(`--${flag} ${path}: ${e.message}`);
     throw e;
   }
-  return fib as FibDescription;
+  return value as T;
 }
 
 /** Helper ids by kernel name, with and without the `bpf_` prefix. */
@@ -137,8 +146,8 @@ async function helperModule(spec: string, path: string): Promise<HelperFunction>
   return mod.default as HelperFunction;
 }
 
-/** Load options from `--type`, `--verify`, `--map-size`, `--fib`, `--kconfig`, `--helper` and `--btf`; a usage error for bad values. */
-export async function loadFlags(args: ParsedArgs): Promise<Pick<LoadOptions, 'programTypes' | 'mapSizes' | 'fib' | 'kconfig' | 'helpers' | 'targetBtf' | 'verify'>> {
+/** Load options from `--type`, `--verify`, `--map-size`, `--fib`, `--sockets`, `--kconfig`, `--helper` and `--btf`; a usage error for bad values. */
+export async function loadFlags(args: ParsedArgs): Promise<Pick<LoadOptions, 'programTypes' | 'mapSizes' | 'fib' | 'sockets' | 'kconfig' | 'helpers' | 'targetBtf' | 'verify'>> {
   const verify = stringOption(args, 'verify');
   if (verify !== undefined && !['kernel', 'warn', 'shape', 'off'].includes(verify)) {
     throw new UsageError(`--verify must be kernel, warn, shape or off, not '${verify}'`);
@@ -148,6 +157,7 @@ export async function loadFlags(args: ParsedArgs): Promise<Pick<LoadOptions, 'pr
     throw new UsageError(`--type must be one of ${PROGRAM_TYPES.join(', ')}, not '${type}'`);
   }
   const fib = stringOption(args, 'fib');
+  const sockets = stringOption(args, 'sockets');
   const sizes: Record<string, number> = {};
   for (const spec of listOption(args, 'map-size')) {
     const m = /^(.+)=(0x[0-9a-f]+|\d+)$/i.exec(spec);
@@ -171,7 +181,8 @@ export async function loadFlags(args: ParsedArgs): Promise<Pick<LoadOptions, 'pr
     ...(verify === undefined ? {} : { verify: verify === 'off' ? false : (verify as 'kernel' | 'warn' | 'shape') }),
     ...(Object.keys(kconfig).length === 0 ? {} : { kconfig }),
     ...(Object.keys(sizes).length === 0 ? {} : { mapSizes: sizes }),
-    ...(fib === undefined ? {} : { fib: fibFile(fib) }),
+    ...(fib === undefined ? {} : { fib: jsonFile<FibDescription>('fib', fib, (f) => new Fib(f)) }),
+    ...(sockets === undefined ? {} : { sockets: jsonFile<SocketDescription[]>('sockets', sockets, (d) => new SocketTable(d)) }),
     ...(stubs.size === 0 ? {} : { helpers: stubs }),
   };
 }

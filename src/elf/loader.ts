@@ -25,6 +25,8 @@ import { tunnelHelpers } from '../helpers/tunnel.js';
 import { vlanHelpers } from '../helpers/vlan.js';
 import { cloneHelpers } from '../helpers/clone.js';
 import { Fib, type FibDescription } from '../helpers/fib-table.js';
+import { SocketTable, type SocketDescription } from '../helpers/socket-table.js';
+import { socketHelpers } from '../helpers/sockets.js';
 import { DEFAULT_TRACE_BUFFER_BYTES, TraceLog } from '../helpers/trace-log.js';
 import { ProgramRunner } from '../context/runner.js';
 import { RunSpace } from '../context/space.js';
@@ -133,6 +135,11 @@ export interface LoadOptions extends MapOptions {
    * default: a host with only the loopback interface (ifindex 1) and no routes.
    */
   readonly fib?: FibDescription;
+  /**
+   * The host's sockets, for `bpf_sk_lookup_tcp` / `_udp`, `bpf_skc_lookup_tcp`, `bpf_sk_release`
+   * and `bpf_sk_assign` (see {@link SocketDescription}); default: none, so every lookup finds nothing.
+   */
+  readonly sockets?: readonly SocketDescription[];
   /**
    * Values for the object's Kconfig externs (`__kconfig`), by name: `'y'` / `'n'` / `'m'`, integers,
    * strings (char arrays) or booleans; they override tsbpf's modelled kernel (`KCONFIG_DEFAULTS`:
@@ -289,6 +296,7 @@ export class BpfObject {
     this.traceBuffer = new TraceLog(traceBytes);
     checkVerifyMode(options.verify);
     const fib = new Fib(options.fib);
+    const sockets = new SocketTable(options.sockets);
     const perf = options.perfBufferBytes;
     // Checked here too: a map createMap refuses only makes that map unavailable, a bad option is the caller's.
     if (perf !== undefined && (!Number.isSafeInteger(perf) || perf < 16 || perf > 1 << 30)) {
@@ -348,6 +356,7 @@ export class BpfObject {
     for (const [id, entry] of tunnelHelpers(this.memory)) this.helperTable.set(id, entry);
     for (const [id, entry] of vlanHelpers(this.memory)) this.helperTable.set(id, entry);
     for (const [id, entry] of cloneHelpers(fib)) this.helperTable.set(id, entry);
+    for (const [id, entry] of socketHelpers(this.memory, sockets)) this.helperTable.set(id, entry);
     for (const [id, entry] of core?.helpers ?? []) this.helperTable.set(id, entry);
     for (const [id, entry] of options.helpers ?? []) this.helperTable.set(id, entry);
     this.initProgramArrays();

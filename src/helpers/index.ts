@@ -24,4 +24,6 @@ export type { FibDescription, FibInterface, FibNeighbour, FibRoute } from './fib
 export { TUNNEL_OPTS_MAX, TunnelFlag, TunnelHelper, type TunnelKey } from './tunnel.js';
 export { VlanHelper } from './vlan.js';
 export { CloneHelper, MAX_CLONES, type SkbClone } from './clone.js';
+export { SocketHelper } from './sockets.js';
+export { BPF_SOCK_SIZE, MAX_SOCKETS, SOCKET_STATES, type SocketDescription, type SocketState } from './socket-table.js';
 export { IDLE_TASK, TaskHelper, type ProbeMemoryBlock, type TaskDescription } from './task.js';

@@ -195,7 +195,7 @@ async function runCommandBody(args: ParsedArgs, io: CliIo): Promise<number> {
     if (pcap === '-' && stringOption(args, 'out') === '-' && json) throw new UsageError('--json with --out - would mix the report into the capture on stdout');
   }
   const input = await readProgramArg(arg!, io);
-  if (input.format !== 'elf' && Object.keys(load).some((k) => k !== 'helpers')) throw new UsageError('--type, --map-size, --fib, --kconfig and --btf apply to ELF objects only');
+  if (input.format !== 'elf' && Object.keys(load).some((k) => k !== 'helpers')) throw new UsageError('--type, --map-size, --fib, --sockets, --kconfig and --btf apply to ELF objects only');
   const dump = stringOption(args, 'dump-wasm');
   if (dump !== undefined) writeJitDump(dump, programToDump(input, program, load), limits, io);
   if (pcap !== undefined) {

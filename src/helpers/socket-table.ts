@@ -1,0 +1,254 @@
+/**
+ * The host's sockets, as the socket lookup helpers see them: each one described as plain data
+ * ({@link SocketDescription}: the `sockets` load option, and the CLI's `--sockets FILE.json`), checked
+ * once into a {@link SocketTable} that finds the socket a packet's tuple belongs to. The lookup rules and
+ * the `struct bpf_sock` each socket shows were compared with Linux 6.18 on real sockets
+ * (test/kernel/sockets.test.ts): an established (or connected UDP) socket matching the whole tuple
+ * first, else a listening TCP socket or an unconnected UDP socket on the destination port, bound to the
+ * destination address before one bound to the wildcard, an IPv4 socket before a dual-stack IPv6 one.
+ * @module
+ */
+import { ArgumentError } from '../errors.js';
+import { checkArray, checkObject, checkOptionalBoolean, checkOptionalInteger, checkOptionalOneOf, describeValue } from '../validate.js';
+import { parseAddress } from './fib-table.js';
+
+/** One socket of the host. */
+export interface SocketDescription {
+  /** `tcp` or `udp`. */
+  readonly protocol: 'tcp' | 'udp';
+  /** The local address and port: `127.0.0.1:80`, `[::]:443`, `0.0.0.0:53` (the wildcard), `[::ffff:10.0.0.1]:80`. */
+  readonly local: string;
+  /** The peer of an established TCP socket or a connected UDP socket, the same way; absent for listening and unconnected sockets. */
+  readonly remote?: string;
+  /**
+   * The TCP state (default `established` with a remote, else `listen`); UDP: `established` when
+   * connected, else `close`. `syn_recv` is a request socket and `time_wait` a timewait socket:
+   * `bpf_sk_lookup_tcp` gives the listener for the first and nothing for the second, `bpf_skc_lookup_tcp` both.
+   */
+  readonly state?: SocketState;
+  /** IPv6 sockets: refuse IPv4 packets (`IPV6_V6ONLY`; default false, dual stack). */
+  readonly v6only?: boolean;
+  /** The id of the network namespace the socket is in, as a lookup's `netns` names it; absent: the program's own. */
+  readonly netns?: number;
+  /** `SO_BINDTODEVICE` ifindex (default 0). */
+  readonly boundDevIf?: number;
+  /** `SO_MARK` (default 0). */
+  readonly mark?: number;
+  /** `SO_PRIORITY` (default 0). */
+  readonly priority?: number;
+  /** The receive queue recorded on the socket (default -1: none). */
+  readonly rxQueue?: number;
+}
+
+/** TCP states by name, with the numbers `struct bpf_sock`'s `state` shows. */
+export const SOCKET_STATES = {
+  established: 1,
+  syn_sent: 2,
+  fin_wait1: 4,
+  fin_wait2: 5,
+  time_wait: 6,
+  close: 7,
+  close_wait: 8,
+  last_ack: 9,
+  listen: 10,
+  closing: 11,
+  syn_recv: 12,
+} as const;
+
+/** A socket state's name. */
+export type SocketState = keyof typeof SOCKET_STATES;
+
+/** Most sockets a table holds. */
+export const MAX_SOCKETS = 65536;
+
+/** A checked socket. */
+export interface HostSocket {
+  /** Position in the description. */
+  readonly index: number;
+  readonly protocol: 'tcp' | 'udp';
+  /** 4 or 6. */
+  readonly family: 4 | 6;
+  readonly localAddress: Uint8Array;
+  readonly localPort: number;
+  readonly remoteAddress: Uint8Array | undefined;
+  readonly remotePort: number;
+  readonly state: SocketState;
+  readonly v6only: boolean;
+  readonly netns: number | undefined;
+  /** The `struct bpf_sock` the programs read. */
+  readonly bytes: Uint8Array;
+}
+
+/** `struct bpf_sock` size and field offsets (uapi `linux/bpf.h`). */
+export const BPF_SOCK_SIZE = 80;
+const S = { boundDevIf: 0, family: 4, type: 8, protocol: 12, mark: 16, priority: 20, srcIp4: 24, srcIp6: 28, srcPort: 44, dstPort: 48, dstIp4: 52, dstIp6: 56, state: 72, rxQueue: 76 } as const;
+
+const AF_INET = 2;
+const AF_INET6 = 10;
+
+/** A packet's tuple as `struct bpf_sock_tuple` gives it: the packet's source is the socket's peer, its destination the socket's own address. */
+export interface SocketTuple {
+  readonly family: 4 | 6;
+  readonly saddr: Uint8Array;
+  readonly daddr: Uint8Array;
+  readonly sport: number;
+  readonly dport: number;
+}
+
+function endpoint(value: unknown, where: string): { address: Uint8Array; port: number } {
+  const text = typeof value === 'string' ? value : '';
+  const m = /^\[([0-9a-fA-F:.]+)\]:(\d{1,5})$/.exec(text) ?? /^(\d{1,3}(?:\.\d{1,3}){3}):(\d{1,5})$/.exec(text);
+  const address = m === null ? undefined : parseAddressWithMapped(m[1]!);
+  const port = m === null ? -1 : Number(m[2]);
+  if (address === undefined || port > 65535) {
+    throw new ArgumentError(`${where} must be ADDRESS:PORT (127.0.0.1:80, [::1]:443, [::]:53), not ${describeValue(value)}`);
+  }
+  return { address, port };
+}
+
+/** parseAddress, plus IPv4-mapped IPv6 addresses written with a dotted tail (`::ffff:10.0.0.1`). */
+function parseAddressWithMapped(s: string): Uint8Array | undefined {
+  const m = /^(.*:)(\d{1,3}(?:\.\d{1,3}){3})$/.exec(s);
+  if (m === null) return parseAddress(s);
+  const v4 = parseAddress(m[2]!);
+  const head = parseAddress(`${m[1]!}0:0`);
+  if (v4 === undefined || head === undefined) return undefined;
+  head.set(v4, 12);
+  return head;
+}
+
+const isZero = (a: Uint8Array): boolean => a.every((b) => b === 0);
+const same = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && a.every((x, i) => x === b[i]);
+/** The IPv4 address inside an IPv4-mapped IPv6 address, or undefined. */
+function unmapped(a: Uint8Array): Uint8Array | undefined {
+  if (a.length !== 16 || a.subarray(0, 10).some((b) => b !== 0) || a[10] !== 0xff || a[11] !== 0xff) return undefined;
+  return a.subarray(12);
+}
+function mapped(a: Uint8Array): Uint8Array {
+  const out = new Uint8Array(16);
+  out[10] = out[11] = 0xff;
+  out.set(a, 12);
+  return out;
+}
+
+function socketBytes(s: Omit<HostSocket, 'bytes' | 'index'>, d: SocketDescription): Uint8Array {
+  const b = new Uint8Array(BPF_SOCK_SIZE);
+  const v = new DataView(b.buffer);
+  v.setUint32(S.boundDevIf, d.boundDevIf ?? 0, true);
+  v.setUint32(S.family, s.family === 4 ? AF_INET : AF_INET6, true);
+  v.setUint32(S.type, s.protocol === 'tcp' ? 1 : 2, true);
+  v.setUint32(S.protocol, s.protocol === 'tcp' ? 6 : 17, true);
+  v.setUint32(S.mark, d.mark ?? 0, true);
+  v.setUint32(S.priority, d.priority ?? 0, true);
+  const remote = s.remoteAddress;
+  if (s.family === 4) {
+    b.set(s.localAddress, S.srcIp4);
+    if (remote !== undefined) b.set(remote, S.dstIp4);
+    // A TCP socket with a peer also holds its addresses IPv4-mapped in the IPv6 fields (Linux 6.18).
+    if (s.protocol === 'tcp' && remote !== undefined) {
+      b.set(mapped(s.localAddress), S.srcIp6);
+      b.set(mapped(remote), S.dstIp6);
+    }
+  } else {
+    b.set(s.localAddress, S.srcIp6);
+    const local4 = unmapped(s.localAddress);
+    if (local4 !== undefined) b.set(local4, S.srcIp4);
+    if (remote !== undefined) {
+      b.set(remote, S.dstIp6);
+      const remote4 = unmapped(remote);
+      if (remote4 !== undefined) b.set(remote4, S.dstIp4);
+    }
+  }
+  v.setUint32(S.srcPort, s.localPort, true);
+  // dst_port is a __be16 followed by 16 bits of padding.
+  v.setUint16(S.dstPort, s.remotePort, false);
+  v.setUint32(S.state, SOCKET_STATES[s.state], true);
+  v.setInt32(S.rxQueue, d.rxQueue ?? -1, true);
+  return b;
+}
+
+function checkSocket(d: unknown, index: number): HostSocket {
+  const where = `sockets[${index}]`;
+  checkObject(d, where);
+  const desc = d as SocketDescription;
+  const protocol = checkOptionalOneOf(desc.protocol, `${where}.protocol`, ['tcp', 'udp'] as const);
+  if (protocol === undefined) throw new ArgumentError(`${where}.protocol must be 'tcp' or 'udp', not ${describeValue(desc.protocol)}`);
+  const local = endpoint(desc.local, `${where}.local`);
+  const remote = desc.remote === undefined ? undefined : endpoint(desc.remote, `${where}.remote`);
+  const family = local.address.length === 4 ? 4 : 6;
+  if (remote !== undefined && remote.address.length !== local.address.length) throw new ArgumentError(`${where}: local and remote must be both IPv4 or both IPv6`);
+  if (remote !== undefined && (remote.port === 0 || isZero(remote.address))) throw new ArgumentError(`${where}.remote must be a real peer (no wildcard address, no port 0)`);
+  const states = Object.keys(SOCKET_STATES) as SocketState[];
+  const given = checkOptionalOneOf(desc.state, `${where}.state`, states);
+  const state: SocketState = given ?? (remote !== undefined ? 'established' : protocol === 'tcp' ? 'listen' : 'close');
+  if (protocol === 'udp' && state !== 'established' && state !== 'close') throw new ArgumentError(`${where}.state: a UDP socket is 'established' (connected) or 'close', not ${describeValue(state)}`);
+  if ((state === 'listen' || (protocol === 'udp' && state === 'close')) !== (remote === undefined)) {
+    throw new ArgumentError(`${where}: ${remote === undefined ? `a ${state} socket needs a remote` : `a ${state} socket has no remote`}`);
+  }
+  const v6only = checkOptionalBoolean(desc.v6only, `${where}.v6only`) ?? false;
+  if (v6only && family === 4) throw new ArgumentError(`${where}.v6only applies to IPv6 sockets only`);
+  const netns = checkOptionalInteger(desc.netns, `${where}.netns`, 0, 0x7fffffff);
+  checkOptionalInteger(desc.boundDevIf, `${where}.boundDevIf`, 0, 0x7fffffff);
+  checkOptionalInteger(desc.mark, `${where}.mark`, 0, 0xffffffff);
+  checkOptionalInteger(desc.priority, `${where}.priority`, 0, 0xffffffff);
+  checkOptionalInteger(desc.rxQueue, `${where}.rxQueue`, -1, 0xffff);
+  const s = { protocol, family, localAddress: local.address, localPort: local.port, remoteAddress: remote?.address, remotePort: remote?.port ?? 0, state, v6only, netns } as const;
+  return { ...s, index, bytes: socketBytes(s, desc) };
+}
+
+/** The host's sockets, checked, with the lookup the helpers make. */
+export class SocketTable {
+  /** Every socket, in the order described. */
+  readonly sockets: readonly HostSocket[];
+
+  /** Check `descriptions` (an {@link ArgumentError} names the first problem). */
+  constructor(descriptions: readonly SocketDescription[] = []) {
+    this.sockets = checkArray<unknown>(descriptions, 'sockets', MAX_SOCKETS).map(checkSocket);
+  }
+
+  /**
+   * The socket a packet with `tuple` is for, in network namespace `netns` (undefined: the program's
+   * own), among `protocol`'s: see the module's doc. `full` (bpf_sk_lookup_*) turns a request socket
+   * into its listener and finds no timewait socket; otherwise (bpf_skc_lookup_tcp) both are found.
+   */
+  lookup(protocol: 'tcp' | 'udp', tuple: SocketTuple, netns: number | undefined, full: boolean): HostSocket | undefined {
+    let exact: HostSocket | undefined;
+    for (const s of this.sockets) {
+      if (s.protocol !== protocol || s.netns !== netns || s.remoteAddress === undefined || s.family !== tuple.family) continue;
+      if (s.localPort === tuple.dport && s.remotePort === tuple.sport && same(s.localAddress, tuple.daddr) && same(s.remoteAddress, tuple.saddr)) {
+        exact = s;
+        break;
+      }
+    }
+    if (exact !== undefined) {
+      if (!full || (exact.state !== 'syn_recv' && exact.state !== 'time_wait')) return exact;
+      if (exact.state === 'time_wait') return undefined;
+    }
+    // A listener (TCP) or an unconnected socket (UDP), best first.
+    let best: HostSocket | undefined;
+    let bestScore = 0;
+    for (const s of this.sockets) {
+      if (s.protocol !== protocol || s.netns !== netns || s.remoteAddress !== undefined || s.localPort !== tuple.dport) continue;
+      if (protocol === 'tcp' && s.state !== 'listen') continue;
+      const score = this.score(s, tuple);
+      if (score > bestScore) {
+        best = s;
+        bestScore = score;
+      }
+    }
+    return best;
+  }
+
+  /** How well an unconnected socket suits a tuple's destination: 0 not at all; a bound address before the wildcard, the tuple's own family before dual stack. */
+  private score(s: HostSocket, t: SocketTuple): number {
+    if (t.family === 6) {
+      if (s.family !== 6) return 0;
+      return same(s.localAddress, t.daddr) ? 4 : isZero(s.localAddress) ? 2 : 0;
+    }
+    if (s.family === 4) return same(s.localAddress, t.daddr) ? 4 : isZero(s.localAddress) ? 3 : 0;
+    if (s.v6only) return 0;
+    const v4 = unmapped(s.localAddress);
+    if (v4 !== undefined) return same(v4, t.daddr) ? 2 : 0;
+    return isZero(s.localAddress) ? 1 : 0;
+  }
+}

@@ -1,0 +1,84 @@
+/**
+ * The socket lookup helpers over the host's {@link SocketTable}: `bpf_sk_lookup_tcp` (84),
+ * `bpf_sk_lookup_udp` (85), `bpf_skc_lookup_tcp` (99), `bpf_sk_release` (86) and `bpf_sk_assign`
+ * (124). A socket a lookup finds is a read-only `struct bpf_sock`, an element of one region (`sockets`,
+ * mapped at load), so the program reads its fields and can neither change them nor reach the next socket. As Linux 6.18 gives them
+ * (test/kernel/sockets.test.ts): a tuple size other than 12 (IPv4) or 36 (IPv6), or any flag, finds
+ * nothing; `netns` is taken as a signed 32-bit number, negative meaning the program's own namespace.
+ * Which lookups a program holds is the verifier's business (the kernel refuses a program that leaks one);
+ * here `bpf_sk_release` only checks it is given a socket. `bpf_sk_assign` is taken at tc ingress (where a
+ * capture's packets arrive): 0 for a socket of the program's namespace, -ENETUNREACH for another's,
+ * -EINVAL for any flag; the kernel's BPF_PROG_TEST_RUN, which is not at ingress, gives -EOPNOTSUPP.
+ * The assignment itself is not reported.
+ * @module
+ */
+import { ErrorCode, ExecutionError } from '../errors.js';
+import type { HelperContext, HelperEntry, HelperFunction } from '../vm/environment.js';
+import type { VmMemory } from '../vm/memory.js';
+import { BPF_SOCK_SIZE, type HostSocket, type SocketTable, type SocketTuple } from './socket-table.js';
+
+/** Socket helper ids (uapi `linux/bpf.h`). */
+export const SocketHelper = { SK_LOOKUP_TCP: 84, SK_LOOKUP_UDP: 85, SK_RELEASE: 86, SKC_LOOKUP_TCP: 99, SK_ASSIGN: 124 } as const;
+
+const EINVAL = 22;
+const ENETUNREACH = 101;
+const neg = (errno: number): bigint => BigInt.asUintN(64, BigInt(-errno));
+
+/** The socket helpers, bound to the object's memory and the host's sockets (whose region it maps). */
+export function socketHelpers(memory: VmMemory, table: SocketTable): Map<number, HelperEntry> {
+  // One read-only region of elements, one `struct bpf_sock` each: no access crosses from one socket to the next.
+  const byAddress = new Map<number, HostSocket>();
+  const vaddrs = new Map<HostSocket, number>();
+  const n = table.sockets.length;
+  if (n > 0) {
+    const offset = memory.allocate(n * BPF_SOCK_SIZE);
+    const bytes = memory.bytes;
+    for (const s of table.sockets) bytes.set(s.bytes, offset + s.index * BPF_SOCK_SIZE);
+    const region = memory.map({ name: 'sockets', size: n * BPF_SOCK_SIZE, offset, writable: false, elements: { stride: BPF_SOCK_SIZE, size: BPF_SOCK_SIZE } });
+    for (const s of table.sockets) {
+      byAddress.set(region.vaddr + s.index * BPF_SOCK_SIZE, s);
+      vaddrs.set(s, region.vaddr + s.index * BPF_SOCK_SIZE);
+    }
+  }
+  const socketAt = (address: bigint, ctx: HelperContext, helper: string): HostSocket => {
+    const s = address <= 0xffffffffn ? byAddress.get(Number(address)) : undefined;
+    if (s === undefined) {
+      throw new ExecutionError(ErrorCode.HELPER, `${helper}: 0x${address.toString(16)} is not a socket a bpf_sk_lookup_* / bpf_skc_lookup_tcp call returned`, { pc: ctx.pc, helper });
+    }
+    return s;
+  };
+  const lookup = (protocol: 'tcp' | 'udp', full: boolean): HelperFunction => (_ctx, tupleAddress, size, netns, flags, ctx) => {
+    const n = Number(size & 0xffffffffn);
+    if ((n !== 12 && n !== 36) || flags !== 0n) return 0;
+    const t = memory.read(tupleAddress, n, ctx.pc);
+    const v = new DataView(t.buffer, t.byteOffset, n);
+    const a = n === 12 ? 4 : 16;
+    const tuple: SocketTuple = { family: a === 4 ? 4 : 6, saddr: t.subarray(0, a), daddr: t.subarray(a, 2 * a), sport: v.getUint16(2 * a, false), dport: v.getUint16(2 * a + 2, false) };
+    const ns = Number(BigInt.asIntN(32, netns));
+    const s = table.lookup(protocol, tuple, ns < 0 ? undefined : ns, full);
+    if (s === undefined) return 0;
+    return vaddrs.get(s)!;
+  };
+  const release: HelperFunction = (r1, _2, _3, _4, _5, ctx) => {
+    socketAt(r1, ctx, 'bpf_sk_release');
+    return 0;
+  };
+  const assign: HelperFunction = (_r1, r2, r3, _4, _5, ctx) => {
+    const host = ctx.host as { readonly kind?: string } | undefined;
+    if (host?.kind !== 'tc') {
+      throw new ExecutionError(ErrorCode.HELPER, 'bpf_sk_assign: only tc programs may call it here (the kernel refuses it elsewhere but in sk_lookup programs); run the program with runTc', { pc: ctx.pc, helper: 'bpf_sk_assign' });
+    }
+    const s = socketAt(r2, ctx, 'bpf_sk_assign');
+    if (r3 !== 0n) return neg(EINVAL);
+    if (s.netns !== undefined) return neg(ENETUNREACH);
+    return 0;
+  };
+  const entry = (fn: HelperFunction, name: string): HelperEntry => ({ fn, name, unwindOnZero: false });
+  return new Map([
+    [SocketHelper.SK_LOOKUP_TCP, entry(lookup('tcp', true), 'bpf_sk_lookup_tcp')],
+    [SocketHelper.SK_LOOKUP_UDP, entry(lookup('udp', true), 'bpf_sk_lookup_udp')],
+    [SocketHelper.SKC_LOOKUP_TCP, entry(lookup('tcp', false), 'bpf_skc_lookup_tcp')],
+    [SocketHelper.SK_RELEASE, entry(release, 'bpf_sk_release')],
+    [SocketHelper.SK_ASSIGN, entry(assign, 'bpf_sk_assign')],
+  ]);
+}

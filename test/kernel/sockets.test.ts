@@ -1,0 +1,141 @@
+/**
+ * Socket lookups against the kernel: real sockets opened here (TCP listeners on an IPv4 address and on
+ * the dual-stack wildcard, an accepted connection seen from both ends, UDP sockets bound and connected),
+ * fixture sk_lookup.c asking BPF_PROG_TEST_RUN for them, and tsbpf, on both engines, asking a socket
+ * table that describes the same sockets: every field of every struct bpf_sock found, and what was not
+ * found, must agree. bpf_sk_assign is the one known difference: BPF_PROG_TEST_RUN is not at tc ingress, so
+ * the kernel gives -EOPNOTSUPP where tsbpf, which takes tc runs as ingress, assigns (0).
+ */
+import { createServer, connect, type Server, type Socket } from 'node:net';
+import { createSocket, type Socket as UdpSocket } from 'node:dgram';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadObject } from '../../src/elf/index.js';
+import type { SocketDescription } from '../../src/helpers/socket-table.js';
+import { fixture } from '../elf/fixtures.js';
+import { describeProbe, probePacket, probeProgram, type SocketProbe } from '../elf/socket-cases.js';
+import { kernelOracle, skipNote, type KernelRequest } from './runner.js';
+
+const SK_O = fileURLToPath(new URL('../fixtures/elf/sk_lookup.o', import.meta.url));
+const reason = ((): string | undefined => {
+  const k = kernelOracle();
+  return typeof k === 'string' ? k : undefined;
+})();
+if (reason !== undefined) skipNote(reason);
+
+const listen = (host: string | undefined): Promise<Server> =>
+  new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen({ port: 0, ...(host === undefined ? {} : { host }) }, () => resolve(s));
+  });
+const udp = (port = 0): Promise<UdpSocket> =>
+  new Promise((resolve, reject) => {
+    const s = createSocket('udp4');
+    s.once('error', reject);
+    s.bind(port, '127.0.0.1', () => resolve(s));
+  });
+const portOf = (s: Server | UdpSocket): number => (s.address() as { port: number }).port;
+
+describe.skipIf(reason !== undefined)('socket lookups: tsbpf and the kernel on the same sockets', () => {
+  const open: (() => unknown)[] = [];
+  let probes: SocketProbe[] = [];
+  let sockets: SocketDescription[] = [];
+
+  beforeAll(async () => {
+    const v4 = await listen('127.0.0.1');
+    const dual = await listen(undefined);
+    const bound = await udp();
+    const peer = await udp();
+    const connected = await udp();
+    await new Promise<void>((r) => connected.connect(portOf(peer), '127.0.0.1', r));
+    const accepted = new Promise<Socket>((r) => v4.once('connection', r));
+    const client = connect(portOf(v4), '127.0.0.1');
+    await new Promise<void>((r) => client.once('connect', r));
+    const server = await accepted;
+    const unused = await udp();
+    const free = portOf(unused);
+    unused.close();
+    open.push(() => client.destroy(), () => server.destroy(), () => v4.close(), () => dual.close(), () => bound.close(), () => peer.close(), () => connected.close());
+    const A = portOf(v4);
+    const B = portOf(dual);
+    const C = portOf(bound);
+    const cport = client.localPort!;
+    sockets = [
+      { protocol: 'tcp', local: `127.0.0.1:${A}` },
+      { protocol: 'tcp', local: `[::]:${B}` },
+      { protocol: 'tcp', local: `127.0.0.1:${A}`, remote: `127.0.0.1:${cport}` },
+      { protocol: 'tcp', local: `127.0.0.1:${cport}`, remote: `127.0.0.1:${A}` },
+      { protocol: 'udp', local: `127.0.0.1:${C}` },
+      { protocol: 'udp', local: `127.0.0.1:${portOf(peer)}` },
+      { protocol: 'udp', local: `127.0.0.1:${portOf(connected)}`, remote: `127.0.0.1:${portOf(peer)}` },
+    ];
+    const far = { src: '10.0.0.1', sport: 1234 };
+    probes = [
+      { name: 'tcp listener', protocol: 'tcp', ...far, dst: '127.0.0.1', dport: A },
+      { name: 'tcp listener, assign', protocol: 'tcp', ...far, dst: '127.0.0.1', dport: A, assign: true },
+      { name: 'tcp dual-stack listener from IPv4', protocol: 'tcp', ...far, dst: '127.0.0.1', dport: B },
+      { name: 'tcp dual-stack listener, any address', protocol: 'tcp', ...far, dst: '10.9.9.9', dport: B },
+      { name: 'tcp dual-stack listener from IPv6', protocol: 'tcp', src: '::1', sport: 1234, dst: '::1', dport: B },
+      { name: 'tcp IPv4 listener from IPv6', protocol: 'tcp', src: '::1', sport: 1234, dst: '::1', dport: A },
+      { name: 'tcp IPv4 listener, other address', protocol: 'tcp', ...far, dst: '127.0.0.2', dport: A },
+      { name: 'tcp established, accepted end', protocol: 'tcp', src: '127.0.0.1', sport: cport, dst: '127.0.0.1', dport: A },
+      { name: 'tcp established, connecting end', protocol: 'tcp', src: '127.0.0.1', sport: A, dst: '127.0.0.1', dport: cport },
+      { name: 'skc established', protocol: 'skc', src: '127.0.0.1', sport: cport, dst: '127.0.0.1', dport: A },
+      { name: 'skc listener', protocol: 'skc', ...far, dst: '127.0.0.1', dport: A },
+      { name: 'udp bound', protocol: 'udp', ...far, dst: '127.0.0.1', dport: C },
+      { name: 'udp bound, other address', protocol: 'udp', ...far, dst: '127.0.0.2', dport: C },
+      { name: 'udp connected, its peer', protocol: 'udp', src: '127.0.0.1', sport: portOf(peer), dst: '127.0.0.1', dport: portOf(connected) },
+      { name: 'udp connected, another source', protocol: 'udp', src: '127.0.0.2', sport: portOf(peer), dst: '127.0.0.1', dport: portOf(connected) },
+      { name: 'tcp on a udp port', protocol: 'tcp', ...far, dst: '127.0.0.1', dport: C },
+      { name: 'nothing there', protocol: 'tcp', ...far, dst: '127.0.0.1', dport: free },
+      { name: 'tuple size 11', protocol: 'tcp', ...far, dst: '127.0.0.1', dport: A, size: 11 },
+      { name: 'IPv4 tuple with size 36', protocol: 'tcp', ...far, dst: '127.0.0.1', dport: A, size: 36 },
+      { name: 'flags 1', protocol: 'tcp', ...far, dst: '127.0.0.1', dport: A, flags: 1n },
+      { name: 'netns 0', protocol: 'tcp', ...far, dst: '127.0.0.1', dport: A, netns: 0n },
+      { name: 'netns 5', protocol: 'tcp', ...far, dst: '127.0.0.1', dport: A, netns: 5n },
+      { name: 'netns -2', protocol: 'tcp', ...far, dst: '127.0.0.1', dport: A, netns: -2n },
+      { name: 'netns 2^31 (negative as s32)', protocol: 'tcp', ...far, dst: '127.0.0.1', dport: A, netns: 1n << 31n },
+      { name: 'netns 2^32 (0 as s32)', protocol: 'tcp', ...far, dst: '127.0.0.1', dport: A, netns: 1n << 32n },
+      { name: 'netns 2^32 + 2^32 - 1 (-1 as s32)', protocol: 'tcp', ...far, dst: '127.0.0.1', dport: A, netns: (1n << 32n) | 0xffffffffn },
+    ];
+  });
+  afterAll(() => {
+    for (const close of open) close();
+  });
+
+  it('every probe finds what the kernel finds, field for field, on both engines', () => {
+    const k = kernelOracle();
+    if (typeof k === 'string') throw new Error(k);
+    const requests: KernelRequest[] = [
+      { op: 'obj', path: SK_O, program: 'sk_probe' },
+      { op: 'obj', path: SK_O, program: 'skc_probe' },
+    ];
+    for (const p of probes) requests.push({ op: 'run', prog: { ref: probeProgram(p) === 'sk_probe' ? 0 : 1 }, data: probePacket(p), dataOut: 160 });
+    const out = k.exec(requests);
+    expect(out[0]).toMatchObject({ kind: 'obj', accepted: true });
+    expect(out[1]).toMatchObject({ kind: 'obj', accepted: true });
+    const obj = loadObject(fixture('sk_lookup'), { sockets });
+    const diffs: string[] = [];
+    let found = 0;
+    probes.forEach((p, i) => {
+      const r = out[i + 2]!;
+      if (r.kind !== 'run') throw new Error(`${p.name}: ${JSON.stringify(r)}`);
+      // The accepted end's receive queue is 0 or -1 depending on what it has seen by then (either, from run to run).
+      const masked = (text: string): string => (p.name.includes('accepted end') ? text.replace(/rxq -?\d+/, 'rxq ?') : text);
+      const want = masked(describeProbe(r.data, false));
+      if (want !== 'none') found++;
+      if (p.assign === true) expect(describeProbe(r.data)).toMatch(/assign -95$/);
+      for (const jit of [false, true]) {
+        let pkt: Uint8Array = new Uint8Array(0);
+        obj.program(probeProgram(p)).runTc(probePacket(p), { jit, inspect: (_s, d) => (pkt = d) });
+        const have = masked(describeProbe(pkt, false));
+        if (have !== want) diffs.push(`${p.name} (${jit ? 'JIT' : 'interpreter'}):\n  kernel ${want}\n  tsbpf  ${have}`);
+        if (p.assign === true && want !== 'none') expect(describeProbe(pkt)).toMatch(/assign 0$/);
+      }
+    });
+    expect(diffs).toEqual([]);
+    // Not a comparison of two empty answers: 14 probes find a socket.
+    expect(found).toBe(14);
+  });
+});
