@@ -62,8 +62,8 @@ function main(): void {
   const runs = value('--runs', 3);
   const big = argv.includes('--big');
   const engine = argv.includes('--interpreter') ? '' : '--jit';
-  const cli = join(root, 'dist/cli/main.js');
-  if (!existsSync(cli)) throw new Error('dist/cli/main.js is missing: run npm run build first');
+  const cli = join(root, 'dist/cli/tsbpf.js');
+  if (!existsSync(cli)) throw new Error('dist/cli/tsbpf.js (the bundled CLI) is missing: run npm run build first');
   if (!existsSync('/usr/bin/time')) throw new Error('/usr/bin/time is needed for CPU time and peak RSS (apt-get install time)');
   const file = join(tmpdir(), `tsbpf-bench-${packets}.pcap`);
   const spec = { packets, seed: 1, pcapng: false };

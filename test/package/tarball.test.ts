@@ -17,7 +17,7 @@ describe('the npm tarball in a fresh project', () => {
     const npm = (args: string[], cwd: string): string => execFileSync('npm', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
     const packed = JSON.parse(npm(['pack', '--json', '--pack-destination', dir], root)) as { filename: string; files: { path: string }[] }[];
     const files = packed[0]!.files.map((f) => f.path);
-    for (const f of ['dist/index.js', 'dist/cli/main.js', 'examples/xdp_firewall.o', 'examples/traffic.pcap', 'README.md', 'LICENSE']) expect(files).toContain(f);
+    for (const f of ['dist/index.js', 'dist/cli/main.js', 'dist/cli/tsbpf.js', 'examples/xdp_firewall.o', 'examples/traffic.pcap', 'README.md', 'LICENSE']) expect(files).toContain(f);
     expect(files.some((f) => f.startsWith('src/') || f.startsWith('test/'))).toBe(false);
     const project = join(dir, 'project');
     execFileSync('mkdir', [project]);

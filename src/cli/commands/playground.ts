@@ -10,9 +10,12 @@ import type { Command } from '../command.js';
 import { InputError } from '../input.js';
 import { serveStatic } from '../static-server.js';
 
-/** Where the built playground is: beside the CLI in the package (dist/web), or dist/web of a source checkout. */
+/**
+ * Where the built playground is: beside the CLI in the package (dist/web, from this module in
+ * dist/cli/commands/ or from the bundled CLI in dist/cli/), or dist/web of a source checkout.
+ */
 function defaultDir(): string | undefined {
-  for (const rel of ['../../web/', '../../../dist/web/']) {
+  for (const rel of ['../../web/', '../web/', '../../../dist/web/']) {
     const dir = fileURLToPath(new URL(rel, import.meta.url));
     if (existsSync(`${dir}index.html`) && existsSync(`${dir}playground.js`)) return dir;
   }
