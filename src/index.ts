@@ -71,3 +71,6 @@ export {
   type PacketToWrite,
   type PcapWriteOptions,
 } from './pcap/index.js';
+export { PacketPool, type BatchResult, type PacketBatch, type PacketPoolOptions } from './pool/pool.js';
+export { servePoolWorker } from './pool/worker.js';
+export type { PacketError, PoolLoadOptions, PoolPort } from './pool/protocol.js';

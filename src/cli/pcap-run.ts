@@ -83,7 +83,8 @@ function linkTypeName(lt: number): string {
   return entry === undefined ? `link type ${lt}` : `${entry[0]} (link type ${lt})`;
 }
 
-function notEthernet(path: string, packet: number, linkType: number): string {
+/** The message for a packet that is not an Ethernet frame. */
+export function notEthernet(path: string, packet: number, linkType: number): string {
   return `${path}: packet ${packet} is ${linkTypeName(linkType)}; tsbpf runs programs on Ethernet frames (link type 1) only`;
 }
 

@@ -14,6 +14,7 @@ import { readMemoryOptions, readProgramArg, writeOutputFile, type ProgramInput }
 import { singleObjectRun } from '../single-run.js';
 import { execute } from '../jit.js';
 import { preloadMaps, runCapture } from '../pcap-run.js';
+import { runCaptureWorkers } from '../capture-workers.js';
 import { objectPacketEngine, rawPacketEngine } from '../packet-engine.js';
 import { programBytes } from '../program.js';
 import { selectProgram } from './run-object.js';
@@ -67,6 +68,7 @@ export const runCommand: Command = {
     'out-redirect': { type: 'string' },
     count: { type: 'string', short: 'c' },
     'max-errors': { type: 'string' },
+    workers: { type: 'string' },
     repeat: { type: 'string' },
     json: { type: 'boolean' },
     verbose: { type: 'boolean', short: 'v' },
@@ -79,6 +81,7 @@ export const runCommand: Command = {
                     [--fib FILE.json] [--kconfig NAME=VALUE]... [--btf FILE]
        tsbpf run PROG --pcap CAPTURE [--program NAME] [--map NAME=FILE.json]... [--save-maps FILE.json]
                       [--out OUT.pcap] [--out-redirect DIR] [-c COUNT] [--max-errors N] [--json] [--verbose] [--jit] [--budget N]
+                      [--workers N]
 
 Verify PROG and run it once on one input. PROG is a raw bytecode file, a file of hex bytes, an
 assembly file, a hex string, - for stdin, or a clang-built ELF object (clang -O2 -g -target bpf -c).
@@ -137,6 +140,11 @@ ${LOAD_FLAG_HELP}
                   TC_ACT_REDIRECT), as it left them, and the bpf_clone_redirect copies into DIR,
                   one pcap per target (ifindex-3.pcap, map-ports-key-2-ifindex-7.pcap,
                   clone-ifindex-4-ingress.pcap; past 64 targets: other.pcap, clone-other.pcap)
+  --workers N     with --pcap and an ELF object: run on N worker threads over one shared memory
+                  (maps shared as in the kernel, per-CPU maps one value per worker; results in
+                  capture order). Objects with arrays, per-CPU arrays and program arrays only;
+                  not yet with --out, --out-redirect, --verbose, --max-errors or --helper
+                  (default 1: one thread)
   -c COUNT        stop after COUNT packets
   --max-errors N  stop after N packets failed
   -v, --verbose   also list each packet's verdict
@@ -185,7 +193,7 @@ async function runCommandBody(args: ParsedArgs, io: CliIo): Promise<number> {
   const repeat = intOption(args, 'repeat', 1, 1e9);
   const load = await loadFlags(args);
   if (pcap === undefined) {
-    for (const o of ['verbose', 'count', 'max-errors', 'out-redirect']) {
+    for (const o of ['verbose', 'count', 'max-errors', 'out-redirect', 'workers']) {
       if (args.options.has(o)) throw new UsageError(`--${o} applies to capture runs only (give --pcap FILE)`);
     }
   } else {
@@ -212,13 +220,16 @@ async function runCommandBody(args: ParsedArgs, io: CliIo): Promise<number> {
       maxErrors: intOption(args, 'max-errors', 1, Number.MAX_SAFE_INTEGER),
       saveMaps: stringOption(args, 'save-maps'),
     };
+    const workers = intOption(args, 'workers', 1, 64) ?? 1;
     if (input.format === 'elf') {
       const obj = loadObject(input.bytes, jit ? { ...load, jitEngine: new JitEngine() } : load);
       const info = selectProgram(obj, input.name, program);
+      if (workers > 1) return runCaptureWorkers({ ...common, programLabel: '' }, { workers, bytes: input.bytes, program: info.name, load, jit, limits }, io);
       const engine = objectPacketEngine(obj, info, jit, limits);
       return runCapture({ ...common, programLabel: `${info.name} (${info.section})`, object: obj, engine }, io);
     }
     if (program !== undefined) throw new UsageError('--program applies to ELF objects only');
+    if (workers > 1) throw new UsageError('--workers needs an ELF object (raw bytecode runs in one thread)');
     if (args.options.has('save-maps')) throw new UsageError('--save-maps needs an ELF object (raw bytecode has no maps)');
     const engine = rawPacketEngine(programBytes(input), jit, limits, load.helpers);
     return runCapture({ ...common, programLabel: input.name, object: undefined, engine }, io);

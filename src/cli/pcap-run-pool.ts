@@ -1,0 +1,202 @@
+/**
+ * `tsbpf run OBJ.o --pcap FILE --workers N`: the capture runner over a {@link PacketPool}. The capture
+ * is read here and cut into batches that workers run over one shared memory; results come back and are
+ * counted in capture order, so verdict counts, failures, trace lines, redirect and clone targets are
+ * those of one worker for programs whose results do not depend on the order packets run in (maps are
+ * shared as in the kernel: two packets may run at once). The report is capture-report.ts's.
+ * @module
+ */
+import { EbpfError } from '../errors.js';
+import { CaptureReader, LinkType } from '../pcap/index.js';
+import type { BatchResult, PacketPool } from '../pool/pool.js';
+import { feedCapture } from './capture-io.js';
+import { LatencyHistogram, VerdictCounts } from './capture-stats.js';
+import { InputError } from './input.js';
+import type { CliIo } from './io.js';
+import { saveMapState } from './map-state.js';
+import { isRedirect, judge, verdictName, type Judgement, type PacketEngine, type VerdictKind } from './packet-engine.js';
+import { TargetCounts, cloneTarget, redirectTarget } from './capture-redirects.js';
+import { MAX_TRACE_LINES, captureJson, captureText, type CaptureTally, type PacketFailure } from './capture-report.js';
+import { cliHint, notEthernet, preloadMaps, type CaptureRunRequest } from './pcap-run.js';
+
+/** Packets per batch, and bytes a batch's buffer starts with (it grows for big packets). */
+const BATCH_PACKETS = 512;
+const BATCH_BYTES = 512 * 1024;
+/** Batches out per worker: one running, one waiting, so a worker never waits for the host. */
+const PER_WORKER = 3;
+const MAX_ERRORS_KEPT = 10;
+const WARMUP = 1000;
+
+/** A pool run's request: the one-worker request without the engine (the pool runs the packets). */
+export type PoolCaptureRequest = Omit<CaptureRunRequest, 'engine'> & { readonly kind: VerdictKind };
+
+/** A batch being filled from the capture. */
+class BatchBuilder {
+  data = new Uint8Array(BATCH_BYTES);
+  starts = new Int32Array(BATCH_PACKETS);
+  lengths = new Int32Array(BATCH_PACKETS);
+  count = 0;
+  used = 0;
+  add(src: Uint8Array, start: number, length: number): void {
+    if (this.used + length > this.data.length) {
+      const bigger = new Uint8Array(Math.max(this.data.length * 2, this.used + length));
+      bigger.set(this.data.subarray(0, this.used));
+      this.data = bigger;
+    }
+    this.data.set(src.subarray(start, start + length), this.used);
+    this.starts[this.count] = this.used;
+    this.lengths[this.count] = length;
+    this.used += length;
+    this.count++;
+  }
+}
+
+/** Run the capture through the pool and print the report; returns the exit code, as runCapture. */
+export async function runCapturePool(req: PoolCaptureRequest, pool: PacketPool, io: CliIo): Promise<number> {
+  const obj = req.object!;
+  preloadMaps(obj, req.mapFiles);
+  const kind = req.kind;
+  const verdicts = new VerdictCounts();
+  const redirects = new TargetCounts();
+  const clones = new TargetCounts();
+  let clonesNotKept = 0;
+  const trace: { packet: number; line: string }[] = [];
+  let traceLines = 0;
+  const failures: PacketFailure[] = [];
+  let failed = 0;
+  const report = io.out.bind(io);
+  const reader = new CaptureReader();
+  const warm = new LatencyHistogram();
+  const steady = new LatencyHistogram();
+  let warmup = WARMUP;
+  let stopped: { reason: string; atByte?: number } | undefined;
+  let packets = 0;
+  let countReached = false;
+  const limit = req.count ?? Number.POSITIVE_INFINITY;
+  const judged: Judgement = { verdict: 0, passed: false, end: 0 };
+  // judge() reads where the packet ends; the pool does not send packets back.
+  const noPacket = { outStart: 0, outEnd: 0 } as PacketEngine;
+  const queue: { first: number; result: Promise<BatchResult> }[] = [];
+  let batch = new BatchBuilder();
+
+  const tally = (first: number, r: BatchResult): void => {
+    let e = 0;
+    let red = 0;
+    let cl = 0;
+    let tr = 0;
+    for (let i = 0; i < r.r0.length; i++) {
+      const number = first + i;
+      const err = r.errors[e];
+      if (err !== undefined && err.at === i) {
+        e++;
+        failed++;
+        verdicts.addKey(`error ${err.code}`);
+        if (failures.length < MAX_ERRORS_KEPT) failures.push({ packet: number, code: err.code as PacketFailure['code'], pc: err.pc, message: cliHint(err.message) });
+      } else {
+        judge(kind, r.r0[i]!, noPacket, judged);
+        const verdict = judged.verdict;
+        if (typeof verdict === 'number') verdicts.add(verdict);
+        else verdicts.addKey(verdict);
+        const rd = r.redirects[red];
+        if (rd !== undefined && rd.at === i) {
+          red++;
+          if (isRedirect(kind, verdict)) redirects.add(redirectTarget(rd.redirect));
+        }
+        const c = r.clones[cl];
+        if (c !== undefined && c.at === i) {
+          cl++;
+          for (const copy of c.clones) clones.add(cloneTarget(copy));
+          clonesNotKept += c.dropped;
+        }
+      }
+      while (tr < r.trace.length && r.trace[tr]!.at === i) {
+        traceLines++;
+        if (trace.length < MAX_TRACE_LINES) trace.push({ packet: number, line: r.trace[tr]!.line });
+        tr++;
+      }
+      const ns = r.ns[i]!;
+      if (warmup > 0) {
+        warmup--;
+        warm.add(ns);
+      } else steady.add(ns);
+    }
+  };
+  const settleOne = async (): Promise<void> => {
+    const head = queue.shift()!;
+    tally(head.first, await head.result);
+  };
+  const send = async (): Promise<void> => {
+    if (batch.count === 0) return;
+    const b = batch;
+    batch = new BatchBuilder();
+    queue.push({ first: packets - b.count + 1, result: pool.run({ data: b.data, starts: b.starts, lengths: b.lengths, count: b.count }) });
+    while (queue.length >= pool.workers * PER_WORKER) await settleOne();
+  };
+
+  const cpu0 = process.cpuUsage();
+  try {
+    loop: for await (const _ of feedCapture(req.pcapPath, io, reader)) {
+      for (;;) {
+        if (packets >= limit) {
+          countReached = true;
+          break loop;
+        }
+        try {
+          if (!reader.next()) break;
+        } catch (e) {
+          if (!(e instanceof EbpfError)) throw e;
+          stopped = { reason: `${e.code}: ${e.message}`, atByte: (e as { offset?: number }).offset ?? reader.consumed };
+          break loop;
+        }
+        const number = packets + 1;
+        if (reader.linkType !== LinkType.ETHERNET) {
+          const what = notEthernet(req.pcapPath, number, reader.linkType);
+          if (packets === 0) throw new InputError(what);
+          stopped = { reason: `${what} (at byte ${reader.recordOffset})`, atByte: reader.recordOffset };
+          break loop;
+        }
+        packets = number;
+        batch.add(reader.buffer, reader.dataOffset, reader.dataLength);
+        if (batch.count === BATCH_PACKETS) await send();
+      }
+    }
+    if (stopped === undefined && !countReached) {
+      reader.end();
+      try {
+        reader.next();
+      } catch (e) {
+        if (!(e instanceof EbpfError)) throw e;
+        stopped = { reason: `${e.code}: ${e.message}`, atByte: (e as { offset?: number }).offset ?? reader.consumed };
+      }
+    }
+    await send();
+    while (queue.length > 0) await settleOne();
+  } finally {
+    pool.close();
+  }
+  const usage = process.cpuUsage(cpu0);
+  if (req.saveMaps !== undefined) saveMapState(obj, req.saveMaps);
+  if (packets === 0 && stopped !== undefined && stopped.atByte === 0) throw new InputError(`${req.pcapPath}: ${stopped.reason}`);
+  const t: CaptureTally = {
+    packets,
+    verdicts: verdicts.entries().map(([k, n]) => [verdictName(kind, k), n] as const),
+    redirects: { targets: redirects.entries(), other: redirects.other },
+    clones: { targets: clones.entries(), other: clones.other, notKept: clonesNotKept },
+    warm,
+    steady,
+    cpuSeconds: (usage.user + usage.system) / 1e6,
+    complete: stopped === undefined && !countReached,
+    stopped,
+    failed,
+    failures,
+    traceLines,
+    trace,
+    events: [],
+    out: undefined,
+    outRedirect: undefined,
+    perPacket: [],
+  };
+  const full = { ...req, engine: noPacket };
+  report(req.json ? captureJson(full, t) : captureText(full, t));
+  return failed > 0 || stopped !== undefined ? 1 : 0;
+}

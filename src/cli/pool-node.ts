@@ -1,0 +1,23 @@
+/**
+ * Workers of a packet pool as Node `worker_threads` (the CLI's `--workers N`): each runs
+ * pool-thread.js. Run from the TypeScript sources (tests), a thread first registers tsx.
+ * @module
+ */
+import { Worker } from 'node:worker_threads';
+import type { PoolPort } from '../pool/protocol.js';
+
+const fromSource = import.meta.url.endsWith('.ts');
+const script = new URL(fromSource ? './pool-thread.ts' : './pool-thread.js', import.meta.url);
+
+/** Start one pool worker thread and return the host's end of it. */
+export function nodePoolWorker(): PoolPort {
+  const worker = fromSource
+    ? new Worker(`import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(script.href)}); });`, { eval: true })
+    : new Worker(script);
+  return {
+    postMessage: (message, transfer) => worker.postMessage(message, transfer as ArrayBuffer[] | undefined),
+    onMessage: (handler) => void worker.on('message', handler),
+    onError: (handler) => void worker.on('error', handler),
+    terminate: () => void worker.terminate(),
+  };
+}

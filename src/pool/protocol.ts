@@ -1,0 +1,104 @@
+/**
+ * What a packet pool's host and its workers say to each other (structured-clone messages over a
+ * {@link PoolPort}), the options a worker loads the object with, and the layout fingerprint that proves
+ * a worker laid the object out at the host's offsets in the shared memory.
+ * @module
+ */
+import type { BpfObject, LoadOptions } from '../elf/loader.js';
+import type { RunLimits } from '../vm/environment.js';
+import type { Redirect } from '../helpers/packet.js';
+import type { SkbClone } from '../helpers/clone.js';
+
+/**
+ * One end of a message channel to a worker (a Web Worker, a Node `worker_threads` Worker, or a test
+ * double): what a {@link PacketPool} needs of it.
+ */
+export interface PoolPort {
+  /** Send a message (`transfer`: buffers whose ownership moves with it). */
+  postMessage(message: unknown, transfer?: readonly ArrayBuffer[]): void;
+  /** Register the handler of every message from the other end. */
+  onMessage(handler: (message: unknown) => void): void;
+  /** Register the handler of the worker's failure (an uncaught error; the worker is gone). */
+  onError(handler: (error: unknown) => void): void;
+  /** Stop the worker. */
+  terminate(): void;
+}
+
+/** Load options a worker can be given (data only: functions and engines cannot cross to a worker). */
+export type PoolLoadOptions = Pick<LoadOptions, 'verify' | 'programTypes' | 'mapSizes' | 'fib' | 'kconfig' | 'targetBtf' | 'traceBufferBytes'>;
+
+/** The load option names a pool accepts (see {@link PoolLoadOptions}). */
+export const POOL_LOAD_KEYS: readonly string[] = ['verify', 'programTypes', 'mapSizes', 'fib', 'kconfig', 'targetBtf', 'traceBufferBytes'];
+
+/** Host to worker, first: attach to the memory and load the object. */
+export interface InitMessage {
+  readonly type: 'init';
+  readonly memory: WebAssembly.Memory;
+  /** This worker's index: its CPU for per-CPU maps and `bpf_get_smp_processor_id`. */
+  readonly index: number;
+  readonly workers: number;
+  /** This worker's own bytes of the shared memory. */
+  readonly base: number;
+  readonly size: number;
+  readonly object: Uint8Array;
+  readonly load: PoolLoadOptions;
+  readonly program: string;
+  readonly jit: boolean;
+  readonly limits: Partial<RunLimits>;
+  /** The host's {@link layoutFingerprint}: the worker's must be the same. */
+  readonly fingerprint: string;
+}
+
+/** Host to worker: run the program on each packet of a batch, in order. */
+export interface BatchMessage {
+  readonly type: 'batch';
+  readonly id: number;
+  /** The packets' bytes; packet i is `data[starts[i], starts[i] + lengths[i])`. */
+  readonly data: Uint8Array;
+  readonly starts: Int32Array;
+  readonly lengths: Int32Array;
+  readonly count: number;
+}
+
+/** A packet of a batch whose run failed. */
+export interface PacketError {
+  /** Index in the batch. */
+  readonly at: number;
+  readonly code: string;
+  readonly message: string;
+  readonly pc: number | undefined;
+}
+
+/** Worker to host: a batch's results. */
+export interface ResultMessage {
+  readonly type: 'result';
+  readonly id: number;
+  /** r0 of each packet (0 for a failed one). */
+  readonly r0: BigUint64Array;
+  /** Each packet's run time in nanoseconds. */
+  readonly ns: Float64Array;
+  readonly errors: readonly PacketError[];
+  /** bpf_trace_printk lines, with the index in the batch of the packet that printed them. */
+  readonly trace: readonly { readonly at: number; readonly line: string }[];
+  /** Trace lines the object's buffer dropped during the batch. */
+  readonly traceDropped: number;
+  /** Where the packets a redirect helper chose a target for were sent (by index in the batch). */
+  readonly redirects: readonly { readonly at: number; readonly redirect: Redirect }[];
+  /** `bpf_clone_redirect` copies (by index in the batch), and copies past those that were not kept. */
+  readonly clones: readonly { readonly at: number; readonly clones: readonly SkbClone[]; readonly dropped: number }[];
+}
+
+/** Worker to host: loaded (with its fingerprint), or failed with an error. */
+export type WorkerReply =
+  | { readonly type: 'ready'; readonly fingerprint: string }
+  | { readonly type: 'error'; readonly code: string; readonly message: string; readonly id?: number }
+  | ResultMessage;
+
+/**
+ * Where a loaded object's maps and global data are: every region's name, address, size and linear
+ * offset, and the linear bytes allocated. Two loads with the same fingerprint share the same bytes.
+ */
+export function layoutFingerprint(obj: BpfObject): string {
+  const parts = obj.memory.regions.map((r) => `${r.name}@${r.vaddr.toString(16)}+${r.size}:${r.offset}/${r.stride}`);
+  return `${parts.join(',')};${obj.memory.allocated}`;
+}

@@ -1,0 +1,90 @@
+/**
+ * The worker side of a packet pool, platform-neutral: attach to the shared memory, load the object at
+ * the host's layout (checked by fingerprint), take this worker's own bytes for its stack, context and
+ * packet, then run the program on each batch of packets the host sends and answer with r0, time,
+ * errors, trace lines, redirects and clones per packet. A Node host runs it in a `worker_threads`
+ * Worker (cli/pool-thread.ts), a browser in a Web Worker.
+ * @module
+ */
+import { EbpfError, ErrorCode } from '../errors.js';
+import { loadObject, type BpfObject } from '../elf/loader.js';
+import { JitEngine } from '../jit/engine.js';
+import { VmMemory } from '../vm/memory.js';
+import type { PacketSession } from '../context/session.js';
+import { layoutFingerprint, type BatchMessage, type InitMessage, type PacketError, type PoolPort, type ResultMessage } from './protocol.js';
+
+/** The kind of session a program type runs in. */
+function sessionKind(type: string): 'xdp' | 'skb' | 'raw' {
+  return type === 'xdp' ? 'xdp' : type === 'socket' || type === 'tc' ? 'skb' : 'raw';
+}
+
+interface Loaded {
+  readonly obj: BpfObject;
+  readonly session: PacketSession;
+}
+
+function init(m: InitMessage): Loaded {
+  const memory = new VmMemory({ attach: m.memory });
+  const obj = loadObject(m.object, { ...m.load, memory, cpus: m.workers, cpu: m.index, ...(m.jit ? { jitEngine: new JitEngine() } : {}) });
+  const fingerprint = layoutFingerprint(obj);
+  if (fingerprint !== m.fingerprint) {
+    throw new EbpfError(ErrorCode.INTERNAL, `worker ${m.index} laid the object out differently from the host (its maps would not be shared): ${fingerprint} against ${m.fingerprint}`);
+  }
+  memory.privateArea(m.base, m.size);
+  const info = obj.programs.find((p) => p.name === m.program);
+  if (info === undefined) throw new EbpfError(ErrorCode.NO_PROGRAM, `no program named ${m.program}`);
+  const session = obj.program(info.name).session(sessionKind(info.type), { jit: m.jit, limits: m.limits });
+  return { obj, session };
+}
+
+function runBatch(l: Loaded, m: BatchMessage): ResultMessage {
+  const { obj, session } = l;
+  const r0 = new BigUint64Array(m.count);
+  const ns = new Float64Array(m.count);
+  const errors: PacketError[] = [];
+  const trace: { at: number; line: string }[] = [];
+  const redirects: ResultMessage['redirects'][number][] = [];
+  const clones: ResultMessage['clones'][number][] = [];
+  const dropped0 = obj.traceDropped;
+  let prev = performance.now();
+  for (let i = 0; i < m.count; i++) {
+    try {
+      r0[i] = session.run(m.data, m.starts[i]!, m.lengths[i]!);
+      const redirect = session.redirect;
+      if (redirect !== undefined) redirects.push({ at: i, redirect });
+      const copies = session.clones;
+      if (copies.length !== 0 || session.clonesDropped !== 0) clones.push({ at: i, clones: copies.map((c) => ({ ...c, packet: c.packet.slice() })), dropped: session.clonesDropped });
+    } catch (e) {
+      if (!(e instanceof EbpfError)) throw e;
+      errors.push({ at: i, code: e.code, message: e.message, pc: e.pc });
+    }
+    if (obj.traceLog.length > 0) for (const line of obj.drainTrace()) trace.push({ at: i, line });
+    const now = performance.now();
+    ns[i] = (now - prev) * 1e6;
+    prev = now;
+  }
+  return { type: 'result', id: m.id, r0, ns, errors, trace, traceDropped: obj.traceDropped - dropped0, redirects, clones };
+}
+
+/**
+ * Serve a pool's host over `port` (the worker's end): the first message loads the object, every later
+ * one is a batch of packets. Errors go back as messages; the worker stays up until terminated.
+ */
+export function servePoolWorker(port: PoolPort): void {
+  let loaded: Loaded | undefined;
+  port.onMessage((message) => {
+    const m = message as InitMessage | BatchMessage;
+    try {
+      if (m.type === 'init') {
+        loaded = init(m);
+        port.postMessage({ type: 'ready', fingerprint: m.fingerprint });
+      } else if (m.type === 'batch' && loaded !== undefined) {
+        const result = runBatch(loaded, m);
+        port.postMessage(result, [result.r0.buffer as ArrayBuffer, result.ns.buffer as ArrayBuffer]);
+      } else throw new EbpfError(ErrorCode.INTERNAL, `unexpected message ${String((m as { type?: unknown }).type)}`);
+    } catch (e) {
+      const err = e instanceof EbpfError ? e : undefined;
+      port.postMessage({ type: 'error', code: err?.code ?? ErrorCode.INTERNAL, message: err?.message ?? String(e), ...(m.type === 'batch' ? { id: m.id } : {}) });
+    }
+  });
+}

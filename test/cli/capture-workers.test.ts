@@ -1,0 +1,82 @@
+/**
+ * `tsbpf run OBJ.o --pcap F --workers N` (issue 17): the same verdict counts, maps, trace lines and
+ * failures as one worker, on a generated capture and the examples; what a pool run does not take yet is
+ * a usage error naming --workers 1, and a map workers cannot share an error naming the map.
+ */
+import { describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { generateCapture } from '../../bench/gen-capture.js';
+import { cli, tempFiles } from './helpers.js';
+
+/** `TSBPF_WORKERS=full`: also the interpreter, three workers and the examples' plain runs (each pool start costs seconds from source). */
+const FULL = process.env['TSBPF_WORKERS'] === 'full';
+const elf = (f: string): string => new URL(`../fixtures/elf/${f}`, import.meta.url).pathname;
+const example = (f: string): string => new URL(`../../examples/${f}`, import.meta.url).pathname;
+
+/** A generated capture of `packets` packets (bench/gen-capture.ts, fixed seed). */
+function capture(packets: number, seed: number): string {
+  const parts = [...generateCapture({ packets, seed, pcapng: false })];
+  const bytes = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    bytes.set(p, at);
+    at += p.length;
+  }
+  return join(tempFiles({ 'g.pcap': bytes }), 'g.pcap');
+}
+
+/** A JSON report without its timings (which differ from run to run). */
+async function report(args: string[]): Promise<{ code: number; json: Record<string, unknown> }> {
+  const r = await cli([...args, '--json']);
+  const json = JSON.parse(r.out) as Record<string, unknown>;
+  delete json['time'];
+  delete json['nsPerPacket'];
+  delete json['medianNsPerPacket'];
+  return { code: r.code, json };
+}
+
+describe('tsbpf run --workers', () => {
+  it('gives one worker\'s report on a generated capture: verdicts, shared and per-CPU maps, trace lines (JIT and interpreter)', async () => {
+    const pcap = capture(6000, 7);
+    for (const jit of FULL ? [['--jit'], []] : [['--jit']]) {
+      const args = ['run', elf('pool_counters.o'), '--pcap', pcap, ...jit];
+      const one = await report(args);
+      const two = await report([...args, '--workers', '2']);
+      const three = FULL ? await report([...args, '--workers', '3']) : two;
+      expect(one.code).toBe(0);
+      // Per-CPU values: one per worker (per CPU), summing to the packet count; the rest is identical.
+      type MapDump = { name: string; entries: { key: number; value: number[] }[] };
+      const maps = (j: Record<string, unknown>): MapDump[] => Object.values(j['maps'] as Record<string, MapDump>);
+      const strip = (j: Record<string, unknown>): unknown => ({ ...j, maps: maps(j).filter((m) => m.name !== 'seen') });
+      const seen = (j: Record<string, unknown>): number[] => maps(j).find((m) => m.name === 'seen')!.entries[0]!.value;
+      expect(strip(two.json)).toEqual(strip(one.json));
+      expect(strip(three.json)).toEqual(strip(one.json));
+      expect(seen(one.json)).toEqual([6000]);
+      expect(seen(two.json)).toHaveLength(2);
+      expect(seen(three.json)).toHaveLength(FULL ? 3 : 2);
+      for (const j of [two.json, three.json]) expect(seen(j).reduce((a, b) => a + b, 0)).toBe(6000);
+      expect(JSON.stringify(one.json)).toMatch(/dns /);
+    }
+  }, 60_000);
+
+  it('gives one worker\'s report on examples/tc_mark.o and counts failing packets alike', async () => {
+    const args = ['run', example('tc_mark.o'), '--pcap', example('traffic.pcap'), '--jit'];
+    if (FULL) expect((await report([...args, '--workers', '2'])).json).toEqual((await report(args)).json);
+    const budget = [...args, '--budget', '5'];
+    const failing = await report([...budget, '--workers', '2']);
+    expect(failing.code).toBe(1);
+    expect(failing.json).toEqual((await report(budget)).json);
+  }, 60_000);
+
+  it('refuses maps workers cannot share and flags a pool run does not take, naming --workers 1', async () => {
+    const hash = await cli(['run', example('xdp_firewall.o'), '--pcap', example('traffic.pcap'), '--workers', '2']);
+    expect(hash.code).not.toBe(0);
+    expect(hash.err).toMatch(/map \w+ \(BPF_MAP_TYPE_HASH\) is not shared between workers yet.*--workers 1/);
+    const out = await cli(['run', example('tc_mark.o'), '--pcap', example('traffic.pcap'), '--workers', '2', '--out', '/dev/null']);
+    expect(out.code).toBe(2);
+    expect(out.err).toMatch(/--out with --workers 2 is not supported yet: run with --workers 1/);
+    const single = await cli(['run', example('tc_mark.o'), '--packet-hex', '00', '--workers', '2']);
+    expect(single.code).toBe(2);
+    expect((await cli(['run', example('tc_mark.o'), '--pcap', example('traffic.pcap'), '--workers', '0'])).code).toBe(2);
+  }, 60_000);
+});
