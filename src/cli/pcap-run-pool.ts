@@ -10,7 +10,8 @@ import { EbpfError } from '../errors.js';
 import { CaptureReader, LinkType } from '../pcap/index.js';
 import type { BatchResult, PacketPool } from '../pool/pool.js';
 import { feedCapture } from './capture-io.js';
-import { LatencyHistogram, VerdictCounts } from './capture-stats.js';
+import { InstructionCounts, LatencyHistogram, VerdictCounts } from './capture-stats.js';
+import type { RunOutcome } from '../vm/environment.js';
 import { InputError } from './input.js';
 import type { CliIo } from './io.js';
 import { saveMapState } from './map-state.js';
@@ -74,6 +75,8 @@ export async function runCapturePool(req: PoolCaptureRequest, pool: PacketPool, 
   let countReached = false;
   const limit = req.count ?? Number.POSITIVE_INFINITY;
   const judged: Judgement = { verdict: 0, passed: false, end: 0 };
+  const outcome: RunOutcome = { r0Low: 0, r0High: 0, instructions: Number.NaN };
+  const instructions = new InstructionCounts();
   // judge() reads where the packet ends; the pool does not send packets back.
   const noPacket = { outStart: 0, outEnd: 0 } as PacketEngine;
   const queue: { first: number; result: Promise<BatchResult> }[] = [];
@@ -84,7 +87,7 @@ export async function runCapturePool(req: PoolCaptureRequest, pool: PacketPool, 
     let red = 0;
     let cl = 0;
     let tr = 0;
-    for (let i = 0; i < r.r0.length; i++) {
+    for (let i = 0; i < r.r0Low.length; i++) {
       const number = first + i;
       const err = r.errors[e];
       if (err !== undefined && err.at === i) {
@@ -93,7 +96,11 @@ export async function runCapturePool(req: PoolCaptureRequest, pool: PacketPool, 
         verdicts.addKey(`error ${err.code}`);
         if (failures.length < MAX_ERRORS_KEPT) failures.push({ packet: number, code: err.code as PacketFailure['code'], pc: err.pc, message: cliHint(err.message) });
       } else {
-        judge(kind, r.r0[i]!, noPacket, judged);
+        outcome.r0Low = r.r0Low[i]!;
+        outcome.r0High = r.r0High[i]!;
+        judge(kind, outcome, noPacket, judged);
+        const n = r.instructions[i]!;
+        if (n === n) instructions.add(n);
         const verdict = judged.verdict;
         if (typeof verdict === 'number') verdicts.add(verdict);
         else verdicts.addKey(verdict);
@@ -192,6 +199,7 @@ export async function runCapturePool(req: PoolCaptureRequest, pool: PacketPool, 
     traceLines,
     trace,
     events: [],
+    instructions,
     out: undefined,
     outRedirect: undefined,
     perPacket: [],

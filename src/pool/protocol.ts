@@ -73,8 +73,11 @@ export interface PacketError {
 export interface ResultMessage {
   readonly type: 'result';
   readonly id: number;
-  /** r0 of each packet (0 for a failed one). */
-  readonly r0: BigUint64Array;
+  /** r0 of each packet as 32-bit halves (0 for a failed one). */
+  readonly r0Low: Int32Array;
+  readonly r0High: Int32Array;
+  /** Instructions each packet's run took (NaN for a failed one, or when the engine cannot count). */
+  readonly instructions: Float64Array;
   /** Each packet's run time in nanoseconds. */
   readonly ns: Float64Array;
   readonly errors: readonly PacketError[];

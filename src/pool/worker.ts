@@ -39,7 +39,9 @@ function init(m: InitMessage): Loaded {
 
 function runBatch(l: Loaded, m: BatchMessage): ResultMessage {
   const { obj, session } = l;
-  const r0 = new BigUint64Array(m.count);
+  const r0Low = new Int32Array(m.count);
+  const r0High = new Int32Array(m.count);
+  const instructions = new Float64Array(m.count).fill(Number.NaN);
   const ns = new Float64Array(m.count);
   const errors: PacketError[] = [];
   const trace: { at: number; line: string }[] = [];
@@ -49,7 +51,10 @@ function runBatch(l: Loaded, m: BatchMessage): ResultMessage {
   let prev = performance.now();
   for (let i = 0; i < m.count; i++) {
     try {
-      r0[i] = session.run(m.data, m.starts[i]!, m.lengths[i]!);
+      const outcome = session.runPacket(m.data, m.starts[i]!, m.lengths[i]!);
+      r0Low[i] = outcome.r0Low;
+      r0High[i] = outcome.r0High;
+      instructions[i] = outcome.instructions;
       const redirect = session.redirect;
       if (redirect !== undefined) redirects.push({ at: i, redirect });
       const copies = session.clones;
@@ -63,7 +68,7 @@ function runBatch(l: Loaded, m: BatchMessage): ResultMessage {
     ns[i] = (now - prev) * 1e6;
     prev = now;
   }
-  return { type: 'result', id: m.id, r0, ns, errors, trace, traceDropped: obj.traceDropped - dropped0, redirects, clones };
+  return { type: 'result', id: m.id, r0Low, r0High, instructions, ns, errors, trace, traceDropped: obj.traceDropped - dropped0, redirects, clones };
 }
 
 /**
@@ -80,7 +85,8 @@ export function servePoolWorker(port: PoolPort): void {
         port.postMessage({ type: 'ready', fingerprint: m.fingerprint });
       } else if (m.type === 'batch' && loaded !== undefined) {
         const result = runBatch(loaded, m);
-        port.postMessage(result, [result.r0.buffer as ArrayBuffer, result.ns.buffer as ArrayBuffer]);
+        const buffers = [result.r0Low, result.r0High, result.instructions, result.ns].map((a) => a.buffer as ArrayBuffer);
+        port.postMessage(result, buffers);
       } else throw new EbpfError(ErrorCode.INTERNAL, `unexpected message ${String((m as { type?: unknown }).type)}`);
     } catch (e) {
       const err = e instanceof EbpfError ? e : undefined;
