@@ -23,7 +23,7 @@ import { MapType, mapTypeName } from '../maps/types.js';
 import type { RunLimits } from '../vm/environment.js';
 import { VmMemory } from '../vm/memory.js';
 import { checkBytes, checkInteger, checkObject, checkOptionalBoolean, checkString, argumentError } from '../validate.js';
-import { POOL_LOAD_KEYS, layoutFingerprint, type PoolLoadOptions, type PoolPort, type ResultMessage, type WorkerReply } from './protocol.js';
+import { POOL_LOAD_KEYS, checkPort, layoutFingerprint, type PoolLoadOptions, type PoolPort, type ResultMessage, type WorkerReply } from './protocol.js';
 
 /** Options of {@link PacketPool.start}. */
 export interface PacketPoolOptions {
@@ -94,6 +94,8 @@ export class PacketPool {
     readonly program: ProgramInfo,
     private readonly ports: readonly PoolPort[],
   ) {
+    if (!Array.isArray(ports) || ports.length === 0) throw argumentError('ports', 'a non-empty array of ports', ports);
+    ports.forEach((p, i) => checkPort(p, `ports[${i}]`));
     this.inFlight = ports.map(() => 0);
   }
 
@@ -134,7 +136,7 @@ export class PacketPool {
     let made: PacketPool | undefined;
     try {
       for (let index = 0; index < workers; index++) {
-        const port = options.createWorker(index);
+        const port = checkPort(options.createWorker(index), `options.createWorker(${index})`);
         ports.push(port);
         ready.push(
           new Promise<void>((resolve, reject) => {

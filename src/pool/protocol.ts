@@ -8,6 +8,7 @@ import type { BpfObject, LoadOptions } from '../elf/loader.js';
 import type { RunLimits } from '../vm/environment.js';
 import type { Redirect } from '../helpers/packet.js';
 import type { SkbClone } from '../helpers/clone.js';
+import { argumentError } from '../validate.js';
 
 /**
  * One end of a message channel to a worker (a Web Worker, a Node `worker_threads` Worker, or a test
@@ -22,6 +23,15 @@ export interface PoolPort {
   onError(handler: (error: unknown) => void): void;
   /** Stop the worker. */
   terminate(): void;
+}
+
+/** Check that `port` has a {@link PoolPort}'s functions (an ArgumentError naming `name` otherwise). */
+export function checkPort(port: unknown, name: string): PoolPort {
+  const p = port as Record<string, unknown> | null;
+  if (typeof p !== 'object' || p === null || !['postMessage', 'onMessage', 'onError', 'terminate'].every((k) => typeof p[k] === 'function')) {
+    throw argumentError(name, 'a port (postMessage, onMessage, onError and terminate functions)', port);
+  }
+  return port as PoolPort;
 }
 
 /** Load options a worker can be given (data only: functions and engines cannot cross to a worker). */

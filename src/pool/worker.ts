@@ -11,7 +11,7 @@ import { loadObject, type BpfObject } from '../elf/loader.js';
 import { JitEngine } from '../jit/engine.js';
 import { VmMemory } from '../vm/memory.js';
 import type { PacketSession } from '../context/session.js';
-import { layoutFingerprint, type BatchMessage, type InitMessage, type PacketError, type PoolPort, type ResultMessage } from './protocol.js';
+import { checkPort, layoutFingerprint, type BatchMessage, type InitMessage, type PacketError, type PoolPort, type ResultMessage } from './protocol.js';
 
 /** The kind of session a program type runs in. */
 function sessionKind(type: string): 'xdp' | 'skb' | 'raw' {
@@ -76,6 +76,7 @@ function runBatch(l: Loaded, m: BatchMessage): ResultMessage {
  * one is a batch of packets. Errors go back as messages; the worker stays up until terminated.
  */
 export function servePoolWorker(port: PoolPort): void {
+  checkPort(port, 'port');
   let loaded: Loaded | undefined;
   port.onMessage((message) => {
     const m = message as InitMessage | BatchMessage;

@@ -36,6 +36,8 @@ import { PcapStreamWriter } from '../../src/pcap/writer.js';
 import { parseBtf } from '../../src/elf/btf.js';
 import { parseElf } from '../../src/elf/reader.js';
 import { rngUnit } from '../kernel/packets.js';
+import { PacketPool } from '../../src/pool/pool.js';
+import { inProcessWorker } from '../workers/in-process.js';
 
 const root = join(import.meta.dirname, '../..');
 const FULL = process.env.TSBPF_HOSTILE === 'full';
@@ -290,7 +292,11 @@ function mapOf(type: number, keySize: number, valueSize: number, maxEntries: num
 }
 
 /** A fresh instance of each exposed class. */
+// A pool of one in-process worker (a thread would cost seconds from the sources).
+const pool = await PacketPool.start({ object: bytesOf('examples/tc_mark.o'), program: 'tc_mark', workers: 1, createWorker: inProcessWorker });
+
 const INSTANCES: Record<string, () => unknown> = {
+  PacketPool: () => pool,
   EbpfVmNoData: () => new EbpfVmNoData(prog),
   EbpfVmRaw: () => new EbpfVmRaw(prog),
   EbpfVmMbuff: () => new EbpfVmMbuff(prog),

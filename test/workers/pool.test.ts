@@ -1,0 +1,79 @@
+/**
+ * The library's PacketPool with in-process workers (test/workers/in-process.ts): the same r0s, shared
+ * maps and trace lines as one session on a plain memory, per-CPU values one per worker, refusals.
+ */
+import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { PacketPool, type PacketBatch } from '../../src/pool/pool.js';
+import { loadObject } from '../../src/elf/loader.js';
+import { EbpfError } from '../../src/errors.js';
+import { generateCapture } from '../../bench/gen-capture.js';
+import { iteratePackets } from '../../src/pcap/index.js';
+import { inProcessWorker } from './in-process.js';
+
+const bytes = (f: string): Uint8Array => new Uint8Array(readFileSync(new URL(`../${f}`, import.meta.url)));
+const counters = bytes('fixtures/elf/pool_counters.o');
+
+/** The packets of a generated capture (bench/gen-capture.ts, fixed seed). */
+function packets(n: number): Uint8Array[] {
+  const parts = [...generateCapture({ packets: n, seed: 3, pcapng: false })];
+  const all = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    all.set(p, at);
+    at += p.length;
+  }
+  return [...iteratePackets(all)].map((p) => p.data.slice());
+}
+
+function batch(list: readonly Uint8Array[]): PacketBatch {
+  const data = new Uint8Array(list.reduce((a, p) => a + p.length, 0));
+  const starts = new Int32Array(list.length);
+  const lengths = new Int32Array(list.length);
+  let at = 0;
+  list.forEach((p, i) => {
+    data.set(p, at);
+    starts[i] = at;
+    lengths[i] = p.length;
+    at += p.length;
+  });
+  return { data, starts, lengths, count: list.length };
+}
+
+describe('PacketPool', () => {
+  it('gives one session\'s r0s, maps and trace lines over 3 workers; per-CPU maps have one value per worker', async () => {
+    const list = packets(1500);
+    const one = loadObject(counters);
+    const session = one.program('pool_counters').session('xdp', { jit: true });
+    const want: number[] = [];
+    const wantTrace: string[] = [];
+    for (const p of list) {
+      want.push(Number(session.run(p, 0, p.length)));
+      wantTrace.push(...one.drainTrace());
+    }
+    const pool = await PacketPool.start({ object: counters, program: 'pool_counters', workers: 3, createWorker: inProcessWorker, jit: true });
+    const chunks = [];
+    for (let i = 0; i < list.length; i += 100) chunks.push(pool.run(batch(list.slice(i, i + 100))));
+    const results = await Promise.all(chunks);
+    pool.close();
+    expect(results.flatMap((r) => [...r.r0Low])).toEqual(want);
+    expect(results.flatMap((r) => r.trace.map((t) => t.line))).toEqual(wantTrace);
+    expect(results.every((r) => r.errors.length === 0)).toBe(true);
+    const dump = (o: typeof one, name: string): string => JSON.stringify([...o.map(name).keys()].map((k) => [...o.map(name).lookup(k)!]));
+    expect(dump(pool.object, 'by_proto')).toEqual(dump(one, 'by_proto'));
+    expect(dump(pool.object, '.bss')).toEqual(dump(one, '.bss'));
+    const seen = pool.object.map('seen') as unknown as { lookupPerCpu(k: Uint8Array): Uint8Array[] };
+    const perCpu = seen.lookupPerCpu(new Uint8Array(4))!.map((v) => Number(new DataView(v.buffer, v.byteOffset).getBigUint64(0, true)));
+    expect(perCpu).toHaveLength(3);
+    expect(perCpu.reduce((a, b) => a + b, 0)).toBe(list.length);
+  });
+
+  it('refuses a map workers cannot share, naming it; a closed pool refuses batches', async () => {
+    const err = await PacketPool.start({ object: bytes('../examples/xdp_firewall.o'), program: 'xdp_firewall', workers: 2, createWorker: inProcessWorker }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(EbpfError);
+    expect(String(err)).toMatch(/map (proto_stats|drops_by_saddr) \(BPF_MAP_TYPE_HASH\) is not shared between workers yet/);
+    const pool = await PacketPool.start({ object: counters, program: 'pool_counters', workers: 1, createWorker: inProcessWorker });
+    pool.close();
+    await expect(pool.run(batch([new Uint8Array(60)]))).rejects.toThrow(/closed/);
+  });
+});
