@@ -19,7 +19,7 @@ import { build } from 'esbuild';
 const root = resolve(import.meta.dirname, '..');
 
 /** Modules allowed to use `import.meta.url` in the bundle (they look for files in places that hold from dist/cli/). */
-const META_URL_OK = new Set(['src/cli/cli.ts', 'src/cli/commands/playground.ts']);
+const META_URL_OK = new Set(['src/cli/cli.ts', 'src/cli/commands/playground.ts', 'src/cli/pool-node.ts']);
 
 /** Bundle the CLI into `outFile`; resolves with the bundle's size in bytes. */
 export async function buildCli(outFile: string): Promise<number> {

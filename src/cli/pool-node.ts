@@ -1,6 +1,7 @@
 /**
  * Workers of a packet pool as Node `worker_threads` (the CLI's `--workers N`): each runs
- * pool-thread.js. Run from the TypeScript sources (tests), a thread first registers tsx.
+ * pool-thread.js beside this module (dist/cli/, which also holds the bundled CLI: the path holds from
+ * either). Run from the TypeScript sources (tests), a thread first registers tsx.
  * @module
  */
 import { Worker } from 'node:worker_threads';
