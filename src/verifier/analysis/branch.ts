@@ -12,7 +12,7 @@ import { readReg } from './alu.js';
 import { release } from './calls.js';
 import { constant, constValue, low32, sync, U64_MAX, type Scalar } from './scalar.js';
 import { mapSpills } from './state.js';
-import { constValue as constScalarValue, isPointer, pointer, scalarValue, type Value } from './value.js';
+import { constValue as constScalarValue, isNullable, isPointer, nonNullOf, pointer, scalarValue, type Value } from './value.js';
 
 /** A relation that holds on one edge: `a REL b`, unsigned (u*) or signed (s*). */
 type Rel = 'eq' | 'ne' | 'ugt' | 'uge' | 'ult' | 'ule' | 'sgt' | 'sge' | 'slt' | 'sle' | 'set' | 'unset';
@@ -64,7 +64,7 @@ export function refineEdge(w: Work, i: Insn, op: Extract<Operation, { kind: 'jco
   }
   if (op.width !== 64) return true;
   // null checks
-  const nullable = (v: Value): boolean => v.type === 'map_value_or_null' || v.type === 'map_ptr_or_null' || v.type === 'mem_or_null';
+  const nullable = (v: Value): boolean => isNullable(v.type);
   const isZero = (v: Value): boolean => v.type === 'scalar' && constValue(v.scalar) === 0n;
   if ((rel === 'eq' || rel === 'ne') && nullable(a) && isZero(b)) {
     nullCheck(w, a, rel === 'eq');
@@ -76,7 +76,7 @@ export function refineEdge(w: Work, i: Insn, op: Extract<Operation, { kind: 'jco
   }
   // a map value (after its null check), a map or ring buffer memory is never equal to 0; the kernel
   // decides no other pointer's comparison with 0 (context, stack and packet pointers: both paths are walked)
-  const nonNull = (v: Value): boolean => v.type === 'map_value' || v.type === 'map_ptr' || v.type === 'mem';
+  const nonNull = (v: Value): boolean => v.type === 'map_value' || v.type === 'map_ptr' || v.type === 'mem' || v.type === 'sock' || v.type === 'sock_common';
   if ((rel === 'eq' || rel === 'ne') && nonNull(a) && isZero(b)) return rel === 'ne';
   if ((rel === 'eq' || rel === 'ne') && nonNull(b) && isZero(a)) return rel === 'ne';
   if (isPointer(a) && isPointer(b)) packetCompare(w, rel, a, b);
@@ -87,10 +87,10 @@ export function refineEdge(w: Work, i: Insn, op: Extract<Operation, { kind: 'jco
 function nullCheck(w: Work, v: Value, isNull: boolean): void {
   const id = v.id;
   const change = (x: Value): Value => {
-    if (x.id !== id || (x.type !== 'map_value_or_null' && x.type !== 'map_ptr_or_null' && x.type !== 'mem_or_null')) return x;
+    if (x.id !== id || !isNullable(x.type)) return x;
     if (isNull) return scalarValue(constant(0n));
     if (x.type === 'map_ptr_or_null') return pointer('map_ptr', 0, { map: x.map });
-    return { ...x, type: x.type === 'map_value_or_null' ? 'map_value' : 'mem' };
+    return { ...x, type: nonNullOf(x.type) };
   };
   for (let r = 0; r < w.regs.length; r++) w.regs[r] = change(w.regs[r]!);
   for (let f = 0; f < w.frames.length; f++) {

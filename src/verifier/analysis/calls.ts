@@ -140,6 +140,11 @@ export function helperCall(env: Env, w: Work, pc: number, id: number): void {
         if (v.type !== 'mem' || v.ref === 0 || v.lo !== 0 || v.hi !== 0) bad('ringbuf_mem (the unmodified pointer bpf_ringbuf_reserve returned, after its null check)');
         else release(w, v.ref);
         break;
+      case 'sock':
+      case 'sock_common':
+        if ((v.type !== 'sock' && v.type !== 'sock_common') || v.lo !== 0 || v.hi !== 0) bad(`${kind} (a socket a lookup returned, after its null check)`);
+        else if (kind === 'sock') release(w, v.ref);
+        break;
       case 'size':
       case 'size_or_zero':
         break;
@@ -171,6 +176,14 @@ export function helperCall(env: Env, w: Work, pc: number, id: number): void {
       if (outer?.inner !== undefined && mapKey! < INNER_MAP) clobber(w, pointer('map_ptr_or_null', 0, { map: mapKey! + INNER_MAP, id: pc * 16 + 1 }));
       else if (mapKey !== undefined && id === 1 && knownArrayIndex(env, w, mapKey)) clobber(w, pointer('map_value', 0, { map: mapKey }));
       else clobber(w, mapKey === undefined ? ANY_SCALAR : pointer('map_value_or_null', 0, { map: mapKey, id: pc * 16 + 1 }));
+      break;
+    }
+    case 'sock_or_null':
+    case 'sock_common_or_null': {
+      // The socket holds a reference until bpf_sk_release; a null result holds none (see the null check).
+      const ref = pc + 1;
+      w.refs.set(ref, pc);
+      clobber(w, pointer(proto.ret, 0, { id: pc * 16 + 1, ref }));
       break;
     }
     case 'ringbuf_mem_or_null': {

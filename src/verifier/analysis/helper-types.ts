@@ -9,17 +9,19 @@
 import type { ProgramType } from './program-types.js';
 
 const SOCKET = [1, 2, 3, 5, 6, 7, 8, 12, 14, 15, 16, 17, 22, 25, 26, 35, 42, 46, 47, 68, 80, 87, 88, 89, 112, 113, 114, 115, 118, 125, 130, 131, 132, 133, 134, 160];
+/** The socket lookups and release. */
+const SOCK_LOOKUP = [84, 85, 86, 99];
 const TC = [
   1, 2, 3, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 25, 26, 28, 29, 30, 31, 32, 34, 35, 38, 39, 40, 41, 42, 43, 46, 47, 48, 50, 68, 69,
-  80, 87, 88, 89, 112, 113, 114, 115, 118, 125, 130, 131, 132, 133, 134, 152, 155, 160,
+  80, ...SOCK_LOOKUP, 87, 88, 89, 112, 113, 114, 115, 118, 124, 125, 130, 131, 132, 133, 134, 152, 155, 160,
 ];
-const XDP = [1, 2, 3, 5, 6, 7, 8, 12, 14, 15, 16, 17, 22, 23, 25, 28, 35, 42, 44, 51, 54, 65, 69, 80, 87, 88, 89, 112, 113, 114, 115, 118, 125, 130, 131, 132, 133, 134, 160];
+const XDP = [1, 2, 3, 5, 6, 7, 8, 12, 14, 15, 16, 17, 22, 23, 25, 28, 35, 42, 44, 51, 54, 65, 69, 80, ...SOCK_LOOKUP, 87, 88, 89, 112, 113, 114, 115, 118, 125, 130, 131, 132, 133, 134, 160];
 const TRACING = [1, 2, 3, 4, 5, 6, 7, 8, 12, 14, 15, 16, 17, 22, 25, 27, 35, 42, 45, 67, 80, 87, 88, 89, 112, 113, 114, 115, 118, 125, 130, 131, 132, 133, 134];
 
 /** Helper ids each program type may call (among those the analysis has prototypes for). */
 export const HELPERS_BY_TYPE: Readonly<Record<ProgramType, ReadonlySet<number>>> = {
   socket_filter: new Set(SOCKET),
-  cgroup_skb: new Set(SOCKET),
+  cgroup_skb: new Set([...SOCKET, ...SOCK_LOOKUP]),
   sched_cls: new Set(TC),
   sched_act: new Set(TC),
   xdp: new Set(XDP),

@@ -18,6 +18,8 @@
  * - `ringbuf_mem`: ring buffer memory from `bpf_ringbuf_reserve` (released by the call).
  * - `const`: a known number (ring buffer reserve size).
  * - `out_value`: a pointer to writable memory of the map's value size (initialised by the call).
+ * - `sock`: a socket a lookup returned, after its null check (released by the call).
+ * - `sock_common`: a socket a lookup returned, after its null check (not released).
  */
 export type ArgKind =
   | 'any'
@@ -33,10 +35,12 @@ export type ArgKind =
   | 'ctx'
   | 'ringbuf_mem'
   | 'const'
-  | 'out_value';
+  | 'out_value'
+  | 'sock'
+  | 'sock_common';
 
 /** What a helper returns in r0 (`void`: nothing, r0 is unreadable after the call, as the kernel has it for bpf_tail_call and the ring buffer submit and discard). */
-export type ReturnKind = 'integer' | 'map_value_or_null' | 'ringbuf_mem_or_null' | 'void';
+export type ReturnKind = 'integer' | 'map_value_or_null' | 'ringbuf_mem_or_null' | 'sock_or_null' | 'sock_common_or_null' | 'void';
 
 /** One helper's prototype. */
 export interface HelperProto {
@@ -109,14 +113,19 @@ export const HELPER_PROTOS: ReadonlyMap<number, HelperProto> = new Map([
   [68, p('bpf_skb_load_bytes_relative', ['ctx', 'scalar', 'out', 'size', 'scalar'])],
   [69, p('bpf_fib_lookup', ['ctx', 'mem', 'size', 'scalar'])],
   [80, p('bpf_get_current_cgroup_id', [])],
+  [84, p('bpf_sk_lookup_tcp', ['ctx', 'mem', 'size', 'scalar', 'scalar'], 'sock_or_null')],
+  [85, p('bpf_sk_lookup_udp', ['ctx', 'mem', 'size', 'scalar', 'scalar'], 'sock_or_null')],
+  [86, p('bpf_sk_release', ['sock'])],
   [87, p('bpf_map_push_elem', ['map', 'value', 'scalar'])],
   [88, p('bpf_map_pop_elem', ['map', 'out_value'])],
   [89, p('bpf_map_peek_elem', ['map', 'out_value'])],
+  [99, p('bpf_skc_lookup_tcp', ['ctx', 'mem', 'size', 'scalar', 'scalar'], 'sock_common_or_null')],
   [112, p('bpf_probe_read_user', ['out', 'size_or_zero', 'any'])],
   [113, p('bpf_probe_read_kernel', ['out', 'size_or_zero', 'any'])],
   [114, p('bpf_probe_read_user_str', ['out', 'size_or_zero', 'any'])],
   [115, p('bpf_probe_read_kernel_str', ['out', 'size_or_zero', 'any'])],
   [118, p('bpf_jiffies64', [])],
+  [124, p('bpf_sk_assign', ['ctx', 'sock_common', 'scalar'])],
   [125, p('bpf_ktime_get_boot_ns', [])],
   [130, p('bpf_ringbuf_output', ['map', 'mem', 'size', 'scalar'], 'integer', { mapTypes: [RINGBUF] })],
   [131, p('bpf_ringbuf_reserve', ['map', 'const', 'scalar'], 'ringbuf_mem_or_null', { mapTypes: [RINGBUF] })],

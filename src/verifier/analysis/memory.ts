@@ -8,6 +8,7 @@ import { ctxAccess } from './program-types.js';
 import { mapInfo, type Env } from './env.js';
 import { Byte, STACK_SIZE, type Frame, type Spill } from './state.js';
 import { ANY_SCALAR, isPointer, pointer, scalarValue, typeName, type Value } from './value.js';
+import { sockReadAllowed } from './sockets.js';
 
 /** A state being transformed in place (copied from the immutable {@link State} at a block's entry). */
 export interface Work {
@@ -68,6 +69,8 @@ export function access(env: Env, w: Work, a: Access): Value | undefined {
     case 'map_value_or_null':
     case 'map_ptr_or_null':
     case 'mem_or_null':
+    case 'sock_or_null':
+    case 'sock_common_or_null':
     case 'packet_end':
     case 'map_ptr':
       env.report(pc, 'invalid-mem-access', `${R} invalid mem access '${typeName(base.type)}'`);
@@ -111,6 +114,19 @@ export function access(env: Env, w: Work, a: Access): Value | undefined {
         return undefined;
       }
       return write ? ANY_SCALAR : scalarValue(loadRange(a.size));
+    }
+    case 'sock':
+    case 'sock_common': {
+      if (write) {
+        env.report(pc, 'sock-access', `${R} cannot write into ${typeName(base.type)}`);
+        return undefined;
+      }
+      const off = base.lo + a.off;
+      if (base.lo !== base.hi || !sockReadAllowed(off, a.size, base.type === 'sock_common')) {
+        env.report(pc, 'sock-access', `${R} invalid ${typeName(base.type)} access off=${off} size=${a.size}`);
+        return undefined;
+      }
+      return scalarValue(loadRange(a.size));
     }
     case 'mem': {
       if (!inside(env, pc, R, base, a, base.size, 'memory', 'mem-access', `mem_size=${base.size}`)) return undefined;

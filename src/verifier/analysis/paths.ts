@@ -14,7 +14,7 @@
  * @module
  */
 import { joinState, stateCovers, stateEqual, type State } from './state.js';
-import type { Value } from './value.js';
+import { isNullable, type Value } from './value.js';
 
 /** Most states kept at one program point. */
 export const MAX_PATHS = 8;
@@ -144,7 +144,7 @@ function signature(s: State, filled: readonly [number, number]): string {
 
 function valueKey(v: Value): string {
   if (v.type === 'scalar' || v.type === 'uninit') return `${v.type},`;
-  const nullable = v.type === 'map_value_or_null' || v.type === 'map_ptr_or_null' || v.type === 'mem_or_null';
+  const nullable = isNullable(v.type);
   return `${v.type}/${v.frame}/${v.maps?.join('+') ?? v.map}/${v.size}/${v.ref}/${nullable ? v.id : ''},`;
 }
 

@@ -13,6 +13,7 @@ export type AnalysisRule =
   | 'packet-access'
   | 'map-value-access'
   | 'mem-access'
+  | 'sock-access'
   | 'read-only-write'
   | 'pointer-arithmetic'
   | 'pointer-leak'
@@ -33,7 +34,7 @@ export type AnalysisRule =
 /** Every rule id, for documentation and tests. */
 export const ANALYSIS_RULES: readonly AnalysisRule[] = [
   'uninit-register', 'invalid-mem-access', 'stack-access', 'uninit-stack-read', 'ctx-access', 'packet-access',
-  'map-value-access', 'mem-access', 'read-only-write', 'pointer-arithmetic', 'pointer-leak', 'pointer-spill',
+  'map-value-access', 'mem-access', 'sock-access', 'read-only-write', 'pointer-arithmetic', 'pointer-leak', 'pointer-spill',
   'return-value', 'unreleased-reference', 'helper-unknown', 'helper-argument', 'helper-program-type', 'map-reference', 'unreachable',
   'unbounded-loop', 'subprogram', 'call-stack', 'complexity', 'unsupported',
 ];

@@ -7,7 +7,8 @@ import { constant, contains as scalarContains, describeScalar, equal as scalarEq
 
 /**
  * What a register holds, in the kernel's terms. `uninit` is the bottom of reading (a register never
- * written); `mem` is ring buffer memory returned by `bpf_ringbuf_reserve` (after its null check).
+ * written); `mem` is ring buffer memory returned by `bpf_ringbuf_reserve` (after its null check);
+ * `sock` / `sock_common` a socket from `bpf_sk_lookup_*` / `bpf_skc_lookup_tcp` (after its null check).
  */
 export type ValueType =
   | 'uninit'
@@ -22,7 +23,11 @@ export type ValueType =
   | 'map_ptr'
   | 'map_ptr_or_null'
   | 'mem'
-  | 'mem_or_null';
+  | 'mem_or_null'
+  | 'sock'
+  | 'sock_or_null'
+  | 'sock_common'
+  | 'sock_common_or_null';
 
 /** One register's abstract value. Offsets are bytes from the start of the object the pointer points into. */
 export interface Value {
@@ -140,7 +145,7 @@ export function joinValue(a: Value, b: Value, fresh: number, widening: boolean):
     return set.length > MAX_MAP_SET ? ANY_SCALAR : { ...a, map: set[0]!, maps: set };
   }
   if (a.frame !== b.frame || a.map !== b.map || a.size !== b.size || a.ref !== b.ref) return ANY_SCALAR;
-  if ((a.type === 'map_value_or_null' || a.type === 'map_ptr_or_null' || a.type === 'mem_or_null') && a.id !== b.id) return ANY_SCALAR;
+  if (isNullable(a.type) && a.id !== b.id) return ANY_SCALAR;
   let lo = Math.min(a.lo, b.lo);
   let hi = Math.max(a.hi, b.hi);
   if (widening) {
@@ -172,6 +177,27 @@ export function typeName(t: ValueType): string {
     case 'map_ptr_or_null': return 'map_ptr_or_null';
     case 'mem': return 'ringbuf_mem';
     case 'mem_or_null': return 'ringbuf_mem_or_null';
+    case 'sock': return 'sock';
+    case 'sock_or_null': return 'sock_or_null';
+    case 'sock_common': return 'sock_common';
+    case 'sock_common_or_null': return 'sock_common_or_null';
+  }
+}
+
+/** The types a helper may return as null: a null check splits them into 0 and {@link nonNullOf}. */
+export function isNullable(t: ValueType): boolean {
+  return t === 'map_value_or_null' || t === 'map_ptr_or_null' || t === 'mem_or_null' || t === 'sock_or_null' || t === 'sock_common_or_null';
+}
+
+/** What a nullable type is once proved not null (the type itself for the others). */
+export function nonNullOf(t: ValueType): ValueType {
+  switch (t) {
+    case 'map_value_or_null': return 'map_value';
+    case 'map_ptr_or_null': return 'map_ptr';
+    case 'mem_or_null': return 'mem';
+    case 'sock_or_null': return 'sock';
+    case 'sock_common_or_null': return 'sock_common';
+    default: return t;
   }
 }
 
