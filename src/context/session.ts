@@ -140,7 +140,8 @@ export class PacketSession {
       bytes.set(src.subarray(start, start + length), base + XDP_HEADROOM);
       const ctx = this.ctx;
       const v = mem.view;
-      bytes.fill(0, ctx, ctx + XdpMd.SIZE);
+      // Six words: stores V8 inlines cost less than a call to fill.
+      for (let o = 0; o < XdpMd.SIZE; o += 4) v.setUint32(ctx + o, 0, true);
       v.setUint32(ctx + XdpMd.ingress_ifindex, this.ingressIfindex >>> 0, true);
       host.meta = XDP_HEADROOM;
       host.start = XDP_HEADROOM;
