@@ -55,7 +55,8 @@ export {
   type VerifyMode,
 } from './elf/loader.js';
 export { XdpAction, TcAction } from './context/layout.js';
-export type { ProgramRunner, RawRunOptions, RunOptions, SkbOptions, SkbRunInfo, XdpOptions, XdpResult } from './context/runner.js';
+export type { ProgramRunner, RawRunOptions, RunOptions, SkbOptions, SkbRunInfo, TracingResult, TracingRunOptions, XdpOptions, XdpResult } from './context/runner.js';
+export { parseTracepointFormat, type TracingEvent, type TracingType } from './context/index.js';
 export type { BpfMap } from './maps/map.js';
 export {
   CaptureReader,

@@ -3,7 +3,7 @@
  * (`--map NAME=FILE.json`).
  * @module
  */
-import { btfMapDefs, datasecVariables } from '../elf/btf.js';
+import { btfMapDefs, datasecVariables, type Btf } from '../elf/btf.js';
 import type { BpfObject } from '../elf/loader.js';
 import type { BpfMap } from '../maps/map.js';
 import { MapType, mapTypeName } from '../maps/types.js';
@@ -72,10 +72,19 @@ export function mapTypes(obj: BpfObject, map: BpfMap): MapTypes {
   return { key, value, keyName: nameOf(key), valueName: isGlobalData(map.name) ? 'global variables' : nameOf(value) };
 }
 
+/**
+ * A global-data section's variables from its DATASEC, at the offsets of their ELF symbols: clang 14
+ * writes 0 for every variable's DATASEC offset, which libbpf fills in from the symbol table too.
+ */
+function sectionVariables(obj: BpfObject, btf: Btf, section: string): ReturnType<typeof datasecVariables> {
+  const at = new Map(obj.variables().filter((g) => g.section === section).map((g) => [g.name, g.offset]));
+  return datasecVariables(btf, section).map((v) => ({ ...v, offset: at.get(v.name) ?? v.offset }));
+}
+
 /** Decode a global-data section's single value as `{ variable: value }` through its DATASEC. */
 function globalVariables(obj: BpfObject, map: BpfMap, bytes: Uint8Array): JsonValue {
   const btf = obj.btf;
-  const vars = btf === undefined ? [] : datasecVariables(btf, map.name);
+  const vars = btf === undefined ? [] : sectionVariables(obj, btf, map.name);
   if (btf === undefined || vars.length === 0) return decodeValue({ size: bytes.length }, bytes);
   const out: { [name: string]: JsonValue } = {};
   for (const v of vars) {
@@ -189,7 +198,7 @@ function encodeGlobals(obj: BpfObject, map: BpfMap, v: JsonValue, where: string)
   if (v === null || typeof v !== 'object' || Array.isArray(v) || btf === undefined) {
     return encodeValue({ size: map.valueSize }, v, `${where} value`);
   }
-  const vars = datasecVariables(btf, map.name);
+  const vars = sectionVariables(obj, btf, map.name);
   for (const [name, x] of Object.entries(v)) {
     const found = vars.find((g) => g.name === name);
     if (found === undefined) throw new InputError(`${where}: ${map.name} has no variable '${name}'; variables: ${vars.map((g) => g.name).join(', ')}`);

@@ -26,7 +26,9 @@ import { JitEngine } from '../jit/engine.js';
 import type { PacketRunHost, Redirect } from '../helpers/packet.js';
 import { TUNNEL_OPTS_MAX, type TunnelKey } from '../helpers/tunnel.js';
 import type { SkbClone } from '../helpers/clone.js';
-import type { ProbeMemoryBlock, TaskDescription, TaskRunHost } from '../helpers/task.js';
+import type { PerfCounter, PerfCounterSlot, ProbeMemoryBlock, SentSignal, TaskDescription, TaskRunHost, TracingRunState } from '../helpers/task.js';
+import { IDLE_TASK } from '../helpers/task.js';
+import { perfCounterOf, tracingContext, type TracingEvent, type TracingType } from './tracing.js';
 import type { SourceLine } from '../elf/btf-ext.js';
 import { SkBuff, TcAction, XdpAction, XdpMd } from './layout.js';
 import { XDP_HEADROOM, XDP_TAILROOM, nestedRunError, type RunSpace } from './space.js';
@@ -147,6 +149,31 @@ export interface RawRunOptions extends RunOptions {
   readonly probeMemory?: readonly ProbeMemoryBlock[];
 }
 
+/** Options of a tracing run ({@link ProgramRunner.runEvent}). */
+export interface TracingRunOptions extends RunOptions {
+  /** The current task (default: the idle task, pid 0, `swapper/0`); see {@link RawRunOptions.task}. */
+  readonly task?: TaskDescription;
+  /** Kernel and user memory at 64-bit addresses; see {@link RawRunOptions.probeMemory}. */
+  readonly probeMemory?: readonly ProbeMemoryBlock[];
+  /**
+   * Counters the host opened on perf event array slots, for `bpf_perf_event_read` /
+   * `bpf_perf_event_read_value` (a slot without one reads -ENOENT). At most 4096.
+   */
+  readonly perfCounters?: readonly PerfCounterSlot[];
+}
+
+/** What a tracing program did. */
+export interface TracingResult {
+  /** r0 as returned. */
+  readonly r0: bigint;
+  /** The value `bpf_override_return` made the probed function return (last call), if it was called. */
+  readonly overrideReturn?: bigint;
+  /** Signals sent with `bpf_send_signal` / `bpf_send_signal_thread`, in order (at most 64 kept). */
+  readonly signals: readonly SentSignal[];
+  /** The probe memory blocks after the run (copies: `bpf_probe_write_user` writes into them). */
+  readonly probeMemory?: readonly ProbeMemoryBlock[];
+}
+
 /** What a runner needs from its loaded object. */
 export interface RunEnvironment {
   readonly space: RunSpace;
@@ -243,7 +270,7 @@ function checkSkbOptions(options: SkbOptions | undefined): SkbOptions {
 }
 
 /** A raw run's simulated event checked: the task's numbers and name, the memory blocks (copies). */
-function checkTaskHost(o: RawRunOptions): TaskRunHost {
+function checkTaskHost(o: RawRunOptions | TracingRunOptions): TaskRunHost {
   let task: TaskDescription | undefined;
   if (o.task !== undefined) {
     const t = checkOptions(o.task, 'options.task') as unknown as Record<string, unknown>;
@@ -254,7 +281,12 @@ function checkTaskHost(o: RawRunOptions): TaskRunHost {
       }
     }
     if (t.comm !== undefined && typeof t.comm !== 'string') throw new ArgumentError(`options.task.comm must be a string, not ${describeValue(t.comm)}`);
-    task = { ...(t as unknown as TaskDescription) };
+    for (const f of ['cgroupId', 'address']) {
+      const v = t[f];
+      if (v !== undefined && (typeof v !== 'bigint' || v < 0n || v > 0xffff_ffff_ffff_ffffn)) throw new ArgumentError(`options.task.${f} must be a bigint from 0 to 2^64-1, not ${describeValue(v)}`);
+    }
+    // The kernel keeps 15 bytes of the name: no need to keep more characters than that.
+    task = { ...(t as unknown as TaskDescription), ...(typeof t.comm === 'string' ? { comm: t.comm.slice(0, 16) } : {}) };
   }
   let probeMemory: ProbeMemoryBlock[] | undefined;
   if (o.probeMemory !== undefined) {
@@ -262,7 +294,10 @@ function checkTaskHost(o: RawRunOptions): TaskRunHost {
     probeMemory = o.probeMemory.map((b: unknown, i) => {
       const blk = checkOptions(b as ProbeMemoryBlock, `options.probeMemory[${i}]`) as unknown as Record<string, unknown>;
       if (typeof blk.address !== 'bigint' || blk.address < 0n || blk.address > 0xffff_ffff_ffff_ffffn) throw new ArgumentError(`options.probeMemory[${i}].address must be a bigint from 0 to 2^64-1, not ${describeValue(blk.address)}`);
-      return { address: blk.address, bytes: checkBytes(blk.bytes, `options.probeMemory[${i}].bytes`).slice() };
+      const bytes = checkBytes(blk.bytes, `options.probeMemory[${i}].bytes`);
+      // A block may end at 2^64 but not wrap around to address 0.
+      if (blk.address + BigInt(bytes.length) > 1n << 64n) throw new ArgumentError(`options.probeMemory[${i}]: ${bytes.length} bytes at 0x${blk.address.toString(16)} run past the end of the 64-bit address space`);
+      return { address: blk.address, bytes: bytes.slice() };
     });
   }
   return { ...(task === undefined ? {} : { task }), ...(probeMemory === undefined ? {} : { probeMemory }) };
@@ -306,6 +341,8 @@ export class ProgramRunner {
     readonly program: Program,
     private readonly env: RunEnvironment,
     readonly lines: ReadonlyMap<number, SourceLine> = new Map(),
+    /** The tracing program type it was loaded as (what {@link runEvent} builds the context for), if any. */
+    readonly tracingType?: TracingType,
   ) {
     this.xdp = new XdpPacket(env.space);
     this.skb = new SkbPacket(env.space);
@@ -478,6 +515,59 @@ export class ProgramRunner {
   /** Run as a tc classifier/action on `packet` with an `__sk_buff` context; returns r0 (a `TC_ACT_*` verdict, unsigned). */
   runTc(packet: Uint8Array, options?: SkbOptions): bigint {
     return this.runSkb(packet, options, 'tc');
+  }
+
+  /**
+   * Run a tracing program (a `kprobe`, `tracepoint`, `raw_tracepoint`, `perf_event` or `tracing`
+   * program, by its section name or `programTypes`) on a host-described event: its context is built
+   * from `event` for the program's type (registers, arguments, a tracepoint record; the rest 0) and
+   * mapped read-only, as the kernel's tracing contexts are; the task, probe memory and perf counters
+   * feed the task, probe and perf helpers.
+   */
+  runEvent(event?: TracingEvent, tracingOptions?: TracingRunOptions): TracingResult {
+    const options = checkRunOptions(tracingOptions);
+    const type = this.tracingType;
+    if (type === undefined) {
+      throw new ArgumentError(`program ${this.program.name} is not a tracing program: load it with programTypes naming its type (kprobe, tracepoint, raw_tracepoint, perf_event, tracing), or run it with run()`);
+    }
+    const host = checkTaskHost(options);
+    const ctx = tracingContext(type, event, (host.task ?? IDLE_TASK).pid);
+    const counters = new Map<string, Map<number, Required<PerfCounter>>>();
+    const slots: unknown = options.perfCounters;
+    if (slots !== undefined) {
+      if (!Array.isArray(slots) || slots.length > 4096) throw new ArgumentError(`options.perfCounters must be an array of at most 4096 { map, index, counter } slots, not ${describeValue(slots)}`);
+      slots.forEach((x: unknown, i) => {
+        const name = `options.perfCounters[${i}]`;
+        const c = perfCounterOf(x, name);
+        const { map, index } = x as Record<string, unknown>;
+        if (typeof map !== 'string') throw new ArgumentError(`${name}.map must be the name of a perf event array, not ${describeValue(map)}`);
+        if (typeof index !== 'number' || !Number.isInteger(index) || index < 0 || index > 0xffff_fffe) throw new ArgumentError(`${name}.index must be an integer from 0 to 4294967294, not ${describeValue(index)}`);
+        let m = counters.get(map);
+        if (m === undefined) counters.set(map, (m = new Map()));
+        m.set(index, c);
+      });
+    }
+    const ev = event as { counter?: unknown } | undefined;
+    const tracing: TracingRunState = {
+      type,
+      counters,
+      signals: [],
+      ...(type === 'perf_event' && ev?.counter !== undefined ? { counter: perfCounterOf(ev.counter, 'event.counter') } : {}),
+    };
+    const space = this.env.space;
+    if (space.running) throw nestedRunError();
+    space.setContext(ctx, false);
+    try {
+      const r0 = this.execute(options, MBUFF_ADDRESS, 0n, { ...host, tracing });
+      return {
+        r0,
+        signals: tracing.signals,
+        ...(tracing.overrideReturn === undefined ? {} : { overrideReturn: tracing.overrideReturn }),
+        ...(host.probeMemory === undefined ? {} : { probeMemory: host.probeMemory }),
+      };
+    } finally {
+      space.clearContext();
+    }
   }
 
   /**

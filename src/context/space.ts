@@ -102,12 +102,12 @@ export class RunSpace {
   }
 
   /** Map `bytes` as the context at {@link MBUFF_START}; returns the linear-memory offset of the copy. */
-  setContext(bytes: Uint8Array): number {
+  setContext(bytes: Uint8Array, writable = true): number {
     this.changes++;
     this.contextCapacity(bytes.length);
     if (this.ctxRegion !== undefined) this.memory.unmap(this.ctxRegion);
     this.memory.bytes.set(bytes, this.ctxOffset);
-    this.ctxRegion = this.memory.map({ name: 'ctx', size: bytes.length, vaddr: MBUFF_START, offset: this.ctxOffset });
+    this.ctxRegion = this.memory.map({ name: 'ctx', size: bytes.length, vaddr: MBUFF_START, offset: this.ctxOffset, writable });
     return this.ctxOffset;
   }
 

@@ -26,6 +26,12 @@ export function kernelProgramType(type: ProgramType, section: string): KernelPro
       return 'socket_filter';
     case 'tc':
       return programTypeOfSection(section) === 'sched_act' ? 'sched_act' : 'sched_cls';
+    case 'kprobe':
+    case 'tracepoint':
+    case 'raw_tracepoint':
+    case 'perf_event':
+      return type;
+    case 'tracing':
     case 'raw':
       return programTypeOfSection(section);
   }

@@ -24,11 +24,13 @@ import { fibHelpers } from '../helpers/fib.js';
 import { tunnelHelpers } from '../helpers/tunnel.js';
 import { vlanHelpers } from '../helpers/vlan.js';
 import { cloneHelpers } from '../helpers/clone.js';
+import { tracingHelpers } from '../helpers/tracing.js';
 import { Fib, type FibDescription } from '../helpers/fib-table.js';
 import { SocketTable, type SocketDescription } from '../helpers/socket-table.js';
 import { socketHelpers } from '../helpers/sockets.js';
 import { DEFAULT_TRACE_BUFFER_BYTES, TraceLog } from '../helpers/trace-log.js';
 import { ProgramRunner } from '../context/runner.js';
+import { TRACING_TYPES, tracingTypeOf, type TracingType } from '../context/tracing.js';
 import { RunSpace } from '../context/space.js';
 import { btfMapDefs, datasecVariables, parseBtf, type Btf, type BtfMapDef } from './btf.js';
 import { parseCoreRelos, parseLineInfo, type LineInfo, type SourceLine } from './btf-ext.js';
@@ -49,8 +51,12 @@ export interface ProgramVerification {
   readonly issues: readonly VerifierIssue[];
 }
 
-/** Program types tsbpf distinguishes, inferred from the section name. */
-export type ProgramType = 'xdp' | 'socket' | 'tc' | 'raw';
+/**
+ * Program types tsbpf distinguishes, inferred from the section name: the packet types, the tracing
+ * types (`kprobe`, `tracepoint`, `raw_tracepoint`, `perf_event`, `tracing`; see `TracingType`), and
+ * `raw` for the rest (a context or input memory the host gives as it is).
+ */
+export type ProgramType = 'xdp' | 'socket' | 'tc' | TracingType | 'raw';
 
 /** A program of an object, before loading. */
 export interface ProgramInfo {
@@ -121,7 +127,7 @@ export interface LoadOptions extends MapOptions {
   /**
    * Program types by program (function) name or section name, for sections whose name says nothing
    * (`filter`, `loadbalancer`) or says something else; the key `*` sets the type of every program not
-   * named. Values: `xdp`, `socket`, `tc`, `raw`.
+   * named. Values: `xdp`, `socket`, `tc`, `kprobe`, `tracepoint`, `raw_tracepoint`, `perf_event`, `tracing`, `raw`.
    */
   readonly programTypes?: Readonly<Record<string, ProgramType>>;
   /**
@@ -158,13 +164,15 @@ export interface LoadOptions extends MapOptions {
 }
 
 /** The program types {@link LoadOptions.programTypes} accepts. */
-export const PROGRAM_TYPES: readonly ProgramType[] = ['xdp', 'socket', 'tc', 'raw'];
+export const PROGRAM_TYPES: readonly ProgramType[] = ['xdp', 'socket', 'tc', ...TRACING_TYPES, 'raw'];
 
 /**
  * Program type from a section name: libbpf's conventions (`xdp`, `xdp.frags`, `xdp/devmap`, `socket`,
  * `tc`, `tc/ingress`, `tcx/egress`, `netkit/peer`, `classifier`, `action`), the kernel's old
  * samples/bpf loader's prefixes (`xdp1`, `socket2`), and Cilium's tc section names (`from-netdev`,
- * `to-container`…). iproute2's tail-call slots (`2/7`) say nothing by themselves: see
+ * `to-container`…), the tracing sections (`kprobe/…`, `kretprobe/…`, `uprobe`, `ksyscall/…`, `usdt`,
+ * `tracepoint/…`, `tp/…`, `raw_tracepoint/…`, `raw_tp/…`, `perf_event`, `fentry/…`, `fexit/…`,
+ * `fmod_ret/…`, `tp_btf/…`). iproute2's tail-call slots (`2/7`) say nothing by themselves: see
  * {@link BpfObject.programs} for how they get a type.
  */
 export function programTypeOf(section: string): ProgramType {
@@ -174,7 +182,7 @@ export function programTypeOf(section: string): ProgramType {
   if (s.startsWith('socket')) return 'socket';
   if (/^(tc|tcx|netkit|classifier|action)([./_]|$)/.test(s)) return 'tc';
   if (/^(from|to)-(netdev|container|overlay|host|network|wireguard|lxc|stack)$/.test(s)) return 'tc';
-  return 'raw';
+  return tracingTypeOf(s) ?? 'raw';
 }
 
 /** iproute2's tail-call section names: `PROG_ARRAY_ID/SLOT` (both decimal). */
@@ -357,6 +365,7 @@ export class BpfObject {
     for (const [id, entry] of vlanHelpers(this.memory)) this.helperTable.set(id, entry);
     for (const [id, entry] of cloneHelpers(fib)) this.helperTable.set(id, entry);
     for (const [id, entry] of socketHelpers(this.memory, sockets)) this.helperTable.set(id, entry);
+    for (const [id, entry] of tracingHelpers({ memory: this.memory, mapByHandle: env.mapByHandle, cpu })) this.helperTable.set(id, entry);
     for (const [id, entry] of core?.helpers ?? []) this.helperTable.set(id, entry);
     for (const [id, entry] of options.helpers ?? []) this.helperTable.set(id, entry);
     this.initProgramArrays();
@@ -663,7 +672,9 @@ export class BpfObject {
     }
     this.verify(entry.name, info?.type ?? programTypeOf(this.elf.sections[entry.section]!.name), this.elf.sections[entry.section]!.name, linked.bytes, lines);
     const program = new Program(linked.bytes, entry.name, linked.functionNames);
-    const runner = new ProgramRunner(program, { space: this.space, helpers: this.helperTable, jitEngine: this.options.jitEngine }, lines);
+    const type = info?.type ?? programTypeOf(this.elf.sections[entry.section]!.name);
+    const tracing = (TRACING_TYPES as readonly string[]).includes(type) ? (type as TracingType) : undefined;
+    const runner = new ProgramRunner(program, { space: this.space, helpers: this.helperTable, jitEngine: this.options.jitEngine }, lines, tracing);
     this.loaded.set(name, runner);
     this.loaded.set(entry.name, runner);
     return runner;

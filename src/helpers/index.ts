@@ -26,4 +26,14 @@ export { VlanHelper } from './vlan.js';
 export { CloneHelper, MAX_CLONES, type SkbClone } from './clone.js';
 export { SocketHelper } from './sockets.js';
 export { BPF_SOCK_SIZE, MAX_SOCKETS, SOCKET_STATES, type SocketDescription, type SocketState } from './socket-table.js';
-export { IDLE_TASK, TaskHelper, type ProbeMemoryBlock, type TaskDescription } from './task.js';
+export {
+  DEFAULT_TASK_ADDRESS,
+  IDLE_TASK,
+  TaskHelper,
+  type PerfCounter,
+  type PerfCounterSlot,
+  type ProbeMemoryBlock,
+  type SentSignal,
+  type TaskDescription,
+} from './task.js';
+export { TracingHelper } from './tracing.js';

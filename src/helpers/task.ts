@@ -23,6 +23,38 @@ export interface TaskDescription {
   readonly gid?: number;
   /** Command name (at most 15 bytes are kept, as the kernel's `TASK_COMM_LEN` 16 with its NUL). */
   readonly comm?: string;
+  /** Its cgroup v2 id, for `bpf_get_current_cgroup_id` (default 1, the root cgroup). */
+  readonly cgroupId?: bigint;
+  /**
+   * The kernel address of its `task_struct`, what `bpf_get_current_task` returns (default
+   * {@link DEFAULT_TASK_ADDRESS}); describe the bytes there with a probe memory block to let the
+   * program read them.
+   */
+  readonly address?: bigint;
+}
+
+/** Where a task's `task_struct` is when the host does not say: an address in x86-64's direct map. */
+export const DEFAULT_TASK_ADDRESS = 0xffff_8880_0400_0000n;
+
+/** The counter behind a perf event (`struct bpf_perf_event_value`). */
+export interface PerfCounter {
+  readonly counter: bigint;
+  /** Time enabled, ns (default 0). */
+  readonly enabled?: bigint;
+  /** Time running, ns (default 0). */
+  readonly running?: bigint;
+}
+
+/** A counter the host opened on slot `index` of perf event array `map`, for `bpf_perf_event_read(_value)`. */
+export interface PerfCounterSlot extends PerfCounter {
+  readonly map: string;
+  readonly index: number;
+}
+
+/** A signal a program sent with `bpf_send_signal` (to the process) or `bpf_send_signal_thread`. */
+export interface SentSignal {
+  readonly signal: number;
+  readonly thread: boolean;
 }
 
 /** A block of kernel or user memory at a 64-bit address, readable with `bpf_probe_read_*`. */
@@ -35,10 +67,26 @@ export interface ProbeMemoryBlock {
 export interface TaskRunHost {
   readonly task?: TaskDescription;
   readonly probeMemory?: readonly ProbeMemoryBlock[];
+  /** Tracing runs (`runEvent`): what the perf and tracing helpers read, and what they did. */
+  readonly tracing?: TracingRunState;
+}
+
+/** The tracing helpers' part of a tracing run. */
+export interface TracingRunState {
+  /** The program's tracing type (`kprobe`, `perf_event`...). */
+  readonly type: string;
+  /** `perf_event` runs: the counter of the event the program runs for. */
+  readonly counter?: Required<PerfCounter>;
+  /** Counters by map name and slot. */
+  readonly counters: ReadonlyMap<string, ReadonlyMap<number, Required<PerfCounter>>>;
+  /** `bpf_override_return`'s value (kprobes), last call. */
+  overrideReturn?: bigint;
+  /** Signals sent, at most 64. */
+  readonly signals: SentSignal[];
 }
 
 /** The task of a run that describes none: a softirq on CPU 0. */
-export const IDLE_TASK: Required<TaskDescription> = { pid: 0, tgid: 0, uid: 0, gid: 0, comm: 'swapper/0' };
+export const IDLE_TASK: Required<TaskDescription> = { pid: 0, tgid: 0, uid: 0, gid: 0, comm: 'swapper/0', cgroupId: 1n, address: DEFAULT_TASK_ADDRESS };
 
 const EINVAL = 22;
 const neg = (errno: number): bigint => BigInt.asUintN(64, BigInt(-errno));

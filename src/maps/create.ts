@@ -29,7 +29,8 @@ export function createMap(memory: VmMemory, spec: MapSpec, options: MapOptions =
     if (!Number.isInteger(v) || v < 0 || v > 0xffffffff) throw new MapError(`map ${spec.name}: bad ${field} ${v}`);
   }
   if (spec.maxEntries === 0 && spec.type !== MapType.PERF_EVENT_ARRAY) {
-    throw new MapError(`map ${spec.name}: max_entries must be at least 1`);
+    // libbpf sizes only perf event arrays (one slot per CPU); any other 0 is the loader's to fill in.
+    throw new MapError(`map ${spec.name}: max_entries must be at least 1 (it is 0: its loader is meant to size it; give the size with mapSizes { ${spec.name}: N } or tsbpf's --map-size ${spec.name}=N)`);
   }
   switch (spec.type) {
     case MapType.ARRAY:
@@ -60,7 +61,8 @@ export function createMap(memory: VmMemory, spec: MapSpec, options: MapOptions =
     case MapType.HASH_OF_MAPS:
       return new MapOfMaps(memory, spec);
     case MapType.PERF_EVENT_ARRAY: {
-      const m = new PerfEventArrayMap(memory, spec, cpus, options.perfBufferBytes);
+      // max_entries 0 means one slot per possible CPU, which libbpf writes into the map before creating it.
+      const m = new PerfEventArrayMap(memory, spec.maxEntries === 0 ? { ...spec, maxEntries: cpus } : spec, cpus, options.perfBufferBytes);
       const cb = options.onPerfEvent;
       if (cb !== undefined) m.onEvent = (cpu, data) => cb(spec.name, cpu, data);
       return m;

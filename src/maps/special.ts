@@ -151,6 +151,11 @@ export class PerfEventArrayMap extends BpfMap {
     return 0;
   }
 
+  /** Slots a program may name: `max_entries`, or one per CPU when it is 0. */
+  get slotCount(): number {
+    return this.slots;
+  }
+
   /** Records kept, waiting for {@link drain}. */
   get pendingRecords(): number {
     return this.pending.length;

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { cli, spawnCli, tempFiles } from './helpers.js';
 
-// test/fixtures/cli/missing_helpers.o: 'poke' calls bpf_probe_write_user (36) and bpf_override_return (58).
+// test/fixtures/cli/missing_helpers.o: 'poke' calls bpf_sys_bpf (166) and bpf_d_path (147).
 const obj = 'test/fixtures/cli/missing_helpers.o';
 
 describe('tsbpf run --helper ID=VALUE', () => {
@@ -23,7 +23,7 @@ describe('tsbpf run --helper ID=VALUE', () => {
     const refused = await cli(['run', obj, '--program', 'poke', '--mem-hex', '00'.repeat(64)]);
     expect(refused.code).toBe(1);
     expect(refused.err).toContain('--helper ID=VALUE');
-    const r = spawnCli(['run', obj, '--program', 'poke', '--mem-hex', '00'.repeat(64), '--helper', '36=0', '--helper', 'bpf_override_return=0', '--json']);
+    const r = spawnCli(['run', obj, '--program', 'poke', '--mem-hex', '00'.repeat(64), '--helper', '166=0', '--helper', 'bpf_d_path=0', '--json']);
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
   });

@@ -51,7 +51,7 @@ describe('tsbpf run on clang-built ELF objects', () => {
   it('reports an unimplemented helper as one line', async () => {
     const r = await cli(['run', `${root}test/fixtures/elf/unknown_helper.o`]);
     expect(r.code).toBe(1);
-    expect(r.err).toMatch(/^tsbpf run: E_ELF: .*helper tsbpf does not implement: 35 \(bpf_get_current_task, first at [^\n]*\n$/);
+    expect(r.err).toMatch(/^tsbpf run: E_ELF: .*helper tsbpf does not implement: 166 \(bpf_sys_bpf, first at [^\n]*\n$/);
   });
 });
 

@@ -24,7 +24,8 @@ describe('real-object corpus', () => {
     const t = totals(table);
     console.log(
       `corpus: ${t.objectsLoad} of ${t.objects} objects load; ${t.programsLink} of ${t.programs} programs link; ` +
-        `XDP/socket/tc programs that run: ${t.packetProgramsRun} of ${t.packetPrograms}`,
+        `XDP/socket/tc programs that run: ${t.packetProgramsRun} of ${t.packetPrograms}; ` +
+        `tracing programs that run on a host-described event: ${t.tracingProgramsRun} of ${t.tracingPrograms}`,
     );
     expect(mismatches).toEqual([]);
     if (process.env.UPDATE_CORPUS === '1') {

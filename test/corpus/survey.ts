@@ -1,6 +1,8 @@
 /**
- * The corpus survey: load every object of test/corpus, link every program, and run the XDP, socket
- * filter and tc programs on a few generated packets with the interpreter and the JIT. The result is a
+ * The corpus survey: load every object of test/corpus, link every program, run the XDP, socket
+ * filter and tc programs on a few generated packets and the tracing programs (kprobe, tracepoint,
+ * raw_tracepoint, perf_event, fentry/fexit/tp_btf...) on two host-described events, with the
+ * interpreter and the JIT. The result is a
  * per-program status table (test/corpus/expected.json) and totals; `corpus.test.ts` compares it with
  * the committed table, `UPDATE_CORPUS=1` rewrites the table.
  */
@@ -12,6 +14,8 @@ import { loadObject, programTypeOf, type BpfObject, type LoadOptions } from '../
 import { functionsOf } from '../../src/elf/link.js';
 import { parseElf } from '../../src/elf/reader.js';
 import type { ProgramRunner } from '../../src/context/runner.js';
+import { PT_REGS_FIELDS } from '../../src/context/pt-regs.js';
+import { TRACING_TYPES, tracingTypeOf, type TracingEvent, type TracingType } from '../../src/context/tracing.js';
 
 /** The corpus root. */
 export const CORPUS_DIR = fileURLToPath(new URL('.', import.meta.url));
@@ -34,7 +38,7 @@ export function corpusObjects(): string[] {
 export interface ObjectStatus {
   /** `loads`, or `refused: CODE: message`. */
   readonly load: string;
-  /** Per program (`name (section) type`): `runs`, `links` (not a packet program), `refused: …`, `fails: …`. */
+  /** Per program (`name (section) type`): `runs`, `links` (neither a packet nor a tracing program), `refused: …`, `fails: …`. */
   readonly programs: Record<string, string>;
 }
 
@@ -108,6 +112,41 @@ function outcome(runner: ProgramRunner, type: string, packet: Uint8Array, jit: b
   }
 }
 
+/** The task of the survey's tracing events. */
+const EVENT_TASK = { pid: 4242, tgid: 4240, uid: 1000, gid: 1000, comm: 'corpus-survey' };
+
+/**
+ * The host-described events every tracing program runs on: all zero, then small distinct values in
+ * every register, argument and record byte (so both sides of null checks are reached).
+ */
+function tracingEvents(type: TracingType): (TracingEvent | undefined)[] {
+  const small = (n: number): bigint[] => Array.from({ length: n }, (_, i) => BigInt(i + 1));
+  const regs = Object.fromEntries(PT_REGS_FIELDS.map((r, i) => [r, BigInt(i + 1)]));
+  switch (type) {
+    case 'kprobe':
+      return [undefined, { regs }];
+    case 'perf_event':
+      return [undefined, { regs, samplePeriod: 10_000n, addr: 0x1000n, counter: { counter: 5n, enabled: 7n, running: 6n } }];
+    case 'raw_tracepoint':
+    case 'tracing':
+      return [undefined, { args: small(12) }];
+    case 'tracepoint':
+      return [undefined, { record: Uint8Array.from({ length: 2048 }, (_, i) => (i % 7) + 1) }];
+  }
+}
+
+/** One tracing run's observable outcome, as text. */
+function tracingOutcome(obj: BpfObject, runner: ProgramRunner, type: TracingType, event: TracingEvent | undefined, jit: boolean): string {
+  try {
+    const r = runner.runEvent(event, { jit, limits: BUDGET, task: EVENT_TASK });
+    const signals = r.signals.map((s) => s.signal).join(',');
+    return `r0=${r.r0} override=${r.overrideReturn ?? '-'} signals=${signals} trace=${obj.drainTrace().length}`;
+  } catch (e) {
+    obj.drainTrace();
+    return `error ${describeError(e)}`;
+  }
+}
+
 /**
  * Program types for objects whose section names say nothing, as their own loaders know them (what a
  * user passes as `programTypes` / `--type`): Cilium's older XDP objects use tc-style names, Suricata
@@ -123,6 +162,15 @@ function programTypesFor(path: string): LoadOptions['programTypes'] {
 }
 
 /**
+ * Sizes of maps declared with 0 entries, as the object's own loader sets them: Falco's userspace
+ * (libscap) gives its per-CPU scratch arrays one entry per CPU (the survey runs on one CPU).
+ */
+function mapSizesFor(path: string): LoadOptions['mapSizes'] {
+  if (path === 'ebpf-samples/falco/probe.o') return { frame_scratch_map: 1, tmp_scratch_map: 1, local_state_map: 1 };
+  return undefined;
+}
+
+/**
  * Load options that make runs repeatable: a fixed clock and a seeded random source. The survey measures
  * running, so the kernel-level verifier only warns here (`verify: 'warn'`); its verdicts on the corpus are
  * measured against the kernel's in test/verifier/kernel-corpus.test.ts.
@@ -133,6 +181,7 @@ function deterministic(path: string): LoadOptions {
   return {
     verify: 'warn',
     programTypes: programTypesFor(path),
+    mapSizes: mapSizesFor(path),
     now: () => (t += 1000n),
     random: () => {
       // xorshift32
@@ -168,6 +217,20 @@ export function surveyObject(bytes: Uint8Array, packets: readonly Uint8Array[], 
       programs[key] = `refused: ${describeError(e)}`;
       continue;
     }
+    const tracing = (TRACING_TYPES as readonly string[]).includes(p.type) ? (p.type as TracingType) : undefined;
+    if (tracing !== undefined) {
+      twin ??= loadObject(bytes, deterministic(where));
+      const jitRunner = twin.program(name);
+      let status = 'runs';
+      for (const event of tracingEvents(tracing)) {
+        const a = tracingOutcome(obj, runner, tracing, event, false);
+        const b = tracingOutcome(twin, jitRunner, tracing, event, true);
+        if (a !== b) mismatches.push(`${where} ${key}: interpreter ${a.slice(0, 200)} / JIT ${b.slice(0, 200)}`);
+        if (a.startsWith('error') && status === 'runs') status = `fails: ${a.slice(6)}`;
+      }
+      programs[key] = status;
+      continue;
+    }
     if (p.type !== 'xdp' && p.type !== 'socket' && p.type !== 'tc') {
       programs[key] = 'links';
       continue;
@@ -199,7 +262,7 @@ export function surveyCorpus(): { table: Record<string, ObjectStatus>; mismatche
 
 /** Totals of a survey table. */
 export function totals(table: Record<string, ObjectStatus>): Record<string, number> {
-  const t = { objects: 0, objectsLoad: 0, programs: 0, programsLink: 0, packetPrograms: 0, packetProgramsRun: 0 };
+  const t = { objects: 0, objectsLoad: 0, programs: 0, programsLink: 0, packetPrograms: 0, packetProgramsRun: 0, tracingPrograms: 0, tracingProgramsRun: 0 };
   for (const [path, s] of Object.entries(table)) {
     if (path.startsWith('ebpf-samples/invalid/')) continue;
     t.objects++;
@@ -210,6 +273,11 @@ export function totals(table: Record<string, ObjectStatus>): Record<string, numb
       if (/ (xdp|socket|tc)$/.test(key)) {
         t.packetPrograms++;
         if (status === 'runs') t.packetProgramsRun++;
+      }
+      // By section name, so that a program the loader cannot even list as tracing still counts.
+      if (tracingTypeOf(/\((.*)\) \S+$/.exec(key)?.[1] ?? '') !== undefined) {
+        t.tracingPrograms++;
+        if (status === 'runs') t.tracingProgramsRun++;
       }
     }
   }

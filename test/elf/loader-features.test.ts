@@ -39,8 +39,8 @@ describe('refusing per program', () => {
 
   it('names every helper a program lacks, not only the first', () => {
     const e = thrown(() => load('per_program').program('two_missing'));
-    expect(e.message).toMatch(/program two_missing calls 3 helpers tsbpf does not implement: 35 \(bpf_get_current_task, first at kprobe\/do_sys_open:two_missing\+\d+\), 42 \(bpf_get_numa_node_id, .*\), 80 \(bpf_get_current_cgroup_id, .*\); pass them in options.helpers/);
-    expect(e.details.helpers).toEqual([35, 42, 80]);
+    expect(e.message).toMatch(/program two_missing calls 3 helpers tsbpf does not implement: 166 \(bpf_sys_bpf, first at kprobe\/do_sys_open:two_missing\+\d+\), 147 \(bpf_d_path, .*\), 179 \(bpf_kallsyms_lookup_name, .*\); pass them in options.helpers/);
+    expect(e.details.helpers).toEqual([166, 147, 179]);
   });
 });
 
@@ -76,7 +76,19 @@ describe('program types', () => {
       // The named programs do not agree (xdp, socket, tc), so the slot says nothing.
       '2/7': 'raw', filter: 'raw',
     });
-    expect(programTypeOf('kprobe/sys_open')).toBe('raw');
+    expect(programTypeOf('kprobe/sys_open')).toBe('kprobe');
+    expect(programTypeOf('uretprobe//bin/bash:readline')).toBe('kprobe');
+    expect(programTypeOf('ksyscall/openat')).toBe('kprobe');
+    expect(programTypeOf('kprobe.multi/tcp_*')).toBe('kprobe');
+    expect(programTypeOf('tracepoint/syscalls/sys_enter_openat')).toBe('tracepoint');
+    expect(programTypeOf('tp/sched/sched_switch')).toBe('tracepoint');
+    expect(programTypeOf('raw_tracepoint/sys_enter')).toBe('raw_tracepoint');
+    expect(programTypeOf('raw_tp.w/bpf_testmod_test_writable_bare')).toBe('raw_tracepoint');
+    expect(programTypeOf('perf_event')).toBe('perf_event');
+    expect(programTypeOf('fentry/tcp_connect')).toBe('tracing');
+    expect(programTypeOf('fexit.s/do_unlinkat')).toBe('tracing');
+    expect(programTypeOf('tp_btf/sched_switch')).toBe('tracing');
+    expect(programTypeOf('kprobes/x')).toBe('raw');
     expect(programTypeOf('sockops')).toBe('raw');
     expect(programTypeOf('to-container')).toBe('tc');
   });
@@ -92,7 +104,7 @@ describe('program types', () => {
     expect(types.says_nothing).toBe('socket');
     expect(types.tail_slot).toBe('xdp');
     expect(types.cls).toBe('raw');
-    expect(() => load('sections', { programTypes: { filter: 'kprobe' as 'raw' } })).toThrow(/"kprobe" is not one of xdp, socket, tc, raw/);
+    expect(() => load('sections', { programTypes: { filter: 'sockops' as 'raw' } })).toThrow(/"sockops" is not one of xdp, socket, tc, kprobe, tracepoint, raw_tracepoint, perf_event, tracing, raw/);
     expect(() => load('sections', { programTypes: { nope: 'tc' } })).toThrow(/no program or section named nope/);
     expect(() => load('sections', { programTypes: null as unknown as Record<string, 'tc'> })).toThrow(ArgumentError);
   });

@@ -26,7 +26,7 @@ describe('program listing and sections', () => {
     expect(obj.license).toBe('Dual MIT/GPL');
     expect(load('legacy').programs[0]).toEqual({ name: 'count_len', section: 'socket', type: 'socket' });
     expect(load('block_port').programs[0]).toEqual({ name: 'block_port', section: '.classifier', type: 'tc' });
-    expect(load('unknown_helper').programs[0]).toEqual({ name: 'who', section: 'kprobe/do_sys_open', type: 'raw' });
+    expect(load('unknown_helper').programs[0]).toEqual({ name: 'who', section: 'kprobe/do_sys_open', type: 'kprobe' });
   });
 
   it('returns raw section bytes (the seed\'s .classifier example)', () => {
@@ -50,10 +50,10 @@ describe('program listing and sections', () => {
   it('reports a helper tsbpf lacks at load time, with id and kernel name', () => {
     const obj = load('unknown_helper');
     expect(() => obj.program('who')).toThrow(ObjectFileError);
-    expect(() => obj.program('who')).toThrow(/35 \(bpf_get_current_task, first at kprobe\/do_sys_open:who\+\d+\)/);
+    expect(() => obj.program('who')).toThrow(/166 \(bpf_sys_bpf, first at kprobe\/do_sys_open:who\+\d+\)/);
     // ... and accepts it when the host supplies it.
     const withHelper = load('unknown_helper', {
-      helpers: new Map([[35, { name: 'task', fn: () => (1234n << 32n) | 99n, unwindOnZero: false }]]),
+      helpers: new Map([[166, { name: 'sys_bpf', fn: () => (1234n << 32n) | 99n, unwindOnZero: false }]]),
     });
     expect(withHelper.program('who').run()).toBe(1234n);
   });

@@ -33,6 +33,13 @@ describe('examples/', () => {
     );
   });
 
+  it('tsbpf run examples/trace_openat.o --event examples/openat.json, as the README shows it', () => {
+    const r = spawnCli(['run', 'examples/trace_openat.o', '--event', 'examples/openat.json']);
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    expect(readFileSync(`${root}README.md`, 'utf8')).toContain(`$ npx tsbpf run examples/trace_openat.o --event examples/openat.json\n${r.out}\`\`\``);
+  });
+
   it('tsbpf run examples/socket_dns.o and examples/tc_mark.o --pcap examples/traffic.pcap', () => {
     const dns = spawnCli(['run', 'examples/socket_dns.o', '--pcap', 'examples/traffic.pcap']);
     expect(dns.code).toBe(0);

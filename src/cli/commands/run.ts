@@ -12,6 +12,8 @@ import { formatNs } from '../capture-stats.js';
 import type { Command } from '../command.js';
 import { readMemoryOptions, readProgramArg, writeOutputFile, type ProgramInput } from '../input.js';
 import { singleObjectRun } from '../single-run.js';
+import { readEventFile } from '../event-file.js';
+import { eventRun } from '../event-run.js';
 import { execute } from '../jit.js';
 import { preloadMaps, runCapture } from '../pcap-run.js';
 import { runCaptureWorkers } from '../capture-workers.js';
@@ -70,12 +72,13 @@ export const runCommand: Command = {
     'max-errors': { type: 'string' },
     workers: { type: 'string' },
     repeat: { type: 'string' },
+    event: { type: 'string' },
     json: { type: 'boolean' },
     verbose: { type: 'boolean', short: 'v' },
     'dump-wasm': { type: 'string' },
     ...LOAD_FLAG_SPECS,
   },
-  help: `Usage: tsbpf run PROG [--packet-hex HEX | --packet FILE | --mem-hex HEX | --mem FILE] [--out FILE]
+  help: `Usage: tsbpf run PROG [--packet-hex HEX | --packet FILE | --mem-hex HEX | --mem FILE | --event FILE.json] [--out FILE]
                     [--map NAME=FILE.json]... [--save-maps FILE.json] [--jit] [--budget N]
                     [--program NAME] [--repeat N] [--json] [--type TYPE] [--map-size NAME=N]...
                     [--fib FILE.json] [--kconfig NAME=VALUE]... [--btf FILE]
@@ -91,6 +94,26 @@ input as their packet, and tsbpf reports what a capture run reports for one pack
 name (XDP_PASS, TC_ACT_SHOT, kept / dropped for socket filters), r0, the maps' contents, the
 bpf_trace_printk lines, the ring buffer / perf event records (with any the program could not send
 because the buffers were full, "N dropped"), and the packet as the program left it when it changed.
+
+A tracing program (kprobe/..., kretprobe/..., uprobe, tracepoint/..., tp/..., raw_tracepoint/...,
+raw_tp/..., perf_event, fentry/..., fexit/..., tp_btf/... sections, or --type) runs on a host-described
+event: --event FILE.json gives its context and task, without it the event is all zero and the task the
+idle one. tsbpf prints r0, what bpf_override_return and bpf_send_signal did, the maps, the
+bpf_trace_printk lines and the ring buffer / perf event records. The event file (integers as JSON
+numbers or strings such as "0x7ffd00001000"):
+  {"regs": {"di": 3, "si": "0x7ffd00001000"},      kprobe, uprobe, perf_event: x86-64 pt_regs
+   "args": ["0xffffc9000001ff58", 257],             raw_tracepoint, fentry/fexit, tp_btf: u64 args
+   "format": "sys_enter_openat.format",             tracepoint: a tracefs format file (path relative
+   "fields": {"dfd": -100, "filename": "0x7ffd00001000"},   to the event file), fields by name
+   "record": {"hex": "..."},                        tracepoint: or the whole record
+   "samplePeriod": 100000, "addr": "0xdead",        perf_event
+   "counter": {"counter": 12, "enabled": 30, "running": 20},  perf_event: bpf_perf_prog_read_value
+   "task": {"pid": 77, "tgid": 70, "uid": 1000, "gid": 1000, "comm": "cat", "cgroup": 119,
+            "address": "0xffff888004000000"},
+   "memory": [{"address": "0x7ffd00001000", "string": "/etc/passwd"}, {"address": ..., "hex": "..."}],
+   "perfCounters": [{"map": "counters", "index": 0, "counter": 5, "enabled": 9, "running": 8}]}
+memory blocks are what bpf_probe_read_* read (and bpf_probe_write_user writes); perfCounters what
+bpf_perf_event_read(_value) find on a perf event array's slots.
 
 With --pcap, the program runs once per packet of a pcap or pcapng capture of Ethernet frames, read
 as a stream (a file or - for stdin; memory stays bounded whatever its size), and tsbpf prints the
@@ -120,6 +143,8 @@ Options:
   --program NAME  which program of an ELF object to run (function or section name)
 ${LOAD_FLAG_HELP}
   --repeat N      (without --pcap) run N times on the same input and print the time per run
+  --event FILE.json
+                  run a tracing program on this event (see above)
   --json          print one JSON document (the result, or the error) instead of text
   -r, --pcap FILE run once per packet of this capture (- for stdin)
   --map NAME=FILE.json
@@ -192,6 +217,11 @@ async function runCommandBody(args: ParsedArgs, io: CliIo): Promise<number> {
   const json = flag(args, 'json');
   const repeat = intOption(args, 'repeat', 1, 1e9);
   const load = await loadFlags(args);
+  const eventPath = stringOption(args, 'event');
+  if (eventPath !== undefined) {
+    const other = ['mem', 'mem-hex', 'packet', 'packet-hex', 'pcap', 'out', 'dump-wasm'].filter((o) => args.options.has(o));
+    if (other.length > 0) throw new UsageError(`--event gives a tracing program its whole input: leave out ${other.map((o) => `--${o}`).join(', ')}`);
+  }
   if (pcap === undefined) {
     for (const o of ['verbose', 'count', 'max-errors', 'out-redirect', 'workers']) {
       if (args.options.has(o)) throw new UsageError(`--${o} applies to capture runs only (give --pcap FILE)`);
@@ -234,12 +264,19 @@ async function runCommandBody(args: ParsedArgs, io: CliIo): Promise<number> {
     const engine = rawPacketEngine(programBytes(input), jit, limits, load.helpers);
     return runCapture({ ...common, programLabel: input.name, object: undefined, engine }, io);
   }
+  if (eventPath !== undefined && input.format !== 'elf') throw new UsageError('--event needs an ELF object with a tracing program');
+  const event = eventPath === undefined ? undefined : readEventFile(eventPath);
   const mem = singleInput(args);
   const outPath = stringOption(args, 'out');
   if (input.format === 'elf') {
     const obj = loadObject(input.bytes, jit ? { ...load, jitEngine: new JitEngine() } : load);
     const info = selectProgram(obj, input.name, program);
     preloadMaps(obj, listOption(args, 'map'));
+    // A tracing program runs on an event: the one given, or the default one when no input is given at all.
+    const single = ['mem', 'mem-hex', 'packet', 'packet-hex', 'out'].some((o) => args.options.has(o));
+    if (event !== undefined || (!single && obj.program(info.name).tracingType !== undefined)) {
+      return eventRun({ object: obj, info, event, eventPath, jit, limits, repeat, json, saveMaps: stringOption(args, 'save-maps') }, io);
+    }
     return singleObjectRun({ object: obj, info, input: mem, jit, limits, repeat, outPath, json, saveMaps: stringOption(args, 'save-maps') }, io);
   }
   if (program !== undefined) throw new UsageError('--program applies to ELF objects only');

@@ -1,0 +1,194 @@
+/**
+ * `tsbpf run OBJ.o --event FILE.json`: the host-described event of a tracing run, as JSON. Integers
+ * are JSON numbers or strings (`"0x7ffd00001000"`, `"-100"`); the task, memory blocks and perf counters
+ * feed the helpers; a tracepoint's `format` is the path of a tracefs format file (relative to the
+ * event file). Every problem is a usage error naming `--event FILE` and the field.
+ * @module
+ */
+import { dirname, resolve } from 'node:path';
+import { ArgumentError } from '../errors.js';
+import type { PerfCounterSlot, ProbeMemoryBlock, TaskDescription } from '../helpers/task.js';
+import type { TracingEvent } from '../context/tracing.js';
+import { parseTracepointFormat, type TracepointFieldValue, type TracepointFormat } from '../context/tracepoint.js';
+import { UsageError } from './args.js';
+import { parseHex, readInputFile } from './input.js';
+
+/** An event file read: the event (the context) and the options of the run (task, memory, counters). */
+export interface EventFile {
+  readonly event: TracingEvent;
+  readonly task?: TaskDescription;
+  readonly probeMemory?: readonly ProbeMemoryBlock[];
+  readonly perfCounters?: readonly PerfCounterSlot[];
+}
+
+/** Largest event file, format file and total of memory blocks read. */
+const MAX_EVENT_FILE = 16 << 20;
+const MAX_MEMORY_BYTES = 64 << 20;
+const MAX_BLOCKS = 4096;
+
+const KEYS = ['regs', 'args', 'record', 'format', 'fields', 'samplePeriod', 'addr', 'counter', 'task', 'memory', 'perfCounters'];
+const INTEGER = /^-?(0x[0-9a-f]+|[0-9]+)$/i;
+
+/** The event file's reader, naming the file in every error. */
+class Reader {
+  constructor(readonly path: string) {}
+
+  fail(message: string): never {
+    throw new UsageError(`--event ${this.path}: ${message}`);
+  }
+
+  object(v: unknown, where: string): Record<string, unknown> {
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) this.fail(`${where} must be an object`);
+    return v as Record<string, unknown>;
+  }
+
+  array(v: unknown, where: string, max: number): unknown[] {
+    if (!Array.isArray(v)) this.fail(`${where} must be an array`);
+    if (v.length > max) this.fail(`${where} has ${v.length} entries; at most ${max}`);
+    return v;
+  }
+
+  /** An integer from a JSON number (a safe integer) or a decimal / 0x string, as a bigint. */
+  integer(v: unknown, where: string, min = -(1n << 63n), max = (1n << 64n) - 1n): bigint {
+    let n: bigint | undefined;
+    if (typeof v === 'number' && Number.isSafeInteger(v)) n = BigInt(v);
+    else if (typeof v === 'string' && INTEGER.test(v.trim())) n = v.trim().startsWith('-') ? -BigInt(v.trim().slice(1)) : BigInt(v.trim());
+    if (n === undefined) this.fail(`${where} must be an integer (a JSON number, or a string such as "0x7ffd00001000" or "-1"), not ${JSON.stringify(v)?.slice(0, 40)}`);
+    if (n < min || n > max) this.fail(`${where} must be from ${min} to ${max}, not ${n}`);
+    return n;
+  }
+
+  number(v: unknown, where: string, max: number): number {
+    return Number(this.integer(v, where, 0n, BigInt(max)));
+  }
+
+  /** Bytes from `{ "hex": "..." }` or `{ "string": "..." }` (UTF-8, with a NUL). */
+  bytes(v: unknown, where: string): Uint8Array {
+    const o = this.object(v, where);
+    if (typeof o.hex === 'string') {
+      try {
+        return parseHex(o.hex, `--event ${this.path}: ${where}.hex`);
+      } catch (e) {
+        this.fail(e instanceof Error ? e.message.replace(/^--event [^:]*: /, '') : String(e));
+      }
+    }
+    if (typeof o.string === 'string') return new TextEncoder().encode(`${o.string}\0`);
+    this.fail(`${where} must give its bytes as "hex" or "string"`);
+  }
+}
+
+function readJson(path: string, r: Reader): unknown {
+  const bytes = readInputFile(path);
+  if (bytes.length > MAX_EVENT_FILE) r.fail(`${bytes.length} bytes; an event file may have at most ${MAX_EVENT_FILE}`);
+  try {
+    return JSON.parse(new TextDecoder().decode(bytes));
+  } catch (e) {
+    r.fail(`not JSON (${e instanceof Error ? e.message : String(e)})`);
+  }
+}
+
+/** A tracepoint field's value: an integer for integer fields, else a string or `{ "hex": ... }` bytes. */
+function fieldValue(r: Reader, format: TracepointFormat | undefined, name: string, v: unknown): TracepointFieldValue {
+  const where = `fields.${name}`;
+  const field = format?.fields.find((f) => f.name === name);
+  const scalar = field !== undefined && !field.dataLoc && !field.declaration.includes('[') && [1, 2, 4, 8].includes(field.size);
+  if (typeof v === 'number' || (scalar && typeof v === 'string' && INTEGER.test(v.trim()))) return r.integer(v, where);
+  if (typeof v === 'string') return v;
+  if (typeof v === 'object' && v !== null && !Array.isArray(v)) return r.bytes(v, where);
+  r.fail(`${where} must be an integer, a string or { "hex": ... }`);
+}
+
+/** Read and check an event file. */
+export function readEventFile(path: string): EventFile {
+  const r: Reader = new Reader(path);
+  const doc = r.object(readJson(path, r), 'the file');
+  for (const key of Object.keys(doc)) if (!KEYS.includes(key)) r.fail(`unknown key "${key}" (an event has ${KEYS.join(', ')})`);
+  const event: Record<string, unknown> = {};
+  if (doc.regs !== undefined) {
+    const regs = r.object(doc.regs, 'regs');
+    event.regs = Object.fromEntries(Object.entries(regs).map(([k, v]) => [k, BigInt.asUintN(64, r.integer(v, `regs.${k}`))]));
+  }
+  if (doc.args !== undefined) event.args = r.array(doc.args, 'args', 12).map((v, i) => BigInt.asUintN(64, r.integer(v, `args[${i}]`)));
+  if (doc.record !== undefined) event.record = r.bytes(doc.record, 'record');
+  let format: TracepointFormat | undefined;
+  if (doc.format !== undefined) {
+    const formatPath = doc.format;
+    if (typeof formatPath !== 'string') r.fail('format must be the path of a tracefs format file (e.g. /sys/kernel/tracing/events/syscalls/sys_enter_openat/format)');
+    const file = resolve(dirname(path), formatPath);
+    let bytes: Uint8Array;
+    try {
+      bytes = readInputFile(file);
+    } catch (e) {
+      r.fail(`format ${formatPath}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    if (bytes.length > MAX_EVENT_FILE) r.fail(`format ${formatPath}: ${bytes.length} bytes is too large for a format file`);
+    try {
+      format = parseTracepointFormat(new TextDecoder().decode(bytes));
+    } catch (e) {
+      if (e instanceof ArgumentError) r.fail(`format ${formatPath}: ${e.message}`);
+      throw e;
+    }
+    event.format = format;
+  }
+  if (doc.fields !== undefined) {
+    event.fields = Object.fromEntries(Object.entries(r.object(doc.fields, 'fields')).map(([k, v]) => [k, fieldValue(r, format, k, v)]));
+  }
+  if (doc.samplePeriod !== undefined) event.samplePeriod = r.integer(doc.samplePeriod, 'samplePeriod', 0n);
+  if (doc.addr !== undefined) event.addr = BigInt.asUintN(64, r.integer(doc.addr, 'addr'));
+  const counter = (v: unknown, where: string): { counter: bigint; enabled: bigint; running: bigint } => {
+    const o = r.object(v, where);
+    for (const k of Object.keys(o)) if (!['counter', 'enabled', 'running', 'map', 'index'].includes(k)) r.fail(`${where}: unknown key "${k}"`);
+    return {
+      counter: r.integer(o.counter, `${where}.counter`, 0n),
+      enabled: o.enabled === undefined ? 0n : r.integer(o.enabled, `${where}.enabled`, 0n),
+      running: o.running === undefined ? 0n : r.integer(o.running, `${where}.running`, 0n),
+    };
+  };
+  if (doc.counter !== undefined) event.counter = counter(doc.counter, 'counter');
+  let task: TaskDescription | undefined;
+  if (doc.task !== undefined) {
+    const t = r.object(doc.task, 'task');
+    const known = ['pid', 'tgid', 'uid', 'gid', 'comm', 'cgroup', 'address'];
+    for (const k of Object.keys(t)) if (!known.includes(k)) r.fail(`task: unknown key "${k}" (a task has ${known.join(', ')})`);
+    if (t.comm !== undefined && typeof t.comm !== 'string') r.fail('task.comm must be a string');
+    const u32 = (k: string): number | undefined => (t[k] === undefined ? undefined : r.number(t[k], `task.${k}`, 0xffff_ffff));
+    task = {
+      pid: u32('pid') ?? 0,
+      ...(t.tgid === undefined ? {} : { tgid: u32('tgid') }),
+      ...(t.uid === undefined ? {} : { uid: u32('uid') }),
+      ...(t.gid === undefined ? {} : { gid: u32('gid') }),
+      ...(typeof t.comm === 'string' ? { comm: t.comm } : {}),
+      ...(t.cgroup === undefined ? {} : { cgroupId: r.integer(t.cgroup, 'task.cgroup', 0n) }),
+      ...(t.address === undefined ? {} : { address: r.integer(t.address, 'task.address', 0n) }),
+    };
+  }
+  let probeMemory: ProbeMemoryBlock[] | undefined;
+  if (doc.memory !== undefined) {
+    let total = 0;
+    probeMemory = r.array(doc.memory, 'memory', MAX_BLOCKS).map((v, i) => {
+      const o = r.object(v, `memory[${i}]`);
+      for (const k of Object.keys(o)) if (!['address', 'hex', 'string'].includes(k)) r.fail(`memory[${i}]: unknown key "${k}" (a block has address and hex or string)`);
+      const address = r.integer(o.address, `memory[${i}].address`, 0n);
+      const bytes = r.bytes(o, `memory[${i}]`);
+      total += bytes.length;
+      if (total > MAX_MEMORY_BYTES) r.fail(`memory blocks of more than ${MAX_MEMORY_BYTES} bytes in all`);
+      if (address + BigInt(bytes.length) > 1n << 64n) r.fail(`memory[${i}]: ${bytes.length} bytes at 0x${address.toString(16)} run past the end of the 64-bit address space`);
+      return { address, bytes };
+    });
+  }
+  let perfCounters: PerfCounterSlot[] | undefined;
+  if (doc.perfCounters !== undefined) {
+    perfCounters = r.array(doc.perfCounters, 'perfCounters', MAX_BLOCKS).map((v, i) => {
+      const o = r.object(v, `perfCounters[${i}]`);
+      const map = o.map;
+      if (typeof map !== 'string') r.fail(`perfCounters[${i}].map must be the name of a perf event array`);
+      return { map, index: r.number(o.index, `perfCounters[${i}].index`, 0xffff_fffe), ...counter(o, `perfCounters[${i}]`) };
+    });
+  }
+  return {
+    event: event as TracingEvent,
+    ...(task === undefined ? {} : { task }),
+    ...(probeMemory === undefined ? {} : { probeMemory }),
+    ...(perfCounters === undefined ? {} : { perfCounters }),
+  };
+}

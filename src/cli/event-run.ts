@@ -1,0 +1,116 @@
+/**
+ * `tsbpf run OBJ.o --event FILE.json` (or a tracing program with no input: the default event): one
+ * run, or `--repeat N`, of a tracing program on a host-described event, reported as packet runs are —
+ * r0, what the tracing helpers did (override, signals), the maps, trace lines and event records.
+ * @module
+ */
+import type { BpfObject, ProgramInfo } from '../elf/loader.js';
+import { ArgumentError } from '../errors.js';
+import type { TracingResult } from '../context/runner.js';
+import type { RunLimits } from '../vm/environment.js';
+import { UsageError } from './args.js';
+import { formatNs } from './capture-stats.js';
+import type { EventFile } from './event-file.js';
+import type { CliIo } from './io.js';
+import { saveMapState } from './map-state.js';
+import { dumpMaps, formatMapDump } from './object-maps.js';
+import { EventDrain, formatEvents } from './object-output.js';
+
+/** What one event run needs. */
+export interface EventRunRequest {
+  readonly object: BpfObject;
+  readonly info: ProgramInfo;
+  /** The event file read (undefined: the default event, all zero, of the idle task). */
+  readonly event: EventFile | undefined;
+  /** The `--event` path, for messages. */
+  readonly eventPath: string | undefined;
+  readonly jit: boolean;
+  readonly limits: Partial<RunLimits>;
+  readonly repeat: number | undefined;
+  readonly json: boolean;
+  readonly saveMaps: string | undefined;
+}
+
+const hex = (v: bigint): string => `0x${v.toString(16)}`;
+
+/** Run and print the report; returns the exit code. */
+export function eventRun(req: EventRunRequest, io: CliIo): number {
+  const { object: obj, info } = req;
+  const runner = obj.program(info.name);
+  if (runner.tracingType === undefined) {
+    throw new UsageError(`--event applies to tracing programs (kprobe, tracepoint, raw_tracepoint, perf_event, tracing); ${info.name} (${info.section}) is ${info.type}: give --type if its section name says nothing`);
+  }
+  const e = req.event;
+  const options = { jit: req.jit, limits: req.limits, ...(e?.task === undefined ? {} : { task: e.task }), ...(e?.probeMemory === undefined ? {} : { probeMemory: e.probeMemory }), ...(e?.perfCounters === undefined ? {} : { perfCounters: e.perfCounters }) };
+  const events = new EventDrain(obj);
+  const run = (): TracingResult => {
+    try {
+      return runner.runEvent(e?.event, options);
+    } catch (err) {
+      // The event was checked by the reader; what the runner refuses is still the event's fault.
+      if (err instanceof ArgumentError) throw new UsageError(`--event ${req.eventPath ?? '(default)'}: ${err.message}`);
+      throw err;
+    }
+  };
+  const repeat = req.repeat ?? 1;
+  const t0 = performance.now();
+  const first = run();
+  const t1 = performance.now();
+  const trace = obj.drainTrace();
+  events.drain();
+  let last = first;
+  for (let i = 1; i < repeat; i++) {
+    last = run();
+    obj.drainTrace();
+    events.drain();
+  }
+  const t2 = performance.now();
+  if (req.saveMaps !== undefined) saveMapState(obj, req.saveMaps);
+  const maps = dumpMaps(obj);
+  const perRun = repeat > 1 ? ((t2 - t1) * 1e6) / (repeat - 1) : (t1 - t0) * 1e6;
+  const label = `${info.name} (${info.section})`;
+  const written = (last.probeMemory ?? []).map((b, i) => ({ block: i, address: hex(b.address), hex: Buffer.from(b.bytes.buffer, b.bytes.byteOffset, b.bytes.length).toString('hex') }));
+  if (req.json) {
+    const doc = {
+      program: label,
+      type: runner.tracingType,
+      engine: req.jit ? 'jit' : 'interpreter',
+      r0: hex(last.r0),
+      r0Decimal: last.r0.toString(),
+      ...(last.overrideReturn === undefined ? {} : { overrideReturn: hex(last.overrideReturn), overrideReturnDecimal: BigInt.asIntN(64, last.overrideReturn).toString() }),
+      signals: last.signals,
+      ...(written.length === 0 ? {} : { memory: written }),
+      maps,
+      trace,
+      traceDropped: obj.traceDropped,
+      events: events.counts,
+      ...(req.repeat === undefined ? {} : { runs: repeat, nsPerRun: Math.round(perRun), firstRunNs: Math.round((t1 - t0) * 1e6) }),
+    };
+    io.out(`${JSON.stringify(doc, null, 2)}\n`);
+    return 0;
+  }
+  const signed = BigInt.asIntN(64, last.r0);
+  let text = `program ${label} (${runner.tracingType}) on ${req.eventPath ?? 'the default event (all zero, the idle task)'}\n`;
+  text += `r0 = ${hex(last.r0)} (${last.r0}${signed < 0n ? `, signed ${signed}` : ''})\n`;
+  if (last.overrideReturn !== undefined) text += `override return = ${BigInt.asIntN(64, last.overrideReturn)}\n`;
+  for (const s of last.signals) text += `signal ${s.signal} sent to the ${s.thread ? 'thread' : 'process'}\n`;
+  if (req.repeat !== undefined) {
+    text += `runs: ${repeat}, ${formatNs(perRun)} per run${repeat > 1 ? ` after the first (${formatNs((t1 - t0) * 1e6)})` : ''} (each run builds the context again)\n`;
+  }
+  if (maps.length > 0) {
+    text += 'maps:\n';
+    for (const m of maps) text += formatMapDump(m);
+  }
+  for (const line of trace) text += `trace_printk: ${line}\n`;
+  if (obj.traceDropped > 0) text += `trace_printk: ${obj.traceDropped} dropped (the trace buffer was full)\n`;
+  text += formatEvents(events.counts);
+  const changed = written.filter((w, i) => {
+    const before = e?.probeMemory?.[i]?.bytes;
+    const after = last.probeMemory![i]!.bytes;
+    return before === undefined || before.length !== after.length || before.some((b, j) => b !== after[j]);
+  });
+  for (const w of changed) text += `memory at ${w.address} as the program left it (bpf_probe_write_user): ${w.hex.slice(0, 256)}${w.hex.length > 256 ? '...' : ''}\n`;
+  if (req.saveMaps !== undefined) text += `saved the maps to ${req.saveMaps}\n`;
+  io.out(text);
+  return 0;
+}

@@ -1,0 +1,157 @@
+/**
+ * Tracing program types and the contexts they run on, built from a host-described event: x86-64
+ * `struct pt_regs` for kprobes and uprobes, `struct bpf_perf_event_data` for perf events, the `u64`
+ * argument array of raw tracepoints and BTF programs (`fentry`, `fexit`, `tp_btf`), and the record of
+ * a classic tracepoint (raw bytes, or fields set by name in the layout of a tracefs `format` file; see
+ * tracepoint.ts).
+ * @module
+ */
+import { ArgumentError } from '../errors.js';
+import { checkBigInteger, checkObject, checkString, describeValue } from '../validate.js';
+import { PT_REGS_SIZE, ptRegs, type PtReg } from './pt-regs.js';
+import type { PerfCounter } from '../helpers/task.js';
+import { tracepointRecord, type TracepointFieldValue, type TracepointFormat } from './tracepoint.js';
+
+/**
+ * Tracing program types, as the kernel's: `kprobe` (kprobes, kretprobes, uprobes, uretprobes,
+ * ksyscall, usdt: `pt_regs`), `tracepoint` (a trace event record), `raw_tracepoint` (`u64 args[]`),
+ * `perf_event` (`bpf_perf_event_data`), `tracing` (BTF programs `fentry` / `fexit` / `fmod_ret` /
+ * `tp_btf`: `u64 args[]`).
+ */
+export const TRACING_TYPES = ['kprobe', 'tracepoint', 'raw_tracepoint', 'perf_event', 'tracing'] as const;
+
+/** One of {@link TRACING_TYPES}. */
+export type TracingType = (typeof TRACING_TYPES)[number];
+
+/** Most arguments a raw tracepoint or BTF program gets (the kernel's `MAX_BPF_FUNC_ARGS`). */
+export const MAX_TRACING_ARGS = 12;
+
+/** Largest trace event record (the kernel's `PERF_MAX_TRACE_SIZE`). */
+export const MAX_TRACEPOINT_RECORD = 8192;
+
+/** Bytes of `struct bpf_perf_event_data` (x86-64): `pt_regs`, `sample_period`, `addr`. */
+export const PERF_EVENT_DATA_SIZE = PT_REGS_SIZE + 16;
+
+/** Bytes of the default tracepoint record when the event gives none: what the kernel lets a tracepoint program read. */
+const DEFAULT_RECORD_SIZE = 2048;
+
+/**
+ * The tracing program type a section name declares (libbpf's names and the kernel's old samples/bpf
+ * loader's), or undefined.
+ */
+export function tracingTypeOf(section: string): TracingType | undefined {
+  const first = checkString(section, 'section').replace(/^\./, '').split('/')[0]!;
+  if (/^(kprobe|kretprobe|ksyscall|kretsyscall|uprobe|uretprobe|usdt)(\.(multi|s|session))*$/.test(first)) return 'kprobe';
+  if (first === 'tracepoint' || first === 'tp') return 'tracepoint';
+  if (/^(raw_tracepoint|raw_tp)(\.w)?$/.test(first)) return 'raw_tracepoint';
+  if (first === 'perf_event') return 'perf_event';
+  if (/^(fentry|fexit|fmod_ret|tp_btf)(\.s)?$/.test(first)) return 'tracing';
+  return undefined;
+}
+
+/**
+ * A simulated event for a tracing program: the context fields of its type (the rest 0). Which fields
+ * apply depends on the program's type; giving one another type does not read is an ArgumentError.
+ */
+export interface TracingEvent {
+  /** `kprobe`, `perf_event`: x86-64 registers by name (`di`, `si`, `ax`, `ip`, ...). */
+  readonly regs?: Readonly<Partial<Record<PtReg, bigint>>>;
+  /** `raw_tracepoint`, `tracing`: the arguments, at most 12 (missing ones are 0). */
+  readonly args?: readonly bigint[];
+  /** `tracepoint`: the record's bytes as they are (instead of `format` and `fields`). */
+  readonly record?: Uint8Array;
+  /** `tracepoint`: the record's layout, from a tracefs `format` file (`parseTracepointFormat`). */
+  readonly format?: TracepointFormat;
+  /** `tracepoint`: field values by name, in `format`'s layout. */
+  readonly fields?: Readonly<Record<string, TracepointFieldValue>>;
+  /** `perf_event`: `sample_period`. */
+  readonly samplePeriod?: bigint;
+  /** `perf_event`: `addr`. */
+  readonly addr?: bigint;
+  /** `perf_event`: the event's own counter, for `bpf_perf_prog_read_value` (default 0, as the sample period is not a count). */
+  readonly counter?: PerfCounter;
+}
+
+const U64_MAX = 0xffff_ffff_ffff_ffffn;
+
+/** A signed or unsigned 64-bit value as its two's-complement bits. */
+function u64(value: unknown, name: string): bigint {
+  return BigInt.asUintN(64, checkBigInteger(value, name, -(1n << 63n), U64_MAX));
+}
+
+/** The fields of `event` that `type` does not read. */
+const FIELDS_OF: Record<TracingType, readonly string[]> = {
+  kprobe: ['regs'],
+  perf_event: ['regs', 'samplePeriod', 'addr', 'counter'],
+  raw_tracepoint: ['args'],
+  tracing: ['args'],
+  tracepoint: ['record', 'format', 'fields'],
+};
+
+/**
+ * The context bytes of a tracing program of `type` for `event` (checked). `pid` fills a tracepoint
+ * record's `common_pid` when the event does not set it.
+ */
+export function tracingContext(type: TracingType, event: TracingEvent | undefined, pid: number): Uint8Array {
+  const e = (event === undefined ? {} : checkObject(event, 'event')) as Record<string, unknown>;
+  const allowed = FIELDS_OF[type];
+  for (const key of Object.keys(e)) {
+    if (e[key] === undefined) continue;
+    if (!allowed.includes(key)) {
+      const known = Object.values(FIELDS_OF).some((f) => f.includes(key));
+      throw new ArgumentError(
+        known ? `event.${key} is not part of a ${type} program's context (it reads ${allowed.join(', ')})` : `event.${key}: unknown field (a ${type} event has ${allowed.join(', ')})`,
+      );
+    }
+  }
+  switch (type) {
+    case 'kprobe':
+      return e.regs === undefined ? new Uint8Array(PT_REGS_SIZE) : ptRegs(e.regs as Partial<Record<PtReg, bigint>>);
+    case 'perf_event': {
+      const out = new Uint8Array(PERF_EVENT_DATA_SIZE);
+      if (e.regs !== undefined) out.set(ptRegs(e.regs as Partial<Record<PtReg, bigint>>));
+      const v = new DataView(out.buffer);
+      if (e.samplePeriod !== undefined) v.setBigUint64(PT_REGS_SIZE, u64(e.samplePeriod, 'event.samplePeriod'), true);
+      if (e.addr !== undefined) v.setBigUint64(PT_REGS_SIZE + 8, u64(e.addr, 'event.addr'), true);
+      if (e.counter !== undefined) perfCounterOf(e.counter, 'event.counter');
+      return out;
+    }
+    case 'raw_tracepoint':
+    case 'tracing': {
+      const args = e.args ?? [];
+      if (!Array.isArray(args) || args.length > MAX_TRACING_ARGS) {
+        throw new ArgumentError(`event.args must be an array of at most ${MAX_TRACING_ARGS} bigints, not ${describeValue(args)}`);
+      }
+      const out = new Uint8Array(8 * MAX_TRACING_ARGS);
+      const v = new DataView(out.buffer);
+      args.forEach((a: unknown, i) => v.setBigUint64(8 * i, u64(a, `event.args[${i}]`), true));
+      return out;
+    }
+    case 'tracepoint': {
+      if (e.record !== undefined) {
+        if (e.format !== undefined || e.fields !== undefined) throw new ArgumentError('event.record gives the whole record: leave out event.format and event.fields');
+        if (!(e.record instanceof Uint8Array) || e.record.length > MAX_TRACEPOINT_RECORD) {
+          throw new ArgumentError(`event.record must be a Uint8Array of at most ${MAX_TRACEPOINT_RECORD} bytes, not ${describeValue(e.record)}`);
+        }
+        return e.record.slice();
+      }
+      if (e.format === undefined) {
+        if (e.fields !== undefined) throw new ArgumentError('event.fields needs event.format (the layout, from a tracefs format file)');
+        const out = new Uint8Array(DEFAULT_RECORD_SIZE);
+        new DataView(out.buffer).setInt32(4, pid | 0, true); // common_pid
+        return out;
+      }
+      return tracepointRecord(e.format as TracepointFormat, (e.fields ?? {}) as Record<string, TracepointFieldValue>, pid);
+    }
+  }
+}
+
+/** A perf counter checked. */
+export function perfCounterOf(c: unknown, name: string): Required<PerfCounter> {
+  const o = checkObject(c, name) as Record<string, unknown>;
+  return {
+    counter: u64(o.counter, `${name}.counter`),
+    enabled: o.enabled === undefined ? 0n : u64(o.enabled, `${name}.enabled`),
+    running: o.running === undefined ? 0n : u64(o.running, `${name}.running`),
+  };
+}

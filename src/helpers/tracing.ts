@@ -1,0 +1,142 @@
+/**
+ * Helpers of tracing programs, fed from the host-described event of a run (`runEvent`'s task and
+ * options; see task.ts), with the kernel's return values (bpf-helpers(7)):
+ * - `bpf_get_current_task` (35) / `_btf` (158): the task's `task_struct` address;
+ *   `bpf_get_current_cgroup_id` (80); `bpf_get_numa_node_id` (42): node 0;
+ * - `bpf_perf_event_read` (22) / `_value` (55): the counter the host opened on a perf event array
+ *   slot (-ENOENT for a slot without one, -E2BIG past the map, -EINVAL for other flag bits or a
+ *   `buf_size` other than 24); `bpf_perf_prog_read_value` (56): the counter of a perf_event run;
+ * - `bpf_override_return` (58): recorded as the probed function's return value (kprobes);
+ * - `bpf_send_signal` (109) / `_thread` (117): recorded (-EINVAL past signal 64, -EPERM for a
+ *   kernel thread, pid 0, or init, pid 1);
+ * - `bpf_probe_write_user` (36): writes into a host-described block (-EFAULT elsewhere, -EPERM for
+ *   a kernel thread).
+ * @module
+ */
+import { ExecutionError, ErrorCode } from '../errors.js';
+import type { HelperContext, HelperEntry, HelperFunction } from '../vm/environment.js';
+import type { VmMemory } from '../vm/memory.js';
+import type { BpfMap } from '../maps/map.js';
+import { PerfEventArrayMap } from '../maps/special.js';
+import { Errno } from '../maps/types.js';
+import { DEFAULT_TASK_ADDRESS, IDLE_TASK, type PerfCounter, type TaskDescription, type TaskRunHost, type TracingRunState } from './task.js';
+
+/** Tracing helper ids (uapi `linux/bpf.h`). */
+export const TracingHelper = {
+  PERF_EVENT_READ: 22, GET_CURRENT_TASK: 35, PROBE_WRITE_USER: 36, GET_NUMA_NODE_ID: 42, PERF_EVENT_READ_VALUE: 55,
+  PERF_PROG_READ_VALUE: 56, OVERRIDE_RETURN: 58, GET_CURRENT_CGROUP_ID: 80, SEND_SIGNAL: 109, SEND_SIGNAL_THREAD: 117,
+  GET_CURRENT_TASK_BTF: 158,
+} as const;
+
+/** Bytes of `struct bpf_perf_event_value` (counter, enabled, running). */
+const PERF_VALUE_SIZE = 24;
+/** `BPF_F_INDEX_MASK` / `BPF_F_CURRENT_CPU`. */
+const INDEX_MASK = 0xffff_ffffn;
+const EPERM = 1;
+/** Signals a run keeps (the rest are still sent, as far as the program can tell). */
+const MAX_SIGNALS = 64;
+
+const neg = (errno: number): bigint => BigInt.asUintN(64, BigInt(-errno));
+
+function hostOf(ctx: HelperContext): TaskRunHost | undefined {
+  return ctx.host as TaskRunHost | undefined;
+}
+
+function taskOf(ctx: HelperContext): TaskDescription {
+  return hostOf(ctx)?.task ?? IDLE_TASK;
+}
+
+/** Kernel threads (the idle task, pid 0) have no user space to signal or write. */
+function isKernelThread(t: TaskDescription): boolean {
+  return t.pid === 0;
+}
+
+/** What the tracing helpers need from the loaded object. */
+export interface TracingEnvironment {
+  readonly memory: VmMemory;
+  mapByHandle(handle: number): BpfMap | undefined;
+  /** The CPU programs run on (`BPF_F_CURRENT_CPU`). */
+  readonly cpu: number;
+}
+
+/** The counter of slot `flags` of the perf event array `r1`, or a negative errno. */
+function counterOf(env: TracingEnvironment, r1: bigint, flags: bigint, ctx: HelperContext, name: string): Required<PerfCounter> | number {
+  const m = r1 <= 0xffff_ffffn ? env.mapByHandle(Number(r1)) : undefined;
+  if (!(m instanceof PerfEventArrayMap)) {
+    throw new ExecutionError(ErrorCode.HELPER, `${name}: argument 0x${r1.toString(16)} is not a perf event array of this object`, { pc: ctx.pc, helper: name });
+  }
+  if ((flags & ~INDEX_MASK) !== 0n) return -Errno.EINVAL;
+  const index = flags === INDEX_MASK ? env.cpu : Number(flags);
+  if (index >= m.slotCount) return -Errno.E2BIG;
+  return hostOf(ctx)?.tracing?.counters.get(m.name)?.get(index) ?? -Errno.ENOENT;
+}
+
+/** Write a counter (or zeros, on error) into the program's `struct bpf_perf_event_value`. */
+function writeValue(mem: VmMemory, buf: bigint, size: bigint, c: Required<PerfCounter> | number, pc: number): bigint {
+  const n = Number(size & 0xffff_ffffn);
+  if (n === 0) return neg(Errno.EINVAL);
+  const out = mem.slice(buf, n, true, pc);
+  out.fill(0);
+  if (n !== PERF_VALUE_SIZE) return neg(Errno.EINVAL);
+  if (typeof c === 'number') return neg(-c);
+  const v = new DataView(out.buffer, out.byteOffset, PERF_VALUE_SIZE);
+  v.setBigUint64(0, c.counter, true);
+  v.setBigUint64(8, c.enabled, true);
+  v.setBigUint64(16, c.running, true);
+  return 0n;
+}
+
+/** The tracing helpers, bound to the object's memory and maps. */
+export function tracingHelpers(env: TracingEnvironment): Map<number, HelperEntry> {
+  const mem = env.memory;
+  const currentTask: HelperFunction = (_1, _2, _3, _4, _5, ctx) => taskOf(ctx).address ?? DEFAULT_TASK_ADDRESS;
+  const signal = (thread: boolean): HelperFunction => (r1, _2, _3, _4, _5, ctx) => {
+    const sig = Number(r1 & 0xffff_ffffn);
+    if (sig > 64) return neg(Errno.EINVAL);
+    const t = taskOf(ctx);
+    if (isKernelThread(t) || t.pid === 1 || (t.tgid ?? t.pid) === 1) return neg(EPERM);
+    const state: TracingRunState | undefined = hostOf(ctx)?.tracing;
+    if (sig !== 0 && state !== undefined && state.signals.length < MAX_SIGNALS) state.signals.push({ signal: sig, thread });
+    return 0n;
+  };
+  const fns: [number, string, HelperFunction][] = [
+    [TracingHelper.GET_CURRENT_TASK, 'bpf_get_current_task', currentTask],
+    [TracingHelper.GET_CURRENT_TASK_BTF, 'bpf_get_current_task_btf', currentTask],
+    [TracingHelper.GET_CURRENT_CGROUP_ID, 'bpf_get_current_cgroup_id', (_1, _2, _3, _4, _5, ctx) => BigInt.asUintN(64, taskOf(ctx).cgroupId ?? 1n)],
+    [TracingHelper.GET_NUMA_NODE_ID, 'bpf_get_numa_node_id', () => 0n],
+    [TracingHelper.PERF_EVENT_READ, 'bpf_perf_event_read', (r1, r2, _3, _4, _5, ctx) => {
+      const c = counterOf(env, r1, r2, ctx, 'bpf_perf_event_read');
+      return typeof c === 'number' ? neg(-c) : c.counter;
+    }],
+    [TracingHelper.PERF_EVENT_READ_VALUE, 'bpf_perf_event_read_value', (r1, r2, r3, r4, _5, ctx) =>
+      writeValue(mem, r3, r4, counterOf(env, r1, r2, ctx, 'bpf_perf_event_read_value'), ctx.pc)],
+    [TracingHelper.PERF_PROG_READ_VALUE, 'bpf_perf_prog_read_value', (_r1, r2, r3, _4, _5, ctx) => {
+      const state = hostOf(ctx)?.tracing;
+      // Only a perf_event program's context has an event behind it.
+      const c = state?.type === 'perf_event' ? (state.counter ?? { counter: 0n, enabled: 0n, running: 0n }) : -Errno.EINVAL;
+      return writeValue(mem, r2, r3, c, ctx.pc);
+    }],
+    [TracingHelper.OVERRIDE_RETURN, 'bpf_override_return', (_r1, r2, _3, _4, _5, ctx) => {
+      const state = hostOf(ctx)?.tracing;
+      if (state !== undefined) state.overrideReturn = r2;
+      return 0n;
+    }],
+    [TracingHelper.SEND_SIGNAL, 'bpf_send_signal', signal(false)],
+    [TracingHelper.SEND_SIGNAL_THREAD, 'bpf_send_signal_thread', signal(true)],
+    [TracingHelper.PROBE_WRITE_USER, 'bpf_probe_write_user', (r1, r2, r3, _4, _5, ctx) => {
+      const size = Number(r3 & 0xffff_ffffn);
+      if (isKernelThread(taskOf(ctx))) return neg(EPERM);
+      const src = mem.slice(r2, size, false, ctx.pc);
+      const dst = BigInt.asUintN(64, r1);
+      for (const b of hostOf(ctx)?.probeMemory ?? []) {
+        const off = dst - b.address;
+        if (off >= 0n && off + BigInt(size) <= BigInt(b.bytes.length)) {
+          b.bytes.set(src, Number(off));
+          return 0n;
+        }
+      }
+      return neg(Errno.EFAULT);
+    }],
+  ];
+  return new Map(fns.map(([id, name, fn]) => [id, { fn, name, unwindOnZero: false }]));
+}

@@ -1,0 +1,103 @@
+/**
+ * `tsbpf run OBJ.o --event FILE.json`: tracing programs on a host-described event from the CLI
+ * (fixture tracing_events.o, examples/trace_openat.o), the default event, --repeat and --json, and
+ * hostile event files (usage errors naming --event and the field).
+ */
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { cli, tempFiles } from './helpers.js';
+
+const fx = (name: string): string => new URL(`../fixtures/elf/${name}`, import.meta.url).pathname;
+const formats = new URL('../fixtures/tracing/', import.meta.url).pathname;
+
+function eventFile(doc: unknown): string {
+  return join(tempFiles({ 'event.json': typeof doc === 'string' ? doc : JSON.stringify(doc) }), 'event.json');
+}
+
+describe('tsbpf run --event', () => {
+  it('runs a tracepoint program on fields set by name in a format file, with the task and user memory', async () => {
+    for (const jit of [[], ['--jit']]) {
+      const r = await cli(['run', 'examples/trace_openat.o', '--event', 'examples/openat.json', ...jit]);
+      expect(r.err).toBe('');
+      expect(r.code).toBe(0);
+      expect(r.out).toBe(
+        'program trace_openat (tracepoint/syscalls/sys_enter_openat) (tracepoint) on examples/openat.json\n' +
+          'r0 = 0x0 (0)\n' +
+          'maps:\n' +
+          '  opens (hash, key __u32, value __u64): 1 entry\n' +
+          '    4242: 1\n' +
+          'trace_printk: cat opens /etc/passwd flags 80241\n',
+      );
+    }
+  });
+
+  it('runs raw_tracepoint, tp_btf, perf_event and kprobe programs; --repeat and --json', async () => {
+    const ev = eventFile({
+      args: ['0xffffc9000001ff58', 257],
+      task: { pid: 77, tgid: 70, comm: 'cat', cgroup: '0x77' },
+      memory: [{ address: '0xffffc9000001ff58', hex: `${'00'.repeat(112)}bc0a000000000000${'00'.repeat(48)}` }],
+    });
+    const r = await cli(['run', fx('tracing_events.o'), '--program', 'on_sys_enter', '--event', ev, '--repeat', '3']);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^program on_sys_enter \(raw_tracepoint\/sys_enter\) \(raw_tracepoint\) on .*event\.json\nr0 = 0x1 \(1\)\nruns: 3, /);
+    expect(r.out).toContain('  syscalls (hash, key __u64, value __u64): 1 entry\n    257: 3\n');
+    expect(r.out).toContain('trace_printk: sys_enter 257 di=abc cgroup=119\n');
+    const kprobe = eventFile({
+      regs: { si: '0x7ffd00001002' },
+      task: { pid: 77 },
+      memory: [{ address: '0x7ffd00001000', hex: '0000000000000000' }],
+      perfCounters: [{ map: 'counters', index: 1, counter: 5, enabled: 9, running: 8 }],
+    });
+    const k = await cli(['run', fx('tracing_events.o'), '--program', 'on_file_open', '--event', kprobe, '--json']);
+    expect(k.code).toBe(0);
+    const doc = JSON.parse(k.out) as Record<string, unknown>;
+    expect(doc).toMatchObject({ type: 'kprobe', r0: '0x0', overrideReturnDecimal: '-13', signals: [{ signal: 9, thread: false }], memory: [{ address: '0x7ffd00001000', hex: '0000627066000000' }] });
+    const text = await cli(['run', fx('tracing_events.o'), '--program', 'on_file_open', '--event', kprobe]);
+    expect(text.out).toContain('override return = -13\nsignal 9 sent to the process\n');
+    expect(text.out).toContain('memory at 0x7ffd00001000 as the program left it (bpf_probe_write_user): 0000627066000000\n');
+    const perf = eventFile({ regs: { ip: '0x401000' }, samplePeriod: 100000, addr: '0xdead', counter: { counter: 12, enabled: 30, running: 20 } });
+    expect((await cli(['run', fx('tracing_events.o'), '--program', 'on_sample', '--event', perf])).out).toContain('last_sample: { period: 100000, addr: 57005, ip: 4198400, value: { counter: 12, enabled: 30, running: 20 }, read: 0 }');
+    // No input at all: the default event (all zero, the idle task).
+    const idle = await cli(['run', fx('tracing_events.o'), '--program', 'on_switch']);
+    expect(idle.out).toMatch(/^program on_switch \(tp_btf\/sched_switch\) \(tracing\) on the default event \(all zero, the idle task\)\nr0 = 0x0 \(0\)\n/);
+    // A tracepoint program given its format through a path relative to the event file.
+    const dir = tempFiles({ 'e.json': JSON.stringify({ format: join(formats, 'sched_process_exec.format'), fields: { filename: '/bin/true', pid: 5, old_pid: 4 } }) });
+    const exec = await cli(['run', fx('tracing_events.o'), '--program', 'on_exec', '--event', join(dir, 'e.json')]);
+    expect(exec.out).toContain('events: ring (ringbuf): 1 record, 0 dropped\n');
+  });
+
+  it('refuses hostile or wrong event files with a usage error naming --event and the field', async () => {
+    const run = async (doc: unknown, program = 'on_sys_enter'): Promise<{ code: number; err: string }> => cli(['run', fx('tracing_events.o'), '--program', program, '--event', eventFile(doc)]);
+    const cases: [unknown, RegExp, string?][] = [
+      ['{not json', /not JSON/],
+      [[1, 2], /the file must be an object/],
+      [{ argz: [] }, /unknown key "argz"/],
+      [{ args: Array.from({ length: 100000 }, () => 1) }, /args has 100000 entries; at most 12/],
+      [{ args: [1.5] }, /args\[0\] must be an integer/],
+      [{ args: ['0x1ffffffffffffffff'] }, /args\[0\] must be from/],
+      [{ args: [{}] }, /args\[0\] must be an integer/],
+      [{ regs: { di: 1 } }, /event.regs is not part of a raw_tracepoint program's context/],
+      [{ regs: { rip: 1 } }, /regs.rip: not an x86-64 pt_regs register/, 'on_file_open'],
+      [{ task: { pid: -1 } }, /task.pid must be from 0 to 4294967295/],
+      [{ task: { pid: 1, name: 'x' } }, /task: unknown key "name"/],
+      [{ memory: [{ address: '0xfffffffffffffff0', hex: '00'.repeat(17) }] }, /run past the end of the 64-bit address space/],
+      [{ memory: [{ address: 1, hex: 'zz' }] }, /memory\[0\].hex: 'z' is not a hex digit/],
+      [{ memory: [{ address: 1 }] }, /memory\[0\] must give its bytes as "hex" or "string"/],
+      [{ memory: Array.from({ length: 5000 }, () => ({ address: 1, string: '' })) }, /memory has 5000 entries; at most 4096/],
+      [{ format: 'nope.format' }, /nope.format: no such file/, 'on_openat'],
+      [{ format: join(formats, 'sys_enter_openat.format'), fields: { nope: 1 } }, /event.fields.nope: the format of sys_enter_openat has no such field/, 'on_openat'],
+      [{ format: join(formats, 'sys_enter_openat.format'), fields: { __syscall_nr: '0x100000000' } }, /fits 4 bytes/, 'on_openat'],
+      [{ record: { hex: '00'.repeat(9000) } }, /at most 8192 bytes/, 'on_openat'],
+      [{ perfCounters: [{ map: 3, index: 0, counter: 1 }] }, /perfCounters\[0\].map must be the name/],
+    ];
+    for (const [doc, message, program] of cases) {
+      const r = await run(doc, program);
+      expect({ doc: JSON.stringify(doc).slice(0, 60), code: r.code }).toEqual({ doc: JSON.stringify(doc).slice(0, 60), code: 2 });
+      expect(r.err).toMatch(/--event .*event\.json: /);
+      expect(r.err).toMatch(message);
+    }
+    // A packet program is not a tracing program; --event excludes the packet inputs.
+    expect((await cli(['run', 'examples/xdp_firewall.o', '--event', eventFile({})])).err).toMatch(/--event applies to tracing programs .* xdp_firewall \(xdp\) is xdp/);
+    expect((await cli(['run', fx('tracing_events.o'), '--program', 'on_switch', '--event', eventFile({}), '--mem-hex', '00'])).err).toMatch(/leave out --mem-hex/);
+  });
+});
