@@ -8,6 +8,7 @@
 import type { VmMemory } from '../vm/memory.js';
 import { BpfMap, round8 } from './map.js';
 import { KeyIndex } from './key-index.js';
+import { SharedKeyIndex } from './shared-key-index.js';
 import { Liveness, packValues, valueStride } from './values.js';
 import { Errno, MapType, UpdateFlag, type MapSpec } from './types.js';
 
@@ -21,7 +22,9 @@ export class HashMap extends BpfMap {
   private readonly pad: number;
   private readonly percpu: boolean;
   private readonly lru: boolean;
-  private readonly index: KeyIndex;
+  private readonly index: KeyIndex | SharedKeyIndex;
+  /** The index, when it is in a shared memory (worker threads): held locked around each operation. */
+  private readonly shared: SharedKeyIndex | undefined;
   /** Copies of an update's key and value (they may lie in a value the update evicts or overwrites). */
   private readonly keyCopy: Uint8Array;
   private readonly valueCopy: Uint8Array;
@@ -43,7 +46,8 @@ export class HashMap extends BpfMap {
     this.pad = round8(spec.valueSize);
     this.percpu = percpu;
     this.lru = spec.type === MapType.LRU_HASH || spec.type === MapType.LRU_PERCPU_HASH;
-    this.index = new KeyIndex(spec.keySize, spec.maxEntries);
+    this.shared = memory.shared ? new SharedKeyIndex(memory, spec.keySize, spec.maxEntries) : undefined;
+    this.index = this.shared ?? new KeyIndex(spec.keySize, spec.maxEntries);
     this.keyCopy = new Uint8Array(spec.keySize);
     this.valueCopy = new Uint8Array(spec.valueSize);
   }
@@ -63,6 +67,17 @@ export class HashMap extends BpfMap {
   }
 
   private lookupAt(bytes: Uint8Array, at: number, cpu: number): number {
+    const shared = this.shared;
+    if (shared === undefined) return this.lookupUnlocked(bytes, at, cpu);
+    shared.lock();
+    try {
+      return this.lookupUnlocked(bytes, at, cpu);
+    } finally {
+      shared.unlock();
+    }
+  }
+
+  private lookupUnlocked(bytes: Uint8Array, at: number, cpu: number): number {
     const slot = this.index.find(bytes, at);
     if (slot < 0) return 0;
     if (this.lru) this.index.touch(slot);
@@ -80,8 +95,8 @@ export class HashMap extends BpfMap {
       return slot;
     }
     if (flags === UpdateFlag.EXIST) return -Errno.ENOENT;
-    let fresh = this.free.pop() ?? (this.fresh < this.spec.maxEntries ? this.fresh++ : undefined);
-    if (fresh === undefined) {
+    let fresh = this.shared !== undefined ? this.shared.takeSlot() : (this.free.pop() ?? (this.fresh < this.spec.maxEntries ? this.fresh++ : -1));
+    if (fresh < 0) {
       if (!this.lru) return -Errno.E2BIG;
       const oldest = index.oldest();
       if (oldest < 0) return -Errno.E2BIG;
@@ -95,6 +110,17 @@ export class HashMap extends BpfMap {
   }
 
   override programUpdate(key: Uint8Array, value: Uint8Array, flags: number, cpu: number): number {
+    const shared = this.shared;
+    if (shared === undefined) return this.updateUnlocked(key, value, flags, cpu);
+    shared.lock();
+    try {
+      return this.updateUnlocked(key, value, flags, cpu);
+    } finally {
+      shared.unlock();
+    }
+  }
+
+  private updateUnlocked(key: Uint8Array, value: Uint8Array, flags: number, cpu: number): number {
     const slot = this.slotFor(key, 0, flags);
     if (slot < 0) return slot;
     const size = this.spec.valueSize;
@@ -122,16 +148,37 @@ export class HashMap extends BpfMap {
   }
 
   private deleteAt(bytes: Uint8Array, at: number): number {
+    const shared = this.shared;
+    if (shared === undefined) return this.deleteUnlocked(bytes, at);
+    shared.lock();
+    try {
+      return this.deleteUnlocked(bytes, at);
+    } finally {
+      shared.unlock();
+    }
+  }
+
+  private deleteUnlocked(bytes: Uint8Array, at: number): number {
     const slot = this.index.find(bytes, at);
     if (slot < 0) return -Errno.ENOENT;
     this.index.remove(slot);
-    this.free.push(slot);
+    if (this.shared !== undefined) this.shared.freeSlot(slot);
+    else this.free.push(slot);
     this.live.clear(slot * this.cpus, this.cpus);
     return 0;
   }
 
   protected override hostUpdate(key: Uint8Array, value: Uint8Array, flags: number): number {
     this.checkValue(value, this.percpu ? [this.spec.valueSize, this.cpus * this.pad] : [this.spec.valueSize]);
+    this.shared?.lock();
+    try {
+      return this.hostUpdateUnlocked(key, value, flags);
+    } finally {
+      this.shared?.unlock();
+    }
+  }
+
+  private hostUpdateUnlocked(key: Uint8Array, value: Uint8Array, flags: number): number {
     const slot = this.slotFor(key, 0, flags);
     if (slot < 0) return slot;
     for (let c = 0; c < this.cpus; c++) {
@@ -143,7 +190,13 @@ export class HashMap extends BpfMap {
 
   override lookup(key: Uint8Array): Uint8Array | undefined {
     this.checkKey(key);
-    const slot = this.index.find(key, 0);
+    this.shared?.lock();
+    let slot: number;
+    try {
+      slot = this.index.find(key, 0);
+    } finally {
+      this.shared?.unlock();
+    }
     if (slot < 0) return undefined;
     if (!this.percpu) return this.readArena(slot * this.stride, this.spec.valueSize);
     return packValues(this.memory, this.arenaOffset(0), this.stride, this.spec.valueSize, slot * this.cpus, this.cpus);

@@ -11,15 +11,17 @@
  * fingerprint of every region's address, size and offset), takes its own bytes after it, and runs as CPU
  * `index` (per-CPU maps have one value per worker, `bpf_get_smp_processor_id` is the index).
  *
- * Maps whose state lives wholly in the shared memory are shared: arrays, per-CPU arrays, global data.
- * Program arrays are filled by each worker's own load. Other map types keep state in JavaScript (hash
- * and LRU maps' key index, ring buffers' positions...): an object with one is refused with an EbpfError
- * naming the map (run it in one thread).
+ * Maps whose state lives wholly in the shared memory are shared: arrays, per-CPU arrays, global data,
+ * hash and LRU maps (their key index in the shared memory under a lock, maps/shared-key-index.ts) and
+ * their per-CPU forms. Program arrays are filled by each worker's own load. Other map types keep state
+ * in JavaScript (LPM tries, queues, ring buffers' positions...): an object with one is refused with an
+ * EbpfError naming the map (run it in one thread).
  * @module
  */
 import { ArgumentError, EbpfError, ErrorCode, type ErrorCodeValue } from '../errors.js';
 import { loadObject, type BpfObject, type ProgramInfo } from '../elf/loader.js';
 import { MapType, mapTypeName } from '../maps/types.js';
+import { SharedKeyIndex } from '../maps/shared-key-index.js';
 import type { RunLimits } from '../vm/environment.js';
 import { VmMemory } from '../vm/memory.js';
 import { checkBytes, checkInteger, checkObject, checkOptionalBoolean, checkString, argumentError } from '../validate.js';
@@ -59,7 +61,17 @@ const PAGE = 65536;
 const DEFAULT_WORKER_BYTES = 8 << 20;
 
 /** Map types whose whole state is in linear memory, so workers can share them. */
-const SHARED_TYPES: ReadonlySet<number> = new Set([MapType.ARRAY, MapType.PERCPU_ARRAY, MapType.PROG_ARRAY]);
+const SHARED_TYPES: ReadonlySet<number> = new Set([
+  MapType.ARRAY,
+  MapType.PERCPU_ARRAY,
+  MapType.PROG_ARRAY,
+  MapType.HASH,
+  MapType.PERCPU_HASH,
+  MapType.LRU_HASH,
+  MapType.LRU_PERCPU_HASH,
+]);
+
+const HASH_TYPES: ReadonlySet<number> = new Set([MapType.HASH, MapType.PERCPU_HASH, MapType.LRU_HASH, MapType.LRU_PERCPU_HASH]);
 
 /** Refuse an object with a map workers cannot share yet. */
 function checkShareable(obj: BpfObject): void {
@@ -67,7 +79,7 @@ function checkShareable(obj: BpfObject): void {
     if (!SHARED_TYPES.has(map.spec.type)) {
       throw new EbpfError(
         ErrorCode.UNSUPPORTED,
-        `map ${name} (${mapTypeName(map.spec.type)}) is not shared between workers yet (only arrays, per-CPU arrays and program arrays are): run it in one thread (--workers 1)`,
+        `map ${name} (${mapTypeName(map.spec.type)}) is not shared between workers yet (arrays, hash and LRU maps, their per-CPU forms and program arrays are): run it in one thread (--workers 1)`,
       );
     }
   }
@@ -120,7 +132,10 @@ export class PacketPool {
     const probe = loadObject(bytes, { ...load, verify: false, cpus: workers });
     checkShareable(probe);
     const area = Math.ceil(per / PAGE) * PAGE;
-    const base0 = Math.ceil((probe.memory.allocated + PAGE) / PAGE) * PAGE;
+    // Hash maps keep their key index in a shared memory too (8-byte aligned each).
+    let indexes = 0;
+    for (const map of probe.maps.values()) if (HASH_TYPES.has(map.spec.type)) indexes += SharedKeyIndex.bytes(map.spec.keySize, map.spec.maxEntries) + 8;
+    const base0 = Math.ceil((probe.memory.allocated + indexes + PAGE) / PAGE) * PAGE;
     const pages = (base0 + (workers + 1) * area) / PAGE;
     if (pages > 65536) throw new EbpfError(ErrorCode.UNSUPPORTED, `a shared memory for ${workers} workers would need ${pages} pages (over 4 GiB)`);
     const memory = new VmMemory({ shared: true, initialPages: pages });

@@ -1,7 +1,8 @@
 /**
  * eBPF atomics on a shared memory (VmMemory `shared`): both engines lower them to real atomics (the JIT
  * to WebAssembly atomics, the interpreter to `Atomics.*`), with the results of the plain memory's
- * read-modify-write; threads incrementing one counter with `lock xadd` lose no update.
+ * read-modify-write; threads incrementing one counter with `lock xadd` lose no update; threads inserting
+ * the same keys into one hash map make each key once.
  */
 import { describe, expect, it } from 'vitest';
 import { Worker } from 'node:worker_threads';
@@ -10,6 +11,8 @@ import { splitWideImm } from '../../src/isa/instruction.js';
 import { VmMemory } from '../../src/vm/memory.js';
 import { EbpfError } from '../../src/errors.js';
 import { ENGINES, atomicInsn, mapStack, runOn } from './atomics-harness.js';
+import { createMap } from '../../src/maps/create.js';
+import { MapType } from '../../src/maps/types.js';
 
 /** A seeded generator (xorshift32). */
 function rng(seed: number): () => number {
@@ -112,5 +115,35 @@ describe('atomics on a shared memory', () => {
       const n = threads * runs * loop * (name === 'jit' ? 250 : 1);
       return [name, BigInt(n), n];
     }));
+  }, 60_000);
+});
+
+describe('a hash map in a shared memory', () => {
+  it('3 threads inserting, deleting and looking up the same keys at once leave a consistent index (it is locked)', async () => {
+    const memory = new VmMemory({ shared: true, initialPages: 8 });
+    const keys = 32;
+    const map = createMap(memory, { name: 'h', type: MapType.HASH, keySize: 4, valueSize: 8, maxEntries: keys * 2, flags: 0 });
+    const barrier = memory.allocate(4, 4);
+    const threads = 3;
+    const rounds = 20000;
+    await Promise.all(
+      Array.from({ length: threads }, (_, k) => {
+        const w = new Worker(new URL('./ts-worker.mjs', import.meta.url), {
+          workerData: { script: new URL('./hash-worker.ts', import.meta.url).href, memory: memory.wasm, barrier, threads, rounds, keys, base: 65536 * (k + 2) },
+        });
+        return new Promise<void>((resolve, reject) => {
+          w.on('message', () => void w.terminate().then(() => resolve()));
+          w.on('error', reject);
+        });
+      }),
+    );
+    // Each key at most once, as many as the count says, each found by lookup; then every key can be made again.
+    const present = map.keys().map((k) => k[0]!);
+    expect(new Set(present).size).toBe(present.length);
+    expect(present.length).toBe((map as unknown as { size: number }).size);
+    expect(present.length).toBeLessThanOrEqual(keys);
+    for (const k of present) expect(map.lookup(new Uint8Array([k, 0, 0, 0]))).toBeDefined();
+    for (let k = 0; k < keys; k++) map.update(new Uint8Array([k, 0, 0, 0]), new Uint8Array(8));
+    expect(map.keys().length).toBe(keys);
   }, 60_000);
 });

@@ -167,7 +167,8 @@ ${LOAD_FLAG_HELP}
                   clone-ifindex-4-ingress.pcap; past 64 targets: other.pcap, clone-other.pcap)
   --workers N     with --pcap and an ELF object: run on N worker threads over one shared memory
                   (maps shared as in the kernel, per-CPU maps one value per worker; results in
-                  capture order). Objects with arrays, per-CPU arrays and program arrays only;
+                  capture order). Array, hash and LRU maps (and per-CPU forms), global data and
+                  program arrays are shared; objects with other maps are refused;
                   not yet with --out, --out-redirect, --verbose, --max-errors or --helper
                   (default 1: one thread)
   -c COUNT        stop after COUNT packets
