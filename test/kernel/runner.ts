@@ -75,7 +75,9 @@ export type KernelRequest =
   | { readonly op: 'dump'; readonly map: Ref | number }
   | { readonly op: 'close'; readonly fd: Ref | number }
   /** Pin the runner to a CPU (test runs then happen there; per-CPU map values land in that slot). */
-  | { readonly op: 'cpu'; readonly cpu: number };
+  | { readonly op: 'cpu'; readonly cpu: number }
+  /** The runner's own task, which test runs happen in (what the task helpers see). */
+  | { readonly op: 'self' };
 
 /** A map of a loaded object, as libbpf created it. */
 export interface KernelObjMap {
@@ -103,6 +105,8 @@ export type KernelResponse =
       readonly log: string;
     }
   | { readonly kind: 'run'; readonly retval: number; readonly data: Uint8Array; readonly ctx: Uint8Array }
+  /** self: thread id (the kernel's pid), process id (tgid), uid, gid, comm and cgroup v2 id (0: unknown). */
+  | { readonly kind: 'self'; readonly pid: number; readonly tgid: number; readonly uid: number; readonly gid: number; readonly comm: string; readonly cgroupId: bigint }
   | { readonly kind: 'dump'; readonly type: number; readonly keySize: number; readonly valueSize: number; readonly entries: [Uint8Array, Uint8Array][] }
   | { readonly kind: 'err'; readonly errno: number; readonly message: string };
 
@@ -171,6 +175,8 @@ function requestLine(r: KernelRequest): string {
       return `close ${fdToken(r.fd)}`;
     case 'cpu':
       return `cpu ${r.cpu}`;
+    case 'self':
+      return 'self';
   }
 }
 
@@ -194,6 +200,9 @@ function parseResponse(r: KernelRequest, line: string): KernelResponse {
       });
       return { kind: 'obj', accepted: true, fd: Number(t[1]), progType: Number(t[2]), maps, errno: 0, log: '' };
     }
+    case 'self':
+      if (t[0] !== 'ok') break;
+      return { kind: 'self', pid: Number(t[1]), tgid: Number(t[2]), uid: Number(t[3]), gid: Number(t[4]), comm: text(t[5] ?? '-'), cgroupId: BigInt(t[6] ?? '0') };
     case 'run':
       if (t[0] !== 'ok') break;
       return { kind: 'run', retval: Number(t[1]), data: unhex(t[2] ?? '-'), ctx: unhex(t[3] ?? '-') };

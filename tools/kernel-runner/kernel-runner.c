@@ -37,12 +37,16 @@
  *     or "-". The object stays loaded until the process ends; its fd is valid for run and dump.
  *   run <prog_fd> <data_in> <ctx_in> <data_out_size> <ctx_out_size>
  *     -> ok <retval> <data_out> <ctx_out> | err <errno> <text>
- *     BPF_PROG_TEST_RUN with repeat 1. retval is the program's u32 return value in decimal.
+ *     BPF_PROG_TEST_RUN with repeat 1 (0 for a run with only a context and no output: raw tracepoints
+ *     refuse any repeat). retval is the program's u32 return value in decimal.
  *   update <map_fd> <key> <value> <flags>      -> ok | err <errno> <text>
  *   dump <map_fd>
  *     -> ok <type> <key_size> <value_size> <entries> | err <errno> <text>
  *     entries: "key:value,..." in iteration order, or "-". For per-CPU maps the value is every
  *     possible CPU's value, each padded to 8 bytes, one after the other.
+ *   self
+ *     -> ok <tid> <pid> <uid> <gid> <comm> <cgroup id>   The task test runs happen in (this process),
+ *     as the task helpers see it: comm in hex, the cgroup v2 id (0 when it cannot be found).
  *   close <fd>                                  -> ok | err <errno> <text>
  *   cpu <n>
  *     -> ok | err <errno> <text>    Pins this process to CPU n (sched_setaffinity), so test runs happen
@@ -58,6 +62,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sched.h>
+#include <fcntl.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 #include <linux/bpf.h>
 #include <bpf/bpf.h>
@@ -299,7 +305,7 @@ static long cmd_run(char **t, int n) {
   unsigned char *ctx_out = ctx_out_size > 0 ? calloc(1, (size_t)ctx_out_size) : NULL;
   LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = data, .data_size_in = (__u32)data_len, .data_out = data_out,
               .data_size_out = (__u32)out_size, .ctx_in = ctx, .ctx_size_in = (__u32)ctx_len, .ctx_out = ctx_out,
-              .ctx_size_out = (__u32)ctx_out_size, .repeat = 1);
+              .ctx_size_out = (__u32)ctx_out_size, .repeat = (data_len == 0 && out_size == 0 && ctx_out_size == 0) ? 0 : 1);
   int r = bpf_prog_test_run_opts((int)fd, &opts);
   if (r < 0) {
     reply_err(errno, strerror(errno));
@@ -315,6 +321,52 @@ static long cmd_run(char **t, int n) {
   free(data_out);
   free(ctx_out);
   return -1;
+}
+
+/* The cgroup v2 id of this process: the file handle of its cgroup directory (what libbpf's tests read),
+ * under whichever of the usual mount points holds the cgroup2 file system; 0 when none does. */
+static unsigned long long self_cgroup_id(void) {
+  char rel[2048] = "", line[2048];
+  FILE *f = fopen("/proc/self/cgroup", "r");
+  if (f == NULL) return 0;
+  while (fgets(line, sizeof line, f) != NULL) {
+    if (strncmp(line, "0::", 3) == 0) {
+      line[strcspn(line, "\n")] = '\0';
+      snprintf(rel, sizeof rel, "%s", line + 3);
+    }
+  }
+  fclose(f);
+  static const char *roots[] = { "/sys/fs/cgroup", "/sys/fs/cgroup/unified" };
+  for (size_t i = 0; i < sizeof roots / sizeof roots[0]; i++) {
+    char path[4200];
+    struct statfs fs;
+    snprintf(path, sizeof path, "%s%s", roots[i], rel);
+    if (statfs(roots[i], &fs) < 0 || fs.f_type != 0x63677270 /* CGROUP2_SUPER_MAGIC */) continue;
+    struct {
+      struct file_handle fh;
+      unsigned long long id;
+    } h;
+    int mount_id;
+    h.fh.handle_bytes = sizeof h.id;
+    if (name_to_handle_at(AT_FDCWD, path, &h.fh, &mount_id, 0) < 0) continue;
+    unsigned long long id;
+    memcpy(&id, h.fh.f_handle, sizeof id);
+    return id;
+  }
+  return 0;
+}
+
+static void cmd_self(void) {
+  char comm[64] = "";
+  FILE *f = fopen("/proc/thread-self/comm", "r");
+  if (f != NULL) {
+    if (fgets(comm, sizeof comm, f) == NULL) comm[0] = '\0';
+    fclose(f);
+  }
+  comm[strcspn(comm, "\n")] = '\0';
+  printf("ok %ld %ld %u %u ", (long)gettid(), (long)getpid(), (unsigned)getuid(), (unsigned)getgid());
+  out_hex((unsigned char *)comm, strlen(comm));
+  printf(" %llu\n", self_cgroup_id());
 }
 
 static long cmd_update(char **t, int n) {
@@ -400,6 +452,7 @@ int main(void) {
     else if (strcmp(t[0], "run") == 0) fd = cmd_run(t, n);
     else if (strcmp(t[0], "update") == 0) fd = cmd_update(t, n);
     else if (strcmp(t[0], "dump") == 0) fd = cmd_dump(t, n);
+    else if (strcmp(t[0], "self") == 0) cmd_self();
     else if (strcmp(t[0], "close") == 0) {
       long c;
       if (n != 2 || parse_fd(t[1], &c) || c <= 2) reply_err(EINVAL, "usage: close <fd> (not 0-2)");
@@ -415,7 +468,7 @@ int main(void) {
         if (sched_setaffinity(0, sizeof set, &set) < 0) reply_err(errno, strerror(errno));
         else printf("ok\n");
       }
-    } else reply_err(EINVAL, "unknown request (probe, map, load, obj, run, update, dump, close, cpu)");
+    } else reply_err(EINVAL, "unknown request (probe, map, load, obj, run, update, dump, self, close, cpu)");
     fflush(stdout);
     if (n_results == cap_results) {
       cap_results = cap_results ? cap_results * 2 : 256;
