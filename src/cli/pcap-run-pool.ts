@@ -31,9 +31,9 @@ const WARMUP = 1000;
 /** A pool run's request: the one-worker request without the engine (the pool runs the packets). */
 export type PoolCaptureRequest = Omit<CaptureRunRequest, 'engine'> & { readonly kind: VerdictKind };
 
-/** A batch being filled from the capture. */
+/** A batch being filled from the capture (its buffer one a worker handed back, when there is one). */
 class BatchBuilder {
-  data = new Uint8Array(BATCH_BYTES);
+  constructor(public data: Uint8Array) {}
   starts = new Int32Array(BATCH_PACKETS);
   lengths = new Int32Array(BATCH_PACKETS);
   count = 0;
@@ -80,7 +80,10 @@ export async function runCapturePool(req: PoolCaptureRequest, pool: PacketPool, 
   // judge() reads where the packet ends; the pool does not send packets back.
   const noPacket = { outStart: 0, outEnd: 0 } as PacketEngine;
   const queue: { first: number; result: Promise<BatchResult> }[] = [];
-  let batch = new BatchBuilder();
+  // Packet buffers the workers handed back, filled again (a fresh one per batch cost the host more than tallying).
+  const spare: Uint8Array[] = [];
+  const fresh = (): BatchBuilder => new BatchBuilder(spare.pop() ?? new Uint8Array(BATCH_BYTES));
+  let batch = fresh();
 
   const tally = (first: number, r: BatchResult): void => {
     let e = 0;
@@ -130,12 +133,14 @@ export async function runCapturePool(req: PoolCaptureRequest, pool: PacketPool, 
   };
   const settleOne = async (): Promise<void> => {
     const head = queue.shift()!;
-    tally(head.first, await head.result);
+    const result = await head.result;
+    tally(head.first, result);
+    if (result.data.byteLength !== 0) spare.push(result.data);
   };
   const send = async (): Promise<void> => {
     if (batch.count === 0) return;
     const b = batch;
-    batch = new BatchBuilder();
+    batch = fresh();
     queue.push({ first: packets - b.count + 1, result: pool.run({ data: b.data, starts: b.starts, lengths: b.lengths, count: b.count }) });
     while (queue.length >= pool.workers * PER_WORKER) await settleOne();
   };

@@ -61,26 +61,37 @@ export class SharedKeyIndex {
     return 4 * (HEADER + bucketsFor(maxSlots) + 4 * maxSlots) + maxSlots * keySize;
   }
 
-  /** Take the index's lock (spinning: holders keep it for one map operation). */
+  /**
+   * Take the index's lock (a futex-style mutex: 0 free, 1 held, 2 held with threads waiting; holders keep
+   * it for one map operation, so waiters sleep a millisecond at most before trying again).
+   */
   lock(): void {
     const w = this.words;
     const at = this.base + LOCK;
-    while (Atomics.compareExchange(w, at, 0, 1) !== 0) {
-      // Another thread is in the middle of one operation: wait a moment for it (where a thread may wait:
-      // not a browser's main thread, which spins).
+    let c = Atomics.compareExchange(w, at, 0, 1);
+    if (c === 0) return;
+    if (c !== 2) c = Atomics.exchange(w, at, 2);
+    while (c !== 0) {
+      // Where a thread may not wait (a browser's main thread), it spins.
       if (canWait) {
         try {
-          Atomics.wait(w, at, 1, 1);
+          Atomics.wait(w, at, 2, 1);
         } catch {
           canWait = false;
         }
       }
+      c = Atomics.exchange(w, at, 2);
     }
   }
 
   unlock(): void {
-    Atomics.store(this.words, this.base + LOCK, 0);
-    Atomics.notify(this.words, this.base + LOCK, 1);
+    const w = this.words;
+    const at = this.base + LOCK;
+    // Only a lock someone waited for needs waking them (a notify costs more than the operation).
+    if (Atomics.sub(w, at, 1) !== 1) {
+      Atomics.store(w, at, 0);
+      Atomics.notify(w, at, 1);
+    }
   }
 
   /** Keys present. */

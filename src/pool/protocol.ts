@@ -93,6 +93,8 @@ export interface ResultMessage {
   readonly errors: readonly PacketError[];
   /** bpf_trace_printk lines, with the index in the batch of the packet that printed them. */
   readonly trace: readonly { readonly at: number; readonly line: string }[];
+  /** The batch's packet bytes, handed back for the host to fill again. */
+  readonly data: Uint8Array;
   /** Trace lines the object's buffer dropped during the batch. */
   readonly traceDropped: number;
   /** Where the packets a redirect helper chose a target for were sent (by index in the batch). */

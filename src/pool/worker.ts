@@ -68,7 +68,7 @@ function runBatch(l: Loaded, m: BatchMessage): ResultMessage {
     ns[i] = (now - prev) * 1e6;
     prev = now;
   }
-  return { type: 'result', id: m.id, r0Low, r0High, instructions, ns, errors, trace, traceDropped: obj.traceDropped - dropped0, redirects, clones };
+  return { type: 'result', id: m.id, data: m.data, r0Low, r0High, instructions, ns, errors, trace, traceDropped: obj.traceDropped - dropped0, redirects, clones };
 }
 
 /**
@@ -87,6 +87,7 @@ export function servePoolWorker(port: PoolPort): void {
       } else if (m.type === 'batch' && loaded !== undefined) {
         const result = runBatch(loaded, m);
         const buffers = [result.r0Low, result.r0High, result.instructions, result.ns].map((a) => a.buffer as ArrayBuffer);
+        if (result.data.buffer instanceof ArrayBuffer) buffers.push(result.data.buffer);
         port.postMessage(result, buffers);
       } else throw new EbpfError(ErrorCode.INTERNAL, `unexpected message ${String((m as { type?: unknown }).type)}`);
     } catch (e) {
