@@ -5,7 +5,10 @@
  * peak RSS; with `--big`, also ten times the packets piped through stdin (`--pcap -`), to show that
  * memory does not grow with the capture. Prints a Markdown table (progress on stderr).
  *
- *   npm run bench -- --capture [--packets N] [--runs N] [--big] [--interpreter]
+ *   npm run bench -- --capture [--packets N] [--runs N] [--big] [--interpreter] [--workers N]
+ *
+ * `--workers N` also runs `--workers N` beside each one-worker run (alternating, same load) and prints
+ * wall time, CPU time and packets per wall second of both, and whether verdicts and maps agree.
  *
  * Runs the built CLI (dist/; `npm run build` first). The capture is written to the system's temporary
  * directory and reused while its size matches.
@@ -61,6 +64,7 @@ function main(): void {
   const packets = value('--packets', 1_000_000);
   const runs = value('--runs', 3);
   const big = argv.includes('--big');
+  const workers = value('--workers', 1);
   const engine = argv.includes('--interpreter') ? '' : '--jit';
   const cli = join(root, 'dist/cli/tsbpf.js');
   if (!existsSync(cli)) throw new Error('dist/cli/tsbpf.js (the bundled CLI) is missing: run npm run build first');
@@ -76,6 +80,7 @@ function main(): void {
   const hasTcpdump = spawnSync('bash', ['-c', 'command -v tcpdump'], { encoding: 'utf8' }).status === 0;
   const tcpdump: Measured[] = [];
   const tsbpf: { m: Measured; report: Report }[] = [];
+  const pooled: { m: Measured; report: Report }[] = [];
   for (let i = 0; i < runs; i++) {
     if (hasTcpdump) {
       log(`tcpdump run ${i + 1}/${runs}`);
@@ -84,6 +89,11 @@ function main(): void {
     log(`tsbpf run ${i + 1}/${runs}`);
     const m = timed(`%TIME% node ${cli} run examples/xdp_firewall.o --pcap ${file} ${engine} --json`, timeFile);
     tsbpf.push({ m, report: JSON.parse(m.stdout) as Report });
+    if (workers > 1) {
+      log(`tsbpf --workers ${workers} run ${i + 1}/${runs}`);
+      const w = timed(`%TIME% node ${cli} run examples/xdp_firewall.o --pcap ${file} ${engine} --json --workers ${workers}`, timeFile);
+      pooled.push({ m: w, report: JSON.parse(w.stdout) as Report });
+    }
   }
   let bigRun: { m: Measured; report: Report } | undefined;
   if (big) {
@@ -116,6 +126,24 @@ function main(): void {
   if (bigRun !== undefined) {
     out.push('');
     out.push(`${(packets * 10).toLocaleString('en-US')} packets generated on the fly and piped in (\`--pcap -\`): ${bigRun.report.packets.toLocaleString('en-US')} packets, CPU ${bigRun.m.cpuSeconds.toFixed(2)} s (${Math.round(bigRun.report.packets / bigRun.m.cpuSeconds).toLocaleString('en-US')} packets per CPU second), peak RSS ${(bigRun.m.maxRssKb / 1024).toFixed(0)} MB.`);
+  }
+  if (pooled.length > 0) {
+    // Hash map entries come in insertion order, which depends on which worker ran first: compared sorted.
+    const maps = (t: { report: Report }): string =>
+      JSON.stringify(Object.values((t.report as unknown as { maps: Record<string, { name: string; entries: unknown[] }> }).maps).map((m) => [m.name, m.entries.map((e) => JSON.stringify(e)).sort()]));
+    const same = pooled.every((p) => JSON.stringify(p.report.verdicts) === JSON.stringify(tsbpf[0]!.report.verdicts) && maps(p) === maps(tsbpf[0]!));
+    const wall1 = median(tsbpf.map((t) => t.m.wallSeconds));
+    const wallN = median(pooled.map((t) => t.m.wallSeconds));
+    const cpuN = pooled.map((t) => t.m.cpuSeconds);
+    out.push('');
+    out.push(`| alternating runs (median) | --workers 1 | --workers ${workers} |`);
+    out.push('| --- | ---: | ---: |');
+    out.push(`| wall time | ${wall1.toFixed(2)} s | ${wallN.toFixed(2)} s |`);
+    out.push(`| CPU time, whole process | ${median(cpu).toFixed(2)} s | ${median(cpuN).toFixed(2)} s |`);
+    out.push(`| packets per wall second | ${Math.round(packets / wall1).toLocaleString('en-US')} | ${Math.round(packets / wallN).toLocaleString('en-US')} (${(wall1 / wallN).toFixed(2)}x) |`);
+    out.push(`| peak RSS | ${(Math.max(...tsbpf.map((t) => t.m.maxRssKb)) / 1024).toFixed(0)} MB | ${(Math.max(...pooled.map((t) => t.m.maxRssKb)) / 1024).toFixed(0)} MB |`);
+    out.push('');
+    out.push(`Verdicts and map contents ${same ? 'identical' : 'DIFFERENT'} with ${workers} workers; load average at the end ${spawnSync('cat', ['/proc/loadavg'], { encoding: 'utf8' }).stdout.split(' ').slice(0, 3).join(' ')}.`);
   }
   process.stdout.write(`${out.join('\n')}\n`);
 }
