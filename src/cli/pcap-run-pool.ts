@@ -6,19 +6,17 @@
  * shared as in the kernel: two packets may run at once). The report is capture-report.ts's.
  * @module
  */
-import { EbpfError } from '../errors.js';
-import { CaptureReader, LinkType } from '../pcap/index.js';
 import type { BatchResult, PacketPool } from '../pool/pool.js';
 import { feedCapture } from './capture-io.js';
 import { InstructionCounts, LatencyHistogram, VerdictCounts } from './capture-stats.js';
 import type { RunOutcome } from '../vm/environment.js';
-import { InputError } from './input.js';
 import type { CliIo } from './io.js';
 import { saveMapState } from './map-state.js';
 import { isRedirect, judge, verdictName, type Judgement, type PacketEngine, type VerdictKind } from './packet-engine.js';
 import { TargetCounts, cloneTarget, redirectTarget } from './capture-redirects.js';
 import { MAX_TRACE_LINES, captureJson, captureText, type CaptureTally, type PacketFailure } from './capture-report.js';
-import { cliHint, notEthernet, preloadMaps, type CaptureRunRequest } from './pcap-run.js';
+import { cliHint, preloadMaps, type CaptureRunRequest } from './pcap-run.js';
+import { CaptureScan } from './capture-scan.js';
 
 /** Packets per batch, and bytes a batch's buffer starts with (it grows for big packets). */
 const BATCH_PACKETS = 512;
@@ -66,14 +64,11 @@ export async function runCapturePool(req: PoolCaptureRequest, pool: PacketPool, 
   const failures: PacketFailure[] = [];
   let failed = 0;
   const report = io.out.bind(io);
-  const reader = new CaptureReader();
+  const scan = new CaptureScan(req.pcapPath, req.count ?? Number.POSITIVE_INFINITY);
+  const reader = scan.reader;
   const warm = new LatencyHistogram();
   const steady = new LatencyHistogram();
   let warmup = WARMUP;
-  let stopped: { reason: string; atByte?: number } | undefined;
-  let packets = 0;
-  let countReached = false;
-  const limit = req.count ?? Number.POSITIVE_INFINITY;
   const judged: Judgement = { verdict: 0, passed: false, end: 0 };
   const outcome: RunOutcome = { r0Low: 0, r0High: 0, instructions: Number.NaN };
   const instructions = new InstructionCounts();
@@ -141,7 +136,7 @@ export async function runCapturePool(req: PoolCaptureRequest, pool: PacketPool, 
     if (batch.count === 0) return;
     const b = batch;
     batch = fresh();
-    queue.push({ first: packets - b.count + 1, result: pool.run({ data: b.data, starts: b.starts, lengths: b.lengths, count: b.count }) });
+    queue.push({ first: scan.packets - b.count + 1, result: pool.run({ data: b.data, starts: b.starts, lengths: b.lengths, count: b.count }) });
     while (queue.length >= pool.workers * PER_WORKER) await settleOne();
   };
 
@@ -149,38 +144,14 @@ export async function runCapturePool(req: PoolCaptureRequest, pool: PacketPool, 
   try {
     loop: for await (const _ of feedCapture(req.pcapPath, io, reader)) {
       for (;;) {
-        if (packets >= limit) {
-          countReached = true;
-          break loop;
-        }
-        try {
-          if (!reader.next()) break;
-        } catch (e) {
-          if (!(e instanceof EbpfError)) throw e;
-          stopped = { reason: `${e.code}: ${e.message}`, atByte: (e as { offset?: number }).offset ?? reader.consumed };
-          break loop;
-        }
-        const number = packets + 1;
-        if (reader.linkType !== LinkType.ETHERNET) {
-          const what = notEthernet(req.pcapPath, number, reader.linkType);
-          if (packets === 0) throw new InputError(what);
-          stopped = { reason: `${what} (at byte ${reader.recordOffset})`, atByte: reader.recordOffset };
-          break loop;
-        }
-        packets = number;
+        const taken = scan.next();
+        if (taken === 'more') break;
+        if (taken === 'stop') break loop;
         batch.add(reader.buffer, reader.dataOffset, reader.dataLength);
         if (batch.count === BATCH_PACKETS) await send();
       }
     }
-    if (stopped === undefined && !countReached) {
-      reader.end();
-      try {
-        reader.next();
-      } catch (e) {
-        if (!(e instanceof EbpfError)) throw e;
-        stopped = { reason: `${e.code}: ${e.message}`, atByte: (e as { offset?: number }).offset ?? reader.consumed };
-      }
-    }
+    scan.end();
     await send();
     while (queue.length > 0) await settleOne();
   } finally {
@@ -188,7 +159,8 @@ export async function runCapturePool(req: PoolCaptureRequest, pool: PacketPool, 
   }
   const usage = process.cpuUsage(cpu0);
   if (req.saveMaps !== undefined) saveMapState(obj, req.saveMaps);
-  if (packets === 0 && stopped !== undefined && stopped.atByte === 0) throw new InputError(`${req.pcapPath}: ${stopped.reason}`);
+  scan.checkRead();
+  const { packets, stopped } = scan;
   const t: CaptureTally = {
     packets,
     verdicts: verdicts.entries().map(([k, n]) => [verdictName(kind, k), n] as const),
@@ -197,7 +169,7 @@ export async function runCapturePool(req: PoolCaptureRequest, pool: PacketPool, 
     warm,
     steady,
     cpuSeconds: (usage.user + usage.system) / 1e6,
-    complete: stopped === undefined && !countReached,
+    complete: scan.complete,
     stopped,
     failed,
     failures,

@@ -15,6 +15,7 @@ import type { BpfObject } from '../elf/loader.js';
 import { EbpfError } from '../errors.js';
 import { CaptureReader, LinkType, PcapStreamWriter } from '../pcap/index.js';
 import { feedCapture, openSink, type CaptureSink } from './capture-io.js';
+import { CaptureScan, notEthernet } from './capture-scan.js';
 import { InstructionCounts, LatencyHistogram, VerdictCounts } from './capture-stats.js';
 import { InputError } from './input.js';
 import { UsageError } from './args.js';
@@ -76,16 +77,6 @@ function originalLength(reader: CaptureReader, length: number, captured: number)
 /** Fill maps from `--map NAME=FILE.json` / `--map STATE.json` arguments. */
 export function preloadMaps(obj: BpfObject | undefined, mapFiles: readonly string[]): void {
   applyMapArgs(obj, mapFiles);
-}
-
-function linkTypeName(lt: number): string {
-  const entry = Object.entries(LinkType).find(([, v]) => v === lt);
-  return entry === undefined ? `link type ${lt}` : `${entry[0]} (link type ${lt})`;
-}
-
-/** The message for a packet that is not an Ethernet frame. */
-export function notEthernet(path: string, packet: number, linkType: number): string {
-  return `${path}: packet ${packet} is ${linkTypeName(linkType)}; tsbpf runs programs on Ethernet frames (link type 1) only`;
 }
 
 /**
@@ -182,15 +173,12 @@ export async function runCapture(req: CaptureRunRequest, io: CliIo): Promise<num
   }
   const byTarget = req.outRedirect === undefined ? undefined : new TargetCaptures(req.outRedirect);
   let targetFiles: TargetFile[] | undefined;
-  const reader = new CaptureReader();
   const warm = new LatencyHistogram();
   const steady = new LatencyHistogram();
   const instructions = new InstructionCounts();
   let warmup = WARMUP;
-  let stopped: { reason: string; atByte?: number } | undefined;
-  let packets = 0;
-  let countReached = false;
-  const limit = req.count ?? Number.POSITIVE_INFINITY;
+  const scan = new CaptureScan(req.pcapPath, req.count ?? Number.POSITIVE_INFINITY);
+  const reader = scan.reader;
   const maxErrors = req.maxErrors ?? Number.POSITIVE_INFINITY;
   const judged: Judgement = { verdict: 0, passed: false, end: 0 };
   const cpu0 = process.cpuUsage();
@@ -198,24 +186,10 @@ export async function runCapture(req: CaptureRunRequest, io: CliIo): Promise<num
   try {
     loop: for await (const _ of feedCapture(req.pcapPath, io, reader)) {
       for (;;) {
-        if (packets >= limit) {
-          countReached = true;
-          break loop;
-        }
-        try {
-          if (!reader.next()) break;
-        } catch (e) {
-          if (!(e instanceof EbpfError)) throw e;
-          stopped = { reason: `${e.code}: ${e.message}`, atByte: (e as { offset?: number }).offset ?? reader.consumed };
-          break loop;
-        }
-        const number = packets + 1;
-        if (reader.linkType !== LinkType.ETHERNET) {
-          if (packets === 0) throw new InputError(notEthernet(req.pcapPath, number, reader.linkType));
-          stopped = { reason: `${notEthernet(req.pcapPath, number, reader.linkType)} (at byte ${reader.recordOffset})`, atByte: reader.recordOffset };
-          break loop;
-        }
-        packets = number;
+        const taken = scan.next();
+        if (taken === 'more') break;
+        if (taken === 'stop') break loop;
+        const number = scan.packets;
         const buf = reader.buffer;
         const length = reader.dataLength;
         let verdict: number | bigint | string;
@@ -284,21 +258,12 @@ export async function runCapture(req: CaptureRunRequest, io: CliIo): Promise<num
         } else steady.add(ns);
         progress.update(now, number);
         if (failed >= maxErrors) {
-          stopped = { reason: `stopped after ${failed} failed ${failed === 1 ? 'packet' : 'packets'} (--max-errors ${maxErrors})` };
+          scan.stop(`stopped after ${failed} failed ${failed === 1 ? 'packet' : 'packets'} (--max-errors ${maxErrors})`);
           break loop;
         }
       }
     }
-    if (stopped === undefined && !countReached) {
-      reader.end();
-      try {
-        // Whatever is left is an incomplete record (every complete one was read above).
-        reader.next();
-      } catch (e) {
-        if (!(e instanceof EbpfError)) throw e;
-        stopped = { reason: `${e.code}: ${e.message}`, atByte: (e as { offset?: number }).offset ?? reader.consumed };
-      }
-    }
+    scan.end();
   } finally {
     progress.finish();
     if (writer !== undefined) writer.flush();
@@ -308,7 +273,8 @@ export async function runCapture(req: CaptureRunRequest, io: CliIo): Promise<num
   const usage = process.cpuUsage(cpu0);
   if (req.saveMaps !== undefined && obj !== undefined) saveMapState(obj, req.saveMaps);
   // A capture that is not one at all is an input error, as before: nothing was run.
-  if (packets === 0 && stopped !== undefined && stopped.atByte === 0) throw new InputError(`${req.pcapPath}: ${stopped.reason}`);
+  scan.checkRead();
+  const { packets, stopped } = scan;
   const tally: CaptureTally = {
     packets,
     verdicts: verdicts.entries().map(([k, n]) => [verdictName(kind, k), n] as const),
@@ -318,7 +284,7 @@ export async function runCapture(req: CaptureRunRequest, io: CliIo): Promise<num
     steady,
     cpuSeconds: (usage.user + usage.system) / 1e6,
     instructions,
-    complete: stopped === undefined && !countReached,
+    complete: scan.complete,
     stopped,
     failed,
     failures,
