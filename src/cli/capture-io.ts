@@ -80,6 +80,11 @@ export interface CaptureSink {
 /** Open `--out PATH` (`-`: stdout through the CLI's io). */
 export function openSink(path: string, io: CliIo): CaptureSink {
   if (path === '-') return { write: (b) => io.outBytes(b.slice()), close: () => undefined };
+  return fileSink(path);
+}
+
+/** A file opened (created or emptied) for writing; failures are one-line {@link InputError}s naming it. */
+export function fileSink(path: string): CaptureSink {
   let fd: number;
   try {
     fd = openSync(path, 'w');

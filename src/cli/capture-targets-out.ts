@@ -7,10 +7,11 @@
  * packet, so a run without redirects leaves DIR empty.
  * @module
  */
-import { closeSync, mkdirSync, openSync, statSync, writeSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { LinkType, PcapStreamWriter } from '../pcap/index.js';
 import { MAX_TARGETS } from './capture-redirects.js';
+import { fileSink, type CaptureSink } from './capture-io.js';
 import { InputError } from './input.js';
 
 /** Bytes each target's writer gathers before writing (small: up to 130 files may be open). */
@@ -40,7 +41,7 @@ export function targetFileName(target: string): string {
 interface Open {
   readonly target: string;
   readonly file: string;
-  readonly fd: number;
+  readonly sink: CaptureSink;
   readonly writer: PcapStreamWriter;
 }
 
@@ -83,23 +84,9 @@ export class TargetCaptures {
     for (let i = 2; this.used.has(name); i++) name = `${stem}-${i}.pcap`;
     this.used.add(name);
     const file = join(this.dir, name);
-    let fd: number;
-    try {
-      fd = openSync(file, 'w');
-    } catch (e) {
-      throw new InputError(`--out-redirect: ${file}: cannot write (${(e as { code?: string }).code ?? String(e)})`);
-    }
-    const writer = new PcapStreamWriter(
-      (b) => {
-        try {
-          for (let off = 0; off < b.length; ) off += writeSync(fd, b, off, b.length - off);
-        } catch (e) {
-          throw new InputError(`--out-redirect: ${file}: cannot write (${(e as { code?: string }).code ?? String(e)})`);
-        }
-      },
-      { linkType: LinkType.ETHERNET, chunkSize: CHUNK },
-    );
-    const f: Open = { target, file, fd, writer };
+    const sink = fileSink(file);
+    const writer = new PcapStreamWriter((b) => sink.write(b), { linkType: LinkType.ETHERNET, chunkSize: CHUNK });
+    const f: Open = { target, file, sink, writer };
     this.open.set(key, f);
     return f;
   }
@@ -111,7 +98,7 @@ export class TargetCaptures {
       try {
         f.writer.flush();
       } finally {
-        closeSync(f.fd);
+        f.sink.close();
       }
       files.push({ kind: key.startsWith('clone ') ? 'clone' : 'redirect', target: f.target, file: f.file, packets: f.writer.packets });
     }
