@@ -347,8 +347,14 @@ function decodeSlots(program: Program): SlotDecoding {
  * Pre-decode a program for the interpreter. Never throws: a slot that cannot run (unknown opcode,
  * bad register, jump outside the program, incomplete `lddw`, unresolved pseudo load, kfunc call)
  * becomes a `bad` or `unsupported` slot that fails with an {@link ExecutionError} when executed.
+ *
+ * `stepped`: the form for stepped runs (the interpreter's `runStepped`): one operation per instruction
+ * (no copy loops, no superinstructions), and every slot inside a block marked with {@link COST_IN_SLOT}
+ * and a cost of 0 in word 3, so that the run loop's budget check, taken on every slot while a stepped
+ * run keeps its budget at 0, reaches the observer before each instruction. Blocks are charged exactly
+ * as in the plain form.
  */
-export function predecode(program: Program): InterpreterCode {
+export function predecode(program: Program, stepped = false): InterpreterCode {
   const insns = program.insns;
   const slots = slotDecoding(program);
   const n = slots.length;
@@ -361,7 +367,7 @@ export function predecode(program: Program): InterpreterCode {
   for (const block of basicBlocks(insns)) {
     code.cost[block.start] = block.length;
     leader[block.start] = 1;
-    const loop = copyLoopOf(insns, block, isBad);
+    const loop = stepped ? undefined : copyLoopOf(insns, block, isBad);
     if (loop !== undefined) {
       // The back edge (a register jump: its imm is free) becomes the copy loop's operation.
       code.op[block.end - 1] = COPY_LOOP_OP;
@@ -369,16 +375,16 @@ export function predecode(program: Program): InterpreterCode {
       copyLoops.push(loop);
     }
   }
-  fuseRuns(code.op, leader, n);
+  if (!stepped) fuseRuns(code.op, leader, n);
   const words = new Int32Array((n + 1) * SLOT_WORDS);
   for (let pc = 0; pc <= n; pc++) {
     const at = pc * SLOT_WORDS;
-    const cost = code.cost[pc]!;
+    const cost = stepped && pc < n && leader[pc] === 0 ? COST_IN_SLOT : code.cost[pc]!;
     words[at] =
       code.op[pc]! | ((code.dst[pc]! * 2) << DST_SHIFT) | ((code.src[pc]! * 2) << SRC_SHIFT) | (Math.min(cost, COST_IN_SLOT) << COST_SHIFT);
     words[at + 1] = code.imm[pc]!;
     words[at + 2] = code.off[pc]! * (isTarget[pc] === 1 ? SLOT_WORDS : 1);
-    words[at + 3] = cost;
+    words[at + 3] = code.cost[pc]!;
   }
   return { length: n, words, problems: slots.problems, slots, program, copyLoops };
 }
@@ -432,6 +438,16 @@ function fuseRuns(op: Uint16Array, leader: Uint8Array, n: number): void {
     op[pc] = fusedAt[pc * width + len]!;
     pc += len - 1;
   }
+}
+
+/** The stepped form of `program` (see {@link predecode}), decoded once and cached in `program.compiled`. */
+export function steppedCode(program: Program): InterpreterCode {
+  let code = program.compiled.get('interpreter-stepped') as InterpreterCode | undefined;
+  if (code === undefined) {
+    code = predecode(program, true);
+    program.compiled.set('interpreter-stepped', code);
+  }
+  return code;
 }
 
 /** The interpreter's compiled form of `program`, decoded once and cached in `program.compiled`. */

@@ -71,7 +71,7 @@ import { clearStack } from './stack.js';
 import { copyLoopBackEdge } from './copy-loop.js';
 import { coreFor, type InterpreterCore } from './interpreter-core.js';
 import { packetLoad } from './packet-load.js';
-import { interpreterCode, type InterpreterCode } from './interpreter-decode.js';
+import { interpreterCode, steppedCode, type InterpreterCode } from './interpreter-decode.js';
 import {
   arsh64,
   bswap32,
@@ -83,6 +83,7 @@ import {
   smod64,
 } from './interpreter-ops.js';
 import { STACK_MARK, type Region, type VmMemory } from './memory.js';
+import type { Program } from './program.js';
 
 /** Lower the stack mark to `a`, the virtual address of a stack store (see vm/stack); returns `a`. */
 function markStack(dv: DataView, mark: number, a: number): number {
@@ -330,7 +331,7 @@ function execute(req: RunRequest, r1Low: number, r1High: number, r2Low: number, 
       r[4] = r2Low;
       r[5] = r2High;
       r[20] = req.stackTop | 0;
-      return runLoop(req, r, frames, stack, 0, 0, false);
+      return runLoop(req, r, frames, stack, 0, 0, false, undefined);
     }
     // The core handed the run over at `status`: the JS loop runs from there and gives it back at the next
     // block it reaches in the entry program's outermost frame, until one of the two finishes it. A
@@ -339,7 +340,7 @@ function execute(req: RunRequest, r1Low: number, r1High: number, r2Low: number, 
     let used = core.used();
     core.copyRegisters(r);
     for (let given = 0; ; given++) {
-      const r0 = runLoop(req, r, frames, stack, status, used, given < MAX_GIVE_BACKS);
+      const r0 = runLoop(req, r, frames, stack, status, used, given < MAX_GIVE_BACKS, undefined);
       if (r0 !== GIVEN_BACK) return r0;
       status = core.resume(words!, budget, stack, givenBack, givenBackUsed, r);
       const after = core.used();
@@ -356,6 +357,44 @@ function execute(req: RunRequest, r1Low: number, r1High: number, r2Low: number, 
     spareRegisters = r;
     spareFrames = frames;
   }
+}
+
+/**
+ * Watches a stepped run ({@link runStepped}): the debugging engines (the tracer, `tsbpf debug`) build on
+ * it, so that the instruction set's semantics stay in the interpreter's run loop alone.
+ */
+export interface StepObserver {
+  /**
+   * Called before slot `pc` of `program` runs, at call depth `depth`, after its block (when it starts
+   * one) was charged to the budget. `registers` are the live r0-r15 as int32 halves (`[2k]` low,
+   * `[2k + 1]` high); read them, do not keep or change them. `over`: that charge went past the budget,
+   * and the run ends with the budget error right after this call. The observer may throw to end the run.
+   */
+  step(program: Program, pc: number, depth: number, registers: Int32Array, over: boolean): void;
+}
+
+/**
+ * Run `req` in the interpreter's JS loop one instruction at a time, calling `observer` before each
+ * instruction (stepped code: no superinstructions, no copy loops, no WebAssembly core). Results, errors
+ * and the instructions charged are the interpreter's. Returns r0; {@link lastRunInstructions} gives the count.
+ */
+export function runStepped(req: RunRequest, observer: StepObserver): bigint {
+  const h = entryHalves(req);
+  const [r1Low, r1High, r2Low, r2High] = [h[0]!, h[1]!, h[2]!, h[3]!];
+  const stack = clearStack(req);
+  const r = new Int32Array(32);
+  r[2] = r1Low;
+  r[3] = r1High;
+  r[4] = r2Low;
+  r[5] = r2High;
+  r[20] = req.stackTop | 0;
+  const frames = new Int32Array(Math.max(req.limits.maxCallDepth, 1) * FRAME_WORDS);
+  return runLoop(req, r, frames, stack, 0, 0, false, observer);
+}
+
+/** Instructions charged to the interpreter run that returned last (stepped or not). */
+export function lastRunInstructions(): number {
+  return runUsed;
 }
 
 /**
@@ -418,7 +457,16 @@ let runUsed = 0;
  * `stack` is the run's stack region when it is one writable region (what clearStack returned), else
  * stack accesses take the checked path like any other.
  */
-function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array, stack: Region | undefined, startPc: number, startUsed: number, giveBack: boolean): bigint {
+function runLoop(
+  req: RunRequest,
+  r: Int32Array,
+  frames: Int32Array,
+  stack: Region | undefined,
+  startPc: number,
+  startUsed: number,
+  giveBack: boolean,
+  observe: StepObserver | undefined,
+): bigint {
   const memory = req.memory;
   const limits = req.limits;
   const helpers = req.helpers;
@@ -428,13 +476,14 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array, stack: Regi
   // The budget the hot path compares with: 0 while the run may go back to the core, so that the next
   // block's charge takes the (cold) branch that decides it; a test of its own on every block charge
   // made the loop 25% slower.
-  let budget = giveBack ? 0 : left;
+  // A stepped run keeps it at 0 for good: every slot of its stepped code takes that branch.
+  let budget = giveBack || observe !== undefined ? 0 : left;
   const maxDepth = limits.maxCallDepth;
   const stackSize = limits.stackSize;
   // Created on the first helper call and first local call: most short runs need neither.
   let ctx: RunHelperContext | undefined;
 
-  let code = interpreterCode(req.program);
+  let code = observe === undefined ? interpreterCode(req.program) : steppedCode(req.program);
   let words = code.words;
   const entryCode = code;
 
@@ -469,19 +518,25 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array, stack: Regi
     if (cost !== 0) {
       used += cost === 0x1fff ? words[(j + 3) | 0]! : cost;
       if (used > budget) {
-        if (used > left) throw budgetError(limits.instructionBudget, j >> 2);
-        // A run the core handed over goes back to it at a block of the entry program's outermost frame
-        // (the core runs no frames and knows only that program's words), never at the slot it came back
-        // at, and not after a tail call (the helper context counts them for the whole run). The core
-        // charges the block itself: give its cost back.
-        const tailed = code !== entryCode || (ctx !== undefined && ctx.tailCalls !== 0);
-        if (depth === 0 && j !== startPc && !tailed) {
-          givenBack = j;
-          givenBackUsed = used - (cost === 0x1fff ? words[(j + 3) | 0]! : cost) + startUsed;
-          return GIVEN_BACK;
+        if (observe !== undefined) {
+          // A stepped run: the observer sees every instruction before it runs.
+          observe.step(code.program, j >> 2, depth, r, used > left);
+          if (used > left) throw budgetError(limits.instructionBudget, j >> 2);
+        } else {
+          if (used > left) throw budgetError(limits.instructionBudget, j >> 2);
+          // A run the core handed over goes back to it at a block of the entry program's outermost frame
+          // (the core runs no frames and knows only that program's words), never at the slot it came back
+          // at, and not after a tail call (the helper context counts them for the whole run). The core
+          // charges the block itself: give its cost back.
+          const tailed = code !== entryCode || (ctx !== undefined && ctx.tailCalls !== 0);
+          if (depth === 0 && j !== startPc && !tailed) {
+            givenBack = j;
+            givenBackUsed = used - (cost === 0x1fff ? words[(j + 3) | 0]! : cost) + startUsed;
+            return GIVEN_BACK;
+          }
+          // Not here: after a tail call never again; inside a frame, once it returns (see `exit`).
+          if (tailed || depth > 0) budget = left;
         }
-        // Not here: after a tail call never again; inside a frame, once it returns (see `exit`).
-        if (tailed || depth > 0) budget = left;
       }
     }
     const i = j >> 2;
@@ -565,7 +620,7 @@ function runLoop(req: RunRequest, r: Int32Array, frames: Int32Array, stack: Regi
         const tail = ctx.pendingTail;
         if (tail !== undefined) {
           ctx.pendingTail = undefined;
-          code = interpreterCode(tail);
+          code = observe === undefined ? interpreterCode(tail) : steppedCode(tail);
           words = code.words;
           pc = 0;
         }
