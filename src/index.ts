@@ -74,4 +74,4 @@ export {
 } from './pcap/index.js';
 export { PacketPool, type BatchResult, type PacketBatch, type PacketPoolOptions } from './pool/pool.js';
 export { servePoolWorker } from './pool/worker.js';
-export type { PacketError, PoolLoadOptions, PoolPort } from './pool/protocol.js';
+export type { BatchBuffers, PacketError, PoolLoadOptions, PoolPort } from './pool/protocol.js';

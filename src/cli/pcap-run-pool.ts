@@ -6,7 +6,8 @@
  * shared as in the kernel: two packets may run at once). The report is capture-report.ts's.
  * @module
  */
-import type { BatchResult, PacketPool } from '../pool/pool.js';
+import { PacketPool, type BatchResult } from '../pool/pool.js';
+import type { BatchBuffers } from '../pool/protocol.js';
 import { feedCapture } from './capture-io.js';
 import { InstructionCounts, LatencyHistogram, VerdictCounts } from './capture-stats.js';
 import type { RunOutcome } from '../vm/environment.js';
@@ -18,9 +19,12 @@ import { MAX_TRACE_LINES, captureJson, captureText, type CaptureTally, type Pack
 import { cliHint, preloadMaps, type CaptureRunRequest } from './pcap-run.js';
 import { CaptureScan } from './capture-scan.js';
 
-/** Packets per batch, and bytes a batch's buffer starts with (it grows for big packets). */
-const BATCH_PACKETS = 512;
-const BATCH_BYTES = 512 * 1024;
+/**
+ * Packets per batch, and bytes a batch's buffer starts with (it grows for big packets): large enough
+ * that a worker posts a result a few hundred times per million packets.
+ */
+const BATCH_PACKETS = 4096;
+const BATCH_BYTES = 2 << 20;
 /** Batches out per worker: one running, one waiting, so a worker never waits for the host. */
 const PER_WORKER = 3;
 const MAX_ERRORS_KEPT = 10;
@@ -29,24 +33,69 @@ const WARMUP = 1000;
 /** A pool run's request: the one-worker request without the engine (the pool runs the packets). */
 export type PoolCaptureRequest = Omit<CaptureRunRequest, 'engine'> & { readonly kind: VerdictKind };
 
-/** A batch being filled from the capture (its buffer one a worker handed back, when there is one). */
+/**
+ * A batch being filled from the capture (its buffer one a worker handed back, when there is one).
+ * Packets that follow each other in the reader's buffer are copied as one span (record headers
+ * included) when the span ends: one copy per chunk of the capture rather than one per packet.
+ */
 class BatchBuilder {
-  constructor(public data: Uint8Array) {}
-  starts = new Int32Array(BATCH_PACKETS);
-  lengths = new Int32Array(BATCH_PACKETS);
+  data: Uint8Array;
+  readonly starts: Int32Array;
+  readonly lengths: Int32Array;
+  readonly results: BatchBuffers;
   count = 0;
+  /** Bytes of {@link data} filled, not counting the pending span. */
   used = 0;
+  private span: Uint8Array | undefined;
+  private spanStart = 0;
+  private spanEnd = 0;
+
+  /** Buffers on SharedArrayBuffers (PacketPool.sharedBatch), used again batch after batch. */
+  constructor() {
+    const b = PacketPool.sharedBatch(BATCH_PACKETS, BATCH_BYTES);
+    this.data = b.data;
+    this.starts = b.starts;
+    this.lengths = b.lengths;
+    this.results = b.results;
+  }
+
+  /** Empty, to be filled again. */
+  reset(): this {
+    this.count = 0;
+    this.used = 0;
+    this.span = undefined;
+    return this;
+  }
+
   add(src: Uint8Array, start: number, length: number): void {
-    if (this.used + length > this.data.length) {
-      const bigger = new Uint8Array(Math.max(this.data.length * 2, this.used + length));
-      bigger.set(this.data.subarray(0, this.used));
-      this.data = bigger;
+    if (this.span !== src || start < this.spanEnd) this.flush();
+    if (this.span === undefined) {
+      this.span = src;
+      this.spanStart = start;
     }
-    this.data.set(src.subarray(start, start + length), this.used);
-    this.starts[this.count] = this.used;
+    const end = this.used + start + length - this.spanStart;
+    if (end > this.data.length) {
+      this.flush();
+      this.span = src;
+      this.spanStart = start;
+      if (this.used + length > this.data.length) {
+        const bigger = new Uint8Array(new SharedArrayBuffer(Math.max(this.data.length * 2, this.used + length)));
+        bigger.set(this.data.subarray(0, this.used));
+        this.data = bigger;
+      }
+    }
+    this.starts[this.count] = this.used + start - this.spanStart;
     this.lengths[this.count] = length;
-    this.used += length;
+    this.spanEnd = start + length;
     this.count++;
+  }
+
+  /** Copy the pending span in (before the reader's buffer changes, and before the batch is sent). */
+  flush(): void {
+    if (this.span === undefined) return;
+    this.data.set(this.span.subarray(this.spanStart, this.spanEnd), this.used);
+    this.used += this.spanEnd - this.spanStart;
+    this.span = undefined;
   }
 }
 
@@ -74,18 +123,18 @@ export async function runCapturePool(req: PoolCaptureRequest, pool: PacketPool, 
   const instructions = new InstructionCounts();
   // judge() reads where the packet ends; the pool does not send packets back.
   const noPacket = { outStart: 0, outEnd: 0 } as PacketEngine;
-  const queue: { first: number; result: Promise<BatchResult> }[] = [];
-  // Packet buffers the workers handed back, filled again (a fresh one per batch cost the host more than tallying).
-  const spare: Uint8Array[] = [];
-  const fresh = (): BatchBuilder => new BatchBuilder(spare.pop() ?? new Uint8Array(BATCH_BYTES));
+  const queue: { first: number; batch: BatchBuilder; result: Promise<BatchResult> }[] = [];
+  // Batches whose results were counted, filled again (new buffers per batch cost the host more than counting).
+  const spare: BatchBuilder[] = [];
+  const fresh = (): BatchBuilder => spare.pop()?.reset() ?? new BatchBuilder();
   let batch = fresh();
 
-  const tally = (first: number, r: BatchResult): void => {
+  const tally = (first: number, count: number, r: BatchResult): void => {
     let e = 0;
     let red = 0;
     let cl = 0;
     let tr = 0;
-    for (let i = 0; i < r.r0Low.length; i++) {
+    for (let i = 0; i < count; i++) {
       const number = first + i;
       const err = r.errors[e];
       if (err !== undefined && err.at === i) {
@@ -129,14 +178,15 @@ export async function runCapturePool(req: PoolCaptureRequest, pool: PacketPool, 
   const settleOne = async (): Promise<void> => {
     const head = queue.shift()!;
     const result = await head.result;
-    tally(head.first, result);
-    if (result.data.byteLength !== 0) spare.push(result.data);
+    tally(head.first, head.batch.count, result);
+    spare.push(head.batch);
   };
   const send = async (): Promise<void> => {
     if (batch.count === 0) return;
     const b = batch;
+    b.flush();
     batch = fresh();
-    queue.push({ first: scan.packets - b.count + 1, result: pool.run({ data: b.data, starts: b.starts, lengths: b.lengths, count: b.count }) });
+    queue.push({ first: scan.packets - b.count + 1, batch: b, result: pool.run({ data: b.data, starts: b.starts, lengths: b.lengths, count: b.count, results: b.results }) });
     while (queue.length >= pool.workers * PER_WORKER) await settleOne();
   };
 
@@ -145,12 +195,17 @@ export async function runCapturePool(req: PoolCaptureRequest, pool: PacketPool, 
     loop: for await (const _ of feedCapture(req.pcapPath, io, reader)) {
       for (;;) {
         const taken = scan.next();
-        if (taken === 'more') break;
+        if (taken === 'more') {
+          // The reader's buffer is about to take the next chunk.
+          batch.flush();
+          break;
+        }
         if (taken === 'stop') break loop;
         batch.add(reader.buffer, reader.dataOffset, reader.dataLength);
         if (batch.count === BATCH_PACKETS) await send();
       }
     }
+    batch.flush();
     scan.end();
     await send();
     while (queue.length > 0) await settleOne();

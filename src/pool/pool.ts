@@ -25,7 +25,7 @@ import { SharedKeyIndex } from '../maps/shared-key-index.js';
 import type { RunLimits } from '../vm/environment.js';
 import { VmMemory } from '../vm/memory.js';
 import { checkBytes, checkInteger, checkObject, checkOptionalBoolean, checkString, argumentError } from '../validate.js';
-import { POOL_LOAD_KEYS, checkPort, layoutFingerprint, type PoolLoadOptions, type PoolPort, type ResultMessage, type WorkerReply } from './protocol.js';
+import { POOL_LOAD_KEYS, checkPort, type BatchBuffers, layoutFingerprint, type PoolLoadOptions, type PoolPort, type ResultMessage, type WorkerReply } from './protocol.js';
 
 /** Options of {@link PacketPool.start}. */
 export interface PacketPoolOptions {
@@ -46,12 +46,18 @@ export interface PacketPoolOptions {
   readonly bytesPerWorker?: number;
 }
 
-/** Packets for one {@link PacketPool.run}: packet i is `data[starts[i], starts[i] + lengths[i])`. */
+/**
+ * Packets for one {@link PacketPool.run}: packet i is `data[starts[i], starts[i] + lengths[i])`.
+ * Buffers on a `SharedArrayBuffer` (see {@link PacketPool.sharedBatch}) are shared with the worker and
+ * can be filled again once the result is back; others are transferred (unusable here after the call).
+ */
 export interface PacketBatch {
   readonly data: Uint8Array;
   readonly starts: Int32Array;
   readonly lengths: Int32Array;
   readonly count: number;
+  /** Arrays to write the results into (at least `count` long each; see {@link BatchBuffers}). */
+  readonly results?: BatchBuffers;
 }
 
 /** What a batch's packets gave, by index in the batch. */
@@ -82,6 +88,15 @@ function checkShareable(obj: BpfObject): void {
         `map ${name} (${mapTypeName(map.spec.type)}) is not shared between workers yet (arrays, hash and LRU maps, their per-CPU forms and program arrays are): run it in one thread (--workers 1)`,
       );
     }
+  }
+}
+
+/** Check a batch's result arrays: the right types, each at least `count` long. */
+function checkResults(r: BatchBuffers, count: number): void {
+  checkObject(r, 'batch.results');
+  const ok = (a: unknown, type: typeof Int32Array | typeof Float64Array): boolean => a instanceof type && a.length >= count;
+  if (!ok(r.r0Low, Int32Array) || !ok(r.r0High, Int32Array) || !ok(r.instructions, Float64Array) || !ok(r.ns, Float64Array)) {
+    throw new ArgumentError(`batch.results must be r0Low and r0High Int32Arrays and instructions and ns Float64Arrays, each at least batch.count (${count}) long`);
   }
 }
 
@@ -223,19 +238,43 @@ export class PacketPool {
     if (this.closed) return Promise.reject(new EbpfError(ErrorCode.UNSUPPORTED, 'the pool is closed'));
     if (this.failure !== undefined) return Promise.reject(this.failure);
     checkObject(batch, 'batch');
-    const { data, starts, lengths, count } = batch;
+    const { data, starts, lengths, count, results } = batch;
     checkBytes(data, 'batch.data');
     if (!(starts instanceof Int32Array) || !(lengths instanceof Int32Array)) throw new ArgumentError('batch.starts and batch.lengths must be Int32Arrays');
     checkInteger(count, 'batch.count', 0, Math.min(starts.length, lengths.length));
+    if (results !== undefined) checkResults(results, count);
     let worker = 0;
     for (let i = 1; i < this.inFlight.length; i++) if (this.inFlight[i]! < this.inFlight[worker]!) worker = i;
     const id = this.nextId++;
     this.inFlight[worker]!++;
     return new Promise<BatchResult>((resolve, reject) => {
       this.pending.set(id, { worker, resolve, reject });
-      const transfer = [data.buffer, starts.buffer, lengths.buffer].filter((b, i, all): b is ArrayBuffer => b instanceof ArrayBuffer && all.indexOf(b) === i);
-      this.ports[worker]!.postMessage({ type: 'batch', id, data, starts, lengths, count }, transfer);
+      const buffers = [data.buffer, starts.buffer, lengths.buffer];
+      if (results !== undefined) buffers.push(results.r0Low.buffer, results.r0High.buffer, results.instructions.buffer, results.ns.buffer);
+      const transfer = buffers.filter((b, i, all): b is ArrayBuffer => b instanceof ArrayBuffer && all.indexOf(b) === i);
+      this.ports[worker]!.postMessage({ type: 'batch', id, data, starts, lengths, count, ...(results === undefined ? {} : { results }) }, transfer);
     });
+  }
+
+  /**
+   * Buffers for a batch of up to `packets` packets and `bytes` bytes, and for its results, all on
+   * `SharedArrayBuffer`s: nothing is copied or transferred when the batch goes to a worker and comes
+   * back, and the same buffers can be filled again once its result is read (the fast way to feed a pool).
+   */
+  static sharedBatch(packets: number, bytes: number): { data: Uint8Array; starts: Int32Array; lengths: Int32Array; results: BatchBuffers } {
+    checkInteger(packets, 'packets', 1, 1 << 24);
+    checkInteger(bytes, 'bytes', 1, 1 << 30);
+    return {
+      data: new Uint8Array(new SharedArrayBuffer(bytes)),
+      starts: new Int32Array(new SharedArrayBuffer(4 * packets)),
+      lengths: new Int32Array(new SharedArrayBuffer(4 * packets)),
+      results: {
+        r0Low: new Int32Array(new SharedArrayBuffer(4 * packets)),
+        r0High: new Int32Array(new SharedArrayBuffer(4 * packets)),
+        instructions: new Float64Array(new SharedArrayBuffer(8 * packets)),
+        ns: new Float64Array(new SharedArrayBuffer(8 * packets)),
+      },
+    };
   }
 
   /** Stop every worker (batches still out are rejected). */

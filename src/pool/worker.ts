@@ -39,10 +39,11 @@ function init(m: InitMessage): Loaded {
 
 function runBatch(l: Loaded, m: BatchMessage): ResultMessage {
   const { obj, session } = l;
-  const r0Low = new Int32Array(m.count);
-  const r0High = new Int32Array(m.count);
-  const instructions = new Float64Array(m.count).fill(Number.NaN);
-  const ns = new Float64Array(m.count);
+  const r = m.results;
+  const r0Low = r?.r0Low ?? new Int32Array(m.count);
+  const r0High = r?.r0High ?? new Int32Array(m.count);
+  const instructions = r?.instructions ?? new Float64Array(m.count);
+  const ns = r?.ns ?? new Float64Array(m.count);
   const errors: PacketError[] = [];
   const trace: { at: number; line: string }[] = [];
   const redirects: ResultMessage['redirects'][number][] = [];
@@ -61,6 +62,9 @@ function runBatch(l: Loaded, m: BatchMessage): ResultMessage {
       if (copies.length !== 0 || session.clonesDropped !== 0) clones.push({ at: i, clones: copies.map((c) => ({ ...c, packet: c.packet.slice() })), dropped: session.clonesDropped });
     } catch (e) {
       if (!(e instanceof EbpfError)) throw e;
+      r0Low[i] = 0;
+      r0High[i] = 0;
+      instructions[i] = Number.NaN;
       errors.push({ at: i, code: e.code, message: e.message, pc: e.pc });
     }
     if (obj.traceLog.length > 0) for (const line of obj.drainTrace()) trace.push({ at: i, line });
@@ -86,9 +90,9 @@ export function servePoolWorker(port: PoolPort): void {
         port.postMessage({ type: 'ready', fingerprint: m.fingerprint });
       } else if (m.type === 'batch' && loaded !== undefined) {
         const result = runBatch(loaded, m);
-        const buffers = [result.r0Low, result.r0High, result.instructions, result.ns].map((a) => a.buffer as ArrayBuffer);
-        if (result.data.buffer instanceof ArrayBuffer) buffers.push(result.data.buffer);
-        port.postMessage(result, buffers);
+        // Plain buffers move back; shared ones are shared (see BatchBuffers).
+        const buffers = [result.r0Low.buffer, result.r0High.buffer, result.instructions.buffer, result.ns.buffer, result.data.buffer];
+        port.postMessage(result, buffers.filter((b, i, all): b is ArrayBuffer => b instanceof ArrayBuffer && all.indexOf(b) === i));
       } else throw new EbpfError(ErrorCode.INTERNAL, `unexpected message ${String((m as { type?: unknown }).type)}`);
     } catch (e) {
       const err = e instanceof EbpfError ? e : undefined;

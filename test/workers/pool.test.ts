@@ -72,6 +72,34 @@ describe('PacketPool', () => {
     expect(perCpu.reduce((a, b) => a + b, 0)).toBe(list.length);
   });
 
+  it('writes results into shared buffers in place and takes them again for the next batch', async () => {
+    const list = packets(300);
+    const pool = await PacketPool.start({ object: counters, program: 'pool_counters', workers: 2, createWorker: inProcessWorker, jit: true });
+    const plain = await pool.run(batch(list.slice(0, 150)));
+    const shared = PacketPool.sharedBatch(200, 1 << 16);
+    const fill = (part: readonly Uint8Array[]): PacketBatch => {
+      const b = batch(part);
+      shared.data.set(b.data);
+      shared.starts.set(b.starts);
+      shared.lengths.set(b.lengths);
+      return { ...shared, count: part.length };
+    };
+    // Stale values past count must not matter, and a second batch reuses the same buffers.
+    shared.results.r0Low.fill(-7);
+    const first = await pool.run(fill(list.slice(0, 150)));
+    expect(first.r0Low).toBe(shared.results.r0Low);
+    expect([...first.r0Low.subarray(0, 150)]).toEqual([...plain.r0Low]);
+    expect(first.r0Low[150]).toBe(-7);
+    const second = await pool.run(fill(list.slice(150, 300)));
+    expect(second.r0Low).toBe(shared.results.r0Low);
+    expect(second.ns.subarray(0, 150).every((n) => n >= 0)).toBe(true);
+    const short = { ...shared, count: 150, results: { ...shared.results, ns: new Float64Array(10) } };
+    expect(() => pool.run(short)).toThrow(/batch.results .* at least batch.count \(150\) long/);
+    expect(() => pool.run({ ...shared, count: 1, results: { ...shared.results, r0Low: new Float64Array(4) as unknown as Int32Array } })).toThrow(/Int32Arrays/);
+    expect(() => PacketPool.sharedBatch(0, 10)).toThrow(/packets/);
+    pool.close();
+  });
+
   it('refuses a map workers cannot share, naming it; a closed pool refuses batches', async () => {
     const ring = bytes('fixtures/elf/ringbuf.o');
     const err = await PacketPool.start({ object: ring, program: loadObject(ring).programs[0]!.name, workers: 2, createWorker: inProcessWorker }).catch((e: unknown) => e);
