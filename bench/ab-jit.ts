@@ -5,9 +5,11 @@
  * on both builds and the native alike. Prints best and median ratios per benchmark and the geomeans;
  * `--json FILE` writes the raw figures.
  *
- *   npx tsx bench/ab-jit.ts BEFORE_DIR AFTER_DIR [NAME,NAME…|all] [ROUNDS] [--json FILE] [--interpreter]
+ *   npx tsx bench/ab-jit.ts BEFORE_DIR AFTER_DIR [NAME,NAME…|all] [ROUNDS] [--json FILE] [--interpreter] [--cpu]
  *
- * `--interpreter` times the two trees' interpreters (`executeProgram`) instead of their JITs.
+ * `--interpreter` times the two trees' interpreters (`executeProgram`) instead of their JITs. `--cpu` times
+ * the batches by the process's CPU time (`process.cpuUsage`, user + system) instead of wall time, so that
+ * time the process spends descheduled on a loaded host is not counted (the native build stays wall time).
  *
  * Both builds run in one process, so the VM's JavaScript sees two VM classes and its per-call cost is
  * higher than in `npm run bench` (strcmp_fail shows it); compare the two columns, not these figures
@@ -37,8 +39,18 @@ const jsonFile = jsonAt >= 0 ? args.splice(jsonAt, 2)[1] : undefined;
 const interpAt = args.indexOf('--interpreter');
 const interpreter = interpAt >= 0;
 if (interpreter) args.splice(interpAt, 1);
+const cpuAt = args.indexOf('--cpu');
+const cpu = cpuAt >= 0;
+if (cpu) args.splice(cpuAt, 1);
+/** Milliseconds: CPU time of this process with `--cpu`, else wall time. */
+const clock = cpu
+  ? (): number => {
+      const u = process.cpuUsage();
+      return (u.user + u.system) / 1e3;
+    }
+  : (): number => performance.now();
 const [before, after, filter = 'all', roundsArg = '9'] = args;
-if (before === undefined || after === undefined) throw new Error('usage: bench/ab-jit.ts BEFORE_DIR AFTER_DIR [NAME,NAME…|all] [ROUNDS] [--json FILE]');
+if (before === undefined || after === undefined) throw new Error('usage: bench/ab-jit.ts BEFORE_DIR AFTER_DIR [NAME,NAME…|all] [ROUNDS] [--json FILE] [--interpreter] [--cpu]');
 const load = async (dir: string): Promise<RawVmClass> => ((await import(pathToFileURL(resolve(dir, 'src/index.ts')).href)) as { EbpfVmRaw: RawVmClass }).EbpfVmRaw;
 const A = await load(before);
 const B = await load(after);
@@ -79,9 +91,9 @@ for (const bench of BENCHMARKS) {
   // Runs per batch: about 15 ms of the first build.
   let n = 1;
   for (;;) {
-    const t = performance.now();
+    const t = clock();
     for (let i = 0; i < n; i++) runA();
-    if (performance.now() - t > 15) break;
+    if (clock() - t > 15) break;
     n *= 2;
   }
   const ta: number[] = [];
@@ -91,9 +103,9 @@ for (const bench of BENCHMARKS) {
       [runA, ta],
       [runB, tb],
     ] as const) {
-      const t = performance.now();
+      const t = clock();
       for (let i = 0; i < n; i++) if (run() !== want) throw new Error(`${bench.name}: a result changed between runs`);
-      times.push(((performance.now() - t) / n) * 1e6);
+      times.push(((clock() - t) / n) * 1e6);
     }
     if (r === rounds >> 1) native.push(runNative(exe, inputPath(bench.name, 'full'), 150));
   }
@@ -116,4 +128,4 @@ for (const bench of BENCHMARKS) {
 }
 const g = (f: (r: Row) => number): string => `${geomean(rows.map(f)).toFixed(2)}x`;
 process.stdout.write(`geomean, best batches: before ${g((r) => r.beforeBest / r.native)}, after ${g((r) => r.afterBest / r.native)}; medians: before ${g((r) => r.beforeMedian / r.nativeMedian)}, after ${g((r) => r.afterMedian / r.nativeMedian)}\n`);
-if (jsonFile !== undefined) writeFileSync(jsonFile, `${JSON.stringify({ date: new Date().toISOString(), engine: interpreter ? 'interpreter' : 'jit', before, after, rounds, rows }, null, 2)}\n`);
+if (jsonFile !== undefined) writeFileSync(jsonFile, `${JSON.stringify({ date: new Date().toISOString(), engine: interpreter ? 'interpreter' : 'jit', clock: cpu ? 'cpu' : 'wall', before, after, rounds, rows }, null, 2)}\n`);

@@ -13,7 +13,7 @@
  *
  * Selection is greedy: take the run that saves the most weighted dispatches ((length - 1) × weight),
  * mark its occurrences (left to right, not overlapping) as taken, count again, until PAIRS pairs
- * (default 25) and TRIPLES triples (default 2) are chosen. Prints the list in FUSED's syntax, with each
+ * (default 40) and TRIPLES triples (default 5) are chosen. Prints the list in FUSED's syntax, with each
  * entry's share.
  * @module
  */
@@ -29,8 +29,8 @@ import { BENCHMARKS, inputPath, objectPath } from './suite.js';
 import { loadBenchProgram } from './object.js';
 import { TracingVmRaw } from '../src/vm/trace.js';
 
-const pairsWanted = Number(process.argv[2] ?? '25');
-const triplesWanted = Number(process.argv[3] ?? '2');
+const pairsWanted = Number(process.argv[2] ?? '40');
+const triplesWanted = Number(process.argv[3] ?? '5');
 const root = fileURLToPath(new URL('..', import.meta.url));
 
 /** Operations that may take part in a run (first parts), and jumps, which may only end one. */
@@ -45,7 +45,11 @@ interface Prog {
   readonly taken: Uint8Array;
 }
 
-function prepare(bytes: Uint8Array, loopsOnly = false): Prog | undefined {
+/**
+ * A program's slots, weighted by the static estimate and divided by its total weight (`norm` 'total':
+ * every program counts alike) or by its number of slots ('slots': loop-heavy programs count more).
+ */
+function prepare(bytes: Uint8Array, loopsOnly = false, norm: 'total' | 'slots' = 'total'): Prog | undefined {
   const program = new Program(bytes, 'p');
   const slots = slotDecoding(program);
   const n = slots.length;
@@ -76,7 +80,8 @@ function prepare(bytes: Uint8Array, loopsOnly = false): Prog | undefined {
     total += weight[pc]!;
   }
   if (total === 0) return undefined;
-  for (let pc = 0; pc < n; pc++) weight[pc]! /= total;
+  const by = norm === 'total' ? total : n;
+  for (let pc = 0; pc < n; pc++) weight[pc]! /= by;
   return { names, leader, weight, taken: new Uint8Array(n) };
 }
 
@@ -218,6 +223,12 @@ if (!holdout) {
     const p = prepare(b);
     if (p !== undefined) others.push(p);
   }
+  const perSlot: Prog[] = [];
+  for (const dir of ['test/fixtures/elf', 'examples']) for (const f of objectsIn(dir)) for (const b of programsOf(f)) perSlot.push(prepare(b, false, 'slots')!);
+  for (const f of corpusObjects()) for (const b of programsOf(join(CORPUS_DIR, f))) {
+    const p = prepare(b, false, 'slots');
+    if (p !== undefined) perSlot.push(p);
+  }
   const loopy: Prog[] = [];
   for (const dir of ['test/fixtures/elf', 'examples']) for (const f of objectsIn(dir)) for (const b of programsOf(f)) {
     const p = prepare(b, true);
@@ -238,6 +249,8 @@ if (!holdout) {
       ['dynamic, benchmarks', select(train.map(traced), pairsWanted, triplesWanted).map((c) => c.run)],
       ['static, benchmarks', select(staticTrain, pairsWanted, triplesWanted).map((c) => c.run)],
       ['static, benchmarks + corpus', select([...staticTrain, ...others], pairsWanted, triplesWanted).map((c) => c.run)],
+      ['static per slot, benchmarks + corpus', select([...train.map((b) => prepare(loadBenchProgram(objectPath(b.program)), false, 'slots')!), ...perSlot], pairsWanted, triplesWanted).map((c) => c.run)],
+      ['static per slot, corpus only', select(perSlot, pairsWanted, triplesWanted).map((c) => c.run)],
       ['static, corpus only', select(others, pairsWanted, triplesWanted).map((c) => c.run)],
       ['static loops, benchmarks + corpus', select([...train.map((b) => prepare(loadBenchProgram(objectPath(b.program)), true)).filter((p) => p !== undefined), ...loopy], pairsWanted, triplesWanted).map((c) => c.run)],
       ['static loops, corpus only', select(loopy, pairsWanted, triplesWanted).map((c) => c.run)],

@@ -50,7 +50,7 @@ export const FUSED_BASE = 170;
  * Superinstructions: runs of two or three consecutive slots of one basic block executed by a single
  * dispatch (only the last may be a jump). Chosen by `npx tsx bench/superinstructions.ts`: greedy
  * selection by a static frequency estimate (each slot weighted 10^loop depth, every program counting
- * alike) over the benchmark programs. Two-fold cross-validation over the benchmarks (choose from one
+ * alike) over the benchmark programs (40 pairs, 5 triples). Two-fold cross-validation over the benchmarks (choose from one
  * half, count dispatches on the other: `--holdout`) preferred this to the dynamic counts and to adding
  * test/corpus, whose mostly straight-line programs chose pairs the loop kernels rarely run (see
  * docs/benchmarks.md, 2026-12-05). The run loop's cases for
@@ -59,12 +59,13 @@ export const FUSED_BASE = 170;
  * operands and block cost, with the fused number as its op; the later slots are left as they were, so
  * each part still reads its operands from its own slot, and a fault in it reports its own pc.
  *
- * Keep the list short. Every entry adds ~390 bytes of bytecode to the run loop, and V8 needs more
+ * Keep the list bounded. Every entry adds ~390 bytes of bytecode to the JS run loop, and V8 needs more
  * profiler ticks to re-optimize a bigger function after a deopt (one comes whenever an optimized loop
- * meets an operation it has no feedback for, e.g. a new program's first `mod`): with 50 pairs (34 KB)
- * or 50 pairs and 35 triples (50 KB) the quick bench regularly ran a whole benchmark unoptimized (3-40x
- * slower); with these 25 pairs and 2 triples (27 KB, against 17 KB without any) it did not in repeated runs, and was as
- * fast as the longer lists when they stayed optimized.
+ * meets an operation it has no feedback for, e.g. a new program's first `mod`): with 50 pairs and 35
+ * triples the quick bench regularly ran a whole benchmark unoptimized on the JS loop (3-40x slower).
+ * The default engine is the WebAssembly core (interpreter-core.ts), which never deoptimizes; with these
+ * 40 pairs and 5 triples it runs the suite in 0.96-0.97 the CPU time of 25 and 2, and the JS loop
+ * showed no such collapse (docs/benchmarks.md, 2026-12-05 evening).
  */
 export const FUSED: readonly (readonly string[])[] = [
   ['mov64_x', 'add64_x'],
@@ -74,26 +75,44 @@ export const FUSED: readonly (readonly string[])[] = [
   ['add64_k', 'mov64_x'],
   ['add64_k', 'mov32_x', 'jlt_x'],
   ['add32_k', 'mov32_x'],
-  ['mov32_x', 'add32_x'],
+  ['and32_k', 'neg32', 'and32_k'],
+  ['ldxb', 'add32_x', 'mov32_x'],
   ['mov64_x', 'lsh64_k'],
   ['lsh64_k', 'or64_x'],
+  ['ldxb', 'xor64_x', 'mul64_x'],
   ['mov64_x', 'add64_k'],
   ['ldxdw', 'add64_x'],
-  ['rsh32_k', 'and32_k'],
-  ['neg32', 'and32_k'],
-  ['ldxb', 'add32_x'],
+  ['mov32_x', 'add32_x'],
   ['ldxw', 'ldxw'],
-  ['mov32_x', 'add32_k'],
+  ['xor32_x', 'rsh32_k'],
   ['ldxdw', 'jlt_x'],
   ['mul64_x', 'add64_x'],
+  ['mov32_x', 'add32_k'],
+  ['mov32_x', 'rsh32_k'],
   ['mov32_k', 'jeq32_k'],
   ['mul64_x', 'mov64_x'],
   ['ldxdw', 'stxdw'],
-  ['xor64_x', 'mul64_x'],
   ['add64_k', 'ldxb'],
   ['ldxw', 'jeq32_k'],
   ['lsh64_k', 'add64_x'],
   ['mov32_x', 'and32_k'],
+  ['mov32_x', 'lsh64_k'],
+  ['mov32_x', 'sub32_x'],
+  ['lsh64_k', 'rsh64_k'],
+  ['ldxb', 'lsh32_k'],
+  ['ldxb', 'mov64_x'],
+  ['ldxdw', 'mov64_x'],
+  ['mov64_x', 'div64_x'],
+  ['add64_k', 'mov32_k'],
+  ['mov32_x', 'jne32_x'],
+  ['ldxb', 'jne32_k'],
+  ['mul32_x', 'jlt32_x'],
+  ['ldxdw', 'xor64_x'],
+  ['div32_x', 'mul32_x'],
+  ['add64_k', 'add64_k'],
+  ['mov32_k', 'ldxw'],
+  ['mul64_x', 'rsh64_k'],
+  ['lsh64_k', 'xor64_x'],
 ];
 
 /** Internal operation names by number (holes are unused numbers). */

@@ -1692,11 +1692,44 @@ function runLoop(
         }
         break;
       }
-      case 177: { // mov32_x__add32_x
-        pc = (pc + 4) | 0;
+      case 177: { // and32_k__neg32__and32_k
+        pc = (pc + 8) | 0;
         {
-          r[d] = r[s]!;
+          r[d] = r[d]! & words[(j + 1) | 0]!;
           r[d + 1] = 0;
+        }
+        const w2 = words[(j + 4) | 0]!;
+        const d2 = (w2 >> 9) & 31;
+        {
+          r[d2] = -r[d2]! | 0;
+          r[d2 + 1] = 0;
+        }
+        const w3 = words[(j + 8) | 0]!;
+        const d3 = (w3 >> 9) & 31;
+        {
+          r[d3] = r[d3]! & words[(j + 9) | 0]!;
+          r[d3 + 1] = 0;
+        }
+        break;
+      }
+      case 178: { // ldxb__add32_x__mov32_x
+        pc = (pc + 8) | 0;
+        {
+          const h = r[s + 1]!;
+          let a = (r[s]! >>> 0) + words[(j + 2) | 0]!;
+          if (h === 0 && a >= rS && a + 1 <= rE) a += rB;
+          else if (h === 0 && a >= sS && a + 1 <= sE) a += sB;
+          else {
+            a = translateSlow(memory, r[s]!, h, words[(j + 2) | 0]!, 1, false, i);
+            const hit = lastRegion!;
+            rS = lastStart;
+            rE = lastEnd;
+            rB = lastBase;
+          }
+          {
+            r[d] = dv.getUint8(a);
+            r[d + 1] = 0;
+          }
         }
         const w2 = words[(j + 4) | 0]!;
         const d2 = (w2 >> 9) & 31;
@@ -1705,9 +1738,16 @@ function runLoop(
           r[d2] = (r[d2]! + r[s2]!) | 0;
           r[d2 + 1] = 0;
         }
+        const w3 = words[(j + 8) | 0]!;
+        const d3 = (w3 >> 9) & 31;
+        const s3 = (w3 >> 14) & 31;
+        {
+          r[d3] = r[s3]!;
+          r[d3 + 1] = 0;
+        }
         break;
       }
-      case 178: { // mov64_x__lsh64_k
+      case 179: { // mov64_x__lsh64_k
         pc = (pc + 4) | 0;
         {
           r[d] = r[s]!;
@@ -1720,7 +1760,7 @@ function runLoop(
         }
         break;
       }
-      case 179: { // lsh64_k__or64_x
+      case 180: { // lsh64_k__or64_x
         pc = (pc + 4) | 0;
         {
           lsh64(r, d, words[(j + 1) | 0]!);
@@ -1734,7 +1774,52 @@ function runLoop(
         }
         break;
       }
-      case 180: { // mov64_x__add64_k
+      case 181: { // ldxb__xor64_x__mul64_x
+        pc = (pc + 8) | 0;
+        {
+          const h = r[s + 1]!;
+          let a = (r[s]! >>> 0) + words[(j + 2) | 0]!;
+          if (h === 0 && a >= rS && a + 1 <= rE) a += rB;
+          else if (h === 0 && a >= sS && a + 1 <= sE) a += sB;
+          else {
+            a = translateSlow(memory, r[s]!, h, words[(j + 2) | 0]!, 1, false, i);
+            const hit = lastRegion!;
+            rS = lastStart;
+            rE = lastEnd;
+            rB = lastBase;
+          }
+          {
+            r[d] = dv.getUint8(a);
+            r[d + 1] = 0;
+          }
+        }
+        const w2 = words[(j + 4) | 0]!;
+        const d2 = (w2 >> 9) & 31;
+        const s2 = (w2 >> 14) & 31;
+        {
+          r[d2] = r[d2]! ^ r[s2]!;
+          r[d2 + 1] = r[d2 + 1]! ^ r[s2 + 1]!;
+        }
+        const w3 = words[(j + 8) | 0]!;
+        const d3 = (w3 >> 9) & 31;
+        const s3 = (w3 >> 14) & 31;
+        {
+          const imm = (w & 0x1ff) === 12;
+          const bl = imm ? words[(j + 9) | 0]! : r[s3]!;
+          const bh = imm ? bl >> 31 : r[s3 + 1]!;
+          const al = r[d3]!;
+          const a0 = al & 0xffff;
+          const a1 = al >>> 16;
+          const b0 = bl & 0xffff;
+          const b1 = bl >>> 16;
+          const t = a1 * b0 + ((a0 * b0) >>> 16);
+          const u = a0 * b1 + (t & 0xffff);
+          r[d3 + 1] = (a1 * b1 + (t >>> 16) + (u >>> 16) + Math.imul(al, bh) + Math.imul(r[d3 + 1]!, bl)) | 0;
+          r[d3] = Math.imul(al, bl);
+        }
+        break;
+      }
+      case 182: { // mov64_x__add64_k
         pc = (pc + 4) | 0;
         {
           r[d] = r[s]!;
@@ -1751,7 +1836,7 @@ function runLoop(
         }
         break;
       }
-      case 181: { // ldxdw__add64_x
+      case 183: { // ldxdw__add64_x
         pc = (pc + 4) | 0;
         {
           const h = r[s + 1]!;
@@ -1781,52 +1866,11 @@ function runLoop(
         }
         break;
       }
-      case 182: { // rsh32_k__and32_k
+      case 184: { // mov32_x__add32_x
         pc = (pc + 4) | 0;
         {
-          r[d] = r[d]! >>> words[(j + 1) | 0]!;
+          r[d] = r[s]!;
           r[d + 1] = 0;
-        }
-        const w2 = words[(j + 4) | 0]!;
-        const d2 = (w2 >> 9) & 31;
-        {
-          r[d2] = r[d2]! & words[(j + 5) | 0]!;
-          r[d2 + 1] = 0;
-        }
-        break;
-      }
-      case 183: { // neg32__and32_k
-        pc = (pc + 4) | 0;
-        {
-          r[d] = -r[d]! | 0;
-          r[d + 1] = 0;
-        }
-        const w2 = words[(j + 4) | 0]!;
-        const d2 = (w2 >> 9) & 31;
-        {
-          r[d2] = r[d2]! & words[(j + 5) | 0]!;
-          r[d2 + 1] = 0;
-        }
-        break;
-      }
-      case 184: { // ldxb__add32_x
-        pc = (pc + 4) | 0;
-        {
-          const h = r[s + 1]!;
-          let a = (r[s]! >>> 0) + words[(j + 2) | 0]!;
-          if (h === 0 && a >= rS && a + 1 <= rE) a += rB;
-          else if (h === 0 && a >= sS && a + 1 <= sE) a += sB;
-          else {
-            a = translateSlow(memory, r[s]!, h, words[(j + 2) | 0]!, 1, false, i);
-            const hit = lastRegion!;
-            rS = lastStart;
-            rE = lastEnd;
-            rB = lastBase;
-          }
-          {
-            r[d] = dv.getUint8(a);
-            r[d + 1] = 0;
-          }
         }
         const w2 = words[(j + 4) | 0]!;
         const d2 = (w2 >> 9) & 31;
@@ -1878,16 +1922,16 @@ function runLoop(
         }
         break;
       }
-      case 186: { // mov32_x__add32_k
+      case 186: { // xor32_x__rsh32_k
         pc = (pc + 4) | 0;
         {
-          r[d] = r[s]!;
+          r[d] = r[d]! ^ r[s]!;
           r[d + 1] = 0;
         }
         const w2 = words[(j + 4) | 0]!;
         const d2 = (w2 >> 9) & 31;
         {
-          r[d2] = (r[d2]! + words[(j + 5) | 0]!) | 0;
+          r[d2] = r[d2]! >>> words[(j + 5) | 0]!;
           r[d2 + 1] = 0;
         }
         break;
@@ -1952,7 +1996,35 @@ function runLoop(
         }
         break;
       }
-      case 189: { // mov32_k__jeq32_k
+      case 189: { // mov32_x__add32_k
+        pc = (pc + 4) | 0;
+        {
+          r[d] = r[s]!;
+          r[d + 1] = 0;
+        }
+        const w2 = words[(j + 4) | 0]!;
+        const d2 = (w2 >> 9) & 31;
+        {
+          r[d2] = (r[d2]! + words[(j + 5) | 0]!) | 0;
+          r[d2 + 1] = 0;
+        }
+        break;
+      }
+      case 190: { // mov32_x__rsh32_k
+        pc = (pc + 4) | 0;
+        {
+          r[d] = r[s]!;
+          r[d + 1] = 0;
+        }
+        const w2 = words[(j + 4) | 0]!;
+        const d2 = (w2 >> 9) & 31;
+        {
+          r[d2] = r[d2]! >>> words[(j + 5) | 0]!;
+          r[d2 + 1] = 0;
+        }
+        break;
+      }
+      case 191: { // mov32_k__jeq32_k
         pc = (pc + 4) | 0;
         {
           r[d] = words[(j + 1) | 0]!;
@@ -1965,7 +2037,7 @@ function runLoop(
         }
         break;
       }
-      case 190: { // mul64_x__mov64_x
+      case 192: { // mul64_x__mov64_x
         pc = (pc + 4) | 0;
         {
           // Written out here rather than called: in a function this big V8 runs out of its cumulative
@@ -1996,7 +2068,7 @@ function runLoop(
         }
         break;
       }
-      case 191: { // ldxdw__stxdw
+      case 193: { // ldxdw__stxdw
         pc = (pc + 4) | 0;
         {
           const h = r[s + 1]!;
@@ -2038,32 +2110,7 @@ function runLoop(
         }
         break;
       }
-      case 192: { // xor64_x__mul64_x
-        pc = (pc + 4) | 0;
-        {
-          r[d] = r[d]! ^ r[s]!;
-          r[d + 1] = r[d + 1]! ^ r[s + 1]!;
-        }
-        const w2 = words[(j + 4) | 0]!;
-        const d2 = (w2 >> 9) & 31;
-        const s2 = (w2 >> 14) & 31;
-        {
-          const imm = (w & 0x1ff) === 12;
-          const bl = imm ? words[(j + 5) | 0]! : r[s2]!;
-          const bh = imm ? bl >> 31 : r[s2 + 1]!;
-          const al = r[d2]!;
-          const a0 = al & 0xffff;
-          const a1 = al >>> 16;
-          const b0 = bl & 0xffff;
-          const b1 = bl >>> 16;
-          const t = a1 * b0 + ((a0 * b0) >>> 16);
-          const u = a0 * b1 + (t & 0xffff);
-          r[d2 + 1] = (a1 * b1 + (t >>> 16) + (u >>> 16) + Math.imul(al, bh) + Math.imul(r[d2 + 1]!, bl)) | 0;
-          r[d2] = Math.imul(al, bl);
-        }
-        break;
-      }
-      case 193: { // add64_k__ldxb
+      case 194: { // add64_k__ldxb
         pc = (pc + 4) | 0;
         {
           // Carry and borrow from unsigned compares of int32 words: no float arithmetic.
@@ -2095,7 +2142,7 @@ function runLoop(
         }
         break;
       }
-      case 194: { // ldxw__jeq32_k
+      case 195: { // ldxw__jeq32_k
         pc = (pc + 4) | 0;
         {
           const h = r[s + 1]!;
@@ -2121,7 +2168,7 @@ function runLoop(
         }
         break;
       }
-      case 195: { // lsh64_k__add64_x
+      case 196: { // lsh64_k__add64_x
         pc = (pc + 4) | 0;
         {
           lsh64(r, d, words[(j + 1) | 0]!);
@@ -2137,7 +2184,7 @@ function runLoop(
         }
         break;
       }
-      case 196: { // mov32_x__and32_k
+      case 197: { // mov32_x__and32_k
         pc = (pc + 4) | 0;
         {
           r[d] = r[s]!;
@@ -2148,6 +2195,351 @@ function runLoop(
         {
           r[d2] = r[d2]! & words[(j + 5) | 0]!;
           r[d2 + 1] = 0;
+        }
+        break;
+      }
+      case 198: { // mov32_x__lsh64_k
+        pc = (pc + 4) | 0;
+        {
+          r[d] = r[s]!;
+          r[d + 1] = 0;
+        }
+        const w2 = words[(j + 4) | 0]!;
+        const d2 = (w2 >> 9) & 31;
+        {
+          lsh64(r, d2, words[(j + 5) | 0]!);
+        }
+        break;
+      }
+      case 199: { // mov32_x__sub32_x
+        pc = (pc + 4) | 0;
+        {
+          r[d] = r[s]!;
+          r[d + 1] = 0;
+        }
+        const w2 = words[(j + 4) | 0]!;
+        const d2 = (w2 >> 9) & 31;
+        const s2 = (w2 >> 14) & 31;
+        {
+          r[d2] = (r[d2]! - r[s2]!) | 0;
+          r[d2 + 1] = 0;
+        }
+        break;
+      }
+      case 200: { // lsh64_k__rsh64_k
+        pc = (pc + 4) | 0;
+        {
+          lsh64(r, d, words[(j + 1) | 0]!);
+        }
+        const w2 = words[(j + 4) | 0]!;
+        const d2 = (w2 >> 9) & 31;
+        {
+          rsh64(r, d2, words[(j + 5) | 0]!);
+        }
+        break;
+      }
+      case 201: { // ldxb__lsh32_k
+        pc = (pc + 4) | 0;
+        {
+          const h = r[s + 1]!;
+          let a = (r[s]! >>> 0) + words[(j + 2) | 0]!;
+          if (h === 0 && a >= rS && a + 1 <= rE) a += rB;
+          else if (h === 0 && a >= sS && a + 1 <= sE) a += sB;
+          else {
+            a = translateSlow(memory, r[s]!, h, words[(j + 2) | 0]!, 1, false, i);
+            const hit = lastRegion!;
+            rS = lastStart;
+            rE = lastEnd;
+            rB = lastBase;
+          }
+          {
+            r[d] = dv.getUint8(a);
+            r[d + 1] = 0;
+          }
+        }
+        const w2 = words[(j + 4) | 0]!;
+        const d2 = (w2 >> 9) & 31;
+        {
+          r[d2] = r[d2]! << words[(j + 5) | 0]!;
+          r[d2 + 1] = 0;
+        }
+        break;
+      }
+      case 202: { // ldxb__mov64_x
+        pc = (pc + 4) | 0;
+        {
+          const h = r[s + 1]!;
+          let a = (r[s]! >>> 0) + words[(j + 2) | 0]!;
+          if (h === 0 && a >= rS && a + 1 <= rE) a += rB;
+          else if (h === 0 && a >= sS && a + 1 <= sE) a += sB;
+          else {
+            a = translateSlow(memory, r[s]!, h, words[(j + 2) | 0]!, 1, false, i);
+            const hit = lastRegion!;
+            rS = lastStart;
+            rE = lastEnd;
+            rB = lastBase;
+          }
+          {
+            r[d] = dv.getUint8(a);
+            r[d + 1] = 0;
+          }
+        }
+        const w2 = words[(j + 4) | 0]!;
+        const d2 = (w2 >> 9) & 31;
+        const s2 = (w2 >> 14) & 31;
+        {
+          r[d2] = r[s2]!;
+          r[d2 + 1] = r[s2 + 1]!;
+        }
+        break;
+      }
+      case 203: { // ldxdw__mov64_x
+        pc = (pc + 4) | 0;
+        {
+          const h = r[s + 1]!;
+          let a = (r[s]! >>> 0) + words[(j + 2) | 0]!;
+          if (h === 0 && a >= rS && a + 8 <= rE) a += rB;
+          else if (h === 0 && a >= sS && a + 8 <= sE) a += sB;
+          else {
+            a = translateSlow(memory, r[s]!, h, words[(j + 2) | 0]!, 8, false, i);
+            const hit = lastRegion!;
+            rS = lastStart;
+            rE = lastEnd;
+            rB = lastBase;
+          }
+          {
+            r[d] = dv.getInt32(a, true);
+            r[d + 1] = dv.getInt32(a + 4, true);
+          }
+        }
+        const w2 = words[(j + 4) | 0]!;
+        const d2 = (w2 >> 9) & 31;
+        const s2 = (w2 >> 14) & 31;
+        {
+          r[d2] = r[s2]!;
+          r[d2 + 1] = r[s2 + 1]!;
+        }
+        break;
+      }
+      case 204: { // mov64_x__div64_x
+        pc = (pc + 4) | 0;
+        {
+          r[d] = r[s]!;
+          r[d + 1] = r[s + 1]!;
+        }
+        const w2 = words[(j + 4) | 0]!;
+        const d2 = (w2 >> 9) & 31;
+        const s2 = (w2 >> 14) & 31;
+        {
+          div64(r, d2, r[s2]!, r[s2 + 1]!);
+        }
+        break;
+      }
+      case 205: { // add64_k__mov32_k
+        pc = (pc + 4) | 0;
+        {
+          // Carry and borrow from unsigned compares of int32 words: no float arithmetic.
+          const k = words[(j + 1) | 0]!;
+          const a = r[d]!;
+          const l = (a + k) | 0;
+          r[d + 1] = (r[d + 1]! + (k >> 31) + (l >>> 0 < a >>> 0 ? 1 : 0)) | 0;
+          r[d] = l;
+        }
+        const w2 = words[(j + 4) | 0]!;
+        const d2 = (w2 >> 9) & 31;
+        {
+          r[d2] = words[(j + 5) | 0]!;
+          r[d2 + 1] = 0;
+        }
+        break;
+      }
+      case 206: { // mov32_x__jne32_x
+        pc = (pc + 4) | 0;
+        {
+          r[d] = r[s]!;
+          r[d + 1] = 0;
+        }
+        const w2 = words[(j + 4) | 0]!;
+        const d2 = (w2 >> 9) & 31;
+        const s2 = (w2 >> 14) & 31;
+        {
+          if (r[d2] !== r[s2]) pc = words[(j + 6) | 0]!;
+        }
+        break;
+      }
+      case 207: { // ldxb__jne32_k
+        pc = (pc + 4) | 0;
+        {
+          const h = r[s + 1]!;
+          let a = (r[s]! >>> 0) + words[(j + 2) | 0]!;
+          if (h === 0 && a >= rS && a + 1 <= rE) a += rB;
+          else if (h === 0 && a >= sS && a + 1 <= sE) a += sB;
+          else {
+            a = translateSlow(memory, r[s]!, h, words[(j + 2) | 0]!, 1, false, i);
+            const hit = lastRegion!;
+            rS = lastStart;
+            rE = lastEnd;
+            rB = lastBase;
+          }
+          {
+            r[d] = dv.getUint8(a);
+            r[d + 1] = 0;
+          }
+        }
+        const w2 = words[(j + 4) | 0]!;
+        const d2 = (w2 >> 9) & 31;
+        {
+          if (r[d2] !== words[(j + 5) | 0]) pc = words[(j + 6) | 0]!;
+        }
+        break;
+      }
+      case 208: { // mul32_x__jlt32_x
+        pc = (pc + 4) | 0;
+        {
+          r[d] = Math.imul(r[d]!, r[s]!);
+          r[d + 1] = 0;
+        }
+        const w2 = words[(j + 4) | 0]!;
+        const d2 = (w2 >> 9) & 31;
+        const s2 = (w2 >> 14) & 31;
+        {
+          if (r[d2]! >>> 0 < r[s2]! >>> 0) pc = words[(j + 6) | 0]!;
+        }
+        break;
+      }
+      case 209: { // ldxdw__xor64_x
+        pc = (pc + 4) | 0;
+        {
+          const h = r[s + 1]!;
+          let a = (r[s]! >>> 0) + words[(j + 2) | 0]!;
+          if (h === 0 && a >= rS && a + 8 <= rE) a += rB;
+          else if (h === 0 && a >= sS && a + 8 <= sE) a += sB;
+          else {
+            a = translateSlow(memory, r[s]!, h, words[(j + 2) | 0]!, 8, false, i);
+            const hit = lastRegion!;
+            rS = lastStart;
+            rE = lastEnd;
+            rB = lastBase;
+          }
+          {
+            r[d] = dv.getInt32(a, true);
+            r[d + 1] = dv.getInt32(a + 4, true);
+          }
+        }
+        const w2 = words[(j + 4) | 0]!;
+        const d2 = (w2 >> 9) & 31;
+        const s2 = (w2 >> 14) & 31;
+        {
+          r[d2] = r[d2]! ^ r[s2]!;
+          r[d2 + 1] = r[d2 + 1]! ^ r[s2 + 1]!;
+        }
+        break;
+      }
+      case 210: { // div32_x__mul32_x
+        pc = (pc + 4) | 0;
+        {
+          const b = r[s]! >>> 0;
+          r[d] = b === 0 ? 0 : ((r[d]! >>> 0) / b) | 0;
+          r[d + 1] = 0;
+        }
+        const w2 = words[(j + 4) | 0]!;
+        const d2 = (w2 >> 9) & 31;
+        const s2 = (w2 >> 14) & 31;
+        {
+          r[d2] = Math.imul(r[d2]!, r[s2]!);
+          r[d2 + 1] = 0;
+        }
+        break;
+      }
+      case 211: { // add64_k__add64_k
+        pc = (pc + 4) | 0;
+        {
+          // Carry and borrow from unsigned compares of int32 words: no float arithmetic.
+          const k = words[(j + 1) | 0]!;
+          const a = r[d]!;
+          const l = (a + k) | 0;
+          r[d + 1] = (r[d + 1]! + (k >> 31) + (l >>> 0 < a >>> 0 ? 1 : 0)) | 0;
+          r[d] = l;
+        }
+        const w2 = words[(j + 4) | 0]!;
+        const d2 = (w2 >> 9) & 31;
+        {
+          const k = words[(j + 5) | 0]!;
+          const a = r[d2]!;
+          const l = (a + k) | 0;
+          r[d2 + 1] = (r[d2 + 1]! + (k >> 31) + (l >>> 0 < a >>> 0 ? 1 : 0)) | 0;
+          r[d2] = l;
+        }
+        break;
+      }
+      case 212: { // mov32_k__ldxw
+        pc = (pc + 4) | 0;
+        {
+          r[d] = words[(j + 1) | 0]!;
+          r[d + 1] = 0;
+        }
+        const w2 = words[(j + 4) | 0]!;
+        const d2 = (w2 >> 9) & 31;
+        const s2 = (w2 >> 14) & 31;
+        {
+          const h = r[s2 + 1]!;
+          let a = (r[s2]! >>> 0) + words[(j + 6) | 0]!;
+          if (h === 0 && a >= rS && a + 4 <= rE) a += rB;
+          else if (h === 0 && a >= sS && a + 4 <= sE) a += sB;
+          else {
+            a = translateSlow(memory, r[s2]!, h, words[(j + 6) | 0]!, 4, false, i + 1);
+            const hit = lastRegion!;
+            rS = lastStart;
+            rE = lastEnd;
+            rB = lastBase;
+          }
+          {
+            r[d2] = dv.getInt32(a, true);
+            r[d2 + 1] = 0;
+          }
+        }
+        break;
+      }
+      case 213: { // mul64_x__rsh64_k
+        pc = (pc + 4) | 0;
+        {
+          // Written out here rather than called: in a function this big V8 runs out of its cumulative
+          // inlining budget and would call it. One body for both forms (the slot's op is 26, or a superinstruction's
+          // number in a fused mul64_x, never 12: fused copies take the register form; `op` itself is narrowed
+          // by the switch). The high word of the low words'
+          // unsigned product comes from 16-bit limbs whose partial sums stay below 2^32 (Hacker's Delight
+          // `mulhu`): a float division by 65536 and `Math.floor` cost a quarter of a multiply-heavy loop.
+          const imm = (w & 0x1ff) === 12;
+          const bl = imm ? words[(j + 1) | 0]! : r[s]!;
+          const bh = imm ? bl >> 31 : r[s + 1]!;
+          const al = r[d]!;
+          const a0 = al & 0xffff;
+          const a1 = al >>> 16;
+          const b0 = bl & 0xffff;
+          const b1 = bl >>> 16;
+          const t = a1 * b0 + ((a0 * b0) >>> 16);
+          const u = a0 * b1 + (t & 0xffff);
+          r[d + 1] = (a1 * b1 + (t >>> 16) + (u >>> 16) + Math.imul(al, bh) + Math.imul(r[d + 1]!, bl)) | 0;
+          r[d] = Math.imul(al, bl);
+        }
+        const w2 = words[(j + 4) | 0]!;
+        const d2 = (w2 >> 9) & 31;
+        {
+          rsh64(r, d2, words[(j + 5) | 0]!);
+        }
+        break;
+      }
+      case 214: { // lsh64_k__xor64_x
+        pc = (pc + 4) | 0;
+        {
+          lsh64(r, d, words[(j + 1) | 0]!);
+        }
+        const w2 = words[(j + 4) | 0]!;
+        const d2 = (w2 >> 9) & 31;
+        const s2 = (w2 >> 14) & 31;
+        {
+          r[d2] = r[d2]! ^ r[s2]!;
+          r[d2 + 1] = r[d2 + 1]! ^ r[s2 + 1]!;
         }
         break;
       }

@@ -141,6 +141,7 @@ describe('superinstructions', () => {
   const movx = (d: number, s: number) => insn(Class.ALU64 | AluOp.MOV | Source.X, d, s);
   const movk = (d: number, k: number) => insn(Class.ALU64 | AluOp.MOV | Source.K, d, 0, 0, k);
   const add32x = (d: number, s: number) => insn(Class.ALU | AluOp.ADD | Source.X, d, s);
+  const mov32x = (d: number, s: number) => insn(Class.ALU | AluOp.MOV | Source.X, d, s);
   const ldxh = (d: number, s: number, off: number) => insn(Class.LDX | Mode.MEM | Size.H, d, s, off);
   const ldxw = (d: number, s: number, off: number) => insn(Class.LDX | Mode.MEM | Size.W, d, s, off);
 
@@ -148,7 +149,8 @@ describe('superinstructions', () => {
     ['ldxdw__stxdw, first half', [ldxdw(3, 2, 0), stxdw(1, 3, 0)], 0],
     ['ldxdw__stxdw, second half', [ldxdw(3, 1, 0), stxdw(2, 3, 0)], 1],
     ['ldxdw__add64_x, first half', [ldxdw(3, 2, 0), addx(3, 1)], 0],
-    ['ldxb__add32_x, first half', [ldxb(0, 2, 0), add32x(3, 0)], 0],
+    ['ldxb__mov64_x, first half', [ldxb(0, 2, 0), movx(3, 0)], 0],
+    ['ldxb__add32_x__mov32_x, first part', [ldxb(0, 2, 0), add32x(3, 0), mov32x(4, 3)], 0],
     ['ldxw__ldxw, second half', [ldxw(3, 1, 0), ldxw(4, 2, 0)], 1],
     ['add32_x__ldxh__add32_x, second part', [add32x(3, 3), ldxh(0, 2, 0), add32x(0, 0)], 1],
     ['add64_k__ldxb, second half', [addk(1, 4096), ldxb(0, 1, 0)], 1],
