@@ -26,7 +26,7 @@ const MAX_EVENT_FILE = 16 << 20;
 const MAX_MEMORY_BYTES = 64 << 20;
 const MAX_BLOCKS = 4096;
 
-const KEYS = ['regs', 'args', 'record', 'format', 'fields', 'samplePeriod', 'addr', 'counter', 'task', 'memory', 'perfCounters'];
+const KEYS = ['regs', 'args', 'ret', 'funcIp', 'cookie', 'record', 'format', 'fields', 'samplePeriod', 'addr', 'counter', 'task', 'memory', 'perfCounters'];
 const INTEGER = /^-?(0x[0-9a-f]+|[0-9]+)$/i;
 
 /** The event file's reader, naming the file in every error. */
@@ -135,6 +135,7 @@ export function readEventFile(path: string): EventFile {
   }
   if (doc.samplePeriod !== undefined) event.samplePeriod = r.integer(doc.samplePeriod, 'samplePeriod', 0n);
   if (doc.addr !== undefined) event.addr = BigInt.asUintN(64, r.integer(doc.addr, 'addr'));
+  for (const k of ['ret', 'funcIp', 'cookie'] as const) if (doc[k] !== undefined) event[k] = BigInt.asUintN(64, r.integer(doc[k], k));
   const counter = (v: unknown, where: string): { counter: bigint; enabled: bigint; running: bigint } => {
     const o = r.object(v, where);
     for (const k of Object.keys(o)) if (!['counter', 'enabled', 'running', 'map', 'index'].includes(k)) r.fail(`${where}: unknown key "${k}"`);

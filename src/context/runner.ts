@@ -28,7 +28,7 @@ import { TUNNEL_OPTS_MAX, type TunnelKey } from '../helpers/tunnel.js';
 import type { SkbClone } from '../helpers/clone.js';
 import type { PerfCounter, PerfCounterSlot, ProbeMemoryBlock, SentSignal, TaskDescription, TaskRunHost, TracingRunState } from '../helpers/task.js';
 import { IDLE_TASK } from '../helpers/task.js';
-import { perfCounterOf, tracingContext, type TracingEvent, type TracingType } from './tracing.js';
+import { functionOf, perfCounterOf, tracingContext, type TracingEvent, type TracingType } from './tracing.js';
 import type { SourceLine } from '../elf/btf-ext.js';
 import { SkBuff, TcAction, XdpAction, XdpMd } from './layout.js';
 import { XDP_HEADROOM, XDP_TAILROOM, nestedRunError, type RunSpace } from './space.js';
@@ -552,6 +552,7 @@ export class ProgramRunner {
       type,
       counters,
       signals: [],
+      ...functionOf(type, event),
       ...(type === 'perf_event' && ev?.counter !== undefined ? { counter: perfCounterOf(ev.counter, 'event.counter') } : {}),
     };
     const space = this.env.space;

@@ -70,6 +70,16 @@ export interface TracingEvent {
   readonly addr?: bigint;
   /** `perf_event`: the event's own counter, for `bpf_perf_prog_read_value` (default 0, as the sample period is not a count). */
   readonly counter?: PerfCounter;
+  /**
+   * `tracing` (`fexit`, `fmod_ret`): the traced function's return value, in the context slot after the
+   * arguments and for `bpf_get_func_ret`; without it the program is an `fentry` one, for which
+   * `bpf_get_func_ret` is -EOPNOTSUPP.
+   */
+  readonly ret?: bigint;
+  /** `kprobe`, `tracing`: the traced function's address, what `bpf_get_func_ip` returns (default 0). */
+  readonly funcIp?: bigint;
+  /** Every type: the cookie the program was attached with, what `bpf_get_attach_cookie` returns (default 0). */
+  readonly cookie?: bigint;
 }
 
 const U64_MAX = 0xffff_ffff_ffff_ffffn;
@@ -81,11 +91,11 @@ function u64(value: unknown, name: string): bigint {
 
 /** The fields of `event` that `type` does not read. */
 const FIELDS_OF: Record<TracingType, readonly string[]> = {
-  kprobe: ['regs'],
-  perf_event: ['regs', 'samplePeriod', 'addr', 'counter'],
-  raw_tracepoint: ['args'],
-  tracing: ['args'],
-  tracepoint: ['record', 'format', 'fields'],
+  kprobe: ['regs', 'funcIp', 'cookie'],
+  perf_event: ['regs', 'samplePeriod', 'addr', 'counter', 'cookie'],
+  raw_tracepoint: ['args', 'cookie'],
+  tracing: ['args', 'ret', 'funcIp', 'cookie'],
+  tracepoint: ['record', 'format', 'fields', 'cookie'],
 };
 
 /**
@@ -122,9 +132,11 @@ export function tracingContext(type: TracingType, event: TracingEvent | undefine
       if (!Array.isArray(args) || args.length > MAX_TRACING_ARGS) {
         throw new ArgumentError(`event.args must be an array of at most ${MAX_TRACING_ARGS} bigints, not ${describeValue(args)}`);
       }
-      const out = new Uint8Array(8 * MAX_TRACING_ARGS);
+      // BTF programs: the arguments, then (fexit) the return value: 13 slots at most.
+      const out = new Uint8Array(8 * (MAX_TRACING_ARGS + (type === 'tracing' ? 1 : 0)));
       const v = new DataView(out.buffer);
       args.forEach((a: unknown, i) => v.setBigUint64(8 * i, u64(a, `event.args[${i}]`), true));
+      if (e.ret !== undefined) v.setBigUint64(8 * args.length, u64(e.ret, 'event.ret'), true);
       return out;
     }
     case 'tracepoint': {
@@ -144,6 +156,21 @@ export function tracingContext(type: TracingType, event: TracingEvent | undefine
       return tracepointRecord(e.format as TracepointFormat, (e.fields ?? {}) as Record<string, TracepointFieldValue>, pid);
     }
   }
+}
+
+/**
+ * What the function-tracing helpers read of an event (`bpf_get_func_arg_cnt`, `_ret`, `_ip`,
+ * `bpf_get_attach_cookie`), checked.
+ */
+export function functionOf(type: TracingType, event: TracingEvent | undefined): { argCount: number; ret?: bigint; funcIp: bigint; cookie: bigint } {
+  const e = (event ?? {}) as Record<string, unknown>;
+  const args = type === 'tracing' || type === 'raw_tracepoint' ? ((e.args as readonly unknown[] | undefined) ?? []) : [];
+  return {
+    argCount: args.length,
+    ...(e.ret === undefined ? {} : { ret: u64(e.ret, 'event.ret') }),
+    funcIp: e.funcIp === undefined ? 0n : u64(e.funcIp, 'event.funcIp'),
+    cookie: e.cookie === undefined ? 0n : u64(e.cookie, 'event.cookie'),
+  };
 }
 
 /** A perf counter checked. */

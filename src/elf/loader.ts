@@ -25,6 +25,7 @@ import { tunnelHelpers } from '../helpers/tunnel.js';
 import { vlanHelpers } from '../helpers/vlan.js';
 import { cloneHelpers } from '../helpers/clone.js';
 import { tracingHelpers } from '../helpers/tracing.js';
+import { formatHelpers } from '../helpers/format.js';
 import { Fib, type FibDescription } from '../helpers/fib-table.js';
 import { SocketTable, type SocketDescription } from '../helpers/socket-table.js';
 import { socketHelpers } from '../helpers/sockets.js';
@@ -359,6 +360,7 @@ export class BpfObject {
       random: options.random ?? (() => Math.floor(Math.random() * 0x1_0000_0000)),
     };
     this.helperTable = kernelHelpers(env);
+    for (const [id, entry] of formatHelpers(env)) this.helperTable.set(id, entry);
     for (const [id, entry] of packetHelpers(env)) this.helperTable.set(id, entry);
     for (const [id, entry] of fibHelpers(this.memory, fib)) this.helperTable.set(id, entry);
     for (const [id, entry] of tunnelHelpers(this.memory)) this.helperTable.set(id, entry);

@@ -37,3 +37,5 @@ export {
   type TaskDescription,
 } from './task.js';
 export { TracingHelper } from './tracing.js';
+export { FormatHelper } from './format.js';
+export { MAX_BPRINTF_ARGS } from './bprintf.js';

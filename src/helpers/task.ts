@@ -83,6 +83,14 @@ export interface TracingRunState {
   overrideReturn?: bigint;
   /** Signals sent, at most 64. */
   readonly signals: SentSignal[];
+  /** `tracing` runs: how many arguments the traced function has (`bpf_get_func_arg_cnt`). */
+  readonly argCount?: number;
+  /** `fexit` / `fmod_ret` runs: the traced function's return value (absent for `fentry`). */
+  readonly ret?: bigint;
+  /** The traced function's address (`bpf_get_func_ip`). */
+  readonly funcIp?: bigint;
+  /** The attach cookie (`bpf_get_attach_cookie`). */
+  readonly cookie?: bigint;
 }
 
 /** The task of a run that describes none: a softirq on CPU 0. */

@@ -11,6 +11,11 @@
  *   kernel thread, pid 0, or init, pid 1);
  * - `bpf_probe_write_user` (36): writes into a host-described block (-EFAULT elsewhere, -EPERM for
  *   a kernel thread).
+ * - `bpf_get_func_arg` (183) / `_ret` (184) / `_arg_cnt` (185) of `fentry` / `fexit` programs (type
+ *   `tracing`): the arguments and return value are the context's u64 slots (the return value after the
+ *   last argument), the count is the event's; argument `n` past the count is -EINVAL, the return value
+ *   of an `fentry` run (no `ret` in the event) -EOPNOTSUPP, as the kernel's inlined versions give;
+ * - `bpf_get_func_ip` (173) and `bpf_get_attach_cookie` (174): the event's `funcIp` and `cookie`.
  * @module
  */
 import { ExecutionError, ErrorCode } from '../errors.js';
@@ -25,8 +30,12 @@ import { DEFAULT_TASK_ADDRESS, IDLE_TASK, type PerfCounter, type TaskDescription
 export const TracingHelper = {
   PERF_EVENT_READ: 22, GET_CURRENT_TASK: 35, PROBE_WRITE_USER: 36, GET_NUMA_NODE_ID: 42, PERF_EVENT_READ_VALUE: 55,
   PERF_PROG_READ_VALUE: 56, OVERRIDE_RETURN: 58, GET_CURRENT_CGROUP_ID: 80, SEND_SIGNAL: 109, SEND_SIGNAL_THREAD: 117,
-  GET_CURRENT_TASK_BTF: 158,
+  GET_CURRENT_TASK_BTF: 158, GET_FUNC_IP: 173, GET_ATTACH_COOKIE: 174, GET_FUNC_ARG: 183, GET_FUNC_RET: 184,
+  GET_FUNC_ARG_CNT: 185,
 } as const;
+
+/** Bytes of one argument slot of a BTF program's context. */
+const SLOT = 8n;
 
 /** Bytes of `struct bpf_perf_event_value` (counter, enabled, running). */
 const PERF_VALUE_SIZE = 24;
@@ -99,7 +108,32 @@ export function tracingHelpers(env: TracingEnvironment): Map<number, HelperEntry
     if (sig !== 0 && state !== undefined && state.signals.length < MAX_SIGNALS) state.signals.push({ signal: sig, thread });
     return 0n;
   };
+  /** The run's tracing state, for a helper only BTF programs (`fentry`...) may call. */
+  const btfState = (ctx: HelperContext, name: string): TracingRunState => {
+    const state = hostOf(ctx)?.tracing;
+    if (state?.type !== 'tracing') {
+      throw new ExecutionError(ErrorCode.HELPER, `${name}: only fentry / fexit / fmod_ret programs (type tracing) have function arguments; this run is ${state === undefined ? 'not a tracing run' : `a ${state.type} run`}`, { pc: ctx.pc, helper: name });
+    }
+    return state;
+  };
   const fns: [number, string, HelperFunction][] = [
+    [TracingHelper.GET_FUNC_ARG, 'bpf_get_func_arg', (r1, r2, r3, _4, _5, ctx) => {
+      const n = BigInt.asUintN(32, r2);
+      if (n >= BigInt(btfState(ctx, 'bpf_get_func_arg').argCount ?? 0)) return neg(Errno.EINVAL);
+      const v = mem.read(r1 + n * SLOT, 8, ctx.pc);
+      mem.slice(r3, 8, true, ctx.pc).set(v);
+      return 0n;
+    }],
+    [TracingHelper.GET_FUNC_RET, 'bpf_get_func_ret', (r1, r2, _3, _4, _5, ctx) => {
+      const state = btfState(ctx, 'bpf_get_func_ret');
+      if (state.ret === undefined) return neg(Errno.EOPNOTSUPP);
+      const v = mem.read(r1 + BigInt(state.argCount ?? 0) * SLOT, 8, ctx.pc);
+      mem.slice(r2, 8, true, ctx.pc).set(v);
+      return 0n;
+    }],
+    [TracingHelper.GET_FUNC_ARG_CNT, 'bpf_get_func_arg_cnt', (_1, _2, _3, _4, _5, ctx) => btfState(ctx, 'bpf_get_func_arg_cnt').argCount ?? 0],
+    [TracingHelper.GET_FUNC_IP, 'bpf_get_func_ip', (_1, _2, _3, _4, _5, ctx) => hostOf(ctx)?.tracing?.funcIp ?? 0n],
+    [TracingHelper.GET_ATTACH_COOKIE, 'bpf_get_attach_cookie', (_1, _2, _3, _4, _5, ctx) => hostOf(ctx)?.tracing?.cookie ?? 0n],
     [TracingHelper.GET_CURRENT_TASK, 'bpf_get_current_task', currentTask],
     [TracingHelper.GET_CURRENT_TASK_BTF, 'bpf_get_current_task_btf', currentTask],
     [TracingHelper.GET_CURRENT_CGROUP_ID, 'bpf_get_current_cgroup_id', (_1, _2, _3, _4, _5, ctx) => BigInt.asUintN(64, taskOf(ctx).cgroupId ?? 1n)],

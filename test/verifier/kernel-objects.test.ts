@@ -5,7 +5,11 @@ import { loadObject } from '../../src/elf/index.js';
 import { analyzeObject } from './objects.js';
 
 const DIRS = ['examples', 'test/fixtures/elf'];
-const objects = DIRS.flatMap((d) => readdirSync(d).filter((f) => f.endsWith('.o') && !['unknown_helper.o', 'rodata_abuse.o', 'skb_stale.o', 'tracing_events.o'].includes(f)).map((f) => `${d}/${f}`));
+// Left out on purpose: format_helpers.o has programs the kernel refuses (bad formats, bpf_strncmp of
+// size 0: test/kernel/format-helpers.test.ts); func_args.o, like tracing_events.o, has fentry / fexit
+// programs, which have no kernel program type in the analysis.
+const LEFT_OUT = ['unknown_helper.o', 'rodata_abuse.o', 'skb_stale.o', 'tracing_events.o', 'format_helpers.o', 'func_args.o'];
+const objects = DIRS.flatMap((d) => readdirSync(d).filter((f) => f.endsWith('.o') && !LEFT_OUT.includes(f)).map((f) => `${d}/${f}`));
 
 /**
  * Programs the kernel accepts that the analysis still rejects, each with the reason (issue 14). Listed

@@ -135,4 +135,16 @@ export const HELPER_PROTOS: ReadonlyMap<number, HelperProto> = new Map([
   [152, p('bpf_redirect_neigh', ['scalar', 'mem_or_null', 'size_or_zero', 'scalar'])],
   [155, p('bpf_redirect_peer', ['scalar', 'scalar'])],
   [160, p('bpf_ktime_get_coarse_ns', [])],
+  // The string helpers: `str` of bpf_snprintf may be null with size 0 (it is written, as far as the
+  // analysis goes a read); the format and bpf_strncmp's second string are constant strings, checked
+  // by the helpers at run time.
+  [165, p('bpf_snprintf', ['mem_or_null', 'size_or_zero', 'any', 'mem_or_null', 'size_or_zero'])],
+  [173, p('bpf_get_func_ip', ['ctx'])],
+  [174, p('bpf_get_attach_cookie', ['ctx'])],
+  [177, p('bpf_trace_vprintk', ['mem', 'size', 'mem_or_null', 'size_or_zero'])],
+  [182, p('bpf_strncmp', ['mem', 'size', 'any'])],
+  [183, p('bpf_get_func_arg', ['ctx', 'scalar', 'any'])],
+  [184, p('bpf_get_func_ret', ['ctx', 'any'])],
+  [185, p('bpf_get_func_arg_cnt', ['ctx'])],
+  [208, p('bpf_ktime_get_tai_ns', [])],
 ]);
