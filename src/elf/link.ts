@@ -8,12 +8,14 @@
  * *handle* (an address reserved for the map and never mapped, see `BpfMap.handle`), which the kernel
  * helpers turn back into the map; a global-data reference loads the virtual address of the variable
  * inside the internal map's value, plus the addend. The two never coincide, so a variable's address
- * is never taken for a map.
+ * is never taken for a map. A reference to a function (a callback) stays an `lddw` with source 4
+ * (`BPF_PSEUDO_FUNC`) whose imm is the function's slot relative to the next, as libbpf makes it; the
+ * engines load it as the function's address (vm/functions).
  * @module
  */
 import { ErrorCode, ObjectFileError } from '../errors.js';
 import { decodeInsn, encodeInsnInto, splitWideImm, wideImm } from '../isa/instruction.js';
-import { CallKind, INSN_SIZE, Opcode } from '../isa/opcodes.js';
+import { CallKind, INSN_SIZE, Opcode, PseudoLoad } from '../isa/opcodes.js';
 import { SHF_EXECINSTR, SymbolType, type ElfFile, type ElfRelocation, type ElfSection, type ElfSymbol } from './reader.js';
 
 /** Relocation types of the BPF ELF ABI. */
@@ -142,6 +144,20 @@ export function linkProgram(
           // An undefined symbol is an extern: the resolver knows the ones it can fill (Kconfig).
           const target = sym.shndx === 0 ? undefined : targetSection(elf, sym, where);
           const addend = r.addend + wideImm(i, decodeInsn(code, pc + 1));
+          if (target !== undefined && (target.flags & SHF_EXECINSTR) !== 0) {
+            // A function pointer (a callback): libbpf's BPF_PSEUDO_FUNC, lddw source 4 whose imm is the
+            // function's slot relative to the next one; the function is linked in like a called one.
+            const offset = BigInt(sym.type === SymbolType.SECTION ? 0 : sym.value) + addend;
+            if (offset < 0n || offset % BigInt(INSN_SIZE) !== 0n) fail(`${where}: function pointer to ${sym.name}+${addend} is not an instruction boundary`);
+            const tSlot = Number(offset / BigInt(INSN_SIZE));
+            const fn = functionAt(functions.get(sym.shndx), tSlot);
+            if (fn === undefined) fail(`${where}: function pointer to ${sym.name} (section ${target.name}, slot ${tSlot}) is not in a function`);
+            const tBase = place(fn);
+            encodeInsnInto(code, pc, { ...i, src: PseudoLoad.FUNC, imm: tBase + (tSlot - fn.start) - (base + pc) - 1 });
+            encodeInsnInto(code, pc + 1, { ...decodeInsn(code, pc + 1), imm: 0 });
+            pc++;
+            continue;
+          }
           const value = resolveData(sym, target, addend);
           if (typeof value === 'string') fail(`${where}: ${value}`);
           const { lo, hi } = splitWideImm(value);

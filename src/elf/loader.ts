@@ -26,6 +26,7 @@ import { vlanHelpers } from '../helpers/vlan.js';
 import { cloneHelpers } from '../helpers/clone.js';
 import { tracingHelpers } from '../helpers/tracing.js';
 import { formatHelpers } from '../helpers/format.js';
+import { callbackHelpers } from '../helpers/callbacks.js';
 import { Fib, type FibDescription } from '../helpers/fib-table.js';
 import { SocketTable, type SocketDescription } from '../helpers/socket-table.js';
 import { socketHelpers } from '../helpers/sockets.js';
@@ -361,6 +362,7 @@ export class BpfObject {
     };
     this.helperTable = kernelHelpers(env);
     for (const [id, entry] of formatHelpers(env)) this.helperTable.set(id, entry);
+    for (const [id, entry] of callbackHelpers(env)) this.helperTable.set(id, entry);
     for (const [id, entry] of packetHelpers(env)) this.helperTable.set(id, entry);
     for (const [id, entry] of fibHelpers(this.memory, fib)) this.helperTable.set(id, entry);
     for (const [id, entry] of tunnelHelpers(this.memory)) this.helperTable.set(id, entry);
@@ -735,7 +737,6 @@ export class BpfObject {
     if (data instanceof ArrayMap && GLOBAL_DATA.test(section.name)) {
       return BigInt(data.valueAddress(0)) + BigInt(sym.value) + addend;
     }
-    if ((section.flags & SHF_EXECINSTR) !== 0) return `lddw of function ${sym.name} (callbacks / function pointers) is not supported`;
     return `relocation to symbol ${sym.name} in section ${section.name}, which is neither a map nor global data`;
   }
 }

@@ -39,3 +39,4 @@ export {
 export { TracingHelper } from './tracing.js';
 export { FormatHelper } from './format.js';
 export { MAX_BPRINTF_ARGS } from './bprintf.js';
+export { BPF_MAX_LOOPS, CallbackHelper } from './callbacks.js';

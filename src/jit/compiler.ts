@@ -33,7 +33,8 @@ import { affineAdd, affineAlu, constantAffine, registerAffine, stepOf, strideOf,
 import { JitError } from '../errors.js';
 import type { Insn } from '../isa/instruction.js';
 import { decodeOperation, branchTarget, type Operation, type AluName } from '../isa/operation.js';
-import { FRAME_POINTER } from '../isa/opcodes.js';
+import { FRAME_POINTER, PseudoLoad } from '../isa/opcodes.js';
+import { functionAddress, functionTarget } from '../vm/functions.js';
 import { basicBlocks, type BasicBlock } from '../verifier/cfg.js';
 import { Global, GLOBAL_COUNT, Import, Trap } from './layout.js';
 import { HELPER_RESULT, STACK_MARK } from '../vm/memory.js';
@@ -236,7 +237,15 @@ export function compileToWasm(insns: readonly Insn[], options: CompileOptions): 
         isEntry.add(t);
         entries.push(t);
       }
-    } else if (op.kind === 'lddw') pc++;
+    } else if (op.kind === 'lddw') {
+      // A function pointer's target is a function too: helpers call it (callbacks).
+      const t = functionTarget(pc, insns[pc]!.imm);
+      if (op.pseudo === PseudoLoad.FUNC && options.badSlots[pc] !== 1 && blockOf(t) >= 0 && !isEntry.has(t)) {
+        isEntry.add(t);
+        entries.push(t);
+      }
+      pc++;
+    }
   }
 
   const mb = new ModuleBuilder();
@@ -282,6 +291,8 @@ export function compileToWasm(insns: readonly Insn[], options: CompileOptions): 
   }
   const entryIndex = funcIndex.get(0)!;
   mb.export('entry', 'func', entryIndex);
+  // Callbacks: every function but the entry, by slot, for HelperContext.callFunction.
+  for (const e of entries) if (e !== 0) mb.export(`f${e}`, 'func', funcIndex.get(e)!);
   // `init(...)` sets the globals of a call; `run(r1, r2, r10, <init's arguments but depth>) -> r0` is a
   // whole fresh run in one call from JS, setting the same globals itself (a call to `init` from `run`
   // costs V8 a frame and a stack check per run). Numbers rather than BigInts cross the JS boundary where
@@ -1727,7 +1738,9 @@ class FunctionCompiler implements StructSink {
         return;
       case 'lddw': {
         const next = this.insns[pc + 1]!;
-        c.i64((BigInt(next.imm >>> 0) << 32n) | BigInt(i.imm >>> 0)).set(i.dst);
+        // A function pointer (lddw source 4) loads its target's address (vm/functions).
+        const value = op.pseudo === PseudoLoad.FUNC ? functionAddress(functionTarget(pc, i.imm)) : (BigInt(next.imm >>> 0) << 32n) | BigInt(i.imm >>> 0);
+        c.i64(BigInt.asIntN(64, value)).set(i.dst);
         return;
       }
       case 'ldx': {
@@ -1758,6 +1771,7 @@ class FunctionCompiler implements StructSink {
         return;
       case 'call':
         if (op.target === 'helper') {
+          this.budgetToGlobal();
           c.i32(i.imm).i32(pc);
           this.helperArgs();
           c.call(Import.helper);
@@ -1769,6 +1783,7 @@ class FunctionCompiler implements StructSink {
         }
         return;
       case 'callx':
+        this.budgetToGlobal();
         c.get(i.dst).i32(pc);
         this.helperArgs();
         c.call(Import.helperx);
@@ -1789,8 +1804,16 @@ class FunctionCompiler implements StructSink {
     for (let r = 1; r <= 5; r++) c.get(r).op(Op.i32_wrap_i64).get(r).i64(32).op(Op.i64_shr_u).op(Op.i32_wrap_i64);
   }
 
+  /** Before a helper call: the budget left in its global, where a callback the helper runs (HelperContext.callFunction) starts from. */
+  private budgetToGlobal(): void {
+    this.flush();
+    this.code.get(L_BUDGET).gset(Global.budget);
+  }
+
   private afterHelper(haltDepth: number): void {
     const c = this.code;
+    // What callbacks left of the budget.
+    c.gget(Global.budget).set(L_BUDGET);
     c.i32(0).mem(Op.i64_load, (this.options.scratch ?? 0) + HELPER_RESULT).set(0);
     c.gget(Global.halt).brIf(haltDepth);
     // A helper may have changed the region table: drop the cached regions.

@@ -141,6 +141,8 @@ interface Instance {
     stackLimit: number,
   ) => void;
   readonly globals: WebAssembly.Global[];
+  /** The module's exports: `f<slot>` are the functions callbacks run (see vm/functions). */
+  readonly exports: Record<string, unknown>;
   /**
    * The run this instance serves; its imports read it. A fresh run leaves it undefined and sets
    * `request` and `stack` instead: most runs call no import, and the state is made on first use.
@@ -335,6 +337,30 @@ export class JitEngine implements Engine {
     const g = (i: number): WebAssembly.Global => self.inst!.globals[i]!;
     // r1-r5 as halves for a helper's fast form (see FastHelperFunction); one array per instance.
     const args = new Int32Array(10);
+    // A callback (HelperContext.callFunction): the function's export, called in the frame below the
+    // caller's from the budget its global holds (the generated code stores it before every helper call).
+    const callBack = (slot: number, r1: bigint, r2: bigint, r3: bigint, r4: bigint, r5: bigint): bigint => {
+      const s = st();
+      const fn = self.inst!.exports[`f${slot}`] as ((...regs: bigint[]) => bigint[]) | undefined;
+      if (fn === undefined) throw new EbpfError(ErrorCode.JIT, `internal: no function at slot ${slot} for a callback`, { pc: s.pc });
+      const gd = g(Global.depth);
+      const depth = (gd.value as number) + 1;
+      const maxDepth = s.limits.maxCallDepth;
+      if (depth >= maxDepth) throw callDepthError(maxDepth, s.pc);
+      gd.value = depth;
+      // The helper may have mapped regions before calling back (a for_each key): the callee's accesses look them up.
+      writeRegionTable(s.memory, g(Global.tableAddr), g(Global.tableCount));
+      let out: bigint[];
+      try {
+        out = fn(0n, r1, r2, r3, r4, r5, 0n, 0n, 0n, 0n, BigInt(s.stackTop - depth * s.limits.stackSize));
+      } finally {
+        gd.value = depth - 1;
+      }
+      if ((g(Global.halt).value as number) !== 0) {
+        throw new EbpfError(ErrorCode.UNSUPPORTED, 'a callback ended the run (a tail call or an unwinding helper): tsbpf runs neither inside callbacks', { pc: s.pc });
+      }
+      return U64(out[0]!);
+    };
     const callHelper = (
       id: number | bigint, pc: number,
       l1: number, h1: number, l2: number, h2: number, l3: number, h3: number, l4: number, h4: number, l5: number, h5: number,
@@ -342,6 +368,8 @@ export class JitEngine implements Engine {
       const s = st();
       const entry = lookupHelper(s.helpers, typeof id === 'number' ? id >>> 0 : U64(id), pc);
       s.pc = pc;
+      s.program = program;
+      s.callBack = callBack;
       const memory = s.memory;
       const version = memory.version;
       let lo: number;
@@ -430,6 +458,7 @@ export class JitEngine implements Engine {
       left: ex['left'] as Instance['left'],
       init: ex['init'] as Instance['init'],
       globals,
+      exports: ex,
       state: undefined,
       lastState: undefined,
       request: undefined,

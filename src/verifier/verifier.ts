@@ -118,7 +118,7 @@ function kernelChecks(prog: Uint8Array, options: VerifierOptions, report: Report
   });
   if (failed) return;
   const result = analyzeKernel(prog, options);
-  for (const issue of result.issues) report(issue.pc, issue.rule, issue.message);
+  for (const issue of result.issues) report(issue.pc, issue.rule, issue.message, issue.severity ?? 'error');
 }
 
 /** Run the kernel-level analysis on shape-checked bytecode. */
@@ -327,6 +327,15 @@ function checkLddw(
     );
   }
   if (op.pseudo === PseudoLoad.NONE) return;
+  if (op.pseudo === PseudoLoad.FUNC) {
+    // A function pointer (callback): runnable as it is, when it points at an instruction of the program.
+    const target = pc + insns[pc]!.imm + 1;
+    const second = target > 0 && insns[target - 1]?.opcode === Opcode.LDDW;
+    if (target < 0 || target >= insns.length || second) {
+      report(pc, 'pseudo-load', `lddw of a function: its target, slot ${target}, is not an instruction of the program (slots 0-${insns.length - 1})`);
+    }
+    return;
+  }
   if (!KNOWN_PSEUDO.has(op.pseudo)) {
     report(pc, 'pseudo-load', `lddw with unknown source ${op.pseudo}; known sources are 0 (immediate) and 1-6 (loader-resolved)`);
     return;

@@ -21,6 +21,14 @@ export interface HelperContext {
   tailCall(program: Program): boolean;
   /** Per-run host data (the loaded object, a trace sink…), as given in {@link RunRequest.host}. */
   readonly host: unknown;
+  /**
+   * Call a function of the running program (a callback, for helpers such as `bpf_loop`): `address` is
+   * what an `lddw` of a function loaded (vm/functions), r1-r5 its arguments. It runs in a new frame below
+   * the caller's, its instructions charged to the run's budget; returns its r0. An address that is not
+   * such a function, or a frame past {@link RunLimits.maxCallDepth}, is an ExecutionError. Absent in
+   * contexts that cannot call back.
+   */
+  callFunction?(address: bigint, r1: bigint, r2: bigint, r3: bigint, r4: bigint, r5: bigint): bigint;
 }
 
 /**

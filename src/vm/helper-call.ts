@@ -7,6 +7,7 @@ import { EbpfError, ErrorCode, ExecutionError } from '../errors.js';
 import type { FastHelperFunction, HelperContext, HelperEntry, HelperTable, RunRequest } from './environment.js';
 import type { VmMemory } from './memory.js';
 import { Program } from './program.js';
+import { functionPointerTargets, functionSlotOf } from './functions.js';
 import { markWholeStack } from './stack.js';
 
 /** `BigInt(n)` for small `n`: results and helper arguments are mostly small, and allocating a bigint costs more than a short run's step. */
@@ -146,10 +147,28 @@ export class RunHelperContext implements HelperContext {
   pendingTail: Program | undefined = undefined;
   readonly memory: VmMemory;
   readonly host: unknown;
+  /** The program whose code is running (tail calls change it): callbacks are its functions. */
+  program: Program;
+  /** How the engine runs a callback (slot of {@link program}, r1-r5); undefined: it cannot. */
+  callBack: ((slot: number, r1: bigint, r2: bigint, r3: bigint, r4: bigint, r5: bigint) => bigint) | undefined = undefined;
 
-  constructor(private readonly request: RunRequest) {
+  constructor(readonly request: RunRequest) {
     this.memory = request.memory;
     this.host = request.host;
+    this.program = request.program;
+  }
+
+  callFunction(address: bigint, r1: bigint, r2: bigint, r3: bigint, r4: bigint, r5: bigint): bigint {
+    const slot = functionSlotOf(address);
+    if (slot === undefined || !functionPointerTargets(this.program).has(slot)) {
+      throw new ExecutionError(
+        ErrorCode.HELPER,
+        `callback 0x${BigInt.asUintN(64, address).toString(16)} is not a function of this program: a callback must be a function the program loads with lddw (a function pointer, BPF_PSEUDO_FUNC)`,
+        { pc: this.pc },
+      );
+    }
+    if (this.callBack === undefined) throw new ExecutionError(ErrorCode.UNSUPPORTED, 'this engine cannot run callbacks', { pc: this.pc });
+    return this.callBack(slot, r1, r2, r3, r4, r5);
   }
 
   /** Back to the state a run starts with (for an engine reusing the context for the next run of the same request). */
@@ -157,6 +176,7 @@ export class RunHelperContext implements HelperContext {
     this.pc = 0;
     this.tailCalls = 0;
     this.pendingTail = undefined;
+    this.program = this.request.program;
   }
 
   tailCall(program: Program): boolean {
@@ -170,6 +190,7 @@ export class RunHelperContext implements HelperContext {
     if (this.tailCalls === 0) markWholeStack(this.memory);
     this.tailCalls++;
     this.pendingTail = program;
+    this.program = program;
     return true;
   }
 }

@@ -9,6 +9,7 @@
  * `case N: // name` against {@link OP_NAMES}.
  * @module
  */
+import { FUNCTION_ADDRESS_HIGH, functionTarget } from './functions.js';
 import { FRAME_POINTER, PseudoLoad } from '../isa/opcodes.js';
 import { branchTarget, decodeOperation, type AluName, type JumpCond, type Operation } from '../isa/operation.js';
 import { basicBlocks } from '../verifier/cfg.js';
@@ -232,7 +233,7 @@ function opNumber(op: Operation): number | string {
     case 'exit':
       return 3;
     case 'lddw':
-      return op.pseudo === PseudoLoad.NONE ? 1 : -2;
+      return op.pseudo === PseudoLoad.NONE || op.pseudo === PseudoLoad.FUNC ? 1 : -2;
     case 'ldx':
       return BASE.LDX + (op.signed ? 4 : 0) + SIZE_INDEX[op.size];
     case 'st':
@@ -325,6 +326,13 @@ function decodeSlots(program: Program): SlotDecoding {
       else {
         code.off[pc] = insns[pc + 1]!.imm;
         lddwSecond[pc + 1] = 1;
+        if (op.pseudo === PseudoLoad.FUNC) {
+          // A function pointer: the address of its target slot (vm/functions).
+          const t = functionTarget(pc, i.imm);
+          if (t < 0 || t >= n) num = `lddw of a function: target slot ${t} is outside the program (slots 0-${n - 1})`;
+          code.imm[pc] = t;
+          code.off[pc] = FUNCTION_ADDRESS_HIGH;
+        }
       }
     }
     const target = branchTarget(op, i, pc);

@@ -360,6 +360,55 @@ function execute(req: RunRequest, r1Low: number, r1High: number, r2Low: number, 
 }
 
 /**
+ * The helper context of an interpreter run, which runs callbacks (HelperContext.callFunction) in a
+ * nested run loop: in the frame below the caller's (r10 and the frame limit as a local call would have
+ * them), from the budget the run has left, the instructions it ran charged to the caller's run.
+ */
+class InterpreterContext extends RunHelperContext {
+  /** The caller's frame depth and the instructions its run charged, set before each helper call. */
+  depth = 0;
+  used = 0;
+  /** Instructions callbacks ran during the current helper call, for the caller to charge. */
+  spent = 0;
+  /** Registers of callback runs, by depth (made once: bpf_loop may call back millions of times). */
+  private readonly registers: Int32Array[] = [];
+
+  constructor(
+    req: RunRequest,
+    /** The run's frames: a callback's run saves its own below its caller's. */
+    private readonly frames: Int32Array,
+    private readonly stack: Region | undefined,
+    private readonly observe: StepObserver | undefined,
+  ) {
+    super(req);
+    this.callBack = (slot, r1, r2, r3, r4, r5) => this.run(slot, r1, r2, r3, r4, r5);
+  }
+
+  private run(slot: number, r1: bigint, r2: bigint, r3: bigint, r4: bigint, r5: bigint): bigint {
+    const req = this.request;
+    const limits = req.limits;
+    const depth = this.depth + 1;
+    if (depth >= limits.maxCallDepth) throw callDepthError(limits.maxCallDepth, this.pc);
+    const sub = this.program === req.program ? req : { ...req, program: this.program };
+    let r = this.registers[depth];
+    if (r === undefined) this.registers[depth] = r = new Int32Array(32);
+    r.fill(0);
+    setHalves(r, 2, r1);
+    setHalves(r, 4, r2);
+    setHalves(r, 6, r3);
+    setHalves(r, 8, r4);
+    setHalves(r, 10, r5);
+    r[20] = (req.stackTop - depth * limits.stackSize) | 0;
+    const before = this.used;
+    const r0 = runLoop(sub, r, this.frames, this.stack, slot * 4, before, false, this.observe, depth);
+    const ran = runUsed - before;
+    this.used += ran;
+    this.spent += ran;
+    return r0;
+  }
+}
+
+/**
  * Watches a stepped run ({@link runStepped}): the debugging engines (the tracer, `tsbpf debug`) build on
  * it, so that the instruction set's semantics stay in the interpreter's run loop alone.
  */
@@ -466,6 +515,7 @@ function runLoop(
   startUsed: number,
   giveBack: boolean,
   observe: StepObserver | undefined,
+  depth0 = 0,
 ): bigint {
   const memory = req.memory;
   const limits = req.limits;
@@ -481,14 +531,15 @@ function runLoop(
   const maxDepth = limits.maxCallDepth;
   const stackSize = limits.stackSize;
   // Created on the first helper call and first local call: most short runs need neither.
-  let ctx: RunHelperContext | undefined;
+  let ctx: InterpreterContext | undefined;
 
   let code = observe === undefined ? interpreterCode(req.program) : steppedCode(req.program);
   let words = code.words;
   const entryCode = code;
 
   let frameCode: InterpreterCode[] | undefined;
-  let depth = 0;
+  // A callback's run starts in the frame below its caller's (InterpreterContext), and ends at its exit.
+  let depth = depth0;
 
   let dv = memory.view;
   // Where this memory keeps its stack mark (see vm/stack).
@@ -554,7 +605,7 @@ function runLoop(
         break;
       }
       case 3: { // exit
-        if (depth === 0) {
+        if (depth === depth0) {
           runUsed = startUsed + used;
           return u64FromHalves(r[0]!, r[1]!);
         }
@@ -586,8 +637,11 @@ function runLoop(
       case 6: { // callx
         const entry =
           op === 5 ? lookupHelper(helpers, words[(j + 1) | 0]! >>> 0, i) : lookupHelper(helpers, u64FromHalves(r[d]!, r[d + 1]!), i);
-        ctx ??= new RunHelperContext(req);
+        ctx ??= new InterpreterContext(req, frames, stack, observe);
         ctx.pc = i;
+        // For callbacks (InterpreterContext.run): the frame they go below and the budget spent so far.
+        ctx.depth = depth;
+        ctx.used = startUsed + used;
         const fast = entry.fast;
         if (fast !== undefined) {
           // No bigints: r1-r5 are read as halves where they are (r[2]..r[11]).
@@ -612,6 +666,11 @@ function runLoop(
             return 0n;
           }
           setHalves(r, 0, ret);
+        }
+        // Instructions the helper's callbacks ran (charged like the program's own).
+        if (ctx.spent !== 0) {
+          used += ctx.spent;
+          ctx.spent = 0;
         }
         // A helper may have grown the memory or mapped regions: drop cached views and regions.
         dv = memory.view;

@@ -3,6 +3,7 @@
  * and the facts it proves.
  * @module
  */
+import { PseudoLoad } from '../../isa/opcodes.js';
 import type { Insn } from '../../isa/instruction.js';
 import { branchTarget, type Operation } from '../../isa/operation.js';
 import { blockLeaders } from '../cfg.js';
@@ -35,6 +36,8 @@ export interface AnalysisIssue {
   readonly pc: number;
   readonly rule: AnalysisRule;
   readonly message: string;
+  /** `warning`: the program is not refused for it (what the analysis leaves unchecked); default error. */
+  readonly severity?: 'warning';
 }
 
 /**
@@ -67,9 +70,9 @@ export const DEFAULT_MAX_STEPS = 4_000_000;
  */
 export function analyzeProgram(insns: readonly Insn[], ops: readonly Operation[], options: AnalysisOptions): AnalysisResult {
   const issues = new Map<string, AnalysisIssue>();
-  const report = (pc: number, rule: AnalysisRule, message: string): void => {
+  const report = (pc: number, rule: AnalysisRule, message: string, severity?: 'warning'): void => {
     const key = `${pc}\u0000${rule}\u0000${message}`;
-    if (!issues.has(key)) issues.set(key, { pc, rule, message });
+    if (!issues.has(key)) issues.set(key, severity === undefined ? { pc, rule, message } : { pc, rule, message, severity });
   };
   const base = { programType: options.programType, maps: options.maps, resolve: options.resolve, privileged: options.privileged ?? true };
   const check: Env = { ...base, report };
@@ -98,6 +101,8 @@ function buildShape(insns: readonly Insn[], ops: readonly Operation[], report: E
   for (let pc = 0; pc < n; pc++) {
     const op = ops[pc]!;
     if (op.kind === 'call' && op.target === 'local') starts.add(branchTarget(op, insns[pc]!, pc)!);
+    // A function pointer's target (a callback) is a function too.
+    if (op.kind === 'lddw' && op.pseudo === PseudoLoad.FUNC) starts.add(pc + insns[pc]!.imm + 1);
     if (op.kind === 'lddw') pc++;
   }
   const sorted = [...starts].filter((s) => s >= 0 && s < n).sort((a, b) => a - b);
@@ -144,6 +149,7 @@ function buildShape(insns: readonly Insn[], ops: readonly Operation[], report: E
     if (op.kind === 'lddw') {
       seen[pc + 1] = 1;
       todo.push(pc + 2);
+      if (op.pseudo === PseudoLoad.FUNC) todo.push(pc + insns[pc]!.imm + 1);
       continue;
     }
     if (t !== undefined) todo.push(t);

@@ -46,5 +46,5 @@ export interface Env {
   /** Plain `lddw` immediates an object loader put in place of map references. */
   readonly resolve: ((imm: bigint) => ResolvedAddress | undefined) | undefined;
   /** Report a problem at `pc` (a no-op while the fixpoint iterates; real in the checking pass). */
-  report(pc: number, rule: AnalysisRule, message: string): void;
+  report(pc: number, rule: AnalysisRule, message: string, severity?: 'warning'): void;
 }

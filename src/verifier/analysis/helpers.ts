@@ -138,6 +138,10 @@ export const HELPER_PROTOS: ReadonlyMap<number, HelperProto> = new Map([
   // The string helpers: `str` of bpf_snprintf may be null with size 0 (it is written, as far as the
   // analysis goes a read); the format and bpf_strncmp's second string are constant strings, checked
   // by the helpers at run time.
+  // Callback helpers: the callback (a function pointer) is a number to the analysis, which does not
+  // follow the helper into it (see the warning at its lddw); the context pointer may be anything.
+  [164, p('bpf_for_each_map_elem', ['map', 'any', 'any', 'scalar'])],
+  [181, p('bpf_loop', ['scalar', 'any', 'any', 'scalar'])],
   [165, p('bpf_snprintf', ['mem_or_null', 'size_or_zero', 'any', 'mem_or_null', 'size_or_zero'])],
   [173, p('bpf_get_func_ip', ['ctx'])],
   [174, p('bpf_get_attach_cookie', ['ctx'])],

@@ -3,6 +3,7 @@
  * fixpoint handles): ALU, `lddw`, loads, stores, atomics, legacy packet loads and helper calls.
  * @module
  */
+import { functionAddress } from '../../vm/functions.js';
 import { wideImm, type Insn } from '../../isa/instruction.js';
 import { PseudoLoad } from '../../isa/opcodes.js';
 import type { Operation } from '../../isa/operation.js';
@@ -126,8 +127,14 @@ function lddw(env: Env, pc: number, i: Insn, pseudo: number, next: Insn | undefi
       }
       return pointer('map_value', hiImm, { map: i.imm });
     }
+    case PseudoLoad.FUNC: {
+      // A callback: its address as a number. The analysis follows no helper into it (a warning, not a refusal).
+      const target = pc + i.imm + 1;
+      env.report(pc, 'unsupported', `callback at insn ${target} (a function pointer) is not analysed: its body and the arguments a helper passes it are not checked`, 'warning');
+      return scalarValue(constant(functionAddress(target)));
+    }
     default:
-      env.report(pc, 'unsupported', `lddw with source ${pseudo} (BTF id or function address) is not modelled by the analysis`);
+      env.report(pc, 'unsupported', `lddw with source ${pseudo} (BTF id) is not modelled by the analysis`);
       return ANY_SCALAR;
   }
 }
