@@ -137,7 +137,9 @@ export class PacketSession {
         bytes.fill(0, base, base + XDP_HEADROOM);
         host.adjusts = 0;
       }
-      bytes.set(src.subarray(start, start + length), base + XDP_HEADROOM);
+      // A packet already in linear memory (a pool worker's batch) is copied by memory.copy.
+      if (src.buffer === bytes.buffer) mem.copy(base + XDP_HEADROOM, src.byteOffset + start, length);
+      else bytes.set(src.subarray(start, start + length), base + XDP_HEADROOM);
       const ctx = this.ctx;
       const v = mem.view;
       // Six words: stores V8 inlines cost less than a call to fill.
@@ -160,7 +162,8 @@ export class PacketSession {
         this.ticket = space.changes;
       }
     }
-    bytes.set(src.subarray(start, start + length), base);
+    if (src.buffer === bytes.buffer) mem.copy(base, src.byteOffset + start, length);
+    else bytes.set(src.subarray(start, start + length), base);
     if (this.kind === 'skb') {
       const ctx = this.ctx;
       const v = mem.view;

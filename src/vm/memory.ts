@@ -17,6 +17,7 @@
  */
 import { EbpfError, ErrorCode, MemoryAccessError, ArgumentError } from '../errors.js';
 import { argumentError, checkBigInteger, checkBytes, checkInteger } from '../validate.js';
+import { memoryCopy, type MemoryCopy } from './memory-copy.js';
 
 /** Virtual address of the metadata buffer (mbuff) or program context (`xdp_md`, `__sk_buff`). */
 export const MBUFF_START = 0x0100_0000;
@@ -154,6 +155,8 @@ export class VmMemory {
   scratch = 0;
   /** Allocations end below this linear offset (a worker's private area; otherwise no limit). */
   private limit = Infinity;
+  /** {@link copy}'s WebAssembly function, made on first use. */
+  private copier: MemoryCopy | undefined;
 
   constructor(options: VmMemoryOptions = {}) {
     const o = options as unknown;
@@ -183,6 +186,16 @@ export class VmMemory {
     // (`length`, not `byteLength`: the same number, and V8 reads it without a call.)
     if (this.cachedBytes.length === 0) this.refresh();
     return this.cachedBytes;
+  }
+
+  /**
+   * Copy `length` bytes of linear memory from offset `source` to `target` (the ranges may overlap) with
+   * WebAssembly's `memory.copy`: several times faster than `bytes.copyWithin` or `set` for a packet,
+   * and much faster on a shared memory (see vm/memory-copy.ts).
+   * @internal
+   */
+  copy(target: number, source: number, length: number): void {
+    (this.copier ??= memoryCopy(this.wasm, this.shared))(target, source, length);
   }
 
   /** DataView of the whole linear memory (same caveat as {@link bytes}). */

@@ -97,6 +97,12 @@ describe('PacketPool', () => {
     expect(() => pool.run(short)).toThrow(/batch.results .* at least batch.count \(150\) long/);
     expect(() => pool.run({ ...shared, count: 1, results: { ...shared.results, r0Low: new Float64Array(4) as unknown as Int32Array } })).toThrow(/Int32Arrays/);
     expect(() => PacketPool.sharedBatch(0, 10)).toThrow(/packets/);
+    // A packet outside the batch's bytes fails alone (the worker does not read it from its own memory).
+    const outside = fill(list.slice(0, 3));
+    shared.starts[1] = -64;
+    const r = await pool.run(outside);
+    expect(r.errors.map((e) => e.at)).toEqual([1]);
+    expect([r.r0Low[0], r.r0Low[2]]).toEqual([plain.r0Low[0], plain.r0Low[2]]);
     pool.close();
   });
 
