@@ -32,7 +32,6 @@ export async function runCaptureWorkers(req: Omit<CaptureRunRequest, 'engine' | 
   };
   if (req.outPath !== undefined) refuse('--out');
   if (req.outRedirect !== undefined) refuse('--out-redirect');
-  if (req.verbose) refuse('--verbose');
   if (req.maxErrors !== undefined) refuse('--max-errors (packets already sent to workers would still change the maps)');
   if (w.load.helpers !== undefined) refuse('--helper');
   let pool: PacketPool;

@@ -16,7 +16,7 @@ import { saveMapState } from './map-state.js';
 import { isRedirect, judge, verdictName, type Judgement, type PacketEngine, type VerdictKind } from './packet-engine.js';
 import { TargetCounts, cloneTarget, redirectTarget } from './capture-redirects.js';
 import { MAX_TRACE_LINES, captureJson, captureText, type CaptureTally, type PacketFailure } from './capture-report.js';
-import { cliHint, preloadMaps, type CaptureRunRequest } from './pcap-run.js';
+import { MAX_PER_PACKET, cliHint, preloadMaps, type CaptureRunRequest } from './pcap-run.js';
 import { CaptureScan } from './capture-scan.js';
 
 /**
@@ -129,7 +129,16 @@ export async function runCapturePool(req: PoolCaptureRequest, pool: PacketPool, 
   const fresh = (): BatchBuilder => spare.pop()?.reset() ?? new BatchBuilder();
   let batch = fresh();
 
-  const tally = (first: number, count: number, r: BatchResult): void => {
+  const perPacket: { packet: number; verdict: string; length: number }[] = [];
+  // --verbose: each packet's verdict, as the one-worker run lists it.
+  const listed = (number: number, verdict: number | bigint | string, length: number): void => {
+    const name = verdictName(kind, verdict);
+    if (req.json) {
+      if (perPacket.length < MAX_PER_PACKET) perPacket.push({ packet: number, verdict: name, length });
+    } else report(`  #${number} ${name} (${length} bytes)\n`);
+  };
+  const tally = (first: number, b: BatchBuilder, r: BatchResult): void => {
+    const count = b.count;
     let e = 0;
     let red = 0;
     let cl = 0;
@@ -141,6 +150,7 @@ export async function runCapturePool(req: PoolCaptureRequest, pool: PacketPool, 
         e++;
         failed++;
         verdicts.addKey(`error ${err.code}`);
+        if (req.verbose) listed(number, `error ${err.code}`, b.lengths[i]!);
         if (failures.length < MAX_ERRORS_KEPT) failures.push({ packet: number, code: err.code as PacketFailure['code'], pc: err.pc, message: cliHint(err.message) });
       } else {
         outcome.r0Low = r.r0Low[i]!;
@@ -151,6 +161,7 @@ export async function runCapturePool(req: PoolCaptureRequest, pool: PacketPool, 
         const verdict = judged.verdict;
         if (typeof verdict === 'number') verdicts.add(verdict);
         else verdicts.addKey(verdict);
+        if (req.verbose) listed(number, verdict, b.lengths[i]!);
         const rd = r.redirects[red];
         if (rd !== undefined && rd.at === i) {
           red++;
@@ -178,7 +189,7 @@ export async function runCapturePool(req: PoolCaptureRequest, pool: PacketPool, 
   const settleOne = async (): Promise<void> => {
     const head = queue.shift()!;
     const result = await head.result;
-    tally(head.first, head.batch.count, result);
+    tally(head.first, head.batch, result);
     spare.push(head.batch);
   };
   const send = async (): Promise<void> => {
@@ -234,7 +245,7 @@ export async function runCapturePool(req: PoolCaptureRequest, pool: PacketPool, 
     instructions,
     out: undefined,
     outRedirect: undefined,
-    perPacket: [],
+    perPacket,
   };
   const full = { ...req, engine: noPacket };
   report(req.json ? captureJson(full, t) : captureText(full, t));

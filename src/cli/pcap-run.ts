@@ -62,7 +62,7 @@ export interface CaptureRunRequest {
 /** Failing packets described in the report (all are counted). */
 const MAX_ERRORS_KEPT = 10;
 /** Packets listed in --json --verbose's perPacket (all are counted; text mode prints every one as it goes). */
-const MAX_PER_PACKET = 1_000_000;
+export const MAX_PER_PACKET = 1_000_000;
 /** Packets timed as warm-up (V8 and the engine settling), reported apart: at most this many, and 10% of the capture. */
 const WARMUP = 1000;
 

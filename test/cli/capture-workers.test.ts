@@ -71,6 +71,25 @@ describe('tsbpf run --workers', () => {
     expect(failing.json).toEqual((await report(budget)).json);
   }, 60_000);
 
+  it('--verbose lists every packet\'s verdict and length as one worker does, failing packets included (text and JSON)', async () => {
+    const pcap = capture(5000, 11);
+    const args = ['run', example('xdp_firewall.o'), '--pcap', pcap, '--jit', '--verbose'];
+    const one = await report(args);
+    const two = await report([...args, '--workers', '2']);
+    const list = (j: Record<string, unknown>): unknown[] => j['perPacket'] as unknown[];
+    expect(list(one.json)).toHaveLength(5000);
+    expect(list(two.json)).toEqual(list(one.json));
+    // Text: the per-packet lines before the report, in capture order.
+    const lines = (out: string): string[] => out.split('\n').filter((l) => /^ {2}#\d+ /.test(l));
+    const budget = ['run', example('tc_mark.o'), '--pcap', example('traffic.pcap'), '--jit', '--verbose', '--budget', '5'];
+    const textOne = await cli(budget);
+    const textTwo = await cli([...budget, '--workers', '2']);
+    expect(lines(textOne.out).length).toBeGreaterThan(0);
+    expect(lines(textOne.out).some((l) => / error /.test(l))).toBe(true);
+    expect(lines(textTwo.out)).toEqual(lines(textOne.out));
+    expect(textTwo.code).toBe(textOne.code);
+  }, 60_000);
+
   it('refuses maps workers cannot share and flags a pool run does not take, naming --workers 1', async () => {
     const ring = await cli(['run', elf('ringbuf.o'), '--pcap', example('traffic.pcap'), '--workers', '2']);
     expect(ring.code).not.toBe(0);
