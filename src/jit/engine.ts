@@ -26,7 +26,7 @@ import type { Engine, HelperTable, RunLimits, RunOutcome, RunRequest } from '../
 import { invokeFastHelper, invokeHelper, lookupHelper, RunHelperContext, u64FromHalves } from '../vm/helper-call.js';
 import { packetLoad } from '../vm/packet-load.js';
 import { clearStack, planStackClear, startStack } from '../vm/stack.js';
-import { badSlotError, budgetError, callDepthError } from '../vm/run-errors.js';
+import { badSlotError, budgetError, callbackEndedError, callDepthError } from '../vm/run-errors.js';
 import { slotDecoding } from '../vm/interpreter-decode.js';
 import { HELPER_RESULT, type Region, type VmMemory } from '../vm/memory.js';
 import type { Program } from '../vm/program.js';
@@ -70,6 +70,9 @@ class RunState extends RunHelperContext {
   readonly stackBase: number;
   /** The stack region's size - 7 (0: never hit), for the generated code's second cache. */
   readonly stackLimit: number;
+  /** Callbacks running (HelperContext.callFunction), and the pc of the helper call that started the innermost. */
+  callbacks = 0;
+  callbackPc = 0;
 
   /** `stack`: the run's stack region, when it is one writable region (what `clearStack` returned). */
   constructor(
@@ -350,15 +353,21 @@ export class JitEngine implements Engine {
       gd.value = depth;
       // The helper may have mapped regions before calling back (a for_each key): the callee's accesses look them up.
       writeRegionTable(s.memory, g(Global.tableAddr), g(Global.tableCount));
+      // The callee's helper calls set the state's pc: the calling helper's is restored for its errors.
+      const pc = s.pc;
+      const outerPc = s.callbackPc;
+      s.callbackPc = pc;
+      s.callbacks++;
       let out: bigint[];
       try {
         out = fn(0n, r1, r2, r3, r4, r5, 0n, 0n, 0n, 0n, BigInt(s.stackTop - depth * s.limits.stackSize));
       } finally {
         gd.value = depth - 1;
+        s.pc = pc;
+        s.callbacks--;
+        s.callbackPc = outerPc;
       }
-      if ((g(Global.halt).value as number) !== 0) {
-        throw new EbpfError(ErrorCode.UNSUPPORTED, 'a callback ended the run (a tail call or an unwinding helper): tsbpf runs neither inside callbacks', { pc: s.pc });
-      }
+      if ((g(Global.halt).value as number) !== 0) throw callbackEndedError(pc);
       return U64(out[0]!);
     };
     const callHelper = (
@@ -405,7 +414,11 @@ export class JitEngine implements Engine {
       if (lo === 0 && hi === 0 && entry.unwindOnZero) {
         g(Global.halt).value = 1;
         s.pendingTail = undefined;
-      } else if (s.pendingTail !== undefined) g(Global.halt).value = 2;
+      } else if (s.pendingTail !== undefined) {
+        // A tail call inside a callback: refused before the target runs, as the interpreter does.
+        if (s.callbacks !== 0) throw callbackEndedError(s.callbackPc);
+        g(Global.halt).value = 2;
+      }
     };
     const imports = {
       env: {

@@ -64,7 +64,7 @@
  * @module
  */
 import { checkOptionalBoolean, checkOptions } from '../validate.js';
-import { badSlotError, budgetError, callDepthError } from './run-errors.js';
+import { badSlotError, budgetError, callbackEndedError, callDepthError } from './run-errors.js';
 import type { Engine, RunOutcome, RunRequest } from './environment.js';
 import { invokeFastHelper, invokeHelper, lookupHelper, RunHelperContext, setHalves, setHalvesOfNumber, u64FromHalves } from './helper-call.js';
 import { clearStack } from './stack.js';
@@ -364,6 +364,9 @@ function execute(req: RunRequest, r1Low: number, r1High: number, r2Low: number, 
  * nested run loop: in the frame below the caller's (r10 and the frame limit as a local call would have
  * them), from the budget the run has left, the instructions it ran charged to the caller's run.
  */
+/** Thrown by a callback's run loop where the run would end (see callbackEndedError); InterpreterContext.run reports it. */
+const CALLBACK_ENDED = Symbol('callback ended the run');
+
 class InterpreterContext extends RunHelperContext {
   /** The caller's frame depth and the instructions its run charged, set before each helper call. */
   depth = 0;
@@ -400,7 +403,13 @@ class InterpreterContext extends RunHelperContext {
     setHalves(r, 10, r5);
     r[20] = (req.stackTop - depth * limits.stackSize) | 0;
     const before = this.used;
-    const r0 = runLoop(sub, r, this.frames, this.stack, slot * 4, before, false, this.observe, depth);
+    let r0: bigint;
+    try {
+      r0 = runLoop(sub, r, this.frames, this.stack, slot * 4, before, false, this.observe, depth);
+    } catch (e) {
+      if (e === CALLBACK_ENDED) throw callbackEndedError(this.pc);
+      throw e;
+    }
     const ran = runUsed - before;
     this.used += ran;
     this.spent += ran;
@@ -647,6 +656,7 @@ function runLoop(
           // No bigints: r1-r5 are read as halves where they are (r[2]..r[11]).
           const v = invokeFastHelper(entry, fast, r, 2, ctx);
           if (v === 0 && entry.unwindOnZero) {
+            if (depth0 !== 0) throw CALLBACK_ENDED;
             runUsed = startUsed + used;
             return 0n;
           }
@@ -662,6 +672,7 @@ function runLoop(
             ctx,
           );
           if (ret === 0n && entry.unwindOnZero) {
+            if (depth0 !== 0) throw CALLBACK_ENDED;
             runUsed = startUsed + used;
             return 0n;
           }
@@ -678,6 +689,7 @@ function runLoop(
         rE = wE = 0;
         const tail = ctx.pendingTail;
         if (tail !== undefined) {
+          if (depth0 !== 0) throw CALLBACK_ENDED;
           ctx.pendingTail = undefined;
           code = observe === undefined ? interpreterCode(tail) : steppedCode(tail);
           words = code.words;
@@ -1601,6 +1613,7 @@ function runLoop(
         const off = ind ? (words[(j + 1) | 0]! + r[s]!) | 0 : words[(j + 1) | 0]!;
         const v = packetLoad(memory, off, kind === 0 ? 1 : kind === 1 ? 2 : 4);
         if (v < 0) {
+          if (depth0 !== 0) throw CALLBACK_ENDED;
           runUsed = startUsed + used;
           return 0n;
         }

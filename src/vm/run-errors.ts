@@ -41,3 +41,12 @@ export function callDepthError(max: number, pc: number): ExecutionError {
     { pc, maxCallDepth: max },
   );
 }
+
+/**
+ * A callback (HelperContext.callFunction) that would end the whole run, by a tail call or an unwinding
+ * helper or packet load: neither engine runs these inside callbacks. `pc` is the call of the helper
+ * that called back.
+ */
+export function callbackEndedError(pc: number): ExecutionError {
+  return new ExecutionError(ErrorCode.UNSUPPORTED, 'a callback ended the run (a tail call, or an unwinding helper or packet load): tsbpf runs neither inside callbacks', { pc });
+}

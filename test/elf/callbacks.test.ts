@@ -11,6 +11,7 @@ import { ErrorCode, ExecutionError } from '../../src/errors.js';
 import { loadObject } from '../../src/elf/index.js';
 import { Opcode, PseudoLoad } from '../../src/isa/opcodes.js';
 import { FUNCTION_ADDRESS_BASE } from '../../src/vm/functions.js';
+import { ProgramArrayMap } from '../../src/maps/special.js';
 import { fixture } from './fixtures.js';
 
 /** The error a run ends with, as code and message. */
@@ -60,6 +61,15 @@ describe.each([false, true])('callbacks (jit %s)', (jit) => {
       expect(f).toEqual({ code: ErrorCode.HELPER, message: expect.stringMatching(/is not a function of this program/) });
     }
     expect(failure(() => o.program('ring_each').runEvent(undefined, { jit })).message).toMatch(/map ring \(type 27\) cannot be iterated/);
+  });
+
+  it('a tail call inside a callback is refused before its target runs', () => {
+    const o = loadObject(fixture('callbacks_bad'));
+    (o.map('jumps') as ProgramArrayMap).set(0, 'target');
+    expect(o.program('target').runEvent(undefined, { jit }).r0).toBe(7n);
+    const f = failure(() => o.program('tail_in_callback').runEvent(undefined, { jit }));
+    expect(f.code).toBe(ErrorCode.UNSUPPORTED);
+    expect(f.message).toMatch(/a callback ended the run/);
   });
 });
 
