@@ -87,7 +87,7 @@ export function callbackHelpers(env: CallbackEnvironment): Map<number, HelperEnt
       } else {
         for (const key of m.keys()) {
           // An element the callback deleted is skipped.
-          const value = m.programLookup(key, env.cpu);
+          const value = m.valueAddressOf(key, env.cpu);
           if (value === 0) continue;
           visited++;
           if (call(ctx, name, r2, r1, BigInt(keyAddress(key)), BigInt(value), r3) !== 0n) break;

@@ -77,11 +77,26 @@ export class HashMap extends BpfMap {
     }
   }
 
-  private lookupUnlocked(bytes: Uint8Array, at: number, cpu: number): number {
+  private lookupUnlocked(bytes: Uint8Array, at: number, cpu: number, touch = true): number {
     const slot = this.index.find(bytes, at);
     if (slot < 0) return 0;
-    if (this.lru) this.index.touch(slot);
+    if (this.lru && touch) this.index.touch(slot);
     return this.arenaAddress + (slot * this.cpus + (cpu % this.cpus)) * this.stride;
+  }
+
+  /**
+   * The address of `key`'s value on `cpu` (0: absent) without counting it as a use: what an iteration
+   * (`bpf_for_each_map_elem`) sees, which leaves an LRU map's order as it was, as the kernel's does.
+   */
+  valueAddressOf(key: Uint8Array, cpu: number): number {
+    const shared = this.shared;
+    if (shared === undefined) return this.lookupUnlocked(key, 0, cpu, false);
+    shared.lock();
+    try {
+      return this.lookupUnlocked(key, 0, cpu, false);
+    } finally {
+      shared.unlock();
+    }
   }
 
   /** Find or create the slot of the key at `bytes[at]`, following the update flags; a slot number or a negative errno. */

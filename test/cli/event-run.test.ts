@@ -66,6 +66,19 @@ describe('tsbpf run --event', () => {
     expect(exec.out).toContain('events: ring (ringbuf): 1 record, 0 dropped\n');
   });
 
+  it('gives fentry / fexit programs their argument count, return value, function address and cookie', async () => {
+    const ev = eventFile({ args: [3, '0x7ffd00001000', -10], ret: -2, funcIp: '0xffffffff81234560', cookie: 42 });
+    const r = await cli(['run', fx('func_args.o'), '--program', 'on_exit', '--event', ev, '--json']);
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.out) as { maps: { name: string; entries: { key: number; value: Record<string, unknown> }[] }[] };
+    const seen = doc.maps.find((m) => m.name === 'seen')!.entries.find((e) => e.key === 0)!.value;
+    expect(seen).toMatchObject({ cnt: 3, ret_rc: 0, ret: -2, ip: Number(BigInt.asIntN(64, 0xffff_ffff_8123_4560n)), cookie: 42 });
+    expect((seen.rc as number[]).slice(2, 4)).toEqual([0, -22]);
+    const bad = await cli(['run', fx('func_args.o'), '--program', 'on_exit', '--event', eventFile({ ret: 'x' })]);
+    expect(bad.err).toMatch(/--event .*ret/);
+  });
+
   it('refuses hostile or wrong event files with a usage error naming --event and the field', async () => {
     const run = async (doc: unknown, program = 'on_sys_enter'): Promise<{ code: number; err: string }> => cli(['run', fx('tracing_events.o'), '--program', program, '--event', eventFile(doc)]);
     const cases: [unknown, RegExp, string?][] = [

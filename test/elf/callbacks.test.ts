@@ -30,7 +30,7 @@ describe('function pointers', () => {
     const o = loadObject(fixture('callbacks'));
     const insns = o.program('callbacks').program.insns;
     const targets = insns.flatMap((i, pc) => (i.opcode === Opcode.LDDW && i.src === PseudoLoad.FUNC ? [pc + i.imm + 1] : []));
-    expect(targets.length).toBe(10);
+    expect(targets.length).toBe(11);
     for (const t of targets) expect(t).toBeGreaterThan(0);
     expect(targets.every((t) => t < insns.length)).toBe(true);
   });

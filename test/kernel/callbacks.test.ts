@@ -1,7 +1,8 @@
 /**
  * bpf_loop and bpf_for_each_map_elem against the kernel: fixture callbacks.c runs under
  * BPF_PROG_TEST_RUN (a raw tracepoint) on argument lists that pick the loop count, the iteration a
- * callback stops at and a seed; tsbpf runs it on both engines. Return values and every map entry
+ * callback stops at and a seed (for_each over array, hash, per-CPU array and LRU maps); tsbpf runs it
+ * on both engines. Return values and every map entry
  * (helper results, what callbacks folded, the values they changed) must be identical.
  */
 import { fileURLToPath } from 'node:url';
@@ -28,7 +29,7 @@ const CASES: bigint[][] = [
 ];
 
 const entries = (list: [Uint8Array, Uint8Array][]): string[] => list.map(([k, v]) => `${hex(k)}=${hex(v)}`).sort();
-const MAPS = ['out', 'arr', 'hash', 'pcpu'];
+const MAPS = ['out', 'arr', 'hash', 'pcpu', 'lru'];
 
 describe.skipIf(reason !== undefined)('callbacks: tsbpf and the kernel on the same arguments', () => {
   it('agree on return values and every map', () => {
