@@ -6,6 +6,7 @@
  */
 import type { Insn } from '../isa/instruction.js';
 import { branchTarget, decodeOperation } from '../isa/operation.js';
+import { PseudoLoad } from '../isa/opcodes.js';
 
 /** A maximal straight-line run of instructions. */
 export interface BasicBlock {
@@ -30,6 +31,9 @@ export function blockLeaders(insns: readonly Insn[]): Uint8Array {
     const i = insns[pc]!;
     const op = decodeOperation(i);
     if (op.kind === 'lddw') {
+      // A function pointer's target starts a function (a callback): it starts a block too.
+      const t = pc + i.imm + 1;
+      if (op.pseudo === PseudoLoad.FUNC && t >= 0 && t < n) leader[t] = 1;
       pc++;
       continue;
     }
