@@ -12,6 +12,11 @@ import type { ProgramType } from './loader.js';
 /** Global data, and libbpf's read-only `.kconfig` map of Kconfig extern values. */
 const GLOBAL_DATA = /^\.(data|rodata|bss|kconfig)(\..*)?$/;
 
+/** Read-only global data (`.rodata*`, `.kconfig`), which libbpf freezes (BPF_MAP_FREEZE) before loading programs. */
+export function isFrozenData(name: string): boolean {
+  return name.startsWith('.rodata') || name === '.kconfig';
+}
+
 /**
  * The kernel program type of a program: the loader's type where it has one (xdp, socket filter, tc,
  * which decides the context the program runs with), else the section name's (`kprobe/…`,
@@ -51,7 +56,10 @@ export function objectMapTable(objectMaps: ReadonlyMap<string, BpfMap>): ObjectM
   for (const [name, m] of objectMaps) {
     const i = m.spec.inner;
     const inner = i === undefined ? undefined : { type: i.type, keySize: i.keySize, valueSize: i.valueSize, maxEntries: i.maxEntries };
-    maps.set(m.handle, { type: m.spec.type, keySize: m.spec.keySize, valueSize: m.spec.valueSize, maxEntries: m.spec.maxEntries, readOnly: name.startsWith('.rodata') || name === '.kconfig', inner });
+    const readOnly = isFrozenData(name);
+    // libbpf freezes read-only global data before loading: the kernel reads loads from it as constants
+    const frozen = readOnly && m instanceof ArrayMap && m.spec.maxEntries === 1 ? m.view().slice() : undefined;
+    maps.set(m.handle, { type: m.spec.type, keySize: m.spec.keySize, valueSize: m.spec.valueSize, maxEntries: m.spec.maxEntries, readOnly, frozen, inner });
     if (GLOBAL_DATA.test(name) && m instanceof ArrayMap) {
       const start = BigInt(m.valueAddress(0));
       data.push({ handle: m.handle, start, end: start + BigInt(Math.max(1, m.spec.valueSize)) });

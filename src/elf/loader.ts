@@ -11,7 +11,7 @@ import type { Engine, HelperEntry } from '../vm/environment.js';
 import { checkProgram, verifyProgram } from '../verifier/verifier.js';
 import type { VerifierIssue } from '../verifier/issues.js';
 import type { ProgramType as KernelProgramType } from '../verifier/analysis/index.js';
-import { kernelProgramType, objectMapTable, type ObjectMapTable } from './kernel-check.js';
+import { isFrozenData, kernelProgramType, objectMapTable, type ObjectMapTable } from './kernel-check.js';
 import { ArrayMap } from '../maps/array.js';
 import { createMap } from '../maps/create.js';
 import { BpfMap } from '../maps/map.js';
@@ -612,12 +612,17 @@ export class BpfObject {
     return map.view().slice(v.offset, v.offset + v.size);
   }
 
-  /** Set a global variable (also `.rodata`: the host may, programs may not). `bytes` must be its size. */
+  /**
+   * Set a global variable. `bytes` must be its size. `.rodata` too (programs may not write it), but
+   * only until the first program is loaded with the kernel-level check: read-only data is then frozen
+   * (the verifier takes loads from it as constants, as the kernel does after libbpf's BPF_MAP_FREEZE).
+   */
   writeVariable(name: string, bytes: Uint8Array): void {
     checkString(name, 'name');
     checkBytes(bytes, 'bytes');
     const { v, map } = this.variable(name);
     if (bytes.length !== v.size) throw new MapError(`global variable ${name} is ${v.size} bytes, got ${bytes.length}`);
+    if (map.frozen) throw new MapError(`global variable ${name} is in ${v.section}, which is frozen once a program of the object is loaded (as libbpf does); set it before the first program()`);
     map.view().set(bytes, v.offset);
   }
 
@@ -692,7 +697,11 @@ export class BpfObject {
     // The shape checks reject in every mode: the engines need well-formed bytecode.
     if (mode !== 'kernel' || programType === undefined) verifyProgram(bytes, { helpers: this.helperTable });
     if (programType === undefined) return;
-    this.mapTable ??= objectMapTable(this.maps);
+    if (this.mapTable === undefined) {
+      // The analysis reads read-only global data as constants: freeze it, as libbpf does before loading.
+      this.mapTable = objectMapTable(this.maps);
+      for (const [mapName, m] of this.maps) if (isFrozenData(mapName) && m instanceof ArrayMap) m.freeze();
+    }
     const issues = checkProgram(bytes, { level: 'kernel', programType, helpers: this.helperTable, maps: this.mapTable.maps, resolve: this.mapTable.resolve });
     this.verification.set(name, { programType, issues });
     const first = issues.find((i) => i.severity === 'error');

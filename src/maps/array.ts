@@ -94,7 +94,27 @@ export class ArrayMap extends BpfMap {
     return Array.from({ length: this.cpus }, (_, c) => all.slice(c * this.pad, c * this.pad + this.spec.valueSize));
   }
 
+  /**
+   * True once the map is frozen (BPF_MAP_FREEZE): the host may no longer change it. The loader freezes
+   * read-only global data (`.rodata`, `.kconfig`) when it verifies the first program, as libbpf does
+   * before loading, because the verifier then takes loads from it as constants.
+   */
+  get frozen(): boolean {
+    return this.isFrozen;
+  }
+
+  /**
+   * Freeze the map (see {@link ArrayMap.frozen}); there is no way back.
+   * @internal
+   */
+  freeze(): void {
+    this.isFrozen = true;
+  }
+
+  private isFrozen = false;
+
   protected override hostUpdate(key: Uint8Array, value: Uint8Array, flags: number): number {
+    if (this.isFrozen) throw new MapError(`map ${this.name} is frozen: read-only global data is frozen when the first program of its object is loaded (as libbpf does); set it before`, { errno: Errno.EPERM });
     const percpu = this.spec.type === MapType.PERCPU_ARRAY;
     this.checkValue(value, percpu ? [this.spec.valueSize, this.cpus * this.pad] : [this.spec.valueSize]);
     if (value.length === this.spec.valueSize) {

@@ -93,6 +93,10 @@ function checkMapInfo(value: unknown, name: string, depth: number): void {
   checkInteger(m.valueSize, `${name}.valueSize`, 0, 0xffff_ffff);
   checkInteger(m.maxEntries, `${name}.maxEntries`, 0, 0xffff_ffff);
   checkOptionalBoolean(m.readOnly, `${name}.readOnly`);
+  if (m.frozen !== undefined) {
+    if (!(m.frozen instanceof Uint8Array) || m.frozen.length !== m.valueSize) throw new ArgumentError(`${name}.frozen must be a Uint8Array of valueSize (${m.valueSize}) bytes`);
+    if (m.readOnly !== true) throw new ArgumentError(`${name}.frozen needs readOnly: true (programs could change a frozen value otherwise)`);
+  }
   if (m.inner !== undefined && depth < 1) checkMapInfo(m.inner, `${name}.inner`, depth + 1);
 }
 

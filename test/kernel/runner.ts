@@ -38,6 +38,10 @@ export interface KernelMapDef {
   readonly valueSize: number;
   readonly maxEntries: number;
   readonly flags?: number;
+  /** Value of key 0 written before loading (for {@link KernelMapDef.freeze}). */
+  readonly initial?: Uint8Array;
+  /** Freeze the map (BPF_MAP_FREEZE) before loading, as libbpf freezes `.rodata` and `.kconfig`. */
+  readonly freeze?: boolean;
 }
 
 /** The fd that request number `ref` of the same {@link KernelOracle.exec} call returned. */
@@ -72,6 +76,7 @@ export type KernelRequest =
       readonly ctxOut?: number;
     }
   | { readonly op: 'update'; readonly map: Ref | number; readonly key: Uint8Array; readonly value: Uint8Array; readonly flags?: number }
+  | { readonly op: 'freeze'; readonly map: Ref | number }
   | { readonly op: 'dump'; readonly map: Ref | number }
   | { readonly op: 'close'; readonly fd: Ref | number }
   /** Pin the runner to a CPU (test runs then happen there; per-CPU map values land in that slot). */
@@ -169,6 +174,8 @@ function requestLine(r: KernelRequest): string {
     }
     case 'update':
       return `update ${fdToken(r.map)} ${hex(r.key)} ${hex(r.value)} ${r.flags ?? 0}`;
+    case 'freeze':
+      return `freeze ${fdToken(r.map)}`;
     case 'dump':
       return `dump ${fdToken(r.map)}`;
     case 'close':
@@ -232,23 +239,29 @@ class Oracle implements KernelOracle {
   verdicts(programs: readonly VerdictRequest[]): Verdict[] {
     const requests: KernelRequest[] = [];
     const loads: number[] = [];
+    const setups: number[][] = [];
     for (const p of programs) {
-      const first = requests.length;
+      const setup: number[] = [];
+      setups.push(setup);
       const maps: Record<number, Ref> = {};
       for (const [imm, def] of Object.entries(p.maps ?? {})) {
-        maps[Number(imm)] = { ref: requests.length };
-        requests.push({ op: 'map', ...def });
+        const ref = { ref: requests.length };
+        maps[Number(imm)] = ref;
+        setup.push(requests.length);
+        requests.push({ op: 'map', type: def.type, keySize: def.keySize, valueSize: def.valueSize, maxEntries: def.maxEntries, flags: def.flags });
+        if (def.initial !== undefined) setup.push(requests.push({ op: 'update', map: ref, key: new Uint8Array(def.keySize), value: def.initial }) - 1);
+        if (def.freeze === true) setup.push(requests.push({ op: 'freeze', map: ref }) - 1);
       }
       loads.push(requests.length);
       requests.push({ op: 'load', type: p.type, insns: p.insns, logLevel: p.logLevel ?? 1, attachType: p.attachType, maps });
-      for (let i = first; i <= loads[loads.length - 1]!; i++) requests.push({ op: 'close', fd: { ref: i } });
+      for (const m of [...Object.values(maps), { ref: loads[loads.length - 1]! }]) requests.push({ op: 'close', fd: m });
     }
     const out = this.exec(requests);
     return loads.map((at, i) => {
       const r = out[at]!;
       if (r.kind === 'load') return { accepted: r.accepted, errno: r.errno, log: r.log };
-      // A map the kernel would not create: the program cannot load either.
-      const failed = out.slice(at - Object.keys(programs[i]!.maps ?? {}).length, at).find((m) => m.kind === 'err');
+      // A map the kernel would not create (or fill, or freeze): the program cannot load either.
+      const failed = setups[i]!.map((j) => out[j]!).find((m) => m.kind === 'err');
       return { accepted: false, errno: failed?.kind === 'err' ? failed.errno : 22, log: `map creation failed: ${failed?.kind === 'err' ? failed.message : '?'}` };
     });
   }

@@ -69,7 +69,7 @@ function kernelRequest(bytes: Uint8Array, type: ProgramType, table: ReturnType<t
       const m = table.maps.get(at.map)!;
       if (m.inner !== undefined) return undefined;
       const fd = at.map | 0;
-      maps[fd] = { type: m.type, keySize: m.keySize, valueSize: m.valueSize, maxEntries: Math.max(1, m.maxEntries), flags: m.readOnly === true ? 0x80 : 0 };
+      maps[fd] = { type: m.type, keySize: m.keySize, valueSize: m.valueSize, maxEntries: Math.max(1, m.maxEntries), flags: m.readOnly === true ? 0x80 : 0, ...(m.frozen === undefined ? {} : { initial: m.frozen, freeze: true }) };
       bytes[pc * 8 + 1] = (bytes[pc * 8 + 1]! & 0x0f) | ((at.offset === undefined ? 1 : 2) << 4);
       view.setInt32(pc * 8 + 4, fd, true);
       view.setUint32(pc * 8 + 12, at.offset ?? 0, true);

@@ -43,6 +43,10 @@ const KNOWN_GAPS: Record<string, { issues: string[]; why: string }> = {
 const KERNEL_REJECTS: Record<string, { issues: string[]; why: string }> = {
   'test/fixtures/elf/context.o:load_store': { issues: ['21:helper-program-type'], why: 'a socket filter calling bpf_skb_store_bytes' },
   'test/fixtures/elf/helpers.o:checksum': { issues: ['19:helper-program-type'], why: 'a socket filter calling bpf_csum_diff' },
+  'test/fixtures/elf/rodata_const.o:taken': {
+    issues: ['10:pointer-arithmetic', '11:invalid-mem-access'],
+    why: 'an unbounded stack offset behind a .rodata flag that is set (test/verifier/rodata-const.test.ts: the kernel rejects it too)',
+  },
   'test/fixtures/elf/kconfig.o:write_kconfig': { issues: ['3:read-only-write'], why: 'a store to a Kconfig extern: the .kconfig map is read-only (libbpf freezes it); tsbpf faults at run time' },
 };
 

@@ -40,6 +40,9 @@
  *     BPF_PROG_TEST_RUN with repeat 1 (0 for a run with only a context and no output: raw tracepoints
  *     refuse any repeat). retval is the program's u32 return value in decimal.
  *   update <map_fd> <key> <value> <flags>      -> ok | err <errno> <text>
+ *   freeze <map_fd>                             -> ok | err <errno> <text>
+ *     BPF_MAP_FREEZE, as libbpf does to .rodata / .kconfig before loading: the verifier then reads
+ *     loads from a read-only (BPF_F_RDONLY_PROG) array's value at constant offsets as constants.
  *   dump <map_fd>
  *     -> ok <type> <key_size> <value_size> <entries> | err <errno> <text>
  *     entries: "key:value,..." in iteration order, or "-". For per-CPU maps the value is every
@@ -452,6 +455,12 @@ int main(void) {
     else if (strcmp(t[0], "run") == 0) fd = cmd_run(t, n);
     else if (strcmp(t[0], "update") == 0) fd = cmd_update(t, n);
     else if (strcmp(t[0], "dump") == 0) fd = cmd_dump(t, n);
+    else if (strcmp(t[0], "freeze") == 0) {
+      long m;
+      if (n != 2 || parse_fd(t[1], &m)) reply_err(EINVAL, "usage: freeze <map_fd>");
+      else if (bpf_map_freeze((int)m) < 0) reply_err(errno, strerror(errno));
+      else printf("ok\n");
+    }
     else if (strcmp(t[0], "self") == 0) cmd_self();
     else if (strcmp(t[0], "close") == 0) {
       long c;
@@ -468,7 +477,7 @@ int main(void) {
         if (sched_setaffinity(0, sizeof set, &set) < 0) reply_err(errno, strerror(errno));
         else printf("ok\n");
       }
-    } else reply_err(EINVAL, "unknown request (probe, map, load, obj, run, update, dump, self, close, cpu)");
+    } else reply_err(EINVAL, "unknown request (probe, map, load, obj, run, update, freeze, dump, self, close, cpu)");
     fflush(stdout);
     if (n_results == cap_results) {
       cap_results = cap_results ? cap_results * 2 : 256;

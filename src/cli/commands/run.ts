@@ -256,8 +256,10 @@ async function runCommandBody(args: ParsedArgs, io: CliIo): Promise<number> {
       const obj = loadObject(input.bytes, jit ? { ...load, jitEngine: new JitEngine() } : load);
       const info = selectProgram(obj, input.name, program);
       if (workers > 1) return runCaptureWorkers({ ...common, programLabel: '' }, { workers, bytes: input.bytes, program: info.name, load, jit, limits }, io);
+      // --map files first: loading the program freezes read-only data (.rodata) that they may set
+      preloadMaps(obj, common.mapFiles);
       const engine = objectPacketEngine(obj, info, jit, limits);
-      return runCapture({ ...common, programLabel: `${info.name} (${info.section})`, object: obj, engine }, io);
+      return runCapture({ ...common, mapFiles: [], programLabel: `${info.name} (${info.section})`, object: obj, engine }, io);
     }
     if (program !== undefined) throw new UsageError('--program applies to ELF objects only');
     if (workers > 1) throw new UsageError('--workers needs an ELF object (raw bytecode runs in one thread)');

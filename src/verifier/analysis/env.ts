@@ -14,6 +14,12 @@ export interface MapInfo {
   readonly maxEntries: number;
   /** True when programs may not write its values (`.rodata`, `BPF_F_RDONLY_PROG`). */
   readonly readOnly?: boolean;
+  /**
+   * The value's bytes when the map is frozen (read-only global data: libbpf freezes `.rodata` and
+   * `.kconfig` before loading) and has one entry: loads of 1, 2, 4 or 8 bytes at a known offset give
+   * these bytes as a constant, so branches on them are pruned as the kernel prunes them.
+   */
+  readonly frozen?: Uint8Array;
   /** Array or hash of maps: the shape of the inner maps a lookup returns. */
   readonly inner?: MapInfo;
 }

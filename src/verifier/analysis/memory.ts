@@ -7,7 +7,7 @@ import { TOP, unsignedRange, constValue as scalarConst, type Scalar } from './sc
 import { ctxAccess } from './program-types.js';
 import { mapInfo, type Env } from './env.js';
 import { Byte, STACK_SIZE, type Frame, type Spill } from './state.js';
-import { ANY_SCALAR, isPointer, pointer, scalarValue, typeName, type Value } from './value.js';
+import { ANY_SCALAR, constValue, isPointer, pointer, scalarValue, typeName, type Value } from './value.js';
 import { sockReadAllowed } from './sockets.js';
 
 /** A state being transformed in place (copied from the immutable {@link State} at a block's entry). */
@@ -113,7 +113,8 @@ export function access(env: Env, w: Work, a: Access): Value | undefined {
         env.report(pc, 'pointer-leak', `R${storeReg(a)} leaks addr into map`);
         return undefined;
       }
-      return write ? ANY_SCALAR : scalarValue(loadRange(a.size));
+      if (write) return ANY_SCALAR;
+      return frozenLoad(map, base, a) ?? scalarValue(loadRange(a.size));
     }
     case 'sock':
     case 'sock_common': {
@@ -137,6 +138,18 @@ export function access(env: Env, w: Work, a: Access): Value | undefined {
       return write ? ANY_SCALAR : scalarValue(loadRange(a.size));
     }
   }
+}
+
+/** A load at a known offset of a frozen one-entry map's value: the constant it reads (little-endian), else undefined. */
+function frozenLoad(map: { readonly frozen?: Uint8Array; readonly maxEntries: number } | undefined, base: Value, a: Access): Value | undefined {
+  const bytes = map?.frozen;
+  if (bytes === undefined || map!.maxEntries !== 1 || base.lo !== base.hi || a.atomic === true) return undefined;
+  if (a.size !== 1 && a.size !== 2 && a.size !== 4 && a.size !== 8) return undefined;
+  const off = base.lo + a.off;
+  if (off < 0 || off + a.size > bytes.length) return undefined;
+  let v = 0n;
+  for (let i = a.size - 1; i >= 0; i--) v = (v << 8n) | BigInt(bytes[off + i]!);
+  return constValue(v);
 }
 
 function storeReg(a: Access): number {
