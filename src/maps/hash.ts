@@ -5,6 +5,7 @@
  * they lie, without building a string or array per lookup, and keeps the order LRU eviction needs.
  * @module
  */
+import { checkInteger } from '../validate.js';
 import type { VmMemory } from '../vm/memory.js';
 import { BpfMap, round8 } from './map.js';
 import { KeyIndex } from './key-index.js';
@@ -89,6 +90,8 @@ export class HashMap extends BpfMap {
    * (`bpf_for_each_map_elem`) sees, which leaves an LRU map's order as it was, as the kernel's does.
    */
   valueAddressOf(key: Uint8Array, cpu: number): number {
+    this.checkKey(key);
+    checkInteger(cpu, 'cpu', 0, 0xffff_ffff);
     const shared = this.shared;
     if (shared === undefined) return this.lookupUnlocked(key, 0, cpu, false);
     shared.lock();
