@@ -6,7 +6,7 @@
  * @module
  */
 import { EbpfError } from '../errors.js';
-import { CaptureReader, LinkType } from '../pcap/index.js';
+import { CaptureReader, LinkType, type CaptureReaderOptions } from '../pcap/index.js';
 import { InputError } from './input-error.js';
 
 /** Why a capture run stopped before the end of its capture, and at which byte when reading stopped. */
@@ -33,18 +33,21 @@ function readStop(e: unknown, reader: CaptureReader): CaptureStop {
 /** Reads packets out of {@link reader} as the capture's chunks are fed to it (see capture-io's feedCapture). */
 export class CaptureScan {
   /** The reader the chunks go into; after {@link next} gives `'packet'`, it holds that packet. */
-  readonly reader = new CaptureReader();
+  readonly reader: CaptureReader;
   /** Packets taken so far: the number (from 1) of the current one. */
   packets = 0;
   /** Set when the run stopped early. */
   stopped: CaptureStop | undefined;
   private countReached = false;
 
-  /** `limit`: packets to take at most (`-c`). */
+  /** `limit`: packets to take at most (`-c`); `options`: the reader's. */
   constructor(
     private readonly path: string,
     private readonly limit: number,
-  ) {}
+    options: CaptureReaderOptions = {},
+  ) {
+    this.reader = new CaptureReader(options);
+  }
 
   /**
    * Take the next packet: `'packet'` (in {@link reader}, numbered {@link packets}), `'more'` (the chunk

@@ -19,12 +19,10 @@ import { MAX_TRACE_LINES, captureJson, captureText, type CaptureTally, type Pack
 import { MAX_PER_PACKET, cliHint, preloadMaps, type CaptureRunRequest } from './pcap-run.js';
 import { CaptureScan } from './capture-scan.js';
 
-/**
- * Packets per batch, and bytes a batch's buffer starts with (it grows for big packets): large enough
- * that a worker posts a result a few hundred times per million packets.
- */
+/** Packets per batch at most (a batch also ends with the reader's buffer). */
 const BATCH_PACKETS = 4096;
-const BATCH_BYTES = 2 << 20;
+/** Smallest buffer the capture is read into (the file is read a megabyte at a time). */
+const READ_BYTES = 4 << 20;
 /** Batches out per worker: one running, one waiting, so a worker never waits for the host. */
 const PER_WORKER = 3;
 const MAX_ERRORS_KEPT = 10;
@@ -34,68 +32,62 @@ const WARMUP = 1000;
 export type PoolCaptureRequest = Omit<CaptureRunRequest, 'engine'> & { readonly kind: VerdictKind };
 
 /**
- * A batch being filled from the capture (its buffer one a worker handed back, when there is one).
- * Packets that follow each other in the reader's buffer are copied as one span (record headers
- * included) when the span ends: one copy per chunk of the capture rather than one per packet.
+ * The buffers the capture is read into (SharedArrayBuffers, handed to workers as they are: the host
+ * copies no packet). The reader takes a new one when its buffer is full (CaptureReaderOptions.buffers)
+ * and never writes over what it read, so a buffer is free again once the reader has moved on and
+ * every batch that reads it has been counted.
  */
-class BatchBuilder {
-  data: Uint8Array;
-  readonly starts: Int32Array;
-  readonly lengths: Int32Array;
-  readonly results: BatchBuffers;
-  count = 0;
-  /** Bytes of {@link data} filled, not counting the pending span. */
-  used = 0;
-  private span: Uint8Array | undefined;
-  private spanStart = 0;
-  private spanEnd = 0;
+class ReadBuffers {
+  private readonly spare: Uint8Array[] = [];
+  private readonly users = new Map<Uint8Array, number>();
+  private reading: Uint8Array | undefined;
 
-  /** Buffers on SharedArrayBuffers (PacketPool.sharedBatch), used again batch after batch. */
-  constructor() {
-    const b = PacketPool.sharedBatch(BATCH_PACKETS, BATCH_BYTES);
-    this.data = b.data;
-    this.starts = b.starts;
-    this.lengths = b.lengths;
-    this.results = b.results;
+  /** The reader's next buffer, of at least `bytes` bytes. */
+  readonly take = (bytes: number): Uint8Array => {
+    const at = this.spare.findIndex((b) => b.length >= bytes);
+    const next = at >= 0 ? this.spare.splice(at, 1)[0]! : new Uint8Array(new SharedArrayBuffer(Math.max(bytes, READ_BYTES)));
+    const last = this.reading;
+    this.reading = next;
+    if (last !== undefined && !this.users.has(last)) this.spare.push(last);
+    return next;
+  };
+
+  /** A batch reads `b`. */
+  use(b: Uint8Array): void {
+    this.users.set(b, (this.users.get(b) ?? 0) + 1);
   }
+
+  /** A batch that read `b` was counted. */
+  done(b: Uint8Array): void {
+    const n = this.users.get(b)! - 1;
+    if (n > 0) this.users.set(b, n);
+    else {
+      this.users.delete(b);
+      if (b !== this.reading) this.spare.push(b);
+    }
+  }
+}
+
+/** A batch being filled: packets of one of the reader's buffers, and shared arrays for the results. */
+class BatchBuilder {
+  /** The reader's buffer the packets are in (undefined until the first). */
+  data: Uint8Array | undefined;
+  readonly starts = new Int32Array(new SharedArrayBuffer(4 * BATCH_PACKETS));
+  readonly lengths = new Int32Array(new SharedArrayBuffer(4 * BATCH_PACKETS));
+  readonly results: BatchBuffers = PacketPool.sharedBatch(BATCH_PACKETS, 1).results;
+  count = 0;
 
   /** Empty, to be filled again. */
   reset(): this {
     this.count = 0;
-    this.used = 0;
-    this.span = undefined;
+    this.data = undefined;
     return this;
   }
 
-  add(src: Uint8Array, start: number, length: number): void {
-    if (this.span !== src || start < this.spanEnd) this.flush();
-    if (this.span === undefined) {
-      this.span = src;
-      this.spanStart = start;
-    }
-    const end = this.used + start + length - this.spanStart;
-    if (end > this.data.length) {
-      this.flush();
-      this.span = src;
-      this.spanStart = start;
-      if (this.used + length > this.data.length) {
-        const bigger = new Uint8Array(new SharedArrayBuffer(Math.max(this.data.length * 2, this.used + length)));
-        bigger.set(this.data.subarray(0, this.used));
-        this.data = bigger;
-      }
-    }
-    this.starts[this.count] = this.used + start - this.spanStart;
+  add(start: number, length: number): void {
+    this.starts[this.count] = start;
     this.lengths[this.count] = length;
-    this.spanEnd = start + length;
     this.count++;
-  }
-
-  /** Copy the pending span in (before the reader's buffer changes, and before the batch is sent). */
-  flush(): void {
-    if (this.span === undefined) return;
-    this.data.set(this.span.subarray(this.spanStart, this.spanEnd), this.used);
-    this.used += this.spanEnd - this.spanStart;
-    this.span = undefined;
   }
 }
 
@@ -113,7 +105,8 @@ export async function runCapturePool(req: PoolCaptureRequest, pool: PacketPool, 
   const failures: PacketFailure[] = [];
   let failed = 0;
   const report = io.out.bind(io);
-  const scan = new CaptureScan(req.pcapPath, req.count ?? Number.POSITIVE_INFINITY);
+  const buffers = new ReadBuffers();
+  const scan = new CaptureScan(req.pcapPath, req.count ?? Number.POSITIVE_INFINITY, { buffers: buffers.take });
   const reader = scan.reader;
   const warm = new LatencyHistogram();
   const steady = new LatencyHistogram();
@@ -190,14 +183,14 @@ export async function runCapturePool(req: PoolCaptureRequest, pool: PacketPool, 
     const head = queue.shift()!;
     const result = await head.result;
     tally(head.first, head.batch, result);
+    buffers.done(head.batch.data!);
     spare.push(head.batch);
   };
   const send = async (): Promise<void> => {
     if (batch.count === 0) return;
     const b = batch;
-    b.flush();
     batch = fresh();
-    queue.push({ first: scan.packets - b.count + 1, batch: b, result: pool.run({ data: b.data, starts: b.starts, lengths: b.lengths, count: b.count, results: b.results }) });
+    queue.push({ first: scan.packets - b.count + 1, batch: b, result: pool.run({ data: b.data!, starts: b.starts, lengths: b.lengths, count: b.count, results: b.results }) });
     while (queue.length >= pool.workers * PER_WORKER) await settleOne();
   };
 
@@ -206,17 +199,19 @@ export async function runCapturePool(req: PoolCaptureRequest, pool: PacketPool, 
     loop: for await (const _ of feedCapture(req.pcapPath, io, reader)) {
       for (;;) {
         const taken = scan.next();
-        if (taken === 'more') {
-          // The reader's buffer is about to take the next chunk.
-          batch.flush();
-          break;
-        }
+        if (taken === 'more') break;
         if (taken === 'stop') break loop;
-        batch.add(reader.buffer, reader.dataOffset, reader.dataLength);
+        const buf = reader.buffer;
+        if (batch.data !== buf) {
+          // A batch reads one buffer: the reader moved to a new one.
+          await send();
+          batch.data = buf;
+          buffers.use(buf);
+        }
+        batch.add(reader.dataOffset, reader.dataLength);
         if (batch.count === BATCH_PACKETS) await send();
       }
     }
-    batch.flush();
     scan.end();
     await send();
     while (queue.length > 0) await settleOne();

@@ -11,7 +11,7 @@
  * @module
  */
 import { PcapError, type CapturedPacket } from './types.js';
-import { checkBytes, checkInteger, checkOptionalInteger, checkOptionalOneOf, checkOptions } from '../validate.js';
+import { checkBytes, checkInteger, checkOptionalInteger, checkOptionalOneOf, checkOptions, argumentError } from '../validate.js';
 
 /** Block type of a pcapng Section Header Block (the same in both byte orders). */
 export const PCAPNG_SHB = 0x0a0d0d0a;
@@ -42,6 +42,13 @@ export interface CaptureReaderOptions {
   readonly maxRecordBytes?: number;
   /** Accept only this format (the error for another names it). */
   readonly format?: 'pcap' | 'pcapng';
+  /**
+   * Where the reader takes a new buffer (of at least `bytes` bytes) when the one it has is full. Given
+   * this, the reader never writes over bytes it has read: input goes after them or into a new buffer
+   * (the unread part of a record copied over), so a packet's bytes stay valid in the buffer they were
+   * in for as long as the caller keeps it (a worker pool hands those buffers to its workers unchanged).
+   */
+  readonly buffers?: (bytes: number) => Uint8Array;
 }
 
 interface Interface {
@@ -119,11 +126,14 @@ export class CaptureReader {
   private bigTimestamp: bigint | undefined;
   private readonly maxRecord: number;
   private readonly only: 'pcap' | 'pcapng' | undefined;
+  private readonly buffers: ((bytes: number) => Uint8Array) | undefined;
 
   constructor(options: CaptureReaderOptions = {}) {
     const o = checkOptions(options, 'options');
     this.maxRecord = checkOptionalInteger(o.maxRecordBytes, 'options.maxRecordBytes', 64, MAX_RECORD_LIMIT) ?? DEFAULT_MAX_RECORD;
     this.only = checkOptionalOneOf(o.format, 'options.format', ['pcap', 'pcapng'] as const);
+    if (o.buffers !== undefined && typeof o.buffers !== 'function') throw argumentError('options.buffers', 'a function', o.buffers);
+    this.buffers = o.buffers;
   }
 
   /** The detected format, once the first bytes are in. */
@@ -173,7 +183,13 @@ export class CaptureReader {
     // The unread bytes are at most one partial record: move them to the front, growing the buffer if
     // they and the new input do not fit.
     const live = this.fill - this.start;
-    if (live + n > this.buffer.length) {
+    if (this.buffers !== undefined) {
+      const next = this.buffers(live + n);
+      if (!(next instanceof Uint8Array) || next.length < live + n) throw argumentError('options.buffers(...)', `a Uint8Array of at least ${live + n} bytes`, next);
+      next.set(this.buffer.subarray(this.start, this.fill));
+      this.buffer = next;
+      this.view = new DataView(next.buffer, next.byteOffset, next.byteLength);
+    } else if (live + n > this.buffer.length) {
       const next = new Uint8Array(Math.max(live + n, Math.min(this.buffer.length * 2, live + n + (1 << 20)), 4096));
       next.set(this.buffer.subarray(this.start, this.fill));
       this.buffer = next;

@@ -44,31 +44,35 @@ function init(m: InitMessage): Loaded {
 /**
  * Copy the batch's bytes into linear memory in one piece, so that each packet's copy into the packet
  * region is a `memory.copy` (VmMemory.copy) rather than a `set` between buffers, which V8 does a byte
- * at a time into a shared memory. Returns where the batch's byte 0 is, or -1 (no room: packets are
+ * at a time into a shared memory. Only the bytes from the first packet to the last are copied. Returns
+ * where the batch's byte 0 would be in linear memory, or undefined (no room, or no bytes: packets are
  * then copied from the batch's buffer).
  */
-function intoMemory(l: Loaded, m: BatchMessage): number {
+function intoMemory(l: Loaded, m: BatchMessage): number | undefined {
   let end = 0;
+  let lo = m.data.length;
   for (let i = 0; i < m.count; i++) {
     const start = m.starts[i]!;
     const length = m.lengths[i]!;
     // A packet outside the batch's bytes is refused by runPacket on the batch's own buffer, not read from memory.
-    if (start < 0 || length < 0 || start + length > m.data.length) return -1;
+    if (start < 0 || length < 0 || start + length > m.data.length) return undefined;
     end = Math.max(end, start + length);
+    lo = Math.min(lo, start);
   }
-  if (end > l.inboxSize) {
+  if (end <= lo) return undefined;
+  if (end - lo > l.inboxSize) {
     // Allocations in the private area are for good: grow by doubling, and give up when it is full.
-    const size = Math.max(end, 2 * l.inboxSize, 64 * 1024);
+    const size = Math.max(end - lo, 2 * l.inboxSize, 64 * 1024);
     try {
       l.inbox = l.memory.allocate(size, 8);
       l.inboxSize = size;
     } catch (e) {
       if (!(e instanceof EbpfError)) throw e;
-      return -1;
+      return undefined;
     }
   }
-  l.memory.bytes.set(m.data.subarray(0, end), l.inbox);
-  return l.inbox;
+  l.memory.bytes.set(m.data.subarray(lo, end), l.inbox);
+  return l.inbox - lo;
 }
 
 function runBatch(l: Loaded, m: BatchMessage): ResultMessage {
@@ -84,8 +88,8 @@ function runBatch(l: Loaded, m: BatchMessage): ResultMessage {
   const clones: ResultMessage['clones'][number][] = [];
   const dropped0 = obj.traceDropped;
   const at = intoMemory(l, m);
-  const src = at < 0 ? m.data : l.memory.bytes;
-  const offset = at < 0 ? 0 : at;
+  const src = at === undefined ? m.data : l.memory.bytes;
+  const offset = at ?? 0;
   let prev = performance.now();
   for (let i = 0; i < m.count; i++) {
     try {
