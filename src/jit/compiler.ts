@@ -20,7 +20,8 @@
  *   `memory.copy`;
  * - structured emission (structure.ts), each block lowered here: memory accesses through the cache,
  *   the stack and the region table (lower-memory.ts), groups of accesses through one register checked
- *   once, indexed accesses `B + X` checked against a limit kept for B, ALU and compares (lower-alu.ts),
+ *   once, indexed accesses `B + X` checked against bounds kept for B in the stack or the cached region,
+ *   leaving for the checked copy on a miss (indexed-access.ts), ALU and compares (lower-alu.ts),
  *   helper and local calls, exits.
  *
  * Every access is checked exactly as the interpreter checks it, and every error (memory, budget, call
@@ -46,6 +47,7 @@ import { analyzeGraph, innermostLoops, outermostLoopOf, type FlowGraph, type Gra
 import { CodeWriter, ModuleBuilder } from '../wasm/module.js';
 import { emitAlu, emitCompare, emitRotate, emitUnary } from './lower-alu.js';
 import { markStack, pushWindow, refill, scanAddress } from './lower-memory.js';
+import { boundsLiveAfter, emitIndexedExit, emitRebase } from './indexed-access.js';
 import {
   EXTRA_LOCALS,
   L_A,
@@ -434,6 +436,10 @@ class FunctionCompiler implements StructSink {
   private indexed = new Map<number, IndexedAccess>();
   /** The sizes of those accesses (each has its L_BLIM). */
   private readonly indexedSizes = new Set<1 | 2 | 4 | 8>();
+  /** Whether some of those accesses write. */
+  private indexedStores = false;
+  /** The pc of the instruction being emitted by {@link FunctionCompiler.instruction}, else -1. */
+  private curPc = -1;
   usedDispatch = false;
   /**
    * Blocks ending in a conditional jump over a short pure block (a "triangle": the skipped block
@@ -968,8 +974,8 @@ class FunctionCompiler implements StructSink {
     const c = this.code;
     c.gget(Global.budget).set(L_BUDGET);
     // The region cache a function starts with is its caller's, or what `init` / `run` left: always one
-    // of the current layout (helpers empty it). The indexed locals start empty.
-    for (const s of this.indexedSizes) c.i64(0).set(L_BLIM[s]);
+    // of the current layout (helpers empty it), so the indexed bounds can start from it.
+    if (this.code.watched >= 0) this.rebase();
     if (this.options.frameFastPath) {
       c.get(FRAME_POINTER).op(Op.i32_wrap_i64).gget(Global.stackDelta).op(Op.i32_add);
       c.i32(this.options.stackSize).op(Op.i32_sub).set(L_FP);
@@ -979,7 +985,7 @@ class FunctionCompiler implements StructSink {
   /** Empty both region caches (a limit of 0 never hits). */
   private reloadCaches(): void {
     this.code.i64(0).gset(Global.cacheLimit);
-    for (const s of this.indexedSizes) this.code.i64(0).set(L_BLIM[s]);
+    if (this.code.watched >= 0) this.rebase();
   }
 
   /**
@@ -1012,9 +1018,14 @@ class FunctionCompiler implements StructSink {
       if (x.base !== best) continue;
       this.indexed.set(pc, x);
       this.indexedSizes.add(x.size);
+      if (this.d.ops[pc]!.kind !== 'ldx') this.indexedStores = true;
     }
     this.code.watched = best;
-    this.code.onWrite = () => this.rebase();
+    const live = boundsLiveAfter(this.insns, this.d.ops, best, new Set(this.indexed.keys()));
+    // A write of B inside an instruction after which no indexed access can read the bounds skips them.
+    this.code.onWrite = () => {
+      if (this.curPc < 0 || live[this.curPc] === 1) this.rebase();
+    };
   }
 
   /** The access at `pc` as base + index, when the two instructions before it (same block, p2 then p1) are `reg = base; reg += index`. */
@@ -1034,17 +1045,9 @@ class FunctionCompiler implements StructSink {
     return { base: mi.src, index: ai.src, size: op.size };
   }
 
-  /** Recompute L_BLIM and L_BLIN from the indexed base register and the cache. */
+  /** Recompute L_BLIM and L_BLIN from the indexed base register, the stack and the cache (indexed-access.ts). */
   private rebase(): void {
-    const c = this.code;
-    const b = c.watched;
-    // B in the cached region (B - base < limit, so the region has at least 8 bytes and limit = size - 7):
-    // an access of s bytes at B + t lies in it when t < size - s + 1 - (B - base).
-    for (const s of this.indexedSizes) {
-      c.gget(Global.cacheLimit).i64(8 - s).op(Op.i64_add).get(b).gget(Global.cacheBase).op(Op.i64_sub).op(Op.i64_sub).i64(0);
-      c.get(b).gget(Global.cacheBase).op(Op.i64_sub).gget(Global.cacheLimit).op(Op.i64_lt_u).op(Op.select).set(L_BLIM[s]);
-    }
-    c.get(b).op(Op.i32_wrap_i64).gget(Global.cacheBase).op(Op.i32_wrap_i64).op(Op.i32_sub).gget(Global.cacheOffset).op(Op.i32_add).set(L_BLIN);
+    emitRebase(this.code, this.code.watched, this.indexedSizes, this.indexedStores, this.mark);
   }
 
   private trap(kind: number, pc: number): void {
@@ -1638,8 +1641,13 @@ class FunctionCompiler implements StructSink {
     }
     const x = this.indexed.get(pc);
     if (x !== undefined) {
-      // reg = B + index: index + off below L_BLIM is a cache hit at B's linear address plus it (see
-      // L_BLIM); otherwise the full check, which decides every case exactly.
+      // reg = B + index: index + off below L_BLIM lies in B's region at B's linear address plus it (see
+      // indexed-access.ts); otherwise the checked copy or the full check, which decides every case exactly.
+      const exit = this.resumeLabel(pc);
+      if (exit !== undefined) {
+        emitIndexedExit(c, x.index, off, size, exit, this.curDepth + 1 - OUTER);
+        return { offset: 0 };
+      }
       c.get(x.index);
       if (off !== 0) c.i64(off).op(Op.i64_add);
       c.tee(L_T2).get(L_BLIM[size]).op(Op.i64_ge_u);
@@ -1647,17 +1655,7 @@ class FunctionCompiler implements StructSink {
       c.get(reg);
       if (off !== 0) c.i64(off).op(Op.i64_add);
       c.set(L_T);
-      const resume = this.resumeLabel(pc);
-      if (resume !== undefined) {
-        // The stack inline (an index into a stack array never leaves), else the checked copy.
-        c.get(L_T).gget(Global.stackBase).op(Op.i64_sub).gget(Global.stackLimit).op(Op.i64_lt_u);
-        c.if(ValType.i32);
-        if (store) markStack(this.code, this.mark, () => c.get(L_T).op(Op.i32_wrap_i64));
-        c.get(L_T).op(Op.i32_wrap_i64).gget(Global.stackDelta).op(Op.i32_add);
-        c.else();
-        c.i32(resume).set(L_LABEL).br(this.curDepth + 2 - OUTER);
-        c.end();
-      } else scanAddress(this.code, size, store, pc, this.mark, this.filled);
+      scanAddress(this.code, size, store, pc, this.mark, this.filled);
       c.else().get(L_T2).op(Op.i32_wrap_i64).get(L_BLIN).op(Op.i32_add).end();
       return { offset: 0 };
     }
@@ -1723,6 +1721,15 @@ class FunctionCompiler implements StructSink {
 
 
   private instruction(op: Operation, i: Insn, pc: number, depth: number): void {
+    this.curPc = pc;
+    try {
+      this.instructionBody(op, i, pc, depth);
+    } finally {
+      this.curPc = -1;
+    }
+  }
+
+  private instructionBody(op: Operation, i: Insn, pc: number, depth: number): void {
     const c = this.code;
     this.curDepth = depth;
     const haltDepth = depth - 2;

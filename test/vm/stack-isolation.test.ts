@@ -29,6 +29,9 @@ const writers: [string, string][] = [
   ['a constant address, atomic add', `${at(TOP - 24)}\nmov r2, 0x77\nlock add64 [r1], r2\nmov r0, 0\nexit`],
   ['a 32-bit computed address', `mov32 r1, ${STACK_START >> 4}\nlsh32 r1, 4\nadd32 r1, ${TOP - STACK_START - 32}\nstdw [r1], 0x77\nmov r0, 0\nexit`],
   ['a loop of stores through a pointer', `${at(TOP - 64)}\nmov r2, 0\nstb [r1], 0x77\nadd r1, 1\nadd r2, 1\njlt r2, 64, -4\nmov r0, 0\nexit`],
+  // Two indexed accesses through one base in a loop of two blocks (the JIT's indexed bounds, which cover
+  // the stack and mark it at once).
+  ['indexed stores into a stack array in a loop', `${at(TOP - 64)}\nmov r6, r1\nmov r3, 0\nmov r4, 0x77\nmov r2, r6\nadd r2, r3\nstxw [r2], r4\nmov r2, r6\nadd r2, r3\nldxw r5, [r2]\njeq r5, 5, +0\nadd r3, 4\njlt r3, 32, -9\nmov r0, 0\nexit`],
   ['the input memory\'s first word as the address', `ldxw r1, [r1]\nstdw [r1-8], 0x77\nmov r0, 0\nexit`],
 ];
 

@@ -1,0 +1,123 @@
+/**
+ * Indexed accesses (`reg = B; reg += X; [reg + off]`, B one register per function, usually a loop
+ * nest's array base): the bounds the compiler keeps for B, and the access's check against them.
+ *
+ * After every write of B, every cache refill and at the function's start, `emitRebase` computes for
+ * each access size s the largest index t = X + off that keeps `B + t` inside B's region (L_BLIM[s]),
+ * and B's linear address (L_BLIN). B's region is the stack when B points into it, else the cached
+ * region, else none (L_BLIM 0: every access misses). When B points into the stack and some indexed
+ * access stores, the stack's write mark (vm/stack) is lowered to B at once, so that stores through B
+ * need no mark of their own: every such store lies at or above B.
+ *
+ * The access then checks `t < L_BLIM[s]` (unsigned) and addresses `L_BLIN + t`. In loops whose misses
+ * leave for the checked copy, a miss leaves at once (`emitIndexedExit`): with the stack covered by the
+ * bounds no miss of a run that stays in B's region is left to handle in place, and a miss path that
+ * merges back into the loop (a second check, a stack path, a value) made V8 keep fewer of the loop's
+ * values in registers (with this, sort runs in 0.44-0.47 the time: docs/benchmarks.md, 2026-12-05 evening).
+ * @module
+ */
+import type { Insn } from '../isa/instruction.js';
+import { branchTarget, type Operation } from '../isa/operation.js';
+import type { CodeWriter } from '../wasm/module.js';
+import { Op } from '../wasm/opcodes.js';
+import { Global } from './layout.js';
+import { L_BLIM, L_BLIN, L_LABEL, L_T2 } from './locals.js';
+import { markStack } from './lower-memory.js';
+
+/**
+ * Set L_BLIM[s] (each size in `sizes`) and L_BLIN for B (register `b`) in the region at virtual
+ * `base` with `limit` = size - 7 (globals) and linear address `linear` (pushes B's i32 linear address),
+ * or L_BLIM 0 when B is not in it. An access of s bytes at B + t lies in the region when
+ * t < limit + 8 - s - (B - base).
+ */
+function bounds(c: CodeWriter, b: number, sizes: Iterable<1 | 2 | 4 | 8>, base: number, limit: number, linear: () => void): void {
+  for (const s of sizes) {
+    c.gget(limit).i64(8 - s).op(Op.i64_add).get(b).gget(base).op(Op.i64_sub).op(Op.i64_sub).i64(0);
+    c.get(b).gget(base).op(Op.i64_sub).gget(limit).op(Op.i64_lt_u).op(Op.select).set(L_BLIM[s]);
+  }
+  linear();
+  c.set(L_BLIN);
+}
+
+/**
+ * Recompute L_BLIM[s] (for each size in `sizes`) and L_BLIN from register `b`: the stack's bounds
+ * when `b` points into it (a branch, so that the usual case costs what the cache's bounds alone
+ * did), else the region cache's. When `stores` (some indexed access through `b` writes), the stack
+ * mark at linear offset `mark` is lowered to `b` in the stack case.
+ */
+export function emitRebase(c: CodeWriter, b: number, sizes: Iterable<1 | 2 | 4 | 8>, stores: boolean, mark: number): void {
+  c.get(b).gget(Global.stackBase).op(Op.i64_sub).gget(Global.stackLimit).op(Op.i64_lt_u).if();
+  bounds(c, b, sizes, Global.stackBase, Global.stackLimit, () => c.get(b).op(Op.i32_wrap_i64).gget(Global.stackDelta).op(Op.i32_add));
+  if (stores) markStack(c, mark, () => c.get(b).op(Op.i32_wrap_i64));
+  c.else();
+  bounds(c, b, sizes, Global.cacheBase, Global.cacheLimit, () =>
+    c.get(b).op(Op.i32_wrap_i64).gget(Global.cacheBase).op(Op.i32_wrap_i64).op(Op.i32_sub).gget(Global.cacheOffset).op(Op.i32_add),
+  );
+  c.end();
+}
+
+/**
+ * Push the i32 linear address of an indexed access of `size` bytes at index register `index` plus
+ * `off`, leaving for the checked copy with start label `resume` (by `br depth` after setting L_LABEL,
+ * `depth` counted from inside the check's `if`) when the index is past L_BLIM[size].
+ */
+export function emitIndexedExit(c: CodeWriter, index: number, off: number, size: 1 | 2 | 4 | 8, resume: number, depth: number): void {
+  c.get(index);
+  if (off !== 0) c.i64(off).op(Op.i64_add);
+  c.tee(L_T2).get(L_BLIM[size]).op(Op.i64_ge_u);
+  c.if().i32(resume).set(L_LABEL).br(depth).end();
+  c.get(L_T2).op(Op.i32_wrap_i64).get(L_BLIN).op(Op.i32_add);
+}
+
+/**
+ * For each pc, whether an indexed access through B may read the bounds after the instruction at pc
+ * before B is written again (backward liveness over the program's instructions, to a fixed point by
+ * a worklist). A write of B after which they are dead needs no {@link emitRebase}: a loop that only
+ * counts in B (clang reuses registers) then pays nothing for it. Only plain writes of B end the
+ * bounds' life (ALU, loads, `lddw`); any other instruction is treated as passing them on, which can
+ * only keep more writes rebasing.
+ */
+export function boundsLiveAfter(insns: readonly Insn[], ops: readonly Operation[], base: number, uses: ReadonlySet<number>): Uint8Array {
+  const n = insns.length;
+  const succs = (pc: number): number[] => {
+    const op = ops[pc]!;
+    if (op.kind === 'exit') return [];
+    if (op.kind === 'lddw') return [pc + 2];
+    const out = [pc + 1];
+    if (op.kind === 'ja' || op.kind === 'jcond') {
+      const t = branchTarget(op, insns[pc]!, pc);
+      if (op.kind === 'ja') out.length = 0;
+      if (t !== undefined) out.push(t);
+    }
+    return out.filter((s) => s >= 0 && s < n);
+  };
+  const writes = (pc: number): boolean => {
+    const k = ops[pc]!.kind;
+    return (k === 'alu' || k === 'neg' || k === 'movsx' || k === 'end' || k === 'ldx' || k === 'lddw') && insns[pc]!.dst === base;
+  };
+  const preds: number[][] = Array.from({ length: n }, () => []);
+  const slot = new Uint8Array(n);
+  for (let pc = 0; pc < n; pc += ops[pc]!.kind === 'lddw' ? 2 : 1) {
+    slot[pc] = 1;
+    for (const s of succs(pc)) preds[s]!.push(pc);
+  }
+  const liveIn = new Uint8Array(n);
+  const liveOut = new Uint8Array(n);
+  const work: number[] = [];
+  for (const pc of uses) if (pc < n && slot[pc] === 1) {
+    liveIn[pc] = 1;
+    work.push(pc);
+  }
+  while (work.length > 0) {
+    const pc = work.pop()!;
+    for (const p of preds[pc]!) {
+      if (liveOut[p] === 1) continue;
+      liveOut[p] = 1;
+      if (liveIn[p] === 0 && !writes(p)) {
+        liveIn[p] = 1;
+        work.push(p);
+      }
+    }
+  }
+  return liveOut;
+}
