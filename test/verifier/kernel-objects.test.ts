@@ -21,14 +21,6 @@ const KNOWN_GAPS: Record<string, { issues: string[]; why: string }> = {
     issues: ['301:unbounded-loop', '305:unbounded-loop'],
     why: 'a 2,000-iteration loop whose exit test the loop analysis does not relate to its counter (the kernel walks it)',
   },
-  'test/fixtures/elf/tc_meta.o:redir_neigh': {
-    issues: ['84:helper-argument'],
-    why: 'plen is bounded by a branch (1 to 32, else 20) that the analysis does not carry to the bpf_redirect_neigh call (the kernel does)',
-  },
-  'test/fixtures/elf/tc_meta.o:tunnel_key': {
-    issues: ['196:helper-argument'],
-    why: 'the same: the get size is bounded by a branch (1 to 48, else 44) the analysis does not carry to the call',
-  },
   'test/fixtures/elf/tc_skb_ops.o:clone_loop': {
     issues: ['22:unbounded-loop', '24:unbounded-loop'],
     why: 'a loop of at most 100 iterations that also leaves when the counter reaches cb[0]: the loop analysis does not relate the exit tests to the counter (the kernel walks it)',

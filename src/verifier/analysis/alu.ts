@@ -3,6 +3,7 @@
  * may move, by what, and what pointer differences yield).
  * @module
  */
+import { linkedCopy, movedLink } from './links.js';
 import type { Insn } from '../../isa/instruction.js';
 import type { Operation } from '../../isa/operation.js';
 import type { Env } from './env.js';
@@ -32,7 +33,7 @@ export function aluStep(env: Env, w: Work, pc: number, i: Insn, op: Extract<Oper
   if (op.kind === 'alu' && op.op === 'mov') {
     const src = op.source === 'imm' ? scalarValue(constant(BigInt(i.imm))) : readReg(env, w, pc, i.src);
     if (op.width === 64) {
-      w.regs[i.dst] = src;
+      w.regs[i.dst] = op.source === 'reg' && w.regs[i.src]!.type === 'scalar' ? linkedCopy(w, pc, i.src) : src;
     } else {
       // a 32-bit move of a pointer keeps only its low half: an unknown number
       w.regs[i.dst] = isPointer(src) ? scalarValue(unsignedRange(0n, 0xffff_ffffn)) : scalarValue(zeroExtend32(low32(src.scalar)));
@@ -70,7 +71,9 @@ export function aluStep(env: Env, w: Work, pc: number, i: Insn, op: Extract<Oper
   const src = op.source === 'imm' ? scalarValue(constant(BigInt(i.imm))) : readReg(env, w, pc, i.src);
   const name = op.op as ScalarOp;
   if (!isPointer(dst) && !isPointer(src)) {
-    w.regs[i.dst] = scalarValue(scalarOp(name, dst.scalar, src.scalar, op.width));
+    const result = scalarOp(name, dst.scalar, src.scalar, op.width);
+    const moved = op.width === 64 && op.source === 'imm' && (name === 'add' || name === 'sub') ? movedLink(dst, name === 'add' ? i.imm : -i.imm, result) : undefined;
+    w.regs[i.dst] = moved ?? scalarValue(result);
     return;
   }
   if (op.width === 32) {

@@ -4,6 +4,7 @@
  * order, strict or not, on the taken or the fall-through edge) proves `n` packet bytes.
  * @module
  */
+import { keepLink, narrowLinked } from './links.js';
 import type { Insn } from '../../isa/instruction.js';
 import type { JumpCond, Operation } from '../../isa/operation.js';
 import type { Env } from './env.js';
@@ -51,15 +52,17 @@ export function refineEdge(w: Work, i: Insn, op: Extract<Operation, { kind: 'jco
     if (op.width === 64) {
       const r = refineScalars(rel, a.scalar, b.scalar, 64);
       if (r === undefined) return false;
-      w.regs[i.dst] = scalarValue(r[0]);
-      if (srcReg >= 0) w.regs[srcReg] = scalarValue(r[1]);
+      w.regs[i.dst] = keepLink(a, scalarValue(r[0]));
+      if (srcReg >= 0) w.regs[srcReg] = keepLink(b, scalarValue(r[1]));
+      narrowAll(w, i.dst, srcReg);
       return true;
     }
     const r = refineScalars(rel, low32(a.scalar), low32(b.scalar), 32);
     if (r === undefined) return false;
     const lift = (v: Scalar, n: Scalar): Scalar => (v.umax <= 0xffff_ffffn ? (sync({ umin: n.umin, umax: n.umax, smin: v.smin, smax: v.smax }) ?? v) : v);
-    w.regs[i.dst] = scalarValue(lift(a.scalar, r[0]));
-    if (srcReg >= 0) w.regs[srcReg] = scalarValue(lift(b.scalar, r[1]));
+    w.regs[i.dst] = keepLink(a, scalarValue(lift(a.scalar, r[0])));
+    if (srcReg >= 0) w.regs[srcReg] = keepLink(b, scalarValue(lift(b.scalar, r[1])));
+    narrowAll(w, i.dst, srcReg);
     return true;
   }
   if (op.width !== 64) return true;
@@ -81,6 +84,12 @@ export function refineEdge(w: Work, i: Insn, op: Extract<Operation, { kind: 'jco
   if ((rel === 'eq' || rel === 'ne') && nonNull(b) && isZero(a)) return rel === 'ne';
   if (isPointer(a) && isPointer(b)) packetCompare(w, rel, a, b);
   return true;
+}
+
+/** Pass the narrowed operands on to their linked copies (one operand only when both are one link). */
+function narrowAll(w: Work, dst: number, src: number): void {
+  narrowLinked(w, dst);
+  if (src >= 0 && w.regs[src]!.id !== w.regs[dst]!.id) narrowLinked(w, src);
 }
 
 /** Split a nullable pointer (and every copy of it) into null (the number 0) or the non-null type. */

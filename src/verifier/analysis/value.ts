@@ -118,7 +118,8 @@ export function valueEqual(a: Value, b: Value): boolean {
 export function covers(a: Value, b: Value): boolean {
   if (a === b || a.type === 'uninit') return true;
   if (a.type !== b.type) return false;
-  if (a.type === 'scalar') return scalarContains(a.scalar, b.scalar);
+  // a linked scalar covers only the same link (the narrowing it allows must hold for b too)
+  if (a.type === 'scalar') return (a.id === 0 || (a.id === b.id && a.k === b.k)) && scalarContains(a.scalar, b.scalar);
   if (a.frame !== b.frame || a.size !== b.size || a.ref !== b.ref || b.lo < a.lo || b.hi > a.hi) return false;
   if (a.maps !== undefined || b.maps !== undefined) {
     const x = mapsOf(a);

@@ -1,0 +1,67 @@
+/**
+ * Linked scalar copies (the kernel's scalar ids): after a 64-bit `r2 = r1` of an unknown number both
+ * registers hold the same value, so a branch that narrows one narrows the other. A link is the scalar
+ * `id` shared by the copies, and `k` a constant each copy is off the others by (`r2 += 1` after the
+ * move keeps the link with k = 1). Any other new value of a register (ALU result, load, join) has id 0
+ * and leaves the link. Spilled copies keep their (wider) range, which stays sound.
+ * @module
+ */
+import { binary, constant, constValue, sync, type Scalar } from './scalar.js';
+import { scalarValue } from './value.js';
+import type { Work } from './memory.js';
+import type { Value } from './value.js';
+
+/** Scalar link ids are this plus the pc of the move that made the link (other ids are small). */
+const LINK_BASE = 0x4000_0000;
+
+/** A 64-bit register move `dst = src` at `pc`: the copy, linked to `src` when it is an unknown number. */
+export function linkedCopy(w: Work, pc: number, src: number): Value {
+  const v = w.regs[src]!;
+  if (v.type !== 'scalar' || v.id !== 0 || constValue(v.scalar) !== undefined) return v;
+  const id = LINK_BASE + pc;
+  // a link made at this pc on an earlier pass through a loop is a different value now: drop it
+  for (let r = 0; r < w.regs.length; r++) if (isLinked(w.regs[r]!, id)) w.regs[r] = { ...w.regs[r]!, id: 0, k: 0 };
+  const linked = { ...v, id, k: 0 };
+  w.regs[src] = linked;
+  return linked;
+}
+
+function isLinked(v: Value, id: number): boolean {
+  return v.type === 'scalar' && v.id === id;
+}
+
+/** Give every register linked to register `reg` its new (narrowed) value. */
+export function narrowLinked(w: Work, reg: number): void {
+  const v = w.regs[reg]!;
+  if (v.type !== 'scalar' || v.id < LINK_BASE) return;
+  for (let r = 0; r < w.regs.length; r++) {
+    const c = w.regs[r]!;
+    if (r === reg || !isLinked(c, v.id)) continue;
+    if (c.k === v.k) {
+      w.regs[r] = v;
+      continue;
+    }
+    // c = v + (c.k - v.k); a shift that may wrap gives the full range, and the intersection keeps c's own bounds
+    const s = meet(binary('add', v.scalar, constant(BigInt(c.k - v.k)), 64), c.scalar);
+    if (s !== undefined) w.regs[r] = { ...scalarValue(s), id: c.id, k: c.k };
+  }
+}
+
+/** `r += imm` / `r -= imm` (64-bit) on a linked copy: the same link, `k` moved; undefined when it is no link. */
+export function movedLink(v: Value, delta: number, result: Scalar): Value | undefined {
+  if (v.type !== 'scalar' || v.id < LINK_BASE) return undefined;
+  const k = v.k + delta;
+  if (!Number.isSafeInteger(k) || Math.abs(k) >= 2 ** 31) return undefined;
+  return { ...scalarValue(result), id: v.id, k };
+}
+
+function meet(a: Scalar, b: Scalar): Scalar | undefined {
+  const max = (x: bigint, y: bigint): bigint => (x > y ? x : y);
+  const min = (x: bigint, y: bigint): bigint => (x < y ? x : y);
+  return sync({ umin: max(a.umin, b.umin), umax: min(a.umax, b.umax), smin: max(a.smin, b.smin), smax: min(a.smax, b.smax) });
+}
+
+/** `v` narrowed to `s`, keeping its link. */
+export function keepLink<T extends Value>(v: Value, narrowed: T): T {
+  return v.type === 'scalar' && v.id >= LINK_BASE ? { ...narrowed, id: v.id, k: v.k } : narrowed;
+}
