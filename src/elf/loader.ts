@@ -117,7 +117,7 @@ export interface LoadOptions extends MapOptions {
    *   the C line, and how to run it anyway.
    * - `'warn'`: the same analysis, but its findings are kept in {@link BpfObject.verification} and
    *   {@link BpfObject.warnings} instead of refusing the program; only the shape checks reject. Still the
-   *   default: the analysis wrongly rejects 2 of the 224 corpus programs the kernel accepts
+   *   default: the analysis wrongly rejects 8 of the 273 corpus programs the kernel accepts
    *   (test/verifier/kernel-corpus.test.ts lists them), and the test fixtures run on purpose programs the
    *   kernel refuses (faults the engines must catch).
    * - `'shape'`: the instruction-shape checks only (what every load did before the kernel level).
