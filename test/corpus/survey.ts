@@ -20,14 +20,14 @@ import { TRACING_TYPES, tracingTypeOf, type TracingEvent, type TracingType } fro
 /** The corpus root. */
 export const CORPUS_DIR = fileURLToPath(new URL('.', import.meta.url));
 
-/** Every object file of the corpus (relative paths, sorted): `*.o` and the extension-less invalid samples. */
+/** Every object file of the corpus (relative paths, sorted): `*.o`, cilium/ebpf's `*-el.elf` and the extension-less invalid samples. */
 export function corpusObjects(): string[] {
   const out: string[] = [];
   const walk = (dir: string): void => {
     for (const name of readdirSync(dir).sort()) {
       const path = join(dir, name);
       if (statSync(path).isDirectory()) walk(path);
-      else if (name.endsWith('.o') || (dir.endsWith('invalid') && !name.includes('.'))) out.push(relative(CORPUS_DIR, path));
+      else if (name.endsWith('.o') || name.endsWith('-el.elf') || (dir.endsWith('invalid') && !name.includes('.'))) out.push(relative(CORPUS_DIR, path));
     }
   };
   walk(CORPUS_DIR);
@@ -249,12 +249,12 @@ export function surveyObject(bytes: Uint8Array, packets: readonly Uint8Array[], 
   return { load: 'loads', programs };
 }
 
-/** Survey the whole corpus. */
-export function surveyCorpus(): { table: Record<string, ObjectStatus>; mismatches: string[] } {
+/** Survey the corpus, or the objects whose relative path `include` accepts. */
+export function surveyCorpus(include: (path: string) => boolean = () => true): { table: Record<string, ObjectStatus>; mismatches: string[] } {
   const packets = corpusPackets();
   const table: Record<string, ObjectStatus> = {};
   const mismatches: string[] = [];
-  for (const path of corpusObjects()) {
+  for (const path of corpusObjects().filter(include)) {
     table[path] = surveyObject(new Uint8Array(readFileSync(join(CORPUS_DIR, path))), packets, mismatches, path);
   }
   return { table, mismatches };
