@@ -162,11 +162,48 @@ function programTypesFor(path: string): LoadOptions['programTypes'] {
 }
 
 /**
- * Sizes of maps declared with 0 entries, as the object's own loader sets them: Falco's userspace
- * (libscap) gives its per-CPU scratch arrays one entry per CPU (the survey runs on one CPU).
+ * `max_entries` xdp-tools' user space gives the maps its objects declare with 0 entries (xdp-bench's
+ * and xdp-monitor's `sample_setup_maps`, xdp_redirect_cpumap's CPU list), for the survey's one CPU:
+ * one slot per CPU, the redirect-error table one per errno class (7) per CPU, the exception table one
+ * per XDP action plus "other" (6) per CPU, the cpumap enqueue table CPUs x CPUs, one RX queue,
+ * xdp_redirect_cpumap's CPU map and CPU list one per CPU.
  */
-function mapSizesFor(path: string): LoadOptions['mapSizes'] {
+const XDP_TOOLS_SIZES: Readonly<Record<string, number>> = {
+  rx_cnt: 1,
+  rxq_cnt: 1,
+  redir_err_cnt: 7,
+  cpumap_enqueue_cnt: 1,
+  cpumap_kthread_cnt: 1,
+  exception_cnt: 6,
+  devmap_xmit_cnt: 1,
+  cpus_available: 1,
+  cpu_map: 1,
+};
+
+/** Names of the BTF-defined maps of an object (its `.maps` symbols); [] when its ELF does not parse. */
+function mapNamesOf(bytes: Uint8Array): string[] {
+  try {
+    const elf = parseElf(bytes);
+    const maps = elf.sections.findIndex((s) => s.name === '.maps');
+    return maps < 0 ? [] : elf.symbols.filter((s) => s.shndx === maps && s.name !== '').map((s) => s.name);
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * Sizes of maps declared with 0 entries, as the object's own loader sets them before load (what a
+ * user passes as `mapSizes` / `--map-size`; libbpf itself sizes only perf event arrays, which tsbpf
+ * does too): Falco's userspace (libscap) gives its per-CPU scratch arrays one entry per CPU, xdp-tools'
+ * user space sizes its statistics tables by the CPU count ({@link XDP_TOOLS_SIZES}). The survey runs on
+ * one CPU.
+ */
+function mapSizesFor(path: string, bytes: Uint8Array): LoadOptions['mapSizes'] {
   if (path === 'ebpf-samples/falco/probe.o') return { frame_scratch_map: 1, tmp_scratch_map: 1, local_state_map: 1 };
+  if (path.startsWith('xdp-tools/')) {
+    const sizes = Object.fromEntries(mapNamesOf(bytes).filter((n) => n in XDP_TOOLS_SIZES).map((n) => [n, XDP_TOOLS_SIZES[n]!]));
+    return Object.keys(sizes).length === 0 ? undefined : sizes;
+  }
   return undefined;
 }
 
@@ -175,13 +212,13 @@ function mapSizesFor(path: string): LoadOptions['mapSizes'] {
  * running, so the kernel-level verifier only warns here (`verify: 'warn'`); its verdicts on the corpus are
  * measured against the kernel's in test/verifier/kernel-corpus.test.ts.
  */
-function deterministic(path: string): LoadOptions {
+function deterministic(path: string, bytes: Uint8Array): LoadOptions {
   let t = 1_000_000_000n;
   let x = 0x12345678;
   return {
     verify: 'warn',
     programTypes: programTypesFor(path),
-    mapSizes: mapSizesFor(path),
+    mapSizes: mapSizesFor(path, bytes),
     now: () => (t += 1000n),
     random: () => {
       // xorshift32
@@ -201,7 +238,7 @@ export function surveyObject(bytes: Uint8Array, packets: readonly Uint8Array[], 
   let obj: BpfObject;
   let twin: BpfObject | undefined;
   try {
-    obj = loadObject(bytes, deterministic(where));
+    obj = loadObject(bytes, deterministic(where, bytes));
   } catch (e) {
     const why = `refused: ${describeError(e)}`;
     return { load: why, programs: Object.fromEntries(listPrograms(bytes).map((k) => [k, 'object refused'])) };
@@ -219,7 +256,7 @@ export function surveyObject(bytes: Uint8Array, packets: readonly Uint8Array[], 
     }
     const tracing = (TRACING_TYPES as readonly string[]).includes(p.type) ? (p.type as TracingType) : undefined;
     if (tracing !== undefined) {
-      twin ??= loadObject(bytes, deterministic(where));
+      twin ??= loadObject(bytes, deterministic(where, bytes));
       const jitRunner = twin.program(name);
       let status = 'runs';
       for (const event of tracingEvents(tracing)) {
@@ -235,7 +272,7 @@ export function surveyObject(bytes: Uint8Array, packets: readonly Uint8Array[], 
       programs[key] = 'links';
       continue;
     }
-    twin ??= loadObject(bytes, deterministic(where));
+    twin ??= loadObject(bytes, deterministic(where, bytes));
     const jitRunner = twin.program(name);
     let status = 'runs';
     for (const packet of packets) {
