@@ -1,6 +1,7 @@
 /**
  * The object-loading flags `run` and `inspect` share: `--type TYPE` (the program type, for sections
- * whose name says nothing), `--map-size NAME=N` (a map's max_entries before load), `--fib FILE`
+ * whose name says nothing), `--map-size NAME=N` (a map's max_entries before load), `--max-map-bytes N` (the
+ * largest map arena), `--fib FILE`
  * (the host's interfaces, routes and neighbours for `bpf_fib_lookup`, as JSON), `--sockets FILE`
  * (the host's sockets for the socket lookups, as JSON), `--kconfig
  * NAME=VALUE` (a Kconfig extern's value), `--helper ID=VALUE` (a helper that returns VALUE and
@@ -12,6 +13,7 @@ import { ArgumentError } from '../errors.js';
 import { PROGRAM_TYPES, type LoadOptions, type ProgramType } from '../elf/loader.js';
 import { Fib, type FibDescription } from '../helpers/fib-table.js';
 import { SocketTable, type SocketDescription } from '../helpers/socket-table.js';
+import { MAX_MAP_BYTES_LIMIT } from '../maps/map.js';
 import { UsageError, listOption, stringOption, type OptionSpec, type ParsedArgs } from './args.js';
 import { readInputFile } from './input.js';
 import { KERNEL_HELPER_NAMES } from '../helpers/kernel-names.js';
@@ -23,6 +25,7 @@ import { pathToFileURL } from 'node:url';
 export const LOAD_FLAG_SPECS: Readonly<Record<string, OptionSpec>> = {
   type: { type: 'string' },
   'map-size': { type: 'list' },
+  'max-map-bytes': { type: 'string' },
   fib: { type: 'string' },
   sockets: { type: 'string' },
   kconfig: { type: 'list' },
@@ -38,6 +41,9 @@ export const LOAD_FLAG_HELP = `  --type TYPE     program type: xdp, socket, tc o
                   (instruction shape only) or off
   --map-size NAME=N
                   set map NAME's max_entries to N before load (repeatable)
+  --max-map-bytes N
+                  largest value arena one map may have (default 134217728, 128 MiB;
+                  at most 1073741824): raise it for objects with huge maps
   --fib FILE.json the host's network for bpf_fib_lookup: {"interfaces": [{"ifindex",
                   "mac", "mtu", "addresses", "forwarding"}], "routes": [{"prefix", "type",
                   "ifindex", "gateway", "metric", "table"}], "neighbours": [{"ifindex",
@@ -146,8 +152,8 @@ async function helperModule(spec: string, path: string): Promise<HelperFunction>
   return mod.default as HelperFunction;
 }
 
-/** Load options from `--type`, `--verify`, `--map-size`, `--fib`, `--sockets`, `--kconfig`, `--helper` and `--btf`; a usage error for bad values. */
-export async function loadFlags(args: ParsedArgs): Promise<Pick<LoadOptions, 'programTypes' | 'mapSizes' | 'fib' | 'sockets' | 'kconfig' | 'helpers' | 'targetBtf' | 'verify'>> {
+/** Load options from `--type`, `--verify`, `--map-size`, `--max-map-bytes`, `--fib`, `--sockets`, `--kconfig`, `--helper` and `--btf`; a usage error for bad values. */
+export async function loadFlags(args: ParsedArgs): Promise<Pick<LoadOptions, 'programTypes' | 'mapSizes' | 'maxMapBytes' | 'fib' | 'sockets' | 'kconfig' | 'helpers' | 'targetBtf' | 'verify'>> {
   const verify = stringOption(args, 'verify');
   if (verify !== undefined && !['kernel', 'warn', 'shape', 'off'].includes(verify)) {
     throw new UsageError(`--verify must be kernel, warn, shape or off, not '${verify}'`);
@@ -167,6 +173,11 @@ export async function loadFlags(args: ParsedArgs): Promise<Pick<LoadOptions, 'pr
     }
     sizes[m[1]!] = n;
   }
+  const maxBytesText = stringOption(args, 'max-map-bytes');
+  const maxMapBytes = maxBytesText === undefined ? undefined : Number(/^(0x[0-9a-f]+|\d+)$/i.test(maxBytesText) ? maxBytesText : NaN);
+  if (maxMapBytes !== undefined && (!Number.isSafeInteger(maxMapBytes) || maxMapBytes < 1 || maxMapBytes > MAX_MAP_BYTES_LIMIT)) {
+    throw new UsageError(`--max-map-bytes ${maxBytesText}: expected a byte count from 1 to ${MAX_MAP_BYTES_LIMIT}`);
+  }
   const kconfig: Record<string, string> = {};
   for (const spec of listOption(args, 'kconfig')) {
     const m = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/s.exec(spec);
@@ -181,6 +192,7 @@ export async function loadFlags(args: ParsedArgs): Promise<Pick<LoadOptions, 'pr
     ...(verify === undefined ? {} : { verify: verify === 'off' ? false : (verify as 'kernel' | 'warn' | 'shape') }),
     ...(Object.keys(kconfig).length === 0 ? {} : { kconfig }),
     ...(Object.keys(sizes).length === 0 ? {} : { mapSizes: sizes }),
+    ...(maxMapBytes === undefined ? {} : { maxMapBytes }),
     ...(fib === undefined ? {} : { fib: jsonFile<FibDescription>('fib', fib, (f) => new Fib(f)) }),
     ...(sockets === undefined ? {} : { sockets: jsonFile<SocketDescription[]>('sockets', sockets, (d) => new SocketTable(d)) }),
     ...(stubs.size === 0 ? {} : { helpers: stubs }),

@@ -102,10 +102,20 @@ function compareBytes(a: Uint8Array, b: Uint8Array): number {
   return 0;
 }
 
-/** Decode every entry of a map. */
+/**
+ * Most entries an array map may have for its contents to be listed in a report or saved: every index
+ * of an array is an entry, so a huge one (katran's 134 million-entry `ch_rings`) would not fit in memory
+ * as JSON. Larger arrays are reported with a note; the API reads them entry by entry.
+ */
+export const MAX_LISTED_ARRAY_ENTRIES = 1 << 16;
+
+/** Decode every entry of a map (arrays of more than {@link MAX_LISTED_ARRAY_ENTRIES} get a note instead). */
 export function dumpMap(obj: BpfObject, map: BpfMap): MapDump {
   const types = mapTypes(obj, map);
   const base = { name: map.name, type: shortMapType(map.spec.type), keyType: types.keyName, valueType: types.valueName };
+  if ((map.spec.type === MapType.ARRAY || map.spec.type === MapType.PERCPU_ARRAY) && map.spec.maxEntries > MAX_LISTED_ARRAY_ENTRIES) {
+    return { ...base, entries: [], note: `${map.spec.maxEntries} entries (not listed: more than ${MAX_LISTED_ARRAY_ENTRIES}; read them with the API, obj.map('${map.name}'))` };
+  }
   let entries: [Uint8Array, Uint8Array][];
   try {
     entries = map.entries();

@@ -14,7 +14,7 @@ import type { ProgramType as KernelProgramType } from '../verifier/analysis/inde
 import { isFrozenData, kernelProgramType, objectMapTable, type ObjectMapTable } from './kernel-check.js';
 import { ArrayMap } from '../maps/array.js';
 import { createMap } from '../maps/create.js';
-import { BpfMap } from '../maps/map.js';
+import { BpfMap, MAX_MAP_BYTES_LIMIT } from '../maps/map.js';
 import { RingBufMap } from '../maps/ringbuf.js';
 import { MapOfMaps, ProgramArrayMap, type MapRef, type ProgramRef } from '../maps/special.js';
 import { MapType, type MapOptions, type MapSpec } from '../maps/types.js';
@@ -312,6 +312,7 @@ export class BpfObject {
     if (perf !== undefined && (!Number.isSafeInteger(perf) || perf < 16 || perf > 1 << 30)) {
       throw new ArgumentError(`perfBufferBytes must be an integer from 16 to ${1 << 30}, got ${String(perf)}`);
     }
+    checkOptionalInteger(options.maxMapBytes, 'options.maxMapBytes', 1, MAX_MAP_BYTES_LIMIT);
     // A private plain copy: a Node Buffer's slice() is a view, so linking would otherwise write
     // relocated immediates back into the caller's buffer (and a second load of it would relocate twice).
     this.elf = parseElf(new Uint8Array(bytes));
@@ -407,8 +408,8 @@ export class BpfObject {
   }
 
   private mapOptions(): MapOptions {
-    const { cpus, onPerfEvent, perfBufferBytes } = this.options;
-    return { cpus, onPerfEvent, perfBufferBytes };
+    const { cpus, onPerfEvent, perfBufferBytes, maxMapBytes } = this.options;
+    return { cpus, onPerfEvent, perfBufferBytes, maxMapBytes };
   }
 
   private createMaps(maps: Map<string, BpfMap>): void {

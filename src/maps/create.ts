@@ -7,13 +7,14 @@ import type { VmMemory } from '../vm/memory.js';
 import { ArrayMap } from './array.js';
 import { HashMap } from './hash.js';
 import { LpmTrieMap } from './lpm.js';
-import type { BpfMap } from './map.js';
+import { DEFAULT_MAX_MAP_BYTES, MAX_MAP_BYTES_LIMIT, type BpfMap } from './map.js';
 import { QueueMap } from './queue.js';
 import { RedirectMap } from './redirect.js';
 import { RingBufMap } from './ringbuf.js';
 import { StackTraceMap } from './stack-trace.js';
 import { MapOfMaps, PerfEventArrayMap, ProgramArrayMap } from './special.js';
 import { MapType, mapTypeName, type MapOptions, type MapSpec } from './types.js';
+import { valueStride } from './values.js';
 
 /** Largest perf buffer a host may ask for, per CPU (the kernel's perf buffers are bounded by memlock too). */
 const MAX_PERF_BUFFER_BYTES = 1 << 30;
@@ -31,6 +32,17 @@ export function createMap(memory: VmMemory, spec: MapSpec, options: MapOptions =
   if (spec.maxEntries === 0 && spec.type !== MapType.PERF_EVENT_ARRAY) {
     // libbpf sizes only perf event arrays (one slot per CPU); any other 0 is the loader's to fill in.
     throw new MapError(`map ${spec.name}: max_entries must be at least 1 (it is 0: its loader is meant to size it; give the size with mapSizes { ${spec.name}: N } or tsbpf's --map-size ${spec.name}=N)`);
+  }
+  const limit = options.maxMapBytes ?? DEFAULT_MAX_MAP_BYTES;
+  if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_MAP_BYTES_LIMIT) {
+    throw new ArgumentError(`maxMapBytes must be an integer from 1 to ${MAX_MAP_BYTES_LIMIT}, got ${String(limit)}`);
+  }
+  const bytes = arenaBytes(spec, cpus);
+  if (bytes > limit) {
+    throw new MapError(
+      `map ${spec.name}: its ${bytes} bytes of values are more than the ${limit}-byte limit per map; ` +
+        `raise the limit with maxMapBytes (tsbpf's --max-map-bytes, at most ${MAX_MAP_BYTES_LIMIT}) or lower max_entries with mapSizes { ${spec.name}: N } (--map-size ${spec.name}=N)`,
+    );
   }
   switch (spec.type) {
     case MapType.ARRAY:
@@ -69,5 +81,25 @@ export function createMap(memory: VmMemory, spec: MapSpec, options: MapOptions =
     }
     default:
       throw new MapError(`map ${spec.name}: ${mapTypeName(spec.type)} is not supported`);
+  }
+}
+
+/** Bytes of value arena a map of this shape takes (what {@link MapOptions.maxMapBytes} bounds). */
+function arenaBytes(spec: MapSpec, cpus: number): number {
+  const values = spec.maxEntries * valueStride(spec.valueSize);
+  switch (spec.type) {
+    case MapType.ARRAY:
+    case MapType.HASH:
+    case MapType.LRU_HASH:
+    case MapType.LPM_TRIE:
+      return values;
+    case MapType.PERCPU_ARRAY:
+    case MapType.PERCPU_HASH:
+    case MapType.LRU_PERCPU_HASH:
+      return values * cpus;
+    case MapType.RINGBUF:
+      return spec.maxEntries;
+    default:
+      return 0;
   }
 }

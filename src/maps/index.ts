@@ -4,7 +4,7 @@
  * `spec.type` and for annotations. Entry point `tsbpf/maps`.
  * @module
  */
-export { BPF_F_RDONLY_PROG, type BpfMap } from './map.js';
+export { BPF_F_RDONLY_PROG, DEFAULT_MAX_MAP_BYTES, MAX_MAP_BYTES_LIMIT, type BpfMap } from './map.js';
 export { MapType, UpdateFlag, type MapOptions, type MapSpec } from './types.js';
 export type { ArrayMap } from './array.js';
 export type { HashMap } from './hash.js';

@@ -23,8 +23,13 @@ export function keyBytes(s: string): Uint8Array {
   return out;
 }
 
-/** Refuse maps whose arenas would not fit the VM memory. */
-const MAX_ARENA = 128 * 1024 * 1024;
+/**
+ * Largest value arena a map may have by default (`MapOptions.maxMapBytes` raises it): a guard against
+ * absurd sizes, as the kernel's memlock limit is.
+ */
+export const DEFAULT_MAX_MAP_BYTES = 128 * 1024 * 1024;
+/** Largest value arena any map may have (the VM's heap addresses span 2 GiB). */
+export const MAX_MAP_BYTES_LIMIT = 1024 * 1024 * 1024;
 
 /** `map_flags` bit that makes a map read-only to programs (libbpf sets it on `.rodata`). */
 export const BPF_F_RDONLY_PROG = 1 << 7;
@@ -60,8 +65,8 @@ export abstract class BpfMap {
   constructor(memory: VmMemory, spec: MapSpec, arenaSize: number, writable = true, elements?: RegionElements) {
     this.memory = memory;
     this.spec = spec;
-    if (!Number.isSafeInteger(arenaSize) || arenaSize > MAX_ARENA) {
-      throw new MapError(`map ${spec.name}: ${arenaSize} bytes of values is more than the ${MAX_ARENA}-byte limit; lower max_entries`);
+    if (!Number.isSafeInteger(arenaSize) || arenaSize > MAX_MAP_BYTES_LIMIT) {
+      throw new MapError(`map ${spec.name}: ${arenaSize} bytes of values is more than tsbpf's ${MAX_MAP_BYTES_LIMIT}-byte maximum; lower max_entries`);
     }
     this.programWritable = writable && (spec.flags & BPF_F_RDONLY_PROG) === 0;
     // The heap allocator never hands out an address twice, so mapping and unmapping an empty region

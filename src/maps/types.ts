@@ -71,4 +71,12 @@ export interface MapOptions {
    * records that do not fit until the host drains them are dropped, and the program gets -ENOSPC.
    */
   readonly perfBufferBytes?: number;
+  /**
+   * Largest value arena one map may have, in bytes (default `DEFAULT_MAX_MAP_BYTES`, 128 MiB; at most
+   * `MAX_MAP_BYTES_LIMIT`, 1 GiB): values of array, hash and LPM maps (per CPU for per-CPU maps) and
+   * ring buffers. A larger map is refused with a `MapError` naming this option, as the kernel refuses
+   * maps beyond the memlock limit; raise it for objects that really need big maps (katran's 512 MiB
+   * `ch_rings`), or shrink the map with `mapSizes`.
+   */
+  readonly maxMapBytes?: number;
 }

@@ -51,6 +51,16 @@ describe('tsbpf run --type / --map-size', () => {
     expect(r).toMatchObject({ code: 0, out: expect.stringMatching(/^verdict = XDP_PASS\nr0 = 0x2 \(2\)\n/) });
   });
 
+  it('raises the per-map memory limit with --max-map-bytes', async () => {
+    const args = ['run', fx('per_program.o'), '--program', 'count', '--map-size', 'counter=16777216', '--mem-hex', '00'.repeat(60)];
+    expect((await cli(args)).err).toMatch(/134217728-byte limit per map; raise the limit with maxMapBytes \(tsbpf's --max-map-bytes/);
+    const r = await cli([...args, '--max-map-bytes', '1073741824']);
+    expect(r).toMatchObject({ code: 0, out: expect.stringMatching(/^verdict = XDP_PASS/) });
+    // A 16 M-entry array is not listed (it would not fit in memory as text).
+    expect(r.out).toMatch(/counter \(array, .*\): 16777216 entries \(not listed: more than 65536; read them with the API/);
+    expect((await cli([...args, '--max-map-bytes', '2000000000'])).err).toMatch(/--max-map-bytes 2000000000: expected a byte count from 1 to 1073741824/);
+  });
+
   it('refuses the flags for raw bytecode', async () => {
     const r = await cli(['run', 'b7000000000000009500000000000000', '--type', 'xdp']);
     expect(r).toMatchObject({ code: 2 });

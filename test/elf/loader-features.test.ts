@@ -67,6 +67,29 @@ describe('map sizes set before load', () => {
   });
 });
 
+describe('the per-map memory limit (maxMapBytes)', () => {
+  it('refuses a map over the default 128 MiB, naming the option, and only the programs using it', () => {
+    const obj = load('per_program', { mapSizes: { counter: 2 ** 24 } });
+    expect(() => obj.program('count')).toThrow(/map counter: its \d+ bytes of values are more than the 134217728-byte limit per map; raise the limit with maxMapBytes \(tsbpf's --max-map-bytes, at most 1073741824\)/);
+    expect(() => obj.map('counter')).toThrow(MapError);
+  });
+
+  it('lets the user raise it, and lower it', () => {
+    const big = load('per_program', { mapSizes: { counter: 2 ** 24 }, maxMapBytes: 2 ** 30 });
+    expect(big.program('count').runXdp(ipv4Packet(6)).action).toBe(XdpAction.PASS);
+    expect(big.map('counter').spec.maxEntries).toBe(2 ** 24);
+    expect(() => load('per_program', { maxMapBytes: 8 }).program('count')).toThrow(/more than the 8-byte limit per map/);
+  });
+
+  it('refuses limits outside 1 to 1 GiB, and maps beyond 1 GiB whatever the limit', () => {
+    for (const bad of [0, -1, 1.5, 2 ** 30 + 1, Number.NaN, '4' as unknown as number]) {
+      expect(() => load('per_program', { maxMapBytes: bad })).toThrow(ArgumentError);
+    }
+    const huge = load('per_program', { mapSizes: { counter: 2 ** 32 - 1 }, maxMapBytes: 2 ** 30 });
+    expect(() => huge.program('count')).toThrow(/more than the 1073741824-byte limit per map/);
+  });
+});
+
 describe('program types', () => {
   it('follows libbpf, iproute2, Cilium and the old samples loader, and inherits types for tail-call slots', () => {
     const types = Object.fromEntries(load('sections').programs.map((p) => [p.section, p.type]));
