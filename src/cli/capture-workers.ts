@@ -3,7 +3,7 @@
  * {@link PacketPool} of Node worker threads and runs the capture through it (pcap-run-pool.ts).
  * @module
  */
-import type { LoadOptions } from '../elf/loader.js';
+import type { BpfObject, LoadOptions } from '../elf/loader.js';
 import { EbpfError } from '../errors.js';
 import { PacketPool } from '../pool/pool.js';
 import type { RunLimits } from '../vm/environment.js';
@@ -11,7 +11,7 @@ import { UsageError } from './args.js';
 import type { CliIo } from './io.js';
 import type { VerdictKind } from './packet-engine.js';
 import { runCapturePool } from './pcap-run-pool.js';
-import type { CaptureRunRequest } from './pcap-run.js';
+import { preloadMaps, type CaptureRunRequest } from './pcap-run.js';
 import { nodePoolWorker } from './pool-node.js';
 import { InputError } from './input.js';
 
@@ -35,14 +35,25 @@ export async function runCaptureWorkers(req: Omit<CaptureRunRequest, 'engine' | 
   if (req.maxErrors !== undefined) refuse('--max-errors (packets already sent to workers would still change the maps)');
   if (w.load.helpers !== undefined) refuse('--helper');
   let pool: PacketPool;
+  // --map files go into the host's object before the workers load it: their loads freeze .rodata.
+  let setupError: unknown;
+  const setup = (obj: BpfObject): void => {
+    try {
+      preloadMaps(obj, req.mapFiles);
+    } catch (e) {
+      setupError = e;
+      throw e;
+    }
+  };
   try {
     const { helpers: _h, ...load } = w.load;
-    pool = await PacketPool.start({ object: w.bytes, program: w.program, workers: w.workers, createWorker: nodePoolWorker, load, jit: w.jit, limits: w.limits });
+    pool = await PacketPool.start({ object: w.bytes, program: w.program, workers: w.workers, createWorker: nodePoolWorker, load, jit: w.jit, limits: w.limits, setup });
   } catch (e) {
+    if (e === setupError) throw e;
     if (e instanceof EbpfError) throw new InputError(`${e.code}: ${e.message}`);
     throw e;
   }
   const info = pool.program;
   const kind: VerdictKind = info.type === 'xdp' ? 'xdp' : info.type === 'socket' ? 'socket' : info.type === 'tc' ? 'tc' : 'raw';
-  return runCapturePool({ ...req, object: pool.object, kind, programLabel: `${info.name} (${info.section})` }, pool, io);
+  return runCapturePool({ ...req, mapFiles: [], object: pool.object, kind, programLabel: `${info.name} (${info.section})` }, pool, io);
 }

@@ -86,7 +86,12 @@ export interface GlobalVariable {
 
 /** Options for {@link loadObject}. */
 export interface LoadOptions extends MapOptions {
-  /** The VM memory to place maps in (default: a fresh one). */
+  /**
+   * The VM memory to place maps in (default: a fresh one). When it was made with `attach` (a worker
+   * joining another thread's shared memory, where the object was loaded first at the same layout),
+   * global data and `.kconfig` keep the bytes already there instead of taking the object's initial
+   * values: the owner may have set them (`--map .rodata=...`) before this load froze them.
+   */
   readonly memory?: VmMemory;
   /**
    * Called with each `bpf_trace_printk` line as it is printed (default: none). Lines are also kept,
@@ -344,7 +349,7 @@ export class BpfObject {
     if (this.kconfig !== undefined) {
       // Read-only to programs, like libbpf's frozen .kconfig map.
       const map = new ArrayMap(this.memory, { name: KCONFIG_MAP, type: MapType.ARRAY, keySize: 4, valueSize: this.kconfig.bytes.length, maxEntries: 1, flags: 0 }, 1, false);
-      map.view().set(this.kconfig.bytes);
+      if (!this.memory.attached) map.view().set(this.kconfig.bytes);
       this.register(map, maps);
     }
     const cpu = options.cpu ?? 0;
@@ -446,7 +451,8 @@ export class BpfObject {
         if (e instanceof EbpfError) throw e;
         throw new ObjectFileError(ErrorCode.ELF, `cannot create map ${s.name}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
       }
-      if (s.type === SectionType.PROGBITS) map.view().set(s.data);
+      // An attached memory already holds the owner's values (see LoadOptions.memory).
+      if (s.type === SectionType.PROGBITS && !this.memory.attached) map.view().set(s.data);
       this.register(map, maps);
     }
   }

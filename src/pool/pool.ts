@@ -44,6 +44,13 @@ export interface PacketPoolOptions {
   readonly limits?: Partial<RunLimits>;
   /** Bytes of the shared memory each worker has for its stack, context, packet and engine state (default 8 MiB). */
   readonly bytesPerWorker?: number;
+  /**
+   * Called with the host's copy of the object before any worker loads it: set maps and global data
+   * here. Read-only data (`.rodata`, `.kconfig`) can only be set here, because each worker's load
+   * verifies the program, which freezes it (the verifier reads it as constants, as libbpf freezes it
+   * before loading). Workers find these values in the shared memory. An error it throws fails the start.
+   */
+  readonly setup?: (object: BpfObject) => void;
 }
 
 /**
@@ -143,6 +150,7 @@ export class PacketPool {
     const load: PoolLoadOptions = options.load ?? {};
     for (const k of Object.keys(load)) if (!POOL_LOAD_KEYS.includes(k)) throw new ArgumentError(`options.load.${k} cannot be given to workers (data only: ${POOL_LOAD_KEYS.join(', ')})`);
     const limits = options.limits ?? {};
+    if (options.setup !== undefined && typeof options.setup !== 'function') throw argumentError('options.setup', 'a function', options.setup);
     // How many bytes the object's maps and data take: a load into a plain memory, not verified.
     const probe = loadObject(bytes, { ...load, verify: false, cpus: workers });
     checkShareable(probe);
@@ -157,6 +165,8 @@ export class PacketPool {
     const object = loadObject(bytes, { ...load, memory, cpus: workers, cpu: 0 });
     if (object.memory.allocated > base0) throw new EbpfError(ErrorCode.INTERNAL, 'the object took more memory in the shared memory than in the probe');
     const fingerprint = layoutFingerprint(object);
+    // Before any worker loads (and so freezes read-only data): see PacketPoolOptions.setup.
+    options.setup?.(object);
     // The host's own bytes come after the workers' (a host may run the object's programs too).
     memory.privateArea(base0 + workers * area, area);
     const info = object.programs.find((p) => p.name === programName) ?? object.programs.find((p) => p.section === programName);

@@ -148,6 +148,12 @@ export class VmMemory {
   /** True for a shared memory (see {@link VmMemoryOptions.shared}). */
   readonly shared: boolean;
   /**
+   * True for a memory made with {@link VmMemoryOptions.attach}: another thread made it and owns its
+   * contents, so an object loaded into it at the same layout finds its maps and global data already
+   * set and must not write their initial values over them (see `LoadOptions.memory`).
+   */
+  readonly attached: boolean;
+  /**
    * Linear offset of this memory's 64 reserved bytes (the stack mark at `scratch + STACK_MARK`, a helper
    * result at `scratch + HELPER_RESULT`): 0, or a worker's own bytes after {@link privateArea}.
    * @internal
@@ -168,10 +174,12 @@ export class VmMemory {
       }
       this.wasm = attach;
       this.shared = true;
+      this.attached = true;
       return;
     }
     const initial = options.initialPages === undefined ? 4 : checkInteger(options.initialPages, 'options.initialPages', 0, 65536);
     this.shared = options.shared === true;
+    this.attached = false;
     this.wasm = new WebAssembly.Memory({
       initial,
       maximum: this.shared ? initial : options.maximumPages ?? 65536,

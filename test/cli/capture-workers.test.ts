@@ -90,6 +90,27 @@ describe('tsbpf run --workers', () => {
     expect(textTwo.code).toBe(textOne.code);
   }, 60_000);
 
+  it('--map files, .rodata included, apply before the workers load: the same verdicts and maps as one worker', async () => {
+    const pcap = capture(3000, 5);
+    const dir = tempFiles({ 'ro.json': '{"0": {"blocked_port": 53, "drop_icmp": 0}}', 'data.json': '{"0": {"other_verdict": 1}}' });
+    const args = ['run', elf('pool_config.o'), '--pcap', pcap, '--jit', '--verify', 'kernel'];
+    const maps = ['--map', `.rodata=${dir}/ro.json`, '--map', `.data=${dir}/data.json`];
+    const plain = await report(args);
+    const one = await report([...args, ...maps]);
+    const two = await report([...args, ...maps, '--workers', '2']);
+    expect(one.code).toBe(0);
+    expect(one.json['verdicts']).not.toEqual(plain.json['verdicts']);
+    expect(two.json).toEqual(one.json);
+    // A .rodata value that makes the kernel-level verifier refuse the program: refused by the workers too.
+    const flag = tempFiles({ 'ro.json': '{"0": {"flag_off": 1}}' });
+    const pruned = ['run', elf('rodata_const.o'), '--program', 'pruned', '--pcap', example('traffic.pcap'), '--verify', 'kernel', '--map', `.rodata=${flag}/ro.json`];
+    const refusedOne = await cli(pruned);
+    const refusedTwo = await cli([...pruned, '--workers', '2']);
+    expect(refusedOne.code).toBe(1);
+    expect(refusedTwo.code).toBe(1);
+    expect(refusedTwo.err).toMatch(/program pruned \(socket_filter\): \[pointer-arithmetic\]/);
+  }, 60_000);
+
   it('refuses maps workers cannot share and flags a pool run does not take, naming --workers 1', async () => {
     const ring = await cli(['run', elf('ringbuf.o'), '--pcap', example('traffic.pcap'), '--workers', '2']);
     expect(ring.code).not.toBe(0);

@@ -115,4 +115,33 @@ describe('PacketPool', () => {
     pool.close();
     await expect(pool.run(batch([new Uint8Array(60)]))).rejects.toThrow(/closed/);
   });
+
+  it('setup sets read-only data before the workers load: they verify and run with it (libbpf freezes .rodata at load)', async () => {
+    const rodata = bytes('fixtures/elf/rodata_const.o');
+    const load = { verify: 'kernel' as const };
+    const run = async (flagOff: number): Promise<unknown> =>
+      PacketPool.start({
+        object: rodata,
+        program: 'pruned',
+        workers: 2,
+        createWorker: inProcessWorker,
+        load,
+        setup: (obj) => obj.writeVariable('flag_off', new Uint8Array([flagOff, 0, 0, 0])),
+      }).then(
+        async (pool) => {
+          const r = await pool.run(batch([new Uint8Array(60)]));
+          pool.close();
+          return r.r0Low[0];
+        },
+        (e: unknown) => e,
+      );
+    // flag_off = 0: the unsafe branch is dead and the program returns 1; set to 1, the workers' verifier must see it.
+    expect(await run(0)).toBe(1);
+    const refused = await run(1);
+    expect(refused).toBeInstanceOf(EbpfError);
+    expect(String(refused)).toMatch(/worker 0: .*program pruned .*unbounded/);
+    const thrown = await PacketPool.start({ object: counters, program: 'pool_counters', workers: 1, createWorker: inProcessWorker, setup: () => { throw new Error('no'); } }).catch((e: unknown) => e);
+    expect(String(thrown)).toMatch(/no/);
+    await expect(PacketPool.start({ object: counters, program: 'pool_counters', workers: 1, createWorker: inProcessWorker, setup: 3 as never })).rejects.toThrow(/options.setup/);
+  });
 });
