@@ -190,7 +190,11 @@ export async function runCapturePool(req: PoolCaptureRequest, pool: PacketPool, 
     if (batch.count === 0) return;
     const b = batch;
     batch = fresh();
-    queue.push({ first: scan.packets - b.count + 1, batch: b, result: pool.run({ data: b.data!, starts: b.starts, lengths: b.lengths, count: b.count, results: b.results }) });
+    const result = pool.run({ data: b.data!, starts: b.starts, lengths: b.lengths, count: b.count, results: b.results });
+    // Awaited in order by settleOne; when an earlier batch fails, the run stops and closing the pool
+    // rejects this one unawaited, which must not become an unhandled rejection (a crash with a stack).
+    result.catch(() => undefined);
+    queue.push({ first: scan.packets - b.count + 1, batch: b, result });
     while (queue.length >= pool.workers * PER_WORKER) await settleOne();
   };
 
