@@ -118,6 +118,9 @@ describe('tsbpf run --workers', () => {
     const out = await cli(['run', example('tc_mark.o'), '--pcap', example('traffic.pcap'), '--workers', '2', '--out', '/dev/null']);
     expect(out.code).toBe(2);
     expect(out.err).toMatch(/--out with --workers 2 is not supported yet: run with --workers 1/);
+    const sockets = await cli(['run', example('tc_mark.o'), '--pcap', example('traffic.pcap'), '--workers', '2', '--sockets', `${tempFiles({ 's.json': '[]' })}/s.json`]);
+    expect(sockets.code).toBe(2);
+    expect(sockets.err).toMatch(/--sockets with --workers 2 is not supported yet: run with --workers 1/);
     const single = await cli(['run', example('tc_mark.o'), '--packet-hex', '00', '--workers', '2']);
     expect(single.code).toBe(2);
     expect((await cli(['run', example('tc_mark.o'), '--pcap', example('traffic.pcap'), '--workers', '0'])).code).toBe(2);

@@ -169,7 +169,7 @@ ${LOAD_FLAG_HELP}
                   (maps shared as in the kernel, per-CPU maps one value per worker; results in
                   capture order). Array, hash and LRU maps (and per-CPU forms), global data and
                   program arrays are shared; objects with other maps are refused;
-                  not yet with --out, --out-redirect, --max-errors or --helper
+                  not yet with --out, --out-redirect, --max-errors, --helper or --sockets
                   (default 1: one thread)
   -c COUNT        stop after COUNT packets
   --max-errors N  stop after N packets failed
