@@ -107,6 +107,8 @@ export const HELPER_PROTOS: ReadonlyMap<number, HelperProto> = new Map([
   [48, p('bpf_set_hash', ['ctx', 'scalar'])],
   [50, p('bpf_skb_adjust_room', ['ctx', 'scalar', 'scalar', 'scalar'], 'integer', { changesPacket: true })],
   [51, p('bpf_redirect_map', ['map', 'scalar', 'scalar'])],
+  [55, p('bpf_perf_event_read_value', ['map', 'scalar', 'out', 'size'], 'integer', { mapTypes: [PERF_EVENT_ARRAY] })],
+  [56, p('bpf_perf_prog_read_value', ['ctx', 'out', 'size'])],
   [54, p('bpf_xdp_adjust_meta', ['ctx', 'scalar'], 'integer', { changesPacket: true })],
   [65, p('bpf_xdp_adjust_tail', ['ctx', 'scalar'], 'integer', { changesPacket: true })],
   [67, p('bpf_get_stack', ['ctx', 'out', 'size_or_zero', 'scalar'])],
