@@ -44,6 +44,11 @@ export class XdpPacket implements PacketRunHost {
     this.space.mapPacket(this.meta, this.end);
   }
 
+  /** The packet, `data` to `data_end` (a live view, for the XDP byte helpers). */
+  xdpData(): Uint8Array {
+    return this.space.memory.bytes.subarray(this.base + this.start, this.base + this.end);
+  }
+
   adjustHead(delta: number): number {
     this.adjusts++;
     const next = this.start + delta;

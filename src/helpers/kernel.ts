@@ -31,6 +31,7 @@ export const KernelHelper = {
   MAP_POP_ELEM: 88, MAP_PEEK_ELEM: 89, PROBE_READ_USER: 112, PROBE_READ_KERNEL: 113, PROBE_READ_USER_STR: 114,
   PROBE_READ_KERNEL_STR: 115, KTIME_GET_BOOT_NS: 125, RINGBUF_OUTPUT: 130, RINGBUF_RESERVE: 131,
   RINGBUF_SUBMIT: 132, RINGBUF_DISCARD: 133, RINGBUF_QUERY: 134, KTIME_GET_COARSE_NS: 160,
+  XDP_GET_BUFF_LEN: 188, XDP_LOAD_BYTES: 189, XDP_STORE_BYTES: 190,
 } as const;
 
 /** The kernel name of a helper id (`bpf_map_lookup_elem`), or `unknown`. */
@@ -49,6 +50,8 @@ export interface KernelRunHost {
   adjustMeta?(delta: number): number;
   /** Socket filter / tc runs: a live view of the packet, for `bpf_skb_load_bytes` / `bpf_skb_store_bytes`. */
   packet?(): Uint8Array;
+  /** XDP runs: a live view of the packet (`data` to `data_end`), for `bpf_xdp_load_bytes` / `_store_bytes` / `_get_buff_len`. */
+  xdpData?(): Uint8Array;
 }
 
 /** What the kernel helpers need from the loaded object and the host. */
@@ -293,6 +296,24 @@ export function kernelHelpers(env: KernelEnvironment): Map<number, HelperEntry> 
       pkt.set(mem.read(r3, len, ctx.pc), off);
       return 0;
     }],
+    // The XDP byte helpers, as documented in bpf-helpers(7) and measured with BPF_PROG_TEST_RUN on 6.18
+    // (test/kernel/xdp-bytes.test.ts): an offset or length above 0xffff is -EFAULT, a range past the
+    // packet's end -EINVAL, and a failed load leaves the buffer as it was. Packets are linear (no frags).
+    [KernelHelper.XDP_GET_BUFF_LEN, 'bpf_xdp_get_buff_len', (_r1, _2, _3, _4, _5, ctx) => xdpData(ctx, 'bpf_xdp_get_buff_len').length],
+    [KernelHelper.XDP_LOAD_BYTES, 'bpf_xdp_load_bytes', (_r1, r2, r3, r4, _5, ctx) => {
+      const pkt = xdpData(ctx, 'bpf_xdp_load_bytes');
+      const at = xdpRange(pkt, r2, r4);
+      if (typeof at === 'bigint') return at;
+      mem.slice(r3, size32(r4), true, ctx.pc).set(pkt.subarray(at, at + size32(r4)));
+      return 0;
+    }],
+    [KernelHelper.XDP_STORE_BYTES, 'bpf_xdp_store_bytes', (_r1, r2, r3, r4, _5, ctx) => {
+      const pkt = xdpData(ctx, 'bpf_xdp_store_bytes');
+      const at = xdpRange(pkt, r2, r4);
+      if (typeof at === 'bigint') return at;
+      pkt.set(mem.read(r3, size32(r4), ctx.pc), at);
+      return 0;
+    }],
     [KernelHelper.RINGBUF_OUTPUT, 'bpf_ringbuf_output', (r1, r2, r3, _4, _5, ctx) => {
       const m = mapArg(env, 'bpf_ringbuf_output', r1, ctx);
       if (!(m instanceof RingBufMap)) throw helperError('bpf_ringbuf_output', `map ${m.name} is not a ring buffer`, ctx);
@@ -323,6 +344,21 @@ export function kernelHelpers(env: KernelEnvironment): Map<number, HelperEntry> 
   for (const [id, entry] of stackHelpers(env)) table.set(id, entry);
   for (const [id, entry] of taskHelpers(mem)) table.set(id, entry);
   return table;
+}
+
+function xdpData(ctx: HelperContext, name: string): Uint8Array {
+  const host = ctx.host as KernelRunHost | undefined;
+  if (host?.xdpData === undefined) throw helperError(name, 'only XDP programs run with runXdp have an xdp_buff', ctx);
+  return host.xdpData();
+}
+
+/** The packet offset `[off, off + len)` starts at (both u32), or the kernel's negative errno (a bigint) for it. */
+function xdpRange(pkt: Uint8Array, off: bigint, len: bigint): number | bigint {
+  const o = Number(off & 0xffffffffn);
+  const n = Number(len & 0xffffffffn);
+  if (o > 0xffff || n > 0xffff) return neg(Errno.EFAULT);
+  if (o + n > pkt.length) return neg(Errno.EINVAL);
+  return o;
 }
 
 function skbPacket(ctx: HelperContext, name: string): Uint8Array {
