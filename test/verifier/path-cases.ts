@@ -156,4 +156,48 @@ export const CASES: readonly PathCase[] = [
   { name: '32-bit pointer minus pointer', type: 'xdp', kernelAccepts: true, source: lines('r2 = *(u32 *)(r1 + 0)', 'r3 = *(u32 *)(r1 + 4)', 'w3 -= w2', 'r0 = 0', 'exit') },
   { name: '32-bit data_end minus scalar', type: 'xdp', kernelAccepts: true, source: lines('r2 = *(u32 *)(r1 + 4)', 'w2 -= 1', 'r0 = 0', 'exit') },
   { name: '32-bit map pointer minus scalar', type: 'xdp', kernelAccepts: true, source: lines('r2 = map_fd 1 ll', 'w2 -= 1', 'r0 = 0', 'exit') },
+  {
+    name: 'a byte shifted by 2 or 3 (paths joined to a shift range) added to a packet pointer',
+    type: 'xdp',
+    kernelAccepts: true,
+    source: shiftedOffset('r4 = 2', 'r4 = 3'),
+  },
+  {
+    name: 'a byte shifted by anything up to 63 added to a packet pointer',
+    type: 'xdp',
+    kernelAccepts: false,
+    source: shiftedOffset('r4 = *(u32 *)(r1 + 16)', 'r4 &= 63'),
+  },
+  {
+    name: 'ten header offsets, each proved 20 bytes long on its path: more paths than kept apart, joined',
+    type: 'xdp',
+    kernelAccepts: true,
+    source: manyHeaders(10, () => 20),
+  },
+  {
+    name: 'the same with one path proving 19 bytes only',
+    type: 'xdp',
+    kernelAccepts: false,
+    source: manyHeaders(10, (i) => (i === 6 ? 19 : 20)),
+  },
 ];
+
+/** A packet byte shifted left by r4 (set by `a` on one path, `b` on the other), plus 8, as an offset into the packet (an IPv6 extension header's length). */
+function shiftedOffset(a: string, b: string): string {
+  return lines(
+    'r2 = *(u32 *)(r1 + 0)', 'r3 = *(u32 *)(r1 + 4)', 'r6 = r2', 'r6 += 14', 'if r6 > r3 goto out',
+    'r5 = *(u32 *)(r1 + 12)', a, 'if r5 == 1 goto j', b, 'j:',
+    'r7 = *(u8 *)(r2 + 0)', 'r7 <<= r4', 'r7 += 8', 'r6 = r2', 'r6 += r7', 'r8 = r6', 'r8 += 1', 'if r8 > r3 goto out',
+    'r0 = *(u8 *)(r6 + 0)', 'out:', 'r0 = 2', 'exit',
+  );
+}
+
+/** `n` paths, path i with its header at 14 + 4i proved `len(i)` bytes long, meeting before a 4-byte read at header + 16. */
+function manyHeaders(n: number, len: (i: number) => number): string {
+  const l = ['r2 = *(u32 *)(r1 + 0)', 'r3 = *(u32 *)(r1 + 4)', 'r5 = *(u32 *)(r1 + 12)'];
+  for (let i = 0; i < n; i++) l.push(`if r5 == ${i} goto p${i}`);
+  l.push('goto out');
+  for (let i = 0; i < n; i++) l.push(`p${i}:`, 'r6 = r2', `r6 += ${14 + 4 * i}`, 'r7 = r6', `r7 += ${len(i)}`, 'if r7 > r3 goto out', 'goto hdr');
+  l.push('hdr:', 'r0 = *(u32 *)(r6 + 16)', 'out:', 'r0 = 2', 'exit');
+  return lines(...l);
+}

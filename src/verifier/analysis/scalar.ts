@@ -262,6 +262,8 @@ export function binary(op: ScalarOp, a: Scalar, b: Scalar, bits: 32 | 64): Scala
         const k = cb & BigInt(bits - 1);
         return make(bits, inU(a.umin << k, a.umax << k), undefined);
       }
+      // a shift amount in a range below the width: the smallest value shifted least, the largest shifted most
+      if (b.umax < BigInt(bits)) return make(bits, inU(a.umin << b.umin, a.umax << b.umax), undefined);
       return full(bits);
     case 'rsh':
       if (b.umax < BigInt(bits)) return make(bits, [a.umin >> b.umax, a.umax >> b.umin], undefined);

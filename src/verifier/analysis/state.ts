@@ -132,6 +132,11 @@ export function joinState(a: State, b: State, pc: number, widening: boolean): St
     const m = b.pkt.get(id);
     if (m !== undefined && !fresh.has(id)) pkt.set(id, Math.min(n, m));
   }
+  // a packet pointer made anew by the join keeps the bytes proved past it on both sides (the fewer)
+  for (const r of created) {
+    const n = Math.min(bytesPast(a, a.regs[r]!), bytesPast(b, b.regs[r]!));
+    if (n > 0) pkt.set(regs[r]!.id, n);
+  }
   const refs = new Map(a.refs);
   for (const [id, at] of b.refs) refs.set(id, at);
   if (fresh.size > 0) {
@@ -142,6 +147,14 @@ export function joinState(a: State, b: State, pc: number, widening: boolean): St
     frames = frames.map((f) => mapSpills(f, (v) => (v.type === 'packet' && fresh.has(v.id) ? { ...v, id: -1, k: 0 } : v)));
   }
   return { regs, frames, pkt, meta: Math.min(a.meta, b.meta), refs };
+}
+
+/** Bytes of packet proved readable from packet pointer `v` on in state `s` (0 when none or `v` is no packet pointer). */
+function bytesPast(s: State, v: Value): number {
+  if (v.type !== 'packet') return 0;
+  const byId = v.id >= 0 ? (s.pkt.get(v.id) ?? 0) - v.k : 0;
+  const byData = v.lo >= 0 ? (s.pkt.get(0) ?? 0) - v.hi : 0;
+  return Math.max(0, byId, byData);
 }
 
 /** The frame with every spilled value passed through `f` (the same frame when nothing changes). */
