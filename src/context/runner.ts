@@ -27,7 +27,7 @@ import type { PacketRunHost, Redirect } from '../helpers/packet.js';
 import { TUNNEL_OPTS_MAX, type TunnelKey } from '../helpers/tunnel.js';
 import type { SkbClone } from '../helpers/clone.js';
 import type { PerfCounter, PerfCounterSlot, ProbeMemoryBlock, SentSignal, TaskDescription, TaskRunHost, TracingRunState } from '../helpers/task.js';
-import { IDLE_TASK } from '../helpers/task.js';
+import { IDLE_TASK, probeBytes } from '../helpers/task.js';
 import { functionOf, perfCounterOf, tracingContext, type TracingEvent, type TracingType } from './tracing.js';
 import type { SourceLine } from '../elf/btf-ext.js';
 import { SkBuff, TcAction, XdpAction, XdpMd } from './layout.js';
@@ -558,6 +558,10 @@ export class ProgramRunner {
     const space = this.env.space;
     if (space.running) throw nestedRunError();
     space.setContext(ctx, false);
+    // BTF programs read kernel objects through typed pointers directly: such a load reads the
+    // host-described probe memory, or 0 where the host describes none (the kernel's faulting loads).
+    const memory = space.memory;
+    if (type === 'tracing') memory.faultingLoads = (address, size) => probeBytes(host, address, size);
     try {
       const r0 = this.execute(options, MBUFF_ADDRESS, 0n, { ...host, tracing });
       return {
@@ -567,6 +571,7 @@ export class ProgramRunner {
         ...(host.probeMemory === undefined ? {} : { probeMemory: host.probeMemory }),
       };
     } finally {
+      memory.faultingLoads = undefined;
       space.clearContext();
     }
   }

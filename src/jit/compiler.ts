@@ -251,7 +251,7 @@ export function compileToWasm(insns: readonly Insn[], options: CompileOptions): 
   }
 
   const mb = new ModuleBuilder();
-  mb.importFunction('env', 'memError', [ValType.i32, ValType.i32, ValType.i32, ValType.i32, ValType.i32], []);
+  mb.importFunction('env', 'memError', [ValType.i32, ValType.i32, ValType.i32, ValType.i32, ValType.i32], [ValType.i32]);
   // Helper arguments as i32 halves, the result in linear memory: see Import.helper.
   const helperArgs: ValTypeCode[] = Array.from({ length: 12 }, (): ValTypeCode => ValType.i32);
   mb.importFunction('env', 'helper', helperArgs, []);

@@ -423,8 +423,10 @@ export class JitEngine implements Engine {
     const imports = {
       env: {
         memory: memory.wasm,
-        memError: (lo: number, hi: number, size: number, store: number, pc: number): never => {
+        memError: (lo: number, hi: number, size: number, store: number, pc: number): number => {
           const m = st().memory;
+          const probe = store === 0 ? m.faultingLoad(lo, hi, size) : undefined;
+          if (probe !== undefined) return probe;
           m.translate(lo, hi, size, store !== 0, pc); // throws the access error
           throw new EbpfError(ErrorCode.JIT, 'internal: region table out of date', { pc });
         },

@@ -7,8 +7,9 @@
 /** Imported function indexes, in declaration order. */
 export const Import = {
   /**
-   * `(lo i32, hi i32, size i32, store i32, pc i32)`: throw the MemoryAccessError of a faulting access
-   * (generated code looks regions up itself, in the region table; it calls this only to fail).
+   * `(lo i32, hi i32, size i32, store i32, pc i32) -> i32`: throw the MemoryAccessError of a faulting
+   * access (generated code looks regions up itself, in the region table; it calls this only to fail),
+   * or, for a load in a run with `VmMemory.faultingLoads`, return the linear offset of its value.
    */
   memError: 0,
   /**

@@ -105,25 +105,50 @@ function fillCache(c: CodeWriter, mark: number, filled: () => void): void {
 export function scanAddress(c: CodeWriter, size: 1 | 2 | 4 | 8, store: boolean, pc: number, mark: number, filled: () => void): void {
   // Miss: scan the region table in wasm (a call here would make V8 spill the loop's registers).
   // Same rule as VmMemory.find: the first region wholly containing the access.
-  const fail = (): void => {
+  const call = (): void => {
     c.get(L_T).op(Op.i32_wrap_i64).get(L_T).i64(32).op(Op.i64_shr_u).op(Op.i32_wrap_i64);
-    c.i32(size).i32(store ? 1 : 0).i32(pc).call(Import.memError).op(Op.unreachable);
+    c.i32(size).i32(store ? 1 : 0).i32(pc).call(Import.memError);
   };
+  if (store) {
+    const fail = (): void => {
+      call();
+      c.op(Op.unreachable);
+    };
+    c.block(); // found
+    c.block(); // not found
+    searchTable(c, size);
+    c.end(); // not found
+    fail();
+    c.end(); // found: L_I is the entry, L_T2 the offset into the region
+    element(c, size, fail);
+    c.get(L_I).mem(Op.i32_load, 12).if();
+    fillCache(c, mark, filled);
+    c.else();
+    fail();
+    c.end();
+    c.get(L_I).mem(Op.i32_load, 8).get(L_T2).op(Op.i32_wrap_i64).op(Op.i32_add);
+    return;
+  }
+  // A load: memError fails, or (a run with faulting loads, see VmMemory.faultingLoads) gives the
+  // linear offset of the value, which leaves through `done` in L_A.
+  c.block(); // done
   c.block(); // found
   c.block(); // not found
   searchTable(c, size);
   c.end(); // not found
-  fail();
+  call();
+  c.set(L_A).br(1);
   c.end(); // found: L_I is the entry, L_T2 the offset into the region
-  element(c, size, fail);
+  element(c, size, (depth) => {
+    call();
+    c.set(L_A).br(depth);
+  });
   c.get(L_I).mem(Op.i32_load, 12).if();
   fillCache(c, mark, filled);
-  if (store) {
-    c.else();
-    fail();
-  }
   c.end();
-  c.get(L_I).mem(Op.i32_load, 8).get(L_T2).op(Op.i32_wrap_i64).op(Op.i32_add);
+  c.get(L_I).mem(Op.i32_load, 8).get(L_T2).op(Op.i32_wrap_i64).op(Op.i32_add).set(L_A);
+  c.end(); // done
+  c.get(L_A);
 }
 
 /**

@@ -109,6 +109,14 @@ function translateSlow(memory: VmMemory, lo: number, hi: number, off: number, si
   const vaddr = al >>> 0;
   const region = ah === 0 ? memory.find(vaddr, size) : undefined;
   if (region === undefined || (store && !region.writable)) {
+    const probe = store ? undefined : memory.faultingLoad(al, ah, size);
+    if (probe !== undefined) {
+      // A faulting load of a BTF-pointer run: its value, with nothing cached (the next access misses).
+      lastStart = 1;
+      lastEnd = 0;
+      lastBase = 0;
+      return probe;
+    }
     throw memory.accessError(al, ah, size, store, pc, region);
   }
   lastRegion = region;

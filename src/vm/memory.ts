@@ -46,6 +46,20 @@ export const STACK_MARK = 8;
  */
 export const HELPER_RESULT = 16;
 
+/**
+ * Linear offset (8 bytes, after `scratch`) where a faulting load of a run with
+ * {@link VmMemory.faultingLoads} set finds its value: the engines load from here instead of failing.
+ * In the bytes the allocator never hands out.
+ * @internal
+ */
+export const FAULT_LOAD = 24;
+
+/**
+ * What a faulting load reads in a run that has BTF-typed pointers (see {@link VmMemory.faultingLoads}):
+ * the host-described bytes at a 64-bit address, or undefined when the host describes none there.
+ */
+export type FaultingLoadSource = (address: bigint, size: number) => Uint8Array | undefined;
+
 const PAGE = 65536;
 /** Gap left unmapped between consecutive heap regions, so off-by-a-little accesses fault. */
 const GUARD = 4096;
@@ -159,6 +173,14 @@ export class VmMemory {
    * @internal
    */
   scratch = 0;
+  /**
+   * Set for the run of a program that dereferences BTF-typed kernel pointers (`fentry`, `fexit`,
+   * `tp_btf`...): a load that no region holds then reads what this source gives (host-described kernel
+   * memory), else 0, instead of failing: the kernel's faulting-load semantics for such pointers (its
+   * `BPF_PROBE_MEM` loads zero the destination on a fault). Stores still fail. Unset otherwise.
+   * @internal
+   */
+  faultingLoads: FaultingLoadSource | undefined;
   /** Allocations end below this linear offset (a worker's private area; otherwise no limit). */
   private limit = Infinity;
   /** {@link copy}'s WebAssembly function, made on first use. */
@@ -446,6 +468,24 @@ export class VmMemory {
     if (address >= 0n && address <= 0xffffffffn) return this.translate(Number(address) | 0, 0, size, store, pc);
     const a = BigInt.asUintN(64, address);
     return this.translate(Number(a & 0xffffffffn) | 0, Number(a >> 32n) | 0, size, store, pc);
+  }
+
+  /**
+   * For a load of `size` bytes at `(hi:lo)` that no region holds, in a run with {@link faultingLoads}:
+   * the linear offset of 8 bytes holding what the source gives there (0 when nothing), which the engine
+   * loads instead; undefined otherwise (the access fails).
+   * @internal
+   */
+  faultingLoad(lo: number, hi: number, size: number): number | undefined {
+    const source = this.faultingLoads;
+    if (source === undefined) return undefined;
+    const address = (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
+    const at = this.scratch + FAULT_LOAD;
+    const bytes = this.bytes;
+    bytes.fill(0, at, at + 8);
+    const found = source(address, size);
+    if (found !== undefined) bytes.set(found.subarray(0, Math.min(size, 8)), at);
+    return at;
   }
 
   /**
