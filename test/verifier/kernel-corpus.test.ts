@@ -26,7 +26,7 @@ const FALSE_REJECTS: Record<string, string> = {
     'pc 397: 32-bit arithmetic on a register the analysis holds as a pointer (not yet diagnosed; a kernel verdict since the corpus loads freeze .rodata)',
   // The held-out half (xdp-tutorial, xdp-tools, katran, libbpf-bootstrap, cilium/ebpf), verdicts recorded 2026-12-06.
   'katran/katran/decap/tc_bpf/tc_decap_info.bpf.o:tcdecapinfo':
-    'pc 110: a packet byte at a variable offset [48, 71] read where the analysis holds no range for its pointer (not yet diagnosed)',
+    'pc 110: an IP header length of 20 or 40 (pc 79-82, spilled) proved at pc 103 as r1 + [20, 40] <= data_end, then r1 + 9 or + 6 read: the kernel keeps the two lengths on their own paths, the analysis joins states that differ only in numbers',
   // Fixed 2026-12-06: xdp-filter's parsers x8 (a shift by a joined amount, and packet ranges kept
   // through joins past the path bound), xdp-forward x2 and bpf_lxc tail_policy_denied_ipv4 (ranges kept).
 };
