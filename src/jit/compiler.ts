@@ -11,7 +11,8 @@
  *   (if-conversion, `termOf`);
  * - the budget plan (`planChecks`): every block subtracts its length; only loop headers of long
  *   chains and blocks after calls check, for the most any path can charge until the next check, and
- *   leave for the checked copy when it may not last, so errors stay at the interpreter's pc;
+ *   leave for the checked copy when it may not last, so errors stay at the interpreter's pc; innermost
+ *   loops whose exit test bounds their trip count (loop-bound.ts) check once per entry instead;
  * - where a region-cache miss leaves for the checked copy (`deoptPcs`: loops without calls), so that
  *   no region-table scan, a loop, sits inside a hot loop;
  * - loop versioning (loop-shapes.ts, induction.ts): counted loops get a guard per entry that proves
@@ -43,6 +44,7 @@ import { emitDispatch, emitStructured, type StructSink } from './structure.js';
 import { constantOf } from './induction.js';
 import { MAX_STRIDE, MIN_HOISTED, chunkedLoop, copyLoop, countedLoop, type ChunkedLoop, type CopyLoop, type CountedLoop, type LoopContext } from './loop-shapes.js';
 import { emitTableIndex, planSwitch, type Compare, type SwitchEdge, type SwitchPlan } from './switch-table.js';
+import { emitBoundCheck, loopBound, type LoopBound } from './loop-bound.js';
 import { analyzeGraph, innermostLoops, outermostLoopOf, type FlowGraph, type GraphAnalysis, type Terminator } from './graph.js';
 import { CodeWriter, ModuleBuilder } from '../wasm/module.js';
 import { emitAlu, emitCompare, emitRotate, emitUnary } from './lower-alu.js';
@@ -111,6 +113,8 @@ export interface CompiledWasm {
   readonly functionCount: number;
   /** Functions that needed the dispatch-loop fallback (irreducible control flow), by entry pc. */
   readonly dispatchFunctions: readonly number[];
+  /** The eBPF pcs of the exit tests of loops whose budget is checked once per entry (see loop-bound.ts). */
+  readonly boundedLoops: readonly number[];
   /** The eBPF pc each compiled function starts at; function `entryIndex + k` starts at `functionPcs[k]`. */
   readonly functionPcs: readonly number[];
   /** Functions' copies that check the budget on every block: function index and the eBPF pc of the original. */
@@ -143,6 +147,15 @@ const RESUME_SHIFT = 17;
 const MAX_RESUME_OFFSET = 2 ** (31 - RESUME_SHIFT) - 2;
 /** Fewest blocks on a checkpoint's longest path to the next one for it to check for all of them at once. */
 const MIN_CHECKED_CHAIN = 4;
+/** Most one iteration of a bounded loop may charge, so that the guard's product stays exact (see loop-bound.ts). */
+const MAX_BOUNDED_COST = 2 ** 21;
+
+/** An innermost loop whose budget is charged once per entry: its bound, nodes and the most one iteration charges. */
+interface BoundedLoop {
+  readonly bound: LoopBound;
+  readonly body: readonly number[];
+  readonly cost: number;
+}
 /** Largest block (in instructions) compiled as selects rather than a branch. */
 const MAX_SELECT_BLOCK = 3;
 const LOAD: Record<1 | 2 | 4 | 8, number> = { 1: Op.i64_load8_u, 2: Op.i64_load16_u, 4: Op.i64_load32_u, 8: Op.i64_load };
@@ -268,6 +281,7 @@ export function compileToWasm(insns: readonly Insn[], options: CompileOptions): 
   const funcIndex = new Map<number, number>();
   for (const e of entries) funcIndex.set(e, mb.declareFunction(REGS, RESULTS));
   const dispatchFunctions: number[] = [];
+  const boundedLoops: number[] = [];
   const checkedFunctions: { index: number; pc: number }[] = [];
   for (const e of entries) {
     // A function with loops that check the budget once per iteration also gets a copy that checks it on
@@ -289,6 +303,7 @@ export function compileToWasm(insns: readonly Insn[], options: CompileOptions): 
     const code = fc.compile(blockOf(e));
     checkSize(code, e, maxBytes);
     if (fc.usedDispatch) dispatchFunctions.push(e);
+    else boundedLoops.push(...fc.boundedTests);
     mb.defineFunction(funcIndex.get(e)!, EXTRA_LOCALS, code);
   }
   const entryIndex = funcIndex.get(0)!;
@@ -368,7 +383,7 @@ export function compileToWasm(insns: readonly Insn[], options: CompileOptions): 
   const left = mb.declareFunction([], [ValType.f64]);
   mb.defineFunction(left, [], new CodeWriter().gget(Global.budget).op(Op.f64_convert_i64_s));
   mb.export('left', 'func', left);
-  return { bytes: mb.build(), entryIndex, functionCount: entries.length, dispatchFunctions, functionPcs: entries, checkedFunctions };
+  return { bytes: mb.build(), entryIndex, functionCount: entries.length, dispatchFunctions, boundedLoops, functionPcs: entries, checkedFunctions };
 }
 
 /** A function's copy that checks the budget on every block: its index and the dispatch label of each block. */
@@ -517,6 +532,12 @@ class FunctionCompiler implements StructSink {
    * to the next checkpoint (`reach`) and exits to the checked copy when short, 2 only subtracts.
    */
   private mode = new Uint8Array(0);
+  /** Loops (by header node) whose budget is charged once per entry (see boundedLoops). */
+  private bounded = new Map<number, BoundedLoop>();
+  /** The pcs of the exit tests of the loops whose budget is charged once per entry. */
+  get boundedTests(): number[] {
+    return [...this.bounded.values()].map((l) => l.bound.pc);
+  }
   private reach = new Float64Array(0);
   /** True while emitting code that checks the budget on every block (the checked copy, or a fast copy that fell back to dispatch). */
   private everyBlock = true;
@@ -601,17 +622,29 @@ class FunctionCompiler implements StructSink {
       }
       if (chain[h]! >= MIN_CHECKED_CHAIN) mode[h] = 1;
     }
+    // Innermost loops whose trip count a guard at their entry bounds (loop-bound.ts): no budget check
+    // inside; their exits check again.
+    this.bounded = this.noCheckedCopy ? new Map() : this.boundedLoops(graph, a, succ);
+    for (const [h, { body }] of this.bounded) {
+      const inLoop = new Set(body);
+      for (const x of body) {
+        mode[x] = 2;
+        for (const y of succ(x)) if (!inLoop.has(y)) cp[y] = 1;
+      }
+      cp[h] = 1;
+    }
     const checked = new Uint8Array(n);
     for (const x of a.order) {
       if (cp[x] === 1 && mode[x] === 0) checked[x] = 1;
       if (checked[x] === 1) for (const y of succ(x)) if (a.rpo[y]! > a.rpo[x]! && cp[y] === 0) checked[y] = 1;
     }
     for (const x of a.order) if (cp[x] === 0 && checked[x] === 0) mode[x] = 2;
+    for (const { body } of this.bounded.values()) for (const x of body) mode[x] = 2;
     this.mode = mode;
     this.deferred = mode.some((m) => m !== 0);
     this.reach = reach;
     const deopt = this.noCheckedCopy ? new Map<number, number>() : this.deoptPcs(graph, a);
-    if (this.checkedCopy === undefined && (mode.includes(1) || deopt.size > 0)) {
+    if (this.checkedCopy === undefined && (mode.includes(1) || deopt.size > 0 || this.bounded.size > 0)) {
       this.checkedCopy = this.makeChecked!(deopt);
       if (this.checkedCopy === undefined) {
         this.noCheckedCopy = true;
@@ -621,6 +654,75 @@ class FunctionCompiler implements StructSink {
     }
     const resume = this.checkedCopy?.resume;
     this.deopt = resume === undefined ? new Set() : new Set([...deopt.keys()].filter((pc) => resume.has(pc)));
+  }
+
+  /**
+   * The innermost loops (by header) whose entry guard bounds their budget (see loop-bound.ts), with
+   * their nodes and the most one iteration charges. Loops the counted or chunked versioning handles
+   * keep their own guards.
+   */
+  private boundedLoops(graph: FlowGraph, a: GraphAnalysis, succ: (x: number) => number[]): Map<number, BoundedLoop> {
+    const out = new Map<number, BoundedLoop>();
+    for (const { header: h, body } of innermostLoops(graph, a)) {
+      const bi = this.nodes[h]!;
+      if (bi < 0 || this.switchOf.has(h)) continue;
+      if (countedLoop(this.loopContext, bi, MIN_HOISTED_SIBLING) !== undefined || chunkedLoop(this.loopContext, bi) !== undefined) continue;
+      const bound = loopBound({
+        insns: this.insns,
+        ops: this.d.ops,
+        header: h,
+        body,
+        rpo: a.rpo,
+        idom: a.idom,
+        succ,
+        cond: (x) => {
+          const t = graph.term[x]!;
+          const b = this.nodes[x]!;
+          return t.kind === 'cond' && b >= 0 && !this.switchOf.has(x) ? { pc: lastPc(this.insns, this.d.blocks[b]!), taken: t.taken, fall: t.fall } : undefined;
+        },
+        slots: (x) => {
+          const b = this.nodes[x]!;
+          return b >= 0 ? { from: this.d.blocks[b]!.start, to: this.d.blocks[b]!.end } : undefined;
+        },
+        extraWrites: (x) => {
+          const b = this.nodes[x]!;
+          return b >= 0 ? (this.converted.get(b)?.writes ?? []) : [];
+        },
+      });
+      // Only constant steps: a register step costs the guard two more tests and masks on every entry,
+      // and the loops that have one are short searches (shell sort's `j -= gap`: 1.38x the time with it).
+      if (bound === undefined || bound.delta.coeffs.size > 0) continue;
+      // The most one iteration charges: the longest path from the header through the body.
+      const inLoop = new Set(body);
+      const len = new Map<number, number>();
+      for (let k = body.length - 1; k >= 0; k--) {
+        const x = body[k]!;
+        let more = 0;
+        for (const y of succ(x)) if (y !== h && inLoop.has(y) && a.rpo[y]! > a.rpo[x]!) more = Math.max(more, len.get(y)!);
+        len.set(x, this.cost(x) + more);
+      }
+      const cost = len.get(h)!;
+      if (cost < MAX_BOUNDED_COST) out.set(h, { bound, body, cost });
+    }
+    return out;
+  }
+
+  /**
+   * Before entering a loop whose budget is charged once per entry: when the iterations its bound
+   * allows might not fit in the budget, continue in the checked copy at the header (a `br` out to the
+   * epilogue, before the loop is opened), where every block checks and fails at the interpreter's pc.
+   */
+  private boundGuard(node: number, depth: number): void {
+    const loop = this.bounded.get(node);
+    if (loop === undefined || this.everyBlock) return;
+    const c = this.code;
+    const label = this.checkedCopy!.labels.get(this.nodes[node]!);
+    if (label === undefined) throw new JitError('internal: a bounded loop has no checked copy', this.d.blocks[this.nodes[node]!]!.start);
+    this.flush();
+    emitBoundCheck(c, loop.bound, loop.cost);
+    c.op(Op.i32_eqz).if();
+    c.i32(label).set(L_LABEL).br(depth + 1 - OUTER);
+    c.end();
   }
 
   /**
@@ -1109,7 +1211,8 @@ class FunctionCompiler implements StructSink {
    * failing), so that a loop entered with the cache holding another region (or none, after a call)
    * does not leave for the checked copy on its first access.
    */
-  loopEntry(node: number): void {
+  loopEntry(node: number, depth: number): void {
+    this.boundGuard(node, depth);
     if (this.everyBlock || this.deopt.size === 0) return;
     const bi = this.nodes[node]!;
     if (bi < 0) return;

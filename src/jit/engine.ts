@@ -52,6 +52,8 @@ export interface JitStats {
   readonly functionCount: number;
   /** Entry pcs of functions whose irreducible control flow needed the dispatch loop. */
   readonly dispatchFunctions: readonly number[];
+  /** Exit-test pcs of the loops whose budget is checked once per entry instead of per block (the bound is checked at run time). */
+  readonly boundedLoops: readonly number[];
 }
 
 /** Linear offset minus virtual address of a stack region. */
@@ -280,6 +282,7 @@ export class JitEngine implements Engine {
         size: gen.bytes.length,
         functionCount: gen.functionCount,
         dispatchFunctions: gen.dispatchFunctions,
+        boundedLoops: gen.boundedLoops,
       },
     };
     this.cacheOf(program).set(key, c);
