@@ -82,6 +82,25 @@ describe('verify and disasm on ELF objects', () => {
   });
 });
 
+describe('verify --json', () => {
+  it('gives every program\'s verdict and issues with pcs, rules and source lines, and errors as JSON', async () => {
+    const r = await cli(['verify', 'test/fixtures/elf/rodata_abuse.o', '--json']);
+    expect(r.code).toBe(1);
+    type Doc = { programs: { program: string; accepted: boolean; level: string; programType?: string; issues: { pc?: number; rule: string; source?: string }[] }[]; rejected: number };
+    const doc = JSON.parse(r.out) as Doc;
+    const load = doc.programs.find((p) => p.program.endsWith(':load_bytes_into'))!;
+    expect(load).toMatchObject({ accepted: false, level: 'kernel', programType: 'socket_filter' });
+    expect(load.issues[0]).toMatchObject({ pc: 6, rule: 'read-only-write', source: './rodata_abuse.c:37: bpf_skb_load_bytes(skb, 0, (void *)&cfg, 4);' });
+    expect(doc.rejected).toBe(doc.programs.filter((p) => !p.accepted).length);
+    const ok = await cli(['verify', 'b7000000010000009500000000000000', '--json']);
+    expect(ok.code).toBe(0);
+    expect(JSON.parse(ok.out)).toMatchObject({ programs: [{ accepted: true, instructions: 2, level: 'shape', issues: [] }], rejected: 0 });
+    const missing = await cli(['verify', '/no/such/file.o', '--json']);
+    expect(missing.code).toBe(1);
+    expect(JSON.parse(missing.out)).toMatchObject({ error: { code: 'E_INPUT' } });
+  });
+});
+
 describe('verify at the kernel level (spawned CLI)', () => {
   it('prints kernel-style messages with their C lines and exits 1 on a rejected object', () => {
     const r = spawnCli(['verify', 'test/fixtures/elf/rodata_abuse.o', '--program', 'load_bytes_into']);

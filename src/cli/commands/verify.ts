@@ -39,6 +39,35 @@ interface Unit {
 }
 
 
+/** One program's result in `--json`: every issue (with its C source line when known) and the verdict. */
+interface JsonUnit {
+  readonly program: string;
+  readonly accepted: boolean;
+  readonly instructions: number;
+  readonly level: 'kernel' | 'shape';
+  readonly programType?: string;
+  readonly issues: readonly { pc?: number; severity: string; rule: string; message: string; source?: string }[];
+  readonly missingHelpers: readonly { id: number; name: string }[];
+}
+
+/** One program checked, for `--json`. */
+function jsonReport({ name, bytes, options, lines, missing }: Unit): JsonUnit {
+  const issues = checkProgram(bytes, options);
+  const kernel = options.level === 'kernel';
+  return {
+    program: name,
+    accepted: !issues.some((i) => i.severity === 'error'),
+    instructions: Math.floor(bytes.length / 8),
+    level: kernel ? 'kernel' : 'shape',
+    ...(kernel ? { programType: options.programType ?? 'socket_filter' } : {}),
+    issues: issues.map((i) => {
+      const at = i.pc === undefined ? undefined : lineOf(lines, i.pc);
+      return { ...(i.pc === undefined ? {} : { pc: i.pc }), severity: i.severity, rule: i.rule, message: i.message, ...(at === undefined ? {} : { source: `${at.file}:${at.line}: ${at.text.trim()}` }) };
+    }),
+    missingHelpers: missing.map((h) => ({ id: h.id, name: h.name })),
+  };
+}
+
 /** Print the issues of one program and its verdict; true when it is accepted. */
 function report({ name, bytes, options, lines }: Unit, io: CliIo): boolean {
   const issues = checkProgram(bytes, options);
@@ -74,9 +103,10 @@ export const verifyCommand: Command = {
     program: { type: 'string' },
     level: { type: 'string' },
     type: { type: 'string' },
+    json: { type: 'boolean' },
   },
   help: `Usage: tsbpf verify PROG [--level shape|kernel] [--type TYPE] [--cpu N] [--strict] [--helpers IDS]
-                    [--allow-pseudo] [--program NAME]
+                    [--allow-pseudo] [--program NAME] [--json]
 
 Check PROG and print every problem with its pc (and its C source line where the object has BTF line
 info). PROG is a raw bytecode file, a file of hex bytes, an assembly file, a hex string, - for stdin, or
@@ -96,6 +126,9 @@ Options:
   --level L        shape (instruction shape only) or kernel (default: kernel for ELF objects, else shape)
   --type TYPE      kernel program type: ${KERNEL_PROGRAM_TYPES.join(', ')}
                    (default: from the section name for objects, socket_filter for bytecode)
+  --json           print one JSON document: {"programs": [{program, accepted, instructions, level,
+                   programType, issues: [{pc, severity, rule, message, source}], missingHelpers}],
+                   "rejected": N} (every issue, none cut short); errors too ({"error": {code, message}})
   --debug          show stack traces on internal errors
 
 Exit status: 0 when the program is accepted, 1 when it is rejected, 2 on usage errors.
@@ -132,6 +165,12 @@ Example:
             return { name: `${input.name}:${p.name}`, bytes: p.bytes, options: o, lines: p.lines, missing: p.missingHelpers };
           })
         : [{ name: input.name, bytes: programBytes(input), options: level === 'kernel' ? { ...options, level: 'kernel', programType } : options, lines: new Map(), missing: [] }];
+    if (flag(args, 'json')) {
+      const programs = units.map(jsonReport);
+      const rejectedCount = programs.filter((p) => !p.accepted).length;
+      io.out(`${JSON.stringify({ programs, rejected: rejectedCount }, null, 2)}\n`);
+      return rejectedCount === 0 ? 0 : 1;
+    }
     let rejected = 0;
     for (const unit of units) {
       if (!report(unit, io)) rejected++;
