@@ -31,7 +31,7 @@ export const KernelHelper = {
   MAP_POP_ELEM: 88, MAP_PEEK_ELEM: 89, PROBE_READ_USER: 112, PROBE_READ_KERNEL: 113, PROBE_READ_USER_STR: 114,
   PROBE_READ_KERNEL_STR: 115, KTIME_GET_BOOT_NS: 125, RINGBUF_OUTPUT: 130, RINGBUF_RESERVE: 131,
   RINGBUF_SUBMIT: 132, RINGBUF_DISCARD: 133, RINGBUF_QUERY: 134, KTIME_GET_COARSE_NS: 160,
-  XDP_GET_BUFF_LEN: 188, XDP_LOAD_BYTES: 189, XDP_STORE_BYTES: 190,
+  SPIN_LOCK: 93, SPIN_UNLOCK: 94, XDP_GET_BUFF_LEN: 188, XDP_LOAD_BYTES: 189, XDP_STORE_BYTES: 190,
 } as const;
 
 /** The kernel name of a helper id (`bpf_map_lookup_elem`), or `unknown`. */
@@ -296,6 +296,12 @@ export function kernelHelpers(env: KernelEnvironment): Map<number, HelperEntry> 
       pkt.set(mem.read(r3, len, ctx.pc), off);
       return 0;
     }],
+    // bpf_spin_lock / bpf_spin_unlock on a `struct bpf_spin_lock` (4 bytes) in a map value. A run is
+    // single-threaded, so taking a lock that is held can only be the program's own second lock (or one
+    // an earlier run returned with): the kernel's verifier refuses both, and on a real CPU it would
+    // spin forever, so tsbpf stops the run with an error instead; unlocking a free lock is refused too.
+    [KernelHelper.SPIN_LOCK, 'bpf_spin_lock', (r1, _2, _3, _4, _5, ctx) => spinLock(mem, r1, true, ctx)],
+    [KernelHelper.SPIN_UNLOCK, 'bpf_spin_unlock', (r1, _2, _3, _4, _5, ctx) => spinLock(mem, r1, false, ctx)],
     // The XDP byte helpers, as documented in bpf-helpers(7) and measured with BPF_PROG_TEST_RUN on 6.18
     // (test/kernel/xdp-bytes.test.ts): an offset or length above 0xffff is -EFAULT, a range past the
     // packet's end -EINVAL, and a failed load leaves the buffer as it was. Packets are linear (no frags).
@@ -344,6 +350,21 @@ export function kernelHelpers(env: KernelEnvironment): Map<number, HelperEntry> 
   for (const [id, entry] of stackHelpers(env)) table.set(id, entry);
   for (const [id, entry] of taskHelpers(mem)) table.set(id, entry);
   return table;
+}
+
+/** Take (`lock`) or release a spin lock word at `r1`; 0, or an error for a held / free one. */
+function spinLock(mem: VmMemory, r1: bigint, lock: boolean, ctx: HelperContext): number {
+  const name = lock ? 'bpf_spin_lock' : 'bpf_spin_unlock';
+  const word = mem.slice(r1, 4, true, ctx.pc);
+  if ((Number(r1 & 3n)) !== 0) throw helperError(name, `the lock at 0x${r1.toString(16)} is not 4-byte aligned`, ctx);
+  const held = (word[0]! | word[1]! | word[2]! | word[3]!) !== 0;
+  if (lock && held) {
+    throw helperError(name, `the lock at 0x${r1.toString(16)} is already held: a program may hold one lock at a time and must release it before returning (the kernel's verifier refuses this program; on a CPU it would spin forever)`, ctx);
+  }
+  if (!lock && !held) throw helperError(name, `the lock at 0x${r1.toString(16)} is not held`, ctx);
+  word.fill(0);
+  if (lock) word[0] = 1;
+  return 0;
 }
 
 function xdpData(ctx: HelperContext, name: string): Uint8Array {

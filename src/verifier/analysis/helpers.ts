@@ -152,6 +152,8 @@ export const HELPER_PROTOS: ReadonlyMap<number, HelperProto> = new Map([
   [183, p('bpf_get_func_arg', ['ctx', 'scalar', 'any'])],
   [184, p('bpf_get_func_ret', ['ctx', 'any'])],
   [185, p('bpf_get_func_arg_cnt', ['ctx'])],
+  [93, p('bpf_spin_lock', ['any'])],
+  [94, p('bpf_spin_unlock', ['any'])],
   [188, p('bpf_xdp_get_buff_len', ['ctx'])],
   [189, p('bpf_xdp_load_bytes', ['ctx', 'scalar', 'out', 'size'])],
   [190, p('bpf_xdp_store_bytes', ['ctx', 'scalar', 'mem', 'size'])],
