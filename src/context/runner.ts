@@ -285,6 +285,17 @@ function checkTaskHost(o: RawRunOptions | TracingRunOptions): TaskRunHost {
       const v = t[f];
       if (v !== undefined && (typeof v !== 'bigint' || v < 0n || v > 0xffff_ffff_ffff_ffffn)) throw new ArgumentError(`options.task.${f} must be a bigint from 0 to 2^64-1, not ${describeValue(v)}`);
     }
+    if (t.pidNamespace !== undefined) {
+      const n = checkOptions(t.pidNamespace as object, 'options.task.pidNamespace') as unknown as Record<string, unknown>;
+      for (const f of ['dev', 'ino']) {
+        const v = n[f];
+        if (typeof v !== 'bigint' || v < 0n || v > 0xffff_ffff_ffff_ffffn) throw new ArgumentError(`options.task.pidNamespace.${f} must be a bigint from 0 to 2^64-1, not ${describeValue(v)}`);
+      }
+      for (const f of ['pid', 'tgid']) {
+        const v = n[f];
+        if (v !== undefined && (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 0xffff_ffff)) throw new ArgumentError(`options.task.pidNamespace.${f} must be an integer from 0 to 4294967295, not ${describeValue(v)}`);
+      }
+    }
     // The kernel keeps 15 bytes of the name: no need to keep more characters than that.
     task = { ...(t as unknown as TaskDescription), ...(typeof t.comm === 'string' ? { comm: t.comm.slice(0, 16) } : {}) };
   }

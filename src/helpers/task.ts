@@ -3,7 +3,8 @@
  * `bpf_probe_read_*`: both described by the host for a run (`RawRunOptions.task` / `probeMemory`), as
  * a simulated event. `bpf_get_current_pid_tgid` (14) gives `tgid << 32 | pid`, `bpf_get_current_uid_gid`
  * (15) `gid << 32 | uid`, `bpf_get_current_comm` (16) the command name, NUL-padded to the buffer
- * (cut to its size less one). A run without a task (packet programs, raw runs that give none) sees
+ * (cut to its size less one), `bpf_get_ns_current_pid_tgid` (120) the ids in the task's described pid
+ * namespace (see {@link PidNamespace}). A run without a task (packet programs, raw runs that give none) sees
  * the idle task of a softirq: pid 0, uid 0, comm `swapper/0`.
  * @module
  */
@@ -11,7 +12,22 @@ import type { HelperContext, HelperEntry, HelperFunction } from '../vm/environme
 import type { VmMemory } from '../vm/memory.js';
 
 /** Task helper ids (uapi `linux/bpf.h`). */
-export const TaskHelper = { GET_CURRENT_PID_TGID: 14, GET_CURRENT_UID_GID: 15, GET_CURRENT_COMM: 16 } as const;
+export const TaskHelper = { GET_CURRENT_PID_TGID: 14, GET_CURRENT_UID_GID: 15, GET_CURRENT_COMM: 16, GET_NS_CURRENT_PID_TGID: 120 } as const;
+
+/**
+ * The pid namespace a task is in, as `bpf_get_ns_current_pid_tgid` (120) identifies it: the device
+ * and inode numbers of its nsfs file (`stat /proc/self/ns/pid`), and the task's ids there.
+ */
+export interface PidNamespace {
+  /** Device number of the nsfs file (a 32-bit `dev_t`). */
+  readonly dev: bigint;
+  /** Inode number of the nsfs file. */
+  readonly ino: bigint;
+  /** The task's thread id in the namespace (default: the task's `pid`). */
+  readonly pid?: number;
+  /** Its process id there (default: the task's `tgid`, else `pid`). */
+  readonly tgid?: number;
+}
 
 /** The current task of a simulated event. */
 export interface TaskDescription {
@@ -31,6 +47,11 @@ export interface TaskDescription {
    * program read them.
    */
   readonly address?: bigint;
+  /**
+   * Its pid namespace, for `bpf_get_ns_current_pid_tgid`; without it no `dev` / `ino` a program
+   * passes matches, and the helper gives -EINVAL.
+   */
+  readonly pidNamespace?: PidNamespace;
 }
 
 /** Where a task's `task_struct` is when the host does not say: an address in x86-64's direct map. */
@@ -94,7 +115,7 @@ export interface TracingRunState {
 }
 
 /** The task of a run that describes none: a softirq on CPU 0. */
-export const IDLE_TASK: Required<TaskDescription> = { pid: 0, tgid: 0, uid: 0, gid: 0, comm: 'swapper/0', cgroupId: 1n, address: DEFAULT_TASK_ADDRESS };
+export const IDLE_TASK: Required<Omit<TaskDescription, 'pidNamespace'>> = { pid: 0, tgid: 0, uid: 0, gid: 0, comm: 'swapper/0', cgroupId: 1n, address: DEFAULT_TASK_ADDRESS };
 
 const EINVAL = 22;
 const neg = (errno: number): bigint => BigInt.asUintN(64, BigInt(-errno));
@@ -137,7 +158,25 @@ export function taskHelpers(memory: VmMemory): Map<number, HelperEntry> {
     out.set(name);
     return 0;
   };
+  // bpf_get_ns_current_pid_tgid(dev, ino, struct bpf_pidns_info *nsdata, size): { u32 pid, tgid } in
+  // the namespace dev/ino names; -EINVAL (nsdata zeroed) for another size, a dev_t wider than 32 bits
+  // or a namespace that is not the task's.
+  const nsPidTgid: HelperFunction = (r1, r2, r3, r4, _5, ctx) => {
+    const size = Number(r4 & 0xffffffffn);
+    const out = size === 0 ? undefined : memory.slice(r3, size, true, ctx.pc);
+    const t = taskOf(ctx);
+    const ns = t.pidNamespace;
+    if (out === undefined || size !== 8 || r1 > 0xffff_ffffn || ns === undefined || ns.dev !== r1 || ns.ino !== r2) {
+      out?.fill(0);
+      return neg(EINVAL);
+    }
+    const v = new DataView(out.buffer, out.byteOffset, 8);
+    v.setUint32(0, (ns.pid ?? t.pid) >>> 0, true);
+    v.setUint32(4, (ns.tgid ?? t.tgid ?? t.pid) >>> 0, true);
+    return 0n;
+  };
   return new Map([
+    [TaskHelper.GET_NS_CURRENT_PID_TGID, { fn: nsPidTgid, name: 'bpf_get_ns_current_pid_tgid', unwindOnZero: false }],
     [TaskHelper.GET_CURRENT_PID_TGID, { fn: pidTgid, name: 'bpf_get_current_pid_tgid', unwindOnZero: false }],
     [TaskHelper.GET_CURRENT_UID_GID, { fn: uidGid, name: 'bpf_get_current_uid_gid', unwindOnZero: false }],
     [TaskHelper.GET_CURRENT_COMM, { fn: comm, name: 'bpf_get_current_comm', unwindOnZero: false }],
