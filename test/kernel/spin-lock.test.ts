@@ -4,6 +4,7 @@
  * the kernel's verifier refuses and a CPU would spin on forever, stops the run with an E_HELPER error.
  */
 import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import { loadObject } from '../../src/elf/index.js';
 import { EbpfError, ExecutionError } from '../../src/errors.js';
@@ -49,6 +50,33 @@ describe('spin locks', () => {
     expect(call(KernelHelper.SPIN_LOCK, word)).toBe(0);
     expect(() => call(KernelHelper.SPIN_LOCK, word)).toThrow(/already held/);
     expect(call(KernelHelper.SPIN_UNLOCK, word)).toBe(0);
+  });
+
+  it('on a shared memory (--workers N), wait for a lock another thread holds, and fail a lock never released', async () => {
+    const memory = new VmMemory({ initialPages: 1, shared: true });
+    const word = BigInt(memory.map({ name: 'value', size: 8 }).vaddr);
+    const helpers = kernelHelpers({ memory, mapByHandle: () => undefined, ringBuffers: () => [], cpu: 0, trace: () => {}, now: () => 0n, random: () => 0 });
+    const ctx: HelperContext = { memory, pc: 3, tailCall: () => false, host: undefined };
+    const call = (id: number): unknown => helpers.get(id)!.fn(word, 0n, 0n, 0n, 0n, ctx);
+    const cell = memory.slice(word, 4, true, 0);
+    expect(call(KernelHelper.SPIN_LOCK)).toBe(0);
+    // Another thread releases the lock this thread holds a few milliseconds after it says it started.
+    const worker = new Worker(
+      `const { parentPort, workerData } = require('node:worker_threads');
+       const cell = new Int32Array(workerData.buffer, workerData.offset, 1);
+       parentPort.postMessage('started');
+       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
+       Atomics.store(cell, 0, 0);
+       Atomics.notify(cell, 0);`,
+      { eval: true, workerData: { buffer: cell.buffer, offset: cell.byteOffset } },
+    );
+    await new Promise((resolve) => worker.once('message', resolve));
+    expect(call(KernelHelper.SPIN_LOCK)).toBe(0);
+    await worker.terminate();
+    // Held and never released: the bounded wait ends in an error, not a hang.
+    expect(() => call(KernelHelper.SPIN_LOCK)).toThrow(/bpf_spin_lock: the lock at 0x[0-9a-f]+ stayed held for 100 ms/);
+    expect(call(KernelHelper.SPIN_UNLOCK)).toBe(0);
+    expect(() => call(KernelHelper.SPIN_UNLOCK)).toThrow(/is not held/);
   });
 
   const k = kernelOracle();
