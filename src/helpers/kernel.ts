@@ -356,41 +356,34 @@ export function kernelHelpers(env: KernelEnvironment): Map<number, HelperEntry> 
 const SPIN_WAIT_MS = 100;
 
 /**
- * Take (`lock`) or release a spin lock word at `r1`; 0, or an error for a held / free one. On a shared
- * memory (`--workers N`) the word is taken with an atomic compare-exchange, and a lock another worker
- * holds is waited for (bounded, so a holder that never releases cannot hang the host).
+ * Take (`lock`) or release a spin lock word at `r1` (nonzero = held) with atomic operations; 0, or an
+ * error for a held / free one. A held lock is the program's own fault on a private memory (a run is
+ * single-threaded); on a shared memory (`--workers N`) another worker may hold it, so it is waited for,
+ * bounded, so that a holder that never releases cannot hang the host.
  */
 function spinLock(mem: VmMemory, r1: bigint, lock: boolean, ctx: HelperContext): number {
   const name = lock ? 'bpf_spin_lock' : 'bpf_spin_unlock';
   const word = mem.slice(r1, 4, true, ctx.pc);
-  if ((Number(r1 & 3n)) !== 0 || word.byteOffset % 4 !== 0) {
-    throw helperError(name, `the lock at 0x${r1.toString(16)} is not 4-byte aligned`, ctx);
-  }
   const at = `the lock at 0x${r1.toString(16)}`;
-  if (word.buffer instanceof SharedArrayBuffer) {
-    const cell = new Int32Array(word.buffer, word.byteOffset, 1);
-    if (!lock) {
-      if (Atomics.exchange(cell, 0, 0) === 0) throw helperError(name, `${at} is not held`, ctx);
-      Atomics.notify(cell, 0);
-      return 0;
-    }
-    const deadline = Date.now() + SPIN_WAIT_MS;
-    while (Atomics.compareExchange(cell, 0, 0, 1) !== 0) {
-      const left = deadline - Date.now();
-      if (left <= 0) {
-        throw helperError(name, `${at} stayed held for ${SPIN_WAIT_MS} ms: a program must release its lock before returning (the kernel's verifier refuses one that does not)`, ctx);
-      }
-      Atomics.wait(cell, 0, 1, left);
-    }
+  if ((Number(r1 & 3n)) !== 0 || word.byteOffset % 4 !== 0) throw helperError(name, `${at} is not 4-byte aligned`, ctx);
+  const cell = new Int32Array(word.buffer, word.byteOffset, 1);
+  const shared = word.buffer instanceof SharedArrayBuffer;
+  if (!lock) {
+    if (Atomics.exchange(cell, 0, 0) === 0) throw helperError(name, `${at} is not held`, ctx);
+    if (shared) Atomics.notify(cell, 0);
     return 0;
   }
-  const held = (word[0]! | word[1]! | word[2]! | word[3]!) !== 0;
-  if (lock && held) {
-    throw helperError(name, `${at} is already held: a program may hold one lock at a time and must release it before returning (the kernel's verifier refuses this program; on a CPU it would spin forever)`, ctx);
+  const deadline = Date.now() + SPIN_WAIT_MS;
+  while (Atomics.compareExchange(cell, 0, 0, 1) !== 0) {
+    if (!shared) {
+      throw helperError(name, `${at} is already held: a program may hold one lock at a time and must release it before returning (the kernel's verifier refuses this program; on a CPU it would spin forever)`, ctx);
+    }
+    const left = deadline - Date.now();
+    if (left <= 0) {
+      throw helperError(name, `${at} stayed held for ${SPIN_WAIT_MS} ms: a program must release its lock before returning (the kernel's verifier refuses one that does not)`, ctx);
+    }
+    Atomics.wait(cell, 0, Atomics.load(cell, 0), left);
   }
-  if (!lock && !held) throw helperError(name, `${at} is not held`, ctx);
-  word.fill(0);
-  if (lock) word[0] = 1;
   return 0;
 }
 
