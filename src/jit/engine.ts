@@ -6,19 +6,12 @@
  * Helpers are looked up in the run's helper table at each call, so helpers registered after
  * compiling work without recompiling.
  *
- * Per-call cost (a VM run again on the same zero-copy input: {@link JitEngine.prepare}'s function). A
- * perf profile of strcmp_fail (2026-12) put about a third of the time in the generated entry function,
- * a third in the inlined JS around it (V8 inlines the JS-to-wasm call and the `bigint` result: an i64
- * return costs a few ns, measured 8 vs 11 ns for an empty export returning i32 or i64) and a sixth in
- * the `run` and `init` exports. Since then: `run` sets the globals itself instead of calling `init` (a
- * frame and a stack check per run) and truncates the budget with `i64.trunc_sat_f64_s` (the trapping
- * truncation's range check was init's hottest instruction); the prepared function computes `run`'s
- * arguments once and skips the restore of the instance's run fields (nothing reads them between runs);
- * and the region cache survives from run to run while the memory's layout version is the one the last
- * fresh run started with (see `Global.cacheVersion`), so strcmp_fail's first access to `mem` no longer
- * scans the region table. A/B in one process (one VM per build, 60 alternating batches of 50k calls,
- * best per build, on a noisy 2-core host): strcmp_fail 54 -> 49 -> 45 -> 42 ns, a two-instruction
- * program 31 -> 28.5 -> 26 ns (the cache changes nothing there).
+ * Per-call cost is kept small for a VM run again on the same zero-copy input
+ * ({@link JitEngine.prepare}'s function): `run` sets the globals itself, the prepared function computes
+ * `run`'s arguments once and skips restoring the instance's run fields, and the region cache survives
+ * from run to run while the memory's layout version is the one the last fresh run started with (see
+ * `Global.cacheVersion`). The profile and A/B figures behind these: docs/benchmarks.md, "The JIT's
+ * design decisions, measured".
  * @module
  */
 import { EbpfError, ErrorCode } from '../errors.js';

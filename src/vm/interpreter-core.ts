@@ -4,7 +4,8 @@
  * (interpreter-decode's packed slots, superinstructions included), with the registers as i64 values in
  * linear memory. It is not a compiler: nothing is generated per program. It exists because 64-bit
  * arithmetic and dispatch cost less in WebAssembly than in JavaScript, where a register is two int32
- * halves and a 64-bit multiply or division takes a dozen operations (A/B: see interpreter.ts).
+ * halves and a 64-bit multiply or division takes a dozen operations (measured: docs/benchmarks.md,
+ * "The interpreter's design decisions, measured").
  *
  * The core implements the operations a run spends its time in (ALU, byte order, jumps, loads, stores,
  * `lddw`, LD_ABS/LD_IND, `exit`) and hands everything else to the JS run loop, which is the complete

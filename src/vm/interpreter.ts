@@ -2,19 +2,15 @@
  * The interpreter engine. A run starts in the WebAssembly loop (interpreter-core.ts), which runs the
  * same pre-decoded words with i64 registers and hands the run to the JS loop below at anything it does
  * not run (calls, atomics, copy loops, errors); the JS loop gives it back at the next block (see
- * {@link execute}). `new Interpreter({ wasmCore: false })` runs the JS loop alone. The A/B of the two
- * (2026-12-02, `npm run bench` and `npm run bench -- --js-loop`, a fresh process per benchmark): geomean
- * 27.0-29.6x native -> 14.1-16.1x, without memcpy 38.6-41.7x -> 18.9-22.2x (arith64 5.99 -> 1.95 ms,
- * hash64 1.12 -> 0.41 ms, strcmp_full 623 -> 326 us).
+ * {@link execute}). `new Interpreter({ wasmCore: false })` runs the JS loop alone.
  *
  * The JS loop runs a pre-decoded program (see interpreter-decode: one packed Int32Array per
  * program, cached in `Program.compiled`) with registers kept as signed 32-bit halves in one Int32Array
  * (pooled across runs), so that the hot path never touches `bigint` (only 64-bit divisions by values
  * above 2^32 and helper calls do). The run loop is one `switch` over small integer literals; V8 makes it
  * a jump table. Keep module imports out of the loop's constants: an imported binding read per step
- * (`pc += SLOT_WORDS`) made the optimized loop four times slower. A counted copy loop's back edge is one
- * operation (`copy_loop`, see copy-loop.ts) that may copy all but the last of the iterations left at
- * once: memcpy benchmark 7.7 ms -> 31 us.
+ * is far slower in the optimized loop. A counted copy loop's back edge is one operation (`copy_loop`,
+ * see copy-loop.ts) that may copy all but the last of the iterations left at once.
  *
  * Semantics shared with the JIT (results and errors must match):
  * - the budget is charged per basic block on entry ({@link RunLimits.instructionBudget});
@@ -32,35 +28,11 @@
  * - LD_ABS / LD_IND read big-endian from the `mem` region at MEM_START; an access outside it ends
  *   the run at once with r0 = 0, as the kernel does.
  *
- * Measured on the optimized code (`--print-opt-code`): V8 spends its cumulative inlining budget
- * (about 920 bytes of bytecode per optimized function) early in a function this big, so small helpers
- * called from cases stay real calls, each with a module-binding hole check and tagged arguments. The
- * 64-bit compares (`jgt`…`jsle`, formerly `gtu`/`geu`/`gts`/`ges`) and the 64-bit multiply are therefore
- * written out in their cases: A/B in one process, interleaved batches, medians of 20 (the machine's
- * noise is ±5% on medians, ±20% on best batches): prime -10/-12%, log2_int -5/-5%, hash64 -4/-5%,
- * arith64 -8/-14%, the others within noise. Measured and rejected: also writing out the shifts
- * (`lsh64`/`rsh64`/`arsh64`, still calls): log2_int +6/+10%, hash64 -4/+10% on medians, no gain; int32
- * region checks for loads and stores (`(lo + off - start) | 0` against the size, instead of the float
- * compares V8 makes of `(lo >>> 0) + off`): medians +2-5% on memcpy, strcmp_full, switch, crc32.
- *
- * Slot arithmetic is written `(j + 1) | 0`, `pc = (pc + 4) | 0`: `j` comes from a phi that includes jump
- * targets loaded from `words` (any int32, as far as V8 knows), so a plain `j + 1` is an overflow-checked
- * add with a deopt exit on every operand read; truncated, it is a bare add (the typed-array bounds check
- * still catches any index outside `words`). A/B in one process (both builds loaded, interleaved batches,
- * CPU time), 5 processes per benchmark, median of the per-process medians: prime -11%, log2_int -6%,
- * memcpy -16%, strcmp_full -14%, switch -7%, crc32 -14%, arith64 -7%, the others within ±3%; geomean of
- * the 60 per-process ratios -6%. (Noise on this shared machine: ±15% between processes, and the same
- * build pair gives -16% to +16% on log2_int from one process to the next, so 5 processes or more.)
- *
- * Measured the same way and rejected (geomean within ±1%, no benchmark clearly better):
- * - an inner loop with `words` const, left through a labelled `continue` to an outer loop that reloads it
- *   when `exit` or a tail call changes the code: the checks on `words` are not hoisted anyway, since the
- *   calls in the loop (shifts, divisions, translateSlow) end V8's knowledge of it at the loop header;
- *   log2_int +1-20%, hash64 +9-25%, fnv1a/crc32 -5-15%;
- * - the budget as a count-down charged unconditionally from word 3 (`left -= words[j + 3]`, 0 inside a
- *   block; one branch less per step, one load more): per benchmark -9% to +15%, geomean ~0;
- * - 64-bit shifts by an immediate split at decode time into amounts 1-31 and 0/32-63, both written out
- *   branch-free or nearly (no call to lsh64/rsh64/arsh64): geomean of 60 per-process ratios +0.2%.
+ * Written for V8's optimizing tier: the 64-bit compares and multiply are written out in their cases
+ * (small helpers called from a function this big stay real calls), and slot arithmetic is truncated,
+ * `(j + 1) | 0`, so it compiles to a bare add rather than an overflow-checked one. Why, with the
+ * measurements and the variants rejected: docs/benchmarks.md, "The interpreter's design decisions,
+ * measured".
  * @module
  */
 import { checkOptionalBoolean, checkOptions } from '../validate.js';
