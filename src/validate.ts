@@ -142,6 +142,17 @@ export function checkBigInteger(value: unknown, name: string, min: bigint, max: 
   return v;
 }
 
+/** A `bigint` from 0 to 2^64-1 (a 64-bit value at the API: numbers are refused, as they lose bits). */
+export function checkU64(value: unknown, name: string): bigint {
+  if (typeof value !== 'bigint' || value < 0n || value > 0xffff_ffff_ffff_ffffn) fail(name, 'a bigint from 0 to 2^64-1', value);
+  return value;
+}
+
+/** {@link checkU64}, or `undefined`. */
+export function checkOptionalU64(value: unknown, name: string): bigint | undefined {
+  return value === undefined ? undefined : checkU64(value, name);
+}
+
 /**
  * An options object: `undefined` (then `{}`) or a non-null, non-array object. Its fields are checked by
  * the caller; this only makes sure reading them cannot throw a `TypeError`.

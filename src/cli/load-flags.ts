@@ -14,7 +14,7 @@ import { PROGRAM_TYPES, type LoadOptions, type ProgramType } from '../elf/loader
 import { Fib, type FibDescription } from '../helpers/fib-table.js';
 import { SocketTable, type SocketDescription } from '../helpers/socket-table.js';
 import { MAX_MAP_BYTES_LIMIT } from '../maps/map.js';
-import { UsageError, listOption, stringOption, type OptionSpec, type ParsedArgs } from './args.js';
+import { UsageError, intOption, listOption, stringOption, type OptionSpec, type ParsedArgs } from './args.js';
 import { readInputFile } from './input.js';
 import { KERNEL_HELPER_NAMES } from '../helpers/kernel-names.js';
 import type { HelperEntry, HelperFunction } from '../vm/environment.js';
@@ -173,11 +173,7 @@ export async function loadFlags(args: ParsedArgs): Promise<Pick<LoadOptions, 'pr
     }
     sizes[m[1]!] = n;
   }
-  const maxBytesText = stringOption(args, 'max-map-bytes');
-  const maxMapBytes = maxBytesText === undefined ? undefined : Number(/^(0x[0-9a-f]+|\d+)$/i.test(maxBytesText) ? maxBytesText : NaN);
-  if (maxMapBytes !== undefined && (!Number.isSafeInteger(maxMapBytes) || maxMapBytes < 1 || maxMapBytes > MAX_MAP_BYTES_LIMIT)) {
-    throw new UsageError(`--max-map-bytes ${maxBytesText}: expected a byte count from 1 to ${MAX_MAP_BYTES_LIMIT}`);
-  }
+  const maxMapBytes = intOption(args, 'max-map-bytes', 1, MAX_MAP_BYTES_LIMIT);
   const kconfig: Record<string, string> = {};
   for (const spec of listOption(args, 'kconfig')) {
     const m = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/s.exec(spec);

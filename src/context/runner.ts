@@ -8,12 +8,17 @@ import { ArgumentError } from '../errors.js';
 import {
   argumentError,
   checkBytes,
+  checkInteger,
   checkOptionalBoolean,
   checkOptionalBytes,
   checkOptionalFunction,
+  checkOptionalInteger,
   checkOptionalOneOf,
+  checkOptionalU64,
   checkOptions,
+  checkString,
   checkU32Field,
+  checkU64,
   describeValue,
   resolveLimits,
 } from '../validate.js';
@@ -274,27 +279,14 @@ function checkTaskHost(o: RawRunOptions | TracingRunOptions): TaskRunHost {
   let task: TaskDescription | undefined;
   if (o.task !== undefined) {
     const t = checkOptions(o.task, 'options.task') as unknown as Record<string, unknown>;
-    for (const f of ['pid', 'tgid', 'uid', 'gid']) {
-      const v = t[f];
-      if ((f === 'pid' || v !== undefined) && (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 0xffff_ffff)) {
-        throw new ArgumentError(`options.task.${f} must be an integer from 0 to 4294967295, not ${describeValue(v)}`);
-      }
-    }
-    if (t.comm !== undefined && typeof t.comm !== 'string') throw new ArgumentError(`options.task.comm must be a string, not ${describeValue(t.comm)}`);
-    for (const f of ['cgroupId', 'address']) {
-      const v = t[f];
-      if (v !== undefined && (typeof v !== 'bigint' || v < 0n || v > 0xffff_ffff_ffff_ffffn)) throw new ArgumentError(`options.task.${f} must be a bigint from 0 to 2^64-1, not ${describeValue(v)}`);
-    }
+    checkInteger(t.pid, 'options.task.pid', 0, 0xffff_ffff);
+    for (const f of ['tgid', 'uid', 'gid']) checkOptionalInteger(t[f], `options.task.${f}`, 0, 0xffff_ffff);
+    if (t.comm !== undefined) checkString(t.comm, 'options.task.comm');
+    for (const f of ['cgroupId', 'address']) checkOptionalU64(t[f], `options.task.${f}`);
     if (t.pidNamespace !== undefined) {
       const n = checkOptions(t.pidNamespace as object, 'options.task.pidNamespace') as unknown as Record<string, unknown>;
-      for (const f of ['dev', 'ino']) {
-        const v = n[f];
-        if (typeof v !== 'bigint' || v < 0n || v > 0xffff_ffff_ffff_ffffn) throw new ArgumentError(`options.task.pidNamespace.${f} must be a bigint from 0 to 2^64-1, not ${describeValue(v)}`);
-      }
-      for (const f of ['pid', 'tgid']) {
-        const v = n[f];
-        if (v !== undefined && (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 0xffff_ffff)) throw new ArgumentError(`options.task.pidNamespace.${f} must be an integer from 0 to 4294967295, not ${describeValue(v)}`);
-      }
+      for (const f of ['dev', 'ino']) checkU64(n[f], `options.task.pidNamespace.${f}`);
+      for (const f of ['pid', 'tgid']) checkOptionalInteger(n[f], `options.task.pidNamespace.${f}`, 0, 0xffff_ffff);
     }
     // The kernel keeps 15 bytes of the name: no need to keep more characters than that.
     task = { ...(t as unknown as TaskDescription), ...(typeof t.comm === 'string' ? { comm: t.comm.slice(0, 16) } : {}) };
@@ -304,11 +296,11 @@ function checkTaskHost(o: RawRunOptions | TracingRunOptions): TaskRunHost {
     if (!Array.isArray(o.probeMemory) || o.probeMemory.length > 4096) throw new ArgumentError(`options.probeMemory must be an array of at most 4096 { address, bytes } blocks, not ${describeValue(o.probeMemory)}`);
     probeMemory = o.probeMemory.map((b: unknown, i) => {
       const blk = checkOptions(b as ProbeMemoryBlock, `options.probeMemory[${i}]`) as unknown as Record<string, unknown>;
-      if (typeof blk.address !== 'bigint' || blk.address < 0n || blk.address > 0xffff_ffff_ffff_ffffn) throw new ArgumentError(`options.probeMemory[${i}].address must be a bigint from 0 to 2^64-1, not ${describeValue(blk.address)}`);
+      const address = checkU64(blk.address, `options.probeMemory[${i}].address`);
       const bytes = checkBytes(blk.bytes, `options.probeMemory[${i}].bytes`);
       // A block may end at 2^64 but not wrap around to address 0.
-      if (blk.address + BigInt(bytes.length) > 1n << 64n) throw new ArgumentError(`options.probeMemory[${i}]: ${bytes.length} bytes at 0x${blk.address.toString(16)} run past the end of the 64-bit address space`);
-      return { address: blk.address, bytes: bytes.slice() };
+      if (address + BigInt(bytes.length) > 1n << 64n) throw new ArgumentError(`options.probeMemory[${i}]: ${bytes.length} bytes at 0x${address.toString(16)} run past the end of the 64-bit address space`);
+      return { address, bytes: bytes.slice() };
     });
   }
   return { ...(task === undefined ? {} : { task }), ...(probeMemory === undefined ? {} : { probeMemory }) };

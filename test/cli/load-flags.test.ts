@@ -58,7 +58,7 @@ describe('tsbpf run --type / --map-size', () => {
     expect(r).toMatchObject({ code: 0, out: expect.stringMatching(/^verdict = XDP_PASS/) });
     // A 16 M-entry array is not listed (it would not fit in memory as text).
     expect(r.out).toMatch(/counter \(array, .*\): 16777216 entries \(not listed: more than 65536; read them with the API/);
-    expect((await cli([...args, '--max-map-bytes', '2000000000'])).err).toMatch(/--max-map-bytes 2000000000: expected a byte count from 1 to 1073741824/);
+    expect((await cli([...args, '--max-map-bytes', '2000000000'])).err).toMatch(/option --max-map-bytes must be an integer from 1 to 1073741824, not '2000000000'/);
   });
 
   it('refuses the flags for raw bytecode', async () => {
