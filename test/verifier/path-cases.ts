@@ -180,7 +180,28 @@ export const CASES: readonly PathCase[] = [
     kernelAccepts: false,
     source: manyHeaders(10, (i) => (i === 6 ? 19 : 20)),
   },
+  {
+    // clang's rotated loop (bounded_loop.o): entered at its exit test, which tests a zero-extended copy of the counter
+    name: 'a loop entered past its head, the exit test on a 32-bit copy of the counter',
+    type: 'socket_filter',
+    kernelAccepts: true,
+    source: rotatedLoop('r6 += 1'),
+  },
+  {
+    name: 'the same loop with a counter that never moves',
+    type: 'socket_filter',
+    kernelAccepts: false,
+    source: rotatedLoop('r6 += 0'),
+  },
 ];
+
+/** A loop entered at `t` (not at its head `b`), leaving when the low 32 bits of r6 reach 100, with two back edges. */
+function rotatedLoop(step: string): string {
+  return lines(
+    'r6 = 0', 'goto t', 'b:', step, 'r1 = r6', 'r1 <<= 32', 'r1 >>= 32', 'if r1 == 100 goto o',
+    't:', 'r2 = r6', 'r2 &= 1', 'if r2 == 0 goto b', 'goto b', 'o:', 'r0 = 0', 'exit',
+  );
+}
 
 /** A packet byte shifted left by r4 (set by `a` on one path, `b` on the other), plus 8, as an offset into the packet (an IPv6 extension header's length). */
 function shiftedOffset(a: string, b: string): string {

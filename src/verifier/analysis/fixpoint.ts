@@ -115,7 +115,8 @@ export class Fixpoint {
       }
     }
     if (check) {
-      const unroll = (head: number, body: ReadonlySet<number>): bigint | string => this.unroll(head, body, loopInput.entryOf.get(head)!, depth, stack);
+      const unroll = (head: number, body: ReadonlySet<number>, entries: readonly (readonly [number, number])[]): bigint | string =>
+        this.unroll(head, body, this.entryStates(paths, entries, [start, this.trim(start, entry)], depth, stack), depth, stack);
       this.loops.push(...checkLoops(this.shape, loopInput, this.envs.check, unroll));
     }
     if (!check) {
@@ -128,15 +129,44 @@ export class Fixpoint {
   }
 
   /**
-   * Prove a loop terminates by running its body from the loop's entry state again and again without
-   * joining iterations: when no state reaches the back edge after k runs, no execution iterates more
-   * than k times (each abstract state covers the concrete ones). Returns k, or why it failed.
+   * The converged states on the edges `[from, to]` entering a loop (from outside it), found by running
+   * the blocks holding each `from` again from their kept states; `from` -1 is the function's entry.
    */
-  private unroll(head: number, body: ReadonlySet<number>, entry: State, depth: number, stack: readonly number[]): bigint | string {
+  private entryStates(paths: PathStates, entries: readonly (readonly [number, number])[], start: [number, State], depth: number, stack: readonly number[]): [number, State][] {
+    const out: [number, State][] = [];
+    const leaders = new Set<number>();
+    for (const [from] of entries) {
+      if (from < 0) {
+        out.push(start);
+        continue;
+      }
+      let at = from;
+      while (at > 0 && this.shape.leaders[at] !== 1) at--;
+      leaders.add(at);
+    }
+    for (const at of leaders) {
+      for (const st of paths.all(at)) {
+        this.block(at, st, depth, stack, this.envs.silent, false, (to, s, from) => {
+          if (entries.some(([f, t]) => f === from && t === to)) out.push([to, s]);
+        }, () => undefined);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Prove a loop terminates by running its body from the states entering it again and again without
+   * joining iterations: when no state reaches the back edge after k runs, no execution iterates more
+   * than k times (each abstract state covers the concrete ones). Returns k, or why it failed. The
+   * first run starts from every edge entering the loop (clang's rotated loops are entered past their
+   * head), later ones from the head.
+   */
+  private unroll(head: number, body: ReadonlySet<number>, entries: readonly [number, State][], depth: number, stack: readonly number[]): bigint | string {
     const limit = Math.max(1, Math.floor(COMPLEXITY_LIMIT / Math.max(1, body.size)));
-    let s = entry;
-    for (let k = 1; k <= limit; k++) {
-      const next = this.iterateBody(head, body, s, depth, stack);
+    let s = this.iterateBody(head, body, entries, depth, stack);
+    if (s === undefined) return 1n;
+    for (let k = 2; k <= limit; k++) {
+      const next = this.iterateBody(head, body, [[head, s]], depth, stack);
       if (next === undefined) return BigInt(k);
       if (stateEqual(next, s)) return 'the state at the loop head repeats unchanged: no iteration is proved to make progress toward an exit';
       s = next;
@@ -144,11 +174,15 @@ export class Fixpoint {
     return `it may run more than ${limit} times over ${body.size} instructions, beyond the ${COMPLEXITY_LIMIT}-instruction complexity limit`;
   }
 
-  /** One run of a loop body from `s` at its head: the join of the states that take a back edge, if any. */
-  private iterateBody(head: number, body: ReadonlySet<number>, s: State, depth: number, stack: readonly number[]): State | undefined {
+  /** One run of a loop body from states at slots of it: the join of the states that reach its head again, if any. */
+  private iterateBody(head: number, body: ReadonlySet<number>, from: readonly (readonly [number, State])[], depth: number, stack: readonly number[]): State | undefined {
     const paths = new PathStates(this.shape.filled);
     const queue = new MinQueue();
-    queue.push(head * MAX_PATHS + paths.add(head, this.trim(head, s), false));
+    for (const [pc, s] of from) {
+      const i = paths.add(pc, this.trim(pc, s), false);
+      if (i >= 0) queue.push(pc * MAX_PATHS + i);
+      for (const j of paths.changed.splice(0)) queue.push(pc * MAX_PATHS + j);
+    }
     let back: State | undefined;
     const propagate = (to: number, st: State): void => {
       if (to === head) {

@@ -47,7 +47,7 @@ const TOO_MANY = 'it may run';
 type Delta = readonly [bigint, bigint] | undefined;
 
 /** Check every back edge of one function; report loops not proved to terminate. */
-export function checkLoops(shape: ProgramShape, input: LoopInput, env: Env, unroll: (head: number, body: ReadonlySet<number>) => bigint | string): LoopFact[] {
+export function checkLoops(shape: ProgramShape, input: LoopInput, env: Env, unroll: (head: number, body: ReadonlySet<number>, entries: readonly (readonly [number, number])[]) => bigint | string): LoopFact[] {
   const { insns, ops } = shape;
   const facts: LoopFact[] = [];
   const succ = (pc: number): number[] => {
@@ -74,9 +74,15 @@ export function checkLoops(shape: ProgramShape, input: LoopInput, env: Env, unro
     const head = branchTarget(op, insns[src]!, src)!;
     if (head > src || !input.regsAt.has(head)) continue;
     let verdict = proveLoop(shape, input, head, src, succ, preds);
-    if (typeof verdict === 'string' && !verdict.startsWith(TOO_MANY) && input.entryOf.has(head)) {
+    if (typeof verdict === 'string' && !verdict.startsWith(TOO_MANY)) {
       // no induction variable found: run the body iteration by iteration, as the kernel would
-      const k = unroll(head, naturalLoop(head, src, preds)!);
+      const body = naturalLoop(head, src, preds, succ, input.regsAt)!;
+      const entries: [number, number][] = [];
+      // edges into the loop from slots the loop cannot reach (the other back edges of a head are not entries)
+      const inner = reachableFrom(head, succ, input.regsAt);
+      for (const to of body) for (const from of preds.get(to) ?? []) if (!inner.has(from)) entries.push([from, to]);
+      if (inner.has(input.start)) entries.push([-1, input.start]); // the function's entry is inside the loop
+      const k = unroll(head, body, entries);
       if (typeof k === 'bigint') verdict = { head, backEdge: src, test: -1, maxIterations: k };
       else verdict = `${verdict}; ${k}`;
     }
@@ -99,7 +105,7 @@ function proveLoop(
 ): LoopFact | string {
   const { insns, ops } = shape;
   // a backward jump is a loop only when walking back from the jump meets its target
-  const body = naturalLoop(head, src, preds);
+  const body = naturalLoop(head, src, preds, succ, input.regsAt);
   if (body === undefined) return { head, backEdge: src, test: -1, maxIterations: 1n };
   const ordered = [...body].sort((a, b) => a - b);
   const deltas = deltaAnalysis(shape, input, head, ordered, body, succ);
@@ -147,10 +153,15 @@ function proveLoop(
 }
 
 /**
- * The natural loop of a back edge: slots that reach the back edge without passing the head; undefined
- * when no path from the head reaches the back edge (a backward jump that is not a loop).
+ * The loop of a back edge: slots reachable from the head that reach the back edge without passing the
+ * head; undefined when no path from the head reaches the back edge (a backward jump that is not a loop).
+ * For a loop entered only through its head this is the natural loop; clang also rotates loops so that
+ * they are entered in the middle (`goto test; body: ...; test: if ... goto body`), and the slots before
+ * that entry are then not part of the loop.
  */
-function naturalLoop(head: number, src: number, preds: Map<number, number[]>): Set<number> | undefined {
+function naturalLoop(head: number, src: number, preds: Map<number, number[]>, succ: (pc: number) => number[], reached: ReadonlyMap<number, unknown>): Set<number> | undefined {
+  const fromHead = reachableFrom(head, succ, reached);
+  if (!fromHead.has(src)) return undefined;
   const body = new Set<number>([head]);
   const todo = [src];
   let closes = head === src;
@@ -160,10 +171,24 @@ function naturalLoop(head: number, src: number, preds: Map<number, number[]>): S
       if (pc === head) closes = true;
       continue;
     }
+    if (!fromHead.has(pc)) continue;
     body.add(pc);
     for (const p of preds.get(pc) ?? []) todo.push(p);
   }
   return closes ? body : undefined;
+}
+
+/** The reached slots reachable from `head`. */
+function reachableFrom(head: number, succ: (pc: number) => number[], reached: ReadonlyMap<number, unknown>): Set<number> {
+  const seen = new Set<number>();
+  const todo = [head];
+  while (todo.length > 0) {
+    const pc = todo.pop()!;
+    if (seen.has(pc) || !reached.has(pc)) continue;
+    seen.add(pc);
+    for (const s of succ(pc)) todo.push(s);
+  }
+  return seen;
 }
 
 function swap(rel: string): string {

@@ -110,6 +110,11 @@ export class PathStates {
     return slot?.live === true ? slot.state : undefined;
   }
 
+  /** The states kept at `pc`. */
+  all(pc: number): State[] {
+    return (this.at.get(pc) ?? []).filter((s) => s.live).map((s) => s.state);
+  }
+
   /** Every program point with kept states, in pc order, with its states. */
   sorted(): [number, State[]][] {
     return [...this.at.entries()]
