@@ -153,7 +153,7 @@ function tracingOutcome(obj: BpfObject, runner: ProgramRunner, type: TracingType
  * attaches its filters to AF_PACKET sockets, the kernel's tc samples are loaded with `tc filter`, and
  * the OVS eBPF datapath is a tc datapath with two XDP programs.
  */
-function programTypesFor(path: string): LoadOptions['programTypes'] {
+export function programTypesFor(path: string): LoadOptions['programTypes'] {
   if (/^ebpf-samples\/cilium\/bpf_xdp/.test(path)) return { '*': 'xdp' };
   if (path.startsWith('ebpf-samples/suricata/') && !path.endsWith('xdp_filter.o')) return { '*': 'socket' };
   if (/\/(tcbpf1_kern|tc_l2_redirect_kern|test_cgrp2_tc_kern|tc_bench01_redirect_kern)\.o$/.test(path)) return { '*': 'tc' };
@@ -198,7 +198,7 @@ function mapNamesOf(bytes: Uint8Array): string[] {
  * user space sizes its statistics tables by the CPU count ({@link XDP_TOOLS_SIZES}). The survey runs on
  * one CPU.
  */
-function mapSizesFor(path: string, bytes: Uint8Array): LoadOptions['mapSizes'] {
+export function mapSizesFor(path: string, bytes: Uint8Array): LoadOptions['mapSizes'] {
   if (path === 'ebpf-samples/falco/probe.o') return { frame_scratch_map: 1, tmp_scratch_map: 1, local_state_map: 1 };
   if (path.startsWith('xdp-tools/')) {
     const sizes = Object.fromEntries(mapNamesOf(bytes).filter((n) => n in XDP_TOOLS_SIZES).map((n) => [n, XDP_TOOLS_SIZES[n]!]));
@@ -212,7 +212,7 @@ function mapSizesFor(path: string, bytes: Uint8Array): LoadOptions['mapSizes'] {
  * running, so the kernel-level verifier only warns here (`verify: 'warn'`); its verdicts on the corpus are
  * measured against the kernel's in test/verifier/kernel-corpus.test.ts.
  */
-function deterministic(path: string, bytes: Uint8Array): LoadOptions {
+export function deterministic(path: string, bytes: Uint8Array): LoadOptions {
   let t = 1_000_000_000n;
   let x = 0x12345678;
   return {

@@ -64,7 +64,14 @@ export type KernelRequest =
       readonly maps?: Readonly<Record<number, Ref | number>>;
     }
   /** Load an ELF object with libbpf: `program` alone, or every program with `+name` (answering for `name`). */
-  | { readonly op: 'obj'; readonly path: string; readonly program: string; readonly type?: KernelProgType }
+  | {
+      readonly op: 'obj';
+      readonly path: string;
+      readonly program: string;
+      readonly type?: KernelProgType;
+      /** `max_entries` to set before load, by map name (libbpf's bpf_map__set_max_entries); absent names are ignored. */
+      readonly sizes?: Readonly<Record<string, number>>;
+    }
   | {
       readonly op: 'run';
       readonly prog: Ref | number;
@@ -164,9 +171,12 @@ function requestLine(r: KernelRequest): string {
       const maps = Object.entries(r.maps ?? {}).map(([imm, fd]) => `${imm}=${fdToken(fd)}`);
       return `load ${r.type} ${r.attachType ?? 0} ${r.logLevel ?? 1} ${r.progFlags ?? 0} ${hex(r.insns)} ${maps.join(',') || '-'}`;
     }
-    case 'obj':
+    case 'obj': {
       if (/\s/.test(r.path) || /\s/.test(r.program)) throw new Error(`kernel runner: no spaces in paths or names (${r.path})`);
-      return `obj ${r.path} ${r.program}${r.type !== undefined ? ` ${r.type}` : ''}`;
+      const sizes = Object.entries(r.sizes ?? {}).map(([name, n]) => `${name}=${n}`).join(',');
+      if (sizes === '') return `obj ${r.path} ${r.program}${r.type !== undefined ? ` ${r.type}` : ''}`;
+      return `obj ${r.path} ${r.program} ${r.type ?? '-'} ${sizes}`;
+    }
     case 'run': {
       const data = r.data ?? new Uint8Array(0);
       const ctx = r.ctx ?? new Uint8Array(0);

@@ -28,13 +28,17 @@
  *     fdmap: "imm=fd,imm=fd,..." — every lddw with src 1 (map fd) or src 2 (map value) whose imm
  *     equals a listed imm gets that fd instead (fd may be "$N"), so callers write programs with map
  *     ids of their own choosing.
- *   obj <path> <program name, "+name" or "*"> [<prog_type>]
+ *   obj <path> <program name, "+name" or "*"> [<prog_type> or "-"] [<sizes>]
  *     -> ok <program fd> <prog type number> <maps> | reject <errno> <libbpf log>
  *     Opens and loads an ELF object with libbpf (bpf_object__open_file / __load). Only the named
  *     program is loaded; "+name" loads every program and answers for the named one (needed when a
  *     prog array's initial values name the others); "*" loads all and answers for the first.
- *     prog_type overrides the type libbpf infers from the section name (for every loaded program). maps: "name:fd:type:key_size:value_size:max_entries,..."
- *     or "-". The object stays loaded until the process ends; its fd is valid for run and dump.
+ *     prog_type overrides the type libbpf infers from the section name (for the named program, and for
+ *     every loaded program whose section name gives libbpf no type);
+ *     "-" keeps libbpf's. sizes: "name=max_entries,..." set before load (bpf_map__set_max_entries, as a
+ *     project's user space sizes its maps; names the object lacks are ignored) or "-". maps: "name:fd:type:key_size:value_size:max_entries,..."
+ *     or "-". Maps are never pinned (LIBBPF_PIN_BY_NAME is ignored). The object stays loaded until the
+ *     process ends; its fd is valid for run and dump.
  *   run <prog_fd> <data_in> <ctx_in> <data_out_size> <ctx_out_size>
  *     -> ok <retval> <data_out> <ctx_out> | err <errno> <text>
  *     BPF_PROG_TEST_RUN with repeat 1 (0 for a run with only a context and no output: raw tracepoints
@@ -242,10 +246,26 @@ static long cmd_load(char **t, int n) {
   return fd;
 }
 
+/* Applies "name=N,..." (or "-") to the opened object's maps with bpf_map__set_max_entries; -1 on a bad list. */
+static int apply_sizes(struct bpf_object *obj, char *list) {
+  if (strcmp(list, "-") == 0) return 0;
+  for (char *item = strtok(list, ","); item != NULL; item = strtok(NULL, ",")) {
+    char *eq = strchr(item, '=');
+    long long v;
+    if (eq == NULL) return -1;
+    *eq = '\0';
+    if (parse_num(eq + 1, &v) < 0 || v < 0 || v > 0xffffffffLL) return -1;
+    struct bpf_map *map = bpf_object__find_map_by_name(obj, item);
+    /* A size for a map the object does not have is ignored (one list serves a project's objects). */
+    if (map != NULL && bpf_map__set_max_entries(map, (__u32)v) < 0) return -1;
+  }
+  return 0;
+}
+
 static long cmd_obj(char **t, int n) {
-  int override = n == 4 ? prog_type_of(t[3]) : 0;
-  if ((n != 3 && n != 4) || override < 0) {
-    reply_err(EINVAL, "usage: obj <path> <name, +name or *> [<prog_type>]");
+  int override = n >= 4 && strcmp(t[3], "-") != 0 ? prog_type_of(t[3]) : 0;
+  if (n < 3 || n > 5 || override < 0) {
+    reply_err(EINVAL, "usage: obj <path> <name, +name or *> [<prog_type> or -] [name=max_entries,...]");
     return -1;
   }
   lib_log_len = 0;
@@ -261,9 +281,20 @@ static long cmd_obj(char **t, int n) {
       int named = strcmp(name, "*") == 0 || strcmp(bpf_program__name(prog), name) == 0;
       bpf_program__set_autoload(prog, all || named);
       if (named && chosen == NULL) chosen = prog;
-      if ((all || named) && override > 0) bpf_program__set_type(prog, (enum bpf_prog_type)override);
+      /* The override goes to the named program and to programs whose type libbpf could not infer from
+         their section (a tail call target of the same type): retyping a program libbpf knows (an fentry
+         beside a tc program) makes libbpf itself crash. */
+      if ((named || (all && bpf_program__type(prog) == BPF_PROG_TYPE_UNSPEC)) && override > 0)
+        bpf_program__set_type(prog, (enum bpf_prog_type)override);
     }
-    if (chosen == NULL) {
+    /* No pinning: /sys/fs/bpf may not be a BPF file system here, and a pinned map would carry state
+       from one load to the next. */
+    struct bpf_map *m;
+    bpf_object__for_each_map(m, obj) bpf_map__set_pin_path(m, NULL);
+    if (n == 5 && apply_sizes(obj, t[4]) < 0) {
+      e = EINVAL;
+      lib_log_len = (size_t)snprintf(lib_log, LOG_SIZE, "bad map sizes: want name=max_entries,...\n");
+    } else if (chosen == NULL) {
       e = ENOENT;
       lib_log_len = (size_t)snprintf(lib_log, LOG_SIZE, "no program named %s\n", t[2]);
     } else if (bpf_object__load(obj) < 0) {
