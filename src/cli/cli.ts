@@ -20,6 +20,7 @@ import { traceCommand } from './commands/trace.js';
 import { verifyCommand } from './commands/verify.js';
 import { InputError } from './input.js';
 import type { CliIo } from './io.js';
+import { jsonErrorOf } from './json-error.js';
 import { cliHint } from './pcap-run.js';
 
 /** Every command, in the order `tsbpf --help` lists them. */
@@ -112,19 +113,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
 
 /** `--json`: the error is the document, on stdout (the exit status still says it failed). */
 function reportJsonError(e: unknown, debug: boolean, io: CliIo): number {
-  let error: { code: string; message: string; pc?: number; stack?: string };
-  let status = 1;
-  if (e instanceof UsageError) {
-    error = { code: 'E_USAGE', message: e.message };
-    status = 2;
-  } else if (e instanceof InputError) {
-    error = { code: 'E_INPUT', message: e.message };
-  } else if (e instanceof EbpfError) {
-    error = { code: e.code, message: cliHint(e.message), ...(e.pc !== undefined ? { pc: e.pc } : {}) };
-  } else {
-    error = { code: 'E_INTERNAL', message: e instanceof Error ? e.message : String(e) };
-  }
-  if (debug && e instanceof Error && e.stack !== undefined) error.stack = e.stack;
+  const { error, status } = jsonErrorOf(e, debug);
   io.out(`${JSON.stringify({ error }, null, 2)}\n`);
   return status;
 }

@@ -2,7 +2,7 @@
  * `tsbpf asm FILE`: assemble text into bytecode.
  * @module
  */
-import { expectPositionals, flag, parseArgs, stringOption } from '../args.js';
+import { expectPositionals, flag, parseArgs, stringOption, UsageError } from '../args.js';
 import type { Command } from '../command.js';
 import { InputError, readProgramArg, writeOutputFile } from '../input.js';
 import { assembleInput } from '../program.js';
@@ -20,8 +20,8 @@ export function hexLines(bytes: Uint8Array): string {
 export const asmCommand: Command = {
   name: 'asm',
   summary: 'assemble rbpf, bpf_conformance or LLVM-syntax assembly into bytecode',
-  options: { hex: { type: 'boolean' }, output: { type: 'string', short: 'o' } },
-  help: `Usage: tsbpf asm FILE [--hex] [-o OUT]
+  options: { hex: { type: 'boolean' }, output: { type: 'string', short: 'o' }, json: { type: 'boolean' } },
+  help: `Usage: tsbpf asm FILE [--hex] [-o OUT] [--json]
 
 Assemble FILE (or - for stdin) into eBPF bytecode. rbpf syntax (add64 r1, 0x605), bpf_conformance syntax
 (mov %r0, 1) and LLVM syntax (r0 = 1) are accepted, even mixed.
@@ -29,6 +29,9 @@ Assemble FILE (or - for stdin) into eBPF bytecode. rbpf syntax (add64 r1, 0x605)
 Options:
   -o, --output OUT  write the raw bytecode to OUT (- for stdout); with --hex, write hex text instead
   --hex             print hex, one instruction per line (the default when there is no -o)
+  --json            print one JSON document: {"slots": N, "hex": "b400..."} (with -o OUT, the bytecode
+                    goes to OUT and the document says {"slots": N, "output": OUT}); errors as
+                    {"error": {code, message}} with the line in the message
 
 Example:
   $ printf 'mov32 r0, 0\\nadd32 r0, 3\\nexit\\n' > add.s
@@ -45,8 +48,15 @@ Example:
     if (input.format !== 'assembly') {
       throw new InputError(`${input.name}: expected assembly text, but this is ${input.format === 'hex' ? 'hex bytecode' : input.format}`);
     }
-    const bytes = assembleInput(input);
     const out = stringOption(args, 'output');
+    if (flag(args, 'json') && out === '-') throw new UsageError('--json with -o - would mix the document and the bytecode on stdout');
+    const bytes = assembleInput(input);
+    if (flag(args, 'json')) {
+      if (out !== undefined) writeOutputFile(out, flag(args, 'hex') ? hexLines(bytes) : bytes);
+      const doc = out === undefined ? { slots: bytes.length / 8, hex: hexLines(bytes).replaceAll('\n', '') } : { slots: bytes.length / 8, output: out };
+      io.out(`${JSON.stringify(doc, null, 2)}\n`);
+      return 0;
+    }
     const hex = flag(args, 'hex') || out === undefined;
     if (out === undefined || out === '-') {
       if (hex) io.out(hexLines(bytes));

@@ -2,7 +2,7 @@
  * `tsbpf disasm PROG`: print a program as assembly that reassembles to the same bytes.
  * @module
  */
-import { disassemble, disassembleListing, type DisassembleOptions } from '../../asm/disassembler.js';
+import { disassemble, disassembleInsns, disassembleListing, type DisassembleOptions } from '../../asm/disassembler.js';
 import type { SourceLine } from '../../elf/btf-ext.js';
 import { expectPositionals, flag, parseArgs, stringOption, UsageError, type ParsedArgs } from '../args.js';
 import type { Command } from '../command.js';
@@ -37,6 +37,36 @@ export function disassembleWithSource(bytes: Uint8Array, lines: ReadonlyMap<numb
   });
 }
 
+/** One instruction in `--json`. */
+interface JsonInsn {
+  pc: number;
+  text: string;
+  /** The instruction's bytes as hex (16 bytes for `lddw`). */
+  bytes: string;
+  /** The C source line it came from (the nearest line-info entry at or before it). */
+  source?: { file: string; line: number; text: string };
+}
+
+/** One program in `--json`. */
+interface JsonProgram {
+  program?: string;
+  section?: string;
+  /** Function (entry and subprogram) start slots. */
+  functions?: { pc: number; name: string }[];
+  instructions: JsonInsn[];
+}
+
+/** `bytes` as one `--json` program: every instruction with its bytes and C source line. */
+function jsonProgram(bytes: Uint8Array, lines: ReadonlyMap<number, SourceLine>, options: DisassembleOptions): JsonProgram['instructions'] {
+  let source: SourceLine | undefined;
+  return disassembleInsns(bytes, options).map((d) => {
+    const at = lines.get(d.pc);
+    if (at !== undefined && at.line > 0) source = at;
+    const hex = Array.from(d.bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+    return { pc: d.pc, text: d.text, bytes: hex, ...(source === undefined ? {} : { source: { file: source.file, line: source.line, text: source.text.trim() } }) };
+  });
+}
+
 /** `--syntax llvm|rbpf`, with `--llvm` as its shorthand. */
 function syntaxOf(args: ParsedArgs): 'llvm' | 'rbpf' {
   const syntax = stringOption(args, 'syntax') ?? (flag(args, 'llvm') ? 'llvm' : 'rbpf');
@@ -56,8 +86,9 @@ export const disasmCommand: Command = {
     labels: { type: 'boolean' },
     program: { type: 'string' },
     'no-source': { type: 'boolean' },
+    json: { type: 'boolean' },
   },
-  help: `Usage: tsbpf disasm PROG [--syntax llvm|rbpf] [--llvm] [--pc] [--bytes] [--labels] [--program NAME] [--no-source]
+  help: `Usage: tsbpf disasm PROG [--syntax llvm|rbpf] [--llvm] [--pc] [--bytes] [--labels] [--program NAME] [--no-source] [--json]
 
 Print PROG as assembly, one instruction per line. PROG is a raw bytecode file, a file of hex bytes,
 an assembly file, a hex string, - for stdin, or an ELF object (each program linked, with function
@@ -72,6 +103,9 @@ Options:
   --bytes    show each instruction's bytes
   --labels   name jump and call targets (L7:) instead of printing offsets
   --no-source  leave out the C source lines of ELF objects
+  --json     print one JSON document: {"programs": [{program, section, functions: [{pc, name}],
+             instructions: [{pc, text, bytes (hex), source: {file, line, text}}]}]} (program, section,
+             functions and source for ELF objects only; --pc and --bytes do not apply)
 
 Example:
   $ tsbpf disasm b40000000000000004000000030000009500000000000000
@@ -98,8 +132,19 @@ Example:
       showBytes: flag(args, 'bytes'),
       labels: flag(args, 'labels'),
     };
+    const json = flag(args, 'json');
     if (input.format === 'elf') {
       const programs = objectPrograms(input, stringOption(args, 'program'));
+      if (json) {
+        const out: JsonProgram[] = programs.map((p) => ({
+          program: p.name,
+          section: p.section,
+          functions: [...p.functionNames].map(([pc, name]) => ({ pc, name })).sort((a, b) => a.pc - b.pc),
+          instructions: jsonProgram(p.bytes, flag(args, 'no-source') ? new Map() : p.lines, { ...options, labels: true, names: p.functionNames }),
+        }));
+        io.out(`${JSON.stringify({ programs: out }, null, 2)}\n`);
+        return 0;
+      }
       programs.forEach((p, k) => {
         io.out(`${k === 0 ? '' : '\n'}; program ${p.name}, section ${p.section}\n`);
         const opts = { ...options, labels: true, names: p.functionNames };
@@ -110,6 +155,10 @@ Example:
     const bytes = programBytes(input);
     if (bytes.length % 8 !== 0) {
       throw new InputError(`${input.name}: ${bytes.length} bytes is not a whole number of 8-byte instructions`);
+    }
+    if (json) {
+      io.out(`${JSON.stringify({ programs: [{ instructions: jsonProgram(bytes, new Map(), options) }] }, null, 2)}\n`);
+      return 0;
     }
     io.out(disassemble(bytes, options));
     return 0;
