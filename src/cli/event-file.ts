@@ -7,7 +7,7 @@
  */
 import { dirname, resolve } from 'node:path';
 import { ArgumentError } from '../errors.js';
-import type { PerfCounterSlot, ProbeMemoryBlock, TaskDescription } from '../helpers/task.js';
+import type { PerfCounterSlot, PidNamespace, ProbeMemoryBlock, TaskDescription } from '../helpers/task.js';
 import type { TracingEvent } from '../context/tracing.js';
 import { parseTracepointFormat, type TracepointFieldValue, type TracepointFormat } from '../context/tracepoint.js';
 import { UsageError } from './args.js';
@@ -87,6 +87,19 @@ function readJson(path: string, r: Reader): unknown {
   }
 }
 
+/** `task.pidNamespace`: `{"dev", "ino", "pid"?, "tgid"?}` (bpf_get_ns_current_pid_tgid's namespace). */
+function pidNamespaceOf(r: Reader, v: unknown): PidNamespace {
+  const o = r.object(v, 'task.pidNamespace');
+  const known = ['dev', 'ino', 'pid', 'tgid'];
+  for (const k of Object.keys(o)) if (!known.includes(k)) r.fail(`task.pidNamespace: unknown key "${k}" (it has ${known.join(', ')})`);
+  return {
+    dev: r.integer(o.dev, 'task.pidNamespace.dev', 0n),
+    ino: r.integer(o.ino, 'task.pidNamespace.ino', 0n),
+    ...(o.pid === undefined ? {} : { pid: r.number(o.pid, 'task.pidNamespace.pid', 0xffff_ffff) }),
+    ...(o.tgid === undefined ? {} : { tgid: r.number(o.tgid, 'task.pidNamespace.tgid', 0xffff_ffff) }),
+  };
+}
+
 /** A tracepoint field's value: an integer for integer fields, else a string or `{ "hex": ... }` bytes. */
 function fieldValue(r: Reader, format: TracepointFormat | undefined, name: string, v: unknown): TracepointFieldValue {
   const where = `fields.${name}`;
@@ -149,7 +162,7 @@ export function readEventFile(path: string): EventFile {
   let task: TaskDescription | undefined;
   if (doc.task !== undefined) {
     const t = r.object(doc.task, 'task');
-    const known = ['pid', 'tgid', 'uid', 'gid', 'comm', 'cgroup', 'address'];
+    const known = ['pid', 'tgid', 'uid', 'gid', 'comm', 'cgroup', 'address', 'pidNamespace'];
     for (const k of Object.keys(t)) if (!known.includes(k)) r.fail(`task: unknown key "${k}" (a task has ${known.join(', ')})`);
     if (t.comm !== undefined && typeof t.comm !== 'string') r.fail('task.comm must be a string');
     const u32 = (k: string): number | undefined => (t[k] === undefined ? undefined : r.number(t[k], `task.${k}`, 0xffff_ffff));
@@ -161,6 +174,7 @@ export function readEventFile(path: string): EventFile {
       ...(typeof t.comm === 'string' ? { comm: t.comm } : {}),
       ...(t.cgroup === undefined ? {} : { cgroupId: r.integer(t.cgroup, 'task.cgroup', 0n) }),
       ...(t.address === undefined ? {} : { address: r.integer(t.address, 'task.address', 0n) }),
+      ...(t.pidNamespace === undefined ? {} : { pidNamespace: pidNamespaceOf(r, t.pidNamespace) }),
     };
   }
   let probeMemory: ProbeMemoryBlock[] | undefined;

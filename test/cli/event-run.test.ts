@@ -31,6 +31,17 @@ describe('tsbpf run --event', () => {
     }
   });
 
+  it('gives the task a pid namespace (bpf_get_ns_current_pid_tgid)', async () => {
+    // libbpf-bootstrap's minimal_ns prints when the pid in the namespace dev 0 / ino 0 is 0 (its globals).
+    const obj = new URL('../corpus/libbpf-bootstrap/examples/c/minimal_ns.bpf.o', import.meta.url).pathname;
+    const inNs = await cli(['run', obj, '--event', eventFile({ task: { pid: 77, pidNamespace: { dev: 0, ino: 0, pid: 0 } } })]);
+    expect(inNs.code).toBe(0);
+    expect(inNs.out).toContain('trace_printk: BPF triggered from PID 0.\n');
+    const other = await cli(['run', obj, '--event', eventFile({ task: { pid: 77, pidNamespace: { dev: 0, ino: 0, pid: 5 } } })]);
+    expect(other.code).toBe(0);
+    expect(other.out).not.toContain('trace_printk');
+  });
+
   it('runs raw_tracepoint, tp_btf, perf_event and kprobe programs; --repeat and --json', async () => {
     const ev = eventFile({
       args: ['0xffffc9000001ff58', 257],
@@ -93,6 +104,9 @@ describe('tsbpf run --event', () => {
       [{ regs: { rip: 1 } }, /regs.rip: not an x86-64 pt_regs register/, 'on_file_open'],
       [{ task: { pid: -1 } }, /task.pid must be from 0 to 4294967295/],
       [{ task: { pid: 1, name: 'x' } }, /task: unknown key "name"/],
+      [{ task: { pid: 1, pidNamespace: { dev: 1 } } }, /task.pidNamespace.ino must be an integer/],
+      [{ task: { pid: 1, pidNamespace: { dev: 1, ino: 2, pid: -1 } } }, /task.pidNamespace.pid must be from 0 to 4294967295/],
+      [{ task: { pid: 1, pidNamespace: { dev: 1, ino: 2, level: 1 } } }, /task.pidNamespace: unknown key "level"/],
       [{ memory: [{ address: '0xfffffffffffffff0', hex: '00'.repeat(17) }] }, /run past the end of the 64-bit address space/],
       [{ memory: [{ address: 1, hex: 'zz' }] }, /memory\[0\].hex: 'z' is not a hex digit/],
       [{ memory: [{ address: 1 }] }, /memory\[0\] must give its bytes as "hex" or "string"/],

@@ -109,7 +109,8 @@ numbers or strings such as "0x7ffd00001000"):
    "samplePeriod": 100000, "addr": "0xdead",        perf_event
    "counter": {"counter": 12, "enabled": 30, "running": 20},  perf_event: bpf_perf_prog_read_value
    "task": {"pid": 77, "tgid": 70, "uid": 1000, "gid": 1000, "comm": "cat", "cgroup": 119,
-            "address": "0xffff888004000000"},
+            "address": "0xffff888004000000",
+            "pidNamespace": {"dev": 4, "ino": "0xeffffffc", "pid": 7, "tgid": 7}},
    "memory": [{"address": "0x7ffd00001000", "string": "/etc/passwd"}, {"address": ..., "hex": "..."}],
    "perfCounters": [{"map": "counters", "index": 0, "counter": 5, "enabled": 9, "running": 8}]}
 memory blocks are what bpf_probe_read_* read (and bpf_probe_write_user writes); perfCounters what
