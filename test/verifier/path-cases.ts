@@ -193,7 +193,31 @@ export const CASES: readonly PathCase[] = [
     kernelAccepts: false,
     source: rotatedLoop('r6 += 0'),
   },
+  {
+    // katran's tc_decap_info: an IPv4 or IPv6 header length, proved after the paths meet
+    name: 'a header length of 20 or 40 set on two paths, proved after they meet, then read within it',
+    type: 'xdp',
+    kernelAccepts: true,
+    source: twoLengths(9),
+  },
+  {
+    name: 'the same reading past the 20-byte header on its path',
+    type: 'xdp',
+    kernelAccepts: false,
+    source: twoLengths(25),
+  },
 ];
+
+/** A length of 20 or 40 by a flag (spilled), proved as `data + x + len <= data_end` (x in [0, 60]) after the join, then a byte read at `at` (20) or 6 (40) past `data + x`. */
+function twoLengths(at: number): string {
+  return lines(
+    'r2 = *(u32 *)(r1 + 0)', 'r3 = *(u32 *)(r1 + 4)', 'r5 = *(u32 *)(r1 + 12)', 'r8 = r5', 'r8 &= 60', 'r2 += r8',
+    'r5 &= 48', 'r4 = 20', '*(u64 *)(r10 - 8) = r5',
+    'if r5 == 0 goto j', 'r4 = 40', 'j:', 'r6 = r2', 'r6 += r4', 'if r6 > r3 goto out',
+    `r4 = ${at}`, 'r5 = *(u64 *)(r10 - 8)', 'if r5 == 0 goto k', 'r4 = 6', 'k:', 'r2 += r4', 'r0 = *(u8 *)(r2 + 0)',
+    'out:', 'r0 = 2', 'exit',
+  );
+}
 
 /** A loop entered at `t` (not at its head `b`), leaving when the low 32 bits of r6 reach 100, with two back edges. */
 function rotatedLoop(step: string): string {

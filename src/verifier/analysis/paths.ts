@@ -6,6 +6,8 @@
  * - a state covered by a kept one is dropped (the kernel's pruning); one covering kept states replaces them;
  * - states alike in every register's kind, pointer offsets, packet ranges and the spilled pointers a
  *   later fill may read (their signature and pointer key) differ only in numbers, and are joined;
+ *   but while fewer than {@link CONST_PATHS} states are kept, states whose constants differ are not
+ *   (a length of 20 or 40, later added to a packet pointer, proves a range on each path, not as [20, 40]);
  * - at loop heads states of one signature are joined, and widened after a few visits, so loops
  *   converge as before while paths holding different kinds of values stay apart around them;
  * - past the bound a state joins a kept state of its signature, else two kept states of one signature
@@ -14,10 +16,13 @@
  * @module
  */
 import { joinState, stateCovers, stateEqual, type State } from './state.js';
+import { constValue } from './scalar.js';
 import { isNullable, type Value } from './value.js';
 
 /** Most states kept at one program point. */
 export const MAX_PATHS = 8;
+/** Kept states at a point below which states whose constants differ are not joined. */
+export const CONST_PATHS = 2;
 /** Visits of a kept state at a loop head before it is widened instead of joined. */
 export const WIDEN_AFTER = 3;
 
@@ -57,8 +62,11 @@ export class PathStates {
       if (i >= 0) return this.merge(list, i, s, pc, true);
     } else {
       // states alike in every pointer and packet range differ only in numbers: joined
-      const key = pointerKey(s, this.fills(pc));
-      const i = list.findIndex((slot) => slot.live && slot.sig === sig && pointerKey(slot.state, this.fills(pc)) === key);
+      // while few states are kept, those whose constants differ stay apart too ({@link constKey})
+      const fills = this.fills(pc);
+      const consts = list.reduce((n, slot) => n + (slot.live ? 1 : 0), 0) < CONST_PATHS;
+      const key = pointerKey(s, fills, consts);
+      const i = list.findIndex((slot) => slot.live && slot.sig === sig && pointerKey(slot.state, fills, consts) === key);
       if (i >= 0) return this.merge(list, i, s, pc, false);
     }
     // states `s` covers go: `s` takes the first one's place
@@ -154,12 +162,35 @@ function valueKey(v: Value): string {
 }
 
 /** The pointers' offsets and relations, and the packet ranges proved: what joining states of one signature may lose besides numbers. */
-function pointerKey(s: State, filled: readonly [number, number]): string {
+function pointerKey(s: State, filled: readonly [number, number], consts: boolean): string {
   let key = `${s.meta}|`;
   for (const [id, n] of s.pkt) key += `${id}:${n},`;
-  for (const v of s.regs) key += v.type === 'scalar' || v.type === 'uninit' ? ',' : `${v.lo}/${v.hi}/${v.id}/${v.k},`;
+  for (const v of s.regs) key += v.type === 'uninit' ? ',' : v.type === 'scalar' ? (consts ? `${constKey(v)},` : ',') : `${v.lo}/${v.hi}/${v.id}/${v.k},`;
   forKeptSpills(s, filled, (at, v) => (key += `${at}=${v.lo}/${v.hi}/${v.id}/${v.k},`));
+  if (consts) forFilledConstants(s, filled, (at, v) => (key += `${at}#${v},`));
   return key;
+}
+
+/**
+ * A constant number's value, '' for any other number. States whose constants differ are kept apart
+ * (up to the bound): a header length of 20 on one path and 40 on the other, joined, is a range
+ * [20, 40] that proves no packet range for either (the kernel, walking each path, keeps both exact).
+ */
+function constKey(v: Value): string {
+  const c = constValue(v.scalar);
+  return c === undefined ? '' : `${c}`;
+}
+
+/** The constants spilled in stack slots a later instruction may fill a register from (current frame). */
+function forFilledConstants(s: State, filled: readonly [number, number], f: (at: number, v: bigint) => void): void {
+  const frame = s.frames[s.frames.length - 1]!;
+  for (const [at, sp] of frame.spills) {
+    if (sp.value.type !== 'scalar' || (at & 7) !== 0) continue;
+    const k = at >> 3;
+    if (((k < 32 ? filled[0] >>> k : filled[1] >>> (k - 32)) & 1) === 0) continue;
+    const c = constValue(sp.value.scalar);
+    if (c !== undefined) f(at, c);
+  }
 }
 
 /**
