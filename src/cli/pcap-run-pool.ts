@@ -21,8 +21,10 @@ import { CaptureScan } from './capture-scan.js';
 
 /** Packets per batch at most (a batch also ends with the reader's buffer). */
 const BATCH_PACKETS = 4096;
-/** Smallest buffer the capture is read into (the file is read a megabyte at a time). */
+/** Smallest buffer the capture is read into. */
 const READ_BYTES = 4 << 20;
+/** Most bytes one read of the capture adds (capture-io.ts reads a file a megabyte at a time; stdin's chunks are smaller). */
+const READ_CHUNK = 1 << 20;
 /** Batches out per worker: one running, one waiting, so a worker never waits for the host. */
 const PER_WORKER = 3;
 const MAX_ERRORS_KEPT = 10;
@@ -32,25 +34,38 @@ const WARMUP = 1000;
 export type PoolCaptureRequest = Omit<CaptureRunRequest, 'engine'> & { readonly kind: VerdictKind };
 
 /**
- * The buffers the capture is read into (SharedArrayBuffers, handed to workers as they are: the host
- * copies no packet). The reader takes a new one when its buffer is full (CaptureReaderOptions.buffers)
- * and never writes over what it read, so a buffer is free again once the reader has moved on and
- * every batch that reads it has been counted.
+ * The buffers the capture is read into: spans of the pool's input area (its shared memory), which
+ * batches hand to workers as they are, so the host copies no packet. The reader takes a new one when
+ * its buffer is full (CaptureReaderOptions.buffers) and never writes over what it read, so a buffer is
+ * free again once the reader has moved on and every batch that reads it has been counted. When the
+ * area has no room (a record larger than it, or stdin read whole), a plain buffer is taken instead and
+ * the pool copies each of its batches in.
  */
 class ReadBuffers {
-  private readonly spare: Uint8Array[] = [];
   private readonly users = new Map<Uint8Array, number>();
   private reading: Uint8Array | undefined;
 
+  constructor(private readonly pool: PacketPool) {}
+
   /** The reader's next buffer, of at least `bytes` bytes. */
   readonly take = (bytes: number): Uint8Array => {
-    const at = this.spare.findIndex((b) => b.length >= bytes);
-    const next = at >= 0 ? this.spare.splice(at, 1)[0]! : new Uint8Array(new SharedArrayBuffer(Math.max(bytes, READ_BYTES)));
+    const size = Math.max(bytes, READ_BYTES);
+    const next = this.pool.reserveInput(size) ?? new Uint8Array(size);
     const last = this.reading;
     this.reading = next;
-    if (last !== undefined && !this.users.has(last)) this.spare.push(last);
+    if (last !== undefined && !this.users.has(last)) this.free(last);
     return next;
   };
+
+  /** Bytes the next buffer should have room for (0: the reader's buffer has room for another chunk). */
+  needed(reader: { bufferNeeded(n: number): number }): number {
+    const n = reader.bufferNeeded(READ_CHUNK);
+    return n === 0 ? 0 : Math.max(n, READ_BYTES);
+  }
+
+  private free(b: Uint8Array): void {
+    if (b.buffer instanceof SharedArrayBuffer) this.pool.releaseInput(b);
+  }
 
   /** A batch reads `b`. */
   use(b: Uint8Array): void {
@@ -63,18 +78,23 @@ class ReadBuffers {
     if (n > 0) this.users.set(b, n);
     else {
       this.users.delete(b);
-      if (b !== this.reading) this.spare.push(b);
+      if (b !== this.reading) this.free(b);
     }
   }
 }
 
-/** A batch being filled: packets of one of the reader's buffers, and shared arrays for the results. */
+/** A batch being filled: packets of one of the reader's buffers, and arrays for the results. */
 class BatchBuilder {
   /** The reader's buffer the packets are in (undefined until the first). */
   data: Uint8Array | undefined;
-  readonly starts = new Int32Array(new SharedArrayBuffer(4 * BATCH_PACKETS));
-  readonly lengths = new Int32Array(new SharedArrayBuffer(4 * BATCH_PACKETS));
-  readonly results: BatchBuffers = PacketPool.sharedBatch(BATCH_PACKETS, 1).results;
+  readonly starts = new Int32Array(BATCH_PACKETS);
+  readonly lengths = new Int32Array(BATCH_PACKETS);
+  readonly results: BatchBuffers = {
+    r0Low: new Int32Array(BATCH_PACKETS),
+    r0High: new Int32Array(BATCH_PACKETS),
+    instructions: new Float64Array(BATCH_PACKETS),
+    ns: new Float64Array(BATCH_PACKETS),
+  };
   count = 0;
 
   /** Empty, to be filled again. */
@@ -105,7 +125,7 @@ export async function runCapturePool(req: PoolCaptureRequest, pool: PacketPool, 
   const failures: PacketFailure[] = [];
   let failed = 0;
   const report = io.out.bind(io);
-  const buffers = new ReadBuffers();
+  const buffers = new ReadBuffers(pool);
   const scan = new CaptureScan(req.pcapPath, req.count ?? Number.POSITIVE_INFINITY, { buffers: buffers.take });
   const reader = scan.reader;
   const warm = new LatencyHistogram();
@@ -215,6 +235,9 @@ export async function runCapturePool(req: PoolCaptureRequest, pool: PacketPool, 
         batch.add(reader.dataOffset, reader.dataLength);
         if (batch.count === BATCH_PACKETS) await send();
       }
+      // The next chunk may need a new buffer: make room for it in the input area while batches finish.
+      const need = buffers.needed(reader);
+      while (need > 0 && !pool.inputFits(need) && queue.length > 0) await settleOne();
     }
     scan.end();
     await send();

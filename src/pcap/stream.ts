@@ -171,6 +171,16 @@ export class CaptureReader {
     return this.buffer.subarray(this.fill);
   }
 
+  /**
+   * Bytes a {@link writable}`(n)` would ask `options.buffers` for now (the unread part of a record and
+   * `n`), or 0 when the current buffer has room (or the reader takes no buffers).
+   */
+  bufferNeeded(n: number): number {
+    checkInteger(n, 'n', 0, Number.MAX_SAFE_INTEGER);
+    if (this.buffers === undefined || this.fill + n <= this.buffer.length) return 0;
+    return this.fill - this.start + n;
+  }
+
   /** `n` bytes were written into what {@link writable} returned. */
   wrote(n: number): void {
     checkInteger(n, 'n', 0, Number.MAX_SAFE_INTEGER);

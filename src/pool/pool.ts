@@ -25,7 +25,9 @@ import { SharedKeyIndex } from '../maps/shared-key-index.js';
 import type { RunLimits } from '../vm/environment.js';
 import { VmMemory } from '../vm/memory.js';
 import { checkBytes, checkInteger, checkObject, checkOptionalBoolean, checkString, argumentError } from '../validate.js';
-import { POOL_LOAD_KEYS, checkPort, type BatchBuffers, layoutFingerprint, type PoolLoadOptions, type PoolPort, type ResultMessage, type WorkerReply } from './protocol.js';
+import { POOL_LOAD_KEYS, checkPort, type BatchBuffers, type BatchExtras, layoutFingerprint, type PoolLoadOptions, type PoolPort, type WorkerReply } from './protocol.js';
+import { BatchRing, SlotStatus } from './ring.js';
+import { InputArea } from './input-area.js';
 
 /** Options of {@link PacketPool.start}. */
 export interface PacketPoolOptions {
@@ -51,12 +53,25 @@ export interface PacketPoolOptions {
    * before loading). Workers find these values in the shared memory. An error it throws fails the start.
    */
   readonly setup?: (object: BpfObject) => void;
+  /** Packets a batch may hold at most (default 4096). */
+  readonly batchPackets?: number;
+  /**
+   * Bytes of the shared memory the host puts packets in for the workers (default 32 MiB): batches
+   * whose bytes are not there already are copied there, waiting for earlier batches when it is full.
+   */
+  readonly inputBytes?: number;
+  /**
+   * Milliseconds the batches out may go without a packet finishing before the pool fails with an
+   * EbpfError (a worker that hangs or died without a word; default 30,000). A packet's run is bounded
+   * by its instruction budget, so only a broken worker gets here.
+   */
+  readonly stallMs?: number;
 }
 
 /**
  * Packets for one {@link PacketPool.run}: packet i is `data[starts[i], starts[i] + lengths[i])`.
- * Buffers on a `SharedArrayBuffer` (see {@link PacketPool.sharedBatch}) are shared with the worker and
- * can be filled again once the result is back; others are transferred (unusable here after the call).
+ * Bytes in the pool's shared memory ({@link PacketPool.reserveInput}) are run where they are; others
+ * are copied into it when the batch is sent. Every buffer stays the caller's.
  */
 export interface PacketBatch {
   readonly data: Uint8Array;
@@ -67,11 +82,24 @@ export interface PacketBatch {
   readonly results?: BatchBuffers;
 }
 
-/** What a batch's packets gave, by index in the batch. */
-export type BatchResult = Omit<ResultMessage, 'type' | 'id'>;
+/**
+ * What a batch's packets gave, by index in the batch: r0 as 32-bit halves (0 for a failed packet),
+ * instructions each run was charged (NaN for a failed one), run time in nanoseconds (the batch's
+ * `results` arrays when it had them), and the batch's `data` handed back.
+ */
+export interface BatchResult extends BatchBuffers, BatchExtras {
+  readonly data: Uint8Array;
+}
 
 const PAGE = 65536;
 const DEFAULT_WORKER_BYTES = 8 << 20;
+const DEFAULT_BATCH_PACKETS = 4096;
+const DEFAULT_INPUT_BYTES = 32 << 20;
+const DEFAULT_STALL_MS = 30_000;
+/** Ring slots per worker: one running, the next ones ready, so a worker never waits for the host. */
+const SLOTS_PER_WORKER = 3;
+/** Bytes of each slot's extras (JSON of failures, trace lines, redirects); more goes by message. */
+const EXTRAS_BYTES = 256 << 10;
 
 /** Map types whose whole state is in linear memory, so workers can share them. */
 const SHARED_TYPES: ReadonlySet<number> = new Set([
@@ -107,17 +135,31 @@ function checkResults(r: BatchBuffers, count: number): void {
   }
 }
 
+/** A batch sent and not yet collected. */
 interface Pending {
-  readonly worker: number;
+  readonly batch: PacketBatch;
+  /** Where its bytes were copied in the input area (-1: run where they were). */
+  readonly span: number;
   readonly resolve: (r: BatchResult) => void;
   readonly reject: (e: unknown) => void;
 }
 
+const NO_EXTRAS: BatchExtras = { errors: [], trace: [], traceDropped: 0, redirects: [], clones: [] };
+const decoder = new TextDecoder();
+
 /** A started pool; see the module comment. */
 export class PacketPool {
   private readonly pending = new Map<number, Pending>();
-  private readonly inFlight: number[];
-  private nextId = 0;
+  /** Extras and errors workers sent by message, by batch. */
+  private readonly messages = new Map<number, WorkerReply>();
+  private nextSeq = 0;
+  /** Batches given to {@link run} and not yet published (they go out in order). */
+  private queued = 0;
+  private sending: Promise<void> = Promise.resolve();
+  private watching = false;
+  /** Resolved (and replaced) whenever a batch is collected or the pool fails: what a sender waiting for room waits on. */
+  private changed!: Promise<void>;
+  private signal!: () => void;
   private failure: EbpfError | undefined;
   private closed = false;
 
@@ -127,15 +169,34 @@ export class PacketPool {
     /** The program that runs. */
     readonly program: ProgramInfo,
     private readonly ports: readonly PoolPort[],
+    private readonly ring: BatchRing,
+    private readonly memory: VmMemory,
+    private readonly area: InputArea,
+    private readonly stallMs: number,
   ) {
     if (!Array.isArray(ports) || ports.length === 0) throw argumentError('ports', 'a non-empty array of ports', ports);
     ports.forEach((p, i) => checkPort(p, `ports[${i}]`));
-    this.inFlight = ports.map(() => 0);
+    this.renew();
+  }
+
+  private renew(): void {
+    this.changed = new Promise((resolve) => (this.signal = resolve));
+  }
+
+  private wake(): void {
+    const signal = this.signal;
+    this.renew();
+    signal();
   }
 
   /** Number of workers. */
   get workers(): number {
     return this.ports.length;
+  }
+
+  /** Packets a batch may hold at most. */
+  get batchPackets(): number {
+    return this.ring.packets;
   }
 
   /** Start the workers and wait until every one has loaded the object at the host's layout. */
@@ -147,6 +208,9 @@ export class PacketPool {
     if (typeof options.createWorker !== 'function') throw argumentError('options.createWorker', 'a function', options.createWorker);
     const jit = checkOptionalBoolean(options.jit, 'options.jit') ?? false;
     const per = options.bytesPerWorker === undefined ? DEFAULT_WORKER_BYTES : checkInteger(options.bytesPerWorker, 'options.bytesPerWorker', PAGE, 1 << 30);
+    const batchPackets = options.batchPackets === undefined ? DEFAULT_BATCH_PACKETS : checkInteger(options.batchPackets, 'options.batchPackets', 1, 1 << 20);
+    const inputBytes = options.inputBytes === undefined ? DEFAULT_INPUT_BYTES : checkInteger(options.inputBytes, 'options.inputBytes', PAGE, 1 << 30);
+    const stallMs = options.stallMs === undefined ? DEFAULT_STALL_MS : checkInteger(options.stallMs, 'options.stallMs', 1, 24 * 3600_000);
     const load: PoolLoadOptions = options.load ?? {};
     for (const k of Object.keys(load)) if (!POOL_LOAD_KEYS.includes(k)) throw new ArgumentError(`options.load.${k} cannot be given to workers (data only: ${POOL_LOAD_KEYS.join(', ')})`);
     const limits = options.limits ?? {};
@@ -155,11 +219,12 @@ export class PacketPool {
     const probe = loadObject(bytes, { ...load, verify: false, cpus: workers });
     checkShareable(probe);
     const area = Math.ceil(per / PAGE) * PAGE;
+    const input = Math.ceil(inputBytes / PAGE) * PAGE;
     // Hash maps keep their key index in a shared memory too (8-byte aligned each).
     let indexes = 0;
     for (const map of probe.maps.values()) if (HASH_TYPES.has(map.spec.type)) indexes += SharedKeyIndex.bytes(map.spec.keySize, map.spec.maxEntries) + 8;
     const base0 = Math.ceil((probe.memory.allocated + indexes + PAGE) / PAGE) * PAGE;
-    const pages = (base0 + (workers + 1) * area) / PAGE;
+    const pages = (base0 + (workers + 1) * area + input) / PAGE;
     if (pages > 65536) throw new EbpfError(ErrorCode.UNSUPPORTED, `a shared memory for ${workers} workers would need ${pages} pages (over 4 GiB)`);
     const memory = new VmMemory({ shared: true, initialPages: pages });
     const object = loadObject(bytes, { ...load, memory, cpus: workers, cpu: 0 });
@@ -167,8 +232,11 @@ export class PacketPool {
     const fingerprint = layoutFingerprint(object);
     // Before any worker loads (and so freezes read-only data): see PacketPoolOptions.setup.
     options.setup?.(object);
-    // The host's own bytes come after the workers' (a host may run the object's programs too).
+    // The host's own bytes come after the workers' (a host may run the object's programs too), then the input area.
     memory.privateArea(base0 + workers * area, area);
+    const inputArea = new InputArea(base0 + (workers + 1) * area, input);
+    const shape = { slots: SLOTS_PER_WORKER * workers, packets: batchPackets, extrasBytes: EXTRAS_BYTES };
+    const ring = new BatchRing(shape);
     const info = object.programs.find((p) => p.name === programName) ?? object.programs.find((p) => p.section === programName);
     if (info === undefined) throw new EbpfError(ErrorCode.NO_PROGRAM, `no program named ${programName}; programs: ${object.programs.map((p) => p.name).join(', ') || 'none'}`);
     const ports: PoolPort[] = [];
@@ -194,11 +262,12 @@ export class PacketPool {
             });
           }),
         );
-        port.postMessage({ type: 'init', memory: memory.wasm, index, workers, base: base0 + index * area, size: area, object: bytes.slice(), load, program: info.name, jit, limits, fingerprint });
+        port.postMessage({ type: 'init', memory: memory.wasm, index, workers, base: base0 + index * area, size: area, object: bytes.slice(), load, program: info.name, jit, limits, fingerprint, ring: ring.buffer, shape });
       }
-      made = new PacketPool(object, info, ports);
+      made = new PacketPool(object, info, ports, ring, memory, inputArea, stallMs);
       await Promise.all(ready);
     } catch (e) {
+      ring.close();
       for (const p of ports) p.terminate();
       throw e;
     }
@@ -207,42 +276,38 @@ export class PacketPool {
 
   private receive(index: number, m: WorkerReply): void {
     if (m.type === 'ready') return;
-    const id = m.type === 'result' ? m.id : m.id;
-    const p = id === undefined ? undefined : this.pending.get(id);
-    if (m.type === 'error') {
-      const e = new EbpfError(m.code as ErrorCodeValue, `worker ${index}: ${m.message}`);
-      if (p === undefined) this.fail(index, e);
-      else {
-        this.pending.delete(id!);
-        this.inFlight[index]!--;
-        p.reject(e);
-      }
+    if (m.type === 'error' && m.seq === undefined) {
+      this.fail(index, new EbpfError(m.code as ErrorCodeValue, `worker ${index}: ${m.message}`));
       return;
     }
-    if (p === undefined) return;
-    this.pending.delete(m.id);
-    this.inFlight[index]!--;
-    const { type: _t, id: _i, ...result } = m;
-    p.resolve(result);
-  }
-
-  /** A worker died: every batch still out fails, and so does every later one. */
-  private fail(index: number, e: unknown): void {
-    this.failure ??= e instanceof EbpfError ? e : new EbpfError(ErrorCode.INTERNAL, `worker ${index} failed: ${e instanceof Error ? e.message : String(e)}`);
-    for (const [id, p] of this.pending) {
-      this.pending.delete(id);
-      p.reject(this.failure);
+    if (m.type === 'error' || m.type === 'extras') {
+      this.messages.set(m.seq!, m.type === 'error' ? { ...m, message: `worker ${index}: ${m.message}` } : m);
+      // The slot may be done already: let the watcher look again.
+      this.ring.wakeHost();
     }
   }
 
-  /** Batches sent to workers and not answered yet. */
+  /** A worker died or the pool stopped: every batch still out fails, and so does every later one. */
+  private fail(index: number, e: unknown): void {
+    this.failure ??= e instanceof EbpfError ? e : new EbpfError(ErrorCode.INTERNAL, `worker ${index} failed: ${e instanceof Error ? e.message : String(e)}`);
+    this.ring.close();
+    for (const [seq, p] of this.pending) {
+      this.pending.delete(seq);
+      p.reject(this.failure);
+    }
+    this.ring.wakeHost();
+    this.wake();
+  }
+
+  /** Batches given to {@link run} whose results are not back yet. */
   get outstanding(): number {
-    return this.pending.size;
+    return this.pending.size + this.queued;
   }
 
   /**
-   * Run the program on each packet of `batch` in one worker (the least busy), in order; the batch's
-   * buffers move to the worker (they are unusable here after the call).
+   * Run the program on each packet of `batch` (at most {@link batchPackets}), in order, in whichever
+   * worker takes it first. Batches go out in the order they are given; their results may come back in
+   * another. A packet outside `data` fails alone.
    */
   run(batch: PacketBatch): Promise<BatchResult> {
     if (this.closed) return Promise.reject(new EbpfError(ErrorCode.UNSUPPORTED, 'the pool is closed'));
@@ -251,25 +316,180 @@ export class PacketPool {
     const { data, starts, lengths, count, results } = batch;
     checkBytes(data, 'batch.data');
     if (!(starts instanceof Int32Array) || !(lengths instanceof Int32Array)) throw new ArgumentError('batch.starts and batch.lengths must be Int32Arrays');
-    checkInteger(count, 'batch.count', 0, Math.min(starts.length, lengths.length));
+    checkInteger(count, 'batch.count', 0, Math.min(starts.length, lengths.length, this.ring.packets));
     if (results !== undefined) checkResults(results, count);
-    let worker = 0;
-    for (let i = 1; i < this.inFlight.length; i++) if (this.inFlight[i]! < this.inFlight[worker]!) worker = i;
-    const id = this.nextId++;
-    this.inFlight[worker]!++;
+    const seq = this.nextSeq++;
+    this.queued++;
     return new Promise<BatchResult>((resolve, reject) => {
-      this.pending.set(id, { worker, resolve, reject });
-      const buffers = [data.buffer, starts.buffer, lengths.buffer];
-      if (results !== undefined) buffers.push(results.r0Low.buffer, results.r0High.buffer, results.instructions.buffer, results.ns.buffer);
-      const transfer = buffers.filter((b, i, all): b is ArrayBuffer => b instanceof ArrayBuffer && all.indexOf(b) === i);
-      this.ports[worker]!.postMessage({ type: 'batch', id, data, starts, lengths, count, ...(results === undefined ? {} : { results }) }, transfer);
+      this.sending = this.sending.then(() =>
+        this.send(seq, { data, starts, lengths, count, ...(results === undefined ? {} : { results }) }, resolve, reject).catch(reject).finally(() => this.queued--),
+      );
     });
+  }
+
+  /** Put batch `seq` in its slot once that slot is free, its bytes in the shared memory, and publish it. */
+  private async send(seq: number, batch: PacketBatch, resolve: (r: BatchResult) => void, reject: (e: unknown) => void): Promise<void> {
+    const ring = this.ring;
+    const slot = seq % ring.slots;
+    while (this.failure === undefined && (this.pending.has(seq - ring.slots) || ring.status(slot) !== SlotStatus.IDLE)) await this.changed;
+    const { data, starts, lengths, count } = batch;
+    // Where data[0] is in linear memory: data already there is run in place, other bytes are copied in.
+    let base = -1;
+    let span = -1;
+    if (data.buffer === this.memory.bytes.buffer) base = data.byteOffset;
+    else {
+      let lo = data.length;
+      let hi = 0;
+      for (let i = 0; i < count; i++) {
+        const s = starts[i]!;
+        const n = lengths[i]!;
+        if (s >= 0 && n >= 0 && s + n <= data.length && n > 0) {
+          lo = Math.min(lo, s);
+          hi = Math.max(hi, s + n);
+        }
+      }
+      if (hi > lo) {
+        if (hi - lo > this.area.size) throw new ArgumentError(`a batch of ${hi - lo} bytes does not fit the pool's input area of ${this.area.size} bytes (options.inputBytes)`);
+        while (this.failure === undefined && !this.area.fits(hi - lo)) await this.changed;
+        if (this.failure === undefined) {
+          span = this.area.reserve(hi - lo);
+          this.memory.bytes.set(data.subarray(lo, hi), span);
+          base = span - lo;
+        }
+      }
+    }
+    if (this.failure !== undefined) {
+      if (span >= 0) this.area.release(span);
+      throw this.failure;
+    }
+    const s = ring.starts[slot]!;
+    const l = ring.lengths[slot]!;
+    for (let i = 0; i < count; i++) {
+      const start = starts[i]!;
+      const length = lengths[i]!;
+      const ok = start >= 0 && length >= 0 && start + length <= data.length;
+      // A packet outside the batch's bytes: a start no packet has, which fails that packet alone.
+      s[i] = ok ? base + start : -1;
+      l[i] = ok ? length : 0;
+    }
+    this.pending.set(seq, { batch, span, resolve, reject });
+    ring.publish(seq, count);
+    if (!this.watching) void this.watch();
+  }
+
+  /**
+   * Collect finished batches until none is out: results copied out of their slots, extras decoded,
+   * promises settled; fails the pool when nothing moves for `stallMs`.
+   */
+  private async watch(): Promise<void> {
+    this.watching = true;
+    const ring = this.ring;
+    let mark = -1;
+    let since = Date.now();
+    try {
+      while (this.pending.size > 0 && this.failure === undefined) {
+        const seen = ring.completed;
+        let moved = seen;
+        for (const [seq, p] of this.pending) {
+          const slot = seq % ring.slots;
+          const status = ring.status(slot);
+          moved += status * 7 + ring.progress(slot) * 31;
+          if (status >= SlotStatus.DONE) this.collect(seq, slot, status, p);
+        }
+        if (moved !== mark) {
+          mark = moved;
+          since = Date.now();
+        } else if (Date.now() - since >= this.stallMs) {
+          this.stalled();
+          break;
+        }
+        if (this.pending.size === 0) break;
+        await ring.waitCompleted(seen, Math.min(this.stallMs, 250));
+      }
+    } finally {
+      this.watching = false;
+    }
+  }
+
+  private stalled(): void {
+    let what = 'no worker took the next batch';
+    for (const [seq, p] of this.pending) {
+      const slot = seq % this.ring.slots;
+      if (this.ring.status(slot) === SlotStatus.RUNNING) {
+        const done = this.ring.progress(slot);
+        what = `worker ${this.ring.owner(slot)} is on packet ${done + 1} of ${p.batch.count} of a batch`;
+        break;
+      }
+    }
+    this.fail(-1, new EbpfError(ErrorCode.INTERNAL, `the worker pool stopped: no packet finished for ${this.stallMs} ms (${what}); a worker hangs or died without an error`));
+  }
+
+  private collect(seq: number, slot: number, status: number, p: Pending): void {
+    const ring = this.ring;
+    let extras = NO_EXTRAS;
+    if (status === SlotStatus.DONE) {
+      const n = ring.extrasLength(slot);
+      // A copy first: a TextDecoder may refuse a view of shared memory.
+      if (n > 0) extras = JSON.parse(decoder.decode(ring.extras[slot]!.slice(0, n))) as BatchExtras;
+    } else {
+      const m = this.messages.get(seq);
+      // The message is on its way: the next look collects it.
+      if (m === undefined) return;
+      this.messages.delete(seq);
+      if (m.type === 'extras') {
+        const { type: _t, seq: _s, ...rest } = m;
+        extras = rest;
+      } else if (m.type === 'error') extras = { ...NO_EXTRAS, errors: [{ at: -1, code: m.code, message: m.message, pc: undefined }] };
+    }
+    const { batch } = p;
+    const count = batch.count;
+    const out = batch.results;
+    const r0Low = out?.r0Low ?? new Int32Array(count);
+    const r0High = out?.r0High ?? new Int32Array(count);
+    const instructions = out?.instructions ?? new Float64Array(count);
+    const ns = out?.ns ?? new Float64Array(count);
+    r0Low.set(ring.r0Low[slot]!.subarray(0, count));
+    r0High.set(ring.r0High[slot]!.subarray(0, count));
+    instructions.set(ring.instructions[slot]!.subarray(0, count));
+    ns.set(ring.ns[slot]!.subarray(0, count));
+    if (p.span >= 0) this.area.release(p.span);
+    ring.collect(slot);
+    this.pending.delete(seq);
+    if (status === SlotStatus.FAILED) {
+      const e = extras.errors[0]!;
+      p.reject(new EbpfError(e.code as ErrorCodeValue, e.message));
+    } else p.resolve({ r0Low, r0High, instructions, ns, data: batch.data, ...extras });
+    this.wake();
+  }
+
+  /**
+   * Reserve `bytes` of the pool's input area, the part of the shared memory workers run packets from
+   * in place: a view of it (a batch whose `data` is in it is not copied), or undefined when it has no
+   * room now (batches out must finish first). Give it back with {@link releaseInput}.
+   */
+  reserveInput(bytes: number): Uint8Array | undefined {
+    checkInteger(bytes, 'bytes', 1, 1 << 30);
+    const at = this.area.reserve(bytes);
+    return at < 0 ? undefined : this.memory.bytes.subarray(at, at + bytes);
+  }
+
+  /** Whether {@link reserveInput} of `bytes` would succeed now. */
+  inputFits(bytes: number): boolean {
+    checkInteger(bytes, 'bytes', 0, 1 << 30);
+    return this.area.fits(bytes);
+  }
+
+  /** Give back what {@link reserveInput} returned, once no batch still out reads it. */
+  releaseInput(view: Uint8Array): void {
+    checkBytes(view, 'view');
+    if (view.buffer !== this.memory.bytes.buffer) throw new ArgumentError('releaseInput takes a view reserveInput returned');
+    this.area.release(view.byteOffset);
   }
 
   /**
    * Buffers for a batch of up to `packets` packets and `bytes` bytes, and for its results, all on
-   * `SharedArrayBuffer`s: nothing is copied or transferred when the batch goes to a worker and comes
-   * back, and the same buffers can be filled again once its result is read (the fast way to feed a pool).
+   * `SharedArrayBuffer`s (kept for hosts that fill batches in place; {@link reserveInput} is the way
+   * to put packets where workers run them without a copy).
    */
   static sharedBatch(packets: number, bytes: number): { data: Uint8Array; starts: Int32Array; lengths: Int32Array; results: BatchBuffers } {
     checkInteger(packets, 'packets', 1, 1 << 24);

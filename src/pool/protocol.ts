@@ -1,7 +1,8 @@
 /**
  * What a packet pool's host and its workers say to each other (structured-clone messages over a
  * {@link PoolPort}), the options a worker loads the object with, and the layout fingerprint that proves
- * a worker laid the object out at the host's offsets in the shared memory.
+ * a worker laid the object out at the host's offsets in the shared memory. Batches themselves go
+ * through the shared ring (pool/ring.ts), not messages.
  * @module
  */
 import type { BpfObject, LoadOptions } from '../elf/loader.js';
@@ -9,6 +10,7 @@ import type { RunLimits } from '../vm/environment.js';
 import type { Redirect } from '../helpers/packet.js';
 import type { SkbClone } from '../helpers/clone.js';
 import { argumentError } from '../validate.js';
+import type { RingShape } from './ring.js';
 
 /**
  * One end of a message channel to a worker (a Web Worker, a Node `worker_threads` Worker, or a test
@@ -40,7 +42,7 @@ export type PoolLoadOptions = Pick<LoadOptions, 'verify' | 'programTypes' | 'map
 /** The load option names a pool accepts (see {@link PoolLoadOptions}). */
 export const POOL_LOAD_KEYS: readonly string[] = ['verify', 'programTypes', 'mapSizes', 'maxMapBytes', 'fib', 'kconfig', 'targetBtf', 'traceBufferBytes'];
 
-/** Host to worker, first: attach to the memory and load the object. */
+/** Host to worker, first: attach to the memory and the batch ring, and load the object. */
 export interface InitMessage {
   readonly type: 'init';
   readonly memory: WebAssembly.Memory;
@@ -57,32 +59,20 @@ export interface InitMessage {
   readonly limits: Partial<RunLimits>;
   /** The host's {@link layoutFingerprint}: the worker's must be the same. */
   readonly fingerprint: string;
+  /** The batch ring (pool/ring.ts) and its shape. */
+  readonly ring: SharedArrayBuffer;
+  readonly shape: RingShape;
 }
 
 /**
- * Arrays a batch's per-packet results are written into (each at least the batch's count long). Ones on
- * a `SharedArrayBuffer` are written in place and shared back, not copied: Node's `postMessage` copies a
- * plain typed array slowly (about 0.7 ms for 48 KB, 2026-12-05) and even transferring one costs tens of
- * microseconds, against about 20 for a message of shared ones.
+ * Arrays a batch's per-packet results are written into (each at least the batch's count long): the
+ * pool copies them out of its ring's slot when the batch is done.
  */
 export interface BatchBuffers {
   readonly r0Low: Int32Array;
   readonly r0High: Int32Array;
   readonly instructions: Float64Array;
   readonly ns: Float64Array;
-}
-
-/** Host to worker: run the program on each packet of a batch, in order. */
-export interface BatchMessage {
-  readonly type: 'batch';
-  readonly id: number;
-  /** The packets' bytes; packet i is `data[starts[i], starts[i] + lengths[i])`. */
-  readonly data: Uint8Array;
-  readonly starts: Int32Array;
-  readonly lengths: Int32Array;
-  readonly count: number;
-  /** Where to write the results (else the worker makes new arrays). */
-  readonly results?: BatchBuffers;
 }
 
 /** A packet of a batch whose run failed. */
@@ -94,22 +84,11 @@ export interface PacketError {
   readonly pc: number | undefined;
 }
 
-/** Worker to host: a batch's results. */
-export interface ResultMessage {
-  readonly type: 'result';
-  readonly id: number;
-  /** r0 of each packet as 32-bit halves (0 for a failed one); these four arrays are the batch's `results` when it had them. */
-  readonly r0Low: Int32Array;
-  readonly r0High: Int32Array;
-  /** Instructions each packet's run took (NaN for a failed one, or when the engine cannot count). */
-  readonly instructions: Float64Array;
-  /** Each packet's run time in nanoseconds. */
-  readonly ns: Float64Array;
+/** What a batch gave besides numbers: in the ring slot's extras bytes as JSON, or an {@link ExtrasMessage}. */
+export interface BatchExtras {
   readonly errors: readonly PacketError[];
   /** bpf_trace_printk lines, with the index in the batch of the packet that printed them. */
   readonly trace: readonly { readonly at: number; readonly line: string }[];
-  /** The batch's packet bytes, handed back for the host to fill again. */
-  readonly data: Uint8Array;
   /** Trace lines the object's buffer dropped during the batch. */
   readonly traceDropped: number;
   /** Where the packets a redirect helper chose a target for were sent (by index in the batch). */
@@ -118,11 +97,17 @@ export interface ResultMessage {
   readonly clones: readonly { readonly at: number; readonly clones: readonly SkbClone[]; readonly dropped: number }[];
 }
 
-/** Worker to host: loaded (with its fingerprint), or failed with an error. */
+/** Worker to host: batch `seq`'s extras, when they did not fit its slot. */
+export interface ExtrasMessage extends BatchExtras {
+  readonly type: 'extras';
+  readonly seq: number;
+}
+
+/** Worker to host: loaded, failed (at start, or on batch `seq`), or a batch's extras. */
 export type WorkerReply =
   | { readonly type: 'ready'; readonly fingerprint: string }
-  | { readonly type: 'error'; readonly code: string; readonly message: string; readonly id?: number }
-  | ResultMessage;
+  | { readonly type: 'error'; readonly code: string; readonly message: string; readonly seq?: number }
+  | ExtrasMessage;
 
 /**
  * Where a loaded object's maps and global data are: every region's name, address, size and linear

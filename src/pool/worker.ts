@@ -1,8 +1,8 @@
 /**
  * The worker side of a packet pool, platform-neutral: attach to the shared memory, load the object at
  * the host's layout (checked by fingerprint), take this worker's own bytes for its stack, context and
- * packet, then run the program on each batch of packets the host sends and answer with r0, time,
- * errors, trace lines, redirects and clones per packet. A Node host runs it in a `worker_threads`
+ * packet, then take batches from the shared ring (pool/ring.ts) and write r0, instructions and time per
+ * packet in place, with errors, trace lines, redirects and clones as the batch's extras. A Node host runs it in a `worker_threads`
  * Worker (cli/pool-thread.ts), a browser in a Web Worker.
  * @module
  */
@@ -11,7 +11,8 @@ import { loadObject, type BpfObject } from '../elf/loader.js';
 import { JitEngine } from '../jit/engine.js';
 import { VmMemory } from '../vm/memory.js';
 import type { PacketSession } from '../context/session.js';
-import { checkPort, layoutFingerprint, type BatchMessage, type InitMessage, type PacketError, type PoolPort, type ResultMessage } from './protocol.js';
+import { checkPort, layoutFingerprint, type BatchExtras, type InitMessage, type PacketError, type PoolPort } from './protocol.js';
+import { BatchRing, SlotStatus } from './ring.js';
 
 /** The kind of session a program type runs in. */
 function sessionKind(type: string): 'xdp' | 'skb' | 'raw' {
@@ -22,9 +23,8 @@ interface Loaded {
   readonly obj: BpfObject;
   readonly session: PacketSession;
   readonly memory: VmMemory;
-  /** Where in this worker's own bytes a batch's packets are copied to (one bulk copy per batch), and its size. */
-  inbox: number;
-  inboxSize: number;
+  readonly ring: BatchRing;
+  readonly index: number;
 }
 
 function init(m: InitMessage): Loaded {
@@ -38,62 +38,34 @@ function init(m: InitMessage): Loaded {
   const info = obj.programs.find((p) => p.name === m.program);
   if (info === undefined) throw new EbpfError(ErrorCode.NO_PROGRAM, `no program named ${m.program}`);
   const session = obj.program(info.name).session(sessionKind(info.type), { jit: m.jit, limits: m.limits });
-  return { obj, session, memory, inbox: 0, inboxSize: 0 };
+  return { obj, session, memory, ring: new BatchRing(m.shape, m.ring), index: m.index };
 }
+
+const encoder = new TextEncoder();
 
 /**
- * Copy the batch's bytes into linear memory in one piece, so that each packet's copy into the packet
- * region is a `memory.copy` (VmMemory.copy) rather than a `set` between buffers, which V8 does a byte
- * at a time into a shared memory. Only the bytes from the first packet to the last are copied. Returns
- * where the batch's byte 0 would be in linear memory, or undefined (no room, or no bytes: packets are
- * then copied from the batch's buffer).
+ * Run the batch in ring slot `slot`: each packet where the host put it in linear memory (copied into
+ * the packet region by `memory.copy`), results into the slot's arrays; returns its extras.
  */
-function intoMemory(l: Loaded, m: BatchMessage): number | undefined {
-  let end = 0;
-  let lo = m.data.length;
-  for (let i = 0; i < m.count; i++) {
-    const start = m.starts[i]!;
-    const length = m.lengths[i]!;
-    // A packet outside the batch's bytes is refused by runPacket on the batch's own buffer, not read from memory.
-    if (start < 0 || length < 0 || start + length > m.data.length) return undefined;
-    end = Math.max(end, start + length);
-    lo = Math.min(lo, start);
-  }
-  if (end <= lo) return undefined;
-  if (end - lo > l.inboxSize) {
-    // Allocations in the private area are for good: grow by doubling, and give up when it is full.
-    const size = Math.max(end - lo, 2 * l.inboxSize, 64 * 1024);
-    try {
-      l.inbox = l.memory.allocate(size, 8);
-      l.inboxSize = size;
-    } catch (e) {
-      if (!(e instanceof EbpfError)) throw e;
-      return undefined;
-    }
-  }
-  l.memory.bytes.set(m.data.subarray(lo, end), l.inbox);
-  return l.inbox - lo;
-}
-
-function runBatch(l: Loaded, m: BatchMessage): ResultMessage {
-  const { obj, session } = l;
-  const r = m.results;
-  const r0Low = r?.r0Low ?? new Int32Array(m.count);
-  const r0High = r?.r0High ?? new Int32Array(m.count);
-  const instructions = r?.instructions ?? new Float64Array(m.count);
-  const ns = r?.ns ?? new Float64Array(m.count);
+function runBatch(l: Loaded, slot: number): BatchExtras {
+  const { obj, session, ring } = l;
+  const count = ring.count(slot);
+  const starts = ring.starts[slot]!;
+  const lengths = ring.lengths[slot]!;
+  const r0Low = ring.r0Low[slot]!;
+  const r0High = ring.r0High[slot]!;
+  const instructions = ring.instructions[slot]!;
+  const ns = ring.ns[slot]!;
   const errors: PacketError[] = [];
   const trace: { at: number; line: string }[] = [];
-  const redirects: ResultMessage['redirects'][number][] = [];
-  const clones: ResultMessage['clones'][number][] = [];
+  const redirects: BatchExtras['redirects'][number][] = [];
+  const clones: BatchExtras['clones'][number][] = [];
   const dropped0 = obj.traceDropped;
-  const at = intoMemory(l, m);
-  const src = at === undefined ? m.data : l.memory.bytes;
-  const offset = at ?? 0;
+  const src = l.memory.bytes;
   let prev = performance.now();
-  for (let i = 0; i < m.count; i++) {
+  for (let i = 0; i < count; i++) {
     try {
-      const outcome = session.runPacket(src, offset + m.starts[i]!, m.lengths[i]!);
+      const outcome = session.runPacket(src, starts[i]!, lengths[i]!);
       r0Low[i] = outcome.r0Low;
       r0High[i] = outcome.r0High;
       instructions[i] = outcome.instructions;
@@ -112,32 +84,72 @@ function runBatch(l: Loaded, m: BatchMessage): ResultMessage {
     const now = performance.now();
     ns[i] = (now - prev) * 1e6;
     prev = now;
+    ring.setProgress(slot, i + 1);
   }
-  return { type: 'result', id: m.id, data: m.data, r0Low, r0High, instructions, ns, errors, trace, traceDropped: obj.traceDropped - dropped0, redirects, clones };
+  return { errors, trace, traceDropped: obj.traceDropped - dropped0, redirects, clones };
+}
+
+/** Longest a worker sleeps between looks at the ring (it is woken when a batch is published or the ring closes). */
+const IDLE_MS = 1000;
+
+/**
+ * Take batches from the ring until the host closes it: the extras go into the slot as JSON when they
+ * fit (clones carry packet bytes: always by message), else by message before the slot is finished.
+ * A batch that throws something other than an EbpfError (a bug) fails that batch, by message.
+ */
+async function serveRing(l: Loaded, port: PoolPort): Promise<void> {
+  const ring = l.ring;
+  while (!ring.closing) {
+    const seq = ring.claim(l.index);
+    if (seq < 0) {
+      await ring.waitPublished(IDLE_MS);
+      continue;
+    }
+    const slot = seq % ring.slots;
+    try {
+      const extras = runBatch(l, slot);
+      if (extras.errors.length === 0 && extras.trace.length === 0 && extras.traceDropped === 0 && extras.redirects.length === 0 && extras.clones.length === 0) {
+        ring.finish(slot, SlotStatus.DONE, 0);
+        continue;
+      }
+      let written = -1;
+      if (extras.clones.length === 0) {
+        const json = JSON.stringify(extras);
+        // Each UTF-16 unit is at most 3 UTF-8 bytes: longer text may not fit, and goes by message.
+        if (3 * json.length <= ring.extrasBytes) written = encoder.encodeInto(json, ring.extras[slot]!).written;
+      }
+      if (written >= 0) ring.finish(slot, SlotStatus.DONE, written);
+      else {
+        port.postMessage({ type: 'extras', seq, ...extras });
+        ring.finish(slot, SlotStatus.DONE_BY_MESSAGE);
+      }
+    } catch (e) {
+      const err = e instanceof EbpfError ? e : undefined;
+      port.postMessage({ type: 'error', code: err?.code ?? ErrorCode.INTERNAL, message: err?.message ?? (e instanceof Error ? e.message : String(e)), seq });
+      ring.finish(slot, SlotStatus.FAILED);
+    }
+  }
 }
 
 /**
- * Serve a pool's host over `port` (the worker's end): the first message loads the object, every later
- * one is a batch of packets. Errors go back as messages; the worker stays up until terminated.
+ * Serve a pool's host over `port` (the worker's end): the first message loads the object; then the
+ * worker takes batches from the shared ring (pool/ring.ts) until the host closes it. Errors go back as
+ * messages; the worker stays up until terminated.
  */
 export function servePoolWorker(port: PoolPort): void {
   checkPort(port, 'port');
-  let loaded: Loaded | undefined;
+  let started = false;
   port.onMessage((message) => {
-    const m = message as InitMessage | BatchMessage;
+    const m = message as InitMessage;
     try {
-      if (m.type === 'init') {
-        loaded = init(m);
-        port.postMessage({ type: 'ready', fingerprint: m.fingerprint });
-      } else if (m.type === 'batch' && loaded !== undefined) {
-        const result = runBatch(loaded, m);
-        // Plain buffers move back; shared ones are shared (see BatchBuffers).
-        const buffers = [result.r0Low.buffer, result.r0High.buffer, result.instructions.buffer, result.ns.buffer, result.data.buffer];
-        port.postMessage(result, buffers.filter((b, i, all): b is ArrayBuffer => b instanceof ArrayBuffer && all.indexOf(b) === i));
-      } else throw new EbpfError(ErrorCode.INTERNAL, `unexpected message ${String((m as { type?: unknown }).type)}`);
+      if (m.type !== 'init' || started) throw new EbpfError(ErrorCode.INTERNAL, `unexpected message ${String((m as { type?: unknown }).type)}`);
+      started = true;
+      const loaded = init(m);
+      port.postMessage({ type: 'ready', fingerprint: m.fingerprint });
+      serveRing(loaded, port).catch((e: unknown) => port.postMessage({ type: 'error', code: ErrorCode.INTERNAL, message: e instanceof Error ? e.message : String(e) }));
     } catch (e) {
       const err = e instanceof EbpfError ? e : undefined;
-      port.postMessage({ type: 'error', code: err?.code ?? ErrorCode.INTERNAL, message: err?.message ?? String(e), ...(m.type === 'batch' ? { id: m.id } : {}) });
+      port.postMessage({ type: 'error', code: err?.code ?? ErrorCode.INTERNAL, message: err?.message ?? String(e) });
     }
   });
 }
