@@ -33,9 +33,14 @@ export const CORE_KIND_NAMES = [
 
 const isFieldKind = (k: number): boolean => k <= CoreKind.FIELD_RSHIFT_U64;
 const isEnumKind = (k: number): boolean => k === CoreKind.ENUMVAL_EXISTS || k === CoreKind.ENUMVAL_VALUE;
-/** Kinds whose value is simply 0 when the target lacks the field, type or enumerator. */
-export const isExistenceKind = (k: number): boolean =>
-  k === CoreKind.FIELD_EXISTS || k === CoreKind.TYPE_EXISTS || k === CoreKind.ENUMVAL_EXISTS || k === CoreKind.TYPE_MATCHES;
+/**
+ * Kinds whose value is simply 0 when the target lacks the field, type or enumerator: the existence
+ * checks, and a type's size and target id (libbpf's `bpf_core_type_size` / `bpf_core_type_id_kernel`
+ * give 0 for a type the kernel lacks, as libbpf documents for the latter and does for both).
+ */
+export const isZeroWhenMissingKind = (k: number): boolean =>
+  k === CoreKind.FIELD_EXISTS || k === CoreKind.TYPE_EXISTS || k === CoreKind.ENUMVAL_EXISTS || k === CoreKind.TYPE_MATCHES ||
+  k === CoreKind.TYPE_SIZE || k === CoreKind.TYPE_ID_TARGET;
 
 /** A relocation's value, and what a load of the field must change to when its size differs. */
 export interface CoreValue {

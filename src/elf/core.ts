@@ -10,7 +10,8 @@
  * - a 64-bit immediate load (`lddw`): the value.
  *
  * The instruction must hold the local value, else the object is inconsistent. When the target lacks
- * the field, type or enumerator, `*_exists` and `type_matches` relocations become 0; any other
+ * the field, type or enumerator, `*_exists`, `type_matches`, `type size` and `target type id`
+ * relocations become 0 (as libbpf makes them); any other
  * relocation is "poisoned", as libbpf does, so that a program guarding it with an existence check
  * still loads: the instruction becomes a call that fails, when reached, with an `EbpfError` naming
  * the relocation and the field (`E_HELPER`, "CO-RE relocation ... cannot be resolved"). Each poisoned
@@ -23,7 +24,7 @@ import { CallKind, Class, Mode, Opcode, Size, Source, INSN_SIZE, classOf, sizeBy
 import type { HelperEntry } from '../vm/environment.js';
 import type { Btf } from './btf.js';
 import type { CoreRelo } from './btf-ext.js';
-import { CORE_KIND_NAMES, CoreKind, TargetIndex, coreValue, describeAccess, isExistenceKind, type CoreValue } from './core-spec.js';
+import { CORE_KIND_NAMES, CoreKind, TargetIndex, coreValue, describeAccess, isZeroWhenMissingKind, type CoreValue } from './core-spec.js';
 import type { ElfFile } from './reader.js';
 
 /** Helper ids of poisoned relocations start here (libbpf's poison call immediate). */
@@ -92,7 +93,7 @@ export function applyCoreRelocations(elf: ElfFile, local: Btf, target: Btf, relo
         continue;
       }
       if (targetValue === undefined) {
-        if (!isExistenceKind(r.kind)) {
+        if (!isZeroWhenMissingKind(r.kind)) {
           poison(`the target BTF has no such ${r.kind >= CoreKind.ENUMVAL_EXISTS && r.kind <= CoreKind.ENUMVAL_VALUE ? 'enumerator' : r.kind >= CoreKind.TYPE_ID_LOCAL ? 'type' : 'field'}`);
           continue;
         }
