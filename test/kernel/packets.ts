@@ -119,3 +119,54 @@ export function testRunPktType(packet: Uint8Array): number {
   if ((packet[0]! & 1) !== 0) return 2;
   return packet.subarray(0, 6).every((b) => b === 0) ? 0 : 3;
 }
+
+/** An IPv6 extension header: next header, length in 8-byte units beyond the first 8, then `body` (padded). */
+function ext6(next: number, body: number[]): number[] {
+  const total = Math.ceil((body.length + 2) / 8) * 8;
+  return [next, total / 8 - 1, ...body, ...new Array<number>(total - 2 - body.length).fill(0)];
+}
+
+/**
+ * Packets for programs that parse deeper (load balancers, tunnel decapsulators, IPv6 parsers): IPv6
+ * extension header chains (hop-by-hop, routing, destination options, fragment) before TCP/UDP/ICMPv6,
+ * IP-in-IP tunnels (IPv4 in IPv4, IPv6 in IPv6, IPv4 in IPv6), GUE (UDP port 6080 carrying IPv4 or IPv6),
+ * GRE, TCP with options, ICMP errors quoting an inner header (destination unreachable / fragmentation
+ * needed, ICMPv6 packet too big), VLAN-tagged IPv6, and IPv6 non-first fragments. Destination MAC: the
+ * test device's own and another host's.
+ */
+export function deepPackets(seed = 2): TestPacket[] {
+  const r = rng(seed);
+  const bytes = (n: number): number[] => Array.from({ length: n }, () => r() & 0xff);
+  const inner4 = ipv4(6, tcp(41000, 80, 0x02, bytes(4)), { src: 0x0a000063, dst: 0x0a000101 });
+  const inner6 = ipv6(17, udp(42000, 443, bytes(12)));
+  const tcpOpts = (sport: number, dport: number): number[] => [
+    ...be16(sport), ...be16(dport), ...be32(7), ...be32(0), 0x80, 0x02, ...be16(0xffff), 0, 0, 0, 0,
+    2, 4, 0x05, 0xb4, 1, 1, 8, 10, ...be32(1), ...be32(0), 1, 3, 3, 7,
+  ];
+  const gue = (inner: number[], proto: number): number[] => [0, proto, 0, 0, ...inner];
+  const kinds: [string, (dst: number[]) => number[]][] = [
+    ['ipv6-hbh-tcp', (d) => ether(d, 0x86dd, ipv6(0, [...ext6(6, [5, 2, 0, 0, 1, 0]), ...tcp(1000, 80, 0x02, [])]))],
+    ['ipv6-routing-udp', (d) => ether(d, 0x86dd, ipv6(43, [...ext6(17, [0, 0, 0, 0, 0, 0, ...bytes(16)]), ...udp(53, 53, bytes(8))]))],
+    ['ipv6-dstopt-frag-tcp', (d) => ether(d, 0x86dd, ipv6(60, [...ext6(44, [1, 4, 0, 0, 0, 0]), 6, 0, 0, 1, ...be32(0xabcd), ...tcp(22, 2222, 0x10, bytes(6))]))],
+    ['ipv6-frag-later', (d) => ether(d, 0x86dd, ipv6(44, [17, 0, 0x05, 0x28, ...be32(0x1111), ...bytes(24)]))],
+    ['ipv6-hbh-icmp6', (d) => ether(d, 0x86dd, ipv6(0, [...ext6(58, [1, 4, 0, 0, 0, 0]), ...icmp(128, bytes(8))]))],
+    ['ipip', (d) => ether(d, 0x0800, ipv4(4, inner4, { dst: 0x0a0000fe }))],
+    ['ip6ip6', (d) => ether(d, 0x86dd, ipv6(41, inner6))],
+    ['ip4in6', (d) => ether(d, 0x86dd, ipv6(4, inner4))],
+    ['gue-ipv4', (d) => ether(d, 0x0800, ipv4(17, udp(31000, 6080, gue(inner4, 4)), { dst: 0x0a0000fe }))],
+    ['gue-ipv6', (d) => ether(d, 0x86dd, ipv6(17, udp(31000, 6080, gue(inner6, 41))))],
+    ['gre-ipv4', (d) => ether(d, 0x0800, ipv4(47, [0, 0, 0x08, 0x00, ...inner4]))],
+    ['tcp-options', (d) => ether(d, 0x0800, ipv4(6, tcpOpts(50000, 443)))],
+    ['ipv6-tcp-options', (d) => ether(d, 0x86dd, ipv6(6, tcpOpts(50001, 80)))],
+    ['icmp-frag-needed', (d) => ether(d, 0x0800, ipv4(1, [3, 4, 0, 0, 0, 0, 0x05, 0xdc, ...inner4.slice(0, 28)]))],
+    ['icmp-unreachable', (d) => ether(d, 0x0800, ipv4(1, [3, 3, 0, 0, 0, 0, 0, 0, ...ipv4(17, udp(5353, 53, bytes(8)))]))],
+    ['icmp6-too-big', (d) => ether(d, 0x86dd, ipv6(58, [2, 0, 0, 0, ...be32(1280), ...inner6.slice(0, 48)]))],
+    ['vlan-ipv6-tcp', (d) => ether(d, 0x86dd, ipv6(6, tcp(3000, 22, 0x02, [])), [[0x81, 0x00, 0x00, 0x07]])],
+    ['ipv4-ttl1-udp', (d) => ether(d, 0x0800, ipv4(17, udp(4000, 33434, bytes(12))).map((b, i) => (i === 8 ? 1 : b)))],
+  ];
+  const out: TestPacket[] = [];
+  for (const [name, make] of kinds) {
+    for (const mac of ['host', 'other'] as const) out.push({ name: `${name}/${mac}`, bytes: new Uint8Array(make(MACS[mac]!)) });
+  }
+  return out;
+}

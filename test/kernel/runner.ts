@@ -71,6 +71,8 @@ export type KernelRequest =
       readonly type?: KernelProgType;
       /** `max_entries` to set before load, by map name (libbpf's bpf_map__set_max_entries); absent names are ignored. */
       readonly sizes?: Readonly<Record<string, number>>;
+      /** The named program's expected_attach_type instead of its section's (0: a plain XDP program). */
+      readonly attachType?: number;
     }
   | {
       readonly op: 'run';
@@ -174,8 +176,8 @@ function requestLine(r: KernelRequest): string {
     case 'obj': {
       if (/\s/.test(r.path) || /\s/.test(r.program)) throw new Error(`kernel runner: no spaces in paths or names (${r.path})`);
       const sizes = Object.entries(r.sizes ?? {}).map(([name, n]) => `${name}=${n}`).join(',');
-      if (sizes === '') return `obj ${r.path} ${r.program}${r.type !== undefined ? ` ${r.type}` : ''}`;
-      return `obj ${r.path} ${r.program} ${r.type ?? '-'} ${sizes}`;
+      if (sizes === '' && r.attachType === undefined) return `obj ${r.path} ${r.program}${r.type !== undefined ? ` ${r.type}` : ''}`;
+      return `obj ${r.path} ${r.program} ${r.type ?? '-'} ${sizes || '-'}${r.attachType !== undefined ? ` ${r.attachType}` : ''}`;
     }
     case 'run': {
       const data = r.data ?? new Uint8Array(0);

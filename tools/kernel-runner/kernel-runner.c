@@ -28,7 +28,7 @@
  *     fdmap: "imm=fd,imm=fd,..." — every lddw with src 1 (map fd) or src 2 (map value) whose imm
  *     equals a listed imm gets that fd instead (fd may be "$N"), so callers write programs with map
  *     ids of their own choosing.
- *   obj <path> <program name, "+name" or "*"> [<prog_type> or "-"] [<sizes>]
+ *   obj <path> <program name, "+name" or "*"> [<prog_type> or "-"] [<sizes> or "-"] [<attach type>]
  *     -> ok <program fd> <prog type number> <maps> | reject <errno> <libbpf log>
  *     Opens and loads an ELF object with libbpf (bpf_object__open_file / __load). Only the named
  *     program is loaded; "+name" loads every program and answers for the named one (needed when a
@@ -38,7 +38,9 @@
  *     "-" keeps libbpf's. sizes: "name=max_entries,..." set before load (bpf_map__set_max_entries, as a
  *     project's user space sizes its maps; names the object lacks are ignored) or "-". maps: "name:fd:type:key_size:value_size:max_entries,..."
  *     or "-". Maps are never pinned (LIBBPF_PIN_BY_NAME is ignored). The object stays loaded until the
- *     process ends; its fd is valid for run and dump.
+ *     process ends; its fd is valid for run and dump. attach type: the named program's
+ *     expected_attach_type (a number), instead of the one its section gives (0 makes an xdp/devmap or
+ *     xdp/cpumap program a plain XDP program, which BPF_PROG_TEST_RUN accepts).
  *   run <prog_fd> <data_in> <ctx_in> <data_out_size> <ctx_out_size>
  *     -> ok <retval> <data_out> <ctx_out> | err <errno> <text>
  *     BPF_PROG_TEST_RUN with repeat 1 (0 for a run with only a context and no output: raw tracepoints
@@ -264,8 +266,9 @@ static int apply_sizes(struct bpf_object *obj, char *list) {
 
 static long cmd_obj(char **t, int n) {
   int override = n >= 4 && strcmp(t[3], "-") != 0 ? prog_type_of(t[3]) : 0;
-  if (n < 3 || n > 5 || override < 0) {
-    reply_err(EINVAL, "usage: obj <path> <name, +name or *> [<prog_type> or -] [name=max_entries,...]");
+  long long attach = -1;
+  if (n < 3 || n > 6 || override < 0 || (n == 6 && (parse_num(t[5], &attach) < 0 || attach < 0))) {
+    reply_err(EINVAL, "usage: obj <path> <name, +name or *> [<prog_type> or -] [name=max_entries,... or -] [<expected_attach_type>]");
     return -1;
   }
   lib_log_len = 0;
@@ -291,7 +294,8 @@ static long cmd_obj(char **t, int n) {
        from one load to the next. */
     struct bpf_map *m;
     bpf_object__for_each_map(m, obj) bpf_map__set_pin_path(m, NULL);
-    if (n == 5 && apply_sizes(obj, t[4]) < 0) {
+    if (chosen != NULL && attach >= 0) bpf_program__set_expected_attach_type(chosen, (enum bpf_attach_type)attach);
+    if (n >= 5 && apply_sizes(obj, t[4]) < 0) {
       e = EINVAL;
       lib_log_len = (size_t)snprintf(lib_log, LOG_SIZE, "bad map sizes: want name=max_entries,...\n");
     } else if (chosen == NULL) {
