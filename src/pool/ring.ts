@@ -33,6 +33,9 @@ const PUBLISHED = 0;
 const CLAIMED = 1;
 const COMPLETED = 2;
 const CLOSING = 3;
+/** Host waits and worker waits in progress: a notify (which takes a lock shared by every thread) is made only when someone waits. */
+const HOST_WAITING = 4;
+const WORKERS_WAITING = 5;
 const HEADER_WORDS = 8;
 // Words of each slot.
 const STATUS = 0;
@@ -131,7 +134,7 @@ export class BatchRing {
     w[this.word(slot, SEQ)] = seq;
     Atomics.store(w, this.word(slot, STATUS), SlotStatus.PUBLISHED);
     Atomics.store(w, PUBLISHED, seq + 1);
-    Atomics.notify(w, PUBLISHED);
+    if (Atomics.load(w, WORKERS_WAITING) > 0) Atomics.notify(w, PUBLISHED);
   }
 
   /** A slot's status, owner (the worker running it, -1 before), packets done and extras length. */
@@ -160,7 +163,23 @@ export class BatchRing {
 
   /** Wait (at most `ms`) for the completed count to move past `seen`; undefined when it has. */
   waitCompleted(seen: number, ms: number): Promise<void> | undefined {
-    return waitChange(this.words, COMPLETED, seen, ms);
+    return this.counted(HOST_WAITING, COMPLETED, seen, ms);
+  }
+
+  /**
+   * Wait on `a[index]` with `a[waiting]` counting the wait, so the other side notifies only when it
+   * must. A notify it skips because it read the count before this wait began is not lost: the value
+   * check of the wait and the notify are ordered by the same lock, and the wait is bounded anyway.
+   */
+  private counted(waiting: number, index: number, value: number, ms: number): Promise<void> | undefined {
+    const w = this.words;
+    Atomics.add(w, waiting, 1);
+    const p = waitChange(w, index, value, ms);
+    if (p === undefined) {
+      Atomics.sub(w, waiting, 1);
+      return undefined;
+    }
+    return p.then(() => void Atomics.sub(w, waiting, 1));
   }
 
   /** Wake the host's waits (a failure it must see now). */
@@ -203,7 +222,7 @@ export class BatchRing {
   waitPublished(ms: number): Promise<void> | undefined {
     const p = Atomics.load(this.words, PUBLISHED);
     if (Atomics.load(this.words, CLAIMED) < p || this.closing) return undefined;
-    return waitChange(this.words, PUBLISHED, p, ms);
+    return this.counted(WORKERS_WAITING, PUBLISHED, p, ms);
   }
 
   /** Packets in a slot's batch. */
@@ -222,6 +241,6 @@ export class BatchRing {
     w[this.word(slot, EXTRAS)] = extras;
     Atomics.store(w, this.word(slot, STATUS), status);
     Atomics.add(w, COMPLETED, 1);
-    Atomics.notify(w, COMPLETED);
+    if (Atomics.load(w, HOST_WAITING) > 0) Atomics.notify(w, COMPLETED);
   }
 }
