@@ -54,6 +54,7 @@ export {
   type ProgramVerification,
   type VerifyMode,
 } from './elf/loader.js';
+export type { KfuncEntry, KfuncImplementation, KsymValue } from './elf/externs.js';
 export { XdpAction, TcAction } from './context/layout.js';
 export type { ProgramRunner, RawRunOptions, RunOptions, SkbOptions, SkbRunInfo, TracingResult, TracingRunOptions, XdpOptions, XdpResult } from './context/runner.js';
 export { parseTracepointFormat, type TracingEvent, type TracingType } from './context/index.js';

@@ -29,6 +29,8 @@ export const LOAD_FLAG_SPECS: Readonly<Record<string, OptionSpec>> = {
   fib: { type: 'string' },
   sockets: { type: 'string' },
   kconfig: { type: 'list' },
+  ksym: { type: 'list' },
+  kfunc: { type: 'list' },
   helper: { type: 'list' },
   btf: { type: 'string' },
   verify: { type: 'string' },
@@ -58,6 +60,20 @@ export const LOAD_FLAG_HELP = `  --type TYPE     program type: xdp, socket, tc o
                   a Kconfig extern's value (y, n, m, a number or a string), e.g.
                   LINUX_KERNEL_VERSION=0x050f00 or CONFIG_HZ=1000 (repeatable; default:
                   tsbpf's modelled 6.18 kernel, unknown weak externs 0)
+  --ksym NAME=ADDRESS
+                  kernel symbol NAME (an extern __ksym, or an undefined symbol such as an
+                  inline-assembly constant) is ADDRESS (an integer; repeatable; default: weak
+                  ones 0, a program using a strong one is refused)
+  --ksym NAME=@FILE
+                  kernel symbol NAME's contents are FILE's bytes, mapped read-only (typed
+                  ksyms need this: extern const struct x NAME __ksym)
+  --kfunc NAME=VALUE
+                  kfunc NAME (an extern __ksym function, or any function the object calls
+                  but does not define) returns VALUE and does nothing else (repeatable)
+  --kfunc NAME=FILE.mjs
+                  kfunc NAME is the default export of that JavaScript module, shaped like a
+                  helper: (r1, r2, r3, r4, r5, ctx) => r0 (built in: bpf_rcu_read_lock /
+                  _unlock, bpf_preempt_disable / _enable)
   --helper ID=VALUE
                   helper ID (a number, or a kernel name: bpf_ktime_get_ns or ktime_get_ns)
                   returns VALUE (an integer; negative ones as the kernel's -errno) and does
@@ -139,21 +155,58 @@ export async function helperStubs(specs: readonly string[]): Promise<Map<number,
 }
 
 /** The default export of a `--helper` module, checked to be a function. */
-async function helperModule(spec: string, path: string): Promise<HelperFunction> {
+async function helperModule(spec: string, path: string, flag = '--helper'): Promise<HelperFunction> {
   let mod: { default?: unknown };
   try {
     mod = (await import(pathToFileURL(resolve(path)).href)) as { default?: unknown };
   } catch (e) {
-    throw new UsageError(`--helper ${spec}: cannot load ${path}: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
+    throw new UsageError(`${flag} ${spec}: cannot load ${path}: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
   }
   if (typeof mod.default !== 'function') {
-    throw new UsageError(`--helper ${spec}: ${path} must export a function as its default export: (r1, r2, r3, r4, r5, ctx) => r0`);
+    throw new UsageError(`${flag} ${spec}: ${path} must export a function as its default export: (r1, r2, r3, r4, r5, ctx) => r0`);
   }
   return mod.default as HelperFunction;
 }
 
-/** Load options from `--type`, `--verify`, `--map-size`, `--max-map-bytes`, `--fib`, `--sockets`, `--kconfig`, `--helper` and `--btf`; a usage error for bad values. */
-export async function loadFlags(args: ParsedArgs): Promise<Pick<LoadOptions, 'programTypes' | 'mapSizes' | 'maxMapBytes' | 'fib' | 'sockets' | 'kconfig' | 'helpers' | 'targetBtf' | 'verify'>> {
+/** `--ksym NAME=ADDRESS` / `NAME=@FILE` values. */
+function ksymFlags(specs: readonly string[]): Record<string, bigint | Uint8Array> {
+  const out: Record<string, bigint | Uint8Array> = {};
+  for (const spec of specs) {
+    const m = /^([A-Za-z_.$][A-Za-z0-9_.$]*)=(.*)$/s.exec(spec);
+    if (m === null) throw new UsageError(`--ksym ${spec}: expected NAME=ADDRESS or NAME=@FILE`);
+    const [, name, text] = m as unknown as [string, string, string];
+    if (text.startsWith('@')) {
+      out[name] = readInputFile(text.slice(1));
+      continue;
+    }
+    const v = integerOf(text.trim());
+    if (v === undefined || v < -(1n << 63n) || v > (1n << 64n) - 1n) throw new UsageError(`--ksym ${spec}: ADDRESS must be an integer from -2^63 to 2^64-1 (decimal or 0x hex), or @FILE for the symbol's bytes`);
+    out[name] = BigInt.asUintN(64, v);
+  }
+  return out;
+}
+
+/** `--kfunc NAME=VALUE` stubs and `NAME=FILE.mjs` modules. */
+async function kfuncFlags(specs: readonly string[]): Promise<Record<string, HelperFunction>> {
+  const out: Record<string, HelperFunction> = {};
+  for (const spec of specs) {
+    const m = /^([A-Za-z_.$][A-Za-z0-9_.$]*)=(.*)$/s.exec(spec);
+    if (m === null) throw new UsageError(`--kfunc ${spec}: expected NAME=VALUE or NAME=FILE.mjs`);
+    const [, name, text] = m as unknown as [string, string, string];
+    if (MODULE_FILE.test(text.trim())) {
+      out[name] = await helperModule(spec, text.trim(), '--kfunc');
+      continue;
+    }
+    const v = integerOf(text.trim());
+    if (v === undefined || v < -(1n << 63n) || v > (1n << 64n) - 1n) throw new UsageError(`--kfunc ${spec}: VALUE must be an integer from -2^63 to 2^64-1 or a JavaScript module (FILE.mjs)`);
+    const r0 = BigInt.asUintN(64, v);
+    out[name] = () => r0;
+  }
+  return out;
+}
+
+/** Load options from `--type`, `--verify`, `--map-size`, `--max-map-bytes`, `--fib`, `--sockets`, `--kconfig`, `--ksym`, `--kfunc`, `--helper` and `--btf`; a usage error for bad values. */
+export async function loadFlags(args: ParsedArgs): Promise<Pick<LoadOptions, 'programTypes' | 'mapSizes' | 'maxMapBytes' | 'fib' | 'sockets' | 'kconfig' | 'ksyms' | 'kfuncs' | 'helpers' | 'targetBtf' | 'verify'>> {
   const verify = stringOption(args, 'verify');
   if (verify !== undefined && !['kernel', 'warn', 'shape', 'off'].includes(verify)) {
     throw new UsageError(`--verify must be kernel, warn, shape or off, not '${verify}'`);
@@ -181,12 +234,16 @@ export async function loadFlags(args: ParsedArgs): Promise<Pick<LoadOptions, 'pr
     kconfig[m[1]!] = m[2]!;
   }
   const stubs = await helperStubs(listOption(args, 'helper'));
+  const ksyms = ksymFlags(listOption(args, 'ksym'));
+  const kfuncs = await kfuncFlags(listOption(args, 'kfunc'));
   const btf = stringOption(args, 'btf');
   return {
     ...(btf === undefined ? {} : { targetBtf: readInputFile(btf) }),
     ...(type === undefined ? {} : { programTypes: { '*': type as ProgramType } }),
     ...(verify === undefined ? {} : { verify: verify === 'off' ? false : (verify as 'kernel' | 'warn' | 'shape') }),
     ...(Object.keys(kconfig).length === 0 ? {} : { kconfig }),
+    ...(Object.keys(ksyms).length === 0 ? {} : { ksyms }),
+    ...(Object.keys(kfuncs).length === 0 ? {} : { kfuncs }),
     ...(Object.keys(sizes).length === 0 ? {} : { mapSizes: sizes }),
     ...(maxMapBytes === undefined ? {} : { maxMapBytes }),
     ...(fib === undefined ? {} : { fib: jsonFile<FibDescription>('fib', fib, (f) => new Fib(f)) }),

@@ -16,5 +16,6 @@ export {
 } from './loader.js';
 export { parseElf, type ElfFile, type ElfRelocation, type ElfSection, type ElfSymbol } from './reader.js';
 export { KCONFIG_DEFAULTS, kernelVersion, type KconfigValue } from './kconfig.js';
+export { BUILTIN_KFUNCS, KFUNC_ID_BASE, MAX_KSYM_BYTES, type KfuncEntry, type KfuncImplementation, type KsymValue } from './externs.js';
 export { BtfIntEncoding, BtfKind, parseBtf, type Btf, type BtfMember, type BtfType, type BtfVarSecInfo } from './btf.js';
 export type { LineInfo, SourceLine } from './btf-ext.js';

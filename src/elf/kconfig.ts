@@ -31,7 +31,8 @@ export function kernelVersion(major: number, minor: number, patch: number): numb
 
 /**
  * The kernel tsbpf models, as Kconfig sees it: Linux 6.18 on x86-64 with BPF, its JIT, networking and
- * `CONFIG_HZ` = 250 (the tick rate of `bpf_jiffies64`). `LINUX_HAS_BPF_COOKIE` is false because tsbpf
+ * `CONFIG_HZ` = 250 (the tick rate of `bpf_jiffies64`), `CONFIG_DEFAULT_HOSTNAME` "(none)" (the
+ * kernel's default). `LINUX_HAS_BPF_COOKIE` is false because tsbpf
  * has no `bpf_get_attach_cookie`. Anything else is unknown: give it with the `kconfig` option.
  */
 export const KCONFIG_DEFAULTS: Readonly<Record<string, KconfigValue>> = {
@@ -54,6 +55,8 @@ export const KCONFIG_DEFAULTS: Readonly<Record<string, KconfigValue>> = {
   CONFIG_NET_CLS_BPF: 'y',
   CONFIG_NET_ACT_BPF: 'y',
   CONFIG_XDP_SOCKETS: 'y',
+  // The kernel's default when the build does not set one (init/Kconfig).
+  CONFIG_DEFAULT_HOSTNAME: '(none)',
 };
 
 /** One extern of `.kconfig`: where its value is in the `.kconfig` map, or why it has none. */

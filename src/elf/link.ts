@@ -41,6 +41,11 @@ export interface DataResolver {
   (symbol: ElfSymbol, section: ElfSection | undefined, addend: bigint): bigint | string;
 }
 
+/** The helper id a call to an undefined function (a kfunc) becomes; it records what it cannot resolve. */
+export interface ExternCallResolver {
+  (symbol: ElfSymbol, where: string): number;
+}
+
 /** The result of linking one program. */
 export interface LinkedProgram {
   /** Bytecode. */
@@ -98,6 +103,7 @@ export function linkProgram(
   entry: ElfFunction,
   resolveData: DataResolver,
   checkHelper: (id: number, where: string) => void,
+  resolveCall?: ExternCallResolver,
 ): LinkedProgram {
   const placed = new Map<ElfFunction, number>();
   const order: ElfFunction[] = [];
@@ -173,6 +179,11 @@ export function linkProgram(
         if (r !== undefined) {
           if (r.type !== RelocType.R_BPF_64_32) fail(`${where}: relocation type ${r.type} on a call; expected R_BPF_64_32 (10)`);
           const sym = symbolOf(elf, r, where);
+          if (sym.shndx === 0 && resolveCall !== undefined) {
+            // A function the object declares but does not define (a kfunc): a helper call to the id the resolver gives.
+            encodeInsnInto(code, pc, { ...i, src: CallKind.HELPER, offset: 0, imm: resolveCall(sym, where) });
+            continue;
+          }
           targetSection(elf, sym, where);
           if (sym.value % INSN_SIZE !== 0) fail(`${where}: call target ${sym.name} is not instruction-aligned`);
           tSection = sym.shndx;

@@ -39,6 +39,7 @@ import { parseCoreRelos, parseLineInfo, type LineInfo, type SourceLine } from '.
 import { applyCoreRelocations, type CoreResult } from './core.js';
 import { functionsOf, linkProgram, type ElfFunction } from './link.js';
 import { checkKconfig, layoutKconfig, type KconfigLayout, type KconfigValue } from './kconfig.js';
+import { checkKfuncs, checkKsyms, ExternTable, symbolText, type KfuncImplementation, type KsymValue, type MissingExtern } from './externs.js';
 import { checkBytes, checkFunction, checkInstance, checkInteger, checkObject, checkOptionalBoolean, checkOptionalFunction, checkOptionalInteger, checkOptions, checkString } from '../validate.js';
 import { parseElf, SectionType, SHF_EXECINSTR, SymbolType, type ElfFile, type ElfSection, type ElfSymbol } from './reader.js';
 
@@ -168,6 +169,24 @@ export interface LoadOptions extends MapOptions {
    * existence checks read 0. Malformed BTF is an ArgumentError.
    */
   readonly targetBtf?: Uint8Array;
+  /**
+   * The host's kernel symbols, by name, for the object's `__ksym` externs and for undefined symbols
+   * without BTF (an inline-assembly constant): an address (a bigint, which an `lddw` of the symbol
+   * loads; for untyped ksyms and plain symbols) or the symbol's contents (a `Uint8Array`, mapped
+   * read-only in the internal map `.ksyms`; the `lddw` loads their address; needed for typed ksyms, at
+   * least their type's size). A weak extern not given is 0 (NULL), as libbpf makes it; a strong one
+   * refuses the programs that use it. At most 16 MiB of contents in all.
+   */
+  readonly ksyms?: Readonly<Record<string, KsymValue>>;
+  /**
+   * The host's kfuncs by name (`extern ... __ksym` functions, and any function the object calls but
+   * does not define): a helper-shaped function `(r1, r2, r3, r4, r5, ctx) => r0`, or
+   * `{ fn, fast?, args? }` where `args`, when given, must match the argument count of the object's
+   * BTF prototype. Built in, and replaceable: `bpf_rcu_read_lock` / `_unlock` and
+   * `bpf_preempt_disable` / `_enable` (no-ops). A weak kfunc not given has address 0 and stops the run
+   * if called; a strong one refuses the programs that call it, naming every missing one.
+   */
+  readonly kfuncs?: Readonly<Record<string, KfuncImplementation>>;
 }
 
 /** The program types {@link LoadOptions.programTypes} accepts. */
@@ -200,6 +219,8 @@ const MAX_TRACE_BUFFER_BYTES = 1 << 30;
 const GLOBAL_DATA = /^\.(data|rodata|bss)(\..*)?$/;
 /** The internal map holding the Kconfig externs' values (libbpf's name). */
 const KCONFIG_MAP = '.kconfig';
+/** The internal map holding the contents the host gave for kernel symbols (read-only). */
+const KSYMS_MAP = '.ksyms';
 
 /** {@link LoadOptions.verify} as a mode (checked: JS callers have no type checker). */
 /** The fields of {@link LoadOptions} a load reads directly (verify, programTypes, mapSizes, fib and the sizes are checked where used). */
@@ -352,6 +373,12 @@ export class BpfObject {
       if (!this.memory.attached) map.view().set(this.kconfig.bytes);
       this.register(map, maps);
     }
+    this.externs = new ExternTable(this.elf, this.btf, checkKsyms(options.ksyms), checkKfuncs(options.kfuncs));
+    if (this.externs.bytes !== undefined) {
+      const map = new ArrayMap(this.memory, { name: KSYMS_MAP, type: MapType.ARRAY, keySize: 4, valueSize: this.externs.bytes.length, maxEntries: 1, flags: 0 }, 1, false);
+      if (!this.memory.attached) map.view().set(this.externs.bytes);
+      this.register(map, maps);
+    }
     const cpu = options.cpu ?? 0;
     const trace = options.trace;
     const env: KernelEnvironment = {
@@ -377,6 +404,7 @@ export class BpfObject {
     for (const [id, entry] of socketHelpers(this.memory, sockets)) this.helperTable.set(id, entry);
     for (const [id, entry] of tracingHelpers({ memory: this.memory, mapByHandle: env.mapByHandle, cpu })) this.helperTable.set(id, entry);
     for (const [id, entry] of core?.helpers ?? []) this.helperTable.set(id, entry);
+    for (const [id, entry] of this.externs.helpers) this.helperTable.set(id, entry);
     for (const [id, entry] of options.helpers ?? []) this.helperTable.set(id, entry);
     this.initProgramArrays();
   }
@@ -666,9 +694,38 @@ export class BpfObject {
       throw new ObjectFileError(ErrorCode.ELF, `no program named ${name}; programs: ${this.programs.map((p) => `${p.name} (${p.section})`).join(', ') || 'none'}`);
     }
     const missing = new Map<number, string>();
-    const linked = linkProgram(this.elf, this.functions, entry, (sym, section, addend) => this.resolveData(sym, section, addend), (id, where) => {
-      if (!this.helperTable.has(id) && !missing.has(id)) missing.set(id, where);
-    });
+    const externs = new Map<string, MissingExtern>();
+    const note = (name: string, why: string, where: string): void => {
+      if (!externs.has(name)) externs.set(name, { name, why, where });
+    };
+    const linked = linkProgram(
+      this.elf,
+      this.functions,
+      entry,
+      (sym, section, addend) => {
+        if (section !== undefined || this.kconfig?.externs.has(sym.name) === true) return this.resolveData(sym, section, addend);
+        const ksyms = this.maps.get(KSYMS_MAP);
+        const v = this.externs.address(sym.name, addend, ksyms instanceof ArrayMap ? ksyms.valueAddress(0) : undefined);
+        if (typeof v === 'string') note(sym.name, v, '');
+        return typeof v === 'string' ? 0n : v;
+      },
+      (id, where) => {
+        if (!this.helperTable.has(id) && !missing.has(id)) missing.set(id, where);
+      },
+      (sym, where) => {
+        const id = this.externs.call(sym.name);
+        if (typeof id === 'string') note(sym.name, id, where);
+        return typeof id === 'string' ? 0 : id;
+      },
+    );
+    if (externs.size > 0) {
+      const list = [...externs.values()].map((m) => m.why).join('; ');
+      throw new ObjectFileError(
+        ErrorCode.ELF,
+        `program ${entry.name} uses ${externs.size === 1 ? 'an extern' : `${externs.size} externs`} the host does not provide: ${list}`,
+        { externs: [...externs.keys()] },
+      );
+    }
     if (missing.size > 0) {
       const list = [...missing].map(([id, where]) => `${id} (${kernelHelperName(id)}, first at ${where})`).join(', ');
       throw new ObjectFileError(
@@ -725,6 +782,9 @@ export class BpfObject {
   /** The object's Kconfig externs and their `.kconfig` slots (undefined: none). */
   private readonly kconfig: KconfigLayout | undefined;
 
+  /** The object's other externs: kernel symbols, kfuncs, assembler constants. */
+  private readonly externs: ExternTable;
+
   /**
    * The map whose handle a program loaded (for tools that see a handle in a register).
    * @internal
@@ -738,7 +798,7 @@ export class BpfObject {
       const ext = this.kconfig?.externs.get(sym.name);
       const map = this.maps.get(KCONFIG_MAP);
       if (ext === undefined || !(map instanceof ArrayMap)) {
-        return `symbol ${sym.name} is an extern tsbpf cannot resolve: only Kconfig externs (__kconfig) are supported, not kernel symbols (__ksym) or kfuncs`;
+        return `symbol ${symbolText(sym.name)} is an extern tsbpf cannot resolve`;
       }
       if (ext.error !== undefined) return ext.error;
       return BigInt(map.valueAddress(0)) + BigInt(ext.offset) + addend;

@@ -100,8 +100,9 @@ describe('Kconfig externs', () => {
     expect(() => obj.program('write_kconfig').runXdp(new Uint8Array(64), { jit: true })).toThrow(/read-only|out-of-bounds/);
   });
 
-  it('other externs (kernel symbols) stay a clear link error for the program that uses one', () => {
-    expect(() => load('kconfig').program('uses_ksym')).toThrow(/symbol bpf_prog_active is an extern tsbpf cannot resolve: only Kconfig externs \(__kconfig\) are supported/);
+  it('a kernel symbol (__ksym) the host does not provide is a clear link error for the program that uses one', () => {
+    expect(() => load('kconfig').program('uses_ksym')).toThrow(/kernel symbol bpf_prog_active \(__ksym\) is not provided: pass its address or bytes with the ksyms option/);
+    expect(load('kconfig', { ksyms: { bpf_prog_active: Uint8Array.of(5, 0, 0, 0) } }).program('uses_ksym').runXdp(new Uint8Array(64)).r0).toBe(5n);
   });
 });
 

@@ -20,7 +20,7 @@ import { ENGINES, kernelOutcome, skbCtxIn, tsbpfRun, xdpCtxIn, type Outcome, typ
 const ROOT = resolve(import.meta.dirname, '../..');
 const OBJECTS = [
   'examples/xdp_firewall.o', 'examples/socket_dns.o', 'examples/tc_mark.o',
-  ...['block_port', 'context', 'globals', 'helpers', 'legacy', 'lpm', 'map_in_map', 'percpu', 'rewrite', 'ringbuf', 'tailcall', 'xdp_counter'].map(
+  ...['block_port', 'context', 'externs_kernel', 'globals', 'helpers', 'legacy', 'lpm', 'map_in_map', 'percpu', 'rewrite', 'ringbuf', 'tailcall', 'xdp_counter'].map(
     (n) => `test/fixtures/elf/${n}.o`,
   ),
 ];

@@ -14,7 +14,7 @@ export function analyzeObject(obj: BpfObject): { name: string; section: string; 
       obj.program(name);
       return true;
     } catch (e) {
-      if (e instanceof EbpfError && /could not create|does not implement|has no value|cannot resolve/.test(e.message)) return false;
+      if (e instanceof EbpfError && /could not create|does not implement|has no value|cannot resolve|does not provide/.test(e.message)) return false;
       throw e;
     }
   };

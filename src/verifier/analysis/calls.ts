@@ -4,6 +4,7 @@
  * @module
  */
 import { KERNEL_HELPER_NAMES } from '../../helpers/kernel-names.js';
+import { KFUNC_ID_BASE } from '../../elf/externs.js';
 import { INNER_MAP, mapInfo, type Env, type MapInfo } from './env.js';
 import { helperAllowed } from './helper-types.js';
 import { HELPER_PROTOS, type ArgKind } from './helpers.js';
@@ -22,6 +23,12 @@ const MAX_SIZE = 1n << 29n;
 /** Apply `call id` (a helper) to `w`. */
 export function helperCall(env: Env, w: Work, pc: number, id: number): void {
   const proto = HELPER_PROTOS.get(id);
+  if (proto === undefined && id >= KFUNC_ID_BASE) {
+    // A kfunc the loader bound to a host implementation: its BTF prototype is not modelled, so r0 is any scalar.
+    env.report(pc, 'helper-unknown', `kfunc call (tsbpf id ${id}): its arguments and result are not checked by the analysis`, 'warning');
+    clobber(w, ANY_SCALAR);
+    return;
+  }
   if (proto === undefined) {
     const name = KERNEL_HELPER_NAMES.get(id);
     env.report(
