@@ -45,6 +45,7 @@ import { constantOf } from './induction.js';
 import { MAX_STRIDE, MIN_HOISTED, chunkedLoop, copyLoop, countedLoop, type ChunkedLoop, type CopyLoop, type CountedLoop, type LoopContext } from './loop-shapes.js';
 import { emitTableIndex, planSwitch, type Compare, type SwitchEdge, type SwitchPlan } from './switch-table.js';
 import { emitBoundCheck, loopBound, type LoopBound } from './loop-bound.js';
+import { emitTripCharge, emitTripStart, tripCharge, type TripBlock, type TripCharge } from './trip-charge.js';
 import { analyzeGraph, innermostLoops, outermostLoopOf, type FlowGraph, type GraphAnalysis, type Terminator } from './graph.js';
 import { CodeWriter, ModuleBuilder } from '../wasm/module.js';
 import { emitAlu, emitCompare, emitRotate, emitUnary } from './lower-alu.js';
@@ -68,6 +69,7 @@ import {
   L_RESUME,
   L_S0,
   L_T,
+  L_T0,
   L_T2,
   OUTER,
   REGS,
@@ -115,6 +117,8 @@ export interface CompiledWasm {
   readonly dispatchFunctions: readonly number[];
   /** The eBPF pcs of the exit tests of loops whose budget is checked once per entry (see loop-bound.ts). */
   readonly boundedLoops: readonly number[];
+  /** Of those, the loops whose charges come from their induction variable (see trip-charge.ts). */
+  readonly tripChargedLoops: readonly number[];
   /** The eBPF pc each compiled function starts at; function `entryIndex + k` starts at `functionPcs[k]`. */
   readonly functionPcs: readonly number[];
   /** Functions' copies that check the budget on every block: function index and the eBPF pc of the original. */
@@ -155,6 +159,8 @@ interface BoundedLoop {
   readonly bound: LoopBound;
   readonly body: readonly number[];
   readonly cost: number;
+  /** Its charges recovered from the induction variable (trip-charge.ts), when they are uniform. */
+  readonly trip: TripCharge | undefined;
 }
 /** Largest block (in instructions) compiled as selects rather than a branch. */
 const MAX_SELECT_BLOCK = 3;
@@ -282,6 +288,7 @@ export function compileToWasm(insns: readonly Insn[], options: CompileOptions): 
   for (const e of entries) funcIndex.set(e, mb.declareFunction(REGS, RESULTS));
   const dispatchFunctions: number[] = [];
   const boundedLoops: number[] = [];
+  const tripChargedLoops: number[] = [];
   const checkedFunctions: { index: number; pc: number }[] = [];
   for (const e of entries) {
     // A function with loops that check the budget once per iteration also gets a copy that checks it on
@@ -303,7 +310,10 @@ export function compileToWasm(insns: readonly Insn[], options: CompileOptions): 
     const code = fc.compile(blockOf(e));
     checkSize(code, e, maxBytes);
     if (fc.usedDispatch) dispatchFunctions.push(e);
-    else boundedLoops.push(...fc.boundedTests);
+    else {
+      boundedLoops.push(...fc.boundedTests);
+      tripChargedLoops.push(...fc.tripChargedTests);
+    }
     mb.defineFunction(funcIndex.get(e)!, EXTRA_LOCALS, code);
   }
   const entryIndex = funcIndex.get(0)!;
@@ -383,7 +393,7 @@ export function compileToWasm(insns: readonly Insn[], options: CompileOptions): 
   const left = mb.declareFunction([], [ValType.f64]);
   mb.defineFunction(left, [], new CodeWriter().gget(Global.budget).op(Op.f64_convert_i64_s));
   mb.export('left', 'func', left);
-  return { bytes: mb.build(), entryIndex, functionCount: entries.length, dispatchFunctions, boundedLoops, functionPcs: entries, checkedFunctions };
+  return { bytes: mb.build(), entryIndex, functionCount: entries.length, dispatchFunctions, boundedLoops, tripChargedLoops, functionPcs: entries, checkedFunctions };
 }
 
 /** A function's copy that checks the budget on every block: its index and the dispatch label of each block. */
@@ -538,11 +548,19 @@ class FunctionCompiler implements StructSink {
   get boundedTests(): number[] {
     return [...this.bounded.values()].map((l) => l.bound.pc);
   }
+  /** Of those, the loops charged from their induction variable. */
+  get tripChargedTests(): number[] {
+    return [...this.bounded.values()].filter((l) => l.trip !== undefined).map((l) => l.bound.pc);
+  }
   private reach = new Float64Array(0);
   /** True while emitting code that checks the budget on every block (the checked copy, or a fast copy that fell back to dispatch). */
   private everyBlock = true;
   /** The node being emitted charges without checking (into L_ACC). */
   private unchecked = false;
+  /** The node being emitted sets L_ACC from its loop's induction variable instead of charging (trip-charge.ts). */
+  private tripCharged = false;
+  /** The nodes of bounded loops charged from their induction variable, with their loop and their charge. */
+  private tripOf = new Map<number, { readonly trip: TripCharge; readonly block: TripBlock }>();
   /** Some nodes charge without checking, so L_ACC may be non-zero and readers of the budget flush it. */
   private deferred = false;
 
@@ -640,6 +658,8 @@ class FunctionCompiler implements StructSink {
     }
     for (const x of a.order) if (cp[x] === 0 && checked[x] === 0) mode[x] = 2;
     for (const { body } of this.bounded.values()) for (const x of body) mode[x] = 2;
+    this.tripOf = new Map();
+    for (const { trip } of this.bounded.values()) if (trip !== undefined) for (const [x, block] of trip.blocks) this.tripOf.set(x, { trip, block });
     this.mode = mode;
     this.deferred = mode.some((m) => m !== 0);
     this.reach = reach;
@@ -702,7 +722,21 @@ class FunctionCompiler implements StructSink {
         len.set(x, this.cost(x) + more);
       }
       const cost = len.get(h)!;
-      if (cost < MAX_BOUNDED_COST) out.set(h, { bound, body, cost });
+      if (cost >= MAX_BOUNDED_COST) continue;
+      // Charges from the induction variable: not with if-converted blocks (their charge depends on
+      // the condition) nor packet loads (the packet import may end the run and read the budget).
+      const plain = body.every((x) => {
+        const b = this.nodes[x]!;
+        if (b < 0) return true;
+        if (this.converted.has(b)) return false;
+        for (let pc = this.d.blocks[b]!.start; pc < this.d.blocks[b]!.end; pc++) {
+          const k = this.d.ops[pc]!.kind;
+          if (k === 'ldabs' || k === 'ldind') return false;
+        }
+        return true;
+      });
+      const trip = plain ? tripCharge({ bound, header: h, body, rpo: a.rpo, succ, cost: (x) => this.cost(x) }) : undefined;
+      out.set(h, { bound, body, cost, trip });
     }
     return out;
   }
@@ -723,6 +757,7 @@ class FunctionCompiler implements StructSink {
     c.op(Op.i32_eqz).if();
     c.i32(label).set(L_LABEL).br(depth + 1 - OUTER);
     c.end();
+    if (loop.trip !== undefined) emitTripStart(c, loop.trip);
   }
 
   /**
@@ -843,6 +878,7 @@ class FunctionCompiler implements StructSink {
   /** Charge `length` for the block starting at `pc`: checked (failing at pc) or, in the fast copy, not. */
   private charge(length: number, pc: number): void {
     const c = this.code;
+    if (this.tripCharged) return;
     if (!this.unchecked) {
       c.get(L_BUDGET).i64(length).op(Op.i64_sub).tee(L_BUDGET).i64(0).op(Op.i64_lt_s);
       c.if().i32(Trap.budget).i32(pc).call(Import.trap).op(Op.unreachable).end();
@@ -1157,11 +1193,22 @@ class FunctionCompiler implements StructSink {
   }
 
   body(node: number, depth: number): void {
+    this.nodeBody(node, depth);
+    this.tripCharged = false;
+  }
+
+  private nodeBody(node: number, depth: number): void {
     const c = this.code;
     const bi = this.nodes[node]!;
     this.unchecked = !this.everyBlock && this.mode[node] !== 0;
     // A node that checks the budget (or a checkpoint, or a loop guard) needs it exact.
     if (!this.everyBlock && this.mode[node] !== 2) this.flush();
+    const trip = this.everyBlock ? undefined : this.tripOf.get(node);
+    this.tripCharged = trip !== undefined;
+    if (trip !== undefined) {
+      emitTripCharge(c, trip.trip, trip.block);
+      c.set(L_ACC);
+    }
     if (bi < 0) {
       // A switch edge: the compare blocks the interpreter would have run, charged in order.
       for (const k of this.trampolines[-1 - bi]!.path) this.charge(this.d.blocks[k]!.length, this.d.blocks[k]!.start);

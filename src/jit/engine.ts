@@ -47,6 +47,8 @@ export interface JitStats {
   readonly dispatchFunctions: readonly number[];
   /** Exit-test pcs of the loops whose budget is checked once per entry instead of per block (the bound is checked at run time). */
   readonly boundedLoops: readonly number[];
+  /** Of those, the exit-test pcs of the loops whose charges are recovered from their induction variable. */
+  readonly tripChargedLoops: readonly number[];
 }
 
 /** Linear offset minus virtual address of a stack region. */
@@ -276,6 +278,7 @@ export class JitEngine implements Engine {
         functionCount: gen.functionCount,
         dispatchFunctions: gen.dispatchFunctions,
         boundedLoops: gen.boundedLoops,
+        tripChargedLoops: gen.tripChargedLoops,
       },
     };
     this.cacheOf(program).set(key, c);

@@ -52,7 +52,9 @@ export const L_BLIN = 31;
 export const L_E = 32;
 /** In the checked copy: where in its first block a run resumes (compiler.ts, `resumeSegments`); 0 at the block's start. */
 export const L_RESUME = 33;
-/** The types of the locals after the eleven register parameters, L_BUDGET to L_RESUME in order. */
+/** A bounded loop charged from its induction variable: the tested value on its first iteration (trip-charge.ts). */
+export const L_T0 = 34;
+/** The types of the locals after the eleven register parameters, L_BUDGET to L_T0 in order. */
 export const EXTRA_LOCALS: readonly ValTypeCode[] = [
   ...Array<ValTypeCode>(4).fill(ValType.i64),
   ...Array<ValTypeCode>(5).fill(ValType.i32),
@@ -67,6 +69,7 @@ export const EXTRA_LOCALS: readonly ValTypeCode[] = [
   ValType.i32,
   ValType.i32,
   ValType.i32,
+  ValType.i64,
 ];
 /** The eleven eBPF registers as i64 parameters. */
 export const REGS: readonly ValTypeCode[] = Array<ValTypeCode>(11).fill(ValType.i64);

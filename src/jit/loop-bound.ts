@@ -44,6 +44,8 @@ export interface LoopBound {
   readonly width: 32 | 64;
   /** The pc of the test (for dumps and tests). */
   readonly pc: number;
+  /** Each node's register forms at its start, over the registers at the header (modulo 2^width). */
+  readonly entryForms: ReadonlyMap<number, readonly (Affine | undefined)[]>;
 }
 
 /** The loop as the analysis sees it: graph nodes, each a block's slots (or none, a switch edge). */
@@ -158,8 +160,9 @@ export function loopBound(input: BoundInput): LoopBound | undefined {
   for (const width of [32, 64] as const) {
     const candidates = tests.filter((x) => ops[input.cond(x)!.pc]!.kind === 'jcond' && (ops[input.cond(x)!.pc] as { width: number }).width === width);
     if (candidates.length === 0) continue;
-    const out = flow(input, inLoop, width);
-    if (out === undefined) continue;
+    const flowed = flow(input, inLoop, width);
+    if (flowed === undefined) continue;
+    const { out, entry } = flowed;
     // Each register's change per iteration, over registers the loop never writes.
     let end: (Affine | undefined)[] | undefined;
     for (const l of latches) {
@@ -188,19 +191,24 @@ export function loopBound(input: BoundInput): LoopBound | undefined {
         let delta: Affine | undefined = constant(0);
         for (const [r, v] of t.coeffs) delta = combine(delta, v, step[r]);
         if (delta === undefined || (delta.coeffs.size === 0 && delta.k === 0)) continue;
-        return { tested: t, delta, limit: l, op: norm.op, signed: norm.signed, width, pc: c.pc };
+        return { tested: t, delta, limit: l, op: norm.op, signed: norm.signed, width, pc: c.pc, entryForms: entry };
       }
     }
   }
   return undefined;
 }
 
-/** Each node's register forms at its end (after its slots and extra writes), modulo 2^width. */
-function flow(input: BoundInput, inLoop: ReadonlySet<number>, width: 32 | 64): Map<number, (Affine | undefined)[]> | undefined {
+/** Each node's register forms at its start and at its end (after its slots and extra writes), modulo 2^width. */
+function flow(
+  input: BoundInput,
+  inLoop: ReadonlySet<number>,
+  width: 32 | 64,
+): { out: Map<number, (Affine | undefined)[]>; entry: Map<number, (Affine | undefined)[]> } | undefined {
   const { insns, ops, header, body, rpo } = input;
   const preds = new Map<number, number[]>();
   for (const x of body) for (const y of input.succ(x)) if (y !== header && inLoop.has(y) && rpo[y]! > rpo[x]!) preds.set(y, [...(preds.get(y) ?? []), x]);
   const out = new Map<number, (Affine | undefined)[]>();
+  const entry = new Map<number, (Affine | undefined)[]>();
   for (const x of body) {
     let state: (Affine | undefined)[];
     if (x === header) state = Array.from({ length: 11 }, (_, r) => reg(r));
@@ -213,6 +221,7 @@ function flow(input: BoundInput, inLoop: ReadonlySet<number>, width: 32 | 64): M
         state = state.map((v, r) => (same(v, o[r]) ? v : undefined));
       }
     }
+    entry.set(x, [...state]);
     const s = input.slots(x);
     if (s !== undefined)
       for (let pc = s.from; pc < s.to; pc += ops[pc]!.kind === 'lddw' ? 2 : 1) {
@@ -227,7 +236,7 @@ function flow(input: BoundInput, inLoop: ReadonlySet<number>, width: 32 | 64): M
     for (const r of input.extraWrites(x)) state[r] = undefined;
     out.set(x, state);
   }
-  return out;
+  return { out, entry };
 }
 
 /** Push `f` evaluated on the registers' current values (i64, modulo 2^64). */
