@@ -24,7 +24,7 @@ export class HashMap extends BpfMap {
   private readonly percpu: boolean;
   private readonly lru: boolean;
   private readonly index: KeyIndex | SharedKeyIndex;
-  /** The index, when it is in a shared memory (worker threads): held locked around each operation. */
+  /** The index, when it is in a shared memory (worker threads): locked around each change; plain lookups read it without the lock (a seqlock). */
   private readonly shared: SharedKeyIndex | undefined;
   /** Copies of an update's key and value (they may lie in a value the update evicts or overwrites). */
   private readonly keyCopy: Uint8Array;
@@ -70,6 +70,11 @@ export class HashMap extends BpfMap {
   private lookupAt(bytes: Uint8Array, at: number, cpu: number): number {
     const shared = this.shared;
     if (shared === undefined) return this.lookupUnlocked(bytes, at, cpu);
+    if (!this.lru) {
+      // Without the lock when no one changes the index meanwhile (an LRU lookup changes the order: locked).
+      const slot = shared.findOptimistic(bytes, at);
+      if (slot !== undefined) return slot < 0 ? 0 : this.arenaAddress + (slot * this.cpus + (cpu % this.cpus)) * this.stride;
+    }
     shared.lock();
     try {
       return this.lookupUnlocked(bytes, at, cpu);

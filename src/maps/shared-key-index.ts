@@ -6,7 +6,12 @@
  * slots with the same hash; live slots form one list in insertion order (LRU: use order), free slots a
  * stack. Links are stored plus one, so zeroed memory is an empty index.
  *
- * Layout (i32 words from `offset`): lock, count, first+1, last+1, fresh, free+1, seed, 0; then
+ * Lookups need not take the lock ({@link SharedKeyIndex.findOptimistic}): the lock's holder makes a
+ * sequence word odd while it holds it and even again before it lets go, and a lookup that read every
+ * word and key byte atomically between two equal even readings of it saw an index no one changed (a
+ * seqlock); otherwise it tries again, and after a few tries takes the lock.
+ *
+ * Layout (i32 words from `offset`): lock, count, first+1, last+1, fresh, free+1, seed, sequence; then
  * `buckets` heads+1; then per slot chain+1, hash, prev+1, next+1; then the keys, `keySize` bytes each.
  * @module
  */
@@ -19,7 +24,10 @@ const LAST = 3;
 const FRESH = 4;
 const FREE = 5;
 const SEED = 6;
+const SEQUENCE = 7;
 const HEADER = 8;
+/** Lock-free tries of a lookup before it takes the lock. */
+const OPTIMISTIC_TRIES = 4;
 const NONE = -1;
 let canWait = true;
 
@@ -69,7 +77,10 @@ export class SharedKeyIndex {
     const w = this.words;
     const at = this.base + LOCK;
     let c = Atomics.compareExchange(w, at, 0, 1);
-    if (c === 0) return;
+    if (c === 0) {
+      Atomics.add(w, this.base + SEQUENCE, 1);
+      return;
+    }
     if (c !== 2) c = Atomics.exchange(w, at, 2);
     while (c !== 0) {
       // Where a thread may not wait (a browser's main thread), it spins.
@@ -82,11 +93,13 @@ export class SharedKeyIndex {
       }
       c = Atomics.exchange(w, at, 2);
     }
+    Atomics.add(w, this.base + SEQUENCE, 1);
   }
 
   unlock(): void {
     const w = this.words;
     const at = this.base + LOCK;
+    Atomics.add(w, this.base + SEQUENCE, 1);
     // Only a lock someone waited for needs waking them (a notify costs more than the operation).
     if (Atomics.sub(w, at, 1) !== 1) {
       Atomics.store(w, at, 0);
@@ -128,6 +141,43 @@ export class SharedKeyIndex {
       s = w[this.field(s, 0)]! - 1;
     }
     return NONE;
+  }
+
+  /**
+   * {@link find} without the lock: the slot holding the key at `bytes[at]`, -1 when it is absent, or
+   * undefined when the index kept changing while it looked (take the lock and {@link find}). Every
+   * word and key byte of the index is read with `Atomics.load`, so the reads are ordered between the
+   * two readings of the sequence word; a chain longer than the slots (possible only mid-change) stops.
+   */
+  findOptimistic(bytes: Uint8Array, at: number): number | undefined {
+    const w = this.words;
+    const seq = this.base + SEQUENCE;
+    const h = this.hash(bytes, at);
+    const keys = this.memory.bytes;
+    const size = this.keySize;
+    for (let tries = 0; tries < OPTIMISTIC_TRIES; tries++) {
+      const before = Atomics.load(w, seq);
+      if ((before & 1) !== 0) continue;
+      let s = Atomics.load(w, this.base + HEADER + (h & this.mask)) - 1;
+      let found = NONE;
+      for (let steps = 0; s !== NONE && s < this.maxSlots && steps <= this.maxSlots; steps++) {
+        const o = this.keysAt + s * size;
+        let same = true;
+        for (let i = 0; i < size; i++) {
+          if (Atomics.load(keys, o + i) !== bytes[at + i]) {
+            same = false;
+            break;
+          }
+        }
+        if (same) {
+          found = s;
+          break;
+        }
+        s = Atomics.load(w, this.field(s, 0)) - 1;
+      }
+      if (Atomics.load(w, seq) === before) return found;
+    }
+    return undefined;
   }
 
   /** A slot for a new key (a freed one, else one never used), or -1 when all are in use. */

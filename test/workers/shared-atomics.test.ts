@@ -146,4 +146,35 @@ describe('a hash map in a shared memory', () => {
     for (let k = 0; k < keys; k++) map.update(new Uint8Array([k, 0, 0, 0]), new Uint8Array(8));
     expect(map.keys().length).toBe(keys);
   }, 60_000);
+
+  it('lookups without the lock stay exact while 2 threads churn other keys of the same map (seqlock)', async () => {
+    const memory = new VmMemory({ shared: true, initialPages: 8 });
+    // 8 entries in 16 buckets: the churn keys' slots keep joining the stable keys' chains.
+    const entries = 8;
+    const stable = 4;
+    const map = createMap(memory, { name: 'h', type: MapType.HASH, keySize: 4, valueSize: 8, maxEntries: entries, flags: 0 });
+    const barrier = memory.allocate(4, 4);
+    // Stable keys, each valued with itself; the workers never change them.
+    for (let k = 0; k < stable; k++) {
+      const v = new Uint8Array(8);
+      v[0] = k;
+      map.update(new Uint8Array([k, 0, 0, 0]), v);
+    }
+    const threads = 2;
+    const rounds = 100_000;
+    const results = await Promise.all(
+      Array.from({ length: threads }, (_, k) => {
+        const w = new Worker(new URL('./ts-worker.mjs', import.meta.url), {
+          workerData: { script: new URL('./hash-lookup-worker.ts', import.meta.url).href, memory: memory.wasm, barrier, threads, rounds, stable, entries, base: 65536 * (k + 2), index: k },
+        });
+        return new Promise<{ wrong: number; lookups: number }>((resolve, reject) => {
+          w.on('message', (m: { wrong: number; lookups: number }) => void w.terminate().then(() => resolve(m)));
+          w.on('error', reject);
+        });
+      }),
+    );
+    expect(results.map((r) => r.lookups)).toEqual([rounds * stable, rounds * stable]);
+    expect(results.map((r) => r.wrong)).toEqual([0, 0]);
+    expect(map.keys().map((k) => k[0]!).sort((a, b) => a - b)).toEqual(Array.from({ length: stable }, (_, k) => k));
+  }, 60_000);
 });
