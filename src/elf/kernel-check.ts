@@ -42,6 +42,14 @@ export function kernelProgramType(type: ProgramType, section: string): KernelPro
   }
 }
 
+/**
+ * The expected attach type the kernel-level analysis needs for a program of `type` from `section`, as
+ * libbpf sets it from the section name: `xdp_devmap` for `xdp/devmap` (and `xdp.frags/devmap`).
+ */
+export function kernelAttachType(type: KernelProgramType | undefined, section: string): 'xdp_devmap' | undefined {
+  return type === 'xdp' && /^xdp(\.frags)?\/devmap(\/|$)/.test(section) ? 'xdp_devmap' : undefined;
+}
+
 /** The maps of an object keyed by handle, and the resolver for the global-data addresses its programs load. */
 export interface ObjectMapTable {
   readonly maps: ReadonlyMap<number, MapInfo>;

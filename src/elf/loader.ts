@@ -11,7 +11,7 @@ import type { Engine, HelperEntry } from '../vm/environment.js';
 import { checkProgram, verifyProgram } from '../verifier/verifier.js';
 import type { VerifierIssue } from '../verifier/issues.js';
 import type { ProgramType as KernelProgramType } from '../verifier/analysis/index.js';
-import { isFrozenData, kernelProgramType, objectMapTable, type ObjectMapTable } from './kernel-check.js';
+import { isFrozenData, kernelAttachType, kernelProgramType, objectMapTable, type ObjectMapTable } from './kernel-check.js';
 import { ArrayMap } from '../maps/array.js';
 import { createMap } from '../maps/create.js';
 import { BpfMap, MAX_MAP_BYTES_LIMIT } from '../maps/map.js';
@@ -766,7 +766,8 @@ export class BpfObject {
       this.mapTable = objectMapTable(this.maps);
       for (const [mapName, m] of this.maps) if (isFrozenData(mapName) && m instanceof ArrayMap) m.freeze();
     }
-    const issues = checkProgram(bytes, { level: 'kernel', programType, helpers: this.helperTable, maps: this.mapTable.maps, resolve: this.mapTable.resolve });
+    const attachType = kernelAttachType(programType, section);
+    const issues = checkProgram(bytes, { level: 'kernel', programType, helpers: this.helperTable, maps: this.mapTable.maps, resolve: this.mapTable.resolve, ...(attachType === undefined ? {} : { attachType }) });
     this.verification.set(name, { programType, issues });
     const first = issues.find((i) => i.severity === 'error');
     if (first === undefined) return;

@@ -103,6 +103,12 @@ export interface VerifierOptions {
    * the packet and returned. `false` applies the unprivileged rules, which refuse all of these.
    */
   readonly privileged?: boolean;
+  /**
+   * Kernel level: the program's expected attach type, where it changes the rules (libbpf sets it from the
+   * section name). `'xdp_devmap'` (section `xdp/devmap`): an XDP program run by a device map, which may read
+   * `egress_ifindex`.
+   */
+  readonly attachType?: 'xdp_devmap';
   /** Kernel level: the analysis's processing budget in instructions (default 4,000,000). */
   readonly maxSteps?: number;
 }

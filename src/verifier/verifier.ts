@@ -83,6 +83,7 @@ function checkVerifierOptions(options: unknown): void {
   }
   checkOptionalFunction(o.resolve, 'options.resolve');
   checkOptionalBoolean(o.privileged, 'options.privileged');
+  checkOptionalOneOf(o.attachType, 'options.attachType', ['xdp_devmap'] as const);
   checkOptionalInteger(o.maxSteps, 'options.maxSteps', 1, Number.MAX_SAFE_INTEGER);
 }
 
@@ -138,7 +139,7 @@ function analyzeKernel(prog: Uint8Array, options: VerifierOptions): AnalysisResu
     insns[pc] = decodeInsn(prog, pc);
     ops[pc] = decodeOperation(insns[pc]!);
   }
-  return analyzeProgram(insns, ops, { programType, maps: mapTable(options.maps), resolve: options.resolve, maxSteps: options.maxSteps, privileged: options.privileged });
+  return analyzeProgram(insns, ops, { programType, maps: mapTable(options.maps), resolve: options.resolve, maxSteps: options.maxSteps, privileged: options.privileged, attachType: options.attachType });
 }
 
 /**

@@ -8,7 +8,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadObject } from '../../src/elf/index.js';
-import { objectMapTable } from '../../src/elf/kernel-check.js';
+import { kernelAttachType, objectMapTable } from '../../src/elf/kernel-check.js';
 import type { ProgramType } from '../../src/verifier/analysis/index.js';
 import type { VerifierIssue } from '../../src/verifier/index.js';
 import { CORPUS_DIR, corpusObjects } from '../corpus/survey.js';
@@ -51,14 +51,14 @@ export function corpusPrograms(): CorpusProgram[] {
     const table = objectMapTable(obj.maps);
     for (const r of results) {
       const bytes = new Uint8Array(obj.program(r.name).program.bytes);
-      out.push({ key: `${path}:${r.name}`, type: r.type, issues: r.issues, request: kernelRequest(bytes, r.type, table) });
+      out.push({ key: `${path}:${r.name}`, type: r.type, issues: r.issues, request: kernelRequest(bytes, r.type, table, kernelAttachType(r.type, r.section)) });
     }
   }
   return out;
 }
 
 /** The linked program with its maps as pseudo loads again, or undefined when it uses a map of maps. */
-function kernelRequest(bytes: Uint8Array, type: ProgramType, table: ReturnType<typeof objectMapTable>): VerdictRequest | undefined {
+function kernelRequest(bytes: Uint8Array, type: ProgramType, table: ReturnType<typeof objectMapTable>, attach: 'xdp_devmap' | undefined): VerdictRequest | undefined {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const maps: Record<number, KernelMapDef> = {};
   for (let pc = 0; pc + 1 < bytes.length / 8; pc++) {
@@ -76,7 +76,8 @@ function kernelRequest(bytes: Uint8Array, type: ProgramType, table: ReturnType<t
     }
     pc++;
   }
-  return { type, insns: bytes, maps, logLevel: 1 };
+  // BPF_XDP_DEVMAP (33): the expected attach type libbpf gives an `xdp/devmap` program
+  return { type, insns: bytes, maps, logLevel: 1, ...(attach === 'xdp_devmap' ? { attachType: 33 } : {}) };
 }
 
 /** Ask the kernel about every program it can load; programs whose maps it refuses get no verdict. */

@@ -8,6 +8,7 @@ import { assemble } from '../../src/asm/index.js';
 import { VerifierError } from '../../src/errors.js';
 import { analyzeFacts, checkProgram, verifyProgram, type VerifierOptions } from '../../src/verifier/index.js';
 import type { MapInfo } from '../../src/verifier/analysis/index.js';
+import { kernelOracle, skipNote } from '../kernel/runner.js';
 
 const HASH: MapInfo = { type: 1, keySize: 4, valueSize: 8, maxEntries: 16 };
 const ARRAY: MapInfo = { type: 2, keySize: 4, valueSize: 16, maxEntries: 4 };
@@ -136,6 +137,20 @@ describe('context', () => {
     expectRule('*(u32 *)(r1 + 8) = 7\nr0 = 0\nexit', 'ctx-access', 'BPF_ST stores into R1 ctx is not allowed', { programType: 'sched_cls' });
     expectRule('*(u32 *)(r1 + 48) = r10\nr0 = 0\nexit', 'pointer-leak', 'leaks addr into ctx', { privileged: false });
     expectRule('r2 = 1\n*(u64 *)(r1 + 0) = r2\nr0 = 0\nexit', 'ctx-access', 'read-only', { programType: 'kprobe' });
+  });
+  it("xdp's egress_ifindex only for a devmap program (attachType 'xdp_devmap'), as the kernel has it", () => {
+    const src = 'r0 = *(u32 *)(r1 + 20)\nr0 = 2\nexit';
+    expectRule(src, 'ctx-access', 'invalid bpf_context access off=20 size=4', { programType: 'xdp' });
+    expectOk(src, { programType: 'xdp', attachType: 'xdp_devmap' });
+    expect(() => check(src, { programType: 'xdp', attachType: 'devmap' as never })).toThrow(/attachType/);
+    const k = kernelOracle();
+    if (typeof k === 'string') {
+      skipNote(k);
+      return;
+    }
+    // BPF_XDP_DEVMAP is expected attach type 33
+    const [plain, devmap] = k.verdicts([{ type: 'xdp', insns: assemble(src) }, { type: 'xdp', insns: assemble(src), attachType: 33 }]);
+    expect([plain!.accepted, devmap!.accepted]).toEqual([false, true]);
   });
   it('a moved context pointer cannot be dereferenced', () => {
     expectRule('r1 += 4\nr0 = *(u32 *)(r1 + 0)\nexit', 'ctx-access', 'dereference of modified ctx ptr');

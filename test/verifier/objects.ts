@@ -1,7 +1,7 @@
 /** Kernel-level analysis of the programs of a loaded ELF object, with its maps and global data. */
 import type { BpfObject } from '../../src/elf/index.js';
 import { EbpfError } from '../../src/errors.js';
-import { kernelProgramType, objectMapTable } from '../../src/elf/kernel-check.js';
+import { kernelAttachType, kernelProgramType, objectMapTable } from '../../src/elf/kernel-check.js';
 import { type ProgramType } from '../../src/verifier/analysis/index.js';
 import { checkProgram, type VerifierIssue } from '../../src/verifier/index.js';
 
@@ -21,6 +21,7 @@ export function analyzeObject(obj: BpfObject): { name: string; section: string; 
   return obj.programs.filter((p) => p.section !== '.text' && usable(p.name)).map((p) => {
     const bytes = obj.program(p.name).program.bytes;
     const type = kernelProgramType(p.type, p.section) ?? 'socket_filter';
-    return { name: p.name, section: p.section, type, issues: checkProgram(bytes, { level: 'kernel', programType: type, maps, resolve }), insns: bytes.length / 8 };
+    const attachType = kernelAttachType(type, p.section);
+    return { name: p.name, section: p.section, type, issues: checkProgram(bytes, { level: 'kernel', programType: type, maps, resolve, ...(attachType === undefined ? {} : { attachType }) }), insns: bytes.length / 8 };
   });
 }

@@ -3,6 +3,7 @@
  * @module
  */
 import type { SourceLine } from '../../elf/btf-ext.js';
+import { kernelAttachType } from '../../elf/kernel-check.js';
 import { KERNEL_PROGRAM_TYPES, type KernelProgramType } from '../../verifier/index.js';
 import { checkProgram } from '../../verifier/verifier.js';
 import type { VerifierOptions } from '../../verifier/issues.js';
@@ -161,7 +162,8 @@ Example:
         ? objectPrograms(input, only).map((p) => {
             const kernelType = programType ?? p.kernelType;
             const kernel = level !== 'shape' && kernelType !== undefined;
-            const o: VerifierOptions = kernel ? { ...options, level: 'kernel', programType: kernelType, maps: p.mapTable.maps, resolve: p.mapTable.resolve } : options;
+            const attachType = kernelAttachType(kernelType, p.section);
+            const o: VerifierOptions = kernel ? { ...options, level: 'kernel', programType: kernelType, maps: p.mapTable.maps, resolve: p.mapTable.resolve, ...(attachType === undefined ? {} : { attachType }) } : options;
             return { name: `${input.name}:${p.name}`, bytes: p.bytes, options: o, lines: p.lines, missing: p.missingHelpers };
           })
         : [{ name: input.name, bytes: programBytes(input), options: level === 'kernel' ? { ...options, level: 'kernel', programType } : options, lines: new Map(), missing: [] }];

@@ -23,6 +23,8 @@ export interface AnalysisOptions {
   readonly maps: ReadonlyMap<number, MapInfo>;
   /** Privileged loader rules (default true): uninitialised stack reads and stored or returned pointers allowed. */
   readonly privileged?: boolean;
+  /** The expected attach type where it changes the rules (`xdp_devmap`: egress_ifindex readable). */
+  readonly attachType?: 'xdp_devmap';
   /** Loader-resolved plain immediates that are map or global-data addresses. */
   readonly resolve?: (imm: bigint) => ResolvedAddress | undefined;
   /** Instructions the analysis may process in all (every visit counts) before giving up. */
@@ -74,7 +76,7 @@ export function analyzeProgram(insns: readonly Insn[], ops: readonly Operation[]
     const key = `${pc}\u0000${rule}\u0000${message}`;
     if (!issues.has(key)) issues.set(key, severity === undefined ? { pc, rule, message } : { pc, rule, message, severity });
   };
-  const base = { programType: options.programType, maps: options.maps, resolve: options.resolve, privileged: options.privileged ?? true };
+  const base = { programType: options.programType, maps: options.maps, resolve: options.resolve, privileged: options.privileged ?? true, attachType: options.attachType };
   const check: Env = { ...base, report };
   const silent: Env = { ...base, report: () => undefined };
   const shape = buildShape(insns, ops, report);

@@ -49,6 +49,8 @@ export interface Env {
    * unknown number) and pointers may be stored in memory or returned. Unprivileged rules refuse both.
    */
   readonly privileged: boolean;
+  /** The expected attach type where it changes the rules (`xdp_devmap`: egress_ifindex readable). */
+  readonly attachType: 'xdp_devmap' | undefined;
   /** Plain `lddw` immediates an object loader put in place of map references. */
   readonly resolve: ((imm: bigint) => ResolvedAddress | undefined) | undefined;
   /** Report a problem at `pc` (a no-op while the fixpoint iterates; real in the checking pass). */

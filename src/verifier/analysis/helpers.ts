@@ -127,6 +127,7 @@ export const HELPER_PROTOS: ReadonlyMap<number, HelperProto> = new Map([
   [114, p('bpf_probe_read_user_str', ['out', 'size_or_zero', 'any'])],
   [115, p('bpf_probe_read_kernel_str', ['out', 'size_or_zero', 'any'])],
   [118, p('bpf_jiffies64', [])],
+  [120, p('bpf_get_ns_current_pid_tgid', ['scalar', 'scalar', 'out', 'size'])],
   [124, p('bpf_sk_assign', ['ctx', 'sock_common', 'scalar'])],
   [125, p('bpf_ktime_get_boot_ns', [])],
   [130, p('bpf_ringbuf_output', ['map', 'mem', 'size', 'scalar'], 'integer', { mapTypes: [RINGBUF] })],

@@ -90,7 +90,7 @@ export function access(env: Env, w: Work, a: Access): Value | undefined {
         env.report(pc, 'ctx-access', `dereference of modified ctx ptr ${R} off=${base.lo === base.hi ? base.lo : `[${base.lo}, ${base.hi}]`} disallowed`);
         return undefined;
       }
-      const r = ctxAccess(env.programType, a.off, a.size, write);
+      const r = ctxAccess(env.programType, a.off, a.size, write, env.attachType);
       if (typeof r === 'string') {
         env.report(pc, 'ctx-access', `invalid bpf_context access off=${a.off} size=${a.size} (${env.programType}: ${r})`);
         return undefined;

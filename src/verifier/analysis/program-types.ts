@@ -51,7 +51,7 @@ interface Layout {
   readonly wholeReads?: boolean;
 }
 
-/** `struct xdp_md`: every field is read whole; egress_ifindex only for devmap programs (not modelled). */
+/** `struct xdp_md`: every field is read whole; egress_ifindex only for devmap programs ({@link ctxAccess}). */
 const XDP: Layout = {
   size: 24,
   wholeReads: true,
@@ -64,6 +64,9 @@ const XDP: Layout = {
     { off: 20, size: 4, deny: true },
   ],
 };
+
+/** `struct xdp_md` for a devmap program (expected attach type BPF_XDP_DEVMAP): egress_ifindex readable. */
+const XDP_DEVMAP: Layout = { ...XDP, fields: XDP.fields!.map((f) => (f.off === 20 ? { off: 20, size: 4 } : f)) };
 
 /** `struct __sk_buff`, with what tc (sched_cls/act) programs may do; other skb types narrow it. */
 function skb(kind: 'tc' | 'socket' | 'cgroup'): Layout {
@@ -100,10 +103,11 @@ const LAYOUTS: Record<ProgramType, Layout> = {
 
 /**
  * Whether a context access at `off` of `size` bytes is allowed, and what a read yields; a string is
- * the reason it is refused.
+ * the reason it is refused. `attachType` `xdp_devmap`: an XDP program a device map runs, which may read
+ * `egress_ifindex`.
  */
-export function ctxAccess(type: ProgramType, off: number, size: number, write: boolean): CtxAccess | string {
-  const layout = LAYOUTS[type];
+export function ctxAccess(type: ProgramType, off: number, size: number, write: boolean, attachType?: 'xdp_devmap'): CtxAccess | string {
+  const layout = type === 'xdp' && attachType === 'xdp_devmap' ? XDP_DEVMAP : LAYOUTS[type];
   if (off < 0 || off + size > layout.size) return `outside the ${layout.size}-byte context`;
   if (off % size !== 0) return 'misaligned';
   if (layout.readAll === true) return write ? `the ${type} context is read-only` : { yields: 'scalar' };
