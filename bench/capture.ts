@@ -144,6 +144,21 @@ function main(): void {
     out.push(`| peak RSS | ${(Math.max(...tsbpf.map((t) => t.m.maxRssKb)) / 1024).toFixed(0)} MB | ${(Math.max(...pooled.map((t) => t.m.maxRssKb)) / 1024).toFixed(0)} MB |`);
     out.push('');
     out.push(`Verdicts and map contents ${same ? 'identical' : 'DIFFERENT'} with ${workers} workers; load average at the end ${spawnSync('cat', ['/proc/loadavg'], { encoding: 'utf8' }).stdout.split(' ').slice(0, 3).join(' ')}.`);
+    // What differed, per run: verdicts, and map entries only one side has.
+    const entries = (t: { report: Report }): Map<string, string[]> =>
+      new Map(Object.values((t.report as unknown as { maps: Record<string, { name: string; entries: unknown[] }> }).maps).map((m) => [m.name, m.entries.map((e) => JSON.stringify(e))]));
+    const one = entries(tsbpf[0]!);
+    pooled.forEach((p, i) => {
+      const diff: string[] = [];
+      if (JSON.stringify(p.report.verdicts) !== JSON.stringify(tsbpf[0]!.report.verdicts)) diff.push(`verdicts ${JSON.stringify(p.report.verdicts)}`);
+      for (const [name, list] of entries(p)) {
+        const mine = one.get(name) ?? [];
+        const only = list.filter((e) => !mine.includes(e));
+        const missing = mine.filter((e) => !list.includes(e));
+        if (only.length + missing.length > 0) diff.push(`${name}: one worker ${missing.slice(0, 3).join(', ')}; ${workers} workers ${only.slice(0, 3).join(', ')}`);
+      }
+      if (diff.length > 0) out.push(`Run ${i + 1} with ${workers} workers differed: ${diff.join('; ')}.`);
+    });
   }
   process.stdout.write(`${out.join('\n')}\n`);
 }
