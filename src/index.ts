@@ -47,6 +47,7 @@ export {
 export {
   BpfObject,
   loadObject,
+  loadObjects,
   type GlobalVariable,
   type LoadOptions,
   type ProgramInfo,

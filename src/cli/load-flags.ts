@@ -30,6 +30,7 @@ export const LOAD_FLAG_SPECS: Readonly<Record<string, OptionSpec>> = {
   sockets: { type: 'string' },
   kconfig: { type: 'list' },
   ksym: { type: 'list' },
+  link: { type: 'list' },
   kfunc: { type: 'list' },
   helper: { type: 'list' },
   btf: { type: 'string' },
@@ -60,6 +61,8 @@ export const LOAD_FLAG_HELP = `  --type TYPE     program type: xdp, socket, tc o
                   a Kconfig extern's value (y, n, m, a number or a string), e.g.
                   LINUX_KERNEL_VERSION=0x050f00 or CONFIG_HZ=1000 (repeatable; default:
                   tsbpf's modelled 6.18 kernel, unknown weak externs 0)
+  --link FILE.o   link FILE.o statically with the object before loading, as bpftool gen
+                  object does (repeatable): externs bind to definitions, strong beats weak
   --ksym NAME=ADDRESS
                   kernel symbol NAME (an extern __ksym, or an undefined symbol such as an
                   inline-assembly constant) is ADDRESS (an integer; repeatable; default: weak
@@ -205,8 +208,8 @@ async function kfuncFlags(specs: readonly string[]): Promise<Record<string, Help
   return out;
 }
 
-/** Load options from `--type`, `--verify`, `--map-size`, `--max-map-bytes`, `--fib`, `--sockets`, `--kconfig`, `--ksym`, `--kfunc`, `--helper` and `--btf`; a usage error for bad values. */
-export async function loadFlags(args: ParsedArgs): Promise<Pick<LoadOptions, 'programTypes' | 'mapSizes' | 'maxMapBytes' | 'fib' | 'sockets' | 'kconfig' | 'ksyms' | 'kfuncs' | 'helpers' | 'targetBtf' | 'verify'>> {
+/** Load options from `--type`, `--verify`, `--map-size`, `--max-map-bytes`, `--fib`, `--sockets`, `--kconfig`, `--ksym`, `--kfunc`, `--link`, `--helper` and `--btf`; a usage error for bad values. */
+export async function loadFlags(args: ParsedArgs): Promise<Pick<LoadOptions, 'programTypes' | 'mapSizes' | 'maxMapBytes' | 'fib' | 'sockets' | 'kconfig' | 'ksyms' | 'kfuncs' | 'link' | 'helpers' | 'targetBtf' | 'verify'>> {
   const verify = stringOption(args, 'verify');
   if (verify !== undefined && !['kernel', 'warn', 'shape', 'off'].includes(verify)) {
     throw new UsageError(`--verify must be kernel, warn, shape or off, not '${verify}'`);
@@ -235,6 +238,7 @@ export async function loadFlags(args: ParsedArgs): Promise<Pick<LoadOptions, 'pr
   }
   const stubs = await helperStubs(listOption(args, 'helper'));
   const ksyms = ksymFlags(listOption(args, 'ksym'));
+  const link = listOption(args, 'link').map((path) => readInputFile(path));
   const kfuncs = await kfuncFlags(listOption(args, 'kfunc'));
   const btf = stringOption(args, 'btf');
   return {
@@ -243,6 +247,7 @@ export async function loadFlags(args: ParsedArgs): Promise<Pick<LoadOptions, 'pr
     ...(verify === undefined ? {} : { verify: verify === 'off' ? false : (verify as 'kernel' | 'warn' | 'shape') }),
     ...(Object.keys(kconfig).length === 0 ? {} : { kconfig }),
     ...(Object.keys(ksyms).length === 0 ? {} : { ksyms }),
+    ...(link.length === 0 ? {} : { link }),
     ...(Object.keys(kfuncs).length === 0 ? {} : { kfuncs }),
     ...(Object.keys(sizes).length === 0 ? {} : { mapSizes: sizes }),
     ...(maxMapBytes === undefined ? {} : { maxMapBytes }),

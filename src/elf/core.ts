@@ -44,9 +44,10 @@ const SIZE_FIELD: Readonly<Record<number, number>> = { 1: Size.B, 2: Size.H, 4: 
 
 /**
  * Apply every CO-RE relocation of `relos` (by section name) to the sections' code in place. `target`
- * is the BTF to relocate against (the object's own `local` BTF when the host gave none).
+ * is the BTF to relocate against (the object's own `local` BTF when the host gave none). Poisoned
+ * instructions call helpers numbered from `firstId` (objects linked together take ids one after another).
  */
-export function applyCoreRelocations(elf: ElfFile, local: Btf, target: Btf, relos: ReadonlyMap<string, readonly CoreRelo[]>): CoreResult {
+export function applyCoreRelocations(elf: ElfFile, local: Btf, target: Btf, relos: ReadonlyMap<string, readonly CoreRelo[]>, firstId = CORE_POISON_BASE): CoreResult {
   const index = target === local ? undefined : new TargetIndex(target);
   const poisoned: string[] = [];
   const helpers = new Map<number, HelperEntry>();
@@ -61,7 +62,7 @@ export function applyCoreRelocations(elf: ElfFile, local: Btf, target: Btf, relo
         throw new ObjectFileError(ErrorCode.BTF, `BTF.ext: CO-RE relocation (${what}) at ${where} is not an instruction of the object`);
       }
       const poison = (why: string): void => {
-        const id = CORE_POISON_BASE + helpers.size;
+        const id = firstId + helpers.size;
         const message = `CO-RE relocation at ${where} (${what}) cannot be resolved: ${why}`;
         poisoned.push(message);
         helpers.set(id, {

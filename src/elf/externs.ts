@@ -202,6 +202,9 @@ export class ExternTable {
     const value = this.ksyms.get(name);
     if (value === undefined) {
       if (info.weak) return 0n;
+      if (info.kind === 'ksym' && info.ksym !== true) {
+        return `extern variable ${symbolText(name)} is declared but not defined in this object: link the object that defines it (the link option, --link FILE), or pass it in ksyms`;
+      }
       return info.kind === 'symbol'
         ? `extern symbol ${symbolText(name)} has no value: it is not defined in the object and has no BTF; pass it with the ksyms option (--ksym ${symbolText(name)}=VALUE)`
         : `kernel symbol ${symbolText(name)} (__ksym) is not provided: pass its address or bytes with the ksyms option (--ksym ${symbolText(name)}=ADDRESS or =@FILE), or declare it __weak (then 0)`;
@@ -237,7 +240,7 @@ export class ExternTable {
     const info = this.info.get(name);
     return info?.ksym === true
       ? `kfunc ${symbolText(name)} is not provided: pass it in the kfuncs option`
-      : `function ${symbolText(name)} is declared but not defined in this object: link the object that defines it (loadObjects, tsbpf run A.o B.o), or pass it in the kfuncs option`;
+      : `function ${symbolText(name)} is declared but not defined in this object: link the object that defines it (the link option, --link FILE), or pass it in the kfuncs option`;
   }
 }
 
@@ -264,14 +267,14 @@ function describe(btf: Btf | undefined, name: string, weak: boolean): ExternInfo
       return { weak, kind: 'kfunc', ksym, ...(params === undefined ? {} : { params }) };
     }
     if (t.kind === BtfKind.VAR && t.linkage === 2) {
-      if (t.sizeOrType === 0) return { weak, kind: 'ksym' };
+      if (t.sizeOrType === 0) return { weak, kind: 'ksym', ksym };
       let size: number | undefined;
       try {
         size = btf.sizeOf(t.sizeOrType);
       } catch {
         size = undefined;
       }
-      return { weak, kind: 'ksym', ...(size === undefined ? {} : { size }) };
+      return { weak, kind: 'ksym', ksym, ...(size === undefined ? {} : { size }) };
     }
   }
   return { weak, kind: 'symbol' };

@@ -5,6 +5,7 @@
 export {
   BpfObject,
   loadObject,
+  loadObjects,
   PROGRAM_TYPES,
   programTypeOf,
   type GlobalVariable,

@@ -35,11 +35,12 @@ import { ProgramRunner } from '../context/runner.js';
 import { TRACING_TYPES, tracingTypeOf, type TracingType } from '../context/tracing.js';
 import { RunSpace } from '../context/space.js';
 import { btfMapDefs, datasecVariables, parseBtf, type Btf, type BtfMapDef } from './btf.js';
-import { parseCoreRelos, parseLineInfo, type LineInfo, type SourceLine } from './btf-ext.js';
-import { applyCoreRelocations, type CoreResult } from './core.js';
+import type { LineInfo, SourceLine } from './btf-ext.js';
+import { linkObjectFiles, prepareObject } from './static-link.js';
 import { functionsOf, linkProgram, type ElfFunction } from './link.js';
 import { checkKconfig, layoutKconfig, type KconfigLayout, type KconfigValue } from './kconfig.js';
 import { checkKfuncs, checkKsyms, ExternTable, symbolText, type KfuncImplementation, type KsymValue, type MissingExtern } from './externs.js';
+import { describeValue } from '../validate.js';
 import { checkBytes, checkFunction, checkInstance, checkInteger, checkObject, checkOptionalBoolean, checkOptionalFunction, checkOptionalInteger, checkOptions, checkString } from '../validate.js';
 import { parseElf, SectionType, SHF_EXECINSTR, SymbolType, type ElfFile, type ElfSection, type ElfSymbol } from './reader.js';
 
@@ -187,6 +188,14 @@ export interface LoadOptions extends MapOptions {
    * if called; a strong one refuses the programs that call it, naming every missing one.
    */
   readonly kfuncs?: Readonly<Record<string, KfuncImplementation>>;
+  /**
+   * Other objects to link statically with this one before loading, as libbpf's linker (`bpftool gen
+   * object`) does: sections of the same name are appended in order; a function or variable one
+   * object declares `extern` and another defines is bound to the definition; of two global definitions
+   * of a name a strong one wins over a weak one, the first of two weak ones wins, and two strong ones
+   * are an error naming the name and the objects. At most 63 objects.
+   */
+  readonly link?: readonly Uint8Array[];
 }
 
 /** The program types {@link LoadOptions.programTypes} accepts. */
@@ -339,28 +348,18 @@ export class BpfObject {
       throw new ArgumentError(`perfBufferBytes must be an integer from 16 to ${1 << 30}, got ${String(perf)}`);
     }
     checkOptionalInteger(options.maxMapBytes, 'options.maxMapBytes', 1, MAX_MAP_BYTES_LIMIT);
-    // A private plain copy: a Node Buffer's slice() is a view, so linking would otherwise write
-    // relocated immediates back into the caller's buffer (and a second load of it would relocate twice).
-    this.elf = parseElf(new Uint8Array(bytes));
+    if (options.targetBtf !== undefined) checkBytes(options.targetBtf, 'targetBtf');
+    const link = checkLink(options.link);
+    const parts = link.length === 0 ? prepareObject(bytes, options.targetBtf, targetBtfOf) : linkObjectFiles([bytes, ...link], options.targetBtf, targetBtfOf);
+    this.elf = parts.elf;
     this.memory = options.memory ?? new VmMemory();
     this.space = RunSpace.of(this.memory);
     this.functions = functionsOf(this.elf);
     const lic = this.elf.section('license');
     this.license = lic === undefined ? '' : new TextDecoder().decode(lic.data).replace(/\0.*$/s, '');
-    const btfSection = this.elf.section('.BTF');
-    this.btf = btfSection === undefined ? undefined : parseBtf(btfSection.data);
-    const ext = this.elf.section('.BTF.ext');
-    this.lineInfo = ext === undefined || this.btf === undefined ? new Map() : parseLineInfo(ext.data, this.btf);
-    // CO-RE: rewrite the code for the target BTF before anything links it.
-    const relos = ext === undefined || this.btf === undefined ? new Map() : parseCoreRelos(ext.data, this.btf);
-    // Parsed only when there is something to relocate (a kernel's BTF is megabytes).
-    if (options.targetBtf !== undefined) checkBytes(options.targetBtf, 'targetBtf');
-    const target = options.targetBtf === undefined || relos.size === 0 ? undefined : targetBtfOf(options.targetBtf);
-    let core: CoreResult | undefined;
-    if (relos.size > 0 && this.btf !== undefined) {
-      core = applyCoreRelocations(this.elf, this.btf, target ?? this.btf, relos);
-      for (const message of core.poisoned) this.warnings.push(message);
-    }
+    this.btf = parts.btf;
+    this.lineInfo = parts.lineInfo;
+    for (const message of parts.warnings) this.warnings.push(message);
     this.programs = this.listPrograms(options.programTypes);
     const maps = new Map<string, BpfMap>();
     this.maps = maps;
@@ -403,7 +402,7 @@ export class BpfObject {
     for (const [id, entry] of cloneHelpers(fib)) this.helperTable.set(id, entry);
     for (const [id, entry] of socketHelpers(this.memory, sockets)) this.helperTable.set(id, entry);
     for (const [id, entry] of tracingHelpers({ memory: this.memory, mapByHandle: env.mapByHandle, cpu })) this.helperTable.set(id, entry);
-    for (const [id, entry] of core?.helpers ?? []) this.helperTable.set(id, entry);
+    for (const [id, entry] of parts.coreHelpers) this.helperTable.set(id, entry);
     for (const [id, entry] of this.externs.helpers) this.helperTable.set(id, entry);
     for (const [id, entry] of options.helpers ?? []) this.helperTable.set(id, entry);
     this.initProgramArrays();
@@ -901,6 +900,23 @@ function checkMapSizes(sizes: Readonly<Record<string, number>> | undefined, name
     }
   }
   return sizes;
+}
+
+/** Checked `link` option. */
+function checkLink(raw: unknown): readonly Uint8Array[] {
+  if (raw === undefined) return [];
+  if (!Array.isArray(raw) || raw.length > 63) throw new ArgumentError(`link must be an array of at most 63 object files (Uint8Array), not ${describeValue(raw)}`);
+  return raw.map((b, i) => checkBytes(b, `link[${i}]`));
+}
+
+/**
+ * Link several objects statically and load the result (the first object's options apply to the whole):
+ * `loadObjects([a, b], options)` is `loadObject(a, { ...options, link: [b] })`. See {@link LoadOptions.link}.
+ */
+export function loadObjects(objects: readonly Uint8Array[], options: LoadOptions = {}): BpfObject {
+  if (!Array.isArray(objects) || objects.length === 0) throw new ArgumentError(`loadObjects needs a non-empty array of object files, not ${describeValue(objects)}`);
+  const [first, ...rest] = objects as Uint8Array[];
+  return loadObject(first!, { ...options, link: [...(options.link ?? []), ...rest] });
 }
 
 /** Parse and prepare a BPF ELF object. Throws {@link ObjectFileError} (E_ELF / E_BTF) or {@link MapError} on bad input. */

@@ -208,6 +208,15 @@ export function mapSizesFor(path: string, bytes: Uint8Array): LoadOptions['mapSi
 }
 
 /**
+ * Objects built to be linked with another (cilium/ebpf links linked1 and linked2 with bpftool into
+ * linked-el.elf): the survey links each with its partner, and lists only the object's own programs.
+ */
+const LINKED_WITH: Readonly<Record<string, string>> = {
+  'cilium-ebpf/testdata/linked1-el.elf': 'cilium-ebpf/testdata/linked2-el.elf',
+  'cilium-ebpf/testdata/linked2-el.elf': 'cilium-ebpf/testdata/linked1-el.elf',
+};
+
+/**
  * Load options that make runs repeatable: a fixed clock and a seeded random source. The survey measures
  * running, so the kernel-level verifier only warns here (`verify: 'warn'`); its verdicts on the corpus are
  * measured against the kernel's in test/verifier/kernel-corpus.test.ts.
@@ -224,7 +233,8 @@ export function deterministic(path: string, bytes: Uint8Array): LoadOptions {
     ...(path.startsWith('katran/') ? { maxMapBytes: 1 << 30 } : {}),
     // cilium/ebpf's loader test objects load an inline-assembly constant (r0 = MY_CONST ll) that no
     // object defines: its test (TestInlineASMConstant) sets the value to -1 before loading, as here.
-    ...(path.startsWith('cilium-ebpf/testdata/loader-') ? { ksyms: { MY_CONST: -1n } } : {}),
+    ...(/^cilium-ebpf\/testdata\/loader[-_]/.test(path) ? { ksyms: { MY_CONST: -1n } } : {}),
+    ...(LINKED_WITH[path] === undefined ? {} : { link: [new Uint8Array(readFileSync(join(CORPUS_DIR, LINKED_WITH[path])))] }),
     now: () => (t += 1000n),
     random: () => {
       // xorshift32
@@ -250,7 +260,9 @@ export function surveyObject(bytes: Uint8Array, packets: readonly Uint8Array[], 
     return { load: why, programs: Object.fromEntries(listPrograms(bytes).map((k) => [k, 'object refused'])) };
   }
   const programs: Record<string, string> = {};
+  const own = LINKED_WITH[where] === undefined ? undefined : new Set(listPrograms(bytes));
   for (const p of obj.programs) {
+    if (own !== undefined && !own.has(`${p.name} (${p.section}) ${p.type}`)) continue;
     const key = `${p.name} (${p.section}) ${p.type}`;
     const name = p.name === p.section ? p.section : p.name;
     let runner: ProgramRunner;
