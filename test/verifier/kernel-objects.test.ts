@@ -34,6 +34,8 @@ const KERNEL_REJECTS: Record<string, { issues: string[]; why: string }> = {
     issues: ['10:pointer-arithmetic', '11:invalid-mem-access'],
     why: 'an unbounded stack offset behind a .rodata flag that is set (test/verifier/rodata-const.test.ts: the kernel rejects it too)',
   },
+  'test/fixtures/elf/link_ab.linked.o:cycle': { issues: ['20:call-stack'], why: 'a call cycle across two linked objects (recursion, which the kernel refuses; tsbpf bounds it by the call depth)' },
+  'test/fixtures/elf/link_ba.linked.o:cycle': { issues: ['20:call-stack'], why: 'the same cycle, linked in the other order' },
   'test/fixtures/elf/kconfig.o:write_kconfig': { issues: ['3:read-only-write'], why: 'a store to a Kconfig extern: the .kconfig map is read-only (libbpf freezes it); tsbpf faults at run time' },
 };
 
