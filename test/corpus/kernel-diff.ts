@@ -12,7 +12,7 @@ import { MapType } from '../../src/maps/index.js';
 import type { Engine } from '../../src/vm/environment.js';
 import { kernelOutcome, skbCtxIn, tsbpfRun, xdpCtxIn, type Outcome, type SkbFields } from '../kernel/differential.js';
 import type { KernelOracle, KernelObjMap, KernelRequest, KernelResponse } from '../kernel/runner.js';
-import type { TestPacket } from '../kernel/packets.js';
+import { rng, type TestPacket } from '../kernel/packets.js';
 import { loadRequest, type KernelVerdict, type PacketProgram } from './kernel-verdicts.js';
 import { CORPUS_DIR, deterministic } from './survey.js';
 
@@ -49,6 +49,8 @@ export interface DiffResult {
   readonly differences: string[];
   /** Why parts were not compared (maps skipped and the reason), or why nothing was. */
   readonly notes: string[];
+  /** How many of the kernel's runs returned each value (which paths the packets reached). */
+  readonly returns: Record<number, number>;
 }
 
 let vmlinuxBtf: Uint8Array | undefined;
@@ -75,7 +77,96 @@ function helpersOf(obj: BpfObject, name: string): Set<number> {
   return out;
 }
 
-/** Compare one program over `packets` on `engines`. */
+/** At most this many entries are seeded per map ({@link seedMaps}). */
+const MAX_SEEDED = 256;
+const SEEDED_TYPES = new Set<number>([MapType.ARRAY, MapType.PERCPU_ARRAY, MapType.HASH, MapType.PERCPU_HASH]);
+
+/** One seeded entry, for both sides. */
+interface SeededEntry {
+  readonly map: string;
+  readonly fd: number;
+  readonly key: Uint8Array;
+  readonly value: Uint8Array;
+}
+
+/**
+ * Candidate keys of `size` bytes for a map, most frequent first: byte windows of the packets' first 80
+ * bytes (addresses, ports, MACs, protocol fields wherever they sit), and for 4-byte keys also every
+ * 2-byte and 1-byte window as a number in either byte order (ports and protocols as array indexes).
+ * A window found in many packets (a header field) ranks before one found in a single packet (payload).
+ */
+function candidateKeys(packets: readonly TestPacket[], size: number): Uint8Array[] {
+  const count = new Map<string, { key: Uint8Array; packets: number }>();
+  for (const p of packets) {
+    const mine = new Map<string, Uint8Array>();
+    const head = p.bytes.subarray(0, Math.min(p.bytes.length, 80));
+    for (let at = 0; at + size <= head.length; at++) {
+      const k = head.slice(at, at + size);
+      mine.set(Buffer.from(k).toString('hex'), k);
+    }
+    if (size === 4) {
+      for (let at = 0; at < head.length; at++) {
+        const n = at + 1 < head.length ? (head[at]! << 8) | head[at + 1]! : head[at]!;
+        for (const v of [n, ((n & 0xff) << 8) | (n >>> 8), head[at]!]) {
+          const k = new Uint8Array(new Uint32Array([v]).buffer);
+          mine.set(Buffer.from(k).toString('hex'), k);
+        }
+      }
+    }
+    for (const [h, k] of mine) {
+      const c = count.get(h);
+      if (c === undefined) count.set(h, { key: k, packets: 1 });
+      else c.packets++;
+    }
+  }
+  // Stable: ties keep first-seen order (the same on every run).
+  return [...count.values()].sort((a, b) => b.packets - a.packets).map((c) => c.key);
+}
+
+/**
+ * The same seeded contents for both sides' maps (configuration tables, filters keyed by addresses,
+ * ports or MACs, counters), so that programs take the paths their user space would enable: plain and
+ * per-CPU arrays and hashes get up to {@link MAX_SEEDED} entries whose keys come from the packets
+ * ({@link candidateKeys}; arrays of at most that many slots get every slot), each value all zero, all
+ * ones, a small number or random bytes (the same on every CPU). Not seeded: global data, LRU maps (the
+ * kernel's LRU may evict before it is full), LPM tries and the types that are not compared.
+ */
+function seedMaps(maps: readonly KernelObjMap[], packets: readonly TestPacket[], cpus: number, seed: number): SeededEntry[] {
+  const r = rng(seed);
+  const out: SeededEntry[] = [];
+  for (const m of maps) {
+    if (!SEEDED_TYPES.has(m.type) || m.name.includes('.')) continue;
+    const array = m.type === MapType.ARRAY || m.type === MapType.PERCPU_ARRAY;
+    const percpu = m.type === MapType.PERCPU_ARRAY || m.type === MapType.PERCPU_HASH;
+    let keys: Uint8Array[];
+    if (array && m.maxEntries <= MAX_SEEDED) keys = Array.from({ length: m.maxEntries }, (_, i) => new Uint8Array(new Uint32Array([i]).buffer));
+    else {
+      keys = candidateKeys(packets, m.keySize).filter((k) => !array || new DataView(k.buffer, k.byteOffset).getUint32(0, true) < m.maxEntries);
+      // The most frequent (a hash map keeps room for the program's own entries).
+      keys = keys.slice(0, Math.min(MAX_SEEDED, array ? m.maxEntries : Math.floor(m.maxEntries / 2)));
+    }
+    const pad = Math.ceil(m.valueSize / 8) * 8;
+    for (const key of keys) {
+      const one = new Uint8Array(m.valueSize);
+      const kind = r() % 4;
+      if (kind === 1) one.fill(0xff);
+      else if (kind === 2) one[0] = r() % 8;
+      else if (kind === 3) for (let j = 0; j < one.length; j++) one[j] = r() & 0xff;
+      let value = one;
+      if (percpu) {
+        value = new Uint8Array(pad * cpus);
+        for (let c = 0; c < cpus; c++) value.set(one, c * pad);
+      }
+      out.push({ map: m.name, fd: m.fd, key, value });
+    }
+  }
+  return out;
+}
+
+/**
+ * Compare one program over `packets` on `engines`. With `seed`, maps start with the same seeded
+ * contents on both sides ({@link seedMaps}); without it, as the object declares them.
+ */
 export function diffProgram(
   k: KernelOracle,
   p: PacketProgram,
@@ -83,10 +174,11 @@ export function diffProgram(
   packets: readonly TestPacket[],
   engines: readonly NamedEngine[],
   fields: (i: number) => SkbFields,
+  seed?: number,
 ): DiffResult {
   const notes: string[] = [];
   const base = loadRequest(p, verdict);
-  if (base === undefined || base.op !== 'obj') return { compared: 0, differences: [], notes: [`the kernel refuses it: ${verdict}`] };
+  if (base === undefined || base.op !== 'obj') return { compared: 0, differences: [], notes: [`the kernel refuses it: ${verdict}`], returns: {} };
   const type = p.type === 'xdp' ? 'xdp' : 'skb';
   // A socket filter's test run starts at the network header; as sched_cls it sees the frame (docs/testing.md).
   // BPF_PROG_TEST_RUN refuses XDP programs made for a device or CPU map (xdp/devmap, xdp/cpumap): they
@@ -97,9 +189,11 @@ export function diffProgram(
   const list = type === 'xdp' ? packets : packets.filter((x) => x.bytes.length > 14);
   const [, loaded] = k.exec([{ op: 'cpu', cpu: 0 }, load]) as [KernelResponse, KernelResponse];
   if (loaded.kind !== 'obj' || !loaded.accepted) {
-    return { compared: 0, differences: [], notes: [`the kernel does not load it as ${load.op === 'obj' ? load.type ?? 'its section type' : ''}: ${loaded.kind === 'obj' ? loaded.log.split('\n').filter((l) => l !== '').slice(-2).join(' | ').slice(0, 200) : JSON.stringify(loaded).slice(0, 200)}`] };
+    return { compared: 0, differences: [], returns: {}, notes: [`the kernel does not load it as ${load.op === 'obj' ? load.type ?? 'its section type' : ''}: ${loaded.kind === 'obj' ? loaded.log.split('\n').filter((l) => l !== '').slice(-2).join(' | ').slice(0, 200) : JSON.stringify(loaded).slice(0, 200)}`] };
   }
   const requests: KernelRequest[] = [{ op: 'cpu', cpu: 0 }, load];
+  const seeded = seed === undefined ? [] : seedMaps(loaded.maps, list, k.cpus, seed);
+  for (const u of seeded) requests.push({ op: 'update', map: u.fd, key: u.key, value: u.value });
   const first = requests.length;
   list.forEach((x, i) => {
     requests.push({ op: 'run', prog: { ref: 1 }, data: x.bytes, ctx: type === 'xdp' ? xdpCtxIn(x.bytes) : skbCtxIn(x.bytes, fields(i)), ctxOut: type === 'xdp' ? 24 : 192 });
@@ -114,6 +208,8 @@ export function diffProgram(
   const out = k.exec(requests);
   const again = out[1]!;
   if (again.kind !== 'obj' || JSON.stringify(again.maps) !== JSON.stringify(loaded.maps)) throw new Error(`${p.path} ${p.name}: second load differs`);
+  const failed = out.slice(2, first).find((x) => x.kind !== 'ok');
+  if (failed !== undefined) throw new Error(`${p.path} ${p.name}: seeding a map failed: ${JSON.stringify(failed)}`);
   const kernel: (Outcome | undefined)[] = list.map((_, i) => {
     const res = out[first + i]!;
     if (res.kind === 'err' && res.errno === 22) return undefined; // an input the kernel refuses (cut IP header)
@@ -132,6 +228,7 @@ export function diffProgram(
   for (const { name, engine } of engines) {
     // CO-RE relocations resolve against the running kernel's BTF, as libbpf resolves them.
     const obj = loadObject(bytes, { ...deterministic(p.path, bytes), cpus: k.cpus, cpu: 0, targetBtf: vmlinux() });
+    for (const u of seeded) obj.map(u.map).update(u.key, u.value);
     const runner = obj.program(p.name);
     const nondet = [...helpersOf(obj, p.name)].filter((h) => NONDETERMINISTIC_HELPERS.has(h)).map((h) => NONDETERMINISTIC_HELPERS.get(h)!);
     list.forEach((x, i) => {
@@ -158,5 +255,7 @@ export function diffProgram(
     }
   }
   if (compared === 0) notes.push(`the kernel refused every test run: ${JSON.stringify(out[first]).slice(0, 120)}`);
-  return { compared, differences, notes };
+  const returns: Record<number, number> = {};
+  for (const o of kernel) if (o?.retval !== undefined) returns[o.retval] = (returns[o.retval] ?? 0) + 1;
+  return { compared, differences, notes, returns };
 }
