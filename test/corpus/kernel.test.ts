@@ -3,7 +3,7 @@
  * socket filter / tc programs libbpf + the kernel load (kernel-heldout.json, kernel-verdicts.ts), how many
  * of those tsbpf runs, and — where the kernel oracle works — a differential of the programs both load.
  *
- * The default suite runs the differential on a fixed subset (every 6th program, 10 packets, maps
+ * The default suite runs the differential on a fixed subset (every 8th program, 10 packets, maps
  * seeded, the interpreter and the JIT); the environment asks for more:
  *
  *   TSBPF_CORPUS_KDIFF=1 npx vitest run test/corpus/kernel.test.ts       re-ask the kernel for the verdicts
@@ -101,7 +101,7 @@ describe('held-out corpus against the kernel: differential', () => {
   const r = rng(7);
   const fields: SkbFields[] = packets.map(() => ({ mark: r() % 4 === 0 ? r() : 0, priority: r() & 7, cb: [r(), 0, r() & 0xff, 0, r()] }));
   const engines = FULL ? ENGINES : ENGINES.filter((e) => e.name !== 'interpreter-js');
-  const chosen = FULL ? both : both.filter((_, i) => i % 6 === 0);
+  const chosen = FULL ? both : both.filter((_, i) => i % 8 === 0);
 
   it('covers the programs both load', () => {
     expect(both.length).toBe(table.totals.tsbpfRunsOfThose);
