@@ -36,7 +36,7 @@ const KERNEL_ONLY: Record<string, string> = {
 
 interface VerdictTable {
   readonly kernel: string;
-  readonly totals: { readonly packetPrograms: number; readonly kernelLoads: number; readonly tsbpfRunsOfThose: number };
+  readonly totals: { readonly packetPrograms: number; readonly kernelLoads: number };
   readonly programs: Record<string, KernelVerdict>;
 }
 
@@ -55,7 +55,7 @@ describe('held-out corpus against the kernel: verdicts', () => {
     const runs = loads.length - Object.keys(notRun).length;
     console.log(`held-out corpus: the kernel loads ${loads.length} of ${programs.length} XDP/socket/tc programs; tsbpf runs ${runs} of those ${loads.length}`);
     expect(Object.keys(notRun).sort()).toEqual(Object.keys(KERNEL_ONLY).sort());
-    expect(table.totals).toEqual({ packetPrograms: programs.length, kernelLoads: loads.length, tsbpfRunsOfThose: runs });
+    expect(table.totals).toEqual({ packetPrograms: programs.length, kernelLoads: loads.length });
   });
 
   it.runIf(LIVE)('the committed verdicts are the live kernel\'s', () => {
@@ -69,7 +69,7 @@ describe('held-out corpus against the kernel: verdicts', () => {
       const loads = programs.filter((p) => !live.get(`${p.path} ${p.key}`)!.startsWith('refused'));
       const table: VerdictTable = {
         kernel: readFileSync('/proc/sys/kernel/osrelease', 'utf8').trim(),
-        totals: { packetPrograms: programs.length, kernelLoads: loads.length, tsbpfRunsOfThose: loads.filter((p) => p.status === 'runs').length },
+        totals: { packetPrograms: programs.length, kernelLoads: loads.length },
         programs: Object.fromEntries(live),
       };
       writeFileSync(TABLE, `${JSON.stringify(table, null, 1)}\n`);
@@ -80,10 +80,15 @@ describe('held-out corpus against the kernel: verdicts', () => {
 });
 
 /**
- * Programs both load whose runs differ from the kernel's, with the cause (none known: every difference
- * found so far was fixed). A listed program's differences are printed, not failed.
+ * Programs both load whose runs differ from the kernel's, with the cause (every difference in the
+ * engines found so far was fixed). A listed program's differences are printed, not failed.
  */
-const KNOWN_DIFFERENCES: Record<string, string> = {};
+const KNOWN_DIFFERENCES: Record<string, string> = {
+  // Not the engines: the loaders' Kconfig values. The program returns the line of the first zero value.
+  'cilium-ebpf/testdata/kconfig-el.elf kconfig (socket) socket':
+    'LINUX_HAS_SYSCALL_WRAPPER: libbpf 1.1 sets 0 on this host (the kernel returns line 19), tsbpf\'s modelled kernel y (tsbpf returns 28: ' +
+    'CONFIG_DEFAULT_HOSTNAME in a char[1] is cut to its NUL, as libbpf cuts it); LINUX_KERNEL_VERSION 6.18.0 (modelled) vs 6.18.44',
+};
 
 describe('held-out corpus against the kernel: differential', () => {
   const oracle = kernelOracle();
@@ -104,7 +109,7 @@ describe('held-out corpus against the kernel: differential', () => {
   const chosen = FULL ? both : both.filter((_, i) => i % 8 === 0);
 
   it('covers the programs both load', () => {
-    expect(both.length).toBe(table.totals.tsbpfRunsOfThose);
+    expect(both.length).toBe(table.totals.kernelLoads - Object.keys(KERNEL_ONLY).length);
     expect(packets.length).toBe(FULL ? all.length : 10);
   });
 
