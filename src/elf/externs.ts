@@ -21,7 +21,7 @@
 import { ArgumentError, ErrorCode, ExecutionError } from '../errors.js';
 import type { FastHelperFunction, HelperEntry, HelperFunction } from '../vm/environment.js';
 import { checkFunction, checkOptionalFunction, checkOptionalInteger, describeValue } from '../validate.js';
-import { BtfKind, type Btf } from './btf.js';
+import { BtfKind, type Btf, type BtfType } from './btf.js';
 import { SymbolType, type ElfFile } from './reader.js';
 
 /** A host kfunc: its implementation, with the shape of a helper, and optionally its argument count. */
@@ -160,10 +160,11 @@ export class ExternTable {
     for (const v of kc?.vars ?? []) kconfig.add(btf!.type(v.type).name);
     let end = 0;
     const chunks: [number, Uint8Array][] = [];
+    const index = indexBtf(btf);
     for (const sym of elf.symbols) {
       if (sym.shndx !== 0 || sym.name === '' || sym.type === SymbolType.SECTION || kconfig.has(sym.name) || this.info.has(sym.name)) continue;
       const weak = sym.bind === 2;
-      const info = describe(btf, sym.name, weak);
+      const info = describe(btf, index, sym.name, weak);
       this.info.set(sym.name, info);
       const value = this.ksyms.get(sym.name);
       if (value instanceof Uint8Array && info.kind !== 'kfunc') {
@@ -255,27 +256,44 @@ function poisoned(name: string): HelperEntry {
   };
 }
 
-function describe(btf: Btf | undefined, name: string, weak: boolean): ExternInfo {
-  if (btf === undefined) return { weak, kind: 'symbol' };
-  const ksyms = btf.find(BtfKind.DATASEC, '.ksyms');
-  const ksym = (ksyms?.vars ?? []).some((v) => btf.types[v.type]?.name === name);
+/** The object's BTF facts about extern names, indexed once (an object may have many externs and types). */
+interface BtfIndex {
+  /** The first FUNC or extern VAR of each name. */
+  readonly byName: ReadonlyMap<string, BtfType>;
+  /** Names listed in the `.ksyms` DATASEC. */
+  readonly ksyms: ReadonlySet<string>;
+}
+
+function indexBtf(btf: Btf | undefined): BtfIndex | undefined {
+  if (btf === undefined) return undefined;
+  const byName = new Map<string, BtfType>();
   for (const t of btf.types) {
-    if (t === undefined || t.name !== name) continue;
-    if (t.kind === BtfKind.FUNC) {
-      const proto = t.sizeOrType === 0 ? undefined : btf.type(t.sizeOrType);
-      const params = proto?.kind === BtfKind.FUNC_PROTO ? proto.vlen : undefined;
-      return { weak, kind: 'kfunc', ksym, ...(params === undefined ? {} : { params }) };
-    }
-    if (t.kind === BtfKind.VAR && t.linkage === 2) {
-      if (t.sizeOrType === 0) return { weak, kind: 'ksym', ksym };
-      let size: number | undefined;
-      try {
-        size = btf.sizeOf(t.sizeOrType);
-      } catch {
-        size = undefined;
-      }
-      return { weak, kind: 'ksym', ksym, ...(size === undefined ? {} : { size }) };
-    }
+    if (t === undefined || byName.has(t.name)) continue;
+    if (t.kind === BtfKind.FUNC || (t.kind === BtfKind.VAR && t.linkage === 2)) byName.set(t.name, t);
   }
-  return { weak, kind: 'symbol' };
+  const ksyms = new Set<string>();
+  for (const v of btf.find(BtfKind.DATASEC, '.ksyms')?.vars ?? []) {
+    const name = btf.types[v.type]?.name;
+    if (name !== undefined) ksyms.add(name);
+  }
+  return { byName, ksyms };
+}
+
+function describe(btf: Btf | undefined, index: BtfIndex | undefined, name: string, weak: boolean): ExternInfo {
+  const t = index?.byName.get(name);
+  if (btf === undefined || t === undefined) return { weak, kind: 'symbol' };
+  const ksym = index!.ksyms.has(name);
+  if (t.kind === BtfKind.FUNC) {
+    const proto = t.sizeOrType === 0 ? undefined : btf.types[t.sizeOrType];
+    const params = proto?.kind === BtfKind.FUNC_PROTO ? proto.vlen : undefined;
+    return { weak, kind: 'kfunc', ksym, ...(params === undefined ? {} : { params }) };
+  }
+  if (t.sizeOrType === 0) return { weak, kind: 'ksym', ksym };
+  let size: number | undefined;
+  try {
+    size = btf.sizeOf(t.sizeOrType);
+  } catch {
+    size = undefined;
+  }
+  return { weak, kind: 'ksym', ksym, ...(size === undefined ? {} : { size }) };
 }

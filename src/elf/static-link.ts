@@ -162,10 +162,11 @@ export function linkObjectFiles(objects: readonly Uint8Array[], targetBtf: Uint8
       }
       const defined = { value: sym.value + (at?.offset ?? 0), size: sym.size, type: sym.type, bind: sym.bind, shndx: at?.section.index ?? sym.shndx, name: sym.name };
       if (sym.type === SymbolType.SECTION) {
-        let idx = sectionSymbols.get(at!.section.index);
+        if (at === undefined) fail(`object ${u + 1}: section symbol ${sym.index} names no section (index ${sym.shndx})`);
+        let idx = sectionSymbols.get(at.section.index);
         if (idx === undefined) {
           idx = add({ ...defined, value: 0, size: 0, bind: 0 });
-          sectionSymbols.set(at!.section.index, idx);
+          sectionSymbols.set(at.section.index, idx);
         }
         map.set(sym.index, idx);
         continue;

@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { ArgumentError, ObjectFileError } from '../../src/errors.js';
+import { ArgumentError, EbpfError, ObjectFileError } from '../../src/errors.js';
 import { loadObject, loadObjects, type BpfObject } from '../../src/elf/index.js';
 import { fixture } from './fixtures.js';
 import { cli } from '../cli/helpers.js';
@@ -76,6 +76,37 @@ describe('static linking, as libbpf\'s linker does it', () => {
     expect(() => loadObjects([])).toThrow(ArgumentError);
     // The same object twice: every global defined twice.
     expect(() => loadObjects([fixture('link_b'), fixture('link_b')])).toThrow(/defined \(strong\) in both object 1 and object 2/);
+  });
+
+  it('a corrupted second object fails cleanly or links (fixed seed, 300 one-byte changes)', () => {
+    const a = fixture('link_a');
+    const b = fixture('link_b');
+    let x = 0x9e3779b9;
+    const next = (): number => {
+      x ^= x << 13;
+      x ^= x >>> 17;
+      x ^= x << 5;
+      return x >>> 0;
+    };
+    let linked = 0;
+    for (let k = 0; k < 300; k++) {
+      const bad = b.slice();
+      bad[next() % bad.length] = next() & 0xff;
+      try {
+        const obj = loadObjects([a, bad]);
+        for (const p of obj.programs) {
+          try {
+            obj.program(p.name).runXdp(new Uint8Array(64));
+          } catch (e) {
+            if (!(e instanceof EbpfError)) throw e;
+          }
+        }
+        linked++;
+      } catch (e) {
+        if (!(e instanceof EbpfError)) throw e;
+      }
+    }
+    expect(linked).toBeGreaterThan(0);
   });
 
   it('tsbpf run --link', async () => {
