@@ -39,9 +39,9 @@ export const LOAD_FLAG_SPECS: Readonly<Record<string, OptionSpec>> = {
 
 /** The help lines of the flags. */
 export const LOAD_FLAG_HELP = `  --type TYPE     program type: xdp, socket, tc or raw (default: from the section name)
-  --verify MODE   kernel (refuse a program the kernel-level verifier cannot prove safe),
-                  warn (default: keep its findings as warnings and run the program), shape
-                  (instruction shape only) or off
+  --verify MODE   kernel (default: refuse a program the kernel-level verifier cannot
+                  prove safe), warn (keep its findings as warnings and run the program
+                  anyway), shape (instruction shape only) or off
   --map-size NAME=N
                   set map NAME's max_entries to N before load (repeatable)
   --max-map-bytes N

@@ -5,6 +5,9 @@
  */
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+
+/** tracing_events.o has programs the kernel refuses (a kprobe calling bpf_probe_write_user, context writes) on purpose: its runs only warn. */
+const WARN = ['--verify', 'warn'];
 import { cli, tempFiles } from './helpers.js';
 
 const fx = (name: string): string => new URL(`../fixtures/elf/${name}`, import.meta.url).pathname;
@@ -48,7 +51,7 @@ describe('tsbpf run --event', () => {
       task: { pid: 77, tgid: 70, comm: 'cat', cgroup: '0x77' },
       memory: [{ address: '0xffffc9000001ff58', hex: `${'00'.repeat(112)}bc0a000000000000${'00'.repeat(48)}` }],
     });
-    const r = await cli(['run', fx('tracing_events.o'), '--program', 'on_sys_enter', '--event', ev, '--repeat', '3']);
+    const r = await cli(['run', fx('tracing_events.o'), ...WARN, '--program', 'on_sys_enter', '--event', ev, '--repeat', '3']);
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/^program on_sys_enter \(raw_tracepoint\/sys_enter\) \(raw_tracepoint\) on .*event\.json\nr0 = 0x1 \(1\)\nruns: 3, /);
     expect(r.out).toContain('  syscalls (hash, key __u64, value __u64): 1 entry\n    257: 3\n');
@@ -59,21 +62,21 @@ describe('tsbpf run --event', () => {
       memory: [{ address: '0x7ffd00001000', hex: '0000000000000000' }],
       perfCounters: [{ map: 'counters', index: 1, counter: 5, enabled: 9, running: 8 }],
     });
-    const k = await cli(['run', fx('tracing_events.o'), '--program', 'on_file_open', '--event', kprobe, '--json']);
+    const k = await cli(['run', fx('tracing_events.o'), ...WARN, '--program', 'on_file_open', '--event', kprobe, '--json']);
     expect(k.code).toBe(0);
     const doc = JSON.parse(k.out) as Record<string, unknown>;
     expect(doc).toMatchObject({ type: 'kprobe', r0: '0x0', overrideReturnDecimal: '-13', signals: [{ signal: 9, thread: false }], memory: [{ address: '0x7ffd00001000', hex: '0000627066000000' }] });
-    const text = await cli(['run', fx('tracing_events.o'), '--program', 'on_file_open', '--event', kprobe]);
+    const text = await cli(['run', fx('tracing_events.o'), ...WARN, '--program', 'on_file_open', '--event', kprobe]);
     expect(text.out).toContain('override return = -13\nsignal 9 sent to the process\n');
     expect(text.out).toContain('memory at 0x7ffd00001000 as the program left it (bpf_probe_write_user): 0000627066000000\n');
     const perf = eventFile({ regs: { ip: '0x401000' }, samplePeriod: 100000, addr: '0xdead', counter: { counter: 12, enabled: 30, running: 20 } });
-    expect((await cli(['run', fx('tracing_events.o'), '--program', 'on_sample', '--event', perf])).out).toContain('last_sample: { period: 100000, addr: 57005, ip: 4198400, value: { counter: 12, enabled: 30, running: 20 }, read: 0 }');
+    expect((await cli(['run', fx('tracing_events.o'), ...WARN, '--program', 'on_sample', '--event', perf])).out).toContain('last_sample: { period: 100000, addr: 57005, ip: 4198400, value: { counter: 12, enabled: 30, running: 20 }, read: 0 }');
     // No input at all: the default event (all zero, the idle task).
-    const idle = await cli(['run', fx('tracing_events.o'), '--program', 'on_switch']);
+    const idle = await cli(['run', fx('tracing_events.o'), ...WARN, '--program', 'on_switch']);
     expect(idle.out).toMatch(/^program on_switch \(tp_btf\/sched_switch\) \(tracing\) on the default event \(all zero, the idle task\)\nr0 = 0x0 \(0\)\n/);
     // A tracepoint program given its format through a path relative to the event file.
     const dir = tempFiles({ 'e.json': JSON.stringify({ format: join(formats, 'sched_process_exec.format'), fields: { filename: '/bin/true', pid: 5, old_pid: 4 } }) });
-    const exec = await cli(['run', fx('tracing_events.o'), '--program', 'on_exec', '--event', join(dir, 'e.json')]);
+    const exec = await cli(['run', fx('tracing_events.o'), ...WARN, '--program', 'on_exec', '--event', join(dir, 'e.json')]);
     expect(exec.out).toContain('events: ring (ringbuf): 1 record, 0 dropped\n');
   });
 
@@ -91,7 +94,7 @@ describe('tsbpf run --event', () => {
   });
 
   it('refuses hostile or wrong event files with a usage error naming --event and the field', async () => {
-    const run = async (doc: unknown, program = 'on_sys_enter'): Promise<{ code: number; err: string }> => cli(['run', fx('tracing_events.o'), '--program', program, '--event', eventFile(doc)]);
+    const run = async (doc: unknown, program = 'on_sys_enter'): Promise<{ code: number; err: string }> => cli(['run', fx('tracing_events.o'), ...WARN, '--program', program, '--event', eventFile(doc)]);
     const cases: [unknown, RegExp, string?][] = [
       ['{not json', /not JSON/],
       [[1, 2], /the file must be an object/],
@@ -125,6 +128,6 @@ describe('tsbpf run --event', () => {
     }
     // A packet program is not a tracing program; --event excludes the packet inputs.
     expect((await cli(['run', 'examples/xdp_firewall.o', '--event', eventFile({})])).err).toMatch(/--event applies to tracing programs .* xdp_firewall \(xdp\) is xdp/);
-    expect((await cli(['run', fx('tracing_events.o'), '--program', 'on_switch', '--event', eventFile({}), '--mem-hex', '00'])).err).toMatch(/leave out --mem-hex/);
+    expect((await cli(['run', fx('tracing_events.o'), ...WARN, '--program', 'on_switch', '--event', eventFile({}), '--mem-hex', '00'])).err).toMatch(/leave out --mem-hex/);
   });
 });

@@ -42,7 +42,9 @@ export function collectOutcomes(loadObject: typeof LoadObject): Record<string, u
   for (const path of OBJECTS) {
     const bytes = readFileSync(`${root}${path}`);
     for (const jit of [false, true]) {
-      const obj = loadObject(bytes);
+      // verify: 'warn': the objects include programs the kernel refuses (context.o's socket filter calling
+      // bpf_skb_store_bytes), whose recorded outcomes are what the engines do with them
+      const obj = loadObject(bytes, { verify: 'warn' });
       for (const info of obj.programs) {
         const runner = obj.program(info.name);
         const runs: unknown[] = [];

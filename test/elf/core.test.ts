@@ -55,7 +55,8 @@ describe('CO-RE relocations', () => {
   }
 
   it('fails a read of a field the target lacks when the program reaches it, naming the field; warnings list it at load', () => {
-    const obj = load('core', { targetBtf: fixture('core_target') });
+    // verify: 'warn': the poisoned relocation is reachable, which the kernel (and tsbpf's kernel level) refuses at load; the run-time fault is tested here
+    const obj = load('core', { targetBtf: fixture('core_target'), verify: 'warn' });
     expect(obj.warnings.filter((w) => w.startsWith('CO-RE'))).toEqual([
       expect.stringMatching(/^CO-RE relocation at xdp\+\d+ \(field byte offset of struct thing.gone\) cannot be resolved: the target BTF has no such field$/),
       expect.stringMatching(/^CO-RE relocation at xdp\+\d+ \(field byte offset of struct thing.gone\) cannot be resolved/),
@@ -102,7 +103,8 @@ describe('CO-RE relocations', () => {
       }
     }
     expect(patched).toBe(1);
-    const bad = loadObject(code);
+    // verify: 'warn': the kernel refuses the poisoned, reachable instruction at load; the run-time fault is tested here
+    const bad = loadObject(code, { verify: 'warn' });
     expect(bad.warnings.some((w) => /type size of struct thing\) cannot be resolved: the instruction's immediate is 47, not the local value 48/.test(w))).toBe(true);
     expect(() => bad.program('types').runXdp(PACKET)).toThrow(/type size of struct thing/);
   });
@@ -121,7 +123,8 @@ describe('tsbpf run / inspect --btf', () => {
     // bpf_core_type_size(struct thing) is the 3rd value at byte 128 + 16.
     expect(own.packet.hex.slice(2 * 144, 2 * 145)).toBe('30');
     expect(other.packet.hex.slice(2 * 144, 2 * 145)).toBe('40');
-    const bad = await cli(['run', O, '--program', 'unguarded', '--packet-hex', hex, '--btf', T]);
+    // --verify warn: the kernel refuses the poisoned, reachable instruction at load; the run-time error is tested here
+    const bad = await cli(['run', O, '--program', 'unguarded', '--packet-hex', hex, '--btf', T, '--verify', 'warn']);
     expect(bad.code).not.toBe(0);
     expect(bad.err + bad.out).toMatch(/CO-RE relocation at xdp\+\d+ \(field byte offset of struct thing.gone\) cannot be resolved/);
     expect((await cli(['run', O, '--btf', `${root}nope.btf`])).err).toMatch(/nope.btf/);

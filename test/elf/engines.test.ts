@@ -32,7 +32,8 @@ function setup(obj: BpfObject): void {
 describe('interpreter and JIT agree on real objects', () => {
   for (const name of ['xdp_counter', 'globals', 'ringbuf', 'lpm', 'tailcall', 'legacy', 'block_port', 'helpers', 'percpu', 'context', 'map_in_map']) {
     it(name, () => {
-      const objs = [load(name, { cpus: 2, cpu: 1 }), load(name, { cpus: 2, cpu: 1 })];
+      // verify: 'warn': helpers.o and context.o have socket filters calling tc-only helpers (the kernel refuses them); the engines must still agree on them
+      const objs = [load(name, { cpus: 2, cpu: 1, verify: 'warn' }), load(name, { cpus: 2, cpu: 1, verify: 'warn' })];
       objs.forEach(setup);
       for (const info of objs[0]!.programs) {
         for (const packet of PACKETS) {

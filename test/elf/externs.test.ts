@@ -43,14 +43,15 @@ describe('kernel symbols (__ksym)', () => {
   });
 
   it('a typed ksym reads the bytes the host gives, mapped read-only', () => {
+    // verify: 'warn': the kernel-level analysis does not model __ksym variables yet (it sees their address as a number)
     const counters = Uint8Array.of(3, 0, 0, 0, 4, 0, 0, 0);
-    expect(r0('typed_read', { ksyms: { tsbpf_counters: counters } })).toBe(7n);
-    expect(r0('typed_read', { ksyms: { tsbpf_counters: counters, tsbpf_weak_counters: Uint8Array.of(0, 0, 0, 0, 9, 0, 0, 0) } })).toBe(109n);
+    expect(r0('typed_read', { ksyms: { tsbpf_counters: counters }, verify: 'warn' })).toBe(7n);
+    expect(r0('typed_read', { ksyms: { tsbpf_counters: counters, tsbpf_weak_counters: Uint8Array.of(0, 0, 0, 0, 9, 0, 0, 0) }, verify: 'warn' })).toBe(109n);
     for (const jit of ENGINES) {
-      expect(() => load('externs', { ksyms: { tsbpf_counters: counters } }).program('typed_write').runXdp(PACKET, { jit })).toThrow(/read-only|out-of-bounds/);
+      expect(() => load('externs', { ksyms: { tsbpf_counters: counters }, verify: 'warn' }).program('typed_write').runXdp(PACKET, { jit })).toThrow(/read-only|out-of-bounds/);
     }
     // The host's array is copied: changing it after the load changes nothing.
-    const obj = load('externs', { ksyms: { tsbpf_counters: counters } });
+    const obj = load('externs', { ksyms: { tsbpf_counters: counters }, verify: 'warn' });
     counters[0] = 100;
     expect(obj.program('typed_read').runXdp(PACKET).r0).toBe(7n);
   });
@@ -106,7 +107,8 @@ describe('kfuncs', () => {
 
   it('a pointer a kfunc makes up faults when the program dereferences it', () => {
     for (const jit of ENGINES) {
-      const run = (): unknown => load('externs', { kfuncs: { tsbpf_add: () => 0xdead_0000n } }).program('deref_kfunc').runXdp(PACKET, { jit });
+      // verify: 'warn': the kernel refuses the dereference of a kfunc's scalar result at load; the run-time fault is tested here
+      const run = (): unknown => load('externs', { kfuncs: { tsbpf_add: () => 0xdead_0000n }, verify: 'warn' }).program('deref_kfunc').runXdp(PACKET, { jit });
       expect(run).toThrow(MemoryAccessError);
     }
   });
@@ -160,7 +162,8 @@ describe('tsbpf run --ksym / --kfunc', () => {
     expect(await json(['--program', 'asm_constant', '--ksym', 'TSBPF_CONSTANT=0x2a'])).toMatchObject({ r0Decimal: '42' });
     const file = join(mkdtempSync(join(tmpdir(), 'tsbpf-ksym-')), 'counters.bin');
     writeFileSync(file, Uint8Array.of(1, 0, 0, 0, 2, 0, 0, 0));
-    expect(await json(['--program', 'typed_read', '--ksym', `tsbpf_counters=@${file}`])).toMatchObject({ r0Decimal: '3' });
+    // --verify warn: the kernel-level analysis does not model __ksym variables yet
+    expect(await json(['--program', 'typed_read', '--ksym', `tsbpf_counters=@${file}`, '--verify', 'warn'])).toMatchObject({ r0Decimal: '3' });
     expect(await json(['--program', 'weak_kfunc_guarded', '--kfunc', 'tsbpf_weak_kfunc=11'])).toMatchObject({ r0Decimal: '11' });
     const missing = await cli(['run', O, '--program', 'two_kfuncs', '--packet-hex', pkt]);
     expect(missing.code).not.toBe(0);

@@ -94,7 +94,8 @@ describe('Kconfig externs', () => {
   });
 
   it('live in a .kconfig map programs cannot write', () => {
-    const obj = load('kconfig');
+    // verify: 'warn': the kernel refuses the store into .kconfig at load; the engines' run-time fault is tested here
+    const obj = load('kconfig', { verify: 'warn' });
     expect(obj.map('.kconfig').spec.valueSize).toBeGreaterThanOrEqual(48);
     expect(() => obj.program('write_kconfig').runXdp(new Uint8Array(64))).toThrow(/store to read-only region map:.kconfig/);
     expect(() => obj.program('write_kconfig').runXdp(new Uint8Array(64), { jit: true })).toThrow(/read-only|out-of-bounds/);
@@ -102,7 +103,8 @@ describe('Kconfig externs', () => {
 
   it('a kernel symbol (__ksym) the host does not provide is a clear link error for the program that uses one', () => {
     expect(() => load('kconfig').program('uses_ksym')).toThrow(/kernel symbol bpf_prog_active \(__ksym\) is not provided: pass its address or bytes with the ksyms option/);
-    expect(load('kconfig', { ksyms: { bpf_prog_active: Uint8Array.of(5, 0, 0, 0) } }).program('uses_ksym').runXdp(new Uint8Array(64)).r0).toBe(5n);
+    // verify: 'warn': the kernel-level analysis does not model __ksym variables yet (it sees the address as a number)
+    expect(load('kconfig', { ksyms: { bpf_prog_active: Uint8Array.of(5, 0, 0, 0) }, verify: 'warn' }).program('uses_ksym').runXdp(new Uint8Array(64)).r0).toBe(5n);
   });
 });
 

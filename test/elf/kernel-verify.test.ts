@@ -1,16 +1,23 @@
 /**
  * The loader runs the kernel-level verifier on every program of an object (LoadOptions.verify): by
- * default its findings are warnings (a program the kernel would reject still loads, the finding is
- * kept in obj.verification and obj.warnings), with `verify: 'kernel'` they refuse the program with a
- * VerifierError naming the pc, the rule, the kernel-style message and the C line.
+ * default (`'kernel'`, as `true`) its findings refuse the program with a VerifierError naming the pc,
+ * the rule, the kernel-style message and the C line, and how to run it anyway; with `verify: 'warn'`
+ * they are warnings (the program still loads, the finding is kept in obj.verification and obj.warnings).
  */
 import { describe, expect, it } from 'vitest';
 import { ArgumentError, VerifierError } from '../../src/errors.js';
 import { load } from './fixtures.js';
 
 describe('kernel-level verification on load', () => {
-  it('by default warns about a program the kernel rejects, and still loads it', () => {
-    const obj = load('rodata_abuse');
+  it('by default refuses a program the kernel rejects, saying how to run it anyway', () => {
+    for (const obj of [load('rodata_abuse'), load('rodata_abuse', { verify: true })]) {
+      expect(() => obj.program('probe_read_into')).toThrow(VerifierError);
+      expect(() => obj.program('probe_read_into')).toThrow(/pc 9: program probe_read_into \(socket_filter\): \[read-only-write\].*to run it anyway, load with verify: 'warn' \(tsbpf run --verify warn\)/);
+    }
+  });
+
+  it("with verify: 'warn' warns about a program the kernel rejects, and still loads it", () => {
+    const obj = load('rodata_abuse', { verify: 'warn' });
     expect(() => obj.program('probe_read_into')).not.toThrow();
     const v = obj.verification.get('probe_read_into');
     expect(v?.programType).toBe('socket_filter');
