@@ -45,6 +45,7 @@ import { constantOf } from './induction.js';
 import { MAX_STRIDE, MIN_HOISTED, chunkedLoop, copyLoop, countedLoop, type ChunkedLoop, type CopyLoop, type CountedLoop, type LoopContext } from './loop-shapes.js';
 import { emitTableIndex, planSwitch, type Compare, type SwitchEdge, type SwitchPlan } from './switch-table.js';
 import { emitBoundCheck, loopBound, type LoopBound } from './loop-bound.js';
+import { byteWord, type ByteWord } from './byte-word.js';
 import { emitTripCharge, emitTripStart, tripCharge, type TripBlock, type TripCharge } from './trip-charge.js';
 import { analyzeGraph, innermostLoops, outermostLoopOf, type FlowGraph, type GraphAnalysis, type Terminator } from './graph.js';
 import { CodeWriter, ModuleBuilder } from '../wasm/module.js';
@@ -1592,6 +1593,13 @@ class FunctionCompiler implements StructSink {
   /** Emit the instructions in slots [from, to) (no jumps among them), rotate idioms fused. */
   private straight(from: number, to: number, depth: number): void {
     for (let pc = from; pc < to; ) {
+      const fast = this.fastPcs;
+      const word = fast === undefined ? undefined : byteWord(this.d.ops, this.insns, pc, to, (p) => fast.has(p) && this.options.badSlots[p] !== 1);
+      if (word !== undefined) {
+        this.wordLoad(word);
+        pc = word.end;
+        continue;
+      }
       const fused = emitRotate(this.code, this.d.ops, this.insns, this.options.badSlots, pc, to);
       if (fused > 0) {
         pc += fused;
@@ -1599,6 +1607,20 @@ class FunctionCompiler implements StructSink {
       }
       this.instruction(this.d.ops[pc]!, this.insns[pc]!, pc, depth);
       pc += this.d.ops[pc]!.kind === 'lddw' ? 2 : 1;
+    }
+  }
+
+  /** A word assembled from byte loads (byte-word.ts), read with one load; each register the run writes set from it. */
+  private wordLoad(w: ByteWord): void {
+    const c = this.code;
+    const { offset } = this.address(w.base, w.off, w.size, false, w.loadPc);
+    c.mem(LOAD[w.size], offset).set(L_T2);
+    for (const o of w.outputs) {
+      c.get(L_T2);
+      if (o.shift > 0) c.i64(o.shift).op(Op.i64_shr_u);
+      else if (o.shift < 0) c.i64(-o.shift).op(Op.i64_shl);
+      if (o.mask !== 0xffffffffffffffffn) c.i64(BigInt.asIntN(64, o.mask)).op(Op.i64_and);
+      c.set(o.reg);
     }
   }
 
