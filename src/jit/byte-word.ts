@@ -31,6 +31,9 @@ export interface ByteWord {
   readonly outputs: readonly { readonly reg: number; readonly shift: number; readonly mask: bigint }[];
 }
 
+/** Most instructions a run may span: the search from every pc of a block stays linear in its length. */
+const MAX_RUN = 48;
+
 /** The largest bit position plus 8 of a value's bytes: its width in bits. */
 const top = (v: Bytes): number => Math.max(0, ...[...v.values()].map((p) => p + 8));
 
@@ -45,11 +48,11 @@ export function byteWord(ops: readonly Operation[], insns: readonly Insn[], pc: 
   const state = new Map<number, Bytes>();
   const loads = new Map<number, number>(); // offset → pc
   let end = pc;
-  for (let p = pc; p < to; p++) {
+  for (let p = pc; p < to && p - pc < MAX_RUN; p++) {
     const op = ops[p]!;
     const i = insns[p]!;
     if (op.kind === 'ldx') {
-      if (op.size !== 1 || i.src !== base || i.dst === base || !proved(p) || loads.has(i.offset)) break;
+      if (op.size !== 1 || i.src !== base || i.dst === base || !proved(p) || loads.has(i.offset) || loads.size === 8) break;
       loads.set(i.offset, p);
       state.set(i.dst, new Map([[i.offset, 0]]));
     } else if (op.kind === 'alu' && i.dst !== base) {

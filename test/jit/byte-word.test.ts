@@ -156,3 +156,14 @@ describe('words assembled from byte loads', () => {
     );
   });
 });
+
+describe('words assembled from byte loads: cost of the search', () => {
+  it('looks at a bounded number of loads from each pc of a long block that never forms a word', () => {
+    const text = Array.from({ length: 20000 }, (_, k) => `r${(k % 3) + 5} = *(u8 *)(r4 + ${k})`).join('\n') + '\nexit';
+    const insns = new Program(assemble(text)).insns;
+    const ops = insns.map(decodeOperation);
+    let looked = 0;
+    for (let pc = 0; pc < insns.length - 1; pc++) byteWord(ops, insns, pc, insns.length - 1, () => ++looked > 0);
+    expect(looked).toBeLessThanOrEqual(10 * insns.length);
+  });
+});
