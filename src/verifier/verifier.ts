@@ -139,7 +139,9 @@ function analyzeKernel(prog: Uint8Array, options: VerifierOptions): AnalysisResu
     insns[pc] = decodeInsn(prog, pc);
     ops[pc] = decodeOperation(insns[pc]!);
   }
-  return analyzeProgram(insns, ops, { programType, maps: mapTable(options.maps), resolve: options.resolve, maxSteps: options.maxSteps, privileged: options.privileged, attachType: options.attachType });
+  const helpers = options.helpers;
+  const hostHelper = helpers === undefined ? undefined : (id: number): boolean => helpers.has(id);
+  return analyzeProgram(insns, ops, { programType, maps: mapTable(options.maps), resolve: options.resolve, maxSteps: options.maxSteps, privileged: options.privileged, attachType: options.attachType, hostHelper });
 }
 
 /**

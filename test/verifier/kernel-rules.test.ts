@@ -220,6 +220,16 @@ describe('helpers', () => {
     expectRule('call 9999\nr0 = 0\nexit', 'helper-unknown', 'invalid func unknown#9999');
     expectRule('call 180\nr0 = 0\nexit', 'helper-unknown', 'bpf_find_vma#180 has no prototype');
   });
+  it('a helper the host runs but the analysis has no prototype for is a warning, its result any number', () => {
+    const helpers = new Map([[9999, () => 0n], [180, () => 0n]]);
+    for (const id of [9999, 180]) {
+      const issues = check(`call ${id}\nr0 &= 1\nexit`, { helpers });
+      expect(issues.filter((i) => i.severity === 'error')).toEqual([]);
+      expect(issues.find((i) => i.rule === 'helper-unknown')).toMatchObject({ severity: 'warning', message: expect.stringMatching(/no prototype in the analysis: its arguments are not checked/) });
+    }
+    // Its result is not a pointer: dereferencing it is still refused.
+    expectRule('call 9999\nr0 = *(u64 *)(r0 + 0)\nr0 = 0\nexit', 'invalid-mem-access', "R0 invalid mem access 'scalar'", { helpers });
+  });
   it('argument types and sizes', () => {
     expectRule('r1 = map_fd 1 ll\nr2 = 0\ncall 1\nr0 = 0\nexit', 'helper-argument', 'R2 type=scalar');
     expectRule('r1 = 0\ncall 1\nr0 = 0\nexit', 'helper-argument', 'R1 type=scalar expected=map_ptr');

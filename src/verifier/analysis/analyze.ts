@@ -27,6 +27,11 @@ export interface AnalysisOptions {
   readonly attachType?: 'xdp_devmap';
   /** Loader-resolved plain immediates that are map or global-data addresses. */
   readonly resolve?: (imm: bigint) => ResolvedAddress | undefined;
+  /**
+   * Helpers the host runs (a loader's helper table): a call to one the analysis has no prototype for
+   * is a warning (its result any number; its memory accesses are checked at run time), not a refusal.
+   */
+  readonly hostHelper?: (id: number) => boolean;
   /** Instructions the analysis may process in all (every visit counts) before giving up. */
   readonly maxSteps?: number;
   /** Replace the entry state (tests that start from given preconditions). */
@@ -76,7 +81,7 @@ export function analyzeProgram(insns: readonly Insn[], ops: readonly Operation[]
     const key = `${pc}\u0000${rule}\u0000${message}`;
     if (!issues.has(key)) issues.set(key, severity === undefined ? { pc, rule, message } : { pc, rule, message, severity });
   };
-  const base = { programType: options.programType, maps: options.maps, resolve: options.resolve, privileged: options.privileged ?? true, attachType: options.attachType };
+  const base = { programType: options.programType, maps: options.maps, resolve: options.resolve, privileged: options.privileged ?? true, attachType: options.attachType, hostHelper: options.hostHelper };
   const check: Env = { ...base, report };
   const silent: Env = { ...base, report: () => undefined };
   const shape = buildShape(insns, ops, report);

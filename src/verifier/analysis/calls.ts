@@ -29,6 +29,13 @@ export function helperCall(env: Env, w: Work, pc: number, id: number): void {
     clobber(w, ANY_SCALAR);
     return;
   }
+  if (proto === undefined && env.hostHelper?.(id) === true) {
+    // tsbpf runs it (the host's or a kernel helper without a prototype here): unchecked, not refused.
+    const name = KERNEL_HELPER_NAMES.get(id) ?? 'host helper';
+    env.report(pc, 'helper-unknown', `helper ${name}#${id} has no prototype in the analysis: its arguments are not checked before the run (its memory accesses are at run time) and its result is any number`, 'warning');
+    clobber(w, ANY_SCALAR);
+    return;
+  }
   if (proto === undefined) {
     const name = KERNEL_HELPER_NAMES.get(id);
     env.report(

@@ -53,6 +53,8 @@ export interface Env {
   readonly attachType: 'xdp_devmap' | undefined;
   /** Plain `lddw` immediates an object loader put in place of map references. */
   readonly resolve: ((imm: bigint) => ResolvedAddress | undefined) | undefined;
+  /** Helpers the host runs without a prototype here: calls to them are warnings (see AnalysisOptions). */
+  readonly hostHelper: ((id: number) => boolean) | undefined;
   /** Report a problem at `pc` (a no-op while the fixpoint iterates; real in the checking pass). */
   report(pc: number, rule: AnalysisRule, message: string, severity?: 'warning'): void;
 }
