@@ -915,9 +915,13 @@ function checkLink(raw: unknown): readonly Uint8Array[] {
  * `loadObjects([a, b], options)` is `loadObject(a, { ...options, link: [b] })`. See {@link LoadOptions.link}.
  */
 export function loadObjects(objects: readonly Uint8Array[], options: LoadOptions = {}): BpfObject {
-  if (!Array.isArray(objects) || objects.length === 0) throw new ArgumentError(`loadObjects needs a non-empty array of object files, not ${describeValue(objects)}`);
+  const link = checkLink(checkOptions(options, 'options').link);
+  // The length first: spreading a hostile array (2^32 - 1 empty slots) would exhaust the heap.
+  if (!Array.isArray(objects) || objects.length === 0 || objects.length + link.length > 64) {
+    throw new ArgumentError(`loadObjects needs an array of 1 to ${64 - link.length} object files, not ${describeValue(objects)}`);
+  }
   const [first, ...rest] = objects as Uint8Array[];
-  return loadObject(first!, { ...options, link: [...(options.link ?? []), ...rest] });
+  return loadObject(first!, { ...options, link: [...link, ...rest] });
 }
 
 /** Parse and prepare a BPF ELF object. Throws {@link ObjectFileError} (E_ELF / E_BTF) or {@link MapError} on bad input. */
