@@ -9,46 +9,20 @@
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import { assemble } from '../../src/asm/assembler.js';
-import { EbpfError } from '../../src/errors.js';
-import { JitEngine } from '../../src/jit/engine.js';
-import { Interpreter } from '../../src/vm/interpreter.js';
-import { DEFAULT_LIMITS, type Engine, type RunLimits, type RunOutcome } from '../../src/vm/environment.js';
-import { Program, setup } from './harness.js';
-
-const jit = new JitEngine();
-const interp = new Interpreter();
-const jsOnly = new Interpreter({ wasmCore: false });
-
-type Outcome = { r0: number; high: number; charged: number } | { name: string; code: string; pc: number | undefined };
-
-function run(engine: Engine, program: Program, input: Uint8Array, budget: number): Outcome {
-  const limits: RunLimits = { ...DEFAULT_LIMITS, instructionBudget: budget, stackSize: 64 };
-  const s = setup(input, limits);
-  const out: RunOutcome = { r0Low: 0, r0High: 0, instructions: 0 };
-  try {
-    engine.runInto!({ program, memory: s.memory, stackTop: s.stackTop, r1: BigInt(s.memVaddr), r2: BigInt(input.length), helpers: new Map(), limits }, out);
-    return { r0: out.r0Low, high: out.r0High, charged: out.instructions };
-  } catch (e) {
-    if (!(e instanceof EbpfError)) throw e;
-    return { name: e.constructor.name, code: e.code, pc: e.pc };
-  }
-}
+import { DEFAULT_LIMITS } from '../../src/vm/environment.js';
+import { Program } from './harness.js';
+import { everyBudget as everyBudgetOf, jit, jsOnly, sameAtBudget, type BudgetOutcome } from './budget-harness.js';
 
 /** The interpreter's outcome, checked against the JIT's and the JS loop's. */
-function same(program: Program, input: Uint8Array, budget: number): Outcome {
-  const want = run(interp, program, input, budget);
-  expect(run(jit, program, input, budget)).toEqual(want);
-  expect(run(jsOnly, program, input, budget)).toEqual(want);
-  return want;
+function same(program: Program, input: Uint8Array, budget: number): BudgetOutcome {
+  return sameAtBudget(program, input, budget, [jsOnly]);
 }
 
 const bounded = (program: Program): readonly number[] => jit.compile(program, { ...DEFAULT_LIMITS, stackSize: 64 }).boundedLoops;
 
 /** Every budget from 0 to a little past what the run needs (or to `max` when it does not end). */
 function everyBudget(program: Program, input: Uint8Array, max = 400): void {
-  const full = same(program, input, 1e6);
-  const need = 'charged' in full ? full.charged : max;
-  for (let b = 0; b <= Math.min(need + 2, max); b++) same(program, input, b);
+  everyBudgetOf(program, input, max, [jsOnly]);
 }
 
 const input = new Uint8Array([7, 3, 250, 1, 0, 0, 0, 0, 9, 9, 9, 9, 9, 9, 9, 9]);
