@@ -10,11 +10,14 @@ import { programTypeOfSection, type MapInfo, type ProgramType as KernelProgramTy
 import type { ProgramType } from './loader.js';
 
 /** Global data, and libbpf's read-only `.kconfig` map of Kconfig extern values. */
-const GLOBAL_DATA = /^\.(data|rodata|bss|kconfig)(\..*)?$/;
+const GLOBAL_DATA = /^\.(data|rodata|bss|kconfig|ksyms)(\..*)?$/;
 
-/** Read-only global data (`.rodata*`, `.kconfig`), which libbpf freezes (BPF_MAP_FREEZE) before loading programs. */
+/**
+ * Read-only global data (`.rodata*`, `.kconfig`), which libbpf freezes (BPF_MAP_FREEZE) before loading
+ * programs, and `.ksyms`, the host's bytes for typed kernel symbols (read-only to programs).
+ */
 export function isFrozenData(name: string): boolean {
-  return name.startsWith('.rodata') || name === '.kconfig';
+  return name.startsWith('.rodata') || name === '.kconfig' || name === '.ksyms';
 }
 
 /**

@@ -43,10 +43,10 @@ describe('kernel symbols (__ksym)', () => {
   });
 
   it('a typed ksym reads the bytes the host gives, mapped read-only', () => {
-    // verify: 'warn': the kernel-level analysis does not model __ksym variables yet (it sees their address as a number)
     const counters = Uint8Array.of(3, 0, 0, 0, 4, 0, 0, 0);
-    expect(r0('typed_read', { ksyms: { tsbpf_counters: counters }, verify: 'warn' })).toBe(7n);
-    expect(r0('typed_read', { ksyms: { tsbpf_counters: counters, tsbpf_weak_counters: Uint8Array.of(0, 0, 0, 0, 9, 0, 0, 0) }, verify: 'warn' })).toBe(109n);
+    // The kernel-level analysis (the default) reads the symbols' bytes as read-only data of their size.
+    expect(r0('typed_read', { ksyms: { tsbpf_counters: counters } })).toBe(7n);
+    expect(r0('typed_read', { ksyms: { tsbpf_counters: counters, tsbpf_weak_counters: Uint8Array.of(0, 0, 0, 0, 9, 0, 0, 0) } })).toBe(109n);
     for (const jit of ENGINES) {
       expect(() => load('externs', { ksyms: { tsbpf_counters: counters }, verify: 'warn' }).program('typed_write').runXdp(PACKET, { jit })).toThrow(/read-only|out-of-bounds/);
     }
@@ -162,8 +162,7 @@ describe('tsbpf run --ksym / --kfunc', () => {
     expect(await json(['--program', 'asm_constant', '--ksym', 'TSBPF_CONSTANT=0x2a'])).toMatchObject({ r0Decimal: '42' });
     const file = join(mkdtempSync(join(tmpdir(), 'tsbpf-ksym-')), 'counters.bin');
     writeFileSync(file, Uint8Array.of(1, 0, 0, 0, 2, 0, 0, 0));
-    // --verify warn: the kernel-level analysis does not model __ksym variables yet
-    expect(await json(['--program', 'typed_read', '--ksym', `tsbpf_counters=@${file}`, '--verify', 'warn'])).toMatchObject({ r0Decimal: '3' });
+    expect(await json(['--program', 'typed_read', '--ksym', `tsbpf_counters=@${file}`])).toMatchObject({ r0Decimal: '3' });
     expect(await json(['--program', 'weak_kfunc_guarded', '--kfunc', 'tsbpf_weak_kfunc=11'])).toMatchObject({ r0Decimal: '11' });
     const missing = await cli(['run', O, '--program', 'two_kfuncs', '--packet-hex', pkt]);
     expect(missing.code).not.toBe(0);
