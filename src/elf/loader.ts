@@ -121,9 +121,9 @@ export interface LoadOptions extends MapOptions {
    * - `'kernel'`: the kernel-level analysis (types, ranges, memory, helpers, loops; see
    *   `checkProgram` with `level: 'kernel'`) for the program's type with the object's maps; a program it
    *   rejects throws a `VerifierError` (E_VERIFY) naming the pc, the rule, the kernel-style message and
-   *   the C line, and how to run it anyway (`verify: 'warn'`, `tsbpf run --verify warn`). On the real
-   *   corpus it rejects 2 of the 467 programs the kernel accepts (test/verifier/kernel-corpus.test.ts
-   *   lists them with their causes) and 129 of the 130 the kernel rejects.
+   *   the C line, and how to run it anyway (`verify: 'warn'`, `tsbpf run --verify warn`). The programs of
+   *   the real corpus it rejects though the kernel accepts them are listed, with their causes, in
+   *   test/verifier/kernel-corpus.test.ts (figures: docs/testing.md).
    * - `'warn'`: the same analysis, but its findings are kept in {@link BpfObject.verification} and
    *   {@link BpfObject.warnings} instead of refusing the program; only the shape checks reject. For
    *   programs the analysis cannot prove safe that should run anyway (the engines' runtime checks still
