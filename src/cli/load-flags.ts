@@ -120,8 +120,28 @@ function integerOf(text: string): bigint | undefined {
   return negative ? -v : v;
 }
 
+/** {@link integerOf} from -2^63 to 2^64-1, as the unsigned 64-bit value a register holds. */
+function u64Of(text: string): bigint | undefined {
+  const v = integerOf(text);
+  return v === undefined || v < -(1n << 63n) || v > (1n << 64n) - 1n ? undefined : BigInt.asUintN(64, v);
+}
+
 /** A `--helper` VALUE naming a JavaScript module rather than a number. */
 const MODULE_FILE = /\.(m?js|cjs)$/i;
+
+/**
+ * The function a `--helper` / `--kfunc` VALUE names: the default export of a module (FILE.mjs), or a
+ * stub returning the integer VALUE and doing nothing else; `kind` says which it is, for its name.
+ */
+async function stubOrModule(flag: string, spec: string, valueText: string): Promise<{ fn: HelperFunction; kind: string }> {
+  if (MODULE_FILE.test(valueText)) return { fn: await helperModule(spec, valueText, flag), kind: `${flag} ${valueText}` };
+  const r0 = u64Of(valueText);
+  if (r0 === undefined) throw new UsageError(`${flag} ${spec}: VALUE must be an integer from -2^63 to 2^64-1 (decimal or 0x hex) or a JavaScript module (FILE.mjs)`);
+  return { fn: () => r0, kind: `${flag} stub` };
+}
+
+/** `NAME=TEXT` of `--ksym` and `--kfunc`: a C symbol name (with `.` and `$`, as assemblers allow). */
+const SYMBOL_SPEC = /^([A-Za-z_.$][A-Za-z0-9_.$]*)=(.*)$/s;
 
 /**
  * `--helper ID=VALUE` stubs: each returns its value (as an unsigned 64-bit r0) and does nothing else;
@@ -143,16 +163,8 @@ export async function helperStubs(specs: readonly string[]): Promise<Map<number,
     const n = Number(id);
     if (stubs.has(n)) throw new UsageError(`--helper: helper ${n} is given twice`);
     const name = KERNEL_HELPER_NAMES.get(n) ?? `helper_${n}`;
-    if (MODULE_FILE.test(valueText)) {
-      stubs.set(n, { fn: await helperModule(spec, valueText), name: `${name} (--helper ${valueText})`, unwindOnZero: false });
-      continue;
-    }
-    const value = integerOf(valueText);
-    if (value === undefined || value < -(1n << 63n) || value > (1n << 64n) - 1n) {
-      throw new UsageError(`--helper ${spec}: VALUE must be an integer from -2^63 to 2^64-1 (decimal or 0x hex) or a JavaScript module (FILE.mjs)`);
-    }
-    const r0 = BigInt.asUintN(64, value);
-    stubs.set(n, { fn: () => r0, name: `${name} (--helper stub)`, unwindOnZero: false });
+    const { fn, kind } = await stubOrModule('--helper', spec, valueText);
+    stubs.set(n, { fn, name: `${name} (${kind})`, unwindOnZero: false });
   }
   return stubs;
 }
@@ -175,16 +187,16 @@ async function helperModule(spec: string, path: string, flag = '--helper'): Prom
 function ksymFlags(specs: readonly string[]): Record<string, bigint | Uint8Array> {
   const out: Record<string, bigint | Uint8Array> = {};
   for (const spec of specs) {
-    const m = /^([A-Za-z_.$][A-Za-z0-9_.$]*)=(.*)$/s.exec(spec);
+    const m = SYMBOL_SPEC.exec(spec);
     if (m === null) throw new UsageError(`--ksym ${spec}: expected NAME=ADDRESS or NAME=@FILE`);
     const [, name, text] = m as unknown as [string, string, string];
     if (text.startsWith('@')) {
       out[name] = readInputFile(text.slice(1));
       continue;
     }
-    const v = integerOf(text.trim());
-    if (v === undefined || v < -(1n << 63n) || v > (1n << 64n) - 1n) throw new UsageError(`--ksym ${spec}: ADDRESS must be an integer from -2^63 to 2^64-1 (decimal or 0x hex), or @FILE for the symbol's bytes`);
-    out[name] = BigInt.asUintN(64, v);
+    const address = u64Of(text.trim());
+    if (address === undefined) throw new UsageError(`--ksym ${spec}: ADDRESS must be an integer from -2^63 to 2^64-1 (decimal or 0x hex), or @FILE for the symbol's bytes`);
+    out[name] = address;
   }
   return out;
 }
@@ -193,17 +205,10 @@ function ksymFlags(specs: readonly string[]): Record<string, bigint | Uint8Array
 async function kfuncFlags(specs: readonly string[]): Promise<Record<string, HelperFunction>> {
   const out: Record<string, HelperFunction> = {};
   for (const spec of specs) {
-    const m = /^([A-Za-z_.$][A-Za-z0-9_.$]*)=(.*)$/s.exec(spec);
+    const m = SYMBOL_SPEC.exec(spec);
     if (m === null) throw new UsageError(`--kfunc ${spec}: expected NAME=VALUE or NAME=FILE.mjs`);
     const [, name, text] = m as unknown as [string, string, string];
-    if (MODULE_FILE.test(text.trim())) {
-      out[name] = await helperModule(spec, text.trim(), '--kfunc');
-      continue;
-    }
-    const v = integerOf(text.trim());
-    if (v === undefined || v < -(1n << 63n) || v > (1n << 64n) - 1n) throw new UsageError(`--kfunc ${spec}: VALUE must be an integer from -2^63 to 2^64-1 or a JavaScript module (FILE.mjs)`);
-    const r0 = BigInt.asUintN(64, v);
-    out[name] = () => r0;
+    out[name] = (await stubOrModule('--kfunc', spec, text.trim())).fn;
   }
   return out;
 }
