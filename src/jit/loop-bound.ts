@@ -239,11 +239,14 @@ function flow(
   return { out, entry };
 }
 
-/** Push `f` evaluated on the registers' current values (i64, modulo 2^64). */
-function evaluate(c: CodeWriter, f: Affine): void {
+/**
+ * Push `f` evaluated (i64, modulo 2^64) on the registers' current values, or on what `value(r)` pushes
+ * for register r.
+ */
+export function evaluate(c: CodeWriter, f: Affine, value: (r: number) => void = (r) => void c.get(r)): void {
   let terms = 0;
   for (const [r, v] of f.coeffs) {
-    c.get(r);
+    value(r);
     if (v !== 1) c.i64(v).op(Op.i64_mul);
     if (terms++ > 0) c.op(Op.i64_add);
   }

@@ -20,7 +20,7 @@
 import type { Affine } from '../verifier/affine.js';
 import type { CodeWriter } from '../wasm/module.js';
 import { Op } from '../wasm/opcodes.js';
-import type { LoopBound } from './loop-bound.js';
+import { evaluate, type LoopBound } from './loop-bound.js';
 import { L_T0 } from './locals.js';
 
 /** Where a header register's value is at a block's start: register `reg` holds it plus `k` (modulo 2^width). */
@@ -105,14 +105,7 @@ function heldAt(bound: LoopBound, forms: readonly (Affine | undefined)[] | undef
 
 /** Push the tested form over `value(r)` (each header register), as an i64 reduced modulo 2^width. */
 function tested(c: CodeWriter, bound: LoopBound, value: (r: number) => void): void {
-  let terms = 0;
-  for (const [r, v] of bound.tested.coeffs) {
-    value(r);
-    if (v !== 1) c.i64(v).op(Op.i64_mul);
-    if (terms++ > 0) c.op(Op.i64_add);
-  }
-  if (terms === 0) c.i64(bound.tested.k);
-  else if (bound.tested.k !== 0) c.i64(bound.tested.k).op(Op.i64_add);
+  evaluate(c, bound.tested, value);
   if (bound.width === 32) c.i64(0xffffffff).op(Op.i64_and);
 }
 
