@@ -266,6 +266,8 @@ export interface BtfMapDef {
   readonly valuesOffset?: number;
   /** The inner map's definition for array/hash of maps (`__array(values, struct {…})`). */
   readonly inner?: BtfMapDef;
+  /** Why the definition cannot be read (the map is refused, the object's other maps are not). */
+  readonly error?: string;
 }
 
 /** Read one map definition struct (the type of a `.maps` variable). */
@@ -290,7 +292,15 @@ function mapDefFromStruct(btf: Btf, name: string, offset: number, size: number, 
       }
       continue;
     }
-    if (mt.kind !== BtfKind.PTR) throw btfError(`map ${name}: field '${m.name}' is not a pointer (use __uint / __type)`);
+    if (mt.kind === BtfKind.ENUM || mt.kind === BtfKind.ENUM64) {
+      // libbpf's __ulong(field, n): an anonymous enum whose one enumerator is n (64-bit fields, map_extra).
+      const value = mt.enumerators?.[0]?.value;
+      if (value === undefined || mt.enumerators!.length !== 1) throw btfError(`map ${name}: field '${m.name}' is an enum without exactly one value (use __ulong)`);
+      if (value < 0n || value > BigInt(Number.MAX_SAFE_INTEGER)) throw btfError(`map ${name}: field '${m.name}' is ${value}, outside 0 to 2^53-1`);
+      numbers.set(m.name, Number(value));
+      continue;
+    }
+    if (mt.kind !== BtfKind.PTR) throw btfError(`map ${name}: field '${m.name}' is not a pointer (use __uint / __type / __ulong)`);
     const target = btf.resolve(mt.sizeOrType);
     if (m.name === 'key' || m.name === 'value') {
       if (m.name === 'key') keyType = mt.sizeOrType;
@@ -304,14 +314,22 @@ function mapDefFromStruct(btf: Btf, name: string, offset: number, size: number, 
   return { name, offset, size, numbers, keyType, valueType, valuesOffset, inner };
 }
 
-/** The BTF-defined maps of the `.maps` DATASEC. */
+/**
+ * The BTF-defined maps of the `.maps` DATASEC. A definition that cannot be read is returned with its
+ * `error` (that map is refused, not the object); a `.maps` entry that is not a variable is an error.
+ */
 export function btfMapDefs(btf: Btf): BtfMapDef[] {
   const sec = btf.find(BtfKind.DATASEC, '.maps');
   if (sec === undefined) return [];
   return (sec.vars ?? []).map((v) => {
     const variable = btf.type(v.type);
     if (variable.kind !== BtfKind.VAR) throw btfError(`.maps entry ${v.type} is not a variable`);
-    return mapDefFromStruct(btf, variable.name, v.offset, v.size, variable.sizeOrType);
+    try {
+      return mapDefFromStruct(btf, variable.name, v.offset, v.size, variable.sizeOrType);
+    } catch (e) {
+      if (!(e instanceof ObjectFileError)) throw e;
+      return { name: variable.name, offset: v.offset, size: v.size, numbers: new Map(), error: e.message };
+    }
   });
 }
 

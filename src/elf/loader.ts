@@ -494,6 +494,7 @@ export class BpfObject {
     return this.btfMaps(btf, dotMaps).map((def) => {
       let spec: MapSpec | string;
       try {
+        if (def.error !== undefined) throw new ObjectFileError(ErrorCode.BTF, def.error);
         spec = this.specFromBtf(btf, def);
       } catch (e) {
         if (!(e instanceof EbpfError)) throw e;

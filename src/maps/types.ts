@@ -11,8 +11,16 @@ export const MapType = {
   DEVMAP: 14, SOCKMAP: 15, CPUMAP: 16, XSKMAP: 17, SOCKHASH: 18, QUEUE: 22, STACK: 23, DEVMAP_HASH: 25, RINGBUF: 27,
 } as const;
 
+/** Kernel map types tsbpf does not create, by value: named in messages only. */
+const OTHER_MAP_TYPES: Readonly<Record<number, string>> = {
+  19: 'CGROUP_STORAGE', 20: 'REUSEPORT_SOCKARRAY', 21: 'PERCPU_CGROUP_STORAGE', 24: 'SK_STORAGE', 26: 'STRUCT_OPS',
+  28: 'INODE_STORAGE', 29: 'TASK_STORAGE', 30: 'BLOOM_FILTER', 31: 'USER_RINGBUF', 32: 'CGRP_STORAGE', 33: 'ARENA',
+};
+
 /** Human-readable names of map types, for messages. */
 export function mapTypeName(type: number): string {
+  const other = OTHER_MAP_TYPES[type];
+  if (other !== undefined) return `BPF_MAP_TYPE_${other}`;
   const entry = Object.entries(MapType).find(([, v]) => v === type);
   return entry === undefined ? `type ${type}` : `BPF_MAP_TYPE_${entry[0]}`;
 }

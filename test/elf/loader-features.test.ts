@@ -3,9 +3,12 @@
  * missing helper named at once, map sizes set before load, program types from section-name
  * conventions or set by the caller, legacy maps of maps, and ELF machine 0.
  */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ArgumentError, EbpfError, MapError, ObjectFileError } from '../../src/errors.js';
 import { loadObject, programTypeOf } from '../../src/elf/index.js';
+import { btfMapDefs } from '../../src/elf/btf.js';
 import { MapOfMaps } from '../../src/maps/special.js';
 import { HashMap } from '../../src/maps/hash.js';
 import { ArrayMap } from '../../src/maps/array.js';
@@ -25,16 +28,27 @@ function thrown(f: () => unknown): EbpfError {
 describe('refusing per program', () => {
   it('loads the object when one map cannot be created, and refuses only the programs that use it', () => {
     const obj = load('per_program');
-    expect([...obj.unavailableMaps.keys()].sort()).toEqual(['sized_later', 'socks']);
+    expect([...obj.unavailableMaps.keys()].sort()).toEqual(['arena', 'sized_later', 'socks', 'two_values']);
     // The program that needs neither runs.
     expect(obj.program('count').runXdp(ipv4Packet(6)).action).toBe(XdpAction.PASS);
     expect(obj.map('counter', ArrayMap).lookup(u32(0))).toEqual(new Uint8Array([1, 0, 0, 0, 0, 0, 0, 0]));
     const e = thrown(() => obj.program('uses_socks'));
     expect(e).toBeInstanceOf(ObjectFileError);
-    expect(e.message).toMatch(/uses map socks, which tsbpf could not create: .*type 20 is not supported/);
+    expect(e.message).toMatch(/uses map socks, which tsbpf could not create: .*BPF_MAP_TYPE_REUSEPORT_SOCKARRAY is not supported/);
     expect(() => obj.program('uses_sized')).toThrow(/map sized_later.*max_entries must be at least 1/);
     expect(() => obj.map('socks')).toThrow(MapError);
     expect(() => obj.map('socks')).toThrow(/map socks could not be created: .*not supported/);
+  });
+
+  it('reads a 64-bit __ulong field (an enum-typed member) and refuses an unsupported or malformed map alone', () => {
+    const obj = load('per_program');
+    expect(btfMapDefs(obj.btf!).find((d) => d.name === 'arena')?.numbers.get('map_extra')).toBe(0x12345678);
+    // cilium/ebpf's arena object, built by a newer clang: an ENUM64 member. The object loads, without the map.
+    const arena = loadObject(new Uint8Array(readFileSync(fileURLToPath(new URL('../corpus/cilium-ebpf/testdata/arena-el.elf', import.meta.url)))));
+    expect(btfMapDefs(arena.btf!)[0]!.numbers.get('map_extra')).toBe(2 ** 44);
+    expect([...arena.unavailableMaps.keys()]).toEqual(['arena']);
+    expect(obj.unavailableMaps.get('arena')?.message).toMatch(/BPF_MAP_TYPE_ARENA is not supported/);
+    expect(obj.unavailableMaps.get('two_values')?.message).toMatch(/field 'map_extra' is an enum without exactly one value/);
   });
 
   it('names every helper a program lacks, not only the first', () => {
