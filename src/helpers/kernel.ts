@@ -19,7 +19,7 @@ import { KERNEL_HELPER_NAMES } from './kernel-names.js';
 import { formatTracePrintk } from './kernel-printk.js';
 import { TRACE_LINE_MAX } from './trace-log.js';
 import { skbResizeHelpers } from './skb-resize.js';
-import { probeBytes, probeString, taskHelpers } from './task.js';
+import { probeString, probeView, taskHelpers } from './task.js';
 import { stackHelpers } from './stack.js';
 import { checkInteger } from '../validate.js';
 
@@ -118,18 +118,13 @@ const neg = (errno: number): bigint => BigInt.asUintN(64, BigInt(-errno));
 function probeRead(mem: VmMemory, dst: bigint, size: number, src: bigint, pc: number, host: unknown): bigint {
   if (size === 0) return 0n;
   const out = mem.slice(dst, size, true, pc);
-  const described = probeBytes(host, src, size);
-  if (described !== undefined) {
-    out.set(described);
-    return 0n;
-  }
-  try {
-    out.set(mem.slice(src, size, false, pc));
-    return 0n;
-  } catch {
-    mem.slice(dst, size, true, pc).fill(0);
+  const bytes = probeView(mem, host, src, size, pc);
+  if (bytes === undefined) {
+    out.fill(0);
     return neg(Errno.EFAULT);
   }
+  out.set(bytes);
+  return 0n;
 }
 
 /** probe_read_str: copy up to `size - 1` bytes and a NUL; the length with the NUL, or -EFAULT. */

@@ -139,6 +139,20 @@ export function probeBytes(host: unknown, src: bigint, size: number): Uint8Array
   return undefined;
 }
 
+/**
+ * The bytes at `[src, src + size)` as a probe read sees them: the host-described block holding them,
+ * else the VM's own memory; undefined when neither does (a fault: -EFAULT to the program).
+ */
+export function probeView(memory: VmMemory, host: unknown, src: bigint, size: number, pc: number): Uint8Array | undefined {
+  const described = probeBytes(host, src, size);
+  if (described !== undefined) return described;
+  try {
+    return memory.slice(src, size, false, pc);
+  } catch {
+    return undefined;
+  }
+}
+
 /** The task helpers, bound to the object's memory. */
 export function taskHelpers(memory: VmMemory): Map<number, HelperEntry> {
   const pidTgid: HelperFunction = (_1, _2, _3, _4, _5, ctx) => {

@@ -16,6 +16,10 @@
  *   last argument), the count is the event's; argument `n` past the count is -EINVAL, the return value
  *   of an `fentry` run (no `ret` in the event) -EOPNOTSUPP, as the kernel's inlined versions give;
  * - `bpf_get_func_ip` (173) and `bpf_get_attach_cookie` (174): the event's `funcIp` and `cookie`.
+ * - `bpf_xdp_output` (121), for `fentry` / `fexit` programs on XDP programs: `bpf_perf_event_output`
+ *   whose record is the data followed by the first `flags >> 32` bytes of the `struct xdp_buff`'s
+ *   packet (`data` and `data_end`, its first two fields, read from the host-described memory of the
+ *   event or the VM's); -EINVAL for other flag bits, -EFAULT when the packet is shorter or unreadable.
  * @module
  */
 import { ExecutionError, ErrorCode } from '../errors.js';
@@ -24,14 +28,14 @@ import type { VmMemory } from '../vm/memory.js';
 import type { BpfMap } from '../maps/map.js';
 import { PerfEventArrayMap } from '../maps/special.js';
 import { Errno } from '../maps/types.js';
-import { DEFAULT_TASK_ADDRESS, IDLE_TASK, type PerfCounter, type TaskDescription, type TaskRunHost, type TracingRunState } from './task.js';
+import { DEFAULT_TASK_ADDRESS, IDLE_TASK, probeView, type PerfCounter, type TaskDescription, type TaskRunHost, type TracingRunState } from './task.js';
 
 /** Tracing helper ids (uapi `linux/bpf.h`). */
 export const TracingHelper = {
   PERF_EVENT_READ: 22, GET_CURRENT_TASK: 35, PROBE_WRITE_USER: 36, GET_NUMA_NODE_ID: 42, PERF_EVENT_READ_VALUE: 55,
   PERF_PROG_READ_VALUE: 56, OVERRIDE_RETURN: 58, GET_CURRENT_CGROUP_ID: 80, SEND_SIGNAL: 109, SEND_SIGNAL_THREAD: 117,
   GET_CURRENT_TASK_BTF: 158, GET_FUNC_IP: 173, GET_ATTACH_COOKIE: 174, GET_FUNC_ARG: 183, GET_FUNC_RET: 184,
-  GET_FUNC_ARG_CNT: 185,
+  GET_FUNC_ARG_CNT: 185, XDP_OUTPUT: 121,
 } as const;
 
 /** Bytes of one argument slot of a BTF program's context. */
@@ -41,6 +45,8 @@ const SLOT = 8n;
 const PERF_VALUE_SIZE = 24;
 /** `BPF_F_INDEX_MASK` / `BPF_F_CURRENT_CPU`. */
 const INDEX_MASK = 0xffff_ffffn;
+/** `BPF_F_CTXLEN_MASK`: how many bytes of the context's packet `bpf_xdp_output` appends. */
+const CTXLEN_MASK = 0xfffffn << 32n;
 const EPERM = 1;
 /** Signals a run keeps (the rest are still sent, as far as the program can tell). */
 const MAX_SIGNALS = 64;
@@ -134,6 +140,28 @@ export function tracingHelpers(env: TracingEnvironment): Map<number, HelperEntry
     [TracingHelper.GET_FUNC_ARG_CNT, 'bpf_get_func_arg_cnt', (_1, _2, _3, _4, _5, ctx) => btfState(ctx, 'bpf_get_func_arg_cnt').argCount ?? 0],
     [TracingHelper.GET_FUNC_IP, 'bpf_get_func_ip', (_1, _2, _3, _4, _5, ctx) => hostOf(ctx)?.tracing?.funcIp ?? 0n],
     [TracingHelper.GET_ATTACH_COOKIE, 'bpf_get_attach_cookie', (_1, _2, _3, _4, _5, ctx) => hostOf(ctx)?.tracing?.cookie ?? 0n],
+    [TracingHelper.XDP_OUTPUT, 'bpf_xdp_output', (r1, r2, r3, r4, r5, ctx) => {
+      const map = r2 <= 0xffff_ffffn ? env.mapByHandle(Number(r2)) : undefined;
+      if (!(map instanceof PerfEventArrayMap)) {
+        throw new ExecutionError(ErrorCode.HELPER, `bpf_xdp_output: the map argument is not a perf event array (${map === undefined ? 'no map' : `map ${map.name}`})`, { pc: ctx.pc, helper: 'bpf_xdp_output' });
+      }
+      if ((r3 & ~(CTXLEN_MASK | INDEX_MASK)) !== 0n) return neg(Errno.EINVAL);
+      const packetLength = Number((r3 & CTXLEN_MASK) >> 32n);
+      const data = mem.slice(r4, Number(r5 & 0xffff_ffffn), false, ctx.pc);
+      const buff = probeView(mem, ctx.host, r1, 16, ctx.pc);
+      if (buff === undefined) return neg(Errno.EFAULT);
+      const v = new DataView(buff.buffer, buff.byteOffset, 16);
+      const start = v.getBigUint64(0, true);
+      const end = v.getBigUint64(8, true);
+      if (end < start || end - start < BigInt(packetLength)) return neg(Errno.EFAULT);
+      const packet = packetLength === 0 ? new Uint8Array(0) : probeView(mem, ctx.host, start, packetLength, ctx.pc);
+      if (packet === undefined) return neg(Errno.EFAULT);
+      const record = new Uint8Array(data.length + packet.length);
+      record.set(data);
+      record.set(packet, data.length);
+      const index = Number(r3 & INDEX_MASK);
+      return map.output(index === 0xffff_ffff ? env.cpu : index, record);
+    }],
     [TracingHelper.GET_CURRENT_TASK, 'bpf_get_current_task', currentTask],
     [TracingHelper.GET_CURRENT_TASK_BTF, 'bpf_get_current_task_btf', currentTask],
     [TracingHelper.GET_CURRENT_CGROUP_ID, 'bpf_get_current_cgroup_id', (_1, _2, _3, _4, _5, ctx) => BigInt.asUintN(64, taskOf(ctx).cgroupId ?? 1n)],
