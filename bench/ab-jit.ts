@@ -5,9 +5,10 @@
  * on both builds and the native alike. Prints best and median ratios per benchmark and the geomeans;
  * `--json FILE` writes the raw figures.
  *
- *   npx tsx bench/ab-jit.ts BEFORE_DIR AFTER_DIR [NAME,NAME…|all] [ROUNDS] [--json FILE] [--interpreter] [--cpu]
+ *   npx tsx bench/ab-jit.ts BEFORE_DIR AFTER_DIR [NAME,NAME…|all] [ROUNDS] [--json FILE] [--interpreter [--js-loop]] [--cpu]
  *
- * `--interpreter` times the two trees' interpreters (`executeProgram`) instead of their JITs. `--cpu` times
+ * `--interpreter` times the two trees' interpreters (`executeProgram`) instead of their JITs; `--js-loop`, their
+ * interpreters' JS loops alone (`interpreter: { wasmCore: false }`). `--cpu` times
  * the batches by the process's CPU time (`process.cpuUsage`, user + system) instead of wall time, so that
  * time the process spends descheduled on a loaded host is not counted (the native build stays wall time).
  *
@@ -31,7 +32,7 @@ interface RawVm {
   executeProgramJit(mem: Uint8Array): bigint;
   executeProgram(mem: Uint8Array): bigint;
 }
-type RawVmClass = new (prog: Uint8Array) => RawVm;
+type RawVmClass = new (prog: Uint8Array, options?: { interpreter?: { wasmCore?: boolean } }) => RawVm;
 
 const args = process.argv.slice(2);
 const jsonAt = args.indexOf('--json');
@@ -39,6 +40,10 @@ const jsonFile = jsonAt >= 0 ? args.splice(jsonAt, 2)[1] : undefined;
 const interpAt = args.indexOf('--interpreter');
 const interpreter = interpAt >= 0;
 if (interpreter) args.splice(interpAt, 1);
+const jsLoopAt = args.indexOf('--js-loop');
+const jsLoop = jsLoopAt >= 0;
+if (jsLoop) args.splice(jsLoopAt, 1);
+if (jsLoop && !interpreter) throw new Error('--js-loop needs --interpreter');
 const cpuAt = args.indexOf('--cpu');
 const cpu = cpuAt >= 0;
 if (cpu) args.splice(cpuAt, 1);
@@ -50,7 +55,7 @@ const clock = cpu
     }
   : (): number => performance.now();
 const [before, after, filter = 'all', roundsArg = '9'] = args;
-if (before === undefined || after === undefined) throw new Error('usage: bench/ab-jit.ts BEFORE_DIR AFTER_DIR [NAME,NAME…|all] [ROUNDS] [--json FILE] [--interpreter] [--cpu]');
+if (before === undefined || after === undefined) throw new Error('usage: bench/ab-jit.ts BEFORE_DIR AFTER_DIR [NAME,NAME…|all] [ROUNDS] [--json FILE] [--interpreter [--js-loop]] [--cpu]');
 const load = async (dir: string): Promise<RawVmClass> => ((await import(pathToFileURL(resolve(dir, 'src/index.ts')).href)) as { EbpfVmRaw: RawVmClass }).EbpfVmRaw;
 const A = await load(before);
 const B = await load(after);
@@ -71,7 +76,7 @@ for (const bench of BENCHMARKS) {
   const prog = loadBenchProgram(objectPath(bench.program));
   const mem = new Uint8Array(readFileSync(inputPath(bench.name, 'full')));
   const prepare = (Vm: RawVmClass): (() => bigint) => {
-    const vm = new Vm(prog);
+    const vm = jsLoop ? new Vm(prog, { interpreter: { wasmCore: false } }) : new Vm(prog);
     if (!interpreter) vm.jitCompile();
     const view = vm.memBuffer(mem.length);
     view.set(mem);

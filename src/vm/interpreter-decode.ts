@@ -56,7 +56,7 @@ export const FUSED_BASE = 170;
  * test/corpus, whose mostly straight-line programs chose pairs the loop kernels rarely run (see
  * docs/benchmarks.md, 2026-12-05). The run loop's cases for
  * them are generated from the single cases by `npx tsx bench/gen-fused.ts`, which rewrites the marked
- * region of interpreter.ts (a test checks that it is up to date). The first slot of a run keeps its
+ * region of interpreter-loop.ts (a test checks that it is up to date). The first slot of a run keeps its
  * operands and block cost, with the fused number as its op; the later slots are left as they were, so
  * each part still reads its operands from its own slot, and a fault in it reports its own pc.
  *

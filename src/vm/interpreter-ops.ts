@@ -3,7 +3,7 @@
  * interpreter's run loop: the divisions (`bigint` only on the rare slow paths, values that do not fit in
  * 32 bits), shifts and byte swaps. The multiply and the 64-bit compares used to be here too; they are
  * written out in the run loop's cases, because V8 ran out of its cumulative inlining budget for that large
- * function and called them. (Writing the shifts out too measured no better: see interpreter.ts.)
+ * function and called them. (Writing the shifts out too measured no better: see interpreter-loop.ts.)
  * @module
  */
 

@@ -9,7 +9,7 @@
 import { ErrorCode, ExecutionError } from '../errors.js';
 import type { Insn } from '../isa/instruction.js';
 import type { Engine, RunOutcome, RunRequest } from './environment.js';
-import { lastRunInstructions, runStepped, type StepObserver } from './interpreter.js';
+import { lastRunInstructions, runStepped, type StepObserver } from './interpreter-step.js';
 import type { VmMemory } from './memory.js';
 import type { Program } from './program.js';
 import { EbpfVmRaw } from './vm.js';

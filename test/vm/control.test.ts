@@ -91,7 +91,7 @@ describe('instruction budget of very long blocks', () => {
 
   it('the run loop literals match the decoder constants', () => {
     expect([SLOT_WORDS, COST_SHIFT, COST_IN_SLOT, OP_MASK, DST_SHIFT, SRC_SHIFT]).toEqual([4, 19, 0x1fff, 0x1ff, 9, 14]);
-    const text = readFileSync(join(import.meta.dirname, '..', '..', 'src', 'vm', 'interpreter.ts'), 'utf8');
+    const text = readFileSync(join(import.meta.dirname, '..', '..', 'src', 'vm', 'interpreter-loop.ts'), 'utf8');
     for (const literal of ['w >>> 19', 'cost === 0x1fff', 'w & 0x1ff', '(w >> 9) & 31', '(w >> 14) & 31', 'pc = (pc + 4) | 0;']) {
       expect(text).toContain(literal);
     }
@@ -224,7 +224,7 @@ describe('slots that cannot run', () => {
 
 describe('the run loop source', () => {
   it('labels every case with the internal operation it handles', () => {
-    const text = readFileSync(join(import.meta.dirname, '..', '..', 'src', 'vm', 'interpreter.ts'), 'utf8');
+    const text = readFileSync(join(import.meta.dirname, '..', '..', 'src', 'vm', 'interpreter-loop.ts'), 'utf8');
     const labels = [...text.matchAll(/case (\d+): (?:\/\/|\{ \/\/) (\w+)/g)];
     expect(labels.length).toBeGreaterThan(100);
     for (const [, num, name] of labels) expect(`${num}:${OP_NAMES[Number(num)]}`).toBe(`${num}:${name}`);
