@@ -1,7 +1,7 @@
 /**
  * The object-loading flags `run` and `inspect` share: `--type TYPE` (the program type, for sections
  * whose name says nothing), `--map-size NAME=N` (a map's max_entries before load), `--max-map-bytes N` (the
- * largest map arena), `--fib FILE`
+ * largest map arena), `--kallsyms FILE` (untyped ksym addresses), `--fib FILE`
  * (the host's interfaces, routes and neighbours for `bpf_fib_lookup`, as JSON), `--sockets FILE`
  * (the host's sockets for the socket lookups, as JSON), `--kconfig
  * NAME=VALUE` (a Kconfig extern's value), `--helper ID=VALUE` (a helper that returns VALUE and
@@ -11,6 +11,7 @@
  */
 import { ArgumentError } from '../errors.js';
 import { PROGRAM_TYPES, type LoadOptions, type ProgramType } from '../elf/loader.js';
+import { checkKallsyms } from '../elf/externs.js';
 import { Fib, type FibDescription } from '../helpers/fib-table.js';
 import { SocketTable, type SocketDescription } from '../helpers/socket-table.js';
 import { MAX_MAP_BYTES_LIMIT } from '../maps/map.js';
@@ -30,6 +31,7 @@ export const LOAD_FLAG_SPECS: Readonly<Record<string, OptionSpec>> = {
   sockets: { type: 'string' },
   kconfig: { type: 'list' },
   ksym: { type: 'list' },
+  kallsyms: { type: 'string' },
   link: { type: 'list' },
   kfunc: { type: 'list' },
   helper: { type: 'list' },
@@ -70,13 +72,18 @@ export const LOAD_FLAG_HELP = `  --type TYPE     program type: xdp, socket, tc o
   --ksym NAME=@FILE
                   kernel symbol NAME's contents are FILE's bytes, mapped read-only (typed
                   ksyms need this: extern const struct x NAME __ksym)
+  --kallsyms FILE the addresses of untyped kernel symbols (extern void NAME __ksym) that
+                  --ksym does not give, from FILE in /proc/kallsyms' format (ADDRESS TYPE
+                  NAME a line), as libbpf resolves them (tsbpf never reads /proc itself)
   --kfunc NAME=VALUE
                   kfunc NAME (an extern __ksym function, or any function the object calls
                   but does not define) returns VALUE and does nothing else (repeatable)
   --kfunc NAME=FILE.mjs
                   kfunc NAME is the default export of that JavaScript module, shaped like a
                   helper: (r1, r2, r3, r4, r5, ctx) => r0 (built in: bpf_rcu_read_lock /
-                  _unlock, bpf_preempt_disable / _enable)
+                  _unlock, bpf_preempt_disable / _enable, and the conntrack and flowtable
+                  lookups of a host with no connections: bpf_skb_ct_lookup, bpf_xdp_ct_lookup,
+                  bpf_ct_release, bpf_xdp_flow_lookup)
   --helper ID=VALUE
                   helper ID (a number, or a kernel name: bpf_ktime_get_ns or ktime_get_ns)
                   returns VALUE (an integer; negative ones as the kernel's -errno) and does
@@ -213,8 +220,8 @@ async function kfuncFlags(specs: readonly string[]): Promise<Record<string, Help
   return out;
 }
 
-/** Load options from `--type`, `--verify`, `--map-size`, `--max-map-bytes`, `--fib`, `--sockets`, `--kconfig`, `--ksym`, `--kfunc`, `--link`, `--helper` and `--btf`; a usage error for bad values. */
-export async function loadFlags(args: ParsedArgs): Promise<Pick<LoadOptions, 'programTypes' | 'mapSizes' | 'maxMapBytes' | 'fib' | 'sockets' | 'kconfig' | 'ksyms' | 'kfuncs' | 'link' | 'helpers' | 'targetBtf' | 'verify'>> {
+/** Load options from `--type`, `--verify`, `--map-size`, `--max-map-bytes`, `--fib`, `--sockets`, `--kconfig`, `--ksym`, `--kallsyms`, `--kfunc`, `--link`, `--helper` and `--btf`; a usage error for bad values. */
+export async function loadFlags(args: ParsedArgs): Promise<Pick<LoadOptions, 'programTypes' | 'mapSizes' | 'maxMapBytes' | 'fib' | 'sockets' | 'kconfig' | 'ksyms' | 'kallsyms' | 'kfuncs' | 'link' | 'helpers' | 'targetBtf' | 'verify'>> {
   const verify = stringOption(args, 'verify');
   if (verify !== undefined && !['kernel', 'warn', 'shape', 'off'].includes(verify)) {
     throw new UsageError(`--verify must be kernel, warn, shape or off, not '${verify}'`);
@@ -243,6 +250,17 @@ export async function loadFlags(args: ParsedArgs): Promise<Pick<LoadOptions, 'pr
   }
   const stubs = await helperStubs(listOption(args, 'helper'));
   const ksyms = ksymFlags(listOption(args, 'ksym'));
+  const kallsymsPath = stringOption(args, 'kallsyms');
+  let kallsyms: string | undefined;
+  if (kallsymsPath !== undefined) {
+    kallsyms = new TextDecoder().decode(readInputFile(kallsymsPath));
+    try {
+      checkKallsyms(kallsyms);
+    } catch (e) {
+      if (e instanceof ArgumentError) throw new UsageError(`--kallsyms ${kallsymsPath}: ${e.message}`);
+      throw e;
+    }
+  }
   const link = listOption(args, 'link').map((path) => readInputFile(path));
   const kfuncs = await kfuncFlags(listOption(args, 'kfunc'));
   const btf = stringOption(args, 'btf');
@@ -252,6 +270,7 @@ export async function loadFlags(args: ParsedArgs): Promise<Pick<LoadOptions, 'pr
     ...(verify === undefined ? {} : { verify: verify === 'off' ? false : (verify as 'kernel' | 'warn' | 'shape') }),
     ...(Object.keys(kconfig).length === 0 ? {} : { kconfig }),
     ...(Object.keys(ksyms).length === 0 ? {} : { ksyms }),
+    ...(kallsyms === undefined ? {} : { kallsyms }),
     ...(link.length === 0 ? {} : { link }),
     ...(Object.keys(kfuncs).length === 0 ? {} : { kfuncs }),
     ...(Object.keys(sizes).length === 0 ? {} : { mapSizes: sizes }),

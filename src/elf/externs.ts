@@ -11,6 +11,8 @@
  *   a helper call to an id tsbpf reserves ({@link KFUNC_ID_BASE} up); an `lddw` of the function
  *   (`bpf_ksym_exists`) loads a non-zero address that is never mapped.
  * - plain undefined symbols with no BTF (an inline-assembly `r0 = MY_CONST ll`): a value from `ksyms`.
+ * - untyped kernel symbols `ksyms` does not give: their address in `LoadOptions.kallsyms` (a kallsyms
+ *   file's text, as libbpf reads /proc/kallsyms; tsbpf never reads it by itself).
  *
  * A weak extern nobody provides is 0 (an `lddw` of it loads 0; a call to such a kfunc stops the run with
  * an E_HELPER error naming it, where the kernel's verifier would have refused the reachable call). A
@@ -94,6 +96,31 @@ export function checkKsyms(raw: unknown): ReadonlyMap<string, bigint | Uint8Arra
   return out;
 }
 
+/** Longest kallsyms text accepted (a kernel's /proc/kallsyms is 10 to 20 MB). */
+export const MAX_KALLSYMS_BYTES = 64 << 20;
+const KALLSYMS_LINE = /^([0-9a-fA-F]{1,16})\s+([A-Za-z?])\s+(\S+)(?:\s+\[\S+\])?\s*$/;
+
+/**
+ * Checked `kallsyms` option: the text of a kernel's `/proc/kallsyms` (`ADDRESS TYPE NAME [MODULE]` a
+ * line) as names to addresses; the first of two entries of one name wins. A line of another shape is
+ * an ArgumentError naming it.
+ */
+export function checkKallsyms(raw: unknown): ReadonlyMap<string, bigint> | undefined {
+  if (raw === undefined) return undefined;
+  if (typeof raw !== 'string') throw new ArgumentError(`kallsyms must be the text of a kallsyms file (ADDRESS TYPE NAME a line), not ${describeValue(raw)}`);
+  if (raw.length > MAX_KALLSYMS_BYTES) throw new ArgumentError(`kallsyms: ${raw.length} characters, more than ${MAX_KALLSYMS_BYTES}`);
+  const out = new Map<string, bigint>();
+  let line = 0;
+  for (const text of raw.split('\n')) {
+    line++;
+    if (text.trim() === '') continue;
+    const m = KALLSYMS_LINE.exec(text);
+    if (m === null) throw new ArgumentError(`kallsyms line ${line}: ${JSON.stringify(text.slice(0, 80))} is not 'ADDRESS TYPE NAME [MODULE]'`);
+    if (!out.has(m[3]!)) out.set(m[3]!, BigInt(`0x${m[1]!}`));
+  }
+  return out;
+}
+
 /** Checked `kfuncs` option: names to entries. */
 export function checkKfuncs(raw: unknown): ReadonlyMap<string, KfuncEntry> | undefined {
   if (raw === undefined) return undefined;
@@ -150,8 +177,10 @@ export class ExternTable {
   private readonly kfuncs: ReadonlyMap<string, KfuncEntry>;
   private readonly ksyms: ReadonlyMap<string, bigint | Uint8Array>;
 
-  constructor(elf: ElfFile, btf: Btf | undefined, ksyms: ReadonlyMap<string, bigint | Uint8Array> | undefined, kfuncs: ReadonlyMap<string, KfuncEntry> | undefined) {
-    this.ksyms = ksyms ?? new Map();
+  /** `kallsyms`: addresses for untyped `__ksym` externs that `ksyms` does not give (libbpf reads /proc/kallsyms for them). */
+  constructor(elf: ElfFile, btf: Btf | undefined, ksyms: ReadonlyMap<string, bigint | Uint8Array> | undefined, kfuncs: ReadonlyMap<string, KfuncEntry> | undefined, kallsyms?: ReadonlyMap<string, bigint>) {
+    const values = new Map(ksyms ?? []);
+    this.ksyms = values;
     const all = new Map<string, KfuncEntry>(Object.entries(BUILTIN_KFUNCS));
     for (const [name, e] of kfuncs ?? []) all.set(name, e);
     this.kfuncs = all;
@@ -166,6 +195,8 @@ export class ExternTable {
       const weak = sym.bind === 2;
       const info = describe(btf, index, sym.name, weak);
       this.info.set(sym.name, info);
+      const listed = kallsyms?.get(sym.name);
+      if (listed !== undefined && info.kind === 'ksym' && info.ksym === true && info.size === undefined && !values.has(sym.name)) values.set(sym.name, listed);
       const value = this.ksyms.get(sym.name);
       if (value instanceof Uint8Array && info.kind !== 'kfunc') {
         const offset = Math.ceil(end / 8) * 8;
@@ -208,7 +239,7 @@ export class ExternTable {
       }
       return info.kind === 'symbol'
         ? `extern symbol ${symbolText(name)} has no value: it is not defined in the object and has no BTF; pass it with the ksyms option (--ksym ${symbolText(name)}=VALUE)`
-        : `kernel symbol ${symbolText(name)} (__ksym) is not provided: pass its address or bytes with the ksyms option (--ksym ${symbolText(name)}=ADDRESS or =@FILE), or declare it __weak (then 0)`;
+        : `kernel symbol ${symbolText(name)} (__ksym) is not provided: pass its address or bytes with the ksyms option (--ksym ${symbolText(name)}=ADDRESS or =@FILE)${info.size === undefined ? ' or a kallsyms file that lists it (the kallsyms option, --kallsyms FILE)' : ''}, or declare it __weak (then 0)`;
     }
     if (typeof value === 'bigint') {
       if (info.size !== undefined) {

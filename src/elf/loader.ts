@@ -21,6 +21,7 @@ import { MapType, type MapOptions, type MapSpec } from '../maps/types.js';
 import { kernelHelperName, kernelHelpers, type KernelEnvironment } from '../helpers/kernel.js';
 import { packetHelpers } from '../helpers/packet.js';
 import { fibHelpers } from '../helpers/fib.js';
+import { netfilterKfuncs } from '../helpers/netfilter.js';
 import { tunnelHelpers } from '../helpers/tunnel.js';
 import { vlanHelpers } from '../helpers/vlan.js';
 import { cloneHelpers } from '../helpers/clone.js';
@@ -39,7 +40,7 @@ import type { LineInfo, SourceLine } from './btf-ext.js';
 import { linkObjectFiles, prepareObject } from './static-link.js';
 import { functionsOf, linkProgram, type ElfFunction } from './link.js';
 import { checkKconfig, layoutKconfig, type KconfigLayout, type KconfigValue } from './kconfig.js';
-import { checkKfuncs, checkKsyms, ExternTable, symbolText, type KfuncImplementation, type KsymValue, type MissingExtern } from './externs.js';
+import { checkKallsyms, checkKfuncs, checkKsyms, ExternTable, symbolText, type KfuncEntry, type KfuncImplementation, type KsymValue, type MissingExtern } from './externs.js';
 import { describeValue } from '../validate.js';
 import { checkBytes, checkFunction, checkInstance, checkInteger, checkObject, checkOptionalBoolean, checkOptionalFunction, checkOptionalInteger, checkOptions, checkString } from '../validate.js';
 import { parseElf, SectionType, SHF_EXECINSTR, SymbolType, type ElfFile, type ElfSection, type ElfSymbol } from './reader.js';
@@ -181,11 +182,19 @@ export interface LoadOptions extends MapOptions {
    */
   readonly ksyms?: Readonly<Record<string, KsymValue>>;
   /**
+   * The text of a kernel's `/proc/kallsyms` (`ADDRESS TYPE NAME [MODULE]` a line; a user passes the file
+   * they choose, tsbpf never reads /proc): the address of each untyped `__ksym` extern
+   * (`extern void x __ksym;`) that `ksyms` does not give, as libbpf resolves them. At most 64 MiB.
+   */
+  readonly kallsyms?: string;
+  /**
    * The host's kfuncs by name (`extern ... __ksym` functions, and any function the object calls but
    * does not define): a helper-shaped function `(r1, r2, r3, r4, r5, ctx) => r0`, or
    * `{ fn, fast?, args? }` where `args`, when given, must match the argument count of the object's
    * BTF prototype. Built in, and replaceable: `bpf_rcu_read_lock` / `_unlock` and
-   * `bpf_preempt_disable` / `_enable` (no-ops). A weak kfunc not given has address 0 and stops the run
+   * `bpf_preempt_disable` / `_enable` (no-ops), and the netfilter kfuncs on a host with no connections
+   * and no flowtables (`bpf_skb_ct_lookup` / `bpf_xdp_ct_lookup` / `bpf_xdp_flow_lookup`: NULL with the
+   * kernel's `opts->error`; `bpf_ct_release`; see helpers/netfilter.ts). A weak kfunc not given has address 0 and stops the run
    * if called; a strong one refuses the programs that call it, naming every missing one.
    */
   readonly kfuncs?: Readonly<Record<string, KfuncImplementation>>;
@@ -373,7 +382,10 @@ export class BpfObject {
       if (!this.memory.attached) map.view().set(this.kconfig.bytes);
       this.register(map, maps);
     }
-    this.externs = new ExternTable(this.elf, this.btf, checkKsyms(options.ksyms), checkKfuncs(options.kfuncs));
+    // Built-in kfuncs bound to this object's memory; the host's own of the same name win.
+    const kfuncs = new Map<string, KfuncEntry>(netfilterKfuncs(this.memory));
+    for (const [name, entry] of checkKfuncs(options.kfuncs) ?? []) kfuncs.set(name, entry);
+    this.externs = new ExternTable(this.elf, this.btf, checkKsyms(options.ksyms), kfuncs, checkKallsyms(options.kallsyms));
     if (this.externs.bytes !== undefined) {
       const map = new ArrayMap(this.memory, { name: KSYMS_MAP, type: MapType.ARRAY, keySize: 4, valueSize: this.externs.bytes.length, maxEntries: 1, flags: 0 }, 1, false);
       if (!this.memory.attached) map.view().set(this.externs.bytes);

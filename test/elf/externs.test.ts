@@ -37,6 +37,16 @@ describe('kernel symbols (__ksym)', () => {
     expect(obj.program('weak_untyped').runXdp(PACKET).action).toBe(2);
   });
 
+  it('an untyped ksym takes its address from a kallsyms file the user passes; ksyms wins; typed ksyms do not', () => {
+    const kallsyms = 'ffffffff81000000 T _stext\nffffffffc0a01230 d tsbpf_untyped\t[some_module]\nffffffff82000000 D tsbpf_counters\n';
+    expect(r0('untyped_address', { kallsyms })).toBe(0xffff_ffff_c0a0_1230n);
+    expect(r0('untyped_address', { kallsyms, ksyms: { tsbpf_untyped: 7n } })).toBe(7n);
+    expect(() => load('externs', { kallsyms }).program('typed_read')).toThrow(/kernel symbol tsbpf_counters \(__ksym\) is not provided/);
+    expect(() => load('externs', { kallsyms: '0 T _stext' }).program('untyped_address')).toThrow(/tsbpf_untyped .* or a kallsyms file that lists it \(the kallsyms option, --kallsyms FILE\)/);
+    expect(() => load('externs', { kallsyms: 'ffffffff81000000 T _stext\nnot a line' })).toThrow(/kallsyms line 2: "not a line" is not 'ADDRESS TYPE NAME \[MODULE\]'/);
+    expect(() => load('externs', { kallsyms: 5 as never })).toThrow(ArgumentError);
+  });
+
   it('a weak ksym nobody provides is 0; given, it is its address', () => {
     expect(r0('weak_untyped')).toBe(2n);
     expect(r0('weak_untyped', { ksyms: { tsbpf_weak_untyped: 5 } })).toBe(1n);
@@ -170,5 +180,15 @@ describe('tsbpf run --ksym / --kfunc', () => {
     expect(missing.err).not.toMatch(/\n\s+at /);
     expect((await cli(['run', O, '--ksym', 'nonsense'])).err).toMatch(/--ksym nonsense: expected NAME=ADDRESS or NAME=@FILE/);
     expect((await cli(['run', O, '--kfunc', 'f=abc'])).err).toMatch(/--kfunc f=abc: VALUE must be an integer/);
+  });
+
+  it('--kallsyms FILE gives untyped ksyms their addresses, and a malformed file is a one-line error', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tsbpf-kallsyms-'));
+    writeFileSync(join(dir, 'kallsyms'), '0000000000001000 T _stext\n000000000000abcd d tsbpf_untyped [mod]\n');
+    writeFileSync(join(dir, 'bad'), 'zz T x\n');
+    expect(await json(['--program', 'untyped_address', '--kallsyms', join(dir, 'kallsyms')])).toMatchObject({ r0Decimal: String(0xabcd) });
+    const bad = await cli(['run', O, '--program', 'untyped_address', '--packet-hex', pkt, '--kallsyms', join(dir, 'bad')]);
+    expect(bad.err).toMatch(/--kallsyms .*bad: kallsyms line 1: "zz T x" is not/);
+    expect(bad.err).not.toMatch(/\n\s+at /);
   });
 });
