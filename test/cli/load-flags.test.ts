@@ -10,7 +10,7 @@ describe('tsbpf inspect --type / --map-size', () => {
     const r = await cli(['inspect', fx('per_program.o'), '--json']);
     expect(r.code).toBe(0);
     const j = JSON.parse(r.out);
-    expect(j.unavailableMaps.map((m: { name: string }) => m.name)).toEqual(['socks', 'sized_later']);
+    expect(j.unavailableMaps.map((m: { name: string }) => m.name)).toEqual(['socks', 'sized_later', 'arena', 'two_values']);
     const byName = Object.fromEntries(j.programs.map((p: { name: string }) => [p.name, p]));
     expect(byName.count.instructions).toBeGreaterThan(0);
     expect(byName.uses_socks.error).toMatch(/uses map socks, which tsbpf could not create/);

@@ -29,10 +29,7 @@ const LIVE = FULL || process.env['UPDATE_CORPUS_KERNEL_VERDICTS'] === '1';
  * Packet programs the kernel loads that tsbpf does not run (the survey's status in expected-heldout.json),
  * with the cause. The test fails when one appears or goes.
  */
-const KERNEL_ONLY: Record<string, string> = {
-  // A kfunc whose semantics need the kernel's conntrack table: tsbpf has no model of it, a host may pass one in kfuncs.
-  'cilium-ebpf/testdata/kfunc-el.elf call_kfunc (tc) tc': 'calls the kfuncs bpf_skb_ct_lookup and bpf_ct_release (conntrack), which tsbpf does not model; a host may pass them in kfuncs',
-};
+const KERNEL_ONLY: Record<string, string> = {};
 
 interface VerdictTable {
   readonly kernel: string;
