@@ -7,21 +7,12 @@ import { callbackEndedError, callDepthError } from './run-errors.js';
 import type { RunRequest } from './environment.js';
 import { RunHelperContext, setHalves } from './helper-call.js';
 import type { StepObserver } from './interpreter-step.js';
+import type { runLoop } from './interpreter-loop.js';
 import type { Region } from './memory.js';
 
 /** How a context runs a callback: the run loop, and the instructions charged to the run that returned last. */
 export interface CallbackLoop {
-  run(
-    req: RunRequest,
-    r: Int32Array,
-    frames: Int32Array,
-    stack: Region | undefined,
-    startPc: number,
-    startUsed: number,
-    giveBack: boolean,
-    observe: StepObserver | undefined,
-    depth0: number,
-  ): bigint;
+  run: typeof runLoop;
   used(): number;
 }
 
