@@ -60,6 +60,22 @@ function searchTable(c: CodeWriter, size: 1 | 2 | 4 | 8): void {
 }
 
 /**
+ * Find the region of an access of `size` bytes at L_T (see {@link searchTable} and {@link element}):
+ * after it, L_I is the region's table entry, L_T2 the offset into the region and L_E the start of the
+ * element holding the access. When no region or no live element holds the access, `miss(depth)` runs
+ * and must not fall through: it fails, or leaves by `br depth` the block enclosing the search.
+ */
+function findRegion(c: CodeWriter, size: 1 | 2 | 4 | 8, miss: (depth: number) => void): void {
+  c.block(); // found
+  c.block(); // not found
+  searchTable(c, size);
+  c.end(); // not found
+  miss(1);
+  c.end(); // found: L_I is the entry, L_T2 the offset into the region
+  element(c, size, miss);
+}
+
+/**
  * After a region table hit (L_I the entry, L_T2 the offset into the region): set L_E to the start of
  * the element holding the access, for an element region (see Region.stride; 0 otherwise), calling
  * `miss(depth)` (depth: blocks it opened) when the access is not inside one live element.
@@ -114,13 +130,7 @@ export function scanAddress(c: CodeWriter, size: 1 | 2 | 4 | 8, store: boolean, 
       call();
       c.op(Op.unreachable);
     };
-    c.block(); // found
-    c.block(); // not found
-    searchTable(c, size);
-    c.end(); // not found
-    fail();
-    c.end(); // found: L_I is the entry, L_T2 the offset into the region
-    element(c, size, fail);
+    findRegion(c, size, fail);
     c.get(L_I).mem(Op.i32_load, 12).if();
     fillCache(c, mark, filled);
     c.else();
@@ -132,14 +142,7 @@ export function scanAddress(c: CodeWriter, size: 1 | 2 | 4 | 8, store: boolean, 
   // A load: memError fails, or (a run with faulting loads, see VmMemory.faultingLoads) gives the
   // linear offset of the value, which leaves through `done` in L_A.
   c.block(); // done
-  c.block(); // found
-  c.block(); // not found
-  searchTable(c, size);
-  c.end(); // not found
-  call();
-  c.set(L_A).br(1);
-  c.end(); // found: L_I is the entry, L_T2 the offset into the region
-  element(c, size, (depth) => {
+  findRegion(c, size, (depth) => {
     call();
     c.set(L_A).br(depth);
   });
@@ -158,13 +161,7 @@ export function scanAddress(c: CodeWriter, size: 1 | 2 | 4 | 8, store: boolean, 
  */
 export function refill(c: CodeWriter, size: 1 | 2 | 4 | 8, mark: number, filled: () => void): void {
   c.block(); // skip
-  c.block(); // found
-  c.block(); // not found
-  searchTable(c, size);
-  c.end(); // not found
-  c.br(1);
-  c.end(); // found
-  element(c, size, (depth) => c.br(depth));
+  findRegion(c, size, (depth) => c.br(depth));
   c.get(L_I).mem(Op.i32_load, 12).if();
   fillCache(c, mark, filled);
   c.end();
