@@ -34,6 +34,15 @@ const ALU32: Partial<Record<AluName, number>> = {
   rsh: Op.i32_shr_u,
   arsh: Op.i32_shr_s,
 };
+/** Division and remainder, the operations ALU64 / ALU32 and `mov` leave, by width (see {@link divOp}). */
+type DivOps = Readonly<Record<'div' | 'mod' | 'sdiv' | 'smod', number>>;
+const DIV64: DivOps = { div: Op.i64_div_u, mod: Op.i64_rem_u, sdiv: Op.i64_div_s, smod: Op.i64_rem_s };
+const DIV32: DivOps = { div: Op.i32_div_u, mod: Op.i32_rem_u, sdiv: Op.i32_div_s, smod: Op.i32_rem_s };
+
+/** The opcode in `ops` (DIV64 or DIV32) of division or remainder `name`: div, mod, sdiv, else smod. */
+function divOp(ops: DivOps, name: AluName): number {
+  return name === 'div' || name === 'mod' || name === 'sdiv' ? ops[name] : ops.smod;
+}
 const CMP64: Record<Exclude<JumpCond, 'jset'>, number> = {
   jeq: Op.i64_eq,
   jne: Op.i64_ne,
@@ -110,8 +119,7 @@ export function emitAlu(c: CodeWriter, name: AluName, width: 32 | 64, source: 'i
         c.i64(0).get(dst).op(Op.i64_sub).set(dst);
         return;
       }
-      const opc = name === 'div' ? Op.i64_div_u : name === 'mod' ? Op.i64_rem_u : name === 'sdiv' ? Op.i64_div_s : Op.i64_rem_s;
-      c.get(dst).i64(k).op(opc).set(dst);
+      c.get(dst).i64(k).op(divOp(DIV64, name)).set(dst);
       return;
     }
     const s = i.src;
@@ -124,7 +132,7 @@ export function emitAlu(c: CodeWriter, name: AluName, width: 32 | 64, source: 'i
       c.get(s).i64(-1).op(Op.i64_eq).if(ValType.i64).i64(0).get(dst).op(Op.i64_sub).else();
       c.get(dst).get(s).op(Op.i64_div_s).end();
     } else {
-      c.get(dst).get(s).op(name === 'div' ? Op.i64_div_u : name === 'mod' ? Op.i64_rem_u : Op.i64_rem_s);
+      c.get(dst).get(s).op(divOp(DIV64, name));
     }
     c.end().set(dst);
     return;
@@ -157,8 +165,7 @@ export function emitAlu(c: CodeWriter, name: AluName, width: 32 | 64, source: 'i
       c.i32(0).get(dst).op(Op.i32_wrap_i64).op(Op.i32_sub).op(Op.i64_extend_i32_u).set(dst);
       return;
     }
-    const opc = name === 'div' ? Op.i32_div_u : name === 'mod' ? Op.i32_rem_u : name === 'sdiv' ? Op.i32_div_s : Op.i32_rem_s;
-    c.get(dst).op(Op.i32_wrap_i64).i32(k).op(opc).op(Op.i64_extend_i32_u).set(dst);
+    c.get(dst).op(Op.i32_wrap_i64).i32(k).op(divOp(DIV32, name)).op(Op.i64_extend_i32_u).set(dst);
     return;
   }
   c.get(i.src).op(Op.i32_wrap_i64).tee(L_A).op(Op.i32_eqz).if(ValType.i32);
@@ -169,7 +176,7 @@ export function emitAlu(c: CodeWriter, name: AluName, width: 32 | 64, source: 'i
     c.get(L_A).i32(-1).op(Op.i32_eq).if(ValType.i32).i32(0).get(dst).op(Op.i32_wrap_i64).op(Op.i32_sub).else();
     c.get(dst).op(Op.i32_wrap_i64).get(L_A).op(Op.i32_div_s).end();
   } else {
-    c.get(dst).op(Op.i32_wrap_i64).get(L_A).op(name === 'div' ? Op.i32_div_u : name === 'mod' ? Op.i32_rem_u : Op.i32_rem_s);
+    c.get(dst).op(Op.i32_wrap_i64).get(L_A).op(divOp(DIV32, name));
   }
   c.end().op(Op.i64_extend_i32_u).set(dst);
 }
