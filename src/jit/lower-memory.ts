@@ -156,7 +156,7 @@ export function scanAddress(c: CodeWriter, size: 1 | 2 | 4 | 8, store: boolean, 
 
 /**
  * Refill the cache with the first region wholly holding `size` bytes at L_T when that region is
- * writable (the rule of {@link FunctionCompiler.scanAddress}, without failing: nothing changes when
+ * writable (the rule of {@link scanAddress}, without failing: nothing changes when
  * no region holds them or it is read-only).
  */
 export function refill(c: CodeWriter, size: 1 | 2 | 4 | 8, mark: number, filled: () => void): void {
