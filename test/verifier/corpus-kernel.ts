@@ -58,7 +58,7 @@ export function corpusPrograms(): CorpusProgram[] {
 }
 
 /** The linked program with its maps as pseudo loads again, or undefined when it uses a map of maps. */
-function kernelRequest(bytes: Uint8Array, type: ProgramType, table: ReturnType<typeof objectMapTable>, attach: 'xdp_devmap' | undefined): VerdictRequest | undefined {
+export function kernelRequest(bytes: Uint8Array, type: ProgramType, table: ReturnType<typeof objectMapTable>, attach: 'xdp_devmap' | undefined): VerdictRequest | undefined {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const maps: Record<number, KernelMapDef> = {};
   for (let pc = 0; pc + 1 < bytes.length / 8; pc++) {
