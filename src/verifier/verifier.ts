@@ -111,19 +111,31 @@ function runChecks(prog: Uint8Array, options: VerifierOptions, report: Report): 
 
 /**
  * Kernel level: the shape checks as the kernel applies them (map pseudo loads allowed, bad shift
- * immediates rejected), then, when the shape is sound, the analysis.
+ * immediates rejected), then, when the shape is sound, the analysis. The kernel checks reserved fields
+ * as its walk reaches an instruction, so a non-zero reserved field refuses the program only where the
+ * analysis reaches it (dead code the loader's constants cut off may hold anything decodable).
  */
 function kernelChecks(prog: Uint8Array, options: VerifierOptions, report: Report): void {
   let failed = false;
+  const reserved: { pc: number; message: string }[] = [];
   const shape: VerifierOptions = { ...options, level: 'shape', allowPseudoLoads: options.allowPseudoLoads ?? true };
   shapeChecks(prog, shape, (pc, rule, message, severity = 'error') => {
     const s = rule === 'shift-range' ? 'error' : severity;
+    if (rule === 'reserved-field' && pc !== undefined && s === 'error') {
+      reserved.push({ pc, message });
+      return;
+    }
     if (s === 'error') failed = true;
     report(pc, rule, message, s);
   });
-  if (failed) return;
+  if (failed) {
+    for (const r of reserved) report(r.pc, 'reserved-field', r.message);
+    return;
+  }
   const result = analyzeKernel(prog, options);
-  for (const issue of result.issues) report(issue.pc, issue.rule, issue.message, issue.severity ?? 'error');
+  const reached = reserved.filter((r) => result.facts.regs[r.pc] !== undefined).map((r) => ({ pc: r.pc, rule: 'reserved-field' as const, message: r.message }));
+  const issues = [...result.issues, ...reached].sort((a, b) => a.pc - b.pc);
+  for (const issue of issues) report(issue.pc, issue.rule, issue.message, 'severity' in issue ? (issue.severity ?? 'error') : 'error');
 }
 
 /** Run the kernel-level analysis on shape-checked bytecode. */
