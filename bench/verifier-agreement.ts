@@ -11,10 +11,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { assemble } from '../src/asm/assembler.js';
-import { loadObject } from '../src/elf/loader.js';
 import { kernelAttachType, kernelProgramType, objectMapTable } from '../src/elf/kernel-check.js';
 import { checkProgram, type VerifierIssue } from '../src/verifier/index.js';
-import { CORPUS_DIR, corpusObjects } from '../test/corpus/survey.js';
+import { loadedCorpusObjects } from '../test/corpus/survey.js';
 import { kernelOracle, type VerdictRequest } from '../test/kernel/runner.js';
 import { rng } from '../test/kernel/packets.js';
 import { kernelRequest } from '../test/verifier/corpus-kernel.js';
@@ -189,13 +188,7 @@ if (only !== 'generated') {
   const accepted = new Map(Object.entries(JSON.parse(readFileSync(join(import.meta.dirname, '../test/verifier/corpus-kernel.json'), 'utf8')) as Record<string, { accepted: boolean }>));
   const cases: Case[] = [];
   const next = rng(seedLo);
-  for (const path of corpusObjects()) {
-    let obj;
-    try {
-      obj = loadObject(new Uint8Array(readFileSync(join(CORPUS_DIR, path))), { verify: false });
-    } catch {
-      continue;
-    }
+  for (const { path, obj } of loadedCorpusObjects()) {
     const table = objectMapTable(obj.maps);
     for (const p of obj.programs) {
       if (p.section === '.text' || accepted.get(`${path}:${p.name}`)?.accepted !== true) continue;

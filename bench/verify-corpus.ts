@@ -7,22 +7,13 @@
  * processed, and the first (cold) and median of five later runs, wall and CPU time.
  * @module
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { loadObject } from '../src/elf/loader.js';
 import { kernelProgramType, objectMapTable } from '../src/elf/kernel-check.js';
 import { analyzeFacts } from '../src/verifier/verifier.js';
-import { CORPUS_DIR, corpusObjects } from '../test/corpus/survey.js';
+import { loadedCorpusObjects } from '../test/corpus/survey.js';
 
 const count = Number(process.argv[2] ?? '8');
 const found: { name: string; bytes: Uint8Array; run: () => { steps: number; issues: readonly unknown[] } }[] = [];
-for (const path of corpusObjects()) {
-  let obj;
-  try {
-    obj = loadObject(new Uint8Array(readFileSync(join(CORPUS_DIR, path))), { verify: false });
-  } catch {
-    continue;
-  }
+for (const { path, obj } of loadedCorpusObjects()) {
   const table = objectMapTable(obj.maps);
   for (const p of obj.programs) {
     const type = kernelProgramType(p.type, p.section);

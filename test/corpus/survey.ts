@@ -34,6 +34,19 @@ export function corpusObjects(): string[] {
   return out;
 }
 
+/** Every corpus object the loader reads (not verified; objects it refuses are skipped), with its path. */
+export function* loadedCorpusObjects(): Generator<{ readonly path: string; readonly obj: BpfObject }> {
+  for (const path of corpusObjects()) {
+    let obj: BpfObject;
+    try {
+      obj = loadObject(new Uint8Array(readFileSync(join(CORPUS_DIR, path))), { verify: false });
+    } catch {
+      continue;
+    }
+    yield { path, obj };
+  }
+}
+
 /** Status of one object. */
 export interface ObjectStatus {
   /** `loads`, or `refused: CODE: message`. */

@@ -7,11 +7,10 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadObject } from '../../src/elf/index.js';
 import { kernelAttachType, objectMapTable } from '../../src/elf/kernel-check.js';
 import type { ProgramType } from '../../src/verifier/analysis/index.js';
 import type { VerifierIssue } from '../../src/verifier/index.js';
-import { CORPUS_DIR, corpusObjects } from '../corpus/survey.js';
+import { loadedCorpusObjects } from '../corpus/survey.js';
 import type { KernelMapDef, KernelOracle, VerdictRequest } from '../kernel/runner.js';
 import { analyzeObject } from './objects.js';
 
@@ -35,13 +34,7 @@ export interface CorpusVerdict {
 /** Every corpus program tsbpf links, analysed at the kernel level. */
 export function corpusPrograms(): CorpusProgram[] {
   const out: CorpusProgram[] = [];
-  for (const path of corpusObjects()) {
-    let obj;
-    try {
-      obj = loadObject(new Uint8Array(readFileSync(join(CORPUS_DIR, path))), { verify: false });
-    } catch {
-      continue;
-    }
+  for (const { path, obj } of loadedCorpusObjects()) {
     let results;
     try {
       results = analyzeObject(obj);
