@@ -11,6 +11,7 @@ import type { PacketSession } from '../context/session.js';
 import type { Redirect } from '../helpers/packet.js';
 import type { SkbClone } from '../helpers/clone.js';
 import { EbpfVmRaw } from '../vm/vm.js';
+import type { VmMemory } from '../vm/memory.js';
 import type { HelperEntry, RunLimits, RunOutcome } from '../vm/environment.js';
 import { XDP_ACTIONS } from './commands/run-object.js';
 
@@ -25,6 +26,10 @@ export interface PacketEngine {
    * the engine cannot tell), in an object the next run rewrites.
    */
   run(buf: Uint8Array, start: number, length: number): RunOutcome;
+  /** The linear memory the program runs in, when packets can be run from it ({@link runAt}). */
+  readonly memory?: VmMemory;
+  /** Run as {@link run} does on `length` bytes at linear-memory offset `offset` of {@link memory}. */
+  runAt?(offset: number, length: number): RunOutcome;
   /** The bytes holding the packet as the program left it (after a run). */
   outBytes(): Uint8Array;
   readonly outStart: number;
@@ -49,6 +54,8 @@ export function objectPacketEngine(obj: BpfObject, info: ProgramInfo, jit: boole
   return {
     kind,
     run: (buf, start, length) => session.runPacket(buf, start, length),
+    memory,
+    runAt: (offset, length) => session.runAt(offset, length),
     outBytes: () => memory.bytes,
     get outStart() {
       return session.outStart;

@@ -16,6 +16,7 @@ import { EbpfError } from '../errors.js';
 import { CaptureReader, LinkType, PcapStreamWriter } from '../pcap/index.js';
 import { feedCapture, openSink, type CaptureSink } from './capture-io.js';
 import { CaptureScan, notEthernet } from './capture-scan.js';
+import { LinearReadBuffers } from './capture-memory.js';
 import { InstructionCounts, LatencyHistogram, VerdictCounts } from './capture-stats.js';
 import { InputError } from './input.js';
 import { UsageError } from './args.js';
@@ -177,7 +178,9 @@ export async function runCapture(req: CaptureRunRequest, io: CliIo): Promise<num
   const steady = new LatencyHistogram();
   const instructions = new InstructionCounts();
   let warmup = WARMUP;
-  const scan = new CaptureScan(req.pcapPath, req.count ?? Number.POSITIVE_INFINITY);
+  // The capture is read into the program's linear memory when the engine can run packets from there.
+  const linear = engine.memory !== undefined && engine.runAt !== undefined ? new LinearReadBuffers(engine.memory) : undefined;
+  const scan = new CaptureScan(req.pcapPath, req.count ?? Number.POSITIVE_INFINITY, linear === undefined ? {} : { buffers: linear.take });
   const reader = scan.reader;
   const maxErrors = req.maxErrors ?? Number.POSITIVE_INFINITY;
   const judged: Judgement = { verdict: 0, passed: false, end: 0 };
@@ -196,7 +199,7 @@ export async function runCapture(req: CaptureRunRequest, io: CliIo): Promise<num
         let passed = false;
         let end = 0;
         try {
-          const outcome = engine.run(buf, reader.dataOffset, length);
+          const outcome = linear !== undefined && linear.base >= 0 ? engine.runAt!(linear.base + reader.dataOffset, length) : engine.run(buf, reader.dataOffset, length);
           judge(kind, outcome, engine, judged);
           // NaN when the engine cannot count (raw bytecode).
           const n = outcome.instructions;
@@ -228,6 +231,8 @@ export async function runCapture(req: CaptureRunRequest, io: CliIo): Promise<num
           verdict = `error ${e.code}`;
           if (failures.length < MAX_ERRORS_KEPT) failures.push({ packet: number, code: e.code, pc: e.pc, message: cliHint(e.message) });
         }
+        // A run may have grown the memory the capture is read into.
+        linear?.check(reader);
         if (typeof verdict === 'number') verdicts.add(verdict);
         else verdicts.addKey(verdict);
         if (obj !== undefined) {

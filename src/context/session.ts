@@ -50,6 +50,10 @@ export class PacketSession {
   /** `space.changes` when this session last set its regions up. */
   private ticket = -1;
   private lastLength = -1;
+  /** The last source view and memory view {@link inMemory} compared, and its answer. */
+  private seenSrc: Uint8Array | undefined;
+  private seenBytes: Uint8Array | undefined;
+  private seenInMemory = false;
 
   constructor(
     /** The context the program gets: `xdp_md`, `__sk_buff`, or raw input memory. */
@@ -123,23 +127,63 @@ export class PacketSession {
       checkInteger(start, 'start', 0, src.length);
       checkInteger(length, 'length', 0, src.length - start);
     }
+    return this.load(src, start, length);
+  }
+
+  /**
+   * Run as {@link runPacket} does on the `length` bytes at linear-memory offset `offset` of the
+   * session's memory (a capture read straight into that memory): the packet is copied into the packet
+   * region by `memory.copy`, with no view of it needed. Offsets stay valid when the memory grows (a
+   * longer packet may make the session allocate), where a view of the memory would be detached.
+   */
+  runAt(offset: number, length: number): RunOutcome {
+    const size = this.env.space.memory.bytes.length;
+    if (!(Number.isSafeInteger(offset) && offset >= 0 && Number.isSafeInteger(length) && length >= 0 && offset + length <= size)) {
+      checkInteger(offset, 'offset', 0, size);
+      checkInteger(length, 'length', 0, size - offset);
+    }
+    return this.load(undefined, offset, length);
+  }
+
+  /**
+   * Whether `src` is a view of the session's linear memory (the pool's batches, a capture read into
+   * it): remembered per view, since reading `.buffer` of a view of a WebAssembly memory costs about
+   * as much as copying a short packet.
+   */
+  private inMemory(src: Uint8Array, bytes: Uint8Array): boolean {
+    if (src !== this.seenSrc || bytes !== this.seenBytes) {
+      this.seenSrc = src;
+      this.seenBytes = bytes;
+      this.seenInMemory = src.buffer === bytes.buffer;
+    }
+    return this.seenInMemory;
+  }
+
+  /** Put the packet (`src[start, start + length)`, or linear memory from `start` when `src` is undefined) at `to`. */
+  private copyIn(src: Uint8Array | undefined, start: number, length: number, to: number): void {
+    const mem = this.env.space.memory;
+    if (src === undefined) mem.copy(to, start, length);
+    else if (this.inMemory(src, mem.bytes)) mem.copy(to, src.byteOffset + start, length);
+    else mem.bytes.set(src.subarray(start, start + length), to);
+  }
+
+  /** Map and fill the context and packet for a run on the checked packet, then run it. */
+  private load(src: Uint8Array | undefined, start: number, length: number): RunOutcome {
     const space = this.env.space;
     if (space.running) throw nestedRunError();
     if (space.changes !== this.ticket || length > this.room) this.setUp(length);
     const mem = space.memory;
-    const bytes = mem.bytes;
     const base = this.base;
     this.runs++;
     if (this.kind === 'xdp') {
       const host = this.xdp;
+      // First the packet, then the headroom: a source overlapping the buffer is read before it is zeroed.
+      this.copyIn(src, start, length, base + XDP_HEADROOM);
       if (host.adjusts !== 0) {
         // A run moved the packet's start or end: the headroom it could write to is zeroed again.
-        bytes.fill(0, base, base + XDP_HEADROOM);
+        mem.bytes.fill(0, base, base + XDP_HEADROOM);
         host.adjusts = 0;
       }
-      // A packet already in linear memory (a pool worker's batch) is copied by memory.copy.
-      if (src.buffer === bytes.buffer) mem.copy(base + XDP_HEADROOM, src.byteOffset + start, length);
-      else bytes.set(src.subarray(start, start + length), base + XDP_HEADROOM);
       const ctx = this.ctx;
       const v = mem.view;
       // Six words: stores V8 inlines cost less than a call to fill.
@@ -162,14 +206,15 @@ export class PacketSession {
         this.ticket = space.changes;
       }
     }
-    if (src.buffer === bytes.buffer) mem.copy(base, src.byteOffset + start, length);
-    else bytes.set(src.subarray(start, start + length), base);
+    this.copyIn(src, start, length, base);
     if (this.kind === 'skb') {
       const ctx = this.ctx;
+      const bytes = mem.bytes;
       const v = mem.view;
       bytes.fill(0, ctx, ctx + SkBuff.SIZE);
       v.setUint32(ctx + SkBuff.len, length, true);
-      v.setUint32(ctx + SkBuff.protocol, length >= 14 ? src[start + 12]! | (src[start + 13]! << 8) : 0, true);
+      // The EtherType, read from the packet's copy.
+      v.setUint32(ctx + SkBuff.protocol, length >= 14 ? bytes[base + 12]! | (bytes[base + 13]! << 8) : 0, true);
       v.setUint32(ctx + SkBuff.data, MEM_START, true);
       v.setUint32(ctx + SkBuff.data_end, MEM_START + length, true);
       v.setUint32(ctx + SkBuff.data_meta, MEM_START, true);

@@ -188,6 +188,18 @@ export class CaptureReader {
     this.fill += n;
   }
 
+  /**
+   * The reader's buffer now lives in `buffer`, which holds the same bytes at the same offsets (at
+   * least as many as were written): for a buffer in a `WebAssembly.Memory` that grew, which detaches
+   * every view of it. The reader reads on from `buffer`; the current packet stays where it was.
+   */
+  rebind(buffer: Uint8Array): void {
+    checkBytes(buffer, 'buffer');
+    if (buffer.length < this.fill) throw argumentError('buffer', `a Uint8Array of at least the ${this.fill} bytes written`, buffer);
+    this.buffer = buffer;
+    this.view = new DataView(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+  }
+
   private makeRoom(n: number): void {
     if (this.fill + n <= this.buffer.length) return;
     // The unread bytes are at most one partial record: move them to the front, growing the buffer if

@@ -114,6 +114,34 @@ describe('tsbpf run --pcap: streaming, tolerance and conventions', () => {
     expect(r.out).toMatch(/\ntime: [\d.]+ (ns|µs|ms) per packet, median [\d.]+ (ns|µs|ms), p99 [\d.]+ (ns|µs|ms) \(interpreter; the first 1000 packets, warming up, [\d.]+ (ns|µs|ms) each\)\ncpu: [\d.]+ s, [\d,]+ packets per CPU second\nlatency: </);
   });
 
+  it('the capture read into linear memory: the same report over area switches, a packet spanning reads, a record larger than an area, a memory that grows', async () => {
+    const frames = readPackets(traffic).map((p) => p.data);
+    // A frame longer than the memory had (the session allocates: the memory grows under the reader's
+    // buffer) and one larger than a read area (read into a plain buffer), between 10 MB of small ones.
+    const long = new Uint8Array(300_000);
+    long.set(frames[0]!);
+    const huge = new Uint8Array(5 << 20);
+    huge.set(frames[1]!);
+    const list: { data: Uint8Array }[] = [];
+    for (let i = 0; i < 40_000; i++) {
+      list.push({ data: frames[i % frames.length]! });
+      if (i === 7_000) list.push({ data: long });
+      if (i === 20_000) list.push({ data: huge });
+    }
+    const file = writePcap(list);
+    const dir = tempFiles({ 'big.pcap': file });
+    const fromFile = JSON.parse((await cli(['run', obj, '--pcap', `${dir}/big.pcap`, '--jit', '--json'])).out);
+    // stdin read whole: one plain buffer, the session copies each packet from it.
+    const fromStdin = JSON.parse((await cli(['run', obj, '--pcap', '-', '--jit', '--json'], file)).out);
+    expect(fromFile.packets).toBe(40_002);
+    for (const key of ['packets', 'verdicts', 'instructions', 'maps', 'traceLines', 'trace', 'errors', 'complete']) expect(fromFile[key], key).toEqual(fromStdin[key]);
+    // traffic.pcap's verdicts, each frame's as often as it was repeated (the long and huge frames start as frames 0 and 1).
+    const each = JSON.parse((await cli(['run', obj, '--pcap', ex('traffic.pcap'), '--json', '--verbose'])).out).perPacket.map((p: { verdict: string }) => p.verdict === 'XDP_DROP');
+    let drops = (each[0] ? 1 : 0) + (each[1] ? 1 : 0);
+    for (let i = 0; i < 40_000; i++) if (each[i % frames.length]) drops++;
+    expect(fromFile.verdicts.XDP_DROP).toBe(drops);
+  });
+
   it('single runs: --json result, --json error, --repeat', async () => {
     const prog = 'b70000000700000095000000000000000'.slice(0, 32); // mov r0, 7; exit
     const ok = await cli(['run', prog, '--json']);

@@ -143,3 +143,43 @@ describe('CaptureReader buffers option', () => {
     expect(() => short.push(new Uint8Array(10))).toThrow(/at least 10 bytes/);
   });
 });
+
+describe('CaptureReader.rebind', () => {
+  it('reads on from the same bytes in a WebAssembly memory that grew (which detaches every view), in two areas used in turn', () => {
+    for (const file of [examplePcap(), examplePcapng()]) {
+      const want = readPackets(file).map((p) => [...p.data]);
+      const memory = new WebAssembly.Memory({ initial: 1 });
+      const areas = [1024, 8192];
+      const size = 4096;
+      let turn = 0;
+      let base = 0;
+      const reader = new CaptureReader({ buffers: (n) => {
+        expect(n).toBeLessThanOrEqual(size);
+        base = areas[turn]!;
+        turn ^= 1;
+        return new Uint8Array(memory.buffer, base, size);
+      } });
+      const seen: number[][] = [];
+      // Pieces that cut records (and their headers) anywhere; the memory grows after every packet.
+      for (let i = 0; i < file.length; i += 61) {
+        reader.push(file.subarray(i, i + 61));
+        while (reader.next()) {
+          seen.push([...reader.buffer.subarray(reader.dataOffset, reader.dataOffset + reader.dataLength)]);
+          memory.grow(1);
+          expect(reader.buffer.length).toBe(0);
+          reader.rebind(new Uint8Array(memory.buffer, base, size));
+        }
+      }
+      reader.end();
+      expect(reader.next()).toBe(false);
+      expect(seen).toEqual(want);
+    }
+  });
+
+  it('refuses a buffer shorter than what was written into the reader, or not a Uint8Array', () => {
+    const reader = new CaptureReader();
+    reader.push(examplePcap().subarray(0, 100));
+    expect(() => reader.rebind(new Uint8Array(99))).toThrow(/at least the 100 bytes written/);
+    expect(() => reader.rebind([1, 2] as unknown as Uint8Array)).toThrow(/buffer/);
+  });
+});
