@@ -28,6 +28,8 @@ import { cloneHelpers } from '../helpers/clone.js';
 import { tracingHelpers } from '../helpers/tracing.js';
 import { formatHelpers } from '../helpers/format.js';
 import { callbackHelpers } from '../helpers/callbacks.js';
+import { dynptrHelpers } from '../helpers/dynptr.js';
+import { strtolHelpers } from '../helpers/strtol.js';
 import { Fib, type FibDescription } from '../helpers/fib-table.js';
 import { SocketTable, type SocketDescription } from '../helpers/socket-table.js';
 import { socketHelpers } from '../helpers/sockets.js';
@@ -408,6 +410,8 @@ export class BpfObject {
     this.helperTable = kernelHelpers(env);
     for (const [id, entry] of formatHelpers(env)) this.helperTable.set(id, entry);
     for (const [id, entry] of callbackHelpers(env)) this.helperTable.set(id, entry);
+    for (const [id, entry] of dynptrHelpers(env)) this.helperTable.set(id, entry);
+    for (const [id, entry] of strtolHelpers(this.memory)) this.helperTable.set(id, entry);
     for (const [id, entry] of packetHelpers(env)) this.helperTable.set(id, entry);
     for (const [id, entry] of fibHelpers(this.memory, fib)) this.helperTable.set(id, entry);
     for (const [id, entry] of tunnelHelpers(this.memory)) this.helperTable.set(id, entry);

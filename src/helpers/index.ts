@@ -40,3 +40,5 @@ export { TracingHelper } from './tracing.js';
 export { FormatHelper } from './format.js';
 export { MAX_BPRINTF_ARGS } from './bprintf.js';
 export { BPF_MAX_LOOPS, CallbackHelper } from './callbacks.js';
+export { DYNPTR_MAX_SIZE, DynptrHelper } from './dynptr.js';
+export { StrtolHelper } from './strtol.js';

@@ -55,11 +55,12 @@ export class RingBufMap extends BpfMap {
   }
 
   /**
-   * Reserve `len` bytes; the record data's virtual address, or 0 when the ring has no room.
+   * Reserve `len` bytes; the record data's virtual address, or 0 when the ring has no room. An empty
+   * record (`bpf_ringbuf_reserve_dynptr` of 0 bytes, which the kernel allows) only when `empty`.
    * @internal
    */
-  reserve(len: number): number {
-    if (len <= 0 || len > this.size - HEADER) {
+  reserve(len: number, empty = false): number {
+    if (len < 0 || (len === 0 && !empty) || len > this.size - HEADER) {
       this.dropped++;
       return 0;
     }
@@ -76,7 +77,7 @@ export class RingBufMap extends BpfMap {
       this.prod += pad;
       at = 0;
     }
-    const region = this.memory.map({ name: `map:${this.name} record`, vaddr: this.arenaAddress + at + HEADER, size: len, offset: this.arenaOffset(at + HEADER) });
+    const region = len === 0 ? undefined : this.memory.map({ name: `map:${this.name} record`, vaddr: this.arenaAddress + at + HEADER, size: len, offset: this.arenaOffset(at + HEADER) });
     const rec: RecordState = { at, span, len, state: 'reserved', region };
     this.records.push(rec);
     this.reserved.set(at, rec);

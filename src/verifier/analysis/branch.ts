@@ -109,8 +109,8 @@ function nullCheck(w: Work, v: Value, isNull: boolean): void {
       w.owned.add(f);
     }
   }
-  // a null result holds no reference
-  if (isNull && v.ref !== 0) release(w, v.ref);
+  // a null result holds no reference (a dynptr's slice, k 1, borrows its dynptr's: not released)
+  if (isNull && v.ref !== 0 && v.k === 0) release(w, v.ref);
 }
 
 function packetCompare(w: Work, rel: Rel, a: Value, b: Value): void {

@@ -10,8 +10,8 @@ import { helperAllowed } from './helper-types.js';
 import { HELPER_PROTOS, type ArgKind } from './helpers.js';
 import { checkMemoryArg, ownFrame, type Work } from './memory.js';
 import { constValue as scalarConst, S64_MAX } from './scalar.js';
-import { mapSpills, STACK_SIZE } from './state.js';
-import { ANY_SCALAR, UNINIT, isPointer, mapsOf, pointer, typeName, type Value } from './value.js';
+import { Byte, mapSpills, STACK_SIZE } from './state.js';
+import { ANY_SCALAR, DYNPTR_LOCAL, DYNPTR_RINGBUF, UNINIT, isPointer, mapsOf, pointer, typeName, type Value } from './value.js';
 
 /** Map types whose elements a program cannot look up, update or delete. */
 const NO_ELEMENT_ACCESS = new Set([3, 4, 27]);
@@ -58,6 +58,9 @@ export function helperCall(env: Env, w: Work, pc: number, id: number): void {
   let mapSet: readonly number[] = [];
   let mixedShapes = false;
   let ok = true;
+  /** The dynptr argument's spilled value, and where a `dynptr_uninit` argument's goes. */
+  let dynptr: Value | undefined;
+  let dynptrSlot: Value | undefined;
   for (let a = 0; a < args.length && ok; a++) {
     const r = a + 1;
     const kind = args[a]!;
@@ -116,6 +119,27 @@ export function helperCall(env: Env, w: Work, pc: number, id: number): void {
         ok = checkMemoryArg(env, w, pc, r, v, size, size, kind === 'out_value');
         break;
       }
+      case 'long_out':
+        if (proto.noPacket === true && (v.type === 'packet' || v.type === 'packet_meta')) bad('fp, map_value, ringbuf_mem (helper access to the packet is not allowed)');
+        else ok = checkMemoryArg(env, w, pc, r, v, 8, 8, true);
+        break;
+      case 'dynptr_uninit':
+        dynptrSlot = v;
+        ok = dynptrUninit(env, w, pc, r, v, proto.name, id);
+        break;
+      case 'dynptr':
+      case 'dynptr_release': {
+        dynptr = dynptrAt(env, w, pc, r, v, proto.name, id);
+        if (dynptr === undefined) ok = false;
+        else if (kind === 'dynptr_release') {
+          if (dynptr.k !== DYNPTR_RINGBUF) {
+            env.report(pc, 'helper-argument', `Expected a dynptr of type ringbuf as arg #${r} (${proto.name}#${id})`);
+            ok = false;
+          } else release(w, dynptr.ref);
+        }
+        break;
+      }
+      case 'map_mem':
       case 'mem':
       case 'mem_or_null':
       case 'out': {
@@ -123,6 +147,16 @@ export function helperCall(env: Env, w: Work, pc: number, id: number): void {
         const sv = w.regs[r + 1]!;
         if (kind === 'mem_or_null' && v.type === 'scalar' && scalarConst(v.scalar) === 0n) {
           a++;
+          break;
+        }
+        if (kind === 'map_mem' && v.type !== 'map_value') {
+          env.report(pc, 'helper-argument', `Unsupported reg type ${typeName(v.type)} for ${proto.name} data (argument ${r} must be a map value)`);
+          ok = false;
+          break;
+        }
+        if (proto.noPacket === true && (v.type === 'packet' || v.type === 'packet_meta')) {
+          env.report(pc, 'helper-argument', `helper access to the packet is not allowed (argument ${r} of ${proto.name}#${id})`);
+          ok = false;
           break;
         }
         if (sv.type !== 'scalar') {
@@ -151,7 +185,7 @@ export function helperCall(env: Env, w: Work, pc: number, id: number): void {
         break;
       }
       case 'ringbuf_mem':
-        if (v.type !== 'mem' || v.ref === 0 || v.lo !== 0 || v.hi !== 0) bad('ringbuf_mem (the unmodified pointer bpf_ringbuf_reserve returned, after its null check)');
+        if (v.type !== 'mem' || v.ref === 0 || v.k !== 0 || v.lo !== 0 || v.hi !== 0) bad('ringbuf_mem (the unmodified pointer bpf_ringbuf_reserve returned, after its null check)');
         else release(w, v.ref);
         break;
       case 'sock':
@@ -165,6 +199,16 @@ export function helperCall(env: Env, w: Work, pc: number, id: number): void {
     }
   }
   if (proto.changesPacket === true) invalidatePacket(w);
+  if (ok && dynptrSlot !== undefined) {
+    // A ring buffer dynptr holds a reference whether or not the reservation succeeds.
+    const ringbuf = proto.dynptr === 'ringbuf';
+    const ref = ringbuf ? pc + 1 : 0;
+    if (ringbuf) w.refs.set(ref, pc);
+    const frame = ownFrame(w, dynptrSlot.frame);
+    const start = dynptrSlot.lo + STACK_SIZE;
+    for (let i = start; i < start + DYNPTR_BYTES; i++) frame.bytes[i] = Byte.SPILL;
+    frame.spills.set(start, { value: pointer('dynptr', 0, { k: ringbuf ? DYNPTR_RINGBUF : DYNPTR_LOCAL, ref }), size: DYNPTR_BYTES });
+  }
   switch (proto.ret) {
     case 'integer':
       clobber(w, ANY_SCALAR);
@@ -200,6 +244,17 @@ export function helperCall(env: Env, w: Work, pc: number, id: number): void {
       clobber(w, pointer(proto.ret, 0, { id: pc * 16 + 1, ref }));
       break;
     }
+    case 'dynptr_mem_or_null': {
+      // memory inside the dynptr: a ring buffer record's slice dies with the record (it borrows the
+      // dynptr's reference, k 1: its null check releases nothing)
+      const size = w.regs[3]!.type === 'scalar' ? scalarConst(w.regs[3]!.scalar) : undefined;
+      if (!ok || size === undefined || dynptr === undefined || size > BigInt(MAX_SIZE)) {
+        clobber(w, ANY_SCALAR);
+        break;
+      }
+      clobber(w, pointer('mem_or_null', 0, { id: pc * 16 + 1, size: Number(size), ref: dynptr.ref, k: dynptr.ref === 0 ? 0 : 1 }));
+      break;
+    }
     case 'ringbuf_mem_or_null': {
       const size = w.regs[2]!.type === 'scalar' ? scalarConst(w.regs[2]!.scalar) : undefined;
       if (!ok || size === undefined) {
@@ -212,6 +267,59 @@ export function helperCall(env: Env, w: Work, pc: number, id: number): void {
       break;
     }
   }
+}
+
+/** Bytes of a `struct bpf_dynptr`. */
+const DYNPTR_BYTES = 16;
+
+/** The stack slot of a dynptr argument: a constant, 8-aligned offset with 16 bytes in the frame; or a report. */
+function dynptrStart(env: Env, w: Work, pc: number, r: number, v: Value, name: string, id: number): number | undefined {
+  if (v.type !== 'stack') {
+    env.report(pc, 'helper-argument', `R${r} type=${typeName(v.type)} expected=fp (a dynptr on the stack, argument ${r} of ${name}#${id})`);
+    return undefined;
+  }
+  if (v.lo !== v.hi || v.frame >= w.frames.length) {
+    env.report(pc, 'helper-argument', `dynptr has to be at a constant offset (argument ${r} of ${name}#${id})`);
+    return undefined;
+  }
+  if ((v.lo & 7) !== 0 || v.lo < -STACK_SIZE || v.lo + DYNPTR_BYTES > 0) {
+    env.report(pc, 'helper-argument', `invalid dynptr slot fp${v.lo} (argument ${r} of ${name}#${id}): 16 bytes at an 8-byte aligned offset inside the stack`);
+    return undefined;
+  }
+  return v.lo + STACK_SIZE;
+}
+
+/** The dynptr a `dynptr` argument points to (its spilled value), or undefined after a report. */
+function dynptrAt(env: Env, w: Work, pc: number, r: number, v: Value, name: string, id: number): Value | undefined {
+  const start = dynptrStart(env, w, pc, r, v, name, id);
+  if (start === undefined) return undefined;
+  const spill = w.frames[v.frame]!.spills.get(start);
+  if (spill === undefined || spill.size !== DYNPTR_BYTES || spill.value.type !== 'dynptr') {
+    env.report(pc, 'helper-argument', `Expected an initialized dynptr as arg #${r} (${name}#${id})`);
+    return undefined;
+  }
+  return spill.value;
+}
+
+/** A `dynptr_uninit` argument: a slot that may be made a dynptr (not one holding a ring buffer reference). */
+function dynptrUninit(env: Env, w: Work, pc: number, r: number, v: Value, name: string, id: number): boolean {
+  const start = dynptrStart(env, w, pc, r, v, name, id);
+  if (start === undefined) return false;
+  for (const [at, s] of w.frames[v.frame]!.spills) {
+    if (at < start + DYNPTR_BYTES && at + s.size > start && s.value.type === 'dynptr' && s.value.ref !== 0) {
+      env.report(pc, 'unreleased-reference', `cannot overwrite referenced dynptr (argument ${r} of ${name}#${id}): submit or discard it first`);
+      return false;
+    }
+  }
+  // what the slot held is gone (a spill over part of it becomes plain data)
+  const frame = ownFrame(w, v.frame);
+  for (const [at, s] of frame.spills) {
+    if (at < start + DYNPTR_BYTES && at + s.size > start) {
+      frame.spills.delete(at);
+      for (let i = at; i < at + s.size; i++) frame.bytes[i] = Byte.DATA;
+    }
+  }
+  return true;
 }
 
 /** Same key size, value size, type and access (so one map's facts hold for every map of a set). */

@@ -20,6 +20,12 @@
  * - `out_value`: a pointer to writable memory of the map's value size (initialised by the call).
  * - `sock`: a socket a lookup returned, after its null check (released by the call).
  * - `sock_common`: a socket a lookup returned, after its null check (not released).
+ * - `map_mem`: a map value pointer, of the size given by the next argument (`bpf_dynptr_from_mem`'s data).
+ * - `long_out`: a pointer to 8 writable bytes (initialised by the call).
+ * - `dynptr_uninit`: a stack slot of 16 bytes at a constant, 8-aligned offset, made a dynptr by the call
+ *   (of the prototype's {@link HelperProto.dynptr} kind).
+ * - `dynptr`: a dynptr a helper made (a stack pointer to it).
+ * - `dynptr_release`: a ring buffer dynptr (released by the call).
  */
 export type ArgKind =
   | 'any'
@@ -37,10 +43,19 @@ export type ArgKind =
   | 'const'
   | 'out_value'
   | 'sock'
-  | 'sock_common';
+  | 'sock_common'
+  | 'map_mem'
+  | 'long_out'
+  | 'dynptr_uninit'
+  | 'dynptr'
+  | 'dynptr_release';
 
-/** What a helper returns in r0 (`void`: nothing, r0 is unreadable after the call, as the kernel has it for bpf_tail_call and the ring buffer submit and discard). */
-export type ReturnKind = 'integer' | 'map_value_or_null' | 'ringbuf_mem_or_null' | 'sock_or_null' | 'sock_common_or_null' | 'void';
+/**
+ * What a helper returns in r0 (`void`: nothing, r0 is unreadable after the call, as the kernel has it
+ * for bpf_tail_call and the ring buffer submit and discard; `dynptr_mem_or_null`: memory of the size of
+ * the constant third argument inside the dynptr of the first, which it lives no longer than).
+ */
+export type ReturnKind = 'integer' | 'map_value_or_null' | 'ringbuf_mem_or_null' | 'sock_or_null' | 'sock_common_or_null' | 'dynptr_mem_or_null' | 'void';
 
 /** One helper's prototype. */
 export interface HelperProto {
@@ -51,6 +66,10 @@ export interface HelperProto {
   readonly changesPacket?: boolean;
   /** Map types the `map` argument may have (undefined: any). */
   readonly mapTypes?: readonly number[];
+  /** The kind of dynptr a `dynptr_uninit` argument becomes. */
+  readonly dynptr?: 'local' | 'ringbuf';
+  /** Memory arguments may not be packet memory ("helper access to the packet is not allowed"). */
+  readonly noPacket?: boolean;
 }
 
 const PROG_ARRAY = 3;
@@ -159,4 +178,16 @@ export const HELPER_PROTOS: ReadonlyMap<number, HelperProto> = new Map([
   [189, p('bpf_xdp_load_bytes', ['ctx', 'scalar', 'out', 'size'])],
   [190, p('bpf_xdp_store_bytes', ['ctx', 'scalar', 'mem', 'size'])],
   [208, p('bpf_ktime_get_tai_ns', [])],
+  // String to number: the string must not be packet memory; `res` is written on success and failure.
+  [105, p('bpf_strtol', ['mem', 'size', 'scalar', 'long_out'], 'integer', { noPacket: true })],
+  [106, p('bpf_strtoul', ['mem', 'size', 'scalar', 'long_out'], 'integer', { noPacket: true })],
+  // Dynptrs: 16 bytes on the stack made by from_mem (a map value) or reserve_dynptr (a ring buffer
+  // record, a reference taken even when the reservation fails, released by submit or discard).
+  [197, p('bpf_dynptr_from_mem', ['map_mem', 'size_or_zero', 'scalar', 'dynptr_uninit'], 'integer', { dynptr: 'local' })],
+  [198, p('bpf_ringbuf_reserve_dynptr', ['map', 'scalar', 'scalar', 'dynptr_uninit'], 'integer', { mapTypes: [RINGBUF], dynptr: 'ringbuf' })],
+  [199, p('bpf_ringbuf_submit_dynptr', ['dynptr_release', 'scalar'], 'void')],
+  [200, p('bpf_ringbuf_discard_dynptr', ['dynptr_release', 'scalar'], 'void')],
+  [201, p('bpf_dynptr_read', ['out', 'size_or_zero', 'dynptr', 'scalar', 'scalar'], 'integer', { noPacket: true })],
+  [202, p('bpf_dynptr_write', ['dynptr', 'scalar', 'mem', 'size_or_zero', 'scalar'], 'integer', { noPacket: true })],
+  [203, p('bpf_dynptr_data', ['dynptr', 'scalar', 'const'], 'dynptr_mem_or_null')],
 ]);

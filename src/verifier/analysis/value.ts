@@ -8,7 +8,9 @@ import { constant, contains as scalarContains, describeScalar, equal as scalarEq
 /**
  * What a register holds, in the kernel's terms. `uninit` is the bottom of reading (a register never
  * written); `mem` is ring buffer memory returned by `bpf_ringbuf_reserve` (after its null check);
- * `sock` / `sock_common` a socket from `bpf_sk_lookup_*` / `bpf_skc_lookup_tcp` (after its null check).
+ * `sock` / `sock_common` a socket from `bpf_sk_lookup_*` / `bpf_skc_lookup_tcp` (after its null check);
+ * `dynptr` only ever a spilled value: the 16 stack bytes a dynptr helper initialised (`k` its kind,
+ * local or ring buffer, `ref` the ring buffer record's reference).
  */
 export type ValueType =
   | 'uninit'
@@ -27,7 +29,8 @@ export type ValueType =
   | 'sock'
   | 'sock_or_null'
   | 'sock_common'
-  | 'sock_common_or_null';
+  | 'sock_common_or_null'
+  | 'dynptr';
 
 /** One register's abstract value. Offsets are bytes from the start of the object the pointer points into. */
 export interface Value {
@@ -75,6 +78,10 @@ function sameMaps(a: Value, b: Value): boolean {
   const y = mapsOf(b);
   return x.length === y.length && x.every((m, i) => m === y[i]);
 }
+
+/** Dynptr kinds (a `dynptr` value's `k`). */
+export const DYNPTR_LOCAL = 1;
+export const DYNPTR_RINGBUF = 2;
 
 /** A register never written. */
 export const UNINIT: Value = BASE;
@@ -182,6 +189,7 @@ export function typeName(t: ValueType): string {
     case 'sock_or_null': return 'sock_or_null';
     case 'sock_common': return 'sock_common';
     case 'sock_common_or_null': return 'sock_common_or_null';
+    case 'dynptr': return 'dynptr';
   }
 }
 
