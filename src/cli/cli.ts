@@ -21,7 +21,7 @@ import { verifyCommand } from './commands/verify.js';
 import { InputError } from './input.js';
 import type { CliIo } from './io.js';
 import { jsonErrorOf } from './json-error.js';
-import { cliHint } from './pcap-run.js';
+import { cliHint } from './capture-pass.js';
 
 /** Every command, in the order `tsbpf --help` lists them. */
 export const COMMANDS: readonly Command[] = [

@@ -5,7 +5,7 @@
 import { EbpfError } from '../errors.js';
 import { UsageError } from './args.js';
 import { InputError } from './input.js';
-import { cliHint } from './pcap-run.js';
+import { cliHint } from './capture-pass.js';
 
 /** An error in a `--json` document. */
 export interface JsonError {

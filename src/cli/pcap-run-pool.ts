@@ -16,7 +16,8 @@ import { saveMapState } from './map-state.js';
 import { isRedirect, judge, verdictName, type Judgement, type PacketEngine, type VerdictKind } from './packet-engine.js';
 import { TargetCounts, cloneTarget, redirectTarget } from './capture-redirects.js';
 import { MAX_TRACE_LINES, captureJson, captureText, type CaptureTally, type PacketFailure } from './capture-report.js';
-import { MAX_PER_PACKET, cliHint, preloadMaps, type CaptureRunRequest } from './pcap-run.js';
+import { preloadMaps, type CaptureRunRequest } from './pcap-run.js';
+import { MAX_PER_PACKET, cliHint } from './capture-pass.js';
 import { CaptureScan } from './capture-scan.js';
 
 /** Packets per batch at most (a batch also ends with the reader's buffer). */

@@ -17,16 +17,15 @@ import { CaptureReader, LinkType, PcapStreamWriter } from '../pcap/index.js';
 import { feedCapture, openSink, type CaptureSink } from './capture-io.js';
 import { CaptureScan, notEthernet } from './capture-scan.js';
 import { LinearReadBuffers } from './capture-memory.js';
-import { InstructionCounts, LatencyHistogram, VerdictCounts } from './capture-stats.js';
 import { InputError } from './input.js';
 import { UsageError } from './args.js';
 import type { CliIo } from './io.js';
 import { applyMapArgs, saveMapState } from './map-state.js';
-import { isRedirect, judge, verdictName, type Judgement, type PacketEngine } from './packet-engine.js';
-import { TargetCounts, cloneTarget, redirectTarget } from './capture-redirects.js';
+import { verdictName, type PacketEngine } from './packet-engine.js';
 import { TargetCaptures, type TargetFile } from './capture-targets-out.js';
 import { EventDrain } from './object-output.js';
-import { MAX_TRACE_LINES, captureJson, captureText, type CaptureTally, type PacketFailure } from './capture-report.js';
+import { captureJson, captureText, type CaptureTally } from './capture-report.js';
+import { CapturePass } from './capture-pass.js';
 
 /** What `runCapture` needs. */
 export interface CaptureRunRequest {
@@ -58,21 +57,6 @@ export interface CaptureRunRequest {
   readonly maxErrors: number | undefined;
   /** Write every map's final state here (`--save-maps`). */
   readonly saveMaps?: string | undefined;
-}
-
-/** Failing packets described in the report (all are counted). */
-const MAX_ERRORS_KEPT = 10;
-/** Packets listed in --json --verbose's perPacket (all are counted; text mode prints every one as it goes). */
-export const MAX_PER_PACKET = 1_000_000;
-/** Packets timed as warm-up (V8 and the engine settling), reported apart: at most this many, and 10% of the capture. */
-const WARMUP = 1000;
-
-/**
- * A written packet's length on the wire: its length as left by the program, plus what the capture cut
- * off the record it came from (`captured` bytes of it were run).
- */
-function originalLength(reader: CaptureReader, length: number, captured: number): number {
-  return Math.max(length, reader.originalLength + length - captured);
 }
 
 /** Fill maps from `--map NAME=FILE.json` / `--map STATE.json` arguments. */
@@ -116,16 +100,6 @@ export async function capturePacket(path: string, n: number, io: CliIo): Promise
   throw new UsageError(`--packet ${n}: ${path} has ${seen} ${seen === 1 ? 'packet' : 'packets'}`);
 }
 
-/** CLI wording for an error's hints: flags instead of API fields. */
-export function cliHint(message: string): string {
-  return message
-    .replace(/RunLimits\.instructionBudget/g, '--budget')
-    .replace(
-      /; pass (it|them) in options\.helpers$/,
-      ": tsbpf cannot run this program as it is ('tsbpf disasm', 'inspect' and 'verify' still read it); --helper ID=VALUE makes a helper return VALUE",
-    );
-}
-
 /** Draws the packet count (and the share of the file read, when its size is known) on stderr, at most ten times a second, only on a terminal. */
 class Progress {
   private last = 0;
@@ -150,17 +124,6 @@ export async function runCapture(req: CaptureRunRequest, io: CliIo): Promise<num
   preloadMaps(req.object, req.mapFiles);
   const engine = req.engine;
   const kind = engine.kind;
-  const verdicts = new VerdictCounts();
-  const redirects = new TargetCounts();
-  const clones = new TargetCounts();
-  let clonesNotKept = 0;
-  // Only skb programs (tc) can clone.
-  const cloning = kind === 'tc' || kind === 'socket';
-  const trace: { packet: number; line: string }[] = [];
-  let traceLines = 0;
-  const perPacket: { packet: number; verdict: string; length: number }[] = [];
-  const failures: PacketFailure[] = [];
-  let failed = 0;
   const progress = new Progress(io);
   const obj = req.object;
   const events = obj === undefined ? undefined : new EventDrain(obj);
@@ -174,100 +137,14 @@ export async function runCapture(req: CaptureRunRequest, io: CliIo): Promise<num
   }
   const byTarget = req.outRedirect === undefined ? undefined : new TargetCaptures(req.outRedirect);
   let targetFiles: TargetFile[] | undefined;
-  const warm = new LatencyHistogram();
-  const steady = new LatencyHistogram();
-  const instructions = new InstructionCounts();
-  let warmup = WARMUP;
   // The capture is read into the program's linear memory when the engine can run packets from there.
   const linear = engine.memory !== undefined && engine.runAt !== undefined ? new LinearReadBuffers(engine.memory) : undefined;
   const scan = new CaptureScan(req.pcapPath, req.count ?? Number.POSITIVE_INFINITY, linear === undefined ? {} : { buffers: linear.take });
-  const reader = scan.reader;
-  const maxErrors = req.maxErrors ?? Number.POSITIVE_INFINITY;
-  const judged: Judgement = { verdict: 0, passed: false, end: 0 };
+  const outputs = { writer, byTarget, events, report, progress };
+  const pass = new CapturePass(engine, scan, linear, obj, outputs, { verbose: req.verbose, json: req.json, maxErrors: req.maxErrors ?? Number.POSITIVE_INFINITY });
   const cpu0 = process.cpuUsage();
-  let prev = performance.now();
   try {
-    loop: for await (const _ of feedCapture(req.pcapPath, io, reader)) {
-      for (;;) {
-        const taken = scan.next();
-        if (taken === 'more') break;
-        if (taken === 'stop') break loop;
-        const number = scan.packets;
-        const buf = reader.buffer;
-        const length = reader.dataLength;
-        let verdict: number | bigint | string;
-        let passed = false;
-        let end = 0;
-        try {
-          const outcome = linear !== undefined && linear.base >= 0 ? engine.runAt!(linear.base + reader.dataOffset, length) : engine.run(buf, reader.dataOffset, length);
-          judge(kind, outcome, engine, judged);
-          // NaN when the engine cannot count (raw bytecode).
-          const n = outcome.instructions;
-          if (n === n) instructions.add(n);
-          ({ verdict, passed, end } = judged);
-          // Only a redirect verdict or a clone costs anything here: names are made for those alone.
-          if (isRedirect(kind, verdict)) {
-            const target = redirectTarget(engine.redirect());
-            redirects.add(target);
-            if (byTarget !== undefined) {
-              const start = engine.outStart;
-              byTarget.write('redirect', target, engine.outBytes(), start, end, originalLength(reader, end - start, length), reader.seconds, reader.nanos);
-            }
-          }
-          if (cloning) {
-            const copies = engine.clones();
-            if (copies.length !== 0) {
-              for (const c of copies) {
-                const target = cloneTarget(c);
-                clones.add(target);
-                byTarget?.write('clone', target, c.packet, 0, c.packet.length, originalLength(reader, c.packet.length, length), reader.seconds, reader.nanos);
-              }
-            }
-            clonesNotKept += engine.clonesDropped();
-          }
-        } catch (e) {
-          if (!(e instanceof EbpfError)) throw e;
-          failed++;
-          verdict = `error ${e.code}`;
-          if (failures.length < MAX_ERRORS_KEPT) failures.push({ packet: number, code: e.code, pc: e.pc, message: cliHint(e.message) });
-        }
-        // A run may have grown the memory the capture is read into.
-        linear?.check(reader);
-        if (typeof verdict === 'number') verdicts.add(verdict);
-        else verdicts.addKey(verdict);
-        if (obj !== undefined) {
-          // Drained after each packet, as a reader would: the bounded buffers hold one packet's output.
-          if (obj.traceLog.length > 0) {
-            const lines = obj.drainTrace();
-            traceLines += lines.length;
-            for (const line of lines) if (trace.length < MAX_TRACE_LINES) trace.push({ packet: number, line });
-          }
-          events!.drain();
-        }
-        if (passed && writer !== undefined) {
-          const start = engine.outStart;
-          writer.write(engine.outBytes(), start, end, originalLength(reader, end - start, length), reader.seconds, reader.nanos);
-        }
-        if (req.verbose) {
-          const name = verdictName(kind, verdict);
-          if (req.json) {
-            if (perPacket.length < MAX_PER_PACKET) perPacket.push({ packet: number, verdict: name, length });
-          } else report(`  #${number} ${name} (${length} bytes)\n`);
-        }
-        const now = performance.now();
-        const ns = (now - prev) * 1e6;
-        prev = now;
-        if (warmup > 0) {
-          warmup--;
-          warm.add(ns);
-        } else steady.add(ns);
-        progress.update(now, number);
-        if (failed >= maxErrors) {
-          scan.stop(`stopped after ${failed} failed ${failed === 1 ? 'packet' : 'packets'} (--max-errors ${maxErrors})`);
-          break loop;
-        }
-      }
-    }
+    for await (const _ of feedCapture(req.pcapPath, io, scan.reader)) if (!pass.drain()) break;
     scan.end();
   } finally {
     progress.finish();
@@ -280,11 +157,12 @@ export async function runCapture(req: CaptureRunRequest, io: CliIo): Promise<num
   // A capture that is not one at all is an input error, as before: nothing was run.
   scan.checkRead();
   const { packets, stopped } = scan;
+  const { verdicts, redirects, clones, warm, steady, instructions, failed, failures, traceLines, trace, perPacket } = pass;
   const tally: CaptureTally = {
     packets,
     verdicts: verdicts.entries().map(([k, n]) => [verdictName(kind, k), n] as const),
     redirects: { targets: redirects.entries(), other: redirects.other },
-    clones: { targets: clones.entries(), other: clones.other, notKept: clonesNotKept },
+    clones: { targets: clones.entries(), other: clones.other, notKept: pass.clonesNotKept },
     warm,
     steady,
     cpuSeconds: (usage.user + usage.system) / 1e6,

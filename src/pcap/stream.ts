@@ -327,7 +327,8 @@ export class CaptureReader {
     if (captured > this.maxRecord) {
       this.fail(`a packet record claims ${captured} captured bytes, more than the ${this.maxRecord}-byte limit (a damaged file?)`, at + 8);
     }
-    if (!this.have(at + RECORD_HEADER, captured, `a packet of ${captured} captured bytes`)) return false;
+    // The message is made only when needed: a template string per record was garbage per packet.
+    if (at + RECORD_HEADER + captured > this.fill && !this.have(at + RECORD_HEADER, captured, `a packet of ${captured} captured bytes`)) return false;
     const original = this.u32(at + 12);
     this.recordOffset = this.base + at;
     this.hasTimestamp = true;
@@ -370,7 +371,7 @@ export class CaptureReader {
       if (length > this.maxRecord) {
         this.fail(`a pcapng block of ${length} bytes is larger than the ${this.maxRecord}-byte limit (a damaged file?)`, at + 4);
       }
-      if (!this.have(at, length, `a block of ${length} bytes`)) return false;
+      if (at + length > this.fill && !this.have(at, length, `a block of ${length} bytes`)) return false;
       if (this.u32(at + length - 4) !== length) {
         this.fail('pcapng block lengths at the start and end of a block differ: the file is corrupt', at + length - 4);
       }
