@@ -6,6 +6,7 @@
 import type { PacketRunHost, Redirect } from '../helpers/packet.js';
 import type { TunnelKey, TunnelRunHost } from '../helpers/tunnel.js';
 import type { CloneRunHost, SkbClone } from '../helpers/clone.js';
+import { DEFAULT_NETNS_COOKIE, TEST_RUN_SOCKET, type SkbRunState, type SkbSocket } from '../helpers/skb-info.js';
 import { MEM_START } from '../vm/memory.js';
 import { SkBuff, XdpMd } from './layout.js';
 import type { RunSpace } from './space.js';
@@ -35,6 +36,11 @@ export class XdpPacket implements PacketRunHost {
   adjusts = 0;
 
   constructor(private readonly space: RunSpace) {}
+
+  /** The `xdp_md`'s linear-memory offset, for the helpers that read it (bpf_check_mtu). */
+  get ctxOffset(): number {
+    return this.ctx;
+  }
 
   /** Point `xdp_md` and the packet region at `[meta, end)`. */
   publish(v: DataView = this.space.memory.view): void {
@@ -96,7 +102,7 @@ export const SKB_MAX_LEN = 16064;
  * the bytes inside the buffer, zeroes new room, and republishes `len`, `data_end` and the packet
  * region, so a pointer kept from before the resize reaches only the new packet's bytes (or faults).
  */
-export class SkbPacket implements PacketRunHost, TunnelRunHost, CloneRunHost {
+export class SkbPacket implements PacketRunHost, TunnelRunHost, CloneRunHost, SkbRunState {
   /** The program type of the run (tc-only helpers refuse socket filters). */
   kind: 'socket' | 'tc' = 'tc';
   /** Where `bpf_redirect` sent the packet in this run (cleared before each run). */
@@ -118,8 +124,26 @@ export class SkbPacket implements PacketRunHost, TunnelRunHost, CloneRunHost {
   encapsulated = false;
   /** Linear-memory offset of the `__sk_buff`. */
   ctxOffset = 0;
+  /** The checksum state (`ip_summed`: 0 none, 1 unnecessary, 2 complete), its level and sum (skb-info.ts). */
+  ipSummed = 0;
+  csumLevel = 0;
+  csum = 0;
+  /** The skb's socket (undefined: none), network namespace and route realm, as the host described them. */
+  socket: SkbSocket | undefined = TEST_RUN_SOCKET;
+  netnsCookie = DEFAULT_NETNS_COOKIE;
+  routeRealm = 0;
 
   constructor(private readonly space: RunSpace) {}
+
+  /** The state of an skb a host says nothing about (a test run's): no checksum, the default socket. */
+  resetState(): void {
+    this.ipSummed = 0;
+    this.csumLevel = 0;
+    this.csum = 0;
+    this.socket = TEST_RUN_SOCKET;
+    this.netnsCookie = DEFAULT_NETNS_COOKIE;
+    this.routeRealm = 0;
+  }
 
   packet(): Uint8Array {
     return this.space.memory.bytes.subarray(this.base, this.base + this.length);

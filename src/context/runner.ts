@@ -31,6 +31,7 @@ import { JitEngine } from '../jit/engine.js';
 import type { PacketRunHost, Redirect } from '../helpers/packet.js';
 import { TUNNEL_OPTS_MAX, type TunnelKey } from '../helpers/tunnel.js';
 import type { SkbClone } from '../helpers/clone.js';
+import { MAX_CGROUP_LEVELS, type SkbChecksum, type SkbSocket } from '../helpers/skb-info.js';
 import type { PerfCounter, PerfCounterSlot, ProbeMemoryBlock, SentSignal, TaskDescription, TaskRunHost, TracingRunState } from '../helpers/task.js';
 import { IDLE_TASK, probeBytes } from '../helpers/task.js';
 import { functionOf, perfCounterOf, tracingContext, type TracingEvent, type TracingType } from './tracing.js';
@@ -130,6 +131,22 @@ export interface SkbOptions extends RunOptions {
    * (at most 255 bytes) is what `bpf_skb_get_tunnel_opt` reads.
    */
   readonly tunnel?: TunnelKey;
+  /**
+   * The socket the skb belongs to, for `bpf_get_socket_cookie` / `_uid`, `bpf_skb_cgroup_id` /
+   * `_ancestor_cgroup_id` and the net_cls classids; `null` for none (cookie 0, uid 65534, cgroup ids 0).
+   * Default: what a BPF_PROG_TEST_RUN skb carries, `TEST_RUN_SOCKET` (cookie 1, uid 0, the root cgroup, id 1).
+   */
+  readonly socket?: SkbSocket | null;
+  /** `bpf_get_netns_cookie` (for the skb and for NULL: the host has one namespace; default 1). */
+  readonly netnsCookie?: bigint;
+  /** `bpf_get_route_realm`: the realm of the skb's route (default 0, no route). */
+  readonly routeRealm?: number;
+  /**
+   * The checksum state the skb arrives with, for `bpf_csum_level` and `bpf_csum_update` (default
+   * `{ state: 'none' }`, a test run's; `unnecessary` level 0 to 3, default 0; `complete` with the
+   * device's 32-bit sum, default 0).
+   */
+  readonly checksum?: SkbChecksum;
   /**
    * Receives the `__sk_buff` and packet after the run (copies), to read fields the program wrote, and the
    * redirect target. The packet is as the program left it, with the length the resize helpers gave it.
@@ -271,7 +288,32 @@ function checkSkbOptions(options: SkbOptions | undefined): SkbOptions {
   }
   checkOptionalFunction(o.inspect, 'options.inspect');
   if (o.tunnel !== undefined) checkTunnel(o.tunnel);
+  checkU32Field(o.routeRealm, 'options.routeRealm');
+  if (o.netnsCookie !== undefined) checkU64(o.netnsCookie, 'options.netnsCookie');
+  if (o.socket !== undefined && o.socket !== null) checkSocket(o.socket);
+  if (o.checksum !== undefined) checkChecksum(o.checksum);
   return o;
+}
+
+/** `options.socket` checked: a copy (a run cannot see the caller change it). */
+function checkSocket(s: unknown): SkbSocket {
+  const o = checkOptions(s as SkbSocket, 'options.socket') as unknown as Record<string, unknown>;
+  const cookie = checkU64(o.cookie, 'options.socket.cookie');
+  checkInteger(o.uid, 'options.socket.uid', 0, 0xffff_ffff);
+  checkInteger(o.classid, 'options.socket.classid', 0, 0xffff_ffff);
+  const ids: unknown = o.cgroupIds;
+  if (!Array.isArray(ids) || ids.length > MAX_CGROUP_LEVELS) throw new ArgumentError(`options.socket.cgroupIds must be an array of at most ${MAX_CGROUP_LEVELS} cgroup ids (bigint, root first), not ${describeValue(ids)}`);
+  const cgroupIds = ids.map((id: unknown, i) => checkU64(id, `options.socket.cgroupIds[${i}]`));
+  return { cookie, uid: o.uid as number, classid: o.classid as number, cgroupIds };
+}
+
+/** `options.checksum` checked: `[ip_summed, level, csum]`. */
+function checkChecksum(c: unknown): [number, number, number] {
+  const o = checkOptions(c as SkbChecksum, 'options.checksum') as unknown as Record<string, unknown>;
+  if (o.state === 'none') return [0, 0, 0];
+  if (o.state === 'unnecessary') return [1, checkOptionalInteger(o.level, 'options.checksum.level', 0, 3) ?? 0, 0];
+  if (o.state === 'complete') return [2, 0, checkOptionalInteger(o.csum, 'options.checksum.csum', 0, 0xffff_ffff) ?? 0];
+  throw new ArgumentError(`options.checksum.state must be 'none', 'unnecessary' or 'complete', not ${describeValue(o.state)}`);
 }
 
 /** A raw run's simulated event checked: the task's numbers and name, the memory blocks (copies). */
@@ -493,6 +535,11 @@ export class ProgramRunner {
     host.tunnelSet = undefined;
     host.clones.length = 0;
     host.clonesDropped = 0;
+    host.resetState();
+    if (options.socket !== undefined) host.socket = options.socket === null ? undefined : checkSocket(options.socket);
+    if (options.netnsCookie !== undefined) host.netnsCookie = BigInt.asUintN(64, options.netnsCookie);
+    if (options.routeRealm !== undefined) host.routeRealm = options.routeRealm >>> 0;
+    if (options.checksum !== undefined) [host.ipSummed, host.csumLevel, host.csum] = checkChecksum(options.checksum);
     try {
       const r0 = this.execute(options, MBUFF_ADDRESS, 0n, host, limits, stackTop);
       if (options.inspect !== undefined) {

@@ -227,6 +227,7 @@ export class PacketSession {
       this.skb.tunnelSet = undefined;
       if (this.skb.clones.length !== 0) this.skb.clones.length = 0;
       this.skb.clonesDropped = 0;
+      this.skb.resetState();
     } else if (length !== this.lastLength) {
       this.request.r2 = BigInt(length);
     }

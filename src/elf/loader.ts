@@ -33,6 +33,8 @@ import { strtolHelpers } from '../helpers/strtol.js';
 import { Fib, type FibDescription } from '../helpers/fib-table.js';
 import { SocketTable, type SocketDescription } from '../helpers/socket-table.js';
 import { socketHelpers } from '../helpers/sockets.js';
+import { mtuHelpers } from '../helpers/mtu.js';
+import { skbInfoHelpers } from '../helpers/skb-info.js';
 import { DEFAULT_TRACE_BUFFER_BYTES, TraceLog } from '../helpers/trace-log.js';
 import { ProgramRunner } from '../context/runner.js';
 import { TRACING_TYPES, tracingTypeOf, type TracingType } from '../context/tracing.js';
@@ -414,6 +416,8 @@ export class BpfObject {
     for (const [id, entry] of strtolHelpers(this.memory)) this.helperTable.set(id, entry);
     for (const [id, entry] of packetHelpers(env)) this.helperTable.set(id, entry);
     for (const [id, entry] of fibHelpers(this.memory, fib)) this.helperTable.set(id, entry);
+    for (const [id, entry] of mtuHelpers(this.memory, fib)) this.helperTable.set(id, entry);
+    for (const [id, entry] of skbInfoHelpers(this.memory)) this.helperTable.set(id, entry);
     for (const [id, entry] of tunnelHelpers(this.memory)) this.helperTable.set(id, entry);
     for (const [id, entry] of vlanHelpers(this.memory)) this.helperTable.set(id, entry);
     for (const [id, entry] of cloneHelpers(fib)) this.helperTable.set(id, entry);

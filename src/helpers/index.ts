@@ -20,6 +20,8 @@ export { KernelHelper, kernelHelperName } from './kernel.js';
 export { JIFFIES_HZ, PacketHelper, type Redirect } from './packet.js';
 export { DEFAULT_TRACE_BUFFER_BYTES, TRACE_LINE_MAX } from './trace-log.js';
 export { FIB_LOOKUP, FIB_PARAMS_SIZE, FibLookupFlag, FibResult } from './fib.js';
+export { CHECK_MTU, MtuCheck } from './mtu.js';
+export { MAX_CGROUP_LEVELS, SkbInfoHelper, TEST_RUN_SOCKET, type SkbChecksum, type SkbSocket } from './skb-info.js';
 export type { FibDescription, FibInterface, FibNeighbour, FibRoute } from './fib-table.js';
 export { TUNNEL_OPTS_MAX, TunnelFlag, TunnelHelper, type TunnelKey } from './tunnel.js';
 export { VlanHelper } from './vlan.js';

@@ -14,7 +14,9 @@ import type { BpfMap } from '../maps/map.js';
 import { QueueMap } from '../maps/queue.js';
 import { RingBufMap } from '../maps/ringbuf.js';
 import { PerfEventArrayMap, ProgramArrayMap } from '../maps/special.js';
-import { Errno } from '../maps/types.js';
+import { Errno, MapType, mapTypeName } from '../maps/types.js';
+import { ArrayMap } from '../maps/array.js';
+import { HashMap } from '../maps/hash.js';
 import { KERNEL_HELPER_NAMES } from './kernel-names.js';
 import { formatTracePrintk } from './kernel-printk.js';
 import { TRACE_LINE_MAX } from './trace-log.js';
@@ -32,6 +34,7 @@ export const KernelHelper = {
   PROBE_READ_KERNEL_STR: 115, KTIME_GET_BOOT_NS: 125, RINGBUF_OUTPUT: 130, RINGBUF_RESERVE: 131,
   RINGBUF_SUBMIT: 132, RINGBUF_DISCARD: 133, RINGBUF_QUERY: 134, KTIME_GET_COARSE_NS: 160,
   SPIN_LOCK: 93, SPIN_UNLOCK: 94, XDP_GET_BUFF_LEN: 188, XDP_LOAD_BYTES: 189, XDP_STORE_BYTES: 190,
+  MAP_LOOKUP_PERCPU_ELEM: 195,
 } as const;
 
 /** The kernel name of a helper id (`bpf_map_lookup_elem`), or `unknown`. */
@@ -109,6 +112,8 @@ function utf8Length(s: string): number {
 }
 
 const neg = (errno: number): bigint => BigInt.asUintN(64, BigInt(-errno));
+/** The map types `bpf_map_lookup_percpu_elem` takes. */
+const PERCPU_TYPES: readonly number[] = [MapType.PERCPU_ARRAY, MapType.PERCPU_HASH, MapType.LRU_PERCPU_HASH];
 
 /**
  * Read bytes, zero-filling the destination and returning -EFAULT when the source faults (probe_read
@@ -171,6 +176,16 @@ export function kernelHelpers(env: KernelEnvironment): Map<number, HelperEntry> 
       }
       // A live view, not a copy: lookups only read the key, before anything else can change it.
       return m.programLookup(mem.slice(r2, m.keySize, false, ctx.pc), env.cpu);
+    }],
+    [KernelHelper.MAP_LOOKUP_PERCPU_ELEM, 'bpf_map_lookup_percpu_elem', (r1, r2, r3, _4, _5, ctx) => {
+      const m = mapArg(env, 'bpf_map_lookup_percpu_elem', r1, ctx);
+      if (!(m instanceof ArrayMap || m instanceof HashMap) || !PERCPU_TYPES.includes(m.spec.type)) {
+        throw helperError('bpf_map_lookup_percpu_elem', `map ${m.name} is a ${mapTypeName(m.spec.type)}; it takes a per-CPU array or hash`, ctx);
+      }
+      const key = mem.slice(r2, m.keySize, false, ctx.pc);
+      // A CPU past the map's (the host's possible CPUs) finds nothing, as in the kernel.
+      const cpu = Number(r3 & 0xffffffffn);
+      return cpu >= m.cpus ? 0 : m.programLookup(key, cpu);
     }],
     [KernelHelper.MAP_UPDATE_ELEM, 'bpf_map_update_elem', (r1, r2, r3, r4, _5, ctx) => {
       const m = writableMapArg(env, 'bpf_map_update_elem', r1, ctx);

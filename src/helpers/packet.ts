@@ -56,7 +56,7 @@ export interface PacketRunHost extends KernelRunHost {
   readonly kind: 'xdp' | 'socket' | 'tc';
   /** The redirect the program asked for last in this run (the runner clears it before each run). */
   redirect: Redirect | undefined;
-  /** skb runs: the linear-memory offset of the `__sk_buff`. */
+  /** The linear-memory offset of the context (`__sk_buff`, `xdp_md`). */
   readonly ctxOffset?: number;
 }
 

@@ -4,24 +4,16 @@
  * neighbours: `ip` commands), and in tsbpf on both engines, as XDP and tc; the returned value and the
  * whole struct bpf_fib_lookup must agree. Needs root, `unshare` and `ip` (else skipped with a note).
  */
-import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { loadObject } from '../../src/elf/index.js';
 import { fixture } from '../elf/fixtures.js';
 import { CASES, HOST, casePacket, describeResult, namespaceCommands } from '../elf/fib-cases.js';
-import { kernelOracle, skipNote, type KernelRequest } from './runner.js';
+import { kernelOracle, namespaceSkipReason, skipNote, type KernelRequest } from './runner.js';
 
 const FIB_O = fileURLToPath(new URL('../fixtures/elf/fib.o', import.meta.url));
 
-function why(): string | undefined {
-  const k = kernelOracle();
-  if (typeof k === 'string') return k;
-  for (const cmd of ['unshare', 'ip']) if (spawnSync('sh', ['-c', `command -v ${cmd}`]).status !== 0) return `no ${cmd} command`;
-  return undefined;
-}
-
-const reason = why();
+const reason = namespaceSkipReason();
 if (reason !== undefined) skipNote(reason);
 
 describe.skipIf(reason !== undefined)('bpf_fib_lookup: tsbpf and the kernel in a namespace built like the FIB', () => {

@@ -351,3 +351,14 @@ function probe(): KernelOracle | string {
 export function skipNote(reason: string): void {
   console.warn(`[kernel oracle] kernel differential tests SKIPPED: ${reason}`);
 }
+
+/**
+ * Why the tests that run the oracle in a fresh network namespace (`exec`'s `netns` option) cannot
+ * run here: no oracle, or no `unshare` / `ip` command; undefined when they can.
+ */
+export function namespaceSkipReason(): string | undefined {
+  const k = kernelOracle();
+  if (typeof k === 'string') return k;
+  for (const cmd of ['unshare', 'ip']) if (spawnSync('sh', ['-c', `command -v ${cmd}`]).status !== 0) return `no ${cmd} command`;
+  return undefined;
+}

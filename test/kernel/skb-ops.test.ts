@@ -4,7 +4,6 @@
  * fields, the packet as left, the option bytes. clone_redirect runs in a fresh network namespace
  * built like the tsbpf FIB of test/elf/fib-cases.ts (veth devices) with the loopback up.
  */
-import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { loadObject } from '../../src/elf/index.js';
@@ -23,19 +22,13 @@ import {
   vlanPacket,
   vlanResult,
 } from '../elf/skb-ops-cases.js';
-import { kernelOracle, skipNote, type KernelRequest } from './runner.js';
+import { kernelOracle, namespaceSkipReason, skipNote, type KernelRequest } from './runner.js';
 import { SkBuff } from '../../src/context/layout.js';
 import { skbCtxIn } from './differential.js';
 
 const O = fileURLToPath(new URL('../fixtures/elf/tc_skb_ops.o', import.meta.url));
 
-function why(): string | undefined {
-  const k = kernelOracle();
-  if (typeof k === 'string') return k;
-  for (const cmd of ['unshare', 'ip']) if (spawnSync('sh', ['-c', `command -v ${cmd}`]).status !== 0) return `no ${cmd} command`;
-  return undefined;
-}
-const reason = why();
+const reason = namespaceSkipReason();
 if (reason !== undefined) skipNote(reason);
 
 /** Run `program` on each packet in the kernel; the return values and packets. */

@@ -86,6 +86,13 @@ export function helperCall(env: Env, w: Work, pc: number, id: number): void {
       case 'ctx':
         if (v.type !== 'ctx' || v.lo !== 0 || v.hi !== 0) bad('ctx');
         break;
+      case 'ctx_or_null':
+        if (!(v.type === 'scalar' && scalarConst(v.scalar) === 0n) && (v.type !== 'ctx' || v.lo !== 0 || v.hi !== 0)) bad('ctx or null');
+        break;
+      case 'u32_inout':
+        // read (it must be initialised), then written
+        ok = checkMemoryArg(env, w, pc, r, v, 4, 4, false) && checkMemoryArg(env, w, pc, r, v, 4, 4, true);
+        break;
       case 'map': {
         if (v.type !== 'map_ptr') {
           bad('map_ptr');

@@ -15,6 +15,8 @@
  * - `out`: a pointer to writable memory of the size given by the next argument (initialised by the call).
  * - `size` / `size_or_zero`: the byte count of the previous argument, a bounded number (> 0 / >= 0).
  * - `ctx`: the context pointer.
+ * - `ctx_or_null`: the context pointer or the number 0.
+ * - `u32_inout`: a pointer to 4 bytes of initialised memory the helper reads and writes (bpf_check_mtu's `mtu_len`).
  * - `ringbuf_mem`: ring buffer memory from `bpf_ringbuf_reserve` (released by the call).
  * - `const`: a known number (ring buffer reserve size).
  * - `out_value`: a pointer to writable memory of the map's value size (initialised by the call).
@@ -39,6 +41,8 @@ export type ArgKind =
   | 'size'
   | 'size_or_zero'
   | 'ctx'
+  | 'ctx_or_null'
+  | 'u32_inout'
   | 'ringbuf_mem'
   | 'const'
   | 'out_value'
@@ -75,6 +79,9 @@ export interface HelperProto {
 const PROG_ARRAY = 3;
 const PERF_EVENT_ARRAY = 4;
 const RINGBUF = 27;
+const PERCPU_HASH = 5;
+const PERCPU_ARRAY = 6;
+const LRU_PERCPU_HASH = 10;
 
 const p = (name: string, args: ArgKind[], ret: ReturnKind = 'integer', extra: Partial<HelperProto> = {}): HelperProto => ({ name, args, ret, ...extra });
 
@@ -103,6 +110,7 @@ export const HELPER_PROTOS: ReadonlyMap<number, HelperProto> = new Map([
   [21, p('bpf_skb_set_tunnel_key', ['ctx', 'mem', 'size', 'scalar'])],
   [22, p('bpf_perf_event_read', ['map', 'scalar'], 'integer', { mapTypes: [PERF_EVENT_ARRAY] })],
   [23, p('bpf_redirect', ['scalar', 'scalar'])],
+  [24, p('bpf_get_route_realm', ['ctx'])],
   [25, p('bpf_perf_event_output', ['ctx', 'map', 'scalar', 'mem', 'size'], 'integer', { mapTypes: [PERF_EVENT_ARRAY] })],
   [26, p('bpf_skb_load_bytes', ['ctx', 'scalar', 'out', 'size'])],
   [27, p('bpf_get_stackid', ['ctx', 'map', 'scalar'])],
@@ -133,13 +141,16 @@ export const HELPER_PROTOS: ReadonlyMap<number, HelperProto> = new Map([
   [67, p('bpf_get_stack', ['ctx', 'out', 'size_or_zero', 'scalar'])],
   [68, p('bpf_skb_load_bytes_relative', ['ctx', 'scalar', 'out', 'size', 'scalar'])],
   [69, p('bpf_fib_lookup', ['ctx', 'mem', 'size', 'scalar'])],
+  [79, p('bpf_skb_cgroup_id', ['ctx'])],
   [80, p('bpf_get_current_cgroup_id', [])],
+  [83, p('bpf_skb_ancestor_cgroup_id', ['ctx', 'scalar'])],
   [84, p('bpf_sk_lookup_tcp', ['ctx', 'mem', 'size', 'scalar', 'scalar'], 'sock_or_null')],
   [85, p('bpf_sk_lookup_udp', ['ctx', 'mem', 'size', 'scalar', 'scalar'], 'sock_or_null')],
   [86, p('bpf_sk_release', ['sock'])],
   [87, p('bpf_map_push_elem', ['map', 'value', 'scalar'])],
   [88, p('bpf_map_pop_elem', ['map', 'out_value'])],
   [89, p('bpf_map_peek_elem', ['map', 'out_value'])],
+  [97, p('bpf_skb_ecn_set_ce', ['ctx'])],
   [99, p('bpf_skc_lookup_tcp', ['ctx', 'mem', 'size', 'scalar', 'scalar'], 'sock_common_or_null')],
   [112, p('bpf_probe_read_user', ['out', 'size_or_zero', 'any'])],
   [113, p('bpf_probe_read_kernel', ['out', 'size_or_zero', 'any'])],
@@ -147,6 +158,7 @@ export const HELPER_PROTOS: ReadonlyMap<number, HelperProto> = new Map([
   [115, p('bpf_probe_read_kernel_str', ['out', 'size_or_zero', 'any'])],
   [118, p('bpf_jiffies64', [])],
   [120, p('bpf_get_ns_current_pid_tgid', ['scalar', 'scalar', 'out', 'size'])],
+  [122, p('bpf_get_netns_cookie', ['ctx_or_null'])],
   [124, p('bpf_sk_assign', ['ctx', 'sock_common', 'scalar'])],
   [125, p('bpf_ktime_get_boot_ns', [])],
   [130, p('bpf_ringbuf_output', ['map', 'mem', 'size', 'scalar'], 'integer', { mapTypes: [RINGBUF] })],
@@ -154,9 +166,12 @@ export const HELPER_PROTOS: ReadonlyMap<number, HelperProto> = new Map([
   [132, p('bpf_ringbuf_submit', ['ringbuf_mem', 'scalar'], 'void')],
   [133, p('bpf_ringbuf_discard', ['ringbuf_mem', 'scalar'], 'void')],
   [134, p('bpf_ringbuf_query', ['map', 'scalar'], 'integer', { mapTypes: [RINGBUF] })],
+  [135, p('bpf_csum_level', ['ctx', 'scalar'])],
+  [151, p('bpf_skb_cgroup_classid', ['ctx'])],
   [152, p('bpf_redirect_neigh', ['scalar', 'mem_or_null', 'size_or_zero', 'scalar'])],
   [155, p('bpf_redirect_peer', ['scalar', 'scalar'])],
   [160, p('bpf_ktime_get_coarse_ns', [])],
+  [163, p('bpf_check_mtu', ['ctx', 'scalar', 'u32_inout', 'scalar', 'scalar'])],
   // The string helpers: `str` of bpf_snprintf may be null with size 0 (it is written, as far as the
   // analysis goes a read); the format and bpf_strncmp's second string are constant strings, checked
   // by the helpers at run time.
@@ -177,6 +192,8 @@ export const HELPER_PROTOS: ReadonlyMap<number, HelperProto> = new Map([
   [188, p('bpf_xdp_get_buff_len', ['ctx'])],
   [189, p('bpf_xdp_load_bytes', ['ctx', 'scalar', 'out', 'size'])],
   [190, p('bpf_xdp_store_bytes', ['ctx', 'scalar', 'mem', 'size'])],
+  [192, p('bpf_skb_set_tstamp', ['ctx', 'scalar', 'scalar'])],
+  [195, p('bpf_map_lookup_percpu_elem', ['map', 'key', 'scalar'], 'map_value_or_null', { mapTypes: [PERCPU_HASH, PERCPU_ARRAY, LRU_PERCPU_HASH] })],
   [208, p('bpf_ktime_get_tai_ns', [])],
   // String to number: the string must not be packet memory; `res` is written on success and failure.
   [105, p('bpf_strtol', ['mem', 'size', 'scalar', 'long_out'], 'integer', { noPacket: true })],

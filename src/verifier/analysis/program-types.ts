@@ -84,6 +84,7 @@ function skb(kind: 'tc' | 'socket' | 'cgroup'): Layout {
     { off: 140, size: 4, pointer: 'packet_meta', deny: !tc },
     { off: 152, size: 8, write: tc }, // tstamp
     u32(160), u32(164), u32(176),
+    { off: 180, size: 1, deny: !tc }, // tstamp_type (a byte, read-only; bpf_skb_set_tstamp sets it)
     { off: 184, size: 8 }, // hwtstamp
   ];
   return { size: 192, fields };
