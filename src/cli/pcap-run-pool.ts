@@ -97,6 +97,8 @@ class BatchBuilder {
     ns: new Float64Array(BATCH_PACKETS),
   };
   count = 0;
+  /** The capture's number (from 1) of the batch's first packet. */
+  first = 0;
 
   /** Empty, to be filled again. */
   reset(): this {
@@ -105,7 +107,9 @@ class BatchBuilder {
     return this;
   }
 
-  add(start: number, length: number): void {
+  /** Add packet `number` of the capture, at `start` in {@link data}. */
+  add(number: number, start: number, length: number): void {
+    if (this.count === 0) this.first = number;
     this.starts[this.count] = start;
     this.lengths[this.count] = length;
     this.count++;
@@ -215,7 +219,8 @@ export async function runCapturePool(req: PoolCaptureRequest, pool: PacketPool, 
     // Awaited in order by settleOne; when an earlier batch fails, the run stops and closing the pool
     // rejects this one unawaited, which must not become an unhandled rejection (a crash with a stack).
     result.catch(() => undefined);
-    queue.push({ first: scan.packets - b.count + 1, batch: b, result });
+    // Not from scan.packets: the reader may already hold the next buffer's first packet, which is not in this batch.
+    queue.push({ first: b.first, batch: b, result });
     while (queue.length >= pool.workers * PER_WORKER) await settleOne();
   };
 
@@ -233,7 +238,7 @@ export async function runCapturePool(req: PoolCaptureRequest, pool: PacketPool, 
           batch.data = buf;
           buffers.use(buf);
         }
-        batch.add(reader.dataOffset, reader.dataLength);
+        batch.add(scan.packets, reader.dataOffset, reader.dataLength);
         if (batch.count === BATCH_PACKETS) await send();
       }
       // The next chunk may need a new buffer: make room for it in the input area while batches finish.

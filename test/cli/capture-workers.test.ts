@@ -90,6 +90,18 @@ describe('tsbpf run --workers', () => {
     expect(textTwo.code).toBe(textOne.code);
   }, 60_000);
 
+  it('numbers packets as one worker does over a capture of several read buffers: trace lines, --verbose, failures', async () => {
+    // About 7 MB: the reader moves to a new buffer (a new batch) twice.
+    const pcap = capture(20_000, 5);
+    const args = ['run', example('xdp_firewall.o'), '--pcap', pcap, '--jit', '--verbose'];
+    const one = await report(args);
+    const two = await report([...args, '--workers', '2']);
+    expect(one.json['traceLines']).toBeGreaterThan(100);
+    expect(two.json['trace']).toEqual(one.json['trace']);
+    expect(two.json['perPacket']).toEqual(one.json['perPacket']);
+    expect(two.json['verdicts']).toEqual(one.json['verdicts']);
+  }, 60_000);
+
   it('--map files, .rodata included, apply before the workers load: the same verdicts and maps as one worker', async () => {
     const pcap = capture(3000, 5);
     const dir = tempFiles({ 'ro.json': '{"0": {"blocked_port": 53, "drop_icmp": 0}}', 'data.json': '{"0": {"other_verdict": 1}}' });
