@@ -27,7 +27,7 @@
 import { EbpfError, ErrorCode } from '../errors.js';
 import { CodeWriter, ModuleBuilder } from '../wasm/module.js';
 import { Op, ValType, type ValTypeCode } from '../wasm/opcodes.js';
-import { FUSED, FUSED_BASE, OP_MASK, OP_NAMES, type InterpreterCode } from './interpreter-decode.js';
+import { COST_IN_SLOT, COST_SHIFT, FUSED, FUSED_BASE, OP_MASK, OP_NAMES, SLOT_WORDS, type InterpreterCode } from './interpreter-decode.js';
 import { MEM_START, STACK_MARK, type Region, type VmMemory } from './memory.js';
 import { currentRegionTable, regionTable, TABLE_ENTRY } from './region-table.js';
 
@@ -38,17 +38,38 @@ const REGS = 0;
 const USED = 128;
 /** The region `scan` found: virtual address, limit (size - 7, or 0), linear offset (i32 each); `packet` uses +4 and +8. */
 const FOUND = 136;
-/** The load and store caches as a run left them: base, limit (i64 each), linear offset (i32, padded to 8). */
+/**
+ * The region caches, kept here rather than in locals (see {@link L_LEFT}): the load cache, the store
+ * cache (each base, limit as i64, linear offset as i32, padded to 24 bytes; kept from run to run) and
+ * the run's stack (from the parameters).
+ */
 const CACHES = 152;
-/** The region table's linear offset, written by the `table` import (i32). */
-const TABLE_AT = CACHES + 48;
+const LOAD_CACHE = CACHES;
+const STORE_CACHE = CACHES + 24;
+const STACK_CACHE = CACHES + 48;
+/** The size of the region at MEM_START for LD_ABS/LD_IND (i64; -1: not looked up yet, -2: none), its linear offset (i32). */
+const PACKET_SIZE = CACHES + 72;
+const PACKET_BASE = CACHES + 80;
+/** The region table's linear offset (i32, written by the `table` import) and entries (i32, -1: not current). */
+const TABLE_AT = CACHES + 88;
+const TABLE_COUNT = CACHES + 92;
 /** Bytes of the area. */
-const AREA_SIZE = TABLE_AT + 8;
+const AREA_SIZE = CACHES + 96;
 
 /** A `run` flag: the registers are already in the area (a run the JS loop gave back). */
 const RESUME_REGISTERS = 1;
 /** A `run` flag: the caches in the area describe the memory's current layout. */
 const RESUME_CACHES = 2;
+
+/**
+ * Bytes of a slot in the core's copy of a program's words (made when they are copied into linear memory,
+ * see {@link coreWords}): the JS loop's four words, but a jump's (or local call's) target is the byte
+ * offset of its slot from word 0.
+ * Registers' addresses are computed from word 0's fields (shift, mask, add): measured, that is faster
+ * than keeping them precomputed in further words of the slot, whose loads the register's load then waits
+ * for (docs/benchmarks.md, 2026-12-06 evening).
+ */
+const SLOT_BYTES = 16;
 
 /** Most distinct programs whose words one memory keeps for the core; later ones run on the JS loop. */
 const MAX_PROGRAMS = 16;
@@ -82,25 +103,19 @@ const L_W = 18; // i32: the slot's first word
 const L_D = 19; // i32: byte address of the destination register of the current part
 const L_S = 20; // i32: ... of its source register
 const L_C = 21; // i32: scratch (cost, linear address)
-const L_USED = 22; // i64
-const L_BUDGET = 23; // i64
-const L_A = 24; // i64: address, operand
-const L_T = 25; // i64: scratch
-const L_RS = 26; // i64: load cache base (virtual), limit; i32 linear offset
-const L_RL = 27;
-const L_RB = 28;
-const L_WS = 29; // i64: store cache
-const L_WL = 30;
-const L_WB = 31;
-const L_SS = 32; // i64: stack cache (from the params)
-const L_SL = 33;
-const L_X = 34; // i32 scratch
-const L_PSIZE = 35; // i64: size of the region at MEM_START for LD_ABS/LD_IND (-1: not looked up yet, -2: none)
-const L_PB = 36; // i32: its linear offset
+/**
+ * i64: the budget left (budget - used). The loop carries as few values as it can (the slot, the code,
+ * the area, this count): in a function this big, every further one TurboFan keeps live across the loop
+ * costs spills and register moves at every case's end. So the budget is one count, converted from its
+ * f64 parameter (which lives in a float register) only where a run ends, and the region caches live in
+ * the area ({@link CACHES}), loaded where an access checks them.
+ */
+const L_LEFT = 22;
+const L_A = 23; // i64: address, operand
+const L_T = 24; // i64: scratch
+const L_X = 25; // i32 scratch
 const LOCALS = [
-  ValType.i32, ValType.i32, ValType.i32, ValType.i32, ValType.i32, ValType.i32, ValType.i64, ValType.i64, ValType.i64, ValType.i64,
-  ValType.i64, ValType.i64, ValType.i32, ValType.i64, ValType.i64, ValType.i32, ValType.i64, ValType.i64, ValType.i32, ValType.i64,
-  ValType.i32,
+  ValType.i32, ValType.i32, ValType.i32, ValType.i32, ValType.i32, ValType.i32, ValType.i64, ValType.i64, ValType.i64, ValType.i32,
 ];
 
 /** Function index of the `packet` import: 1 and the size and offset of the region at MEM_START in FOUND + 4 and + 8, or 0. */
@@ -169,7 +184,7 @@ class CoreWriter {
   }
   /** Leave the case at part `k` of its slot run: hand the slot `pc + k` back to the JS loop. */
   bail(k: number): void {
-    if (k > 0) this.c.get(L_PC).i32(16 * k).op(Op.i32_add).set(L_PC);
+    if (k > 0) this.c.get(L_PC).i32(SLOT_BYTES * k).op(Op.i32_add).set(L_PC);
     this.c.br(this.depth);
   }
   /** Continue the loop at the current slot address (L_PC already set). */
@@ -178,23 +193,24 @@ class CoreWriter {
   }
 
   /**
-   * Set L_D and L_S to the register addresses of part `k` of the run starting at L_PC: the slot's
-   * pre-doubled register fields (bits 9 and 14) × 4 bytes into the area.
+   * Set L_D (and L_S, when the operation reads a source register) to the register addresses of part `k`
+   * of the run starting at L_PC: the slot's pre-doubled register fields (bits 9 and 14) × 4 bytes into
+   * the area.
    */
-  registers(k: number): void {
+  registers(k: number, source: boolean): void {
     const c = this.c;
     const word = k === 0 ? L_W : L_X;
-    if (k > 0) c.get(L_PC).mem(Op.i32_load, 16 * k).set(L_X);
+    if (k > 0) c.get(L_PC).mem(Op.i32_load, SLOT_BYTES * k).set(L_X);
     c.get(P_AREA).get(word).i32(9).op(Op.i32_shr_u).i32(31).op(Op.i32_and).i32(2).op(Op.i32_shl).op(Op.i32_add).set(L_D);
-    c.get(P_AREA).get(word).i32(14).op(Op.i32_shr_u).i32(31).op(Op.i32_and).i32(2).op(Op.i32_shl).op(Op.i32_add).set(L_S);
+    if (source) c.get(P_AREA).get(word).i32(14).op(Op.i32_shr_u).i32(31).op(Op.i32_and).i32(2).op(Op.i32_shl).op(Op.i32_add).set(L_S);
   }
   /** Push part `k`'s immediate (word 1 of its slot). */
   imm(k: number): void {
-    this.c.get(L_PC).mem(Op.i32_load, 16 * k + 4);
+    this.c.get(L_PC).mem(Op.i32_load, SLOT_BYTES * k + 4);
   }
-  /** Push part `k`'s offset or jump target (word 2 of its slot). */
+  /** Push part `k`'s offset or jump target (word 2 of its slot; a target as a byte offset from word 0). */
   off(k: number): void {
-    this.c.get(L_PC).mem(Op.i32_load, 16 * k + 8);
+    this.c.get(L_PC).mem(Op.i32_load, SLOT_BYTES * k + 8);
   }
   /** Push the destination register, 64 bits. */
   dst64(): void {
@@ -220,31 +236,30 @@ class CoreWriter {
    */
   linear(size: number, store: boolean, k: number): void {
     const c = this.c;
-    const [S, L, B] = store ? [L_WS, L_WL, L_WB] : [L_RS, L_RL, L_RB];
-    c.get(L_A).get(S).op(Op.i64_sub).tee(L_T).get(L).op(Op.i64_lt_u);
+    const cache = store ? STORE_CACHE : LOAD_CACHE;
+    c.get(L_A).get(P_AREA).mem(Op.i64_load, cache).op(Op.i64_sub).tee(L_T).get(P_AREA).mem(Op.i64_load, cache + 8).op(Op.i64_lt_u);
     this.open('if', ValType.i32);
-    c.get(L_T).op(Op.i32_wrap_i64).get(B).op(Op.i32_add);
+    c.get(L_T).op(Op.i32_wrap_i64).get(P_AREA).mem(Op.i32_load, cache + 16).op(Op.i32_add);
     c.else();
-    c.get(L_A).get(L_SS).op(Op.i64_sub).tee(L_T).get(L_SL).op(Op.i64_lt_u);
+    c.get(L_A).get(P_AREA).mem(Op.i64_load, STACK_CACHE).op(Op.i64_sub).tee(L_T).get(P_AREA).mem(Op.i64_load, STACK_CACHE + 8).op(Op.i64_lt_u);
     this.open('if', ValType.i32);
     if (store) this.markStack(() => c.get(L_A).op(Op.i32_wrap_i64));
-    c.get(L_T).op(Op.i32_wrap_i64).get(P_SB).op(Op.i32_add);
+    c.get(L_T).op(Op.i32_wrap_i64).get(P_AREA).mem(Op.i32_load, STACK_CACHE + 16).op(Op.i32_add);
     c.else();
     // The table is written only when a run needs it: a layout changed before every run (inputs copied
     // in) costs nothing until an access misses.
-    c.get(P_COUNT).i32(0).op(Op.i32_lt_s);
+    c.get(P_AREA).mem(Op.i32_load, TABLE_COUNT).i32(0).op(Op.i32_lt_s);
     this.open('if');
-    c.call(IMPORT_TABLE).set(P_COUNT);
-    c.get(P_AREA).mem(Op.i32_load, TABLE_AT).set(P_TABLE);
+    c.get(P_AREA).call(IMPORT_TABLE).mem(Op.i32_store, TABLE_COUNT);
     this.close();
-    c.get(L_A).i32(size).i32(store ? 1 : 0).get(P_TABLE).get(P_COUNT).get(P_AREA).call(FUNC_SCAN);
+    c.get(L_A).i32(size).i32(store ? 1 : 0).get(P_AREA).mem(Op.i32_load, TABLE_AT).get(P_AREA).mem(Op.i32_load, TABLE_COUNT).get(P_AREA).call(FUNC_SCAN);
     c.tee(L_C).i32(0).op(Op.i32_lt_s);
     this.open('if');
     this.bail(k);
     this.close();
-    c.get(P_AREA).mem(Op.i64_load32_u, FOUND).set(S);
-    c.get(P_AREA).mem(Op.i64_load32_u, FOUND + 4).set(L);
-    c.get(P_AREA).mem(Op.i32_load, FOUND + 8).set(B);
+    c.get(P_AREA).get(P_AREA).mem(Op.i64_load32_u, FOUND).mem(Op.i64_store, cache);
+    c.get(P_AREA).get(P_AREA).mem(Op.i64_load32_u, FOUND + 4).mem(Op.i64_store, cache + 8);
+    c.get(P_AREA).get(P_AREA).mem(Op.i32_load, FOUND + 8).mem(Op.i32_store, cache + 16);
     if (store) {
       // The stack in the store cache: its hits are not marked, so mark the whole stack.
       c.get(P_AREA).mem(Op.i32_load, FOUND).get(P_SS).op(Op.i32_eq);
@@ -451,9 +466,9 @@ class CoreWriter {
     this.open('if', ValType.i32);
     c.get(L_CODE);
     this.off(k);
-    c.i32(2).op(Op.i32_shl).op(Op.i32_add);
+    c.op(Op.i32_add);
     c.else();
-    c.get(L_PC).i32(16 * len).op(Op.i32_add);
+    c.get(L_PC).i32(SLOT_BYTES * len).op(Op.i32_add);
     this.close();
     c.set(L_PC);
     this.next();
@@ -466,35 +481,36 @@ class CoreWriter {
    */
   private packetLoad(indirect: boolean, size: number): void {
     const c = this.c;
-    this.registers(0);
+    this.registers(0, indirect);
     this.imm(0);
     if (indirect) {
       this.src32();
       c.op(Op.i32_add);
     }
     c.set(L_X);
-    c.get(L_PSIZE).i64(-1).op(Op.i64_eq);
+    c.get(P_AREA).mem(Op.i64_load, PACKET_SIZE).i64(-1).op(Op.i64_eq);
     this.open('if');
+    c.get(P_AREA);
     c.call(IMPORT_PACKET);
     this.open('if', ValType.i64);
     c.get(P_AREA).mem(Op.i64_load32_u, FOUND + 4);
     c.else().i64(-2);
     this.close();
-    c.set(L_PSIZE);
-    c.get(P_AREA).mem(Op.i32_load, FOUND + 8).set(L_PB);
+    c.mem(Op.i64_store, PACKET_SIZE);
+    c.get(P_AREA).get(P_AREA).mem(Op.i32_load, FOUND + 8).mem(Op.i32_store, PACKET_BASE);
     this.close();
     // A negative offset (SKF_NET_OFF / SKF_LL_OFF bases, or a failing load): the JS loop's packetLoad decides.
     c.get(L_X).i32(0).op(Op.i32_lt_s);
     this.open('if');
     this.bail(0);
     this.close();
-    c.get(L_X).op(Op.i64_extend_i32_u).i64(size).op(Op.i64_add).get(L_PSIZE).op(Op.i64_gt_s);
+    c.get(L_X).op(Op.i64_extend_i32_u).i64(size).op(Op.i64_add).get(P_AREA).mem(Op.i64_load, PACKET_SIZE).op(Op.i64_gt_s);
     this.open('if');
     c.get(P_AREA).i64(0).mem(Op.i64_store, REGS);
     endRun(c);
     this.close();
     c.get(P_AREA);
-    c.get(L_PB).get(L_X).op(Op.i32_add).set(L_X);
+    c.get(P_AREA).mem(Op.i32_load, PACKET_BASE).get(L_X).op(Op.i32_add).set(L_X);
     if (size === 1) c.get(L_X).mem(Op.i32_load8_u);
     else if (size === 2) c.get(L_X).mem(Op.i32_load8_u).i32(8).op(Op.i32_shl).get(L_X).mem(Op.i32_load8_u, 1).op(Op.i32_or);
     else {
@@ -502,7 +518,7 @@ class CoreWriter {
       this.bswap32();
     }
     c.op(Op.i64_extend_i32_u).mem(Op.i64_store, REGS);
-    c.get(L_PC).i32(16).op(Op.i32_add).set(L_PC);
+    c.get(L_PC).i32(SLOT_BYTES).op(Op.i32_add).set(L_PC);
     this.next();
   }
 
@@ -514,13 +530,13 @@ class CoreWriter {
     const parts = num >= FUSED_BASE ? FUSED[num - FUSED_BASE]! : [name];
     if (!parts.every((p) => this.handles(p))) return false;
     if (name === 'lddw') {
-      this.registers(0);
+      this.registers(0, false);
       c.get(L_D);
       this.imm(0);
       c.op(Op.i64_extend_i32_u);
       this.off(0);
       c.op(Op.i64_extend_i32_u).i64(32).op(Op.i64_shl).op(Op.i64_or).mem(Op.i64_store);
-      c.get(L_PC).i32(32).op(Op.i32_add).set(L_PC);
+      c.get(L_PC).i32(2 * SLOT_BYTES).op(Op.i32_add).set(L_PC);
       this.next();
       return true;
     }
@@ -531,7 +547,7 @@ class CoreWriter {
     if (name === 'ja') {
       c.get(L_CODE);
       this.off(0);
-      c.i32(2).op(Op.i32_shl).op(Op.i32_add).set(L_PC);
+      c.op(Op.i32_add).set(L_PC);
       this.next();
       return true;
     }
@@ -541,12 +557,12 @@ class CoreWriter {
       return true;
     }
     parts.forEach((part, k) => {
-      this.registers(k);
+      this.registers(k, readsSource(part));
       if (isJump(part)) this.jump(part, k, parts.length);
       else this.plain(part, k);
     });
     if (!isJump(parts[parts.length - 1]!)) {
-      c.get(L_PC).i32(16 * parts.length).op(Op.i32_add).set(L_PC);
+      c.get(L_PC).i32(SLOT_BYTES * parts.length).op(Op.i32_add).set(L_PC);
       this.next();
     }
     return true;
@@ -562,26 +578,25 @@ class CoreWriter {
   }
 }
 
+/** Whether operation `name` (one the core runs) reads its source register. */
+function readsSource(name: string): boolean {
+  return name.endsWith('_x') || LOADS[name] !== undefined || name.startsWith('stx') || name.startsWith('movsx');
+}
+
 function isJump(name: string): boolean {
   const m = JUMP_NAME.exec(name);
   return m !== null && JUMP_NAMES.includes(m[1]!);
 }
 
-/** End the run (r0 is in the area): keep the caches and the budget used, return -1. */
+/** End the run (r0 is in the area): keep the budget used, return -1. */
 function endRun(c: CodeWriter): void {
-  storeCaches(c);
-  c.get(P_AREA).get(L_USED).mem(Op.i64_store, USED);
+  storeUsed(c);
   c.i32(-1).op(Op.return);
 }
 
-/** Keep the load and store caches in the area for the next run (see {@link CACHES}). */
-function storeCaches(c: CodeWriter): void {
-  c.get(P_AREA).get(L_RS).mem(Op.i64_store, CACHES);
-  c.get(P_AREA).get(L_RL).mem(Op.i64_store, CACHES + 8);
-  c.get(P_AREA).get(L_RB).mem(Op.i32_store, CACHES + 16);
-  c.get(P_AREA).get(L_WS).mem(Op.i64_store, CACHES + 24);
-  c.get(P_AREA).get(L_WL).mem(Op.i64_store, CACHES + 32);
-  c.get(P_AREA).get(L_WB).mem(Op.i32_store, CACHES + 40);
+/** Write the budget used (the budget less L_LEFT) to USED. */
+function storeUsed(c: CodeWriter): void {
+  c.get(P_AREA).get(P_BUDGET).i64TruncSatF64S().get(L_LEFT).op(Op.i64_sub).mem(Op.i64_store, USED);
 }
 
 /**
@@ -654,35 +669,34 @@ export function coreModule(options: CoreModuleOptions = {}): Uint8Array<ArrayBuf
   c.end();
   c.get(P_PC).set(L_CODE);
   c.get(P_PC).get(P_START).i32(2).op(Op.i32_shl).op(Op.i32_add).set(L_PC);
-  c.get(P_USED).i64TruncSatF64S().set(L_USED);
-  c.get(P_BUDGET).i64TruncSatF64S().set(L_BUDGET);
-  c.get(P_SS).op(Op.i64_extend_i32_u).set(L_SS);
-  c.get(P_SL).op(Op.i64_extend_i32_u).set(L_SL);
-  c.i64(-1).set(L_PSIZE);
+  c.get(P_BUDGET).i64TruncSatF64S().get(P_USED).i64TruncSatF64S().op(Op.i64_sub).set(L_LEFT);
+  c.get(P_AREA).get(P_SS).op(Op.i64_extend_i32_u).mem(Op.i64_store, STACK_CACHE);
+  c.get(P_AREA).get(P_SL).op(Op.i64_extend_i32_u).mem(Op.i64_store, STACK_CACHE + 8);
+  c.get(P_AREA).get(P_SB).mem(Op.i32_store, STACK_CACHE + 16);
+  c.get(P_AREA).i64(-1).mem(Op.i64_store, PACKET_SIZE);
+  c.get(P_AREA).get(P_TABLE).mem(Op.i32_store, TABLE_AT);
+  c.get(P_AREA).get(P_COUNT).mem(Op.i32_store, TABLE_COUNT);
   // The caches the last run on this memory left, while its layout is the same; else empty (base 0,
   // limit 0: no offset is below 0).
   c.get(P_RESUME).i32(RESUME_CACHES).op(Op.i32_and).if();
-  c.get(P_AREA).mem(Op.i64_load, CACHES).set(L_RS);
-  c.get(P_AREA).mem(Op.i64_load, CACHES + 8).set(L_RL);
-  c.get(P_AREA).mem(Op.i32_load, CACHES + 16).set(L_RB);
-  c.get(P_AREA).mem(Op.i64_load, CACHES + 24).set(L_WS);
-  c.get(P_AREA).mem(Op.i64_load, CACHES + 32).set(L_WL);
-  c.get(P_AREA).mem(Op.i32_load, CACHES + 40).set(L_WB);
   // A store cache holding the stack (hits are not marked): mark the whole stack for this run too.
-  c.get(L_WS).get(L_SS).op(Op.i64_eq).get(L_WL).i64(0).op(Op.i64_ne).op(Op.i32_and);
+  c.get(P_AREA).mem(Op.i64_load, STORE_CACHE).get(P_SS).op(Op.i64_extend_i32_u).op(Op.i64_eq);
+  c.get(P_AREA).mem(Op.i64_load, STORE_CACHE + 8).i64(0).op(Op.i64_ne).op(Op.i32_and);
   c.if();
   w.markStack(() => c.get(P_SS));
   c.end();
+  c.else();
+  for (const at of [LOAD_CACHE, LOAD_CACHE + 8, STORE_CACHE, STORE_CACHE + 8]) c.get(P_AREA).i64(0).mem(Op.i64_store, at);
   c.end();
   c.loop();
   c.block(); // bail
-  c.get(L_PC).mem(Op.i32_load).tee(L_W).i32(19).op(Op.i32_shr_u).tee(L_C);
+  c.get(L_PC).mem(Op.i32_load).tee(L_W).i32(COST_SHIFT).op(Op.i32_shr_u).tee(L_C);
   c.if();
-  c.get(L_C).i32(0x1fff).op(Op.i32_eq);
+  c.get(L_C).i32(COST_IN_SLOT).op(Op.i32_eq);
   c.if();
   c.get(L_PC).mem(Op.i32_load, 12).set(L_C);
   c.end();
-  c.get(L_USED).get(L_C).op(Op.i64_extend_i32_u).op(Op.i64_add).tee(L_USED).get(L_BUDGET).op(Op.i64_gt_s).brIf(1);
+  c.get(L_LEFT).get(L_C).op(Op.i64_extend_i32_u).op(Op.i64_sub).tee(L_LEFT).i64(0).op(Op.i64_lt_s).brIf(1);
   c.end();
   // Nested blocks, one per op number with a name; the br_table sends the rest to the bail block.
   const cases: number[] = [];
@@ -701,10 +715,9 @@ export function coreModule(options: CoreModuleOptions = {}): Uint8Array<ArrayBuf
   c.end(); // bail: hand the slot at L_PC back
   // Give back its block's cost if it starts one (the dispatch charged it; the JS loop charges it again
   // when it runs the slot). The later parts of a superinstruction never start a block: cost 0.
-  c.get(L_PC).mem(Op.i32_load).i32(19).op(Op.i32_shr_u).tee(L_C).i32(0x1fff).op(Op.i32_eq);
+  c.get(L_PC).mem(Op.i32_load).i32(COST_SHIFT).op(Op.i32_shr_u).tee(L_C).i32(COST_IN_SLOT).op(Op.i32_eq);
   c.if().get(L_PC).mem(Op.i32_load, 12).set(L_C).end();
-  c.get(P_AREA).get(L_USED).get(L_C).op(Op.i64_extend_i32_u).op(Op.i64_sub).mem(Op.i64_store, USED);
-  storeCaches(c);
+  c.get(P_AREA).get(P_BUDGET).i64TruncSatF64S().get(L_LEFT).op(Op.i64_sub).get(L_C).op(Op.i64_extend_i32_u).op(Op.i64_sub).mem(Op.i64_store, USED);
   c.get(L_PC).get(L_CODE).op(Op.i32_sub).i32(2).op(Op.i32_shr_u).op(Op.return);
   c.end(); // loop
   c.op(Op.unreachable);
@@ -714,6 +727,17 @@ export function coreModule(options: CoreModuleOptions = {}): Uint8Array<ArrayBuf
   mb.defineFunction(scan, [ValType.i32, ValType.i32, ValType.i64, ValType.i64, ValType.i32], scanFunction());
   mb.export('run', 'func', run);
   return mb.build();
+}
+
+/** `code`'s words in the core's form (see {@link SLOT_BYTES}). */
+function coreWords(code: InterpreterCode): Int32Array {
+  const out = code.words.slice();
+  const isTarget = code.slots.isTarget;
+  for (let at = 0; at < out.length; at += SLOT_WORDS) {
+    // A target is a word index (slot × SLOT_WORDS) in the JS loop's words.
+    if (isTarget[at / SLOT_WORDS] === 1) out[at + 2] = (out[at + 2]! / SLOT_WORDS) * SLOT_BYTES;
+  }
+  return out;
 }
 
 /** The stack cache's limit: the region's size - 7 (0 when it is smaller than 8 bytes, or there is none). */
@@ -770,8 +794,9 @@ export class InterpreterCore {
     const at = this.code.get(code);
     if (at !== undefined) return at;
     if (this.code.size >= MAX_PROGRAMS || code.words.length > MAX_WORDS) return undefined;
-    const offset = this.memory.allocate(code.words.byteLength);
-    new Int32Array(this.memory.wasm.buffer, offset, code.words.length).set(code.words);
+    const words = coreWords(code);
+    const offset = this.memory.allocate(words.byteLength);
+    new Int32Array(this.memory.wasm.buffer, offset, words.length).set(words);
     this.code.set(code, offset);
     return offset;
   }
