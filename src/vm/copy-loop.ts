@@ -55,7 +55,7 @@ export interface CopyLoopPlan {
 const MAX_EXACT_MOVE = 2 ** 53 - 2 ** 32;
 
 /** Back edges a refused bulk step waits before it is tried again. */
-const PAUSE_AFTER_REFUSAL = 16;
+export const PAUSE_AFTER_REFUSAL = 16;
 
 const REGISTERS = 11;
 
@@ -186,26 +186,42 @@ export function copyLoopBackEdge(plan: CopyLoopPlan, r: Int32Array, memory: VmMe
     plan.pause--;
     return 0;
   }
+  const bulk = copyLoopBulk(plan, r, memory, used, budget);
+  if (bulk !== COPY_REFUSED) return bulk;
+  plan.pause = PAUSE_AFTER_REFUSAL;
+  return 0;
+}
+
+/** What {@link copyLoopBulk} returns when the bulk step does not apply and should not be tried for a while. */
+export const COPY_REFUSED = -1;
+
+/**
+ * The bulk step of a copy loop's back edge whose jump is taken (no pause kept: the caller keeps its
+ * own, as {@link copyLoopBackEdge} does): the instructions charged by the iterations run in bulk, 0 when
+ * none were (the loop simply goes round), or {@link COPY_REFUSED} (the same, and the caller should skip
+ * the next {@link PAUSE_AFTER_REFUSAL} back edges).
+ */
+export function copyLoopBulk(plan: CopyLoopPlan, r: Int32Array, memory: VmMemory, used: number, budget: number): number {
   const x = unsigned(r, plan.x);
   const y = unsigned(r, plan.y);
   // Iterations still to run (the loop is at the start of the next one); NaN fails every test below.
   const left = Math.floor((y - x + plan.step - 1) / plan.step);
-  if (!(x < y) || !(left >= 2)) return refuse(plan, left);
+  if (!(x < y) || !(left >= 2)) return refuse(left);
   const bulk = left - 1;
   if (used + left * plan.length > budget) return 0; // the budget runs out in this loop: go one by one
   const bytes = bulk * plan.size;
   const src = evaluate(plan.src, r);
   const dst = evaluate(plan.dst, r);
-  if (!(src >= 0 && dst >= 0 && src + bytes <= 0x100000000 && dst + bytes <= 0x100000000)) return refuse(plan, left);
+  if (!(src >= 0 && dst >= 0 && src + bytes <= 0x100000000 && dst + bytes <= 0x100000000)) return refuse(left);
   // Each move must stay exact in doubles (a register may step by up to 2^40 per iteration).
-  for (const m of plan.moves) if (!(Math.abs(bulk * m.by) <= MAX_EXACT_MOVE)) return refuse(plan, left);
+  for (const m of plan.moves) if (!(Math.abs(bulk * m.by) <= MAX_EXACT_MOVE)) return refuse(left);
   const from = memory.find(src, bytes);
   const to = memory.find(dst, bytes);
-  if (from === undefined || to === undefined || !to.writable) return refuse(plan, left);
+  if (from === undefined || to === undefined || !to.writable) return refuse(left);
   // Overlap is a matter of linear memory: two regions may be backed by the same bytes.
   const start = from.offset + (src - from.vaddr);
   const target = to.offset + (dst - to.vaddr);
-  if (target > start && target < start + bytes) return refuse(plan, left);
+  if (target > start && target < start + bytes) return refuse(left);
   memory.bytes.copyWithin(target, start, start + bytes);
   if (to === memory.runStack) memory.markStackStore(dst);
   for (const m of plan.moves) addTo(r, m.reg, bulk * m.by);
@@ -213,7 +229,6 @@ export function copyLoopBackEdge(plan: CopyLoopPlan, r: Int32Array, memory: VmMe
 }
 
 /** The bulk step does not apply now: go round once, and skip the next few tries unless the loop was merely short. */
-function refuse(plan: CopyLoopPlan, left: number): number {
-  if (!(left < 2)) plan.pause = PAUSE_AFTER_REFUSAL;
-  return 0;
+function refuse(left: number): number {
+  return left < 2 ? 0 : COPY_REFUSED;
 }

@@ -8,8 +8,9 @@
  * "The interpreter's design decisions, measured").
  *
  * The core implements the operations a run spends its time in (ALU, byte order, jumps, loads, stores,
- * `lddw`, LD_ABS/LD_IND, `exit`) and hands everything else to the JS run loop, which is the complete
- * implementation: at a helper call, local call, atomic, copy loop, slot that cannot run, a budget that
+ * `lddw`, LD_ABS/LD_IND, `exit`, and counted copy loops, whose bulk step it calls from copy-loop.ts
+ * through the `copy` import) and hands everything else to the JS run loop, which is the complete
+ * implementation: at a helper call, local call, atomic, slot that cannot run, a budget that
  * runs out, or an access no mapped region allows, the core stops *before* that slot (giving back the
  * slot's block cost if it charged it) and returns its word index; the JS loop continues from there with
  * the core's registers and budget and raises any error itself, so errors are the JS loop's by
@@ -30,6 +31,7 @@ import { Op, ValType, type ValTypeCode } from '../wasm/opcodes.js';
 import { COST_IN_SLOT, COST_SHIFT, FUSED, FUSED_BASE, OP_MASK, OP_NAMES, SLOT_WORDS, type InterpreterCode } from './interpreter-decode.js';
 import { MEM_START, STACK_MARK, type Region, type VmMemory } from './memory.js';
 import { currentRegionTable, regionTable, TABLE_ENTRY } from './region-table.js';
+import { COPY_LOOP_OP, COPY_REFUSED, copyLoopBulk, PAUSE_AFTER_REFUSAL, type CopyLoopPlan } from './copy-loop.js';
 
 // ---- the core's area of linear memory, one per VM memory (offsets from its start) ----
 /** r0-r15 as little-endian i64 (the JS loop's lo/hi int32 pairs, in the same order). */
@@ -64,12 +66,19 @@ const RESUME_CACHES = 2;
 /**
  * Bytes of a slot in the core's copy of a program's words (made when they are copied into linear memory,
  * see {@link coreWords}): the JS loop's four words, but a jump's (or local call's) target is the byte
- * offset of its slot from word 0.
+ * offset of its slot from word 0, and a copy loop's back edge carries its condition and pause count.
  * Registers' addresses are computed from word 0's fields (shift, mask, add): measured, that is faster
  * than keeping them precomputed in further words of the slot, whose loads the register's load then waits
  * for (docs/benchmarks.md, 2026-12-06 evening).
  */
 const SLOT_BYTES = 16;
+/**
+ * A copy loop's back edge in the core's form: word 1 is the plan's index | its jump's condition (on dst
+ * and src) << COPY_CONDITION_SHIFT; word 3 (0 in a slot that does not start a block) counts the back
+ * edges left to pause after a refusal.
+ */
+const COPY_CONDITION = { jlt: 0, jgt: 1, jne: 2 } as const;
+const COPY_CONDITION_SHIFT = 28;
 
 /** Most distinct programs whose words one memory keeps for the core; later ones run on the JS loop. */
 const MAX_PROGRAMS = 16;
@@ -122,8 +131,14 @@ const LOCALS = [
 const IMPORT_PACKET = 0;
 /** Function index of the `table` import: writes the region table if stale, its offset to TABLE_AT; returns its entries. */
 const IMPORT_TABLE = 1;
+/**
+ * Function index of the `copy` import: the bulk step of the copy loop whose index it is given (see
+ * copy-loop.ts), on the registers in the area and the budget used in USED (which it advances); returns
+ * -1 when the step was refused (the back edge then pauses), else 0.
+ */
+const IMPORT_COPY = 2;
 /** Function index of `scan` (see {@link scanFunction}). */
-const FUNC_SCAN = 3;
+const FUNC_SCAN = 4;
 
 const ALU_NAMES = ['add', 'sub', 'mul', 'div', 'sdiv', 'or', 'and', 'lsh', 'rsh', 'mod', 'smod', 'xor', 'mov', 'arsh'];
 const JUMP_NAMES = ['jeq', 'jgt', 'jge', 'jset', 'jne', 'jsgt', 'jsge', 'jlt', 'jle', 'jslt', 'jsle'];
@@ -551,6 +566,10 @@ class CoreWriter {
       this.next();
       return true;
     }
+    if (name === 'copy_loop') {
+      this.copyLoop();
+      return true;
+    }
     const packet = PACKET_NAME.exec(name);
     if (packet !== null) {
       this.packetLoad(packet[1] === 'ind', packet[2] === 'b' ? 1 : packet[2] === 'h' ? 2 : 4);
@@ -568,8 +587,56 @@ class CoreWriter {
     return true;
   }
 
+  /**
+   * A counted copy loop's back edge (copy-loop.ts): the slot's own jump (its condition in word 1, see
+   * {@link COPY_CONDITION}), and when it is taken, the bulk step through the `copy` import, unless the
+   * back edge is pausing after a refusal (back edges left in word 3, the core's own count: the JS loop
+   * keeps another in the plan).
+   */
+  private copyLoop(): void {
+    const c = this.c;
+    this.registers(0, true);
+    c.get(L_PC).mem(Op.i32_load, 4).i32(COPY_CONDITION_SHIFT).op(Op.i32_shr_u).tee(L_X);
+    this.open('if', ValType.i32);
+    c.get(L_X).i32(COPY_CONDITION.jgt).op(Op.i32_eq);
+    this.open('if', ValType.i32);
+    this.dst64();
+    this.src64();
+    c.op(Op.i64_gt_u);
+    c.else();
+    this.dst64();
+    this.src64();
+    c.op(Op.i64_ne);
+    this.close();
+    c.else();
+    this.dst64();
+    this.src64();
+    c.op(Op.i64_lt_u);
+    this.close();
+    this.open('if');
+    c.get(L_PC).mem(Op.i32_load, 12).tee(L_X);
+    this.open('if');
+    c.get(L_PC).get(L_X).i32(1).op(Op.i32_sub).mem(Op.i32_store, 12);
+    c.else();
+    storeUsed(c);
+    c.get(L_PC).mem(Op.i32_load, 4).i32((1 << COPY_CONDITION_SHIFT) - 1).op(Op.i32_and).call(IMPORT_COPY).i32(0).op(Op.i32_lt_s);
+    this.open('if');
+    c.get(L_PC).i32(PAUSE_AFTER_REFUSAL).mem(Op.i32_store, 12);
+    this.close();
+    c.get(P_BUDGET).i64TruncSatF64S().get(P_AREA).mem(Op.i64_load, USED).op(Op.i64_sub).set(L_LEFT);
+    this.close();
+    c.get(L_CODE);
+    this.off(0);
+    c.op(Op.i32_add).set(L_PC);
+    this.next();
+    this.close();
+    c.get(L_PC).i32(SLOT_BYTES).op(Op.i32_add).set(L_PC);
+    this.next();
+  }
+
   /** Whether the core runs operation `name` itself. */
   private handles(name: string): boolean {
+    if (name === 'copy_loop') return true;
     if (PACKET_NAME.test(name) || STORE_NAME.test(name) || LOADS[name] !== undefined) return true;
     if (name === 'lddw' || name === 'exit' || name === 'ja' || isJump(name)) return true;
     const alu = ALU_NAME.exec(name);
@@ -656,6 +723,7 @@ export function coreModule(options: CoreModuleOptions = {}): Uint8Array<ArrayBuf
   const mb = new ModuleBuilder();
   mb.importFunction('env', 'packet', [], [ValType.i32]);
   mb.importFunction('env', 'table', [], [ValType.i32]);
+  mb.importFunction('env', 'copy', [ValType.i32], [ValType.i32]);
   mb.importMemory('env', 'memory', options.shared === true);
   const run = mb.declareFunction(PARAMS, [ValType.i32]);
   const w = new CoreWriter((options.scratch ?? 0) + STACK_MARK);
@@ -729,13 +797,21 @@ export function coreModule(options: CoreModuleOptions = {}): Uint8Array<ArrayBuf
   return mb.build();
 }
 
-/** `code`'s words in the core's form (see {@link SLOT_BYTES}). */
-function coreWords(code: InterpreterCode): Int32Array {
+/**
+ * `code`'s words in the core's form (see {@link SLOT_BYTES}); undefined if a copy loop's back edge has no
+ * room for its fields (it always has: it ends a block of three slots or more, so it starts none).
+ */
+function coreWords(code: InterpreterCode): Int32Array | undefined {
   const out = code.words.slice();
   const isTarget = code.slots.isTarget;
   for (let at = 0; at < out.length; at += SLOT_WORDS) {
     // A target is a word index (slot × SLOT_WORDS) in the JS loop's words.
     if (isTarget[at / SLOT_WORDS] === 1) out[at + 2] = (out[at + 2]! / SLOT_WORDS) * SLOT_BYTES;
+    if ((out[at]! & OP_MASK) === COPY_LOOP_OP) {
+      const plan = out[at + 1]!;
+      if (plan >>> COPY_CONDITION_SHIFT !== 0 || out[at]! >>> COST_SHIFT !== 0 || out[at + 3] !== 0) return undefined;
+      out[at + 1] = plan | (COPY_CONDITION[code.copyLoops[plan]!.cond] << COPY_CONDITION_SHIFT);
+    }
   }
   return out;
 }
@@ -757,6 +833,9 @@ export class InterpreterCore {
   /** Linear offset of the register area. */
   readonly area: number;
   private readonly code = new Map<InterpreterCode, number>();
+  /** The copy loops and the budget of the run under way (for the `copy` import). */
+  private loops: readonly CopyLoopPlan[] = [];
+  private budget = 0;
 
   constructor(private readonly memory: VmMemory, module: WebAssembly.Module) {
     this.area = memory.allocate(AREA_SIZE);
@@ -773,7 +852,18 @@ export class InterpreterCore {
       memory.view.setInt32(area + TABLE_AT, t.offset, true);
       return t.count;
     };
-    const instance = new WebAssembly.Instance(module, { env: { memory: memory.wasm, packet, table } });
+    const copy = (index: number): number => {
+      const used = this.used();
+      const bulk = copyLoopBulk(this.loops[index]!, this.registers(), memory, used, this.budget);
+      if (bulk === COPY_REFUSED) return -1;
+      if (bulk > 0) {
+        const after = used + bulk;
+        memory.view.setUint32(area + USED, after >>> 0, true);
+        memory.view.setUint32(area + USED + 4, Math.floor(after / 4294967296), true);
+      }
+      return 0;
+    };
+    const instance = new WebAssembly.Instance(module, { env: { memory: memory.wasm, packet, table, copy } });
     this.runFn = instance.exports['run'] as RunFunction;
   }
 
@@ -795,6 +885,7 @@ export class InterpreterCore {
     if (at !== undefined) return at;
     if (this.code.size >= MAX_PROGRAMS || code.words.length > MAX_WORDS) return undefined;
     const words = coreWords(code);
+    if (words === undefined) return undefined;
     const offset = this.memory.allocate(words.byteLength);
     new Int32Array(this.memory.wasm.buffer, offset, words.length).set(words);
     this.code.set(code, offset);
@@ -802,20 +893,24 @@ export class InterpreterCore {
   }
 
   /**
-   * Run from slot 0: -1 when the program exited (r0 is {@link r0Low}/{@link r0High}), else the word index
-   * (slot × 4) of the slot the JS loop continues at, with {@link copyRegisters} and {@link used}.
+   * Run `code` (whose words {@link wordsOf} put at `words`) from slot 0: -1 when the program exited (r0
+   * is {@link r0Low}/{@link r0High}), else the word index (slot × 4) of the slot the JS loop continues at,
+   * with {@link copyRegisters} and {@link used}.
    */
-  run(words: number, budget: number, r1l: number, r1h: number, r2l: number, r2h: number, r10: number, stack: Region | undefined): number {
-    return this.enter(words, budget, r1l, r1h, r2l, r2h, r10, stack, 0, 0, 0);
+  run(
+    code: InterpreterCode, words: number, budget: number, r1l: number, r1h: number, r2l: number, r2h: number, r10: number,
+    stack: Region | undefined,
+  ): number {
+    return this.enter(code, words, budget, r1l, r1h, r2l, r2h, r10, stack, 0, 0, 0);
   }
 
   /**
    * Continue a run the JS loop gives back at word index `start` (a block's first slot, its cost not yet
    * charged) with `used` budget spent and the registers `r`; returns what {@link run} does.
    */
-  resume(words: number, budget: number, stack: Region | undefined, start: number, used: number, r: Int32Array): number {
+  resume(code: InterpreterCode, words: number, budget: number, stack: Region | undefined, start: number, used: number, r: Int32Array): number {
     this.registers().set(r);
-    return this.enter(words, budget, 0, 0, 0, 0, 0, stack, start, used, RESUME_REGISTERS);
+    return this.enter(code, words, budget, 0, 0, 0, 0, 0, stack, start, used, RESUME_REGISTERS);
   }
 
   /**
@@ -826,9 +921,11 @@ export class InterpreterCore {
 
   /** Call the run function (`flags`: {@link RESUME_REGISTERS} or 0; the caches' flag is added here). */
   private enter(
-    words: number, budget: number, r1l: number, r1h: number, r2l: number, r2h: number, r10: number,
+    code: InterpreterCode, words: number, budget: number, r1l: number, r1h: number, r2l: number, r2h: number, r10: number,
     stack: Region | undefined, start: number, used: number, flags: number,
   ): number {
+    this.loops = code.copyLoops;
+    this.budget = budget;
     const version = this.memory.version;
     if (version === this.cacheVersion) flags |= RESUME_CACHES;
     this.cacheVersion = -1;

@@ -1,7 +1,7 @@
 /**
  * The interpreter engine. A run starts in the WebAssembly loop (interpreter-core.ts), which runs the
  * same pre-decoded words with i64 registers and hands the run to the JS loop below at anything it does
- * not run (calls, atomics, copy loops, errors); the JS loop gives it back at the next block (see
+ * not run (calls, atomics, errors); the JS loop gives it back at the next block (see
  * {@link execute}). `new Interpreter({ wasmCore: false })` runs the JS loop alone.
  *
  * The modules of the engine: interpreter-decode (pre-decoding, superinstructions), interpreter-core (the
@@ -98,7 +98,7 @@ function execute(req: RunRequest, r1Low: number, r1High: number, r2Low: number, 
   const words = core?.wordsOf(code!);
   let status = -1;
   if (core !== undefined && words !== undefined) {
-    status = core.run(words, budget, r1Low, r1High, r2Low, r2High, req.stackTop | 0, stack);
+    status = core.run(code!, words, budget, r1Low, r1High, r2Low, r2High, req.stackTop | 0, stack);
     if (status < 0) {
       setRunInstructions(core.used());
       return u64FromHalves(core.r0Low(), core.r0High());
@@ -134,7 +134,7 @@ function execute(req: RunRequest, r1Low: number, r1High: number, r2Low: number, 
     for (let given = 0; ; given++) {
       const r0 = runLoop(req, r, frames, stack, status, used, given < MAX_GIVE_BACKS, undefined);
       if (r0 !== GIVEN_BACK) return r0;
-      status = core.resume(words!, budget, stack, givenBack, givenBackUsed, r);
+      status = core.resume(code!, words!, budget, stack, givenBack, givenBackUsed, r);
       const after = core.used();
       if (status < 0) {
         stats!.ran(after - givenBackUsed);

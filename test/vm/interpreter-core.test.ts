@@ -1,7 +1,7 @@
 /**
  * The interpreter's WebAssembly loop (src/vm/interpreter-core.ts) against its JS loop alone: the same
  * results, memory, errors and error pcs, for programs that end in the WebAssembly loop and for every
- * way it hands a run back to the JS loop (helper and local calls, atomics, LD_ABS, copy loops, the
+ * way it hands a run back to the JS loop (helper and local calls, atomics, LD_ABS at negative offsets, the
  * budget running out at a block's first slot or elsewhere, an access no region allows, in the first
  * or a later part of a superinstruction). The differential and conformance tests run both as well;
  * these pin the hand-back cases down one by one.
@@ -58,7 +58,7 @@ describe('the interpreter core (WebAssembly loop)', () => {
     const core = new InterpreterCore(memory, new WebAssembly.Module(coreModule()));
     const code = interpreterCode(new Program(assemble('mov r0, 6\nlsh r0, 60\nadd r0, 1\nmov r2, 7\ndiv r0, r2\nexit')));
     const words = core.wordsOf(code)!;
-    expect(core.run(words, 1000, 0, 0, 0, 0, 0, undefined)).toBe(-1);
+    expect(core.run(code, words, 1000, 0, 0, 0, 0, 0, undefined)).toBe(-1);
     const r0 = (BigInt(core.r0High() >>> 0) << 32n) | BigInt(core.r0Low() >>> 0);
     expect(r0).toBe(((6n << 60n) + 1n) / 7n);
   });
@@ -67,7 +67,7 @@ describe('the interpreter core (WebAssembly loop)', () => {
     const memory = new VmMemory();
     const core = new InterpreterCore(memory, new WebAssembly.Module(coreModule()));
     const code = interpreterCode(new Program(assemble('mov r1, 5\nmov r2, 2\ncall 7\nexit')));
-    expect(core.run(core.wordsOf(code)!, 1000, 0, 0, 0, 0, 0, undefined)).toBe(2 * 4); // slot 2, as a word index
+    expect(core.run(code, core.wordsOf(code)!, 1000, 0, 0, 0, 0, 0, undefined)).toBe(2 * 4); // slot 2, as a word index
     expect(core.used()).toBe(3); // the call ends the first block, charged whole on entry
     const r = new Int32Array(32);
     core.copyRegisters(r);
@@ -103,8 +103,8 @@ describe('the interpreter core (WebAssembly loop)', () => {
     const wb = core.wordsOf(b)!;
     expect(wa).not.toBe(wb);
     expect(core.wordsOf(a)).toBe(wa);
-    for (const [w, v] of [[wa, 1], [wb, 2], [wa, 1]] as const) {
-      expect(core.run(w, 10, 0, 0, 0, 0, 0, undefined)).toBe(-1);
+    for (const [c, w, v] of [[a, wa, 1], [b, wb, 2], [a, wa, 1]] as const) {
+      expect(core.run(c, w, 10, 0, 0, 0, 0, 0, undefined)).toBe(-1);
       expect(core.r0Low()).toBe(v);
     }
   });
@@ -210,6 +210,25 @@ describe('the interpreter core and the JS loop agree', () => {
       return interpreter.run({ program: outer, memory, stackTop: outerStack.vaddr + 512, r1: 0n, r2: 0n, helpers, limits: DEFAULT_LIMITS }).toString();
     };
     expect(run(true)).toBe(run(false));
+  });
+
+  it('on counted copy loops, which it runs itself: in bulk, refused (overlapping), into the stack', () => {
+    const loop = (setup: string, step: number, size: string): string =>
+      `mov r2, ${step === 1 ? 12 : 3}\nmov r0, 0\n${setup}\nloop:\nmov r6, r1\nadd r6, r5\nldx${size} r7, [r1+0]\nstx${size} [r6+0], r7\nadd r1, ${step}\nadd r0, 1\njlt r0, r2, loop\nldxdw r0, [r10-64]\nexit`;
+    agree(loop('mov r5, 8', 1, 'b'), mem16, 90); // dst 8 bytes ahead of src: the bulk step refuses
+    agree(loop('mov r5, r10\nsub r5, r1\nsub r5, 64', 1, 'b'), mem16, 90); // into the stack
+    agree(loop('mov r5, r10\nsub r5, r1\nsub r5, 64', 4, 'w'), mem16, 30);
+    // Run by the core alone to its exit: no hand-over, the JS loop's charges (3 + 3 × 7 + 2).
+    const memory = new VmMemory();
+    const stack = memory.map({ name: 'stack', vaddr: STACK_START, size: 512 });
+    const data = memory.map({ name: 'data', vaddr: 0x3000_0000, size: 64 });
+    memory.bytes.set([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24], data.offset);
+    const core = new InterpreterCore(memory, new WebAssembly.Module(coreModule()));
+    const code = interpreterCode(new Program(assemble(loop('mov r5, 32', 8, 'dw'))));
+    expect(code.copyLoops).toHaveLength(1);
+    expect(core.run(code, core.wordsOf(code)!, 1000, 0x3000_0000, 0, 0, 0, STACK_START + 512, stack)).toBe(-1);
+    expect(core.used()).toBe(26);
+    expect(Array.from(memory.bytes.subarray(data.offset + 32, data.offset + 56))).toEqual(Array.from(memory.bytes.subarray(data.offset, data.offset + 24)));
   });
 
   it('on LD_ABS and LD_IND in the input, outside it and at negative offsets (r0 = 0)', () => {
