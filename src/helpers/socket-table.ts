@@ -239,6 +239,17 @@ export class SocketTable {
     return best;
   }
 
+  /**
+   * The listener of a TCP socket (`bpf_get_listener_sock`): itself when listening, a request socket's
+   * listener (the one a SYN to its local address and port finds), else undefined.
+   */
+  listenerOf(s: HostSocket): HostSocket | undefined {
+    if (s.protocol !== 'tcp') return undefined;
+    if (s.state === 'listen') return s;
+    if (s.state !== 'syn_recv' || s.remoteAddress === undefined) return undefined;
+    return this.lookup('tcp', { family: s.family, saddr: s.remoteAddress, daddr: s.localAddress, sport: s.remotePort, dport: s.localPort }, s.netns, true);
+  }
+
   /** How well an unconnected socket suits a tuple's destination: 0 not at all; a bound address before the wildcard, the tuple's own family before dual stack. */
   private score(s: HostSocket, t: SocketTuple): number {
     if (t.family === 6) {

@@ -1,7 +1,7 @@
 /**
  * The socket lookup helpers over the host's {@link SocketTable}: `bpf_sk_lookup_tcp` (84),
  * `bpf_sk_lookup_udp` (85), `bpf_skc_lookup_tcp` (99), `bpf_sk_release` (86) and `bpf_sk_assign`
- * (124). A socket a lookup finds is a read-only `struct bpf_sock`, an element of one region (`sockets`,
+ * (124), and what a found socket leads to: `bpf_sk_fullsock` (95), `bpf_get_listener_sock` (98). A socket a lookup finds is a read-only `struct bpf_sock`, an element of one region (`sockets`,
  * mapped at load), so the program reads its fields and can neither change them nor reach the next socket. As Linux 6.18 gives them
  * (test/kernel/sockets.test.ts): a tuple size other than 12 (IPv4) or 36 (IPv6), or any flag, finds
  * nothing; `netns` is taken as a signed 32-bit number, negative meaning the program's own namespace.
@@ -18,7 +18,7 @@ import type { VmMemory } from '../vm/memory.js';
 import { BPF_SOCK_SIZE, type HostSocket, type SocketTable, type SocketTuple } from './socket-table.js';
 
 /** Socket helper ids (uapi `linux/bpf.h`). */
-export const SocketHelper = { SK_LOOKUP_TCP: 84, SK_LOOKUP_UDP: 85, SK_RELEASE: 86, SKC_LOOKUP_TCP: 99, SK_ASSIGN: 124 } as const;
+export const SocketHelper = { SK_LOOKUP_TCP: 84, SK_LOOKUP_UDP: 85, SK_RELEASE: 86, SK_FULLSOCK: 95, GET_LISTENER_SOCK: 98, SKC_LOOKUP_TCP: 99, SK_ASSIGN: 124 } as const;
 
 const EINVAL = 22;
 const ENETUNREACH = 101;
@@ -73,6 +73,16 @@ export function socketHelpers(memory: VmMemory, table: SocketTable): Map<number,
     if (s.netns !== undefined) return neg(ENETUNREACH);
     return 0;
   };
+  // bpf_sk_fullsock: the socket itself unless it is a request or timewait socket (the same pointer, as in
+  // the kernel); bpf_get_listener_sock: a listener itself, a request socket's listener, else NULL.
+  const fullsock: HelperFunction = (r1, _2, _3, _4, _5, ctx) => {
+    const s = socketAt(r1, ctx, 'bpf_sk_fullsock');
+    return s.state === 'syn_recv' || s.state === 'time_wait' ? 0 : vaddrs.get(s)!;
+  };
+  const listener: HelperFunction = (r1, _2, _3, _4, _5, ctx) => {
+    const l = table.listenerOf(socketAt(r1, ctx, 'bpf_get_listener_sock'));
+    return l === undefined ? 0 : vaddrs.get(l)!;
+  };
   const entry = (fn: HelperFunction, name: string): HelperEntry => ({ fn, name, unwindOnZero: false });
   return new Map([
     [SocketHelper.SK_LOOKUP_TCP, entry(lookup('tcp', true), 'bpf_sk_lookup_tcp')],
@@ -80,5 +90,7 @@ export function socketHelpers(memory: VmMemory, table: SocketTable): Map<number,
     [SocketHelper.SKC_LOOKUP_TCP, entry(lookup('tcp', false), 'bpf_skc_lookup_tcp')],
     [SocketHelper.SK_RELEASE, entry(release, 'bpf_sk_release')],
     [SocketHelper.SK_ASSIGN, entry(assign, 'bpf_sk_assign')],
+    [SocketHelper.SK_FULLSOCK, entry(fullsock, 'bpf_sk_fullsock')],
+    [SocketHelper.GET_LISTENER_SOCK, entry(listener, 'bpf_get_listener_sock')],
   ]);
 }

@@ -171,6 +171,21 @@ const lookup = `
   r3 = 1
   r1 = map_fd 1 ll
   call 195`;
+/** bpf_skc_lookup_tcp of a zero IPv4 tuple; r6 the socket after the null check (else return 0). */
+const skc = `
+  r2 = 0
+  *(u64 *)(r10 - 16) = r2
+  *(u32 *)(r10 - 8) = r2
+  r2 = r10
+  r2 += -16
+  r3 = 12
+  r4 = -1
+  r5 = 0
+  call 99
+  if r0 != 0 goto +2
+  r0 = 0
+  exit
+  r6 = r0`;
 const VERIFIER_CASES: readonly { name: string; src: string; type?: ProgramType; map?: MapInfo; ok: boolean }[] = [
   { name: 'check_mtu with mtu_len on the stack', src: 'r2 = 0\n*(u32 *)(r10 - 4) = r2\nr3 = r10\nr3 += -4\nr4 = 0\nr5 = 0\ncall 163\nr0 = 0\nexit', ok: true },
   { name: 'check_mtu from XDP', type: 'xdp', src: 'r2 = 0\n*(u32 *)(r10 - 4) = r2\nr3 = r10\nr3 += -4\nr4 = 0\nr5 = 0\ncall 163\nr0 = 0\nexit', ok: true },
@@ -189,6 +204,14 @@ const VERIFIER_CASES: readonly { name: string; src: string; type?: ProgramType; 
   { name: 'percpu lookup, checked', map: PERCPU_ARRAY, src: `${lookup}\nif r0 == 0 goto +1\nr0 = *(u64 *)(r0 + 0)\nr0 = 0\nexit`, ok: true },
   { name: 'percpu lookup, unchecked', map: PERCPU_ARRAY, src: `${lookup}\nr0 = *(u64 *)(r0 + 0)\nr0 = 0\nexit`, ok: false },
   { name: 'percpu lookup of a plain hash', map: HASH, src: `${lookup}\nr0 = 0\nexit`, ok: false },
+  { name: 'sk_fullsock, its fields read, the socket released', src: `${skc}\nr1 = r6\ncall 95\nif r0 == 0 goto +1\nr7 = *(u32 *)(r0 + 8)\nr1 = r6\ncall 86\nr0 = 0\nexit`, ok: true },
+  { name: 'sk_fullsock returning NULL does not release the socket', src: `${skc}\nr1 = r6\ncall 95\nif r0 != 0 goto +2\nr0 = 0\nexit\nr1 = r6\ncall 86\nr0 = 0\nexit`, ok: false },
+  { name: 'sk_fullsock result used after the release', src: `${skc}\nr1 = r6\ncall 95\nr7 = r0\nr1 = r6\ncall 86\nif r7 == 0 goto +1\nr0 = *(u32 *)(r7 + 8)\nr0 = 0\nexit`, ok: false },
+  { name: 'sk_fullsock result released instead', src: `${skc}\nr1 = r6\ncall 95\nif r0 == 0 goto +4\nr1 = r0\ncall 86\nr0 = 0\nexit\nr1 = r6\ncall 86\nr0 = 0\nexit`, ok: true },
+  { name: 'sk_fullsock of a scalar', src: 'r1 = 0\ncall 95\nr0 = 0\nexit', ok: false },
+  { name: 'get_listener_sock, its fields read', src: `${skc}\nr1 = r6\ncall 98\nif r0 == 0 goto +1\nr7 = *(u32 *)(r0 + 72)\nr1 = r6\ncall 86\nr0 = 0\nexit`, ok: true },
+  { name: 'get_listener_sock result released', src: `${skc}\nr1 = r6\ncall 98\nif r0 == 0 goto +4\nr1 = r0\ncall 86\nr0 = 0\nexit\nr1 = r6\ncall 86\nr0 = 0\nexit`, ok: false },
+  { name: 'sk_fullsock from XDP', type: 'xdp', src: `${skc}\nr1 = r6\ncall 95\nr1 = r6\ncall 86\nr0 = 0\nexit`, ok: false },
   { name: 'tstamp_type read by tc', src: 'r0 = *(u8 *)(r1 + 180)\nexit', ok: true },
   { name: 'tstamp_type read as a word', src: 'r0 = *(u32 *)(r1 + 180)\nexit', ok: false },
   { name: 'tstamp_type written', src: 'r2 = 1\n*(u8 *)(r1 + 180) = r2\nr0 = 0\nexit', ok: false },

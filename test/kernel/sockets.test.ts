@@ -41,6 +41,7 @@ describe.skipIf(reason !== undefined)('socket lookups: tsbpf and the kernel on t
   const open: (() => unknown)[] = [];
   let probes: SocketProbe[] = [];
   let sockets: SocketDescription[] = [];
+  let timeWait = { port: 0, server: 0 };
 
   beforeAll(async () => {
     const v4 = await listen('127.0.0.1');
@@ -53,6 +54,18 @@ describe.skipIf(reason !== undefined)('socket lookups: tsbpf and the kernel on t
     const client = connect(portOf(v4), '127.0.0.1');
     await new Promise<void>((r) => client.once('connect', r));
     const server = await accepted;
+    // A connection this side closes first: its client end stays in TIME_WAIT.
+    const closing = new Promise<Socket>((r) => v4.once('connection', r));
+    const client2 = connect(portOf(v4), '127.0.0.1');
+    await new Promise<void>((r) => client2.once('connect', r));
+    const server2 = await closing;
+    const tw = client2.localPort!;
+    server2.on('end', () => server2.end());
+    server2.resume();
+    client2.end();
+    await new Promise<void>((r) => client2.once('close', () => r()));
+    await new Promise<void>((r) => (server2.closed ? r() : server2.once('close', () => r())));
+    timeWait = { port: tw, server: portOf(v4) };
     const unused = await udp();
     const free = portOf(unused);
     unused.close();
@@ -69,6 +82,7 @@ describe.skipIf(reason !== undefined)('socket lookups: tsbpf and the kernel on t
       { protocol: 'udp', local: `127.0.0.1:${C}` },
       { protocol: 'udp', local: `127.0.0.1:${portOf(peer)}` },
       { protocol: 'udp', local: `127.0.0.1:${portOf(connected)}`, remote: `127.0.0.1:${portOf(peer)}` },
+      { protocol: 'tcp', local: `127.0.0.1:${timeWait.port}`, remote: `127.0.0.1:${A}`, state: 'time_wait' },
     ];
     const far = { src: '10.0.0.1', sport: 1234 };
     probes = [
@@ -137,5 +151,38 @@ describe.skipIf(reason !== undefined)('socket lookups: tsbpf and the kernel on t
     expect(diffs).toEqual([]);
     // Not a comparison of two empty answers: 14 probes find a socket.
     expect(found).toBe(14);
+  });
+
+  it('bpf_sk_fullsock and bpf_get_listener_sock of what bpf_skc_lookup_tcp finds, on both engines', () => {
+    const k = kernelOracle();
+    if (typeof k === 'string') throw new Error(k);
+    const skc = probes.filter((p) => p.protocol === 'skc' || (p.protocol === 'tcp' && p.size === undefined && p.netns === undefined && p.flags === undefined && p.assign !== true));
+    const all: SocketProbe[] = [
+      ...skc.map((p) => ({ ...p, protocol: 'skc' as const })),
+      { name: 'skc time-wait', protocol: 'skc', src: '127.0.0.1', sport: timeWait.server, dst: '127.0.0.1', dport: timeWait.port },
+    ];
+    const show = (d: Uint8Array): string => {
+      const v = new DataView(d.buffer, d.byteOffset, d.byteLength);
+      if (v.getBigUint64(144, true) === 0n) return 'none';
+      const [state, full, fullPort, lsn, lsnPort] = [0, 4, 8, 12, 16].map((o) => v.getInt32(64 + o, true));
+      return `state ${state!} full ${full!}${full === -1 ? '' : ` port ${fullPort!}`} listener ${lsn!}${lsn === -1 ? '' : ` port ${lsnPort!}`}`;
+    };
+    const out = k.exec([{ op: 'obj', path: SK_O, program: 'skc_full' }, ...all.map((p): KernelRequest => ({ op: 'run', prog: { ref: 0 }, data: probePacket(p), dataOut: 160 }))]);
+    expect(out[0]).toMatchObject({ kind: 'obj', accepted: true });
+    const kernel = all.map((p, i) => {
+      const r = out[i + 1]!;
+      return `${p.name}: ${r.kind === 'run' ? show(r.data) : JSON.stringify(r)}`;
+    });
+    // a listener, established ends and the time-wait socket are all found
+    expect(kernel.filter((l) => l.includes('listener 10'))).not.toEqual([]);
+    expect(kernel.find((l) => l.startsWith('skc time-wait'))).toMatch(/state 6 full -1 listener -1/);
+    const prog = loadObject(fixture('sk_lookup'), { sockets }).program('skc_full');
+    for (const jit of [false, true]) {
+      expect(all.map((p) => {
+        let pkt: Uint8Array = new Uint8Array(0);
+        prog.runTc(probePacket(p), { jit, inspect: (_s, d) => (pkt = d) });
+        return `${p.name}: ${show(pkt)}`;
+      })).toEqual(kernel);
+    }
   });
 });

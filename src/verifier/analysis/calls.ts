@@ -58,6 +58,8 @@ export function helperCall(env: Env, w: Work, pc: number, id: number): void {
   let mapSet: readonly number[] = [];
   let mixedShapes = false;
   let ok = true;
+  /** The reference of a sock_common first argument (what bpf_sk_fullsock's result borrows). */
+  let sockArgRef = 0;
   /** The dynptr argument's spilled value, and where a `dynptr_uninit` argument's goes. */
   let dynptr: Value | undefined;
   let dynptrSlot: Value | undefined;
@@ -198,7 +200,11 @@ export function helperCall(env: Env, w: Work, pc: number, id: number): void {
       case 'sock':
       case 'sock_common':
         if ((v.type !== 'sock' && v.type !== 'sock_common') || v.lo !== 0 || v.hi !== 0) bad(`${kind} (a socket a lookup returned, after its null check)`);
-        else if (kind === 'sock') release(w, v.ref);
+        else if (kind === 'sock' && v.ref === 0) {
+          env.report(pc, 'helper-argument', `R${r} must be referenced when passed to release function (a socket bpf_get_listener_sock returned holds no reference)`);
+          ok = false;
+        } else if (kind === 'sock') release(w, v.ref);
+        else if (a === 0) sockArgRef = v.ref;
         break;
       case 'size':
       case 'size_or_zero':
@@ -262,6 +268,13 @@ export function helperCall(env: Env, w: Work, pc: number, id: number): void {
       clobber(w, pointer('mem_or_null', 0, { id: pc * 16 + 1, size: Number(size), ref: dynptr.ref, k: dynptr.ref === 0 ? 0 : 1 }));
       break;
     }
+    case 'sock_or_null_of_arg':
+      // k 1: a borrowed reference, which the null branch does not release (see refineNull)
+      clobber(w, ok ? pointer('sock_or_null', 0, { id: pc * 16 + 1, ref: sockArgRef, k: sockArgRef === 0 ? 0 : 1 }) : ANY_SCALAR);
+      break;
+    case 'sock_or_null_unref':
+      clobber(w, ok ? pointer('sock_or_null', 0, { id: pc * 16 + 1 }) : ANY_SCALAR);
+      break;
     case 'ringbuf_mem_or_null': {
       const size = w.regs[2]!.type === 'scalar' ? scalarConst(w.regs[2]!.scalar) : undefined;
       if (!ok || size === undefined) {

@@ -59,7 +59,18 @@ export type ArgKind =
  * for bpf_tail_call and the ring buffer submit and discard; `dynptr_mem_or_null`: memory of the size of
  * the constant third argument inside the dynptr of the first, which it lives no longer than).
  */
-export type ReturnKind = 'integer' | 'map_value_or_null' | 'ringbuf_mem_or_null' | 'sock_or_null' | 'sock_common_or_null' | 'dynptr_mem_or_null' | 'void';
+export type ReturnKind =
+  | 'integer'
+  | 'map_value_or_null'
+  | 'ringbuf_mem_or_null'
+  | 'sock_or_null'
+  | 'sock_common_or_null'
+  /** The socket argument itself or null, borrowing its reference (released with it; a null result releases nothing). */
+  | 'sock_or_null_of_arg'
+  /** A socket that holds no reference (nothing to release, and bpf_sk_release refuses it), or null. */
+  | 'sock_or_null_unref'
+  | 'dynptr_mem_or_null'
+  | 'void';
 
 /** One helper's prototype. */
 export interface HelperProto {
@@ -150,7 +161,9 @@ export const HELPER_PROTOS: ReadonlyMap<number, HelperProto> = new Map([
   [87, p('bpf_map_push_elem', ['map', 'value', 'scalar'])],
   [88, p('bpf_map_pop_elem', ['map', 'out_value'])],
   [89, p('bpf_map_peek_elem', ['map', 'out_value'])],
+  [95, p('bpf_sk_fullsock', ['sock_common'], 'sock_or_null_of_arg')],
   [97, p('bpf_skb_ecn_set_ce', ['ctx'])],
+  [98, p('bpf_get_listener_sock', ['sock_common'], 'sock_or_null_unref')],
   [99, p('bpf_skc_lookup_tcp', ['ctx', 'mem', 'size', 'scalar', 'scalar'], 'sock_common_or_null')],
   [112, p('bpf_probe_read_user', ['out', 'size_or_zero', 'any'])],
   [113, p('bpf_probe_read_kernel', ['out', 'size_or_zero', 'any'])],
