@@ -53,6 +53,31 @@ const AGREED: readonly { name: string; type: KernelProgramType; source: string; 
     source: `hex:b7000000000000001500010001000000${'9500000000000000'}${bad}9500000000000000`,
     kernelAccepts: true,
   })),
+  // An array lookup is not null when the kernel knows the key: a 4-byte constant spilled at an 8-byte aligned
+  // offset, or a key whose bytes were all stored as zero; else the result may be null (`key -N`: the key's offset).
+  ...(
+    [
+      ['r1 = 1\n*(u32 *)(r10 - 4) = r1', 4, false],
+      ['*(u32 *)(r10 - 4) = 1', 4, false],
+      ['r1 = 1\n*(u32 *)(r10 - 12) = r1', 12, false],
+      ['r1 = 1\n*(u32 *)(r10 - 8) = r1', 8, true],
+      ['*(u32 *)(r10 - 8) = 1', 8, true],
+      ['r1 = 1\n*(u32 *)(r10 - 16) = r1', 16, true],
+      ['r1 = 1\n*(u64 *)(r10 - 8) = r1', 8, false],
+      ['r1 = 0\n*(u64 *)(r10 - 8) = r1', 8, false],
+      ['r1 = 0\n*(u64 *)(r10 - 8) = r1', 4, true],
+      ['r1 = 0\n*(u32 *)(r10 - 4) = r1', 4, true],
+      ['r1 = 0\n*(u16 *)(r10 - 4) = r1\n*(u16 *)(r10 - 2) = r1', 4, true],
+      ['r1 = 0\n*(u16 *)(r10 - 8) = r1\n*(u16 *)(r10 - 6) = r1', 8, false],
+      ['r1 = 0\n*(u64 *)(r10 - 16) = r1\n*(u64 *)(r10 - 8) = r1', 12, true],
+      ['r1 = 1\n*(u64 *)(r10 - 8) = r1\nr1 = 0\n*(u32 *)(r10 - 4) = r1', 8, false],
+    ] as const
+  ).map(([store, key, accepts]) => ({
+    name: `array lookup, key -${key} after ${store.replace(/\n/g, '; ')}: result ${accepts ? 'known' : 'maybe null'}`,
+    type: 'xdp' as const,
+    source: `${store}\nr2 = r10\nr2 += -${key}\nr1 = map_fd 1 ll\ncall 1\nr0 = *(u32 *)(r0 + 0)\nr0 = 0\nexit`,
+    kernelAccepts: accepts,
+  })),
 ];
 
 /** The bytecode of a case: assembly, or `hex:` raw bytes. */

@@ -348,19 +348,31 @@ function sameShape(a: MapInfo | undefined, b: MapInfo | undefined): boolean {
 }
 
 /**
- * True when a lookup in an array map is given a key known to be in range (a constant spilled to the
- * stack): the kernel then knows the result is not null.
+ * True when a lookup in an array map is given a key known to be in range: the kernel then knows the
+ * result is not null. Its walk knows a key at an 8-byte aligned offset from a 4-byte spill of a
+ * constant there, and a key elsewhere only when every byte of it was stored as zero (observed: a
+ * constant 1 stored at fp-4 or fp-12 leaves the result nullable; zero bytes from any stores, even the
+ * upper half of an 8-byte spill of 0, make key 0; an 8-byte spill read as a 4-byte key does not).
  */
 function knownArrayIndex(env: Env, w: Work, mapKey: number): boolean {
   const map = mapInfo(env, mapKey);
   if (map === undefined || (map.type !== 2 && map.type !== 6) || map.keySize !== 4) return false;
   const key = w.regs[2]!;
   if (key.type !== 'stack' || key.lo !== key.hi || key.frame >= w.frames.length) return false;
-  const spill = w.frames[key.frame]!.spills.get(key.lo + STACK_SIZE);
-  if (spill === undefined || spill.value.type !== 'scalar') return false;
-  const v = spill.size === 4 ? spill.value.scalar : undefined;
-  const c = v !== undefined && v.umin === v.umax ? v.umin : undefined;
-  return c !== undefined && c < BigInt(map.maxEntries);
+  const frame = w.frames[key.frame]!;
+  const start = key.lo + STACK_SIZE;
+  if (key.lo % 8 === 0) {
+    const spill = frame.spills.get(start);
+    if (spill === undefined || spill.size !== 4 || spill.value.type !== 'scalar') return false;
+    const v = spill.value.scalar;
+    return v.umin === v.umax && v.umin < BigInt(map.maxEntries);
+  }
+  const zero = new Uint8Array(4);
+  for (const [at, s] of frame.spills) {
+    if (at >= start + 4 || at + s.size <= start || s.value.type !== 'scalar' || scalarConst(s.value.scalar) !== 0n) continue;
+    for (let i = Math.max(at, start); i < Math.min(at + s.size, start + 4); i++) zero[i - start] = 1;
+  }
+  return zero.every((b) => b === 1);
 }
 
 /** r0 gets the result; r1-r5 are clobbered by every call. */
