@@ -78,6 +78,22 @@ const AGREED: readonly { name: string; type: KernelProgramType; source: string; 
     source: `${store}\nr2 = r10\nr2 += -${key}\nr1 = map_fd 1 ll\ncall 1\nr0 = *(u32 *)(r0 + 0)\nr0 = 0\nexit`,
     kernelAccepts: accepts,
   })),
+  // Packet ranges come from orderings only: `==` and `!=` against data_end (or meta against data) prove none.
+  ...(
+    [
+      ['r4 = r2\nr4 += 14\nif r4 != r3 goto out', 'r2 + 8', false],
+      ['r4 = r2\nr4 += 14\nif r4 == r3 goto ok\ngoto out\nok:', 'r2 + 8', false],
+      ['r4 = r2\nr4 += 14\nif r3 != r4 goto out', 'r2 + 8', false],
+      ['r4 = r2\nr4 += 14\nif r3 < r4 goto out', 'r2 + 8', true],
+      ['r4 = *(u32 *)(r1 + 8)\nr5 = r4\nr5 += 4\nif r5 != r2 goto out', 'r4 + 0', false],
+      ['r4 = *(u32 *)(r1 + 8)\nr5 = r4\nr5 += 4\nif r2 < r5 goto out', 'r4 + 0', true],
+    ] as const
+  ).map(([test, at, accepts]) => ({
+    name: `packet read at ${at} after ${test.replace(/\n/g, '; ')}`,
+    type: 'xdp' as const,
+    source: `r2 = *(u32 *)(r1 + 0)\nr3 = *(u32 *)(r1 + 4)\n${test}\nr0 = *(u8 *)(${at})\nout:\nr0 = 0\nexit`,
+    kernelAccepts: accepts,
+  })),
 ];
 
 /** The bytecode of a case: assembly, or `hex:` raw bytes. */

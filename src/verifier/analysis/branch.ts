@@ -122,8 +122,9 @@ function packetCompare(w: Work, rel: Rel, a: Value, b: Value): void {
     q = a;
     r = SWAP[rel];
   }
+  // only an ordering proves a range: the kernel learns nothing from `==` / `!=` against data_end or data
   const strict = r === 'ult';
-  if (r !== 'ult' && r !== 'ule' && r !== 'eq') return;
+  if (r !== 'ult' && r !== 'ule') return;
   const extra = strict ? 1 : 0;
   if (p.type === 'packet' && q.type === 'packet_end') {
     if (p.id >= 0) w.pkt.set(p.id, Math.max(w.pkt.get(p.id) ?? 0, p.k + extra));
