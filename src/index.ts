@@ -59,6 +59,7 @@ export type { KfuncEntry, KfuncImplementation, KsymValue } from './elf/externs.j
 export { XdpAction, TcAction } from './context/layout.js';
 export type { ProgramRunner, RawRunOptions, RunOptions, SkbOptions, SkbRunInfo, TracingResult, TracingRunOptions, XdpOptions, XdpResult } from './context/runner.js';
 export { parseTracepointFormat, type TracingEvent, type TracingType } from './context/index.js';
+export { SeqOutput } from './helpers/seq.js';
 export type { BpfMap } from './maps/map.js';
 export {
   CaptureReader,

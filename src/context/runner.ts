@@ -35,6 +35,8 @@ import { MAX_CGROUP_LEVELS, type SkbChecksum, type SkbSocket } from '../helpers/
 import type { PerfCounter, PerfCounterSlot, ProbeMemoryBlock, SentSignal, TaskDescription, TaskRunHost, TracingRunState } from '../helpers/task.js';
 import { IDLE_TASK, probeBytes } from '../helpers/task.js';
 import { functionOf, perfCounterOf, tracingContext, type TracingEvent, type TracingType } from './tracing.js';
+import type { IterMetaLayout } from './iter.js';
+import { SeqOutput, SeqRun } from '../helpers/seq.js';
 import type { SourceLine } from '../elf/btf-ext.js';
 import { SkBuff, TcAction, XdpAction, XdpMd } from './layout.js';
 import { XDP_HEADROOM, XDP_TAILROOM, nestedRunError, type RunSpace } from './space.js';
@@ -182,6 +184,11 @@ export interface TracingRunOptions extends RunOptions {
    * `bpf_perf_event_read_value` (a slot without one reads -ENOENT). At most 4096.
    */
   readonly perfCounters?: readonly PerfCounterSlot[];
+  /**
+   * `iter` programs: where `bpf_seq_write` / `bpf_seq_printf` append (kept across runs until the host
+   * drains it, as one `read()` of the iterator's file). Default: a new {@link SeqOutput} for the run.
+   */
+  readonly seq?: SeqOutput;
 }
 
 /** What a tracing program did. */
@@ -194,6 +201,13 @@ export interface TracingResult {
   readonly signals: readonly SentSignal[];
   /** The probe memory blocks after the run (copies: `bpf_probe_write_user` writes into them). */
   readonly probeMemory?: readonly ProbeMemoryBlock[];
+  /** `iter` programs: what the run appended to its seq output (a copy; empty after an overflow). */
+  readonly seq?: Uint8Array;
+  /**
+   * `iter` programs: a seq write did not fit, so the run's output was taken back (the kernel shows
+   * the same object again in the next `read()`): drain the output and run the object again.
+   */
+  readonly seqOverflow?: boolean;
 }
 
 /** What a runner needs from its loaded object. */
@@ -201,6 +215,8 @@ export interface RunEnvironment {
   readonly space: RunSpace;
   readonly helpers: HelperTable;
   readonly jitEngine: Engine | undefined;
+  /** Where `iter` programs find the fields of `struct bpf_iter_meta` (default: the kernel's layout). */
+  readonly iterMeta?: IterMetaLayout;
 }
 
 const interpreter = new Interpreter();
@@ -581,7 +597,8 @@ export class ProgramRunner {
       throw new ArgumentError(`program ${this.program.name} is not a tracing program: load it with programTypes naming its type (kprobe, tracepoint, raw_tracepoint, perf_event, tracing), or run it with run()`);
     }
     const host = checkTaskHost(options);
-    const ctx = tracingContext(type, event, (host.task ?? IDLE_TASK).pid);
+    if (options.seq !== undefined && !(options.seq instanceof SeqOutput)) throw new ArgumentError(`options.seq must be a SeqOutput, not ${describeValue(options.seq)}`);
+    const ctx = tracingContext(type, event, (host.task ?? IDLE_TASK).pid, this.env.iterMeta);
     const counters = new Map<string, Map<number, Required<PerfCounter>>>();
     const slots: unknown = options.perfCounters;
     if (slots !== undefined) {
@@ -598,10 +615,12 @@ export class ProgramRunner {
       });
     }
     const ev = event as { counter?: unknown } | undefined;
+    const seq = type === 'iter' ? new SeqRun(options.seq ?? new SeqOutput()) : undefined;
     const tracing: TracingRunState = {
       type,
       counters,
       signals: [],
+      ...(seq === undefined ? {} : { seq }),
       ...functionOf(type, event),
       ...(type === 'perf_event' && ev?.counter !== undefined ? { counter: perfCounterOf(ev.counter, 'event.counter') } : {}),
     };
@@ -611,11 +630,17 @@ export class ProgramRunner {
     // BTF programs read kernel objects through typed pointers directly: such a load reads the
     // host-described probe memory, or 0 where the host describes none (the kernel's faulting loads).
     const memory = space.memory;
-    if (type === 'tracing') memory.faultingLoads = (address, size) => probeBytes(host, address, size);
+    if (type === 'tracing' || type === 'iter') memory.faultingLoads = (address, size) => probeBytes(host, address, size);
     try {
-      const r0 = this.execute(options, MBUFF_ADDRESS, 0n, { ...host, tracing });
+      let r0: bigint | undefined;
+      try {
+        r0 = this.execute(options, MBUFF_ADDRESS, 0n, { ...host, tracing });
+      } finally {
+        seq?.end(r0 !== undefined);
+      }
       return {
         r0,
+        ...(seq === undefined ? {} : { seq: seq.written, seqOverflow: seq.overflow }),
         signals: tracing.signals,
         ...(tracing.overrideReturn === undefined ? {} : { overrideReturn: tracing.overrideReturn }),
         ...(host.probeMemory === undefined ? {} : { probeMemory: host.probeMemory }),

@@ -3,7 +3,7 @@
  * `struct pt_regs` for kprobes and uprobes, `struct bpf_perf_event_data` for perf events, the `u64`
  * argument array of raw tracepoints and BTF programs (`fentry`, `fexit`, `tp_btf`), and the record of
  * a classic tracepoint (raw bytes, or fields set by name in the layout of a tracefs `format` file; see
- * tracepoint.ts).
+ * tracepoint.ts), and the meta and target of an iterator (iter.ts).
  * @module
  */
 import { ArgumentError } from '../errors.js';
@@ -11,14 +11,16 @@ import { checkBigInteger, checkObject, checkString, describeValue } from '../val
 import { PT_REGS_SIZE, ptRegs, type PtReg } from './pt-regs.js';
 import type { PerfCounter } from '../helpers/task.js';
 import { tracepointRecord, type TracepointFieldValue, type TracepointFormat } from './tracepoint.js';
+import { DEFAULT_ITER_META, iterContext, type IterMetaLayout } from './iter.js';
 
 /**
  * Tracing program types, as the kernel's: `kprobe` (kprobes, kretprobes, uprobes, uretprobes,
  * ksyscall, usdt: `pt_regs`), `tracepoint` (a trace event record), `raw_tracepoint` (`u64 args[]`),
  * `perf_event` (`bpf_perf_event_data`), `tracing` (BTF programs `fentry` / `fexit` / `fmod_ret` /
- * `tp_btf`: `u64 args[]`).
+ * `tp_btf`: `u64 args[]`), `iter` (the kernel's `tracing` type attached as an iterator, `iter/…`: a
+ * pointer to `struct bpf_iter_meta`, then the iterated object's fields).
  */
-export const TRACING_TYPES = ['kprobe', 'tracepoint', 'raw_tracepoint', 'perf_event', 'tracing'] as const;
+export const TRACING_TYPES = ['kprobe', 'tracepoint', 'raw_tracepoint', 'perf_event', 'tracing', 'iter'] as const;
 
 /** One of {@link TRACING_TYPES}. */
 export type TracingType = (typeof TRACING_TYPES)[number];
@@ -46,6 +48,7 @@ export function tracingTypeOf(section: string): TracingType | undefined {
   if (/^(raw_tracepoint|raw_tp)(\.w)?$/.test(first)) return 'raw_tracepoint';
   if (first === 'perf_event') return 'perf_event';
   if (/^(fentry|fexit|fmod_ret|tp_btf)(\.s)?$/.test(first)) return 'tracing';
+  if (/^iter(\.s)?$/.test(first)) return 'iter';
   return undefined;
 }
 
@@ -56,7 +59,11 @@ export function tracingTypeOf(section: string): TracingType | undefined {
 export interface TracingEvent {
   /** `kprobe`, `perf_event`: x86-64 registers by name (`di`, `si`, `ax`, `ip`, ...). */
   readonly regs?: Readonly<Partial<Record<PtReg, bigint>>>;
-  /** `raw_tracepoint`, `tracing`: the arguments, at most 12 (missing ones are 0). */
+  /**
+   * `raw_tracepoint`, `tracing`: the arguments, at most 12 (missing ones are 0). `iter`: the iterated
+   * object's fields after the meta pointer, at most 11 (`[task]` for `iter/task`; missing ones are 0,
+   * a NULL object: the kernel's last call, after the last object).
+   */
   readonly args?: readonly bigint[];
   /** `tracepoint`: the record's bytes as they are (instead of `format` and `fields`). */
   readonly record?: Uint8Array;
@@ -80,6 +87,10 @@ export interface TracingEvent {
   readonly funcIp?: bigint;
   /** Every type: the cookie the program was attached with, what `bpf_get_attach_cookie` returns (default 0). */
   readonly cookie?: bigint;
+  /** `iter`: `meta->seq_num`, how many objects the iterator showed before this one (default 0). */
+  readonly seqNum?: bigint;
+  /** `iter`: `meta->session_id`, the iterator session (one per opened iterator file; default 0). */
+  readonly sessionId?: bigint;
 }
 
 const U64_MAX = 0xffff_ffff_ffff_ffffn;
@@ -96,13 +107,14 @@ const FIELDS_OF: Record<TracingType, readonly string[]> = {
   raw_tracepoint: ['args', 'cookie'],
   tracing: ['args', 'ret', 'funcIp', 'cookie'],
   tracepoint: ['record', 'format', 'fields', 'cookie'],
+  iter: ['args', 'seqNum', 'sessionId', 'cookie'],
 };
 
 /**
  * The context bytes of a tracing program of `type` for `event` (checked). `pid` fills a tracepoint
- * record's `common_pid` when the event does not set it.
+ * record's `common_pid` when the event does not set it; `iterMeta` is where an iterator's meta fields are.
  */
-export function tracingContext(type: TracingType, event: TracingEvent | undefined, pid: number): Uint8Array {
+export function tracingContext(type: TracingType, event: TracingEvent | undefined, pid: number, iterMeta: IterMetaLayout = DEFAULT_ITER_META): Uint8Array {
   const e = (event === undefined ? {} : checkObject(event, 'event')) as Record<string, unknown>;
   const allowed = FIELDS_OF[type];
   for (const key of Object.keys(e)) {
@@ -125,6 +137,16 @@ export function tracingContext(type: TracingType, event: TracingEvent | undefine
       if (e.addr !== undefined) v.setBigUint64(PT_REGS_SIZE + 8, u64(e.addr, 'event.addr'), true);
       if (e.counter !== undefined) perfCounterOf(e.counter, 'event.counter');
       return out;
+    }
+    case 'iter': {
+      const args = e.args ?? [];
+      if (!Array.isArray(args) || args.length > MAX_TRACING_ARGS - 1) {
+        throw new ArgumentError(`event.args must be an array of at most ${MAX_TRACING_ARGS - 1} bigints (the fields after the meta pointer), not ${describeValue(args)}`);
+      }
+      const fields = args.map((a: unknown, i) => u64(a, `event.args[${i}]`));
+      const sessionId = e.sessionId === undefined ? 0n : u64(e.sessionId, 'event.sessionId');
+      const seqNum = e.seqNum === undefined ? 0n : u64(e.seqNum, 'event.seqNum');
+      return iterContext(MAX_TRACING_ARGS, fields, iterMeta, sessionId, seqNum);
     }
     case 'raw_tracepoint':
     case 'tracing': {

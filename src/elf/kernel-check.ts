@@ -40,6 +40,7 @@ export function kernelProgramType(type: ProgramType, section: string): KernelPro
     case 'perf_event':
       return type;
     case 'tracing':
+    case 'iter':
     case 'raw':
       return programTypeOfSection(section);
   }

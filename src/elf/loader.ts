@@ -27,6 +27,8 @@ import { vlanHelpers } from '../helpers/vlan.js';
 import { cloneHelpers } from '../helpers/clone.js';
 import { tracingHelpers } from '../helpers/tracing.js';
 import { formatHelpers } from '../helpers/format.js';
+import { seqHelpers } from '../helpers/seq.js';
+import type { IterMetaLayout } from '../context/iter.js';
 import { callbackHelpers } from '../helpers/callbacks.js';
 import { dynptrHelpers } from '../helpers/dynptr.js';
 import { strtolHelpers } from '../helpers/strtol.js';
@@ -297,6 +299,8 @@ export class BpfObject {
   readonly license: string;
   /** Parsed `.BTF`, when present and well-formed. */
   readonly btf: Btf | undefined;
+  /** Where iterator programs find the fields of `struct bpf_iter_meta` (see context/iter.ts). */
+  private readonly iterMeta: IterMetaLayout;
   /** Every map by name (BTF, legacy and internal global-data maps). */
   readonly maps: ReadonlyMap<string, BpfMap>;
   /** `.BTF.ext` line info by section name (empty without `-g`). */
@@ -372,6 +376,7 @@ export class BpfObject {
     const lic = this.elf.section('license');
     this.license = lic === undefined ? '' : new TextDecoder().decode(lic.data).replace(/\0.*$/s, '');
     this.btf = parts.btf;
+    this.iterMeta = parts.iterMeta;
     this.lineInfo = parts.lineInfo;
     for (const message of parts.warnings) this.warnings.push(message);
     this.programs = this.listPrograms(options.programTypes);
@@ -411,6 +416,7 @@ export class BpfObject {
     };
     this.helperTable = kernelHelpers(env);
     for (const [id, entry] of formatHelpers(env)) this.helperTable.set(id, entry);
+    for (const [id, entry] of seqHelpers(this.memory)) this.helperTable.set(id, entry);
     for (const [id, entry] of callbackHelpers(env)) this.helperTable.set(id, entry);
     for (const [id, entry] of dynptrHelpers(env)) this.helperTable.set(id, entry);
     for (const [id, entry] of strtolHelpers(this.memory)) this.helperTable.set(id, entry);
@@ -768,7 +774,7 @@ export class BpfObject {
     const program = new Program(linked.bytes, entry.name, linked.functionNames);
     const type = info?.type ?? programTypeOf(this.elf.sections[entry.section]!.name);
     const tracing = (TRACING_TYPES as readonly string[]).includes(type) ? (type as TracingType) : undefined;
-    const runner = new ProgramRunner(program, { space: this.space, helpers: this.helperTable, jitEngine: this.options.jitEngine }, lines, tracing);
+    const runner = new ProgramRunner(program, { space: this.space, helpers: this.helperTable, jitEngine: this.options.jitEngine, iterMeta: this.iterMeta }, lines, tracing);
     this.loaded.set(name, runner);
     this.loaded.set(entry.name, runner);
     return runner;

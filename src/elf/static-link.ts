@@ -23,6 +23,7 @@ import { Btf, BtfKind, parseBtf, type BtfType } from './btf.js';
 import { parseCoreRelos, parseLineInfo, type LineInfo } from './btf-ext.js';
 import { applyCoreRelocations, CORE_POISON_BASE } from './core.js';
 import { RelocType } from './link.js';
+import { iterMetaLayout, type IterMetaLayout } from '../context/iter.js';
 import { parseElf, SectionType, SymbolType, type ElfFile, type ElfRelocation, type ElfSection, type ElfSymbol } from './reader.js';
 
 /** An object as the loader uses it: ELF, BTF and line info, CO-RE relocations applied. */
@@ -34,6 +35,8 @@ export interface PreparedObject {
   readonly coreHelpers: ReadonlyMap<number, HelperEntry>;
   /** Problems that do not stop the load (poisoned CO-RE relocations). */
   readonly warnings: readonly string[];
+  /** Where iterator programs read `struct bpf_iter_meta`: the CO-RE target's layout, else the object's. */
+  readonly iterMeta: IterMetaLayout;
 }
 
 /** Parses a target BTF given as raw BTF or an ELF file (the loader's, so that errors read the same). */
@@ -59,11 +62,11 @@ export function prepareObject(bytes: Uint8Array, targetBtf: Uint8Array | undefin
   const lineInfo = ext === undefined || btf === undefined ? new Map<string, LineInfo[]>() : parseLineInfo(ext.data, btf);
   // CO-RE: rewrite the code for the target BTF before anything links it.
   const relos = ext === undefined || btf === undefined ? new Map() : parseCoreRelos(ext.data, btf);
-  if (relos.size === 0 || btf === undefined) return { elf, btf, lineInfo, coreHelpers: new Map(), warnings: [] };
+  if (relos.size === 0 || btf === undefined) return { elf, btf, lineInfo, coreHelpers: new Map(), warnings: [], iterMeta: iterMetaLayout(btf) };
   // Parsed only when there is something to relocate (a kernel's BTF is megabytes).
   const target = targetBtf === undefined ? btf : parseTarget(targetBtf);
   const core = applyCoreRelocations(elf, btf, target, relos, poisonBase);
-  return { elf, btf, lineInfo, coreHelpers: core.helpers, warnings: core.poisoned };
+  return { elf, btf, lineInfo, coreHelpers: core.helpers, warnings: core.poisoned, iterMeta: iterMetaLayout(target) };
 }
 
 /** Sections only the first object that has one contributes (libbpf's linker keeps one license). */
@@ -249,7 +252,8 @@ export function linkObjectFiles(objects: readonly Uint8Array[], targetBtf: Uint8
   });
   const coreHelpers = new Map<number, HelperEntry>();
   for (const unit of units) for (const [id, h] of unit.coreHelpers) coreHelpers.set(id, h);
-  return { elf, btf, lineInfo, coreHelpers, warnings: units.flatMap((x, u) => x.warnings.map((w) => `object ${u + 1}: ${w}`)) };
+  const warnings = units.flatMap((x, u) => x.warnings.map((w) => `object ${u + 1}: ${w}`));
+  return { elf, btf, lineInfo, coreHelpers, warnings, iterMeta: units[0]!.iterMeta };
 }
 
 function kindOf(type: number): 'function' | 'variable' {

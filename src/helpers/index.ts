@@ -40,6 +40,7 @@ export {
 } from './task.js';
 export { TracingHelper } from './tracing.js';
 export { FormatHelper } from './format.js';
+export { DEFAULT_SEQ_BYTES, MAX_SEQ_BYTES, SEQ_FILE_ADDRESS, SeqHelper, SeqOutput } from './seq.js';
 export { MAX_BPRINTF_ARGS } from './bprintf.js';
 export { BPF_MAX_LOOPS, CallbackHelper } from './callbacks.js';
 export { DYNPTR_MAX_SIZE, DynptrHelper } from './dynptr.js';

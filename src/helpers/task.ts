@@ -10,6 +10,7 @@
  */
 import type { HelperContext, HelperEntry, HelperFunction } from '../vm/environment.js';
 import type { VmMemory } from '../vm/memory.js';
+import type { SeqRun } from './seq.js';
 
 /** Task helper ids (uapi `linux/bpf.h`). */
 export const TaskHelper = { GET_CURRENT_PID_TGID: 14, GET_CURRENT_UID_GID: 15, GET_CURRENT_COMM: 16, GET_NS_CURRENT_PID_TGID: 120 } as const;
@@ -112,6 +113,8 @@ export interface TracingRunState {
   readonly funcIp?: bigint;
   /** The attach cookie (`bpf_get_attach_cookie`). */
   readonly cookie?: bigint;
+  /** `iter` runs: where `bpf_seq_write` / `bpf_seq_printf` write. */
+  readonly seq?: SeqRun;
 }
 
 /** The task of a run that describes none: a softirq on CPU 0. */

@@ -33,6 +33,7 @@ import { setTraceSink } from '../../src/helpers/rbpf.js';
 import { BpfCode } from '../../src/asm/builder.js';
 import { CaptureReader } from '../../src/pcap/stream.js';
 import { PcapStreamWriter } from '../../src/pcap/writer.js';
+import { SeqOutput } from '../../src/helpers/seq.js';
 import { parseBtf } from '../../src/elf/btf.js';
 import { parseElf } from '../../src/elf/reader.js';
 import { rngUnit } from '../kernel/packets.js';
@@ -267,6 +268,10 @@ const SAMPLES: Record<string, () => unknown[]> = {
   'CaptureReader.writable': () => [64],
   'CaptureReader.wrote': () => [0],
   'new PcapStreamWriter': () => [() => undefined, {}],
+  'new SeqOutput': () => [64],
+  'SeqOutput.append': () => [new Uint8Array(4)],
+  'SeqOutput.bytes': () => [0],
+  'SeqOutput.truncate': () => [2],
   'PcapStreamWriter.write': () => [new Uint8Array(60), 0, 60, 60, 0, 0],
   'Btf.type': () => [1],
   'Btf.resolve': () => [1],
@@ -313,6 +318,7 @@ const INSTANCES: Record<string, () => unknown> = {
   Btf: () => parseBtf(btfBytes),
   CaptureReader: () => new CaptureReader(),
   PcapStreamWriter: () => new PcapStreamWriter(() => undefined),
+  SeqOutput: () => new SeqOutput(64),
   BpfCode: () => new BpfCode(),
   InsnBuilder: () => new BpfCode().add(0, 7),
   ArrayMap: () => mapOf(MapType.ARRAY, 4, 8, 4),

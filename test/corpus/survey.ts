@@ -143,6 +143,8 @@ function tracingEvents(type: TracingType): (TracingEvent | undefined)[] {
     case 'raw_tracepoint':
     case 'tracing':
       return [undefined, { args: small(12) }];
+    case 'iter':
+      return [undefined, { args: small(11), seqNum: 1n }];
     case 'tracepoint':
       return [undefined, { record: Uint8Array.from({ length: 2048 }, (_, i) => (i % 7) + 1) }];
   }
@@ -153,7 +155,8 @@ function tracingOutcome(obj: BpfObject, runner: ProgramRunner, type: TracingType
   try {
     const r = runner.runEvent(event, { jit, limits: BUDGET, task: EVENT_TASK });
     const signals = r.signals.map((s) => s.signal).join(',');
-    return `r0=${r.r0} override=${r.overrideReturn ?? '-'} signals=${signals} trace=${obj.drainTrace().length}`;
+    const seq = r.seq === undefined ? '' : ` seq=${r.seq.length}${r.seqOverflow === true ? ' overflow' : ''}`;
+    return `r0=${r.r0} override=${r.overrideReturn ?? '-'} signals=${signals} trace=${obj.drainTrace().length}${seq}`;
   } catch (e) {
     obj.drainTrace();
     return `error ${describeError(e)}`;

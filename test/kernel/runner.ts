@@ -91,7 +91,9 @@ export type KernelRequest =
   /** Pin the runner to a CPU (test runs then happen there; per-CPU map values land in that slot). */
   | { readonly op: 'cpu'; readonly cpu: number }
   /** The runner's own task, which test runs happen in (what the task helpers see). */
-  | { readonly op: 'self' };
+  | { readonly op: 'self' }
+  /** Attach an iterator program an `obj` request loaded (BPF_TRACE_ITER) and read its output, at most `maxBytes`. */
+  | { readonly op: 'iter'; readonly prog: Ref | number; readonly maxBytes?: number };
 
 /** A map of a loaded object, as libbpf created it. */
 export interface KernelObjMap {
@@ -121,6 +123,8 @@ export type KernelResponse =
   | { readonly kind: 'run'; readonly retval: number; readonly data: Uint8Array; readonly ctx: Uint8Array }
   /** self: thread id (the kernel's pid), process id (tgid), uid, gid, comm and cgroup v2 id (0: unknown). */
   | { readonly kind: 'self'; readonly pid: number; readonly tgid: number; readonly uid: number; readonly gid: number; readonly comm: string; readonly cgroupId: bigint }
+  /** iter: the bytes read from the iterator. */
+  | { readonly kind: 'iter'; readonly output: Uint8Array }
   | { readonly kind: 'dump'; readonly type: number; readonly keySize: number; readonly valueSize: number; readonly entries: [Uint8Array, Uint8Array][] }
   | { readonly kind: 'err'; readonly errno: number; readonly message: string };
 
@@ -196,6 +200,8 @@ function requestLine(r: KernelRequest): string {
       return `cpu ${r.cpu}`;
     case 'self':
       return 'self';
+    case 'iter':
+      return `iter ${fdToken(r.prog)} ${r.maxBytes ?? 1 << 20}`;
   }
 }
 
@@ -222,6 +228,9 @@ function parseResponse(r: KernelRequest, line: string): KernelResponse {
     case 'self':
       if (t[0] !== 'ok') break;
       return { kind: 'self', pid: Number(t[1]), tgid: Number(t[2]), uid: Number(t[3]), gid: Number(t[4]), comm: text(t[5] ?? '-'), cgroupId: BigInt(t[6] ?? '0') };
+    case 'iter':
+      if (t[0] !== 'ok') break;
+      return { kind: 'iter', output: unhex(t[1] ?? '-') };
     case 'run':
       if (t[0] !== 'ok') break;
       return { kind: 'run', retval: Number(t[1]), data: unhex(t[2] ?? '-'), ctx: unhex(t[3] ?? '-') };

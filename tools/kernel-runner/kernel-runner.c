@@ -57,6 +57,11 @@
  *     -> ok <tid> <pid> <uid> <gid> <comm> <cgroup id>   The task test runs happen in (this process),
  *     as the task helpers see it: comm in hex, the cgroup v2 id (0 when it cannot be found).
  *   close <fd>                                  -> ok | err <errno> <text>
+ *   iter <prog_fd> <max_bytes>
+ *     -> ok <output> | err <errno> <text>
+ *     Attaches an iterator program (one an obj request loaded from an iter/... section) with
+ *     BPF_LINK_CREATE (BPF_TRACE_ITER), opens the iterator (BPF_ITER_CREATE) and read()s it to the end
+ *     or to max_bytes (at most 16 MiB); output: the bytes read, in hex. Link and iterator are closed.
  *   cpu <n>
  *     -> ok | err <errno> <text>    Pins this process to CPU n (sched_setaffinity), so test runs happen
  *     there and per-CPU map values land in slot n.
@@ -468,6 +473,48 @@ static long cmd_dump(char **t, int n) {
   return -1;
 }
 
+static long cmd_iter(char **t, int n) {
+  long prog;
+  long long max;
+  if (n != 3 || parse_fd(t[1], &prog) || parse_num(t[2], &max) || max < 0 || max > (1 << 24)) {
+    reply_err(EINVAL, "usage: iter <prog_fd> <max_bytes>");
+    return -1;
+  }
+  int link = bpf_link_create((int)prog, 0, BPF_TRACE_ITER, NULL);
+  if (link < 0) {
+    reply_err(errno, strerror(errno));
+    return -1;
+  }
+  int it = bpf_iter_create(link);
+  if (it < 0) {
+    int e = errno;
+    close(link);
+    reply_err(e, strerror(e));
+    return -1;
+  }
+  unsigned char *buf = malloc((size_t)max + 1);
+  size_t got = 0;
+  int e = buf == NULL ? ENOMEM : 0;
+  while (e == 0 && got < (size_t)max) {
+    ssize_t r = read(it, buf + got, (size_t)max - got);
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0) e = errno;
+    if (r <= 0) break;
+    got += (size_t)r;
+  }
+  close(it);
+  close(link);
+  if (e != 0) {
+    reply_err(e, strerror(e));
+  } else {
+    printf("ok ");
+    out_hex(buf, got);
+    fputc('\n', stdout);
+  }
+  free(buf);
+  return -1;
+}
+
 int main(void) {
   char *line = NULL;
   size_t cap = 0;
@@ -497,6 +544,7 @@ int main(void) {
       else printf("ok\n");
     }
     else if (strcmp(t[0], "self") == 0) cmd_self();
+    else if (strcmp(t[0], "iter") == 0) cmd_iter(t, n);
     else if (strcmp(t[0], "close") == 0) {
       long c;
       if (n != 2 || parse_fd(t[1], &c) || c <= 2) reply_err(EINVAL, "usage: close <fd> (not 0-2)");
@@ -512,7 +560,7 @@ int main(void) {
         if (sched_setaffinity(0, sizeof set, &set) < 0) reply_err(errno, strerror(errno));
         else printf("ok\n");
       }
-    } else reply_err(EINVAL, "unknown request (probe, map, load, obj, run, update, freeze, dump, self, close, cpu)");
+    } else reply_err(EINVAL, "unknown request (probe, map, load, obj, run, update, freeze, dump, self, iter, close, cpu)");
     fflush(stdout);
     if (n_results == cap_results) {
       cap_results = cap_results ? cap_results * 2 : 256;

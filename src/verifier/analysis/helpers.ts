@@ -174,6 +174,11 @@ export const HELPER_PROTOS: ReadonlyMap<number, HelperProto> = new Map([
   [122, p('bpf_get_netns_cookie', ['ctx_or_null'])],
   [124, p('bpf_sk_assign', ['ctx', 'sock_common', 'scalar'])],
   [125, p('bpf_ktime_get_boot_ns', [])],
+  // The seq_file helpers of iterator programs and bpf_get_task_stack: their first argument is a BTF
+  // pointer (ctx->meta->seq, a task), which the analysis does not type; the helpers check it at run time.
+  [126, p('bpf_seq_printf', ['any', 'mem', 'size', 'mem_or_null', 'size_or_zero'])],
+  [127, p('bpf_seq_write', ['any', 'mem', 'size_or_zero'])],
+  [141, p('bpf_get_task_stack', ['any', 'out', 'size_or_zero', 'scalar'])],
   [130, p('bpf_ringbuf_output', ['map', 'mem', 'size', 'scalar'], 'integer', { mapTypes: [RINGBUF] })],
   [131, p('bpf_ringbuf_reserve', ['map', 'const', 'scalar'], 'ringbuf_mem_or_null', { mapTypes: [RINGBUF] })],
   [132, p('bpf_ringbuf_submit', ['ringbuf_mem', 'scalar'], 'void')],
