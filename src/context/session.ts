@@ -50,6 +50,8 @@ export class PacketSession {
   /** `space.changes` when this session last set its regions up. */
   private ticket = -1;
   private lastLength = -1;
+  /** The engine's prepared run of {@link request} (Engine.prepareInto), made on the first run. */
+  private prepared: (() => boolean) | undefined;
   /** The last source view and memory view {@link inMemory} compared, and its answer. */
   private seenSrc: Uint8Array | undefined;
   private seenBytes: Uint8Array | undefined;
@@ -252,6 +254,13 @@ export class PacketSession {
   private execute(): void {
     const engine = this.engine;
     const out = this.outcome;
+    if (engine.prepareInto !== undefined) {
+      // The prepared run, made again when the memory's shape changed (another run's regions, an adjust helper's remap).
+      if (this.prepared?.() === true) return;
+      this.prepared = engine.prepareInto(this.request, out);
+      if (this.prepared()) return;
+      this.prepared = undefined;
+    }
     if (engine.runInto !== undefined) {
       engine.runInto(this.request, out);
       return;

@@ -447,15 +447,32 @@ function mapHelpersFast(env: KernelEnvironment, slow: ReadonlyMap<number, Helper
     const r = fn(u64FromHalves(a[at]!, a[at + 1]!), u64FromHalves(a[at + 2]!, a[at + 3]!), u64FromHalves(a[at + 4]!, a[at + 5]!), u64FromHalves(a[at + 6]!, a[at + 7]!), u64FromHalves(a[at + 8]!, a[at + 9]!), ctx);
     return Number(BigInt.asIntN(64, helperResult(r, { fn, name: 'map helper', unwindOnZero: false }, ctx.pc)));
   };
+  // The map found last by its handle, and whether lookups may take the fast way: a handle names the
+  // same map for the object's life (maps are only added), and a program calls a few maps over and over.
+  let lastHandle = -1;
+  let lastMap: BpfMap | undefined;
+  let lastLookupable = false;
   /** The map a 32-bit handle names, when the argument is one. */
-  const mapOf = (a: Int32Array, at: number): BpfMap | undefined => (a[at + 1] === 0 ? env.mapByHandle(a[at]! >>> 0) : undefined);
+  const mapOf = (a: Int32Array, at: number): BpfMap | undefined => {
+    if (a[at + 1] !== 0) return undefined;
+    const handle = a[at]! >>> 0;
+    if (handle === lastHandle) return lastMap;
+    const m = env.mapByHandle(handle);
+    if (m !== undefined) {
+      lastHandle = handle;
+      lastMap = m;
+      lastLookupable = lookupable(m);
+    }
+    return m;
+  };
   const lookup = slow.get(KernelHelper.MAP_LOOKUP_ELEM)!;
   const update = slow.get(KernelHelper.MAP_UPDATE_ELEM)!;
   const remove = slow.get(KernelHelper.MAP_DELETE_ELEM)!;
   return new Map<number, FastHelperFunction>([
     [KernelHelper.MAP_LOOKUP_ELEM, (a, at, ctx) => {
       const m = mapOf(a, at);
-      if (m === undefined || a[at + 3] !== 0 || m.keySize === 0 || !lookupable(m)) return viaBigints(lookup, a, at, ctx);
+      // lastLookupable is m's: mapOf just returned it.
+      if (m === undefined || a[at + 3] !== 0 || m.keySize === 0 || !lastLookupable) return viaBigints(lookup, a, at, ctx);
       const key = mem.translate(a[at + 2]!, 0, m.keySize, false, ctx.pc);
       return m.programLookupAt(mem.bytes, key, env.cpu);
     }],

@@ -390,6 +390,10 @@ export class JitEngine implements Engine {
         if (v === (v | 0)) {
           lo = v;
           hi = v >> 31;
+        } else if (v >= 0 && v <= 0xffffffff) {
+          // A heap address (map values are at 0x8000_0000 and up): no division.
+          lo = v | 0;
+          hi = 0;
         } else {
           lo = v >>> 0;
           hi = Math.floor(v / 4294967296) | 0;
@@ -537,6 +541,46 @@ export class JitEngine implements Engine {
     outcome.r0Low = runFresh(inst, request, stack, table.offset, table.count, inst.run32);
     outcome.r0High = inst.high();
     outcome.instructions = request.limits.instructionBudget - inst.left();
+  }
+
+  /**
+   * A function running `request` into `outcome` (see {@link Engine.prepareInto}): the instance, the
+   * stack plan and `run32`'s fixed arguments are worked out once, so a call is the region table's
+   * sizes (rewritten when the layout changed), the stack's start and one call into the module, where
+   * {@link runInto} finds the stack region and the instance again and saves and restores the
+   * instance's run fields for every run.
+   */
+  prepareInto(request: RunRequest, outcome: RunOutcome): () => boolean {
+    const memory = request.memory;
+    const shape = memory.shape;
+    const plan = planStackClear(request);
+    const stack = usableStack(request, plan.region);
+    const regionSize = plan.regionSize;
+    const inst = this.instance(request.program, memory, request.limits.stackSize, stack !== undefined);
+    const { stackTop, limits } = request;
+    const budget = limits.instructionBudget;
+    const maxDepth = limits.maxCallDepth;
+    const delta = stack !== undefined ? stackDeltaOf(stack) : 0;
+    const base = stack !== undefined ? stack.vaddr : 0;
+    const limit = stack !== undefined ? stackLimitOf(stack) : 0;
+    const { run32, high, left } = inst;
+    return () => {
+      // The stack region found again under the same shape: the same object, unless its size changed.
+      if (memory.shape !== shape || request.stackTop !== stackTop || request.limits !== limits || (stack !== undefined && stack.size !== regionSize)) return false;
+      const table = regionTable(memory);
+      startStack(plan);
+      inst.state = undefined;
+      inst.request = request;
+      inst.stack = stack;
+      try {
+        outcome.r0Low = run32(request.r1, request.r2, stackTop, budget, maxDepth, delta, table.offset, table.count, base, limit, memory.version);
+      } catch (e) {
+        throw asEbpfError(e);
+      }
+      outcome.r0High = high();
+      outcome.instructions = budget - left();
+      return true;
+    };
   }
 
   /**

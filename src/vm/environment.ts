@@ -153,4 +153,13 @@ export interface Engine {
    * itself and falls back to {@link run} when the layout changed.
    */
   prepare?(request: RunRequest): () => bigint;
+  /**
+   * Optional: a function that runs `request` into `outcome` as {@link runInto} would, for a host
+   * running one request object run after run while its regions change only in size between runs (a
+   * packet session resizes the packet region per packet). What the engine derives from the request
+   * and from the memory's {@link VmMemory.shape} is worked out once; the function reads `r1` and `r2`
+   * from the request at each call, and returns false, running nothing, when the shape, the request's
+   * stack top or its stack region changed since (prepare again then).
+   */
+  prepareInto?(request: RunRequest, outcome: RunOutcome): () => boolean;
 }
