@@ -67,6 +67,7 @@ import {
   L_K,
   L_LABEL,
   L_LIM,
+  L_NOCHUNK,
   L_RESUME,
   L_S0,
   L_T,
@@ -120,6 +121,8 @@ export interface CompiledWasm {
   readonly boundedLoops: readonly number[];
   /** Of those, the loops whose charges come from their induction variable (see trip-charge.ts). */
   readonly tripChargedLoops: readonly number[];
+  /** The pcs of the blocks that start chunks of check-free iterations of a loop (see loop-shapes.ts, `ChunkedLoop`; any block of its cycle may). */
+  readonly chunkedLoops: readonly number[];
   /** The eBPF pc each compiled function starts at; function `entryIndex + k` starts at `functionPcs[k]`. */
   readonly functionPcs: readonly number[];
   /** Functions' copies that check the budget on every block: function index and the eBPF pc of the original. */
@@ -290,6 +293,7 @@ export function compileToWasm(insns: readonly Insn[], options: CompileOptions): 
   const dispatchFunctions: number[] = [];
   const boundedLoops: number[] = [];
   const tripChargedLoops: number[] = [];
+  const chunkedLoops: number[] = [];
   const checkedFunctions: { index: number; pc: number }[] = [];
   for (const e of entries) {
     // A function with loops that check the budget once per iteration also gets a copy that checks it on
@@ -314,6 +318,7 @@ export function compileToWasm(insns: readonly Insn[], options: CompileOptions): 
     else {
       boundedLoops.push(...fc.boundedTests);
       tripChargedLoops.push(...fc.tripChargedTests);
+      chunkedLoops.push(...fc.chunkedHeaders);
     }
     mb.defineFunction(funcIndex.get(e)!, EXTRA_LOCALS, code);
   }
@@ -394,7 +399,7 @@ export function compileToWasm(insns: readonly Insn[], options: CompileOptions): 
   const left = mb.declareFunction([], [ValType.f64]);
   mb.defineFunction(left, [], new CodeWriter().gget(Global.budget).op(Op.f64_convert_i64_s));
   mb.export('left', 'func', left);
-  return { bytes: mb.build(), entryIndex, functionCount: entries.length, dispatchFunctions, boundedLoops, tripChargedLoops, functionPcs: entries, checkedFunctions };
+  return { bytes: mb.build(), entryIndex, functionCount: entries.length, dispatchFunctions, boundedLoops, tripChargedLoops, chunkedLoops, functionPcs: entries, checkedFunctions };
 }
 
 /** A function's copy that checks the budget on every block: its index and the dispatch label of each block. */
@@ -564,6 +569,13 @@ class FunctionCompiler implements StructSink {
   private tripOf = new Map<number, { readonly trip: TripCharge; readonly block: TripBlock }>();
   /** Some nodes charge without checking, so L_ACC may be non-zero and readers of the budget flush it. */
   private deferred = false;
+  /**
+   * Emitting structured code, where every loop's entry passes through {@link FunctionCompiler.loopEntry}
+   * (not a dispatch loop): a chunked loop's header may then skip its guard after it failed twice.
+   */
+  private structured = false;
+  /** The header pcs of the chunked loops emitted in structured code. */
+  readonly chunkedHeaders: number[] = [];
 
   /**
    * The checked copy: a dispatch loop that starts at the block named by Global.label and checks the
@@ -956,12 +968,18 @@ class FunctionCompiler implements StructSink {
     const at = c.w.length;
     this.everyBlock = this.makeChecked === undefined;
     if (!this.everyBlock) this.planChecks(graph);
-    if (!emitStructured(graph, this, OUTER)) {
+    this.structured = true;
+    const done = emitStructured(graph, this, OUTER);
+    this.structured = false;
+    if (!done) {
       // Nothing was emitted by the structured pass; use the dispatch loop (without multiway branches).
       if (c.w.length !== at) throw new JitError('internal: the structured pass emitted code and gave up');
       graph = this.buildGraph(entryBlock, false);
       if (!this.everyBlock) this.planChecks(graph);
-      if (!emitStructured(graph, this, OUTER)) {
+      this.structured = true;
+      const again = emitStructured(graph, this, OUTER);
+      this.structured = false;
+      if (!again) {
         if (graph.count > MAX_DISPATCH_NODES) {
           const pc = this.d.blocks[entryBlock]!.start;
           throw new JitError(
@@ -1242,7 +1260,7 @@ class FunctionCompiler implements StructSink {
       c.end();
       return;
     }
-    const chunked = !resumable && counted === undefined && (this.everyBlock || this.mode[node] === 0) ? chunkedLoop(this.loopContext, bi) : undefined;
+    const chunked = counted === undefined ? this.chunkedAt(node) : undefined;
     if (chunked !== undefined) {
       this.chunked(node, chunked, depth);
       return;
@@ -1250,6 +1268,17 @@ class FunctionCompiler implements StructSink {
     this.blockBody(b, depth);
     const conv = this.converted.get(this.nodes[node]!);
     if (conv !== undefined) this.selectBlock(node, conv, depth);
+  }
+
+  /** The chunked loop headed by `node` (see {@link FunctionCompiler.chunked}), when its header is compiled as one. */
+  private chunkedAt(node: number): ChunkedLoop | undefined {
+    const bi = this.nodes[node]!;
+    if (bi < 0 || this.resumePointsOf(this.d.blocks[bi]!).length > 0 || !(this.everyBlock || this.mode[node] === 0)) return undefined;
+    if (!this.siblings.has(node)) return countedLoop(this.loopContext, bi, MIN_HOISTED) === undefined ? chunkedLoop(this.loopContext, bi) : undefined;
+    // The checked loop of a counted loop versioned as a sibling runs when that guard failed: chunked
+    // only with 64-bit addresses (range conditions there cost more code than the rare runs save).
+    const loop = chunkedLoop(this.loopContext, bi);
+    return loop?.ranges.length === 0 ? loop : undefined;
   }
 
   /**
@@ -1261,6 +1290,7 @@ class FunctionCompiler implements StructSink {
    */
   loopEntry(node: number, depth: number): void {
     this.boundGuard(node, depth);
+    if (this.structured && this.chunkedAt(node) !== undefined) this.code.i32(0).set(L_NOCHUNK);
     if (this.everyBlock || this.deopt.size === 0) return;
     const bi = this.nodes[node]!;
     if (bi < 0) return;
@@ -1365,8 +1395,18 @@ class FunctionCompiler implements StructSink {
     c.block(); // slow: to the checked header
     c.block(); // exit: leave the loop
     const cost = loop.path.reduce((sum, bi) => sum + this.d.blocks[bi]!.length, 0);
+    const header = this.d.blocks[loop.path[0]!]!.start;
+    if (this.structured && !this.chunkedHeaders.includes(header)) this.chunkedHeaders.push(header);
+    // After two guards found nothing to run since the loop was entered (an access in another region
+    // than the cached one, a range condition that fails), the rest of the loop runs checked: the
+    // guard's divisions would cost every iteration more than the checks it cannot save.
+    if (this.structured) c.get(L_NOCHUNK).i32(2).op(Op.i32_ge_u).brIf(1);
     this.chunkGuard(loop, cost);
-    c.get(L_K).op(Op.i32_eqz).brIf(1);
+    if (this.structured) {
+      c.get(L_K).op(Op.i32_eqz).if();
+      c.get(L_NOCHUNK).i32(1).op(Op.i32_add).set(L_NOCHUNK).br(2);
+      c.end();
+    } else c.get(L_K).op(Op.i32_eqz).brIf(1);
     c.gget(Global.cacheOffset).gget(Global.cacheBase).op(Op.i32_wrap_i64).op(Op.i32_sub).set(L_D);
     // The guard found budget for L_K whole iterations: charge them all here, and give back what the
     // iterations not run would have charged where the copy leaves early (no per-block subtraction).
@@ -1424,36 +1464,41 @@ class FunctionCompiler implements StructSink {
 
   /**
    * L_K = how many iterations, from this one, every covered access stays in the cached region (the
-   * window of its size), capped at MAX_CHUNK; 0 when an access's first address is outside it.
+   * window of its size) and every range condition in [0, 2^32), capped at MAX_CHUNK; 0 when an access's
+   * first address or a condition's first value is outside.
    */
   private chunkGuard(loop: ChunkedLoop, cost: number): void {
     const c = this.code;
     c.i64(MAX_CHUNK).set(L_T);
-    for (const a of loop.accesses) {
-      const size = this.access(a.pc)!.size as 1 | 2 | 4 | 8;
-      // L_T2 = first address - cache base (an offset in the window when below the limit).
-      this.affine(a.addr);
-      c.gget(Global.cacheBase).op(Op.i64_sub).set(L_T2);
-      // Iterations k with 0 <= offset + k * stride <= window - 1.
-      if (a.stride > 0) {
-        pushWindow(this.code, size);
-        c.i64(1).op(Op.i64_sub).get(L_T2).op(Op.i64_sub).i64(a.stride).op(Op.i64_div_u).i64(1).op(Op.i64_add);
-      } else if (a.stride < 0) c.get(L_T2).i64(-a.stride).op(Op.i64_div_u).i64(1).op(Op.i64_add);
+    // Iterations k with 0 <= L_T2 + k * stride <= window - 1 (L_T2 an offset in the window when below it).
+    const within = (stride: number, window: () => void): void => {
+      if (stride > 0) {
+        window();
+        c.i64(1).op(Op.i64_sub).get(L_T2).op(Op.i64_sub).i64(stride).op(Op.i64_div_u).i64(1).op(Op.i64_add);
+      } else if (stride < 0) c.get(L_T2).i64(-stride).op(Op.i64_div_u).i64(1).op(Op.i64_add);
       else c.i64(MAX_CHUNK);
       c.i64(0).get(L_T2);
-      pushWindow(this.code, size);
+      window();
       c.op(Op.i64_lt_u).op(Op.select).set(L_LIM);
       c.get(L_T).get(L_LIM).get(L_T).get(L_LIM).op(Op.i64_lt_u).op(Op.select).set(L_T);
+    };
+    for (const a of loop.accesses) {
+      const size = this.access(a.pc)!.size as 1 | 2 | 4 | 8;
+      // L_T2 = first address - cache base.
+      this.affine(a.addr);
+      c.gget(Global.cacheBase).op(Op.i64_sub).set(L_T2);
+      within(a.stride, () => pushWindow(this.code, size));
+    }
+    for (const r of loop.ranges) {
+      this.affine(r.form);
+      c.set(L_T2);
+      within(r.stride, () => c.i64(2 ** 32));
     }
     // No more iterations than the budget pays for at the cycle's full cost, so no charge can fail.
     c.get(L_BUDGET).i64(cost).op(Op.i64_div_s).i64(0).get(L_BUDGET).i64(0).op(Op.i64_ge_s).op(Op.select).set(L_LIM);
     c.get(L_T).get(L_LIM).get(L_T).get(L_LIM).op(Op.i64_lt_u).op(Op.select).set(L_T);
     c.get(L_T).op(Op.i32_wrap_i64).set(L_K);
   }
-
-
-
-
 
   /**
    * Push an i32, non-zero when the counted loop's trip count N is known (x < y, y below 2^62 so that

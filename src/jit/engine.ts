@@ -49,6 +49,8 @@ export interface JitStats {
   readonly boundedLoops: readonly number[];
   /** Of those, the exit-test pcs of the loops whose charges are recovered from their induction variable. */
   readonly tripChargedLoops: readonly number[];
+  /** Pcs of the blocks that start chunks of loop iterations whose accesses one guard checks. */
+  readonly chunkedLoops: readonly number[];
 }
 
 /** Linear offset minus virtual address of a stack region. */
@@ -279,6 +281,7 @@ export class JitEngine implements Engine {
         dispatchFunctions: gen.dispatchFunctions,
         boundedLoops: gen.boundedLoops,
         tripChargedLoops: gen.tripChargedLoops,
+        chunkedLoops: gen.chunkedLoops,
       },
     };
     this.cacheOf(program).set(key, c);

@@ -12,7 +12,9 @@
  * loop-invariant stride; each is affine in the iteration number and so monotonic, and the guard need
  * only test its first and last iteration. This is the classic induction-variable analysis plus the
  * overflow conditions that make 32-bit index arithmetic (clang's `u32 i` counters and `a[i * n + k]`)
- * analysable.
+ * analysable. clang's zero extension of a 32-bit value to 64 bits (`r <<= 32; r >>= 32`) is the value
+ * itself under the same condition. The body may be one block or a cycle of blocks (`segments`, each
+ * without the jump that ends it), followed in order as one pass.
  * @module
  */
 import { fieldUse } from '../verifier/fields.js';
@@ -50,12 +52,16 @@ export interface Induction {
   readonly ranges: readonly RangeCondition[];
 }
 
-/** The instructions of the body, slots [from, to), and how accesses through the frame are checked. */
+/** The instructions of the body, slots [from, to) (or several such `segments`, in order), and how accesses through the frame are checked. */
 export interface InductionInput {
   readonly insns: readonly Insn[];
   readonly ops: readonly Operation[];
   readonly from: number;
   readonly to: number;
+  /** When given, the body is these slot ranges, one after the other (`from` and `to` are then ignored). */
+  readonly segments?: readonly { readonly from: number; readonly to: number }[];
+  /** Treat a 32-bit operation as unknown unless its range conditions move by a constant (not a loop-invariant register). */
+  readonly constantStrides?: boolean;
   /** Frame accesses through r10 that are checked at compile time (left out of the accesses). */
   readonly frameFastPath: boolean;
   readonly stackSize: number;
@@ -108,6 +114,15 @@ function accessOf(op: Operation, i: Insn): { reg: number; off: number; size: 1 |
   return undefined;
 }
 
+/** True when slots `pc` and `pc + 1` (below `to`) are `r <<= 32; r >>= 32` on one register, 64-bit: a zero extension. */
+function zeroExtension(ops: readonly Operation[], insns: readonly Insn[], pc: number, to: number): boolean {
+  if (pc + 1 >= to) return false;
+  const [a, b] = [ops[pc]!, ops[pc + 1]!];
+  const [x, y] = [insns[pc]!, insns[pc + 1]!];
+  const shift = (o: Operation, i: Insn, by: 'lsh' | 'rsh'): boolean => o.kind === 'alu' && o.width === 64 && o.op === by && o.source === 'imm' && i.imm === 32;
+  return shift(a, x, 'lsh') && shift(b, y, 'rsh') && x.dst === y.dst;
+}
+
 /**
  * Follow one pass over the body. `opaque` lists 32-bit operations to treat as unknown (their range
  * condition has no loop-invariant stride). Undefined when the body holds anything but loads, stores
@@ -120,50 +135,59 @@ function pass(input: InductionInput, opaque: ReadonlySet<number>) {
   const accesses: { addr: Affine; pc: number; size: 1 | 2 | 4 | 8 }[] = [];
   /** Range conditions with the pc of the 32-bit operation that needs each. */
   const needs: { form: Affine; pc: number }[] = [];
-  for (let pc = input.from; pc < input.to; pc += ops[pc]!.kind === 'lddw' ? 2 : 1) {
-    const op = ops[pc]!;
-    const i = insns[pc]!;
-    const a = accessOf(op, i);
-    if (a !== undefined) {
-      const ss = input.stackSize;
-      const frame = input.frameFastPath && a.reg === FRAME_POINTER && a.off >= -ss && a.off + a.size <= 0;
-      const addr = combine(state[a.reg], 1, ZERO, a.off);
-      if (!frame && addr !== undefined) accesses.push({ addr, pc, size: a.size });
-      if (op.kind === 'ldx') state[i.dst] = undefined;
-      continue;
-    }
-    if (op.kind === 'alu') {
-      const src = op.source === 'reg' ? state[i.src] : constant(i.imm);
-      let out: Affine | undefined;
-      if (op.width === 64) {
-        if (op.op === 'mov') out = src;
-        else if (op.op === 'add') out = combine(state[i.dst], 1, src);
-        else if (op.op === 'sub') out = combine(state[i.dst], -1, src);
-        else if (op.op === 'mul' && op.source === 'imm') out = scale(state[i.dst], i.imm);
-        else if (op.op === 'lsh' && op.source === 'imm' && i.imm >= 0 && i.imm <= 20) out = scale(state[i.dst], 2 ** i.imm);
-      } else if (!opaque.has(pc)) {
-        // 32-bit: exact when every operand read and the result lie in [0, 2^32); a 32-bit immediate
-        // is congruent to its sign extension, which is exact under the same condition.
-        const dst = state[i.dst];
-        if (op.op === 'mov') out = op.source === 'imm' ? constant(i.imm >>> 0) : src;
-        else if (op.op === 'add') out = combine(dst, 1, src);
-        else if (op.op === 'sub') out = combine(dst, -1, src);
-        else if (op.op === 'mul' && op.source === 'imm') out = scale(dst, i.imm);
-        else if (op.op === 'lsh' && op.source === 'imm' && i.imm >= 0 && i.imm <= 20) out = scale(dst, 2 ** i.imm);
-        if (out !== undefined) {
-          if (op.op !== 'mov' && dst !== undefined) needs.push({ form: dst, pc });
-          if (op.source === 'reg' && src !== undefined) needs.push({ form: src, pc });
-          needs.push({ form: out, pc });
-        }
+  for (const seg of input.segments ?? [{ from: input.from, to: input.to }]) {
+    for (let pc = seg.from; pc < seg.to; pc += ops[pc]!.kind === 'lddw' ? 2 : 1) {
+      const op = ops[pc]!;
+      const i = insns[pc]!;
+      const a = accessOf(op, i);
+      if (a !== undefined) {
+        const ss = input.stackSize;
+        const frame = input.frameFastPath && a.reg === FRAME_POINTER && a.off >= -ss && a.off + a.size <= 0;
+        const addr = combine(state[a.reg], 1, ZERO, a.off);
+        if (!frame && addr !== undefined) accesses.push({ addr, pc, size: a.size });
+        if (op.kind === 'ldx') state[i.dst] = undefined;
+        continue;
       }
-      state[i.dst] = out;
-      continue;
+      if (zeroExtension(ops, insns, pc, seg.to) && !opaque.has(pc)) {
+        // `r <<= 32; r >>= 32`: the value itself when it lies in [0, 2^32).
+        const v = state[i.dst];
+        if (v !== undefined) needs.push({ form: v, pc });
+        pc++;
+        continue;
+      }
+      if (op.kind === 'alu') {
+        const src = op.source === 'reg' ? state[i.src] : constant(i.imm);
+        let out: Affine | undefined;
+        if (op.width === 64) {
+          if (op.op === 'mov') out = src;
+          else if (op.op === 'add') out = combine(state[i.dst], 1, src);
+          else if (op.op === 'sub') out = combine(state[i.dst], -1, src);
+          else if (op.op === 'mul' && op.source === 'imm') out = scale(state[i.dst], i.imm);
+          else if (op.op === 'lsh' && op.source === 'imm' && i.imm >= 0 && i.imm <= 20) out = scale(state[i.dst], 2 ** i.imm);
+        } else if (!opaque.has(pc)) {
+          // 32-bit: exact when every operand read and the result lie in [0, 2^32); a 32-bit immediate
+          // is congruent to its sign extension, which is exact under the same condition.
+          const dst = state[i.dst];
+          if (op.op === 'mov') out = op.source === 'imm' ? constant(i.imm >>> 0) : src;
+          else if (op.op === 'add') out = combine(dst, 1, src);
+          else if (op.op === 'sub') out = combine(dst, -1, src);
+          else if (op.op === 'mul' && op.source === 'imm') out = scale(dst, i.imm);
+          else if (op.op === 'lsh' && op.source === 'imm' && i.imm >= 0 && i.imm <= 20) out = scale(dst, 2 ** i.imm);
+          if (out !== undefined) {
+            if (op.op !== 'mov' && dst !== undefined) needs.push({ form: dst, pc });
+            if (op.source === 'reg' && src !== undefined) needs.push({ form: src, pc });
+            needs.push({ form: out, pc });
+          }
+        }
+        state[i.dst] = out;
+        continue;
+      }
+      if (op.kind === 'neg' || op.kind === 'movsx' || op.kind === 'end' || op.kind === 'lddw') {
+        for (const f of fieldUse(op).writes) state[i[f]] = undefined;
+        continue;
+      }
+      return undefined;
     }
-    if (op.kind === 'neg' || op.kind === 'movsx' || op.kind === 'end' || op.kind === 'lddw') {
-      for (const f of fieldUse(op).writes) state[i[f]] = undefined;
-      continue;
-    }
-    return undefined;
   }
   return { state, accesses, needs };
 }
@@ -187,7 +211,7 @@ export function analyzeInduction(input: InductionInput): Induction | undefined {
     const ranges = new Map<string, RangeCondition>();
     for (const n of p.needs) {
       const stride = strideOf(n.form);
-      if (stride === undefined) {
+      if (stride === undefined || (input.constantStrides === true && constantOf(stride) === undefined)) {
         opaque.add(n.pc);
         again = true;
       } else ranges.set(key(n.form), { form: n.form, stride });

@@ -54,7 +54,12 @@ export const L_E = 32;
 export const L_RESUME = 33;
 /** A bounded loop charged from its induction variable: the tested value on its first iteration (trip-charge.ts). */
 export const L_T0 = 34;
-/** The types of the locals after the eleven register parameters, L_BUDGET to L_T0 in order. */
+/**
+ * Times a chunked loop's guard found no iteration to run check-free since the loop was entered (i32):
+ * from the second, its header runs checked without evaluating the guard (compiler.ts, `chunked`).
+ */
+export const L_NOCHUNK = 35;
+/** The types of the locals after the eleven register parameters, L_BUDGET to L_NOCHUNK in order. */
 export const EXTRA_LOCALS: readonly ValTypeCode[] = [
   ...Array<ValTypeCode>(4).fill(ValType.i64),
   ...Array<ValTypeCode>(5).fill(ValType.i32),
@@ -70,6 +75,7 @@ export const EXTRA_LOCALS: readonly ValTypeCode[] = [
   ValType.i32,
   ValType.i32,
   ValType.i64,
+  ValType.i32,
 ];
 /** The eleven eBPF registers as i64 parameters. */
 export const REGS: readonly ValTypeCode[] = Array<ValTypeCode>(11).fill(ValType.i64);

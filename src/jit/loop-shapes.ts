@@ -77,14 +77,17 @@ export interface CountedLoop {
 /**
  * An innermost loop that is one cycle of blocks from its header back to it, each leaving only to one
  * exit target (which the header can also go to). Its accesses with affine addresses that move by a
- * constant per iteration are checked at the header for as many iterations as stay in the cached
- * region (a chunk), then run check-free.
+ * constant per iteration (induction.ts: 32-bit index arithmetic included, under range conditions) are
+ * checked at the header for as many iterations as stay in the cached region and keep every range
+ * condition (a chunk), then run check-free.
  */
 export interface ChunkedLoop {
   /** The cycle's blocks, header first. */
   readonly path: readonly number[];
   readonly exit: number;
   readonly accesses: readonly { readonly addr: Affine; readonly stride: number; readonly pc: number }[];
+  /** Forms (over the registers at the header) that must lie in [0, 2^32) on every iteration of a chunk, and their constant strides. */
+  readonly ranges: readonly { readonly form: Affine; readonly stride: number }[];
 }
 
 /**
@@ -185,10 +188,44 @@ export function chunkedLoop(ctx: LoopContext, bi: number): ChunkedLoop | undefin
       }
     }
     if (!ok) continue;
-    const accesses = strided(ctx, path)?.accesses;
-    if (accesses !== undefined && accesses.length >= MIN_HOISTED) return { path, exit, accesses };
+    const moves = cycleInduction(ctx, path);
+    if (moves !== undefined && moves.accesses.length >= MIN_HOISTED) return { path, exit, ...moves };
   }
   return undefined;
+}
+
+/**
+ * The accesses of a cycle of blocks (its instructions but the jumps ending each block) whose addresses
+ * move by a constant per cycle, with the range conditions that make them exact (see induction.ts);
+ * undefined when a block holds anything but loads, stores and ALU instructions, or a range condition
+ * moves by a loop-invariant register (a chunk's length is computed with constant strides).
+ */
+function cycleInduction(ctx: LoopContext, path: readonly number[]): Pick<ChunkedLoop, 'accesses' | 'ranges'> | undefined {
+  const segments = path.map((bi) => {
+    const b = ctx.blocks[bi]!;
+    const last = ctx.lastPc(b);
+    const jump = ctx.ops[last]!.kind;
+    return { from: b.start, to: jump === 'ja' || jump === 'jcond' ? last : b.end };
+  });
+  const ind = analyzeInduction({ insns: ctx.insns, ops: ctx.ops, from: 0, to: 0, segments, constantStrides: true, frameFastPath: ctx.frameFastPath, stackSize: ctx.stackSize });
+  if (ind === undefined) return undefined;
+  const small = (v: number | undefined): v is number => v !== undefined && Math.abs(v) <= MAX_STRIDE;
+  const ranges: { form: Affine; stride: number }[] = [];
+  for (const r of ind.ranges) {
+    const stride = constantOf(r.stride);
+    const value = constantOf(r.form);
+    if (value !== undefined && value >= 0 && value < 2 ** 32) continue; // holds on every iteration
+    if (!small(stride)) return undefined;
+    ranges.push({ form: r.form, stride });
+  }
+  // Not the accesses that stay put (a variable on the stack through a copy of r10): one in another
+  // region than the moving ones would leave every chunk empty; checked in place, each hits its cache.
+  const accesses: { addr: Affine; stride: number; pc: number }[] = [];
+  for (const a of ind.accesses) {
+    const stride = constantOf(a.stride);
+    if (small(stride) && stride !== 0) accesses.push({ addr: a.addr, stride, pc: a.pc });
+  }
+  return { accesses, ranges };
 }
 
 /**
