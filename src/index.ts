@@ -53,6 +53,7 @@ export {
   type ProgramInfo,
   type ProgramType,
   type ProgramVerification,
+  type RunTimersOptions,
   type VerifyMode,
 } from './elf/loader.js';
 export type { KfuncEntry, KfuncImplementation, KsymValue } from './elf/externs.js';

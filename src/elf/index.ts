@@ -13,6 +13,7 @@ export {
   type ProgramInfo,
   type ProgramType,
   type ProgramVerification,
+  type RunTimersOptions,
   type VerifyMode,
 } from './loader.js';
 export { parseElf, type ElfFile, type ElfRelocation, type ElfSection, type ElfSymbol } from './reader.js';

@@ -32,13 +32,14 @@ import type { IterMetaLayout } from '../context/iter.js';
 import { callbackHelpers } from '../helpers/callbacks.js';
 import { dynptrHelpers } from '../helpers/dynptr.js';
 import { strtolHelpers } from '../helpers/strtol.js';
+import { DEFAULT_MAX_TIMER_CALLBACKS, TRAMPOLINE_SLOTS, TimerTable, timerCallbackProgram, type TimerCallback } from '../helpers/timers.js';
 import { Fib, type FibDescription } from '../helpers/fib-table.js';
 import { SocketTable, type SocketDescription } from '../helpers/socket-table.js';
 import { socketHelpers } from '../helpers/sockets.js';
 import { mtuHelpers } from '../helpers/mtu.js';
 import { skbInfoHelpers } from '../helpers/skb-info.js';
 import { DEFAULT_TRACE_BUFFER_BYTES, TraceLog } from '../helpers/trace-log.js';
-import { ProgramRunner } from '../context/runner.js';
+import { ProgramRunner, type RunOptions } from '../context/runner.js';
 import { TRACING_TYPES, tracingTypeOf, type TracingType } from '../context/tracing.js';
 import { RunSpace } from '../context/space.js';
 import { btfMapDefs, datasecVariables, parseBtf, type Btf, type BtfMapDef } from './btf.js';
@@ -285,6 +286,17 @@ function nearestLine(lines: ReadonlyMap<number, SourceLine>, pc: number): Source
   return best === undefined ? undefined : lines.get(best);
 }
 
+/** Options of {@link BpfObject.runTimers} (and the runs of its callbacks: `jit`, `limits`). */
+export interface RunTimersOptions extends RunOptions {
+  /** Run the timers expired at this time (ns on the object's clock); default: the clock's time now. */
+  readonly now?: bigint;
+  /**
+   * Most callbacks this call runs (default 10,000, at most 10^7): a callback that re-arms its own timer
+   * to expire by `now` runs again, until this bound.
+   */
+  readonly maxCallbacks?: number;
+}
+
 function fail(message: string): never {
   throw new ObjectFileError(ErrorCode.ELF, message);
 }
@@ -346,6 +358,10 @@ export class BpfObject {
   private readonly options: LoadOptions;
   private readonly space: RunSpace;
   private readonly helperTable: Map<number, HelperEntry>;
+  private readonly timers: TimerTable;
+  /** The programs that run timer callbacks, by program and callback slot, and the options of the current runTimers. */
+  private readonly timerRunners = new Map<Program, Map<number, ProgramRunner>>();
+  private timerRunOptions: RunOptions = {};
 
   /** @internal Use {@link loadObject}. */
   constructor(bytes: Uint8Array, options: LoadOptions = {}) {
@@ -420,6 +436,8 @@ export class BpfObject {
     for (const [id, entry] of callbackHelpers(env)) this.helperTable.set(id, entry);
     for (const [id, entry] of dynptrHelpers(env)) this.helperTable.set(id, entry);
     for (const [id, entry] of strtolHelpers(this.memory)) this.helperTable.set(id, entry);
+    this.timers = new TimerTable({ memory: this.memory, mapByHandle: env.mapByHandle, now: env.now, runCallback: (cb, map, key, value) => this.runTimerCallback(cb, map, key, value) });
+    for (const [id, entry] of this.timers.helpers()) this.helperTable.set(id, entry);
     for (const [id, entry] of packetHelpers(env)) this.helperTable.set(id, entry);
     for (const [id, entry] of fibHelpers(this.memory, fib)) this.helperTable.set(id, entry);
     for (const [id, entry] of mtuHelpers(this.memory, fib)) this.helperTable.set(id, entry);
@@ -599,6 +617,41 @@ export class BpfObject {
       return ref.length === 4 ? this.handles.get(new DataView(ref.buffer, ref.byteOffset, 4).getUint32(0, true)) : undefined;
     }
     return ref instanceof BpfMap ? ref : undefined;
+  }
+
+  /**
+   * Run the callbacks of the `bpf_timer`s the programs started that have expired (by `options.now`,
+   * default the object's clock: the `now` load option), earliest first; returns how many ran. A VM has
+   * no timer interrupt: the host decides when timers fire (the CLI between packets). A callback that
+   * re-arms its timer to expire at once runs again in the same call, at most `maxCallbacks` callbacks in
+   * all; one that fails stops the call with its error (later timers stay pending). Not from a helper.
+   */
+  runTimers(options: RunTimersOptions = {}): number {
+    checkOptions(options, 'options');
+    if (options.now !== undefined && (typeof options.now !== 'bigint' || options.now < 0n)) throw new ArgumentError(`options.now must be a bigint of nanoseconds (>= 0), not ${describeValue(options.now)}`);
+    checkOptionalInteger(options.maxCallbacks, 'options.maxCallbacks', 0, 10_000_000);
+    checkOptionalBoolean(options.jit, 'options.jit');
+    this.timerRunOptions = { jit: options.jit, limits: options.limits };
+    return this.timers.run(options.now === undefined ? undefined : BigInt.asUintN(64, options.now), options.maxCallbacks ?? DEFAULT_MAX_TIMER_CALLBACKS);
+  }
+
+  /** Run a timer's callback: the program's function called from a trampoline (one program per callback, kept). */
+  private runTimerCallback(cb: TimerCallback, map: bigint, key: bigint, value: bigint): void {
+    let bySlot = this.timerRunners.get(cb.program);
+    if (bySlot === undefined) this.timerRunners.set(cb.program, (bySlot = new Map()));
+    let runner = bySlot.get(cb.slot);
+    if (runner === undefined) {
+      const program = timerCallbackProgram(cb.program, cb.slot);
+      this.timers.callbackProgram(program, cb.program, TRAMPOLINE_SLOTS);
+      runner = new ProgramRunner(program, { space: this.space, helpers: this.helperTable, jitEngine: this.options.jitEngine });
+      bySlot.set(cb.slot, runner);
+    }
+    const ctx = new Uint8Array(24);
+    const view = new DataView(ctx.buffer);
+    view.setBigUint64(0, map, true);
+    view.setBigUint64(8, key, true);
+    view.setBigUint64(16, value, true);
+    runner.run(ctx, this.timerRunOptions);
   }
 
   /**

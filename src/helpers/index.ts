@@ -45,3 +45,4 @@ export { MAX_BPRINTF_ARGS } from './bprintf.js';
 export { BPF_MAX_LOOPS, CallbackHelper } from './callbacks.js';
 export { DYNPTR_MAX_SIZE, DynptrHelper } from './dynptr.js';
 export { StrtolHelper } from './strtol.js';
+export { DEFAULT_MAX_TIMER_CALLBACKS, TimerFlag, TimerHelper } from './timers.js';

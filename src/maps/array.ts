@@ -43,6 +43,21 @@ export class ArrayMap extends BpfMap {
     return this.arenaAddress + (i * this.cpus + (cpu % this.cpus)) * this.stride;
   }
 
+  /**
+   * The element holding `[address, address + size)` inside its value (one CPU's value, per-CPU): its key
+   * and value address, or undefined.
+   * @internal
+   */
+  elementOf(address: number, size: number): { key: Uint8Array; value: number } | undefined {
+    const d = address - this.arenaAddress;
+    const i = Math.floor(d / this.stride);
+    const value = this.arenaAddress + i * this.stride;
+    if (d < 0 || i >= this.spec.maxEntries * this.cpus || address + size > value + this.spec.valueSize) return undefined;
+    const key = new Uint8Array(4);
+    new DataView(key.buffer).setUint32(0, Math.floor(i / this.cpus), true);
+    return { key, value };
+  }
+
   override programLookup(key: Uint8Array, cpu: number): number {
     const i = index(key);
     return i < this.spec.maxEntries ? this.valueAddress(i, cpu) : 0;

@@ -107,6 +107,20 @@ export class HashMap extends BpfMap {
     }
   }
 
+  /**
+   * The live element holding `[address, address + size)` inside its value (one CPU's value, per-CPU):
+   * a copy of its key and the value address, or undefined.
+   * @internal
+   */
+  elementOf(address: number, size: number): { key: Uint8Array; value: number } | undefined {
+    const d = address - this.arenaAddress;
+    const i = Math.floor(d / this.stride);
+    const value = this.arenaAddress + i * this.stride;
+    if (d < 0 || i >= this.spec.maxEntries * this.cpus || address + size > value + this.spec.valueSize) return undefined;
+    if (this.memory.find(value, 1) === undefined) return undefined; // deleted
+    return { key: this.index.key(Math.floor(i / this.cpus)), value };
+  }
+
   /** Find or create the slot of the key at `bytes[at]`, following the update flags; a slot number or a negative errno. */
   private slotFor(bytes: Uint8Array, at: number, flags: number): number {
     if (flags > UpdateFlag.EXIST) return -Errno.EINVAL;

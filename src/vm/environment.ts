@@ -19,6 +19,8 @@ export interface HelperContext {
    * tail calls reached {@link RunLimits.maxTailCalls}.
    */
   tailCall(program: Program): boolean;
+  /** The program whose code is running (a tail call changes it), when the engine says. */
+  readonly program?: Program;
   /** Per-run host data (the loaded object, a trace sink…), as given in {@link RunRequest.host}. */
   readonly host: unknown;
   /**

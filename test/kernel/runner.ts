@@ -90,6 +90,8 @@ export type KernelRequest =
   | { readonly op: 'close'; readonly fd: Ref | number }
   /** Pin the runner to a CPU (test runs then happen there; per-CPU map values land in that slot). */
   | { readonly op: 'cpu'; readonly cpu: number }
+  /** Sleep (at most 10 s): timers a test run started fire meanwhile. */
+  | { readonly op: 'sleep'; readonly us: number }
   /** The runner's own task, which test runs happen in (what the task helpers see). */
   | { readonly op: 'self' }
   /** Attach an iterator program an `obj` request loaded (BPF_TRACE_ITER) and read its output, at most `maxBytes`. */
@@ -198,6 +200,8 @@ function requestLine(r: KernelRequest): string {
       return `close ${fdToken(r.fd)}`;
     case 'cpu':
       return `cpu ${r.cpu}`;
+    case 'sleep':
+      return `sleep ${r.us}`;
     case 'self':
       return 'self';
     case 'iter':

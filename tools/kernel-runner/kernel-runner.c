@@ -65,6 +65,7 @@
  *   cpu <n>
  *     -> ok | err <errno> <text>    Pins this process to CPU n (sched_setaffinity), so test runs happen
  *     there and per-CPU map values land in slot n.
+ *   sleep <microseconds, at most 10^7>            -> ok   (timers a test run started fire meanwhile)
  *
  * Malformed requests get "err 22 <text>"; the process never exits before end of input.
  */
@@ -560,7 +561,14 @@ int main(void) {
         if (sched_setaffinity(0, sizeof set, &set) < 0) reply_err(errno, strerror(errno));
         else printf("ok\n");
       }
-    } else reply_err(EINVAL, "unknown request (probe, map, load, obj, run, update, freeze, dump, self, iter, close, cpu)");
+    } else if (strcmp(t[0], "sleep") == 0) {
+      long long us;
+      if (n != 2 || parse_num(t[1], &us) || us < 0 || us > 10000000) reply_err(EINVAL, "usage: sleep <microseconds, at most 10000000>");
+      else {
+        usleep((useconds_t)us);
+        printf("ok\n");
+      }
+    } else reply_err(EINVAL, "unknown request (probe, map, load, obj, run, update, freeze, dump, self, iter, close, cpu, sleep)");
     fflush(stdout);
     if (n_results == cap_results) {
       cap_results = cap_results ? cap_results * 2 : 256;

@@ -63,6 +63,8 @@ export function helperCall(env: Env, w: Work, pc: number, id: number): void {
   /** The dynptr argument's spilled value, and where a `dynptr_uninit` argument's goes. */
   let dynptr: Value | undefined;
   let dynptrSlot: Value | undefined;
+  /** The map a `timer` argument lies in. */
+  let timerMap: number | undefined;
   for (let a = 0; a < args.length && ok; a++) {
     const r = a + 1;
     const kind = args[a]!;
@@ -102,6 +104,11 @@ export function helperCall(env: Env, w: Work, pc: number, id: number): void {
         }
         mapKey = v.map;
         mapSet = mapsOf(v);
+        if (timerMap !== undefined && (mapSet.length !== 1 || mapKey !== timerMap)) {
+          env.report(pc, 'helper-argument', `timer pointer in R1 doesn't match map pointer in R${r} (${proto.name}#${id} takes the map the timer lies in)`);
+          ok = false;
+          break;
+        }
         for (const key of mapSet) {
           const map = mapInfo(env, key);
           if (map !== undefined && map.type !== 0 && ((proto.mapTypes !== undefined && !proto.mapTypes.includes(map.type)) || (ELEMENT_HELPERS.has(id) && NO_ELEMENT_ACCESS.has(map.type)))) {
@@ -126,6 +133,21 @@ export function helperCall(env: Env, w: Work, pc: number, id: number): void {
         // the largest size among the maps: the memory must hold the key or value of each
         const size = Math.max(...shapes.map((m) => (kind === 'key' ? m!.keySize : m!.valueSize)));
         ok = checkMemoryArg(env, w, pc, r, v, size, size, kind === 'out_value');
+        break;
+      }
+      case 'timer': {
+        const map = v.type === 'map_value' ? mapInfo(env, v.map) : undefined;
+        if (map === undefined || !TIMER_MAPS.has(map.type)) {
+          bad('map_value (a struct bpf_timer in a value of an array, hash or LRU hash map)');
+          break;
+        }
+        if (v.lo !== v.hi || (v.lo & 7) !== 0 || v.lo < 0 || v.lo + TIMER_BYTES > map.valueSize) {
+          const off = v.lo === v.hi ? `${v.lo}` : `[${v.lo}, ${v.hi}]`;
+          env.report(pc, 'helper-argument', `R${r} off ${off} is no struct bpf_timer of map value size ${map.valueSize} (16 bytes at a constant, 8-aligned offset; argument ${r} of ${proto.name}#${id})`);
+          ok = false;
+          break;
+        }
+        timerMap = v.map;
         break;
       }
       case 'long_out':
@@ -291,6 +313,9 @@ export function helperCall(env: Env, w: Work, pc: number, id: number): void {
 
 /** Bytes of a `struct bpf_dynptr`. */
 const DYNPTR_BYTES = 16;
+/** Bytes of a `struct bpf_timer`, and the map types (array, hash, LRU hash) that may hold one. */
+const TIMER_BYTES = 16;
+const TIMER_MAPS = new Set([2, 1, 9]);
 
 /** The stack slot of a dynptr argument: a constant, 8-aligned offset with 16 bytes in the frame; or a report. */
 function dynptrStart(env: Env, w: Work, pc: number, r: number, v: Value, name: string, id: number): number | undefined {

@@ -28,6 +28,8 @@
  *   (of the prototype's {@link HelperProto.dynptr} kind).
  * - `dynptr`: a dynptr a helper made (a stack pointer to it).
  * - `dynptr_release`: a ring buffer dynptr (released by the call).
+ * - `timer`: a `struct bpf_timer` (16 bytes at a constant, 8-aligned offset) in a value of an array, hash
+ *   or LRU hash map; `bpf_timer_init`'s map argument must be that map.
  */
 export type ArgKind =
   | 'any'
@@ -52,7 +54,8 @@ export type ArgKind =
   | 'long_out'
   | 'dynptr_uninit'
   | 'dynptr'
-  | 'dynptr_release';
+  | 'dynptr_release'
+  | 'timer';
 
 /**
  * What a helper returns in r0 (`void`: nothing, r0 is unreadable after the call, as the kernel has it
@@ -225,4 +228,11 @@ export const HELPER_PROTOS: ReadonlyMap<number, HelperProto> = new Map([
   [201, p('bpf_dynptr_read', ['out', 'size_or_zero', 'dynptr', 'scalar', 'scalar'], 'integer', { noPacket: true })],
   [202, p('bpf_dynptr_write', ['dynptr', 'scalar', 'mem', 'size_or_zero', 'scalar'], 'integer', { noPacket: true })],
   [203, p('bpf_dynptr_data', ['dynptr', 'scalar', 'const'], 'dynptr_mem_or_null')],
+  // Timers in map values; the callback (a function pointer) is not analysed, as for bpf_loop. Not
+  // checked: that BTF says a struct bpf_timer is at that offset, and loads and stores of its bytes
+  // (both refused by the kernel; at run time a timer whose bytes a program rewrote is uninitialised).
+  [169, p('bpf_timer_init', ['timer', 'map', 'scalar'])],
+  [170, p('bpf_timer_set_callback', ['timer', 'any'])],
+  [171, p('bpf_timer_start', ['timer', 'scalar', 'scalar'])],
+  [172, p('bpf_timer_cancel', ['timer'])],
 ]);
