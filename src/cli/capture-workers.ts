@@ -10,7 +10,7 @@ import type { RunLimits } from '../vm/environment.js';
 import { UsageError } from './args.js';
 import type { CliIo } from './io.js';
 import type { VerdictKind } from './packet-engine.js';
-import { runCapturePool } from './pcap-run-pool.js';
+import { BATCH_PACKETS, runCapturePool } from './pcap-run-pool.js';
 import { preloadMaps, type CaptureRunRequest } from './pcap-run.js';
 import { nodePoolWorker } from './pool-node.js';
 import { InputError } from './input.js';
@@ -50,7 +50,7 @@ export async function runCaptureWorkers(req: Omit<CaptureRunRequest, 'engine' | 
   };
   try {
     const { helpers: _h, ...load } = w.load;
-    pool = await PacketPool.start({ object: w.bytes, program: w.program, workers: w.workers, createWorker: nodePoolWorker, load, jit: w.jit, limits: w.limits, setup });
+    pool = await PacketPool.start({ object: w.bytes, program: w.program, workers: w.workers, createWorker: nodePoolWorker, load, jit: w.jit, limits: w.limits, setup, batchPackets: BATCH_PACKETS });
   } catch (e) {
     if (e === setupError) throw e;
     if (e instanceof EbpfError) throw new InputError(`${e.code}: ${e.message}`);

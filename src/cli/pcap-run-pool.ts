@@ -20,8 +20,12 @@ import { preloadMaps, type CaptureRunRequest } from './pcap-run.js';
 import { MAX_PER_PACKET, cliHint } from './capture-pass.js';
 import { CaptureScan } from './capture-scan.js';
 
-/** Packets per batch at most (a batch also ends with the reader's buffer). */
-const BATCH_PACKETS = 4096;
+/**
+ * Packets per batch the CLI's pool takes (PacketPoolOptions.batchPackets; a batch also ends with the
+ * reader's buffer, about 12,000 packets of 330 bytes): each batch costs a wake-up of the host (Atomics.notify, which took milliseconds of a worker's
+ * time on a loaded machine), a promise and a copy of its results, so batches are as large as a buffer.
+ */
+export const BATCH_PACKETS = 16384;
 /** Smallest buffer the capture is read into. */
 const READ_BYTES = 4 << 20;
 /** Most bytes one read of the capture adds (capture-io.ts reads a file a megabyte at a time; stdin's chunks are smaller). */
@@ -88,14 +92,15 @@ class ReadBuffers {
 class BatchBuilder {
   /** The reader's buffer the packets are in (undefined until the first). */
   data: Uint8Array | undefined;
-  readonly starts = new Int32Array(BATCH_PACKETS);
-  readonly lengths = new Int32Array(BATCH_PACKETS);
-  readonly results: BatchBuffers = {
-    r0Low: new Int32Array(BATCH_PACKETS),
-    r0High: new Int32Array(BATCH_PACKETS),
-    instructions: new Float64Array(BATCH_PACKETS),
-    ns: new Float64Array(BATCH_PACKETS),
-  };
+  readonly starts: Int32Array;
+  readonly lengths: Int32Array;
+  readonly results: BatchBuffers;
+  /** `size`: packets it holds at most (the pool's batchPackets). */
+  constructor(readonly size: number) {
+    this.starts = new Int32Array(size);
+    this.lengths = new Int32Array(size);
+    this.results = { r0Low: new Int32Array(size), r0High: new Int32Array(size), instructions: new Float64Array(size), ns: new Float64Array(size) };
+  }
   count = 0;
   /** The capture's number (from 1) of the batch's first packet. */
   first = 0;
@@ -144,7 +149,7 @@ export async function runCapturePool(req: PoolCaptureRequest, pool: PacketPool, 
   const queue: { first: number; batch: BatchBuilder; result: Promise<BatchResult> }[] = [];
   // Batches whose results were counted, filled again (new buffers per batch cost the host more than counting).
   const spare: BatchBuilder[] = [];
-  const fresh = (): BatchBuilder => spare.pop()?.reset() ?? new BatchBuilder();
+  const fresh = (): BatchBuilder => spare.pop()?.reset() ?? new BatchBuilder(pool.batchPackets);
   let batch = fresh();
 
   const perPacket: { packet: number; verdict: string; length: number }[] = [];
@@ -239,7 +244,7 @@ export async function runCapturePool(req: PoolCaptureRequest, pool: PacketPool, 
           buffers.use(buf);
         }
         batch.add(scan.packets, reader.dataOffset, reader.dataLength);
-        if (batch.count === BATCH_PACKETS) await send();
+        if (batch.count === batch.size) await send();
       }
       // The next chunk may need a new buffer: make room for it in the input area while batches finish.
       const need = buffers.needed(reader);
