@@ -29,13 +29,27 @@ const MAX_META_SIZE = 256;
 
 /**
  * The layout of `struct bpf_iter_meta` in `btf`: each of `seq`, `session_id`, `seq_num` that BTF gives
- * as an aligned 8-byte member inside a struct of at most 256 bytes, the kernel's offset for the others.
+ * as an aligned 8-byte member (directly, or in an anonymous union or struct, as the kernel declares
+ * `seq`) inside a struct of at most 256 bytes, the kernel's offset for the others.
  */
 export function iterMetaLayout(btf: Btf | undefined): IterMetaLayout {
   const t = btf?.find(BtfKind.STRUCT, 'bpf_iter_meta');
   if (btf === undefined || t === undefined || t.sizeOrType > MAX_META_SIZE) return DEFAULT_ITER_META;
   const offsetOf = (name: string, fallback: number): number => {
-    const m = t.members?.find((x) => x.name === name);
+    // The member, or one of that name in an anonymous union or struct member (`__bpf_md_ptr`'s union).
+    let m = t.members?.find((x) => x.name === name);
+    for (const x of t.members ?? []) {
+      if (m !== undefined) break;
+      if (x.name !== '' || x.bitOffset % 8 !== 0) continue;
+      let inner;
+      try {
+        inner = btf.resolve(x.type);
+      } catch {
+        continue;
+      }
+      const found = inner.kind === BtfKind.STRUCT || inner.kind === BtfKind.UNION ? inner.members?.find((y) => y.name === name) : undefined;
+      if (found !== undefined) m = { ...found, bitOffset: x.bitOffset + found.bitOffset };
+    }
     if (m === undefined || m.bitOffset % 64 !== 0 || (m.bitSize ?? 0) !== 0) return fallback;
     let size: number;
     try {

@@ -33,7 +33,7 @@ import { TUNNEL_OPTS_MAX, type TunnelKey } from '../helpers/tunnel.js';
 import type { SkbClone } from '../helpers/clone.js';
 import { MAX_CGROUP_LEVELS, type SkbChecksum, type SkbSocket } from '../helpers/skb-info.js';
 import type { PerfCounter, PerfCounterSlot, ProbeMemoryBlock, SentSignal, TaskDescription, TaskRunHost, TracingRunState } from '../helpers/task.js';
-import { IDLE_TASK, probeBytes } from '../helpers/task.js';
+import { DEFAULT_TASK_ADDRESS, IDLE_TASK, MAX_STACK_FRAMES, probeBytes } from '../helpers/task.js';
 import { functionOf, perfCounterOf, tracingContext, type TracingEvent, type TracingType } from './tracing.js';
 import type { IterMetaLayout } from './iter.js';
 import { SeqOutput, SeqRun } from '../helpers/seq.js';
@@ -171,6 +171,12 @@ export interface RawRunOptions extends RunOptions {
    * VM's own memory or fails with -EFAULT, as the kernel's does. At most 4096 blocks.
    */
   readonly probeMemory?: readonly ProbeMemoryBlock[];
+  /**
+   * Tasks other than the current one that a program may be given pointers to (an `iter/task`
+   * iterator's), found by their `address` (needed, and unique): their stacks, for
+   * `bpf_get_task_stack`. At most 4096.
+   */
+  readonly tasks?: readonly TaskDescription[];
 }
 
 /** Options of a tracing run ({@link ProgramRunner.runEvent}). */
@@ -179,6 +185,8 @@ export interface TracingRunOptions extends RunOptions {
   readonly task?: TaskDescription;
   /** Kernel and user memory at 64-bit addresses; see {@link RawRunOptions.probeMemory}. */
   readonly probeMemory?: readonly ProbeMemoryBlock[];
+  /** Other tasks, by the address of their `task_struct`; see {@link RawRunOptions.tasks}. */
+  readonly tasks?: readonly TaskDescription[];
   /**
    * Counters the host opened on perf event array slots, for `bpf_perf_event_read` /
    * `bpf_perf_event_read_value` (a slot without one reads -ENOENT). At most 4096.
@@ -332,22 +340,47 @@ function checkChecksum(c: unknown): [number, number, number] {
   throw new ArgumentError(`options.checksum.state must be 'none', 'unnecessary' or 'complete', not ${describeValue(o.state)}`);
 }
 
-/** A raw run's simulated event checked: the task's numbers and name, the memory blocks (copies). */
+/** A task description checked (a copy: the name cut to what the kernel keeps, the stacks copied). */
+function checkTask(task: TaskDescription, name: string): TaskDescription {
+  const t = checkOptions(task, name) as unknown as Record<string, unknown>;
+  checkInteger(t.pid, `${name}.pid`, 0, 0xffff_ffff);
+  for (const f of ['tgid', 'uid', 'gid']) checkOptionalInteger(t[f], `${name}.${f}`, 0, 0xffff_ffff);
+  if (t.comm !== undefined) checkString(t.comm, `${name}.comm`);
+  for (const f of ['cgroupId', 'address']) checkOptionalU64(t[f], `${name}.${f}`);
+  checkOptionalBoolean(t.kernelThread, `${name}.kernelThread`);
+  if (t.pidNamespace !== undefined) {
+    const n = checkOptions(t.pidNamespace as object, `${name}.pidNamespace`) as unknown as Record<string, unknown>;
+    for (const f of ['dev', 'ino']) checkU64(n[f], `${name}.pidNamespace.${f}`);
+    for (const f of ['pid', 'tgid']) checkOptionalInteger(n[f], `${name}.pidNamespace.${f}`, 0, 0xffff_ffff);
+  }
+  const stacks: Record<string, bigint[]> = {};
+  for (const f of ['kernelStack', 'userStack']) {
+    const frames = t[f];
+    if (frames === undefined) continue;
+    if (!Array.isArray(frames) || frames.length > MAX_STACK_FRAMES) throw new ArgumentError(`${name}.${f} must be an array of at most ${MAX_STACK_FRAMES} addresses (bigints), not ${describeValue(frames)}`);
+    stacks[f] = frames.map((x: unknown, i) => checkU64(x, `${name}.${f}[${i}]`));
+  }
+  // The kernel keeps 15 bytes of the name: no need to keep more characters than that.
+  return { ...(t as unknown as TaskDescription), ...(typeof t.comm === 'string' ? { comm: t.comm.slice(0, 16) } : {}), ...stacks };
+}
+
+/** Most other tasks a run may describe. */
+const MAX_TASKS = 4096;
+
+/** A raw run's simulated event checked: the tasks' numbers, names and stacks, the memory blocks (copies). */
 function checkTaskHost(o: RawRunOptions | TracingRunOptions): TaskRunHost {
-  let task: TaskDescription | undefined;
-  if (o.task !== undefined) {
-    const t = checkOptions(o.task, 'options.task') as unknown as Record<string, unknown>;
-    checkInteger(t.pid, 'options.task.pid', 0, 0xffff_ffff);
-    for (const f of ['tgid', 'uid', 'gid']) checkOptionalInteger(t[f], `options.task.${f}`, 0, 0xffff_ffff);
-    if (t.comm !== undefined) checkString(t.comm, 'options.task.comm');
-    for (const f of ['cgroupId', 'address']) checkOptionalU64(t[f], `options.task.${f}`);
-    if (t.pidNamespace !== undefined) {
-      const n = checkOptions(t.pidNamespace as object, 'options.task.pidNamespace') as unknown as Record<string, unknown>;
-      for (const f of ['dev', 'ino']) checkU64(n[f], `options.task.pidNamespace.${f}`);
-      for (const f of ['pid', 'tgid']) checkOptionalInteger(n[f], `options.task.pidNamespace.${f}`, 0, 0xffff_ffff);
-    }
-    // The kernel keeps 15 bytes of the name: no need to keep more characters than that.
-    task = { ...(t as unknown as TaskDescription), ...(typeof t.comm === 'string' ? { comm: t.comm.slice(0, 16) } : {}) };
+  const task = o.task === undefined ? undefined : checkTask(o.task, 'options.task');
+  let tasks: TaskDescription[] | undefined;
+  if (o.tasks !== undefined) {
+    if (!Array.isArray(o.tasks) || o.tasks.length > MAX_TASKS) throw new ArgumentError(`options.tasks must be an array of at most ${MAX_TASKS} tasks, not ${describeValue(o.tasks)}`);
+    const seen = new Set<bigint>([task?.address ?? DEFAULT_TASK_ADDRESS]);
+    tasks = o.tasks.map((x: unknown, i) => {
+      const t = checkTask(x as TaskDescription, `options.tasks[${i}]`);
+      if (t.address === undefined) throw new ArgumentError(`options.tasks[${i}].address is needed: the program finds the task by the address of its task_struct`);
+      if (seen.has(t.address)) throw new ArgumentError(`options.tasks[${i}].address 0x${t.address.toString(16)} is another task's (the current task's is 0x${(task?.address ?? DEFAULT_TASK_ADDRESS).toString(16)})`);
+      seen.add(t.address);
+      return t;
+    });
   }
   let probeMemory: ProbeMemoryBlock[] | undefined;
   if (o.probeMemory !== undefined) {
@@ -361,7 +394,7 @@ function checkTaskHost(o: RawRunOptions | TracingRunOptions): TaskRunHost {
       return { address, bytes: bytes.slice() };
     });
   }
-  return { ...(task === undefined ? {} : { task }), ...(probeMemory === undefined ? {} : { probeMemory }) };
+  return { ...(task === undefined ? {} : { task }), ...(tasks === undefined ? {} : { tasks }), ...(probeMemory === undefined ? {} : { probeMemory }) };
 }
 
 /** `options.tunnel` checked: a copy, so that a run cannot change the caller's arrays. */
@@ -672,7 +705,7 @@ export class ProgramRunner {
     if (ctx !== undefined) ctxOffset = space.setContext(ctx);
     try {
       const r1 = ctx !== undefined ? MBUFF_ADDRESS : input !== undefined ? MEM_ADDRESS : 0n;
-      const host = options.task === undefined && options.probeMemory === undefined ? undefined : checkTaskHost(options);
+      const host = options.task === undefined && options.probeMemory === undefined && options.tasks === undefined ? undefined : checkTaskHost(options);
       const r0 = this.execute(options, r1, BigInt(input?.length ?? 0), host);
       if (ctx !== undefined) ctx.set(mem.bytes.subarray(ctxOffset, ctxOffset + ctx.length));
       if (input !== undefined) input.set(mem.bytes.subarray(base, base + input.length));

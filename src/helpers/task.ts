@@ -53,6 +53,24 @@ export interface TaskDescription {
    * passes matches, and the helper gives -EINVAL.
    */
   readonly pidNamespace?: PidNamespace;
+  /**
+   * Its kernel stack, innermost frame first, at most {@link MAX_STACK_FRAMES}: what
+   * `bpf_get_task_stack` gives for it, and `bpf_get_stack` / `bpf_get_stackid` for the current task
+   * (without it: the call site's one frame for the current task, none for another).
+   */
+  readonly kernelStack?: readonly bigint[];
+  /** Its user stack, the same way (only the current task's can be read; default none). */
+  readonly userStack?: readonly bigint[];
+  /** A kernel thread, which has no user space (default: pid 0, the idle task). */
+  readonly kernelThread?: boolean;
+}
+
+/** Most frames a stack has (the kernel's `PERF_MAX_STACK_DEPTH`). */
+export const MAX_STACK_FRAMES = 127;
+
+/** Whether `t` is a kernel thread (no user space to signal, write or unwind). */
+export function isKernelThread(t: TaskDescription): boolean {
+  return t.kernelThread ?? t.pid === 0;
 }
 
 /** Where a task's `task_struct` is when the host does not say: an address in x86-64's direct map. */
@@ -88,6 +106,8 @@ export interface ProbeMemoryBlock {
 /** What the task helpers and probe reads look for on a run's host. */
 export interface TaskRunHost {
   readonly task?: TaskDescription;
+  /** Other tasks a program may be given pointers to (iterators), by their `address`. */
+  readonly tasks?: readonly TaskDescription[];
   readonly probeMemory?: readonly ProbeMemoryBlock[];
   /** Tracing runs (`runEvent`): what the perf and tracing helpers read, and what they did. */
   readonly tracing?: TracingRunState;
@@ -118,7 +138,9 @@ export interface TracingRunState {
 }
 
 /** The task of a run that describes none: a softirq on CPU 0. */
-export const IDLE_TASK: Required<Omit<TaskDescription, 'pidNamespace'>> = { pid: 0, tgid: 0, uid: 0, gid: 0, comm: 'swapper/0', cgroupId: 1n, address: DEFAULT_TASK_ADDRESS };
+export const IDLE_TASK: Required<Omit<TaskDescription, 'pidNamespace' | 'kernelStack' | 'userStack'>> = {
+  pid: 0, tgid: 0, uid: 0, gid: 0, comm: 'swapper/0', cgroupId: 1n, address: DEFAULT_TASK_ADDRESS, kernelThread: true,
+};
 
 const EINVAL = 22;
 const neg = (errno: number): bigint => BigInt.asUintN(64, BigInt(-errno));

@@ -28,7 +28,7 @@ import type { VmMemory } from '../vm/memory.js';
 import type { BpfMap } from '../maps/map.js';
 import { PerfEventArrayMap } from '../maps/special.js';
 import { Errno } from '../maps/types.js';
-import { DEFAULT_TASK_ADDRESS, IDLE_TASK, probeView, type PerfCounter, type TaskDescription, type TaskRunHost, type TracingRunState } from './task.js';
+import { DEFAULT_TASK_ADDRESS, IDLE_TASK, isKernelThread, probeView, type PerfCounter, type TaskDescription, type TaskRunHost, type TracingRunState } from './task.js';
 
 /** Tracing helper ids (uapi `linux/bpf.h`). */
 export const TracingHelper = {
@@ -59,11 +59,6 @@ function hostOf(ctx: HelperContext): TaskRunHost | undefined {
 
 function taskOf(ctx: HelperContext): TaskDescription {
   return hostOf(ctx)?.task ?? IDLE_TASK;
-}
-
-/** Kernel threads (the idle task, pid 0) have no user space to signal or write. */
-function isKernelThread(t: TaskDescription): boolean {
-  return t.pid === 0;
 }
 
 /** What the tracing helpers need from the loaded object. */

@@ -172,6 +172,14 @@ describe('iterator events and outputs', () => {
     const meta = (size: number, members: [string, number, number?][]): Btf =>
       new Btf([undefined as unknown as BtfType, u64, { id: 2, kind: BtfKind.STRUCT, name: 'bpf_iter_meta', vlen: members.length, sizeOrType: size, members: members.map(([name, bitOffset, bitSize]) => ({ name, type: 1, bitOffset, bitSize: bitSize ?? 0 })) }]);
     expect(iterMetaLayout(meta(32, [['seq_num', 0], ['session_id', 64], ['seq', 192]]))).toEqual({ seq: 24, sessionId: 8, seqNum: 0, size: 32 });
+    // `seq` in an anonymous union, as the kernel's __bpf_md_ptr declares it.
+    const anon = new Btf([
+      undefined as unknown as BtfType,
+      u64,
+      { id: 2, kind: BtfKind.UNION, name: '', vlen: 1, sizeOrType: 8, members: [{ name: 'seq', type: 1, bitOffset: 0 }] },
+      { id: 3, kind: BtfKind.STRUCT, name: 'bpf_iter_meta', vlen: 3, sizeOrType: 24, members: [{ name: 'session_id', type: 1, bitOffset: 0 }, { name: 'seq_num', type: 1, bitOffset: 64 }, { name: '', type: 2, bitOffset: 128 }] },
+    ]);
+    expect(iterMetaLayout(anon)).toEqual({ seq: 16, sessionId: 0, seqNum: 8, size: 24 });
     expect(iterMetaLayout(undefined)).toEqual(DEFAULT_ITER_META);
     expect(iterMetaLayout(meta(1 << 20, [['seq', 0]]))).toEqual(DEFAULT_ITER_META);
     // A bitfield, a misaligned member, one past the end: the kernel's offset; a collision: the kernel's layout.
@@ -183,5 +191,66 @@ describe('iterator events and outputs', () => {
     expect(v.getBigUint64(0, true)).toBe(BigInt(MBUFF_START + 96));
     expect(v.getBigUint64(8, true)).toBe(TASK);
     expect([v.getBigUint64(96, true), v.getBigUint64(104, true), v.getBigUint64(120, true)]).toEqual([7n, 5n, SEQ_FILE_ADDRESS]);
+  });
+});
+
+describe.each([false, true])('bpf_get_task_stack (jit %s)', (jit) => {
+  const CURRENT = 0xffff_8880_0900_0000n;
+  const frames = (n: number, base: bigint): bigint[] => Array.from({ length: n }, (_, i) => base + BigInt(i) * 8n);
+  const tasks = [
+    { pid: 10, address: TASK, kernelStack: frames(5, 0xffff_ffff_8100_0000n) },
+    { pid: 11, address: TASK + 0x1000n, kernelThread: true, kernelStack: frames(2, 0xffff_ffff_8200_0000n) },
+  ];
+  const task = { pid: 77, address: CURRENT, kernelStack: frames(3, 0xffff_ffff_8300_0000n), userStack: [0x401000n, 0x402000n] };
+
+  /** task_stack's buffer after a run on `target` with these flags and size: the return value and the frames it covers. */
+  function stack(target: bigint, flags: bigint, size: bigint): { rc: bigint; words: bigint[] } {
+    const obj = load('iter_helpers');
+    setRodata(obj, { stack_flags: flags, stack_size: size });
+    const r = obj.program('task_stack').runEvent({ args: [target] }, { jit, task, tasks });
+    const v = new DataView(r.seq!.buffer, r.seq!.byteOffset, r.seq!.byteLength);
+    const rc = v.getBigInt64(8 * 127, true);
+    return { rc, words: Array.from({ length: Math.max(0, Number(rc) / 8) }, (_, i) => v.getBigUint64(8 * i, true)) };
+  }
+
+  it('copies the described kernel stack of another task, with skip and a short buffer', () => {
+    expect(stack(TASK, 0n, 1016n)).toEqual({ rc: 40n, words: tasks[0]!.kernelStack });
+    expect(stack(TASK, 2n, 1016n)).toEqual({ rc: 24n, words: tasks[0]!.kernelStack.slice(2) });
+    expect(stack(TASK, 0n, 16n)).toEqual({ rc: 16n, words: tasks[0]!.kernelStack.slice(0, 2) });
+    expect(stack(TASK, 5n, 1016n)).toEqual({ rc: 0n, words: [] });
+    expect(stack(TASK, 6n, 1016n).rc).toBe(-14n);
+  });
+
+  it("reads the current task's user stack only, as ips or build id records", () => {
+    expect(stack(CURRENT, 1n << 8n, 1016n)).toEqual({ rc: 16n, words: task.userStack });
+    expect(stack(CURRENT, 0n, 1016n)).toEqual({ rc: 24n, words: task.kernelStack });
+    const ids = stack(CURRENT, (1n << 8n) | (1n << 11n), 128n);
+    expect(ids.rc).toBe(64n);
+    // Each record: status BPF_STACK_BUILD_ID_IP (2), then the ip at byte 24.
+    expect([ids.words[0]! & 0xffff_ffffn, ids.words[3], ids.words[4]! & 0xffff_ffffn, ids.words[7]]).toEqual([2n, 0x401000n, 2n, 0x402000n]);
+    expect(stack(TASK, 1n << 8n, 1016n).rc).toBe(-95n);
+    expect(stack(TASK + 0x1000n, 1n << 8n, 1016n).rc).toBe(-14n);
+  });
+
+  it('gives a task nobody described no kernel stack, and refuses bad flags and sizes', () => {
+    expect(stack(0x1234n, 0n, 1016n)).toEqual({ rc: 0n, words: [] });
+    expect(stack(0x1234n, 1n << 8n, 1016n).rc).toBe(-95n);
+    expect(stack(TASK, 1n << 12n, 1016n).rc).toBe(-22n);
+    expect(stack(TASK, 1n << 11n, 1024n).rc).toBe(-22n);
+    expect(stack(TASK, 0n, 1012n).rc).toBe(-22n);
+    expect(() => stack(TASK, 0n, 0x7fff_fff8n)).toThrow(/out-of-bounds/);
+  });
+
+  it('checks the tasks a host describes', () => {
+    const p = load('iter_helpers').program('task_stack');
+    const run = (t: unknown): unknown => p.runEvent({ args: [TASK] }, { jit, tasks: t as never });
+    expect(() => run([{ pid: 1 }])).toThrow(/options.tasks\[0\].address is needed/);
+    expect(() => run([{ pid: 1, address: TASK }, { pid: 2, address: TASK }])).toThrow(/is another task's/);
+    expect(() => run([{ pid: 1, address: 0xffff_8880_0400_0000n }])).toThrow(/is another task's/);
+    expect(() => run([{ pid: 1, address: TASK, kernelStack: new Array(128).fill(1n) }])).toThrow(/at most 127/);
+    expect(() => run([{ pid: 1, address: TASK, kernelStack: [1] }])).toThrow(ArgumentError);
+    expect(() => run([{ pid: 1, address: TASK, kernelThread: 'yes' }])).toThrow(ArgumentError);
+    expect(() => run({ length: 1 })).toThrow(/options.tasks must be an array/);
+    expect(() => p.runEvent({ args: [TASK] }, { jit, task: { pid: 1, userStack: [-1n] } })).toThrow(ArgumentError);
   });
 });
