@@ -206,23 +206,35 @@ static long cmd_map(char **t, int n) {
   return fd;
 }
 
-/* Rewrites lddw imm values per "imm=fd,..."; returns -1 on a malformed map. */
+/*
+ * Rewrites lddw imm values per "imm=fd,..."; returns -1 on a malformed map. Each lddw is rewritten at
+ * most once: an fd equal to a later listed imm must not be rewritten again.
+ */
 static int apply_fdmap(struct bpf_insn *insns, size_t count, char *spec) {
+  unsigned char *done = calloc(count, 1);
+  if (done == NULL) return -1;
   for (char *item = strtok(spec, ","); item != NULL; item = strtok(NULL, ",")) {
     char *eq = strchr(item, '=');
     long long imm;
     long fd;
-    if (eq == NULL) return -1;
+    if (eq == NULL) goto bad;
     *eq = '\0';
-    if (parse_num(item, &imm) < 0 || parse_fd(eq + 1, &fd) < 0) return -1;
+    if (parse_num(item, &imm) < 0 || parse_fd(eq + 1, &fd) < 0) goto bad;
     for (size_t i = 0; i + 1 < count; i++) {
       if (insns[i].code == (BPF_LD | BPF_DW | BPF_IMM)) {
-        if ((insns[i].src_reg == 1 || insns[i].src_reg == 2) && insns[i].imm == (int32_t)imm) insns[i].imm = (int32_t)fd;
+        if (!done[i] && (insns[i].src_reg == 1 || insns[i].src_reg == 2) && insns[i].imm == (int32_t)imm) {
+          insns[i].imm = (int32_t)fd;
+          done[i] = 1;
+        }
         i++;
       }
     }
   }
+  free(done);
   return 0;
+bad:
+  free(done);
+  return -1;
 }
 
 static long cmd_load(char **t, int n) {
