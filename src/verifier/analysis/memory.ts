@@ -7,7 +7,7 @@ import { TOP, unsignedRange, constValue as scalarConst, type Scalar } from './sc
 import { ctxAccess } from './program-types.js';
 import { mapInfo, type Env } from './env.js';
 import { Byte, STACK_SIZE, type Frame, type Spill } from './state.js';
-import { ANY_SCALAR, constValue, isPointer, pointer, scalarValue, typeName, type Value } from './value.js';
+import { ANY_SCALAR, constValue, isPointer, mapsOf, pointer, scalarValue, typeName, type Value } from './value.js';
 import { sockReadAllowed } from './sockets.js';
 
 /** A state being transformed in place (copied from the immutable {@link State} at a block's entry). */
@@ -102,9 +102,11 @@ export function access(env: Env, w: Work, a: Access): Value | undefined {
     case 'packet_meta':
       return packetAccess(env, w, a);
     case 'map_value': {
-      const map = mapInfo(env, base.map);
-      const size = map?.valueSize ?? 0;
-      if (write && map?.readOnly === true) {
+      // a value of one of several maps: the access must suit each (the smallest value, any read-only)
+      const infos = mapsOf(base).map((k) => mapInfo(env, k));
+      const map = infos.length === 1 ? infos[0] : undefined;
+      const size = Math.min(...infos.map((m) => m?.valueSize ?? 0));
+      if (write && infos.some((m) => m?.readOnly === true)) {
         env.report(pc, 'read-only-write', `write into map forbidden, value_size=${size} off=${base.lo + a.off} size=${a.size}`);
         return undefined;
       }
@@ -311,7 +313,7 @@ export function checkMemoryArg(env: Env, w: Work, pc: number, regNo: number, bas
   }
   if (base.type === 'map_value' || base.type === 'mem' || base.type === 'packet' || base.type === 'packet_meta') {
     const probe: Access = { pc, regNo, base, off: 0, size: maxSize };
-    if (write && base.type === 'map_value' && mapInfo(env, base.map)?.readOnly === true) {
+    if (write && base.type === 'map_value' && mapsOf(base).some((k) => mapInfo(env, k)?.readOnly === true)) {
       env.report(pc, 'read-only-write', `R${regNo} points into a read-only map; the helper writes to it`);
       return false;
     }

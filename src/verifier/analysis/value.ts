@@ -45,9 +45,10 @@ export interface Value {
   /** Map pointers and map values: the map's key in the `maps` option. */
   readonly map: number;
   /**
-   * Map pointers only: every map the pointer may be (sorted keys, `map` the first), when paths that
-   * loaded different maps meet (clang merges `f(&map_a)` / `f(&map_b)` tails into one call); undefined
-   * for one map. A helper argument must then suit each of them.
+   * Map pointers and map values: every map the pointer may be (sorted keys, `map` the first), when
+   * paths that loaded different maps (or looked up values in them) meet: clang merges `f(&map_a)` /
+   * `f(&map_b)` tails into one call. Undefined for one map. A helper argument must then suit each of
+   * them, an access into a value must be inside each map's value.
    */
   readonly maps: readonly number[] | undefined;
   /**
@@ -152,7 +153,14 @@ export function joinValue(a: Value, b: Value, fresh: number, widening: boolean):
     const set = [...new Set([...mapsOf(a), ...mapsOf(b)])].sort((x, y) => x - y);
     return set.length > MAX_MAP_SET ? ANY_SCALAR : { ...a, map: set[0]!, maps: set };
   }
-  if (a.frame !== b.frame || a.map !== b.map || a.size !== b.size || a.ref !== b.ref) return ANY_SCALAR;
+  let maps: Pick<Value, 'map' | 'maps'> = a;
+  if (a.type === 'map_value' && !sameMaps(a, b)) {
+    // values of different maps: a value of each (the kernel, walking each path, checks each one's accesses)
+    const set = [...new Set([...mapsOf(a), ...mapsOf(b)])].sort((x, y) => x - y);
+    if (set.length > MAX_MAP_SET) return ANY_SCALAR;
+    maps = { map: set[0]!, maps: set };
+  } else if (a.map !== b.map) return ANY_SCALAR;
+  if (a.frame !== b.frame || a.size !== b.size || a.ref !== b.ref) return ANY_SCALAR;
   if (isNullable(a.type) && a.id !== b.id) return ANY_SCALAR;
   let lo = Math.min(a.lo, b.lo);
   let hi = Math.max(a.hi, b.hi);
@@ -166,7 +174,7 @@ export function joinValue(a: Value, b: Value, fresh: number, widening: boolean):
     id = fresh;
     k = 0;
   }
-  return { ...a, lo, hi, id, k };
+  return { ...a, ...maps, lo, hi, id, k };
 }
 
 /** The kernel's name of a type, as its messages print it. */
