@@ -206,6 +206,31 @@ export const CASES: readonly PathCase[] = [
     kernelAccepts: false,
     source: twoLengths(25),
   },
+  {
+    name: 'values of two maps, 16 paths meeting (more than are kept apart), a spilled value read inside both',
+    type: 'xdp',
+    kernelAccepts: true,
+    source: twoMapsManyPaths(0),
+  },
+  {
+    name: 'the same read past the smaller value (the hash map path)',
+    type: 'xdp',
+    kernelAccepts: false,
+    source: twoMapsManyPaths(8),
+  },
+  {
+    name: 'values of two maps at different offsets, paths differing only in r3-r5 before a two-argument helper call',
+    type: 'xdp',
+    kernelAccepts: true,
+    source: lines(
+      'r6 = r1', 'r7 = *(u32 *)(r6 + 12)', 'r1 = 0', '*(u64 *)(r10 - 8) = r1', 'r2 = r10', 'r2 += -8', 'if r7 == 1 goto hash',
+      'r1 = map_fd 1 ll', 'call 1', 'if r0 == 0 goto out', 'r0 += 8', 'goto got',
+      'hash:', 'r1 = map_fd 2 ll', 'call 1', 'if r0 == 0 goto out',
+      'got:', '*(u64 *)(r10 - 24) = r0', 'r7 = *(u32 *)(r6 + 16)', 'r3 = 0', 'r4 = 0', 'r5 = 0',
+      'if r7 & 1 goto a', 'r3 = r10', 'a:', 'if r7 & 2 goto b', 'r4 = r10', 'b:', 'if r7 & 4 goto c', 'r5 = r10', 'c:',
+      'r1 = map_fd 2 ll', 'r2 = r10', 'r2 += -8', 'call 1', 'r1 = *(u64 *)(r10 - 24)', 'r0 = *(u64 *)(r1 + 0)', 'out:', 'r0 = 0', 'exit',
+    ),
+  },
 ];
 
 /** A length of 20 or 40 by a flag (spilled), proved as `data + x + len <= data_end` (x in [0, 60]) after the join, then a byte read at `at` (20) or 6 (40) past `data + x`. */
@@ -245,4 +270,18 @@ function manyHeaders(n: number, len: (i: number) => number): string {
   for (let i = 0; i < n; i++) l.push(`p${i}:`, 'r6 = r2', `r6 += ${14 + 4 * i}`, 'r7 = r6', `r7 += ${len(i)}`, 'if r7 > r3 goto out', 'goto hdr');
   l.push('hdr:', 'r0 = *(u32 *)(r6 + 16)', 'out:', 'r0 = 2', 'exit');
   return lines(...l);
+}
+
+/**
+ * A value of the array (path 1) or the hash map (path 2) spilled, then four registers each a stack
+ * pointer or 0 (16 kinds of state), all read after a load of 8 bytes at `off` from the filled value.
+ */
+function twoMapsManyPaths(off: number): string {
+  return lines(
+    'r6 = r1', 'r7 = *(u32 *)(r6 + 12)', 'r1 = 0', '*(u64 *)(r10 - 8) = r1', 'r2 = r10', 'r2 += -8', 'if r7 == 1 goto hash',
+    'r1 = map_fd 1 ll', 'call 1', 'goto got', 'hash:', 'r1 = map_fd 2 ll', 'call 1',
+    'got:', 'if r0 == 0 goto out', '*(u64 *)(r10 - 24) = r0', 'r7 = *(u32 *)(r6 + 16)', 'r8 = 0', 'r9 = 0', 'r5 = 0',
+    'if r7 & 1 goto a', 'r8 = r10', 'a:', 'if r7 & 2 goto b', 'r9 = r10', 'b:', 'if r7 & 4 goto c', 'r5 = r10', 'c:', 'if r7 & 8 goto d', 'r6 = r10', 'd:',
+    'r1 = *(u64 *)(r10 - 24)', `r0 = *(u64 *)(r1 + ${off})`, 'r0 = r8', 'r0 = r9', 'r0 = r5', 'r0 = r6', 'out:', 'r0 = 0', 'exit',
+  );
 }

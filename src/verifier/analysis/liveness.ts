@@ -8,6 +8,7 @@
  */
 import type { Insn } from '../../isa/instruction.js';
 import { branchTarget, type Operation } from '../../isa/operation.js';
+import { HELPER_PROTOS } from './helpers.js';
 
 const ALL = 0x7ff;
 /** r1-r5: arguments of calls. */
@@ -44,8 +45,12 @@ function useDef(i: Insn, op: Operation): { use: number; def: number } {
       return { use: bit(i.dst) | (op.source === 'reg' ? bit(i.src) : 0), def: 0 };
     case 'ja':
       return { use: 0, def: 0 };
-    case 'call':
-      return { use: ARGS, def: CALL_DEFS };
+    case 'call': {
+      // a helper reads the arguments its prototype has; anything else (a local call, a kfunc, a helper
+      // without a prototype) may read r1-r5
+      const proto = op.target === 'helper' ? HELPER_PROTOS.get(i.imm) : undefined;
+      return { use: proto === undefined ? ARGS : ARGS & ((1 << (proto.args.length + 1)) - 1), def: CALL_DEFS };
+    }
     case 'ldabs':
       return { use: bit(6), def: CALL_DEFS };
     case 'ldind':
