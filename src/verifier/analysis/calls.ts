@@ -152,7 +152,10 @@ export function helperCall(env: Env, w: Work, pc: number, id: number): void {
       }
       case 'long_out':
         if (proto.noPacket === true && (v.type === 'packet' || v.type === 'packet_meta')) bad('fp, map_value, ringbuf_mem (helper access to the packet is not allowed)');
-        else ok = checkMemoryArg(env, w, pc, r, v, 8, 8, true);
+        else if (v.type === 'stack' && (v.lo & 7) !== 0) {
+          env.report(pc, 'stack-access', `misaligned stack access off ${v.lo} size 8 (argument ${r} of ${proto.name}#${id} is a long)`);
+          ok = false;
+        } else ok = checkMemoryArg(env, w, pc, r, v, 8, 8, true);
         break;
       case 'dynptr_uninit':
         dynptrSlot = v;

@@ -236,6 +236,10 @@ function stackAccess(env: Env, w: Work, a: Access): Value | undefined {
   }
   if (!write || a.atomic === true) {
     const frame = w.frames[base.frame]!;
+    if (dynptrBytes(frame, start, end)) {
+      env.report(pc, 'stack-access', `invalid read from stack off ${base.lo}+${a.off} size ${a.size}: it holds a dynptr, which only the dynptr helpers may read`);
+      return undefined;
+    }
     for (let i = start; i < end && !env.privileged; i++) {
       if (frame.bytes[i] === Byte.UNINIT) {
         env.report(pc, 'uninit-stack-read', `invalid read from stack R${a.regNo} off ${base.lo}+${a.off} size ${a.size}: byte ${i - STACK_SIZE} was never written`);
@@ -278,6 +282,12 @@ function stackAccess(env: Env, w: Work, a: Access): Value | undefined {
   return ANY_SCALAR;
 }
 
+/** True when stack bytes `[start, end)` of `frame` overlap a dynptr (a spill of the dynptr helpers'). */
+function dynptrBytes(frame: Frame, start: number, end: number): boolean {
+  for (const [at, s] of frame.spills) if (s.value.type === 'dynptr' && at < end && at + s.size > start) return true;
+  return false;
+}
+
 /**
  * A helper argument pointing to memory of `size` bytes (a range [min, max] for variable sizes): check
  * it can be read (`write` false: stack bytes must be initialised) or written (`write`: stack bytes
@@ -294,6 +304,10 @@ export function checkMemoryArg(env: Env, w: Work, pc: number, regNo: number, bas
     }
     if (!write) {
       const frame = w.frames[base.frame]!;
+      if (dynptrBytes(frame, lo + STACK_SIZE, hi + STACK_SIZE + maxSize)) {
+        env.report(pc, 'stack-access', `invalid indirect read from stack R${regNo} off ${lo}: it holds a dynptr, which only the dynptr helpers may read`);
+        return false;
+      }
       for (let i = lo + STACK_SIZE; i < hi + STACK_SIZE + maxSize && !env.privileged; i++) {
         if (frame.bytes[i] === Byte.UNINIT) {
           env.report(pc, 'uninit-stack-read', `invalid indirect read from stack R${regNo} off ${lo}+${i - STACK_SIZE - lo} size ${maxSize}`);
