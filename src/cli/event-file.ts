@@ -7,7 +7,7 @@
  */
 import { dirname, resolve } from 'node:path';
 import { ArgumentError } from '../errors.js';
-import type { PerfCounterSlot, PidNamespace, ProbeMemoryBlock, TaskDescription } from '../helpers/task.js';
+import { MAX_STACK_FRAMES, type PerfCounterSlot, type PidNamespace, type ProbeMemoryBlock, type TaskDescription } from '../helpers/task.js';
 import type { TracingEvent } from '../context/tracing.js';
 import { parseTracepointFormat, type TracepointFieldValue, type TracepointFormat } from '../context/tracepoint.js';
 import { UsageError } from './args.js';
@@ -17,6 +17,10 @@ import { parseHex, readInputFile } from './input.js';
 export interface EventFile {
   readonly event: TracingEvent;
   readonly task?: TaskDescription;
+  /** Other tasks (iterators' objects), by address. */
+  readonly tasks?: readonly TaskDescription[];
+  /** Iterators: the objects to show one after the other, each its fields (`args`), as one read() of the iterator. */
+  readonly objects?: readonly (readonly bigint[])[];
   readonly probeMemory?: readonly ProbeMemoryBlock[];
   readonly perfCounters?: readonly PerfCounterSlot[];
 }
@@ -26,7 +30,7 @@ const MAX_EVENT_FILE = 16 << 20;
 const MAX_MEMORY_BYTES = 64 << 20;
 const MAX_BLOCKS = 4096;
 
-const KEYS = ['regs', 'args', 'ret', 'funcIp', 'cookie', 'record', 'format', 'fields', 'samplePeriod', 'addr', 'counter', 'task', 'memory', 'perfCounters'];
+const KEYS = ['regs', 'args', 'ret', 'funcIp', 'cookie', 'record', 'format', 'fields', 'samplePeriod', 'addr', 'counter', 'seqNum', 'sessionId', 'objects', 'task', 'tasks', 'memory', 'perfCounters'];
 const INTEGER = /^-?(0x[0-9a-f]+|[0-9]+)$/i;
 
 /** The event file's reader, naming the file in every error. */
@@ -100,6 +104,30 @@ function pidNamespaceOf(r: Reader, v: unknown): PidNamespace {
   };
 }
 
+/** A task: `{"pid", "tgid"?, "uid"?, "gid"?, "comm"?, "cgroup"?, "address"?, "pidNamespace"?, "kernelStack"?, "userStack"?, "kernelThread"?}`. */
+function taskOf(r: Reader, v: unknown, where: string): TaskDescription {
+  const t = r.object(v, where);
+  const known = ['pid', 'tgid', 'uid', 'gid', 'comm', 'cgroup', 'address', 'pidNamespace', 'kernelStack', 'userStack', 'kernelThread'];
+  for (const k of Object.keys(t)) if (!known.includes(k)) r.fail(`${where}: unknown key "${k}" (a task has ${known.join(', ')})`);
+  if (t.comm !== undefined && typeof t.comm !== 'string') r.fail(`${where}.comm must be a string`);
+  if (t.kernelThread !== undefined && typeof t.kernelThread !== 'boolean') r.fail(`${where}.kernelThread must be true or false`);
+  const u32 = (k: string): number | undefined => (t[k] === undefined ? undefined : r.number(t[k], `${where}.${k}`, 0xffff_ffff));
+  const frames = (k: string): bigint[] => r.array(t[k], `${where}.${k}`, MAX_STACK_FRAMES).map((x, i) => r.integer(x, `${where}.${k}[${i}]`, 0n));
+  return {
+    pid: u32('pid') ?? 0,
+    ...(t.tgid === undefined ? {} : { tgid: u32('tgid') }),
+    ...(t.uid === undefined ? {} : { uid: u32('uid') }),
+    ...(t.gid === undefined ? {} : { gid: u32('gid') }),
+    ...(typeof t.comm === 'string' ? { comm: t.comm } : {}),
+    ...(t.cgroup === undefined ? {} : { cgroupId: r.integer(t.cgroup, `${where}.cgroup`, 0n) }),
+    ...(t.address === undefined ? {} : { address: r.integer(t.address, `${where}.address`, 0n) }),
+    ...(t.pidNamespace === undefined ? {} : { pidNamespace: pidNamespaceOf(r, t.pidNamespace) }),
+    ...(t.kernelStack === undefined ? {} : { kernelStack: frames('kernelStack') }),
+    ...(t.userStack === undefined ? {} : { userStack: frames('userStack') }),
+    ...(typeof t.kernelThread === 'boolean' ? { kernelThread: t.kernelThread } : {}),
+  };
+}
+
 /** A tracepoint field's value: an integer for integer fields, else a string or `{ "hex": ... }` bytes. */
 function fieldValue(r: Reader, format: TracepointFormat | undefined, name: string, v: unknown): TracepointFieldValue {
   const where = `fields.${name}`;
@@ -148,7 +176,7 @@ export function readEventFile(path: string): EventFile {
   }
   if (doc.samplePeriod !== undefined) event.samplePeriod = r.integer(doc.samplePeriod, 'samplePeriod', 0n);
   if (doc.addr !== undefined) event.addr = BigInt.asUintN(64, r.integer(doc.addr, 'addr'));
-  for (const k of ['ret', 'funcIp', 'cookie'] as const) if (doc[k] !== undefined) event[k] = BigInt.asUintN(64, r.integer(doc[k], k));
+  for (const k of ['ret', 'funcIp', 'cookie', 'seqNum', 'sessionId'] as const) if (doc[k] !== undefined) event[k] = BigInt.asUintN(64, r.integer(doc[k], k));
   const counter = (v: unknown, where: string): { counter: bigint; enabled: bigint; running: bigint } => {
     const o = r.object(v, where);
     for (const k of Object.keys(o)) if (!['counter', 'enabled', 'running', 'map', 'index'].includes(k)) r.fail(`${where}: unknown key "${k}"`);
@@ -159,23 +187,12 @@ export function readEventFile(path: string): EventFile {
     };
   };
   if (doc.counter !== undefined) event.counter = counter(doc.counter, 'counter');
-  let task: TaskDescription | undefined;
-  if (doc.task !== undefined) {
-    const t = r.object(doc.task, 'task');
-    const known = ['pid', 'tgid', 'uid', 'gid', 'comm', 'cgroup', 'address', 'pidNamespace'];
-    for (const k of Object.keys(t)) if (!known.includes(k)) r.fail(`task: unknown key "${k}" (a task has ${known.join(', ')})`);
-    if (t.comm !== undefined && typeof t.comm !== 'string') r.fail('task.comm must be a string');
-    const u32 = (k: string): number | undefined => (t[k] === undefined ? undefined : r.number(t[k], `task.${k}`, 0xffff_ffff));
-    task = {
-      pid: u32('pid') ?? 0,
-      ...(t.tgid === undefined ? {} : { tgid: u32('tgid') }),
-      ...(t.uid === undefined ? {} : { uid: u32('uid') }),
-      ...(t.gid === undefined ? {} : { gid: u32('gid') }),
-      ...(typeof t.comm === 'string' ? { comm: t.comm } : {}),
-      ...(t.cgroup === undefined ? {} : { cgroupId: r.integer(t.cgroup, 'task.cgroup', 0n) }),
-      ...(t.address === undefined ? {} : { address: r.integer(t.address, 'task.address', 0n) }),
-      ...(t.pidNamespace === undefined ? {} : { pidNamespace: pidNamespaceOf(r, t.pidNamespace) }),
-    };
+  const task = doc.task === undefined ? undefined : taskOf(r, doc.task, 'task');
+  const tasks = doc.tasks === undefined ? undefined : r.array(doc.tasks, 'tasks', MAX_BLOCKS).map((v, i) => taskOf(r, v, `tasks[${i}]`));
+  let objects: bigint[][] | undefined;
+  if (doc.objects !== undefined) {
+    if (doc.args !== undefined || doc.seqNum !== undefined) r.fail('objects lists the objects an iterator shows, numbered in order: leave out args and seqNum');
+    objects = r.array(doc.objects, 'objects', MAX_BLOCKS).map((v, i) => r.array(v, `objects[${i}]`, 11).map((x, j) => BigInt.asUintN(64, r.integer(x, `objects[${i}][${j}]`))));
   }
   let probeMemory: ProbeMemoryBlock[] | undefined;
   if (doc.memory !== undefined) {
@@ -203,6 +220,8 @@ export function readEventFile(path: string): EventFile {
   return {
     event: event as TracingEvent,
     ...(task === undefined ? {} : { task }),
+    ...(tasks === undefined ? {} : { tasks }),
+    ...(objects === undefined ? {} : { objects }),
     ...(probeMemory === undefined ? {} : { probeMemory }),
     ...(perfCounters === undefined ? {} : { perfCounters }),
   };

@@ -1,7 +1,9 @@
 /**
  * `tsbpf run OBJ.o --event FILE.json` (or a tracing program with no input: the default event): one
  * run, or `--repeat N`, of a tracing program on a host-described event, reported as packet runs are —
- * r0, what the tracing helpers did (override, signals), the maps, trace lines and event records.
+ * r0, what the tracing helpers did (override, signals), the maps, trace lines and event records. An
+ * iterator prints what it wrote to its seq_file; given `objects`, it shows each object and then makes
+ * the last (NULL) call, as one read() of the iterator's file (seq-run.ts).
  * @module
  */
 import type { BpfObject, ProgramInfo } from '../elf/loader.js';
@@ -15,6 +17,7 @@ import type { CliIo } from './io.js';
 import { saveMapState } from './map-state.js';
 import { dumpMaps, formatMapDump } from './object-maps.js';
 import { EventDrain, formatEvents } from './object-output.js';
+import { formatSeq, iterate, seqJson, type Iteration } from './seq-run.js';
 
 /** What one event run needs. */
 export interface EventRunRequest {
@@ -41,10 +44,26 @@ export function eventRun(req: EventRunRequest, io: CliIo): number {
     throw new UsageError(`--event applies to tracing programs (kprobe, tracepoint, raw_tracepoint, perf_event, tracing); ${info.name} (${info.section}) is ${info.type}: give --type if its section name says nothing`);
   }
   const e = req.event;
-  const options = { jit: req.jit, limits: req.limits, ...(e?.task === undefined ? {} : { task: e.task }), ...(e?.probeMemory === undefined ? {} : { probeMemory: e.probeMemory }), ...(e?.perfCounters === undefined ? {} : { perfCounters: e.perfCounters }) };
+  const options = {
+    jit: req.jit,
+    limits: req.limits,
+    ...(e?.task === undefined ? {} : { task: e.task }),
+    ...(e?.tasks === undefined ? {} : { tasks: e.tasks }),
+    ...(e?.probeMemory === undefined ? {} : { probeMemory: e.probeMemory }),
+    ...(e?.perfCounters === undefined ? {} : { perfCounters: e.perfCounters }),
+  };
+  if (e?.objects !== undefined) {
+    if (runner.tracingType !== 'iter') throw new UsageError(`--event ${req.eventPath ?? ''}: objects applies to iterator programs (iter/...); ${info.name} (${info.section}) is ${runner.tracingType}`);
+    if (req.repeat !== undefined) throw new UsageError('--repeat does not apply to an iterator shown over objects');
+  }
   const events = new EventDrain(obj);
+  let iteration: Iteration | undefined;
   const run = (): TracingResult => {
     try {
+      if (e?.objects !== undefined) {
+        iteration = iterate(runner, e.event, e.objects, options);
+        return iteration.last;
+      }
       return runner.runEvent(e?.event, options);
     } catch (err) {
       // The event was checked by the reader; what the runner refuses is still the event's fault.
@@ -80,6 +99,7 @@ export function eventRun(req: EventRunRequest, io: CliIo): number {
       ...(last.overrideReturn === undefined ? {} : { overrideReturn: hex(last.overrideReturn), overrideReturnDecimal: BigInt.asIntN(64, last.overrideReturn).toString() }),
       signals: last.signals,
       ...(written.length === 0 ? {} : { memory: written }),
+      ...seqJson(last, iteration),
       maps,
       trace,
       traceDropped: obj.traceDropped,
@@ -94,6 +114,7 @@ export function eventRun(req: EventRunRequest, io: CliIo): number {
   text += `r0 = ${hex(last.r0)} (${last.r0}${signed < 0n ? `, signed ${signed}` : ''})\n`;
   if (last.overrideReturn !== undefined) text += `override return = ${BigInt.asIntN(64, last.overrideReturn)}\n`;
   for (const s of last.signals) text += `signal ${s.signal} sent to the ${s.thread ? 'thread' : 'process'}\n`;
+  text += formatSeq(last, iteration);
   if (req.repeat !== undefined) {
     text += `runs: ${repeat}, ${formatNs(perRun)} per run${repeat > 1 ? ` after the first (${formatNs((t1 - t0) * 1e6)})` : ''} (each run builds the context again)\n`;
   }

@@ -131,3 +131,61 @@ describe('tsbpf run --event', () => {
     expect((await cli(['run', fx('tracing_events.o'), ...WARN, '--program', 'on_switch', '--event', eventFile({}), '--mem-hex', '00'])).err).toMatch(/leave out --mem-hex/);
   });
 });
+
+describe('tsbpf run --event: iterators', () => {
+  const TASKS = [
+    { pid: 1, address: '0xffff888000100000', kernelStack: ['0xffffffff81000000', '0xffffffff81000010'] },
+    { pid: 2, address: '0xffff888000200000', kernelThread: true },
+  ];
+  const FORMATS = '-5 42 4294967295 beef BEEF|-7 -8 9 1234567890\n[   42|42   |-0042|+7| 7|ok]\n';
+
+  it('shows the objects, then the last call, and prints the seq_file as text', async () => {
+    const ev = eventFile({ objects: [['0xffff888000100000'], ['0xffff888000200000']], tasks: TASKS });
+    for (const jit of [[], ['--jit']]) {
+      const r = await cli(['run', fx('iter_helpers.o'), '--program', 'seq_formats', '--event', ev, ...jit]);
+      expect(r.err).toBe('');
+      expect(r.code).toBe(0);
+      expect(r.out).toContain('runs: 3 (the objects, then the last call), 1 read() of the seq_file; r0 0 on every run\nseq_file: 186 bytes:\n' + FORMATS);
+      expect(r.out).toContain('rc -22 -22 -22 -22 0 0 0\nend 2\n');
+    }
+    const json = JSON.parse((await cli(['run', fx('iter_helpers.o'), '--program', 'seq_formats', '--event', ev, '--json'])).out) as { seq: { bytes: number; text: string }; runs: string[]; reads: number };
+    expect(json.seq.bytes).toBe(186);
+    expect(json.seq.text.startsWith(FORMATS)).toBe(true);
+    expect(json).toMatchObject({ runs: ['0', '0', '0'], reads: 1 });
+  });
+
+  it('runs one object, and dumps a binary seq_file in hex (bpf_get_task_stack of a described task)', async () => {
+    const one = await cli(['run', fx('iter_helpers.o'), '--program', 'seq_formats', '--event', eventFile({ args: ['0xffff888000100000'], seqNum: 0 })]);
+    expect(one.code).toBe(0);
+    expect(one.out).toContain(`seq_file: 180 bytes:\n${FORMATS}`);
+    const stack = await cli(['run', fx('iter_helpers.o'), '--program', 'task_stack', '--event', eventFile({ args: ['0xffff888000100000'], tasks: TASKS })]);
+    expect(stack.code).toBe(0);
+    expect(stack.out).toContain('seq_file: 1024 bytes (not text):\n  000000  00 00 00 81 ff ff ff ff 10 00 00 81 ff ff ff ff\n');
+    expect(stack.out).toContain('  0003f0  00 00 00 00 00 00 00 00 10 00 00 00 00 00 00 00\n');
+  });
+
+  it('drains the 32 KiB seq_file as it fills and shows the object that did not fit again', async () => {
+    // seq_fill writes 1,000 bytes per object: 32 fit in one read().
+    const r = await cli(['run', fx('iter_helpers.o'), '--program', 'seq_fill', '--event', eventFile({ objects: Array.from({ length: 40 }, (_, i) => [i + 1]) })]);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('runs: 41 (the objects, then the last call), 2 read()s of the seq_file; r0 0 on every run\nseq_file: 40000 bytes (not text):\n');
+    expect(r.out).toContain('  ... 35904 more bytes (--json gives them all)\n');
+  });
+
+  it('refuses objects for other programs, with args or seqNum, too many fields, and tasks without an address', async () => {
+    const bad = async (program: string, doc: unknown, message: RegExp): Promise<void> => {
+      const r = await cli(['run', fx('iter_helpers.o'), '--program', program, '--event', eventFile(doc)]);
+      expect(r.code, JSON.stringify(doc)).toBe(2);
+      expect(r.err).toMatch(message);
+    };
+    await bad('seq_formats', { objects: [[1]], args: [1] }, /objects lists the objects an iterator shows/);
+    await bad('seq_formats', { objects: [new Array(12).fill(1)] }, /objects\[0\] has 12 entries; at most 11/);
+    await bad('seq_formats', { objects: 'all' }, /objects must be an array/);
+    await bad('seq_formats', { tasks: [{ pid: 1 }] }, /options.tasks\[0\].address is needed/);
+    await bad('seq_formats', { tasks: [{ pid: 1, address: 1, kernelStack: new Array(128).fill(1) }] }, /tasks\[0\].kernelStack has 128 entries; at most 127/);
+    await bad('seq_formats', { tasks: [{ pid: 1, address: 1, kernelThread: 'yes' }] }, /tasks\[0\].kernelThread must be true or false/);
+    const fentry = await cli(['run', fx('func_args.o'), '--program', 'on_entry', '--event', eventFile({ objects: [[1]] })]);
+    expect(fentry.code).toBe(2);
+    expect(fentry.err).toMatch(/objects applies to iterator programs/);
+  });
+});

@@ -96,7 +96,7 @@ bpf_trace_printk lines, the ring buffer / perf event records (with any the progr
 because the buffers were full, "N dropped"), and the packet as the program left it when it changed.
 
 A tracing program (kprobe/..., kretprobe/..., uprobe, tracepoint/..., tp/..., raw_tracepoint/...,
-raw_tp/..., perf_event, fentry/..., fexit/..., tp_btf/... sections, or --type) runs on a host-described
+raw_tp/..., perf_event, fentry/..., fexit/..., tp_btf/..., iter/... sections, or --type) runs on a host-described
 event: --event FILE.json gives its context and task, without it the event is all zero and the task the
 idle one. tsbpf prints r0, what bpf_override_return and bpf_send_signal did, the maps, the
 bpf_trace_printk lines and the ring buffer / perf event records. The event file (integers as JSON
@@ -108,13 +108,19 @@ numbers or strings such as "0x7ffd00001000"):
    "record": {"hex": "..."},                        tracepoint: or the whole record
    "samplePeriod": 100000, "addr": "0xdead",        perf_event
    "counter": {"counter": 12, "enabled": 30, "running": 20},  perf_event: bpf_perf_prog_read_value
+   "seqNum": 0, "sessionId": 1,                     iter: the meta (args: the object's fields)
+   "objects": [["0xffff888000100000"], ...],        iter: show these objects, then the last call
    "task": {"pid": 77, "tgid": 70, "uid": 1000, "gid": 1000, "comm": "cat", "cgroup": 119,
-            "address": "0xffff888004000000",
+            "address": "0xffff888004000000", "kernelStack": ["0xffffffff81000000"], "userStack": [],
             "pidNamespace": {"dev": 4, "ino": "0xeffffffc", "pid": 7, "tgid": 7}},
+   "tasks": [{"pid": 1, "address": "0xffff888000100000", "kernelThread": false, "kernelStack": [...]}],
    "memory": [{"address": "0x7ffd00001000", "string": "/etc/passwd"}, {"address": ..., "hex": "..."}],
    "perfCounters": [{"map": "counters", "index": 0, "counter": 5, "enabled": 9, "running": 8}]}
 memory blocks are what bpf_probe_read_* read (and bpf_probe_write_user writes); perfCounters what
-bpf_perf_event_read(_value) find on a perf event array's slots.
+bpf_perf_event_read(_value) find on a perf event array's slots; tasks the other tasks (by the address
+of their task_struct) bpf_get_task_stack reads. An iterator prints what it wrote with bpf_seq_printf /
+bpf_seq_write (text, else a hex dump); with "objects" it runs once per object (seq_num 0, 1, ...) and
+then once with no object, as one read() of the iterator's file (32 KiB seq_file, drained as it fills).
 
 With --pcap, the program runs once per packet of a pcap or pcapng capture of Ethernet frames, read
 as a stream (a file or - for stdin; memory stays bounded whatever its size), and tsbpf prints the
