@@ -19,6 +19,7 @@ import { RingBufMap } from '../maps/ringbuf.js';
 import { MapOfMaps, ProgramArrayMap, type MapRef, type ProgramRef } from '../maps/special.js';
 import { MapType, type MapOptions, type MapSpec } from '../maps/types.js';
 import { kernelHelperName, kernelHelpers, type KernelEnvironment } from '../helpers/kernel.js';
+import { UNMODELLED_HELPERS } from '../helpers/kernel-names.js';
 import { packetHelpers } from '../helpers/packet.js';
 import { fibHelpers } from '../helpers/fib.js';
 import { netfilterKfuncs } from '../helpers/netfilter.js';
@@ -807,7 +808,8 @@ export class BpfObject {
       );
     }
     if (missing.size > 0) {
-      const list = [...missing].map(([id, where]) => `${id} (${kernelHelperName(id)}, first at ${where})`).join(', ');
+      const why = (id: number): string => (UNMODELLED_HELPERS.has(id) ? `; ${UNMODELLED_HELPERS.get(id)!}` : '');
+      const list = [...missing].map(([id, where]) => `${id} (${kernelHelperName(id)}, first at ${where}${why(id)})`).join(', ');
       throw new ObjectFileError(
         ErrorCode.ELF,
         `program ${entry.name} calls ${missing.size === 1 ? 'a helper' : `${missing.size} helpers`} tsbpf does not implement: ${list}; pass ${missing.size === 1 ? 'it' : 'them'} in options.helpers`,

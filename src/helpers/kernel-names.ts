@@ -218,3 +218,8 @@ export const KERNEL_HELPER_NAMES: ReadonlyMap<number, string> = new Map([
   [210, 'bpf_cgrp_storage_get'],
   [211, 'bpf_cgrp_storage_delete'],
 ]);
+
+/** Why tsbpf leaves some kernel helpers out, by id: said when a program calls one. */
+export const UNMODELLED_HELPERS: ReadonlyMap<number, string> = new Map([
+  [150, 'it prints a kernel object through its BTF type (the kernel\'s BTF printer), which tsbpf does not model'],
+]);

@@ -254,3 +254,9 @@ describe.each([false, true])('bpf_get_task_stack (jit %s)', (jit) => {
     expect(() => p.runEvent({ args: [TASK] }, { jit, task: { pid: 1, userStack: [-1n] } })).toThrow(ArgumentError);
   });
 });
+
+describe('bpf_seq_printf_btf', () => {
+  it('is refused at link time, saying why', () => {
+    expect(() => load('iter_helpers').program('seq_btf')).toThrow(/calls a helper tsbpf does not implement: 150 \(bpf_seq_printf_btf, first at iter\/task:seq_btf\+\d+; it prints a kernel object through its BTF type/);
+  });
+});
