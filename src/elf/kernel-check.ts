@@ -61,7 +61,7 @@ export interface ObjectMapTable {
 }
 
 /** Describe an object's maps for the analysis. */
-export function objectMapTable(objectMaps: ReadonlyMap<string, BpfMap>): ObjectMapTable {
+export function objectMapTable(objectMaps: ReadonlyMap<string, BpfMap>, timers: ReadonlyMap<string, number> = new Map()): ObjectMapTable {
   const maps = new Map<number, MapInfo>();
   /** Global-data maps: where their value lives (the address programs load) and its size. */
   const data: { handle: number; start: bigint; end: bigint }[] = [];
@@ -71,7 +71,7 @@ export function objectMapTable(objectMaps: ReadonlyMap<string, BpfMap>): ObjectM
     const readOnly = isFrozenData(name);
     // libbpf freezes read-only global data before loading: the kernel reads loads from it as constants
     const frozen = readOnly && m instanceof ArrayMap && m.spec.maxEntries === 1 ? m.view().slice() : undefined;
-    maps.set(m.handle, { type: m.spec.type, keySize: m.spec.keySize, valueSize: m.spec.valueSize, maxEntries: m.spec.maxEntries, readOnly, frozen, inner });
+    maps.set(m.handle, { type: m.spec.type, keySize: m.spec.keySize, valueSize: m.spec.valueSize, maxEntries: m.spec.maxEntries, readOnly, frozen, inner, timer: timers.get(name) });
     if (GLOBAL_DATA.test(name) && m instanceof ArrayMap) {
       const start = BigInt(m.valueAddress(0));
       data.push({ handle: m.handle, start, end: start + BigInt(Math.max(1, m.spec.valueSize)) });

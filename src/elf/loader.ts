@@ -43,7 +43,7 @@ import { DEFAULT_TRACE_BUFFER_BYTES, TraceLog } from '../helpers/trace-log.js';
 import { ProgramRunner, type RunOptions } from '../context/runner.js';
 import { TRACING_TYPES, tracingTypeOf, type TracingType } from '../context/tracing.js';
 import { RunSpace } from '../context/space.js';
-import { btfMapDefs, datasecVariables, parseBtf, type Btf, type BtfMapDef } from './btf.js';
+import { BtfKind, btfMapDefs, datasecVariables, parseBtf, type Btf, type BtfMapDef } from './btf.js';
 import type { LineInfo, SourceLine } from './btf-ext.js';
 import { linkObjectFiles, prepareObject } from './static-link.js';
 import { functionsOf, linkProgram, type ElfFunction } from './link.js';
@@ -845,7 +845,7 @@ export class BpfObject {
     if (programType === undefined) return;
     if (this.mapTable === undefined) {
       // The analysis reads read-only global data as constants: freeze it, as libbpf does before loading.
-      this.mapTable = objectMapTable(this.maps);
+      this.mapTable = objectMapTable(this.maps, this.timerFields());
       for (const [mapName, m] of this.maps) if (isFrozenData(mapName) && m instanceof ArrayMap) m.freeze();
     }
     const attachType = kernelAttachType(programType, section);
@@ -861,6 +861,25 @@ export class BpfObject {
   }
 
   private mapTable: ObjectMapTable | undefined;
+
+  /** The BTF maps whose value (a struct) has a `struct bpf_timer` member: its byte offset, by map name. */
+  private timerFields(): Map<string, number> {
+    const out = new Map<string, number>();
+    const dotMaps = this.elf.section('.maps');
+    const btf = this.btf;
+    if (dotMaps === undefined || btf === undefined) return out;
+    for (const def of btfMapDefs(btf)) {
+      if (def.valueType === undefined) continue;
+      try {
+        const value = btf.resolve(def.valueType);
+        const timer = value.kind === BtfKind.STRUCT ? value.members?.find((m) => { const t = btf.resolve(m.type); return t.kind === BtfKind.STRUCT && t.name === 'bpf_timer'; }) : undefined;
+        if (timer !== undefined && timer.bitOffset % 8 === 0) out.set(def.name, timer.bitOffset / 8);
+      } catch (e) {
+        if (!(e instanceof EbpfError)) throw e; // malformed BTF: the map gets no timer field
+      }
+    }
+    return out;
+  }
 
   /** The object's Kconfig externs and their `.kconfig` slots (undefined: none). */
   private readonly kconfig: KconfigLayout | undefined;

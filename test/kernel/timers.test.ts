@@ -10,6 +10,7 @@
 import { describe, expect, it } from 'vitest';
 import { fileURLToPath } from 'node:url';
 import { loadObject } from '../../src/elf/index.js';
+import { VerifierError } from '../../src/errors.js';
 import { fixture } from '../elf/fixtures.js';
 import { ENGINES } from './differential.js';
 import { kernelOracle, skipNote, type KernelRequest } from './runner.js';
@@ -73,8 +74,23 @@ describe('bpf_timer', () => {
     });
   }
 
+  // timers_bad.c: what the kernel refuses (BTF says where the struct bpf_timer is)
+  const BAD = { timer_peek: /bpf_timer cannot be accessed directly by load\/store/, timer_misplaced: /off 16 doesn't point to 'struct bpf_timer' that is at 8/ } as const;
+  it('refuses, as the kernel does, a load of a timer\'s bytes and a pointer that is not the value\'s timer', () => {
+    const obj = loadObject(fixture('timers_bad'));
+    for (const [prog, message] of Object.entries(BAD)) {
+      expect(() => obj.program(prog)).toThrow(VerifierError);
+      expect(() => obj.program(prog)).toThrow(message);
+    }
+  });
+
   const k = kernelOracle();
   if (typeof k === 'string') skipNote(k);
+  it.skipIf(typeof k === 'string')('the kernel refuses timers_bad.c\'s programs', () => {
+    if (typeof k === 'string') return;
+    const path = fileURLToPath(new URL('../fixtures/elf/timers_bad.o', import.meta.url));
+    for (const program of Object.keys(BAD)) expect(k.exec([{ op: 'obj', path, program }])[0]).toMatchObject({ kind: 'obj', accepted: false });
+  });
   it.skipIf(typeof k === 'string')('match the kernel live (BPF_PROG_TEST_RUN, sleeping where timers fire)', () => {
     if (typeof k === 'string') return;
     const reqs: KernelRequest[] = [{ op: 'obj', path: O, program: 'array_timer' }, { op: 'obj', path: O, program: 'hash_timer' }];

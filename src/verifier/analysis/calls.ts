@@ -147,6 +147,11 @@ export function helperCall(env: Env, w: Work, pc: number, id: number): void {
           ok = false;
           break;
         }
+        if (map.timer !== undefined && v.lo !== map.timer) {
+          env.report(pc, 'helper-argument', `off ${v.lo} doesn't point to 'struct bpf_timer' that is at ${map.timer} (argument ${r} of ${proto.name}#${id})`);
+          ok = false;
+          break;
+        }
         timerMap = v.map;
         break;
       }

@@ -22,6 +22,8 @@ export interface MapInfo {
   readonly frozen?: Uint8Array;
   /** Array or hash of maps: the shape of the inner maps a lookup returns. */
   readonly inner?: MapInfo;
+  /** Offset of the value's `struct bpf_timer`, when BTF says it has one (loads and stores may not touch it). */
+  readonly timer?: number;
 }
 
 /** Keys at and above this name the inner map of map `key - INNER_MAP`. */

@@ -111,6 +111,11 @@ export function access(env: Env, w: Work, a: Access): Value | undefined {
         return undefined;
       }
       if (!inside(env, pc, R, base, a, size, 'map value', 'map-value-access', `value_size=${size}`)) return undefined;
+      const timer = infos.find((m) => m?.timer !== undefined && base.lo + a.off < m.timer + 16 && base.hi + a.off + a.size > m.timer);
+      if (timer !== undefined) {
+        env.report(pc, 'map-value-access', `bpf_timer cannot be accessed directly by load/store (the struct bpf_timer at offset ${timer.timer} of the value; off=${base.lo + a.off} size=${a.size})`);
+        return undefined;
+      }
       if (write && a.store !== undefined && isPointer(a.store) && !env.privileged) {
         env.report(pc, 'pointer-leak', `R${storeReg(a)} leaks addr into map`);
         return undefined;
