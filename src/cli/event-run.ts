@@ -41,7 +41,7 @@ export function eventRun(req: EventRunRequest, io: CliIo): number {
   const { object: obj, info } = req;
   const runner = obj.program(info.name);
   if (runner.tracingType === undefined) {
-    throw new UsageError(`--event applies to tracing programs (kprobe, tracepoint, raw_tracepoint, perf_event, tracing); ${info.name} (${info.section}) is ${info.type}: give --type if its section name says nothing`);
+    throw new UsageError(`--event applies to tracing programs (kprobe, tracepoint, raw_tracepoint, perf_event, tracing, iter); ${info.name} (${info.section}) is ${info.type}: give --type if its section name says nothing`);
   }
   const e = req.event;
   const options = {

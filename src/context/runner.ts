@@ -627,7 +627,7 @@ export class ProgramRunner {
     const options = checkRunOptions(tracingOptions);
     const type = this.tracingType;
     if (type === undefined) {
-      throw new ArgumentError(`program ${this.program.name} is not a tracing program: load it with programTypes naming its type (kprobe, tracepoint, raw_tracepoint, perf_event, tracing), or run it with run()`);
+      throw new ArgumentError(`program ${this.program.name} is not a tracing program: load it with programTypes naming its type (kprobe, tracepoint, raw_tracepoint, perf_event, tracing, iter), or run it with run()`);
     }
     const host = checkTaskHost(options);
     if (options.seq !== undefined && !(options.seq instanceof SeqOutput)) throw new ArgumentError(`options.seq must be a SeqOutput, not ${describeValue(options.seq)}`);

@@ -141,7 +141,7 @@ describe('program types', () => {
     expect(types.says_nothing).toBe('socket');
     expect(types.tail_slot).toBe('xdp');
     expect(types.cls).toBe('raw');
-    expect(() => load('sections', { programTypes: { filter: 'sockops' as 'raw' } })).toThrow(/"sockops" is not one of xdp, socket, tc, kprobe, tracepoint, raw_tracepoint, perf_event, tracing, raw/);
+    expect(() => load('sections', { programTypes: { filter: 'sockops' as 'raw' } })).toThrow(/"sockops" is not one of xdp, socket, tc, kprobe, tracepoint, raw_tracepoint, perf_event, tracing, iter, raw/);
     expect(() => load('sections', { programTypes: { nope: 'tc' } })).toThrow(/no program or section named nope/);
     expect(() => load('sections', { programTypes: null as unknown as Record<string, 'tc'> })).toThrow(ArgumentError);
   });
