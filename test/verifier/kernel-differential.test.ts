@@ -94,6 +94,26 @@ const AGREED: readonly { name: string; type: KernelProgramType; source: string; 
     source: `r2 = *(u32 *)(r1 + 0)\nr3 = *(u32 *)(r1 + 4)\n${test}\nr0 = *(u8 *)(${at})\nout:\nr0 = 0\nexit`,
     kernelAccepts: accepts,
   })),
+  // Root may turn a pointer into a number: neg, byte swap, sign-extending move, an atomic operand, a
+  // helper's any-value argument (bpf_redirect's flags here; 52 such arguments of the helpers tested all took a stack pointer).
+  ...(
+    [
+      ['r1 = r10\nr1 = -r1', true],
+      ['r1 = r10\nr1 = be64 r1', true],
+      ['r1 = r10\nr1 = le64 r1', true],
+      ['r1 = r10\nr1 = be16 r1\nr0 = *(u8 *)(r1 + 0)', false],
+      ['r1 = r10\nr1 = (s32)r1', true],
+      ['r1 = r10\nlock *(u64 *)(r0 + 0) += r1', true],
+      ['r1 = r10\nr1 = atomic_fetch_add((u64 *)(r0 + 0), r1)', true],
+      ['r1 = r10\nr1 = xchg_64(r0 + 0, r1)', true],
+      ['r1 = 1\nr2 = r10\ncall 23', true],
+    ] as const
+  ).map(([body, accepts]) => ({
+    name: `on a map value: ${body.replace(/\n/g, '; ')}`,
+    type: 'xdp' as const,
+    source: `r1 = 0\n*(u32 *)(r10 - 4) = r1\nr2 = r10\nr2 += -4\nr1 = map_fd 1 ll\ncall 1\nif r0 == 0 goto out\n${body}\nout:\nr0 = 0\nexit`,
+    kernelAccepts: accepts,
+  })),
 ];
 
 /** The bytecode of a case: assembly, or `hex:` raw bytes. */

@@ -82,7 +82,11 @@ export function helperCall(env: Env, w: Work, pc: number, id: number): void {
       case 'any':
         break;
       case 'scalar':
-        if (isPointer(v)) bad('scalar');
+        // any value (the kernel's ARG_ANYTHING): a pointer is a leak only the unprivileged are refused
+        if (isPointer(v) && !env.privileged) {
+          env.report(pc, 'pointer-leak', `R${r} leaks addr into helper function`);
+          ok = false;
+        }
         break;
       case 'const':
         if (v.type !== 'scalar' || scalarConst(v.scalar) === undefined) bad('a known constant');
