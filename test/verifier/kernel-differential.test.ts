@@ -107,6 +107,14 @@ const AGREED: readonly { name: string; type: KernelProgramType; source: string; 
       ['r1 = r10\nr1 = atomic_fetch_add((u64 *)(r0 + 0), r1)', true],
       ['r1 = r10\nr1 = xchg_64(r0 + 0, r1)', true],
       ['r1 = 1\nr2 = r10\ncall 23', true],
+      // atomics are aligned to their size in map values
+      ['r1 = 1\nlock *(u64 *)(r0 + 4) += r1', false],
+      ['r1 = 1\nlock *(u32 *)(r0 + 2) += r1', false],
+      ['r1 = 1\nlock *(u32 *)(r0 + 4) += r1', true],
+      ['r1 = 1\nr0 += 4\nlock *(u64 *)(r0 + 0) += r1', false],
+      ['r1 = 1\nr0 += 4\nlock *(u64 *)(r0 + 4) += r1', true],
+      ['r1 = 1\nr1 = atomic_fetch_add((u64 *)(r0 + 4), r1)', false],
+      ['r1 = *(u64 *)(r0 + 4)', true],
     ] as const
   ).map(([body, accepts]) => ({
     name: `on a map value: ${body.replace(/\n/g, '; ')}`,

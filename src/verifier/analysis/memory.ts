@@ -116,6 +116,11 @@ export function access(env: Env, w: Work, a: Access): Value | undefined {
         env.report(pc, 'map-value-access', `bpf_timer cannot be accessed directly by load/store (the struct bpf_timer at offset ${timer.timer} of the value; off=${base.lo + a.off} size=${a.size})`);
         return undefined;
       }
+      // atomics must be aligned to their size, whatever the loader's alignment rules for plain accesses
+      if (a.atomic === true && base.lo === base.hi && (base.lo + a.off) % a.size !== 0) {
+        env.report(pc, 'map-value-access', `misaligned value access off 0+${base.lo}+${a.off} size ${a.size}: an atomic access must be aligned to its size`);
+        return undefined;
+      }
       if (write && a.store !== undefined && isPointer(a.store) && !env.privileged) {
         env.report(pc, 'pointer-leak', `R${storeReg(a)} leaks addr into map`);
         return undefined;
