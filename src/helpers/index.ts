@@ -27,7 +27,7 @@ export { TUNNEL_OPTS_MAX, TunnelFlag, TunnelHelper, type TunnelKey } from './tun
 export { VlanHelper } from './vlan.js';
 export { CloneHelper, MAX_CLONES, type SkbClone } from './clone.js';
 export { SocketHelper } from './sockets.js';
-export { BPF_SOCK_SIZE, MAX_SOCKETS, SOCKET_STATES, type SocketDescription, type SocketState } from './socket-table.js';
+export { BPF_SOCK_SIZE, BPF_TCP_SOCK_SIZE, MAX_SOCKETS, SOCKET_STATES, TCP_SOCK_FIELDS, type SocketDescription, type SocketState, type TcpSockField } from './socket-table.js';
 export {
   DEFAULT_TASK_ADDRESS,
   IDLE_TASK,

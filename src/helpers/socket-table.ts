@@ -38,7 +38,27 @@ export interface SocketDescription {
   readonly priority?: number;
   /** The receive queue recorded on the socket (default -1: none). */
   readonly rxQueue?: number;
+  /**
+   * TCP sockets: the `struct bpf_tcp_sock` fields `bpf_tcp_sock` shows, by their uapi names
+   * (`snd_cwnd`, `srtt_us`, ..., `bytes_received` and `bytes_acked` u64: bigints or safe integers); absent
+   * fields are a fresh socket's (snd_cwnd 10, rtt_min 2^32 - 1, snd_ssthresh 2^31 - 1, mss_cache 536, else 0).
+   */
+  readonly tcp?: Readonly<Partial<Record<TcpSockField, number | bigint>>>;
 }
+
+/** `struct bpf_tcp_sock` fields and their offsets (all u32 but the two u64 byte counts). */
+export const TCP_SOCK_FIELDS = {
+  snd_cwnd: 0, srtt_us: 4, rtt_min: 8, snd_ssthresh: 12, rcv_nxt: 16, snd_nxt: 20, snd_una: 24, mss_cache: 28,
+  ecn_flags: 32, rate_delivered: 36, rate_interval_us: 40, packets_out: 44, retrans_out: 48, total_retrans: 52,
+  segs_in: 56, data_segs_in: 60, segs_out: 64, data_segs_out: 68, lost_out: 72, sacked_out: 76, bytes_received: 80,
+  bytes_acked: 88, dsack_dups: 96, delivered: 100, delivered_ce: 104, icsk_retransmits: 108,
+} as const;
+
+/** A `struct bpf_tcp_sock` field name. */
+export type TcpSockField = keyof typeof TCP_SOCK_FIELDS;
+
+/** Bytes of `struct bpf_tcp_sock`. */
+export const BPF_TCP_SOCK_SIZE = 112;
 
 /** TCP states by name, with the numbers `struct bpf_sock`'s `state` shows. */
 export const SOCKET_STATES = {
@@ -77,6 +97,8 @@ export interface HostSocket {
   readonly netns: number | undefined;
   /** The `struct bpf_sock` the programs read. */
   readonly bytes: Uint8Array;
+  /** Its `struct bpf_tcp_sock` (zeros for UDP sockets, which have none). */
+  readonly tcpBytes: Uint8Array;
 }
 
 /** `struct bpf_sock` size and field offsets (uapi `linux/bpf.h`). */
@@ -131,7 +153,7 @@ function mapped(a: Uint8Array): Uint8Array {
   return out;
 }
 
-function socketBytes(s: Omit<HostSocket, 'bytes' | 'index'>, d: SocketDescription): Uint8Array {
+function socketBytes(s: Omit<HostSocket, 'bytes' | 'tcpBytes' | 'index'>, d: SocketDescription): Uint8Array {
   const b = new Uint8Array(BPF_SOCK_SIZE);
   const v = new DataView(b.buffer);
   v.setUint32(S.boundDevIf, d.boundDevIf ?? 0, true);
@@ -193,7 +215,39 @@ function checkSocket(d: unknown, index: number): HostSocket {
   checkOptionalInteger(desc.priority, `${where}.priority`, 0, 0xffffffff);
   checkOptionalInteger(desc.rxQueue, `${where}.rxQueue`, -1, 0xffff);
   const s = { protocol, family, localAddress: local.address, localPort: local.port, remoteAddress: remote?.address, remotePort: remote?.port ?? 0, state, v6only, netns } as const;
-  return { ...s, index, bytes: socketBytes(s, desc) };
+  return { ...s, index, bytes: socketBytes(s, desc), tcpBytes: tcpSockBytes(desc.tcp, protocol, where) };
+}
+
+/**
+ * A socket's `struct bpf_tcp_sock` from its description's `tcp` fields (checked); the fields it does not
+ * give are a fresh socket's, as Linux 6.18 shows a new listener: an initial window of 10, rtt_min and
+ * snd_ssthresh unset (all ones, 2^31 - 1), an MSS of 536, the rest 0.
+ */
+function tcpSockBytes(tcp: unknown, protocol: 'tcp' | 'udp', where: string): Uint8Array {
+  const b = new Uint8Array(BPF_TCP_SOCK_SIZE);
+  const v = new DataView(b.buffer);
+  if (protocol === 'tcp') {
+    v.setUint32(TCP_SOCK_FIELDS.snd_cwnd, 10, true);
+    v.setUint32(TCP_SOCK_FIELDS.rtt_min, 0xffff_ffff, true);
+    v.setUint32(TCP_SOCK_FIELDS.snd_ssthresh, 0x7fff_ffff, true);
+    v.setUint32(TCP_SOCK_FIELDS.mss_cache, 536, true);
+  }
+  if (tcp === undefined) return b;
+  checkObject(tcp, `${where}.tcp`);
+  if (protocol !== 'tcp') throw new ArgumentError(`${where}.tcp: a UDP socket has no TCP fields`);
+  for (const [name, value] of Object.entries(tcp as Record<string, unknown>)) {
+    const off = (TCP_SOCK_FIELDS as Record<string, number>)[name];
+    if (off === undefined) throw new ArgumentError(`${where}.tcp: unknown field '${name}' (expected ${Object.keys(TCP_SOCK_FIELDS).join(', ')})`);
+    if (off === 80 || off === 88) {
+      // a bigint, or a safe integer (what a JSON description can hold)
+      const n = typeof value === 'number' && Number.isSafeInteger(value) ? BigInt(value) : value;
+      if (typeof n !== 'bigint' || n < 0n || n > 0xffff_ffff_ffff_ffffn) throw new ArgumentError(`${where}.tcp.${name} must be a bigint from 0 to 2^64-1 (or a safe integer), not ${describeValue(value)}`);
+      v.setBigUint64(off, n, true);
+    } else {
+      v.setUint32(off, checkOptionalInteger(value, `${where}.tcp.${name}`, 0, 0xffff_ffff) ?? 0, true);
+    }
+  }
+  return b;
 }
 
 /** The host's sockets, checked, with the lookup the helpers make. */

@@ -1,7 +1,8 @@
 /**
  * The socket lookup helpers over the host's {@link SocketTable}: `bpf_sk_lookup_tcp` (84),
  * `bpf_sk_lookup_udp` (85), `bpf_skc_lookup_tcp` (99), `bpf_sk_release` (86) and `bpf_sk_assign`
- * (124), and what a found socket leads to: `bpf_sk_fullsock` (95), `bpf_get_listener_sock` (98). A socket a lookup finds is a read-only `struct bpf_sock`, an element of one region (`sockets`,
+ * (124), and what a found socket leads to: `bpf_sk_fullsock` (95), `bpf_get_listener_sock` (98) and
+ * `bpf_tcp_sock` (96: the host-described TCP fields, a read-only region of its own). A socket a lookup finds is a read-only `struct bpf_sock`, an element of one region (`sockets`,
  * mapped at load), so the program reads its fields and can neither change them nor reach the next socket. As Linux 6.18 gives them
  * (test/kernel/sockets.test.ts): a tuple size other than 12 (IPv4) or 36 (IPv6), or any flag, finds
  * nothing; `netns` is taken as a signed 32-bit number, negative meaning the program's own namespace.
@@ -15,10 +16,10 @@
 import { ErrorCode, ExecutionError } from '../errors.js';
 import type { HelperContext, HelperEntry, HelperFunction } from '../vm/environment.js';
 import type { VmMemory } from '../vm/memory.js';
-import { BPF_SOCK_SIZE, type HostSocket, type SocketTable, type SocketTuple } from './socket-table.js';
+import { BPF_SOCK_SIZE, BPF_TCP_SOCK_SIZE, type HostSocket, type SocketTable, type SocketTuple } from './socket-table.js';
 
 /** Socket helper ids (uapi `linux/bpf.h`). */
-export const SocketHelper = { SK_LOOKUP_TCP: 84, SK_LOOKUP_UDP: 85, SK_RELEASE: 86, SK_FULLSOCK: 95, GET_LISTENER_SOCK: 98, SKC_LOOKUP_TCP: 99, SK_ASSIGN: 124 } as const;
+export const SocketHelper = { SK_LOOKUP_TCP: 84, SK_LOOKUP_UDP: 85, SK_RELEASE: 86, SK_FULLSOCK: 95, TCP_SOCK: 96, GET_LISTENER_SOCK: 98, SKC_LOOKUP_TCP: 99, SK_ASSIGN: 124 } as const;
 
 const EINVAL = 22;
 const ENETUNREACH = 101;
@@ -29,6 +30,7 @@ export function socketHelpers(memory: VmMemory, table: SocketTable): Map<number,
   // One read-only region of elements, one `struct bpf_sock` each: no access crosses from one socket to the next.
   const byAddress = new Map<number, HostSocket>();
   const vaddrs = new Map<HostSocket, number>();
+  const tcpVaddrs = new Map<HostSocket, number>();
   const n = table.sockets.length;
   if (n > 0) {
     const offset = memory.allocate(n * BPF_SOCK_SIZE);
@@ -39,6 +41,11 @@ export function socketHelpers(memory: VmMemory, table: SocketTable): Map<number,
       byAddress.set(region.vaddr + s.index * BPF_SOCK_SIZE, s);
       vaddrs.set(s, region.vaddr + s.index * BPF_SOCK_SIZE);
     }
+    // Their struct bpf_tcp_sock, read-only elements of a second region.
+    const tcpOffset = memory.allocate(n * BPF_TCP_SOCK_SIZE);
+    for (const s of table.sockets) memory.bytes.set(s.tcpBytes, tcpOffset + s.index * BPF_TCP_SOCK_SIZE);
+    const tcpRegion = memory.map({ name: 'tcp_sockets', size: n * BPF_TCP_SOCK_SIZE, offset: tcpOffset, writable: false, elements: { stride: BPF_TCP_SOCK_SIZE, size: BPF_TCP_SOCK_SIZE } });
+    for (const s of table.sockets) tcpVaddrs.set(s, tcpRegion.vaddr + s.index * BPF_TCP_SOCK_SIZE);
   }
   const socketAt = (address: bigint, ctx: HelperContext, helper: string): HostSocket => {
     const s = address <= 0xffffffffn ? byAddress.get(Number(address)) : undefined;
@@ -83,6 +90,12 @@ export function socketHelpers(memory: VmMemory, table: SocketTable): Map<number,
     const l = table.listenerOf(socketAt(r1, ctx, 'bpf_get_listener_sock'));
     return l === undefined ? 0 : vaddrs.get(l)!;
   };
+  // bpf_tcp_sock: a full TCP socket's struct bpf_tcp_sock (a request socket's listener's), else NULL.
+  const tcpSock: HelperFunction = (r1, _2, _3, _4, _5, ctx) => {
+    const s = socketAt(r1, ctx, 'bpf_tcp_sock');
+    const full = s.state === 'syn_recv' ? table.listenerOf(s) : s.state === 'time_wait' ? undefined : s;
+    return full === undefined || full.protocol !== 'tcp' ? 0 : tcpVaddrs.get(full)!;
+  };
   const entry = (fn: HelperFunction, name: string): HelperEntry => ({ fn, name, unwindOnZero: false });
   return new Map([
     [SocketHelper.SK_LOOKUP_TCP, entry(lookup('tcp', true), 'bpf_sk_lookup_tcp')],
@@ -92,5 +105,6 @@ export function socketHelpers(memory: VmMemory, table: SocketTable): Map<number,
     [SocketHelper.SK_ASSIGN, entry(assign, 'bpf_sk_assign')],
     [SocketHelper.SK_FULLSOCK, entry(fullsock, 'bpf_sk_fullsock')],
     [SocketHelper.GET_LISTENER_SOCK, entry(listener, 'bpf_get_listener_sock')],
+    [SocketHelper.TCP_SOCK, entry(tcpSock, 'bpf_tcp_sock')],
   ]);
 }

@@ -17,6 +17,7 @@ import type { ProgramType } from '../../src/verifier/analysis/program-types.js';
 import { kernelOracle, skipNote } from '../kernel/runner.js';
 import { load } from './fixtures.js';
 import { INFO_OPS, MTU_FIB, infoFrame } from './skb-info-cases.js';
+import { probePacket } from './socket-cases.js';
 
 const cbOf = (ctx: Uint8Array): number[] => [0, 1, 2, 3, 4].map((i) => new DataView(ctx.buffer, ctx.byteOffset).getUint32(SkBuff.cb + 4 * i, true));
 
@@ -160,6 +161,48 @@ describe('hostile options and calls', () => {
   });
 });
 
+describe('bpf_tcp_sock on host-described sockets', () => {
+  const listener = { protocol: 'tcp', local: '127.0.0.1:80' } as const;
+  const tcpOf = (sockets: object[], sport = 1234): number[] | undefined => {
+    const prog = load('sk_lookup', { sockets: sockets as never }).program('skc_tcp');
+    const d = new Uint8Array(288);
+    d.set(probePacket({ name: '', protocol: 'skc', src: '10.0.0.1', sport, dst: '127.0.0.1', dport: 80 }));
+    let out: number[] | undefined;
+    prog.runTc(d, { inspect: (_s, p) => {
+      const v = new DataView(p.buffer, p.byteOffset);
+      out = v.getBigUint64(144, true) === 0n ? undefined : Array.from({ length: 28 }, (_, i) => v.getUint32(160 + 4 * i, true));
+    } });
+    return out;
+  };
+
+  it('a socket the host says nothing about shows a fresh socket\'s fields', () => {
+    expect(tcpOf([listener])).toEqual([80, 0, 1, 10, 0, 0xffffffff, 0x7fffffff, 0, 0, 0, 536, ...new Array<number>(17).fill(0)]);
+  });
+
+  it('described fields, u64 ones as bigints or safe integers; a request socket shows its listener\'s, a time-wait one none', () => {
+    const t = tcpOf([{ ...listener, tcp: { snd_cwnd: 7, bytes_received: 0x1_0000_0005n, bytes_acked: 9, delivered_ce: 3 } }]);
+    expect(t!.slice(0, 4)).toEqual([80, 0, 1, 7]);
+    expect(t!.slice(23, 25)).toEqual([5, 9]);
+    expect(t![27]).toBe(3);
+    const req = { protocol: 'tcp', local: '127.0.0.1:80', remote: '10.0.0.1:1234', state: 'syn_recv' };
+    expect(tcpOf([req, { ...listener, tcp: { snd_cwnd: 42 } }])!.slice(0, 4)).toEqual([80, 0xd204, 1, 42]);
+    expect(tcpOf([{ ...req, state: 'time_wait' }])!.slice(0, 3)).toEqual([80, 0xd204, 0]);
+  });
+
+  it.each([
+    [{ protocol: 'udp', local: '127.0.0.1:80', tcp: {} }, /UDP socket has no TCP fields/],
+    [{ ...listener, tcp: { cwnd: 1 } }, /unknown field 'cwnd'/],
+    [{ ...listener, tcp: { snd_cwnd: 2 ** 32 } }, /tcp.snd_cwnd/],
+    [{ ...listener, tcp: { snd_cwnd: 1n } }, /tcp.snd_cwnd/],
+    [{ ...listener, tcp: { bytes_acked: -1n } }, /tcp.bytes_acked/],
+    [{ ...listener, tcp: { bytes_acked: 2 ** 53 } }, /tcp.bytes_acked/],
+    [{ ...listener, tcp: 5 }, /tcp/],
+  ].map(([d, m], i) => [i, d, m] as const))('refuses a bad tcp description (%i)', (_i, d, m) => {
+    expect(() => load('sk_lookup', { sockets: [d as never] })).toThrow(ArgumentError);
+    expect(() => load('sk_lookup', { sockets: [d as never] })).toThrow(m);
+  });
+});
+
 /** Programs the verifier must judge as the kernel does (sched_cls unless given). */
 const PERCPU_ARRAY: MapInfo = { type: 6, keySize: 4, valueSize: 8, maxEntries: 4 };
 const HASH: MapInfo = { type: 1, keySize: 4, valueSize: 8, maxEntries: 4 };
@@ -212,6 +255,14 @@ const VERIFIER_CASES: readonly { name: string; src: string; type?: ProgramType; 
   { name: 'get_listener_sock, its fields read', src: `${skc}\nr1 = r6\ncall 98\nif r0 == 0 goto +1\nr7 = *(u32 *)(r0 + 72)\nr1 = r6\ncall 86\nr0 = 0\nexit`, ok: true },
   { name: 'get_listener_sock result released', src: `${skc}\nr1 = r6\ncall 98\nif r0 == 0 goto +4\nr1 = r0\ncall 86\nr0 = 0\nexit\nr1 = r6\ncall 86\nr0 = 0\nexit`, ok: false },
   { name: 'sk_fullsock from XDP', type: 'xdp', src: `${skc}\nr1 = r6\ncall 95\nr1 = r6\ncall 86\nr0 = 0\nexit`, ok: false },
+  { name: 'tcp_sock, a u32 and a u64 field read', src: `${skc}\nr1 = r6\ncall 96\nif r0 == 0 goto +2\nr7 = *(u32 *)(r0 + 108)\nr7 = *(u64 *)(r0 + 88)\nr1 = r6\ncall 86\nr0 = 0\nexit`, ok: true },
+  { name: 'tcp_sock, half a field read', src: `${skc}\nr1 = r6\ncall 96\nif r0 == 0 goto +1\nr7 = *(u16 *)(r0 + 0)\nr1 = r6\ncall 86\nr0 = 0\nexit`, ok: false },
+  { name: 'tcp_sock, a u64 field read as u32', src: `${skc}\nr1 = r6\ncall 96\nif r0 == 0 goto +1\nr7 = *(u32 *)(r0 + 80)\nr1 = r6\ncall 86\nr0 = 0\nexit`, ok: false },
+  { name: 'tcp_sock, past its end', src: `${skc}\nr1 = r6\ncall 96\nif r0 == 0 goto +1\nr7 = *(u32 *)(r0 + 112)\nr1 = r6\ncall 86\nr0 = 0\nexit`, ok: false },
+  { name: 'tcp_sock written', src: `${skc}\nr1 = r6\ncall 96\nif r0 == 0 goto +2\nr7 = 1\n*(u32 *)(r0 + 0) = r7\nr1 = r6\ncall 86\nr0 = 0\nexit`, ok: false },
+  { name: 'tcp_sock read without a null check', src: `${skc}\nr1 = r6\ncall 96\nr7 = *(u32 *)(r0 + 0)\nr1 = r6\ncall 86\nr0 = 0\nexit`, ok: false },
+  { name: 'tcp_sock read after the release', src: `${skc}\nr1 = r6\ncall 96\nr7 = r0\nr1 = r6\ncall 86\nif r7 == 0 goto +1\nr0 = *(u32 *)(r7 + 0)\nr0 = 0\nexit`, ok: false },
+  { name: 'tcp_sock from cgroup_skb', type: 'cgroup_skb', src: `${skc}\nr1 = r6\ncall 96\nr1 = r6\ncall 86\nr0 = 1\nexit`, ok: true },
   { name: 'tstamp_type read by tc', src: 'r0 = *(u8 *)(r1 + 180)\nexit', ok: true },
   { name: 'tstamp_type read as a word', src: 'r0 = *(u32 *)(r1 + 180)\nexit', ok: false },
   { name: 'tstamp_type written', src: 'r2 = 1\n*(u8 *)(r1 + 180) = r2\nr0 = 0\nexit', ok: false },

@@ -114,6 +114,20 @@ describe.skipIf(reason !== undefined)('socket lookups: tsbpf and the kernel on t
       { name: 'netns 2^32 + 2^32 - 1 (-1 as s32)', protocol: 'tcp', ...far, dst: '127.0.0.1', dport: A, netns: (1n << 32n) | 0xffffffffn },
     ];
   });
+  /** The probes that find TCP sockets with bpf_skc_lookup_tcp, and the time-wait socket's. */
+  const skcProbes = (): SocketProbe[] => [
+    ...probes.filter((p) => p.protocol === 'skc' || (p.protocol === 'tcp' && p.size === undefined && p.netns === undefined && p.flags === undefined && p.assign !== true)).map((p) => ({ ...p, protocol: 'skc' as const })),
+    { name: 'skc time-wait', protocol: 'skc', src: '127.0.0.1', sport: timeWait.server, dst: '127.0.0.1', dport: timeWait.port },
+  ];
+  /** Each probe run by `program` in tsbpf over `table`, shown. */
+  const runAll = (program: string, table: SocketDescription[], all: SocketProbe[], packet: (p: SocketProbe) => Uint8Array, show: (d: Uint8Array) => string, jit: boolean): string[] => {
+    const prog = loadObject(fixture('sk_lookup'), { sockets: table }).program(program);
+    return all.map((p) => {
+      let pkt: Uint8Array = new Uint8Array(0);
+      prog.runTc(packet(p), { jit, inspect: (_s, d) => (pkt = d) });
+      return `${p.name}: ${show(pkt)}`;
+    });
+  };
   afterAll(() => {
     for (const close of open) close();
   });
@@ -156,11 +170,7 @@ describe.skipIf(reason !== undefined)('socket lookups: tsbpf and the kernel on t
   it('bpf_sk_fullsock and bpf_get_listener_sock of what bpf_skc_lookup_tcp finds, on both engines', () => {
     const k = kernelOracle();
     if (typeof k === 'string') throw new Error(k);
-    const skc = probes.filter((p) => p.protocol === 'skc' || (p.protocol === 'tcp' && p.size === undefined && p.netns === undefined && p.flags === undefined && p.assign !== true));
-    const all: SocketProbe[] = [
-      ...skc.map((p) => ({ ...p, protocol: 'skc' as const })),
-      { name: 'skc time-wait', protocol: 'skc', src: '127.0.0.1', sport: timeWait.server, dst: '127.0.0.1', dport: timeWait.port },
-    ];
+    const all = skcProbes();
     const show = (d: Uint8Array): string => {
       const v = new DataView(d.buffer, d.byteOffset, d.byteLength);
       if (v.getBigUint64(144, true) === 0n) return 'none';
@@ -176,13 +186,43 @@ describe.skipIf(reason !== undefined)('socket lookups: tsbpf and the kernel on t
     // a listener, established ends and the time-wait socket are all found
     expect(kernel.filter((l) => l.includes('listener 10'))).not.toEqual([]);
     expect(kernel.find((l) => l.startsWith('skc time-wait'))).toMatch(/state 6 full -1 listener -1/);
-    const prog = loadObject(fixture('sk_lookup'), { sockets }).program('skc_full');
-    for (const jit of [false, true]) {
-      expect(all.map((p) => {
-        let pkt: Uint8Array = new Uint8Array(0);
-        prog.runTc(probePacket(p), { jit, inspect: (_s, d) => (pkt = d) });
-        return `${p.name}: ${show(pkt)}`;
-      })).toEqual(kernel);
+    for (const jit of [false, true]) expect(runAll('skc_full', sockets, all, probePacket, show, jit)).toEqual(kernel);
+  });
+
+  it('bpf_tcp_sock of what bpf_skc_lookup_tcp finds: the same sockets have one, every field read where tsbpf keeps it', () => {
+    const k = kernelOracle();
+    if (typeof k === 'string') throw new Error(k);
+    const all = skcProbes();
+    const packet = (p: SocketProbe): Uint8Array => {
+      const d = new Uint8Array(288);
+      d.set(probePacket(p));
+      return d;
+    };
+    const words = (d: Uint8Array): number[] => Array.from({ length: 28 }, (_, i) => new DataView(d.buffer, d.byteOffset).getUint32(160 + 4 * i, true));
+    const show = (d: Uint8Array): string => (new DataView(d.buffer, d.byteOffset).getBigUint64(144, true) === 0n ? 'none' : words(d).join(','));
+    const out = k.exec([{ op: 'obj', path: SK_O, program: 'skc_tcp' }, ...all.map((p): KernelRequest => ({ op: 'run', prog: { ref: 0 }, data: packet(p), dataOut: 288 }))]);
+    expect(out[0]).toMatchObject({ kind: 'obj', accepted: true });
+    const results = out.slice(1).map((r) => {
+      if (r.kind !== 'run') throw new Error(JSON.stringify(r));
+      return r.data;
+    });
+    // Describe each socket's TCP fields as the kernel showed them (the values are the kernel's own; what
+    // is compared is which socket has a tcp_sock and that every field is read where it was put).
+    const names = ['snd_cwnd', 'srtt_us', 'rtt_min', 'snd_ssthresh', 'rcv_nxt', 'snd_nxt', 'snd_una', 'mss_cache', 'ecn_flags', 'rate_delivered', 'rate_interval_us', 'packets_out', 'retrans_out', 'total_retrans', 'segs_in', 'data_segs_in', 'segs_out', 'data_segs_out', 'lost_out', 'sacked_out', 'bytes_received', 'bytes_acked', 'dsack_dups', 'delivered', 'delivered_ce'] as const;
+    const described = sockets.map((d) => ({ ...d }));
+    let withTcp = 0;
+    for (const data of results) {
+      const w = words(data);
+      if (show(data) === 'none' || w[2] !== 1) continue;
+      const remotePort = ((w[1]! & 0xff) << 8) | ((w[1]! >> 8) & 0xff);
+      const i = described.findIndex((d) => d.protocol === 'tcp' && d.local.endsWith(`:${w[0]!}`) && (d.remote === undefined ? remotePort === 0 : d.remote.endsWith(`:${remotePort}`)));
+      expect(i, `socket of ${w[0]!} / ${remotePort}`).toBeGreaterThanOrEqual(0);
+      described[i] = { ...described[i]!, tcp: Object.fromEntries(names.map((n, j) => [n, n === 'bytes_received' || n === 'bytes_acked' ? BigInt(w[3 + j]!) : w[3 + j]!])) };
+      withTcp++;
     }
+    expect(withTcp).toBeGreaterThanOrEqual(4);
+    const kernel = all.map((p, i) => `${p.name}: ${show(results[i]!)}`);
+    expect(kernel.find((l) => l.startsWith('skc time-wait'))).toMatch(/^skc time-wait: \d+,\d+,0,0,/);
+    for (const jit of [false, true]) expect(runAll('skc_tcp', described, all, packet, show, jit)).toEqual(kernel);
   });
 });

@@ -303,8 +303,9 @@ export function helperCall(env: Env, w: Work, pc: number, id: number): void {
       break;
     }
     case 'sock_or_null_of_arg':
+    case 'tcp_sock_or_null_of_arg':
       // k 1: a borrowed reference, which the null branch does not release (see refineNull)
-      clobber(w, ok ? pointer('sock_or_null', 0, { id: pc * 16 + 1, ref: sockArgRef, k: sockArgRef === 0 ? 0 : 1 }) : ANY_SCALAR);
+      clobber(w, ok ? pointer(proto.ret === 'sock_or_null_of_arg' ? 'sock_or_null' : 'tcp_sock_or_null', 0, { id: pc * 16 + 1, ref: sockArgRef, k: sockArgRef === 0 ? 0 : 1 }) : ANY_SCALAR);
       break;
     case 'sock_or_null_unref':
       clobber(w, ok ? pointer('sock_or_null', 0, { id: pc * 16 + 1 }) : ANY_SCALAR);

@@ -72,6 +72,8 @@ export type ReturnKind =
   | 'sock_or_null_of_arg'
   /** A socket that holds no reference (nothing to release, and bpf_sk_release refuses it), or null. */
   | 'sock_or_null_unref'
+  /** The argument's `struct bpf_tcp_sock` or null, borrowing its reference like `sock_or_null_of_arg`. */
+  | 'tcp_sock_or_null_of_arg'
   | 'dynptr_mem_or_null'
   | 'void';
 
@@ -165,6 +167,7 @@ export const HELPER_PROTOS: ReadonlyMap<number, HelperProto> = new Map([
   [88, p('bpf_map_pop_elem', ['map', 'out_value'])],
   [89, p('bpf_map_peek_elem', ['map', 'out_value'])],
   [95, p('bpf_sk_fullsock', ['sock_common'], 'sock_or_null_of_arg')],
+  [96, p('bpf_tcp_sock', ['sock_common'], 'tcp_sock_or_null_of_arg')],
   [97, p('bpf_skb_ecn_set_ce', ['ctx'])],
   [98, p('bpf_get_listener_sock', ['sock_common'], 'sock_or_null_unref')],
   [99, p('bpf_skc_lookup_tcp', ['ctx', 'mem', 'size', 'scalar', 'scalar'], 'sock_common_or_null')],

@@ -8,7 +8,7 @@ import { ctxAccess } from './program-types.js';
 import { mapInfo, type Env } from './env.js';
 import { Byte, STACK_SIZE, type Frame, type Spill } from './state.js';
 import { ANY_SCALAR, constValue, isPointer, mapsOf, pointer, scalarValue, typeName, type Value } from './value.js';
-import { sockReadAllowed } from './sockets.js';
+import { sockReadAllowed, tcpSockReadAllowed } from './sockets.js';
 
 /** A state being transformed in place (copied from the immutable {@link State} at a block's entry). */
 export interface Work {
@@ -71,6 +71,7 @@ export function access(env: Env, w: Work, a: Access): Value | undefined {
     case 'mem_or_null':
     case 'sock_or_null':
     case 'sock_common_or_null':
+    case 'tcp_sock_or_null':
     case 'packet_end':
     case 'map_ptr':
       env.report(pc, 'invalid-mem-access', `${R} invalid mem access '${typeName(base.type)}'`);
@@ -137,6 +138,18 @@ export function access(env: Env, w: Work, a: Access): Value | undefined {
       const off = base.lo + a.off;
       if (base.lo !== base.hi || !sockReadAllowed(off, a.size, base.type === 'sock_common')) {
         env.report(pc, 'sock-access', `${R} invalid ${typeName(base.type)} access off=${off} size=${a.size}`);
+        return undefined;
+      }
+      return scalarValue(loadRange(a.size));
+    }
+    case 'tcp_sock': {
+      if (write) {
+        env.report(pc, 'sock-access', `${R} cannot write into tcp_sock`);
+        return undefined;
+      }
+      const off = base.lo + a.off;
+      if (base.lo !== base.hi || !tcpSockReadAllowed(off, a.size)) {
+        env.report(pc, 'sock-access', `${R} invalid tcp_sock access off=${off} size=${a.size}`);
         return undefined;
       }
       return scalarValue(loadRange(a.size));

@@ -24,6 +24,15 @@ const FIELDS: readonly (readonly [off: number, size: number, sock: Reads, common
   [76, 4, 'start', 'start'], // rx_queue_mapping
 ];
 
+/** Bytes of `struct bpf_tcp_sock`; its two u64 fields (bytes_received, bytes_acked) are at 80 and 88. */
+const TCP_SOCK_SIZE = 112;
+
+/** True when a `size`-byte load at `off` of a `struct bpf_tcp_sock` is allowed: whole fields only (6.18, measured). */
+export function tcpSockReadAllowed(off: number, size: number): boolean {
+  if (off === 80 || off === 88) return size === 8;
+  return size === 4 && off % 4 === 0 && off >= 0 && off < TCP_SOCK_SIZE && (off < 80 || off >= 96);
+}
+
 /** True when a `size`-byte load at `off` of a socket (`common`: a sock_common) is allowed. */
 export function sockReadAllowed(off: number, size: number, common: boolean): boolean {
   if (size !== 1 && size !== 2 && size !== 4) return false;

@@ -9,6 +9,7 @@ import { constant, contains as scalarContains, describeScalar, equal as scalarEq
  * What a register holds, in the kernel's terms. `uninit` is the bottom of reading (a register never
  * written); `mem` is ring buffer memory returned by `bpf_ringbuf_reserve` (after its null check);
  * `sock` / `sock_common` a socket from `bpf_sk_lookup_*` / `bpf_skc_lookup_tcp` (after its null check);
+ * `tcp_sock` the `struct bpf_tcp_sock` of one (`bpf_tcp_sock`, after its null check);
  * `dynptr` only ever a spilled value: the 16 stack bytes a dynptr helper initialised (`k` its kind,
  * local or ring buffer, `ref` the ring buffer record's reference).
  */
@@ -30,6 +31,8 @@ export type ValueType =
   | 'sock_or_null'
   | 'sock_common'
   | 'sock_common_or_null'
+  | 'tcp_sock'
+  | 'tcp_sock_or_null'
   | 'dynptr';
 
 /** One register's abstract value. Offsets are bytes from the start of the object the pointer points into. */
@@ -197,13 +200,15 @@ export function typeName(t: ValueType): string {
     case 'sock_or_null': return 'sock_or_null';
     case 'sock_common': return 'sock_common';
     case 'sock_common_or_null': return 'sock_common_or_null';
+    case 'tcp_sock': return 'tcp_sock';
+    case 'tcp_sock_or_null': return 'tcp_sock_or_null';
     case 'dynptr': return 'dynptr';
   }
 }
 
 /** The types a helper may return as null: a null check splits them into 0 and {@link nonNullOf}. */
 export function isNullable(t: ValueType): boolean {
-  return t === 'map_value_or_null' || t === 'map_ptr_or_null' || t === 'mem_or_null' || t === 'sock_or_null' || t === 'sock_common_or_null';
+  return t === 'map_value_or_null' || t === 'map_ptr_or_null' || t === 'mem_or_null' || t === 'sock_or_null' || t === 'sock_common_or_null' || t === 'tcp_sock_or_null';
 }
 
 /** What a nullable type is once proved not null (the type itself for the others). */
@@ -214,6 +219,7 @@ export function nonNullOf(t: ValueType): ValueType {
     case 'mem_or_null': return 'mem';
     case 'sock_or_null': return 'sock';
     case 'sock_common_or_null': return 'sock_common';
+    case 'tcp_sock_or_null': return 'tcp_sock';
     default: return t;
   }
 }
