@@ -18,7 +18,7 @@ import { corpusPrograms, liveVerdicts, recordedVerdicts, writeVerdicts } from '.
  */
 const FALSE_REJECTS: Record<string, string> = {
   'ebpf-samples/cilium-core/bpf_overlay.o:tail_handle_snat_fwd_ipv4':
-    'pc 1618: a map lookup result used without a null check the analysis sees (not yet diagnosed; a kernel verdict since the corpus loads freeze .rodata)',
+    'pc 1618: at pc 770 paths are joined whose return code (w1, w8) decides the branch at 592; the joined state reaches 593 -> 1618 with the lookup result of pc 479 unchecked (the kernel, walking each path, never takes it)',
   // The held-out half (xdp-tutorial, xdp-tools, katran, libbpf-bootstrap, cilium/ebpf): verdicts recorded 2026-12-06.
   // Fixed 2026-12-06: katran tc_decap_info and bpf_xdp tail_nodeport_nat_egress_ipv6 (states whose constants
   // differ kept apart while few are kept); bounded_loop.o (a rotated loop, entered past its head, now unrolled from its entry edges);
