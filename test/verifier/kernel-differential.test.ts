@@ -122,6 +122,21 @@ const AGREED: readonly { name: string; type: KernelProgramType; source: string; 
     source: `r1 = 0\n*(u32 *)(r10 - 4) = r1\nr2 = r10\nr2 += -4\nr1 = map_fd 1 ll\ncall 1\nif r0 == 0 goto out\n${body}\nout:\nr0 = 0\nexit`,
     kernelAccepts: accepts,
   })),
+  // bpf_csum_diff(from, from_size, to, to_size, seed) with from NULL: from_size must be set, a number, and 0
+  ...(
+    [
+      ['r1 = 0', false],
+      ['r1 = 0\nr2 = 0', true],
+      ['r1 = 0\nr2 = 4', false],
+      ['r1 = 0\nr2 = r10', false],
+      ['call 7\nr2 = r0\nr2 &= 4\nr1 = 0', false],
+    ] as const
+  ).map(([args, accepts]) => ({
+    name: `bpf_csum_diff of NULL: ${args.replace(/\n/g, '; ')}`,
+    type: 'sched_cls' as const,
+    source: `${args}\nr3 = 0\nr4 = 0\nr5 = 0\ncall 28\nr0 = 0\nexit`,
+    kernelAccepts: accepts,
+  })),
 ];
 
 /** The bytecode of a case: assembly, or `hex:` raw bytes. */

@@ -189,6 +189,17 @@ export function helperCall(env: Env, w: Work, pc: number, id: number): void {
         const sizeKind: ArgKind | undefined = args[a + 1];
         const sv = w.regs[r + 1]!;
         if (kind === 'mem_or_null' && v.type === 'scalar' && scalarConst(v.scalar) === 0n) {
+          // NULL memory: its size must be the number 0 (else the kernel wants a pointer)
+          if (sv.type === 'uninit') {
+            env.report(pc, 'uninit-register', `R${r + 1} !read_ok (argument ${r + 1} of ${proto.name}#${id})`);
+            ok = false;
+          } else if (sv.type !== 'scalar') {
+            env.report(pc, 'helper-argument', `R${r + 1} type=${typeName(sv.type)} expected=scalar (a size)`);
+            ok = false;
+          } else if (scalarConst(sv.scalar) !== 0n) {
+            env.report(pc, 'helper-argument', `R${r} type=scalar expected=fp (NULL memory with a size that may not be 0, argument ${r} of ${proto.name}#${id})`);
+            ok = false;
+          }
           a++;
           break;
         }
