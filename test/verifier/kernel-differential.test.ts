@@ -137,6 +137,18 @@ const AGREED: readonly { name: string; type: KernelProgramType; source: string; 
     source: `${args}\nr3 = 0\nr4 = 0\nr5 = 0\ncall 28\nr0 = 0\nexit`,
     kernelAccepts: accepts,
   })),
+  // perf_event: the registers are read 8 bytes at a time; sample_period and addr (168, 176) narrower too
+  ...(
+    [
+      ['r0 = *(u64 *)(r1 + 128)', true],
+      ['r0 = *(u32 *)(r1 + 128)', false],
+      ['r0 = *(u32 *)(r1 + 132)', false],
+      ['r0 = *(u16 *)(r1 + 0)', false],
+      ['r0 = *(u32 *)(r1 + 168)', true],
+      ['r0 = *(u32 *)(r1 + 176)', true],
+      ['r0 = *(u8 *)(r1 + 179)', true],
+    ] as const
+  ).map(([load, accepts]) => ({ name: `perf_event: ${load}`, type: 'perf_event' as const, source: `${load}\nr0 = 0\nexit`, kernelAccepts: accepts })),
 ];
 
 /** The bytecode of a case: assembly, or `hex:` raw bytes. */

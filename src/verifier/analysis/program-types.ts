@@ -49,6 +49,8 @@ interface Layout {
   readonly readAll?: boolean;
   /** Fields may only be read whole (no narrower loads). */
   readonly wholeReads?: boolean;
+  /** With `readAll`: reads below this offset must be 8 bytes (perf_event's registers; kprobe's may be narrower). */
+  readonly wordReadsBelow?: number;
 }
 
 /** `struct xdp_md`: every field is read whole; egress_ifindex only for devmap programs ({@link ctxAccess}). */
@@ -97,7 +99,7 @@ const LAYOUTS: Record<ProgramType, Layout> = {
   cgroup_skb: skb('cgroup'),
   xdp: XDP,
   kprobe: { size: 168, readAll: true }, // struct pt_regs (x86-64)
-  perf_event: { size: 184, readAll: true }, // pt_regs, sample_period, addr
+  perf_event: { size: 184, readAll: true, wordReadsBelow: 168 }, // pt_regs, sample_period, addr
   raw_tracepoint: { size: 12 * 8, readAll: true }, // up to 12 u64 arguments
   tracepoint: { size: 2048, readAll: true }, // the event record (PERF_MAX_TRACE_SIZE)
 };
@@ -111,7 +113,11 @@ export function ctxAccess(type: ProgramType, off: number, size: number, write: b
   const layout = type === 'xdp' && attachType === 'xdp_devmap' ? XDP_DEVMAP : LAYOUTS[type];
   if (off < 0 || off + size > layout.size) return `outside the ${layout.size}-byte context`;
   if (off % size !== 0) return 'misaligned';
-  if (layout.readAll === true) return write ? `the ${type} context is read-only` : { yields: 'scalar' };
+  if (layout.readAll === true) {
+    if (write) return `the ${type} context is read-only`;
+    if (layout.wordReadsBelow !== undefined && off < layout.wordReadsBelow && size !== 8) return 'the registers are read 8 bytes at a time';
+    return { yields: 'scalar' };
+  }
   const field = layout.fields!.find((f) => off >= f.off && off < f.off + f.size);
   if (field === undefined || field.deny === true) return 'not a field this program type may access';
   if (off + size > field.off + field.size) return 'crosses a field boundary';
