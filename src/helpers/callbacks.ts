@@ -17,7 +17,7 @@ import type { Region, VmMemory } from '../vm/memory.js';
 import type { BpfMap } from '../maps/map.js';
 import { ArrayMap } from '../maps/array.js';
 import { HashMap } from '../maps/hash.js';
-import { Errno } from '../maps/types.js';
+import { Errno, negErrno } from '../maps/types.js';
 
 /** Callback helper ids (uapi `linux/bpf.h`). */
 export const CallbackHelper = { FOR_EACH_MAP_ELEM: 164, LOOP: 181 } as const;
@@ -25,7 +25,6 @@ export const CallbackHelper = { FOR_EACH_MAP_ELEM: 164, LOOP: 181 } as const;
 /** Most iterations `bpf_loop` takes (the kernel's `BPF_MAX_LOOPS`). */
 export const BPF_MAX_LOOPS = 1 << 23;
 
-const neg = (errno: number): bigint => BigInt.asUintN(64, BigInt(-errno));
 
 /** What the callback helpers need from the loaded object. */
 export interface CallbackEnvironment {
@@ -58,8 +57,8 @@ export function callbackHelpers(env: CallbackEnvironment): Map<number, HelperEnt
   };
   const loop: HelperFunction = (r1, r2, r3, r4, _5, ctx) => {
     const n = Number(r1 & 0xffff_ffffn);
-    if (r4 !== 0n) return neg(Errno.EINVAL);
-    if (n > BPF_MAX_LOOPS) return neg(Errno.E2BIG);
+    if (r4 !== 0n) return negErrno(Errno.EINVAL);
+    if (n > BPF_MAX_LOOPS) return negErrno(Errno.E2BIG);
     for (let i = 0; i < n; i++) {
       if (call(ctx, 'bpf_loop', r2, BigInt(i), r3, 0n, 0n) !== 0n) return i + 1;
     }
@@ -72,7 +71,7 @@ export function callbackHelpers(env: CallbackEnvironment): Map<number, HelperEnt
       const what = m === undefined ? `argument 0x${r1.toString(16)} is not a map of this object` : `map ${m.name} (type ${m.spec.type}) cannot be iterated`;
       throw new ExecutionError(ErrorCode.HELPER, `${name}: ${what}; it takes array, per-CPU array, hash, per-CPU hash and LRU hash maps`, { pc: ctx.pc, helper: name });
     }
-    if (r4 !== 0n) return neg(Errno.EINVAL);
+    if (r4 !== 0n) return negErrno(Errno.EINVAL);
     let visited = 0;
     level++;
     try {

@@ -23,7 +23,7 @@ import type { HelperContext, HelperEntry, HelperFunction } from '../vm/environme
 import type { VmMemory } from '../vm/memory.js';
 import type { BpfMap } from '../maps/map.js';
 import { RingBufMap } from '../maps/ringbuf.js';
-import { Errno } from '../maps/types.js';
+import { Errno, negErrno } from '../maps/types.js';
 
 /** Dynptr helper ids (uapi `linux/bpf.h`). */
 export const DynptrHelper = {
@@ -42,7 +42,6 @@ const TYPE_RINGBUF = 2;
 const TYPE_SHIFT = 28;
 const READ_ONLY = 0x8000_0000;
 
-const neg = (errno: number): bigint => BigInt.asUintN(64, BigInt(-errno));
 const u32 = (r: bigint): number => Number(r & 0xffff_ffffn);
 
 /** What the dynptr helpers need from the loaded object. */
@@ -100,11 +99,11 @@ export function dynptrHelpers(env: DynptrEnvironment): Map<number, HelperEntry> 
     const size = u32(r2);
     if (r3 !== 0n) {
       write(r4, undefined, ctx.pc);
-      return neg(Errno.EINVAL);
+      return negErrno(Errno.EINVAL);
     }
     if (size > DYNPTR_MAX_SIZE) {
       write(r4, undefined, ctx.pc);
-      return neg(Errno.E2BIG);
+      return negErrno(Errno.E2BIG);
     }
     // The memory must exist (the verifier proved it a map value): a fault here is the program's.
     if (size > 0) mem.read(r1, size, ctx.pc);
@@ -119,17 +118,17 @@ export function dynptrHelpers(env: DynptrEnvironment): Map<number, HelperEntry> 
     if (!(m instanceof RingBufMap)) throw helperError(name, m === undefined ? `argument 0x${r1.toString(16)} is not a map of this object` : `map ${m.name} is not a ring buffer`, ctx);
     if (r3 !== 0n) {
       write(r4, undefined, ctx.pc);
-      return neg(Errno.EINVAL);
+      return negErrno(Errno.EINVAL);
     }
     if (r2 > BigInt(DYNPTR_MAX_SIZE)) {
       write(r4, undefined, ctx.pc);
-      return neg(Errno.E2BIG);
+      return negErrno(Errno.E2BIG);
     }
     const size = Number(r2);
     const at = m.reserve(size, true);
     if (at === 0) {
       write(r4, undefined, ctx.pc);
-      return neg(Errno.EINVAL);
+      return negErrno(Errno.EINVAL);
     }
     write(r4, { data: at, size, offset: 0, type: TYPE_RINGBUF, readOnly: false }, ctx.pc);
     return 0;
@@ -147,18 +146,18 @@ export function dynptrHelpers(env: DynptrEnvironment): Map<number, HelperEntry> 
   const dynRead: HelperFunction = (r1, r2, r3, r4, r5, ctx) => {
     const len = u32(r2);
     const d = read(r3, ctx.pc);
-    if (d === undefined || r5 !== 0n) return neg(Errno.EINVAL);
+    if (d === undefined || r5 !== 0n) return negErrno(Errno.EINVAL);
     const from = range(d, u32(r4), len);
-    if (from === undefined) return neg(Errno.E2BIG);
+    if (from === undefined) return negErrno(Errno.E2BIG);
     if (len > 0) mem.write(r1, mem.read(from, len, ctx.pc), ctx.pc);
     return 0;
   };
   const dynWrite: HelperFunction = (r1, r2, r3, r4, r5, ctx) => {
     const len = u32(r4);
     const d = read(r1, ctx.pc);
-    if (d === undefined || d.readOnly || r5 !== 0n) return neg(Errno.EINVAL);
+    if (d === undefined || d.readOnly || r5 !== 0n) return negErrno(Errno.EINVAL);
     const to = range(d, u32(r2), len);
-    if (to === undefined) return neg(Errno.E2BIG);
+    if (to === undefined) return negErrno(Errno.E2BIG);
     if (len > 0) mem.write(to, mem.read(r3, len, ctx.pc), ctx.pc);
     return 0;
   };

@@ -14,6 +14,7 @@ import type { HelperContext, HelperEntry } from '../vm/environment.js';
 import type { VmMemory } from '../vm/memory.js';
 import { Fib, RT_TABLE_LOCAL, RT_TABLE_MAIN } from './fib-table.js';
 import type { PacketRunHost } from './packet.js';
+import { negErrno } from '../maps/types.js';
 
 /** The helper's id (uapi `linux/bpf.h`). */
 export const FIB_LOOKUP = 69;
@@ -38,7 +39,6 @@ const EAFNOSUPPORT = 97;
 /** An skb may exceed the MTU by its Ethernet and one VLAN header (the kernel's forwardable check). */
 const SKB_MTU_SLACK = 14 + 4;
 
-const neg = (errno: number): bigint => BigInt.asUintN(64, BigInt(-errno));
 
 /** Field offsets of `struct bpf_fib_lookup`. */
 const F = { family: 0, totLen: 6, ifindex: 8, metric: 12, src: 16, dst: 32, vlan: 48, smac: 52, dmac: 58 } as const;
@@ -54,16 +54,16 @@ export function fibHelpers(memory: VmMemory, fib: Fib): Map<number, HelperEntry>
     const plen = Number(BigInt.asIntN(32, r3));
     if (plen < FIB_PARAMS_SIZE || (r4 & ~BigInt(ALL_FLAGS) & 0xffffffffn) !== 0n) {
       if (plen > 0) memory.slice(r2, plen, true, ctx.pc);
-      return neg(EINVAL);
+      return negErrno(EINVAL);
     }
     const p = memory.slice(r2, plen, true, ctx.pc);
     const v = new DataView(p.buffer, p.byteOffset, FIB_PARAMS_SIZE);
     const flags = Number(r4 & 0xffffffffn);
     const family = p[F.family]!;
-    if (family !== AF_INET && family !== AF_INET6) return neg(EAFNOSUPPORT);
+    if (family !== AF_INET && family !== AF_INET6) return negErrno(EAFNOSUPPORT);
     const size = family === AF_INET ? 4 : 16;
     const inDev = fib.devices.get(v.getUint32(F.ifindex, true));
-    if (inDev === undefined) return neg(ENODEV);
+    if (inDev === undefined) return negErrno(ENODEV);
     if (!inDev.forwarding) return FibResult.FWD_DISABLED;
     const dst = p.slice(F.dst, F.dst + size);
     let tables = Fib.RULE_TABLES;

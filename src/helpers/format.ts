@@ -13,6 +13,7 @@ import type { VmMemory } from '../vm/memory.js';
 import { bprintf, bprintfArgs } from './bprintf.js';
 import type { KernelEnvironment } from './kernel.js';
 import { TRACE_LINE_MAX } from './trace-log.js';
+import { negErrno } from '../maps/types.js';
 
 /** Format helper ids (uapi `linux/bpf.h`). */
 export const FormatHelper = { SNPRINTF: 165, TRACE_VPRINTK: 177, STRNCMP: 182, KTIME_GET_TAI_NS: 208 } as const;
@@ -20,7 +21,6 @@ export const FormatHelper = { SNPRINTF: 165, TRACE_VPRINTK: 177, STRNCMP: 182, K
 /** Longest constant string read (a format or `bpf_strncmp`'s second string): a map value's size at most. */
 const MAX_CONST_STRING = 1 << 16;
 
-const neg = (errno: number): bigint => BigInt.asUintN(64, BigInt(-errno));
 const size32 = (r: bigint): number => Number(r & 0xffff_ffffn);
 
 /** The bytes of the NUL-terminated string at `address` (a fault past its start ends it, as the region ends). */
@@ -50,9 +50,9 @@ export function formatHelpers(env: KernelEnvironment): Map<number, HelperEntry> 
       const strSize = size32(r2);
       const fmt = constString(mem, r3, ctx.pc);
       const a = bprintfArgs(mem, r3, fmt.length + 1, r4, size32(r5), ctx.pc);
-      if (typeof a === 'number') return neg(-a);
+      if (typeof a === 'number') return negErrno(-a);
       const out = bprintf(a.fmt, a.args, mem, ctx.host);
-      if (typeof out === 'number') return neg(-out);
+      if (typeof out === 'number') return negErrno(-out);
       if (strSize > 0) {
         const dst = mem.slice(r1, strSize, true, ctx.pc);
         const n = Math.min(out.length, strSize - 1);
@@ -63,9 +63,9 @@ export function formatHelpers(env: KernelEnvironment): Map<number, HelperEntry> 
     }],
     [FormatHelper.TRACE_VPRINTK, 'bpf_trace_vprintk', (r1, r2, r3, r4, _5, ctx) => {
       const a = bprintfArgs(mem, r1, size32(r2), r3, size32(r4), ctx.pc);
-      if (typeof a === 'number') return neg(-a);
+      if (typeof a === 'number') return negErrno(-a);
       const out = bprintf(a.fmt, a.args, mem, ctx.host);
-      if (typeof out === 'number') return neg(-out);
+      if (typeof out === 'number') return negErrno(-out);
       const line = DECODER.decode(Uint8Array.from(out));
       const text = line.endsWith('\n') ? line.slice(0, -1) : line;
       env.trace(text.length > TRACE_LINE_MAX ? text.slice(0, TRACE_LINE_MAX) : text);
@@ -78,7 +78,7 @@ export function formatHelpers(env: KernelEnvironment): Map<number, HelperEntry> 
       for (let i = 0; i < n; i++) {
         const c1 = s1[i]!;
         const c2 = s2[i] ?? 0;
-        if (c1 !== c2) return c1 < c2 ? neg(1) : 1;
+        if (c1 !== c2) return c1 < c2 ? negErrno(1) : 1;
         if (c1 === 0) return 0;
       }
       return 0;

@@ -14,7 +14,7 @@ import type { BpfMap } from '../maps/map.js';
 import { QueueMap } from '../maps/queue.js';
 import { RingBufMap } from '../maps/ringbuf.js';
 import { PerfEventArrayMap, ProgramArrayMap } from '../maps/special.js';
-import { Errno, MapType, mapTypeName } from '../maps/types.js';
+import { Errno, MapType, mapTypeName, negErrno } from '../maps/types.js';
 import { ArrayMap } from '../maps/array.js';
 import { HashMap } from '../maps/hash.js';
 import { KERNEL_HELPER_NAMES } from './kernel-names.js';
@@ -111,7 +111,6 @@ function utf8Length(s: string): number {
   return n;
 }
 
-const neg = (errno: number): bigint => BigInt.asUintN(64, BigInt(-errno));
 /** The map types `bpf_map_lookup_percpu_elem` takes. */
 const PERCPU_TYPES: readonly number[] = [MapType.PERCPU_ARRAY, MapType.PERCPU_HASH, MapType.LRU_PERCPU_HASH];
 
@@ -126,7 +125,7 @@ function probeRead(mem: VmMemory, dst: bigint, size: number, src: bigint, pc: nu
   const bytes = probeView(mem, host, src, size, pc);
   if (bytes === undefined) {
     out.fill(0);
-    return neg(Errno.EFAULT);
+    return negErrno(Errno.EFAULT);
   }
   out.set(bytes);
   return 0n;
@@ -147,7 +146,7 @@ function probeReadStr(mem: VmMemory, dst: bigint, size: number, src: bigint, pc:
     s = mem.readCString(src, size - 1, pc);
   } catch {
     out.fill(0);
-    return neg(Errno.EFAULT);
+    return negErrno(Errno.EFAULT);
   }
   const bytes = UTF8_ENCODER.encode(s).subarray(0, size - 1);
   out.set(bytes);
@@ -189,8 +188,8 @@ export function kernelHelpers(env: KernelEnvironment): Map<number, HelperEntry> 
     }],
     [KernelHelper.MAP_UPDATE_ELEM, 'bpf_map_update_elem', (r1, r2, r3, r4, _5, ctx) => {
       const m = writableMapArg(env, 'bpf_map_update_elem', r1, ctx);
-      if (r4 > 2n) return neg(Errno.EINVAL);
-      if (m instanceof ProgramArrayMap) return neg(Errno.EINVAL);
+      if (r4 > 2n) return negErrno(Errno.EINVAL);
+      if (m instanceof ProgramArrayMap) return negErrno(Errno.EINVAL);
       return m.programUpdate(mem.read(r2, m.keySize, ctx.pc), mem.read(r3, m.valueSize, ctx.pc), Number(r4), env.cpu);
     }],
     [KernelHelper.MAP_DELETE_ELEM, 'bpf_map_delete_elem', (r1, r2, _3, _4, _5, ctx) => {
@@ -199,7 +198,7 @@ export function kernelHelpers(env: KernelEnvironment): Map<number, HelperEntry> 
     }],
     [KernelHelper.MAP_PUSH_ELEM, 'bpf_map_push_elem', (r1, r2, r3, _4, _5, ctx) => {
       const m = writableMapArg(env, 'bpf_map_push_elem', r1, ctx);
-      if (r3 > 2n) return neg(Errno.EINVAL);
+      if (r3 > 2n) return negErrno(Errno.EINVAL);
       return m.programPush(mem.read(r2, m.valueSize, ctx.pc), Number(r3));
     }],
     [KernelHelper.MAP_POP_ELEM, 'bpf_map_pop_elem', (r1, r2, _3, _4, _5, ctx) => {
@@ -245,8 +244,8 @@ export function kernelHelpers(env: KernelEnvironment): Map<number, HelperEntry> 
       const m = mapArg(env, 'bpf_tail_call', r2, ctx);
       if (!(m instanceof ProgramArrayMap)) throw helperError('bpf_tail_call', `map ${m.name} is not a program array`, ctx);
       const target = m.get(size32(r3));
-      if (target === undefined) return neg(Errno.ENOENT);
-      return ctx.tailCall(target) ? 0 : neg(Errno.E2BIG);
+      if (target === undefined) return negErrno(Errno.ENOENT);
+      return ctx.tailCall(target) ? 0 : negErrno(Errno.E2BIG);
     }],
     [KernelHelper.PERF_EVENT_OUTPUT, 'bpf_perf_event_output', (_r1, r2, r3, r4, r5, ctx) => {
       const m = mapArg(env, 'bpf_perf_event_output', r2, ctx);
@@ -259,7 +258,7 @@ export function kernelHelpers(env: KernelEnvironment): Map<number, HelperEntry> 
     [KernelHelper.CSUM_DIFF, 'bpf_csum_diff', (r1, r2, r3, r4, r5, ctx) => {
       const fromSize = size32(r2);
       const toSize = size32(r4);
-      if (fromSize % 4 !== 0 || toSize % 4 !== 0 || fromSize + toSize > 512) return neg(Errno.EINVAL);
+      if (fromSize % 4 !== 0 || toSize % 4 !== 0 || fromSize + toSize > 512) return negErrno(Errno.EINVAL);
       const from = mem.read(r1, fromSize, ctx.pc);
       const to = mem.read(r3, toSize, ctx.pc);
       let sum = size32(r5);
@@ -293,7 +292,7 @@ export function kernelHelpers(env: KernelEnvironment): Map<number, HelperEntry> 
       const dst = mem.slice(r3, len, true, ctx.pc);
       if (len === 0 || off + len > pkt.length) {
         dst.fill(0);
-        return neg(Errno.EFAULT);
+        return negErrno(Errno.EFAULT);
       }
       dst.set(pkt.subarray(off, off + len));
       return 0;
@@ -302,7 +301,7 @@ export function kernelHelpers(env: KernelEnvironment): Map<number, HelperEntry> 
       const pkt = skbPacket(ctx, 'bpf_skb_store_bytes');
       const off = size32(r2);
       const len = size32(r4);
-      if (len === 0 || off + len > pkt.length) return neg(Errno.EFAULT);
+      if (len === 0 || off + len > pkt.length) return negErrno(Errno.EFAULT);
       pkt.set(mem.read(r3, len, ctx.pc), off);
       return 0;
     }],
@@ -333,7 +332,7 @@ export function kernelHelpers(env: KernelEnvironment): Map<number, HelperEntry> 
     [KernelHelper.RINGBUF_OUTPUT, 'bpf_ringbuf_output', (r1, r2, r3, _4, _5, ctx) => {
       const m = mapArg(env, 'bpf_ringbuf_output', r1, ctx);
       if (!(m instanceof RingBufMap)) throw helperError('bpf_ringbuf_output', `map ${m.name} is not a ring buffer`, ctx);
-      return m.output(mem.read(r2, size32(r3), ctx.pc)) ? 0 : neg(Errno.EAGAIN);
+      return m.output(mem.read(r2, size32(r3), ctx.pc)) ? 0 : negErrno(Errno.EAGAIN);
     }],
     [KernelHelper.RINGBUF_RESERVE, 'bpf_ringbuf_reserve', (r1, r2, _3, _4, _5, ctx) => {
       const m = mapArg(env, 'bpf_ringbuf_reserve', r1, ctx);
@@ -407,8 +406,8 @@ function xdpData(ctx: HelperContext, name: string): Uint8Array {
 function xdpRange(pkt: Uint8Array, off: bigint, len: bigint): number | bigint {
   const o = Number(off & 0xffffffffn);
   const n = Number(len & 0xffffffffn);
-  if (o > 0xffff || n > 0xffff) return neg(Errno.EFAULT);
-  if (o + n > pkt.length) return neg(Errno.EINVAL);
+  if (o > 0xffff || n > 0xffff) return negErrno(Errno.EFAULT);
+  if (o + n > pkt.length) return negErrno(Errno.EINVAL);
   return o;
 }
 

@@ -15,6 +15,7 @@ import type { HelperContext, HelperEntry } from '../vm/environment.js';
 import type { VmMemory } from '../vm/memory.js';
 import type { Fib } from './fib-table.js';
 import type { PacketRunHost } from './packet.js';
+import { negErrno } from '../maps/types.js';
 
 /** The helper's id (uapi `linux/bpf.h`). */
 export const CHECK_MTU = 163;
@@ -25,7 +26,6 @@ export const MtuCheck = { SUCCESS: 0, FRAG_NEEDED: 1, SEGS_TOOBIG: 2, FLAG_SEGS:
 const EINVAL = 22;
 const ENODEV = 19;
 const ETH_HLEN = 14;
-const neg = (errno: number): bigint => BigInt.asUintN(64, BigInt(-errno));
 /** Context offsets: `xdp_md.ingress_ifindex`, `__sk_buff.ifindex` and `gso_size`. */
 const XDP_INGRESS_IFINDEX = 12;
 const SKB_IFINDEX = 40;
@@ -45,20 +45,20 @@ export function mtuHelpers(memory: VmMemory, fib: Fib): Map<number, HelperEntry>
     const mtuLen = new DataView(cell.buffer, cell.byteOffset, 4);
     const lenDiff = Number(BigInt.asIntN(32, r4));
     const segs = r5 === BigInt(MtuCheck.FLAG_SEGS);
-    if (kind === 'xdp' ? r5 !== 0n : r5 !== 0n && !segs) return neg(EINVAL);
-    if (segs && (mtuLen.getUint32(0, true) !== 0 || lenDiff !== 0)) return neg(EINVAL);
+    if (kind === 'xdp' ? r5 !== 0n : r5 !== 0n && !segs) return negErrno(EINVAL);
+    if (segs && (mtuLen.getUint32(0, true) !== 0 || lenDiff !== 0)) return negErrno(EINVAL);
     const v = memory.view;
     const ctxAt = host!.ctxOffset!;
     let ifindex = Number(r2 & 0xffffffffn);
     if (ifindex === 0) ifindex = v.getUint32(ctxAt + (kind === 'xdp' ? XDP_INGRESS_IFINDEX : SKB_IFINDEX), true) || LOOPBACK;
     const dev = fib.devices.get(ifindex);
-    if (dev === undefined) return neg(ENODEV);
+    if (dev === undefined) return negErrno(ENODEV);
     const packetLength = kind === 'xdp' ? host!.xdpData!().length : host!.packet!().length;
     const given = mtuLen.getUint32(0, true);
     const len = ((given !== 0 ? given : packetLength - ETH_HLEN) + lenDiff) | 0;
     let ret: number = len > dev.mtu ? MtuCheck.FRAG_NEEDED : MtuCheck.SUCCESS;
     if (ret !== MtuCheck.SUCCESS && kind === 'tc' && v.getUint32(ctxAt + SKB_GSO_SIZE, true) !== 0) {
-      if (segs) return neg(EINVAL);
+      if (segs) return negErrno(EINVAL);
       ret = MtuCheck.SUCCESS;
     }
     mtuLen.setUint32(0, dev.mtu, true);

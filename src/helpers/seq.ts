@@ -16,7 +16,7 @@
  * @module
  */
 import { ErrorCode, ExecutionError } from '../errors.js';
-import { Errno } from '../maps/types.js';
+import { Errno, negErrno } from '../maps/types.js';
 import { checkBytes, checkInteger } from '../validate.js';
 import type { HelperContext, HelperEntry, HelperFunction } from '../vm/environment.js';
 import type { VmMemory } from '../vm/memory.js';
@@ -138,7 +138,6 @@ export class SeqRun {
   }
 }
 
-const neg = (errno: number): bigint => BigInt.asUintN(64, BigInt(-errno));
 const size32 = (r: bigint): number => Number(r & 0xffff_ffffn);
 
 /** The run's seq writer, when `m` is its `seq_file`; an E_HELPER error otherwise. */
@@ -158,15 +157,15 @@ export function seqHelpers(memory: VmMemory): Map<number, HelperEntry> {
   const write: HelperFunction = (r1, r2, r3, _4, _5, ctx) => {
     const run = seqOf(r1, ctx, 'bpf_seq_write');
     const len = size32(r3);
-    return neg(-run.write(len === 0 ? new Uint8Array(0) : memory.slice(r2, len, false, ctx.pc)));
+    return negErrno(-run.write(len === 0 ? new Uint8Array(0) : memory.slice(r2, len, false, ctx.pc)));
   };
   const printf: HelperFunction = (r1, r2, r3, r4, r5, ctx) => {
     const run = seqOf(r1, ctx, 'bpf_seq_printf');
     const a = bprintfArgs(memory, r2, size32(r3), r4, size32(r5), ctx.pc);
-    if (typeof a === 'number') return neg(-a);
+    if (typeof a === 'number') return negErrno(-a);
     const out = bprintf(a.fmt, a.args, memory, ctx.host);
-    if (typeof out === 'number') return neg(-out);
-    return neg(-run.write(Uint8Array.from(out)));
+    if (typeof out === 'number') return negErrno(-out);
+    return negErrno(-run.write(Uint8Array.from(out)));
   };
   return new Map([
     [SeqHelper.SEQ_PRINTF, { fn: printf, name: 'bpf_seq_printf', unwindOnZero: false }],

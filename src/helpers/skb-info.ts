@@ -14,6 +14,7 @@ import { ErrorCode, ExecutionError } from '../errors.js';
 import type { HelperContext, HelperEntry, HelperFunction } from '../vm/environment.js';
 import type { VmMemory } from '../vm/memory.js';
 import type { PacketRunHost } from './packet.js';
+import { negErrno } from '../maps/types.js';
 
 /** Helper ids (uapi `linux/bpf.h`) of this module. */
 export const SkbInfoHelper = {
@@ -75,7 +76,6 @@ const EACCES = 13;
 const EOPNOTSUPP = 95;
 /** The kernel's internal "operation not supported" (not a uapi errno, but what programs see). */
 const ENOTSUPP = 524;
-const neg = (errno: number): bigint => BigInt.asUintN(64, BigInt(-errno));
 /** The uid the kernel reports for a missing socket (`overflowuid`). */
 const OVERFLOW_UID = 65534;
 /** Largest csum_level the kernel keeps (`SKB_MAX_CSUM_LEVEL`). */
@@ -140,7 +140,7 @@ export function skbInfoHelpers(memory: VmMemory): Map<number, HelperEntry> {
       const s = skbOf(ctx, 'bpf_csum_level', true);
       switch (level) {
         case CSUM_LEVEL.QUERY:
-          return s.ipSummed === CHECKSUM_UNNECESSARY ? s.csumLevel : neg(EACCES);
+          return s.ipSummed === CHECKSUM_UNNECESSARY ? s.csumLevel : negErrno(EACCES);
         case CSUM_LEVEL.INC:
           // A checksum no one checked becomes one the device checked (level 0), as the kernel's does.
           if (s.ipSummed === CHECKSUM_UNNECESSARY) s.csumLevel = Math.min(s.csumLevel + 1, MAX_CSUM_LEVEL);
@@ -160,22 +160,22 @@ export function skbInfoHelpers(memory: VmMemory): Map<number, HelperEntry> {
           s.csumLevel = 0;
           return 0;
         default:
-          return neg(EINVAL);
+          return negErrno(EINVAL);
       }
     }],
     [SkbInfoHelper.CSUM_UPDATE, 'bpf_csum_update', (_r1, r2, _3, _4, _5, ctx) => {
       const s = skbOf(ctx, 'bpf_csum_update', true);
-      if (s.ipSummed !== CHECKSUM_COMPLETE) return neg(ENOTSUPP);
+      if (s.ipSummed !== CHECKSUM_COMPLETE) return negErrno(ENOTSUPP);
       s.csum = csumAdd(s.csum, Number(r2 & 0xffffffffn));
       return s.csum;
     }],
     [SkbInfoHelper.SKB_SET_TSTAMP, 'bpf_skb_set_tstamp', (_r1, tstamp, type, _4, _5, ctx) => {
       const s = skbOf(ctx, 'bpf_skb_set_tstamp', true);
       const p = protocolOf(s);
-      if (p !== ETH_P_IP && p !== ETH_P_IPV6) return neg(EOPNOTSUPP);
+      if (p !== ETH_P_IP && p !== ETH_P_IPV6) return negErrno(EOPNOTSUPP);
       // 0 unspecified (any time), 1 the monotonic delivery time and 2 TAI (both non-zero).
       const t = Number(type & 0xffffffffn);
-      if (t > 2 || (t !== 0 && tstamp === 0n)) return neg(EINVAL);
+      if (t > 2 || (t !== 0 && tstamp === 0n)) return negErrno(EINVAL);
       view().setBigUint64(s.ctxOffset! + SKB_TSTAMP, tstamp, true);
       view().setUint8(s.ctxOffset! + SKB_TSTAMP_TYPE, t);
       return 0;
@@ -217,7 +217,7 @@ export function skbInfoHelpers(memory: VmMemory): Map<number, HelperEntry> {
       const header = r5 === 0n ? 0 : r5 === 1n ? s.networkHeader : -1;
       if (header < 0 || off > 0xffff || len === 0 || header + off + len > pkt.length) {
         dst.fill(0);
-        return neg(EFAULT);
+        return negErrno(EFAULT);
       }
       dst.set(pkt.subarray(header + off, header + off + len));
       return 0;

@@ -27,7 +27,7 @@
 import { ErrorCode, ExecutionError } from '../errors.js';
 import type { HelperContext, HelperEntry, HelperFunction } from '../vm/environment.js';
 import { StackTraceMap } from '../maps/stack-trace.js';
-import { mapTypeName } from '../maps/types.js';
+import { mapTypeName, negErrno } from '../maps/types.js';
 import type { KernelEnvironment } from './kernel.js';
 import { DEFAULT_TASK_ADDRESS, IDLE_TASK, isKernelThread, type TaskDescription, type TaskRunHost } from './task.js';
 
@@ -40,7 +40,6 @@ export const STACK_IP_BASE = 0xffff_ffff_c000_0000n;
 const EINVAL = 22;
 const EFAULT = 14;
 const EOPNOTSUPP = 95;
-const neg = (errno: number): bigint => BigInt.asUintN(64, BigInt(-errno));
 
 const SKIP_MASK = 0xffn;
 const F_USER_STACK = 1n << 8n;
@@ -80,7 +79,7 @@ function copyStack(env: KernelEnvironment, r2: bigint, r3: bigint, flags: bigint
   const elem = buildId ? BUILD_ID_SIZE : 8;
   const fail = (errno: number): bigint => {
     buf.fill(0);
-    return neg(errno);
+    return negErrno(errno);
   };
   if ((flags & ~(SKIP_MASK | F_USER_STACK | F_USER_BUILD_ID)) !== 0n || (buildId && !user) || size % elem !== 0) return fail(EINVAL);
   const skip = Number(flags & SKIP_MASK);
@@ -110,12 +109,12 @@ export function stackHelpers(env: KernelEnvironment): Map<number, HelperEntry> {
       throw new ExecutionError(ErrorCode.HELPER, `bpf_get_stackid: ${what}; it takes a BPF_MAP_TYPE_STACK_TRACE`, { pc: ctx.pc, helper: 'bpf_get_stackid' });
     }
     const flags = r3;
-    if ((flags & ~(SKIP_MASK | F_USER_STACK | F_FAST_STACK_CMP | F_REUSE_STACKID)) !== 0n) return neg(EINVAL);
+    if ((flags & ~(SKIP_MASK | F_USER_STACK | F_FAST_STACK_CMP | F_REUSE_STACKID)) !== 0n) return negErrno(EINVAL);
     const skip = Number(flags & SKIP_MASK);
     const frames = framesAt(ctx, (flags & F_USER_STACK) !== 0n);
-    if (frames.length <= skip) return neg(EFAULT);
+    if (frames.length <= skip) return negErrno(EFAULT);
     const id = m.store(frames.slice(skip, skip + m.depth), (flags & F_FAST_STACK_CMP) !== 0n, (flags & F_REUSE_STACKID) !== 0n);
-    return id < 0 ? neg(-id) : id;
+    return id < 0 ? negErrno(-id) : id;
   };
 
   const getStack: HelperFunction = (_r1, r2, r3, r4, _5, ctx) => copyStack(env, r2, r3, r4, ctx, (user) => framesAt(ctx, user));

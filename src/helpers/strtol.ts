@@ -15,7 +15,7 @@
  */
 import type { HelperEntry, HelperFunction } from '../vm/environment.js';
 import type { VmMemory } from '../vm/memory.js';
-import { Errno } from '../maps/types.js';
+import { Errno, negErrno } from '../maps/types.js';
 
 /** The string helpers' ids (uapi `linux/bpf.h`). */
 export const StrtolHelper = { STRTOL: 105, STRTOUL: 106 } as const;
@@ -24,7 +24,6 @@ const ERANGE = 34;
 /** Characters parsed after the whitespace and sign (the kernel copies them into a 64-byte string). */
 const MAX_DIGITS = 63;
 const BASE_MASK = 0x1fn;
-const neg = (errno: number): bigint => BigInt.asUintN(64, BigInt(-errno));
 
 const isSpace = (c: number): boolean => c === 0x20 || (c >= 0x09 && c <= 0x0d) || c === 0xa0;
 const isHex = (c: number): boolean => digitOf(c) < 16;
@@ -85,7 +84,7 @@ export function strtolHelpers(mem: VmMemory): Map<number, HelperEntry> {
     const view = new DataView(out.buffer, out.byteOffset, 8);
     if (typeof r === 'number') {
       view.setBigUint64(0, 0n, true);
-      return neg(r);
+      return negErrno(r);
     }
     view.setBigUint64(0, BigInt.asUintN(64, r.value), true);
     return r.consumed;

@@ -11,6 +11,7 @@
 import type { HelperContext, HelperEntry, HelperFunction } from '../vm/environment.js';
 import type { VmMemory } from '../vm/memory.js';
 import type { SeqRun } from './seq.js';
+import { negErrno } from '../maps/types.js';
 
 /** Task helper ids (uapi `linux/bpf.h`). */
 export const TaskHelper = { GET_CURRENT_PID_TGID: 14, GET_CURRENT_UID_GID: 15, GET_CURRENT_COMM: 16, GET_NS_CURRENT_PID_TGID: 120 } as const;
@@ -143,7 +144,6 @@ export const IDLE_TASK: Required<Omit<TaskDescription, 'pidNamespace' | 'kernelS
 };
 
 const EINVAL = 22;
-const neg = (errno: number): bigint => BigInt.asUintN(64, BigInt(-errno));
 
 function taskOf(ctx: HelperContext): TaskDescription {
   return (ctx.host as TaskRunHost | undefined)?.task ?? IDLE_TASK;
@@ -190,7 +190,7 @@ export function taskHelpers(memory: VmMemory): Map<number, HelperEntry> {
   };
   const comm: HelperFunction = (r1, r2, _3, _4, _5, ctx) => {
     const size = Number(r2 & 0xffffffffn);
-    if (size === 0) return neg(EINVAL);
+    if (size === 0) return negErrno(EINVAL);
     const out = memory.slice(r1, size, true, ctx.pc);
     const name = new TextEncoder().encode(taskOf(ctx).comm ?? '').subarray(0, Math.min(15, size - 1));
     out.fill(0);
@@ -207,7 +207,7 @@ export function taskHelpers(memory: VmMemory): Map<number, HelperEntry> {
     const ns = t.pidNamespace;
     if (out === undefined || size !== 8 || r1 > 0xffff_ffffn || ns === undefined || ns.dev !== r1 || ns.ino !== r2) {
       out?.fill(0);
-      return neg(EINVAL);
+      return negErrno(EINVAL);
     }
     const v = new DataView(out.buffer, out.byteOffset, 8);
     v.setUint32(0, (ns.pid ?? t.pid) >>> 0, true);

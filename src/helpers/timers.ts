@@ -32,7 +32,7 @@ import { functionPointerTargets, functionSlotOf } from '../vm/functions.js';
 import type { BpfMap } from '../maps/map.js';
 import { ArrayMap } from '../maps/array.js';
 import { HashMap } from '../maps/hash.js';
-import { Errno, MapType } from '../maps/types.js';
+import { Errno, MapType, negErrno } from '../maps/types.js';
 
 /** Timer helper ids (uapi `linux/bpf.h`). */
 export const TimerHelper = { INIT: 169, SET_CALLBACK: 170, START: 171, CANCEL: 172 } as const;
@@ -51,7 +51,6 @@ const CLOCKS = new Set([0, 1, 7]);
 const U64_MAX = 0xffff_ffff_ffff_ffffn;
 /** Timer ids start here ("tsbp" in the high half), so a zeroed or small value is never one. */
 const ID_BASE = 0x7473_6270_0000_0000n;
-const neg = (errno: number): bigint => BigInt.asUintN(64, BigInt(-errno));
 
 /** Map types a timer may live in. */
 const TIMER_MAPS: ReadonlySet<number> = new Set([MapType.ARRAY, MapType.HASH, MapType.LRU_HASH]);
@@ -232,7 +231,7 @@ export class TimerTable {
     const env = this.env;
     const init: HelperFunction = (r1, r2, r3, _4, _5, ctx) => {
       const name = 'bpf_timer_init';
-      if (r3 > 0xfn || !CLOCKS.has(Number(r3))) return neg(Errno.EINVAL);
+      if (r3 > 0xfn || !CLOCKS.has(Number(r3))) return negErrno(Errno.EINVAL);
       const m = r2 <= 0xffff_ffffn ? env.mapByHandle(Number(r2)) : undefined;
       if (!(m instanceof ArrayMap || m instanceof HashMap) || !TIMER_MAPS.has(m.spec.type)) {
         const what = m === undefined ? `argument 0x${r2.toString(16)} is not a map of this object` : `map ${m.name} (type ${m.spec.type}) cannot hold timers`;
@@ -242,7 +241,7 @@ export class TimerTable {
       if (address < 0 || m.elementOf(address, TIMER_SIZE) === undefined || env.memory.find(address, TIMER_SIZE) === undefined) {
         throw helperError(name, `timer 0x${r1.toString(16)} is not inside a value of map ${m.name}`, ctx);
       }
-      if (this.live(address) !== undefined) return neg(Errno.EBUSY);
+      if (this.live(address) !== undefined) return negErrno(Errno.EBUSY);
       const t: Timer = { id: this.nextId++, address, map: m, callback: undefined, expires: undefined, seq: 0 };
       const bytes = new Uint8Array(TIMER_SIZE);
       new DataView(bytes.buffer).setBigUint64(0, t.id, true);
@@ -252,7 +251,7 @@ export class TimerTable {
     };
     const setCallback: HelperFunction = (r1, r2, _3, _4, _5, ctx) => {
       const t = this.timerArg(r1);
-      if (t === undefined) return neg(Errno.EINVAL);
+      if (t === undefined) return negErrno(Errno.EINVAL);
       const running = ctx.program;
       if (running === undefined) throw helperError('bpf_timer_set_callback', 'this engine does not say which program is running', ctx);
       const from = this.shifted.get(running);
@@ -266,7 +265,7 @@ export class TimerTable {
     };
     const start: HelperFunction = (r1, r2, r3) => {
       const t = this.timerArg(r1);
-      if (t === undefined || t.callback === undefined || (r3 & ~3n) !== 0n) return neg(Errno.EINVAL);
+      if (t === undefined || t.callback === undefined || (r3 & ~3n) !== 0n) return negErrno(Errno.EINVAL);
       const at = (r3 & BigInt(TimerFlag.ABS)) !== 0n ? r2 : this.clock() + r2;
       t.expires = at > U64_MAX ? U64_MAX : at;
       t.seq = this.nextSeq++;
@@ -275,8 +274,8 @@ export class TimerTable {
     };
     const cancel: HelperFunction = (r1) => {
       const t = this.timerArg(r1);
-      if (t === undefined) return neg(Errno.EINVAL);
-      if (t === this.running) return neg(EDEADLK);
+      if (t === undefined) return negErrno(Errno.EINVAL);
+      if (t === this.running) return negErrno(EDEADLK);
       const pending = t.expires !== undefined;
       t.expires = undefined;
       t.callback = undefined;

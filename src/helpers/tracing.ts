@@ -27,7 +27,7 @@ import type { HelperContext, HelperEntry, HelperFunction } from '../vm/environme
 import type { VmMemory } from '../vm/memory.js';
 import type { BpfMap } from '../maps/map.js';
 import { PerfEventArrayMap } from '../maps/special.js';
-import { Errno } from '../maps/types.js';
+import { Errno, negErrno } from '../maps/types.js';
 import { DEFAULT_TASK_ADDRESS, IDLE_TASK, isKernelThread, probeView, type PerfCounter, type TaskDescription, type TaskRunHost, type TracingRunState } from './task.js';
 
 /** Tracing helper ids (uapi `linux/bpf.h`). */
@@ -51,7 +51,6 @@ const EPERM = 1;
 /** Signals a run keeps (the rest are still sent, as far as the program can tell). */
 const MAX_SIGNALS = 64;
 
-const neg = (errno: number): bigint => BigInt.asUintN(64, BigInt(-errno));
 
 function hostOf(ctx: HelperContext): TaskRunHost | undefined {
   return ctx.host as TaskRunHost | undefined;
@@ -84,11 +83,11 @@ function counterOf(env: TracingEnvironment, r1: bigint, flags: bigint, ctx: Help
 /** Write a counter (or zeros, on error) into the program's `struct bpf_perf_event_value`. */
 function writeValue(mem: VmMemory, buf: bigint, size: bigint, c: Required<PerfCounter> | number, pc: number): bigint {
   const n = Number(size & 0xffff_ffffn);
-  if (n === 0) return neg(Errno.EINVAL);
+  if (n === 0) return negErrno(Errno.EINVAL);
   const out = mem.slice(buf, n, true, pc);
   out.fill(0);
-  if (n !== PERF_VALUE_SIZE) return neg(Errno.EINVAL);
-  if (typeof c === 'number') return neg(-c);
+  if (n !== PERF_VALUE_SIZE) return negErrno(Errno.EINVAL);
+  if (typeof c === 'number') return negErrno(-c);
   const v = new DataView(out.buffer, out.byteOffset, PERF_VALUE_SIZE);
   v.setBigUint64(0, c.counter, true);
   v.setBigUint64(8, c.enabled, true);
@@ -102,9 +101,9 @@ export function tracingHelpers(env: TracingEnvironment): Map<number, HelperEntry
   const currentTask: HelperFunction = (_1, _2, _3, _4, _5, ctx) => taskOf(ctx).address ?? DEFAULT_TASK_ADDRESS;
   const signal = (thread: boolean): HelperFunction => (r1, _2, _3, _4, _5, ctx) => {
     const sig = Number(r1 & 0xffff_ffffn);
-    if (sig > 64) return neg(Errno.EINVAL);
+    if (sig > 64) return negErrno(Errno.EINVAL);
     const t = taskOf(ctx);
-    if (isKernelThread(t) || t.pid === 1 || (t.tgid ?? t.pid) === 1) return neg(EPERM);
+    if (isKernelThread(t) || t.pid === 1 || (t.tgid ?? t.pid) === 1) return negErrno(EPERM);
     const state: TracingRunState | undefined = hostOf(ctx)?.tracing;
     if (sig !== 0 && state !== undefined && state.signals.length < MAX_SIGNALS) state.signals.push({ signal: sig, thread });
     return 0n;
@@ -120,14 +119,14 @@ export function tracingHelpers(env: TracingEnvironment): Map<number, HelperEntry
   const fns: [number, string, HelperFunction][] = [
     [TracingHelper.GET_FUNC_ARG, 'bpf_get_func_arg', (r1, r2, r3, _4, _5, ctx) => {
       const n = BigInt.asUintN(32, r2);
-      if (n >= BigInt(btfState(ctx, 'bpf_get_func_arg').argCount ?? 0)) return neg(Errno.EINVAL);
+      if (n >= BigInt(btfState(ctx, 'bpf_get_func_arg').argCount ?? 0)) return negErrno(Errno.EINVAL);
       const v = mem.read(r1 + n * SLOT, 8, ctx.pc);
       mem.slice(r3, 8, true, ctx.pc).set(v);
       return 0n;
     }],
     [TracingHelper.GET_FUNC_RET, 'bpf_get_func_ret', (r1, r2, _3, _4, _5, ctx) => {
       const state = btfState(ctx, 'bpf_get_func_ret');
-      if (state.ret === undefined) return neg(Errno.EOPNOTSUPP);
+      if (state.ret === undefined) return negErrno(Errno.EOPNOTSUPP);
       const v = mem.read(r1 + BigInt(state.argCount ?? 0) * SLOT, 8, ctx.pc);
       mem.slice(r2, 8, true, ctx.pc).set(v);
       return 0n;
@@ -140,17 +139,17 @@ export function tracingHelpers(env: TracingEnvironment): Map<number, HelperEntry
       if (!(map instanceof PerfEventArrayMap)) {
         throw new ExecutionError(ErrorCode.HELPER, `bpf_xdp_output: the map argument is not a perf event array (${map === undefined ? 'no map' : `map ${map.name}`})`, { pc: ctx.pc, helper: 'bpf_xdp_output' });
       }
-      if ((r3 & ~(CTXLEN_MASK | INDEX_MASK)) !== 0n) return neg(Errno.EINVAL);
+      if ((r3 & ~(CTXLEN_MASK | INDEX_MASK)) !== 0n) return negErrno(Errno.EINVAL);
       const packetLength = Number((r3 & CTXLEN_MASK) >> 32n);
       const data = mem.slice(r4, Number(r5 & 0xffff_ffffn), false, ctx.pc);
       const buff = probeView(mem, ctx.host, r1, 16, ctx.pc);
-      if (buff === undefined) return neg(Errno.EFAULT);
+      if (buff === undefined) return negErrno(Errno.EFAULT);
       const v = new DataView(buff.buffer, buff.byteOffset, 16);
       const start = v.getBigUint64(0, true);
       const end = v.getBigUint64(8, true);
-      if (end < start || end - start < BigInt(packetLength)) return neg(Errno.EFAULT);
+      if (end < start || end - start < BigInt(packetLength)) return negErrno(Errno.EFAULT);
       const packet = packetLength === 0 ? new Uint8Array(0) : probeView(mem, ctx.host, start, packetLength, ctx.pc);
-      if (packet === undefined) return neg(Errno.EFAULT);
+      if (packet === undefined) return negErrno(Errno.EFAULT);
       const record = new Uint8Array(data.length + packet.length);
       record.set(data);
       record.set(packet, data.length);
@@ -163,7 +162,7 @@ export function tracingHelpers(env: TracingEnvironment): Map<number, HelperEntry
     [TracingHelper.GET_NUMA_NODE_ID, 'bpf_get_numa_node_id', () => 0n],
     [TracingHelper.PERF_EVENT_READ, 'bpf_perf_event_read', (r1, r2, _3, _4, _5, ctx) => {
       const c = counterOf(env, r1, r2, ctx, 'bpf_perf_event_read');
-      return typeof c === 'number' ? neg(-c) : c.counter;
+      return typeof c === 'number' ? negErrno(-c) : c.counter;
     }],
     [TracingHelper.PERF_EVENT_READ_VALUE, 'bpf_perf_event_read_value', (r1, r2, r3, r4, _5, ctx) =>
       writeValue(mem, r3, r4, counterOf(env, r1, r2, ctx, 'bpf_perf_event_read_value'), ctx.pc)],
@@ -182,7 +181,7 @@ export function tracingHelpers(env: TracingEnvironment): Map<number, HelperEntry
     [TracingHelper.SEND_SIGNAL_THREAD, 'bpf_send_signal_thread', signal(true)],
     [TracingHelper.PROBE_WRITE_USER, 'bpf_probe_write_user', (r1, r2, r3, _4, _5, ctx) => {
       const size = Number(r3 & 0xffff_ffffn);
-      if (isKernelThread(taskOf(ctx))) return neg(EPERM);
+      if (isKernelThread(taskOf(ctx))) return negErrno(EPERM);
       const src = mem.slice(r2, size, false, ctx.pc);
       const dst = BigInt.asUintN(64, r1);
       for (const b of hostOf(ctx)?.probeMemory ?? []) {
@@ -192,7 +191,7 @@ export function tracingHelpers(env: TracingEnvironment): Map<number, HelperEntry
           return 0n;
         }
       }
-      return neg(Errno.EFAULT);
+      return negErrno(Errno.EFAULT);
     }],
   ];
   return new Map(fns.map(([id, name, fn]) => [id, { fn, name, unwindOnZero: false }]));

@@ -18,6 +18,7 @@
 import { ErrorCode, ExecutionError } from '../errors.js';
 import type { HelperContext, HelperEntry } from '../vm/environment.js';
 import type { VmMemory } from '../vm/memory.js';
+import { negErrno } from '../maps/types.js';
 
 /** Helper ids (uapi `linux/bpf.h`). */
 export const TunnelHelper = { GET_TUNNEL_KEY: 20, SET_TUNNEL_KEY: 21, GET_TUNNEL_OPT: 29, SET_TUNNEL_OPT: 30 } as const;
@@ -74,7 +75,6 @@ const TUNNEL_SEQ = 0x8;
 const TUNNEL_DONT_FRAGMENT = 0x100;
 const TUNNEL_NOCACHE = 0x2000;
 
-const neg = (errno: number): bigint => BigInt.asUintN(64, BigInt(-errno));
 
 function tcHost(ctx: HelperContext, name: string): TunnelRunHost {
   const host = ctx.host as Partial<TunnelRunHost> | undefined;
@@ -92,11 +92,11 @@ export function tunnelHelpers(memory: VmMemory): Map<number, HelperEntry> {
     // The buffer is the program's over `size` bytes (the verifier checks it), zeroed on every error.
     const out = memory.slice(r2, size, true, ctx.pc);
     out.fill(0);
-    if ((r4 & ~BigInt(GET_FLAGS)) !== 0n || !KEY_SIZES.includes(size)) return neg(EINVAL);
+    if ((r4 & ~BigInt(GET_FLAGS)) !== 0n || !KEY_SIZES.includes(size)) return negErrno(EINVAL);
     const info = host.tunnel;
-    if (info === undefined) return neg(EINVAL);
+    if (info === undefined) return negErrno(EINVAL);
     const ipv6 = (r4 & BigInt(TunnelFlag.TUNINFO_IPV6)) !== 0n;
-    if (ipv6 !== (info.remote.length === 16)) return neg(EPROTO);
+    if (ipv6 !== (info.remote.length === 16)) return negErrno(EPROTO);
     const v = new DataView(out.buffer, out.byteOffset, size);
     v.setUint32(0, info.id >>> 0, true);
     out.set(info.remote, 4);
@@ -111,12 +111,12 @@ export function tunnelHelpers(memory: VmMemory): Map<number, HelperEntry> {
     const host = tcHost(ctx, 'bpf_skb_set_tunnel_key');
     const size = Number(r3 & 0xffffffffn);
     const key = memory.read(r2, size, ctx.pc);
-    if ((r4 & ~BigInt(SET_FLAGS)) !== 0n || !KEY_SIZES.includes(size)) return neg(EINVAL);
+    if ((r4 & ~BigInt(SET_FLAGS)) !== 0n || !KEY_SIZES.includes(size)) return negErrno(EINVAL);
     const v = new DataView(key.buffer, key.byteOffset, size);
     const flags = Number(r4);
     const ipv6 = (flags & TunnelFlag.TUNINFO_IPV6) !== 0;
     const label = size > 24 ? v.getUint32(24, true) : 0;
-    if (v.getUint16(22, true) !== 0 || (!ipv6 && label !== 0)) return neg(EINVAL);
+    if (v.getUint16(22, true) !== 0 || (!ipv6 && label !== 0)) return negErrno(EINVAL);
     const len = ipv6 ? 16 : 4;
     // The metadata is for sending: the key's remote end is its destination, its local end the source;
     // a later get (a receive-side view) reads the remote end from the source.
@@ -144,11 +144,11 @@ export function tunnelHelpers(memory: VmMemory): Map<number, HelperEntry> {
     const options = host.tunnel?.options;
     if (options === undefined) {
       out.fill(0);
-      return neg(ENOENT);
+      return negErrno(ENOENT);
     }
     if (size < options.length) {
       out.fill(0);
-      return neg(ENOMEM);
+      return negErrno(ENOMEM);
     }
     out.set(options);
     out.fill(0, options.length);
@@ -159,8 +159,8 @@ export function tunnelHelpers(memory: VmMemory): Map<number, HelperEntry> {
     const size = Number(r3 & 0xffffffffn);
     const from = memory.read(r2, size, ctx.pc);
     // Only metadata set_tunnel_key attached in this run takes options (not what the packet arrived with).
-    if (host.tunnelSet === undefined || host.tunnel === undefined || size % 4 !== 0) return neg(EINVAL);
-    if (size > TUNNEL_OPTS_MAX) return neg(ENOMEM);
+    if (host.tunnelSet === undefined || host.tunnel === undefined || size % 4 !== 0) return negErrno(EINVAL);
+    if (size > TUNNEL_OPTS_MAX) return negErrno(ENOMEM);
     const flags = (host.tunnel.flags ?? 0) | TUNNEL_OPTIONS_PRESENT;
     host.tunnel = { ...host.tunnel, flags, options: from };
     host.tunnelSet = { ...host.tunnelSet, flags, options: from };

@@ -41,6 +41,11 @@ export const Errno = {
   EOVERFLOW: 75, EOPNOTSUPP: 95,
 } as const;
 
+/** A helper's result for a failure: `-errno` as the unsigned 64-bit value r0 holds. */
+export function negErrno(errno: number): bigint {
+  return BigInt.asUintN(64, BigInt(-errno));
+}
+
 /** The symbolic name of a (positive) error number. */
 export function errnoName(errno: number): string {
   const entry = Object.entries(Errno).find(([, v]) => v === errno);
