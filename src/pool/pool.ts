@@ -96,6 +96,8 @@ const DEFAULT_WORKER_BYTES = 8 << 20;
 const DEFAULT_BATCH_PACKETS = 4096;
 const DEFAULT_INPUT_BYTES = 32 << 20;
 const DEFAULT_STALL_MS = 30_000;
+/** Workers a pool may have. */
+const MAX_WORKERS = 64;
 /** Ring slots per worker: one running, the next ones ready, so a worker never waits for the host. */
 const SLOTS_PER_WORKER = 3;
 /** Bytes of each slot's extras (JSON of failures, trace lines, redirects); more goes by message. */
@@ -174,8 +176,11 @@ export class PacketPool {
     private readonly area: InputArea,
     private readonly stallMs: number,
   ) {
-    if (!Array.isArray(ports) || ports.length === 0) throw argumentError('ports', 'a non-empty array of ports', ports);
-    ports.forEach((p, i) => checkPort(p, `ports[${i}]`));
+    // Bounded before it is walked: a sparse array of 2^32 - 1 slots would take minutes to visit.
+    if (!Array.isArray(ports) || ports.length === 0 || ports.length > MAX_WORKERS) {
+      throw argumentError('ports', `an array of 1 to ${MAX_WORKERS} ports`, ports);
+    }
+    for (let i = 0; i < ports.length; i++) checkPort(ports[i], `ports[${i}]`);
     this.renew();
   }
 
@@ -204,7 +209,7 @@ export class PacketPool {
     checkObject(options, 'options');
     const bytes = checkBytes(options.object, 'options.object');
     const programName = checkString(options.program, 'options.program');
-    const workers = checkInteger(options.workers, 'options.workers', 1, 64);
+    const workers = checkInteger(options.workers, 'options.workers', 1, MAX_WORKERS);
     if (typeof options.createWorker !== 'function') throw argumentError('options.createWorker', 'a function', options.createWorker);
     const jit = checkOptionalBoolean(options.jit, 'options.jit') ?? false;
     const per = options.bytesPerWorker === undefined ? DEFAULT_WORKER_BYTES : checkInteger(options.bytesPerWorker, 'options.bytesPerWorker', PAGE, 1 << 30);
