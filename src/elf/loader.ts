@@ -623,7 +623,7 @@ export class BpfObject {
   /**
    * Run the callbacks of the `bpf_timer`s the programs started that have expired (by `options.now`,
    * default the object's clock: the `now` load option), earliest first; returns how many ran. A VM has
-   * no timer interrupt: the host decides when timers fire (the CLI between packets). A callback that
+   * no timer interrupt: the host decides when timers fire (the CLI fires none: `tsbpf run` never calls this). A callback that
    * re-arms its timer to expire at once runs again in the same call, at most `maxCallbacks` callbacks in
    * all; one that fails stops the call with its error (later timers stay pending). Not from a helper.
    */
