@@ -8,10 +8,9 @@
  * @module
  */
 import { fieldUse } from '../verifier/fields.js';
-import { affineAdd, affineAlu, constantAffine, registerAffine, stepOf, strideOf, type Affine } from '../verifier/affine.js';
+import { affineAlu, registerAffine, stepOf, type Affine } from '../verifier/affine.js';
 import type { Insn } from '../isa/instruction.js';
 import type { Operation } from '../isa/operation.js';
-import { FRAME_POINTER } from '../isa/opcodes.js';
 import type { BasicBlock } from '../verifier/cfg.js';
 import type { Terminator } from './graph.js';
 import { analyzeInduction, constantOf, type RangeCondition } from './induction.js';
@@ -229,17 +228,13 @@ function cycleInduction(ctx: LoopContext, path: readonly number[]): Pick<Chunked
 }
 
 /**
- * The accesses along a cycle of blocks (its instructions but the jumps ending each block) whose
- * addresses are affine in the registers at the cycle's start and move by a constant per cycle, and
- * each register's change per cycle (undefined when not a constant). Undefined when a block holds
- * anything but loads, stores and ALU instructions.
+ * Each register's change per pass around a cycle of blocks (its instructions but the jumps ending each
+ * block; undefined where not a constant within MAX_STRIDE). Undefined when a block holds anything but
+ * loads, stores and ALU instructions.
  */
-function strided(ctx: LoopContext, path: readonly number[]): { accesses: { addr: Affine; stride: number; pc: number }[]; stride: (number | undefined)[] } | undefined {
-  const ss = ctx.stackSize;
+function strided(ctx: LoopContext, path: readonly number[]): (number | undefined)[] | undefined {
   const state: (Affine | undefined)[] = [];
   for (let r = 0; r <= 10; r++) state.push(registerAffine(r));
-  const zero = constantAffine(0);
-  const accesses: { addr: Affine; pc: number }[] = [];
   for (const bi of path) {
     const b = ctx.blocks[bi]!;
     const last = ctx.lastPc(b);
@@ -247,11 +242,7 @@ function strided(ctx: LoopContext, path: readonly number[]): { accesses: { addr:
       const op = ctx.ops[pc]!;
       if (pc === last && (op.kind === 'ja' || op.kind === 'jcond')) continue;
       const i = ctx.insns[pc]!;
-      const a = accessOf(ctx, pc);
-      if (a !== undefined) {
-        const frame = ctx.frameFastPath && a.reg === FRAME_POINTER && a.off >= -ss && a.off + a.size <= 0;
-        const addr = affineAdd(state[a.reg], 1, zero, a.off);
-        if (!frame && addr !== undefined) accesses.push({ addr, pc });
+      if (accessOf(ctx, pc) !== undefined) {
         if (op.kind === 'ldx') state[i.dst] = undefined;
       } else if (op.kind === 'alu' && op.width === 64 && (op.op === 'mov' || op.op === 'add' || op.op === 'sub')) {
         state[i.dst] = affineAlu(state, op.op, op.source, i);
@@ -260,23 +251,17 @@ function strided(ctx: LoopContext, path: readonly number[]): { accesses: { addr:
       } else return undefined;
     }
   }
-  const stride = state.map((v, r) => {
+  return state.map((v, r) => {
     const step = stepOf(v, r);
     return step !== undefined && Math.abs(step) <= MAX_STRIDE ? step : undefined;
   });
-  const covered: { addr: Affine; stride: number; pc: number }[] = [];
-  for (const a of accesses) {
-    const s = strideOf(a.addr, stride);
-    if (Number.isFinite(s) && Math.abs(s) <= MAX_STRIDE) covered.push({ ...a, stride: s });
-  }
-  return { accesses: covered, stride };
 }
 
 /** The {@link CopyLoop} a counted loop (block `bi`) is, if it is one. */
 export function copyLoop(ctx: LoopContext, loop: CountedLoop, bi: number): CopyLoop | undefined {
   const b = ctx.blocks[bi]!;
   const last = ctx.lastPc(b);
-  const stride = strided(ctx, [bi])?.stride;
+  const stride = strided(ctx, [bi]);
   if (stride === undefined) return undefined;
   let load: { pc: number; reg: number; size: number } | undefined;
   let store: number | undefined;
