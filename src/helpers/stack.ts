@@ -29,7 +29,7 @@ import type { HelperContext, HelperEntry, HelperFunction } from '../vm/environme
 import { StackTraceMap } from '../maps/stack-trace.js';
 import { mapTypeName, negErrno } from '../maps/types.js';
 import type { KernelEnvironment } from './kernel.js';
-import { DEFAULT_TASK_ADDRESS, IDLE_TASK, isKernelThread, type TaskDescription, type TaskRunHost } from './task.js';
+import { DEFAULT_TASK_ADDRESS, isKernelThread, taskOf, type TaskDescription, type TaskRunHost } from './task.js';
 
 /** Stack helper ids (uapi `linux/bpf.h`). */
 export const StackHelper = { GET_STACKID: 27, GET_STACK: 67, GET_TASK_STACK: 141 } as const;
@@ -49,19 +49,15 @@ const F_USER_BUILD_ID = 1n << 11n;
 const BUILD_ID_SIZE = 32;
 const BPF_STACK_BUILD_ID_IP = 2;
 
-function currentTask(ctx: HelperContext): TaskDescription {
-  return (ctx.host as TaskRunHost | undefined)?.task ?? IDLE_TASK;
-}
-
 /** The current task's stack at a helper call: see the module comment. */
 function framesAt(ctx: HelperContext, user: boolean): readonly bigint[] {
-  const t = currentTask(ctx);
+  const t = taskOf(ctx);
   return (user ? t.userStack : t.kernelStack) ?? (user ? [] : [STACK_IP_BASE + BigInt(ctx.pc) * 8n]);
 }
 
 /** The stack of the task at `address` (`bpf_get_task_stack`), or the negative errno for it. */
 function taskFrames(ctx: HelperContext, address: bigint, user: boolean): readonly bigint[] | number {
-  if (address === (currentTask(ctx).address ?? DEFAULT_TASK_ADDRESS)) return framesAt(ctx, user);
+  if (address === (taskOf(ctx).address ?? DEFAULT_TASK_ADDRESS)) return framesAt(ctx, user);
   const task = (ctx.host as TaskRunHost | undefined)?.tasks?.find((t) => t.address === address);
   if (!user) return task?.kernelStack ?? [];
   return task !== undefined && isKernelThread(task) ? -EFAULT : -EOPNOTSUPP;

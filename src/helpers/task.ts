@@ -145,7 +145,8 @@ export const IDLE_TASK: Required<Omit<TaskDescription, 'pidNamespace' | 'kernelS
 
 const EINVAL = 22;
 
-function taskOf(ctx: HelperContext): TaskDescription {
+/** The run's current task: the host's, else {@link IDLE_TASK}. */
+export function taskOf(ctx: HelperContext): TaskDescription {
   return (ctx.host as TaskRunHost | undefined)?.task ?? IDLE_TASK;
 }
 

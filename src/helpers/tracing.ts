@@ -28,7 +28,7 @@ import type { VmMemory } from '../vm/memory.js';
 import type { BpfMap } from '../maps/map.js';
 import { PerfEventArrayMap } from '../maps/special.js';
 import { Errno, negErrno } from '../maps/types.js';
-import { DEFAULT_TASK_ADDRESS, IDLE_TASK, isKernelThread, probeView, type PerfCounter, type TaskDescription, type TaskRunHost, type TracingRunState } from './task.js';
+import { DEFAULT_TASK_ADDRESS, isKernelThread, probeView, taskOf, type PerfCounter, type TaskRunHost, type TracingRunState } from './task.js';
 
 /** Tracing helper ids (uapi `linux/bpf.h`). */
 export const TracingHelper = {
@@ -54,10 +54,6 @@ const MAX_SIGNALS = 64;
 
 function hostOf(ctx: HelperContext): TaskRunHost | undefined {
   return ctx.host as TaskRunHost | undefined;
-}
-
-function taskOf(ctx: HelperContext): TaskDescription {
-  return hostOf(ctx)?.task ?? IDLE_TASK;
 }
 
 /** What the tracing helpers need from the loaded object. */
