@@ -16,6 +16,7 @@ import type { VmMemory } from '../vm/memory.js';
 import type { Fib } from './fib-table.js';
 import type { PacketRunHost } from './packet.js';
 import { negErrno } from '../maps/types.js';
+import { SkBuff, XdpMd } from '../context/layout.js';
 
 /** The helper's id (uapi `linux/bpf.h`). */
 export const CHECK_MTU = 163;
@@ -26,10 +27,6 @@ export const MtuCheck = { SUCCESS: 0, FRAG_NEEDED: 1, SEGS_TOOBIG: 2, FLAG_SEGS:
 const EINVAL = 22;
 const ENODEV = 19;
 const ETH_HLEN = 14;
-/** Context offsets: `xdp_md.ingress_ifindex`, `__sk_buff.ifindex` and `gso_size`. */
-const XDP_INGRESS_IFINDEX = 12;
-const SKB_IFINDEX = 40;
-const SKB_GSO_SIZE = 176;
 /** The loopback interface: a test run's skb device, and an skb run's when the host names none. */
 const LOOPBACK = 1;
 
@@ -50,14 +47,14 @@ export function mtuHelpers(memory: VmMemory, fib: Fib): Map<number, HelperEntry>
     const v = memory.view;
     const ctxAt = host!.ctxOffset!;
     let ifindex = Number(r2 & 0xffffffffn);
-    if (ifindex === 0) ifindex = v.getUint32(ctxAt + (kind === 'xdp' ? XDP_INGRESS_IFINDEX : SKB_IFINDEX), true) || LOOPBACK;
+    if (ifindex === 0) ifindex = v.getUint32(ctxAt + (kind === 'xdp' ? XdpMd.ingress_ifindex : SkBuff.ifindex), true) || LOOPBACK;
     const dev = fib.devices.get(ifindex);
     if (dev === undefined) return negErrno(ENODEV);
     const packetLength = kind === 'xdp' ? host!.xdpData!().length : host!.packet!().length;
     const given = mtuLen.getUint32(0, true);
     const len = ((given !== 0 ? given : packetLength - ETH_HLEN) + lenDiff) | 0;
     let ret: number = len > dev.mtu ? MtuCheck.FRAG_NEEDED : MtuCheck.SUCCESS;
-    if (ret !== MtuCheck.SUCCESS && kind === 'tc' && v.getUint32(ctxAt + SKB_GSO_SIZE, true) !== 0) {
+    if (ret !== MtuCheck.SUCCESS && kind === 'tc' && v.getUint32(ctxAt + SkBuff.gso_size, true) !== 0) {
       if (segs) return negErrno(EINVAL);
       ret = MtuCheck.SUCCESS;
     }

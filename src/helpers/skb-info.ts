@@ -15,6 +15,7 @@ import type { HelperContext, HelperEntry, HelperFunction } from '../vm/environme
 import type { VmMemory } from '../vm/memory.js';
 import type { PacketRunHost } from './packet.js';
 import { negErrno } from '../maps/types.js';
+import { SkBuff } from '../context/layout.js';
 
 /** Helper ids (uapi `linux/bpf.h`) of this module. */
 export const SkbInfoHelper = {
@@ -84,10 +85,6 @@ const CHECKSUM_NONE = 0;
 const CHECKSUM_UNNECESSARY = 1;
 const CHECKSUM_COMPLETE = 2;
 const CSUM_LEVEL = { QUERY: 0n, INC: 1n, DEC: 2n, RESET: 3n } as const;
-/** `__sk_buff` offsets (see context/layout). */
-const SKB_PROTOCOL = 16;
-const SKB_TSTAMP = 152;
-const SKB_TSTAMP_TYPE = 180;
 const ETH_P_IP = 0x0800;
 const ETH_P_IPV6 = 0x86dd;
 const ETH_P_8021Q = 0x8100;
@@ -117,7 +114,7 @@ function csumAdd(a: number, b: number): number {
 export function skbInfoHelpers(memory: VmMemory): Map<number, HelperEntry> {
   const view = (): DataView => memory.view;
   const protocolOf = (s: SkbRunState): number => {
-    const p = view().getUint32(s.ctxOffset! + SKB_PROTOCOL, true);
+    const p = view().getUint32(s.ctxOffset! + SkBuff.protocol, true);
     return ((p & 0xff) << 8) | ((p >> 8) & 0xff);
   };
   /**
@@ -176,8 +173,8 @@ export function skbInfoHelpers(memory: VmMemory): Map<number, HelperEntry> {
       // 0 unspecified (any time), 1 the monotonic delivery time and 2 TAI (both non-zero).
       const t = Number(type & 0xffffffffn);
       if (t > 2 || (t !== 0 && tstamp === 0n)) return negErrno(EINVAL);
-      view().setBigUint64(s.ctxOffset! + SKB_TSTAMP, tstamp, true);
-      view().setUint8(s.ctxOffset! + SKB_TSTAMP_TYPE, t);
+      view().setBigUint64(s.ctxOffset! + SkBuff.tstamp, tstamp, true);
+      view().setUint8(s.ctxOffset! + SkBuff.tstamp_type, t);
       return 0;
     }],
     [SkbInfoHelper.SKB_ECN_SET_CE, 'bpf_skb_ecn_set_ce', (_r1, _2, _3, _4, _5, ctx) => {

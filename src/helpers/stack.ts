@@ -29,7 +29,7 @@ import type { HelperContext, HelperEntry, HelperFunction } from '../vm/environme
 import { StackTraceMap } from '../maps/stack-trace.js';
 import { mapTypeName, negErrno } from '../maps/types.js';
 import type { KernelEnvironment } from './kernel.js';
-import { DEFAULT_TASK_ADDRESS, isKernelThread, taskOf, type TaskDescription, type TaskRunHost } from './task.js';
+import { DEFAULT_TASK_ADDRESS, isKernelThread, taskOf, type TaskRunHost } from './task.js';
 
 /** Stack helper ids (uapi `linux/bpf.h`). */
 export const StackHelper = { GET_STACKID: 27, GET_STACK: 67, GET_TASK_STACK: 141 } as const;
