@@ -100,8 +100,8 @@ function hostOf(ctx: HelperContext, name: string, kinds: readonly PacketRunHost[
   return host as PacketRunHost;
 }
 
-/** 32-bit ones'-complement addition with end-around carry (the kernel's `csum_add`). */
-function csumAdd(a: number, b: number): number {
+/** 32-bit ones'-complement addition with end-around carry (the kernel's `csum_add`): an unsigned 32-bit result. */
+export function csumAdd(a: number, b: number): number {
   const s = (a >>> 0) + (b >>> 0);
   return s > 0xffffffff ? s - 0xffffffff : s;
 }

@@ -13,7 +13,7 @@
 import { ErrorCode, ExecutionError } from '../errors.js';
 import type { HelperContext, HelperEntry, HelperFunction } from '../vm/environment.js';
 import type { VmMemory } from '../vm/memory.js';
-import type { PacketRunHost } from './packet.js';
+import { csumAdd, type PacketRunHost } from './packet.js';
 import { negErrno } from '../maps/types.js';
 import { SkBuff } from '../context/layout.js';
 
@@ -102,12 +102,6 @@ function skbOf(ctx: HelperContext, name: string, tcOnly: boolean): SkbRunState {
     throw helperError(name, `only ${who} may call it here (the kernel refuses it for other program types)`, ctx);
   }
   return host as SkbRunState;
-}
-
-/** A 32-bit ones'-complement sum with end-around carry (`csum_add`). */
-function csumAdd(a: number, b: number): number {
-  const s = (a >>> 0) + (b >>> 0);
-  return (s > 0xffffffff ? s - 0xffffffff : s) >>> 0;
 }
 
 /** The helpers of this module, bound to the object's memory. */
