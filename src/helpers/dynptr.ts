@@ -106,7 +106,7 @@ export function dynptrHelpers(env: DynptrEnvironment): Map<number, HelperEntry> 
       return negErrno(Errno.E2BIG);
     }
     // The memory must exist (the verifier proved it a map value): a fault here is the program's.
-    if (size > 0) mem.read(r1, size, ctx.pc);
+    if (size > 0) mem.slice(r1, size, false, ctx.pc);
     const region = size > 0 ? mem.find(Number(r1 & 0xffff_ffffn), size) : undefined;
     const readOnly = region !== undefined && !region.writable;
     write(r4, r1 === 0n || r1 > 0xffff_ffffn ? undefined : { data: Number(r1), size, offset: 0, type: TYPE_LOCAL, readOnly }, ctx.pc);
