@@ -130,26 +130,16 @@ export function access(env: Env, w: Work, a: Access): Value | undefined {
       return frozenLoad(map, base, a) ?? scalarValue(loadRange(a.size));
     }
     case 'sock':
-    case 'sock_common': {
+    case 'sock_common':
+    case 'tcp_sock': {
       if (write) {
         env.report(pc, 'sock-access', `${R} cannot write into ${typeName(base.type)}`);
         return undefined;
       }
       const off = base.lo + a.off;
-      if (base.lo !== base.hi || !sockReadAllowed(off, a.size, base.type === 'sock_common')) {
+      const allowed = base.type === 'tcp_sock' ? tcpSockReadAllowed(off, a.size) : sockReadAllowed(off, a.size, base.type === 'sock_common');
+      if (base.lo !== base.hi || !allowed) {
         env.report(pc, 'sock-access', `${R} invalid ${typeName(base.type)} access off=${off} size=${a.size}`);
-        return undefined;
-      }
-      return scalarValue(loadRange(a.size));
-    }
-    case 'tcp_sock': {
-      if (write) {
-        env.report(pc, 'sock-access', `${R} cannot write into tcp_sock`);
-        return undefined;
-      }
-      const off = base.lo + a.off;
-      if (base.lo !== base.hi || !tcpSockReadAllowed(off, a.size)) {
-        env.report(pc, 'sock-access', `${R} invalid tcp_sock access off=${off} size=${a.size}`);
         return undefined;
       }
       return scalarValue(loadRange(a.size));
