@@ -140,6 +140,12 @@ export function covers(a: Value, b: Value): boolean {
   return a.id === b.id && a.k === b.k;
 }
 
+/** The maps of `a` and `b` as one sorted set (its first as `map`), or undefined past MAX_MAP_SET maps. */
+function mapUnion(a: Value, b: Value): Pick<Value, 'map' | 'maps'> | undefined {
+  const set = [...new Set([...mapsOf(a), ...mapsOf(b)])].sort((x, y) => x - y);
+  return set.length > MAX_MAP_SET ? undefined : { map: set[0]!, maps: set };
+}
+
 /**
  * Join at a merge point. A register uninitialised on either path stays unreadable. Values of different
  * types (or pointers into different objects) join to an unknown scalar: a number may be computed with
@@ -153,15 +159,15 @@ export function joinValue(a: Value, b: Value, fresh: number, widening: boolean):
   if (a.type === 'scalar') return scalarValue(widening ? scalarWiden(a.scalar, b.scalar) : scalarJoin(a.scalar, b.scalar));
   if (a.type === 'map_ptr' && a.lo === 0 && a.hi === 0 && b.lo === 0 && b.hi === 0 && !sameMaps(a, b)) {
     // a finite set of maps: the union (the lattice has finite height, at most MAX_MAP_SET maps)
-    const set = [...new Set([...mapsOf(a), ...mapsOf(b)])].sort((x, y) => x - y);
-    return set.length > MAX_MAP_SET ? ANY_SCALAR : { ...a, map: set[0]!, maps: set };
+    const maps = mapUnion(a, b);
+    return maps === undefined ? ANY_SCALAR : { ...a, ...maps };
   }
   let maps: Pick<Value, 'map' | 'maps'> = a;
   if (a.type === 'map_value' && !sameMaps(a, b)) {
     // values of different maps: a value of each (the kernel, walking each path, checks each one's accesses)
-    const set = [...new Set([...mapsOf(a), ...mapsOf(b)])].sort((x, y) => x - y);
-    if (set.length > MAX_MAP_SET) return ANY_SCALAR;
-    maps = { map: set[0]!, maps: set };
+    const union = mapUnion(a, b);
+    if (union === undefined) return ANY_SCALAR;
+    maps = union;
   } else if (a.map !== b.map) return ANY_SCALAR;
   if (a.frame !== b.frame || a.size !== b.size || a.ref !== b.ref) return ANY_SCALAR;
   if (isNullable(a.type) && a.id !== b.id) return ANY_SCALAR;
