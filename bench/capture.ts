@@ -49,7 +49,7 @@ interface Report {
   packets: number;
   nsPerPacket: number;
   medianNsPerPacket: number;
-  time: { warmupPackets: number; warmupNsPerPacket: number; p99NsPerPacket: number; cpuSeconds: number; packetsPerCpuSecond: number; histogram: { upToNs: number; packets: number }[] };
+  time: { warmupPackets: number; warmupNsPerPacket: number; p99NsPerPacket: number; timedPackets?: number; cpuSeconds: number; packetsPerCpuSecond: number; histogram: { upToNs: number; packets: number }[] };
   verdicts: Record<string, number>;
 }
 
@@ -118,9 +118,9 @@ function main(): void {
   out.push(`| peak RSS | ${(Math.max(...tsbpf.map((t) => t.m.maxRssKb)) / 1024).toFixed(0)} MB | ${tcpdump.length > 0 ? `${(Math.max(...tcpdump.map((t) => t.maxRssKb)) / 1024).toFixed(0)} MB` : '-'} |`);
   if (td.length > 0) out.push(`| tsbpf CPU / tcpdump CPU | ${(median(cpu) / median(td)).toFixed(2)}x | |`);
   out.push('');
-  out.push(`Per packet in the best run (wall clock, from the report): steady state ${r.nsPerPacket} ns mean, ${r.medianNsPerPacket} ns median, ${r.time.p99NsPerPacket} ns p99; the first ${r.time.warmupPackets} packets (warm-up) ${r.time.warmupNsPerPacket} ns each. Verdicts: ${JSON.stringify(r.verdicts)}.`);
+  out.push(`Per packet in the best run (wall clock, from the report): steady state ${r.nsPerPacket} ns mean, ${r.medianNsPerPacket} ns median, ${r.time.p99NsPerPacket} ns p99; the first ${r.time.warmupPackets} packets (warm-up) ${r.time.warmupNsPerPacket} ns each${r.time.timedPackets !== undefined && r.time.timedPackets < r.packets - r.time.warmupPackets ? `; median, p99 and the histogram below estimated from ${r.time.timedPackets} steady-state packets timed at random intervals (the mean covers every packet)` : ''}. Verdicts: ${JSON.stringify(r.verdicts)}.`);
   out.push('');
-  out.push('| steady-state time per packet | packets |');
+  out.push('| steady-state time per packet | packets (estimated when sampled) |');
   out.push('| --- | ---: |');
   for (const b of r.time.histogram) if (b.packets > 0) out.push(`| < ${b.upToNs} ns | ${b.packets} (${((100 * b.packets) / (r.packets - r.time.warmupPackets)).toFixed(2)}%) |`);
   if (bigRun !== undefined) {

@@ -11,7 +11,8 @@ import type { CaptureReader, PcapStreamWriter } from '../pcap/index.js';
 import type { BpfObject } from '../elf/loader.js';
 import type { CaptureScan } from './capture-scan.js';
 import type { LinearReadBuffers } from './capture-memory.js';
-import { InstructionCounts, LatencyHistogram, VerdictCounts } from './capture-stats.js';
+import { InstructionCounts, VerdictCounts } from './capture-stats.js';
+import { PacketTimer } from './capture-timing.js';
 import { isRedirect, judge, verdictName, type Judgement, type PacketEngine } from './packet-engine.js';
 import { TargetCounts, cloneTarget, redirectTarget } from './capture-redirects.js';
 import type { TargetCaptures } from './capture-targets-out.js';
@@ -22,8 +23,6 @@ import { MAX_TRACE_LINES, type PacketFailure } from './capture-report.js';
 const MAX_ERRORS_KEPT = 10;
 /** Packets listed in --json --verbose's perPacket (all are counted; text mode prints every one as it goes). */
 export const MAX_PER_PACKET = 1_000_000;
-/** Packets timed as warm-up (V8 and the engine settling), reported apart. */
-const WARMUP = 1000;
 
 /** What a pass writes and reports besides its counts. */
 export interface PassOutputs {
@@ -68,12 +67,9 @@ export class CapturePass {
   readonly perPacket: { packet: number; verdict: string; length: number }[] = [];
   readonly failures: PacketFailure[] = [];
   failed = 0;
-  readonly warm = new LatencyHistogram();
-  readonly steady = new LatencyHistogram();
+  /** Time per packet: the warm-up apart, the steady state sampled (see capture-timing.ts). */
+  readonly timer = new PacketTimer();
   readonly instructions = new InstructionCounts();
-  private warmup = WARMUP;
-  /** When the last packet's run ended (performance.now(); in an array, so that storing it allocates nothing). */
-  private readonly prev = new Float64Array([performance.now()]);
   private readonly judged: Judgement = { verdict: 0, passed: false, end: 0 };
   /** Where the packet the program let through ends (`outBytes()`), or -1 when it did not. */
   private passedEnd = -1;
@@ -210,14 +206,8 @@ export class CapturePass {
         if (this.perPacket.length < MAX_PER_PACKET) this.perPacket.push({ packet: number, verdict: name, length });
       } else this.out.report(`  #${number} ${name} (${length} bytes)\n`);
     }
-    const now = performance.now();
-    const ns = (now - this.prev[0]!) * 1e6;
-    this.prev[0] = now;
-    if (this.warmup > 0) {
-      this.warmup--;
-      this.warm.add(ns);
-    } else this.steady.add(ns);
-    this.out.progress.update(now, number);
+    const now = this.timer.tick();
+    if (now >= 0) this.out.progress.update(now, number);
     const failed = this.failed;
     if (failed >= options.maxErrors) {
       this.scan.stop(`stopped after ${failed} failed ${failed === 1 ? 'packet' : 'packets'} (--max-errors ${options.maxErrors})`);

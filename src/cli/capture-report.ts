@@ -39,18 +39,24 @@ export interface CaptureReport {
   readonly redirects?: { readonly targets: Record<string, number>; readonly other: number };
   /** `bpf_clone_redirect` copies by target interface, as `redirects`; `notKept`: copies past a run's 64, target unknown. */
   readonly clones?: { readonly targets: Record<string, number>; readonly other: number; readonly notKept: number };
-  /** Mean time per packet after the warm-up (ns): the steady state. */
+  /** Mean time per packet after the warm-up (ns): the steady state (every packet, also when the times are sampled). */
   readonly nsPerPacket: number;
-  /** Median time per packet after the warm-up (ns; within 1/8, from the histogram). */
+  /** Median time per packet after the warm-up (ns; within 1/8, from the histogram: estimated when `time.timedPackets` are fewer than the steady state's). */
   readonly medianNsPerPacket: number;
   readonly time: {
     readonly warmupPackets: number;
     readonly warmupNsPerPacket: number;
     readonly p99NsPerPacket: number;
+    /**
+     * Steady-state packets timed: the median, p99 and histogram are estimated from them when they are
+     * fewer than the steady state's packets (a long capture: packets timed at random intervals, each
+     * standing for the packets of its interval; the mean covers every packet).
+     */
+    readonly timedPackets: number;
     /** CPU time of the whole run loop (reading, running, writing), seconds. */
     readonly cpuSeconds: number;
     readonly packetsPerCpuSecond: number;
-    /** Steady-state packets by time, one bucket per power of two: packets that took less than `upToNs`. */
+    /** Steady-state packets by time, one bucket per power of two: packets that took less than `upToNs` (estimated when sampled, see `timedPackets`). */
     readonly histogram: readonly { readonly upToNs: number; readonly packets: number }[];
   };
   /**
@@ -166,6 +172,7 @@ function timeOf(t: CaptureTally): CaptureReport['time'] {
     warmupPackets: warm.count,
     warmupNsPerPacket: Math.round(warm.meanNs),
     p99NsPerPacket: Math.round(steady.quantileNs(0.99)),
+    timedPackets: steady.timed,
     cpuSeconds: Math.round(t.cpuSeconds * 1000) / 1000,
     packetsPerCpuSecond: t.cpuSeconds > 0 ? Math.round(t.packets / t.cpuSeconds) : 0,
     histogram: steady.coarse().map(([upToNs, n]) => ({ upToNs, packets: n })),
@@ -255,6 +262,9 @@ export function captureText(req: ReportContext, t: CaptureTally): string {
   if (packets >= 1000) {
     text += `cpu: ${t.cpuSeconds.toFixed(2)} s, ${Math.round(packets / t.cpuSeconds).toLocaleString('en-US')} packets per CPU second\n`;
     text += `latency: ${timeOf(t).histogram.map((b) => `<${formatNs(b.upToNs)} ${((100 * b.packets) / steady.count).toFixed(1)}%`).join(', ')}\n`;
+    if (steady.timed < steady.count) {
+      text += `  (median, p99 and latency sampled: ${steady.timed.toLocaleString('en-US')} of the ${(packets - warm.count).toLocaleString('en-US')} steady-state packets timed, at random intervals; the mean covers every packet)\n`;
+    }
   }
   text += instructionsText(t);
   if (failed > 0) {

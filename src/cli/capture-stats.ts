@@ -10,23 +10,40 @@ const SUB = 8;
 /** Buckets: up to 2^40 ns (18 minutes) per packet. */
 const BUCKETS = 41 * SUB;
 
-/** Histogram of per-packet times in nanoseconds. */
+/**
+ * Histogram of per-packet times in nanoseconds. A sampled one (capture-timing.ts) records each timed
+ * packet with a weight, the packets it stands for, and may be given its exact elapsed time
+ * ({@link span}) for the mean.
+ */
 export class LatencyHistogram {
   private readonly counts = new Float64Array(BUCKETS);
-  /** Packets recorded. */
+  /** Packets recorded (the sum of the weights: with sampling, an estimate). */
   count = 0;
-  /** Sum of their times (ns). */
+  /** Packets timed (calls of {@link add}). */
+  timed = 0;
+  /** Sum of their times (ns), weighted. */
   totalNs = 0;
+  /** Packets and elapsed time (ns) of the whole phase, when {@link span} gave them (packets 0: not given). */
+  private spanPackets = 0;
+  private spanNs = 0;
 
-  /** Record one time. */
-  add(ns: number): void {
-    this.count++;
-    this.totalNs += ns;
-    this.counts[bucketOf(ns)]!++;
+  /** Record one time, standing for `weight` packets (1 when every packet is timed). */
+  add(ns: number, weight = 1): void {
+    this.timed++;
+    this.count += weight;
+    this.totalNs += ns * weight;
+    this.counts[bucketOf(ns)]! += weight;
   }
 
-  /** Mean time (ns), 0 when empty. */
+  /** The phase had `packets` packets in `ns` in all: the mean is then exact, whatever was sampled. */
+  span(packets: number, ns: number): void {
+    this.spanPackets = packets;
+    this.spanNs = ns;
+  }
+
+  /** Mean time (ns): the elapsed time over the packets when {@link span} gave it, else the timed packets' mean; 0 when empty. */
   get meanNs(): number {
+    if (this.spanPackets > 0) return this.spanNs / this.spanPackets;
     return this.count === 0 ? 0 : this.totalNs / this.count;
   }
 

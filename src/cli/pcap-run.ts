@@ -145,6 +145,7 @@ export async function runCapture(req: CaptureRunRequest, io: CliIo): Promise<num
   const cpu0 = process.cpuUsage();
   try {
     for await (const _ of feedCapture(req.pcapPath, io, scan.reader)) if (!pass.drain()) break;
+    pass.timer.finish();
     scan.end();
   } finally {
     progress.finish();
@@ -157,7 +158,8 @@ export async function runCapture(req: CaptureRunRequest, io: CliIo): Promise<num
   // A capture that is not one at all is an input error, as before: nothing was run.
   scan.checkRead();
   const { packets, stopped } = scan;
-  const { verdicts, redirects, clones, warm, steady, instructions, failed, failures, traceLines, trace, perPacket } = pass;
+  const { verdicts, redirects, clones, instructions, failed, failures, traceLines, trace, perPacket } = pass;
+  const { warm, steady } = pass.timer;
   const tally: CaptureTally = {
     packets,
     verdicts: verdicts.entries().map(([k, n]) => [verdictName(kind, k), n] as const),

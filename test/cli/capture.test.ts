@@ -86,7 +86,7 @@ describe('tsbpf run --pcap: streaming, tolerance and conventions', () => {
     );
     expect(j.complete).toBe(true);
     expect(j.errors).toEqual({ packets: 0, first: [] });
-    expect(Object.keys(j.time).sort()).toEqual(['cpuSeconds', 'histogram', 'p99NsPerPacket', 'packetsPerCpuSecond', 'warmupNsPerPacket', 'warmupPackets']);
+    expect(Object.keys(j.time).sort()).toEqual(['cpuSeconds', 'histogram', 'p99NsPerPacket', 'packetsPerCpuSecond', 'timedPackets', 'warmupNsPerPacket', 'warmupPackets']);
     expect(j.time.histogram.reduce((n: number, b: { packets: number }) => n + b.packets, 0) + j.time.warmupPackets).toBe(12);
   });
 
@@ -112,6 +112,26 @@ describe('tsbpf run --pcap: streaming, tolerance and conventions', () => {
     const r = await cli(['run', obj, '--pcap', `${dir}/many.pcap`]);
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/\ntime: [\d.]+ (ns|µs|ms) per packet, median [\d.]+ (ns|µs|ms), p99 [\d.]+ (ns|µs|ms) \(interpreter; the first 1000 packets, warming up, [\d.]+ (ns|µs|ms) each\)\ncpu: [\d.]+ s, [\d,]+ packets per CPU second\nlatency: </);
+    // 2000 steady-state packets: each timed, so no note of sampling.
+    expect(r.out).not.toContain('sampled');
+  });
+
+  it('a long capture: the steady state sampled (said so, with how many were timed), the mean over every packet', async () => {
+    const frames = readPackets(traffic).map((p) => p.data);
+    const n = 16_000;
+    const dir = tempFiles({ 'long.pcap': writePcap(Array.from({ length: n }, (_, i) => ({ data: frames[i % frames.length]! }))) });
+    const j = JSON.parse((await cli(['run', obj, '--pcap', `${dir}/long.pcap`, '--jit', '--json'])).out);
+    const steady = n - j.time.warmupPackets;
+    expect(j.time.warmupPackets).toBe(1000);
+    // 4096 timed at each interval (1, 2), then every 4 on average.
+    expect(j.time.timedPackets).toBeGreaterThan(4096 + 4096);
+    expect(j.time.timedPackets).toBeLessThan(steady / 1.5);
+    // Each timed packet stands for its interval's packets: the histogram estimates the steady state.
+    const histogram = j.time.histogram.reduce((k: number, b: { packets: number }) => k + b.packets, 0);
+    expect(Math.abs(histogram - steady)).toBeLessThan(steady * 0.05);
+    expect(j.nsPerPacket).toBeGreaterThan(0);
+    const text = (await cli(['run', obj, '--pcap', `${dir}/long.pcap`, '--jit'])).out;
+    expect(text).toMatch(new RegExp(`\\nlatency: .*\\n  \\(median, p99 and latency sampled: [\\d,]+ of the ${steady.toLocaleString('en-US')} steady-state packets timed, at random intervals; the mean covers every packet\\)\\n`));
   });
 
   it('the capture read into linear memory: the same report over area switches, a packet spanning reads, a record larger than an area, a memory that grows', async () => {

@@ -127,7 +127,9 @@ as a stream (a file or - for stdin; memory stays bounded whatever its size), and
 number of packets, the count of each verdict (XDP_DROP, XDP_PASS…; TC_ACT_OK, TC_ACT_SHOT…; kept /
 dropped for socket filters; r0 for other programs), the time per packet (the steady state, with the
 first packets, which warm the engine up, apart; on 1000 packets or more also the CPU time and a
-latency histogram), the final contents of the maps (decoded through BTF: integers, structs, arrays;
+latency histogram; past the first few thousand packets the median, p99 and histogram are estimated
+from packets timed at random intervals, which the report counts, while the mean covers every
+packet), the final contents of the maps (decoded through BTF: integers, structs, arrays;
 __be32 and address fields as dotted IPv4), the bpf_trace_printk lines and the ring buffer / perf
 event records per map; those are drained after each packet, as a reader would, and what did not fit in
 the object's bounded buffers during one packet is reported as dropped. Packets are numbered from 1.
