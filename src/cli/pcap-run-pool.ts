@@ -30,7 +30,7 @@ export const BATCH_PACKETS = 16384;
 const READ_BYTES = 4 << 20;
 /** Most bytes one read of the capture adds (capture-io.ts reads a file a megabyte at a time; stdin's chunks are smaller). */
 const READ_CHUNK = 1 << 20;
-/** Batches out per worker: one running, one waiting, so a worker never waits for the host. */
+/** Batches out per thread that runs packets: one running, the next waiting, so a worker never waits for the host. */
 const PER_WORKER = 3;
 const MAX_ERRORS_KEPT = 10;
 const WARMUP = 1000;
@@ -216,6 +216,10 @@ export async function runCapturePool(req: PoolCaptureRequest, pool: PacketPool, 
     buffers.done(head.batch.data!);
     spare.push(head.batch);
   };
+  // While the batches out are all the pool takes, this thread runs one of them (PacketPoolOptions.hostRuns) rather than wait.
+  const settleOrHelp = async (): Promise<void> => {
+    if (!pool.help()) await settleOne();
+  };
   const send = async (): Promise<void> => {
     if (batch.count === 0) return;
     const b = batch;
@@ -226,7 +230,7 @@ export async function runCapturePool(req: PoolCaptureRequest, pool: PacketPool, 
     result.catch(() => undefined);
     // Not from scan.packets: the reader may already hold the next buffer's first packet, which is not in this batch.
     queue.push({ first: b.first, batch: b, result });
-    while (queue.length >= pool.workers * PER_WORKER) await settleOne();
+    while (queue.length >= pool.cpus * PER_WORKER) await settleOrHelp();
   };
 
   const cpu0 = process.cpuUsage();
@@ -248,11 +252,11 @@ export async function runCapturePool(req: PoolCaptureRequest, pool: PacketPool, 
       }
       // The next chunk may need a new buffer: make room for it in the input area while batches finish.
       const need = buffers.needed(reader);
-      while (need > 0 && !pool.inputFits(need) && queue.length > 0) await settleOne();
+      while (need > 0 && !pool.inputFits(need) && queue.length > 0) await settleOrHelp();
     }
     scan.end();
     await send();
-    while (queue.length > 0) await settleOne();
+    while (queue.length > 0) await settleOrHelp();
   } finally {
     pool.close();
   }

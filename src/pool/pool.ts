@@ -28,6 +28,8 @@ import { checkBytes, checkInteger, checkObject, checkOptionalBoolean, checkStrin
 import { POOL_LOAD_KEYS, checkPort, type BatchBuffers, type BatchExtras, layoutFingerprint, type PoolLoadOptions, type PoolPort, type WorkerReply } from './protocol.js';
 import { BatchRing, SlotStatus } from './ring.js';
 import { InputArea } from './input-area.js';
+import { JitEngine } from '../jit/engine.js';
+import { noExtras, runBatch, sessionKind, type BatchRunner } from './run-batch.js';
 
 /** Options of {@link PacketPool.start}. */
 export interface PacketPoolOptions {
@@ -37,6 +39,12 @@ export interface PacketPoolOptions {
   readonly program: string;
   /** Number of workers (1 to 64). */
   readonly workers: number;
+  /**
+   * The host runs batches too, as one more CPU (the last index), whenever its caller lends it the
+   * thread with {@link PacketPool.help} (default false). On a machine with as many cores as threads
+   * that run packets, a host that only reads and counts would leave a core shared by two threads.
+   */
+  readonly hostRuns?: boolean;
   /** Makes worker `index`, already running {@link servePoolWorker} on its end of the returned port. */
   readonly createWorker: (index: number) => PoolPort;
   /** Load options (data only), the same for the host and every worker. */
@@ -175,6 +183,8 @@ export class PacketPool {
     private readonly memory: VmMemory,
     private readonly area: InputArea,
     private readonly stallMs: number,
+    /** The host's runner of batches (PacketPoolOptions.hostRuns). */
+    private readonly host: BatchRunner | undefined,
   ) {
     // Bounded before it is walked: a sparse array of 2^32 - 1 slots would take minutes to visit.
     if (!Array.isArray(ports) || ports.length === 0 || ports.length > MAX_WORKERS) {
@@ -199,6 +209,11 @@ export class PacketPool {
     return this.ports.length;
   }
 
+  /** Threads that run packets: the workers, and the host when it runs batches too. */
+  get cpus(): number {
+    return this.ports.length + (this.host === undefined ? 0 : 1);
+  }
+
   /** Packets a batch may hold at most. */
   get batchPackets(): number {
     return this.ring.packets;
@@ -219,9 +234,12 @@ export class PacketPool {
     const load: PoolLoadOptions = options.load ?? {};
     for (const k of Object.keys(load)) if (!POOL_LOAD_KEYS.includes(k)) throw new ArgumentError(`options.load.${k} cannot be given to workers (data only: ${POOL_LOAD_KEYS.join(', ')})`);
     const limits = options.limits ?? {};
+    const hostRuns = checkOptionalBoolean(options.hostRuns, 'options.hostRuns') ?? false;
+    // CPUs: one per worker, and the host's when it runs batches (per-CPU maps have a value for each).
+    const cpus = workers + (hostRuns ? 1 : 0);
     if (options.setup !== undefined && typeof options.setup !== 'function') throw argumentError('options.setup', 'a function', options.setup);
     // How many bytes the object's maps and data take: a load into a plain memory, not verified.
-    const probe = loadObject(bytes, { ...load, verify: false, cpus: workers });
+    const probe = loadObject(bytes, { ...load, verify: false, cpus });
     checkShareable(probe);
     const area = Math.ceil(per / PAGE) * PAGE;
     const input = Math.ceil(inputBytes / PAGE) * PAGE;
@@ -232,7 +250,7 @@ export class PacketPool {
     const pages = (base0 + (workers + 1) * area + input) / PAGE;
     if (pages > 65536) throw new EbpfError(ErrorCode.UNSUPPORTED, `a shared memory for ${workers} workers would need ${pages} pages (over 4 GiB)`);
     const memory = new VmMemory({ shared: true, initialPages: pages });
-    const object = loadObject(bytes, { ...load, memory, cpus: workers, cpu: 0 });
+    const object = loadObject(bytes, { ...load, memory, cpus, cpu: hostRuns ? workers : 0, ...(jit && hostRuns ? { jitEngine: new JitEngine() } : {}) });
     if (object.memory.allocated > base0) throw new EbpfError(ErrorCode.INTERNAL, 'the object took more memory in the shared memory than in the probe');
     const fingerprint = layoutFingerprint(object);
     // Before any worker loads (and so freezes read-only data): see PacketPoolOptions.setup.
@@ -240,7 +258,7 @@ export class PacketPool {
     // The host's own bytes come after the workers' (a host may run the object's programs too), then the input area.
     memory.privateArea(base0 + workers * area, area);
     const inputArea = new InputArea(base0 + (workers + 1) * area, input);
-    const shape = { slots: SLOTS_PER_WORKER * workers, packets: batchPackets, extrasBytes: EXTRAS_BYTES };
+    const shape = { slots: SLOTS_PER_WORKER * cpus, packets: batchPackets, extrasBytes: EXTRAS_BYTES };
     const ring = new BatchRing(shape);
     const info = object.programs.find((p) => p.name === programName) ?? object.programs.find((p) => p.section === programName);
     if (info === undefined) throw new EbpfError(ErrorCode.NO_PROGRAM, `no program named ${programName}; programs: ${object.programs.map((p) => p.name).join(', ') || 'none'}`);
@@ -267,9 +285,12 @@ export class PacketPool {
             });
           }),
         );
-        port.postMessage({ type: 'init', memory: memory.wasm, index, workers, base: base0 + index * area, size: area, object: bytes.slice(), load, program: info.name, jit, limits, fingerprint, ring: ring.buffer, shape });
+        port.postMessage({ type: 'init', memory: memory.wasm, index, cpus, base: base0 + index * area, size: area, object: bytes.slice(), load, program: info.name, jit, limits, fingerprint, ring: ring.buffer, shape });
       }
-      made = new PacketPool(object, info, ports, ring, memory, inputArea, stallMs);
+      const host: BatchRunner | undefined = hostRuns
+        ? { obj: object, session: object.program(info.name).session(sessionKind(info.type), { jit, limits }), memory, ring, index: workers }
+        : undefined;
+      made = new PacketPool(object, info, ports, ring, memory, inputArea, stallMs, host);
       await Promise.all(ready);
     } catch (e) {
       ring.close();
@@ -302,6 +323,33 @@ export class PacketPool {
     }
     this.ring.wakeHost();
     this.wake();
+  }
+
+  /**
+   * Run the oldest published batch no worker has taken yet, here and now (PacketPoolOptions.hostRuns):
+   * true when there was one. Its promise settles as a worker's would. A host calls this instead of
+   * waiting for a batch's result, so that its thread runs packets while the workers do.
+   */
+  help(): boolean {
+    const host = this.host;
+    if (host === undefined || this.closed || this.failure !== undefined) return false;
+    const ring = this.ring;
+    const seq = ring.claim(host.index);
+    if (seq < 0) return false;
+    const slot = seq % ring.slots;
+    try {
+      const extras = runBatch(host, slot);
+      if (noExtras(extras)) ring.finish(slot, SlotStatus.DONE, 0);
+      else {
+        this.messages.set(seq, { type: 'extras', seq, ...extras });
+        ring.finish(slot, SlotStatus.DONE_BY_MESSAGE);
+      }
+    } catch (e) {
+      const err = e instanceof EbpfError ? e : undefined;
+      this.messages.set(seq, { type: 'error', code: err?.code ?? ErrorCode.INTERNAL, message: `host: ${err?.message ?? (e instanceof Error ? e.message : String(e))}`, seq });
+      ring.finish(slot, SlotStatus.FAILED);
+    }
+    return true;
   }
 
   /** Batches given to {@link run} whose results are not back yet. */

@@ -48,7 +48,8 @@ export interface InitMessage {
   readonly memory: WebAssembly.Memory;
   /** This worker's index: its CPU for per-CPU maps and `bpf_get_smp_processor_id`. */
   readonly index: number;
-  readonly workers: number;
+  /** CPUs of the pool: the workers, and the host when it runs batches. */
+  readonly cpus: number;
   /** This worker's own bytes of the shared memory. */
   readonly base: number;
   readonly size: number;

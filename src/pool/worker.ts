@@ -7,29 +7,16 @@
  * @module
  */
 import { EbpfError, ErrorCode } from '../errors.js';
-import { loadObject, type BpfObject } from '../elf/loader.js';
+import { loadObject } from '../elf/loader.js';
 import { JitEngine } from '../jit/engine.js';
 import { VmMemory } from '../vm/memory.js';
-import type { PacketSession } from '../context/session.js';
-import { checkPort, layoutFingerprint, type BatchExtras, type InitMessage, type PacketError, type PoolPort } from './protocol.js';
+import { checkPort, layoutFingerprint, type InitMessage, type PoolPort } from './protocol.js';
 import { BatchRing, SlotStatus } from './ring.js';
+import { noExtras, runBatch, sessionKind, type BatchRunner } from './run-batch.js';
 
-/** The kind of session a program type runs in. */
-function sessionKind(type: string): 'xdp' | 'skb' | 'raw' {
-  return type === 'xdp' ? 'xdp' : type === 'socket' || type === 'tc' ? 'skb' : 'raw';
-}
-
-interface Loaded {
-  readonly obj: BpfObject;
-  readonly session: PacketSession;
-  readonly memory: VmMemory;
-  readonly ring: BatchRing;
-  readonly index: number;
-}
-
-function init(m: InitMessage): Loaded {
+function init(m: InitMessage): BatchRunner {
   const memory = new VmMemory({ attach: m.memory });
-  const obj = loadObject(m.object, { ...m.load, memory, cpus: m.workers, cpu: m.index, ...(m.jit ? { jitEngine: new JitEngine() } : {}) });
+  const obj = loadObject(m.object, { ...m.load, memory, cpus: m.cpus, cpu: m.index, ...(m.jit ? { jitEngine: new JitEngine() } : {}) });
   const fingerprint = layoutFingerprint(obj);
   if (fingerprint !== m.fingerprint) {
     throw new EbpfError(ErrorCode.INTERNAL, `worker ${m.index} laid the object out differently from the host (its maps would not be shared): ${fingerprint} against ${m.fingerprint}`);
@@ -43,52 +30,6 @@ function init(m: InitMessage): Loaded {
 
 const encoder = new TextEncoder();
 
-/**
- * Run the batch in ring slot `slot`: each packet where the host put it in linear memory (copied into
- * the packet region by `memory.copy`), results into the slot's arrays; returns its extras.
- */
-function runBatch(l: Loaded, slot: number): BatchExtras {
-  const { obj, session, ring } = l;
-  const count = ring.count(slot);
-  const starts = ring.starts[slot]!;
-  const lengths = ring.lengths[slot]!;
-  const r0Low = ring.r0Low[slot]!;
-  const r0High = ring.r0High[slot]!;
-  const instructions = ring.instructions[slot]!;
-  const ns = ring.ns[slot]!;
-  const errors: PacketError[] = [];
-  const trace: { at: number; line: string }[] = [];
-  const redirects: BatchExtras['redirects'][number][] = [];
-  const clones: BatchExtras['clones'][number][] = [];
-  const dropped0 = obj.traceDropped;
-  const src = l.memory.bytes;
-  let prev = performance.now();
-  for (let i = 0; i < count; i++) {
-    try {
-      const outcome = session.runPacket(src, starts[i]!, lengths[i]!);
-      r0Low[i] = outcome.r0Low;
-      r0High[i] = outcome.r0High;
-      instructions[i] = outcome.instructions;
-      const redirect = session.redirect;
-      if (redirect !== undefined) redirects.push({ at: i, redirect });
-      const copies = session.clones;
-      if (copies.length !== 0 || session.clonesDropped !== 0) clones.push({ at: i, clones: copies.map((c) => ({ ...c, packet: c.packet.slice() })), dropped: session.clonesDropped });
-    } catch (e) {
-      if (!(e instanceof EbpfError)) throw e;
-      r0Low[i] = 0;
-      r0High[i] = 0;
-      instructions[i] = Number.NaN;
-      errors.push({ at: i, code: e.code, message: e.message, pc: e.pc });
-    }
-    if (obj.traceLog.length > 0) for (const line of obj.drainTrace()) trace.push({ at: i, line });
-    const now = performance.now();
-    ns[i] = (now - prev) * 1e6;
-    prev = now;
-    ring.setProgress(slot, i + 1);
-  }
-  return { errors, trace, traceDropped: obj.traceDropped - dropped0, redirects, clones };
-}
-
 /** Longest a worker sleeps between looks at the ring (it is woken when a batch is published or the ring closes). */
 const IDLE_MS = 1000;
 
@@ -97,7 +38,7 @@ const IDLE_MS = 1000;
  * fit (clones carry packet bytes: always by message), else by message before the slot is finished.
  * A batch that throws something other than an EbpfError (a bug) fails that batch, by message.
  */
-async function serveRing(l: Loaded, port: PoolPort): Promise<void> {
+async function serveRing(l: BatchRunner, port: PoolPort): Promise<void> {
   const ring = l.ring;
   while (!ring.closing) {
     const seq = ring.claim(l.index);
@@ -108,7 +49,7 @@ async function serveRing(l: Loaded, port: PoolPort): Promise<void> {
     const slot = seq % ring.slots;
     try {
       const extras = runBatch(l, slot);
-      if (extras.errors.length === 0 && extras.trace.length === 0 && extras.traceDropped === 0 && extras.redirects.length === 0 && extras.clones.length === 0) {
+      if (noExtras(extras)) {
         ring.finish(slot, SlotStatus.DONE, 0);
         continue;
       }

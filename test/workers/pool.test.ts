@@ -72,6 +72,42 @@ describe('PacketPool', () => {
     expect(perCpu.reduce((a, b) => a + b, 0)).toBe(list.length);
   });
 
+  it('with hostRuns the host runs batches it lends its thread to (help): the same results, one per-CPU value more', async () => {
+    const list = packets(1200);
+    const one = loadObject(counters);
+    const session = one.program('pool_counters').session('xdp', { jit: true });
+    const want = list.map((p) => Number(session.run(p, 0, p.length)));
+    const wantTrace = one.drainTrace();
+    await expect(PacketPool.start({ object: counters, program: 'pool_counters', workers: 1, createWorker: inProcessWorker, hostRuns: 'yes' as never })).rejects.toThrow(/options.hostRuns/);
+    const pool = await PacketPool.start({ object: counters, program: 'pool_counters', workers: 2, hostRuns: true, createWorker: inProcessWorker, jit: true });
+    expect(pool.cpus).toBe(3);
+    const chunks = [];
+    for (let i = 0; i < list.length; i += 100) chunks.push(pool.run(batch(list.slice(i, i + 100))));
+    // One packet outside its batch's bytes fails alone, wherever its batch runs.
+    const bad = batch(list.slice(0, 3));
+    bad.starts[1] = bad.data.length;
+    chunks.push(pool.run(bad));
+    let helped = 0;
+    for (let k = 0; k < 200 && helped < 4; k++) {
+      await new Promise((r) => setTimeout(r, 0));
+      while (pool.help()) helped++;
+    }
+    const results = await Promise.all(chunks);
+    pool.close();
+    expect(helped).toBeGreaterThan(0);
+    expect(pool.help()).toBe(false);
+    const last = results.pop()!;
+    expect(last.errors.map((e) => e.at)).toEqual([1]);
+    expect([last.r0Low[0], last.r0Low[2]]).toEqual([want[0], want[2]]);
+    expect(results.flatMap((r) => [...r.r0Low])).toEqual(want);
+    expect(results.flatMap((r) => r.trace.map((t) => t.line))).toEqual(wantTrace);
+    const seen = pool.object.map('seen') as unknown as { lookupPerCpu(k: Uint8Array): Uint8Array[] };
+    const perCpu = seen.lookupPerCpu(new Uint8Array(4))!.map((v) => Number(new DataView(v.buffer, v.byteOffset).getBigUint64(0, true)));
+    expect(perCpu).toHaveLength(3);
+    expect(perCpu[2]).toBeGreaterThan(0);
+    expect(perCpu.reduce((a, b) => a + b, 0)).toBe(list.length + 2);
+  });
+
   it('writes results into shared buffers in place and takes them again for the next batch', async () => {
     const list = packets(300);
     const pool = await PacketPool.start({ object: counters, program: 'pool_counters', workers: 2, createWorker: inProcessWorker, jit: true });

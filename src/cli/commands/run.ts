@@ -174,10 +174,11 @@ ${LOAD_FLAG_HELP}
                   TC_ACT_REDIRECT), as it left them, and the bpf_clone_redirect copies into DIR,
                   one pcap per target (ifindex-3.pcap, map-ports-key-2-ifindex-7.pcap,
                   clone-ifindex-4-ingress.pcap; past 64 targets: other.pcap, clone-other.pcap)
-  --workers N     with --pcap and an ELF object: run on N worker threads over one shared memory
-                  (maps shared as in the kernel, per-CPU maps one value per worker; results in
-                  capture order). Array, hash and LRU maps (and per-CPU forms), global data and
-                  program arrays are shared; objects with other maps are refused;
+  --workers N     with --pcap and an ELF object: run on N threads over one shared memory, this
+                  one and N - 1 workers (maps shared as in the kernel, per-CPU maps one value per
+                  thread; results in capture order). Array, hash and LRU maps (and per-CPU
+                  forms), global data and program arrays are shared; objects with other maps are
+                  refused;
                   not yet with --out, --out-redirect, --max-errors, --helper or --sockets
                   (default 1: one thread)
   -c COUNT        stop after COUNT packets
