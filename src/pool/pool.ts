@@ -238,54 +238,59 @@ export class PacketPool {
     // CPUs: one per worker, and the host's when it runs batches (per-CPU maps have a value for each).
     const cpus = workers + (hostRuns ? 1 : 0);
     if (options.setup !== undefined && typeof options.setup !== 'function') throw argumentError('options.setup', 'a function', options.setup);
-    // How many bytes the object's maps and data take: a load into a plain memory, not verified.
-    const probe = loadObject(bytes, { ...load, verify: false, cpus });
-    checkShareable(probe);
-    const area = Math.ceil(per / PAGE) * PAGE;
-    const input = Math.ceil(inputBytes / PAGE) * PAGE;
-    // Hash maps keep their key index in a shared memory too (8-byte aligned each).
-    let indexes = 0;
-    for (const map of probe.maps.values()) if (HASH_TYPES.has(map.spec.type)) indexes += SharedKeyIndex.bytes(map.spec.keySize, map.spec.maxEntries) + 8;
-    const base0 = Math.ceil((probe.memory.allocated + indexes + PAGE) / PAGE) * PAGE;
-    const pages = (base0 + (workers + 1) * area + input) / PAGE;
-    if (pages > 65536) throw new EbpfError(ErrorCode.UNSUPPORTED, `a shared memory for ${workers} workers would need ${pages} pages (over 4 GiB)`);
-    const memory = new VmMemory({ shared: true, initialPages: pages });
-    const object = loadObject(bytes, { ...load, memory, cpus, cpu: hostRuns ? workers : 0, ...(jit && hostRuns ? { jitEngine: new JitEngine() } : {}) });
-    if (object.memory.allocated > base0) throw new EbpfError(ErrorCode.INTERNAL, 'the object took more memory in the shared memory than in the probe');
-    const fingerprint = layoutFingerprint(object);
-    // Before any worker loads (and so freezes read-only data): see PacketPoolOptions.setup.
-    options.setup?.(object);
-    // The host's own bytes come after the workers' (a host may run the object's programs too), then the input area.
-    memory.privateArea(base0 + workers * area, area);
-    const inputArea = new InputArea(base0 + (workers + 1) * area, input);
-    const shape = { slots: SLOTS_PER_WORKER * cpus, packets: batchPackets, extrasBytes: EXTRAS_BYTES };
-    const ring = new BatchRing(shape);
-    const info = object.programs.find((p) => p.name === programName) ?? object.programs.find((p) => p.section === programName);
-    if (info === undefined) throw new EbpfError(ErrorCode.NO_PROGRAM, `no program named ${programName}; programs: ${object.programs.map((p) => p.name).join(', ') || 'none'}`);
+    // Workers start first: their threads boot while this one loads the object; each is sent the object once it is laid out.
     const ports: PoolPort[] = [];
     const ready: Promise<void>[] = [];
     let made: PacketPool | undefined;
+    let ring: BatchRing | undefined;
     try {
       for (let index = 0; index < workers; index++) {
         const port = checkPort(options.createWorker(index), `options.createWorker(${index})`);
         ports.push(port);
-        ready.push(
-          new Promise<void>((resolve, reject) => {
-            let started = false;
-            port.onError((e) => (started ? made?.fail(index, e) : reject(e instanceof Error ? e : new EbpfError(ErrorCode.INTERNAL, String(e)))));
-            port.onMessage((message) => {
-              const m = message as WorkerReply;
-              if (!started) {
-                started = true;
-                if (m.type === 'ready') resolve();
-                else reject(m.type === 'error' ? new EbpfError(m.code as ErrorCodeValue, `worker ${index}: ${m.message}`) : new EbpfError(ErrorCode.INTERNAL, `worker ${index} did not start`));
-                return;
-              }
-              made?.receive(index, m);
-            });
-          }),
-        );
-        port.postMessage({ type: 'init', memory: memory.wasm, index, cpus, base: base0 + index * area, size: area, object: bytes.slice(), load, program: info.name, jit, limits, fingerprint, ring: ring.buffer, shape });
+        const started = new Promise<void>((resolve, reject) => {
+          let started = false;
+          port.onError((e) => (started ? made?.fail(index, e) : reject(e instanceof Error ? e : new EbpfError(ErrorCode.INTERNAL, String(e)))));
+          port.onMessage((message) => {
+            const m = message as WorkerReply;
+            if (!started) {
+              started = true;
+              if (m.type === 'ready') resolve();
+              else reject(m.type === 'error' ? new EbpfError(m.code as ErrorCodeValue, `worker ${index}: ${m.message}`) : new EbpfError(ErrorCode.INTERNAL, `worker ${index} did not start`));
+              return;
+            }
+            made?.receive(index, m);
+          });
+        });
+        // Awaited below; a worker that fails while the host still loads must not be an unhandled rejection meanwhile.
+        started.catch(() => undefined);
+        ready.push(started);
+      }
+      // How many bytes the object's maps and data take: a load into a plain memory, not verified.
+      const probe = loadObject(bytes, { ...load, verify: false, cpus });
+      checkShareable(probe);
+      const area = Math.ceil(per / PAGE) * PAGE;
+      const input = Math.ceil(inputBytes / PAGE) * PAGE;
+      // Hash maps keep their key index in a shared memory too (8-byte aligned each).
+      let indexes = 0;
+      for (const map of probe.maps.values()) if (HASH_TYPES.has(map.spec.type)) indexes += SharedKeyIndex.bytes(map.spec.keySize, map.spec.maxEntries) + 8;
+      const base0 = Math.ceil((probe.memory.allocated + indexes + PAGE) / PAGE) * PAGE;
+      const pages = (base0 + (workers + 1) * area + input) / PAGE;
+      if (pages > 65536) throw new EbpfError(ErrorCode.UNSUPPORTED, `a shared memory for ${workers} workers would need ${pages} pages (over 4 GiB)`);
+      const memory = new VmMemory({ shared: true, initialPages: pages });
+      const object = loadObject(bytes, { ...load, memory, cpus, cpu: hostRuns ? workers : 0, ...(jit && hostRuns ? { jitEngine: new JitEngine() } : {}) });
+      if (object.memory.allocated > base0) throw new EbpfError(ErrorCode.INTERNAL, 'the object took more memory in the shared memory than in the probe');
+      const fingerprint = layoutFingerprint(object);
+      // Before any worker loads (and so freezes read-only data): see PacketPoolOptions.setup.
+      options.setup?.(object);
+      // The host's own bytes come after the workers' (a host may run the object's programs too), then the input area.
+      memory.privateArea(base0 + workers * area, area);
+      const inputArea = new InputArea(base0 + (workers + 1) * area, input);
+      const shape = { slots: SLOTS_PER_WORKER * cpus, packets: batchPackets, extrasBytes: EXTRAS_BYTES };
+      ring = new BatchRing(shape);
+      const info = object.programs.find((p) => p.name === programName) ?? object.programs.find((p) => p.section === programName);
+      if (info === undefined) throw new EbpfError(ErrorCode.NO_PROGRAM, `no program named ${programName}; programs: ${object.programs.map((p) => p.name).join(', ') || 'none'}`);
+      for (let index = 0; index < workers; index++) {
+        ports[index]!.postMessage({ type: 'init', memory: memory.wasm, index, cpus, base: base0 + index * area, size: area, object: bytes.slice(), load, program: info.name, jit, limits, fingerprint, ring: ring.buffer, shape });
       }
       const host: BatchRunner | undefined = hostRuns
         ? { obj: object, session: object.program(info.name).session(sessionKind(info.type), { jit, limits }), memory, ring, index: workers }
@@ -293,7 +298,7 @@ export class PacketPool {
       made = new PacketPool(object, info, ports, ring, memory, inputArea, stallMs, host);
       await Promise.all(ready);
     } catch (e) {
-      ring.close();
+      ring?.close();
       for (const p of ports) p.terminate();
       throw e;
     }
