@@ -263,7 +263,7 @@ export function captureText(req: ReportContext, t: CaptureTally): string {
     text += `cpu: ${t.cpuSeconds.toFixed(2)} s, ${Math.round(packets / t.cpuSeconds).toLocaleString('en-US')} packets per CPU second\n`;
     text += `latency: ${timeOf(t).histogram.map((b) => `<${formatNs(b.upToNs)} ${((100 * b.packets) / steady.count).toFixed(1)}%`).join(', ')}\n`;
     if (steady.timed < steady.count) {
-      text += `  (median, p99 and latency sampled: ${steady.timed.toLocaleString('en-US')} of the ${(packets - warm.count).toLocaleString('en-US')} steady-state packets timed, at random intervals; the mean covers every packet)\n`;
+      text += `  (median, p99 and latency sampled: ${steady.timed.toLocaleString('en-US')} of the ${(packets - warm.count).toLocaleString('en-US')} steady-state packets timed, at random intervals; ${steady.exactMean ? 'the mean covers every packet' : 'so is the mean'})\n`;
     }
   }
   text += instructionsText(t);

@@ -41,6 +41,11 @@ export class LatencyHistogram {
     this.spanNs = ns;
   }
 
+  /** Whether {@link meanNs} is exact (a span was given) rather than the timed packets' weighted mean. */
+  get exactMean(): boolean {
+    return this.spanPackets > 0;
+  }
+
   /** Mean time (ns): the elapsed time over the packets when {@link span} gave it, else the timed packets' mean; 0 when empty. */
   get meanNs(): number {
     if (this.spanPackets > 0) return this.spanNs / this.spanPackets;

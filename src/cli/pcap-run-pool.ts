@@ -141,6 +141,7 @@ export async function runCapturePool(req: PoolCaptureRequest, pool: PacketPool, 
   const warm = new LatencyHistogram();
   const steady = new LatencyHistogram();
   let warmup = WARMUP;
+  let untimed = 0;
   const judged: Judgement = { verdict: 0, passed: false, end: 0 };
   const outcome: RunOutcome = { r0Low: 0, r0High: 0, instructions: Number.NaN };
   const instructions = new InstructionCounts();
@@ -202,11 +203,17 @@ export async function runCapturePool(req: PoolCaptureRequest, pool: PacketPool, 
         if (trace.length < MAX_TRACE_LINES) trace.push({ packet: number, line: r.trace[tr]!.line });
         tr++;
       }
+      // Threads time some packets (BatchBuffers.ns): a timed one stands for the untimed ones before it.
       const ns = r.ns[i]!;
-      if (warmup > 0) {
-        warmup--;
-        warm.add(ns);
-      } else steady.add(ns);
+      if (ns !== ns) untimed++;
+      else if (warmup > 0) {
+        warmup -= untimed + 1;
+        warm.add(ns, untimed + 1);
+        untimed = 0;
+      } else {
+        steady.add(ns, untimed + 1);
+        untimed = 0;
+      }
     }
   };
   const settleOne = async (): Promise<void> => {

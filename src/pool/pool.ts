@@ -29,7 +29,7 @@ import { POOL_LOAD_KEYS, checkPort, type BatchBuffers, type BatchExtras, layoutF
 import { BatchRing, SlotStatus } from './ring.js';
 import { InputArea } from './input-area.js';
 import { JitEngine } from '../jit/engine.js';
-import { noExtras, runBatch, sessionKind, type BatchRunner } from './run-batch.js';
+import { SampleClock, noExtras, runBatch, sessionKind, type BatchRunner } from './run-batch.js';
 
 /** Options of {@link PacketPool.start}. */
 export interface PacketPoolOptions {
@@ -293,7 +293,7 @@ export class PacketPool {
         ports[index]!.postMessage({ type: 'init', memory: memory.wasm, index, cpus, base: base0 + index * area, size: area, object: bytes.slice(), load, program: info.name, jit, limits, fingerprint, ring: ring.buffer, shape });
       }
       const host: BatchRunner | undefined = hostRuns
-        ? { obj: object, session: object.program(info.name).session(sessionKind(info.type), { jit, limits }), memory, ring, index: workers }
+        ? { obj: object, session: object.program(info.name).session(sessionKind(info.type), { jit, limits }), memory, ring, index: workers, clock: new SampleClock() }
         : undefined;
       made = new PacketPool(object, info, ports, ring, memory, inputArea, stallMs, host);
       await Promise.all(ready);

@@ -73,6 +73,11 @@ export interface BatchBuffers {
   readonly r0Low: Int32Array;
   readonly r0High: Int32Array;
   readonly instructions: Float64Array;
+  /**
+   * Each packet's run time in nanoseconds, or NaN where it was not timed: each thread times its first
+   * 1000 packets, then about one in 16 at random gaps (a clock read costs about as much as a short
+   * program's run); a timed packet stands for itself and the untimed ones before it.
+   */
   readonly ns: Float64Array;
 }
 

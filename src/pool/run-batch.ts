@@ -2,7 +2,8 @@
  * Running one batch of a packet pool's ring: what a worker thread does with each batch it takes, and
  * what the host does with a batch it runs itself (PacketPoolOptions.hostRuns). Each packet runs where
  * the host put it in the shared linear memory (copied into the packet region by `memory.copy`); r0,
- * instructions and run time go into the slot's arrays, everything else into the batch's extras.
+ * instructions and run time (sampled: {@link SampleClock}) go into the slot's arrays, everything else
+ * into the batch's extras.
  * @module
  */
 import { EbpfError } from '../errors.js';
@@ -17,6 +18,38 @@ export function sessionKind(type: string): 'xdp' | 'skb' | 'raw' {
   return type === 'xdp' ? 'xdp' : type === 'socket' || type === 'tc' ? 'skb' : 'raw';
 }
 
+/** Packets each runner times one by one before it samples. */
+export const TIMED_FIRST = 1000;
+/** Mean interval between the packets a runner times after its first {@link TIMED_FIRST}. */
+export const SAMPLE_INTERVAL = 16;
+
+/**
+ * Which packets a runner times: each of its first {@link TIMED_FIRST}, then one at random gaps
+ * (uniform in [1, 2 × {@link SAMPLE_INTERVAL} - 1], from a fixed seed, so packets repeating in a cycle
+ * are not sampled in step with it). A clock read costs about as much as a short program's run.
+ */
+export class SampleClock {
+  private first = TIMED_FIRST;
+  private left = 1;
+  private seed = 0x2545f491;
+
+  /** Whether to time the next packet. */
+  next(): boolean {
+    if (this.first > 0) {
+      this.first--;
+      return true;
+    }
+    if (--this.left > 0) return false;
+    let x = this.seed;
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    this.seed = x;
+    this.left = 1 + ((x >>> 0) % (2 * SAMPLE_INTERVAL - 1));
+    return true;
+  }
+}
+
 /** What runs a pool's batches on one thread: the object loaded into the shared memory, a session over this thread's own bytes. */
 export interface BatchRunner {
   readonly obj: BpfObject;
@@ -25,6 +58,8 @@ export interface BatchRunner {
   readonly ring: BatchRing;
   /** This runner's CPU index (the ring's owner of the slots it takes). */
   readonly index: number;
+  /** Which of its packets it times. */
+  readonly clock: SampleClock;
 }
 
 /** Whether a batch gave nothing but numbers (its slot needs no extras). */
@@ -48,8 +83,10 @@ export function runBatch(l: BatchRunner, slot: number): BatchExtras {
   const clones: BatchExtras['clones'][number][] = [];
   const dropped0 = obj.traceDropped;
   const src = l.memory.bytes;
-  let prev = performance.now();
+  const clock = l.clock;
   for (let i = 0; i < count; i++) {
+    // NaN: not timed (BatchBuffers.ns).
+    const start = clock.next() ? performance.now() : Number.NaN;
     try {
       const outcome = session.runPacket(src, starts[i]!, lengths[i]!);
       r0Low[i] = outcome.r0Low;
@@ -67,9 +104,7 @@ export function runBatch(l: BatchRunner, slot: number): BatchExtras {
       errors.push({ at: i, code: e.code, message: e.message, pc: e.pc });
     }
     if (obj.traceLog.length > 0) for (const line of obj.drainTrace()) trace.push({ at: i, line });
-    const now = performance.now();
-    ns[i] = (now - prev) * 1e6;
-    prev = now;
+    ns[i] = start === start ? (performance.now() - start) * 1e6 : Number.NaN;
     ring.setProgress(slot, i + 1);
   }
   return { errors, trace, traceDropped: obj.traceDropped - dropped0, redirects, clones };

@@ -12,7 +12,7 @@ import { JitEngine } from '../jit/engine.js';
 import { VmMemory } from '../vm/memory.js';
 import { checkPort, layoutFingerprint, type InitMessage, type PoolPort } from './protocol.js';
 import { BatchRing, SlotStatus } from './ring.js';
-import { noExtras, runBatch, sessionKind, type BatchRunner } from './run-batch.js';
+import { SampleClock, noExtras, runBatch, sessionKind, type BatchRunner } from './run-batch.js';
 
 function init(m: InitMessage): BatchRunner {
   const memory = new VmMemory({ attach: m.memory });
@@ -25,7 +25,7 @@ function init(m: InitMessage): BatchRunner {
   const info = obj.programs.find((p) => p.name === m.program);
   if (info === undefined) throw new EbpfError(ErrorCode.NO_PROGRAM, `no program named ${m.program}`);
   const session = obj.program(info.name).session(sessionKind(info.type), { jit: m.jit, limits: m.limits });
-  return { obj, session, memory, ring: new BatchRing(m.shape, m.ring), index: m.index };
+  return { obj, session, memory, ring: new BatchRing(m.shape, m.ring), index: m.index, clock: new SampleClock() };
 }
 
 const encoder = new TextEncoder();

@@ -60,6 +60,15 @@ describe('tsbpf run --workers', () => {
       expect(JSON.stringify(one.json)).toMatch(/dns /);
       expect(maps(one.json).find((m) => m.name === 'by_saddr')!.entries.length).toBeGreaterThan(100);
     }
+    // Threads time some packets; each timed one stands for those before it, so the histogram still counts the steady state.
+    const timed = JSON.parse((await cli(['run', elf('pool_counters.o'), '--pcap', pcap, '--jit', '--workers', '2', '--json'])).out) as {
+      time: { warmupPackets: number; timedPackets: number; histogram: { packets: number }[] };
+    };
+    expect(timed.time.warmupPackets).toBe(1000);
+    expect(timed.time.timedPackets).toBeLessThan(5000);
+    const counted = timed.time.histogram.reduce((a, b) => a + b.packets, 0);
+    expect(counted).toBeGreaterThan(5000 - 64);
+    expect(counted).toBeLessThanOrEqual(5000);
   }, 60_000);
 
   it('gives one worker\'s report on examples/tc_mark.o and counts failing packets alike', async () => {

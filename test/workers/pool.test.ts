@@ -111,6 +111,18 @@ describe('PacketPool', () => {
     expect(perCpu.reduce((a, b) => a + b, 0)).toBe(list.length + 2);
   });
 
+  it('times each thread\'s first 1000 packets, then about one in 16 (NaN for the others)', async () => {
+    const list = packets(500);
+    const pool = await PacketPool.start({ object: counters, program: 'pool_counters', workers: 1, createWorker: inProcessWorker, jit: true });
+    const ns: number[] = [];
+    for (let i = 0; i < 12; i++) ns.push(...(await pool.run(batch(list))).ns);
+    pool.close();
+    expect(ns.slice(0, 1000).every((t) => Number.isFinite(t) && t >= 0)).toBe(true);
+    const timed = ns.slice(1000).filter((t) => !Number.isNaN(t)).length;
+    expect(timed).toBeGreaterThan(5000 / 32);
+    expect(timed).toBeLessThan(5000 / 8);
+  });
+
   it('writes results into shared buffers in place and takes them again for the next batch', async () => {
     const list = packets(300);
     const pool = await PacketPool.start({ object: counters, program: 'pool_counters', workers: 2, createWorker: inProcessWorker, jit: true });
