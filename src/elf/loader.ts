@@ -36,8 +36,9 @@ import { strtolHelpers } from '../helpers/strtol.js';
 import { DEFAULT_MAX_TIMER_CALLBACKS, TRAMPOLINE_SLOTS, TimerTable, timerCallbackProgram, type TimerCallback } from '../helpers/timers.js';
 import { Fib, type FibDescription } from '../helpers/fib-table.js';
 import { SocketTable, type SocketDescription } from '../helpers/socket-table.js';
-import { socketHelpers } from '../helpers/sockets.js';
+import { SocketMemory, socketHelpers } from '../helpers/sockets.js';
 import { mtuHelpers } from '../helpers/mtu.js';
+import { skStorageHelpers } from '../helpers/sk-storage.js';
 import { skbInfoHelpers } from '../helpers/skb-info.js';
 import { DEFAULT_TRACE_BUFFER_BYTES, TraceLog } from '../helpers/trace-log.js';
 import { ProgramRunner, type RunOptions } from '../context/runner.js';
@@ -163,6 +164,8 @@ export interface LoadOptions extends MapOptions {
   /**
    * The host's sockets, for `bpf_sk_lookup_tcp` / `_udp`, `bpf_skc_lookup_tcp`, `bpf_sk_release`
    * and `bpf_sk_assign` (see {@link SocketDescription}); default: none, so every lookup finds nothing.
+   * A socket-local storage map (`BPF_MAP_TYPE_SK_STORAGE`) holds a value for each, which the host reads
+   * and writes with the socket's index here as a 4-byte key (where the kernel's user space passes an fd).
    */
   readonly sockets?: readonly SocketDescription[];
   /**
@@ -360,6 +363,8 @@ export class BpfObject {
   private readonly space: RunSpace;
   private readonly helperTable: Map<number, HelperEntry>;
   private readonly timers: TimerTable;
+  /** How many sockets the host described (socket-local storage maps hold a value for each). */
+  private readonly socketCount: number;
   /** The programs that run timer callbacks, by program and callback slot, and the options of the current runTimers. */
   private readonly timerRunners = new Map<Program, Map<number, ProgramRunner>>();
   private timerRunOptions: RunOptions = {};
@@ -377,6 +382,7 @@ export class BpfObject {
     checkVerifyMode(options.verify);
     const fib = new Fib(options.fib);
     const sockets = new SocketTable(options.sockets);
+    this.socketCount = sockets.sockets.length;
     const perf = options.perfBufferBytes;
     // Checked here too: a map createMap refuses only makes that map unavailable, a bad option is the caller's.
     if (perf !== undefined && (!Number.isSafeInteger(perf) || perf < 16 || perf > 1 << 30)) {
@@ -446,7 +452,9 @@ export class BpfObject {
     for (const [id, entry] of tunnelHelpers(this.memory)) this.helperTable.set(id, entry);
     for (const [id, entry] of vlanHelpers(this.memory)) this.helperTable.set(id, entry);
     for (const [id, entry] of cloneHelpers(fib)) this.helperTable.set(id, entry);
-    for (const [id, entry] of socketHelpers(this.memory, sockets)) this.helperTable.set(id, entry);
+    const socketMemory = new SocketMemory(this.memory, sockets);
+    for (const [id, entry] of socketHelpers(this.memory, socketMemory)) this.helperTable.set(id, entry);
+    for (const [id, entry] of skStorageHelpers(env, socketMemory)) this.helperTable.set(id, entry);
     for (const [id, entry] of tracingHelpers({ memory: this.memory, mapByHandle: env.mapByHandle, cpu })) this.helperTable.set(id, entry);
     for (const [id, entry] of parts.coreHelpers) this.helperTable.set(id, entry);
     for (const [id, entry] of this.externs.helpers) this.helperTable.set(id, entry);
@@ -487,7 +495,7 @@ export class BpfObject {
 
   private mapOptions(): MapOptions {
     const { cpus, onPerfEvent, perfBufferBytes, maxMapBytes } = this.options;
-    return { cpus, onPerfEvent, perfBufferBytes, maxMapBytes };
+    return { cpus, onPerfEvent, perfBufferBytes, maxMapBytes, socketCount: this.socketCount };
   }
 
   private createMaps(maps: Map<string, BpfMap>): void {

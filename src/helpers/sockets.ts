@@ -25,30 +25,64 @@ export const SocketHelper = { SK_LOOKUP_TCP: 84, SK_LOOKUP_UDP: 85, SK_RELEASE: 
 const EINVAL = 22;
 const ENETUNREACH = 101;
 
-/** The socket helpers, bound to the object's memory and the host's sockets (whose region it maps). */
-export function socketHelpers(memory: VmMemory, table: SocketTable): Map<number, HelperEntry> {
-  // One read-only region of elements, one `struct bpf_sock` each: no access crosses from one socket to the next.
-  const byAddress = new Map<number, HostSocket>();
-  const vaddrs = new Map<HostSocket, number>();
-  const tcpVaddrs = new Map<HostSocket, number>();
-  const n = table.sockets.length;
-  if (n > 0) {
+/**
+ * The host's sockets mapped into a VM memory: each `struct bpf_sock` a read-only element of one region
+ * (`sockets`), each `struct bpf_tcp_sock` of a second (`tcp_sockets`), so a program reads a socket's
+ * fields and can neither change them nor reach the next socket. The address of a socket is what the
+ * helpers return and take.
+ */
+export class SocketMemory {
+  private readonly byAddress = new Map<number, HostSocket>();
+  private readonly vaddrs = new Map<HostSocket, number>();
+  private readonly tcpVaddrs = new Map<HostSocket, number>();
+  private readonly byTcpAddress = new Map<number, HostSocket>();
+
+  /** Map `table`'s sockets into `memory` (nothing when it has none). */
+  constructor(
+    memory: VmMemory,
+    /** The host's sockets. */
+    readonly table: SocketTable,
+  ) {
+    const n = table.sockets.length;
+    if (n === 0) return;
     const offset = memory.allocate(n * BPF_SOCK_SIZE);
-    const bytes = memory.bytes;
-    for (const s of table.sockets) bytes.set(s.bytes, offset + s.index * BPF_SOCK_SIZE);
+    for (const s of table.sockets) memory.bytes.set(s.bytes, offset + s.index * BPF_SOCK_SIZE);
     const region = memory.map({ name: 'sockets', size: n * BPF_SOCK_SIZE, offset, writable: false, elements: { stride: BPF_SOCK_SIZE, size: BPF_SOCK_SIZE } });
     for (const s of table.sockets) {
-      byAddress.set(region.vaddr + s.index * BPF_SOCK_SIZE, s);
-      vaddrs.set(s, region.vaddr + s.index * BPF_SOCK_SIZE);
+      this.byAddress.set(region.vaddr + s.index * BPF_SOCK_SIZE, s);
+      this.vaddrs.set(s, region.vaddr + s.index * BPF_SOCK_SIZE);
     }
-    // Their struct bpf_tcp_sock, read-only elements of a second region.
     const tcpOffset = memory.allocate(n * BPF_TCP_SOCK_SIZE);
     for (const s of table.sockets) memory.bytes.set(s.tcpBytes, tcpOffset + s.index * BPF_TCP_SOCK_SIZE);
     const tcpRegion = memory.map({ name: 'tcp_sockets', size: n * BPF_TCP_SOCK_SIZE, offset: tcpOffset, writable: false, elements: { stride: BPF_TCP_SOCK_SIZE, size: BPF_TCP_SOCK_SIZE } });
-    for (const s of table.sockets) tcpVaddrs.set(s, tcpRegion.vaddr + s.index * BPF_TCP_SOCK_SIZE);
+    for (const s of table.sockets) {
+      this.tcpVaddrs.set(s, tcpRegion.vaddr + s.index * BPF_TCP_SOCK_SIZE);
+      this.byTcpAddress.set(tcpRegion.vaddr + s.index * BPF_TCP_SOCK_SIZE, s);
+    }
   }
+
+  /** The socket whose `struct bpf_sock` starts at `address` (its `struct bpf_tcp_sock` too when `tcp`), or undefined. */
+  at(address: bigint, tcp = false): HostSocket | undefined {
+    if (address > 0xffffffffn) return undefined;
+    return this.byAddress.get(Number(address)) ?? (tcp ? this.byTcpAddress.get(Number(address)) : undefined);
+  }
+
+  /** The address of a socket's `struct bpf_sock`. */
+  address(s: HostSocket): number {
+    return this.vaddrs.get(s)!;
+  }
+
+  /** The address of a socket's `struct bpf_tcp_sock`. */
+  tcpAddress(s: HostSocket): number {
+    return this.tcpVaddrs.get(s)!;
+  }
+}
+
+/** The socket helpers, over the host's sockets as mapped in the object's memory. */
+export function socketHelpers(memory: VmMemory, sockets: SocketMemory): Map<number, HelperEntry> {
+  const table = sockets.table;
   const socketAt = (address: bigint, ctx: HelperContext, helper: string): HostSocket => {
-    const s = address <= 0xffffffffn ? byAddress.get(Number(address)) : undefined;
+    const s = sockets.at(address);
     if (s === undefined) {
       throw new ExecutionError(ErrorCode.HELPER, `${helper}: 0x${address.toString(16)} is not a socket a bpf_sk_lookup_* / bpf_skc_lookup_tcp call returned`, { pc: ctx.pc, helper });
     }
@@ -64,7 +98,7 @@ export function socketHelpers(memory: VmMemory, table: SocketTable): Map<number,
     const ns = Number(BigInt.asIntN(32, netns));
     const s = table.lookup(protocol, tuple, ns < 0 ? undefined : ns, full);
     if (s === undefined) return 0;
-    return vaddrs.get(s)!;
+    return sockets.address(s);
   };
   const release: HelperFunction = (r1, _2, _3, _4, _5, ctx) => {
     socketAt(r1, ctx, 'bpf_sk_release');
@@ -84,17 +118,17 @@ export function socketHelpers(memory: VmMemory, table: SocketTable): Map<number,
   // the kernel); bpf_get_listener_sock: a listener itself, a request socket's listener, else NULL.
   const fullsock: HelperFunction = (r1, _2, _3, _4, _5, ctx) => {
     const s = socketAt(r1, ctx, 'bpf_sk_fullsock');
-    return s.state === 'syn_recv' || s.state === 'time_wait' ? 0 : vaddrs.get(s)!;
+    return s.state === 'syn_recv' || s.state === 'time_wait' ? 0 : sockets.address(s);
   };
   const listener: HelperFunction = (r1, _2, _3, _4, _5, ctx) => {
     const l = table.listenerOf(socketAt(r1, ctx, 'bpf_get_listener_sock'));
-    return l === undefined ? 0 : vaddrs.get(l)!;
+    return l === undefined ? 0 : sockets.address(l);
   };
   // bpf_tcp_sock: a full TCP socket's struct bpf_tcp_sock (a request socket's listener's), else NULL.
   const tcpSock: HelperFunction = (r1, _2, _3, _4, _5, ctx) => {
     const s = socketAt(r1, ctx, 'bpf_tcp_sock');
     const full = s.state === 'syn_recv' ? table.listenerOf(s) : s.state === 'time_wait' ? undefined : s;
-    return full === undefined || full.protocol !== 'tcp' ? 0 : tcpVaddrs.get(full)!;
+    return full === undefined || full.protocol !== 'tcp' ? 0 : sockets.tcpAddress(full);
   };
   const entry = (fn: HelperFunction, name: string): HelperEntry => ({ fn, name, unwindOnZero: false });
   return new Map([

@@ -12,6 +12,8 @@ import { QueueMap } from './queue.js';
 import { RedirectMap } from './redirect.js';
 import { RingBufMap } from './ringbuf.js';
 import { StackTraceMap } from './stack-trace.js';
+import { checkMapShape } from './rules.js';
+import { MAX_STORAGE_SOCKETS, SkStorageMap } from './sk-storage.js';
 import { MapOfMaps, PerfEventArrayMap, ProgramArrayMap } from './special.js';
 import { MapType, mapTypeName, type MapOptions, type MapSpec } from './types.js';
 import { valueStride } from './values.js';
@@ -29,15 +31,16 @@ export function createMap(memory: VmMemory, spec: MapSpec, options: MapOptions =
   for (const [field, v] of [['key_size', spec.keySize], ['value_size', spec.valueSize], ['max_entries', spec.maxEntries]] as const) {
     if (!Number.isInteger(v) || v < 0 || v > 0xffffffff) throw new MapError(`map ${spec.name}: bad ${field} ${v}`);
   }
-  if (spec.maxEntries === 0 && spec.type !== MapType.PERF_EVENT_ARRAY) {
-    // libbpf sizes only perf event arrays (one slot per CPU); any other 0 is the loader's to fill in.
-    throw new MapError(`map ${spec.name}: max_entries must be at least 1 (it is 0: its loader is meant to size it; give the size with mapSizes { ${spec.name}: N } or tsbpf's --map-size ${spec.name}=N)`);
-  }
+  // The kernel's rules on max_entries and map_flags (libbpf sizes only perf event arrays, one slot per
+  // CPU; any other 0 is the loader's to fill in, but for local storages, which take 0).
+  checkMapShape(spec);
+  const sockets = options.socketCount ?? 0;
+  if (!Number.isSafeInteger(sockets) || sockets < 0 || sockets > MAX_STORAGE_SOCKETS) throw new ArgumentError(`socketCount must be an integer from 0 to ${MAX_STORAGE_SOCKETS}, got ${String(sockets)}`);
   const limit = options.maxMapBytes ?? DEFAULT_MAX_MAP_BYTES;
   if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_MAP_BYTES_LIMIT) {
     throw new ArgumentError(`maxMapBytes must be an integer from 1 to ${MAX_MAP_BYTES_LIMIT}, got ${String(limit)}`);
   }
-  const bytes = arenaBytes(spec, cpus);
+  const bytes = arenaBytes(spec, cpus, sockets);
   if (bytes > limit) {
     throw new MapError(
       `map ${spec.name}: its ${bytes} bytes of values are more than the ${limit}-byte limit per map; ` +
@@ -72,6 +75,8 @@ export function createMap(memory: VmMemory, spec: MapSpec, options: MapOptions =
     case MapType.ARRAY_OF_MAPS:
     case MapType.HASH_OF_MAPS:
       return new MapOfMaps(memory, spec);
+    case MapType.SK_STORAGE:
+      return new SkStorageMap(memory, spec, sockets);
     case MapType.PERF_EVENT_ARRAY: {
       // max_entries 0 means one slot per possible CPU, which libbpf writes into the map before creating it.
       const m = new PerfEventArrayMap(memory, spec.maxEntries === 0 ? { ...spec, maxEntries: cpus } : spec, cpus, options.perfBufferBytes);
@@ -85,9 +90,11 @@ export function createMap(memory: VmMemory, spec: MapSpec, options: MapOptions =
 }
 
 /** Bytes of value arena a map of this shape takes (what {@link MapOptions.maxMapBytes} bounds). */
-function arenaBytes(spec: MapSpec, cpus: number): number {
+function arenaBytes(spec: MapSpec, cpus: number, sockets: number): number {
   const values = spec.maxEntries * valueStride(spec.valueSize);
   switch (spec.type) {
+    case MapType.SK_STORAGE:
+      return sockets * valueStride(spec.valueSize);
     case MapType.ARRAY:
     case MapType.HASH:
     case MapType.LRU_HASH:

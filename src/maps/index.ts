@@ -14,3 +14,5 @@ export type { RingBufMap } from './ringbuf.js';
 export { DEFAULT_PERF_BUFFER_BYTES, type MapOfMaps, type MapRef, type PerfEventArrayMap, type PerfRecord, type ProgramArrayMap, type ProgramRef } from './special.js';
 export type { RedirectEntry, RedirectMap } from './redirect.js';
 export type { StackTraceMap } from './stack-trace.js';
+export type { SkStorageMap } from './sk-storage.js';
+export { MapFlag } from './rules.js';

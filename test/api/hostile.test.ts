@@ -291,9 +291,9 @@ function samplesFor(c: Callable): unknown[] {
   return c.params.map((p) => p.sample());
 }
 
-function mapOf(type: number, keySize: number, valueSize: number, maxEntries: number): unknown {
+function mapOf(type: number, keySize: number, valueSize: number, maxEntries: number, flags = 0): unknown {
   const memory = new VmMemory();
-  return createMap(memory, { name: 'm', type, keySize, valueSize, maxEntries, flags: 0, ...(type === MapType.ARRAY_OF_MAPS || type === MapType.HASH_OF_MAPS ? { inner: { name: 'i', type: MapType.ARRAY, keySize: 4, valueSize: 4, maxEntries: 1, flags: 0 } } : {}) });
+  return createMap(memory, { name: 'm', type, keySize, valueSize, maxEntries, flags, ...(type === MapType.ARRAY_OF_MAPS || type === MapType.HASH_OF_MAPS ? { inner: { name: 'i', type: MapType.ARRAY, keySize: 4, valueSize: 4, maxEntries: 1, flags: 0 } } : {}) });
 }
 
 /** A fresh instance of each exposed class. */
@@ -323,7 +323,7 @@ const INSTANCES: Record<string, () => unknown> = {
   InsnBuilder: () => new BpfCode().add(0, 7),
   ArrayMap: () => mapOf(MapType.ARRAY, 4, 8, 4),
   HashMap: () => mapOf(MapType.HASH, 4, 8, 4),
-  LpmTrieMap: () => mapOf(MapType.LPM_TRIE, 8, 8, 4),
+  LpmTrieMap: () => mapOf(MapType.LPM_TRIE, 8, 8, 4, 1),
   QueueMap: () => mapOf(MapType.QUEUE, 0, 8, 4),
   RingBufMap: () => mapOf(MapType.RINGBUF, 0, 0, 4096),
   PerfEventArrayMap: () => mapOf(MapType.PERF_EVENT_ARRAY, 4, 4, 2),
@@ -331,6 +331,7 @@ const INSTANCES: Record<string, () => unknown> = {
   MapOfMaps: () => mapOf(MapType.ARRAY_OF_MAPS, 4, 4, 4),
   RedirectMap: () => mapOf(MapType.DEVMAP, 4, 4, 4),
   StackTraceMap: () => mapOf(MapType.STACK_TRACE, 4, 8 * 4, 4),
+  SkStorageMap: () => createMap(new VmMemory(), { name: 's', type: MapType.SK_STORAGE, keySize: 4, valueSize: 8, maxEntries: 0, flags: 1 }, { socketCount: 2 }),
 };
 
 // ---------------------------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ import { ArgumentError, EbpfError } from '../../src/errors.js';
 import { VmMemory } from '../../src/vm/memory.js';
 import type { HelperContext } from '../../src/vm/environment.js';
 import { SocketTable, MAX_SOCKETS, type SocketDescription } from '../../src/helpers/socket-table.js';
-import { SocketHelper, socketHelpers } from '../../src/helpers/sockets.js';
+import { SocketHelper, SocketMemory, socketHelpers } from '../../src/helpers/sockets.js';
 import { describeProbe, probePacket, probeProgram, type SocketProbe } from './socket-cases.js';
 import { load } from './fixtures.js';
 
@@ -96,7 +96,7 @@ describe('socket lookups (bpf_sk_lookup_tcp / _udp, bpf_skc_lookup_tcp, bpf_sk_r
   it('keeps sockets read-only, one struct each, and refuses a release or assign of anything else', () => {
     const memory = new VmMemory();
     const table = new SocketTable(SOCKETS);
-    const helpers = socketHelpers(memory, table);
+    const helpers = socketHelpers(memory, new SocketMemory(memory, table));
     const region = memory.regions.find((r) => r.name === 'sockets')!;
     expect(region).toMatchObject({ writable: false, size: 80 * SOCKETS.length, stride: 80, elementSize: 80 });
     const ctx = (kind: string): HelperContext => ({ memory, pc: 9, host: { kind }, tailCall: () => false });

@@ -14,7 +14,7 @@ import { Byte, mapSpills, STACK_SIZE } from './state.js';
 import { ANY_SCALAR, DYNPTR_LOCAL, DYNPTR_RINGBUF, UNINIT, isPointer, mapsOf, pointer, typeName, type Value } from './value.js';
 
 /** Map types whose elements a program cannot look up, update or delete. */
-const NO_ELEMENT_ACCESS = new Set([3, 4, 27]);
+const NO_ELEMENT_ACCESS = new Set([3, 4, 24, 27]);
 /** Helpers that operate on map elements. */
 const ELEMENT_HELPERS = new Set([1, 2, 3]);
 /** Largest size a memory argument may have (the kernel's limit for variable sizes is far below this). */
@@ -125,6 +125,10 @@ export function helperCall(env: Env, w: Work, pc: number, id: number): void {
         if (ok && mapSet.length > 1 && !mapSet.every((k) => sameShape(mapInfo(env, k), mapInfo(env, mapSet[0]!)))) mixedShapes = true;
         break;
       }
+      case 'value_or_null':
+        // NULL (the number 0), or a map value's worth of readable memory as for 'value'
+        if (v.type === 'scalar' && scalarConst(v.scalar) === 0n) break;
+      // falls through
       case 'key':
       case 'value':
       case 'out_value': {

@@ -22,7 +22,7 @@ const SOCK_LOOKUP = [84, 85, 86, 99];
 const TC = [
   ...BASE, 1, 2, 3, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 25, 26, 28, 29, 30, 31, 32, 34, 35, 38, 39, 40, 41, 42, 43, 46, 47, 48, 50, 68, 69,
   80, ...SOCK_LOOKUP, 87, 88, 89, 112, 113, 114, 115, 118, 124, 125, 130, 131, 132, 133, 134, 152, 155, 160,
-  24, 79, 83, 95, 96, 97, 98, 122, 135, 151, 163, 192, 195,
+  24, 79, 83, 95, 96, 97, 98, 122, 135, 151, 163, 192, 195, 107, 108,
 ];
 const XDP = [...BASE, 1, 2, 3, 5, 6, 7, 8, 12, 14, 15, 16, 17, 22, 23, 25, 28, 35, 42, 44, 51, 54, 65, 69, 80, ...SOCK_LOOKUP, 87, 88, 89, 112, 113, 114, 115, 118, 125, 130, 131, 132, 133, 134, 160, 188, 189, 190, 163, 195];
 const TRACING = [...BASE, 173, 174, 1, 2, 3, 4, 5, 6, 7, 8, 12, 14, 15, 16, 17, 22, 25, 27, 35, 42, 45, 67, 80, 87, 88, 89, 112, 113, 114, 115, 118, 125, 130, 131, 132, 133, 134, 195];
@@ -30,7 +30,7 @@ const TRACING = [...BASE, 173, 174, 1, 2, 3, 4, 5, 6, 7, 8, 12, 14, 15, 16, 17, 
 /** Helper ids each program type may call (among those the analysis has prototypes for). */
 export const HELPERS_BY_TYPE: Readonly<Record<ProgramType, ReadonlySet<number>>> = {
   socket_filter: new Set(SOCKET),
-  cgroup_skb: new Set([...SOCKET, ...SOCK_LOOKUP, 79, 83, 95, 96, 97, 98]),
+  cgroup_skb: new Set([...SOCKET, ...SOCK_LOOKUP, 79, 83, 95, 96, 97, 98, 107, 108]),
   sched_cls: new Set(TC),
   sched_act: new Set(TC),
   xdp: new Set(XDP),

@@ -10,6 +10,7 @@
  * - `scalar`: a number.
  * - `map`: a map pointer (`lddw` of a map).
  * - `key` / `value`: a pointer to readable memory of the map's key / value size (stack, map value, packet).
+ * - `value_or_null`: the same as `value`, or the number 0.
  * - `mem`: a pointer to readable memory of the size given by the next argument.
  * - `mem_or_null`: the same, or the number 0 (with size 0).
  * - `out`: a pointer to writable memory of the size given by the next argument (initialised by the call).
@@ -37,6 +38,7 @@ export type ArgKind =
   | 'map'
   | 'key'
   | 'value'
+  | 'value_or_null'
   | 'mem'
   | 'mem_or_null'
   | 'out'
@@ -98,6 +100,7 @@ const RINGBUF = 27;
 const PERCPU_HASH = 5;
 const PERCPU_ARRAY = 6;
 const LRU_PERCPU_HASH = 10;
+const SK_STORAGE = 24;
 
 const p = (name: string, args: ArgKind[], ret: ReturnKind = 'integer', extra: Partial<HelperProto> = {}): HelperProto => ({ name, args, ret, ...extra });
 
@@ -171,6 +174,9 @@ export const HELPER_PROTOS: ReadonlyMap<number, HelperProto> = new Map([
   [97, p('bpf_skb_ecn_set_ce', ['ctx'])],
   [98, p('bpf_get_listener_sock', ['sock_common'], 'sock_or_null_unref')],
   [99, p('bpf_skc_lookup_tcp', ['ctx', 'mem', 'size', 'scalar', 'scalar'], 'sock_common_or_null')],
+  // Socket-local storage: the socket is any socket pointer (a lookup's, a context's `sk`), after its null check.
+  [107, p('bpf_sk_storage_get', ['map', 'sock_common', 'value_or_null', 'scalar'], 'map_value_or_null', { mapTypes: [SK_STORAGE] })],
+  [108, p('bpf_sk_storage_delete', ['map', 'sock_common'], 'integer', { mapTypes: [SK_STORAGE] })],
   [112, p('bpf_probe_read_user', ['out', 'size_or_zero', 'any'])],
   [113, p('bpf_probe_read_kernel', ['out', 'size_or_zero', 'any'])],
   [114, p('bpf_probe_read_user_str', ['out', 'size_or_zero', 'any'])],
