@@ -1,7 +1,8 @@
 /**
  * The interpreter's WebAssembly run loop (the "core"): one fixed WebAssembly function, built once per
- * process and the same for every program, that interprets the very words the JS run loop does
- * (interpreter-decode's packed slots, superinstructions included), with the registers as i64 values in
+ * process and the same for every program, that interprets a copy of the JS run loop's words
+ * (interpreter-decode's packed slots, re-fused with the core's own superinstructions: see
+ * interpreter-core-fused.ts), with the registers as i64 values in
  * linear memory. It is not a compiler: nothing is generated per program. It exists because 64-bit
  * arithmetic and dispatch cost less in WebAssembly than in JavaScript, where a register is two int32
  * halves and a 64-bit multiply or division takes a dozen operations (measured: docs/benchmarks.md,
@@ -28,7 +29,8 @@
 import { EbpfError, ErrorCode } from '../errors.js';
 import { CodeWriter, ModuleBuilder } from '../wasm/module.js';
 import { Op, ValType, type ValTypeCode } from '../wasm/opcodes.js';
-import { COST_IN_SLOT, COST_SHIFT, FUSED, FUSED_BASE, OP_MASK, OP_NAMES, SLOT_WORDS, type InterpreterCode } from './interpreter-decode.js';
+import { COST_IN_SLOT, COST_SHIFT, OP_MASK, SLOT_WORDS, type InterpreterCode } from './interpreter-decode.js';
+import { CORE_OP_NAMES, coreFuse, coreParts } from './interpreter-core-fused.js';
 import { MEM_START, STACK_MARK, type Region, type VmMemory } from './memory.js';
 import { currentRegionTable, regionTable, TABLE_ENTRY } from './region-table.js';
 import { COPY_LOOP_OP, COPY_REFUSED, copyLoopBulk, PAUSE_AFTER_REFUSAL, type CopyLoopPlan } from './copy-loop.js';
@@ -108,7 +110,7 @@ const PARAMS = [
 ];
 const L_CODE = 16; // i32: byte address of word 0
 const L_PC = 17; // i32: byte address of the current slot
-const L_W = 18; // i32: the slot's first word
+const L_W = 18; // i32: the slot's first word (the dispatch's; cases load it again, see registers)
 const L_D = 19; // i32: byte address of the destination register of the current part
 const L_S = 20; // i32: ... of its source register
 const L_C = 21; // i32: scratch (cost, linear address)
@@ -214,8 +216,9 @@ class CoreWriter {
    */
   registers(k: number, source: boolean): void {
     const c = this.c;
-    const word = k === 0 ? L_W : L_X;
-    if (k > 0) c.get(L_PC).mem(Op.i32_load, SLOT_BYTES * k).set(L_X);
+    // Word 0 is loaded again rather than kept from the dispatch: a value live into every case is spilled.
+    const word = L_X;
+    c.get(L_PC).mem(Op.i32_load, SLOT_BYTES * k).set(L_X);
     c.get(P_AREA).get(word).i32(9).op(Op.i32_shr_u).i32(31).op(Op.i32_and).i32(2).op(Op.i32_shl).op(Op.i32_add).set(L_D);
     if (source) c.get(P_AREA).get(word).i32(14).op(Op.i32_shr_u).i32(31).op(Op.i32_and).i32(2).op(Op.i32_shl).op(Op.i32_add).set(L_S);
   }
@@ -537,12 +540,15 @@ class CoreWriter {
     this.next();
   }
 
-  /** The case of op number `num` (a base operation or a superinstruction); false: no case (hand back). */
+  /**
+   * The case of op number `num` (a base operation or one of the core's superinstructions, whose parts run
+   * one after the other with no dispatch between them); false: no case (hand back).
+   */
   caseOf(num: number): boolean {
     const c = this.c;
-    const name = OP_NAMES[num];
-    if (name === undefined) return false;
-    const parts = num >= FUSED_BASE ? FUSED[num - FUSED_BASE]! : [name];
+    const parts = coreParts(num);
+    if (parts === undefined) return false;
+    const name = parts.length === 1 ? parts[0]! : CORE_OP_NAMES[num]!;
     if (!parts.every((p) => this.handles(p))) return false;
     if (name === 'lddw') {
       this.registers(0, false);
@@ -770,8 +776,8 @@ export function coreModule(options: CoreModuleOptions = {}): Uint8Array<ArrayBuf
   const cases: number[] = [];
   const targets: number[] = [];
   for (let num = 0; num <= OP_MASK; num++) {
-    targets.push(OP_NAMES[num] !== undefined ? cases.length : -1);
-    if (OP_NAMES[num] !== undefined) cases.push(num);
+    targets.push(CORE_OP_NAMES[num] !== undefined ? cases.length : -1);
+    if (CORE_OP_NAMES[num] !== undefined) cases.push(num);
   }
   for (let i = cases.length - 1; i >= 0; i--) c.block();
   c.get(L_W).i32(OP_MASK).op(Op.i32_and).brTable(targets.map((t) => (t < 0 ? cases.length : t)), cases.length);
@@ -803,6 +809,7 @@ export function coreModule(options: CoreModuleOptions = {}): Uint8Array<ArrayBuf
  */
 function coreWords(code: InterpreterCode): Int32Array | undefined {
   const out = code.words.slice();
+  coreFuse(out, code.length);
   const isTarget = code.slots.isTarget;
   for (let at = 0; at < out.length; at += SLOT_WORDS) {
     // A target is a word index (slot × SLOT_WORDS) in the JS loop's words.

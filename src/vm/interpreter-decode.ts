@@ -416,35 +416,45 @@ export function predecode(program: Program, stepped = false): InterpreterCode {
   return { length: n, words, problems: slots.problems, slots, program, copyLoops };
 }
 
-/** Fused number of each run of ops (`a,b` or `a,b,c`, internal numbers), built once. */
-const FUSED_BY_OPS: ReadonlyMap<string, number> = (() => {
+/**
+ * The numbers of a superinstruction list's runs: `a,b` or `a,b,c` (internal numbers of the parts) to
+ * `FUSED_BASE` + the entry's index; and the longest run's length.
+ */
+export interface FusedTable {
+  readonly byOps: ReadonlyMap<string, number>;
+  readonly maxLength: number;
+}
+
+/** The {@link FusedTable} of `list` (entries of base operation names, as {@link FUSED}). */
+export function fusedTable(list: readonly (readonly string[])[]): FusedTable {
   const number = new Map<string, number>();
   OP_NAMES.forEach((name, num) => {
     if (name !== undefined && num < FUSED_BASE) number.set(name, num);
   });
-  const table = new Map<string, number>();
-  FUSED.forEach((names, i) => table.set(names.map((n) => number.get(n)!).join(','), FUSED_BASE + i));
-  return table;
-})();
+  const byOps = new Map<string, number>();
+  list.forEach((names, i) => byOps.set(names.map((n) => number.get(n)!).join(','), FUSED_BASE + i));
+  return { byOps, maxLength: Math.max(2, ...list.map((names) => names.length)) };
+}
 
-/** Longest superinstruction, in slots. */
-const MAX_FUSED = Math.max(...FUSED.map((names) => names.length));
+const FUSED_TABLE = fusedTable(FUSED);
 
 /**
- * Replace the op of the first slot of every chosen run by its superinstruction. Never across a block
+ * Replace the op of the first slot of every chosen run by its superinstruction (of `table`: {@link FUSED}'s
+ * by default; the WebAssembly core re-fuses its copy with its own list). Never across a block
  * boundary (no later slot of a run may be a leader, so nothing jumps into its middle). Candidate runs
  * overlap (`a b c` may fuse as `ab` or `bc`), so a small dynamic programme per program picks the runs
  * that save the most dispatches.
  */
-function fuseRuns(op: Uint16Array, leader: Uint8Array, n: number): void {
-  // fusedAt[pc * (MAX_FUSED + 1) + len]: superinstruction for the run of `len` slots at pc, or 0.
-  const width = MAX_FUSED + 1;
+export function fuseRuns(op: Uint16Array, leader: Uint8Array, n: number, table: FusedTable = FUSED_TABLE): void {
+  const longest = table.maxLength;
+  // fusedAt[pc * (longest + 1) + len]: superinstruction for the run of `len` slots at pc, or 0.
+  const width = longest + 1;
   const fusedAt = new Uint16Array(n * width);
   for (let pc = 0; pc < n; pc++) {
     let key = `${op[pc]!}`;
-    for (let len = 2; len <= MAX_FUSED && pc + len - 1 < n && leader[pc + len - 1] === 0; len++) {
+    for (let len = 2; len <= longest && pc + len - 1 < n && leader[pc + len - 1] === 0; len++) {
       key += `,${op[pc + len - 1]!}`;
-      fusedAt[pc * width + len] = FUSED_BY_OPS.get(key) ?? 0;
+      fusedAt[pc * width + len] = table.byOps.get(key) ?? 0;
     }
   }
   // saved[pc]: most dispatches saved in slots pc..n-1; choice[pc]: the run length taken at pc (0: none).
@@ -452,7 +462,7 @@ function fuseRuns(op: Uint16Array, leader: Uint8Array, n: number): void {
   const choice = new Uint8Array(n);
   for (let pc = n - 1; pc >= 0; pc--) {
     saved[pc] = saved[pc + 1]!;
-    for (let len = 2; len <= MAX_FUSED; len++) {
+    for (let len = 2; len <= longest; len++) {
       if (fusedAt[pc * width + len] !== 0 && len - 1 + saved[pc + len]! > saved[pc]!) {
         saved[pc] = len - 1 + saved[pc + len]!;
         choice[pc] = len;

@@ -1,0 +1,161 @@
+/**
+ * The WebAssembly core's own superinstructions (CORE_FUSED, interpreter-core-fused.ts): every run gives
+ * the same result, memory and error (code and pc) in the core, fused, as the same instructions unfused
+ * (every later slot of the run a jump target) and as the JS loop; the core's copy of the words is fused
+ * where the JS loop's is not, and never across a block boundary; a fault in any part reports its own pc;
+ * the budget is charged per block as before.
+ */
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { EbpfError, ErrorCode } from '../../src/index.js';
+import { encodeProgram, type Insn } from '../../src/isa/instruction.js';
+import { EbpfVmRaw } from '../../src/vm/vm.js';
+import { Program } from '../../src/vm/program.js';
+import { MEM_START } from '../../src/vm/memory.js';
+import { FUSED, FUSED_BASE, OP_MASK, predecode } from '../../src/vm/interpreter-decode.js';
+import { CORE_FUSED, CORE_OP_NAMES, coreFuse } from '../../src/vm/interpreter-core-fused.js';
+import { AluOp, Class, JmpOp, Mode, Size, Source, exit, insn, lddw } from './util.js';
+
+type Outcome = { r0: bigint; mem: number[] } | { code: string; pc: number | undefined };
+
+/** A run on a fresh VM (its own memory, so the core takes every program), core or JS loop alone. */
+function outcome(insns: readonly Insn[], mem: Uint8Array, jsLoop = false, budget?: number): Outcome {
+  const copy = new Uint8Array(mem);
+  const vm = new EbpfVmRaw(encodeProgram(insns), { verifier: () => {}, ...(jsLoop ? { interpreter: { wasmCore: false } } : {}) });
+  if (budget !== undefined) vm.setLimits({ instructionBudget: budget });
+  try {
+    return { r0: vm.executeProgram(copy), mem: [...copy] };
+  } catch (e) {
+    if (!(e instanceof EbpfError)) throw e;
+    return { code: e.code, pc: e.pc };
+  }
+}
+
+/** The core's op number at slot `pc` of `insns`. */
+function coreOpAt(insns: readonly Insn[], pc: number): number {
+  const code = predecode(new Program(encodeProgram(insns)));
+  const words = code.words.slice();
+  coreFuse(words, code.length);
+  return words[pc * 4]! & OP_MASK;
+}
+
+const SIZES: Record<string, number> = { b: Size.B, h: Size.H, w: Size.W, dw: Size.DW };
+
+/** The instruction an internal operation name stands for, with the given operands. */
+function encode(name: string, dst: number, src: number, off: number, imm: number): Insn {
+  let m = /^(ldx|stx)(b|h|w|dw)$/.exec(name);
+  if (m !== null) return insn((m[1] === 'ldx' ? Class.LDX : Class.STX) | Mode.MEM | SIZES[m[2]!]!, dst, src, off);
+  m = /^neg(64|32)$/.exec(name);
+  if (m !== null) return insn((m[1] === '64' ? Class.ALU64 : Class.ALU) | AluOp.NEG, dst);
+  m = /^(j[a-z]+?)(32)?_(k|x)$/.exec(name);
+  if (m !== null) {
+    const op = JmpOp[m[1]!.toUpperCase() as keyof typeof JmpOp];
+    const x = m[3] === 'x';
+    return insn((m[2] ? Class.JMP32 : Class.JMP) | op | (x ? Source.X : Source.K), dst, x ? src : 0, off, x ? 0 : imm);
+  }
+  m = /^([a-z]+)(64|32)_(k|x)$/.exec(name);
+  if (m === null) throw new Error(`no encoding for ${name}`);
+  const op = AluOp[m[1]!.toUpperCase() as keyof typeof AluOp];
+  const x = m[3] === 'x';
+  const k = m[1]!.endsWith('sh') ? imm & (m[2] === '64' ? 63 : 31) : imm;
+  return insn((m[2] === '64' ? Class.ALU64 : Class.ALU) | op | (x ? Source.X : Source.K), dst, x ? src : 0, 0, x ? 0 : k);
+}
+
+const RUN_AT = 23;
+
+/** r0-r9 from `regs`, never-taken jumps aimed at the run (fused) or inside it (not fused), the run, an epilogue mixing every register into r0. */
+function runProgram(run: readonly Insn[], regs: readonly bigint[], fused: boolean): Insn[] {
+  const out: Insn[] = [];
+  regs.forEach((v, k) => out.push(...lddw(k, v)));
+  const targets = fused ? [RUN_AT, RUN_AT, RUN_AT + run.length] : [RUN_AT + 1, RUN_AT + 2, RUN_AT + run.length];
+  targets.forEach((target, k) => out.push(insn(Class.JMP | JmpOp.JEQ | Source.K, 10, 0, target - (20 + k + 1), 0)));
+  out.push(...run);
+  out.push(insn(Class.ALU64 | AluOp.ADD | Source.K, 0, 0, 0, 12345));
+  for (let k = 1; k <= 9; k++) {
+    out.push(insn(Class.ALU64 | AluOp.MUL | Source.K, 0, 0, 0, 1000003));
+    out.push(insn(Class.ALU64 | AluOp.XOR | Source.X, 0, k));
+  }
+  out.push(exit());
+  return out;
+}
+
+const MEM_LEN = 32;
+const register = fc.oneof(
+  fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }),
+  fc.bigInt({ min: -40n, max: 40n }).map((v) => BigInt.asUintN(64, v)),
+  fc.integer({ min: -8, max: MEM_LEN + 8 }).map((o) => BigInt(MEM_START + o)),
+);
+const operands = fc.record({
+  d: fc.array(fc.integer({ min: 0, max: 9 }), { minLength: 3, maxLength: 3 }),
+  s: fc.array(fc.integer({ min: 0, max: 9 }), { minLength: 3, maxLength: 3 }),
+  off: fc.array(fc.integer({ min: -4, max: 12 }), { minLength: 3, maxLength: 3 }),
+  imm: fc.array(fc.oneof(fc.integer({ min: -4, max: 70 }), fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 })), { minLength: 3, maxLength: 3 }),
+  regs: fc.array(register, { minLength: 10, maxLength: 10 }),
+  mem: fc.uint8Array({ minLength: MEM_LEN, maxLength: MEM_LEN }),
+});
+
+describe("the core's superinstructions", () => {
+  it('are numbered after the base operations, within the op field, and include no jump but the last part', () => {
+    expect(FUSED_BASE + CORE_FUSED.length).toBeLessThanOrEqual(OP_MASK + 1);
+    CORE_FUSED.forEach((parts, i) => {
+      expect(CORE_OP_NAMES[FUSED_BASE + i]).toBe(parts.join('__'));
+      expect(parts.slice(0, -1).every((p) => !p.startsWith('j'))).toBe(true);
+    });
+  });
+
+  it.each(CORE_FUSED.map((names, n) => [names.join('__'), names, FUSED_BASE + n] as const))(
+    '%s behaves as its instructions, in the core and in the JS loop',
+    (_name, names, number) => {
+      fc.assert(
+        fc.property(operands, (o) => {
+          const jumpOff = (name: string, off: number): number => (name.startsWith('j') ? 1 : off);
+          const run = names.map((name, k) => encode(name, o.d[k]!, o.s[k]!, jumpOff(name, o.off[k]!), o.imm[k]!));
+          const fused = runProgram(run, o.regs, true);
+          const plain = runProgram(run, o.regs, false);
+          expect(coreOpAt(fused, RUN_AT)).toBe(number);
+          for (let k = 0; k < names.length; k++) expect(coreOpAt(plain, RUN_AT + k)).toBeLessThan(FUSED_BASE);
+          const expected = outcome(plain, o.mem);
+          expect(outcome(fused, o.mem)).toEqual(expected);
+          expect(outcome(fused, o.mem, true)).toEqual(expected);
+        }),
+        { numRuns: 12 },
+      );
+    },
+  );
+
+  const movk = (d: number, k: number) => insn(Class.ALU64 | AluOp.MOV | Source.K, d, 0, 0, k);
+  const movx = (d: number, s: number) => insn(Class.ALU64 | AluOp.MOV | Source.X, d, s);
+  const addx = (d: number, s: number) => insn(Class.ALU64 | AluOp.ADD | Source.X, d, s);
+
+  it('fuse where the JS loop does not: the core continues the JS loop’s runs at any slot', () => {
+    // A core triple that is no FUSED entry, after a FUSED pair's first slot has been rewritten.
+    const triple = CORE_FUSED.find((parts) => parts.length === 3 && !FUSED.some((f) => f.join() === parts.join()))!;
+    expect(triple).toBeDefined();
+    const run = triple.map((name, k) => encode(name, k + 1, k + 2, name.startsWith('j') ? 1 : 0, 3));
+    const prog = [movk(1, 7), movk(2, 9), movk(3, 11), movk(4, 13), ...run, movk(0, 5), exit()];
+    expect(coreOpAt(prog, 4)).toBeGreaterThanOrEqual(FUSED_BASE);
+    expect(outcome(prog, new Uint8Array(16))).toEqual(outcome(prog, new Uint8Array(16), true));
+  });
+
+  it('hand a fault in a later part back at that part: the parts before it do not run again', () => {
+    // r1 = mem + 20; r1 += -8; r0 = *(u8 *)(r1 + 4) (mem + 16: outside 16 bytes); r0 += 1. Run again from
+    // the first part, r1 would be mem + 4 and the load would succeed.
+    const addk = (d: number, k: number) => insn(Class.ALU64 | AluOp.ADD | Source.K, d, 0, 0, k);
+    const prog = [...lddw(1, BigInt(MEM_START + 20)), addk(1, -8), insn(Class.LDX | Mode.MEM | Size.B, 0, 1, 4), addk(0, 1), exit()];
+    expect(CORE_OP_NAMES[coreOpAt(prog, 2)]).toMatch(/^add64_k__ldxb/);
+    const core = outcome(prog, new Uint8Array(16));
+    expect(core).toMatchObject({ code: ErrorCode.OUT_OF_BOUNDS, pc: 3 });
+    expect(outcome(prog, new Uint8Array(16), true)).toEqual(core);
+  });
+
+  it('charge the budget per block as before, with the same error pc in both engines', () => {
+    // r0 = 1; then three mov64_x, add64_x pairs in one block.
+    const prog = [movk(0, 1), movx(2, 0), addx(0, 2), movx(3, 0), addx(0, 3), movx(4, 0), addx(0, 4), exit()];
+    expect(outcome(prog, new Uint8Array(0), false, 8)).toEqual({ r0: 8n, mem: [] });
+    for (const budget of [7, 3, 1]) {
+      const core = outcome(prog, new Uint8Array(0), false, budget);
+      expect(core).toMatchObject({ code: ErrorCode.BUDGET_EXCEEDED, pc: 0 });
+      expect(outcome(prog, new Uint8Array(0), true, budget)).toEqual(core);
+    }
+  });
+});
