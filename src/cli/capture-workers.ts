@@ -32,7 +32,6 @@ export async function runCaptureWorkers(req: Omit<CaptureRunRequest, 'engine' | 
   };
   if (req.outPath !== undefined) refuse('--out');
   if (req.outRedirect !== undefined) refuse('--out-redirect');
-  if (req.maxErrors !== undefined) refuse('--max-errors (packets already sent to workers would still change the maps)');
   if (w.load.helpers !== undefined) refuse('--helper');
   if (w.load.kfuncs !== undefined) refuse('--kfunc');
   // A socket table is an object with its own state per process, which workers cannot share yet.

@@ -121,6 +121,16 @@ class BatchBuilder {
   }
 }
 
+/**
+ * Why `--max-errors` stopped a pool run: as one thread says it, and how many packets after the last
+ * counted one other threads had already run (not counted; their map updates stay, as a kernel's
+ * other CPUs' would).
+ */
+function maxErrorsReason(failed: number, maxErrors: number, ranAfter: number): string {
+  const why = `stopped after ${failed} failed ${failed === 1 ? 'packet' : 'packets'} (--max-errors ${maxErrors})`;
+  return ranAfter === 0 ? why : `${why}; ${ranAfter} later ${ranAfter === 1 ? 'packet' : 'packets'} had already run on other threads (not counted; their map updates stay)`;
+}
+
 /** Run the capture through the pool and print the report; returns the exit code, as runCapture. */
 export async function runCapturePool(req: PoolCaptureRequest, pool: PacketPool, io: CliIo): Promise<number> {
   const obj = req.object!;
@@ -134,6 +144,10 @@ export async function runCapturePool(req: PoolCaptureRequest, pool: PacketPool, 
   let traceLines = 0;
   const failures: PacketFailure[] = [];
   let failed = 0;
+  // --max-errors: the packet whose failure stopped the run; later packets other threads had already run are not counted.
+  const maxErrors = req.maxErrors ?? Number.POSITIVE_INFINITY;
+  let lastCounted = Number.POSITIVE_INFINITY;
+  let ranAfterStop = 0;
   const report = io.out.bind(io);
   const buffers = new ReadBuffers(pool);
   const scan = new CaptureScan(req.pcapPath, req.count ?? Number.POSITIVE_INFINITY, { buffers: buffers.take });
@@ -169,10 +183,18 @@ export async function runCapturePool(req: PoolCaptureRequest, pool: PacketPool, 
     let tr = 0;
     for (let i = 0; i < count; i++) {
       const number = first + i;
+      if (number > lastCounted) {
+        ranAfterStop++;
+        continue;
+      }
       const err = r.errors[e];
       if (err !== undefined && err.at === i) {
         e++;
         failed++;
+        if (failed >= maxErrors) {
+          lastCounted = number;
+          scan.stop(maxErrorsReason(failed, maxErrors, 0));
+        }
         verdicts.addKey(`error ${err.code}`);
         if (req.verbose) listed(number, `error ${err.code}`, b.lengths[i]!);
         if (failures.length < MAX_ERRORS_KEPT) failures.push({ packet: number, code: err.code as PacketFailure['code'], pc: err.pc, message: cliHint(err.message) });
@@ -244,6 +266,7 @@ export async function runCapturePool(req: PoolCaptureRequest, pool: PacketPool, 
   try {
     loop: for await (const _ of feedCapture(req.pcapPath, io, reader)) {
       for (;;) {
+        if (lastCounted !== Number.POSITIVE_INFINITY) break loop;
         const taken = scan.next();
         if (taken === 'more') break;
         if (taken === 'stop') break loop;
@@ -262,15 +285,17 @@ export async function runCapturePool(req: PoolCaptureRequest, pool: PacketPool, 
       while (need > 0 && !pool.inputFits(need) && queue.length > 0) await settleOrHelp();
     }
     scan.end();
-    await send();
+    if (lastCounted === Number.POSITIVE_INFINITY) await send();
     while (queue.length > 0) await settleOrHelp();
+    if (ranAfterStop > 0) scan.stop(maxErrorsReason(failed, maxErrors, ranAfterStop));
   } finally {
     pool.close();
   }
   const usage = process.cpuUsage(cpu0);
   if (req.saveMaps !== undefined) saveMapState(obj, req.saveMaps);
   scan.checkRead();
-  const { packets, stopped } = scan;
+  const { stopped } = scan;
+  const packets = Math.min(scan.packets, lastCounted);
   const t: CaptureTally = {
     packets,
     verdicts: verdicts.entries().map(([k, n]) => [verdictName(kind, k), n] as const),

@@ -78,6 +78,17 @@ describe('tsbpf run --workers', () => {
     const failing = await report([...budget, '--workers', '2']);
     expect(failing.code).toBe(1);
     expect(failing.json).toEqual((await report(budget)).json);
+    // --max-errors: the same packets counted as one thread; those other threads ran past the stop are named, not counted.
+    const stopAt = [...budget, '--max-errors', '2'];
+    const one = (await report(stopAt)).json;
+    const two = await report([...stopAt, '--workers', '2']);
+    expect(two.code).toBe(1);
+    const { maps: _m1, stopped: s1, ...rest1 } = one as { maps: unknown; stopped: { reason: string } };
+    const { maps: _m2, stopped: s2, ...rest2 } = two.json as { maps: unknown; stopped: { reason: string } };
+    expect(rest2).toEqual(rest1);
+    expect(s1.reason).toBe('stopped after 2 failed packets (--max-errors 2)');
+    expect(s2.reason.startsWith(s1.reason)).toBe(true);
+    expect(s2.reason).toMatch(/later packets? had already run on other threads \(not counted; their map updates stay\)$/);
   }, 60_000);
 
   it('--verbose lists every packet\'s verdict and length as one worker does, failing packets included (text and JSON)', async () => {

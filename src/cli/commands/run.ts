@@ -179,7 +179,9 @@ ${LOAD_FLAG_HELP}
                   thread; results in capture order). Array, hash and LRU maps (and per-CPU
                   forms), global data and program arrays are shared; objects with other maps are
                   refused;
-                  not yet with --out, --out-redirect, --max-errors, --helper or --sockets
+                  not yet with --out, --out-redirect, --helper or --sockets; with --max-errors,
+                  packets other threads ran past the last failure are not counted (their map
+                  updates stay)
                   (default 1: one thread)
   -c COUNT        stop after COUNT packets
   --max-errors N  stop after N packets failed
