@@ -6,6 +6,7 @@
 import { btfMapDefs, datasecVariables, type Btf } from '../elf/btf.js';
 import type { BpfObject } from '../elf/loader.js';
 import type { BpfMap } from '../maps/map.js';
+import { BloomFilterMap } from '../maps/bloom.js';
 import { MapType, mapTypeName } from '../maps/types.js';
 import { EbpfError } from '../errors.js';
 import { decodeValue, encodeValue, formatValue, typeName, type JsonValue, type ValueType } from './btf-values.js';
@@ -115,6 +116,9 @@ export function dumpMap(obj: BpfObject, map: BpfMap): MapDump {
   const base = { name: map.name, type: shortMapType(map.spec.type), keyType: types.keyName, valueType: types.valueName };
   if ((map.spec.type === MapType.ARRAY || map.spec.type === MapType.PERCPU_ARRAY) && map.spec.maxEntries > MAX_LISTED_ARRAY_ENTRIES) {
     return { ...base, entries: [], note: `${map.spec.maxEntries} entries (not listed: more than ${MAX_LISTED_ARRAY_ENTRIES}; read them with the API, obj.map('${map.name}'))` };
+  }
+  if (map instanceof BloomFilterMap) {
+    return { ...base, entries: [], note: `bloom filter, ${map.bitsSet()} of ${map.bitCount} bits set by ${map.hashes} hash functions (values are not kept: test one with the API, obj.map('${map.name}').has(value))` };
   }
   let entries: [Uint8Array, Uint8Array][];
   try {

@@ -585,7 +585,8 @@ export class BpfObject {
       valueSize ||= 4;
     }
     const inner = def.inner === undefined ? undefined : this.specFromBtf(btf, def.inner);
-    return { name: def.name, type, keySize, valueSize, maxEntries: def.numbers.get('max_entries') ?? 0, flags: def.numbers.get('map_flags') ?? 0, inner };
+    const extra = def.numbers.get('map_extra');
+    return { name: def.name, type, keySize, valueSize, maxEntries: def.numbers.get('max_entries') ?? 0, flags: def.numbers.get('map_flags') ?? 0, inner, ...(extra === undefined ? {} : { extra }) };
   }
 
   /** Program arrays initialised with `.values = { [i] = &prog }`: relocations in `.maps` name the programs. */

@@ -16,6 +16,7 @@ import { RingBufMap } from '../maps/ringbuf.js';
 import { PerfEventArrayMap, ProgramArrayMap } from '../maps/special.js';
 import { Errno, MapType, mapTypeName, negErrno } from '../maps/types.js';
 import { ArrayMap } from '../maps/array.js';
+import { BloomFilterMap } from '../maps/bloom.js';
 import { HashMap } from '../maps/hash.js';
 import { KERNEL_HELPER_NAMES } from './kernel-names.js';
 import { formatTracePrintk } from './kernel-printk.js';
@@ -170,7 +171,7 @@ export function kernelHelpers(env: KernelEnvironment): Map<number, HelperEntry> 
   const fns: [number, string, HelperFunction][] = [
     [KernelHelper.MAP_LOOKUP_ELEM, 'bpf_map_lookup_elem', (r1, r2, _3, _4, _5, ctx) => {
       const m = mapArg(env, 'bpf_map_lookup_elem', r1, ctx);
-      if (m instanceof ProgramArrayMap || m instanceof QueueMap || m instanceof RingBufMap || m instanceof PerfEventArrayMap) {
+      if (!lookupable(m)) {
         throw helperError('bpf_map_lookup_elem', `map ${m.name} cannot be looked up from a program`, ctx);
       }
       // A live view, not a copy: lookups only read the key, before anything else can change it.
@@ -212,6 +213,8 @@ export function kernelHelpers(env: KernelEnvironment): Map<number, HelperEntry> 
     }],
     [KernelHelper.MAP_PEEK_ELEM, 'bpf_map_peek_elem', (r1, r2, _3, _4, _5, ctx) => {
       const m = mapArg(env, 'bpf_map_peek_elem', r1, ctx);
+      // A bloom filter tests the value it is given (0: maybe present, -ENOENT: absent).
+      if (m instanceof BloomFilterMap) return m.programTest(mem.slice(r2, m.valueSize, false, ctx.pc));
       const dst = mem.slice(r2, m.valueSize, true, ctx.pc);
       const v = m.programPop(true);
       if (typeof v === 'number') return v;
@@ -429,7 +432,7 @@ function finishRecord(env: KernelEnvironment, r1: bigint, discard: boolean, name
 
 /** A map lookup's r1 that is no map of this object (or a map that cannot be looked up). */
 function lookupable(m: BpfMap): boolean {
-  return !(m instanceof ProgramArrayMap || m instanceof QueueMap || m instanceof RingBufMap || m instanceof PerfEventArrayMap);
+  return !(m instanceof ProgramArrayMap || m instanceof QueueMap || m instanceof RingBufMap || m instanceof PerfEventArrayMap || m instanceof BloomFilterMap);
 }
 
 /**

@@ -5,6 +5,7 @@
 import { ArgumentError, MapError } from '../errors.js';
 import type { VmMemory } from '../vm/memory.js';
 import { ArrayMap } from './array.js';
+import { BloomFilterMap } from './bloom.js';
 import { HashMap } from './hash.js';
 import { LpmTrieMap } from './lpm.js';
 import { DEFAULT_MAX_MAP_BYTES, MAX_MAP_BYTES_LIMIT, type BpfMap } from './map.js';
@@ -77,6 +78,9 @@ export function createMap(memory: VmMemory, spec: MapSpec, options: MapOptions =
       return new MapOfMaps(memory, spec);
     case MapType.SK_STORAGE:
       return new SkStorageMap(memory, spec, sockets);
+    case MapType.BLOOM_FILTER:
+      // Its bits are bounded by the limit rather than refused beyond it: fewer bits only mean more false positives.
+      return new BloomFilterMap(memory, spec, limit);
     case MapType.PERF_EVENT_ARRAY: {
       // max_entries 0 means one slot per possible CPU, which libbpf writes into the map before creating it.
       const m = new PerfEventArrayMap(memory, spec.maxEntries === 0 ? { ...spec, maxEntries: cpus } : spec, cpus, options.perfBufferBytes);

@@ -15,4 +15,5 @@ export { DEFAULT_PERF_BUFFER_BYTES, type MapOfMaps, type MapRef, type PerfEventA
 export type { RedirectEntry, RedirectMap } from './redirect.js';
 export type { StackTraceMap } from './stack-trace.js';
 export type { SkStorageMap } from './sk-storage.js';
+export { BLOOM_DEFAULT_HASHES, type BloomFilterMap } from './bloom.js';
 export { MapFlag } from './rules.js';

@@ -51,6 +51,7 @@ const RULES: ReadonlyMap<number, ShapeRule> = new Map<number, ShapeRule>([
   [MapType.QUEUE, { flags: ACCESS | PROG_ACCESS }],
   [MapType.STACK, { flags: ACCESS | PROG_ACCESS }],
   [MapType.RINGBUF, { flags: F.NUMA_NODE }],
+  [MapType.BLOOM_FILTER, { flags: ACCESS | F.ZERO_SEED | PROG_ACCESS }],
   // Local storage: one value per socket, created on demand; no preallocation, and no size.
   [MapType.SK_STORAGE, { flags: F.NO_PREALLOC | F.CLONE, required: F.NO_PREALLOC }],
 ]);
@@ -79,6 +80,10 @@ export function checkMapShape(spec: MapSpec): void {
   }
   if (!zero && spec.maxEntries === 0 && spec.type !== MapType.PERF_EVENT_ARRAY) {
     throw new MapError(`map ${spec.name}: max_entries must be at least 1 (it is 0: its loader is meant to size it; give the size with mapSizes { ${spec.name}: N } or tsbpf's --map-size ${spec.name}=N)`, { errno: Errno.EINVAL });
+  }
+  const extra = spec.extra ?? 0;
+  if (extra !== 0 && spec.type !== MapType.BLOOM_FILTER) {
+    throw new MapError(`map ${spec.name}: ${mapTypeName(spec.type)} takes no map_extra (it is ${extra}; the kernel refuses the map with EINVAL)`, { errno: Errno.EINVAL });
   }
   const rule = RULES.get(spec.type);
   if (rule === undefined) return;

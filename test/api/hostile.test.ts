@@ -332,6 +332,7 @@ const INSTANCES: Record<string, () => unknown> = {
   RedirectMap: () => mapOf(MapType.DEVMAP, 4, 4, 4),
   StackTraceMap: () => mapOf(MapType.STACK_TRACE, 4, 8 * 4, 4),
   SkStorageMap: () => createMap(new VmMemory(), { name: 's', type: MapType.SK_STORAGE, keySize: 4, valueSize: 8, maxEntries: 0, flags: 1 }, { socketCount: 2 }),
+  BloomFilterMap: () => mapOf(MapType.BLOOM_FILTER, 0, 8, 16),
 };
 
 // ---------------------------------------------------------------------------------------------------

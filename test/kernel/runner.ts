@@ -38,6 +38,8 @@ export interface KernelMapDef {
   readonly valueSize: number;
   readonly maxEntries: number;
   readonly flags?: number;
+  /** `map_extra` (a bloom filter's number of hash functions in its low 4 bits). */
+  readonly extra?: number;
   /** Value of key 0 written before loading (for {@link KernelMapDef.freeze}). */
   readonly initial?: Uint8Array;
   /** Freeze the map (BPF_MAP_FREEZE) before loading, as libbpf freezes `.rodata` and `.kconfig`. */
@@ -174,7 +176,7 @@ const fdToken = (fd: Ref | number): string => (typeof fd === 'number' ? String(f
 function requestLine(r: KernelRequest): string {
   switch (r.op) {
     case 'map':
-      return `map ${r.type} ${r.keySize} ${r.valueSize} ${r.maxEntries} ${r.flags ?? 0}`;
+      return `map ${r.type} ${r.keySize} ${r.valueSize} ${r.maxEntries} ${r.flags ?? 0}${r.extra === undefined ? '' : ` ${r.extra}`}`;
     case 'load': {
       const maps = Object.entries(r.maps ?? {}).map(([imm, fd]) => `${imm}=${fdToken(fd)}`);
       return `load ${r.type} ${r.attachType ?? 0} ${r.logLevel ?? 1} ${r.progFlags ?? 0} ${hex(r.insns)} ${maps.join(',') || '-'}`;

@@ -190,13 +190,13 @@ static int lib_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 }
 
 static long cmd_map(char **t, int n) {
-  long long type, ks, vs, max, flags;
-  if (n != 6 || parse_num(t[1], &type) || parse_num(t[2], &ks) || parse_num(t[3], &vs) || parse_num(t[4], &max) ||
-      parse_num(t[5], &flags)) {
-    reply_err(EINVAL, "usage: map <type> <key_size> <value_size> <max_entries> <flags>");
+  long long type, ks, vs, max, flags, extra = 0;
+  if ((n != 6 && n != 7) || parse_num(t[1], &type) || parse_num(t[2], &ks) || parse_num(t[3], &vs) || parse_num(t[4], &max) ||
+      parse_num(t[5], &flags) || (n == 7 && parse_num(t[6], &extra))) {
+    reply_err(EINVAL, "usage: map <type> <key_size> <value_size> <max_entries> <flags> [<map_extra>]");
     return -1;
   }
-  LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = (__u32)flags);
+  LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = (__u32)flags, .map_extra = (__u64)extra);
   int fd = bpf_map_create((enum bpf_map_type)type, NULL, (__u32)ks, (__u32)vs, (__u32)max, &opts);
   if (fd < 0) {
     reply_err(errno, strerror(errno));

@@ -14,7 +14,14 @@ import { Byte, mapSpills, STACK_SIZE } from './state.js';
 import { ANY_SCALAR, DYNPTR_LOCAL, DYNPTR_RINGBUF, UNINIT, isPointer, mapsOf, pointer, typeName, type Value } from './value.js';
 
 /** Map types whose elements a program cannot look up, update or delete. */
-const NO_ELEMENT_ACCESS = new Set([3, 4, 24, 27]);
+const NO_ELEMENT_ACCESS = new Set([3, 4, 24, 27, 30]);
+/** Map types that take only some of the helpers whose prototypes take any map: the helpers they take. */
+const MAP_TYPE_HELPERS: ReadonlyMap<number, ReadonlySet<number>> = new Map([
+  // A bloom filter: push adds, peek tests (bpf_map_pop_elem and element access refused, as the kernel does).
+  [30, new Set([87, 89])],
+]);
+/** The bloom filter map type, whose `bpf_map_peek_elem` reads the value it tests instead of writing one. */
+const BLOOM_FILTER = 30;
 /** Helpers that operate on map elements. */
 const ELEMENT_HELPERS = new Set([1, 2, 3]);
 /** Largest size a memory argument may have (the kernel's limit for variable sizes is far below this). */
@@ -115,7 +122,8 @@ export function helperCall(env: Env, w: Work, pc: number, id: number): void {
         }
         for (const key of mapSet) {
           const map = mapInfo(env, key);
-          if (map !== undefined && map.type !== 0 && ((proto.mapTypes !== undefined && !proto.mapTypes.includes(map.type)) || (ELEMENT_HELPERS.has(id) && NO_ELEMENT_ACCESS.has(map.type)))) {
+          const only = map === undefined ? undefined : MAP_TYPE_HELPERS.get(map.type);
+          if (map !== undefined && map.type !== 0 && ((proto.mapTypes !== undefined && !proto.mapTypes.includes(map.type)) || (ELEMENT_HELPERS.has(id) && NO_ELEMENT_ACCESS.has(map.type)) || (only !== undefined && !only.has(id)))) {
             env.report(pc, 'helper-argument', `cannot pass map_type ${map.type} into func ${proto.name}#${id}`);
             ok = false;
             break;
@@ -140,7 +148,8 @@ export function helperCall(env: Env, w: Work, pc: number, id: number): void {
         }
         // the largest size among the maps: the memory must hold the key or value of each
         const size = Math.max(...shapes.map((m) => (kind === 'key' ? m!.keySize : m!.valueSize)));
-        ok = checkMemoryArg(env, w, pc, r, v, size, size, kind === 'out_value');
+        const reads = kind === 'out_value' && shapes.every((m) => m!.type === BLOOM_FILTER);
+        ok = checkMemoryArg(env, w, pc, r, v, size, size, kind === 'out_value' && !reads);
         break;
       }
       case 'timer': {
