@@ -247,7 +247,8 @@ export async function runCapturePool(req: PoolCaptureRequest, pool: PacketPool, 
   };
   // While the batches out are all the pool takes, this thread runs one of them (PacketPoolOptions.hostRuns) rather than wait.
   const settleOrHelp = async (): Promise<void> => {
-    if (!pool.help()) await settleOne();
+    // One batch per worker is left unclaimed: a worker that finishes takes it at once.
+    if (!pool.help(pool.workers)) await settleOne();
   };
   const send = async (): Promise<void> => {
     if (batch.count === 0) return;

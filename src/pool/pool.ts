@@ -331,14 +331,18 @@ export class PacketPool {
   }
 
   /**
-   * Run the oldest published batch no worker has taken yet, here and now (PacketPoolOptions.hostRuns):
-   * true when there was one. Its promise settles as a worker's would. A host calls this instead of
-   * waiting for a batch's result, so that its thread runs packets while the workers do.
+   * Run the oldest published batch no worker has taken yet, here and now (PacketPoolOptions.hostRuns),
+   * if more than `leave` are waiting (default 0): true when it ran one. Its promise settles as a
+   * worker's would. A host calls this instead of waiting for a batch's result, so that its thread runs
+   * packets while the workers do; leaving one batch per worker keeps a worker that finishes from
+   * finding nothing to take (the host, already awake, would otherwise take every batch it publishes).
    */
-  help(): boolean {
+  help(leave = 0): boolean {
+    checkInteger(leave, 'leave', 0, Number.MAX_SAFE_INTEGER);
     const host = this.host;
     if (host === undefined || this.closed || this.failure !== undefined) return false;
     const ring = this.ring;
+    if (ring.unclaimed <= leave) return false;
     const seq = ring.claim(host.index);
     if (seq < 0) return false;
     const slot = seq % ring.slots;

@@ -218,6 +218,12 @@ export class BatchRing {
     }
   }
 
+  /** Batches published and not yet taken. */
+  get unclaimed(): number {
+    const w = this.words;
+    return Atomics.load(w, PUBLISHED) - Atomics.load(w, CLAIMED);
+  }
+
   /** Wait (at most `ms`) for a batch past those published when {@link claim} found none. */
   waitPublished(ms: number): Promise<void> | undefined {
     const p = Atomics.load(this.words, PUBLISHED);

@@ -90,8 +90,11 @@ describe('PacketPool', () => {
     // Sends publish in microtasks; the in-process workers wake in later tasks: the host takes the first
     // batches (deterministically), the workers the rest.
     let helped = 0;
+    expect(() => pool.help(-1)).toThrow(/leave/);
     for (let k = 0; k < 1000 && helped < 3; k++) {
       await Promise.resolve();
+      // It leaves `leave` published batches for the workers.
+      expect(pool.help(100)).toBe(false);
       if (pool.help()) helped++;
     }
     const results = await Promise.all(chunks);
