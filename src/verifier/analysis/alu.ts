@@ -8,7 +8,7 @@ import type { Insn } from '../../isa/instruction.js';
 import type { Operation } from '../../isa/operation.js';
 import type { Env } from './env.js';
 import { ownFrame, type Work } from './memory.js';
-import { binary, constant, low32, negate, signExtend, zeroExtend32, TOP, unsignedRange, type Scalar, type ScalarOp } from './scalar.js';
+import { binary, constant, constValue, low32, negate, signExtend, zeroExtend32, TOP, unsignedRange, type Scalar, type ScalarOp } from './scalar.js';
 import { ANY_SCALAR, isPointer, scalarValue, typeName, type Value } from './value.js';
 
 /** Largest variable offset the kernel lets a pointer move by (BPF_MAX_VAR_OFF). */
@@ -65,7 +65,10 @@ export function aluStep(env: Env, w: Work, pc: number, i: Insn, op: Extract<Oper
       const bits = BigInt(op.bits);
       const keepsValue = op.order === 'le';
       const s = dst.scalar;
-      w.regs[i.dst] = keepsValue && s.umax < 1n << bits ? dst : scalarValue(op.bits === 64 ? TOP : unsignedRange(0n, (1n << bits) - 1n));
+      const c = constValue(s);
+      // a known value is swapped (or truncated) exactly; a little-endian conversion of a value that fits keeps it
+      if (c !== undefined) w.regs[i.dst] = scalarValue(constant(keepsValue ? BigInt.asUintN(op.bits, c) : swapBytes(c, op.bits)));
+      else w.regs[i.dst] = keepsValue && s.umax < 1n << bits ? dst : scalarValue(op.bits === 64 ? TOP : unsignedRange(0n, (1n << bits) - 1n));
     }
     return;
   }
@@ -91,8 +94,18 @@ export function aluStep(env: Env, w: Work, pc: number, i: Insn, op: Extract<Oper
   w.regs[i.dst] = pointerOp(env, w, pc, i, name, dst, src);
 }
 
+/** The low `bits` bits of `v` in the opposite byte order. */
+function swapBytes(v: bigint, bits: number): bigint {
+  let out = 0n;
+  for (let b = 0; b < bits; b += 8) out = (out << 8n) | ((v >> BigInt(b)) & 0xffn);
+  return out;
+}
+
 /** A scalar operation in 32 or 64 bits. */
 export function scalarOp(op: ScalarOp, a: Scalar, b: Scalar, width: 32 | 64): Scalar {
+  // The kernel does not track division or modulo: the result is any 64-bit number, even from constants
+  // and in 32 bits (checked against the kernel: test/verifier/families.ts, family sdiv / alu32_bounds)
+  if (op === 'div' || op === 'mod' || op === 'sdiv' || op === 'smod') return TOP;
   if (width === 64) return binary(op, a, b, 64);
   return zeroExtend32(binary(op, low32(a), low32(b), 32));
 }
@@ -120,6 +133,8 @@ function pointerOp(env: Env, w: Work, pc: number, i: Insn, op: ScalarOp, dst: Va
     env.report(pc, 'pointer-arithmetic', `${R} tried to subtract pointer from scalar`);
     return ANY_SCALAR;
   }
+  // adding a known 0 to a map pointer leaves it one (the kernel allows it, for clang's output)
+  if (op === 'add' && num.scalar.umin === 0n && num.scalar.umax === 0n && ptr.type === 'map_ptr') return ptr;
   if (!MOVABLE.has(ptr.type)) {
     env.report(pc, 'pointer-arithmetic', `R${ptrReg} pointer arithmetic on ${typeName(ptr.type)} prohibited${ptr.type.endsWith('_or_null') ? ', null-check it first' : ''}`);
     return ANY_SCALAR;

@@ -96,6 +96,7 @@ export function analyzeProgram(insns: readonly Insn[], ops: readonly Operation[]
       report(0, 'complexity', `the analysis processed more than ${options.maxSteps ?? DEFAULT_MAX_STEPS} instructions without converging: the program is too complex (split it or simplify its loops)`);
     }
   }
+  if (insns.length > 0 && issues.size === 0) checkStackDepth(shape, fix.facts, report);
   const list = [...issues.values()].sort((a, b) => a.pc - b.pc);
   return { issues: list, facts: { regs: fix.facts, loops: fix.loops }, steps: fix.steps };
 }
@@ -166,4 +167,47 @@ function buildShape(insns: readonly Insn[], ops: readonly Operation[], report: E
     if (seen[pc] === 0 && (pc === 0 || seen[pc - 1] === 1)) report(pc, 'unreachable', `unreachable insn ${pc}`);
   }
   return { insns, ops, leaders, funcOf, funcEnd, loopHead, filled: filledSlots(insns, ops), live: liveRegisters(insns, ops) };
+}
+
+/** The kernel's limit on the stack of a chain of calls (MAX_BPF_STACK). */
+const MAX_COMBINED_STACK = 512;
+
+/**
+ * The combined stack of every chain of bpf-to-bpf calls stays within 512 bytes, each function's part
+ * rounded up to 16 bytes, as the kernel (with its JIT) counts it. A function's part is the deepest byte
+ * of its own frame it touches: loads, stores and stack pointers it hands to helpers, from the facts.
+ */
+function checkStackDepth(shape: ProgramShape, facts: readonly (readonly Value[] | undefined)[], report: Env['report']): void {
+  const { insns, ops, funcOf } = shape;
+  const depth = new Map<number, number>();
+  const calls = new Map<number, [number, number][]>();
+  for (let pc = 0; pc < insns.length; pc++) {
+    const op = ops[pc]!;
+    const regs = facts[pc];
+    if (regs === undefined) continue;
+    const f = funcOf[pc]!;
+    if (op.kind === 'call' && op.target === 'local') calls.set(f, [...(calls.get(f) ?? []), [pc, branchTarget(op, insns[pc]!, pc)!]]);
+    const own = regs[10]!;
+    if (own.type !== 'stack') continue;
+    const touch = (v: Value | undefined, off: number): void => {
+      if (v?.type === 'stack' && v.frame === own.frame && v.lo + off < 0) depth.set(f, Math.max(depth.get(f) ?? 0, -(v.lo + off)));
+    };
+    const i = insns[pc]!;
+    if (op.kind === 'ldx') touch(regs[i.src], i.offset);
+    else if (op.kind === 'stx' || op.kind === 'st' || op.kind === 'atomic') touch(regs[i.dst], i.offset);
+    else if (op.kind === 'call') for (let r = 1; r <= 5; r++) touch(regs[r], 0);
+  }
+  const round = (d: number): number => Math.ceil(d / 16) * 16;
+  // deepest chain from `f` (the analysis has refused recursion, so this terminates; `seen` guards anyway)
+  const worst = (f: number, seen: ReadonlySet<number>): { bytes: number; frames: number; at: number } => {
+    let best = { bytes: 0, frames: 0, at: -1 };
+    for (const [pc, t] of calls.get(f) ?? []) {
+      if (seen.has(t)) continue;
+      const w = worst(t, new Set([...seen, t]));
+      if (w.bytes > best.bytes || best.at < 0) best = { ...w, at: w.at < 0 ? pc : w.at };
+    }
+    return { bytes: round(depth.get(f) ?? 0) + best.bytes, frames: best.frames + 1, at: best.at };
+  };
+  const w = worst(0, new Set([0]));
+  if (w.bytes > MAX_COMBINED_STACK) report(Math.max(w.at, 0), 'call-stack', `combined stack size of ${w.frames} calls is ${w.bytes}. Too large`);
 }

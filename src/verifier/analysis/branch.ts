@@ -113,6 +113,9 @@ function nullCheck(w: Work, v: Value, isNull: boolean): void {
   if (isNull && v.ref !== 0 && v.k === 0) release(w, v.ref);
 }
 
+/** The largest packet offset a comparison with data_end proves anything about (the kernel's MAX_PACKET_OFF). */
+const MAX_PACKET_OFF = 0xffff;
+
 function packetCompare(w: Work, rel: Rel, a: Value, b: Value): void {
   let p = a;
   let q = b;
@@ -126,7 +129,9 @@ function packetCompare(w: Work, rel: Rel, a: Value, b: Value): void {
   const strict = r === 'ult';
   if (r !== 'ult' && r !== 'ule') return;
   const extra = strict ? 1 : 0;
-  if (p.type === 'packet' && q.type === 'packet_end') {
+  // a pointer past MAX_PACKET_OFF (0xffff) proves nothing (only its least offset is tested: a variable
+  // offset's upper bound may be a widening artefact where the kernel, walking each iteration, has an exact one)
+  if (p.type === 'packet' && q.type === 'packet_end' && p.lo <= MAX_PACKET_OFF) {
     if (p.id >= 0) w.pkt.set(p.id, Math.max(w.pkt.get(p.id) ?? 0, p.k + extra));
     if (p.lo >= 0) w.pkt.set(0, Math.max(w.pkt.get(0) ?? 0, p.lo + extra));
   } else if (p.type === 'packet_meta' && q.type === 'packet' && q.id === 0 && q.k === 0) {
@@ -203,8 +208,12 @@ export function refineScalars(rel: Rel, a: Scalar, b: Scalar, bits: 32 | 64): [S
       const ca = constValue(a);
       const cb = constValue(b);
       if (ca !== undefined && cb !== undefined && (ca & cb) !== 0n) return undefined;
-      // a & c == 0 with a single-bit... keep it simple: a power-of-two-minus-one mask bounds nothing here
       if (cb !== undefined && a.umin === a.umax) break;
+      // a & c == 0: a has no bit of c, so a <= ~c (e.g. `if w1 & 0xfffffff0` falls through with w1 <= 15)
+      if (cb !== undefined) {
+        const top = ~cb & (bits === 64 ? U64_MAX : 0xffff_ffffn);
+        if (top < a.umax) x = { ...a, umax: top };
+      }
       if (cb !== undefined && cb !== 0n && ((cb & (cb - 1n)) === 0n) && a.umin >= cb && a.umax < cb * 2n) return undefined;
       break;
     }

@@ -242,8 +242,8 @@ export function helperCall(env: Env, w: Work, pc: number, id: number): void {
           ok = false;
           break;
         }
-        if (sizeKind === 'size' && s.umin === 0n && s.umax === 0n) {
-          env.report(pc, 'helper-argument', `invalid zero-sized read (R${r + 1} of ${proto.name}#${id} must be > 0)`);
+        if (sizeKind === 'size' && s.umin === 0n) {
+          env.report(pc, 'helper-argument', `R${r + 1} invalid zero-sized read: u64=[${s.umin},${s.umax}] (the size argument of ${proto.name}#${id} must be > 0)`);
           ok = false;
           break;
         }

@@ -7,7 +7,7 @@ import { TOP, unsignedRange, constValue as scalarConst, type Scalar } from './sc
 import { ctxAccess } from './program-types.js';
 import { mapInfo, type Env } from './env.js';
 import { Byte, STACK_SIZE, type Frame, type Spill } from './state.js';
-import { ANY_SCALAR, constValue, isPointer, mapsOf, pointer, scalarValue, typeName, type Value } from './value.js';
+import { ANY_SCALAR, constValue, isNullable, isPointer, mapsOf, pointer, scalarValue, typeName, type Value } from './value.js';
 import { sockReadAllowed, tcpSockReadAllowed } from './sockets.js';
 
 /** A state being transformed in place (copied from the immutable {@link State} at a block's entry). */
@@ -97,7 +97,9 @@ export function access(env: Env, w: Work, a: Access): Value | undefined {
         return undefined;
       }
       if (write) return ANY_SCALAR;
-      return r.yields === 'scalar' ? scalarValue(loadRange(a.size)) : pointer(r.yields, 0);
+      if (r.yields === 'scalar') return scalarValue(loadRange(a.size));
+      // a nullable field (skb->sk) gets its own null-check id; it holds no reference
+      return pointer(r.yields, 0, isNullable(r.yields) ? { id: pc * 16 + 3 } : {});
     }
     case 'packet':
     case 'packet_meta':
@@ -301,13 +303,23 @@ function dynptrBytes(frame: Frame, start: number, end: number): boolean {
   return false;
 }
 
+/** The types a helper's memory argument may point into. */
+const MEMORY_TYPES: ReadonlySet<string> = new Set(['stack', 'map_value', 'mem', 'packet', 'packet_meta']);
+
 /**
  * A helper argument pointing to memory of `size` bytes (a range [min, max] for variable sizes): check
  * it can be read (`write` false: stack bytes must be initialised) or written (`write`: stack bytes
  * become initialised). Returns false after a report.
  */
 export function checkMemoryArg(env: Env, w: Work, pc: number, regNo: number, base: Value, minSize: number, maxSize: number, write: boolean): boolean {
-  if (maxSize === 0) return true;
+  if (maxSize === 0) {
+    // no byte is touched, yet the pointer must be memory, and a stack pointer inside the stack
+    if (base.type === 'stack' && (base.lo < -STACK_SIZE || base.hi >= 0)) {
+      env.report(pc, 'stack-access', `invalid ${write ? 'write to' : 'read from'} stack R${regNo} off=${base.lo} size=0: the stack is the ${STACK_SIZE} bytes below r10`);
+      return false;
+    }
+    if (MEMORY_TYPES.has(base.type)) return true;
+  }
   if (base.type === 'stack') {
     const lo = base.lo;
     const hi = base.hi;
@@ -338,7 +350,7 @@ export function checkMemoryArg(env: Env, w: Work, pc: number, regNo: number, bas
     }
     return true;
   }
-  if (base.type === 'map_value' || base.type === 'mem' || base.type === 'packet' || base.type === 'packet_meta') {
+  if (MEMORY_TYPES.has(base.type)) {
     const probe: Access = { pc, regNo, base, off: 0, size: maxSize };
     if (write && base.type === 'map_value' && mapsOf(base).some((k) => mapInfo(env, k)?.readOnly === true)) {
       env.report(pc, 'read-only-write', `R${regNo} points into a read-only map; the helper writes to it`);

@@ -165,7 +165,18 @@ function valueKey(v: Value): string {
 function pointerKey(s: State, filled: readonly [number, number], consts: boolean): string {
   let key = `${s.meta}|`;
   for (const [id, n] of s.pkt) key += `${id}:${n},`;
-  for (const v of s.regs) key += v.type === 'uninit' ? ',' : v.type === 'scalar' ? (consts ? `${constKey(v)},` : ',') : `${v.lo}/${v.hi}/${v.id}/${v.k},`;
+  // scalars: the constant (while few states are kept) and which register a scalar is linked to (a
+  // join of a linked and an unlinked copy loses the link, and with it what a later check proves)
+  const firstOf = new Map<number, number>();
+  s.regs.forEach((v, r) => {
+    let link = '';
+    if (v.type === 'scalar' && v.id !== 0) {
+      const first = firstOf.get(v.id);
+      if (first === undefined) firstOf.set(v.id, r);
+      else link = `~${first}+${v.k}`;
+    }
+    key += v.type === 'uninit' ? ',' : v.type === 'scalar' ? `${consts ? constKey(v) : ''}${link},` : `${v.lo}/${v.hi}/${v.id}/${v.k},`;
+  });
   forKeptSpills(s, filled, (at, v) => (key += `${at}=${v.lo}/${v.hi}/${v.id}/${v.k},`));
   if (consts) forFilledConstants(s, filled, (at, v) => (key += `${at}#${v},`));
   return key;

@@ -24,7 +24,7 @@ export type ProgramType = (typeof PROGRAM_TYPES)[number];
 
 /** The result of a context access the rules allow. */
 export interface CtxAccess {
-  /** What the load yields: a scalar, or a packet pointer for `data`, `data_end`, `data_meta`. */
+  /** What the load yields: a scalar, a packet pointer for `data`, `data_end`, `data_meta`, or `sk`'s socket (or null). */
   readonly yields: ValueType;
 }
 
@@ -39,6 +39,8 @@ interface Field {
   readonly deny?: boolean;
   /** Any aligned access inside the field is allowed (skb->cb[], a scratch area). */
   readonly scratch?: boolean;
+  /** Only whole-field accesses (no narrower loads). */
+  readonly whole?: boolean;
 }
 
 /** A context layout: its size and fields (bytes not in a field are refused). */
@@ -70,24 +72,33 @@ const XDP: Layout = {
 /** `struct xdp_md` for a devmap program (expected attach type BPF_XDP_DEVMAP): egress_ifindex readable. */
 const XDP_DEVMAP: Layout = { ...XDP, fields: XDP.fields!.map((f) => (f.off === 20 ? { off: 20, size: 4 } : f)) };
 
-/** `struct __sk_buff`, with what tc (sched_cls/act) programs may do; other skb types narrow it. */
+/**
+ * `struct __sk_buff`, with what tc (sched_cls/act) programs may do; other skb types narrow it (checked
+ * field by field, offset by offset and size by size against the kernel: test/verifier/families.ts).
+ */
 function skb(kind: 'tc' | 'socket' | 'cgroup'): Layout {
   const tc = kind === 'tc';
-  const u32 = (off: number, write = false): Field => ({ off, size: 4, write });
+  const cg = kind === 'cgroup';
+  const sock = kind === 'socket';
+  const u32 = (off: number, write = false, deny = false, whole = false): Field => ({ off, size: 4, write, deny, whole });
   const fields: Field[] = [
-    u32(0), u32(4), u32(8, tc), u32(12, tc), u32(16), u32(20), u32(24), u32(28), u32(32, tc), u32(36), u32(40), u32(44, tc),
+    u32(0), u32(4), u32(8, tc || cg), u32(12, tc), u32(16), u32(20), u32(24), u32(28), u32(32, tc || cg), u32(36), u32(40), u32(44, tc),
     { off: 48, size: 20, write: true, scratch: true }, // cb[5]
-    u32(68), u32(72, tc), // hash, tc_classid
-    { off: 76, size: 4, pointer: 'packet', deny: kind === 'socket' },
-    { off: 80, size: 4, pointer: 'packet_end', deny: kind === 'socket' },
-    u32(84), u32(88), u32(92), u32(96),
-    u32(100), u32(104), u32(108), u32(112), u32(116), u32(120), u32(124), u32(128), // remote/local ip6
-    u32(132), u32(136), // ports
+    u32(68), u32(72, tc, !tc), // hash, tc_classid
+    { off: 76, size: 4, pointer: 'packet', deny: sock },
+    { off: 80, size: 4, pointer: 'packet_end', deny: sock },
+    u32(84),
+    // family, remote/local ip4 and ip6, ports: the socket's, for cgroup programs only (addresses read whole)
+    u32(88, false, !cg), u32(92, false, !cg, true), u32(96, false, !cg, true),
+    ...[100, 104, 108, 112, 116, 120, 124, 128].map((off) => u32(off, false, !cg, true)),
+    u32(132, false, !cg), u32(136, false, !cg),
     { off: 140, size: 4, pointer: 'packet_meta', deny: !tc },
-    { off: 152, size: 8, write: tc }, // tstamp
-    u32(160), u32(164), u32(176),
+    { off: 152, size: 8, write: tc || cg, deny: sock, whole: true }, // tstamp
+    u32(160, false, !tc), u32(164), // wire_len, gso_segs
+    { off: 168, size: 8, pointer: 'sock_common_or_null' }, // sk
+    u32(176),
     { off: 180, size: 1, deny: !tc }, // tstamp_type (a byte, read-only; bpf_skb_set_tstamp sets it)
-    { off: 184, size: 8 }, // hwtstamp
+    { off: 184, size: 8, deny: sock, whole: true }, // hwtstamp
   ];
   return { size: 192, fields };
 }
@@ -123,10 +134,10 @@ export function ctxAccess(type: ProgramType, off: number, size: number, write: b
   if (off + size > field.off + field.size) return 'crosses a field boundary';
   if (write && field.write !== true) return 'the field is read-only';
   if (write && field.scratch !== true && size !== field.size) return `a write must store the whole ${field.size}-byte field`;
-  if (layout.wholeReads === true && size !== field.size) return `the ${field.size}-byte field must be read whole`;
+  if ((layout.wholeReads === true || field.whole === true) && size !== field.size) return `the ${field.size}-byte field must be read whole`;
   if (field.pointer !== undefined) {
     if (write) return 'the field is read-only';
-    if (off !== field.off || size !== field.size) return 'a packet pointer must be loaded whole';
+    if (off !== field.off || size !== field.size) return 'a pointer field must be loaded whole';
     return { yields: field.pointer };
   }
   return { yields: 'scalar' };

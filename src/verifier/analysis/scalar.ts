@@ -230,11 +230,15 @@ export function binary(op: ScalarOp, a: Scalar, b: Scalar, bits: 32 | 64): Scala
   const smin = sminOf(bits);
   const inS = (lo: bigint, hi: bigint): [bigint, bigint] | undefined => (lo >= smin && hi <= smax ? [lo, hi] : undefined);
   const inU = (lo: bigint, hi: bigint): [bigint, bigint] | undefined => (lo >= 0n && hi <= m ? [lo, hi] : undefined);
+  // add / sub: when both ends wrap the same way the interval stays an interval, moved by 2^bits
+  const span = m + 1n;
+  const wrapU = (lo: bigint, hi: bigint): [bigint, bigint] | undefined => inU(lo, hi) ?? (lo > m ? [lo - span, hi - span] : hi < 0n ? [lo + span, hi + span] : undefined);
+  const wrapS = (lo: bigint, hi: bigint): [bigint, bigint] | undefined => inS(lo, hi) ?? (lo > smax ? [lo - span, hi - span] : hi < smin ? [lo + span, hi + span] : undefined);
   switch (op) {
     case 'add':
-      return make(bits, inU(a.umin + b.umin, a.umax + b.umax), inS(a.smin + b.smin, a.smax + b.smax));
+      return make(bits, wrapU(a.umin + b.umin, a.umax + b.umax), wrapS(a.smin + b.smin, a.smax + b.smax));
     case 'sub':
-      return make(bits, inU(a.umin - b.umax, a.umax - b.umin), inS(a.smin - b.smax, a.smax - b.smin));
+      return make(bits, wrapU(a.umin - b.umax, a.umax - b.umin), wrapS(a.smin - b.smax, a.smax - b.smin));
     case 'mul': {
       const c = [a.smin * b.smin, a.smin * b.smax, a.smax * b.smin, a.smax * b.smax];
       const lo = c.reduce((x, y) => (x < y ? x : y));

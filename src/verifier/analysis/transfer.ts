@@ -33,7 +33,11 @@ export function step(env: Env, w: Work, pc: number, i: Insn, op: Operation, next
       const base = w.regs[i.src]!;
       const v = access(env, w, { pc, regNo: i.src, base, off: i.offset, size: op.size });
       let out = v ?? ANY_SCALAR;
-      if (op.signed) out = isPointer(out) ? ANY_SCALAR : scalarValue(signExtend(out.scalar, (op.size * 8) as 8 | 16 | 32));
+      if (op.signed && base.type === 'ctx' && isPointer(out)) {
+        // a context field the kernel rewrites into a pointer load cannot be sign-extended
+        env.report(pc, 'ctx-access', `invalid bpf_context access off=${i.offset} size=${op.size} (a sign-extending load of a pointer field)`);
+        out = ANY_SCALAR;
+      } else if (op.signed) out = isPointer(out) ? ANY_SCALAR : scalarValue(signExtend(out.scalar, (op.size * 8) as 8 | 16 | 32));
       w.regs[i.dst] = out;
       return;
     }
@@ -74,7 +78,8 @@ export function step(env: Env, w: Work, pc: number, i: Insn, op: Operation, next
       }
       if (op.kind === 'ldind') {
         const idx = readReg(env, w, pc, i.src);
-        if (isPointer(idx)) env.report(pc, 'pointer-arithmetic', `R${i.src} pointer used as a packet offset`);
+        // a privileged loader may index with a pointer's bits (the kernel accepts it as root)
+        if (isPointer(idx) && !env.privileged) env.report(pc, 'pointer-arithmetic', `R${i.src} pointer used as a packet offset`);
       }
       clobber(w, scalarValue(loadRange(op.size)));
       return;
