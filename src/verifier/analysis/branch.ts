@@ -129,9 +129,11 @@ function packetCompare(w: Work, rel: Rel, a: Value, b: Value): void {
   const strict = r === 'ult';
   if (r !== 'ult' && r !== 'ule') return;
   const extra = strict ? 1 : 0;
-  // a pointer past MAX_PACKET_OFF (0xffff) proves nothing (only its least offset is tested: a variable
-  // offset's upper bound may be a widening artefact where the kernel, walking each iteration, has an exact one)
-  if (p.type === 'packet' && q.type === 'packet_end' && p.lo <= MAX_PACKET_OFF) {
+  // a pointer that may lie past MAX_PACKET_OFF (0xffff) proves nothing; an upper bound past the largest
+  // variable offset pointer arithmetic allows (2^29) is a loop widening's, not a bound: the kernel, walking
+  // each iteration, has an exact one there, so only the least offset is tested then
+  const widened = p.hi >= 1 << 29;
+  if (p.type === 'packet' && q.type === 'packet_end' && p.lo <= MAX_PACKET_OFF && (p.hi <= MAX_PACKET_OFF || widened)) {
     if (p.id >= 0) w.pkt.set(p.id, Math.max(w.pkt.get(p.id) ?? 0, p.k + extra));
     if (p.lo >= 0) w.pkt.set(0, Math.max(w.pkt.get(0) ?? 0, p.lo + extra));
   } else if (p.type === 'packet_meta' && q.type === 'packet' && q.id === 0 && q.k === 0) {
@@ -145,7 +147,7 @@ export function refineScalars(rel: Rel, a: Scalar, b: Scalar, bits: 32 | 64): [S
   const min = (x: bigint, y: bigint): bigint => (x < y ? x : y);
   const check = (s: Scalar): Scalar | undefined => {
     if (s.umin > s.umax || s.smin > s.smax) return undefined;
-    return bits === 64 ? sync(s) : s;
+    return bits === 64 ? sync(s) : sync32(s);
   };
   let x = a;
   let y = b;
@@ -237,3 +239,17 @@ function trim(s: Scalar, c: bigint, bits: 32 | 64): Scalar {
   return r;
 }
 
+
+/** Make a 32-bit set's signed and unsigned intervals agree where the sign is known; undefined when empty. */
+function sync32(s: Scalar): Scalar | undefined {
+  const H = 1n << 31n;
+  const F = 1n << 32n;
+  let { umin, umax, smin, smax } = s;
+  const max = (x: bigint, y: bigint): bigint => (x > y ? x : y);
+  const min = (x: bigint, y: bigint): bigint => (x < y ? x : y);
+  if (smin >= 0n) [umin, umax] = [max(umin, smin), min(umax, smax)];
+  else if (smax < 0n) [umin, umax] = [max(umin, smin + F), min(umax, smax + F)];
+  if (umax < H) [smin, smax] = [max(smin, umin), min(smax, umax)];
+  else if (umin >= H) [smin, smax] = [max(smin, umin - F), min(smax, umax - F)];
+  return umin > umax || smin > smax ? undefined : { umin, umax, smin, smax };
+}

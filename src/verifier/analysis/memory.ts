@@ -264,6 +264,8 @@ function stackAccess(env: Env, w: Work, a: Access): Value | undefined {
     if (!write) {
       const spill = exact ? frame.spills.get(start) : undefined;
       if (spill !== undefined && spill.size === a.size) return spill.value;
+      // a narrower fill of a spilled number that fits in it (its low bytes) keeps its range, as the kernel's does
+      if (spill !== undefined && spill.value.type === 'scalar' && a.size < spill.size && spill.value.scalar.umax < 1n << BigInt(a.size * 8)) return spill.value;
       if (spill !== undefined && isPointer(spill.value) && a.size !== 8) {
         env.report(pc, 'pointer-spill', `invalid size of register fill: a ${typeName(spill.value.type)} was spilled at fp${lo} and is read with size ${a.size}`);
         return undefined;
