@@ -2,8 +2,8 @@
  * The kernel-level analysis against the live kernel's verifier (root, test/kernel/runner.ts) on the
  * rule-family programs of test/verifier/families.ts: per family, how many of the kernel's rejections
  * the analysis also rejects and how many of its acceptances the analysis wrongly rejects, with examples
- * of each disagreement. `--write` records the agreed verdicts (test/verifier/families-kernel.json, the
- * table kernel-families.test.ts checks):
+ * of each disagreement. `--write` records the kernel's verdict on each program (test/verifier/families-kernel.json,
+ * the table kernel-families.test.ts checks):
  *   npx tsx bench/verifier-families.ts [--seeds 1-1] [--per 200] [--family a,b] [--show 2] [--write]
  * @module
  */
@@ -31,7 +31,8 @@ interface Row { family: string; kAcc: number; kRej: number; caught: number; fals
 const rows = new Map<string, Row>(FAMILY_NAMES.map((f) => [f, { family: f, kAcc: 0, kRej: 0, caught: 0, falseRej: 0, crash: 0 }]));
 const fr = new Map<string, string[]>();
 const fa = new Map<string, string[]>();
-const record: Record<string, { family: string; type: string; source: string; kernelAccepts: boolean; seed: number; index: number }[]> = {};
+/** The kernel's verdicts by family, one letter per program in generation order (A accepts, R rejects). */
+const labels: Record<string, string> = {};
 let analysisMs = 0;
 
 for (let seed = seedLo; seed <= seedHi; seed++) {
@@ -69,8 +70,7 @@ for (let seed = seedLo; seed <= seedHi; seed++) {
         fa.set(key, [...(fa.get(key) ?? []), `${label}\n        kernel: ${lines.slice(-8, -1).join('\n          ')}`]);
       }
     }
-    const agreed = v.accepted === (first === undefined);
-    if (agreed) (record[p.family] ??= []).push({ family: p.family, type: String(p.type), source: p.source, kernelAccepts: v.accepted, seed, index: i });
+    labels[p.family] = (labels[p.family] ?? '') + (v.accepted ? 'A' : 'R');
   });
 }
 
@@ -98,7 +98,8 @@ for (const [key, cs] of [...fa].sort((a, b) => b[1].length - a[1].length)) {
   for (const c of cs.slice(0, show)) console.log(`      ${c}`);
 }
 if (write) {
+  if (seedLo !== seedHi || only !== undefined) throw new Error('--write records one seed and every family');
   const path = join(import.meta.dirname, '../test/verifier/families-kernel.json');
-  writeFileSync(path, `${JSON.stringify(record, null, 1)}\n`);
+  writeFileSync(path, `${JSON.stringify({ kernel: 'recorded with bench/verifier-families.ts --write', seed: seedLo, per, labels }, null, 1)}\n`);
   console.log(`\nwrote ${path}`);
 }
