@@ -106,6 +106,21 @@ export interface RegionElements {
   readonly liveness?: number;
 }
 
+/**
+ * A copy of the regions' sizes kept in linear memory (vm/region-table's table), which
+ * {@link VmMemory.resize} keeps current itself: a resize writes the one size instead of leaving the
+ * whole table to be rewritten.
+ * @internal
+ */
+export interface SizeMirror {
+  /** The {@link VmMemory.version} the copy describes. */
+  version: number;
+  /** Entries the copy holds (the first regions, in order). */
+  readonly count: number;
+  /** Write region `index`'s new size into the copy. */
+  setSize(view: DataView, index: number, size: number): void;
+}
+
 /** Options for {@link VmMemory}. */
 export interface VmMemoryOptions {
   /** Initial linear memory size in 64 KiB pages (default 4). */
@@ -185,6 +200,13 @@ export class VmMemory {
   private limit = Infinity;
   /** {@link copy}'s WebAssembly function, made on first use. */
   private copier: MemoryCopy | undefined;
+  /**
+   * The region table made for this memory (vm/region-table), kept current by {@link resize}.
+   * @internal
+   */
+  sizeMirror: SizeMirror | undefined;
+  /** Where {@link resize} last found its region in the list (a packet session resizes the same one every packet). */
+  private resizedAt = 0;
 
   constructor(options: VmMemoryOptions = {}) {
     const o = options as unknown;
@@ -265,7 +287,22 @@ export class VmMemory {
     if (!Number.isSafeInteger(size) || size < 0) throw new ArgumentError(`bad region size ${size}`);
     if (region.size === size) return;
     (region as { size: number }).size = size;
+    const mirror = this.sizeMirror;
+    const current = mirror !== undefined && mirror.version === this.layoutVersion;
     this.layoutVersion++;
+    if (!current) return;
+    // The table described the layout before this resize: it stays current with the one size written.
+    const list = this.regionList;
+    let at = this.resizedAt;
+    if (list[at] !== region) {
+      at = list.indexOf(region);
+      if (at < 0) return;
+      this.resizedAt = at;
+    }
+    if (at < mirror.count) {
+      mirror.setSize(this.view, at, size);
+      mirror.version = this.layoutVersion;
+    }
   }
 
   /**
