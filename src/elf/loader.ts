@@ -7,10 +7,12 @@
 import { ArgumentError, EbpfError, ErrorCode, ObjectFileError, MapError, VerifierError } from '../errors.js';
 import { VmMemory } from '../vm/memory.js';
 import { Program } from '../vm/program.js';
+import { decodeProgram } from '../isa/instruction.js';
 import type { Engine, HelperEntry } from '../vm/environment.js';
-import { checkProgram, verifyProgram } from '../verifier/verifier.js';
+import { checkProgramFacts, verifyProgram } from '../verifier/verifier.js';
+import { stackReadsWritten } from '../verifier/stack-seal.js';
 import type { VerifierIssue } from '../verifier/issues.js';
-import type { ProgramType as KernelProgramType } from '../verifier/analysis/index.js';
+import type { ProgramType as KernelProgramType, ProgramFacts } from '../verifier/analysis/index.js';
 import { isFrozenData, kernelAttachType, kernelProgramType, objectMapTable, type ObjectMapTable } from './kernel-check.js';
 import { ArrayMap } from '../maps/array.js';
 import { createMap } from '../maps/create.js';
@@ -834,8 +836,12 @@ export class BpfObject {
         }
       }
     }
-    this.verify(entry.name, info?.type ?? programTypeOf(this.elf.sections[entry.section]!.name), this.elf.sections[entry.section]!.name, linked.bytes, lines);
-    const program = new Program(linked.bytes, entry.name, linked.functionNames);
+    const facts = this.verify(entry.name, info?.type ?? programTypeOf(this.elf.sections[entry.section]!.name), this.elf.sections[entry.section]!.name, linked.bytes, lines);
+    // What the analysis proved of the program's stack reads: its runs may skip zeroing earlier runs' stack.
+    // A helper the host passed (or an extern's) may read what it likes: only the built-in ones are known.
+    const builtin = (id: number): boolean => this.options.helpers?.has(id) !== true && !this.externs.helpers.has(id);
+    const sealed = facts !== undefined && this.mapTable !== undefined && stackReadsWritten(decodeProgram(linked.bytes), facts, this.mapTable.maps, builtin);
+    const program = new Program(linked.bytes, entry.name, linked.functionNames, { stackReadsWritten: sealed });
     const type = info?.type ?? programTypeOf(this.elf.sections[entry.section]!.name);
     const tracing = (TRACING_TYPES as readonly string[]).includes(type) ? (type as TracingType) : undefined;
     const runner = new ProgramRunner(program, { space: this.space, helpers: this.helperTable, jitEngine: this.options.jitEngine, iterMeta: this.iterMeta }, lines, tracing);
@@ -844,29 +850,33 @@ export class BpfObject {
     return runner;
   }
 
-  /** Verify a linked program as {@link LoadOptions.verify} says; throws when it is rejected. */
-  private verify(name: string, type: ProgramType, section: string, bytes: Uint8Array, lines: ReadonlyMap<number, SourceLine>): void {
+  /**
+   * Verify a linked program as {@link LoadOptions.verify} says; throws when it is rejected. Returns the
+   * kernel-level analysis's facts when it ran and found no error.
+   */
+  private verify(name: string, type: ProgramType, section: string, bytes: Uint8Array, lines: ReadonlyMap<number, SourceLine>): ProgramFacts | undefined {
     const mode = checkVerifyMode(this.options.verify);
-    if (mode === 'off') return;
+    if (mode === 'off') return undefined;
     const programType = mode === 'shape' ? undefined : kernelProgramType(type, section);
     // The shape checks reject in every mode: the engines need well-formed bytecode.
     if (mode !== 'kernel' || programType === undefined) verifyProgram(bytes, { helpers: this.helperTable });
-    if (programType === undefined) return;
+    if (programType === undefined) return undefined;
     if (this.mapTable === undefined) {
       // The analysis reads read-only global data as constants: freeze it, as libbpf does before loading.
       this.mapTable = objectMapTable(this.maps, this.timerFields());
       for (const [mapName, m] of this.maps) if (isFrozenData(mapName) && m instanceof ArrayMap) m.freeze();
     }
     const attachType = kernelAttachType(programType, section);
-    const issues = checkProgram(bytes, { level: 'kernel', programType, helpers: this.helperTable, maps: this.mapTable.maps, resolve: this.mapTable.resolve, ...(attachType === undefined ? {} : { attachType }) });
+    const { issues, facts } = checkProgramFacts(bytes, { level: 'kernel', programType, helpers: this.helperTable, maps: this.mapTable.maps, resolve: this.mapTable.resolve, ...(attachType === undefined ? {} : { attachType }) });
     this.verification.set(name, { programType, issues });
     const first = issues.find((i) => i.severity === 'error');
-    if (first === undefined) return;
+    if (first === undefined) return facts;
     const at = first.pc === undefined ? undefined : nearestLine(lines, first.pc);
     const where = at === undefined ? '' : ` (${at.file}:${at.line}: ${at.text.trim()})`;
     const text = `program ${name} (${programType}): [${first.rule}] ${first.message}${where}`;
     if (mode === 'kernel') throw new VerifierError(`${text}; to run it anyway, load with verify: 'warn' (tsbpf run --verify warn)`, first.pc);
     this.warnings.push(`kernel-level verifier would reject: ${first.pc === undefined ? '' : `pc ${first.pc}: `}${text}`);
+    return undefined;
   }
 
   private mapTable: ObjectMapTable | undefined;

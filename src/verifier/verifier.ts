@@ -14,7 +14,7 @@ import { FRAME_POINTER, INSN_SIZE, Opcode, PseudoLoad, REGISTER_COUNT } from '..
 import { branchTarget, cpuVersionOf, decodeOperation, type Operation } from '../isa/operation.js';
 import { operationName } from './describe.js';
 import { fieldUse, fieldValue } from './fields.js';
-import { analyzeProgram, PROGRAM_TYPES, type AnalysisResult, type MapInfo } from './analysis/index.js';
+import { analyzeProgram, PROGRAM_TYPES, type AnalysisResult, type MapInfo, type ProgramFacts } from './analysis/index.js';
 import { checkArray, checkBytes, checkFunction, checkInteger, checkObject, checkOptionalBoolean, checkOptionalFunction, checkOptionalInteger, checkOptionalOneOf, checkOptions } from '../validate.js';
 import {
   MAX_PROGRAM_INSNS,
@@ -34,13 +34,22 @@ type Report = (pc: number | undefined, rule: VerifierRule, message: string, seve
  * list means the program is accepted; warnings do not reject a program unless `options.strict` is set.
  */
 export function checkProgram(prog: Uint8Array, options: VerifierOptions = {}): VerifierIssue[] {
+  return checkProgramFacts(prog, options).issues;
+}
+
+/**
+ * {@link checkProgram}, with the kernel-level analysis's facts when it ran (`level: 'kernel'` on
+ * well-shaped bytecode; else undefined).
+ * @internal
+ */
+export function checkProgramFacts(prog: Uint8Array, options: VerifierOptions = {}): { issues: VerifierIssue[]; facts: ProgramFacts | undefined } {
   checkBytes(prog, 'prog');
   checkVerifierOptions(options);
   const issues: VerifierIssue[] = [];
-  runChecks(prog, options, (pc, rule, message, severity = 'error') => {
+  const facts = runChecks(prog, options, (pc, rule, message, severity = 'error') => {
     issues.push({ pc, rule, severity: options.strict === true ? 'error' : severity, message });
   });
-  return issues;
+  return { issues, facts };
 }
 
 /**
@@ -101,12 +110,10 @@ function checkMapInfo(value: unknown, name: string, depth: number): void {
   if (m.inner !== undefined && depth < 1) checkMapInfo(m.inner, `${name}.inner`, depth + 1);
 }
 
-function runChecks(prog: Uint8Array, options: VerifierOptions, report: Report): void {
-  if (options.level === 'kernel') {
-    kernelChecks(prog, options, report);
-    return;
-  }
+function runChecks(prog: Uint8Array, options: VerifierOptions, report: Report): ProgramFacts | undefined {
+  if (options.level === 'kernel') return kernelChecks(prog, options, report);
   shapeChecks(prog, options, report);
+  return undefined;
 }
 
 /**
@@ -115,7 +122,7 @@ function runChecks(prog: Uint8Array, options: VerifierOptions, report: Report): 
  * as its walk reaches an instruction, so a non-zero reserved field refuses the program only where the
  * analysis reaches it (dead code the loader's constants cut off may hold anything decodable).
  */
-function kernelChecks(prog: Uint8Array, options: VerifierOptions, report: Report): void {
+function kernelChecks(prog: Uint8Array, options: VerifierOptions, report: Report): ProgramFacts | undefined {
   let failed = false;
   const reserved: { pc: number; message: string }[] = [];
   const shape: VerifierOptions = { ...options, level: 'shape', allowPseudoLoads: options.allowPseudoLoads ?? true };
@@ -130,12 +137,13 @@ function kernelChecks(prog: Uint8Array, options: VerifierOptions, report: Report
   });
   if (failed) {
     for (const r of reserved) report(r.pc, 'reserved-field', r.message);
-    return;
+    return undefined;
   }
   const result = analyzeKernel(prog, options);
   const reached = reserved.filter((r) => result.facts.regs[r.pc] !== undefined).map((r) => ({ pc: r.pc, rule: 'reserved-field' as const, message: r.message }));
   const issues = [...result.issues, ...reached].sort((a, b) => a.pc - b.pc);
   for (const issue of issues) report(issue.pc, issue.rule, issue.message, 'severity' in issue ? (issue.severity ?? 'error') : 'error');
+  return result.facts;
 }
 
 /** Run the kernel-level analysis on shape-checked bytecode. */

@@ -18,6 +18,13 @@ export class Program {
   /** Engine-specific compiled forms, keyed by engine (`interpreter`, `jit`). Engines own their entries. */
   readonly compiled = new Map<string, unknown>();
 
+  /**
+   * True when every stack byte a run of the program reads was written earlier in that run, as a loader
+   * proved it (see verifier/stack-seal): its runs then skip zeroing what earlier runs left on the stack,
+   * which they cannot see (vm/stack). False unless proved.
+   */
+  readonly stackReadsWritten: boolean;
+
   private footprint: StackFootprint | undefined;
 
   /** The stack bytes the program can reach (what a run zeroes first: see vm/stack). */
@@ -25,10 +32,12 @@ export class Program {
     return (this.footprint ??= stackFootprint(this.insns));
   }
 
-  constructor(bytes: Uint8Array, name = 'prog', functionNames: ReadonlyMap<number, string> = new Map()) {
+  /** `options.stackReadsWritten`: see {@link Program.stackReadsWritten} (a claim the caller proved; default false). */
+  constructor(bytes: Uint8Array, name = 'prog', functionNames: ReadonlyMap<number, string> = new Map(), options: { readonly stackReadsWritten?: boolean } = {}) {
     this.bytes = bytes.slice();
     this.insns = decodeProgram(this.bytes);
     this.name = name;
     this.functionNames = functionNames;
+    this.stackReadsWritten = options.stackReadsWritten === true;
   }
 }

@@ -17,6 +17,11 @@
  *
  * Zeroing the default 4 KiB stack costs more than a short program's whole run; a short program usually
  * writes a few dozen bytes, which is all the next run zeroes.
+ *
+ * A program proved to read no stack byte its run has not written first (`Program.stackReadsWritten`,
+ * verifier/stack-seal) cannot see what earlier runs left, so its runs zero nothing: they leave the
+ * stack as it is and lower the mark to what they may write, so that the mark still covers every byte
+ * any run left (the next run of another program zeroes them all).
  * @module
  */
 import { decodeOperation } from '../isa/operation.js';
@@ -90,6 +95,16 @@ export function startStack(plan: StackClearPlan): Region | undefined {
   const memory = plan.request.memory;
   const view = memory.view;
   const prev = lastMemory === memory ? lastMarked : marked.get(memory);
+  const region = plan.region;
+  if (plan.keep && prev !== undefined && region !== undefined && prev.vaddr === region.vaddr && prev.offset === region.offset && prev.size === region.size) {
+    // The same stack as the last run's, and this program cannot read what is left on it.
+    memory.runStack = region;
+    lastMemory = memory;
+    lastMarked = prev;
+    const at = memory.scratch + STACK_MARK;
+    if (plan.mark < view.getUint32(at, true)) view.setUint32(at, plan.mark, true);
+    return region;
+  }
   if (prev !== undefined) {
     const mark = view.getUint32(memory.scratch + STACK_MARK, true);
     const end = prev.vaddr + prev.size;
@@ -101,7 +116,6 @@ export function startStack(plan: StackClearPlan): Region | undefined {
       else memory.bytes.fill(0, from, to);
     }
   }
-  const region = plan.region;
   memory.runStack = region;
   if (region !== undefined) {
     let now = prev;
@@ -140,6 +154,8 @@ export interface StackClearPlan {
   readonly region: Region | undefined;
   /** The stack mark a run of the request starts with (the lowest address its footprint reaches). */
   readonly mark: number;
+  /** The program reads no stack byte its run did not write first: what earlier runs left stays (see the module comment). */
+  readonly keep: boolean;
 }
 
 /**
@@ -155,11 +171,11 @@ export function planStackClear(request: RunRequest): StackClearPlan {
   const shape = memory.shape;
   const size = limits.stackSize * limits.maxCallDepth;
   const region = memory.find(stackTop - size, size);
-  if (region === undefined || !region.writable) return { request, version, shape, stackTop, regionSize: 0, region: undefined, mark: 0xffffffff };
+  if (region === undefined || !region.writable) return { request, version, shape, stackTop, regionSize: 0, region: undefined, mark: 0xffffffff, keep: false };
   const reach = request.program.stackFootprint;
   const end = region.vaddr + region.size;
   const mark = reach.whole ? region.vaddr : Math.min(end, Math.max(region.vaddr, stackTop + reach.low));
-  return { request, version, shape, stackTop, regionSize: region.size, region, mark };
+  return { request, version, shape, stackTop, regionSize: region.size, region, mark, keep: request.program.stackReadsWritten };
 }
 
 /**

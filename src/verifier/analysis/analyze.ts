@@ -57,6 +57,12 @@ export interface AnalysisIssue {
 export interface ProgramFacts {
   readonly regs: readonly (readonly Value[] | undefined)[];
   readonly loops: readonly LoopFact[];
+  /**
+   * Instructions (pcs, ascending) that may read a stack byte not written earlier in the same run, on
+   * some path: loads through stack pointers and helpers reading stack memory they are passed.
+   * Privileged rules (the default) allow such reads; empty when no path makes one.
+   */
+  readonly uninitStackReads: readonly number[];
 }
 
 /** The result of {@link analyzeProgram}. */
@@ -82,8 +88,11 @@ export function analyzeProgram(insns: readonly Insn[], ops: readonly Operation[]
     if (!issues.has(key)) issues.set(key, severity === undefined ? { pc, rule, message } : { pc, rule, message, severity });
   };
   const base = { programType: options.programType, maps: options.maps, resolve: options.resolve, privileged: options.privileged ?? true, attachType: options.attachType, hostHelper: options.hostHelper };
-  const check: Env = { ...base, report };
-  const silent: Env = { ...base, report: () => undefined };
+  // Noted in both passes (the checking pass walks the final states; the silent one's notes can only add).
+  const uninit = new Set<number>();
+  const uninitStackRead = (pc: number): void => void uninit.add(pc);
+  const check: Env = { ...base, report, uninitStackRead };
+  const silent: Env = { ...base, report: () => undefined, uninitStackRead };
   const shape = buildShape(insns, ops, report);
   const fix = new Fixpoint(shape, { silent, check }, options.maxSteps ?? DEFAULT_MAX_STEPS);
   if (insns.length > 0) {
@@ -98,7 +107,7 @@ export function analyzeProgram(insns: readonly Insn[], ops: readonly Operation[]
   }
   if (insns.length > 0 && issues.size === 0) checkStackDepth(shape, fix.facts, report);
   const list = [...issues.values()].sort((a, b) => a.pc - b.pc);
-  return { issues: list, facts: { regs: fix.facts, loops: fix.loops }, steps: fix.steps };
+  return { issues: list, facts: { regs: fix.facts, loops: fix.loops, uninitStackReads: [...uninit].sort((a, b) => a - b) }, steps: fix.steps };
 }
 
 /** Functions, blocks, loop heads; reports jumps leaving their function, unterminated functions and unreachable code. */

@@ -59,4 +59,9 @@ export interface Env {
   readonly hostHelper: ((id: number) => boolean) | undefined;
   /** Report a problem at `pc` (a no-op while the fixpoint iterates; real in the checking pass). */
   report(pc: number, rule: AnalysisRule, message: string, severity?: 'warning'): void;
+  /**
+   * Record that the instruction at `pc` may read a stack byte no earlier instruction of the run wrote
+   * (privileged rules allow it; unprivileged ones report it instead): see `ProgramFacts.uninitStackReads`.
+   */
+  uninitStackRead(pc: number): void;
 }

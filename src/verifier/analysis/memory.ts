@@ -255,8 +255,12 @@ function stackAccess(env: Env, w: Work, a: Access): Value | undefined {
       env.report(pc, 'stack-access', `invalid read from stack off ${base.lo}+${a.off} size ${a.size}: it holds a dynptr, which only the dynptr helpers may read`);
       return undefined;
     }
-    for (let i = start; i < end && !env.privileged; i++) {
+    for (let i = start; i < end; i++) {
       if (frame.bytes[i] === Byte.UNINIT) {
+        if (env.privileged) {
+          env.uninitStackRead(pc);
+          break;
+        }
         env.report(pc, 'uninit-stack-read', `invalid read from stack R${a.regNo} off ${base.lo}+${a.off} size ${a.size}: byte ${i - STACK_SIZE} was never written`);
         return undefined;
       }
@@ -335,8 +339,12 @@ export function checkMemoryArg(env: Env, w: Work, pc: number, regNo: number, bas
         env.report(pc, 'stack-access', `invalid indirect read from stack R${regNo} off ${lo}: it holds a dynptr, which only the dynptr helpers may read`);
         return false;
       }
-      for (let i = lo + STACK_SIZE; i < hi + STACK_SIZE + maxSize && !env.privileged; i++) {
+      for (let i = lo + STACK_SIZE; i < hi + STACK_SIZE + maxSize; i++) {
         if (frame.bytes[i] === Byte.UNINIT) {
+          if (env.privileged) {
+            env.uninitStackRead(pc);
+            break;
+          }
           env.report(pc, 'uninit-stack-read', `invalid indirect read from stack R${regNo} off ${lo}+${i - STACK_SIZE - lo} size ${maxSize}`);
           return false;
         }
