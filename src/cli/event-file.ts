@@ -5,6 +5,7 @@
  * event file). Every problem is a usage error naming `--event FILE` and the field.
  * @module
  */
+import { MAX_CGROUP_LEVELS } from '../helpers/skb-info.js';
 import { dirname, resolve } from 'node:path';
 import { ArgumentError } from '../errors.js';
 import { MAX_STACK_FRAMES, type PerfCounterSlot, type PidNamespace, type ProbeMemoryBlock, type TaskDescription } from '../helpers/task.js';
@@ -104,10 +105,10 @@ function pidNamespaceOf(r: Reader, v: unknown): PidNamespace {
   };
 }
 
-/** A task: `{"pid", "tgid"?, "uid"?, "gid"?, "comm"?, "cgroup"?, "address"?, "pidNamespace"?, "kernelStack"?, "userStack"?, "kernelThread"?}`. */
+/** A task: `{"pid", "tgid"?, "uid"?, "gid"?, "comm"?, "cgroup"?, "cgroups"? (its cgroup and ancestors, root first), "address"?, "pidNamespace"?, "kernelStack"?, "userStack"?, "kernelThread"?}`. */
 function taskOf(r: Reader, v: unknown, where: string): TaskDescription {
   const t = r.object(v, where);
-  const known = ['pid', 'tgid', 'uid', 'gid', 'comm', 'cgroup', 'address', 'pidNamespace', 'kernelStack', 'userStack', 'kernelThread'];
+  const known = ['pid', 'tgid', 'uid', 'gid', 'comm', 'cgroup', 'cgroups', 'address', 'pidNamespace', 'kernelStack', 'userStack', 'kernelThread'];
   for (const k of Object.keys(t)) if (!known.includes(k)) r.fail(`${where}: unknown key "${k}" (a task has ${known.join(', ')})`);
   if (t.comm !== undefined && typeof t.comm !== 'string') r.fail(`${where}.comm must be a string`);
   if (t.kernelThread !== undefined && typeof t.kernelThread !== 'boolean') r.fail(`${where}.kernelThread must be true or false`);
@@ -120,6 +121,7 @@ function taskOf(r: Reader, v: unknown, where: string): TaskDescription {
     ...(t.gid === undefined ? {} : { gid: u32('gid') }),
     ...(typeof t.comm === 'string' ? { comm: t.comm } : {}),
     ...(t.cgroup === undefined ? {} : { cgroupId: r.integer(t.cgroup, `${where}.cgroup`, 0n) }),
+    ...(t.cgroups === undefined ? {} : { cgroupIds: r.array(t.cgroups, `${where}.cgroups`, MAX_CGROUP_LEVELS).map((x, i) => r.integer(x, `${where}.cgroups[${i}]`, 0n)) }),
     ...(t.address === undefined ? {} : { address: r.integer(t.address, `${where}.address`, 0n) }),
     ...(t.pidNamespace === undefined ? {} : { pidNamespace: pidNamespaceOf(r, t.pidNamespace) }),
     ...(t.kernelStack === undefined ? {} : { kernelStack: frames('kernelStack') }),

@@ -7,6 +7,7 @@ import { btfMapDefs, datasecVariables, type Btf } from '../elf/btf.js';
 import type { BpfObject } from '../elf/loader.js';
 import type { BpfMap } from '../maps/map.js';
 import { BloomFilterMap } from '../maps/bloom.js';
+import { CgroupArrayMap } from '../maps/cgroup-array.js';
 import { MapType, mapTypeName } from '../maps/types.js';
 import { EbpfError } from '../errors.js';
 import { decodeValue, encodeValue, formatValue, typeName, type JsonValue, type ValueType } from './btf-values.js';
@@ -119,6 +120,10 @@ export function dumpMap(obj: BpfObject, map: BpfMap): MapDump {
   }
   if (map instanceof BloomFilterMap) {
     return { ...base, entries: [], note: `bloom filter, ${map.bitsSet()} of ${map.bitCount} bits set by ${map.hashes} hash functions (values are not kept: test one with the API, obj.map('${map.name}').has(value))` };
+  }
+  if (map instanceof CgroupArrayMap) {
+    const slots = map.cgroups();
+    return { ...base, entries: slots.map(([i, id]) => ({ key: i, value: id.toString() })), note: `${slots.length} of ${map.spec.maxEntries} slots hold a cgroup (values: cgroup ids)` };
   }
   let entries: [Uint8Array, Uint8Array][];
   try {

@@ -348,6 +348,12 @@ function checkTask(task: TaskDescription, name: string): TaskDescription {
   if (t.comm !== undefined) checkString(t.comm, `${name}.comm`);
   for (const f of ['cgroupId', 'address']) checkOptionalU64(t[f], `${name}.${f}`);
   checkOptionalBoolean(t.kernelThread, `${name}.kernelThread`);
+  let cgroupIds: bigint[] | undefined;
+  if (t.cgroupIds !== undefined) {
+    const ids: unknown = t.cgroupIds;
+    if (!Array.isArray(ids) || ids.length > MAX_CGROUP_LEVELS) throw new ArgumentError(`${name}.cgroupIds must be an array of at most ${MAX_CGROUP_LEVELS} cgroup ids (bigint, root first), not ${describeValue(ids)}`);
+    cgroupIds = ids.map((id: unknown, i) => checkU64(id, `${name}.cgroupIds[${i}]`));
+  }
   if (t.pidNamespace !== undefined) {
     const n = checkOptions(t.pidNamespace as object, `${name}.pidNamespace`) as unknown as Record<string, unknown>;
     for (const f of ['dev', 'ino']) checkU64(n[f], `${name}.pidNamespace.${f}`);
@@ -361,7 +367,7 @@ function checkTask(task: TaskDescription, name: string): TaskDescription {
     stacks[f] = frames.map((x: unknown, i) => checkU64(x, `${name}.${f}[${i}]`));
   }
   // The kernel keeps 15 bytes of the name: no need to keep more characters than that.
-  return { ...(t as unknown as TaskDescription), ...(typeof t.comm === 'string' ? { comm: t.comm.slice(0, 16) } : {}), ...stacks };
+  return { ...(t as unknown as TaskDescription), ...(typeof t.comm === 'string' ? { comm: t.comm.slice(0, 16) } : {}), ...stacks, ...(cgroupIds === undefined ? {} : { cgroupIds }) };
 }
 
 /** Most other tasks a run may describe. */

@@ -41,6 +41,7 @@ import { SocketTable, type SocketDescription } from '../helpers/socket-table.js'
 import { SocketMemory, socketHelpers } from '../helpers/sockets.js';
 import { mtuHelpers } from '../helpers/mtu.js';
 import { skStorageHelpers } from '../helpers/sk-storage.js';
+import { cgroupHelpers } from '../helpers/cgroup.js';
 import { skbInfoHelpers } from '../helpers/skb-info.js';
 import { DEFAULT_TRACE_BUFFER_BYTES, TraceLog } from '../helpers/trace-log.js';
 import { ProgramRunner, type RunOptions } from '../context/runner.js';
@@ -457,6 +458,7 @@ export class BpfObject {
     const socketMemory = new SocketMemory(this.memory, sockets);
     for (const [id, entry] of socketHelpers(this.memory, socketMemory)) this.helperTable.set(id, entry);
     for (const [id, entry] of skStorageHelpers(env, socketMemory)) this.helperTable.set(id, entry);
+    for (const [id, entry] of cgroupHelpers(env.mapByHandle)) this.helperTable.set(id, entry);
     for (const [id, entry] of tracingHelpers({ memory: this.memory, mapByHandle: env.mapByHandle, cpu })) this.helperTable.set(id, entry);
     for (const [id, entry] of parts.coreHelpers) this.helperTable.set(id, entry);
     for (const [id, entry] of this.externs.helpers) this.helperTable.set(id, entry);

@@ -94,8 +94,8 @@ function helperError(name: string, message: string, ctx: HelperContext): Executi
   return new ExecutionError(ErrorCode.HELPER, `${name}: ${message}`, { pc: ctx.pc, helper: name });
 }
 
-/** The run's skb state, or an error naming the program types that may call `name`. */
-function skbOf(ctx: HelperContext, name: string, tcOnly: boolean): SkbRunState {
+/** The run's skb state, or an error naming the program types that may call `name` (tc only with `tcOnly`). */
+export function skbOf(ctx: HelperContext, name: string, tcOnly: boolean): SkbRunState {
   const host = ctx.host as Partial<SkbRunState> | undefined;
   if (host?.ipSummed === undefined || (tcOnly && host.kind !== 'tc') || host.kind === 'xdp') {
     const who = tcOnly ? 'tc programs (runTc)' : 'socket filter and tc programs (runSocketFilter / runTc)';

@@ -41,8 +41,13 @@ export interface TaskDescription {
   readonly gid?: number;
   /** Command name (at most 15 bytes are kept, as the kernel's `TASK_COMM_LEN` 16 with its NUL). */
   readonly comm?: string;
-  /** Its cgroup v2 id, for `bpf_get_current_cgroup_id` (default 1, the root cgroup). */
+  /** Its cgroup v2 id, for `bpf_get_current_cgroup_id` (default the last of `cgroupIds`, else 1, the root cgroup). */
   readonly cgroupId?: bigint;
+  /**
+   * Its cgroup v2 and that cgroup's ancestors, root first (at most `MAX_CGROUP_LEVELS`), for
+   * `bpf_current_task_under_cgroup`: the task is under each of them. Default: the root (1) and `cgroupId`.
+   */
+  readonly cgroupIds?: readonly bigint[];
   /**
    * The kernel address of its `task_struct`, what `bpf_get_current_task` returns (default
    * {@link DEFAULT_TASK_ADDRESS}); describe the bytes there with a probe memory block to let the
@@ -140,8 +145,20 @@ export interface TracingRunState {
 
 /** The task of a run that describes none: a softirq on CPU 0. */
 export const IDLE_TASK: Required<Omit<TaskDescription, 'pidNamespace' | 'kernelStack' | 'userStack'>> = {
-  pid: 0, tgid: 0, uid: 0, gid: 0, comm: 'swapper/0', cgroupId: 1n, address: DEFAULT_TASK_ADDRESS, kernelThread: true,
+  pid: 0, tgid: 0, uid: 0, gid: 0, comm: 'swapper/0', cgroupId: 1n, cgroupIds: [1n], address: DEFAULT_TASK_ADDRESS, kernelThread: true,
 };
+
+/** A task's cgroup v2 id (`bpf_get_current_cgroup_id`): its `cgroupId`, else the last of its `cgroupIds`, else the root's, 1. */
+export function taskCgroupId(t: TaskDescription): bigint {
+  return t.cgroupId ?? t.cgroupIds?.[t.cgroupIds.length - 1] ?? 1n;
+}
+
+/** The cgroups a task is under, root first: its `cgroupIds`, else the root and its `cgroupId`. */
+export function taskCgroupPath(t: TaskDescription): readonly bigint[] {
+  if (t.cgroupIds !== undefined) return t.cgroupIds;
+  const id = t.cgroupId ?? 1n;
+  return id === 1n ? [1n] : [1n, id];
+}
 
 const EINVAL = 22;
 

@@ -28,7 +28,7 @@ import type { VmMemory } from '../vm/memory.js';
 import type { BpfMap } from '../maps/map.js';
 import { PerfEventArrayMap } from '../maps/special.js';
 import { Errno, negErrno } from '../maps/types.js';
-import { DEFAULT_TASK_ADDRESS, isKernelThread, probeView, taskOf, type PerfCounter, type TaskRunHost, type TracingRunState } from './task.js';
+import { DEFAULT_TASK_ADDRESS, isKernelThread, probeView, taskCgroupId, taskOf, type PerfCounter, type TaskRunHost, type TracingRunState } from './task.js';
 
 /** Tracing helper ids (uapi `linux/bpf.h`). */
 export const TracingHelper = {
@@ -154,7 +154,7 @@ export function tracingHelpers(env: TracingEnvironment): Map<number, HelperEntry
     }],
     [TracingHelper.GET_CURRENT_TASK, 'bpf_get_current_task', currentTask],
     [TracingHelper.GET_CURRENT_TASK_BTF, 'bpf_get_current_task_btf', currentTask],
-    [TracingHelper.GET_CURRENT_CGROUP_ID, 'bpf_get_current_cgroup_id', (_1, _2, _3, _4, _5, ctx) => BigInt.asUintN(64, taskOf(ctx).cgroupId ?? 1n)],
+    [TracingHelper.GET_CURRENT_CGROUP_ID, 'bpf_get_current_cgroup_id', (_1, _2, _3, _4, _5, ctx) => BigInt.asUintN(64, taskCgroupId(taskOf(ctx)))],
     [TracingHelper.GET_NUMA_NODE_ID, 'bpf_get_numa_node_id', () => 0n],
     [TracingHelper.PERF_EVENT_READ, 'bpf_perf_event_read', (r1, r2, _3, _4, _5, ctx) => {
       const c = counterOf(env, r1, r2, ctx, 'bpf_perf_event_read');

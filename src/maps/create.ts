@@ -6,6 +6,7 @@ import { ArgumentError, MapError } from '../errors.js';
 import type { VmMemory } from '../vm/memory.js';
 import { ArrayMap } from './array.js';
 import { BloomFilterMap } from './bloom.js';
+import { CgroupArrayMap } from './cgroup-array.js';
 import { HashMap } from './hash.js';
 import { LpmTrieMap } from './lpm.js';
 import { DEFAULT_MAX_MAP_BYTES, MAX_MAP_BYTES_LIMIT, type BpfMap } from './map.js';
@@ -78,6 +79,8 @@ export function createMap(memory: VmMemory, spec: MapSpec, options: MapOptions =
       return new MapOfMaps(memory, spec);
     case MapType.SK_STORAGE:
       return new SkStorageMap(memory, spec, sockets);
+    case MapType.CGROUP_ARRAY:
+      return new CgroupArrayMap(memory, spec);
     case MapType.BLOOM_FILTER:
       // Its bits are bounded by the limit rather than refused beyond it: fewer bits only mean more false positives.
       return new BloomFilterMap(memory, spec, limit);

@@ -16,4 +16,5 @@ export type { RedirectEntry, RedirectMap } from './redirect.js';
 export type { StackTraceMap } from './stack-trace.js';
 export type { SkStorageMap } from './sk-storage.js';
 export { BLOOM_DEFAULT_HASHES, type BloomFilterMap } from './bloom.js';
+export type { CgroupArrayMap } from './cgroup-array.js';
 export { MapFlag } from './rules.js';

@@ -43,6 +43,7 @@ const RULES: ReadonlyMap<number, ShapeRule> = new Map<number, ShapeRule>([
   [MapType.STACK_TRACE, { flags: ACCESS | F.STACK_BUILD_ID }],
   [MapType.LPM_TRIE, { flags: F.NO_PREALLOC | F.NUMA_NODE | F.RDONLY | F.WRONLY | PROG_ACCESS, required: F.NO_PREALLOC }],
   [MapType.DEVMAP, { flags: ACCESS }],
+  [MapType.CGROUP_ARRAY, { flags: ACCESS }],
   [MapType.DEVMAP_HASH, { flags: ACCESS }],
   [MapType.XSKMAP, { flags: ACCESS }],
   [MapType.SOCKMAP, { flags: ACCESS }],

@@ -38,7 +38,7 @@ export const UpdateFlag = {
 
 /** Error numbers helpers return negated, as the kernel does. */
 export const Errno = {
-  EPERM: 1, ENOENT: 2, E2BIG: 7, EAGAIN: 11, ENOMEM: 12, EBUSY: 16, EEXIST: 17, EINVAL: 22, ENOSPC: 28, EFAULT: 14,
+  EPERM: 1, ENOENT: 2, E2BIG: 7, EBADF: 9, EAGAIN: 11, ENOMEM: 12, EBUSY: 16, EEXIST: 17, EINVAL: 22, ENOSPC: 28, EFAULT: 14,
   EOVERFLOW: 75, EOPNOTSUPP: 95,
 } as const;
 

@@ -333,6 +333,7 @@ const INSTANCES: Record<string, () => unknown> = {
   StackTraceMap: () => mapOf(MapType.STACK_TRACE, 4, 8 * 4, 4),
   SkStorageMap: () => createMap(new VmMemory(), { name: 's', type: MapType.SK_STORAGE, keySize: 4, valueSize: 8, maxEntries: 0, flags: 1 }, { socketCount: 2 }),
   BloomFilterMap: () => mapOf(MapType.BLOOM_FILTER, 0, 8, 16),
+  CgroupArrayMap: () => mapOf(MapType.CGROUP_ARRAY, 4, 4, 4),
 };
 
 // ---------------------------------------------------------------------------------------------------

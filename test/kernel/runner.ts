@@ -87,6 +87,8 @@ export type KernelRequest =
       readonly ctxOut?: number;
     }
   | { readonly op: 'update'; readonly map: Ref | number; readonly key: Uint8Array; readonly value: Uint8Array; readonly flags?: number }
+  /** Store the cgroup v2 directory at `path` (no spaces) at `index` of a cgroup array (the runner opens it). */
+  | { readonly op: 'cgroup'; readonly map: Ref | number; readonly index: number; readonly path: string }
   | { readonly op: 'freeze'; readonly map: Ref | number }
   | { readonly op: 'dump'; readonly map: Ref | number }
   | { readonly op: 'close'; readonly fd: Ref | number }
@@ -194,6 +196,9 @@ function requestLine(r: KernelRequest): string {
     }
     case 'update':
       return `update ${fdToken(r.map)} ${hex(r.key)} ${hex(r.value)} ${r.flags ?? 0}`;
+    case 'cgroup':
+      if (/\s/.test(r.path)) throw new Error(`kernel runner: no spaces in paths (${r.path})`);
+      return `cgroup ${fdToken(r.map)} ${r.index} ${r.path}`;
     case 'freeze':
       return `freeze ${fdToken(r.map)}`;
     case 'dump':

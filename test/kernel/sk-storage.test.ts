@@ -35,7 +35,7 @@ const SHAPES: readonly [string, number, number, number, number][] = [
   ['LRU_PERCPU_HASH', MapType.LRU_PERCPU_HASH, 4, 8, 4], ['LPM_TRIE', MapType.LPM_TRIE, 8, 8, 4], ['DEVMAP', MapType.DEVMAP, 4, 4, 4],
   ['SOCKMAP', MapType.SOCKMAP, 4, 4, 4], ['CPUMAP', MapType.CPUMAP, 4, 4, 4], ['XSKMAP', MapType.XSKMAP, 4, 4, 4],
   ['SOCKHASH', MapType.SOCKHASH, 4, 4, 4], ['QUEUE', MapType.QUEUE, 0, 8, 4], ['STACK', MapType.STACK, 0, 8, 4],
-  ['DEVMAP_HASH', MapType.DEVMAP_HASH, 4, 4, 4], ['RINGBUF', MapType.RINGBUF, 0, 0, 4096], ['BLOOM_FILTER', MapType.BLOOM_FILTER, 0, 8, 4],
+  ['DEVMAP_HASH', MapType.DEVMAP_HASH, 4, 4, 4], ['RINGBUF', MapType.RINGBUF, 0, 0, 4096], ['BLOOM_FILTER', MapType.BLOOM_FILTER, 0, 8, 4], ['CGROUP_ARRAY', MapType.CGROUP_ARRAY, 4, 4, 4],
 ];
 
 const listen = (): Promise<Server> =>

@@ -46,6 +46,9 @@
  *     BPF_PROG_TEST_RUN with repeat 1 (0 for a run with only a context and no output: raw tracepoints
  *     refuse any repeat). retval is the program's u32 return value in decimal.
  *   update <map_fd> <key> <value> <flags>      -> ok | err <errno> <text>
+ *   cgroup <map_fd> <index> <path>              -> ok | err <errno> <text>
+ *     Opens the cgroup v2 directory at path (no spaces) and stores its fd at index of a cgroup array
+ *     (the map keeps the cgroup; the fd is closed).
  *   freeze <map_fd>                             -> ok | err <errno> <text>
  *     BPF_MAP_FREEZE, as libbpf does to .rodata / .kconfig before loading: the verifier then reads
  *     loads from a read-only (BPF_F_RDONLY_PROG) array's value at constant offsets as constants.
@@ -447,6 +450,24 @@ static int per_cpu(__u32 type) {
          type == BPF_MAP_TYPE_PERCPU_CGROUP_STORAGE;
 }
 
+static void cmd_cgroup(char **t, int n) {
+  long map;
+  long long index;
+  if (n != 4 || parse_fd(t[1], &map) || parse_num(t[2], &index) || index < 0 || index > UINT32_MAX) {
+    reply_err(EINVAL, "usage: cgroup <map_fd> <index> <path>");
+    return;
+  }
+  int cg = open(t[3], O_RDONLY | O_DIRECTORY);
+  if (cg < 0) {
+    reply_err(errno, strerror(errno));
+    return;
+  }
+  __u32 key = (__u32)index, value = (__u32)cg;
+  if (bpf_map_update_elem((int)map, &key, &value, BPF_ANY) < 0) reply_err(errno, strerror(errno));
+  else printf("ok\n");
+  close(cg);
+}
+
 static long cmd_dump(char **t, int n) {
   long fd;
   if (n != 2 || parse_fd(t[1], &fd)) {
@@ -550,6 +571,7 @@ int main(void) {
     else if (strcmp(t[0], "run") == 0) fd = cmd_run(t, n);
     else if (strcmp(t[0], "update") == 0) fd = cmd_update(t, n);
     else if (strcmp(t[0], "dump") == 0) fd = cmd_dump(t, n);
+    else if (strcmp(t[0], "cgroup") == 0) cmd_cgroup(t, n);
     else if (strcmp(t[0], "freeze") == 0) {
       long m;
       if (n != 2 || parse_fd(t[1], &m)) reply_err(EINVAL, "usage: freeze <map_fd>");

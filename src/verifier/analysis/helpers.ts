@@ -101,6 +101,7 @@ const PERCPU_HASH = 5;
 const PERCPU_ARRAY = 6;
 const LRU_PERCPU_HASH = 10;
 const SK_STORAGE = 24;
+const CGROUP_ARRAY = 8;
 
 const p = (name: string, args: ArgKind[], ret: ReturnKind = 'integer', extra: Partial<HelperProto> = {}): HelperProto => ({ name, args, ret, ...extra });
 
@@ -138,8 +139,10 @@ export const HELPER_PROTOS: ReadonlyMap<number, HelperProto> = new Map([
   [30, p('bpf_skb_set_tunnel_opt', ['ctx', 'mem', 'size'])],
   [31, p('bpf_skb_change_proto', ['ctx', 'scalar', 'scalar'], 'integer', { changesPacket: true })],
   [32, p('bpf_skb_change_type', ['ctx', 'scalar'])],
+  [33, p('bpf_skb_under_cgroup', ['ctx', 'map', 'scalar'], 'integer', { mapTypes: [CGROUP_ARRAY] })],
   [34, p('bpf_get_hash_recalc', ['ctx'])],
   [35, p('bpf_get_current_task', [])],
+  [37, p('bpf_current_task_under_cgroup', ['map', 'scalar'], 'integer', { mapTypes: [CGROUP_ARRAY] })],
   [38, p('bpf_skb_change_tail', ['ctx', 'scalar', 'scalar'], 'integer', { changesPacket: true })],
   [39, p('bpf_skb_pull_data', ['ctx', 'scalar'], 'integer', { changesPacket: true })],
   [40, p('bpf_csum_update', ['ctx', 'scalar'])],
