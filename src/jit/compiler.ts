@@ -46,6 +46,7 @@ import { MAX_STRIDE, MIN_HOISTED, chunkedLoop, copyLoop, countedLoop, type Chunk
 import { emitTableIndex, planSwitch, type Compare, type SwitchEdge, type SwitchPlan } from './switch-table.js';
 import { emitBoundCheck, loopBound, type LoopBound } from './loop-bound.js';
 import { byteWord, type ByteWord } from './byte-word.js';
+import { deadRegisters, liveRegisters } from './liveness.js';
 import { emitTripCharge, emitTripStart, tripCharge, type TripBlock, type TripCharge } from './trip-charge.js';
 import { analyzeGraph, innermostLoops, outermostLoopOf, type FlowGraph, type GraphAnalysis, type Terminator } from './graph.js';
 import { CodeWriter, ModuleBuilder } from '../wasm/module.js';
@@ -172,32 +173,21 @@ const LOAD: Record<1 | 2 | 4 | 8, number> = { 1: Op.i64_load8_u, 2: Op.i64_load1
 const LOAD_S: Record<1 | 2 | 4, number> = { 1: Op.i64_load8_s, 2: Op.i64_load16_s, 4: Op.i64_load32_s };
 const STORE: Record<1 | 2 | 4 | 8, number> = { 1: Op.i64_store8, 2: Op.i64_store16, 4: Op.i64_store32, 8: Op.i64_store };
 
-/** True when some instruction may write r10 (then frame-relative accesses cannot be checked statically). */
-export function writesFramePointer(insns: readonly Insn[]): boolean {
-  for (let pc = 0; pc < insns.length; pc++) {
-    const i = insns[pc]!;
-    const op = decodeOperation(i);
-    if (op.kind === 'invalid') continue;
-    // The verifier's table of which register fields each operation writes.
-    for (const field of fieldUse(op).writes) if (i[field] === FRAME_POINTER) return true;
-    if (op.kind === 'lddw') pc++;
-  }
-  return false;
-}
-
 interface Decoded {
   readonly ops: readonly Operation[];
   readonly blocks: readonly BasicBlock[];
   /** Block index starting at each slot, or -1. */
   readonly blockAt: Int32Array;
+  /** The registers live on entry to each slot (liveness.ts). */
+  readonly live: Uint16Array;
 }
 
-function decode(insns: readonly Insn[]): Decoded {
+function decode(insns: readonly Insn[], badSlots: Uint8Array): Decoded {
   const ops = insns.map(decodeOperation);
   const blocks = basicBlocks(insns);
   const blockAt = new Int32Array(insns.length + 1).fill(-1);
   blocks.forEach((b, i) => (blockAt[b.start] = i));
-  return { ops, blocks, blockAt };
+  return { ops, blocks, blockAt, live: liveRegisters(insns, ops, badSlots) };
 }
 
 /** Slot index of a block's last instruction. */
@@ -232,7 +222,7 @@ function checkSize(code: CodeWriter, pc: number, limit: number): void {
 /** Compile a program to a WebAssembly module (see layout.ts for its imports and globals). */
 export function compileToWasm(insns: readonly Insn[], options: CompileOptions): CompiledWasm {
   if (insns.length === 0) throw new JitError('cannot compile an empty program');
-  const d = decode(insns);
+  const d = decode(insns, options.badSlots);
   const n = insns.length;
   const maxBytes = options.maxFunctionBytes ?? V8_MAX_FUNCTION_BYTES - 1024;
   const blockOf = (pc: number): number => (pc >= 0 && pc < n ? d.blockAt[pc]! : -1);
@@ -768,6 +758,7 @@ class FunctionCompiler implements StructSink {
     this.flush();
     emitBoundCheck(c, loop.bound, loop.cost);
     c.op(Op.i32_eqz).if();
+    this.deadAt(this.d.blocks[this.nodes[node]!]!.start, true);
     c.i32(label).set(L_LABEL).br(depth + 1 - OUTER);
     c.end();
     if (loop.trip !== undefined) emitTripStart(c, loop.trip);
@@ -870,6 +861,14 @@ class FunctionCompiler implements StructSink {
       }
       if (k < m) c.end();
     }
+  }
+
+  /** The registers an exit to the checked copy resuming at `pc` passes as 0 (see liveness.ts); `set`: zero them. */
+  private deadAt(pc: number, set = false): number[] {
+    const b = this.curBlock;
+    const dead = deadRegisters(this.d.live, this.insns, this.d.ops, b !== undefined && pc > b.start && pc < b.end ? b.start : pc, pc, this.code.watched);
+    if (set) for (const r of dead) this.code.i64(0).set(r);
+    return dead;
   }
 
   /** True when the node's block ends with a local call. */
@@ -1240,6 +1239,7 @@ class FunctionCompiler implements StructSink {
       const label = this.checkedCopy!.labels.get(bi);
       if (label === undefined) throw new JitError(`internal: block at pc ${b.start} has no checked copy`, b.start);
       c.get(L_BUDGET).i64(this.reach[node]!).op(Op.i64_lt_s).if();
+      this.deadAt(b.start, true);
       c.i32(label).set(L_LABEL).br(depth + 1 - OUTER);
       c.end();
     }
@@ -1862,7 +1862,7 @@ class FunctionCompiler implements StructSink {
       // indexed-access.ts); otherwise the checked copy or the full check, which decides every case exactly.
       const exit = this.resumeLabel(pc);
       if (exit !== undefined) {
-        emitIndexedExit(c, x.index, off, size, exit, this.curDepth + 1 - OUTER);
+        emitIndexedExit(c, x.index, off, size, exit, this.curDepth + 1 - OUTER, this.deadAt(pc));
         return { offset: 0 };
       }
       c.get(x.index);
@@ -1911,6 +1911,7 @@ class FunctionCompiler implements StructSink {
     c.get(L_T).op(Op.i32_wrap_i64).gget(Global.stackDelta).op(Op.i32_add);
     c.else();
     // Two or three `if`s in from the instruction's level, where the checked-copy exit is OUTER labels out.
+    if (resume !== undefined) this.deadAt(pc, true);
     if (resume !== undefined) c.i32(resume).set(L_LABEL).br(this.curDepth + (tail ? 3 : 2) - OUTER);
     else scanAddress(this.code, size, store, pc, this.mark, this.filled);
     c.end();

@@ -59,13 +59,16 @@ export function emitRebase(c: CodeWriter, b: number, sizes: Iterable<1 | 2 | 4 |
 /**
  * Push the i32 linear address of an indexed access of `size` bytes at index register `index` plus
  * `off`, leaving for the checked copy with start label `resume` (by `br depth` after setting L_LABEL,
- * `depth` counted from inside the check's `if`) when the index is past L_BLIM[size].
+ * `depth` counted from inside the check's `if`) when the index is past L_BLIM[size]; the registers
+ * `dead` there are set to 0 first (see liveness.ts).
  */
-export function emitIndexedExit(c: CodeWriter, index: number, off: number, size: 1 | 2 | 4 | 8, resume: number, depth: number): void {
+export function emitIndexedExit(c: CodeWriter, index: number, off: number, size: 1 | 2 | 4 | 8, resume: number, depth: number, dead: readonly number[]): void {
   c.get(index);
   if (off !== 0) c.i64(off).op(Op.i64_add);
   c.tee(L_T2).get(L_BLIM[size]).op(Op.i64_ge_u);
-  c.if().i32(resume).set(L_LABEL).br(depth).end();
+  c.if();
+  for (const r of dead) c.i64(0).set(r);
+  c.i32(resume).set(L_LABEL).br(depth).end();
   c.get(L_T2).op(Op.i32_wrap_i64).get(L_BLIN).op(Op.i32_add);
 }
 
