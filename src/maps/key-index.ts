@@ -1,8 +1,10 @@
 /**
  * The key index of hash maps (internal to maps): which slot holds a key, found without building a
  * string or an array per lookup. Keys are hashed straight from the bytes they are read from (the VM's
- * linear memory, for a program's lookup) into a `Map` from a small-integer hash to the first slot of
- * a chain of slots with that hash; each slot keeps a copy of its key, compared byte by byte. The live
+ * linear memory, for a program's lookup); the hash's low bits pick a bucket of a power-of-two table
+ * (an `Int32Array`, at most 3/4 full: doubled and refilled from the slots' hashes when it would be
+ * fuller), which holds the first slot of a chain of the slots in that bucket; each slot keeps its hash,
+ * compared first, and a copy of its key, compared byte by byte. The live
  * slots also form one list in insertion order (LRU maps move a slot to its end when it is used, and
  * evict from its start): the order {@link KeyIndex.keys} reports, as a JS `Map` keyed by the key
  * would. Per-slot arrays grow by doubling up to `max_entries`, so a huge `max_entries` costs nothing
@@ -12,13 +14,16 @@
 
 /** Slots a fresh index has room for before it first grows. */
 const INITIAL = 16;
+/** Buckets of a fresh index (a power of two). */
+const INITIAL_BUCKETS = 32;
 const NONE = -1;
 
 /** Slots by key; see the module comment. */
 export class KeyIndex {
-  /** Hash (30 bits: a small integer for V8) -> first slot of its chain. */
-  private readonly heads = new Map<number, number>();
-  /** Per slot: the next slot with the same hash. */
+  /** Per bucket (hash & mask): the first slot of its chain, or NONE. */
+  private buckets = new Int32Array(INITIAL_BUCKETS).fill(NONE);
+  private mask = INITIAL_BUCKETS - 1;
+  /** Per slot: the next slot in the same bucket. */
   private chain = new Int32Array(INITIAL);
   /** Per slot: its hash. */
   private hashes = new Int32Array(INITIAL);
@@ -72,10 +77,11 @@ export class KeyIndex {
 
   /** The slot holding the key at `bytes[at]`, or -1. */
   find(bytes: Uint8Array, at: number): number {
-    let s = this.heads.get(this.hash(bytes, at));
-    if (s === undefined) return NONE;
+    const h = this.hash(bytes, at);
+    let s = this.buckets[h & this.mask]!;
+    const hashes = this.hashes;
     while (s !== NONE) {
-      if (this.sameKey(s, bytes, at)) return s;
+      if (hashes[s] === h && this.sameKey(s, bytes, at)) return s;
       s = this.chain[s]!;
     }
     return NONE;
@@ -88,20 +94,33 @@ export class KeyIndex {
     this.keyBytes.set(bytes.subarray(at, at + n), slot * n);
     const h = this.hash(bytes, at);
     this.hashes[slot] = h;
-    this.chain[slot] = this.heads.get(h) ?? NONE;
-    this.heads.set(h, slot);
+    if ((this.count + 1) * 4 > this.buckets.length * 3) this.rehash(this.buckets.length * 2);
+    const b = h & this.mask;
+    this.chain[slot] = this.buckets[b]!;
+    this.buckets[b] = slot;
     this.append(slot);
     this.count++;
   }
 
+  /** Use `size` buckets (a power of two) and put every live slot in its bucket again. */
+  private rehash(size: number): void {
+    const buckets = new Int32Array(size).fill(NONE);
+    const mask = size - 1;
+    for (let s = this.first; s !== NONE; s = this.next[s]!) {
+      const b = this.hashes[s]! & mask;
+      this.chain[s] = buckets[b]!;
+      buckets[b] = s;
+    }
+    this.buckets = buckets;
+    this.mask = mask;
+  }
+
   /** Forget `slot`'s key. */
   remove(slot: number): void {
-    const h = this.hashes[slot]!;
-    const head = this.heads.get(h)!;
+    const b = this.hashes[slot]! & this.mask;
+    const head = this.buckets[b]!;
     if (head === slot) {
-      const after = this.chain[slot]!;
-      if (after === NONE) this.heads.delete(h);
-      else this.heads.set(h, after);
+      this.buckets[b] = this.chain[slot]!;
     } else {
       let s = head;
       while (this.chain[s] !== slot) s = this.chain[s]!;

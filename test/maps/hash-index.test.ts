@@ -116,6 +116,33 @@ describe('hash map key index', () => {
     expect(index.find(Uint8Array.from([1, 2, 3, 4]), 0)).toBe(5);
   });
 
+  it('keeps every key findable while its bucket table doubles, with removals and reuse of slots between', () => {
+    const index = new KeyIndex(8, 100_000);
+    const key = (n: number): Uint8Array => new Uint8Array(new BigUint64Array([BigInt(n) * 0x9e3779b97f4a7c15n & 0xffffffffffffffffn]).buffer);
+    const slotOf = new Map<number, number>();
+    const free: number[] = [];
+    let next = 0;
+    const r = rng(11);
+    for (let step = 0; step < 40_000; step++) {
+      const n = Math.floor(r() * 20_000);
+      const have = slotOf.get(n);
+      if (have === undefined) {
+        const slot = free.pop() ?? next++;
+        index.insert(slot, key(n), 0);
+        slotOf.set(n, slot);
+      } else if (r() < 0.4) {
+        index.remove(have);
+        slotOf.delete(n);
+        free.push(have);
+      }
+      if (step % 4000 === 3999) for (const [k, slot] of slotOf) expect(index.find(key(k), 0)).toBe(slot);
+    }
+    expect(index.size).toBe(slotOf.size);
+    for (let k = 20_000; k < 20_100; k++) expect(index.find(key(k), 0)).toBe(-1);
+    // At most 3/4 full: the table doubled as keys came, from 32 buckets.
+    expect((index as unknown as { buckets: Int32Array }).buckets.length).toBeGreaterThanOrEqual((slotOf.size * 4) / 3);
+  });
+
   it('grows its per-slot arrays up to max_entries only as slots are used', () => {
     const index = new KeyIndex(4, 1_000_000);
     for (let i = 0; i < 1000; i++) index.insert(i, new Uint8Array(new Uint32Array([i * 7919]).buffer), 0);
