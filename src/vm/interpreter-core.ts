@@ -17,10 +17,11 @@
  * the core's registers and budget and raises any error itself, so errors are the JS loop's by
  * construction. The JS loop may give the run back at a later block ({@link InterpreterCore.resume}).
  *
- * Memory accesses are checked like the JIT's: a cached region (virtual base, limit = size - 7, linear
- * offset) for loads, one for stores and one for the stack, kept in the area from run to run while the
- * memory's layout version is unchanged; on a miss, `scan` searches the region table (region-table.ts,
- * written by the `table` import only when a miss needs it). The core reads and writes linear memory
+ * Memory accesses are checked like the JIT's: a cached region (virtual base, a limit per access size,
+ * linear offset) for loads, one for stores and one for the stack, kept in the area from run to run while
+ * the memory's layout version is unchanged; on a miss, a block outside the cases has `scan` search the
+ * region table (region-table.ts, written by the `table` import only when a miss needs it), refills the
+ * cache and runs the slot again. The core reads and writes linear memory
  * only inside a region that holds the whole access, in its own area, the stack mark (vm/stack) and in the program's words, which
  * live in linear memory allocated for them and mapped at no virtual address (programs cannot reach
  * them).
@@ -40,25 +41,39 @@ import { COPY_LOOP_OP, COPY_REFUSED, copyLoopBulk, PAUSE_AFTER_REFUSAL, type Cop
 const REGS = 0;
 /** The budget used so far, when the core hands a run back or ends it (i64). */
 const USED = 128;
-/** The region `scan` found: virtual address, limit (size - 7, or 0), linear offset (i32 each); `packet` uses +4 and +8. */
+/** The region `scan` found: virtual address, accessible size, linear offset (i32 each); `packet` uses +4 and +8. */
 const FOUND = 136;
 /**
  * The region caches, kept here rather than in locals (see {@link L_LEFT}): the load cache, the store
- * cache (each base, limit as i64, linear offset as i32, padded to 24 bytes; kept from run to run) and
- * the run's stack (from the parameters).
+ * cache (kept from run to run) and the run's stack (from the parameters). Each is {@link CACHE_BYTES}:
+ * the base (i64), then for accesses of 1, 2, 4 and 8 bytes the exact limit (i64: size - n + 1, 0 when
+ * the region is smaller than n bytes), so that an offset below it holds the whole access, then the
+ * linear offset (i32). Exact limits let a miss refill the cache and run the slot again: the region
+ * found always admits the access that found it (see {@link CoreWriter.linear}).
  */
 const CACHES = 152;
+const CACHE_BYTES = 48;
+const LIMITS = 8;
+const LINEAR = 40;
 const LOAD_CACHE = CACHES;
-const STORE_CACHE = CACHES + 24;
-const STACK_CACHE = CACHES + 48;
+const STORE_CACHE = CACHES + CACHE_BYTES;
+const STACK_CACHE = CACHES + 2 * CACHE_BYTES;
 /** The size of the region at MEM_START for LD_ABS/LD_IND (i64; -1: not looked up yet, -2: none), its linear offset (i32). */
-const PACKET_SIZE = CACHES + 72;
-const PACKET_BASE = CACHES + 80;
+const PACKET_SIZE = CACHES + 3 * CACHE_BYTES;
+const PACKET_BASE = PACKET_SIZE + 8;
 /** The region table's linear offset (i32, written by the `table` import) and entries (i32, -1: not current). */
-const TABLE_AT = CACHES + 88;
-const TABLE_COUNT = CACHES + 92;
+const TABLE_AT = PACKET_SIZE + 16;
+const TABLE_COUNT = PACKET_SIZE + 20;
+/** The slot (byte address) and the budget left at the last miss (see {@link CoreWriter.miss}). */
+const MISS_AT = PACKET_SIZE + 24;
+const MISS_LEFT = PACKET_SIZE + 32;
 /** Bytes of the area. */
-const AREA_SIZE = CACHES + 96;
+const AREA_SIZE = PACKET_SIZE + 40;
+
+/** Offset in a cache entry of the limit for accesses of `size` bytes (1, 2, 4 or 8). */
+function limitAt(size: number): number {
+  return LIMITS + 8 * Math.log2(size);
+}
 
 /** A `run` flag: the registers are already in the area (a run the JS loop gave back). */
 const RESUME_REGISTERS = 1;
@@ -97,7 +112,7 @@ const P_R2L = 5;
 const P_R2H = 6;
 const P_R10 = 7;
 const P_SS = 8; // stack region: virtual address, limit, linear offset
-const P_SL = 9;
+const P_SL = 9; // the stack's size (0: none)
 const P_SB = 10;
 const P_START = 11; // i32: word index of the slot to start at (0, or where the JS loop gave the run back)
 const P_USED = 12; // f64: budget used before it
@@ -186,7 +201,7 @@ class CoreWriter {
   readonly c = new CodeWriter();
   /** Linear offset of the stack mark (see vm/stack): `scratch + STACK_MARK` of the memory it runs in. */
   constructor(readonly mark: number) {}
-  /** Blocks open between the current code and the bail block (the loop is one further out). */
+  /** Blocks open between the current code and the miss block (then the bail block, then the loop). */
   depth = 0;
 
   /** Open a structured block (`if`, `block`) inside a case. */
@@ -202,11 +217,11 @@ class CoreWriter {
   /** Leave the case at part `k` of its slot run: hand the slot `pc + k` back to the JS loop. */
   bail(k: number): void {
     if (k > 0) this.c.get(L_PC).i32(SLOT_BYTES * k).op(Op.i32_add).set(L_PC);
-    this.c.br(this.depth);
+    this.c.br(this.depth + 1);
   }
   /** Continue the loop at the current slot address (L_PC already set). */
   next(): void {
-    this.c.br(this.depth + 1);
+    this.c.br(this.depth + 2);
   }
 
   /**
@@ -248,46 +263,74 @@ class CoreWriter {
   }
 
   /**
-   * Push the linear address of an access of `size` bytes at the i64 address in L_A: the stack's or the
-   * load (store) cache's region, else the one `scan` finds in the region table (refilling the cache); no
-   * region: hand part `k` back (the JS loop raises the error).
+   * Push the linear address of an access of `size` bytes at the i64 address in L_A: the load (store)
+   * cache's region or the stack's. On a miss, leave for the miss block with L_PC at part `k`'s slot and
+   * L_C = size | store << 4: it finds the region in the region table, refills the cache and runs that
+   * slot again (or hands it back to the JS loop, which raises the error, when no region holds the
+   * access). Out of line, the search's calls leave the cases without any, so that TurboFan keeps their
+   * values in registers instead of spilling them around a call on every access.
    */
   linear(size: number, store: boolean, k: number): void {
     const c = this.c;
     const cache = store ? STORE_CACHE : LOAD_CACHE;
-    c.get(L_A).get(P_AREA).mem(Op.i64_load, cache).op(Op.i64_sub).tee(L_T).get(P_AREA).mem(Op.i64_load, cache + 8).op(Op.i64_lt_u);
+    const limit = limitAt(size);
+    c.get(L_A).get(P_AREA).mem(Op.i64_load, cache).op(Op.i64_sub).tee(L_T).get(P_AREA).mem(Op.i64_load, cache + limit).op(Op.i64_lt_u);
     this.open('if', ValType.i32);
-    c.get(L_T).op(Op.i32_wrap_i64).get(P_AREA).mem(Op.i32_load, cache + 16).op(Op.i32_add);
+    c.get(L_T).op(Op.i32_wrap_i64).get(P_AREA).mem(Op.i32_load, cache + LINEAR).op(Op.i32_add);
     c.else();
-    c.get(L_A).get(P_AREA).mem(Op.i64_load, STACK_CACHE).op(Op.i64_sub).tee(L_T).get(P_AREA).mem(Op.i64_load, STACK_CACHE + 8).op(Op.i64_lt_u);
+    c.get(L_A).get(P_AREA).mem(Op.i64_load, STACK_CACHE).op(Op.i64_sub).tee(L_T).get(P_AREA).mem(Op.i64_load, STACK_CACHE + limit).op(Op.i64_lt_u);
     this.open('if', ValType.i32);
     if (store) this.markStack(() => c.get(L_A).op(Op.i32_wrap_i64));
-    c.get(L_T).op(Op.i32_wrap_i64).get(P_AREA).mem(Op.i32_load, STACK_CACHE + 16).op(Op.i32_add);
+    c.get(L_T).op(Op.i32_wrap_i64).get(P_AREA).mem(Op.i32_load, STACK_CACHE + LINEAR).op(Op.i32_add);
     c.else();
+    if (k > 0) c.get(L_PC).i32(SLOT_BYTES * k).op(Op.i32_add).set(L_PC);
+    c.i32(size | (store ? 16 : 0)).set(L_C);
+    c.br(this.depth);
+    this.close();
+    this.close();
+  }
+
+  /**
+   * The miss block (see {@link linear}): search the region table for the access at L_A (size and store
+   * in L_C) of the slot at L_PC; none holds it: hand the slot back; else refill the load or store cache
+   * with the region found and run the slot again, giving back its block's cost if it starts one (the
+   * dispatch charges it again). The slot is a base operation or a superinstruction's first slot (the
+   * later slots of a run hold their own operations), so no part before the access runs twice.
+   */
+  miss(): void {
+    const c = this.c;
     // The table is written only when a run needs it: a layout changed before every run (inputs copied
     // in) costs nothing until an access misses.
     c.get(P_AREA).mem(Op.i32_load, TABLE_COUNT).i32(0).op(Op.i32_lt_s);
     this.open('if');
     c.get(P_AREA).call(IMPORT_TABLE).mem(Op.i32_store, TABLE_COUNT);
     this.close();
-    c.get(L_A).i32(size).i32(store ? 1 : 0).get(P_AREA).mem(Op.i32_load, TABLE_AT).get(P_AREA).mem(Op.i32_load, TABLE_COUNT).get(P_AREA).call(FUNC_SCAN);
-    c.tee(L_C).i32(0).op(Op.i32_lt_s);
+    c.get(L_A).get(L_C).i32(15).op(Op.i32_and).get(L_C).i32(4).op(Op.i32_shr_u);
+    c.get(P_AREA).mem(Op.i32_load, TABLE_AT).get(P_AREA).mem(Op.i32_load, TABLE_COUNT).get(P_AREA).call(FUNC_SCAN);
+    c.i32(0).op(Op.i32_lt_s);
+    // Defence in depth: a second miss at the same slot with no budget charged since the first (no progress)
+    // hands the slot back rather than run it again in a loop that charges nothing. It cannot happen (the
+    // region found admits the access) unless the caches' limits are wrong.
+    c.get(L_PC).get(P_AREA).mem(Op.i32_load, MISS_AT).op(Op.i32_eq).get(L_LEFT).get(P_AREA).mem(Op.i64_load, MISS_LEFT).op(Op.i64_eq).op(Op.i32_and).op(Op.i32_or);
     this.open('if');
-    this.bail(k);
+    this.bail(0);
     this.close();
-    c.get(P_AREA).get(P_AREA).mem(Op.i64_load32_u, FOUND).mem(Op.i64_store, cache);
-    c.get(P_AREA).get(P_AREA).mem(Op.i64_load32_u, FOUND + 4).mem(Op.i64_store, cache + 8);
-    c.get(P_AREA).get(P_AREA).mem(Op.i32_load, FOUND + 8).mem(Op.i32_store, cache + 16);
-    if (store) {
-      // The stack in the store cache: its hits are not marked, so mark the whole stack.
-      c.get(P_AREA).mem(Op.i32_load, FOUND).get(P_SS).op(Op.i32_eq);
-      this.open('if');
-      this.markStack(() => c.get(P_SS));
-      this.close();
-    }
-    c.get(L_C);
+    c.get(P_AREA).get(L_PC).mem(Op.i32_store, MISS_AT);
+    c.get(P_AREA).get(L_LEFT).mem(Op.i64_store, MISS_LEFT);
+    c.get(P_AREA).i32(LOAD_CACHE).op(Op.i32_add).get(L_C).i32(4).op(Op.i32_shr_u).i32(CACHE_BYTES).op(Op.i32_mul).op(Op.i32_add).set(L_D);
+    const found = (at: number) => (): void => void c.get(P_AREA).mem(Op.i32_load, at);
+    fillCache(c, () => c.get(L_D), 0, found(FOUND), found(FOUND + 4), found(FOUND + 8));
+    // The stack in the store cache: its hits are not marked, so mark the whole stack.
+    c.get(P_AREA).mem(Op.i32_load, FOUND).get(P_SS).op(Op.i32_eq).get(L_C).i32(4).op(Op.i32_shr_u).op(Op.i32_and);
+    this.open('if');
+    this.markStack(() => c.get(P_SS));
     this.close();
+    c.get(L_PC).mem(Op.i32_load).i32(COST_SHIFT).op(Op.i32_shr_u).tee(L_X).i32(COST_IN_SLOT).op(Op.i32_eq);
+    this.open('if');
+    c.get(L_PC).mem(Op.i32_load, 12).set(L_X);
     this.close();
+    c.get(L_LEFT).get(L_X).op(Op.i64_extend_i32_u).op(Op.i64_add).set(L_LEFT);
+    this.next();
   }
 
   /** Lower the stack mark (see vm/stack) to the i32 virtual address `push` pushes (twice). */
@@ -661,6 +704,26 @@ function isJump(name: string): boolean {
   return m !== null && JUMP_NAMES.includes(m[1]!);
 }
 
+/**
+ * Write a cache entry (see {@link CACHES}) at `addr()` + `at`: the region at virtual address `base()`
+ * of `size()` accessible bytes at linear offset `linear()` (each pushes an i32).
+ */
+function fillCache(c: CodeWriter, addr: () => void, at: number, base: () => void, size: () => void, linear: () => void): void {
+  addr();
+  base();
+  c.op(Op.i64_extend_i32_u).mem(Op.i64_store, at);
+  for (const n of [1, 2, 4, 8]) {
+    addr();
+    size();
+    c.op(Op.i64_extend_i32_u).i64(n - 1).op(Op.i64_sub).i64(0);
+    size();
+    c.op(Op.i64_extend_i32_u).i64(n).op(Op.i64_ge_u).op(Op.select).mem(Op.i64_store, at + limitAt(n));
+  }
+  addr();
+  linear();
+  c.mem(Op.i32_store, at + LINEAR);
+}
+
 /** End the run (r0 is in the area): keep the budget used, return -1. */
 function endRun(c: CodeWriter): void {
   storeUsed(c);
@@ -674,8 +737,8 @@ function storeUsed(c: CodeWriter): void {
 
 /**
  * `scan(address i64, size, store, table, count, area) -> linear address or -1`: the region of the region
- * table that holds the whole access (writable, for a store), written to the area's FOUND words as a
- * cache entry (virtual address, size - 7 or 0, linear offset); -1 when none does (the JS loop then
+ * table that holds the whole access (writable, for a store), written to the area's FOUND words
+ * (virtual address, accessible size, linear offset); -1 when none does (the JS loop then
  * raises the error). Regions do not overlap, so the first that holds the access is the one
  * {@link VmMemory.find} returns.
  */
@@ -703,7 +766,7 @@ function scanFunction(): CodeWriter {
   c.get(T).get(E).op(Op.i64_extend_i32_u).op(Op.i64_sub).get(SIZE).op(Op.i64_extend_i32_u).op(Op.i64_add).get(RS).op(Op.i64_gt_u).if().i32(-1).op(Op.return).end();
   c.end();
   c.get(AREA).get(I).mem(Op.i32_load).get(E).op(Op.i32_add).mem(Op.i32_store, FOUND);
-  c.get(AREA).get(RS).i64(7).op(Op.i64_sub).i64(0).get(RS).i64(8).op(Op.i64_ge_u).op(Op.select).op(Op.i32_wrap_i64).mem(Op.i32_store, FOUND + 4);
+  c.get(AREA).get(RS).op(Op.i32_wrap_i64).mem(Op.i32_store, FOUND + 4);
   c.get(AREA).get(I).mem(Op.i32_load, 8).get(E).op(Op.i32_add).mem(Op.i32_store, FOUND + 8);
   c.get(T).op(Op.i32_wrap_i64).get(I).mem(Op.i32_load, 8).op(Op.i32_add).op(Op.return);
   c.end();
@@ -744,10 +807,9 @@ export function coreModule(options: CoreModuleOptions = {}): Uint8Array<ArrayBuf
   c.get(P_PC).set(L_CODE);
   c.get(P_PC).get(P_START).i32(2).op(Op.i32_shl).op(Op.i32_add).set(L_PC);
   c.get(P_BUDGET).i64TruncSatF64S().get(P_USED).i64TruncSatF64S().op(Op.i64_sub).set(L_LEFT);
-  c.get(P_AREA).get(P_SS).op(Op.i64_extend_i32_u).mem(Op.i64_store, STACK_CACHE);
-  c.get(P_AREA).get(P_SL).op(Op.i64_extend_i32_u).mem(Op.i64_store, STACK_CACHE + 8);
-  c.get(P_AREA).get(P_SB).mem(Op.i32_store, STACK_CACHE + 16);
+  fillCache(c, () => c.get(P_AREA), STACK_CACHE, () => c.get(P_SS), () => c.get(P_SL), () => c.get(P_SB));
   c.get(P_AREA).i64(-1).mem(Op.i64_store, PACKET_SIZE);
+  c.get(P_AREA).i32(0).mem(Op.i32_store, MISS_AT);
   c.get(P_AREA).get(P_TABLE).mem(Op.i32_store, TABLE_AT);
   c.get(P_AREA).get(P_COUNT).mem(Op.i32_store, TABLE_COUNT);
   // The caches the last run on this memory left, while its layout is the same; else empty (base 0,
@@ -755,22 +817,23 @@ export function coreModule(options: CoreModuleOptions = {}): Uint8Array<ArrayBuf
   c.get(P_RESUME).i32(RESUME_CACHES).op(Op.i32_and).if();
   // A store cache holding the stack (hits are not marked): mark the whole stack for this run too.
   c.get(P_AREA).mem(Op.i64_load, STORE_CACHE).get(P_SS).op(Op.i64_extend_i32_u).op(Op.i64_eq);
-  c.get(P_AREA).mem(Op.i64_load, STORE_CACHE + 8).i64(0).op(Op.i64_ne).op(Op.i32_and);
+  c.get(P_AREA).mem(Op.i64_load, STORE_CACHE + LIMITS).i64(0).op(Op.i64_ne).op(Op.i32_and);
   c.if();
   w.markStack(() => c.get(P_SS));
   c.end();
   c.else();
-  for (const at of [LOAD_CACHE, LOAD_CACHE + 8, STORE_CACHE, STORE_CACHE + 8]) c.get(P_AREA).i64(0).mem(Op.i64_store, at);
+  for (const cache of [LOAD_CACHE, STORE_CACHE]) for (let at = 0; at < LINEAR; at += 8) c.get(P_AREA).i64(0).mem(Op.i64_store, cache + at);
   c.end();
   c.loop();
   c.block(); // bail
+  c.block(); // miss
   c.get(L_PC).mem(Op.i32_load).tee(L_W).i32(COST_SHIFT).op(Op.i32_shr_u).tee(L_C);
   c.if();
   c.get(L_C).i32(COST_IN_SLOT).op(Op.i32_eq);
   c.if();
   c.get(L_PC).mem(Op.i32_load, 12).set(L_C);
   c.end();
-  c.get(L_LEFT).get(L_C).op(Op.i64_extend_i32_u).op(Op.i64_sub).tee(L_LEFT).i64(0).op(Op.i64_lt_s).brIf(1);
+  c.get(L_LEFT).get(L_C).op(Op.i64_extend_i32_u).op(Op.i64_sub).tee(L_LEFT).i64(0).op(Op.i64_lt_s).brIf(2);
   c.end();
   // Nested blocks, one per op number with a name; the br_table sends the rest to the bail block.
   const cases: number[] = [];
@@ -780,12 +843,15 @@ export function coreModule(options: CoreModuleOptions = {}): Uint8Array<ArrayBuf
     if (CORE_OP_NAMES[num] !== undefined) cases.push(num);
   }
   for (let i = cases.length - 1; i >= 0; i--) c.block();
-  c.get(L_W).i32(OP_MASK).op(Op.i32_and).brTable(targets.map((t) => (t < 0 ? cases.length : t)), cases.length);
+  c.get(L_W).i32(OP_MASK).op(Op.i32_and).brTable(targets.map((t) => (t < 0 ? cases.length + 1 : t)), cases.length + 1);
   cases.forEach((num, i) => {
     c.end();
     w.depth = cases.length - 1 - i;
-    if (!w.caseOf(num)) c.br(w.depth); // no case: hand the slot back
+    if (!w.caseOf(num)) w.bail(0); // no case: hand the slot back
   });
+  c.end(); // miss: the access at L_A (size and store in L_C) of the slot at L_PC missed both caches
+  w.depth = -1;
+  w.miss();
   c.end(); // bail: hand the slot at L_PC back
   // Give back its block's cost if it starts one (the dispatch charged it; the JS loop charges it again
   // when it runs the slot). The later parts of a superinstruction never start a block: cost 0.
@@ -823,14 +889,14 @@ function coreWords(code: InterpreterCode): Int32Array | undefined {
   return out;
 }
 
-/** The stack cache's limit: the region's size - 7 (0 when it is smaller than 8 bytes, or there is none). */
-function stackLimit(stack: Region | undefined): number {
-  return stack === undefined || stack.size < 8 ? 0 : stack.size - 7;
+/** The stack's size for the run function (0: no stack). */
+function stackSize(stack: Region | undefined): number {
+  return stack === undefined ? 0 : stack.size;
 }
 
 type RunFunction = (
   area: number, code: number, budget: number, r1l: number, r1h: number, r2l: number, r2h: number, r10: number,
-  stackVaddr: number, stackLimit: number, stackOffset: number, start: number, used: number, resume: number,
+  stackVaddr: number, stackSize: number, stackOffset: number, start: number, used: number, resume: number,
   table: number, count: number,
 ) => number;
 
@@ -940,7 +1006,7 @@ export class InterpreterCore {
     let status: number;
     try {
       status = this.runFn(
-        this.area, words, budget, r1l, r1h, r2l, r2h, r10, stack?.vaddr ?? 0, stackLimit(stack), stack?.offset ?? 0,
+        this.area, words, budget, r1l, r1h, r2l, r2h, r10, stack?.vaddr ?? 0, stackSize(stack), stack?.offset ?? 0,
         start, used, flags, table?.offset ?? 0, table?.count ?? -1,
       );
     } catch (e) {

@@ -258,6 +258,26 @@ describe('the interpreter core and the JS loop agree', () => {
     expect(agree('mov r2, 7\nstxb [r1+20], r2\nexit', mem16)).toMatchObject({ code: 'E_OUT_OF_BOUNDS', pc: 1 });
   });
 
+  it('on accesses in the last bytes of a region and in regions smaller than 8 bytes (a miss refills the cache, exact per size)', () => {
+    // Sum every byte, then every 2- and 4-byte word ending at the region's end, byte stores at the end too.
+    const loop = [
+      'mov r0, 0', 'mov r2, 0',
+      'loop:', 'mov r3, r1', 'add r3, r2', 'ldxb r4, [r3+0]', 'add r0, r4', 'stxb [r3+0], r4', 'add r2, 1', 'jlt r2, r6, loop',
+      'mov r3, r1', 'add r3, r6', 'ldxh r4, [r3-2]', 'add r0, r4', 'ldxw r4, [r3-4]', 'add r0, r4', 'stxh [r3-2], r4', 'exit',
+    ];
+    for (const size of [4, 7, 13, 16]) {
+      const mem = mem16.slice(0, size);
+      const source = [`mov r6, ${size}`, ...loop].join('\n');
+      expect(agree(source, mem, 12), `size ${size}`).toHaveProperty('r0');
+      // One byte past the end faults at its pc in both loops.
+      expect(agree(`ldxb r0, [r1+${size}]\nexit`, mem, 4)).toMatchObject({ code: 'E_OUT_OF_BOUNDS', pc: 0 });
+      expect(agree(`ldxw r0, [r1+${size - 3}]\nexit`, mem, 4)).toMatchObject({ code: 'E_OUT_OF_BOUNDS', pc: 0 });
+    }
+    // A 3-byte region: 1- and 2-byte accesses fit, a 4-byte one does not.
+    expect(agree('ldxh r0, [r1+1]\nldxb r2, [r1+0]\nadd r0, r2\nexit', mem16.slice(0, 3), 6)).toHaveProperty('r0');
+    expect(agree('ldxw r0, [r1+0]\nexit', mem16.slice(0, 3), 4)).toMatchObject({ code: 'E_OUT_OF_BOUNDS', pc: 0 });
+  });
+
   it('on loads from two regions in turn (mbuff and mem) and a store outside the stack', () => {
     const source = 'ldxw r2, [r1+0]\nldxw r3, [r1+4]\nlddw r4, 0x10000000\nldxw r5, [r4+0]\nadd r2, r5\nldxw r5, [r4+4]\nadd r3, r5\nmov r0, r2\nadd r0, r3\nexit';
     const run = (options: VmOptions): bigint => new EbpfVmMbuff(assemble(source), options).executeProgram(mem16.slice(), mem16.slice(0, 8));
