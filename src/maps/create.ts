@@ -7,6 +7,7 @@ import type { VmMemory } from '../vm/memory.js';
 import { ArrayMap } from './array.js';
 import { BloomFilterMap } from './bloom.js';
 import { CgroupArrayMap } from './cgroup-array.js';
+import { MAX_STORAGE_TASKS, TaskStorageMap } from './task-storage.js';
 import { HashMap } from './hash.js';
 import { LpmTrieMap } from './lpm.js';
 import { DEFAULT_MAX_MAP_BYTES, MAX_MAP_BYTES_LIMIT, type BpfMap } from './map.js';
@@ -22,6 +23,18 @@ import { valueStride } from './values.js';
 
 /** Largest perf buffer a host may ask for, per CPU (the kernel's perf buffers are bounded by memlock too). */
 const MAX_PERF_BUFFER_BYTES = 1 << 30;
+
+/** Why a map type the kernel has is refused, by type (named in the refusal). */
+const UNSUPPORTED_WHY: Readonly<Record<number, string>> = {
+  19: 'its values hang off a cgroup a cgroup program is attached to (bpf_get_local_storage), and tsbpf does not attach programs to cgroups yet',
+  21: 'its values hang off a cgroup a cgroup program is attached to (bpf_get_local_storage), and tsbpf does not attach programs to cgroups yet',
+  20: 'it holds SO_REUSEPORT socket groups for sk_reuseport programs, a program type tsbpf does not run',
+  26: 'it implements a kernel operations table (struct_ops programs such as TCP congestion control), which has no host here',
+  28: 'its values hang off inodes (LSM programs), which tsbpf does not model',
+  31: 'user space writes its samples and bpf_user_ringbuf_drain reads them, which tsbpf does not have yet',
+  32: 'its values hang off struct cgroup pointers, which tsbpf\'s simulated tasks and events do not give',
+  33: 'its pages are memory the program and user space share at addresses the program computes (BPF arena), which tsbpf\'s 32-bit address space does not model',
+};
 
 /** Create a map whose values live in `memory`. Throws {@link MapError} for unsupported types or bad sizes. */
 export function createMap(memory: VmMemory, spec: MapSpec, options: MapOptions = {}): BpfMap {
@@ -81,6 +94,8 @@ export function createMap(memory: VmMemory, spec: MapSpec, options: MapOptions =
       return new SkStorageMap(memory, spec, sockets);
     case MapType.CGROUP_ARRAY:
       return new CgroupArrayMap(memory, spec);
+    case MapType.TASK_STORAGE:
+      return new TaskStorageMap(memory, spec);
     case MapType.BLOOM_FILTER:
       // Its bits are bounded by the limit rather than refused beyond it: fewer bits only mean more false positives.
       return new BloomFilterMap(memory, spec, limit);
@@ -91,8 +106,10 @@ export function createMap(memory: VmMemory, spec: MapSpec, options: MapOptions =
       if (cb !== undefined) m.onEvent = (cpu, data) => cb(spec.name, cpu, data);
       return m;
     }
-    default:
-      throw new MapError(`map ${spec.name}: ${mapTypeName(spec.type)} is not supported`);
+    default: {
+      const why = UNSUPPORTED_WHY[spec.type];
+      throw new MapError(`map ${spec.name}: ${mapTypeName(spec.type)} is not supported${why === undefined ? '' : `: ${why}`}`);
+    }
   }
 }
 
@@ -102,6 +119,8 @@ function arenaBytes(spec: MapSpec, cpus: number, sockets: number): number {
   switch (spec.type) {
     case MapType.SK_STORAGE:
       return sockets * valueStride(spec.valueSize);
+    case MapType.TASK_STORAGE:
+      return MAX_STORAGE_TASKS * valueStride(spec.valueSize);
     case MapType.ARRAY:
     case MapType.HASH:
     case MapType.LRU_HASH:

@@ -17,4 +17,5 @@ export type { StackTraceMap } from './stack-trace.js';
 export type { SkStorageMap } from './sk-storage.js';
 export { BLOOM_DEFAULT_HASHES, type BloomFilterMap } from './bloom.js';
 export type { CgroupArrayMap } from './cgroup-array.js';
+export { MAX_STORAGE_TASKS, type TaskStorageMap } from './task-storage.js';
 export { MapFlag } from './rules.js';

@@ -55,10 +55,14 @@ const RULES: ReadonlyMap<number, ShapeRule> = new Map<number, ShapeRule>([
   [MapType.BLOOM_FILTER, { flags: ACCESS | F.ZERO_SEED | PROG_ACCESS }],
   // Local storage: one value per socket, created on demand; no preallocation, and no size.
   [MapType.SK_STORAGE, { flags: F.NO_PREALLOC | F.CLONE, required: F.NO_PREALLOC }],
+  [MapType.TASK_STORAGE, { flags: F.NO_PREALLOC, required: F.NO_PREALLOC }],
 ]);
 
 /** Map types whose `max_entries` must be 0 (the kernel's local storages), by value. */
 export const ZERO_ENTRY_TYPES: ReadonlySet<number> = new Set([MapType.SK_STORAGE, 19, 21, 28, 29, 32]);
+
+/** Map types that take a `map_extra`: bloom filters (hash functions) and arenas (a user address). */
+const MAP_EXTRA_TYPES: ReadonlySet<number> = new Set([MapType.BLOOM_FILTER, 33]);
 
 /** The flag names set in `flags`, for messages. */
 function flagNames(flags: number): string {
@@ -83,7 +87,7 @@ export function checkMapShape(spec: MapSpec): void {
     throw new MapError(`map ${spec.name}: max_entries must be at least 1 (it is 0: its loader is meant to size it; give the size with mapSizes { ${spec.name}: N } or tsbpf's --map-size ${spec.name}=N)`, { errno: Errno.EINVAL });
   }
   const extra = spec.extra ?? 0;
-  if (extra !== 0 && spec.type !== MapType.BLOOM_FILTER) {
+  if (extra !== 0 && !MAP_EXTRA_TYPES.has(spec.type)) {
     throw new MapError(`map ${spec.name}: ${mapTypeName(spec.type)} takes no map_extra (it is ${extra}; the kernel refuses the map with EINVAL)`, { errno: Errno.EINVAL });
   }
   const rule = RULES.get(spec.type);

@@ -334,6 +334,7 @@ const INSTANCES: Record<string, () => unknown> = {
   SkStorageMap: () => createMap(new VmMemory(), { name: 's', type: MapType.SK_STORAGE, keySize: 4, valueSize: 8, maxEntries: 0, flags: 1 }, { socketCount: 2 }),
   BloomFilterMap: () => mapOf(MapType.BLOOM_FILTER, 0, 8, 16),
   CgroupArrayMap: () => mapOf(MapType.CGROUP_ARRAY, 4, 4, 4),
+  TaskStorageMap: () => mapOf(MapType.TASK_STORAGE, 4, 8, 0, 1),
 };
 
 // ---------------------------------------------------------------------------------------------------

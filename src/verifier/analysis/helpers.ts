@@ -102,6 +102,7 @@ const PERCPU_ARRAY = 6;
 const LRU_PERCPU_HASH = 10;
 const SK_STORAGE = 24;
 const CGROUP_ARRAY = 8;
+const TASK_STORAGE = 29;
 
 const p = (name: string, args: ArgKind[], ret: ReturnKind = 'integer', extra: Partial<HelperProto> = {}): HelperProto => ({ name, args, ret, ...extra });
 
@@ -204,6 +205,11 @@ export const HELPER_PROTOS: ReadonlyMap<number, HelperProto> = new Map([
   [152, p('bpf_redirect_neigh', ['scalar', 'mem_or_null', 'size_or_zero', 'scalar'])],
   [155, p('bpf_redirect_peer', ['scalar', 'scalar'])],
   [160, p('bpf_ktime_get_coarse_ns', [])],
+  // Task-local storage: the task is a BTF pointer (bpf_get_current_task_btf's), which the analysis does
+  // not type (a number to it); the helpers check it at run time. NULL is allowed.
+  [156, p('bpf_task_storage_get', ['map', 'any', 'value_or_null', 'scalar'], 'map_value_or_null', { mapTypes: [TASK_STORAGE] })],
+  [157, p('bpf_task_storage_delete', ['map', 'any'], 'integer', { mapTypes: [TASK_STORAGE] })],
+  [158, p('bpf_get_current_task_btf', [])],
   [163, p('bpf_check_mtu', ['ctx', 'scalar', 'u32_inout', 'scalar', 'scalar'])],
   // The string helpers: `str` of bpf_snprintf may be null with size 0 (it is written, as far as the
   // analysis goes a read); the format and bpf_strncmp's second string are constant strings, checked
