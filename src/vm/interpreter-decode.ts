@@ -64,9 +64,9 @@ export const FUSED_BASE = 170;
  * profiler ticks to re-optimize a bigger function after a deopt (one comes whenever an optimized loop
  * meets an operation it has no feedback for, e.g. a new program's first `mod`): with 50 pairs and 35
  * triples the quick bench regularly ran a whole benchmark unoptimized on the JS loop (3-40x slower).
- * The default engine is the WebAssembly core (interpreter-core.ts), which never deoptimizes; with these
- * 40 pairs and 5 triples it runs the suite in 0.96-0.97 the CPU time of 25 and 2, and the JS loop
- * showed no such collapse (docs/benchmarks.md, 2026-12-05 evening).
+ * With these 40 pairs and 5 triples the JS loop showed no such collapse (docs/benchmarks.md, 2026-12-05
+ * evening). The default engine, the WebAssembly core (interpreter-core.ts), never deoptimizes and
+ * re-fuses its copy of the words with a longer list of its own (interpreter-core-fused.ts).
  */
 export const FUSED: readonly (readonly string[])[] = [
   ['mov64_x', 'add64_x'],
