@@ -8,6 +8,7 @@ import type { BpfObject } from '../elf/loader.js';
 import type { BpfMap } from '../maps/map.js';
 import { BloomFilterMap } from '../maps/bloom.js';
 import { CgroupArrayMap } from '../maps/cgroup-array.js';
+import { UserRingBufMap } from '../maps/user-ringbuf.js';
 import { MapType, mapTypeName } from '../maps/types.js';
 import { EbpfError } from '../errors.js';
 import { decodeValue, encodeValue, formatValue, typeName, type JsonValue, type ValueType } from './btf-values.js';
@@ -120,6 +121,9 @@ export function dumpMap(obj: BpfObject, map: BpfMap): MapDump {
   }
   if (map instanceof BloomFilterMap) {
     return { ...base, entries: [], note: `bloom filter, ${map.bitsSet()} of ${map.bitCount} bits set by ${map.hashes} hash functions (values are not kept: test one with the API, obj.map('${map.name}').has(value))` };
+  }
+  if (map instanceof UserRingBufMap) {
+    return { ...base, entries: [], note: `user ring buffer, ${map.pending} samples waiting (${map.freeBytes} of ${map.spec.maxEntries} bytes free; the host submits samples with the API, obj.map('${map.name}').submit(bytes))` };
   }
   if (map instanceof CgroupArrayMap) {
     const slots = map.cgroups();

@@ -43,6 +43,7 @@ import { mtuHelpers } from '../helpers/mtu.js';
 import { skStorageHelpers } from '../helpers/sk-storage.js';
 import { cgroupHelpers } from '../helpers/cgroup.js';
 import { taskStorageHelpers } from '../helpers/task-storage.js';
+import { userRingbufHelpers } from '../helpers/user-ringbuf.js';
 import { skbInfoHelpers } from '../helpers/skb-info.js';
 import { DEFAULT_TRACE_BUFFER_BYTES, TraceLog } from '../helpers/trace-log.js';
 import { ProgramRunner, type RunOptions } from '../context/runner.js';
@@ -461,6 +462,7 @@ export class BpfObject {
     for (const [id, entry] of skStorageHelpers(env, socketMemory)) this.helperTable.set(id, entry);
     for (const [id, entry] of cgroupHelpers(env.mapByHandle)) this.helperTable.set(id, entry);
     for (const [id, entry] of taskStorageHelpers(this.memory, env.mapByHandle)) this.helperTable.set(id, entry);
+    for (const [id, entry] of userRingbufHelpers(env.mapByHandle)) this.helperTable.set(id, entry);
     for (const [id, entry] of tracingHelpers({ memory: this.memory, mapByHandle: env.mapByHandle, cpu })) this.helperTable.set(id, entry);
     for (const [id, entry] of parts.coreHelpers) this.helperTable.set(id, entry);
     for (const [id, entry] of this.externs.helpers) this.helperTable.set(id, entry);

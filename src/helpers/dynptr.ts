@@ -44,6 +44,17 @@ const READ_ONLY = 0x8000_0000;
 
 const u32 = (r: bigint): number => Number(r & 0xffff_ffffn);
 
+/**
+ * Write a local dynptr to `size` bytes at `data` into `out` (16 bytes), in the layout the dynptr helpers
+ * read; `readOnly` makes `bpf_dynptr_write` refuse it and `bpf_dynptr_data` give NULL.
+ */
+export function writeLocalDynptr(out: Uint8Array, data: number, size: number, readOnly: boolean): void {
+  const view = new DataView(out.buffer, out.byteOffset, DYNPTR_SIZE);
+  view.setBigUint64(0, BigInt(data), true);
+  view.setUint32(8, (size | (TYPE_LOCAL << TYPE_SHIFT) | (readOnly ? READ_ONLY : 0)) >>> 0, true);
+  view.setUint32(12, 0, true);
+}
+
 /** What the dynptr helpers need from the loaded object. */
 export interface DynptrEnvironment {
   readonly memory: VmMemory;

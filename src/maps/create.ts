@@ -8,6 +8,7 @@ import { ArrayMap } from './array.js';
 import { BloomFilterMap } from './bloom.js';
 import { CgroupArrayMap } from './cgroup-array.js';
 import { MAX_STORAGE_TASKS, TaskStorageMap } from './task-storage.js';
+import { UserRingBufMap } from './user-ringbuf.js';
 import { HashMap } from './hash.js';
 import { LpmTrieMap } from './lpm.js';
 import { DEFAULT_MAX_MAP_BYTES, MAX_MAP_BYTES_LIMIT, type BpfMap } from './map.js';
@@ -31,7 +32,6 @@ const UNSUPPORTED_WHY: Readonly<Record<number, string>> = {
   20: 'it holds SO_REUSEPORT socket groups for sk_reuseport programs, a program type tsbpf does not run',
   26: 'it implements a kernel operations table (struct_ops programs such as TCP congestion control), which has no host here',
   28: 'its values hang off inodes (LSM programs), which tsbpf does not model',
-  31: 'user space writes its samples and bpf_user_ringbuf_drain reads them, which tsbpf does not have yet',
   32: 'its values hang off struct cgroup pointers, which tsbpf\'s simulated tasks and events do not give',
   33: 'its pages are memory the program and user space share at addresses the program computes (BPF arena), which tsbpf\'s 32-bit address space does not model',
 };
@@ -96,6 +96,8 @@ export function createMap(memory: VmMemory, spec: MapSpec, options: MapOptions =
       return new CgroupArrayMap(memory, spec);
     case MapType.TASK_STORAGE:
       return new TaskStorageMap(memory, spec);
+    case MapType.USER_RINGBUF:
+      return new UserRingBufMap(memory, spec);
     case MapType.BLOOM_FILTER:
       // Its bits are bounded by the limit rather than refused beyond it: fewer bits only mean more false positives.
       return new BloomFilterMap(memory, spec, limit);
@@ -131,6 +133,7 @@ function arenaBytes(spec: MapSpec, cpus: number, sockets: number): number {
     case MapType.LRU_PERCPU_HASH:
       return values * cpus;
     case MapType.RINGBUF:
+    case MapType.USER_RINGBUF:
       return spec.maxEntries;
     default:
       return 0;

@@ -18,4 +18,5 @@ export type { SkStorageMap } from './sk-storage.js';
 export { BLOOM_DEFAULT_HASHES, type BloomFilterMap } from './bloom.js';
 export type { CgroupArrayMap } from './cgroup-array.js';
 export { MAX_STORAGE_TASKS, type TaskStorageMap } from './task-storage.js';
+export type { UserRingBufMap } from './user-ringbuf.js';
 export { MapFlag } from './rules.js';

@@ -52,6 +52,7 @@ const RULES: ReadonlyMap<number, ShapeRule> = new Map<number, ShapeRule>([
   [MapType.QUEUE, { flags: ACCESS | PROG_ACCESS }],
   [MapType.STACK, { flags: ACCESS | PROG_ACCESS }],
   [MapType.RINGBUF, { flags: F.NUMA_NODE }],
+  [MapType.USER_RINGBUF, { flags: F.NUMA_NODE }],
   [MapType.BLOOM_FILTER, { flags: ACCESS | F.ZERO_SEED | PROG_ACCESS }],
   // Local storage: one value per socket, created on demand; no preallocation, and no size.
   [MapType.SK_STORAGE, { flags: F.NO_PREALLOC | F.CLONE, required: F.NO_PREALLOC }],

@@ -9,13 +9,13 @@ export const MapType = {
   HASH: 1, ARRAY: 2, PROG_ARRAY: 3, PERF_EVENT_ARRAY: 4, PERCPU_HASH: 5, PERCPU_ARRAY: 6, STACK_TRACE: 7,
   CGROUP_ARRAY: 8, LRU_HASH: 9, LRU_PERCPU_HASH: 10, LPM_TRIE: 11, ARRAY_OF_MAPS: 12, HASH_OF_MAPS: 13,
   DEVMAP: 14, SOCKMAP: 15, CPUMAP: 16, XSKMAP: 17, SOCKHASH: 18, QUEUE: 22, STACK: 23, SK_STORAGE: 24, DEVMAP_HASH: 25,
-  RINGBUF: 27, TASK_STORAGE: 29, BLOOM_FILTER: 30,
+  RINGBUF: 27, TASK_STORAGE: 29, BLOOM_FILTER: 30, USER_RINGBUF: 31,
 } as const;
 
 /** Kernel map types tsbpf does not create, by value: named in messages only. */
 const OTHER_MAP_TYPES: Readonly<Record<number, string>> = {
   19: 'CGROUP_STORAGE', 20: 'REUSEPORT_SOCKARRAY', 21: 'PERCPU_CGROUP_STORAGE', 26: 'STRUCT_OPS',
-  28: 'INODE_STORAGE', 31: 'USER_RINGBUF', 32: 'CGRP_STORAGE', 33: 'ARENA',
+  28: 'INODE_STORAGE', 32: 'CGRP_STORAGE', 33: 'ARENA',
 };
 
 /** Human-readable names of map types, for messages. */

@@ -89,6 +89,8 @@ export type KernelRequest =
   | { readonly op: 'update'; readonly map: Ref | number; readonly key: Uint8Array; readonly value: Uint8Array; readonly flags?: number }
   /** Store the cgroup v2 directory at `path` (no spaces) at `index` of a cgroup array (the runner opens it). */
   | { readonly op: 'cgroup'; readonly map: Ref | number; readonly index: number; readonly path: string }
+  /** Write one sample into a user ring buffer, as its user-space producer (libbpf's user_ring_buffer) does. */
+  | { readonly op: 'usample'; readonly map: Ref | number; readonly bytes: Uint8Array }
   | { readonly op: 'freeze'; readonly map: Ref | number }
   | { readonly op: 'dump'; readonly map: Ref | number }
   | { readonly op: 'close'; readonly fd: Ref | number }
@@ -199,6 +201,8 @@ function requestLine(r: KernelRequest): string {
     case 'cgroup':
       if (/\s/.test(r.path)) throw new Error(`kernel runner: no spaces in paths (${r.path})`);
       return `cgroup ${fdToken(r.map)} ${r.index} ${r.path}`;
+    case 'usample':
+      return `usample ${fdToken(r.map)} ${hex(r.bytes)}`;
     case 'freeze':
       return `freeze ${fdToken(r.map)}`;
     case 'dump':

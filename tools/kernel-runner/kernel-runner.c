@@ -49,6 +49,9 @@
  *   cgroup <map_fd> <index> <path>              -> ok | err <errno> <text>
  *     Opens the cgroup v2 directory at path (no spaces) and stores its fd at index of a cgroup array
  *     (the map keeps the cgroup; the fd is closed).
+ *   usample <map_fd> <bytes>                    -> ok | err <errno> <text>
+ *     Writes one sample (hex, or "-" for none) into a user ring buffer, as its user-space producer does
+ *     (libbpf's user_ring_buffer: reserve, copy, submit).
  *   freeze <map_fd>                             -> ok | err <errno> <text>
  *     BPF_MAP_FREEZE, as libbpf does to .rodata / .kconfig before loading: the verifier then reads
  *     loads from a read-only (BPF_F_RDONLY_PROG) array's value at constant offsets as constants.
@@ -468,6 +471,32 @@ static void cmd_cgroup(char **t, int n) {
   close(cg);
 }
 
+static void cmd_usample(char **t, int n) {
+  long map;
+  unsigned char *bytes = NULL;
+  long len;
+  if (n != 3 || parse_fd(t[1], &map) || (len = from_hex(t[2], &bytes)) < 0) {
+    free(bytes);
+    reply_err(EINVAL, "usage: usample <map_fd> <bytes>");
+    return;
+  }
+  struct user_ring_buffer *rb = user_ring_buffer__new((int)map, NULL);
+  if (rb == NULL) {
+    free(bytes);
+    reply_err(errno, strerror(errno));
+    return;
+  }
+  void *sample = user_ring_buffer__reserve(rb, (__u32)len);
+  if (sample == NULL) reply_err(errno, strerror(errno));
+  else {
+    if (len > 0) memcpy(sample, bytes, (size_t)len);
+    user_ring_buffer__submit(rb, sample);
+    printf("ok\n");
+  }
+  user_ring_buffer__free(rb);
+  free(bytes);
+}
+
 static long cmd_dump(char **t, int n) {
   long fd;
   if (n != 2 || parse_fd(t[1], &fd)) {
@@ -572,6 +601,7 @@ int main(void) {
     else if (strcmp(t[0], "update") == 0) fd = cmd_update(t, n);
     else if (strcmp(t[0], "dump") == 0) fd = cmd_dump(t, n);
     else if (strcmp(t[0], "cgroup") == 0) cmd_cgroup(t, n);
+    else if (strcmp(t[0], "usample") == 0) cmd_usample(t, n);
     else if (strcmp(t[0], "freeze") == 0) {
       long m;
       if (n != 2 || parse_fd(t[1], &m)) reply_err(EINVAL, "usage: freeze <map_fd>");

@@ -103,6 +103,7 @@ const LRU_PERCPU_HASH = 10;
 const SK_STORAGE = 24;
 const CGROUP_ARRAY = 8;
 const TASK_STORAGE = 29;
+const USER_RINGBUF = 31;
 
 const p = (name: string, args: ArgKind[], ret: ReturnKind = 'integer', extra: Partial<HelperProto> = {}): HelperProto => ({ name, args, ret, ...extra });
 
@@ -218,6 +219,7 @@ export const HELPER_PROTOS: ReadonlyMap<number, HelperProto> = new Map([
   // follow the helper into it (see the warning at its lddw); the context pointer may be anything.
   [164, p('bpf_for_each_map_elem', ['map', 'any', 'any', 'scalar'])],
   [181, p('bpf_loop', ['scalar', 'any', 'any', 'scalar'])],
+  [209, p('bpf_user_ringbuf_drain', ['map', 'any', 'any', 'scalar'], 'integer', { mapTypes: [USER_RINGBUF] })],
   [165, p('bpf_snprintf', ['mem_or_null', 'size_or_zero', 'any', 'mem_or_null', 'size_or_zero'])],
   [173, p('bpf_get_func_ip', ['ctx'])],
   [174, p('bpf_get_attach_cookie', ['ctx'])],
