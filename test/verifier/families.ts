@@ -117,11 +117,13 @@ const FAMILIES: Record<string, readonly Template[]> = {
     },
     (d) => {
       // a variable offset into the stack, written or read
-      const mask = d.pick([7, 15, 31, 63]);
+      // the index: a mask (low bits unknown), an aligned mask, or a shifted one (low bits known zero)
+      const index = d.pick(['r0 &= 7', 'r0 &= 15', 'r0 &= 31', 'r0 &= 63', 'r0 &= 24', 'r0 &= 3\nr0 <<= 3', 'r0 &= 6', 'r0 &= 3\nr0 *= 4']);
       const sub = d.pick([16, 32, 64, 8]);
       const write = d.p(0.5);
-      const lines = ['r1 = 0', '*(u64 *)(r10 - 8) = r1', '*(u64 *)(r10 - 16) = r1', '*(u64 *)(r10 - 24) = r1', '*(u64 *)(r10 - 32) = r1', RANDOM, `r0 &= ${mask}`, 'r2 = r10', `r2 += -${sub}`, 'r2 += r0'];
-      lines.push(write ? `*(${u(d.pick([1, 1, 8]))} *)(r2 + 0) = 1` : `r3 = *(${u(d.pick([1, 1, 8]))} *)(r2 + 0)`, 'r0 = 0', 'exit');
+      const lines = ['r1 = 0', '*(u64 *)(r10 - 8) = r1', '*(u64 *)(r10 - 16) = r1', '*(u64 *)(r10 - 24) = r1', '*(u64 *)(r10 - 32) = r1', RANDOM, index, 'r2 = r10', `r2 += -${sub}`, 'r2 += r0'];
+      const size = d.pick([1, 2, 4, 8, 8]);
+      lines.push(write ? `*(${u(size)} *)(r2 + 0) = 1` : `r3 = *(${u(size)} *)(r2 + 0)`, 'r0 = 0', 'exit');
       return { type: 'xdp', lines };
     },
     (d) => {

@@ -157,14 +157,16 @@ function pointerOp(env: Env, w: Work, pc: number, i: Insn, op: ScalarOp, dst: Va
   const exact = lo === hi;
   const nlo = ptr.lo + Number(lo);
   const nhi = ptr.hi + Number(hi);
+  // the variable part moves in steps of the number's known alignment
+  const va = exact ? ptr.va : Math.min(ptr.va, s.tz ?? 0);
   if (ptr.type === 'packet') {
     if (exact) return { ...ptr, lo: nlo, hi: nhi, k: ptr.k + Number(lo) };
     // a variable offset: a new relation named after this instruction; older holders of it lose theirs
     const id = pc * 16 + 1;
     forget(w, id);
-    return { ...ptr, lo: nlo, hi: nhi, id, k: 0 };
+    return { ...ptr, lo: nlo, hi: nhi, id, k: 0, va };
   }
-  return { ...ptr, lo: nlo, hi: nhi };
+  return { ...ptr, lo: nlo, hi: nhi, va };
 }
 
 /** After a rejected pointer operation the register is unusable (any use reports again). */

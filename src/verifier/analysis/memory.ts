@@ -249,6 +249,11 @@ function stackAccess(env: Env, w: Work, a: Access): Value | undefined {
     env.report(pc, 'stack-access', `misaligned stack access off ${base.lo}+${a.off} size ${a.size}: stack accesses are aligned to their size`);
     return undefined;
   }
+  // a variable offset: its known low bits must make every offset a multiple of the size
+  if (!exact && a.size > 1 && (2 ** Math.min(base.va, 30) < a.size || ((lo % a.size) + a.size) % a.size !== 0)) {
+    env.report(pc, 'stack-access', `misaligned stack access off [${lo}, ${hi}] (in steps of ${2 ** Math.min(base.va, 30)}) size ${a.size}: stack accesses are aligned to their size`);
+    return undefined;
+  }
   if (!write || a.atomic === true) {
     const frame = w.frames[base.frame]!;
     if (dynptrBytes(frame, start, end)) {

@@ -11,6 +11,23 @@ export interface Scalar {
   readonly umax: bigint;
   readonly smin: bigint;
   readonly smax: bigint;
+  /** Known trailing zero bits: every value is a multiple of 2^tz (undefined: none known). */
+  readonly tz?: number;
+}
+
+/** Trailing zero bits of a 64-bit value (64 for 0). */
+export function ctz(v: bigint): number {
+  const u = BigInt.asUintN(64, v);
+  if (u === 0n) return 64;
+  let n = 0;
+  while (((u >> BigInt(n)) & 1n) === 0n) n++;
+  return n;
+}
+
+/** `s` with `tz` known trailing zero bits (none when 0). */
+function withTz(s: Scalar, tz: number): Scalar {
+  if (tz <= 0) return s.tz === undefined ? s : { umin: s.umin, umax: s.umax, smin: s.smin, smax: s.smax };
+  return { ...s, tz: Math.min(tz, 64) };
 }
 
 export const U64_MAX = (1n << 64n) - 1n;
@@ -25,7 +42,7 @@ export const TOP: Scalar = { umin: 0n, umax: U64_MAX, smin: S64_MIN, smax: S64_M
 export function constant(v: bigint): Scalar {
   const u = BigInt.asUintN(64, v);
   const s = BigInt.asIntN(64, v);
-  return { umin: u, umax: u, smin: s, smax: s };
+  return withTz({ umin: u, umax: u, smin: s, smax: s }, ctz(u));
 }
 
 /** Values in the unsigned interval `[lo, hi]`. */
@@ -68,27 +85,30 @@ export function sync(s: Scalar): Scalar | undefined {
     }
   }
   if (smin > smax || umin > umax) return undefined;
-  return { umin, umax, smin, smax };
+  return withTz({ umin, umax, smin, smax }, umin === umax ? ctz(umin) : (s.tz ?? 0));
 }
 
 /** Smallest set containing both. */
 export function join(a: Scalar, b: Scalar): Scalar {
-  return {
-    umin: a.umin < b.umin ? a.umin : b.umin,
-    umax: a.umax > b.umax ? a.umax : b.umax,
-    smin: a.smin < b.smin ? a.smin : b.smin,
-    smax: a.smax > b.smax ? a.smax : b.smax,
-  };
+  return withTz(
+    {
+      umin: a.umin < b.umin ? a.umin : b.umin,
+      umax: a.umax > b.umax ? a.umax : b.umax,
+      smin: a.smin < b.smin ? a.smin : b.smin,
+      smax: a.smax > b.smax ? a.smax : b.smax,
+    },
+    Math.min(a.tz ?? 0, b.tz ?? 0),
+  );
 }
 
-/** Every value of `b` is in `a` (both intervals contain `b`'s). */
+/** Every value of `b` is in `a` (both intervals contain `b`'s, and `a`'s known zero bits are `b`'s). */
 export function contains(a: Scalar, b: Scalar): boolean {
-  return a.umin <= b.umin && a.umax >= b.umax && a.smin <= b.smin && a.smax >= b.smax;
+  return a.umin <= b.umin && a.umax >= b.umax && a.smin <= b.smin && a.smax >= b.smax && (a.tz ?? 0) <= (b.tz ?? 0);
 }
 
 /** Same set. */
 export function equal(a: Scalar, b: Scalar): boolean {
-  return a.umin === b.umin && a.umax === b.umax && a.smin === b.smin && a.smax === b.smax;
+  return a.umin === b.umin && a.umax === b.umax && a.smin === b.smin && a.smax === b.smax && (a.tz ?? 0) === (b.tz ?? 0);
 }
 
 /** Thresholds a growing bound jumps to when widened, so that loops converge in a few steps. */
@@ -131,12 +151,12 @@ export function low32(s: Scalar): Scalar {
     smin = umin - (1n << 32n);
     smax = umax - (1n << 32n);
   }
-  return { umin, umax, smin, smax };
+  return withTz({ umin, umax, smin, smax }, Math.min(s.tz ?? 0, 32));
 }
 
 /** A 32-bit result (bounds within 32 bits) zero-extended into a 64-bit register. */
 export function zeroExtend32(s32: Scalar): Scalar {
-  return sync({ umin: s32.umin, umax: s32.umax, smin: 0n, smax: U32_MAX }) ?? unsignedRange(0n, U32_MAX);
+  return sync(withTz({ umin: s32.umin, umax: s32.umax, smin: 0n, smax: U32_MAX }, s32.tz ?? 0)) ?? unsignedRange(0n, U32_MAX);
 }
 
 /** A 64-bit set sign-extended from its low `bits` bits. */
@@ -219,6 +239,22 @@ function bitCeil(v: bigint): bigint {
  * operations). The result is in the same width.
  */
 export function binary(op: ScalarOp, a: Scalar, b: Scalar, bits: 32 | 64): Scalar {
+  const r = binaryRange(op, a, b, bits);
+  const c = constValue(r);
+  if (c !== undefined) return withTz(r, Math.min(ctz(c), bits));
+  // known trailing zeros, where the operation keeps them
+  const ta = a.tz ?? 0;
+  const tb = b.tz ?? 0;
+  const cb = constValue(b);
+  let tz = 0;
+  if (op === 'add' || op === 'sub' || op === 'or') tz = Math.min(ta, tb);
+  else if (op === 'mul') tz = ta + tb;
+  else if (op === 'and') tz = Math.max(ta, tb);
+  else if (op === 'lsh' && cb !== undefined) tz = ta + Number(cb & BigInt(bits - 1));
+  return withTz(r, Math.min(tz, bits));
+}
+
+function binaryRange(op: ScalarOp, a: Scalar, b: Scalar, bits: 32 | 64): Scalar {
   const ca = constValue(a);
   const cb = constValue(b);
   if (ca !== undefined && cb !== undefined) {

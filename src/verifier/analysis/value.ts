@@ -64,9 +64,26 @@ export interface Value {
   /** Ring buffer memory: size of the region, and the reference it holds (0: none). */
   readonly size: number;
   readonly ref: number;
+  /**
+   * Pointers: the offset is `lo` plus a multiple of 2^va (64: no variable part), so a variable-offset
+   * access can be checked for alignment as the kernel's known bits check it.
+   */
+  readonly va: number;
 }
 
-const BASE: Value = { type: 'uninit', scalar: TOP, lo: 0, hi: 0, frame: 0, map: 0, maps: undefined, id: 0, k: 0, size: 0, ref: 0 };
+const BASE: Value = { type: 'uninit', scalar: TOP, lo: 0, hi: 0, frame: 0, map: 0, maps: undefined, id: 0, k: 0, size: 0, ref: 0, va: 64 };
+
+/** Trailing zero bits of a difference of offsets (64 for none). */
+function ctzNum(d: number): number {
+  if (d === 0) return 64;
+  let n = 0;
+  let x = Math.abs(d);
+  while (x % 2 === 0) {
+    x /= 2;
+    n++;
+  }
+  return n;
+}
 
 /** Most maps one map pointer may stand for; past it a join gives an unknown number. */
 export const MAX_MAP_SET = 64;
@@ -117,7 +134,7 @@ export function valueEqual(a: Value, b: Value): boolean {
   if (a === b) return true;
   if (a.type !== b.type) return false;
   if (a.type === 'scalar') return scalarEqual(a.scalar, b.scalar);
-  return a.lo === b.lo && a.hi === b.hi && a.frame === b.frame && a.map === b.map && sameMaps(a, b) && a.id === b.id && a.k === b.k && a.size === b.size && a.ref === b.ref;
+  return a.lo === b.lo && a.hi === b.hi && a.frame === b.frame && a.map === b.map && sameMaps(a, b) && a.id === b.id && a.k === b.k && a.size === b.size && a.ref === b.ref && a.va === b.va;
 }
 
 /**
@@ -132,6 +149,8 @@ export function covers(a: Value, b: Value): boolean {
   // a linked scalar covers only the same link (the narrowing it allows must hold for b too)
   if (a.type === 'scalar') return (a.id === 0 || (a.id === b.id && a.k === b.k)) && scalarContains(a.scalar, b.scalar);
   if (a.frame !== b.frame || a.size !== b.size || a.ref !== b.ref || b.lo < a.lo || b.hi > a.hi) return false;
+  // b's offsets must be among a's: a's alignment step divides b's, and b's anchor is on a's grid
+  if (a.va < 64 && (b.va < a.va || ctzNum(b.lo - a.lo) < a.va)) return false;
   if (a.maps !== undefined || b.maps !== undefined) {
     const x = mapsOf(a);
     if (!mapsOf(b).every((m) => x.includes(m))) return false;
@@ -183,7 +202,9 @@ export function joinValue(a: Value, b: Value, fresh: number, widening: boolean):
     id = fresh;
     k = 0;
   }
-  return { ...a, ...maps, lo, hi, id, k };
+  // the offsets of both lie on the grid of step 2^va through `lo`
+  const va = Math.min(a.va, b.va, ctzNum(a.lo - b.lo), ctzNum(lo - a.lo));
+  return { ...a, ...maps, lo, hi, id, k, va };
 }
 
 /** The kernel's name of a type, as its messages print it. */
