@@ -24,14 +24,7 @@ const TABLE = JSON.parse(readFileSync(join(import.meta.dirname, 'families-kernel
 const NEEDS_BTF = new Set(['callbacks', 'spin_lock']);
 
 /** Disagreements on the recorded table, `family#index`, with the cause. */
-const KNOWN: Record<string, string> = {
-  // kernel accepts: a 32-bit signed bound (w1 s<= 15) and a later one (w1 s>= 0) together bound r1; the
-  // analysis keeps 64-bit bounds only, and the first is lost before the second is seen
-  'jmp32_bounds#27': '32-bit signed bounds of two jumps',
-  'jmp32_bounds#33': '32-bit signed bounds of two jumps',
-  'jmp32_bounds#34': '32-bit signed bounds of two jumps',
-  'jmp32_bounds#35': '32-bit signed bounds of two jumps',
-};
+const KNOWN: Record<string, string> = {};
 
 const accepts = (p: FamilyProgram): boolean => checkProgram(assemble(p.source), { level: 'kernel', programType: p.type, maps: FAMILY_MAPS }).every((i) => i.severity !== 'error');
 

@@ -59,7 +59,11 @@ export function refineEdge(w: Work, i: Insn, op: Extract<Operation, { kind: 'jco
     }
     const r = refineScalars(rel, low32(a.scalar), low32(b.scalar), 32);
     if (r === undefined) return false;
-    const lift = (v: Scalar, n: Scalar): Scalar => (v.umax <= 0xffff_ffffn ? (sync({ umin: n.umin, umax: n.umax, smin: v.smin, smax: v.smax }) ?? v) : v);
+    // the 64-bit bounds narrow when the high half is zero; the 32-bit bounds are kept beside them
+    const lift = (v: Scalar, n: Scalar): Scalar => {
+      const s64 = v.umax <= 0xffff_ffffn ? (sync({ umin: n.umin, umax: n.umax, smin: v.smin, smax: v.smax }) ?? v) : v;
+      return { ...s64, b32: { umin: n.umin, umax: n.umax, smin: n.smin, smax: n.smax } };
+    };
     w.regs[i.dst] = keepLink(a, scalarValue(lift(a.scalar, r[0])));
     if (srcReg >= 0) w.regs[srcReg] = keepLink(b, scalarValue(lift(b.scalar, r[1])));
     narrowAll(w, i.dst, srcReg);

@@ -13,6 +13,19 @@ export interface Scalar {
   readonly smax: bigint;
   /** Known trailing zero bits: every value is a multiple of 2^tz (undefined: none known). */
   readonly tz?: number;
+  /**
+   * Bounds of the low 32 bits learnt from 32-bit jumps (unsigned and signed 32-bit intervals), kept
+   * beside the 64-bit ones as the kernel keeps its 32-bit bounds; any operation but a narrowing drops them.
+   */
+  readonly b32?: Bounds32;
+}
+
+/** A 32-bit view's bounds: unsigned in [0, 2^32), signed in [-2^31, 2^31). */
+export interface Bounds32 {
+  readonly umin: bigint;
+  readonly umax: bigint;
+  readonly smin: bigint;
+  readonly smax: bigint;
 }
 
 /** Trailing zero bits of a 64-bit value (64 for 0). */
@@ -90,7 +103,7 @@ export function sync(s: Scalar): Scalar | undefined {
 
 /** Smallest set containing both. */
 export function join(a: Scalar, b: Scalar): Scalar {
-  return withTz(
+  const j = withTz(
     {
       umin: a.umin < b.umin ? a.umin : b.umin,
       umax: a.umax > b.umax ? a.umax : b.umax,
@@ -99,16 +112,25 @@ export function join(a: Scalar, b: Scalar): Scalar {
     },
     Math.min(a.tz ?? 0, b.tz ?? 0),
   );
+  if (a.b32 === undefined || b.b32 === undefined) return j;
+  const [x, y] = [a.b32, b.b32];
+  return { ...j, b32: { umin: x.umin < y.umin ? x.umin : y.umin, umax: x.umax > y.umax ? x.umax : y.umax, smin: x.smin < y.smin ? x.smin : y.smin, smax: x.smax > y.smax ? x.smax : y.smax } };
 }
 
 /** Every value of `b` is in `a` (both intervals contain `b`'s, and `a`'s known zero bits are `b`'s). */
 export function contains(a: Scalar, b: Scalar): boolean {
-  return a.umin <= b.umin && a.umax >= b.umax && a.smin <= b.smin && a.smax >= b.smax && (a.tz ?? 0) <= (b.tz ?? 0);
+  if (!(a.umin <= b.umin && a.umax >= b.umax && a.smin <= b.smin && a.smax >= b.smax && (a.tz ?? 0) <= (b.tz ?? 0))) return false;
+  if (a.b32 === undefined) return true;
+  const l = low32(b);
+  return a.b32.umin <= l.umin && a.b32.umax >= l.umax && a.b32.smin <= l.smin && a.b32.smax >= l.smax;
 }
 
 /** Same set. */
 export function equal(a: Scalar, b: Scalar): boolean {
-  return a.umin === b.umin && a.umax === b.umax && a.smin === b.smin && a.smax === b.smax && (a.tz ?? 0) === (b.tz ?? 0);
+  if (!(a.umin === b.umin && a.umax === b.umax && a.smin === b.smin && a.smax === b.smax && (a.tz ?? 0) === (b.tz ?? 0))) return false;
+  const x = a.b32;
+  const y = b.b32;
+  return x === y || (x !== undefined && y !== undefined && x.umin === y.umin && x.umax === y.umax && x.smin === y.smin && x.smax === y.smax);
 }
 
 /** Thresholds a growing bound jumps to when widened, so that loops converge in a few steps. */
@@ -150,6 +172,18 @@ export function low32(s: Scalar): Scalar {
   } else if (umin >= 1n << 31n) {
     smin = umin - (1n << 32n);
     smax = umax - (1n << 32n);
+  }
+  const b = s.b32;
+  if (b !== undefined) {
+    // what 32-bit jumps proved narrows the view; where the sign is known each interval narrows the other
+    umin = umin > b.umin ? umin : b.umin;
+    umax = umax < b.umax ? umax : b.umax;
+    smin = smin > b.smin ? smin : b.smin;
+    smax = smax < b.smax ? smax : b.smax;
+    if (smin >= 0n) [umin, umax] = [umin > smin ? umin : smin, umax < smax ? umax : smax];
+    if (umax < 1n << 31n) [smin, smax] = [smin > umin ? smin : umin, smax < umax ? smax : umax];
+    // an empty view cannot arise from a sound state; keep the derived one if it does
+    if (umin > umax || smin > smax) return low32({ umin: s.umin, umax: s.umax, smin: s.smin, smax: s.smax });
   }
   return withTz({ umin, umax, smin, smax }, Math.min(s.tz ?? 0, 32));
 }
