@@ -232,7 +232,9 @@ function tripCount(rel: string, step: readonly [bigint, bigint], dt: readonly [b
   if (decreasing && (rel === 'ult' || rel === 'ule' || rel === 'slt' || rel === 'sle')) {
     const floor = signed ? -limit - 1n : 0n;
     if (k.min <= floor) return undefined;
-    const dist = first.max - k.min;
+    // an unsigned value that may step below 0 on the way in wraps to the top: the count is that of the largest
+    const top = !signed && first.min < 0n ? limit : first.max;
+    const dist = top - k.min;
     return dist < 0n ? 1n : dist / -step[1] + 2n;
   }
   if (rel === 'eq' && k.min === k.max) {

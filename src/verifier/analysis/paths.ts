@@ -167,16 +167,21 @@ function pointerKey(s: State, filled: readonly [number, number], consts: boolean
   for (const [id, n] of s.pkt) key += `${id}:${n},`;
   // scalars: the constant (while few states are kept) and which register a scalar is linked to (a
   // join of a linked and an unlinked copy loses the link, and with it what a later check proves)
-  const firstOf = new Map<number, number>();
-  s.regs.forEach((v, r) => {
-    let link = '';
-    if (v.type === 'scalar' && v.id !== 0) {
-      const first = firstOf.get(v.id);
-      if (first === undefined) firstOf.set(v.id, r);
-      else link = `~${first}+${v.k}`;
+  const regs = s.regs;
+  for (let r = 0; r < regs.length; r++) {
+    const v = regs[r]!;
+    if (v.type === 'uninit') key += ',';
+    else if (v.type !== 'scalar') key += `${v.lo}/${v.hi}/${v.id}/${v.k},`;
+    else {
+      let link = '';
+      if (v.id !== 0) {
+        let first = 0;
+        while (first < r && !(regs[first]!.type === 'scalar' && regs[first]!.id === v.id)) first++;
+        if (first < r) link = `~${first}+${v.k}`;
+      }
+      key += consts ? `${constKey(v)}${link},` : `${link},`;
     }
-    key += v.type === 'uninit' ? ',' : v.type === 'scalar' ? `${consts ? constKey(v) : ''}${link},` : `${v.lo}/${v.hi}/${v.id}/${v.k},`;
-  });
+  }
   forKeptSpills(s, filled, (at, v) => (key += `${at}=${v.lo}/${v.hi}/${v.id}/${v.k},`));
   if (consts) forFilledConstants(s, filled, (at, v) => (key += `${at}#${v},`));
   return key;

@@ -30,17 +30,17 @@ export interface Bounds32 {
 
 /** Trailing zero bits of a 64-bit value (64 for 0). */
 export function ctz(v: bigint): number {
-  const u = BigInt.asUintN(64, v);
-  if (u === 0n) return 64;
-  let n = 0;
-  while (((u >> BigInt(n)) & 1n) === 0n) n++;
-  return n;
+  const lo = Number(v & 0xffff_ffffn);
+  if (lo !== 0) return 31 - Math.clz32(lo & -lo);
+  const hi = Number((v >> 32n) & 0xffff_ffffn);
+  return hi === 0 ? 64 : 63 - Math.clz32(hi & -hi);
 }
 
 /** `s` with `tz` known trailing zero bits (none when 0). */
 function withTz(s: Scalar, tz: number): Scalar {
   if (tz <= 0) return s.tz === undefined ? s : { umin: s.umin, umax: s.umax, smin: s.smin, smax: s.smax };
-  return { ...s, tz: Math.min(tz, 64) };
+  const t = tz > 64 ? 64 : tz;
+  return s.tz === t ? s : { umin: s.umin, umax: s.umax, smin: s.smin, smax: s.smax, tz: t };
 }
 
 export const U64_MAX = (1n << 64n) - 1n;
