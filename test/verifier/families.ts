@@ -449,6 +449,47 @@ const FAMILIES: Record<string, readonly Template[]> = {
       return { type: 'xdp', lines: lines.flatMap((l) => l.split('\n')).filter((x) => x !== '') };
     },
   ],
+  /** Loops: bounds, steps and conditions that terminate or do not, counters kept on the stack. */
+  loops: [
+    (d) => {
+      const bound = d.pick([4, 16, 100, 1000]);
+      const step = d.pick(['r1 += 1', 'r1 += 2', 'r1 += 0', 'r1 -= 1', 'w1 += 1', 'r1 <<= 1', 'r1 |= 1']);
+      const cond = d.pick([`if r1 < ${bound} goto l`, `if r1 != ${bound} goto l`, `if r1 s< ${bound} goto l`, `if w1 < ${bound} goto l`, `if r1 <= ${bound} goto l`, `if r1 > ${bound} goto l`]);
+      const init = d.pick(['r1 = 0', 'r1 = 1', `r1 = ${bound}`, 'call 7\nr1 = r0\nr1 &= 7']);
+      const spill = d.p(0.3);
+      const body = spill ? ['*(u64 *)(r10 - 8) = r1', 'r0 = 0', 'r1 = *(u64 *)(r10 - 8)'] : ['r0 = 0'];
+      return { type: 'xdp', lines: [init, 'l:', ...body, step, cond, 'r0 = 0', 'exit'] };
+    },
+  ],
+  /** Program exits: R0 set or not, a pointer or a number, and the range a program type requires. */
+  returns: [
+    (d) => {
+      const type = d.pick(['xdp', 'cgroup_skb', 'socket_filter', 'sched_cls', 'kprobe'] as const);
+      const r0 = d.pick(['r0 = 0', 'r0 = 1', 'r0 = 2', 'r0 = -1', '', 'r0 = r1', 'r0 = r10', 'call 7\nr0 &= 1', 'call 7\nr0 &= 3', 'call 7', 'w0 = 1', 'r0 = 0\nr0 <<= 63']);
+      const via = d.p(0.2);
+      const lines = via ? ['call 7', 'if r0 == 0 goto a', r0, 'exit', 'a:', 'r0 = 0', 'exit'] : [r0, 'exit'];
+      return { type, lines: lines.filter((l) => l !== '') };
+    },
+  ],
+  /** Ring buffer records: accesses inside and past the reserved size, before and after submit, with a constant or variable size. */
+  ringbuf_mem: [
+    (d) => {
+      const size = d.pick(['8', '16', '64', 'var', '0']);
+      const lines = ['r6 = r1', 'r1 = map_fd 3 ll'];
+      if (size === 'var') lines.push('r7 = r1', 'call 7', 'r2 = r0', 'r2 &= 15', 'r1 = r7');
+      else lines.push(`r2 = ${size}`);
+      lines.push('r3 = 0', 'call 131', 'if r0 == 0 goto out', 'r7 = r0');
+      const n = size === 'var' || size === '0' ? 8 : Number(size);
+      const sz = d.pick(SIZES);
+      const off = d.p(0.7) ? d.int(0, Math.max(0, n / sz - 1)) * sz : d.pick([-8, n, n - 4, 1]);
+      const after = d.p(0.2);
+      if (after) lines.push('r1 = r7', 'r2 = 0', 'call 132');
+      lines.push(d.p(0.5) ? `*(${u(sz)} *)(r7 + ${off}) = 1` : `r0 = *(${u(sz)} *)(r7 + ${off})`);
+      if (!after) lines.push('r1 = r7', 'r2 = 0', 'call 132');
+      lines.push('out:', 'r0 = 0', 'exit');
+      return { type: d.pick(['xdp', 'kprobe'] as const), lines: lines.flatMap((l) => l.split('\n')) };
+    },
+  ],
 };
 
 /** The family names, in report order. */
