@@ -54,11 +54,11 @@ export const LOAD_FLAG_HELP = `  --type TYPE     program type: xdp, socket, tc o
                   "ifindex", "gateway", "metric", "table"}], "neighbours": [{"ifindex",
                   "address", "mac"}]} (default: only loopback, no routes; see README)
   --sockets FILE.json
-                  the host's sockets for bpf_sk_lookup_tcp / _udp, bpf_skc_lookup_tcp and
-                  bpf_sk_assign: [{"protocol": "tcp", "local": "10.0.0.1:80"}, {"protocol":
+                  the host's sockets for bpf_sk_lookup_tcp / _udp, bpf_skc_lookup_tcp,
+                  bpf_sk_assign, socket-local storage and sock_ops events: [{"protocol": "tcp", "local": "10.0.0.1:80"}, {"protocol":
                   "tcp", "local": "10.0.0.1:80", "remote": "10.0.0.9:4321"}, {"protocol": "udp",
                   "local": "[::]:53"}, ...] with optional "state", "v6only", "netns", "mark",
-                  "priority", "boundDevIf", "rxQueue" (default: no sockets)
+                  "priority", "boundDevIf", "rxQueue", "tcp" (default: no sockets)
   --kconfig NAME=VALUE
                   a Kconfig extern's value (y, n, m, a number or a string), e.g.
                   LINUX_KERNEL_VERSION=0x050f00 or CONFIG_HZ=1000 (repeatable; default:

@@ -42,6 +42,9 @@ import { SkBuff, TcAction, XdpAction, XdpMd } from './layout.js';
 import { XDP_HEADROOM, XDP_TAILROOM, nestedRunError, type RunSpace } from './space.js';
 import { ETH_HLEN, SKB_MAX_LEN, SkbPacket, XdpPacket } from './packet-host.js';
 import { PacketSession, type SessionKind } from './session.js';
+import { checkSockOpsEvent, SockOps, sockOpsContext, type SockOpsEvent, type SockOpsResult } from './sock-ops.js';
+import { DEFAULT_CONGESTION, type SockOpsRunHost, type SockOpsSockets } from '../helpers/sockopt.js';
+import type { SocketMemory } from '../helpers/sockets.js';
 
 /** How to run. */
 export interface RunOptions {
@@ -225,6 +228,17 @@ export interface RunEnvironment {
   readonly jitEngine: Engine | undefined;
   /** Where `iter` programs find the fields of `struct bpf_iter_meta` (default: the kernel's layout). */
   readonly iterMeta?: IterMetaLayout;
+  /** The host's sockets and what sock_ops programs set on them (for {@link ProgramRunner.runSockOps}). */
+  readonly sockOps?: { readonly sockets: SocketMemory; readonly states: SockOpsSockets };
+}
+
+/** Options of a sock_ops run. */
+export interface SockOpsRunOptions extends RunOptions {
+  /**
+   * Congestion control algorithms the host has, which `bpf_setsockopt(TCP_CONGESTION)` may name
+   * (default `['cubic', 'reno']`; the first is what an unset socket reads). At most 64 names of 1 to 15 characters.
+   */
+  readonly congestion?: readonly string[];
 }
 
 const interpreter = new Interpreter();
@@ -403,6 +417,15 @@ function checkTaskHost(o: RawRunOptions | TracingRunOptions): TaskRunHost {
   return { ...(task === undefined ? {} : { task }), ...(tasks === undefined ? {} : { tasks }), ...(probeMemory === undefined ? {} : { probeMemory }) };
 }
 
+/** `options.congestion` checked (a copy), or the default. */
+function checkCongestion(list: unknown): readonly string[] {
+  if (list === undefined) return DEFAULT_CONGESTION;
+  if (!Array.isArray(list) || list.length === 0 || list.length > 64 || !list.every((n) => typeof n === 'string' && /^[\x21-\x7e]{1,15}$/.test(n))) {
+    throw new ArgumentError(`options.congestion must be an array of 1 to 64 names of 1 to 15 printable characters, not ${describeValue(list)}`);
+  }
+  return [...(list as string[])];
+}
+
 /** `options.tunnel` checked: a copy, so that a run cannot change the caller's arrays. */
 function checkTunnel(t: unknown): TunnelKey {
   if (typeof t !== 'object' || t === null) throw new ArgumentError(`options.tunnel must be an object, not ${describeValue(t)}`);
@@ -452,7 +475,7 @@ export class ProgramRunner {
     options: RunOptions,
     r1: bigint,
     r2: bigint,
-    host: PacketRunHost | TaskRunHost | undefined,
+    host: PacketRunHost | TaskRunHost | SockOpsRunHost | undefined,
     limits: RunLimits = limitsOf(options),
     stackTop: number = this.env.space.stackTop(limits),
   ): bigint {
@@ -686,6 +709,44 @@ export class ProgramRunner {
       };
     } finally {
       memory.faultingLoads = undefined;
+      space.clearContext();
+    }
+  }
+
+  /**
+   * Run as a sock_ops program on a host-described socket event: the `struct bpf_sock_ops` of
+   * `event.op` on the loader's socket `event.socket` (see context/sock-ops.ts), writable where the
+   * kernel lets programs write (`reply`, `sk_txhash`); the socket's options and callback flags are
+   * kept from run to run. Returns r0, `reply` and what the socket holds after the run.
+   */
+  runSockOps(event: SockOpsEvent, sockOpsOptions?: SockOpsRunOptions): SockOpsResult {
+    const options = checkRunOptions(sockOpsOptions);
+    const congestion = checkCongestion(options.congestion);
+    const env = this.env.sockOps;
+    const sockets = env?.sockets.table.sockets ?? [];
+    const e = checkSockOpsEvent(event, sockets.length);
+    const socket = sockets[e.socket]!;
+    const state = env!.states.of(e.socket);
+    const space = this.env.space;
+    if (space.running) throw nestedRunError();
+    const skbLength = e.skb?.length ?? 0;
+    const ctx = sockOpsContext(e, socket, state, { sk: env!.sockets.address(socket), skbData: MEM_START, skbDataEnd: MEM_START + skbLength });
+    const mem = space.memory;
+    if (e.skb !== undefined) {
+      const base = space.packetBuffer(skbLength);
+      mem.bytes.set(e.skb, base);
+      space.mapPacket(0, skbLength, 'skb');
+    }
+    const ctxOffset = space.setContext(ctx, true);
+    try {
+      const host: SockOpsRunHost = { kind: 'sockops', op: e.op, socket, state, congestion };
+      const r0 = this.execute(options, MBUFF_ADDRESS, 0n, host);
+      const v = new DataView(mem.bytes.buffer, mem.bytes.byteOffset + ctxOffset, SockOps.SIZE);
+      state.txhash = v.getUint32(SockOps.sk_txhash, true);
+      const replylong = [0, 1, 2, 3].map((i) => v.getUint32(SockOps.args + 4 * i, true));
+      return { r0, reply: replylong[0]!, replylong, cbFlags: state.cbFlags, txhash: state.txhash, options: Object.fromEntries(state.options) };
+    } finally {
+      space.clearPacket();
       space.clearContext();
     }
   }

@@ -39,6 +39,8 @@ export function kernelProgramType(type: ProgramType, section: string): KernelPro
     case 'raw_tracepoint':
     case 'perf_event':
       return type;
+    case 'sockops':
+      return 'sock_ops';
     case 'tracing':
     case 'iter':
     case 'raw':

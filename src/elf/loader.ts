@@ -44,6 +44,7 @@ import { skStorageHelpers } from '../helpers/sk-storage.js';
 import { cgroupHelpers } from '../helpers/cgroup.js';
 import { taskStorageHelpers } from '../helpers/task-storage.js';
 import { userRingbufHelpers } from '../helpers/user-ringbuf.js';
+import { SockOpsSockets, sockOpsHelpers } from '../helpers/sockopt.js';
 import { skbInfoHelpers } from '../helpers/skb-info.js';
 import { DEFAULT_TRACE_BUFFER_BYTES, TraceLog } from '../helpers/trace-log.js';
 import { ProgramRunner, type RunOptions } from '../context/runner.js';
@@ -72,10 +73,10 @@ export interface ProgramVerification {
 
 /**
  * Program types tsbpf distinguishes, inferred from the section name: the packet types, the tracing
- * types (`kprobe`, `tracepoint`, `raw_tracepoint`, `perf_event`, `tracing`; see `TracingType`), and
- * `raw` for the rest (a context or input memory the host gives as it is).
+ * types (`kprobe`, `tracepoint`, `raw_tracepoint`, `perf_event`, `tracing`; see `TracingType`),
+ * `sockops` (socket events, run with `runSockOps`), and `raw` for the rest (a context or input memory the host gives as it is).
  */
-export type ProgramType = 'xdp' | 'socket' | 'tc' | TracingType | 'raw';
+export type ProgramType = 'xdp' | 'socket' | 'tc' | TracingType | 'sockops' | 'raw';
 
 /** A program of an object, before loading. */
 export interface ProgramInfo {
@@ -152,7 +153,7 @@ export interface LoadOptions extends MapOptions {
   /**
    * Program types by program (function) name or section name, for sections whose name says nothing
    * (`filter`, `loadbalancer`) or says something else; the key `*` sets the type of every program not
-   * named. Values: `xdp`, `socket`, `tc`, `kprobe`, `tracepoint`, `raw_tracepoint`, `perf_event`, `tracing`, `raw`.
+   * named. Values: `xdp`, `socket`, `tc`, `kprobe`, `tracepoint`, `raw_tracepoint`, `perf_event`, `tracing`, `iter`, `sockops`, `raw`.
    */
   readonly programTypes?: Readonly<Record<string, ProgramType>>;
   /**
@@ -225,7 +226,7 @@ export interface LoadOptions extends MapOptions {
 }
 
 /** The program types {@link LoadOptions.programTypes} accepts. */
-export const PROGRAM_TYPES: readonly ProgramType[] = ['xdp', 'socket', 'tc', ...TRACING_TYPES, 'raw'];
+export const PROGRAM_TYPES: readonly ProgramType[] = ['xdp', 'socket', 'tc', ...TRACING_TYPES, 'sockops', 'raw'];
 
 /**
  * Program type from a section name: libbpf's conventions (`xdp`, `xdp.frags`, `xdp/devmap`, `socket`,
@@ -233,7 +234,7 @@ export const PROGRAM_TYPES: readonly ProgramType[] = ['xdp', 'socket', 'tc', ...
  * samples/bpf loader's prefixes (`xdp1`, `socket2`), and Cilium's tc section names (`from-netdev`,
  * `to-container`…), the tracing sections (`kprobe/…`, `kretprobe/…`, `uprobe`, `ksyscall/…`, `usdt`,
  * `tracepoint/…`, `tp/…`, `raw_tracepoint/…`, `raw_tp/…`, `perf_event`, `fentry/…`, `fexit/…`,
- * `fmod_ret/…`, `tp_btf/…`). iproute2's tail-call slots (`2/7`) say nothing by themselves: see
+ * `fmod_ret/…`, `tp_btf/…`), `sockops`. iproute2's tail-call slots (`2/7`) say nothing by themselves: see
  * {@link BpfObject.programs} for how they get a type.
  */
 export function programTypeOf(section: string): ProgramType {
@@ -243,6 +244,7 @@ export function programTypeOf(section: string): ProgramType {
   if (s.startsWith('socket')) return 'socket';
   if (/^(tc|tcx|netkit|classifier|action)([./_]|$)/.test(s)) return 'tc';
   if (/^(from|to)-(netdev|container|overlay|host|network|wireguard|lxc|stack)$/.test(s)) return 'tc';
+  if (s === 'sockops') return 'sockops';
   return tracingTypeOf(s) ?? 'raw';
 }
 
@@ -370,6 +372,8 @@ export class BpfObject {
   private readonly timers: TimerTable;
   /** How many sockets the host described (socket-local storage maps hold a value for each). */
   private readonly socketCount: number;
+  /** The host's sockets as mapped, and what sock_ops programs set on them. */
+  private readonly sockOps: { readonly sockets: SocketMemory; readonly states: SockOpsSockets };
   /** The programs that run timer callbacks, by program and callback slot, and the options of the current runTimers. */
   private readonly timerRunners = new Map<Program, Map<number, ProgramRunner>>();
   private timerRunOptions: RunOptions = {};
@@ -458,7 +462,9 @@ export class BpfObject {
     for (const [id, entry] of vlanHelpers(this.memory)) this.helperTable.set(id, entry);
     for (const [id, entry] of cloneHelpers(fib)) this.helperTable.set(id, entry);
     const socketMemory = new SocketMemory(this.memory, sockets);
+    this.sockOps = { sockets: socketMemory, states: new SockOpsSockets() };
     for (const [id, entry] of socketHelpers(this.memory, socketMemory)) this.helperTable.set(id, entry);
+    for (const [id, entry] of sockOpsHelpers(this.memory, socketMemory)) this.helperTable.set(id, entry);
     for (const [id, entry] of skStorageHelpers(env, socketMemory)) this.helperTable.set(id, entry);
     for (const [id, entry] of cgroupHelpers(env.mapByHandle)) this.helperTable.set(id, entry);
     for (const [id, entry] of taskStorageHelpers(this.memory, env.mapByHandle)) this.helperTable.set(id, entry);
@@ -661,7 +667,7 @@ export class BpfObject {
     if (runner === undefined) {
       const program = timerCallbackProgram(cb.program, cb.slot);
       this.timers.callbackProgram(program, cb.program, TRAMPOLINE_SLOTS);
-      runner = new ProgramRunner(program, { space: this.space, helpers: this.helperTable, jitEngine: this.options.jitEngine });
+      runner = new ProgramRunner(program, { space: this.space, helpers: this.helperTable, jitEngine: this.options.jitEngine, sockOps: this.sockOps });
       bySlot.set(cb.slot, runner);
     }
     const ctx = new Uint8Array(24);
@@ -850,7 +856,7 @@ export class BpfObject {
     const program = new Program(linked.bytes, entry.name, linked.functionNames, { stackReadsWritten: sealed });
     const type = info?.type ?? programTypeOf(this.elf.sections[entry.section]!.name);
     const tracing = (TRACING_TYPES as readonly string[]).includes(type) ? (type as TracingType) : undefined;
-    const runner = new ProgramRunner(program, { space: this.space, helpers: this.helperTable, jitEngine: this.options.jitEngine, iterMeta: this.iterMeta }, lines, tracing);
+    const runner = new ProgramRunner(program, { space: this.space, helpers: this.helperTable, jitEngine: this.options.jitEngine, iterMeta: this.iterMeta, sockOps: this.sockOps }, lines, tracing);
     this.loaded.set(name, runner);
     this.loaded.set(entry.name, runner);
     return runner;

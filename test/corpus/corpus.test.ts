@@ -37,7 +37,8 @@ for (const set of SETS) {
       console.log(
         `corpus ${set.name}: ${t.objectsLoad} of ${t.objects} objects load; ${t.programsLink} of ${t.programs} programs link; ` +
           `XDP/socket/tc programs that run: ${t.packetProgramsRun} of ${t.packetPrograms}; ` +
-          `tracing programs that run on a host-described event: ${t.tracingProgramsRun} of ${t.tracingPrograms}`,
+          `tracing programs that run on a host-described event: ${t.tracingProgramsRun} of ${t.tracingPrograms}; ` +
+          `sock_ops programs that run on socket events: ${t.sockOpsProgramsRun} of ${t.sockOpsPrograms}`,
       );
       expect(mismatches).toEqual([]);
       if (process.env.UPDATE_CORPUS === '1') {

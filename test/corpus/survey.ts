@@ -1,8 +1,8 @@
 /**
  * The corpus survey: load every object of test/corpus, link every program, run the XDP, socket
- * filter and tc programs on a few generated packets and the tracing programs (kprobe, tracepoint,
- * raw_tracepoint, perf_event, fentry/fexit/tp_btf...) on two host-described events, with the
- * interpreter and the JIT. The result is a
+ * filter and tc programs on a few generated packets, the tracing programs (kprobe, tracepoint,
+ * raw_tracepoint, perf_event, fentry/fexit/tp_btf...) on two host-described events and the sock_ops
+ * programs on every operation on three sockets, with the interpreter and the JIT. The result is a
  * per-program status table (test/corpus/expected.json) and totals; `corpus.test.ts` compares it with
  * the committed table, `UPDATE_CORPUS=1` rewrites the table.
  */
@@ -16,6 +16,8 @@ import { parseElf } from '../../src/elf/reader.js';
 import type { ProgramRunner } from '../../src/context/runner.js';
 import { PT_REGS_FIELDS } from '../../src/context/pt-regs.js';
 import { TRACING_TYPES, tracingTypeOf, type TracingEvent, type TracingType } from '../../src/context/tracing.js';
+import type { SockOpsEvent } from '../../src/context/sock-ops.js';
+import type { SocketDescription } from '../../src/helpers/socket-table.js';
 
 /** The corpus root. */
 export const CORPUS_DIR = fileURLToPath(new URL('.', import.meta.url));
@@ -51,7 +53,7 @@ export function* loadedCorpusObjects(): Generator<{ readonly path: string; reado
 export interface ObjectStatus {
   /** `loads`, or `refused: CODE: message`. */
   readonly load: string;
-  /** Per program (`name (section) type`): `runs`, `links` (neither a packet nor a tracing program), `refused: …`, `fails: …`. */
+  /** Per program (`name (section) type`): `runs`, `links` (neither a packet, a tracing nor a sock_ops program), `refused: …`, `fails: …`. */
   readonly programs: Record<string, string>;
 }
 
@@ -164,6 +166,34 @@ function tracingOutcome(obj: BpfObject, runner: ProgramRunner, type: TracingType
 }
 
 /**
+ * The sockets of the survey's sock_ops events: an IPv4 and an IPv6 connection (the second with TCP
+ * fields set), and an IPv4 request socket (not a full socket).
+ */
+const SURVEY_SOCKETS: readonly SocketDescription[] = [
+  { protocol: 'tcp', local: '10.0.0.2:80', remote: '10.0.0.1:55601' },
+  { protocol: 'tcp', local: '[fd00::2]:55601', remote: '[fd00::1]:4000', tcp: { srtt_us: 800, snd_cwnd: 20, data_segs_out: 3 } },
+  { protocol: 'tcp', local: '10.0.0.2:80', remote: '10.0.0.3:1234', state: 'syn_recv' },
+];
+
+/** Every sock_ops operation (0 to 15) on each survey socket, with small distinct arguments. */
+function sockOpsEvents(): SockOpsEvent[] {
+  const out: SockOpsEvent[] = [];
+  for (let socket = 0; socket < SURVEY_SOCKETS.length; socket++) for (let op = 0; op <= 15; op++) out.push({ op, socket, args: [op, 1, 2, 3] });
+  return out;
+}
+
+/** One sock_ops run's observable outcome, as text. */
+function sockOpsOutcome(obj: BpfObject, runner: ProgramRunner, event: SockOpsEvent, jit: boolean): string {
+  try {
+    const r = runner.runSockOps(event, { jit, limits: BUDGET });
+    return `r0=${r.r0} reply=${r.replylong.join(',')} flags=${r.cbFlags} txhash=${r.txhash} options=${JSON.stringify(r.options)} trace=${obj.drainTrace().length}`;
+  } catch (e) {
+    obj.drainTrace();
+    return `error ${describeError(e)}`;
+  }
+}
+
+/**
  * Program types for objects whose section names say nothing, as their own loaders know them (what a
  * user passes as `programTypes` / `--type`): Cilium's older XDP objects use tc-style names, Suricata
  * attaches its filters to AF_PACKET sockets, the kernel's tc samples are loaded with `tc filter`, and
@@ -240,7 +270,10 @@ const LINKED_WITH: Readonly<Record<string, string>> = {
 export function deterministic(path: string, bytes: Uint8Array): LoadOptions {
   let t = 1_000_000_000n;
   let x = 0x12345678;
+  const sockOps = listPrograms(bytes).some((k) => k.endsWith(' sockops'));
   return {
+    // Objects with sock_ops programs run them on the survey's sockets.
+    ...(sockOps ? { sockets: SURVEY_SOCKETS } : {}),
     programTypes: programTypesFor(path),
     mapSizes: mapSizesFor(path, bytes),
     // katran's balancer declares a 33.5 million-entry consistent-hashing ring (ch_rings, 512 MiB of
@@ -301,6 +334,19 @@ export function surveyObject(bytes: Uint8Array, packets: readonly Uint8Array[], 
       programs[key] = status;
       continue;
     }
+    if (p.type === 'sockops') {
+      twin ??= loadObject(bytes, deterministic(where, bytes));
+      const jitRunner = twin.program(name);
+      let status = 'runs';
+      for (const event of sockOpsEvents()) {
+        const a = sockOpsOutcome(obj, runner, event, false);
+        const b = sockOpsOutcome(twin, jitRunner, event, true);
+        if (a !== b) mismatches.push(`${where} ${key}: interpreter ${a.slice(0, 200)} / JIT ${b.slice(0, 200)}`);
+        if (a.startsWith('error') && status === 'runs') status = `fails: ${a.slice(6)}`;
+      }
+      programs[key] = status;
+      continue;
+    }
     if (p.type !== 'xdp' && p.type !== 'socket' && p.type !== 'tc') {
       programs[key] = 'links';
       continue;
@@ -332,7 +378,7 @@ export function surveyCorpus(include: (path: string) => boolean = () => true): {
 
 /** Totals of a survey table. */
 export function totals(table: Record<string, ObjectStatus>): Record<string, number> {
-  const t = { objects: 0, objectsLoad: 0, programs: 0, programsLink: 0, packetPrograms: 0, packetProgramsRun: 0, tracingPrograms: 0, tracingProgramsRun: 0 };
+  const t = { objects: 0, objectsLoad: 0, programs: 0, programsLink: 0, packetPrograms: 0, packetProgramsRun: 0, tracingPrograms: 0, tracingProgramsRun: 0, sockOpsPrograms: 0, sockOpsProgramsRun: 0 };
   for (const [path, s] of Object.entries(table)) {
     if (path.startsWith('ebpf-samples/invalid/')) continue;
     t.objects++;
@@ -348,6 +394,10 @@ export function totals(table: Record<string, ObjectStatus>): Record<string, numb
       if (tracingTypeOf(/\((.*)\) \S+$/.exec(key)?.[1] ?? '') !== undefined) {
         t.tracingPrograms++;
         if (status === 'runs') t.tracingProgramsRun++;
+      }
+      if (/\(sockops\) \S+$/.test(key)) {
+        t.sockOpsPrograms++;
+        if (status === 'runs') t.sockOpsProgramsRun++;
       }
     }
   }

@@ -14,6 +14,7 @@ import { readMemoryOptions, readProgramArg, writeOutputFile, type ProgramInput }
 import { singleObjectRun } from '../single-run.js';
 import { readEventFile } from '../event-file.js';
 import { eventRun } from '../event-run.js';
+import { sockOpsRun } from '../sock-ops-run.js';
 import { execute } from '../jit.js';
 import { preloadMaps, runCapture } from '../pcap-run.js';
 import { runCaptureWorkers } from '../capture-workers.js';
@@ -153,7 +154,10 @@ Options:
 ${LOAD_FLAG_HELP}
   --repeat N      (without --pcap) run N times on the same input and print the time per run
   --event FILE.json
-                  run a tracing program on this event (see above)
+                  run a tracing program on this event (see above); a sock_ops program on the
+                  socket events of FILE.json: {"events": [{"op": "tcp_connect_cb", "socket": 0,
+                  "args": [...]}, ...], "congestion": ["cubic", "reno"]} (socket: an index in
+                  --sockets; op: a BPF_SOCK_OPS_* number or name)
   --json          print one JSON document (the result, or the error) instead of text
   -r, --pcap FILE run once per packet of this capture (- for stdin)
   --map NAME=FILE.json
@@ -279,14 +283,20 @@ async function runCommandBody(args: ParsedArgs, io: CliIo): Promise<number> {
     const engine = rawPacketEngine(programBytes(input), jit, limits, load.helpers);
     return runCapture({ ...common, programLabel: input.name, object: undefined, engine }, io);
   }
-  if (eventPath !== undefined && input.format !== 'elf') throw new UsageError('--event needs an ELF object with a tracing program');
-  const event = eventPath === undefined ? undefined : readEventFile(eventPath);
+  if (eventPath !== undefined && input.format !== 'elf') throw new UsageError('--event needs an ELF object with a tracing or sock_ops program');
   const mem = singleInput(args);
   const outPath = stringOption(args, 'out');
   if (input.format === 'elf') {
     const obj = loadObject(input.bytes, jit ? { ...load, jitEngine: new JitEngine() } : load);
     const info = selectProgram(obj, input.name, program);
     preloadMaps(obj, listOption(args, 'map'));
+    // A sock_ops program runs on the socket events of its --event file.
+    if (info.type === 'sockops') {
+      if (eventPath === undefined) throw new UsageError(`${info.name} (${info.section}) is a sock_ops program: give its socket events with --event FILE.json and the sockets with --sockets FILE.json`);
+      if (repeat !== undefined) throw new UsageError('--repeat does not apply to sock_ops runs: list the events in the --event file');
+      return sockOpsRun({ object: obj, info, eventPath, jit, limits, json, saveMaps: stringOption(args, 'save-maps') }, io);
+    }
+    const event = eventPath === undefined ? undefined : readEventFile(eventPath);
     // A tracing program runs on an event: the one given, or the default one when no input is given at all.
     const single = ['mem', 'mem-hex', 'packet', 'packet-hex', 'out'].some((o) => args.options.has(o));
     if (event !== undefined || (!single && obj.program(info.name).tracingType !== undefined)) {

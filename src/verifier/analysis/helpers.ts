@@ -104,6 +104,8 @@ const SK_STORAGE = 24;
 const CGROUP_ARRAY = 8;
 const TASK_STORAGE = 29;
 const USER_RINGBUF = 31;
+const SOCKMAP = 15;
+const SOCKHASH = 18;
 
 const p = (name: string, args: ArgKind[], ret: ReturnKind = 'integer', extra: Partial<HelperProto> = {}): HelperProto => ({ name, args, ret, ...extra });
 
@@ -182,6 +184,19 @@ export const HELPER_PROTOS: ReadonlyMap<number, HelperProto> = new Map([
   // Socket-local storage: the socket is any socket pointer (a lookup's, a context's `sk`), after its null check.
   [107, p('bpf_sk_storage_get', ['map', 'sock_common', 'value_or_null', 'scalar'], 'map_value_or_null', { mapTypes: [SK_STORAGE] })],
   [108, p('bpf_sk_storage_delete', ['map', 'sock_common'], 'integer', { mapTypes: [SK_STORAGE] })],
+  // sock_ops: socket options of the context's socket, its callback flags, socket maps keyed from it.
+  [49, p('bpf_setsockopt', ['ctx', 'scalar', 'scalar', 'mem', 'size'])],
+  [57, p('bpf_getsockopt', ['ctx', 'scalar', 'scalar', 'out', 'size'])],
+  [59, p('bpf_sock_ops_cb_flags_set', ['ctx', 'scalar'])],
+  [53, p('bpf_sock_map_update', ['ctx', 'map', 'key', 'scalar'], 'integer', { mapTypes: [SOCKMAP] })],
+  [70, p('bpf_sock_hash_update', ['ctx', 'map', 'key', 'scalar'], 'integer', { mapTypes: [SOCKHASH] })],
+  // The socket casts return a BTF pointer to a kernel structure (struct tcp_sock...), which the analysis
+  // does not type: a number to it (read through bpf_probe_read_kernel / CO-RE; a direct load is refused).
+  [136, p('bpf_skc_to_tcp6_sock', ['sock_common'])],
+  [137, p('bpf_skc_to_tcp_sock', ['sock_common'])],
+  [138, p('bpf_skc_to_tcp_timewait_sock', ['sock_common'])],
+  [139, p('bpf_skc_to_tcp_request_sock', ['sock_common'])],
+  [140, p('bpf_skc_to_udp6_sock', ['sock_common'])],
   [112, p('bpf_probe_read_user', ['out', 'size_or_zero', 'any'])],
   [113, p('bpf_probe_read_kernel', ['out', 'size_or_zero', 'any'])],
   [114, p('bpf_probe_read_user_str', ['out', 'size_or_zero', 'any'])],

@@ -83,8 +83,9 @@ export function access(env: Env, w: Work, a: Access): Value | undefined {
         env.report(pc, 'pointer-leak', `R${storeReg(a)} leaks addr into ctx`);
         return undefined;
       }
-      if (a.immediate === true || a.atomic === true) {
-        env.report(pc, 'ctx-access', `BPF_${a.atomic === true ? 'ATOMIC' : 'ST'} stores into ${R} ctx is not allowed`);
+      // BPF_ST (an immediate) is a store like any other since Linux 6.3; an atomic one is not
+      if (a.atomic === true) {
+        env.report(pc, 'ctx-access', `BPF_ATOMIC stores into ${R} ctx is not allowed`);
         return undefined;
       }
       if (base.lo !== 0 || base.hi !== 0) {

@@ -17,6 +17,7 @@ export const PROGRAM_TYPES = [
   'raw_tracepoint',
   'perf_event',
   'cgroup_skb',
+  'sock_ops',
 ] as const;
 
 /** One of {@link PROGRAM_TYPES}. */
@@ -41,6 +42,8 @@ interface Field {
   readonly scratch?: boolean;
   /** Only whole-field accesses (no narrower loads). */
   readonly whole?: boolean;
+  /** Narrower reads at the field's start are allowed even where the layout wants fields read whole. */
+  readonly narrow?: boolean;
 }
 
 /** A context layout: its size and fields (bytes not in a field are refused). */
@@ -103,6 +106,29 @@ function skb(kind: 'tc' | 'socket' | 'cgroup'): Layout {
   return { size: 192, fields };
 }
 
+/**
+ * `struct bpf_sock_ops` (Linux 6.18, 224 bytes) as the kernel lets a sock_ops program at it, read from
+ * the kernel (every offset and size loaded and stored, as root): the u32 fields read whole, `reply`
+ * (`args[0]`) and `sk_txhash` written whole, the u64 byte counts and hardware timestamp, `sk` (a socket
+ * or NULL), the header-option callbacks' `skb_data` / `skb_data_end`, and `skb_tcp_flags` also by byte
+ * or half.
+ */
+const SOCK_OPS: Layout = {
+  size: 224,
+  wholeReads: true,
+  fields: [
+    ...Array.from({ length: 42 }, (_, i): Field => ({ off: 4 * i, size: 4, write: i === 1 || i === 41 })),
+    { off: 168, size: 8 }, // bytes_received
+    { off: 176, size: 8 }, // bytes_acked
+    { off: 184, size: 8, pointer: 'sock_or_null' },
+    { off: 192, size: 8, pointer: 'packet' },
+    { off: 200, size: 8, pointer: 'packet_end' },
+    { off: 208, size: 4 }, // skb_len
+    { off: 212, size: 4, narrow: true }, // skb_tcp_flags
+    { off: 216, size: 8 }, // skb_hwtstamp
+  ],
+};
+
 const LAYOUTS: Record<ProgramType, Layout> = {
   socket_filter: skb('socket'),
   sched_cls: skb('tc'),
@@ -113,6 +139,7 @@ const LAYOUTS: Record<ProgramType, Layout> = {
   perf_event: { size: 184, readAll: true, wordReadsBelow: 168 }, // pt_regs, sample_period, addr
   raw_tracepoint: { size: 12 * 8, readAll: true }, // up to 12 u64 arguments
   tracepoint: { size: 2048, readAll: true }, // the event record (PERF_MAX_TRACE_SIZE)
+  sock_ops: SOCK_OPS,
 };
 
 /**
@@ -134,7 +161,7 @@ export function ctxAccess(type: ProgramType, off: number, size: number, write: b
   if (off + size > field.off + field.size) return 'crosses a field boundary';
   if (write && field.write !== true) return 'the field is read-only';
   if (write && field.scratch !== true && size !== field.size) return `a write must store the whole ${field.size}-byte field`;
-  if ((layout.wholeReads === true || field.whole === true) && size !== field.size) return `the ${field.size}-byte field must be read whole`;
+  if ((layout.wholeReads === true || field.whole === true) && size !== field.size && (field.narrow !== true || off !== field.off)) return `the ${field.size}-byte field must be read whole`;
   if (field.pointer !== undefined) {
     if (write) return 'the field is read-only';
     if (off !== field.off || size !== field.size) return 'a pointer field must be loaded whole';
@@ -148,7 +175,7 @@ export function ctxAccess(type: ProgramType, off: number, size: number, write: b
  * is accepted.
  */
 export function returnRange(type: ProgramType): readonly [bigint, bigint] | undefined {
-  return type === 'cgroup_skb' ? [0n, 1n] : undefined;
+  return type === 'cgroup_skb' || type === 'sock_ops' ? [0n, 1n] : undefined;
 }
 
 /** True for types whose context carries packet data pointers (packet-changing helpers apply). */
@@ -158,7 +185,7 @@ export function hasPacket(type: ProgramType): boolean {
 
 /**
  * The program type a section name declares, following libbpf's conventions (`xdp`, `tc`/`classifier`,
- * `socket`, `kprobe/…`, `tracepoint/…`, `raw_tracepoint/…`, `perf_event`, `cgroup_skb/…`), or
+ * `socket`, `kprobe/…`, `tracepoint/…`, `raw_tracepoint/…`, `perf_event`, `cgroup_skb/…`, `sockops`), or
  * undefined when the name says nothing the analysis knows.
  */
 export function programTypeOfSection(section: string): ProgramType | undefined {
@@ -174,5 +201,6 @@ export function programTypeOfSection(section: string): ProgramType | undefined {
   if (first === 'raw_tracepoint' || first === 'raw_tp') return 'raw_tracepoint';
   if (first === 'perf_event') return 'perf_event';
   if (first.startsWith('cgroup_skb')) return 'cgroup_skb';
+  if (first === 'sockops') return 'sock_ops';
   return undefined;
 }

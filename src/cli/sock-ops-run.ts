@@ -1,0 +1,136 @@
+/**
+ * `tsbpf run OBJ.o --sockets SOCKETS.json --event EVENTS.json` for a sock_ops program: runs it on each
+ * socket event of the file, in order (the sockets keep what the program set on them), and reports each
+ * run's r0 and reply, what each socket holds after (callback flags, txhash, options), the maps and the
+ * trace lines. The file is one event or `{ "events": [...], "congestion": [...] }`; an event is
+ * `{ "op": "tcp_connect_cb" | 3, "socket": 0, "args": [1, 2], "skb": { "hex": "..." } }` (`socket`: an
+ * index in `--sockets`; `congestion`: the algorithms TCP_CONGESTION may name, default cubic and reno).
+ * @module
+ */
+import type { BpfObject, ProgramInfo } from '../elf/loader.js';
+import { ArgumentError } from '../errors.js';
+import type { SockOpsEvent, SockOpsResult } from '../context/sock-ops.js';
+import type { RunLimits } from '../vm/environment.js';
+import { UsageError } from './args.js';
+import { parseHex, readInputFile } from './input.js';
+import type { CliIo } from './io.js';
+import { saveMapState } from './map-state.js';
+import { dumpMaps, formatMapDump } from './object-maps.js';
+import { EventDrain, formatEvents } from './object-output.js';
+
+/** Most events one file may hold. */
+const MAX_EVENTS = 100_000;
+/** Largest events file read. */
+const MAX_FILE = 16 << 20;
+
+/** What one sock_ops run needs. */
+export interface SockOpsRunRequest {
+  readonly object: BpfObject;
+  readonly info: ProgramInfo;
+  readonly eventPath: string;
+  readonly jit: boolean;
+  readonly limits: Partial<RunLimits>;
+  readonly json: boolean;
+  readonly saveMaps: string | undefined;
+}
+
+/** The events file read: the events (checked by the runner) and the congestion controls. */
+function readEvents(path: string): { events: SockOpsEvent[]; congestion: string[] | undefined } {
+  const fail = (message: string): never => {
+    throw new UsageError(`--event ${path}: ${message}`);
+  };
+  const bytes = readInputFile(path);
+  if (bytes.length > MAX_FILE) fail(`${bytes.length} bytes; at most ${MAX_FILE}`);
+  let doc: unknown;
+  try {
+    doc = JSON.parse(new TextDecoder().decode(bytes));
+  } catch (e) {
+    fail(`not JSON: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) fail('must be an event object or { "events": [...] }');
+  const d = doc as Record<string, unknown>;
+  const list = d.events === undefined ? [d] : d.events;
+  if (!Array.isArray(list) || list.length === 0 || list.length > MAX_EVENTS) fail(`events must be an array of 1 to ${MAX_EVENTS} events`);
+  const congestion = d.congestion;
+  if (congestion !== undefined && (!Array.isArray(congestion) || !congestion.every((c) => typeof c === 'string'))) fail('congestion must be an array of names');
+  const events = (list as unknown[]).map((e, i): SockOpsEvent => {
+    if (typeof e !== 'object' || e === null || Array.isArray(e)) return fail(`events[${i}] must be an object`);
+    const o = e as Record<string, unknown>;
+    for (const k of Object.keys(o)) if (!['op', 'socket', 'args', 'skb', 'skbHwtstamp', ...(d.events === undefined ? ['congestion'] : [])].includes(k)) fail(`events[${i}]: unknown field '${k}'`);
+    let skb: Uint8Array | undefined;
+    if (o.skb !== undefined) {
+      const hex = (o.skb as { hex?: unknown } | null)?.hex;
+      if (typeof hex !== 'string') fail(`events[${i}].skb must be { "hex": "..." }`);
+      skb = parseHex(hex as string, `--event ${path}: events[${i}].skb.hex`);
+    }
+    const hw = o.skbHwtstamp;
+    if (hw !== undefined && (typeof hw !== 'string' || !/^(0x[0-9a-f]+|[0-9]+)$/i.test(hw)) && !(typeof hw === 'number' && Number.isSafeInteger(hw))) fail(`events[${i}].skbHwtstamp must be an integer`);
+    return {
+      op: o.op as SockOpsEvent['op'],
+      socket: o.socket as number,
+      ...(o.args === undefined ? {} : { args: o.args as number[] }),
+      ...(skb === undefined ? {} : { skb }),
+      ...(hw === undefined ? {} : { skbHwtstamp: BigInt(hw as string | number) }),
+    };
+  });
+  return { events, congestion: congestion as string[] | undefined };
+}
+
+/** Run and print the report; returns the exit code. */
+export function sockOpsRun(req: SockOpsRunRequest, io: CliIo): number {
+  const { object: obj, info } = req;
+  const runner = obj.program(info.name);
+  const { events, congestion } = readEvents(req.eventPath);
+  const drain = new EventDrain(obj);
+  const results: { event: SockOpsEvent; result: SockOpsResult }[] = [];
+  const trace: string[] = [];
+  events.forEach((event, i) => {
+    try {
+      results.push({ event, result: runner.runSockOps(event, { jit: req.jit, limits: req.limits, ...(congestion === undefined ? {} : { congestion }) }) });
+    } catch (err) {
+      if (err instanceof ArgumentError) throw new UsageError(`--event ${req.eventPath}: events[${i}]: ${err.message}`);
+      throw err;
+    }
+    for (const line of obj.drainTrace()) trace.push(`[event ${i + 1}] ${line}`);
+    drain.drain();
+  });
+  // what each socket an event named holds after the last of its events
+  const sockets = new Map<number, SockOpsResult>();
+  for (const { event, result } of results) sockets.set(event.socket, result);
+  if (req.saveMaps !== undefined) saveMapState(obj, req.saveMaps);
+  const maps = dumpMaps(obj);
+  const label = `${info.name} (${info.section})`;
+  if (req.json) {
+    const doc = {
+      program: label,
+      type: 'sockops',
+      engine: req.jit ? 'jit' : 'interpreter',
+      runs: results.map(({ event, result }) => ({ op: event.op, socket: event.socket, r0: result.r0.toString(), reply: result.reply, replylong: result.replylong })),
+      sockets: [...sockets].map(([socket, r]) => ({ socket, cbFlags: r.cbFlags, txhash: r.txhash, options: r.options })),
+      maps,
+      trace,
+      traceDropped: obj.traceDropped,
+      events: drain.counts,
+    };
+    io.out(`${JSON.stringify(doc, null, 2)}\n`);
+    return 0;
+  }
+  let text = `program ${label} (sockops) on ${req.eventPath}: ${results.length} event${results.length === 1 ? '' : 's'}\n`;
+  results.forEach(({ event, result }, i) => {
+    text += `event ${i + 1}: op ${event.op} on socket ${event.socket}: r0 = ${result.r0}, reply = ${result.reply}\n`;
+  });
+  for (const [socket, r] of sockets) {
+    const options = Object.entries(r.options).map(([k, v]) => `${k}=${v}`).join(', ');
+    text += `socket ${socket}: callback flags 0x${r.cbFlags.toString(16)}, txhash 0x${r.txhash.toString(16)}${options === '' ? '' : `, options ${options}`}\n`;
+  }
+  if (maps.length > 0) {
+    text += 'maps:\n';
+    for (const m of maps) text += formatMapDump(m);
+  }
+  for (const line of trace) text += `trace_printk: ${line}\n`;
+  if (obj.traceDropped > 0) text += `trace_printk: ${obj.traceDropped} dropped (the trace buffer was full)\n`;
+  text += formatEvents(drain.counts);
+  if (req.saveMaps !== undefined) text += `saved the maps to ${req.saveMaps}\n`;
+  io.out(text);
+  return 0;
+}

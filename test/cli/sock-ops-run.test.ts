@@ -1,0 +1,73 @@
+/**
+ * `tsbpf run OBJ.o --sockets S.json --event EVENTS.json`: a sock_ops program (test/fixtures/elf/sock_ops.o,
+ * the kernel's samples/bpf tcp_cong_kern.o) on a list of socket events from the CLI, text and --json, and
+ * hostile event files (usage errors naming --event and the field).
+ */
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { cli, tempFiles } from './helpers.js';
+
+const fx = (name: string): string => new URL(`../fixtures/elf/${name}`, import.meta.url).pathname;
+const CONG = new URL('../corpus/ebpf-samples/linux/tcp_cong_kern.o', import.meta.url).pathname;
+
+function files(events: unknown): { sockets: string; events: string } {
+  const dir = tempFiles({
+    'sockets.json': JSON.stringify([{ protocol: 'tcp', local: '10.0.0.2:80', remote: '10.0.0.1:55601' }, { protocol: 'tcp', local: '[fd00::2]:55601', remote: '[fd00::1]:4000' }]),
+    'events.json': typeof events === 'string' ? events : JSON.stringify(events),
+  });
+  return { sockets: join(dir, 'sockets.json'), events: join(dir, 'events.json') };
+}
+
+describe('tsbpf run a sock_ops program', () => {
+  it('runs each event, keeps what the program set on the socket, and reports it', async () => {
+    const f = files({ events: [{ op: 'timeout_init', socket: 0, args: [0, 300, 7] }, { op: 'tcp_connect_cb', socket: 0 }, { op: 'rtt_cb', socket: 0, args: [8] }] });
+    for (const jit of [[], ['--jit']]) {
+      const r = await cli(['run', fx('sock_ops.o'), '--sockets', f.sockets, '--event', f.events, ...jit]);
+      expect(r.err).toBe('');
+      expect(r.code).toBe(0);
+      const head = r.out.split('maps:')[0]!;
+      expect(head).toBe(
+        `program sock_ops_probe (sockops) (sockops) on ${f.events}: 3 events\n` +
+          'event 1: op timeout_init on socket 0: r0 = 1, reply = 300\n' +
+          'event 2: op tcp_connect_cb on socket 0: r0 = 0, reply = 0\n' +
+          'event 3: op rtt_cb on socket 0: r0 = 0, reply = 8\n' +
+          'socket 0: callback flags 0x8, txhash 0x7, options SO_SNDBUF=4608, SO_RCVBUF=425984, SO_MARK=77, TCP_NODELAY=1, TCP_KEEPCNT=50, TCP_BPF_IW=40, IP_TOS=184, TCP_CONGESTION=reno\n',
+      );
+      expect(r.out).toContain('per_socket (sk_storage');
+    }
+  });
+
+  it('takes the host congestion controls, and --json', async () => {
+    // tcp_cong_kern.o sets dctcp on IPv6 connections to or from port 55601 and returns the result as reply
+    const without = await cli(['run', CONG, '--sockets', files({}).sockets, '--event', files({ op: 'active_established_cb', socket: 1 }).events, '--json']);
+    expect(without.code).toBe(0);
+    expect(JSON.parse(without.out).runs[0]).toMatchObject({ r0: '1', reply: 4294967294 }); // -ENOENT
+    const f = files({ events: [{ op: 'active_established_cb', socket: 1 }], congestion: ['cubic', 'reno', 'dctcp'] });
+    const doc = JSON.parse((await cli(['run', CONG, '--sockets', f.sockets, '--event', f.events, '--json'])).out);
+    expect(doc.runs[0]).toMatchObject({ op: 'active_established_cb', socket: 1, r0: '1', reply: 0 });
+    expect(doc.sockets).toEqual([{ socket: 1, cbFlags: 0, txhash: 0, options: { TCP_CONGESTION: 'dctcp' } }]);
+  });
+
+  it('refuses bad event files with a usage error naming the field', async () => {
+    const bad: [unknown, RegExp][] = [
+      ['{', /not JSON/],
+      [[], /must be an event object/],
+      [{ events: [] }, /1 to 100000 events/],
+      [{ op: 'nope', socket: 0 }, /events\[0\]: event.op must be/],
+      [{ op: 1, socket: 9 }, /event.socket must be/],
+      [{ op: 1, socket: 0, extra: 1 }, /unknown field 'extra'/],
+      [{ op: 1, socket: 0, skb: 'x' }, /skb must be \{ "hex"/],
+      [{ op: 1, socket: 0, args: [1, 2, 3, 4, 5] }, /event.args/],
+      [{ events: [{ op: 1, socket: 0 }], congestion: [1] }, /congestion must be an array of names/],
+    ];
+    for (const [doc, message] of bad) {
+      const f = files(doc);
+      const r = await cli(['run', fx('sock_ops.o'), '--sockets', f.sockets, '--event', f.events]);
+      expect(r.code, JSON.stringify(doc)).toBe(2);
+      expect(r.err).toMatch(message);
+    }
+    expect((await cli(['run', fx('sock_ops.o'), '--sockets', files({}).sockets])).err).toMatch(/sock_ops program: give its socket events with --event/);
+    const noSockets = await cli(['run', fx('sock_ops.o'), '--event', files({ op: 1, socket: 0 }).events]);
+    expect(noSockets.err).toMatch(/no sockets/);
+  });
+});
