@@ -45,6 +45,7 @@ import { cgroupHelpers } from '../helpers/cgroup.js';
 import { taskStorageHelpers } from '../helpers/task-storage.js';
 import { userRingbufHelpers } from '../helpers/user-ringbuf.js';
 import { SockOpsSockets, sockOpsHelpers } from '../helpers/sockopt.js';
+import { sockMapHelpers } from '../helpers/sock-map.js';
 import { skbInfoHelpers } from '../helpers/skb-info.js';
 import { DEFAULT_TRACE_BUFFER_BYTES, TraceLog } from '../helpers/trace-log.js';
 import { ProgramRunner, type RunOptions } from '../context/runner.js';
@@ -465,6 +466,7 @@ export class BpfObject {
     this.sockOps = { sockets: socketMemory, states: new SockOpsSockets() };
     for (const [id, entry] of socketHelpers(this.memory, socketMemory)) this.helperTable.set(id, entry);
     for (const [id, entry] of sockOpsHelpers(this.memory, socketMemory)) this.helperTable.set(id, entry);
+    for (const [id, entry] of sockMapHelpers(env)) this.helperTable.set(id, entry);
     for (const [id, entry] of skStorageHelpers(env, socketMemory)) this.helperTable.set(id, entry);
     for (const [id, entry] of cgroupHelpers(env.mapByHandle)) this.helperTable.set(id, entry);
     for (const [id, entry] of taskStorageHelpers(this.memory, env.mapByHandle)) this.helperTable.set(id, entry);

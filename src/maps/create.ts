@@ -18,6 +18,7 @@ import { RingBufMap } from './ringbuf.js';
 import { StackTraceMap } from './stack-trace.js';
 import { checkMapShape } from './rules.js';
 import { MAX_STORAGE_SOCKETS, SkStorageMap } from './sk-storage.js';
+import { SockMap } from './sock-map.js';
 import { MapOfMaps, PerfEventArrayMap, ProgramArrayMap } from './special.js';
 import { MapType, mapTypeName, type MapOptions, type MapSpec } from './types.js';
 import { valueStride } from './values.js';
@@ -98,6 +99,9 @@ export function createMap(memory: VmMemory, spec: MapSpec, options: MapOptions =
       return new TaskStorageMap(memory, spec);
     case MapType.USER_RINGBUF:
       return new UserRingBufMap(memory, spec);
+    case MapType.SOCKMAP:
+    case MapType.SOCKHASH:
+      return new SockMap(memory, spec, sockets);
     case MapType.BLOOM_FILTER:
       // Its bits are bounded by the limit rather than refused beyond it: fewer bits only mean more false positives.
       return new BloomFilterMap(memory, spec, limit);

@@ -15,6 +15,7 @@ export { DEFAULT_PERF_BUFFER_BYTES, type MapOfMaps, type MapRef, type PerfEventA
 export type { RedirectEntry, RedirectMap } from './redirect.js';
 export type { StackTraceMap } from './stack-trace.js';
 export type { SkStorageMap } from './sk-storage.js';
+export type { SockMap } from './sock-map.js';
 export { BLOOM_DEFAULT_HASHES, type BloomFilterMap } from './bloom.js';
 export type { CgroupArrayMap } from './cgroup-array.js';
 export { MAX_STORAGE_TASKS, type TaskStorageMap } from './task-storage.js';

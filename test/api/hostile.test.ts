@@ -331,6 +331,7 @@ const INSTANCES: Record<string, () => unknown> = {
   MapOfMaps: () => mapOf(MapType.ARRAY_OF_MAPS, 4, 4, 4),
   RedirectMap: () => mapOf(MapType.DEVMAP, 4, 4, 4),
   StackTraceMap: () => mapOf(MapType.STACK_TRACE, 4, 8 * 4, 4),
+  SockMap: () => createMap(new VmMemory(), { name: 'h', type: MapType.SOCKHASH, keySize: 4, valueSize: 4, maxEntries: 4, flags: 0 }, { socketCount: 2 }),
   SkStorageMap: () => createMap(new VmMemory(), { name: 's', type: MapType.SK_STORAGE, keySize: 4, valueSize: 8, maxEntries: 0, flags: 1 }, { socketCount: 2 }),
   BloomFilterMap: () => mapOf(MapType.BLOOM_FILTER, 0, 8, 16),
   CgroupArrayMap: () => mapOf(MapType.CGROUP_ARRAY, 4, 4, 4),

@@ -100,16 +100,18 @@ describe('sock_ops in the kernel-level analysis', () => {
     expect(accepted).toBeLessThan(CASES.length - 1000);
   });
 
-  it('loads test/fixtures/elf/sock_ops.o (every helper of the sock_ops runs) in both', () => {
+  it('loads test/fixtures/elf/sock_ops.o and sock_map.o (every helper of the sock_ops runs) in both', () => {
     const k = kernelOracle();
     if (typeof k === 'string') {
       skipNote(k);
       return;
     }
-    const [v] = k.exec([{ op: 'obj', path: fileURLToPath(new URL('../fixtures/elf/sock_ops.o', import.meta.url)), program: 'sock_ops_probe' }]);
-    expect(v).toMatchObject({ kind: 'obj', accepted: true });
-    const obj = loadObject(fixture('sock_ops'));
-    obj.program('sock_ops_probe');
-    expect(obj.verification.get('sock_ops_probe')).toEqual({ programType: 'sock_ops', issues: [] });
+    for (const [name, program] of [['sock_ops', 'sock_ops_probe'], ['sock_map', 'sock_map_probe']]) {
+      const [v] = k.exec([{ op: 'obj', path: fileURLToPath(new URL(`../fixtures/elf/${name}.o`, import.meta.url)), program: program! }]);
+      expect(v).toMatchObject({ kind: 'obj', accepted: true });
+      const obj = loadObject(fixture(name!));
+      obj.program(program!);
+      expect(obj.verification.get(program!)).toEqual({ programType: 'sock_ops', issues: [] });
+    }
   });
 });

@@ -101,7 +101,11 @@ export function helperCall(env: Env, w: Work, pc: number, id: number): void {
         if (v.type !== 'scalar' || scalarConst(v.scalar) === undefined) bad('a known constant');
         break;
       case 'ctx':
-        if (v.type !== 'ctx' || v.lo !== 0 || v.hi !== 0) bad('ctx');
+        if (v.type === 'ctx' && (v.lo !== 0 || v.hi !== 0)) {
+          // the kernel's words: a context pointer must be passed unmodified
+          env.report(pc, 'helper-argument', `dereference of modified ctx ptr R${r} off=${v.lo === v.hi ? v.lo : `[${v.lo}, ${v.hi}]`} disallowed (argument ${r} of ${proto.name}#${id} must be the context itself)`);
+          ok = false;
+        } else if (v.type !== 'ctx') bad('ctx');
         break;
       case 'ctx_or_null':
         if (!(v.type === 'scalar' && scalarConst(v.scalar) === 0n) && (v.type !== 'ctx' || v.lo !== 0 || v.hi !== 0)) bad('ctx or null');
