@@ -207,16 +207,25 @@ function checkStackDepth(shape: ProgramShape, facts: readonly (readonly Value[] 
     else if (op.kind === 'call') for (let r = 1; r <= 5; r++) touch(regs[r], 0);
   }
   const round = (d: number): number => Math.ceil(d / 16) * 16;
-  // deepest chain from `f` (the analysis has refused recursion, so this terminates; `seen` guards anyway)
-  const worst = (f: number, seen: ReadonlySet<number>): { bytes: number; frames: number; at: number } => {
+  // deepest chain from `f`, once per function (a call graph of shared callees is not walked per path; the
+  // analysis has refused recursion, and `active` guards against a cycle anyway)
+  const memo = new Map<number, { bytes: number; frames: number; at: number }>();
+  const active = new Set<number>();
+  const worst = (f: number): { bytes: number; frames: number; at: number } => {
+    const known = memo.get(f);
+    if (known !== undefined) return known;
+    active.add(f);
     let best = { bytes: 0, frames: 0, at: -1 };
     for (const [pc, t] of calls.get(f) ?? []) {
-      if (seen.has(t)) continue;
-      const w = worst(t, new Set([...seen, t]));
+      if (active.has(t)) continue;
+      const w = worst(t);
       if (w.bytes > best.bytes || best.at < 0) best = { ...w, at: w.at < 0 ? pc : w.at };
     }
-    return { bytes: round(depth.get(f) ?? 0) + best.bytes, frames: best.frames + 1, at: best.at };
+    active.delete(f);
+    const r = { bytes: round(depth.get(f) ?? 0) + best.bytes, frames: best.frames + 1, at: best.at };
+    memo.set(f, r);
+    return r;
   };
-  const w = worst(0, new Set([0]));
+  const w = worst(0);
   if (w.bytes > MAX_COMBINED_STACK) report(Math.max(w.at, 0), 'call-stack', `combined stack size of ${w.frames} calls is ${w.bytes}. Too large`);
 }
