@@ -231,7 +231,50 @@ export const CASES: readonly PathCase[] = [
       'r1 = map_fd 2 ll', 'r2 = r10', 'r2 += -8', 'call 1', 'r1 = *(u64 *)(r10 - 24)', 'r0 = *(u64 *)(r1 + 0)', 'out:', 'r0 = 0', 'exit',
     ),
   },
+  {
+    name: 'a success and two failures meet (past the constants bound): the error code of the failures alone decides an unchecked lookup result is never read',
+    type: 'xdp',
+    kernelAccepts: true,
+    source: statusJoin(-155, false),
+  },
+  {
+    name: 'the same with the second failure arriving before the first',
+    type: 'xdp',
+    kernelAccepts: true,
+    source: statusJoin(-155, true),
+  },
+  {
+    name: 'the same with the second failure reporting 0: the unchecked lookup result is read',
+    type: 'xdp',
+    kernelAccepts: false,
+    source: statusJoin(0, false),
+  },
+  {
+    name: 'the same, the second failure reporting 0 and arriving before the first',
+    type: 'xdp',
+    kernelAccepts: false,
+    source: statusJoin(0, true),
+  },
 ];
+
+/**
+ * A hash lookup's result (maybe null) spilled; then three paths meet, each with a result w7, an error
+ * code r8 and a return value r9: success (w7 >= 0, r8 = 0, r9 = 3), a failure (w7 < 0, r8 = -155, r9 = 1)
+ * and a failure with w7 = -12 (r8 = `code`, r9 = 2), placed before the other failure when `early`. After
+ * the join, when w7 < 0, the lookup result is read unchecked unless r8 < 0 (Cilium's bpf_overlay: a
+ * failed send whose error code is tested again later).
+ */
+function statusJoin(code: number, early: boolean): string {
+  const second = ['r9 = 2', `r8 = ${code}`, 'goto join'];
+  const first = ['r9 = 1', 'goto join'];
+  return lines(
+    'r6 = r1', 'r1 = 0', '*(u64 *)(r10 - 8) = r1', 'r2 = r10', 'r2 += -8', 'r1 = map_fd 2 ll', 'call 1', '*(u64 *)(r10 - 16) = r0',
+    'r7 = *(u32 *)(r6 + 12)', 'r8 = 0', 'r9 = 3', 'if w7 s> -1 goto join', 'r8 = -155',
+    ...(early ? ['if w7 != -12 goto other', ...second, 'other:', ...first] : ['if w7 == -12 goto other', ...first, 'other:', ...second]),
+    'join:', 'r0 = *(u64 *)(r10 - 16)', 'if w7 s< 0 goto fail', 'if r0 == 0 goto out', 'r1 = *(u64 *)(r0 + 0)', 'goto out',
+    'fail:', 'if w8 s< 0 goto out', 'r1 = *(u64 *)(r0 + 0)', 'out:', 'r0 = r9', 'exit',
+  );
+}
 
 /** A length of 20 or 40 by a flag (spilled), proved as `data + x + len <= data_end` (x in [0, 60]) after the join, then a byte read at `at` (20) or 6 (40) past `data + x`. */
 function twoLengths(at: number): string {

@@ -17,7 +17,7 @@
  */
 import { joinState, stateCovers, stateEqual, type State } from './state.js';
 import { constValue } from './scalar.js';
-import { isNullable, type Value } from './value.js';
+import { covers, isNullable, type Value } from './value.js';
 
 /** Most states kept at one program point. */
 export const MAX_PATHS = 8;
@@ -66,7 +66,7 @@ export class PathStates {
       const fills = this.fills(pc);
       const consts = list.reduce((n, slot) => n + (slot.live ? 1 : 0), 0) < CONST_PATHS;
       const key = pointerKey(s, fills, consts);
-      const i = list.findIndex((slot) => slot.live && slot.sig === sig && pointerKey(slot.state, fills, consts) === key);
+      const i = nearest(list, s, fills, (slot) => slot.sig === sig && pointerKey(slot.state, fills, consts) === key);
       if (i >= 0) return this.merge(list, i, s, pc, false);
     }
     // states `s` covers go: `s` takes the first one's place
@@ -91,7 +91,7 @@ export class PathStates {
       list.push({ state: s, visits: 0, sig, live: true });
       return list.length - 1;
     }
-    const same = list.findIndex((slot) => slot.live && slot.sig === sig);
+    const same = nearest(list, s, this.fills(pc), (slot) => slot.sig === sig);
     if (same >= 0) return this.merge(list, same, s, pc, loopHead);
     // no kept state of the same kinds: make room by joining two kept states of the same kinds, if any
     const pair = samePair(list);
@@ -225,6 +225,52 @@ function forKeptSpills(s: State, filled: readonly [number, number], f: (at: numb
       f(at, sp.value);
     }
   });
+}
+
+/**
+ * Of the kept states `fits` admits, the one a join with `s` makes least precise: the fewest registers
+ * (and slots a later fill reads) where neither value covers the other, so the join loses a fact of
+ * both; the first on a tie, -1 when none fits. Joining by arrival order instead can merge a path that
+ * failed with one that succeeded: status codes -155 and 0 joined are [-155, 0], and a later
+ * `if (ret < 0)` no longer tells them apart (while the failing paths, joined, stay negative).
+ */
+function nearest(list: readonly Slot[], s: State, filled: readonly [number, number], fits: (slot: Slot) => boolean): number {
+  let best = -1;
+  let bestCost = Infinity;
+  for (let i = 0; i < list.length; i++) {
+    const slot = list[i]!;
+    if (!slot.live || !fits(slot)) continue;
+    if (best < 0) {
+      best = i; // the common case, one fitting state: nothing compared
+      continue;
+    }
+    if (bestCost === Infinity) bestCost = joinLoss(list[best]!.state, s, filled);
+    const cost = joinLoss(slot.state, s, filled);
+    if (cost < bestCost) {
+      bestCost = cost;
+      best = i;
+    }
+  }
+  return best;
+}
+
+/** Registers, and slots of the current frame a later fill reads, where neither `a`'s nor `b`'s value covers the other. */
+function joinLoss(a: State, b: State, filled: readonly [number, number]): number {
+  let n = 0;
+  for (let r = 0; r < a.regs.length; r++) {
+    const x = a.regs[r]!;
+    const y = b.regs[r]!;
+    if (!covers(x, y) && !covers(y, x)) n++;
+  }
+  const fa = a.frames[a.frames.length - 1]!.spills;
+  const fb = b.frames[b.frames.length - 1]!.spills;
+  for (let k = 0; k < 64; k++) {
+    if (((k < 32 ? filled[0] >>> k : filled[1] >>> (k - 32)) & 1) === 0) continue;
+    const x = fa.get(k << 3)?.value;
+    const y = fb.get(k << 3)?.value;
+    if (x === undefined || y === undefined ? x !== y : !covers(x, y) && !covers(y, x)) n++;
+  }
+  return n;
 }
 
 /** Two kept states of one signature, if any. */
