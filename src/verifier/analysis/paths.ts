@@ -11,7 +11,9 @@
  * - at loop heads states of one signature are joined, and widened after a few visits, so loops
  *   converge as before while paths holding different kinds of values stay apart around them;
  * - past the bound a state joins a kept state of its signature, else two kept states of one signature
- *   are joined to make room, else it joins the kept state with the fewest registers of other kinds.
+ *   are joined to make room, else it joins the kept state with the fewest registers of other kinds;
+ * - where several kept states may take a state, it joins the one the join loses least in (`nearest`),
+ *   so a failing path joins a failing one, not the success that arrived first.
  * The cost stays within MAX_PATHS times that of a plain join (measured: 1.5 times on the corpus).
  * @module
  */
