@@ -14,7 +14,8 @@ import { Program } from '../../src/vm/program.js';
 import { MEM_START } from '../../src/vm/memory.js';
 import { FUSED, FUSED_BASE, OP_MASK, predecode } from '../../src/vm/interpreter-decode.js';
 import { CORE_FUSED, CORE_OP_NAMES, coreFuse } from '../../src/vm/interpreter-core-fused.js';
-import { AluOp, Class, JmpOp, Mode, Size, Source, exit, insn, lddw } from './util.js';
+import { AluOp, Class, Mode, Size, Source, exit, insn, lddw } from './util.js';
+import { MEM_LEN, RUN_AT, encode, register, runProgram } from './fused-programs.js';
 
 type Outcome = { r0: bigint; mem: number[] } | { code: string; pc: number | undefined };
 
@@ -39,52 +40,6 @@ function coreOpAt(insns: readonly Insn[], pc: number): number {
   return words[pc * 4]! & OP_MASK;
 }
 
-const SIZES: Record<string, number> = { b: Size.B, h: Size.H, w: Size.W, dw: Size.DW };
-
-/** The instruction an internal operation name stands for, with the given operands. */
-function encode(name: string, dst: number, src: number, off: number, imm: number): Insn {
-  let m = /^(ldx|stx)(b|h|w|dw)$/.exec(name);
-  if (m !== null) return insn((m[1] === 'ldx' ? Class.LDX : Class.STX) | Mode.MEM | SIZES[m[2]!]!, dst, src, off);
-  m = /^neg(64|32)$/.exec(name);
-  if (m !== null) return insn((m[1] === '64' ? Class.ALU64 : Class.ALU) | AluOp.NEG, dst);
-  m = /^(j[a-z]+?)(32)?_(k|x)$/.exec(name);
-  if (m !== null) {
-    const op = JmpOp[m[1]!.toUpperCase() as keyof typeof JmpOp];
-    const x = m[3] === 'x';
-    return insn((m[2] ? Class.JMP32 : Class.JMP) | op | (x ? Source.X : Source.K), dst, x ? src : 0, off, x ? 0 : imm);
-  }
-  m = /^([a-z]+)(64|32)_(k|x)$/.exec(name);
-  if (m === null) throw new Error(`no encoding for ${name}`);
-  const op = AluOp[m[1]!.toUpperCase() as keyof typeof AluOp];
-  const x = m[3] === 'x';
-  const k = m[1]!.endsWith('sh') ? imm & (m[2] === '64' ? 63 : 31) : imm;
-  return insn((m[2] === '64' ? Class.ALU64 : Class.ALU) | op | (x ? Source.X : Source.K), dst, x ? src : 0, 0, x ? 0 : k);
-}
-
-const RUN_AT = 23;
-
-/** r0-r9 from `regs`, never-taken jumps aimed at the run (fused) or inside it (not fused), the run, an epilogue mixing every register into r0. */
-function runProgram(run: readonly Insn[], regs: readonly bigint[], fused: boolean): Insn[] {
-  const out: Insn[] = [];
-  regs.forEach((v, k) => out.push(...lddw(k, v)));
-  const targets = fused ? [RUN_AT, RUN_AT, RUN_AT + run.length] : [RUN_AT + 1, RUN_AT + 2, RUN_AT + run.length];
-  targets.forEach((target, k) => out.push(insn(Class.JMP | JmpOp.JEQ | Source.K, 10, 0, target - (20 + k + 1), 0)));
-  out.push(...run);
-  out.push(insn(Class.ALU64 | AluOp.ADD | Source.K, 0, 0, 0, 12345));
-  for (let k = 1; k <= 9; k++) {
-    out.push(insn(Class.ALU64 | AluOp.MUL | Source.K, 0, 0, 0, 1000003));
-    out.push(insn(Class.ALU64 | AluOp.XOR | Source.X, 0, k));
-  }
-  out.push(exit());
-  return out;
-}
-
-const MEM_LEN = 32;
-const register = fc.oneof(
-  fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }),
-  fc.bigInt({ min: -40n, max: 40n }).map((v) => BigInt.asUintN(64, v)),
-  fc.integer({ min: -8, max: MEM_LEN + 8 }).map((o) => BigInt(MEM_START + o)),
-);
 const operands = fc.record({
   d: fc.array(fc.integer({ min: 0, max: 9 }), { minLength: 3, maxLength: 3 }),
   s: fc.array(fc.integer({ min: 0, max: 9 }), { minLength: 3, maxLength: 3 }),
