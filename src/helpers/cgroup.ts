@@ -8,11 +8,11 @@
  * (`TaskDescription`; default its `cgroupId` under the root, id 1).
  * @module
  */
-import { ErrorCode, ExecutionError } from '../errors.js';
+import { typedMapArg } from './map-arg.js';
 import type { HelperContext, HelperEntry, HelperFunction } from '../vm/environment.js';
 import type { BpfMap } from '../maps/map.js';
 import { CgroupArrayMap } from '../maps/cgroup-array.js';
-import { Errno, mapTypeName, negErrno } from '../maps/types.js';
+import { Errno, negErrno } from '../maps/types.js';
 import { skbOf } from './skb-info.js';
 import { taskCgroupPath, taskOf } from './task.js';
 
@@ -21,12 +21,8 @@ export const CgroupHelper = { SKB_UNDER_CGROUP: 33, CURRENT_TASK_UNDER_CGROUP: 3
 
 /** The cgroup array helpers; `mapByHandle` names the object's maps. */
 export function cgroupHelpers(mapByHandle: (handle: number) => BpfMap | undefined): Map<number, HelperEntry> {
-  const arrayOf = (name: string, r: bigint, ctx: HelperContext): CgroupArrayMap => {
-    const m = r <= 0xffffffffn ? mapByHandle(Number(r)) : undefined;
-    const why = m === undefined ? `argument 0x${r.toString(16)} is not a map of this object` : `map ${m.name} is a ${mapTypeName(m.spec.type)}, not a BPF_MAP_TYPE_CGROUP_ARRAY`;
-    if (!(m instanceof CgroupArrayMap)) throw new ExecutionError(ErrorCode.HELPER, `${name}: ${why}`, { pc: ctx.pc, helper: name });
-    return m;
-  };
+  const arrayOf = (name: string, r: bigint, ctx: HelperContext): CgroupArrayMap =>
+    typedMapArg(mapByHandle, name, r, ctx, CgroupArrayMap, 'BPF_MAP_TYPE_CGROUP_ARRAY');
   const result = (r: number): number | bigint => (r < 0 ? negErrno(-r) : r);
   const skbUnder: HelperFunction = (_r1, r2, r3, _4, _5, ctx) => {
     const map = arrayOf('bpf_skb_under_cgroup', r2, ctx);

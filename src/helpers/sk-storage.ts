@@ -10,9 +10,10 @@
  * @module
  */
 import { ErrorCode, ExecutionError } from '../errors.js';
+import { typedMapArg } from './map-arg.js';
 import type { HelperContext, HelperEntry, HelperFunction } from '../vm/environment.js';
 import { SkStorageMap } from '../maps/sk-storage.js';
-import { Errno, mapTypeName, negErrno } from '../maps/types.js';
+import { Errno, negErrno } from '../maps/types.js';
 import type { KernelEnvironment } from './kernel.js';
 import type { HostSocket } from './socket-table.js';
 import type { SocketMemory } from './sockets.js';
@@ -28,12 +29,8 @@ export function skStorageHelpers(env: Pick<KernelEnvironment, 'memory' | 'mapByH
   const fail = (name: string, message: string, ctx: HelperContext): never => {
     throw new ExecutionError(ErrorCode.HELPER, `${name}: ${message}`, { pc: ctx.pc, helper: name });
   };
-  const storageOf = (name: string, r: bigint, ctx: HelperContext): SkStorageMap => {
-    const m = r <= 0xffffffffn ? env.mapByHandle(Number(r)) : undefined;
-    if (m === undefined) return fail(name, `argument 0x${r.toString(16)} is not a map of this object`, ctx);
-    if (!(m instanceof SkStorageMap)) return fail(name, `map ${m.name} is a ${mapTypeName(m.spec.type)}, not a BPF_MAP_TYPE_SK_STORAGE`, ctx);
-    return m;
-  };
+  const storageOf = (name: string, r: bigint, ctx: HelperContext): SkStorageMap =>
+    typedMapArg((h) => env.mapByHandle(h), name, r, ctx, SkStorageMap, 'BPF_MAP_TYPE_SK_STORAGE');
   const socketOf = (name: string, r: bigint, ctx: HelperContext): HostSocket => {
     const s = sockets.at(r, true);
     if (s === undefined) return fail(name, `0x${r.toString(16)} is not a socket of the host (a socket a lookup or the context gave)`, ctx);

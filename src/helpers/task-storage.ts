@@ -11,10 +11,11 @@
  * @module
  */
 import { ErrorCode, ExecutionError } from '../errors.js';
+import { typedMapArg } from './map-arg.js';
 import type { HelperContext, HelperEntry, HelperFunction } from '../vm/environment.js';
 import type { BpfMap } from '../maps/map.js';
 import { TaskStorageMap } from '../maps/task-storage.js';
-import { Errno, mapTypeName, negErrno } from '../maps/types.js';
+import { Errno, negErrno } from '../maps/types.js';
 import type { VmMemory } from '../vm/memory.js';
 import { DEFAULT_TASK_ADDRESS, taskOf, type TaskDescription, type TaskRunHost } from './task.js';
 
@@ -29,12 +30,8 @@ export function taskStorageHelpers(memory: VmMemory, mapByHandle: (handle: numbe
   const fail = (name: string, message: string, ctx: HelperContext): never => {
     throw new ExecutionError(ErrorCode.HELPER, `${name}: ${message}`, { pc: ctx.pc, helper: name });
   };
-  const storageOf = (name: string, r: bigint, ctx: HelperContext): TaskStorageMap => {
-    const m = r <= 0xffffffffn ? mapByHandle(Number(r)) : undefined;
-    if (m === undefined) return fail(name, `argument 0x${r.toString(16)} is not a map of this object`, ctx);
-    if (!(m instanceof TaskStorageMap)) return fail(name, `map ${m.name} is a ${mapTypeName(m.spec.type)}, not a BPF_MAP_TYPE_TASK_STORAGE`, ctx);
-    return m;
-  };
+  const storageOf = (name: string, r: bigint, ctx: HelperContext): TaskStorageMap =>
+    typedMapArg(mapByHandle, name, r, ctx, TaskStorageMap, 'BPF_MAP_TYPE_TASK_STORAGE');
   const taskAt = (name: string, r: bigint, ctx: HelperContext): TaskDescription => {
     const current = taskOf(ctx);
     if (r === (current.address ?? DEFAULT_TASK_ADDRESS)) return current;

@@ -10,9 +10,10 @@
  * @module
  */
 import { ErrorCode, ExecutionError } from '../errors.js';
+import { typedMapArg } from './map-arg.js';
 import type { HelperEntry, HelperFunction } from '../vm/environment.js';
 import type { BpfMap } from '../maps/map.js';
-import { Errno, mapTypeName, negErrno } from '../maps/types.js';
+import { Errno, negErrno } from '../maps/types.js';
 import { UserRingBufMap } from '../maps/user-ringbuf.js';
 import { writeLocalDynptr } from './dynptr.js';
 
@@ -29,11 +30,7 @@ const WAKEUP_FLAGS = 3n;
 export function userRingbufHelpers(mapByHandle: (handle: number) => BpfMap | undefined): Map<number, HelperEntry> {
   const name = 'bpf_user_ringbuf_drain';
   const drain: HelperFunction = (r1, r2, r3, r4, _5, ctx) => {
-    const m = r1 <= 0xffff_ffffn ? mapByHandle(Number(r1)) : undefined;
-    if (!(m instanceof UserRingBufMap)) {
-      const why = m === undefined ? `argument 0x${r1.toString(16)} is not a map of this object` : `map ${m.name} is a ${mapTypeName(m.spec.type)}, not a BPF_MAP_TYPE_USER_RINGBUF`;
-      throw new ExecutionError(ErrorCode.HELPER, `${name}: ${why}`, { pc: ctx.pc, helper: name });
-    }
+    const m = typedMapArg(mapByHandle, name, r1, ctx, UserRingBufMap, 'BPF_MAP_TYPE_USER_RINGBUF');
     if ((r4 & ~WAKEUP_FLAGS) !== 0n) return negErrno(Errno.EINVAL);
     if (m.draining) return negErrno(Errno.EBUSY);
     if (ctx.callFunction === undefined) throw new ExecutionError(ErrorCode.UNSUPPORTED, `${name}: this engine cannot run callbacks`, { pc: ctx.pc, helper: name });
