@@ -23,6 +23,7 @@ import type { HelperContext, HelperEntry, HelperFunction } from '../vm/environme
 import type { VmMemory } from '../vm/memory.js';
 import type { BpfMap } from '../maps/map.js';
 import { RingBufMap } from '../maps/ringbuf.js';
+import { typedMapArg } from './map-arg.js';
 import { Errno, negErrno } from '../maps/types.js';
 
 /** Dynptr helper ids (uapi `linux/bpf.h`). */
@@ -125,8 +126,7 @@ export function dynptrHelpers(env: DynptrEnvironment): Map<number, HelperEntry> 
   };
   const reserve: HelperFunction = (r1, r2, r3, r4, _5, ctx) => {
     const name = 'bpf_ringbuf_reserve_dynptr';
-    const m = r1 <= 0xffff_ffffn ? env.mapByHandle(Number(r1)) : undefined;
-    if (!(m instanceof RingBufMap)) throw helperError(name, m === undefined ? `argument 0x${r1.toString(16)} is not a map of this object` : `map ${m.name} is not a ring buffer`, ctx);
+    const m = typedMapArg((h) => env.mapByHandle(h), name, r1, ctx, RingBufMap, 'BPF_MAP_TYPE_RINGBUF');
     if (r3 !== 0n) {
       write(r4, undefined, ctx.pc);
       return negErrno(Errno.EINVAL);
