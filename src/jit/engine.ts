@@ -547,6 +547,28 @@ export class JitEngine implements Engine {
     outcome.instructions = request.limits.instructionBudget - inst.left();
   }
 
+  /** What {@link prepare} and {@link prepareInto} work out once: the stack plan and region, the instance, `run`'s fixed arguments. */
+  private preparedArgs(request: RunRequest) {
+    const memory = request.memory;
+    const plan = planStackClear(request);
+    const stack = usableStack(request, plan.region);
+    const inst = this.instance(request.program, memory, request.limits.stackSize, stack !== undefined);
+    const { stackTop, limits } = request;
+    return {
+      memory,
+      plan,
+      stack,
+      inst,
+      stackTop,
+      limits,
+      budget: limits.instructionBudget,
+      maxDepth: limits.maxCallDepth,
+      delta: stack !== undefined ? stackDeltaOf(stack) : 0,
+      base: stack !== undefined ? stack.vaddr : 0,
+      limit: stack !== undefined ? stackLimitOf(stack) : 0,
+    };
+  }
+
   /**
    * A function running `request` into `outcome` (see {@link Engine.prepareInto}): the instance, the
    * stack plan and `run32`'s fixed arguments are worked out once, so a call is the region table's
@@ -555,18 +577,9 @@ export class JitEngine implements Engine {
    * instance's run fields for every run.
    */
   prepareInto(request: RunRequest, outcome: RunOutcome): () => boolean {
-    const memory = request.memory;
+    const { memory, plan, stack, inst, stackTop, limits, budget, maxDepth, delta, base, limit } = this.preparedArgs(request);
     const shape = memory.shape;
-    const plan = planStackClear(request);
-    const stack = usableStack(request, plan.region);
     const regionSize = plan.regionSize;
-    const inst = this.instance(request.program, memory, request.limits.stackSize, stack !== undefined);
-    const { stackTop, limits } = request;
-    const budget = limits.instructionBudget;
-    const maxDepth = limits.maxCallDepth;
-    const delta = stack !== undefined ? stackDeltaOf(stack) : 0;
-    const base = stack !== undefined ? stack.vaddr : 0;
-    const limit = stack !== undefined ? stackLimitOf(stack) : 0;
     const { run32, high, left } = inst;
     return () => {
       // The stack region found again under the same shape: the same object, unless its size changed.
@@ -594,18 +607,10 @@ export class JitEngine implements Engine {
    * the next run sets them again, and a nested run of the same instance is not supported anyway.
    */
   prepare(request: RunRequest): () => bigint {
-    const memory = request.memory;
+    const { memory, plan, stack, inst, stackTop, budget, maxDepth, delta, base, limit } = this.preparedArgs(request);
     const version = memory.version;
-    const plan = planStackClear(request);
-    const stack = usableStack(request, plan.region);
-    const inst = this.instance(request.program, memory, request.limits.stackSize, stack !== undefined);
     const { offset, count } = regionTable(memory);
-    const { r1, r2, stackTop, limits } = request;
-    const budget = limits.instructionBudget;
-    const maxDepth = limits.maxCallDepth;
-    const delta = stack !== undefined ? stackDeltaOf(stack) : 0;
-    const base = stack !== undefined ? stack.vaddr : 0;
-    const limit = stack !== undefined ? stackLimitOf(stack) : 0;
+    const { r1, r2 } = request;
     const run = inst.run;
     return () => {
       if (memory.version !== version) return this.run(request);
