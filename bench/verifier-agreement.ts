@@ -194,14 +194,17 @@ if (only !== 'generated') {
       if (p.section === '.text' || accepted.get(`${path}:${p.name}`)?.accepted !== true) continue;
       const type = kernelProgramType(p.type, p.section) ?? 'socket_filter';
       let bytes: Uint8Array;
+      let relocated: ReadonlySet<number>;
       try {
-        bytes = new Uint8Array(obj.program(p.name).program.bytes);
+        const program = obj.program(p.name).program;
+        bytes = new Uint8Array(program.bytes);
+        relocated = program.relocatedLoads;
       } catch {
         continue;
       }
       if (bytes.length / 8 > maxInsns) continue;
       const attach = kernelAttachType(type, p.section);
-      const req = kernelRequest(new Uint8Array(bytes), type, table, attach);
+      const req = kernelRequest(new Uint8Array(bytes), type, table, attach, relocated);
       if (req === undefined) continue;
       for (let m = 0; m < mutants; m++) {
         const got = mutate(bytes, req.insns, next);
@@ -212,7 +215,7 @@ if (only !== 'generated') {
         cases.push({
           label: `${path}:${p.name} ${what} (${hexOf(bytes)} -> ${hexOf(mine)})`,
           request: { ...req, insns: theirs },
-          issues: () => checkProgram(mine, { level: 'kernel', programType: type, maps: table.maps, resolve: table.resolve, ...(attach === undefined ? {} : { attachType: attach }) }),
+          issues: () => checkProgram(mine, { level: 'kernel', programType: type, maps: table.maps, resolve: (imm, pc) => (relocated.has(pc) ? table.resolve(imm) : undefined), ...(attach === undefined ? {} : { attachType: attach }) }),
         });
       }
     }

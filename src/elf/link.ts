@@ -54,6 +54,8 @@ export interface LinkedProgram {
   readonly functionNames: Map<number, string>;
   /** Slot → [section name, slot in that section], to map pcs back to source lines. */
   readonly origins: { section: string; start: number; base: number; length: number }[];
+  /** Slots of the `lddw`s a relocation resolved to an address: only these load maps or global data. */
+  readonly relocated: ReadonlySet<number>;
 }
 
 function fail(message: string): never {
@@ -123,6 +125,7 @@ export function linkProgram(
   const chunks: Uint8Array[] = [];
   const functionNames = new Map<number, string>();
   const origins: LinkedProgram['origins'] = [];
+  const relocated = new Set<number>();
   for (let k = 0; k < order.length; k++) {
     const f = order[k]!;
     const base = placed.get(f)!;
@@ -169,6 +172,7 @@ export function linkProgram(
           const { lo, hi } = splitWideImm(value);
           encodeInsnInto(code, pc, { ...i, src: 0, imm: lo });
           encodeInsnInto(code, pc + 1, { ...decodeInsn(code, pc + 1), imm: hi });
+          relocated.add(base + pc);
         }
         pc++;
         continue;
@@ -207,7 +211,7 @@ export function linkProgram(
   }
   const bytes = new Uint8Array(total * INSN_SIZE);
   order.forEach((f, k) => bytes.set(chunks[k]!, placed.get(f)! * INSN_SIZE));
-  return { bytes, functionNames, origins };
+  return { bytes, functionNames, origins, relocated };
 }
 
 /** A relocation type's name for messages. */

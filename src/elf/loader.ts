@@ -850,12 +850,12 @@ export class BpfObject {
         }
       }
     }
-    const facts = this.verify(entry.name, info?.type ?? programTypeOf(this.elf.sections[entry.section]!.name), this.elf.sections[entry.section]!.name, linked.bytes, lines);
+    const facts = this.verify(entry.name, info?.type ?? programTypeOf(this.elf.sections[entry.section]!.name), this.elf.sections[entry.section]!.name, linked.bytes, lines, linked.relocated);
     // What the analysis proved of the program's stack reads: its runs may skip zeroing earlier runs' stack.
     // A helper the host passed (or an extern's) may read what it likes: only the built-in ones are known.
     const builtin = (id: number): boolean => this.options.helpers?.has(id) !== true && !this.externs.helpers.has(id);
     const sealed = facts !== undefined && this.mapTable !== undefined && stackReadsWritten(decodeProgram(linked.bytes), facts, this.mapTable.maps, builtin);
-    const program = new Program(linked.bytes, entry.name, linked.functionNames, { stackReadsWritten: sealed });
+    const program = new Program(linked.bytes, entry.name, linked.functionNames, { stackReadsWritten: sealed, relocatedLoads: linked.relocated });
     const type = info?.type ?? programTypeOf(this.elf.sections[entry.section]!.name);
     const tracing = (TRACING_TYPES as readonly string[]).includes(type) ? (type as TracingType) : undefined;
     const runner = new ProgramRunner(program, { space: this.space, helpers: this.helperTable, jitEngine: this.options.jitEngine, iterMeta: this.iterMeta, sockOps: this.sockOps }, lines, tracing);
@@ -868,7 +868,7 @@ export class BpfObject {
    * Verify a linked program as {@link LoadOptions.verify} says; throws when it is rejected. Returns the
    * kernel-level analysis's facts when it ran and found no error.
    */
-  private verify(name: string, type: ProgramType, section: string, bytes: Uint8Array, lines: ReadonlyMap<number, SourceLine>): ProgramFacts | undefined {
+  private verify(name: string, type: ProgramType, section: string, bytes: Uint8Array, lines: ReadonlyMap<number, SourceLine>, relocated: ReadonlySet<number>): ProgramFacts | undefined {
     const mode = checkVerifyMode(this.options.verify);
     if (mode === 'off') return undefined;
     const programType = mode === 'shape' ? undefined : kernelProgramType(type, section);
@@ -881,7 +881,8 @@ export class BpfObject {
       for (const [mapName, m] of this.maps) if (isFrozenData(mapName) && m instanceof ArrayMap) m.freeze();
     }
     const attachType = kernelAttachType(programType, section);
-    const { issues, facts } = checkProgramFacts(bytes, { level: 'kernel', programType, helpers: this.helperTable, maps: this.mapTable.maps, resolve: this.mapTable.resolve, ...(attachType === undefined ? {} : { attachType }) });
+    const table = this.mapTable;
+    const { issues, facts } = checkProgramFacts(bytes, { level: 'kernel', programType, helpers: this.helperTable, maps: this.mapTable.maps, resolve: (imm, pc) => (relocated.has(pc) ? table.resolve(imm) : undefined), ...(attachType === undefined ? {} : { attachType }) });
     this.verification.set(name, { programType, issues });
     const first = issues.find((i) => i.severity === 'error');
     if (first === undefined) return facts;

@@ -95,8 +95,12 @@ export interface VerifierOptions {
    * programs). A `Map` or a plain object.
    */
   readonly maps?: ReadonlyMap<number, MapInfo> | Readonly<Record<number, MapInfo>>;
-  /** Kernel level: plain `lddw` immediates an object loader substituted for map and global-data references. */
-  readonly resolve?: (imm: bigint) => ResolvedAddress | undefined;
+  /**
+   * Kernel level: plain `lddw` immediates an object loader substituted for map and global-data references
+   * (`pc` the lddw's slot: a loader answers only for the slots it relocated, so a constant that happens
+   * to equal an address stays a number).
+   */
+  readonly resolve?: (imm: bigint, pc: number) => ResolvedAddress | undefined;
   /**
    * Kernel level: a privileged loader's rules (default true, as when root loads a program): reading
    * uninitialised stack gives an unknown number, and pointers may be stored into maps, the context or

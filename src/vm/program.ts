@@ -25,6 +25,12 @@ export class Program {
    */
   readonly stackReadsWritten: boolean;
 
+  /**
+   * Slots of the `lddw`s a loader resolved from a relocation to a map handle or global-data address
+   * (empty for raw bytecode): only these load addresses; any other `lddw` is a number, whatever its value.
+   */
+  readonly relocatedLoads: ReadonlySet<number>;
+
   private footprint: StackFootprint | undefined;
 
   /** The stack bytes the program can reach (what a run zeroes first: see vm/stack). */
@@ -32,12 +38,16 @@ export class Program {
     return (this.footprint ??= stackFootprint(this.insns));
   }
 
-  /** `options.stackReadsWritten`: see {@link Program.stackReadsWritten} (a claim the caller proved; default false). */
-  constructor(bytes: Uint8Array, name = 'prog', functionNames: ReadonlyMap<number, string> = new Map(), options: { readonly stackReadsWritten?: boolean } = {}) {
+  /**
+   * `options.stackReadsWritten`: see {@link Program.stackReadsWritten} (a claim the caller proved; default
+   * false); `options.relocatedLoads`: see {@link Program.relocatedLoads}.
+   */
+  constructor(bytes: Uint8Array, name = 'prog', functionNames: ReadonlyMap<number, string> = new Map(), options: { readonly stackReadsWritten?: boolean; readonly relocatedLoads?: ReadonlySet<number> } = {}) {
     this.bytes = bytes.slice();
     this.insns = decodeProgram(this.bytes);
     this.name = name;
     this.functionNames = functionNames;
     this.stackReadsWritten = options.stackReadsWritten === true;
+    this.relocatedLoads = new Set(options.relocatedLoads);
   }
 }

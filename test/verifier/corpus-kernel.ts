@@ -43,21 +43,24 @@ export function corpusPrograms(): CorpusProgram[] {
     }
     const table = objectMapTable(obj.maps);
     for (const r of results) {
-      const bytes = new Uint8Array(obj.program(r.name).program.bytes);
-      out.push({ key: `${path}:${r.name}`, type: r.type, issues: r.issues, request: kernelRequest(bytes, r.type, table, kernelAttachType(r.type, r.section)) });
+      const { bytes, relocatedLoads } = obj.program(r.name).program;
+      out.push({ key: `${path}:${r.name}`, type: r.type, issues: r.issues, request: kernelRequest(new Uint8Array(bytes), r.type, table, kernelAttachType(r.type, r.section), relocatedLoads) });
     }
   }
   return out;
 }
 
-/** The linked program with its maps as pseudo loads again, or undefined when it uses a map of maps. */
-export function kernelRequest(bytes: Uint8Array, type: ProgramType, table: ReturnType<typeof objectMapTable>, attach: 'xdp_devmap' | undefined): VerdictRequest | undefined {
+/**
+ * The linked program with its maps as pseudo loads again (the `lddw`s at `relocated`, the slots the loader
+ * resolved: a constant equal to a map's handle stays a constant), or undefined when it uses a map of maps.
+ */
+export function kernelRequest(bytes: Uint8Array, type: ProgramType, table: ReturnType<typeof objectMapTable>, attach: 'xdp_devmap' | undefined, relocated: ReadonlySet<number>): VerdictRequest | undefined {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const maps: Record<number, KernelMapDef> = {};
   for (let pc = 0; pc + 1 < bytes.length / 8; pc++) {
     if (bytes[pc * 8] !== 0x18) continue;
     const wide = (BigInt(view.getUint32(pc * 8 + 12, true)) << 32n) | BigInt(view.getUint32(pc * 8 + 4, true));
-    const at = (bytes[pc * 8 + 1]! >> 4) === 0 ? table.resolve(wide) : undefined;
+    const at = (bytes[pc * 8 + 1]! >> 4) === 0 && relocated.has(pc) ? table.resolve(wide) : undefined;
     if (at !== undefined) {
       const m = table.maps.get(at.map)!;
       if (m.inner !== undefined) return undefined;

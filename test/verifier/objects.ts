@@ -19,9 +19,9 @@ export function analyzeObject(obj: BpfObject): { name: string; section: string; 
     }
   };
   return obj.programs.filter((p) => p.section !== '.text' && usable(p.name)).map((p) => {
-    const bytes = obj.program(p.name).program.bytes;
+    const { bytes, relocatedLoads } = obj.program(p.name).program;
     const type = kernelProgramType(p.type, p.section) ?? 'socket_filter';
     const attachType = kernelAttachType(type, p.section);
-    return { name: p.name, section: p.section, type, issues: checkProgram(bytes, { level: 'kernel', programType: type, maps, resolve, ...(attachType === undefined ? {} : { attachType }) }), insns: bytes.length / 8 };
+    return { name: p.name, section: p.section, type, issues: checkProgram(bytes, { level: 'kernel', programType: type, maps, resolve: (imm, pc) => (relocatedLoads.has(pc) ? resolve(imm) : undefined), ...(attachType === undefined ? {} : { attachType }) }), insns: bytes.length / 8 };
   });
 }

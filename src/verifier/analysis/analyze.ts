@@ -26,7 +26,7 @@ export interface AnalysisOptions {
   /** The expected attach type where it changes the rules (`xdp_devmap`: egress_ifindex readable). */
   readonly attachType?: 'xdp_devmap';
   /** Loader-resolved plain immediates that are map or global-data addresses. */
-  readonly resolve?: (imm: bigint) => ResolvedAddress | undefined;
+  readonly resolve?: (imm: bigint, pc: number) => ResolvedAddress | undefined;
   /**
    * Helpers the host runs (a loader's helper table): a call to one the analysis has no prototype for
    * is a warning (its result any number; its memory accesses are checked at run time), not a refusal.

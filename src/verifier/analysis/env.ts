@@ -54,7 +54,7 @@ export interface Env {
   /** The expected attach type where it changes the rules (`xdp_devmap`: egress_ifindex readable). */
   readonly attachType: 'xdp_devmap' | undefined;
   /** Plain `lddw` immediates an object loader put in place of map references. */
-  readonly resolve: ((imm: bigint) => ResolvedAddress | undefined) | undefined;
+  readonly resolve: ((imm: bigint, pc: number) => ResolvedAddress | undefined) | undefined;
   /** Helpers the host runs without a prototype here: calls to them are warnings (see AnalysisOptions). */
   readonly hostHelper: ((id: number) => boolean) | undefined;
   /** Report a problem at `pc` (a no-op while the fixpoint iterates; real in the checking pass). */

@@ -105,7 +105,7 @@ function lddw(env: Env, pc: number, i: Insn, pseudo: number, next: Insn | undefi
   switch (pseudo) {
     case PseudoLoad.NONE: {
       const v = wideImm(i, next ?? { opcode: 0, dst: 0, src: 0, offset: 0, imm: 0 });
-      const at = env.resolve?.(v);
+      const at = env.resolve?.(v, pc);
       if (at !== undefined && env.maps.has(at.map)) {
         return at.offset === undefined ? pointer('map_ptr', 0, { map: at.map }) : pointer('map_value', at.offset, { map: at.map });
       }
