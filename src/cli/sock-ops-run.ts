@@ -5,6 +5,9 @@
  * trace lines. The file is one event or `{ "events": [...], "congestion": [...] }`; an event is
  * `{ "op": "tcp_connect_cb" | 3, "socket": 0, "args": [1, 2], "skb": { "hex": "..." } }` (`socket`: an
  * index in `--sockets`; `congestion`: the algorithms TCP_CONGESTION may name, default cubic and reno).
+ * Header-option events may add `"tcpFlags"` (the flags of a header not written yet), `"optionSpace"`
+ * (option bytes to reserve, or reserved) and `"syn": { "hex": "..." }` (the SYN's TCP header); the report
+ * gives what HDR_OPT_LEN_CB reserved and the options WRITE_HDR_OPT_CB stored.
  * @module
  */
 import type { BpfObject, ProgramInfo } from '../elf/loader.js';
@@ -17,6 +20,9 @@ import type { CliIo } from './io.js';
 import { saveMapState } from './map-state.js';
 import { dumpMaps, formatMapDump } from './object-maps.js';
 import { EventDrain, formatEvents } from './object-output.js';
+
+/** Bytes as lower-case hex. */
+const hexOf = (b: Uint8Array): string => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
 
 /** Most events one file may hold. */
 const MAX_EVENTS = 100_000;
@@ -56,13 +62,15 @@ function readEvents(path: string): { events: SockOpsEvent[]; congestion: string[
   const events = (list as unknown[]).map((e, i): SockOpsEvent => {
     if (typeof e !== 'object' || e === null || Array.isArray(e)) return fail(`events[${i}] must be an object`);
     const o = e as Record<string, unknown>;
-    for (const k of Object.keys(o)) if (!['op', 'socket', 'args', 'skb', 'skbHwtstamp', ...(d.events === undefined ? ['congestion'] : [])].includes(k)) fail(`events[${i}]: unknown field '${k}'`);
-    let skb: Uint8Array | undefined;
-    if (o.skb !== undefined) {
-      const hex = (o.skb as { hex?: unknown } | null)?.hex;
-      if (typeof hex !== 'string') fail(`events[${i}].skb must be { "hex": "..." }`);
-      skb = parseHex(hex as string, `--event ${path}: events[${i}].skb.hex`);
-    }
+    for (const k of Object.keys(o)) if (!['op', 'socket', 'args', 'skb', 'skbHwtstamp', 'tcpFlags', 'optionSpace', 'syn', ...(d.events === undefined ? ['congestion'] : [])].includes(k)) fail(`events[${i}]: unknown field '${k}'`);
+    const bytes = (field: 'skb' | 'syn'): Uint8Array | undefined => {
+      if (o[field] === undefined) return undefined;
+      const hex = (o[field] as { hex?: unknown } | null)?.hex;
+      if (typeof hex !== 'string') fail(`events[${i}].${field} must be { "hex": "..." }`);
+      return parseHex(hex as string, `--event ${path}: events[${i}].${field}.hex`);
+    };
+    const skb = bytes('skb');
+    const syn = bytes('syn');
     const hw = o.skbHwtstamp;
     if (hw !== undefined && (typeof hw !== 'string' || !/^(0x[0-9a-f]+|[0-9]+)$/i.test(hw)) && !(typeof hw === 'number' && Number.isSafeInteger(hw))) fail(`events[${i}].skbHwtstamp must be an integer`);
     return {
@@ -71,6 +79,9 @@ function readEvents(path: string): { events: SockOpsEvent[]; congestion: string[
       ...(o.args === undefined ? {} : { args: o.args as number[] }),
       ...(skb === undefined ? {} : { skb }),
       ...(hw === undefined ? {} : { skbHwtstamp: BigInt(hw as string | number) }),
+      ...(o.tcpFlags === undefined ? {} : { tcpFlags: o.tcpFlags as number }),
+      ...(o.optionSpace === undefined ? {} : { optionSpace: o.optionSpace as number }),
+      ...(syn === undefined ? {} : { syn }),
     };
   });
   return { events, congestion: congestion as string[] | undefined };
@@ -105,7 +116,11 @@ export function sockOpsRun(req: SockOpsRunRequest, io: CliIo): number {
       program: label,
       type: 'sockops',
       engine: req.jit ? 'jit' : 'interpreter',
-      runs: results.map(({ event, result }) => ({ op: event.op, socket: event.socket, r0: result.r0.toString(), reply: result.reply, replylong: result.replylong })),
+      runs: results.map(({ event, result }) => ({
+        op: event.op, socket: event.socket, r0: result.r0.toString(), reply: result.reply, replylong: result.replylong,
+        ...(result.reserved === 0 ? {} : { reserved: result.reserved }),
+        ...(result.headerOptions.length === 0 ? {} : { headerOptions: hexOf(result.headerOptions) }),
+      })),
       sockets: [...sockets].map(([socket, r]) => ({ socket, cbFlags: r.cbFlags, txhash: r.txhash, options: r.options })),
       maps,
       trace,
@@ -117,7 +132,10 @@ export function sockOpsRun(req: SockOpsRunRequest, io: CliIo): number {
   }
   let text = `program ${label} (sockops) on ${req.eventPath}: ${results.length} event${results.length === 1 ? '' : 's'}\n`;
   results.forEach(({ event, result }, i) => {
-    text += `event ${i + 1}: op ${event.op} on socket ${event.socket}: r0 = ${result.r0}, reply = ${result.reply}\n`;
+    text += `event ${i + 1}: op ${event.op} on socket ${event.socket}: r0 = ${result.r0}, reply = ${result.reply}`;
+    if (result.reserved !== 0) text += `, reserved ${result.reserved} option bytes`;
+    if (result.headerOptions.length !== 0) text += `, header options ${hexOf(result.headerOptions)}`;
+    text += '\n';
   });
   for (const [socket, r] of sockets) {
     const options = Object.entries(r.options).map(([k, v]) => `${k}=${v}`).join(', ');

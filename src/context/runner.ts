@@ -42,7 +42,8 @@ import { SkBuff, TcAction, XdpAction, XdpMd } from './layout.js';
 import { XDP_HEADROOM, XDP_TAILROOM, nestedRunError, type RunSpace } from './space.js';
 import { ETH_HLEN, SKB_MAX_LEN, SkbPacket, XdpPacket } from './packet-host.js';
 import { PacketSession, type SessionKind } from './session.js';
-import { checkSockOpsEvent, SockOps, sockOpsContext, type SockOpsEvent, type SockOpsResult } from './sock-ops.js';
+import { checkSockOpsEvent, hdrOptionRoom, SockOps, SockOpsOp, sockOpsContext, type SockOpsEvent, type SockOpsResult } from './sock-ops.js';
+import { HdrOptRun } from '../helpers/hdr-opt.js';
 import { DEFAULT_CONGESTION, type SockOpsRunHost, type SockOpsSockets } from '../helpers/sockopt.js';
 import type { SocketMemory } from '../helpers/sockets.js';
 
@@ -739,12 +740,17 @@ export class ProgramRunner {
     }
     const ctxOffset = space.setContext(ctx, true);
     try {
-      const host: SockOpsRunHost = { kind: 'sockops', op: e.op, socket, state, congestion };
+      const hdr = new HdrOptRun(e.op, e.skb, e.syn, hdrOptionRoom(e, state));
+      const host: SockOpsRunHost = { kind: 'sockops', op: e.op, socket, state, congestion, hdr };
       const r0 = this.execute(options, MBUFF_ADDRESS, 0n, host);
+      if (e.op === SockOpsOp.hdr_opt_len_cb) state.hdrReserved = hdr.reserved;
       const v = new DataView(mem.bytes.buffer, mem.bytes.byteOffset + ctxOffset, SockOps.SIZE);
       state.txhash = v.getUint32(SockOps.sk_txhash, true);
       const replylong = [0, 1, 2, 3].map((i) => v.getUint32(SockOps.args + 4 * i, true));
-      return { r0, reply: replylong[0]!, replylong, cbFlags: state.cbFlags, txhash: state.txhash, options: Object.fromEntries(state.options) };
+      return {
+        r0, reply: replylong[0]!, replylong, cbFlags: state.cbFlags, txhash: state.txhash, options: Object.fromEntries(state.options),
+        reserved: hdr.reserved, headerOptions: hdr.space.slice(),
+      };
     } finally {
       space.clearPacket();
       space.clearContext();

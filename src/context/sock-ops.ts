@@ -15,6 +15,7 @@ import { ArgumentError } from '../errors.js';
 import { checkInteger, checkOptionalBytes, checkOptions, describeValue } from '../validate.js';
 import { SOCKET_STATES, TCP_SOCK_FIELDS, type HostSocket } from '../helpers/socket-table.js';
 import type { SockOpsSocket } from '../helpers/sockopt.js';
+import { MAX_TCP_OPTION_BYTES } from '../helpers/hdr-opt.js';
 
 /** `struct bpf_sock_ops` field offsets (`__u32` unless noted). */
 export const SockOps = {
@@ -52,6 +53,23 @@ export interface SockOpsEvent {
   readonly skb?: Uint8Array;
   /** `skb_hwtstamp` (default 0). */
   readonly skbHwtstamp?: bigint;
+  /**
+   * `skb_tcp_flags` when the event has no segment (HDR_OPT_LEN_CB sizes a header not written yet: its
+   * flags, SYN 0x02, ACK 0x10...). Default: the segment's flags byte, else 0.
+   */
+  readonly tcpFlags?: number;
+  /**
+   * TCP option bytes for the program's header options, 0 to 40: in HDR_OPT_LEN_CB what
+   * `bpf_reserve_hdr_opt` may reserve in total (default 40 less the options of `skb` when given); in
+   * WRITE_HDR_OPT_CB the bytes reserved, which `bpf_store_hdr_opt` fills (default what the socket's
+   * last HDR_OPT_LEN_CB run reserved).
+   */
+  readonly optionSpace?: number;
+  /**
+   * The SYN's TCP header (and options), which `bpf_load_hdr_opt(..., BPF_LOAD_HDR_OPT_TCP_SYN)` searches
+   * (the saved SYN, or the one a SYN-ACK answers). Default: none (-ENOENT).
+   */
+  readonly syn?: Uint8Array;
 }
 
 /** What a sock_ops run leaves. */
@@ -68,6 +86,13 @@ export interface SockOpsResult {
   readonly txhash: number;
   /** Every socket option set on the socket so far, by name (`SO_RCVBUF`, `TCP_CONGESTION`...). */
   readonly options: Readonly<Record<string, number | string>>;
+  /** HDR_OPT_LEN_CB: the option bytes `bpf_reserve_hdr_opt` reserved in total (else 0). */
+  readonly reserved: number;
+  /**
+   * WRITE_HDR_OPT_CB: the reserved option space (rounded up to 4 bytes) as the program's
+   * `bpf_store_hdr_opt` calls left it, the rest no-ops (kind 1); else empty.
+   */
+  readonly headerOptions: Uint8Array;
 }
 
 /** Largest segment a header-option event carries (a TCP header with options and a full-size payload). */
@@ -80,6 +105,9 @@ export interface CheckedSockOpsEvent {
   readonly args: readonly number[];
   readonly skb: Uint8Array | undefined;
   readonly skbHwtstamp: bigint;
+  readonly tcpFlags: number | undefined;
+  readonly optionSpace: number | undefined;
+  readonly syn: Uint8Array | undefined;
 }
 
 /** `event` checked against a table of `sockets` sockets (an ArgumentError names the first problem). */
@@ -100,7 +128,11 @@ export function checkSockOpsEvent(event: SockOpsEvent, sockets: number): Checked
   if (skb !== undefined && skb.length > MAX_SOCK_OPS_SKB) throw new ArgumentError(`event.skb must be at most ${MAX_SOCK_OPS_SKB} bytes, not ${skb.length}`);
   const hw = e.skbHwtstamp;
   if (hw !== undefined && (typeof hw !== 'bigint' || hw < 0n || hw >= 1n << 64n)) throw new ArgumentError(`event.skbHwtstamp must be a bigint from 0 to 2^64 - 1, not ${describeValue(hw)}`);
-  return { op, socket, args, skb: skb?.slice(), skbHwtstamp: (hw as bigint | undefined) ?? 0n };
+  const tcpFlags = e.tcpFlags === undefined ? undefined : checkInteger(e.tcpFlags, 'event.tcpFlags', 0, 255);
+  const optionSpace = e.optionSpace === undefined ? undefined : checkInteger(e.optionSpace, 'event.optionSpace', 0, MAX_TCP_OPTION_BYTES);
+  const syn = checkOptionalBytes(e.syn, 'event.syn');
+  if (syn !== undefined && syn.length > 60) throw new ArgumentError(`event.syn must be a TCP header of at most 60 bytes, not ${syn.length}`);
+  return { op, socket, args, skb: skb?.slice(), skbHwtstamp: (hw as bigint | undefined) ?? 0n, tcpFlags, optionSpace, syn: syn?.slice() };
 }
 
 /** True for a socket the kernel shows as a full one (not a request or timewait socket). */
@@ -151,8 +183,17 @@ export function sockOpsContext(e: CheckedSockOpsEvent, s: HostSocket, state: Soc
     v.setBigUint64(SockOps.skb_data, BigInt(at.skbData), true);
     v.setBigUint64(SockOps.skb_data_end, BigInt(at.skbDataEnd), true);
     v.setUint32(SockOps.skb_len, e.skb.length, true);
-    v.setUint32(SockOps.skb_tcp_flags, e.skb.length > 13 ? e.skb[13]! : 0, true);
   }
+  v.setUint32(SockOps.skb_tcp_flags, e.tcpFlags ?? (e.skb !== undefined && e.skb.length > 13 ? e.skb[13]! : 0), true);
   v.setBigUint64(SockOps.skb_hwtstamp, e.skbHwtstamp, true);
   return b;
+}
+
+/** The option bytes a header-option event leaves the program (see {@link SockOpsEvent.optionSpace}). */
+export function hdrOptionRoom(e: CheckedSockOpsEvent, state: SockOpsSocket): number {
+  if (e.optionSpace !== undefined) return e.optionSpace;
+  if (e.op === SockOpsOp.write_hdr_opt_cb) return state.hdrReserved;
+  const s = e.skb;
+  const used = s === undefined || s.length < 20 ? 0 : Math.min(Math.max((s[12]! >> 4) * 4 - 20, 0), MAX_TCP_OPTION_BYTES);
+  return MAX_TCP_OPTION_BYTES - used;
 }

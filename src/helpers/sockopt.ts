@@ -16,7 +16,8 @@
  * sock_ops program may call, with which arguments) is (test/verifier/kernel-sock-ops.test.ts).
  *
  * A cast returns its argument (the same socket) when the socket is of the kind the cast names, else
- * NULL; an address that is not a host socket stops the run with an error.
+ * NULL; an address that is not a host socket stops the run with an error. The TCP header-option
+ * helpers (142-144) are in helpers/hdr-opt.ts.
  * @module
  */
 import { ErrorCode, ExecutionError } from '../errors.js';
@@ -25,6 +26,7 @@ import type { VmMemory } from '../vm/memory.js';
 import { Errno, negErrno } from '../maps/types.js';
 import type { HostSocket } from './socket-table.js';
 import type { SocketMemory } from './sockets.js';
+import { hdrOptHelpers, type HdrOptRun } from './hdr-opt.js';
 
 /** What programs set on one socket, kept from run to run. */
 export class SockOpsSocket {
@@ -34,6 +36,8 @@ export class SockOpsSocket {
   txhash = 0;
   /** Options set, by name. */
   readonly options = new Map<string, number | string>();
+  /** Option bytes the last BPF_SOCK_OPS_HDR_OPT_LEN_CB run reserved (what WRITE_HDR_OPT_CB may fill). */
+  hdrReserved = 0;
 }
 
 /** Every socket's {@link SockOpsSocket}, created on first use (at most one per host socket). */
@@ -57,6 +61,8 @@ export interface SockOpsRunHost {
   readonly state: SockOpsSocket;
   /** Congestion control algorithms `TCP_CONGESTION` may name. */
   readonly congestion: readonly string[];
+  /** The TCP header-option state of the run (helpers/hdr-opt.ts). */
+  readonly hdr: HdrOptRun;
 }
 
 /** Congestion controls a host has unless told otherwise (Linux's built-in `reno` and default `cubic`). */
@@ -240,6 +246,7 @@ export function sockOpsHelpers(memory: VmMemory, sockets: SocketMemory): Map<num
   const full = (s: HostSocket): boolean => s.state !== 'syn_recv' && s.state !== 'time_wait';
   const entry = (fn: HelperFunction, name: string): HelperEntry => ({ fn, name, unwindOnZero: false });
   return new Map([
+    ...hdrOptHelpers(memory, (name, ctx) => hostOf(name, ctx).hdr),
     [49, entry(setsockopt, 'bpf_setsockopt')],
     [57, entry(getsockopt, 'bpf_getsockopt')],
     [59, entry(cbFlagsSet, 'bpf_sock_ops_cb_flags_set')],

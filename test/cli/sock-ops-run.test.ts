@@ -48,6 +48,28 @@ describe('tsbpf run a sock_ops program', () => {
     expect(doc.sockets).toEqual([{ socket: 1, cbFlags: 0, txhash: 0, options: { TCP_CONGESTION: 'dctcp' } }]);
   });
 
+  it('runs header-option events: reserves, then writes into the reserved space; reads the SYN', async () => {
+    // test/fixtures/elf/hdr_opt.o: reserve args[0] bytes; store [kind args[0], kind-length args[1], args[2]]
+    const f = files({ events: [
+      { op: 'hdr_opt_len_cb', socket: 0, args: [6, 0, 0], tcpFlags: 0x12 },
+      { op: 'write_hdr_opt_cb', socket: 0, args: [0xb7, 6, 0x01020304, 4], skb: { hex: '0000000000000000000000005012000000000000' } },
+      { op: 'parse_hdr_opt_cb', socket: 0, args: [3, 0, 0, 1], skb: { hex: '0000000000000000000000005010000000000000' }, syn: { hex: '000000000000000000000000600200000000000001030307' } },
+    ] });
+    const r = await cli(['run', fx('hdr_opt.o'), '--sockets', f.sockets, '--event', f.events]);
+    expect(r.err).toBe('');
+    expect(r.out).toContain('event 1: op hdr_opt_len_cb on socket 0: r0 = 1, reply = 6, reserved 6 option bytes\n');
+    expect(r.out).toContain('event 2: op write_hdr_opt_cb on socket 0: r0 = 1, reply = 183, header options b706010203040101\n');
+    expect(r.out).toContain('event 3: op parse_hdr_opt_cb on socket 0: r0 = 1, reply = 3\n');
+    expect(r.out).toMatch(/results .*\n {4}0: 3\n {4}1: -17\n {4}2: 6\n/);
+    const doc = JSON.parse((await cli(['run', fx('hdr_opt.o'), '--sockets', f.sockets, '--event', f.events, '--json'])).out);
+    expect(doc.runs[1]).toMatchObject({ headerOptions: 'b706010203040101' });
+    expect(doc.maps.find((m: { name: string }) => m.name === 'results').entries.length).toBeGreaterThan(0);
+    const bad = files({ op: 'parse_hdr_opt_cb', socket: 0, syn: 'x' });
+    expect((await cli(['run', fx('hdr_opt.o'), '--sockets', bad.sockets, '--event', bad.events])).err).toMatch(/syn must be \{ "hex"/);
+    const far = files({ op: 'hdr_opt_len_cb', socket: 0, optionSpace: 41 });
+    expect((await cli(['run', fx('hdr_opt.o'), '--sockets', far.sockets, '--event', far.events])).err).toMatch(/event.optionSpace/);
+  });
+
   it('refuses bad event files with a usage error naming the field', async () => {
     const bad: [unknown, RegExp][] = [
       ['{', /not JSON/],

@@ -14,6 +14,7 @@ import { SocketTable } from '../../src/helpers/socket-table.js';
 import { SocketMemory } from '../../src/helpers/sockets.js';
 import { SockOpsSocket, sockOpsHelpers, type SockOpsRunHost } from '../../src/helpers/sockopt.js';
 import type { HelperContext } from '../../src/vm/environment.js';
+import { HdrOptRun } from '../../src/helpers/hdr-opt.js';
 import { VmMemory } from '../../src/vm/memory.js';
 import { fixture } from '../elf/fixtures.js';
 
@@ -126,7 +127,7 @@ describe('sock_ops hostile inputs', () => {
     const table = new SocketTable(SOCKETS);
     const sockets = new SocketMemory(memory, table);
     const helpers = sockOpsHelpers(memory, sockets);
-    const host: SockOpsRunHost = { kind: 'sockops', op: 3, socket: table.sockets[0]!, state: new SockOpsSocket(), congestion: ['cubic'] };
+    const host: SockOpsRunHost = { kind: 'sockops', op: 3, socket: table.sockets[0]!, state: new SockOpsSocket(), congestion: ['cubic'], hdr: new HdrOptRun(3, undefined, undefined, 0) };
     const ctx: HelperContext = { memory, pc: 5, host, tailCall: () => false };
     const set = helpers.get(49)!.fn;
     const get = helpers.get(57)!.fn;

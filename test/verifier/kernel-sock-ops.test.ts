@@ -66,6 +66,22 @@ CASES.push(
   // and the analysis accepts: it refuses only a length that is 0 for sure, as other helpers' bounded
   // lengths the kernel accepts (test/fixtures/elf/sk_lookup.c's) look the same to it.
   { name: 'setsockopt with a length of 1 to 8', src: 'r5 = *(u32 *)(r1 + 4)\nr5 &= 7\nr5 += 1\n*(u64 *)(r10 - 8) = 0\nr2 = 1\nr3 = 8\nr4 = r10\nr4 += -8\ncall 49\nr0 = 1\nexit' },
+  // the TCP header-option helpers: a buffer of each kind and size, flags and lengths of each kind
+  { name: 'load_hdr_opt into the stack', src: '*(u64 *)(r10 - 8) = 0\nr2 = r10\nr2 += -8\nr3 = 8\nr4 = 0\ncall 142\nr0 = 1\nexit' },
+  { name: 'load_hdr_opt into uninitialised stack', src: 'r2 = r10\nr2 += -8\nr3 = 8\nr4 = 0\ncall 142\nr0 = 1\nexit' },
+  { name: 'load_hdr_opt of length 0', src: '*(u64 *)(r10 - 8) = 0\nr2 = r10\nr2 += -8\nr3 = 0\nr4 = 0\ncall 142\nr0 = 1\nexit' },
+  { name: 'load_hdr_opt past the stack buffer', src: '*(u64 *)(r10 - 8) = 0\nr2 = r10\nr2 += -8\nr3 = 9\nr4 = 0\ncall 142\nr0 = 1\nexit' },
+  { name: 'load_hdr_opt into the context', src: 'r2 = r1\nr3 = 8\nr4 = 0\ncall 142\nr0 = 1\nexit' },
+  { name: 'load_hdr_opt with variable flags', src: '*(u64 *)(r10 - 8) = 0\nr2 = r10\nr2 += -8\nr3 = 8\nr4 = *(u32 *)(r1 + 4)\ncall 142\nr0 = 1\nexit' },
+  { name: 'load_hdr_opt with a number for the context', src: '*(u64 *)(r10 - 8) = 0\nr1 = 0\nr2 = r10\nr2 += -8\nr3 = 8\nr4 = 0\ncall 142\nr0 = 1\nexit' },
+  { name: 'store_hdr_opt from the stack', src: '*(u64 *)(r10 - 8) = 0\nr2 = r10\nr2 += -8\nr3 = 8\nr4 = 0\ncall 143\nr0 = 1\nexit' },
+  { name: 'store_hdr_opt from uninitialised stack', src: 'r2 = r10\nr2 += -8\nr3 = 8\nr4 = 0\ncall 143\nr0 = 1\nexit' },
+  { name: 'store_hdr_opt of length 0', src: '*(u64 *)(r10 - 8) = 0\nr2 = r10\nr2 += -8\nr3 = 0\nr4 = 0\ncall 143\nr0 = 1\nexit' },
+  { name: 'store_hdr_opt past the stack buffer', src: '*(u64 *)(r10 - 8) = 0\nr2 = r10\nr2 += -8\nr3 = 16\nr4 = 0\ncall 143\nr0 = 1\nexit' },
+  { name: 'store_hdr_opt from a number', src: 'r2 = 0\nr3 = 8\nr4 = 0\ncall 143\nr0 = 1\nexit' },
+  { name: 'reserve_hdr_opt', src: 'r2 = 8\nr3 = 0\ncall 144\nr0 = 1\nexit' },
+  { name: 'reserve_hdr_opt of a variable length', src: 'r2 = *(u32 *)(r1 + 4)\nr3 = *(u32 *)(r1 + 8)\ncall 144\nr0 = 1\nexit' },
+  { name: 'reserve_hdr_opt with a number for the context', src: 'r1 = 0\nr2 = 8\nr3 = 0\ncall 144\nr0 = 1\nexit' },
   { name: 'cb_flags_set', src: 'r2 = 8\ncall 59\nr0 = 1\nexit' },
   { name: 'cb_flags_set on a number', src: 'r1 = 0\nr2 = 8\ncall 59\nr0 = 1\nexit' },
   { name: 'socket cookie', src: 'call 46\nr0 = 1\nexit' },
@@ -100,13 +116,13 @@ describe('sock_ops in the kernel-level analysis', () => {
     expect(accepted).toBeLessThan(CASES.length - 1000);
   });
 
-  it('loads test/fixtures/elf/sock_ops.o and sock_map.o (every helper of the sock_ops runs) in both', () => {
+  it('loads test/fixtures/elf/sock_ops.o, sock_map.o and hdr_opt.o (every helper of the sock_ops runs) in both', () => {
     const k = kernelOracle();
     if (typeof k === 'string') {
       skipNote(k);
       return;
     }
-    for (const [name, program] of [['sock_ops', 'sock_ops_probe'], ['sock_map', 'sock_map_probe']]) {
+    for (const [name, program] of [['sock_ops', 'sock_ops_probe'], ['sock_map', 'sock_map_probe'], ['hdr_opt', 'hdr_opt_probe']]) {
       const [v] = k.exec([{ op: 'obj', path: fileURLToPath(new URL(`../fixtures/elf/${name}.o`, import.meta.url)), program: program! }]);
       expect(v).toMatchObject({ kind: 'obj', accepted: true });
       const obj = loadObject(fixture(name!));

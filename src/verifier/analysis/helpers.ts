@@ -188,6 +188,10 @@ export const HELPER_PROTOS: ReadonlyMap<number, HelperProto> = new Map([
   [49, p('bpf_setsockopt', ['ctx', 'scalar', 'scalar', 'mem', 'size'])],
   [57, p('bpf_getsockopt', ['ctx', 'scalar', 'scalar', 'out', 'size'])],
   [59, p('bpf_sock_ops_cb_flags_set', ['ctx', 'scalar'])],
+  // TCP header options: a buffer the option is copied into / from, of a known size.
+  [142, p('bpf_load_hdr_opt', ['ctx', 'out', 'size', 'scalar'])],
+  [143, p('bpf_store_hdr_opt', ['ctx', 'mem', 'size', 'scalar'])],
+  [144, p('bpf_reserve_hdr_opt', ['ctx', 'scalar', 'scalar'])],
   [53, p('bpf_sock_map_update', ['ctx', 'map', 'key', 'scalar'], 'integer', { mapTypes: [SOCKMAP] })],
   [70, p('bpf_sock_hash_update', ['ctx', 'map', 'key', 'scalar'], 'integer', { mapTypes: [SOCKHASH] })],
   // The socket casts return a BTF pointer to a kernel structure (struct tcp_sock...), which the analysis
