@@ -137,6 +137,9 @@ describe('header-option helpers given hostile arguments', () => {
     expect(() => load(0n, 0x10n, 0xffff_ffffn, 0n, 0n, at(hdr))).toThrow(EbpfError);
     expect(neg(load(0n, 0x10n, 1n, 0n, 0n, at(hdr)))).toBe(EINVAL);
     expect(neg(load(0n, 0x10n, 8n, 2n, 0n, at(hdr)))).toBe(EINVAL);
+    // no header while the kernel sizes one, nor in a callback without a segment: -EPERM before any memory is read
+    expect(neg(load(0n, 0x10n, 8n, 0n, 0n, at(new HdrOptRun(14, tcpHeader(OPTIONS), undefined, 40))))).toBe(EPERM);
+    expect(neg(load(0n, 0x10n, 8n, 0n, 0n, at(new HdrOptRun(3, undefined, undefined, 0))))).toBe(EPERM);
     const w = new HdrOptRun(15, tcpHeader([]), undefined, 40);
     expect(w.space.length).toBe(40);
     expect(neg(store(0n, 0x10n, 1n, 0n, 0n, at(w)))).toBe(EINVAL);
