@@ -247,23 +247,7 @@ export class PacketPool {
       for (let index = 0; index < workers; index++) {
         const port = checkPort(options.createWorker(index), `options.createWorker(${index})`);
         ports.push(port);
-        const started = new Promise<void>((resolve, reject) => {
-          let started = false;
-          port.onError((e) => (started ? made?.fail(index, e) : reject(e instanceof Error ? e : new EbpfError(ErrorCode.INTERNAL, String(e)))));
-          port.onMessage((message) => {
-            const m = message as WorkerReply;
-            if (!started) {
-              started = true;
-              if (m.type === 'ready') resolve();
-              else reject(m.type === 'error' ? new EbpfError(m.code as ErrorCodeValue, `worker ${index}: ${m.message}`) : new EbpfError(ErrorCode.INTERNAL, `worker ${index} did not start`));
-              return;
-            }
-            made?.receive(index, m);
-          });
-        });
-        // Awaited below; a worker that fails while the host still loads must not be an unhandled rejection meanwhile.
-        started.catch(() => undefined);
-        ready.push(started);
+        ready.push(PacketPool.workerStarted(port, index, () => made));
       }
       // How many bytes the object's maps and data take: a load into a plain memory, not verified.
       const probe = loadObject(bytes, { ...load, verify: false, cpus });
@@ -303,6 +287,30 @@ export class PacketPool {
       throw e;
     }
     return made;
+  }
+
+  /**
+   * Settles when worker `index` on `port` says it loaded the object (rejects when it fails first); later
+   * messages and failures go to the pool `pool()` gives once it is made. A rejection is handled at once
+   * (the caller awaits it later): a worker failing while the host still loads is no unhandled rejection.
+   */
+  private static workerStarted(port: PoolPort, index: number, pool: () => PacketPool | undefined): Promise<void> {
+    const started = new Promise<void>((resolve, reject) => {
+      let ready = false;
+      port.onError((e) => (ready ? pool()?.fail(index, e) : reject(e instanceof Error ? e : new EbpfError(ErrorCode.INTERNAL, String(e)))));
+      port.onMessage((message) => {
+        const m = message as WorkerReply;
+        if (!ready) {
+          ready = true;
+          if (m.type === 'ready') resolve();
+          else reject(m.type === 'error' ? new EbpfError(m.code as ErrorCodeValue, `worker ${index}: ${m.message}`) : new EbpfError(ErrorCode.INTERNAL, `worker ${index} did not start`));
+          return;
+        }
+        pool()?.receive(index, m);
+      });
+    });
+    started.catch(() => undefined);
+    return started;
   }
 
   private receive(index: number, m: WorkerReply): void {
