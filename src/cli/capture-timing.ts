@@ -6,11 +6,11 @@
  * before it to its own end, as when every packet was timed), weighted by the interval so that they
  * estimate the whole steady state. The interval starts at 1 (every packet timed: small captures are
  * timed exactly) and doubles each time {@link SAMPLES_PER_RATE} packets were timed at it, up to
- * {@link MAX_INTERVAL}; gaps are drawn uniformly from 1 to twice the interval minus 1, so a capture
- * whose packets repeat in a cycle is not sampled in step with it. The draws come from a fixed seed:
- * the same capture is sampled at the same packets every run.
+ * {@link MAX_INTERVAL}; the gaps between timed packets are pool/sample-gaps.ts's (random around the
+ * interval, from a fixed seed: the same capture is sampled at the same packets every run).
  * @module
  */
+import { SampleGaps } from '../pool/sample-gaps.js';
 import { LatencyHistogram } from './capture-stats.js';
 
 /** Packets timed as warm-up (V8 and the engine settling), reported apart. */
@@ -38,8 +38,8 @@ export class PacketTimer {
   private left = 1;
   private interval = 1;
   private atRate = 0;
-  /** xorshift32 state (fixed seed: runs sample the same packets). */
-  private seed = 0x2545f491;
+  /** Packets between timed ones (fixed seed: runs sample the same packets). */
+  private readonly gaps = new SampleGaps();
 
   constructor() {
     this.t[0] = performance.now();
@@ -79,20 +79,8 @@ export class PacketTimer {
       this.interval *= 2;
       this.atRate = 0;
     }
-    this.left = this.gap();
+    this.left = this.gaps.next(this.interval);
     return now;
-  }
-
-  /** Packets to the next timed one: uniform in [1, 2 × interval - 1], so its mean is the interval. */
-  private gap(): number {
-    const k = this.interval;
-    if (k === 1) return 1;
-    let x = this.seed;
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    this.seed = x;
-    return 1 + ((x >>> 0) % (2 * k - 1));
   }
 
   /** The run's packets are done: the steady state's mean becomes its elapsed time over its packets. */

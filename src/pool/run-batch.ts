@@ -12,6 +12,7 @@ import type { PacketSession } from '../context/session.js';
 import type { VmMemory } from '../vm/memory.js';
 import type { BatchExtras, PacketError } from './protocol.js';
 import type { BatchRing } from './ring.js';
+import { SampleGaps } from './sample-gaps.js';
 
 /** The kind of session a program type runs in. */
 export function sessionKind(type: string): 'xdp' | 'skb' | 'raw' {
@@ -24,14 +25,13 @@ export const TIMED_FIRST = 1000;
 export const SAMPLE_INTERVAL = 16;
 
 /**
- * Which packets a runner times: each of its first {@link TIMED_FIRST}, then one at random gaps
- * (uniform in [1, 2 × {@link SAMPLE_INTERVAL} - 1], from a fixed seed, so packets repeating in a cycle
- * are not sampled in step with it). A clock read costs about as much as a short program's run.
+ * Which packets a runner times: each of its first {@link TIMED_FIRST}, then one at random gaps of mean
+ * {@link SAMPLE_INTERVAL} (pool/sample-gaps.ts). A clock read costs about as much as a short program's run.
  */
 export class SampleClock {
   private first = TIMED_FIRST;
   private left = 1;
-  private seed = 0x2545f491;
+  private readonly gaps = new SampleGaps();
 
   /** Whether to time the next packet. */
   next(): boolean {
@@ -40,12 +40,7 @@ export class SampleClock {
       return true;
     }
     if (--this.left > 0) return false;
-    let x = this.seed;
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    this.seed = x;
-    this.left = 1 + ((x >>> 0) % (2 * SAMPLE_INTERVAL - 1));
+    this.left = this.gaps.next(SAMPLE_INTERVAL);
     return true;
   }
 }
