@@ -15,8 +15,8 @@ import { formatNs } from './capture-stats.js';
 import type { EventFile } from './event-file.js';
 import type { CliIo } from './io.js';
 import { saveMapState } from './map-state.js';
-import { dumpMaps, formatMapDump } from './object-maps.js';
-import { EventDrain, formatEvents } from './object-output.js';
+import { dumpMaps } from './object-maps.js';
+import { EventDrain, formatRunOutputs } from './object-output.js';
 import { formatSeq, iterate, seqJson, type Iteration } from './seq-run.js';
 
 /** What one event run needs. */
@@ -118,13 +118,7 @@ export function eventRun(req: EventRunRequest, io: CliIo): number {
   if (req.repeat !== undefined) {
     text += `runs: ${repeat}, ${formatNs(perRun)} per run${repeat > 1 ? ` after the first (${formatNs((t1 - t0) * 1e6)})` : ''} (each run builds the context again)\n`;
   }
-  if (maps.length > 0) {
-    text += 'maps:\n';
-    for (const m of maps) text += formatMapDump(m);
-  }
-  for (const line of trace) text += `trace_printk: ${line}\n`;
-  if (obj.traceDropped > 0) text += `trace_printk: ${obj.traceDropped} dropped (the trace buffer was full)\n`;
-  text += formatEvents(events.counts);
+  text += formatRunOutputs(obj, maps, trace, events.counts);
   const changed = written.filter((w, i) => {
     const before = e?.probeMemory?.[i]?.bytes;
     const after = last.probeMemory![i]!.bytes;

@@ -7,6 +7,7 @@
 import type { BpfObject } from '../elf/loader.js';
 import { RingBufMap } from '../maps/ringbuf.js';
 import { PerfEventArrayMap } from '../maps/special.js';
+import { formatMapDump, type MapDump } from './object-maps.js';
 
 /** Records one event map delivered, and how many it dropped (its buffer was full). */
 export interface EventCount {
@@ -62,4 +63,19 @@ export function formatEvents(counts: Iterable<EventCount>): string {
 /** The trace summary's tail: ` (N dropped: the trace buffer was full)` when lines were lost, else ''. */
 export function traceDroppedNote(obj: BpfObject): string {
   return obj.traceDropped > 0 ? ` (${obj.traceDropped} dropped: the trace buffer was full)` : '';
+}
+
+/**
+ * The part every run report ends with: the maps' contents, the `bpf_trace_printk` lines (and how many
+ * the object's buffer dropped), the event maps' counts.
+ */
+export function formatRunOutputs(obj: BpfObject, maps: readonly MapDump[], trace: readonly string[], events: Iterable<EventCount>): string {
+  let text = '';
+  if (maps.length > 0) {
+    text += 'maps:\n';
+    for (const m of maps) text += formatMapDump(m);
+  }
+  for (const line of trace) text += `trace_printk: ${line}\n`;
+  if (obj.traceDropped > 0) text += `trace_printk: ${obj.traceDropped} dropped (the trace buffer was full)\n`;
+  return text + formatEvents(events);
 }

@@ -13,8 +13,8 @@ import { formatNs } from './capture-stats.js';
 import { writeOutputFile } from './input.js';
 import type { CliIo } from './io.js';
 import { saveMapState } from './map-state.js';
-import { dumpMaps, formatMapDump, type MapDump } from './object-maps.js';
-import { EventDrain, formatEvents, type EventCount } from './object-output.js';
+import { dumpMaps, type MapDump } from './object-maps.js';
+import { EventDrain, formatRunOutputs, type EventCount } from './object-output.js';
 import { judge, objectPacketEngine, r0Of, verdictName, type Judgement } from './packet-engine.js';
 
 /** What one single run needs. */
@@ -151,13 +151,7 @@ export function singleObjectRun(req: SingleRunRequest, io: CliIo): number {
   if (req.repeat !== undefined) {
     text += `runs: ${repeat}, ${formatNs(perRun)} per run${repeat > 1 ? ` after the first (${formatNs((t1 - t0) * 1e6)})` : ''} (each run sets up the context and copies the input again)\n`;
   }
-  if (maps.length > 0) {
-    text += 'maps:\n';
-    for (const m of maps) text += formatMapDump(m);
-  }
-  for (const line of trace) text += `trace_printk: ${line}\n`;
-  if (obj.traceDropped > 0) text += `trace_printk: ${obj.traceDropped} dropped (the trace buffer was full)\n`;
-  text += formatEvents(events.counts);
+  text += formatRunOutputs(obj, maps, trace, events.counts);
   const what = engine.kind === 'raw' ? 'memory' : 'packet';
   if (changed) {
     const was = packet.length === req.input.length ? '' : `, was ${req.input.length}`;

@@ -18,8 +18,8 @@ import { UsageError } from './args.js';
 import { parseHex, readInputFile } from './input.js';
 import type { CliIo } from './io.js';
 import { saveMapState } from './map-state.js';
-import { dumpMaps, formatMapDump } from './object-maps.js';
-import { EventDrain, formatEvents } from './object-output.js';
+import { dumpMaps } from './object-maps.js';
+import { EventDrain, formatRunOutputs } from './object-output.js';
 
 /** Bytes as lower-case hex. */
 const hexOf = (b: Uint8Array): string => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
@@ -141,13 +141,7 @@ export function sockOpsRun(req: SockOpsRunRequest, io: CliIo): number {
     const options = Object.entries(r.options).map(([k, v]) => `${k}=${v}`).join(', ');
     text += `socket ${socket}: callback flags 0x${r.cbFlags.toString(16)}, txhash 0x${r.txhash.toString(16)}${options === '' ? '' : `, options ${options}`}\n`;
   }
-  if (maps.length > 0) {
-    text += 'maps:\n';
-    for (const m of maps) text += formatMapDump(m);
-  }
-  for (const line of trace) text += `trace_printk: ${line}\n`;
-  if (obj.traceDropped > 0) text += `trace_printk: ${obj.traceDropped} dropped (the trace buffer was full)\n`;
-  text += formatEvents(drain.counts);
+  text += formatRunOutputs(obj, maps, trace, drain.counts);
   if (req.saveMaps !== undefined) text += `saved the maps to ${req.saveMaps}\n`;
   io.out(text);
   return 0;
