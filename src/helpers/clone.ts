@@ -11,7 +11,7 @@
 import { ErrorCode, ExecutionError } from '../errors.js';
 import type { HelperContext, HelperEntry, HelperFunction } from '../vm/environment.js';
 import type { Fib } from './fib-table.js';
-import { negErrno } from '../maps/types.js';
+import { Errno, negErrno } from '../maps/types.js';
 
 /** Clone helper id (uapi `linux/bpf.h`). */
 export const CloneHelper = { CLONE_REDIRECT: 13 } as const;
@@ -40,7 +40,6 @@ export interface CloneRunHost {
   clonesDropped: number;
 }
 
-const EINVAL = 22;
 const BPF_F_INGRESS = 1n;
 
 /** The clone helper, bound to the host's interfaces. */
@@ -52,7 +51,7 @@ export function cloneHelpers(fib: Fib): Map<number, HelperEntry> {
     }
     const h = host as CloneRunHost;
     const ifindex = Number(r2 & 0xffffffffn);
-    if ((r3 & ~BPF_F_INGRESS) !== 0n || !fib.devices.has(ifindex)) return negErrno(EINVAL);
+    if ((r3 & ~BPF_F_INGRESS) !== 0n || !fib.devices.has(ifindex)) return negErrno(Errno.EINVAL);
     if (h.clones.length < MAX_CLONES) h.clones.push({ ifindex, flags: Number(r3), packet: h.packet().slice() });
     else h.clonesDropped++;
     return 0;

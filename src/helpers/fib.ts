@@ -14,7 +14,7 @@ import type { HelperContext, HelperEntry } from '../vm/environment.js';
 import type { VmMemory } from '../vm/memory.js';
 import { Fib, RT_TABLE_LOCAL, RT_TABLE_MAIN } from './fib-table.js';
 import type { PacketRunHost } from './packet.js';
-import { negErrno } from '../maps/types.js';
+import { Errno, negErrno } from '../maps/types.js';
 
 /** The helper's id (uapi `linux/bpf.h`). */
 export const FIB_LOOKUP = 69;
@@ -33,9 +33,6 @@ export const FIB_PARAMS_SIZE = 64;
 const ALL_FLAGS = 0x3f;
 const AF_INET = 2;
 const AF_INET6 = 10;
-const EINVAL = 22;
-const ENODEV = 19;
-const EAFNOSUPPORT = 97;
 /** An skb may exceed the MTU by its Ethernet and one VLAN header (the kernel's forwardable check). */
 const SKB_MTU_SLACK = 14 + 4;
 
@@ -54,16 +51,16 @@ export function fibHelpers(memory: VmMemory, fib: Fib): Map<number, HelperEntry>
     const plen = Number(BigInt.asIntN(32, r3));
     if (plen < FIB_PARAMS_SIZE || (r4 & ~BigInt(ALL_FLAGS) & 0xffffffffn) !== 0n) {
       if (plen > 0) memory.slice(r2, plen, true, ctx.pc);
-      return negErrno(EINVAL);
+      return negErrno(Errno.EINVAL);
     }
     const p = memory.slice(r2, plen, true, ctx.pc);
     const v = new DataView(p.buffer, p.byteOffset, FIB_PARAMS_SIZE);
     const flags = Number(r4 & 0xffffffffn);
     const family = p[F.family]!;
-    if (family !== AF_INET && family !== AF_INET6) return negErrno(EAFNOSUPPORT);
+    if (family !== AF_INET && family !== AF_INET6) return negErrno(Errno.EAFNOSUPPORT);
     const size = family === AF_INET ? 4 : 16;
     const inDev = fib.devices.get(v.getUint32(F.ifindex, true));
-    if (inDev === undefined) return negErrno(ENODEV);
+    if (inDev === undefined) return negErrno(Errno.ENODEV);
     if (!inDev.forwarding) return FibResult.FWD_DISABLED;
     const dst = p.slice(F.dst, F.dst + size);
     let tables = Fib.RULE_TABLES;

@@ -27,7 +27,6 @@ import { Errno, negErrno } from '../maps/types.js';
 export const LOAD_HDR_OPT_TCP_SYN = 1n;
 /** Most TCP option bytes a header holds (a 60-byte header less its 20 fixed bytes). */
 export const MAX_TCP_OPTION_BYTES = 40;
-const ENOMSG = 42;
 const OP_PARSE = 13;
 const OP_LEN = 14;
 const OP_WRITE = 15;
@@ -123,7 +122,7 @@ export function hdrOptHelpers(memory: VmMemory, hdrOf: (name: string, ctx: Helpe
       buf.set(area.subarray(at, at + Math.min(optLen, len)));
       return optLen > len ? negErrno(Errno.ENOSPC) : optLen;
     }
-    return negErrno(ENOMSG);
+    return negErrno(Errno.ENOMSG);
   };
   const store: HelperFunction = (_skops, from, lenArg, flags, _5, ctx) => {
     const hdr = hdrOf('bpf_store_hdr_opt', ctx);

@@ -15,7 +15,7 @@ import type { HelperContext, HelperEntry } from '../vm/environment.js';
 import type { VmMemory } from '../vm/memory.js';
 import type { Fib } from './fib-table.js';
 import type { PacketRunHost } from './packet.js';
-import { negErrno } from '../maps/types.js';
+import { Errno, negErrno } from '../maps/types.js';
 import { SkBuff, XdpMd } from '../context/layout.js';
 
 /** The helper's id (uapi `linux/bpf.h`). */
@@ -24,8 +24,6 @@ export const CHECK_MTU = 163;
 /** `bpf_check_mtu` results (`BPF_MTU_CHK_RET_*`) and its flag. */
 export const MtuCheck = { SUCCESS: 0, FRAG_NEEDED: 1, SEGS_TOOBIG: 2, FLAG_SEGS: 1 } as const;
 
-const EINVAL = 22;
-const ENODEV = 19;
 const ETH_HLEN = 14;
 /** The loopback interface: a test run's skb device, and an skb run's when the host names none. */
 const LOOPBACK = 1;
@@ -42,20 +40,20 @@ export function mtuHelpers(memory: VmMemory, fib: Fib): Map<number, HelperEntry>
     const mtuLen = new DataView(cell.buffer, cell.byteOffset, 4);
     const lenDiff = Number(BigInt.asIntN(32, r4));
     const segs = r5 === BigInt(MtuCheck.FLAG_SEGS);
-    if (kind === 'xdp' ? r5 !== 0n : r5 !== 0n && !segs) return negErrno(EINVAL);
-    if (segs && (mtuLen.getUint32(0, true) !== 0 || lenDiff !== 0)) return negErrno(EINVAL);
+    if (kind === 'xdp' ? r5 !== 0n : r5 !== 0n && !segs) return negErrno(Errno.EINVAL);
+    if (segs && (mtuLen.getUint32(0, true) !== 0 || lenDiff !== 0)) return negErrno(Errno.EINVAL);
     const v = memory.view;
     const ctxAt = host!.ctxOffset!;
     let ifindex = Number(r2 & 0xffffffffn);
     if (ifindex === 0) ifindex = v.getUint32(ctxAt + (kind === 'xdp' ? XdpMd.ingress_ifindex : SkBuff.ifindex), true) || LOOPBACK;
     const dev = fib.devices.get(ifindex);
-    if (dev === undefined) return negErrno(ENODEV);
+    if (dev === undefined) return negErrno(Errno.ENODEV);
     const packetLength = kind === 'xdp' ? host!.xdpData!().length : host!.packet!().length;
     const given = mtuLen.getUint32(0, true);
     const len = ((given !== 0 ? given : packetLength - ETH_HLEN) + lenDiff) | 0;
     let ret: number = len > dev.mtu ? MtuCheck.FRAG_NEEDED : MtuCheck.SUCCESS;
     if (ret !== MtuCheck.SUCCESS && kind === 'tc' && v.getUint32(ctxAt + SkBuff.gso_size, true) !== 0) {
-      if (segs) return negErrno(EINVAL);
+      if (segs) return negErrno(Errno.EINVAL);
       ret = MtuCheck.SUCCESS;
     }
     mtuLen.setUint32(0, dev.mtu, true);

@@ -27,9 +27,6 @@ export interface NetfilterKfunc {
   readonly args: number;
 }
 
-const EPROTO = 71;
-const ENONET = 64;
-const EAFNOSUPPORT = 97;
 const IPPROTO_TCP = 6;
 const IPPROTO_UDP = 17;
 /** `struct bpf_ct_opts` before (12) and since (16) its conntrack zone fields. */
@@ -56,11 +53,11 @@ function ctLookupError(opts: Uint8Array, tupleSize: number): number | undefined 
   const reserved = opts.length === CT_OPTS ? opts.subarray(13, 16) : opts.subarray(10, 12);
   if (reserved.some((b) => b !== 0)) return neg(Errno.EINVAL);
   const l4proto = opts[8]!;
-  if (l4proto !== IPPROTO_TCP && l4proto !== IPPROTO_UDP) return neg(EPROTO);
+  if (l4proto !== IPPROTO_TCP && l4proto !== IPPROTO_UDP) return neg(Errno.EPROTO);
   const netns = v.getInt32(0, true);
   if (netns < -1) return neg(Errno.EINVAL);
-  if (tupleSize !== TUPLE_V4 && tupleSize !== TUPLE_V6) return neg(EAFNOSUPPORT);
-  if (netns >= 0) return neg(ENONET);
+  if (tupleSize !== TUPLE_V4 && tupleSize !== TUPLE_V6) return neg(Errno.EAFNOSUPPORT);
+  if (netns >= 0) return neg(Errno.ENONET);
   return neg(Errno.ENOENT);
 }
 

@@ -11,7 +11,7 @@
 import { ErrorCode, ExecutionError } from '../errors.js';
 import type { HelperContext, HelperEntry, HelperFunction } from '../vm/environment.js';
 import { RedirectMap } from '../maps/redirect.js';
-import { MapType, mapTypeName, negErrno } from '../maps/types.js';
+import { Errno, MapType, mapTypeName, negErrno } from '../maps/types.js';
 import type { KernelEnvironment, KernelRunHost } from './kernel.js';
 
 /** Packet helper ids (uapi `linux/bpf.h`). */
@@ -60,9 +60,6 @@ export interface PacketRunHost extends KernelRunHost {
   readonly ctxOffset?: number;
 }
 
-const EINVAL = 22;
-const EFAULT = 14;
-const ENOMEM = 12;
 
 /** `__sk_buff` offsets these helpers read and write (see context/layout). */
 const SKB_LEN = 0;
@@ -190,16 +187,16 @@ export function packetHelpers(env: KernelEnvironment): Map<number, HelperEntry> 
     const host = hostOf(ctx, name, ['tc']);
     const flags = r5;
     const allowed = l4 ? BPF_F_HDR_FIELD_MASK | BPF_F_PSEUDO_HDR | BPF_F_MARK_MANGLED_0 | BPF_F_MARK_ENFORCE | BPF_F_IPV6 : BPF_F_HDR_FIELD_MASK;
-    if ((flags & ~BigInt(allowed)) !== 0n) return negErrno(EINVAL);
+    if ((flags & ~BigInt(allowed)) !== 0n) return negErrno(Errno.EINVAL);
     const pkt = host.packet!();
-    if (r2 > 0xffffn || Number(r2) + 2 > pkt.length) return negErrno(EFAULT);
+    if (r2 > 0xffffn || Number(r2) + 2 > pkt.length) return negErrno(Errno.EFAULT);
     const off = Number(r2);
     const sum = pkt[off]! | (pkt[off + 1]! << 8);
     const f = Number(flags);
     if (l4 && (f & BPF_F_MARK_MANGLED_0) !== 0 && (f & BPF_F_MARK_ENFORCE) === 0 && sum === 0) return 0;
     const size = f & BPF_F_HDR_FIELD_MASK;
-    if (size !== 0 && size !== 2 && size !== 4) return negErrno(EINVAL);
-    if (size === 0 && r3 !== 0n) return negErrno(EINVAL);
+    if (size !== 0 && size !== 2 && size !== 4) return negErrno(Errno.EINVAL);
+    if (size === 0 && r3 !== 0n) return negErrno(Errno.EINVAL);
     let next = replaced(sum, size === 2 ? u32(r3) & 0xffff : u32(r3), size === 2 ? u32(r4) & 0xffff : u32(r4), size, l4);
     if (l4 && (f & BPF_F_MARK_MANGLED_0) !== 0 && next === 0) next = 0xffff; // CSUM_MANGLED_0
     pkt[off] = next & 0xff;
@@ -228,14 +225,14 @@ export function packetHelpers(env: KernelEnvironment): Map<number, HelperEntry> 
     [PacketHelper.SKB_CHANGE_TYPE, 'bpf_skb_change_type', (_r1, r2, _3, _4, _5, ctx) => {
       const host = hostOf(ctx, 'bpf_skb_change_type', ['tc']);
       // Only between PACKET_HOST, PACKET_BROADCAST, PACKET_MULTICAST and PACKET_OTHERHOST (0-3).
-      if (skbField(host, SKB_PKT_TYPE) > 3 || r2 > 3n) return negErrno(EINVAL);
+      if (skbField(host, SKB_PKT_TYPE) > 3 || r2 > 3n) return negErrno(Errno.EINVAL);
       setSkbField(host, SKB_PKT_TYPE, Number(r2));
       return 0;
     }],
     [PacketHelper.SKB_PULL_DATA, 'bpf_skb_pull_data', (_r1, r2, _3, _4, _5, ctx) => {
       const host = hostOf(ctx, 'bpf_skb_pull_data', ['tc']);
       // tsbpf's skb is linear: every byte is already in the direct-access area. More than the packet fails.
-      return r2 > BigInt(skbField(host, SKB_LEN)) ? negErrno(ENOMEM) : 0;
+      return r2 > BigInt(skbField(host, SKB_LEN)) ? negErrno(Errno.ENOMEM) : 0;
     }],
     [PacketHelper.JIFFIES64, 'bpf_jiffies64', () => {
       // jiffies start 5 minutes before wrapping 32 bits (INITIAL_JIFFIES), then tick JIFFIES_HZ times a second.

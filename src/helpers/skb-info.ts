@@ -14,7 +14,7 @@ import { ErrorCode, ExecutionError } from '../errors.js';
 import type { HelperContext, HelperEntry, HelperFunction } from '../vm/environment.js';
 import type { VmMemory } from '../vm/memory.js';
 import { csumAdd, type PacketRunHost } from './packet.js';
-import { negErrno } from '../maps/types.js';
+import { Errno, negErrno } from '../maps/types.js';
 import { SkBuff } from '../context/layout.js';
 
 /** Helper ids (uapi `linux/bpf.h`) of this module. */
@@ -71,12 +71,6 @@ export interface SkbRunState extends PacketRunHost {
   readonly networkHeader: number;
 }
 
-const EINVAL = 22;
-const EFAULT = 14;
-const EACCES = 13;
-const EOPNOTSUPP = 95;
-/** The kernel's internal "operation not supported" (not a uapi errno, but what programs see). */
-const ENOTSUPP = 524;
 /** The uid the kernel reports for a missing socket (`overflowuid`). */
 const OVERFLOW_UID = 65534;
 /** Largest csum_level the kernel keeps (`SKB_MAX_CSUM_LEVEL`). */
@@ -131,7 +125,7 @@ export function skbInfoHelpers(memory: VmMemory): Map<number, HelperEntry> {
       const s = skbOf(ctx, 'bpf_csum_level', true);
       switch (level) {
         case CSUM_LEVEL.QUERY:
-          return s.ipSummed === CHECKSUM_UNNECESSARY ? s.csumLevel : negErrno(EACCES);
+          return s.ipSummed === CHECKSUM_UNNECESSARY ? s.csumLevel : negErrno(Errno.EACCES);
         case CSUM_LEVEL.INC:
           // A checksum no one checked becomes one the device checked (level 0), as the kernel's does.
           if (s.ipSummed === CHECKSUM_UNNECESSARY) s.csumLevel = Math.min(s.csumLevel + 1, MAX_CSUM_LEVEL);
@@ -151,22 +145,22 @@ export function skbInfoHelpers(memory: VmMemory): Map<number, HelperEntry> {
           s.csumLevel = 0;
           return 0;
         default:
-          return negErrno(EINVAL);
+          return negErrno(Errno.EINVAL);
       }
     }],
     [SkbInfoHelper.CSUM_UPDATE, 'bpf_csum_update', (_r1, r2, _3, _4, _5, ctx) => {
       const s = skbOf(ctx, 'bpf_csum_update', true);
-      if (s.ipSummed !== CHECKSUM_COMPLETE) return negErrno(ENOTSUPP);
+      if (s.ipSummed !== CHECKSUM_COMPLETE) return negErrno(Errno.ENOTSUPP);
       s.csum = csumAdd(s.csum, Number(r2 & 0xffffffffn));
       return s.csum;
     }],
     [SkbInfoHelper.SKB_SET_TSTAMP, 'bpf_skb_set_tstamp', (_r1, tstamp, type, _4, _5, ctx) => {
       const s = skbOf(ctx, 'bpf_skb_set_tstamp', true);
       const p = protocolOf(s);
-      if (p !== ETH_P_IP && p !== ETH_P_IPV6) return negErrno(EOPNOTSUPP);
+      if (p !== ETH_P_IP && p !== ETH_P_IPV6) return negErrno(Errno.EOPNOTSUPP);
       // 0 unspecified (any time), 1 the monotonic delivery time and 2 TAI (both non-zero).
       const t = Number(type & 0xffffffffn);
-      if (t > 2 || (t !== 0 && tstamp === 0n)) return negErrno(EINVAL);
+      if (t > 2 || (t !== 0 && tstamp === 0n)) return negErrno(Errno.EINVAL);
       view().setBigUint64(s.ctxOffset! + SkBuff.tstamp, tstamp, true);
       view().setUint8(s.ctxOffset! + SkBuff.tstamp_type, t);
       return 0;
@@ -208,7 +202,7 @@ export function skbInfoHelpers(memory: VmMemory): Map<number, HelperEntry> {
       const header = r5 === 0n ? 0 : r5 === 1n ? s.networkHeader : -1;
       if (header < 0 || off > 0xffff || len === 0 || header + off + len > pkt.length) {
         dst.fill(0);
-        return negErrno(EFAULT);
+        return negErrno(Errno.EFAULT);
       }
       dst.set(pkt.subarray(header + off, header + off + len));
       return 0;

@@ -26,16 +26,11 @@ import type { HelperContext, HelperEntry, HelperFunction } from '../vm/environme
 import type { KernelEnvironment } from './kernel.js';
 import { SKB_MAX_LEN, type SkbPacket } from '../context/packet-host.js';
 import { SkBuff } from '../context/layout.js';
-import { negErrno } from '../maps/types.js';
+import { Errno, negErrno } from '../maps/types.js';
 
 /** Resize helper ids (uapi `linux/bpf.h`). */
 export const SkbResizeHelper = { SKB_CHANGE_PROTO: 31, SKB_CHANGE_TAIL: 38, SKB_CHANGE_HEAD: 43, SKB_ADJUST_ROOM: 50 } as const;
 
-const EINVAL = 22;
-const EFAULT = 14;
-const ENOMEM = 12;
-/** The kernel's ENOTSUPP (524), which these helpers return for packets and modes they do not handle. */
-const ENOTSUPP = 524;
 
 /** `skb->protocol` values as the `__sk_buff` holds them (a big-endian ethertype read little-endian). */
 const PROTO_IPV4 = 0x0008;
@@ -88,9 +83,9 @@ function setProtocol(env: KernelEnvironment, host: SkbPacket, protocol: number):
 export function skbResizeHelpers(env: KernelEnvironment): Map<number, HelperEntry> {
   const changeHead: HelperFunction = (_r1, r2, r3, _4, _5, ctx) => {
     const host = skbHost(ctx, 'bpf_skb_change_head');
-    if (r3 !== 0n) return negErrno(EINVAL);
+    if (r3 !== 0n) return negErrno(Errno.EINVAL);
     const len = Number(r2 & 0xffffffffn);
-    if (len > room(host)) return negErrno(EINVAL);
+    if (len > room(host)) return negErrno(Errno.EINVAL);
     host.networkHeader += len;
     host.splice(0, len);
     return 0;
@@ -98,11 +93,11 @@ export function skbResizeHelpers(env: KernelEnvironment): Map<number, HelperEntr
 
   const changeTail: HelperFunction = (_r1, r2, r3, _4, _5, ctx) => {
     const host = skbHost(ctx, 'bpf_skb_change_tail');
-    if (r3 !== 0n) return negErrno(EINVAL);
+    if (r3 !== 0n) return negErrno(Errno.EINVAL);
     const len = Number(r2 & 0xffffffffn);
-    if (len < ETH_HLEN || len > host.length + room(host)) return negErrno(EINVAL);
+    if (len < ETH_HLEN || len > host.length + room(host)) return negErrno(Errno.EINVAL);
     // The kernel will not resize the tail of a packet adjust_room gave a tunnel header.
-    if (host.encapsulated) return negErrno(ENOTSUPP);
+    if (host.encapsulated) return negErrno(Errno.ENOTSUPP);
     host.splice(Math.min(len, host.length), len - host.length);
     return 0;
   };
@@ -112,13 +107,13 @@ export function skbResizeHelpers(env: KernelEnvironment): Map<number, HelperEntr
     const diff = Number(BigInt.asIntN(32, r2));
     const mode = Number(r3 & 0xffffffffn);
     const flags = r4;
-    if ((flags & ~ADJ_ROOM_FLAGS) !== 0n) return negErrno(EINVAL);
-    if (Math.abs(diff) > ADJ_ROOM_MAX) return negErrno(EFAULT);
-    if (mode !== ADJ_ROOM_NET && mode !== ADJ_ROOM_MAC) return negErrno(ENOTSUPP);
+    if ((flags & ~ADJ_ROOM_FLAGS) !== 0n) return negErrno(Errno.EINVAL);
+    if (Math.abs(diff) > ADJ_ROOM_MAX) return negErrno(Errno.EFAULT);
+    if (mode !== ADJ_ROOM_NET && mode !== ADJ_ROOM_MAC) return negErrno(Errno.ENOTSUPP);
     const proto = protocolOf(env, host);
-    if (proto !== PROTO_IPV4 && proto !== PROTO_IPV6) return negErrno(ENOTSUPP);
+    if (proto !== PROTO_IPV4 && proto !== PROTO_IPV6) return negErrno(Errno.ENOTSUPP);
     const decap = flags & F_DECAP;
-    if (decap === F_DECAP) return negErrno(EINVAL);
+    if (decap === F_DECAP) return negErrno(Errno.EINVAL);
     // Decapsulation leaves the inner protocol, whose fixed header must still fit.
     let next = decap === 0n ? proto : decap === F_DECAP_L3_IPV4 ? PROTO_IPV4 : PROTO_IPV6;
     const mac = host.networkHeader;
@@ -126,23 +121,23 @@ export function skbResizeHelpers(env: KernelEnvironment): Map<number, HelperEntr
     let encapsulated = host.encapsulated;
     if (diff < 0) {
       const keep = next === PROTO_IPV4 ? IPV4_HLEN : IPV6_HLEN;
-      if (host.length + diff - mac < keep) return negErrno(ENOTSUPP);
-      if (at - diff > host.length) return negErrno(ENOMEM);
-      if ((flags & F_ENCAP) !== 0n) return negErrno(EINVAL);
+      if (host.length + diff - mac < keep) return negErrno(Errno.ENOTSUPP);
+      if (at - diff > host.length) return negErrno(Errno.ENOMEM);
+      if ((flags & F_ENCAP) !== 0n) return negErrno(Errno.EINVAL);
       if (decap !== 0n) encapsulated = false;
     } else {
-      if (diff > room(host)) return negErrno(ENOTSUPP);
+      if (diff > room(host)) return negErrno(Errno.ENOTSUPP);
       // Room after a network header the packet does not hold (cut short by change_tail, say).
-      if (at > host.length) return negErrno(ENOMEM);
-      if (decap !== 0n) return negErrno(EINVAL); // decapsulation only removes room
+      if (at > host.length) return negErrno(Errno.ENOMEM);
+      if (decap !== 0n) return negErrno(Errno.EINVAL); // decapsulation only removes room
       const l3 = flags & (F_ENCAP_L3_IPV4 | F_ENCAP_L3_IPV6);
       if (l3 !== 0n) {
         // A tunnel header: one outer network protocol, at most one transport, an inner MAC header that fits.
-        if (l3 === (F_ENCAP_L3_IPV4 | F_ENCAP_L3_IPV6)) return negErrno(EINVAL);
-        if ((flags & (F_ENCAP_L4_GRE | F_ENCAP_L4_UDP)) === (F_ENCAP_L4_GRE | F_ENCAP_L4_UDP)) return negErrno(EINVAL);
+        if (l3 === (F_ENCAP_L3_IPV4 | F_ENCAP_L3_IPV6)) return negErrno(Errno.EINVAL);
+        if ((flags & (F_ENCAP_L4_GRE | F_ENCAP_L4_UDP)) === (F_ENCAP_L4_GRE | F_ENCAP_L4_UDP)) return negErrno(Errno.EINVAL);
         const l2 = Number(flags >> L2_LEN_SHIFT);
-        if ((flags & F_ENCAP_L2_ETH) !== 0n && l2 < ETH_HLEN) return negErrno(EINVAL);
-        if (diff < l2) return negErrno(EINVAL);
+        if ((flags & F_ENCAP_L2_ETH) !== 0n && l2 < ETH_HLEN) return negErrno(Errno.EINVAL);
+        if (diff < l2) return negErrno(Errno.EINVAL);
         next = l3 === F_ENCAP_L3_IPV4 ? PROTO_IPV4 : PROTO_IPV6;
         encapsulated = true;
       }
@@ -155,18 +150,18 @@ export function skbResizeHelpers(env: KernelEnvironment): Map<number, HelperEntr
 
   const changeProto: HelperFunction = (_r1, r2, r3, _4, _5, ctx) => {
     const host = skbHost(ctx, 'bpf_skb_change_proto');
-    if (r3 !== 0n) return negErrno(EINVAL);
+    if (r3 !== 0n) return negErrno(Errno.EINVAL);
     const to = Number(r2 & 0xffffn);
     const from = protocolOf(env, host);
     const mac = host.networkHeader;
     if (from === PROTO_IPV4 && to === PROTO_IPV6) {
-      if (IPV6_HLEN - IPV4_HLEN > room(host) || mac > host.length) return negErrno(ENOTSUPP);
+      if (IPV6_HLEN - IPV4_HLEN > room(host) || mac > host.length) return negErrno(Errno.ENOTSUPP);
       host.splice(mac, IPV6_HLEN - IPV4_HLEN);
     } else if (from === PROTO_IPV6 && to === PROTO_IPV4) {
-      if (host.length - mac < IPV6_HLEN) return negErrno(ENOTSUPP);
+      if (host.length - mac < IPV6_HLEN) return negErrno(Errno.ENOTSUPP);
       host.splice(mac, IPV4_HLEN - IPV6_HLEN);
     } else {
-      return negErrno(ENOTSUPP);
+      return negErrno(Errno.ENOTSUPP);
     }
     setProtocol(env, host, to);
     return 0;

@@ -17,13 +17,11 @@ import { ErrorCode, ExecutionError } from '../errors.js';
 import type { HelperContext, HelperEntry, HelperFunction } from '../vm/environment.js';
 import type { VmMemory } from '../vm/memory.js';
 import { BPF_SOCK_SIZE, BPF_TCP_SOCK_SIZE, type HostSocket, type SocketTable, type SocketTuple } from './socket-table.js';
-import { negErrno } from '../maps/types.js';
+import { Errno, negErrno } from '../maps/types.js';
 
 /** Socket helper ids (uapi `linux/bpf.h`). */
 export const SocketHelper = { SK_LOOKUP_TCP: 84, SK_LOOKUP_UDP: 85, SK_RELEASE: 86, SK_FULLSOCK: 95, TCP_SOCK: 96, GET_LISTENER_SOCK: 98, SKC_LOOKUP_TCP: 99, SK_ASSIGN: 124 } as const;
 
-const EINVAL = 22;
-const ENETUNREACH = 101;
 
 /**
  * The host's sockets mapped into a VM memory: each `struct bpf_sock` a read-only element of one region
@@ -110,8 +108,8 @@ export function socketHelpers(memory: VmMemory, sockets: SocketMemory): Map<numb
       throw new ExecutionError(ErrorCode.HELPER, 'bpf_sk_assign: only tc programs may call it here (the kernel refuses it elsewhere but in sk_lookup programs); run the program with runTc', { pc: ctx.pc, helper: 'bpf_sk_assign' });
     }
     const s = socketAt(r2, ctx, 'bpf_sk_assign');
-    if (r3 !== 0n) return negErrno(EINVAL);
-    if (s.netns !== undefined) return negErrno(ENETUNREACH);
+    if (r3 !== 0n) return negErrno(Errno.EINVAL);
+    if (s.netns !== undefined) return negErrno(Errno.ENETUNREACH);
     return 0;
   };
   // bpf_sk_fullsock: the socket itself unless it is a request or timewait socket (the same pointer, as in

@@ -73,7 +73,6 @@ export const ALL_CB_FLAGS = 0x7f;
 const CA_NAME_MAX = 16;
 /** The last operation that runs with the socket locked (BPF_SOCK_OPS_WRITE_HDR_OPT_CB). */
 const LAST_LOCKED_OP = 15;
-const ENODEV = 19;
 
 const SOL_SOCKET = 1;
 const SOL_TCP = 6;
@@ -176,7 +175,7 @@ export function sockOpsHelpers(memory: VmMemory, sockets: SocketMemory): Map<num
     if (rule.family !== undefined && rule.family !== s.family) return Errno.EINVAL;
     const v = new DataView(memory.slice(optval, 4, false, pc).slice().buffer).getInt32(0, true);
     if (rule.range !== undefined && (v < rule.range[0] || v > rule.range[1])) return Errno.EINVAL;
-    if (rule.name === 'SO_BINDTOIFINDEX' && v !== 0 && v !== 1) return ENODEV; // the host's only interface is lo
+    if (rule.name === 'SO_BINDTOIFINDEX' && v !== 0 && v !== 1) return Errno.ENODEV; // the host's only interface is lo
     // TCP_BPF_IW only before the connection has sent data
     if (rule.name === 'TCP_BPF_IW' && new DataView(s.tcpBytes.buffer, s.tcpBytes.byteOffset).getUint32(68, true) > 0) return Errno.EINVAL;
     host.state.options.set(rule.name, rule.store === undefined ? v : rule.store(v));

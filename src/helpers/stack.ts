@@ -27,7 +27,7 @@
 import { ErrorCode, ExecutionError } from '../errors.js';
 import type { HelperContext, HelperEntry, HelperFunction } from '../vm/environment.js';
 import { StackTraceMap } from '../maps/stack-trace.js';
-import { mapTypeName, negErrno } from '../maps/types.js';
+import { Errno, mapTypeName, negErrno } from '../maps/types.js';
 import type { KernelEnvironment } from './kernel.js';
 import { DEFAULT_TASK_ADDRESS, isKernelThread, taskOf, type TaskRunHost } from './task.js';
 
@@ -37,9 +37,6 @@ export const StackHelper = { GET_STACKID: 27, GET_STACK: 67, GET_TASK_STACK: 141
 /** Base of the synthetic program image whose addresses the modelled kernel stack holds. */
 export const STACK_IP_BASE = 0xffff_ffff_c000_0000n;
 
-const EINVAL = 22;
-const EFAULT = 14;
-const EOPNOTSUPP = 95;
 
 const SKIP_MASK = 0xffn;
 const F_USER_STACK = 1n << 8n;
@@ -60,7 +57,7 @@ function taskFrames(ctx: HelperContext, address: bigint, user: boolean): readonl
   if (address === (taskOf(ctx).address ?? DEFAULT_TASK_ADDRESS)) return framesAt(ctx, user);
   const task = (ctx.host as TaskRunHost | undefined)?.tasks?.find((t) => t.address === address);
   if (!user) return task?.kernelStack ?? [];
-  return task !== undefined && isKernelThread(task) ? -EFAULT : -EOPNOTSUPP;
+  return task !== undefined && isKernelThread(task) ? -Errno.EFAULT : -Errno.EOPNOTSUPP;
 }
 
 /**
@@ -77,11 +74,11 @@ function copyStack(env: KernelEnvironment, r2: bigint, r3: bigint, flags: bigint
     buf.fill(0);
     return negErrno(errno);
   };
-  if ((flags & ~(SKIP_MASK | F_USER_STACK | F_USER_BUILD_ID)) !== 0n || (buildId && !user) || size % elem !== 0) return fail(EINVAL);
+  if ((flags & ~(SKIP_MASK | F_USER_STACK | F_USER_BUILD_ID)) !== 0n || (buildId && !user) || size % elem !== 0) return fail(Errno.EINVAL);
   const skip = Number(flags & SKIP_MASK);
   const all = frames(user);
   if (typeof all === 'number') return fail(-all);
-  if (all.length < skip) return fail(EFAULT);
+  if (all.length < skip) return fail(Errno.EFAULT);
   const copied = all.slice(skip, skip + size / elem);
   buf.fill(0);
   const v = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
@@ -105,10 +102,10 @@ export function stackHelpers(env: KernelEnvironment): Map<number, HelperEntry> {
       throw new ExecutionError(ErrorCode.HELPER, `bpf_get_stackid: ${what}; it takes a BPF_MAP_TYPE_STACK_TRACE`, { pc: ctx.pc, helper: 'bpf_get_stackid' });
     }
     const flags = r3;
-    if ((flags & ~(SKIP_MASK | F_USER_STACK | F_FAST_STACK_CMP | F_REUSE_STACKID)) !== 0n) return negErrno(EINVAL);
+    if ((flags & ~(SKIP_MASK | F_USER_STACK | F_FAST_STACK_CMP | F_REUSE_STACKID)) !== 0n) return negErrno(Errno.EINVAL);
     const skip = Number(flags & SKIP_MASK);
     const frames = framesAt(ctx, (flags & F_USER_STACK) !== 0n);
-    if (frames.length <= skip) return negErrno(EFAULT);
+    if (frames.length <= skip) return negErrno(Errno.EFAULT);
     const id = m.store(frames.slice(skip, skip + m.depth), (flags & F_FAST_STACK_CMP) !== 0n, (flags & F_REUSE_STACKID) !== 0n);
     return id < 0 ? negErrno(-id) : id;
   };

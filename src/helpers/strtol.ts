@@ -20,7 +20,6 @@ import { Errno, negErrno } from '../maps/types.js';
 /** The string helpers' ids (uapi `linux/bpf.h`). */
 export const StrtolHelper = { STRTOL: 105, STRTOUL: 106 } as const;
 
-const ERANGE = 34;
 /** Characters parsed after the whitespace and sign (the kernel copies them into a 64-byte string). */
 const MAX_DIGITS = 63;
 const BASE_MASK = 0x1fn;
@@ -64,10 +63,10 @@ export function parseInteger(buf: Uint8Array, flags: bigint, signed: boolean): {
     value = value * BigInt(base) + BigInt(d);
     if (value > 0xffff_ffff_ffff_ffffn) overflow = true;
   }
-  if (overflow) return ERANGE;
+  if (overflow) return Errno.ERANGE;
   if (i === start) return Errno.EINVAL;
   if (signed) {
-    if (value > (negative ? 1n << 63n : (1n << 63n) - 1n)) return ERANGE;
+    if (value > (negative ? 1n << 63n : (1n << 63n) - 1n)) return Errno.ERANGE;
   } else if (negative) {
     return Errno.EINVAL;
   }

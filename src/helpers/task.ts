@@ -11,7 +11,7 @@
 import type { HelperContext, HelperEntry, HelperFunction } from '../vm/environment.js';
 import type { VmMemory } from '../vm/memory.js';
 import type { SeqRun } from './seq.js';
-import { negErrno } from '../maps/types.js';
+import { Errno, negErrno } from '../maps/types.js';
 
 /** Task helper ids (uapi `linux/bpf.h`). */
 export const TaskHelper = { GET_CURRENT_PID_TGID: 14, GET_CURRENT_UID_GID: 15, GET_CURRENT_COMM: 16, GET_NS_CURRENT_PID_TGID: 120 } as const;
@@ -160,7 +160,6 @@ export function taskCgroupPath(t: TaskDescription): readonly bigint[] {
   return id === 1n ? [1n] : [1n, id];
 }
 
-const EINVAL = 22;
 
 /** The run's current task: the host's, else {@link IDLE_TASK}. */
 export function taskOf(ctx: HelperContext): TaskDescription {
@@ -208,7 +207,7 @@ export function taskHelpers(memory: VmMemory): Map<number, HelperEntry> {
   };
   const comm: HelperFunction = (r1, r2, _3, _4, _5, ctx) => {
     const size = Number(r2 & 0xffffffffn);
-    if (size === 0) return negErrno(EINVAL);
+    if (size === 0) return negErrno(Errno.EINVAL);
     const out = memory.slice(r1, size, true, ctx.pc);
     const name = new TextEncoder().encode(taskOf(ctx).comm ?? '').subarray(0, Math.min(15, size - 1));
     out.fill(0);
@@ -225,7 +224,7 @@ export function taskHelpers(memory: VmMemory): Map<number, HelperEntry> {
     const ns = t.pidNamespace;
     if (out === undefined || size !== 8 || r1 > 0xffff_ffffn || ns === undefined || ns.dev !== r1 || ns.ino !== r2) {
       out?.fill(0);
-      return negErrno(EINVAL);
+      return negErrno(Errno.EINVAL);
     }
     const v = new DataView(out.buffer, out.byteOffset, 8);
     v.setUint32(0, (ns.pid ?? t.pid) >>> 0, true);

@@ -45,7 +45,6 @@ export const DEFAULT_MAX_TIMER_CALLBACKS = 10_000;
 
 /** Bytes of a `struct bpf_timer`. */
 const TIMER_SIZE = 16;
-const EDEADLK = 35;
 /** CLOCK_REALTIME, CLOCK_MONOTONIC, CLOCK_BOOTTIME. */
 const CLOCKS = new Set([0, 1, 7]);
 const U64_MAX = 0xffff_ffff_ffff_ffffn;
@@ -275,7 +274,7 @@ export class TimerTable {
     const cancel: HelperFunction = (r1) => {
       const t = this.timerArg(r1);
       if (t === undefined) return negErrno(Errno.EINVAL);
-      if (t === this.running) return negErrno(EDEADLK);
+      if (t === this.running) return negErrno(Errno.EDEADLK);
       const pending = t.expires !== undefined;
       t.expires = undefined;
       t.callback = undefined;

@@ -47,7 +47,6 @@ const PERF_VALUE_SIZE = 24;
 const INDEX_MASK = 0xffff_ffffn;
 /** `BPF_F_CTXLEN_MASK`: how many bytes of the context's packet `bpf_xdp_output` appends. */
 const CTXLEN_MASK = 0xfffffn << 32n;
-const EPERM = 1;
 /** Signals a run keeps (the rest are still sent, as far as the program can tell). */
 const MAX_SIGNALS = 64;
 
@@ -99,7 +98,7 @@ export function tracingHelpers(env: TracingEnvironment): Map<number, HelperEntry
     const sig = Number(r1 & 0xffff_ffffn);
     if (sig > 64) return negErrno(Errno.EINVAL);
     const t = taskOf(ctx);
-    if (isKernelThread(t) || t.pid === 1 || (t.tgid ?? t.pid) === 1) return negErrno(EPERM);
+    if (isKernelThread(t) || t.pid === 1 || (t.tgid ?? t.pid) === 1) return negErrno(Errno.EPERM);
     const state: TracingRunState | undefined = hostOf(ctx)?.tracing;
     if (sig !== 0 && state !== undefined && state.signals.length < MAX_SIGNALS) state.signals.push({ signal: sig, thread });
     return 0n;
@@ -177,7 +176,7 @@ export function tracingHelpers(env: TracingEnvironment): Map<number, HelperEntry
     [TracingHelper.SEND_SIGNAL_THREAD, 'bpf_send_signal_thread', signal(true)],
     [TracingHelper.PROBE_WRITE_USER, 'bpf_probe_write_user', (r1, r2, r3, _4, _5, ctx) => {
       const size = Number(r3 & 0xffff_ffffn);
-      if (isKernelThread(taskOf(ctx))) return negErrno(EPERM);
+      if (isKernelThread(taskOf(ctx))) return negErrno(Errno.EPERM);
       const src = mem.slice(r2, size, false, ctx.pc);
       const dst = BigInt.asUintN(64, r1);
       for (const b of hostOf(ctx)?.probeMemory ?? []) {

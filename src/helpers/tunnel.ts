@@ -18,7 +18,7 @@
 import { ErrorCode, ExecutionError } from '../errors.js';
 import type { HelperContext, HelperEntry } from '../vm/environment.js';
 import type { VmMemory } from '../vm/memory.js';
-import { negErrno } from '../maps/types.js';
+import { Errno, negErrno } from '../maps/types.js';
 
 /** Helper ids (uapi `linux/bpf.h`). */
 export const TunnelHelper = { GET_TUNNEL_KEY: 20, SET_TUNNEL_KEY: 21, GET_TUNNEL_OPT: 29, SET_TUNNEL_OPT: 30 } as const;
@@ -59,10 +59,6 @@ export interface TunnelRunHost {
   tunnelSet: TunnelKey | undefined;
 }
 
-const EINVAL = 22;
-const EPROTO = 71;
-const ENOENT = 2;
-const ENOMEM = 12;
 /** The kernel's tunnel flag bits for options of each kind (Geneve, VXLAN, ERSPAN, GTP), set together by set_tunnel_opt. */
 const TUNNEL_OPTIONS_PRESENT = 0x0800 | 0x1000 | 0x4000 | 0x8000;
 const KEY_SIZES = [24, 28, 44];
@@ -92,11 +88,11 @@ export function tunnelHelpers(memory: VmMemory): Map<number, HelperEntry> {
     // The buffer is the program's over `size` bytes (the verifier checks it), zeroed on every error.
     const out = memory.slice(r2, size, true, ctx.pc);
     out.fill(0);
-    if ((r4 & ~BigInt(GET_FLAGS)) !== 0n || !KEY_SIZES.includes(size)) return negErrno(EINVAL);
+    if ((r4 & ~BigInt(GET_FLAGS)) !== 0n || !KEY_SIZES.includes(size)) return negErrno(Errno.EINVAL);
     const info = host.tunnel;
-    if (info === undefined) return negErrno(EINVAL);
+    if (info === undefined) return negErrno(Errno.EINVAL);
     const ipv6 = (r4 & BigInt(TunnelFlag.TUNINFO_IPV6)) !== 0n;
-    if (ipv6 !== (info.remote.length === 16)) return negErrno(EPROTO);
+    if (ipv6 !== (info.remote.length === 16)) return negErrno(Errno.EPROTO);
     const v = new DataView(out.buffer, out.byteOffset, size);
     v.setUint32(0, info.id >>> 0, true);
     out.set(info.remote, 4);
@@ -111,12 +107,12 @@ export function tunnelHelpers(memory: VmMemory): Map<number, HelperEntry> {
     const host = tcHost(ctx, 'bpf_skb_set_tunnel_key');
     const size = Number(r3 & 0xffffffffn);
     const key = memory.read(r2, size, ctx.pc);
-    if ((r4 & ~BigInt(SET_FLAGS)) !== 0n || !KEY_SIZES.includes(size)) return negErrno(EINVAL);
+    if ((r4 & ~BigInt(SET_FLAGS)) !== 0n || !KEY_SIZES.includes(size)) return negErrno(Errno.EINVAL);
     const v = new DataView(key.buffer, key.byteOffset, size);
     const flags = Number(r4);
     const ipv6 = (flags & TunnelFlag.TUNINFO_IPV6) !== 0;
     const label = size > 24 ? v.getUint32(24, true) : 0;
-    if (v.getUint16(22, true) !== 0 || (!ipv6 && label !== 0)) return negErrno(EINVAL);
+    if (v.getUint16(22, true) !== 0 || (!ipv6 && label !== 0)) return negErrno(Errno.EINVAL);
     const len = ipv6 ? 16 : 4;
     // The metadata is for sending: the key's remote end is its destination, its local end the source;
     // a later get (a receive-side view) reads the remote end from the source.
@@ -144,11 +140,11 @@ export function tunnelHelpers(memory: VmMemory): Map<number, HelperEntry> {
     const options = host.tunnel?.options;
     if (options === undefined) {
       out.fill(0);
-      return negErrno(ENOENT);
+      return negErrno(Errno.ENOENT);
     }
     if (size < options.length) {
       out.fill(0);
-      return negErrno(ENOMEM);
+      return negErrno(Errno.ENOMEM);
     }
     out.set(options);
     out.fill(0, options.length);
@@ -159,8 +155,8 @@ export function tunnelHelpers(memory: VmMemory): Map<number, HelperEntry> {
     const size = Number(r3 & 0xffffffffn);
     const from = memory.read(r2, size, ctx.pc);
     // Only metadata set_tunnel_key attached in this run takes options (not what the packet arrived with).
-    if (host.tunnelSet === undefined || host.tunnel === undefined || size % 4 !== 0) return negErrno(EINVAL);
-    if (size > TUNNEL_OPTS_MAX) return negErrno(ENOMEM);
+    if (host.tunnelSet === undefined || host.tunnel === undefined || size % 4 !== 0) return negErrno(Errno.EINVAL);
+    if (size > TUNNEL_OPTS_MAX) return negErrno(Errno.ENOMEM);
     const flags = (host.tunnel.flags ?? 0) | TUNNEL_OPTIONS_PRESENT;
     host.tunnel = { ...host.tunnel, flags, options: from };
     host.tunnelSet = { ...host.tunnelSet, flags, options: from };

@@ -21,12 +21,11 @@ import type { HelperContext, HelperEntry, HelperFunction } from '../vm/environme
 import type { VmMemory } from '../vm/memory.js';
 import { SKB_MAX_LEN, type SkbPacket } from '../context/packet-host.js';
 import { SkBuff } from '../context/layout.js';
-import { negErrno } from '../maps/types.js';
+import { Errno, negErrno } from '../maps/types.js';
 
 /** VLAN helper ids (uapi `linux/bpf.h`). */
 export const VlanHelper = { SKB_VLAN_PUSH: 18, SKB_VLAN_POP: 19 } as const;
 
-const ENOMEM = 12;
 /** 802.1Q and 802.1ad as `__sk_buff` holds them (the big-endian ethertype read little-endian). */
 const PROTO_8021Q = 0x0081;
 const PROTO_8021AD = 0xa888;
@@ -72,7 +71,7 @@ export function vlanHelpers(memory: VmMemory): Map<number, HelperEntry> {
     const proto = isVlan(given) ? given : PROTO_8021Q;
     const tci = Number(r3 & 0xffffn);
     if (field(host, SkBuff.vlan_present) !== 0) {
-      if (host.length + TAG_LEN > Math.min(host.capacity, SKB_MAX_LEN)) return negErrno(ENOMEM);
+      if (host.length + TAG_LEN > Math.min(host.capacity, SKB_MAX_LEN)) return negErrno(Errno.ENOMEM);
       // The outside tag goes into the frame first; the frame's protocol is now that tag's.
       const oldProto = field(host, SkBuff.vlan_proto) & 0xffff;
       const oldTci = field(host, SkBuff.vlan_tci) & 0xffff;
@@ -97,13 +96,13 @@ export function vlanHelpers(memory: VmMemory): Map<number, HelperEntry> {
       setField(host, SkBuff.vlan_tci, 0);
     } else {
       if (!isVlan(field(host, SkBuff.protocol))) return 0;
-      if (takeTag(host) === undefined) return negErrno(ENOMEM);
+      if (takeTag(host) === undefined) return negErrno(Errno.ENOMEM);
     }
     // The frame's next tag, if any, becomes the outside one.
     const proto = field(host, SkBuff.protocol);
     if (!isVlan(proto)) return 0;
     const tci = takeTag(host);
-    if (tci === undefined) return negErrno(ENOMEM);
+    if (tci === undefined) return negErrno(Errno.ENOMEM);
     setOutside(host, proto, tci);
     return 0;
   };
