@@ -6,8 +6,7 @@
  */
 import { MapError } from '../errors.js';
 import type { VmMemory } from '../vm/memory.js';
-import { BpfMap, round8 } from './map.js';
-import { packValues, valueStride } from './values.js';
+import { SlotMap } from './slot-map.js';
 import { Errno, MapType, UpdateFlag, type MapSpec } from './types.js';
 
 function index(key: Uint8Array, at = 0): number {
@@ -15,24 +14,10 @@ function index(key: Uint8Array, at = 0): number {
 }
 
 /** `BPF_MAP_TYPE_ARRAY` and `BPF_MAP_TYPE_PERCPU_ARRAY`. */
-export class ArrayMap extends BpfMap {
-  /** CPUs a value is kept for (1 unless per-CPU). */
-  readonly cpus: number;
-  /** Arena bytes from one value to the next (see maps/values). */
-  private readonly stride: number;
-  /** A value in the host's per-CPU format: padded to 8 bytes. */
-  private readonly pad: number;
-
+export class ArrayMap extends SlotMap {
   constructor(memory: VmMemory, spec: MapSpec, cpus = 1, writable = true) {
-    const percpu = spec.type === MapType.PERCPU_ARRAY;
     if (spec.keySize !== 4) throw new MapError(`map ${spec.name}: array maps need 4-byte keys, not ${spec.keySize}`);
-    const n = percpu ? cpus : 1;
-    const stride = valueStride(spec.valueSize);
-    // Each value (each CPU's, per-CPU) is an element: accesses stay inside one (a global section is one value).
-    super(memory, spec, spec.maxEntries * n * stride, writable, { stride, size: Math.max(spec.valueSize, 1) });
-    this.cpus = n;
-    this.stride = stride;
-    this.pad = round8(spec.valueSize);
+    super(memory, spec, spec.type === MapType.PERCPU_ARRAY, cpus, writable);
   }
 
   /**
@@ -40,7 +25,7 @@ export class ArrayMap extends BpfMap {
    * @internal
    */
   valueAddress(i: number, cpu = 0): number {
-    return this.arenaAddress + (i * this.cpus + (cpu % this.cpus)) * this.stride;
+    return this.slotAddress(i, cpu);
   }
 
   /**
@@ -49,13 +34,11 @@ export class ArrayMap extends BpfMap {
    * @internal
    */
   elementOf(address: number, size: number): { key: Uint8Array; value: number } | undefined {
-    const d = address - this.arenaAddress;
-    const i = Math.floor(d / this.stride);
-    const value = this.arenaAddress + i * this.stride;
-    if (d < 0 || i >= this.spec.maxEntries * this.cpus || address + size > value + this.spec.valueSize) return undefined;
+    const at = this.slotAt(address, size);
+    if (at === undefined) return undefined;
     const key = new Uint8Array(4);
-    new DataView(key.buffer).setUint32(0, Math.floor(i / this.cpus), true);
-    return { key, value };
+    new DataView(key.buffer).setUint32(0, at.slot, true);
+    return { key, value: at.value };
   }
 
   override programLookup(key: Uint8Array, cpu: number): number {
@@ -75,7 +58,7 @@ export class ArrayMap extends BpfMap {
     if (i >= this.spec.maxEntries) return -Errno.E2BIG;
     if (flags === UpdateFlag.NOEXIST) return -Errno.EEXIST;
     // copyWithin: the value may overlap the one it replaces.
-    const to = this.arenaOffset((i * this.cpus + (cpu % this.cpus)) * this.stride);
+    const to = this.arenaOffset(this.slotOffset(i, cpu));
     bytes.copyWithin(to, valueAt, valueAt + this.spec.valueSize);
     return 0;
   }
@@ -85,7 +68,7 @@ export class ArrayMap extends BpfMap {
     const i = index(key);
     if (i >= this.spec.maxEntries) return -Errno.E2BIG;
     if (flags === UpdateFlag.NOEXIST) return -Errno.EEXIST;
-    this.writeArena((i * this.cpus + (cpu % this.cpus)) * this.stride, value.subarray(0, this.spec.valueSize));
+    this.writeArena(this.slotOffset(i, cpu), value.subarray(0, this.spec.valueSize));
     return 0;
   }
 
@@ -96,17 +79,7 @@ export class ArrayMap extends BpfMap {
   override lookup(key: Uint8Array): Uint8Array | undefined {
     this.checkKey(key);
     const i = index(key);
-    if (i >= this.spec.maxEntries) return undefined;
-    if (this.cpus === 1 && this.spec.type !== MapType.PERCPU_ARRAY) return this.readArena(i * this.stride, this.spec.valueSize);
-    return packValues(this.memory, this.arenaOffset(0), this.stride, this.spec.valueSize, i * this.cpus, this.cpus);
-  }
-
-  /** Per-CPU maps: one value per CPU. */
-  lookupPerCpu(key: Uint8Array): Uint8Array[] | undefined {
-    const all = this.lookup(key);
-    if (all === undefined) return undefined;
-    if (this.spec.type !== MapType.PERCPU_ARRAY) return [all];
-    return Array.from({ length: this.cpus }, (_, c) => all.slice(c * this.pad, c * this.pad + this.spec.valueSize));
+    return i < this.spec.maxEntries ? this.readSlot(i) : undefined;
   }
 
   /**
@@ -130,17 +103,9 @@ export class ArrayMap extends BpfMap {
 
   protected override hostUpdate(key: Uint8Array, value: Uint8Array, flags: number): number {
     if (this.isFrozen) throw new MapError(`map ${this.name} is frozen: read-only global data is frozen when the first program of its object is loaded (as libbpf does); set it before`, { errno: Errno.EPERM });
-    const percpu = this.spec.type === MapType.PERCPU_ARRAY;
-    this.checkValue(value, percpu ? [this.spec.valueSize, this.cpus * this.pad] : [this.spec.valueSize]);
-    if (value.length === this.spec.valueSize) {
-      for (let c = 0; c < this.cpus; c++) {
-        const r = this.programUpdate(key, value, flags, c);
-        if (r < 0) return r;
-      }
-      return 0;
-    }
+    this.checkValue(value, this.hostValueSizes());
     for (let c = 0; c < this.cpus; c++) {
-      const r = this.programUpdate(key, value.subarray(c * this.pad, c * this.pad + this.spec.valueSize), flags, c);
+      const r = this.programUpdate(key, this.cpuValue(value, c), flags, c);
       if (r < 0) return r;
     }
     return 0;

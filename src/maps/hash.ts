@@ -7,21 +7,14 @@
  */
 import { checkInteger } from '../validate.js';
 import type { VmMemory } from '../vm/memory.js';
-import { BpfMap, round8 } from './map.js';
 import { KeyIndex } from './key-index.js';
 import { SharedKeyIndex } from './shared-key-index.js';
-import { Liveness, packValues, valueStride } from './values.js';
+import { SlotMap } from './slot-map.js';
+import { Liveness } from './values.js';
 import { Errno, MapType, UpdateFlag, type MapSpec } from './types.js';
 
 /** `BPF_MAP_TYPE_HASH`, `PERCPU_HASH`, `LRU_HASH`, `LRU_PERCPU_HASH`. */
-export class HashMap extends BpfMap {
-  /** CPUs a value is kept for (1 unless per-CPU). */
-  readonly cpus: number;
-  /** Arena bytes from one value to the next (see maps/values). */
-  private readonly stride: number;
-  /** A value in the host's per-CPU format: padded to 8 bytes. */
-  private readonly pad: number;
-  private readonly percpu: boolean;
+export class HashMap extends SlotMap {
   private readonly lru: boolean;
   private readonly index: KeyIndex | SharedKeyIndex;
   /** The index, when it is in a shared memory (worker threads): locked around each change; plain lookups read it without the lock (a seqlock). */
@@ -36,16 +29,10 @@ export class HashMap extends BpfMap {
 
   constructor(memory: VmMemory, spec: MapSpec, cpus = 1) {
     const percpu = spec.type === MapType.PERCPU_HASH || spec.type === MapType.LRU_PERCPU_HASH;
-    const n = percpu ? cpus : 1;
-    const stride = valueStride(spec.valueSize);
-    // Each value (each CPU's, per-CPU) is an element, live while its key is present.
-    const live = new Liveness(memory, spec.maxEntries * n);
-    super(memory, spec, spec.maxEntries * n * stride, true, { stride, size: Math.max(spec.valueSize, 1), liveness: live.offset });
+    // Each value (each CPU's, per-CPU) is live while its key is present.
+    const live = new Liveness(memory, spec.maxEntries * (percpu ? cpus : 1));
+    super(memory, spec, percpu, cpus, true, live);
     this.live = live;
-    this.cpus = n;
-    this.stride = stride;
-    this.pad = round8(spec.valueSize);
-    this.percpu = percpu;
     this.lru = spec.type === MapType.LRU_HASH || spec.type === MapType.LRU_PERCPU_HASH;
     this.shared = memory.shared ? new SharedKeyIndex(memory, spec.keySize, spec.maxEntries) : undefined;
     this.index = this.shared ?? new KeyIndex(spec.keySize, spec.maxEntries);
@@ -73,7 +60,7 @@ export class HashMap extends BpfMap {
     if (!this.lru) {
       // Without the lock when no one changes the index meanwhile (an LRU lookup changes the order: locked).
       const slot = shared.findOptimistic(bytes, at);
-      if (slot !== undefined) return slot < 0 ? 0 : this.arenaAddress + (slot * this.cpus + (cpu % this.cpus)) * this.stride;
+      if (slot !== undefined) return slot < 0 ? 0 : this.slotAddress(slot, cpu);
     }
     shared.lock();
     try {
@@ -87,7 +74,7 @@ export class HashMap extends BpfMap {
     const slot = this.index.find(bytes, at);
     if (slot < 0) return 0;
     if (this.lru && touch) this.index.touch(slot);
-    return this.arenaAddress + (slot * this.cpus + (cpu % this.cpus)) * this.stride;
+    return this.slotAddress(slot, cpu);
   }
 
   /**
@@ -113,12 +100,9 @@ export class HashMap extends BpfMap {
    * @internal
    */
   elementOf(address: number, size: number): { key: Uint8Array; value: number } | undefined {
-    const d = address - this.arenaAddress;
-    const i = Math.floor(d / this.stride);
-    const value = this.arenaAddress + i * this.stride;
-    if (d < 0 || i >= this.spec.maxEntries * this.cpus || address + size > value + this.spec.valueSize) return undefined;
-    if (this.memory.find(value, 1) === undefined) return undefined; // deleted
-    return { key: this.index.key(Math.floor(i / this.cpus)), value };
+    const at = this.slotAt(address, size);
+    if (at === undefined || this.memory.find(at.value, 1) === undefined) return undefined; // deleted
+    return { key: this.index.key(at.slot), value: at.value };
   }
 
   /** Find or create the slot of the key at `bytes[at]`, following the update flags; a slot number or a negative errno. */
@@ -140,7 +124,7 @@ export class HashMap extends BpfMap {
       index.remove(oldest);
       fresh = oldest;
     }
-    this.zeroArena(fresh * this.cpus * this.stride, this.cpus * this.stride);
+    this.zeroArena(this.slotOffset(fresh, 0), this.cpus * this.stride);
     this.live.set(fresh * this.cpus, this.cpus);
     index.insert(fresh, bytes, at);
     return fresh;
@@ -161,7 +145,7 @@ export class HashMap extends BpfMap {
     const slot = this.slotFor(key, 0, flags);
     if (slot < 0) return slot;
     const size = this.spec.valueSize;
-    this.writeArena((slot * this.cpus + (cpu % this.cpus)) * this.stride, value.length === size ? value : value.subarray(0, size));
+    this.writeArena(this.slotOffset(slot, cpu), value.length === size ? value : value.subarray(0, size));
     return 0;
   }
 
@@ -206,7 +190,7 @@ export class HashMap extends BpfMap {
   }
 
   protected override hostUpdate(key: Uint8Array, value: Uint8Array, flags: number): number {
-    this.checkValue(value, this.percpu ? [this.spec.valueSize, this.cpus * this.pad] : [this.spec.valueSize]);
+    this.checkValue(value, this.hostValueSizes());
     this.shared?.lock();
     try {
       return this.hostUpdateUnlocked(key, value, flags);
@@ -218,10 +202,7 @@ export class HashMap extends BpfMap {
   private hostUpdateUnlocked(key: Uint8Array, value: Uint8Array, flags: number): number {
     const slot = this.slotFor(key, 0, flags);
     if (slot < 0) return slot;
-    for (let c = 0; c < this.cpus; c++) {
-      const v = value.length === this.spec.valueSize ? value : value.subarray(c * this.pad, c * this.pad + this.spec.valueSize);
-      this.writeArena((slot * this.cpus + c) * this.stride, v);
-    }
+    for (let c = 0; c < this.cpus; c++) this.writeArena(this.slotOffset(slot, c), this.cpuValue(value, c));
     return 0;
   }
 
@@ -234,17 +215,7 @@ export class HashMap extends BpfMap {
     } finally {
       this.shared?.unlock();
     }
-    if (slot < 0) return undefined;
-    if (!this.percpu) return this.readArena(slot * this.stride, this.spec.valueSize);
-    return packValues(this.memory, this.arenaOffset(0), this.stride, this.spec.valueSize, slot * this.cpus, this.cpus);
-  }
-
-  /** Per-CPU maps: one value per CPU. */
-  lookupPerCpu(key: Uint8Array): Uint8Array[] | undefined {
-    const all = this.lookup(key);
-    if (all === undefined) return undefined;
-    if (!this.percpu) return [all];
-    return Array.from({ length: this.cpus }, (_, c) => all.slice(c * this.pad, c * this.pad + this.spec.valueSize));
+    return slot < 0 ? undefined : this.readSlot(slot);
   }
 
   /** Every key present, as copies, oldest first: in insertion order (LRU maps: least recently used first, the next to be evicted). */
