@@ -13,7 +13,8 @@
  */
 import { ErrorCode, ExecutionError } from '../errors.js';
 import type { HelperContext, HelperEntry, HelperFunction } from '../vm/environment.js';
-import type { Region, VmMemory } from '../vm/memory.js';
+import type { VmMemory } from '../vm/memory.js';
+import { KeyCopy } from './key-copy.js';
 import type { BpfMap } from '../maps/map.js';
 import { ArrayMap } from '../maps/array.js';
 import { HashMap } from '../maps/hash.js';
@@ -42,19 +43,10 @@ function call(ctx: HelperContext, name: string, fn: bigint, r1: bigint, r2: bigi
 /** The callback helpers, bound to the object's memory and maps. */
 export function callbackHelpers(env: CallbackEnvironment): Map<number, HelperEntry> {
   const mem = env.memory;
-  // Read-only regions holding the key a for_each callback gets, one per nesting level (a callback may
-  // iterate another map), mapped on first use and grown for larger keys.
-  const keyRegions: Region[] = [];
+  // The key a for_each callback gets, one copy per nesting level (a callback may iterate another map).
+  const keyCopies: KeyCopy[] = [];
   let level = 0;
-  const keyAddress = (key: Uint8Array): number => {
-    let r = keyRegions[level];
-    if (r === undefined || r.size < key.length) {
-      r = mem.map({ name: `for_each key ${level}`, size: Math.max(64, key.length), writable: false });
-      keyRegions[level] = r;
-    }
-    new Uint8Array(mem.wasm.buffer, r.offset, key.length).set(key);
-    return r.vaddr;
-  };
+  const keyAddress = (key: Uint8Array): number => (keyCopies[level] ??= new KeyCopy(mem, `for_each key ${level}`)).address(key);
   const loop: HelperFunction = (r1, r2, r3, r4, _5, ctx) => {
     const n = Number(r1 & 0xffff_ffffn);
     if (r4 !== 0n) return negErrno(Errno.EINVAL);

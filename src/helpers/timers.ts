@@ -24,7 +24,8 @@
  */
 import { ErrorCode, ExecutionError } from '../errors.js';
 import type { HelperContext, HelperEntry, HelperFunction } from '../vm/environment.js';
-import type { Region, VmMemory } from '../vm/memory.js';
+import type { VmMemory } from '../vm/memory.js';
+import { KeyCopy } from './key-copy.js';
 import { Program } from '../vm/program.js';
 import { CallKind, Class, Mode, Opcode, Size } from '../isa/opcodes.js';
 import { encodeProgram } from '../isa/instruction.js';
@@ -100,9 +101,12 @@ export class TimerTable {
   private runNow: bigint | undefined;
   /** Callback programs ({@link callbackProgram}) by the program they were made from: a function of one is `shift` slots further on. */
   private readonly shifted = new Map<Program, { readonly original: Program; readonly shift: number }>();
-  private keyRegion: Region | undefined;
+  /** The key the callback gets (its second argument). */
+  private readonly keyCopy: KeyCopy;
 
-  constructor(private readonly env: TimerEnvironment) {}
+  constructor(private readonly env: TimerEnvironment) {
+    this.keyCopy = new KeyCopy(env.memory, 'timer key');
+  }
 
   /** Timers initialised (including ones whose element was since rewritten, until they are looked at). */
   get size(): number {
@@ -201,7 +205,7 @@ export class TimerTable {
         ran++;
         this.running = t;
         try {
-          this.env.runCallback(cb, BigInt(t.map.handle), BigInt(this.keyAddress(element.key)), BigInt(element.value));
+          this.env.runCallback(cb, BigInt(t.map.handle), BigInt(this.keyCopy.address(element.key)), BigInt(element.value));
         } finally {
           this.running = undefined;
         }
@@ -210,19 +214,6 @@ export class TimerTable {
       this.runNow = undefined;
     }
     return ran;
-  }
-
-  /** The address of a read-only copy of `key` (the callback's second argument). */
-  private keyAddress(key: Uint8Array): number {
-    const mem = this.env.memory;
-    let r = this.keyRegion;
-    if (r === undefined || r.size < key.length) {
-      if (r !== undefined) mem.unmap(r);
-      r = mem.map({ name: 'timer key', size: Math.max(64, key.length), writable: false });
-      this.keyRegion = r;
-    }
-    mem.bytes.set(key, r.offset);
-    return r.vaddr;
   }
 
   /** The timer helpers. */
