@@ -6,7 +6,7 @@
  */
 import { ArrayMap } from '../maps/array.js';
 import type { BpfMap } from '../maps/map.js';
-import { programTypeOfSection, type MapInfo, type ProgramType as KernelProgramType, type ResolvedAddress } from '../verifier/analysis/index.js';
+import { ATTACH_TYPES_OF, attachTypeOfSection, programTypeOfSection, type AttachType, type MapInfo, type ProgramType as KernelProgramType, type ResolvedAddress } from '../verifier/analysis/index.js';
 import type { ProgramType } from './loader.js';
 
 /** Global data, and libbpf's read-only `.kconfig` map of Kconfig extern values. */
@@ -50,10 +50,12 @@ export function kernelProgramType(type: ProgramType, section: string): KernelPro
 
 /**
  * The expected attach type the kernel-level analysis needs for a program of `type` from `section`, as
- * libbpf sets it from the section name: `xdp_devmap` for `xdp/devmap` (and `xdp.frags/devmap`).
+ * libbpf sets it from the section name: `xdp_devmap` for `xdp/devmap` (and `xdp.frags/devmap`), a
+ * cgroup_sock_addr hook for `cgroup/connect4` and the like; only one that belongs to `type`.
  */
-export function kernelAttachType(type: KernelProgramType | undefined, section: string): 'xdp_devmap' | undefined {
-  return type === 'xdp' && /^xdp(\.frags)?\/devmap(\/|$)/.test(section) ? 'xdp_devmap' : undefined;
+export function kernelAttachType(type: KernelProgramType | undefined, section: string): AttachType | undefined {
+  const attach = attachTypeOfSection(section);
+  return type !== undefined && attach !== undefined && ATTACH_TYPES_OF[type]?.includes(attach) === true ? attach : undefined;
 }
 
 /** The maps of an object keyed by handle, and the resolver for the global-data addresses its programs load. */

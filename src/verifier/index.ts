@@ -5,11 +5,12 @@
  */
 export { MAX_PROGRAM_INSNS, type HelperIdSet, type IssueSeverity, type VerifierIssue, type VerifierOptions, type VerifierRule } from './issues.js';
 export { analyzeFacts, checkProgram, createVerifier, verifyProgram } from './verifier.js';
-export { ANALYSIS_RULES, PROGRAM_TYPES as KERNEL_PROGRAM_TYPES, programTypeOfSection } from './analysis/index.js';
+export { ANALYSIS_RULES, ATTACH_TYPES, ATTACH_TYPES_OF, attachTypeOfSection, PROGRAM_TYPES as KERNEL_PROGRAM_TYPES, programTypeOfSection } from './analysis/index.js';
 export type {
   AnalysisIssue,
   AnalysisResult,
   AnalysisRule,
+  AttachType,
   LoopFact,
   MapInfo,
   ProgramFacts,

@@ -3,7 +3,7 @@
  * @module
  */
 
-import type { AnalysisRule, MapInfo, ProgramType, ResolvedAddress } from './analysis/index.js';
+import type { AnalysisRule, AttachType, MapInfo, ProgramType, ResolvedAddress } from './analysis/index.js';
 
 /**
  * The rule an issue comes from. Stable strings: callers and tests switch on them instead of parsing
@@ -109,10 +109,12 @@ export interface VerifierOptions {
   readonly privileged?: boolean;
   /**
    * Kernel level: the program's expected attach type, where it changes the rules (libbpf sets it from the
-   * section name). `'xdp_devmap'` (section `xdp/devmap`): an XDP program run by a device map, which may read
-   * `egress_ifindex`.
+   * section name: {@link attachTypeOfSection}). `'xdp_devmap'` (section `xdp/devmap`): an XDP program run by
+   * a device map, which may read `egress_ifindex`. A cgroup_sock_addr hook (`'cgroup_inet4_connect'`,
+   * `'cgroup_inet6_sendmsg'`, ...): which addresses its context has and what it may return; without one
+   * the analysis assumes the IPv4 connect hook. It must be one of {@link ATTACH_TYPES_OF} the program type.
    */
-  readonly attachType?: 'xdp_devmap';
+  readonly attachType?: AttachType;
   /** Kernel level: the analysis's processing budget in instructions (default 4,000,000). */
   readonly maxSteps?: number;
 }

@@ -14,7 +14,7 @@ import { FRAME_POINTER, INSN_SIZE, Opcode, PseudoLoad, REGISTER_COUNT } from '..
 import { branchTarget, cpuVersionOf, decodeOperation, type Operation } from '../isa/operation.js';
 import { operationName } from './describe.js';
 import { fieldUse, fieldValue } from './fields.js';
-import { analyzeProgram, PROGRAM_TYPES, type AnalysisResult, type MapInfo, type ProgramFacts } from './analysis/index.js';
+import { analyzeProgram, ATTACH_TYPES, ATTACH_TYPES_OF, PROGRAM_TYPES, type AnalysisResult, type MapInfo, type ProgramFacts } from './analysis/index.js';
 import { checkArray, checkBytes, checkFunction, checkInteger, checkObject, checkOptionalBoolean, checkOptionalFunction, checkOptionalInteger, checkOptionalOneOf, checkOptions } from '../validate.js';
 import {
   MAX_PROGRAM_INSNS,
@@ -92,7 +92,7 @@ function checkVerifierOptions(options: unknown): void {
   }
   checkOptionalFunction(o.resolve, 'options.resolve');
   checkOptionalBoolean(o.privileged, 'options.privileged');
-  checkOptionalOneOf(o.attachType, 'options.attachType', ['xdp_devmap'] as const);
+  checkOptionalOneOf(o.attachType, 'options.attachType', Object.keys(ATTACH_TYPES));
   checkOptionalInteger(o.maxSteps, 'options.maxSteps', 1, Number.MAX_SAFE_INTEGER);
 }
 
@@ -151,6 +151,11 @@ function analyzeKernel(prog: Uint8Array, options: VerifierOptions): AnalysisResu
   const programType = options.programType ?? 'socket_filter';
   if (!(PROGRAM_TYPES as readonly string[]).includes(programType)) {
     throw new ArgumentError(`unknown programType ${String(programType)}; use one of ${PROGRAM_TYPES.join(', ')}`);
+  }
+  const attachTypes = ATTACH_TYPES_OF[programType] ?? [];
+  if (options.attachType !== undefined && !attachTypes.includes(options.attachType)) {
+    const which = attachTypes.length === 0 ? `${programType} programs take none` : `use one of ${attachTypes.join(', ')}`;
+    throw new ArgumentError(`attachType ${options.attachType} is not an attach type of ${programType} programs; ${which}`);
   }
   const n = slotCount(prog);
   const insns: Insn[] = new Array(n);

@@ -8,7 +8,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { kernelAttachType, objectMapTable } from '../../src/elf/kernel-check.js';
-import type { ProgramType } from '../../src/verifier/analysis/index.js';
+import { ATTACH_TYPES, type AttachType, type ProgramType } from '../../src/verifier/analysis/index.js';
 import type { VerifierIssue } from '../../src/verifier/index.js';
 import { loadedCorpusObjects } from '../corpus/survey.js';
 import type { KernelMapDef, KernelOracle, VerdictRequest } from '../kernel/runner.js';
@@ -54,7 +54,7 @@ export function corpusPrograms(): CorpusProgram[] {
  * The linked program with its maps as pseudo loads again (the `lddw`s at `relocated`, the slots the loader
  * resolved: a constant equal to a map's handle stays a constant), or undefined when it uses a map of maps.
  */
-export function kernelRequest(bytes: Uint8Array, type: ProgramType, table: ReturnType<typeof objectMapTable>, attach: 'xdp_devmap' | undefined, relocated: ReadonlySet<number>): VerdictRequest | undefined {
+export function kernelRequest(bytes: Uint8Array, type: ProgramType, table: ReturnType<typeof objectMapTable>, attach: AttachType | undefined, relocated: ReadonlySet<number>): VerdictRequest | undefined {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const maps: Record<number, KernelMapDef> = {};
   for (let pc = 0; pc + 1 < bytes.length / 8; pc++) {
@@ -72,8 +72,8 @@ export function kernelRequest(bytes: Uint8Array, type: ProgramType, table: Retur
     }
     pc++;
   }
-  // BPF_XDP_DEVMAP (33): the expected attach type libbpf gives an `xdp/devmap` program
-  return { type, insns: bytes, maps, logLevel: 1, ...(attach === 'xdp_devmap' ? { attachType: 33 } : {}) };
+  // the expected attach type libbpf gives the program's section (BPF_XDP_DEVMAP for `xdp/devmap`...)
+  return { type, insns: bytes, maps, logLevel: 1, ...(attach === undefined ? {} : { attachType: ATTACH_TYPES[attach] }) };
 }
 
 /** Ask the kernel about every program it can load; programs whose maps it refuses get no verdict. */

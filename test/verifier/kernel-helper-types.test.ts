@@ -12,13 +12,19 @@ import { describe, expect, it } from 'vitest';
 import { assemble } from '../../src/asm/index.js';
 import { HELPER_PROTOS } from '../../src/verifier/analysis/helpers.js';
 import { HELPERS_BY_TYPE } from '../../src/verifier/analysis/helper-types.js';
-import { PROGRAM_TYPES } from '../../src/verifier/analysis/program-types.js';
+import { ATTACH_TYPES, ATTACH_TYPES_OF, PROGRAM_TYPES, type ProgramType } from '../../src/verifier/analysis/program-types.js';
 import { kernelOracle, skipNote } from '../kernel/runner.js';
 
 /** `type id` -> what differs between kernel builds (seen on this project's hosts). */
 const HOST_DEPENDENT: ReadonlyMap<string, string> = new Map([
   ['xdp 54', 'bpf_xdp_adjust_meta: kernel 6.18.44-fc-v1272 allowed it for xdp, 6.18.44-fc-v1300 refuses it (2026-12-06)'],
 ]);
+
+/** The expected attach type a type needs to load at all (the analysis's default for it; 0: none). */
+const attachOf = (type: ProgramType): number => {
+  const a = type === 'xdp' ? undefined : ATTACH_TYPES_OF[type]?.[0];
+  return a === undefined ? 0 : ATTACH_TYPES[a];
+};
 
 describe('helpers per program type', () => {
   it('cover every helper prototype for every program type the analysis knows', () => {
@@ -35,7 +41,7 @@ describe('helpers per program type', () => {
     }
     const ids = [...HELPER_PROTOS.keys()];
     const cases = PROGRAM_TYPES.flatMap((type) => ids.map((id) => ({ type, id })));
-    const verdicts = k.verdicts(cases.map((c) => ({ type: c.type, insns: assemble(`call ${c.id}\nr0 = 0\nexit`), logLevel: 1 })));
+    const verdicts = k.verdicts(cases.map((c) => ({ type: c.type, attachType: attachOf(c.type), insns: assemble(`call ${c.id}\nr0 = 0\nexit`), logLevel: 1 })));
     const mismatches = cases.filter((c, i) => /cannot use helper|unknown func/.test(verdicts[i]!.log) === HELPERS_BY_TYPE[c.type].has(c.id));
     for (const c of mismatches) {
       const why = HOST_DEPENDENT.get(`${c.type} ${c.id}`);

@@ -11,7 +11,7 @@ import type { Env, MapInfo, ResolvedAddress } from './env.js';
 import { BudgetExceeded, Fixpoint, type ProgramShape } from './fixpoint.js';
 import { filledSlots, liveRegisters } from './liveness.js';
 import type { LoopFact } from './loops.js';
-import type { ProgramType } from './program-types.js';
+import type { AttachType, ProgramType } from './program-types.js';
 import type { AnalysisRule } from './rules.js';
 import { entryState, type State } from './state.js';
 import { pointer, type Value } from './value.js';
@@ -23,8 +23,8 @@ export interface AnalysisOptions {
   readonly maps: ReadonlyMap<number, MapInfo>;
   /** Privileged loader rules (default true): uninitialised stack reads and stored or returned pointers allowed. */
   readonly privileged?: boolean;
-  /** The expected attach type where it changes the rules (`xdp_devmap`: egress_ifindex readable). */
-  readonly attachType?: 'xdp_devmap';
+  /** The expected attach type where it changes the rules (`xdp_devmap`: egress_ifindex readable; a cgroup_sock_addr hook). */
+  readonly attachType?: AttachType;
   /** Loader-resolved plain immediates that are map or global-data addresses. */
   readonly resolve?: (imm: bigint, pc: number) => ResolvedAddress | undefined;
   /**

@@ -2,7 +2,7 @@
  * What the transfer functions share: the program's configuration and the problem reporter.
  * @module
  */
-import type { ProgramType } from './program-types.js';
+import type { AttachType, ProgramType } from './program-types.js';
 import type { AnalysisRule } from './rules.js';
 
 /** A map as the analysis needs it: the shape of `struct bpf_map_def`. */
@@ -51,8 +51,8 @@ export interface Env {
    * unknown number) and pointers may be stored in memory or returned. Unprivileged rules refuse both.
    */
   readonly privileged: boolean;
-  /** The expected attach type where it changes the rules (`xdp_devmap`: egress_ifindex readable). */
-  readonly attachType: 'xdp_devmap' | undefined;
+  /** The expected attach type where it changes the rules (`xdp_devmap`: egress_ifindex readable; a cgroup_sock_addr hook). */
+  readonly attachType: AttachType | undefined;
   /** Plain `lddw` immediates an object loader put in place of map references. */
   readonly resolve: ((imm: bigint, pc: number) => ResolvedAddress | undefined) | undefined;
   /** Helpers the host runs without a prototype here: calls to them are warnings (see AnalysisOptions). */

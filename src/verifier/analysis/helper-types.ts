@@ -33,6 +33,18 @@ const SOCK_OPS = [
   ...BASE, ...SKC_CASTS, 37, 1, 2, 3, 5, 6, 7, 8, 12, 14, 15, 16, 17, 22, 25, 35, 42, 46, 49, 53, 57, 59, 70, 80, 87, 88, 89, 96, 107, 108,
   112, 113, 114, 115, 118, 122, 125, 130, 131, 132, 133, 134, 142, 143, 144, 160, 195,
 ];
+/** `ids` without `drop`. */
+const without = (ids: readonly number[], ...drop: number[]): number[] => ids.filter((id) => !drop.includes(id));
+/**
+ * sk_skb: a socket filter's helpers less bpf_skb_load_bytes_relative (68) and bpf_get_socket_uid (122,
+ * per-socket), plus writing the skb (bpf_skb_store_bytes, bpf_skb_change_tail / change_head / adjust_room,
+ * bpf_skb_pull_data) and the socket lookups.
+ */
+const SK_SKB = [...without(SOCKET, 68, 122), 9, 38, 39, 43, 50, ...SOCK_LOOKUP];
+/** sk_msg: no skb helpers (26, 46, 47, 68); socket storage (107, 108). */
+const SK_MSG = [...without(SOCKET, 26, 46, 47, 68), 107, 108];
+/** cgroup_sock_addr: no skb helpers (26, 47, 68); the socket's options (49, 57), socket storage, the lookups. */
+const SOCK_ADDR = [...without(SOCKET, 26, 47, 68), 49, 57, 107, 108, ...SOCK_LOOKUP];
 const TRACING = [...BASE, 37, 173, 174, 1, 2, 3, 4, 5, 6, 7, 8, 12, 14, 15, 16, 17, 22, 25, 27, 35, 42, 45, 67, 80, 87, 88, 89, 112, 113, 114, 115, 118, 125, 130, 131, 132, 133, 134, 195];
 
 /** Helper ids each program type may call (among those the analysis has prototypes for). */
@@ -47,6 +59,9 @@ export const HELPERS_BY_TYPE: Readonly<Record<ProgramType, ReadonlySet<number>>>
   raw_tracepoint: new Set(TRACING),
   perf_event: new Set([...TRACING, 56]),
   sock_ops: new Set(SOCK_OPS),
+  sk_skb: new Set(SK_SKB),
+  sk_msg: new Set(SK_MSG),
+  cgroup_sock_addr: new Set(SOCK_ADDR),
 };
 
 /** True when a program of `type` may call helper `id`. */

@@ -4,7 +4,7 @@
  * @module
  */
 import { TOP, unsignedRange, constValue as scalarConst, type Scalar } from './scalar.js';
-import { ctxAccess } from './program-types.js';
+import { ctxAccess, packetWritable } from './program-types.js';
 import { mapInfo, type Env } from './env.js';
 import { Byte, STACK_SIZE, type Frame, type Spill } from './state.js';
 import { ANY_SCALAR, constValue, isNullable, isPointer, mapsOf, pointer, scalarValue, typeName, type Value } from './value.js';
@@ -201,7 +201,7 @@ function packetAccess(env: Env, w: Work, a: Access): Value | undefined {
     env.report(pc, 'packet-access', `BPF_ATOMIC stores into R${a.regNo} pkt is not allowed`);
     return undefined;
   }
-  if (write && (env.programType === 'socket_filter' || env.programType === 'cgroup_skb')) {
+  if (write && !packetWritable(env.programType)) {
     env.report(pc, 'packet-access', `cannot write into packet (${env.programType} programs may only read it)`);
     return undefined;
   }

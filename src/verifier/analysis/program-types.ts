@@ -1,10 +1,16 @@
 /**
  * Program types: what the context (r1 on entry) lets a program read and write, and the return values
- * the kernel enforces, per program type (docs.kernel.org/bpf/ and the uapi structures).
+ * the kernel enforces, per program type and, where it changes the rules, expected attach type
+ * (docs.kernel.org/bpf/ and the uapi structures). The layouts live in ctx/, one module per family;
+ * section names in ctx/sections.ts.
  * @module
  */
-import type { ValueType } from './value.js';
-import { checkString } from '../../validate.js';
+import { layoutAccess, type CtxAccess, type Layout } from './ctx/layout.js';
+import { skb, XDP, XDP_DEVMAP } from './ctx/skb.js';
+import { SK_MSG, SOCK_OPS, sockAddr } from './ctx/sock.js';
+
+export type { CtxAccess } from './ctx/layout.js';
+export { programTypeOfSection, attachTypeOfSection } from './ctx/sections.js';
 
 /** The kernel's program type names the kernel-level analysis knows. */
 export const PROGRAM_TYPES = [
@@ -18,189 +24,126 @@ export const PROGRAM_TYPES = [
   'perf_event',
   'cgroup_skb',
   'sock_ops',
+  'sk_skb',
+  'sk_msg',
+  'cgroup_sock_addr',
 ] as const;
 
 /** One of {@link PROGRAM_TYPES}. */
 export type ProgramType = (typeof PROGRAM_TYPES)[number];
 
-/** The result of a context access the rules allow. */
-export interface CtxAccess {
-  /** What the load yields: a scalar, a packet pointer for `data`, `data_end`, `data_meta`, or `sk`'s socket (or null). */
-  readonly yields: ValueType;
-}
+/**
+ * The expected attach types (`enum bpf_attach_type`, lower case without `BPF_`) that change what a
+ * program may do, with the kernel's numbers.
+ */
+export const ATTACH_TYPES = {
+  xdp_devmap: 33,
+  cgroup_inet4_bind: 8,
+  cgroup_inet6_bind: 9,
+  cgroup_inet4_connect: 10,
+  cgroup_inet6_connect: 11,
+  cgroup_udp4_sendmsg: 14,
+  cgroup_udp6_sendmsg: 15,
+  cgroup_udp4_recvmsg: 19,
+  cgroup_udp6_recvmsg: 20,
+  cgroup_inet4_getpeername: 29,
+  cgroup_inet6_getpeername: 30,
+  cgroup_inet4_getsockname: 31,
+  cgroup_inet6_getsockname: 32,
+  cgroup_unix_connect: 49,
+  cgroup_unix_sendmsg: 50,
+  cgroup_unix_recvmsg: 51,
+  cgroup_unix_getpeername: 52,
+  cgroup_unix_getsockname: 53,
+} as const;
 
-/** One context field: where it is, how large, and who may read or write it. */
-interface Field {
-  readonly off: number;
-  readonly size: number;
-  readonly write?: boolean;
-  /** The loaded value is this pointer type (only a full-size load at the field's offset). */
-  readonly pointer?: ValueType;
-  /** Not accessible at all for this program type. */
-  readonly deny?: boolean;
-  /** Any aligned access inside the field is allowed (skb->cb[], a scratch area). */
-  readonly scratch?: boolean;
-  /** Only whole-field accesses (no narrower loads). */
-  readonly whole?: boolean;
-  /** Narrower reads at the field's start are allowed even where the layout wants fields read whole. */
-  readonly narrow?: boolean;
-}
+/** One of {@link ATTACH_TYPES}. */
+export type AttachType = keyof typeof ATTACH_TYPES;
 
-/** A context layout: its size and fields (bytes not in a field are refused). */
-interface Layout {
-  readonly size: number;
-  readonly fields?: readonly Field[];
-  /** Every aligned read inside `size` is a scalar (tracing contexts: registers, arguments). */
-  readonly readAll?: boolean;
-  /** Fields may only be read whole (no narrower loads). */
-  readonly wholeReads?: boolean;
-  /** With `readAll`: reads below this offset must be 8 bytes (perf_event's registers; kprobe's may be narrower). */
-  readonly wordReadsBelow?: number;
-}
-
-/** `struct xdp_md`: every field is read whole; egress_ifindex only for devmap programs ({@link ctxAccess}). */
-const XDP: Layout = {
-  size: 24,
-  wholeReads: true,
-  fields: [
-    { off: 0, size: 4, pointer: 'packet' },
-    { off: 4, size: 4, pointer: 'packet_end' },
-    { off: 8, size: 4, pointer: 'packet_meta' },
-    { off: 12, size: 4 },
-    { off: 16, size: 4 },
-    { off: 20, size: 4, deny: true },
+/**
+ * The attach types a program type may be loaded with, where they matter; the first is the one the
+ * analysis assumes when none is given (for cgroup_sock_addr, which the kernel will not load without
+ * one, the IPv4 connect hook). Types not listed take none.
+ */
+export const ATTACH_TYPES_OF: Partial<Record<ProgramType, readonly AttachType[]>> = {
+  xdp: ['xdp_devmap'],
+  cgroup_sock_addr: [
+    'cgroup_inet4_connect', 'cgroup_inet6_connect', 'cgroup_inet4_bind', 'cgroup_inet6_bind', 'cgroup_udp4_sendmsg', 'cgroup_udp6_sendmsg',
+    'cgroup_udp4_recvmsg', 'cgroup_udp6_recvmsg', 'cgroup_inet4_getpeername', 'cgroup_inet6_getpeername', 'cgroup_inet4_getsockname',
+    'cgroup_inet6_getsockname', 'cgroup_unix_connect', 'cgroup_unix_sendmsg', 'cgroup_unix_recvmsg', 'cgroup_unix_getpeername', 'cgroup_unix_getsockname',
   ],
 };
 
-/** `struct xdp_md` for a devmap program (expected attach type BPF_XDP_DEVMAP): egress_ifindex readable. */
-const XDP_DEVMAP: Layout = { ...XDP, fields: XDP.fields!.map((f) => (f.off === 20 ? { off: 20, size: 4 } : f)) };
-
-/**
- * `struct __sk_buff`, with what tc (sched_cls/act) programs may do; other skb types narrow it (checked
- * field by field, offset by offset and size by size against the kernel: test/verifier/families.ts).
- */
-function skb(kind: 'tc' | 'socket' | 'cgroup'): Layout {
-  const tc = kind === 'tc';
-  const cg = kind === 'cgroup';
-  const sock = kind === 'socket';
-  const u32 = (off: number, write = false, deny = false, whole = false): Field => ({ off, size: 4, write, deny, whole });
-  const fields: Field[] = [
-    u32(0), u32(4), u32(8, tc || cg), u32(12, tc), u32(16), u32(20), u32(24), u32(28), u32(32, tc || cg), u32(36), u32(40), u32(44, tc),
-    { off: 48, size: 20, write: true, scratch: true }, // cb[5]
-    u32(68), u32(72, tc, !tc), // hash, tc_classid
-    { off: 76, size: 4, pointer: 'packet', deny: sock },
-    { off: 80, size: 4, pointer: 'packet_end', deny: sock },
-    u32(84),
-    // family, remote/local ip4 and ip6, ports: the socket's, for cgroup programs only (addresses read whole)
-    u32(88, false, !cg), u32(92, false, !cg, true), u32(96, false, !cg, true),
-    ...[100, 104, 108, 112, 116, 120, 124, 128].map((off) => u32(off, false, !cg, true)),
-    u32(132, false, !cg), u32(136, false, !cg),
-    { off: 140, size: 4, pointer: 'packet_meta', deny: !tc },
-    { off: 152, size: 8, write: tc || cg, deny: sock, whole: true }, // tstamp
-    u32(160, false, !tc), u32(164), // wire_len, gso_segs
-    { off: 168, size: 8, pointer: 'sock_common_or_null' }, // sk
-    u32(176),
-    { off: 180, size: 1, deny: !tc }, // tstamp_type (a byte, read-only; bpf_skb_set_tstamp sets it)
-    { off: 184, size: 8, deny: sock, whole: true }, // hwtstamp
-  ];
-  return { size: 192, fields };
+/** The attach type the rules of `type` follow: `given`, else the type's default (undefined: plain). */
+export function effectiveAttachType(type: ProgramType, given: AttachType | undefined): AttachType | undefined {
+  if (given !== undefined || type === 'xdp') return given;
+  return ATTACH_TYPES_OF[type]?.[0];
 }
-
-/**
- * `struct bpf_sock_ops` (Linux 6.18, 224 bytes) as the kernel lets a sock_ops program at it, read from
- * the kernel (every offset and size loaded and stored, as root): the u32 fields read whole, `reply`
- * (`args[0]`) and `sk_txhash` written whole, the u64 byte counts and hardware timestamp, `sk` (a socket
- * or NULL), the header-option callbacks' `skb_data` / `skb_data_end`, and `skb_tcp_flags` also by byte
- * or half.
- */
-const SOCK_OPS: Layout = {
-  size: 224,
-  wholeReads: true,
-  fields: [
-    ...Array.from({ length: 42 }, (_, i): Field => ({ off: 4 * i, size: 4, write: i === 1 || i === 41 })),
-    { off: 168, size: 8 }, // bytes_received
-    { off: 176, size: 8 }, // bytes_acked
-    { off: 184, size: 8, pointer: 'sock_or_null' },
-    { off: 192, size: 8, pointer: 'packet' },
-    { off: 200, size: 8, pointer: 'packet_end' },
-    { off: 208, size: 4 }, // skb_len
-    { off: 212, size: 4, narrow: true }, // skb_tcp_flags
-    { off: 216, size: 8 }, // skb_hwtstamp
-  ],
-};
 
 const LAYOUTS: Record<ProgramType, Layout> = {
   socket_filter: skb('socket'),
   sched_cls: skb('tc'),
   sched_act: skb('tc'),
   cgroup_skb: skb('cgroup'),
+  sk_skb: skb('sk_skb'),
   xdp: XDP,
   kprobe: { size: 168, readAll: true }, // struct pt_regs (x86-64)
   perf_event: { size: 184, readAll: true, wordReadsBelow: 168 }, // pt_regs, sample_period, addr
   raw_tracepoint: { size: 12 * 8, readAll: true }, // up to 12 u64 arguments
   tracepoint: { size: 2048, readAll: true }, // the event record (PERF_MAX_TRACE_SIZE)
   sock_ops: SOCK_OPS,
+  sk_msg: SK_MSG,
+  cgroup_sock_addr: sockAddr({ family: 4, sendmsg: false }),
 };
+
+/** The `struct bpf_sock_addr` hook an attach type names. */
+function sockAddrHook(attach: AttachType): { family: 4 | 6 | 'unix'; sendmsg: boolean } {
+  const family = attach.includes('unix') ? 'unix' : /[a-z]6_/.test(attach) ? 6 : 4;
+  return { family, sendmsg: attach.endsWith('_sendmsg') };
+}
+
+const SOCK_ADDR = new Map((ATTACH_TYPES_OF.cgroup_sock_addr ?? []).map((a) => [a, sockAddr(sockAddrHook(a))]));
+
+function layoutOf(type: ProgramType, attach: AttachType | undefined): Layout {
+  if (type === 'xdp' && attach === 'xdp_devmap') return XDP_DEVMAP;
+  if (type === 'cgroup_sock_addr' && attach !== undefined) return SOCK_ADDR.get(attach) ?? LAYOUTS[type];
+  return LAYOUTS[type];
+}
 
 /**
  * Whether a context access at `off` of `size` bytes is allowed, and what a read yields; a string is
- * the reason it is refused. `attachType` `xdp_devmap`: an XDP program a device map runs, which may read
- * `egress_ifindex`.
+ * the reason it is refused. `attachType`: the program's expected attach type where it changes the
+ * layout (`xdp_devmap`: an XDP program a device map runs, which may read `egress_ifindex`; a
+ * cgroup_sock_addr hook: which addresses it has).
  */
-export function ctxAccess(type: ProgramType, off: number, size: number, write: boolean, attachType?: 'xdp_devmap'): CtxAccess | string {
-  const layout = type === 'xdp' && attachType === 'xdp_devmap' ? XDP_DEVMAP : LAYOUTS[type];
-  if (off < 0 || off + size > layout.size) return `outside the ${layout.size}-byte context`;
-  if (off % size !== 0) return 'misaligned';
-  if (layout.readAll === true) {
-    if (write) return `the ${type} context is read-only`;
-    if (layout.wordReadsBelow !== undefined && off < layout.wordReadsBelow && size !== 8) return 'the registers are read 8 bytes at a time';
-    return { yields: 'scalar' };
-  }
-  const field = layout.fields!.find((f) => off >= f.off && off < f.off + f.size);
-  if (field === undefined || field.deny === true) return 'not a field this program type may access';
-  if (off + size > field.off + field.size) return 'crosses a field boundary';
-  if (write && field.write !== true) return 'the field is read-only';
-  if (write && field.scratch !== true && size !== field.size) return `a write must store the whole ${field.size}-byte field`;
-  if ((layout.wholeReads === true || field.whole === true) && size !== field.size && (field.narrow !== true || off !== field.off)) return `the ${field.size}-byte field must be read whole`;
-  if (field.pointer !== undefined) {
-    if (write) return 'the field is read-only';
-    if (off !== field.off || size !== field.size) return 'a pointer field must be loaded whole';
-    return { yields: field.pointer };
-  }
-  return { yields: 'scalar' };
+export function ctxAccess(type: ProgramType, off: number, size: number, write: boolean, attachType?: AttachType): CtxAccess | string {
+  return layoutAccess(layoutOf(type, effectiveAttachType(type, attachType)), type, off, size, write);
 }
 
 /**
  * The return values the kernel enforces at exit, as an inclusive range, or undefined when any scalar
- * is accepted.
+ * is accepted. cgroup_sock_addr: bind hooks may return 0 to 3 (bit 1: skip the port check), recvmsg,
+ * getpeername and getsockname hooks must return 1.
  */
-export function returnRange(type: ProgramType): readonly [bigint, bigint] | undefined {
+export function returnRange(type: ProgramType, attachType?: AttachType): readonly [bigint, bigint] | undefined {
+  if (type === 'cgroup_sock_addr') {
+    const attach = effectiveAttachType(type, attachType) ?? 'cgroup_inet4_connect';
+    if (attach.endsWith('_bind')) return [0n, 3n];
+    if (/_(recvmsg|getpeername|getsockname)$/.test(attach)) return [1n, 1n];
+    return [0n, 1n];
+  }
   return type === 'cgroup_skb' || type === 'sock_ops' ? [0n, 1n] : undefined;
 }
 
 /** True for types whose context carries packet data pointers (packet-changing helpers apply). */
 export function hasPacket(type: ProgramType): boolean {
-  return type === 'xdp' || type === 'sched_cls' || type === 'sched_act' || type === 'cgroup_skb';
+  return type === 'xdp' || type === 'sched_cls' || type === 'sched_act' || type === 'cgroup_skb' || type === 'sk_skb' || type === 'sk_msg';
 }
 
-/**
- * The program type a section name declares, following libbpf's conventions (`xdp`, `tc`/`classifier`,
- * `socket`, `kprobe/…`, `tracepoint/…`, `raw_tracepoint/…`, `perf_event`, `cgroup_skb/…`, `sockops`), or
- * undefined when the name says nothing the analysis knows.
- */
-export function programTypeOfSection(section: string): ProgramType | undefined {
-  checkString(section, 'section');
-  const s = section.replace(/^\./, '');
-  const first = s.split('/')[0]!;
-  if (/^xdp/.test(first)) return 'xdp';
-  if (/^(tc|tcx|classifier)/.test(first)) return 'sched_cls';
-  if (first === 'action') return 'sched_act';
-  if (first === 'socket' || first === 'socket_filter') return 'socket_filter';
-  if (first === 'kprobe' || first === 'kretprobe' || first === 'uprobe' || first === 'uretprobe') return 'kprobe';
-  if (first === 'tracepoint' || first === 'tp') return 'tracepoint';
-  if (first === 'raw_tracepoint' || first === 'raw_tp') return 'raw_tracepoint';
-  if (first === 'perf_event') return 'perf_event';
-  if (first.startsWith('cgroup_skb')) return 'cgroup_skb';
-  if (first === 'sockops') return 'sock_ops';
-  return undefined;
+/** Types whose packet (or message) data may only be read. */
+const READ_ONLY_PACKET: ReadonlySet<ProgramType> = new Set(['socket_filter', 'cgroup_skb']);
+
+/** True for types that may write the packet their context points to (others only read it). */
+export function packetWritable(type: ProgramType): boolean {
+  return !READ_ONLY_PACKET.has(type);
 }
