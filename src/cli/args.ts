@@ -154,6 +154,15 @@ export function intOption(args: ParsedArgs, name: string, min: number, max: numb
   return n;
 }
 
+/** A u64 option (decimal or 0x hex), as a bigint; undefined when absent. */
+export function u64Option(args: ParsedArgs, name: string): bigint | undefined {
+  const v = stringOption(args, name);
+  if (v === undefined) return undefined;
+  const n = /^(0x[0-9a-f]{1,16}|\d{1,20})$/i.test(v) ? BigInt(v) : -1n;
+  if (n < 0n || n >= 1n << 64n) throw new UsageError(`option --${name} must be an integer from 0 to 2^64 - 1, not '${v}'`);
+  return n;
+}
+
 /** Exactly `count` positionals (named in `names` for the message). */
 export function expectPositionals(args: ParsedArgs, names: readonly string[], optional = 0): string[] {
   const p = args.positionals;

@@ -53,7 +53,7 @@ export function isGlobalData(name: string): boolean {
   return /^\.(data|rodata|bss)(\..*)?$/.test(name);
 }
 
-const PER_CPU: ReadonlySet<number> = new Set([MapType.PERCPU_ARRAY, MapType.PERCPU_HASH, MapType.LRU_PERCPU_HASH]);
+const PER_CPU: ReadonlySet<number> = new Set([MapType.PERCPU_ARRAY, MapType.PERCPU_HASH, MapType.LRU_PERCPU_HASH, MapType.PERCPU_CGROUP_STORAGE]);
 
 /** Key and value types of a map, from the object's BTF when it has them. */
 export function mapTypes(obj: BpfObject, map: BpfMap): MapTypes {

@@ -38,6 +38,8 @@ export interface SockOpsRunRequest {
   readonly limits: Partial<RunLimits>;
   readonly json: boolean;
   readonly saveMaps: string | undefined;
+  /** The cgroup the program is attached to (`--cgroup`; default the root cgroup). */
+  readonly cgroup?: bigint | undefined;
 }
 
 /** The events file read: the events (checked by the runner) and the congestion controls. */
@@ -97,7 +99,7 @@ export function sockOpsRun(req: SockOpsRunRequest, io: CliIo): number {
   const trace: string[] = [];
   events.forEach((event, i) => {
     try {
-      results.push({ event, result: runner.runSockOps(event, { jit: req.jit, limits: req.limits, ...(congestion === undefined ? {} : { congestion }) }) });
+      results.push({ event, result: runner.runSockOps(event, { jit: req.jit, limits: req.limits, ...(congestion === undefined ? {} : { congestion }), ...(req.cgroup === undefined ? {} : { cgroup: req.cgroup }) }) });
     } catch (err) {
       if (err instanceof ArgumentError) throw new UsageError(`--event ${req.eventPath}: events[${i}]: ${err.message}`);
       throw err;

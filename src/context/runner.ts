@@ -46,6 +46,7 @@ import { checkSockOpsEvent, hdrOptionRoom, SockOps, SockOpsOp, sockOpsContext, t
 import { HdrOptRun } from '../helpers/hdr-opt.js';
 import { DEFAULT_CONGESTION, type SockOpsRunHost, type SockOpsSockets } from '../helpers/sockopt.js';
 import type { SocketMemory } from '../helpers/sockets.js';
+import { ROOT_CGROUP_ID, type CgroupAttachment } from '../helpers/cgroup-storage.js';
 
 /** How to run. */
 export interface RunOptions {
@@ -55,6 +56,12 @@ export interface RunOptions {
   readonly engine?: Engine;
   /** Limits for this run (defaults: {@link DEFAULT_LIMITS}). */
   readonly limits?: Partial<RunLimits>;
+  /**
+   * The id of the cgroup the program is attached to, whose cgroup storage `bpf_get_local_storage`
+   * gives (a value per cgroup and, with 16-byte keys, per attach type; made zero on first use).
+   * Default: the root cgroup, id 1.
+   */
+  readonly cgroup?: bigint;
 }
 
 /** Extra `xdp_md` fields. */
@@ -231,6 +238,8 @@ export interface RunEnvironment {
   readonly iterMeta?: IterMetaLayout;
   /** The host's sockets and what sock_ops programs set on them (for {@link ProgramRunner.runSockOps}). */
   readonly sockOps?: { readonly sockets: SocketMemory; readonly states: SockOpsSockets };
+  /** Where `bpf_get_local_storage` finds the running program attached (the object's), and this program's attach type. */
+  readonly cgroup?: { readonly attachment: CgroupAttachment; readonly attachType: number };
 }
 
 /** Options of a sock_ops run. */
@@ -290,6 +299,7 @@ function u64Option(name: string, value: unknown): bigint {
 function checkRunOptions<T extends RunOptions>(options: T | undefined): T {
   const o = checkOptions(options, 'options');
   checkOptionalBoolean(o.jit, 'options.jit');
+  checkOptionalU64(o.cgroup, 'options.cgroup');
   const engine: unknown = o.engine;
   if (engine !== undefined && (typeof engine !== 'object' || engine === null || typeof (engine as Engine).run !== 'function')) {
     throw new ArgumentError(`options.engine must be an Engine (an object with a run method), not ${describeValue(engine)}`);
@@ -481,6 +491,11 @@ export class ProgramRunner {
     stackTop: number = this.env.space.stackTop(limits),
   ): bigint {
     const space = this.env.space;
+    const cgroup = this.env.cgroup;
+    if (cgroup !== undefined) {
+      cgroup.attachment.cgroupId = options.cgroup ?? ROOT_CGROUP_ID;
+      cgroup.attachment.attachType = cgroup.attachType;
+    }
     space.running = true;
     try {
       return engineOf(this.env, options).run({

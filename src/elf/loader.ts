@@ -42,6 +42,7 @@ import { SocketMemory, socketHelpers } from '../helpers/sockets.js';
 import { mtuHelpers } from '../helpers/mtu.js';
 import { skStorageHelpers } from '../helpers/sk-storage.js';
 import { cgroupHelpers } from '../helpers/cgroup.js';
+import { cgroupAttachTypeOf, cgroupStorageHelpers, ROOT_CGROUP_ID, type CgroupAttachment } from '../helpers/cgroup-storage.js';
 import { taskStorageHelpers } from '../helpers/task-storage.js';
 import { userRingbufHelpers } from '../helpers/user-ringbuf.js';
 import { SockOpsSockets, sockOpsHelpers } from '../helpers/sockopt.js';
@@ -369,6 +370,8 @@ export class BpfObject {
   private readonly loaded = new Map<string, ProgramRunner>();
   private readonly options: LoadOptions;
   private readonly space: RunSpace;
+  /** The cgroup and attach type of the program running (bpf_get_local_storage); each run sets it. */
+  private readonly cgroupAttachment: CgroupAttachment = { cgroupId: ROOT_CGROUP_ID, attachType: 0 };
   private readonly helperTable: Map<number, HelperEntry>;
   private readonly timers: TimerTable;
   /** How many sockets the host described (socket-local storage maps hold a value for each). */
@@ -469,6 +472,7 @@ export class BpfObject {
     for (const [id, entry] of sockMapHelpers(env)) this.helperTable.set(id, entry);
     for (const [id, entry] of skStorageHelpers(env, socketMemory)) this.helperTable.set(id, entry);
     for (const [id, entry] of cgroupHelpers(env.mapByHandle)) this.helperTable.set(id, entry);
+    for (const [id, entry] of cgroupStorageHelpers(env.mapByHandle, this.cgroupAttachment, cpu)) this.helperTable.set(id, entry);
     for (const [id, entry] of taskStorageHelpers(this.memory, env.mapByHandle)) this.helperTable.set(id, entry);
     for (const [id, entry] of userRingbufHelpers(env.mapByHandle)) this.helperTable.set(id, entry);
     for (const [id, entry] of tracingHelpers({ memory: this.memory, mapByHandle: env.mapByHandle, cpu })) this.helperTable.set(id, entry);
@@ -858,7 +862,8 @@ export class BpfObject {
     const program = new Program(linked.bytes, entry.name, linked.functionNames, { stackReadsWritten: sealed, relocatedLoads: linked.relocated });
     const type = info?.type ?? programTypeOf(this.elf.sections[entry.section]!.name);
     const tracing = (TRACING_TYPES as readonly string[]).includes(type) ? (type as TracingType) : undefined;
-    const runner = new ProgramRunner(program, { space: this.space, helpers: this.helperTable, jitEngine: this.options.jitEngine, iterMeta: this.iterMeta, sockOps: this.sockOps }, lines, tracing);
+    const cgroup = { attachment: this.cgroupAttachment, attachType: cgroupAttachTypeOf(this.elf.sections[entry.section]!.name) };
+    const runner = new ProgramRunner(program, { space: this.space, helpers: this.helperTable, jitEngine: this.options.jitEngine, iterMeta: this.iterMeta, sockOps: this.sockOps, cgroup }, lines, tracing);
     this.loaded.set(name, runner);
     this.loaded.set(entry.name, runner);
     return runner;

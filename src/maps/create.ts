@@ -7,6 +7,7 @@ import type { VmMemory } from '../vm/memory.js';
 import { ArrayMap } from './array.js';
 import { BloomFilterMap } from './bloom.js';
 import { CgroupArrayMap } from './cgroup-array.js';
+import { CgroupStorageMap, MAX_STORAGE_CGROUPS } from './cgroup-storage.js';
 import { MAX_STORAGE_TASKS, TaskStorageMap } from './task-storage.js';
 import { UserRingBufMap } from './user-ringbuf.js';
 import { HashMap } from './hash.js';
@@ -28,8 +29,6 @@ const MAX_PERF_BUFFER_BYTES = 1 << 30;
 
 /** Why a map type the kernel has is refused, by type (named in the refusal). */
 const UNSUPPORTED_WHY: Readonly<Record<number, string>> = {
-  19: 'its values hang off a cgroup a cgroup program is attached to (bpf_get_local_storage), and tsbpf does not attach programs to cgroups yet',
-  21: 'its values hang off a cgroup a cgroup program is attached to (bpf_get_local_storage), and tsbpf does not attach programs to cgroups yet',
   20: 'it holds SO_REUSEPORT socket groups for sk_reuseport programs, a program type tsbpf does not run',
   26: 'it implements a kernel operations table (struct_ops programs such as TCP congestion control), which has no host here',
   28: 'its values hang off inodes (LSM programs), which tsbpf does not model',
@@ -97,6 +96,9 @@ export function createMap(memory: VmMemory, spec: MapSpec, options: MapOptions =
       return new CgroupArrayMap(memory, spec);
     case MapType.TASK_STORAGE:
       return new TaskStorageMap(memory, spec);
+    case MapType.CGROUP_STORAGE:
+    case MapType.PERCPU_CGROUP_STORAGE:
+      return new CgroupStorageMap(memory, spec, cpus);
     case MapType.USER_RINGBUF:
       return new UserRingBufMap(memory, spec);
     case MapType.SOCKMAP:
@@ -127,6 +129,10 @@ function arenaBytes(spec: MapSpec, cpus: number, sockets: number): number {
       return sockets * valueStride(spec.valueSize);
     case MapType.TASK_STORAGE:
       return MAX_STORAGE_TASKS * valueStride(spec.valueSize);
+    case MapType.CGROUP_STORAGE:
+      return MAX_STORAGE_CGROUPS * valueStride(spec.valueSize);
+    case MapType.PERCPU_CGROUP_STORAGE:
+      return MAX_STORAGE_CGROUPS * valueStride(spec.valueSize) * cpus;
     case MapType.ARRAY:
     case MapType.HASH:
     case MapType.LRU_HASH:

@@ -27,8 +27,8 @@ export class HashMap extends SlotMap {
   /** Slots never used yet are handed out in order, so a huge max_entries costs nothing up front. */
   private fresh = 0;
 
-  constructor(memory: VmMemory, spec: MapSpec, cpus = 1) {
-    const percpu = spec.type === MapType.PERCPU_HASH || spec.type === MapType.LRU_PERCPU_HASH;
+  /** @param percpu one value per CPU (default: the per-CPU hash types) */
+  constructor(memory: VmMemory, spec: MapSpec, cpus = 1, percpu = spec.type === MapType.PERCPU_HASH || spec.type === MapType.LRU_PERCPU_HASH) {
     // Each value (each CPU's, per-CPU) is live while its key is present.
     const live = new Liveness(memory, spec.maxEntries * (percpu ? cpus : 1));
     super(memory, spec, percpu, cpus, true, live);

@@ -57,10 +57,13 @@ const RULES: ReadonlyMap<number, ShapeRule> = new Map<number, ShapeRule>([
   // Local storage: one value per socket, created on demand; no preallocation, and no size.
   [MapType.SK_STORAGE, { flags: F.NO_PREALLOC | F.CLONE, required: F.NO_PREALLOC }],
   [MapType.TASK_STORAGE, { flags: F.NO_PREALLOC, required: F.NO_PREALLOC }],
+  // Cgroup storage: one value per attachment, made when a program is attached; never preallocated.
+  [MapType.CGROUP_STORAGE, { flags: ACCESS | PROG_ACCESS }],
+  [MapType.PERCPU_CGROUP_STORAGE, { flags: ACCESS | PROG_ACCESS }],
 ]);
 
 /** Map types whose `max_entries` must be 0 (the kernel's local storages), by value. */
-export const ZERO_ENTRY_TYPES: ReadonlySet<number> = new Set([MapType.SK_STORAGE, 19, 21, 28, 29, 32]);
+export const ZERO_ENTRY_TYPES: ReadonlySet<number> = new Set([MapType.SK_STORAGE, MapType.CGROUP_STORAGE, MapType.PERCPU_CGROUP_STORAGE, 28, 29, 32]);
 
 /** Map types that take a `map_extra`: bloom filters (hash functions) and arenas (a user address). */
 const MAP_EXTRA_TYPES: ReadonlySet<number> = new Set([MapType.BLOOM_FILTER, 33]);
@@ -82,7 +85,7 @@ function flagNames(flags: number): string {
 export function checkMapShape(spec: MapSpec): void {
   const zero = ZERO_ENTRY_TYPES.has(spec.type);
   if (zero && spec.maxEntries !== 0) {
-    throw new MapError(`map ${spec.name}: ${mapTypeName(spec.type)} takes max_entries 0 (it holds one value per socket, created on demand), not ${spec.maxEntries}`, { errno: Errno.EINVAL });
+    throw new MapError(`map ${spec.name}: ${mapTypeName(spec.type)} takes max_entries 0 (it holds one value per socket, task, cgroup or inode, created on demand), not ${spec.maxEntries}`, { errno: Errno.EINVAL });
   }
   if (!zero && spec.maxEntries === 0 && spec.type !== MapType.PERF_EVENT_ARRAY) {
     throw new MapError(`map ${spec.name}: max_entries must be at least 1 (it is 0: its loader is meant to size it; give the size with mapSizes { ${spec.name}: N } or tsbpf's --map-size ${spec.name}=N)`, { errno: Errno.EINVAL });

@@ -336,6 +336,7 @@ const INSTANCES: Record<string, () => unknown> = {
   BloomFilterMap: () => mapOf(MapType.BLOOM_FILTER, 0, 8, 16),
   CgroupArrayMap: () => mapOf(MapType.CGROUP_ARRAY, 4, 4, 4),
   TaskStorageMap: () => mapOf(MapType.TASK_STORAGE, 4, 8, 0, 1),
+  CgroupStorageMap: () => mapOf(MapType.CGROUP_STORAGE, 16, 8, 0),
   UserRingBufMap: () => mapOf(MapType.USER_RINGBUF, 0, 0, 4096),
 };
 

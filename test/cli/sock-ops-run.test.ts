@@ -37,6 +37,19 @@ describe('tsbpf run a sock_ops program', () => {
     }
   });
 
+  it('--cgroup attaches the program to a cgroup: bpf_get_local_storage gives that cgroup\'s storage', async () => {
+    const f = files({ events: [{ op: 'tcp_connect_cb', socket: 0 }, { op: 'rtt_cb', socket: 0 }] });
+    const doc = JSON.parse((await cli(['run', fx('cgroup_storage.o'), '--program', 'count_sockops', '--sockets', f.sockets, '--event', f.events, '--cgroup', '0x4d', '--json'])).out);
+    const counts = doc.maps.find((m: { name: string }) => m.name === 'counts');
+    expect(counts.entries).toEqual([{ key: { cgroup_inode_id: 77, attach_type: 3 }, value: { runs: 2, total: 15 } }]);
+    expect(doc.maps.find((m: { name: string }) => m.name === 'hits').entries).toEqual([{ key: 77, value: [2] }]);
+    for (const [args, message] of [[['--cgroup', '-1'], /--cgroup must be an integer from 0 to 2\^64 - 1/], [['--packet-hex', '00', '--cgroup', '5'], /--cgroup applies to programs attached to a cgroup/]] as const) {
+      const r = await cli(['run', fx('cgroup_storage.o'), '--program', 'count_sockops', '--sockets', f.sockets, ...((args as readonly string[]).includes('--packet-hex') ? [] : ['--event', f.events]), ...args]);
+      expect(r.code).toBe(2);
+      expect(r.err).toMatch(message);
+    }
+  });
+
   it('takes the host congestion controls, and --json', async () => {
     // tcp_cong_kern.o sets dctcp on IPv6 connections to or from port 55601 and returns the result as reply
     const without = await cli(['run', CONG, '--sockets', files({}).sockets, '--event', files({ op: 'active_established_cb', socket: 1 }).events, '--json']);

@@ -36,6 +36,7 @@ const SHAPES: readonly [string, number, number, number, number][] = [
   ['SOCKMAP', MapType.SOCKMAP, 4, 4, 4], ['CPUMAP', MapType.CPUMAP, 4, 4, 4], ['XSKMAP', MapType.XSKMAP, 4, 4, 4],
   ['SOCKHASH', MapType.SOCKHASH, 4, 4, 4], ['QUEUE', MapType.QUEUE, 0, 8, 4], ['STACK', MapType.STACK, 0, 8, 4],
   ['DEVMAP_HASH', MapType.DEVMAP_HASH, 4, 4, 4], ['RINGBUF', MapType.RINGBUF, 0, 0, 4096], ['BLOOM_FILTER', MapType.BLOOM_FILTER, 0, 8, 4], ['CGROUP_ARRAY', MapType.CGROUP_ARRAY, 4, 4, 4], ['USER_RINGBUF', MapType.USER_RINGBUF, 0, 0, 4096],
+  ['CGROUP_STORAGE', MapType.CGROUP_STORAGE, 8, 8, 0], ['PERCPU_CGROUP_STORAGE', MapType.PERCPU_CGROUP_STORAGE, 16, 8, 0],
 ];
 
 const listen = (): Promise<Server> =>

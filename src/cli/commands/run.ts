@@ -6,7 +6,7 @@
 import { loadObject } from '../../elf/loader.js';
 import { JitEngine } from '../../jit/engine.js';
 import { EbpfVmRaw } from '../../vm/vm.js';
-import { UsageError, expectPositionals, flag, intOption, listOption, parseArgs, stringOption, type ParsedArgs } from '../args.js';
+import { UsageError, expectPositionals, flag, intOption, listOption, parseArgs, stringOption, u64Option, type ParsedArgs } from '../args.js';
 import type { CliIo } from '../io.js';
 import { formatNs } from '../capture-stats.js';
 import type { Command } from '../command.js';
@@ -74,6 +74,7 @@ export const runCommand: Command = {
     workers: { type: 'string' },
     repeat: { type: 'string' },
     event: { type: 'string' },
+    cgroup: { type: 'string' },
     json: { type: 'boolean' },
     verbose: { type: 'boolean', short: 'v' },
     'dump-wasm': { type: 'string' },
@@ -81,7 +82,7 @@ export const runCommand: Command = {
   },
   help: `Usage: tsbpf run PROG [--packet-hex HEX | --packet FILE | --mem-hex HEX | --mem FILE | --event FILE.json] [--out FILE]
                     [--map NAME=FILE.json]... [--save-maps FILE.json] [--jit] [--budget N]
-                    [--program NAME] [--repeat N] [--json] [--type TYPE] [--map-size NAME=N]...
+                    [--program NAME] [--repeat N] [--json] [--type TYPE] [--map-size NAME=N]... [--cgroup ID]
                     [--fib FILE.json] [--kconfig NAME=VALUE]... [--btf FILE]
        tsbpf run PROG --pcap CAPTURE [--program NAME] [--map NAME=FILE.json]... [--save-maps FILE.json]
                       [--out OUT.pcap] [--out-redirect DIR] [-c COUNT] [--max-errors N] [--json] [--verbose] [--jit] [--budget N]
@@ -158,6 +159,8 @@ ${LOAD_FLAG_HELP}
                   socket events of FILE.json: {"events": [{"op": "tcp_connect_cb", "socket": 0,
                   "args": [...]}, ...], "congestion": ["cubic", "reno"]} (socket: an index in
                   --sockets; op: a BPF_SOCK_OPS_* number or name)
+  --cgroup ID     the id of the cgroup the program is attached to (sock_ops): whose cgroup storage
+                  bpf_get_local_storage gives (default 1, the root cgroup)
   --json          print one JSON document (the result, or the error) instead of text
   -r, --pcap FILE run once per packet of this capture (- for stdin)
   --map NAME=FILE.json
@@ -235,6 +238,8 @@ async function runCommandBody(args: ParsedArgs, io: CliIo): Promise<number> {
   const repeat = intOption(args, 'repeat', 1, 1e9);
   const load = await loadFlags(args);
   const eventPath = stringOption(args, 'event');
+  const cgroup = u64Option(args, 'cgroup');
+  if (cgroup !== undefined && eventPath === undefined) throw new UsageError('--cgroup applies to programs attached to a cgroup run on their --event file (sock_ops)');
   if (eventPath !== undefined) {
     const other = ['mem', 'mem-hex', 'packet', 'packet-hex', 'pcap', 'out', 'dump-wasm'].filter((o) => args.options.has(o));
     if (other.length > 0) throw new UsageError(`--event gives a tracing program its whole input: leave out ${other.map((o) => `--${o}`).join(', ')}`);
@@ -294,8 +299,9 @@ async function runCommandBody(args: ParsedArgs, io: CliIo): Promise<number> {
     if (info.type === 'sockops') {
       if (eventPath === undefined) throw new UsageError(`${info.name} (${info.section}) is a sock_ops program: give its socket events with --event FILE.json and the sockets with --sockets FILE.json`);
       if (repeat !== undefined) throw new UsageError('--repeat does not apply to sock_ops runs: list the events in the --event file');
-      return sockOpsRun({ object: obj, info, eventPath, jit, limits, json, saveMaps: stringOption(args, 'save-maps') }, io);
+      return sockOpsRun({ object: obj, info, eventPath, jit, limits, json, saveMaps: stringOption(args, 'save-maps'), cgroup }, io);
     }
+    if (cgroup !== undefined) throw new UsageError(`--cgroup applies to programs attached to a cgroup (sock_ops); ${info.name} (${info.section}) is a ${info.type} program`);
     const event = eventPath === undefined ? undefined : readEventFile(eventPath);
     // A tracing program runs on an event: the one given, or the default one when no input is given at all.
     const single = ['mem', 'mem-hex', 'packet', 'packet-hex', 'out'].some((o) => args.options.has(o));

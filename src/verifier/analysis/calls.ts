@@ -21,6 +21,9 @@ const MAP_TYPE_HELPERS: ReadonlyMap<number, ReadonlySet<number>> = new Map([
   [30, new Set([87, 89])],
   // A cgroup array: the two cgroup tests.
   [8, new Set([33, 37])],
+  // Cgroup storage (shared and per-CPU): bpf_get_local_storage alone.
+  [19, new Set([81])],
+  [21, new Set([81])],
 ]);
 /** The bloom filter map type, whose `bpf_map_peek_elem` reads the value it tests instead of writing one. */
 const BLOOM_FILTER = 30;
@@ -99,6 +102,12 @@ export function helperCall(env: Env, w: Work, pc: number, id: number): void {
         break;
       case 'const':
         if (v.type !== 'scalar' || scalarConst(v.scalar) === undefined) bad('a known constant');
+        break;
+      case 'zero':
+        if (v.type !== 'scalar' || scalarConst(v.scalar) !== 0n) {
+          env.report(pc, 'helper-argument', `${proto.name.replace(/^bpf_/, '')}() doesn't support non-zero flags (argument ${r} of ${proto.name}#${id} must be the constant 0)`);
+          ok = false;
+        }
         break;
       case 'ctx':
         if (v.type === 'ctx' && (v.lo !== 0 || v.hi !== 0)) {
@@ -292,6 +301,10 @@ export function helperCall(env: Env, w: Work, pc: number, id: number): void {
       break;
     case 'void':
       clobber(w, UNINIT);
+      break;
+    case 'map_value':
+      // never NULL (bpf_get_local_storage: the attachment's value exists while the program runs)
+      clobber(w, mapKey === undefined || mixedShapes ? ANY_SCALAR : pointer('map_value', 0, { map: mapKey }));
       break;
     case 'map_value_or_null': {
       if (mixedShapes) {

@@ -30,7 +30,7 @@ const TC = [
 const XDP = [...BASE, ...SKC_CASTS, 37, 1, 2, 3, 5, 6, 7, 8, 12, 14, 15, 16, 17, 22, 23, 25, 28, 35, 42, 44, 51, 54, 65, 69, 80, ...SOCK_LOOKUP, 87, 88, 89, 112, 113, 114, 115, 118, 125, 130, 131, 132, 133, 134, 160, 188, 189, 190, 163, 195];
 /** sock_ops: the socket's options, callback flags and maps; storage; casts; no packet access helpers. */
 const SOCK_OPS = [
-  ...BASE, ...SKC_CASTS, 37, 1, 2, 3, 5, 6, 7, 8, 12, 14, 15, 16, 17, 22, 25, 35, 42, 46, 49, 53, 57, 59, 70, 80, 87, 88, 89, 96, 107, 108,
+  ...BASE, ...SKC_CASTS, 37, 1, 2, 3, 5, 6, 7, 8, 12, 14, 15, 16, 17, 22, 25, 35, 42, 46, 49, 53, 57, 59, 70, 80, 81, 87, 88, 89, 96, 107, 108,
   112, 113, 114, 115, 118, 122, 125, 130, 131, 132, 133, 134, 142, 143, 144, 160, 195,
 ];
 /** `ids` without `drop`. */
@@ -44,13 +44,13 @@ const SK_SKB = [...without(SOCKET, 68, 122), 9, 38, 39, 43, 50, ...SOCK_LOOKUP];
 /** sk_msg: no skb helpers (26, 46, 47, 68); socket storage (107, 108). */
 const SK_MSG = [...without(SOCKET, 26, 46, 47, 68), 107, 108];
 /** cgroup_sock_addr: no skb helpers (26, 47, 68); the socket's options (49, 57), socket storage, the lookups. */
-const SOCK_ADDR = [...without(SOCKET, 26, 47, 68), 49, 57, 107, 108, ...SOCK_LOOKUP];
+const SOCK_ADDR = [...without(SOCKET, 26, 47, 68), 49, 57, 81, 107, 108, ...SOCK_LOOKUP];
 const TRACING = [...BASE, 37, 173, 174, 1, 2, 3, 4, 5, 6, 7, 8, 12, 14, 15, 16, 17, 22, 25, 27, 35, 42, 45, 67, 80, 87, 88, 89, 112, 113, 114, 115, 118, 125, 130, 131, 132, 133, 134, 195];
 
 /** Helper ids each program type may call (among those the analysis has prototypes for). */
 export const HELPERS_BY_TYPE: Readonly<Record<ProgramType, ReadonlySet<number>>> = {
   socket_filter: new Set(SOCKET),
-  cgroup_skb: new Set([...SOCKET, ...SOCK_LOOKUP, 79, 83, 95, 96, 97, 98, 107, 108]),
+  cgroup_skb: new Set([...SOCKET, ...SOCK_LOOKUP, 79, 81, 83, 95, 96, 97, 98, 107, 108]),
   sched_cls: new Set(TC),
   sched_act: new Set(TC),
   xdp: new Set(XDP),

@@ -20,6 +20,7 @@
  * - `u32_inout`: a pointer to 4 bytes of initialised memory the helper reads and writes (bpf_check_mtu's `mtu_len`).
  * - `ringbuf_mem`: ring buffer memory from `bpf_ringbuf_reserve` (released by the call).
  * - `const`: a known number (ring buffer reserve size).
+ * - `zero`: the number 0, known (flags a helper reserves: "doesn't support non-zero flags").
  * - `out_value`: a pointer to writable memory of the map's value size (initialised by the call).
  * - `sock`: a socket a lookup returned, after its null check (released by the call).
  * - `sock_common`: a socket a lookup returned, after its null check (not released).
@@ -49,6 +50,7 @@ export type ArgKind =
   | 'u32_inout'
   | 'ringbuf_mem'
   | 'const'
+  | 'zero'
   | 'out_value'
   | 'sock'
   | 'sock_common'
@@ -66,6 +68,8 @@ export type ArgKind =
  */
 export type ReturnKind =
   | 'integer'
+  /** A value of the map argument, never NULL (bpf_get_local_storage). */
+  | 'map_value'
   | 'map_value_or_null'
   | 'ringbuf_mem_or_null'
   | 'sock_or_null'
@@ -104,6 +108,8 @@ const SK_STORAGE = 24;
 const CGROUP_ARRAY = 8;
 const TASK_STORAGE = 29;
 const USER_RINGBUF = 31;
+const CGROUP_STORAGE = 19;
+const PERCPU_CGROUP_STORAGE = 21;
 const SOCKMAP = 15;
 const SOCKHASH = 18;
 
@@ -169,6 +175,7 @@ export const HELPER_PROTOS: ReadonlyMap<number, HelperProto> = new Map([
   [69, p('bpf_fib_lookup', ['ctx', 'mem', 'size', 'scalar'])],
   [79, p('bpf_skb_cgroup_id', ['ctx'])],
   [80, p('bpf_get_current_cgroup_id', [])],
+  [81, p('bpf_get_local_storage', ['map', 'zero'], 'map_value', { mapTypes: [CGROUP_STORAGE, PERCPU_CGROUP_STORAGE] })],
   [83, p('bpf_skb_ancestor_cgroup_id', ['ctx', 'scalar'])],
   [84, p('bpf_sk_lookup_tcp', ['ctx', 'mem', 'size_or_zero', 'scalar', 'scalar'], 'sock_or_null')],
   [85, p('bpf_sk_lookup_udp', ['ctx', 'mem', 'size_or_zero', 'scalar', 'scalar'], 'sock_or_null')],
