@@ -11,10 +11,9 @@ import { JitEngine } from '../../src/jit/engine.js';
 import { Interpreter } from '../../src/vm/interpreter.js';
 import type { Engine, HelperEntry, RunLimits } from '../../src/vm/environment.js';
 import { DEFAULT_LIMITS } from '../../src/vm/environment.js';
-import { EbpfError } from '../../src/errors.js';
 import { AluOp, Class, JmpOp, Mode, Opcode, Size, Source } from '../../src/isa/opcodes.js';
 import { encodeProgram, insn, splitWideImm, type Insn } from '../../src/isa/instruction.js';
-import { Program, conformanceHelpers, setup } from './harness.js';
+import { Program, conformanceHelpers, outcome as run, type Outcome } from './harness.js';
 import { copyLoopExtras, foldIntoR0 } from './copy-loop-extras.js';
 
 const jit = new JitEngine();
@@ -32,19 +31,7 @@ function engineOutcomes(program: Program, input: Uint8Array, lim: RunLimits = li
 const limits: RunLimits = { ...DEFAULT_LIMITS, instructionBudget: 2000, stackSize: 64 };
 const INPUT = 64;
 
-type Outcome = { ok: true; r0: bigint; mem: string } | { ok: false; name: string; code: string; pc: number | undefined; message: string };
-
-function outcome(engine: Engine, program: Program, input: Uint8Array, lim: RunLimits = limits, helpers = new Map<number, HelperEntry>()): Outcome {
-  const s = setup(input, lim);
-  try {
-    const r0 = engine.run({ program, memory: s.memory, stackTop: s.stackTop, r1: BigInt(s.memVaddr), r2: BigInt(input.length), helpers, limits: lim });
-    const region = s.memory.find(s.memVaddr, input.length)!;
-    return { ok: true, r0, mem: Array.from(s.memory.bytes.subarray(region.offset, region.offset + input.length)).join(',') };
-  } catch (e) {
-    if (!(e instanceof EbpfError)) throw e;
-    return { ok: false, name: e.constructor.name, code: e.code, pc: e.pc, message: e.message };
-  }
-}
+const outcome = (engine: Engine, program: Program, input: Uint8Array, lim: RunLimits = limits, helpers = new Map<number, HelperEntry>()): Outcome => run(engine, program, input, lim, helpers);
 
 const alu64 = (op: number, dst: number, imm: number): Insn => insn(Class.ALU64 | op | Source.K, dst, 0, 0, imm);
 const alu64x = (op: number, dst: number, src: number): Insn => insn(Class.ALU64 | op | Source.X, dst, src);

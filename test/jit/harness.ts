@@ -78,10 +78,10 @@ export { Program };
 export type Outcome = { ok: true; r0: bigint; mem: string } | { ok: false; name: string; code: string; pc: number | undefined; message: string };
 
 /** Run `program` on `engine` over `input` (r1 = the input, r2 = its length) and describe the outcome. */
-export function outcome(engine: Engine, program: Program, input: Uint8Array, lim: RunLimits): Outcome {
+export function outcome(engine: Engine, program: Program, input: Uint8Array, lim: RunLimits, helpers = new Map<number, HelperEntry>()): Outcome {
   const s = setup(input, lim);
   try {
-    const r0 = engine.run({ program, memory: s.memory, stackTop: s.stackTop, r1: BigInt(s.memVaddr), r2: BigInt(input.length), helpers: new Map(), limits: lim });
+    const r0 = engine.run({ program, memory: s.memory, stackTop: s.stackTop, r1: BigInt(s.memVaddr), r2: BigInt(input.length), helpers, limits: lim });
     const region = s.memory.find(s.memVaddr, input.length)!;
     return { ok: true, r0, mem: Array.from(s.memory.bytes.subarray(region.offset, region.offset + input.length)).join(',') };
   } catch (e) {
