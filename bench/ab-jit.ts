@@ -15,6 +15,9 @@
  * Both builds run in one process, so the VM's JavaScript sees two VM classes and its per-call cost is
  * higher than in `npm run bench` (strcmp_fail shows it); compare the two columns, not these figures
  * with the runner's. Results are checked against each other and the native build's.
+ *
+ * One process gives each tree's generated code one placement, which alone moves single programs by up to
+ * ±17%; bench/ab-processes.ts repeats this over several processes and combines them.
  * @module
  */
 import { readFileSync, writeFileSync } from 'node:fs';

@@ -8,8 +8,8 @@
  *
  * Chosen as FUSED is, `npx tsx bench/superinstructions.ts 53 47` (greedy, by a static frequency estimate
  * over the benchmark programs). Its length is measured, not free: every case enlarges the core's one run
- * function, and past about 100 entries TurboFan's code for every dispatch gets slower, which costs more
- * than the saved dispatches (150 or 280 entries were slower than FUSED alone: docs/benchmarks.md).
+ * function, and a longer list did not pay: 150 entries (held-out dispatches per executed instruction
+ * 0.751 against 0.769) ran level with these 100 over four processes (docs/benchmarks.md, 2026-12-07).
  * @module
  */
 import { COST_SHIFT, FUSED, FUSED_BASE, fuseRuns, fusedTable, OP_MASK, OP_NAMES, SLOT_WORDS } from './interpreter-decode.js';
