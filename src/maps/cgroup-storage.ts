@@ -18,7 +18,7 @@
 import { MapError } from '../errors.js';
 import { checkInteger, checkU64 } from '../validate.js';
 import type { VmMemory } from '../vm/memory.js';
-import { HashMap } from './hash.js';
+import { HelperStorageMap } from './helper-storage.js';
 import { Errno, MapType, UpdateFlag, mapTypeName, type MapSpec } from './types.js';
 
 /** Most (cgroup, attach type) attachments a cgroup storage map keeps values for. */
@@ -30,7 +30,7 @@ export const MAX_CGROUP_STORAGE_VALUE = 65407;
 export const MAX_PERCPU_CGROUP_STORAGE_VALUE = 32768;
 
 /** A cgroup (per-CPU) storage map: values by (cgroup id, attach type), reached by programs through `bpf_get_local_storage` only. */
-export class CgroupStorageMap extends HashMap {
+export class CgroupStorageMap extends HelperStorageMap {
   /** Whether the key carries the attach type (16-byte `struct bpf_cgroup_storage_key`), not the id alone. */
   readonly perAttachType: boolean;
   private readonly key: Uint8Array;
@@ -75,31 +75,7 @@ export class CgroupStorageMap extends HashMap {
    * @internal
    */
   storageAddress(cgroupId: bigint, attachType: number, cpu: number): number {
-    const key = this.keyOf(cgroupId, attachType);
-    const found = super.programLookup(key, cpu);
-    if (found !== 0) return found;
-    const r = super.programUpdate(key, new Uint8Array(this.valueSize), UpdateFlag.NOEXIST, 0);
-    return r < 0 ? 0 : super.programLookup(key, cpu);
-  }
-
-  // Programs reach the values through bpf_get_local_storage only (the kernel's verifier refuses the rest).
-  override programLookup(): number {
-    return 0;
-  }
-  override programLookupAt(): number {
-    return 0;
-  }
-  override programUpdate(): number {
-    return -Errno.EINVAL;
-  }
-  override programUpdateAt(): number {
-    return -Errno.EINVAL;
-  }
-  override programDelete(): number {
-    return -Errno.EINVAL;
-  }
-  override programDeleteAt(): number {
-    return -Errno.EINVAL;
+    return this.valueFor(this.keyOf(cgroupId, attachType), cpu, true);
   }
 
   /** Host update: only of an attachment's existing value (`BPF_ANY` or `BPF_EXIST`). */

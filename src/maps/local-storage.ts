@@ -9,11 +9,11 @@
  */
 import { MapError } from '../errors.js';
 import type { VmMemory } from '../vm/memory.js';
-import { HashMap } from './hash.js';
-import { Errno, UpdateFlag, type MapSpec } from './types.js';
+import { HelperStorageMap } from './helper-storage.js';
+import { Errno, type MapSpec } from './types.js';
 
 /** A local storage map: values by object number, reached by programs through the storage helpers only. */
-export abstract class LocalStorageMap extends HashMap {
+export abstract class LocalStorageMap extends HelperStorageMap {
   private readonly key = new Uint8Array(4);
 
   /**
@@ -38,11 +38,7 @@ export abstract class LocalStorageMap extends HashMap {
    * @internal
    */
   storageGet(id: number, create: boolean, init: Uint8Array | undefined): number {
-    const key = this.keyOf(id);
-    const found = super.programLookup(key, 0);
-    if (found !== 0 || !create) return found;
-    const r = super.programUpdate(key, init ?? new Uint8Array(this.valueSize), UpdateFlag.NOEXIST, 0);
-    return r < 0 ? 0 : super.programLookup(key, 0);
+    return this.valueFor(this.keyOf(id), 0, create, init);
   }
 
   /**
@@ -50,27 +46,7 @@ export abstract class LocalStorageMap extends HashMap {
    * @internal
    */
   storageDelete(id: number): number {
-    return super.programDelete(this.keyOf(id));
-  }
-
-  // Programs reach the values through the storage helpers only.
-  override programLookup(): number {
-    return 0;
-  }
-  override programLookupAt(): number {
-    return 0;
-  }
-  override programUpdate(): number {
-    return -Errno.EINVAL;
-  }
-  override programUpdateAt(): number {
-    return -Errno.EINVAL;
-  }
-  override programDelete(): number {
-    return -Errno.EINVAL;
-  }
-  override programDeleteAt(): number {
-    return -Errno.EINVAL;
+    return this.remove(this.keyOf(id));
   }
 
   /** Host delete of an object's value (key: its number): true when it had one. */
