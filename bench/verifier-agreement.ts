@@ -189,7 +189,7 @@ if (only !== 'generated') {
   const cases: Case[] = [];
   const next = rng(seedLo);
   for (const { path, obj } of loadedCorpusObjects()) {
-    const table = objectMapTable(obj.maps);
+    const table = objectMapTable(obj.maps, obj.valueFields());
     for (const p of obj.programs) {
       if (p.section === '.text' || accepted.get(`${path}:${p.name}`)?.accepted !== true) continue;
       const type = kernelProgramType(p.type, p.section) ?? 'socket_filter';

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { assemble } from '../src/asm/assembler.js';
 import { checkProgram, type VerifierIssue } from '../src/verifier/index.js';
 import { kernelOracle } from '../test/kernel/runner.js';
-import { FAMILY_MAPS, FAMILY_NAMES, generateFamilyPrograms, type FamilyProgram } from '../test/verifier/families.js';
+import { familyCheckOptions, familyKernelRequest, FAMILY_NAMES, generateFamilyPrograms, type FamilyProgram } from '../test/verifier/families.js';
 
 const arg = (name: string, dflt: string): string => {
   const i = process.argv.indexOf(`--${name}`);
@@ -38,14 +38,14 @@ let analysisMs = 0;
 for (let seed = seedLo; seed <= seedHi; seed++) {
   const progs: FamilyProgram[] = generateFamilyPrograms(seed, per, only);
   const insns = progs.map((p) => assemble(p.source));
-  const verdicts = oracle.verdicts(progs.map((p, i) => ({ type: p.type, insns: insns[i]!, maps: FAMILY_MAPS, logLevel: 1 })));
+  const verdicts = oracle.verdicts(progs.map((p, i) => familyKernelRequest(p, insns[i]!, 1)));
   progs.forEach((p, i) => {
     const v = verdicts[i]!;
     const row = rows.get(p.family)!;
     const t = Date.now();
     let issues: VerifierIssue[];
     try {
-      issues = checkProgram(insns[i]!, { level: 'kernel', programType: p.type, maps: FAMILY_MAPS });
+      issues = checkProgram(insns[i]!, familyCheckOptions(p));
     } catch (e) {
       row.crash++;
       issues = [{ pc: -1, rule: 'CRASH', message: String(e), severity: 'error' } as unknown as VerifierIssue];

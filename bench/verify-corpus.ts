@@ -14,7 +14,7 @@ import { loadedCorpusObjects } from '../test/corpus/survey.js';
 const count = Number(process.argv[2] ?? '8');
 const found: { name: string; bytes: Uint8Array; run: () => { steps: number; issues: readonly unknown[] } }[] = [];
 for (const { path, obj } of loadedCorpusObjects()) {
-  const table = objectMapTable(obj.maps);
+  const table = objectMapTable(obj.maps, obj.valueFields());
   for (const p of obj.programs) {
     const type = kernelProgramType(p.type, p.section);
     if (type === undefined) continue;

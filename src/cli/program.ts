@@ -128,7 +128,7 @@ export function objectPrograms(input: ProgramInput, only?: string): LinkedProgra
     const names = obj.programs.map((p) => `${p.name} (${p.section})`).join(', ') || 'none';
     throw new InputError(`${input.name}: ${only === undefined ? 'has no programs' : `no program named ${only}; programs: ${names}`}`);
   }
-  const mapTable = objectMapTable(obj.maps);
+  const mapTable = objectMapTable(obj.maps, obj.valueFields());
   return infos.map((info) => {
     const runner = obj.program(info.name);
     const program = runner.program;

@@ -64,8 +64,14 @@ export interface ObjectMapTable {
   readonly resolve: (imm: bigint) => ResolvedAddress | undefined;
 }
 
-/** Describe an object's maps for the analysis. */
-export function objectMapTable(objectMaps: ReadonlyMap<string, BpfMap>, timers: ReadonlyMap<string, number> = new Map()): ObjectMapTable {
+/** Where a map's BTF places special fields in its value (byte offsets). */
+export interface MapValueFields {
+  readonly timer?: number | undefined;
+  readonly spinLock?: number | undefined;
+}
+
+/** Describe an object's maps for the analysis, with the special fields of their values by map name. */
+export function objectMapTable(objectMaps: ReadonlyMap<string, BpfMap>, fields: ReadonlyMap<string, MapValueFields> = new Map()): ObjectMapTable {
   const maps = new Map<number, MapInfo>();
   /** Global-data maps: where their value lives (the address programs load) and its size. */
   const data: { handle: number; start: bigint; end: bigint }[] = [];
@@ -75,7 +81,8 @@ export function objectMapTable(objectMaps: ReadonlyMap<string, BpfMap>, timers: 
     const readOnly = isFrozenData(name);
     // libbpf freezes read-only global data before loading: the kernel reads loads from it as constants
     const frozen = readOnly && m instanceof ArrayMap && m.spec.maxEntries === 1 ? m.view().slice() : undefined;
-    maps.set(m.handle, { type: m.spec.type, keySize: m.spec.keySize, valueSize: m.spec.valueSize, maxEntries: m.spec.maxEntries, readOnly, frozen, inner, timer: timers.get(name) });
+    const f = fields.get(name);
+    maps.set(m.handle, { type: m.spec.type, keySize: m.spec.keySize, valueSize: m.spec.valueSize, maxEntries: m.spec.maxEntries, readOnly, frozen, inner, timer: f?.timer, spinLock: f?.spinLock });
     if (GLOBAL_DATA.test(name) && m instanceof ArrayMap) {
       const start = BigInt(m.valueAddress(0));
       data.push({ handle: m.handle, start, end: start + BigInt(Math.max(1, m.spec.valueSize)) });

@@ -13,7 +13,7 @@ import { checkProgramFacts, verifyProgram } from '../verifier/verifier.js';
 import { stackReadsWritten } from '../verifier/stack-seal.js';
 import type { VerifierIssue } from '../verifier/issues.js';
 import type { ProgramType as KernelProgramType, ProgramFacts } from '../verifier/analysis/index.js';
-import { isFrozenData, kernelAttachType, kernelProgramType, objectMapTable, type ObjectMapTable } from './kernel-check.js';
+import { isFrozenData, kernelAttachType, kernelProgramType, objectMapTable, type MapValueFields, type ObjectMapTable } from './kernel-check.js';
 import { ArrayMap } from '../maps/array.js';
 import { createMap } from '../maps/create.js';
 import { BpfMap, MAX_MAP_BYTES_LIMIT } from '../maps/map.js';
@@ -882,7 +882,7 @@ export class BpfObject {
     if (programType === undefined) return undefined;
     if (this.mapTable === undefined) {
       // The analysis reads read-only global data as constants: freeze it, as libbpf does before loading.
-      this.mapTable = objectMapTable(this.maps, this.timerFields());
+      this.mapTable = objectMapTable(this.maps, this.valueFields());
       for (const [mapName, m] of this.maps) if (isFrozenData(mapName) && m instanceof ArrayMap) m.freeze();
     }
     const attachType = kernelAttachType(programType, section);
@@ -901,9 +901,13 @@ export class BpfObject {
 
   private mapTable: ObjectMapTable | undefined;
 
-  /** The BTF maps whose value (a struct) has a `struct bpf_timer` member: its byte offset, by map name. */
-  private timerFields(): Map<string, number> {
-    const out = new Map<string, number>();
+  /**
+   * The BTF maps whose value (a struct) has a `struct bpf_timer` or `struct bpf_spin_lock` member: their
+   * byte offsets, by map name (what the kernel-level analysis checks the timer and lock helpers against).
+   * @internal
+   */
+  valueFields(): Map<string, MapValueFields> {
+    const out = new Map<string, MapValueFields>();
     const dotMaps = this.elf.section('.maps');
     const btf = this.btf;
     if (dotMaps === undefined || btf === undefined) return out;
@@ -911,10 +915,15 @@ export class BpfObject {
       if (def.valueType === undefined) continue;
       try {
         const value = btf.resolve(def.valueType);
-        const timer = value.kind === BtfKind.STRUCT ? value.members?.find((m) => { const t = btf.resolve(m.type); return t.kind === BtfKind.STRUCT && t.name === 'bpf_timer'; }) : undefined;
-        if (timer !== undefined && timer.bitOffset % 8 === 0) out.set(def.name, timer.bitOffset / 8);
+        const field = (name: string): number | undefined => {
+          const m = value.kind === BtfKind.STRUCT ? value.members?.find((x) => { const t = btf.resolve(x.type); return t.kind === BtfKind.STRUCT && t.name === name; }) : undefined;
+          return m !== undefined && m.bitOffset % 8 === 0 ? m.bitOffset / 8 : undefined;
+        };
+        const timer = field('bpf_timer');
+        const spinLock = field('bpf_spin_lock');
+        if (timer !== undefined || spinLock !== undefined) out.set(def.name, { timer, spinLock });
       } catch (e) {
-        if (!(e instanceof EbpfError)) throw e; // malformed BTF: the map gets no timer field
+        if (!(e instanceof EbpfError)) throw e; // malformed BTF: the map gets no special fields
       }
     }
     return out;

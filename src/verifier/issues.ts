@@ -115,6 +115,12 @@ export interface VerifierOptions {
    * the analysis assumes the IPv4 connect hook. It must be one of {@link ATTACH_TYPES_OF} the program type.
    */
   readonly attachType?: AttachType;
+  /**
+   * Kernel level: the program carries BTF func_info (default true, as a clang-built object's programs
+   * do). The kernel verifies callbacks (bpf_loop, bpf_for_each_map_elem, timer callbacks) only with it:
+   * `false` (raw bytecode loaded without BTF) refuses every function pointer, `missing btf func_info`.
+   */
+  readonly funcInfo?: boolean;
   /** Kernel level: the analysis's processing budget in instructions (default 4,000,000). */
   readonly maxSteps?: number;
 }

@@ -92,6 +92,7 @@ function checkVerifierOptions(options: unknown): void {
   }
   checkOptionalFunction(o.resolve, 'options.resolve');
   checkOptionalBoolean(o.privileged, 'options.privileged');
+  checkOptionalBoolean(o.funcInfo, 'options.funcInfo');
   checkOptionalOneOf(o.attachType, 'options.attachType', Object.keys(ATTACH_TYPES));
   checkOptionalInteger(o.maxSteps, 'options.maxSteps', 1, Number.MAX_SAFE_INTEGER);
 }
@@ -103,6 +104,10 @@ function checkMapInfo(value: unknown, name: string, depth: number): void {
   checkInteger(m.valueSize, `${name}.valueSize`, 0, 0xffff_ffff);
   checkInteger(m.maxEntries, `${name}.maxEntries`, 0, 0xffff_ffff);
   checkOptionalBoolean(m.readOnly, `${name}.readOnly`);
+  checkOptionalInteger(m.timer, `${name}.timer`, 0, 0xffff_ffff);
+  if (m.spinLock !== undefined && (checkInteger(m.spinLock, `${name}.spinLock`, 0, 0xffff_ffff) % 4 !== 0 || m.spinLock + 4 > m.valueSize)) {
+    throw new ArgumentError(`${name}.spinLock must be a 4-aligned offset of a struct bpf_spin_lock (4 bytes) inside the value of ${m.valueSize} bytes`);
+  }
   if (m.frozen !== undefined) {
     if (!(m.frozen instanceof Uint8Array) || m.frozen.length !== m.valueSize) throw new ArgumentError(`${name}.frozen must be a Uint8Array of valueSize (${m.valueSize}) bytes`);
     if (m.readOnly !== true) throw new ArgumentError(`${name}.frozen needs readOnly: true (programs could change a frozen value otherwise)`);
@@ -166,7 +171,7 @@ function analyzeKernel(prog: Uint8Array, options: VerifierOptions): AnalysisResu
   }
   const helpers = options.helpers;
   const hostHelper = helpers === undefined ? undefined : (id: number): boolean => helpers.has(id);
-  return analyzeProgram(insns, ops, { programType, maps: mapTable(options.maps), resolve: options.resolve, maxSteps: options.maxSteps, privileged: options.privileged, attachType: options.attachType, hostHelper });
+  return analyzeProgram(insns, ops, { programType, maps: mapTable(options.maps), resolve: options.resolve, maxSteps: options.maxSteps, privileged: options.privileged, attachType: options.attachType, hostHelper, funcInfo: options.funcInfo });
 }
 
 /**

@@ -37,8 +37,19 @@ describe('function pointers', () => {
 });
 
 describe.each([false, true])('callbacks (jit %s)', (jit) => {
+  // verify: 'warn' in these: the kernel-level analysis refuses each program (recursion through a
+  // callback, a number as the callback, the context as bpf_loop's ctx), as the kernel does; the runs
+  // check the engines' own defences.
+  it('the kernel-level analysis refuses the misuses', () => {
+    const o = loadObject(fixture('callbacks_bad'), { verify: 'warn' });
+    for (const p of ['recurse', 'not_a_function', 'tail_in_callback']) {
+      o.program(p);
+      expect(o.warnings.join('\n')).toMatch(new RegExp(`kernel-level verifier would reject: pc \\d+: program ${p} \\(`));
+    }
+  });
+
   it('recursion through bpf_loop ends at the frame limit', () => {
-    const o = loadObject(fixture('callbacks_bad'));
+    const o = loadObject(fixture('callbacks_bad'), { verify: 'warn' });
     const f = failure(() => o.program('recurse').runEvent(undefined, { jit }));
     expect(f.code).toBe(ErrorCode.CALL_DEPTH);
     expect(f.message).toMatch(/deeper than 8 frames/);
@@ -55,7 +66,7 @@ describe.each([false, true])('callbacks (jit %s)', (jit) => {
   });
 
   it('a callback that is not a function of the program, a map for_each cannot iterate', () => {
-    const o = loadObject(fixture('callbacks_bad'));
+    const o = loadObject(fixture('callbacks_bad'), { verify: 'warn' });
     for (const v of [0x1234n, 0n, FUNCTION_ADDRESS_BASE, FUNCTION_ADDRESS_BASE + 3n, -1n]) {
       const f = failure(() => o.program('not_a_function').runEvent({ args: [v] }, { jit }));
       expect(f).toEqual({ code: ErrorCode.HELPER, message: expect.stringMatching(/is not a function of this program/) });
@@ -64,7 +75,7 @@ describe.each([false, true])('callbacks (jit %s)', (jit) => {
   });
 
   it('a tail call inside a callback is refused before its target runs', () => {
-    const o = loadObject(fixture('callbacks_bad'));
+    const o = loadObject(fixture('callbacks_bad'), { verify: 'warn' });
     (o.map('jumps') as ProgramArrayMap).set(0, 'target');
     expect(o.program('target').runEvent(undefined, { jit }).r0).toBe(7n);
     const f = failure(() => o.program('tail_in_callback').runEvent(undefined, { jit }));

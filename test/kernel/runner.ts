@@ -19,6 +19,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { mapBtf, programBtf, type ValueFields } from './btf-writer.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const SOURCE = join(ROOT, 'tools/kernel-runner/kernel-runner.c');
@@ -44,6 +45,11 @@ export interface KernelMapDef {
   readonly initial?: Uint8Array;
   /** Freeze the map (BPF_MAP_FREEZE) before loading, as libbpf freezes `.rodata` and `.kconfig`. */
   readonly freeze?: boolean;
+  /**
+   * Create the map with BTF (an integer key, a struct value) holding these fields, as a clang-built
+   * object's map has it: what bpf_spin_lock and bpf_timer need ({@link VerdictRequest} builds the BTF).
+   */
+  readonly btf?: ValueFields;
 }
 
 /** The fd that request number `ref` of the same {@link KernelOracle.exec} call returned. */
@@ -52,7 +58,9 @@ export interface Ref {
 }
 
 export type KernelRequest =
-  | ({ readonly op: 'map' } & KernelMapDef)
+  | ({ readonly op: 'map' } & Omit<KernelMapDef, 'btf'> & { readonly btfObject?: { readonly fd: Ref | number; readonly keyType: number; readonly valueType: number } })
+  /** Load raw BTF (BPF_BTF_LOAD); answers like `load` (fd, or errno with the log). */
+  | { readonly op: 'btf'; readonly blob: Uint8Array }
   | {
       readonly op: 'load';
       readonly type: KernelProgType;
@@ -64,6 +72,8 @@ export type KernelRequest =
       readonly progFlags?: number;
       /** lddw src 1/2 immediates to replace by the fd of a map (a request ref or a real fd). */
       readonly maps?: Readonly<Record<number, Ref | number>>;
+      /** A BTF object for the program and its func_info records `[insn_off, type_id]`. */
+      readonly btf?: { readonly fd: Ref | number; readonly funcInfo: readonly (readonly [number, number])[] };
     }
   /** Load an ELF object with libbpf: `program` alone, or every program with `+name` (answering for `name`). */
   | {
@@ -145,6 +155,11 @@ export interface VerdictRequest {
   /** Default 1. At 0 the log is empty (and loading is fastest). */
   readonly logLevel?: number;
   readonly attachType?: number;
+  /**
+   * Load with BTF func_info naming a function at each of these instruction offsets (and at 0), as
+   * clang's objects carry it: the kernel verifies callbacks only then ("missing btf func_info").
+   */
+  readonly funcInfo?: readonly number[];
 }
 
 /** The kernel's verdict on one program. */
@@ -179,11 +194,17 @@ const fdToken = (fd: Ref | number): string => (typeof fd === 'number' ? String(f
 
 function requestLine(r: KernelRequest): string {
   switch (r.op) {
-    case 'map':
-      return `map ${r.type} ${r.keySize} ${r.valueSize} ${r.maxEntries} ${r.flags ?? 0}${r.extra === undefined ? '' : ` ${r.extra}`}`;
+    case 'map': {
+      const b = r.btfObject;
+      const tail = b === undefined ? (r.extra === undefined ? '' : ` ${r.extra}`) : ` ${r.extra ?? 0} ${fdToken(b.fd)} ${b.keyType} ${b.valueType}`;
+      return `map ${r.type} ${r.keySize} ${r.valueSize} ${r.maxEntries} ${r.flags ?? 0}${tail}`;
+    }
+    case 'btf':
+      return `btf ${hex(r.blob)}`;
     case 'load': {
       const maps = Object.entries(r.maps ?? {}).map(([imm, fd]) => `${imm}=${fdToken(fd)}`);
-      return `load ${r.type} ${r.attachType ?? 0} ${r.logLevel ?? 1} ${r.progFlags ?? 0} ${hex(r.insns)} ${maps.join(',') || '-'}`;
+      const info = r.btf === undefined ? '' : ` ${fdToken(r.btf.fd)} ${hex(new Uint8Array(new Uint32Array(r.btf.funcInfo.flat()).buffer))}`;
+      return `load ${r.type} ${r.attachType ?? 0} ${r.logLevel ?? 1} ${r.progFlags ?? 0} ${hex(r.insns)} ${maps.join(',') || '-'}${info}`;
     }
     case 'obj': {
       if (/\s/.test(r.path) || /\s/.test(r.program)) throw new Error(`kernel runner: no spaces in paths or names (${r.path})`);
@@ -226,6 +247,7 @@ function parseResponse(r: KernelRequest, line: string): KernelResponse {
   const t = line.split(' ');
   if (t[0] === 'err') return { kind: 'err', errno: Number(t[1]), message: (t[2] ?? '').replace(/_/g, ' ') };
   switch (r.op) {
+    case 'btf':
     case 'load':
       if (t[0] !== 'ok' && t[0] !== 'reject') break;
       return t[0] === 'ok'
@@ -281,23 +303,40 @@ class Oracle implements KernelOracle {
       setups.push(setup);
       const maps: Record<number, Ref> = {};
       for (const [imm, def] of Object.entries(p.maps ?? {})) {
+        let btfObject: { fd: Ref; keyType: number; valueType: number } | undefined;
+        if (def.btf !== undefined) {
+          const b = mapBtf(def.keySize, def.valueSize, def.btf);
+          setup.push(requests.length);
+          btfObject = { fd: { ref: requests.length }, keyType: b.keyType, valueType: b.valueType };
+          requests.push({ op: 'btf', blob: b.blob });
+        }
         const ref = { ref: requests.length };
         maps[Number(imm)] = ref;
         setup.push(requests.length);
-        requests.push({ op: 'map', type: def.type, keySize: def.keySize, valueSize: def.valueSize, maxEntries: def.maxEntries, flags: def.flags });
+        requests.push({ op: 'map', type: def.type, keySize: def.keySize, valueSize: def.valueSize, maxEntries: def.maxEntries, flags: def.flags, btfObject });
         if (def.initial !== undefined) setup.push(requests.push({ op: 'update', map: ref, key: new Uint8Array(def.keySize), value: def.initial }) - 1);
         if (def.freeze === true) setup.push(requests.push({ op: 'freeze', map: ref }) - 1);
       }
+      let btf: { fd: Ref; funcInfo: readonly (readonly [number, number])[] } | undefined;
+      const objects: Ref[] = setup.filter((j) => requests[j]!.op === 'btf').map((j) => ({ ref: j }));
+      if (p.funcInfo !== undefined) {
+        const b = programBtf(p.funcInfo);
+        setup.push(requests.length);
+        btf = { fd: { ref: requests.length }, funcInfo: b.funcInfo };
+        objects.push(btf.fd);
+        requests.push({ op: 'btf', blob: b.blob });
+      }
       loads.push(requests.length);
-      requests.push({ op: 'load', type: p.type, insns: p.insns, logLevel: p.logLevel ?? 1, attachType: p.attachType, maps });
-      for (const m of [...Object.values(maps), { ref: loads[loads.length - 1]! }]) requests.push({ op: 'close', fd: m });
+      requests.push({ op: 'load', type: p.type, insns: p.insns, logLevel: p.logLevel ?? 1, attachType: p.attachType, maps, btf });
+      for (const m of [...Object.values(maps), ...objects, { ref: loads[loads.length - 1]! }]) requests.push({ op: 'close', fd: m });
     }
     const out = this.exec(requests);
     return loads.map((at, i) => {
       const r = out[at]!;
       if (r.kind === 'load') return { accepted: r.accepted, errno: r.errno, log: r.log };
-      // A map the kernel would not create (or fill, or freeze): the program cannot load either.
-      const failed = setups[i]!.map((j) => out[j]!).find((m) => m.kind === 'err');
+      // A map or BTF the kernel would not create (or fill, or freeze): the program cannot load either.
+      const failed = setups[i]!.map((j) => out[j]!).find((m) => m.kind === 'err' || (m.kind === 'load' && !m.accepted));
+      if (failed?.kind === 'load') return { accepted: false, errno: failed.errno, log: `BTF load failed: ${failed.log}` };
       return { accepted: false, errno: failed?.kind === 'err' ? failed.errno : 22, log: `map creation failed: ${failed?.kind === 'err' ? failed.message : '?'}` };
     });
   }

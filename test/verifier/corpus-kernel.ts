@@ -41,7 +41,7 @@ export function corpusPrograms(): CorpusProgram[] {
     } catch {
       continue; // a program the loader cannot link
     }
-    const table = objectMapTable(obj.maps);
+    const table = objectMapTable(obj.maps, obj.valueFields());
     for (const r of results) {
       const { bytes, relocatedLoads } = obj.program(r.name).program;
       out.push({ key: `${path}:${r.name}`, type: r.type, issues: r.issues, request: kernelRequest(new Uint8Array(bytes), r.type, table, kernelAttachType(r.type, r.section), relocatedLoads) });

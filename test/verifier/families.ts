@@ -6,17 +6,23 @@
  * are valid and some break exactly one rule. The kernel (BPF_PROG_LOAD) is the judge of each; see
  * bench/verifier-families.ts and kernel-families.test.ts. Deterministic for a seed.
  */
+import { assemble } from '../../src/asm/index.js';
 import type { MapInfo } from '../../src/verifier/analysis/index.js';
-import type { KernelProgramType } from '../../src/verifier/index.js';
+import type { KernelProgramType, VerifierOptions } from '../../src/verifier/index.js';
+import { functionStarts } from '../kernel/btf-writer.js';
 import { rng as rngU32 } from '../kernel/packets.js';
+import type { KernelMapDef, VerdictRequest } from '../kernel/runner.js';
 
-/** The maps every family program may use, by `lddw` immediate. */
+/** The maps every family program may use, by `lddw` immediate (6-8 carry BTF placing a lock or a timer in their values). */
 export const FAMILY_MAPS: Readonly<Record<number, MapInfo>> = {
   1: { type: 2, keySize: 4, valueSize: 16, maxEntries: 4 }, // array
   2: { type: 1, keySize: 8, valueSize: 8, maxEntries: 16 }, // hash
   3: { type: 27, keySize: 0, valueSize: 0, maxEntries: 4096 }, // ring buffer
   4: { type: 3, keySize: 4, valueSize: 4, maxEntries: 4 }, // prog array
   5: { type: 2, keySize: 4, valueSize: 64, maxEntries: 1 }, // array, one larger value
+  6: { type: 2, keySize: 4, valueSize: 16, maxEntries: 4, spinLock: 4 }, // array, struct { u32; bpf_spin_lock; u64 }
+  7: { type: 1, keySize: 8, valueSize: 16, maxEntries: 16, spinLock: 0 }, // hash, struct { bpf_spin_lock; ... }
+  8: { type: 2, keySize: 4, valueSize: 32, maxEntries: 4, timer: 16 }, // array, struct { u64 a, b; bpf_timer }
 };
 
 /** One generated program: its family, the program type and its source (LLVM syntax with labels). */
@@ -24,6 +30,30 @@ export interface FamilyProgram {
   readonly family: string;
   readonly type: KernelProgramType;
   readonly source: string;
+  /** Loaded with BTF func_info for each function (as clang's objects are); else raw, without BTF. */
+  readonly funcInfo: boolean;
+}
+
+/** The maps a program's source names (`map_fd N`), as {@link FAMILY_MAPS} describes them. */
+function usedMaps(p: FamilyProgram): Record<number, MapInfo> {
+  const out: Record<number, MapInfo> = {};
+  for (const m of p.source.matchAll(/map_fd (\d+)/g)) out[Number(m[1])] = FAMILY_MAPS[Number(m[1])]!;
+  return out;
+}
+
+/** The kernel oracle's request for a family program: its maps (with their BTF) and func_info when it has it. */
+export function familyKernelRequest(p: FamilyProgram, insns: Uint8Array = assemble(p.source), logLevel = 0): VerdictRequest {
+  const maps: Record<number, KernelMapDef> = {};
+  for (const [k, m] of Object.entries(usedMaps(p))) {
+    const fields = m.spinLock !== undefined || m.timer !== undefined ? { spinLock: m.spinLock, timer: m.timer } : undefined;
+    maps[Number(k)] = { type: m.type, keySize: m.keySize, valueSize: m.valueSize, maxEntries: m.maxEntries, ...(fields === undefined ? {} : { btf: fields }) };
+  }
+  return { type: p.type, insns, maps, logLevel, ...(p.funcInfo ? { funcInfo: functionStarts(insns) } : {}) };
+}
+
+/** The checkProgram options that describe a family program as the kernel loads it. */
+export function familyCheckOptions(p: FamilyProgram): VerifierOptions {
+  return { level: 'kernel', programType: p.type, maps: FAMILY_MAPS, funcInfo: p.funcInfo };
 }
 
 /** The random choices a template draws from. */
@@ -36,7 +66,7 @@ interface Draw {
   p(p: number): boolean;
 }
 
-type Template = (d: Draw) => { type: KernelProgramType; lines: string[] };
+type Template = (d: Draw) => { type: KernelProgramType; lines: string[]; funcInfo?: boolean };
 
 const SIZES = [1, 2, 4, 8] as const;
 const u = (size: number): string => `u${size * 8}`;
@@ -490,6 +520,76 @@ const FAMILIES: Record<string, readonly Template[]> = {
       return { type: d.pick(['xdp', 'kprobe'] as const), lines: lines.flatMap((l) => l.split('\n')) };
     },
   ],
+  /**
+   * Callbacks with BTF func_info (mostly; without it the kernel refuses any): bpf_loop and
+   * bpf_for_each_map_elem, the callback's return value and what it does with the arguments it gets.
+   */
+  callbacks_btf: [
+    (d) => {
+      const each = d.p(0.5);
+      const fd = d.pick([1, 2]);
+      const voff = d.pick([0, 8, 8, 12, 16]);
+      const body = d.pick([
+        'r0 = 0', 'r0 = 1', 'r0 = 2', 'r0 = -1', '', 'r0 = r1', 'r0 = r1\nr0 &= 1', 'r0 = r10',
+        'r0 = *(u64 *)(r2 + 0)\nr0 = 0', 'r0 = *(u32 *)(r2 + 0)\nr0 = 0', '*(u32 *)(r2 + 0) = 1\nr0 = 0',
+        `r0 = *(u64 *)(r3 + ${voff})\nr0 = 0`, `*(u64 *)(r3 + ${voff}) = 1\nr0 = 0`, 'r0 = *(u64 *)(r4 + 0)\nr0 = 0', '*(u64 *)(r4 + 0) = 1\nr0 = 0',
+        'r0 = *(u8 *)(r10 - 1)\nr0 = 0', 'r1 = 0\n*(u64 *)(r10 - 8) = r1\nr0 = *(u64 *)(r10 - 8)', 'call 7\nr0 &= 1', 'call 7',
+        'r6 = r2\ncall 5\nr0 = *(u64 *)(r6 + 0)\nr0 = 0', 'r0 = *(u64 *)(r1 + 0)\nr0 = 0',
+      ]);
+      const ctx = d.pick(['null', 'null', 'stack', 'stack', 'stack_uninit', 'ctx', 'map_value']);
+      const fn = d.p(0.9) ? 'r2 = func @cb ll' : d.pick(['r2 = 0', 'r2 = r10']);
+      const lines = ['r6 = r1'];
+      if (ctx === 'stack') lines.push('r1 = 0', '*(u64 *)(r10 - 8) = r1');
+      if (ctx === 'map_value') lines.push(...lookup(1), 'if r0 == 0 goto out', 'r7 = r0');
+      const ctxArg = { null: 'r3 = 0', stack: 'r3 = r10\nr3 += -8', stack_uninit: 'r3 = r10\nr3 += -16', ctx: 'r3 = r6', map_value: 'r3 = r7' }[ctx]!;
+      if (each) lines.push(`r1 = map_fd ${fd} ll`, fn, ctxArg, 'r4 = 0', 'call 164');
+      else lines.push(d.pick(['r1 = 4', 'r1 = 100', 'r1 = 0', 'call 7\nr1 = r0']), fn, ctxArg, `r4 = ${d.pick([0, 0, 0, 1])}`, 'call 181');
+      if (ctx === 'stack' && d.p(0.3)) lines.push('r0 = *(u64 *)(r10 - 8)');
+      lines.push('out:', 'r0 = 0', 'exit', 'cb:', ...body.split('\n').filter((x) => x !== ''), 'exit');
+      return { type: d.pick(['xdp', 'kprobe', 'sched_cls'] as const), lines, funcInfo: d.p(0.85) };
+    },
+  ],
+  /**
+   * bpf_spin_lock with maps whose BTF holds a lock (FAMILY_MAPS 6 and 7) or not (1): the lock's offset,
+   * pairing across branches, calls and exits while locked, the lock's own bytes, program types.
+   */
+  spin_lock_btf: [
+    (d) => {
+      const fd = d.pick([6, 6, 7, 7, 1]);
+      const at = fd === 7 ? 0 : 4;
+      const off = d.p(0.85) ? at : d.pick([0, 4, 8, 2]);
+      const lock = (reg: string, o = off): string[] => [`r1 = ${reg}`, ...(o !== 0 ? [`r1 += ${o}`] : []), 'call 93'];
+      const unlock = (reg: string, o = off): string[] => [`r1 = ${reg}`, ...(o !== 0 ? [`r1 += ${o}`] : []), 'call 94'];
+      const shape = d.pick(['pair', 'pair', 'no_unlock', 'unlock_only', 'branch_unlock', 'both_branches', 'helper_inside', 'local_inside', 'local_helper_inside', 'access_lock', 'access_other', 'other_lookup', 'nullable', 'double_lock', 'var_off', 'exit_inside', 'unlock_other_off']);
+      const lines = [...lookup(fd), ...(shape === 'nullable' ? [] : ['if r0 == 0 goto out']), 'r6 = r0'];
+      let sub = false;
+      if (shape === 'other_lookup') lines.push(...lookup(fd).map((l) => (l === 'r1 = 0' ? 'r1 = 1' : l)), 'if r0 == 0 goto out', 'r8 = r0');
+      if (shape === 'var_off') lines.push(RANDOM, 'r7 = r0', `r7 &= ${d.pick([4, 0])}`);
+      if (shape === 'var_off') lines.push('r1 = r6', 'r1 += r7', 'call 93', ...unlock('r6'));
+      else if (shape === 'unlock_only') lines.push(...unlock('r6'));
+      else lines.push(...lock('r6'));
+      const field = d.pick([0, 8, 12].filter((x) => x !== at));
+      switch (shape) {
+        case 'pair': case 'nullable': lines.push(...unlock('r6')); break;
+        case 'branch_unlock': lines.push(RANDOM, 'if r0 == 0 goto skip', ...unlock('r6'), 'skip:'); break;
+        case 'both_branches': lines.push('r7 = *(u32 *)(r6 + ' + field + ')', 'if r7 == 0 goto skip', ...unlock('r6'), 'goto out', 'skip:', ...unlock('r6')); break;
+        case 'helper_inside': lines.push(d.pick(['call 7', 'call 5', 'r1 = 0\ncall 8']), ...unlock('r6')); break;
+        case 'local_inside': lines.push('r1 = r6', 'call local f', ...unlock('r6')); sub = true; break;
+        case 'local_helper_inside': lines.push('call local g', ...unlock('r6')); sub = true; break;
+        case 'access_lock': lines.push(d.p(0.5) ? `r0 = *(u${d.pick([8, 32])} *)(r6 + ${at})` : `*(u32 *)(r6 + ${at}) = 0`, ...unlock('r6')); break;
+        case 'access_other': lines.push(d.p(0.5) ? `r0 = *(u32 *)(r6 + ${field})` : `*(u32 *)(r6 + ${field}) = 7`, ...unlock('r6')); break;
+        case 'other_lookup': lines.push(...unlock(d.p(0.7) ? 'r8' : 'r6')); break;
+        case 'double_lock': lines.push(...lock('r6'), ...unlock('r6')); break;
+        case 'exit_inside': lines.push('r7 = *(u32 *)(r6 + ' + field + ')', 'if r7 == 0 goto +2', 'r0 = 1', 'exit', ...unlock('r6')); break;
+        case 'unlock_other_off': lines.push(...unlock('r6', d.pick([0, 4, 8]))); break;
+      }
+      lines.push('out:', 'r0 = 0', 'exit');
+      if (sub) lines.push('f:', 'r0 = *(u32 *)(r1 + ' + field + ')', 'r0 = 0', 'exit', 'g:', d.p(0.5) ? 'call 7' : 'r0 = 1', 'r0 = 0', 'exit');
+      if (sub && shape === 'local_inside') lines.splice(lines.indexOf('g:'), 4);
+      if (sub && shape === 'local_helper_inside') lines.splice(lines.indexOf('f:'), 4);
+      return { type: d.pick(['sched_cls', 'sched_cls', 'sched_cls', 'xdp', 'socket_filter', 'kprobe'] as const), lines, funcInfo: d.p(0.5) };
+    },
+  ],
 };
 
 /** The family names, in report order. */
@@ -534,11 +634,11 @@ export function generateFamilyPrograms(seed: number, perFamily: number, only?: r
     const templates = FAMILIES[family]!;
     for (let i = 0; i < perFamily; i++) {
       const t = d.pick(templates);
-      const { type, lines } = t(d);
+      const { type, lines, funcInfo } = t(d);
       if (only !== undefined && !only.includes(family)) continue;
       const text = resolveFuncs(lines.flatMap((l) => l.split('\n'))).join('\n');
       // `(r2 + -4)` and `(r10 -8)` as the assembler spells them: `(r2 - 4)`, `(r10 - 8)`
-      out.push({ family, type, source: text.replace(/\((r\d+) \+ -(\d+)\)/g, '($1 - $2)').replace(/\((r\d+) -(\d+)\)/g, '($1 - $2)') });
+      out.push({ family, type, source: text.replace(/\((r\d+) \+ -(\d+)\)/g, '($1 - $2)').replace(/\((r\d+) -(\d+)\)/g, '($1 - $2)'), funcInfo: funcInfo === true });
     }
   }
   return out;

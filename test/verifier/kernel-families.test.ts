@@ -12,21 +12,18 @@ import { describe, expect, it } from 'vitest';
 import { assemble } from '../../src/asm/index.js';
 import { checkProgram } from '../../src/verifier/index.js';
 import { kernelOracle, skipNote } from '../kernel/runner.js';
-import { FAMILY_MAPS, FAMILY_NAMES, generateFamilyPrograms, type FamilyProgram } from './families.js';
+import { familyCheckOptions, familyKernelRequest, FAMILY_NAMES, generateFamilyPrograms, type FamilyProgram } from './families.js';
 
 const TABLE = JSON.parse(readFileSync(join(import.meta.dirname, 'families-kernel.json'), 'utf8')) as { seed: number; per: number; labels: Record<string, string> };
 
 /**
- * Families whose every program the kernel refuses for want of BTF, which raw loads do not carry: a
- * callback (`lddw` of a function) needs BTF func_info, bpf_spin_lock a map whose BTF has the lock. Not
- * a safety verdict; the analysis does not model either without BTF (it warns for callbacks).
+ * Disagreements on the recorded table, `family#index`, with the cause. The families `callbacks` and
+ * `spin_lock` are raw loads without BTF, which the kernel refuses (`missing btf func_info`, a map without
+ * BTF has no lock); `callbacks_btf` and `spin_lock_btf` carry func_info and map BTF as clang's objects do.
  */
-const NEEDS_BTF = new Set(['callbacks', 'spin_lock']);
-
-/** Disagreements on the recorded table, `family#index`, with the cause. */
 const KNOWN: Record<string, string> = {};
 
-const accepts = (p: FamilyProgram): boolean => checkProgram(assemble(p.source), { level: 'kernel', programType: p.type, maps: FAMILY_MAPS }).every((i) => i.severity !== 'error');
+const accepts = (p: FamilyProgram): boolean => checkProgram(assemble(p.source), familyCheckOptions(p)).every((i) => i.severity !== 'error');
 
 describe('rule-family programs against the kernel', () => {
   const programs = generateFamilyPrograms(TABLE.seed, TABLE.per);
@@ -45,7 +42,6 @@ describe('rule-family programs against the kernel', () => {
   it('agrees with the recorded verdicts but for the listed programs', () => {
     const differ: Record<string, string> = {};
     for (const { p, key, kernel } of keyed) {
-      if (NEEDS_BTF.has(p.family)) continue;
       if (accepts(p) !== kernel) differ[key] = KNOWN[key] ?? `kernel ${kernel ? 'accepts' : 'rejects'}:\n${p.source}`;
     }
     expect(Object.keys(differ).sort()).toEqual(Object.keys(KNOWN).sort());
@@ -57,7 +53,7 @@ describe('rule-family programs against the kernel', () => {
       skipNote(k);
       return;
     }
-    const live = k.verdicts(keyed.map(({ p }) => ({ type: p.type, insns: assemble(p.source), maps: FAMILY_MAPS, logLevel: 0 })));
+    const live = k.verdicts(keyed.map(({ p }) => familyKernelRequest(p)));
     const changed = keyed.filter(({ kernel }, i) => live[i]!.accepted !== kernel).map(({ key }) => key);
     expect(changed).toEqual([]);
   });
@@ -69,8 +65,8 @@ describe('rule-family programs against the kernel', () => {
       return;
     }
     for (const seed of [2, 3, 4]) {
-      const progs = generateFamilyPrograms(seed, 150).filter((p) => !NEEDS_BTF.has(p.family));
-      const live = k.verdicts(progs.map((p) => ({ type: p.type, insns: assemble(p.source), maps: FAMILY_MAPS, logLevel: 0 })));
+      const progs = generateFamilyPrograms(seed, 150);
+      const live = k.verdicts(progs.map((p) => familyKernelRequest(p)));
       const by = new Map<string, { rej: number; caught: number; acc: number; falseRej: number }>();
       progs.forEach((p, i) => {
         const row = by.get(p.family) ?? { rej: 0, caught: 0, acc: 0, falseRej: 0 };

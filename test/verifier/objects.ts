@@ -7,7 +7,7 @@ import { checkProgram, type VerifierIssue } from '../../src/verifier/index.js';
 
 /** Every program of the object with the issues the kernel level finds. */
 export function analyzeObject(obj: BpfObject): { name: string; section: string; type: ProgramType; issues: VerifierIssue[]; insns: number }[] {
-  const { maps, resolve } = objectMapTable(obj.maps);
+  const { maps, resolve } = objectMapTable(obj.maps, obj.valueFields());
   // A program the loader refuses (a map tsbpf could not create, helpers it lacks, an extern with no value) has nothing to analyse.
   const usable = (name: string): boolean => {
     try {

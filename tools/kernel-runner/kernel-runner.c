@@ -14,9 +14,13 @@
  *
  *   probe
  *     -> ok <libbpf major>.<minor> <possible cpus>
- *   map <map_type> <key_size> <value_size> <max_entries> <map_flags>
+ *   map <map_type> <key_size> <value_size> <max_entries> <map_flags> [<map_extra> [<btf_fd> <key_type_id> <value_type_id>]]
  *     -> ok <fd> | err <errno> <text>          (map_type: a BPF_MAP_TYPE_* number)
- *   load <prog_type> <expected_attach_type> <log_level> <prog_flags> <insns> [<fdmap>]
+ *     With a BTF object (a "btf" request's fd, "$N" allowed) and the type ids of key and value, the map
+ *     carries BTF (what a struct bpf_spin_lock or bpf_timer in its value needs).
+ *   btf <blob>
+ *     -> ok <fd> <log> | reject <errno> <log>   BPF_BTF_LOAD of raw BTF (header, types, strings; hex).
+ *   load <prog_type> <expected_attach_type> <log_level> <prog_flags> <insns> [<fdmap> [<btf_fd> <func_info>]]
  *     -> ok <fd> <log> | reject <errno> <log>
  *     prog_type: a name (socket_filter, kprobe, sched_cls, sched_act, tracepoint, xdp, perf_event,
  *     cgroup_skb, cgroup_sock, lwt_in, lwt_out, lwt_xmit, sock_ops, sk_skb, cgroup_device, sk_msg,
@@ -27,7 +31,8 @@
  *     log: the verifier log in hex (empty "-" at log_level 0; 1 MiB buffer, so a huge log is cut).
  *     fdmap: "imm=fd,imm=fd,..." — every lddw with src 1 (map fd) or src 2 (map value) whose imm
  *     equals a listed imm gets that fd instead (fd may be "$N"), so callers write programs with map
- *     ids of their own choosing.
+ *     ids of their own choosing. btf_fd: a BTF object for the program ("$N" of a btf request, or "-");
+ *     func_info: its bpf_func_info records (insn_off, type_id: u32 each, little-endian) in hex, or "-".
  *   obj <path> <program name, "+name" or "*"> [<prog_type> or "-"] [<sizes> or "-"] [<attach type>]
  *     -> ok <program fd> <prog type number> <maps> | reject <errno> <libbpf log>
  *     Opens and loads an ELF object with libbpf (bpf_object__open_file / __load). Only the named
@@ -196,13 +201,16 @@ static int lib_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 }
 
 static long cmd_map(char **t, int n) {
-  long long type, ks, vs, max, flags, extra = 0;
-  if ((n != 6 && n != 7) || parse_num(t[1], &type) || parse_num(t[2], &ks) || parse_num(t[3], &vs) || parse_num(t[4], &max) ||
-      parse_num(t[5], &flags) || (n == 7 && parse_num(t[6], &extra))) {
-    reply_err(EINVAL, "usage: map <type> <key_size> <value_size> <max_entries> <flags> [<map_extra>]");
+  long long type, ks, vs, max, flags, extra = 0, key_id = 0, value_id = 0;
+  long btf = 0;
+  if ((n != 6 && n != 7 && n != 10) || parse_num(t[1], &type) || parse_num(t[2], &ks) || parse_num(t[3], &vs) || parse_num(t[4], &max) ||
+      parse_num(t[5], &flags) || (n >= 7 && parse_num(t[6], &extra)) ||
+      (n == 10 && (parse_fd(t[7], &btf) || parse_num(t[8], &key_id) || parse_num(t[9], &value_id)))) {
+    reply_err(EINVAL, "usage: map <type> <key_size> <value_size> <max_entries> <flags> [<map_extra> [<btf_fd> <key_type_id> <value_type_id>]]");
     return -1;
   }
-  LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = (__u32)flags, .map_extra = (__u64)extra);
+  LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = (__u32)flags, .map_extra = (__u64)extra, .btf_fd = (__u32)btf,
+              .btf_key_type_id = (__u32)key_id, .btf_value_type_id = (__u32)value_id);
   int fd = bpf_map_create((enum bpf_map_type)type, NULL, (__u32)ks, (__u32)vs, (__u32)max, &opts);
   if (fd < 0) {
     reply_err(errno, strerror(errno));
@@ -248,26 +256,55 @@ static long cmd_load(char **t, int n) {
   int type = n >= 2 ? prog_type_of(t[1]) : -1;
   unsigned char *code = NULL;
   long len;
-  if ((n != 6 && n != 7) || type < 0 || parse_num(t[2], &attach) || parse_num(t[3], &level) || parse_num(t[4], &flags) ||
-      (len = from_hex(t[5], &code)) < 0 || len % 8 != 0) {
+  long btf = 0;
+  unsigned char *func_info = NULL;
+  long func_info_len = 0;
+  if ((n != 6 && n != 7 && n != 9) || type < 0 || parse_num(t[2], &attach) || parse_num(t[3], &level) || parse_num(t[4], &flags) ||
+      (len = from_hex(t[5], &code)) < 0 || len % 8 != 0 ||
+      (n == 9 && ((strcmp(t[7], "-") != 0 && parse_fd(t[7], &btf)) || (func_info_len = from_hex(t[8], &func_info)) < 0 || func_info_len % 8 != 0))) {
     free(code);
-    reply_err(EINVAL, "usage: load <prog_type> <expected_attach_type> <log_level> <prog_flags> <insns hex> [imm=fd,...]");
+    free(func_info);
+    reply_err(EINVAL, "usage: load <prog_type> <expected_attach_type> <log_level> <prog_flags> <insns hex> [imm=fd,... [<btf_fd> <func_info hex>]]");
     return -1;
   }
-  if (n == 7 && strcmp(t[6], "-") != 0 && apply_fdmap((struct bpf_insn *)code, (size_t)len / 8, t[6]) < 0) {
+  if (n >= 7 && strcmp(t[6], "-") != 0 && apply_fdmap((struct bpf_insn *)code, (size_t)len / 8, t[6]) < 0) {
     free(code);
+    free(func_info);
     reply_err(EINVAL, "bad fd map: want imm=fd,... with fds that exist");
     return -1;
   }
   log_buf[0] = '\0';
   LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = (enum bpf_attach_type)attach, .prog_flags = (__u32)flags,
-              .log_level = (__u32)level, .log_size = level > 0 ? LOG_SIZE : 0, .log_buf = level > 0 ? log_buf : NULL);
+              .log_level = (__u32)level, .log_size = level > 0 ? LOG_SIZE : 0, .log_buf = level > 0 ? log_buf : NULL,
+              .prog_btf_fd = (__u32)btf, .func_info = func_info, .func_info_cnt = (__u32)(func_info_len / 8),
+              .func_info_rec_size = func_info_len > 0 ? 8 : 0);
   int fd = bpf_prog_load((enum bpf_prog_type)type, NULL, "GPL", (struct bpf_insn *)code, (size_t)len / 8, &opts);
   int e = errno;
   free(code);
+  free(func_info);
   if (fd < 0) printf("reject %d ", e);
   else printf("ok %d ", fd);
   out_hex(log_buf, level > 0 ? strnlen(log_buf, LOG_SIZE) : 0);
+  fputc('\n', stdout);
+  return fd;
+}
+
+static long cmd_btf(char **t, int n) {
+  unsigned char *blob = NULL;
+  long len;
+  if (n != 2 || (len = from_hex(t[1], &blob)) <= 0) {
+    free(blob);
+    reply_err(EINVAL, "usage: btf <blob hex>");
+    return -1;
+  }
+  log_buf[0] = '\0';
+  LIBBPF_OPTS(bpf_btf_load_opts, opts, .log_buf = log_buf, .log_size = LOG_SIZE, .log_level = 1);
+  int fd = bpf_btf_load(blob, (size_t)len, &opts);
+  int e = errno;
+  free(blob);
+  if (fd < 0) printf("reject %d ", e);
+  else printf("ok %d ", fd);
+  out_hex(log_buf, fd < 0 ? strnlen(log_buf, LOG_SIZE) : 0);
   fputc('\n', stdout);
   return fd;
 }
@@ -596,6 +633,7 @@ int main(void) {
     else if (strcmp(t[0], "probe") == 0) printf("ok %u.%u %d\n", libbpf_major_version(), libbpf_minor_version(), libbpf_num_possible_cpus());
     else if (strcmp(t[0], "map") == 0) fd = cmd_map(t, n);
     else if (strcmp(t[0], "load") == 0) fd = cmd_load(t, n);
+    else if (strcmp(t[0], "btf") == 0) fd = cmd_btf(t, n);
     else if (strcmp(t[0], "obj") == 0) fd = cmd_obj(t, n);
     else if (strcmp(t[0], "run") == 0) fd = cmd_run(t, n);
     else if (strcmp(t[0], "update") == 0) fd = cmd_update(t, n);
@@ -632,7 +670,7 @@ int main(void) {
         usleep((useconds_t)us);
         printf("ok\n");
       }
-    } else reply_err(EINVAL, "unknown request (probe, map, load, obj, run, update, freeze, dump, self, iter, close, cpu, sleep)");
+    } else reply_err(EINVAL, "unknown request (probe, map, btf, load, obj, run, update, freeze, dump, self, iter, close, cpu, sleep)");
     fflush(stdout);
     if (n_results == cap_results) {
       cap_results = cap_results ? cap_results * 2 : 256;

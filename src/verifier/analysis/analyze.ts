@@ -13,6 +13,7 @@ import { filledSlots, liveRegisters } from './liveness.js';
 import type { LoopFact } from './loops.js';
 import type { AttachType, ProgramType } from './program-types.js';
 import type { AnalysisRule } from './rules.js';
+import { checkLockMapUse } from './spin-lock.js';
 import { entryState, type State } from './state.js';
 import { pointer, type Value } from './value.js';
 
@@ -32,6 +33,12 @@ export interface AnalysisOptions {
    * is a warning (its result any number; its memory accesses are checked at run time), not a refusal.
    */
   readonly hostHelper?: (id: number) => boolean;
+  /**
+   * The program carries BTF func_info (default true, as clang's objects do): the kernel verifies a
+   * callback (`lddw` of a function, for bpf_loop, bpf_for_each_map_elem, timers) only then. False for
+   * raw bytecode loaded without BTF, which the kernel refuses at the first function pointer.
+   */
+  readonly funcInfo?: boolean;
   /** Instructions the analysis may process in all (every visit counts) before giving up. */
   readonly maxSteps?: number;
   /** Replace the entry state (tests that start from given preconditions). */
@@ -87,13 +94,14 @@ export function analyzeProgram(insns: readonly Insn[], ops: readonly Operation[]
     const key = `${pc}\u0000${rule}\u0000${message}`;
     if (!issues.has(key)) issues.set(key, severity === undefined ? { pc, rule, message } : { pc, rule, message, severity });
   };
-  const base = { programType: options.programType, maps: options.maps, resolve: options.resolve, privileged: options.privileged ?? true, attachType: options.attachType, hostHelper: options.hostHelper };
+  const base = { programType: options.programType, maps: options.maps, resolve: options.resolve, privileged: options.privileged ?? true, attachType: options.attachType, hostHelper: options.hostHelper, funcInfo: options.funcInfo ?? true };
   // Noted in both passes (the checking pass walks the final states; the silent one's notes can only add).
   const uninit = new Set<number>();
   const uninitStackRead = (pc: number): void => void uninit.add(pc);
   const check: Env = { ...base, report, uninitStackRead };
   const silent: Env = { ...base, report: () => undefined, uninitStackRead };
   const shape = buildShape(insns, ops, report);
+  checkLockMapUse(check, insns, ops);
   const fix = new Fixpoint(shape, { silent, check }, options.maxSteps ?? DEFAULT_MAX_STEPS);
   if (insns.length > 0) {
     const entry = options.entry ?? entryState(pointer('ctx', 0), pointer('stack', 0, { frame: 0 }));

@@ -10,6 +10,7 @@ import { helperAllowed } from './helper-types.js';
 import { HELPER_PROTOS, type ArgKind } from './helpers.js';
 import { checkMemoryArg, ownFrame, type Work } from './memory.js';
 import { constValue as scalarConst, S64_MAX } from './scalar.js';
+import { callWhileLocked, isLockHelper, lockArgument } from './spin-lock.js';
 import { Byte, mapSpills, STACK_SIZE } from './state.js';
 import { ANY_SCALAR, DYNPTR_LOCAL, DYNPTR_RINGBUF, UNINIT, isPointer, mapsOf, pointer, typeName, type Value } from './value.js';
 
@@ -34,6 +35,10 @@ const MAX_SIZE = 1n << 29n;
 
 /** Apply `call id` (a helper) to `w`. */
 export function helperCall(env: Env, w: Work, pc: number, id: number): void {
+  if (!isLockHelper(id) && callWhileLocked(env, w, pc)) {
+    clobber(w, ANY_SCALAR);
+    return;
+  }
   const proto = HELPER_PROTOS.get(id);
   if (proto === undefined && id >= KFUNC_ID_BASE) {
     // A kfunc the loader bound to a host implementation: its BTF prototype is not modelled, so r0 is any scalar.
@@ -187,6 +192,12 @@ export function helperCall(env: Env, w: Work, pc: number, id: number): void {
         timerMap = v.map;
         break;
       }
+      case 'spin_lock':
+        ok = lockArgument(env, w, pc, v, id);
+        break;
+      case 'stack_or_null':
+        if (v.type !== 'stack' && !(v.type === 'scalar' && scalarConst(v.scalar) === 0n)) bad('fp (a stack pointer or NULL: the callback\'s context)');
+        break;
       case 'long_out':
         if (proto.noPacket === true && (v.type === 'packet' || v.type === 'packet_meta')) bad('fp, map_value, ringbuf_mem (helper access to the packet is not allowed)');
         else if (v.type === 'stack' && (v.lo & 7) !== 0) {
@@ -322,7 +333,7 @@ export function helperCall(env: Env, w: Work, pc: number, id: number): void {
       // a lookup in an array or hash of maps yields an inner map (after its null check)
       const outer = mapKey === undefined ? undefined : mapInfo(env, mapKey);
       if (outer?.inner !== undefined && mapKey! < INNER_MAP) clobber(w, pointer('map_ptr_or_null', 0, { map: mapKey! + INNER_MAP, id: pc * 16 + 1 }));
-      else if (mapKey !== undefined && id === 1 && knownArrayIndex(env, w, mapKey)) clobber(w, pointer('map_value', 0, { map: mapKey }));
+      else if (mapKey !== undefined && id === 1 && knownArrayIndex(env, w, mapKey)) clobber(w, pointer('map_value', 0, { map: mapKey, id: pc * 16 + 1 })); // the id names the element (a lock in it)
       else clobber(w, mapKey === undefined ? ANY_SCALAR : pointer('map_value_or_null', 0, { map: mapKey, id: pc * 16 + 1 }));
       break;
     }

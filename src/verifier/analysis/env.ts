@@ -24,13 +24,27 @@ export interface MapInfo {
   readonly inner?: MapInfo;
   /** Offset of the value's `struct bpf_timer`, when BTF says it has one (loads and stores may not touch it). */
   readonly timer?: number;
+  /**
+   * Offset of the value's `struct bpf_spin_lock`, when the map has BTF whose value type holds one (a
+   * clang-built object's map with the field; a raw map created with that BTF). bpf_spin_lock and
+   * bpf_spin_unlock take exactly that address; loads and stores may not touch its 4 bytes. Without
+   * it the kernel refuses both helpers on the map's values (a map without BTF has no lock).
+   */
+  readonly spinLock?: number;
 }
 
 /** Keys at and above this name the inner map of map `key - INNER_MAP`. */
 export const INNER_MAP = 2 ** 40;
+/** Keys at and above this name the key of map `key - MAP_KEY` (a callback's read-only key argument). */
+export const MAP_KEY = 2 ** 41;
 
-/** The map a value's `map` key names (an inner map for keys from {@link INNER_MAP}). */
+/** The map a value's `map` key names (an inner map for keys from {@link INNER_MAP}, a key from {@link MAP_KEY}). */
 export function mapInfo(env: Env, key: number): MapInfo | undefined {
+  if (key >= MAP_KEY) {
+    const m = mapInfo(env, key - MAP_KEY);
+    // the key as a read-only value of its own (bpf_for_each_map_elem's and timer callbacks' key argument)
+    return m === undefined ? undefined : { type: m.type, keySize: 0, valueSize: m.keySize, maxEntries: 1, readOnly: true };
+  }
   return key >= INNER_MAP ? env.maps.get(key - INNER_MAP)?.inner : env.maps.get(key);
 }
 
@@ -57,6 +71,8 @@ export interface Env {
   readonly resolve: ((imm: bigint, pc: number) => ResolvedAddress | undefined) | undefined;
   /** Helpers the host runs without a prototype here: calls to them are warnings (see AnalysisOptions). */
   readonly hostHelper: ((id: number) => boolean) | undefined;
+  /** The program carries BTF func_info (see AnalysisOptions.funcInfo): callbacks may be used. */
+  readonly funcInfo: boolean;
   /** Report a problem at `pc` (a no-op while the fixpoint iterates; real in the checking pass). */
   report(pc: number, rule: AnalysisRule, message: string, severity?: 'warning'): void;
   /**

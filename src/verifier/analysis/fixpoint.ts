@@ -18,6 +18,8 @@ import { emptyFrame, joinState, stateEqual, type State } from './state.js';
 import { step } from './transfer.js';
 import { UNINIT, isPointer, joinValue, pointer, typeName, type Value } from './value.js';
 import { checkLoops, COMPLEXITY_LIMIT, type LoopFact, type LoopInput } from './loops.js';
+import { exitWhileLocked, LOCK_REF } from './spin-lock.js';
+import { CALLBACK_HELPERS, callbackTarget, UNANALYSED_CALLBACK_HELPERS } from './callbacks.js';
 
 /** The kernel's limit on call frames (MAX_CALL_FRAMES). */
 export const MAX_CALL_FRAMES = 8;
@@ -256,6 +258,7 @@ export class Fixpoint {
       if (op.kind === 'call' && op.target === 'local') {
         if (!this.localCall(env, w, pc, branchTarget(op, i, pc)!, depth, stack, check)) return;
       } else {
+        if (op.kind === 'call' && op.target === 'helper') this.callback(env, w, pc, i.imm, depth, stack, check);
         step(env, w, pc, i, op, insns[pc + 1]);
       }
       pc += op.kind === 'lddw' ? 2 : 1;
@@ -274,6 +277,59 @@ export class Fixpoint {
       const o = regsAt.get(pc);
       regsAt.set(pc, o === undefined ? regs.slice() : o.map((v, r) => joinValue(v, regs[r]!, -1, false)));
     }
+  }
+
+  /**
+   * A helper that calls a function of the program (see callbacks.ts): the function is verified like a
+   * subprogram, in a new frame, from the arguments the helper passes it, and must return a value in the
+   * helper's range. It may run any number of times (bpf_loop) or not at all, so the caller's frames after
+   * the call are the join of those before it and those each run leaves, run again until they repeat.
+   */
+  private callback(env: Env, w: Work, pc: number, id: number, depth: number, stack: readonly number[], check: boolean): void {
+    const spec = CALLBACK_HELPERS.get(id);
+    if (spec === undefined && UNANALYSED_CALLBACK_HELPERS.has(id)) {
+      env.report(pc, 'unsupported', `the callback of helper #${id} is not analysed: its body and the arguments the helper passes it are not checked`, 'warning');
+    }
+    // under a lock the call itself is refused (spin-lock.ts); an uninitialised register is the helper's report
+    if (spec === undefined || w.refs.has(LOCK_REF) || w.regs[spec.fn]!.type === 'uninit') return;
+    const f = w.regs[spec.fn]!;
+    const target = callbackTarget(f);
+    if (target === undefined || !this.shape.funcEnd.has(target)) {
+      env.report(pc, 'callback', `R${spec.fn} type=${typeName(f.type)} expected=func (argument ${spec.fn} of helper #${id} is the callback: an lddw of a function of the program)`);
+      return;
+    }
+    if (stack.includes(target)) {
+      env.report(pc, 'call-stack', `recursive call from insn ${pc} to callback ${target}`);
+      return;
+    }
+    if (depth + 2 > MAX_CALL_FRAMES) {
+      env.report(pc, 'call-stack', `the call stack of ${depth + 2} frames is too deep (callback at insn ${target})`);
+      return;
+    }
+    const args = spec.args(w.regs);
+    if (args === undefined || spec.never?.(w.regs) === true) return; // the helper's argument checks report what is wrong
+    const regs: Value[] = [UNINIT, ...args, UNINIT, UNINIT, UNINIT, UNINIT, pointer('stack', 0, { frame: depth + 1 })];
+    let before: State = freeze(w);
+    for (let round = 0; ; round++) {
+      const last = round + 1 >= CALLBACK_ROUNDS;
+      const entry: State = { ...before, regs, frames: [...before.frames, emptyFrame()] };
+      const exit = this.run(target, entry, depth + 1, [...stack, target], check && last);
+      if (exit === undefined) break;
+      const after = joinState(before, { ...before, frames: exit.frames.slice(0, depth + 1) }, pc, round >= 2);
+      if (last) {
+        checkCallbackReturn(env, exit.regs[0]!, pc, target, spec.ret);
+        before = after;
+        break;
+      }
+      if (stateEqual(after, before)) {
+        if (check) this.run(target, entry, depth + 1, [...stack, target], true);
+        checkCallbackReturn(env, exit.regs[0]!, pc, target, spec.ret);
+        break;
+      }
+      before = after;
+    }
+    w.frames = before.frames.slice();
+    w.owned.clear();
   }
 
   /** A local call: analyse the callee in a new frame; false when the path cannot continue. */
@@ -304,6 +360,18 @@ export class Fixpoint {
   }
 }
 
+/** Rounds of a callback run from the caller's stack as the previous round left it, before it is taken as stable. */
+const CALLBACK_ROUNDS = 4;
+
+/** A callback's r0 must be a number in the helper's range. */
+function checkCallbackReturn(env: Env, r0: Value, pc: number, target: number, [lo, hi]: readonly [bigint, bigint]): void {
+  if (r0.type === 'uninit') env.report(pc, 'callback', `R0 !read_ok at the return of the callback at insn ${target}`);
+  else if (isPointer(r0)) env.report(pc, 'callback', `R0 not a scalar value at the return of the callback at insn ${target} (a ${typeName(r0.type)})`);
+  else if (r0.scalar.smin < lo || r0.scalar.smax > hi) {
+    env.report(pc, 'callback', `At callback return the register R0 has smin=${r0.scalar.smin} smax=${r0.scalar.smax} should have been in [${lo}, ${hi}] (the callback at insn ${target})`);
+  }
+}
+
 function checkExit(env: Env, w: Work, pc: number, depth: number): void {
   const r0 = w.regs[0]!;
   // a subprogram may return without setting r0 (as the kernel has it): its caller then cannot read r0
@@ -321,7 +389,9 @@ function checkExit(env: Env, w: Work, pc: number, depth: number): void {
       env.report(pc, 'return-value', `At program exit the register R0 has smin=${r0.scalar.smin} smax=${r0.scalar.smax} should have been in [${range[0]}, ${range[1]}]`);
     }
   }
+  exitWhileLocked(env, w, pc);
   for (const [id, at] of w.refs) {
+    if (id === LOCK_REF) continue;
     env.report(pc, 'unreleased-reference', `Unreleased reference id=${id} alloc_insn=${at}: submit or discard every ring buffer record`);
   }
 }

@@ -32,6 +32,8 @@
  * - `dynptr_release`: a ring buffer dynptr (released by the call).
  * - `timer`: a `struct bpf_timer` (16 bytes at a constant, 8-aligned offset) in a value of an array, hash
  *   or LRU hash map; `bpf_timer_init`'s map argument must be that map.
+ * - `spin_lock`: the `struct bpf_spin_lock` of a map value (its map's `spinLock` offset; see spin-lock.ts).
+ * - `stack_or_null`: a stack pointer or the number 0 (a callback's context argument).
  */
 export type ArgKind =
   | 'any'
@@ -59,7 +61,9 @@ export type ArgKind =
   | 'dynptr_uninit'
   | 'dynptr'
   | 'dynptr_release'
-  | 'timer';
+  | 'timer'
+  | 'spin_lock'
+  | 'stack_or_null';
 
 /**
  * What a helper returns in r0 (`void`: nothing, r0 is unreadable after the call, as the kernel has it
@@ -241,10 +245,10 @@ export const HELPER_PROTOS: ReadonlyMap<number, HelperProto> = new Map([
   // The string helpers: `str` of bpf_snprintf may be null with size 0 (it is written, as far as the
   // analysis goes a read); the format and bpf_strncmp's second string are constant strings, checked
   // by the helpers at run time.
-  // Callback helpers: the callback (a function pointer) is a number to the analysis, which does not
-  // follow the helper into it (see the warning at its lddw); the context pointer may be anything.
-  [164, p('bpf_for_each_map_elem', ['map', 'any', 'any', 'scalar'])],
-  [181, p('bpf_loop', ['scalar', 'any', 'any', 'scalar'])],
+  // Callback helpers: the callback (a function pointer) is verified as the helper calls it (callbacks.ts;
+  // bpf_user_ringbuf_drain's is not, with a warning); the context pointer may be anything.
+  [164, p('bpf_for_each_map_elem', ['map', 'any', 'stack_or_null', 'scalar'])],
+  [181, p('bpf_loop', ['scalar', 'any', 'stack_or_null', 'scalar'])],
   [209, p('bpf_user_ringbuf_drain', ['map', 'any', 'any', 'scalar'], 'integer', { mapTypes: [USER_RINGBUF] })],
   [165, p('bpf_snprintf', ['mem_or_null', 'size_or_zero', 'any', 'mem_or_null', 'size_or_zero'])],
   [173, p('bpf_get_func_ip', ['ctx'])],
@@ -254,8 +258,8 @@ export const HELPER_PROTOS: ReadonlyMap<number, HelperProto> = new Map([
   [183, p('bpf_get_func_arg', ['ctx', 'scalar', 'any'])],
   [184, p('bpf_get_func_ret', ['ctx', 'any'])],
   [185, p('bpf_get_func_arg_cnt', ['ctx'])],
-  [93, p('bpf_spin_lock', ['any'])],
-  [94, p('bpf_spin_unlock', ['any'])],
+  [93, p('bpf_spin_lock', ['spin_lock'], 'void')],
+  [94, p('bpf_spin_unlock', ['spin_lock'], 'void')],
   [188, p('bpf_xdp_get_buff_len', ['ctx'])],
   [189, p('bpf_xdp_load_bytes', ['ctx', 'scalar', 'out', 'size'])],
   [190, p('bpf_xdp_store_bytes', ['ctx', 'scalar', 'mem', 'size'])],
@@ -274,7 +278,7 @@ export const HELPER_PROTOS: ReadonlyMap<number, HelperProto> = new Map([
   [201, p('bpf_dynptr_read', ['out', 'size_or_zero', 'dynptr', 'scalar', 'scalar'], 'integer', { noPacket: true })],
   [202, p('bpf_dynptr_write', ['dynptr', 'scalar', 'mem', 'size_or_zero', 'scalar'], 'integer', { noPacket: true })],
   [203, p('bpf_dynptr_data', ['dynptr', 'scalar', 'const'], 'dynptr_mem_or_null')],
-  // Timers in map values; the callback (a function pointer) is not analysed, as for bpf_loop. Not
+  // Timers in map values; the callback is verified as the timer calls it (callbacks.ts). Not
   // checked: that BTF says a struct bpf_timer is at that offset, and loads and stores of its bytes
   // (both refused by the kernel; at run time a timer whose bytes a program rewrote is uninitialised).
   [169, p('bpf_timer_init', ['timer', 'map', 'scalar'])],

@@ -3,6 +3,7 @@
  * model (spills, fills, initialised bytes).
  * @module
  */
+import { SPIN_LOCK_BYTES } from './spin-lock.js';
 import { TOP, unsignedRange, constValue as scalarConst, type Scalar } from './scalar.js';
 import { ctxAccess, packetWritable } from './program-types.js';
 import { mapInfo, type Env } from './env.js';
@@ -118,6 +119,11 @@ export function access(env: Env, w: Work, a: Access): Value | undefined {
       const timer = infos.find((m) => m?.timer !== undefined && base.lo + a.off < m.timer + 16 && base.hi + a.off + a.size > m.timer);
       if (timer !== undefined) {
         env.report(pc, 'map-value-access', `bpf_timer cannot be accessed directly by load/store (the struct bpf_timer at offset ${timer.timer} of the value; off=${base.lo + a.off} size=${a.size})`);
+        return undefined;
+      }
+      const lock = infos.find((m) => m?.spinLock !== undefined && base.lo + a.off < m.spinLock + SPIN_LOCK_BYTES && base.hi + a.off + a.size > m.spinLock);
+      if (lock !== undefined) {
+        env.report(pc, 'spin-lock', `bpf_spin_lock cannot be accessed directly by load/store (the struct bpf_spin_lock at offset ${lock.spinLock} of the value; off=${base.lo + a.off} size=${a.size})`);
         return undefined;
       }
       // atomics must be aligned to their size, whatever the loader's alignment rules for plain accesses

@@ -133,9 +133,10 @@ function lddw(env: Env, pc: number, i: Insn, pseudo: number, next: Insn | undefi
       return pointer('map_value', hiImm, { map: i.imm });
     }
     case PseudoLoad.FUNC: {
-      // A callback: its address as a number. The analysis follows no helper into it (a warning, not a refusal).
+      // A callback: its address as a number, which a callback helper follows into the function
+      // (Fixpoint.callback). The kernel takes one only from a program with BTF func_info.
       const target = pc + i.imm + 1;
-      env.report(pc, 'unsupported', `callback at insn ${target} (a function pointer) is not analysed: its body and the arguments a helper passes it are not checked`, 'warning');
+      if (!env.funcInfo) env.report(pc, 'callback', `missing btf func_info: a callback (the function at insn ${target}) needs the program's BTF func_info (the funcInfo option; raw bytecode loaded without BTF has none)`);
       return scalarValue(constant(functionAddress(target)));
     }
     default:
