@@ -30,6 +30,8 @@ const HEADER = 8;
 const OPTIMISTIC_TRIES = 4;
 const NONE = -1;
 let canWait = true;
+/** Whether an Int32Array reads linear memory's little-endian words as they are (every platform Node and browsers run on in practice). */
+const LITTLE_ENDIAN = new Uint8Array(new Int32Array([1]).buffer)[0] === 1;
 
 /** Buckets of the index: a power of two, about twice the slots (at most 2^24). */
 function bucketsFor(maxSlots: number): number {
@@ -146,7 +148,7 @@ export class SharedKeyIndex {
   /**
    * {@link find} without the lock: the slot holding the key at `bytes[at]`, -1 when it is absent, or
    * undefined when the index kept changing while it looked (take the lock and {@link find}). Every
-   * word and key byte of the index is read with `Atomics.load`, so the reads are ordered between the
+   * word and key byte of the index is read with `Atomics.load` ({@link sameKeyAtomic}), so the reads are ordered between the
    * two readings of the sequence word; a chain longer than the slots (possible only mid-change) stops.
    */
   findOptimistic(bytes: Uint8Array, at: number): number | undefined {
@@ -161,15 +163,7 @@ export class SharedKeyIndex {
       let s = Atomics.load(w, this.base + HEADER + (h & this.mask)) - 1;
       let found = NONE;
       for (let steps = 0; s !== NONE && s < this.maxSlots && steps <= this.maxSlots; steps++) {
-        const o = this.keysAt + s * size;
-        let same = true;
-        for (let i = 0; i < size; i++) {
-          if (Atomics.load(keys, o + i) !== bytes[at + i]) {
-            same = false;
-            break;
-          }
-        }
-        if (same) {
+        if (this.sameKeyAtomic(keys, w, this.keysAt + s * size, bytes, at)) {
           found = s;
           break;
         }
@@ -178,6 +172,24 @@ export class SharedKeyIndex {
       if (Atomics.load(w, seq) === before) return found;
     }
     return undefined;
+  }
+
+  /**
+   * Whether the key at linear offset `o` is the one at `bytes[at]`, every byte of it read atomically:
+   * four at a time (one `Atomics.load` of a word, which Node's V8 does not inline: a call each) where
+   * the keys are word-aligned, as they are when the key size is a multiple of 4; the rest a byte at a time.
+   */
+  private sameKeyAtomic(keys: Uint8Array, w: Int32Array, o: number, bytes: Uint8Array, at: number): boolean {
+    const size = this.keySize;
+    let i = 0;
+    if (LITTLE_ENDIAN && (o & 3) === 0) {
+      for (const words = o >> 2; i + 4 <= size; i += 4) {
+        const a = at + i;
+        if (Atomics.load(w, words + (i >> 2)) !== (bytes[a]! | (bytes[a + 1]! << 8) | (bytes[a + 2]! << 16) | (bytes[a + 3]! << 24))) return false;
+      }
+    }
+    for (; i < size; i++) if (Atomics.load(keys, o + i) !== bytes[at + i]) return false;
+    return true;
   }
 
   /** A slot for a new key (a freed one, else one never used), or -1 when all are in use. */
