@@ -25,6 +25,8 @@ export type SessionKind = 'xdp' | 'skb' | 'raw';
 
 const MBUFF_ADDRESS = BigInt(MBUFF_START);
 const MEM_ADDRESS = BigInt(MEM_START);
+/** What {@link PacketSession.clones} gives outside skb runs: one frozen array, not a new one per packet. */
+const NO_CLONES: readonly SkbClone[] = Object.freeze([]);
 
 /** A program bound to one context kind, run once per packet; see the module comment. */
 export class PacketSession {
@@ -284,7 +286,7 @@ export class PacketSession {
    * counted in {@link clonesDropped}). The array is reused by the next run: copy what you keep.
    */
   get clones(): readonly SkbClone[] {
-    return this.kind === 'skb' ? this.skb.clones : [];
+    return this.kind === 'skb' ? this.skb.clones : NO_CLONES;
   }
 
   /** Clones of the last run past the ones kept. */
