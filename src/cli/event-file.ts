@@ -8,7 +8,7 @@
 import { MAX_CGROUP_LEVELS } from '../helpers/skb-info.js';
 import { dirname, resolve } from 'node:path';
 import { ArgumentError } from '../errors.js';
-import { MAX_STACK_FRAMES, type PerfCounterSlot, type PidNamespace, type ProbeMemoryBlock, type TaskDescription } from '../helpers/task.js';
+import { MAX_STACK_FRAMES, type CgroupDescription, type PerfCounterSlot, type PidNamespace, type ProbeMemoryBlock, type TaskDescription } from '../helpers/task.js';
 import type { TracingEvent } from '../context/tracing.js';
 import { parseTracepointFormat, type TracepointFieldValue, type TracepointFormat } from '../context/tracepoint.js';
 import { UsageError } from './args.js';
@@ -24,6 +24,8 @@ export interface EventFile {
   readonly objects?: readonly (readonly bigint[])[];
   readonly probeMemory?: readonly ProbeMemoryBlock[];
   readonly perfCounters?: readonly PerfCounterSlot[];
+  /** Cgroups (`struct cgroup` pointers a program is given), by address. */
+  readonly cgroups?: readonly CgroupDescription[];
 }
 
 /** Largest event file, format file and total of memory blocks read. */
@@ -31,7 +33,7 @@ const MAX_EVENT_FILE = 16 << 20;
 const MAX_MEMORY_BYTES = 64 << 20;
 const MAX_BLOCKS = 4096;
 
-const KEYS = ['regs', 'args', 'ret', 'funcIp', 'cookie', 'record', 'format', 'fields', 'samplePeriod', 'addr', 'counter', 'seqNum', 'sessionId', 'objects', 'task', 'tasks', 'memory', 'perfCounters'];
+const KEYS = ['regs', 'args', 'ret', 'funcIp', 'cookie', 'record', 'format', 'fields', 'samplePeriod', 'addr', 'counter', 'seqNum', 'sessionId', 'objects', 'task', 'tasks', 'cgroups', 'memory', 'perfCounters'];
 const INTEGER = /^-?(0x[0-9a-f]+|[0-9]+)$/i;
 
 /** The event file's reader, naming the file in every error. */
@@ -219,8 +221,14 @@ export function readEventFile(path: string): EventFile {
       return { map, index: r.number(o.index, `perfCounters[${i}].index`, 0xffff_fffe), ...counter(o, `perfCounters[${i}]`) };
     });
   }
+  const cgroups = doc.cgroups === undefined ? undefined : r.array(doc.cgroups, 'cgroups', MAX_BLOCKS).map((v, i): CgroupDescription => {
+    const o = r.object(v, `cgroups[${i}]`);
+    for (const k of Object.keys(o)) if (!['id', 'address'].includes(k)) r.fail(`cgroups[${i}]: unknown key "${k}" (a cgroup has id and address)`);
+    return { id: r.integer(o.id, `cgroups[${i}].id`, 0n, 0xffff_ffffn), address: r.integer(o.address, `cgroups[${i}].address`, 0n) };
+  });
   return {
     event: event as TracingEvent,
+    ...(cgroups === undefined ? {} : { cgroups }),
     ...(task === undefined ? {} : { task }),
     ...(tasks === undefined ? {} : { tasks }),
     ...(objects === undefined ? {} : { objects }),

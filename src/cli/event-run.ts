@@ -49,6 +49,7 @@ export function eventRun(req: EventRunRequest, io: CliIo): number {
     limits: req.limits,
     ...(e?.task === undefined ? {} : { task: e.task }),
     ...(e?.tasks === undefined ? {} : { tasks: e.tasks }),
+    ...(e?.cgroups === undefined ? {} : { cgroups: e.cgroups }),
     ...(e?.probeMemory === undefined ? {} : { probeMemory: e.probeMemory }),
     ...(e?.perfCounters === undefined ? {} : { perfCounters: e.perfCounters }),
   };

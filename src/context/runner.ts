@@ -32,7 +32,7 @@ import type { PacketRunHost, Redirect } from '../helpers/packet.js';
 import { TUNNEL_OPTS_MAX, type TunnelKey } from '../helpers/tunnel.js';
 import type { SkbClone } from '../helpers/clone.js';
 import { MAX_CGROUP_LEVELS, type SkbChecksum, type SkbSocket } from '../helpers/skb-info.js';
-import type { PerfCounter, PerfCounterSlot, ProbeMemoryBlock, SentSignal, TaskDescription, TaskRunHost, TracingRunState } from '../helpers/task.js';
+import type { CgroupDescription, PerfCounter, PerfCounterSlot, ProbeMemoryBlock, SentSignal, TaskDescription, TaskRunHost, TracingRunState } from '../helpers/task.js';
 import { DEFAULT_TASK_ADDRESS, IDLE_TASK, MAX_STACK_FRAMES, probeBytes } from '../helpers/task.js';
 import { functionOf, perfCounterOf, tracingContext, type TracingEvent, type TracingType } from './tracing.js';
 import type { IterMetaLayout } from './iter.js';
@@ -188,6 +188,8 @@ export interface RawRunOptions extends RunOptions {
    * `bpf_get_task_stack`. At most 4096.
    */
   readonly tasks?: readonly TaskDescription[];
+  /** Cgroups a program may be given pointers to; see {@link TracingRunOptions.cgroups}. */
+  readonly cgroups?: readonly CgroupDescription[];
 }
 
 /** Options of a tracing run ({@link ProgramRunner.runEvent}). */
@@ -198,6 +200,12 @@ export interface TracingRunOptions extends RunOptions {
   readonly probeMemory?: readonly ProbeMemoryBlock[];
   /** Other tasks, by the address of their `task_struct`; see {@link RawRunOptions.tasks}. */
   readonly tasks?: readonly TaskDescription[];
+  /**
+   * Cgroups a program may be given pointers to (a `tp_btf/cgroup_mkdir` argument...), found by the
+   * `address` of their `struct cgroup` (not 0, unique): `bpf_cgrp_storage_get` / `_delete` key their
+   * values by the cgroup's `id` (at most 2^32 - 1). At most 4096.
+   */
+  readonly cgroups?: readonly CgroupDescription[];
   /**
    * Counters the host opened on perf event array slots, for `bpf_perf_event_read` /
    * `bpf_perf_event_read_value` (a slot without one reads -ENOENT). At most 4096.
@@ -425,7 +433,23 @@ function checkTaskHost(o: RawRunOptions | TracingRunOptions): TaskRunHost {
       return { address, bytes: bytes.slice() };
     });
   }
-  return { ...(task === undefined ? {} : { task }), ...(tasks === undefined ? {} : { tasks }), ...(probeMemory === undefined ? {} : { probeMemory }) };
+  const cgroups = o.cgroups === undefined ? undefined : checkCgroups(o.cgroups);
+  return { ...(task === undefined ? {} : { task }), ...(tasks === undefined ? {} : { tasks }), ...(probeMemory === undefined ? {} : { probeMemory }), ...(cgroups === undefined ? {} : { cgroups }) };
+}
+
+/** `options.cgroups` checked: ids that fit a 4-byte key, distinct non-zero addresses (copies). */
+function checkCgroups(list: unknown): CgroupDescription[] {
+  if (!Array.isArray(list) || list.length > MAX_TASKS) throw new ArgumentError(`options.cgroups must be an array of at most ${MAX_TASKS} { id, address } cgroups, not ${describeValue(list)}`);
+  const seen = new Set<bigint>();
+  return list.map((x: unknown, i) => {
+    const c = checkOptions(x as CgroupDescription, `options.cgroups[${i}]`) as unknown as Record<string, unknown>;
+    const id = checkU64(c.id, `options.cgroups[${i}].id`);
+    if (id > 0xffff_ffffn) throw new ArgumentError(`options.cgroups[${i}].id must be at most 2^32 - 1 (a cgrp storage map's 4-byte key), not ${id}`);
+    const address = checkU64(c.address, `options.cgroups[${i}].address`);
+    if (address === 0n || seen.has(address)) throw new ArgumentError(`options.cgroups[${i}].address must be a non-zero address no other cgroup of the run has, not 0x${address.toString(16)}`);
+    seen.add(address);
+    return { id, address };
+  });
 }
 
 /** `options.congestion` checked (a copy), or the default. */
@@ -793,7 +817,7 @@ export class ProgramRunner {
     if (ctx !== undefined) ctxOffset = space.setContext(ctx);
     try {
       const r1 = ctx !== undefined ? MBUFF_ADDRESS : input !== undefined ? MEM_ADDRESS : 0n;
-      const host = options.task === undefined && options.probeMemory === undefined && options.tasks === undefined ? undefined : checkTaskHost(options);
+      const host = options.task === undefined && options.probeMemory === undefined && options.tasks === undefined && options.cgroups === undefined ? undefined : checkTaskHost(options);
       const r0 = this.execute(options, r1, BigInt(input?.length ?? 0), host);
       if (ctx !== undefined) ctx.set(mem.bytes.subarray(ctxOffset, ctxOffset + ctx.length));
       if (input !== undefined) input.set(mem.bytes.subarray(base, base + input.length));

@@ -44,6 +44,7 @@ import { skStorageHelpers } from '../helpers/sk-storage.js';
 import { cgroupHelpers } from '../helpers/cgroup.js';
 import { cgroupAttachTypeOf, cgroupStorageHelpers, ROOT_CGROUP_ID, type CgroupAttachment } from '../helpers/cgroup-storage.js';
 import { taskStorageHelpers } from '../helpers/task-storage.js';
+import { cgrpStorageHelpers } from '../helpers/cgrp-storage.js';
 import { userRingbufHelpers } from '../helpers/user-ringbuf.js';
 import { SockOpsSockets, sockOpsHelpers } from '../helpers/sockopt.js';
 import { sockMapHelpers } from '../helpers/sock-map.js';
@@ -474,6 +475,7 @@ export class BpfObject {
     for (const [id, entry] of cgroupHelpers(env.mapByHandle)) this.helperTable.set(id, entry);
     for (const [id, entry] of cgroupStorageHelpers(env.mapByHandle, this.cgroupAttachment, cpu)) this.helperTable.set(id, entry);
     for (const [id, entry] of taskStorageHelpers(this.memory, env.mapByHandle)) this.helperTable.set(id, entry);
+    for (const [id, entry] of cgrpStorageHelpers(this.memory, env.mapByHandle)) this.helperTable.set(id, entry);
     for (const [id, entry] of userRingbufHelpers(env.mapByHandle)) this.helperTable.set(id, entry);
     for (const [id, entry] of tracingHelpers({ memory: this.memory, mapByHandle: env.mapByHandle, cpu })) this.helperTable.set(id, entry);
     for (const [id, entry] of parts.coreHelpers) this.helperTable.set(id, entry);

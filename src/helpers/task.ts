@@ -109,11 +109,21 @@ export interface ProbeMemoryBlock {
   readonly bytes: Uint8Array;
 }
 
+/** A cgroup a run describes: its id and where its `struct cgroup` is (the pointer programs are given). */
+export interface CgroupDescription {
+  /** The cgroup v2 id (at most 2^32 - 1: a cgrp storage map's 4-byte key for the host). */
+  readonly id: bigint;
+  /** The address of its `struct cgroup` (not 0), unique among the run's cgroups. */
+  readonly address: bigint;
+}
+
 /** What the task helpers and probe reads look for on a run's host. */
 export interface TaskRunHost {
   readonly task?: TaskDescription;
   /** Other tasks a program may be given pointers to (iterators), by their `address`. */
   readonly tasks?: readonly TaskDescription[];
+  /** Cgroups a program may be given pointers to (`bpf_cgrp_storage_get`'s), by their `address`. */
+  readonly cgroups?: readonly CgroupDescription[];
   readonly probeMemory?: readonly ProbeMemoryBlock[];
   /** Tracing runs (`runEvent`): what the perf and tracing helpers read, and what they did. */
   readonly tracing?: TracingRunState;

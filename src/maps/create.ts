@@ -9,6 +9,7 @@ import { BloomFilterMap } from './bloom.js';
 import { CgroupArrayMap } from './cgroup-array.js';
 import { CgroupStorageMap, MAX_STORAGE_CGROUPS } from './cgroup-storage.js';
 import { MAX_STORAGE_TASKS, TaskStorageMap } from './task-storage.js';
+import { CgrpStorageMap, MAX_STORAGE_CGRPS } from './cgrp-storage.js';
 import { UserRingBufMap } from './user-ringbuf.js';
 import { HashMap } from './hash.js';
 import { LpmTrieMap } from './lpm.js';
@@ -32,7 +33,6 @@ const UNSUPPORTED_WHY: Readonly<Record<number, string>> = {
   20: 'it holds SO_REUSEPORT socket groups for sk_reuseport programs, a program type tsbpf does not run',
   26: 'it implements a kernel operations table (struct_ops programs such as TCP congestion control), which has no host here',
   28: 'its values hang off inodes (LSM programs), which tsbpf does not model',
-  32: 'its values hang off struct cgroup pointers, which tsbpf\'s simulated tasks and events do not give',
   33: 'its pages are memory the program and user space share at addresses the program computes (BPF arena), which tsbpf\'s 32-bit address space does not model',
 };
 
@@ -96,6 +96,8 @@ export function createMap(memory: VmMemory, spec: MapSpec, options: MapOptions =
       return new CgroupArrayMap(memory, spec);
     case MapType.TASK_STORAGE:
       return new TaskStorageMap(memory, spec);
+    case MapType.CGRP_STORAGE:
+      return new CgrpStorageMap(memory, spec);
     case MapType.CGROUP_STORAGE:
     case MapType.PERCPU_CGROUP_STORAGE:
       return new CgroupStorageMap(memory, spec, cpus);
@@ -129,6 +131,8 @@ function arenaBytes(spec: MapSpec, cpus: number, sockets: number): number {
       return sockets * valueStride(spec.valueSize);
     case MapType.TASK_STORAGE:
       return MAX_STORAGE_TASKS * valueStride(spec.valueSize);
+    case MapType.CGRP_STORAGE:
+      return MAX_STORAGE_CGRPS * valueStride(spec.valueSize);
     case MapType.CGROUP_STORAGE:
       return MAX_STORAGE_CGROUPS * valueStride(spec.valueSize);
     case MapType.PERCPU_CGROUP_STORAGE:

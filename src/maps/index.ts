@@ -19,6 +19,7 @@ export type { SockMap } from './sock-map.js';
 export { BLOOM_DEFAULT_HASHES, type BloomFilterMap } from './bloom.js';
 export type { CgroupArrayMap } from './cgroup-array.js';
 export { MAX_STORAGE_TASKS, type TaskStorageMap } from './task-storage.js';
+export { MAX_STORAGE_CGRPS, type CgrpStorageMap } from './cgrp-storage.js';
 export { MAX_CGROUP_STORAGE_VALUE, MAX_PERCPU_CGROUP_STORAGE_VALUE, MAX_STORAGE_CGROUPS, type CgroupStorageMap } from './cgroup-storage.js';
 export type { UserRingBufMap } from './user-ringbuf.js';
 export { MapFlag } from './rules.js';

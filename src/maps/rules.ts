@@ -57,13 +57,14 @@ const RULES: ReadonlyMap<number, ShapeRule> = new Map<number, ShapeRule>([
   // Local storage: one value per socket, created on demand; no preallocation, and no size.
   [MapType.SK_STORAGE, { flags: F.NO_PREALLOC | F.CLONE, required: F.NO_PREALLOC }],
   [MapType.TASK_STORAGE, { flags: F.NO_PREALLOC, required: F.NO_PREALLOC }],
+  [MapType.CGRP_STORAGE, { flags: F.NO_PREALLOC, required: F.NO_PREALLOC }],
   // Cgroup storage: one value per attachment, made when a program is attached; never preallocated.
   [MapType.CGROUP_STORAGE, { flags: ACCESS | PROG_ACCESS }],
   [MapType.PERCPU_CGROUP_STORAGE, { flags: ACCESS | PROG_ACCESS }],
 ]);
 
 /** Map types whose `max_entries` must be 0 (the kernel's local storages), by value. */
-export const ZERO_ENTRY_TYPES: ReadonlySet<number> = new Set([MapType.SK_STORAGE, MapType.CGROUP_STORAGE, MapType.PERCPU_CGROUP_STORAGE, 28, 29, 32]);
+export const ZERO_ENTRY_TYPES: ReadonlySet<number> = new Set([MapType.SK_STORAGE, MapType.CGROUP_STORAGE, MapType.PERCPU_CGROUP_STORAGE, 28, MapType.TASK_STORAGE, MapType.CGRP_STORAGE]);
 
 /** Map types that take a `map_extra`: bloom filters (hash functions) and arenas (a user address). */
 const MAP_EXTRA_TYPES: ReadonlySet<number> = new Set([MapType.BLOOM_FILTER, 33]);

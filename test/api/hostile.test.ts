@@ -337,6 +337,7 @@ const INSTANCES: Record<string, () => unknown> = {
   CgroupArrayMap: () => mapOf(MapType.CGROUP_ARRAY, 4, 4, 4),
   TaskStorageMap: () => mapOf(MapType.TASK_STORAGE, 4, 8, 0, 1),
   CgroupStorageMap: () => mapOf(MapType.CGROUP_STORAGE, 16, 8, 0),
+  CgrpStorageMap: () => mapOf(MapType.CGRP_STORAGE, 4, 8, 0, 1),
   UserRingBufMap: () => mapOf(MapType.USER_RINGBUF, 0, 0, 4096),
 };
 

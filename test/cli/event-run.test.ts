@@ -34,6 +34,15 @@ describe('tsbpf run --event', () => {
     }
   });
 
+  it('describes cgroups for bpf_cgrp_storage_get (cgroups: id and struct cgroup address)', async () => {
+    const f = eventFile({ args: ['0xffff88800a000000', 0], cgroups: [{ id: 4242, address: '0xffff88800a000000' }] });
+    const doc = JSON.parse((await cli(['run', fx('cgrp_storage.o'), '--program', 'on_mkdir', '--event', f, '--json'])).out);
+    expect(doc.maps.find((m: { name: string }) => m.name === 'mkdirs').entries).toEqual([{ key: 4242, value: 1 }]);
+    const bad = await cli(['run', fx('cgrp_storage.o'), '--program', 'on_mkdir', '--event', eventFile({ cgroups: [{ id: 2 ** 33, address: 1 }] })]);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/cgroups\[0\]\.id must be from 0 to 4294967295/);
+  });
+
   it('gives the task a pid namespace (bpf_get_ns_current_pid_tgid)', async () => {
     // libbpf-bootstrap's minimal_ns prints when the pid in the namespace dev 0 / ino 0 is 0 (its globals).
     const obj = new URL('../corpus/libbpf-bootstrap/examples/c/minimal_ns.bpf.o', import.meta.url).pathname;

@@ -4,6 +4,9 @@
  *   bounds: tsbpf creates exactly the maps the kernel creates, and refuses the others with its errno
  *   (the flags and max_entries rules are checked with every other type's in sk-storage.test.ts);
  * - test/fixtures/elf/cgroup_storage.c loads in both (libbpf creates its maps from BTF);
+ * - BPF_MAP_TYPE_CGRP_STORAGE (which needs BTF, so it goes through libbpf): cgrp_storage.c's tp_btf
+ *   programs load as declared (max_entries 0, BPF_F_NO_PREALLOC) and are refused with the map sized, in both
+ *   (the kernel cannot test-run tp_btf programs: test/context/cgrp-storage.test.ts runs them in tsbpf);
  * - bpf_get_local_storage's verifier rules (flags must be the constant 0; a plain lookup in the map and a
  *   read past the value refused; which program types may call it) are the kernel's.
  */
@@ -25,6 +28,7 @@ const reason = ((): string | undefined => {
 if (reason !== undefined) skipNote(reason);
 
 const O = fileURLToPath(new URL('../fixtures/elf/cgroup_storage.o', import.meta.url));
+const CGRP_O = fileURLToPath(new URL('../fixtures/elf/cgrp_storage.o', import.meta.url));
 
 describe.skipIf(reason !== undefined)('cgroup storage: tsbpf and the kernel', () => {
   it('BPF_MAP_CREATE takes the key and value sizes tsbpf takes, refusing the rest with the same errno', () => {
@@ -59,6 +63,21 @@ describe.skipIf(reason !== undefined)('cgroup storage: tsbpf and the kernel', ()
     const obj = loadObject(fixture('cgroup_storage'));
     expect(() => obj.program('count_egress')).not.toThrow();
     expect(() => obj.program('count_sockops')).not.toThrow();
+  });
+
+  it('cgrp_storage.o loads as declared in both, and is refused with its storage sized', () => {
+    const k = kernelOracle();
+    if (typeof k === 'string') throw new Error(k);
+    const out = k.exec([
+      { op: 'obj', path: CGRP_O, program: 'on_mkdir' },
+      { op: 'obj', path: CGRP_O, program: 'on_rmdir' },
+      { op: 'obj', path: CGRP_O, program: 'on_mkdir', sizes: { mkdirs: 1 } },
+    ]);
+    expect(out.map((r) => r.kind === 'obj' && r.accepted)).toEqual([true, true, false]);
+    const obj = loadObject(fixture('cgrp_storage'));
+    expect(() => obj.program('on_mkdir')).not.toThrow();
+    expect(() => obj.program('on_rmdir')).not.toThrow();
+    expect(() => loadObject(fixture('cgrp_storage'), { mapSizes: { mkdirs: 1 } }).program('on_mkdir')).toThrow(/max_entries 0/);
   });
 
   it("bpf_get_local_storage's verifier rules are the kernel's", () => {

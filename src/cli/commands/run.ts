@@ -116,11 +116,13 @@ numbers or strings such as "0x7ffd00001000"):
             "address": "0xffff888004000000", "kernelStack": ["0xffffffff81000000"], "userStack": [],
             "pidNamespace": {"dev": 4, "ino": "0xeffffffc", "pid": 7, "tgid": 7}},
    "tasks": [{"pid": 1, "address": "0xffff888000100000", "kernelThread": false, "kernelStack": [...]}],
+   "cgroups": [{"id": 4242, "address": "0xffff88800a000000"}],
    "memory": [{"address": "0x7ffd00001000", "string": "/etc/passwd"}, {"address": ..., "hex": "..."}],
    "perfCounters": [{"map": "counters", "index": 0, "counter": 5, "enabled": 9, "running": 8}]}
 memory blocks are what bpf_probe_read_* read (and bpf_probe_write_user writes); perfCounters what
 bpf_perf_event_read(_value) find on a perf event array's slots; tasks the other tasks (by the address
-of their task_struct) bpf_get_task_stack reads. An iterator prints what it wrote with bpf_seq_printf /
+of their task_struct) bpf_get_task_stack reads; cgroups the cgroups (by the address of their struct
+cgroup) whose values bpf_cgrp_storage_get / _delete keep, by id. An iterator prints what it wrote with bpf_seq_printf /
 bpf_seq_write (text, else a hex dump); with "objects" it runs once per object (seq_num 0, 1, ...) and
 then once with no object, as one read() of the iterator's file (32 KiB seq_file, drained as it fills).
 

@@ -15,7 +15,7 @@ import { Byte, mapSpills, STACK_SIZE } from './state.js';
 import { ANY_SCALAR, DYNPTR_LOCAL, DYNPTR_RINGBUF, UNINIT, isPointer, mapsOf, pointer, typeName, type Value } from './value.js';
 
 /** Map types whose elements a program cannot look up, update or delete. */
-const NO_ELEMENT_ACCESS = new Set([3, 4, 8, 24, 27, 29, 30, 31]);
+const NO_ELEMENT_ACCESS = new Set([3, 4, 8, 24, 27, 29, 30, 31, 32]);
 /** Map types that take only some of the helpers whose prototypes take any map: the helpers they take. */
 const MAP_TYPE_HELPERS: ReadonlyMap<number, ReadonlySet<number>> = new Map([
   // A bloom filter: push adds, peek tests (bpf_map_pop_elem and element access refused, as the kernel does).

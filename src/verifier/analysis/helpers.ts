@@ -113,6 +113,7 @@ const CGROUP_ARRAY = 8;
 const TASK_STORAGE = 29;
 const USER_RINGBUF = 31;
 const CGROUP_STORAGE = 19;
+const CGRP_STORAGE = 32;
 const PERCPU_CGROUP_STORAGE = 21;
 const SOCKMAP = 15;
 const SOCKHASH = 18;
@@ -249,6 +250,8 @@ export const HELPER_PROTOS: ReadonlyMap<number, HelperProto> = new Map([
   // bpf_user_ringbuf_drain's is not, with a warning); the context pointer may be anything.
   [164, p('bpf_for_each_map_elem', ['map', 'any', 'stack_or_null', 'scalar'])],
   [181, p('bpf_loop', ['scalar', 'any', 'stack_or_null', 'scalar'])],
+  [210, p('bpf_cgrp_storage_get', ['map', 'any', 'value_or_null', 'scalar'], 'map_value_or_null', { mapTypes: [CGRP_STORAGE] })],
+  [211, p('bpf_cgrp_storage_delete', ['map', 'any'], 'integer', { mapTypes: [CGRP_STORAGE] })],
   [209, p('bpf_user_ringbuf_drain', ['map', 'any', 'any', 'scalar'], 'integer', { mapTypes: [USER_RINGBUF] })],
   [165, p('bpf_snprintf', ['mem_or_null', 'size_or_zero', 'any', 'mem_or_null', 'size_or_zero'])],
   [173, p('bpf_get_func_ip', ['ctx'])],
