@@ -15,13 +15,9 @@ import { createMap } from '../../src/maps/create.js';
 import { MapType } from '../../src/maps/types.js';
 import { VmMemory } from '../../src/vm/memory.js';
 import { fixture } from '../elf/fixtures.js';
-import { kernelOracle, skipNote, type KernelRequest } from './runner.js';
+import { kernelOracle, type KernelRequest, kernelSkipReason } from './runner.js';
 
-const reason = ((): string | undefined => {
-  const k = kernelOracle();
-  return typeof k === 'string' ? k : undefined;
-})();
-if (reason !== undefined) skipNote(reason);
+const reason = kernelSkipReason();
 
 const BLOOM_O = fileURLToPath(new URL('../fixtures/elf/bloom.o', import.meta.url));
 const BLOOM_BAD_O = fileURLToPath(new URL('../fixtures/elf/bloom_bad.o', import.meta.url));

@@ -19,13 +19,9 @@ import { MapType } from '../../src/maps/types.js';
 import { checkProgram } from '../../src/verifier/index.js';
 import { VmMemory } from '../../src/vm/memory.js';
 import { fixture } from '../elf/fixtures.js';
-import { kernelOracle, skipNote, type KernelProgType } from './runner.js';
+import { kernelOracle, type KernelProgType, kernelSkipReason } from './runner.js';
 
-const reason = ((): string | undefined => {
-  const k = kernelOracle();
-  return typeof k === 'string' ? k : undefined;
-})();
-if (reason !== undefined) skipNote(reason);
+const reason = kernelSkipReason();
 
 const O = fileURLToPath(new URL('../fixtures/elf/cgroup_storage.o', import.meta.url));
 const CGRP_O = fileURLToPath(new URL('../fixtures/elf/cgrp_storage.o', import.meta.url));

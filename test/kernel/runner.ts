@@ -415,6 +415,14 @@ export function skipNote(reason: string): void {
   console.warn(`[kernel oracle] kernel differential tests SKIPPED: ${reason}`);
 }
 
+/** Why the oracle cannot run here (printed with {@link skipNote}), or undefined when it can. */
+export function kernelSkipReason(): string | undefined {
+  const k = kernelOracle();
+  if (typeof k !== 'string') return undefined;
+  skipNote(k);
+  return k;
+}
+
 /**
  * Why the tests that run the oracle in a fresh network namespace (`exec`'s `netns` option) cannot
  * run here: no oracle, or no `unshare` / `ip` command; undefined when they can.

@@ -16,13 +16,9 @@ import { loadObject } from '../../src/elf/index.js';
 import { checkMapShape, MapFlag } from '../../src/maps/rules.js';
 import { MapType } from '../../src/maps/types.js';
 import { fixture } from '../elf/fixtures.js';
-import { kernelOracle, skipNote, type KernelRequest } from './runner.js';
+import { kernelOracle, type KernelRequest, kernelSkipReason } from './runner.js';
 
-const reason = ((): string | undefined => {
-  const k = kernelOracle();
-  return typeof k === 'string' ? k : undefined;
-})();
-if (reason !== undefined) skipNote(reason);
+const reason = kernelSkipReason();
 
 const SK_STORAGE_O = fileURLToPath(new URL('../fixtures/elf/sk_storage.o', import.meta.url));
 const SK_STORAGE_BAD_O = fileURLToPath(new URL('../fixtures/elf/sk_storage_bad.o', import.meta.url));

@@ -14,14 +14,10 @@ import { loadObject } from '../../src/elf/index.js';
 import type { SocketDescription } from '../../src/helpers/socket-table.js';
 import { fixture } from '../elf/fixtures.js';
 import { describeProbe, probePacket, probeProgram, type SocketProbe } from '../elf/socket-cases.js';
-import { kernelOracle, skipNote, type KernelRequest } from './runner.js';
+import { kernelOracle, type KernelRequest, kernelSkipReason } from './runner.js';
 
 const SK_O = fileURLToPath(new URL('../fixtures/elf/sk_lookup.o', import.meta.url));
-const reason = ((): string | undefined => {
-  const k = kernelOracle();
-  return typeof k === 'string' ? k : undefined;
-})();
-if (reason !== undefined) skipNote(reason);
+const reason = kernelSkipReason();
 
 const listen = (host: string | undefined): Promise<Server> =>
   new Promise((resolve, reject) => {

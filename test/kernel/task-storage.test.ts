@@ -9,13 +9,9 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { loadObject } from '../../src/elf/index.js';
 import { fixture } from '../elf/fixtures.js';
-import { kernelOracle, skipNote, type KernelRequest } from './runner.js';
+import { kernelOracle, type KernelRequest, kernelSkipReason } from './runner.js';
 
-const reason = ((): string | undefined => {
-  const k = kernelOracle();
-  return typeof k === 'string' ? k : undefined;
-})();
-if (reason !== undefined) skipNote(reason);
+const reason = kernelSkipReason();
 
 const O = fileURLToPath(new URL('../fixtures/elf/task_storage.o', import.meta.url));
 /** [operation, initial count]: see task_storage.c. */

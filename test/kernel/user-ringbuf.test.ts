@@ -11,13 +11,9 @@ import { describe, expect, it } from 'vitest';
 import { loadObject } from '../../src/elf/index.js';
 import type { UserRingBufMap } from '../../src/maps/user-ringbuf.js';
 import { fixture } from '../elf/fixtures.js';
-import { kernelOracle, skipNote, type KernelRequest } from './runner.js';
+import { kernelOracle, type KernelRequest, kernelSkipReason } from './runner.js';
 
-const reason = ((): string | undefined => {
-  const k = kernelOracle();
-  return typeof k === 'string' ? k : undefined;
-})();
-if (reason !== undefined) skipNote(reason);
+const reason = kernelSkipReason();
 
 const O = fileURLToPath(new URL('../fixtures/elf/user_ringbuf.o', import.meta.url));
 const u64 = (n: bigint): Uint8Array => new Uint8Array(new BigUint64Array([n]).buffer);
