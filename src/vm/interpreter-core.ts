@@ -44,7 +44,7 @@ const USED = 128;
 /** The region `scan` found: virtual address, accessible size, linear offset (i32 each); `packet` uses +4 and +8. */
 const FOUND = 136;
 /**
- * The region caches, kept here rather than in locals (see {@link L_LEFT}): the load cache, the store
+ * The region caches, kept here rather than in locals (see {@link LEFT}): the load cache, the store
  * cache (kept from run to run) and the run's stack (from the parameters). Each is {@link CACHE_BYTES}:
  * the base (i64), then for accesses of 1, 2, 4 and 8 bytes the exact limit (i64: size - n + 1, 0 when
  * the region is smaller than n bytes), so that an offset below it holds the whole access, then the
@@ -67,8 +67,16 @@ const TABLE_COUNT = PACKET_SIZE + 20;
 /** The slot (byte address) and the budget left at the last miss (see {@link CoreWriter.miss}). */
 const MISS_AT = PACKET_SIZE + 24;
 const MISS_LEFT = PACKET_SIZE + 32;
+/**
+ * The budget left (i64: budget - used), counted down where a block starts. The loop carries as few
+ * values as it can (the slot, the code, the area): in a function this big, every further one TurboFan
+ * keeps live across the loop costs spills and register moves at every case's end. So the budget is one
+ * count, converted from its f64 parameter (which lives in a float register) only where a run ends, and
+ * it and the region caches ({@link CACHES}) live here, loaded where a block start or an access needs them.
+ */
+const LEFT = PACKET_SIZE + 40;
 /** Bytes of the area. */
-const AREA_SIZE = PACKET_SIZE + 40;
+const AREA_SIZE = PACKET_SIZE + 48;
 
 /** Offset in a cache entry of the limit for accesses of `size` bytes (1, 2, 4 or 8). */
 function limitAt(size: number): number {
@@ -129,20 +137,10 @@ const L_W = 18; // i32: the slot's first word (the dispatch's; cases load it aga
 const L_D = 19; // i32: byte address of the destination register of the current part
 const L_S = 20; // i32: ... of its source register
 const L_C = 21; // i32: scratch (cost, linear address)
-/**
- * i64: the budget left (budget - used). The loop carries as few values as it can (the slot, the code,
- * the area, this count): in a function this big, every further one TurboFan keeps live across the loop
- * costs spills and register moves at every case's end. So the budget is one count, converted from its
- * f64 parameter (which lives in a float register) only where a run ends, and the region caches live in
- * the area ({@link CACHES}), loaded where an access checks them.
- */
-const L_LEFT = 22;
-const L_A = 23; // i64: address, operand
-const L_T = 24; // i64: scratch
-const L_X = 25; // i32 scratch
-const LOCALS = [
-  ValType.i32, ValType.i32, ValType.i32, ValType.i32, ValType.i32, ValType.i32, ValType.i64, ValType.i64, ValType.i64, ValType.i32,
-];
+const L_A = 22; // i64: address, operand
+const L_T = 23; // i64: scratch
+const L_X = 24; // i32 scratch
+const LOCALS = [ValType.i32, ValType.i32, ValType.i32, ValType.i32, ValType.i32, ValType.i32, ValType.i64, ValType.i64, ValType.i32];
 
 /** Function index of the `packet` import: 1 and the size and offset of the region at MEM_START in FOUND + 4 and + 8, or 0. */
 const IMPORT_PACKET = 0;
@@ -311,12 +309,12 @@ class CoreWriter {
     // Defence in depth: a second miss at the same slot with no budget charged since the first (no progress)
     // hands the slot back rather than run it again in a loop that charges nothing. It cannot happen (the
     // region found admits the access) unless the caches' limits are wrong.
-    c.get(L_PC).get(P_AREA).mem(Op.i32_load, MISS_AT).op(Op.i32_eq).get(L_LEFT).get(P_AREA).mem(Op.i64_load, MISS_LEFT).op(Op.i64_eq).op(Op.i32_and).op(Op.i32_or);
+    c.get(L_PC).get(P_AREA).mem(Op.i32_load, MISS_AT).op(Op.i32_eq).get(P_AREA).mem(Op.i64_load, LEFT).get(P_AREA).mem(Op.i64_load, MISS_LEFT).op(Op.i64_eq).op(Op.i32_and).op(Op.i32_or);
     this.open('if');
     this.bail(0);
     this.close();
     c.get(P_AREA).get(L_PC).mem(Op.i32_store, MISS_AT);
-    c.get(P_AREA).get(L_LEFT).mem(Op.i64_store, MISS_LEFT);
+    c.get(P_AREA).get(P_AREA).mem(Op.i64_load, LEFT).mem(Op.i64_store, MISS_LEFT);
     c.get(P_AREA).i32(LOAD_CACHE).op(Op.i32_add).get(L_C).i32(4).op(Op.i32_shr_u).i32(CACHE_BYTES).op(Op.i32_mul).op(Op.i32_add).set(L_D);
     const found = (at: number) => (): void => void c.get(P_AREA).mem(Op.i32_load, at);
     fillCache(c, () => c.get(L_D), 0, found(FOUND), found(FOUND + 4), found(FOUND + 8));
@@ -329,7 +327,7 @@ class CoreWriter {
     this.open('if');
     c.get(L_PC).mem(Op.i32_load, 12).set(L_X);
     this.close();
-    c.get(L_LEFT).get(L_X).op(Op.i64_extend_i32_u).op(Op.i64_add).set(L_LEFT);
+    c.get(P_AREA).get(P_AREA).mem(Op.i64_load, LEFT).get(L_X).op(Op.i64_extend_i32_u).op(Op.i64_add).mem(Op.i64_store, LEFT);
     this.next();
   }
 
@@ -672,7 +670,7 @@ class CoreWriter {
     this.open('if');
     c.get(L_PC).i32(PAUSE_AFTER_REFUSAL).mem(Op.i32_store, 12);
     this.close();
-    c.get(P_BUDGET).i64TruncSatF64S().get(P_AREA).mem(Op.i64_load, USED).op(Op.i64_sub).set(L_LEFT);
+    c.get(P_AREA).get(P_BUDGET).i64TruncSatF64S().get(P_AREA).mem(Op.i64_load, USED).op(Op.i64_sub).mem(Op.i64_store, LEFT);
     this.close();
     c.get(L_CODE);
     this.off(0);
@@ -730,9 +728,9 @@ function endRun(c: CodeWriter): void {
   c.i32(-1).op(Op.return);
 }
 
-/** Write the budget used (the budget less L_LEFT) to USED. */
+/** Write the budget used (the budget less the budget left) to USED. */
 function storeUsed(c: CodeWriter): void {
-  c.get(P_AREA).get(P_BUDGET).i64TruncSatF64S().get(L_LEFT).op(Op.i64_sub).mem(Op.i64_store, USED);
+  c.get(P_AREA).get(P_BUDGET).i64TruncSatF64S().get(P_AREA).mem(Op.i64_load, LEFT).op(Op.i64_sub).mem(Op.i64_store, USED);
 }
 
 /**
@@ -806,7 +804,7 @@ export function coreModule(options: CoreModuleOptions = {}): Uint8Array<ArrayBuf
   c.end();
   c.get(P_PC).set(L_CODE);
   c.get(P_PC).get(P_START).i32(2).op(Op.i32_shl).op(Op.i32_add).set(L_PC);
-  c.get(P_BUDGET).i64TruncSatF64S().get(P_USED).i64TruncSatF64S().op(Op.i64_sub).set(L_LEFT);
+  c.get(P_AREA).get(P_BUDGET).i64TruncSatF64S().get(P_USED).i64TruncSatF64S().op(Op.i64_sub).mem(Op.i64_store, LEFT);
   fillCache(c, () => c.get(P_AREA), STACK_CACHE, () => c.get(P_SS), () => c.get(P_SL), () => c.get(P_SB));
   c.get(P_AREA).i64(-1).mem(Op.i64_store, PACKET_SIZE);
   c.get(P_AREA).i32(0).mem(Op.i32_store, MISS_AT);
@@ -833,7 +831,9 @@ export function coreModule(options: CoreModuleOptions = {}): Uint8Array<ArrayBuf
   c.if();
   c.get(L_PC).mem(Op.i32_load, 12).set(L_C);
   c.end();
-  c.get(L_LEFT).get(L_C).op(Op.i64_extend_i32_u).op(Op.i64_sub).tee(L_LEFT).i64(0).op(Op.i64_lt_s).brIf(2);
+  c.get(P_AREA).mem(Op.i64_load, LEFT).get(L_C).op(Op.i64_extend_i32_u).op(Op.i64_sub).set(L_T);
+  c.get(P_AREA).get(L_T).mem(Op.i64_store, LEFT);
+  c.get(L_T).i64(0).op(Op.i64_lt_s).brIf(2);
   c.end();
   // Nested blocks, one per op number with a name; the br_table sends the rest to the bail block.
   const cases: number[] = [];
@@ -857,7 +857,7 @@ export function coreModule(options: CoreModuleOptions = {}): Uint8Array<ArrayBuf
   // when it runs the slot). The later parts of a superinstruction never start a block: cost 0.
   c.get(L_PC).mem(Op.i32_load).i32(COST_SHIFT).op(Op.i32_shr_u).tee(L_C).i32(COST_IN_SLOT).op(Op.i32_eq);
   c.if().get(L_PC).mem(Op.i32_load, 12).set(L_C).end();
-  c.get(P_AREA).get(P_BUDGET).i64TruncSatF64S().get(L_LEFT).op(Op.i64_sub).get(L_C).op(Op.i64_extend_i32_u).op(Op.i64_sub).mem(Op.i64_store, USED);
+  c.get(P_AREA).get(P_BUDGET).i64TruncSatF64S().get(P_AREA).mem(Op.i64_load, LEFT).op(Op.i64_sub).get(L_C).op(Op.i64_extend_i32_u).op(Op.i64_sub).mem(Op.i64_store, USED);
   c.get(L_PC).get(L_CODE).op(Op.i32_sub).i32(2).op(Op.i32_shr_u).op(Op.return);
   c.end(); // loop
   c.op(Op.unreachable);
