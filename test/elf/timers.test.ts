@@ -102,7 +102,7 @@ describe('bpf_timer against hostile programs and hosts', () => {
   });
 
   it('the verifier refuses bpf_timer_init with a map the timer is not in, and a timer off its slot', () => {
-    const maps = { 1: { type: 2, keySize: 4, valueSize: 48, maxEntries: 4 }, 2: { type: 2, keySize: 4, valueSize: 48, maxEntries: 4 } };
+    const maps = { 1: { type: 2, keySize: 4, valueSize: 48, maxEntries: 4, timer: 0 }, 2: { type: 2, keySize: 4, valueSize: 48, maxEntries: 4, timer: 0 } };
     const prog = (timerOff: number, map: number): Uint8Array =>
       assemble([
         'r1 = 0', '*(u32 *)(r10 - 4) = r1', 'r2 = r10', 'r2 += -4', 'r1 = map_fd 1 ll', 'call 1', 'if r0 == 0 goto out',
@@ -113,5 +113,7 @@ describe('bpf_timer against hostile programs and hosts', () => {
     expect(errors(prog(0, 2)).join()).toMatch(/doesn't match map pointer/);
     expect(errors(prog(4, 1)).join()).toMatch(/is no struct bpf_timer/);
     expect(errors(prog(40, 1)).join()).toMatch(/is no struct bpf_timer/);
+    // a map whose BTF places no timer (a raw map has no BTF): refused, as the kernel refuses it
+    expect(checkProgram(prog(0, 1), { level: 'kernel', programType: 'xdp', maps: { 1: { ...maps[1], timer: undefined } } }).map((i) => i.message).join()).toMatch(/has to have BTF in order to use bpf_timer/);
   });
 });

@@ -560,7 +560,7 @@ const FAMILIES: Record<string, readonly Template[]> = {
       const off = d.p(0.85) ? at : d.pick([0, 4, 8, 2]);
       const lock = (reg: string, o = off): string[] => [`r1 = ${reg}`, ...(o !== 0 ? [`r1 += ${o}`] : []), 'call 93'];
       const unlock = (reg: string, o = off): string[] => [`r1 = ${reg}`, ...(o !== 0 ? [`r1 += ${o}`] : []), 'call 94'];
-      const shape = d.pick(['pair', 'pair', 'no_unlock', 'unlock_only', 'branch_unlock', 'both_branches', 'helper_inside', 'local_inside', 'local_helper_inside', 'access_lock', 'access_other', 'other_lookup', 'nullable', 'double_lock', 'var_off', 'exit_inside', 'unlock_other_off']);
+      const shape = d.pick(['pair', 'pair', 'no_unlock', 'unlock_only', 'branch_unlock', 'both_branches', 'helper_inside', 'local_inside', 'local_helper_inside', 'access_lock', 'access_other', 'other_lookup', 'nullable', 'double_lock', 'var_off', 'exit_inside', 'unlock_other_off', 'ldabs_inside']);
       const lines = [...lookup(fd), ...(shape === 'nullable' ? [] : ['if r0 == 0 goto out']), 'r6 = r0'];
       let sub = false;
       if (shape === 'other_lookup') lines.push(...lookup(fd).map((l) => (l === 'r1 = 0' ? 'r1 = 1' : l)), 'if r0 == 0 goto out', 'r8 = r0');
@@ -582,12 +582,31 @@ const FAMILIES: Record<string, readonly Template[]> = {
         case 'double_lock': lines.push(...lock('r6'), ...unlock('r6')); break;
         case 'exit_inside': lines.push('r7 = *(u32 *)(r6 + ' + field + ')', 'if r7 == 0 goto +2', 'r0 = 1', 'exit', ...unlock('r6')); break;
         case 'unlock_other_off': lines.push(...unlock('r6', d.pick([0, 4, 8]))); break;
+        case 'ldabs_inside': lines.unshift('r9 = r1'); lines.push('r6 = r9', 'ldabsb 0', ...unlock('r0')); break;
       }
       lines.push('out:', 'r0 = 0', 'exit');
       if (sub) lines.push('f:', 'r0 = *(u32 *)(r1 + ' + field + ')', 'r0 = 0', 'exit', 'g:', d.p(0.5) ? 'call 7' : 'r0 = 1', 'r0 = 0', 'exit');
       if (sub && shape === 'local_inside') lines.splice(lines.indexOf('g:'), 4);
       if (sub && shape === 'local_helper_inside') lines.splice(lines.indexOf('f:'), 4);
       return { type: d.pick(['sched_cls', 'sched_cls', 'sched_cls', 'xdp', 'socket_filter', 'kprobe'] as const), lines, funcInfo: d.p(0.5) };
+    },
+  ],
+  /**
+   * bpf_timer in a map value whose BTF places it (map 8, at 16; maps 1 and 2 have none): init with a
+   * map, the callback's (map, key, value) arguments and its return value, the timer's offset.
+   */
+  timers_btf: [
+    (d) => {
+      const fd = d.pick([8, 8, 8, 8, 1]);
+      const toff = d.p(0.85) ? 16 : d.pick([0, 8, 24]);
+      const body = d.pick(['r0 = 0', 'r0 = 0', 'r0 = 1', 'call 7\nr0 &= 1', 'r0 = *(u32 *)(r2 + 0)\nr0 = 0', 'r0 = *(u64 *)(r2 + 0)\nr0 = 0', '*(u32 *)(r2 + 0) = 1\nr0 = 0',
+        `r0 = *(u64 *)(r3 + ${d.pick([0, 8, 16, 24])})\nr0 = 0`, '*(u64 *)(r3 + 0) = 1\nr0 = 0', 'r0 = *(u64 *)(r3 + 32)\nr0 = 0', 'r6 = r3\nr1 = r6\nr1 += 16\ncall 172\nr0 = 0']);
+      const lines = [...lookup(fd), ...(d.p(0.9) ? ['if r0 == 0 goto out'] : []), 'r6 = r0'];
+      lines.push('r1 = r6', `r1 += ${toff}`, `r2 = map_fd ${d.p(0.9) ? fd : 2} ll`, `r3 = ${d.pick([0, 1, 1])}`, 'call 169');
+      if (d.p(0.85)) lines.push('r1 = r6', `r1 += ${toff}`, d.p(0.95) ? 'r2 = func @cb ll' : 'r2 = 0', 'call 170');
+      if (d.p(0.5)) lines.push('r1 = r6', `r1 += ${toff}`, 'r2 = 1000', 'r3 = 0', 'call 171');
+      lines.push('out:', 'r0 = 0', 'exit', 'cb:', ...body.split('\n'), 'exit');
+      return { type: d.pick(['sched_cls', 'sched_cls', 'xdp', 'kprobe', 'socket_filter'] as const), lines, funcInfo: d.p(0.9) };
     },
   ],
 };

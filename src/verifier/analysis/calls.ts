@@ -184,7 +184,12 @@ export function helperCall(env: Env, w: Work, pc: number, id: number): void {
           ok = false;
           break;
         }
-        if (map.timer !== undefined && v.lo !== map.timer) {
+        if (map.timer === undefined) {
+          env.report(pc, 'helper-argument', `map '' has to have BTF in order to use bpf_timer: its value has no struct bpf_timer (describe it with the map's timer offset; argument ${r} of ${proto.name}#${id})`);
+          ok = false;
+          break;
+        }
+        if (v.lo !== map.timer) {
           env.report(pc, 'helper-argument', `off ${v.lo} doesn't point to 'struct bpf_timer' that is at ${map.timer} (argument ${r} of ${proto.name}#${id})`);
           ok = false;
           break;

@@ -30,8 +30,8 @@
  *   (of the prototype's {@link HelperProto.dynptr} kind).
  * - `dynptr`: a dynptr a helper made (a stack pointer to it).
  * - `dynptr_release`: a ring buffer dynptr (released by the call).
- * - `timer`: a `struct bpf_timer` (16 bytes at a constant, 8-aligned offset) in a value of an array, hash
- *   or LRU hash map; `bpf_timer_init`'s map argument must be that map.
+ * - `timer`: the `struct bpf_timer` of a value of an array, hash or LRU hash map, at the offset its BTF
+ *   gives (`MapInfo.timer`); `bpf_timer_init`'s map argument must be that map.
  * - `spin_lock`: the `struct bpf_spin_lock` of a map value (its map's `spinLock` offset; see spin-lock.ts).
  * - `stack_or_null`: a stack pointer or the number 0 (a callback's context argument).
  */
@@ -281,9 +281,8 @@ export const HELPER_PROTOS: ReadonlyMap<number, HelperProto> = new Map([
   [201, p('bpf_dynptr_read', ['out', 'size_or_zero', 'dynptr', 'scalar', 'scalar'], 'integer', { noPacket: true })],
   [202, p('bpf_dynptr_write', ['dynptr', 'scalar', 'mem', 'size_or_zero', 'scalar'], 'integer', { noPacket: true })],
   [203, p('bpf_dynptr_data', ['dynptr', 'scalar', 'const'], 'dynptr_mem_or_null')],
-  // Timers in map values; the callback is verified as the timer calls it (callbacks.ts). Not
-  // checked: that BTF says a struct bpf_timer is at that offset, and loads and stores of its bytes
-  // (both refused by the kernel; at run time a timer whose bytes a program rewrote is uninitialised).
+  // Timers in map values, where the map's BTF places one (MapInfo.timer); the callback is verified as
+  // the timer calls it (callbacks.ts).
   [169, p('bpf_timer_init', ['timer', 'map', 'scalar'])],
   [170, p('bpf_timer_set_callback', ['timer', 'any'])],
   [171, p('bpf_timer_start', ['timer', 'scalar', 'scalar'])],

@@ -32,19 +32,28 @@ const NO_LOCK_TYPES: Partial<Record<ProgramType, string>> = {
 /** True for the two lock helpers (bpf_spin_lock, bpf_spin_unlock). */
 export const isLockHelper = (id: number): boolean => id === 93 || id === 94;
 
+/** Program types that may not use a map with a timer (tracing programs). */
+const NO_TIMER_TYPES = new Set<ProgramType>(['kprobe', 'tracepoint', 'perf_event', 'raw_tracepoint']);
+
 /**
- * A program of a type that may not use spin locks refers to a map that has one (any `lddw` of it, as
- * the kernel checks every map a program uses when it loads): reported at the first.
+ * A program of a type that may not use spin locks (or timers) refers to a map that has one (any `lddw`
+ * of it, as the kernel checks every map a program uses when it loads): reported at the first.
  */
 export function checkLockMapUse(env: Env, insns: readonly Insn[], ops: readonly Operation[]): void {
   const who = NO_LOCK_TYPES[env.programType];
-  if (who === undefined) return;
+  const timers = NO_TIMER_TYPES.has(env.programType);
+  if (who === undefined && !timers) return;
   for (let pc = 0; pc < insns.length; pc++) {
     const op = ops[pc]!;
     if (op.kind !== 'lddw') continue;
     const pseudo = op.pseudo;
-    if ((pseudo === PseudoLoad.MAP_FD || pseudo === PseudoLoad.MAP_VALUE) && env.maps.get(insns[pc]!.imm)?.spinLock !== undefined) {
+    const map = pseudo === PseudoLoad.MAP_FD || pseudo === PseudoLoad.MAP_VALUE ? env.maps.get(insns[pc]!.imm) : undefined;
+    if (who !== undefined && map?.spinLock !== undefined) {
       env.report(pc, 'spin-lock', `${who} cannot use bpf_spin_lock yet (map fd ${insns[pc]!.imm} has a struct bpf_spin_lock in its value)`);
+      return;
+    }
+    if (timers && map?.timer !== undefined) {
+      env.report(pc, 'helper-program-type', `tracing progs cannot use bpf_timer yet (map fd ${insns[pc]!.imm} has a struct bpf_timer in its value)`);
       return;
     }
     pc++;

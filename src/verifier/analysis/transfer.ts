@@ -12,6 +12,7 @@ import { clobber, helperCall } from './calls.js';
 import type { Env } from './env.js';
 import { access, loadRange, type Work } from './memory.js';
 import { constant, signExtend } from './scalar.js';
+import { LOCK_REF } from './spin-lock.js';
 import { ANY_SCALAR, isPointer, pointer, scalarValue, type Value } from './value.js';
 
 /** Program types that may use the legacy `ld_abs` / `ld_ind` packet loads. */
@@ -76,6 +77,8 @@ export function step(env: Env, w: Work, pc: number, i: Insn, op: Operation, next
       } else if (w.regs[6]!.type !== 'ctx') {
         env.report(pc, 'uninit-register', 'at the time of BPF_LD_ABS|IND R6 != pointer to skb');
       }
+      // a legacy load may end the program (an offset outside the packet), which it may not do holding a lock
+      if (w.refs.has(LOCK_REF)) env.report(pc, 'spin-lock', 'BPF_LD_[ABS|IND] cannot be used inside bpf_spin_lock-ed region');
       if (op.kind === 'ldind') {
         const idx = readReg(env, w, pc, i.src);
         // a privileged loader may index with a pointer's bits (the kernel accepts it as root)
