@@ -6,6 +6,8 @@
  * @module
  */
 import type { BpfObject, ProgramInfo } from '../elf/loader.js';
+import type { ProgramRunner } from '../context/runner.js';
+import { ETH_HLEN } from '../context/packet-host.js';
 import { TcAction, XdpAction } from '../context/layout.js';
 import type { PacketSession } from '../context/session.js';
 import type { Redirect } from '../helpers/packet.js';
@@ -16,7 +18,7 @@ import type { HelperEntry, RunLimits, RunOutcome } from '../vm/environment.js';
 import { XDP_ACTIONS } from './commands/run-object.js';
 
 /** How a program's r0 becomes a verdict and whether the packet is let through. */
-export type VerdictKind = 'xdp' | 'socket' | 'tc' | 'raw';
+export type VerdictKind = 'xdp' | 'socket' | 'tc' | 'cgroup_skb' | 'raw';
 
 /** Runs the program on one packet, in place: the packet as left is `outBytes[outStart, outEnd)` after. */
 export interface PacketEngine {
@@ -46,8 +48,9 @@ const NO_CLONES: readonly SkbClone[] = [];
 const TC_NAMES = new Map<number, string>(Object.entries(TcAction).map(([k, v]) => [v, `TC_ACT_${k}`]));
 
 /** The packet engine for a program of a loaded object, by program type. */
-export function objectPacketEngine(obj: BpfObject, info: ProgramInfo, jit: boolean, limits: Partial<RunLimits>): PacketEngine {
+export function objectPacketEngine(obj: BpfObject, info: ProgramInfo, jit: boolean, limits: Partial<RunLimits>, cgroup?: bigint): PacketEngine {
   const runner = obj.program(info.name);
+  if (info.type === 'cgroup_skb') return cgroupSkbEngine(runner, jit, limits, cgroup);
   const kind: VerdictKind = info.type === 'xdp' ? 'xdp' : info.type === 'socket' ? 'socket' : info.type === 'tc' ? 'tc' : 'raw';
   const session: PacketSession = runner.session(kind === 'xdp' ? 'xdp' : kind === 'raw' ? 'raw' : 'skb', { jit, limits });
   const memory = obj.memory;
@@ -66,6 +69,45 @@ export function objectPacketEngine(obj: BpfObject, info: ProgramInfo, jit: boole
     redirect: () => session.redirect,
     clones: () => session.clones,
     clonesDropped: () => session.clonesDropped,
+  };
+}
+
+/**
+ * A cgroup_skb program's engine: each frame run with `runCgroupSkb` (the skb past the Ethernet header,
+ * attached to `cgroup`); the packet as left is the frame's Ethernet header and the skb's bytes.
+ */
+function cgroupSkbEngine(runner: ProgramRunner, jit: boolean, limits: Partial<RunLimits>, cgroup: bigint | undefined): PacketEngine {
+  const outcome: RunOutcome = { r0Low: 0, r0High: 0, instructions: Number.NaN };
+  let out: Uint8Array = new Uint8Array(0);
+  const options = {
+    jit,
+    limits,
+    ...(cgroup === undefined ? {} : { cgroup }),
+    inspect: (_skb: Uint8Array, packet: Uint8Array) => {
+      out = packet;
+    },
+  };
+  return {
+    kind: 'cgroup_skb',
+    run(buf, start, length) {
+      const frame = buf.subarray(start, start + length);
+      const r0 = runner.runCgroupSkb(frame, options);
+      const whole = new Uint8Array(ETH_HLEN + out.length);
+      whole.set(frame.subarray(0, ETH_HLEN));
+      whole.set(out, ETH_HLEN);
+      out = whole;
+      outcome.r0Low = Number(BigInt.asIntN(32, r0));
+      outcome.r0High = Number(BigInt.asIntN(32, r0 >> 32n));
+      return outcome;
+    },
+    outBytes: () => out,
+    outStart: 0,
+    get outEnd() {
+      return out.length;
+    },
+    redirect: () => undefined,
+    clones: () => NO_CLONES,
+    clonesDropped: () => 0,
   };
 }
 
@@ -104,6 +146,7 @@ export function verdictName(kind: VerdictKind, key: number | bigint | string): s
   if (kind === 'xdp') return XDP_ACTIONS[Number(key)] ?? `XDP action ${key}`;
   if (kind === 'socket') return key === 0 ? 'dropped (0)' : 'kept (non-zero)';
   if (kind === 'tc') return TC_NAMES.get(Number(key)) ?? `TC_ACT ${key}`;
+  if (kind === 'cgroup_skb') return `${(Number(key) & 1) === 1 ? 'allowed' : 'dropped'} (${key}${(Number(key) & 2) !== 0 ? ': congestion notified' : ''})`;
   return `r0 = ${key}`;
 }
 
@@ -143,6 +186,9 @@ export function judge(kind: VerdictKind, outcome: RunOutcome, engine: PacketEngi
   } else if (kind === 'tc') {
     into.verdict = low | 0;
     into.passed = into.verdict === TcAction.OK;
+  } else if (kind === 'cgroup_skb') {
+    into.verdict = low;
+    into.passed = (low & 1) === 1;
   } else {
     into.verdict = r0Of(outcome);
     into.passed = into.verdict !== 0n;

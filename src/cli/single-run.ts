@@ -34,6 +34,8 @@ export interface SingleRunRequest {
   readonly json: boolean;
   /** Write every map's state after the run here (`--save-maps`). */
   readonly saveMaps: string | undefined;
+  /** The cgroup a cgroup_skb program is attached to (`--cgroup`; default the root cgroup). */
+  readonly cgroup?: bigint | undefined;
 }
 
 /** The report of a single run, as `--json` prints it. */
@@ -99,7 +101,7 @@ function writePacket(path: string, packet: Uint8Array, io: CliIo): void {
 /** Run once (or `repeat` times) and print the report; returns the exit code. */
 export function singleObjectRun(req: SingleRunRequest, io: CliIo): number {
   const { object: obj, info } = req;
-  const engine = objectPacketEngine(obj, info, req.jit, req.limits);
+  const engine = objectPacketEngine(obj, info, req.jit, req.limits, req.cgroup);
   const events = new EventDrain(obj);
   const report = req.outPath === '-' ? io.err.bind(io) : io.out.bind(io);
   const repeat = req.repeat ?? 1;

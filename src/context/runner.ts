@@ -686,6 +686,20 @@ export class ProgramRunner {
   }
 
   /**
+   * Run as a `cgroup_skb` program on the Ethernet frame `packet`, as BPF_PROG_TEST_RUN does: the
+   * `__sk_buff` covers the frame past its Ethernet header (`data` is the network header, `len` the
+   * frame's length less 14, `protocol` the frame's EtherType); `options.cgroup` names the cgroup it is
+   * attached to (`bpf_get_local_storage`). Returns r0: bit 0 allows the packet (1) or drops it (0); on
+   * egress bit 1 asks for congestion notification.
+   */
+  runCgroupSkb(packet: Uint8Array, options?: SkbOptions): bigint {
+    checkBytes(packet, 'the packet');
+    if (packet.length < ETH_HLEN) throw new ArgumentError(`a cgroup_skb run takes an Ethernet frame of at least ${ETH_HLEN} bytes, not ${packet.length}`);
+    const o = checkSkbOptions(options);
+    return this.runSkb(packet.subarray(ETH_HLEN), { ...o, protocol: o.protocol ?? (packet[12]! | (packet[13]! << 8)) }, 'socket');
+  }
+
+  /**
    * Run a tracing program (a `kprobe`, `tracepoint`, `raw_tracepoint`, `perf_event` or `tracing`
    * program, by its section name or `programTypes`) on a host-described event: its context is built
    * from `event` for the program's type (registers, arguments, a tracepoint record; the rest 0) and

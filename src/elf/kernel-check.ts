@@ -41,6 +41,8 @@ export function kernelProgramType(type: ProgramType, section: string): KernelPro
       return type;
     case 'sockops':
       return 'sock_ops';
+    case 'cgroup_skb':
+      return 'cgroup_skb';
     case 'tracing':
     case 'iter':
     case 'raw':

@@ -43,11 +43,22 @@ describe('tsbpf run a sock_ops program', () => {
     const counts = doc.maps.find((m: { name: string }) => m.name === 'counts');
     expect(counts.entries).toEqual([{ key: { cgroup_inode_id: 77, attach_type: 3 }, value: { runs: 2, total: 15 } }]);
     expect(doc.maps.find((m: { name: string }) => m.name === 'hits').entries).toEqual([{ key: 77, value: [2] }]);
-    for (const [args, message] of [[['--cgroup', '-1'], /--cgroup must be an integer from 0 to 2\^64 - 1/], [['--packet-hex', '00', '--cgroup', '5'], /--cgroup applies to programs attached to a cgroup/]] as const) {
-      const r = await cli(['run', fx('cgroup_storage.o'), '--program', 'count_sockops', '--sockets', f.sockets, ...((args as readonly string[]).includes('--packet-hex') ? [] : ['--event', f.events]), ...args]);
-      expect(r.code).toBe(2);
-      expect(r.err).toMatch(message);
-    }
+    const negative = await cli(['run', fx('cgroup_storage.o'), '--program', 'count_sockops', '--sockets', f.sockets, '--event', f.events, '--cgroup', '-1']);
+    expect(negative.code).toBe(2);
+    expect(negative.err).toMatch(/--cgroup must be an integer from 0 to 2\^64 - 1/);
+    const tc = await cli(['run', fx('cgroup_array.o'), '--program', 'under', '--packet-hex', '00'.repeat(16), '--cgroup', '5']);
+    expect(tc.code).toBe(2);
+    expect(tc.err).toMatch(/--cgroup applies to programs attached to a cgroup \(cgroup_skb, sock_ops\); under \(tc\) is a tc program/);
+  });
+
+  it('runs a cgroup_skb program on a frame (--packet-hex) or a capture, attached to --cgroup', async () => {
+    const frame = `${'00'.repeat(12)}0800 45${'00'.repeat(49)}`;
+    const r = await cli(['run', fx('cgroup_storage.o'), '--program', 'count_egress', '--packet-hex', frame, '--cgroup', '9']);
+    expect(r.err).toBe('');
+    expect(r.out).toContain('verdict = allowed (1)\n');
+    expect(r.out).toMatch(/\{ cgroup_inode_id: 9, attach_type: 1 \}: \{ runs: 1, total: 50 \}/);
+    const again = await cli(['run', fx('cgroup_storage.o'), '--program', 'count_egress', '--packet-hex', frame, '--repeat', '2', '--json']);
+    expect(JSON.parse(again.out)).toMatchObject({ verdict: 'dropped (0)', maps: expect.arrayContaining([expect.objectContaining({ name: 'counts', entries: [{ key: { cgroup_inode_id: 1, attach_type: 1 }, value: { runs: 2, total: 100 } }] })]) });
   });
 
   it('takes the host congestion controls, and --json', async () => {

@@ -72,6 +72,32 @@ describe.each([false, true])('cgroup storage from sock_ops (jit %s)', (jit) => {
   });
 });
 
+/** A 64-byte IPv4 frame (the skb a cgroup_skb program sees is its 50 bytes past the Ethernet header). */
+function ipv4Frame(length = 64, etherType = 0x0800): Uint8Array {
+  const f = new Uint8Array(length);
+  f[12] = etherType >> 8;
+  f[13] = etherType & 0xff;
+  f[14] = 0x45;
+  return f;
+}
+
+describe.each([false, true])('cgroup_skb runs (jit %s)', (jit) => {
+  it('see the frame past its Ethernet header and count in the attached cgroup\'s storage', () => {
+    const obj = loadObject(fixture('cgroup_storage'));
+    const egress = obj.program('count_egress');
+    expect(obj.programs.find((p) => p.name === 'count_egress')!.type).toBe('cgroup_skb');
+    expect(egress.runCgroupSkb(ipv4Frame(), { jit, cgroup: 5n })).toBe(1n);
+    expect(egress.runCgroupSkb(ipv4Frame(), { jit, cgroup: 5n })).toBe(0n); // no longer a first run there
+    expect(egress.runCgroupSkb(ipv4Frame(100), { jit, cgroup: 6n })).toBe(1n);
+    const counts = obj.map('counts', CgroupStorageMap);
+    expect(u64s(counts.lookup(storageKey(5n, 1)))).toEqual([2n, 100n]);
+    expect(u64s(counts.lookup(storageKey(6n, 1)))).toEqual([1n, 86n]);
+    expect(obj.program('skb_shape').runCgroupSkb(ipv4Frame(), { jit })).toBe(1n);
+    expect(obj.program('skb_shape').runCgroupSkb(ipv4Frame(64, 0x0806), { jit })).toBe(0n);
+    expect(() => egress.runCgroupSkb(new Uint8Array(13), { jit })).toThrow(/at least 14 bytes/);
+  });
+});
+
 describe('cgroup storage rules', () => {
   const spec = (type: number, keySize: number, valueSize: number) => ({ name: 'm', type, keySize, valueSize, maxEntries: 0, flags: 0 });
   it('takes 8- or 16-byte keys, values up to the kernel\'s bounds, max_entries 0', () => {

@@ -23,6 +23,15 @@ import { kernelOracle, type KernelProgType, kernelSkipReason } from './runner.js
 
 const reason = kernelSkipReason();
 
+/** An Ethernet frame of `length` bytes with `etherType` and an IPv4 version nibble at byte 14. */
+function ipv4Frame(length = 64, etherType = 0x0800): Uint8Array {
+  const f = new Uint8Array(length);
+  f[12] = etherType >> 8;
+  f[13] = etherType & 0xff;
+  if (length > 14) f[14] = 0x45;
+  return f;
+}
+
 const O = fileURLToPath(new URL('../fixtures/elf/cgroup_storage.o', import.meta.url));
 const CGRP_O = fileURLToPath(new URL('../fixtures/elf/cgrp_storage.o', import.meta.url));
 
@@ -74,6 +83,24 @@ describe.skipIf(reason !== undefined)('cgroup storage: tsbpf and the kernel', ()
     expect(() => obj.program('on_mkdir')).not.toThrow();
     expect(() => obj.program('on_rmdir')).not.toThrow();
     expect(() => loadObject(fixture('cgrp_storage'), { mapSizes: { mkdirs: 1 } }).program('on_mkdir')).toThrow(/max_entries 0/);
+  });
+
+  it('cgroup_skb runs give BPF_PROG_TEST_RUN\'s verdicts: the skb past the Ethernet header, fresh storage', () => {
+    const k = kernelOracle();
+    if (typeof k === 'string') throw new Error(k);
+    // BPF_PROG_TEST_RUN refuses (EINVAL) a frame shorter than the IP header its EtherType announces
+    // (IPv4 34 bytes, IPv6 54): an input rule of the test run, not of the program type, which tsbpf does not copy.
+    const frames = [ipv4Frame(), ipv4Frame(34), ipv4Frame(1514), ipv4Frame(14, 0x0806), ipv4Frame(64, 0x0806), ipv4Frame(54, 0x86dd), new Uint8Array(60).fill(0x60)];
+    for (const program of ['count_egress', 'skb_shape']) {
+      const out = k.exec([{ op: 'obj', path: O, program }, ...frames.map((data) => ({ op: 'run' as const, prog: { ref: 0 }, data }))]);
+      const kernel = out.slice(1).map((r) => (r.kind === 'run' ? r.retval : JSON.stringify(r)));
+      for (const jit of [false, true]) {
+        const obj = loadObject(fixture('cgroup_storage'));
+        // each test run has storage of its own: a fresh cgroup per frame
+        const ours = frames.map((f, i) => Number(obj.program(program).runCgroupSkb(f, { jit, cgroup: BigInt(100 + i) })));
+        expect(ours, `${program} ${jit ? 'JIT' : 'interpreter'}`).toEqual(kernel);
+      }
+    }
   });
 
   it("bpf_get_local_storage's verifier rules are the kernel's", () => {

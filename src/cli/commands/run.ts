@@ -24,7 +24,7 @@ import { selectProgram } from './run-object.js';
 import { writeJitDump } from '../dump-wasm.js';
 import { Program } from '../../vm/program.js';
 import { LOAD_FLAG_HELP, LOAD_FLAG_SPECS, loadFlags } from '../load-flags.js';
-import type { LoadOptions } from '../../elf/loader.js';
+import type { LoadOptions, ProgramInfo } from '../../elf/loader.js';
 
 /** r0 as `0x…` and decimal, plus the signed value when the top bit is set. */
 export function formatR0(r0: bigint): string {
@@ -44,6 +44,13 @@ function singleInput(args: ParsedArgs): Uint8Array {
   const given = ['mem', 'mem-hex', 'packet', 'packet-hex'].filter((o) => args.options.has(o));
   if (given.length > 1) throw new UsageError(`give one input, not ${given.map((o) => `--${o}`).join(' and ')}`);
   return readMemoryOptions(stringOption(args, 'mem') ?? stringOption(args, 'packet'), stringOption(args, 'mem-hex') ?? stringOption(args, 'packet-hex'));
+}
+
+/** `--cgroup` is for programs a cgroup runs: cgroup_skb and sock_ops. */
+function checkCgroupOption(cgroup: bigint | undefined, info: ProgramInfo): void {
+  if (cgroup !== undefined && info.type !== 'cgroup_skb' && info.type !== 'sockops') {
+    throw new UsageError(`--cgroup applies to programs attached to a cgroup (cgroup_skb, sock_ops); ${info.name} (${info.section}) is a ${info.type} program`);
+  }
 }
 
 /** `--out` of a raw-bytecode run: the memory as the program left it. */
@@ -161,7 +168,7 @@ ${LOAD_FLAG_HELP}
                   socket events of FILE.json: {"events": [{"op": "tcp_connect_cb", "socket": 0,
                   "args": [...]}, ...], "congestion": ["cubic", "reno"]} (socket: an index in
                   --sockets; op: a BPF_SOCK_OPS_* number or name)
-  --cgroup ID     the id of the cgroup the program is attached to (sock_ops): whose cgroup storage
+  --cgroup ID     the id of the cgroup the program is attached to (cgroup_skb, sock_ops): whose cgroup storage
                   bpf_get_local_storage gives (default 1, the root cgroup)
   --json          print one JSON document (the result, or the error) instead of text
   -r, --pcap FILE run once per packet of this capture (- for stdin)
@@ -241,7 +248,6 @@ async function runCommandBody(args: ParsedArgs, io: CliIo): Promise<number> {
   const load = await loadFlags(args);
   const eventPath = stringOption(args, 'event');
   const cgroup = u64Option(args, 'cgroup');
-  if (cgroup !== undefined && eventPath === undefined) throw new UsageError('--cgroup applies to programs attached to a cgroup run on their --event file (sock_ops)');
   if (eventPath !== undefined) {
     const other = ['mem', 'mem-hex', 'packet', 'packet-hex', 'pcap', 'out', 'dump-wasm'].filter((o) => args.options.has(o));
     if (other.length > 0) throw new UsageError(`--event gives a tracing program its whole input: leave out ${other.map((o) => `--${o}`).join(', ')}`);
@@ -258,6 +264,7 @@ async function runCommandBody(args: ParsedArgs, io: CliIo): Promise<number> {
   }
   const input = await readProgramArg(arg!, io);
   if (input.format !== 'elf' && Object.keys(load).some((k) => k !== 'helpers')) throw new UsageError('--type, --map-size, --fib, --sockets, --kconfig and --btf apply to ELF objects only');
+  if (input.format !== 'elf' && cgroup !== undefined) throw new UsageError('--cgroup applies to ELF objects only (programs attached to a cgroup)');
   const dump = stringOption(args, 'dump-wasm');
   if (dump !== undefined) writeJitDump(dump, programToDump(input, program, load), limits, io);
   if (pcap !== undefined) {
@@ -278,10 +285,12 @@ async function runCommandBody(args: ParsedArgs, io: CliIo): Promise<number> {
     if (input.format === 'elf') {
       const obj = loadObject(input.bytes, jit ? { ...load, jitEngine: new JitEngine() } : load);
       const info = selectProgram(obj, input.name, program);
+      checkCgroupOption(cgroup, info);
+      if (workers > 1 && info.type === 'cgroup_skb') throw new UsageError('--workers does not run cgroup_skb programs yet: run them in one thread');
       if (workers > 1) return runCaptureWorkers({ ...common, programLabel: '' }, { workers, bytes: input.bytes, program: info.name, load, jit, limits }, io);
       // --map files first: loading the program freezes read-only data (.rodata) that they may set
       preloadMaps(obj, common.mapFiles);
-      const engine = objectPacketEngine(obj, info, jit, limits);
+      const engine = objectPacketEngine(obj, info, jit, limits, cgroup);
       return runCapture({ ...common, mapFiles: [], programLabel: `${info.name} (${info.section})`, object: obj, engine }, io);
     }
     if (program !== undefined) throw new UsageError('--program applies to ELF objects only');
@@ -303,14 +312,14 @@ async function runCommandBody(args: ParsedArgs, io: CliIo): Promise<number> {
       if (repeat !== undefined) throw new UsageError('--repeat does not apply to sock_ops runs: list the events in the --event file');
       return sockOpsRun({ object: obj, info, eventPath, jit, limits, json, saveMaps: stringOption(args, 'save-maps'), cgroup }, io);
     }
-    if (cgroup !== undefined) throw new UsageError(`--cgroup applies to programs attached to a cgroup (sock_ops); ${info.name} (${info.section}) is a ${info.type} program`);
+    checkCgroupOption(cgroup, info);
     const event = eventPath === undefined ? undefined : readEventFile(eventPath);
     // A tracing program runs on an event: the one given, or the default one when no input is given at all.
     const single = ['mem', 'mem-hex', 'packet', 'packet-hex', 'out'].some((o) => args.options.has(o));
     if (event !== undefined || (!single && obj.program(info.name).tracingType !== undefined)) {
       return eventRun({ object: obj, info, event, eventPath, jit, limits, repeat, json, saveMaps: stringOption(args, 'save-maps') }, io);
     }
-    return singleObjectRun({ object: obj, info, input: mem, jit, limits, repeat, outPath, json, saveMaps: stringOption(args, 'save-maps') }, io);
+    return singleObjectRun({ object: obj, info, input: mem, jit, limits, repeat, outPath, json, saveMaps: stringOption(args, 'save-maps'), cgroup }, io);
   }
   if (program !== undefined) throw new UsageError('--program applies to ELF objects only');
   if (args.options.has('map') || args.options.has('save-maps')) throw new UsageError('--map and --save-maps need an ELF object (raw bytecode has no maps)');
