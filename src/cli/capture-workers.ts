@@ -49,8 +49,9 @@ export async function runCaptureWorkers(req: Omit<CaptureRunRequest, 'engine' | 
   };
   try {
     const { helpers: _h, ...load } = w.load;
-    // This thread is one of the N that run packets: N - 1 workers, and the host between its reads.
-    pool = await PacketPool.start({ object: w.bytes, program: w.program, workers: w.workers - 1, hostRuns: true, createWorker: nodePoolWorker, load, jit: w.jit, limits: w.limits, setup, batchPackets: BATCH_PACKETS });
+    // This thread is one of the N that run packets: N - 1 workers, and the host between its reads,
+    // which starts on the first batches while the workers still load the object.
+    pool = await PacketPool.start({ object: w.bytes, program: w.program, workers: w.workers - 1, hostRuns: true, waitForWorkers: false, createWorker: nodePoolWorker, load, jit: w.jit, limits: w.limits, setup, batchPackets: BATCH_PACKETS });
   } catch (e) {
     if (e === setupError) throw e;
     if (e instanceof EbpfError) throw new InputError(`${e.code}: ${e.message}`);

@@ -45,6 +45,13 @@ export interface PacketPoolOptions {
    * that run packets, a host that only reads and counts would leave a core shared by two threads.
    */
   readonly hostRuns?: boolean;
+  /**
+   * Whether {@link PacketPool.start} waits until every worker has loaded the object (default true).
+   * False: start returns once the host has loaded it, and batches wait in the ring (or the host runs
+   * them, with `hostRuns`) while the workers load; a worker that then fails to load fails the pool
+   * (every batch out or later is rejected with its error), as one that dies does.
+   */
+  readonly waitForWorkers?: boolean;
   /** Makes worker `index`, already running {@link servePoolWorker} on its end of the returned port. */
   readonly createWorker: (index: number) => PoolPort;
   /** Load options (data only), the same for the host and every worker. */
@@ -219,7 +226,7 @@ export class PacketPool {
     return this.ring.packets;
   }
 
-  /** Start the workers and wait until every one has loaded the object at the host's layout. */
+  /** Start the workers and wait until every one has loaded the object at the host's layout (see {@link PacketPoolOptions.waitForWorkers}). */
   static async start(options: PacketPoolOptions): Promise<PacketPool> {
     checkObject(options, 'options');
     const bytes = checkBytes(options.object, 'options.object');
@@ -235,6 +242,7 @@ export class PacketPool {
     for (const k of Object.keys(load)) if (!POOL_LOAD_KEYS.includes(k)) throw new ArgumentError(`options.load.${k} cannot be given to workers (data only: ${POOL_LOAD_KEYS.join(', ')})`);
     const limits = options.limits ?? {};
     const hostRuns = checkOptionalBoolean(options.hostRuns, 'options.hostRuns') ?? false;
+    const waitForWorkers = checkOptionalBoolean(options.waitForWorkers, 'options.waitForWorkers') ?? true;
     // CPUs: one per worker, and the host's when it runs batches (per-CPU maps have a value for each).
     const cpus = workers + (hostRuns ? 1 : 0);
     if (options.setup !== undefined && typeof options.setup !== 'function') throw argumentError('options.setup', 'a function', options.setup);
@@ -279,8 +287,10 @@ export class PacketPool {
       const host: BatchRunner | undefined = hostRuns
         ? { obj: object, session: object.program(info.name).session(sessionKind(info.type), { jit, limits }), memory, ring, index: workers, clock: new SampleClock() }
         : undefined;
-      made = new PacketPool(object, info, ports, ring, memory, inputArea, stallMs, host);
-      await Promise.all(ready);
+      const pool = new PacketPool(object, info, ports, ring, memory, inputArea, stallMs, host);
+      made = pool;
+      if (waitForWorkers) await Promise.all(ready);
+      else ready.forEach((started, index) => started.catch((e: unknown) => pool.fail(index, e)));
     } catch (e) {
       ring?.close();
       for (const p of ports) p.terminate();

@@ -114,6 +114,42 @@ describe('PacketPool', () => {
     expect(perCpu.reduce((a, b) => a + b, 0)).toBe(list.length + 2);
   });
 
+  it('waitForWorkers: false returns once the host has loaded the object; a worker that then fails to load fails the pool', async () => {
+    const list = packets(300);
+    const one = loadObject(counters);
+    const session = one.program('pool_counters').session('xdp', { jit: true });
+    const want = list.map((p) => Number(session.run(p, 0, p.length)));
+    await expect(PacketPool.start({ object: counters, program: 'pool_counters', workers: 1, createWorker: inProcessWorker, waitForWorkers: 1 as never })).rejects.toThrow(/options.waitForWorkers/);
+    // A worker that never says it loaded: waiting for it would never end; the host runs every batch.
+    const silent = { postMessage: () => undefined, onMessage: () => undefined, onError: () => undefined, terminate: () => undefined };
+    const pool = await PacketPool.start({ object: counters, program: 'pool_counters', workers: 1, hostRuns: true, waitForWorkers: false, createWorker: () => silent, jit: true });
+    const chunks = [];
+    for (let i = 0; i < list.length; i += 100) chunks.push(pool.run(batch(list.slice(i, i + 100))));
+    let helped = 0;
+    for (let k = 0; k < 1000 && helped < chunks.length; k++) {
+      await Promise.resolve();
+      if (pool.help()) helped++;
+    }
+    const results = await Promise.all(chunks);
+    pool.close();
+    expect(helped).toBe(chunks.length);
+    expect(results.flatMap((r) => [...r.r0Low])).toEqual(want);
+    // Workers whose verifier refuses the program (flag_off = 1 keeps the unsafe branch): the batch out fails with their error.
+    const failing = await PacketPool.start({
+      object: bytes('fixtures/elf/rodata_const.o'),
+      program: 'pruned',
+      workers: 2,
+      createWorker: inProcessWorker,
+      load: { verify: 'kernel' },
+      waitForWorkers: false,
+      setup: (obj) => obj.writeVariable('flag_off', new Uint8Array([1, 0, 0, 0])),
+    });
+    const refused = await failing.run(batch([new Uint8Array(60)])).catch((e: unknown) => e);
+    failing.close();
+    expect(refused).toBeInstanceOf(EbpfError);
+    expect(String(refused)).toMatch(/worker \d: .*program pruned .*unbounded/);
+  });
+
   it('times each thread\'s first 1000 packets, then about one in 16 (NaN for the others)', async () => {
     const list = packets(500);
     const pool = await PacketPool.start({ object: counters, program: 'pool_counters', workers: 1, createWorker: inProcessWorker, jit: true });
