@@ -1,6 +1,6 @@
 /**
- * The program types beyond packet filters and tracing (sk_skb, sk_msg, cgroup_sock_addr and its hooks)
- * against the live kernel: every load and store of each context (ctx-probes.ts), the return values,
+ * The program types beyond packet filters and tracing (sk_skb, sk_msg, the cgroup types and their hooks,
+ * sk_lookup, sk_reuseport, the lightweight tunnels, the flow dissector) against the live kernel: every load and store of each context (ctx-probes.ts), the return values,
  * the pointer fields (`data` / `data_end`, `sk`) used as the kernel lets them be, each accepted or
  * refused by tsbpf exactly when BPF_PROG_LOAD (as root, with the expected attach type) accepts or refuses
  * it. Skips where bpf() is refused; the table test below names the kernel verdicts the layouts encode.
@@ -35,6 +35,31 @@ const sk = (c: ProbeConfig, off: number): Probe[] => {
   ];
 };
 
+/** A flow dissector's `flow_keys`: every load and store around `struct bpf_flow_keys`, moved, atomic, passed, spilled. */
+const flowKeys = (): Probe[] => {
+  const L = 'r2 = *(u64 *)(r1 + 144)';
+  const out: Probe[] = [];
+  for (let off = -2; off < 60; off++) {
+    for (const t of ['u8', 'u16', 'u32', 'u64']) {
+      out.push({ name: `flow_keys load ${off}/${t}`, src: `${L}\nr0 = *(${t} *)(r2 ${off < 0 ? '-' : '+'} ${Math.abs(off)})\nr0 = 0\nexit` });
+      out.push({ name: `flow_keys store ${off}/${t}`, src: `${L}\nr3 = 1\n*(${t} *)(r2 ${off < 0 ? '-' : '+'} ${Math.abs(off)}) = r3\nr0 = 0\nexit` });
+    }
+  }
+  const cases: [string, string][] = [
+    ['moved then read', 'r2 += 8\nr0 = *(u32 *)(r2 + 0)'],
+    ['moved then read past', 'r2 += 8\nr0 = *(u64 *)(r2 + 48)'],
+    ['moved back', 'r2 -= 4\nr0 = *(u8 *)(r2 + 4)'],
+    ['variable offset', 'r6 = r2\ncall 7\nr0 &= 7\nr6 += r0\nr0 = *(u8 *)(r6 + 0)'],
+    ['atomic add', 'r3 = 1\nlock *(u32 *)(r2 + 4) += r3'],
+    ['pointer stored', '*(u64 *)(r2 + 8) = r2'],
+    ['to a helper as memory', 'r1 = r2\nr2 = 8\ncall 6'],
+    ['spilled and filled', '*(u64 *)(r10 - 8) = r2\nr3 = *(u64 *)(r10 - 8)\nr0 = *(u8 *)(r3 + 0)'],
+    ['masked', 'r2 &= 0'],
+  ];
+  for (const [name, body] of cases) out.push({ name: `flow_keys ${name}`, src: `${L}\n${body}\nr0 = 0\nexit` });
+  return out;
+};
+
 const SOCK_ADDR_HOOKS = [
   'cgroup_inet4_bind', 'cgroup_inet6_bind', 'cgroup_inet4_connect', 'cgroup_inet6_connect', 'cgroup_udp4_sendmsg', 'cgroup_udp6_sendmsg',
   'cgroup_udp4_recvmsg', 'cgroup_udp6_recvmsg', 'cgroup_inet4_getpeername', 'cgroup_inet6_getpeername', 'cgroup_inet4_getsockname',
@@ -42,6 +67,12 @@ const SOCK_ADDR_HOOKS = [
 ] as const;
 /** The hooks whose layouts differ (the others share one of these with another return range). */
 const SOCK_ADDR_LAYOUTS = new Set(['cgroup_inet4_connect', 'cgroup_inet6_connect', 'cgroup_udp4_sendmsg', 'cgroup_udp6_sendmsg', 'cgroup_unix_connect']);
+
+/** A config probed in full: its context, return values, and the packet and socket fields it has. */
+const full = (config: ProbeConfig, packetAt?: [number, number, string], sks: number[] = []): { config: ProbeConfig; probes: Probe[] } => ({
+  config,
+  probes: [...ctxProbes(config), ...returnProbes(), ...(packetAt === undefined ? [] : packet(config, ...packetAt)), ...sks.flatMap((off) => sk(config, off))],
+});
 
 /** Every config with its probes. */
 const CONFIGS: { config: ProbeConfig; probes: Probe[] }[] = [
@@ -57,11 +88,27 @@ const CONFIGS: { config: ProbeConfig; probes: Probe[] }[] = [
     const config: ProbeConfig = { type: 'cgroup_sock_addr', attach, size: 72, misaligned: attach === 'cgroup_inet6_connect' };
     return { config, probes: [...(SOCK_ADDR_LAYOUTS.has(attach) ? [...ctxProbes(config), ...sk(config, 64)] : []), ...returnProbes()] };
   }),
+  ...(['cgroup_inet_sock_create', 'cgroup_inet4_post_bind', 'cgroup_inet6_post_bind', 'cgroup_inet_sock_release'] as const).map((attach) =>
+    full({ type: 'cgroup_sock', attach, size: 80, misaligned: attach === 'cgroup_inet_sock_create' }),
+  ),
+  full({ type: 'cgroup_sockopt', attach: 'cgroup_getsockopt', size: 40, misaligned: true }, [8, 16, 'u64'], [0]),
+  full({ type: 'cgroup_sockopt', attach: 'cgroup_setsockopt', size: 40 }, [8, 16, 'u64'], [0]),
+  full({ type: 'cgroup_device', size: 12, misaligned: true }),
+  full({ type: 'cgroup_sysctl', size: 8, misaligned: true }),
+  full({ type: 'sk_lookup', attach: 'sk_lookup', size: 68, misaligned: true }, undefined, [0]),
+  full({ type: 'sk_reuseport', attach: 'sk_reuseport_select', size: 56, misaligned: true }, [0, 8, 'u64'], [40, 48]),
+  full({ type: 'sk_reuseport', attach: 'sk_reuseport_select_or_migrate', size: 56 }, [0, 8, 'u64'], [40, 48]),
+  (() => {
+    const f = full({ type: 'flow_dissector', size: 192, misaligned: true }, [76, 80, 'u32']);
+    return { ...f, probes: [...f.probes, ...flowKeys()] };
+  })(),
+  full({ type: 'lwt_in', size: 192, misaligned: true }, [76, 80, 'u32'], [168]),
+  ...(['lwt_out', 'lwt_xmit', 'lwt_seg6local'] as const).map((type) => full({ type, size: 192 }, [76, 80, 'u32'], [168])),
 ];
 
 const label = (c: ProbeConfig): string => `${c.type}${c.attach === undefined ? '' : `/${c.attach}`}`;
 
-describe('context, return values and pointer fields of sk_skb, sk_msg and cgroup_sock_addr', () => {
+describe('context, return values and pointer fields of the socket, cgroup and tunnel program types', () => {
   it('are accepted and refused as the live kernel does', () => {
     const k = kernelOracle();
     if (typeof k === 'string') {

@@ -1,7 +1,7 @@
 /**
  * The per-program-type helper table (src/verifier/analysis/helper-types.ts) against the live kernel:
  * `call N` with no arguments set is refused with "program of this type cannot use helper" (or "unknown
- * func") exactly when the table says the type may not call N. Skips with a visible note where bpf() is
+ * func") exactly when the table says the type (loaded with each of its expected attach types) may not call N. Skips with a visible note where bpf() is
  * refused; the table then stands as recorded (kernel 6.18, root).
  *
  * A few helpers depend on how the host's kernel was built, not on the program type's rules: the table
@@ -11,8 +11,8 @@
 import { describe, expect, it } from 'vitest';
 import { assemble } from '../../src/asm/index.js';
 import { HELPER_PROTOS } from '../../src/verifier/analysis/helpers.js';
-import { HELPERS_BY_TYPE } from '../../src/verifier/analysis/helper-types.js';
-import { ATTACH_TYPES, ATTACH_TYPES_OF, PROGRAM_TYPES, type ProgramType } from '../../src/verifier/analysis/program-types.js';
+import { helperAllowed, HELPERS_BY_TYPE } from '../../src/verifier/analysis/helper-types.js';
+import { ATTACH_TYPES, ATTACH_TYPES_OF, PROGRAM_TYPES, type AttachType, type ProgramType } from '../../src/verifier/analysis/program-types.js';
 import { kernelOracle, skipNote } from '../kernel/runner.js';
 
 /** `type id` -> what differs between kernel builds (seen on this project's hosts). */
@@ -20,11 +20,8 @@ const HOST_DEPENDENT: ReadonlyMap<string, string> = new Map([
   ['xdp 54', 'bpf_xdp_adjust_meta: kernel 6.18.44-fc-v1272 allowed it for xdp, 6.18.44-fc-v1300 refuses it (2026-12-06)'],
 ]);
 
-/** The expected attach type a type needs to load at all (the analysis's default for it; 0: none). */
-const attachOf = (type: ProgramType): number => {
-  const a = type === 'xdp' ? undefined : ATTACH_TYPES_OF[type]?.[0];
-  return a === undefined ? 0 : ATTACH_TYPES[a];
-};
+/** Each attach type of a type (undefined: none, or a plain XDP program). */
+const attachesOf = (type: ProgramType): (AttachType | undefined)[] => (type === 'xdp' ? [undefined, 'xdp_devmap'] : [...(ATTACH_TYPES_OF[type] ?? [undefined])]);
 
 describe('helpers per program type', () => {
   it('cover every helper prototype for every program type the analysis knows', () => {
@@ -40,9 +37,9 @@ describe('helpers per program type', () => {
       return;
     }
     const ids = [...HELPER_PROTOS.keys()];
-    const cases = PROGRAM_TYPES.flatMap((type) => ids.map((id) => ({ type, id })));
-    const verdicts = k.verdicts(cases.map((c) => ({ type: c.type, attachType: attachOf(c.type), insns: assemble(`call ${c.id}\nr0 = 0\nexit`), logLevel: 1 })));
-    const mismatches = cases.filter((c, i) => /cannot use helper|unknown func/.test(verdicts[i]!.log) === HELPERS_BY_TYPE[c.type].has(c.id));
+    const cases = PROGRAM_TYPES.flatMap((type) => attachesOf(type).flatMap((attach) => ids.map((id) => ({ type, attach, id }))));
+    const verdicts = k.verdicts(cases.map((c) => ({ type: c.type, attachType: c.attach === undefined ? 0 : ATTACH_TYPES[c.attach], insns: assemble(`call ${c.id}\nr0 = 0\nexit`), logLevel: 1 })));
+    const mismatches = cases.filter((c, i) => /cannot use helper|unknown func/.test(verdicts[i]!.log) === helperAllowed(c.type, c.id, c.attach));
     for (const c of mismatches) {
       const why = HOST_DEPENDENT.get(`${c.type} ${c.id}`);
       if (why !== undefined) console.warn(`[kernel oracle] this kernel differs from the helper table on ${c.type} helper ${c.id}, which depends on the kernel build: ${why}`);

@@ -65,7 +65,7 @@ export function helperCall(env: Env, w: Work, pc: number, id: number): void {
     clobber(w, ANY_SCALAR);
     return;
   }
-  if (!helperAllowed(env.programType, id)) {
+  if (!helperAllowed(env.programType, id, env.attachType)) {
     env.report(pc, 'helper-program-type', `program of this type cannot use helper ${proto.name}#${id} (${env.programType})`);
     clobber(w, ANY_SCALAR);
     return;

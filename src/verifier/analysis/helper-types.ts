@@ -6,7 +6,7 @@
  * test/verifier/kernel-helper-types.test.ts checks it against the live kernel where bpf() is allowed.
  * @module
  */
-import type { ProgramType } from './program-types.js';
+import type { AttachType, ProgramType } from './program-types.js';
 
 /**
  * The helpers every type has: callbacks (bpf_for_each_map_elem, bpf_loop), strings and a clock
@@ -45,6 +45,22 @@ const SK_SKB = [...without(SOCKET, 68, 122), 9, 38, 39, 43, 50, ...SOCK_LOOKUP];
 const SK_MSG = [...without(SOCKET, 26, 46, 47, 68), 107, 108];
 /** cgroup_sock_addr: no skb helpers (26, 47, 68); the socket's options (49, 57), socket storage, the lookups. */
 const SOCK_ADDR = [...without(SOCKET, 26, 47, 68), 49, 57, 81, 107, 108, ...SOCK_LOOKUP];
+/** cgroup_sock: no skb helpers, no socket casts; cgroup storage (81), socket storage (107). */
+const CGROUP_SOCK = [...without(SOCKET, 26, 47, 68, ...SKC_CASTS), 81, 107];
+/** sk_lookup: no skb helpers; bpf_sk_assign (124) and the release of what it looked up. */
+const SK_LOOKUP = [...without(SOCKET, 26, 46, 47, 68, 122), 86, 124];
+/** sk_reuseport: no bpf_perf_event_output (25), bpf_skb_under_cgroup (47), bpf_get_socket_uid (122), socket casts. */
+const SK_REUSEPORT = without(SOCKET, 25, 47, 122, ...SKC_CASTS);
+/** The helpers of the cgroup types without a socket (device, sysctl): no skb helpers; cgroup storage (81). */
+const CGROUP_PLAIN = [...without(SOCKET, 26, 46, 47, 68, 122, ...SKC_CASTS), 81];
+/** cgroup_sockopt's getsockopt hook: bpf_tcp_sock (96), socket storage; no bpf_skb_cgroup_id (160). */
+const GETSOCKOPT = [...without(CGROUP_PLAIN, 160), 122, 96, 107, 108];
+/** The lightweight tunnels: no socket helpers; the routing realm, checksums, a pull of the skb. */
+const LWT = [...without(SOCKET, 46, 47, 68, 122), 24, 28, 33, 34, 39];
+/** lwt_xmit: the tunnels', and writing, resizing and redirecting the skb, its tunnel key. */
+const LWT_XMIT = [...LWT, 9, 10, 11, 13, 20, 21, 23, 29, 30, 38, 40, 41, 43, 135];
+/** flow_dissector: no bpf_perf_event_output (25), no per-socket helpers. */
+const FLOW_DISSECTOR = without(SOCKET, 25, 46, 47, 68, 122);
 const TRACING = [...BASE, 37, 173, 174, 1, 2, 3, 4, 5, 6, 7, 8, 12, 14, 15, 16, 17, 22, 25, 27, 35, 42, 45, 67, 80, 87, 88, 89, 112, 113, 114, 115, 118, 125, 130, 131, 132, 133, 134, 195];
 
 /** Helper ids each program type may call (among those the analysis has prototypes for). */
@@ -62,9 +78,23 @@ export const HELPERS_BY_TYPE: Readonly<Record<ProgramType, ReadonlySet<number>>>
   sk_skb: new Set(SK_SKB),
   sk_msg: new Set(SK_MSG),
   cgroup_sock_addr: new Set(SOCK_ADDR),
+  cgroup_sock: new Set(CGROUP_SOCK),
+  cgroup_sockopt: new Set(GETSOCKOPT),
+  cgroup_device: new Set(without(CGROUP_PLAIN, 160)),
+  cgroup_sysctl: new Set(CGROUP_PLAIN),
+  sk_lookup: new Set(SK_LOOKUP),
+  sk_reuseport: new Set(SK_REUSEPORT),
+  lwt_in: new Set(LWT),
+  lwt_out: new Set(LWT),
+  lwt_xmit: new Set(LWT_XMIT),
+  lwt_seg6local: new Set(LWT),
+  flow_dissector: new Set(FLOW_DISSECTOR),
 };
 
-/** True when a program of `type` may call helper `id`. */
-export function helperAllowed(type: ProgramType, id: number): boolean {
-  return HELPERS_BY_TYPE[type].has(id);
+/** Where an attach type changes the helpers: cgroup_sockopt's setsockopt hook may also get and set options. */
+const BY_ATTACH: Partial<Record<AttachType, ReadonlySet<number>>> = { cgroup_setsockopt: new Set([...GETSOCKOPT, 49, 57]) };
+
+/** True when a program of `type` (with expected attach type `attach`) may call helper `id`. */
+export function helperAllowed(type: ProgramType, id: number, attach?: AttachType): boolean {
+  return ((attach === undefined ? undefined : BY_ATTACH[attach]) ?? HELPERS_BY_TYPE[type]).has(id);
 }

@@ -11,6 +11,9 @@ import { Byte, STACK_SIZE, type Frame, type Spill } from './state.js';
 import { ANY_SCALAR, constValue, isNullable, isPointer, mapsOf, pointer, scalarValue, typeName, type Value } from './value.js';
 import { sockReadAllowed, tcpSockReadAllowed } from './sockets.js';
 
+/** `sizeof(struct bpf_flow_keys)`: a flow dissector reads and writes any bytes inside it. */
+const FLOW_KEYS_SIZE = 56;
+
 /** A state being transformed in place (copied from the immutable {@link State} at a block's entry). */
 export interface Work {
   regs: Value[];
@@ -152,6 +155,18 @@ export function access(env: Env, w: Work, a: Access): Value | undefined {
         return undefined;
       }
       return scalarValue(loadRange(a.size));
+    }
+    case 'flow_keys': {
+      if (a.atomic === true) {
+        env.report(pc, 'ctx-access', `BPF_ATOMIC stores into ${R} flow_keys is not allowed`);
+        return undefined;
+      }
+      const off = base.lo + a.off;
+      if (base.lo !== base.hi || off < 0 || off + a.size > FLOW_KEYS_SIZE) {
+        env.report(pc, 'ctx-access', `invalid access to flow keys off=${base.lo === base.hi ? off : `[${off}, ${base.hi + a.off}]`} size=${a.size} (struct bpf_flow_keys is ${FLOW_KEYS_SIZE} bytes)`);
+        return undefined;
+      }
+      return write ? ANY_SCALAR : scalarValue(loadRange(a.size));
     }
     case 'mem': {
       if (!inside(env, pc, R, base, a, base.size, 'memory', 'mem-access', `mem_size=${base.size}`)) return undefined;

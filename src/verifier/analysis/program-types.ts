@@ -6,8 +6,9 @@
  * @module
  */
 import { layoutAccess, type CtxAccess, type Layout } from './ctx/layout.js';
-import { skb, XDP, XDP_DEVMAP } from './ctx/skb.js';
-import { SK_MSG, SOCK_OPS, sockAddr } from './ctx/sock.js';
+import { FLOW_DISSECTOR, skb, XDP, XDP_DEVMAP } from './ctx/skb.js';
+import { bpfSock, CGROUP_DEVICE, CGROUP_SYSCTL, sockopt } from './ctx/cgroup.js';
+import { SK_LOOKUP, SK_MSG, SK_REUSEPORT, SOCK_OPS, sockAddr } from './ctx/sock.js';
 
 export type { CtxAccess } from './ctx/layout.js';
 export { programTypeOfSection, attachTypeOfSection } from './ctx/sections.js';
@@ -27,6 +28,17 @@ export const PROGRAM_TYPES = [
   'sk_skb',
   'sk_msg',
   'cgroup_sock_addr',
+  'cgroup_sock',
+  'cgroup_sockopt',
+  'cgroup_device',
+  'cgroup_sysctl',
+  'sk_lookup',
+  'sk_reuseport',
+  'lwt_in',
+  'lwt_out',
+  'lwt_xmit',
+  'lwt_seg6local',
+  'flow_dissector',
 ] as const;
 
 /** One of {@link PROGRAM_TYPES}. */
@@ -55,6 +67,15 @@ export const ATTACH_TYPES = {
   cgroup_unix_recvmsg: 51,
   cgroup_unix_getpeername: 52,
   cgroup_unix_getsockname: 53,
+  cgroup_inet_sock_create: 2,
+  cgroup_inet4_post_bind: 12,
+  cgroup_inet6_post_bind: 13,
+  cgroup_inet_sock_release: 34,
+  cgroup_getsockopt: 21,
+  cgroup_setsockopt: 22,
+  sk_lookup: 36,
+  sk_reuseport_select: 39,
+  sk_reuseport_select_or_migrate: 40,
 } as const;
 
 /** One of {@link ATTACH_TYPES}. */
@@ -63,7 +84,7 @@ export type AttachType = keyof typeof ATTACH_TYPES;
 /**
  * The attach types a program type may be loaded with, where they matter; the first is the one the
  * analysis assumes when none is given (for cgroup_sock_addr, which the kernel will not load without
- * one, the IPv4 connect hook). Types not listed take none.
+ * one, the IPv4 connect hook; for cgroup_sockopt the getsockopt hook). Types not listed take none.
  */
 export const ATTACH_TYPES_OF: Partial<Record<ProgramType, readonly AttachType[]>> = {
   xdp: ['xdp_devmap'],
@@ -72,6 +93,10 @@ export const ATTACH_TYPES_OF: Partial<Record<ProgramType, readonly AttachType[]>
     'cgroup_udp4_recvmsg', 'cgroup_udp6_recvmsg', 'cgroup_inet4_getpeername', 'cgroup_inet6_getpeername', 'cgroup_inet4_getsockname',
     'cgroup_inet6_getsockname', 'cgroup_unix_connect', 'cgroup_unix_sendmsg', 'cgroup_unix_recvmsg', 'cgroup_unix_getpeername', 'cgroup_unix_getsockname',
   ],
+  cgroup_sock: ['cgroup_inet_sock_create', 'cgroup_inet4_post_bind', 'cgroup_inet6_post_bind', 'cgroup_inet_sock_release'],
+  cgroup_sockopt: ['cgroup_getsockopt', 'cgroup_setsockopt'],
+  sk_lookup: ['sk_lookup'],
+  sk_reuseport: ['sk_reuseport_select', 'sk_reuseport_select_or_migrate'],
 };
 
 /** The attach type the rules of `type` follow: `given`, else the type's default (undefined: plain). */
@@ -94,6 +119,17 @@ const LAYOUTS: Record<ProgramType, Layout> = {
   sock_ops: SOCK_OPS,
   sk_msg: SK_MSG,
   cgroup_sock_addr: sockAddr({ family: 4, sendmsg: false }),
+  cgroup_sock: bpfSock('create'),
+  cgroup_sockopt: sockopt(false),
+  cgroup_device: CGROUP_DEVICE,
+  cgroup_sysctl: CGROUP_SYSCTL,
+  sk_lookup: SK_LOOKUP,
+  sk_reuseport: SK_REUSEPORT,
+  lwt_in: skb('lwt'),
+  lwt_out: skb('lwt'),
+  lwt_xmit: skb('lwt'),
+  lwt_seg6local: skb('lwt'),
+  flow_dissector: FLOW_DISSECTOR,
 };
 
 /** The `struct bpf_sock_addr` hook an attach type names. */
@@ -104,10 +140,17 @@ function sockAddrHook(attach: AttachType): { family: 4 | 6 | 'unix'; sendmsg: bo
 
 const SOCK_ADDR = new Map((ATTACH_TYPES_OF.cgroup_sock_addr ?? []).map((a) => [a, sockAddr(sockAddrHook(a))]));
 
+/** Layouts that an attach type changes, by attach type. */
+const BY_ATTACH: ReadonlyMap<AttachType, Layout> = new Map<AttachType, Layout>([
+  ...SOCK_ADDR,
+  ['xdp_devmap', XDP_DEVMAP],
+  ['cgroup_inet4_post_bind', bpfSock('post_bind4')],
+  ['cgroup_inet6_post_bind', bpfSock('post_bind6')],
+  ['cgroup_setsockopt', sockopt(true)],
+]);
+
 function layoutOf(type: ProgramType, attach: AttachType | undefined): Layout {
-  if (type === 'xdp' && attach === 'xdp_devmap') return XDP_DEVMAP;
-  if (type === 'cgroup_sock_addr' && attach !== undefined) return SOCK_ADDR.get(attach) ?? LAYOUTS[type];
-  return LAYOUTS[type];
+  return (attach === undefined ? undefined : BY_ATTACH.get(attach)) ?? LAYOUTS[type];
 }
 
 /**
@@ -122,8 +165,9 @@ export function ctxAccess(type: ProgramType, off: number, size: number, write: b
 
 /**
  * The return values the kernel enforces at exit, as an inclusive range, or undefined when any scalar
- * is accepted. cgroup_sock_addr: bind hooks may return 0 to 3 (bit 1: skip the port check), recvmsg,
- * getpeername and getsockname hooks must return 1.
+ * is accepted: 0 (drop, refuse) or 1 (pass, allow) for the cgroup types, sock_ops and sk_lookup;
+ * cgroup_sock_addr bind hooks may return 0 to 3 (bit 1: skip the port check), its recvmsg, getpeername
+ * and getsockname hooks must return 1.
  */
 export function returnRange(type: ProgramType, attachType?: AttachType): readonly [bigint, bigint] | undefined {
   if (type === 'cgroup_sock_addr') {
@@ -132,16 +176,14 @@ export function returnRange(type: ProgramType, attachType?: AttachType): readonl
     if (/_(recvmsg|getpeername|getsockname)$/.test(attach)) return [1n, 1n];
     return [0n, 1n];
   }
-  return type === 'cgroup_skb' || type === 'sock_ops' ? [0n, 1n] : undefined;
+  return ZERO_OR_ONE.has(type) ? [0n, 1n] : undefined;
 }
 
-/** True for types whose context carries packet data pointers (packet-changing helpers apply). */
-export function hasPacket(type: ProgramType): boolean {
-  return type === 'xdp' || type === 'sched_cls' || type === 'sched_act' || type === 'cgroup_skb' || type === 'sk_skb' || type === 'sk_msg';
-}
+/** The types whose programs return 0 or 1. */
+const ZERO_OR_ONE: ReadonlySet<ProgramType> = new Set(['cgroup_skb', 'sock_ops', 'cgroup_sock', 'cgroup_sockopt', 'cgroup_device', 'cgroup_sysctl', 'sk_lookup']);
 
-/** Types whose packet (or message) data may only be read. */
-const READ_ONLY_PACKET: ReadonlySet<ProgramType> = new Set(['socket_filter', 'cgroup_skb']);
+/** Types whose packet data may only be read (of the tunnels, only lwt_xmit writes). */
+const READ_ONLY_PACKET: ReadonlySet<ProgramType> = new Set(['socket_filter', 'cgroup_skb', 'sk_reuseport', 'lwt_in', 'lwt_out', 'lwt_seg6local', 'flow_dissector']);
 
 /** True for types that may write the packet their context points to (others only read it). */
 export function packetWritable(type: ProgramType): boolean {

@@ -9,7 +9,8 @@ import { constant, contains as scalarContains, describeScalar, equal as scalarEq
  * What a register holds, in the kernel's terms. `uninit` is the bottom of reading (a register never
  * written); `mem` is ring buffer memory returned by `bpf_ringbuf_reserve` (after its null check);
  * `sock` / `sock_common` a socket from `bpf_sk_lookup_*` / `bpf_skc_lookup_tcp` (after its null check);
- * `tcp_sock` the `struct bpf_tcp_sock` of one (`bpf_tcp_sock`, after its null check);
+ * `tcp_sock` the `struct bpf_tcp_sock` of one (`bpf_tcp_sock`, after its null check); `flow_keys` a flow
+ * dissector's `struct bpf_flow_keys` (its context's `flow_keys`);
  * `dynptr` only ever a spilled value: the 16 stack bytes a dynptr helper initialised (`k` its kind,
  * local or ring buffer, `ref` the ring buffer record's reference).
  */
@@ -33,6 +34,7 @@ export type ValueType =
   | 'sock_common_or_null'
   | 'tcp_sock'
   | 'tcp_sock_or_null'
+  | 'flow_keys'
   | 'dynptr';
 
 /** One register's abstract value. Offsets are bytes from the start of the object the pointer points into. */
@@ -229,6 +231,7 @@ export function typeName(t: ValueType): string {
     case 'sock_common_or_null': return 'sock_common_or_null';
     case 'tcp_sock': return 'tcp_sock';
     case 'tcp_sock_or_null': return 'tcp_sock_or_null';
+    case 'flow_keys': return 'flow_keys';
     case 'dynptr': return 'dynptr';
   }
 }

@@ -29,6 +29,11 @@ export interface Field {
   readonly reads?: readonly number[];
   /** The sizes a write may have, at any aligned offset inside the field (implies `write`). */
   readonly writes?: readonly number[];
+  /**
+   * Narrower reads must lie in the field's first this many bytes: a 16-bit value padded to 32 bits
+   * (`struct bpf_sock`'s `dst_port`), which may also be read as the whole word.
+   */
+  readonly narrowWithin?: number;
 }
 
 /** A context layout: its size and fields (bytes not in a field are refused). */
@@ -78,6 +83,7 @@ export function layoutAccess(layout: Layout, name: string, off: number, size: nu
     if (field.scratch !== true && size !== field.size) return `a write must store the whole ${field.size}-byte field`;
     return { yields: 'scalar' };
   }
+  if (field.narrowWithin !== undefined && size < field.size && off + size > field.off + field.narrowWithin) return `only the field's first ${field.narrowWithin} bytes may be read alone`;
   if (field.reads !== undefined) return field.reads.includes(size) ? { yields: 'scalar' } : `the field may be read ${sizes(field.reads)} at a time`;
   if ((layout.wholeReads === true || field.whole === true) && size !== field.size && (field.narrow !== true || off !== field.off)) return `the ${field.size}-byte field must be read whole`;
   return { yields: 'scalar' };

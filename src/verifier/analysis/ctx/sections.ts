@@ -15,6 +15,21 @@ const SOCK_ADDR_HOOKS: Readonly<Record<string, AttachType>> = {
   recvmsg_unix: 'cgroup_unix_recvmsg', getpeername_unix: 'cgroup_unix_getpeername', getsockname_unix: 'cgroup_unix_getsockname',
 };
 
+/** cgroup/<hook> sections of the other cgroup types, with the attach type each sets (undefined: none matters). */
+const CGROUP_HOOKS: Readonly<Record<string, [ProgramType, AttachType | undefined]>> = {
+  sock_create: ['cgroup_sock', 'cgroup_inet_sock_create'], sock: ['cgroup_sock', 'cgroup_inet_sock_create'],
+  sock_release: ['cgroup_sock', 'cgroup_inet_sock_release'], post_bind4: ['cgroup_sock', 'cgroup_inet4_post_bind'],
+  post_bind6: ['cgroup_sock', 'cgroup_inet6_post_bind'], getsockopt: ['cgroup_sockopt', 'cgroup_getsockopt'],
+  setsockopt: ['cgroup_sockopt', 'cgroup_setsockopt'], dev: ['cgroup_device', undefined], sysctl: ['cgroup_sysctl', undefined],
+  skb: ['cgroup_skb', undefined],
+};
+
+/** Sections whose first part alone names the type. */
+const PLAIN: Readonly<Record<string, ProgramType>> = {
+  sockops: 'sock_ops', sk_skb: 'sk_skb', sk_msg: 'sk_msg', sk_lookup: 'sk_lookup', sk_reuseport: 'sk_reuseport',
+  lwt_in: 'lwt_in', lwt_out: 'lwt_out', lwt_xmit: 'lwt_xmit', lwt_seg6local: 'lwt_seg6local', flow_dissector: 'flow_dissector',
+};
+
 /** The section name without a leading dot, and its first two `/`-separated parts. */
 function parts(section: string): [string, string] {
   checkString(section, 'section');
@@ -25,7 +40,8 @@ function parts(section: string): [string, string] {
 /**
  * The program type a section name declares, following libbpf's conventions (`xdp`, `tc`/`classifier`,
  * `socket`, `kprobe/…`, `tracepoint/…`, `raw_tracepoint/…`, `perf_event`, `cgroup_skb/…`, `sockops`,
- * `sk_skb/…`, `sk_msg`, `cgroup/<hook>`), or undefined when the name says nothing the analysis knows.
+ * `sk_skb/…`, `sk_msg`, `sk_lookup`, `sk_reuseport`, `lwt_*`, `flow_dissector`, `cgroup/<hook>`), or undefined when the name
+ * says nothing the analysis knows.
  */
 export function programTypeOfSection(section: string): ProgramType | undefined {
   const [first, second] = parts(section);
@@ -38,24 +54,25 @@ export function programTypeOfSection(section: string): ProgramType | undefined {
   if (first === 'raw_tracepoint' || first === 'raw_tp') return 'raw_tracepoint';
   if (first === 'perf_event') return 'perf_event';
   if (first.startsWith('cgroup_skb')) return 'cgroup_skb';
-  if (first === 'sockops') return 'sock_ops';
-  if (first === 'sk_skb') return 'sk_skb';
-  if (first === 'sk_msg') return 'sk_msg';
+  if (Object.hasOwn(PLAIN, first)) return PLAIN[first];
   if (first === 'cgroup') {
-    if (second === 'skb') return 'cgroup_skb';
-    if (SOCK_ADDR_HOOKS[second] !== undefined) return 'cgroup_sock_addr';
+    if (Object.hasOwn(SOCK_ADDR_HOOKS, second)) return 'cgroup_sock_addr';
+    if (Object.hasOwn(CGROUP_HOOKS, second)) return CGROUP_HOOKS[second]![0];
   }
   return undefined;
 }
 
 /**
  * The expected attach type libbpf gives a program of its section, where it changes the analysis's
- * rules: `xdp_devmap` for `xdp/devmap` (and `xdp.frags/devmap`), a cgroup_sock_addr hook for
- * `cgroup/connect4` and the like; else undefined.
+ * rules: `xdp_devmap` for `xdp/devmap` (and `xdp.frags/devmap`), a cgroup hook for `cgroup/connect4`,
+ * `cgroup/post_bind4`, `cgroup/setsockopt` and the like, `sk_lookup`, `sk_reuseport_select_or_migrate` for
+ * `sk_reuseport/migrate`; else undefined.
  */
 export function attachTypeOfSection(section: string): AttachType | undefined {
   const [first, second] = parts(section);
   if (/^xdp(\.frags)?$/.test(first) && second === 'devmap') return 'xdp_devmap';
-  if (first === 'cgroup') return SOCK_ADDR_HOOKS[second];
+  if (first === 'cgroup') return Object.hasOwn(SOCK_ADDR_HOOKS, second) ? SOCK_ADDR_HOOKS[second] : Object.hasOwn(CGROUP_HOOKS, second) ? CGROUP_HOOKS[second]![1] : undefined;
+  if (first === 'sk_lookup') return 'sk_lookup';
+  if (first === 'sk_reuseport') return second === 'migrate' ? 'sk_reuseport_select_or_migrate' : 'sk_reuseport_select';
   return undefined;
 }

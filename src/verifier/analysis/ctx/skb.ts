@@ -43,6 +43,12 @@ export function skb(kind: SkbKind): Layout {
   return { size: 192, fields };
 }
 
+/**
+ * `struct __sk_buff` for a flow dissector: only `data`, `data_end` and `flow_keys` (the `struct
+ * bpf_flow_keys` the program fills in, read and written through the pointer).
+ */
+export const FLOW_DISSECTOR: Layout = { size: 192, fields: [ptr(76, 'packet', 4), ptr(80, 'packet_end', 4), ptr(144, 'flow_keys')] };
+
 /** `struct xdp_md`: every field is read whole; egress_ifindex only for devmap programs. */
 export const XDP: Layout = {
   size: 24,

@@ -68,3 +68,24 @@ export const SK_MSG: Layout = {
   wholeReads: true,
   fields: [ptr(0, 'packet'), ptr(8, 'packet_end'), ...Array.from({ length: 14 }, (_, i) => u32(16 + 4 * i)), ptr(72, 'sock')],
 };
+
+/**
+ * `struct bpf_sk_lookup`: `sk` the socket selected so far (or NULL), loaded whole; every other field
+ * (the family, protocol, addresses, ports, ingress interface) read at 1, 2 or 4 bytes anywhere, the
+ * remote port's padding too; nothing written (bpf_sk_assign selects).
+ */
+export const SK_LOOKUP: Layout = { size: 68, fields: [ptr(0, 'sock_or_null'), { off: 8, size: 60, reads: [1, 2, 4] }] };
+
+/**
+ * `struct sk_reuseport_md`: the packet from its transport header (`data` / `data_end`), `len`,
+ * `ip_protocol` and `bind_inany` read at any size, `eth_protocol` at 2 or 4 bytes, `hash` whole, `sk`
+ * the group's socket and `migrating_sk` the one being moved (or NULL), for either attach type.
+ */
+export const SK_REUSEPORT: Layout = {
+  size: 56,
+  fields: [
+    ptr(0, 'packet'), ptr(8, 'packet_end'),
+    u32(16, { reads: [1, 2, 4] }), u32(20, { reads: [2, 4] }), u32(24, { reads: [1, 2, 4] }), u32(28, { reads: [1, 2, 4] }), u32(32, { reads: [4] }),
+    ptr(40, 'sock'), ptr(48, 'sock_common_or_null'),
+  ],
+};
