@@ -621,7 +621,7 @@ function slots(line: string): number {
 }
 
 /** `func @label` in a `r2 = func @label ll` line becomes the callback's offset relative to the next instruction. */
-function resolveFuncs(lines: readonly string[]): string[] {
+export function resolveFuncs(lines: readonly string[]): string[] {
   const at = new Map<string, number>();
   let pc = 0;
   for (const l of lines) {

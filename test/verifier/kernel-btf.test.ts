@@ -10,7 +10,8 @@ import { assemble } from '../../src/asm/index.js';
 import { ArgumentError } from '../../src/errors.js';
 import { checkProgram, type VerifierOptions } from '../../src/verifier/index.js';
 import { functionStarts } from '../kernel/btf-writer.js';
-import { kernelOracle, skipNote } from '../kernel/runner.js';
+import { kernelOracle, skipNote, type KernelMapDef } from '../kernel/runner.js';
+import { resolveFuncs } from './families.js';
 
 const TIMER_MAP = { type: 2, keySize: 4, valueSize: 32, maxEntries: 4, timer: 16 };
 const LOCK_MAP = { type: 2, keySize: 4, valueSize: 16, maxEntries: 4, spinLock: 4 };
@@ -32,6 +33,20 @@ const TIMER_CASES: readonly { body: string[]; kernel: 'accepts' | 'rejects' }[] 
   { body: ['r0 = *(u64 *)(r2 + 0)', 'r0 = 0'], kernel: 'rejects' },
   { body: ['*(u32 *)(r2 + 0) = 1', 'r0 = 0'], kernel: 'rejects' }, // the key is read-only
 ];
+
+/** What a bpf_loop callback may keep when it returns: a lock or a reference it took (map 6 has a lock at 4, map 3 is a ring buffer). */
+const LOCKED = ['r1 = 0', '*(u32 *)(r10 - 8) = r1', 'r2 = r10', 'r2 += -8', 'r1 = map_fd 6 ll', 'call 1', 'if r0 == 0 goto out', 'r6 = r0', 'r1 = r6', 'r1 += 4', 'call 93'];
+const UNLOCK = ['r1 = r6', 'r1 += 4', 'call 94'];
+const LOOP = ['r1 = 2', 'r2 = func @cb ll', 'r3 = 0', 'r4 = 0', 'call 181', 'r0 = 0', 'exit', 'cb:'];
+const RESERVE = ['r1 = map_fd 3 ll', 'r2 = 8', 'r3 = 0', 'call 131'];
+/** Recorded 2026-12-07 (Linux 6.18). */
+const HOLDING_CASES: readonly { name: string; lines: string[]; kernel: 'accepts' | 'rejects' }[] = [
+  { name: 'lock and unlock', lines: [...LOOP, ...LOCKED, ...UNLOCK, 'out:', 'r0 = 0', 'exit'], kernel: 'accepts' },
+  { name: 'lock kept', lines: [...LOOP, ...LOCKED, 'out:', 'r0 = 0', 'exit'], kernel: 'rejects' }, // the next bpf_loop call holds it
+  { name: 'record kept', lines: [...LOOP, ...RESERVE, 'r0 = 0', 'exit'], kernel: 'rejects' },
+  { name: 'record submitted', lines: [...LOOP, ...RESERVE, 'if r0 == 0 goto out', 'r1 = r0', 'r2 = 0', 'call 132', 'out:', 'r0 = 0', 'exit'], kernel: 'accepts' },
+];
+const HOLDING_MAPS = { 6: { type: 2, keySize: 4, valueSize: 16, maxEntries: 4, spinLock: 4 }, 3: { type: 27, keySize: 0, valueSize: 0, maxEntries: 4096 } };
 
 const errors = (source: string, options: VerifierOptions): string[] =>
   checkProgram(assemble(source), { level: 'kernel', programType: 'sched_cls', ...options }).filter((i) => i.severity !== 'warning').map((i) => `${i.rule}: ${i.message}`);
@@ -59,6 +74,27 @@ describe('timer callbacks with BTF', () => {
 
   it('a raw program (no func_info) may not take a callback', () => {
     expect(errors(timerProgram(['r0 = 0']), { maps: { 8: TIMER_MAP }, funcInfo: false })).toEqual([expect.stringMatching(/^callback: missing btf func_info/)]);
+  });
+});
+
+describe('what a callback holds when it returns', () => {
+  const source = (lines: readonly string[]): string => resolveFuncs(lines).join('\n');
+  it('agrees with the recorded verdicts', () => {
+    for (const c of HOLDING_CASES) expect({ c: c.name, verdict: errors(source(c.lines), { maps: HOLDING_MAPS }).length === 0 ? 'accepts' : 'rejects' }).toEqual({ c: c.name, verdict: c.kernel });
+  });
+  it('the recorded verdicts are the live kernel\'s', () => {
+    const k = kernelOracle();
+    if (typeof k === 'string') {
+      skipNote(k);
+      return;
+    }
+    const live = k.verdicts(HOLDING_CASES.map((c) => {
+      const insns = assemble(source(c.lines));
+      const maps: Record<number, KernelMapDef> = { 6: { ...HOLDING_MAPS[6], btf: { spinLock: 4 } } };
+      if (c.lines.some((l) => l.includes('map_fd 3'))) maps[3] = HOLDING_MAPS[3];
+      return { type: 'sched_cls' as const, insns, maps, funcInfo: functionStarts(insns), logLevel: 0 };
+    }));
+    expect(live.map((v) => (v.accepted ? 'accepts' : 'rejects'))).toEqual(HOLDING_CASES.map((c) => c.kernel));
   });
 });
 

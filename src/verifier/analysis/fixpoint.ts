@@ -317,13 +317,13 @@ export class Fixpoint {
       if (exit === undefined) break;
       const after = joinState(before, { ...before, frames: exit.frames.slice(0, depth + 1) }, pc, round >= 2);
       if (last) {
-        checkCallbackReturn(env, exit.regs[0]!, pc, target, spec.ret);
+        checkCallbackReturn(env, exit, before, pc, target, spec.ret);
         before = after;
         break;
       }
       if (stateEqual(after, before)) {
         if (check) this.run(target, entry, depth + 1, [...stack, target], true);
-        checkCallbackReturn(env, exit.regs[0]!, pc, target, spec.ret);
+        checkCallbackReturn(env, exit, before, pc, target, spec.ret);
         break;
       }
       before = after;
@@ -363,8 +363,17 @@ export class Fixpoint {
 /** Rounds of a callback run from the caller's stack as the previous round left it, before it is taken as stable. */
 const CALLBACK_ROUNDS = 4;
 
-/** A callback's r0 must be a number in the helper's range. */
-function checkCallbackReturn(env: Env, r0: Value, pc: number, target: number, [lo, hi]: readonly [bigint, bigint]): void {
+/**
+ * A callback's r0 must be a number in the helper's range, and it may not return holding what it took:
+ * a lock (the helper would call it again, or return, with the lock held) or a reference.
+ */
+function checkCallbackReturn(env: Env, exit: State, entry: State, pc: number, target: number, [lo, hi]: readonly [bigint, bigint]): void {
+  for (const [id, at] of exit.refs) {
+    if (entry.refs.has(id)) continue;
+    if (id === LOCK_REF) env.report(pc, 'spin-lock', `function calls are not allowed while holding a lock (the callback at insn ${target} returns with its bpf_spin_lock held)`);
+    else env.report(pc, 'unreleased-reference', `Unreleased reference id=${id} alloc_insn=${at} at the return of the callback at insn ${target}`);
+  }
+  const r0 = exit.regs[0]!;
   if (r0.type === 'uninit') env.report(pc, 'callback', `R0 !read_ok at the return of the callback at insn ${target}`);
   else if (isPointer(r0)) env.report(pc, 'callback', `R0 not a scalar value at the return of the callback at insn ${target} (a ${typeName(r0.type)})`);
   else if (r0.scalar.smin < lo || r0.scalar.smax > hi) {
