@@ -127,4 +127,14 @@ describe('verify at the kernel level (spawned CLI)', () => {
     expect(k.out).toMatch(/pc 0: error \[pointer-arithmetic\]: R1 pointer arithmetic with \*= operator prohibited|pc 0: error \[pointer-arithmetic\]/);
     expect(spawnCli(['verify', '--type', 'bogus', hex]).code).toBe(2);
   });
+  it('--attach picks the expected attach type: a recvmsg hook must return 1, a connect hook may return 0', () => {
+    const hex = Buffer.from(assemble('r0 = 0\nexit')).toString('hex');
+    const base = ['verify', '--level', 'kernel', '--type', 'cgroup_sock_addr'];
+    expect(spawnCli([...base, hex]).code).toBe(0);
+    const r = spawnCli([...base, '--attach', 'cgroup_udp4_recvmsg', hex]);
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/\[return-value\].*should have been in \[1, 1\]/);
+    expect(spawnCli([...base, '--attach', 'cgroup_setsockopt', hex]).code).toBe(2);
+    expect(spawnCli(['verify', '--level', 'kernel', '--attach', 'cgroup_udp4_recvmsg', hex]).code).toBe(2);
+  });
 });

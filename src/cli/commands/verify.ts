@@ -4,7 +4,7 @@
  */
 import type { SourceLine } from '../../elf/btf-ext.js';
 import { kernelAttachType } from '../../elf/kernel-check.js';
-import { KERNEL_PROGRAM_TYPES, type KernelProgramType } from '../../verifier/index.js';
+import { ATTACH_TYPES_OF, KERNEL_PROGRAM_TYPES, type AttachType, type KernelProgramType } from '../../verifier/index.js';
 import { checkProgram } from '../../verifier/verifier.js';
 import type { VerifierOptions } from '../../verifier/issues.js';
 import { UsageError, expectPositionals, flag, intOption, parseArgs, stringOption } from '../args.js';
@@ -104,9 +104,10 @@ export const verifyCommand: Command = {
     program: { type: 'string' },
     level: { type: 'string' },
     type: { type: 'string' },
+    attach: { type: 'string' },
     json: { type: 'boolean' },
   },
-  help: `Usage: tsbpf verify PROG [--level shape|kernel] [--type TYPE] [--cpu N] [--strict] [--helpers IDS]
+  help: `Usage: tsbpf verify PROG [--level shape|kernel] [--type TYPE] [--attach ATTACH] [--cpu N] [--strict] [--helpers IDS]
                     [--allow-pseudo] [--program NAME] [--json]
 
 Check PROG and print every problem with its pc (and its C source line where the object has BTF line
@@ -127,6 +128,9 @@ Options:
   --level L        shape (instruction shape only) or kernel (default: kernel for ELF objects, else shape)
   --type TYPE      kernel program type: ${KERNEL_PROGRAM_TYPES.join(', ')}
                    (default: from the section name for objects, socket_filter for bytecode)
+  --attach ATTACH  the kernel's expected attach type where the type has several, e.g. cgroup_inet6_connect
+                   or cgroup_setsockopt for --type cgroup_sock_addr / cgroup_sockopt (default: from the
+                   section name for objects, else the type's first; see the verifier's ATTACH_TYPES_OF)
   --json           print one JSON document: {"programs": [{program, accepted, instructions, level,
                    programType, issues: [{pc, severity, rule, message, source}], missingHelpers}],
                    "rejected": N} (every issue, none cut short); errors too ({"error": {code, message}})
@@ -155,6 +159,12 @@ Example:
       throw new UsageError(`--type: '${type}' is not a program type; use one of ${KERNEL_PROGRAM_TYPES.join(', ')}`);
     }
     const programType = type as KernelProgramType | undefined;
+    const attach = stringOption(args, 'attach') as AttachType | undefined;
+    if (attach !== undefined) {
+      const allowed = ATTACH_TYPES_OF[programType ?? 'socket_filter'] ?? [];
+      if (programType === undefined) throw new UsageError('--attach needs --type');
+      if (!allowed.includes(attach)) throw new UsageError(`--attach: '${attach}' is not an attach type of ${programType}; ${allowed.length === 0 ? 'it takes none' : `use one of ${allowed.join(', ')}`}`);
+    }
     const input = await readProgramArg(arg!, io);
     const only = stringOption(args, 'program');
     const units: Unit[] =
@@ -162,11 +172,11 @@ Example:
         ? objectPrograms(input, only).map((p) => {
             const kernelType = programType ?? p.kernelType;
             const kernel = level !== 'shape' && kernelType !== undefined;
-            const attachType = kernelAttachType(kernelType, p.section);
+            const attachType = attach ?? kernelAttachType(kernelType, p.section);
             const o: VerifierOptions = kernel ? { ...options, level: 'kernel', programType: kernelType, maps: p.mapTable.maps, resolve: p.mapTable.resolve, ...(attachType === undefined ? {} : { attachType }) } : options;
             return { name: `${input.name}:${p.name}`, bytes: p.bytes, options: o, lines: p.lines, missing: p.missingHelpers };
           })
-        : [{ name: input.name, bytes: programBytes(input), options: level === 'kernel' ? { ...options, level: 'kernel', programType } : options, lines: new Map(), missing: [] }];
+        : [{ name: input.name, bytes: programBytes(input), options: level === 'kernel' ? { ...options, level: 'kernel', programType, ...(attach === undefined ? {} : { attachType: attach }) } : options, lines: new Map(), missing: [] }];
     if (flag(args, 'json')) {
       const programs = units.map(jsonReport);
       const rejectedCount = programs.filter((p) => !p.accepted).length;
