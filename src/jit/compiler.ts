@@ -78,7 +78,9 @@ import {
   REGS,
   RESULTS,
 } from './locals.js';
-import { Op, OpFe, ValType, type ValTypeCode } from '../wasm/opcodes.js';
+import { Op, ValType, type ValTypeCode } from '../wasm/opcodes.js';
+import { emitAtomic } from './lower-atomic.js';
+import { emitSlotLoad, emitSlotStore, functionSlots, loadSlots, promotableSlots, storeSlots, type PromotedSlot, type SlotPlan } from './stack-slots.js';
 
 /** Options that change the generated code. */
 export interface CompileOptions {
@@ -180,14 +182,17 @@ interface Decoded {
   readonly blockAt: Int32Array;
   /** The registers live on entry to each slot (liveness.ts). */
   readonly live: Uint16Array;
+  /** The frame slots that may live in locals (stack-slots.ts), when r10 does not escape. */
+  readonly slots: SlotPlan | undefined;
 }
 
-function decode(insns: readonly Insn[], badSlots: Uint8Array): Decoded {
+function decode(insns: readonly Insn[], badSlots: Uint8Array, options: CompileOptions): Decoded {
   const ops = insns.map(decodeOperation);
   const blocks = basicBlocks(insns);
   const blockAt = new Int32Array(insns.length + 1).fill(-1);
   blocks.forEach((b, i) => (blockAt[b.start] = i));
-  return { ops, blocks, blockAt, live: liveRegisters(insns, ops, badSlots) };
+  const slots = options.frameFastPath ? promotableSlots(insns, ops, badSlots, options.stackSize) : undefined;
+  return { ops, blocks, blockAt, live: liveRegisters(insns, ops, badSlots), slots };
 }
 
 /** Slot index of a block's last instruction. */
@@ -222,7 +227,7 @@ function checkSize(code: CodeWriter, pc: number, limit: number): void {
 /** Compile a program to a WebAssembly module (see layout.ts for its imports and globals). */
 export function compileToWasm(insns: readonly Insn[], options: CompileOptions): CompiledWasm {
   if (insns.length === 0) throw new JitError('cannot compile an empty program');
-  const d = decode(insns, options.badSlots);
+  const d = decode(insns, options.badSlots, options);
   const n = insns.length;
   const maxBytes = options.maxFunctionBytes ?? V8_MAX_FUNCTION_BYTES - 1024;
   const blockOf = (pc: number): number => (pc >= 0 && pc < n ? d.blockAt[pc]! : -1);
@@ -310,7 +315,7 @@ export function compileToWasm(insns: readonly Insn[], options: CompileOptions): 
       tripChargedLoops.push(...fc.tripChargedTests);
       chunkedLoops.push(...fc.chunkedHeaders);
     }
-    mb.defineFunction(funcIndex.get(e)!, EXTRA_LOCALS, code);
+    mb.defineFunction(funcIndex.get(e)!, [...EXTRA_LOCALS, ...fc.slotList.map((): ValTypeCode => ValType.i64)], code);
   }
   const entryIndex = funcIndex.get(0)!;
   mb.export('entry', 'func', entryIndex);
@@ -496,6 +501,9 @@ class FunctionCompiler implements StructSink {
 
   /** The checked copy, once made. */
   private checkedCopy: CheckedCopy | undefined;
+  /** In the fast copy: the frame slots kept in locals (stack-slots.ts), by offset. */
+  slotList: readonly PromotedSlot[] = [];
+  private slotAt = new Map<number, PromotedSlot>();
   /** In the fast copy: accesses whose miss leaves for the checked copy (see {@link FunctionCompiler.resumeLabel}). */
   private deopt: ReadonlySet<number> = new Set();
   /** In the checked copy: the accesses a run may resume at. */
@@ -961,6 +969,7 @@ class FunctionCompiler implements StructSink {
   compile(entryBlock: number): CodeWriter {
     let graph = this.buildGraph(entryBlock, true);
     const c = this.code;
+    if (this.d.slots !== undefined) this.promote(this.d.slots);
     c.block().block().block();
     this.chooseIndexedBase();
     this.prologue();
@@ -1003,6 +1012,7 @@ class FunctionCompiler implements StructSink {
     c.end();
     // Reached (by `br`, out of any loop, so that no call sits in a loop) when the budget may run out
     // before the next check: continue at block L_LABEL of the checked copy, whose results are ours.
+    storeSlots(c, this.slotList, L_FP, this.options.stackSize);
     if (this.checkedCopy !== undefined) {
       this.budgetNow();
       c.gset(Global.budget).get(L_LABEL).gset(Global.label);
@@ -1013,6 +1023,7 @@ class FunctionCompiler implements StructSink {
     }
     c.end();
     // Halt path: save registers for the runtime, let it run a pending tail call, return its results.
+    storeSlots(c, this.slotList, L_FP, this.options.stackSize);
     for (let r = 0; r <= 10; r++) c.get(r).gset(Global.savedR0 + r);
     this.budgetNow();
     c.gset(Global.budget);
@@ -1126,6 +1137,13 @@ class FunctionCompiler implements StructSink {
     emitTableIndex(this.code, sw, L_T, L_A);
   }
 
+  /** Keep the function's promotable frame slots in locals after EXTRA_LOCALS (stack-slots.ts). */
+  private promote(plan: SlotPlan): void {
+    const blocks = this.nodes.filter((b) => b >= 0).map((b) => this.d.blocks[b]!);
+    this.slotList = functionSlots(plan, this.insns, this.d.ops, this.options.badSlots, blocks, REGS.length + EXTRA_LOCALS.length);
+    this.slotAt = new Map(this.slotList.map((s) => [s.off, s]));
+  }
+
   private prologue(): void {
     const c = this.code;
     c.gget(Global.budget).set(L_BUDGET);
@@ -1135,6 +1153,7 @@ class FunctionCompiler implements StructSink {
     if (this.options.frameFastPath) {
       c.get(FRAME_POINTER).op(Op.i32_wrap_i64).gget(Global.stackDelta).op(Op.i32_add);
       c.i32(this.options.stackSize).op(Op.i32_sub).set(L_FP);
+      loadSlots(c, this.slotList, L_FP, this.options.stackSize);
     }
   }
 
@@ -1825,6 +1844,7 @@ class FunctionCompiler implements StructSink {
 
   exit(): void {
     const c = this.code;
+    storeSlots(c, this.slotList, L_FP, this.options.stackSize);
     this.budgetNow();
     c.gset(Global.budget);
     for (let r = 0; r < 6; r++) c.get(r);
@@ -1969,18 +1989,18 @@ class FunctionCompiler implements StructSink {
         return;
       }
       case 'ldx': {
+        const s = i.src === FRAME_POINTER ? this.slotAt.get(i.offset) : undefined;
+        if (s !== undefined) return emitSlotLoad(c, s, op.signed, i.dst);
         const a = this.address(i.src, i.offset, op.size, false, pc);
         c.mem(op.signed && op.size !== 8 ? LOAD_S[op.size] : LOAD[op.size], a.offset).set(i.dst);
         return;
       }
-      case 'st': {
-        const a = this.address(i.dst, i.offset, op.size, true, pc);
-        c.i64(i.imm).mem(STORE[op.size], a.offset);
-        return;
-      }
+      case 'st':
       case 'stx': {
+        const s = i.dst === FRAME_POINTER ? this.slotAt.get(i.offset) : undefined;
+        if (s !== undefined) return emitSlotStore(op.kind === 'st' ? c.i64(i.imm) : c.get(i.src), s);
         const a = this.address(i.dst, i.offset, op.size, true, pc);
-        c.get(i.src).mem(STORE[op.size], a.offset);
+        (op.kind === 'st' ? c.i64(i.imm) : c.get(i.src)).mem(STORE[op.size], a.offset);
         return;
       }
       case 'atomic':
@@ -2031,6 +2051,7 @@ class FunctionCompiler implements StructSink {
 
   /** Before a helper call: the budget left in its global, where a callback the helper runs (HelperContext.callFunction) starts from. */
   private budgetToGlobal(): void {
+    storeSlots(this.code, this.slotList, L_FP, this.options.stackSize);
     this.flush();
     this.code.get(L_BUDGET).gset(Global.budget);
   }
@@ -2056,12 +2077,14 @@ class FunctionCompiler implements StructSink {
     c.gget(Global.depth).i32(1).op(Op.i32_add).tee(L_A).gget(Global.maxDepth).op(Op.i32_ge_u);
     c.if().i32(Trap.callDepth).i32(pc).call(Import.trap).op(Op.unreachable).end();
     c.get(L_A).gset(Global.depth);
+    storeSlots(c, this.slotList, L_FP, this.options.stackSize);
     this.flush();
     c.get(L_BUDGET).gset(Global.budget);
     for (let r = 0; r <= 9; r++) c.get(r);
     c.gget(Global.stackTop).get(L_A).op(Op.i64_extend_i32_u).i64(this.options.stackSize).op(Op.i64_mul).op(Op.i64_sub);
     c.call(f);
     for (let r = 5; r >= 0; r--) c.set(r);
+    loadSlots(c, this.slotList, L_FP, this.options.stackSize);
     c.gget(Global.depth).i32(1).op(Op.i32_sub).gset(Global.depth);
     c.gget(Global.budget).set(L_BUDGET);
     c.gget(Global.halt).brIf(propDepth);
@@ -2069,63 +2092,8 @@ class FunctionCompiler implements StructSink {
   }
 
   private atomic(op: Extract<Operation, { kind: 'atomic' }>, i: Insn, pc: number): void {
-    const c = this.code;
     const a = this.address(i.dst, i.offset, op.size, true, pc);
-    c.set(L_A);
-    if (this.options.shared === true) {
-      // A shared memory: a WebAssembly atomic when the address is aligned (it traps otherwise), else the
-      // plain sequence below (the kernel refuses misaligned atomics, so no real program takes it).
-      c.get(L_A).i32(a.offset).op(Op.i32_add).i32(op.size - 1).op(Op.i32_and).op(Op.i32_eqz).if();
-      this.sharedAtomic(op, i, a.offset);
-      c.else();
-    }
-    this.plainAtomic(op, i, a.offset);
-    if (this.options.shared === true) c.end();
-  }
-
-  /** An atomic at L_A + `offset` as a load, an operation and a store (one thread: nothing can interleave). */
-  private plainAtomic(op: Extract<Operation, { kind: 'atomic' }>, i: Insn, offset: number): void {
-    const c = this.code;
-    const load = op.size === 8 ? Op.i64_load : Op.i64_load32_u;
-    const store = op.size === 8 ? Op.i64_store : Op.i64_store32;
-    c.get(L_A).mem(load, offset).set(L_T);
-    if (op.op === 'cmpxchg') {
-      if (op.size === 8) c.get(L_T).get(0).op(Op.i64_eq);
-      else c.get(L_T).op(Op.i32_wrap_i64).get(0).op(Op.i32_wrap_i64).op(Op.i32_eq);
-      c.if().get(L_A).get(i.src).mem(store, offset).end();
-      c.get(L_T).set(0);
-      return;
-    }
-    c.get(L_A);
-    if (op.op === 'xchg') c.get(i.src);
-    else {
-      const bin = { add: Op.i64_add, or: Op.i64_or, and: Op.i64_and, xor: Op.i64_xor }[op.op];
-      c.get(L_T).get(i.src).op(bin);
-    }
-    c.mem(store, offset);
-    if (op.fetch) c.get(L_T).set(i.src);
-  }
-
-  /** An atomic at L_A + `offset` (aligned) as one WebAssembly atomic read-modify-write. */
-  private sharedAtomic(op: Extract<Operation, { kind: 'atomic' }>, i: Insn, offset: number): void {
-    const c = this.code;
-    const wide = op.size === 8;
-    c.get(L_A);
-    if (op.op === 'cmpxchg') {
-      // The 32-bit form compares r0's low word and zero-extends the old value, as eBPF's does.
-      c.get(0).get(i.src).atomicRmw(wide ? OpFe.i64_rmw_cmpxchg : OpFe.i64_rmw32_cmpxchg_u, op.size, offset).set(0);
-      return;
-    }
-    const code = {
-      add: [OpFe.i64_rmw_add, OpFe.i64_rmw32_add_u],
-      or: [OpFe.i64_rmw_or, OpFe.i64_rmw32_or_u],
-      and: [OpFe.i64_rmw_and, OpFe.i64_rmw32_and_u],
-      xor: [OpFe.i64_rmw_xor, OpFe.i64_rmw32_xor_u],
-      xchg: [OpFe.i64_rmw_xchg, OpFe.i64_rmw32_xchg_u],
-    }[op.op][wide ? 0 : 1]!;
-    c.get(i.src).atomicRmw(code, op.size, offset);
-    if (op.fetch) c.set(i.src);
-    else c.op(Op.drop);
+    emitAtomic(this.code, op, i, a.offset, this.options.shared === true);
   }
 
 }

@@ -1,0 +1,141 @@
+/**
+ * Stack slots promoted to locals (scalar replacement of a non-escaping frame). clang's BPF backend has
+ * ten registers and spills loop invariants and accumulators to `[r10 - k]`; in the generated code each
+ * such access is a load or store of linear memory that V8 can neither keep in a register nor move out
+ * of a loop. When no instruction of the program uses r10 except as the base of a load or store inside
+ * its own frame (no copy of r10, no pointer into a frame, no access past a frame's ends), a frame's
+ * bytes are reached only through those accesses, so a slot that every access overlapping it reads or
+ * writes whole (same offset, same size) can live in a WebAssembly local of the function instead: the
+ * local holds the slot's value zero-extended from its size, a load reads it (sign-extending for the
+ * signed loads), a store writes it masked.
+ *
+ * The frame in memory stays exact wherever something else could read it: the function loads its slots
+ * from the frame on entry (a slot read before any store reads what the frame held, as the interpreter
+ * does), and writes the slots it stores back before it returns, before a helper call (a tail call's
+ * target runs in the same frame), before continuing in its checked copy (which uses memory) and on its
+ * halt path; around a local call it writes them back and loads them again after (a program the callee
+ * tail-calls is not bound by this program's r10 rule). An error ends the run without the write-back:
+ * nothing reads a frame after a failed run (the next run's stack start zeroes what it may read).
+ * @module
+ */
+import { FRAME_POINTER } from '../isa/opcodes.js';
+import type { Insn } from '../isa/instruction.js';
+import type { Operation } from '../isa/operation.js';
+import type { BasicBlock } from '../verifier/cfg.js';
+import { fieldUse } from '../verifier/fields.js';
+import type { CodeWriter } from '../wasm/module.js';
+import { Op } from '../wasm/opcodes.js';
+
+/** Most slots one function promotes (the most accessed first): each costs a load on entry and a store on return. */
+export const MAX_PROMOTED = 48;
+
+/** One promoted slot of a function: its frame offset and size, its local, and whether the function stores to it. */
+export interface PromotedSlot {
+  readonly off: number;
+  readonly size: 1 | 2 | 4 | 8;
+  readonly local: number;
+  readonly stored: boolean;
+}
+
+/** The slots of the program that may be promoted, keyed by offset (each with its one access size); undefined when r10 escapes. */
+export type SlotPlan = ReadonlyMap<number, 1 | 2 | 4 | 8>;
+
+/** The frame access (base r10) of a load or store at `op`, or undefined for other operations. */
+function frameAccess(op: Operation, i: Insn): { off: number; size: 1 | 2 | 4 | 8; store: boolean } | undefined {
+  if (op.kind === 'ldx' && i.src === FRAME_POINTER) return { off: i.offset, size: op.size, store: false };
+  if ((op.kind === 'st' || op.kind === 'stx') && i.dst === FRAME_POINTER) return { off: i.offset, size: op.size, store: true };
+  return undefined;
+}
+
+/**
+ * The slots of the program that every access overlapping them reads or writes whole, when r10 is used
+ * only as the base of loads and stores inside the frame (`stackSize` bytes below r10) and never
+ * written (the caller's `frameFastPath`); otherwise undefined. Bad slots (which trap) are skipped.
+ */
+export function promotableSlots(insns: readonly Insn[], ops: readonly Operation[], badSlots: Uint8Array, stackSize: number): SlotPlan | undefined {
+  const accesses: { off: number; size: 1 | 2 | 4 | 8 }[] = [];
+  for (let pc = 0; pc < insns.length; pc += ops[pc]!.kind === 'lddw' ? 2 : 1) {
+    const op = ops[pc]!;
+    if (badSlots[pc] === 1 || op.kind === 'invalid') continue;
+    const i = insns[pc]!;
+    const a = frameAccess(op, i);
+    if (a !== undefined) {
+      if (a.off < -stackSize || a.off + a.size > 0) return undefined;
+      // The stored register of `stx [r10 + k], r10` is r10 itself: an escape.
+      if (op.kind === 'stx' && i.src === FRAME_POINTER) return undefined;
+      accesses.push(a);
+      continue;
+    }
+    for (const field of fieldUse(op).registers) if (i[field] === FRAME_POINTER) return undefined;
+  }
+  // Bytes of the frame: the one (offset, size) that touches each, or -1 when two different ones do.
+  const owner = new Map<number, number>();
+  const key = (off: number, size: number): number => off * 16 + size;
+  for (const a of accesses) {
+    for (let b = a.off; b < a.off + a.size; b++) {
+      const k = owner.get(b);
+      owner.set(b, k === undefined || k === key(a.off, a.size) ? key(a.off, a.size) : -1);
+    }
+  }
+  const plan = new Map<number, 1 | 2 | 4 | 8>();
+  for (const a of accesses) {
+    let whole = true;
+    for (let b = a.off; b < a.off + a.size; b++) if (owner.get(b) !== key(a.off, a.size)) whole = false;
+    if (whole) plan.set(a.off, a.size);
+  }
+  return plan;
+}
+
+/**
+ * The promoted slots of one function (its blocks `blocks`), the most accessed first and at most
+ * {@link MAX_PROMOTED}, numbered from local `firstLocal`.
+ */
+export function functionSlots(plan: SlotPlan, insns: readonly Insn[], ops: readonly Operation[], badSlots: Uint8Array, blocks: readonly BasicBlock[], firstLocal: number): PromotedSlot[] {
+  const uses = new Map<number, { count: number; stored: boolean }>();
+  for (const b of blocks) {
+    for (let pc = b.start; pc < b.end; pc += ops[pc]!.kind === 'lddw' ? 2 : 1) {
+      if (badSlots[pc] === 1) continue;
+      const a = frameAccess(ops[pc]!, insns[pc]!);
+      if (a === undefined || plan.get(a.off) !== a.size) continue;
+      const u = uses.get(a.off) ?? { count: 0, stored: false };
+      u.count++;
+      u.stored ||= a.store;
+      uses.set(a.off, u);
+    }
+  }
+  const chosen = [...uses].sort((x, y) => y[1].count - x[1].count || x[0] - y[0]).slice(0, MAX_PROMOTED);
+  return chosen.map(([off, u], k) => ({ off, size: plan.get(off)!, local: firstLocal + k, stored: u.stored }));
+}
+
+/** Mask of a slot's bytes, as a signed i64 immediate (undefined for 8 bytes). */
+function mask(size: 1 | 2 | 4 | 8): bigint | undefined {
+  return size === 8 ? undefined : BigInt.asIntN(64, (1n << BigInt(size * 8)) - 1n);
+}
+
+const LOAD: Record<1 | 2 | 4 | 8, number> = { 1: Op.i64_load8_u, 2: Op.i64_load16_u, 4: Op.i64_load32_u, 8: Op.i64_load };
+const STORE: Record<1 | 2 | 4 | 8, number> = { 1: Op.i64_store8, 2: Op.i64_store16, 4: Op.i64_store32, 8: Op.i64_store };
+const EXTEND_S: Record<1 | 2 | 4, number> = { 1: Op.i64_extend8_s, 2: Op.i64_extend16_s, 4: Op.i64_extend32_s };
+
+/** Load every slot from the frame (linear address in local `fp`, `frameSize` bytes below r10). */
+export function loadSlots(c: CodeWriter, slots: readonly PromotedSlot[], fp: number, frameSize: number): void {
+  for (const s of slots) c.get(fp).mem(LOAD[s.size], s.off + frameSize).set(s.local);
+}
+
+/** Write the slots the function stores back to the frame. */
+export function storeSlots(c: CodeWriter, slots: readonly PromotedSlot[], fp: number, frameSize: number): void {
+  for (const s of slots) if (s.stored) c.get(fp).get(s.local).mem(STORE[s.size], s.off + frameSize);
+}
+
+/** `dst = [r10 + off]` from the slot's local (`signed`: the sign-extending load). */
+export function emitSlotLoad(c: CodeWriter, s: PromotedSlot, signed: boolean, dst: number): void {
+  c.get(s.local);
+  if (signed && s.size !== 8) c.op(EXTEND_S[s.size]);
+  c.set(dst);
+}
+
+/** `[r10 + off] = value`, the value (an i64) already pushed: kept masked to the slot's size. */
+export function emitSlotStore(c: CodeWriter, s: PromotedSlot): void {
+  const m = mask(s.size);
+  if (m !== undefined) c.i64(m).op(Op.i64_and);
+  c.set(s.local);
+}
