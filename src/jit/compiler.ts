@@ -969,7 +969,7 @@ class FunctionCompiler implements StructSink {
   compile(entryBlock: number): CodeWriter {
     let graph = this.buildGraph(entryBlock, true);
     const c = this.code;
-    if (this.d.slots !== undefined) this.promote(this.d.slots);
+    if (this.d.slots !== undefined) this.promote(this.d.slots, graph);
     c.block().block().block();
     this.chooseIndexedBase();
     this.prologue();
@@ -1138,8 +1138,9 @@ class FunctionCompiler implements StructSink {
   }
 
   /** Keep the function's promotable frame slots in locals after EXTRA_LOCALS (stack-slots.ts). */
-  private promote(plan: SlotPlan): void {
-    const blocks = this.nodes.filter((b) => b >= 0).map((b) => this.d.blocks[b]!);
+  private promote(plan: SlotPlan, graph: FlowGraph): void {
+    const loop = outermostLoopOf(graph, analyzeGraph(graph));
+    const blocks = this.nodes.flatMap((b, n) => (b >= 0 ? [{ block: this.d.blocks[b]!, inLoop: loop[n]! >= 0 }] : []));
     this.slotList = functionSlots(plan, this.insns, this.d.ops, this.options.badSlots, blocks, REGS.length + EXTRA_LOCALS.length);
     this.slotAt = new Map(this.slotList.map((s) => [s.off, s]));
   }

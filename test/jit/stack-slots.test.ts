@@ -51,10 +51,14 @@ describe('promotableSlots', () => {
 });
 
 describe('frame slots in locals, against the interpreter at every budget', () => {
+  // Slots are kept in locals where a loop stores to them: each test's stores sit in a loop.
   it('masks narrow slots, sign-extends signed loads and reads slots never written', () => {
     const prog = program([
       insn(Opcode.LDDW, 2, 0, 0, -1), insn(0, 0, 0, 0, 0x1234_5678), // r2 = 0x12345678_ffffffff
-      stx(4, 10, -8, 2), stx(2, 10, -12, 2), stx(1, 10, -16, 2), st(4, 10, -20, -3),
+      alu64(AluOp.MOV, 9, 2),
+      stx(4, 10, -8, 2), stx(2, 10, -12, 2), stx(1, 10, -16, 2), st(4, 10, -20, -3), // 3: loop
+      alu64(AluOp.ADD, 9, -1),
+      jne(9, 0, -6),
       ldx(4, 3, 10, -8), ldxs(2, 4, 10, -12), ldxs(1, 5, 10, -16), ldxs(4, 6, 10, -20), ldx(8, 7, 10, -32),
       alu64x(AluOp.ADD, 3, 4), alu64x(AluOp.XOR, 3, 5), alu64x(AluOp.ADD, 3, 6), alu64x(AluOp.ADD, 3, 7),
       alu64x(AluOp.MOV, 0, 3), exit,
@@ -64,19 +68,28 @@ describe('frame slots in locals, against the interpreter at every budget', () =>
 
   it("leaves a callee's slots in its frame for the next callee at the same depth", () => {
     const prog = program([
-      st(8, 10, -8, 0x77), // 0: the caller's slot
-      call(5), // 1: f writes its own slot at the same offset
-      call(6), // 2: g reads it before writing it
-      alu64x(AluOp.MOV, 6, 0), // 3
-      ldx(8, 0, 10, -8), // 4: the caller's slot, unchanged by the calls
-      alu64x(AluOp.ADD, 0, 6), // 5
-      exit, // 6
-      st(8, 10, -8, 0x55), // 7: f
-      exit, // 8
-      ldx(8, 0, 10, -8), // 9: g
-      alu64(AluOp.ADD, 0, 1), // 10
-      stx(8, 10, -8, 0), // 11
-      exit, // 12
+      alu64(AluOp.MOV, 9, 2), // 0
+      st(8, 10, -8, 0x77), // 1: the caller's slot, stored in a loop
+      alu64(AluOp.ADD, 9, -1), // 2
+      jne(9, 0, -3), // 3
+      call(5), // 4: f writes its own slot at the same offset
+      call(9), // 5: g reads it before writing it
+      alu64x(AluOp.MOV, 6, 0), // 6
+      ldx(8, 0, 10, -8), // 7: the caller's slot, unchanged by the calls
+      alu64x(AluOp.ADD, 0, 6), // 8
+      exit, // 9
+      alu64(AluOp.MOV, 9, 2), // 10: f
+      st(8, 10, -8, 0x55), // 11
+      alu64(AluOp.ADD, 9, -1), // 12
+      jne(9, 0, -3), // 13
+      exit, // 14
+      alu64(AluOp.MOV, 9, 1), // 15: g
+      ldx(8, 0, 10, -8), // 16
+      alu64(AluOp.ADD, 0, 1), // 17
+      stx(8, 10, -8, 0), // 18
+      alu64(AluOp.ADD, 9, -1), // 19
+      jne(9, 0, -5), // 20
+      exit, // 21
     ]);
     everyBudget(prog, INPUT, 100);
   });
