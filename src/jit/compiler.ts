@@ -1139,8 +1139,10 @@ class FunctionCompiler implements StructSink {
 
   /** Keep the function's promotable frame slots in locals after EXTRA_LOCALS (stack-slots.ts). */
   private promote(plan: SlotPlan, graph: FlowGraph): void {
-    const loop = outermostLoopOf(graph, analyzeGraph(graph));
-    const blocks = this.nodes.flatMap((b, n) => (b >= 0 ? [{ block: this.d.blocks[b]!, inLoop: loop[n]! >= 0 }] : []));
+    const a = analyzeGraph(graph);
+    const loop = outermostLoopOf(graph, a);
+    const inner = new Set(innermostLoops(graph, a).flatMap((l) => l.body));
+    const blocks = this.nodes.flatMap((b, n) => (b >= 0 ? [{ block: this.d.blocks[b]!, inLoop: loop[n]! >= 0, innermost: inner.has(n) }] : []));
     this.slotList = functionSlots(plan, this.insns, this.d.ops, this.options.badSlots, blocks, REGS.length + EXTRA_LOCALS.length);
     this.slotAt = new Map(this.slotList.map((s) => [s.off, s]));
   }

@@ -87,34 +87,36 @@ export function promotableSlots(insns: readonly Insn[], ops: readonly Operation[
 }
 
 /**
- * The promoted slots of one function (its blocks, each with whether it lies in a loop): those it
- * stores to in a loop, the most accessed first and at most {@link MAX_PROMOTED}, numbered from local
- * `firstLocal`. A slot only read in loops (clang's reload of a spilled loop invariant) stays in the
- * frame: the reload is an L1 hit off the critical path, and a local live across the loop would take
- * one of V8's registers from the loop's own values (measured: docs/benchmarks.md, 2026-12-07).
+ * The promoted slots of one function (its blocks, each with whether it lies in a loop and in an
+ * innermost loop), the most accessed first and at most {@link MAX_PROMOTED}, numbered from local
+ * `firstLocal`: a slot a loop stores to (its store and reloads form a chain through memory that a
+ * local removes), or one an innermost loop reads (a spilled invariant: a register there either way).
+ * A slot only reloaded in outer loops stays in the frame: as a local it would be live across the
+ * inner loops and take one of V8's registers from their own values (measured: docs/benchmarks.md,
+ * 2026-12-07).
  */
 export function functionSlots(
   plan: SlotPlan,
   insns: readonly Insn[],
   ops: readonly Operation[],
   badSlots: Uint8Array,
-  blocks: readonly { readonly block: BasicBlock; readonly inLoop: boolean }[],
+  blocks: readonly { readonly block: BasicBlock; readonly inLoop: boolean; readonly innermost: boolean }[],
   firstLocal: number,
 ): PromotedSlot[] {
-  const uses = new Map<number, { count: number; stored: boolean; loopStore: boolean }>();
-  for (const { block: b, inLoop } of blocks) {
+  const uses = new Map<number, { count: number; stored: boolean; hot: boolean }>();
+  for (const { block: b, inLoop, innermost } of blocks) {
     for (let pc = b.start; pc < b.end; pc += ops[pc]!.kind === 'lddw' ? 2 : 1) {
       if (badSlots[pc] === 1) continue;
       const a = frameAccess(ops[pc]!, insns[pc]!);
       if (a === undefined || plan.get(a.off) !== a.size) continue;
-      const u = uses.get(a.off) ?? { count: 0, stored: false, loopStore: false };
+      const u = uses.get(a.off) ?? { count: 0, stored: false, hot: false };
       u.count++;
       u.stored ||= a.store;
-      u.loopStore ||= a.store && inLoop;
+      u.hot ||= (a.store && inLoop) || innermost;
       uses.set(a.off, u);
     }
   }
-  const chosen = [...uses].filter(([, u]) => u.loopStore).sort((x, y) => y[1].count - x[1].count || x[0] - y[0]).slice(0, MAX_PROMOTED);
+  const chosen = [...uses].filter(([, u]) => u.hot).sort((x, y) => y[1].count - x[1].count || x[0] - y[0]).slice(0, MAX_PROMOTED);
   return chosen.map(([off, u], k) => ({ off, size: plan.get(off)!, local: firstLocal + k, stored: u.stored }));
 }
 
