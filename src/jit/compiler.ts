@@ -80,7 +80,7 @@ import {
 } from './locals.js';
 import { Op, ValType, type ValTypeCode } from '../wasm/opcodes.js';
 import { emitAtomic } from './lower-atomic.js';
-import { emitSlotLoad, emitSlotStore, functionSlots, loadSlots, promotableSlots, storeSlots, type PromotedSlot, type SlotPlan } from './stack-slots.js';
+import { emitSlotLoad, emitSlotStore, functionSlots, loadSlots, promotableSlots, type PromotedSlot, type SlotPlan } from './stack-slots.js';
 
 /** Options that change the generated code. */
 export interface CompileOptions {
@@ -1012,7 +1012,6 @@ class FunctionCompiler implements StructSink {
     c.end();
     // Reached (by `br`, out of any loop, so that no call sits in a loop) when the budget may run out
     // before the next check: continue at block L_LABEL of the checked copy, whose results are ours.
-    storeSlots(c, this.slotList, L_FP, this.options.stackSize);
     if (this.checkedCopy !== undefined) {
       this.budgetNow();
       c.gset(Global.budget).get(L_LABEL).gset(Global.label);
@@ -1023,7 +1022,6 @@ class FunctionCompiler implements StructSink {
     }
     c.end();
     // Halt path: save registers for the runtime, let it run a pending tail call, return its results.
-    storeSlots(c, this.slotList, L_FP, this.options.stackSize);
     for (let r = 0; r <= 10; r++) c.get(r).gset(Global.savedR0 + r);
     this.budgetNow();
     c.gset(Global.budget);
@@ -1139,10 +1137,9 @@ class FunctionCompiler implements StructSink {
 
   /** Keep the function's promotable frame slots in locals after EXTRA_LOCALS (stack-slots.ts). */
   private promote(plan: SlotPlan, graph: FlowGraph): void {
-    const a = analyzeGraph(graph);
-    const loop = outermostLoopOf(graph, a);
-    const inner = new Set(innermostLoops(graph, a).flatMap((l) => l.body));
-    const blocks = this.nodes.flatMap((b, n) => (b >= 0 ? [{ block: this.d.blocks[b]!, inLoop: loop[n]! >= 0, innermost: inner.has(n) }] : []));
+    const inner = new Map<number, number>();
+    innermostLoops(graph, analyzeGraph(graph)).forEach((l, k) => l.body.forEach((n) => inner.set(n, k)));
+    const blocks = this.nodes.flatMap((b, n) => (b >= 0 ? [{ block: this.d.blocks[b]!, loop: inner.get(n) ?? -1 }] : []));
     this.slotList = functionSlots(plan, this.insns, this.d.ops, this.options.badSlots, blocks, REGS.length + EXTRA_LOCALS.length);
     this.slotAt = new Map(this.slotList.map((s) => [s.off, s]));
   }
@@ -1847,7 +1844,6 @@ class FunctionCompiler implements StructSink {
 
   exit(): void {
     const c = this.code;
-    storeSlots(c, this.slotList, L_FP, this.options.stackSize);
     this.budgetNow();
     c.gset(Global.budget);
     for (let r = 0; r < 6; r++) c.get(r);
@@ -2001,7 +1997,7 @@ class FunctionCompiler implements StructSink {
       case 'st':
       case 'stx': {
         const s = i.dst === FRAME_POINTER ? this.slotAt.get(i.offset) : undefined;
-        if (s !== undefined) return emitSlotStore(op.kind === 'st' ? c.i64(i.imm) : c.get(i.src), s);
+        if (s !== undefined) return emitSlotStore(c, s, L_FP, this.options.stackSize, () => (op.kind === 'st' ? c.i64(i.imm) : c.get(i.src)));
         const a = this.address(i.dst, i.offset, op.size, true, pc);
         (op.kind === 'st' ? c.i64(i.imm) : c.get(i.src)).mem(STORE[op.size], a.offset);
         return;
@@ -2054,7 +2050,6 @@ class FunctionCompiler implements StructSink {
 
   /** Before a helper call: the budget left in its global, where a callback the helper runs (HelperContext.callFunction) starts from. */
   private budgetToGlobal(): void {
-    storeSlots(this.code, this.slotList, L_FP, this.options.stackSize);
     this.flush();
     this.code.get(L_BUDGET).gset(Global.budget);
   }
@@ -2080,7 +2075,6 @@ class FunctionCompiler implements StructSink {
     c.gget(Global.depth).i32(1).op(Op.i32_add).tee(L_A).gget(Global.maxDepth).op(Op.i32_ge_u);
     c.if().i32(Trap.callDepth).i32(pc).call(Import.trap).op(Op.unreachable).end();
     c.get(L_A).gset(Global.depth);
-    storeSlots(c, this.slotList, L_FP, this.options.stackSize);
     this.flush();
     c.get(L_BUDGET).gset(Global.budget);
     for (let r = 0; r <= 9; r++) c.get(r);

@@ -9,13 +9,13 @@
  * local holds the slot's value zero-extended from its size, a load reads it (sign-extending for the
  * signed loads), a store writes it masked.
  *
- * The frame in memory stays exact wherever something else could read it: the function loads its slots
- * from the frame on entry (a slot read before any store reads what the frame held, as the interpreter
- * does), and writes the slots it stores back before it returns, before a helper call (a tail call's
- * target runs in the same frame), before continuing in its checked copy (which uses memory) and on its
- * halt path; around a local call it writes them back and loads them again after (a program the callee
- * tail-calls is not bound by this program's r10 rule). An error ends the run without the write-back:
- * nothing reads a frame after a failed run (the next run's stack start zeroes what it may read).
+ * Stores write through: the local and the frame both, so the frame in memory is exact at every point
+ * (a helper's tail call, the checked copy, an error, the next callee at the same depth read it) and no
+ * exit needs the locals, which would otherwise stay live along every exit to the checked copy. What a
+ * local saves is the load: its latency, and the store-to-load forwarding a spilled accumulator or
+ * counter puts on a loop's critical path. The function loads its slots from the frame on entry (a slot
+ * read before any store reads what the frame held, as the interpreter does) and again after a local
+ * call (a program the callee tail-calls is not bound by this program's r10 rule).
  * @module
  */
 import { FRAME_POINTER } from '../isa/opcodes.js';
@@ -26,15 +26,14 @@ import { fieldUse } from '../verifier/fields.js';
 import type { CodeWriter } from '../wasm/module.js';
 import { Op } from '../wasm/opcodes.js';
 
-/** Most slots one function promotes (the most accessed first): each costs a load on entry and a store on return. */
+/** Most slots one function promotes (the most accessed first): each costs a load on entry and after every local call. */
 export const MAX_PROMOTED = 48;
 
-/** One promoted slot of a function: its frame offset and size, its local, and whether the function stores to it. */
+/** One promoted slot of a function: its frame offset and size, and its local. */
 export interface PromotedSlot {
   readonly off: number;
   readonly size: 1 | 2 | 4 | 8;
   readonly local: number;
-  readonly stored: boolean;
 }
 
 /** The slots of the program that may be promoted, keyed by offset (each with its one access size); undefined when r10 escapes. */
@@ -87,37 +86,37 @@ export function promotableSlots(insns: readonly Insn[], ops: readonly Operation[
 }
 
 /**
- * The promoted slots of one function (its blocks, each with whether it lies in a loop and in an
- * innermost loop), the most accessed first and at most {@link MAX_PROMOTED}, numbered from local
- * `firstLocal`: a slot a loop stores to (its store and reloads form a chain through memory that a
- * local removes), or one an innermost loop reads (a spilled invariant: a register there either way).
- * A slot only reloaded in outer loops stays in the frame: as a local it would be live across the
- * inner loops and take one of V8's registers from their own values (measured: docs/benchmarks.md,
- * 2026-12-07).
+ * The promoted slots of one function (its blocks, each with the innermost loop it lies in, -1 for
+ * none), the most accessed first and at most {@link MAX_PROMOTED}, numbered from local `firstLocal`:
+ * the slots some innermost loop reads and does not store to, i.e. clang's spilled loop invariants,
+ * reloaded on every iteration (a register in the loop either way). Slots a loop stores to stay in
+ * the frame: as locals, accumulators and counters updated on some of a loop's paths made the loop
+ * slower (tlv, switch_sparse), and the forwarded reload they save was worth nothing (measured:
+ * docs/benchmarks.md, 2026-12-07).
  */
 export function functionSlots(
   plan: SlotPlan,
   insns: readonly Insn[],
   ops: readonly Operation[],
   badSlots: Uint8Array,
-  blocks: readonly { readonly block: BasicBlock; readonly inLoop: boolean; readonly innermost: boolean }[],
+  blocks: readonly { readonly block: BasicBlock; readonly loop: number }[],
   firstLocal: number,
 ): PromotedSlot[] {
-  const uses = new Map<number, { count: number; stored: boolean; hot: boolean }>();
-  for (const { block: b, inLoop, innermost } of blocks) {
+  const uses = new Map<number, { count: number; readIn: Set<number>; storedIn: Set<number> }>();
+  for (const { block: b, loop } of blocks) {
     for (let pc = b.start; pc < b.end; pc += ops[pc]!.kind === 'lddw' ? 2 : 1) {
       if (badSlots[pc] === 1) continue;
       const a = frameAccess(ops[pc]!, insns[pc]!);
       if (a === undefined || plan.get(a.off) !== a.size) continue;
-      const u = uses.get(a.off) ?? { count: 0, stored: false, hot: false };
+      const u = uses.get(a.off) ?? { count: 0, readIn: new Set<number>(), storedIn: new Set<number>() };
       u.count++;
-      u.stored ||= a.store;
-      u.hot ||= (a.store && inLoop) || innermost;
+      if (loop >= 0) (a.store ? u.storedIn : u.readIn).add(loop);
       uses.set(a.off, u);
     }
   }
-  const chosen = [...uses].filter(([, u]) => u.hot).sort((x, y) => y[1].count - x[1].count || x[0] - y[0]).slice(0, MAX_PROMOTED);
-  return chosen.map(([off, u], k) => ({ off, size: plan.get(off)!, local: firstLocal + k, stored: u.stored }));
+  const invariant = (u: { readIn: Set<number>; storedIn: Set<number> }): boolean => [...u.readIn].some((l) => !u.storedIn.has(l));
+  const chosen = [...uses].filter(([, u]) => invariant(u)).sort((x, y) => y[1].count - x[1].count || x[0] - y[0]).slice(0, MAX_PROMOTED);
+  return chosen.map(([off], k) => ({ off, size: plan.get(off)!, local: firstLocal + k }));
 }
 
 /** Mask of a slot's bytes, as a signed i64 immediate (undefined for 8 bytes). */
@@ -134,11 +133,6 @@ export function loadSlots(c: CodeWriter, slots: readonly PromotedSlot[], fp: num
   for (const s of slots) c.get(fp).mem(LOAD[s.size], s.off + frameSize).set(s.local);
 }
 
-/** Write the slots the function stores back to the frame. */
-export function storeSlots(c: CodeWriter, slots: readonly PromotedSlot[], fp: number, frameSize: number): void {
-  for (const s of slots) if (s.stored) c.get(fp).get(s.local).mem(STORE[s.size], s.off + frameSize);
-}
-
 /** `dst = [r10 + off]` from the slot's local (`signed`: the sign-extending load). */
 export function emitSlotLoad(c: CodeWriter, s: PromotedSlot, signed: boolean, dst: number): void {
   c.get(s.local);
@@ -146,9 +140,11 @@ export function emitSlotLoad(c: CodeWriter, s: PromotedSlot, signed: boolean, ds
   c.set(dst);
 }
 
-/** `[r10 + off] = value`, the value (an i64) already pushed: kept masked to the slot's size. */
-export function emitSlotStore(c: CodeWriter, s: PromotedSlot): void {
+/** `[r10 + off] = value` (`push` pushes it, an i64): into the frame and into the local, masked to the slot's size. */
+export function emitSlotStore(c: CodeWriter, s: PromotedSlot, fp: number, frameSize: number, push: () => void): void {
+  c.get(fp);
+  push();
   const m = mask(s.size);
   if (m !== undefined) c.i64(m).op(Op.i64_and);
-  c.set(s.local);
+  c.tee(s.local).mem(STORE[s.size], s.off + frameSize);
 }
