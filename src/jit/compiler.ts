@@ -969,7 +969,7 @@ class FunctionCompiler implements StructSink {
   compile(entryBlock: number): CodeWriter {
     let graph = this.buildGraph(entryBlock, true);
     const c = this.code;
-    if (this.d.slots !== undefined) this.promote(this.d.slots, graph);
+    if (this.d.slots !== undefined && this.d.slots.size > 0) this.promote(this.d.slots, graph);
     c.block().block().block();
     this.chooseIndexedBase();
     this.prologue();

@@ -12,8 +12,8 @@
  * Stores write through: the local and the frame both, so the frame in memory is exact at every point
  * (a helper's tail call, the checked copy, an error, the next callee at the same depth read it) and no
  * exit needs the locals, which would otherwise stay live along every exit to the checked copy. What a
- * local saves is the load: its latency, and the store-to-load forwarding a spilled accumulator or
- * counter puts on a loop's critical path. The function loads its slots from the frame on entry (a slot
+ * local saves is the reload of a spilled loop invariant on every iteration (which slots: see
+ * {@link functionSlots}). The function loads its slots from the frame on entry (a slot
  * read before any store reads what the frame held, as the interpreter does) and again after a local
  * call (a program the callee tail-calls is not bound by this program's r10 rule).
  * @module
