@@ -5,8 +5,11 @@
  * refused by tsbpf exactly when BPF_PROG_LOAD (as root, with the expected attach type) accepts or refuses
  * it. Skips where bpf() is refused; the table test below names the kernel verdicts the layouts encode.
  */
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { assemble } from '../../src/asm/index.js';
+import { loadObject } from '../../src/elf/index.js';
+import { fixture } from '../elf/fixtures.js';
 import { checkProgram } from '../../src/verifier/index.js';
 import { kernelOracle, skipNote } from '../kernel/runner.js';
 import { attachNumber, ctxProbes, okReturn, returnProbes, type Probe, type ProbeConfig } from './ctx-probes.js';
@@ -106,6 +109,14 @@ const CONFIGS: { config: ProbeConfig; probes: Probe[] }[] = [
   ...(['lwt_out', 'lwt_xmit', 'lwt_seg6local'] as const).map((type) => full({ type, size: 192 }, [76, 80, 'u32'], [168])),
 ];
 
+/** test/fixtures/elf/prog_types.c: its programs and the type each section declares. */
+const OBJECT_PROGRAMS: [string, string][] = [
+  ['connect4', 'cgroup_sock_addr'], ['sendmsg6', 'cgroup_sock_addr'], ['recvmsg4', 'cgroup_sock_addr'], ['post_bind4', 'cgroup_sock'],
+  ['sock_create', 'cgroup_sock'], ['msg_verdict', 'sk_msg'], ['skb_verdict', 'sk_skb'], ['skb_parser', 'sk_skb'], ['dissect', 'flow_dissector'],
+  ['lookup', 'sk_lookup'], ['getsockopt_ip', 'cgroup_sockopt'], ['device', 'cgroup_device'], ['sysctl_read', 'cgroup_sysctl'],
+  ['reuseport', 'sk_reuseport'], ['lwt_rewrite', 'lwt_xmit'],
+];
+
 const label = (c: ProbeConfig): string => `${c.type}${c.attach === undefined ? '' : `/${c.attach}`}`;
 
 describe('context, return values and pointer fields of the socket, cgroup and tunnel program types', () => {
@@ -133,5 +144,25 @@ describe('context, return values and pointer fields of the socket, cgroup and tu
       expect(accepted.get(label(config)) ?? 0, label(config)).toBeGreaterThan(0);
       expect(accepted.get(label(config)) ?? 0, label(config)).toBeLessThan(probes.length);
     }
+  });
+
+  it('accepts every program of test/fixtures/elf/prog_types.o (clang-built, one per type) with the type its section names', () => {
+    const obj = loadObject(fixture('prog_types'));
+    expect(obj.programs.map((p) => p.name).sort()).toEqual(OBJECT_PROGRAMS.map(([n]) => n).sort());
+    for (const [name, type] of OBJECT_PROGRAMS) {
+      obj.program(name);
+      expect(obj.verification.get(name), name).toEqual({ programType: type, issues: [] });
+    }
+  });
+
+  it('the kernel loads every program of prog_types.o too', () => {
+    const k = kernelOracle();
+    if (typeof k === 'string') {
+      skipNote(k);
+      return;
+    }
+    const path = fileURLToPath(new URL('../fixtures/elf/prog_types.o', import.meta.url));
+    const verdicts = k.exec(OBJECT_PROGRAMS.map(([program]) => ({ op: 'obj', path, program })));
+    OBJECT_PROGRAMS.forEach(([name], i) => expect(verdicts[i], name).toMatchObject({ kind: 'obj', accepted: true }));
   });
 });
