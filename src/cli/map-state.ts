@@ -29,6 +29,8 @@ const SAVABLE: ReadonlySet<number> = new Set([
   MapType.ARRAY,
   MapType.LRU_HASH,
   MapType.LPM_TRIE,
+  // each entry an attachment's value, which restoring attaches (object-maps.ts)
+  MapType.CGROUP_STORAGE,
 ]);
 
 /** The state of every map worth saving (read-only data and event maps are left out, with the reason). */

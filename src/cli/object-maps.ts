@@ -8,6 +8,7 @@ import type { BpfObject } from '../elf/loader.js';
 import type { BpfMap } from '../maps/map.js';
 import { BloomFilterMap } from '../maps/bloom.js';
 import { CgroupArrayMap } from '../maps/cgroup-array.js';
+import { CgroupStorageMap } from '../maps/cgroup-storage.js';
 import { UserRingBufMap } from '../maps/user-ringbuf.js';
 import { MapType, mapTypeName } from '../maps/types.js';
 import { EbpfError } from '../errors.js';
@@ -206,6 +207,11 @@ export function preloadEntries(obj: BpfObject, name: string, doc: JsonValue, fil
     const key = encodeValue(types.key, k, `${where} key`);
     const value = isGlobalData(map.name) ? encodeGlobals(obj, map, v, where) : encodeValue(types.value, v, `${where} value`);
     try {
+      // A cgroup storage value exists once a program is attached: an entry of the file is an attachment.
+      if (map instanceof CgroupStorageMap) {
+        const v = new DataView(key.buffer, key.byteOffset, key.length);
+        map.attach(v.getBigUint64(0, true), key.length === 16 ? v.getUint32(8, true) : 0);
+      }
       map.update(key, value);
     } catch (e) {
       if (e instanceof EbpfError) throw new InputError(`${where}: ${e.message}`);

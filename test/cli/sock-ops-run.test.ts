@@ -51,6 +51,20 @@ describe('tsbpf run a sock_ops program', () => {
     expect(tc.err).toMatch(/--cgroup applies to programs attached to a cgroup \(cgroup_skb, sock_ops\); under \(tc\) is a tc program/);
   });
 
+  it('--save-maps keeps cgroup storage, and --map puts it back (an entry is an attachment)', async () => {
+    const frame = `${'00'.repeat(12)}0800 45${'00'.repeat(49)}`;
+    const state = join(tempFiles({}), 'state.json');
+    const first = await cli(['run', fx('cgroup_storage.o'), '--program', 'count_egress', '--packet-hex', frame, '--cgroup', '9', '--save-maps', state]);
+    expect(first.code).toBe(0);
+    const second = await cli(['run', fx('cgroup_storage.o'), '--program', 'count_egress', '--packet-hex', frame, '--cgroup', '9', '--map', state, '--json']);
+    expect(second.err).toBe('');
+    const doc = JSON.parse(second.out);
+    expect(doc.verdict).toBe('dropped (0)'); // the restored count makes it the second run there
+    expect(doc.maps.find((m: { name: string }) => m.name === 'counts').entries).toEqual([{ key: { cgroup_inode_id: 9, attach_type: 1 }, value: { runs: 2, total: 100 } }]);
+    // per-CPU maps are not saved (as for per-CPU hashes): hits starts again
+    expect(doc.maps.find((m: { name: string }) => m.name === 'hits').entries).toEqual([{ key: 9, value: [1] }]);
+  });
+
   it('runs a cgroup_skb program on a frame (--packet-hex) or a capture, attached to --cgroup', async () => {
     const frame = `${'00'.repeat(12)}0800 45${'00'.repeat(49)}`;
     const r = await cli(['run', fx('cgroup_storage.o'), '--program', 'count_egress', '--packet-hex', frame, '--cgroup', '9']);
