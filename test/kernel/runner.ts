@@ -50,6 +50,8 @@ export interface KernelMapDef {
    * object's map has it: what bpf_spin_lock and bpf_timer need ({@link VerdictRequest} builds the BTF).
    */
   readonly btf?: ValueFields;
+  /** An array or hash of maps: the inner map's shape (created first, as the template the kernel requires). */
+  readonly inner?: KernelMapDef;
 }
 
 /** The fd that request number `ref` of the same {@link KernelOracle.exec} call returned. */
@@ -58,7 +60,8 @@ export interface Ref {
 }
 
 export type KernelRequest =
-  | ({ readonly op: 'map' } & Omit<KernelMapDef, 'btf'> & { readonly btfObject?: { readonly fd: Ref | number; readonly keyType: number; readonly valueType: number } })
+  /** `innerFd`: the template map of a map of maps (BPF_MAP_CREATE's inner_map_fd). */
+  | ({ readonly op: 'map'; readonly innerFd?: Ref | number } & Omit<KernelMapDef, 'btf' | 'inner'> & { readonly btfObject?: { readonly fd: Ref | number; readonly keyType: number; readonly valueType: number } })
   /** Load raw BTF (BPF_BTF_LOAD); answers like `load` (fd, or errno with the log). */
   | { readonly op: 'btf'; readonly blob: Uint8Array }
   | {
@@ -196,7 +199,8 @@ function requestLine(r: KernelRequest): string {
   switch (r.op) {
     case 'map': {
       const b = r.btfObject;
-      const tail = b === undefined ? (r.extra === undefined ? '' : ` ${r.extra}`) : ` ${r.extra ?? 0} ${fdToken(b.fd)} ${b.keyType} ${b.valueType}`;
+      const withBtf = b === undefined && r.innerFd === undefined ? '' : ` ${b === undefined ? 0 : fdToken(b.fd)} ${b?.keyType ?? 0} ${b?.valueType ?? 0}`;
+      const tail = withBtf === '' ? (r.extra === undefined ? '' : ` ${r.extra}`) : ` ${r.extra ?? 0}${withBtf}${r.innerFd === undefined ? '' : ` ${fdToken(r.innerFd)}`}`;
       return `map ${r.type} ${r.keySize} ${r.valueSize} ${r.maxEntries} ${r.flags ?? 0}${tail}`;
     }
     case 'btf':
@@ -302,6 +306,7 @@ class Oracle implements KernelOracle {
       const setup: number[] = [];
       setups.push(setup);
       const maps: Record<number, Ref> = {};
+      const inners: Ref[] = [];
       for (const [imm, def] of Object.entries(p.maps ?? {})) {
         let btfObject: { fd: Ref; keyType: number; valueType: number } | undefined;
         if (def.btf !== undefined) {
@@ -310,10 +315,18 @@ class Oracle implements KernelOracle {
           btfObject = { fd: { ref: requests.length }, keyType: b.keyType, valueType: b.valueType };
           requests.push({ op: 'btf', blob: b.blob });
         }
+        let innerFd: Ref | undefined;
+        if (def.inner !== undefined) {
+          const i = def.inner;
+          innerFd = { ref: requests.length };
+          inners.push(innerFd);
+          setup.push(requests.length);
+          requests.push({ op: 'map', type: i.type, keySize: i.keySize, valueSize: i.valueSize, maxEntries: i.maxEntries, flags: i.flags });
+        }
         const ref = { ref: requests.length };
         maps[Number(imm)] = ref;
         setup.push(requests.length);
-        requests.push({ op: 'map', type: def.type, keySize: def.keySize, valueSize: def.valueSize, maxEntries: def.maxEntries, flags: def.flags, btfObject });
+        requests.push({ op: 'map', type: def.type, keySize: def.keySize, valueSize: def.valueSize, maxEntries: def.maxEntries, flags: def.flags, btfObject, ...(innerFd === undefined ? {} : { innerFd }) });
         if (def.initial !== undefined) setup.push(requests.push({ op: 'update', map: ref, key: new Uint8Array(def.keySize), value: def.initial }) - 1);
         if (def.freeze === true) setup.push(requests.push({ op: 'freeze', map: ref }) - 1);
       }
@@ -328,7 +341,7 @@ class Oracle implements KernelOracle {
       }
       loads.push(requests.length);
       requests.push({ op: 'load', type: p.type, insns: p.insns, logLevel: p.logLevel ?? 1, attachType: p.attachType, maps, btf });
-      for (const m of [...Object.values(maps), ...objects, { ref: loads[loads.length - 1]! }]) requests.push({ op: 'close', fd: m });
+      for (const m of [...inners, ...Object.values(maps), ...objects, { ref: loads[loads.length - 1]! }]) requests.push({ op: 'close', fd: m });
     }
     const out = this.exec(requests);
     return loads.map((at, i) => {

@@ -30,6 +30,13 @@ const FALSE_REJECTS: Record<string, string> = {
   // the first kept state, the success, so w8 became [-155, 0] and the failure branch at 592 reached 593 -> 1618
   // with the lookup result of pc 479 unchecked. A state now joins the kept state the join loses least in
   // (paths.ts `nearest`); path-cases.ts has the class in small.
+  // Recorded 2026-12-07 (map-of-maps and LPM trie maps now created as the object defines them;
+  // bpf_xdp_adjust_meta judged as bpf_xdp_adjust_head, see corpus-kernel.ts). Paths that checked
+  // `p + 4 <= data_end` meet paths that did not, the outcome kept only in a status register (0 or -22)
+  // that the next jump tests, with more paths than are kept: the join past the bound joins a success
+  // into a failure.
+  'ebpf-samples/cilium-core/bpf_xdp.o:tail_lb_ipv6': 'pc 350: a status code joined past the path bound',
+  'ebpf-samples/cilium-core/bpf_xdp.o:tail_nodeport_nat_ingress_ipv6': 'pc 394: the same',
 };
 
 /** Programs the kernel rejects that the analysis accepts, by cause. */
@@ -39,6 +46,15 @@ const FALSE_ACCEPTS: Record<string, string> = {
   'cilium-ebpf/testdata/subprog_reloc-el.elf:fp_relocation': 'missing btf func_info',
   // The same: the kernel wants the BTF of a map holding a bpf_spin_lock, and the corpus maps are made without BTF.
   'xdp-tools/xdp-trafficgen/xdp_trafficgen.bpf.o:xdp_handle_tcp_recv': "map '' has to have BTF in order to use bpf_spin_lock",
+  // The same: a function pointer (a callback) in a program loaded without BTF (verdict recorded 2026-12-07).
+  'ebpf-samples/cilium-core/bpf_overlay.o:tail_mcast_ep_delivery': 'missing btf func_info',
+  // Not a safety verdict: a kfunc call, which the kernel resolves by a BTF id of its own, and the
+  // corpus loads carry none (verdicts first recorded 2026-12-07).
+  'cilium-ebpf/testdata/errors-el.elf:poisoned_kfunc': 'invalid func unknown#2130706432',
+  'cilium-ebpf/testdata/kfunc-el.elf:call_kfunc': 'invalid func unknown#2130706432',
+  'xdp-tools/xdp-forward/xdp_flowtable.bpf.o:xdp_fwd_flow_direct': 'invalid func unknown#2130706432',
+  'xdp-tools/xdp-forward/xdp_flowtable.bpf.o:xdp_fwd_flow_full': 'invalid func unknown#2130706432',
+  'xdp-tools/xdp-forward/xdp_flowtable_sample.bpf.o:xdp_fwd_flowtable_sample': 'invalid func unknown#2130706432',
 };
 
 describe('corpus programs against the kernel', () => {

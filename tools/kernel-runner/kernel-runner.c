@@ -14,10 +14,11 @@
  *
  *   probe
  *     -> ok <libbpf major>.<minor> <possible cpus>
- *   map <map_type> <key_size> <value_size> <max_entries> <map_flags> [<map_extra> [<btf_fd> <key_type_id> <value_type_id>]]
+ *   map <map_type> <key_size> <value_size> <max_entries> <map_flags> [<map_extra> [<btf_fd> <key_type_id> <value_type_id> [<inner_map_fd>]]]
  *     -> ok <fd> | err <errno> <text>          (map_type: a BPF_MAP_TYPE_* number)
  *     With a BTF object (a "btf" request's fd, "$N" allowed) and the type ids of key and value, the map
- *     carries BTF (what a struct bpf_spin_lock or bpf_timer in its value needs).
+ *     carries BTF (what a struct bpf_spin_lock or bpf_timer in its value needs); btf_fd 0 for none.
+ *     inner_map_fd: the template map of an array or hash of maps ("$N" allowed).
  *   btf <blob>
  *     -> ok <fd> <log> | reject <errno> <log>   BPF_BTF_LOAD of raw BTF (header, types, strings; hex).
  *   load <prog_type> <expected_attach_type> <log_level> <prog_flags> <insns> [<fdmap> [<btf_fd> <func_info>]]
@@ -202,15 +203,15 @@ static int lib_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 
 static long cmd_map(char **t, int n) {
   long long type, ks, vs, max, flags, extra = 0, key_id = 0, value_id = 0;
-  long btf = 0;
-  if ((n != 6 && n != 7 && n != 10) || parse_num(t[1], &type) || parse_num(t[2], &ks) || parse_num(t[3], &vs) || parse_num(t[4], &max) ||
+  long btf = 0, inner = 0;
+  if ((n != 6 && n != 7 && n != 10 && n != 11) || parse_num(t[1], &type) || parse_num(t[2], &ks) || parse_num(t[3], &vs) || parse_num(t[4], &max) ||
       parse_num(t[5], &flags) || (n >= 7 && parse_num(t[6], &extra)) ||
-      (n == 10 && (parse_fd(t[7], &btf) || parse_num(t[8], &key_id) || parse_num(t[9], &value_id)))) {
-    reply_err(EINVAL, "usage: map <type> <key_size> <value_size> <max_entries> <flags> [<map_extra> [<btf_fd> <key_type_id> <value_type_id>]]");
+      (n >= 10 && (parse_fd(t[7], &btf) || parse_num(t[8], &key_id) || parse_num(t[9], &value_id))) || (n == 11 && parse_fd(t[10], &inner))) {
+    reply_err(EINVAL, "usage: map <type> <key_size> <value_size> <max_entries> <flags> [<map_extra> [<btf_fd> <key_type_id> <value_type_id> [<inner_map_fd>]]]");
     return -1;
   }
   LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = (__u32)flags, .map_extra = (__u64)extra, .btf_fd = (__u32)btf,
-              .btf_key_type_id = (__u32)key_id, .btf_value_type_id = (__u32)value_id);
+              .btf_key_type_id = (__u32)key_id, .btf_value_type_id = (__u32)value_id, .inner_map_fd = (__u32)inner);
   int fd = bpf_map_create((enum bpf_map_type)type, NULL, (__u32)ks, (__u32)vs, (__u32)max, &opts);
   if (fd < 0) {
     reply_err(errno, strerror(errno));
