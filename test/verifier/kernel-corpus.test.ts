@@ -30,13 +30,13 @@ const FALSE_REJECTS: Record<string, string> = {
   // the first kept state, the success, so w8 became [-155, 0] and the failure branch at 592 reached 593 -> 1618
   // with the lookup result of pc 479 unchecked. A state now joins the kept state the join loses least in
   // (paths.ts `nearest`); path-cases.ts has the class in small.
-  // Recorded 2026-12-07 (map-of-maps and LPM trie maps now created as the object defines them;
-  // bpf_xdp_adjust_meta judged as bpf_xdp_adjust_head, see corpus-kernel.ts). Paths that checked
-  // `p + 4 <= data_end` meet paths that did not, the outcome kept only in a status register (0 or -22)
-  // that the next jump tests, with more paths than are kept: the join past the bound joins a success
-  // into a failure.
-  'ebpf-samples/cilium-core/bpf_xdp.o:tail_lb_ipv6': 'pc 350: a status code joined past the path bound',
-  'ebpf-samples/cilium-core/bpf_xdp.o:tail_nodeport_nat_ingress_ipv6': 'pc 394: the same',
+  // Fixed 2026-12-07 00:30: cilium-core bpf_xdp tail_lb_ipv6 (pc 350, refused since the fix above) and
+  // tail_nodeport_nat_ingress_ipv6 (pc 394), whose kernel verdicts are recorded since (map-of-maps and LPM
+  // trie maps are created as the object defines them; bpf_xdp_adjust_meta judged as bpf_xdp_adjust_head,
+  // see corpus-kernel.ts). Paths that checked `p + 4 <= data_end` meet paths that did not, the outcome kept
+  // only in a status register (0 or -22) that the next jump tests, with more paths than are kept: the join
+  // chosen past the bound joined a success into a failure. The cheapest join is now chosen by what it
+  // loses, a difference in a value the next jump tests first (precision.ts, paths.ts `joinCost`).
 };
 
 /** Programs the kernel rejects that the analysis accepts, by cause. */

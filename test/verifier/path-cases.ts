@@ -255,7 +255,41 @@ export const CASES: readonly PathCase[] = [
     kernelAccepts: false,
     source: statusJoin(0, true),
   },
+  {
+    name: 'more paths than are kept meet where a status code (0 or -22) alone says whether a packet range was proved, and a jump on it guards the access',
+    type: 'xdp',
+    kernelAccepts: true,
+    source: statusRange(10, 'if w7 != 0 goto out'),
+  },
+  {
+    name: 'the same with the status spilled and filled before its test',
+    type: 'xdp',
+    kernelAccepts: true,
+    source: statusRange(10, '*(u64 *)(r10 - 8) = r7', 'r8 = *(u64 *)(r10 - 8)', 'if w8 != 0 goto out'),
+  },
+  {
+    name: 'the same with the test inverted: the access is on the failing path',
+    type: 'xdp',
+    kernelAccepts: false,
+    source: statusRange(10, 'if w7 == 0 goto out'),
+  },
 ];
+
+/**
+ * `paths` paths (each a different packet offset in r3) reach a check `r3 + 4 <= data_end` whose outcome
+ * is kept only as a status code in r7 (0, or -22 when the check fails), as clang compiles Cilium's
+ * `ctx_load_bytes`-style helpers; `test` then decides whether the 4 bytes at r3 are read. Past the
+ * bound on kept states two states must be joined: joining a success with a failure loses the range.
+ */
+function statusRange(paths: number, ...test: string[]): string {
+  const chain: string[] = [];
+  for (let i = 0; i < paths - 1; i++) chain.push(`if r5 == ${i} goto check`, 'r3 += 2');
+  return lines(
+    'r2 = *(u32 *)(r1 + 0)', 'r4 = *(u32 *)(r1 + 4)', 'r5 = *(u32 *)(r1 + 12)', 'r3 = r2', ...chain,
+    'check:', 'r1 = r3', 'r1 += 4', 'r7 = 0', 'if r1 <= r4 goto status', 'r7 = -22',
+    'status:', ...test, 'r0 = *(u32 *)(r3 + 0)', 'out:', 'r0 = 2', 'exit',
+  );
+}
 
 /**
  * A hash lookup's result (maybe null) spilled; then three paths meet, each with a result w7, an error

@@ -10,6 +10,7 @@ import { blockLeaders } from '../cfg.js';
 import type { Env, MapInfo, ResolvedAddress } from './env.js';
 import { BudgetExceeded, Fixpoint, type ProgramShape } from './fixpoint.js';
 import { filledSlots, liveRegisters } from './liveness.js';
+import { testedValues } from './precision.js';
 import type { LoopFact } from './loops.js';
 import type { AttachType, ProgramType } from './program-types.js';
 import type { AnalysisRule } from './rules.js';
@@ -183,7 +184,7 @@ function buildShape(insns: readonly Insn[], ops: readonly Operation[], report: E
   for (let pc = 0; pc < n; pc++) {
     if (seen[pc] === 0 && (pc === 0 || seen[pc - 1] === 1)) report(pc, 'unreachable', `unreachable insn ${pc}`);
   }
-  return { insns, ops, leaders, funcOf, funcEnd, loopHead, filled: filledSlots(insns, ops), live: liveRegisters(insns, ops) };
+  return { insns, ops, leaders, funcOf, funcEnd, loopHead, filled: filledSlots(insns, ops), live: liveRegisters(insns, ops), tested: testedValues(insns, ops) };
 }
 
 /** The kernel's limit on the stack of a chain of calls (MAX_BPF_STACK). */

@@ -14,6 +14,7 @@ import type { Env } from './env.js';
 import type { Work } from './memory.js';
 import { returnRange } from './program-types.js';
 import { MAX_PATHS, PathStates } from './paths.js';
+import type { Tested } from './precision.js';
 import { emptyFrame, joinState, stateEqual, type State } from './state.js';
 import { step } from './transfer.js';
 import { UNINIT, isPointer, joinValue, pointer, typeName, type Value } from './value.js';
@@ -43,6 +44,8 @@ export interface ProgramShape {
   readonly filled: Uint32Array;
   /** Registers live on entry to each slot (bit r), from {@link liveRegisters}. */
   readonly live: Uint16Array;
+  /** Registers and stack slots a later conditional jump may test, per slot ({@link testedValues}). */
+  readonly tested: Tested;
 }
 
 /** Reporting env and silent env share everything but the reporter. */
@@ -75,7 +78,7 @@ export class Fixpoint {
       if (hit !== undefined) return hit.exit;
     }
     const { loopHead } = this.shape;
-    const paths = new PathStates(this.shape.filled);
+    const paths = new PathStates(this.shape.filled, this.shape.tested);
     const queue = new MinQueue();
     queue.push(paths.add(start, this.trim(start, entry), false) + start * MAX_PATHS);
     const silent = this.envs.silent;
@@ -178,7 +181,7 @@ export class Fixpoint {
 
   /** One run of a loop body from states at slots of it: the join of the states that reach its head again, if any. */
   private iterateBody(head: number, body: ReadonlySet<number>, from: readonly (readonly [number, State])[], depth: number, stack: readonly number[]): State | undefined {
-    const paths = new PathStates(this.shape.filled);
+    const paths = new PathStates(this.shape.filled, this.shape.tested);
     const queue = new MinQueue();
     for (const [pc, s] of from) {
       const i = paths.add(pc, this.trim(pc, s), false);

@@ -10,16 +10,21 @@
  *   (a length of 20 or 40, later added to a packet pointer, proves a range on each path, not as [20, 40]);
  * - at loop heads states of one signature are joined, and widened after a few visits, so loops
  *   converge as before while paths holding different kinds of values stay apart around them;
- * - past the bound a state joins a kept state of its signature, else two kept states of one signature
- *   are joined to make room, else it joins the kept state with the fewest registers of other kinds;
- * - where several kept states may take a state, it joins the one the join loses least in (`nearest`),
- *   so a failing path joins a failing one, not the success that arrived first.
- * The cost stays within MAX_PATHS times that of a plain join (measured: 1.5 times on the corpus).
+ * - past the bound two states must become one: of joining the new state into a kept state of its
+ *   signature and joining two kept states of one signature (the new one taking the freed place), the
+ *   join that loses least (`joinCost`: first a number the next jump tests, then one a later jump tests,
+ *   as the kernel's precise scalars, {@link testedValues}; then a packet range; then any register's
+ *   facts); else it joins the kept state with the fewest
+ *   registers of other kinds. So a failing path joins a failing one, and a status code of 0 (a range
+ *   proved) is not joined with -22 (none) while another pair can be.
+ * The cost stays within MAX_PATHS times that of a plain join (measured: 1.5 times on the corpus); a join
+ * choice compares at most MAX_PATHS^2 / 2 pairs of states over 11 registers and 64 slots.
  * @module
  */
 import { joinState, stateCovers, stateEqual, type State } from './state.js';
-import { constValue } from './scalar.js';
+import { constValue, contains } from './scalar.js';
 import { covers, isNullable, type Value } from './value.js';
+import type { Tested, testedValues } from './precision.js';
 
 /** Most states kept at one program point. */
 export const MAX_PATHS = 8;
@@ -40,11 +45,21 @@ interface Slot {
 export class PathStates {
   private readonly at = new Map<number, Slot[]>();
 
-  /** `filled`: per slot, the stack slots a later instruction may fill a register from ({@link filledSlots}). */
-  constructor(private readonly filled: Uint32Array) {}
+  /**
+   * `filled`: per slot, the stack slots a later instruction may fill a register from ({@link filledSlots});
+   * `tested`: the registers and slots a later conditional jump may test ({@link testedValues}).
+   */
+  constructor(
+    private readonly filled: Uint32Array,
+    private readonly tested: Tested,
+  ) {}
 
   private fills(pc: number): [number, number] {
     return [this.filled[2 * pc]!, this.filled[2 * pc + 1]!];
+  }
+
+  private testedAt(pc: number): TestedAt {
+    return { regs: this.tested.regs[pc]!, next: this.tested.next[pc]!, lo: this.tested.slots[2 * pc]!, hi: this.tested.slots[2 * pc + 1]! };
   }
 
   /**
@@ -66,9 +81,10 @@ export class PathStates {
       // states alike in every pointer and packet range differ only in numbers: joined
       // while few states are kept, those whose constants differ stay apart too ({@link constKey})
       const fills = this.fills(pc);
+      const tested = this.testedAt(pc);
       const consts = list.reduce((n, slot) => n + (slot.live ? 1 : 0), 0) < CONST_PATHS;
       const key = pointerKey(s, fills, consts);
-      const i = nearest(list, s, fills, (slot) => slot.sig === sig && pointerKey(slot.state, fills, consts) === key);
+      const i = nearest(list, s, fills, tested, (slot) => slot.sig === sig && pointerKey(slot.state, fills, consts) === key);
       if (i >= 0) return this.merge(list, i, s, pc, false);
     }
     // states `s` covers go: `s` takes the first one's place
@@ -93,11 +109,13 @@ export class PathStates {
       list.push({ state: s, visits: 0, sig, live: true });
       return list.length - 1;
     }
-    const same = nearest(list, s, this.fills(pc), (slot) => slot.sig === sig);
-    if (same >= 0) return this.merge(list, same, s, pc, loopHead);
-    // no kept state of the same kinds: make room by joining two kept states of the same kinds, if any
-    const pair = samePair(list);
-    if (pair !== undefined) {
+    // past the bound two states must become one: of joining `s` into a kept state of its kinds and
+    // joining two kept states of one kind (then `s` takes the freed place), the join that loses least
+    const fills = this.fills(pc);
+    const tested = this.testedAt(pc);
+    const same = nearest(list, s, fills, tested, (slot) => slot.sig === sig);
+    const pair = samePair(list, fills, tested);
+    if (pair !== undefined && (same < 0 || pair[2] < joinCost(list[same]!.state, s, fills, tested))) {
       const [keep, drop] = pair;
       const dropped = list[drop]!.state;
       list[drop] = { state: s, visits: 0, sig, live: true };
@@ -105,7 +123,8 @@ export class PathStates {
       this.changed.push(keep);
       return drop;
     }
-    return this.merge(list, closest(list, s), s, pc, loopHead);
+    if (same >= 0) return this.merge(list, same, s, pc, loopHead);
+    return this.merge(list, closest(list, s, this.fills(pc), this.testedAt(pc)), s, pc, loopHead);
   }
 
   /**
@@ -236,7 +255,7 @@ function forKeptSpills(s: State, filled: readonly [number, number], f: (at: numb
  * failed with one that succeeded: status codes -155 and 0 joined are [-155, 0], and a later
  * `if (ret < 0)` no longer tells them apart (while the failing paths, joined, stay negative).
  */
-function nearest(list: readonly Slot[], s: State, filled: readonly [number, number], fits: (slot: Slot) => boolean): number {
+function nearest(list: readonly Slot[], s: State, filled: readonly [number, number], tested: TestedAt, fits: (slot: Slot) => boolean): number {
   let best = -1;
   let bestCost = Infinity;
   for (let i = 0; i < list.length; i++) {
@@ -246,14 +265,66 @@ function nearest(list: readonly Slot[], s: State, filled: readonly [number, numb
       best = i; // the common case, one fitting state: nothing compared
       continue;
     }
-    if (bestCost === Infinity) bestCost = joinLoss(list[best]!.state, s, filled);
-    const cost = joinLoss(slot.state, s, filled);
+    if (bestCost === Infinity) bestCost = joinCost(list[best]!.state, s, filled, tested);
+    const cost = joinCost(slot.state, s, filled, tested);
     if (cost < bestCost) {
       bestCost = cost;
       best = i;
     }
   }
   return best;
+}
+
+/** The branch-relevant registers and slots at one point ({@link Tested}). */
+interface TestedAt {
+  readonly regs: number;
+  /** The registers the next conditional jump tests ({@link Tested.next}). */
+  readonly next: number;
+  readonly lo: number;
+  readonly hi: number;
+}
+
+const hasSlot = (t: TestedAt, k: number): boolean => ((k < 32 ? t.lo >>> k : t.hi >>> (k - 32)) & 1) === 1;
+
+/**
+ * What joining `a` and `b` loses, most costly first: the branch-relevant constants that differ (a
+ * later jump would no longer tell the paths apart), then the packet ranges that differ, then
+ * {@link joinLoss}. Bounded by 11 registers and 64 slots: O(1) per pair of states.
+ */
+function joinCost(a: State, b: State, filled: readonly [number, number], tested: TestedAt): number {
+  let decides = 0;
+  let precise = 0;
+  for (let r = 0; r < a.regs.length; r++) {
+    if ((tested.regs & (1 << r)) === 0) continue;
+    const loss = testedLoss(a.regs[r]!, b.regs[r]!);
+    if ((tested.next & (1 << r)) !== 0) decides += loss;
+    else precise += loss;
+  }
+  if (tested.lo !== 0 || tested.hi !== 0) {
+    const fa = a.frames[a.frames.length - 1]!.spills;
+    const fb = b.frames[b.frames.length - 1]!.spills;
+    for (let k = 0; k < 64; k++) {
+      if (!hasSlot(tested, k)) continue;
+      const x = fa.get(k << 3)?.value;
+      const y = fb.get(k << 3)?.value;
+      precise += x === undefined || y === undefined ? 0 : testedLoss(x, y);
+    }
+  }
+  let ranges = 0;
+  for (const [id, n] of a.pkt) if (b.pkt.get(id) !== n) ranges++;
+  for (const id of b.pkt.keys()) if (!a.pkt.has(id)) ranges++;
+  return decides * 262144 + precise * 4096 + ranges * 64 + joinLoss(a, b, filled);
+}
+
+/**
+ * Whether joining two values of a branch-relevant register loses what decided the branch on both paths:
+ * neither value covers the other (`0` and `-22` joined tell neither path's outcome of a later
+ * `if (ret != 0)`; a value joined into one that covers it keeps the wider path's outcomes). Numbers
+ * only, by their ranges (links to other registers are {@link joinLoss}'s concern).
+ */
+function testedLoss(x: Value, y: Value): number {
+  if (x.type !== 'scalar' || y.type !== 'scalar') return 0; // pointers: told apart by the signature
+  return contains(x.scalar, y.scalar) || contains(y.scalar, x.scalar) ? 0 : 1;
 }
 
 /** Registers, and slots of the current frame a later fill reads, where neither `a`'s nor `b`'s value covers the other. */
@@ -275,21 +346,28 @@ function joinLoss(a: State, b: State, filled: readonly [number, number]): number
   return n;
 }
 
-/** Two kept states of one signature, if any. */
-function samePair(list: readonly Slot[]): [number, number] | undefined {
-  const seen = new Map<string, number>();
+/** Of the pairs of kept states of one signature, the one whose join loses least ({@link joinCost}) and that cost, if any. */
+function samePair(list: readonly Slot[], filled: readonly [number, number], tested: TestedAt): [number, number, number] | undefined {
+  let best: [number, number, number] | undefined;
+  let bestCost = Infinity;
   for (let i = 0; i < list.length; i++) {
-    const slot = list[i]!;
-    if (!slot.live) continue;
-    const j = seen.get(slot.sig);
-    if (j !== undefined) return [j, i];
-    seen.set(slot.sig, i);
+    const a = list[i]!;
+    if (!a.live) continue;
+    for (let j = i + 1; j < list.length; j++) {
+      const b = list[j]!;
+      if (!b.live || b.sig !== a.sig) continue;
+      const cost = joinCost(a.state, b.state, filled, tested);
+      if (cost < bestCost) {
+        bestCost = cost;
+        best = [i, j, cost];
+      }
+    }
   }
-  return undefined;
+  return best;
 }
 
-/** The kept state to join `s` into: the fewest registers of another type. */
-function closest(list: readonly Slot[], s: State): number {
+/** The kept state to join `s` into: the fewest registers of another type, then the least {@link joinCost}. */
+function closest(list: readonly Slot[], s: State, filled: readonly [number, number], tested: TestedAt): number {
   let best = -1;
   let bestCost = Infinity;
   for (let i = 0; i < list.length; i++) {
@@ -297,6 +375,7 @@ function closest(list: readonly Slot[], s: State): number {
     if (!slot.live) continue;
     let cost = 0;
     for (let r = 0; r < s.regs.length; r++) if (slot.state.regs[r]!.type !== s.regs[r]!.type) cost++;
+    cost = cost * 1024 + joinCost(slot.state, s, filled, tested);
     if (cost < bestCost) {
       bestCost = cost;
       best = i;
