@@ -40,9 +40,9 @@ const without = (ids: readonly number[], ...drop: number[]): number[] => ids.fil
  * per-socket), plus writing the skb (bpf_skb_store_bytes, bpf_skb_change_tail / change_head / adjust_room,
  * bpf_skb_pull_data) and the socket lookups.
  */
-const SK_SKB = [...without(SOCKET, 68, 122), 9, 38, 39, 43, 50, ...SOCK_LOOKUP];
-/** sk_msg: no skb helpers (26, 46, 47, 68); socket storage (107, 108). */
-const SK_MSG = [...without(SOCKET, 26, 46, 47, 68), 107, 108];
+const SK_SKB = [...without(SOCKET, 68, 122), 9, 38, 39, 43, 50, ...SOCK_LOOKUP, 52, 72];
+/** sk_msg: no skb helpers (26, 46, 47, 68); socket storage (107, 108); the message helpers and redirects. */
+const SK_MSG = [...without(SOCKET, 26, 46, 47, 68), 107, 108, 60, 61, 62, 63, 71, 90, 91];
 /** cgroup_sock_addr: no skb helpers (26, 47, 68); the socket's options (49, 57), socket storage, the lookups. */
 const SOCK_ADDR = [...without(SOCKET, 26, 47, 68), 49, 57, 81, 107, 108, ...SOCK_LOOKUP];
 /** cgroup_sock: no skb helpers, no socket casts; cgroup storage (81), socket storage (107). */

@@ -206,6 +206,19 @@ export const HELPER_PROTOS: ReadonlyMap<number, HelperProto> = new Map([
   [144, p('bpf_reserve_hdr_opt', ['ctx', 'scalar', 'scalar'])],
   [53, p('bpf_sock_map_update', ['ctx', 'map', 'key', 'scalar'], 'integer', { mapTypes: [SOCKMAP] })],
   [70, p('bpf_sock_hash_update', ['ctx', 'map', 'key', 'scalar'], 'integer', { mapTypes: [SOCKHASH] })],
+  // Socket redirects (sk_skb, sk_msg): to the socket of a SOCKMAP index (a u32 by value) or of a SOCKHASH
+  // key (a pointer to the map's key); flags (BPF_F_INGRESS) are any number. They return SK_PASS / SK_DROP.
+  [52, p('bpf_sk_redirect_map', ['ctx', 'map', 'scalar', 'scalar'], 'integer', { mapTypes: [SOCKMAP] })],
+  [72, p('bpf_sk_redirect_hash', ['ctx', 'map', 'key', 'scalar'], 'integer', { mapTypes: [SOCKHASH] })],
+  [60, p('bpf_msg_redirect_map', ['ctx', 'map', 'scalar', 'scalar'], 'integer', { mapTypes: [SOCKMAP] })],
+  [71, p('bpf_msg_redirect_hash', ['ctx', 'map', 'key', 'scalar'], 'integer', { mapTypes: [SOCKHASH] })],
+  // sk_msg's message: apply / cork a verdict to a byte count; pull, push and pop move or resize the data
+  // the context's data / data_end point into, so packet pointers are invalidated.
+  [61, p('bpf_msg_apply_bytes', ['ctx', 'scalar'])],
+  [62, p('bpf_msg_cork_bytes', ['ctx', 'scalar'])],
+  [63, p('bpf_msg_pull_data', ['ctx', 'scalar', 'scalar', 'scalar'], 'integer', { changesPacket: true })],
+  [90, p('bpf_msg_push_data', ['ctx', 'scalar', 'scalar', 'scalar'], 'integer', { changesPacket: true })],
+  [91, p('bpf_msg_pop_data', ['ctx', 'scalar', 'scalar', 'scalar'], 'integer', { changesPacket: true })],
   // The socket casts return a BTF pointer to a kernel structure (struct tcp_sock...), which the analysis
   // does not type: a number to it (read through bpf_probe_read_kernel / CO-RE; a direct load is refused).
   [136, p('bpf_skc_to_tcp6_sock', ['sock_common'])],
