@@ -36,12 +36,16 @@ export function corpusObjects(): string[] {
   return out;
 }
 
-/** Every corpus object the loader reads (not verified; objects it refuses are skipped), with its path. */
+/**
+ * Every corpus object the loader reads (not verified; objects it refuses are skipped), with its path,
+ * its programs typed as the survey runs them ({@link programTypesFor}).
+ */
 export function* loadedCorpusObjects(): Generator<{ readonly path: string; readonly obj: BpfObject }> {
   for (const path of corpusObjects()) {
     let obj: BpfObject;
     try {
-      obj = loadObject(new Uint8Array(readFileSync(join(CORPUS_DIR, path))), { verify: false });
+      const programTypes = programTypesFor(path);
+      obj = loadObject(new Uint8Array(readFileSync(join(CORPUS_DIR, path))), { verify: false, ...(programTypes === undefined ? {} : { programTypes }) });
     } catch {
       continue;
     }
