@@ -299,6 +299,12 @@ class Oracle implements KernelOracle {
   }
 
   verdicts(programs: readonly VerdictRequest[]): Verdict[] {
+    // One runner process per chunk, so that a long list stays within the process's time limit on a loaded machine.
+    if (programs.length > VERDICTS_PER_PROCESS) {
+      const out: Verdict[] = [];
+      for (let i = 0; i < programs.length; i += VERDICTS_PER_PROCESS) out.push(...this.verdicts(programs.slice(i, i + VERDICTS_PER_PROCESS)));
+      return out;
+    }
     const requests: KernelRequest[] = [];
     const loads: number[] = [];
     const setups: number[][] = [];
@@ -354,6 +360,9 @@ class Oracle implements KernelOracle {
     });
   }
 }
+
+/** Programs judged by one runner process (each a load and its maps, closed after it). */
+const VERDICTS_PER_PROCESS = 500;
 
 const shellQuote = (a: string): string => `'${a.replace(/'/g, `'\\''`)}'`;
 
