@@ -35,6 +35,7 @@ import { CORE_OP_NAMES, coreFuse, coreParts } from './interpreter-core-fused.js'
 import { MEM_START, STACK_MARK, type Region, type VmMemory } from './memory.js';
 import { currentRegionTable, regionTable, TABLE_ENTRY } from './region-table.js';
 import { COPY_LOOP_OP, COPY_REFUSED, copyLoopBulk, PAUSE_AFTER_REFUSAL, type CopyLoopPlan } from './copy-loop.js';
+import { u64FromHalves } from './helper-call.js';
 
 // ---- the core's area of linear memory, one per VM memory (offsets from its start) ----
 /** r0-r15 as little-endian i64 (the JS loop's lo/hi int32 pairs, in the same order). */
@@ -967,7 +968,7 @@ export class InterpreterCore {
 
   /**
    * Run `code` (whose words {@link wordsOf} put at `words`) from slot 0: -1 when the program exited (r0
-   * is {@link r0Low}/{@link r0High}), else the word index (slot × 4) of the slot the JS loop continues at,
+   * is {@link r0}), else the word index (slot × 4) of the slot the JS loop continues at,
    * with {@link copyRegisters} and {@link used}.
    */
   run(
@@ -1024,6 +1025,11 @@ export class InterpreterCore {
     return this.registerView;
   }
 
+  /** r0 after a run that exited. */
+  r0(): bigint {
+    const r = this.registers();
+    return u64FromHalves(r[0]!, r[1]!);
+  }
   /** r0's low 32 bits after a run that exited. */
   r0Low(): number {
     return this.registers()[0]!;

@@ -12,11 +12,12 @@
  */
 import { checkOptionalBoolean, checkOptions } from '../validate.js';
 import type { Engine, RunOutcome, RunRequest } from './environment.js';
-import { setHalves, u64FromHalves } from './helper-call.js';
+import { setHalves } from './helper-call.js';
+import type { Region } from './memory.js';
 import { clearStack } from './stack.js';
-import { coreFor } from './interpreter-core.js';
-import { interpreterCode } from './interpreter-decode.js';
-import { coreStatsOf } from './interpreter-core-stats.js';
+import { coreFor, type InterpreterCore } from './interpreter-core.js';
+import { interpreterCode, type InterpreterCode } from './interpreter-decode.js';
+import { coreStatsOf, type CoreStats } from './interpreter-core-stats.js';
 import { FRAME_WORDS, GIVEN_BACK, givenBack, givenBackUsed, runLoop, runUsed, setRunInstructions } from './interpreter-loop.js';
 
 /** Options of {@link Interpreter}. */
@@ -60,8 +61,32 @@ export class Interpreter implements Engine {
   prepare(request: RunRequest): () => bigint {
     const h = entryHalves(request);
     const [r1Low, r1High, r2Low, r2High] = [h[0]!, h[1]!, h[2]!, h[3]!];
-    const core = this.core;
-    return () => execute(request, r1Low, r1High, r2Low, r2High, core);
+    if (!this.core) return () => execute(request, r1Low, r1High, r2Low, r2High, false);
+    // The program's pre-decoded code, its core statistics, the memory's core and the code's words there
+    // stay the same for every run of one request once they exist: looked up once here, not per run.
+    let code: InterpreterCode | undefined;
+    let stats: CoreStats | undefined;
+    let core: InterpreterCore | undefined;
+    let words: number | undefined;
+    return () => {
+      if (words === undefined || stats!.jsOnly) {
+        const r0 = execute(request, r1Low, r1High, r2Low, r2High, true);
+        code = interpreterCode(request.program);
+        stats = coreStatsOf(code);
+        core = coreFor(request.memory);
+        words = core?.wordsOf(code);
+        return r0;
+      }
+      const stack = clearStack(request);
+      const budget = request.limits.instructionBudget;
+      const status = core!.run(code!, words, budget, r1Low, r1High, r2Low, r2High, request.stackTop | 0, stack);
+      if (status < 0) {
+        setRunInstructions(core!.used());
+        return core!.r0();
+      }
+      stats!.handOver(core!.used());
+      return continueInJs(request, stack, code!, stats!, core!, words, status);
+    };
   }
 }
 
@@ -101,10 +126,24 @@ function execute(req: RunRequest, r1Low: number, r1High: number, r2Low: number, 
     status = core.run(code!, words, budget, r1Low, r1High, r2Low, r2High, req.stackTop | 0, stack);
     if (status < 0) {
       setRunInstructions(core.used());
-      return u64FromHalves(core.r0Low(), core.r0High());
+      return core.r0();
     }
     stats!.handOver(core.used());
-  } else core = undefined;
+    return continueInJs(req, stack, code!, stats!, core, words, status);
+  }
+  return continueInJs(req, stack, undefined, undefined, undefined, undefined, -1, r1Low, r1High, r2Low, r2High);
+}
+
+/**
+ * The rest of a run in the JS loop: from the start when there is no core (`core` undefined, r1 and r2
+ * given as halves), else from where the core handed it over at `status`.
+ */
+function continueInJs(
+  req: RunRequest, stack: Region | undefined, code: InterpreterCode | undefined, stats: CoreStats | undefined,
+  core: InterpreterCore | undefined, words: number | undefined, status: number,
+  r1Low = 0, r1High = 0, r2Low = 0, r2High = 0,
+): bigint {
+  const budget = req.limits.instructionBudget;
   let r = spareRegisters;
   spareRegisters = undefined;
   if (r === undefined) r = new Int32Array(32);
@@ -139,7 +178,7 @@ function execute(req: RunRequest, r1Low: number, r1High: number, r2Low: number, 
       if (status < 0) {
         stats!.ran(after - givenBackUsed);
         setRunInstructions(after);
-        return u64FromHalves(core.r0Low(), core.r0High());
+        return core.r0();
       }
       stats!.handOver(after - givenBackUsed);
       used = after;
