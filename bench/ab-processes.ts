@@ -70,7 +70,7 @@ for (const [name, rs] of ratios) {
   all.push(g);
   process.stdout.write(
     `${name.padEnd(14)} before ${x(b.before / b.native).padStart(7)}  after ${x(b.after / b.native).padStart(7)}  ` +
-      `after/before ${g.toFixed(3)} (per process ${Math.min(...rs).toFixed(2)}-${Math.max(...rs).toFixed(2)})\n`,
+      `after/before ${g.toFixed(3)} (per process ${Math.min(...rs).toFixed(3)}-${Math.max(...rs).toFixed(3)})\n`,
   );
 }
 const engines = [...best.values()];
