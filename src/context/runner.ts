@@ -44,6 +44,7 @@ import { ETH_HLEN, SKB_MAX_LEN, SkbPacket, XdpPacket } from './packet-host.js';
 import { PacketSession, type SessionKind } from './session.js';
 import { checkSockOpsEvent, hdrOptionRoom, SockOps, SockOpsOp, sockOpsContext, type SockOpsEvent, type SockOpsResult } from './sock-ops.js';
 import { HdrOptRun } from '../helpers/hdr-opt.js';
+import { checkSkMsg, checkSkMsgSocket, MAX_SK_MSG, SkMsgMd, SkMsgRun, skMsgContext, type SkMsgResult, type SkMsgRunOptions } from './sk-msg.js';
 import { DEFAULT_CONGESTION, type SockOpsRunHost, type SockOpsSockets } from '../helpers/sockopt.js';
 import type { SocketMemory } from '../helpers/sockets.js';
 import { ROOT_CGROUP_ID, type CgroupAttachment } from '../helpers/cgroup-storage.js';
@@ -510,7 +511,7 @@ export class ProgramRunner {
     options: RunOptions,
     r1: bigint,
     r2: bigint,
-    host: PacketRunHost | TaskRunHost | SockOpsRunHost | undefined,
+    host: PacketRunHost | TaskRunHost | SockOpsRunHost | SkMsgRun | undefined,
     limits: RunLimits = limitsOf(options),
     stackTop: number = this.env.space.stackTop(limits),
   ): bigint {
@@ -803,6 +804,45 @@ export class ProgramRunner {
       return {
         r0, reply: replylong[0]!, replylong, cbFlags: state.cbFlags, txhash: state.txhash, options: Object.fromEntries(state.options),
         reserved: hdr.reserved, headerOptions: hdr.space.slice(),
+      };
+    } finally {
+      space.clearPacket();
+      space.clearContext();
+    }
+  }
+
+  /**
+   * Run as an sk_msg program on `message`, which the loader's socket `options.socket` sends: the
+   * program gets a read-only `struct sk_msg_md` (see context/sk-msg.ts) whose `data` / `data_end` show
+   * the message's first chunk (pass an array for a message in several chunks), and the message helpers
+   * pull, push and pop its bytes. Returns the verdict, the redirect target, the apply / cork counts and
+   * the message after the run. (The kernel refuses BPF_PROG_TEST_RUN for sk_msg: the rules are the
+   * helper documentation's.)
+   */
+  runSkMsg(message: Uint8Array | readonly Uint8Array[], skMsgOptions: SkMsgRunOptions & RunOptions): SkMsgResult {
+    const options = checkRunOptions(skMsgOptions);
+    const env = this.env.sockOps;
+    const sockets = env?.sockets.table.sockets ?? [];
+    const index = checkSkMsgSocket(options, sockets.length);
+    const msg = checkSkMsg(message);
+    const space = this.env.space;
+    if (space.running) throw nestedRunError();
+    const socket = sockets[index]!;
+    const limits = limitsOf(options);
+    const base = space.reserve(limits, SkMsgMd.SIZE, MAX_SK_MSG);
+    const stackTop = space.stackTop(limits);
+    const ctxOffset = space.setContext(skMsgContext(socket, env!.sockets.address(socket)), false);
+    try {
+      const host = new SkMsgRun(space, base, ctxOffset, msg);
+      const r0 = this.execute(options, MBUFF_ADDRESS, 0n, host, limits, stackTop);
+      const verdict = Number(r0 & 0xffffffffn);
+      return {
+        verdict,
+        r0,
+        ...(verdict === 1 && host.redirect !== undefined ? { redirect: host.redirect } : {}),
+        ...(host.applyBytes === undefined ? {} : { applyBytes: host.applyBytes }),
+        ...(host.corkBytes === undefined ? {} : { corkBytes: host.corkBytes }),
+        message: host.bytes(),
       };
     } finally {
       space.clearPacket();
