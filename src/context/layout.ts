@@ -15,7 +15,8 @@ export const XdpMd = {
 export const SkBuff = {
   len: 0, pkt_type: 4, mark: 8, queue_mapping: 12, protocol: 16, vlan_present: 20, vlan_tci: 24, vlan_proto: 28,
   priority: 32, ingress_ifindex: 36, ifindex: 40, tc_index: 44, /** `__u32 cb[5]` */ cb: 48, hash: 68,
-  tc_classid: 72, data: 76, data_end: 80, napi_id: 84, family: 88, data_meta: 140, /** `__u64` */ tstamp: 152,
+  tc_classid: 72, data: 76, data_end: 80, napi_id: 84, family: 88, data_meta: 140,
+  /** `struct bpf_flow_keys *` (flow dissectors; 64-bit) */ flow_keys: 144, /** `__u64` */ tstamp: 152,
   wire_len: 160, gso_segs: 164, gso_size: 176, /** `__u8` */ tstamp_type: 180, /** `__u64` */ hwtstamp: 184,
   /** Size of the structure. */
   SIZE: 192,

@@ -29,6 +29,7 @@ import type { Program } from '../vm/program.js';
 import { Interpreter } from '../vm/interpreter.js';
 import { JitEngine } from '../jit/engine.js';
 import type { PacketRunHost, Redirect } from '../helpers/packet.js';
+import type { KernelRunHost } from '../helpers/kernel.js';
 import { TUNNEL_OPTS_MAX, type TunnelKey } from '../helpers/tunnel.js';
 import type { SkbClone } from '../helpers/clone.js';
 import { MAX_CGROUP_LEVELS, type SkbChecksum, type SkbSocket } from '../helpers/skb-info.js';
@@ -39,6 +40,7 @@ import type { IterMetaLayout } from './iter.js';
 import { SeqOutput, SeqRun } from '../helpers/seq.js';
 import type { SourceLine } from '../elf/btf-ext.js';
 import { SkBuff, TcAction, XdpAction, XdpMd } from './layout.js';
+import { clampFlowKeys, decodeFlowKeys, FLOW_KEYS_SIZE, initFlowKeys, type FlowKeys } from './flow-keys.js';
 import { XDP_HEADROOM, XDP_TAILROOM, nestedRunError, type RunSpace } from './space.js';
 import { ETH_HLEN, SKB_MAX_LEN, SkbPacket, XdpPacket } from './packet-host.js';
 import { PacketSession, type SessionKind } from './session.js';
@@ -238,6 +240,24 @@ export interface TracingResult {
   readonly seqOverflow?: boolean;
 }
 
+/** Options of a flow dissector run ({@link ProgramRunner.runFlowDissector}). */
+export interface FlowDissectorOptions extends RunOptions {
+  /** `flags` of the keys as the run starts (`BPF_FLOW_DISSECTOR_F_*`; default 0). */
+  readonly flags?: number;
+}
+
+/** What a flow dissector did. */
+export interface FlowDissectorResult {
+  /** r0 as returned. */
+  readonly r0: bigint;
+  /** The verdict: r0's low 32 bits (`BPF_OK` 0, `BPF_DROP` 2). */
+  readonly verdict: number;
+  /** The `struct bpf_flow_keys` the program filled in (56 bytes, a copy; offsets clamped as the kernel does). */
+  readonly keys: Uint8Array;
+  /** The same keys, decoded. */
+  readonly flow: FlowKeys;
+}
+
 /** What a runner needs from its loaded object. */
 export interface RunEnvironment {
   readonly space: RunSpace;
@@ -265,7 +285,10 @@ let sharedJit: JitEngine | undefined;
 
 const MBUFF_ADDRESS = BigInt(MBUFF_START);
 const MEM_ADDRESS = BigInt(MEM_START);
-/** The `meta` of a run that left no metadata: zero bytes, so one shared (immutable) array serves every run. */
+/**
+ * The `meta` of a run that left no metadata (and a flow dissector's skb bytes): zero bytes, so one shared
+ * (immutable) array serves every run.
+ */
 const NO_META = new Uint8Array(0);
 
 // One-entry cache of the merged limits: hosts pass the same options object packet after packet, and
@@ -511,7 +534,7 @@ export class ProgramRunner {
     options: RunOptions,
     r1: bigint,
     r2: bigint,
-    host: PacketRunHost | TaskRunHost | SockOpsRunHost | SkMsgRun | undefined,
+    host: PacketRunHost | TaskRunHost | SockOpsRunHost | SkMsgRun | KernelRunHost | undefined,
     limits: RunLimits = limitsOf(options),
     stackTop: number = this.env.space.stackTop(limits),
   ): bigint {
@@ -698,6 +721,52 @@ export class ProgramRunner {
     if (packet.length < ETH_HLEN) throw new ArgumentError(`a cgroup_skb run takes an Ethernet frame of at least ${ETH_HLEN} bytes, not ${packet.length}`);
     const o = checkSkbOptions(options);
     return this.runSkb(packet.subarray(ETH_HLEN), { ...o, protocol: o.protocol ?? (packet[12]! | (packet[13]! << 8)) }, 'socket');
+  }
+
+  /**
+   * Run as a flow dissector on the Ethernet frame `packet`, as BPF_PROG_TEST_RUN does: the
+   * `__sk_buff`'s `data` / `data_end` cover the whole frame, its `flow_keys` points at a
+   * zeroed `struct bpf_flow_keys` whose `nhoff` and `thoff` are 14 (past the Ethernet header),
+   * `n_proto` the frame's EtherType and `flags` `options.flags`. The kernel's test run dissects without
+   * an skb, so `bpf_skb_load_bytes` fails there with -EFAULT (zeroing its buffer), as it does here. After the run `nhoff` is clamped into [14, frame length] and `thoff` into [nhoff,
+   * frame length] (see context/flow-keys). Returns the verdict and the keys.
+   */
+  runFlowDissector(packet: Uint8Array, flowOptions?: FlowDissectorOptions): FlowDissectorResult {
+    checkBytes(packet, 'the packet');
+    const options = checkRunOptions(flowOptions);
+    const flags = checkOptionalInteger(options.flags, 'options.flags', 0, 0xffff_ffff) ?? 0;
+    if (packet.length < ETH_HLEN) throw new ArgumentError(`a flow dissector run takes an Ethernet frame of at least ${ETH_HLEN} bytes, not ${packet.length}`);
+    const space = this.env.space;
+    if (space.running) throw nestedRunError();
+    const mem = space.memory;
+    const len = packet.length;
+    const limits = limitsOf(options);
+    // The keys follow the __sk_buff in the context region, so the program reaches them at MBUFF_START + 192.
+    const ctxSize = SkBuff.SIZE + FLOW_KEYS_SIZE;
+    const base = space.reserve(limits, ctxSize, len);
+    const bytes = mem.bytes;
+    const v = mem.view;
+    const stackTop = space.stackTop(limits);
+    const ctx = space.zeroContext(ctxSize, bytes);
+    bytes.set(packet, base);
+    space.mapPacket(0, len, 'packet', ETH_HLEN);
+    v.setUint32(ctx + SkBuff.data, MEM_START, true);
+    v.setUint32(ctx + SkBuff.data_end, MEM_START + len, true);
+    v.setBigUint64(ctx + SkBuff.flow_keys, MBUFF_ADDRESS + BigInt(SkBuff.SIZE), true);
+    const keys = ctx + SkBuff.SIZE;
+    initFlowKeys(v, keys, ETH_HLEN, packet[12]! << 8 | packet[13]!, flags);
+    // The test run dissects without an skb: bpf_skb_load_bytes finds no bytes (-EFAULT, buffer zeroed).
+    const host: KernelRunHost = { packet: () => NO_META };
+    try {
+      const r0 = this.execute(options, MBUFF_ADDRESS, 0n, host, limits, stackTop);
+      const out = mem.bytes;
+      clampFlowKeys(mem.view, keys, ETH_HLEN, len);
+      const k = out.slice(keys, keys + FLOW_KEYS_SIZE);
+      return { r0, verdict: Number(r0 & 0xffffffffn), keys: k, flow: decodeFlowKeys(k) };
+    } finally {
+      space.clearPacket();
+      space.clearContext();
+    }
   }
 
   /**
