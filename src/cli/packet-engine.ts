@@ -9,6 +9,7 @@ import type { BpfObject, ProgramInfo } from '../elf/loader.js';
 import type { ProgramRunner } from '../context/runner.js';
 import { ETH_HLEN } from '../context/packet-host.js';
 import { TcAction, XdpAction } from '../context/layout.js';
+import type { FlowKeys } from '../context/flow-keys.js';
 import type { PacketSession } from '../context/session.js';
 import type { Redirect } from '../helpers/packet.js';
 import type { SkbClone } from '../helpers/clone.js';
@@ -18,7 +19,7 @@ import type { HelperEntry, RunLimits, RunOutcome } from '../vm/environment.js';
 import { XDP_ACTIONS } from './commands/run-object.js';
 
 /** How a program's r0 becomes a verdict and whether the packet is let through. */
-export type VerdictKind = 'xdp' | 'socket' | 'tc' | 'cgroup_skb' | 'raw';
+export type VerdictKind = 'xdp' | 'socket' | 'tc' | 'cgroup_skb' | 'flow_dissector' | 'raw';
 
 /** Runs the program on one packet, in place: the packet as left is `outBytes[outStart, outEnd)` after. */
 export interface PacketEngine {
@@ -41,6 +42,8 @@ export interface PacketEngine {
   /** The last run's `bpf_clone_redirect` copies (reused by the next run) and how many past those were not kept. */
   clones(): readonly SkbClone[];
   clonesDropped(): number;
+  /** A flow dissector's keys after the last run. */
+  flowKeys?(): FlowKeys | undefined;
 }
 
 const NO_CLONES: readonly SkbClone[] = [];
@@ -51,6 +54,7 @@ const TC_NAMES = new Map<number, string>(Object.entries(TcAction).map(([k, v]) =
 export function objectPacketEngine(obj: BpfObject, info: ProgramInfo, jit: boolean, limits: Partial<RunLimits>, cgroup?: bigint): PacketEngine {
   const runner = obj.program(info.name);
   if (info.type === 'cgroup_skb') return cgroupSkbEngine(runner, jit, limits, cgroup);
+  if (info.type === 'flow_dissector') return flowDissectorEngine(runner, jit, limits);
   const kind: VerdictKind = info.type === 'xdp' ? 'xdp' : info.type === 'socket' ? 'socket' : info.type === 'tc' ? 'tc' : 'raw';
   const session: PacketSession = runner.session(kind === 'xdp' ? 'xdp' : kind === 'raw' ? 'raw' : 'skb', { jit, limits });
   const memory = obj.memory;
@@ -111,6 +115,54 @@ function cgroupSkbEngine(runner: ProgramRunner, jit: boolean, limits: Partial<Ru
   };
 }
 
+/**
+ * A flow dissector's engine: each frame run with `runFlowDissector` (the frame is left as it was; the
+ * keys the program filled in are kept for the report).
+ */
+function flowDissectorEngine(runner: ProgramRunner, jit: boolean, limits: Partial<RunLimits>): PacketEngine {
+  const outcome: RunOutcome = { r0Low: 0, r0High: 0, instructions: Number.NaN };
+  let out: Uint8Array = new Uint8Array(0);
+  let keys: FlowKeys | undefined;
+  const options = { jit, limits };
+  return {
+    kind: 'flow_dissector',
+    run(buf, start, length) {
+      out = buf.subarray(start, start + length);
+      const r = runner.runFlowDissector(out, options);
+      keys = r.flow;
+      outcome.r0Low = Number(BigInt.asIntN(32, r.r0));
+      outcome.r0High = Number(BigInt.asIntN(32, r.r0 >> 32n));
+      return outcome;
+    },
+    outBytes: () => out,
+    outStart: 0,
+    get outEnd() {
+      return out.length;
+    },
+    redirect: () => undefined,
+    clones: () => NO_CLONES,
+    clonesDropped: () => 0,
+    flowKeys: () => keys,
+  };
+}
+
+/** An address of a flow's keys as text: dotted IPv4, else eight colon-separated hex groups. */
+function addressText(a: Uint8Array): string {
+  if (a.length === 4) return a.join('.');
+  const groups: string[] = [];
+  for (let i = 0; i + 1 < a.length; i += 2) groups.push(((a[i]! << 8) | a[i + 1]!).toString(16));
+  return groups.join(':');
+}
+
+/** A flow dissector's keys for the report (JSON and text): numbers, flags, addresses as text. */
+export function flowKeysReport(k: FlowKeys): Record<string, number | boolean | string> {
+  return {
+    nhoff: k.nhoff, thoff: k.thoff, addrProto: k.addrProto, nProto: k.nProto, ipProto: k.ipProto,
+    isFrag: k.isFrag, isFirstFrag: k.isFirstFrag, isEncap: k.isEncap, sport: k.sport, dport: k.dport,
+    src: addressText(k.src), dst: addressText(k.dst), flags: k.flags, flowLabel: k.flowLabel,
+  };
+}
+
 /** The packet engine for raw bytecode (rbpf's EbpfVmRaw: r1 = the packet, r2 = its length). */
 export function rawPacketEngine(bytes: Uint8Array, jit: boolean, limits: Partial<RunLimits>, helpers?: ReadonlyMap<number, HelperEntry>): PacketEngine {
   const vm = new EbpfVmRaw(bytes, { limits });
@@ -146,6 +198,7 @@ export function verdictName(kind: VerdictKind, key: number | bigint | string): s
   if (kind === 'xdp') return XDP_ACTIONS[Number(key)] ?? `XDP action ${key}`;
   if (kind === 'socket') return key === 0 ? 'dropped (0)' : 'kept (non-zero)';
   if (kind === 'tc') return TC_NAMES.get(Number(key)) ?? `TC_ACT ${key}`;
+  if (kind === 'flow_dissector') return Number(key) === 0 ? 'BPF_OK (0)' : Number(key) === 2 ? 'BPF_DROP (2)' : `r0 = ${key}`;
   if (kind === 'cgroup_skb') return `${(Number(key) & 1) === 1 ? 'allowed' : 'dropped'} (${key}${(Number(key) & 2) !== 0 ? ': congestion notified' : ''})`;
   return `r0 = ${key}`;
 }
@@ -170,7 +223,7 @@ export function r0Of(outcome: RunOutcome): bigint {
 
 /**
  * Judge a run by program type: XDP_PASS / XDP_TX, a socket filter's non-zero length (the packet cut
- * to it), TC_ACT_OK, or any other program's non-zero r0 let the packet through. Fills `into`.
+ * to it), TC_ACT_OK, a flow dissector's BPF_OK, or any other program's non-zero r0 let the packet through. Fills `into`.
  */
 export function judge(kind: VerdictKind, outcome: RunOutcome, engine: PacketEngine, into: Judgement): Judgement {
   // The verdicts are r0's low 32 bits (the kernel's u32 return value), read without a bigint.
@@ -189,6 +242,9 @@ export function judge(kind: VerdictKind, outcome: RunOutcome, engine: PacketEngi
   } else if (kind === 'cgroup_skb') {
     into.verdict = low;
     into.passed = (low & 1) === 1;
+  } else if (kind === 'flow_dissector') {
+    into.verdict = low;
+    into.passed = low === 0;
   } else {
     into.verdict = r0Of(outcome);
     into.passed = into.verdict !== 0n;

@@ -15,7 +15,7 @@ import type { CliIo } from './io.js';
 import { saveMapState } from './map-state.js';
 import { dumpMaps, type MapDump } from './object-maps.js';
 import { EventDrain, formatRunOutputs, type EventCount } from './object-output.js';
-import { judge, objectPacketEngine, r0Of, verdictName, type Judgement } from './packet-engine.js';
+import { flowKeysReport, judge, objectPacketEngine, r0Of, verdictName, type Judgement } from './packet-engine.js';
 
 /** What one single run needs. */
 export interface SingleRunRequest {
@@ -46,6 +46,8 @@ export interface SingleRunReport {
   readonly r0Decimal: string;
   /** Verdict by name (`XDP_PASS`, `TC_ACT_SHOT`, `kept (non-zero)`…); absent for programs without one. */
   readonly verdict?: string;
+  /** A flow dissector's keys after the run (`struct bpf_flow_keys`, decoded). */
+  readonly flowKeys?: Record<string, number | boolean | string>;
   /** The packet (for raw programs, the memory) as the program left it. */
   readonly packet: { readonly length: number; readonly changed: boolean; readonly hex: string };
   readonly maps: readonly MapDump[];
@@ -126,6 +128,8 @@ export function singleObjectRun(req: SingleRunRequest, io: CliIo): number {
   if (req.outPath !== undefined) writePacket(req.outPath, packet, io);
   if (req.saveMaps !== undefined) saveMapState(obj, req.saveMaps);
   const verdict = engine.kind === 'raw' ? undefined : verdictName(engine.kind, judged.verdict);
+  const flow = engine.flowKeys?.();
+  const flowKeys = flow === undefined ? undefined : flowKeysReport(flow);
   const maps = dumpMaps(obj);
   const perRun = repeat > 1 ? ((t2 - t1) * 1e6) / (repeat - 1) : (t1 - t0) * 1e6;
   const label = `${info.name} (${info.section})`;
@@ -136,6 +140,7 @@ export function singleObjectRun(req: SingleRunRequest, io: CliIo): number {
       r0: `0x${r0.toString(16)}`,
       r0Decimal: r0.toString(),
       ...(verdict === undefined ? {} : { verdict }),
+      ...(flowKeys === undefined ? {} : { flowKeys }),
       packet: { length: packet.length, changed, hex: toHex(packet) },
       maps,
       trace,
@@ -150,6 +155,7 @@ export function singleObjectRun(req: SingleRunRequest, io: CliIo): number {
   let text = verdict === undefined ? '' : `verdict = ${verdict}\n`;
   const signed = BigInt.asIntN(64, r0);
   text += `r0 = 0x${r0.toString(16)} (${r0}${signed < 0n ? `, signed ${signed}` : ''})\n`;
+  if (flowKeys !== undefined) text += `flow keys: ${Object.entries(flowKeys).map(([k, v]) => `${k}=${String(v)}`).join(' ')}\n`;
   if (req.repeat !== undefined) {
     text += `runs: ${repeat}, ${formatNs(perRun)} per run${repeat > 1 ? ` after the first (${formatNs((t1 - t0) * 1e6)})` : ''} (each run sets up the context and copies the input again)\n`;
   }

@@ -43,6 +43,8 @@ export function kernelProgramType(type: ProgramType, section: string): KernelPro
       return 'sock_ops';
     case 'cgroup_skb':
       return 'cgroup_skb';
+    case 'flow_dissector':
+      return 'flow_dissector';
     case 'tracing':
     case 'iter':
     case 'raw':

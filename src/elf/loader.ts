@@ -78,9 +78,10 @@ export interface ProgramVerification {
 /**
  * Program types tsbpf distinguishes, inferred from the section name: the packet types, the tracing
  * types (`kprobe`, `tracepoint`, `raw_tracepoint`, `perf_event`, `tracing`; see `TracingType`),
- * `cgroup_skb` (packets a cgroup's sockets send or receive, run with `runCgroupSkb`), `sockops` (socket events, run with `runSockOps`), and `raw` for the rest (a context or input memory the host gives as it is).
+ * `cgroup_skb` (packets a cgroup's sockets send or receive, run with `runCgroupSkb`), `flow_dissector` (run with
+ * `runFlowDissector`), `sockops` (socket events, run with `runSockOps`), and `raw` for the rest (a context or input memory the host gives as it is).
  */
-export type ProgramType = 'xdp' | 'socket' | 'tc' | 'cgroup_skb' | TracingType | 'sockops' | 'raw';
+export type ProgramType = 'xdp' | 'socket' | 'tc' | 'cgroup_skb' | 'flow_dissector' | TracingType | 'sockops' | 'raw';
 
 /** A program of an object, before loading. */
 export interface ProgramInfo {
@@ -157,7 +158,7 @@ export interface LoadOptions extends MapOptions {
   /**
    * Program types by program (function) name or section name, for sections whose name says nothing
    * (`filter`, `loadbalancer`) or says something else; the key `*` sets the type of every program not
-   * named. Values: `xdp`, `socket`, `tc`, `cgroup_skb`, `kprobe`, `tracepoint`, `raw_tracepoint`, `perf_event`, `tracing`, `iter`, `sockops`, `raw`.
+   * named. Values: `xdp`, `socket`, `tc`, `cgroup_skb`, `flow_dissector`, `kprobe`, `tracepoint`, `raw_tracepoint`, `perf_event`, `tracing`, `iter`, `sockops`, `raw`.
    */
   readonly programTypes?: Readonly<Record<string, ProgramType>>;
   /**
@@ -230,7 +231,7 @@ export interface LoadOptions extends MapOptions {
 }
 
 /** The program types {@link LoadOptions.programTypes} accepts. */
-export const PROGRAM_TYPES: readonly ProgramType[] = ['xdp', 'socket', 'tc', 'cgroup_skb', ...TRACING_TYPES, 'sockops', 'raw'];
+export const PROGRAM_TYPES: readonly ProgramType[] = ['xdp', 'socket', 'tc', 'cgroup_skb', 'flow_dissector', ...TRACING_TYPES, 'sockops', 'raw'];
 
 /**
  * Program type from a section name: libbpf's conventions (`xdp`, `xdp.frags`, `xdp/devmap`, `socket`,
@@ -238,7 +239,7 @@ export const PROGRAM_TYPES: readonly ProgramType[] = ['xdp', 'socket', 'tc', 'cg
  * samples/bpf loader's prefixes (`xdp1`, `socket2`), and Cilium's tc section names (`from-netdev`,
  * `to-container`…), the tracing sections (`kprobe/…`, `kretprobe/…`, `uprobe`, `ksyscall/…`, `usdt`,
  * `tracepoint/…`, `tp/…`, `raw_tracepoint/…`, `raw_tp/…`, `perf_event`, `fentry/…`, `fexit/…`,
- * `fmod_ret/…`, `tp_btf/…`), `sockops`, `cgroup_skb/…` (and `cgroup/skb`). iproute2's tail-call slots (`2/7`) say nothing by themselves: see
+ * `fmod_ret/…`, `tp_btf/…`), `sockops`, `cgroup_skb/…` (and `cgroup/skb`), `flow_dissector`. iproute2's tail-call slots (`2/7`) say nothing by themselves: see
  * {@link BpfObject.programs} for how they get a type.
  */
 export function programTypeOf(section: string): ProgramType {
@@ -250,6 +251,7 @@ export function programTypeOf(section: string): ProgramType {
   if (/^(from|to)-(netdev|container|overlay|host|network|wireguard|lxc|stack)$/.test(s)) return 'tc';
   if (s === 'sockops') return 'sockops';
   if (/^cgroup_skb([./]|$)/.test(s) || s === 'cgroup/skb') return 'cgroup_skb';
+  if (s === 'flow_dissector') return 'flow_dissector';
   return tracingTypeOf(s) ?? 'raw';
 }
 

@@ -131,6 +131,8 @@ describe('program types', () => {
     expect(programTypeOf('cgroup_skb/egress')).toBe('cgroup_skb');
     expect(programTypeOf('cgroup/skb')).toBe('cgroup_skb');
     expect(programTypeOf('cgroup_skbx')).toBe('raw');
+    expect(programTypeOf('flow_dissector')).toBe('flow_dissector');
+    expect(programTypeOf('flow_dissectorx')).toBe('raw');
     expect(programTypeOf('to-container')).toBe('tc');
   });
 
@@ -145,7 +147,7 @@ describe('program types', () => {
     expect(types.says_nothing).toBe('socket');
     expect(types.tail_slot).toBe('xdp');
     expect(types.cls).toBe('raw');
-    expect(() => load('sections', { programTypes: { filter: 'sk_msg' as 'raw' } })).toThrow(/"sk_msg" is not one of xdp, socket, tc, cgroup_skb, kprobe, tracepoint, raw_tracepoint, perf_event, tracing, iter, sockops, raw/);
+    expect(() => load('sections', { programTypes: { filter: 'sk_msg' as 'raw' } })).toThrow(/"sk_msg" is not one of xdp, socket, tc, cgroup_skb, flow_dissector, kprobe, tracepoint, raw_tracepoint, perf_event, tracing, iter, sockops, raw/);
     expect(() => load('sections', { programTypes: { nope: 'tc' } })).toThrow(/no program or section named nope/);
     expect(() => load('sections', { programTypes: null as unknown as Record<string, 'tc'> })).toThrow(ArgumentError);
   });

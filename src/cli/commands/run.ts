@@ -286,7 +286,7 @@ async function runCommandBody(args: ParsedArgs, io: CliIo): Promise<number> {
       const obj = loadObject(input.bytes, jit ? { ...load, jitEngine: new JitEngine() } : load);
       const info = selectProgram(obj, input.name, program);
       checkCgroupOption(cgroup, info);
-      if (workers > 1 && info.type === 'cgroup_skb') throw new UsageError('--workers does not run cgroup_skb programs yet: run them in one thread');
+      if (workers > 1 && (info.type === 'cgroup_skb' || info.type === 'flow_dissector')) throw new UsageError(`--workers does not run ${info.type} programs yet: run them in one thread`);
       if (workers > 1) return runCaptureWorkers({ ...common, programLabel: '' }, { workers, bytes: input.bytes, program: info.name, load, jit, limits }, io);
       // --map files first: loading the program freezes read-only data (.rodata) that they may set
       preloadMaps(obj, common.mapFiles);
