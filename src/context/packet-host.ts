@@ -3,6 +3,7 @@
  * `bpf_skb_*_bytes` helpers' view of it. Reused from run to run (a run allocates no closures for them).
  * @module
  */
+import type { SocketRedirect } from './sk-msg.js';
 import type { PacketRunHost, Redirect } from '../helpers/packet.js';
 import type { TunnelKey, TunnelRunHost } from '../helpers/tunnel.js';
 import type { CloneRunHost, SkbClone } from '../helpers/clone.js';
@@ -104,7 +105,9 @@ export const SKB_MAX_LEN = 16064;
  */
 export class SkbPacket implements PacketRunHost, TunnelRunHost, CloneRunHost, SkbRunState {
   /** The program type of the run (tc-only helpers refuse socket filters). */
-  kind: 'socket' | 'tc' = 'tc';
+  kind: 'socket' | 'tc' | 'sk_skb' = 'tc';
+  /** sk_skb runs: the socket `bpf_sk_redirect_map` / `_hash` chose (cleared before each run). */
+  socketRedirect: SocketRedirect | undefined;
   /** Where `bpf_redirect` sent the packet in this run (cleared before each run). */
   redirect: Redirect | undefined;
   /** Tunnel metadata the packet carries (the host's, then what set_tunnel_key attached). */

@@ -46,6 +46,8 @@ import { ETH_HLEN, SKB_MAX_LEN, SkbPacket, XdpPacket } from './packet-host.js';
 import { PacketSession, type SessionKind } from './session.js';
 import { checkSockOpsEvent, hdrOptionRoom, SockOps, SockOpsOp, sockOpsContext, type SockOpsEvent, type SockOpsResult } from './sock-ops.js';
 import { HdrOptRun } from '../helpers/hdr-opt.js';
+import { fillSkbSocket, type SkSkbOptions, type SkSkbResult } from './sk-skb.js';
+import type { HostSocket } from '../helpers/socket-table.js';
 import { checkSkMsg, checkSkMsgSocket, MAX_SK_MSG, SkMsgMd, SkMsgRun, skMsgContext, type SkMsgResult, type SkMsgRunOptions } from './sk-msg.js';
 import { DEFAULT_CONGESTION, type SockOpsRunHost, type SockOpsSockets } from '../helpers/sockopt.js';
 import type { SocketMemory } from '../helpers/sockets.js';
@@ -628,7 +630,7 @@ export class ProgramRunner {
     return new PacketSession(kind, this.program, this.env, engineOf(this.env, options), { ...limitsOf(options) });
   }
 
-  private runSkb(packet: Uint8Array, skbOptions: SkbOptions | undefined, kind: 'socket' | 'tc'): bigint {
+  private runSkb(packet: Uint8Array, skbOptions: SkbOptions | undefined, kind: 'socket' | 'tc' | 'sk_skb', sk?: HostSocket): bigint {
     checkBytes(packet, 'the packet');
     const options = checkSkbOptions(skbOptions);
     const space = this.env.space;
@@ -647,7 +649,8 @@ export class ProgramRunner {
     // The frame starts with its Ethernet header (SKF_LL_OFF); the network header follows it (SKF_NET_OFF).
     space.mapPacket(0, len, 'packet', ETH_HLEN);
     const u32 = (at: number, value: number): void => v.setUint32(ctx + at, value >>> 0, true);
-    const protocol = options.protocol ?? (len >= 14 ? packet[12]! | (packet[13]! << 8) : 0);
+    // sk_skb data is a stream's payload: its protocol is the socket's family's EtherType (network order).
+    const protocol = options.protocol ?? (sk !== undefined ? (sk.family === 4 ? 0x0008 : 0xdd86) : len >= 14 ? packet[12]! | (packet[13]! << 8) : 0);
     u32(SkBuff.len, len);
     u32(SkBuff.protocol, protocol);
     for (const [name, at] of SKB_FIELDS) {
@@ -659,6 +662,7 @@ export class ProgramRunner {
     u32(SkBuff.data, MEM_START);
     u32(SkBuff.data_end, MEM_START + len);
     u32(SkBuff.data_meta, MEM_START);
+    if (sk !== undefined) fillSkbSocket(v, ctx, sk, this.env.sockOps!.sockets.address(sk));
     u32(SkBuff.wire_len, options.wireLen ?? len);
     if (options.gsoSegs !== undefined) u32(SkBuff.gso_segs, options.gsoSegs);
     if (options.gsoSize !== undefined) u32(SkBuff.gso_size, options.gsoSize);
@@ -673,6 +677,7 @@ export class ProgramRunner {
     host.encapsulated = false;
     host.ctxOffset = ctx;
     host.redirect = undefined;
+    host.socketRedirect = undefined;
     host.tunnel = options.tunnel === undefined ? undefined : checkTunnel(options.tunnel);
     host.tunnelSet = undefined;
     host.clones.length = 0;
@@ -707,6 +712,27 @@ export class ProgramRunner {
   /** Run as a tc classifier/action on `packet` with an `__sk_buff` context; returns r0 (a `TC_ACT_*` verdict, unsigned). */
   runTc(packet: Uint8Array, options?: SkbOptions): bigint {
     return this.runSkb(packet, options, 'tc');
+  }
+
+  /**
+   * Run as an sk_skb program (`sk_skb/stream_parser`, `sk_skb/stream_verdict`) on stream `data` the
+   * loader's socket `options.socket` received: the `__sk_buff` covers the data (`len`, `data`,
+   * `data_end`) with the socket's family, addresses, ports and `sk` (see context/sk-skb.ts). A parser's
+   * r0 is the length of the message it found; a verdict's is SK_PASS / SK_DROP, with the socket
+   * `bpf_sk_redirect_map` / `_hash` chose. (The kernel refuses BPF_PROG_TEST_RUN for sk_skb: the rules
+   * are the helper documentation's.)
+   */
+  runSkSkb(data: Uint8Array, skSkbOptions: SkSkbOptions): SkSkbResult {
+    const o = checkOptions(skSkbOptions, 'options');
+    const env = this.env.sockOps;
+    const sockets = env?.sockets.table.sockets ?? [];
+    const index = checkSkMsgSocket(o, sockets.length);
+    const { socket: _, ...rest } = o;
+    let out: { skb: Uint8Array; packet: Uint8Array } | undefined;
+    const r0 = this.runSkb(data, { ...rest, inspect: (skb, packet) => (out = { skb, packet }) }, 'sk_skb', sockets[index]);
+    const verdict = Number(r0 & 0xffffffffn);
+    const redirect = this.skb.socketRedirect;
+    return { r0, verdict, ...(verdict === 1 && redirect !== undefined ? { redirect } : {}), packet: out!.packet, skb: out!.skb };
   }
 
   /**
@@ -908,7 +934,7 @@ export class ProgramRunner {
       return {
         verdict,
         r0,
-        ...(verdict === 1 && host.redirect !== undefined ? { redirect: host.redirect } : {}),
+        ...(verdict === 1 && host.socketRedirect !== undefined ? { redirect: host.socketRedirect } : {}),
         ...(host.applyBytes === undefined ? {} : { applyBytes: host.applyBytes }),
         ...(host.corkBytes === undefined ? {} : { corkBytes: host.corkBytes }),
         message: host.bytes(),

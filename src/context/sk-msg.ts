@@ -85,7 +85,7 @@ export function checkSkMsg(message: unknown): { bytes: Uint8Array; chunks: numbe
 export function checkSkMsgSocket(options: unknown, sockets: number): number {
   const o = checkOptions(options as SkMsgRunOptions, 'options') as unknown as Record<string, unknown>;
   if (sockets === 0) throw new ArgumentError('options.socket: the object has no sockets; describe them with the sockets load option (tsbpf --sockets FILE)');
-  if (o.socket === undefined) throw new ArgumentError(`options.socket is needed: the index of the sending socket (0 to ${sockets - 1}), not ${describeValue(o.socket)}`);
+  if (o.socket === undefined) throw new ArgumentError(`options.socket is needed: the index of the socket (0 to ${sockets - 1}), not ${describeValue(o.socket)}`);
   return checkInteger(o.socket, 'options.socket', 0, sockets - 1);
 }
 
@@ -117,7 +117,7 @@ export class SkMsgRun {
   private end = 0;
   applyBytes: number | undefined;
   corkBytes: number | undefined;
-  redirect: SocketRedirect | undefined;
+  socketRedirect: SocketRedirect | undefined;
 
   /**
    * @param base linear-memory offset of the message buffer ({@link MAX_SK_MSG} bytes, the message at its start)

@@ -12,6 +12,7 @@ import { ErrorCode, ExecutionError } from '../errors.js';
 import type { HelperContext, HelperEntry, HelperFunction } from '../vm/environment.js';
 import type { Fib } from './fib-table.js';
 import { Errno, negErrno } from '../maps/types.js';
+import type { PacketRunHost } from './packet.js';
 
 /** Clone helper id (uapi `linux/bpf.h`). */
 export const CloneHelper = { CLONE_REDIRECT: 13 } as const;
@@ -31,7 +32,7 @@ export interface SkbClone {
 
 /** What the clone helper needs from a run. */
 export interface CloneRunHost {
-  readonly kind: 'xdp' | 'socket' | 'tc';
+  readonly kind: PacketRunHost['kind'];
   /** A live view of the packet. */
   packet(): Uint8Array;
   /** The clones of this run so far (the runner empties it before each run). */

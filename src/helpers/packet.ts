@@ -53,7 +53,7 @@ export interface Redirect {
 /** What the packet helpers need from the runner, beyond {@link KernelRunHost}. */
 export interface PacketRunHost extends KernelRunHost {
   /** The program type the run gives the program. */
-  readonly kind: 'xdp' | 'socket' | 'tc';
+  readonly kind: 'xdp' | 'socket' | 'tc' | 'sk_skb';
   /** The redirect the program asked for last in this run (the runner clears it before each run). */
   redirect: Redirect | undefined;
   /** The linear-memory offset of the context (`__sk_buff`, `xdp_md`). */
@@ -91,7 +91,7 @@ function helperError(name: string, message: string, ctx: HelperContext): Executi
 function hostOf(ctx: HelperContext, name: string, kinds: readonly PacketRunHost['kind'][]): PacketRunHost {
   const host = ctx.host as Partial<PacketRunHost> | undefined;
   if (host?.kind === undefined || !kinds.includes(host.kind)) {
-    const what = kinds.map((k) => (k === 'xdp' ? 'XDP' : k === 'tc' ? 'tc' : 'socket filter')).join(' and ');
+    const what = kinds.map((k) => (k === 'xdp' ? 'XDP' : k === 'tc' ? 'tc' : k === 'sk_skb' ? 'sk_skb' : 'socket filter')).join(' and ');
     throw helperError(name, `only ${what} programs may call it (the kernel refuses it elsewhere); run the program with ${kinds.includes('xdp') ? 'runXdp' : 'runTc'}`, ctx);
   }
   return host as PacketRunHost;
@@ -230,7 +230,7 @@ export function packetHelpers(env: KernelEnvironment): Map<number, HelperEntry> 
       return 0;
     }],
     [PacketHelper.SKB_PULL_DATA, 'bpf_skb_pull_data', (_r1, r2, _3, _4, _5, ctx) => {
-      const host = hostOf(ctx, 'bpf_skb_pull_data', ['tc']);
+      const host = hostOf(ctx, 'bpf_skb_pull_data', ['tc', 'sk_skb']);
       // tsbpf's skb is linear: every byte is already in the direct-access area. More than the packet fails.
       return r2 > BigInt(skbField(host, SKB_LEN)) ? negErrno(Errno.ENOMEM) : 0;
     }],

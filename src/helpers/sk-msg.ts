@@ -1,11 +1,12 @@
 /**
- * The socket redirects of sk_msg programs (`bpf_msg_redirect_map` 60, `_hash` 71) and the message helpers of sk_msg programs
+ * The socket redirects of sk_msg and sk_skb programs (`bpf_msg_redirect_map` 60, `_hash` 71,
+ * `bpf_sk_redirect_map` 52, `_hash` 72) and the message helpers of sk_msg programs
  * (`bpf_msg_apply_bytes` 61, `bpf_msg_cork_bytes` 62, `bpf_msg_pull_data` 63, `bpf_msg_push_data` 90,
  * `bpf_msg_pop_data` 91). The kernel refuses BPF_PROG_TEST_RUN for these program types, so the rules
  * are bpf-helpers(7)'s: a redirect names the socket at a SOCKMAP index / SOCKHASH key and returns
  * SK_PASS, or SK_DROP when the key has no socket or the flags are other than `BPF_F_INGRESS`; the
  * message helpers' flags must be 0 (else -EINVAL) and their ranges inside the message (else -EINVAL).
- * The message and the redirect live in the run's host state (context/sk-msg.ts).
+ * The message and the redirect live in the run's host state (context/sk-msg.ts; sk_skb: context/packet-host.ts).
  * @module
  */
 import { ErrorCode, ExecutionError } from '../errors.js';
@@ -23,11 +24,11 @@ const EINVAL = BigInt.asUintN(64, -22n);
 /** What a run that may redirect to a socket passes its helpers (sk_msg: {@link SkMsgRun}; sk_skb: the skb host). */
 export interface SocketRedirectHost {
   readonly kind: string;
-  redirect: unknown;
+  socketRedirect: SocketRedirect | undefined;
 }
 
 /** The runner of each program type that may redirect to a socket. */
-const RUNNER: Readonly<Record<string, string>> = { sk_msg: 'runSkMsg' };
+const RUNNER: Readonly<Record<string, string>> = { sk_msg: 'runSkMsg', sk_skb: 'runSkSkb' };
 
 const u32 = (x: bigint): number => Number(x & 0xffffffffn);
 
@@ -55,7 +56,7 @@ export function skMsgHelpers(env: Pick<KernelEnvironment, 'memory' | 'mapByHandl
     const socket = map.socketAt(key);
     if (socket === undefined) return SkAction.DROP;
     const target: SocketRedirect = { helper, map: map.name, key: key.slice(), socket, ingress: r4 === BPF_F_INGRESS };
-    host.redirect = target;
+    host.socketRedirect = target;
     return SkAction.PASS;
   };
   const bytes = (name: string, field: 'applyBytes' | 'corkBytes'): HelperFunction => (_1, r2, _3, _4, _5, ctx) => {
@@ -69,6 +70,8 @@ export function skMsgHelpers(env: Pick<KernelEnvironment, 'memory' | 'mapByHandl
   };
   const entry = (id: number, name: string, fn: HelperFunction): [number, HelperEntry] => [id, { fn, name, unwindOnZero: false }];
   return new Map([
+    entry(52, 'bpf_sk_redirect_map', redirect('bpf_sk_redirect_map', false, 'sk_skb')),
+    entry(72, 'bpf_sk_redirect_hash', redirect('bpf_sk_redirect_hash', true, 'sk_skb')),
     entry(60, 'bpf_msg_redirect_map', redirect('bpf_msg_redirect_map', false, 'sk_msg')),
     entry(71, 'bpf_msg_redirect_hash', redirect('bpf_msg_redirect_hash', true, 'sk_msg')),
     entry(61, 'bpf_msg_apply_bytes', bytes('bpf_msg_apply_bytes', 'applyBytes')),

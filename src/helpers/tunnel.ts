@@ -19,6 +19,7 @@ import { ErrorCode, ExecutionError } from '../errors.js';
 import type { HelperContext, HelperEntry } from '../vm/environment.js';
 import type { VmMemory } from '../vm/memory.js';
 import { Errno, negErrno } from '../maps/types.js';
+import type { PacketRunHost } from './packet.js';
 
 /** Helper ids (uapi `linux/bpf.h`). */
 export const TunnelHelper = { GET_TUNNEL_KEY: 20, SET_TUNNEL_KEY: 21, GET_TUNNEL_OPT: 29, SET_TUNNEL_OPT: 30 } as const;
@@ -52,7 +53,7 @@ export interface TunnelKey {
 
 /** What the tunnel helpers need from a run: the program type and the metadata in and out. */
 export interface TunnelRunHost {
-  readonly kind: 'xdp' | 'socket' | 'tc';
+  readonly kind: PacketRunHost['kind'];
   /** The packet's tunnel metadata: the host's at the start of a run, then what set_tunnel_key attached. */
   tunnel: TunnelKey | undefined;
   /** What set_tunnel_key attached in this run, as the program gave it (remote = where the tunnel goes); the run reports it. */

@@ -9,9 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { assemble } from '../../src/asm/index.js';
 import { loadObject } from '../../src/elf/index.js';
-import { EbpfError } from '../../src/errors.js';
 import { checkProgram } from '../../src/verifier/index.js';
-import type { HelperEntry } from '../../src/vm/environment.js';
 import { fixture } from '../elf/fixtures.js';
 import { kernelOracle, skipNote } from '../kernel/runner.js';
 
@@ -100,22 +98,11 @@ describe('sk_skb / sk_msg helpers in the kernel-level analysis', () => {
     expect(wrong).toEqual([]);
   });
 
-  it('loads test/fixtures/elf/sk_msg_skb.o: tsbpf verifies it; sk_skb programs need the socket redirects, which tsbpf does not run yet', () => {
+  it('loads test/fixtures/elf/sk_msg_skb.o: tsbpf verifies its programs and runs them (test/context/sk-msg.test.ts, sk-skb.test.ts)', () => {
     const obj = loadObject(fixture('sk_msg_skb'));
-    let error: unknown;
-    try {
-      obj.program('skb_redirect');
-    } catch (e) {
-      error = e;
-    }
-    expect(error).toBeInstanceOf(EbpfError);
-    expect((error as EbpfError).message).toMatch(/calls 2 helpers tsbpf does not implement: 72 \(bpf_sk_redirect_hash.*52 \(bpf_sk_redirect_map/);
-    // the sk_msg helpers run (test/context/sk-msg.test.ts); with stand-ins for the socket redirects, every program passes the analysis
-    const stub = (id: number): [number, HelperEntry] => [id, { name: `stub ${id}`, fn: () => 0n, unwindOnZero: false }];
-    const stubbed = loadObject(fixture('sk_msg_skb'), { helpers: new Map([52, 72].map(stub)) });
     for (const [name, type] of [['skb_parse', 'sk_skb'], ['skb_redirect', 'sk_skb'], ['msg_redirect', 'sk_msg']] as const) {
-      stubbed.program(name);
-      expect(stubbed.verification.get(name), name).toEqual({ programType: type, issues: [] });
+      obj.program(name);
+      expect(obj.verification.get(name), name).toEqual({ programType: type, issues: [] });
     }
   });
 
