@@ -77,59 +77,22 @@ export function objectPacketEngine(obj: BpfObject, info: ProgramInfo, jit: boole
 }
 
 /**
- * A cgroup_skb program's engine: each frame run with `runCgroupSkb` (the skb past the Ethernet header,
- * attached to `cgroup`); the packet as left is the frame's Ethernet header and the skb's bytes.
+ * An engine that runs one frame at a time through a runner call rather than a per-capture session:
+ * `step` runs the frame at `buf[start, start + length)` and gives r0 and the bytes the packet holds
+ * after the run. `flowKeys`: a flow dissector's last keys.
  */
-function cgroupSkbEngine(runner: ProgramRunner, jit: boolean, limits: Partial<RunLimits>, cgroup: bigint | undefined): PacketEngine {
+function frameEngine(
+  kind: PacketEngine['kind'],
+  step: (buf: Uint8Array, start: number, length: number) => { readonly r0: bigint; readonly out: Uint8Array },
+  flowKeys?: () => FlowKeys | undefined,
+): PacketEngine {
   const outcome: RunOutcome = { r0Low: 0, r0High: 0, instructions: Number.NaN };
   let out: Uint8Array = new Uint8Array(0);
-  const options = {
-    jit,
-    limits,
-    ...(cgroup === undefined ? {} : { cgroup }),
-    inspect: (_skb: Uint8Array, packet: Uint8Array) => {
-      out = packet;
-    },
-  };
   return {
-    kind: 'cgroup_skb',
+    kind,
     run(buf, start, length) {
-      const frame = buf.subarray(start, start + length);
-      const r0 = runner.runCgroupSkb(frame, options);
-      const whole = new Uint8Array(ETH_HLEN + out.length);
-      whole.set(frame.subarray(0, ETH_HLEN));
-      whole.set(out, ETH_HLEN);
-      out = whole;
-      outcome.r0Low = Number(BigInt.asIntN(32, r0));
-      outcome.r0High = Number(BigInt.asIntN(32, r0 >> 32n));
-      return outcome;
-    },
-    outBytes: () => out,
-    outStart: 0,
-    get outEnd() {
-      return out.length;
-    },
-    redirect: () => undefined,
-    clones: () => NO_CLONES,
-    clonesDropped: () => 0,
-  };
-}
-
-/**
- * A flow dissector's engine: each frame run with `runFlowDissector` (the frame is left as it was; the
- * keys the program filled in are kept for the report).
- */
-function flowDissectorEngine(runner: ProgramRunner, jit: boolean, limits: Partial<RunLimits>): PacketEngine {
-  const outcome: RunOutcome = { r0Low: 0, r0High: 0, instructions: Number.NaN };
-  let out: Uint8Array = new Uint8Array(0);
-  let keys: FlowKeys | undefined;
-  const options = { jit, limits };
-  return {
-    kind: 'flow_dissector',
-    run(buf, start, length) {
-      out = buf.subarray(start, start + length);
-      const r = runner.runFlowDissector(out, options);
-      keys = r.flow;
+      const r = step(buf, start, length);
+      out = r.out;
       outcome.r0Low = Number(BigInt.asIntN(32, r.r0));
       outcome.r0High = Number(BigInt.asIntN(32, r.r0 >> 32n));
       return outcome;
@@ -142,8 +105,51 @@ function flowDissectorEngine(runner: ProgramRunner, jit: boolean, limits: Partia
     redirect: () => undefined,
     clones: () => NO_CLONES,
     clonesDropped: () => 0,
-    flowKeys: () => keys,
+    ...(flowKeys === undefined ? {} : { flowKeys }),
   };
+}
+
+/**
+ * A cgroup_skb program's engine: each frame run with `runCgroupSkb` (the skb past the Ethernet header,
+ * attached to `cgroup`); the packet as left is the frame's Ethernet header and the skb's bytes.
+ */
+function cgroupSkbEngine(runner: ProgramRunner, jit: boolean, limits: Partial<RunLimits>, cgroup: bigint | undefined): PacketEngine {
+  let skb: Uint8Array = new Uint8Array(0);
+  const options = {
+    jit,
+    limits,
+    ...(cgroup === undefined ? {} : { cgroup }),
+    inspect: (_skb: Uint8Array, packet: Uint8Array) => {
+      skb = packet;
+    },
+  };
+  return frameEngine('cgroup_skb', (buf, start, length) => {
+    const frame = buf.subarray(start, start + length);
+    const r0 = runner.runCgroupSkb(frame, options);
+    const out = new Uint8Array(ETH_HLEN + skb.length);
+    out.set(frame.subarray(0, ETH_HLEN));
+    out.set(skb, ETH_HLEN);
+    return { r0, out };
+  });
+}
+
+/**
+ * A flow dissector's engine: each frame run with `runFlowDissector` (the frame is left as it was; the
+ * keys the program filled in are kept for the report).
+ */
+function flowDissectorEngine(runner: ProgramRunner, jit: boolean, limits: Partial<RunLimits>): PacketEngine {
+  let keys: FlowKeys | undefined;
+  const options = { jit, limits };
+  return frameEngine(
+    'flow_dissector',
+    (buf, start, length) => {
+      const out = buf.subarray(start, start + length);
+      const r = runner.runFlowDissector(out, options);
+      keys = r.flow;
+      return { r0: r.r0, out };
+    },
+    () => keys,
+  );
 }
 
 /** An address of a flow's keys as text: dotted IPv4, else eight colon-separated hex groups. */
@@ -168,28 +174,12 @@ export function rawPacketEngine(bytes: Uint8Array, jit: boolean, limits: Partial
   const vm = new EbpfVmRaw(bytes, { limits });
   for (const [id, stub] of helpers ?? []) vm.registerHelper(id, stub.fn, { name: stub.name });
   if (jit) vm.jitCompile();
-  let view: Uint8Array = new Uint8Array(0);
-  const outcome: RunOutcome = { r0Low: 0, r0High: 0, instructions: Number.NaN };
-  return {
-    kind: 'raw',
-    run(buf, start, length) {
-      // A zero-copy view inside the VM memory: filled in place, run without copies.
-      view = vm.memBuffer(length);
-      view.set(buf.subarray(start, start + length));
-      const r0 = jit ? vm.executeProgramJit(view) : vm.executeProgram(view);
-      outcome.r0Low = Number(BigInt.asIntN(32, r0));
-      outcome.r0High = Number(BigInt.asIntN(32, r0 >> 32n));
-      return outcome;
-    },
-    outBytes: () => view,
-    outStart: 0,
-    get outEnd() {
-      return view.length;
-    },
-    redirect: () => undefined,
-    clones: () => NO_CLONES,
-    clonesDropped: () => 0,
-  };
+  return frameEngine('raw', (buf, start, length) => {
+    // A zero-copy view inside the VM memory: filled in place, run without copies.
+    const out = vm.memBuffer(length);
+    out.set(buf.subarray(start, start + length));
+    return { r0: jit ? vm.executeProgramJit(out) : vm.executeProgram(out), out };
+  });
 }
 
 /** Name of a verdict key for the report. */
