@@ -7,7 +7,8 @@
  * @module
  */
 import type { Insn } from '../../isa/instruction.js';
-import { branchTarget, type Operation } from '../../isa/operation.js';
+import type { Operation } from '../../isa/operation.js';
+import { predecessors } from './predecessors.js';
 import { HELPER_PROTOS } from './helpers.js';
 
 const ALL = 0x7ff;
@@ -71,19 +72,12 @@ export function liveRegisters(insns: readonly Insn[], ops: readonly Operation[])
   const live = new Uint16Array(n);
   const use = new Uint16Array(n);
   const def = new Uint16Array(n);
-  const preds: number[][] = Array.from({ length: n }, () => []);
+  const preds = predecessors(insns, ops);
   for (let pc = 0; pc < n; pc++) {
     const op = ops[pc]!;
-    const i = insns[pc]!;
-    const ud = useDef(i, op);
+    const ud = useDef(insns[pc]!, op);
     use[pc] = ud.use | bit(10);
     def[pc] = ud.def;
-    const next = pc + (op.kind === 'lddw' ? 2 : 1);
-    const succ: number[] = [];
-    if (op.kind !== 'exit' && op.kind !== 'ja' && next < n) succ.push(next);
-    const t = branchTarget(op, i, pc);
-    if ((op.kind === 'ja' || op.kind === 'jcond') && t !== undefined && t >= 0 && t < n) succ.push(t);
-    for (const s of succ) preds[s]!.push(pc);
     if (op.kind === 'lddw') pc++;
   }
   // popped from the end first: a backward analysis converges faster that way
@@ -122,7 +116,7 @@ export function liveRegisters(insns: readonly Insn[], ops: readonly Operation[])
 export function filledSlots(insns: readonly Insn[], ops: readonly Operation[]): Uint32Array {
   const n = insns.length;
   const live = new Uint32Array(2 * n);
-  const preds: number[][] = Array.from({ length: n }, () => []);
+  const preds = predecessors(insns, ops);
   const slotOf = (i: Insn): number => (i.offset >= -512 && i.offset < 0 && (i.offset & 7) === 0 ? (i.offset + 512) >> 3 : -1);
   const gen = new Int8Array(n).fill(-1);
   const kill = new Int8Array(n).fill(-1);
@@ -131,10 +125,6 @@ export function filledSlots(insns: readonly Insn[], ops: readonly Operation[]): 
     const i = insns[pc]!;
     if (op.kind === 'ldx' && op.size === 8 && i.src === 10) gen[pc] = slotOf(i);
     if ((op.kind === 'stx' || op.kind === 'st') && op.size === 8 && i.dst === 10) kill[pc] = slotOf(i);
-    const next = pc + (op.kind === 'lddw' ? 2 : 1);
-    if (op.kind !== 'exit' && op.kind !== 'ja' && next < n) preds[next]!.push(pc);
-    const t = branchTarget(op, i, pc);
-    if ((op.kind === 'ja' || op.kind === 'jcond') && t !== undefined && t >= 0 && t < n) preds[t]!.push(pc);
     if (op.kind === 'lddw') pc++;
   }
   const out = new Uint32Array(2 * n);

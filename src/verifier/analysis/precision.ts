@@ -12,7 +12,8 @@
  * @module
  */
 import type { Insn } from '../../isa/instruction.js';
-import { branchTarget, type Operation } from '../../isa/operation.js';
+import type { Operation } from '../../isa/operation.js';
+import { predecessors } from './predecessors.js';
 
 /** Per program point: the branch-relevant registers (bit r) and stack slots (bit k: r10 - 512 + 8k). */
 export interface Tested {
@@ -79,16 +80,7 @@ export function testedValues(insns: readonly Insn[], ops: readonly Operation[]):
   const slots = new Uint32Array(2 * n);
   const outRegs = new Uint16Array(n);
   const outSlots = new Uint32Array(2 * n);
-  const preds: number[][] = Array.from({ length: n }, () => []);
-  for (let pc = 0; pc < n; pc++) {
-    const op = ops[pc]!;
-    const i = insns[pc]!;
-    const next = pc + (op.kind === 'lddw' ? 2 : 1);
-    if (op.kind !== 'exit' && op.kind !== 'ja' && next < n) preds[next]!.push(pc);
-    const t = branchTarget(op, i, pc);
-    if ((op.kind === 'ja' || op.kind === 'jcond') && t !== undefined && t >= 0 && t < n) preds[t]!.push(pc);
-    if (op.kind === 'lddw') pc++;
-  }
+  const preds = predecessors(insns, ops);
   // popped from the end first: a backward analysis converges faster that way
   const todo: number[] = [];
   for (let pc = 0; pc < n; pc++) todo.push(pc);
