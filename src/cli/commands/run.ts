@@ -15,6 +15,8 @@ import { singleObjectRun } from '../single-run.js';
 import { readEventFile } from '../event-file.js';
 import { eventRun } from '../event-run.js';
 import { sockOpsRun } from '../sock-ops-run.js';
+import { skSocketRun } from '../sk-socket-run.js';
+import { programTypeOfSection } from '../../verifier/index.js';
 import { execute } from '../jit.js';
 import { preloadMaps, runCapture } from '../pcap-run.js';
 import { runCaptureWorkers } from '../capture-workers.js';
@@ -167,7 +169,10 @@ ${LOAD_FLAG_HELP}
                   run a tracing program on this event (see above); a sock_ops program on the
                   socket events of FILE.json: {"events": [{"op": "tcp_connect_cb", "socket": 0,
                   "args": [...]}, ...], "congestion": ["cubic", "reno"]} (socket: an index in
-                  --sockets; op: a BPF_SOCK_OPS_* number or name)
+                  --sockets; op: a BPF_SOCK_OPS_* number or name); an sk_msg or sk_skb program
+                  on the data of FILE.json: {"events": [{"socket": 0, "data": {"hex": "..."}}, ...]}
+                  (sk_msg: or "chunks": [{"hex": "..."}, ...]), reporting each run's verdict,
+                  redirect target, apply / cork counts and the data as left
   --cgroup ID     the id of the cgroup the program is attached to (cgroup_skb, sock_ops): whose cgroup storage
                   bpf_get_local_storage gives (default 1, the root cgroup)
   --json          print one JSON document (the result, or the error) instead of text
@@ -299,7 +304,7 @@ async function runCommandBody(args: ParsedArgs, io: CliIo): Promise<number> {
     const engine = rawPacketEngine(programBytes(input), jit, limits, load.helpers);
     return runCapture({ ...common, programLabel: input.name, object: undefined, engine }, io);
   }
-  if (eventPath !== undefined && input.format !== 'elf') throw new UsageError('--event needs an ELF object with a tracing or sock_ops program');
+  if (eventPath !== undefined && input.format !== 'elf') throw new UsageError('--event needs an ELF object with a tracing, sock_ops, sk_msg or sk_skb program');
   const mem = singleInput(args);
   const outPath = stringOption(args, 'out');
   if (input.format === 'elf') {
@@ -311,6 +316,14 @@ async function runCommandBody(args: ParsedArgs, io: CliIo): Promise<number> {
       if (eventPath === undefined) throw new UsageError(`${info.name} (${info.section}) is a sock_ops program: give its socket events with --event FILE.json and the sockets with --sockets FILE.json`);
       if (repeat !== undefined) throw new UsageError('--repeat does not apply to sock_ops runs: list the events in the --event file');
       return sockOpsRun({ object: obj, info, eventPath, jit, limits, json, saveMaps: stringOption(args, 'save-maps'), cgroup }, io);
+    }
+    // sk_msg / sk_skb programs (raw to the loader, typed by their section) run on the data of their --event file.
+    const skKind = info.type === 'raw' ? programTypeOfSection(info.section) : undefined;
+    if (skKind === 'sk_msg' || skKind === 'sk_skb') {
+      if (eventPath === undefined) throw new UsageError(`${info.name} (${info.section}) is an ${skKind} program: give its data with --event FILE.json ({ "socket": 0, "data": { "hex": "..." } }) and the sockets with --sockets FILE.json`);
+      if (repeat !== undefined) throw new UsageError(`--repeat does not apply to ${skKind} runs: list the runs in the --event file`);
+      checkCgroupOption(cgroup, info);
+      return skSocketRun({ object: obj, info, kind: skKind, eventPath, jit, limits, json, saveMaps: stringOption(args, 'save-maps') }, io);
     }
     checkCgroupOption(cgroup, info);
     const event = eventPath === undefined ? undefined : readEventFile(eventPath);

@@ -1,0 +1,161 @@
+/**
+ * `tsbpf run OBJ.o --sockets SOCKETS.json --event DATA.json` for an sk_msg or sk_skb program (a section
+ * `sk_msg`, `sk_skb/...`): runs it on each message (sk_msg) or stream data (sk_skb) of the file, in order,
+ * and reports each run's r0, verdict (SK_PASS / SK_DROP), the socket a redirect chose, the apply / cork
+ * counts (sk_msg) and the data as left, then the maps and trace lines. The file is one run or
+ * `{ "events": [...] }`; a run is `{ "socket": 0, "data": { "hex": "..." } }` (`socket`: an index in
+ * `--sockets`); an sk_msg run may give `"chunks": [{ "hex": "..." }, ...]` instead of `data` (the
+ * message in scatterlist chunks: `data` / `data_end` show the first).
+ * @module
+ */
+import type { BpfObject, ProgramInfo } from '../elf/loader.js';
+import { ArgumentError } from '../errors.js';
+import type { SocketRedirect } from '../context/sk-msg.js';
+import type { RunLimits } from '../vm/environment.js';
+import { UsageError } from './args.js';
+import { parseHex, readInputFile } from './input.js';
+import type { CliIo } from './io.js';
+import { saveMapState } from './map-state.js';
+import { dumpMaps } from './object-maps.js';
+import { EventDrain, formatRunOutputs } from './object-output.js';
+
+/** Bytes as lower-case hex. */
+const hexOf = (b: Uint8Array): string => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+
+/** Most runs one file may hold. */
+const MAX_EVENTS = 100_000;
+/** Largest file read. */
+const MAX_FILE = 16 << 20;
+
+/** What one sk_msg / sk_skb run of the CLI needs. */
+export interface SkSocketRunRequest {
+  readonly object: BpfObject;
+  readonly info: ProgramInfo;
+  /** The kernel program type of its section. */
+  readonly kind: 'sk_msg' | 'sk_skb';
+  readonly eventPath: string;
+  readonly jit: boolean;
+  readonly limits: Partial<RunLimits>;
+  readonly json: boolean;
+  readonly saveMaps: string | undefined;
+}
+
+interface SkEvent {
+  readonly socket: number;
+  readonly data: Uint8Array | Uint8Array[];
+}
+
+/** One run's report. */
+interface SkRunReport {
+  readonly socket: number;
+  readonly r0: bigint;
+  readonly verdict: number;
+  readonly redirect?: SocketRedirect;
+  readonly applyBytes?: number;
+  readonly corkBytes?: number;
+  readonly data: Uint8Array;
+}
+
+function readEvents(path: string, kind: 'sk_msg' | 'sk_skb'): SkEvent[] {
+  const fail = (message: string): never => {
+    throw new UsageError(`--event ${path}: ${message}`);
+  };
+  const bytes = readInputFile(path);
+  if (bytes.length > MAX_FILE) fail(`${bytes.length} bytes; at most ${MAX_FILE}`);
+  let doc: unknown;
+  try {
+    doc = JSON.parse(new TextDecoder().decode(bytes));
+  } catch (e) {
+    fail(`not JSON: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) fail('must be a run object or { "events": [...] }');
+  const d = doc as Record<string, unknown>;
+  const list = d.events === undefined ? [d] : d.events;
+  if (!Array.isArray(list) || list.length === 0 || list.length > MAX_EVENTS) fail(`events must be an array of 1 to ${MAX_EVENTS} runs`);
+  return (list as unknown[]).map((e, i): SkEvent => {
+    if (typeof e !== 'object' || e === null || Array.isArray(e)) return fail(`events[${i}] must be an object`);
+    const o = e as Record<string, unknown>;
+    const fields = kind === 'sk_msg' ? ['socket', 'data', 'chunks'] : ['socket', 'data'];
+    for (const k of Object.keys(o)) if (!fields.includes(k)) fail(`events[${i}]: unknown field '${k}' (an ${kind} run has ${fields.join(', ')})`);
+    const hexOfField = (v: unknown, name: string): Uint8Array => {
+      const hex = (v as { hex?: unknown } | null)?.hex;
+      if (typeof hex !== 'string') fail(`events[${i}].${name} must be { "hex": "..." }`);
+      return parseHex(hex as string, `--event ${path}: events[${i}].${name}.hex`);
+    };
+    if ((o.data === undefined) === (o.chunks === undefined)) fail(`events[${i}] needs ${kind === 'sk_msg' ? 'one of data and chunks' : 'data'}`);
+    let data: Uint8Array | Uint8Array[];
+    if (o.chunks !== undefined) {
+      if (!Array.isArray(o.chunks)) return fail(`events[${i}].chunks must be an array of { "hex": "..." }`);
+      data = o.chunks.map((c: unknown, j) => hexOfField(c, `chunks[${j}]`));
+    } else data = hexOfField(o.data, 'data');
+    return { socket: o.socket as number, data };
+  });
+}
+
+/** The verdict by name. */
+const verdictName = (v: number): string => (v === 1 ? 'SK_PASS' : v === 0 ? 'SK_DROP' : `r0 = ${v}`);
+
+/** A redirect as text. */
+const redirectText = (r: SocketRedirect): string => `redirected to socket ${r.socket}${r.ingress ? ' (ingress)' : ''} by ${r.helper} (${r.map}, key ${hexOf(r.key)})`;
+
+/** Run and print the report; returns the exit code. */
+export function skSocketRun(req: SkSocketRunRequest, io: CliIo): number {
+  const { object: obj, info, kind } = req;
+  const runner = obj.program(info.name);
+  const events = readEvents(req.eventPath, kind);
+  const drain = new EventDrain(obj);
+  const runs: SkRunReport[] = [];
+  const trace: string[] = [];
+  const options = { jit: req.jit, limits: req.limits };
+  events.forEach((event, i) => {
+    try {
+      if (kind === 'sk_msg') {
+        const r = runner.runSkMsg(event.data, { ...options, socket: event.socket });
+        runs.push({ socket: event.socket, r0: r.r0, verdict: r.verdict, ...(r.redirect === undefined ? {} : { redirect: r.redirect }), ...(r.applyBytes === undefined ? {} : { applyBytes: r.applyBytes }), ...(r.corkBytes === undefined ? {} : { corkBytes: r.corkBytes }), data: r.message });
+      } else {
+        const r = runner.runSkSkb(event.data as Uint8Array, { ...options, socket: event.socket });
+        runs.push({ socket: event.socket, r0: r.r0, verdict: r.verdict, ...(r.redirect === undefined ? {} : { redirect: r.redirect }), data: r.packet });
+      }
+    } catch (err) {
+      if (err instanceof ArgumentError) throw new UsageError(`--event ${req.eventPath}: events[${i}]: ${err.message}`);
+      throw err;
+    }
+    for (const line of obj.drainTrace()) trace.push(`[event ${i + 1}] ${line}`);
+    drain.drain();
+  });
+  if (req.saveMaps !== undefined) saveMapState(obj, req.saveMaps);
+  const maps = dumpMaps(obj);
+  const label = `${info.name} (${info.section})`;
+  if (req.json) {
+    const doc = {
+      program: label,
+      type: kind,
+      engine: req.jit ? 'jit' : 'interpreter',
+      runs: runs.map((r) => ({
+        socket: r.socket, r0: r.r0.toString(), verdict: verdictName(r.verdict),
+        ...(r.redirect === undefined ? {} : { redirect: { ...r.redirect, key: hexOf(r.redirect.key) } }),
+        ...(r.applyBytes === undefined ? {} : { applyBytes: r.applyBytes }),
+        ...(r.corkBytes === undefined ? {} : { corkBytes: r.corkBytes }),
+        data: hexOf(r.data),
+      })),
+      maps,
+      trace,
+      traceDropped: obj.traceDropped,
+      events: drain.counts,
+    };
+    io.out(`${JSON.stringify(doc, null, 2)}\n`);
+    return 0;
+  }
+  let text = `program ${label} (${kind}) on ${req.eventPath}: ${runs.length} run${runs.length === 1 ? '' : 's'}\n`;
+  runs.forEach((r, i) => {
+    text += `run ${i + 1} on socket ${r.socket}: r0 = ${r.r0}, ${verdictName(r.verdict)}`;
+    if (r.redirect !== undefined) text += `, ${redirectText(r.redirect)}`;
+    if (r.applyBytes !== undefined) text += `, apply ${r.applyBytes} bytes`;
+    if (r.corkBytes !== undefined) text += `, cork ${r.corkBytes} bytes`;
+    text += `, data ${r.data.length === 0 ? '(empty)' : hexOf(r.data)}\n`;
+  });
+  text += formatRunOutputs(obj, maps, trace, drain.counts);
+  if (req.saveMaps !== undefined) text += `saved the maps to ${req.saveMaps}\n`;
+  io.out(text);
+  return 0;
+}
