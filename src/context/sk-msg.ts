@@ -15,6 +15,7 @@ import { ArgumentError } from '../errors.js';
 import { checkBytes, checkInteger, checkOptions, describeValue } from '../validate.js';
 import { MEM_START } from '../vm/memory.js';
 import type { HostSocket } from '../helpers/socket-table.js';
+import { writeSocketFields } from './socket-fields.js';
 import type { RunSpace } from './space.js';
 
 /** `struct sk_msg_md` field offsets (`__u32` unless noted). */
@@ -93,14 +94,7 @@ export function checkSkMsgSocket(options: unknown, sockets: number): number {
 export function skMsgContext(s: HostSocket, sk: number): Uint8Array {
   const b = new Uint8Array(SkMsgMd.SIZE);
   const v = new DataView(b.buffer);
-  v.setUint32(SkMsgMd.family, s.family === 4 ? 2 : 10, true);
-  // As struct bpf_sock holds them (network order): dst is the peer, src the socket's own address.
-  b.set(s.bytes.subarray(52, 56), SkMsgMd.remote_ip4);
-  b.set(s.bytes.subarray(24, 28), SkMsgMd.local_ip4);
-  b.set(s.bytes.subarray(56, 72), SkMsgMd.remote_ip6);
-  b.set(s.bytes.subarray(28, 44), SkMsgMd.local_ip6);
-  v.setUint32(SkMsgMd.remote_port, s.remotePort, false);
-  v.setUint32(SkMsgMd.local_port, s.localPort, true);
+  writeSocketFields(v, 0, SkMsgMd, s);
   v.setBigUint64(SkMsgMd.sk, BigInt(sk), true);
   return b;
 }

@@ -7,6 +7,7 @@
  * @module
  */
 import type { HostSocket } from '../helpers/socket-table.js';
+import { writeSocketFields } from './socket-fields.js';
 import type { SkbOptions } from './runner.js';
 import type { SocketRedirect } from './sk-msg.js';
 
@@ -38,14 +39,6 @@ export interface SkSkbResult {
 
 /** Write socket `s`'s fields (its `struct bpf_sock` at `sk`) into the `__sk_buff` at `ctx` of `v`. */
 export function fillSkbSocket(v: DataView, ctx: number, s: HostSocket, sk: number): void {
-  const bytes = new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
-  v.setUint32(ctx + SkBuffSocket.family, s.family === 4 ? 2 : 10, true);
-  // As struct bpf_sock holds them (network order): dst is the peer, src the socket's own address.
-  bytes.set(s.bytes.subarray(52, 56), ctx + SkBuffSocket.remote_ip4);
-  bytes.set(s.bytes.subarray(24, 28), ctx + SkBuffSocket.local_ip4);
-  bytes.set(s.bytes.subarray(56, 72), ctx + SkBuffSocket.remote_ip6);
-  bytes.set(s.bytes.subarray(28, 44), ctx + SkBuffSocket.local_ip6);
-  v.setUint32(ctx + SkBuffSocket.remote_port, s.remotePort, false);
-  v.setUint32(ctx + SkBuffSocket.local_port, s.localPort, true);
+  writeSocketFields(v, ctx, SkBuffSocket, s);
   v.setBigUint64(ctx + SkBuffSocket.sk, BigInt(sk), true);
 }

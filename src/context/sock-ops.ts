@@ -14,6 +14,7 @@
 import { ArgumentError } from '../errors.js';
 import { checkInteger, checkOptionalBytes, checkOptions, describeValue } from '../validate.js';
 import { SOCKET_STATES, TCP_SOCK_FIELDS, type HostSocket } from '../helpers/socket-table.js';
+import { writeSocketFields } from './socket-fields.js';
 import type { SockOpsSocket } from '../helpers/sockopt.js';
 import { MAX_TCP_OPTION_BYTES } from '../helpers/hdr-opt.js';
 
@@ -157,14 +158,7 @@ export function sockOpsContext(e: CheckedSockOpsEvent, s: HostSocket, state: Soc
   const tcp = new DataView(s.tcpBytes.buffer, s.tcpBytes.byteOffset, s.tcpBytes.length);
   v.setUint32(SockOps.op, e.op, true);
   e.args.forEach((a, i) => v.setUint32(SockOps.args + 4 * i, a, true));
-  v.setUint32(SockOps.family, s.family === 4 ? 2 : 10, true);
-  // The addresses as struct bpf_sock has them (network order): dst is the peer, src the socket's own.
-  b.set(s.bytes.subarray(52, 56), SockOps.remote_ip4);
-  b.set(s.bytes.subarray(24, 28), SockOps.local_ip4);
-  b.set(s.bytes.subarray(56, 72), SockOps.remote_ip6);
-  b.set(s.bytes.subarray(28, 44), SockOps.local_ip6);
-  v.setUint32(SockOps.remote_port, s.remotePort, false);
-  v.setUint32(SockOps.local_port, s.localPort, true);
+  writeSocketFields(v, 0, SockOps, s);
   const full = isFullSocket(s);
   v.setUint32(SockOps.is_fullsock, full ? 1 : 0, true);
   v.setUint32(SockOps.state, SOCKET_STATES[s.state], true);
