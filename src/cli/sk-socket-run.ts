@@ -13,19 +13,12 @@ import { ArgumentError } from '../errors.js';
 import type { SocketRedirect } from '../context/sk-msg.js';
 import type { RunLimits } from '../vm/environment.js';
 import { UsageError } from './args.js';
-import { parseHex, readInputFile } from './input.js';
+import { hexOf, readEventList } from './event-list.js';
+import { parseHex } from './input.js';
 import type { CliIo } from './io.js';
 import { saveMapState } from './map-state.js';
 import { dumpMaps } from './object-maps.js';
 import { EventDrain, formatRunOutputs } from './object-output.js';
-
-/** Bytes as lower-case hex. */
-const hexOf = (b: Uint8Array): string => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
-
-/** Most runs one file may hold. */
-const MAX_EVENTS = 100_000;
-/** Largest file read. */
-const MAX_FILE = 16 << 20;
 
 /** What one sk_msg / sk_skb run of the CLI needs. */
 export interface SkSocketRunRequest {
@@ -57,22 +50,8 @@ interface SkRunReport {
 }
 
 function readEvents(path: string, kind: 'sk_msg' | 'sk_skb'): SkEvent[] {
-  const fail = (message: string): never => {
-    throw new UsageError(`--event ${path}: ${message}`);
-  };
-  const bytes = readInputFile(path);
-  if (bytes.length > MAX_FILE) fail(`${bytes.length} bytes; at most ${MAX_FILE}`);
-  let doc: unknown;
-  try {
-    doc = JSON.parse(new TextDecoder().decode(bytes));
-  } catch (e) {
-    fail(`not JSON: ${e instanceof Error ? e.message : String(e)}`);
-  }
-  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) fail('must be a run object or { "events": [...] }');
-  const d = doc as Record<string, unknown>;
-  const list = d.events === undefined ? [d] : d.events;
-  if (!Array.isArray(list) || list.length === 0 || list.length > MAX_EVENTS) fail(`events must be an array of 1 to ${MAX_EVENTS} runs`);
-  return (list as unknown[]).map((e, i): SkEvent => {
+  const { list, fail } = readEventList(path, 'run');
+  return list.map((e, i): SkEvent => {
     if (typeof e !== 'object' || e === null || Array.isArray(e)) return fail(`events[${i}] must be an object`);
     const o = e as Record<string, unknown>;
     const fields = kind === 'sk_msg' ? ['socket', 'data', 'chunks'] : ['socket', 'data'];

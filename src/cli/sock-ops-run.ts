@@ -15,19 +15,12 @@ import { ArgumentError } from '../errors.js';
 import type { SockOpsEvent, SockOpsResult } from '../context/sock-ops.js';
 import type { RunLimits } from '../vm/environment.js';
 import { UsageError } from './args.js';
-import { parseHex, readInputFile } from './input.js';
+import { hexOf, readEventList } from './event-list.js';
+import { parseHex } from './input.js';
 import type { CliIo } from './io.js';
 import { saveMapState } from './map-state.js';
 import { dumpMaps } from './object-maps.js';
 import { EventDrain, formatRunOutputs } from './object-output.js';
-
-/** Bytes as lower-case hex. */
-const hexOf = (b: Uint8Array): string => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
-
-/** Most events one file may hold. */
-const MAX_EVENTS = 100_000;
-/** Largest events file read. */
-const MAX_FILE = 16 << 20;
 
 /** What one sock_ops run needs. */
 export interface SockOpsRunRequest {
@@ -44,27 +37,13 @@ export interface SockOpsRunRequest {
 
 /** The events file read: the events (checked by the runner) and the congestion controls. */
 function readEvents(path: string): { events: SockOpsEvent[]; congestion: string[] | undefined } {
-  const fail = (message: string): never => {
-    throw new UsageError(`--event ${path}: ${message}`);
-  };
-  const bytes = readInputFile(path);
-  if (bytes.length > MAX_FILE) fail(`${bytes.length} bytes; at most ${MAX_FILE}`);
-  let doc: unknown;
-  try {
-    doc = JSON.parse(new TextDecoder().decode(bytes));
-  } catch (e) {
-    fail(`not JSON: ${e instanceof Error ? e.message : String(e)}`);
-  }
-  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) fail('must be an event object or { "events": [...] }');
-  const d = doc as Record<string, unknown>;
-  const list = d.events === undefined ? [d] : d.events;
-  if (!Array.isArray(list) || list.length === 0 || list.length > MAX_EVENTS) fail(`events must be an array of 1 to ${MAX_EVENTS} events`);
+  const { doc: d, list, single, fail } = readEventList(path, 'event');
   const congestion = d.congestion;
   if (congestion !== undefined && (!Array.isArray(congestion) || !congestion.every((c) => typeof c === 'string'))) fail('congestion must be an array of names');
-  const events = (list as unknown[]).map((e, i): SockOpsEvent => {
+  const events = list.map((e, i): SockOpsEvent => {
     if (typeof e !== 'object' || e === null || Array.isArray(e)) return fail(`events[${i}] must be an object`);
     const o = e as Record<string, unknown>;
-    for (const k of Object.keys(o)) if (!['op', 'socket', 'args', 'skb', 'skbHwtstamp', 'tcpFlags', 'optionSpace', 'syn', ...(d.events === undefined ? ['congestion'] : [])].includes(k)) fail(`events[${i}]: unknown field '${k}'`);
+    for (const k of Object.keys(o)) if (!['op', 'socket', 'args', 'skb', 'skbHwtstamp', 'tcpFlags', 'optionSpace', 'syn', ...(single ? ['congestion'] : [])].includes(k)) fail(`events[${i}]: unknown field '${k}'`);
     const bytes = (field: 'skb' | 'syn'): Uint8Array | undefined => {
       if (o[field] === undefined) return undefined;
       const hex = (o[field] as { hex?: unknown } | null)?.hex;

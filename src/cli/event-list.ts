@@ -1,0 +1,49 @@
+/**
+ * An `--event FILE` that lists runs (sock_ops events, sk_msg / sk_skb messages): JSON holding one run
+ * object, or `{ "events": [...] }` beside other top-level fields. Reading, size limits and the list's
+ * shape are checked here, each problem a usage error naming the file; what a run holds is the caller's.
+ * @module
+ */
+import { UsageError } from './args.js';
+import { readInputFile } from './input.js';
+
+/** Most runs one file may hold. */
+export const MAX_EVENTS = 100_000;
+/** Largest file read. */
+const MAX_FILE = 16 << 20;
+
+/** A run list read: the document (its other top-level fields), the runs, and a failure naming the file. */
+export interface EventList {
+  readonly doc: Record<string, unknown>;
+  /** The runs, unchecked (1 to {@link MAX_EVENTS}). */
+  readonly list: readonly unknown[];
+  /** True when the file is a single run (no `events` list). */
+  readonly single: boolean;
+  /** Throw a usage error naming `--event FILE`. */
+  readonly fail: (message: string) => never;
+}
+
+/** Read `path` as a run list; `what` names one run in messages ("event", "run"). */
+export function readEventList(path: string, what: string): EventList {
+  const fail = (message: string): never => {
+    throw new UsageError(`--event ${path}: ${message}`);
+  };
+  const bytes = readInputFile(path);
+  if (bytes.length > MAX_FILE) fail(`${bytes.length} bytes; at most ${MAX_FILE}`);
+  let doc: unknown;
+  try {
+    doc = JSON.parse(new TextDecoder().decode(bytes));
+  } catch (e) {
+    fail(`not JSON: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) fail(`must be ${what === 'event' ? 'an' : 'a'} ${what} object or { "events": [...] }`);
+  const d = doc as Record<string, unknown>;
+  const list = d.events === undefined ? [d] : d.events;
+  if (!Array.isArray(list) || list.length === 0 || list.length > MAX_EVENTS) fail(`events must be an array of 1 to ${MAX_EVENTS} ${what}s`);
+  return { doc: d, list: list as unknown[], single: d.events === undefined, fail };
+}
+
+/** Bytes as lower-case hex. */
+export function hexOf(b: Uint8Array): string {
+  return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+}
