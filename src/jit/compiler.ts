@@ -352,20 +352,38 @@ export function compileToWasm(insns: readonly Insn[], options: CompileOptions): 
   mb.export('init', 'func', init);
 
   // Params: r1, r2, r10 (= stackTop), budget, maxDepth, stackDelta, tableAddr, tableCount, stackBase, stackLimit,
-  // and the memory's layout version (f64: an integer below 2^53).
-  const runParams: ValTypeCode[] = [ValType.i64, ValType.i64, ValType.i32, ValType.f64, ...Array<ValTypeCode>(6).fill(ValType.i32), ValType.f64];
+  // the memory's layout version (f64: an integer below 2^53), the stack start's mode and mark (below).
+  const runParams: ValTypeCode[] = [ValType.i64, ValType.i64, ValType.i32, ValType.f64, ...Array<ValTypeCode>(6).fill(ValType.i32), ValType.f64, ValType.i32, ValType.i32];
   const run = mb.declareFunction(runParams, [ValType.i64]);
   const rc = new CodeWriter();
+  const mark = (options.scratch ?? 0) + STACK_MARK;
+  // The stack's start (vm/stack's `startStack`) done here when the runtime found the stack as the last
+  // start of this memory left it (its JS bookkeeping then stays as it is), so a run pays no calls for it:
+  // mode 1 zeroes from the stack mark to the stack's end (stackBase + stackLimit + 7, at linear
+  // stackDelta + vaddr) and sets the mark to param `mark`; mode 2 (a program that reads only stack it
+  // wrote) only lowers the mark to `mark`; mode 0: the runtime started the stack itself.
+  const MODE = 11;
+  const MARK = 12;
+  const M = 15;
+  const END = 16;
+  rc.get(MODE).i32(1).op(Op.i32_eq).if();
+  rc.i32(0).mem(Op.i32_load, mark).tee(M).get(8).get(9).op(Op.i32_add).i32(7).op(Op.i32_add).tee(END).op(Op.i32_lt_u).if();
+  // from = delta + max_u(M, base); length = end - max_u(M, base).
+  rc.get(M).get(8).get(M).get(8).op(Op.i32_gt_u).op(Op.select).set(M);
+  rc.get(5).get(M).op(Op.i32_add).i32(0).get(END).get(M).op(Op.i32_sub).memoryFill().end();
+  rc.i32(0).get(MARK).mem(Op.i32_store, mark);
+  rc.else().get(MODE).i32(2).op(Op.i32_eq).if();
+  rc.get(MARK).i32(0).mem(Op.i32_load, mark).op(Op.i32_lt_u).if().i32(0).get(MARK).mem(Op.i32_store, mark).end();
+  rc.end().end();
   // depth 0, stackTop = r10.
   setGlobals(rc, 3, [-1, 4, 2, 5, 6, 7, 8, 9], false);
   // The region cache stays when the layout is the one the last fresh run started with: it was filled from
   // that layout's table since (a helper changing the layout empties it, and a later run sees a new version).
-  const V = 12;
+  const V = 14;
   rc.get(10).i64TruncSatF64S().tee(V).gget(Global.cacheVersion).op(Op.i64_ne).if();
   rc.i64(0).gset(Global.cacheLimit).get(V).gset(Global.cacheVersion).end();
   // A cache kept holding the stack: its hits are not marked, so mark the whole stack (see vm/stack).
   rc.gget(Global.cacheBase).gget(Global.stackBase).op(Op.i64_eq).gget(Global.cacheLimit).i64(0).op(Op.i64_ne).op(Op.i32_and).if();
-  const mark = (options.scratch ?? 0) + STACK_MARK;
   rc.gget(Global.stackBase).op(Op.i32_wrap_i64).i32(0).mem(Op.i32_load, mark).op(Op.i32_lt_u).if();
   rc.i32(0).gget(Global.stackBase).op(Op.i32_wrap_i64).mem(Op.i32_store, mark).end();
   rc.end();
@@ -375,9 +393,9 @@ export function compileToWasm(insns: readonly Insn[], options: CompileOptions): 
   for (let r = 0; r < 5; r++) rc.op(Op.drop);
   // A run that stopped early (an unwinding helper, a bad packet load) ends with r0 = savedR0: answered
   // here so that the runtime need not read globals after a fresh run.
-  const R0 = 11;
+  const R0 = 13;
   rc.set(R0).gget(Global.halt).if(ValType.i64).gget(Global.savedR0).else().get(R0).end();
-  mb.defineFunction(run, [ValType.i64, ValType.i64], rc);
+  mb.defineFunction(run, [ValType.i64, ValType.i64, ValType.i32, ValType.i32], rc);
   mb.export('run', 'func', run);
   // `run32`: the same run returning r0's low half, r0 kept in savedR0 for `high` (its high half) and the
   // budget left for `left` (as f64), so that a caller wanting numbers (a packet session) gets r0 and the

@@ -127,6 +127,8 @@ interface Instance {
     stackBase: number,
     stackLimit: number,
     layoutVersion: number,
+    stackMode: number,
+    stackMark: number,
   ) => bigint;
   /** `run`, returning r0's low half; `high` and `left` then give r0's high half and the budget left. */
   readonly run32: (...args: Parameters<Instance['run']>) => number;
@@ -566,6 +568,7 @@ export class JitEngine implements Engine {
       delta: stack !== undefined ? stackDeltaOf(stack) : 0,
       base: stack !== undefined ? stack.vaddr : 0,
       limit: stack !== undefined ? stackLimitOf(stack) : 0,
+      inWasm: stack !== undefined && stack.size >= 8 && stack.vaddr + stack.size < 2 ** 32 ? (plan.keep ? 2 : 1) : 0,
     };
   }
 
@@ -577,20 +580,24 @@ export class JitEngine implements Engine {
    * instance's run fields for every run.
    */
   prepareInto(request: RunRequest, outcome: RunOutcome): () => boolean {
-    const { memory, plan, stack, inst, stackTop, limits, budget, maxDepth, delta, base, limit } = this.preparedArgs(request);
+    const { memory, plan, stack, inst, stackTop, limits, budget, maxDepth, delta, base, limit, inWasm } = this.preparedArgs(request);
     const shape = memory.shape;
+    const mark = plan.mark;
     const regionSize = plan.regionSize;
     const { run32, high, left } = inst;
     return () => {
       // The stack region found again under the same shape: the same object, unless its size changed.
       if (memory.shape !== shape || request.stackTop !== stackTop || request.limits !== limits || (stack !== undefined && stack.size !== regionSize)) return false;
       const table = regionTable(memory);
-      startStack(plan);
+      // The stack as this memory's last start left it (vm/stack's bookkeeping holds): the module starts it.
+      let mode = 0;
+      if (inWasm !== 0 && memory.runStack === stack) mode = inWasm;
+      else startStack(plan);
       inst.state = undefined;
       inst.request = request;
       inst.stack = stack;
       try {
-        outcome.r0Low = run32(request.r1, request.r2, stackTop, budget, maxDepth, delta, table.offset, table.count, base, limit, memory.version);
+        outcome.r0Low = run32(request.r1, request.r2, stackTop, budget, maxDepth, delta, table.offset, table.count, base, limit, memory.version, mode, mark);
       } catch (e) {
         throw asEbpfError(e);
       }
@@ -607,20 +614,24 @@ export class JitEngine implements Engine {
    * the next run sets them again, and a nested run of the same instance is not supported anyway.
    */
   prepare(request: RunRequest): () => bigint {
-    const { memory, plan, stack, inst, stackTop, budget, maxDepth, delta, base, limit } = this.preparedArgs(request);
+    const { memory, plan, stack, inst, stackTop, budget, maxDepth, delta, base, limit, inWasm } = this.preparedArgs(request);
     const version = memory.version;
+    const mark = plan.mark;
     const { offset, count } = regionTable(memory);
     const { r1, r2 } = request;
     const run = inst.run;
     return () => {
       if (memory.version !== version) return this.run(request);
-      startStack(plan);
+      // The stack as this memory's last start left it (vm/stack's bookkeeping holds): the module starts it.
+      let mode = 0;
+      if (inWasm !== 0 && memory.runStack === stack) mode = inWasm;
+      else startStack(plan);
       inst.state = undefined;
       inst.request = request;
       inst.stack = stack;
       let r0: bigint;
       try {
-        r0 = run(r1, r2, stackTop, budget, maxDepth, delta, offset, count, base, limit, version);
+        r0 = run(r1, r2, stackTop, budget, maxDepth, delta, offset, count, base, limit, version, mode, mark);
       } catch (e) {
         throw asEbpfError(e);
       }
@@ -662,6 +673,8 @@ function runFresh<R extends bigint | number>(
       stack !== undefined ? stack.vaddr : 0,
       stack !== undefined ? stackLimitOf(stack) : 0,
       request.memory.version,
+      0,
+      0,
     );
   } catch (e) {
     throw asEbpfError(e);

@@ -130,6 +130,11 @@ function disassembleBody(r: Reader, end: number, indent: number, out: string[]):
           line('i64.trunc_sat_f64_s');
           break;
         }
+        if (sub === OpFc.memory_fill) {
+          r.u8();
+          line('memory.fill');
+          break;
+        }
         if (sub !== OpFc.memory_copy) throw new JitError(`WAT: unknown opcode 0xfc ${sub} at byte ${r.at - 1}`);
         r.u8();
         r.u8();

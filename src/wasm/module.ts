@@ -87,6 +87,11 @@ export class CodeWriter {
     this.w.u8(Op.prefix_fc).u32(OpFc.memory_copy).u8(0).u8(0);
     return this;
   }
+  /** `memory.fill` of memory 0 (operands: destination, byte value, length, all i32). */
+  memoryFill(): this {
+    this.w.u8(Op.prefix_fc).u32(OpFc.memory_fill).u8(0);
+    return this;
+  }
   /** `block` with no params or results. */
   block(): this {
     this.w.u8(Op.block).u8(BLOCK_VOID);

@@ -131,7 +131,7 @@ export const Op = {
 } as const;
 
 /** Sub-opcodes after {@link Op.prefix_fc}. */
-export const OpFc = { i64_trunc_sat_f64_s: 6, memory_copy: 10 } as const;
+export const OpFc = { i64_trunc_sat_f64_s: 6, memory_copy: 10, memory_fill: 11 } as const;
 
 /**
  * Sub-opcodes after {@link Op.prefix_fe} (the threads proposal) that eBPF atomics lower to: 64-bit

@@ -17,7 +17,7 @@ import { RunSpace } from '../../src/context/space.js';
 import { Interpreter } from '../../src/vm/interpreter.js';
 import { JitEngine } from '../../src/jit/engine.js';
 import { TraceEngine } from '../../src/vm/trace.js';
-import type { Engine } from '../../src/vm/environment.js';
+import { DEFAULT_LIMITS, type Engine, type RunRequest } from '../../src/vm/environment.js';
 
 const ENGINES: [string, () => Engine][] = [
   ['interpreter', () => new Interpreter()],
@@ -126,6 +126,49 @@ describe('stack reads proved written first', () => {
         expect(space.memory.load(BigInt(STACK_START + 4096 - 16), 8)).toBe(0x42424242n);
         expect(r.run(zero, 0, 4)).toBe(0n);
         expect(runner(reader.program).runXdp(zero, { engine: make() }).r0).toBe(0n);
+      }
+    });
+
+    it(`${name}: prepared runs of a proved program and a reader, alternating on one memory, keep the reader blind`, () => {
+      // Engine.prepare's steady path (the JIT starts the stack inside its module when the stack is as the
+      // last start left it): the writer's runs must still lower the stack mark over what they write.
+      const memory = new VmMemory();
+      const stackBytes = DEFAULT_LIMITS.stackSize * DEFAULT_LIMITS.maxCallDepth;
+      memory.map({ name: 'stack', size: stackBytes, vaddr: STACK_START });
+      const ctx = memory.map({ name: 'ctx', size: 8 });
+      const packet = memory.map({ name: 'packet', size: 4 });
+      memory.store(BigInt(ctx.vaddr), 4, BigInt(packet.vaddr));
+      memory.store(BigInt(ctx.vaddr + 4), 4, BigInt(packet.vaddr + 4));
+      const request = (program: Program): RunRequest => ({
+        program,
+        memory,
+        stackTop: STACK_START + stackBytes,
+        r1: BigInt(ctx.vaddr),
+        r2: 0n,
+        helpers: new Map(),
+        limits: DEFAULT_LIMITS,
+      });
+      const engine = make();
+      const start = (req: RunRequest): (() => bigint) => engine.prepare?.(req) ?? (() => engine.run(req));
+      const w = start(request(proved(WRITES_FIRST).program));
+      const r = start(request(proved(READS_UNINIT).program));
+      // A reader storing nothing through r10 (its starting mark is the stack's end), reading what the writer wrote.
+      const blind = proved(assemble(`
+        mov r6, r10
+        ldxdw r0, [r6-16]
+        exit`));
+      expect(blind.sealed).toBe(false);
+      const b = start(request(blind.program));
+      for (let round = 0; round < 3; round++) {
+        memory.store(BigInt(packet.vaddr), 1, 1n);
+        expect(r()).toBe(0x41414141n);
+        memory.store(BigInt(packet.vaddr), 1, 0n);
+        expect(r()).toBe(0n);
+        expect(b()).toBe(0n);
+        for (let k = 0; k < 3; k++) expect(w()).toBe(0x42424242n);
+        expect(r()).toBe(0n);
+        expect(w()).toBe(0x42424242n);
+        expect(b()).toBe(0n);
       }
     });
   }
