@@ -354,27 +354,33 @@ export function compileToWasm(insns: readonly Insn[], options: CompileOptions): 
   // Params: r1, r2, r10 (= stackTop), budget, maxDepth, stackDelta, tableAddr, tableCount, stackBase, stackLimit,
   // the memory's layout version (f64: an integer below 2^53), the stack start's mode and mark (below).
   const runParams: ValTypeCode[] = [ValType.i64, ValType.i64, ValType.i32, ValType.f64, ...Array<ValTypeCode>(6).fill(ValType.i32), ValType.f64, ValType.i32, ValType.i32];
+  const mark = (options.scratch ?? 0) + STACK_MARK;
+  // `start(mode, mark, base, limit, delta)`: the stack's start (vm/stack's `startStack`) done in the module
+  // when the runtime found the stack as the last start of this memory left it (its JS bookkeeping then
+  // stays as it is), so a run pays no call out for it: mode 1 zeroes from the stack mark to the stack's
+  // end (base + limit + 7, at linear delta + vaddr) and sets the mark to `mark`; mode 2 (a program that
+  // reads only stack it wrote) only lowers the mark to `mark`. `run` calls it for modes 1 and 2 (0: the
+  // runtime started the stack itself). A function of its own (docs/benchmarks.md: inline, it moved switch_sparse).
+  const start = mb.declareFunction(Array<ValTypeCode>(5).fill(ValType.i32), []);
+  const sc = new CodeWriter();
+  const [MODE, MARK, BASE, LIMIT, DELTA, M, END] = [0, 1, 2, 3, 4, 5, 6];
+  sc.get(MODE).i32(1).op(Op.i32_eq).if();
+  sc.i32(0).mem(Op.i32_load, mark).tee(M).get(BASE).get(LIMIT).op(Op.i32_add).i32(7).op(Op.i32_add).tee(END).op(Op.i32_lt_u).if();
+  // M = delta + max_u(M, base) (the first byte to zero), END = end - max_u(M, base) (how many). A short
+  // program's few written words: 8-byte stores cost less than memory.fill (a call out of the module).
+  sc.get(M).get(BASE).get(M).get(BASE).op(Op.i32_gt_u).op(Op.select).set(M).get(END).get(M).op(Op.i32_sub).set(END);
+  sc.get(DELTA).get(M).op(Op.i32_add).set(M);
+  sc.get(END).i32(64).op(Op.i32_gt_u).if().get(M).i32(0).get(END).memoryFill().else();
+  sc.block().loop().get(END).i32(8).op(Op.i32_lt_u).brIf(1);
+  sc.get(M).i64(0).mem(Op.i64_store).get(M).i32(8).op(Op.i32_add).set(M).get(END).i32(8).op(Op.i32_sub).set(END).br(0).end().end();
+  sc.get(END).if().get(M).i32(0).get(END).memoryFill().end().end().end();
+  sc.i32(0).get(MARK).mem(Op.i32_store, mark);
+  sc.else().get(MARK).i32(0).mem(Op.i32_load, mark).op(Op.i32_lt_u).if().i32(0).get(MARK).mem(Op.i32_store, mark).end();
+  sc.end();
+  mb.defineFunction(start, [ValType.i32, ValType.i32], sc);
   const run = mb.declareFunction(runParams, [ValType.i64]);
   const rc = new CodeWriter();
-  const mark = (options.scratch ?? 0) + STACK_MARK;
-  // The stack's start (vm/stack's `startStack`) done here when the runtime found the stack as the last
-  // start of this memory left it (its JS bookkeeping then stays as it is), so a run pays no calls for it:
-  // mode 1 zeroes from the stack mark to the stack's end (stackBase + stackLimit + 7, at linear
-  // stackDelta + vaddr) and sets the mark to param `mark`; mode 2 (a program that reads only stack it
-  // wrote) only lowers the mark to `mark`; mode 0: the runtime started the stack itself.
-  const MODE = 11;
-  const MARK = 12;
-  const M = 15;
-  const END = 16;
-  rc.get(MODE).i32(1).op(Op.i32_eq).if();
-  rc.i32(0).mem(Op.i32_load, mark).tee(M).get(8).get(9).op(Op.i32_add).i32(7).op(Op.i32_add).tee(END).op(Op.i32_lt_u).if();
-  // from = delta + max_u(M, base); length = end - max_u(M, base).
-  rc.get(M).get(8).get(M).get(8).op(Op.i32_gt_u).op(Op.select).set(M);
-  rc.get(5).get(M).op(Op.i32_add).i32(0).get(END).get(M).op(Op.i32_sub).memoryFill().end();
-  rc.i32(0).get(MARK).mem(Op.i32_store, mark);
-  rc.else().get(MODE).i32(2).op(Op.i32_eq).if();
-  rc.get(MARK).i32(0).mem(Op.i32_load, mark).op(Op.i32_lt_u).if().i32(0).get(MARK).mem(Op.i32_store, mark).end();
-  rc.end().end();
+  rc.get(11).if().get(11).get(12).get(8).get(9).get(5).call(start).end();
   // depth 0, stackTop = r10.
   setGlobals(rc, 3, [-1, 4, 2, 5, 6, 7, 8, 9], false);
   // The region cache stays when the layout is the one the last fresh run started with: it was filled from
@@ -395,7 +401,7 @@ export function compileToWasm(insns: readonly Insn[], options: CompileOptions): 
   // here so that the runtime need not read globals after a fresh run.
   const R0 = 13;
   rc.set(R0).gget(Global.halt).if(ValType.i64).gget(Global.savedR0).else().get(R0).end();
-  mb.defineFunction(run, [ValType.i64, ValType.i64, ValType.i32, ValType.i32], rc);
+  mb.defineFunction(run, [ValType.i64, ValType.i64], rc);
   mb.export('run', 'func', run);
   // `run32`: the same run returning r0's low half, r0 kept in savedR0 for `high` (its high half) and the
   // budget left for `left` (as f64), so that a caller wanting numbers (a packet session) gets r0 and the
