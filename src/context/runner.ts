@@ -46,6 +46,7 @@ import { ETH_HLEN, SKB_MAX_LEN, SkbPacket, XdpPacket } from './packet-host.js';
 import { PacketSession, type SessionKind } from './session.js';
 import { checkSockOpsEvent, hdrOptionRoom, SockOps, SockOpsOp, sockOpsContext, type SockOpsEvent, type SockOpsResult } from './sock-ops.js';
 import { HdrOptRun } from '../helpers/hdr-opt.js';
+import { SK_LOOKUP_SIZE, SkLookupField, SkLookupRun, skLookupContext, type SkLookupDescription, type SkLookupResult } from './sk-lookup.js';
 import { fillSkbSocket, type SkSkbOptions, type SkSkbResult } from './sk-skb.js';
 import type { HostSocket } from '../helpers/socket-table.js';
 import { checkSkMsg, checkSkMsgSocket, MAX_SK_MSG, SkMsgMd, SkMsgRun, skMsgContext, type SkMsgResult, type SkMsgRunOptions } from './sk-msg.js';
@@ -536,7 +537,7 @@ export class ProgramRunner {
     options: RunOptions,
     r1: bigint,
     r2: bigint,
-    host: PacketRunHost | TaskRunHost | SockOpsRunHost | SkMsgRun | KernelRunHost | undefined,
+    host: PacketRunHost | TaskRunHost | SockOpsRunHost | SkMsgRun | SkLookupRun | KernelRunHost | undefined,
     limits: RunLimits = limitsOf(options),
     stackTop: number = this.env.space.stackTop(limits),
   ): bigint {
@@ -902,6 +903,30 @@ export class ProgramRunner {
       };
     } finally {
       space.clearPacket();
+      space.clearContext();
+    }
+  }
+
+  /**
+   * Run as an sk_lookup program on a described socket lookup (protocol, remote and local `ADDRESS:PORT`,
+   * ingress ifindex): the program reads a `struct bpf_sk_lookup` (context/sk-lookup.ts) and may select one
+   * of the loader's sockets with `bpf_sk_assign` (found with `bpf_sk_lookup_tcp` / `_udp`); its `sk` field
+   * then points at that socket. Returns the verdict (SK_DROP 0, SK_PASS 1) and the selected socket's index.
+   */
+  runSkLookup(lookup: SkLookupDescription, skLookupOptions?: RunOptions): SkLookupResult {
+    const options = checkRunOptions(skLookupOptions);
+    const l = skLookupContext(lookup);
+    const space = this.env.space;
+    if (space.running) throw nestedRunError();
+    const limits = limitsOf(options);
+    space.reserve(limits, SK_LOOKUP_SIZE, 0);
+    const stackTop = space.stackTop(limits);
+    const ctxOffset = space.setContext(l.bytes, false);
+    try {
+      const host = new SkLookupRun(l, (address) => space.memory.view.setBigUint64(ctxOffset + SkLookupField.sk, BigInt(address), true));
+      const r0 = this.execute(options, MBUFF_ADDRESS, 0n, host, limits, stackTop);
+      return { r0, verdict: Number(r0 & 0xffffffffn), ...(host.selected === undefined ? {} : { socket: host.selected.index }) };
+    } finally {
       space.clearContext();
     }
   }

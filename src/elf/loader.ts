@@ -48,6 +48,7 @@ import { cgrpStorageHelpers } from '../helpers/cgrp-storage.js';
 import { userRingbufHelpers } from '../helpers/user-ringbuf.js';
 import { SockOpsSockets, sockOpsHelpers } from '../helpers/sockopt.js';
 import { sockMapHelpers } from '../helpers/sock-map.js';
+import { SockMap } from '../maps/sock-map.js';
 import { skMsgHelpers } from '../helpers/sk-msg.js';
 import { skbInfoHelpers } from '../helpers/skb-info.js';
 import { DEFAULT_TRACE_BUFFER_BYTES, TraceLog } from '../helpers/trace-log.js';
@@ -472,6 +473,7 @@ export class BpfObject {
     for (const [id, entry] of cloneHelpers(fib)) this.helperTable.set(id, entry);
     const socketMemory = new SocketMemory(this.memory, sockets);
     this.sockOps = { sockets: socketMemory, states: new SockOpsSockets() };
+    for (const m of this.handles.values()) if (m instanceof SockMap) m.socketAddress = (i) => socketMemory.address(sockets.sockets[i]!);
     for (const [id, entry] of socketHelpers(this.memory, socketMemory)) this.helperTable.set(id, entry);
     for (const [id, entry] of sockOpsHelpers(this.memory, socketMemory)) this.helperTable.set(id, entry);
     for (const [id, entry] of sockMapHelpers(env)) this.helperTable.set(id, entry);

@@ -117,7 +117,8 @@ export interface SocketTuple {
   readonly dport: number;
 }
 
-function endpoint(value: unknown, where: string): { address: Uint8Array; port: number } {
+/** Parse `ADDRESS:PORT` (`127.0.0.1:80`, `[::1]:443`, `[::ffff:10.0.0.1]:80`); `where` names it in the error. */
+export function parseEndpoint(value: unknown, where: string): { address: Uint8Array; port: number } {
   const text = typeof value === 'string' ? value : '';
   const m = /^\[([0-9a-fA-F:.]+)\]:(\d{1,5})$/.exec(text) ?? /^(\d{1,3}(?:\.\d{1,3}){3}):(\d{1,5})$/.exec(text);
   const address = m === null ? undefined : parseAddressWithMapped(m[1]!);
@@ -195,8 +196,8 @@ function checkSocket(d: unknown, index: number): HostSocket {
   const desc = d as SocketDescription;
   const protocol = checkOptionalOneOf(desc.protocol, `${where}.protocol`, ['tcp', 'udp'] as const);
   if (protocol === undefined) throw new ArgumentError(`${where}.protocol must be 'tcp' or 'udp', not ${describeValue(desc.protocol)}`);
-  const local = endpoint(desc.local, `${where}.local`);
-  const remote = desc.remote === undefined ? undefined : endpoint(desc.remote, `${where}.remote`);
+  const local = parseEndpoint(desc.local, `${where}.local`);
+  const remote = desc.remote === undefined ? undefined : parseEndpoint(desc.remote, `${where}.remote`);
   const family = local.address.length === 4 ? 4 : 6;
   if (remote !== undefined && remote.address.length !== local.address.length) throw new ArgumentError(`${where}: local and remote must be both IPv4 or both IPv6`);
   if (remote !== undefined && (remote.port === 0 || isZero(remote.address))) throw new ArgumentError(`${where}.remote must be a real peer (no wildcard address, no port 0)`);

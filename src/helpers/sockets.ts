@@ -9,7 +9,8 @@
  * Which lookups a program holds is the verifier's business (the kernel refuses a program that leaks one);
  * here `bpf_sk_release` only checks it is given a socket. `bpf_sk_assign` is taken at tc ingress (where a
  * capture's packets arrive): 0 for a socket of the program's namespace, -ENETUNREACH for another's,
- * -EINVAL for any flag; the kernel's BPF_PROG_TEST_RUN, which is not at ingress, gives -EOPNOTSUPP.
+ * -EINVAL for any flag; the kernel's BPF_PROG_TEST_RUN, which is not at ingress, gives -EOPNOTSUPP. In an
+ * sk_lookup run (runSkLookup) it selects the socket the lookup finds (context/sk-lookup.ts has the rules).
  * The assignment itself is not reported.
  * @module
  */
@@ -76,6 +77,12 @@ export class SocketMemory {
   }
 }
 
+/** An sk_lookup run as `bpf_sk_assign` sees it. */
+interface SkLookupAssign {
+  readonly kind: 'sk_lookup';
+  assign(s: HostSocket | undefined, address: number, flags: bigint): bigint;
+}
+
 /** The socket helpers, over the host's sockets as mapped in the object's memory. */
 export function socketHelpers(memory: VmMemory, sockets: SocketMemory): Map<number, HelperEntry> {
   const table = sockets.table;
@@ -104,8 +111,13 @@ export function socketHelpers(memory: VmMemory, sockets: SocketMemory): Map<numb
   };
   const assign: HelperFunction = (_r1, r2, r3, _4, _5, ctx) => {
     const host = ctx.host as { readonly kind?: string } | undefined;
+    if (host?.kind === 'sk_lookup') {
+      // sk_lookup: NULL (clear the selection) or a socket; the rules are the run's (context/sk-lookup.ts).
+      const run = host as SkLookupAssign;
+      return run.assign(r2 === 0n ? undefined : socketAt(r2, ctx, 'bpf_sk_assign'), Number(r2), r3);
+    }
     if (host?.kind !== 'tc') {
-      throw new ExecutionError(ErrorCode.HELPER, 'bpf_sk_assign: only tc programs may call it here (the kernel refuses it elsewhere but in sk_lookup programs); run the program with runTc', { pc: ctx.pc, helper: 'bpf_sk_assign' });
+      throw new ExecutionError(ErrorCode.HELPER, 'bpf_sk_assign: only tc and sk_lookup programs may call it; run the program with runTc or runSkLookup', { pc: ctx.pc, helper: 'bpf_sk_assign' });
     }
     const s = socketAt(r2, ctx, 'bpf_sk_assign');
     if (r3 !== 0n) return negErrno(Errno.EINVAL);

@@ -4,8 +4,9 @@
  * with `bpf_sock_map_update` / `bpf_sock_hash_update` (helpers/sock-map.ts) and the host reads and sets
  * by socket index (a value of `value_size` bytes, where the kernel's user space passes an fd and reads a
  * cookie). Nothing of an entry lives in VM memory. A program's `bpf_map_delete_elem` removes an entry;
- * its `bpf_map_lookup_elem` / `_update_elem` (which give or take a referenced socket in the kernel) are
- * not modelled and stop the run with an error naming the map.
+ * its `bpf_map_lookup_elem` gives the socket's read-only `struct bpf_sock` (a referenced socket in the
+ * kernel, which the program releases with `bpf_sk_release`) or NULL; its `bpf_map_update_elem` is not
+ * modelled and stops the run with an error naming the map.
  * @module
  */
 import { MapError } from '../errors.js';
@@ -61,8 +62,15 @@ export class SockMap extends BpfMap {
     return this.entries_.get(SockMap.id(key))?.socket;
   }
 
-  override programLookup(): number {
-    throw new MapError(`map ${this.name}: programs' lookups in a ${mapTypeName(this.spec.type)} (a referenced socket) are not modelled`);
+  /** Where a socket's `struct bpf_sock` is in VM memory, by socket index (the loader sets it when it maps the host's sockets). */
+  socketAddress: ((socket: number) => number) | undefined;
+
+  /** A program's lookup: the address of the socket's `struct bpf_sock`, or 0 (NULL). */
+  override programLookup(key: Uint8Array): number {
+    const socket = this.socketAt(key);
+    if (socket === undefined) return 0;
+    if (this.socketAddress === undefined) throw new MapError(`map ${this.name}: the host's sockets are not mapped, so a program's lookup in a ${mapTypeName(this.spec.type)} cannot give one`);
+    return this.socketAddress(socket);
   }
 
   override programUpdate(): number {

@@ -59,7 +59,10 @@ describe('socket maps for the host', () => {
     expect(m.lookup(new Uint8Array(8))).toEqual(u32(1));
     expect(() => m.update(new Uint8Array(8).fill(1), u32(2))).toThrow(/not a host socket/);
     expect(() => m.update(new Uint8Array(8), new Uint8Array(3))).toThrow(EbpfError);
-    expect(() => m.programLookup()).toThrow(/not modelled/);
+    expect(m.programLookup(new Uint8Array(8).fill(2))).toBe(0);
+    expect(() => m.programLookup(new Uint8Array(8))).toThrow(/sockets are not mapped/);
+    m.socketAddress = (i) => 0x1000 + 80 * i;
+    expect(m.programLookup(new Uint8Array(8))).toBe(0x1000 + 80);
     expect(() => createMap(new VmMemory(), { name: 'm', type: MapType.SOCKMAP, keySize: 8, valueSize: 4, maxEntries: 2, flags: 0 })).toThrow(/keys must be 4 bytes/);
     expect(() => createMap(new VmMemory(), { name: 'm', type: MapType.SOCKMAP, keySize: 4, valueSize: 2, maxEntries: 2, flags: 0 })).toThrow(/values must be 4 or 8/);
   });

@@ -6,6 +6,10 @@
 import { KERNEL_HELPER_NAMES } from '../../helpers/kernel-names.js';
 import { KFUNC_ID_BASE } from '../../elf/externs.js';
 import { INNER_MAP, mapInfo, type Env, type MapInfo } from './env.js';
+
+/** BPF_MAP_TYPE_SOCKMAP and _SOCKHASH, whose lookups give a socket. */
+const SOCKMAP = 15;
+const SOCKHASH = 18;
 import { helperAllowed } from './helper-types.js';
 import { HELPER_PROTOS, type ArgKind } from './helpers.js';
 import { checkMemoryArg, ownFrame, type Work } from './memory.js';
@@ -337,7 +341,12 @@ export function helperCall(env: Env, w: Work, pc: number, id: number): void {
       }
       // a lookup in an array or hash of maps yields an inner map (after its null check)
       const outer = mapKey === undefined ? undefined : mapInfo(env, mapKey);
-      if (outer?.inner !== undefined && mapKey! < INNER_MAP) clobber(w, pointer('map_ptr_or_null', 0, { map: mapKey! + INNER_MAP, id: pc * 16 + 1 }));
+      // a SOCKMAP / SOCKHASH lookup yields a referenced socket, released with bpf_sk_release
+      if (outer !== undefined && (outer.type === SOCKMAP || outer.type === SOCKHASH)) {
+        const ref = pc + 1;
+        w.refs.set(ref, pc);
+        clobber(w, pointer('sock_or_null', 0, { id: pc * 16 + 1, ref }));
+      } else if (outer?.inner !== undefined && mapKey! < INNER_MAP) clobber(w, pointer('map_ptr_or_null', 0, { map: mapKey! + INNER_MAP, id: pc * 16 + 1 }));
       else if (mapKey !== undefined && id === 1 && knownArrayIndex(env, w, mapKey)) clobber(w, pointer('map_value', 0, { map: mapKey, id: pc * 16 + 1 })); // the id names the element (a lock in it)
       else clobber(w, mapKey === undefined ? ANY_SCALAR : pointer('map_value_or_null', 0, { map: mapKey, id: pc * 16 + 1 }));
       break;
