@@ -5,12 +5,15 @@
  * counts (sk_msg) and the data as left, then the maps and trace lines. The file is one run or
  * `{ "events": [...] }`; a run is `{ "socket": 0, "data": { "hex": "..." } }` (`socket`: an index in
  * `--sockets`); an sk_msg run may give `"chunks": [{ "hex": "..." }, ...]` instead of `data` (the
- * message in scatterlist chunks: `data` / `data_end` show the first).
+ * message in scatterlist chunks: `data` / `data_end` show the first). An sk_lookup program (section
+ * `sk_lookup`) runs on socket lookups instead: `{ "protocol": "tcp", "remote": "10.0.0.1:40000",
+ * "local": "10.0.0.2:80", "ingressIfindex": 0 }`, reporting the verdict and the socket bpf_sk_assign selected.
  * @module
  */
 import type { BpfObject, ProgramInfo } from '../elf/loader.js';
 import { ArgumentError } from '../errors.js';
 import type { SocketRedirect } from '../context/sk-msg.js';
+import type { SkLookupDescription } from '../context/sk-lookup.js';
 import type { RunLimits } from '../vm/environment.js';
 import { UsageError } from './args.js';
 import { hexOf, readEventList } from './event-list.js';
@@ -25,7 +28,7 @@ export interface SkSocketRunRequest {
   readonly object: BpfObject;
   readonly info: ProgramInfo;
   /** The kernel program type of its section. */
-  readonly kind: 'sk_msg' | 'sk_skb';
+  readonly kind: 'sk_msg' | 'sk_skb' | 'sk_lookup';
   readonly eventPath: string;
   readonly jit: boolean;
   readonly limits: Partial<RunLimits>;
@@ -36,26 +39,33 @@ export interface SkSocketRunRequest {
 interface SkEvent {
   readonly socket: number;
   readonly data: Uint8Array | Uint8Array[];
+  /** An sk_lookup run's lookup (checked by runSkLookup). */
+  readonly lookup?: SkLookupDescription;
 }
 
 /** One run's report. */
 interface SkRunReport {
-  readonly socket: number;
+  /** The socket the data arrived on, or (sk_lookup) the one bpf_sk_assign selected (absent: none). */
+  readonly socket?: number;
+  readonly lookup?: SkLookupDescription;
   readonly r0: bigint;
   readonly verdict: number;
   readonly redirect?: SocketRedirect;
   readonly applyBytes?: number;
   readonly corkBytes?: number;
-  readonly data: Uint8Array;
+  readonly data?: Uint8Array;
 }
 
-function readEvents(path: string, kind: 'sk_msg' | 'sk_skb'): SkEvent[] {
+const FIELDS = { sk_msg: ['socket', 'data', 'chunks'], sk_skb: ['socket', 'data'], sk_lookup: ['protocol', 'remote', 'local', 'ingressIfindex'] } as const;
+
+function readEvents(path: string, kind: 'sk_msg' | 'sk_skb' | 'sk_lookup'): SkEvent[] {
   const { list, fail } = readEventList(path, 'run');
   return list.map((e, i): SkEvent => {
     if (typeof e !== 'object' || e === null || Array.isArray(e)) return fail(`events[${i}] must be an object`);
     const o = e as Record<string, unknown>;
-    const fields = kind === 'sk_msg' ? ['socket', 'data', 'chunks'] : ['socket', 'data'];
+    const fields: readonly string[] = FIELDS[kind];
     for (const k of Object.keys(o)) if (!fields.includes(k)) fail(`events[${i}]: unknown field '${k}' (an ${kind} run has ${fields.join(', ')})`);
+    if (kind === 'sk_lookup') return { socket: -1, data: new Uint8Array(0), lookup: o as unknown as SkLookupDescription };
     const hexOfField = (v: unknown, name: string): Uint8Array => {
       const hex = (v as { hex?: unknown } | null)?.hex;
       if (typeof hex !== 'string') fail(`events[${i}].${name} must be { "hex": "..." }`);
@@ -91,6 +101,9 @@ export function skSocketRun(req: SkSocketRunRequest, io: CliIo): number {
       if (kind === 'sk_msg') {
         const r = runner.runSkMsg(event.data, { ...options, socket: event.socket });
         runs.push({ socket: event.socket, r0: r.r0, verdict: r.verdict, ...(r.redirect === undefined ? {} : { redirect: r.redirect }), ...(r.applyBytes === undefined ? {} : { applyBytes: r.applyBytes }), ...(r.corkBytes === undefined ? {} : { corkBytes: r.corkBytes }), data: r.message });
+      } else if (kind === 'sk_lookup') {
+        const r = runner.runSkLookup(event.lookup!, options);
+        runs.push({ lookup: event.lookup!, r0: r.r0, verdict: r.verdict, ...(r.socket === undefined ? {} : { socket: r.socket }) });
       } else {
         const r = runner.runSkSkb(event.data as Uint8Array, { ...options, socket: event.socket });
         runs.push({ socket: event.socket, r0: r.r0, verdict: r.verdict, ...(r.redirect === undefined ? {} : { redirect: r.redirect }), data: r.packet });
@@ -111,11 +124,12 @@ export function skSocketRun(req: SkSocketRunRequest, io: CliIo): number {
       type: kind,
       engine: req.jit ? 'jit' : 'interpreter',
       runs: runs.map((r) => ({
-        socket: r.socket, r0: r.r0.toString(), verdict: verdictName(r.verdict),
+        ...(r.lookup === undefined ? {} : { lookup: r.lookup }),
+        ...(r.socket === undefined ? {} : { socket: r.socket }), r0: r.r0.toString(), verdict: verdictName(r.verdict),
         ...(r.redirect === undefined ? {} : { redirect: { ...r.redirect, key: hexOf(r.redirect.key) } }),
         ...(r.applyBytes === undefined ? {} : { applyBytes: r.applyBytes }),
         ...(r.corkBytes === undefined ? {} : { corkBytes: r.corkBytes }),
-        data: hexOf(r.data),
+        ...(r.data === undefined ? {} : { data: hexOf(r.data) }),
       })),
       maps,
       trace,
@@ -127,11 +141,16 @@ export function skSocketRun(req: SkSocketRunRequest, io: CliIo): number {
   }
   let text = `program ${label} (${kind}) on ${req.eventPath}: ${runs.length} run${runs.length === 1 ? '' : 's'}\n`;
   runs.forEach((r, i) => {
+    if (r.lookup !== undefined) {
+      const l = r.lookup;
+      text += `run ${i + 1} (${l.protocol} ${l.remote} -> ${l.local}${l.ingressIfindex ? ` on ifindex ${l.ingressIfindex}` : ''}): r0 = ${r.r0}, ${verdictName(r.verdict)}, ${r.socket === undefined ? 'no socket selected' : `selected socket ${r.socket}`}\n`;
+      return;
+    }
     text += `run ${i + 1} on socket ${r.socket}: r0 = ${r.r0}, ${verdictName(r.verdict)}`;
     if (r.redirect !== undefined) text += `, ${redirectText(r.redirect)}`;
     if (r.applyBytes !== undefined) text += `, apply ${r.applyBytes} bytes`;
     if (r.corkBytes !== undefined) text += `, cork ${r.corkBytes} bytes`;
-    text += `, data ${r.data.length === 0 ? '(empty)' : hexOf(r.data)}\n`;
+    text += `, data ${r.data!.length === 0 ? '(empty)' : hexOf(r.data!)}\n`;
   });
   text += formatRunOutputs(obj, maps, trace, drain.counts);
   if (req.saveMaps !== undefined) text += `saved the maps to ${req.saveMaps}\n`;

@@ -172,7 +172,10 @@ ${LOAD_FLAG_HELP}
                   --sockets; op: a BPF_SOCK_OPS_* number or name); an sk_msg or sk_skb program
                   on the data of FILE.json: {"events": [{"socket": 0, "data": {"hex": "..."}}, ...]}
                   (sk_msg: or "chunks": [{"hex": "..."}, ...]), reporting each run's verdict,
-                  redirect target, apply / cork counts and the data as left
+                  redirect target, apply / cork counts and the data as left; an sk_lookup
+                  program on the lookups of FILE.json: {"events": [{"protocol": "tcp", "remote":
+                  "10.0.0.1:40000", "local": "10.0.0.2:80"}, ...]}, reporting each verdict and the
+                  socket bpf_sk_assign selected
   --cgroup ID     the id of the cgroup the program is attached to (cgroup_skb, sock_ops): whose cgroup storage
                   bpf_get_local_storage gives (default 1, the root cgroup)
   --json          print one JSON document (the result, or the error) instead of text
@@ -304,7 +307,7 @@ async function runCommandBody(args: ParsedArgs, io: CliIo): Promise<number> {
     const engine = rawPacketEngine(programBytes(input), jit, limits, load.helpers);
     return runCapture({ ...common, programLabel: input.name, object: undefined, engine }, io);
   }
-  if (eventPath !== undefined && input.format !== 'elf') throw new UsageError('--event needs an ELF object with a tracing, sock_ops, sk_msg or sk_skb program');
+  if (eventPath !== undefined && input.format !== 'elf') throw new UsageError('--event needs an ELF object with a tracing, sock_ops, sk_msg, sk_skb or sk_lookup program');
   const mem = singleInput(args);
   const outPath = stringOption(args, 'out');
   if (input.format === 'elf') {
@@ -319,7 +322,8 @@ async function runCommandBody(args: ParsedArgs, io: CliIo): Promise<number> {
     }
     // sk_msg / sk_skb programs (raw to the loader, typed by their section) run on the data of their --event file.
     const skKind = info.type === 'raw' ? programTypeOfSection(info.section) : undefined;
-    if (skKind === 'sk_msg' || skKind === 'sk_skb') {
+    if (skKind === 'sk_msg' || skKind === 'sk_skb' || skKind === 'sk_lookup') {
+      if (eventPath === undefined && skKind === 'sk_lookup') throw new UsageError(`${info.name} (${info.section}) is an sk_lookup program: give its lookups with --event FILE.json ({ "protocol": "tcp", "remote": "10.0.0.1:40000", "local": "10.0.0.2:80" }) and the sockets with --sockets FILE.json`);
       if (eventPath === undefined) throw new UsageError(`${info.name} (${info.section}) is an ${skKind} program: give its data with --event FILE.json ({ "socket": 0, "data": { "hex": "..." } }) and the sockets with --sockets FILE.json`);
       if (repeat !== undefined) throw new UsageError(`--repeat does not apply to ${skKind} runs: list the runs in the --event file`);
       checkCgroupOption(cgroup, info);
