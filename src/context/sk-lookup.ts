@@ -66,6 +66,17 @@ export function skLookupContext(value: unknown): SkLookup {
   return { family, protocol: d.protocol, bytes };
 }
 
+/**
+ * Whether an IPv6 socket can take an IPv4 lookup: not v6only, and bound to the wildcard (measured: [::]
+ * does, [::1] gives -EAFNOSUPPORT) or to a v4-mapped address (which only IPv4 traffic can reach).
+ */
+function servesIpv4(s: HostSocket): boolean {
+  if (s.v6only) return false;
+  const a = s.localAddress;
+  const zeroUpTo = (n: number): boolean => a.subarray(0, n).every((b) => b === 0);
+  return zeroUpTo(16) || (zeroUpTo(10) && a[10] === 0xff && a[11] === 0xff);
+}
+
 /** What an sk_lookup run did. */
 export interface SkLookupResult {
   /** r0 as returned. */
@@ -92,17 +103,18 @@ export class SkLookupRun {
 
   /**
    * `bpf_sk_assign(ctx, sk, flags)`: -EINVAL for an unknown flag, -EEXIST when a socket is selected and
-   * REPLACE is not given; NULL clears the selection; a socket must be of the lookup's family (an IPv6
-   * socket that is not v6only serves IPv4: -EAFNOSUPPORT else), protocol (-EPROTOTYPE) and be a
-   * listening TCP or unconnected UDP socket (-ESOCKTNOSUPPORT).
+   * REPLACE is not given; NULL clears the selection; a socket must be a listening TCP or unconnected UDP
+   * socket (-ESOCKTNOSUPPORT), of the lookup's protocol (-EPROTOTYPE) and family (-EAFNOSUPPORT; an
+   * IPv6 socket serves IPv4 when it is not v6only and bound to `::` or a v4-mapped address).
    */
   assign(s: HostSocket | undefined, address: number, flags: bigint): bigint {
     if ((flags & ~BigInt(SkLookupFlag.REPLACE | SkLookupFlag.NO_REUSEPORT)) !== 0n) return negErrno(Errno.EINVAL);
     if (this.selected !== undefined && (flags & BigInt(SkLookupFlag.REPLACE)) === 0n) return negErrno(Errno.EEXIST);
     if (s !== undefined) {
-      if (this.lookup.family === 6 ? s.family !== 6 : s.family === 6 && s.v6only) return negErrno(Errno.EAFNOSUPPORT);
-      if (s.protocol !== this.lookup.protocol) return negErrno(Errno.EPROTOTYPE);
+      // In the kernel's order (measured): the socket's state, then its protocol, then its family.
       if (s.protocol === 'tcp' ? s.state !== 'listen' : s.remoteAddress !== undefined) return negErrno(Errno.ESOCKTNOSUPPORT);
+      if (s.protocol !== this.lookup.protocol) return negErrno(Errno.EPROTOTYPE);
+      if (this.lookup.family === 6 ? s.family !== 6 : s.family === 6 && !servesIpv4(s)) return negErrno(Errno.EAFNOSUPPORT);
     }
     this.selected = s;
     this.setSk(s === undefined ? 0 : address);

@@ -102,6 +102,8 @@ export type KernelRequest =
   | { readonly op: 'update'; readonly map: Ref | number; readonly key: Uint8Array; readonly value: Uint8Array; readonly flags?: number }
   /** Store the cgroup v2 directory at `path` (no spaces) at `index` of a cgroup array (the runner opens it). */
   | { readonly op: 'cgroup'; readonly map: Ref | number; readonly index: number; readonly path: string }
+  /** Open a loopback socket (listening TCP on 127.0.0.1, [::1], [::1] IPv6-only, [::]; bound or connected UDP) and store it at `index` of a SOCKMAP. */
+  | { readonly op: 'sock'; readonly map: Ref | number; readonly index: number; readonly sock: 'tcp4' | 'tcp6' | 'tcp6only' | 'tcp6any' | 'udp4' | 'udp4conn' }
   /** Write one sample into a user ring buffer, as its user-space producer (libbpf's user_ring_buffer) does. */
   | { readonly op: 'usample'; readonly map: Ref | number; readonly bytes: Uint8Array }
   | { readonly op: 'freeze'; readonly map: Ref | number }
@@ -129,6 +131,7 @@ export interface KernelObjMap {
 export type KernelResponse =
   /** map, update, close, cpu; `fd` for map. */
   | { readonly kind: 'ok'; readonly fd?: number }
+  | { readonly kind: 'sock'; readonly fd: number; readonly cookie: bigint }
   /** load: accepted (`fd`) or rejected (`errno`), with the verifier log. */
   | { readonly kind: 'load'; readonly accepted: boolean; readonly fd: number; readonly errno: number; readonly log: string }
   /** obj: the chosen program's fd and type, and every map; or rejected with libbpf's log. */
@@ -226,6 +229,8 @@ function requestLine(r: KernelRequest): string {
     case 'cgroup':
       if (/\s/.test(r.path)) throw new Error(`kernel runner: no spaces in paths (${r.path})`);
       return `cgroup ${fdToken(r.map)} ${r.index} ${r.path}`;
+    case 'sock':
+      return `sock ${fdToken(r.map)} ${r.index} ${r.sock}`;
     case 'usample':
       return `usample ${fdToken(r.map)} ${hex(r.bytes)}`;
     case 'freeze':
@@ -266,6 +271,9 @@ function parseResponse(r: KernelRequest, line: string): KernelResponse {
       });
       return { kind: 'obj', accepted: true, fd: Number(t[1]), progType: Number(t[2]), maps, errno: 0, log: '' };
     }
+    case 'sock':
+      if (t[0] !== 'ok') break;
+      return { kind: 'sock', fd: Number(t[1]), cookie: BigInt(t[2] ?? '0') };
     case 'self':
       if (t[0] !== 'ok') break;
       return { kind: 'self', pid: Number(t[1]), tgid: Number(t[2]), uid: Number(t[3]), gid: Number(t[4]), comm: text(t[5] ?? '-'), cgroupId: BigInt(t[6] ?? '0') };

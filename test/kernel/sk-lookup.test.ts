@@ -1,10 +1,11 @@
 /**
  * sk_lookup runs against the kernel (6.18, as root) through BPF_PROG_TEST_RUN, whose ctx_in is the
  * `struct bpf_sk_lookup` (72 bytes) and whose ctx_out holds the selected socket's cookie (0 for none).
- * Compared where no socket is needed (the kernel's test runner is another process, so Node's sockets
- * cannot be put in its SOCKMAP): test/fixtures/elf/sk_lookup_run.c's tuple_filter on v4 / v6, TCP / UDP
- * lookups (verdict, ctx_out, the fold of every field it reads), select_by_port with an empty SOCKMAP,
- * and bpf_sk_assign(ctx, NULL, flags) probes. The rules with sockets are test/context/sk-lookup.test.ts's.
+ * test/fixtures/elf/sk_lookup_run.c's tuple_filter on v4 / v6, TCP / UDP lookups (verdict, ctx_out, the
+ * fold of every field it reads), select_by_port with an empty SOCKMAP and with six real loopback sockets
+ * the kernel runner opens into it (listening TCP on 127.0.0.1, [::1], [::1] v6only, [::]; UDP bound and
+ * connected: bpf_sk_assign's result, the verdict and which socket ctx_out's cookie names), and
+ * bpf_sk_assign(ctx, NULL, flags) probes.
  */
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -14,7 +15,7 @@ import { ProgramRunner } from '../../src/context/runner.js';
 import { RunSpace } from '../../src/context/space.js';
 import { loadObject } from '../../src/elf/index.js';
 import { kernelHelpers } from '../../src/helpers/kernel.js';
-import { SocketTable } from '../../src/helpers/socket-table.js';
+import { SocketTable, type SocketDescription } from '../../src/helpers/socket-table.js';
 import { SocketMemory, socketHelpers } from '../../src/helpers/sockets.js';
 import { VmMemory } from '../../src/vm/memory.js';
 import { Program } from '../../src/vm/program.js';
@@ -97,6 +98,52 @@ describe.skipIf(reason !== undefined)('sk_lookup runs: tsbpf and BPF_PROG_TEST_R
           const ours = `${runnerOf(insns).runSkLookup(l, { jit }).verdict} ${hex(skLookupContext(l).bytes)}`;
           if (ours !== kernel) differ.push(`${JSON.stringify(src)} lookup ${i} (${jit ? 'JIT' : 'interpreter'}): kernel ${kernel}, tsbpf ${ours}`);
         });
+      }
+    }
+    expect(differ).toEqual([]);
+  });
+
+  it('with real sockets in the SOCKMAP, select_by_port gives the kernel\'s bpf_sk_assign results, verdicts and selected socket', () => {
+    const k = kernelOracle();
+    if (typeof k === 'string') throw new Error(k);
+    // The kernel runner opens the sockets (loopback, ports of its choosing) at SOCKMAP keys 1-6; tsbpf is
+    // given a socket table describing the same kinds at the same keys.
+    const KINDS = ['tcp4', 'tcp6', 'tcp6only', 'udp4', 'udp4conn', 'tcp6any'] as const;
+    const described: SocketDescription[] = [
+      { protocol: 'tcp', local: '127.0.0.1:30001' }, { protocol: 'tcp', local: '[::1]:30002' }, { protocol: 'tcp', local: '[::1]:30003', v6only: true },
+      { protocol: 'udp', local: '127.0.0.1:30004' }, { protocol: 'udp', local: '127.0.0.1:30005', remote: '127.0.0.1:9' }, { protocol: 'tcp', local: '[::]:30006' },
+    ];
+    const [o] = k.exec([{ op: 'obj', path: O, program: 'select_by_port' }]);
+    if (o?.kind !== 'obj' || !o.accepted) throw new Error(`kernel runner: ${JSON.stringify(o).slice(-1500)}`);
+    const fd = (name: string): number => o.maps.find((m) => m.name === name)!.fd;
+    const lookups: SkLookupDescription[] = [];
+    for (const key of [1, 2, 3, 4, 5, 6, 7]) {
+      for (const protocol of ['tcp', 'udp'] as const) {
+        lookups.push({ protocol, remote: '127.0.0.9:40000', local: `127.0.0.1:${8 + key}` }, { protocol, remote: '[::9]:40000', local: `[::1]:${8 + key}` });
+      }
+    }
+    const differ: string[] = [];
+    for (const l of lookups) {
+      const out = k.exec([
+        { op: 'obj', path: O, program: 'select_by_port' },
+        ...KINDS.map((sock, i) => ({ op: 'sock' as const, map: fd('redir'), index: i + 1, sock })),
+        { op: 'run', prog: { ref: 0 }, ctx: skLookupContext(l).bytes, dataOut: 0 },
+        { op: 'dump', map: fd('seen') },
+      ]);
+      const socks = out.slice(1, 1 + KINDS.length);
+      const [r, dump] = out.slice(1 + KINDS.length) as [KernelResponse, KernelResponse];
+      if (r.kind !== 'run' || dump.kind !== 'dump' || socks.some((x) => x.kind !== 'sock')) throw new Error(`kernel runner: ${JSON.stringify(out.slice(1)).slice(0, 1500)}`);
+      const cookie = new DataView(r.ctx.buffer, r.ctx.byteOffset).getBigUint64(0, true);
+      const selected = socks.findIndex((x) => x.kind === 'sock' && x.cookie === cookie);
+      const v = dump.entries.map(([, value]) => new DataView(value.buffer, value.byteOffset).getBigInt64(0, true));
+      const kernel = `verdict ${r.retval} selected ${selected} err ${v[0]} port read ${v[1] !== 0n}`;
+      for (const jit of [false, true]) {
+        const obj = loadObject(fixture('sk_lookup_run'), { sockets: described });
+        described.forEach((_, i) => obj.map('redir').update(new Uint8Array([i + 1, 0, 0, 0]), new Uint8Array([i, 0, 0, 0, 0, 0, 0, 0])));
+        const res = obj.program('select_by_port').runSkLookup(l, { jit });
+        const w = [0, 1].map((i) => new DataView(obj.map('seen').lookup(new Uint8Array([i, 0, 0, 0]))!.buffer).getBigInt64(0, true));
+        const ours = `verdict ${res.verdict} selected ${res.socket ?? -1} err ${w[0]} port read ${w[1] !== 0n}`;
+        if (ours !== kernel) differ.push(`${JSON.stringify(l)} (${jit ? 'JIT' : 'interpreter'}): kernel ${kernel}, tsbpf ${ours}`);
       }
     }
     expect(differ).toEqual([]);

@@ -53,6 +53,10 @@
  *     refuse any repeat). retval is the program's u32 return value in decimal.
  *   update <map_fd> <key> <value> <flags>      -> ok | err <errno> <text>
  *   cgroup <map_fd> <index> <path>              -> ok | err <errno> <text>
+ *   sock <map_fd> <index> <kind>                -> ok <fd> <cookie> | err <errno> <text>
+ *     Open a socket on loopback, port chosen by the kernel, and store it at <index> of a SOCKMAP (u32 key, the
+ *     socket's fd as value): tcp4 / tcp6 / tcp6only / tcp6any listening (127.0.0.1, [::1], [::1] IPV6_V6ONLY,
+ *     [::] dual stack), udp4 bound, udp4conn bound and connected to 127.0.0.1:9. The socket stays open (its fd is the reply's).
  *     Opens the cgroup v2 directory at path (no spaces) and stores its fd at index of a cgroup array
  *     (the map keeps the cgroup; the fd is closed).
  *   usample <map_fd> <bytes>                    -> ok | err <errno> <text>
@@ -91,6 +95,9 @@
 #include <sched.h>
 #include <fcntl.h>
 #include <sys/vfs.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
 #include <unistd.h>
 #include <linux/bpf.h>
 #include <bpf/bpf.h>
@@ -509,6 +516,53 @@ static void cmd_cgroup(char **t, int n) {
   close(cg);
 }
 
+static void cmd_sock(char **t, int n) {
+  long map;
+  long long index;
+  if (n != 4 || parse_fd(t[1], &map) || parse_num(t[2], &index) || index < 0 || index > UINT32_MAX) {
+    reply_err(EINVAL, "usage: sock <map_fd> <index> <tcp4|tcp6|tcp6only|tcp6any|udp4|udp4conn>");
+    return;
+  }
+  const char *kind = t[3];
+  int v6 = strncmp(kind, "tcp6", 4) == 0, udp = strncmp(kind, "udp", 3) == 0;
+  if (!v6 && !udp && strcmp(kind, "tcp4") != 0) {
+    reply_err(EINVAL, "usage: sock <map_fd> <index> <tcp4|tcp6|tcp6only|tcp6any|udp4|udp4conn>");
+    return;
+  }
+  int s = socket(v6 ? AF_INET6 : AF_INET, udp ? SOCK_DGRAM : SOCK_STREAM, 0);
+  if (s < 0) {
+    reply_err(errno, strerror(errno));
+    return;
+  }
+  int one = 1, rc;
+  if (strcmp(kind, "tcp6only") == 0) setsockopt(s, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+  if (v6) {
+    struct sockaddr_in6 a = { .sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT };
+    if (strcmp(kind, "tcp6any") == 0) a.sin6_addr = in6addr_any;
+    rc = bind(s, (struct sockaddr *)&a, sizeof(a));
+  } else {
+    struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+    rc = bind(s, (struct sockaddr *)&a, sizeof(a));
+  }
+  if (rc == 0 && !udp) rc = listen(s, 8);
+  if (rc == 0 && strcmp(kind, "udp4conn") == 0) {
+    struct sockaddr_in peer = { .sin_family = AF_INET, .sin_port = htons(9), .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+    rc = connect(s, (struct sockaddr *)&peer, sizeof(peer));
+  }
+  __u64 cookie = 0;
+  socklen_t len = sizeof(cookie);
+  if (rc == 0) rc = getsockopt(s, SOL_SOCKET, SO_COOKIE, &cookie, &len);
+  __u32 key = (__u32)index;
+  __u64 value = (__u64)s;
+  if (rc == 0) rc = bpf_map_update_elem((int)map, &key, &value, BPF_ANY);
+  if (rc < 0) {
+    reply_err(errno, strerror(errno));
+    close(s);
+    return;
+  }
+  printf("ok %d %llu\n", s, (unsigned long long)cookie);
+}
+
 static void cmd_usample(char **t, int n) {
   long map;
   unsigned char *bytes = NULL;
@@ -640,6 +694,7 @@ int main(void) {
     else if (strcmp(t[0], "update") == 0) fd = cmd_update(t, n);
     else if (strcmp(t[0], "dump") == 0) fd = cmd_dump(t, n);
     else if (strcmp(t[0], "cgroup") == 0) cmd_cgroup(t, n);
+    else if (strcmp(t[0], "sock") == 0) cmd_sock(t, n);
     else if (strcmp(t[0], "usample") == 0) cmd_usample(t, n);
     else if (strcmp(t[0], "freeze") == 0) {
       long m;
