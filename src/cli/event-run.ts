@@ -16,7 +16,7 @@ import type { EventFile } from './event-file.js';
 import type { CliIo } from './io.js';
 import { saveMapState } from './map-state.js';
 import { dumpMaps } from './object-maps.js';
-import { EventDrain, formatRunOutputs } from './object-output.js';
+import { EventDrain, formatRunOutputs, runOutputsJson } from './object-output.js';
 import { formatSeq, iterate, seqJson, type Iteration } from './seq-run.js';
 
 /** What one event run needs. */
@@ -101,10 +101,7 @@ export function eventRun(req: EventRunRequest, io: CliIo): number {
       signals: last.signals,
       ...(written.length === 0 ? {} : { memory: written }),
       ...seqJson(last, iteration),
-      maps,
-      trace,
-      traceDropped: obj.traceDropped,
-      events: events.counts,
+      ...runOutputsJson(obj, maps, trace, events.counts),
       ...(req.repeat === undefined ? {} : { runs: repeat, nsPerRun: Math.round(perRun), firstRunNs: Math.round((t1 - t0) * 1e6) }),
     };
     io.out(`${JSON.stringify(doc, null, 2)}\n`);

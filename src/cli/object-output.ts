@@ -79,3 +79,8 @@ export function formatRunOutputs(obj: BpfObject, maps: readonly MapDump[], trace
   if (obj.traceDropped > 0) text += `trace_printk: ${obj.traceDropped} dropped (the trace buffer was full)\n`;
   return text + formatEvents(events);
 }
+
+/** The same part of a `--json` report: the maps, the trace lines, how many the buffer dropped, the event counts. */
+export function runOutputsJson(obj: BpfObject, maps: readonly MapDump[], trace: readonly string[], events: readonly EventCount[]): { maps: readonly MapDump[]; trace: readonly string[]; traceDropped: number; events: readonly EventCount[] } {
+  return { maps, trace, traceDropped: obj.traceDropped, events };
+}

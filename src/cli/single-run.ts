@@ -14,7 +14,7 @@ import { writeOutputFile } from './input.js';
 import type { CliIo } from './io.js';
 import { saveMapState } from './map-state.js';
 import { dumpMaps, type MapDump } from './object-maps.js';
-import { EventDrain, formatRunOutputs, type EventCount } from './object-output.js';
+import { EventDrain, formatRunOutputs, runOutputsJson, type EventCount } from './object-output.js';
 import { flowKeysReport, judge, objectPacketEngine, r0Of, verdictName, type Judgement } from './packet-engine.js';
 
 /** What one single run needs. */
@@ -142,10 +142,7 @@ export function singleObjectRun(req: SingleRunRequest, io: CliIo): number {
       ...(verdict === undefined ? {} : { verdict }),
       ...(flowKeys === undefined ? {} : { flowKeys }),
       packet: { length: packet.length, changed, hex: toHex(packet) },
-      maps,
-      trace,
-      traceDropped: obj.traceDropped,
-      events: events.counts,
+      ...runOutputsJson(obj, maps, trace, events.counts),
       ...(req.outPath === undefined ? {} : { out: { file: req.outPath, bytes: packet.length } }),
       ...(req.repeat === undefined ? {} : { runs: repeat, nsPerRun: Math.round(perRun), firstRunNs: Math.round((t1 - t0) * 1e6) }),
     };

@@ -21,7 +21,7 @@ import { parseHex } from './input.js';
 import type { CliIo } from './io.js';
 import { saveMapState } from './map-state.js';
 import { dumpMaps } from './object-maps.js';
-import { EventDrain, formatRunOutputs } from './object-output.js';
+import { EventDrain, formatRunOutputs, runOutputsJson } from './object-output.js';
 
 /** What one sk_msg / sk_skb run of the CLI needs. */
 export interface SkSocketRunRequest {
@@ -131,10 +131,7 @@ export function skSocketRun(req: SkSocketRunRequest, io: CliIo): number {
         ...(r.corkBytes === undefined ? {} : { corkBytes: r.corkBytes }),
         ...(r.data === undefined ? {} : { data: hexOf(r.data) }),
       })),
-      maps,
-      trace,
-      traceDropped: obj.traceDropped,
-      events: drain.counts,
+      ...runOutputsJson(obj, maps, trace, drain.counts),
     };
     io.out(`${JSON.stringify(doc, null, 2)}\n`);
     return 0;

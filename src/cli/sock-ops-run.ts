@@ -20,7 +20,7 @@ import { parseHex } from './input.js';
 import type { CliIo } from './io.js';
 import { saveMapState } from './map-state.js';
 import { dumpMaps } from './object-maps.js';
-import { EventDrain, formatRunOutputs } from './object-output.js';
+import { EventDrain, formatRunOutputs, runOutputsJson } from './object-output.js';
 
 /** What one sock_ops run needs. */
 export interface SockOpsRunRequest {
@@ -103,10 +103,7 @@ export function sockOpsRun(req: SockOpsRunRequest, io: CliIo): number {
         ...(result.headerOptions.length === 0 ? {} : { headerOptions: hexOf(result.headerOptions) }),
       })),
       sockets: [...sockets].map(([socket, r]) => ({ socket, cbFlags: r.cbFlags, txhash: r.txhash, options: r.options })),
-      maps,
-      trace,
-      traceDropped: obj.traceDropped,
-      events: drain.counts,
+      ...runOutputsJson(obj, maps, trace, drain.counts),
     };
     io.out(`${JSON.stringify(doc, null, 2)}\n`);
     return 0;
