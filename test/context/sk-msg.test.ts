@@ -5,17 +5,11 @@
  * test/fixtures/elf/sk_msg_skb.c's msg_redirect, and small assembled programs for each helper's edges.
  */
 import { describe, expect, it } from 'vitest';
-import { assemble } from '../../src/asm/index.js';
 import { loadObject, type BpfObject } from '../../src/elf/index.js';
 import { EbpfError } from '../../src/errors.js';
-import { SocketTable, type SocketDescription } from '../../src/helpers/socket-table.js';
-import { SocketMemory } from '../../src/helpers/sockets.js';
-import { SockOpsSockets } from '../../src/helpers/sockopt.js';
-import { skMsgHelpers } from '../../src/helpers/sk-msg.js';
+import type { SocketDescription } from '../../src/helpers/socket-table.js';
 import { ProgramRunner } from '../../src/context/runner.js';
-import { Program } from '../../src/vm/program.js';
-import { createMap } from '../../src/maps/create.js';
-import { MapType } from '../../src/maps/types.js';
+import { PEER1, loadSkFixture, skRunnerOf, u32 } from './sk-fixture.js';
 import { SkMsgRun } from '../../src/context/sk-msg.js';
 import { RunSpace } from '../../src/context/space.js';
 import { VmMemory } from '../../src/vm/memory.js';
@@ -27,27 +21,9 @@ const SOCKETS: SocketDescription[] = [
   { protocol: 'tcp', local: '10.0.0.2:81', remote: '10.0.0.7:5001' },
   { protocol: 'tcp', local: '10.0.0.2:82', remote: '10.0.0.1:5002' },
 ];
-const u32 = (n: number): Uint8Array => new Uint8Array(new Uint32Array([n]).buffer);
+const runnerOf = (src: string): ProgramRunner => skRunnerOf(src, SOCKETS);
+const load = (): BpfObject => loadSkFixture(SOCKETS);
 const text = (s: string): Uint8Array => new TextEncoder().encode(s);
-/** The fixture's SOCKHASH key of socket 1's peer: remote_ip4 and remote_port as sk_msg_md has them. */
-const PEER1 = new Uint8Array([10, 0, 0, 7, 0, 0, 5001 >> 8, 5001 & 0xff]);
-
-/** A runner of assembled code with the sk_msg helpers and the host's sockets (no maps). */
-function runnerOf(src: string): ProgramRunner {
-  const memory = new VmMemory();
-  const sockets = new SocketMemory(memory, new SocketTable(SOCKETS));
-  const map = createMap(memory, { name: 'm', type: MapType.SOCKMAP, keySize: 4, valueSize: 4, maxEntries: 4, flags: 0 }, { socketCount: 3 });
-  map.update(u32(1), u32(2));
-  const helpers = skMsgHelpers({ memory, mapByHandle: (h) => (h === 1 ? map : undefined) });
-  return new ProgramRunner(new Program(assemble(src)), { space: RunSpace.of(memory), helpers, jitEngine: undefined, sockOps: { sockets, states: new SockOpsSockets() } });
-}
-
-function load(): BpfObject {
-  const obj = loadObject(fixture('sk_msg_skb'), { sockets: SOCKETS });
-  obj.map('by_index').update(u32(3), new Uint8Array(8).fill(0).map((_, i) => (i === 0 ? 2 : 0)));
-  obj.map('by_peer').update(PEER1, new Uint8Array([1, 0, 0, 0, 0, 0, 0, 0]));
-  return obj;
-}
 
 describe.each([false, true])('sk_msg_skb.o msg_redirect (jit %s)', (jit) => {
   const run = (message: Uint8Array | Uint8Array[], socket = 1) => load().program('msg_redirect').runSkMsg(message, { socket, jit });

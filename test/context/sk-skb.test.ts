@@ -6,45 +6,20 @@
  * than BPF_F_INGRESS), the socket fields of the `__sk_buff`.
  */
 import { describe, expect, it } from 'vitest';
-import { assemble } from '../../src/asm/index.js';
-import { loadObject, type BpfObject } from '../../src/elf/index.js';
+import type { BpfObject } from '../../src/elf/index.js';
 import { EbpfError } from '../../src/errors.js';
-import { SocketTable, type SocketDescription } from '../../src/helpers/socket-table.js';
-import { SocketMemory } from '../../src/helpers/sockets.js';
-import { SockOpsSockets } from '../../src/helpers/sockopt.js';
-import { skMsgHelpers } from '../../src/helpers/sk-msg.js';
+import type { SocketDescription } from '../../src/helpers/socket-table.js';
 import { ProgramRunner } from '../../src/context/runner.js';
-import { RunSpace } from '../../src/context/space.js';
+import { PEER1, loadSkFixture, skRunnerOf, u32 } from './sk-fixture.js';
 import { SkBuff } from '../../src/context/layout.js';
-import { createMap } from '../../src/maps/create.js';
-import { MapType } from '../../src/maps/types.js';
-import { Program } from '../../src/vm/program.js';
-import { VmMemory } from '../../src/vm/memory.js';
-import { fixture } from '../elf/fixtures.js';
 
 const SOCKETS: SocketDescription[] = [
   { protocol: 'tcp', local: '10.0.0.2:80', remote: '10.0.0.1:5000' },
   { protocol: 'tcp', local: '10.0.0.2:81', remote: '10.0.0.7:5001' },
   { protocol: 'tcp', local: '[fd00::2]:82', remote: '[fd00::1]:5002' },
 ];
-const u32 = (n: number): Uint8Array => new Uint8Array(new Uint32Array([n]).buffer);
-const PEER1 = new Uint8Array([10, 0, 0, 7, 0, 0, 5001 >> 8, 5001 & 0xff]);
-
-function load(): BpfObject {
-  const obj = loadObject(fixture('sk_msg_skb'), { sockets: SOCKETS });
-  obj.map('by_index').update(u32(3), new Uint8Array([2, 0, 0, 0, 0, 0, 0, 0]));
-  obj.map('by_peer').update(PEER1, new Uint8Array([1, 0, 0, 0, 0, 0, 0, 0]));
-  return obj;
-}
-
-function runnerOf(src: string): ProgramRunner {
-  const memory = new VmMemory();
-  const sockets = new SocketMemory(memory, new SocketTable(SOCKETS));
-  const map = createMap(memory, { name: 'm', type: MapType.SOCKMAP, keySize: 4, valueSize: 4, maxEntries: 4, flags: 0 }, { socketCount: 3 });
-  map.update(u32(1), u32(2));
-  const helpers = skMsgHelpers({ memory, mapByHandle: (h) => (h === 1 ? map : undefined) });
-  return new ProgramRunner(new Program(assemble(src)), { space: RunSpace.of(memory), helpers, jitEngine: undefined, sockOps: { sockets, states: new SockOpsSockets() } });
-}
+const runnerOf = (src: string): ProgramRunner => skRunnerOf(src, SOCKETS);
+const load = (): BpfObject => loadSkFixture(SOCKETS);
 
 describe.each([false, true])('sk_msg_skb.o sk_skb programs (jit %s)', (jit) => {
   it('the stream parser returns the message length', () => {
