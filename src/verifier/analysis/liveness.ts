@@ -8,7 +8,7 @@
  */
 import type { Insn } from '../../isa/instruction.js';
 import type { Operation } from '../../isa/operation.js';
-import { predecessors } from './predecessors.js';
+import { backwardFixpoint } from './backward.js';
 import { HELPER_PROTOS } from './helpers.js';
 
 const ALL = 0x7ff;
@@ -72,7 +72,6 @@ export function liveRegisters(insns: readonly Insn[], ops: readonly Operation[])
   const live = new Uint16Array(n);
   const use = new Uint16Array(n);
   const def = new Uint16Array(n);
-  const preds = predecessors(insns, ops);
   for (let pc = 0; pc < n; pc++) {
     const op = ops[pc]!;
     const ud = useDef(insns[pc]!, op);
@@ -80,29 +79,24 @@ export function liveRegisters(insns: readonly Insn[], ops: readonly Operation[])
     def[pc] = ud.def;
     if (op.kind === 'lddw') pc++;
   }
-  // popped from the end first: a backward analysis converges faster that way
-  const todo: number[] = [];
-  for (let pc = 0; pc < n; pc++) todo.push(pc);
-  const queued = new Uint8Array(n).fill(1);
-  // out(pc) = union of live(succ); live(pc) = use | (out & ~def); recomputed from the successors' sets
+  // out(pc) = union of live(succ); live(pc) = use | (out & ~def)
   const outOf = new Uint16Array(n);
-  while (todo.length > 0) {
-    const pc = todo.pop()!;
-    queued[pc] = 0;
-    const v = use[pc]! | (outOf[pc]! & ~def[pc]!);
-    if (v === live[pc]) continue;
-    live[pc] = v;
-    for (const p of preds[pc]!) {
-      const o = outOf[p]! | v;
-      if (o !== outOf[p]) {
-        outOf[p] = o;
-        if (queued[p] === 0) {
-          queued[p] = 1;
-          todo.push(p);
-        }
-      }
-    }
-  }
+  backwardFixpoint(
+    insns,
+    ops,
+    (pc) => {
+      const v = use[pc]! | (outOf[pc]! & ~def[pc]!);
+      if (v === live[pc]) return false;
+      live[pc] = v;
+      return true;
+    },
+    (p, pc) => {
+      const o = outOf[p]! | live[pc]!;
+      if (o === outOf[p]) return false;
+      outOf[p] = o;
+      return true;
+    },
+  );
   return live;
 }
 
@@ -116,7 +110,6 @@ export function liveRegisters(insns: readonly Insn[], ops: readonly Operation[])
 export function filledSlots(insns: readonly Insn[], ops: readonly Operation[]): Uint32Array {
   const n = insns.length;
   const live = new Uint32Array(2 * n);
-  const preds = predecessors(insns, ops);
   const slotOf = (i: Insn): number => (i.offset >= -512 && i.offset < 0 && (i.offset & 7) === 0 ? (i.offset + 512) >> 3 : -1);
   const gen = new Int8Array(n).fill(-1);
   const kill = new Int8Array(n).fill(-1);
@@ -128,37 +121,31 @@ export function filledSlots(insns: readonly Insn[], ops: readonly Operation[]): 
     if (op.kind === 'lddw') pc++;
   }
   const out = new Uint32Array(2 * n);
-  const todo: number[] = [];
-  for (let pc = 0; pc < n; pc++) todo.push(pc);
-  const queued = new Uint8Array(n).fill(1);
-  const first = new Uint8Array(n).fill(1);
-  while (todo.length > 0) {
-    const pc = todo.pop()!;
-    queued[pc] = 0;
-    let lo = out[2 * pc]!;
-    let hi = out[2 * pc + 1]!;
-    const k = kill[pc]!;
-    if (k >= 0) k < 32 ? (lo &= ~(1 << k)) : (hi &= ~(1 << (k - 32)));
-    const g = gen[pc]!;
-    if (g >= 0) g < 32 ? (lo |= 1 << g) : (hi |= 1 << (g - 32));
-    lo >>>= 0;
-    hi >>>= 0;
-    if (first[pc] === 0 && lo === live[2 * pc] && hi === live[2 * pc + 1]) continue;
-    first[pc] = 0;
-    live[2 * pc] = lo;
-    live[2 * pc + 1] = hi;
-    for (const p of preds[pc]!) {
-      const a = (out[2 * p]! | lo) >>> 0;
-      const b = (out[2 * p + 1]! | hi) >>> 0;
-      if (a !== out[2 * p] || b !== out[2 * p + 1]) {
-        out[2 * p] = a;
-        out[2 * p + 1] = b;
-        if (queued[p] === 0) {
-          queued[p] = 1;
-          todo.push(p);
-        }
-      }
-    }
-  }
+  backwardFixpoint(
+    insns,
+    ops,
+    (pc) => {
+      let lo = out[2 * pc]!;
+      let hi = out[2 * pc + 1]!;
+      const k = kill[pc]!;
+      if (k >= 0) k < 32 ? (lo &= ~(1 << k)) : (hi &= ~(1 << (k - 32)));
+      const g = gen[pc]!;
+      if (g >= 0) g < 32 ? (lo |= 1 << g) : (hi |= 1 << (g - 32));
+      lo >>>= 0;
+      hi >>>= 0;
+      if (lo === live[2 * pc] && hi === live[2 * pc + 1]) return false;
+      live[2 * pc] = lo;
+      live[2 * pc + 1] = hi;
+      return true;
+    },
+    (p, pc) => {
+      const a = (out[2 * p]! | live[2 * pc]!) >>> 0;
+      const b = (out[2 * p + 1]! | live[2 * pc + 1]!) >>> 0;
+      if (a === out[2 * p] && b === out[2 * p + 1]) return false;
+      out[2 * p] = a;
+      out[2 * p + 1] = b;
+      return true;
+    },
+  );
   return live;
 }

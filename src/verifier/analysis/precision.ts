@@ -13,7 +13,7 @@
  */
 import type { Insn } from '../../isa/instruction.js';
 import type { Operation } from '../../isa/operation.js';
-import { predecessors } from './predecessors.js';
+import { backwardFixpoint } from './backward.js';
 
 /** Per program point: the branch-relevant registers (bit r) and stack slots (bit k: r10 - 512 + 8k). */
 export interface Tested {
@@ -80,36 +80,28 @@ export function testedValues(insns: readonly Insn[], ops: readonly Operation[]):
   const slots = new Uint32Array(2 * n);
   const outRegs = new Uint16Array(n);
   const outSlots = new Uint32Array(2 * n);
-  const preds = predecessors(insns, ops);
-  // popped from the end first: a backward analysis converges faster that way
-  const todo: number[] = [];
-  for (let pc = 0; pc < n; pc++) todo.push(pc);
-  const queued = new Uint8Array(n).fill(1);
-  const first = new Uint8Array(n).fill(1);
-  while (todo.length > 0) {
-    const pc = todo.pop()!;
-    queued[pc] = 0;
-    const [r, lo, hi] = before(insns[pc]!, ops[pc]!, outRegs[pc]!, outSlots[2 * pc]!, outSlots[2 * pc + 1]!);
-    if (first[pc] === 0 && r === regs[pc] && lo === slots[2 * pc] && hi === slots[2 * pc + 1]) continue;
-    first[pc] = 0;
-    regs[pc] = r;
-    slots[2 * pc] = lo;
-    slots[2 * pc + 1] = hi;
-    for (const p of preds[pc]!) {
-      const or = outRegs[p]! | r;
-      const a = (outSlots[2 * p]! | lo) >>> 0;
-      const b = (outSlots[2 * p + 1]! | hi) >>> 0;
-      if (or !== outRegs[p] || a !== outSlots[2 * p] || b !== outSlots[2 * p + 1]) {
-        outRegs[p] = or;
-        outSlots[2 * p] = a;
-        outSlots[2 * p + 1] = b;
-        if (queued[p] === 0) {
-          queued[p] = 1;
-          todo.push(p);
-        }
-      }
-    }
-  }
+  backwardFixpoint(
+    insns,
+    ops,
+    (pc) => {
+      const [r, lo, hi] = before(insns[pc]!, ops[pc]!, outRegs[pc]!, outSlots[2 * pc]!, outSlots[2 * pc + 1]!);
+      if (r === regs[pc] && lo === slots[2 * pc] && hi === slots[2 * pc + 1]) return false;
+      regs[pc] = r;
+      slots[2 * pc] = lo;
+      slots[2 * pc + 1] = hi;
+      return true;
+    },
+    (p, pc) => {
+      const or = outRegs[p]! | regs[pc]!;
+      const a = (outSlots[2 * p]! | slots[2 * pc]!) >>> 0;
+      const b = (outSlots[2 * p + 1]! | slots[2 * pc + 1]!) >>> 0;
+      if (or === outRegs[p] && a === outSlots[2 * p] && b === outSlots[2 * p + 1]) return false;
+      outRegs[p] = or;
+      outSlots[2 * p] = a;
+      outSlots[2 * p + 1] = b;
+      return true;
+    },
+  );
   return { regs, slots, next: nextTested(insns, ops) };
 }
 
