@@ -4,8 +4,11 @@
  * shape are checked here, each problem a usage error naming the file; what a run holds is the caller's.
  * @module
  */
+import type { BpfObject } from '../elf/loader.js';
+import { ArgumentError } from '../errors.js';
 import { UsageError } from './args.js';
 import { readInputFile } from './input.js';
+import { EventDrain } from './object-output.js';
 
 /** Most runs one file may hold. */
 export const MAX_EVENTS = 100_000;
@@ -41,6 +44,28 @@ export function readEventList(path: string, what: string): EventList {
   const list = d.events === undefined ? [d] : d.events;
   if (!Array.isArray(list) || list.length === 0 || list.length > MAX_EVENTS) fail(`events must be an array of 1 to ${MAX_EVENTS} ${what}s`);
   return { doc: d, list: list as unknown[], single: d.events === undefined, fail };
+}
+
+/**
+ * Run `run` on each of `events` in order (runs of `obj`'s program, from the file `path`): a run's
+ * ArgumentError (a bad event) becomes a usage error naming the file and the event; each run's trace
+ * lines are kept, prefixed `[event N]`, and the event maps drained after it.
+ */
+export function runEventList<E, R>(obj: BpfObject, path: string, events: readonly E[], run: (event: E) => R): { results: R[]; trace: string[]; drain: EventDrain } {
+  const drain = new EventDrain(obj);
+  const results: R[] = [];
+  const trace: string[] = [];
+  events.forEach((event, i) => {
+    try {
+      results.push(run(event));
+    } catch (err) {
+      if (err instanceof ArgumentError) throw new UsageError(`--event ${path}: events[${i}]: ${err.message}`);
+      throw err;
+    }
+    for (const line of obj.drainTrace()) trace.push(`[event ${i + 1}] ${line}`);
+    drain.drain();
+  });
+  return { results, trace, drain };
 }
 
 /** Bytes as lower-case hex. */

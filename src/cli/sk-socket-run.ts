@@ -11,17 +11,15 @@
  * @module
  */
 import type { BpfObject, ProgramInfo } from '../elf/loader.js';
-import { ArgumentError } from '../errors.js';
 import type { SocketRedirect } from '../context/sk-msg.js';
 import type { SkLookupDescription } from '../context/sk-lookup.js';
 import type { RunLimits } from '../vm/environment.js';
-import { UsageError } from './args.js';
-import { hexOf, readEventList } from './event-list.js';
+import { hexOf, readEventList, runEventList } from './event-list.js';
 import { parseHex } from './input.js';
 import type { CliIo } from './io.js';
 import { saveMapState } from './map-state.js';
 import { dumpMaps } from './object-maps.js';
-import { EventDrain, formatRunOutputs, runOutputsJson } from './object-output.js';
+import { formatRunOutputs, runOutputsJson } from './object-output.js';
 
 /** What one sk_msg / sk_skb run of the CLI needs. */
 export interface SkSocketRunRequest {
@@ -92,28 +90,18 @@ export function skSocketRun(req: SkSocketRunRequest, io: CliIo): number {
   const { object: obj, info, kind } = req;
   const runner = obj.program(info.name);
   const events = readEvents(req.eventPath, kind);
-  const drain = new EventDrain(obj);
-  const runs: SkRunReport[] = [];
-  const trace: string[] = [];
   const options = { jit: req.jit, limits: req.limits };
-  events.forEach((event, i) => {
-    try {
-      if (kind === 'sk_msg') {
-        const r = runner.runSkMsg(event.data, { ...options, socket: event.socket });
-        runs.push({ socket: event.socket, r0: r.r0, verdict: r.verdict, ...(r.redirect === undefined ? {} : { redirect: r.redirect }), ...(r.applyBytes === undefined ? {} : { applyBytes: r.applyBytes }), ...(r.corkBytes === undefined ? {} : { corkBytes: r.corkBytes }), data: r.message });
-      } else if (kind === 'sk_lookup') {
-        const r = runner.runSkLookup(event.lookup!, options);
-        runs.push({ lookup: event.lookup!, r0: r.r0, verdict: r.verdict, ...(r.socket === undefined ? {} : { socket: r.socket }) });
-      } else {
-        const r = runner.runSkSkb(event.data as Uint8Array, { ...options, socket: event.socket });
-        runs.push({ socket: event.socket, r0: r.r0, verdict: r.verdict, ...(r.redirect === undefined ? {} : { redirect: r.redirect }), data: r.packet });
-      }
-    } catch (err) {
-      if (err instanceof ArgumentError) throw new UsageError(`--event ${req.eventPath}: events[${i}]: ${err.message}`);
-      throw err;
+  const { results: runs, trace, drain } = runEventList(obj, req.eventPath, events, (event): SkRunReport => {
+    if (kind === 'sk_msg') {
+      const r = runner.runSkMsg(event.data, { ...options, socket: event.socket });
+      return { socket: event.socket, r0: r.r0, verdict: r.verdict, ...(r.redirect === undefined ? {} : { redirect: r.redirect }), ...(r.applyBytes === undefined ? {} : { applyBytes: r.applyBytes }), ...(r.corkBytes === undefined ? {} : { corkBytes: r.corkBytes }), data: r.message };
     }
-    for (const line of obj.drainTrace()) trace.push(`[event ${i + 1}] ${line}`);
-    drain.drain();
+    if (kind === 'sk_lookup') {
+      const r = runner.runSkLookup(event.lookup!, options);
+      return { lookup: event.lookup!, r0: r.r0, verdict: r.verdict, ...(r.socket === undefined ? {} : { socket: r.socket }) };
+    }
+    const r = runner.runSkSkb(event.data as Uint8Array, { ...options, socket: event.socket });
+    return { socket: event.socket, r0: r.r0, verdict: r.verdict, ...(r.redirect === undefined ? {} : { redirect: r.redirect }), data: r.packet };
   });
   if (req.saveMaps !== undefined) saveMapState(obj, req.saveMaps);
   const maps = dumpMaps(obj);

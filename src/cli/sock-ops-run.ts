@@ -11,16 +11,14 @@
  * @module
  */
 import type { BpfObject, ProgramInfo } from '../elf/loader.js';
-import { ArgumentError } from '../errors.js';
 import type { SockOpsEvent, SockOpsResult } from '../context/sock-ops.js';
 import type { RunLimits } from '../vm/environment.js';
-import { UsageError } from './args.js';
-import { hexOf, readEventList } from './event-list.js';
+import { hexOf, readEventList, runEventList } from './event-list.js';
 import { parseHex } from './input.js';
 import type { CliIo } from './io.js';
 import { saveMapState } from './map-state.js';
 import { dumpMaps } from './object-maps.js';
-import { EventDrain, formatRunOutputs, runOutputsJson } from './object-output.js';
+import { formatRunOutputs, runOutputsJson } from './object-output.js';
 
 /** What one sock_ops run needs. */
 export interface SockOpsRunRequest {
@@ -73,19 +71,8 @@ export function sockOpsRun(req: SockOpsRunRequest, io: CliIo): number {
   const { object: obj, info } = req;
   const runner = obj.program(info.name);
   const { events, congestion } = readEvents(req.eventPath);
-  const drain = new EventDrain(obj);
-  const results: { event: SockOpsEvent; result: SockOpsResult }[] = [];
-  const trace: string[] = [];
-  events.forEach((event, i) => {
-    try {
-      results.push({ event, result: runner.runSockOps(event, { jit: req.jit, limits: req.limits, ...(congestion === undefined ? {} : { congestion }), ...(req.cgroup === undefined ? {} : { cgroup: req.cgroup }) }) });
-    } catch (err) {
-      if (err instanceof ArgumentError) throw new UsageError(`--event ${req.eventPath}: events[${i}]: ${err.message}`);
-      throw err;
-    }
-    for (const line of obj.drainTrace()) trace.push(`[event ${i + 1}] ${line}`);
-    drain.drain();
-  });
+  const runOptions = { jit: req.jit, limits: req.limits, ...(congestion === undefined ? {} : { congestion }), ...(req.cgroup === undefined ? {} : { cgroup: req.cgroup }) };
+  const { results, trace, drain } = runEventList(obj, req.eventPath, events, (event) => ({ event, result: runner.runSockOps(event, runOptions) }));
   // what each socket an event named holds after the last of its events
   const sockets = new Map<number, SockOpsResult>();
   for (const { event, result } of results) sockets.set(event.socket, result);
