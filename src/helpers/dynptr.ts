@@ -18,7 +18,7 @@
  * Results measured against the kernel with BPF_PROG_TEST_RUN (6.18; test/kernel/dynptr.test.ts).
  * @module
  */
-import { ErrorCode, ExecutionError } from '../errors.js';
+import { helperError } from './helper-error.js';
 import type { HelperContext, HelperEntry, HelperFunction } from '../vm/environment.js';
 import type { VmMemory } from '../vm/memory.js';
 import type { BpfMap } from '../maps/map.js';
@@ -71,10 +71,6 @@ interface Dynptr {
   readonly offset: number;
   readonly type: number;
   readonly readOnly: boolean;
-}
-
-function helperError(name: string, message: string, ctx: HelperContext): ExecutionError {
-  return new ExecutionError(ErrorCode.HELPER, `${name}: ${message}`, { pc: ctx.pc, helper: name });
 }
 
 /** The dynptr helpers, bound to the object's memory and maps. */

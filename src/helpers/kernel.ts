@@ -6,7 +6,7 @@
  * program runners set to a {@link KernelRunHost}.
  * @module
  */
-import { ErrorCode, ExecutionError } from '../errors.js';
+import { helperError } from './helper-error.js';
 import type { FastHelperFunction, HelperContext, HelperEntry, HelperFunction } from '../vm/environment.js';
 import { helperResult, u64FromHalves } from '../vm/helper-call.js';
 import type { VmMemory } from '../vm/memory.js';
@@ -74,10 +74,6 @@ export interface KernelEnvironment {
   now(): bigint;
   /** A random unsigned 32-bit integer. */
   random(): number;
-}
-
-function helperError(name: string, message: string, ctx: HelperContext): ExecutionError {
-  return new ExecutionError(ErrorCode.HELPER, `${name}: ${message}`, { pc: ctx.pc, helper: name });
 }
 
 function mapArg(env: KernelEnvironment, name: string, r: bigint, ctx: HelperContext): BpfMap {

@@ -7,7 +7,7 @@
  * returns 0, -ENOENT when the owner has no value, -EINVAL for a NULL owner.
  * @module
  */
-import { ErrorCode, ExecutionError } from '../errors.js';
+import { helperError } from './helper-error.js';
 import { typedMapArg } from './map-arg.js';
 import type { HelperContext, HelperEntry, HelperFunction } from '../vm/environment.js';
 import type { LocalStorageMap } from '../maps/local-storage.js';
@@ -36,7 +36,7 @@ export interface LocalStorageOwner<M extends LocalStorageMap> {
 /** The helper pair of `owner`'s map type. */
 export function localStorageHelpers<M extends LocalStorageMap>(memory: VmMemory, mapByHandle: (handle: number) => BpfMap | undefined, owner: LocalStorageOwner<M>): Map<number, HelperEntry> {
   const failFor = (name: string, ctx: HelperContext) => (message: string): never => {
-    throw new ExecutionError(ErrorCode.HELPER, `${name}: ${message}`, { pc: ctx.pc, helper: name });
+    throw helperError(name, message, ctx);
   };
   const storageOf = (name: string, r: bigint, ctx: HelperContext): M => typedMapArg(mapByHandle, name, r, ctx, owner.mapClass, owner.mapType);
   const get: HelperFunction = (r1, r2, r3, r4, _5, ctx) => {

@@ -4,7 +4,7 @@
  * one map type report.
  * @module
  */
-import { ErrorCode, ExecutionError } from '../errors.js';
+import { helperError } from './helper-error.js';
 import type { HelperContext } from '../vm/environment.js';
 import type { BpfMap } from '../maps/map.js';
 import { mapTypeName } from '../maps/types.js';
@@ -24,5 +24,5 @@ export function typedMapArg<T extends BpfMap>(
   const m = r <= 0xffff_ffffn ? mapByHandle(Number(r)) : undefined;
   if (m instanceof cls) return m;
   const why = m === undefined ? `argument 0x${r.toString(16)} is not a map of this object` : `map ${m.name} is a ${mapTypeName(m.spec.type)}, not a ${wanted}`;
-  throw new ExecutionError(ErrorCode.HELPER, `${name}: ${why}`, { pc: ctx.pc, helper: name });
+  throw helperError(name, why, ctx);
 }

@@ -8,7 +8,7 @@
  * kernel's documentation (bpf-helpers(7)): bad flags give -EINVAL, offsets outside the packet -EFAULT.
  * @module
  */
-import { ErrorCode, ExecutionError } from '../errors.js';
+import { helperError } from './helper-error.js';
 import type { HelperContext, HelperEntry, HelperFunction } from '../vm/environment.js';
 import { RedirectMap } from '../maps/redirect.js';
 import { Errno, MapType, mapTypeName, negErrno } from '../maps/types.js';
@@ -83,10 +83,6 @@ const REDIR_NEIGH_SIZE = 20;
 const AF_INET = 2;
 /** The kernel's tick rate assumed for `bpf_jiffies64` (a common distribution setting). */
 export const JIFFIES_HZ = 250;
-
-function helperError(name: string, message: string, ctx: HelperContext): ExecutionError {
-  return new ExecutionError(ErrorCode.HELPER, `${name}: ${message}`, { pc: ctx.pc, helper: name });
-}
 
 function hostOf(ctx: HelperContext, name: string, kinds: readonly PacketRunHost['kind'][]): PacketRunHost {
   const host = ctx.host as Partial<PacketRunHost> | undefined;

@@ -9,7 +9,7 @@
  * The message and the redirect live in the run's host state (context/sk-msg.ts; sk_skb: context/packet-host.ts).
  * @module
  */
-import { ErrorCode, ExecutionError } from '../errors.js';
+import { helperError } from './helper-error.js';
 import type { HelperContext, HelperEntry, HelperFunction } from '../vm/environment.js';
 import { SockMap } from '../maps/sock-map.js';
 import { MapType, mapTypeName } from '../maps/types.js';
@@ -35,7 +35,7 @@ const u32 = (x: bigint): number => Number(x & 0xffffffffn);
 /** The sk_msg and sk_skb helpers. */
 export function skMsgHelpers(env: Pick<KernelEnvironment, 'memory' | 'mapByHandle'>): Map<number, HelperEntry> {
   const fail = (name: string, message: string, ctx: HelperContext): never => {
-    throw new ExecutionError(ErrorCode.HELPER, `${name}: ${message}`, { pc: ctx.pc, helper: name });
+    throw helperError(name, message, ctx);
   };
   const msgHost = (name: string, ctx: HelperContext): SkMsgRun => {
     const host = ctx.host as SkMsgRun | undefined;

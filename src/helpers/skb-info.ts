@@ -10,7 +10,7 @@
  * measured there (test/kernel/skb-info.test.ts).
  * @module
  */
-import { ErrorCode, ExecutionError } from '../errors.js';
+import { helperError } from './helper-error.js';
 import type { HelperContext, HelperEntry, HelperFunction } from '../vm/environment.js';
 import type { VmMemory } from '../vm/memory.js';
 import { csumAdd, type PacketRunHost } from './packet.js';
@@ -83,10 +83,6 @@ const ETH_P_IP = 0x0800;
 const ETH_P_IPV6 = 0x86dd;
 const ETH_P_8021Q = 0x8100;
 const ETH_P_8021AD = 0x88a8;
-
-function helperError(name: string, message: string, ctx: HelperContext): ExecutionError {
-  return new ExecutionError(ErrorCode.HELPER, `${name}: ${message}`, { pc: ctx.pc, helper: name });
-}
 
 /** The run's skb state, or an error naming the program types that may call `name` (tc only with `tcOnly`). */
 export function skbOf(ctx: HelperContext, name: string, tcOnly: boolean): SkbRunState {

@@ -5,7 +5,7 @@
  * TCP socket (else -EINVAL); the map's own rules give -E2BIG, -EEXIST, -ENOENT and -EINVAL for flags.
  * @module
  */
-import { ErrorCode, ExecutionError } from '../errors.js';
+import { helperError } from './helper-error.js';
 import type { HelperContext, HelperEntry, HelperFunction } from '../vm/environment.js';
 import { SockMap } from '../maps/sock-map.js';
 import { Errno, MapType, mapTypeName, negErrno } from '../maps/types.js';
@@ -19,7 +19,7 @@ const MAP_OPS = new Set([4, 5, 11]);
 export function sockMapHelpers(env: Pick<KernelEnvironment, 'memory' | 'mapByHandle'>): Map<number, HelperEntry> {
   const update = (name: string, type: number): HelperFunction => (_ctx, r2, r3, r4, _5, ctx: HelperContext) => {
     const fail = (message: string): never => {
-      throw new ExecutionError(ErrorCode.HELPER, `${name}: ${message}`, { pc: ctx.pc, helper: name });
+      throw helperError(name, message, ctx);
     };
     const host = ctx.host as SockOpsRunHost | undefined;
     if (host?.kind !== 'sockops') return fail('only sock_ops programs may call it here; run the program with runSockOps');

@@ -20,7 +20,7 @@
  * helpers (142-144) are in helpers/hdr-opt.ts.
  * @module
  */
-import { ErrorCode, ExecutionError } from '../errors.js';
+import { helperError } from './helper-error.js';
 import type { HelperContext, HelperEntry, HelperFunction } from '../vm/environment.js';
 import type { VmMemory } from '../vm/memory.js';
 import { Errno, negErrno } from '../maps/types.js';
@@ -144,7 +144,7 @@ const TCP_BPF_SOCK_OPS_CB_FLAGS = 1008;
 /** The sock_ops helpers, over the host's sockets. */
 export function sockOpsHelpers(memory: VmMemory, sockets: SocketMemory): Map<number, HelperEntry> {
   const fail = (name: string, message: string, ctx: HelperContext): never => {
-    throw new ExecutionError(ErrorCode.HELPER, `${name}: ${message}`, { pc: ctx.pc, helper: name });
+    throw helperError(name, message, ctx);
   };
   const hostOf = (name: string, ctx: HelperContext): SockOpsRunHost => {
     const host = ctx.host as SockOpsRunHost | undefined;

@@ -23,6 +23,7 @@
  * @module
  */
 import { ErrorCode, ExecutionError } from '../errors.js';
+import { helperError } from './helper-error.js';
 import type { HelperContext, HelperEntry, HelperFunction } from '../vm/environment.js';
 import type { VmMemory } from '../vm/memory.js';
 import { KeyCopy } from './key-copy.js';
@@ -83,10 +84,6 @@ export interface TimerEnvironment {
    * and limits of `options`); `program` may be a callback program {@link TimerTable.callbackProgram} made.
    */
   runCallback(callback: TimerCallback, map: bigint, key: bigint, value: bigint): void;
-}
-
-function helperError(name: string, message: string, ctx: HelperContext): ExecutionError {
-  return new ExecutionError(ErrorCode.HELPER, `${name}: ${message}`, { pc: ctx.pc, helper: name });
 }
 
 /** A program's timers: their state, the helpers that change it and the host's way to run expired ones. */
