@@ -7,7 +7,7 @@
 import { ArrayMap } from '../maps/array.js';
 import type { BpfMap } from '../maps/map.js';
 import { ATTACH_TYPES_OF, attachTypeOfSection, programTypeOfSection, type AttachType, type MapInfo, type ProgramType as KernelProgramType, type ResolvedAddress } from '../verifier/analysis/index.js';
-import type { ProgramType } from './loader.js';
+import type { ProgramType } from './program-type.js';
 
 /** Global data, and libbpf's read-only `.kconfig` map of Kconfig extern values. */
 const GLOBAL_DATA = /^\.(data|rodata|bss|kconfig|ksyms)(\..*)?$/;

@@ -8,7 +8,7 @@ import { ArgumentError, EbpfError, ErrorCode, ObjectFileError, MapError, Verifie
 import { VmMemory } from '../vm/memory.js';
 import { Program } from '../vm/program.js';
 import { decodeProgram } from '../isa/instruction.js';
-import type { Engine, HelperEntry } from '../vm/environment.js';
+import type { HelperEntry } from '../vm/environment.js';
 import { checkProgramFacts, verifyProgram } from '../verifier/verifier.js';
 import { stackReadsWritten } from '../verifier/stack-seal.js';
 import type { VerifierIssue } from '../verifier/issues.js';
@@ -16,7 +16,7 @@ import type { ProgramType as KernelProgramType, ProgramFacts } from '../verifier
 import { isFrozenData, kernelAttachType, kernelProgramType, objectMapTable, type MapValueFields, type ObjectMapTable } from './kernel-check.js';
 import { ArrayMap } from '../maps/array.js';
 import { createMap } from '../maps/create.js';
-import { BpfMap, MAX_MAP_BYTES_LIMIT } from '../maps/map.js';
+import { BpfMap } from '../maps/map.js';
 import { RingBufMap } from '../maps/ringbuf.js';
 import { MapOfMaps, ProgramArrayMap, type MapRef, type ProgramRef } from '../maps/special.js';
 import { MapType, type MapOptions, type MapSpec } from '../maps/types.js';
@@ -36,8 +36,8 @@ import { callbackHelpers } from '../helpers/callbacks.js';
 import { dynptrHelpers } from '../helpers/dynptr.js';
 import { strtolHelpers } from '../helpers/strtol.js';
 import { DEFAULT_MAX_TIMER_CALLBACKS, TRAMPOLINE_SLOTS, TimerTable, timerCallbackProgram, type TimerCallback } from '../helpers/timers.js';
-import { Fib, type FibDescription } from '../helpers/fib-table.js';
-import { SocketTable, type SocketDescription } from '../helpers/socket-table.js';
+import { Fib } from '../helpers/fib-table.js';
+import { SocketTable } from '../helpers/socket-table.js';
 import { SocketMemory, socketHelpers } from '../helpers/sockets.js';
 import { mtuHelpers } from '../helpers/mtu.js';
 import { skStorageHelpers } from '../helpers/sk-storage.js';
@@ -51,22 +51,26 @@ import { sockMapHelpers } from '../helpers/sock-map.js';
 import { SockMap } from '../maps/sock-map.js';
 import { skMsgHelpers } from '../helpers/sk-msg.js';
 import { skbInfoHelpers } from '../helpers/skb-info.js';
-import { DEFAULT_TRACE_BUFFER_BYTES, TraceLog } from '../helpers/trace-log.js';
+import { TraceLog } from '../helpers/trace-log.js';
 import { ProgramRunner, type RunOptions } from '../context/runner.js';
-import { TRACING_TYPES, tracingTypeOf, type TracingType } from '../context/tracing.js';
+import { TRACING_TYPES, type TracingType } from '../context/tracing.js';
 import { RunSpace } from '../context/space.js';
-import { BtfKind, btfMapDefs, datasecVariables, parseBtf, type Btf, type BtfMapDef } from './btf.js';
+import { type Btf } from './btf.js';
 import type { LineInfo, SourceLine } from './btf-ext.js';
 import { linkObjectFiles, prepareObject } from './static-link.js';
 import { functionsOf, linkProgram, type ElfFunction } from './link.js';
-import { checkKconfig, layoutKconfig, type KconfigLayout, type KconfigValue } from './kconfig.js';
-import { checkKallsyms, checkKfuncs, checkKsyms, ExternTable, symbolText, type KfuncEntry, type KfuncImplementation, type KsymValue, type MissingExtern } from './externs.js';
+import { checkKconfig, layoutKconfig, type KconfigLayout } from './kconfig.js';
+import { checkKallsyms, checkKfuncs, checkKsyms, ExternTable, symbolText, type KfuncEntry, type MissingExtern } from './externs.js';
 import { describeValue } from '../validate.js';
-import { checkBytes, checkFunction, checkInstance, checkInteger, checkObject, checkOptionalBoolean, checkOptionalFunction, checkOptionalInteger, checkOptions, checkString } from '../validate.js';
-import { parseElf, SectionType, SHF_EXECINSTR, SymbolType, type ElfFile, type ElfSection, type ElfSymbol } from './reader.js';
+import { checkBytes, checkOptionalBoolean, checkOptionalFunction, checkOptionalInteger, checkOptions, checkString } from '../validate.js';
+import { SectionType, SHF_EXECINSTR, SymbolType, type ElfFile, type ElfSection, type ElfSymbol } from './reader.js';
+import { checkLink, checkLoadOptions, checkMapSizes, checkVerifyMode, targetBtfOf, type LoadOptions } from './load-options.js';
+import { btfMaps, btfMapSpecs, GLOBAL_DATA, globalVariables, isMapSection, legacyMapSpecs, mapValueFields, type GlobalVariable } from './map-defs.js';
+import { listPrograms, programTypeOf, type ProgramInfo, type ProgramType } from './program-type.js';
 
-/** How {@link LoadOptions.verify} checks programs. */
-export type VerifyMode = 'kernel' | 'warn' | 'shape';
+export { PROGRAM_TYPES, programTypeOf, type ProgramInfo, type ProgramType } from './program-type.js';
+export type { LoadOptions, VerifyMode } from './load-options.js';
+export type { GlobalVariable } from './map-defs.js';
 
 /** What the kernel-level analysis found in one program (see {@link BpfObject.verification}). */
 export interface ProgramVerification {
@@ -76,227 +80,10 @@ export interface ProgramVerification {
   readonly issues: readonly VerifierIssue[];
 }
 
-/**
- * Program types tsbpf distinguishes, inferred from the section name: the packet types, the tracing
- * types (`kprobe`, `tracepoint`, `raw_tracepoint`, `perf_event`, `tracing`; see `TracingType`),
- * `cgroup_skb` (packets a cgroup's sockets send or receive, run with `runCgroupSkb`), `flow_dissector` (run with
- * `runFlowDissector`), `sockops` (socket events, run with `runSockOps`), and `raw` for the rest (a context or input memory the host gives as it is).
- */
-export type ProgramType = 'xdp' | 'socket' | 'tc' | 'cgroup_skb' | 'flow_dissector' | TracingType | 'sockops' | 'raw';
-
-/** A program of an object, before loading. */
-export interface ProgramInfo {
-  /** Function name (or the section name for a section without function symbols). */
-  readonly name: string;
-  /** Section name (`xdp`, `tc`, `kprobe/do_sys_open`…). */
-  readonly section: string;
-  /** Program type inferred from the section name. */
-  readonly type: ProgramType;
-}
-
-/** A global variable of `.data`, `.rodata*` or `.bss`, located with BTF and the symbol table. */
-export interface GlobalVariable {
-  /** C name. */
-  readonly name: string;
-  /** Section (the internal map's name). */
-  readonly section: string;
-  /** Byte offset in the section. */
-  readonly offset: number;
-  /** Size in bytes. */
-  readonly size: number;
-  /** BTF type id of the variable's type (0 when the object has no BTF for it). */
-  readonly type: number;
-}
-
-/** Options for {@link loadObject}. */
-export interface LoadOptions extends MapOptions {
-  /**
-   * The VM memory to place maps in (default: a fresh one). When it was made with `attach` (a worker
-   * joining another thread's shared memory, where the object was loaded first at the same layout),
-   * global data and `.kconfig` keep the bytes already there instead of taking the object's initial
-   * values: the owner may have set them (`--map .rodata=...`) before this load froze them.
-   */
-  readonly memory?: VmMemory;
-  /**
-   * Called with each `bpf_trace_printk` line as it is printed (default: none). Lines are also kept,
-   * bounded, in `obj.traceLog` until drained with `obj.drainTrace()`.
-   */
-  readonly trace?: (line: string) => void;
-  /**
-   * Bytes of trace lines the object keeps until drained (default `DEFAULT_TRACE_BUFFER_BYTES`, the
-   * kernel's default trace buffer, 1408 KiB; each line costs its length plus 16). Lines that do not fit
-   * are dropped and counted in `obj.traceDropped`.
-   */
-  readonly traceBufferBytes?: number;
-  /** CPU index programs run on (default 0). */
-  readonly cpu?: number;
-  /** Clock for `bpf_ktime_get_ns` (default: `performance.now()` in ns). */
-  readonly now?: () => bigint;
-  /** Random source for `bpf_get_prandom_u32` (default: `Math.random`). */
-  readonly random?: () => number;
-  /** Extra or replacement helpers by id. */
-  readonly helpers?: ReadonlyMap<number, HelperEntry>;
-  /** The JIT engine `jit: true` runs use (default: a shared `JitEngine`). */
-  readonly jitEngine?: Engine;
-  /**
-   * How each program is verified when first loaded (default `'kernel'`; `true` is `'kernel'` too):
-   * - `'kernel'`: the kernel-level analysis (types, ranges, memory, helpers, loops; see
-   *   `checkProgram` with `level: 'kernel'`) for the program's type with the object's maps; a program it
-   *   rejects throws a `VerifierError` (E_VERIFY) naming the pc, the rule, the kernel-style message and
-   *   the C line, and how to run it anyway (`verify: 'warn'`, `tsbpf run --verify warn`). The programs of
-   *   the real corpus it rejects though the kernel accepts them are listed, with their causes, in
-   *   test/verifier/kernel-corpus.test.ts (figures: docs/testing.md).
-   * - `'warn'`: the same analysis, but its findings are kept in {@link BpfObject.verification} and
-   *   {@link BpfObject.warnings} instead of refusing the program; only the shape checks reject. For
-   *   programs the analysis cannot prove safe that should run anyway (the engines' runtime checks still
-   *   catch every fault).
-   * - `'shape'`: the instruction-shape checks only (what every load did before the kernel level).
-   * - `false`: no verification at all.
-   * Programs whose kernel type is unknown (a `raw` program from a section such as `test`) get the shape
-   * checks only.
-   */
-  readonly verify?: boolean | VerifyMode;
-  /**
-   * Program types by program (function) name or section name, for sections whose name says nothing
-   * (`filter`, `loadbalancer`) or says something else; the key `*` sets the type of every program not
-   * named. Values: `xdp`, `socket`, `tc`, `cgroup_skb`, `flow_dissector`, `kprobe`, `tracepoint`, `raw_tracepoint`, `perf_event`, `tracing`, `iter`, `sockops`, `raw`.
-   */
-  readonly programTypes?: Readonly<Record<string, ProgramType>>;
-  /**
-   * `max_entries` by map name, applied before the maps are created (libbpf's
-   * `bpf_map__set_max_entries`): for maps declared with 0 entries that the loader is meant to size,
-   * or to shrink a huge map. Each must name a map of the object and be an integer from 1 to 2^32 - 1.
-   */
-  readonly mapSizes?: Readonly<Record<string, number>>;
-  /**
-   * The host's interfaces, routes and neighbours, for `bpf_fib_lookup` (see {@link FibDescription});
-   * default: a host with only the loopback interface (ifindex 1) and no routes.
-   */
-  readonly fib?: FibDescription;
-  /**
-   * The host's sockets, for `bpf_sk_lookup_tcp` / `_udp`, `bpf_skc_lookup_tcp`, `bpf_sk_release`
-   * and `bpf_sk_assign` (see {@link SocketDescription}); default: none, so every lookup finds nothing.
-   * A socket-local storage map (`BPF_MAP_TYPE_SK_STORAGE`) holds a value for each, which the host reads
-   * and writes with the socket's index here as a 4-byte key (where the kernel's user space passes an fd).
-   */
-  readonly sockets?: readonly SocketDescription[];
-  /**
-   * Values for the object's Kconfig externs (`__kconfig`), by name: `'y'` / `'n'` / `'m'`, integers,
-   * strings (char arrays) or booleans; they override tsbpf's modelled kernel (`KCONFIG_DEFAULTS`:
-   * `LINUX_KERNEL_VERSION` 6.18.0, `CONFIG_HZ` 250, ...). A value that does not fit its extern's type
-   * is an ArgumentError; names the object does not declare are ignored, as libbpf does.
-   */
-  readonly kconfig?: Readonly<Record<string, KconfigValue>>;
-  /**
-   * The BTF to apply the object's CO-RE relocations against: raw BTF (a kernel's
-   * `/sys/kernel/btf/vmlinux`) or an ELF file with a `.BTF` section. Default: the object's own BTF
-   * (the layouts it was compiled for). A field, type or enumerator the target lacks makes its
-   * relocation fail when the program reaches it (an `EbpfError` naming it; also in `warnings`);
-   * existence checks read 0. Malformed BTF is an ArgumentError.
-   */
-  readonly targetBtf?: Uint8Array;
-  /**
-   * The host's kernel symbols, by name, for the object's `__ksym` externs and for undefined symbols
-   * without BTF (an inline-assembly constant): an address (a bigint, which an `lddw` of the symbol
-   * loads; for untyped ksyms and plain symbols) or the symbol's contents (a `Uint8Array`, mapped
-   * read-only in the internal map `.ksyms`; the `lddw` loads their address; needed for typed ksyms, at
-   * least their type's size). A weak extern not given is 0 (NULL), as libbpf makes it; a strong one
-   * refuses the programs that use it. At most 16 MiB of contents in all.
-   */
-  readonly ksyms?: Readonly<Record<string, KsymValue>>;
-  /**
-   * The text of a kernel's `/proc/kallsyms` (`ADDRESS TYPE NAME [MODULE]` a line; a user passes the file
-   * they choose, tsbpf never reads /proc): the address of each untyped `__ksym` extern
-   * (`extern void x __ksym;`) that `ksyms` does not give, as libbpf resolves them. At most 64 MiB.
-   */
-  readonly kallsyms?: string;
-  /**
-   * The host's kfuncs by name (`extern ... __ksym` functions, and any function the object calls but
-   * does not define): a helper-shaped function `(r1, r2, r3, r4, r5, ctx) => r0`, or
-   * `{ fn, fast?, args? }` where `args`, when given, must match the argument count of the object's
-   * BTF prototype. Built in, and replaceable: `bpf_rcu_read_lock` / `_unlock` and
-   * `bpf_preempt_disable` / `_enable` (no-ops), and the netfilter kfuncs on a host with no connections
-   * and no flowtables (`bpf_skb_ct_lookup` / `bpf_xdp_ct_lookup` / `bpf_xdp_flow_lookup`: NULL with the
-   * kernel's `opts->error`; `bpf_ct_release`; see helpers/netfilter.ts). A weak kfunc not given has address 0 and stops the run
-   * if called; a strong one refuses the programs that call it, naming every missing one.
-   */
-  readonly kfuncs?: Readonly<Record<string, KfuncImplementation>>;
-  /**
-   * Other objects to link statically with this one before loading, as libbpf's linker (`bpftool gen
-   * object`) does: sections of the same name are appended in order; a function or variable one
-   * object declares `extern` and another defines is bound to the definition; of two global definitions
-   * of a name a strong one wins over a weak one, the first of two weak ones wins, and two strong ones
-   * are an error naming the name and the objects. At most 63 objects.
-   */
-  readonly link?: readonly Uint8Array[];
-}
-
-/** The program types {@link LoadOptions.programTypes} accepts. */
-export const PROGRAM_TYPES: readonly ProgramType[] = ['xdp', 'socket', 'tc', 'cgroup_skb', 'flow_dissector', ...TRACING_TYPES, 'sockops', 'raw'];
-
-/**
- * Program type from a section name: libbpf's conventions (`xdp`, `xdp.frags`, `xdp/devmap`, `socket`,
- * `tc`, `tc/ingress`, `tcx/egress`, `netkit/peer`, `classifier`, `action`), the kernel's old
- * samples/bpf loader's prefixes (`xdp1`, `socket2`), and Cilium's tc section names (`from-netdev`,
- * `to-container`…), the tracing sections (`kprobe/…`, `kretprobe/…`, `uprobe`, `ksyscall/…`, `usdt`,
- * `tracepoint/…`, `tp/…`, `raw_tracepoint/…`, `raw_tp/…`, `perf_event`, `fentry/…`, `fexit/…`,
- * `fmod_ret/…`, `tp_btf/…`), `sockops`, `cgroup_skb/…` (and `cgroup/skb`), `flow_dissector`. iproute2's tail-call slots (`2/7`) say nothing by themselves: see
- * {@link BpfObject.programs} for how they get a type.
- */
-export function programTypeOf(section: string): ProgramType {
-  checkString(section, 'section');
-  const s = section.replace(/^\./, '');
-  if (s.startsWith('xdp')) return 'xdp';
-  if (s.startsWith('socket')) return 'socket';
-  if (/^(tc|tcx|netkit|classifier|action)([./_]|$)/.test(s)) return 'tc';
-  if (/^(from|to)-(netdev|container|overlay|host|network|wireguard|lxc|stack)$/.test(s)) return 'tc';
-  if (s === 'sockops') return 'sockops';
-  if (/^cgroup_skb([./]|$)/.test(s) || s === 'cgroup/skb') return 'cgroup_skb';
-  if (s === 'flow_dissector') return 'flow_dissector';
-  return tracingTypeOf(s) ?? 'raw';
-}
-
-/** iproute2's tail-call section names: `PROG_ARRAY_ID/SLOT` (both decimal). */
-const TAIL_CALL_SLOT = /^\d+\/\d+$/;
-/** Largest trace buffer a host may ask for. */
-const MAX_TRACE_BUFFER_BYTES = 1 << 30;
-
-const GLOBAL_DATA = /^\.(data|rodata|bss)(\..*)?$/;
 /** The internal map holding the Kconfig externs' values (libbpf's name). */
 const KCONFIG_MAP = '.kconfig';
 /** The internal map holding the contents the host gave for kernel symbols (read-only). */
 const KSYMS_MAP = '.ksyms';
-
-/** {@link LoadOptions.verify} as a mode (checked: JS callers have no type checker). */
-/** The fields of {@link LoadOptions} a load reads directly (verify, programTypes, mapSizes, fib and the sizes are checked where used). */
-function checkLoadOptions(options: unknown): void {
-  const o = checkOptions(options as LoadOptions | undefined, 'options');
-  if (o.memory !== undefined) checkInstance(o.memory, VmMemory, 'options.memory', 'a VmMemory');
-  checkOptionalFunction(o.trace, 'options.trace');
-  checkOptionalFunction(o.now, 'options.now');
-  checkOptionalFunction(o.random, 'options.random');
-  checkOptionalFunction(o.onPerfEvent, 'options.onPerfEvent');
-  checkOptionalInteger(o.cpus, 'options.cpus', 1, 1024);
-  checkOptionalInteger(o.cpu, 'options.cpu', 0, (o.cpus ?? 1) - 1);
-  if (o.helpers !== undefined) {
-    for (const [id, entry] of checkInstance(o.helpers, Map, 'options.helpers', 'a Map of helper id to { fn, name, unwindOnZero }')) {
-      checkInteger(id, 'options.helpers key', 0, 0x7fff_ffff);
-      const e = checkObject(entry, `options.helpers.get(${id})`) as HelperEntry;
-      checkFunction(e.fn, `options.helpers.get(${id}).fn`);
-      checkString(e.name, `options.helpers.get(${id}).name`);
-      checkOptionalBoolean(e.unwindOnZero, `options.helpers.get(${id}).unwindOnZero`);
-    }
-  }
-  const engine: unknown = o.jitEngine;
-  if (engine !== undefined) checkFunction((checkObject(engine, 'options.jitEngine') as { run?: unknown }).run, 'options.jitEngine.run');
-}
-
-function checkVerifyMode(v: LoadOptions['verify']): VerifyMode | 'off' {
-  if (v === undefined || v === true) return 'kernel';
-  if (v === false) return 'off';
-  if (v === 'kernel' || v === 'warn' || v === 'shape') return v;
-  throw new ArgumentError(`verify must be true, false, 'kernel', 'warn' or 'shape', got ${String(v)}`);
-}
 
 /** The source line of the nearest slot at or before `pc` that starts one (clang's line 0 says none). */
 function nearestLine(lines: ReadonlyMap<number, SourceLine>, pc: number): SourceLine | undefined {
@@ -391,24 +178,11 @@ export class BpfObject {
   /** @internal Use {@link loadObject}. */
   constructor(bytes: Uint8Array, options: LoadOptions = {}) {
     checkBytes(bytes, 'bytes');
-    checkLoadOptions(options);
+    this.traceBuffer = new TraceLog(checkLoadOptions(options));
     this.options = options;
-    const traceBytes = options.traceBufferBytes ?? DEFAULT_TRACE_BUFFER_BYTES;
-    if (!Number.isSafeInteger(traceBytes) || traceBytes < 0 || traceBytes > MAX_TRACE_BUFFER_BYTES) {
-      throw new ArgumentError(`traceBufferBytes must be an integer from 0 to ${MAX_TRACE_BUFFER_BYTES}, got ${String(options.traceBufferBytes)}`);
-    }
-    this.traceBuffer = new TraceLog(traceBytes);
-    checkVerifyMode(options.verify);
     const fib = new Fib(options.fib);
     const sockets = new SocketTable(options.sockets);
     this.socketCount = sockets.sockets.length;
-    const perf = options.perfBufferBytes;
-    // Checked here too: a map createMap refuses only makes that map unavailable, a bad option is the caller's.
-    if (perf !== undefined && (!Number.isSafeInteger(perf) || perf < 16 || perf > 1 << 30)) {
-      throw new ArgumentError(`perfBufferBytes must be an integer from 16 to ${1 << 30}, got ${String(perf)}`);
-    }
-    checkOptionalInteger(options.maxMapBytes, 'options.maxMapBytes', 1, MAX_MAP_BYTES_LIMIT);
-    if (options.targetBtf !== undefined) checkBytes(options.targetBtf, 'targetBtf');
     const link = checkLink(options.link);
     const parts = link.length === 0 ? prepareObject(bytes, options.targetBtf, targetBtfOf) : linkObjectFiles([bytes, ...link], options.targetBtf, targetBtfOf);
     this.elf = parts.elf;
@@ -421,7 +195,7 @@ export class BpfObject {
     this.iterMeta = parts.iterMeta;
     this.lineInfo = parts.lineInfo;
     for (const message of parts.warnings) this.warnings.push(message);
-    this.programs = this.listPrograms(options.programTypes);
+    this.programs = listPrograms(this.elf, this.functions, options.programTypes);
     const maps = new Map<string, BpfMap>();
     this.maps = maps;
     this.unavailableMaps = this.unavailable;
@@ -491,31 +265,6 @@ export class BpfObject {
     this.initProgramArrays();
   }
 
-  /**
-   * The programs with their types: from the section name, then for iproute2's tail-call slots
-   * (`2/7`, which say nothing) the type every named program of the object shares, if they share one;
-   * `programTypes` overrides both.
-   */
-  private listPrograms(overrides: Readonly<Record<string, ProgramType>> | undefined): ProgramInfo[] {
-    const found: { name: string; section: string }[] = [];
-    for (const [index, fns] of this.functions) {
-      const section = this.elf.sections[index]!;
-      for (const f of fns) {
-        // .text holds subprograms; its global functions are also runnable as raw programs.
-        if (section.name === '.text' && !f.global) continue;
-        found.push({ name: f.name, section: section.name });
-      }
-    }
-    const named = new Set(found.filter((p) => !TAIL_CALL_SLOT.test(p.section) && p.section !== '.text').map((p) => programTypeOf(p.section)));
-    named.delete('raw');
-    const slotType: ProgramType = named.size === 1 ? [...named][0]! : 'raw';
-    const types = checkProgramTypes(overrides, found);
-    return found.map((p) => ({
-      ...p,
-      type: types?.[p.name] ?? types?.[p.section] ?? types?.['*'] ?? (TAIL_CALL_SLOT.test(p.section) ? slotType : programTypeOf(p.section)),
-    }));
-  }
-
   private register(map: BpfMap, maps: Map<string, BpfMap>): void {
     if (maps.has(map.name) || this.unavailable.has(map.name)) fail(`two maps are named ${map.name}`);
     maps.set(map.name, map);
@@ -529,7 +278,7 @@ export class BpfObject {
 
   private createMaps(maps: Map<string, BpfMap>): void {
     const mapOptions = this.mapOptions();
-    const defs = [...this.btfMapSpecs(), ...legacyMapSpecs(this.elf)];
+    const defs = [...btfMapSpecs(this.elf, this.btf), ...legacyMapSpecs(this.elf)];
     const sizes = checkMapSizes(this.options.mapSizes, defs.map((d) => d.name));
     for (const def of defs) {
       let map: BpfMap;
@@ -567,57 +316,6 @@ export class BpfObject {
     }
   }
 
-  /** The BTF-defined maps of `.maps`: a spec each, or why there is none. */
-  private btfMapSpecs(): MapDefinition[] {
-    const dotMaps = this.elf.section('.maps');
-    if (dotMaps === undefined) return [];
-    if (this.btf === undefined) fail('section .maps needs BTF (.BTF section) to describe its maps; compile with -g');
-    const btf = this.btf;
-    return this.btfMaps(btf, dotMaps).map((def) => {
-      let spec: MapSpec | string;
-      try {
-        if (def.error !== undefined) throw new ObjectFileError(ErrorCode.BTF, def.error);
-        spec = this.specFromBtf(btf, def);
-      } catch (e) {
-        if (!(e instanceof EbpfError)) throw e;
-        spec = e.message;
-      }
-      return { name: def.name, key: `${dotMaps.index}:${def.offset}`, spec };
-    });
-  }
-
-  /**
-   * BTF map definitions with their offsets taken from the symbol table: clang leaves DATASEC variable
-   * offsets for the loader to fix up (they are relocated in `.rel.BTF`), as libbpf does.
-   */
-  private btfMaps(btf: Btf, dotMaps: ElfSection): BtfMapDef[] {
-    return btfMapDefs(btf).map((def) => {
-      const sym = this.elf.symbols.find((y) => y.shndx === dotMaps.index && y.name === def.name && y.type !== SymbolType.SECTION);
-      if (sym === undefined) fail(`BTF map ${def.name} has no symbol in section .maps`);
-      return { ...def, offset: sym.value, size: sym.size || def.size };
-    });
-  }
-
-  private specFromBtf(btf: Btf, def: BtfMapDef): MapSpec {
-    const type = def.numbers.get('type');
-    if (type === undefined) throw new ObjectFileError(ErrorCode.BTF, `BTF map ${def.name} has no type`);
-    const size = (explicit: string, t: number | undefined): number =>
-      def.numbers.get(explicit) ?? (t === undefined ? 0 : btf.sizeOf(t));
-    let keySize = size('key_size', def.keyType);
-    let valueSize = size('value_size', def.valueType);
-    if (type === MapType.PROG_ARRAY || type === MapType.ARRAY_OF_MAPS || type === MapType.HASH_OF_MAPS) {
-      keySize ||= 4;
-      valueSize ||= 4;
-    }
-    if (type === MapType.PERF_EVENT_ARRAY) {
-      keySize ||= 4;
-      valueSize ||= 4;
-    }
-    const inner = def.inner === undefined ? undefined : this.specFromBtf(btf, def.inner);
-    const extra = def.numbers.get('map_extra');
-    return { name: def.name, type, keySize, valueSize, maxEntries: def.numbers.get('max_entries') ?? 0, flags: def.numbers.get('map_flags') ?? 0, inner, ...(extra === undefined ? {} : { extra }) };
-  }
-
   /** Program arrays initialised with `.values = { [i] = &prog }`: relocations in `.maps` name the programs. */
   private initProgramArrays(): void {
     const dotMaps = this.elf.section('.maps');
@@ -626,7 +324,7 @@ export class BpfObject {
       if (map instanceof MapOfMaps) map.resolver = (ref: MapRef) => this.resolveMap(ref);
     }
     if (dotMaps === undefined || this.btf === undefined) return;
-    const defs = this.btfMaps(this.btf, dotMaps);
+    const defs = btfMaps(this.elf, this.btf, dotMaps);
     for (const r of this.elf.relocations.get(dotMaps.index) ?? []) {
       const def = defs.find((d) => r.offset >= d.offset && r.offset < d.offset + d.size);
       const map = def === undefined ? undefined : this.maps.get(def.name);
@@ -736,18 +434,7 @@ export class BpfObject {
 
   /** The global variables (`.data`, `.rodata*`, `.bss`) with their locations, from the symbol table and BTF. */
   variables(): GlobalVariable[] {
-    const out: GlobalVariable[] = [];
-    for (const sym of this.elf.symbols) {
-      const section = this.elf.sections[sym.shndx];
-      if (section === undefined || sym.type !== SymbolType.OBJECT || !GLOBAL_DATA.test(section.name) || sym.name === '') continue;
-      let type = 0;
-      if (this.btf !== undefined) {
-        const v = datasecVariables(this.btf, section.name).find((x) => x.name === sym.name);
-        type = v?.type ?? 0;
-      }
-      out.push({ name: sym.name, section: section.name, offset: sym.value, size: sym.size, type });
-    }
-    return out;
+    return globalVariables(this.elf, this.btf);
   }
 
   private variable(name: string): { v: GlobalVariable; map: ArrayMap } {
@@ -916,26 +603,7 @@ export class BpfObject {
    * @internal
    */
   valueFields(): Map<string, MapValueFields> {
-    const out = new Map<string, MapValueFields>();
-    const dotMaps = this.elf.section('.maps');
-    const btf = this.btf;
-    if (dotMaps === undefined || btf === undefined) return out;
-    for (const def of btfMapDefs(btf)) {
-      if (def.valueType === undefined) continue;
-      try {
-        const value = btf.resolve(def.valueType);
-        const field = (name: string): number | undefined => {
-          const m = value.kind === BtfKind.STRUCT ? value.members?.find((x) => { const t = btf.resolve(x.type); return t.kind === BtfKind.STRUCT && t.name === name; }) : undefined;
-          return m !== undefined && m.bitOffset % 8 === 0 ? m.bitOffset / 8 : undefined;
-        };
-        const timer = field('bpf_timer');
-        const spinLock = field('bpf_spin_lock');
-        if (timer !== undefined || spinLock !== undefined) out.set(def.name, { timer, spinLock });
-      } catch (e) {
-        if (!(e instanceof EbpfError)) throw e; // malformed BTF: the map gets no special fields
-      }
-    }
-    return out;
+    return mapValueFields(this.elf, this.btf);
   }
 
   /** The object's Kconfig externs and their `.kconfig` slots (undefined: none). */
@@ -976,98 +644,6 @@ export class BpfObject {
   }
 }
 
-/** A map definition found in the object: its spec, or why it has none. */
-interface MapDefinition {
-  readonly name: string;
-  /** `section index:offset` of the definition, which relocations name. */
-  readonly key: string;
-  readonly spec: MapSpec | string;
-}
-
-/** Sections of legacy map definitions: `maps` and the old samples' `maps/NAME`. */
-function isMapSection(name: string): boolean {
-  return name === '.maps' || name === 'maps' || name.startsWith('maps/');
-}
-
-/**
- * Legacy map definitions, one per symbol of the `maps` / `maps/NAME` sections. Three layouts, told
- * apart by the definition's size (the symbol's size, else the section's size shared by its symbols):
- * libbpf's `struct bpf_map_def` (20 bytes: type, key_size, value_size, max_entries, map_flags); the
- * kernel samples' (28: then `inner_map_idx`, the index of the inner map's definition among all of
- * them, and `numa_node`); iproute2's `struct bpf_elf_map` (36: then `id`, `pinning`, `inner_id` —
- * the `id` of the inner map's definition — and `inner_idx`). The inner definition is the template a
- * map of maps' inner maps must match; the outer map starts empty.
- */
-function legacyMapSpecs(elf: ElfFile): MapDefinition[] {
-  interface Raw { name: string; key: string; fields: number[]; size: number }
-  const raws: Raw[] = [];
-  for (const section of elf.sections) {
-    if (section.name === '.maps' || !isMapSection(section.name)) continue;
-    const syms = elf.symbols
-      .filter((s) => s.shndx === section.index && s.type !== SymbolType.SECTION && s.type !== SymbolType.FILE && s.name !== '')
-      .sort((a, b) => a.value - b.value);
-    const shared = syms.length > 0 && section.size % syms.length === 0 ? section.size / syms.length : 0;
-    const view = new DataView(section.data.buffer, section.data.byteOffset, section.data.byteLength);
-    for (const s of syms) {
-      const size = s.size >= 20 ? s.size : shared >= 20 ? shared : 20;
-      if (s.value + 20 > section.data.length) fail(`legacy map ${s.name}: definition at offset ${s.value} runs past section ${section.name}`);
-      const words = Math.min(Math.floor(size / 4), 9, Math.floor((section.data.length - s.value) / 4));
-      const fields: number[] = [];
-      for (let k = 0; k < words; k++) fields.push(view.getUint32(s.value + 4 * k, true));
-      raws.push({ name: s.name, key: `${section.index}:${s.value}`, fields, size });
-    }
-  }
-  const base = (r: Raw): MapSpec => ({ name: r.name, type: r.fields[0]!, keySize: r.fields[1]!, valueSize: r.fields[2]!, maxEntries: r.fields[3]!, flags: r.fields[4]! });
-  return raws.map((r) => {
-    const spec = base(r);
-    if (spec.type !== MapType.ARRAY_OF_MAPS && spec.type !== MapType.HASH_OF_MAPS) return { name: r.name, key: r.key, spec };
-    let inner: Raw | undefined;
-    if (r.size >= 36 && r.fields.length >= 9) {
-      const innerId = r.fields[7]!;
-      inner = innerId === 0 ? undefined : raws.find((o) => o !== r && o.size >= 36 && o.fields[5] === innerId);
-      if (inner === undefined) return { name: r.name, key: r.key, spec: `map of maps ${r.name}: no map definition has the id ${innerId} its inner_id names` };
-    } else if (r.size >= 24 && r.fields.length >= 6) {
-      inner = raws[r.fields[5]!];
-      if (inner === undefined || inner === r) return { name: r.name, key: r.key, spec: `map of maps ${r.name}: inner_map_idx ${r.fields[5]} is not another map definition` };
-    }
-    return { name: r.name, key: r.key, spec: inner === undefined ? spec : { ...spec, inner: base(inner) } };
-  });
-}
-
-function checkProgramTypes(
-  types: Readonly<Record<string, ProgramType>> | undefined,
-  programs: readonly { name: string; section: string }[],
-): Readonly<Record<string, ProgramType>> | undefined {
-  if (types === undefined) return undefined;
-  if (typeof types !== 'object' || types === null) throw new ArgumentError('options.programTypes must be an object of program or section name to type');
-  for (const [key, type] of Object.entries(types)) {
-    if (!PROGRAM_TYPES.includes(type)) throw new ArgumentError(`options.programTypes[${JSON.stringify(key)}]: ${JSON.stringify(type)} is not one of ${PROGRAM_TYPES.join(', ')}`);
-    if (key !== '*' && !programs.some((p) => p.name === key || p.section === key)) {
-      throw new ArgumentError(`options.programTypes: no program or section named ${key}; programs: ${programs.map((p) => `${p.name} (${p.section})`).join(', ') || 'none'}`);
-    }
-  }
-  return types;
-}
-
-function checkMapSizes(sizes: Readonly<Record<string, number>> | undefined, names: readonly string[]): Readonly<Record<string, number>> | undefined {
-  if (sizes === undefined) return undefined;
-  if (typeof sizes !== 'object' || sizes === null) throw new ArgumentError('options.mapSizes must be an object of map name to max_entries');
-  for (const [name, n] of Object.entries(sizes)) {
-    if (!names.includes(name)) throw new ArgumentError(`options.mapSizes: no map named ${name}; maps: ${names.join(', ') || 'none'}`);
-    if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > 0xffffffff) {
-      throw new ArgumentError(`options.mapSizes[${JSON.stringify(name)}]: ${String(n)} is not an integer from 1 to 4294967295`);
-    }
-  }
-  return sizes;
-}
-
-/** Checked `link` option. */
-function checkLink(raw: unknown): readonly Uint8Array[] {
-  if (raw === undefined) return [];
-  if (!Array.isArray(raw) || raw.length > 63) throw new ArgumentError(`link must be an array of at most 63 object files (Uint8Array), not ${describeValue(raw)}`);
-  return raw.map((b, i) => checkBytes(b, `link[${i}]`));
-}
-
 /**
  * Link several objects statically and load the result (the first object's options apply to the whole):
  * `loadObjects([a, b], options)` is `loadObject(a, { ...options, link: [b] })`. See {@link LoadOptions.link}.
@@ -1094,17 +670,3 @@ export function loadObject(bytes: Uint8Array, options: LoadOptions = {}): BpfObj
   }
 }
 
-/** `targetBtf` parsed: raw BTF, or the `.BTF` section of an ELF file; the caller's error when malformed. */
-function targetBtfOf(bytes: Uint8Array): Btf {
-  const data = checkBytes(bytes, 'targetBtf');
-  const isElf = data.length >= 4 && data[0] === 0x7f && data[1] === 0x45 && data[2] === 0x4c && data[3] === 0x46;
-  try {
-    if (!isElf) return parseBtf(data);
-    const section = parseElf(data).section('.BTF');
-    if (section === undefined) throw new ArgumentError('targetBtf: the ELF file has no .BTF section');
-    return parseBtf(section.data);
-  } catch (e) {
-    if (e instanceof EbpfError && !(e instanceof ArgumentError)) throw new ArgumentError(`targetBtf: ${e.message}`);
-    throw e;
-  }
-}
