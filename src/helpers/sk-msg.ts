@@ -12,6 +12,7 @@
 import { helperError } from './helper-error.js';
 import type { HelperContext, HelperEntry, HelperFunction } from '../vm/environment.js';
 import { SockMap } from '../maps/sock-map.js';
+import { typedMapArg } from './map-arg.js';
 import { MapType, mapTypeName } from '../maps/types.js';
 import { SkAction, type SocketRedirect, type SkMsgRun } from '../context/sk-msg.js';
 import type { KernelEnvironment } from './kernel.js';
@@ -46,8 +47,7 @@ export function skMsgHelpers(env: Pick<KernelEnvironment, 'memory' | 'mapByHandl
     const host = ctx.host as SocketRedirectHost | undefined;
     if (host?.kind !== kind) return fail(helper, `only ${kind} programs may call it; run the program with ${RUNNER[kind]}`, ctx);
     const type = hash ? MapType.SOCKHASH : MapType.SOCKMAP;
-    const map = r2 <= 0xffffffffn ? env.mapByHandle(Number(r2)) : undefined;
-    if (!(map instanceof SockMap) || map.spec.type !== type) return fail(helper, `argument 0x${r2.toString(16)} is not a ${mapTypeName(type)} of this object`, ctx);
+    const map = typedMapArg((h) => env.mapByHandle(h), helper, r2, ctx, SockMap, mapTypeName(type), type);
     let key: Uint8Array;
     if (hash) key = env.memory.read(r3, map.keySize, ctx.pc);
     else new DataView((key = new Uint8Array(4)).buffer).setUint32(0, u32(r3), true);

@@ -8,6 +8,7 @@
 import { helperError } from './helper-error.js';
 import type { HelperContext, HelperEntry, HelperFunction } from '../vm/environment.js';
 import { SockMap } from '../maps/sock-map.js';
+import { typedMapArg } from './map-arg.js';
 import { Errno, MapType, mapTypeName, negErrno } from '../maps/types.js';
 import type { KernelEnvironment } from './kernel.js';
 import type { SockOpsRunHost } from './sockopt.js';
@@ -23,8 +24,7 @@ export function sockMapHelpers(env: Pick<KernelEnvironment, 'memory' | 'mapByHan
     };
     const host = ctx.host as SockOpsRunHost | undefined;
     if (host?.kind !== 'sockops') return fail('only sock_ops programs may call it here; run the program with runSockOps');
-    const map = r2 <= 0xffffffffn ? env.mapByHandle(Number(r2)) : undefined;
-    if (!(map instanceof SockMap) || map.spec.type !== type) return fail(`argument 0x${r2.toString(16)} is not a ${mapTypeName(type)} of this object`);
+    const map = typedMapArg((h) => env.mapByHandle(h), name, r2, ctx, SockMap, mapTypeName(type), type);
     const key = env.memory.read(r3, map.keySize, ctx.pc);
     if (!MAP_OPS.has(host.op)) return negErrno(Errno.EOPNOTSUPP);
     const s = host.socket;

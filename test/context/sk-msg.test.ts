@@ -128,8 +128,8 @@ exit`;
     expect(runAsm(redirect(4, '0'), EIGHT).verdict).toBe(0);
     // a redirect is reported only with the SK_PASS verdict
     expect(runAsm(`r2 = 1 ll\nr3 = 1\nr4 = 0\ncall 60\nr0 = 0\nexit`, EIGHT).redirect).toBeUndefined();
-    expect(() => runAsm(`r2 = 2 ll\nr3 = 1\nr4 = 0\ncall 60\nexit`, EIGHT)).toThrow(/is not a .*sockmap/i);
-    expect(() => runAsm(`r2 = 1 ll\nr3 = 1\nr4 = 0\ncall 71\nexit`, EIGHT)).toThrow(/is not a .*sockhash/i);
+    expect(() => runAsm(`r2 = 2 ll\nr3 = 1\nr4 = 0\ncall 60\nexit`, EIGHT)).toThrow(/argument 0x2 is not a map of this object/);
+    expect(() => runAsm(`r2 = 1 ll\nr3 = 1\nr4 = 0\ncall 71\nexit`, EIGHT)).toThrow(/map m is a BPF_MAP_TYPE_SOCKMAP, not a BPF_MAP_TYPE_SOCKHASH/);
   });
 
   it('a stale packet pointer after a pop that emptied the message faults, not the host', () => {
