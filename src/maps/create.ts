@@ -24,6 +24,7 @@ import { SockMap } from './sock-map.js';
 import { MapOfMaps, PerfEventArrayMap, ProgramArrayMap } from './special.js';
 import { MapType, mapTypeName, type MapOptions, type MapSpec } from './types.js';
 import { valueStride } from './values.js';
+import { cpuSection } from './slot-map.js';
 
 /** Largest perf buffer a host may ask for, per CPU (the kernel's perf buffers are bounded by memlock too). */
 const MAX_PERF_BUFFER_BYTES = 1 << 30;
@@ -145,7 +146,8 @@ function arenaBytes(spec: MapSpec, cpus: number, sockets: number): number {
     case MapType.PERCPU_ARRAY:
     case MapType.PERCPU_HASH:
     case MapType.LRU_PERCPU_HASH:
-      return values * cpus;
+      // Each CPU's values, and the unused ones between CPUs (maps/slot-map's cpuSection).
+      return cpuSection(spec.maxEntries, valueStride(spec.valueSize), cpus) * valueStride(spec.valueSize) * cpus;
     case MapType.RINGBUF:
     case MapType.USER_RINGBUF:
       return spec.maxEntries;

@@ -30,7 +30,7 @@ export class HashMap extends SlotMap {
   /** @param percpu one value per CPU (default: the per-CPU hash types) */
   constructor(memory: VmMemory, spec: MapSpec, cpus = 1, percpu = spec.type === MapType.PERCPU_HASH || spec.type === MapType.LRU_PERCPU_HASH) {
     // Each value (each CPU's, per-CPU) is live while its key is present.
-    const live = new Liveness(memory, spec.maxEntries * (percpu ? cpus : 1));
+    const live = new Liveness(memory, SlotMap.elements(spec, percpu, cpus));
     super(memory, spec, percpu, cpus, true, live);
     this.live = live;
     this.lru = spec.type === MapType.LRU_HASH || spec.type === MapType.LRU_PERCPU_HASH;
@@ -124,8 +124,10 @@ export class HashMap extends SlotMap {
       index.remove(oldest);
       fresh = oldest;
     }
-    this.zeroArena(this.slotOffset(fresh, 0), this.cpus * this.stride);
-    this.live.set(fresh * this.cpus, this.cpus);
+    for (let c = 0; c < this.cpus; c++) {
+      this.zeroArena(this.slotOffset(fresh, c), this.stride);
+      this.live.set(this.element(fresh, c), 1);
+    }
     index.insert(fresh, bytes, at);
     return fresh;
   }
@@ -185,7 +187,7 @@ export class HashMap extends SlotMap {
     this.index.remove(slot);
     if (this.shared !== undefined) this.shared.freeSlot(slot);
     else this.free.push(slot);
-    this.live.clear(slot * this.cpus, this.cpus);
+    for (let c = 0; c < this.cpus; c++) this.live.clear(this.element(slot, c), 1);
     return 0;
   }
 

@@ -1,14 +1,31 @@
 /**
  * The layout array and hash maps share: `max_entries` slots of values in one arena (maps/values), a
- * per-CPU map keeping one value per CPU in each slot. Here is the arithmetic from a slot and a CPU to
+ * per-CPU map keeping one value per CPU for each slot. Here is the arithmetic from a slot and a CPU to
  * its value, and the host-side forms of a slot's values (one value, or the kernel's per-CPU format:
  * each CPU's value padded to 8 bytes, one after the other).
+ *
+ * A per-CPU map's arena is CPU-major: each CPU has a section of `max_entries` values of its own, and
+ * sections lie at least a cache line ({@link CACHE_LINE}) apart, so two threads running as two CPUs
+ * (a worker pool over a shared memory) never write the same cache line through their own values (no
+ * false sharing: slot-major, the CPUs' values of one slot would sit side by side).
  * @module
  */
 import type { VmMemory } from '../vm/memory.js';
 import { BpfMap, round8 } from './map.js';
 import { Liveness, packValues, valueStride } from './values.js';
 import type { MapSpec } from './types.js';
+
+/** Bytes of a cache line on the machines a pool runs on (x86-64 and Arm64 cores: 64). */
+export const CACHE_LINE = 64;
+
+/**
+ * Values of a CPU's section in a per-CPU arena of `maxEntries` values `stride` bytes apart: the values
+ * and enough unused ones after them that the next CPU's first value starts a cache line or more
+ * after this CPU's last value ends (1 CPU: no padding).
+ */
+export function cpuSection(maxEntries: number, stride: number, cpus: number): number {
+  return cpus <= 1 ? maxEntries : maxEntries + Math.ceil(CACHE_LINE / stride);
+}
 
 /** A map whose values sit in numbered slots of an arena, one value per CPU for per-CPU maps. */
 export abstract class SlotMap extends BpfMap {
@@ -20,6 +37,8 @@ export abstract class SlotMap extends BpfMap {
   protected readonly stride: number;
   /** A value in the host's per-CPU format: padded to 8 bytes. */
   protected readonly pad: number;
+  /** Elements (values) from one CPU's value of a slot to the next CPU's: see the module comment. */
+  protected readonly section: number;
 
   /**
    * `live`: one liveness byte per value (maps whose elements come and go), so a pointer to a removed
@@ -28,17 +47,30 @@ export abstract class SlotMap extends BpfMap {
   constructor(memory: VmMemory, spec: MapSpec, percpu: boolean, cpus: number, writable: boolean, live?: Liveness) {
     const n = percpu ? cpus : 1;
     const stride = valueStride(spec.valueSize);
+    const section = cpuSection(spec.maxEntries, stride, n);
     // Each value (each CPU's, per-CPU) is an element: a program's access stays inside one.
-    super(memory, spec, spec.maxEntries * n * stride, writable, { stride, size: Math.max(spec.valueSize, 1), liveness: live?.offset });
+    super(memory, spec, section * n * stride, writable, { stride, size: Math.max(spec.valueSize, 1), liveness: live?.offset });
     this.cpus = n;
     this.percpu = percpu;
     this.stride = stride;
     this.pad = round8(spec.valueSize);
+    this.section = section;
+  }
+
+  /** Elements of the arena (its liveness bytes, when it has them): {@link cpuSection} values per CPU. */
+  static elements(spec: MapSpec, percpu: boolean, cpus: number): number {
+    const n = percpu ? cpus : 1;
+    return cpuSection(spec.maxEntries, valueStride(spec.valueSize), n) * n;
+  }
+
+  /** Element number of `slot`'s value for `cpu`. */
+  protected element(slot: number, cpu: number): number {
+    return (cpu % this.cpus) * this.section + slot;
   }
 
   /** Offset in the arena of `slot`'s value for `cpu`. */
   protected slotOffset(slot: number, cpu: number): number {
-    return (slot * this.cpus + (cpu % this.cpus)) * this.stride;
+    return this.element(slot, cpu) * this.stride;
   }
 
   /** Virtual address of `slot`'s value for `cpu` (no bounds check on the slot). */
@@ -51,14 +83,16 @@ export abstract class SlotMap extends BpfMap {
     const d = address - this.arenaAddress;
     const i = Math.floor(d / this.stride);
     const value = this.arenaAddress + i * this.stride;
-    if (d < 0 || i >= this.spec.maxEntries * this.cpus || address + size > value + this.spec.valueSize) return undefined;
-    return { slot: Math.floor(i / this.cpus), value };
+    // The unused values between CPUs' sections hold no slot.
+    const slot = i % this.section;
+    if (d < 0 || i >= this.section * this.cpus || slot >= this.spec.maxEntries || address + size > value + this.spec.valueSize) return undefined;
+    return { slot, value };
   }
 
   /** `slot`'s value as the host reads it: the value, or every CPU's in the per-CPU format. */
   protected readSlot(slot: number): Uint8Array {
     if (!this.percpu) return this.readArena(slot * this.stride, this.spec.valueSize);
-    return packValues(this.memory, this.arenaOffset(0), this.stride, this.spec.valueSize, slot * this.cpus, this.cpus);
+    return packValues(this.memory, this.arenaOffset(0), this.stride, this.spec.valueSize, slot, this.cpus, this.section);
   }
 
   /** The value sizes a host update may pass: one value, or (per-CPU) every CPU's in the per-CPU format. */

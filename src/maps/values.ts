@@ -20,15 +20,16 @@ export function valueStride(valueSize: number): number {
 }
 
 /**
- * `count` values from element `first` of an arena with `stride` (at linear offset `arena`), in the host's
- * format: each value padded to 8 bytes, one after the other (the kernel's per-CPU layout).
+ * `count` values of an arena with `stride` (at linear offset `arena`), elements `first`, `first + step`,
+ * `first + 2 * step`...: in the host's format, each value padded to 8 bytes, one after the other (the
+ * kernel's per-CPU layout).
  */
-export function packValues(memory: VmMemory, arena: number, stride: number, valueSize: number, first: number, count: number): Uint8Array {
+export function packValues(memory: VmMemory, arena: number, stride: number, valueSize: number, first: number, count: number, step = 1): Uint8Array {
   const pad = round8(valueSize);
   const out = new Uint8Array(count * pad);
   const bytes = memory.bytes;
   for (let k = 0; k < count; k++) {
-    const o = arena + (first + k) * stride;
+    const o = arena + (first + k * step) * stride;
     out.set(bytes.subarray(o, o + valueSize), k * pad);
   }
   return out;

@@ -90,6 +90,37 @@ describe('hash map', () => {
     expect(m.lookupPerCpu(u32(1))!.map((v) => v[0])).toEqual([7, 9, 7]);
     expect(m.lookup(u32(1))!.length).toBe(24); // 3 CPUs x round_up(4, 8)
   });
+
+  it('keeps CPUs’ values a cache line apart (pool threads do not share lines), each element live and found, the gaps not', () => {
+    const memory = new VmMemory({ initialPages: 2 });
+    const hash = new HashMap(memory, spec(MapType.PERCPU_HASH, 4, 8, 4), 3);
+    const array = new ArrayMap(memory, spec(MapType.PERCPU_ARRAY, 4, 8, 4), 3);
+    for (const k of [0, 1, 2, 3]) hash.update(u32(k), new Uint8Array(8).fill(k + 1));
+    const line = (a: number): number => Math.floor(a / 64);
+    for (const [m, lookup] of [
+      [hash, (k: number, c: number) => hash.programLookup(u32(k), c)],
+      [array, (k: number, c: number) => array.programLookup(u32(k), c)],
+    ] as const) {
+      const all = [0, 1, 2, 3].flatMap((k) => [0, 1, 2].map((c) => ({ k, c, at: lookup(k, c) })));
+      for (const a of all) {
+        expect(a.at).not.toBe(0);
+        // Found back as its own slot's value, live (a program may use it).
+        expect(m.elementOf(a.at, 8)).toEqual({ key: u32(a.k), value: a.at });
+        expect(memory.find(a.at, 8)).toBeDefined();
+        for (const b of all) if (b.c !== a.c) expect([line(a.at), line(a.at + 7)]).not.toContain(line(b.at));
+      }
+      // Past a CPU's last value, before the next CPU's first: no slot's value.
+      const gap = lookup(3, 0) + 16;
+      expect(gap + 8).toBeLessThanOrEqual(lookup(0, 1));
+      expect(m.elementOf(gap, 8)).toBeUndefined();
+    }
+    // A hash map's gaps are never live, and a deleted key's values on every CPU stop being live.
+    expect(memory.find(hash.programLookup(u32(3), 0) + 16, 8)).toBeUndefined();
+    const kept = [0, 1, 2].map((c) => hash.programLookup(u32(2), c));
+    expect(hash.delete(u32(2))).toBe(true);
+    for (const at of kept) expect(memory.find(at, 8)).toBeUndefined();
+    expect(hash.lookupPerCpu(u32(1))!.map((v) => v[0])).toEqual([2, 2, 2]);
+  });
 });
 
 describe('array map', () => {
