@@ -71,6 +71,32 @@ describe('tsbpf run --workers', () => {
     expect(counted).toBeLessThanOrEqual(5000);
   }, 60_000);
 
+  it('per-CPU hash and array values of two workers sum to one worker\'s (each thread its own values)', async () => {
+    const pcap = capture(4000, 3);
+    const args = ['run', elf('xdp_percpu_stats.o'), '--pcap', pcap, '--jit'];
+    const one = await report(args);
+    const two = await report([...args, '--workers', '2']);
+    expect(two.json['verdicts']).toEqual(one.json['verdicts']);
+    type Dump = { name: string; entries: { key: number; value: (number | Record<string, number>)[] }[] };
+    const map = (j: Record<string, unknown>, name: string): Dump => (j['maps'] as Dump[]).find((m) => m.name === name)!;
+    // Per key: each field summed over the CPUs' values.
+    const sums = (j: Record<string, unknown>, name: string): Record<string, unknown> => {
+      const out: Record<string, unknown> = {};
+      for (const e of map(j, name).entries) {
+        out[String(e.key)] = e.value.reduce<number | Record<string, number>>((acc, v) => {
+          if (typeof v === 'number') return (acc as number) + v;
+          const a = acc as Record<string, number>;
+          return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, (a[k] ?? 0) + x]));
+        }, typeof e.value[0] === 'number' ? 0 : {});
+      }
+      return out;
+    };
+    for (const name of ['proto_stats', 'verdicts']) expect(sums(two.json, name)).toEqual(sums(one.json, name));
+    expect(Object.keys(sums(one.json, 'proto_stats')).length).toBeGreaterThan(1);
+    expect(map(one.json, 'verdicts').entries[0]!.value).toHaveLength(1);
+    expect(map(two.json, 'verdicts').entries[0]!.value).toHaveLength(2);
+  }, 60_000);
+
   it('gives one worker\'s report on examples/tc_mark.o and counts failing packets alike', async () => {
     const args = ['run', example('tc_mark.o'), '--pcap', example('traffic.pcap'), '--jit'];
     if (FULL) expect((await report([...args, '--workers', '2'])).json).toEqual((await report(args)).json);
