@@ -30,7 +30,7 @@
 import { EbpfError, ErrorCode } from '../errors.js';
 import { CodeWriter, ModuleBuilder } from '../wasm/module.js';
 import { Op, ValType, type ValTypeCode } from '../wasm/opcodes.js';
-import { COST_IN_SLOT, COST_SHIFT, OP_MASK, SLOT_WORDS, type InterpreterCode } from './interpreter-decode.js';
+import { COST_SHIFT, DST_SHIFT, OP_MASK, SLOT_WORDS, SRC_SHIFT, type InterpreterCode } from './interpreter-decode.js';
 import { CORE_OP_NAMES, coreFuse, coreParts } from './interpreter-core-fused.js';
 import { MEM_START, STACK_MARK, type Region, type VmMemory } from './memory.js';
 import { currentRegionTable, regionTable, TABLE_ENTRY } from './region-table.js';
@@ -93,11 +93,18 @@ const RESUME_CACHES = 2;
  * Bytes of a slot in the core's copy of a program's words (made when they are copied into linear memory,
  * see {@link coreWords}): the JS loop's four words, but a jump's (or local call's) target is the byte
  * offset of its slot from word 0, and a copy loop's back edge carries its condition and pause count.
- * Registers' addresses are computed from word 0's fields (shift, mask, add): measured, that is faster
- * than keeping them precomputed in further words of the slot, whose loads the register's load then waits
- * for (docs/benchmarks.md, 2026-12-06 evening).
+ * Word 0 is re-laid out for the core (see {@link coreWord}): the op, a block-start flag, and the
+ * registers' byte offsets into the area as bytes of their own, so that a register's address is one byte
+ * load and an add (no shift and mask), and the dispatch tests one bit where a block starts and reads the
+ * cost from word 3.
  */
 const SLOT_BYTES = 16;
+/** Word 0's flag (in the core's words) for a slot that starts a block: its cost is word 3. */
+const BLOCK_START = 1 << 9;
+/** Byte of word 0 (in the core's words) holding the destination register's offset in the area (dst × 8). */
+const DST_BYTE = 2;
+/** Byte of word 0 (in the core's words) holding the source register's offset in the area (src × 8). */
+const SRC_BYTE = 3;
 /**
  * A copy loop's back edge in the core's form: word 1 is the plan's index | its jump's condition (on dst
  * and src) << COPY_CONDITION_SHIFT; word 3 (0 in a slot that does not start a block) counts the back
@@ -225,16 +232,13 @@ class CoreWriter {
 
   /**
    * Set L_D (and L_S, when the operation reads a source register) to the register addresses of part `k`
-   * of the run starting at L_PC: the slot's pre-doubled register fields (bits 9 and 14) × 4 bytes into
-   * the area.
+   * of the run starting at L_PC: the area plus the slot's register byte ({@link DST_BYTE}, {@link SRC_BYTE}).
+   * Loaded from the slot rather than kept from the dispatch: a value live into every case is spilled.
    */
   registers(k: number, source: boolean): void {
     const c = this.c;
-    // Word 0 is loaded again rather than kept from the dispatch: a value live into every case is spilled.
-    const word = L_X;
-    c.get(L_PC).mem(Op.i32_load, SLOT_BYTES * k).set(L_X);
-    c.get(P_AREA).get(word).i32(9).op(Op.i32_shr_u).i32(31).op(Op.i32_and).i32(2).op(Op.i32_shl).op(Op.i32_add).set(L_D);
-    if (source) c.get(P_AREA).get(word).i32(14).op(Op.i32_shr_u).i32(31).op(Op.i32_and).i32(2).op(Op.i32_shl).op(Op.i32_add).set(L_S);
+    c.get(P_AREA).get(L_PC).mem(Op.i32_load8_u, SLOT_BYTES * k + DST_BYTE).op(Op.i32_add).set(L_D);
+    if (source) c.get(P_AREA).get(L_PC).mem(Op.i32_load8_u, SLOT_BYTES * k + SRC_BYTE).op(Op.i32_add).set(L_S);
   }
   /** Push part `k`'s immediate (word 1 of its slot). */
   imm(k: number): void {
@@ -324,10 +328,7 @@ class CoreWriter {
     this.open('if');
     this.markStack(() => c.get(P_SS));
     this.close();
-    c.get(L_PC).mem(Op.i32_load).i32(COST_SHIFT).op(Op.i32_shr_u).tee(L_X).i32(COST_IN_SLOT).op(Op.i32_eq);
-    this.open('if');
-    c.get(L_PC).mem(Op.i32_load, 12).set(L_X);
-    this.close();
+    blockCost(c, L_X);
     c.get(P_AREA).get(P_AREA).mem(Op.i64_load, LEFT).get(L_X).op(Op.i64_extend_i32_u).op(Op.i64_add).mem(Op.i64_store, LEFT);
     this.next();
   }
@@ -723,6 +724,25 @@ function fillCache(c: CodeWriter, addr: () => void, at: number, base: () => void
   c.mem(Op.i32_store, at + LINEAR);
 }
 
+/** Set local `to` to the block cost of the slot at L_PC: word 3 where it starts a block, else 0. */
+function blockCost(c: CodeWriter, to: number): void {
+  c.get(L_PC).mem(Op.i32_load).i32(BLOCK_START).op(Op.i32_and);
+  c.if(ValType.i32).get(L_PC).mem(Op.i32_load, 12).else().i32(0).end();
+  c.set(to);
+}
+
+/**
+ * Word 0 of a slot in the core's form, from the JS loop's `[op | (2·dst) << 9 | (2·src) << 14 | cost << 19]`:
+ * the op, {@link BLOCK_START} where the cost field is not 0 (word 3 then holds the cost, or 0 for a
+ * stepped slot that only checks the budget), and dst × 8 and src × 8 in bytes {@link DST_BYTE} and
+ * {@link SRC_BYTE}.
+ */
+function coreWord(w: number): number {
+  const dst = ((w >>> DST_SHIFT) & 31) * 4;
+  const src = ((w >>> SRC_SHIFT) & 31) * 4;
+  return (w & OP_MASK) | (w >>> COST_SHIFT !== 0 ? BLOCK_START : 0) | (dst << (8 * DST_BYTE)) | (src << (8 * SRC_BYTE));
+}
+
 /** End the run (r0 is in the area): keep the budget used, return -1. */
 function endRun(c: CodeWriter): void {
   storeUsed(c);
@@ -826,13 +846,9 @@ export function coreModule(options: CoreModuleOptions = {}): Uint8Array<ArrayBuf
   c.loop();
   c.block(); // bail
   c.block(); // miss
-  c.get(L_PC).mem(Op.i32_load).tee(L_W).i32(COST_SHIFT).op(Op.i32_shr_u).tee(L_C);
+  c.get(L_PC).mem(Op.i32_load).tee(L_W).i32(BLOCK_START).op(Op.i32_and);
   c.if();
-  c.get(L_C).i32(COST_IN_SLOT).op(Op.i32_eq);
-  c.if();
-  c.get(L_PC).mem(Op.i32_load, 12).set(L_C);
-  c.end();
-  c.get(P_AREA).mem(Op.i64_load, LEFT).get(L_C).op(Op.i64_extend_i32_u).op(Op.i64_sub).set(L_T);
+  c.get(P_AREA).mem(Op.i64_load, LEFT).get(L_PC).mem(Op.i64_load32_u, 12).op(Op.i64_sub).set(L_T);
   c.get(P_AREA).get(L_T).mem(Op.i64_store, LEFT);
   c.get(L_T).i64(0).op(Op.i64_lt_s).brIf(2);
   c.end();
@@ -856,8 +872,7 @@ export function coreModule(options: CoreModuleOptions = {}): Uint8Array<ArrayBuf
   c.end(); // bail: hand the slot at L_PC back
   // Give back its block's cost if it starts one (the dispatch charged it; the JS loop charges it again
   // when it runs the slot). The later parts of a superinstruction never start a block: cost 0.
-  c.get(L_PC).mem(Op.i32_load).i32(COST_SHIFT).op(Op.i32_shr_u).tee(L_C).i32(COST_IN_SLOT).op(Op.i32_eq);
-  c.if().get(L_PC).mem(Op.i32_load, 12).set(L_C).end();
+  blockCost(c, L_C);
   c.get(P_AREA).get(P_BUDGET).i64TruncSatF64S().get(P_AREA).mem(Op.i64_load, LEFT).op(Op.i64_sub).get(L_C).op(Op.i64_extend_i32_u).op(Op.i64_sub).mem(Op.i64_store, USED);
   c.get(L_PC).get(L_CODE).op(Op.i32_sub).i32(2).op(Op.i32_shr_u).op(Op.return);
   c.end(); // loop
@@ -886,6 +901,7 @@ function coreWords(code: InterpreterCode): Int32Array | undefined {
       if (plan >>> COPY_CONDITION_SHIFT !== 0 || out[at]! >>> COST_SHIFT !== 0 || out[at + 3] !== 0) return undefined;
       out[at + 1] = plan | (COPY_CONDITION[code.copyLoops[plan]!.cond] << COPY_CONDITION_SHIFT);
     }
+    out[at] = coreWord(out[at]!);
   }
   return out;
 }
