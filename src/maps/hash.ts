@@ -135,12 +135,30 @@ export class HashMap extends SlotMap {
   override programUpdate(key: Uint8Array, value: Uint8Array, flags: number, cpu: number): number {
     const shared = this.shared;
     if (shared === undefined) return this.updateUnlocked(key, value, flags, cpu);
+    const refused = this.refusedUnlocked(shared, key, flags);
+    if (refused !== 0) return refused;
     shared.lock();
     try {
       return this.updateUnlocked(key, value, flags, cpu);
     } finally {
       shared.unlock();
     }
+  }
+
+  /**
+   * An update that can only fail, answered without the lock (0: take it): bad flags; BPF_NOEXIST of a
+   * key a lock-free look ({@link SharedKeyIndex.findOptimistic}) found, BPF_EXIST of one it did not.
+   * What the locked path would have answered at the moment of that look, which changes nothing (an
+   * LRU map's order included). The common insert-if-absent pattern (BPF_NOEXIST, then a lookup) then
+   * takes no lock once the key is in.
+   */
+  private refusedUnlocked(shared: SharedKeyIndex, key: Uint8Array, flags: number): number {
+    if (flags > UpdateFlag.EXIST) return -Errno.EINVAL;
+    if (flags === UpdateFlag.ANY) return 0;
+    const slot = shared.findOptimistic(key, 0);
+    if (slot === undefined) return 0;
+    if (flags === UpdateFlag.NOEXIST) return slot >= 0 ? -Errno.EEXIST : 0;
+    return slot < 0 ? -Errno.ENOENT : 0;
   }
 
   private updateUnlocked(key: Uint8Array, value: Uint8Array, flags: number, cpu: number): number {
@@ -173,6 +191,8 @@ export class HashMap extends SlotMap {
   private deleteAt(bytes: Uint8Array, at: number): number {
     const shared = this.shared;
     if (shared === undefined) return this.deleteUnlocked(bytes, at);
+    // A key a lock-free look does not find: nothing to delete, no lock (see refusedUnlocked).
+    if (shared.findOptimistic(bytes, at) === -1) return -Errno.ENOENT;
     shared.lock();
     try {
       return this.deleteUnlocked(bytes, at);

@@ -2,12 +2,14 @@
  * A hash map in a shared memory looks keys up without its lock (SharedKeyIndex.findOptimistic, which
  * compares keys a word at a time where they are word-aligned and a byte at a time otherwise): it must
  * find exactly what the same map in a plain memory finds, for every key size (multiples of 4, a tail
- * of 1-3 bytes, keys that start misaligned), with keys that differ in any one byte.
+ * of 1-3 bytes, keys that start misaligned), with keys that differ in any one byte. Updates that can
+ * only fail (BPF_NOEXIST of a present key, BPF_EXIST of an absent one, bad flags) and deletes of absent
+ * keys are answered without the lock too: the same answers, contents and (LRU) order as a plain memory.
  */
 import { describe, expect, it } from 'vitest';
 import { VmMemory } from '../../src/vm/memory.js';
 import { createMap } from '../../src/maps/create.js';
-import { MapType } from '../../src/maps/types.js';
+import { MapType, UpdateFlag } from '../../src/maps/types.js';
 import type { HashMap } from '../../src/maps/hash.js';
 
 /** Key `k` of `size` bytes: k's bytes spread so that keys differ in every position. */
@@ -39,6 +41,35 @@ describe('a hash map in a shared memory, looked up without the lock', () => {
       );
       expect(found[1], `key size ${size}`).toEqual(found[0]);
       expect(found[1]!.slice(0, 2 * present.length), `key size ${size}`).toEqual(present.flatMap((_, k) => [k + 1, k + 1]));
+    }
+  });
+
+  it('answers updates (every flag, LRU too) and deletes as a plain memory does', () => {
+    for (const type of [MapType.HASH, MapType.LRU_HASH, MapType.PERCPU_HASH]) {
+      const maps = [false, true].map((shared) => {
+        const memory = new VmMemory(shared ? { shared: true, initialPages: 8 } : {});
+        return createMap(memory, { name: 'h', type, keySize: 4, valueSize: 8, maxEntries: 6, flags: 0 }, { cpus: 2 }) as HashMap;
+      });
+      let seed = 12345;
+      const next = (n: number): number => {
+        seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+        return (seed >>> 8) % n;
+      };
+      const answers: number[][] = [[], []];
+      for (let step = 0; step < 600; step++) {
+        const key = new Uint8Array([next(10), 0, 0, 1]);
+        const op = next(4);
+        const flags = [UpdateFlag.ANY, UpdateFlag.NOEXIST, UpdateFlag.EXIST, 7][next(4)]!;
+        const cpu = next(2);
+        maps.forEach((map, i) => {
+          const r = op === 0 ? map.programDelete(key) : op === 1 ? (map.programLookup(key, 1) !== 0 ? 1 : 0) : map.programUpdate(key, new Uint8Array(8).fill(step & 0xff), flags, cpu);
+          answers[i]!.push(r);
+        });
+        expect(answers[1]!.at(-1), `${type} step ${step}`).toBe(answers[0]!.at(-1));
+      }
+      expect(answers[0]!.filter((r) => r < 0).length).toBeGreaterThan(50);
+      expect(maps[1]!.keys()).toEqual(maps[0]!.keys());
+      for (const key of maps[0]!.keys()) expect(maps[1]!.lookup(key)).toEqual(maps[0]!.lookup(key));
     }
   });
 });
