@@ -61,6 +61,7 @@ export { XdpAction, TcAction } from './context/layout.js';
 export type { FlowDissectorOptions, FlowDissectorResult, ProgramRunner, RawRunOptions, RunOptions, SkbOptions, SkbRunInfo, TracingResult, TracingRunOptions, XdpOptions, XdpResult } from './context/runner.js';
 export { decodeFlowKeys, FLOW_KEYS_SIZE, FlowKeysField, parseTracepointFormat, type FlowKeys, type TracingEvent, type TracingType } from './context/index.js';
 export { SkLookupField, SkLookupFlag, type SkLookupDescription, type SkLookupResult } from './context/index.js';
+export { MAX_SYSCALL_CTX, type SyscallResult } from './context/index.js';
 export { SeqOutput } from './helpers/seq.js';
 export type { BpfMap } from './maps/map.js';
 export {

@@ -40,7 +40,7 @@ export const LOAD_FLAG_SPECS: Readonly<Record<string, OptionSpec>> = {
 };
 
 /** The help lines of the flags. */
-export const LOAD_FLAG_HELP = `  --type TYPE     program type: xdp, socket, tc, cgroup_skb, flow_dissector, sockops, a tracing type or raw (default: from the section name)
+export const LOAD_FLAG_HELP = `  --type TYPE     program type: xdp, socket, tc, cgroup_skb, flow_dissector, sockops, syscall, a tracing type or raw (default: from the section name)
   --verify MODE   kernel (default: refuse a program the kernel-level verifier cannot
                   prove safe), warn (keep its findings as warnings and run the program
                   anyway), shape (instruction shape only) or off

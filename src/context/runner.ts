@@ -44,6 +44,7 @@ import { ETH_HLEN, SKB_MAX_LEN, SkbPacket, XdpPacket } from './packet-host.js';
 import { PacketSession, type SessionKind } from './session.js';
 import { checkSockOpsEvent, hdrOptionRoom, SockOps, SockOpsOp, sockOpsContext, type SockOpsEvent, type SockOpsResult } from './sock-ops.js';
 import { HdrOptRun } from '../helpers/hdr-opt.js';
+import { checkSyscallContext, type SyscallResult } from './syscall.js';
 import { SK_LOOKUP_SIZE, SkLookupField, SkLookupRun, skLookupContext, type SkLookupDescription, type SkLookupResult } from './sk-lookup.js';
 import { fillSkbSocket, type SkSkbOptions, type SkSkbResult } from './sk-skb.js';
 import type { HostSocket } from '../helpers/socket-table.js';
@@ -298,6 +299,11 @@ export class ProgramRunner {
     readonly lines: ReadonlyMap<number, SourceLine> = new Map(),
     /** The tracing program type it was loaded as (what {@link runEvent} builds the context for), if any. */
     readonly tracingType?: TracingType,
+    /**
+     * The end of the furthest context access the kernel-level analysis saw (undefined when it did not
+     * run): a syscall run's context must be at least this long.
+     */
+    readonly ctxExtent?: number,
   ) {
     this.xdp = new XdpPacket(env.space);
     this.skb = new SkbPacket(env.space);
@@ -673,6 +679,29 @@ export class ProgramRunner {
       };
     } finally {
       space.clearPacket();
+      space.clearContext();
+    }
+  }
+
+  /**
+   * Run as a syscall program on `ctx`, the caller's own bytes (at most 65535, and at least as many as the
+   * program's furthest context access): the program reads and writes them at r1 (NULL when `ctx` is
+   * empty). Returns r0 and the bytes as the program left them (what the kernel writes back to ctx_in).
+   * Its own helpers that act on the kernel (`bpf_sys_bpf`, `bpf_sys_close`, ...) are refused at load.
+   */
+  runSyscall(ctx: Uint8Array, syscallOptions?: RunOptions): SyscallResult {
+    const options = checkRunOptions(syscallOptions);
+    const bytes = checkSyscallContext(ctx, this.ctxExtent, this.program.name);
+    const space = this.env.space;
+    if (space.running) throw nestedRunError();
+    const limits = limitsOf(options);
+    space.reserve(limits, bytes.length, 0);
+    const stackTop = space.stackTop(limits);
+    const ctxOffset = space.setContext(bytes, true);
+    try {
+      const r0 = this.execute(options, bytes.length === 0 ? 0n : MBUFF_ADDRESS, 0n, undefined, limits, stackTop);
+      return { r0, ctx: space.memory.bytes.slice(ctxOffset, ctxOffset + bytes.length) };
+    } finally {
       space.clearContext();
     }
   }

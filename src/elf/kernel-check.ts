@@ -45,6 +45,8 @@ export function kernelProgramType(type: ProgramType, section: string): KernelPro
       return 'cgroup_skb';
     case 'flow_dissector':
       return 'flow_dissector';
+    case 'syscall':
+      return 'syscall';
     case 'tracing':
     case 'iter':
     case 'raw':

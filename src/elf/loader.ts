@@ -11,6 +11,7 @@ import { decodeProgram } from '../isa/instruction.js';
 import type { HelperEntry } from '../vm/environment.js';
 import { checkProgramFacts, verifyProgram } from '../verifier/verifier.js';
 import { stackReadsWritten } from '../verifier/stack-seal.js';
+import { contextExtent } from '../verifier/ctx-extent.js';
 import type { VerifierIssue } from '../verifier/issues.js';
 import type { ProgramType as KernelProgramType, ProgramFacts } from '../verifier/analysis/index.js';
 import { isFrozenData, kernelAttachType, kernelProgramType, objectMapTable, type MapValueFields, type ObjectMapTable } from './kernel-check.js';
@@ -554,12 +555,14 @@ export class BpfObject {
     // What the analysis proved of the program's stack reads: its runs may skip zeroing earlier runs' stack.
     // A helper the host passed (or an extern's) may read what it likes: only the built-in ones are known.
     const builtin = (id: number): boolean => this.options.helpers?.has(id) !== true && !this.externs.helpers.has(id);
-    const sealed = facts !== undefined && this.mapTable !== undefined && stackReadsWritten(decodeProgram(linked.bytes), facts, this.mapTable.maps, builtin);
+    const insns = facts === undefined ? undefined : decodeProgram(linked.bytes);
+    const sealed = facts !== undefined && this.mapTable !== undefined && stackReadsWritten(insns!, facts, this.mapTable.maps, builtin);
     const program = new Program(linked.bytes, entry.name, linked.functionNames, { stackReadsWritten: sealed, relocatedLoads: linked.relocated });
     const type = info?.type ?? programTypeOf(this.elf.sections[entry.section]!.name);
     const tracing = (TRACING_TYPES as readonly string[]).includes(type) ? (type as TracingType) : undefined;
     const cgroup = { attachment: this.cgroupAttachment, attachType: cgroupAttachTypeOf(this.elf.sections[entry.section]!.name) };
-    const runner = new ProgramRunner(program, { space: this.space, helpers: this.helperTable, jitEngine: this.options.jitEngine, iterMeta: this.iterMeta, sockOps: this.sockOps, cgroup }, lines, tracing);
+    const ctxExtent = facts === undefined ? undefined : contextExtent(insns!, facts);
+    const runner = new ProgramRunner(program, { space: this.space, helpers: this.helperTable, jitEngine: this.options.jitEngine, iterMeta: this.iterMeta, sockOps: this.sockOps, cgroup }, lines, tracing, ctxExtent);
     this.loaded.set(name, runner);
     this.loaded.set(entry.name, runner);
     return runner;

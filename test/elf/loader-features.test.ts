@@ -53,7 +53,7 @@ describe('refusing per program', () => {
 
   it('names every helper a program lacks, not only the first', () => {
     const e = thrown(() => load('per_program').program('two_missing'));
-    expect(e.message).toMatch(/program two_missing calls 3 helpers tsbpf does not implement: 166 \(bpf_sys_bpf, first at kprobe\/do_sys_open:two_missing\+\d+\), 147 \(bpf_d_path, .*\), 179 \(bpf_kallsyms_lookup_name, .*\); pass them in options.helpers/);
+    expect(e.message).toMatch(/program two_missing calls 3 helpers tsbpf does not implement: 166 \(bpf_sys_bpf, first at kprobe\/do_sys_open:two_missing\+\d+; it makes bpf system calls .*\), 147 \(bpf_d_path, .*\), 179 \(bpf_kallsyms_lookup_name, .*\); pass them in options.helpers/);
     expect(e.details.helpers).toEqual([166, 147, 179]);
   });
 });
@@ -147,7 +147,7 @@ describe('program types', () => {
     expect(types.says_nothing).toBe('socket');
     expect(types.tail_slot).toBe('xdp');
     expect(types.cls).toBe('raw');
-    expect(() => load('sections', { programTypes: { filter: 'sk_msg' as 'raw' } })).toThrow(/"sk_msg" is not one of xdp, socket, tc, cgroup_skb, flow_dissector, kprobe, tracepoint, raw_tracepoint, perf_event, tracing, iter, sockops, raw/);
+    expect(() => load('sections', { programTypes: { filter: 'sk_msg' as 'raw' } })).toThrow(/"sk_msg" is not one of xdp, socket, tc, cgroup_skb, flow_dissector, kprobe, tracepoint, raw_tracepoint, perf_event, tracing, iter, sockops, syscall, raw/);
     expect(() => load('sections', { programTypes: { nope: 'tc' } })).toThrow(/no program or section named nope/);
     expect(() => load('sections', { programTypes: null as unknown as Record<string, 'tc'> })).toThrow(ArgumentError);
   });

@@ -72,6 +72,7 @@ export type KernelRequest =
       /** Verifier log level (default 1; 0 = no log, cheapest). */
       readonly logLevel?: number;
       readonly attachType?: number;
+      /** BPF_PROG_LOAD's prog_flags (default 0; BPF_F_SLEEPABLE for syscall programs, which the kernel loads only so). */
       readonly progFlags?: number;
       /** lddw src 1/2 immediates to replace by the fd of a map (a request ref or a real fd). */
       readonly maps?: Readonly<Record<number, Ref | number>>;
@@ -98,6 +99,11 @@ export type KernelRequest =
       readonly dataOut?: number;
       /** Capacity for ctx_out (default: ctx length, 0 without ctx). */
       readonly ctxOut?: number;
+      /**
+       * BPF_PROG_TEST_RUN's `repeat` (default: 1 when any data, data_out or ctx_out is given, else 0).
+       * The syscall type refuses any but 0 (EINVAL).
+       */
+      readonly repeat?: 0 | 1;
     }
   | { readonly op: 'update'; readonly map: Ref | number; readonly key: Uint8Array; readonly value: Uint8Array; readonly flags?: number }
   /** Store the cgroup v2 directory at `path` (no spaces) at `index` of a cgroup array (the runner opens it). */
@@ -196,6 +202,8 @@ export interface KernelOracle {
 
 export const hex = (b: Uint8Array): string => (b.length === 0 ? '-' : Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex'));
 export const unhex = (s: string): Uint8Array => (s === '-' ? new Uint8Array(0) : new Uint8Array(Buffer.from(s, 'hex')));
+/** prog_flags: the program may sleep (syscall programs must). */
+const BPF_F_SLEEPABLE = 1 << 4;
 const fdToken = (fd: Ref | number): string => (typeof fd === 'number' ? String(fd) : `$${fd.ref}`);
 
 function requestLine(r: KernelRequest): string {
@@ -211,7 +219,7 @@ function requestLine(r: KernelRequest): string {
     case 'load': {
       const maps = Object.entries(r.maps ?? {}).map(([imm, fd]) => `${imm}=${fdToken(fd)}`);
       const info = r.btf === undefined ? '' : ` ${fdToken(r.btf.fd)} ${hex(new Uint8Array(new Uint32Array(r.btf.funcInfo.flat()).buffer))}`;
-      return `load ${r.type} ${r.attachType ?? 0} ${r.logLevel ?? 1} ${r.progFlags ?? 0} ${hex(r.insns)} ${maps.join(',') || '-'}${info}`;
+      return `load ${r.type} ${r.attachType ?? 0} ${r.logLevel ?? 1} ${r.progFlags ?? (r.type === 'syscall' ? BPF_F_SLEEPABLE : 0)} ${hex(r.insns)} ${maps.join(',') || '-'}${info}`;
     }
     case 'obj': {
       if (/\s/.test(r.path) || /\s/.test(r.program)) throw new Error(`kernel runner: no spaces in paths or names (${r.path})`);
@@ -222,7 +230,7 @@ function requestLine(r: KernelRequest): string {
     case 'run': {
       const data = r.data ?? new Uint8Array(0);
       const ctx = r.ctx ?? new Uint8Array(0);
-      return `run ${fdToken(r.prog)} ${hex(data)} ${hex(ctx)} ${r.dataOut ?? data.length + 512} ${r.ctxOut ?? ctx.length}`;
+      return `run ${fdToken(r.prog)} ${hex(data)} ${hex(ctx)} ${r.dataOut ?? data.length + 512} ${r.ctxOut ?? ctx.length}${r.repeat === undefined ? '' : ` ${r.repeat}`}`;
     }
     case 'update':
       return `update ${fdToken(r.map)} ${hex(r.key)} ${hex(r.value)} ${r.flags ?? 0}`;

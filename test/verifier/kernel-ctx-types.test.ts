@@ -1,6 +1,6 @@
 /**
  * The program types beyond packet filters and tracing (sk_skb, sk_msg, the cgroup types and their hooks,
- * sk_lookup, sk_reuseport, the lightweight tunnels, the flow dissector) against the live kernel: every load and store of each context (ctx-probes.ts), the return values,
+ * sk_lookup, sk_reuseport, the lightweight tunnels, the flow dissector, syscall) against the live kernel: every load and store of each context (ctx-probes.ts), the return values,
  * the pointer fields (`data` / `data_end`, `sk`) used as the kernel lets them be, each accepted or
  * refused by tsbpf exactly when BPF_PROG_LOAD (as root, with the expected attach type) accepts or refuses
  * it. Skips where bpf() is refused; the table test below names the kernel verdicts the layouts encode.
@@ -104,6 +104,21 @@ const CONFIGS: { config: ProbeConfig; probes: Probe[] }[] = [
   (() => {
     const f = full({ type: 'flow_dissector', size: 192, misaligned: true }, [76, 80, 'u32']);
     return { ...f, probes: [...f.probes, ...flowKeys()] };
+  })(),
+  (() => {
+    // The caller's own buffer: every aligned offset up to 65535 bytes, only through r1 unmoved.
+    const f = full({ type: 'syscall', size: 24, misaligned: true });
+    const far: Probe[] = [
+      { name: 'load far', src: 'r0 = *(u64 *)(r1 + 32760)\nr0 = 0\nexit' },
+      { name: 'store far', src: 'r2 = 1\n*(u8 *)(r1 + 32767) = r2\nr0 = 0\nexit' },
+      { name: 'through a moved pointer', src: 'r1 += 8\nr0 = *(u32 *)(r1 + 0)\nr0 = 0\nexit' },
+      { name: 'negative offset', src: 'r0 = *(u8 *)(r1 - 1)\nr0 = 0\nexit' },
+      { name: 'variable offset', src: 'r6 = r1\ncall 7\nr0 &= 7\nr6 += r0\nr0 = *(u8 *)(r6 + 0)\nr0 = 0\nexit' },
+      { name: 'atomic add', src: 'r2 = 1\nlock *(u64 *)(r1 + 0) += r2\nr0 = 0\nexit' },
+      { name: 'pointer stored', src: '*(u64 *)(r1 + 0) = r1\nr0 = 0\nexit' },
+      { name: 'to a helper as memory', src: 'r3 = r1\nr1 = r10\nr1 += -8\nr2 = 8\ncall 4\nr0 = 0\nexit' },
+    ];
+    return { ...f, probes: [...f.probes, ...far] };
   })(),
   full({ type: 'lwt_in', size: 192, misaligned: true }, [76, 80, 'u32'], [168]),
   ...(['lwt_out', 'lwt_xmit', 'lwt_seg6local'] as const).map((type) => full({ type, size: 192 }, [76, 80, 'u32'], [168])),

@@ -47,10 +47,12 @@
  *     process ends; its fd is valid for run and dump. attach type: the named program's
  *     expected_attach_type (a number), instead of the one its section gives (0 makes an xdp/devmap or
  *     xdp/cpumap program a plain XDP program, which BPF_PROG_TEST_RUN accepts).
- *   run <prog_fd> <data_in> <ctx_in> <data_out_size> <ctx_out_size>
+ *   run <prog_fd> <data_in> <ctx_in> <data_out_size> <ctx_out_size> [<repeat>]
  *     -> ok <retval> <data_out> <ctx_out> | err <errno> <text>
  *     BPF_PROG_TEST_RUN with repeat 1 (0 for a run with only a context and no output: raw tracepoints
- *     refuse any repeat). retval is the program's u32 return value in decimal.
+ *     refuse any repeat), or the <repeat> given (0 or 1: syscall programs refuse any repeat). With
+ *     <repeat> 0 given and no ctx_out, <ctx_out> is ctx_in as the run left it (syscall programs' context
+ *     is written back there). retval is the program's u32 return value in decimal.
  *   update <map_fd> <key> <value> <flags>      -> ok | err <errno> <text>
  *   cgroup <map_fd> <index> <path>              -> ok | err <errno> <text>
  *   sock <map_fd> <index> <kind>                -> ok <fd> <cookie> | err <errno> <text>
@@ -400,19 +402,21 @@ static long cmd_run(char **t, int n) {
   long long out_size, ctx_out_size;
   unsigned char *data = NULL, *ctx = NULL;
   long data_len = 0, ctx_len = 0;
-  if (n != 6 || parse_fd(t[1], &fd) || (data_len = from_hex(t[2], &data)) < 0 || (ctx_len = from_hex(t[3], &ctx)) < 0 ||
+  long long repeat = -1;
+  if ((n != 6 && n != 7) || parse_fd(t[1], &fd) || (data_len = from_hex(t[2], &data)) < 0 || (ctx_len = from_hex(t[3], &ctx)) < 0 ||
       parse_num(t[4], &out_size) || parse_num(t[5], &ctx_out_size) || out_size < 0 || out_size > (1 << 24) ||
-      ctx_out_size < 0 || ctx_out_size > (1 << 16)) {
+      ctx_out_size < 0 || ctx_out_size > (1 << 16) || (n == 7 && (parse_num(t[6], &repeat) || repeat < 0 || repeat > 1))) {
     free(data);
     free(ctx);
-    reply_err(EINVAL, "usage: run <prog_fd> <data_in> <ctx_in> <data_out_size> <ctx_out_size>");
+    reply_err(EINVAL, "usage: run <prog_fd> <data_in> <ctx_in> <data_out_size> <ctx_out_size> [repeat 0|1]");
     return -1;
   }
   unsigned char *data_out = out_size > 0 ? calloc(1, (size_t)out_size) : NULL;
   unsigned char *ctx_out = ctx_out_size > 0 ? calloc(1, (size_t)ctx_out_size) : NULL;
   LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = data, .data_size_in = (__u32)data_len, .data_out = data_out,
               .data_size_out = (__u32)out_size, .ctx_in = ctx, .ctx_size_in = (__u32)ctx_len, .ctx_out = ctx_out,
-              .ctx_size_out = (__u32)ctx_out_size, .repeat = (data_len == 0 && out_size == 0 && ctx_out_size == 0) ? 0 : 1);
+              .ctx_size_out = (__u32)ctx_out_size,
+              .repeat = repeat >= 0 ? (int)repeat : (data_len == 0 && out_size == 0 && ctx_out_size == 0) ? 0 : 1);
   int r = bpf_prog_test_run_opts((int)fd, &opts);
   if (r < 0) {
     reply_err(errno, strerror(errno));
@@ -420,7 +424,9 @@ static long cmd_run(char **t, int n) {
     printf("ok %u ", opts.retval);
     out_hex(data_out, data_out != NULL ? opts.data_size_out : 0);
     fputc(' ', stdout);
-    out_hex(ctx_out, ctx_out != NULL ? opts.ctx_size_out : 0);
+    /* syscall programs: the kernel writes the context back into ctx_in (ctx_out must be empty) */
+    if (ctx_out == NULL && repeat == 0) out_hex(ctx, (size_t)ctx_len);
+    else out_hex(ctx_out, ctx_out != NULL ? opts.ctx_size_out : 0);
     fputc('\n', stdout);
   }
   free(data);

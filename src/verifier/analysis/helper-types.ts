@@ -62,6 +62,14 @@ const LWT_XMIT = [...LWT, 9, 10, 11, 13, 20, 21, 23, 29, 30, 38, 40, 41, 43, 135
 /** flow_dissector: no bpf_perf_event_output (25), no per-socket helpers. */
 const FLOW_DISSECTOR = without(SOCKET, 25, 46, 47, 68, 122);
 const TRACING = [...BASE, 37, 173, 174, 1, 2, 3, 4, 5, 6, 7, 8, 12, 14, 15, 16, 17, 22, 25, 27, 35, 42, 45, 67, 80, 87, 88, 89, 112, 113, 114, 115, 118, 125, 130, 131, 132, 133, 134, 195];
+/**
+ * syscall (measured, loaded sleepable as the kernel requires): the tracing helpers but
+ * bpf_get_attach_cookie (174), plus bpf_get_socket_cookie (46), socket storage (107, 108), the socket
+ * casts and bpf_xdp_get_buff_len (188, which the kernel's prototype check lets through). bpf_sys_bpf,
+ * bpf_sys_close, bpf_btf_find_by_name_kind and bpf_kallsyms_lookup_name are the type's own, outside the
+ * prototype table.
+ */
+const SYSCALL = [...without(TRACING, 174), 46, 107, 108, ...SKC_CASTS, 188];
 
 /** Helper ids each program type may call (among those the analysis has prototypes for). */
 export const HELPERS_BY_TYPE: Readonly<Record<ProgramType, ReadonlySet<number>>> = {
@@ -89,6 +97,7 @@ export const HELPERS_BY_TYPE: Readonly<Record<ProgramType, ReadonlySet<number>>>
   lwt_xmit: new Set(LWT_XMIT),
   lwt_seg6local: new Set(LWT),
   flow_dissector: new Set(FLOW_DISSECTOR),
+  syscall: new Set(SYSCALL),
 };
 
 /** Where an attach type changes the helpers: cgroup_sockopt's setsockopt hook may also get and set options. */

@@ -39,6 +39,7 @@ export const PROGRAM_TYPES = [
   'lwt_xmit',
   'lwt_seg6local',
   'flow_dissector',
+  'syscall',
 ] as const;
 
 /** One of {@link PROGRAM_TYPES}. */
@@ -105,6 +106,12 @@ export function effectiveAttachType(type: ProgramType, given: AttachType | undef
   return ATTACH_TYPES_OF[type]?.[0];
 }
 
+/**
+ * syscall: the context is the caller's own buffer (BPF_PROG_TEST_RUN's ctx_in, at most 65535 bytes),
+ * read and written at any aligned offset and size; the run needs ctx_in to cover every access.
+ */
+const SYSCALL: Layout = { size: 0xffff, readAll: true, writeAll: true };
+
 const LAYOUTS: Record<ProgramType, Layout> = {
   socket_filter: skb('socket'),
   sched_cls: skb('tc'),
@@ -130,6 +137,7 @@ const LAYOUTS: Record<ProgramType, Layout> = {
   lwt_xmit: skb('lwt'),
   lwt_seg6local: skb('lwt'),
   flow_dissector: FLOW_DISSECTOR,
+  syscall: SYSCALL,
 };
 
 /** The `struct bpf_sock_addr` hook an attach type names. */

@@ -42,6 +42,8 @@ export interface Layout {
   readonly fields?: readonly Field[];
   /** Every aligned read inside `size` is a scalar (tracing contexts: registers, arguments). */
   readonly readAll?: boolean;
+  /** With `readAll`: every aligned write inside `size` is allowed too (syscall programs' own buffer). */
+  readonly writeAll?: boolean;
   /** Fields may only be read whole (no narrower loads). */
   readonly wholeReads?: boolean;
   /** With `readAll`: reads below this offset must be 8 bytes (perf_event's registers; kprobe's may be narrower). */
@@ -65,7 +67,7 @@ export function layoutAccess(layout: Layout, name: string, off: number, size: nu
   if (off < 0 || off + size > layout.size) return `outside the ${layout.size}-byte context`;
   if (off % size !== 0) return 'misaligned';
   if (layout.readAll === true) {
-    if (write) return `the ${name} context is read-only`;
+    if (write && layout.writeAll !== true) return `the ${name} context is read-only`;
     if (layout.wordReadsBelow !== undefined && off < layout.wordReadsBelow && size !== 8) return 'the registers are read 8 bytes at a time';
     return { yields: 'scalar' };
   }

@@ -28,6 +28,7 @@ const CGROUP_HOOKS: Readonly<Record<string, [ProgramType, AttachType | undefined
 const PLAIN: Readonly<Record<string, ProgramType>> = {
   sockops: 'sock_ops', sk_skb: 'sk_skb', sk_msg: 'sk_msg', sk_lookup: 'sk_lookup', sk_reuseport: 'sk_reuseport',
   lwt_in: 'lwt_in', lwt_out: 'lwt_out', lwt_xmit: 'lwt_xmit', lwt_seg6local: 'lwt_seg6local', flow_dissector: 'flow_dissector',
+  syscall: 'syscall',
 };
 
 /** The section name without a leading dot, and its first two `/`-separated parts. */
@@ -40,7 +41,7 @@ function parts(section: string): [string, string] {
 /**
  * The program type a section name declares, following libbpf's conventions (`xdp`, `tc`/`classifier`,
  * `socket`, `kprobe/…`, `tracepoint/…`, `raw_tracepoint/…`, `perf_event`, `cgroup_skb/…`, `sockops`,
- * `sk_skb/…`, `sk_msg`, `sk_lookup`, `sk_reuseport`, `lwt_*`, `flow_dissector`, `cgroup/<hook>`), or undefined when the name
+ * `sk_skb/…`, `sk_msg`, `sk_lookup`, `sk_reuseport`, `lwt_*`, `flow_dissector`, `syscall`, `cgroup/<hook>`), or undefined when the name
  * says nothing the analysis knows.
  */
 export function programTypeOfSection(section: string): ProgramType | undefined {
