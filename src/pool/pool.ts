@@ -152,6 +152,64 @@ function checkResults(r: BatchBuffers, count: number): void {
   }
 }
 
+/** {@link PacketPoolOptions} checked (JavaScript callers have no type checker), with their defaults. */
+interface StartConfig {
+  readonly bytes: Uint8Array;
+  readonly programName: string;
+  readonly workers: number;
+  readonly jit: boolean;
+  /** Bytes of each worker's (and the host's) private area. */
+  readonly perWorker: number;
+  readonly batchPackets: number;
+  readonly inputBytes: number;
+  readonly stallMs: number;
+  readonly load: PoolLoadOptions;
+  readonly limits: NonNullable<PacketPoolOptions['limits']>;
+  readonly hostRuns: boolean;
+  readonly waitForWorkers: boolean;
+  /** CPUs: one per worker, and the host's when it runs batches (per-CPU maps have a value for each). */
+  readonly cpus: number;
+}
+
+function startConfig(options: PacketPoolOptions): StartConfig {
+  checkObject(options, 'options');
+  const bytes = checkBytes(options.object, 'options.object');
+  const programName = checkString(options.program, 'options.program');
+  const workers = checkInteger(options.workers, 'options.workers', 1, MAX_WORKERS);
+  if (typeof options.createWorker !== 'function') throw argumentError('options.createWorker', 'a function', options.createWorker);
+  const jit = checkOptionalBoolean(options.jit, 'options.jit') ?? false;
+  const perWorker = options.bytesPerWorker === undefined ? DEFAULT_WORKER_BYTES : checkInteger(options.bytesPerWorker, 'options.bytesPerWorker', PAGE, 1 << 30);
+  const batchPackets = options.batchPackets === undefined ? DEFAULT_BATCH_PACKETS : checkInteger(options.batchPackets, 'options.batchPackets', 1, 1 << 20);
+  const inputBytes = options.inputBytes === undefined ? DEFAULT_INPUT_BYTES : checkInteger(options.inputBytes, 'options.inputBytes', PAGE, 1 << 30);
+  const stallMs = options.stallMs === undefined ? DEFAULT_STALL_MS : checkInteger(options.stallMs, 'options.stallMs', 1, 24 * 3600_000);
+  const load: PoolLoadOptions = options.load ?? {};
+  for (const k of Object.keys(load)) if (!POOL_LOAD_KEYS.includes(k)) throw new ArgumentError(`options.load.${k} cannot be given to workers (data only: ${POOL_LOAD_KEYS.join(', ')})`);
+  const limits = options.limits ?? {};
+  const hostRuns = checkOptionalBoolean(options.hostRuns, 'options.hostRuns') ?? false;
+  const waitForWorkers = checkOptionalBoolean(options.waitForWorkers, 'options.waitForWorkers') ?? true;
+  if (options.setup !== undefined && typeof options.setup !== 'function') throw argumentError('options.setup', 'a function', options.setup);
+  return { bytes, programName, workers, jit, perWorker, batchPackets, inputBytes, stallMs, load, limits, hostRuns, waitForWorkers, cpus: workers + (hostRuns ? 1 : 0) };
+}
+
+/**
+ * The shared memory's layout (byte offsets and sizes; its size in pages): the object's maps and data and the hash maps' key indexes (as a
+ * load into a plain memory, not verified, places them) from 0 to `base`, then one private `area` per
+ * worker and the host's, then the `input` area.
+ */
+function sharedLayout(c: StartConfig): { base: number; area: number; input: number; pages: number } {
+  const probe = loadObject(c.bytes, { ...c.load, verify: false, cpus: c.cpus });
+  checkShareable(probe);
+  const area = Math.ceil(c.perWorker / PAGE) * PAGE;
+  const input = Math.ceil(c.inputBytes / PAGE) * PAGE;
+  // Hash maps keep their key index in a shared memory too (8-byte aligned each).
+  let indexes = 0;
+  for (const map of probe.maps.values()) if (HASH_TYPES.has(map.spec.type)) indexes += SharedKeyIndex.bytes(map.spec.keySize, map.spec.maxEntries) + 8;
+  const base = Math.ceil((probe.memory.allocated + indexes + PAGE) / PAGE) * PAGE;
+  const pages = (base + (c.workers + 1) * area + input) / PAGE;
+  if (pages > 65536) throw new EbpfError(ErrorCode.UNSUPPORTED, `a shared memory for ${c.workers} workers would need ${pages} pages (over 4 GiB)`);
+  return { base, area, input, pages };
+}
+
 /** A batch sent and not yet collected. */
 interface Pending {
   readonly batch: PacketBatch;
@@ -228,68 +286,42 @@ export class PacketPool {
 
   /** Start the workers and wait until every one has loaded the object at the host's layout (see {@link PacketPoolOptions.waitForWorkers}). */
   static async start(options: PacketPoolOptions): Promise<PacketPool> {
-    checkObject(options, 'options');
-    const bytes = checkBytes(options.object, 'options.object');
-    const programName = checkString(options.program, 'options.program');
-    const workers = checkInteger(options.workers, 'options.workers', 1, MAX_WORKERS);
-    if (typeof options.createWorker !== 'function') throw argumentError('options.createWorker', 'a function', options.createWorker);
-    const jit = checkOptionalBoolean(options.jit, 'options.jit') ?? false;
-    const per = options.bytesPerWorker === undefined ? DEFAULT_WORKER_BYTES : checkInteger(options.bytesPerWorker, 'options.bytesPerWorker', PAGE, 1 << 30);
-    const batchPackets = options.batchPackets === undefined ? DEFAULT_BATCH_PACKETS : checkInteger(options.batchPackets, 'options.batchPackets', 1, 1 << 20);
-    const inputBytes = options.inputBytes === undefined ? DEFAULT_INPUT_BYTES : checkInteger(options.inputBytes, 'options.inputBytes', PAGE, 1 << 30);
-    const stallMs = options.stallMs === undefined ? DEFAULT_STALL_MS : checkInteger(options.stallMs, 'options.stallMs', 1, 24 * 3600_000);
-    const load: PoolLoadOptions = options.load ?? {};
-    for (const k of Object.keys(load)) if (!POOL_LOAD_KEYS.includes(k)) throw new ArgumentError(`options.load.${k} cannot be given to workers (data only: ${POOL_LOAD_KEYS.join(', ')})`);
-    const limits = options.limits ?? {};
-    const hostRuns = checkOptionalBoolean(options.hostRuns, 'options.hostRuns') ?? false;
-    const waitForWorkers = checkOptionalBoolean(options.waitForWorkers, 'options.waitForWorkers') ?? true;
-    // CPUs: one per worker, and the host's when it runs batches (per-CPU maps have a value for each).
-    const cpus = workers + (hostRuns ? 1 : 0);
-    if (options.setup !== undefined && typeof options.setup !== 'function') throw argumentError('options.setup', 'a function', options.setup);
+    const c = startConfig(options);
     // Workers start first: their threads boot while this one loads the object; each is sent the object once it is laid out.
     const ports: PoolPort[] = [];
     const ready: Promise<void>[] = [];
     let made: PacketPool | undefined;
     let ring: BatchRing | undefined;
     try {
-      for (let index = 0; index < workers; index++) {
+      for (let index = 0; index < c.workers; index++) {
         const port = checkPort(options.createWorker(index), `options.createWorker(${index})`);
         ports.push(port);
         ready.push(PacketPool.workerStarted(port, index, () => made));
       }
-      // How many bytes the object's maps and data take: a load into a plain memory, not verified.
-      const probe = loadObject(bytes, { ...load, verify: false, cpus });
-      checkShareable(probe);
-      const area = Math.ceil(per / PAGE) * PAGE;
-      const input = Math.ceil(inputBytes / PAGE) * PAGE;
-      // Hash maps keep their key index in a shared memory too (8-byte aligned each).
-      let indexes = 0;
-      for (const map of probe.maps.values()) if (HASH_TYPES.has(map.spec.type)) indexes += SharedKeyIndex.bytes(map.spec.keySize, map.spec.maxEntries) + 8;
-      const base0 = Math.ceil((probe.memory.allocated + indexes + PAGE) / PAGE) * PAGE;
-      const pages = (base0 + (workers + 1) * area + input) / PAGE;
-      if (pages > 65536) throw new EbpfError(ErrorCode.UNSUPPORTED, `a shared memory for ${workers} workers would need ${pages} pages (over 4 GiB)`);
-      const memory = new VmMemory({ shared: true, initialPages: pages });
-      const object = loadObject(bytes, { ...load, memory, cpus, cpu: hostRuns ? workers : 0, ...(jit && hostRuns ? { jitEngine: new JitEngine() } : {}) });
-      if (object.memory.allocated > base0) throw new EbpfError(ErrorCode.INTERNAL, 'the object took more memory in the shared memory than in the probe');
+      const layout = sharedLayout(c);
+      const memory = new VmMemory({ shared: true, initialPages: layout.pages });
+      const object = loadObject(c.bytes, { ...c.load, memory, cpus: c.cpus, cpu: c.hostRuns ? c.workers : 0, ...(c.jit && c.hostRuns ? { jitEngine: new JitEngine() } : {}) });
+      if (object.memory.allocated > layout.base) throw new EbpfError(ErrorCode.INTERNAL, 'the object took more memory in the shared memory than in the probe');
       const fingerprint = layoutFingerprint(object);
       // Before any worker loads (and so freezes read-only data): see PacketPoolOptions.setup.
       options.setup?.(object);
       // The host's own bytes come after the workers' (a host may run the object's programs too), then the input area.
-      memory.privateArea(base0 + workers * area, area);
-      const inputArea = new InputArea(base0 + (workers + 1) * area, input);
-      const shape = { slots: SLOTS_PER_WORKER * cpus, packets: batchPackets, extrasBytes: EXTRAS_BYTES };
+      memory.privateArea(layout.base + c.workers * layout.area, layout.area);
+      const inputArea = new InputArea(layout.base + (c.workers + 1) * layout.area, layout.input);
+      const shape = { slots: SLOTS_PER_WORKER * c.cpus, packets: c.batchPackets, extrasBytes: EXTRAS_BYTES };
       ring = new BatchRing(shape);
-      const info = object.programs.find((p) => p.name === programName) ?? object.programs.find((p) => p.section === programName);
-      if (info === undefined) throw new EbpfError(ErrorCode.NO_PROGRAM, `no program named ${programName}; programs: ${object.programs.map((p) => p.name).join(', ') || 'none'}`);
-      for (let index = 0; index < workers; index++) {
-        ports[index]!.postMessage({ type: 'init', memory: memory.wasm, index, cpus, base: base0 + index * area, size: area, object: bytes.slice(), load, program: info.name, jit, limits, fingerprint, ring: ring.buffer, shape });
+      const info = object.programs.find((p) => p.name === c.programName) ?? object.programs.find((p) => p.section === c.programName);
+      if (info === undefined) throw new EbpfError(ErrorCode.NO_PROGRAM, `no program named ${c.programName}; programs: ${object.programs.map((p) => p.name).join(', ') || 'none'}`);
+      const { jit, limits, load, cpus } = c;
+      for (let index = 0; index < c.workers; index++) {
+        ports[index]!.postMessage({ type: 'init', memory: memory.wasm, index, cpus, base: layout.base + index * layout.area, size: layout.area, object: c.bytes.slice(), load, program: info.name, jit, limits, fingerprint, ring: ring.buffer, shape });
       }
-      const host: BatchRunner | undefined = hostRuns
-        ? { obj: object, session: object.program(info.name).session(sessionKind(info.type), { jit, limits }), memory, ring, index: workers, clock: new SampleClock() }
+      const host: BatchRunner | undefined = c.hostRuns
+        ? { obj: object, session: object.program(info.name).session(sessionKind(info.type), { jit, limits }), memory, ring, index: c.workers, clock: new SampleClock() }
         : undefined;
-      const pool = new PacketPool(object, info, ports, ring, memory, inputArea, stallMs, host);
+      const pool = new PacketPool(object, info, ports, ring, memory, inputArea, c.stallMs, host);
       made = pool;
-      if (waitForWorkers) await Promise.all(ready);
+      if (c.waitForWorkers) await Promise.all(ready);
       else ready.forEach((started, index) => started.catch((e: unknown) => pool.fail(index, e)));
     } catch (e) {
       ring?.close();
