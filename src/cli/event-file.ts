@@ -33,7 +33,7 @@ const MAX_EVENT_FILE = 16 << 20;
 const MAX_MEMORY_BYTES = 64 << 20;
 const MAX_BLOCKS = 4096;
 
-const KEYS = ['regs', 'args', 'ret', 'funcIp', 'cookie', 'record', 'format', 'fields', 'samplePeriod', 'addr', 'counter', 'seqNum', 'sessionId', 'objects', 'task', 'tasks', 'cgroups', 'memory', 'perfCounters'];
+const KEYS = ['regs', 'args', 'buffer', 'ret', 'funcIp', 'cookie', 'record', 'format', 'fields', 'samplePeriod', 'addr', 'counter', 'seqNum', 'sessionId', 'objects', 'task', 'tasks', 'cgroups', 'memory', 'perfCounters'];
 const INTEGER = /^-?(0x[0-9a-f]+|[0-9]+)$/i;
 
 /** The event file's reader, naming the file in every error. */
@@ -155,6 +155,7 @@ export function readEventFile(path: string): EventFile {
   }
   if (doc.args !== undefined) event.args = r.array(doc.args, 'args', 12).map((v, i) => BigInt.asUintN(64, r.integer(v, `args[${i}]`)));
   if (doc.record !== undefined) event.record = r.bytes(doc.record, 'record');
+  if (doc.buffer !== undefined) event.buffer = r.bytes(doc.buffer, 'buffer');
   let format: TracepointFormat | undefined;
   if (doc.format !== undefined) {
     const formatPath = doc.format;

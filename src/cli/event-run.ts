@@ -19,6 +19,9 @@ import { dumpMaps } from './object-maps.js';
 import { EventDrain, formatRunOutputs, runOutputsJson } from './object-output.js';
 import { formatSeq, iterate, seqJson, type Iteration } from './seq-run.js';
 
+/** Bytes as hex. */
+const hexBytes = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.length).toString('hex');
+
 /** What one event run needs. */
 export interface EventRunRequest {
   readonly object: BpfObject;
@@ -89,7 +92,7 @@ export function eventRun(req: EventRunRequest, io: CliIo): number {
   const maps = dumpMaps(obj);
   const perRun = repeat > 1 ? ((t2 - t1) * 1e6) / (repeat - 1) : (t1 - t0) * 1e6;
   const label = `${info.name} (${info.section})`;
-  const written = (last.probeMemory ?? []).map((b, i) => ({ block: i, address: hex(b.address), hex: Buffer.from(b.bytes.buffer, b.bytes.byteOffset, b.bytes.length).toString('hex') }));
+  const written = (last.probeMemory ?? []).map((b, i) => ({ block: i, address: hex(b.address), hex: hexBytes(b.bytes) }));
   if (req.json) {
     const doc = {
       program: label,
@@ -100,6 +103,7 @@ export function eventRun(req: EventRunRequest, io: CliIo): number {
       ...(last.overrideReturn === undefined ? {} : { overrideReturn: hex(last.overrideReturn), overrideReturnDecimal: BigInt.asIntN(64, last.overrideReturn).toString() }),
       signals: last.signals,
       ...(written.length === 0 ? {} : { memory: written }),
+      ...(last.buffer === undefined ? {} : { buffer: { hex: hexBytes(last.buffer) } }),
       ...seqJson(last, iteration),
       ...runOutputsJson(obj, maps, trace, events.counts),
       ...(req.repeat === undefined ? {} : { runs: repeat, nsPerRun: Math.round(perRun), firstRunNs: Math.round((t1 - t0) * 1e6) }),
@@ -123,6 +127,7 @@ export function eventRun(req: EventRunRequest, io: CliIo): number {
     return before === undefined || before.length !== after.length || before.some((b, j) => b !== after[j]);
   });
   for (const w of changed) text += `memory at ${w.address} as the program left it (bpf_probe_write_user): ${w.hex.slice(0, 256)}${w.hex.length > 256 ? '...' : ''}\n`;
+  if (last.buffer !== undefined) text += `buffer as the program left it: ${hexBytes(last.buffer).slice(0, 256)}${last.buffer.length > 128 ? '...' : ''}\n`;
   if (req.saveMaps !== undefined) text += `saved the maps to ${req.saveMaps}\n`;
   io.out(text);
   return 0;

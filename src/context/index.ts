@@ -12,7 +12,7 @@ export { SkBuffSocket, type SkSkbOptions, type SkSkbResult } from './sk-skb.js';
 export { MAX_SYSCALL_CTX, type SyscallResult } from './syscall.js';
 export { SK_LOOKUP_SIZE, SkLookupField, SkLookupFlag, type SkLookupDescription, type SkLookupResult } from './sk-lookup.js';
 export type { FlowDissectorOptions, FlowDissectorResult, ProgramRunner, RawRunOptions, RunOptions, SkbOptions, SkbRunInfo, TracingResult, TracingRunOptions, XdpOptions, XdpResult } from './runner.js';
-export { MAX_TRACEPOINT_RECORD, MAX_TRACING_ARGS, PERF_EVENT_DATA_SIZE, TRACING_TYPES, tracingTypeOf, type TracingEvent, type TracingType } from './tracing.js';
+export { MAX_TP_BUFFER, MAX_TRACEPOINT_RECORD, MAX_TRACING_ARGS, PERF_EVENT_DATA_SIZE, TRACING_TYPES, tracingTypeOf, type TracingEvent, type TracingType } from './tracing.js';
 export { parseTracepointFormat, tracepointRecord, type TracepointField, type TracepointFieldValue, type TracepointFormat } from './tracepoint.js';
 export type { PacketSession, SessionKind } from './session.js';
 export type { RunOutcome } from '../vm/environment.js';

@@ -207,6 +207,8 @@ export interface TracingResult {
    * the same object again in the next `read()`): drain the output and run the object again.
    */
   readonly seqOverflow?: boolean;
+  /** Writable raw tracepoints given `event.buffer`: the buffer as the program left it. */
+  readonly buffer?: Uint8Array;
 }
 
 /** Options of a flow dissector run ({@link ProgramRunner.runFlowDissector}). */

@@ -34,7 +34,7 @@ import { TUNNEL_OPTS_MAX, type TunnelKey } from '../helpers/tunnel.js';
 import { MAX_CGROUP_LEVELS, type SkbChecksum, type SkbSocket } from '../helpers/skb-info.js';
 import type { CgroupDescription, PerfCounter, ProbeMemoryBlock, TaskDescription, TaskRunHost, TracingRunState } from '../helpers/task.js';
 import { DEFAULT_TASK_ADDRESS, IDLE_TASK, MAX_STACK_FRAMES, probeBytes } from '../helpers/task.js';
-import { functionOf, perfCounterOf, tracingContext, type TracingEvent, type TracingType } from './tracing.js';
+import { functionOf, perfCounterOf, tpBufferOf, tracingContext, type TracingEvent, type TracingType } from './tracing.js';
 import { SeqOutput, SeqRun } from '../helpers/seq.js';
 import type { SourceLine } from '../elf/btf-ext.js';
 import { SkBuff, TcAction, XdpAction, XdpMd } from './layout.js';
@@ -615,6 +615,14 @@ export class ProgramRunner {
     };
     const space = this.env.space;
     if (space.running) throw nestedRunError();
+    const buffer = type === 'raw_tracepoint' ? tpBufferOf(event) : undefined;
+    const bufferAt = buffer === undefined ? -1 : space.packetBuffer(buffer.length);
+    if (buffer !== undefined) {
+      // a writable raw tracepoint: its buffer at MEM_START, which the first argument points at
+      space.memory.bytes.set(buffer, bufferAt);
+      space.mapPacket(0, buffer.length, 'tp_buffer');
+      new DataView(ctx.buffer, ctx.byteOffset).setBigUint64(0, BigInt(MEM_START), true);
+    }
     space.setContext(ctx, false);
     // BTF programs read kernel objects through typed pointers directly: such a load reads the
     // host-described probe memory, or 0 where the host describes none (the kernel's faulting loads).
@@ -633,9 +641,11 @@ export class ProgramRunner {
         signals: tracing.signals,
         ...(tracing.overrideReturn === undefined ? {} : { overrideReturn: tracing.overrideReturn }),
         ...(host.probeMemory === undefined ? {} : { probeMemory: host.probeMemory }),
+        ...(buffer === undefined ? {} : { buffer: memory.bytes.slice(bufferAt, bufferAt + buffer.length) }),
       };
     } finally {
       memory.faultingLoads = undefined;
+      if (buffer !== undefined) space.clearPacket();
       space.clearContext();
     }
   }

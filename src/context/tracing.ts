@@ -34,6 +34,19 @@ export const MAX_TRACEPOINT_RECORD = 8192;
 /** Bytes of `struct bpf_perf_event_data` (x86-64): `pt_regs`, `sample_period`, `addr`. */
 export const PERF_EVENT_DATA_SIZE = PT_REGS_SIZE + 16;
 
+/** Largest writable raw tracepoint buffer an event may give (the kernel's are one struct each). */
+export const MAX_TP_BUFFER = 0x10000;
+
+/** A writable raw tracepoint's buffer checked: undefined when the event gives none. */
+export function tpBufferOf(event: TracingEvent | undefined): Uint8Array | undefined {
+  const b: unknown = event?.buffer;
+  if (b === undefined) return undefined;
+  if (!(b instanceof Uint8Array) || b.length > MAX_TP_BUFFER) throw new ArgumentError(`event.buffer must be a Uint8Array of at most ${MAX_TP_BUFFER} bytes, not ${describeValue(b)}`);
+  const first: unknown = Array.isArray(event?.args) ? event.args[0] : undefined;
+  if (first !== undefined && first !== 0n) throw new ArgumentError(`event.args[0] becomes the address of event.buffer: give 0 there (or no arguments), not ${describeValue(first)}`);
+  return b;
+}
+
 /** Bytes of the default tracepoint record when the event gives none: what the kernel lets a tracepoint program read. */
 const DEFAULT_RECORD_SIZE = 2048;
 
@@ -65,6 +78,12 @@ export interface TracingEvent {
    * a NULL object: the kernel's last call, after the last object).
    */
   readonly args?: readonly bigint[];
+  /**
+   * `raw_tracepoint` (writable ones, `raw_tp.w/…`): the tracepoint's writable buffer, at most
+   * {@link MAX_TP_BUFFER} bytes, mapped writable; the first argument points at it (`args[0]` 0 or absent)
+   * and the run's result gives it back as the program left it.
+   */
+  readonly buffer?: Uint8Array;
   /** `tracepoint`: the record's bytes as they are (instead of `format` and `fields`). */
   readonly record?: Uint8Array;
   /** `tracepoint`: the record's layout, from a tracefs `format` file (`parseTracepointFormat`). */
@@ -104,7 +123,7 @@ function u64(value: unknown, name: string): bigint {
 const FIELDS_OF: Record<TracingType, readonly string[]> = {
   kprobe: ['regs', 'funcIp', 'cookie'],
   perf_event: ['regs', 'samplePeriod', 'addr', 'counter', 'cookie'],
-  raw_tracepoint: ['args', 'cookie'],
+  raw_tracepoint: ['args', 'buffer', 'cookie'],
   tracing: ['args', 'ret', 'funcIp', 'cookie'],
   tracepoint: ['record', 'format', 'fields', 'cookie'],
   iter: ['args', 'seqNum', 'sessionId', 'cookie'],

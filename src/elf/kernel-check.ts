@@ -34,9 +34,10 @@ export function kernelProgramType(type: ProgramType, section: string): KernelPro
       return 'socket_filter';
     case 'tc':
       return programTypeOfSection(section) === 'sched_act' ? 'sched_act' : 'sched_cls';
+    case 'raw_tracepoint':
+      return programTypeOfSection(section) === 'raw_tracepoint_writable' ? 'raw_tracepoint_writable' : 'raw_tracepoint';
     case 'kprobe':
     case 'tracepoint':
-    case 'raw_tracepoint':
     case 'perf_event':
       return type;
     case 'sockops':

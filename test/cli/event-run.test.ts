@@ -43,6 +43,20 @@ describe('tsbpf run --event', () => {
     expect(bad.err).toMatch(/cgroups\[0\]\.id must be from 0 to 4294967295/);
   });
 
+  it('runs a writable raw tracepoint on the buffer of its event file and prints the buffer as left', async () => {
+    // raw_tp_writable.o's rewrite: magic set for type 1, cookie ^ 0xffff, len * 2 + args[1], handle[7] = handle[0]
+    const buffer = '00000000' + '01000000' + '3412000000000000' + '4100000000000000' + '07000000' + '64000000';
+    const f = eventFile({ buffer: { hex: buffer }, args: [0, 5] });
+    const r = await cli(['run', fx('raw_tp_writable.o'), '--event', f]);
+    expect(r.err).toBe('');
+    expect(r.out).toContain('buffer as the program left it: 13956025' + '01000000' + 'cbed000000000000' + '4100000000000041' + '07000000' + 'cd000000\n');
+    const doc = JSON.parse((await cli(['run', fx('raw_tp_writable.o'), '--event', f, '--json', '--jit'])).out);
+    expect(doc.buffer.hex).toBe('13956025' + '01000000' + 'cbed000000000000' + '4100000000000041' + '07000000' + 'cd000000');
+    const bad = await cli(['run', fx('raw_tp_writable.o'), '--event', eventFile({ buffer: { hex: '00' }, args: [1] })]);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/event.args\[0\] becomes the address of event.buffer/);
+  });
+
   it('gives the task a pid namespace (bpf_get_ns_current_pid_tgid)', async () => {
     // libbpf-bootstrap's minimal_ns prints when the pid in the namespace dev 0 / ino 0 is 0 (its globals).
     const obj = new URL('../corpus/libbpf-bootstrap/examples/c/minimal_ns.bpf.o', import.meta.url).pathname;

@@ -157,7 +157,7 @@ describe('tracing programs on host-described events', () => {
     expect(() => raw.runEvent({ args: Array.from({ length: 13 }, () => 0n) })).toThrow(/event.args must be an array of at most 12 bigints/);
     expect(() => raw.runEvent({ args: ['1' as unknown as bigint] })).toThrow(/event.args\[0\]/);
     expect(() => raw.runEvent({ args: [1n << 64n] })).toThrow(/event.args\[0\]/);
-    expect(() => raw.runEvent({ regs: { di: 1n } })).toThrow(/event.regs is not part of a raw_tracepoint program's context \(it reads args, cookie\)/);
+    expect(() => raw.runEvent({ regs: { di: 1n } })).toThrow(/event.regs is not part of a raw_tracepoint program's context \(it reads args, buffer, cookie\)/);
     expect(() => raw.runEvent({ bogus: 1 } as never)).toThrow(/event.bogus: unknown field/);
     expect(() => raw.runEvent([] as never)).toThrow(ArgumentError);
     expect(() => obj.program('on_file_open').runEvent({ regs: { rip: 1n } as never })).toThrow(/regs.rip: not an x86-64 pt_regs register/);

@@ -1,6 +1,6 @@
 /**
  * The program types beyond packet filters and tracing (sk_skb, sk_msg, the cgroup types and their hooks,
- * sk_lookup, sk_reuseport, the lightweight tunnels, the flow dissector, syscall) against the live kernel: every load and store of each context (ctx-probes.ts), the return values,
+ * sk_lookup, sk_reuseport, the lightweight tunnels, the flow dissector, syscall, writable raw tracepoints) against the live kernel: every load and store of each context (ctx-probes.ts), the return values,
  * the pointer fields (`data` / `data_end`, `sk`) used as the kernel lets them be, each accepted or
  * refused by tsbpf exactly when BPF_PROG_LOAD (as root, with the expected attach type) accepts or refuses
  * it. Skips where bpf() is refused; the table test below names the kernel verdicts the layouts encode.
@@ -119,6 +119,28 @@ const CONFIGS: { config: ProbeConfig; probes: Probe[] }[] = [
       { name: 'to a helper as memory', src: 'r3 = r1\nr1 = r10\nr1 += -8\nr2 = 8\ncall 4\nr0 = 0\nexit' },
     ];
     return { ...f, probes: [...f.probes, ...far] };
+  })(),
+  (() => {
+    // args[0] is the writable buffer: constant offsets from 0 up, read, written, passed as memory.
+    const f = full({ type: 'raw_tracepoint_writable', size: 96, misaligned: true });
+    const B = 'r2 = *(u64 *)(r1 + 0)';
+    const buffer: Probe[] = [
+      { name: 'buffer read', src: `${B}\nr0 = *(u8 *)(r2 + 0)\nr0 = 0\nexit` },
+      { name: 'buffer write', src: `${B}\nr3 = 1\n*(u32 *)(r2 + 4) = r3\nr0 = 0\nexit` },
+      { name: 'buffer immediate write', src: `${B}\n*(u64 *)(r2 + 8) = 7\nr0 = 0\nexit` },
+      { name: 'buffer read far', src: `${B}\nr0 = *(u64 *)(r2 + 1000)\nr0 = 0\nexit` },
+      { name: 'buffer read moved', src: `${B}\nr2 += 16\nr0 = *(u64 *)(r2 + 8)\nr0 = 0\nexit` },
+      { name: 'buffer read below', src: `${B}\nr0 = *(u8 *)(r2 - 1)\nr0 = 0\nexit` },
+      { name: 'buffer moved below', src: `${B}\nr2 += -8\nr0 = *(u64 *)(r2 + 0)\nr0 = 0\nexit` },
+      { name: 'buffer variable offset', src: `r6 = *(u64 *)(r1 + 0)\ncall 7\nr0 &= 7\nr6 += r0\nr0 = *(u8 *)(r6 + 0)\nr0 = 0\nexit` },
+      { name: 'buffer atomic add', src: `${B}\nr3 = 1\nlock *(u64 *)(r2 + 0) += r3\nr0 = 0\nexit` },
+      { name: 'buffer pointer stored', src: `${B}\n*(u64 *)(r2 + 0) = r2\nr0 = 0\nexit` },
+      { name: 'buffer null check', src: `${B}\nif r2 == 0 goto +1\nr0 = *(u8 *)(r2 + 0)\nr0 = 0\nexit` },
+      { name: 'buffer to a helper as memory', src: `${B}\nr1 = r2\nr2 = 16\nr3 = 0\ncall 113\nr0 = 0\nexit` },
+      { name: 'buffer half loaded', src: 'r2 = *(u32 *)(r1 + 0)\nr0 = 0\nexit' },
+      { name: 'argument 1 dereferenced', src: 'r2 = *(u64 *)(r1 + 8)\nr0 = *(u8 *)(r2 + 0)\nr0 = 0\nexit' },
+    ];
+    return { ...f, probes: [...f.probes, ...buffer] };
   })(),
   full({ type: 'lwt_in', size: 192, misaligned: true }, [76, 80, 'u32'], [168]),
   ...(['lwt_out', 'lwt_xmit', 'lwt_seg6local'] as const).map((type) => full({ type, size: 192 }, [76, 80, 'u32'], [168])),

@@ -114,6 +114,8 @@ bpf_trace_printk lines and the ring buffer / perf event records. The event file 
 numbers or strings such as "0x7ffd00001000"):
   {"regs": {"di": 3, "si": "0x7ffd00001000"},      kprobe, uprobe, perf_event: x86-64 pt_regs
    "args": ["0xffffc9000001ff58", 257],             raw_tracepoint, fentry/fexit, tp_btf: u64 args
+   "buffer": {"hex": "..."},                        raw_tp.w/...: the writable buffer args[0] points
+                                                    at, printed as the program left it
    "format": "sys_enter_openat.format",             tracepoint: a tracefs format file (path relative
    "fields": {"dfd": -100, "filename": "0x7ffd00001000"},   to the event file), fields by name
    "record": {"hex": "..."},                        tracepoint: or the whole record

@@ -83,7 +83,7 @@ export function refineEdge(w: Work, i: Insn, op: Extract<Operation, { kind: 'jco
   }
   // a map value (after its null check), a map or ring buffer memory is never equal to 0; the kernel
   // decides no other pointer's comparison with 0 (context, stack and packet pointers: both paths are walked)
-  const nonNull = (v: Value): boolean => v.type === 'map_value' || v.type === 'map_ptr' || v.type === 'mem' || v.type === 'sock' || v.type === 'sock_common' || v.type === 'tcp_sock' || v.type === 'flow_keys';
+  const nonNull = (v: Value): boolean => v.type === 'map_value' || v.type === 'map_ptr' || v.type === 'mem' || v.type === 'sock' || v.type === 'sock_common' || v.type === 'tcp_sock' || v.type === 'flow_keys' || v.type === 'tp_buffer';
   if ((rel === 'eq' || rel === 'ne') && nonNull(a) && isZero(b)) return rel === 'ne';
   if ((rel === 'eq' || rel === 'ne') && nonNull(b) && isZero(a)) return rel === 'ne';
   if (isPointer(a) && isPointer(b)) packetCompare(w, rel, a, b);

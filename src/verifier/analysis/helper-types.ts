@@ -81,6 +81,7 @@ export const HELPERS_BY_TYPE: Readonly<Record<ProgramType, ReadonlySet<number>>>
   kprobe: new Set(TRACING),
   tracepoint: new Set(TRACING),
   raw_tracepoint: new Set(TRACING),
+  raw_tracepoint_writable: new Set(TRACING),
   perf_event: new Set([...TRACING, 56]),
   sock_ops: new Set(SOCK_OPS),
   sk_skb: new Set(SK_SKB),

@@ -168,6 +168,23 @@ export function access(env: Env, w: Work, a: Access): Value | undefined {
       }
       return write ? ANY_SCALAR : scalarValue(loadRange(a.size));
     }
+    case 'tp_buffer': {
+      // any constant offset from 0 up: the kernel checks the furthest one against the tracepoint's buffer when attaching
+      const off = base.lo + a.off;
+      if (base.lo !== base.hi) {
+        env.report(pc, 'mem-access', `${R} invalid variable buffer offset: off=${a.off}, var_off=[${base.lo}, ${base.hi}] (a writable tracepoint's buffer takes constant offsets only)`);
+        return undefined;
+      }
+      if (off < 0) {
+        env.report(pc, 'mem-access', `${R} invalid tracepoint buffer access: off=${off}, size=${a.size}`);
+        return undefined;
+      }
+      if (write && a.store !== undefined && isPointer(a.store) && !env.privileged) {
+        env.report(pc, 'pointer-leak', `R${storeReg(a)} leaks addr into the tracepoint buffer`);
+        return undefined;
+      }
+      return write ? ANY_SCALAR : scalarValue(loadRange(a.size));
+    }
     case 'mem': {
       if (!inside(env, pc, R, base, a, base.size, 'memory', 'mem-access', `mem_size=${base.size}`)) return undefined;
       if (write && a.store !== undefined && isPointer(a.store) && !env.privileged) {

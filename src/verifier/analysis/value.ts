@@ -10,7 +10,9 @@ import { constant, contains as scalarContains, describeScalar, equal as scalarEq
  * written); `mem` is ring buffer memory returned by `bpf_ringbuf_reserve` (after its null check);
  * `sock` / `sock_common` a socket from `bpf_sk_lookup_*` / `bpf_skc_lookup_tcp` (after its null check);
  * `tcp_sock` the `struct bpf_tcp_sock` of one (`bpf_tcp_sock`, after its null check); `flow_keys` a flow
- * dissector's `struct bpf_flow_keys` (its context's `flow_keys`);
+ * dissector's `struct bpf_flow_keys` (its context's `flow_keys`); `tp_buffer` the buffer a writable raw
+ * tracepoint's program may write (its context's first argument: any constant offset from 0 up, its size
+ * the tracepoint's, which the kernel checks when the program is attached);
  * `dynptr` only ever a spilled value: the 16 stack bytes a dynptr helper initialised (`k` its kind,
  * local or ring buffer, `ref` the ring buffer record's reference).
  */
@@ -35,6 +37,7 @@ export type ValueType =
   | 'tcp_sock'
   | 'tcp_sock_or_null'
   | 'flow_keys'
+  | 'tp_buffer'
   | 'dynptr';
 
 /** One register's abstract value. Offsets are bytes from the start of the object the pointer points into. */
@@ -232,6 +235,7 @@ export function typeName(t: ValueType): string {
     case 'tcp_sock': return 'tcp_sock';
     case 'tcp_sock_or_null': return 'tcp_sock_or_null';
     case 'flow_keys': return 'flow_keys';
+    case 'tp_buffer': return 'tp_buffer';
     case 'dynptr': return 'dynptr';
   }
 }

@@ -40,7 +40,7 @@ function parts(section: string): [string, string] {
 
 /**
  * The program type a section name declares, following libbpf's conventions (`xdp`, `tc`/`classifier`,
- * `socket`, `kprobe/…`, `tracepoint/…`, `raw_tracepoint/…`, `perf_event`, `cgroup_skb/…`, `sockops`,
+ * `socket`, `kprobe/…`, `tracepoint/…`, `raw_tracepoint/…`, `raw_tp.w/…`, `perf_event`, `cgroup_skb/…`, `sockops`,
  * `sk_skb/…`, `sk_msg`, `sk_lookup`, `sk_reuseport`, `lwt_*`, `flow_dissector`, `syscall`, `cgroup/<hook>`), or undefined when the name
  * says nothing the analysis knows.
  */
@@ -53,6 +53,7 @@ export function programTypeOfSection(section: string): ProgramType | undefined {
   if (first === 'kprobe' || first === 'kretprobe' || first === 'uprobe' || first === 'uretprobe') return 'kprobe';
   if (first === 'tracepoint' || first === 'tp') return 'tracepoint';
   if (first === 'raw_tracepoint' || first === 'raw_tp') return 'raw_tracepoint';
+  if (first === 'raw_tracepoint.w' || first === 'raw_tp.w') return 'raw_tracepoint_writable';
   if (first === 'perf_event') return 'perf_event';
   if (first.startsWith('cgroup_skb')) return 'cgroup_skb';
   if (Object.hasOwn(PLAIN, first)) return PLAIN[first];
