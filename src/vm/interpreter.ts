@@ -14,7 +14,7 @@ import { checkOptionalBoolean, checkOptions } from '../validate.js';
 import type { Engine, RunOutcome, RunRequest } from './environment.js';
 import { setHalves } from './helper-call.js';
 import type { Region } from './memory.js';
-import { clearStack } from './stack.js';
+import { clearStack, planStackClear, restartStack, type StackClearPlan } from './stack.js';
 import { coreFor, type InterpreterCore } from './interpreter-core.js';
 import { interpreterCode, type InterpreterCode } from './interpreter-decode.js';
 import { coreStatsOf, type CoreStats } from './interpreter-core-stats.js';
@@ -68,6 +68,8 @@ export class Interpreter implements Engine {
     let stats: CoreStats | undefined;
     let core: InterpreterCore | undefined;
     let words: number | undefined;
+    // The stack's plan for this request, made again when the memory's layout changed.
+    let plan: StackClearPlan | undefined;
     return () => {
       if (words === undefined || stats!.jsOnly) {
         const r0 = execute(request, r1Low, r1High, r2Low, r2High, true);
@@ -77,7 +79,8 @@ export class Interpreter implements Engine {
         words = core?.wordsOf(code);
         return r0;
       }
-      const stack = clearStack(request);
+      if (plan === undefined || plan.version !== request.memory.version) plan = planStackClear(request);
+      const stack = restartStack(plan);
       const budget = request.limits.instructionBudget;
       const status = core!.run(code!, words, budget, r1Low, r1High, r2Low, r2High, request.stackTop | 0, stack);
       if (status < 0) {
