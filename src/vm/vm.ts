@@ -91,7 +91,6 @@ interface RepeatableRun {
   readonly entry: 'none' | 'mem' | 'mbuff';
   /** The memory's layout version once the inputs were staged. */
   readonly version: number;
-  readonly request: RunRequest;
   readonly run: () => bigint;
 }
 
@@ -99,8 +98,7 @@ interface RepeatableRun {
 export abstract class EbpfVmBase {
   /** The VM's memory: its regions are the stack, `mem`, `mbuff`, and any region a host maps for helpers. */
   readonly memory = new VmMemory();
-  /** Data passed to helpers as `ctx.host`. */
-  host: unknown;
+  private hostData: unknown;
   private loaded: Program | undefined;
   private verifier: Verifier = verifyProgram;
   private readonly helperTable = new Map<number, HelperEntry>();
@@ -145,6 +143,7 @@ export abstract class EbpfVmBase {
     const bytes = checkBytes(prog, 'the program');
     this.verifier(bytes);
     this.loaded = new Program(bytes);
+    this.forget();
   }
 
   /**
@@ -154,6 +153,24 @@ export abstract class EbpfVmBase {
   setVerifier(verifier: Verifier): void {
     this.verifier = checkFunction<Verifier>(verifier, 'the verifier (a function (prog: Uint8Array) => void)');
     if (this.loaded !== undefined) verifier(this.loaded.bytes);
+  }
+
+  /** Data passed to helpers as `ctx.host`. */
+  get host(): unknown {
+    return this.hostData;
+  }
+
+  set host(host: unknown) {
+    this.hostData = host;
+    this.forget();
+  }
+
+  /**
+   * Drop the run kept for a repeat (see {@link execute}): called wherever the program, the limits or
+   * the host data it was prepared with is assigned, so that a repeat never compares them.
+   */
+  private forget(): void {
+    this.repeat = undefined;
   }
 
   /** Register (or replace) the helper called by `call id`. */
@@ -182,6 +199,7 @@ export abstract class EbpfVmBase {
     const stackChanged =
       next.stackSize * next.maxCallDepth !== this.runLimits.stackSize * this.runLimits.maxCallDepth;
     this.runLimits = next;
+    this.forget();
     if (stackChanged) {
       this.memory.unmap(this.stackRegion);
       this.stackRegion = this.mapStack();
@@ -259,42 +277,57 @@ export abstract class EbpfVmBase {
   /**
    * Run the loaded program on `engine` with `mem` mapped at MEM_START and `mbuff` at MBUFF_START, and
    * r1/r2 as given (`'mem'`: r1 = MEM_START, r2 = mem length; `'mbuff'`: r1 = MBUFF_START, r2 = mbuff
-   * length; `'none'`: both 0). Returns r0.
+   * length; `'none'`: both 0). Returns r0. `mem` (for `'mem'` and `'mbuff'`) and `mbuff` (for
+   * `'mbuff'`) are checked here, so JavaScript callers may pass anything: a public entry point passes
+   * its arguments on as they came.
    */
   protected execute(engine: Engine, mem: Uint8Array | undefined, mbuff: Uint8Array | undefined, entry: 'none' | 'mem' | 'mbuff'): bigint {
-    // Runs of one VM share its stack and memory: a run started from inside another (by a helper)
-    // would zero and reuse the outer run's stack under it, so it is refused.
-    if (this.running) throw nestedRunError();
-    this.running = true;
-    try {
-      return this.executeOnce(engine, mem, mbuff, entry);
-    } finally {
-      this.running = false;
-    }
-  }
-
-  /** Set while a run of this VM is under way (see {@link execute}). */
-  private running = false;
-
-  private executeOnce(engine: Engine, mem: Uint8Array | undefined, mbuff: Uint8Array | undefined, entry: 'none' | 'mem' | 'mbuff'): bigint {
     // A run on the same zero-copy views as the last one, with nothing else changed, repeats its prepared
-    // form: on a short program the set-up below costs as much as the run.
+    // form: on a short program the set-up in executeFresh costs as much as the run. The arguments need
+    // no check here: they are the very arrays the run was prepared with, checked then. The program,
+    // limits and host drop the repeat where they are assigned (see `forget`); a view's length changes
+    // when growing the memory detaches it; the layout version, when a region is mapped, moved or resized.
     const repeat = this.repeat;
     if (
       repeat !== undefined &&
       repeat.engine === engine &&
       repeat.mem === mem &&
       repeat.mbuff === mbuff &&
-      repeat.memLength === (mem?.length ?? 0) &&
-      repeat.mbuffLength === (mbuff?.length ?? 0) &&
       repeat.entry === entry &&
+      repeat.memLength === (mem === undefined ? 0 : mem.length) &&
+      repeat.mbuffLength === (mbuff === undefined ? 0 : mbuff.length) &&
       repeat.version === this.memory.version &&
-      repeat.request.program === this.loaded &&
-      repeat.request.limits === this.runLimits &&
-      repeat.request.host === this.host
+      !this.running
     ) {
-      return repeat.run();
+      this.running = true;
+      try {
+        return repeat.run();
+      } finally {
+        this.running = false;
+      }
     }
+    return this.executeFresh(engine, mem, mbuff, entry);
+  }
+
+  /** Set while a run of this VM is under way (see {@link executeFresh}). */
+  private running = false;
+
+  /** {@link execute} with the arguments checked, staged and prepared again (and the run then kept for a repeat when nothing was copied). */
+  private executeFresh(engine: Engine, mem: Uint8Array | undefined, mbuff: Uint8Array | undefined, entry: 'none' | 'mem' | 'mbuff'): bigint {
+    if (entry !== 'none') checkBytes(mem, 'mem');
+    if (entry === 'mbuff') checkBytes(mbuff, 'mbuff');
+    // Runs of one VM share its stack and memory: a run started from inside another (by a helper)
+    // would zero and reuse the outer run's stack under it, so it is refused.
+    if (this.running) throw nestedRunError();
+    this.running = true;
+    try {
+      return this.stageAndRun(engine, mem, mbuff, entry);
+    } finally {
+      this.running = false;
+    }
+  }
+
+  private stageAndRun(engine: Engine, mem: Uint8Array | undefined, mbuff: Uint8Array | undefined, entry: 'none' | 'mem' | 'mbuff'): bigint {
     this.repeat = undefined;
     const program = this.loadedProgram();
     const copyMem = this.stage(mem, this.memRegion, 'mem');
@@ -310,7 +343,7 @@ export abstract class EbpfVmBase {
       r2,
       helpers: this.helperTable,
       limits: this.runLimits,
-      host: this.host,
+      host: this.hostData,
     };
     if (!copyMem && !copyMbuff) {
       const run = engine.prepare?.(request) ?? (() => engine.run(request));
@@ -322,7 +355,6 @@ export abstract class EbpfVmBase {
         mbuffLength: mbuff?.length ?? 0,
         entry,
         version: this.memory.version,
-        request,
         run,
       };
       return run();
@@ -426,12 +458,12 @@ export class EbpfVmRaw extends EbpfVmBase {
 
   /** Interpret the program on `mem` (stores are copied back into it); returns r0. */
   executeProgram(mem: Uint8Array = new Uint8Array(0)): bigint {
-    return this.execute(this.interpreter, checkBytes(mem, 'mem'), undefined, 'mem');
+    return this.execute(this.interpreter, mem, undefined, 'mem');
   }
 
   /** Run the program compiled to WebAssembly on `mem` (same results and errors as {@link executeProgram}). */
   executeProgramJit(mem: Uint8Array = new Uint8Array(0)): bigint {
-    return this.execute(this.jit, checkBytes(mem, 'mem'), undefined, 'mem');
+    return this.execute(this.jit, mem, undefined, 'mem');
   }
 }
 
@@ -453,12 +485,12 @@ export class EbpfVmMbuff extends EbpfVmBase {
 
   /** Interpret the program on `mem` and `mbuff` (stores into either are copied back); returns r0. */
   executeProgram(mem: Uint8Array, mbuff: Uint8Array): bigint {
-    return this.execute(this.interpreter, checkBytes(mem, 'mem'), checkBytes(mbuff, 'mbuff'), 'mbuff');
+    return this.execute(this.interpreter, mem, mbuff, 'mbuff');
   }
 
   /** Run the program compiled to WebAssembly (same results and errors as {@link executeProgram}). */
   executeProgramJit(mem: Uint8Array, mbuff: Uint8Array): bigint {
-    return this.execute(this.jit, checkBytes(mem, 'mem'), checkBytes(mbuff, 'mbuff'), 'mbuff');
+    return this.execute(this.jit, mem, mbuff, 'mbuff');
   }
 }
 
@@ -472,6 +504,8 @@ export class EbpfVmFixedMbuff extends EbpfVmBase {
   private dataOffset: number;
   private dataEndOffset: number;
   private fixed: Uint8Array;
+  /** A view of {@link fixed}, made with it (not per run). */
+  private fixedView: DataView;
 
   /** Create the VM, verifying `prog` if given. */
   constructor(prog: Uint8Array | undefined, dataOffset: number, dataEndOffset: number, options?: VmOptions) {
@@ -479,6 +513,7 @@ export class EbpfVmFixedMbuff extends EbpfVmBase {
     this.dataOffset = 0;
     this.dataEndOffset = 0;
     this.fixed = new Uint8Array(0);
+    this.fixedView = new DataView(this.fixed.buffer);
     this.setOffsets(dataOffset, dataEndOffset);
   }
 
@@ -488,7 +523,23 @@ export class EbpfVmFixedMbuff extends EbpfVmBase {
     this.dataOffset = dataOffset;
     this.dataEndOffset = dataEndOffset;
     const size = Math.max(dataOffset, dataEndOffset) + 8;
-    if (size !== this.fixed.length) this.fixed = new Uint8Array(size);
+    if (size !== this.fixed.length) {
+      this.fixed = new Uint8Array(size);
+      this.fixedView = new DataView(this.fixed.buffer);
+    }
+  }
+
+  /**
+   * Write the packet's pointers into the metadata buffer (again before every run: the program may have
+   * overwritten them), as u64 halves: both are below 2^32 + MAX_MEM_SIZE, so no bigint is made.
+   */
+  private pointTo(mem: Uint8Array): void {
+    const view = this.fixedView;
+    const end = MEM_START + mem.length;
+    view.setUint32(this.dataOffset, MEM_START >>> 0, true);
+    view.setUint32(this.dataOffset + 4, Math.floor(MEM_START / 4294967296), true);
+    view.setUint32(this.dataEndOffset, end >>> 0, true);
+    view.setUint32(this.dataEndOffset + 4, Math.floor(end / 4294967296), true);
   }
 
   /** Verify and load a program, with the offsets of the packet pointers in the metadata buffer. */
@@ -499,19 +550,13 @@ export class EbpfVmFixedMbuff extends EbpfVmBase {
 
   /** Interpret the program on `mem` (stores are copied back); returns r0. */
   executeProgram(mem: Uint8Array): bigint {
-    checkBytes(mem, 'mem');
-    const view = new DataView(this.fixed.buffer);
-    view.setBigUint64(this.dataOffset, BigInt(MEM_START), true);
-    view.setBigUint64(this.dataEndOffset, BigInt(MEM_START + mem.length), true);
+    this.pointTo(checkBytes(mem, 'mem'));
     return this.execute(this.interpreter, mem, this.fixed, 'mbuff');
   }
 
   /** Run the program compiled to WebAssembly on `mem` (same results and errors as {@link executeProgram}). */
   executeProgramJit(mem: Uint8Array): bigint {
-    checkBytes(mem, 'mem');
-    const view = new DataView(this.fixed.buffer);
-    view.setBigUint64(this.dataOffset, BigInt(MEM_START), true);
-    view.setBigUint64(this.dataEndOffset, BigInt(MEM_START + mem.length), true);
+    this.pointTo(checkBytes(mem, 'mem'));
     return this.execute(this.jit, mem, this.fixed, 'mbuff');
   }
 }
