@@ -122,37 +122,43 @@ function runChecks(prog: Uint8Array, options: VerifierOptions, report: Report): 
 }
 
 /**
+ * Shape rules the kernel checks as its walk reaches an instruction, not up front: a program with such
+ * an instruction in dead code (a branch its constants cut off) loads.
+ */
+const WALK_TIME_RULES: ReadonlySet<string> = new Set(['reserved-field', 'register', 'frame-pointer-write', 'division-by-zero', 'shift-range']);
+
+/**
  * Kernel level: the shape checks as the kernel applies them (map pseudo loads allowed, bad shift
- * immediates rejected), then, when the shape is sound, the analysis. The kernel checks reserved fields
- * as its walk reaches an instruction, so a non-zero reserved field refuses the program only where the
- * analysis reaches it (dead code the loader's constants cut off may hold anything decodable).
+ * immediates rejected), then, when the shape is sound, the analysis. The walk-time rules
+ * ({@link WALK_TIME_RULES}) refuse the program only where the analysis reaches their instruction,
+ * where its path ends (dead code the loader's constants cut off may hold anything decodable).
  */
 function kernelChecks(prog: Uint8Array, options: VerifierOptions, report: Report): ProgramFacts | undefined {
   let failed = false;
-  const reserved: { pc: number; message: string }[] = [];
+  const deferred: { pc: number; rule: VerifierRule; message: string }[] = [];
   const shape: VerifierOptions = { ...options, level: 'shape', allowPseudoLoads: options.allowPseudoLoads ?? true };
   shapeChecks(prog, shape, (pc, rule, message, severity = 'error') => {
     const s = rule === 'shift-range' ? 'error' : severity;
-    if (rule === 'reserved-field' && pc !== undefined && s === 'error') {
-      reserved.push({ pc, message });
+    if (WALK_TIME_RULES.has(rule) && pc !== undefined && s === 'error') {
+      deferred.push({ pc, rule, message });
       return;
     }
     if (s === 'error') failed = true;
     report(pc, rule, message, s);
   });
   if (failed) {
-    for (const r of reserved) report(r.pc, 'reserved-field', r.message);
+    for (const r of deferred) report(r.pc, r.rule, r.message);
     return undefined;
   }
-  const result = analyzeKernel(prog, options);
-  const reached = reserved.filter((r) => result.facts.regs[r.pc] !== undefined).map((r) => ({ pc: r.pc, rule: 'reserved-field' as const, message: r.message }));
+  const result = analyzeKernel(prog, options, new Set(deferred.map((r) => r.pc)));
+  const reached = deferred.filter((r) => result.facts.regs[r.pc] !== undefined);
   const issues = [...result.issues, ...reached].sort((a, b) => a.pc - b.pc);
   for (const issue of issues) report(issue.pc, issue.rule, issue.message, 'severity' in issue ? (issue.severity ?? 'error') : 'error');
   return result.facts;
 }
 
 /** Run the kernel-level analysis on shape-checked bytecode. */
-function analyzeKernel(prog: Uint8Array, options: VerifierOptions): AnalysisResult {
+function analyzeKernel(prog: Uint8Array, options: VerifierOptions, walkRefused?: ReadonlySet<number>): AnalysisResult {
   const programType = options.programType ?? 'socket_filter';
   if (!(PROGRAM_TYPES as readonly string[]).includes(programType)) {
     throw new ArgumentError(`unknown programType ${String(programType)}; use one of ${PROGRAM_TYPES.join(', ')}`);
@@ -171,7 +177,7 @@ function analyzeKernel(prog: Uint8Array, options: VerifierOptions): AnalysisResu
   }
   const helpers = options.helpers;
   const hostHelper = helpers === undefined ? undefined : (id: number): boolean => helpers.has(id);
-  return analyzeProgram(insns, ops, { programType, maps: mapTable(options.maps), resolve: options.resolve, maxSteps: options.maxSteps, privileged: options.privileged, attachType: options.attachType, hostHelper, funcInfo: options.funcInfo });
+  return analyzeProgram(insns, ops, { programType, maps: mapTable(options.maps), resolve: options.resolve, maxSteps: options.maxSteps, privileged: options.privileged, attachType: options.attachType, hostHelper, funcInfo: options.funcInfo, walkRefused });
 }
 
 /**

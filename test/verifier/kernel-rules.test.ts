@@ -396,3 +396,38 @@ r0 = 0
 exit`, 'helper-argument', /cannot pass map_type 27/);
   });
 });
+
+// classes found by the rule families of families-rules.ts (bounds, null_infer, ld_imm64, ctx_narrow, dead_code), each checked against the kernel
+describe('rules from the rule families', () => {
+  const DEAD = (bad: string): string => `r0 = 0\nr1 = 0\nif r1 != 0 goto +2\nexit\nexit\n${bad}\nexit`;
+  it('shape rules the kernel checks as its walk reaches an instruction refuse it only where reached', () => {
+    for (const bad of ['r10 = 1', 'r0 /= 0', 'w0 s%= 0', 'r0 <<= 64', '.byte 0xb7, 0x0b, 0, 0, 0, 0, 0, 0']) {
+      const dead = `r0 = 0\nr1 = 0\nif r1 != 0 goto bad\nexit\nbad:\n${bad}\nexit`;
+      expectOk(dead);
+      expect(rules(`r0 = 0\n${bad}\nexit`).length, bad).toBeGreaterThan(0);
+    }
+    expect(rules(DEAD('r0 = 1'))).toContain('unreachable');
+  });
+  it('known bits decide jumps: jset on bits a range cannot have, == a value its trailing zeros exclude', () => {
+    expectOk('call 7\nr0 &= 3\nif r0 & 4 goto +2\nr0 = 0\nexit\nr0 = r5\nexit');
+    expectOk('call 7\nr0 &= 0xf0\nif r0 & 4 goto +2\nr0 = 0\nexit\nr0 = r5\nexit');
+    expectOk('call 7\nr0 <<= 2\nif r0 == 0x41 goto +2\nr0 = 0\nexit\nr0 = r5\nexit');
+    expectRule('call 7\nr0 &= 7\nif r0 & 4 goto +2\nr0 = 0\nexit\nr0 = r5\nexit', 'uninit-register', 'R5 !read_ok');
+  });
+  it('a nullable map value equal to a checked one is not null (that register only, not its copies)', () => {
+    const two = `${lookup(1)}\nr6 = r0\n${lookup(1)}\nif r0 == 0 goto +4\nr8 = r6`;
+    expectOk(`${two}\nif r6 != r0 goto +1\nr1 = *(u32 *)(r6 + 0)\nr0 = 0\nexit`);
+    expectRule(`${two}\nif r6 != r0 goto +1\nr1 = *(u32 *)(r8 + 0)\nr0 = 0\nexit`, 'invalid-mem-access', 'map_value_or_null');
+    expectRule(`${lookup(1)}\nr6 = r0\nr7 = r10\nif r6 != r7 goto +1\nr1 = *(u32 *)(r6 + 0)\nr0 = 0\nexit`, 'invalid-mem-access', 'map_value_or_null');
+  });
+  it("a map load's second slot imm is 0; a value's address only of a one-entry array", () => {
+    expectRule('.byte 0x18, 0x11, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 8, 0, 0, 0\nr0 = 0\nexit', 'map-reference', 'unrecognized bpf_ld_imm64');
+    expectRule('.byte 0x18, 0x21, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0\nr0 = 0\nexit', 'map-value-access', 'no direct value access');
+    expectRule('.byte 0x18, 0x21, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0\nr0 = 0\nexit', 'map-value-access', 'only a one-entry array');
+    expectOk('.byte 0x18, 0x21, 0, 0, 4, 0, 0, 0, 0, 0, 0, 0, 4, 0, 0, 0\nr0 = *(u32 *)(r1 + 0)\nr0 = 0\nexit');
+  });
+  it("a tracepoint's first 8 bytes (the record's common fields) are not readable", () => {
+    expectRule('r0 = *(u32 *)(r1 + 4)\nr0 = 0\nexit', 'ctx-access', 'common fields', { programType: 'tracepoint' });
+    expectOk('r0 = *(u16 *)(r1 + 8)\nr0 = 0\nexit', { programType: 'tracepoint' });
+  });
+});

@@ -62,7 +62,8 @@ describe('frozen .rodata read as constants', () => {
     const check = (m: object) => checkProgram(insns, { level: 'kernel', programType: 'socket_filter', maps: new Map([[7, { type: 2, keySize: 4, valueSize: 8, maxEntries: 1, ...m }]]) }).filter((i) => i.severity === 'error').map((i) => i.rule);
     expect(check({ readOnly: true, frozen })).toEqual([]);
     expect(check({ readOnly: true })).toEqual(['uninit-register']);
-    expect(check({ readOnly: true, frozen, maxEntries: 2 })).toEqual(['uninit-register']);
+    // the address of a value (lddw src 2) is only of a one-entry array: the kernel refuses it for two entries (ENOTSUPP)
+    expect(check({ readOnly: true, frozen, maxEntries: 2 })[0]).toBe('map-value-access');
     expect(() => check({ frozen })).toThrow(/readOnly/);
     expect(() => check({ readOnly: true, frozen: new Uint8Array(3) })).toThrow(/valueSize/);
   });

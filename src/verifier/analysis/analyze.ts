@@ -44,6 +44,12 @@ export interface AnalysisOptions {
   readonly maxSteps?: number;
   /** Replace the entry state (tests that start from given preconditions). */
   readonly entry?: State;
+  /**
+   * Instructions the kernel refuses when its walk reaches them (a shape problem it checks at walk time:
+   * a reserved field, a write to r10, a division by the immediate 0, ...): a path ends there, so the
+   * analysis never applies them; the caller reports those the facts show reached.
+   */
+  readonly walkRefused?: ReadonlySet<number>;
 }
 
 /** One problem the analysis found. */
@@ -101,7 +107,7 @@ export function analyzeProgram(insns: readonly Insn[], ops: readonly Operation[]
   const uninitStackRead = (pc: number): void => void uninit.add(pc);
   const check: Env = { ...base, report, uninitStackRead };
   const silent: Env = { ...base, report: () => undefined, uninitStackRead };
-  const shape = buildShape(insns, ops, report);
+  const shape = buildShape(insns, ops, report, options.walkRefused ?? new Set());
   checkLockMapUse(check, insns, ops);
   const fix = new Fixpoint(shape, { silent, check }, options.maxSteps ?? DEFAULT_MAX_STEPS);
   if (insns.length > 0) {
@@ -120,7 +126,7 @@ export function analyzeProgram(insns: readonly Insn[], ops: readonly Operation[]
 }
 
 /** Functions, blocks, loop heads; reports jumps leaving their function, unterminated functions and unreachable code. */
-function buildShape(insns: readonly Insn[], ops: readonly Operation[], report: Env['report']): ProgramShape {
+function buildShape(insns: readonly Insn[], ops: readonly Operation[], report: Env['report'], refused: ReadonlySet<number>): ProgramShape {
   const n = insns.length;
   const leaders = blockLeaders(insns as Insn[]);
   const starts = new Set<number>([0]);
@@ -184,7 +190,7 @@ function buildShape(insns: readonly Insn[], ops: readonly Operation[], report: E
   for (let pc = 0; pc < n; pc++) {
     if (seen[pc] === 0 && (pc === 0 || seen[pc - 1] === 1)) report(pc, 'unreachable', `unreachable insn ${pc}`);
   }
-  return { insns, ops, leaders, funcOf, funcEnd, loopHead, filled: filledSlots(insns, ops), live: liveRegisters(insns, ops), tested: testedValues(insns, ops) };
+  return { insns, ops, leaders, funcOf, funcEnd, loopHead, refused, filled: filledSlots(insns, ops), live: liveRegisters(insns, ops), tested: testedValues(insns, ops) };
 }
 
 /** The kernel's limit on the stack of a chain of calls (MAX_BPF_STACK). */

@@ -11,7 +11,7 @@ import type { Env } from './env.js';
 import type { Work } from './memory.js';
 import { readReg } from './alu.js';
 import { release } from './calls.js';
-import { constant, constValue, low32, sync, U64_MAX, type Scalar } from './scalar.js';
+import { constant, constValue, knownBits, low32, sync, U64_MAX, type Scalar } from './scalar.js';
 import { mapSpills } from './state.js';
 import { constValue as constScalarValue, isNullable, isPointer, nonNullOf, pointer, scalarValue, type Value } from './value.js';
 
@@ -81,6 +81,10 @@ export function refineEdge(w: Work, i: Insn, op: Extract<Operation, { kind: 'jco
     nullCheck(w, b, rel === 'eq');
     return true;
   }
+  // equal to a non-null pointer of its own kind (a map value after its null check), a nullable pointer
+  // is not null: that register only, not its copies (a stack, context or packet pointer proves nothing)
+  if (rel === 'eq' && nullable(a) && !nullable(b) && b.type === nonNullOf(a.type)) w.regs[i.dst] = notNull(a);
+  if (rel === 'eq' && srcReg >= 0 && nullable(b) && !nullable(a) && a.type === nonNullOf(b.type)) w.regs[srcReg] = notNull(b);
   // a map value (after its null check), a map or ring buffer memory is never equal to 0; the kernel
   // decides no other pointer's comparison with 0 (context, stack and packet pointers: both paths are walked)
   const nonNull = (v: Value): boolean => v.type === 'map_value' || v.type === 'map_ptr' || v.type === 'mem' || v.type === 'sock' || v.type === 'sock_common' || v.type === 'tcp_sock' || v.type === 'flow_keys' || v.type === 'tp_buffer';
@@ -96,14 +100,17 @@ function narrowAll(w: Work, dst: number, src: number): void {
   if (src >= 0 && w.regs[src]!.id !== w.regs[dst]!.id) narrowLinked(w, src);
 }
 
+/** A nullable pointer known not to be null. */
+function notNull(x: Value): Value {
+  return x.type === 'map_ptr_or_null' ? pointer('map_ptr', 0, { map: x.map }) : { ...x, type: nonNullOf(x.type) };
+}
+
 /** Split a nullable pointer (and every copy of it) into null (the number 0) or the non-null type. */
 function nullCheck(w: Work, v: Value, isNull: boolean): void {
   const id = v.id;
   const change = (x: Value): Value => {
     if (x.id !== id || !isNullable(x.type)) return x;
-    if (isNull) return scalarValue(constant(0n));
-    if (x.type === 'map_ptr_or_null') return pointer('map_ptr', 0, { map: x.map });
-    return { ...x, type: nonNullOf(x.type) };
+    return isNull ? scalarValue(constant(0n)) : notNull(x);
   };
   for (let r = 0; r < w.regs.length; r++) w.regs[r] = change(w.regs[r]!);
   for (let f = 0; f < w.frames.length; f++) {
@@ -155,6 +162,17 @@ export function refineScalars(rel: Rel, a: Scalar, b: Scalar, bits: 32 | 64): [S
   };
   let x = a;
   let y = b;
+  // the known bits decide some jumps outright: `x == c` where c has a bit x cannot have (or lacks one
+  // it must), `x & c` where every bit of c is known zero in x (never set) or one is known one (always)
+  const ca0 = constValue(a);
+  const cb0 = constValue(b);
+  const fits = (s: Scalar, c: bigint): boolean => {
+    const k = knownBits(s);
+    return (c & k.zero) === 0n && (~c & k.one) === 0n;
+  };
+  if (rel === 'eq' && ((cb0 !== undefined && !fits(a, cb0)) || (ca0 !== undefined && !fits(b, ca0)))) return undefined;
+  if (rel === 'set' && cb0 !== undefined && (cb0 & ~knownBits(a).zero) === 0n) return undefined;
+  if (rel === 'unset' && cb0 !== undefined && (cb0 & knownBits(a).one) !== 0n) return undefined;
   switch (rel) {
     case 'eq': {
       const m = { umin: max(a.umin, b.umin), umax: min(a.umax, b.umax), smin: max(a.smin, b.smin), smax: min(a.smax, b.smax) };

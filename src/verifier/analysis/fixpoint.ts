@@ -40,6 +40,8 @@ export interface ProgramShape {
   readonly funcEnd: ReadonlyMap<number, number>;
   /** 1 at leaders that are the target of a jump from a later (or the same) slot. */
   readonly loopHead: Uint8Array;
+  /** Slots the kernel refuses when its walk reaches them: a path ends there (see AnalysisOptions.walkRefused). */
+  readonly refused: ReadonlySet<number>;
   /** Stack slots a later fill may read, per slot ({@link filledSlots}). */
   readonly filled: Uint32Array;
   /** Registers live on entry to each slot (bit r), from {@link liveRegisters}. */
@@ -241,6 +243,7 @@ export class Fixpoint {
       const i = insns[pc]!;
       const op = ops[pc]!;
       if (check) this.record(pc, w.regs, regsAt);
+      if (this.shape.refused.has(pc)) return;
       if (op.kind === 'ja') {
         out(branchTarget(op, i, pc)!, freeze(w), pc);
         return;

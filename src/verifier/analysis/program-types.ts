@@ -133,7 +133,7 @@ const LAYOUTS: Record<ProgramType, Layout> = {
   kprobe: { size: 168, readAll: true }, // struct pt_regs (x86-64)
   perf_event: { size: 184, readAll: true, wordReadsBelow: 168 }, // pt_regs, sample_period, addr
   raw_tracepoint: { size: 12 * 8, readAll: true }, // up to 12 u64 arguments
-  tracepoint: { size: 2048, readAll: true }, // the event record (PERF_MAX_TRACE_SIZE)
+  tracepoint: { size: 2048, readAll: true, readFrom: 8 }, // the event record (PERF_MAX_TRACE_SIZE) after its 8 bytes of common fields
   sock_ops: SOCK_OPS,
   sk_msg: SK_MSG,
   cgroup_sock_addr: sockAddr({ family: 4, sendmsg: false }),

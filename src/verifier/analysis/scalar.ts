@@ -153,6 +153,19 @@ export function widen(old: Scalar, next: Scalar): Scalar {
   );
 }
 
+/**
+ * Bits every value of `s` has in common, as known zeros and known ones (the kernel's known bits, here
+ * derived from the unsigned interval and the trailing zeros): the bits above the highest bit in which
+ * `umin` and `umax` differ are those of `umin`; the `tz` lowest bits are zero.
+ */
+export function knownBits(s: Scalar): { zero: bigint; one: bigint } {
+  const diff = s.umin ^ s.umax;
+  const low = diff === 0n ? 0n : (1n << BigInt(diff.toString(2).length)) - 1n;
+  const prefix = U64_MAX & ~low;
+  const tzMask = (1n << BigInt(s.tz ?? 0)) - 1n;
+  return { zero: (prefix & ~s.umin) | tzMask, one: prefix & s.umin & ~tzMask };
+}
+
 /** The low 32 bits as a set of 32-bit values, in the same representation (bounds within 32 bits). */
 export function low32(s: Scalar): Scalar {
   let umin = 0n;

@@ -120,6 +120,7 @@ function lddw(env: Env, pc: number, i: Insn, pseudo: number, next: Insn | undefi
         env.report(pc, 'map-reference', `fd ${i.imm} is not pointing to valid bpf_map (pass it in the maps option)`);
         return ANY_SCALAR;
       }
+      if (hiImm !== 0) env.report(pc, 'map-reference', `unrecognized bpf_ld_imm64 insn: the second slot's imm of a map load must be 0, not ${hiImm}`);
       return pointer('map_ptr', 0, { map: i.imm });
     }
     case PseudoLoad.MAP_VALUE:
@@ -129,8 +130,14 @@ function lddw(env: Env, pc: number, i: Insn, pseudo: number, next: Insn | undefi
         env.report(pc, 'map-reference', `fd ${i.imm} is not pointing to valid bpf_map (pass it in the maps option)`);
         return ANY_SCALAR;
       }
-      if (hiImm < 0 || hiImm >= map.valueSize) {
-        env.report(pc, 'map-value-access', `invalid access to map value pointer, value_size=${map.valueSize} off=${hiImm}`);
+      // the address of a value: only an array's (BPF_MAP_TYPE_ARRAY, 2), and only of one entry
+      if (map.type !== 2) {
+        env.report(pc, 'map-value-access', `no direct value access support for this map type (${map.type}): only an array map's value has an address`);
+        return ANY_SCALAR;
+      }
+      if (map.maxEntries !== 1 || hiImm < 0 || hiImm >= map.valueSize) {
+        const why = map.maxEntries !== 1 ? `: the map has ${map.maxEntries} entries and only a one-entry array's value has an address` : '';
+        env.report(pc, 'map-value-access', `invalid access to map value pointer, value_size=${map.valueSize} off=${hiImm}${why}`);
         return ANY_SCALAR;
       }
       return pointer('map_value', hiImm, { map: i.imm });

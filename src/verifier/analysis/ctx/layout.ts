@@ -48,6 +48,8 @@ export interface Layout {
   readonly wholeReads?: boolean;
   /** With `readAll`: reads below this offset must be 8 bytes (perf_event's registers; kprobe's may be narrower). */
   readonly wordReadsBelow?: number;
+  /** With `readAll`: bytes below this offset are not readable (a tracepoint record's common fields). */
+  readonly readFrom?: number;
 }
 
 /** The result of a context access the rules allow. */
@@ -68,6 +70,7 @@ export function layoutAccess(layout: Layout, name: string, off: number, size: nu
   if (off % size !== 0) return 'misaligned';
   if (layout.readAll === true) {
     if (write && layout.writeAll !== true) return `the ${name} context is read-only`;
+    if (layout.readFrom !== undefined && off < layout.readFrom) return `the first ${layout.readFrom} bytes (the record's common fields) are not readable`;
     if (layout.wordReadsBelow !== undefined && off < layout.wordReadsBelow && size !== 8) return 'the registers are read 8 bytes at a time';
     return { yields: 'scalar' };
   }
