@@ -414,6 +414,12 @@ describe('rules from the rule families', () => {
     expectOk('call 7\nr0 <<= 2\nif r0 == 0x41 goto +2\nr0 = 0\nexit\nr0 = r5\nexit');
     expectRule('call 7\nr0 &= 7\nif r0 & 4 goto +2\nr0 = 0\nexit\nr0 = r5\nexit', 'uninit-register', 'R5 !read_ok');
   });
+  it('and, or and xor act on known bits: masks that share no bit leave 0, xor of a known bit moves the range', () => {
+    const v = `${lookup(2)}\nr6 = r0\ncall 7\nr1 = r0`; // an array lookup of key 0 < max_entries: not null
+    expectOk(`${v}\nr1 &= 15\nr1 &= 0x30\nr6 += r1\nr0 = *(u64 *)(r6 + 8)\nr0 = 0\nexit`);
+    expectRule(`${v}\nr1 &= 15\nr1 &= 0x18\nr6 += r1\nr0 = *(u64 *)(r6 + 8)\nr0 = 0\nexit`, 'map-value-access', 'value_size=16');
+    expectOk(`${v}\nr1 &= 0xff\nr1 ^= 0x100\nif r1 >= 48 goto +2\nr0 = r9\nexit\nr0 = 0\nexit`);
+  });
   it('a nullable map value equal to a checked one is not null (that register only, not its copies)', () => {
     const two = `${lookup(1)}\nr6 = r0\n${lookup(1)}\nif r0 == 0 goto +4\nr8 = r6`;
     expectOk(`${two}\nif r6 != r0 goto +1\nr1 = *(u32 *)(r6 + 0)\nr0 = 0\nexit`);

@@ -286,7 +286,17 @@ function bitCeil(v: bigint): bigint {
  * operations). The result is in the same width.
  */
 export function binary(op: ScalarOp, a: Scalar, b: Scalar, bits: 32 | 64): Scalar {
-  const r = binaryRange(op, a, b, bits);
+  let r = binaryRange(op, a, b, bits);
+  let bitTz = 0;
+  if (op === 'and' || op === 'or' || op === 'xor') {
+    // bitwise operations act on known bits (the kernel's tnum): the result lies in [ones, ~zeros]
+    const k = bitwiseKnown(op, knownBits(a), knownBits(b));
+    const lo = k.one > r.umin ? k.one : r.umin;
+    const top = ~k.zero & mask(bits);
+    const hi = top < r.umax ? top : r.umax;
+    if (lo <= hi) r = make(bits, [lo, hi], [r.smin, r.smax]);
+    bitTz = ctz(~k.zero & mask(bits));
+  }
   const c = constValue(r);
   if (c !== undefined) return withTz(r, Math.min(ctz(c), bits));
   // known trailing zeros, where the operation keeps them
@@ -298,7 +308,16 @@ export function binary(op: ScalarOp, a: Scalar, b: Scalar, bits: 32 | 64): Scala
   else if (op === 'mul') tz = ta + tb;
   else if (op === 'and') tz = Math.max(ta, tb);
   else if (op === 'lsh' && cb !== undefined) tz = ta + Number(cb & BigInt(bits - 1));
-  return withTz(r, Math.min(tz, bits));
+  return withTz(r, Math.min(Math.max(tz, bitTz), bits));
+}
+
+/** Known bits of `a op b` from those of the operands. */
+function bitwiseKnown(op: 'and' | 'or' | 'xor', a: { zero: bigint; one: bigint }, b: { zero: bigint; one: bigint }): { zero: bigint; one: bigint } {
+  if (op === 'and') return { zero: a.zero | b.zero, one: a.one & b.one };
+  if (op === 'or') return { zero: a.zero & b.zero, one: a.one | b.one };
+  const known = (a.zero | a.one) & (b.zero | b.one);
+  const one = (a.one ^ b.one) & known;
+  return { zero: known & ~one, one };
 }
 
 function binaryRange(op: ScalarOp, a: Scalar, b: Scalar, bits: 32 | 64): Scalar {
