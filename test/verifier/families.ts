@@ -11,6 +11,8 @@ import type { MapInfo } from '../../src/verifier/analysis/index.js';
 import type { KernelProgramType, VerifierOptions } from '../../src/verifier/index.js';
 import { functionStarts } from '../kernel/btf-writer.js';
 import { rng as rngU32 } from '../kernel/packets.js';
+import { lookup, PKT, RANDOM, SIZES, u, type Draw, type Template } from './family-parts.js';
+import { RULE_FAMILIES } from './families-rules.js';
 import type { KernelMapDef, VerdictRequest } from '../kernel/runner.js';
 
 /** The maps every family program may use, by `lddw` immediate (6-8 carry BTF placing a lock or a timer in their values). */
@@ -55,28 +57,6 @@ export function familyKernelRequest(p: FamilyProgram, insns: Uint8Array = assemb
 export function familyCheckOptions(p: FamilyProgram): VerifierOptions {
   return { level: 'kernel', programType: p.type, maps: FAMILY_MAPS, funcInfo: p.funcInfo };
 }
-
-/** The random choices a template draws from. */
-interface Draw {
-  /** A fraction in [0, 1). */
-  r(): number;
-  pick<T>(xs: readonly T[]): T;
-  int(lo: number, hi: number): number;
-  /** True with probability p. */
-  p(p: number): boolean;
-}
-
-type Template = (d: Draw) => { type: KernelProgramType; lines: string[]; funcInfo?: boolean };
-
-const SIZES = [1, 2, 4, 8] as const;
-const u = (size: number): string => `u${size * 8}`;
-
-/** A lookup of key 0 (spilled at fp-8) in map `fd`; r0 = the value or null. */
-const lookup = (fd: number, keySize = fd === 2 ? 8 : 4): string[] => ['r1 = 0', `*(${u(keySize)} *)(r10 - 8) = r1`, 'r2 = r10', 'r2 += -8', `r1 = map_fd ${fd} ll`, 'call 1'];
-/** A random number in r0 (bpf_get_prandom_u32). */
-const RANDOM = 'call 7';
-/** The packet program types and where their data / data_end / data_meta fields are. */
-const PKT: Record<'xdp' | 'sched_cls', { data: number; end: number; meta: number }> = { xdp: { data: 0, end: 4, meta: 8 }, sched_cls: { data: 76, end: 80, meta: 140 } };
 
 /** A bounds check on r3 = data + n against r4 = data_end that skips to `out` when out of range, in one of the shapes clang and people write. */
 function pktCheck(d: Draw, out: string): string[] {
@@ -609,6 +589,7 @@ const FAMILIES: Record<string, readonly Template[]> = {
       return { type: d.pick(['sched_cls', 'sched_cls', 'xdp', 'kprobe', 'socket_filter'] as const), lines, funcInfo: d.p(0.9) };
     },
   ],
+  ...RULE_FAMILIES,
 };
 
 /** The family names, in report order. */
@@ -617,6 +598,7 @@ export const FAMILY_NAMES: readonly string[] = Object.keys(FAMILIES);
 /** Slots an assembled line takes (lddw is two), for resolving `func @label` to a relative immediate. */
 function slots(line: string): number {
   if (/^\s*[\w@]+:\s*$/.test(line)) return 0;
+  if (/^\s*\.byte\b/.test(line)) return line.split('#')[0]!.split(',').length / 8;
   return / ll$/.test(line) ? 2 : 1;
 }
 
