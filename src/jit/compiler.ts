@@ -80,6 +80,8 @@ import {
 } from './locals.js';
 import { Op, ValType, type ValTypeCode } from '../wasm/opcodes.js';
 import { emitAtomic } from './lower-atomic.js';
+import { frameRanges, type FrameRanges } from './frame-ranges.js';
+import { stackFootprint } from '../vm/stack.js';
 import { emitSlotLoad, emitSlotStore, functionSlots, loadSlots, promotableSlots, type PromotedSlot, type SlotPlan } from './stack-slots.js';
 
 /** Options that change the generated code. */
@@ -184,6 +186,10 @@ interface Decoded {
   readonly live: Uint16Array;
   /** The frame slots that may live in locals (stack-slots.ts), when r10 does not escape. */
   readonly slots: SlotPlan | undefined;
+  /** Accesses through a computed pointer into the frame, by pc (frame-ranges.ts); empty without the frame fast path. */
+  frames: FrameRanges;
+  /** The lowest r10 offset the program entry's run marks when it starts (vm/stack), or undefined when it marks the whole stack. */
+  readonly footprintLow: number | undefined;
 }
 
 function decode(insns: readonly Insn[], badSlots: Uint8Array, options: CompileOptions): Decoded {
@@ -192,7 +198,8 @@ function decode(insns: readonly Insn[], badSlots: Uint8Array, options: CompileOp
   const blockAt = new Int32Array(insns.length + 1).fill(-1);
   blocks.forEach((b, i) => (blockAt[b.start] = i));
   const slots = options.frameFastPath ? promotableSlots(insns, ops, badSlots, options.stackSize) : undefined;
-  return { ops, blocks, blockAt, live: liveRegisters(insns, ops, badSlots), slots };
+  const reach = stackFootprint(insns);
+  return { ops, blocks, blockAt, live: liveRegisters(insns, ops, badSlots), slots, frames: new Map(), footprintLow: reach.whole ? undefined : reach.low };
 }
 
 /** Slot index of a block's last instruction. */
@@ -268,6 +275,9 @@ export function compileToWasm(insns: readonly Insn[], options: CompileOptions): 
     }
   }
 
+  // With r10 escaping into other registers (no slot plan), the accesses through them that stay in the frame.
+  if (options.frameFastPath && d.slots === undefined) d.frames = frameRanges(insns, d.ops, d.blocks, d.blockAt, entries, options.badSlots);
+
   const mb = new ModuleBuilder();
   mb.importFunction('env', 'memError', [ValType.i32, ValType.i32, ValType.i32, ValType.i32, ValType.i32], [ValType.i32]);
   // Helper arguments as i32 halves, the result in linear memory: see Import.helper.
@@ -297,6 +307,7 @@ export function compileToWasm(insns: readonly Insn[], options: CompileOptions): 
     // arguments make V8 spill them in loops.
     const makeChecked = (resume: ReadonlyMap<number, number>): CheckedCopy | undefined => {
       const checked = new FunctionCompiler(insns, d, terms, options, funcIndex);
+      checked.entryPc = e;
       checked.resumePcs = new Set(resume.keys());
       const labels = checked.compileChecked(blockOf(e));
       if (labels === undefined) return undefined;
@@ -307,6 +318,7 @@ export function compileToWasm(insns: readonly Insn[], options: CompileOptions): 
       return { func: index, labels, resume };
     };
     const fc = new FunctionCompiler(insns, d, terms, options, funcIndex, makeChecked);
+    fc.entryPc = e;
     const code = fc.compile(blockOf(e));
     checkSize(code, e, maxBytes);
     if (fc.usedDispatch) dispatchFunctions.push(e);
@@ -527,6 +539,8 @@ class FunctionCompiler implements StructSink {
   private checkedCopy: CheckedCopy | undefined;
   /** In the fast copy: the frame slots kept in locals (stack-slots.ts), by offset. */
   slotList: readonly PromotedSlot[] = [];
+  /** The eBPF pc the function starts at (0: the program's entry, whose frame the run's footprint covers). */
+  entryPc = -1;
   private slotAt = new Map<number, PromotedSlot>();
   /** In the fast copy: accesses whose miss leaves for the checked copy (see {@link FunctionCompiler.resumeLabel}). */
   private deopt: ReadonlySet<number> = new Set();
@@ -814,7 +828,6 @@ class FunctionCompiler implements StructSink {
       }
     }
     const out = new Map<number, number>();
-    const ss = this.options.stackSize;
     for (const x of a.order) {
       const b = blockOf(x);
       if (b === undefined || loop[x]! < 0 || withCall.has(loop[x]!)) continue;
@@ -827,7 +840,7 @@ class FunctionCompiler implements StructSink {
         const i = this.insns[pc]!;
         const acc = op.kind === 'atomic' ? { reg: i.dst, off: i.offset, size: op.size } : this.access(pc);
         if (acc === undefined) continue;
-        if (this.options.frameFastPath && acc.reg === FRAME_POINTER && acc.off >= -ss && acc.off + acc.size <= 0) continue;
+        if (this.inFrame(pc, acc.reg, acc.off, acc.size)) continue;
         out.set(pc, ++k);
       }
     }
@@ -1729,7 +1742,6 @@ class FunctionCompiler implements StructSink {
    */
   private accessGroups(b: BasicBlock): Map<number, AccessGroup> {
     const groups = new Map<number, AccessGroup>();
-    const ss = this.options.stackSize;
     const simple = (pc: number): boolean => {
       const k = this.d.ops[pc]!.kind;
       return this.options.badSlots[pc] !== 1 && (k === 'alu' || k === 'neg' || k === 'movsx' || k === 'end' || k === 'lddw' || k === 'ldx' || k === 'st' || k === 'stx');
@@ -1737,7 +1749,7 @@ class FunctionCompiler implements StructSink {
     for (let pc = b.start; pc < b.end; ) {
       const a = this.access(pc);
       const step = (p: number): number => p + (this.d.ops[p]!.kind === 'lddw' ? 2 : 1);
-      const frame = a !== undefined && this.options.frameFastPath && a.reg === FRAME_POINTER && a.off >= -ss && a.off + a.size <= 0;
+      const frame = a !== undefined && this.inFrame(pc, a.reg, a.off, a.size);
       if (a === undefined || frame || !simple(pc)) {
         pc = step(pc);
         continue;
@@ -1879,6 +1891,25 @@ class FunctionCompiler implements StructSink {
     this.trap(Trap.badSlot, this.insns.length);
   }
 
+  /**
+   * True when the access of `size` bytes at `reg + off` (at `pc`) lies inside the current frame
+   * whatever the run computed: r10 plus a constant, or a pointer whose range frame-ranges.ts proved.
+   */
+  private inFrame(pc: number, reg: number, off: number, size: number): boolean {
+    if (!this.options.frameFastPath) return false;
+    const ss = this.options.stackSize;
+    if (reg === FRAME_POINTER) return off >= -ss && off + size <= 0;
+    const r = this.d.frames.get(pc);
+    return r !== undefined && r.lo + off >= -ss && r.hi + off + size <= 0;
+  }
+
+  /** True when the run's start marked every byte the store at `pc` (offset `off` from its frame pointer) may write (vm/stack). */
+  private footprintCovers(pc: number, off: number): boolean {
+    const low = this.d.footprintLow;
+    if (low === undefined) return true;
+    return this.entryPc === 0 && this.d.frames.get(pc)!.lo + off >= low;
+  }
+
   /** Push an i32 linear address for an access of `size` bytes at `reg + off`, checked. */
   private address(reg: number, off: number, size: 1 | 2 | 4 | 8, store: boolean, pc: number): { offset: number } {
     const c = this.code;
@@ -1886,6 +1917,14 @@ class FunctionCompiler implements StructSink {
     if (this.options.frameFastPath && reg === FRAME_POINTER && off >= -ss && off + size <= 0) {
       c.get(L_FP);
       return { offset: off + ss };
+    }
+    if (this.inFrame(pc, reg, off, size)) {
+      // A pointer into the frame whose whole range keeps the access inside it (frame-ranges.ts).
+      if (store && !this.footprintCovers(pc, off)) markStack(c, this.mark, () => (off === 0 ? c.get(reg).op(Op.i32_wrap_i64) : c.get(reg).op(Op.i32_wrap_i64).i32(off).op(Op.i32_add)));
+      c.get(reg).op(Op.i32_wrap_i64).gget(Global.stackDelta).op(Op.i32_add);
+      if (off >= 0) return { offset: off };
+      c.i32(off).op(Op.i32_add);
+      return { offset: 0 };
     }
     if (this.fastPcs?.has(pc) === true) {
       // Checked for every iteration by the counted loop's guard: the cache hit path's arithmetic only.
