@@ -1427,7 +1427,11 @@ class FunctionCompiler implements StructSink {
     c.gget(Global.cacheOffset).gget(Global.cacheBase).op(Op.i32_wrap_i64).op(Op.i32_sub).set(L_D);
     c.get(L_BUDGET).get(L_T).i64(1).op(Op.i64_add).i64(b.length).op(Op.i64_mul).op(Op.i64_sub).set(L_BUDGET);
     const copy = copyLoop(this.loopContext, loop, bi);
-    if (copy !== undefined) this.bulkCopy(copy);
+    if (copy !== undefined) {
+      this.bulkCopy(copy);
+      // The copy may have written the frame through a computed address (see reloadSlotsIfStack).
+      if (this.slotList.length > 0) loadSlots(this.code, this.slotList, L_FP, this.options.stackSize);
+    }
     c.loop();
     this.fastPcs = new Set(loop.accesses.map((a) => a.pc));
     this.straight(b.start, lastPc(this.insns, b), depth + 1);
@@ -2063,10 +2067,13 @@ class FunctionCompiler implements StructSink {
         if (s !== undefined) return emitSlotStore(c, s, L_FP, this.options.stackSize, () => (op.kind === 'st' ? c.i64(i.imm) : c.get(i.src)));
         const a = this.address(i.dst, i.offset, op.size, true, pc);
         (op.kind === 'st' ? c.i64(i.imm) : c.get(i.src)).mem(STORE[op.size], a.offset);
+        this.reloadSlotsIfStack(i.dst, i.offset);
         return;
       }
       case 'atomic':
         this.atomic(op, i, pc);
+        // (Its base is not r10 when slots are promoted: an atomic on the frame counts as an escape.)
+        if (this.slotList.length > 0) loadSlots(c, this.slotList, L_FP, this.options.stackSize);
         return;
       case 'ldabs':
       case 'ldind':
@@ -2125,6 +2132,23 @@ class FunctionCompiler implements StructSink {
     c.gget(Global.halt).brIf(haltDepth);
     // A helper may have changed the region table: drop the cached regions.
     this.reloadCaches();
+    // And written the frame (through any pointer to it, even one computed from a constant).
+    if (this.options.frameFastPath) loadSlots(c, this.slotList, L_FP, this.options.stackSize);
+  }
+
+  /**
+   * After a store through `reg + off` (a base other than r10): when it wrote the stack, the frame's
+   * promoted slots are read again (stack-slots.ts). A program can compute a stack address without r10
+   * (from STACK_START, a loaded value), and such a store into a promoted slot would leave its local stale.
+   */
+  private reloadSlotsIfStack(reg: number, off: number): void {
+    if (this.slotList.length === 0 || reg === FRAME_POINTER) return;
+    const c = this.code;
+    c.get(reg);
+    if (off !== 0) c.i64(off).op(Op.i64_add);
+    c.gget(Global.stackBase).op(Op.i64_sub).gget(Global.stackLimit).op(Op.i64_lt_u).if();
+    loadSlots(c, this.slotList, L_FP, this.options.stackSize);
+    c.end();
   }
 
   private localCall(i: Insn, pc: number, propDepth: number): void {

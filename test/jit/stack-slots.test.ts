@@ -61,6 +61,29 @@ describe('promotableSlots', () => {
 });
 
 describe('frame slots in locals, against the interpreter at every budget', () => {
+  it('reads a slot again after a store through an address computed without r10 wrote it', () => {
+    // stackTop in the harness: STACK_START + 64 × 8 frames; the slot is [r10 - 8] of the entry frame.
+    // The address comes from a constant, or from the input (a loaded value): both write the slot.
+    const forged = 0x0200_0000 + 64 * 8 - 8;
+    const input = new Uint8Array(24);
+    new DataView(input.buffer).setUint32(8, forged, true);
+    for (const setAddress of [[alu64(AluOp.MOV, 7, forged)], [ldx(4, 7, 1, 8)]]) {
+      const prog = program([
+        st(8, 10, -8, 5),
+        alu64(AluOp.MOV, 0, 0),
+        alu64(AluOp.MOV, 6, 4),
+        ...setAddress,
+        ldx(8, 2, 10, -8), // loop: the slot, read and not stored through r10
+        alu64x(AluOp.ADD, 0, 2),
+        st(8, 7, 0, 100),
+        alu64(AluOp.ADD, 6, -1),
+        jne(6, 0, -5),
+        exit,
+      ]);
+      everyBudget(prog, input, 60);
+    }
+  });
+
   // Slots are kept in locals where an innermost loop reads them and does not store to them: each
   // test stores before its loop and reads in it.
   it('masks narrow slots, sign-extends signed loads and reads slots never written', () => {
