@@ -2065,9 +2065,10 @@ class FunctionCompiler implements StructSink {
       case 'stx': {
         const s = i.dst === FRAME_POINTER ? this.slotAt.get(i.offset) : undefined;
         if (s !== undefined) return emitSlotStore(c, s, L_FP, this.options.stackSize, () => (op.kind === 'st' ? c.i64(i.imm) : c.get(i.src)));
+        const left = this.leaveIfStack(i.dst, i.offset, pc);
         const a = this.address(i.dst, i.offset, op.size, true, pc);
         (op.kind === 'st' ? c.i64(i.imm) : c.get(i.src)).mem(STORE[op.size], a.offset);
-        this.reloadSlotsIfStack(i.dst, i.offset);
+        if (!left) this.reloadSlotsIfStack(i.dst, i.offset);
         return;
       }
       case 'atomic':
@@ -2134,6 +2135,26 @@ class FunctionCompiler implements StructSink {
     this.reloadCaches();
     // And written the frame (through any pointer to it, even one computed from a constant).
     if (this.options.frameFastPath) loadSlots(c, this.slotList, L_FP, this.options.stackSize);
+  }
+
+  /**
+   * Before a store at `pc` through `reg + off` (a base other than r10) in a function with promoted
+   * slots, where a miss may leave for the checked copy: when the store would write the stack, leave
+   * for the checked copy at the store (whose frame is memory only). True when emitted; otherwise the
+   * caller reads the slots again after the store ({@link reloadSlotsIfStack}). Leaving keeps the loop's
+   * slots loop-invariant where a reload merging back into the loop would not (stencil ran 1.23x slower).
+   */
+  private leaveIfStack(reg: number, off: number, pc: number): boolean {
+    if (this.slotList.length === 0 || reg === FRAME_POINTER) return false;
+    const exit = this.resumeLabel(pc);
+    if (exit === undefined) return false;
+    const c = this.code;
+    c.get(reg);
+    if (off !== 0) c.i64(off).op(Op.i64_add);
+    c.gget(Global.stackBase).op(Op.i64_sub).gget(Global.stackLimit).op(Op.i64_lt_u).if();
+    this.deadAt(pc, true);
+    c.i32(exit).set(L_LABEL).br(this.curDepth + 1 - OUTER).end();
+    return true;
   }
 
   /**

@@ -67,6 +67,7 @@ describe('frame slots in locals, against the interpreter at every budget', () =>
     const forged = 0x0200_0000 + 64 * 8 - 8;
     const input = new Uint8Array(24);
     new DataView(input.buffer).setUint32(8, forged, true);
+    input.set([1, 1, 1, 1, 0]);
     for (const setAddress of [[alu64(AluOp.MOV, 7, forged)], [ldx(4, 7, 1, 8)]]) {
       const prog = program([
         st(8, 10, -8, 5),
@@ -81,6 +82,38 @@ describe('frame slots in locals, against the interpreter at every budget', () =>
         exit,
       ]);
       everyBudget(prog, input, 60);
+      // The same in a loop no bound is found for (it runs until a 0 byte of the input): the store
+      // leaves for the checked copy when it would write the stack.
+      const unbounded = program([
+        st(8, 10, -8, 5),
+        alu64(AluOp.MOV, 0, 0),
+        alu64(AluOp.MOV, 6, 0),
+        ...setAddress,
+        ldx(8, 2, 10, -8), // loop
+        alu64x(AluOp.ADD, 0, 2),
+        st(8, 7, 0, 100),
+        alu64x(AluOp.MOV, 3, 1),
+        alu64x(AluOp.ADD, 3, 6),
+        ldx(1, 3, 3, 0),
+        alu64(AluOp.ADD, 6, 1),
+        jne(3, 0, -8),
+        exit,
+      ]);
+      everyBudget(unbounded, input, 80);
+      // The store before the loop (no exit to the checked copy there: the slots are read again).
+      const before = program([
+        st(8, 10, -8, 5),
+        ...setAddress,
+        st(8, 7, 0, 100),
+        alu64(AluOp.MOV, 0, 0),
+        alu64(AluOp.MOV, 6, 4),
+        ldx(8, 2, 10, -8), // loop
+        alu64x(AluOp.ADD, 0, 2),
+        alu64(AluOp.ADD, 6, -1),
+        jne(6, 0, -4),
+        exit,
+      ]);
+      everyBudget(before, input, 60);
     }
   });
 
