@@ -15,7 +15,10 @@
  * local saves is the reload of a spilled loop invariant on every iteration (which slots: see
  * {@link functionSlots}). The function loads its slots from the frame on entry (a slot
  * read before any store reads what the frame held, as the interpreter does) and again after a local
- * call (a program the callee tail-calls is not bound by this program's r10 rule).
+ * call (a program the callee tail-calls is not bound by this program's r10 rule), a helper call, an
+ * atomic, a bulk copy, and a store through another base that wrote the stack: a program can compute its
+ * frame's address without r10 (STACK_START, a loaded value). In a loop such a store leaves for the
+ * checked copy instead (compiler.ts), so that the slots stay loop-invariant.
  * @module
  */
 import { FRAME_POINTER } from '../isa/opcodes.js';
