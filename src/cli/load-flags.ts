@@ -40,7 +40,9 @@ export const LOAD_FLAG_SPECS: Readonly<Record<string, OptionSpec>> = {
 };
 
 /** The help lines of the flags. */
-export const LOAD_FLAG_HELP = `  --type TYPE     program type: xdp, socket, tc, cgroup_skb, flow_dissector, sockops, syscall, a tracing type or raw (default: from the section name)
+export const LOAD_FLAG_HELP = `  --type TYPE     program type: xdp, socket, tc, cgroup_skb, flow_dissector, sockops,
+                  sk_msg, sk_skb, sk_lookup, syscall, a tracing type or raw (default:
+                  from the section name)
   --verify MODE   kernel (default: refuse a program the kernel-level verifier cannot
                   prove safe), warn (keep its findings as warnings and run the program
                   anyway), shape (instruction shape only) or off
@@ -55,7 +57,8 @@ export const LOAD_FLAG_HELP = `  --type TYPE     program type: xdp, socket, tc, 
                   "address", "mac"}]} (default: only loopback, no routes; see README)
   --sockets FILE.json
                   the host's sockets for bpf_sk_lookup_tcp / _udp, bpf_skc_lookup_tcp,
-                  bpf_sk_assign, socket-local storage and sock_ops events: [{"protocol": "tcp", "local": "10.0.0.1:80"}, {"protocol":
+                  bpf_sk_assign, socket-local storage, sock_ops, sk_msg and sk_skb events and
+                  SOCKMAP / SOCKHASH values (by index): [{"protocol": "tcp", "local": "10.0.0.1:80"}, {"protocol":
                   "tcp", "local": "10.0.0.1:80", "remote": "10.0.0.9:4321"}, {"protocol": "udp",
                   "local": "[::]:53"}, ...] with optional "state", "v6only", "netns", "mark",
                   "priority", "boundDevIf", "rxQueue", "tcp" (default: no sockets)

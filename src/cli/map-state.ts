@@ -31,6 +31,9 @@ const SAVABLE: ReadonlySet<number> = new Set([
   MapType.LPM_TRIE,
   // each entry an attachment's value, which restoring attaches (object-maps.ts)
   MapType.CGROUP_STORAGE,
+  // each value a socket's index in --sockets: restore with the same sockets file
+  MapType.SOCKMAP,
+  MapType.SOCKHASH,
 ]);
 
 /** The state of every map worth saving (read-only data and event maps are left out, with the reason). */

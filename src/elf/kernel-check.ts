@@ -46,8 +46,11 @@ export function kernelProgramType(type: ProgramType, section: string): KernelPro
       return 'cgroup_skb';
     case 'flow_dissector':
       return 'flow_dissector';
+    case 'sk_msg':
+    case 'sk_skb':
+    case 'sk_lookup':
     case 'syscall':
-      return 'syscall';
+      return type;
     case 'tracing':
     case 'iter':
     case 'raw':

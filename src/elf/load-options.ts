@@ -74,7 +74,7 @@ export interface LoadOptions extends MapOptions {
   /**
    * Program types by program (function) name or section name, for sections whose name says nothing
    * (`filter`, `loadbalancer`) or says something else; the key `*` sets the type of every program not
-   * named. Values: `xdp`, `socket`, `tc`, `cgroup_skb`, `flow_dissector`, `kprobe`, `tracepoint`, `raw_tracepoint`, `perf_event`, `tracing`, `iter`, `sockops`, `syscall`, `raw`.
+   * named. Values: `xdp`, `socket`, `tc`, `cgroup_skb`, `flow_dissector`, `kprobe`, `tracepoint`, `raw_tracepoint`, `perf_event`, `tracing`, `iter`, `sockops`, `sk_msg`, `sk_skb`, `sk_lookup`, `syscall`, `raw`.
    */
   readonly programTypes?: Readonly<Record<string, ProgramType>>;
   /**

@@ -16,10 +16,11 @@ import type { BpfObject } from './loader.js';
  * Program types tsbpf distinguishes, inferred from the section name: the packet types, the tracing
  * types (`kprobe`, `tracepoint`, `raw_tracepoint`, `perf_event`, `tracing`; see `TracingType`),
  * `cgroup_skb` (packets a cgroup's sockets send or receive, run with `runCgroupSkb`), `flow_dissector` (run with
- * `runFlowDissector`), `sockops` (socket events, run with `runSockOps`), `syscall` (a context the caller
- * passes, run with `runSyscall`), and `raw` for the rest (a context or input memory the host gives as it is).
+ * `runFlowDissector`), `sockops` (socket events, run with `runSockOps`), `sk_msg`, `sk_skb` and
+ * `sk_lookup` (a socket's messages, stream data and lookups: `runSkMsg`, `runSkSkb`, `runSkLookup`),
+ * `syscall` (a context the caller passes, run with `runSyscall`), and `raw` for the rest (a context or input memory the host gives as it is).
  */
-export type ProgramType = 'xdp' | 'socket' | 'tc' | 'cgroup_skb' | 'flow_dissector' | TracingType | 'sockops' | 'syscall' | 'raw';
+export type ProgramType = 'xdp' | 'socket' | 'tc' | 'cgroup_skb' | 'flow_dissector' | TracingType | 'sockops' | 'sk_msg' | 'sk_skb' | 'sk_lookup' | 'syscall' | 'raw';
 
 /** A program of an object, before loading. */
 export interface ProgramInfo {
@@ -32,7 +33,7 @@ export interface ProgramInfo {
 }
 
 /** The program types {@link LoadOptions.programTypes} accepts. */
-export const PROGRAM_TYPES: readonly ProgramType[] = ['xdp', 'socket', 'tc', 'cgroup_skb', 'flow_dissector', ...TRACING_TYPES, 'sockops', 'syscall', 'raw'];
+export const PROGRAM_TYPES: readonly ProgramType[] = ['xdp', 'socket', 'tc', 'cgroup_skb', 'flow_dissector', ...TRACING_TYPES, 'sockops', 'sk_msg', 'sk_skb', 'sk_lookup', 'syscall', 'raw'];
 
 /**
  * Program type from a section name: libbpf's conventions (`xdp`, `xdp.frags`, `xdp/devmap`, `socket`,
@@ -40,7 +41,8 @@ export const PROGRAM_TYPES: readonly ProgramType[] = ['xdp', 'socket', 'tc', 'cg
  * samples/bpf loader's prefixes (`xdp1`, `socket2`), and Cilium's tc section names (`from-netdev`,
  * `to-container`…), the tracing sections (`kprobe/…`, `kretprobe/…`, `uprobe`, `ksyscall/…`, `usdt`,
  * `tracepoint/…`, `tp/…`, `raw_tracepoint/…`, `raw_tp/…`, `perf_event`, `fentry/…`, `fexit/…`,
- * `fmod_ret/…`, `tp_btf/…`), `sockops`, `cgroup_skb/…` (and `cgroup/skb`), `flow_dissector`, `syscall`. iproute2's tail-call slots (`2/7`) say nothing by themselves: see
+ * `fmod_ret/…`, `tp_btf/…`), `sockops`, `cgroup_skb/…` (and `cgroup/skb`), `flow_dissector`, `sk_msg`,
+ * `sk_skb/…`, `sk_lookup`, `syscall`. iproute2's tail-call slots (`2/7`) say nothing by themselves: see
  * {@link BpfObject.programs} for how they get a type.
  */
 export function programTypeOf(section: string): ProgramType {
@@ -53,6 +55,8 @@ export function programTypeOf(section: string): ProgramType {
   if (s === 'sockops') return 'sockops';
   if (/^cgroup_skb([./]|$)/.test(s) || s === 'cgroup/skb') return 'cgroup_skb';
   if (s === 'flow_dissector') return 'flow_dissector';
+  const first = s.split('/')[0];
+  if (first === 'sk_msg' || first === 'sk_skb' || first === 'sk_lookup') return first;
   if (s === 'syscall') return 'syscall';
   return tracingTypeOf(s) ?? 'raw';
 }

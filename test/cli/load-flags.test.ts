@@ -29,8 +29,8 @@ describe('tsbpf inspect --type / --map-size', () => {
   });
 
   it('refuses bad values with a usage error', async () => {
-    expect(await cli(['inspect', fx('per_program.o'), '--type', 'sk_msg'])).toMatchObject({ code: 2 });
-    expect((await cli(['inspect', fx('per_program.o'), '--type', 'sk_msg'])).err).toMatch(/--type must be one of xdp, socket, tc, cgroup_skb, flow_dissector, kprobe, tracepoint, raw_tracepoint, perf_event, tracing, iter, sockops, syscall, raw, not 'sk_msg'/);
+    expect(await cli(['inspect', fx('per_program.o'), '--type', 'netfilter'])).toMatchObject({ code: 2 });
+    expect((await cli(['inspect', fx('per_program.o'), '--type', 'netfilter'])).err).toMatch(/--type must be one of xdp, socket, tc, cgroup_skb, flow_dissector, kprobe, tracepoint, raw_tracepoint, perf_event, tracing, iter, sockops, sk_msg, sk_skb, sk_lookup, syscall, raw, not 'netfilter'/);
     expect((await cli(['inspect', fx('per_program.o'), '--map-size', 'sized_later=0'])).err).toMatch(/expected NAME=N with N from 1/);
     expect((await cli(['inspect', fx('per_program.o'), '--map-size', 'nope=3'])).err).toMatch(/no map named nope/);
   });

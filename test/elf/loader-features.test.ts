@@ -147,7 +147,7 @@ describe('program types', () => {
     expect(types.says_nothing).toBe('socket');
     expect(types.tail_slot).toBe('xdp');
     expect(types.cls).toBe('raw');
-    expect(() => load('sections', { programTypes: { filter: 'sk_msg' as 'raw' } })).toThrow(/"sk_msg" is not one of xdp, socket, tc, cgroup_skb, flow_dissector, kprobe, tracepoint, raw_tracepoint, perf_event, tracing, iter, sockops, syscall, raw/);
+    expect(() => load('sections', { programTypes: { filter: 'netfilter' as 'raw' } })).toThrow(/"netfilter" is not one of xdp, socket, tc, cgroup_skb, flow_dissector, kprobe, tracepoint, raw_tracepoint, perf_event, tracing, iter, sockops, sk_msg, sk_skb, sk_lookup, syscall, raw/);
     expect(() => load('sections', { programTypes: { nope: 'tc' } })).toThrow(/no program or section named nope/);
     expect(() => load('sections', { programTypes: null as unknown as Record<string, 'tc'> })).toThrow(ArgumentError);
   });

@@ -16,7 +16,6 @@ import { readEventFile } from '../event-file.js';
 import { eventRun } from '../event-run.js';
 import { sockOpsRun } from '../sock-ops-run.js';
 import { skSocketRun } from '../sk-socket-run.js';
-import { programTypeOfSection } from '../../verifier/index.js';
 import { execute } from '../jit.js';
 import { preloadMaps, runCapture } from '../pcap-run.js';
 import { runCaptureWorkers } from '../capture-workers.js';
@@ -184,6 +183,7 @@ ${LOAD_FLAG_HELP}
   -r, --pcap FILE run once per packet of this capture (- for stdin)
   --map NAME=FILE.json
                   before the run, put the entries of FILE.json into map NAME (repeatable);
+                  a SOCKMAP's or SOCKHASH's value is the index of a socket in --sockets;
   --map STATE.json
                   restore every map of a file --save-maps wrote (NAME=STATE.json: only NAME)
   --save-maps FILE.json
@@ -322,8 +322,8 @@ async function runCommandBody(args: ParsedArgs, io: CliIo): Promise<number> {
       if (repeat !== undefined) throw new UsageError('--repeat does not apply to sock_ops runs: list the events in the --event file');
       return sockOpsRun({ object: obj, info, eventPath, jit, limits, json, saveMaps: stringOption(args, 'save-maps'), cgroup }, io);
     }
-    // sk_msg / sk_skb programs (raw to the loader, typed by their section) run on the data of their --event file.
-    const skKind = info.type === 'raw' ? programTypeOfSection(info.section) : undefined;
+    // sk_msg / sk_skb programs run on the data of their --event file, sk_lookup programs on its lookups.
+    const skKind = info.type;
     if (skKind === 'sk_msg' || skKind === 'sk_skb' || skKind === 'sk_lookup') {
       if (eventPath === undefined && skKind === 'sk_lookup') throw new UsageError(`${info.name} (${info.section}) is an sk_lookup program: give its lookups with --event FILE.json ({ "protocol": "tcp", "remote": "10.0.0.1:40000", "local": "10.0.0.2:80" }) and the sockets with --sockets FILE.json`);
       if (eventPath === undefined) throw new UsageError(`${info.name} (${info.section}) is an ${skKind} program: give its data with --event FILE.json ({ "socket": 0, "data": { "hex": "..." } }) and the sockets with --sockets FILE.json`);
