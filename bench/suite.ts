@@ -67,7 +67,18 @@ export const BENCHMARKS: readonly Benchmark[] = [
   { name: 'varint', program: 'varint', about: 'decode 20000 LEB128 varints (zigzag on every other one)' },
   { name: 'adler32', program: 'adler32', about: 'Adler-32 of 64 KiB (modulo deferred per 5552-byte block)' },
   { name: 'sieve', program: 'sieve', about: 'sieve of Eratosthenes to 200000 in a byte array' },
+  { name: 'siphash', program: 'siphash', about: 'SipHash-2-4 of 16384 keys of 0-31 bytes (byte loads, 64-bit rotates)' },
+  { name: 'toeplitz', program: 'toeplitz', about: 'Toeplitz (RSS) hash of 8192 IPv4/IPv6 tuples, 40-byte key on the stack, queue by indirection table' },
+  { name: 'ipv6_ext', program: 'ipv6_ext', about: 'walk IPv6 extension headers of 4000 frames (hop-by-hop, routing, fragment, options, AH), checked against data_end' },
+  { name: 'dns_qname', program: 'dns_qname', about: 'parse the question name of 4000 DNS queries (labels checked, compression refused, lowercase hash)' },
+  { name: 'token_bucket', program: 'token_bucket', about: 'token-bucket policer, 64 flow states in mem, 32768 events (64-bit mul and div)' },
+  { name: 'maglev', program: 'maglev', about: 'Maglev table build (16 backends, 8191 slots) and 16384 flow lookups' },
+  { name: 'crc32c', program: 'crc32c', about: 'table-driven CRC32C (table built in mem) of 100 packets of up to 1500 bytes' },
+  { name: 'bloom', program: 'bloom', about: 'Bloom filter of 2^20 bits, k = 7: clear, 8192 inserts, 16384 tests, popcount' },
+  { name: 'tunnel', program: 'tunnel', about: 'VXLAN and GRE decapsulation of 4000 frames to the inner ports, checked against data_end' },
+  { name: 'rtt_stats', program: 'rtt_stats', about: 'Jacobson RTT estimator, EWMA and log2 histogram of 32768 samples (signed 32-bit)' },
 ];
+
 
 /** Input size: the benchmark input, or the small one the unit test runs. */
 export type InputSize = 'full' | 'small';
