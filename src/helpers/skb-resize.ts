@@ -1,6 +1,8 @@
 /**
  * The helpers that resize a tc program's packet: `bpf_skb_change_head`, `bpf_skb_change_tail`,
- * `bpf_skb_adjust_room` and `bpf_skb_change_proto`. Their checks and return values are the kernel's,
+ * `bpf_skb_adjust_room` and `bpf_skb_change_proto`; change_head and change_tail also an sk_skb
+ * program's stream data (bpf-helpers(7) documents them for skb programs alike; the kernel does not
+ * test-run sk_skb, so there they follow the page: flags 0, new bytes zero, no Ethernet header to keep). Their checks and return values are the kernel's,
  * taken from bpf-helpers(7) and, where the page is silent (limits, which errno, where room goes),
  * measured with BPF_PROG_TEST_RUN on Linux 6.18 (test/kernel/skb-resize.test.ts compares them):
  *
@@ -58,13 +60,21 @@ const F_ENCAP = F_ENCAP_L3_IPV4 | F_ENCAP_L3_IPV6 | F_ENCAP_L4_GRE | F_ENCAP_L4_
 const F_DECAP = F_DECAP_L3_IPV4 | F_DECAP_L3_IPV6;
 const ADJ_ROOM_FLAGS = F_FIXED_GSO | F_NO_CSUM_RESET | F_ENCAP | F_DECAP;
 
-function skbHost(ctx: HelperContext, name: string): SkbPacket {
+/** The packet of a run of a kind in `kinds` (tc; change_tail and change_head also sk_skb), else a HELPER error. */
+function skbHost(ctx: HelperContext, name: string, kinds: readonly string[] = ['tc']): SkbPacket {
   const host = ctx.host as Partial<SkbPacket> | undefined;
-  if (host?.kind !== 'tc' || host.splice === undefined) {
-    throw new ExecutionError(ErrorCode.HELPER, `${name}: only tc programs may call it (the kernel refuses it elsewhere); run the program with runTc`, { pc: ctx.pc, helper: name });
+  if (host?.kind === undefined || !kinds.includes(host.kind) || host.splice === undefined) {
+    const runs = kinds.length === 1 ? 'tc programs' : 'tc and sk_skb programs';
+    throw new ExecutionError(ErrorCode.HELPER, `${name}: only ${runs} may call it (the kernel refuses it elsewhere); run the program with runTc${kinds.length === 1 ? '' : ' or runSkSkb'}`, { pc: ctx.pc, helper: name });
   }
   return host as SkbPacket;
 }
+
+/** The kinds whose runs change_tail and change_head resize: tc frames and sk_skb stream data. */
+const HEAD_TAIL_KINDS = ['tc', 'sk_skb'];
+
+/** The shortest packet change_tail leaves: a tc frame keeps its Ethernet header; sk_skb stream data has none. */
+const minLength = (host: SkbPacket): number => (host.kind === 'tc' ? ETH_HLEN : 0);
 
 /** The room a packet of `length` bytes may still grow by (0 for one already past the limit). */
 function room(host: SkbPacket): number {
@@ -82,7 +92,7 @@ function setProtocol(env: KernelEnvironment, host: SkbPacket, protocol: number):
 /** The resize helpers, bound to an environment. */
 export function skbResizeHelpers(env: KernelEnvironment): Map<number, HelperEntry> {
   const changeHead: HelperFunction = (_r1, r2, r3, _4, _5, ctx) => {
-    const host = skbHost(ctx, 'bpf_skb_change_head');
+    const host = skbHost(ctx, 'bpf_skb_change_head', HEAD_TAIL_KINDS);
     if (r3 !== 0n) return negErrno(Errno.EINVAL);
     const len = Number(r2 & 0xffffffffn);
     if (len > room(host)) return negErrno(Errno.EINVAL);
@@ -92,10 +102,10 @@ export function skbResizeHelpers(env: KernelEnvironment): Map<number, HelperEntr
   };
 
   const changeTail: HelperFunction = (_r1, r2, r3, _4, _5, ctx) => {
-    const host = skbHost(ctx, 'bpf_skb_change_tail');
+    const host = skbHost(ctx, 'bpf_skb_change_tail', HEAD_TAIL_KINDS);
     if (r3 !== 0n) return negErrno(Errno.EINVAL);
     const len = Number(r2 & 0xffffffffn);
-    if (len < ETH_HLEN || len > host.length + room(host)) return negErrno(Errno.EINVAL);
+    if (len < minLength(host) || len > host.length + room(host)) return negErrno(Errno.EINVAL);
     // The kernel will not resize the tail of a packet adjust_room gave a tunnel header.
     if (host.encapsulated) return negErrno(Errno.ENOTSUPP);
     host.splice(Math.min(len, host.length), len - host.length);

@@ -140,10 +140,10 @@ describe.each(ENGINES)('skb resize helpers (%s)', (_name, engine) => {
     expect(obj.program('regrow').runTc(p, { engine })).toBe(0n);
   });
 
-  it('only tc programs may resize (a socket filter gets a clear error)', () => {
+  it('only tc (and for change_tail / change_head sk_skb) programs may resize (a socket filter gets a clear error)', () => {
     const obj = loadObject(RESIZE);
     expect(() => obj.program('resize').runSocketFilter(ipv4(), { engine, cb: [0, 4] })).toThrow(ExecutionError);
-    expect(() => obj.program('resize').runSocketFilter(ipv4(), { engine, cb: [0, 4] })).toThrow(/only tc programs/);
+    expect(() => obj.program('resize').runSocketFilter(ipv4(), { engine, cb: [0, 4] })).toThrow(/only tc (and sk_skb )?programs may call it/);
   });
 
   it('a session reports the resized packet and starts each packet afresh', () => {
