@@ -31,7 +31,7 @@
  * @module
  */
 import { fieldUse } from '../verifier/fields.js';
-import { affineAdd, affineAlu, constantAffine, registerAffine, stepOf, strideOf, type Affine } from '../verifier/affine.js';
+import type { Affine } from '../verifier/affine.js';
 import { JitError } from '../errors.js';
 import type { Insn } from '../isa/instruction.js';
 import { decodeOperation, branchTarget, type Operation, type AluName } from '../isa/operation.js';
@@ -42,13 +42,14 @@ import { Global, GLOBAL_COUNT, Import, Trap } from './layout.js';
 import { HELPER_RESULT, STACK_MARK } from '../vm/memory.js';
 import { emitDispatch, emitStructured, type StructSink } from './structure.js';
 import { constantOf } from './induction.js';
-import { MAX_STRIDE, MIN_HOISTED, chunkedLoop, copyLoop, countedLoop, type ChunkedLoop, type CopyLoop, type CountedLoop, type LoopContext } from './loop-shapes.js';
+import { MAX_STRIDE, MIN_HOISTED, MIN_HOISTED_SIBLING, chunkedLoop, copyLoop, countedLoop, type ChunkedLoop, type CopyLoop, type CountedLoop, type LoopContext } from './loop-shapes.js';
 import { emitTableIndex, planSwitch, type Compare, type SwitchEdge, type SwitchPlan } from './switch-table.js';
-import { emitBoundCheck, loopBound, type LoopBound } from './loop-bound.js';
+import { emitBoundCheck } from './loop-bound.js';
+import { planChecks, RESUME_SHIFT, type BoundedLoop, type CheckPlanSource } from './check-plan.js';
 import { byteWord, type ByteWord } from './byte-word.js';
 import { deadRegisters, liveRegisters } from './liveness.js';
-import { emitTripCharge, emitTripStart, tripCharge, type TripBlock, type TripCharge } from './trip-charge.js';
-import { analyzeGraph, innermostLoops, outermostLoopOf, type FlowGraph, type GraphAnalysis, type Terminator } from './graph.js';
+import { emitTripCharge, emitTripStart, type TripBlock, type TripCharge } from './trip-charge.js';
+import { analyzeGraph, innermostLoops, lastPc, type FlowGraph, type Terminator } from './graph.js';
 import { CodeWriter, ModuleBuilder } from '../wasm/module.js';
 import { emitAlu, emitCompare, emitRotate, emitUnary } from './lower-alu.js';
 import { markStack, pushWindow, refill, scanAddress } from './lower-memory.js';
@@ -136,11 +137,6 @@ export interface CompiledWasm {
 
 /** Most iterations a chunked loop runs check-free before its guard is evaluated again. */
 const MAX_CHUNK = 2 ** 30;
-/**
- * The same for a counted loop versioned as a sibling of its checked loop (see
- * {@link FunctionCompiler.fastLoop}): no nested loop, so one access saved pays (fnv1a, hash64).
- */
-const MIN_HOISTED_SIBLING = 1;
 /** Counted loops: largest trip count the versioning guard accepts (no 64-bit wrap below it and MAX_STRIDE). */
 const MAX_TRIPS = 2 ** 32;
 /** ALU operations that cannot fail or branch in the generated code, so a block of them can run speculatively. */
@@ -152,25 +148,6 @@ const PURE_ALU: ReadonlySet<AluName> = new Set<AluName>(['add', 'sub', 'mul', 'o
  * checks the budget itself).
  */
 const MAX_DISPATCH_NODES = 65_520;
-/**
- * A checked copy's start label packs the dispatch label (below 2^17, see MAX_DISPATCH_NODES) and a
- * resume point: k for the block's k-th resume point (0: the block's start).
- */
-const RESUME_SHIFT = 17;
-const MAX_RESUME_OFFSET = 2 ** (31 - RESUME_SHIFT) - 2;
-/** Fewest blocks on a checkpoint's longest path to the next one for it to check for all of them at once. */
-const MIN_CHECKED_CHAIN = 4;
-/** Most one iteration of a bounded loop may charge, so that the guard's product stays exact (see loop-bound.ts). */
-const MAX_BOUNDED_COST = 2 ** 21;
-
-/** An innermost loop whose budget is charged once per entry: its bound, nodes and the most one iteration charges. */
-interface BoundedLoop {
-  readonly bound: LoopBound;
-  readonly body: readonly number[];
-  readonly cost: number;
-  /** Its charges recovered from the induction variable (trip-charge.ts), when they are uniform. */
-  readonly trip: TripCharge | undefined;
-}
 /** Largest block (in instructions) compiled as selects rather than a branch. */
 const MAX_SELECT_BLOCK = 3;
 const LOAD: Record<1 | 2 | 4 | 8, number> = { 1: Op.i64_load8_u, 2: Op.i64_load16_u, 4: Op.i64_load32_u, 8: Op.i64_load };
@@ -202,16 +179,6 @@ function decode(insns: readonly Insn[], badSlots: Uint8Array, options: CompileOp
   return { ops, blocks, blockAt, live: liveRegisters(insns, ops, badSlots), slots, frames: new Map(), footprintLow: reach.whole ? undefined : reach.low };
 }
 
-/** Slot index of a block's last instruction. */
-function lastPc(insns: readonly Insn[], b: BasicBlock): number {
-  let pc = b.start;
-  let last = pc;
-  while (pc < b.end) {
-    last = pc;
-    pc += decodeOperation(insns[pc]!).kind === 'lddw' ? 2 : 1;
-  }
-  return last;
-}
 
 
 /**
@@ -583,9 +550,9 @@ class FunctionCompiler implements StructSink {
    * Budget checks in the fast copy, per graph node: 0 checks its own charge, 1 checks for everything up
    * to the next checkpoint (`reach`) and exits to the checked copy when short, 2 only subtracts.
    */
-  private mode = new Uint8Array(0);
+  private mode: Uint8Array = new Uint8Array(0);
   /** Loops (by header node) whose budget is charged once per entry (see boundedLoops). */
-  private bounded = new Map<number, BoundedLoop>();
+  private bounded: ReadonlyMap<number, BoundedLoop> = new Map();
   /** The pcs of the exit tests of the loops whose budget is charged once per entry. */
   get boundedTests(): number[] {
     return [...this.bounded.values()].map((l) => l.bound.pc);
@@ -594,7 +561,7 @@ class FunctionCompiler implements StructSink {
   get tripChargedTests(): number[] {
     return [...this.bounded.values()].filter((l) => l.trip !== undefined).map((l) => l.bound.pc);
   }
-  private reach = new Float64Array(0);
+  private reach: Float64Array = new Float64Array(0);
   /** True while emitting code that checks the budget on every block (the checked copy, or a fast copy that fell back to dispatch). */
   private everyBlock = true;
   /** The node being emitted charges without checking (into L_ACC). */
@@ -602,7 +569,7 @@ class FunctionCompiler implements StructSink {
   /** The node being emitted sets L_ACC from its loop's induction variable instead of charging (trip-charge.ts). */
   private tripCharged = false;
   /** The nodes of bounded loops charged from their induction variable, with their loop and their charge. */
-  private tripOf = new Map<number, { readonly trip: TripCharge; readonly block: TripBlock }>();
+  private tripOf: ReadonlyMap<number, { readonly trip: TripCharge; readonly block: TripBlock }> = new Map();
   /** Some nodes charge without checking, so L_ACC may be non-zero and readers of the budget flush it. */
   private deferred = false;
   /**
@@ -637,83 +604,16 @@ class FunctionCompiler implements StructSink {
     return labels;
   }
 
-  /**
-   * Where the fast copy checks the budget: the entry, loop headers and the blocks after a local call
-   * (the callee spent budget). Elsewhere it only subtracts; a check asks for the most that any path
-   * can charge until the next check, so that no block in between could have run out.
-   */
+  /** Plan where the fast copy checks the budget (check-plan.ts), and make the checked copy the plan needs. */
   private planChecks(graph: FlowGraph): void {
-    const a = analyzeGraph(graph);
-    const n = graph.count;
-    const cp = new Uint8Array(n);
-    cp[graph.entry] = 1;
-    const succ = (x: number): number[] => {
-      const t = graph.term[x]!;
-      if (t.kind === 'goto') return t.to >= 0 ? [t.to] : [];
-      if (t.kind === 'cond') return [t.taken, t.fall].filter((y) => y >= 0);
-      if (t.kind === 'table') return [...new Set([...t.targets, t.fallback])];
-      return [];
-    };
-    const header = new Uint8Array(n);
-    for (const x of a.order) {
-      const callEnds = this.endsInLocalCall(x);
-      for (const y of succ(x)) {
-        if (a.rpo[y]! <= a.rpo[x]!) header[y] = cp[y] = 1;
-        if (callEnds) cp[y] = 1;
-      }
-    }
-    const reach = new Float64Array(n);
-    for (let k = a.order.length - 1; k >= 0; k--) {
-      const x = a.order[k]!;
-      let more = 0;
-      for (const y of succ(x)) if (a.rpo[y]! > a.rpo[x]! && cp[y] === 0) more = Math.max(more, reach[y]!);
-      reach[x] = this.cost(x) + more;
-    }
-    // Only at loop headers where a check saves several (a long chain of small blocks, a switch): the exit
-    // to the checked copy keeps every register live out of the loop, which costs V8 spills. Other
-    // checkpoints check every block as before, and so does every block reachable from them before the
-    // next checkpoint (a check that cannot fail is harmless on the fast checkpoints' paths).
-    const mode = new Uint8Array(n); // 0: check this block; 1: checkpoint with exit; 2: no check
-    // Innermost loops only (an exit from an outer loop keeps its values live across the inner ones
-    // too), and only when the loop's body is a chain of at least MIN_CHECKED_CHAIN blocks. Not in a
-    // function too big for the checked copy's dispatch loop (see MAX_DISPATCH_NODES).
-    const chain = new Int32Array(n);
-    const inBody = new Int32Array(n).fill(-1);
-    for (const { header: h, body } of this.noCheckedCopy ? [] : innermostLoops(graph, a)) {
-      for (const x of body) inBody[x] = h;
-      for (let k = body.length - 1; k >= 0; k--) {
-        const x = body[k]!;
-        let more = 0;
-        for (const y of succ(x)) if (y !== h && inBody[y] === h && a.rpo[y]! > a.rpo[x]!) more = Math.max(more, chain[y]!);
-        chain[x] = 1 + more;
-      }
-      if (chain[h]! >= MIN_CHECKED_CHAIN) mode[h] = 1;
-    }
-    // Innermost loops whose trip count a guard at their entry bounds (loop-bound.ts): no budget check
-    // inside; their exits check again.
-    this.bounded = this.noCheckedCopy ? new Map() : this.boundedLoops(graph, a, succ);
-    for (const [h, { body }] of this.bounded) {
-      const inLoop = new Set(body);
-      for (const x of body) {
-        mode[x] = 2;
-        for (const y of succ(x)) if (!inLoop.has(y)) cp[y] = 1;
-      }
-      cp[h] = 1;
-    }
-    const checked = new Uint8Array(n);
-    for (const x of a.order) {
-      if (cp[x] === 1 && mode[x] === 0) checked[x] = 1;
-      if (checked[x] === 1) for (const y of succ(x)) if (a.rpo[y]! > a.rpo[x]! && cp[y] === 0) checked[y] = 1;
-    }
-    for (const x of a.order) if (cp[x] === 0 && checked[x] === 0) mode[x] = 2;
-    for (const { body } of this.bounded.values()) for (const x of body) mode[x] = 2;
-    this.tripOf = new Map();
-    for (const { trip } of this.bounded.values()) if (trip !== undefined) for (const [x, block] of trip.blocks) this.tripOf.set(x, { trip, block });
-    this.mode = mode;
-    this.deferred = mode.some((m) => m !== 0);
-    this.reach = reach;
-    const deopt = this.noCheckedCopy ? new Map<number, number>() : this.deoptPcs(graph, a);
-    if (this.checkedCopy === undefined && (mode.includes(1) || deopt.size > 0 || this.bounded.size > 0)) {
+    const plan = planChecks(this.checkPlanSource(graph), this.noCheckedCopy);
+    this.mode = plan.mode;
+    this.reach = plan.reach;
+    this.bounded = plan.bounded;
+    this.tripOf = plan.tripOf;
+    this.deferred = plan.deferred;
+    const deopt = plan.deopt;
+    if (this.checkedCopy === undefined && (plan.mode.includes(1) || deopt.size > 0 || plan.bounded.size > 0)) {
       this.checkedCopy = this.makeChecked!(deopt);
       if (this.checkedCopy === undefined) {
         this.noCheckedCopy = true;
@@ -725,69 +625,24 @@ class FunctionCompiler implements StructSink {
     this.deopt = resume === undefined ? new Set() : new Set([...deopt.keys()].filter((pc) => resume.has(pc)));
   }
 
-  /**
-   * The innermost loops (by header) whose entry guard bounds their budget (see loop-bound.ts), with
-   * their nodes and the most one iteration charges. Loops the counted or chunked versioning handles
-   * keep their own guards.
-   */
-  private boundedLoops(graph: FlowGraph, a: GraphAnalysis, succ: (x: number) => number[]): Map<number, BoundedLoop> {
-    const out = new Map<number, BoundedLoop>();
-    for (const { header: h, body } of innermostLoops(graph, a)) {
-      const bi = this.nodes[h]!;
-      if (bi < 0 || this.switchOf.has(h)) continue;
-      if (countedLoop(this.loopContext, bi, MIN_HOISTED_SIBLING) !== undefined || chunkedLoop(this.loopContext, bi) !== undefined) continue;
-      const bound = loopBound({
-        insns: this.insns,
-        ops: this.d.ops,
-        header: h,
-        body,
-        rpo: a.rpo,
-        idom: a.idom,
-        succ,
-        cond: (x) => {
-          const t = graph.term[x]!;
-          const b = this.nodes[x]!;
-          return t.kind === 'cond' && b >= 0 && !this.switchOf.has(x) ? { pc: lastPc(this.insns, this.d.blocks[b]!), taken: t.taken, fall: t.fall } : undefined;
-        },
-        slots: (x) => {
-          const b = this.nodes[x]!;
-          return b >= 0 ? { from: this.d.blocks[b]!.start, to: this.d.blocks[b]!.end } : undefined;
-        },
-        extraWrites: (x) => {
-          const b = this.nodes[x]!;
-          return b >= 0 ? (this.converted.get(b)?.writes ?? []) : [];
-        },
-      });
-      // Only constant steps: a register step costs the guard two more tests and masks on every entry,
-      // and the loops that have one are short searches (shell sort's `j -= gap`: 1.38x the time with it).
-      if (bound === undefined || bound.delta.coeffs.size > 0) continue;
-      // The most one iteration charges: the longest path from the header through the body.
-      const inLoop = new Set(body);
-      const len = new Map<number, number>();
-      for (let k = body.length - 1; k >= 0; k--) {
-        const x = body[k]!;
-        let more = 0;
-        for (const y of succ(x)) if (y !== h && inLoop.has(y) && a.rpo[y]! > a.rpo[x]!) more = Math.max(more, len.get(y)!);
-        len.set(x, this.cost(x) + more);
-      }
-      const cost = len.get(h)!;
-      if (cost >= MAX_BOUNDED_COST) continue;
-      // Charges from the induction variable: not with if-converted blocks (their charge depends on
-      // the condition) nor packet loads (the packet import may end the run and read the budget).
-      const plain = body.every((x) => {
-        const b = this.nodes[x]!;
-        if (b < 0) return true;
-        if (this.converted.has(b)) return false;
-        for (let pc = this.d.blocks[b]!.start; pc < this.d.blocks[b]!.end; pc++) {
-          const k = this.d.ops[pc]!.kind;
-          if (k === 'ldabs' || k === 'ldind') return false;
-        }
-        return true;
-      });
-      const trip = plain ? tripCharge({ bound, header: h, body, rpo: a.rpo, succ, cost: (x) => this.cost(x) }) : undefined;
-      out.set(h, { bound, body, cost, trip });
-    }
-    return out;
+  private checkPlanSource(graph: FlowGraph): CheckPlanSource {
+    return {
+      graph,
+      insns: this.insns,
+      ops: this.d.ops,
+      blocks: this.d.blocks,
+      nodes: this.nodes,
+      badSlots: this.options.badSlots,
+      loopContext: this.loopContext,
+      isSwitch: (x) => this.switchOf.has(x),
+      converted: (b) => this.converted.get(b)?.writes,
+      cost: (x) => this.cost(x),
+      endsInLocalCall: (x) => this.endsInLocalCall(x),
+      resumable: (pc, op, i) => {
+        const acc = op.kind === 'atomic' ? { reg: i.dst, off: i.offset, size: op.size } : this.access(pc);
+        return acc !== undefined && !this.inFrame(pc, acc.reg, acc.off, acc.size);
+      },
+    };
   }
 
   /**
@@ -808,43 +663,6 @@ class FunctionCompiler implements StructSink {
     c.i32(label).set(L_LABEL).br(depth + 1 - OUTER);
     c.end();
     if (loop.trip !== undefined) emitTripStart(c, loop.trip);
-  }
-
-  /**
-   * The accesses whose miss leaves for the checked copy (see {@link FunctionCompiler.resumeLabel}):
-   * every load, store and atomic, but those checked at compile time, in the blocks of loops that hold
-   * no call (a helper or a callee empties the region cache, so the next access would always miss).
-   */
-  private deoptPcs(graph: FlowGraph, a: GraphAnalysis): Map<number, number> {
-    const loop = outermostLoopOf(graph, a);
-    const withCall = new Set<number>();
-    const blockOf = (x: number): BasicBlock | undefined => (this.nodes[x]! >= 0 ? this.d.blocks[this.nodes[x]!] : undefined);
-    for (const x of a.order) {
-      const b = blockOf(x);
-      if (b === undefined || loop[x]! < 0) continue;
-      for (let pc = b.start; pc < b.end; pc++) {
-        const k = this.d.ops[pc]!.kind;
-        if (k === 'call' || k === 'callx') withCall.add(loop[x]!);
-      }
-    }
-    const out = new Map<number, number>();
-    for (const x of a.order) {
-      const b = blockOf(x);
-      if (b === undefined || loop[x]! < 0 || withCall.has(loop[x]!)) continue;
-      let bad = false;
-      for (let pc = b.start; pc < b.end; pc++) if (this.options.badSlots[pc] === 1) bad = true;
-      if (bad) continue;
-      let k = 0;
-      for (let pc = b.start; pc < b.end && pc - b.start <= MAX_RESUME_OFFSET; pc += this.d.ops[pc]!.kind === 'lddw' ? 2 : 1) {
-        const op = this.d.ops[pc]!;
-        const i = this.insns[pc]!;
-        const acc = op.kind === 'atomic' ? { reg: i.dst, off: i.offset, size: op.size } : this.access(pc);
-        if (acc === undefined) continue;
-        if (this.inFrame(pc, acc.reg, acc.off, acc.size)) continue;
-        out.set(pc, ++k);
-      }
-    }
-    return out;
   }
 
   /**

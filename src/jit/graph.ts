@@ -5,6 +5,9 @@
  * graphs hundreds of thousands of nodes, its loops nested thousands deep.
  * @module
  */
+import type { Insn } from '../isa/instruction.js';
+import { decodeOperation } from '../isa/operation.js';
+import type { BasicBlock } from '../verifier/cfg.js';
 
 /**
  * How a basic block ends. A negative target means running past the program's end; `none` means the
@@ -239,4 +242,15 @@ export function outermostLoopOf(g: FlowGraph, a: GraphAnalysis): Int32Array {
     if (looped[r] === 1) out[u] = r;
   }
   return out;
+}
+
+/** Slot index of a block's last instruction. */
+export function lastPc(insns: readonly Insn[], b: BasicBlock): number {
+  let pc = b.start;
+  let last = pc;
+  while (pc < b.end) {
+    last = pc;
+    pc += decodeOperation(insns[pc]!).kind === 'lddw' ? 2 : 1;
+  }
+  return last;
 }

@@ -21,6 +21,11 @@ import { analyzeInduction, constantOf, type RangeCondition } from './induction.j
  * access still checked in the copy: 163 us), with two memcpy went 220 -> 110 us.
  */
 export const MIN_HOISTED = 2;
+/**
+ * The same for a counted loop versioned as a sibling of its checked loop (the compiler's `fastLoop`):
+ * no nested loop, so one access saved pays (fnv1a, hash64).
+ */
+export const MIN_HOISTED_SIBLING = 1;
 /** Most blocks in a chunked loop's cycle. */
 export const MAX_CYCLE = 6;
 /** Largest |stride| of a versioned access (a larger one stays checked). */
