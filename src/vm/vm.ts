@@ -111,6 +111,12 @@ export abstract class EbpfVmBase {
   /** The views {@link memBuffer} and {@link mbuffBuffer} returned last. */
   private memView: Uint8Array | undefined;
   private mbuffView: Uint8Array | undefined;
+  /** Those views' lengths (a view a growth of VM memory detached reads as empty). */
+  private memViewLength = 0;
+  private mbuffViewLength = 0;
+  /** Views a growth detached, and the views of the same bytes that replaced them (see {@link revive}). */
+  private staleMem: Uint8Array | undefined;
+  private staleMbuff: Uint8Array | undefined;
 
   protected constructor(prog: Uint8Array | undefined, vmOptions: VmOptions | undefined) {
     const options = checkOptions(vmOptions, 'options');
@@ -215,7 +221,10 @@ export abstract class EbpfVmBase {
    * A zero-copy input buffer: a view of `len` bytes of VM memory that backs the `mem` region. Fill it
    * and pass it to `executeProgram`: it is used in place (nothing is copied in or out). The view is
    * valid until the next `memBuffer` call with a larger `len` or until VM memory grows (a helper or map
-   * allocating); a stale view is simply copied like any other array.
+   * allocating, or an engine placing the program's code on its first run). Runs still take a view a
+   * growth detached as the bytes it showed (they stay in place), but the caller can no longer read them
+   * through it: call `memBuffer` again for a view of the same bytes. Any other stale view is copied
+   * like any other array.
    */
   memBuffer(len: number): Uint8Array {
     return this.buffer(this.memRegion, len, 'mem');
@@ -235,8 +244,34 @@ export abstract class EbpfVmBase {
       else this.mbuffCapacity = len;
     }
     const view = this.memory.bytes.subarray(region.offset, region.offset + len);
-    if (what === 'mem') this.memView = view;
-    else this.mbuffView = view;
+    if (what === 'mem') {
+      this.memView = view;
+      this.memViewLength = len;
+    } else {
+      this.mbuffView = view;
+      this.mbuffViewLength = len;
+    }
+    return view;
+  }
+
+  /**
+   * `data`, unless it is a zero-copy view this VM handed out that a growth of VM memory has since
+   * detached (its length then reads 0): a view of the same bytes, which the memory kept in place. A run
+   * may grow the memory itself (an engine placing a program's code there on its first run), so a
+   * caller cannot always know; without this the next run would see an empty input.
+   */
+  private revive(data: Uint8Array | undefined, what: 'mem' | 'mbuff'): Uint8Array | undefined {
+    if (data === undefined || data.buffer.byteLength !== 0) return data;
+    const mem = what === 'mem';
+    const handed = mem ? this.memView : this.mbuffView;
+    if (data !== handed && data !== (mem ? this.staleMem : this.staleMbuff)) {
+      if (isDetached(data.buffer)) throw new ArgumentError(`${what} is a view of a detached ArrayBuffer (transferred, or of a memory that has grown since): pass a live array`);
+      return data;
+    }
+    if (handed !== undefined && handed.buffer.byteLength !== 0) return handed;
+    const view = this.buffer(mem ? this.memRegion : this.mbuffRegion, mem ? this.memViewLength : this.mbuffViewLength, what);
+    if (mem) this.staleMem = data;
+    else this.staleMbuff = data;
     return view;
   }
 
@@ -327,9 +362,12 @@ export abstract class EbpfVmBase {
     }
   }
 
-  private stageAndRun(engine: Engine, mem: Uint8Array | undefined, mbuff: Uint8Array | undefined, entry: 'none' | 'mem' | 'mbuff'): bigint {
+  /** `memArg` and `mbuffArg`: as the caller passed them (what a repeat compares), before {@link revive}. */
+  private stageAndRun(engine: Engine, memArg: Uint8Array | undefined, mbuffArg: Uint8Array | undefined, entry: 'none' | 'mem' | 'mbuff'): bigint {
     this.repeat = undefined;
     const program = this.loadedProgram();
+    const mem = this.revive(memArg, 'mem');
+    const mbuff = this.revive(mbuffArg, 'mbuff');
     const copyMem = this.stage(mem, this.memRegion, 'mem');
     const copyMbuff = this.stage(mbuff, this.mbuffRegion, 'mbuff');
     const stack = this.stackRegion;
@@ -349,10 +387,10 @@ export abstract class EbpfVmBase {
       const run = engine.prepare?.(request) ?? (() => engine.run(request));
       this.repeat = {
         engine,
-        mem,
-        mbuff,
-        memLength: mem?.length ?? 0,
-        mbuffLength: mbuff?.length ?? 0,
+        mem: memArg,
+        mbuff: mbuffArg,
+        memLength: memArg?.length ?? 0,
+        mbuffLength: mbuffArg?.length ?? 0,
         entry,
         version: this.memory.version,
         run,
@@ -558,5 +596,16 @@ export class EbpfVmFixedMbuff extends EbpfVmBase {
   executeProgramJit(mem: Uint8Array): bigint {
     this.pointTo(checkBytes(mem, 'mem'));
     return this.execute(this.jit, mem, this.fixed, 'mbuff');
+  }
+}
+
+/** Whether `buffer` was detached (transferred, or a WebAssembly memory's buffer before it grew). */
+function isDetached(buffer: ArrayBufferLike): boolean {
+  if (buffer.byteLength !== 0) return false;
+  try {
+    new Uint8Array(buffer);
+    return false;
+  } catch {
+    return true;
   }
 }
