@@ -104,6 +104,16 @@ export interface RunTimersOptions extends RunOptions {
   readonly maxCallbacks?: number;
 }
 
+/**
+ * Sections of kernel program types tsbpf does not run, and why: their context is made of kernel objects
+ * no host could describe. Without a type the host gives, loading one is refused rather than run on
+ * whatever memory a raw run is given.
+ */
+const KERNEL_ONLY: readonly (readonly [RegExp, string])[] = [
+  [/^netfilter$/, 'netfilter program, whose context points to the kernel\'s hook state and sk_buff, which tsbpf does not model'],
+  [/^struct_ops(\.s)?(\/|$)/, 'struct_ops program, called by a kernel subsystem (TCP congestion control, sched_ext...) that tsbpf does not have'],
+];
+
 function fail(message: string): never {
   throw new ObjectFileError(ErrorCode.ELF, message);
 }
@@ -500,6 +510,11 @@ export class BpfObject {
     if (entry === undefined) {
       throw new ObjectFileError(ErrorCode.ELF, `no program named ${name}; programs: ${this.programs.map((p) => `${p.name} (${p.section})`).join(', ') || 'none'}`);
     }
+    const section = this.elf.sections[entry.section]!.name;
+    const kernelOnly = KERNEL_ONLY.find(([pattern]) => pattern.test(section));
+    if (kernelOnly !== undefined && (info?.type ?? 'raw') === 'raw' && !this.typeGiven(entry.name, section)) {
+      throw new EbpfError(ErrorCode.UNSUPPORTED, `program ${entry.name} (section ${section}) is a ${kernelOnly[1]}; to run it on a context you build, give its type as raw (programTypes, tsbpf run --type raw)`);
+    }
     const missing = new Map<number, string>();
     const externs = new Map<string, MissingExtern>();
     const note = (name: string, why: string, where: string): void => {
@@ -566,6 +581,12 @@ export class BpfObject {
     this.loaded.set(name, runner);
     this.loaded.set(entry.name, runner);
     return runner;
+  }
+
+  /** Whether the host gave program `name` (or its section) a type (LoadOptions.programTypes). */
+  private typeGiven(name: string, section: string): boolean {
+    const types = this.options.programTypes;
+    return types !== undefined && (types[name] !== undefined || types[section] !== undefined || types['*'] !== undefined);
   }
 
   /**

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { ArgumentError, EbpfError, MapError, ObjectFileError } from '../../src/errors.js';
+import { ArgumentError, EbpfError, ErrorCode, MapError, ObjectFileError } from '../../src/errors.js';
 import { loadObject, programTypeOf } from '../../src/elf/index.js';
 import { btfMapDefs } from '../../src/elf/btf.js';
 import { MapOfMaps } from '../../src/maps/special.js';
@@ -185,5 +185,26 @@ describe('ELF machine', () => {
     expect(loadObject(bytes).program('count_packets').runXdp(ipv4Packet(6)).action).toBe(XdpAction.PASS);
     bytes[18] = 62;
     expect(() => loadObject(bytes)).toThrow(/machine is 62, not BPF/);
+  });
+});
+
+describe('kernel-only program types', () => {
+  it('refuses netfilter and struct_ops programs with the reason, unless the host gives a type; the object\'s other programs load', () => {
+    const obj = loadObject(fixture('kernel_only'));
+    expect(obj.programs.map((p) => [p.name, p.type])).toEqual([['nf_accept', 'raw'], ['ops_ssthresh', 'raw'], ['xdp_pass', 'xdp']]);
+    const refused = (name: string): EbpfError => {
+      try {
+        obj.program(name);
+      } catch (e) {
+        return e as EbpfError;
+      }
+      throw new Error(`${name} loaded`);
+    };
+    expect(refused('nf_accept')).toMatchObject({ code: ErrorCode.UNSUPPORTED, message: expect.stringMatching(/netfilter program, whose context points to the kernel's hook state/) });
+    expect(refused('ops_ssthresh').message).toMatch(/struct_ops program.*--type raw/);
+    expect(obj.program('xdp_pass').runXdp(new Uint8Array(64)).action).toBe(2);
+    const raw = loadObject(fixture('kernel_only'), { programTypes: { nf_accept: 'raw' } });
+    expect(raw.program('nf_accept').run(new Uint8Array(16))).toBe(1n);
+    expect(() => raw.program('ops_ssthresh')).toThrow(/struct_ops program/);
   });
 });
