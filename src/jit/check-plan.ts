@@ -39,12 +39,9 @@ export interface BoundedLoop {
 /** What the plan reads of a function being compiled. */
 export interface CheckPlanSource {
   readonly graph: FlowGraph;
-  readonly insns: readonly Insn[];
-  readonly ops: readonly Operation[];
-  readonly blocks: readonly BasicBlock[];
   /** Graph node to block index (negative: a switch edge, no block). */
   readonly nodes: readonly number[];
-  readonly badSlots: Uint8Array;
+  /** The function's instructions, blocks and the slots no run may reach, as the loop analyses see them. */
   readonly loopContext: LoopContext;
   /** The node ends in a switch compiled as a table. */
   isSwitch(node: number): boolean;
@@ -164,8 +161,8 @@ function boundedLoops(src: CheckPlanSource, a: GraphAnalysis, succ: (x: number) 
     if (bi < 0 || src.isSwitch(h)) continue;
     if (countedLoop(src.loopContext, bi, MIN_HOISTED_SIBLING) !== undefined || chunkedLoop(src.loopContext, bi) !== undefined) continue;
     const bound = loopBound({
-      insns: src.insns,
-      ops: src.ops,
+      insns: src.loopContext.insns,
+      ops: src.loopContext.ops,
       header: h,
       body,
       rpo: a.rpo,
@@ -174,11 +171,11 @@ function boundedLoops(src: CheckPlanSource, a: GraphAnalysis, succ: (x: number) 
       cond: (x) => {
         const t = graph.term[x]!;
         const b = src.nodes[x]!;
-        return t.kind === 'cond' && b >= 0 && !src.isSwitch(x) ? { pc: lastPc(src.insns, src.blocks[b]!), taken: t.taken, fall: t.fall } : undefined;
+        return t.kind === 'cond' && b >= 0 && !src.isSwitch(x) ? { pc: lastPc(src.loopContext.insns, src.loopContext.blocks[b]!), taken: t.taken, fall: t.fall } : undefined;
       },
       slots: (x) => {
         const b = src.nodes[x]!;
-        return b >= 0 ? { from: src.blocks[b]!.start, to: src.blocks[b]!.end } : undefined;
+        return b >= 0 ? { from: src.loopContext.blocks[b]!.start, to: src.loopContext.blocks[b]!.end } : undefined;
       },
       extraWrites: (x) => {
         const b = src.nodes[x]!;
@@ -205,8 +202,8 @@ function boundedLoops(src: CheckPlanSource, a: GraphAnalysis, succ: (x: number) 
       const b = src.nodes[x]!;
       if (b < 0) return true;
       if (src.converted(b) !== undefined) return false;
-      for (let pc = src.blocks[b]!.start; pc < src.blocks[b]!.end; pc++) {
-        const k = src.ops[pc]!.kind;
+      for (let pc = src.loopContext.blocks[b]!.start; pc < src.loopContext.blocks[b]!.end; pc++) {
+        const k = src.loopContext.ops[pc]!.kind;
         if (k === 'ldabs' || k === 'ldind') return false;
       }
       return true;
@@ -225,12 +222,12 @@ function boundedLoops(src: CheckPlanSource, a: GraphAnalysis, succ: (x: number) 
 function deoptPcs(src: CheckPlanSource, a: GraphAnalysis): Map<number, number> {
   const loop = outermostLoopOf(src.graph, a);
   const withCall = new Set<number>();
-  const blockOf = (x: number): BasicBlock | undefined => (src.nodes[x]! >= 0 ? src.blocks[src.nodes[x]!] : undefined);
+  const blockOf = (x: number): BasicBlock | undefined => (src.nodes[x]! >= 0 ? src.loopContext.blocks[src.nodes[x]!] : undefined);
   for (const x of a.order) {
     const b = blockOf(x);
     if (b === undefined || loop[x]! < 0) continue;
     for (let pc = b.start; pc < b.end; pc++) {
-      const k = src.ops[pc]!.kind;
+      const k = src.loopContext.ops[pc]!.kind;
       if (k === 'call' || k === 'callx') withCall.add(loop[x]!);
     }
   }
@@ -239,12 +236,12 @@ function deoptPcs(src: CheckPlanSource, a: GraphAnalysis): Map<number, number> {
     const b = blockOf(x);
     if (b === undefined || loop[x]! < 0 || withCall.has(loop[x]!)) continue;
     let bad = false;
-    for (let pc = b.start; pc < b.end; pc++) if (src.badSlots[pc] === 1) bad = true;
+    for (let pc = b.start; pc < b.end; pc++) if (src.loopContext.badSlots[pc] === 1) bad = true;
     if (bad) continue;
     let k = 0;
-    for (let pc = b.start; pc < b.end && pc - b.start <= MAX_RESUME_OFFSET; pc += src.ops[pc]!.kind === 'lddw' ? 2 : 1) {
-      const op = src.ops[pc]!;
-      const i = src.insns[pc]!;
+    for (let pc = b.start; pc < b.end && pc - b.start <= MAX_RESUME_OFFSET; pc += src.loopContext.ops[pc]!.kind === 'lddw' ? 2 : 1) {
+      const op = src.loopContext.ops[pc]!;
+      const i = src.loopContext.insns[pc]!;
       if (!src.resumable(pc, op, i)) continue;
       out.set(pc, ++k);
     }

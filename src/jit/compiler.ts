@@ -628,11 +628,7 @@ class FunctionCompiler implements StructSink {
   private checkPlanSource(graph: FlowGraph): CheckPlanSource {
     return {
       graph,
-      insns: this.insns,
-      ops: this.d.ops,
-      blocks: this.d.blocks,
       nodes: this.nodes,
-      badSlots: this.options.badSlots,
       loopContext: this.loopContext,
       isSwitch: (x) => this.switchOf.has(x),
       converted: (b) => this.converted.get(b)?.writes,
