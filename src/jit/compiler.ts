@@ -1620,24 +1620,30 @@ class FunctionCompiler implements StructSink {
     c.get(g.reg);
     if (g.lo !== 0) c.i64(g.lo).op(Op.i64_add);
     c.set(L_T);
+    // Each hit branches straight to the unchecked copy (`br` out of `checks`), and falling out of
+    // `checks` goes to the checked one: no flag that V8 would test again after the hit.
+    c.block(); // done
+    c.block(); // checked
+    c.block(); // checks
     inside(Global.cacheBase, Global.cacheLimit);
-    c.if(ValType.i32);
-    c.get(L_T).gget(Global.cacheBase).op(Op.i64_sub).op(Op.i32_wrap_i64).gget(Global.cacheOffset).op(Op.i32_add).set(L_GB).i32(1);
-    c.else();
-    inside(Global.stackBase, Global.stackLimit);
-    c.if(ValType.i32);
-    if (this.groupStores(g)) markStack(this.code, this.mark, () => c.get(L_T).op(Op.i32_wrap_i64));
-    c.get(L_T).op(Op.i32_wrap_i64).gget(Global.stackDelta).op(Op.i32_add).set(L_GB).i32(1);
-    c.else().i32(0).end();
-    c.end();
     c.if();
+    c.get(L_T).gget(Global.cacheBase).op(Op.i64_sub).op(Op.i32_wrap_i64).gget(Global.cacheOffset).op(Op.i32_add).set(L_GB).br(1);
+    c.end();
+    inside(Global.stackBase, Global.stackLimit);
+    c.if();
+    if (this.groupStores(g)) markStack(this.code, this.mark, () => c.get(L_T).op(Op.i32_wrap_i64));
+    c.get(L_T).op(Op.i32_wrap_i64).gget(Global.stackDelta).op(Op.i32_add).set(L_GB).br(1);
+    c.end();
+    c.br(1);
+    c.end(); // checks: a hit lands here
     const start = g.start;
     this.fastGroup = g;
-    for (let pc = start; pc < g.end; pc += this.d.ops[pc]!.kind === 'lddw' ? 2 : 1) this.instruction(this.d.ops[pc]!, this.insns[pc]!, pc, depth + 1);
+    for (let pc = start; pc < g.end; pc += this.d.ops[pc]!.kind === 'lddw' ? 2 : 1) this.instruction(this.d.ops[pc]!, this.insns[pc]!, pc, depth + 2);
     this.fastGroup = undefined;
-    c.else();
+    c.br(1);
+    c.end(); // checked
     for (let pc = start; pc < g.end; pc += this.d.ops[pc]!.kind === 'lddw' ? 2 : 1) this.instruction(this.d.ops[pc]!, this.insns[pc]!, pc, depth + 1);
-    c.end();
+    c.end(); // done
   }
 
   /**
