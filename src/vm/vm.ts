@@ -114,7 +114,7 @@ export abstract class EbpfVmBase {
   /** Those views' lengths (a view a growth of VM memory detached reads as empty). */
   private memViewLength = 0;
   private mbuffViewLength = 0;
-  /** Views a growth detached, and the views of the same bytes that replaced them (see {@link revive}). */
+  /** The views {@link revive} replaced (detached by a growth), until their region moves. */
   private staleMem: Uint8Array | undefined;
   private staleMbuff: Uint8Array | undefined;
 
@@ -239,6 +239,9 @@ export abstract class EbpfVmBase {
     checkInteger(len, `${what} length`, 0, MAX_MEM_SIZE);
     const capacity = what === 'mem' ? this.memCapacity : this.mbuffCapacity;
     if (len > capacity) {
+      // The region moves: a view detached before names bytes no longer there (see revive).
+      if (what === 'mem') this.staleMem = undefined;
+      else this.staleMbuff = undefined;
       this.memory.relocate(region, this.memory.allocate(len));
       if (what === 'mem') this.memCapacity = len;
       else this.mbuffCapacity = len;

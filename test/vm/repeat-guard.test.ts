@@ -168,6 +168,11 @@ describe.each(ENGINES)('a view detached by growing the memory (%s)', (engine) =>
     s.vm.memory.allocate(s.vm.memory.bytes.length + 65536);
     expect(s.run(view)).toBe(0x802n);
     expect(s.run(fresh)).toBe(0x802n);
+    // Once a larger view moves the region, the detached one names nothing: only a detached array.
+    const next = (s.vm as EbpfVmRaw).memBuffer(4096);
+    next[0] = 3;
+    expect(() => s.run(view)).toThrow(/detached ArrayBuffer/);
+    expect(s.run(next)).toBe(0x100003n);
     // A detached array the VM never handed out is refused (not a TypeError from the host).
     const other = new Uint8Array(new ArrayBuffer(8));
     structuredClone(other.buffer, { transfer: [other.buffer] });
