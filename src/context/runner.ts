@@ -283,6 +283,9 @@ function engineOf(env: RunEnvironment, options: RunOptions): Engine {
   return interpreter;
 }
 
+/** What a run hands its helpers as `ctx.host`: the state of its program type's run. */
+type RunHost = PacketRunHost | TaskRunHost | SockOpsRunHost | SkMsgRun | SkLookupRun | KernelRunHost;
+
 /** A runnable program of a loaded object. */
 export class ProgramRunner {
   private readonly xdp: XdpPacket;
@@ -313,7 +316,7 @@ export class ProgramRunner {
     options: RunOptions,
     r1: bigint,
     r2: bigint,
-    host: PacketRunHost | TaskRunHost | SockOpsRunHost | SkMsgRun | SkLookupRun | KernelRunHost | undefined,
+    host: RunHost | undefined,
     limits: RunLimits = limitsOf(options),
     stackTop: number = this.env.space.stackTop(limits),
   ): bigint {
@@ -702,16 +705,35 @@ export class ProgramRunner {
   runSyscall(ctx: Uint8Array, syscallOptions?: RunOptions): SyscallResult {
     const options = checkRunOptions(syscallOptions);
     const bytes = checkSyscallContext(ctx, this.ctxExtent, this.program.name);
+    return this.withContext(options, bytes, true, 0, ({ ctxOffset, run }) => {
+      const r0 = run(bytes.length === 0 ? 0n : MBUFF_ADDRESS, undefined);
+      return { r0, ctx: this.env.space.memory.bytes.slice(ctxOffset, ctxOffset + bytes.length) };
+    });
+  }
+
+  /**
+   * The set-up the runs with a context of their own share: refuse a nested run, reserve the context's
+   * bytes and `extra` more past the stack (`base`: where those start), map `ctx` (writable or not) and
+   * give `body` where it lies and a `run` with the limits and stack top reserved; the context (and a
+   * packet `body` mapped) is unmapped after, whatever happens.
+   */
+  private withContext<T>(
+    options: RunOptions,
+    ctx: Uint8Array,
+    writable: boolean,
+    extra: number,
+    body: (at: { readonly ctxOffset: number; readonly base: number; readonly run: (r1: bigint, host: RunHost | undefined) => bigint }) => T,
+  ): T {
     const space = this.env.space;
     if (space.running) throw nestedRunError();
     const limits = limitsOf(options);
-    space.reserve(limits, bytes.length, 0);
+    const base = space.reserve(limits, ctx.length, extra);
     const stackTop = space.stackTop(limits);
-    const ctxOffset = space.setContext(bytes, true);
+    const ctxOffset = space.setContext(ctx, writable);
     try {
-      const r0 = this.execute(options, bytes.length === 0 ? 0n : MBUFF_ADDRESS, 0n, undefined, limits, stackTop);
-      return { r0, ctx: space.memory.bytes.slice(ctxOffset, ctxOffset + bytes.length) };
+      return body({ ctxOffset, base, run: (r1, host) => this.execute(options, r1, 0n, host, limits, stackTop) });
     } finally {
+      space.clearPacket();
       space.clearContext();
     }
   }
@@ -725,19 +747,11 @@ export class ProgramRunner {
   runSkLookup(lookup: SkLookupDescription, skLookupOptions?: RunOptions): SkLookupResult {
     const options = checkRunOptions(skLookupOptions);
     const l = skLookupContext(lookup);
-    const space = this.env.space;
-    if (space.running) throw nestedRunError();
-    const limits = limitsOf(options);
-    space.reserve(limits, SK_LOOKUP_SIZE, 0);
-    const stackTop = space.stackTop(limits);
-    const ctxOffset = space.setContext(l.bytes, false);
-    try {
-      const host = new SkLookupRun(l, (address) => space.memory.view.setBigUint64(ctxOffset + SkLookupField.sk, BigInt(address), true));
-      const r0 = this.execute(options, MBUFF_ADDRESS, 0n, host, limits, stackTop);
+    return this.withContext(options, l.bytes, false, 0, ({ ctxOffset, run }) => {
+      const host = new SkLookupRun(l, (address) => this.env.space.memory.view.setBigUint64(ctxOffset + SkLookupField.sk, BigInt(address), true));
+      const r0 = run(MBUFF_ADDRESS, host);
       return { r0, verdict: Number(r0 & 0xffffffffn), ...(host.selected === undefined ? {} : { socket: host.selected.index }) };
-    } finally {
-      space.clearContext();
-    }
+    });
   }
 
   /**
@@ -754,16 +768,10 @@ export class ProgramRunner {
     const sockets = env?.sockets.table.sockets ?? [];
     const index = checkSkMsgSocket(options, sockets.length);
     const msg = checkSkMsg(message);
-    const space = this.env.space;
-    if (space.running) throw nestedRunError();
     const socket = sockets[index]!;
-    const limits = limitsOf(options);
-    const base = space.reserve(limits, SkMsgMd.SIZE, MAX_SK_MSG);
-    const stackTop = space.stackTop(limits);
-    const ctxOffset = space.setContext(skMsgContext(socket, env!.sockets.address(socket)), false);
-    try {
-      const host = new SkMsgRun(space, base, ctxOffset, msg);
-      const r0 = this.execute(options, MBUFF_ADDRESS, 0n, host, limits, stackTop);
+    return this.withContext(options, skMsgContext(socket, env!.sockets.address(socket)), false, MAX_SK_MSG, ({ ctxOffset, base, run }) => {
+      const host = new SkMsgRun(this.env.space, base, ctxOffset, msg);
+      const r0 = run(MBUFF_ADDRESS, host);
       const verdict = Number(r0 & 0xffffffffn);
       return {
         verdict,
@@ -773,10 +781,7 @@ export class ProgramRunner {
         ...(host.corkBytes === undefined ? {} : { corkBytes: host.corkBytes }),
         message: host.bytes(),
       };
-    } finally {
-      space.clearPacket();
-      space.clearContext();
-    }
+    });
   }
 
   /**
