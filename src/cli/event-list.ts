@@ -4,11 +4,14 @@
  * shape are checked here, each problem a usage error naming the file; what a run holds is the caller's.
  * @module
  */
-import type { BpfObject } from '../elf/loader.js';
+import type { BpfObject, ProgramInfo } from '../elf/loader.js';
 import { ArgumentError } from '../errors.js';
 import { UsageError } from './args.js';
 import { readInputFile } from './input.js';
-import { EventDrain } from './object-output.js';
+import type { CliIo } from './io.js';
+import { saveMapState } from './map-state.js';
+import { dumpMaps } from './object-maps.js';
+import { EventDrain, formatRunOutputs, runOutputsJson } from './object-output.js';
 
 /** Most runs one file may hold. */
 export const MAX_EVENTS = 100_000;
@@ -71,4 +74,52 @@ export function runEventList<E, R>(obj: BpfObject, path: string, events: readonl
 /** Bytes as lower-case hex. */
 export function hexOf(b: Uint8Array): string {
   return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+}
+
+/** What one kind of --event run reports of its runs, for {@link writeEventListReport}. */
+export interface EventListReport {
+  /** The program type as the report names it. */
+  readonly type: string;
+  /** What the header counts: runs or events. */
+  readonly noun: 'run' | 'event';
+  readonly count: number;
+  /** The JSON fields after program, type and engine (the runs, and what else the type reports). */
+  json(): Record<string, unknown>;
+  /** The text lines after the header. */
+  text(): string;
+}
+
+/**
+ * Save the maps where asked (`--save-maps`), then write the report of an --event list's runs: as JSON
+ * (program, type, engine, the type's fields, the run outputs) or as text (a header, the type's lines,
+ * the run outputs, where the maps were saved). Returns the exit status.
+ */
+export function writeEventListReport(
+  io: CliIo,
+  obj: BpfObject,
+  info: ProgramInfo,
+  req: { readonly eventPath: string; readonly jit: boolean; readonly json: boolean; readonly saveMaps: string | undefined },
+  outputs: { readonly trace: readonly string[]; readonly drain: EventDrain },
+  report: EventListReport,
+): number {
+  if (req.saveMaps !== undefined) saveMapState(obj, req.saveMaps);
+  const maps = dumpMaps(obj);
+  const label = `${info.name} (${info.section})`;
+  if (req.json) {
+    const doc = {
+      program: label,
+      type: report.type,
+      engine: req.jit ? 'jit' : 'interpreter',
+      ...report.json(),
+      ...runOutputsJson(obj, maps, outputs.trace, outputs.drain.counts),
+    };
+    io.out(`${JSON.stringify(doc, null, 2)}\n`);
+    return 0;
+  }
+  let text = `program ${label} (${report.type}) on ${req.eventPath}: ${report.count} ${report.noun}${report.count === 1 ? '' : 's'}\n`;
+  text += report.text();
+  text += formatRunOutputs(obj, maps, outputs.trace, outputs.drain.counts);
+  if (req.saveMaps !== undefined) text += `saved the maps to ${req.saveMaps}\n`;
+  io.out(text);
+  return 0;
 }

@@ -14,12 +14,9 @@ import type { BpfObject, ProgramInfo } from '../elf/loader.js';
 import type { SocketRedirect } from '../context/sk-msg.js';
 import type { SkLookupDescription } from '../context/sk-lookup.js';
 import type { RunLimits } from '../vm/environment.js';
-import { hexOf, readEventList, runEventList } from './event-list.js';
+import { hexOf, readEventList, runEventList, writeEventListReport } from './event-list.js';
 import { parseHex } from './input.js';
 import type { CliIo } from './io.js';
-import { saveMapState } from './map-state.js';
-import { dumpMaps } from './object-maps.js';
-import { formatRunOutputs, runOutputsJson } from './object-output.js';
 
 /** What one sk_msg / sk_skb run of the CLI needs. */
 export interface SkSocketRunRequest {
@@ -103,14 +100,11 @@ export function skSocketRun(req: SkSocketRunRequest, io: CliIo): number {
     const r = runner.runSkSkb(event.data as Uint8Array, { ...options, socket: event.socket });
     return { socket: event.socket, r0: r.r0, verdict: r.verdict, ...(r.redirect === undefined ? {} : { redirect: r.redirect }), data: r.packet };
   });
-  if (req.saveMaps !== undefined) saveMapState(obj, req.saveMaps);
-  const maps = dumpMaps(obj);
-  const label = `${info.name} (${info.section})`;
-  if (req.json) {
-    const doc = {
-      program: label,
-      type: kind,
-      engine: req.jit ? 'jit' : 'interpreter',
+  return writeEventListReport(io, obj, info, req, { trace, drain }, {
+    type: kind,
+    noun: 'run',
+    count: runs.length,
+    json: () => ({
       runs: runs.map((r) => ({
         ...(r.lookup === undefined ? {} : { lookup: r.lookup }),
         ...(r.socket === undefined ? {} : { socket: r.socket }), r0: r.r0.toString(), verdict: verdictName(r.verdict),
@@ -119,26 +113,22 @@ export function skSocketRun(req: SkSocketRunRequest, io: CliIo): number {
         ...(r.corkBytes === undefined ? {} : { corkBytes: r.corkBytes }),
         ...(r.data === undefined ? {} : { data: hexOf(r.data) }),
       })),
-      ...runOutputsJson(obj, maps, trace, drain.counts),
-    };
-    io.out(`${JSON.stringify(doc, null, 2)}\n`);
-    return 0;
-  }
-  let text = `program ${label} (${kind}) on ${req.eventPath}: ${runs.length} run${runs.length === 1 ? '' : 's'}\n`;
-  runs.forEach((r, i) => {
-    if (r.lookup !== undefined) {
-      const l = r.lookup;
-      text += `run ${i + 1} (${l.protocol} ${l.remote} -> ${l.local}${l.ingressIfindex ? ` on ifindex ${l.ingressIfindex}` : ''}): r0 = ${r.r0}, ${verdictName(r.verdict)}, ${r.socket === undefined ? 'no socket selected' : `selected socket ${r.socket}`}\n`;
-      return;
-    }
-    text += `run ${i + 1} on socket ${r.socket}: r0 = ${r.r0}, ${verdictName(r.verdict)}`;
-    if (r.redirect !== undefined) text += `, ${redirectText(r.redirect)}`;
-    if (r.applyBytes !== undefined) text += `, apply ${r.applyBytes} bytes`;
-    if (r.corkBytes !== undefined) text += `, cork ${r.corkBytes} bytes`;
-    text += `, data ${r.data!.length === 0 ? '(empty)' : hexOf(r.data!)}\n`;
+    }),
+    text: () => {
+      let text = '';
+      runs.forEach((r, i) => {
+        if (r.lookup !== undefined) {
+          const l = r.lookup;
+          text += `run ${i + 1} (${l.protocol} ${l.remote} -> ${l.local}${l.ingressIfindex ? ` on ifindex ${l.ingressIfindex}` : ''}): r0 = ${r.r0}, ${verdictName(r.verdict)}, ${r.socket === undefined ? 'no socket selected' : `selected socket ${r.socket}`}\n`;
+          return;
+        }
+        text += `run ${i + 1} on socket ${r.socket}: r0 = ${r.r0}, ${verdictName(r.verdict)}`;
+        if (r.redirect !== undefined) text += `, ${redirectText(r.redirect)}`;
+        if (r.applyBytes !== undefined) text += `, apply ${r.applyBytes} bytes`;
+        if (r.corkBytes !== undefined) text += `, cork ${r.corkBytes} bytes`;
+        text += `, data ${r.data!.length === 0 ? '(empty)' : hexOf(r.data!)}\n`;
+      });
+      return text;
+    },
   });
-  text += formatRunOutputs(obj, maps, trace, drain.counts);
-  if (req.saveMaps !== undefined) text += `saved the maps to ${req.saveMaps}\n`;
-  io.out(text);
-  return 0;
 }

@@ -13,12 +13,9 @@
 import type { BpfObject, ProgramInfo } from '../elf/loader.js';
 import type { SockOpsEvent, SockOpsResult } from '../context/sock-ops.js';
 import type { RunLimits } from '../vm/environment.js';
-import { hexOf, readEventList, runEventList } from './event-list.js';
+import { hexOf, readEventList, runEventList, writeEventListReport } from './event-list.js';
 import { parseHex } from './input.js';
 import type { CliIo } from './io.js';
-import { saveMapState } from './map-state.js';
-import { dumpMaps } from './object-maps.js';
-import { formatRunOutputs, runOutputsJson } from './object-output.js';
 
 /** What one sock_ops run needs. */
 export interface SockOpsRunRequest {
@@ -76,38 +73,31 @@ export function sockOpsRun(req: SockOpsRunRequest, io: CliIo): number {
   // what each socket an event named holds after the last of its events
   const sockets = new Map<number, SockOpsResult>();
   for (const { event, result } of results) sockets.set(event.socket, result);
-  if (req.saveMaps !== undefined) saveMapState(obj, req.saveMaps);
-  const maps = dumpMaps(obj);
-  const label = `${info.name} (${info.section})`;
-  if (req.json) {
-    const doc = {
-      program: label,
-      type: 'sockops',
-      engine: req.jit ? 'jit' : 'interpreter',
+  return writeEventListReport(io, obj, info, req, { trace, drain }, {
+    type: 'sockops',
+    noun: 'event',
+    count: results.length,
+    json: () => ({
       runs: results.map(({ event, result }) => ({
         op: event.op, socket: event.socket, r0: result.r0.toString(), reply: result.reply, replylong: result.replylong,
         ...(result.reserved === 0 ? {} : { reserved: result.reserved }),
         ...(result.headerOptions.length === 0 ? {} : { headerOptions: hexOf(result.headerOptions) }),
       })),
       sockets: [...sockets].map(([socket, r]) => ({ socket, cbFlags: r.cbFlags, txhash: r.txhash, options: r.options })),
-      ...runOutputsJson(obj, maps, trace, drain.counts),
-    };
-    io.out(`${JSON.stringify(doc, null, 2)}\n`);
-    return 0;
-  }
-  let text = `program ${label} (sockops) on ${req.eventPath}: ${results.length} event${results.length === 1 ? '' : 's'}\n`;
-  results.forEach(({ event, result }, i) => {
-    text += `event ${i + 1}: op ${event.op} on socket ${event.socket}: r0 = ${result.r0}, reply = ${result.reply}`;
-    if (result.reserved !== 0) text += `, reserved ${result.reserved} option bytes`;
-    if (result.headerOptions.length !== 0) text += `, header options ${hexOf(result.headerOptions)}`;
-    text += '\n';
+    }),
+    text: () => {
+      let text = '';
+      results.forEach(({ event, result }, i) => {
+        text += `event ${i + 1}: op ${event.op} on socket ${event.socket}: r0 = ${result.r0}, reply = ${result.reply}`;
+        if (result.reserved !== 0) text += `, reserved ${result.reserved} option bytes`;
+        if (result.headerOptions.length !== 0) text += `, header options ${hexOf(result.headerOptions)}`;
+        text += '\n';
+      });
+      for (const [socket, r] of sockets) {
+        const options = Object.entries(r.options).map(([k, v]) => `${k}=${v}`).join(', ');
+        text += `socket ${socket}: callback flags 0x${r.cbFlags.toString(16)}, txhash 0x${r.txhash.toString(16)}${options === '' ? '' : `, options ${options}`}\n`;
+      }
+      return text;
+    },
   });
-  for (const [socket, r] of sockets) {
-    const options = Object.entries(r.options).map(([k, v]) => `${k}=${v}`).join(', ');
-    text += `socket ${socket}: callback flags 0x${r.cbFlags.toString(16)}, txhash 0x${r.txhash.toString(16)}${options === '' ? '' : `, options ${options}`}\n`;
-  }
-  text += formatRunOutputs(obj, maps, trace, drain.counts);
-  if (req.saveMaps !== undefined) text += `saved the maps to ${req.saveMaps}\n`;
-  io.out(text);
-  return 0;
 }
