@@ -15,7 +15,7 @@
  *   loops whose exit test bounds their trip count (loop-bound.ts) check once per entry instead;
  * - where a region-cache miss leaves for the checked copy (`deoptPcs`: loops without calls), so that
  *   no region-table scan, a loop, sits inside a hot loop;
- * - loop versioning (loop-shapes.ts, induction.ts): counted loops get a guard per entry that proves
+ * - loop versioning (loop-shapes.ts, induction.ts; guards emitted by loop-guards.ts): counted loops get a guard per entry that proves
  *   every access of every iteration in bounds and the budget sufficient, then run a check-free copy;
  *   chunked loops run as many iterations check-free as the guard proves; copy loops become one
  *   `memory.copy`;
@@ -31,7 +31,6 @@
  * @module
  */
 import { fieldUse } from '../verifier/fields.js';
-import type { Affine } from '../verifier/affine.js';
 import { JitError } from '../errors.js';
 import type { Insn } from '../isa/instruction.js';
 import { decodeOperation, branchTarget, type Operation, type AluName } from '../isa/operation.js';
@@ -41,10 +40,10 @@ import { basicBlocks, type BasicBlock } from '../verifier/cfg.js';
 import { Global, GLOBAL_COUNT, Import, Trap } from './layout.js';
 import { HELPER_RESULT, STACK_MARK } from '../vm/memory.js';
 import { emitDispatch, emitStructured, type StructSink } from './structure.js';
-import { constantOf } from './induction.js';
-import { MAX_STRIDE, MIN_HOISTED, MIN_HOISTED_SIBLING, chunkedLoop, copyLoop, countedLoop, type ChunkedLoop, type CopyLoop, type CountedLoop, type LoopContext } from './loop-shapes.js';
+import { MIN_HOISTED, MIN_HOISTED_SIBLING, chunkedLoop, copyLoop, countedLoop, type ChunkedLoop, type CountedLoop, type LoopContext } from './loop-shapes.js';
 import { emitTableIndex, planSwitch, type Compare, type SwitchEdge, type SwitchPlan } from './switch-table.js';
 import { emitBoundCheck } from './loop-bound.js';
+import { emitAffine, emitBulkCopy, emitChunkGuard, emitLoopGuard } from './loop-guards.js';
 import { planChecks, RESUME_SHIFT, type BoundedLoop, type CheckPlanSource } from './check-plan.js';
 import { byteWord, type ByteWord } from './byte-word.js';
 import { deadRegisters, liveRegisters } from './liveness.js';
@@ -68,7 +67,6 @@ import {
   L_GB,
   L_K,
   L_LABEL,
-  L_LIM,
   L_NOCHUNK,
   L_RESUME,
   L_S0,
@@ -135,10 +133,6 @@ export interface CompiledWasm {
   readonly checkedFunctions: readonly { readonly index: number; readonly pc: number }[];
 }
 
-/** Most iterations a chunked loop runs check-free before its guard is evaluated again. */
-const MAX_CHUNK = 2 ** 30;
-/** Counted loops: largest trip count the versioning guard accepts (no 64-bit wrap below it and MAX_STRIDE). */
-const MAX_TRIPS = 2 ** 32;
 /** ALU operations that cannot fail or branch in the generated code, so a block of them can run speculatively. */
 const PURE_ALU: ReadonlySet<AluName> = new Set<AluName>(['add', 'sub', 'mul', 'or', 'and', 'xor', 'lsh', 'rsh', 'arsh', 'mov']);
 /**
@@ -1121,7 +1115,7 @@ class FunctionCompiler implements StructSink {
       // the terminator, whose condition is then false. Otherwise (or once the cache is filled by a
       // checked iteration, on the next entry) the checked body runs, so errors are the interpreter's.
       c.block();
-      this.loopGuard(counted, b.length);
+      emitLoopGuard(this.code, counted, b.length, this.accessSize);
       c.if();
       this.checkFreeLoop(node, counted, depth + 2);
       c.br(1);
@@ -1217,13 +1211,13 @@ class FunctionCompiler implements StructSink {
     // first covered access's first address, as that access would; the guard then decides as before.
     const first = loop.accesses[0]!;
     const firstSize = this.access(first.pc)!.size as 1 | 2 | 4 | 8;
-    this.affine(first.addr);
+    emitAffine(this.code, first.addr);
     c.tee(L_T).gget(Global.cacheBase).op(Op.i64_sub);
     pushWindow(this.code, firstSize);
     c.op(Op.i64_ge_u).if();
     refill(this.code, firstSize, this.mark, this.filled);
     c.end();
-    this.loopGuard(loop, b.length);
+    emitLoopGuard(this.code, loop, b.length, this.accessSize);
     c.op(Op.i32_eqz).brIf(0);
     this.checkFreeLoop(node, loop, depth);
   }
@@ -1242,7 +1236,7 @@ class FunctionCompiler implements StructSink {
     c.get(L_BUDGET).get(L_T).i64(1).op(Op.i64_add).i64(b.length).op(Op.i64_mul).op(Op.i64_sub).set(L_BUDGET);
     const copy = copyLoop(this.loopContext, loop, bi);
     if (copy !== undefined) {
-      this.bulkCopy(copy);
+      emitBulkCopy(this.code, copy);
       // The copy may have written the frame through a computed address (see reloadSlotsIfStack).
       if (this.slotList.length > 0) loadSlots(this.code, this.slotList, L_FP, this.options.stackSize);
     }
@@ -1275,7 +1269,7 @@ class FunctionCompiler implements StructSink {
     // than the cached one, a range condition that fails), the rest of the loop runs checked: the
     // guard's divisions would cost every iteration more than the checks it cannot save.
     if (this.structured) c.get(L_NOCHUNK).i32(2).op(Op.i32_ge_u).brIf(1);
-    this.chunkGuard(loop, cost);
+    emitChunkGuard(this.code, loop, cost, this.accessSize);
     if (this.structured) {
       c.get(L_K).op(Op.i32_eqz).if();
       c.get(L_NOCHUNK).i32(1).op(Op.i32_add).set(L_NOCHUNK).br(2);
@@ -1322,155 +1316,6 @@ class FunctionCompiler implements StructSink {
     c.end(); // skip
   }
 
-
-  /** Push the value of an affine address expression (k + Σ coefficient × register) as an i64. */
-  private affine(addr: Affine): void {
-    const c = this.code;
-    let terms = 0;
-    for (const [r, v] of addr.coeffs) {
-      c.get(r);
-      if (v !== 1) c.i64(v).op(Op.i64_mul);
-      if (terms++ > 0) c.op(Op.i64_add);
-    }
-    if (terms === 0) c.i64(addr.k);
-    else if (addr.k !== 0) c.i64(addr.k).op(Op.i64_add);
-  }
-
-  /**
-   * L_K = how many iterations, from this one, every covered access stays in the cached region (the
-   * window of its size) and every range condition in [0, 2^32), capped at MAX_CHUNK; 0 when an access's
-   * first address or a condition's first value is outside.
-   */
-  private chunkGuard(loop: ChunkedLoop, cost: number): void {
-    const c = this.code;
-    c.i64(MAX_CHUNK).set(L_T);
-    // Iterations k with 0 <= L_T2 + k * stride <= window - 1 (L_T2 an offset in the window when below it).
-    const within = (stride: number, window: () => void): void => {
-      if (stride > 0) {
-        window();
-        c.i64(1).op(Op.i64_sub).get(L_T2).op(Op.i64_sub).i64(stride).op(Op.i64_div_u).i64(1).op(Op.i64_add);
-      } else if (stride < 0) c.get(L_T2).i64(-stride).op(Op.i64_div_u).i64(1).op(Op.i64_add);
-      else c.i64(MAX_CHUNK);
-      c.i64(0).get(L_T2);
-      window();
-      c.op(Op.i64_lt_u).op(Op.select).set(L_LIM);
-      c.get(L_T).get(L_LIM).get(L_T).get(L_LIM).op(Op.i64_lt_u).op(Op.select).set(L_T);
-    };
-    for (const a of loop.accesses) {
-      const size = this.access(a.pc)!.size as 1 | 2 | 4 | 8;
-      // L_T2 = first address - cache base.
-      this.affine(a.addr);
-      c.gget(Global.cacheBase).op(Op.i64_sub).set(L_T2);
-      within(a.stride, () => pushWindow(this.code, size));
-    }
-    for (const r of loop.ranges) {
-      this.affine(r.form);
-      c.set(L_T2);
-      within(r.stride, () => c.i64(2 ** 32));
-    }
-    // No more iterations than the budget pays for at the cycle's full cost, so no charge can fail.
-    c.get(L_BUDGET).i64(cost).op(Op.i64_div_s).i64(0).get(L_BUDGET).i64(0).op(Op.i64_ge_s).op(Op.select).set(L_LIM);
-    c.get(L_T).get(L_LIM).get(L_T).get(L_LIM).op(Op.i64_lt_u).op(Op.select).set(L_T);
-    c.get(L_T).op(Op.i32_wrap_i64).set(L_K);
-  }
-
-  /**
-   * Push an i32, non-zero when the counted loop's trip count N is known (x < y, y below 2^62 so that
-   * no value wraps, N at most MAX_TRIPS, a stride that is a form between -MAX_STRIDE and MAX_STRIDE),
-   * the budget covers N iterations of `length`, every range condition holds on the first and last
-   * iterations and, for every covered access, the first and last iterations' addresses lie in the
-   * cached region (the window of its size). Each is affine in the iteration with a small stride, so
-   * everything between lies inside too. N may exceed the iterations run (the budget may stop the
-   * loop first): the check is then stricter than needed, never weaker.
-   */
-  private loopGuard(loop: CountedLoop, length: number): void {
-    const c = this.code;
-    const k = constantOf(loop.step);
-    if (k === undefined) {
-      // L_LIM = the step when it is in [1, MAX_STRIDE] (L_A = 1), else 1 (L_A = 0: the guard fails).
-      this.affine(loop.step);
-      c.tee(L_LIM).i64(1).op(Op.i64_sub).i64(MAX_STRIDE).op(Op.i64_lt_u).set(L_A);
-      c.get(L_LIM).i64(1).get(L_A).op(Op.select).set(L_LIM);
-    }
-    // L_T = N - 1 = (y - x + step - 1) / step - 1; counting down by one, x - y - 1.
-    const x: Affine = { coeffs: new Map([[loop.x, 1]]), k: 0 };
-    const [lo, hi] = loop.down ? [loop.y, x] : [x, loop.y];
-    this.affine(hi);
-    this.affine(lo);
-    c.op(Op.i64_sub);
-    if (k === undefined) c.get(L_LIM).op(Op.i64_add).i64(1).op(Op.i64_sub).get(L_LIM).op(Op.i64_div_u);
-    else if (k !== 1 && k !== -1) c.i64(k - 1).op(Op.i64_add).i64(k).op(Op.i64_div_u);
-    c.i64(1).op(Op.i64_sub).set(L_T);
-    this.affine(lo);
-    this.affine(hi);
-    c.op(Op.i64_lt_u);
-    this.affine(hi);
-    c.i64(62).op(Op.i64_shr_u).op(Op.i64_eqz).op(Op.i32_and);
-    c.get(L_T).i64(MAX_TRIPS).op(Op.i64_lt_u).op(Op.i32_and);
-    if (k === undefined) c.get(L_A).op(Op.i32_and);
-    // The budget covers all N iterations, so none of their charges can fail.
-    c.get(L_T).i64(1).op(Op.i64_add).i64(length).op(Op.i64_mul).get(L_BUDGET).op(Op.i64_le_s).op(Op.i32_and);
-    // Push the last iteration's value of a form whose first is in L_T2 (under the i32 conjunction,
-    // which a stride form out of [-MAX_STRIDE, MAX_STRIDE] fails: the product could wrap).
-    const last = (stride: Affine): void => {
-      const s = constantOf(stride);
-      if (s === undefined) {
-        this.affine(stride);
-        c.tee(L_S0).i64(MAX_STRIDE).op(Op.i64_add).i64(2 * MAX_STRIDE + 1).op(Op.i64_lt_u).op(Op.i32_and);
-      }
-      c.get(L_T2).get(L_T);
-      if (s !== undefined) c.i64(s);
-      else c.get(L_S0);
-      c.op(Op.i64_mul).op(Op.i64_add);
-    };
-    for (const r of loop.ranges) {
-      this.affine(r.form);
-      c.tee(L_T2).i64(2 ** 32).op(Op.i64_lt_u).op(Op.i32_and);
-      if (constantOf(r.stride) !== 0) {
-        last(r.stride);
-        c.i64(2 ** 32).op(Op.i64_lt_u).op(Op.i32_and);
-      }
-    }
-    for (const a of loop.accesses) {
-      const size = this.access(a.pc)!.size as 1 | 2 | 4 | 8;
-      // L_T2 = the first iteration's address.
-      this.affine(a.addr);
-      c.tee(L_T2).gget(Global.cacheBase).op(Op.i64_sub);
-      pushWindow(this.code, size);
-      c.op(Op.i64_lt_u).op(Op.i32_and);
-      if (constantOf(a.stride) !== 0) {
-        last(a.stride);
-        c.gget(Global.cacheBase).op(Op.i64_sub);
-        pushWindow(this.code, size);
-        c.op(Op.i64_lt_u).op(Op.i32_and);
-      }
-    }
-  }
-
-
-  /**
-   * In a counted copy loop's guarded branch (L_T = trip count - 1, every address checked, the budget
-   * charged): copy all but the last iteration's bytes with one `memory.copy` and move the induction
-   * registers past them; the check-free loop then runs the last iteration, which leaves every other
-   * register as the loop would. Only when memmove's result is the forward loop's (the destination is
-   * not ahead of the source within the bytes copied); otherwise the check-free loop runs them all.
-   */
-  private bulkCopy(copy: CopyLoop): void {
-    const c = this.code;
-    c.get(L_T).i64(copy.size).op(Op.i64_mul).set(L_T2);
-    this.affine(copy.dst);
-    this.affine(copy.src);
-    c.op(Op.i64_sub).tee(L_LIM).i64(0).op(Op.i64_le_s);
-    c.get(L_LIM).get(L_T2).op(Op.i64_ge_s).op(Op.i32_or);
-    c.if();
-    this.affine(copy.dst);
-    c.op(Op.i32_wrap_i64).get(L_D).op(Op.i32_add);
-    this.affine(copy.src);
-    c.op(Op.i32_wrap_i64).get(L_D).op(Op.i32_add);
-    c.get(L_T2).op(Op.i32_wrap_i64).memoryCopy();
-    for (const m of copy.moves) c.get(m.reg).get(L_T).i64(m.by).op(Op.i64_mul).op(Op.i64_add).set(m.reg);
-    c.end();
-  }
 
   /** A block's budget charge and instructions, with its access groups. */
   private blockBody(b: BasicBlock, depth: number): void {
@@ -1551,6 +1396,9 @@ class FunctionCompiler implements StructSink {
     if (op.kind === 'st' || op.kind === 'stx') return { reg: i.dst, off: i.offset, size: op.size };
     return undefined;
   }
+
+  /** The size of a load or store (a loop's covered access). */
+  private readonly accessSize = (pc: number): 1 | 2 | 4 | 8 => this.access(pc)!.size as 1 | 2 | 4 | 8;
 
   /**
    * Runs of two or more loads and stores through one unchanged base register within a block (a
