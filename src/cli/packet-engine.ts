@@ -55,6 +55,7 @@ export function objectPacketEngine(obj: BpfObject, info: ProgramInfo, jit: boole
   const runner = obj.program(info.name);
   if (info.type === 'cgroup_skb') return cgroupSkbEngine(runner, jit, limits, cgroup);
   if (info.type === 'flow_dissector') return flowDissectorEngine(runner, jit, limits);
+  if (info.type === 'syscall') return syscallEngine(runner, jit, limits);
   const kind: VerdictKind = info.type === 'xdp' ? 'xdp' : info.type === 'socket' ? 'socket' : info.type === 'tc' ? 'tc' : 'raw';
   const session: PacketSession = runner.session(kind === 'xdp' ? 'xdp' : kind === 'raw' ? 'raw' : 'skb', { jit, limits });
   const memory = obj.memory;
@@ -150,6 +151,19 @@ function flowDissectorEngine(runner: ProgramRunner, jit: boolean, limits: Partia
     },
     () => keys,
   );
+}
+
+/**
+ * A syscall program's engine: the input is the context the caller passes (`runSyscall`: checked against
+ * the program's furthest context access and the kernel's 65535 bytes, as BPF_PROG_TEST_RUN checks it);
+ * the bytes as left are the context as the program left it.
+ */
+function syscallEngine(runner: ProgramRunner, jit: boolean, limits: Partial<RunLimits>): PacketEngine {
+  const options = { jit, limits };
+  return frameEngine('raw', (buf, start, length) => {
+    const r = runner.runSyscall(buf.subarray(start, start + length), options);
+    return { r0: r.r0, out: r.ctx };
+  });
 }
 
 /** An address of a flow's keys as text: dotted IPv4, else eight colon-separated hex groups. */
