@@ -4,7 +4,8 @@
  * the analysis also rejects and how many of its acceptances the analysis wrongly rejects, with examples
  * of each disagreement. `--write` records the kernel's verdict on each program (test/verifier/families-kernel.json,
  * the table kernel-families.test.ts checks):
- *   npx tsx bench/verifier-families.ts [--seeds 1-1] [--per 200] [--family a,b] [--show 2] [--write]
+ *   npx tsx bench/verifier-families.ts [--seeds 1-1] [--per 200] [--family a,b] [--show 2] [--write] [--held]
+ * (`--held`: the held-out families of families-held.ts, written into families-held-kernel.json)
  * @module
  */
 import { writeFileSync } from 'node:fs';
@@ -12,7 +13,7 @@ import { join } from 'node:path';
 import { assemble } from '../src/asm/assembler.js';
 import { checkProgram, type VerifierIssue } from '../src/verifier/index.js';
 import { kernelOracle } from '../test/kernel/runner.js';
-import { familyCheckOptions, familyKernelRequest, FAMILY_NAMES, generateFamilyPrograms, type FamilyProgram } from '../test/verifier/families.js';
+import { familyCheckOptions, familyKernelRequest, FAMILY_NAMES, generateFamilyPrograms, generateHeldPrograms, HELD_FAMILY_NAMES, type FamilyProgram } from '../test/verifier/families.js';
 
 const arg = (name: string, dflt: string): string => {
   const i = process.argv.indexOf(`--${name}`);
@@ -23,12 +24,16 @@ const per = Number(arg('per', '200'));
 const show = Number(arg('show', '2'));
 const only = process.argv.includes('--family') ? arg('family', '').split(',') : undefined;
 const write = process.argv.includes('--write');
+/** `--held`: the held-out families of families-held.ts instead of the others. */
+const held = process.argv.includes('--held');
+const names = held ? HELD_FAMILY_NAMES : FAMILY_NAMES;
+const generate = held ? generateHeldPrograms : generateFamilyPrograms;
 
 const oracle = kernelOracle();
 if (typeof oracle === 'string') throw new Error(`no kernel oracle: ${oracle}`);
 
 interface Row { family: string; kAcc: number; kRej: number; caught: number; falseRej: number; crash: number }
-const rows = new Map<string, Row>(FAMILY_NAMES.map((f) => [f, { family: f, kAcc: 0, kRej: 0, caught: 0, falseRej: 0, crash: 0 }]));
+const rows = new Map<string, Row>(names.map((f) => [f, { family: f, kAcc: 0, kRej: 0, caught: 0, falseRej: 0, crash: 0 }]));
 const fr = new Map<string, string[]>();
 const fa = new Map<string, string[]>();
 /** The kernel's verdicts by family, one letter per program in generation order (A accepts, R rejects). */
@@ -36,7 +41,7 @@ const labels: Record<string, string> = {};
 let analysisMs = 0;
 
 for (let seed = seedLo; seed <= seedHi; seed++) {
-  const progs: FamilyProgram[] = generateFamilyPrograms(seed, per, only);
+  const progs: FamilyProgram[] = generate(seed, per, only);
   const insns = progs.map((p) => assemble(p.source));
   const verdicts = oracle.verdicts(progs.map((p, i) => familyKernelRequest(p, insns[i]!, 1)));
   progs.forEach((p, i) => {
@@ -52,7 +57,7 @@ for (let seed = seedLo; seed <= seedHi; seed++) {
     }
     analysisMs += Date.now() - t;
     const first = issues.find((x) => x.severity === 'error');
-    const label = `seed ${seed} #${i} (${p.type})\n${p.source.replace(/^/gm, '        | ')}`;
+    const label = `seed ${seed} #${i} (${p.type}${p.progFlags ? `, flags ${p.progFlags}` : ''})\n${p.source.replace(/^/gm, '        | ')}`;
     if (v.accepted) {
       row.kAcc++;
       if (first !== undefined) {
@@ -99,7 +104,7 @@ for (const [key, cs] of [...fa].sort((a, b) => b[1].length - a[1].length)) {
 }
 if (write) {
   if (seedLo !== seedHi || only !== undefined) throw new Error('--write records one seed and every family');
-  const path = join(import.meta.dirname, '../test/verifier/families-kernel.json');
+  const path = join(import.meta.dirname, `../test/verifier/${held ? 'families-held-kernel' : 'families-kernel'}.json`);
   writeFileSync(path, `${JSON.stringify({ kernel: 'recorded with bench/verifier-families.ts --write', seed: seedLo, per, labels }, null, 1)}\n`);
   console.log(`\nwrote ${path}`);
 }

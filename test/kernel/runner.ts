@@ -172,6 +172,8 @@ export interface VerdictRequest {
    * clang's objects carry it: the kernel verifies callbacks only then ("missing btf func_info").
    */
   readonly funcInfo?: readonly number[];
+  /** BPF_PROG_LOAD's prog_flags (e.g. BPF_F_STRICT_ALIGNMENT, 1); default 0. */
+  readonly progFlags?: number;
 }
 
 /** The kernel's verdict on one program. */
@@ -362,7 +364,7 @@ class Oracle implements KernelOracle {
         requests.push({ op: 'btf', blob: b.blob });
       }
       loads.push(requests.length);
-      requests.push({ op: 'load', type: p.type, insns: p.insns, logLevel: p.logLevel ?? 1, attachType: p.attachType, maps, btf });
+      requests.push({ op: 'load', type: p.type, insns: p.insns, logLevel: p.logLevel ?? 1, attachType: p.attachType, maps, btf, ...(p.progFlags === undefined ? {} : { progFlags: p.progFlags }) });
       for (const m of [...inners, ...Object.values(maps), ...objects, { ref: loads[loads.length - 1]! }]) requests.push({ op: 'close', fd: m });
     }
     const out = this.exec(requests);

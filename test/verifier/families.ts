@@ -12,6 +12,7 @@ import type { KernelProgramType, VerifierOptions } from '../../src/verifier/inde
 import { functionStarts } from '../kernel/btf-writer.js';
 import { rng as rngU32 } from '../kernel/packets.js';
 import { lookup, PKT, RANDOM, SIZES, u, type Draw, type Template } from './family-parts.js';
+import { HELD_FAMILIES } from './families-held.js';
 import { RULE_FAMILIES } from './families-rules.js';
 import type { KernelMapDef, VerdictRequest } from '../kernel/runner.js';
 
@@ -34,6 +35,8 @@ export interface FamilyProgram {
   readonly source: string;
   /** Loaded with BTF func_info for each function (as clang's objects are); else raw, without BTF. */
   readonly funcInfo: boolean;
+  /** BPF_PROG_LOAD's prog_flags (1: BPF_F_STRICT_ALIGNMENT); 0 when absent. */
+  readonly progFlags?: number;
 }
 
 /** The maps a program's source names (`map_fd N`), as {@link FAMILY_MAPS} describes them. */
@@ -50,7 +53,7 @@ export function familyKernelRequest(p: FamilyProgram, insns: Uint8Array = assemb
     const fields = m.spinLock !== undefined || m.timer !== undefined ? { spinLock: m.spinLock, timer: m.timer } : undefined;
     maps[Number(k)] = { type: m.type, keySize: m.keySize, valueSize: m.valueSize, maxEntries: m.maxEntries, ...(fields === undefined ? {} : { btf: fields }) };
   }
-  return { type: p.type, insns, maps, logLevel, ...(p.funcInfo ? { funcInfo: functionStarts(insns) } : {}) };
+  return { type: p.type, insns, maps, logLevel, ...(p.funcInfo ? { funcInfo: functionStarts(insns) } : {}), ...(p.progFlags ? { progFlags: p.progFlags } : {}) };
 }
 
 /** The checkProgram options that describe a family program as the kernel loads it. */
@@ -622,6 +625,19 @@ export function resolveFuncs(lines: readonly string[]): string[] {
 
 /** Generate `perFamily` programs of each family (or of `only`) from `seed`. */
 export function generateFamilyPrograms(seed: number, perFamily: number, only?: readonly string[]): FamilyProgram[] {
+  return generateFrom(FAMILIES, seed, perFamily, only);
+}
+
+/** The held-out families' names (families-held.ts), in report order. */
+export const HELD_FAMILY_NAMES: readonly string[] = Object.keys(HELD_FAMILIES);
+
+/** Generate `perFamily` programs of each held-out family (families-held.ts; or of `only`) from `seed`. */
+export function generateHeldPrograms(seed: number, perFamily: number, only?: readonly string[]): FamilyProgram[] {
+  return generateFrom(HELD_FAMILIES, seed, perFamily, only);
+}
+
+/** Generate `perFamily` programs of each family of `families` (or of `only`) from `seed`. */
+function generateFrom(families: Record<string, readonly Template[]>, seed: number, perFamily: number, only?: readonly string[]): FamilyProgram[] {
   const next = rngU32(seed);
   const r = (): number => next() / 4294967296;
   const d: Draw = {
@@ -631,15 +647,14 @@ export function generateFamilyPrograms(seed: number, perFamily: number, only?: r
     p: (p) => r() < p,
   };
   const out: FamilyProgram[] = [];
-  for (const family of FAMILY_NAMES) {
-    const templates = FAMILIES[family]!;
+  for (const [family, templates] of Object.entries(families)) {
     for (let i = 0; i < perFamily; i++) {
       const t = d.pick(templates);
-      const { type, lines, funcInfo } = t(d);
+      const { type, lines, funcInfo, progFlags } = t(d);
       if (only !== undefined && !only.includes(family)) continue;
       const text = resolveFuncs(lines.flatMap((l) => l.split('\n'))).join('\n');
       // `(r2 + -4)` and `(r10 -8)` as the assembler spells them: `(r2 - 4)`, `(r10 - 8)`
-      out.push({ family, type, source: text.replace(/\((r\d+) \+ -(\d+)\)/g, '($1 - $2)').replace(/\((r\d+) -(\d+)\)/g, '($1 - $2)'), funcInfo: funcInfo === true });
+      out.push({ family, type, source: text.replace(/\((r\d+) \+ -(\d+)\)/g, '($1 - $2)').replace(/\((r\d+) -(\d+)\)/g, '($1 - $2)'), funcInfo: funcInfo === true, ...(progFlags ? { progFlags } : {}) });
     }
   }
   return out;

@@ -15,7 +15,7 @@ export interface Draw {
 }
 
 /** One template: a program drawn from `d`. */
-export type Template = (d: Draw) => { type: KernelProgramType; lines: string[]; funcInfo?: boolean };
+export type Template = (d: Draw) => { type: KernelProgramType; lines: string[]; funcInfo?: boolean; progFlags?: number };
 
 /** Access sizes in bytes. */
 export const SIZES = [1, 2, 4, 8] as const;
