@@ -62,7 +62,7 @@ export const HELD_FAMILIES: Record<string, readonly Template[]> = {
   spill_partial: [
     (d) => {
       const type = d.pick(['xdp', 'sched_cls', 'socket_filter'] as const);
-      const ptr = d.pick(['map', 'ctx', 'stack', 'const', 'const_small']);
+      const ptr = d.pick(['map', 'ctx', 'stack', 'const', 'const_small'] as const);
       const lines = ['r6 = r1', 'r1 = 0', '*(u64 *)(r10 - 32) = r1', ...lookup(1), 'if r0 == 0 goto out', 'r7 = r0'];
       const value = { map: 'r7', ctx: 'r6', stack: 'r2 = r10\nr2 += -32\nr2', const: 'r2 = 12\nr2', const_small: 'r2 = 3\nr2' }[ptr];
       const spillAt = d.pick([8, 8, 16]);
@@ -79,7 +79,7 @@ export const HELD_FAMILIES: Record<string, readonly Template[]> = {
       if (over === 'u32_reg') lines.push('call 7', `*(u32 *)(r10 - ${at(d.pick([0, 4]))}) = r0`);
       if (over === 'u64_scalar') lines.push('call 7', `*(u64 *)(r10 - ${spillAt}) = r0`);
       if (over === 'u8_same_ptr') lines.push(`*(u8 *)(r10 - ${at(0)}) = r7`);
-      const fill = d.pick(['u64', 'u64', 'u64', 'u32', 'u32_high', 'u8']);
+      const fill = d.pick(['u64', 'u64', 'u64', 'u32', 'u32_high', 'u8'] as const);
       lines.push(
         {
           u64: `r3 = *(u64 *)(r10 - ${spillAt})`, u32: `r3 = *(u32 *)(r10 - ${spillAt})`, u32_high: `r3 = *(u32 *)(r10 - ${spillAt - 4})`, u8: `r3 = *(u8 *)(r10 - ${spillAt})`,

@@ -11,7 +11,7 @@ import type { Env } from './env.js';
 import type { Work } from './memory.js';
 import { readReg } from './alu.js';
 import { release } from './calls.js';
-import { constant, constValue, knownBits, low32, sync, U64_MAX, type Scalar } from './scalar.js';
+import { constant, constValue, knownBits, liftLow32, low32, sync, U64_MAX, type Scalar } from './scalar.js';
 import { mapSpills } from './state.js';
 import { constValue as constScalarValue, isNullable, isPointer, nonNullOf, pointer, scalarValue, type Value } from './value.js';
 
@@ -59,11 +59,8 @@ export function refineEdge(w: Work, i: Insn, op: Extract<Operation, { kind: 'jco
     }
     const r = refineScalars(rel, low32(a.scalar), low32(b.scalar), 32);
     if (r === undefined) return false;
-    // the 64-bit bounds narrow when the high half is zero; the 32-bit bounds are kept beside them
-    const lift = (v: Scalar, n: Scalar): Scalar => {
-      const s64 = v.umax <= 0xffff_ffffn ? (sync({ umin: n.umin, umax: n.umax, smin: v.smin, smax: v.smax }) ?? v) : v;
-      return { ...s64, b32: { umin: n.umin, umax: n.umax, smin: n.smin, smax: n.smax } };
-    };
+    // the 64-bit bounds narrow where the low half decides them (liftLow32); the 32-bit bounds are kept beside them
+    const lift = (v: Scalar, n: Scalar): Scalar => ({ ...liftLow32(v, n), b32: { umin: n.umin, umax: n.umax, smin: n.smin, smax: n.smax } });
     w.regs[i.dst] = keepLink(a, scalarValue(lift(a.scalar, r[0])));
     if (srcReg >= 0) w.regs[srcReg] = keepLink(b, scalarValue(lift(b.scalar, r[1])));
     narrowAll(w, i.dst, srcReg);

@@ -98,7 +98,16 @@ export function sync(s: Scalar): Scalar | undefined {
     }
   }
   if (smin > smax || umin > umax) return undefined;
-  return withTz({ umin, umax, smin, smax }, umin === umax ? ctz(umin) : (s.tz ?? 0));
+  const tz = s.tz ?? 0;
+  if (tz > 0 && umin !== umax) {
+    // every value is a multiple of 2^tz: the unsigned bounds round inwards to one (signed follow where the sign is known)
+    const step = 1n << BigInt(tz);
+    const lo = ((umin + step - 1n) >> BigInt(tz)) << BigInt(tz);
+    const hi = (umax >> BigInt(tz)) << BigInt(tz);
+    if (lo > hi) return undefined;
+    if (lo !== umin || hi !== umax) return sync({ umin: lo, umax: hi, smin, smax, tz });
+  }
+  return withTz({ umin, umax, smin, smax }, umin === umax ? ctz(umin) : tz);
 }
 
 /** Smallest set containing both. */
@@ -168,6 +177,7 @@ export function knownBits(s: Scalar): { zero: bigint; one: bigint } {
 
 /** The low 32 bits as a set of 32-bit values, in the same representation (bounds within 32 bits). */
 export function low32(s: Scalar): Scalar {
+  if ((s.tz ?? 0) >= 32) return { umin: 0n, umax: 0n, smin: 0n, smax: 0n, tz: 32 };
   let umin = 0n;
   let umax = U32_MAX;
   if (s.umin >> 32n === s.umax >> 32n) {
@@ -199,6 +209,24 @@ export function low32(s: Scalar): Scalar {
     if (umin > umax || smin > smax) return low32({ umin: s.umin, umax: s.umax, smin: s.smin, smax: s.smax });
   }
   return withTz({ umin, umax, smin, smax }, Math.min(s.tz ?? 0, 32));
+}
+
+/**
+ * `v` narrowed by `n`, bounds its low 32 bits are known to lie in (a 32-bit jump's edge), where the low
+ * half decides the whole: when the high half is one known value H (equal in `umin` and `umax`) the value
+ * is H·2^32 plus the low half; when the signed range lies within 32-bit signed values the value is its low
+ * half sign-extended. Otherwise `v` unchanged (the kernel keeps 32-bit bounds beside the 64-bit ones).
+ */
+export function liftLow32(v: Scalar, n: Scalar): Scalar {
+  let r: Scalar = v;
+  if (v.umin >> 32n === v.umax >> 32n) {
+    const hi = v.umin & ~U32_MAX;
+    const lo = hi | n.umin;
+    const up = hi | n.umax;
+    r = sync({ umin: lo > v.umin ? lo : v.umin, umax: up < v.umax ? up : v.umax, smin: r.smin, smax: r.smax, ...(r.tz === undefined ? {} : { tz: r.tz }) }) ?? r;
+  }
+  if (r.smin >= -(1n << 31n) && r.smax < 1n << 31n) r = sync({ umin: r.umin, umax: r.umax, smin: n.smin > r.smin ? n.smin : r.smin, smax: n.smax < r.smax ? n.smax : r.smax, ...(r.tz === undefined ? {} : { tz: r.tz }) }) ?? r;
+  return r;
 }
 
 /** A 32-bit result (bounds within 32 bits) zero-extended into a 64-bit register. */
