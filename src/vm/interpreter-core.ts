@@ -9,13 +9,19 @@
  * "The interpreter's design decisions, measured").
  *
  * The core implements the operations a run spends its time in (ALU, byte order, jumps, loads, stores,
- * `lddw`, LD_ABS/LD_IND, `exit`, and counted copy loops, whose bulk step it calls from copy-loop.ts
- * through the `copy` import) and hands everything else to the JS run loop, which is the complete
- * implementation: at a helper call, local call, atomic, slot that cannot run, a budget that
- * runs out, or an access no mapped region allows, the core stops *before* that slot (giving back the
- * slot's block cost if it charged it) and returns its word index; the JS loop continues from there with
- * the core's registers and budget and raises any error itself, so errors are the JS loop's by
- * construction. The JS loop may give the run back at a later block ({@link InterpreterCore.resume}).
+ * `lddw`, LD_ABS/LD_IND, local calls and `exit`, and counted copy loops, whose bulk step it calls from
+ * copy-loop.ts through the `copy` import) and hands everything else to the JS run loop, which is the
+ * complete implementation: at a helper call, atomic, slot that cannot run, a budget that runs out, an
+ * access no mapped region allows, or a local call past the frame limit (or past the
+ * {@link CORE_FRAMES} records it holds), the core stops *before* that slot (giving back the slot's
+ * block cost if it charged it) and returns its word index; the JS loop continues from there with the
+ * core's registers, frame records and budget and raises any error itself, so errors are the JS loop's
+ * by construction. The JS loop may give the run back at a later block, in any frame the core can hold
+ * ({@link InterpreterCore.resume}). Callbacks (bpf_loop and the like) are helpers: they run in the JS loop.
+ *
+ * Local calls keep the JS loop's frame records ({@link FRAMES}) in the area, so a hand-over copies
+ * them as they are: a call saves the return slot, r6-r9 and r10, and gives the callee r10 = the entry
+ * frame's r10 - depth × stackSize; `exit` in a callee restores them.
  *
  * Memory accesses are checked like the JIT's: a cached region (virtual base, a limit per access size,
  * linear offset) for loads, one for stores and one for the stack, kept in the area from run to run while
@@ -36,6 +42,7 @@ import { MEM_START, STACK_MARK, type Region, type VmMemory } from './memory.js';
 import { currentRegionTable, regionTable, TABLE_ENTRY } from './region-table.js';
 import { COPY_LOOP_OP, COPY_REFUSED, copyLoopBulk, PAUSE_AFTER_REFUSAL, type CopyLoopPlan } from './copy-loop.js';
 import { u64FromHalves } from './helper-call.js';
+import { CORE_FRAMES, FRAME_WORDS } from './interpreter-loop.js';
 
 // ---- the core's area of linear memory, one per VM memory (offsets from its start) ----
 /** r0-r15 as little-endian i64 (the JS loop's lo/hi int32 pairs, in the same order). */
@@ -76,8 +83,17 @@ const MISS_LEFT = PACKET_SIZE + 32;
  * it and the region caches ({@link CACHES}) live here, loaded where a block start or an access needs them.
  */
 const LEFT = PACKET_SIZE + 40;
+/** The frames below the current one (i32): 0 in the entry function, n after n local calls. */
+const DEPTH = PACKET_SIZE + 48;
+/**
+ * The frame records of local calls, {@link CORE_FRAMES} of them, in the JS loop's layout so that a
+ * hand-over copies them as they are ({@link FRAME_WORDS} int32 words: the return slot's word index, then
+ * r6-r9 and r10 as lo/hi pairs; in bytes: pc at 0, r6 at 4 ... r10 at 36, i64 stores unaligned).
+ */
+const FRAMES = PACKET_SIZE + 56;
+const FRAME_BYTES = FRAME_WORDS * 4;
 /** Bytes of the area. */
-const AREA_SIZE = PACKET_SIZE + 48;
+const AREA_SIZE = FRAMES + CORE_FRAMES * FRAME_BYTES;
 
 /** Offset in a cache entry of the limit for accesses of `size` bytes (1, 2, 4 or 8). */
 function limitAt(size: number): number {
@@ -135,19 +151,21 @@ const P_USED = 12; // f64: budget used before it
 const P_RESUME = 13; // i32 flags: RESUME_REGISTERS, RESUME_CACHES
 const P_TABLE = 14; // i32: the memory's region table (see region-table.ts): linear offset, entries (-1: not current)
 const P_COUNT = 15;
+const P_FRAME = 16; // i32: a frame's stack bytes (RunLimits.stackSize): a callee's r10 is r10 at entry - depth × this
+const P_MAX_DEPTH = 17; // i32: a local call at depth d runs here only while d + 1 < this (see CoreLimits)
 const PARAMS = [
   ValType.i32, ValType.i32, ValType.f64, ValType.i32, ValType.i32, ValType.i32, ValType.i32, ValType.i32, ValType.i32, ValType.i32, ValType.i32,
-  ValType.i32, ValType.f64, ValType.i32, ValType.i32, ValType.i32,
+  ValType.i32, ValType.f64, ValType.i32, ValType.i32, ValType.i32, ValType.i32, ValType.i32,
 ];
-const L_CODE = 16; // i32: byte address of word 0
-const L_PC = 17; // i32: byte address of the current slot
-const L_W = 18; // i32: the slot's first word (the dispatch's; cases load it again, see registers)
-const L_D = 19; // i32: byte address of the destination register of the current part
-const L_S = 20; // i32: ... of its source register
-const L_C = 21; // i32: scratch (cost, linear address)
-const L_A = 22; // i64: address, operand
-const L_T = 23; // i64: scratch
-const L_X = 24; // i32 scratch
+const L_CODE = 18; // i32: byte address of word 0
+const L_PC = 19; // i32: byte address of the current slot
+const L_W = 20; // i32: the slot's first word (the dispatch's; cases load it again, see registers)
+const L_D = 21; // i32: byte address of the destination register of the current part
+const L_S = 22; // i32: ... of its source register
+const L_C = 23; // i32: scratch (cost, linear address)
+const L_A = 24; // i64: address, operand
+const L_T = 25; // i64: scratch
+const L_X = 26; // i32 scratch
 const LOCALS = [ValType.i32, ValType.i32, ValType.i32, ValType.i32, ValType.i32, ValType.i32, ValType.i64, ValType.i64, ValType.i32];
 
 /** Function index of the `packet` import: 1 and the size and offset of the region at MEM_START in FOUND + 4 and + 8, or 0. */
@@ -605,7 +623,11 @@ class CoreWriter {
       return true;
     }
     if (name === 'exit') {
-      endRun(c);
+      this.exit();
+      return true;
+    }
+    if (name === 'call_local') {
+      this.callLocal();
       return true;
     }
     if (name === 'ja') {
@@ -634,6 +656,46 @@ class CoreWriter {
       this.next();
     }
     return true;
+  }
+
+  /**
+   * `exit`: in the entry function the run ends; in a callee, pop its caller's frame record ({@link
+   * FRAMES}): r6-r9 and r10 as they were at the call, and continue at the slot after the call.
+   */
+  private exit(): void {
+    const c = this.c;
+    c.get(P_AREA).mem(Op.i32_load, DEPTH).tee(L_X).op(Op.i32_eqz);
+    this.open('if');
+    endRun(c);
+    this.close();
+    c.get(P_AREA).get(L_X).i32(1).op(Op.i32_sub).tee(L_X).mem(Op.i32_store, DEPTH);
+    c.get(P_AREA).get(L_X).i32(FRAME_BYTES).op(Op.i32_mul).op(Op.i32_add).set(L_C);
+    for (let k = 0; k < 5; k++) c.get(P_AREA).get(L_C).mem(Op.i64_load, FRAMES + 4 + 8 * k).mem(Op.i64_store, REGS + 48 + 8 * k);
+    c.get(L_CODE).get(L_C).mem(Op.i32_load, FRAMES).i32(2).op(Op.i32_shl).op(Op.i32_add).set(L_PC);
+    this.next();
+  }
+
+  /**
+   * A local call: push a frame record (the return slot, r6-r9, r10), give the callee the next frame's
+   * r10 and jump to its first slot (whose block the dispatch charges). A call the core cannot hold the
+   * frame of, or one past {@link RunLimits.maxCallDepth}, is handed back (the JS loop raises E_CALL_DEPTH).
+   */
+  private callLocal(): void {
+    const c = this.c;
+    c.get(P_AREA).mem(Op.i32_load, DEPTH).tee(L_X).i32(1).op(Op.i32_add).get(P_MAX_DEPTH).op(Op.i32_ge_s);
+    this.open('if');
+    this.bail(0);
+    this.close();
+    c.get(P_AREA).get(L_X).i32(FRAME_BYTES).op(Op.i32_mul).op(Op.i32_add).set(L_C);
+    // The return slot as a word index of the JS loop's words (slot × SLOT_WORDS = byte offset / 4).
+    c.get(L_C).get(L_PC).get(L_CODE).op(Op.i32_sub).i32(SLOT_BYTES).op(Op.i32_add).i32(2).op(Op.i32_shr_u).mem(Op.i32_store, FRAMES);
+    for (let k = 0; k < 5; k++) c.get(L_C).get(P_AREA).mem(Op.i64_load, REGS + 48 + 8 * k).mem(Op.i64_store, FRAMES + 4 + 8 * k);
+    c.get(P_AREA).get(L_X).i32(1).op(Op.i32_add).tee(L_X).mem(Op.i32_store, DEPTH);
+    c.get(P_AREA).get(P_R10).get(L_X).get(P_FRAME).op(Op.i32_mul).op(Op.i32_sub).op(Op.i64_extend_i32_u).mem(Op.i64_store, REGS + 80);
+    c.get(L_CODE);
+    this.off(0);
+    c.op(Op.i32_add).set(L_PC);
+    this.next();
   }
 
   /**
@@ -687,7 +749,7 @@ class CoreWriter {
   private handles(name: string): boolean {
     if (name === 'copy_loop') return true;
     if (PACKET_NAME.test(name) || STORE_NAME.test(name) || LOADS[name] !== undefined) return true;
-    if (name === 'lddw' || name === 'exit' || name === 'ja' || isJump(name)) return true;
+    if (name === 'lddw' || name === 'exit' || name === 'ja' || name === 'call_local' || isJump(name)) return true;
     const alu = ALU_NAME.exec(name);
     if (alu !== null && ALU_NAMES.includes(alu[1]!)) return true;
     return /^(neg(64|32)|movsx(64_(8|16|32)|32_(8|16))|le(16|32|64)|be(16|32|64))$/.test(name);
@@ -805,7 +867,7 @@ export interface CoreModuleOptions {
 
 /**
  * The core's module bytes: `run(area, code, budget, r1 lo, r1 hi, r2 lo, r2 hi, r10, stack vaddr, stack
- * limit, stack offset, start, used, flags, table, count) -> i32` (the params P_*), and `scan`.
+ * limit, stack offset, start, used, flags, table, count, frame, max depth) -> i32` (the params P_*), and `scan`.
  */
 export function coreModule(options: CoreModuleOptions = {}): Uint8Array<ArrayBuffer> {
   const mb = new ModuleBuilder();
@@ -822,6 +884,7 @@ export function coreModule(options: CoreModuleOptions = {}): Uint8Array<ArrayBuf
   c.get(P_AREA).get(P_R1L).op(Op.i64_extend_i32_u).get(P_R1H).op(Op.i64_extend_i32_u).i64(32).op(Op.i64_shl).op(Op.i64_or).mem(Op.i64_store, REGS + 8);
   c.get(P_AREA).get(P_R2L).op(Op.i64_extend_i32_u).get(P_R2H).op(Op.i64_extend_i32_u).i64(32).op(Op.i64_shl).op(Op.i64_or).mem(Op.i64_store, REGS + 16);
   c.get(P_AREA).get(P_R10).op(Op.i64_extend_i32_u).mem(Op.i64_store, REGS + 80);
+  c.get(P_AREA).i32(0).mem(Op.i32_store, DEPTH);
   c.end();
   c.get(P_PC).set(L_CODE);
   c.get(P_PC).get(P_START).i32(2).op(Op.i32_shl).op(Op.i32_add).set(L_PC);
@@ -914,8 +977,23 @@ function stackSize(stack: Region | undefined): number {
 type RunFunction = (
   area: number, code: number, budget: number, r1l: number, r1h: number, r2l: number, r2h: number, r10: number,
   stackVaddr: number, stackSize: number, stackOffset: number, start: number, used: number, resume: number,
-  table: number, count: number,
+  table: number, count: number, frame: number, maxDepth: number,
 ) => number;
+
+/**
+ * The run's frame rules for local calls in the core: `stackSize` ({@link RunLimits.stackSize}) and
+ * `maxCallDepth` ({@link RunLimits.maxCallDepth}). Without them the core hands every local call to the
+ * JS loop.
+ */
+export interface CoreLimits {
+  readonly stackSize: number;
+  readonly maxCallDepth: number;
+}
+
+/** The most frames the core nests before it hands a call to the JS loop: {@link CORE_FRAMES} records. */
+function coreMaxDepth(limits: CoreLimits | undefined): number {
+  return limits === undefined ? 0 : Math.min(limits.maxCallDepth, CORE_FRAMES + 1);
+}
 
 /** The core bound to one VM memory: its instance, register area and the words of the programs it ran. */
 export class InterpreterCore {
@@ -989,18 +1067,25 @@ export class InterpreterCore {
    */
   run(
     code: InterpreterCode, words: number, budget: number, r1l: number, r1h: number, r2l: number, r2h: number, r10: number,
-    stack: Region | undefined,
+    stack: Region | undefined, limits?: CoreLimits,
   ): number {
-    return this.enter(code, words, budget, r1l, r1h, r2l, r2h, r10, stack, 0, 0, 0);
+    return this.enter(code, words, budget, r1l, r1h, r2l, r2h, r10, stack, 0, 0, 0, limits);
   }
 
   /**
    * Continue a run the JS loop gives back at word index `start` (a block's first slot, its cost not yet
-   * charged) with `used` budget spent and the registers `r`; returns what {@link run} does.
+   * charged) with `used` budget spent, the registers `r`, and `depth` frame records in `frames` (the JS
+   * loop's, at most {@link CORE_FRAMES}; `r10` is the entry frame's r10); returns what {@link run} does.
    */
-  resume(code: InterpreterCode, words: number, budget: number, stack: Region | undefined, start: number, used: number, r: Int32Array): number {
+  resume(
+    code: InterpreterCode, words: number, budget: number, stack: Region | undefined, start: number, used: number, r: Int32Array,
+    frames: Int32Array, depth: number, r10: number, limits: CoreLimits,
+  ): number {
     this.registers().set(r);
-    return this.enter(code, words, budget, 0, 0, 0, 0, 0, stack, start, used, RESUME_REGISTERS);
+    if (depth > CORE_FRAMES) throw new Error('internal: more frames given back than the interpreter core holds');
+    this.frames().set(frames.subarray(0, depth * FRAME_WORDS));
+    this.memory.view.setInt32(this.area + DEPTH, depth, true);
+    return this.enter(code, words, budget, 0, 0, 0, 0, r10, stack, start, used, RESUME_REGISTERS, limits);
   }
 
   /**
@@ -1012,7 +1097,7 @@ export class InterpreterCore {
   /** Call the run function (`flags`: {@link RESUME_REGISTERS} or 0; the caches' flag is added here). */
   private enter(
     code: InterpreterCode, words: number, budget: number, r1l: number, r1h: number, r2l: number, r2h: number, r10: number,
-    stack: Region | undefined, start: number, used: number, flags: number,
+    stack: Region | undefined, start: number, used: number, flags: number, limits: CoreLimits | undefined,
   ): number {
     this.loops = code.copyLoops;
     this.budget = budget;
@@ -1024,7 +1109,7 @@ export class InterpreterCore {
     try {
       status = this.runFn(
         this.area, words, budget, r1l, r1h, r2l, r2h, r10, stack?.vaddr ?? 0, stackSize(stack), stack?.offset ?? 0,
-        start, used, flags, table?.offset ?? 0, table?.count ?? -1,
+        start, used, flags, table?.offset ?? 0, table?.count ?? -1, limits?.stackSize ?? 0, coreMaxDepth(limits),
       );
     } catch (e) {
       throw coreFailure(e);
@@ -1039,6 +1124,24 @@ export class InterpreterCore {
   private registers(): Int32Array {
     if (this.registerView.length === 0) this.registerView = new Int32Array(this.memory.wasm.buffer, this.area + REGS, 32);
     return this.registerView;
+  }
+
+  /** The frame records in the area as int32 words (see {@link FRAMES}; a view made again when detached). */
+  private frameView = new Int32Array(0);
+
+  private frames(): Int32Array {
+    if (this.frameView.length === 0) this.frameView = new Int32Array(this.memory.wasm.buffer, this.area + FRAMES, CORE_FRAMES * FRAME_WORDS);
+    return this.frameView;
+  }
+
+  /**
+   * Copy the frame records of the run the core handed over into the JS loop's `frames` (room for
+   * {@link CORE_FRAMES} at least); returns their number, the depth of the frame the run was in.
+   */
+  copyFrames(frames: Int32Array): number {
+    const depth = this.memory.view.getInt32(this.area + DEPTH, true);
+    if (depth !== 0) frames.set(this.frames().subarray(0, depth * FRAME_WORDS));
+    return depth;
   }
 
   /** r0 after a run that exited. */

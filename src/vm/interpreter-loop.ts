@@ -65,12 +65,18 @@ import { STACK_MARK, type Region } from './memory.js';
 
 /** Frame record layout in the frame stack: return pc, r6-r9 (lo, hi), r10 (lo, hi). */
 export const FRAME_WORDS = 11;
+/**
+ * Frame records the WebAssembly core holds (the kernel nests 8 frames: 7 records). A run goes back to
+ * the core only in a frame at most this deep; a deeper call is handed to the JS loop.
+ */
+export const CORE_FRAMES = 16;
 
 /** What {@link runLoop} returns when it gives a run back to the core (a result is never negative). */
 export const GIVEN_BACK = -1n;
-/** Where the JS loop gave a run back: the block's word index, and the budget used before it. */
+/** Where the JS loop gave a run back: the block's word index, the budget used before it, and its frame's depth. */
 export let givenBack = 0;
 export let givenBackUsed = 0;
+export let givenBackDepth = 0;
 /** Instructions charged to the run that returned last (read at once by the interpreter). */
 export let runUsed = 0;
 
@@ -91,7 +97,9 @@ const CALLBACK_LOOP: CallbackLoop = { run: runLoop, used: lastRunInstructions };
  * The run loop. `r` holds the registers as lo/hi pairs (`r[2k]`, `r[2k + 1]`; 16 registers: every
  * encodable number, not all valid), already set up for entry; `frames` has room for every frame;
  * `stack` is the run's stack region when it is one writable region (what clearStack returned), else
- * stack accesses take the checked path like any other.
+ * stack accesses take the checked path like any other. `depth0` is the frame whose `exit` ends this
+ * loop (a callback's); `startDepth` the frame the run is in (a run the core handed over inside a local
+ * call: `frames` then holds the records below it, all of the entry program's).
  */
 export function runLoop(
   req: RunRequest,
@@ -103,6 +111,7 @@ export function runLoop(
   giveBack: boolean,
   observe: StepObserver | undefined,
   depth0 = 0,
+  startDepth = depth0,
 ): bigint {
   const memory = req.memory;
   const limits = req.limits;
@@ -124,9 +133,9 @@ export function runLoop(
   let words = code.words;
   const entryCode = code;
 
-  let frameCode: InterpreterCode[] | undefined;
   // A callback's run starts in the frame below its caller's (InterpreterContext), and ends at its exit.
-  let depth = depth0;
+  let depth = startDepth;
+  let frameCode: InterpreterCode[] | undefined = depth > depth0 ? new Array<InterpreterCode>(depth).fill(entryCode) : undefined;
 
   let dv = memory.view;
   // Where this memory keeps its stack mark (see vm/stack).
@@ -162,18 +171,19 @@ export function runLoop(
           if (used > left) throw budgetError(limits.instructionBudget, j >> 2);
         } else {
           if (used > left) throw budgetError(limits.instructionBudget, j >> 2);
-          // A run the core handed over goes back to it at a block of the entry program's outermost frame
-          // (the core runs no frames and knows only that program's words), never at the slot it came back
-          // at, and not after a tail call (the helper context counts them for the whole run). The core
-          // charges the block itself: give its cost back.
+          // A run the core handed over goes back to it at the next block of the entry program (the core
+          // knows only that program's words) in a frame whose records the core holds, never at the slot
+          // it came back at, and not after a tail call (the helper context counts them for the whole
+          // run). The core charges the block itself: give its cost back.
           const tailed = code !== entryCode || (ctx !== undefined && ctx.tailCalls !== 0);
-          if (depth === 0 && j !== startPc && !tailed) {
+          if (depth <= CORE_FRAMES && j !== startPc && !tailed) {
             givenBack = j;
             givenBackUsed = used - (cost === 0x1fff ? words[(j + 3) | 0]! : cost) + startUsed;
+            givenBackDepth = depth;
             return GIVEN_BACK;
           }
-          // Not here: after a tail call never again; inside a frame, once it returns (see `exit`).
-          if (tailed || depth > 0) budget = left;
+          // Not here: after a tail call never again; deeper than the core's frames, once a call returns (see `exit`).
+          if (tailed || depth > CORE_FRAMES) budget = left;
         }
       }
     }
@@ -197,7 +207,7 @@ export function runLoop(
           return u64FromHalves(r[0]!, r[1]!);
         }
         depth--;
-        if (depth === 0 && giveBack) budget = 0; // back in the outermost frame: the run may go back to the core
+        if (giveBack) budget = 0; // back in a shallower frame: the run may go back to the core (the next charge decides)
         const f = depth * FRAME_WORDS;
         pc = frames[f]!;
         r[12] = frames[f + 1]!;

@@ -1,7 +1,8 @@
 /**
  * The interpreter engine. A run starts in the WebAssembly loop (interpreter-core.ts), which runs the
- * same pre-decoded words with i64 registers and hands the run to the JS loop below at anything it does
- * not run (calls, atomics, errors); the JS loop gives it back at the next block (see
+ * same pre-decoded words with i64 registers and local calls, and hands the run (with its frames) to the
+ * JS loop below at anything it does not run (helper calls, atomics, errors); the JS loop gives it back
+ * at the next block (see
  * {@link execute}). `new Interpreter({ wasmCore: false })` runs the JS loop alone.
  *
  * The modules of the engine: interpreter-decode (pre-decoding, superinstructions), interpreter-core (the
@@ -18,7 +19,7 @@ import { clearStack, planStackClear, restartStack, type StackClearPlan } from '.
 import { coreFor, type InterpreterCore } from './interpreter-core.js';
 import { interpreterCode, type InterpreterCode } from './interpreter-decode.js';
 import { coreStatsOf, type CoreStats } from './interpreter-core-stats.js';
-import { FRAME_WORDS, GIVEN_BACK, givenBack, givenBackUsed, runLoop, runUsed, setRunInstructions } from './interpreter-loop.js';
+import { FRAME_WORDS, GIVEN_BACK, givenBack, givenBackDepth, givenBackUsed, runLoop, runUsed, setRunInstructions } from './interpreter-loop.js';
 
 /** Options of {@link Interpreter}. */
 export interface InterpreterOptions {
@@ -82,7 +83,7 @@ export class Interpreter implements Engine {
       if (plan === undefined || plan.version !== request.memory.version) plan = planStackClear(request);
       const stack = restartStack(plan);
       const budget = request.limits.instructionBudget;
-      const status = core!.run(code!, words, budget, r1Low, r1High, r2Low, r2High, request.stackTop | 0, stack);
+      const status = core!.run(code!, words, budget, r1Low, r1High, r2Low, r2High, request.stackTop | 0, stack, request.limits);
       if (status < 0) {
         setRunInstructions(core!.used());
         return core!.r0();
@@ -126,7 +127,7 @@ function execute(req: RunRequest, r1Low: number, r1High: number, r2Low: number, 
   const words = core?.wordsOf(code!);
   let status = -1;
   if (core !== undefined && words !== undefined) {
-    status = core.run(code!, words, budget, r1Low, r1High, r2Low, r2High, req.stackTop | 0, stack);
+    status = core.run(code!, words, budget, r1Low, r1High, r2Low, r2High, req.stackTop | 0, stack, req.limits);
     if (status < 0) {
       setRunInstructions(core.used());
       return core.r0();
@@ -168,15 +169,17 @@ function continueInJs(
       return runLoop(req, r, frames, stack, 0, 0, false, undefined);
     }
     // The core handed the run over at `status`: the JS loop runs from there and gives it back at the next
-    // block it reaches in the entry program's outermost frame, until one of the two finishes it. A
+    // block it reaches in the entry program (in a frame the core holds), until one of the two finishes it. A
     // hand-over costs about as much as a few hundred instructions, so after MAX_GIVE_BACKS of them (a helper
     // call in a loop) the JS loop keeps the run.
     let used = core.used();
     core.copyRegisters(r);
+    // The core runs local calls: it may hand the run over inside one (frame records copied as they are).
+    let depth = core.copyFrames(frames);
     for (let given = 0; ; given++) {
-      const r0 = runLoop(req, r, frames, stack, status, used, given < MAX_GIVE_BACKS, undefined);
+      const r0 = runLoop(req, r, frames, stack, status, used, given < MAX_GIVE_BACKS, undefined, 0, depth);
       if (r0 !== GIVEN_BACK) return r0;
-      status = core.resume(code!, words!, budget, stack, givenBack, givenBackUsed, r);
+      status = core.resume(code!, words!, budget, stack, givenBack, givenBackUsed, r, frames, givenBackDepth, req.stackTop | 0, req.limits);
       const after = core.used();
       if (status < 0) {
         stats!.ran(after - givenBackUsed);
@@ -186,6 +189,7 @@ function continueInJs(
       stats!.handOver(after - givenBackUsed);
       used = after;
       core.copyRegisters(r);
+      depth = core.copyFrames(frames);
     }
   } finally {
     spareRegisters = r;
