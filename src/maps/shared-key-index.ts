@@ -16,6 +16,7 @@
  * @module
  */
 import type { VmMemory } from '../vm/memory.js';
+import { sharedFind, type SharedFind } from './shared-find.js';
 
 const LOCK = 0;
 const COUNT = 1;
@@ -50,6 +51,8 @@ export class SharedKeyIndex {
   private readonly slotsAt: number;
   private readonly keysAt: number;
   private readonly seed: number;
+  /** The lookup in WebAssembly (maps/shared-find.ts), for keys in linear memory. */
+  private readonly wasmFind: SharedFind;
 
   constructor(
     private readonly memory: VmMemory,
@@ -66,6 +69,7 @@ export class SharedKeyIndex {
     // The first thread to make the map picks the seed; the others (attaching to it) read it.
     Atomics.compareExchange(this.words, this.base + SEED, 0, ((Math.random() * 0x7fffffff) | 1) >>> 0);
     this.seed = Atomics.load(this.words, this.base + SEED);
+    this.wasmFind = sharedFind(memory.wasm);
   }
 
   /** Linear bytes the index of a map with these keys and entries takes (what a shared memory must hold for it). */
@@ -161,10 +165,17 @@ export class SharedKeyIndex {
   /**
    * {@link find} without the lock: the slot holding the key at `bytes[at]`, -1 when it is absent, or
    * undefined when the index kept changing while it looked (take the lock and {@link find}). Every
-   * word and key byte of the index is read with `Atomics.load` ({@link sameKeyAtomic}), so the reads are ordered between the
-   * two readings of the sequence word; a chain longer than the slots (possible only mid-change) stops.
+   * word and key byte of the index is read atomically, so the reads are ordered between the two
+   * readings of the sequence word; a chain longer than the slots (possible only mid-change) stops. A
+   * key in linear memory (`bytes` is the memory's view) is looked up by one WebAssembly call
+   * (maps/shared-find.ts: `i32.atomic.load`s); another with `Atomics.load` ({@link sameKeyAtomic}).
    */
   findOptimistic(bytes: Uint8Array, at: number): number | undefined {
+    if (bytes === this.memory.bytes) {
+      // A key in linear memory (a program's): the same look in one WebAssembly call (maps/shared-find.ts).
+      const found = this.wasmFind(at, 4 * this.base, this.mask, this.keySize, this.maxSlots, 4 * this.slotsAt, this.keysAt, OPTIMISTIC_TRIES);
+      return found === -2 ? undefined : found;
+    }
     const w = this.words;
     const seq = this.base + SEQUENCE;
     const h = this.hash(bytes, at);

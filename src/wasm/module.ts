@@ -77,6 +77,14 @@ export class CodeWriter {
     this.w.u8(Op.prefix_fe).u32(code).u32(size === 8 ? 3 : 2).u32(offset);
     return this;
   }
+  /**
+   * An atomic load (`code` from OpFe) of `size` bytes (1 or 4), with its natural alignment immediate:
+   * the address must be aligned at run time or the instruction traps.
+   */
+  atomicLoad(code: number, size: 1 | 4, offset = 0): this {
+    this.w.u8(Op.prefix_fe).u32(code).u32(size === 4 ? 2 : 0).u32(offset);
+    return this;
+  }
   /** `i64.trunc_sat_f64_s` (no trap: callers pass integers in range). */
   i64TruncSatF64S(): this {
     this.w.u8(Op.prefix_fc).u32(OpFc.i64_trunc_sat_f64_s);

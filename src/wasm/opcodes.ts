@@ -134,10 +134,15 @@ export const Op = {
 export const OpFc = { i64_trunc_sat_f64_s: 6, memory_copy: 10, memory_fill: 11 } as const;
 
 /**
- * Sub-opcodes after {@link Op.prefix_fe} (the threads proposal) that eBPF atomics lower to: 64-bit
- * read-modify-writes and their 32-bit forms on i64 operands (`rmw32`, the old value zero-extended).
+ * Sub-opcodes after {@link Op.prefix_fe} (the threads proposal): the atomic loads the shared hash
+ * index's lookup uses (maps/shared-find.ts), and what eBPF atomics lower to: 64-bit read-modify-writes
+ * and their 32-bit forms on i64 operands (`rmw32`, the old value zero-extended).
  */
 export const OpFe = {
+  /** `i32.atomic.load` (natural alignment 4). */
+  i32_atomic_load: 0x10,
+  /** `i32.atomic.load8_u`. */
+  i32_atomic_load8_u: 0x12,
   i64_rmw_add: 0x1f,
   i64_rmw32_add_u: 0x24,
   i64_rmw_and: 0x2d,

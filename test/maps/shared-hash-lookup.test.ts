@@ -31,16 +31,22 @@ describe('a hash map in a shared memory, looked up without the lock', () => {
       // Each present key with one byte changed (absent unless it collides with another present key), and the keys themselves.
       const probes: Uint8Array[] = [...present];
       for (const key of present) for (let i = 0; i < size; i++) probes.push(key.map((b, j) => (j === i ? b ^ 0x41 : b)));
-      // At an odd offset of a larger buffer too: the program's key lies anywhere in linear memory.
-      const found = maps.map(({ memory, map }) =>
-        probes.flatMap((probe) => {
+      // At an odd offset of a larger buffer too, and in linear memory at every offset mod 4 (a
+      // program's key lies anywhere there; a shared memory looks those up in WebAssembly).
+      const found = maps.map(({ memory, map }) => {
+        const linear = memory.allocate(size + 8, 8);
+        return probes.flatMap((probe) => {
           const buf = new Uint8Array(size + 3);
           buf.set(probe, 3);
-          return [map.programLookup(probe, 0), map.programLookupAt(buf, 3, 0)].map((at) => (at === 0 ? 0 : memory.view.getUint8(memory.translate(at, 0, 8, false))));
-        }),
-      );
+          const inLinear = [0, 1, 2, 3].map((o) => {
+            memory.bytes.set(probe, linear + o);
+            return map.programLookupAt(memory.bytes, linear + o, 0);
+          });
+          return [map.programLookup(probe, 0), map.programLookupAt(buf, 3, 0), ...inLinear].map((at) => (at === 0 ? 0 : memory.view.getUint8(memory.translate(at, 0, 8, false))));
+        });
+      });
       expect(found[1], `key size ${size}`).toEqual(found[0]);
-      expect(found[1]!.slice(0, 2 * present.length), `key size ${size}`).toEqual(present.flatMap((_, k) => [k + 1, k + 1]));
+      expect(found[1]!.slice(0, 6 * present.length), `key size ${size}`).toEqual(present.flatMap((_, k) => Array(6).fill(k + 1)));
     }
   });
 

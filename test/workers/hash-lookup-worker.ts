@@ -2,7 +2,9 @@
  * Worker side of the lock-free lookup test: attaches to the shared memory, makes the same map as the
  * parent, waits for every thread, then churns keys (insert, delete: their slots are freed and taken
  * again, relinking chains) while looking up the stable keys the parent inserted, which must always
- * be found, at the address whose value is the key. Posts the count of lookups that were wrong.
+ * be found, at the address whose value is the key, both as a key in a JavaScript array and as a key in
+ * linear memory (a program's, looked up in WebAssembly: maps/shared-find.ts), at an odd offset. Posts
+ * the count of lookups that were wrong.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { VmMemory } from '../../src/vm/memory.js';
@@ -31,9 +33,12 @@ for (let i = 0; i < d.rounds; i++) {
   map.programUpdate(key, value, 0, 0);
   for (let k = 0; k < d.stable; k++) {
     key[0] = k;
-    const at = map.programLookup(key, 0);
-    lookups++;
-    if (at === 0 || memory.view.getUint8(memory.translate(at, 0, 8, false)) !== k) wrong++;
+    // This thread's own bytes: the key in linear memory, misaligned.
+    memory.bytes.set(key, d.base + 1);
+    for (const at of [map.programLookup(key, 0), map.programLookupAt(memory.bytes, d.base + 1, 0)]) {
+      lookups++;
+      if (at === 0 || memory.view.getUint8(memory.translate(at, 0, 8, false)) !== k) wrong++;
+    }
   }
   key[0] = churn;
   map.programDelete(key);

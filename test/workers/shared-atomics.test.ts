@@ -173,7 +173,7 @@ describe('a hash map in a shared memory', () => {
         });
       }),
     );
-    expect(results.map((r) => r.lookups)).toEqual([rounds * stable, rounds * stable]);
+    expect(results.map((r) => r.lookups)).toEqual([2 * rounds * stable, 2 * rounds * stable]);
     expect(results.map((r) => r.wrong)).toEqual([0, 0]);
     expect(map.keys().map((k) => k[0]!).sort((a, b) => a - b)).toEqual(Array.from({ length: stable }, (_, k) => k));
   }, 60_000);
