@@ -22,19 +22,35 @@ import type { SocketDescription } from '../../src/helpers/socket-table.js';
 /** The corpus root. */
 export const CORPUS_DIR = fileURLToPath(new URL('.', import.meta.url));
 
-/** Every object file of the corpus (relative paths, sorted): `*.o`, cilium/ebpf's `*-el.elf` and the extension-less invalid samples. */
-export function corpusObjects(): string[] {
+/**
+ * Every object file of the corpus under `root` (relative paths, sorted): `*.o`, cilium/ebpf's `*-el.elf`
+ * and the extension-less invalid samples. Dangling symbolic links (a tree with files left out) are skipped.
+ */
+export function corpusObjects(root: string = CORPUS_DIR): string[] {
   const out: string[] = [];
   const walk = (dir: string): void => {
     for (const name of readdirSync(dir).sort()) {
       const path = join(dir, name);
-      if (statSync(path).isDirectory()) walk(path);
-      else if (name.endsWith('.o') || name.endsWith('-el.elf') || (dir.endsWith('invalid') && !name.includes('.'))) out.push(relative(CORPUS_DIR, path));
+      let isDir: boolean;
+      try {
+        isDir = statSync(path).isDirectory();
+      } catch {
+        continue;
+      }
+      if (isDir) walk(path);
+      else if (name.endsWith('.o') || name.endsWith('-el.elf') || (dir.endsWith('invalid') && !name.includes('.'))) out.push(relative(root, path));
     }
   };
-  walk(CORPUS_DIR);
+  walk(root);
   return out;
 }
+
+/**
+ * The second held-out set (test/corpus/README.md): objects built outside the repository from bcc's
+ * libbpf-tools, xdp-project/bpf-examples and l3af's eBPF-Package-Repository, in the directory this
+ * environment variable names (undefined: the set is skipped).
+ */
+export const HELDOUT2_DIR: string | undefined = process.env['TSBPF_HELDOUT2_DIR'] || undefined;
 
 /**
  * Every corpus object the loader reads (not verified; objects it refuses are skipped), with its path,
@@ -369,13 +385,16 @@ export function surveyObject(bytes: Uint8Array, packets: readonly Uint8Array[], 
   return { load: 'loads', programs };
 }
 
-/** Survey the corpus, or the objects whose relative path `include` accepts. */
-export function surveyCorpus(include: (path: string) => boolean = () => true): { table: Record<string, ObjectStatus>; mismatches: string[] } {
+/** Survey the corpus under `root`, or the objects whose relative path `include` accepts. */
+export function surveyCorpus(
+  include: (path: string) => boolean = () => true,
+  root: string = CORPUS_DIR,
+): { table: Record<string, ObjectStatus>; mismatches: string[] } {
   const packets = corpusPackets();
   const table: Record<string, ObjectStatus> = {};
   const mismatches: string[] = [];
-  for (const path of corpusObjects().filter(include)) {
-    table[path] = surveyObject(new Uint8Array(readFileSync(join(CORPUS_DIR, path))), packets, mismatches, path);
+  for (const path of corpusObjects(root).filter(include)) {
+    table[path] = surveyObject(new Uint8Array(readFileSync(join(root, path))), packets, mismatches, path);
   }
   return { table, mismatches };
 }
