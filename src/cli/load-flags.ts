@@ -1,7 +1,7 @@
 /**
  * The object-loading flags `run` and `inspect` share: `--type TYPE` (the program type, for sections
- * whose name says nothing), `--map-size NAME=N` (a map's max_entries before load), `--max-map-bytes N` (the
- * largest map arena), `--kallsyms FILE` (untyped ksym addresses), `--fib FILE`
+ * whose name says nothing), `--map-size NAME=N` (a map's max_entries before load), `--map-value-size
+ * NAME=N` (its value_size), `--max-map-bytes N` (the largest map arena), `--kallsyms FILE` (untyped ksym addresses), `--fib FILE`
  * (the host's interfaces, routes and neighbours for `bpf_fib_lookup`, as JSON), `--sockets FILE`
  * (the host's sockets for the socket lookups, as JSON), `--kconfig
  * NAME=VALUE` (a Kconfig extern's value), `--helper ID=VALUE` (a helper that returns VALUE and
@@ -26,6 +26,7 @@ import { pathToFileURL } from 'node:url';
 export const LOAD_FLAG_SPECS: Readonly<Record<string, OptionSpec>> = {
   type: { type: 'string' },
   'map-size': { type: 'list' },
+  'map-value-size': { type: 'list' },
   'max-map-bytes': { type: 'string' },
   fib: { type: 'string' },
   sockets: { type: 'string' },
@@ -48,6 +49,9 @@ export const LOAD_FLAG_HELP = `  --type TYPE     program type: xdp, socket, tc, 
                   anyway), shape (instruction shape only) or off
   --map-size NAME=N
                   set map NAME's max_entries to N before load (repeatable)
+  --map-value-size NAME=N
+                  set map NAME's value_size to N bytes before load (repeatable; a stack
+                  trace map's frame count times 8)
   --max-map-bytes N
                   largest value arena one map may have (default 134217728, 128 MiB;
                   at most 1073741824): raise it for objects with huge maps
@@ -223,8 +227,8 @@ async function kfuncFlags(specs: readonly string[]): Promise<Record<string, Help
   return out;
 }
 
-/** Load options from `--type`, `--verify`, `--map-size`, `--max-map-bytes`, `--fib`, `--sockets`, `--kconfig`, `--ksym`, `--kallsyms`, `--kfunc`, `--link`, `--helper` and `--btf`; a usage error for bad values. */
-export async function loadFlags(args: ParsedArgs): Promise<Pick<LoadOptions, 'programTypes' | 'mapSizes' | 'maxMapBytes' | 'fib' | 'sockets' | 'kconfig' | 'ksyms' | 'kallsyms' | 'kfuncs' | 'link' | 'helpers' | 'targetBtf' | 'verify'>> {
+/** Load options from `--type`, `--verify`, `--map-size`, `--map-value-size`, `--max-map-bytes`, `--fib`, `--sockets`, `--kconfig`, `--ksym`, `--kallsyms`, `--kfunc`, `--link`, `--helper` and `--btf`; a usage error for bad values. */
+export async function loadFlags(args: ParsedArgs): Promise<Pick<LoadOptions, 'programTypes' | 'mapSizes' | 'mapValueSizes' | 'maxMapBytes' | 'fib' | 'sockets' | 'kconfig' | 'ksyms' | 'kallsyms' | 'kfuncs' | 'link' | 'helpers' | 'targetBtf' | 'verify'>> {
   const verify = stringOption(args, 'verify');
   if (verify !== undefined && !['kernel', 'warn', 'shape', 'off'].includes(verify)) {
     throw new UsageError(`--verify must be kernel, warn, shape or off, not '${verify}'`);
@@ -235,15 +239,20 @@ export async function loadFlags(args: ParsedArgs): Promise<Pick<LoadOptions, 'pr
   }
   const fib = stringOption(args, 'fib');
   const sockets = stringOption(args, 'sockets');
-  const sizes: Record<string, number> = {};
-  for (const spec of listOption(args, 'map-size')) {
-    const m = /^(.+)=(0x[0-9a-f]+|\d+)$/i.exec(spec);
-    const n = m === null ? NaN : Number(m[2]);
-    if (m === null || !Number.isSafeInteger(n) || n < 1 || n > 0xffffffff) {
-      throw new UsageError(`--map-size ${spec}: expected NAME=N with N from 1 to 4294967295`);
+  const sizesOf = (flag: 'map-size' | 'map-value-size'): Record<string, number> => {
+    const out: Record<string, number> = {};
+    for (const spec of listOption(args, flag)) {
+      const m = /^(.+)=(0x[0-9a-f]+|\d+)$/i.exec(spec);
+      const n = m === null ? NaN : Number(m[2]);
+      if (m === null || !Number.isSafeInteger(n) || n < 1 || n > 0xffffffff) {
+        throw new UsageError(`--${flag} ${spec}: expected NAME=N with N from 1 to 4294967295`);
+      }
+      out[m[1]!] = n;
     }
-    sizes[m[1]!] = n;
-  }
+    return out;
+  };
+  const sizes = sizesOf('map-size');
+  const valueSizes = sizesOf('map-value-size');
   const maxMapBytes = intOption(args, 'max-map-bytes', 1, MAX_MAP_BYTES_LIMIT);
   const kconfig: Record<string, string> = {};
   for (const spec of listOption(args, 'kconfig')) {
@@ -277,6 +286,7 @@ export async function loadFlags(args: ParsedArgs): Promise<Pick<LoadOptions, 'pr
     ...(link.length === 0 ? {} : { link }),
     ...(Object.keys(kfuncs).length === 0 ? {} : { kfuncs }),
     ...(Object.keys(sizes).length === 0 ? {} : { mapSizes: sizes }),
+    ...(Object.keys(valueSizes).length === 0 ? {} : { mapValueSizes: valueSizes }),
     ...(maxMapBytes === undefined ? {} : { maxMapBytes }),
     ...(fib === undefined ? {} : { fib: jsonFile<FibDescription>('fib', fib, (f) => new Fib(f)) }),
     ...(sockets === undefined ? {} : { sockets: jsonFile<SocketDescription[]>('sockets', sockets, (d) => new SocketTable(d)) }),

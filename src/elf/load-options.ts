@@ -84,6 +84,13 @@ export interface LoadOptions extends MapOptions {
    */
   readonly mapSizes?: Readonly<Record<string, number>>;
   /**
+   * `value_size` by map name, applied before the maps are created (libbpf's
+   * `bpf_map__set_value_size`): for maps whose value size the loader sets, such as stack trace maps
+   * declared without one (bcc's tools give theirs the frame count times 8). Each must name a map of
+   * the object and be an integer from 1 to 2^32 - 1; the map type's own rules still apply.
+   */
+  readonly mapValueSizes?: Readonly<Record<string, number>>;
+  /**
    * The host's interfaces, routes and neighbours, for `bpf_fib_lookup` (see {@link FibDescription});
    * default: a host with only the loopback interface (ifindex 1) and no routes.
    */
@@ -196,13 +203,19 @@ export function checkVerifyMode(v: LoadOptions['verify']): VerifyMode | 'off' {
   throw new ArgumentError(`verify must be true, false, 'kernel', 'warn' or 'shape', got ${String(v)}`);
 }
 
-export function checkMapSizes(sizes: Readonly<Record<string, number>> | undefined, names: readonly string[]): Readonly<Record<string, number>> | undefined {
+/** Checked `mapSizes` (`option` 'mapSizes', max_entries) or `mapValueSizes` (value_size): each names a map of `names`, each an integer from 1 to 2^32 - 1. */
+export function checkMapSizes(
+  sizes: Readonly<Record<string, number>> | undefined,
+  names: readonly string[],
+  option: 'mapSizes' | 'mapValueSizes' = 'mapSizes',
+): Readonly<Record<string, number>> | undefined {
   if (sizes === undefined) return undefined;
-  if (typeof sizes !== 'object' || sizes === null) throw new ArgumentError('options.mapSizes must be an object of map name to max_entries');
+  const what = option === 'mapSizes' ? 'max_entries' : 'value_size';
+  if (typeof sizes !== 'object' || sizes === null) throw new ArgumentError(`options.${option} must be an object of map name to ${what}`);
   for (const [name, n] of Object.entries(sizes)) {
-    if (!names.includes(name)) throw new ArgumentError(`options.mapSizes: no map named ${name}; maps: ${names.join(', ') || 'none'}`);
+    if (!names.includes(name)) throw new ArgumentError(`options.${option}: no map named ${name}; maps: ${names.join(', ') || 'none'}`);
     if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > 0xffffffff) {
-      throw new ArgumentError(`options.mapSizes[${JSON.stringify(name)}]: ${String(n)} is not an integer from 1 to 4294967295`);
+      throw new ArgumentError(`options.${option}[${JSON.stringify(name)}]: ${String(n)} is not an integer from 1 to 4294967295`);
     }
   }
   return sizes;

@@ -291,12 +291,15 @@ export class BpfObject {
     const mapOptions = this.mapOptions();
     const defs = [...btfMapSpecs(this.elf, this.btf), ...legacyMapSpecs(this.elf)];
     const sizes = checkMapSizes(this.options.mapSizes, defs.map((d) => d.name));
+    const valueSizes = checkMapSizes(this.options.mapValueSizes, defs.map((d) => d.name), 'mapValueSizes');
     for (const def of defs) {
       let map: BpfMap;
       try {
         if (typeof def.spec === 'string') throw new MapError(def.spec);
         const size = sizes?.[def.name];
-        map = createMap(this.memory, size === undefined ? def.spec : { ...def.spec, maxEntries: size }, mapOptions);
+        const valueSize = valueSizes?.[def.name];
+        const spec = { ...def.spec, ...(size === undefined ? {} : { maxEntries: size }), ...(valueSize === undefined ? {} : { valueSize }) };
+        map = createMap(this.memory, spec, mapOptions);
       } catch (e) {
         if (!(e instanceof EbpfError)) {
           throw new ObjectFileError(ErrorCode.ELF, `cannot create map ${def.name}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });

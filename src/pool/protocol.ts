@@ -37,10 +37,10 @@ export function checkPort(port: unknown, name: string): PoolPort {
 }
 
 /** Load options a worker can be given (data only: functions and engines cannot cross to a worker). */
-export type PoolLoadOptions = Pick<LoadOptions, 'verify' | 'programTypes' | 'mapSizes' | 'maxMapBytes' | 'fib' | 'kconfig' | 'ksyms' | 'kallsyms' | 'link' | 'targetBtf' | 'traceBufferBytes'>;
+export type PoolLoadOptions = Pick<LoadOptions, 'verify' | 'programTypes' | 'mapSizes' | 'mapValueSizes' | 'maxMapBytes' | 'fib' | 'kconfig' | 'ksyms' | 'kallsyms' | 'link' | 'targetBtf' | 'traceBufferBytes'>;
 
 /** The load option names a pool accepts (see {@link PoolLoadOptions}). */
-export const POOL_LOAD_KEYS: readonly string[] = ['verify', 'programTypes', 'mapSizes', 'maxMapBytes', 'fib', 'kconfig', 'ksyms', 'kallsyms', 'link', 'targetBtf', 'traceBufferBytes'];
+export const POOL_LOAD_KEYS: readonly string[] = ['verify', 'programTypes', 'mapSizes', 'mapValueSizes', 'maxMapBytes', 'fib', 'kconfig', 'ksyms', 'kallsyms', 'link', 'targetBtf', 'traceBufferBytes'];
 
 /** Host to worker, first: attach to the memory and the batch ring, and load the object. */
 export interface InitMessage {

@@ -33,6 +33,13 @@ describe('tsbpf inspect --type / --map-size', () => {
     expect((await cli(['inspect', fx('per_program.o'), '--type', 'netfilter'])).err).toMatch(/--type must be one of xdp, socket, tc, cgroup_skb, flow_dissector, kprobe, tracepoint, raw_tracepoint, perf_event, tracing, iter, sockops, sk_msg, sk_skb, sk_lookup, syscall, raw, not 'netfilter'/);
     expect((await cli(['inspect', fx('per_program.o'), '--map-size', 'sized_later=0'])).err).toMatch(/expected NAME=N with N from 1/);
     expect((await cli(['inspect', fx('per_program.o'), '--map-size', 'nope=3'])).err).toMatch(/no map named nope/);
+    expect((await cli(['inspect', fx('per_program.o'), '--map-value-size', 'counter=x'])).err).toMatch(/--map-value-size counter=x: expected NAME=N/);
+    expect((await cli(['inspect', fx('per_program.o'), '--map-value-size', 'nope=8'])).err).toMatch(/mapValueSizes: no map named nope/);
+  });
+
+  it('sets a map\'s value size', async () => {
+    const r = await cli(['inspect', fx('per_program.o'), '--map-value-size', 'counter=24', '--json']);
+    expect(JSON.parse(r.out).maps.find((m: { name: string }) => m.name === 'counter').valueSize).toBe(24);
   });
 });
 

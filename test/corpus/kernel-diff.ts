@@ -14,7 +14,7 @@ import { kernelOutcome, skbCtxIn, tsbpfRun, xdpCtxIn, type Outcome, type SkbFiel
 import type { KernelOracle, KernelObjMap, KernelRequest, KernelResponse } from '../kernel/runner.js';
 import { rng, type TestPacket } from '../kernel/packets.js';
 import { loadRequest, type KernelVerdict, type PacketProgram } from './kernel-verdicts.js';
-import { CORPUS_DIR, deterministic } from './survey.js';
+import { deterministic } from './survey.js';
 
 /** Map types whose contents are not compared: records, fds, queues, redirect targets the host fills. */
 const UNLISTED = new Set<number>([
@@ -222,7 +222,7 @@ export function diffProgram(
     kernelMaps[tsName(m.name)] = d.entries.map(entryText).sort();
   });
 
-  const bytes = new Uint8Array(readFileSync(join(CORPUS_DIR, p.path)));
+  const bytes = new Uint8Array(readFileSync(join(p.root, p.path)));
   const differences: string[] = [];
   let compared = 0;
   for (const { name, engine } of engines) {

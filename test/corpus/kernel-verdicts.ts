@@ -12,8 +12,10 @@ import { CORPUS_DIR, mapSizesFor, programTypesFor, type ObjectStatus } from './s
 
 /** One packet program of the corpus, as the survey table names it. */
 export interface PacketProgram {
-  /** Object path relative to test/corpus. */
+  /** Object path relative to {@link PacketProgram.root}. */
   readonly path: string;
+  /** The directory of the object's set: test/corpus, or the second held-out set's (survey.ts HELDOUT2_DIR). */
+  readonly root: string;
   /** The survey's key: `name (section) type`. */
   readonly key: string;
   /** The function (libbpf's program name). */
@@ -23,15 +25,15 @@ export interface PacketProgram {
   readonly status: string;
 }
 
-/** Every XDP / socket filter / tc program of a survey table (expected*.json), in table order. */
-export function packetPrograms(table: string): PacketProgram[] {
+/** Every XDP / socket filter / tc program of a survey table (expected*.json; its objects under `root`), in table order. */
+export function packetPrograms(table: string, root: string = CORPUS_DIR): PacketProgram[] {
   const t = JSON.parse(readFileSync(join(CORPUS_DIR, table), 'utf8')) as { objects: Record<string, ObjectStatus> };
   const out: PacketProgram[] = [];
   for (const [path, s] of Object.entries(t.objects)) {
     if (path.startsWith('ebpf-samples/invalid/')) continue;
     for (const [key, status] of Object.entries(s.programs)) {
       const m = /^(\S+) \((.*)\) (xdp|socket|tc)$/.exec(key);
-      if (m !== null) out.push({ path, key, name: m[1]!, type: m[3] as PacketProgram['type'], status });
+      if (m !== null) out.push({ path, root, key, name: m[1]!, type: m[3] as PacketProgram['type'], status });
     }
   }
   return out;
@@ -52,8 +54,8 @@ export function kernelTypeFor(p: PacketProgram): KernelProgType | undefined {
 }
 
 /** The survey's map sizes for an object (what the kernel loader gets too). */
-export function sizesFor(path: string): Record<string, number> | undefined {
-  const sizes = mapSizesFor(path, new Uint8Array(readFileSync(join(CORPUS_DIR, path))));
+export function sizesFor(path: string, root: string = CORPUS_DIR): Record<string, number> | undefined {
+  const sizes = mapSizesFor(path, new Uint8Array(readFileSync(join(root, path))));
   return sizes === undefined ? undefined : { ...sizes };
 }
 
@@ -74,8 +76,8 @@ function lastLine(log: string): string {
 
 /** The load requests for one program, in the order {@link kernelVerdicts} tries them. */
 export function loadTries(p: PacketProgram): { verdict: KernelVerdict; request: KernelRequest }[] {
-  const path = join(CORPUS_DIR, p.path);
-  const sizes = sizesFor(p.path);
+  const path = join(p.root, p.path);
+  const sizes = sizesFor(p.path, p.root);
   const first = kernelTypeFor(p);
   return [
     { verdict: 'alone', request: { op: 'obj', path, program: p.name, type: first, sizes } },

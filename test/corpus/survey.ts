@@ -224,8 +224,24 @@ export function programTypesFor(path: string): LoadOptions['programTypes'] {
   if (path.startsWith('ebpf-samples/suricata/') && !path.endsWith('xdp_filter.o')) return { '*': 'socket' };
   if (/\/(tcbpf1_kern|tc_l2_redirect_kern|test_cgrp2_tc_kern|tc_bench01_redirect_kern)\.o$/.test(path)) return { '*': 'tc' };
   if (path === 'ebpf-samples/ovs/datapath.o') return { '*': 'tc', xdp: 'xdp', af_xdp: 'xdp' };
+  // l3af's loader (l3afd) types each program from its package's configuration: these are tc programs.
+  if (/^l3af\/(examples\/tc|tc-root)\//.test(path)) return { '*': 'tc' };
   return undefined;
 }
+
+/**
+ * `max_entries` and `value_size` bcc's libbpf-tools set before load (`bpf_map__set_max_entries`,
+ * `bpf_map__set_value_size`) for the maps they declare without, with the tools' defaults: stack maps of
+ * `stack_storage_size` (1024; memleak's `stack_map_max_entries`, 10240) entries of
+ * `perf_max_stack_depth` (127) 8-byte frames; cpudist's start times one per PID (`pid_max`, the
+ * kernel's default 32768) and its histograms one (not per process).
+ */
+const BCC_SIZES: Readonly<Record<string, { entries?: number; value?: number }>> = {
+  stackmap: { entries: 1024, value: 127 * 8 },
+  stack_traces: { entries: 10240, value: 127 * 8 },
+  start: { entries: 32768 },
+  hists: { entries: 1 },
+};
 
 /**
  * `max_entries` xdp-tools' user space gives the maps its objects declare with 0 entries (xdp-bench's
@@ -270,7 +286,20 @@ export function mapSizesFor(path: string, bytes: Uint8Array): LoadOptions['mapSi
     const sizes = Object.fromEntries(mapNamesOf(bytes).filter((n) => n in XDP_TOOLS_SIZES).map((n) => [n, XDP_TOOLS_SIZES[n]!]));
     return Object.keys(sizes).length === 0 ? undefined : sizes;
   }
+  if (path.startsWith('bcc/libbpf-tools/')) return bccSizes(path, bytes, 'entries');
   return undefined;
+}
+
+/** The maps of a bcc tool that its user space sizes ({@link BCC_SIZES}): max_entries or value_size. */
+function bccSizes(path: string, bytes: Uint8Array, what: 'entries' | 'value'): Record<string, number> | undefined {
+  // cpudist's `start` and `hists`; every tool's stack map (`start` is a sized map elsewhere).
+  const names = mapNamesOf(bytes).filter((n) => BCC_SIZES[n]?.[what] !== undefined && (path.endsWith('/cpudist.bpf.o') || !['start', 'hists'].includes(n)));
+  return names.length === 0 ? undefined : Object.fromEntries(names.map((n) => [n, BCC_SIZES[n]![what]!]));
+}
+
+/** Value sizes of maps declared without, as the object's own loader sets them ({@link BCC_SIZES}). */
+export function mapValueSizesFor(path: string, bytes: Uint8Array): LoadOptions['mapValueSizes'] {
+  return path.startsWith('bcc/libbpf-tools/') ? bccSizes(path, bytes, 'value') : undefined;
 }
 
 /**
@@ -296,6 +325,7 @@ export function deterministic(path: string, bytes: Uint8Array): LoadOptions {
     ...(sockOps ? { sockets: SURVEY_SOCKETS } : {}),
     programTypes: programTypesFor(path),
     mapSizes: mapSizesFor(path, bytes),
+    mapValueSizes: mapValueSizesFor(path, bytes),
     // katran's balancer declares a 33.5 million-entry consistent-hashing ring (ch_rings, 512 MiB of
     // tsbpf arena): its user space needs it whole, so the survey raises the per-map limit as its user would.
     ...(path.startsWith('katran/') ? { maxMapBytes: 1 << 30 } : {}),

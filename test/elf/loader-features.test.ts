@@ -81,6 +81,29 @@ describe('map sizes set before load', () => {
   });
 });
 
+describe('map value sizes set before load', () => {
+  const stackTrace = (): Uint8Array => new Uint8Array(readFileSync(fileURLToPath(new URL('../fixtures/elf/stack_trace.o', import.meta.url))));
+
+  it('sets a stack trace map\'s value size (its frame count), as bcc\'s tools do before load', () => {
+    const obj = loadObject(stackTrace(), { mapValueSizes: { stacks: 127 * 8 } });
+    expect(obj.map('stacks').spec.valueSize).toBe(127 * 8);
+    expect(obj.map('out').spec.valueSize).toBe(64);
+  });
+
+  it('a size the map type refuses makes the map unavailable, and refuses only the programs that use it, naming the rule', () => {
+    const obj = loadObject(stackTrace(), { mapValueSizes: { stacks: 12 } });
+    expect(obj.unavailableMaps.get('stacks')?.message).toMatch(/values must be 1 to \d+ frames of 8 bytes, not 12 bytes/);
+    expect(() => obj.program(obj.programs[0]!.name)).toThrow(/uses map stacks, which tsbpf could not create/);
+  });
+
+  it('refuses sizes that are not 1 to 2^32 - 1 and names of maps that do not exist', () => {
+    for (const bad of [0, -1, 1.5, 2 ** 32, Number.NaN, '4' as unknown as number]) {
+      expect(() => load('per_program', { mapValueSizes: { counter: bad } })).toThrow(/options\.mapValueSizes\["counter"\]/);
+    }
+    expect(() => load('per_program', { mapValueSizes: { nope: 8 } })).toThrow(/options\.mapValueSizes: no map named nope/);
+  });
+});
+
 describe('the per-map memory limit (maxMapBytes)', () => {
   it('refuses a map over the default 128 MiB, naming the option, and only the programs using it', () => {
     const obj = load('per_program', { mapSizes: { counter: 2 ** 24 } });

@@ -90,7 +90,7 @@ export const runCommand: Command = {
   },
   help: `Usage: tsbpf run PROG [--packet-hex HEX | --packet FILE | --mem-hex HEX | --mem FILE | --event FILE.json] [--out FILE]
                     [--map NAME=FILE.json]... [--save-maps FILE.json] [--jit] [--budget N]
-                    [--program NAME] [--repeat N] [--json] [--type TYPE] [--map-size NAME=N]... [--cgroup ID]
+                    [--program NAME] [--repeat N] [--json] [--type TYPE] [--map-size NAME=N]... [--map-value-size NAME=N]... [--cgroup ID]
                     [--fib FILE.json] [--kconfig NAME=VALUE]... [--btf FILE]
        tsbpf run PROG --pcap CAPTURE [--program NAME] [--map NAME=FILE.json]... [--save-maps FILE.json]
                       [--out OUT.pcap] [--out-redirect DIR] [-c COUNT] [--max-errors N] [--json] [--verbose] [--jit] [--budget N]
@@ -273,7 +273,7 @@ async function runCommandBody(args: ParsedArgs, io: CliIo): Promise<number> {
     if (pcap === '-' && stringOption(args, 'out') === '-' && json) throw new UsageError('--json with --out - would mix the report into the capture on stdout');
   }
   const input = await readProgramArg(arg!, io);
-  if (input.format !== 'elf' && Object.keys(load).some((k) => k !== 'helpers')) throw new UsageError('--type, --map-size, --fib, --sockets, --kconfig and --btf apply to ELF objects only');
+  if (input.format !== 'elf' && Object.keys(load).some((k) => k !== 'helpers')) throw new UsageError('--type, --map-size, --map-value-size, --fib, --sockets, --kconfig and --btf apply to ELF objects only');
   if (input.format !== 'elf' && cgroup !== undefined) throw new UsageError('--cgroup applies to ELF objects only (programs attached to a cgroup)');
   const dump = stringOption(args, 'dump-wasm');
   if (dump !== undefined) writeJitDump(dump, programToDump(input, program, load), limits, io);
