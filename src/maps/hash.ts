@@ -29,7 +29,7 @@ export class HashMap extends SlotMap {
 
   /** @param percpu one value per CPU (default: the per-CPU hash types) */
   constructor(memory: VmMemory, spec: MapSpec, cpus = 1, percpu = spec.type === MapType.PERCPU_HASH || spec.type === MapType.LRU_PERCPU_HASH) {
-    // Each value (each CPU's, per-CPU) is live while its key is present.
+    // Each value (each CPU's, per-CPU) is reachable once its slot has held a key (never-used slots fault).
     const live = new Liveness(memory, SlotMap.elements(spec, percpu, cpus));
     super(memory, spec, percpu, cpus, true, live);
     this.live = live;
@@ -101,8 +101,16 @@ export class HashMap extends SlotMap {
    */
   elementOf(address: number, size: number): { key: Uint8Array; value: number } | undefined {
     const at = this.slotAt(address, size);
-    if (at === undefined || this.memory.find(at.value, 1) === undefined) return undefined; // deleted
-    return { key: this.index.key(at.slot), value: at.value };
+    if (at === undefined || this.memory.find(at.value, 1) === undefined) return undefined; // never used
+    // A deleted value stays readable (see deleteUnlocked): present only while its key still names this slot.
+    const key = this.index.key(at.slot);
+    this.shared?.lock();
+    try {
+      if (this.index.find(key, 0) !== at.slot) return undefined;
+    } finally {
+      this.shared?.unlock();
+    }
+    return { key, value: at.value };
   }
 
   /** Find or create the slot of the key at `bytes[at]`, following the update flags; a slot number or a negative errno. */
@@ -201,13 +209,19 @@ export class HashMap extends SlotMap {
     }
   }
 
+  /**
+   * The key leaves the index and its slot the free list's next; its value stays mapped, as the kernel's
+   * does: a program holding a pointer to it (looked up before the delete) may still read and write it for
+   * the rest of its run (a preallocated element goes back to the free list, a later update may take it and
+   * the old pointer then sees the new value, as here; an allocated one is freed after an RCU grace
+   * period, which no program run spans). bcc's tools look up, delete, then read the value.
+   */
   private deleteUnlocked(bytes: Uint8Array, at: number): number {
     const slot = this.index.find(bytes, at);
     if (slot < 0) return -Errno.ENOENT;
     this.index.remove(slot);
     if (this.shared !== undefined) this.shared.freeSlot(slot);
     else this.free.push(slot);
-    for (let c = 0; c < this.cpus; c++) this.live.clear(this.element(slot, c), 1);
     return 0;
   }
 

@@ -102,7 +102,8 @@ export class LpmTrieMap extends BpfMap {
     const slot = this.entriesByLength[at]!.slot;
     this.free.push(slot);
     this.entriesByLength.splice(at, 1);
-    this.live.clear(slot, 1);
+    // The value stays mapped: a pointer looked up before the delete stays valid for the run, as the
+    // kernel frees a trie node only after an RCU grace period (see HashMap's delete).
     return 0;
   }
 

@@ -3,9 +3,10 @@
  * (see {@link Region.stride}): an access through a value pointer must lie inside one value. Values are
  * {@link VALUE_GAP} bytes further apart than the kernel's 8-byte rounding, so that an access running
  * past a value's end (an off-by-one index, a too-wide store) faults instead of reaching the next value;
- * and maps whose elements come and go keep one liveness byte per value, so that a pointer to a deleted
- * value faults. (Which value a pointer was derived from is not tracked: pointer arithmetic landing
- * wholly inside another live value is allowed, as that value's own pointer would be.)
+ * and maps whose elements come and go keep one liveness byte per value, so that a pointer into a slot
+ * that never held an element faults. A deleted element's value stays reachable, as the kernel's does for
+ * the rest of a run (maps/hash). (Which value a pointer was derived from is not tracked: pointer
+ * arithmetic landing wholly inside another live value is allowed, as that value's own pointer would be.)
  * @module
  */
 import type { Region, VmMemory } from '../vm/memory.js';
@@ -37,7 +38,7 @@ export function packValues(memory: VmMemory, arena: number, stride: number, valu
 
 /**
  * One liveness byte per element of an arena (see {@link Region.liveness}), in the VM memory where the
- * engines read them: an element whose byte is 0 cannot be accessed through an old value pointer.
+ * engines read them: an element whose byte is 0 (never used) cannot be accessed through a value pointer.
  */
 export class Liveness {
   /** Linear offset of the first byte. */
@@ -50,11 +51,5 @@ export class Liveness {
   /** Mark `count` elements from `first` live. */
   set(first: number, count: number): void {
     this.memory.bytes.fill(1, this.offset + first, this.offset + first + count);
-  }
-
-  /** Mark `count` elements from `first` dead; engines drop what they cached of them. */
-  clear(first: number, count: number): void {
-    this.memory.bytes.fill(0, this.offset + first, this.offset + first + count);
-    this.memory.invalidate();
   }
 }

@@ -84,8 +84,8 @@ export interface Region {
   /** Bytes accessible at the start of each element (when {@link stride} is not 0). */
   readonly elementSize: number;
   /**
-   * Linear offset of one byte per element, non-zero while the element is live (a hash map's element
-   * that is present); an access to an element whose byte is 0 fails. 0: every element is live.
+   * Linear offset of one byte per element, non-zero once the element is live (a hash map's slot that
+   * has held an element); an access to an element whose byte is 0 fails. 0: every element is live.
    */
   readonly liveness: number;
   /**
@@ -464,7 +464,7 @@ export class VmMemory {
       return `it is not inside one value of ${r.name} (${r.elementSize}-byte values every ${r.stride} bytes from 0x${r.vaddr.toString(16)}; this one starts at 0x${(vaddr - within).toString(16)})`;
     }
     if (r.liveness !== 0 && this.bytes[r.liveness + index] === 0) {
-      return `the value of ${r.name} at 0x${(vaddr - within).toString(16)} is no longer there (deleted, or a record already submitted or discarded)`;
+      return `the value slot of ${r.name} at 0x${(vaddr - within).toString(16)} has never held an element`;
     }
     return undefined;
   }

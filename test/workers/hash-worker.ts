@@ -26,7 +26,7 @@ for (let i = 0; i < d.rounds; i++) {
   const at = map.programLookup(key, 0);
   let offset = -1;
   try {
-    // Another thread may have deleted the key since the lookup (the value is then no longer there).
+    // Another thread may have deleted the key since the lookup (its value stays reachable, as the kernel's).
     if (at !== 0) offset = memory.translate(at, 0, 8, true);
   } catch {}
   if (offset >= 0) Atomics.add(counts, offset >> 3, 1n);
