@@ -273,6 +273,26 @@ export const CASES: readonly PathCase[] = [
     kernelAccepts: false,
     source: statusRange(10, 'if w7 == 0 goto out'),
   },
+  {
+    name: 'a function returning NULL on one path and a lookup\'s result on the other, checked by its caller',
+    type: 'xdp',
+    kernelAccepts: true,
+    source: lines(
+      'call local get', 'if r0 == 0 goto out', 'r0 = *(u64 *)(r0 + 0)', 'out:', 'r0 = 2', 'exit',
+      'get:', 'call 7', 'if r0 == 1 goto look', 'r0 = 0', 'exit',
+      'look:', 'r1 = 0', '*(u64 *)(r10 - 8) = r1', 'r2 = r10', 'r2 += -8', 'r1 = map_fd 2 ll', 'call 1', 'exit',
+    ),
+  },
+  {
+    name: 'the same with the caller dereferencing the result unchecked',
+    type: 'xdp',
+    kernelAccepts: false,
+    source: lines(
+      'call local get', 'r0 = *(u64 *)(r0 + 0)', 'r0 = 2', 'exit',
+      'get:', 'call 7', 'if r0 == 1 goto look', 'r0 = 0', 'exit',
+      'look:', 'r1 = 0', '*(u64 *)(r10 - 8) = r1', 'r2 = r10', 'r2 += -8', 'r1 = map_fd 2 ll', 'call 1', 'exit',
+    ),
+  },
 ];
 
 /**

@@ -179,7 +179,7 @@ function mapUnion(a: Value, b: Value): Pick<Value, 'map' | 'maps'> | undefined {
 export function joinValue(a: Value, b: Value, fresh: number, widening: boolean): Value {
   if (valueEqual(a, b)) return a;
   if (a.type === 'uninit' || b.type === 'uninit') return UNINIT;
-  if (a.type !== b.type) return ANY_SCALAR;
+  if (a.type !== b.type) return nullOrPointer(a, b) ?? nullOrPointer(b, a) ?? ANY_SCALAR;
   if (a.type === 'scalar') return scalarValue(widening ? scalarWiden(a.scalar, b.scalar) : scalarJoin(a.scalar, b.scalar));
   if (a.type === 'map_ptr' && a.lo === 0 && a.hi === 0 && b.lo === 0 && b.hi === 0 && !sameMaps(a, b)) {
     // a finite set of maps: the union (the lattice has finite height, at most MAX_MAP_SET maps)
@@ -210,6 +210,17 @@ export function joinValue(a: Value, b: Value, fresh: number, widening: boolean):
   // the offsets of both lie on the grid of step 2^va through `lo`
   const va = Math.min(a.va, b.va, ctzNum(a.lo - b.lo), ctzNum(lo - a.lo));
   return { ...a, ...maps, lo, hi, id, k, va };
+}
+
+/**
+ * NULL (the constant 0) on one path and a map value or map pointer that may be null on the other (a
+ * function returning `NULL` or a lookup's result): the nullable pointer, which already stands for 0.
+ * Its null check then splits it as on each path, as the kernel walking them one by one would. Not for
+ * the types that hold a reference (ring buffer memory, sockets): a path without it must not seem to.
+ */
+function nullOrPointer(zero: Value, p: Value): Value | undefined {
+  if (zero.type !== 'scalar' || zero.scalar.umin !== 0n || zero.scalar.umax !== 0n) return undefined;
+  return p.type === 'map_value_or_null' || p.type === 'map_ptr_or_null' ? p : undefined;
 }
 
 /** The kernel's name of a type, as its messages print it. */
