@@ -2,7 +2,8 @@
  * The skb helpers that read or change what the kernel keeps beside the packet bytes: the checksum state
  * (`bpf_csum_level` 135, `bpf_csum_update` 40), the timestamp type (`bpf_skb_set_tstamp` 192), the
  * ECN field (`bpf_skb_ecn_set_ce` 97), header-relative loads (`bpf_skb_load_bytes_relative` 68), and
- * what the system knows of the skb: its socket (`bpf_get_socket_cookie` 46, `_uid` 47, the cgroup v2
+ * what the system knows of the skb: its socket (`bpf_get_socket_cookie` 46, also of a socket pointer in
+ * fentry / fexit / tp_btf programs, `_uid` 47, the cgroup v2
  * ids 79 / 83, the net_cls classids 17 / 151), its route (`bpf_get_route_realm` 24) and its network
  * namespace (`bpf_get_netns_cookie` 122). The system's values come from the run's {@link SkbRunState},
  * which the host describes (`SkbOptions.socket`, `netnsCookie`, `routeRealm`, `checksum`); the
@@ -16,6 +17,7 @@ import type { VmMemory } from '../vm/memory.js';
 import { csumAdd, type PacketRunHost } from './packet.js';
 import { Errno, negErrno } from '../maps/types.js';
 import { SkBuff } from '../context/layout.js';
+import type { TaskRunHost } from './task.js';
 
 /** Helper ids (uapi `linux/bpf.h`) of this module. */
 export const SkbInfoHelper = {
@@ -94,6 +96,19 @@ export function skbOf(ctx: HelperContext, name: string, tcOnly: boolean): SkbRun
   return host as SkbRunState;
 }
 
+/**
+ * The cookie of the socket at `sk` (a BTF `struct sock *` of a tracing run), 0 for NULL. The kernel
+ * gives a socket a unique non-zero number the first time one is asked for; here it is a bijective mix
+ * of the socket's address (splitmix64's finaliser): distinct sockets get distinct cookies, the same
+ * socket the same one on every call and run, and no table grows with the sockets a program names.
+ */
+export function socketPointerCookie(sk: bigint): bigint {
+  let z = BigInt.asUintN(64, sk);
+  z = BigInt.asUintN(64, (z ^ (z >> 30n)) * 0xbf58476d1ce4e5b9n);
+  z = BigInt.asUintN(64, (z ^ (z >> 27n)) * 0x94d049bb133111ebn);
+  return z ^ (z >> 31n);
+}
+
 /** The helpers of this module, bound to the object's memory. */
 export function skbInfoHelpers(memory: VmMemory): Map<number, HelperEntry> {
   const view = (): DataView => memory.view;
@@ -116,6 +131,7 @@ export function skbInfoHelpers(memory: VmMemory): Map<number, HelperEntry> {
       const s = skbOf(ctx, name, tcOnly).socket;
       return s === undefined ? none : pick(s);
     };
+  const skbCookie = socketValue('bpf_get_socket_cookie', (s) => s.cookie, 0n);
   const fns: [number, string, HelperFunction][] = [
     [SkbInfoHelper.CSUM_LEVEL, 'bpf_csum_level', (_r1, level, _3, _4, _5, ctx) => {
       const s = skbOf(ctx, 'bpf_csum_level', true);
@@ -203,7 +219,11 @@ export function skbInfoHelpers(memory: VmMemory): Map<number, HelperEntry> {
       dst.set(pkt.subarray(header + off, header + off + len));
       return 0;
     }],
-    [SkbInfoHelper.GET_SOCKET_COOKIE, 'bpf_get_socket_cookie', socketValue('bpf_get_socket_cookie', (s) => s.cookie, 0n)],
+    [SkbInfoHelper.GET_SOCKET_COOKIE, 'bpf_get_socket_cookie', (r1, r2, r3, r4, r5, ctx) => {
+      // fentry / fexit / tp_btf programs pass a `struct sock *` (the kernel's bpf_get_socket_ptr_cookie).
+      if ((ctx.host as TaskRunHost | undefined)?.tracing?.type === 'tracing') return socketPointerCookie(r1);
+      return skbCookie(r1, r2, r3, r4, r5, ctx);
+    }],
     [SkbInfoHelper.GET_SOCKET_UID, 'bpf_get_socket_uid', socketValue('bpf_get_socket_uid', (s) => s.uid, OVERFLOW_UID)],
     [SkbInfoHelper.SKB_CGROUP_ID, 'bpf_skb_cgroup_id', socketValue('bpf_skb_cgroup_id', (s) => s.cgroupIds[s.cgroupIds.length - 1] ?? 0n, 0n)],
     [SkbInfoHelper.SKB_ANCESTOR_CGROUP_ID, 'bpf_skb_ancestor_cgroup_id', (_r1, r2, _3, _4, _5, ctx) => {

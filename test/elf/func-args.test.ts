@@ -3,7 +3,8 @@
  * program reads its arguments, return value, function address and cookie through
  * bpf_get_func_arg(_cnt), bpf_get_func_ret, bpf_get_func_ip and bpf_get_attach_cookie; argument slots
  * past the event's count are -EINVAL (the value left unwritten), the return value of an fentry run
- * -EOPNOTSUPP, as the kernel's inlined helpers give. Each case runs on both engines.
+ * -EOPNOTSUPP, as the kernel's inlined helpers give; bpf_get_socket_cookie of a socket pointer (fixture
+ * socket_cookie.c). Each case runs on both engines.
  */
 import { describe, expect, it } from 'vitest';
 import { ArgumentError, ExecutionError } from '../../src/errors.js';
@@ -52,6 +53,19 @@ describe.each([false, true])('function tracing helpers (jit %s)', (jit) => {
     // fexit of a function without arguments: the return value is slot 0.
     o.program('on_exit').runEvent({ ret: 9n }, { jit });
     expect(seen(o.map('seen').lookup(new Uint8Array(4))!)).toMatchObject({ cnt: 0n, retRc: 0n, ret: 9n });
+  });
+
+  it('bpf_get_socket_cookie of a socket pointer (fentry, tp_btf): 0 for NULL, one non-zero cookie per socket', () => {
+    const p = loadObject(fixture('socket_cookie')).program('cookie_of_first_arg');
+    const cookie = (sk: bigint): bigint => p.runEvent({ args: [sk] }, { jit }).r0;
+    expect(cookie(0n)).toBe(0n);
+    const socks = [0xffff_8880_0123_4000n, 0xffff_8880_0123_4800n, 1n, 0xffff_ffff_ffff_ffffn];
+    const cookies = socks.map(cookie);
+    expect(cookies.every((c) => c !== 0n)).toBe(true);
+    expect(new Set(cookies).size).toBe(socks.length);
+    expect(socks.map(cookie)).toEqual(cookies);
+    // Another object gives the same socket the same cookie (it is the socket's, not the run's).
+    expect(loadObject(fixture('socket_cookie')).program('cookie_of_first_arg').runEvent({ args: [socks[0]!] }, { jit }).r0).toBe(cookies[0]);
   });
 
   it('kprobe: bpf_get_func_ip and bpf_get_attach_cookie from the event', () => {
