@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { generateCapture } from '../../bench/gen-capture.js';
 import { cli, tempFiles } from './helpers.js';
 
@@ -23,6 +24,14 @@ function capture(packets: number, seed: number): string {
     at += p.length;
   }
   return join(tempFiles({ 'g.pcap': bytes }), 'g.pcap');
+}
+
+/** An offset 5 bytes into the first record header at or after `from` (classic pcap, little-endian). */
+function headerCut(bytes: Uint8Array, from: number): number {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let at = 24;
+  while (at < from) at += 16 + view.getUint32(at + 8, true);
+  return at + 5;
 }
 
 /** A JSON report without its timings (which differ from run to run). */
@@ -146,6 +155,24 @@ describe('tsbpf run --workers', () => {
     expect(two.json['trace']).toEqual(one.json['trace']);
     expect(two.json['perPacket']).toEqual(one.json['perPacket']);
     expect(two.json['verdicts']).toEqual(one.json['verdicts']);
+  }, 60_000);
+
+  it('a truncated capture: the packets before the cut, where reading stopped and the exit status as one worker (inside a record and inside a header)', async () => {
+    const whole = capture(20_000, 9);
+    const bytes = new Uint8Array(readFileSync(whole));
+    // Cut inside the last record's data (a few bytes before the end), and inside a header about halfway (past a read buffer's end).
+    const middle = 24 + 16 + 5 * 1024 * 1024;
+    const cuts = { 'data.pcap': bytes.subarray(0, bytes.length - 7), 'header.pcap': bytes.subarray(0, headerCut(bytes, middle)) };
+    const dir = tempFiles(cuts);
+    for (const name of Object.keys(cuts)) {
+      const args = ['run', example('xdp_firewall.o'), '--pcap', join(dir, name), '--jit'];
+      const one = await report(args);
+      const two = await report([...args, '--workers', '2']);
+      expect(one.code, name).toBe(1);
+      expect(String((one.json['stopped'] as { reason: string }).reason), name).toMatch(/truncated capture/);
+      expect(two.code, name).toBe(one.code);
+      expect(two.json, name).toEqual(one.json);
+    }
   }, 60_000);
 
   it('--map files, .rodata included, apply before the workers load: the same verdicts and maps as one worker', async () => {
