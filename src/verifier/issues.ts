@@ -121,6 +121,19 @@ export interface VerifierOptions {
    * `false` (raw bytecode loaded without BTF) refuses every function pointer, `missing btf func_info`.
    */
   readonly funcInfo?: boolean;
+  /**
+   * Kernel level: the program is loaded with BPF_F_STRICT_ALIGNMENT (default false): packet and map
+   * value accesses must then be aligned to their size, a packet offset counted from 2 bytes before `data`
+   * (NET_IP_ALIGN, so that an IP header after a 14-byte Ethernet header is 4-byte aligned).
+   */
+  readonly strictAlignment?: boolean;
+  /**
+   * Kernel level: the program is loaded with an fd_array (default true), so that a map load by index
+   * (`lddw` source 5 or 6) names the map its immediate indexes, which `maps` then describes under that
+   * immediate. `false` (BPF_PROG_LOAD without fd_array, as a raw load of a file descriptor's program)
+   * refuses those loads, `fd_idx without fd_array is invalid`.
+   */
+  readonly fdArray?: boolean;
   /** Kernel level: the analysis's processing budget in instructions (default 4,000,000). */
   readonly maxSteps?: number;
 }

@@ -93,6 +93,8 @@ function checkVerifierOptions(options: unknown): void {
   checkOptionalFunction(o.resolve, 'options.resolve');
   checkOptionalBoolean(o.privileged, 'options.privileged');
   checkOptionalBoolean(o.funcInfo, 'options.funcInfo');
+  checkOptionalBoolean(o.strictAlignment, 'options.strictAlignment');
+  checkOptionalBoolean(o.fdArray, 'options.fdArray');
   checkOptionalOneOf(o.attachType, 'options.attachType', Object.keys(ATTACH_TYPES));
   checkOptionalInteger(o.maxSteps, 'options.maxSteps', 1, Number.MAX_SAFE_INTEGER);
 }
@@ -177,7 +179,7 @@ function analyzeKernel(prog: Uint8Array, options: VerifierOptions, walkRefused?:
   }
   const helpers = options.helpers;
   const hostHelper = helpers === undefined ? undefined : (id: number): boolean => helpers.has(id);
-  return analyzeProgram(insns, ops, { programType, maps: mapTable(options.maps), resolve: options.resolve, maxSteps: options.maxSteps, privileged: options.privileged, attachType: options.attachType, hostHelper, funcInfo: options.funcInfo, walkRefused });
+  return analyzeProgram(insns, ops, { programType, maps: mapTable(options.maps), resolve: options.resolve, maxSteps: options.maxSteps, privileged: options.privileged, attachType: options.attachType, hostHelper, funcInfo: options.funcInfo, strictAlignment: options.strictAlignment, fdArray: options.fdArray, walkRefused });
 }
 
 /**

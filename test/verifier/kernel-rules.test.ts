@@ -8,6 +8,7 @@ import { assemble } from '../../src/asm/index.js';
 import { VerifierError } from '../../src/errors.js';
 import { analyzeFacts, checkProgram, verifyProgram, type VerifierOptions } from '../../src/verifier/index.js';
 import type { MapInfo } from '../../src/verifier/analysis/index.js';
+import { functionStarts } from '../kernel/btf-writer.js';
 import { kernelOracle, skipNote } from '../kernel/runner.js';
 
 const HASH: MapInfo = { type: 1, keySize: 4, valueSize: 8, maxEntries: 16 };
@@ -449,9 +450,12 @@ describe('rules from the held-out families', () => {
       skipNote(k);
       return { tsbpf };
     }
-    const maps = Object.fromEntries([...MAPS].filter(([, m]) => m.readOnly !== true).map(([fd, m]) => [fd, { type: m.type, keySize: m.keySize, valueSize: m.valueSize, maxEntries: m.maxEntries }]));
+    const table = options.maps instanceof Map ? options.maps : MAPS;
+    const maps = Object.fromEntries([...table].filter(([, m]) => m.readOnly !== true).map(([fd, m]) => [fd, { type: m.type, keySize: m.keySize, valueSize: m.valueSize, maxEntries: m.maxEntries }]));
     const type = options.programType === undefined ? 'socket_filter' : (options.programType as 'socket_filter');
-    return { tsbpf, kernel: k.verdicts(srcs.map((s) => ({ type, insns: assemble(s), maps, logLevel: 0 }))).map((x) => x.accepted) };
+    // a callback (bpf_loop's) needs BTF func_info: one function at each call or function-pointer target
+    const funcInfo = (insns: Uint8Array): number[] | undefined => (srcs.some((s) => s.includes('func ')) ? functionStarts(insns) : undefined);
+    return { tsbpf, kernel: k.verdicts(srcs.map((s) => { const insns = assemble(s); const fi = funcInfo(insns); return { type, insns, maps, logLevel: 0, ...(fi === undefined ? {} : { funcInfo: fi }) }; })).map((x) => x.accepted) };
   };
   const expectVerdicts = (srcs: readonly string[], expected: readonly boolean[], options: Partial<VerifierOptions> = {}): void => {
     const r = verdicts(srcs, options);
@@ -473,5 +477,55 @@ describe('rules from the held-out families', () => {
       `${v}\nr1 &= -4\nif r1 > 15 goto +2\nr6 += r1\nr0 = *(u8 *)(r6 + 3)\nr0 = 0\nexit`,
       `${v}\nr1 &= -4\nif r1 > 15 goto +2\nr6 += r1\nr0 = *(u8 *)(r6 + 4)\nr0 = 0\nexit`,
     ], [true, true, true, false]);
+  });
+  it('a tail call holding a reference is refused (the reference could never be released)', () => {
+    const rec = 'r1 = map_fd 3 ll\nr2 = 8\nr3 = 0\ncall 131\nif r0 == 0 goto +10\nr7 = r0';
+    const tail = 'r1 = r6\nr2 = map_fd 5 ll\nr3 = 0\ncall 12';
+    const release = 'r1 = r7\nr2 = 0\ncall 133';
+    const maps = new Map<number, MapInfo>([...MAPS, [5, { type: 3, keySize: 4, valueSize: 4, maxEntries: 4 }]]);
+    expectVerdicts([`r6 = r1\n${rec}\n${tail}\n${release}\nr0 = 0\nexit`, `r6 = r1\n${rec}\n${release}\n${tail}\nr0 = 0\nexit`], [false, true], { programType: 'xdp', maps });
+  });
+  it('part of a spilled pointer is never read, from inside the spill or at its start with fewer bytes', () => {
+    expectVerdicts([
+      'r6 = r1\n*(u64 *)(r10 - 8) = r6\nr3 = *(u32 *)(r10 - 4)\nr0 = 0\nexit',
+      'r6 = r1\n*(u64 *)(r10 - 16) = r6\nr3 = *(u8 *)(r10 - 9)\nr0 = 0\nexit',
+      'r6 = r1\n*(u64 *)(r10 - 8) = r6\nr3 = *(u32 *)(r10 - 8)\nr0 = 0\nexit',
+      'r6 = r1\n*(u64 *)(r10 - 8) = r6\nr3 = *(u64 *)(r10 - 8)\nr0 = 0\nexit',
+    ], [false, false, false, true]);
+  });
+  it("bpf_loop's index reaches its callback as an unknown 64-bit number", () => {
+    const loop = (body: string): string => `r1 = 4\nr2 = func 6 ll\nr3 = 0\nr4 = 0\ncall 181\nr0 = 0\nexit\n${body}\nexit`;
+    expectVerdicts([loop('r0 = r1\nr0 s>>= 63'), loop('r0 = r1\nr0 &= 1')], [false, true], { programType: 'xdp' });
+  });
+  it('BPF_F_STRICT_ALIGNMENT: packet offsets aligned counting 2 bytes before data, map value offsets aligned', () => {
+    const pkt = (acc: string): string => `r2 = *(u32 *)(r1 + 0)\nr3 = *(u32 *)(r1 + 4)\nr4 = r2\nr4 += 24\nif r4 > r3 goto +1\n${acc}\nr0 = 0\nexit`;
+    const srcs = [pkt('r0 = *(u32 *)(r2 + 14)'), pkt('r0 = *(u32 *)(r2 + 12)'), pkt('r0 = *(u16 *)(r2 + 12)'), `${v}\nr0 = *(u32 *)(r6 + 4)\nr0 = 0\nexit`, `${v}\nr0 = *(u32 *)(r6 + 6)\nr0 = 0\nexit`];
+    const k = kernelOracle();
+    const flagged = typeof k === 'string' ? undefined : k.verdicts(srcs.map((s) => ({ type: 'xdp', insns: assemble(s), maps: { 2: { type: 2, keySize: 4, valueSize: 16, maxEntries: 4 } }, logLevel: 0, progFlags: 1 }))).map((x) => x.accepted);
+    const mine = srcs.map((s) => check(s, { programType: 'xdp', strictAlignment: true }).every((i) => i.severity !== 'error'));
+    expect(mine).toEqual([true, false, true, true, false]);
+    if (flagged !== undefined) expect(flagged).toEqual(mine);
+    // without the flag every one is accepted
+    expect(srcs.map((s) => check(s, { programType: 'xdp' }).every((i) => i.severity !== 'error'))).toEqual([true, true, true, true, true]);
+  });
+  it('a 64-bit jump after a 32-bit one: the 32-bit bounds narrow the new 64-bit ones', () => {
+    expectVerdicts([
+      `${v}\nif w1 s>= 15 goto +3\nif r1 > 16 goto +2\nr6 += r1\nr0 = *(u8 *)(r6 + 1)\nr0 = 0\nexit`,
+      `${v}\nif w1 s>= 16 goto +3\nif r1 > 16 goto +2\nr6 += r1\nr0 = *(u8 *)(r6 + 1)\nr0 = 0\nexit`,
+    ], [true, false]);
+  });
+  it("root may read the first bytes of a map's kernel object through its pointer, never write them", () => {
+    expectVerdicts([
+      'r1 = map_fd 2 ll\nr0 = *(u64 *)(r1 + 0)\nr0 = 0\nexit',
+      'r1 = map_fd 2 ll\nr0 = *(u32 *)(r1 + 28)\nr0 = 0\nexit',
+      'r1 = map_fd 2 ll\n*(u64 *)(r1 + 0) = 1\nr0 = 0\nexit',
+      'r1 = map_fd 2 ll\ncall 7\nr0 &= 8\nr1 += r0\nr0 = *(u64 *)(r1 + 0)\nr0 = 0\nexit',
+    ], [true, true, false, false]);
+    expectRule('r1 = map_fd 2 ll\nr0 = *(u64 *)(r1 + 0)\nr0 = 0\nexit', 'invalid-mem-access', "invalid mem access 'map_ptr'", { privileged: false });
+  });
+  it('a map load by index (lddw source 5 or 6) needs an fd_array', () => {
+    const src = '.byte 0x18, 0x51, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0\nr0 = 0\nexit';
+    expectVerdicts([src], [false], { fdArray: false });
+    expectOk(src);
   });
 });

@@ -40,6 +40,10 @@ export interface AnalysisOptions {
    * raw bytecode loaded without BTF, which the kernel refuses at the first function pointer.
    */
   readonly funcInfo?: boolean;
+  /** BPF_F_STRICT_ALIGNMENT (see VerifierOptions.strictAlignment); default false. */
+  readonly strictAlignment?: boolean;
+  /** Loaded with an fd_array (see VerifierOptions.fdArray); default true. */
+  readonly fdArray?: boolean;
   /** Instructions the analysis may process in all (every visit counts) before giving up. */
   readonly maxSteps?: number;
   /** Replace the entry state (tests that start from given preconditions). */
@@ -101,7 +105,7 @@ export function analyzeProgram(insns: readonly Insn[], ops: readonly Operation[]
     const key = `${pc}\u0000${rule}\u0000${message}`;
     if (!issues.has(key)) issues.set(key, severity === undefined ? { pc, rule, message } : { pc, rule, message, severity });
   };
-  const base = { programType: options.programType, maps: options.maps, resolve: options.resolve, privileged: options.privileged ?? true, attachType: options.attachType, hostHelper: options.hostHelper, funcInfo: options.funcInfo ?? true };
+  const base = { programType: options.programType, maps: options.maps, resolve: options.resolve, privileged: options.privileged ?? true, attachType: options.attachType, hostHelper: options.hostHelper, funcInfo: options.funcInfo ?? true, strictAlignment: options.strictAlignment ?? false, fdArray: options.fdArray ?? true };
   // Noted in both passes (the checking pass walks the final states; the silent one's notes can only add).
   const uninit = new Set<number>();
   const uninitStackRead = (pc: number): void => void uninit.add(pc);

@@ -52,8 +52,14 @@ export function refineEdge(w: Work, i: Insn, op: Extract<Operation, { kind: 'jco
     if (op.width === 64) {
       const r = refineScalars(rel, a.scalar, b.scalar, 64);
       if (r === undefined) return false;
-      w.regs[i.dst] = keepLink(a, scalarValue(r[0]));
-      if (srcReg >= 0) w.regs[srcReg] = keepLink(b, scalarValue(r[1]));
+      // 32-bit bounds a 32-bit jump left narrow the new 64-bit ones where the low half now decides them
+      const sync32 = (v: Scalar, b32: Scalar['b32']): Scalar => {
+        if (b32 === undefined) return v;
+        const kept = { ...v, b32 };
+        return { ...liftLow32(v, low32(kept)), b32 };
+      };
+      w.regs[i.dst] = keepLink(a, scalarValue(sync32(r[0], a.scalar.b32)));
+      if (srcReg >= 0) w.regs[srcReg] = keepLink(b, scalarValue(sync32(r[1], b.scalar.b32)));
       narrowAll(w, i.dst, srcReg);
       return true;
     }

@@ -7,7 +7,7 @@
  */
 import { functionSlotOf } from '../../vm/functions.js';
 import { MAP_KEY } from './env.js';
-import { constValue as scalarConst, unsignedRange } from './scalar.js';
+import { constValue as scalarConst, TOP } from './scalar.js';
 import { pointer, scalarValue, UNINIT, type Value } from './value.js';
 
 /** How one helper calls its callback. */
@@ -28,13 +28,14 @@ function keyAndValue(map: Value): [Value, Value] | undefined {
   return [pointer('map_value', 0, { map: map.map + MAP_KEY }), pointer('map_value', 0, { map: map.map })];
 }
 
-const U32 = scalarValue(unsignedRange(0n, 0xffff_ffffn));
+/** bpf_loop's index as the kernel gives it to the callback: an unknown 64-bit number (its u32 type is not used). */
+const INDEX = scalarValue(TOP);
 const pad = (xs: Value[]): Value[] => [...xs, UNINIT, UNINIT, UNINIT, UNINIT, UNINIT].slice(0, 5);
 
 /** Callback helpers by helper id. */
 export const CALLBACK_HELPERS: ReadonlyMap<number, CallbackSpec> = new Map([
   // bpf_loop(nr_loops, callback_fn, callback_ctx, flags): long (*callback_fn)(u32 index, void *ctx)
-  [181, { fn: 2, args: (r: readonly Value[]) => pad([U32, r[3]!]), ret: [0n, 1n] as const, never: (r: readonly Value[]) => r[1]!.type === 'scalar' && scalarConst(r[1]!.scalar) === 0n }],
+  [181, { fn: 2, args: (r: readonly Value[]) => pad([INDEX, r[3]!]), ret: [0n, 1n] as const, never: (r: readonly Value[]) => r[1]!.type === 'scalar' && scalarConst(r[1]!.scalar) === 0n }],
   // bpf_for_each_map_elem(map, callback_fn, callback_ctx, flags): long (*callback_fn)(map, key, value, ctx)
   [164, {
     fn: 2,

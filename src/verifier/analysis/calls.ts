@@ -14,7 +14,7 @@ import { helperAllowed } from './helper-types.js';
 import { HELPER_PROTOS, type ArgKind } from './helpers.js';
 import { checkMemoryArg, ownFrame, type Work } from './memory.js';
 import { constValue as scalarConst, S64_MAX } from './scalar.js';
-import { callWhileLocked, isLockHelper, lockArgument } from './spin-lock.js';
+import { callWhileLocked, isLockHelper, lockArgument, LOCK_REF } from './spin-lock.js';
 import { Byte, mapSpills, STACK_SIZE } from './state.js';
 import { ANY_SCALAR, DYNPTR_LOCAL, DYNPTR_RINGBUF, UNINIT, isPointer, mapsOf, pointer, typeName, type Value } from './value.js';
 
@@ -74,6 +74,8 @@ export function helperCall(env: Env, w: Work, pc: number, id: number): void {
     clobber(w, ANY_SCALAR);
     return;
   }
+  // a tail call never returns: a reference held across it could never be released
+  if (id === 12 && [...w.refs.keys()].some((r) => r !== LOCK_REF)) env.report(pc, 'unreleased-reference', 'tail_call would lead to reference leak');
   const args = proto.args;
   let mapKey: number | undefined;
   let mapSet: readonly number[] = [];

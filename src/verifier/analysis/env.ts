@@ -73,6 +73,10 @@ export interface Env {
   readonly hostHelper: ((id: number) => boolean) | undefined;
   /** The program carries BTF func_info (see AnalysisOptions.funcInfo): callbacks may be used. */
   readonly funcInfo: boolean;
+  /** Loaded with BPF_F_STRICT_ALIGNMENT: packet and map value accesses are aligned to their size. */
+  readonly strictAlignment: boolean;
+  /** Loaded with an fd_array: map loads by index (lddw source 5, 6) name a map. */
+  readonly fdArray: boolean;
   /** Report a problem at `pc` (a no-op while the fixpoint iterates; real in the checking pass). */
   report(pc: number, rule: AnalysisRule, message: string, severity?: 'warning'): void;
   /**

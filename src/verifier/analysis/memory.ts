@@ -40,6 +40,16 @@ export function loadRange(size: number): Scalar {
   return size === 8 ? TOP : unsignedRange(0n, (1n << BigInt(size * 8)) - 1n);
 }
 
+/** The bytes a packet's start lies past a 4-byte boundary as strict alignment counts it (the kernel's NET_IP_ALIGN on most machines). */
+const NET_IP_ALIGN = 2;
+
+/** Every address `base + off` may take, counted from `skew` bytes before the object, is a multiple of the access's size. */
+function aligned(base: Value, a: { off: number; size: number }, skew: number): boolean {
+  if (a.size === 1) return true;
+  if (base.lo !== base.hi && 2 ** Math.min(base.va, 30) < a.size) return false;
+  return (((skew + base.lo + a.off) % a.size) + a.size) % a.size === 0;
+}
+
 /** An access: `regNo` holds `base`; the access is `size` bytes at `base + off`. */
 export interface Access {
   readonly pc: number;
@@ -65,6 +75,12 @@ export function access(env: Env, w: Work, a: Access): Value | undefined {
   const { base, pc, regNo } = a;
   const write = a.store !== undefined;
   const R = `R${regNo}`;
+  if (env.strictAlignment && (base.type === 'packet' || base.type === 'map_value') && !aligned(base, a, base.type === 'packet' ? NET_IP_ALIGN : 0)) {
+    const what = base.type === 'packet' ? 'packet' : 'value';
+    const fixed = base.type === 'packet' ? `${NET_IP_ALIGN}+` : '';
+    env.report(pc, base.type === 'packet' ? 'packet-access' : 'map-value-access', `misaligned ${what} access off ${fixed}${base.lo === base.hi ? base.lo : `[${base.lo}, ${base.hi}] (in steps of ${2 ** Math.min(base.va, 30)})`}+${a.off} size ${a.size}: BPF_F_STRICT_ALIGNMENT wants accesses aligned to their size`);
+    return undefined;
+  }
   switch (base.type) {
     case 'uninit':
       env.report(pc, 'uninit-register', `${R} !read_ok`);
@@ -77,9 +93,10 @@ export function access(env: Env, w: Work, a: Access): Value | undefined {
     case 'sock_common_or_null':
     case 'tcp_sock_or_null':
     case 'packet_end':
-    case 'map_ptr':
       env.report(pc, 'invalid-mem-access', `${R} invalid mem access '${typeName(base.type)}'`);
       return undefined;
+    case 'map_ptr':
+      return mapStructAccess(env, a);
     case 'stack':
       return stackAccess(env, w, a);
     case 'ctx': {
@@ -267,6 +284,33 @@ function packetAccess(env: Env, w: Work, a: Access): Value | undefined {
   return write ? ANY_SCALAR : scalarValue(loadRange(a.size));
 }
 
+/**
+ * Bytes of the kernel's own map object a privileged program may read through a map pointer (the kernel
+ * reads them by its BTF of the map's struct; its layout past these is the kernel build's). Found with the
+ * kernel as the oracle (array, hash, ring buffer and program array maps): every read inside the first 32
+ * bytes is accepted, any write refused.
+ */
+const MAP_STRUCT_READABLE = 32;
+
+/** A load or store through a map pointer (`*(u64 *)(map + 0)`): root may read the map object's first bytes. */
+function mapStructAccess(env: Env, a: Access): Value | undefined {
+  const R = `R${a.regNo}`;
+  if (!env.privileged) {
+    env.report(a.pc, 'invalid-mem-access', `${R} invalid mem access 'map_ptr'`);
+    return undefined;
+  }
+  if (a.store !== undefined || a.atomic === true) {
+    env.report(a.pc, 'invalid-mem-access', `${R} only read from the map's kernel object is supported (a store through a map pointer)`);
+    return undefined;
+  }
+  const off = a.base.lo + a.off;
+  if (a.base.lo !== a.base.hi || off < 0 || off + a.size > MAP_STRUCT_READABLE) {
+    env.report(a.pc, 'invalid-mem-access', `${R} map pointer read off=${off} size=${a.size}: the analysis knows only the first ${MAP_STRUCT_READABLE} bytes of the kernel's map object, whose layout past them is the kernel build's`);
+    return undefined;
+  }
+  return scalarValue(loadRange(a.size));
+}
+
 function stackAccess(env: Env, w: Work, a: Access): Value | undefined {
   const { base, pc } = a;
   const write = a.store !== undefined;
@@ -314,8 +358,10 @@ function stackAccess(env: Env, w: Work, a: Access): Value | undefined {
       if (spill !== undefined && spill.size === a.size) return spill.value;
       // a narrower fill of a spilled number that fits in it (its low bytes) keeps its range, as the kernel's does
       if (spill !== undefined && spill.value.type === 'scalar' && a.size < spill.size && spill.value.scalar.umax < 1n << BigInt(a.size * 8)) return spill.value;
-      if (spill !== undefined && isPointer(spill.value) && a.size !== 8) {
-        env.report(pc, 'pointer-spill', `invalid size of register fill: a ${typeName(spill.value.type)} was spilled at fp${lo} and is read with size ${a.size}`);
+      // a read of part of a spilled pointer (fewer bytes, or bytes from inside it) is refused
+      const part = exact ? [...frame.spills].find(([at, s]) => at < end && at + s.size > start && isPointer(s.value)) : undefined;
+      if (part !== undefined) {
+        env.report(pc, 'pointer-spill', `invalid size of register fill: a ${typeName(part[1].value.type)} was spilled at fp${part[0] - STACK_SIZE} and is read with size ${a.size} at fp${lo}`);
         return undefined;
       }
       return scalarValue(loadRange(a.size));

@@ -105,6 +105,10 @@ export function step(env: Env, w: Work, pc: number, i: Insn, op: Operation, next
 
 function lddw(env: Env, pc: number, i: Insn, pseudo: number, next: Insn | undefined): Value {
   const hiImm = next?.imm ?? 0;
+  if ((pseudo === PseudoLoad.MAP_IDX || pseudo === PseudoLoad.MAP_IDX_VALUE) && !env.fdArray) {
+    env.report(pc, 'map-reference', `fd_idx without fd_array is invalid: a map load by index (lddw source ${pseudo}) needs the load's fd_array (the fdArray option)`);
+    return ANY_SCALAR;
+  }
   switch (pseudo) {
     case PseudoLoad.NONE: {
       const v = wideImm(i, next ?? { opcode: 0, dst: 0, src: 0, offset: 0, imm: 0 });
