@@ -58,7 +58,7 @@ export function familyKernelRequest(p: FamilyProgram, insns: Uint8Array = assemb
 
 /** The checkProgram options that describe a family program as the kernel loads it. */
 export function familyCheckOptions(p: FamilyProgram): VerifierOptions {
-  return { level: 'kernel', programType: p.type, maps: FAMILY_MAPS, funcInfo: p.funcInfo };
+  return { level: 'kernel', programType: p.type, maps: FAMILY_MAPS, funcInfo: p.funcInfo, fdArray: false, ...(p.progFlags === 1 ? { strictAlignment: true } : {}) };
 }
 
 /** A bounds check on r3 = data + n against r4 = data_end that skips to `out` when out of range, in one of the shapes clang and people write. */

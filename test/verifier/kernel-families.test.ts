@@ -12,9 +12,12 @@ import { describe, expect, it } from 'vitest';
 import { assemble } from '../../src/asm/index.js';
 import { checkProgram } from '../../src/verifier/index.js';
 import { kernelOracle, skipNote } from '../kernel/runner.js';
-import { familyCheckOptions, familyKernelRequest, FAMILY_NAMES, generateFamilyPrograms, type FamilyProgram } from './families.js';
+import { familyCheckOptions, familyKernelRequest, FAMILY_NAMES, generateFamilyPrograms, generateHeldPrograms, HELD_FAMILY_NAMES, type FamilyProgram } from './families.js';
 
-const TABLE = JSON.parse(readFileSync(join(import.meta.dirname, 'families-kernel.json'), 'utf8')) as { seed: number; per: number; labels: Record<string, string> };
+type Table = { seed: number; per: number; labels: Record<string, string> };
+const TABLE = JSON.parse(readFileSync(join(import.meta.dirname, 'families-kernel.json'), 'utf8')) as Table;
+/** The held-out families' table (families-held.ts; bench/verifier-families.ts --held --write). */
+const HELD_TABLE = JSON.parse(readFileSync(join(import.meta.dirname, 'families-held-kernel.json'), 'utf8')) as Table;
 
 /**
  * Disagreements on the recorded table, `family#index`, with the cause. The families `callbacks` and
@@ -72,7 +75,8 @@ describe('rule-family programs against the kernel', () => {
       return;
     }
     for (const seed of [2, 3, 4]) {
-      const progs = generateFamilyPrograms(seed, 150);
+      // the held-out families too (families-held.ts)
+      const progs = [...generateFamilyPrograms(seed, 150), ...generateHeldPrograms(seed, 150)];
       const live = k.verdicts(progs.map((p) => familyKernelRequest(p)));
       const by = new Map<string, { rej: number; caught: number; acc: number; falseRej: number }>();
       progs.forEach((p, i) => {
@@ -93,5 +97,52 @@ describe('rule-family programs against the kernel', () => {
         if (r.acc > 0) expect({ seed, family, falseRej: r.falseRej / r.acc <= 0.1 }).toEqual({ seed, family, falseRej: true });
       }
     }
+  });
+});
+
+/**
+ * Disagreements on the held-out families' table, with the cause: a packet pointer plus a variable offset
+ * has no proved range in the kernel (a fresh comparison must follow), while the analysis also accepts an
+ * access that lies within the range proved from `data` itself; it keeps that because its joins turn
+ * the constants of paths the kernel walks apart into a range (two corpus programs, cilium's
+ * `tail_handle_ipv6_cont` and katran's `tcdecapinfo`, add a join of constants to a packet pointer).
+ */
+const HELD_KNOWN: Record<string, string> = {
+  'ptr_sub#26': 'kernel rejects: packet pointer plus a variable offset, no new data_end check (see above)',
+  'ptr_sub#35': 'kernel rejects: packet pointer plus a variable offset, no new data_end check (see above)',
+  'ptr_sub#38': 'kernel rejects: packet pointer plus a variable offset, no new data_end check (see above)',
+};
+
+describe('held-out rule-family programs against the kernel', () => {
+  const programs = generateHeldPrograms(HELD_TABLE.seed, HELD_TABLE.per);
+  const index = new Map<string, number>();
+  const keyed = programs.map((p) => {
+    const i = index.get(p.family) ?? 0;
+    index.set(p.family, i + 1);
+    return { p, key: `${p.family}#${i}`, kernel: HELD_TABLE.labels[p.family]![i] === 'A' };
+  });
+
+  it('has a recorded verdict for every program', () => {
+    expect(Object.keys(HELD_TABLE.labels)).toEqual([...HELD_FAMILY_NAMES]);
+    for (const f of HELD_FAMILY_NAMES) expect({ f, n: HELD_TABLE.labels[f]!.length }).toEqual({ f, n: HELD_TABLE.per });
+  });
+
+  it('agrees with the recorded verdicts but for the listed programs', () => {
+    const differ: Record<string, string> = {};
+    for (const { p, key, kernel } of keyed) {
+      if (accepts(p) !== kernel) differ[key] = HELD_KNOWN[key] ?? `kernel ${kernel ? 'accepts' : 'rejects'}:\n${p.source}`;
+    }
+    expect(Object.keys(differ).sort()).toEqual(Object.keys(HELD_KNOWN).sort());
+  }, 60_000);
+
+  it("the recorded verdicts are the live kernel's", () => {
+    const k = kernelOracle();
+    if (typeof k === 'string') {
+      skipNote(k);
+      return;
+    }
+    const live = k.verdicts(keyed.map(({ p }) => familyKernelRequest(p)));
+    const changed = keyed.filter(({ kernel }, i) => live[i]!.accepted !== kernel).map(({ key }) => key);
+    expect(changed).toEqual([]);
   });
 });
