@@ -28,6 +28,7 @@ import { fibHelpers } from '../helpers/fib.js';
 import { netfilterKfuncs } from '../helpers/netfilter.js';
 import { tunnelHelpers } from '../helpers/tunnel.js';
 import { vlanHelpers } from '../helpers/vlan.js';
+import { syncookieHelpers } from '../helpers/syncookie.js';
 import { cloneHelpers } from '../helpers/clone.js';
 import { tracingHelpers } from '../helpers/tracing.js';
 import { formatHelpers } from '../helpers/format.js';
@@ -255,6 +256,7 @@ export class BpfObject {
     for (const [id, entry] of skbInfoHelpers(this.memory)) this.helperTable.set(id, entry);
     for (const [id, entry] of tunnelHelpers(this.memory)) this.helperTable.set(id, entry);
     for (const [id, entry] of vlanHelpers(this.memory)) this.helperTable.set(id, entry);
+    for (const [id, entry] of syncookieHelpers(env)) this.helperTable.set(id, entry);
     for (const [id, entry] of cloneHelpers(fib)) this.helperTable.set(id, entry);
     const socketMemory = new SocketMemory(this.memory, sockets);
     this.sockOps = { sockets: socketMemory, states: new SockOpsSockets() };

@@ -33,6 +33,7 @@ const MAX_LISTED_SLOTS = 65536;
 export const NONDETERMINISTIC_HELPERS: ReadonlyMap<number, string> = new Map([
   [5, 'bpf_ktime_get_ns'], [7, 'bpf_get_prandom_u32'], [34, 'bpf_get_hash_recalc'], [118, 'bpf_jiffies64'],
   [125, 'bpf_ktime_get_boot_ns'], [160, 'bpf_ktime_get_coarse_ns'], [208, 'bpf_ktime_get_tai_ns'],
+  [204, 'bpf_tcp_raw_gen_syncookie_ipv4'], [205, 'bpf_tcp_raw_gen_syncookie_ipv6'],
 ]);
 
 /** A tsbpf engine under test. */

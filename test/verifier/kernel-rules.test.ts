@@ -193,6 +193,11 @@ describe('packet', () => {
     expectOk(write, { programType: 'sched_cls' });
     expectRule(write, 'packet-access', 'cannot write into packet', { programType: 'cgroup_skb' });
   });
+  it('a fixed-size memory argument needs all its bytes (bpf_tcp_raw_check_syncookie_ipv4: two 20-byte headers)', () => {
+    const call = (n: number): string => `${XDP}\nr4 = r2\nr4 += ${n}\nif r4 > r3 goto out\nr1 = r2\nr2 += 20\ncall 206\nexit\nout:\nr0 = 2\nexit`;
+    expectOk(call(40), { programType: 'xdp' });
+    expectRule(call(39), 'packet-access', 'invalid access to packet', { programType: 'xdp' });
+  });
   it('data_end - data is a length', () => {
     expectOk(`${XDP}\nr3 -= r2\nr0 = r3\nr0 = 2\nexit`, { programType: 'xdp' });
   });

@@ -134,6 +134,12 @@ export function helperCall(env: Env, w: Work, pc: number, id: number): void {
         // read (it must be initialised), then written
         ok = checkMemoryArg(env, w, pc, r, v, 4, 4, false) && checkMemoryArg(env, w, pc, r, v, 4, 4, true);
         break;
+      case 'fixed_mem_20':
+      case 'fixed_mem_40': {
+        const n = kind === 'fixed_mem_20' ? 20 : 40;
+        ok = checkMemoryArg(env, w, pc, r, v, n, n, false);
+        break;
+      }
       case 'map': {
         if (v.type !== 'map_ptr') {
           bad('map_ptr');

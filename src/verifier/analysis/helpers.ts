@@ -18,6 +18,8 @@
  * - `ctx`: the context pointer.
  * - `ctx_or_null`: the context pointer or the number 0.
  * - `u32_inout`: a pointer to 4 bytes of initialised memory the helper reads and writes (bpf_check_mtu's `mtu_len`).
+ * - `fixed_mem_20` / `fixed_mem_40`: a pointer to 20 / 40 bytes of initialised memory the helper reads (the
+ *   kernel's fixed-size memory argument: an IPv4 or TCP header, an IPv6 header).
  * - `ringbuf_mem`: ring buffer memory from `bpf_ringbuf_reserve` (released by the call).
  * - `const`: a known number (ring buffer reserve size).
  * - `zero`: the number 0, known (flags a helper reserves: "doesn't support non-zero flags").
@@ -50,6 +52,8 @@ export type ArgKind =
   | 'ctx'
   | 'ctx_or_null'
   | 'u32_inout'
+  | 'fixed_mem_20'
+  | 'fixed_mem_40'
   | 'ringbuf_mem'
   | 'const'
   | 'zero'
@@ -256,6 +260,10 @@ export const HELPER_PROTOS: ReadonlyMap<number, HelperProto> = new Map([
   [157, p('bpf_task_storage_delete', ['map', 'any'], 'integer', { mapTypes: [TASK_STORAGE] })],
   [158, p('bpf_get_current_task_btf', [])],
   [163, p('bpf_check_mtu', ['ctx', 'scalar', 'u32_inout', 'scalar', 'scalar'])],
+  [204, p('bpf_tcp_raw_gen_syncookie_ipv4', ['fixed_mem_20', 'fixed_mem_20', 'scalar'])],
+  [205, p('bpf_tcp_raw_gen_syncookie_ipv6', ['fixed_mem_40', 'fixed_mem_20', 'scalar'])],
+  [206, p('bpf_tcp_raw_check_syncookie_ipv4', ['fixed_mem_20', 'fixed_mem_20'])],
+  [207, p('bpf_tcp_raw_check_syncookie_ipv6', ['fixed_mem_40', 'fixed_mem_20'])],
   // The string helpers: `str` of bpf_snprintf may be null with size 0 (it is written, as far as the
   // analysis goes a read); the format and bpf_strncmp's second string are constant strings, checked
   // by the helpers at run time.
