@@ -25,6 +25,7 @@ export { MAX_CGROUP_LEVELS, SkbInfoHelper, TEST_RUN_SOCKET, type SkbChecksum, ty
 export type { FibDescription, FibInterface, FibNeighbour, FibRoute } from './fib-table.js';
 export { TUNNEL_OPTS_MAX, TunnelFlag, TunnelHelper, type TunnelKey } from './tunnel.js';
 export { VlanHelper } from './vlan.js';
+export { SyncookieHelper } from './syncookie.js';
 export { CloneHelper, MAX_CLONES, type SkbClone } from './clone.js';
 export { SocketHelper } from './sockets.js';
 export { BPF_SOCK_SIZE, BPF_TCP_SOCK_SIZE, MAX_SOCKETS, SOCKET_STATES, TCP_SOCK_FIELDS, type SocketDescription, type SocketState, type TcpSockField } from './socket-table.js';
