@@ -1,10 +1,15 @@
 /**
- * Where a function's fast copy checks the budget (a pass of the code generator, over its flow graph):
- * the entry, loop headers and the blocks after a local call check; a loop header whose body is a long
- * chain of small blocks checks once for the whole chain (a checkpoint, leaving for the checked copy when
- * the budget is short); innermost loops whose trip count a guard bounds (loop-bound.ts) check once per
- * entry, charged by their induction variable where they can be (trip-charge.ts); every other block only
- * subtracts. Also which accesses may leave for the checked copy on a region-cache miss.
+ * Where a function's fast copy checks the budget (a pass of the code generator, over its flow graph).
+ * Check points are the entry, the header of every loop (outer loops included) and the blocks after a
+ * local call (the callee spent budget). In a function with loops each check point checks once for the
+ * most any path from it charges before the next one (its reach), leaving for the checked copy when the
+ * budget is short, so a run that runs out does so there at the interpreter's pc and count; every other
+ * block only adds its charge. So a loop's iteration costs one compare, whatever its shape. Innermost
+ * loops whose trip count a guard bounds (loop-bound.ts) check once per entry, for their iterations
+ * and the path from their exits to the next check point, charged by their induction variable where
+ * they can be (trip-charge.ts). The loops versioned with guards of their own (counted and chunked
+ * loops) check every block, their exits being check points, and so do functions without loops. Also
+ * which accesses may leave for the checked copy on a region-cache miss.
  * @module
  */
 import type { Insn } from '../isa/instruction.js';
@@ -32,6 +37,8 @@ export interface BoundedLoop {
   readonly bound: LoopBound;
   readonly body: readonly number[];
   readonly cost: number;
+  /** The most any path from its exits charges before the next check (its guard asks for that too). */
+  readonly after: number;
   /** Its charges recovered from the induction variable (trip-charge.ts), when they are uniform. */
   readonly trip: TripCharge | undefined;
 }
@@ -67,6 +74,8 @@ export interface CheckPlan {
   readonly tripOf: ReadonlyMap<number, { readonly trip: TripCharge; readonly block: TripBlock }>;
   /** Some nodes charge without checking (so the budget's readers flush the deferred charges). */
   readonly deferred: boolean;
+  /** Per node: 1 when no deferred charge reaches it (every predecessor checks its own charge), so it need not flush. */
+  readonly settled: Uint8Array;
   /** The accesses whose miss may leave for the checked copy: pc to its ordinal among its block's. */
   readonly deopt: ReadonlyMap<number, number>;
 }
@@ -97,6 +106,18 @@ export function planChecks(src: CheckPlanSource, noCheckedCopy: boolean): CheckP
       if (callEnds) cp[y] = 1;
     }
   }
+  // The loops versioned with their own guards (counted and chunked loops) check every block; the
+  // blocks after them check again (for the longest path to the next check, below).
+  const versioned = new Uint8Array(n);
+  if (!noCheckedCopy) {
+    for (const { header: h, body } of innermostLoops(graph, a)) {
+      const bi = src.nodes[h]!;
+      if (bi < 0 || !versionedLoop(src, bi)) continue;
+      versioned[h] = 1;
+      const inLoop = new Set(body);
+      for (const x of body) for (const y of succ(x)) if (!inLoop.has(y)) cp[y] = 1;
+    }
+  }
   const reach = new Float64Array(n);
   for (let k = a.order.length - 1; k >= 0; k--) {
     const x = a.order[k]!;
@@ -104,13 +125,9 @@ export function planChecks(src: CheckPlanSource, noCheckedCopy: boolean): CheckP
     for (const y of succ(x)) if (a.rpo[y]! > a.rpo[x]! && cp[y] === 0) more = Math.max(more, reach[y]!);
     reach[x] = src.cost(x) + more;
   }
-  // Only at loop headers where a check saves several (a long chain of small blocks, a switch): the exit
-  // to the checked copy keeps every register live out of the loop, which costs V8 spills. Other
-  // checkpoints check every block as before, and so does every block reachable from them before the
-  // next checkpoint (a check that cannot fail is harmless on the fast checkpoints' paths).
   const mode = new Uint8Array(n); // 0: check this block; 1: checkpoint with exit; 2: no check
-  // Innermost loops only (an exit from an outer loop keeps its values live across the inner ones
-  // too), and only when the loop's body is a chain of at least MIN_CHECKED_CHAIN blocks. Not in a
+  // Innermost loops whose body is a chain of at least MIN_CHECKED_CHAIN blocks check at their header
+  // even when they could be versioned (a chunked loop of that many blocks stays unversioned). Not in a
   // function too big for the checked copy's dispatch loop (see MAX_DISPATCH_NODES).
   const chain = new Int32Array(n);
   const inBody = new Int32Array(n).fill(-1);
@@ -126,14 +143,21 @@ export function planChecks(src: CheckPlanSource, noCheckedCopy: boolean): CheckP
   }
   // Innermost loops whose trip count a guard at their entry bounds (loop-bound.ts): no budget check
   // inside; their exits check again.
-  const bounded = noCheckedCopy ? new Map<number, BoundedLoop>() : boundedLoops(src, a, succ);
+  // Their guards also ask for the longest path from their exits to the next check, so the blocks
+  // after them check nothing either.
+  const bounded = noCheckedCopy ? new Map<number, BoundedLoop>() : boundedLoops(src, a, succ, versioned, cp, reach);
   for (const [h, { body }] of bounded) {
-    const inLoop = new Set(body);
-    for (const x of body) {
-      mode[x] = 2;
-      for (const y of succ(x)) if (!inLoop.has(y)) cp[y] = 1;
-    }
+    for (const x of body) mode[x] = 2;
     cp[h] = 1;
+  }
+  // Every other check point (the entry, a loop header of any loop, a block after a local call) checks
+  // once for the longest path to the next one, in functions with loops: one compare per iteration
+  // rather than one per block. Not the headers of the versioned loops.
+  if (!noCheckedCopy && header.includes(1)) {
+    for (const x of a.order) {
+      if (cp[x] !== 1 || mode[x] !== 0 || src.nodes[x]! < 0 || versioned[x] === 1) continue;
+      mode[x] = 1;
+    }
   }
   const checked = new Uint8Array(n);
   for (const x of a.order) {
@@ -145,7 +169,11 @@ export function planChecks(src: CheckPlanSource, noCheckedCopy: boolean): CheckP
   const tripOf = new Map<number, { readonly trip: TripCharge; readonly block: TripBlock }>();
   for (const { trip } of bounded.values()) if (trip !== undefined) for (const [x, block] of trip.blocks) tripOf.set(x, { trip, block });
   const deopt = noCheckedCopy ? new Map<number, number>() : deoptPcs(src, a);
-  return { mode, reach, bounded, tripOf, deferred: mode.some((m) => m !== 0), deopt };
+  // Deferred charges come only from nodes that do not check their own (checkpoints charge after their
+  // check, the others only add), so a node all of whose predecessors check theirs has none to flush.
+  const settled = new Uint8Array(n).fill(1);
+  for (const x of a.order) if (mode[x] !== 0) for (const y of succ(x)) settled[y] = 0;
+  return { mode, reach, bounded, tripOf, deferred: mode.some((m) => m !== 0), settled, deopt };
 }
 
 /**
@@ -153,13 +181,19 @@ export function planChecks(src: CheckPlanSource, noCheckedCopy: boolean): CheckP
  * their nodes and the most one iteration charges. Loops the counted or chunked versioning handles
  * keep their own guards.
  */
-function boundedLoops(src: CheckPlanSource, a: GraphAnalysis, succ: (x: number) => number[]): Map<number, BoundedLoop> {
+function boundedLoops(
+  src: CheckPlanSource,
+  a: GraphAnalysis,
+  succ: (x: number) => number[],
+  versioned: Uint8Array,
+  cp: Uint8Array,
+  reach: Float64Array,
+): Map<number, BoundedLoop> {
   const graph = src.graph;
   const out = new Map<number, BoundedLoop>();
   for (const { header: h, body } of innermostLoops(graph, a)) {
     const bi = src.nodes[h]!;
-    if (bi < 0 || src.isSwitch(h)) continue;
-    if (countedLoop(src.loopContext, bi, MIN_HOISTED_SIBLING) !== undefined || chunkedLoop(src.loopContext, bi) !== undefined) continue;
+    if (bi < 0 || src.isSwitch(h) || versioned[h] === 1) continue;
     const bound = loopBound({
       insns: src.loopContext.insns,
       ops: src.loopContext.ops,
@@ -195,7 +229,9 @@ function boundedLoops(src: CheckPlanSource, a: GraphAnalysis, succ: (x: number) 
       len.set(x, src.cost(x) + more);
     }
     const cost = len.get(h)!;
-    if (cost >= MAX_BOUNDED_COST) continue;
+    let after = 0;
+    for (const x of body) for (const y of succ(x)) if (!inLoop.has(y) && cp[y] === 0) after = Math.max(after, reach[y]!);
+    if (cost >= MAX_BOUNDED_COST || after >= MAX_BOUNDED_COST) continue;
     // Charges from the induction variable: not with if-converted blocks (their charge depends on
     // the condition) nor packet loads (the packet import may end the run and read the budget).
     const plain = body.every((x) => {
@@ -209,9 +245,14 @@ function boundedLoops(src: CheckPlanSource, a: GraphAnalysis, succ: (x: number) 
       return true;
     });
     const trip = plain ? tripCharge({ bound, header: h, body, rpo: a.rpo, succ, cost: (x) => src.cost(x) }) : undefined;
-    out.set(h, { bound, body, cost, trip });
+    out.set(h, { bound, body, cost, after, trip });
   }
   return out;
+}
+
+/** Block `bi` heads a loop the compiler versions with its own guard (a counted or chunked loop). */
+function versionedLoop(src: CheckPlanSource, bi: number): boolean {
+  return countedLoop(src.loopContext, bi, MIN_HOISTED_SIBLING) !== undefined || chunkedLoop(src.loopContext, bi) !== undefined;
 }
 
 /**

@@ -9,9 +9,9 @@
  * - the flow graph of its blocks (graph.ts), with compare trees rebuilt as `br_table`s
  *   (switch-table.ts) and conditional jumps over a short pure block turned into `select`s
  *   (if-conversion, `termOf`);
- * - the budget plan (`planChecks`): every block subtracts its length; only loop headers of long
- *   chains and blocks after calls check, for the most any path can charge until the next check, and
- *   leave for the checked copy when it may not last, so errors stay at the interpreter's pc; innermost
+ * - the budget plan (check-plan.ts): every block subtracts its length; only the entry, loop headers
+ *   and blocks after calls check, for the most any path can charge until the next check, and leave
+ *   for the checked copy when it may not last, so errors stay at the interpreter's pc; innermost
  *   loops whose exit test bounds their trip count (loop-bound.ts) check once per entry instead;
  * - where a region-cache miss leaves for the checked copy (`deoptPcs`: loops without calls), so that
  *   no region-table scan, a loop, sits inside a hot loop;
@@ -556,6 +556,8 @@ class FunctionCompiler implements StructSink {
     return [...this.bounded.values()].filter((l) => l.trip !== undefined).map((l) => l.bound.pc);
   }
   private reach: Float64Array = new Float64Array(0);
+  /** Per node: no deferred charge reaches it (see CheckPlan.settled). */
+  private settled: Uint8Array = new Uint8Array(0);
   /** True while emitting code that checks the budget on every block (the checked copy, or a fast copy that fell back to dispatch). */
   private everyBlock = true;
   /** The node being emitted charges without checking (into L_ACC). */
@@ -603,6 +605,7 @@ class FunctionCompiler implements StructSink {
     const plan = planChecks(this.checkPlanSource(graph), this.noCheckedCopy);
     this.mode = plan.mode;
     this.reach = plan.reach;
+    this.settled = plan.settled;
     this.bounded = plan.bounded;
     this.tripOf = plan.tripOf;
     this.deferred = plan.deferred;
@@ -647,7 +650,7 @@ class FunctionCompiler implements StructSink {
     const label = this.checkedCopy!.labels.get(this.nodes[node]!);
     if (label === undefined) throw new JitError('internal: a bounded loop has no checked copy', this.d.blocks[this.nodes[node]!]!.start);
     this.flush();
-    emitBoundCheck(c, loop.bound, loop.cost);
+    emitBoundCheck(c, loop.bound, loop.cost, loop.after);
     c.op(Op.i32_eqz).if();
     this.deadAt(this.d.blocks[this.nodes[node]!]!.start, true);
     c.i32(label).set(L_LABEL).br(depth + 1 - OUTER);
@@ -1084,7 +1087,7 @@ class FunctionCompiler implements StructSink {
     const bi = this.nodes[node]!;
     this.unchecked = !this.everyBlock && this.mode[node] !== 0;
     // A node that checks the budget (or a checkpoint, or a loop guard) needs it exact.
-    if (!this.everyBlock && this.mode[node] !== 2) this.flush();
+    if (!this.everyBlock && this.mode[node] !== 2 && this.settled[node] === 0) this.flush();
     const trip = this.everyBlock ? undefined : this.tripOf.get(node);
     this.tripCharged = trip !== undefined;
     if (trip !== undefined) {

@@ -255,8 +255,9 @@ export function evaluate(c: CodeWriter, f: Affine, value: (r: number) => void = 
 }
 
 /**
- * Push an i32, non-zero when the loop's iterations from here, at `cost` each at most, fit in the
- * budget (L_BUDGET, exact: deferred charges flushed). Uses L_T, L_T2 and L_LIM.
+ * Push an i32, non-zero when the loop's iterations from here, at `cost` each at most, and then `after`
+ * (the most any path from the loop's exits charges before the next check) fit in the budget
+ * (L_BUDGET, exact: deferred charges flushed). Uses L_T, L_T2 and L_LIM.
  *
  * With M = 2^width, t the tested value on the first iteration, L the limit and dt the change per
  * iteration (t and L biased by 2^(width-1) for a signed test, which turns it into an unsigned one and
@@ -264,9 +265,9 @@ export function evaluate(c: CodeWriter, f: Affine, value: (r: number) => void = 
  * test holds (t <= L < M - dt), so it passes at most L - t + 1 times; for `t > L` or `t >= L`,
  * -dt in [1, L] likewise at most t - L + 1 times; for `t != L`, dt = ±1 reaches L after at most
  * (±(L - t) mod M) passes. Every iteration but the last passes the test (it dominates the back
- * edges), so at most passes + 1 iterations run: the guard asks for (dist + 2) × cost.
+ * edges), so at most passes + 1 iterations run: the guard asks for (dist + 2) × cost + after.
  */
-export function emitBoundCheck(c: CodeWriter, b: LoopBound, cost: number): void {
+export function emitBoundCheck(c: CodeWriter, b: LoopBound, cost: number, after: number): void {
   const w32 = b.width === 32;
   const mask = (): void => {
     if (w32) c.i64(0xffffffff).op(Op.i64_and);
@@ -320,5 +321,7 @@ export function emitBoundCheck(c: CodeWriter, b: LoopBound, cost: number): void 
   }
   // dist < 2^32 keeps (dist + 2) × cost exact (cost < 2^21: a function's instructions).
   c.get(L_T).i64(2 ** 32).op(Op.i64_lt_u).op(Op.i32_and);
-  c.get(L_T).i64(2).op(Op.i64_add).i64(cost).op(Op.i64_mul).get(L_BUDGET).op(Op.i64_le_s).op(Op.i32_and);
+  c.get(L_T).i64(2).op(Op.i64_add).i64(cost).op(Op.i64_mul);
+  if (after !== 0) c.i64(after).op(Op.i64_add);
+  c.get(L_BUDGET).op(Op.i64_le_s).op(Op.i32_and);
 }
