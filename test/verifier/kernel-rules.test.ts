@@ -533,4 +533,20 @@ describe('rules from the held-out families', () => {
     expectVerdicts([src], [false], { fdArray: false });
     expectOk(src);
   });
+  it('a shift by a register gives any number unless the amount is a constant, or constants joined from paths (each taken)', () => {
+    const two = (a: string, b: string): string => `call 7\nr2 = ${a}\nif r0 == 0 goto +1\nr2 = ${b}`;
+    const shifted = (mask: number, amount: string): string => `${v}\nr7 = r1\nr7 &= ${mask}\n${amount}\nr7 <<= r2\nr6 += r7\nr0 = *(u8 *)(r6 + 0)\nr0 = 0\nexit`;
+    expectVerdicts([
+      shifted(15, two('1', '2')),
+      shifted(1, 'call 7\nr2 = r0\nr2 &= 1'),
+      shifted(1, two('1', '2')),
+      shifted(3, two('1', '2')),
+    ], [false, false, true, true]);
+  });
+  it('a packet pointer plus a variable offset has no proved bytes, plus constants joined from paths the fewest proved past any', () => {
+    const pkt = (add: string, at: number): string =>
+      `r6 = *(u32 *)(r1 + 0)\nr7 = *(u32 *)(r1 + 4)\nr3 = r6\nr3 += 16\nif r3 > r7 goto out\n${add}\nr6 += r2\nr0 = *(u8 *)(r6 + ${at})\nout:\nr0 = 0\nexit`;
+    const joined = 'call 7\nr2 = 6\nif r0 == 0 goto +1\nr2 = 9';
+    expectVerdicts([pkt(joined, 6), pkt(joined, 7), pkt('call 7\nr2 = r0\nr2 &= 7', 0)], [true, false, false], { programType: 'xdp' });
+  });
 });

@@ -8,7 +8,7 @@ import type { Insn } from '../../isa/instruction.js';
 import type { Operation } from '../../isa/operation.js';
 import type { Env } from './env.js';
 import { ownFrame, type Work } from './memory.js';
-import { binary, constant, constValue, low32, negate, signExtend, zeroExtend32, TOP, unsignedRange, type Scalar, type ScalarOp } from './scalar.js';
+import { binary, constant, constValue, join, low32, negate, signExtend, valuesOf, zeroExtend32, TOP, unsignedRange, type Scalar, type ScalarOp } from './scalar.js';
 import { ANY_SCALAR, isPointer, scalarValue, typeName, type Value } from './value.js';
 
 /** Largest variable offset the kernel lets a pointer move by (BPF_MAX_VAR_OFF). */
@@ -106,6 +106,14 @@ export function scalarOp(op: ScalarOp, a: Scalar, b: Scalar, width: 32 | 64): Sc
   // The kernel does not track division or modulo: the result is any 64-bit number, even from constants
   // and in 32 bits (checked against the kernel: test/verifier/families.ts, family sdiv / alu32_bounds)
   if (op === 'div' || op === 'mod' || op === 'sdiv' || op === 'smod') return TOP;
+  if (op === 'lsh' || op === 'rsh' || op === 'arsh') {
+    // a shift by a register the kernel tracks only for a constant amount (else any 64-bit number, even in
+    // 32 bits: checked against the kernel); amounts joined from constants are taken one by one, as the
+    // kernel walks their paths
+    const amounts = valuesOf(b);
+    if (amounts === undefined) return TOP;
+    if (amounts.length > 1) return amounts.map((c) => scalarOp(op, a, constant(c), width)).reduce((x, y) => join(x, y));
+  }
   if (width === 64) return binary(op, a, b, 64);
   return zeroExtend32(binary(op, low32(a), low32(b), 32));
 }
@@ -161,9 +169,17 @@ function pointerOp(env: Env, w: Work, pc: number, i: Insn, op: ScalarOp, dst: Va
   const va = exact ? ptr.va : Math.min(ptr.va, s.tz ?? 0);
   if (ptr.type === 'packet') {
     if (exact) return { ...ptr, lo: nlo, hi: nhi, k: ptr.k + Number(lo) };
-    // a variable offset: a new relation named after this instruction; older holders of it lose theirs
+    // a variable offset: a new relation named after this instruction, with no bytes proved past it (a
+    // new data_end comparison must prove them); older holders of it lose theirs
     const id = pc * 16 + 1;
+    const proved = ptr.id >= 0 ? (w.pkt.get(ptr.id) ?? 0) - ptr.k : 0;
     forget(w, id);
+    // offsets joined from constants: each path (as the kernel walks them) keeps what was proved past it
+    const each = valuesOf(s);
+    if (each !== undefined && proved > 0) {
+      const least = Math.min(...each.map((c) => proved - Number(BigInt.asIntN(64, op === 'add' ? c : -c))));
+      if (least > 0) w.pkt.set(id, least);
+    }
     return { ...ptr, lo: nlo, hi: nhi, id, k: 0, va };
   }
   return { ...ptr, lo: nlo, hi: nhi, va };

@@ -11,7 +11,7 @@ import type { Env } from './env.js';
 import type { Work } from './memory.js';
 import { readReg } from './alu.js';
 import { release } from './calls.js';
-import { constant, constValue, knownBits, liftLow32, low32, sync, U64_MAX, type Scalar } from './scalar.js';
+import { constant, constValue, join, knownBits, liftLow32, low32, sync, U64_MAX, type Scalar } from './scalar.js';
 import { mapSpills } from './state.js';
 import { constValue as constScalarValue, isNullable, isPointer, nonNullOf, pointer, scalarValue, type Value } from './value.js';
 
@@ -53,13 +53,20 @@ export function refineEdge(w: Work, i: Insn, op: Extract<Operation, { kind: 'jco
       const r = refineScalars(rel, a.scalar, b.scalar, 64);
       if (r === undefined) return false;
       // 32-bit bounds a 32-bit jump left narrow the new 64-bit ones where the low half now decides them
-      const sync32 = (v: Scalar, b32: Scalar['b32']): Scalar => {
-        if (b32 === undefined) return v;
-        const kept = { ...v, b32 };
-        return { ...liftLow32(v, low32(kept)), b32 };
+      const settle = (v: Scalar, was: Scalar): Scalar | undefined => {
+        // values joined from constants: those the edge allows, each as its path would have it
+        if (was.set !== undefined) {
+          const keep = was.set.filter((x) => x >= v.umin && x <= v.umax && BigInt.asIntN(64, x) >= v.smin && BigInt.asIntN(64, x) <= v.smax);
+          return keep.length === 0 ? undefined : keep.map((x) => constant(x)).reduce((x, y) => join(x, y));
+        }
+        if (was.b32 === undefined) return v;
+        return { ...liftLow32(v, low32({ ...v, b32: was.b32 })), b32: was.b32 };
       };
-      w.regs[i.dst] = keepLink(a, scalarValue(sync32(r[0], a.scalar.b32)));
-      if (srcReg >= 0) w.regs[srcReg] = keepLink(b, scalarValue(sync32(r[1], b.scalar.b32)));
+      const x = settle(r[0], a.scalar);
+      const y = settle(r[1], b.scalar);
+      if (x === undefined || y === undefined) return false;
+      w.regs[i.dst] = keepLink(a, scalarValue(x));
+      if (srcReg >= 0) w.regs[srcReg] = keepLink(b, scalarValue(y));
       narrowAll(w, i.dst, srcReg);
       return true;
     }

@@ -273,8 +273,6 @@ function packetAccess(env: Env, w: Work, a: Access): Value | undefined {
   } else {
     range = base.id >= 0 ? (w.pkt.get(base.id) ?? 0) : 0;
     ok = lo >= 0 && base.id >= 0 && base.k + a.off + a.size <= range;
-    // a pointer with a variable offset may still fall within the range proved from `data` itself
-    if (!ok && lo >= 0 && base.hi + a.off + a.size <= (w.pkt.get(0) ?? 0)) ok = true;
   }
   if (!ok) {
     const off = base.lo === base.hi ? `${lo}` : `[${lo}, ${base.hi + a.off}]`;

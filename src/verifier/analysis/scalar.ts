@@ -18,6 +18,21 @@ export interface Scalar {
    * beside the 64-bit ones as the kernel keeps its 32-bit bounds; any operation but a narrowing drops them.
    */
   readonly b32?: Bounds32;
+  /**
+   * The value is one of these (2 to {@link MAX_SET} unsigned 64-bit values, ascending) where paths that
+   * each held a constant were joined: the kernel walks such paths one at a time, so what it decides for
+   * a constant only (a shift by a register, a packet pointer's proved range) is decided value by value.
+   * Only a join makes one; any other operation drops it.
+   */
+  readonly set?: readonly bigint[];
+}
+
+/** The most values a {@link Scalar.set} holds (more join to a plain range). */
+export const MAX_SET = 4;
+
+/** The values `s` may take when they are few and known (a constant, or a set from a join); else undefined. */
+export function valuesOf(s: Scalar): readonly bigint[] | undefined {
+  return s.umin === s.umax ? [s.umin] : s.set;
 }
 
 /** A 32-bit view's bounds: unsigned in [0, 2^32), signed in [-2^31, 2^31). */
@@ -121,14 +136,22 @@ export function join(a: Scalar, b: Scalar): Scalar {
     },
     Math.min(a.tz ?? 0, b.tz ?? 0),
   );
-  if (a.b32 === undefined || b.b32 === undefined) return j;
+  const va = valuesOf(a);
+  const vb = valuesOf(b);
+  const union = va !== undefined && vb !== undefined ? [...new Set([...va, ...vb])].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0)) : undefined;
+  const set = union !== undefined && union.length > 1 && union.length <= MAX_SET ? { set: union } : {};
+  if (a.b32 === undefined || b.b32 === undefined) return { ...j, ...set };
   const [x, y] = [a.b32, b.b32];
-  return { ...j, b32: { umin: x.umin < y.umin ? x.umin : y.umin, umax: x.umax > y.umax ? x.umax : y.umax, smin: x.smin < y.smin ? x.smin : y.smin, smax: x.smax > y.smax ? x.smax : y.smax } };
+  return { ...j, ...set, b32: { umin: x.umin < y.umin ? x.umin : y.umin, umax: x.umax > y.umax ? x.umax : y.umax, smin: x.smin < y.smin ? x.smin : y.smin, smax: x.smax > y.smax ? x.smax : y.smax } };
 }
 
 /** Every value of `b` is in `a` (both intervals contain `b`'s, and `a`'s known zero bits are `b`'s). */
 export function contains(a: Scalar, b: Scalar): boolean {
   if (!(a.umin <= b.umin && a.umax >= b.umax && a.smin <= b.smin && a.smax >= b.smax && (a.tz ?? 0) <= (b.tz ?? 0))) return false;
+  if (a.set !== undefined) {
+    const vb = valuesOf(b);
+    if (vb === undefined || !vb.every((v) => a.set!.includes(v))) return false;
+  }
   if (a.b32 === undefined) return true;
   const l = low32(b);
   return a.b32.umin <= l.umin && a.b32.umax >= l.umax && a.b32.smin <= l.smin && a.b32.smax >= l.smax;
@@ -137,6 +160,7 @@ export function contains(a: Scalar, b: Scalar): boolean {
 /** Same set. */
 export function equal(a: Scalar, b: Scalar): boolean {
   if (!(a.umin === b.umin && a.umax === b.umax && a.smin === b.smin && a.smax === b.smax && (a.tz ?? 0) === (b.tz ?? 0))) return false;
+  if ((a.set ?? []).join() !== (b.set ?? []).join()) return false;
   const x = a.b32;
   const y = b.b32;
   return x === y || (x !== undefined && y !== undefined && x.umin === y.umin && x.umax === y.umax && x.smin === y.smin && x.smax === y.smax);
