@@ -15,6 +15,11 @@
  * mark its occurrences (left to right, not overlapping) as taken, count again, until PAIRS pairs
  * (default 40) and TRIPLES triples (default 5) are chosen. Prints the list in FUSED's syntax, with each
  * entry's share.
+ *
+ * `npx tsx bench/superinstructions.ts PAIRS TRIPLES --judge [--each] [--print VARIANT]` trains on the
+ * clang-built objects of test/corpus alone (four weightings: per program or per slot, all code or loop
+ * bodies only) and judges each list, and the core's CORE_FUSED, by the dispatches per executed instruction
+ * of every benchmark (small inputs), the 35 and the held-out ten apart.
  * @module
  */
 import { readdirSync, readFileSync } from 'node:fs';
@@ -197,7 +202,41 @@ function dispatches(p: Prog, list: readonly string[]): number {
 }
 
 const holdout = process.argv.includes('--holdout');
-if (!holdout) {
+const judge = process.argv.includes('--judge');
+if (judge) {
+  // Train on the real clang-built objects of test/corpus only (never a benchmark), judge on every
+  // benchmark: dispatches per executed instruction (small inputs) with each training variant's list and
+  // with the core's current list.
+  const corpusProgs = (loopsOnly: boolean, norm: 'total' | 'slots'): Prog[] => {
+    const out: Prog[] = [];
+    for (const f of corpusObjects()) for (const b of programsOf(join(CORPUS_DIR, f))) {
+      const p = prepare(b, loopsOnly, norm);
+      if (p !== undefined) out.push(p);
+    }
+    return out;
+  };
+  const test = BENCHMARKS.map((b) => ({ name: b.name, p: traced(b) }));
+  const { CORE_FUSED } = await import('../src/vm/interpreter-core-fused.js');
+  const lists: [string, string[]][] = [['core list (chosen from the benchmarks)', CORE_FUSED.map((r) => r.join(','))]];
+  for (const [name, loops, norm] of [['corpus, per program', false, 'total'], ['corpus, per slot', false, 'slots'], ['corpus loops, per program', true, 'total'], ['corpus loops, per slot', true, 'slots']] as const) {
+    const progs = corpusProgs(loops, norm);
+    const chosen = select(progs, pairsWanted, triplesWanted);
+    lists.push([`${name} (${progs.length})`, chosen.map((c) => c.run)]);
+    if (process.argv.includes('--print') && name === process.argv[process.argv.indexOf('--print') + 1]) {
+      for (const c of chosen) process.stdout.write(`  [${c.run.split(',').map((n) => `'${n}'`).join(', ')}], // ${(c.share * 100).toFixed(2)}%\n`);
+    }
+  }
+  lists.push(['none', []]);
+  const heldOut = new Set(['siphash', 'toeplitz', 'tunnel', 'ipv6_ext', 'dns_qname', 'token_bucket', 'maglev', 'crc32c', 'bloom', 'rtt_stats']);
+  const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
+  for (const [name, list] of lists) {
+    const d = test.map((t) => ({ name: t.name, d: dispatches(t.p, list) }));
+    const h = d.filter((x) => heldOut.has(x.name)).map((x) => x.d);
+    const o = d.filter((x) => !heldOut.has(x.name)).map((x) => x.d);
+    process.stdout.write(`${name.padEnd(44)} all ${mean(d.map((x) => x.d)).toFixed(3)}  the 35 ${mean(o).toFixed(3)}  held-out 10 ${mean(h).toFixed(3)}\n`);
+    if (process.argv.includes('--each')) process.stdout.write(d.map((x) => `${x.name} ${x.d.toFixed(3)}`).join('  ') + '\n');
+  }
+} else if (!holdout) {
   const progs: Prog[] = [];
   const add = (bytes: Uint8Array): void => {
     const p = prepare(bytes);
