@@ -36,7 +36,12 @@ const CLOSING = 3;
 /** Host waits and worker waits in progress: a notify (which takes a lock shared by every thread) is made only when someone waits. */
 const HOST_WAITING = 4;
 const WORKERS_WAITING = 5;
-const HEADER_WORDS = 8;
+/**
+ * The header and each slot's words take a 64-byte cache line of their own: a thread writes its slot's
+ * PROGRESS after every packet, and with slots side by side two threads running neighbouring batches
+ * would write one line packet after packet (false sharing).
+ */
+const HEADER_WORDS = 16;
 // Words of each slot.
 const STATUS = 0;
 const OWNER = 1;
@@ -44,7 +49,7 @@ const PROGRESS = 2;
 const COUNT = 3;
 const EXTRAS = 4;
 const SEQ = 5;
-const SLOT_WORDS = 8;
+const SLOT_WORDS = 16;
 
 /** Sizes of a ring: slots, packets per slot, extras bytes per slot. */
 export interface RingShape {
