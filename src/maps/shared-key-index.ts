@@ -171,6 +171,8 @@ export class SharedKeyIndex {
    * (maps/shared-find.ts: `i32.atomic.load`s); another with `Atomics.load` ({@link sameKeyAtomic}).
    */
   findOptimistic(bytes: Uint8Array, at: number): number | undefined {
+    // A key that is not wholly in `bytes` matches none (as a plain memory's index finds none), and must not trap below.
+    if (!(at >= 0 && at + this.keySize <= bytes.length)) return NONE;
     if (bytes === this.memory.bytes) {
       // A key in linear memory (a program's): the same look in one WebAssembly call (maps/shared-find.ts).
       const found = this.wasmFind(at, 4 * this.base, this.mask, this.keySize, this.maxSlots, 4 * this.slotsAt, this.keysAt, OPTIMISTIC_TRIES);

@@ -50,6 +50,16 @@ describe('a hash map in a shared memory, looked up without the lock', () => {
     }
   });
 
+  it('a key offset past the end of linear memory is not found (no WebAssembly trap), as in a plain memory', () => {
+    for (const shared of [false, true]) {
+      const memory = new VmMemory(shared ? { shared: true, initialPages: 8 } : {});
+      const map = createMap(memory, { name: 'h', type: MapType.HASH, keySize: 4, valueSize: 8, maxEntries: 4, flags: 0 }) as HashMap;
+      map.update(new Uint8Array([0, 0, 0, 0]), new Uint8Array(8));
+      const bytes = memory.bytes;
+      for (const at of [bytes.length - 2, bytes.length, -1]) expect(map.programLookupAt(bytes, at, 0), `shared ${shared}, at ${at}`).toBe(0);
+    }
+  });
+
   it('answers updates (every flag, LRU too) and deletes as a plain memory does', () => {
     for (const type of [MapType.HASH, MapType.LRU_HASH, MapType.PERCPU_HASH]) {
       const maps = [false, true].map((shared) => {
