@@ -25,9 +25,6 @@ const HELD_TABLE = JSON.parse(readFileSync(join(import.meta.dirname, 'families-h
  * BTF has no lock); `callbacks_btf` and `spin_lock_btf` carry func_info and map BTF as clang's objects do.
  */
 const KNOWN: Record<string, string> = {
-  'bounds#24':
-    'kernel rejects: a map value plus a variable offset that may be negative ([-4, 0] after a neg) has an unsigned maximum past ' +
-    'BPF_MAX_VAR_OFF ("unbounded memory access"); the analysis keeps one signed offset range per pointer, not its variable part apart',
   'bounds#32':
     'kernel accepts: `r1 |= 0x40` makes bit 6 known one, so `if w1 & 0xc0` is always taken and the unbounded add after it is dead; ' +
     'the analysis derives known bits from ranges and trailing zeros only (no known ones from OR)',

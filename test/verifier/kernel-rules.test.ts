@@ -84,7 +84,8 @@ describe('map values', () => {
     expectOk(idx('r1 &= 15'));
     // a signed check leaves the low bound open
     expectRule(idx('if r1 s> 15 goto out'), 'pointer-arithmetic', 'unbounded min value');
-    expectRule(idx('if r1 s> 15 goto out\nif r1 s< -8 goto out'), 'map-value-access', 'min value is negative');
+    // a variable part that may be negative: refused at once (the kernel refuses any access through it)
+    expectRule(idx('if r1 s> 15 goto out\nif r1 s< -8 goto out'), 'pointer-arithmetic', 'may be negative');
   });
   it('writes into a read-only map are refused', () => {
     expectRule('r1 = map_value 4 ll\nr2 = 1\n*(u32 *)(r1 + 0) = r2\nr0 = 0\nexit', 'read-only-write', 'write into map forbidden');
@@ -548,5 +549,12 @@ describe('rules from the held-out families', () => {
       `r6 = *(u32 *)(r1 + 0)\nr7 = *(u32 *)(r1 + 4)\nr3 = r6\nr3 += 16\nif r3 > r7 goto out\n${add}\nr6 += r2\nr0 = *(u8 *)(r6 + ${at})\nout:\nr0 = 0\nexit`;
     const joined = 'call 7\nr2 = 6\nif r0 == 0 goto +1\nr2 = 9';
     expectVerdicts([pkt(joined, 6), pkt(joined, 7), pkt('call 7\nr2 = r0\nr2 &= 7', 0)], [true, false, false], { programType: 'xdp' });
+  });
+  it('a map value plus a variable offset that may be negative is refused; constants joined from paths are each a fixed offset', () => {
+    expectVerdicts([
+      `${v}\nr1 &= 7\nr1 = -r1\nr6 += r1\nr0 = *(u8 *)(r6 + 8)\nr0 = 0\nexit`,
+      `${v}\nr1 &= 7\nr6 += r1\nr0 = *(u8 *)(r6 + 8)\nr0 = 0\nexit`,
+      `${v}\nr7 = -4\nif r1 == 0 goto +1\nr7 = 4\nr6 += r7\nr0 = *(u8 *)(r6 + 8)\nr0 = 0\nexit`,
+    ], [false, true, true]);
   });
 });

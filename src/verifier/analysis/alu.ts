@@ -163,6 +163,12 @@ function pointerOp(env: Env, w: Work, pc: number, i: Insn, op: ScalarOp, dst: Va
     return UNINIT_POINTER_RESULT;
   }
   const exact = lo === hi;
+  // a map value's variable offset that may be negative is, unsigned, past BPF_MAX_VAR_OFF: the kernel
+  // refuses every access through the pointer (constants joined from paths are each a fixed offset)
+  if (ptr.type === 'map_value' && !exact && lo < 0n && valuesOf(s) === undefined) {
+    env.report(pc, 'pointer-arithmetic', `R${ptrReg} map value pointer plus a variable offset that may be negative ([${lo}, ${hi}]): any access through it is an unbounded memory access; bound the offset below by 0 first`);
+    return UNINIT_POINTER_RESULT;
+  }
   const nlo = ptr.lo + Number(lo);
   const nhi = ptr.hi + Number(hi);
   // the variable part moves in steps of the number's known alignment
