@@ -337,12 +337,18 @@ export abstract class EbpfVmBase {
       repeat.version === this.memory.version &&
       !this.running
     ) {
+      // A catch that rethrows, not a finally: V8 compiles a finally into this inlined path with a
+      // dispatch on how the block was left (docs/benchmarks.md, the VM's repeated run without a finally).
       this.running = true;
+      let r0: bigint;
       try {
-        return repeat.run();
-      } finally {
+        r0 = repeat.run();
+      } catch (e) {
         this.running = false;
+        throw e;
       }
+      this.running = false;
+      return r0;
     }
     return this.executeFresh(engine, mem, mbuff, entry);
   }
