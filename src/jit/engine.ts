@@ -594,8 +594,8 @@ export class JitEngine implements Engine {
       if (inWasm !== 0 && memory.runStack === stack) mode = inWasm;
       else startStack(plan);
       inst.state = undefined;
-      inst.request = request;
-      inst.stack = stack;
+      if (inst.request !== request) inst.request = request; // see prepare
+      if (inst.stack !== stack) inst.stack = stack;
       try {
         outcome.r0Low = run32(request.r1, request.r2, stackTop, budget, maxDepth, delta, table.offset, table.count, base, limit, memory.version, mode, mark);
       } catch (e) {
@@ -627,8 +627,9 @@ export class JitEngine implements Engine {
       if (inWasm !== 0 && memory.runStack === stack) mode = inWasm;
       else startStack(plan);
       inst.state = undefined;
-      inst.request = request;
-      inst.stack = stack;
+      // Written only when they differ: a store of an object pays V8's write barrier, a compare does not.
+      if (inst.request !== request) inst.request = request;
+      if (inst.stack !== stack) inst.stack = stack;
       let r0: bigint;
       try {
         r0 = run(r1, r2, stackTop, budget, maxDepth, delta, offset, count, base, limit, version, mode, mark);
