@@ -21,7 +21,8 @@
  *   `memory.copy`;
  * - structured emission (structure.ts), each block lowered here: memory accesses through the cache,
  *   the stack and the region table (lower-memory.ts), groups of accesses through one register checked
- *   once, indexed accesses `B + X` checked against bounds kept for B in the stack or the cached region,
+ *   once, accesses at constant offsets from one value across blocks checked once by the access that
+ *   dominates them (span-checks.ts), indexed accesses `B + X` checked against bounds kept for B in the stack or the cached region,
  *   leaving for the checked copy on a miss (indexed-access.ts), ALU and compares (lower-alu.ts),
  *   helper and local calls, exits.
  *
@@ -82,6 +83,7 @@ import { emitAtomic } from './lower-atomic.js';
 import { frameRanges, type FrameRanges } from './frame-ranges.js';
 import { stackFootprint } from '../vm/stack.js';
 import { emitSlotLoad, emitSlotStore, functionSlots, loadSlots, promotableSlots, type PromotedSlot, type SlotPlan } from './stack-slots.js';
+import { emitSpanHead, NO_SPANS, planSpans, type SpanPlan } from './span-checks.js';
 
 /** Options that change the generated code. */
 export interface CompileOptions {
@@ -288,7 +290,8 @@ export function compileToWasm(insns: readonly Insn[], options: CompileOptions): 
       tripChargedLoops.push(...fc.tripChargedTests);
       chunkedLoops.push(...fc.chunkedHeaders);
     }
-    mb.defineFunction(funcIndex.get(e)!, [...EXTRA_LOCALS, ...fc.slotList.map((): ValTypeCode => ValType.i64)], code);
+    const spanLocals: ValTypeCode[] = Array<ValTypeCode>(fc.spans.locals).fill(ValType.i32);
+    mb.defineFunction(funcIndex.get(e)!, [...EXTRA_LOCALS, ...fc.slotList.map((): ValTypeCode => ValType.i64), ...spanLocals], code);
   }
   const entryIndex = funcIndex.get(0)!;
   mb.export('entry', 'func', entryIndex);
@@ -500,6 +503,11 @@ class FunctionCompiler implements StructSink {
   private checkedCopy: CheckedCopy | undefined;
   /** In the fast copy: the frame slots kept in locals (stack-slots.ts), by offset. */
   slotList: readonly PromotedSlot[] = [];
+  /**
+   * In the fast copy: region checks hoisted to a dominating access (span-checks.ts), an i32 local per
+   * head after the slots'.
+   */
+  spans: SpanPlan = NO_SPANS;
   /** The eBPF pc the function starts at (0: the program's entry, whose frame the run's footprint covers). */
   entryPc = -1;
   private slotAt = new Map<number, PromotedSlot>();
@@ -824,6 +832,7 @@ class FunctionCompiler implements StructSink {
     const at = c.w.length;
     this.everyBlock = this.makeChecked === undefined;
     if (!this.everyBlock) this.planChecks(graph);
+    this.planSpans(graph);
     this.structured = true;
     const done = emitStructured(graph, this, OUTER);
     this.structured = false;
@@ -832,6 +841,7 @@ class FunctionCompiler implements StructSink {
       if (c.w.length !== at) throw new JitError('internal: the structured pass emitted code and gave up');
       graph = this.buildGraph(entryBlock, false);
       if (!this.everyBlock) this.planChecks(graph);
+      this.planSpans(graph);
       this.structured = true;
       const again = emitStructured(graph, this, OUTER);
       this.structured = false;
@@ -847,6 +857,7 @@ class FunctionCompiler implements StructSink {
         }
         this.usedDispatch = true;
         this.everyBlock = true;
+        this.spans = NO_SPANS;
         emitDispatch(graph, this, OUTER, L_LABEL);
       }
     }
@@ -981,6 +992,46 @@ class FunctionCompiler implements StructSink {
     const sw = this.switchOf.get(node);
     if (sw === undefined) throw new JitError('internal: table index of a node without a switch');
     emitTableIndex(this.code, sw, L_T, L_A);
+  }
+
+  /** Plan the hoisted region checks of the fast copy (span-checks.ts) over `graph`. */
+  private planSpans(graph: FlowGraph): void {
+    this.spans = NO_SPANS;
+    // Only where a head can leave for the checked copy (an access that may: loops without calls).
+    if (this.everyBlock || this.checkedCopy === undefined || this.deopt.size === 0) return;
+    // Accesses a block's own access group checks once (accessGroups) stay there; loops run as chunks
+    // of check-free iterations are left out (their copies address accesses otherwise and cannot leave).
+    const grouped = new Set<number>();
+    const chunks = new Set<number>();
+    for (const bi of this.nodes) {
+      if (bi < 0) continue;
+      for (const g of this.accessGroups(this.d.blocks[bi]!).values()) for (let pc = g.start; pc < g.end; pc++) grouped.add(pc);
+      for (const k of chunkedLoop(this.loopContext, bi)?.path ?? []) chunks.add(k);
+    }
+    const inChunk = (pc: number): boolean => chunks.has(this.blockOfPc(pc));
+    this.spans = planSpans({
+      insns: this.insns,
+      ops: this.d.ops,
+      blocks: this.d.blocks,
+      badSlots: this.options.badSlots,
+      graph,
+      nodes: this.nodes,
+      convertedWrites: (b) => this.converted.get(b)?.writes,
+      excluded: (pc) => {
+        const acc = this.access(pc);
+        return acc === undefined || grouped.has(pc) || inChunk(pc) || this.inFrame(pc, acc.reg, acc.off, acc.size);
+      },
+      canLeave: (pc) => this.deopt.has(pc) && !inChunk(pc),
+      forwardSlots: this.d.slots !== undefined,
+      firstLocal: REGS.length + EXTRA_LOCALS.length + this.slotList.length,
+    });
+  }
+
+  /** The block index of the block holding `pc`. */
+  private blockOfPc(pc: number): number {
+    let q = pc;
+    while (q > 0 && this.d.blockAt[q]! < 0) q--;
+    return this.d.blockAt[q]!;
   }
 
   /** Keep the function's promotable frame slots in locals after EXTRA_LOCALS (stack-slots.ts). */
@@ -1413,6 +1464,7 @@ class FunctionCompiler implements StructSink {
     const groups = new Map<number, AccessGroup>();
     const simple = (pc: number): boolean => {
       const k = this.d.ops[pc]!.kind;
+      if (this.spans.heads.has(pc) || this.spans.covered.has(pc)) return false;
       return this.options.badSlots[pc] !== 1 && (k === 'alu' || k === 'neg' || k === 'movsx' || k === 'end' || k === 'lddw' || k === 'ldx' || k === 'st' || k === 'stx');
     };
     for (let pc = b.start; pc < b.end; ) {
@@ -1585,6 +1637,22 @@ class FunctionCompiler implements StructSink {
     return this.entryPc === 0 && this.d.frames.get(pc)!.lo + off >= low;
   }
 
+  /**
+   * At a head (span-checks.ts), before its access through `reg`: check its span, leaving for the
+   * checked copy at the head's pc when the span is not in the cached region (that copy then checks
+   * every access itself, so errors stay the interpreter's).
+   */
+  private spanHead(pc: number, reg: number): void {
+    const head = this.spans.heads.get(pc);
+    if (head === undefined) return;
+    const label = this.resumeLabel(pc);
+    if (label === undefined) throw new JitError('internal: a span head cannot leave for the checked copy', pc);
+    emitSpanHead(this.code, head, reg, () => {
+      this.deadAt(pc, true);
+      this.code.i32(label).set(L_LABEL).br(this.curDepth + 1 - OUTER);
+    });
+  }
+
   /** Push an i32 linear address for an access of `size` bytes at `reg + off`, checked. */
   private address(reg: number, off: number, size: 1 | 2 | 4 | 8, store: boolean, pc: number): { offset: number } {
     const c = this.code;
@@ -1606,6 +1674,12 @@ class FunctionCompiler implements StructSink {
       c.get(reg).op(Op.i32_wrap_i64).get(L_D).op(Op.i32_add);
       if (off !== 0) c.i32(off).op(Op.i32_add);
       return { offset: 0 };
+    }
+    const cover = this.spans.covered.get(pc);
+    if (cover !== undefined) {
+      // Inside the span its head checked: a fixed offset from the span's first byte.
+      c.get(cover.head.local);
+      return { offset: cover.delta };
     }
     const g = this.fastGroup;
     if (g !== undefined && reg === g.reg) {
@@ -1728,6 +1802,7 @@ class FunctionCompiler implements StructSink {
       case 'ldx': {
         const s = i.src === FRAME_POINTER ? this.slotAt.get(i.offset) : undefined;
         if (s !== undefined) return emitSlotLoad(c, s, op.signed, i.dst);
+        this.spanHead(pc, i.src);
         const a = this.address(i.src, i.offset, op.size, false, pc);
         c.mem(op.signed && op.size !== 8 ? LOAD_S[op.size] : LOAD[op.size], a.offset).set(i.dst);
         return;
@@ -1736,10 +1811,16 @@ class FunctionCompiler implements StructSink {
       case 'stx': {
         const s = i.dst === FRAME_POINTER ? this.slotAt.get(i.offset) : undefined;
         if (s !== undefined) return emitSlotStore(c, s, L_FP, this.options.stackSize, () => (op.kind === 'st' ? c.i64(i.imm) : c.get(i.src)));
-        const left = this.leaveIfStack(i.dst, i.offset, pc);
+        this.spanHead(pc, i.dst);
+        // A store its head covers writes the cached region, never the stack.
+        const covered = this.spans.covered.has(pc);
+        const left = !covered && this.leaveIfStack(i.dst, i.offset, pc);
+        if (!left && !covered && this.spans.heads.size > 0 && i.dst !== FRAME_POINTER && this.spans.protectedStores.has(pc)) {
+          throw new JitError('internal: a store the span checks rely on cannot leave for the checked copy', pc);
+        }
         const a = this.address(i.dst, i.offset, op.size, true, pc);
         (op.kind === 'st' ? c.i64(i.imm) : c.get(i.src)).mem(STORE[op.size], a.offset);
-        if (!left) this.reloadSlotsIfStack(i.dst, i.offset);
+        if (!left && !covered) this.reloadSlotsIfStack(i.dst, i.offset);
         return;
       }
       case 'atomic':
@@ -1816,7 +1897,8 @@ class FunctionCompiler implements StructSink {
    * slots loop-invariant where a reload merging back into the loop would not (stencil ran 1.23x slower).
    */
   private leaveIfStack(reg: number, off: number, pc: number): boolean {
-    if (this.slotList.length === 0 || reg === FRAME_POINTER) return false;
+    // (With span heads too: a forged store into the frame could change a slot a covered base is read from.)
+    if ((this.slotList.length === 0 && this.spans.heads.size === 0) || reg === FRAME_POINTER) return false;
     const exit = this.resumeLabel(pc);
     if (exit === undefined) return false;
     const c = this.code;
