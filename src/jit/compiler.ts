@@ -21,7 +21,7 @@
  *   `memory.copy`;
  * - structured emission (structure.ts), each block lowered here: memory accesses through the cache,
  *   the stack and the region table (lower-memory.ts), groups of accesses through one register checked
- *   once, accesses at constant offsets from one value across blocks checked once by the access that
+ *   once (access-groups.ts), accesses at constant offsets from one value across blocks checked once by the access that
  *   dominates them (span-checks.ts), indexed accesses `B + X` checked against bounds kept for B in the stack or the cached region,
  *   leaving for the checked copy on a miss (indexed-access.ts), ALU and compares (lower-alu.ts),
  *   helper and local calls, exits.
@@ -45,6 +45,7 @@ import { MIN_HOISTED, MIN_HOISTED_SIBLING, chunkedLoop, copyLoop, countedLoop, t
 import { emitTableIndex, planSwitch, type Compare, type SwitchEdge, type SwitchPlan } from './switch-table.js';
 import { emitBoundCheck } from './loop-bound.js';
 import { emitAffine, emitBulkCopy, emitChunkGuard, emitLoopGuard } from './loop-guards.js';
+import { accessOf, emitGroupCheck, findAccessGroups, groupStores, type AccessGroup, type MemoryAccess } from './access-groups.js';
 import { planChecks, RESUME_SHIFT, type BoundedLoop, type CheckPlanSource } from './check-plan.js';
 import { byteWord, type ByteWord } from './byte-word.js';
 import { deadRegisters, liveRegisters } from './liveness.js';
@@ -403,17 +404,6 @@ interface CheckedCopy {
   readonly labels: ReadonlyMap<number, number>;
   /** The accesses a run can resume at (see {@link FunctionCompiler.deoptPcs}): pc → its ordinal among its block's. */
   readonly resume: ReadonlyMap<number, number>;
-}
-
-/** Loads and stores through one register in a block, checked once for their span [reg+lo, reg+hi). */
-interface AccessGroup {
-  /** Pc of the first access. */
-  readonly start: number;
-  readonly reg: number;
-  readonly lo: number;
-  readonly hi: number;
-  /** First pc after the group's last access. */
-  readonly end: number;
 }
 
 /** A conditional jump over a short pure block, compiled as `select`s instead of a branch. */
@@ -1443,60 +1433,17 @@ class FunctionCompiler implements StructSink {
   }
 
   /** The base register, offset and size of a load or store (not atomics), or undefined. */
-  private access(pc: number): { reg: number; off: number; size: number } | undefined {
-    const op = this.d.ops[pc]!;
-    const i = this.insns[pc]!;
-    if (op.kind === 'ldx') return { reg: i.src, off: i.offset, size: op.size };
-    if (op.kind === 'st' || op.kind === 'stx') return { reg: i.dst, off: i.offset, size: op.size };
-    return undefined;
+  private access(pc: number): MemoryAccess | undefined {
+    return accessOf(this.d.ops[pc]!, this.insns[pc]!);
   }
 
   /** The size of a load or store (a loop's covered access). */
   private readonly accessSize = (pc: number): 1 | 2 | 4 | 8 => this.access(pc)!.size as 1 | 2 | 4 | 8;
 
-  /**
-   * Runs of two or more loads and stores through one unchanged base register within a block (a
-   * packet parser reading header fields, a struct copied field by field), keyed by their first pc.
-   * Each is checked once for the span of all its accesses; only straight-line instructions that
-   * cannot leave the block may lie between them.
-   */
+  /** The block's access groups (access-groups.ts), leaving out the accesses span-checks.ts checks and bad slots. */
   private accessGroups(b: BasicBlock): Map<number, AccessGroup> {
-    const groups = new Map<number, AccessGroup>();
-    const simple = (pc: number): boolean => {
-      const k = this.d.ops[pc]!.kind;
-      if (this.spans.heads.has(pc) || this.spans.covered.has(pc)) return false;
-      return this.options.badSlots[pc] !== 1 && (k === 'alu' || k === 'neg' || k === 'movsx' || k === 'end' || k === 'lddw' || k === 'ldx' || k === 'st' || k === 'stx');
-    };
-    for (let pc = b.start; pc < b.end; ) {
-      const a = this.access(pc);
-      const step = (p: number): number => p + (this.d.ops[p]!.kind === 'lddw' ? 2 : 1);
-      const frame = a !== undefined && this.inFrame(pc, a.reg, a.off, a.size);
-      if (a === undefined || frame || !simple(pc)) {
-        pc = step(pc);
-        continue;
-      }
-      let lo = a.off;
-      let hi = a.off + a.size;
-      let count = 1;
-      let end = step(pc);
-      for (let q = pc; q < b.end && simple(q); q = step(q)) {
-        const x = this.access(q);
-        if (q !== pc && x !== undefined && x.reg === a.reg) {
-          lo = Math.min(lo, x.off);
-          hi = Math.max(hi, x.off + x.size);
-          count++;
-          end = step(q);
-        }
-        // An instruction writing the base register ends the run (a load into it still belongs to it).
-        const op = this.d.ops[q]!;
-        if (op.kind !== 'st' && op.kind !== 'stx' && this.insns[q]!.dst === a.reg) break;
-      }
-      if (count >= 2) {
-        groups.set(pc, { start: pc, reg: a.reg, lo, hi, end });
-        pc = end;
-      } else pc = step(pc);
-    }
-    return groups;
+    const owned = (pc: number): boolean => this.options.badSlots[pc] === 1 || this.spans.heads.has(pc) || this.spans.covered.has(pc);
+    return findAccessGroups(b, this.d.ops, this.insns, owned, (pc, a) => this.inFrame(pc, a.reg, a.off, a.size));
   }
 
   /**
@@ -1506,39 +1453,7 @@ class FunctionCompiler implements StructSink {
    */
   private group(g: AccessGroup, depth: number): void {
     const c = this.code;
-    // Both ends inside one region (8-byte windows at the span's first and last bytes; the span is far
-    // below 2^32, so everything between is inside too): the cached region, else the stack. A span
-    // under 8 bytes is checked as one access of its size, so that it passes at the region's last bytes.
-    const span = g.hi - g.lo;
-    const inside = (base: number, limit: number): void => {
-      c.get(L_T).gget(base).op(Op.i64_sub);
-      if (span < 8) c.i64(0).gget(limit).i64(8 - span).op(Op.i64_add).gget(limit).op(Op.i64_eqz).op(Op.select);
-      else c.gget(limit);
-      c.op(Op.i64_lt_u);
-      if (g.hi - g.lo > 8) {
-        c.get(L_T).i64(g.hi - g.lo - 8).op(Op.i64_add).gget(base).op(Op.i64_sub).gget(limit).op(Op.i64_lt_u);
-        c.op(Op.i32_and);
-      }
-    };
-    c.get(g.reg);
-    if (g.lo !== 0) c.i64(g.lo).op(Op.i64_add);
-    c.set(L_T);
-    // Each hit branches straight to the unchecked copy (`br` out of `checks`), and falling out of
-    // `checks` goes to the checked one: no flag that V8 would test again after the hit.
-    c.block(); // done
-    c.block(); // checked
-    c.block(); // checks
-    inside(Global.cacheBase, Global.cacheLimit);
-    c.if();
-    c.get(L_T).gget(Global.cacheBase).op(Op.i64_sub).op(Op.i32_wrap_i64).gget(Global.cacheOffset).op(Op.i32_add).set(L_GB).br(1);
-    c.end();
-    inside(Global.stackBase, Global.stackLimit);
-    c.if();
-    if (this.groupStores(g)) markStack(this.code, this.mark, () => c.get(L_T).op(Op.i32_wrap_i64));
-    c.get(L_T).op(Op.i32_wrap_i64).gget(Global.stackDelta).op(Op.i32_add).set(L_GB).br(1);
-    c.end();
-    c.br(1);
-    c.end(); // checks: a hit lands here
+    emitGroupCheck(c, g, groupStores(g, this.d.ops), this.mark);
     const start = g.start;
     this.fastGroup = g;
     for (let pc = start; pc < g.end; pc += this.d.ops[pc]!.kind === 'lddw' ? 2 : 1) this.instruction(this.d.ops[pc]!, this.insns[pc]!, pc, depth + 2);
@@ -1753,21 +1668,6 @@ class FunctionCompiler implements StructSink {
     c.w.bytes(miss).u8(Op.else).bytes(hit);
     c.end();
   }
-
-
-
-
-
-  /** True when a group's accesses include a store (or an atomic). */
-  private groupStores(g: AccessGroup): boolean {
-    for (let pc = g.start; pc < g.end; pc++) {
-      const kind = this.d.ops[pc]!.kind;
-      if (kind === 'st' || kind === 'stx' || kind === 'atomic') return true;
-    }
-    return false;
-  }
-
-
 
   private instruction(op: Operation, i: Insn, pc: number, depth: number): void {
     this.curPc = pc;

@@ -1,0 +1,144 @@
+/**
+ * Access groups: runs of two or more loads and stores through one unchanged base register within a
+ * block (a packet parser reading header fields, a struct copied field by field). Each is checked once
+ * for the span of all its accesses; only straight-line instructions that cannot leave the block may lie
+ * between them. This module finds the runs and emits their span check; compiler.ts emits the run's
+ * instructions twice after it, unchecked (at fixed offsets from one linear address) and checked one by
+ * one, so that errors stay the interpreter's.
+ * @module
+ */
+import type { Insn } from '../isa/instruction.js';
+import type { Operation } from '../isa/operation.js';
+import type { BasicBlock } from '../verifier/cfg.js';
+import type { CodeWriter } from '../wasm/module.js';
+import { Op } from '../wasm/opcodes.js';
+import { Global } from './layout.js';
+import { L_GB, L_T } from './locals.js';
+import { markStack } from './lower-memory.js';
+
+/** Loads and stores through one register in a block, checked once for their span [reg+lo, reg+hi). */
+export interface AccessGroup {
+  /** Pc of the first access. */
+  readonly start: number;
+  readonly reg: number;
+  readonly lo: number;
+  readonly hi: number;
+  /** First pc after the group's last access. */
+  readonly end: number;
+}
+
+/** A load's or store's base register, offset and size. */
+export interface MemoryAccess {
+  readonly reg: number;
+  readonly off: number;
+  readonly size: number;
+}
+
+/** The base register, offset and size of a load or store (not atomics), or undefined. */
+export function accessOf(op: Operation, i: Insn): MemoryAccess | undefined {
+  if (op.kind === 'ldx') return { reg: i.src, off: i.offset, size: op.size };
+  if (op.kind === 'st' || op.kind === 'stx') return { reg: i.dst, off: i.offset, size: op.size };
+  return undefined;
+}
+
+/**
+ * The access groups of block `b`, keyed by their first pc. `owned(pc)`: the slot may not be in a group
+ * (a bad slot, or an access another pass checks); `inFrame(pc, access)`: the access is proved inside the
+ * frame, so it needs no check at all.
+ */
+export function findAccessGroups(
+  b: BasicBlock,
+  ops: readonly Operation[],
+  insns: readonly Insn[],
+  owned: (pc: number) => boolean,
+  inFrame: (pc: number, a: MemoryAccess) => boolean,
+): Map<number, AccessGroup> {
+  const groups = new Map<number, AccessGroup>();
+  const simple = (pc: number): boolean => {
+    const k = ops[pc]!.kind;
+    if (owned(pc)) return false;
+    return k === 'alu' || k === 'neg' || k === 'movsx' || k === 'end' || k === 'lddw' || k === 'ldx' || k === 'st' || k === 'stx';
+  };
+  const step = (p: number): number => p + (ops[p]!.kind === 'lddw' ? 2 : 1);
+  for (let pc = b.start; pc < b.end; ) {
+    const a = accessOf(ops[pc]!, insns[pc]!);
+    if (a === undefined || inFrame(pc, a) || !simple(pc)) {
+      pc = step(pc);
+      continue;
+    }
+    let lo = a.off;
+    let hi = a.off + a.size;
+    let count = 1;
+    let end = step(pc);
+    for (let q = pc; q < b.end && simple(q); q = step(q)) {
+      const x = accessOf(ops[q]!, insns[q]!);
+      if (q !== pc && x !== undefined && x.reg === a.reg) {
+        lo = Math.min(lo, x.off);
+        hi = Math.max(hi, x.off + x.size);
+        count++;
+        end = step(q);
+      }
+      // An instruction writing the base register ends the run (a load into it still belongs to it).
+      const op = ops[q]!;
+      if (op.kind !== 'st' && op.kind !== 'stx' && insns[q]!.dst === a.reg) break;
+    }
+    if (count >= 2) {
+      groups.set(pc, { start: pc, reg: a.reg, lo, hi, end });
+      pc = end;
+    } else pc = step(pc);
+  }
+  return groups;
+}
+
+/** True when a group's accesses include a store (or an atomic). */
+export function groupStores(g: AccessGroup, ops: readonly Operation[]): boolean {
+  for (let pc = g.start; pc < g.end; pc++) {
+    const kind = ops[pc]!.kind;
+    if (kind === 'st' || kind === 'stx' || kind === 'atomic') return true;
+  }
+  return false;
+}
+
+/**
+ * A group's span check: L_T = reg + lo, then three blocks opened, `done`, `checked` and `checks`, of
+ * which this closes `checks`: where the span [reg+lo, reg+hi) lies in the cached region, else in the
+ * stack (marking the stack's written bytes when the group stores, see `mark`), L_GB is the span's linear
+ * address and the run lands after `checks`; otherwise it leaves `checks` by `br 1` for `checked`. The
+ * caller emits the unchecked copy (ending with `br 1` to `done`), closes `checked`, emits the checked
+ * copy and closes `done`.
+ */
+export function emitGroupCheck(c: CodeWriter, g: AccessGroup, stores: boolean, mark: number): void {
+  // Both ends inside one region (8-byte windows at the span's first and last bytes; the span is far
+  // below 2^32, so everything between is inside too): the cached region, else the stack. A span
+  // under 8 bytes is checked as one access of its size, so that it passes at the region's last bytes.
+  const span = g.hi - g.lo;
+  const inside = (base: number, limit: number): void => {
+    c.get(L_T).gget(base).op(Op.i64_sub);
+    if (span < 8) c.i64(0).gget(limit).i64(8 - span).op(Op.i64_add).gget(limit).op(Op.i64_eqz).op(Op.select);
+    else c.gget(limit);
+    c.op(Op.i64_lt_u);
+    if (span > 8) {
+      c.get(L_T).i64(span - 8).op(Op.i64_add).gget(base).op(Op.i64_sub).gget(limit).op(Op.i64_lt_u);
+      c.op(Op.i32_and);
+    }
+  };
+  c.get(g.reg);
+  if (g.lo !== 0) c.i64(g.lo).op(Op.i64_add);
+  c.set(L_T);
+  // Each hit branches straight to the unchecked copy (`br` out of `checks`), and falling out of
+  // `checks` goes to the checked one: no flag that V8 would test again after the hit.
+  c.block(); // done
+  c.block(); // checked
+  c.block(); // checks
+  inside(Global.cacheBase, Global.cacheLimit);
+  c.if();
+  c.get(L_T).gget(Global.cacheBase).op(Op.i64_sub).op(Op.i32_wrap_i64).gget(Global.cacheOffset).op(Op.i32_add).set(L_GB).br(1);
+  c.end();
+  inside(Global.stackBase, Global.stackLimit);
+  c.if();
+  if (stores) markStack(c, mark, () => c.get(L_T).op(Op.i32_wrap_i64));
+  c.get(L_T).op(Op.i32_wrap_i64).gget(Global.stackDelta).op(Op.i32_add).set(L_GB).br(1);
+  c.end();
+  c.br(1);
+  c.end(); // checks: a hit lands here
+}
