@@ -6,6 +6,7 @@
  * @module
  */
 import { Bytes, Rng, Writer, lengthPrefixed } from './input-tools.js';
+import { eshape2Input } from './inputs-eshapes2.js';
 
 /** siphash: a 128-bit key, `count` (offset, length) records of keys of 0-31 bytes, then the key bytes. */
 function siphashInput(count: number, rng: Rng): Uint8Array {
@@ -351,6 +352,6 @@ export function eshapeInput(name: string, full: boolean, rng: Rng): Uint8Array |
     case 'rtt_stats':
       return rttInput(full ? 32_768 : 60, rng);
     default:
-      return undefined;
+      return eshape2Input(name, full, rng);
   }
 }

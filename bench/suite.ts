@@ -77,6 +77,16 @@ export const BENCHMARKS: readonly Benchmark[] = [
   { name: 'bloom', program: 'bloom', about: 'Bloom filter of 2^20 bits, k = 7: clear, 8192 inserts, 16384 tests, popcount' },
   { name: 'tunnel', program: 'tunnel', about: 'VXLAN and GRE decapsulation of 4000 frames to the inner ports, checked against data_end' },
   { name: 'rtt_stats', program: 'rtt_stats', about: 'Jacobson RTT estimator, EWMA and log2 histogram of 32768 samples (signed 32-bit)' },
+  { name: 'conntrack', program: 'conntrack', about: 'connection tracking: TCP state machine over an open-addressing flow table, 32768 events' },
+  { name: 'tls_sni', program: 'tls_sni', about: 'TLS ClientHello SNI/ALPN/supported_versions parse of 4000 messages, suffix match' },
+  { name: 'nat44', program: 'nat44', about: 'NAT44 rewrite of 4000 Ethernet/IPv4 frames with RFC 1624 incremental checksum updates' },
+  { name: 'cmsketch', program: 'cmsketch', about: 'count-min sketch, 4 rows of 4096, conservative update: 16384 updates, 4096 queries' },
+  { name: 'hll', program: 'hll', about: 'HyperLogLog, 8 sketches of 2^10 registers and their union: 32768 items, fixed-point estimates' },
+  { name: 'mpls', program: 'mpls', about: 'VLAN/MPLS label-stack parse of 4000 frames, LFIB lookup, entropy label, ECMP hash' },
+  { name: 'topk', program: 'topk', about: 'top 32 of 4096 flows: counters, min-heap selection, heapsort' },
+  { name: 'ringbuf', program: 'ringbuf', about: 'ring-buffer record stream: 16384 LEB128/zigzag-encoded events, wrapping ring of 16 KiB, consumer drains' },
+  { name: 'lru', program: 'lru', about: 'LRU cache, 2048 entries, hash chains and a doubly linked recency list: 32768 operations' },
+  { name: 'syncookie', program: 'syncookie', about: 'SYN cookies (lookup3 hash): 16384 SYNs and ACKs, cookies made and checked' },
 ];
 
 
