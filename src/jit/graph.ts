@@ -208,6 +208,47 @@ function walkLoops(
 }
 
 /**
+ * Post-dominance: `postDominates(x, h)` is true when every path from node h to the function's end (a
+ * node without successors) passes through node x (x = h included). Computed as the dominators of the
+ * reversed graph from a virtual exit (with {@link analyzeGraph}: exact where that graph is reducible,
+ * an approximation otherwise); nodes that reach no end (endless loops) are post-dominated by none.
+ */
+export function postDominance(g: FlowGraph): (x: number, h: number) => boolean {
+  const n = g.count;
+  const preds: number[][] = Array.from({ length: n }, () => []);
+  const sinks: number[] = [];
+  for (let u = 0; u < n; u++) {
+    const out = successors(g.term[u]!);
+    if (out.length === 0) sinks.push(u);
+    for (const v of out) preds[v]!.push(u);
+  }
+  const term: Terminator[] = preds.map((p) => ({ kind: 'table', targets: p, fallback: -1 }));
+  term.push({ kind: 'table', targets: sinks, fallback: -1 });
+  const a = analyzeGraph({ count: n + 1, entry: n, term });
+  // Intervals of the post-dominator tree: x is an ancestor of h iff pre[x] <= pre[h] && post[h] <= post[x].
+  const children: number[][] = Array.from({ length: n + 1 }, () => []);
+  for (const v of a.order) if (v !== n && a.idom[v]! >= 0) children[a.idom[v]!]!.push(v);
+  const pre = new Int32Array(n + 1).fill(-1);
+  const post = new Int32Array(n + 1);
+  let clock = 0;
+  const stack: [number, number][] = [[n, 0]];
+  pre[n] = clock++;
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1]!;
+    const kids = children[top[0]]!;
+    if (top[1] < kids.length) {
+      const child = kids[top[1]++]!;
+      pre[child] = clock++;
+      stack.push([child, 0]);
+    } else {
+      post[top[0]] = clock++;
+      stack.pop();
+    }
+  }
+  return (x, h) => pre[x]! >= 0 && pre[h]! >= 0 && pre[x]! <= pre[h]! && post[h]! <= post[x]!;
+}
+
+/**
  * The innermost loops of a graph: for each loop header (a target of a retreating edge) whose loop
  * contains no other header, the header and its body, in reverse postorder. A loop's body is what
  * reaches one of its back edges' sources without passing through the header.

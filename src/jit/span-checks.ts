@@ -8,7 +8,8 @@
  * a value per block entry where paths disagree, stores to a slot forwarded to its loads), so that each
  * access is `value + k` for a known value and constant k. An access that no earlier access of the
  * same value dominates becomes a *head*; each access of the value it dominates (none of them across a
- * call, which may move a region) is *covered* by it. The head checks once that the whole span of its
+ * call, which may move a region) and that every path on from the head reaches (it is in the head's block or
+ * one post-dominating it: the head anticipates it) is *covered* by it. The head checks once that the whole span of its
  * accesses' bytes lies in the cached region and keeps the span's linear address in an i32 local; each
  * covered access (the head's own too) is then a load or store at a fixed offset from that local, with
  * no check. Where the span is not in the cache, the head leaves for the function's checked copy at its
@@ -29,7 +30,7 @@ import type { Operation } from '../isa/operation.js';
 import { FRAME_POINTER, PseudoLoad } from '../isa/opcodes.js';
 import { fieldUse } from '../verifier/fields.js';
 import type { BasicBlock } from '../verifier/cfg.js';
-import { analyzeGraph, successors, type FlowGraph } from './graph.js';
+import { analyzeGraph, postDominance, successors, type FlowGraph } from './graph.js';
 import type { CodeWriter } from '../wasm/module.js';
 import { Op } from '../wasm/opcodes.js';
 import { Global } from './layout.js';
@@ -323,6 +324,12 @@ export function planSpans(src: SpanSource): SpanPlan {
     }
   }
   const dominates = (h: Access, x: Access): boolean => (h.node === x.node ? h.pc < x.pc : pre[h.node]! <= pre[x.node]! && post[x.node]! <= post[h.node]!);
+  // Only accesses the head anticipates (every path on from the head reaches them: the same block, or a
+  // block post-dominating the head's) are covered: one the program reaches only past a test of its own,
+  // say a length check, would make the span fail where that access is never run, sending the run to
+  // the checked copy for nothing.
+  const postDominates = postDominance(graph);
+  const anticipated = (h: Access, x: Access): boolean => h.node === x.node || postDominates(x.node, h.node);
 
   interface Group {
     readonly head: Access;
@@ -334,7 +341,7 @@ export function planSpans(src: SpanSource): SpanPlan {
   for (const x of accesses) {
     const list = groups.get(x.key) ?? [];
     groups.set(x.key, list);
-    const g = list.find((g) => dominates(g.head, x) && Math.max(g.hi, x.k + x.size) - Math.min(g.lo, x.k) <= MAX_SPAN);
+    const g = list.find((g) => dominates(g.head, x) && anticipated(g.head, x) && Math.max(g.hi, x.k + x.size) - Math.min(g.lo, x.k) <= MAX_SPAN);
     if (g !== undefined) {
       g.lo = Math.min(g.lo, x.k);
       g.hi = Math.max(g.hi, x.k + x.size);

@@ -80,10 +80,12 @@ describe('planSpans', () => {
       stx(1, 4, 30, 0), // 8: base + 30
       exit,
     ]);
-    expect(coverage(p)).toEqual({ 3: [3, 6, 8] });
+    // pc 6 runs only on one arm of the jump: the head does not anticipate it, so it is not covered (a
+    // span over it would fail where the program's own test keeps it from running); the join's pc 8 is.
+    expect(coverage(p)).toEqual({ 3: [3, 8] });
     const head = p.heads.get(3)!;
     expect([head.lo, head.hi, head.c]).toEqual([8, 31, 8]);
-    expect(p.covered.get(6)!.delta).toBe(12);
+    expect(p.covered.get(8)!.delta).toBe(22);
   });
 
   it('covers nothing across a call, after the base changed, or through r10', () => {
@@ -130,7 +132,8 @@ const STRUCT = [
 
 describe('hoisted span checks, against the interpreter', () => {
   it('fails at each field in turn as the input shortens, at every budget', () => {
-    expect(coverage(planOf(STRUCT))).toEqual({ 1: [1, 4, 6, 8, 9, 11] }); // (compiled: head 4, the first that may leave)
+    // (compiled: head 4, the first that may leave; 6 and 8, on one arm only, are checked on their own)
+    expect(coverage(planOf(STRUCT))).toEqual({ 1: [1, 4, 9, 11] });
     const prog = program(STRUCT);
     for (let len = 0; len <= 36; len++) {
       for (const first of [0, 7]) {
