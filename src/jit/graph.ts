@@ -208,6 +208,34 @@ function walkLoops(
 }
 
 /**
+ * Ancestry in the dominator tree of an analysed graph (`count` nodes, `root` its entry): `above(u, v)` is
+ * true when u dominates v (u = v included), both reachable; from the tree's pre- and post-order numbers,
+ * computed once without recursion, so that each query takes constant time.
+ */
+export function treeAncestry(count: number, root: number, a: GraphAnalysis): (u: number, v: number) => boolean {
+  const children: number[][] = Array.from({ length: count }, () => []);
+  for (const v of a.order) if (v !== root && a.idom[v]! >= 0) children[a.idom[v]!]!.push(v);
+  const pre = new Int32Array(count).fill(-1);
+  const post = new Int32Array(count);
+  let clock = 0;
+  const stack: [number, number][] = [[root, 0]];
+  pre[root] = clock++;
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1]!;
+    const kids = children[top[0]]!;
+    if (top[1] < kids.length) {
+      const child = kids[top[1]++]!;
+      pre[child] = clock++;
+      stack.push([child, 0]);
+    } else {
+      post[top[0]] = clock++;
+      stack.pop();
+    }
+  }
+  return (u, v) => pre[u]! >= 0 && pre[v]! >= 0 && pre[u]! <= pre[v]! && post[v]! <= post[u]!;
+}
+
+/**
  * Post-dominance: `postDominates(x, h)` is true when every path from node h to the function's end (a
  * node without successors) passes through node x (x = h included). Computed as the dominators of the
  * reversed graph from a virtual exit (with {@link analyzeGraph}: exact where that graph is reducible,
@@ -225,27 +253,7 @@ export function postDominance(g: FlowGraph): (x: number, h: number) => boolean {
   const term: Terminator[] = preds.map((p) => ({ kind: 'table', targets: p, fallback: -1 }));
   term.push({ kind: 'table', targets: sinks, fallback: -1 });
   const a = analyzeGraph({ count: n + 1, entry: n, term });
-  // Intervals of the post-dominator tree: x is an ancestor of h iff pre[x] <= pre[h] && post[h] <= post[x].
-  const children: number[][] = Array.from({ length: n + 1 }, () => []);
-  for (const v of a.order) if (v !== n && a.idom[v]! >= 0) children[a.idom[v]!]!.push(v);
-  const pre = new Int32Array(n + 1).fill(-1);
-  const post = new Int32Array(n + 1);
-  let clock = 0;
-  const stack: [number, number][] = [[n, 0]];
-  pre[n] = clock++;
-  while (stack.length > 0) {
-    const top = stack[stack.length - 1]!;
-    const kids = children[top[0]]!;
-    if (top[1] < kids.length) {
-      const child = kids[top[1]++]!;
-      pre[child] = clock++;
-      stack.push([child, 0]);
-    } else {
-      post[top[0]] = clock++;
-      stack.pop();
-    }
-  }
-  return (x, h) => pre[x]! >= 0 && pre[h]! >= 0 && pre[x]! <= pre[h]! && post[h]! <= post[x]!;
+  return treeAncestry(n + 1, n, a);
 }
 
 /**

@@ -30,7 +30,7 @@ import type { Operation } from '../isa/operation.js';
 import { FRAME_POINTER, PseudoLoad } from '../isa/opcodes.js';
 import { fieldUse } from '../verifier/fields.js';
 import type { BasicBlock } from '../verifier/cfg.js';
-import { analyzeGraph, postDominance, successors, type FlowGraph } from './graph.js';
+import { analyzeGraph, postDominance, successors, treeAncestry, type FlowGraph } from './graph.js';
 import type { CodeWriter } from '../wasm/module.js';
 import { Op } from '../wasm/opcodes.js';
 import { Global } from './layout.js';
@@ -303,27 +303,8 @@ export function planSpans(src: SpanSource): SpanPlan {
     });
   }
 
-  // Dominator tree intervals: u dominates v iff pre[u] <= pre[v] && post[v] <= post[u].
-  const children: number[][] = Array.from({ length: graph.count }, () => []);
-  for (const n of a.order) if (n !== graph.entry && a.idom[n]! >= 0) children[a.idom[n]!]!.push(n);
-  const pre = new Int32Array(graph.count);
-  const post = new Int32Array(graph.count);
-  let clock = 0;
-  const stack: [number, number][] = [[graph.entry, 0]];
-  pre[graph.entry] = clock++;
-  while (stack.length > 0) {
-    const top = stack[stack.length - 1]!;
-    const kids = children[top[0]]!;
-    if (top[1] < kids.length) {
-      const child = kids[top[1]++]!;
-      pre[child] = clock++;
-      stack.push([child, 0]);
-    } else {
-      post[top[0]] = clock++;
-      stack.pop();
-    }
-  }
-  const dominates = (h: Access, x: Access): boolean => (h.node === x.node ? h.pc < x.pc : pre[h.node]! <= pre[x.node]! && post[x.node]! <= post[h.node]!);
+  const above = treeAncestry(graph.count, graph.entry, a);
+  const dominates = (h: Access, x: Access): boolean => (h.node === x.node ? h.pc < x.pc : above(h.node, x.node));
   // Only accesses the head anticipates (every path on from the head reaches them: the same block, or a
   // block post-dominating the head's) are covered: one the program reaches only past a test of its own,
   // say a length check, would make the span fail where that access is never run, sending the run to

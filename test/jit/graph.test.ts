@@ -5,7 +5,7 @@
  * the analyses must not recurse.
  */
 import { describe, it, expect } from 'vitest';
-import { analyzeGraph, innermostLoops, successors, type FlowGraph, type Terminator } from '../../src/jit/graph.js';
+import { analyzeGraph, innermostLoops, postDominance, successors, treeAncestry, type FlowGraph, type Terminator } from '../../src/jit/graph.js';
 
 function randomGraph(next: () => number): FlowGraph {
   const count = 1 + Math.floor(next() * 12);
@@ -110,6 +110,54 @@ describe('graph analyses', () => {
     // The generator exercises both kinds of graph and loops.
     expect(irreducible).toBeGreaterThan(100);
     expect(loops).toBeGreaterThan(500);
+  });
+
+  it('answer dominance and post-dominance queries as the definitions do', () => {
+    let seed = 777;
+    const next = (): number => ((seed = (seed * 1103515245 + 12345) >>> 0), seed / 2 ** 32);
+    let checked = 0;
+    for (let t = 0; t < 6000; t++) {
+      const g = randomGraph(next);
+      const a = analyzeGraph(g);
+      const dom = dominatorSets(g);
+      if (a.reducible) {
+        const above = treeAncestry(g.count, g.entry, a);
+        for (let u = 0; u < g.count; u++) for (let v = 0; v < g.count; v++) expect(above(u, v), `graph ${t}: ${u} dom ${v}`).toBe(dom[v]?.[u] === true && dom[u] !== undefined);
+      }
+      // Post-dominance is exact where the reversed graph is reducible, as it is for an acyclic graph.
+      const indegree = new Int32Array(g.count);
+      for (let u = 0; u < g.count; u++) for (const v of successors(g.term[u]!)) indegree[v]!++;
+      const ready = [...indegree.keys()].filter((u) => indegree[u] === 0);
+      let sorted = 0;
+      while (ready.length > 0) {
+        sorted++;
+        for (const v of successors(g.term[ready.pop()!]!)) if (--indegree[v]! === 0) ready.push(v);
+      }
+      if (sorted !== g.count) continue;
+      const pdom = postDominance(g);
+      // x post-dominates h: h reaches an end, and none without passing x.
+      const reachesEnd = (h: number, avoid: number): boolean => {
+        const seen = new Set<number>();
+        const work = [h];
+        while (work.length > 0) {
+          const u = work.pop()!;
+          if (u === avoid || seen.has(u)) continue;
+          seen.add(u);
+          const out = successors(g.term[u]!);
+          if (out.length === 0) return true;
+          work.push(...out);
+        }
+        return false;
+      };
+      for (let h = 0; h < g.count; h++) {
+        for (let x = 0; x < g.count; x++) {
+          const want = reachesEnd(h, -1) && (x === h || !reachesEnd(h, x));
+          expect(pdom(x, h), `graph ${t}: ${x} post-dominates ${h}: ${JSON.stringify(g.term)}`).toBe(want);
+          checked++;
+        }
+      }
+    }
+    expect(checked).toBeGreaterThan(500);
   });
 
   it('analyses loops nested 50,000 deep without recursion', () => {
