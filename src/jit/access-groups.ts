@@ -14,7 +14,7 @@ import type { CodeWriter } from '../wasm/module.js';
 import { Op } from '../wasm/opcodes.js';
 import { Global } from './layout.js';
 import { L_GB, L_T } from './locals.js';
-import { markStack } from './lower-memory.js';
+import { markStack, pushSpanInside } from './lower-memory.js';
 
 /** Loads and stores through one register in a block, checked once for their span [reg+lo, reg+hi). */
 export interface AccessGroup {
@@ -108,19 +108,11 @@ export function groupStores(g: AccessGroup, ops: readonly Operation[]): boolean 
  * copy and closes `done`.
  */
 export function emitGroupCheck(c: CodeWriter, g: AccessGroup, stores: boolean, mark: number): void {
-  // Both ends inside one region (8-byte windows at the span's first and last bytes; the span is far
-  // below 2^32, so everything between is inside too): the cached region, else the stack. A span
-  // under 8 bytes is checked as one access of its size, so that it passes at the region's last bytes.
+  // The cached region, else the stack (pushSpanInside).
   const span = g.hi - g.lo;
   const inside = (base: number, limit: number): void => {
-    c.get(L_T).gget(base).op(Op.i64_sub);
-    if (span < 8) c.i64(0).gget(limit).i64(8 - span).op(Op.i64_add).gget(limit).op(Op.i64_eqz).op(Op.select);
-    else c.gget(limit);
-    c.op(Op.i64_lt_u);
-    if (span > 8) {
-      c.get(L_T).i64(span - 8).op(Op.i64_add).gget(base).op(Op.i64_sub).gget(limit).op(Op.i64_lt_u);
-      c.op(Op.i32_and);
-    }
+    c.get(L_T);
+    pushSpanInside(c, span, base, limit);
   };
   c.get(g.reg);
   if (g.lo !== 0) c.i64(g.lo).op(Op.i64_add);

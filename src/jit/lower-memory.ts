@@ -14,17 +14,34 @@ import { Global, Import, TABLE_ENTRY } from './layout.js';
 import { L_A, L_E, L_I, L_LIM, L_T, L_T2 } from './locals.js';
 
 /**
- * Push (i64) how far past the cached region's base an access of `size` bytes may start and lie in
- * it: the region's size - size + 1 (the cache keeps size - 7, the window of an 8-byte access, so
- * that a loop of smaller accesses running to the region's last byte would otherwise fail its guard),
- * or 0 when nothing is cached or the region is under 8 bytes (limit 0: never a hit).
+ * Push (i64) how far past a region's base an access of `size` bytes may start and lie in it: the
+ * region's size - size + 1 (the region's `limit` global keeps size - 7, the window of an 8-byte access,
+ * so that a loop of smaller accesses running to the region's last byte would otherwise fail its guard),
+ * or 0 when nothing is cached or the region is under 8 bytes (limit 0: never a hit). Sizes of 8 or more
+ * get the 8-byte window. The cached region's limit by default.
  */
-export function pushWindow(c: CodeWriter, size: 1 | 2 | 4 | 8): void {
-  if (size === 8) {
-    c.gget(Global.cacheLimit);
+export function pushWindow(c: CodeWriter, size: number, limit: number = Global.cacheLimit): void {
+  if (size >= 8) {
+    c.gget(limit);
     return;
   }
-  c.i64(0).gget(Global.cacheLimit).i64(8 - size).op(Op.i64_add).gget(Global.cacheLimit).op(Op.i64_eqz).op(Op.select);
+  c.i64(0).gget(limit).i64(8 - size).op(Op.i64_add).gget(limit).op(Op.i64_eqz).op(Op.select);
+}
+
+/**
+ * With a span's first address on the stack and in L_T, push (i32) whether its `span` bytes lie in the
+ * region whose base and limit are the globals `base` and `limit`: 8-byte windows at its first and last
+ * bytes (the span is far below 2^32, so everything between lies inside too); a span under 8 bytes is
+ * tested as one access of its size, so that it passes at the region's last bytes.
+ */
+export function pushSpanInside(c: CodeWriter, span: number, base: number, limit: number): void {
+  c.gget(base).op(Op.i64_sub);
+  pushWindow(c, span, limit);
+  c.op(Op.i64_lt_u);
+  if (span > 8) {
+    c.get(L_T).i64(span - 8).op(Op.i64_add).gget(base).op(Op.i64_sub).gget(limit).op(Op.i64_lt_u);
+    c.op(Op.i32_and);
+  }
 }
 
 /**

@@ -35,6 +35,7 @@ import type { CodeWriter } from '../wasm/module.js';
 import { Op } from '../wasm/opcodes.js';
 import { Global } from './layout.js';
 import { L_T } from './locals.js';
+import { pushSpanInside } from './lower-memory.js';
 
 /** Most heads (each an i32 local) one function gets. */
 export const MAX_SPAN_HEADS = 16;
@@ -363,14 +364,8 @@ export function emitSpanHead(c: CodeWriter, head: SpanHead, base: number, leave:
   const span = head.hi - head.lo;
   c.get(base);
   if (head.lo !== head.c) c.i64(head.lo - head.c).op(Op.i64_add);
-  c.tee(L_T).gget(Global.cacheBase).op(Op.i64_sub);
-  if (span < 8) c.i64(0).gget(Global.cacheLimit).i64(8 - span).op(Op.i64_add).gget(Global.cacheLimit).op(Op.i64_eqz).op(Op.select);
-  else c.gget(Global.cacheLimit);
-  c.op(Op.i64_lt_u);
-  if (span > 8) {
-    c.get(L_T).i64(span - 8).op(Op.i64_add).gget(Global.cacheBase).op(Op.i64_sub).gget(Global.cacheLimit).op(Op.i64_lt_u);
-    c.op(Op.i32_and);
-  }
+  c.tee(L_T);
+  pushSpanInside(c, span, Global.cacheBase, Global.cacheLimit);
   c.op(Op.i32_eqz).if();
   leave();
   c.end();
