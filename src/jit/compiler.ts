@@ -897,13 +897,13 @@ class FunctionCompiler implements StructSink {
     // Accesses a block's own access group checks once (accessGroups) stay there; loops run as chunks
     // of check-free iterations are left out (their copies address accesses otherwise and cannot leave).
     const grouped = new Set<number>();
-    const chunks = new Set<number>();
+    const chunked = new Set<number>();
     for (const bi of this.nodes) {
       if (bi < 0) continue;
       for (const g of this.accessGroups(this.d.blocks[bi]!).values()) for (let pc = g.start; pc < g.end; pc++) grouped.add(pc);
-      for (const k of chunkedLoop(this.loopContext, bi)?.path ?? []) chunks.add(k);
+      for (const k of chunkedLoop(this.loopContext, bi)?.path ?? []) for (let pc = this.d.blocks[k]!.start; pc < this.d.blocks[k]!.end; pc++) chunked.add(pc);
     }
-    const inChunk = (pc: number): boolean => chunks.has(this.blockOfPc(pc));
+    const inChunk = (pc: number): boolean => chunked.has(pc);
     this.spans = planSpans({
       insns: this.insns,
       ops: this.d.ops,
@@ -920,13 +920,6 @@ class FunctionCompiler implements StructSink {
       forwardSlots: this.d.slots !== undefined,
       firstLocal: REGS.length + EXTRA_LOCALS.length + this.slotList.length,
     });
-  }
-
-  /** The block index of the block holding `pc`. */
-  private blockOfPc(pc: number): number {
-    let q = pc;
-    while (q > 0 && this.d.blockAt[q]! < 0) q--;
-    return this.d.blockAt[q]!;
   }
 
   /** Keep the function's promotable frame slots in locals after EXTRA_LOCALS (stack-slots.ts). */
