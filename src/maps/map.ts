@@ -8,6 +8,7 @@ import { MapError } from '../errors.js';
 import type { Region, RegionElements, VmMemory } from '../vm/memory.js';
 import { Errno, errnoName, mapTypeName, type MapSpec } from './types.js';
 import { checkInteger } from '../validate.js';
+import { allocateMapBytes } from './line-alloc.js';
 
 /** Hex key of a byte string, to index JS maps by key bytes. */
 export function keyString(key: Uint8Array): string {
@@ -78,7 +79,9 @@ export abstract class BpfMap {
       this.arena = undefined;
       this.arenaAddress = 0;
     } else {
-      this.arena = memory.map({ name: `map:${spec.name}`, size: arenaSize, writable: this.programWritable, elements });
+      // In a shared memory, on lines of its own (maps/line-alloc.ts); memory.map would allocate it packed.
+      const offset = memory.shared ? allocateMapBytes(memory, arenaSize, 8) : undefined;
+      this.arena = memory.map({ name: `map:${spec.name}`, size: arenaSize, writable: this.programWritable, elements, ...(offset === undefined ? {} : { offset }) });
       this.arenaAddress = this.arena.vaddr;
     }
   }

@@ -17,6 +17,7 @@
  */
 import type { VmMemory } from '../vm/memory.js';
 import { sharedFind, type SharedFind } from './shared-find.js';
+import { allocateMapBytes } from './line-alloc.js';
 
 const LOCK = 0;
 const COUNT = 1;
@@ -60,7 +61,7 @@ export class SharedKeyIndex {
     private readonly maxSlots: number,
   ) {
     const buckets = bucketsFor(maxSlots);
-    const offset = memory.allocate(SharedKeyIndex.bytes(keySize, maxSlots), 8);
+    const offset = allocateMapBytes(memory, SharedKeyIndex.bytes(keySize, maxSlots), 8);
     this.words = new Int32Array(memory.wasm.buffer);
     this.base = offset >> 2;
     this.mask = buckets - 1;

@@ -14,9 +14,9 @@ import type { VmMemory } from '../vm/memory.js';
 import { BpfMap, round8 } from './map.js';
 import { Liveness, packValues, valueStride } from './values.js';
 import type { MapSpec } from './types.js';
+import { CACHE_LINE } from './line-alloc.js';
 
-/** Bytes of a cache line on the machines a pool runs on (x86-64 and Arm64 cores: 64). */
-export const CACHE_LINE = 64;
+export { CACHE_LINE };
 
 /**
  * Values of a CPU's section in a per-CPU arena of `maxEntries` values `stride` bytes apart: the values

@@ -11,6 +11,7 @@
  */
 import type { Region, VmMemory } from '../vm/memory.js';
 import { round8 } from './map.js';
+import { allocateMapBytes } from './line-alloc.js';
 
 /** Unmapped bytes after each value's 8-byte rounding in an arena. */
 export const VALUE_GAP = 8;
@@ -45,7 +46,7 @@ export class Liveness {
   readonly offset: number;
 
   constructor(private readonly memory: VmMemory, elements: number) {
-    this.offset = memory.allocate(Math.max(elements, 1), 1);
+    this.offset = allocateMapBytes(memory, Math.max(elements, 1), 1);
   }
 
   /** Mark `count` elements from `first` live. */

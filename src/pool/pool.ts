@@ -22,6 +22,7 @@ import { ArgumentError, EbpfError, ErrorCode, type ErrorCodeValue } from '../err
 import { loadObject, type BpfObject, type ProgramInfo } from '../elf/loader.js';
 import { MapType, mapTypeName } from '../maps/types.js';
 import { SharedKeyIndex } from '../maps/shared-key-index.js';
+import { SHARED_SLACK_PER_MAP } from '../maps/line-alloc.js';
 import type { RunLimits } from '../vm/environment.js';
 import { VmMemory } from '../vm/memory.js';
 import { checkBytes, checkInteger, checkObject, checkOptionalBoolean, checkString, argumentError } from '../validate.js';
@@ -201,10 +202,13 @@ function sharedLayout(c: StartConfig): { base: number; area: number; input: numb
   checkShareable(probe);
   const area = Math.ceil(c.perWorker / PAGE) * PAGE;
   const input = Math.ceil(c.inputBytes / PAGE) * PAGE;
-  // Hash maps keep their key index in a shared memory too (8-byte aligned each).
-  let indexes = 0;
-  for (const map of probe.maps.values()) if (HASH_TYPES.has(map.spec.type)) indexes += SharedKeyIndex.bytes(map.spec.keySize, map.spec.maxEntries) + 8;
-  const base = Math.ceil((probe.memory.allocated + indexes + PAGE) / PAGE) * PAGE;
+  // Hash maps keep their key index in a shared memory too, and every map's state there is on cache lines of its own (maps/line-alloc.ts).
+  let extra = 0;
+  for (const map of probe.maps.values()) {
+    extra += SHARED_SLACK_PER_MAP;
+    if (HASH_TYPES.has(map.spec.type)) extra += SharedKeyIndex.bytes(map.spec.keySize, map.spec.maxEntries);
+  }
+  const base = Math.ceil((probe.memory.allocated + extra + PAGE) / PAGE) * PAGE;
   const pages = (base + (c.workers + 1) * area + input) / PAGE;
   if (pages > 65536) throw new EbpfError(ErrorCode.UNSUPPORTED, `a shared memory for ${c.workers} workers would need ${pages} pages (over 4 GiB)`);
   return { base, area, input, pages };
