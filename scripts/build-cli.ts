@@ -23,11 +23,16 @@ import { build } from 'esbuild';
 const root = resolve(import.meta.dirname, '..');
 
 /** Modules allowed to use `import.meta.url` in the bundle (they look for files in places that hold from dist/cli/). */
-const META_URL_OK = new Set(['src/cli/cli.ts', 'src/cli/commands/playground.ts', 'src/cli/pool-node.ts']);
+const META_URL_OK = new Set(['src/cli/cli.ts', 'src/cli/commands/playground.ts', 'src/cli/pool-node.ts', 'src/cli/launch.ts']);
 
-/** Bundle the CLI into `outFile`, and its pool thread beside it; resolves with the CLI bundle's size in bytes. */
+/**
+ * Bundle the CLI into `outFile`: the launcher (src/cli/launch.ts, which starts the pool threads a
+ * `--workers N` run asks for before it loads the rest), the command line beside it (tsbpf-main.js)
+ * and its pool thread (pool-thread.js); resolves with the command line bundle's size in bytes.
+ */
 export async function buildCli(outFile: string): Promise<number> {
-  const size = await bundle(join(root, 'src', 'cli', 'main.ts'), outFile);
+  await bundle(join(root, 'src', 'cli', 'launch.ts'), outFile);
+  const size = await bundle(join(root, 'src', 'cli', 'main.ts'), join(dirname(outFile), 'tsbpf-main.js'));
   await bundle(join(root, 'src', 'cli', 'pool-thread.ts'), join(dirname(outFile), 'pool-thread.js'));
   return size;
 }
