@@ -84,6 +84,7 @@ import { Op, ValType, type ValTypeCode } from '../wasm/opcodes.js';
 import { emitAtomic } from './lower-atomic.js';
 import { frameRanges, type FrameRanges } from './frame-ranges.js';
 import { stackFootprint } from '../vm/stack.js';
+import { mayWriteFrame } from './slot-escape.js';
 import { emitSlotLoad, emitSlotStore, functionSlots, loadSlots, promotableSlots, type PromotedSlot, type SlotPlan } from './stack-slots.js';
 import { emitSpanHead, NO_SPANS, planSpans, type SpanPlan } from './span-checks.js';
 
@@ -163,6 +164,8 @@ interface Decoded {
   readonly slots: SlotPlan | undefined;
   /** Accesses through a computed pointer into the frame, by pc (frame-ranges.ts); empty without the frame fast path. */
   frames: FrameRanges;
+  /** The frame slots that may live in locals (slot-escape.ts): `slots`, or where r10 escapes the slots no computed frame pointer writes. */
+  promotable: SlotPlan | undefined;
   /** The lowest r10 offset the program entry's run marks when it starts (vm/stack), or undefined when it marks the whole stack. */
   readonly footprintLow: number | undefined;
 }
@@ -174,7 +177,7 @@ function decode(insns: readonly Insn[], badSlots: Uint8Array, options: CompileOp
   blocks.forEach((b, i) => (blockAt[b.start] = i));
   const slots = options.frameFastPath ? promotableSlots(insns, ops, badSlots, options.stackSize) : undefined;
   const reach = stackFootprint(insns);
-  return { ops, blocks, blockAt, live: liveRegisters(insns, ops, badSlots), slots, frames: new Map(), footprintLow: reach.whole ? undefined : reach.low };
+  return { ops, blocks, blockAt, live: liveRegisters(insns, ops, badSlots), slots, frames: new Map(), promotable: slots, footprintLow: reach.whole ? undefined : reach.low };
 }
 
 
@@ -241,7 +244,11 @@ export function compileToWasm(insns: readonly Insn[], options: CompileOptions): 
   }
 
   // With r10 escaping into other registers (no slot plan), the accesses through them that stay in the frame.
-  if (options.frameFastPath && d.slots === undefined) d.frames = frameRanges(insns, d.ops, d.blocks, d.blockAt, entries, options.badSlots);
+  if (options.frameFastPath && d.slots === undefined) {
+    d.frames = frameRanges(insns, d.ops, d.blocks, d.blockAt, entries, options.badSlots);
+    const mayWrite = mayWriteFrame(insns, d.ops, d.blocks, d.blockAt, entries, options.badSlots);
+    d.promotable = promotableSlots(insns, d.ops, options.badSlots, options.stackSize, { ranges: d.frames, mayWrite });
+  }
 
   const mb = new ModuleBuilder();
   mb.importFunction('env', 'memError', [ValType.i32, ValType.i32, ValType.i32, ValType.i32, ValType.i32], [ValType.i32]);
@@ -720,7 +727,7 @@ class FunctionCompiler implements StructSink {
   compile(entryBlock: number): CodeWriter {
     let graph = this.buildGraph(entryBlock, true);
     const c = this.code;
-    if (this.d.slots !== undefined && this.d.slots.size > 0) this.promote(this.d.slots, graph);
+    if (this.d.promotable !== undefined && this.d.promotable.size > 0) this.promote(this.d.promotable, graph);
     c.block().block().block();
     this.chooseIndexedBase();
     this.prologue();
@@ -1612,13 +1619,16 @@ class FunctionCompiler implements StructSink {
         this.spanHead(pc, i.dst);
         // A store its head covers writes the cached region, never the stack.
         const covered = this.spans.covered.has(pc);
-        const left = !covered && this.leaveIfStack(i.dst, i.offset, pc);
-        if (!left && !covered && this.spans.heads.size > 0 && i.dst !== FRAME_POINTER && this.spans.protectedStores.has(pc)) {
+        // A store through a proved frame pointer writes no promoted slot (slot-escape.ts); slots are
+        // forwarded by the span checks only where there is no such pointer (d.slots).
+        const framed = this.d.slots === undefined && this.d.frames.has(pc);
+        const left = !covered && !framed && this.leaveIfStack(i.dst, i.offset, pc);
+        if (!left && !covered && this.d.slots !== undefined && this.spans.heads.size > 0 && i.dst !== FRAME_POINTER && this.spans.protectedStores.has(pc)) {
           throw new JitError('internal: a store the span checks rely on cannot leave for the checked copy', pc);
         }
         const a = this.address(i.dst, i.offset, op.size, true, pc);
         (op.kind === 'st' ? c.i64(i.imm) : c.get(i.src)).mem(STORE[op.size], a.offset);
-        if (!left && !covered) this.reloadSlotsIfStack(i.dst, i.offset);
+        if (!left && !covered && !framed) this.reloadSlotsIfStack(i.dst, i.offset);
         return;
       }
       case 'atomic':

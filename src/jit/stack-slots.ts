@@ -2,10 +2,8 @@
  * Stack slots promoted to locals (scalar replacement of a non-escaping frame). clang's BPF backend has
  * ten registers and spills loop invariants and accumulators to `[r10 - k]`; in the generated code each
  * such access is a load or store of linear memory that V8 can neither keep in a register nor move out
- * of a loop. When no instruction of the program uses r10 except as the base of a load or store inside
- * its own frame (no copy of r10, no pointer into a frame, no access past a frame's ends), a frame's
- * bytes are reached only through those accesses, so a slot that every access overlapping it reads or
- * writes whole (same offset, same size) can live in a WebAssembly local of the function instead: the
+ * of a loop. A slot whose bytes nothing but whole `[r10 + k]` accesses of its one size writes (the
+ * escape analysis of slot-escape.ts) can live in a WebAssembly local of the function instead: the
  * local holds the slot's value zero-extended from its size, a load reads it (sign-extending for the
  * signed loads), a store writes it masked.
  *
@@ -21,13 +19,14 @@
  * checked copy instead (compiler.ts), so that the slots stay loop-invariant.
  * @module
  */
-import { FRAME_POINTER } from '../isa/opcodes.js';
 import type { Insn } from '../isa/instruction.js';
 import type { Operation } from '../isa/operation.js';
 import type { BasicBlock } from '../verifier/cfg.js';
-import { fieldUse } from '../verifier/fields.js';
+import { frameAccess, type SlotPlan } from './slot-escape.js';
 import type { CodeWriter } from '../wasm/module.js';
 import { Op } from '../wasm/opcodes.js';
+
+export { promotableSlots, type SlotPlan } from './slot-escape.js';
 
 /** Most slots one function promotes (the most accessed first): each costs a load on entry and after every local call. */
 export const MAX_PROMOTED = 48;
@@ -37,55 +36,6 @@ export interface PromotedSlot {
   readonly off: number;
   readonly size: 1 | 2 | 4 | 8;
   readonly local: number;
-}
-
-/** The slots of the program that may be promoted, keyed by offset (each with its one access size); undefined when r10 escapes. */
-export type SlotPlan = ReadonlyMap<number, 1 | 2 | 4 | 8>;
-
-/** The frame access (base r10) of a load or store at `op`, or undefined for other operations. */
-function frameAccess(op: Operation, i: Insn): { off: number; size: 1 | 2 | 4 | 8; store: boolean } | undefined {
-  if (op.kind === 'ldx' && i.src === FRAME_POINTER) return { off: i.offset, size: op.size, store: false };
-  if ((op.kind === 'st' || op.kind === 'stx') && i.dst === FRAME_POINTER) return { off: i.offset, size: op.size, store: true };
-  return undefined;
-}
-
-/**
- * The slots of the program that every access overlapping them reads or writes whole, when r10 is used
- * only as the base of loads and stores inside the frame (`stackSize` bytes below r10) and never
- * written (the caller's `frameFastPath`); otherwise undefined. Bad slots (which trap) are skipped.
- */
-export function promotableSlots(insns: readonly Insn[], ops: readonly Operation[], badSlots: Uint8Array, stackSize: number): SlotPlan | undefined {
-  const accesses: { off: number; size: 1 | 2 | 4 | 8 }[] = [];
-  for (let pc = 0; pc < insns.length; pc += ops[pc]!.kind === 'lddw' ? 2 : 1) {
-    const op = ops[pc]!;
-    if (badSlots[pc] === 1 || op.kind === 'invalid') continue;
-    const i = insns[pc]!;
-    const a = frameAccess(op, i);
-    if (a !== undefined) {
-      if (a.off < -stackSize || a.off + a.size > 0) return undefined;
-      // The stored register of `stx [r10 + k], r10` is r10 itself: an escape.
-      if (op.kind === 'stx' && i.src === FRAME_POINTER) return undefined;
-      accesses.push(a);
-      continue;
-    }
-    for (const field of fieldUse(op).registers) if (i[field] === FRAME_POINTER) return undefined;
-  }
-  // Bytes of the frame: the one (offset, size) that touches each, or -1 when two different ones do.
-  const owner = new Map<number, number>();
-  const key = (off: number, size: number): number => off * 16 + size;
-  for (const a of accesses) {
-    for (let b = a.off; b < a.off + a.size; b++) {
-      const k = owner.get(b);
-      owner.set(b, k === undefined || k === key(a.off, a.size) ? key(a.off, a.size) : -1);
-    }
-  }
-  const plan = new Map<number, 1 | 2 | 4 | 8>();
-  for (const a of accesses) {
-    let whole = true;
-    for (let b = a.off; b < a.off + a.size; b++) if (owner.get(b) !== key(a.off, a.size)) whole = false;
-    if (whole) plan.set(a.off, a.size);
-  }
-  return plan;
 }
 
 /**
