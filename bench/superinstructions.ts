@@ -23,7 +23,7 @@
  * @module
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadObject } from '../src/elf/loader.js';
 import { Program } from '../src/vm/program.js';
@@ -243,7 +243,12 @@ if (judge) {
     if (p !== undefined) progs.push(p);
   };
   const corpus = process.argv.includes('--corpus');
-  for (const dir of corpus ? ['bench/programs', 'test/fixtures/elf', 'examples'] : ['bench/programs']) for (const f of objectsIn(dir)) programsOf(f).forEach(add);
+  // --exclude NAME,...: leave these benchmark programs out of the training set (to judge the list on them).
+  const excludeAt = process.argv.indexOf('--exclude');
+  const excluded = new Set(excludeAt >= 0 ? process.argv[excludeAt + 1]!.split(',').map((n) => `${n}.o`) : []);
+  for (const dir of corpus ? ['bench/programs', 'test/fixtures/elf', 'examples'] : ['bench/programs']) {
+    for (const f of objectsIn(dir)) if (!excluded.has(basename(f))) programsOf(f).forEach(add);
+  }
   if (corpus) for (const f of corpusObjects()) programsOf(join(CORPUS_DIR, f)).forEach(add);
   process.stderr.write(`${progs.length} programs\n`);
   let saved = 0;
