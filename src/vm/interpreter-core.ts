@@ -27,7 +27,9 @@
  * linear offset) for loads, one for stores and one for the stack, kept in the area from run to run while
  * the memory's layout version is unchanged; on a miss, a block outside the cases has `scan` search the
  * region table (region-table.ts, written by the `table` import only when a miss needs it), refills the
- * cache and runs the slot again. The core reads and writes linear memory
+ * cache and runs the slot again. Word and double-word loads and stores through r10 below it take no
+ * cache: their own operations address the stack directly, in words a run uses only when its stack
+ * holds every frame they reach (interpreter-core-frame.ts). The core reads and writes linear memory
  * only inside a region that holds the whole access, in its own area, the stack mark (vm/stack) and in the program's words, which
  * live in linear memory allocated for them and mapped at no virtual address (programs cannot reach
  * them).
@@ -43,6 +45,7 @@ import { currentRegionTable, regionTable, TABLE_ENTRY } from './region-table.js'
 import { COPY_LOOP_OP, COPY_REFUSED, copyLoopBulk, PAUSE_AFTER_REFUSAL, type CopyLoopPlan } from './copy-loop.js';
 import { u64FromHalves } from './helper-call.js';
 import { CORE_FRAMES, FRAME_WORDS } from './interpreter-loop.js';
+import { FRAME_OPS, frameAccesses, frameAccessesFit } from './interpreter-core-frame.js';
 
 // ---- the core's area of linear memory, one per VM memory (offsets from its start) ----
 /** r0-r15 as little-endian i64 (the JS loop's lo/hi int32 pairs, in the same order). */
@@ -92,8 +95,10 @@ const DEPTH = PACKET_SIZE + 48;
  */
 const FRAMES = PACKET_SIZE + 56;
 const FRAME_BYTES = FRAME_WORDS * 4;
+/** The stack's linear offset less its virtual address (i32), for frame accesses (interpreter-core-frame.ts). */
+const FP_DELTA = FRAMES + CORE_FRAMES * FRAME_BYTES;
 /** Bytes of the area. */
-const AREA_SIZE = FRAMES + CORE_FRAMES * FRAME_BYTES;
+const AREA_SIZE = FP_DELTA + 8;
 
 /** Offset in a cache entry of the limit for accesses of `size` bytes (1, 2, 4 or 8). */
 function limitAt(size: number): number {
@@ -607,6 +612,11 @@ class CoreWriter {
    */
   caseOf(num: number): boolean {
     const c = this.c;
+    const frame = FRAME_OPS.find((f) => f.num === num);
+    if (frame !== undefined) {
+      this.frameAccess(frame.base);
+      return true;
+    }
     const parts = coreParts(num);
     if (parts === undefined) return false;
     const name = parts.length === 1 ? parts[0]! : CORE_OP_NAMES[num]!;
@@ -656,6 +666,34 @@ class CoreWriter {
       this.next();
     }
     return true;
+  }
+
+  /**
+   * A frame access (interpreter-core-frame.ts): a load or store `base` through r10 at a constant offset
+   * that the run's stack region is known to hold, at linear address r10 + offset + {@link FP_DELTA}.
+   */
+  private frameAccess(base: string): void {
+    const c = this.c;
+    const load = LOADS[base];
+    const address = (): void => {
+      c.get(P_AREA).mem(Op.i32_load, REGS + 80);
+      this.off(0);
+      c.op(Op.i32_add).get(P_AREA).mem(Op.i32_load, FP_DELTA).op(Op.i32_add);
+    };
+    if (load !== undefined) {
+      this.registers(0, false);
+      c.get(L_D);
+      address();
+      c.mem(load[1]).mem(Op.i64_store);
+    } else {
+      const [, storeOp] = STORES[STORE_NAME.exec(base)![2]!]!;
+      c.get(P_AREA).get(L_PC).mem(Op.i32_load8_u, SRC_BYTE).op(Op.i32_add).set(L_S);
+      address();
+      this.src64();
+      c.mem(storeOp);
+    }
+    c.get(L_PC).i32(SLOT_BYTES).op(Op.i32_add).set(L_PC);
+    this.next();
   }
 
   /**
@@ -894,6 +932,7 @@ export function coreModule(options: CoreModuleOptions = {}): Uint8Array<ArrayBuf
   c.get(P_AREA).i32(0).mem(Op.i32_store, MISS_AT);
   c.get(P_AREA).get(P_TABLE).mem(Op.i32_store, TABLE_AT);
   c.get(P_AREA).get(P_COUNT).mem(Op.i32_store, TABLE_COUNT);
+  c.get(P_AREA).get(P_SB).get(P_SS).op(Op.i32_sub).mem(Op.i32_store, FP_DELTA);
   // The caches the last run on this memory left, while its layout is the same; else empty (base 0,
   // limit 0: no offset is below 0).
   c.get(P_RESUME).i32(RESUME_CACHES).op(Op.i32_and).if();
@@ -918,9 +957,11 @@ export function coreModule(options: CoreModuleOptions = {}): Uint8Array<ArrayBuf
   // Nested blocks, one per op number with a name; the br_table sends the rest to the bail block.
   const cases: number[] = [];
   const targets: number[] = [];
+  const frameNums = new Set(FRAME_OPS.map((f) => f.num));
   for (let num = 0; num <= OP_MASK; num++) {
-    targets.push(CORE_OP_NAMES[num] !== undefined ? cases.length : -1);
-    if (CORE_OP_NAMES[num] !== undefined) cases.push(num);
+    const named = CORE_OP_NAMES[num] !== undefined || frameNums.has(num);
+    targets.push(named ? cases.length : -1);
+    if (named) cases.push(num);
   }
   for (let i = cases.length - 1; i >= 0; i--) c.block();
   c.get(L_W).i32(OP_MASK).op(Op.i32_and).brTable(targets.map((t) => (t < 0 ? cases.length + 1 : t)), cases.length + 1);
@@ -952,9 +993,10 @@ export function coreModule(options: CoreModuleOptions = {}): Uint8Array<ArrayBuf
  * `code`'s words in the core's form (see {@link SLOT_BYTES}); undefined if a copy loop's back edge has no
  * room for its fields (it always has: it ends a block of three slots or more, so it starts none).
  */
-function coreWords(code: InterpreterCode): Int32Array | undefined {
+function coreWords(code: InterpreterCode, frames: boolean): { words: Int32Array; reach: number } | undefined {
   const out = code.words.slice();
   coreFuse(out, code.length);
+  const reach = frames ? frameAccesses(out, code.length, code.program) : 0;
   const isTarget = code.slots.isTarget;
   for (let at = 0; at < out.length; at += SLOT_WORDS) {
     // A target is a word index (slot × SLOT_WORDS) in the JS loop's words.
@@ -966,7 +1008,7 @@ function coreWords(code: InterpreterCode): Int32Array | undefined {
     }
     out[at] = coreWord(out[at]!);
   }
-  return out;
+  return { words: out, reach };
 }
 
 /** The stack's size for the run function (0: no stack). */
@@ -1052,12 +1094,42 @@ export class InterpreterCore {
     const at = this.code.get(code);
     if (at !== undefined) return at;
     if (this.code.size >= MAX_PROGRAMS || code.words.length > MAX_WORDS) return undefined;
-    const words = coreWords(code);
-    if (words === undefined) return undefined;
+    const made = coreWords(code, true);
+    if (made === undefined) return undefined;
+    const offset = this.place(made.words);
+    this.code.set(code, offset);
+    if (made.reach > 0) this.frameReach.set(offset, made.reach);
+    return offset;
+  }
+
+  private place(words: Int32Array): number {
     const offset = this.memory.allocate(words.byteLength);
     new Int32Array(this.memory.wasm.buffer, offset, words.length).set(words);
-    this.code.set(code, offset);
     return offset;
+  }
+
+  /** The bytes below r10 that the frame accesses of the words at an offset reach (interpreter-core-frame.ts), where they have any. */
+  private readonly frameReach = new Map<number, number>();
+  /** The words without frame accesses, by the offset of the words with them (made when a run's stack does not fit them). */
+  private readonly checkedWords = new Map<number, number>();
+  /** The last words {@link enter} looked up, and their reach. */
+  private reachWords = -1;
+  private lastReach = 0;
+
+  /** The words a run of `code` from `words` takes: those without frame accesses when its stack does not hold them. */
+  private wordsFor(code: InterpreterCode, words: number, r10: number, stack: Region | undefined, limits: CoreLimits | undefined): number {
+    if (words !== this.reachWords) {
+      this.reachWords = words;
+      this.lastReach = this.frameReach.get(words) ?? 0;
+    }
+    const reach = this.lastReach;
+    if (reach === 0 || frameAccessesFit(reach, r10 >>> 0, stack, limits?.stackSize ?? 0, coreMaxDepth(limits))) return words;
+    let checked = this.checkedWords.get(words);
+    if (checked === undefined) {
+      checked = this.place(coreWords(code, false)!.words);
+      this.checkedWords.set(words, checked);
+    }
+    return checked;
   }
 
   /**
@@ -1101,6 +1173,7 @@ export class InterpreterCore {
   ): number {
     this.loops = code.copyLoops;
     this.budget = budget;
+    words = this.wordsFor(code, words, r10, stack, limits);
     const version = this.memory.version;
     if (version === this.cacheVersion) flags |= RESUME_CACHES;
     this.cacheVersion = -1;
