@@ -7,6 +7,7 @@ import { PseudoLoad } from '../../isa/opcodes.js';
 import type { Insn } from '../../isa/instruction.js';
 import { branchTarget, type Operation } from '../../isa/operation.js';
 import { blockLeaders } from '../cfg.js';
+import { backEdges } from './back-edges.js';
 import type { Env, MapInfo, ResolvedAddress } from './env.js';
 import { BudgetExceeded, Fixpoint, type ProgramShape } from './fixpoint.js';
 import { filledSlots, liveRegisters } from './liveness.js';
@@ -151,7 +152,11 @@ function buildShape(insns: readonly Insn[], ops: readonly Operation[], report: E
     funcOf.fill(s, s, e);
     leaders[s] = 1;
   }
-  const loopHead = new Uint8Array(n);
+  // Where the fixpoint joins states by kind and widens: the targets of retreating edges (every cycle
+  // holds one, so this makes it converge) and, as before them, of backward jumps (clang's shared tails:
+  // joining there keeps the number of kept states down, and the corpus's verdicts depend on it).
+  const back = backEdges(insns, ops, funcEnd);
+  const loopHead = back.loopHead;
   for (let pc = 0; pc < n; pc++) {
     const op = ops[pc]!;
     const i = insns[pc]!;
@@ -194,7 +199,7 @@ function buildShape(insns: readonly Insn[], ops: readonly Operation[], report: E
   for (let pc = 0; pc < n; pc++) {
     if (seen[pc] === 0 && (pc === 0 || seen[pc - 1] === 1)) report(pc, 'unreachable', `unreachable insn ${pc}`);
   }
-  return { insns, ops, leaders, funcOf, funcEnd, loopHead, refused, filled: filledSlots(insns, ops), live: liveRegisters(insns, ops), tested: testedValues(insns, ops) };
+  return { insns, ops, leaders, funcOf, funcEnd, loopHead, backEdges: back.edges, isBackEdge: back.isBack, refused, filled: filledSlots(insns, ops), live: liveRegisters(insns, ops), tested: testedValues(insns, ops) };
 }
 
 /** The kernel's limit on the stack of a chain of calls (MAX_BPF_STACK). */

@@ -38,8 +38,12 @@ export interface ProgramShape {
   readonly funcOf: Int32Array;
   /** End (exclusive) of each function, by start slot. */
   readonly funcEnd: ReadonlyMap<number, number>;
-  /** 1 at leaders that are the target of a jump from a later (or the same) slot. */
+  /** 1 where the fixpoint joins states by kind and widens: targets of retreating edges and of backward jumps. */
   readonly loopHead: Uint8Array;
+  /** The retreating edges `[from, to]` (`from`: the slot of the instruction taking it), each closing a loop to prove. */
+  readonly backEdges: readonly (readonly [number, number])[];
+  /** True when the edge from the instruction at `from` to `to` is a retreating edge. */
+  readonly isBackEdge: (from: number, to: number) => boolean;
   /** Slots the kernel refuses when its walk reaches them: a path ends there (see AnalysisOptions.walkRefused). */
   readonly refused: ReadonlySet<number>;
   /** Stack slots a later fill may read, per slot ({@link filledSlots}). */
@@ -109,7 +113,7 @@ export class Fixpoint {
           env,
           check,
           (to, s, from) => {
-            if (check && loopHead[to] === 1 && from < to) {
+            if (check && loopHead[to] === 1 && !this.shape.isBackEdge(from, to)) {
               const old = loopInput.entryOf.get(to);
               loopInput.entryOf.set(to, old === undefined ? s : joinState(old, s, to, false));
             }
@@ -267,10 +271,11 @@ export class Fixpoint {
         if (op.kind === 'call' && op.target === 'helper') this.callback(env, w, pc, i.imm, depth, stack, check);
         step(env, w, pc, i, op, insns[pc + 1]);
       }
+      const at = pc;
       pc += op.kind === 'lddw' ? 2 : 1;
       if (pc >= end) return; // falls off the function: reported by the structure checks
       if (leaders[pc] === 1) {
-        out(pc, freeze(w), pc - 1);
+        out(pc, freeze(w), at);
         return;
       }
     }

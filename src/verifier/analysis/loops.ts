@@ -1,5 +1,5 @@
 /**
- * Loop termination. For each back edge, the loop's body (the natural loop) is searched for an exit
+ * Loop termination. For each back edge (a retreating edge of back-edges.ts), the loop's body (the natural loop) is searched for an exit
  * test that runs on every iteration and compares a register that moves strictly toward the test's
  * bound by at least one each iteration (`i += 1` against `i < n`, a pointer stepping toward
  * `data_end`...). The iteration count follows from the register's value on loop entry and the bound;
@@ -22,7 +22,7 @@ export const COMPLEXITY_LIMIT = 1_000_000;
 export interface LoopFact {
   /** Slot of the loop head (the back edge's target). */
   readonly head: number;
-  /** Slot of the jump that closes the loop. */
+  /** Slot of the instruction whose edge to the head closes the loop (a jump, or a fall-through into the head). */
   readonly backEdge: number;
   /** Slot of the exit test that bounds it (-1 for a backward jump that is not a loop). */
   readonly test: number;
@@ -68,11 +68,10 @@ export function checkLoops(shape: ProgramShape, input: LoopInput, env: Env, unro
       else list.push(pc);
     }
   }
-  for (const src of reached) {
-    const op = ops[src]!;
-    if (op.kind !== 'ja' && op.kind !== 'jcond') continue;
-    const head = branchTarget(op, insns[src]!, src)!;
-    if (head > src || !input.regsAt.has(head)) continue;
+  // the retreating edges of this function (back-edges.ts), by the slot taking them
+  const closing = shape.backEdges.filter(([src]) => src >= input.start && src < input.end).sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  for (const [src, head] of closing) {
+    if (!input.regsAt.has(src) || !input.regsAt.has(head)) continue;
     let verdict = proveLoop(shape, input, head, src, succ, preds);
     if (typeof verdict === 'string' && !verdict.startsWith(TOO_MANY)) {
       // no induction variable found: run the body iteration by iteration, as the kernel would
