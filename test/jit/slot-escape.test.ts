@@ -6,9 +6,11 @@
  * given) taints the whole frame, and pointers into the frame given to a helper or forged from a
  * number taint nothing (the compiler reads the slots again after those). The differential tests run
  * the interpreter and the JIT, at every budget, on loops that keep invariants in slots next to a
- * stack array written through an index, through a forged pointer, by a helper, and out of the stack.
+ * stack array written through an index, through a forged pointer, by a helper, and out of the stack,
+ * and random loops mixing whole and overlapping slots with such stores.
  */
 import { describe, it, expect } from 'vitest';
+import fc from 'fast-check';
 import { mayWriteFrame, promotableSlots, type SlotPlan } from '../../src/jit/slot-escape.js';
 import { frameRanges } from '../../src/jit/frame-ranges.js';
 import { decodeOperation } from '../../src/isa/operation.js';
@@ -24,6 +26,7 @@ const SIZE = { 1: Size.B, 2: Size.H, 4: Size.W, 8: Size.DW } as const;
 type Width = keyof typeof SIZE;
 const alu64 = (op: number, dst: number, imm: number): Insn => insn(Class.ALU64 | op | Source.K, dst, 0, 0, imm);
 const alu64x = (op: number, dst: number, src: number): Insn => insn(Class.ALU64 | op | Source.X, dst, src);
+const ldxs = (size: 1 | 2 | 4, dst: number, src: number, off: number): Insn => insn(Class.LDX | Mode.MEMSX | SIZE[size], dst, src, off);
 const ldx = (size: Width, dst: number, src: number, off: number): Insn => insn(Class.LDX | Mode.MEM | SIZE[size], dst, src, off);
 const stx = (size: Width, dst: number, off: number, src: number): Insn => insn(Class.STX | Mode.MEM | SIZE[size], dst, src, off);
 const st = (size: Width, dst: number, off: number, imm: number): Insn => insn(Class.ST | Mode.MEM | SIZE[size], dst, 0, off, imm);
@@ -173,6 +176,50 @@ describe('slots in locals where r10 escapes, against the interpreter at every bu
     everyBudget(prog, new Uint8Array(24), 80);
     // r10 - 24, - 16, - 8 (the slot, read in the next iteration), then r10 + 0: off the stack.
     everyBudget(prog, new Uint8Array([0xe8, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, ...new Uint8Array(16)]), 80);
+  });
+
+  it('random loops over whole and overlapping slots beside a stack array written through an index', () => {
+    // The array is [r10 - 32, r10) (mask 3) or [r10 - 16, r10) (mask 1): some slots lie inside it.
+    const slot = fc.constantFrom<[number, Width]>([-8, 8], [-16, 8], [-40, 8], [-44, 4], [-46, 2], [-47, 1], [-48, 1], [-36, 2], [-56, 8], [-64, 8]);
+    const reg = fc.integer({ min: 2, max: 5 });
+    const store = fc.oneof(
+      fc.tuple(slot, reg).map(([[off, size], r]) => [stx(size, 10, off, r)]),
+      fc.tuple(slot, fc.integer({ min: -0x8000_0000, max: 0x7fff_ffff })).map(([[off, size], imm]) => [st(size, 10, off, imm)]),
+    );
+    const forged = (off: number): Insn[] => [...lddw(8, 0x0200_0000 + 64 * 8 + off), stx(8, 8, 0, 2)];
+    const op = fc.oneof(
+      store,
+      fc.tuple(slot, reg).map(([[off, size], r]) => [ldx(size, r, 10, off)]),
+      fc.tuple(slot, reg).map(([[off, size], r]) => [size === 8 ? ldx(8, r, 10, off) : ldxs(size, r, 10, off)]),
+      fc.tuple(reg, reg).map(([a, b]) => [alu64x(AluOp.ADD, a, b)]),
+      fc.tuple(reg, fc.integer({ min: -5, max: 5 })).map(([a, k]) => [alu64(AluOp.MUL, a, 2 * k + 1)]),
+      fc.tuple(reg, fc.integer({ min: 0, max: 23 })).map(([r, k]) => [ldx(1, r, 1, k)]),
+      fc.tuple(fc.constantFrom(1, 3), reg).map(([mask, r]) => [ldx(1, 4, 7, 0), ...arrayPointer(mask, -8 * (mask + 1)), stx(8, 3, 0, r)]),
+      fc.constantFrom(-8, -40, -56).map(forged),
+    );
+    fc.assert(
+      fc.property(fc.array(store, { maxLength: 6 }), fc.array(op, { minLength: 1, maxLength: 12 }), fc.integer({ min: 1, max: 4 }), (before, ops, trips) => {
+        const body = ops.flat();
+        const prog = program([
+          alu64(AluOp.MOV, 2, 0x1234),
+          ...before.flat(),
+          alu64x(AluOp.MOV, 7, 1),
+          ldx(1, 0, 1, 0), // fills the region cache: the loop's input loads then hit in the fast copy
+          alu64(AluOp.MOV, 6, trips),
+          ...body,
+          alu64(AluOp.ADD, 7, 1),
+          alu64(AluOp.ADD, 6, -1),
+          jne(6, 0, -(body.length + 3)),
+          alu64x(AluOp.MOV, 0, 2),
+          alu64x(AluOp.XOR, 0, 3),
+          alu64x(AluOp.ADD, 0, 4),
+          alu64x(AluOp.XOR, 0, 5),
+          exit,
+        ]);
+        everyBudget(prog, INPUT, 200);
+      }),
+      { numRuns: 100 },
+    );
   });
 
   it('a helper writing a slot through the frame pointer it was given', () => {
