@@ -2,8 +2,9 @@
  * Stack slots promoted to locals (scalar replacement of a non-escaping frame). clang's BPF backend has
  * ten registers and spills loop invariants and accumulators to `[r10 - k]`; in the generated code each
  * such access is a load or store of linear memory that V8 can neither keep in a register nor move out
- * of a loop. A slot whose bytes nothing but whole `[r10 + k]` accesses of its one size writes (the
- * escape analysis of slot-escape.ts) can live in a WebAssembly local of the function instead: the
+ * of a loop. A slot that every `[r10 + k]` access overlapping it reads or writes whole, and that no
+ * store through a computed frame pointer may write (the escape analysis of slot-escape.ts), can live
+ * in a WebAssembly local of the function instead: the
  * local holds the slot's value zero-extended from its size, a load reads it (sign-extending for the
  * signed loads), a store writes it masked.
  *
