@@ -219,5 +219,29 @@ export const RULE_FAMILIES: Record<string, readonly Template[]> = {
       return { type, lines };
     },
   ],
+  /**
+   * Known bits (the kernel's tnum) of an unknown value: set by `|=`, cleared by `&=`, moved by shifts, added
+   * and multiplied, then tested by `jset`, `==`, `!=` and unsigned / signed orderings at 32 and 64 bits, so
+   * that a branch is dead or a bound follows only through the bits; then the value as a map value offset.
+   */
+  known_bits: [
+    (d) => {
+      const lines = [...value(1), RANDOM, 'r1 = r0'];
+      const ops = [
+        'r1 |= 0x40', 'r1 |= 0x80000000', 'w1 |= 1', 'r1 |= 0x30', 'r1 &= -16', 'r1 &= 0xf0', 'w1 &= 0x3c', 'r1 <<= 3', 'r1 >>= 3', 'r1 ^= 0x10', 'r1 += 8',
+        'r1 -= 16', 'r1 *= 8', 'w1 *= 4', 'r1 >>= 60', 'r1 s>>= 56', 'r2 = r1\nr2 &= 0x30\nr1 |= r2', 'r2 = 0x100000000 ll\nr1 |= r2', 'r1 = -r1', 'w1 += 0x10',
+      ];
+      for (let n = d.int(1, 3); n > 0; n--) lines.push(d.pick(ops));
+      const tests = [
+        'if w1 & 0xc0 goto out', 'if r1 & 0x40 goto +1\ngoto out', 'if w1 & 1 goto +1\ngoto out', 'if r1 & 7 goto out', 'if w1 >= 0xffffffff goto +1\ngoto out',
+        'if w1 == 0xffffffff goto +1\ngoto out', 'if w1 != 0x10 goto out', 'if r1 == 0x48 goto +1\ngoto out', 'if w1 & 0xfffffff0 goto out', 'if r1 & 8 goto out',
+        'r2 = -1\nif w1 < w2 goto out', 'if r1 s> 15 goto +1\ngoto out', 'if w1 & 0x30 goto out', 'r2 = -4294967296 ll\nif r1 & r2 goto out',
+      ];
+      for (let n = d.int(1, 2); n > 0; n--) lines.push(d.pick(tests));
+      lines.push(d.pick(['', '', 'if r1 > 15 goto out', 'if r1 > 255 goto out', 'if r1 s> 7 goto out\nif r1 s< 0 goto out', 'if w1 > 63 goto out\nw1 = w1']));
+      lines.push('r6 += r1', `r0 = *(u8 *)(r6 + ${d.pick([0, 0, 1, 8])})`, 'out:', 'r0 = 0', 'exit');
+      return { type: d.pick(['xdp', 'socket_filter'] as const), lines: lines.flatMap((l) => l.split('\n')).filter((l) => l !== '') };
+    },
+  ],
 };
 

@@ -8,7 +8,7 @@ import type { Insn } from '../../isa/instruction.js';
 import type { Operation } from '../../isa/operation.js';
 import type { Env } from './env.js';
 import { ownFrame, type Work } from './memory.js';
-import { binary, constant, constValue, join, low32, negate, signExtend, valuesOf, zeroExtend32, TOP, unsignedRange, type Scalar, type ScalarOp } from './scalar.js';
+import { binary, constant, constValue, join, low32, negate, signExtend, trailingZeros, valuesOf, zeroExtend32, TOP, unsignedRange, type Scalar, type ScalarOp } from './scalar.js';
 import { ANY_SCALAR, isPointer, scalarValue, typeName, type Value } from './value.js';
 
 /** Largest variable offset the kernel lets a pointer move by (BPF_MAX_VAR_OFF). */
@@ -172,7 +172,7 @@ function pointerOp(env: Env, w: Work, pc: number, i: Insn, op: ScalarOp, dst: Va
   const nlo = ptr.lo + Number(lo);
   const nhi = ptr.hi + Number(hi);
   // the variable part moves in steps of the number's known alignment
-  const va = exact ? ptr.va : Math.min(ptr.va, s.tz ?? 0);
+  const va = exact ? ptr.va : Math.min(ptr.va, trailingZeros(s));
   if (ptr.type === 'packet') {
     if (exact) return { ...ptr, lo: nlo, hi: nhi, k: ptr.k + Number(lo) };
     // a variable offset: a new relation named after this instruction, with no bytes proved past it (a

@@ -11,7 +11,8 @@ import type { Env } from './env.js';
 import type { Work } from './memory.js';
 import { readReg } from './alu.js';
 import { release } from './calls.js';
-import { constant, constValue, join, knownBits, liftLow32, low32, sync, U64_MAX, type Scalar } from './scalar.js';
+import { bits32, constant, constValue, join, knownBits, liftLow32, low32, sync, tnumOf, U64_MAX, type Scalar } from './scalar.js';
+import { tnumIntersect } from './tnum.js';
 import { mapSpills } from './state.js';
 import { constValue as constScalarValue, isNullable, isPointer, nonNullOf, pointer, scalarValue, type Value } from './value.js';
 
@@ -168,8 +169,11 @@ export function refineScalars(rel: Rel, a: Scalar, b: Scalar, bits: 32 | 64): [S
   const min = (x: bigint, y: bigint): bigint => (x < y ? x : y);
   const check = (s: Scalar): Scalar | undefined => {
     if (s.umin > s.umax || s.smin > s.smax) return undefined;
-    return bits === 64 ? sync(s) : sync32(s);
+    if (bits === 64) return sync(s);
+    const r = sync32(s);
+    return r === undefined || s.bits === undefined ? r : bits32(r, s.bits);
   };
+  const M = bits === 64 ? U64_MAX : 0xffff_ffffn;
   let x = a;
   let y = b;
   // the known bits decide some jumps outright: `x == c` where c has a bit x cannot have (or lacks one
@@ -185,7 +189,10 @@ export function refineScalars(rel: Rel, a: Scalar, b: Scalar, bits: 32 | 64): [S
   if (rel === 'unset' && cb0 !== undefined && (cb0 & knownBits(a).one) !== 0n) return undefined;
   switch (rel) {
     case 'eq': {
-      const m = { umin: max(a.umin, b.umin), umax: min(a.umax, b.umax), smin: max(a.smin, b.smin), smax: min(a.smax, b.smax) };
+      // equal values: in both intervals and both known bits
+      const t = tnumIntersect(tnumOf(a), tnumOf(b));
+      if (t === undefined) return undefined;
+      const m = { umin: max(a.umin, b.umin), umax: min(a.umax, b.umax), smin: max(a.smin, b.smin), smax: min(a.smax, b.smax), bits: t };
       x = m;
       y = m;
       break;
@@ -236,6 +243,12 @@ export function refineScalars(rel: Rel, a: Scalar, b: Scalar, bits: 32 | 64): [S
       if (ca !== undefined && cb !== undefined && (ca & cb) === 0n) return undefined;
       if (cb !== undefined && cb !== 0n && a.umin === 0n) x = { ...a, umin: 1n };
       if (cb === 0n) return undefined;
+      // `a & c` with c one bit: that bit of a is one
+      if (cb !== undefined && (cb & (cb - 1n)) === 0n) {
+        const t = tnumIntersect(tnumOf(a), { value: cb & M, mask: M & ~cb });
+        if (t === undefined) return undefined;
+        x = { ...x, bits: t };
+      }
       break;
     }
     case 'unset': {
@@ -245,8 +258,12 @@ export function refineScalars(rel: Rel, a: Scalar, b: Scalar, bits: 32 | 64): [S
       if (cb !== undefined && a.umin === a.umax) break;
       // a & c == 0: a has no bit of c, so a <= ~c (e.g. `if w1 & 0xfffffff0` falls through with w1 <= 15)
       if (cb !== undefined) {
-        const top = ~cb & (bits === 64 ? U64_MAX : 0xffff_ffffn);
+        const top = ~cb & M;
         if (top < a.umax) x = { ...a, umax: top };
+        // and every bit of c is zero in a
+        const t = tnumIntersect(tnumOf(a), { value: 0n, mask: M & ~cb });
+        if (t === undefined) return undefined;
+        x = { ...x, bits: t };
       }
       if (cb !== undefined && cb !== 0n && ((cb & (cb - 1n)) === 0n) && a.umin >= cb && a.umax < cb * 2n) return undefined;
       break;

@@ -1,9 +1,14 @@
 /**
  * The scalar domain: a 64-bit value as signed and unsigned intervals (bigint bounds), kept consistent
- * with each other. 32-bit views are derived on demand. Every operation over-approximates: the result
+ * with each other. 32-bit views are derived on demand; known bits (a {@link Tnum}) are stored beside the
+ * intervals and each narrows the other ({@link sync}). Every operation over-approximates: the result
  * contains every value the instruction can produce from values in the operands.
  * @module
  */
+import {
+  TNUM_UNKNOWN, tnumAdd, tnumAnd, tnumArsh, tnumConst, tnumContains, tnumEqual, tnumIntersect, tnumLow32, tnumLsh, tnumMaxAtMost, tnumMinAtLeast,
+  tnumMul, tnumOr, tnumRange, tnumRsh, tnumSignedBounds, tnumSignExtend, tnumSub, tnumTrailingZeros, tnumWithLow32, tnumXor, type Tnum,
+} from './tnum.js';
 
 /** A set of 64-bit values, as both an unsigned and a signed interval (the value lies in both). */
 export interface Scalar {
@@ -11,8 +16,11 @@ export interface Scalar {
   readonly umax: bigint;
   readonly smin: bigint;
   readonly smax: bigint;
-  /** Known trailing zero bits: every value is a multiple of 2^tz (undefined: none known). */
-  readonly tz?: number;
+  /**
+   * Known bits beyond those the unsigned interval implies (its common prefix): the value is a member of
+   * this tnum (undefined: only the interval's). Read it through {@link tnumOf}.
+   */
+  readonly bits?: Tnum;
   /**
    * Bounds of the low 32 bits learnt from 32-bit jumps (unsigned and signed 32-bit intervals), kept
    * beside the 64-bit ones as the kernel keeps its 32-bit bounds; any operation but a narrowing drops them.
@@ -51,11 +59,27 @@ export function ctz(v: bigint): number {
   return hi === 0 ? 64 : 63 - Math.clz32(hi & -hi);
 }
 
-/** `s` with `tz` known trailing zero bits (none when 0). */
-function withTz(s: Scalar, tz: number): Scalar {
-  if (tz <= 0) return s.tz === undefined ? s : { umin: s.umin, umax: s.umax, smin: s.smin, smax: s.smax };
-  const t = tz > 64 ? 64 : tz;
-  return s.tz === t ? s : { umin: s.umin, umax: s.umax, smin: s.smin, smax: s.smax, tz: t };
+/**
+ * The known bits of `s`: the stored ones met with those its unsigned interval implies (the stored ones
+ * alone should the two disagree, which a sound state never makes them).
+ */
+export function tnumOf(s: Scalar): Tnum {
+  const r = tnumRange(s.umin, s.umax);
+  if (s.bits === undefined) return r;
+  return tnumIntersect(s.bits, r) ?? s.bits;
+}
+
+/** Known low zero bits of every value of `s` (64 for 0): every value is a multiple of 2^this. */
+export function trailingZeros(s: Scalar): number {
+  return tnumTrailingZeros(tnumOf(s));
+}
+
+/** `s` (its bounds, set and 32-bit bounds) with known bits `t`, stored only where they say more than the interval. */
+function withBits(s: Scalar, t: Tnum): Scalar {
+  const keep = !tnumEqual(t, tnumRange(s.umin, s.umax));
+  if (!keep && s.bits === undefined) return s;
+  const base: Scalar = { umin: s.umin, umax: s.umax, smin: s.smin, smax: s.smax, ...(s.set === undefined ? {} : { set: s.set }), ...(s.b32 === undefined ? {} : { b32: s.b32 }) };
+  return keep ? { ...base, bits: t } : base;
 }
 
 export const U64_MAX = (1n << 64n) - 1n;
@@ -70,7 +94,7 @@ export const TOP: Scalar = { umin: 0n, umax: U64_MAX, smin: S64_MIN, smax: S64_M
 export function constant(v: bigint): Scalar {
   const u = BigInt.asUintN(64, v);
   const s = BigInt.asIntN(64, v);
-  return withTz({ umin: u, umax: u, smin: s, smax: s }, ctz(u));
+  return { umin: u, umax: u, smin: s, smax: s };
 }
 
 /** Values in the unsigned interval `[lo, hi]`. */
@@ -87,7 +111,7 @@ export function constValue(s: Scalar): bigint | undefined {
  * Make the signed and unsigned intervals agree (each narrows the other where the sign is known).
  * Returns undefined when the set is empty (an infeasible branch).
  */
-export function sync(s: Scalar): Scalar | undefined {
+export function sync(s: Scalar, depth = 0): Scalar | undefined {
   let { umin, umax, smin, smax } = s;
   for (let round = 0; round < 2; round++) {
     if (smin > smax || umin > umax) return undefined;
@@ -113,28 +137,35 @@ export function sync(s: Scalar): Scalar | undefined {
     }
   }
   if (smin > smax || umin > umax) return undefined;
-  const tz = s.tz ?? 0;
-  if (tz > 0 && umin !== umax) {
-    // every value is a multiple of 2^tz: the unsigned bounds round inwards to one (signed follow where the sign is known)
-    const step = 1n << BigInt(tz);
-    const lo = ((umin + step - 1n) >> BigInt(tz)) << BigInt(tz);
-    const hi = (umax >> BigInt(tz)) << BigInt(tz);
-    if (lo > hi) return undefined;
-    if (lo !== umin || hi !== umax) return sync({ umin: lo, umax: hi, smin, smax, tz });
+  if (s.bits === undefined) return { umin, umax, smin, smax };
+  // the known bits and the interval narrow each other: the interval's common prefix joins the known
+  // bits, and the bounds move inwards to the nearest members of the known bits (signed ones too)
+  const t = tnumIntersect(s.bits, tnumRange(umin, umax));
+  if (t === undefined) return undefined;
+  if (umin === umax) return { umin, umax, smin, smax };
+  const lo = tnumMinAtLeast(t, umin);
+  const hi = tnumMaxAtMost(t, umax);
+  if (lo === undefined || hi === undefined || lo > hi) return undefined;
+  const [tsmin, tsmax] = tnumSignedBounds(t);
+  const nsmin = smin > tsmin ? smin : tsmin;
+  const nsmax = smax < tsmax ? smax : tsmax;
+  if (lo !== umin || hi !== umax || nsmin !== smin || nsmax !== smax) {
+    if (depth >= 4) return withBits({ umin: lo, umax: hi, smin: nsmin, smax: nsmax }, t);
+    return sync({ umin: lo, umax: hi, smin: nsmin, smax: nsmax, bits: t }, depth + 1);
   }
-  return withTz({ umin, umax, smin, smax }, umin === umax ? ctz(umin) : tz);
+  return withBits({ umin, umax, smin, smax }, t);
 }
 
 /** Smallest set containing both. */
 export function join(a: Scalar, b: Scalar): Scalar {
-  const j = withTz(
+  const j = withBits(
     {
       umin: a.umin < b.umin ? a.umin : b.umin,
       umax: a.umax > b.umax ? a.umax : b.umax,
       smin: a.smin < b.smin ? a.smin : b.smin,
       smax: a.smax > b.smax ? a.smax : b.smax,
     },
-    Math.min(a.tz ?? 0, b.tz ?? 0),
+    tnumUnionOf(a, b),
   );
   const va = valuesOf(a);
   const vb = valuesOf(b);
@@ -145,9 +176,18 @@ export function join(a: Scalar, b: Scalar): Scalar {
   return { ...j, ...set, b32: { umin: x.umin < y.umin ? x.umin : y.umin, umax: x.umax > y.umax ? x.umax : y.umax, smin: x.smin < y.smin ? x.smin : y.smin, smax: x.smax > y.smax ? x.smax : y.smax } };
 }
 
-/** Every value of `b` is in `a` (both intervals contain `b`'s, and `a`'s known zero bits are `b`'s). */
+/** The union of both known bits (from the stored ones and the intervals). */
+function tnumUnionOf(a: Scalar, b: Scalar): Tnum {
+  const x = tnumOf(a);
+  const y = tnumOf(b);
+  const mask = x.mask | y.mask | (x.value ^ y.value);
+  return { value: x.value & ~mask, mask };
+}
+
+/** Every value of `b` is in `a` (both intervals contain `b`'s, and `a`'s known bits are known in `b` alike). */
 export function contains(a: Scalar, b: Scalar): boolean {
-  if (!(a.umin <= b.umin && a.umax >= b.umax && a.smin <= b.smin && a.smax >= b.smax && (a.tz ?? 0) <= (b.tz ?? 0))) return false;
+  if (!(a.umin <= b.umin && a.umax >= b.umax && a.smin <= b.smin && a.smax >= b.smax)) return false;
+  if (a.bits !== undefined && !tnumContains(tnumOf(a), tnumOf(b))) return false;
   if (a.set !== undefined) {
     const vb = valuesOf(b);
     if (vb === undefined || !vb.every((v) => a.set!.includes(v))) return false;
@@ -159,7 +199,8 @@ export function contains(a: Scalar, b: Scalar): boolean {
 
 /** Same set. */
 export function equal(a: Scalar, b: Scalar): boolean {
-  if (!(a.umin === b.umin && a.umax === b.umax && a.smin === b.smin && a.smax === b.smax && (a.tz ?? 0) === (b.tz ?? 0))) return false;
+  if (!(a.umin === b.umin && a.umax === b.umax && a.smin === b.smin && a.smax === b.smax)) return false;
+  if ((a.bits !== undefined || b.bits !== undefined) && !tnumEqual(tnumOf(a), tnumOf(b))) return false;
   if ((a.set ?? []).join() !== (b.set ?? []).join()) return false;
   const x = a.b32;
   const y = b.b32;
@@ -182,26 +223,21 @@ export function widen(old: Scalar, next: Scalar): Scalar {
       umax: up(j.umax, old.umax, UPPER),
       smin: down(j.smin, old.smin, SIGNED_LOWER),
       smax: up(j.smax, old.smax, SIGNED_UPPER),
+      ...(j.bits === undefined ? {} : { bits: j.bits }),
     }) ?? TOP
   );
 }
 
-/**
- * Bits every value of `s` has in common, as known zeros and known ones (the kernel's known bits, here
- * derived from the unsigned interval and the trailing zeros): the bits above the highest bit in which
- * `umin` and `umax` differ are those of `umin`; the `tz` lowest bits are zero.
- */
+/** Bits every value of `s` has in common, as known zeros and known ones ({@link tnumOf}). */
 export function knownBits(s: Scalar): { zero: bigint; one: bigint } {
-  const diff = s.umin ^ s.umax;
-  const low = diff === 0n ? 0n : (1n << BigInt(diff.toString(2).length)) - 1n;
-  const prefix = U64_MAX & ~low;
-  const tzMask = (1n << BigInt(s.tz ?? 0)) - 1n;
-  return { zero: (prefix & ~s.umin) | tzMask, one: prefix & s.umin & ~tzMask };
+  const t = tnumOf(s);
+  return { zero: ~t.value & ~t.mask & U64_MAX, one: t.value };
 }
 
 /** The low 32 bits as a set of 32-bit values, in the same representation (bounds within 32 bits). */
 export function low32(s: Scalar): Scalar {
-  if ((s.tz ?? 0) >= 32) return { umin: 0n, umax: 0n, smin: 0n, smax: 0n, tz: 32 };
+  const t = tnumLow32(tnumOf(s));
+  if (t.mask === 0n) return { umin: t.value, umax: t.value, smin: BigInt.asIntN(32, t.value), smax: BigInt.asIntN(32, t.value) };
   let umin = 0n;
   let umax = U32_MAX;
   if (s.umin >> 32n === s.umax >> 32n) {
@@ -232,7 +268,7 @@ export function low32(s: Scalar): Scalar {
     // an empty view cannot arise from a sound state; keep the derived one if it does
     if (umin > umax || smin > smax) return low32({ umin: s.umin, umax: s.umax, smin: s.smin, smax: s.smax });
   }
-  return withTz({ umin, umax, smin, smax }, Math.min(s.tz ?? 0, 32));
+  return bits32({ umin, umax, smin, smax }, t) ?? withBits({ umin, umax, smin, smax }, t);
 }
 
 /**
@@ -242,20 +278,22 @@ export function low32(s: Scalar): Scalar {
  * half sign-extended. Otherwise `v` unchanged (the kernel keeps 32-bit bounds beside the 64-bit ones).
  */
 export function liftLow32(v: Scalar, n: Scalar): Scalar {
-  let r: Scalar = v;
+  // whatever the high half, the low half's known bits are the 32-bit view's
+  const known = tnumIntersect(tnumOf(v), tnumWithLow32(TNUM_UNKNOWN, tnumOf(n)));
+  let r: Scalar = (known === undefined ? undefined : sync({ umin: v.umin, umax: v.umax, smin: v.smin, smax: v.smax, bits: known })) ?? v;
   if (v.umin >> 32n === v.umax >> 32n) {
     const hi = v.umin & ~U32_MAX;
     const lo = hi | n.umin;
     const up = hi | n.umax;
-    r = sync({ umin: lo > v.umin ? lo : v.umin, umax: up < v.umax ? up : v.umax, smin: r.smin, smax: r.smax, ...(r.tz === undefined ? {} : { tz: r.tz }) }) ?? r;
+    r = sync({ umin: lo > r.umin ? lo : r.umin, umax: up < r.umax ? up : r.umax, smin: r.smin, smax: r.smax, ...(r.bits === undefined ? {} : { bits: r.bits }) }) ?? r;
   }
-  if (r.smin >= -(1n << 31n) && r.smax < 1n << 31n) r = sync({ umin: r.umin, umax: r.umax, smin: n.smin > r.smin ? n.smin : r.smin, smax: n.smax < r.smax ? n.smax : r.smax, ...(r.tz === undefined ? {} : { tz: r.tz }) }) ?? r;
+  if (r.smin >= -(1n << 31n) && r.smax < 1n << 31n) r = sync({ umin: r.umin, umax: r.umax, smin: n.smin > r.smin ? n.smin : r.smin, smax: n.smax < r.smax ? n.smax : r.smax, ...(r.bits === undefined ? {} : { bits: r.bits }) }) ?? r;
   return r;
 }
 
 /** A 32-bit result (bounds within 32 bits) zero-extended into a 64-bit register. */
 export function zeroExtend32(s32: Scalar): Scalar {
-  return sync(withTz({ umin: s32.umin, umax: s32.umax, smin: 0n, smax: U32_MAX }, s32.tz ?? 0)) ?? unsignedRange(0n, U32_MAX);
+  return sync({ umin: s32.umin, umax: s32.umax, smin: 0n, smax: U32_MAX, bits: tnumLow32(tnumOf(s32)) }) ?? unsignedRange(0n, U32_MAX);
 }
 
 /** A 64-bit set sign-extended from its low `bits` bits. */
@@ -264,7 +302,7 @@ export function signExtend(s: Scalar, bits: 8 | 16 | 32): Scalar {
   if (c !== undefined) return constant(BigInt.asIntN(bits, c));
   const half = 1n << BigInt(bits - 1);
   if (s.umax < half) return s; // sign bit clear: unchanged
-  return sync({ umin: 0n, umax: U64_MAX, smin: -half, smax: half - 1n }) ?? TOP;
+  return sync({ umin: 0n, umax: U64_MAX, smin: -half, smax: half - 1n, bits: tnumSignExtend(tnumOf(s), bits) }) ?? TOP;
 }
 
 /** Full range of a width. */
@@ -281,6 +319,7 @@ function make(bits: 32 | 64, u: [bigint, bigint] | undefined, s: [bigint, bigint
 
 function sync32(s: Scalar): Scalar | undefined {
   // Same reasoning as sync, in 32 bits.
+  if (s.bits !== undefined) return bits32(s, s.bits);
   let { umin, umax, smin, smax } = s;
   if (smin >= 0n) {
     umin = umin > smin ? umin : smin;
@@ -338,38 +377,52 @@ function bitCeil(v: bigint): bigint {
  * operations). The result is in the same width.
  */
 export function binary(op: ScalarOp, a: Scalar, b: Scalar, bits: 32 | 64): Scalar {
-  let r = binaryRange(op, a, b, bits);
-  let bitTz = 0;
-  if (op === 'and' || op === 'or' || op === 'xor') {
-    // bitwise operations act on known bits (the kernel's tnum): the result lies in [ones, ~zeros]
-    const k = bitwiseKnown(op, knownBits(a), knownBits(b));
-    const lo = k.one > r.umin ? k.one : r.umin;
-    const top = ~k.zero & mask(bits);
-    const hi = top < r.umax ? top : r.umax;
-    if (lo <= hi) r = make(bits, [lo, hi], [r.smin, r.smax]);
-    bitTz = ctz(~k.zero & mask(bits));
-  }
-  const c = constValue(r);
-  if (c !== undefined) return withTz(r, Math.min(ctz(c), bits));
-  // known trailing zeros, where the operation keeps them
-  const ta = a.tz ?? 0;
-  const tb = b.tz ?? 0;
-  const cb = constValue(b);
-  let tz = 0;
-  if (op === 'add' || op === 'sub' || op === 'or') tz = Math.min(ta, tb);
-  else if (op === 'mul') tz = ta + tb;
-  else if (op === 'and') tz = Math.max(ta, tb);
-  else if (op === 'lsh' && cb !== undefined) tz = ta + Number(cb & BigInt(bits - 1));
-  return withTz(r, Math.min(Math.max(tz, bitTz), bits));
+  const r = binaryRange(op, a, b, bits);
+  if (r.umin === r.umax) return r;
+  // the interval's result met with the known bits' (the kernel's tnum arithmetic)
+  const t = bitsOf(op, tnumOf(a), tnumOf(b), bits);
+  if (t === undefined) return r;
+  return (bits === 64 ? sync({ ...r, bits: t }) : bits32(r, t)) ?? r;
 }
 
-/** Known bits of `a op b` from those of the operands. */
-function bitwiseKnown(op: 'and' | 'or' | 'xor', a: { zero: bigint; one: bigint }, b: { zero: bigint; one: bigint }): { zero: bigint; one: bigint } {
-  if (op === 'and') return { zero: a.zero | b.zero, one: a.one & b.one };
-  if (op === 'or') return { zero: a.zero & b.zero, one: a.one | b.one };
-  const known = (a.zero | a.one) & (b.zero | b.one);
-  const one = (a.one ^ b.one) & known;
-  return { zero: known & ~one, one };
+/** Known bits of `a op b` in `bits` bits (operands given in that width), or undefined when none are kept. */
+function bitsOf(op: ScalarOp, a: Tnum, b: Tnum, bits: 32 | 64): Tnum | undefined {
+  const cut = (t: Tnum): Tnum => (bits === 64 ? t : tnumLow32(t));
+  const k = b.mask === 0n ? Number(b.value & BigInt(bits - 1)) : -1;
+  switch (op) {
+    case 'add': return cut(tnumAdd(a, b));
+    case 'sub': return cut(tnumSub(a, b));
+    case 'mul': return cut(tnumMul(a, b));
+    case 'and': return tnumAnd(a, b);
+    case 'or': return tnumOr(a, b);
+    case 'xor': return tnumXor(a, b);
+    case 'lsh': return k < 0 ? undefined : cut(tnumLsh(a, k));
+    case 'rsh': return k < 0 ? undefined : tnumRsh(a, k);
+    case 'arsh': return k < 0 ? undefined : tnumArsh(a, k, bits);
+    default: return undefined;
+  }
+}
+
+/**
+ * A 32-bit set (bounds within 32 bits) narrowed by known bits `t` of its low 32 bits: the unsigned
+ * bounds move inwards to members of `t`, the signed ones follow where bit 31 is known or the unsigned
+ * interval keeps a sign; undefined when empty.
+ */
+export function bits32(s: Scalar, t: Tnum): Scalar | undefined {
+  const k = tnumIntersect(tnumLow32(t), tnumRange(s.umin, s.umax));
+  if (k === undefined) return undefined;
+  const umin = tnumMinAtLeast(k, s.umin);
+  const umax = tnumMaxAtMost(k, s.umax);
+  if (umin === undefined || umax === undefined || umin > umax) return undefined;
+  const H = 1n << 31n;
+  let { smin, smax } = s;
+  if (umax < H) [smin, smax] = [smin > umin ? smin : umin, smax < umax ? smax : umax];
+  else if (umin >= H) [smin, smax] = [smin > umin - 2n * H ? smin : umin - 2n * H, smax < umax - 2n * H ? smax : umax - 2n * H];
+  let [lo, hi] = [umin, umax];
+  if (smin >= 0n) [lo, hi] = [lo > smin ? lo : smin, hi < smax ? hi : smax];
+  if (lo > hi || smin > smax) return undefined;
+  const r: Scalar = { umin: lo, umax: hi, smin, smax, ...(s.b32 === undefined ? {} : { b32: s.b32 }) };
+  return lo === hi ? r : withBits(r, k);
 }
 
 function binaryRange(op: ScalarOp, a: Scalar, b: Scalar, bits: 32 | 64): Scalar {
