@@ -189,10 +189,10 @@ export function refineScalars(rel: Rel, a: Scalar, b: Scalar, bits: 32 | 64): [S
   if (rel === 'unset' && cb0 !== undefined && (cb0 & knownBits(a).one) !== 0n) return undefined;
   switch (rel) {
     case 'eq': {
-      // equal values: in both intervals and both known bits
-      const t = tnumIntersect(tnumOf(a), tnumOf(b));
-      if (t === undefined) return undefined;
-      const m = { umin: max(a.umin, b.umin), umax: min(a.umax, b.umax), smin: max(a.smin, b.smin), smax: min(a.smax, b.smax), bits: t };
+      // equal values: in both intervals and both known bits (the meet of the intervals alone, when neither knows more)
+      const t = a.bits === undefined && b.bits === undefined ? undefined : tnumIntersect(tnumOf(a), tnumOf(b));
+      if (t === undefined && (a.bits !== undefined || b.bits !== undefined)) return undefined;
+      const m = { umin: max(a.umin, b.umin), umax: min(a.umax, b.umax), smin: max(a.smin, b.smin), smax: min(a.smax, b.smax), ...(t === undefined ? {} : { bits: t }) };
       x = m;
       y = m;
       break;

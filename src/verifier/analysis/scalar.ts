@@ -76,10 +76,12 @@ export function trailingZeros(s: Scalar): number {
 
 /** `s` (its bounds, set and 32-bit bounds) with known bits `t`, stored only where they say more than the interval. */
 function withBits(s: Scalar, t: Tnum): Scalar {
-  const keep = !tnumEqual(t, tnumRange(s.umin, s.umax));
+  const r = tnumRange(s.umin, s.umax);
+  const k = t.mask === TNUM_UNKNOWN.mask ? r : (tnumIntersect(t, r) ?? r);
+  const keep = !tnumEqual(k, r);
   if (!keep && s.bits === undefined) return s;
   const base: Scalar = { umin: s.umin, umax: s.umax, smin: s.smin, smax: s.smax, ...(s.set === undefined ? {} : { set: s.set }), ...(s.b32 === undefined ? {} : { b32: s.b32 }) };
-  return keep ? { ...base, bits: t } : base;
+  return keep ? { ...base, bits: k } : base;
 }
 
 export const U64_MAX = (1n << 64n) - 1n;
@@ -140,7 +142,10 @@ export function sync(s: Scalar, depth = 0): Scalar | undefined {
   if (s.bits === undefined) return { umin, umax, smin, smax };
   // the known bits and the interval narrow each other: the interval's common prefix joins the known
   // bits, and the bounds move inwards to the nearest members of the known bits (signed ones too)
-  const t = tnumIntersect(s.bits, tnumRange(umin, umax));
+  const range = tnumRange(umin, umax);
+  // known bits that say no more than the interval are dropped
+  if (tnumContains(s.bits, range)) return { umin, umax, smin, smax };
+  const t = tnumIntersect(s.bits, range);
   if (t === undefined) return undefined;
   if (umin === umax) return { umin, umax, smin, smax };
   const lo = tnumMinAtLeast(t, umin);
@@ -153,20 +158,19 @@ export function sync(s: Scalar, depth = 0): Scalar | undefined {
     if (depth >= 4) return withBits({ umin: lo, umax: hi, smin: nsmin, smax: nsmax }, t);
     return sync({ umin: lo, umax: hi, smin: nsmin, smax: nsmax, bits: t }, depth + 1);
   }
-  return withBits({ umin, umax, smin, smax }, t);
+  return { umin, umax, smin, smax, bits: t };
 }
 
 /** Smallest set containing both. */
 export function join(a: Scalar, b: Scalar): Scalar {
-  const j = withBits(
-    {
-      umin: a.umin < b.umin ? a.umin : b.umin,
-      umax: a.umax > b.umax ? a.umax : b.umax,
-      smin: a.smin < b.smin ? a.smin : b.smin,
-      smax: a.smax > b.smax ? a.smax : b.smax,
-    },
-    tnumUnionOf(a, b),
-  );
+  const range: Scalar = {
+    umin: a.umin < b.umin ? a.umin : b.umin,
+    umax: a.umax > b.umax ? a.umax : b.umax,
+    smin: a.smin < b.smin ? a.smin : b.smin,
+    smax: a.smax > b.smax ? a.smax : b.smax,
+  };
+  // neither says more than its interval and neither is one value: the joined interval's bits are as good
+  const j = a.bits === undefined && b.bits === undefined && a.umin !== a.umax && b.umin !== b.umax ? range : withBits(range, tnumUnionOf(a, b));
   const va = valuesOf(a);
   const vb = valuesOf(b);
   const union = va !== undefined && vb !== undefined ? [...new Set([...va, ...vb])].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0)) : undefined;
@@ -236,8 +240,8 @@ export function knownBits(s: Scalar): { zero: bigint; one: bigint } {
 
 /** The low 32 bits as a set of 32-bit values, in the same representation (bounds within 32 bits). */
 export function low32(s: Scalar): Scalar {
-  const t = tnumLow32(tnumOf(s));
-  if (t.mask === 0n) return { umin: t.value, umax: t.value, smin: BigInt.asIntN(32, t.value), smax: BigInt.asIntN(32, t.value) };
+  const t = s.bits === undefined ? undefined : tnumLow32(tnumOf(s));
+  if (t !== undefined && t.mask === 0n) return { umin: t.value, umax: t.value, smin: BigInt.asIntN(32, t.value), smax: BigInt.asIntN(32, t.value) };
   let umin = 0n;
   let umax = U32_MAX;
   if (s.umin >> 32n === s.umax >> 32n) {
@@ -268,6 +272,7 @@ export function low32(s: Scalar): Scalar {
     // an empty view cannot arise from a sound state; keep the derived one if it does
     if (umin > umax || smin > smax) return low32({ umin: s.umin, umax: s.umax, smin: s.smin, smax: s.smax });
   }
+  if (t === undefined) return { umin, umax, smin, smax };
   return bits32({ umin, umax, smin, smax }, t) ?? withBits({ umin, umax, smin, smax }, t);
 }
 
@@ -278,9 +283,14 @@ export function low32(s: Scalar): Scalar {
  * half sign-extended. Otherwise `v` unchanged (the kernel keeps 32-bit bounds beside the 64-bit ones).
  */
 export function liftLow32(v: Scalar, n: Scalar): Scalar {
-  // whatever the high half, the low half's known bits are the 32-bit view's
-  const known = tnumIntersect(tnumOf(v), tnumWithLow32(TNUM_UNKNOWN, tnumOf(n)));
-  let r: Scalar = (known === undefined ? undefined : sync({ umin: v.umin, umax: v.umax, smin: v.smin, smax: v.smax, bits: known })) ?? v;
+  // whatever the high half, the low half's known bits are the 32-bit view's (when it has any)
+  let r: Scalar = v;
+  const low = tnumOf(n);
+  if (low.mask !== U32_MAX) {
+    const had = tnumOf(v);
+    const known = tnumIntersect(had, tnumWithLow32(TNUM_UNKNOWN, low));
+    if (known !== undefined && !tnumEqual(known, had)) r = sync({ umin: v.umin, umax: v.umax, smin: v.smin, smax: v.smax, bits: known }) ?? v;
+  }
   if (v.umin >> 32n === v.umax >> 32n) {
     const hi = v.umin & ~U32_MAX;
     const lo = hi | n.umin;
@@ -379,24 +389,54 @@ function bitCeil(v: bigint): bigint {
 export function binary(op: ScalarOp, a: Scalar, b: Scalar, bits: 32 | 64): Scalar {
   const r = binaryRange(op, a, b, bits);
   if (r.umin === r.umax) return r;
+  if (!bitsMatter(op, a, b)) return r;
   // the interval's result met with the known bits' (the kernel's tnum arithmetic)
   const t = bitsOf(op, tnumOf(a), tnumOf(b), bits);
   if (t === undefined) return r;
   return (bits === 64 ? sync({ ...r, bits: t }) : bits32(r, t)) ?? r;
 }
 
+/**
+ * Whether the known bits of `a op b` may say more than its interval: the operands' own known bits (or,
+ * for a product or left shift, a constant's low zeros; for bitwise operations, the intervals' common
+ * prefixes) carry into the result. Otherwise the interval alone is as good and cheaper.
+ */
+function bitsMatter(op: ScalarOp, a: Scalar, b: Scalar): boolean {
+  switch (op) {
+    case 'and':
+    case 'or':
+    case 'xor':
+      return a.bits !== undefined || b.bits !== undefined || a.umin === a.umax || b.umin === b.umax;
+    case 'add':
+    case 'sub':
+      return a.bits !== undefined || b.bits !== undefined;
+    case 'mul':
+    case 'lsh':
+      return a.bits !== undefined || b.bits !== undefined || a.umin === a.umax || b.umin === b.umax;
+    case 'rsh':
+    case 'arsh':
+      return a.bits !== undefined;
+    default:
+      return false;
+  }
+}
+
+/** The low 32 bits of `t` for a 32-bit operation. */
+function cut(t: Tnum, bits: 32 | 64): Tnum {
+  return bits === 64 ? t : tnumLow32(t);
+}
+
 /** Known bits of `a op b` in `bits` bits (operands given in that width), or undefined when none are kept. */
 function bitsOf(op: ScalarOp, a: Tnum, b: Tnum, bits: 32 | 64): Tnum | undefined {
-  const cut = (t: Tnum): Tnum => (bits === 64 ? t : tnumLow32(t));
   const k = b.mask === 0n ? Number(b.value & BigInt(bits - 1)) : -1;
   switch (op) {
-    case 'add': return cut(tnumAdd(a, b));
-    case 'sub': return cut(tnumSub(a, b));
-    case 'mul': return cut(tnumMul(a, b));
+    case 'add': return cut(tnumAdd(a, b), bits);
+    case 'sub': return cut(tnumSub(a, b), bits);
+    case 'mul': return cut(tnumMul(a, b), bits);
     case 'and': return tnumAnd(a, b);
     case 'or': return tnumOr(a, b);
     case 'xor': return tnumXor(a, b);
-    case 'lsh': return k < 0 ? undefined : cut(tnumLsh(a, k));
+    case 'lsh': return k < 0 ? undefined : cut(tnumLsh(a, k), bits);
     case 'rsh': return k < 0 ? undefined : tnumRsh(a, k);
     case 'arsh': return k < 0 ? undefined : tnumArsh(a, k, bits);
     default: return undefined;

@@ -60,8 +60,18 @@ export function tnumEqual(a: Tnum, b: Tnum): boolean {
 export function tnumRange(lo: bigint, hi: bigint): Tnum {
   const diff = (lo ^ hi) & M64;
   if (diff === 0n) return tnumConst(lo);
-  const low = (1n << BigInt(diff.toString(2).length)) - 1n;
-  return make(lo & ~low, low);
+  const low = LOW_MASKS[bitLength(diff)]!;
+  return { value: lo & ~low & M64, mask: low };
+}
+
+/** `LOW_MASKS[n]` = 2^n - 1, for n in 0..64. */
+const LOW_MASKS: readonly bigint[] = Array.from({ length: 65 }, (_, n) => (1n << BigInt(n)) - 1n);
+
+/** Number of bits of a value below 2^64 (0 for 0), from its two 32-bit halves. */
+function bitLength(x: bigint): number {
+  const hi = Number(x >> 32n);
+  if (hi !== 0) return 64 - Math.clz32(hi);
+  return 32 - Math.clz32(Number(x & M32));
 }
 
 /** Smallest set holding both (a bit stays known where both know it with the same value). */
@@ -196,7 +206,7 @@ export function tnumTrailingZeros(a: Tnum): number {
 
 /** Position of the highest set bit of a non-zero value. */
 function highBit(x: bigint): number {
-  return x.toString(2).length - 1;
+  return bitLength(x) - 1;
 }
 
 /** Position of the lowest set bit of a non-zero value. */
