@@ -6,7 +6,8 @@
  * and leaves the link. Spilled copies keep their (wider) range, which stays sound.
  * @module
  */
-import { binary, constant, constValue, sync, type Scalar } from './scalar.js';
+import { binary, constant, constValue, sync, tnumOf, type Scalar } from './scalar.js';
+import { tnumIntersect } from './tnum.js';
 import { scalarValue } from './value.js';
 import type { Work } from './memory.js';
 import type { Value } from './value.js';
@@ -58,7 +59,10 @@ export function movedLink(v: Value, delta: number, result: Scalar): Value | unde
 function meet(a: Scalar, b: Scalar): Scalar | undefined {
   const max = (x: bigint, y: bigint): bigint => (x > y ? x : y);
   const min = (x: bigint, y: bigint): bigint => (x < y ? x : y);
-  return sync({ umin: max(a.umin, b.umin), umax: min(a.umax, b.umax), smin: max(a.smin, b.smin), smax: min(a.smax, b.smax) });
+  // known bits of either hold for the value (where neither has any beyond its interval, the meet of the intervals says as much)
+  const bits = a.bits === undefined && b.bits === undefined ? undefined : tnumIntersect(tnumOf(a), tnumOf(b));
+  if (bits === undefined && (a.bits !== undefined || b.bits !== undefined)) return undefined;
+  return sync({ umin: max(a.umin, b.umin), umax: min(a.umax, b.umax), smin: max(a.smin, b.smin), smax: min(a.smax, b.smax), ...(bits === undefined ? {} : { bits }) });
 }
 
 /** `v` narrowed to `s`, keeping its link. */
