@@ -7,7 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { KernelOracle, KernelProgType, KernelRequest } from '../kernel/runner.js';
+import type { KernelOracle, KernelProgType, KernelRequest, KernelResponse } from '../kernel/runner.js';
 import { CORPUS_DIR, mapSizesFor, programTypesFor, type ObjectStatus } from './survey.js';
 
 /** One packet program of the corpus, as the survey table names it. */
@@ -92,18 +92,26 @@ export function loadRequest(p: PacketProgram, v: KernelVerdict): KernelRequest |
   return loadTries(p).find((t) => t.verdict === v)?.request;
 }
 
-/** The kernel's verdicts on `programs`, keyed `path key` (one runner process per object). */
+/**
+ * The kernel's verdicts on `programs`, keyed `path key`: one runner process per object and round of
+ * tries, each round asking again only for the programs every earlier try refused (a big object's
+ * whole-object loads are not repeated for programs already accepted alone).
+ */
 export function kernelVerdicts(k: KernelOracle, programs: readonly PacketProgram[]): Map<string, KernelVerdict> {
   const out = new Map<string, KernelVerdict>();
   const byPath = new Map<string, PacketProgram[]>();
   for (const p of programs) byPath.set(p.path, [...(byPath.get(p.path) ?? []), p]);
   for (const list of byPath.values()) {
     const tries = list.map(loadTries);
-    const res = k.exec(tries.flat().map((t) => t.request));
-    let at = 0;
+    const answers: KernelResponse[][] = list.map(() => []);
+    let open = list.map((_, i) => i);
+    for (let round = 0; open.length > 0 && round < tries[0]!.length; round++) {
+      const res = k.exec(open.map((i) => tries[i]![round]!.request));
+      open.forEach((i, j) => answers[i]!.push(res[j]!));
+      open = open.filter((_, j) => !(res[j]!.kind === 'obj' && (res[j] as { accepted: boolean }).accepted));
+    }
     list.forEach((p, i) => {
-      const mine = res.slice(at, at + tries[i]!.length);
-      at += tries[i]!.length;
+      const mine = answers[i]!;
       const ok = mine.findIndex((r) => r.kind === 'obj' && r.accepted);
       // The refusal to show: the first that is not libbpf's "missing BPF prog type" (which the typed tries answer).
       const first = mine.find((r) => !(r.kind === 'obj' && /missing BPF prog type/.test(lastLine(r.log)))) ?? mine[0]!;

@@ -53,6 +53,13 @@ export function corpusObjects(root: string = CORPUS_DIR): string[] {
 export const HELDOUT2_DIR: string | undefined = process.env['TSBPF_HELDOUT2_DIR'] || undefined;
 
 /**
+ * The third held-out set (test/corpus/README.md): objects built outside the repository from
+ * eunomia-bpf's bpf-developer-tutorial, inspektor-gadget, loxilb-ebpf, netobserv's ebpf-agent and
+ * merbridge, in the directory this environment variable names (undefined: the set is skipped).
+ */
+export const HELDOUT3_DIR: string | undefined = process.env['TSBPF_HELDOUT3_DIR'] || undefined;
+
+/**
  * Every corpus object the loader reads (not verified; objects it refuses are skipped), with its path,
  * its programs typed as the survey runs them ({@link programTypesFor}).
  */
