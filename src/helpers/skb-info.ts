@@ -3,7 +3,7 @@
  * (`bpf_csum_level` 135, `bpf_csum_update` 40), the timestamp type (`bpf_skb_set_tstamp` 192), the
  * ECN field (`bpf_skb_ecn_set_ce` 97), header-relative loads (`bpf_skb_load_bytes_relative` 68), and
  * what the system knows of the skb: its socket (`bpf_get_socket_cookie` 46, also of a socket pointer in
- * fentry / fexit / tp_btf programs, `_uid` 47, the cgroup v2
+ * fentry / fexit / tp_btf programs and of a sock_ops program's socket, `_uid` 47, the cgroup v2
  * ids 79 / 83, the net_cls classids 17 / 151), its route (`bpf_get_route_realm` 24) and its network
  * namespace (`bpf_get_netns_cookie` 122). The system's values come from the run's {@link SkbRunState},
  * which the host describes (`SkbOptions.socket`, `netnsCookie`, `routeRealm`, `checksum`); the
@@ -18,6 +18,8 @@ import { csumAdd, type PacketRunHost } from './packet.js';
 import { Errno, negErrno } from '../maps/types.js';
 import { SkBuff } from '../context/layout.js';
 import type { TaskRunHost } from './task.js';
+import type { SockOpsRunHost } from './sockopt.js';
+import { hostSocketCookie } from './socket-table.js';
 
 /** Helper ids (uapi `linux/bpf.h`) of this module. */
 export const SkbInfoHelper = {
@@ -222,6 +224,9 @@ export function skbInfoHelpers(memory: VmMemory): Map<number, HelperEntry> {
     [SkbInfoHelper.GET_SOCKET_COOKIE, 'bpf_get_socket_cookie', (r1, r2, r3, r4, r5, ctx) => {
       // fentry / fexit / tp_btf programs pass a `struct sock *` (the kernel's bpf_get_socket_ptr_cookie).
       if ((ctx.host as TaskRunHost | undefined)?.tracing?.type === 'tracing') return socketPointerCookie(r1);
+      // sock_ops programs pass their context: the cookie of the event's socket.
+      const sockOps = ctx.host as Partial<SockOpsRunHost> | undefined;
+      if (sockOps?.kind === 'sockops') return hostSocketCookie(sockOps.socket!.index);
       return skbCookie(r1, r2, r3, r4, r5, ctx);
     }],
     [SkbInfoHelper.GET_SOCKET_UID, 'bpf_get_socket_uid', socketValue('bpf_get_socket_uid', (s) => s.uid, OVERFLOW_UID)],

@@ -101,6 +101,15 @@ export interface HostSocket {
   readonly tcpBytes: Uint8Array;
 }
 
+/**
+ * The cookie of the host's socket at `index` (`bpf_get_socket_cookie` of a sock_ops context): the kernel
+ * gives every socket a unique non-zero number; here socket i has i + 2, since 1 is the cookie of the
+ * socket a BPF_PROG_TEST_RUN skb carries (helpers/skb-info.ts `TEST_RUN_SOCKET`).
+ */
+export function hostSocketCookie(index: number): bigint {
+  return BigInt(index) + 2n;
+}
+
 /** `struct bpf_sock` size and field offsets (uapi `linux/bpf.h`). */
 export const BPF_SOCK_SIZE = 80;
 const S = { boundDevIf: 0, family: 4, type: 8, protocol: 12, mark: 16, priority: 20, srcIp4: 24, srcIp6: 28, srcPort: 44, dstPort: 48, dstIp4: 52, dstIp6: 56, state: 72, rxQueue: 76 } as const;

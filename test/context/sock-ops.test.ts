@@ -75,6 +75,15 @@ describe.each([false, true])('sock_ops (jit %s)', (jit) => {
     expect(run({ op: 'void', socket: 0 }, jit, {}, obj).seen[41]).toBe(0xabcdn);
   });
 
+  it('gives each socket its own non-zero cookie, the same on every event', () => {
+    const obj = loadObject(fixture('sock_ops_cookie'), { sockets: SOCKETS });
+    const p = obj.program('sock_ops_cookie');
+    for (const [op, socket] of [[0, 0], [1, 1], [2, 2], [3, 0]] as const) expect(p.runSockOps({ op, socket }, { jit }).r0).toBe(1n);
+    const cookies = obj.map('cookies').entries().map(([, v]) => new DataView(v.buffer, v.byteOffset).getBigUint64(0, true));
+    // Socket i has cookie i + 2 (1 is a BPF_PROG_TEST_RUN skb's socket).
+    expect(cookies).toEqual([2n, 3n, 4n, 2n]);
+  });
+
   it('sets options by the kernel rules and reads them back', () => {
     const obj = loadObject(fixture('sock_ops'), { sockets: SOCKETS });
     const set = run({ op: 'tcp_connect_cb', socket: 0 }, jit, {}, obj);
