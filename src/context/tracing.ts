@@ -1,7 +1,7 @@
 /**
  * Tracing program types and the contexts they run on, built from a host-described event: x86-64
  * `struct pt_regs` for kprobes and uprobes, `struct bpf_perf_event_data` for perf events, the `u64`
- * argument array of raw tracepoints and BTF programs (`fentry`, `fexit`, `tp_btf`), and the record of
+ * argument array of raw tracepoints and BTF programs (`fentry`, `fexit`, `tp_btf`, `lsm`), and the record of
  * a classic tracepoint (raw bytes, or fields set by name in the layout of a tracefs `format` file; see
  * tracepoint.ts), and the meta and target of an iterator (iter.ts).
  * @module
@@ -17,7 +17,8 @@ import { DEFAULT_ITER_META, iterContext, type IterMetaLayout } from './iter.js';
  * Tracing program types, as the kernel's: `kprobe` (kprobes, kretprobes, uprobes, uretprobes,
  * ksyscall, usdt: `pt_regs`), `tracepoint` (a trace event record), `raw_tracepoint` (`u64 args[]`),
  * `perf_event` (`bpf_perf_event_data`), `tracing` (BTF programs `fentry` / `fexit` / `fmod_ret` /
- * `tp_btf`: `u64 args[]`), `iter` (the kernel's `tracing` type attached as an iterator, `iter/…`: a
+ * `tp_btf`, and LSM programs `lsm` / `lsm.s` / `lsm_cgroup`, which run on the same `u64 args[]`: the
+ * hook's arguments, then the return value of the programs before), `iter` (the kernel's `tracing` type attached as an iterator, `iter/…`: a
  * pointer to `struct bpf_iter_meta`, then the iterated object's fields).
  */
 export const TRACING_TYPES = ['kprobe', 'tracepoint', 'raw_tracepoint', 'perf_event', 'tracing', 'iter'] as const;
@@ -60,7 +61,7 @@ export function tracingTypeOf(section: string): TracingType | undefined {
   if (first === 'tracepoint' || first === 'tp') return 'tracepoint';
   if (/^(raw_tracepoint|raw_tp)(\.w)?$/.test(first)) return 'raw_tracepoint';
   if (first === 'perf_event') return 'perf_event';
-  if (/^(fentry|fexit|fmod_ret|tp_btf)(\.s)?$/.test(first)) return 'tracing';
+  if (/^(fentry|fexit|fmod_ret|tp_btf|lsm)(\.s)?$/.test(first) || first === 'lsm_cgroup') return 'tracing';
   if (/^iter(\.s)?$/.test(first)) return 'iter';
   return undefined;
 }

@@ -148,6 +148,11 @@ describe('program types', () => {
     expect(programTypeOf('fentry/tcp_connect')).toBe('tracing');
     expect(programTypeOf('fexit.s/do_unlinkat')).toBe('tracing');
     expect(programTypeOf('tp_btf/sched_switch')).toBe('tracing');
+    // LSM programs run on the hook's u64 arguments, as BTF programs do.
+    expect(programTypeOf('lsm/file_open')).toBe('tracing');
+    expect(programTypeOf('lsm.s/bprm_committed_creds')).toBe('tracing');
+    expect(programTypeOf('lsm_cgroup/socket_bind')).toBe('tracing');
+    expect(programTypeOf('lsmx/file_open')).toBe('raw');
     expect(programTypeOf('kprobes/x')).toBe('raw');
     expect(programTypeOf('sockops')).toBe('sockops');
     expect(programTypeOf('sockopsx')).toBe('raw');

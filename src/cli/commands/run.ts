@@ -106,13 +106,13 @@ bpf_trace_printk lines, the ring buffer / perf event records (with any the progr
 because the buffers were full, "N dropped"), and the packet as the program left it when it changed.
 
 A tracing program (kprobe/..., kretprobe/..., uprobe, tracepoint/..., tp/..., raw_tracepoint/...,
-raw_tp/..., perf_event, fentry/..., fexit/..., tp_btf/..., iter/... sections, or --type) runs on a host-described
+raw_tp/..., perf_event, fentry/..., fexit/..., tp_btf/..., lsm/..., iter/... sections, or --type) runs on a host-described
 event: --event FILE.json gives its context and task, without it the event is all zero and the task the
 idle one. tsbpf prints r0, what bpf_override_return and bpf_send_signal did, the maps, the
 bpf_trace_printk lines and the ring buffer / perf event records. The event file (integers as JSON
 numbers or strings such as "0x7ffd00001000"):
   {"regs": {"di": 3, "si": "0x7ffd00001000"},      kprobe, uprobe, perf_event: x86-64 pt_regs
-   "args": ["0xffffc9000001ff58", 257],             raw_tracepoint, fentry/fexit, tp_btf: u64 args
+   "args": ["0xffffc9000001ff58", 257],             raw_tracepoint, fentry/fexit, tp_btf, lsm: u64 args
    "buffer": {"hex": "..."},                        raw_tp.w/...: the writable buffer args[0] points
                                                     at, printed as the program left it
    "format": "sys_enter_openat.format",             tracepoint: a tracefs format file (path relative
