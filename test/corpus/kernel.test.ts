@@ -36,40 +36,32 @@ const KERNEL_ONLY_2: Record<string, string> = {
   'bpf-examples/xdp-synproxy/xdp_synproxy_kern.o syncookie_xdp (xdp) xdp': 'the verifier stops at its complexity bound (4 million instructions analysed)',
 };
 
-/** The same for the third held-out set (expected-heldout3.json), as first measured. */
+/** The same for the third held-out set (expected-heldout3.json): all the verifier's (test/corpus/README.md). */
 const KERNEL_ONLY_3: Record<string, string> = {
   'bpf-developer-tutorial/41-xdp-tcpdump/xdp-tcpdump.bpf.o xdp_pass (xdp) xdp':
-    'the verifier: [mem-access] map value off=[4, 259] size=1 of 64 bytes, pc 67',
+    'the verifier: [mem-access] at pc 67: invalid access to memory, mem_size=64 off=[4, 259] size=1',
   'bpf-developer-tutorial/42-xdp-loadbalancer/xdp_lb.bpf.o xdp_load_balancer (xdp) xdp':
-    'the verifier: [stack-access] variable stack read off=[-47, 1073741825], pc 113',
-  'loxilb-ebpf/llb_ebpf_emain.o tc_packet_func_fast (tc_packet_hook0) tc':
-    'a map over the 128 MiB per-map limit (the survey does not raise it yet)',
-  'loxilb-ebpf/llb_ebpf_emain.o tc_packet_func (tc_packet_hook1) tc':
-    'a map over the 128 MiB per-map limit (the survey does not raise it yet)',
+    'the verifier: [stack-access] at pc 113: invalid read from stack R1 off=[-47, 1073741825] size=1',
   'loxilb-ebpf/llb_ebpf_emain.o tc_packet_func_slow (tc_packet_hook2) tc':
-    'a map over the 128 MiB per-map limit (the survey does not raise it yet)',
+    'the verifier: [map-value-access] at pc 518: R2 unbounded memory access, make sure to bounds check any such access',
   'loxilb-ebpf/llb_ebpf_emain.o tc_packet_func_fw (tc_packet_hook3) tc':
-    'the verifier: [unbounded-loop] at pc 329 (back-edge to 231)',
+    'the verifier: [pointer-arithmetic] at pc 429: math between map_value pointer and register with unbounded min value is not allowed',
   'loxilb-ebpf/llb_ebpf_emain.o tc_csum_func1 (tc_packet_hook4) tc':
-    'the verifier: [pointer-arithmetic] fp pointer plus a register with unbounded min, pc 102',
+    'the verifier: [pointer-arithmetic] at pc 102: math between fp pointer and register with unbounded min value is not allowed',
   'loxilb-ebpf/llb_ebpf_emain.o tc_csum_func2 (tc_packet_hook5) tc':
-    'the verifier: [pointer-arithmetic] fp pointer plus a register with unbounded min, pc 102',
+    'the verifier: [pointer-arithmetic] at pc 102: math between fp pointer and register with unbounded min value is not allowed',
   'loxilb-ebpf/llb_ebpf_emain.o tc_packet_func_masq (tc_packet_hook7) tc':
-    'the verifier stops at its complexity bound (4 million instructions analysed)',
-  'loxilb-ebpf/llb_ebpf_main.o tc_packet_func_fast (tc_packet_hook0) tc':
-    'a map over the 128 MiB per-map limit (the survey does not raise it yet)',
-  'loxilb-ebpf/llb_ebpf_main.o tc_packet_func (tc_packet_hook1) tc':
-    'a map over the 128 MiB per-map limit (the survey does not raise it yet)',
+    'the verifier: [map-value-access] at pc 103: R2 unbounded memory access, make sure to bounds check any such access',
   'loxilb-ebpf/llb_ebpf_main.o tc_packet_func_slow (tc_packet_hook2) tc':
-    'a map over the 128 MiB per-map limit (the survey does not raise it yet)',
+    'the verifier: [map-value-access] at pc 518: R2 unbounded memory access, make sure to bounds check any such access',
   'loxilb-ebpf/llb_ebpf_main.o tc_packet_func_fw (tc_packet_hook3) tc':
-    'the verifier: [unbounded-loop] at pc 329 (back-edge to 231)',
+    'the verifier: [pointer-arithmetic] at pc 429: math between map_value pointer and register with unbounded min value is not allowed',
   'loxilb-ebpf/llb_ebpf_main.o tc_csum_func1 (tc_packet_hook4) tc':
-    'the verifier: [pointer-arithmetic] fp pointer plus a register with unbounded min, pc 102',
+    'the verifier: [pointer-arithmetic] at pc 102: math between fp pointer and register with unbounded min value is not allowed',
   'loxilb-ebpf/llb_ebpf_main.o tc_csum_func2 (tc_packet_hook5) tc':
-    'the verifier: [pointer-arithmetic] fp pointer plus a register with unbounded min, pc 102',
+    'the verifier: [pointer-arithmetic] at pc 102: math between fp pointer and register with unbounded min value is not allowed',
   'loxilb-ebpf/llb_ebpf_main.o tc_packet_func_masq (tc_packet_hook7) tc':
-    'the verifier stops at its complexity bound (4 million instructions analysed)',
+    'the verifier: [map-value-access] at pc 103: R2 unbounded memory access, make sure to bounds check any such access',
 };
 
 interface VerdictTable {
@@ -149,6 +141,11 @@ function suite(set: HeldOutSet, root: string): void {
     'cilium-ebpf/testdata/kconfig-el.elf kconfig (socket) socket':
       'LINUX_HAS_SYSCALL_WRAPPER: libbpf 1.1 sets 0 on this host (the kernel returns line 19), tsbpf\'s modelled kernel y (tsbpf returns 28: ' +
       'CONFIG_DEFAULT_HOSTNAME in a char[1] is cut to its NUL, as libbpf cuts it); LINUX_KERNEL_VERSION 6.18.0 (modelled) vs 6.18.44',
+    // Not the runs (return values and packets agree on both engines): after the runs, entries seeded into
+    // ct_map, nat_map, nat_ep_map and polx_map are in tsbpf's maps and not in the kernel's dump. Not yet
+    // diagnosed (held-out set 3, 2026-12-07): the seeding of these maps (value sizes 100-2000 bytes) or their dump.
+    'loxilb-ebpf/llb_ebpf_main.o tc_packet_func_fast (tc_packet_hook0) tc':
+      'seeded entries of ct_map, nat_map, nat_ep_map, polx_map missing from the kernel\'s dump after the runs (not diagnosed); runs agree',
   };
 
   describe(`${set.name} against the kernel: differential`, () => {

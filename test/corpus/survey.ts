@@ -293,9 +293,35 @@ export function mapSizesFor(path: string, bytes: Uint8Array): LoadOptions['mapSi
     const sizes = Object.fromEntries(mapNamesOf(bytes).filter((n) => n in XDP_TOOLS_SIZES).map((n) => [n, XDP_TOOLS_SIZES[n]!]));
     return Object.keys(sizes).length === 0 ? undefined : sizes;
   }
-  if (path.startsWith('bcc/libbpf-tools/')) return bccSizes(path, bytes, 'entries');
+  if (path.startsWith('bcc/libbpf-tools/') || BCC_PORTS.test(path)) return bccSizes(path, bytes, 'entries');
+  // inspektor-gadget's ebpf operator sizes a map `M` declared with 0 entries from its gadget parameter
+  // `M_max_entries` (ig_build_id's default: 1024).
+  if (path.startsWith('inspektor-gadget/') && mapNamesOf(bytes).includes('ig_build_id')) return { ig_build_id: 1024 };
+  if (path.startsWith('netobserv-ebpf-agent/')) return NETOBSERV_SIZES;
   return undefined;
 }
+
+/**
+ * bpf-developer-tutorial's tools that size their stack maps as bcc's do (memleak and the wall-clock
+ * profiler are ports of bcc's memleak, offcputime and profile, with the same defaults).
+ */
+const BCC_PORTS = /^bpf-developer-tutorial\/(16-memleak|32-wallclock-profiler)\//;
+
+/**
+ * `max_entries` netobserv's agent sets before load (pkg/tracer: `CACHE_MAX_FLOWS`, 5000 by default, for
+ * the flow tables of every feature, here all enabled; its ring buffers left unused at one page).
+ */
+const NETOBSERV_SIZES: Readonly<Record<string, number>> = {
+  aggregated_flows: 5000,
+  aggregated_flows_dns: 5000,
+  aggregated_flows_network_events: 5000,
+  aggregated_flows_pkt_drop: 5000,
+  aggregated_flows_xlat: 5000,
+  additional_flow_metrics: 5000,
+  direct_flows: 4096,
+  ssl_data_event_map: 4096,
+  packet_record: 4096,
+};
 
 /** The maps of a bcc tool that its user space sizes ({@link BCC_SIZES}): max_entries or value_size. */
 function bccSizes(path: string, bytes: Uint8Array, what: 'entries' | 'value'): Record<string, number> | undefined {
@@ -306,7 +332,7 @@ function bccSizes(path: string, bytes: Uint8Array, what: 'entries' | 'value'): R
 
 /** Value sizes of maps declared without, as the object's own loader sets them ({@link BCC_SIZES}). */
 export function mapValueSizesFor(path: string, bytes: Uint8Array): LoadOptions['mapValueSizes'] {
-  return path.startsWith('bcc/libbpf-tools/') ? bccSizes(path, bytes, 'value') : undefined;
+  return path.startsWith('bcc/libbpf-tools/') || BCC_PORTS.test(path) ? bccSizes(path, bytes, 'value') : undefined;
 }
 
 /**
@@ -335,7 +361,9 @@ export function deterministic(path: string, bytes: Uint8Array): LoadOptions {
     mapValueSizes: mapValueSizesFor(path, bytes),
     // katran's balancer declares a 33.5 million-entry consistent-hashing ring (ch_rings, 512 MiB of
     // tsbpf arena): its user space needs it whole, so the survey raises the per-map limit as its user would.
-    ...(path.startsWith('katran/') ? { maxMapBytes: 1 << 30 } : {}),
+    // The same for loxilb's connection-tracking and fast-path tables (144-260 MiB each) and
+    // inspektor-gadget's socket table (130 MiB), which their loaders create as declared.
+    ...(/^(katran|loxilb-ebpf|inspektor-gadget)\//.test(path) ? { maxMapBytes: 1 << 30 } : {}),
     // cilium/ebpf's loader test objects load an inline-assembly constant (r0 = MY_CONST ll) that no
     // object defines: its test (TestInlineASMConstant) sets the value to -1 before loading, as here.
     ...(/^cilium-ebpf\/testdata\/loader[-_]/.test(path) ? { ksyms: { MY_CONST: -1n } } : {}),
