@@ -6,6 +6,7 @@
  * @module
  */
 import { Bytes, Rng, Writer, lengthPrefixed } from './input-tools.js';
+import { eshape3Input } from './inputs-eshapes3.js';
 
 /** A random u64 as a bigint. */
 function u64(rng: Rng): bigint {
@@ -572,6 +573,6 @@ export function eshape2Input(name: string, full: boolean, rng: Rng): Uint8Array 
     case 'syncookie':
       return syncookieInput(full ? 16_384 : 100, rng);
     default:
-      return undefined;
+      return eshape3Input(name, full, rng);
   }
 }

@@ -87,6 +87,16 @@ export const BENCHMARKS: readonly Benchmark[] = [
   { name: 'ringbuf', program: 'ringbuf', about: 'ring-buffer record stream: 16384 LEB128/zigzag-encoded events, wrapping ring of 16 KiB, consumer drains' },
   { name: 'lru', program: 'lru', about: 'LRU cache, 2048 entries, hash chains and a doubly linked recency list: 32768 operations' },
   { name: 'syncookie', program: 'syncookie', about: 'SYN cookies (lookup3 hash): 16384 SYNs and ACKs, cookies made and checked' },
+  { name: 'quic_hdr', program: 'quic_hdr', about: 'QUIC long/short headers of 4000 datagrams (coalesced packets, varint lengths, connection IDs hashed), checked against the end' },
+  { name: 'icmp_err', program: 'icmp_err', about: 'ICMP errors quoting IPv4/TCP/UDP: checksums verified, the quoted flow looked up (reversed) in a hash table, path MTU updated' },
+  { name: 'radix6', program: 'radix6', about: 'longest-prefix match of 8192 IPv6 addresses in a path-compressed trie of 1500 prefixes (128-bit masked compares)' },
+  { name: 'cuckoo', program: 'cuckoo', about: 'bucketised cuckoo hash (4-way buckets, partial-key alternate bucket, displacement chains): 6000 inserts, 16384 lookups' },
+  { name: 'http_route', program: 'http_route', about: 'HTTP/1.1 request lines and headers of 1500 requests: method, longest route prefix, Host hash, Content-Length' },
+  { name: 'dns_resp', program: 'dns_resp', about: 'DNS responses of 3000 queries walked: names decompressed through pointers, A/AAAA/CNAME answers, minimum TTL' },
+  { name: 'aho_corasick', program: 'aho_corasick', about: 'Aho-Corasick automaton of 40 patterns built in mem (BFS, full transition table), then 48 KiB of payload scanned' },
+  { name: 'protobuf', program: 'protobuf', about: 'protobuf wire format of 2000 messages: nested messages on an explicit stack, varints, zigzag, packed fields, unknown fields skipped' },
+  { name: 'bitvec_acl', program: 'bitvec_acl', about: 'bit-vector packet classification of 8192 packets over 256 rules: five per-field interval searches, bitmap AND, first set bit' },
+  { name: 'ipfrag', program: 'ipfrag', about: 'IPv4 fragment reassembly (RFC 815 hole lists) of 500 interleaved datagrams, payload copied by 8-byte words and hashed' },
 ];
 
 
