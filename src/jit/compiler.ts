@@ -87,6 +87,7 @@ import { stackFootprint } from '../vm/stack.js';
 import { mayWriteFrame } from './slot-escape.js';
 import { emitSlotLoad, emitSlotStore, functionSlots, loadSlots, promotableSlots, type PromotedSlot, type SlotPlan } from './stack-slots.js';
 import { emitSpanHead, NO_SPANS, planSpans, type SpanPlan } from './span-checks.js';
+import { inlineCalls, JIT_REGISTERS, type InlinePlan } from './inline.js';
 
 /** Options that change the generated code. */
 export interface CompileOptions {
@@ -114,6 +115,8 @@ export interface CompileOptions {
   readonly shared?: boolean;
   /** The memory's reserved words (VmMemory.scratch: the stack mark and helper result there); default 0. */
   readonly scratch?: number;
+  /** Inline small leaf functions into their callers (inline.ts); default true. */
+  readonly inline?: boolean;
 }
 
 /** The output of {@link compileToWasm}. */
@@ -136,6 +139,13 @@ export interface CompiledWasm {
   readonly functionPcs: readonly number[];
   /** Functions' copies that check the budget on every block: function index and the eBPF pc of the original. */
   readonly checkedFunctions: readonly { readonly index: number; readonly pc: number }[];
+  /**
+   * When calls were inlined (inline.ts): the program's pc of every pc the module reports (errors,
+   * helper calls); the pcs above (loops, functions) are the compiled program's.
+   */
+  readonly origin?: Int32Array;
+  /** The pcs of the local calls inlined. */
+  readonly inlinedCalls: readonly number[];
 }
 
 /** ALU operations that cannot fail or branch in the generated code, so a block of them can run speculatively. */
@@ -168,16 +178,19 @@ interface Decoded {
   promotable: SlotPlan | undefined;
   /** The lowest r10 offset the program entry's run marks when it starts (vm/stack), or undefined when it marks the whole stack. */
   readonly footprintLow: number | undefined;
+  /** The calls inlined (inline.ts), when any. */
+  readonly inlined: InlinePlan | undefined;
 }
 
-function decode(insns: readonly Insn[], badSlots: Uint8Array, options: CompileOptions): Decoded {
+function decode(insns: readonly Insn[], badSlots: Uint8Array, options: CompileOptions, program: readonly Insn[], inlined: InlinePlan | undefined): Decoded {
   const ops = insns.map(decodeOperation);
   const blocks = basicBlocks(insns);
   const blockAt = new Int32Array(insns.length + 1).fill(-1);
   blocks.forEach((b, i) => (blockAt[b.start] = i));
-  const slots = options.frameFastPath ? promotableSlots(insns, ops, badSlots, options.stackSize) : undefined;
-  const reach = stackFootprint(insns);
-  return { ops, blocks, blockAt, live: liveRegisters(insns, ops, badSlots), slots, frames: new Map(), promotable: slots, footprintLow: reach.whole ? undefined : reach.low };
+  const slots = options.frameFastPath ? promotableSlots(insns, ops, badSlots, options.stackSize, undefined, inlined?.copiesStart) : undefined;
+  // The run marks the footprint of the program it was given (vm/stack), before inlining.
+  const reach = stackFootprint(program);
+  return { ops, blocks, blockAt, live: liveRegisters(insns, ops, badSlots), slots, frames: new Map(), promotable: slots, footprintLow: reach.whole ? undefined : reach.low, inlined };
 }
 
 
@@ -200,9 +213,13 @@ function checkSize(code: CodeWriter, pc: number, limit: number): void {
 }
 
 /** Compile a program to a WebAssembly module (see layout.ts for its imports and globals). */
-export function compileToWasm(insns: readonly Insn[], options: CompileOptions): CompiledWasm {
-  if (insns.length === 0) throw new JitError('cannot compile an empty program');
-  const d = decode(insns, options.badSlots, options);
+export function compileToWasm(program: readonly Insn[], compileOptions: CompileOptions): CompiledWasm {
+  if (program.length === 0) throw new JitError('cannot compile an empty program');
+  // Small leaf functions copied into their callers (inline.ts): the passes below see the new program.
+  const inlined = compileOptions.inline === false ? undefined : inlineCalls(program, compileOptions.badSlots, compileOptions.stackSize);
+  const insns = inlined?.insns ?? program;
+  const options: CompileOptions = inlined === undefined ? compileOptions : { ...compileOptions, badSlots: inlined.badSlots };
+  const d = decode(insns, options.badSlots, options, program, inlined);
   const n = insns.length;
   const maxBytes = options.maxFunctionBytes ?? V8_MAX_FUNCTION_BYTES - 1024;
   const blockOf = (pc: number): number => (pc >= 0 && pc < n ? d.blockAt[pc]! : -1);
@@ -247,7 +264,7 @@ export function compileToWasm(insns: readonly Insn[], options: CompileOptions): 
   if (options.frameFastPath && d.slots === undefined) {
     d.frames = frameRanges(insns, d.ops, d.blocks, d.blockAt, entries, options.badSlots);
     const mayWrite = mayWriteFrame(insns, d.ops, d.blocks, d.blockAt, entries, options.badSlots);
-    d.promotable = promotableSlots(insns, d.ops, options.badSlots, options.stackSize, { ranges: d.frames, mayWrite });
+    d.promotable = promotableSlots(insns, d.ops, options.badSlots, options.stackSize, { ranges: d.frames, mayWrite }, inlined?.copiesStart);
   }
 
   const mb = new ModuleBuilder();
@@ -307,7 +324,8 @@ export function compileToWasm(insns: readonly Insn[], options: CompileOptions): 
   // Callbacks: every function but the entry, by slot, for HelperContext.callFunction.
   for (const e of entries) if (e !== 0) mb.export(`f${e}`, 'func', funcIndex.get(e)!);
   emitRunExports(mb, entryIndex, (options.scratch ?? 0) + STACK_MARK);
-  return { bytes: mb.build(), entryIndex, functionCount: entries.length, dispatchFunctions, boundedLoops, tripChargedLoops, chunkedLoops, functionPcs: entries, checkedFunctions };
+  const inlinedCalls = inlined === undefined ? [] : [...inlined.sites.keys()].sort((a, b) => a - b);
+  return { bytes: mb.build(), entryIndex, functionCount: entries.length, dispatchFunctions, boundedLoops, tripChargedLoops, chunkedLoops, functionPcs: entries, checkedFunctions, inlinedCalls, ...(inlined === undefined ? {} : { origin: inlined.origin }) };
 }
 
 /** A function's copy that checks the budget on every block: its index and the dispatch label of each block. */
@@ -412,6 +430,10 @@ class FunctionCompiler implements StructSink {
   spans: SpanPlan = NO_SPANS;
   /** The eBPF pc the function starts at (0: the program's entry, whose frame the run's footprint covers). */
   entryPc = -1;
+  /** Registers passed to the checked copy: r0-r10, and r11-r14 when calls were inlined (inline.ts). */
+  private get registers(): number {
+    return this.d.inlined === undefined ? 11 : JIT_REGISTERS;
+  }
   private slotAt = new Map<number, PromotedSlot>();
   /** In the fast copy: accesses whose miss leaves for the checked copy (see {@link FunctionCompiler.resumeLabel}). */
   private deopt: ReadonlySet<number> = new Set();
@@ -496,7 +518,7 @@ class FunctionCompiler implements StructSink {
     if (graph.count > MAX_DISPATCH_NODES) return undefined;
     const c = this.code;
     c.block().block().block();
-    for (let r = 0; r <= 10; r++) c.gget(Global.savedR0 + r).set(r);
+    for (let r = 0; r < this.registers; r++) c.gget(Global.savedR0 + r).set(r);
     this.chooseIndexedBase();
     this.prologue();
     c.gget(Global.label).tee(L_LABEL).i32(RESUME_SHIFT).op(Op.i32_shr_u).set(L_RESUME);
@@ -616,7 +638,10 @@ class FunctionCompiler implements StructSink {
       const to = k < m ? points[k]! : b.end;
       for (let pc = from; pc < to; ) {
         const op = this.d.ops[pc]!;
-        if (pc === last && (op.kind === 'ja' || op.kind === 'jcond' || op.kind === 'exit')) break;
+        if (pc === last && (op.kind === 'ja' || op.kind === 'jcond' || op.kind === 'exit')) {
+          this.inlinedCall(pc);
+          break;
+        }
         const fused = emitRotate(this.code, this.d.ops, this.insns, this.options.badSlots, pc, to);
         if (fused > 0) {
           pc += fused;
@@ -776,7 +801,7 @@ class FunctionCompiler implements StructSink {
     if (this.checkedCopy !== undefined) {
       this.budgetNow();
       c.gset(Global.budget).get(L_LABEL).gset(Global.label);
-      for (let r = 0; r <= 10; r++) c.get(r).gset(Global.savedR0 + r);
+      for (let r = 0; r < this.registers; r++) c.get(r).gset(Global.savedR0 + r);
       c.call(this.checkedCopy.func).op(Op.return);
     } else {
       c.op(Op.unreachable);
@@ -1298,7 +1323,7 @@ class FunctionCompiler implements StructSink {
       const isLast = pc === last;
       if (!(isLast && (op.kind === 'ja' || op.kind === 'jcond' || op.kind === 'exit'))) {
         this.instruction(op, this.insns[pc]!, pc, depth);
-      }
+      } else this.inlinedCall(pc);
       pc += op.kind === 'lddw' ? 2 : 1;
     }
   }
@@ -1445,9 +1470,20 @@ class FunctionCompiler implements StructSink {
   private inFrame(pc: number, reg: number, off: number, size: number): boolean {
     if (!this.options.frameFastPath) return false;
     const ss = this.options.stackSize;
-    if (reg === FRAME_POINTER) return off >= -ss && off + size <= 0;
+    if (reg === FRAME_POINTER) return off >= this.frameLow(pc) && off + size <= 0;
     const r = this.d.frames.get(pc);
     return r !== undefined && r.lo + off >= -ss && r.hi + off + size <= 0;
+  }
+
+  /**
+   * The lowest r10 offset an access at `pc` may have and be checked at compile time: the frame's
+   * start, or in an inlined callee's copy (inline.ts) the start of the frame below, which its call's
+   * depth check proved is in the stack.
+   */
+  private frameLow(pc: number): number {
+    const ss = this.options.stackSize;
+    const inl = this.d.inlined;
+    return inl !== undefined && pc >= inl.copiesStart ? -2 * ss : -ss;
   }
 
   /** True when the run's start marked every byte the store at `pc` (offset `off` from its frame pointer) may write (vm/stack). */
@@ -1477,9 +1513,12 @@ class FunctionCompiler implements StructSink {
   private address(reg: number, off: number, size: 1 | 2 | 4 | 8, store: boolean, pc: number): { offset: number } {
     const c = this.code;
     const ss = this.options.stackSize;
-    if (this.options.frameFastPath && reg === FRAME_POINTER && off >= -ss && off + size <= 0) {
+    if (this.options.frameFastPath && reg === FRAME_POINTER && off >= this.frameLow(pc) && off + size <= 0) {
       c.get(L_FP);
-      return { offset: off + ss };
+      if (off + ss >= 0) return { offset: off + ss };
+      // An inlined callee's frame, below the caller's.
+      c.i32(off + ss).op(Op.i32_add);
+      return { offset: 0 };
     }
     if (this.inFrame(pc, reg, off, size)) {
       // A pointer into the frame whose whole range keeps the access inside it (frame-ranges.ts).
@@ -1731,6 +1770,18 @@ class FunctionCompiler implements StructSink {
     c.gget(Global.stackBase).op(Op.i64_sub).gget(Global.stackLimit).op(Op.i64_lt_u).if();
     loadSlots(c, this.slotList, L_FP, this.options.stackSize);
     c.end();
+  }
+
+  /**
+   * At a local call inlined as a jump to its copy (inline.ts): the call's depth check, failing at its
+   * pc as the interpreter's call does, before the copy's first block is charged. (The copy calls
+   * nothing, so nothing reads the depth while it runs.)
+   */
+  private inlinedCall(pc: number): void {
+    if (this.d.inlined?.sites.has(pc) !== true) return;
+    const c = this.code;
+    c.gget(Global.depth).i32(1).op(Op.i32_add).gget(Global.maxDepth).op(Op.i32_ge_u);
+    c.if().i32(Trap.callDepth).i32(pc).call(Import.trap).op(Op.unreachable).end();
   }
 
   private localCall(i: Insn, pc: number, propDepth: number): void {

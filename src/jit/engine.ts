@@ -161,6 +161,8 @@ interface Instance {
 
 interface Compiled {
   readonly module: WebAssembly.Module;
+  /** The program's pc of each pc the module reports, when calls were inlined (CompiledWasm.origin). */
+  readonly origin: Int32Array | undefined;
   readonly stats: JitStats;
   readonly instances: WeakMap<WebAssembly.Memory, Instance>;
 }
@@ -275,6 +277,7 @@ export class JitEngine implements Engine {
     this.options.onModule?.(gen.bytes, program);
     const c: Compiled = {
       module,
+      origin: gen.origin,
       instances: new WeakMap(),
       stats: {
         generateMs: gen.generateMs,
@@ -325,6 +328,8 @@ export class JitEngine implements Engine {
     let inst = c.instances.get(memory.wasm);
     if (inst !== undefined) return inst;
     const self: { inst?: Instance } = {};
+    // Pcs inside inlined copies (inline.ts) reported as the callee's.
+    const origin = c.origin;
     const st = (): RunState => {
       const i = self.inst!;
       let s = i.state;
@@ -380,6 +385,7 @@ export class JitEngine implements Engine {
       l1: number, h1: number, l2: number, h2: number, l3: number, h3: number, l4: number, h4: number, l5: number, h5: number,
     ): void => {
       const s = st();
+      if (origin !== undefined) pc = origin[pc]!;
       const entry = lookupHelper(s.helpers, typeof id === 'number' ? id >>> 0 : U64(id), pc);
       s.pc = pc;
       s.program = program;
@@ -434,6 +440,7 @@ export class JitEngine implements Engine {
         memory: memory.wasm,
         memError: (lo: number, hi: number, size: number, store: number, pc: number): number => {
           const m = st().memory;
+          if (origin !== undefined) pc = origin[pc]!;
           const probe = store === 0 ? m.faultingLoad(lo, hi, size) : undefined;
           if (probe !== undefined) return probe;
           m.translate(lo, hi, size, store !== 0, pc); // throws the access error
@@ -449,7 +456,7 @@ export class JitEngine implements Engine {
           return 0;
         },
         trap: (kind: number, pc: number): never => {
-          throw trapError(kind, pc, program, st().limits);
+          throw trapError(kind, origin === undefined ? pc : origin[pc]!, program, st().limits);
         },
         tail: (): readonly bigint[] => {
           if ((g(Global.halt).value as number) !== 2) return ZEROS;

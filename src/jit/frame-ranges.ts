@@ -19,6 +19,7 @@
  * widening step, the states of block entries only (linear in the program's size).
  * @module
  */
+import { JIT_REGISTERS } from './inline.js';
 import { FRAME_POINTER } from '../isa/opcodes.js';
 import type { Insn } from '../isa/instruction.js';
 import { branchTarget, type JumpCond, type Operation } from '../isa/operation.js';
@@ -333,7 +334,7 @@ export function frameRanges(insns: readonly Insn[], ops: readonly Operation[], b
     }
   };
   const blockOf = (pc: number): number => (pc >= 0 && pc < n ? blockAt[pc]! : -1);
-  const unknown = (): State => Array.from({ length: 11 }, () => TOP);
+  const unknown = (): State => Array.from({ length: JIT_REGISTERS }, () => TOP);
   for (const pc of entries) push(blockOf(pc), unknown());
   const out = new Map<number, { lo: number; hi: number }>();
   const visit = (b: number, record: boolean): void => {

@@ -17,6 +17,7 @@
  * without the jump that ends it), followed in order as one pass.
  * @module
  */
+import { JIT_REGISTERS } from './inline.js';
 import { fieldUse } from '../verifier/fields.js';
 import { FRAME_POINTER } from '../isa/opcodes.js';
 import type { Insn } from '../isa/instruction.js';
@@ -131,7 +132,7 @@ function zeroExtension(ops: readonly Operation[], insns: readonly Insn[], pc: nu
 function pass(input: InductionInput, opaque: ReadonlySet<number>) {
   const { insns, ops } = input;
   const state: (Affine | undefined)[] = [];
-  for (let r = 0; r <= 10; r++) state.push(reg(r));
+  for (let r = 0; r < JIT_REGISTERS; r++) state.push(reg(r));
   const accesses: { addr: Affine; pc: number; size: 1 | 2 | 4 | 8 }[] = [];
   /** Range conditions with the pc of the 32-bit operation that needs each. */
   const needs: { form: Affine; pc: number }[] = [];

@@ -81,5 +81,8 @@ export const Global = {
 /** Bytes per region-table entry (see vm/region-table). */
 export { TABLE_ENTRY } from '../vm/region-table.js';
 
-/** Total number of globals (the saved registers r0-r10 come last). */
-export const GLOBAL_COUNT = Global.savedR0 + 11;
+/**
+ * Total number of globals (the saved registers come last: r0-r10, then r11-r14, the registers of
+ * inlined callees (inline.ts), which only pass between a function and its checked copy).
+ */
+export const GLOBAL_COUNT = Global.savedR0 + 15;

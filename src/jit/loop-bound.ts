@@ -19,6 +19,7 @@
  * lets `t` wrap, a `!=` test `t` could skip over, all fail the guard and run checked.
  * @module
  */
+import { JIT_REGISTERS } from './inline.js';
 import { fieldUse } from '../verifier/fields.js';
 import type { Insn } from '../isa/instruction.js';
 import type { Operation } from '../isa/operation.js';
@@ -211,7 +212,7 @@ function flow(
   const entry = new Map<number, (Affine | undefined)[]>();
   for (const x of body) {
     let state: (Affine | undefined)[];
-    if (x === header) state = Array.from({ length: 11 }, (_, r) => reg(r));
+    if (x === header) state = Array.from({ length: JIT_REGISTERS }, (_, r) => reg(r));
     else {
       const ps = preds.get(x);
       if (ps === undefined) return undefined;

@@ -7,6 +7,7 @@
  * one `memory.copy`). Analysis only: it decides the shapes, compiler.ts emits the guards and copies.
  * @module
  */
+import { JIT_REGISTERS } from './inline.js';
 import { fieldUse } from '../verifier/fields.js';
 import { affineAlu, registerAffine, stepOf, type Affine } from '../verifier/affine.js';
 import type { Insn } from '../isa/instruction.js';
@@ -239,7 +240,7 @@ function cycleInduction(ctx: LoopContext, path: readonly number[]): Pick<Chunked
  */
 function strided(ctx: LoopContext, path: readonly number[]): (number | undefined)[] | undefined {
   const state: (Affine | undefined)[] = [];
-  for (let r = 0; r <= 10; r++) state.push(registerAffine(r));
+  for (let r = 0; r < JIT_REGISTERS; r++) state.push(registerAffine(r));
   for (const bi of path) {
     const b = ctx.blocks[bi]!;
     const last = ctx.lastPc(b);
@@ -299,7 +300,7 @@ export function copyLoop(ctx: LoopContext, loop: CountedLoop, bi: number): CopyL
   const dst = loop.accesses.find((a) => a.pc === store);
   if (src === undefined || dst === undefined || constantOf(src.stride) !== load.size || constantOf(dst.stride) !== load.size) return undefined;
   const moves: { reg: number; by: number }[] = [];
-  for (let r = 0; r <= 10; r++) {
+  for (let r = 0; r < JIT_REGISTERS; r++) {
     const by = stride[r];
     if (by === undefined) {
       if (liveIn.has(r)) return undefined;

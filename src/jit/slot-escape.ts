@@ -185,6 +185,8 @@ export function promotableSlots(
   badSlots: Uint8Array,
   stackSize: number,
   frames?: { readonly ranges: FrameRanges; readonly mayWrite: ReadonlySet<number> },
+  /** From this pc on, inlined callees' copies (inline.ts), which also access the frame below: never promoted. */
+  calleesFrom = insns.length,
 ): SlotPlan | undefined {
   const accesses: { off: number; size: 1 | 2 | 4 | 8 }[] = [];
   for (let pc = 0; pc < insns.length; pc += ops[pc]!.kind === 'lddw' ? 2 : 1) {
@@ -193,6 +195,7 @@ export function promotableSlots(
     const i = insns[pc]!;
     const a = frameAccess(op, i);
     if (a !== undefined) {
+      if (pc >= calleesFrom && a.off >= -2 * stackSize && a.off + a.size <= -stackSize) continue;
       if (a.off < -stackSize || a.off + a.size > 0) return undefined;
       // The stored register of `stx [r10 + k], r10` is r10 itself: an escape.
       if (frames === undefined && op.kind === 'stx' && i.src === FRAME_POINTER) return undefined;

@@ -25,6 +25,7 @@
  * unless it leaves for the checked copy where it would write the stack (`protectedStores`).
  * @module
  */
+import { JIT_REGISTERS } from './inline.js';
 import type { Insn } from '../isa/instruction.js';
 import type { Operation } from '../isa/operation.js';
 import { FRAME_POINTER, PseudoLoad } from '../isa/opcodes.js';
@@ -99,8 +100,8 @@ export const NO_SPANS: SpanPlan = { heads: new Map(), covered: new Map(), locals
 
 /** Value numbers: 0 is the constant 0 (a register holding a constant is value 0 plus it). */
 const CONST = 0;
-/** Number of tracked registers: r0-r10, then the memory epoch (changed by every call). */
-const EPOCH = 11;
+/** Tracked registers: r0-r14 (r11-r14: inlined callees', inline.ts), then the memory epoch (changed by every call). */
+const EPOCH = JIT_REGISTERS;
 
 interface State {
   readonly ids: Int32Array;
