@@ -264,8 +264,8 @@ export function evaluate(c: CodeWriter, f: Affine, value: (r: number) => void = 
  * iteration (t and L biased by 2^(width-1) for a signed test, which turns it into an unsigned one and
  * commutes with adding dt): for `t < L` or `t <= L`, dt in [1, M - L) means t cannot wrap while the
  * test holds (t <= L < M - dt), so it passes at most L - t + 1 times; for `t > L` or `t >= L`,
- * -dt in [1, L] likewise at most t - L + 1 times; for `t != L`, dt = ±1 reaches L after at most
- * (±(L - t) mod M) passes. Every iteration but the last passes the test (it dominates the back
+ * -dt in [1, L] likewise at most t - L + 1 times; for `t != L`, with s = dt (up) or M - dt (down),
+ * t reaches L after (±(L - t) mod M) / s passes when s divides that distance (otherwise the guard fails). Every iteration but the last passes the test (it dominates the back
  * edges), so at most passes + 1 iterations run: the guard asks for (dist + 2) × cost + after.
  */
 export function emitBoundCheck(c: CodeWriter, b: LoopBound, cost: number, after: number): void {
@@ -309,16 +309,24 @@ export function emitBoundCheck(c: CodeWriter, b: LoopBound, cost: number, after:
     c.get(L_T2).op(Op.i64_le_u).op(Op.i32_and);
     c.get(L_T).get(L_T2).op(Op.i64_sub).i64(0).get(L_T).get(L_T2).op(Op.i64_gt_u).op(Op.select).set(L_T);
   } else {
-    // ok: dt is 1 or M - 1; dist: (L - t) mod M for 1, (t - L) mod M for M - 1.
-    c.get(L_LIM).i64(1).op(Op.i64_eq);
-    c.get(L_LIM);
-    fromTop(() => void c.i64(1));
-    c.op(Op.i64_eq).op(Op.i32_or);
+    // Up by s = dt when dt <= M/2, else down by s = M - dt; d = (L - t) mod M up, (t - L) mod M down.
+    // ok: dt != 0 and s divides d; dist: d / s (t meets L after d / s steps and not before: the values
+    // between are t + ks, k < d / s, strictly between t and t + d with no wrap past L).
+    c.get(L_LIM).i64(0).op(Op.i64_ne);
     c.get(L_T2).get(L_T).op(Op.i64_sub);
     mask();
     c.get(L_T).get(L_T2).op(Op.i64_sub);
     mask();
-    c.get(L_LIM).i64(1).op(Op.i64_eq).op(Op.select).set(L_T);
+    const up = (): void => void c.get(L_LIM).i64(w32 ? 2 ** 31 : -(2n ** 63n)).op(Op.i64_le_u);
+    up();
+    c.op(Op.select).set(L_T);
+    c.get(L_LIM);
+    fromTop(dt);
+    up();
+    c.op(Op.select).set(L_LIM);
+    // (L_LIM is not 0 here unless dt is: a divisor of 1 then keeps the division defined.)
+    c.get(L_T).get(L_LIM).i64(1).get(L_LIM).i64(0).op(Op.i64_ne).op(Op.select).tee(L_LIM).op(Op.i64_rem_u).op(Op.i64_eqz).op(Op.i32_and);
+    c.get(L_T).get(L_LIM).op(Op.i64_div_u).set(L_T);
   }
   // dist < 2^32 keeps (dist + 2) × cost exact (cost < 2^21: a function's instructions).
   c.get(L_T).i64(2 ** 32).op(Op.i64_lt_u).op(Op.i32_and);

@@ -117,12 +117,12 @@ export function emitTripStart(c: CodeWriter, trip: TripCharge): void {
 
 /**
  * The tested value's direction and step per iteration under the entry guard (see emitBoundCheck): up by
- * dt for `<`, `<=` and `!=` with dt = 1, down by 2^width - dt for `>`, `>=` and `!=` with dt = -1.
+ * dt for `<`, `<=` and `!=` with dt <= 2^(width-1), down by 2^width - dt for `>`, `>=` and other `!=`.
  */
 function direction(bound: LoopBound): { readonly down: boolean; readonly step: bigint } {
   const bits = BigInt(bound.width);
   const dt = BigInt.asUintN(bound.width, BigInt(bound.delta.k));
-  const up = bound.op === 'lt' || bound.op === 'le' || (bound.op === 'ne' && dt === 1n);
+  const up = bound.op === 'lt' || bound.op === 'le' || (bound.op === 'ne' && dt <= 1n << (bits - 1n));
   return up ? { down: false, step: dt } : { down: true, step: (1n << bits) - dt };
 }
 

@@ -83,10 +83,46 @@ const BOUNDED: Record<string, string> = {
     r2 += -1
     if r2 != 0 goto loop
     exit`,
+  '!= with step 4, 32-bit (a label-stack walk)': `
+    r0 = 0
+    w4 = 0
+  loop:
+    r0 += r4
+    w4 += 4
+    if w4 != 32 goto loop
+    exit`,
+  '!= with step -3 from a distance it divides': `
+    r0 = 0
+    r2 = *(u8 *)(r1 + 1)
+    r2 *= 7
+  loop:
+    r0 += 5
+    r2 += -3
+    if r2 != 0 goto loop
+    exit`,
+  '!= with step 12 (not a power of two), 64-bit': `
+    r0 = 0
+    r2 = *(u8 *)(r1 + 0)
+    r2 *= 12
+    r3 = r2
+    r3 += 96
+  loop:
+    r0 += 1
+    r2 += 12
+    if r2 != r3 goto loop
+    exit`,
 };
 
 // Loops that look bounded but are not, for some inputs: the guard must fail and the budget stop them.
 const UNBOUNDED: Record<string, string> = {
+  '!= with step 4 from a distance it does not divide (wraps round and round)': `
+    r0 = 0
+    w4 = 1
+  loop:
+    r0 += 1
+    w4 += 4
+    if w4 != 32 goto loop
+    exit`,
   '!= skipped over (step 2, odd distance)': `
     r0 = 0
     r2 = *(u8 *)(r1 + 0)
