@@ -21,7 +21,9 @@
  *
  * A callee is inlined when it is a leaf: no local call, helper call, tail call, callback pointer or
  * legacy packet load (helpers see the call depth and frames; LD_ABS reads r6 implicitly), no slot the
- * engines refuse, every jump inside the function, and it ends with `exit` or `ja`. The cost heuristic:
+ * engines refuse, every jump inside the function, it ends with `exit` or `ja`, and it writes each of
+ * r6-r9 before reading it (as the kernel's verifier requires: a raw program's callee that reads the
+ * caller's r6 would read r11 in the copy). The cost heuristic:
  * a callee of at most {@link MAX_CALLEE} slots, its slots times its call sites at most
  * {@link MAX_COPIES}, and at most {@link MAX_GROWTH} slots added to the program, so that the copies cost
  * at most a few times the original program's compile time and code size.
@@ -84,6 +86,55 @@ function functionStarts(insns: readonly Insn[], ops: readonly Operation[]): numb
 }
 
 /**
+ * True when some path through the callee in [start, end) reads one of r6-r9 before writing it: the
+ * interpreter's callee then sees the caller's value, which the renamed copy would not (the kernel's
+ * verifier refuses such a read; raw programs may make it).
+ */
+function readsCallerRegisters(insns: readonly Insn[], ops: readonly Operation[], start: number, end: number): boolean {
+  const n = end - start;
+  // Per slot: r6-r9 (bits 0-3) written on every path from the entry; 0xf until reached.
+  const written = new Uint8Array(n).fill(0xf);
+  written[0] = 0;
+  const pending = [0];
+  const queued = new Uint8Array(n);
+  queued[0] = 1;
+  const reached = new Uint8Array(n);
+  reached[0] = 1;
+  const bit = (r: number): number => (r >= 6 && r <= 9 ? 1 << (r - 6) : 0);
+  while (pending.length > 0) {
+    const k = pending.pop()!;
+    queued[k] = 0;
+    const pc = start + k;
+    const op = ops[pc]!;
+    const i = insns[pc]!;
+    const use = fieldUse(op);
+    const pureWrite = (op.kind === 'alu' && op.op === 'mov') || op.kind === 'movsx' || op.kind === 'lddw' || op.kind === 'ldx';
+    let w = written[k]!;
+    for (const field of use.registers) {
+      if (pureWrite && use.writes.includes(field)) continue;
+      if ((bit(i[field]) & ~w) !== 0) return true;
+    }
+    for (const field of use.writes) w |= bit(i[field]);
+    const next: number[] = [];
+    const t = branchTarget(op, i, pc);
+    if (t !== undefined) next.push(t - start);
+    if (op.kind !== 'ja' && op.kind !== 'exit') next.push(k + (op.kind === 'lddw' ? 2 : 1));
+    for (const q of next) {
+      if (q < 0 || q >= n) continue;
+      const merged = written[q]! & w;
+      if (reached[q] === 1 && merged === written[q]) continue;
+      reached[q] = 1;
+      written[q] = merged;
+      if (queued[q] === 0) {
+        queued[q] = 1;
+        pending.push(q);
+      }
+    }
+  }
+  return false;
+}
+
+/**
  * The copy of the callee in [start, end), or undefined when it cannot be inlined (see the module
  * comment). Its jumps are relative, so the copy keeps them; exits are left as `exit` (the caller of
  * this function turns them into jumps back).
@@ -122,6 +173,7 @@ function leafBody(insns: readonly Insn[], ops: readonly Operation[], badSlots: U
   }
   const last = ops[end - 1];
   if (last === undefined || (last.kind !== 'exit' && last.kind !== 'ja')) return undefined;
+  if (readsCallerRegisters(insns, ops, start, end)) return undefined;
   return out;
 }
 

@@ -203,6 +203,22 @@ const KEPT: Record<string, [string, number]> = {
     exit`,
     0,
   ],
+  "a callee reading the caller's r6 before writing it (only on one path)": [
+    `
+    mov r6, 40
+    mov r1, 3
+    call local k
+    add r0, r6
+    exit
+  k:
+    jeq r1, 3, read
+    mov r6, 1
+  read:
+    mov r0, r6
+    mov r6, 2
+    exit`,
+    0,
+  ],
   'a callee calling another function (the leaf it calls is inlined into it)': [
     `
     mov r1, 3
