@@ -5,32 +5,19 @@
  * callee left them, a fault inside the callee at the callee's pc, the budget running out inside it.
  */
 import { describe, expect, it } from 'vitest';
-import { assemble, EbpfError } from '../../src/index.js';
-import { JitEngine } from '../../src/jit/engine.js';
+import { assemble } from '../../src/index.js';
 import { compileToWasm } from '../../src/jit/compiler.js';
 import { inlineCalls } from '../../src/jit/inline.js';
-import { Interpreter } from '../../src/vm/interpreter.js';
-import { DEFAULT_LIMITS, type Engine, type HelperEntry, type HelperTable, type RunLimits, type RunOutcome } from '../../src/vm/environment.js';
+import { DEFAULT_LIMITS, type Engine, type HelperEntry, type HelperTable, type RunLimits } from '../../src/vm/environment.js';
 import { Program } from '../../src/vm/program.js';
-import { setup } from './harness.js';
+import { agreeAtEveryBudget, type Charged, jit, jsLoop, runCharged } from './three-engines.js';
 
-const jit = new JitEngine();
-const core = new Interpreter();
-const jsLoop = new Interpreter({ wasmCore: false });
 const helpers: HelperTable = new Map<number, HelperEntry>([[7, { name: 'mix', unwindOnZero: false, fn: (a: bigint, b: bigint) => (a * 3n + b) & 0xffff_ffff_ffff_ffffn }]]);
 
-type Outcome = { r0: string; charged: number } | { name: string; code: string; pc: number | undefined };
+type Outcome = Charged;
 
 function runOn(engine: Engine, program: Program, input: Uint8Array, limits: RunLimits): Outcome {
-  const s = setup(input, limits);
-  const out: RunOutcome = { r0Low: 0, r0High: 0, instructions: 0 };
-  try {
-    engine.runInto!({ program, memory: s.memory, stackTop: s.stackTop, r1: BigInt(s.memVaddr), r2: BigInt(input.length), helpers, limits }, out);
-    return { r0: `${out.r0High >>> 0}:${out.r0Low >>> 0}`, charged: out.instructions };
-  } catch (e) {
-    if (!(e instanceof EbpfError)) throw e;
-    return { name: e.constructor.name, code: e.code, pc: e.pc };
-  }
+  return runCharged(engine, program, input, limits, helpers);
 }
 
 /** The calls the JIT inlines in `program` (frames of 64 bytes). */
@@ -42,17 +29,8 @@ function inlined(program: Program): readonly number[] {
 function agree(program: Program, input: Uint8Array, max = 600): Outcome {
   let full: Outcome | undefined;
   for (const maxCallDepth of [8, 2, 1]) {
-    const at = (budget: number): Outcome => {
-      const l: RunLimits = { ...DEFAULT_LIMITS, stackSize: 64, maxCallDepth, instructionBudget: budget };
-      const want = runOn(jsLoop, program, input, l);
-      expect(runOn(core, program, input, l), `core, budget ${budget}, depth ${maxCallDepth}`).toEqual(want);
-      expect(runOn(jit, program, input, l), `JIT, budget ${budget}, depth ${maxCallDepth}`).toEqual(want);
-      return want;
-    };
-    const out = at(1e6);
+    const out = agreeAtEveryBudget(program, input, { ...DEFAULT_LIMITS, stackSize: 64, maxCallDepth }, { max, helpers, label: `, depth ${maxCallDepth}` });
     full ??= out;
-    const need = 'charged' in out ? out.charged : max;
-    for (let b = 0; b <= Math.min(need + 2, max); b++) at(b);
   }
   return full!;
 }

@@ -7,10 +7,8 @@
  * instructions charged and errors (class, code, pc) must be the same on all three.
  */
 import { describe, expect, it } from 'vitest';
-import { assemble, EbpfError } from '../../src/index.js';
-import { JitEngine } from '../../src/jit/engine.js';
-import { Interpreter } from '../../src/vm/interpreter.js';
-import { DEFAULT_LIMITS, type Engine, type RunLimits, type RunOutcome } from '../../src/vm/environment.js';
+import { assemble } from '../../src/index.js';
+import { DEFAULT_LIMITS, type RunLimits } from '../../src/vm/environment.js';
 import { Program } from '../../src/vm/program.js';
 import { coreModule, InterpreterCore } from '../../src/vm/interpreter-core.js';
 import { frameAccesses, frameAccessesFit } from '../../src/vm/interpreter-core-frame.js';
@@ -18,39 +16,13 @@ import { coreFuse } from '../../src/vm/interpreter-core-fused.js';
 import { interpreterCode, OP_MASK, SLOT_WORDS } from '../../src/vm/interpreter-decode.js';
 import { STACK_START, VmMemory } from '../../src/vm/memory.js';
 import { setup } from '../jit/harness.js';
+import { agreeAtEveryBudget, type Charged, core } from '../jit/three-engines.js';
 
-const core = new Interpreter();
-const jsLoop = new Interpreter({ wasmCore: false });
-const jit = new JitEngine();
-
-type Outcome = { r0: string; charged: number } | { name: string; code: string; pc: number | undefined };
-
-function runOn(engine: Engine, program: Program, input: Uint8Array, limits: RunLimits): Outcome {
-  const s = setup(input, limits);
-  const out: RunOutcome = { r0Low: 0, r0High: 0, instructions: 0 };
-  try {
-    engine.runInto!({ program, memory: s.memory, stackTop: s.stackTop, r1: BigInt(s.memVaddr), r2: BigInt(input.length), helpers: new Map(), limits }, out);
-    return { r0: `${out.r0High >>> 0}:${out.r0Low >>> 0}`, charged: out.instructions };
-  } catch (e) {
-    if (!(e instanceof EbpfError)) throw e;
-    return { name: e.constructor.name, code: e.code, pc: e.pc };
-  }
-}
+type Outcome = Charged;
 
 /** The three engines agree at every budget up to a little past the run's need (at most `max`); returns the unlimited outcome. */
 function agree(source: string, input: Uint8Array, limits: Partial<RunLimits>, max = 200): Outcome {
-  const program = new Program(assemble(source));
-  const at = (budget: number): Outcome => {
-    const l: RunLimits = { ...DEFAULT_LIMITS, ...limits, instructionBudget: budget };
-    const want = runOn(jsLoop, program, input, l);
-    expect(runOn(core, program, input, l), `core, budget ${budget}`).toEqual(want);
-    expect(runOn(jit, program, input, l), `JIT, budget ${budget}`).toEqual(want);
-    return want;
-  };
-  const full = at(1e6);
-  const need = 'charged' in full ? full.charged : max;
-  for (let b = 0; b <= Math.min(need + 2, max); b++) at(b);
-  return full;
+  return agreeAtEveryBudget(new Program(assemble(source)), input, { ...DEFAULT_LIMITS, ...limits }, { max });
 }
 
 /** Spills and fills of every size the core has frame operations for, at the frame's both ends, in a loop. */
