@@ -18,8 +18,9 @@ const DIRS = ['examples', 'test/fixtures/elf'];
 const LEFT_OUT = ['link_a.o', 'link_b.o', 'unknown_helper.o', 'rodata_abuse.o', 'skb_stale.o', 'tracing_events.o', 'format_helpers.o', 'func_args.o', 'callbacks_bad.o', 'timers_bad.o', 'sk_storage_bad.o', 'bloom_bad.o',
   // Iterator programs (a program type the analysis does not model), and a target BTF with no programs.
   'iter_helpers.o', 'task_target.o',
-  // tp_btf / fentry programs (BPF_PROG_TYPE_TRACING, which the analysis does not model; test/kernel/cgroup-storage.test.ts loads one in the kernel).
-  'cgrp_storage.o', 'socket_cookie.o'];
+  // tp_btf / fentry programs (BPF_PROG_TYPE_TRACING, which the analysis does not model; test/kernel/cgroup-storage.test.ts loads one in the kernel),
+  // and LSM programs (BPF_PROG_TYPE_LSM, not modelled either; test/elf/lsm.test.ts runs them).
+  'cgrp_storage.o', 'socket_cookie.o', 'lsm.o'];
 const objects = DIRS.flatMap((d) => readdirSync(d).filter((f) => f.endsWith('.o') && !LEFT_OUT.includes(f)).map((f) => `${d}/${f}`));
 
 /**
