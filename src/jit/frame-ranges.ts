@@ -11,6 +11,12 @@
  * like an `[r10 + k]` access, without a region check (compiler.ts): no value the run computes can put it
  * elsewhere. Everything else stays checked at run time, so errors stay the interpreter's.
  *
+ * A frame pointer spilled to an 8-byte slot `[r10 + k]` and filled back keeps its range (clang spills
+ * pointer arguments, such as a callee's `u32 *out` into its caller's frame, across a loop): the state
+ * holds a value per such slot. Any store whose bytes may overlap a slot forgets it, and so does every
+ * write the analysis cannot place: a store or atomic through a base that is not a frame pointer (it
+ * may have been forged to point into the stack), a helper call or a local call.
+ *
  * Sound under the same condition as the frame fast path (r10 never written, the stack one writable
  * region): r10 is then the frame's fixed top in every function. A function's entry (the program's
  * entry, a local-call or callback target) knows nothing of r1-r9; calls leave r0-r5 unknown and keep
@@ -33,7 +39,36 @@ interface Value {
   readonly hi: number;
 }
 
+/** Registers r0-r14 (JIT_REGISTERS), then the tracked spill slots (SpillSlots' order). */
 type State = Value[];
+
+/** The 8-byte slots `[r10 + k]` the program spills a register to: their offsets, in the state's order. */
+interface SpillSlots {
+  readonly offsets: readonly number[];
+  readonly index: ReadonlyMap<number, number>;
+}
+
+function spillSlots(insns: readonly Insn[], ops: readonly Operation[]): SpillSlots {
+  const offsets: number[] = [];
+  const index = new Map<number, number>();
+  for (let pc = 0; pc < insns.length; pc++) {
+    const op = ops[pc]!;
+    const i = insns[pc]!;
+    if (op.kind === 'stx' && op.size === 8 && i.dst === FRAME_POINTER && !index.has(i.offset)) {
+      index.set(i.offset, JIT_REGISTERS + offsets.length);
+      offsets.push(i.offset);
+    }
+    if (op.kind === 'lddw') pc++;
+  }
+  return { offsets, index };
+}
+
+/** Forget the spill slots that bytes [lo, hi) of the frame may overlap (all of them when `lo` is undefined). */
+function clobber(s: State, slots: SpillSlots, lo?: number, hi?: number): void {
+  slots.offsets.forEach((k, j) => {
+    if (lo === undefined || hi === undefined || (k < hi && k + 8 > lo)) s[JIT_REGISTERS + j] = TOP;
+  });
+}
 
 /** Offsets of the frame pointers the accesses use: r10 + [lo, hi] for the base register at an access's pc. */
 export type FrameRanges = ReadonlyMap<number, { readonly lo: number; readonly hi: number }>;
@@ -195,9 +230,25 @@ function alu32(op: string, a: Value, b: Value): Value {
 const immediate = (imm: number, width: 32 | 64): Value => (width === 64 ? scalar(imm, imm) : scalar(imm >>> 0, imm >>> 0));
 
 /** Apply one instruction (not a jump) to `s` in place. */
-function transfer(s: State, op: Operation, i: Insn, next: Insn | undefined): void {
+function transfer(s: State, op: Operation, i: Insn, next: Insn | undefined, slots: SpillSlots): void {
   const get = (r: number): Value => (r === FRAME_POINTER ? FP : s[r]!);
+  // The bytes a store through base `dst` at `off` of `size` bytes may write, as spill slots to forget.
+  const written = (size: number): void => {
+    const base = get(i.dst);
+    if (base.kind === 'frame') clobber(s, slots, base.lo + i.offset, base.hi + i.offset + size);
+    else clobber(s, slots);
+  };
   switch (op.kind) {
+    case 'st':
+      written(op.size);
+      return;
+    case 'stx': {
+      const v = get(i.src);
+      written(op.size);
+      const slot = i.dst === FRAME_POINTER && op.size === 8 ? slots.index.get(i.offset) : undefined;
+      if (slot !== undefined) s[slot] = v;
+      return;
+    }
     case 'alu': {
       const b = op.source === 'imm' ? immediate(i.imm, op.width) : get(i.src);
       s[i.dst] = op.width === 64 ? alu64(op.op, get(i.dst), b) : alu32(op.op, get(i.dst), b);
@@ -219,6 +270,11 @@ function transfer(s: State, op: Operation, i: Insn, next: Insn | undefined): voi
       s[i.dst] = op.bits < 64 ? scalar(0, 2 ** op.bits - 1) : TOP;
       return;
     case 'ldx': {
+      const slot = i.src === FRAME_POINTER && op.size === 8 ? slots.index.get(i.offset) : undefined;
+      if (slot !== undefined) {
+        s[i.dst] = s[slot]!;
+        return;
+      }
       const bits = op.size * 8;
       s[i.dst] = op.size === 8 ? TOP : op.signed ? scalar(-(2 ** (bits - 1)), 2 ** (bits - 1) - 1) : scalar(0, 2 ** bits - 1);
       return;
@@ -234,11 +290,16 @@ function transfer(s: State, op: Operation, i: Insn, next: Insn | undefined): voi
     }
     case 'call':
     case 'callx':
+      // A helper may write through any pointer it is given; a callee through one into this frame.
+      clobber(s, slots);
+      for (let r = 0; r <= 5; r++) s[r] = TOP;
+      return;
     case 'ldabs':
     case 'ldind':
       for (let r = 0; r <= 5; r++) s[r] = TOP;
       return;
     case 'atomic':
+      written(op.size);
       s[0] = TOP;
       s[i.src] = TOP;
       return;
@@ -334,7 +395,8 @@ export function frameRanges(insns: readonly Insn[], ops: readonly Operation[], b
     }
   };
   const blockOf = (pc: number): number => (pc >= 0 && pc < n ? blockAt[pc]! : -1);
-  const unknown = (): State => Array.from({ length: JIT_REGISTERS }, () => TOP);
+  const slots = spillSlots(insns, ops);
+  const unknown = (): State => Array.from({ length: JIT_REGISTERS + slots.offsets.length }, () => TOP);
   for (const pc of entries) push(blockOf(pc), unknown());
   const out = new Map<number, { lo: number; hi: number }>();
   const visit = (b: number, record: boolean): void => {
@@ -361,7 +423,7 @@ export function frameRanges(insns: readonly Insn[], ops: readonly Operation[], b
         }
         return;
       }
-      transfer(s, op, i, insns[pc + 1]);
+      transfer(s, op, i, insns[pc + 1], slots);
     }
     if (!record) push(blockOf(blk.end), s);
   };

@@ -17,6 +17,9 @@ import { encodeProgram, insn, type Insn } from '../../src/isa/instruction.js';
 import { DEFAULT_LIMITS, type RunLimits } from '../../src/vm/environment.js';
 import { Program, setup } from './harness.js';
 import { everyBudget, interp, jit, sameAtBudget } from './budget-harness.js';
+import { agreeAtEveryBudget } from './three-engines.js';
+import { assemble } from '../../src/asm/index.js';
+import { STACK_START } from '../../src/vm/memory.js';
 
 const SIZE = { 1: Size.B, 2: Size.H, 4: Size.W, 8: Size.DW } as const;
 type Width = keyof typeof SIZE;
@@ -74,6 +77,23 @@ describe('frameRanges', () => {
     expect(ranges(loop).has(2)).toBe(false);
   });
 
+  it('keeps a frame pointer spilled to an 8-byte slot and filled back, until a write may reach the slot', () => {
+    // r3 = r10 - 64 + (byte & 7) * 8 spilled to [r10 - 8], `between`, filled into r4, a load through r4.
+    const spill = (between: readonly Insn[]): Insn[] => [...indexed(7).slice(0, 6), stx(8, 10, -8, 3), ...between, ldx(8, 4, 10, -8), ldx(8, 0, 4, 0), exit];
+    const at = (p: Insn[]): { lo: number; hi: number } | undefined => ranges(p).get(p.length - 2);
+    expect(at(spill([]))).toEqual({ lo: -64, hi: -8 });
+    expect(at(spill([st(8, 10, -16, 0), ldx(8, 5, 1, 0)]))).toEqual({ lo: -64, hi: -8 });
+    // A store over any byte of the slot, through r10 or a frame pointer whose range reaches it.
+    expect(at(spill([st(1, 10, -5, 0)]))).toBeUndefined();
+    expect(at(spill([alu64x(AluOp.MOV, 5, 10), alu64(AluOp.ADD, 5, -16), st(4, 5, 8, 0)]))).toBeUndefined();
+    // A store through a base that is not a frame pointer (it may be forged into the stack), a helper call.
+    expect(at(spill([stx(8, 1, 0, 2)]))).toBeUndefined();
+    expect(at(spill([insn(Opcode.CALL, 0, 0, 0, 1)]))).toBeUndefined();
+    // A narrower fill is a number, not the pointer.
+    const narrow = [...indexed(7).slice(0, 6), stx(8, 10, -8, 3), ldx(4, 4, 10, -8), ldx(8, 0, 4, 0), exit];
+    expect(ranges(narrow).has(narrow.length - 2)).toBe(false);
+  });
+
   it('forgets r1-r5 across calls and knows nothing at a function entry', () => {
     const call = insn(Opcode.CALL, 0, 0, 0, 1);
     const prog = [alu64x(AluOp.MOV, 3, 10), alu64(AluOp.ADD, 3, -8), alu64x(AluOp.MOV, 6, 3), call, ldx(8, 0, 3, 0), ldx(8, 0, 6, 0), exit];
@@ -128,6 +148,34 @@ describe('stack arrays, against the interpreter at every budget', () => {
       }),
       { numRuns: 40 },
     );
+  });
+});
+
+describe('a spilled frame pointer overwritten through a forged pointer, against the interpreter at every budget', () => {
+  // The slot [r10 - 8] holds r10 - 64, then a store through an address computed from STACK_START (the
+  // same slot) replaces it with r10 - 64 + (input byte << 20): the filled pointer must stay checked.
+  const depth = DEFAULT_LIMITS.maxCallDepth;
+  const slot = STACK_START + DEFAULT_LIMITS.stackSize * depth - 8;
+  const source = `
+    mov r3, r10
+    add r3, -64
+    stxdw [r10-8], r3
+    lddw r5, ${slot}
+    ldxb r6, [r1+0]
+    lsh r6, 20
+    mov r7, r3
+    add r7, r6
+    stxdw [r5+0], r7
+    ldxdw r4, [r10-8]
+    stdw [r4+0], 1
+    ldxdw r0, [r4+0]
+    exit`;
+  it('stores through the filled pointer fail where the interpreter fails', () => {
+    const program = new Program(assemble(source));
+    for (const byte of [0, 1, 200]) {
+      const out = agreeAtEveryBudget(program, new Uint8Array([byte, 0, 0, 0]), DEFAULT_LIMITS, { max: 30 });
+      expect(out, `byte ${byte}`).toEqual(byte === 0 ? { r0: '0:1', charged: 13 } : expect.objectContaining({ pc: 11 }));
+    }
   });
 });
 

@@ -79,8 +79,13 @@ describe('promotableSlots where r10 escapes (slot-escape.ts)', () => {
       want: [],
     },
     {
-      name: 'a frame pointer spilled and reloaded, then stored through, may write any slot',
+      name: 'a frame pointer spilled and filled back keeps its range (frame-ranges.ts): a store through it taints only its bytes',
       insns: [...SLOTS, alu64x(AluOp.MOV, 3, 10), alu64(AluOp.ADD, 3, -64), stx(8, 10, -88, 3), ldx(8, 6, 10, -88), st(8, 6, 0, 9), ...SLOT_READS, exit],
+      want: [[-8, 8], [-40, 8], [-72, 8], [-76, 4], [-88, 8]],
+    },
+    {
+      name: 'a frame pointer spilled, then filled back after a helper call (which may write the slot), may write any slot',
+      insns: [...SLOTS, alu64x(AluOp.MOV, 3, 10), alu64(AluOp.ADD, 3, -64), stx(8, 10, -88, 3), callHelper(7), ldx(8, 6, 10, -88), st(8, 6, 0, 9), ...SLOT_READS, exit],
       want: [],
     },
     {
