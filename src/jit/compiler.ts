@@ -51,7 +51,7 @@ import { planChecks, RESUME_SHIFT, type BoundedLoop, type CheckPlanSource } from
 import { byteWord, type ByteWord } from './byte-word.js';
 import { deadRegisters, liveRegisters } from './liveness.js';
 import { emitTripCharge, emitTripStart, type TripBlock, type TripCharge } from './trip-charge.js';
-import { analyzeGraph, innermostLoops, lastPc, type FlowGraph, type Terminator } from './graph.js';
+import { analyzeGraph, functionEntries, innermostLoops, lastPc, type FlowGraph, type Terminator } from './graph.js';
 import { CodeWriter, ModuleBuilder } from '../wasm/module.js';
 import { emitAlu, emitCompare, emitRotate, emitUnary } from './lower-alu.js';
 import { markStack, pushWindow, refill, scanAddress } from './lower-memory.js';
@@ -238,27 +238,8 @@ export function compileToWasm(program: readonly Insn[], compileOptions: CompileO
     return { kind: 'goto', to: fall };
   });
 
-  // Functions: the entry and every valid local-call target.
-  const entries = [0];
-  const isEntry = new Set(entries);
-  for (let pc = 0; pc < n; pc++) {
-    const op = d.ops[pc]!;
-    if (op.kind === 'call' && op.target === 'local' && options.badSlots[pc] !== 1) {
-      const t = branchTarget(op, insns[pc]!, pc)!;
-      if (blockOf(t) >= 0 && !isEntry.has(t)) {
-        isEntry.add(t);
-        entries.push(t);
-      }
-    } else if (op.kind === 'lddw') {
-      // A function pointer's target is a function too: helpers call it (callbacks).
-      const t = functionTarget(pc, insns[pc]!.imm);
-      if (op.pseudo === PseudoLoad.FUNC && options.badSlots[pc] !== 1 && blockOf(t) >= 0 && !isEntry.has(t)) {
-        isEntry.add(t);
-        entries.push(t);
-      }
-      pc++;
-    }
-  }
+  // Functions: the entry, every valid local-call target and every callback (graph.ts).
+  const entries = functionEntries(insns, d.ops, options.badSlots);
 
   // With r10 escaping into other registers (no slot plan), the accesses through them that stay in the frame.
   if (options.frameFastPath && d.slots === undefined) {

@@ -6,7 +6,9 @@
  * @module
  */
 import type { Insn } from '../isa/instruction.js';
-import { decodeOperation } from '../isa/operation.js';
+import { branchTarget, decodeOperation, type Operation } from '../isa/operation.js';
+import { PseudoLoad } from '../isa/opcodes.js';
+import { functionTarget } from '../vm/functions.js';
 import type { BasicBlock } from '../verifier/cfg.js';
 
 /**
@@ -302,4 +304,30 @@ export function lastPc(insns: readonly Insn[], b: BasicBlock): number {
     pc += decodeOperation(insns[pc]!).kind === 'lddw' ? 2 : 1;
   }
   return last;
+}
+
+/**
+ * The pcs functions start at, the program's entry (0) first, then each local-call target and each
+ * function pointer's target (`lddw` source 4: a callback) in the order they appear. Calls and loads in
+ * bad slots (which trap) and targets outside the program start nothing.
+ */
+export function functionEntries(insns: readonly Insn[], ops: readonly Operation[], badSlots: Uint8Array): number[] {
+  const n = insns.length;
+  const entries = [0];
+  const isEntry = new Set(entries);
+  const add = (t: number): void => {
+    if (t >= 0 && t < n && !isEntry.has(t)) {
+      isEntry.add(t);
+      entries.push(t);
+    }
+  };
+  for (let pc = 0; pc < n; pc++) {
+    const op = ops[pc]!;
+    if (op.kind === 'call' && op.target === 'local' && badSlots[pc] !== 1) add(branchTarget(op, insns[pc]!, pc)!);
+    else if (op.kind === 'lddw') {
+      if (op.pseudo === PseudoLoad.FUNC && badSlots[pc] !== 1) add(functionTarget(pc, insns[pc]!.imm));
+      pc++;
+    }
+  }
+  return entries;
 }

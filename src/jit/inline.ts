@@ -33,7 +33,7 @@ import type { Insn } from '../isa/instruction.js';
 import { branchTarget, decodeOperation, type Operation } from '../isa/operation.js';
 import { FRAME_POINTER, Opcode, PseudoLoad } from '../isa/opcodes.js';
 import { fieldUse } from '../verifier/fields.js';
-import { functionTarget } from '../vm/functions.js';
+import { functionEntries } from './graph.js';
 
 /** Largest callee inlined, in slots. */
 export const MAX_CALLEE = 400;
@@ -66,24 +66,6 @@ const JA = (from: number, to: number): Insn => {
     ? { opcode: Opcode.JA, dst: 0, src: 0, offset: d, imm: 0 }
     : { opcode: Opcode.GOTOL, dst: 0, src: 0, offset: 0, imm: d };
 };
-
-/** The slots of each function: sorted starts (0, local-call targets, callback targets). */
-function functionStarts(insns: readonly Insn[], ops: readonly Operation[]): number[] {
-  const n = insns.length;
-  const starts = new Set([0]);
-  for (let pc = 0; pc < n; pc++) {
-    const op = ops[pc]!;
-    if (op.kind === 'call' && op.target === 'local') {
-      const t = branchTarget(op, insns[pc]!, pc)!;
-      if (t >= 0 && t < n) starts.add(t);
-    } else if (op.kind === 'lddw') {
-      const t = functionTarget(pc, insns[pc]!.imm);
-      if (op.pseudo === PseudoLoad.FUNC && t >= 0 && t < n) starts.add(t);
-      pc++;
-    }
-  }
-  return [...starts].sort((a, b) => a - b);
-}
 
 /**
  * True when some path through the callee in [start, end) reads one of r6-r9 before writing it: the
@@ -189,7 +171,7 @@ export function inlineCalls(insns: readonly Insn[], badSlots: Uint8Array, stackS
   const lastOp = ops[n - 1]!;
   if ((lastOp.kind !== 'exit' && lastOp.kind !== 'ja') || badSlots[n - 1] === 1) return undefined;
   if (n >= 2 && ops[n - 2]!.kind === 'lddw') return undefined;
-  const starts = functionStarts(insns, ops);
+  const starts = functionEntries(insns, ops, badSlots).sort((a, b) => a - b);
   const endOf = (s: number): number => starts[starts.indexOf(s) + 1] ?? n;
   // Call sites by callee.
   const sitesOf = new Map<number, number[]>();
