@@ -129,8 +129,7 @@ export function mayWriteFrame(insns: readonly Insn[], ops: readonly Operation[],
           case 'st':
           case 'stx':
           case 'atomic': {
-            const base = op.kind === 'atomic' || op.kind === 'st' || op.kind === 'stx' ? i.dst : -1;
-            if (base !== FRAME_POINTER && bit(m, base) === 1) out.add(pc);
+            if (i.dst !== FRAME_POINTER && bit(m, i.dst) === 1) out.add(pc);
             if (op.kind !== 'st' && bit(m, i.src) === 1) leaks = true;
             if (op.kind === 'atomic') {
               if (op.fetch) set(i.src, leaked);
