@@ -24,7 +24,7 @@ import { slotDecoding } from '../vm/interpreter-decode.js';
 import { HELPER_RESULT, type Region, type VmMemory } from '../vm/memory.js';
 import type { Program } from '../vm/program.js';
 import { compileToWasm, type CompiledWasm } from './compiler.js';
-import { writesFramePointer } from './liveness.js';
+import { writesFramePointer } from '../verifier/fields.js';
 import { Global, GLOBAL_COUNT, Trap } from './layout.js';
 import { regionTable } from '../vm/region-table.js';
 

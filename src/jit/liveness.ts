@@ -12,14 +12,10 @@
  * local, kfunc, callx), an atomic, a packet load (its failure halts the run with the registers saved
  * for the runtime), an invalid slot or a jump out of the program read every register and write none;
  * `exit` reads r0-r5 (a local call's results). r10 is never reported dead.
- *
- * Also here, being the same kind of fact: whether a program may write r10 (`writesFramePointer`).
  * @module
  */
 import type { Insn } from '../isa/instruction.js';
-import { FRAME_POINTER } from '../isa/opcodes.js';
-import { branchTarget, decodeOperation, type Operation } from '../isa/operation.js';
-import { fieldUse } from '../verifier/fields.js';
+import { branchTarget, type Operation } from '../isa/operation.js';
 
 /** Every register r0-r14 (r11-r14: inlined callees', inline.ts). */
 const ALL = 0x7fff;
@@ -134,17 +130,4 @@ export function deadRegisters(live: Uint16Array, insns: readonly Insn[], ops: re
   const out: number[] = [];
   for (let r = 0; r < 10; r++) if ((m & (1 << r)) === 0 && r !== keep) out.push(r);
   return out;
-}
-
-/** True when some instruction may write r10 (then frame-relative accesses cannot be checked statically). */
-export function writesFramePointer(insns: readonly Insn[]): boolean {
-  for (let pc = 0; pc < insns.length; pc++) {
-    const i = insns[pc]!;
-    const op = decodeOperation(i);
-    if (op.kind === 'invalid') continue;
-    // The verifier's table of which register fields each operation writes.
-    for (const field of fieldUse(op).writes) if (i[field] === FRAME_POINTER) return true;
-    if (op.kind === 'lddw') pc++;
-  }
-  return false;
 }

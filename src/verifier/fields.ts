@@ -5,7 +5,8 @@
  * @module
  */
 import type { Insn } from '../isa/instruction.js';
-import type { Operation } from '../isa/operation.js';
+import { decodeOperation, type Operation } from '../isa/operation.js';
+import { FRAME_POINTER } from '../isa/opcodes.js';
 
 /** A field of an instruction slot. */
 export type InsnField = 'dst' | 'src' | 'offset' | 'imm';
@@ -86,4 +87,20 @@ export function fieldUse(op: Operation): FieldUse {
 /** The value of a field of a slot. */
 export function fieldValue(i: Insn, field: InsnField): number {
   return field === 'offset' ? i.offset : i[field];
+}
+
+/**
+ * True when some instruction may write r10. Then r10 is not the frame's fixed top, and neither engine
+ * may address frame-relative accesses without their checks (the JIT's frame fast path, the
+ * interpreter core's frame operations).
+ */
+export function writesFramePointer(insns: readonly Insn[]): boolean {
+  for (let pc = 0; pc < insns.length; pc++) {
+    const i = insns[pc]!;
+    const op = decodeOperation(i);
+    if (op.kind === 'invalid') continue;
+    for (const field of fieldUse(op).writes) if (i[field] === FRAME_POINTER) return true;
+    if (op.kind === 'lddw') pc++;
+  }
+  return false;
 }

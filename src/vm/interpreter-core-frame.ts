@@ -14,9 +14,8 @@
  * whole stack when the program makes local calls).
  * @module
  */
-import { decodeOperation } from '../isa/operation.js';
 import { FRAME_POINTER } from '../isa/opcodes.js';
-import { fieldUse } from '../verifier/fields.js';
+import { writesFramePointer } from '../verifier/fields.js';
 import type { Program } from './program.js';
 import { OP_MASK, OP_NAMES, SLOT_WORDS, SRC_SHIFT, DST_SHIFT } from './interpreter-decode.js';
 import type { Region } from './memory.js';
@@ -44,12 +43,7 @@ const LOAD_SIZE: Readonly<Record<string, number>> = { ldxw: 4, ldxdw: 8, stxw: 4
  * operation; returns the deepest byte below r10 they reach (0: none rewritten, or the program writes r10).
  */
 export function frameAccesses(words: Int32Array, n: number, program: Program): number {
-  const insns = program.insns;
-  for (let pc = 0; pc < n; pc++) {
-    const op = decodeOperation(insns[pc]!);
-    if (op.kind === 'invalid') continue;
-    for (const field of fieldUse(op).writes) if (insns[pc]![field] === FRAME_POINTER) return 0;
-  }
+  if (writesFramePointer(program.insns)) return 0;
   const rewrites: number[] = [];
   let reach = 0;
   for (let pc = 0; pc < n; pc++) {
