@@ -46,6 +46,7 @@ import { COPY_LOOP_OP, COPY_REFUSED, copyLoopBulk, PAUSE_AFTER_REFUSAL, type Cop
 import { u64FromHalves } from './helper-call.js';
 import { CORE_FRAMES, FRAME_WORDS } from './interpreter-loop.js';
 import { FRAME_OPS, frameAccesses, frameAccessesFit } from './interpreter-core-frame.js';
+import { chainCharges } from './interpreter-core-charge.js';
 
 // ---- the core's area of linear memory, one per VM memory (offsets from its start) ----
 /** r0-r15 as little-endian i64 (the JS loop's lo/hi int32 pairs, in the same order). */
@@ -120,8 +121,6 @@ const RESUME_CACHES = 2;
  * cost from word 3.
  */
 const SLOT_BYTES = 16;
-/** Word 0's flag (in the core's words) for a slot that starts a block: its cost is word 3. */
-const BLOCK_START = 1 << 9;
 /** Byte of word 0 (in the core's words) holding the destination register's offset in the area (dst × 8). */
 const DST_BYTE = 2;
 /** Byte of word 0 (in the core's words) holding the source register's offset in the area (src × 8). */
@@ -252,6 +251,17 @@ class CoreWriter {
   next(): void {
     this.c.br(this.depth + 2);
   }
+  /**
+   * Continue the loop at L_PC, a slot control was transferred to: charge its chain (word 3, see
+   * interpreter-core-charge.ts) and hand it back when the budget left goes below 0.
+   */
+  transfer(): void {
+    const c = this.c;
+    c.get(P_AREA).mem(Op.i64_load, LEFT).get(L_PC).mem(Op.i64_load32_u, 12).op(Op.i64_sub).set(L_T);
+    c.get(P_AREA).get(L_T).mem(Op.i64_store, LEFT);
+    c.get(L_T).i64(0).op(Op.i64_lt_s).brIf(this.depth + 1);
+    this.next();
+  }
 
   /**
    * Set L_D (and L_S, when the operation reads a source register) to the register addresses of part `k`
@@ -319,8 +329,8 @@ class CoreWriter {
   /**
    * The miss block (see {@link linear}): search the region table for the access at L_A (size and store
    * in L_C) of the slot at L_PC; none holds it: hand the slot back; else refill the load or store cache
-   * with the region found and run the slot again, giving back its block's cost if it starts one (the
-   * dispatch charges it again). The slot is a base operation or a superinstruction's first slot (the
+   * with the region found and run the slot again (the dispatch charges nothing: see
+   * interpreter-core-charge.ts). The slot is a base operation or a superinstruction's first slot (the
    * later slots of a run hold their own operations), so no part before the access runs twice.
    */
   miss(): void {
@@ -351,8 +361,6 @@ class CoreWriter {
     this.open('if');
     this.markStack(() => c.get(P_SS));
     this.close();
-    blockCost(c, L_X);
-    c.get(P_AREA).get(P_AREA).mem(Op.i64_load, LEFT).get(L_X).op(Op.i64_extend_i32_u).op(Op.i64_add).mem(Op.i64_store, LEFT);
     this.next();
   }
 
@@ -555,7 +563,7 @@ class CoreWriter {
     c.get(L_PC).i32(SLOT_BYTES * len).op(Op.i32_add);
     this.close();
     c.set(L_PC);
-    this.next();
+    this.transfer();
   }
 
   /**
@@ -591,6 +599,10 @@ class CoreWriter {
     c.get(L_X).op(Op.i64_extend_i32_u).i64(size).op(Op.i64_add).get(P_AREA).mem(Op.i64_load, PACKET_SIZE).op(Op.i64_gt_s);
     this.open('if');
     c.get(P_AREA).i64(0).mem(Op.i64_store, REGS);
+    // What the core charged past this slot's block (its chain's later blocks, see coreWords) is not run.
+    c.get(P_AREA).get(P_AREA).mem(Op.i64_load, LEFT);
+    this.off(0);
+    c.op(Op.i64_extend_i32_u).op(Op.i64_add).mem(Op.i64_store, LEFT);
     endRun(c);
     this.close();
     c.get(P_AREA);
@@ -644,7 +656,7 @@ class CoreWriter {
       c.get(L_CODE);
       this.off(0);
       c.op(Op.i32_add).set(L_PC);
-      this.next();
+      this.transfer();
       return true;
     }
     if (name === 'copy_loop') {
@@ -710,12 +722,12 @@ class CoreWriter {
     c.get(P_AREA).get(L_X).i32(FRAME_BYTES).op(Op.i32_mul).op(Op.i32_add).set(L_C);
     for (let k = 0; k < 5; k++) c.get(P_AREA).get(L_C).mem(Op.i64_load, FRAMES + 4 + 8 * k).mem(Op.i64_store, REGS + 48 + 8 * k);
     c.get(L_CODE).get(L_C).mem(Op.i32_load, FRAMES).i32(2).op(Op.i32_shl).op(Op.i32_add).set(L_PC);
-    this.next();
+    this.transfer();
   }
 
   /**
    * A local call: push a frame record (the return slot, r6-r9, r10), give the callee the next frame's
-   * r10 and jump to its first slot (whose block the dispatch charges). A call the core cannot hold the
+   * r10 and jump to its first slot (charging its chain). A call the core cannot hold the
    * frame of, or one past {@link RunLimits.maxCallDepth}, is handed back (the JS loop raises E_CALL_DEPTH).
    */
   private callLocal(): void {
@@ -733,7 +745,7 @@ class CoreWriter {
     c.get(L_CODE);
     this.off(0);
     c.op(Op.i32_add).set(L_PC);
-    this.next();
+    this.transfer();
   }
 
   /**
@@ -777,10 +789,10 @@ class CoreWriter {
     c.get(L_CODE);
     this.off(0);
     c.op(Op.i32_add).set(L_PC);
-    this.next();
+    this.transfer();
     this.close();
     c.get(L_PC).i32(SLOT_BYTES).op(Op.i32_add).set(L_PC);
-    this.next();
+    this.transfer();
   }
 
   /** Whether the core runs operation `name` itself. */
@@ -824,23 +836,15 @@ function fillCache(c: CodeWriter, addr: () => void, at: number, base: () => void
   c.mem(Op.i32_store, at + LINEAR);
 }
 
-/** Set local `to` to the block cost of the slot at L_PC: word 3 where it starts a block, else 0. */
-function blockCost(c: CodeWriter, to: number): void {
-  c.get(L_PC).mem(Op.i32_load).i32(BLOCK_START).op(Op.i32_and);
-  c.if(ValType.i32).get(L_PC).mem(Op.i32_load, 12).else().i32(0).end();
-  c.set(to);
-}
-
 /**
  * Word 0 of a slot in the core's form, from the JS loop's `[op | (2·dst) << 9 | (2·src) << 14 | cost << 19]`:
- * the op, {@link BLOCK_START} where the cost field is not 0 (word 3 then holds the cost, or 0 for a
- * stepped slot that only checks the budget), and dst × 8 and src × 8 in bytes {@link DST_BYTE} and
- * {@link SRC_BYTE}.
+ * the op, and dst × 8 and src × 8 in bytes {@link DST_BYTE} and {@link SRC_BYTE} (the cost is word 3's
+ * business: see {@link coreWords}).
  */
 function coreWord(w: number): number {
   const dst = ((w >>> DST_SHIFT) & 31) * 4;
   const src = ((w >>> SRC_SHIFT) & 31) * 4;
-  return (w & OP_MASK) | (w >>> COST_SHIFT !== 0 ? BLOCK_START : 0) | (dst << (8 * DST_BYTE)) | (src << (8 * SRC_BYTE));
+  return (w & OP_MASK) | (dst << (8 * DST_BYTE)) | (src << (8 * SRC_BYTE));
 }
 
 /** End the run (r0 is in the area): keep the budget used, return -1. */
@@ -945,15 +949,18 @@ export function coreModule(options: CoreModuleOptions = {}): Uint8Array<ArrayBuf
   c.else();
   for (const cache of [LOAD_CACHE, STORE_CACHE]) for (let at = 0; at < LINEAR; at += 8) c.get(P_AREA).i64(0).mem(Op.i64_store, cache + at);
   c.end();
+  // The first slot (a block's first) is entered like a transfer: charge its chain, or hand it back as it is.
+  c.get(P_AREA).mem(Op.i64_load, LEFT).get(L_PC).mem(Op.i64_load32_u, 12).op(Op.i64_sub).tee(L_T).i64(0).op(Op.i64_lt_s);
+  c.if();
+  storeUsed(c);
+  c.get(P_START).op(Op.return);
+  c.end();
+  c.get(P_AREA).get(L_T).mem(Op.i64_store, LEFT);
   c.loop();
   c.block(); // bail
   c.block(); // miss
-  c.get(L_PC).mem(Op.i32_load).tee(L_W).i32(BLOCK_START).op(Op.i32_and);
-  c.if();
-  c.get(P_AREA).mem(Op.i64_load, LEFT).get(L_PC).mem(Op.i64_load32_u, 12).op(Op.i64_sub).set(L_T);
-  c.get(P_AREA).get(L_T).mem(Op.i64_store, LEFT);
-  c.get(L_T).i64(0).op(Op.i64_lt_s).brIf(2);
-  c.end();
+  // No budget here: the cases that transfer control charge the chain they land on (interpreter-core-charge.ts).
+  c.get(L_PC).mem(Op.i32_load).set(L_W);
   // Nested blocks, one per op number with a name; the br_table sends the rest to the bail block.
   const cases: number[] = [];
   const targets: number[] = [];
@@ -974,9 +981,9 @@ export function coreModule(options: CoreModuleOptions = {}): Uint8Array<ArrayBuf
   w.depth = -1;
   w.miss();
   c.end(); // bail: hand the slot at L_PC back
-  // Give back its block's cost if it starts one (the dispatch charged it; the JS loop charges it again
-  // when it runs the slot). The later parts of a superinstruction never start a block: cost 0.
-  blockCost(c, L_C);
+  // Give back what the core charged for the slot's chain beyond what the JS loop has charged when it
+  // starts at that slot: word 3 (see interpreter-core-charge.ts).
+  c.get(L_PC).mem(Op.i32_load, 12).set(L_C);
   c.get(P_AREA).get(P_BUDGET).i64TruncSatF64S().get(P_AREA).mem(Op.i64_load, LEFT).op(Op.i64_sub).get(L_C).op(Op.i64_extend_i32_u).op(Op.i64_sub).mem(Op.i64_store, USED);
   c.get(L_PC).get(L_CODE).op(Op.i32_sub).i32(2).op(Op.i32_shr_u).op(Op.return);
   c.end(); // loop
@@ -991,25 +998,36 @@ export function coreModule(options: CoreModuleOptions = {}): Uint8Array<ArrayBuf
 
 /**
  * `code`'s words in the core's form (see {@link SLOT_BYTES}); undefined if a copy loop's back edge has no
- * room for its fields (it always has: it ends a block of three slots or more, so it starts none).
+ * room for its fields (it always has: it ends a block of three slots or more, so it starts none, and a
+ * jump ends its chain). Word 3 of every slot is its charge (interpreter-core-charge.ts); word 2 of an
+ * LD_ABS/LD_IND slot (which has no offset) is what that charge holds beyond the slot's own block, given
+ * back when the load ends the run.
  */
 function coreWords(code: InterpreterCode, frames: boolean): { words: Int32Array; reach: number } | undefined {
   const out = code.words.slice();
   coreFuse(out, code.length);
   const reach = frames ? frameAccesses(out, code.length, code.program) : 0;
   const isTarget = code.slots.isTarget;
-  for (let at = 0; at < out.length; at += SLOT_WORDS) {
+  const charges = chainCharges(code.program, code.length);
+  for (let at = 0, pc = 0; at < out.length; at += SLOT_WORDS, pc++) {
     // A target is a word index (slot × SLOT_WORDS) in the JS loop's words.
-    if (isTarget[at / SLOT_WORDS] === 1) out[at + 2] = (out[at + 2]! / SLOT_WORDS) * SLOT_BYTES;
-    if ((out[at]! & OP_MASK) === COPY_LOOP_OP) {
+    if (isTarget[pc] === 1) out[at + 2] = (out[at + 2]! / SLOT_WORDS) * SLOT_BYTES;
+    const op = out[at]! & OP_MASK;
+    if (op === COPY_LOOP_OP) {
       const plan = out[at + 1]!;
-      if (plan >>> COPY_CONDITION_SHIFT !== 0 || out[at]! >>> COST_SHIFT !== 0 || out[at + 3] !== 0) return undefined;
+      if (plan >>> COPY_CONDITION_SHIFT !== 0 || out[at]! >>> COST_SHIFT !== 0 || out[at + 3] !== 0 || charges[pc] !== 0) return undefined;
       out[at + 1] = plan | (COPY_CONDITION[code.copyLoops[plan]!.cond] << COPY_CONDITION_SHIFT);
     }
+    // The JS loop's word 3 is the slot's own block length where it starts one, else 0.
+    if (PACKET_OPS.has(op)) out[at + 2] = charges[pc]! - out[at + 3]!;
+    out[at + 3] = charges[pc]!;
     out[at] = coreWord(out[at]!);
   }
   return { words: out, reach };
 }
+
+/** The op numbers of LD_ABS and LD_IND. */
+const PACKET_OPS = new Set(CORE_OP_NAMES.flatMap((name, num) => (name !== undefined && PACKET_NAME.test(name) ? [num] : [])));
 
 /** The stack's size for the run function (0: no stack). */
 function stackSize(stack: Region | undefined): number {
