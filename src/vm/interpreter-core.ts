@@ -13,8 +13,8 @@
  * copy-loop.ts through the `copy` import) and hands everything else to the JS run loop, which is the
  * complete implementation: at a helper call, atomic, slot that cannot run, a budget that runs out, an
  * access no mapped region allows, or a local call past the frame limit (or past the
- * {@link CORE_FRAMES} records it holds), the core stops *before* that slot (giving back the slot's
- * block cost if it charged it) and returns its word index; the JS loop continues from there with the
+ * {@link CORE_FRAMES} records it holds), the core stops *before* that slot (giving back what it
+ * charged beyond the JS loop's count there: interpreter-core-charge.ts) and returns its word index; the JS loop continues from there with the
  * core's registers, frame records and budget and raises any error itself, so errors are the JS loop's
  * by construction. The JS loop may give the run back at a later block, in any frame the core can hold
  * ({@link InterpreterCore.resume}). Callbacks (bpf_loop and the like) are helpers: they run in the JS loop.
@@ -114,11 +114,10 @@ const RESUME_CACHES = 2;
 /**
  * Bytes of a slot in the core's copy of a program's words (made when they are copied into linear memory,
  * see {@link coreWords}): the JS loop's four words, but a jump's (or local call's) target is the byte
- * offset of its slot from word 0, and a copy loop's back edge carries its condition and pause count.
- * Word 0 is re-laid out for the core (see {@link coreWord}): the op, a block-start flag, and the
- * registers' byte offsets into the area as bytes of their own, so that a register's address is one byte
- * load and an add (no shift and mask), and the dispatch tests one bit where a block starts and reads the
- * cost from word 3.
+ * offset of its slot from word 0, a copy loop's back edge carries its condition and pause count, and
+ * word 3 is the slot's charge (interpreter-core-charge.ts). Word 0 is re-laid out for the core (see
+ * {@link coreWord}): the op, and the registers' byte offsets into the area as bytes of their own, so
+ * that a register's address is one byte load and an add (no shift and mask).
  */
 const SLOT_BYTES = 16;
 /** Byte of word 0 (in the core's words) holding the destination register's offset in the area (dst × 8). */
