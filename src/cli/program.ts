@@ -6,7 +6,7 @@ import { assemble } from '../asm/assembler.js';
 import type { SourceLine } from '../elf/btf-ext.js';
 import { loadObject, type BpfObject, type LoadOptions } from '../elf/loader.js';
 import { kernelProgramType, objectMapTable, type ObjectMapTable } from '../elf/kernel-check.js';
-import type { ProgramType as KernelProgramType } from '../verifier/analysis/index.js';
+import type { KfuncTable, ProgramType as KernelProgramType } from '../verifier/analysis/index.js';
 import { AssemblyError, EbpfError, ErrorCode, ExecutionError } from '../errors.js';
 import { kernelHelperName } from '../helpers/kernel.js';
 import type { HelperEntry } from '../vm/environment.js';
@@ -59,6 +59,8 @@ export interface LinkedProgram {
   readonly kernelType: KernelProgramType | undefined;
   /** The object's maps as the kernel-level verifier sees them. */
   readonly mapTable: ObjectMapTable;
+  /** The object's kfuncs for the kernel-level analysis (undefined without BTF). */
+  readonly kfuncs: KfuncTable | undefined;
   /** Helpers it calls that tsbpf does not implement (it cannot run, but can be read and verified). */
   readonly missingHelpers: readonly MissingHelper[];
 }
@@ -141,6 +143,7 @@ export function objectPrograms(input: ProgramInput, only?: string): LinkedProgra
       lines: runner.lines,
       kernelType,
       mapTable,
+      kfuncs: obj.verifierKfuncs(),
       missingHelpers: missing.get(info.name) ?? [],
     };
   });

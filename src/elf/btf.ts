@@ -61,6 +61,8 @@ export interface BtfType {
   readonly kflag?: boolean;
   /** VAR: linkage (0 static, 1 global, 2 extern). */
   readonly linkage?: number;
+  /** FUNC_PROTO: the parameters, in order (name '' when unnamed; type 0 for a trailing `...`). */
+  readonly params?: readonly { readonly name: string; readonly type: number }[];
 }
 
 /** INT encoding bits. */
@@ -216,10 +218,13 @@ export function parseBtf(data: Uint8Array): Btf {
         type = { ...type, members, kflag: kflag === 1 };
         break;
       }
-      case BtfKind.FUNC_PROTO:
+      case BtfKind.FUNC_PROTO: {
         u32(at + vlen * 8 - 4 * (vlen > 0 ? 1 : 0));
-        at += vlen * 8;
+        const params: { name: string; type: number }[] = [];
+        for (let i = 0; i < vlen; i++, at += 8) params.push({ name: stringAt(strings, u32(at)), type: u32(at + 4) });
+        type = { ...type, params };
         break;
+      }
       case BtfKind.ENUM: case BtfKind.ENUM64: {
         const signed = info >>> 31 === 1;
         const step = kind === BtfKind.ENUM ? 8 : 12;

@@ -254,6 +254,11 @@ export class ExternTable {
     return BigInt(base + this.offsets.get(name)!) + addend;
   }
 
+  /** The kfuncs given helper ids: id → name (what the kernel-level verifier checks their calls by). */
+  kfuncNames(): ReadonlyMap<number, string> {
+    return new Map([...this.ids].map(([name, id]) => [id, name]));
+  }
+
   /** The helper id a call to extern function `name` becomes (`params`: from BTF), or why there is none. */
   call(name: string): number | string {
     const info = this.info.get(name);

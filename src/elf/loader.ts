@@ -13,7 +13,7 @@ import { checkProgramFacts, verifyProgram } from '../verifier/verifier.js';
 import { stackReadsWritten } from '../verifier/stack-seal.js';
 import { contextExtent } from '../verifier/ctx-extent.js';
 import type { VerifierIssue } from '../verifier/issues.js';
-import type { ProgramType as KernelProgramType, ProgramFacts } from '../verifier/analysis/index.js';
+import type { KfuncTable, ProgramType as KernelProgramType, ProgramFacts } from '../verifier/analysis/index.js';
 import { isFrozenData, kernelAttachType, kernelProgramType, objectMapTable, type MapValueFields, type ObjectMapTable } from './kernel-check.js';
 import { ArrayMap } from '../maps/array.js';
 import { createMap } from '../maps/create.js';
@@ -612,7 +612,8 @@ export class BpfObject {
     }
     const attachType = kernelAttachType(programType, section);
     const table = this.mapTable;
-    const { issues, facts } = checkProgramFacts(bytes, { level: 'kernel', programType, helpers: this.helperTable, maps: this.mapTable.maps, resolve: (imm, pc) => (relocated.has(pc) ? table.resolve(imm) : undefined), ...(attachType === undefined ? {} : { attachType }) });
+    const kfuncs = this.verifierKfuncs();
+    const { issues, facts } = checkProgramFacts(bytes, { level: 'kernel', programType, helpers: this.helperTable, maps: this.mapTable.maps, resolve: (imm, pc) => (relocated.has(pc) ? table.resolve(imm) : undefined), ...(attachType === undefined ? {} : { attachType }), ...(kfuncs === undefined ? {} : { kfuncs }) });
     this.verification.set(name, { programType, issues });
     const first = issues.find((i) => i.severity === 'error');
     if (first === undefined) return facts;
@@ -625,6 +626,18 @@ export class BpfObject {
   }
 
   private mapTable: ObjectMapTable | undefined;
+  /** The object's kfuncs for the kernel-level verifier (null: the object has no BTF to type them). */
+  private kfuncTable: KfuncTable | null | undefined;
+
+  /**
+   * The object's kfuncs as the kernel-level analysis checks their calls: the helper ids the loader gave
+   * them, against the prototypes of the object's BTF (undefined without BTF).
+   * @internal
+   */
+  verifierKfuncs(): KfuncTable | undefined {
+    this.kfuncTable ??= this.btf === undefined ? null : { btf: this.btf, calls: this.externs.kfuncNames() };
+    return this.kfuncTable ?? undefined;
+  }
 
   /**
    * The BTF maps whose value (a struct) has a `struct bpf_timer` or `struct bpf_spin_lock` member: their

@@ -3,7 +3,7 @@
  * @module
  */
 
-import type { AnalysisRule, AttachType, MapInfo, ProgramType, ResolvedAddress } from './analysis/index.js';
+import type { AnalysisRule, AttachType, KfuncTable, MapInfo, ProgramType, ResolvedAddress } from './analysis/index.js';
 
 /**
  * The rule an issue comes from. Stable strings: callers and tests switch on them instead of parsing
@@ -134,6 +134,13 @@ export interface VerifierOptions {
    * refuses those loads, `fd_idx without fd_array is invalid`.
    */
   readonly fdArray?: boolean;
+  /**
+   * Kernel level: the kfuncs the program calls, by call number (a loader's kfunc helper id, or a raw
+   * `call kfunc`'s immediate, which needs {@link allowKfuncCalls}), with the BTF declaring them. Calls to
+   * the kfuncs the analysis models (`KFUNC_FLAGS`: the conntrack lookups and release...) are checked
+   * against their BTF prototypes, and the references they acquire tracked to their release.
+   */
+  readonly kfuncs?: KfuncTable;
   /** Kernel level: the analysis's processing budget in instructions (default 4,000,000). */
   readonly maxSteps?: number;
 }

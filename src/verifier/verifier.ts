@@ -14,8 +14,9 @@ import { FRAME_POINTER, INSN_SIZE, Opcode, PseudoLoad, REGISTER_COUNT } from '..
 import { branchTarget, cpuVersionOf, decodeOperation, type Operation } from '../isa/operation.js';
 import { operationName } from './describe.js';
 import { fieldUse, fieldValue } from './fields.js';
-import { analyzeProgram, ATTACH_TYPES, ATTACH_TYPES_OF, PROGRAM_TYPES, type AnalysisResult, type MapInfo, type ProgramFacts } from './analysis/index.js';
-import { checkArray, checkBytes, checkFunction, checkInteger, checkObject, checkOptionalBoolean, checkOptionalFunction, checkOptionalInteger, checkOptionalOneOf, checkOptions } from '../validate.js';
+import { analyzeProgram, ATTACH_TYPES, ATTACH_TYPES_OF, PROGRAM_TYPES, type AnalysisResult, type KfuncTable, type MapInfo, type ProgramFacts } from './analysis/index.js';
+import { Btf } from '../elf/btf.js';
+import { checkArray, checkBytes, checkFunction, checkInstance, checkInteger, checkObject, checkString, checkOptionalBoolean, checkOptionalFunction, checkOptionalInteger, checkOptionalOneOf, checkOptions } from '../validate.js';
 import {
   MAX_PROGRAM_INSNS,
   type IssueSeverity,
@@ -97,6 +98,15 @@ function checkVerifierOptions(options: unknown): void {
   checkOptionalBoolean(o.fdArray, 'options.fdArray');
   checkOptionalOneOf(o.attachType, 'options.attachType', Object.keys(ATTACH_TYPES));
   checkOptionalInteger(o.maxSteps, 'options.maxSteps', 1, Number.MAX_SAFE_INTEGER);
+  if (o.kfuncs !== undefined) {
+    const k = checkObject(o.kfuncs, 'options.kfuncs') as KfuncTable;
+    checkInstance(k.btf, Btf, 'options.kfuncs.btf');
+    checkInstance(k.calls, Map, 'options.kfuncs.calls');
+    for (const [id, name] of k.calls) {
+      checkInteger(id, 'options.kfuncs.calls key', -0x8000_0000, 0xffff_ffff);
+      checkString(name, `options.kfuncs.calls[${id}]`);
+    }
+  }
 }
 
 function checkMapInfo(value: unknown, name: string, depth: number): void {
@@ -179,7 +189,7 @@ function analyzeKernel(prog: Uint8Array, options: VerifierOptions, walkRefused?:
   }
   const helpers = options.helpers;
   const hostHelper = helpers === undefined ? undefined : (id: number): boolean => helpers.has(id);
-  return analyzeProgram(insns, ops, { programType, maps: mapTable(options.maps), resolve: options.resolve, maxSteps: options.maxSteps, privileged: options.privileged, attachType: options.attachType, hostHelper, funcInfo: options.funcInfo, strictAlignment: options.strictAlignment, fdArray: options.fdArray, walkRefused });
+  return analyzeProgram(insns, ops, { programType, maps: mapTable(options.maps), resolve: options.resolve, maxSteps: options.maxSteps, privileged: options.privileged, attachType: options.attachType, hostHelper, kfuncs: options.kfuncs, funcInfo: options.funcInfo, strictAlignment: options.strictAlignment, fdArray: options.fdArray, walkRefused });
 }
 
 /**

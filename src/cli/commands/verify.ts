@@ -173,7 +173,7 @@ Example:
             const kernelType = programType ?? p.kernelType;
             const kernel = level !== 'shape' && kernelType !== undefined;
             const attachType = attach ?? kernelAttachType(kernelType, p.section);
-            const o: VerifierOptions = kernel ? { ...options, level: 'kernel', programType: kernelType, maps: p.mapTable.maps, resolve: p.mapTable.resolve, ...(attachType === undefined ? {} : { attachType }) } : options;
+            const o: VerifierOptions = kernel ? { ...options, level: 'kernel', programType: kernelType, maps: p.mapTable.maps, resolve: p.mapTable.resolve, ...(attachType === undefined ? {} : { attachType }), ...(p.kfuncs === undefined ? {} : { kfuncs: p.kfuncs }) } : options;
             return { name: `${input.name}:${p.name}`, bytes: p.bytes, options: o, lines: p.lines, missing: p.missingHelpers };
           })
         : [{ name: input.name, bytes: programBytes(input), options: level === 'kernel' ? { ...options, level: 'kernel', programType, ...(attach === undefined ? {} : { attachType: attach }) } : options, lines: new Map(), missing: [] }];

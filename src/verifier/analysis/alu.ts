@@ -15,7 +15,7 @@ import { ANY_SCALAR, isPointer, scalarValue, typeName, type Value } from './valu
 const MAX_VAR_OFF = 1n << 29n;
 
 /** Types a pointer may move within (others are fixed handles). */
-const MOVABLE = new Set(['stack', 'packet', 'packet_meta', 'map_value', 'mem', 'ctx', 'flow_keys', 'tp_buffer']);
+const MOVABLE = new Set(['stack', 'packet', 'packet_meta', 'map_value', 'mem', 'ctx', 'flow_keys', 'tp_buffer', 'btf_id']);
 
 /** Read a register as an operand: reports `!read_ok` for an uninitialised one (and continues with an unknown scalar). */
 export function readReg(env: Env, w: Work, pc: number, r: number): Value {

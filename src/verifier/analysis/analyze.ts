@@ -10,6 +10,7 @@ import { blockLeaders } from '../cfg.js';
 import { backEdges } from './back-edges.js';
 import type { Env, MapInfo, ResolvedAddress } from './env.js';
 import { BudgetExceeded, Fixpoint, type ProgramShape } from './fixpoint.js';
+import type { KfuncTable } from './kfuncs.js';
 import { filledSlots, liveRegisters } from './liveness.js';
 import { testedValues } from './precision.js';
 import type { LoopFact } from './loops.js';
@@ -35,6 +36,12 @@ export interface AnalysisOptions {
    * is a warning (its result any number; its memory accesses are checked at run time), not a refusal.
    */
   readonly hostHelper?: (id: number) => boolean;
+  /**
+   * The kfuncs the program calls (see {@link KfuncTable}): a call to one of those kfuncs.ts models is
+   * checked against its BTF prototype and flags. Without it (or for others) a loader-bound kfunc is
+   * unchecked, with a warning, and a raw `call kfunc` is refused.
+   */
+  readonly kfuncs?: KfuncTable;
   /**
    * The program carries BTF func_info (default true, as clang's objects do): the kernel verifies a
    * callback (`lddw` of a function, for bpf_loop, bpf_for_each_map_elem, timers) only then. False for
@@ -106,7 +113,7 @@ export function analyzeProgram(insns: readonly Insn[], ops: readonly Operation[]
     const key = `${pc}\u0000${rule}\u0000${message}`;
     if (!issues.has(key)) issues.set(key, severity === undefined ? { pc, rule, message } : { pc, rule, message, severity });
   };
-  const base = { programType: options.programType, maps: options.maps, resolve: options.resolve, privileged: options.privileged ?? true, attachType: options.attachType, hostHelper: options.hostHelper, funcInfo: options.funcInfo ?? true, strictAlignment: options.strictAlignment ?? false, fdArray: options.fdArray ?? true };
+  const base = { programType: options.programType, maps: options.maps, resolve: options.resolve, privileged: options.privileged ?? true, attachType: options.attachType, hostHelper: options.hostHelper, kfuncs: options.kfuncs, funcInfo: options.funcInfo ?? true, strictAlignment: options.strictAlignment ?? false, fdArray: options.fdArray ?? true };
   // Noted in both passes (the checking pass walks the final states; the silent one's notes can only add).
   const uninit = new Set<number>();
   const uninitStackRead = (pc: number): void => void uninit.add(pc);

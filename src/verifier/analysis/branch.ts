@@ -98,7 +98,7 @@ export function refineEdge(w: Work, i: Insn, op: Extract<Operation, { kind: 'jco
   if (rel === 'eq' && srcReg >= 0 && nullable(b) && !nullable(a) && a.type === nonNullOf(b.type)) w.regs[srcReg] = notNull(b);
   // a map value (after its null check), a map or ring buffer memory is never equal to 0; the kernel
   // decides no other pointer's comparison with 0 (context, stack and packet pointers: both paths are walked)
-  const nonNull = (v: Value): boolean => v.type === 'map_value' || v.type === 'map_ptr' || v.type === 'mem' || v.type === 'sock' || v.type === 'sock_common' || v.type === 'tcp_sock' || v.type === 'flow_keys' || v.type === 'tp_buffer';
+  const nonNull = (v: Value): boolean => v.type === 'map_value' || v.type === 'map_ptr' || v.type === 'mem' || v.type === 'sock' || v.type === 'sock_common' || v.type === 'tcp_sock' || v.type === 'flow_keys' || v.type === 'tp_buffer' || v.type === 'btf_id';
   if ((rel === 'eq' || rel === 'ne') && nonNull(a) && isZero(b)) return rel === 'ne';
   if ((rel === 'eq' || rel === 'ne') && nonNull(b) && isZero(a)) return rel === 'ne';
   if (isPointer(a) && isPointer(b)) packetCompare(w, rel, a, b);

@@ -11,6 +11,7 @@ import { INNER_MAP, mapInfo, type Env, type MapInfo } from './env.js';
 const SOCKMAP = 15;
 const SOCKHASH = 18;
 import { helperAllowed } from './helper-types.js';
+import { kfuncCall } from './kfuncs.js';
 import { HELPER_PROTOS, type ArgKind } from './helpers.js';
 import { checkMemoryArg, ownFrame, type Work } from './memory.js';
 import { constValue as scalarConst, S64_MAX } from './scalar.js';
@@ -44,6 +45,7 @@ export function helperCall(env: Env, w: Work, pc: number, id: number): void {
     return;
   }
   const proto = HELPER_PROTOS.get(id);
+  if (proto === undefined && id >= KFUNC_ID_BASE && kfuncCall(env, w, pc, id)) return;
   if (proto === undefined && id >= KFUNC_ID_BASE) {
     // A kfunc the loader bound to a host implementation: its BTF prototype is not modelled, so r0 is any scalar.
     env.report(pc, 'helper-unknown', `kfunc call (tsbpf id ${id}): its arguments and result are not checked by the analysis`, 'warning');

@@ -2,6 +2,7 @@
  * What the transfer functions share: the program's configuration and the problem reporter.
  * @module
  */
+import type { KfuncTable } from './kfuncs.js';
 import type { AttachType, ProgramType } from './program-types.js';
 import type { AnalysisRule } from './rules.js';
 
@@ -71,6 +72,8 @@ export interface Env {
   readonly resolve: ((imm: bigint, pc: number) => ResolvedAddress | undefined) | undefined;
   /** Helpers the host runs without a prototype here: calls to them are warnings (see AnalysisOptions). */
   readonly hostHelper: ((id: number) => boolean) | undefined;
+  /** The kfuncs calls may name (see AnalysisOptions.kfuncs). */
+  readonly kfuncs: KfuncTable | undefined;
   /** The program carries BTF func_info (see AnalysisOptions.funcInfo): callbacks may be used. */
   readonly funcInfo: boolean;
   /** Loaded with BPF_F_STRICT_ALIGNMENT: packet and map value accesses are aligned to their size. */

@@ -412,7 +412,7 @@ function checkExit(env: Env, w: Work, pc: number, depth: number): void {
   exitWhileLocked(env, w, pc);
   for (const [id, at] of w.refs) {
     if (id === LOCK_REF) continue;
-    env.report(pc, 'unreleased-reference', `Unreleased reference id=${id} alloc_insn=${at}: submit or discard every ring buffer record`);
+    env.report(pc, 'unreleased-reference', `Unreleased reference id=${id} alloc_insn=${at}: release what insn ${at} acquired on every path (submit or discard a ring buffer record, bpf_sk_release a socket, a release kfunc such as bpf_ct_release a kfunc's object)`);
   }
 }
 

@@ -10,6 +10,7 @@ import { mapInfo, type Env } from './env.js';
 import { Byte, STACK_SIZE, type Frame, type Spill } from './state.js';
 import { ANY_SCALAR, constValue, isNullable, isPointer, mapsOf, pointer, scalarValue, typeName, type Value } from './value.js';
 import { sockReadAllowed, tcpSockReadAllowed } from './sockets.js';
+import { btfAccess } from './kfuncs.js';
 
 /** `sizeof(struct bpf_flow_keys)`: a flow dissector reads and writes any bytes inside it. */
 const FLOW_KEYS_SIZE = 56;
@@ -92,6 +93,7 @@ export function access(env: Env, w: Work, a: Access): Value | undefined {
     case 'sock_or_null':
     case 'sock_common_or_null':
     case 'tcp_sock_or_null':
+    case 'btf_id_or_null':
     case 'packet_end':
       env.report(pc, 'invalid-mem-access', `${R} invalid mem access '${typeName(base.type)}'`);
       return undefined;
@@ -173,6 +175,8 @@ export function access(env: Env, w: Work, a: Access): Value | undefined {
       }
       return scalarValue(loadRange(a.size));
     }
+    case 'btf_id':
+      return btfAccess(env, a);
     case 'flow_keys': {
       if (a.atomic === true) {
         env.report(pc, 'ctx-access', `BPF_ATOMIC stores into ${R} flow_keys is not allowed`);

@@ -9,6 +9,7 @@ import { PseudoLoad } from '../../isa/opcodes.js';
 import type { Operation } from '../../isa/operation.js';
 import { aluStep, readReg } from './alu.js';
 import { clobber, helperCall } from './calls.js';
+import { kfuncCall } from './kfuncs.js';
 import type { Env } from './env.js';
 import { access, loadRange, type Work } from './memory.js';
 import { constant, signExtend } from './scalar.js';
@@ -89,6 +90,7 @@ export function step(env: Env, w: Work, pc: number, i: Insn, op: Operation, next
     }
     case 'call':
       if (op.target === 'helper') helperCall(env, w, pc, i.imm);
+      else if (op.target === 'kfunc' && i.offset === 0 && kfuncCall(env, w, pc, i.imm)) return;
       else {
         env.report(pc, 'unsupported', op.target === 'kfunc' ? `kfunc call (BTF id ${i.imm}) is not modelled by the analysis` : 'internal: local call reached the step function');
         clobber(w, ANY_SCALAR);

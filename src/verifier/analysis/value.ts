@@ -14,7 +14,10 @@ import { constant, contains as scalarContains, describeScalar, equal as scalarEq
  * tracepoint's program may write (its context's first argument: any constant offset from 0 up, its size
  * the tracepoint's, which the kernel checks when the program is attached);
  * `dynptr` only ever a spilled value: the 16 stack bytes a dynptr helper initialised (`k` its kind,
- * local or ring buffer, `ref` the ring buffer record's reference).
+ * local or ring buffer, `ref` the ring buffer record's reference);
+ * `btf_id` a kernel object a kfunc returned (`struct nf_conn`, after its null check: kfuncs.ts), `map`
+ * its structure's BTF type id in the kfunc table's BTF, `size` the structure's bytes, `ref` the
+ * reference an acquiring kfunc took (0: none).
  */
 export type ValueType =
   | 'uninit'
@@ -38,7 +41,9 @@ export type ValueType =
   | 'tcp_sock_or_null'
   | 'flow_keys'
   | 'tp_buffer'
-  | 'dynptr';
+  | 'dynptr'
+  | 'btf_id'
+  | 'btf_id_or_null';
 
 /** One register's abstract value. Offsets are bytes from the start of the object the pointer points into. */
 export interface Value {
@@ -248,12 +253,14 @@ export function typeName(t: ValueType): string {
     case 'flow_keys': return 'flow_keys';
     case 'tp_buffer': return 'tp_buffer';
     case 'dynptr': return 'dynptr';
+    case 'btf_id': return 'ptr_';
+    case 'btf_id_or_null': return 'ptr_or_null_';
   }
 }
 
 /** The types a helper may return as null: a null check splits them into 0 and {@link nonNullOf}. */
 export function isNullable(t: ValueType): boolean {
-  return t === 'map_value_or_null' || t === 'map_ptr_or_null' || t === 'mem_or_null' || t === 'sock_or_null' || t === 'sock_common_or_null' || t === 'tcp_sock_or_null';
+  return t === 'map_value_or_null' || t === 'map_ptr_or_null' || t === 'mem_or_null' || t === 'sock_or_null' || t === 'sock_common_or_null' || t === 'tcp_sock_or_null' || t === 'btf_id_or_null';
 }
 
 /** What a nullable type is once proved not null (the type itself for the others). */
@@ -265,6 +272,7 @@ export function nonNullOf(t: ValueType): ValueType {
     case 'sock_or_null': return 'sock';
     case 'sock_common_or_null': return 'sock_common';
     case 'tcp_sock_or_null': return 'tcp_sock';
+    case 'btf_id_or_null': return 'btf_id';
     default: return t;
   }
 }
