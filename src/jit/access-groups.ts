@@ -2,7 +2,7 @@
  * Access groups: runs of two or more loads and stores through one unchanged base register within a
  * block (a packet parser reading header fields, a struct copied field by field). Each is checked once
  * for the span of all its accesses; only straight-line instructions that cannot leave the block may lie
- * between them. This module finds the runs and emits their span check; compiler.ts emits the run's
+ * between them. This module finds the runs and emits their span check; emit-block.ts emits the run's
  * instructions twice after it, unchecked (at fixed offsets from one linear address) and checked one by
  * one, so that errors stay the interpreter's.
  * @module

@@ -8,7 +8,7 @@
  * from the word (`(word >> s) & mask`), so that the state after the run is the same.
  *
  * Only where every byte load of the run is already proved in bounds (the check-free copy of a counted
- * loop, compiler.ts): a load that could fail must fail at its own pc, which one wider load cannot tell.
+ * loop, emit-loops.ts): a load that could fail must fail at its own pc, which one wider load cannot tell.
  * @module
  */
 import type { Insn } from '../isa/instruction.js';

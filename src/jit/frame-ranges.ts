@@ -8,7 +8,7 @@
  * narrow the compared register on each edge (`if r7 < 8`), masks and shifts bound what they produce,
  * narrow loads are bounded by their width. When the base register of an access is a frame pointer
  * whose whole offset range keeps the access inside the frame, the compiler addresses it from the frame
- * like an `[r10 + k]` access, without a region check (compiler.ts): no value the run computes can put it
+ * like an `[r10 + k]` access, without a region check (emit-address.ts): no value the run computes can put it
  * elsewhere. Everything else stays checked at run time, so errors stay the interpreter's.
  *
  * A frame pointer spilled to an 8-byte slot `[r10 + k]` and filled back keeps its range (clang spills

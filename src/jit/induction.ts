@@ -1,5 +1,5 @@
 /**
- * Induction-variable analysis of a one-block loop body, for the JIT's loop versioning (compiler.ts
+ * Induction-variable analysis of a one-block loop body, for the JIT's loop versioning (emit-loops.ts
  * checks a counted loop's accesses once at its entry instead of on every iteration).
  *
  * Every register's value is followed as an affine form over the registers at the start of the

@@ -2,7 +2,7 @@
  * Register liveness (backward dataflow over the program's slots): which of r0-r9 an instruction at
  * each pc may still read before writing them, on some path from there.
  *
- * The JIT's fast copy leaves for the checked copy at loop headers and at accesses (compiler.ts), and
+ * The JIT's fast copy leaves for the checked copy at loop headers and at accesses (emit-budget.ts, emit-address.ts), and
  * passes it every register. A register dead where the checked copy resumes is passed as 0 instead, so
  * that its value is not kept alive out of the loop along the exit: without that, every temporary of an
  * iteration stays live across the back edge (a value the exit might pass on), which costs V8 registers

@@ -1,7 +1,7 @@
 /**
  * The frame of a compiled eBPF function: its WebAssembly locals (parameters r0-r10, then the scratch,
  * budget and region-cache locals the lowering passes share) and the labels every body is wrapped in.
- * One table, so that the passes (compiler.ts, lower-memory.ts, lower-alu.ts) cannot disagree on them.
+ * One table, so that the passes (function-compiler.ts and the emit-*.ts passes, lower-memory.ts, lower-alu.ts) cannot disagree on them.
  * @module
  */
 import { ValType, type ValTypeCode } from '../wasm/opcodes.js';
@@ -31,7 +31,7 @@ export const L_I = 22;
 export const L_COND = 23;
 /** The first of two i64 locals holding registers' old values around a converted block (L_S0 + 1 is the second). */
 export const L_S0 = 24;
-/** Linear address of a checked access group's lowest byte (compiler.ts, `accessGroups`). */
+/** Linear address of a checked access group's lowest byte (emit-block.ts, `group`). */
 export const L_GB = 26;
 /** In a counted loop's check-free copy: linear address minus (the low half of) the virtual address. */
 export const L_D = 27;
@@ -40,12 +40,12 @@ export const L_EXIT = 28;
 /** Iterations left in a chunked loop's check-free copy. */
 export const L_K = 29;
 /**
- * Charges of blocks that do not check the budget, not yet subtracted from L_BUDGET (compiler.ts,
+ * Charges of blocks that do not check the budget, not yet subtracted from L_BUDGET (emit-budget.ts,
  * `flush`): kept apart so that they do not lengthen the budget's dependency chain.
  */
 export const L_ACC = 30;
 /**
- * For the function's indexed base register B (compiler.ts, `chooseIndexedBase`), per
+ * For the function's indexed base register B (emit-address.ts, `chooseIndexedBase`), per
  * access size s: how far past B an access of s bytes may start and lie in the cached region
  * (cacheLimit + 7 - s + 1 - (B - cacheBase), or 0 when B is not in it); and B's linear address. Kept
  * exact whenever B or the cache changes.
@@ -55,13 +55,13 @@ export const L_BLIM: Readonly<Record<1 | 2 | 4 | 8, number>> = { 1: 31, 2: 32, 4
 export const L_BLIN = 35;
 /** On a region table hit: where the element holding the access starts, as an offset into its region (0 for a plain region). */
 export const L_E = 36;
-/** In the checked copy: where in its first block a run resumes (compiler.ts, `resumeSegments`); 0 at the block's start. */
+/** In the checked copy: where in its first block a run resumes (emit-block.ts, `resumeSegments`); 0 at the block's start. */
 export const L_RESUME = 37;
 /** A bounded loop charged from its induction variable: the tested value on its first iteration (trip-charge.ts). */
 export const L_T0 = 38;
 /**
  * Times a chunked loop's guard found no iteration to run check-free since the loop was entered (i32):
- * from the second, its header runs checked without evaluating the guard (compiler.ts, `chunked`).
+ * from the second, its header runs checked without evaluating the guard (emit-loops.ts, `emitChunked`).
  */
 export const L_NOCHUNK = 39;
 /** The types of the locals after the eleven register parameters, r11-r14 then L_BUDGET to L_NOCHUNK in order. */

@@ -1,6 +1,6 @@
 /**
  * Trip-count bounds of innermost loops, for charging the instruction budget once per loop entry
- * (compiler.ts): a guard before the loop computes, from the registers it is entered with, an upper
+ * (emit-loops.ts, emit-budget.ts): a guard before the loop computes, from the registers it is entered with, an upper
  * bound on its iterations; when that many iterations of the loop's longest path fit in the budget, no
  * charge inside the loop can fail, so the loop runs without budget checks (its blocks still charge,
  * exactly). Otherwise the run continues in the function's checked copy at the loop's header, so a
@@ -15,7 +15,7 @@
  * `t` on iteration k + 1 is `t` on iteration k plus `dt = Σ c × step`, the steps being the forms'
  * changes from the header to the back edges. Nothing here is trusted at run time beyond this
  * bookkeeping: the guard evaluates `t`, `dt` and `L` on entry and checks the conditions under which
- * `t` cannot wrap around before the test fails (`compiler.ts`, `boundGuard`); a step of 0, a limit that
+ * `t` cannot wrap around before the test fails (emit-budget.ts, `boundGuard`); a step of 0, a limit that
  * lets `t` wrap, a `!=` test `t` could skip over, all fail the guard and run checked.
  * @module
  */

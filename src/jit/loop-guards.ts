@@ -1,5 +1,5 @@
 /**
- * The run-time guards of versioned loops (compiler.ts decides which loops are versioned; loop-shapes.ts
+ * The run-time guards of versioned loops (emit-loops.ts decides which loops are versioned; loop-shapes.ts
  * finds their shapes): a counted loop's guard proves once per entry that every iteration's accesses
  * lie in the cached region and the budget pays for all of them; a chunked loop's guard computes how
  * many iterations can run check-free from here; a copy loop becomes one `memory.copy`. Each emits

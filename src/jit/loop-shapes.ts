@@ -1,10 +1,10 @@
 /**
- * The loop shapes the JIT versions (compiler.ts runs a check-free copy of each when a guard at its
+ * The loop shapes the JIT versions (emit-loops.ts runs a check-free copy of each when a guard at its
  * entry or header proves its accesses in bounds): counted loops (one block, a trip count from its
  * entry registers, addresses that are induction variables: see induction.ts), chunked loops (one
  * cycle of blocks with one exit, addresses moving by constants: as many iterations as stay in the
  * cached region run at a time) and copy loops (a counted loop that only copies memory forward, run as
- * one `memory.copy`). Analysis only: it decides the shapes, compiler.ts emits the guards and copies.
+ * one `memory.copy`). Analysis only: it decides the shapes, emit-loops.ts emits the guards and copies.
  * @module
  */
 import { JIT_REGISTERS } from './inline.js';
@@ -44,7 +44,7 @@ export interface LoopContext {
   readonly stackSize: number;
   /** Slot of the block's last instruction. */
   lastPc(b: BasicBlock): number;
-  /** True when the jump ending block `b` is compiled as selects (see compiler.ts, if-conversion). */
+  /** True when the jump ending block `b` is compiled as selects (see if-convert.ts). */
   converted(b: number): boolean;
   /** True when block `b` is compiled as plain code: in the function's graph, not a switch's root or converted. */
   plainBlock(b: number): boolean;

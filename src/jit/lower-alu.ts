@@ -3,7 +3,7 @@
  * division and modulo with eBPF's results for a zero divisor and signed overflow), `neg`, `movsx`,
  * byte order, the compare of a conditional jump, and clang's rotate idiom fused into one `rotl`. Each
  * emits onto a CodeWriter over the registers' i64 locals (see locals.ts) and touches nothing else,
- * so both copies of a function (compiler.ts) share them.
+ * so both copies of a function (function-compiler.ts) share them.
  * @module
  */
 import type { Insn } from '../isa/instruction.js';

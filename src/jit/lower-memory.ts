@@ -3,7 +3,7 @@
  * one-entry region cache in globals (base, limit = size - 7, linear offset), the scan of the region
  * table in linear memory that decides every case exactly (the first region wholly holding the access,
  * element regions and their liveness bytes, read-only regions refusing stores), the cache refill, and
- * the stack's write mark. compiler.ts decides where each access needs which check; this module only
+ * the stack's write mark. emit-address.ts decides where each access needs which check; this module only
  * emits them. `filled` is called after every cache refill (the compiler keeps values derived from the
  * cache, see its indexed accesses).
  * @module

@@ -19,7 +19,7 @@
  *    pointer argument), local calls (a callee may write its caller's frame through a pointer it was
  *    given) and bulk copies. These do not make a slot escape; the compiler reads the promoted slots
  *    again after them (or leaves for the checked copy where the store would write the stack), so the
- *    locals stay exact (compiler.ts, `reloadSlotsIfStack`).
+ *    locals stay exact (emit-address.ts, `reloadSlotsIfStack`).
  *
  * Without frame ranges (r10 used only as the base of loads and stores, the case before this module)
  * there is no kind 2, and the slot plan is exactly kind 1. The analysis is flow-insensitive and

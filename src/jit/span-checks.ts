@@ -333,7 +333,7 @@ export function planSpans(src: SpanSource): SpanPlan {
   }
   const heads = new Map<number, SpanHead>();
   const covered = new Map<number, { head: SpanHead; delta: number }>();
-  // Accesses of one block through one register are left to the block's own access groups (compiler.ts).
+  // Accesses of one block through one register are left to the block's own access groups (emit-block.ts).
   const chosen = [...groups.values()].flat().filter((g) => g.members.length >= 2 && g.members.some((m) => m.node !== g.head.node));
   chosen.sort((x, y) => y.members.length - x.members.length || x.head.pc - y.head.pc);
   for (const g of chosen.slice(0, MAX_SPAN_HEADS)) {

@@ -17,7 +17,7 @@
  * call (a program the callee tail-calls is not bound by this program's r10 rule), a helper call, an
  * atomic, a bulk copy, and a store through another base that wrote the stack: a program can compute its
  * frame's address without r10 (STACK_START, a loaded value). In a loop such a store leaves for the
- * checked copy instead (compiler.ts), so that the slots stay loop-invariant.
+ * checked copy instead (emit-address.ts), so that the slots stay loop-invariant.
  * @module
  */
 import type { Insn } from '../isa/instruction.js';
