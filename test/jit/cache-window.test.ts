@@ -1,6 +1,6 @@
 /**
  * The region cache's windows (lower-memory.ts `pushWindow`): an access of s bytes through the cache may
- * start up to size - s past the region's base, and an access group (compiler.ts `group`) checks its
+ * start up to size - s past the region's base, and an access group (emit-block.ts `group`) checks its
  * whole span once, then runs its unchecked copy or, on a miss, its accesses checked one by one. An
  * off-by-one in a window lets the JIT read past a region (a wrong result, no fault) or fault where the
  * interpreter does not; a window left standing when the cache is emptied does the same. Checked against

@@ -1,5 +1,5 @@
 /**
- * The JIT's exit from a loop to the function's checked copy on a region-cache miss (compiler.ts,
+ * The JIT's exit from a loop to the function's checked copy on a region-cache miss (emit-budget.ts and emit-block.ts,
  * `resumeLabel` / `resumeSegments`): the miss leaves the loop nest and the run continues in the checked
  * copy at the very access that missed, its block already charged. Random loops of several blocks with
  * the cache cold or holding another region on entry, accesses through the input, moving pointers,
