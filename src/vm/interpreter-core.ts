@@ -662,6 +662,10 @@ class CoreWriter {
       this.copyLoop();
       return true;
     }
+    if (name === 'load_word_b' || name === 'load_word_h') {
+      this.loadWord(name === 'load_word_b' ? 'ldxb' : 'ldxh');
+      return true;
+    }
     const packet = PACKET_NAME.exec(name);
     if (packet !== null) {
       this.packetLoad(packet[1] === 'ind', packet[2] === 'b' ? 1 : packet[2] === 'h' ? 2 : 4);
@@ -794,9 +798,67 @@ class CoreWriter {
     this.transfer();
   }
 
+  /**
+   * A combined run (load-word.ts; its description in word 1): where the word's bytes lie in the load
+   * cache's region or the stack, one wide load, the word kept in its order and shifted into the result
+   * register, and the slot after the run; else the first slot as the load `first` it is.
+   */
+  private loadWord(first: string): void {
+    const c = this.c;
+    this.registers(0, true);
+    this.imm(0);
+    c.set(L_X);
+    this.src64();
+    this.off(0);
+    c.op(Op.i64_extend_i32_s).op(Op.i64_add);
+    c.get(L_X).i32(12).op(Op.i32_shr_u).i32(7).op(Op.i32_and).op(Op.i64_extend_i32_u).op(Op.i64_sub).set(L_A);
+    this.open('block'); // slow
+    this.open('block'); // loaded: the wide load's bytes in L_T
+    const sizes = [2, 4, 8] as const;
+    for (const size of sizes) {
+      if (size !== 8) {
+        c.get(L_X).i32(22).op(Op.i32_shr_u).i32(Math.log2(size)).op(Op.i32_eq);
+        this.open('if');
+      }
+      const limit = limitAt(size);
+      for (const cache of [LOAD_CACHE, STACK_CACHE]) {
+        c.get(L_A).get(P_AREA).mem(Op.i64_load, cache).op(Op.i64_sub).tee(L_T).get(P_AREA).mem(Op.i64_load, cache + limit).op(Op.i64_lt_u);
+        this.open('if');
+        c.get(L_T).op(Op.i32_wrap_i64).get(P_AREA).mem(Op.i32_load, cache + LINEAR).op(Op.i32_add);
+        c.mem(size === 2 ? Op.i64_load16_u : size === 4 ? Op.i64_load32_u : Op.i64_load).set(L_T);
+        c.br(size !== 8 ? 2 : 1); // loaded
+        this.close();
+      }
+      c.br(size !== 8 ? 2 : 1); // slow
+      if (size !== 8) this.close();
+    }
+    this.close(); // loaded
+    // The n bytes in the word's order: bswap64(X) >> (64 - 8n) (be), or X << (64 - 8n) >> (64 - 8n) (le).
+    c.get(L_X).i32(0x100).op(Op.i32_and);
+    this.open('if');
+    c.get(L_T).i64(0x00ff00ff00ff00ffn).op(Op.i64_and).i64(8).op(Op.i64_shl);
+    c.get(L_T).i64(8).op(Op.i64_shr_u).i64(0x00ff00ff00ff00ffn).op(Op.i64_and).op(Op.i64_or);
+    c.tee(L_T).i64(0x0000ffff0000ffffn).op(Op.i64_and).i64(16).op(Op.i64_shl);
+    c.get(L_T).i64(16).op(Op.i64_shr_u).i64(0x0000ffff0000ffffn).op(Op.i64_and).op(Op.i64_or);
+    c.i64(32).op(Op.i64_rotl).set(L_T);
+    c.else();
+    c.get(L_T).i64(64).get(L_X).i32(4).op(Op.i32_shr_u).i32(15).op(Op.i32_and).i32(8).op(Op.i32_mul).op(Op.i64_extend_i32_u).op(Op.i64_sub).op(Op.i64_shl).set(L_T);
+    this.close();
+    c.get(P_AREA).get(L_X).i32(15).op(Op.i32_and).i32(8).op(Op.i32_mul).op(Op.i32_add);
+    c.get(L_T).i64(64).get(L_X).i32(4).op(Op.i32_shr_u).i32(15).op(Op.i32_and).i32(8).op(Op.i32_mul).op(Op.i64_extend_i32_u).op(Op.i64_sub).op(Op.i64_shr_u);
+    c.get(L_X).i32(9).op(Op.i32_shr_u).i32(7).op(Op.i32_and).i32(8).op(Op.i32_mul).op(Op.i64_extend_i32_u).op(Op.i64_shl);
+    c.mem(Op.i64_store, REGS);
+    c.get(L_PC).get(L_X).i32(16).op(Op.i32_shr_u).i32(63).op(Op.i32_and).i32(SLOT_BYTES).op(Op.i32_mul).op(Op.i32_add).set(L_PC);
+    this.next();
+    this.close(); // slow
+    this.plain(first, 0);
+    c.get(L_PC).i32(SLOT_BYTES).op(Op.i32_add).set(L_PC);
+    this.next();
+  }
+
   /** Whether the core runs operation `name` itself. */
   private handles(name: string): boolean {
-    if (name === 'copy_loop') return true;
+    if (name === 'copy_loop' || name === 'load_word_b' || name === 'load_word_h') return true;
     if (PACKET_NAME.test(name) || STORE_NAME.test(name) || LOADS[name] !== undefined) return true;
     if (name === 'lddw' || name === 'exit' || name === 'ja' || name === 'call_local' || isJump(name)) return true;
     const alu = ALU_NAME.exec(name);

@@ -16,6 +16,7 @@ import { basicBlocks } from '../verifier/cfg.js';
 import { fieldUse } from '../verifier/fields.js';
 import type { Program } from './program.js';
 import { COPY_LOOP_OP, copyLoopOf, type CopyLoopPlan } from './copy-loop.js';
+import { LOAD_WORD_B, LOAD_WORD_H, markLoadWords } from './load-word.js';
 
 const ALU_ORDER: readonly AluName[] = [
   'add', 'sub', 'mul', 'div', 'sdiv', 'or', 'and', 'lsh', 'rsh', 'mod', 'smod', 'xor', 'mov', 'arsh',
@@ -127,6 +128,8 @@ export const OP_NAMES: readonly string[] = (() => {
   names[5] = 'call_helper';
   names[6] = 'callx';
   names[7] = 'call_local';
+  names[LOAD_WORD_B] = 'load_word_b';
+  names[LOAD_WORD_H] = 'load_word_h';
   ALU_ORDER.forEach((n, i) => {
     names[BASE.ALU64_K + i] = `${n}64_k`;
     names[BASE.ALU64_X + i] = `${n}64_x`;
@@ -402,7 +405,10 @@ export function predecode(program: Program, stepped = false): InterpreterCode {
       copyLoops.push(loop);
     }
   }
-  if (!stepped) fuseRuns(code.op, leader, n);
+  if (!stepped) {
+    markLoadWords(insns, code.op, code.imm, leader, isBad);
+    fuseRuns(code.op, leader, n);
+  }
   const words = new Int32Array((n + 1) * SLOT_WORDS);
   for (let pc = 0; pc <= n; pc++) {
     const at = pc * SLOT_WORDS;

@@ -45,6 +45,7 @@ import { badSlotError, budgetError, callDepthError } from './run-errors.js';
 import type { RunRequest } from './environment.js';
 import { invokeFastHelper, invokeHelper, lookupHelper, setHalves, setHalvesOfNumber, u64FromHalves } from './helper-call.js';
 import { copyLoopBackEdge } from './copy-loop.js';
+import { loadWord } from './load-word.js';
 import { packetLoad } from './packet-load.js';
 import { interpreterCode, steppedCode, type InterpreterCode } from './interpreter-decode.js';
 import {
@@ -868,6 +869,26 @@ export function runLoop(
         break;
 
       // ---- loads: address = src + off, checked against the stack and the last region loaded from ----
+      case 8: { // load_word_b
+        // A combined run (load-word.ts): one wide load when the word's bytes are in a cached region,
+        // then the slot after the run; else this slot as the load it is (falling through), then the rest.
+        const k = words[(j + 1) | 0]!;
+        if (r[s + 1] === 0) {
+          const b = (r[s]! >>> 0) + words[(j + 2) | 0]! - ((k >>> 12) & 7);
+          const e = b + (1 << ((k >>> 22) & 3));
+          if (b >= rS && e <= rE) {
+            loadWord(dv, b + rB, k, r);
+            pc = (j + (((k >>> 16) & 63) << 2)) | 0;
+            break;
+          }
+          if (b >= sS && e <= sE) {
+            loadWord(dv, b + sB, k, r);
+            pc = (j + (((k >>> 16) & 63) << 2)) | 0;
+            break;
+          }
+        }
+      }
+      // falls through
       case 124: { // ldxb
         const h = r[s + 1]!;
         let a = (r[s]! >>> 0) + words[(j + 2) | 0]!;
@@ -886,6 +907,26 @@ export function runLoop(
         }
         break;
       }
+      case 9: { // load_word_h
+        // A combined run (load-word.ts): one wide load when the word's bytes are in a cached region,
+        // then the slot after the run; else this slot as the load it is (falling through), then the rest.
+        const k = words[(j + 1) | 0]!;
+        if (r[s + 1] === 0) {
+          const b = (r[s]! >>> 0) + words[(j + 2) | 0]! - ((k >>> 12) & 7);
+          const e = b + (1 << ((k >>> 22) & 3));
+          if (b >= rS && e <= rE) {
+            loadWord(dv, b + rB, k, r);
+            pc = (j + (((k >>> 16) & 63) << 2)) | 0;
+            break;
+          }
+          if (b >= sS && e <= sE) {
+            loadWord(dv, b + sB, k, r);
+            pc = (j + (((k >>> 16) & 63) << 2)) | 0;
+            break;
+          }
+        }
+      }
+      // falls through
       case 125: { // ldxh
         const h = r[s + 1]!;
         let a = (r[s]! >>> 0) + words[(j + 2) | 0]!;
