@@ -42,14 +42,16 @@ export function packRun(run: CombinedLoad, firstOffset: number): number {
  */
 export function markLoadWords(insns: readonly Insn[], op: Uint16Array, imm: Int32Array, leader: Uint8Array, bad: (pc: number) => boolean): void {
   const n = insns.length;
-  const ops: Operation[] = insns.map(decodeOperation);
+  // A cheap test first (most programs have no run): a byte or half-word load followed by a load or
+  // an ALU or byte-order operation, on the op numbers already decoded (interpreter-decode's table: 10-78, loads 124-130).
   let any = false;
   for (let pc = 0; pc + 1 < n && !any; pc++) {
-    const a = ops[pc]!;
-    const b = ops[pc + 1]!;
-    any = a.kind === 'ldx' && a.size <= 2 && (b.kind === 'ldx' || b.kind === 'alu');
+    const a = op[pc]!;
+    const b = op[pc + 1]!;
+    any = (a === 124 || a === 125) && ((b >= 10 && b <= 78) || (b >= 124 && b <= 130));
   }
   if (!any) return;
+  const ops: Operation[] = insns.map(decodeOperation);
   const badSlots = new Uint8Array(n + 1);
   for (let pc = 0; pc <= n; pc++) badSlots[pc] = pc === n || bad(pc) ? 1 : 0;
   const live = liveRegisters(insns, ops, badSlots, calleeSlots(insns, ops));
