@@ -20,6 +20,7 @@ import { step } from './transfer.js';
 import { UNINIT, isPointer, joinValue, pointer, typeName, type Value } from './value.js';
 import { checkLoops, COMPLEXITY_LIMIT, type LoopFact, type LoopInput } from './loops.js';
 import { exitWhileLocked, LOCK_REF } from './spin-lock.js';
+import type { Thresholds } from './thresholds.js';
 import { CALLBACK_HELPERS, callbackTarget, UNANALYSED_CALLBACK_HELPERS } from './callbacks.js';
 
 /** The kernel's limit on call frames (MAX_CALL_FRAMES). */
@@ -52,6 +53,8 @@ export interface ProgramShape {
   readonly live: Uint16Array;
   /** Registers and stack slots a later conditional jump may test, per slot ({@link testedValues}). */
   readonly tested: Tested;
+  /** The stops of widening at each loop head: its loop's constants ({@link loopThresholds}). */
+  readonly thresholds: (head: number) => Thresholds;
 }
 
 /** Reporting env and silent env share everything but the reporter. */
@@ -84,7 +87,7 @@ export class Fixpoint {
       if (hit !== undefined) return hit.exit;
     }
     const { loopHead } = this.shape;
-    const paths = new PathStates(this.shape.filled, this.shape.tested);
+    const paths = new PathStates(this.shape.filled, this.shape.tested, this.shape.thresholds);
     const queue = new MinQueue();
     queue.push(paths.add(start, this.trim(start, entry), false) + start * MAX_PATHS);
     const silent = this.envs.silent;
@@ -187,7 +190,7 @@ export class Fixpoint {
 
   /** One run of a loop body from states at slots of it: the join of the states that reach its head again, if any. */
   private iterateBody(head: number, body: ReadonlySet<number>, from: readonly (readonly [number, State])[], depth: number, stack: readonly number[]): State | undefined {
-    const paths = new PathStates(this.shape.filled, this.shape.tested);
+    const paths = new PathStates(this.shape.filled, this.shape.tested, this.shape.thresholds);
     const queue = new MinQueue();
     for (const [pc, s] of from) {
       const i = paths.add(pc, this.trim(pc, s), false);

@@ -25,6 +25,7 @@ import { joinState, stateCovers, stateEqual, type State } from './state.js';
 import { constValue, contains } from './scalar.js';
 import { covers, isNullable, type Value } from './value.js';
 import type { Tested, testedValues } from './precision.js';
+import type { Thresholds } from './thresholds.js';
 
 /** Most states kept at one program point. */
 export const MAX_PATHS = 8;
@@ -47,11 +48,13 @@ export class PathStates {
 
   /**
    * `filled`: per slot, the stack slots a later instruction may fill a register from ({@link filledSlots});
-   * `tested`: the registers and slots a later conditional jump may test ({@link testedValues}).
+   * `tested`: the registers and slots a later conditional jump may test ({@link testedValues});
+   * `thresholds`: the stops of widening at a loop head (thresholds.ts).
    */
   constructor(
     private readonly filled: Uint32Array,
     private readonly tested: Tested,
+    private readonly thresholds: (pc: number) => Thresholds = () => [],
   ) {}
 
   private fills(pc: number): [number, number] {
@@ -154,7 +157,8 @@ export class PathStates {
   private merge(list: Slot[], i: number, s: State, pc: number, loopHead: boolean): number {
     const slot = list[i]!;
     slot.visits++;
-    const j = joinState(slot.state, s, pc, loopHead && slot.visits > WIDEN_AFTER);
+    const widening = loopHead && slot.visits > WIDEN_AFTER;
+    const j = joinState(slot.state, s, pc, widening, widening ? this.thresholds(pc) : undefined);
     if (stateEqual(j, slot.state)) return -1;
     slot.state = j;
     slot.sig = signature(j, this.fills(pc));

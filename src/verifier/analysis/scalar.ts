@@ -216,14 +216,28 @@ const UPPER = [0n, 255n, 65535n, (1n << 31n) - 1n, U32_MAX, S64_MAX, U64_MAX];
 const SIGNED_UPPER = [0n, 255n, 65535n, (1n << 31n) - 1n, U32_MAX, S64_MAX];
 const SIGNED_LOWER = [0n, -(1n << 31n), S64_MIN];
 
-/** Widening: bounds that grew since `old` jump to the next threshold, so chains are finite. */
-export function widen(old: Scalar, next: Scalar): Scalar {
+/**
+ * Widening: bounds that grew since `old` jump to the next threshold, so chains are finite. `extra`
+ * (ascending; a loop's own constants, thresholds.ts) offers nearer stops than the fixed ladder.
+ */
+export function widen(old: Scalar, next: Scalar, extra: readonly bigint[] = []): Scalar {
   const j = join(old, next);
-  const up = (v: bigint, o: bigint, list: bigint[]): bigint => (v > o ? (list.find((t) => t >= v) ?? list[list.length - 1]!) : v);
-  const down = (v: bigint, o: bigint, list: bigint[]): bigint => (v < o ? (list.find((t) => t <= v) ?? list[list.length - 1]!) : v);
+  const up = (v: bigint, o: bigint, list: bigint[]): bigint => {
+    if (v <= o) return v;
+    const t = list.find((x) => x >= v) ?? list[list.length - 1]!;
+    const e = extra.find((x) => x >= v);
+    return e !== undefined && e < t ? e : t;
+  };
+  const down = (v: bigint, o: bigint, list: bigint[]): bigint => {
+    if (v >= o) return v;
+    const t = list.find((x) => x <= v) ?? list[list.length - 1]!;
+    let e: bigint | undefined;
+    for (const x of extra) if (x <= v) e = x;
+    return e !== undefined && e > t ? e : t;
+  };
   return (
     sync({
-      umin: j.umin < old.umin ? 0n : j.umin,
+      umin: down(j.umin, old.umin, [0n]),
       umax: up(j.umax, old.umax, UPPER),
       smin: down(j.smin, old.smin, SIGNED_LOWER),
       smax: up(j.smax, old.smax, SIGNED_UPPER),

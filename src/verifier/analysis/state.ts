@@ -111,22 +111,23 @@ function frameCovers(a: Frame, b: Frame): boolean {
  * Join (or widen, at loop heads) two states reaching the same pc. A packet pointer whose relation
  * differs between the two gets the relation `pc * 16 + 2 + register` (reused by later joins at the
  * same pc, so loops converge); other holders of that id lose their relation, which named another value.
+ * `thresholds`: when widening, the loop's own stops for numbers (thresholds.ts).
  */
-export function joinState(a: State, b: State, pc: number, widening: boolean): State {
+export function joinState(a: State, b: State, pc: number, widening: boolean, thresholds?: readonly bigint[]): State {
   if (a.frames.length !== b.frames.length) throw new Error('internal: joining states of different call depths');
   const fresh = new Set<number>();
   const created = new Set<number>();
   const regs = a.regs.map((v, r) => {
     const id = pc * 16 + 2 + r;
     const w = b.regs[r]!;
-    const j = joinValue(v, w, id, widening);
+    const j = joinValue(v, w, id, widening, thresholds);
     if (j.type === 'packet' && j.id === id && !(v.id === id && v.k === 0 && w.id === id && w.k === 0)) {
       fresh.add(id);
       created.add(r);
     }
     return j;
   });
-  let frames = a.frames.map((f, i) => joinFrame(f, b.frames[i]!, widening));
+  let frames = a.frames.map((f, i) => joinFrame(f, b.frames[i]!, widening, thresholds));
   const pkt = new Map<number, number>();
   for (const [id, n] of a.pkt) {
     const m = b.pkt.get(id);
@@ -170,7 +171,7 @@ export function mapSpills(frame: Frame, f: (v: Value) => Value): Frame {
   return spills === undefined ? frame : { bytes: frame.bytes, spills };
 }
 
-function joinFrame(a: Frame, b: Frame, widening: boolean): Frame {
+function joinFrame(a: Frame, b: Frame, widening: boolean, thresholds?: readonly bigint[]): Frame {
   if (frameEqual(a, b)) return a;
   const bytes = new Uint8Array(STACK_SIZE);
   for (let i = 0; i < STACK_SIZE; i++) {
@@ -184,7 +185,7 @@ function joinFrame(a: Frame, b: Frame, widening: boolean): Frame {
     let keep: Value | undefined;
     if (t !== undefined && t.size === s.size) {
       // a spilled packet pointer whose relation differs loses it (-1)
-      const j = joinValue(s.value, t.value, -1, widening);
+      const j = joinValue(s.value, t.value, -1, widening, thresholds);
       if (j.type !== 'uninit' && (j.type === s.value.type || j.type !== 'scalar' || s.value.type === 'scalar')) keep = j;
     }
     if (keep !== undefined && bytes[at] === Byte.SPILL) spills.set(at, { value: keep, size: s.size });

@@ -179,13 +179,14 @@ function mapUnion(a: Value, b: Value): Pick<Value, 'map' | 'maps'> | undefined {
  * Join at a merge point. A register uninitialised on either path stays unreadable. Values of different
  * types (or pointers into different objects) join to an unknown scalar: a number may be computed with
  * but never dereferenced, which is all the kernel, exploring each path on its own, would allow for
- * both. `fresh` is the packet relation id to give a packet pointer whose relation differs.
+ * both. `fresh` is the packet relation id to give a packet pointer whose relation differs; `thresholds`,
+ * when widening, the loop's own stops for numbers (thresholds.ts).
  */
-export function joinValue(a: Value, b: Value, fresh: number, widening: boolean): Value {
+export function joinValue(a: Value, b: Value, fresh: number, widening: boolean, thresholds?: readonly bigint[]): Value {
   if (valueEqual(a, b)) return a;
   if (a.type === 'uninit' || b.type === 'uninit') return UNINIT;
   if (a.type !== b.type) return nullOrPointer(a, b) ?? nullOrPointer(b, a) ?? ANY_SCALAR;
-  if (a.type === 'scalar') return scalarValue(widening ? scalarWiden(a.scalar, b.scalar) : scalarJoin(a.scalar, b.scalar));
+  if (a.type === 'scalar') return scalarValue(widening ? scalarWiden(a.scalar, b.scalar, thresholds) : scalarJoin(a.scalar, b.scalar));
   if (a.type === 'map_ptr' && a.lo === 0 && a.hi === 0 && b.lo === 0 && b.hi === 0 && !sameMaps(a, b)) {
     // a finite set of maps: the union (the lattice has finite height, at most MAX_MAP_SET maps)
     const maps = mapUnion(a, b);
