@@ -18,6 +18,8 @@ import type { AttachType, ProgramType } from './program-types.js';
 import type { AnalysisRule } from './rules.js';
 import { checkLockMapUse } from './spin-lock.js';
 import { loopThresholds } from './thresholds.js';
+import { loopSlots } from './loop-slots.js';
+import { loopInductions } from './induction.js';
 import { entryState, type State } from './state.js';
 import { pointer, type Value } from './value.js';
 
@@ -207,7 +209,8 @@ function buildShape(insns: readonly Insn[], ops: readonly Operation[], report: E
   for (let pc = 0; pc < n; pc++) {
     if (seen[pc] === 0 && (pc === 0 || seen[pc - 1] === 1)) report(pc, 'unreachable', `unreachable insn ${pc}`);
   }
-  return { insns, ops, leaders, funcOf, funcEnd, loopHead, backEdges: back.edges, isBackEdge: back.isBack, refused, filled: filledSlots(insns, ops), live: liveRegisters(insns, ops), tested: testedValues(insns, ops), thresholds: loopThresholds(insns, ops, funcOf, funcEnd) };
+  const slotsOf = loopSlots(insns, ops, funcOf, funcEnd);
+  return { insns, ops, leaders, funcOf, funcEnd, loopHead, backEdges: back.edges, isBackEdge: back.isBack, refused, filled: filledSlots(insns, ops), live: liveRegisters(insns, ops), tested: testedValues(insns, ops), thresholds: loopThresholds(insns, ops, slotsOf), slotsOf, inductions: loopInductions(insns, ops, slotsOf) };
 }
 
 /** The kernel's limit on the stack of a chain of calls (MAX_BPF_STACK). */

@@ -21,6 +21,8 @@ import { UNINIT, isPointer, joinValue, pointer, typeName, type Value } from './v
 import { checkLoops, COMPLEXITY_LIMIT, type LoopFact, type LoopInput } from './loops.js';
 import { exitWhileLocked, LOCK_REF } from './spin-lock.js';
 import type { Thresholds } from './thresholds.js';
+import type { LoopSlots } from './loop-slots.js';
+import type { LoopInductions } from './induction.js';
 import { CALLBACK_HELPERS, callbackTarget, UNANALYSED_CALLBACK_HELPERS } from './callbacks.js';
 
 /** The kernel's limit on call frames (MAX_CALL_FRAMES). */
@@ -55,6 +57,10 @@ export interface ProgramShape {
   readonly tested: Tested;
   /** The stops of widening at each loop head: its loop's constants ({@link loopThresholds}). */
   readonly thresholds: (head: number) => Thresholds;
+  /** The slots on a cycle through each loop head ({@link loopSlots}). */
+  readonly slotsOf: (head: number) => LoopSlots;
+  /** The derived induction variables of each loop head ({@link loopInductions}). */
+  readonly inductions: (head: number) => LoopInductions | undefined;
 }
 
 /** Reporting env and silent env share everything but the reporter. */
@@ -87,12 +93,12 @@ export class Fixpoint {
       if (hit !== undefined) return hit.exit;
     }
     const { loopHead } = this.shape;
-    const paths = new PathStates(this.shape.filled, this.shape.tested, this.shape.thresholds);
+    const paths = new PathStates(this.shape.filled, this.shape.tested, this.shape.thresholds, this.shape.inductions);
     const queue = new MinQueue();
     queue.push(paths.add(start, this.trim(start, entry), false) + start * MAX_PATHS);
     const silent = this.envs.silent;
-    const propagate = (to: number, s: State): void => {
-      const i = paths.add(to, this.trim(to, s), loopHead[to] === 1);
+    const propagate = (to: number, s: State, from: number): void => {
+      const i = paths.add(to, this.trim(to, s), loopHead[to] === 1, from);
       if (i >= 0) queue.push(to * MAX_PATHS + i);
       for (const j of paths.changed.splice(0)) queue.push(to * MAX_PATHS + j);
     };
@@ -190,7 +196,7 @@ export class Fixpoint {
 
   /** One run of a loop body from states at slots of it: the join of the states that reach its head again, if any. */
   private iterateBody(head: number, body: ReadonlySet<number>, from: readonly (readonly [number, State])[], depth: number, stack: readonly number[]): State | undefined {
-    const paths = new PathStates(this.shape.filled, this.shape.tested, this.shape.thresholds);
+    const paths = new PathStates(this.shape.filled, this.shape.tested, this.shape.thresholds, this.shape.inductions);
     const queue = new MinQueue();
     for (const [pc, s] of from) {
       const i = paths.add(pc, this.trim(pc, s), false);
@@ -198,13 +204,13 @@ export class Fixpoint {
       for (const j of paths.changed.splice(0)) queue.push(pc * MAX_PATHS + j);
     }
     let back: State | undefined;
-    const propagate = (to: number, st: State): void => {
+    const propagate = (to: number, st: State, from: number): void => {
       if (to === head) {
         back = back === undefined ? st : joinState(back, st, head, false);
         return;
       }
       if (!body.has(to)) return;
-      const i = paths.add(to, this.trim(to, st), this.shape.loopHead[to] === 1);
+      const i = paths.add(to, this.trim(to, st), this.shape.loopHead[to] === 1, from);
       if (i >= 0) queue.push(to * MAX_PATHS + i);
       for (const j of paths.changed.splice(0)) queue.push(to * MAX_PATHS + j);
     };

@@ -23,9 +23,10 @@
  */
 import { joinState, stateCovers, stateEqual, type State } from './state.js';
 import { constValue, contains } from './scalar.js';
-import { covers, isNullable, type Value } from './value.js';
+import { covers, isNullable, joinValue, type Value } from './value.js';
 import type { Tested, testedValues } from './precision.js';
 import type { Thresholds } from './thresholds.js';
+import { refineInductions, type LoopInductions } from './induction.js';
 
 /** Most states kept at one program point. */
 export const MAX_PATHS = 8;
@@ -49,13 +50,31 @@ export class PathStates {
   /**
    * `filled`: per slot, the stack slots a later instruction may fill a register from ({@link filledSlots});
    * `tested`: the registers and slots a later conditional jump may test ({@link testedValues});
-   * `thresholds`: the stops of widening at a loop head (thresholds.ts).
+   * `thresholds`: the stops of widening at a loop head (thresholds.ts); `inductions`: its derived
+   * induction variables (induction.ts), narrowed in every state reaching it again.
    */
   constructor(
     private readonly filled: Uint32Array,
     private readonly tested: Tested,
     private readonly thresholds: (pc: number) => Thresholds = () => [],
+    private readonly inductions: (pc: number) => LoopInductions | undefined = () => undefined,
   ) {}
+
+  /** At loop heads with induction variables: the registers on entry, joined over the entering paths. */
+  private readonly entries = new Map<number, Value[]>();
+
+  /** `s` at loop head `pc`, arriving from `from`: its derived induction variables narrowed (induction.ts). */
+  private induce(pc: number, s: State, from: number): State {
+    const ind = this.inductions(pc);
+    if (ind === undefined) return s;
+    let entry = this.entries.get(pc);
+    if (from < 0 || !ind.slots.has(from)) {
+      entry = entry === undefined ? s.regs.slice() : entry.map((v, r) => joinValue(v, s.regs[r]!, -1, false));
+      this.entries.set(pc, entry);
+      return s;
+    }
+    return entry === undefined ? s : refineInductions(s, entry, ind.families);
+  }
 
   private fills(pc: number): [number, number] {
     return [this.filled[2 * pc]!, this.filled[2 * pc + 1]!];
@@ -66,10 +85,11 @@ export class PathStates {
   }
 
   /**
-   * Add `s` at `pc`. Returns the index of the kept state that changed (to be processed), or -1 when
+   * Add `s` at `pc`, arriving from the instruction at `from` (-1: a starting state). Returns the index of the kept state that changed (to be processed), or -1 when
    * `s` adds nothing (covered by a kept state).
    */
-  add(pc: number, s: State, loopHead: boolean): number {
+  add(pc: number, s0: State, loopHead: boolean, from = -1): number {
+    const s = loopHead ? this.induce(pc, s0, from) : s0;
     const list = this.at.get(pc);
     const sig = signature(s, this.fills(pc));
     if (list === undefined) {
@@ -158,7 +178,10 @@ export class PathStates {
     const slot = list[i]!;
     slot.visits++;
     const widening = loopHead && slot.visits > WIDEN_AFTER;
-    const j = joinState(slot.state, s, pc, widening, widening ? this.thresholds(pc) : undefined);
+    let j = joinState(slot.state, s, pc, widening, widening ? this.thresholds(pc) : undefined);
+    const ind = loopHead ? this.inductions(pc) : undefined;
+    const entry = this.entries.get(pc);
+    if (ind !== undefined && entry !== undefined) j = refineInductions(j, entry, ind.families);
     if (stateEqual(j, slot.state)) return -1;
     slot.state = j;
     slot.sig = signature(j, this.fills(pc));

@@ -14,7 +14,7 @@
  */
 import type { Insn } from '../../isa/instruction.js';
 import type { Operation } from '../../isa/operation.js';
-import { successorSlots } from './back-edges.js';
+import type { LoopSlots } from './loop-slots.js';
 
 /** Candidate bounds, ascending, without duplicates. */
 export type Thresholds = readonly bigint[];
@@ -27,58 +27,25 @@ export const MAX_THRESHOLDS = 48;
  * immediate in the loop, the immediate and its neighbours (c - 1, c, c + 1), read as the 64-bit jump
  * reads it (sign-extended; unsigned too) or as a 32-bit jump does (its low 32 bits, signed and unsigned).
  */
-export function loopThresholds(insns: readonly Insn[], ops: readonly Operation[], funcOf: Int32Array, funcEnd: ReadonlyMap<number, number>): (head: number) => Thresholds {
+export function loopThresholds(insns: readonly Insn[], ops: readonly Operation[], slotsOf: (head: number) => LoopSlots): (head: number) => Thresholds {
   const memo = new Map<number, Thresholds>();
-  const preds = new Map<number, number[]>();
-  const done = new Set<number>();
-  const predsOf = (start: number): void => {
-    if (done.has(start)) return;
-    done.add(start);
-    const end = funcEnd.get(start)!;
-    for (let pc = start; pc < end; pc++) {
-      for (const s of successorSlots(insns, ops, pc, start, end)) {
-        const list = preds.get(s);
-        if (list === undefined) preds.set(s, [pc]);
-        else list.push(pc);
-      }
-      if (ops[pc]!.kind === 'lddw') pc++;
-    }
-  };
   return (head) => {
     const known = memo.get(head);
     if (known !== undefined) return known;
-    const start = funcOf[head]!;
-    const end = funcEnd.get(start)!;
-    predsOf(start);
-    const forward = new Set<number>();
-    const todo = [head];
-    while (todo.length > 0) {
-      const pc = todo.pop()!;
-      if (forward.has(pc)) continue;
-      forward.add(pc);
-      todo.push(...successorSlots(insns, ops, pc, start, end));
-    }
     const values = new Set<bigint>();
-    const seen = new Set<number>();
-    todo.push(head);
-    while (todo.length > 0) {
-      const pc = todo.pop()!;
-      if (seen.has(pc) || !forward.has(pc)) continue;
-      seen.add(pc);
+    for (const pc of slotsOf(head).slots) {
       const op = ops[pc]!;
-      if (op.kind === 'jcond' && op.source === 'imm') {
-        const c = BigInt(insns[pc]!.imm);
-        for (const d of [-1n, 0n, 1n]) {
-          if (op.width === 32) {
-            values.add(BigInt.asIntN(32, c) + d);
-            values.add(BigInt.asUintN(32, c) + d);
-          } else {
-            values.add(c + d);
-            values.add(BigInt.asUintN(64, c + d));
-          }
+      if (op.kind !== 'jcond' || op.source !== 'imm') continue;
+      const c = BigInt(insns[pc]!.imm);
+      for (const d of [-1n, 0n, 1n]) {
+        if (op.width === 32) {
+          values.add(BigInt.asIntN(32, c) + d);
+          values.add(BigInt.asUintN(32, c) + d);
+        } else {
+          values.add(c + d);
+          values.add(BigInt.asUintN(64, c + d));
         }
       }
-      todo.push(...(preds.get(pc) ?? []));
     }
     const abs = (v: bigint): bigint => (v < 0n ? -v : v);
     const list = [...values].sort((a, b) => (abs(a) < abs(b) ? -1 : abs(a) > abs(b) ? 1 : 0)).slice(0, MAX_THRESHOLDS);
