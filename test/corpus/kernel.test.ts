@@ -38,30 +38,12 @@ const KERNEL_ONLY_2: Record<string, string> = {
 
 /** The same for the third held-out set (expected-heldout3.json): all the verifier's (test/corpus/README.md). */
 const KERNEL_ONLY_3: Record<string, string> = {
-  'bpf-developer-tutorial/41-xdp-tcpdump/xdp-tcpdump.bpf.o xdp_pass (xdp) xdp':
-    'the verifier: [mem-access] at pc 67: invalid access to memory, mem_size=64 off=[4, 259] size=1',
   'bpf-developer-tutorial/42-xdp-loadbalancer/xdp_lb.bpf.o xdp_load_balancer (xdp) xdp':
-    'the verifier: [stack-access] at pc 113: invalid read from stack R1 off=[-47, 1073741825] size=1',
+    'the verifier: [stack-access] at pc 113: invalid read from stack R1 off=[-47, 1073741825] size=1 (a pointer stepping 4 or 1 bytes as a 32-bit length falls by as much: no fixed step)',
   'loxilb-ebpf/llb_ebpf_emain.o tc_packet_func_slow (tc_packet_hook2) tc':
-    'the verifier: [map-value-access] at pc 518: R2 unbounded memory access, make sure to bounds check any such access',
-  'loxilb-ebpf/llb_ebpf_emain.o tc_packet_func_fw (tc_packet_hook3) tc':
-    'the verifier: [pointer-arithmetic] at pc 429: math between map_value pointer and register with unbounded min value is not allowed',
-  'loxilb-ebpf/llb_ebpf_emain.o tc_csum_func1 (tc_packet_hook4) tc':
-    'the verifier: [pointer-arithmetic] at pc 102: math between fp pointer and register with unbounded min value is not allowed',
-  'loxilb-ebpf/llb_ebpf_emain.o tc_csum_func2 (tc_packet_hook5) tc':
-    'the verifier: [pointer-arithmetic] at pc 102: math between fp pointer and register with unbounded min value is not allowed',
-  'loxilb-ebpf/llb_ebpf_emain.o tc_packet_func_masq (tc_packet_hook7) tc':
-    'the verifier: [map-value-access] at pc 103: R2 unbounded memory access, make sure to bounds check any such access',
+    'the verifier: [spin-lock] at pc 3618: function calls are not allowed while holding a lock (not yet diagnosed; behind pc 518 until the induction variables of loops were bounded)',
   'loxilb-ebpf/llb_ebpf_main.o tc_packet_func_slow (tc_packet_hook2) tc':
-    'the verifier: [map-value-access] at pc 518: R2 unbounded memory access, make sure to bounds check any such access',
-  'loxilb-ebpf/llb_ebpf_main.o tc_packet_func_fw (tc_packet_hook3) tc':
-    'the verifier: [pointer-arithmetic] at pc 429: math between map_value pointer and register with unbounded min value is not allowed',
-  'loxilb-ebpf/llb_ebpf_main.o tc_csum_func1 (tc_packet_hook4) tc':
-    'the verifier: [pointer-arithmetic] at pc 102: math between fp pointer and register with unbounded min value is not allowed',
-  'loxilb-ebpf/llb_ebpf_main.o tc_csum_func2 (tc_packet_hook5) tc':
-    'the verifier: [pointer-arithmetic] at pc 102: math between fp pointer and register with unbounded min value is not allowed',
-  'loxilb-ebpf/llb_ebpf_main.o tc_packet_func_masq (tc_packet_hook7) tc':
-    'the verifier: [map-value-access] at pc 103: R2 unbounded memory access, make sure to bounds check any such access',
+    'the verifier: [spin-lock] at pc 3618: function calls are not allowed while holding a lock (not yet diagnosed; behind pc 518 until the induction variables of loops were bounded)',
 };
 
 interface VerdictTable {
