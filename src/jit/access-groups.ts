@@ -15,6 +15,7 @@ import { Op } from '../wasm/opcodes.js';
 import { Global } from './layout.js';
 import { L_GB, L_T } from './locals.js';
 import { markStack, pushSpanInside } from './lower-memory.js';
+import type { Reserved } from './reserved.js';
 
 /** Loads and stores through one register in a block, checked once for their span [reg+lo, reg+hi). */
 export interface AccessGroup {
@@ -107,7 +108,7 @@ export function groupStores(g: AccessGroup, ops: readonly Operation[]): boolean 
  * caller emits the unchecked copy (ending with `br 1` to `done`), closes `checked`, emits the checked
  * copy and closes `done`.
  */
-export function emitGroupCheck(c: CodeWriter, g: AccessGroup, stores: boolean, mark: number): void {
+export function emitGroupCheck(c: CodeWriter, g: AccessGroup, stores: boolean, mark: Reserved): void {
   // The cached region, else the stack (pushSpanInside).
   const span = g.hi - g.lo;
   const inside = (base: number, limit: number): void => {

@@ -42,6 +42,7 @@ import { basicBlocks } from '../verifier/cfg.js';
 import { Global, GLOBAL_COUNT } from './layout.js';
 import { STACK_MARK } from '../vm/memory.js';
 import { emitRunExports } from './run-exports.js';
+import { reservedWord, SCRATCH_EXPORT, SCRATCH_GLOBAL } from './reserved.js';
 import { liveRegisters } from './liveness.js';
 import { functionEntries, lastPc, type Terminator } from './graph.js';
 import { CodeWriter, ModuleBuilder } from '../wasm/module.js';
@@ -75,11 +76,11 @@ export interface CompileOptions {
   readonly maxFunctionBytes?: number;
   /**
    * Import a shared memory (VmMemory.shared, worker threads) and lower eBPF atomics to WebAssembly
-   * atomics (a misaligned one, which the kernel refuses, stays a plain read-modify-write).
+   * atomics (a misaligned one, which the kernel refuses, stays a plain read-modify-write); the memory's
+   * reserved words are then found through the `scratch` global each instance sets (reserved.ts), so the
+   * module is the same for every thread.
    */
   readonly shared?: boolean;
-  /** The memory's reserved words (VmMemory.scratch: the stack mark and helper result there); default 0. */
-  readonly scratch?: number;
   /** Inline small leaf functions into their callers (inline.ts); default true. */
   readonly inline?: boolean;
 }
@@ -192,6 +193,12 @@ export function compileToWasm(program: readonly Insn[], compileOptions: CompileO
       g === Global.halt || g === Global.depth || g === Global.maxDepth || g === Global.stackDelta || g === Global.tableAddr || g === Global.tableCount || g === Global.cacheOffset || g === Global.label;
     mb.export(`g${g}`, 'global', mb.global(i32 ? ValType.i32 : ValType.i64));
   }
+  // A shared memory's reserved words are each thread's own: their base is a global each instance sets (reserved.ts).
+  if (options.shared === true) {
+    const scratch = mb.global(ValType.i32);
+    if (scratch !== SCRATCH_GLOBAL) throw new JitError(`internal: the scratch global is ${scratch}, not ${SCRATCH_GLOBAL}`);
+    mb.export(SCRATCH_EXPORT, 'global', scratch);
+  }
   const funcIndex = new Map<number, number>();
   for (const e of entries) funcIndex.set(e, mb.declareFunction(REGS, RESULTS));
   const dispatchFunctions: number[] = [];
@@ -233,7 +240,7 @@ export function compileToWasm(program: readonly Insn[], compileOptions: CompileO
   mb.export('entry', 'func', entryIndex);
   // Callbacks: every function but the entry, by slot, for HelperContext.callFunction.
   for (const e of entries) if (e !== 0) mb.export(`f${e}`, 'func', funcIndex.get(e)!);
-  emitRunExports(mb, entryIndex, (options.scratch ?? 0) + STACK_MARK);
+  emitRunExports(mb, entryIndex, reservedWord(options.shared === true, STACK_MARK));
   const inlinedCalls = inlined === undefined ? [] : [...inlined.sites.keys()].sort((a, b) => a - b);
   return { bytes: mb.build(), entryIndex, functionCount: entries.length, dispatchFunctions, boundedLoops, tripChargedLoops, chunkedLoops, functionPcs: entries, checkedFunctions, inlinedCalls, ...(inlined === undefined ? {} : { origin: inlined.origin }) };
 }

@@ -7,6 +7,7 @@
 import type { Insn } from '../isa/instruction.js';
 import { Global, Import, Trap } from './layout.js';
 import { HELPER_RESULT } from '../vm/memory.js';
+import { pushReservedBase, reservedWord } from './reserved.js';
 import { L_A, L_BUDGET, L_FP } from './locals.js';
 import { Op } from '../wasm/opcodes.js';
 import { loadSlots } from './stack-slots.js';
@@ -32,7 +33,8 @@ export function afterHelper(fc: FunctionCompiler, haltDepth: number): void {
   const c = fc.code;
   // What callbacks left of the budget.
   c.gget(Global.budget).set(L_BUDGET);
-  c.i32(0).mem(Op.i64_load, (fc.options.scratch ?? 0) + HELPER_RESULT).set(0);
+  const result = reservedWord(fc.options.shared === true, HELPER_RESULT);
+  pushReservedBase(c, result).mem(Op.i64_load, result.offset).set(0);
   c.gget(Global.halt).brIf(haltDepth);
   // A helper may have changed the region table: drop the cached regions.
   reloadCaches(fc);

@@ -26,6 +26,7 @@ import type { Program } from '../vm/program.js';
 import { compileToWasm, type CompiledWasm } from './compiler.js';
 import { writesFramePointer } from '../verifier/fields.js';
 import { Global, GLOBAL_COUNT, Trap } from './layout.js';
+import { SCRATCH_EXPORT } from './reserved.js';
 import { regionTable } from '../vm/region-table.js';
 
 /** Options of {@link JitEngine}. */
@@ -146,6 +147,8 @@ interface Instance {
     stackLimit: number,
   ) => void;
   readonly globals: WebAssembly.Global[];
+  /** The base of the memory's reserved words (reserved.ts), in a module compiled for a shared memory. */
+  readonly scratch: WebAssembly.Global | undefined;
   /** The module's exports: `f<slot>` are the functions callbacks run (see vm/functions). */
   readonly exports: Record<string, unknown>;
   /**
@@ -169,12 +172,17 @@ interface Compiled {
 
 type JitCache = Map<string, Compiled>;
 
-/** What the generated code depends on of the memory it runs in: a shared memory's reserved words (VmMemory.scratch). */
-type MemoryKind = { readonly shared: boolean; readonly scratch: number };
-const PLAIN: MemoryKind = { shared: false, scratch: 0 };
+/**
+ * What the generated code depends on of the memory it runs in: whether it is shared (its atomics, and its
+ * reserved words found through the instance's `scratch` global, reserved.ts), not where a thread's
+ * reserved words are, so one module serves every thread of a pool.
+ */
+type MemoryKind = { readonly shared: boolean };
+const PLAIN: MemoryKind = { shared: false };
+const SHARED: MemoryKind = { shared: true };
 
 const cacheKey = (stackSize: number, frameFastPath: boolean, kind: MemoryKind = PLAIN): string =>
-  kind.shared ? `${stackSize}:${frameFastPath ? 1 : 0}:shared@${kind.scratch}` : `${stackSize}:${frameFastPath ? 1 : 0}`;
+  kind.shared ? `${stackSize}:${frameFastPath ? 1 : 0}:shared` : `${stackSize}:${frameFastPath ? 1 : 0}`;
 
 /** What one invocation of a compiled program ended with. */
 interface Outcome {
@@ -268,8 +276,7 @@ export class JitEngine implements Engine {
 
   private generate(program: Program, stackSize: number, frameFastPath: boolean, kind: MemoryKind = PLAIN): CompiledWasm & { generateMs: number } {
     const t0 = performance.now();
-    const memory = kind.shared ? { shared: true, scratch: kind.scratch } : {};
-    const out = compileToWasm(program.insns, { stackSize, frameFastPath, badSlots: badSlots(program), ...memory });
+    const out = compileToWasm(program.insns, { stackSize, frameFastPath, badSlots: badSlots(program), ...(kind.shared ? { shared: true } : {}) });
     return { ...out, generateMs: performance.now() - t0 };
   }
 
@@ -310,21 +317,23 @@ export class JitEngine implements Engine {
   }
 
   /** The last instance used, to skip the cache lookups when the same program runs again. */
-  private last: { program: Program; wasm: WebAssembly.Memory; stackSize: number; stackOk: boolean; inst: Instance } | undefined;
+  private last: { program: Program; wasm: WebAssembly.Memory; scratch: number; stackSize: number; stackOk: boolean; inst: Instance } | undefined;
 
   private instance(program: Program, memory: VmMemory, stackSize: number, stackOk: boolean): Instance {
     const last = this.last;
-    if (last !== undefined && last.program === program && last.wasm === memory.wasm && last.stackSize === stackSize && last.stackOk === stackOk) {
+    if (last !== undefined && last.program === program && last.wasm === memory.wasm && last.scratch === memory.scratch && last.stackSize === stackSize && last.stackOk === stackOk) {
       return last.inst;
     }
     const inst = this.instantiate(program, memory, stackSize, stackOk);
-    this.last = { program, wasm: memory.wasm, stackSize, stackOk, inst };
+    // The reserved words of the memory it runs in (they move when a shared memory takes its private area).
+    if (inst.scratch !== undefined && inst.scratch.value !== memory.scratch) inst.scratch.value = memory.scratch;
+    this.last = { program, wasm: memory.wasm, scratch: memory.scratch, stackSize, stackOk, inst };
     return inst;
   }
 
   private instantiate(program: Program, memory: VmMemory, stackSize: number, stackOk: boolean): Instance {
     const fast = stackOk && !writesFramePointer(program.insns);
-    const c = this.compiled(program, stackSize, fast, memory.shared ? memory : PLAIN);
+    const c = this.compiled(program, stackSize, fast, memory.shared ? SHARED : PLAIN);
     let inst = c.instances.get(memory.wasm);
     if (inst !== undefined) return inst;
     const self: { inst?: Instance } = {};
@@ -489,6 +498,7 @@ export class JitEngine implements Engine {
       left: ex['left'] as Instance['left'],
       init: ex['init'] as Instance['init'],
       globals,
+      scratch: ex[SCRATCH_EXPORT] as WebAssembly.Global | undefined,
       exports: ex,
       state: undefined,
       lastState: undefined,

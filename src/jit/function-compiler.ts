@@ -24,6 +24,7 @@ import { FRAME_POINTER } from '../isa/opcodes.js';
 import type { BasicBlock } from '../verifier/cfg.js';
 import { Global, Import } from './layout.js';
 import { STACK_MARK } from '../vm/memory.js';
+import { reservedWord, type Reserved } from './reserved.js';
 import { emitDispatch, emitStructured, type StructSink } from './structure.js';
 import { MIN_HOISTED, chunkedLoop, countedLoop, type CountedLoop, type LoopContext } from './loop-shapes.js';
 import { emitTableIndex, type SwitchEdge, type SwitchPlan } from './switch-table.js';
@@ -102,9 +103,9 @@ class WatchingWriter extends CodeWriter {
 /** One function's fast copy or checked copy being compiled: the state the emission passes share, and the sink structure.ts emits through. */
 export class FunctionCompiler implements StructSink {
   readonly code = new WatchingWriter();
-  /** Linear offset of the stack mark (see vm/stack) in the memory the code runs in. */
-  get mark(): number {
-    return (this.options.scratch ?? 0) + STACK_MARK;
+  /** The stack mark (see vm/stack) in the memory the code runs in (reserved.ts). */
+  get mark(): Reserved {
+    return reservedWord(this.options.shared === true, STACK_MARK);
   }
   /**
    * Accesses (by pc) through the indexed base register (code.watched), checked against L_BLIM: clang

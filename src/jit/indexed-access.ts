@@ -23,6 +23,7 @@ import { Op } from '../wasm/opcodes.js';
 import { Global } from './layout.js';
 import { L_BLIM, L_BLIN, L_LABEL, L_T2 } from './locals.js';
 import { markStack } from './lower-memory.js';
+import type { Reserved } from './reserved.js';
 
 /**
  * Set L_BLIM[s] (each size in `sizes`) and L_BLIN for B (register `b`) in the region at virtual
@@ -43,9 +44,9 @@ function bounds(c: CodeWriter, b: number, sizes: Iterable<1 | 2 | 4 | 8>, base: 
  * Recompute L_BLIM[s] (for each size in `sizes`) and L_BLIN from register `b`: the stack's bounds
  * when `b` points into it (a branch, so that the usual case costs what the cache's bounds alone
  * did), else the region cache's. When `stores` (some indexed access through `b` writes), the stack
- * mark at linear offset `mark` is lowered to `b` in the stack case.
+ * mark (the reserved word `mark`) is lowered to `b` in the stack case.
  */
-export function emitRebase(c: CodeWriter, b: number, sizes: Iterable<1 | 2 | 4 | 8>, stores: boolean, mark: number): void {
+export function emitRebase(c: CodeWriter, b: number, sizes: Iterable<1 | 2 | 4 | 8>, stores: boolean, mark: Reserved): void {
   c.get(b).gget(Global.stackBase).op(Op.i64_sub).gget(Global.stackLimit).op(Op.i64_lt_u).if();
   bounds(c, b, sizes, Global.stackBase, Global.stackLimit, () => c.get(b).op(Op.i32_wrap_i64).gget(Global.stackDelta).op(Op.i32_add));
   if (stores) markStack(c, mark, () => c.get(b).op(Op.i32_wrap_i64));

@@ -12,6 +12,7 @@ import type { CodeWriter } from '../wasm/module.js';
 import { Op } from '../wasm/opcodes.js';
 import { Global, Import, TABLE_ENTRY } from './layout.js';
 import { L_A, L_E, L_I, L_LIM, L_T, L_T2 } from './locals.js';
+import { pushReservedBase, type Reserved } from './reserved.js';
 
 /**
  * Push (i64) how far past a region's base an access of `size` bytes may start and lie in it: the
@@ -45,15 +46,15 @@ export function pushSpanInside(c: CodeWriter, span: number, base: number, limit:
 }
 
 /**
- * Lower the stack mark (see vm/stack), at linear offset `mark` (`VmMemory.scratch + STACK_MARK`), to the
- * i32 virtual address `push` pushes (twice).
+ * Lower the stack mark (see vm/stack), the reserved word `mark` (`VmMemory.scratch + STACK_MARK`: see
+ * reserved.ts), to the i32 virtual address `push` pushes (twice).
  */
-export function markStack(c: CodeWriter, mark: number, push: () => void): void {
+export function markStack(c: CodeWriter, mark: Reserved, push: () => void): void {
   push();
-  c.i32(0).mem(Op.i32_load, mark).op(Op.i32_lt_u).if();
-  c.i32(0);
+  pushReservedBase(c, mark).mem(Op.i32_load, mark.offset).op(Op.i32_lt_u).if();
+  pushReservedBase(c, mark);
   push();
-  c.mem(Op.i32_store, mark).end();
+  c.mem(Op.i32_store, mark.offset).end();
 }
 
 /**
@@ -119,7 +120,7 @@ function element(c: CodeWriter, size: 1 | 2 | 4 | 8, miss: (depth: number) => vo
  * Refill the cache from region table entry L_I (a writable region): base = vaddr, limit = size - 7 (0
  * when smaller than 8), offset. Cache hits are not marked, so caching the stack marks all of it.
  */
-function fillCache(c: CodeWriter, mark: number, filled: () => void): void {
+function fillCache(c: CodeWriter, mark: Reserved, filled: () => void): void {
   c.get(L_I).mem(Op.i64_load32_u, 0).gget(Global.stackBase).op(Op.i64_eq).if();
   markStack(c, mark, () => c.gget(Global.stackBase).op(Op.i32_wrap_i64));
   c.end();
@@ -135,7 +136,7 @@ function fillCache(c: CodeWriter, mark: number, filled: () => void): void {
  * Push the i32 linear address of an access of `size` bytes at L_T, found in the region table (which
  * holds every region, the stack included), refilling the cache with a writable region; else fail.
  */
-export function scanAddress(c: CodeWriter, size: 1 | 2 | 4 | 8, store: boolean, pc: number, mark: number, filled: () => void): void {
+export function scanAddress(c: CodeWriter, size: 1 | 2 | 4 | 8, store: boolean, pc: number, mark: Reserved, filled: () => void): void {
   // Miss: scan the region table in wasm (a call here would make V8 spill the loop's registers).
   // Same rule as VmMemory.find: the first region wholly containing the access.
   const call = (): void => {
@@ -176,7 +177,7 @@ export function scanAddress(c: CodeWriter, size: 1 | 2 | 4 | 8, store: boolean, 
  * writable (the rule of {@link scanAddress}, without failing: nothing changes when
  * no region holds them or it is read-only).
  */
-export function refill(c: CodeWriter, size: 1 | 2 | 4 | 8, mark: number, filled: () => void): void {
+export function refill(c: CodeWriter, size: 1 | 2 | 4 | 8, mark: Reserved, filled: () => void): void {
   c.block(); // skip
   findRegion(c, size, (depth) => c.br(depth));
   c.get(L_I).mem(Op.i32_load, 12).if();

@@ -9,12 +9,14 @@
 import { CodeWriter, type ModuleBuilder } from '../wasm/module.js';
 import { Op, ValType, type ValTypeCode } from '../wasm/opcodes.js';
 import { Global } from './layout.js';
+import { pushReservedBase, type Reserved } from './reserved.js';
 
 /**
  * Define and export `init`, `start`, `run`, `run32`, `high` and `left` in `mb`; `entryIndex` is the
- * entry function's index, `mark` the linear address of the stack's write mark.
+ * entry function's index, `mark` the reserved word of the stack's write mark (reserved.ts).
  */
-export function emitRunExports(mb: ModuleBuilder, entryIndex: number, mark: number): void {
+export function emitRunExports(mb: ModuleBuilder, entryIndex: number, mark: Reserved): void {
+  const at = mark.offset;
   // `init(...)` sets the globals of a call; `run(r1, r2, r10, <init's arguments but depth>) -> r0` is a
   // whole fresh run in one call from JS, setting the same globals itself (a call to `init` from `run`
   // costs V8 a frame and a stack check per run). Numbers rather than BigInts cross the JS boundary where
@@ -58,7 +60,7 @@ export function emitRunExports(mb: ModuleBuilder, entryIndex: number, mark: numb
   const sc = new CodeWriter();
   const [MODE, MARK, BASE, LIMIT, DELTA, M, END] = [0, 1, 2, 3, 4, 5, 6];
   sc.get(MODE).i32(1).op(Op.i32_eq).if();
-  sc.i32(0).mem(Op.i32_load, mark).tee(M).get(BASE).get(LIMIT).op(Op.i32_add).i32(7).op(Op.i32_add).tee(END).op(Op.i32_lt_u).if();
+  pushReservedBase(sc, mark).mem(Op.i32_load, at).tee(M).get(BASE).get(LIMIT).op(Op.i32_add).i32(7).op(Op.i32_add).tee(END).op(Op.i32_lt_u).if();
   // M = delta + max_u(M, base) (the first byte to zero), END = end - max_u(M, base) (how many). A short
   // program's few written words: 8-byte stores cost less than memory.fill (a call out of the module).
   sc.get(M).get(BASE).get(M).get(BASE).op(Op.i32_gt_u).op(Op.select).set(M).get(END).get(M).op(Op.i32_sub).set(END);
@@ -67,8 +69,10 @@ export function emitRunExports(mb: ModuleBuilder, entryIndex: number, mark: numb
   sc.block().loop().get(END).i32(8).op(Op.i32_lt_u).brIf(1);
   sc.get(M).i64(0).mem(Op.i64_store).get(M).i32(8).op(Op.i32_add).set(M).get(END).i32(8).op(Op.i32_sub).set(END).br(0).end().end();
   sc.get(END).if().get(M).i32(0).get(END).memoryFill().end().end().end();
-  sc.i32(0).get(MARK).mem(Op.i32_store, mark);
-  sc.else().get(MARK).i32(0).mem(Op.i32_load, mark).op(Op.i32_lt_u).if().i32(0).get(MARK).mem(Op.i32_store, mark).end();
+  pushReservedBase(sc, mark).get(MARK).mem(Op.i32_store, at);
+  sc.else().get(MARK);
+  pushReservedBase(sc, mark).mem(Op.i32_load, at).op(Op.i32_lt_u).if();
+  pushReservedBase(sc, mark).get(MARK).mem(Op.i32_store, at).end();
   sc.end();
   mb.defineFunction(start, [ValType.i32, ValType.i32], sc);
   const run = mb.declareFunction(runParams, [ValType.i64]);
@@ -83,8 +87,9 @@ export function emitRunExports(mb: ModuleBuilder, entryIndex: number, mark: numb
   rc.i64(0).gset(Global.cacheLimit).get(V).gset(Global.cacheVersion).end();
   // A cache kept holding the stack: its hits are not marked, so mark the whole stack (see vm/stack).
   rc.gget(Global.cacheBase).gget(Global.stackBase).op(Op.i64_eq).gget(Global.cacheLimit).i64(0).op(Op.i64_ne).op(Op.i32_and).if();
-  rc.gget(Global.stackBase).op(Op.i32_wrap_i64).i32(0).mem(Op.i32_load, mark).op(Op.i32_lt_u).if();
-  rc.i32(0).gget(Global.stackBase).op(Op.i32_wrap_i64).mem(Op.i32_store, mark).end();
+  rc.gget(Global.stackBase).op(Op.i32_wrap_i64);
+  pushReservedBase(rc, mark).mem(Op.i32_load, at).op(Op.i32_lt_u).if();
+  pushReservedBase(rc, mark).gget(Global.stackBase).op(Op.i32_wrap_i64).mem(Op.i32_store, at).end();
   rc.end();
   rc.i64(0).get(0).get(1);
   for (let r = 3; r <= 9; r++) rc.i64(0);
