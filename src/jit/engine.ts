@@ -35,6 +35,25 @@ export interface JitOptions {
   readonly onModule?: (wasm: Uint8Array, program: Program) => void;
 }
 
+/** One compiled form of a program, as {@link JitEngine.modules} hands it to another thread (structured-cloneable). */
+export interface JitModule {
+  /** Which form: the stack size, the frame fast path, the memory kind (the engine's cache key). */
+  readonly key: string;
+  /** The program's instruction bytes it was compiled from. */
+  readonly bytes: Uint8Array;
+  readonly module: WebAssembly.Module;
+  /** The program's pc of each pc the module reports, when calls were inlined. */
+  readonly origin: Int32Array | undefined;
+  readonly stats: JitStats;
+}
+
+/** Whether two byte arrays hold the same bytes. */
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (!(a instanceof Uint8Array) || a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 /** Statistics about one compiled form of a program. */
 export interface JitStats {
   /** Milliseconds spent generating the module bytes. */
@@ -237,9 +256,39 @@ export function generateModule(program: Program, stackSize: number): CompiledWas
 export class JitEngine implements Engine {
   constructor(private readonly options: JitOptions = {}) {}
 
-  /** Compile `program` now for the given stack size (otherwise its first run compiles it). */
-  compile(program: Program, limits: Pick<RunLimits, 'stackSize'>): JitStats {
-    return this.compiled(program, limits.stackSize, !writesFramePointer(program.insns)).stats;
+  /**
+   * Compile `program` now for the given stack size (otherwise its first run compiles it); `memory.shared`:
+   * for runs in a shared memory (VmMemory.shared) rather than a plain one.
+   */
+  compile(program: Program, limits: Pick<RunLimits, 'stackSize'>, memory: { readonly shared?: boolean } = {}): JitStats {
+    return this.compiled(program, limits.stackSize, !writesFramePointer(program.insns), memory.shared === true ? SHARED : PLAIN).stats;
+  }
+
+  /**
+   * The modules compiled so far for `program`, to hand to another thread that runs the same program
+   * ({@link adopt}): a `JitModule` can be posted to a worker (V8 shares the compiled code, and its later
+   * optimisation, between the threads). A module for a shared memory serves every thread of it (reserved.ts).
+   */
+  modules(program: Program): JitModule[] {
+    const out: JitModule[] = [];
+    for (const [key, c] of this.cacheOf(program)) out.push({ key, bytes: program.bytes.slice(), module: c.module, origin: c.origin, stats: c.stats });
+    return out;
+  }
+
+  /**
+   * Use modules another engine compiled ({@link modules}) for `program` instead of compiling them again.
+   * Only modules compiled from the same instruction bytes are taken (the others are ignored), and none
+   * replaces one this engine has; returns how many were taken.
+   */
+  adopt(program: Program, modules: readonly JitModule[]): number {
+    const cache = this.cacheOf(program);
+    let taken = 0;
+    for (const m of modules) {
+      if (cache.has(m.key) || !(m.module instanceof WebAssembly.Module) || !sameBytes(m.bytes, program.bytes)) continue;
+      cache.set(m.key, { module: m.module, origin: m.origin, stats: m.stats, instances: new WeakMap() });
+      taken++;
+    }
+    return taken;
   }
 
   /**

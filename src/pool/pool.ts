@@ -23,13 +23,14 @@ import { loadObject, type BpfObject, type ProgramInfo } from '../elf/loader.js';
 import { MapType, mapTypeName } from '../maps/types.js';
 import { SharedKeyIndex } from '../maps/shared-key-index.js';
 import { SHARED_SLACK_PER_MAP } from '../maps/line-alloc.js';
-import type { RunLimits } from '../vm/environment.js';
+import { DEFAULT_LIMITS, type RunLimits } from '../vm/environment.js';
+import type { Program } from '../vm/program.js';
 import { VmMemory } from '../vm/memory.js';
 import { checkBytes, checkInteger, checkObject, checkOptionalBoolean, checkString, argumentError } from '../validate.js';
 import { POOL_LOAD_KEYS, checkPort, type BatchBuffers, type BatchExtras, layoutFingerprint, type PoolLoadOptions, type PoolPort, type WorkerReply } from './protocol.js';
 import { BatchRing, SlotStatus } from './ring.js';
 import { InputArea } from './input-area.js';
-import { JitEngine } from '../jit/engine.js';
+import { JitEngine, type JitModule } from '../jit/engine.js';
 import { SampleClock, noExtras, runBatch, sessionKind, type BatchRunner } from './run-batch.js';
 
 /** Options of {@link PacketPool.start}. */
@@ -214,6 +215,20 @@ function sharedLayout(c: StartConfig): { base: number; area: number; input: numb
   return { base, area, input, pages };
 }
 
+/**
+ * The program compiled for the shared memory, as modules to post to the workers (pool/worker.ts), or
+ * none when it cannot be compiled: each thread then compiles it itself and fails with the JIT's error.
+ */
+function hostModules(engine: JitEngine, program: Program, limits: Partial<RunLimits>): JitModule[] {
+  try {
+    engine.compile(program, { stackSize: limits.stackSize ?? DEFAULT_LIMITS.stackSize }, { shared: true });
+  } catch (e) {
+    if (e instanceof EbpfError) return [];
+    throw e;
+  }
+  return engine.modules(program);
+}
+
 /** A batch sent and not yet collected. */
 interface Pending {
   readonly batch: PacketBatch;
@@ -241,6 +256,7 @@ export class PacketPool {
   private signal!: () => void;
   private failure: EbpfError | undefined;
   private closed = false;
+  private readonly modulesTaken: (number | undefined)[] = [];
 
   private constructor(
     /** The host's copy of the object: its maps are the workers' maps (read them between batches or after). */
@@ -283,6 +299,15 @@ export class PacketPool {
     return this.ports.length + (this.host === undefined ? 0 : 1);
   }
 
+  /**
+   * How many of the host's compiled modules each worker took instead of compiling the program itself
+   * (with `jit`: the host compiles it once while the workers load), by worker index: undefined until
+   * the worker said so, and for a pool without `jit`.
+   */
+  get workerModules(): readonly (number | undefined)[] {
+    return this.modulesTaken;
+  }
+
   /** Packets a batch may hold at most. */
   get batchPackets(): number {
     return this.ring.packets;
@@ -304,7 +329,8 @@ export class PacketPool {
       }
       const layout = sharedLayout(c);
       const memory = new VmMemory({ shared: true, initialPages: layout.pages });
-      const object = loadObject(c.bytes, { ...c.load, memory, cpus: c.cpus, cpu: c.hostRuns ? c.workers : 0, ...(c.jit && c.hostRuns ? { jitEngine: new JitEngine() } : {}) });
+      const jitEngine = c.jit ? new JitEngine() : undefined;
+      const object = loadObject(c.bytes, { ...c.load, memory, cpus: c.cpus, cpu: c.hostRuns ? c.workers : 0, ...(jitEngine !== undefined ? { jitEngine } : {}) });
       if (object.memory.allocated > layout.base) throw new EbpfError(ErrorCode.INTERNAL, 'the object took more memory in the shared memory than in the probe');
       const fingerprint = layoutFingerprint(object);
       // Before any worker loads (and so freezes read-only data): see PacketPoolOptions.setup.
@@ -318,7 +344,12 @@ export class PacketPool {
       if (info === undefined) throw new EbpfError(ErrorCode.NO_PROGRAM, `no program named ${c.programName}; programs: ${object.programs.map((p) => p.name).join(', ') || 'none'}`);
       const { jit, limits, load, cpus } = c;
       for (let index = 0; index < c.workers; index++) {
-        ports[index]!.postMessage({ type: 'init', memory: memory.wasm, index, cpus, base: layout.base + index * layout.area, size: layout.area, object: c.bytes.slice(), load, program: info.name, jit, limits, fingerprint, ring: ring.buffer, shape });
+        ports[index]!.postMessage({ type: 'init', memory: memory.wasm, index, cpus, base: layout.base + index * layout.area, size: layout.area, object: c.bytes.slice(), load, program: info.name, jit, limits, fingerprint, ring: ring.buffer, shape, jitFollows: jitEngine !== undefined });
+      }
+      // While the workers load and verify: compile the program once, here, and give them the module (one for every thread: jit/reserved.ts).
+      if (jitEngine !== undefined) {
+        const modules = hostModules(jitEngine, object.program(info.name).program, limits);
+        for (const port of ports) port.postMessage({ type: 'jit', modules });
       }
       const host: BatchRunner | undefined = c.hostRuns
         ? { obj: object, session: object.program(info.name).session(sessionKind(info.type), { jit, limits }), memory, ring, index: c.workers, clock: new SampleClock() }
@@ -361,6 +392,10 @@ export class PacketPool {
 
   private receive(index: number, m: WorkerReply): void {
     if (m.type === 'ready') return;
+    if (m.type === 'jit') {
+      this.modulesTaken[index] = m.taken;
+      return;
+    }
     if (m.type === 'error' && m.seq === undefined) {
       this.fail(index, new EbpfError(m.code as ErrorCodeValue, `worker ${index}: ${m.message}`));
       return;

@@ -11,6 +11,7 @@ import type { Redirect } from '../helpers/packet.js';
 import type { SkbClone } from '../helpers/clone.js';
 import { argumentError } from '../validate.js';
 import type { RingShape } from './ring.js';
+import type { JitModule } from '../jit/engine.js';
 
 /**
  * One end of a message channel to a worker (a Web Worker, a Node `worker_threads` Worker, or a test
@@ -63,6 +64,21 @@ export interface InitMessage {
   /** The batch ring (pool/ring.ts) and its shape. */
   readonly ring: SharedArrayBuffer;
   readonly shape: RingShape;
+  /**
+   * A {@link JitMessage} follows with the host's compiled program: the worker loads and verifies the
+   * object meanwhile, and takes no batch before it has the message.
+   */
+  readonly jitFollows?: boolean;
+}
+
+/**
+ * Host to worker, after an {@link InitMessage} with `jitFollows`: the program's modules as the host
+ * compiled them for the shared memory (empty when it could not), which the worker runs instead of
+ * compiling its own (its isolate then skips the JIT's work and V8's compile of the same bytes).
+ */
+export interface JitMessage {
+  readonly type: 'jit';
+  readonly modules: readonly JitModule[];
 }
 
 /**
@@ -112,6 +128,8 @@ export interface ExtrasMessage extends BatchExtras {
 /** Worker to host: loaded, failed (at start, or on batch `seq`), or a batch's extras. */
 export type WorkerReply =
   | { readonly type: 'ready'; readonly fingerprint: string }
+  /** After a {@link JitMessage}: how many of the host's modules the worker took. */
+  | { readonly type: 'jit'; readonly taken: number }
   | { readonly type: 'error'; readonly code: string; readonly message: string; readonly seq?: number }
   | ExtrasMessage;
 

@@ -1,7 +1,7 @@
 /**
  * The worker side of a packet pool, platform-neutral: attach to the shared memory, load the object at
  * the host's layout (checked by fingerprint), take this worker's own bytes for its stack, context and
- * packet, then take batches from the shared ring (pool/ring.ts) and write r0, instructions and time per
+ * packet, take the host's compiled program when the host sends it (one module for every thread: jit/reserved.ts), then take batches from the shared ring (pool/ring.ts) and write r0, instructions and time per
  * packet in place, with errors, trace lines, redirects and clones as the batch's extras. A Node host runs it in a `worker_threads`
  * Worker (cli/pool-thread.ts), a browser in a Web Worker.
  * @module
@@ -10,13 +10,21 @@ import { EbpfError, ErrorCode } from '../errors.js';
 import { loadObject } from '../elf/loader.js';
 import { JitEngine } from '../jit/engine.js';
 import { VmMemory } from '../vm/memory.js';
-import { checkPort, layoutFingerprint, type InitMessage, type PoolPort } from './protocol.js';
+import { checkPort, layoutFingerprint, type InitMessage, type JitMessage, type PoolPort } from './protocol.js';
+import type { Program } from '../vm/program.js';
 import { BatchRing, SlotStatus } from './ring.js';
 import { SampleClock, noExtras, runBatch, sessionKind, type BatchRunner } from './run-batch.js';
 
-function init(m: InitMessage): BatchRunner {
+/** A worker's runner, and what it needs to take the host's compiled program (JitMessage). */
+interface Loaded extends BatchRunner {
+  readonly jit: JitEngine | undefined;
+  readonly program: Program;
+}
+
+function init(m: InitMessage): Loaded {
   const memory = new VmMemory({ attach: m.memory });
-  const obj = loadObject(m.object, { ...m.load, memory, cpus: m.cpus, cpu: m.index, ...(m.jit ? { jitEngine: new JitEngine() } : {}) });
+  const jit = m.jit ? new JitEngine() : undefined;
+  const obj = loadObject(m.object, { ...m.load, memory, cpus: m.cpus, cpu: m.index, ...(jit !== undefined ? { jitEngine: jit } : {}) });
   const fingerprint = layoutFingerprint(obj);
   if (fingerprint !== m.fingerprint) {
     throw new EbpfError(ErrorCode.INTERNAL, `worker ${m.index} laid the object out differently from the host (its maps would not be shared): ${fingerprint} against ${m.fingerprint}`);
@@ -24,8 +32,9 @@ function init(m: InitMessage): BatchRunner {
   memory.privateArea(m.base, m.size);
   const info = obj.programs.find((p) => p.name === m.program);
   if (info === undefined) throw new EbpfError(ErrorCode.NO_PROGRAM, `no program named ${m.program}`);
-  const session = obj.program(info.name).session(sessionKind(info.type), { jit: m.jit, limits: m.limits });
-  return { obj, session, memory, ring: new BatchRing(m.shape, m.ring), index: m.index, clock: new SampleClock() };
+  const runner = obj.program(info.name);
+  const session = runner.session(sessionKind(info.type), { jit: m.jit, limits: m.limits });
+  return { obj, session, memory, ring: new BatchRing(m.shape, m.ring), index: m.index, clock: new SampleClock(), jit, program: runner.program };
 }
 
 const encoder = new TextEncoder();
@@ -80,14 +89,30 @@ async function serveRing(l: BatchRunner, port: PoolPort): Promise<void> {
 export function servePoolWorker(port: PoolPort): void {
   checkPort(port, 'port');
   let started = false;
+  // Loaded, and waiting for the host's compiled program (InitMessage.jitFollows) before taking batches.
+  let waiting: Loaded | undefined;
+  const serve = (loaded: Loaded): void => {
+    serveRing(loaded, port).catch((e: unknown) => port.postMessage({ type: 'error', code: ErrorCode.INTERNAL, message: e instanceof Error ? e.message : String(e) }));
+  };
   port.onMessage((message) => {
-    const m = message as InitMessage;
+    const m = message as InitMessage | JitMessage;
     try {
+      if (m.type === 'jit' && started) {
+        // After a failed load there is nothing to run (the host has the error).
+        const loaded = waiting;
+        if (loaded === undefined) return;
+        waiting = undefined;
+        const taken = loaded.jit === undefined ? 0 : loaded.jit.adopt(loaded.program, m.modules);
+        port.postMessage({ type: 'jit', taken });
+        serve(loaded);
+        return;
+      }
       if (m.type !== 'init' || started) throw new EbpfError(ErrorCode.INTERNAL, `unexpected message ${String((m as { type?: unknown }).type)}`);
       started = true;
       const loaded = init(m);
       port.postMessage({ type: 'ready', fingerprint: m.fingerprint });
-      serveRing(loaded, port).catch((e: unknown) => port.postMessage({ type: 'error', code: ErrorCode.INTERNAL, message: e instanceof Error ? e.message : String(e) }));
+      if (m.jitFollows === true) waiting = loaded;
+      else serve(loaded);
     } catch (e) {
       const err = e instanceof EbpfError ? e : undefined;
       port.postMessage({ type: 'error', code: err?.code ?? ErrorCode.INTERNAL, message: err?.message ?? String(e) });

@@ -91,6 +91,22 @@ describe('one JIT module for every thread of a shared memory', () => {
     expect(Buffer.from(again[0]!).equals(Buffer.from(modules[0]!))).toBe(true);
   });
 
+  it('adopt takes another engine\'s modules of the same instruction bytes only, and runs them without compiling', () => {
+    const host = new JitEngine();
+    const hostProgram = new Program(assemble(SOURCE));
+    host.compile(hostProgram, DEFAULT_LIMITS, { shared: true });
+    const modules = host.modules(hostProgram);
+    expect(modules.map((m) => m.key)).toEqual([`${DEFAULT_LIMITS.stackSize}:1:shared`]);
+    const compiled: Uint8Array[] = [];
+    const worker = new JitEngine({ onModule: (wasm) => compiled.push(wasm) });
+    expect(worker.adopt(new Program(assemble(SOURCE.replace('0x1234', '0x1235'))), modules)).toBe(0);
+    const same = new Program(assemble(SOURCE));
+    expect(worker.adopt(same, modules)).toBe(1);
+    expect(worker.adopt(same, modules)).toBe(0);
+    expect(runs(worker, same)).toEqual([100n, 200n, 100n, 200n, 200n, 100n]);
+    expect(compiled).toEqual([]);
+  });
+
   it('leaves the module for a plain memory as it was: reserved words at constant addresses, no scratch global', () => {
     const plain = generateModule(new Program(assemble(SOURCE)), 512);
     const module = new WebAssembly.Module(plain.bytes);

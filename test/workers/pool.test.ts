@@ -10,6 +10,7 @@ import { EbpfError } from '../../src/errors.js';
 import { generateCapture } from '../../bench/gen-capture.js';
 import { iteratePackets } from '../../src/pcap/index.js';
 import { inProcessWorker } from './in-process.js';
+import { nodePoolWorker } from '../../src/cli/pool-node.js';
 
 const bytes = (f: string): Uint8Array => new Uint8Array(readFileSync(new URL(`../${f}`, import.meta.url)));
 const counters = bytes('fixtures/elf/pool_counters.o');
@@ -38,6 +39,11 @@ function batch(list: readonly Uint8Array[]): PacketBatch {
     at += p.length;
   });
   return { data, starts, lengths, count: list.length };
+}
+
+/** Wait (up to 10 s) until `ok()`. */
+async function until(ok: () => boolean): Promise<void> {
+  for (let k = 0; k < 1000 && !ok(); k++) await new Promise((resolve) => setTimeout(resolve, 10));
 }
 
 describe('PacketPool', () => {
@@ -70,7 +76,30 @@ describe('PacketPool', () => {
     const perCpu = seen.lookupPerCpu(new Uint8Array(4))!.map((v) => Number(new DataView(v.buffer, v.byteOffset).getBigUint64(0, true)));
     expect(perCpu).toHaveLength(3);
     expect(perCpu.reduce((a, b) => a + b, 0)).toBe(list.length);
+    // Each worker ran the module the host compiled (jit/reserved.ts), not one of its own.
+    await until(() => pool.workerModules.length === 3);
+    expect(pool.workerModules).toEqual([1, 1, 1]);
   });
+
+  it('worker threads run the module the host compiled and posted them: one session\'s r0s and maps', async () => {
+    const list = packets(2000);
+    const one = loadObject(counters);
+    const session = one.program('pool_counters').session('xdp', { jit: true });
+    const want = list.map((p) => Number(session.run(p, 0, p.length)));
+    const pool = await PacketPool.start({ object: counters, program: 'pool_counters', workers: 2, createWorker: nodePoolWorker, jit: true });
+    try {
+      const chunks = [];
+      for (let i = 0; i < list.length; i += 100) chunks.push(pool.run(batch(list.slice(i, i + 100))));
+      const results = await Promise.all(chunks);
+      expect(results.flatMap((r) => [...r.r0Low])).toEqual(want);
+      const dump = (o: typeof one, name: string): string => JSON.stringify([...o.map(name).keys()].map((k) => [...o.map(name).lookup(k)!]));
+      expect(dump(pool.object, 'by_proto')).toEqual(dump(one, 'by_proto'));
+      await until(() => pool.workerModules.length === 2 && pool.workerModules.every((n) => n !== undefined));
+      expect(pool.workerModules).toEqual([1, 1]);
+    } finally {
+      pool.close();
+    }
+  }, 60_000);
 
   it('with hostRuns the host runs batches it lends its thread to (help): the same results, one per-CPU value more', async () => {
     const list = packets(1200);
