@@ -8,7 +8,7 @@ import { BatchRing, SlotStatus } from '../../src/pool/ring.js';
 /** What a fake does with each batch it takes (`ring`, the batch's sequence number, a message to the host). */
 type OnBatch = (ring: BatchRing, seq: number, post: (m: unknown) => void) => void;
 
-/** A worker that answers `ready`, then takes a batch whenever it looks (every 2 ms) and calls `onBatch`. */
+/** A worker that answers `ready` to the init message, then takes a batch whenever it looks (every 2 ms) and calls `onBatch`. */
 export function fakeWorker(onBatch: OnBatch): PoolPort {
   let toHost: ((m: unknown) => void) | undefined;
   let onError: ((e: unknown) => void) | undefined;
@@ -17,6 +17,8 @@ export function fakeWorker(onBatch: OnBatch): PoolPort {
   return {
     postMessage: (message) => {
       const m = message as InitMessage;
+      // The host's compiled program (JitMessage) follows a jit pool's init: these fakes run no program.
+      if (m.type !== 'init') return;
       const ring = new BatchRing(m.shape, m.ring);
       post({ type: 'ready', fingerprint: m.fingerprint });
       timer = setInterval(() => {
