@@ -123,11 +123,6 @@ function suite(set: HeldOutSet, root: string): void {
     'cilium-ebpf/testdata/kconfig-el.elf kconfig (socket) socket':
       'LINUX_HAS_SYSCALL_WRAPPER: libbpf 1.1 sets 0 on this host (the kernel returns line 19), tsbpf\'s modelled kernel y (tsbpf returns 28: ' +
       'CONFIG_DEFAULT_HOSTNAME in a char[1] is cut to its NUL, as libbpf cuts it); LINUX_KERNEL_VERSION 6.18.0 (modelled) vs 6.18.44',
-    // Not the runs (return values and packets agree on both engines): after the runs, entries seeded into
-    // ct_map, nat_map, nat_ep_map and polx_map are in tsbpf's maps and not in the kernel's dump. Not yet
-    // diagnosed (held-out set 3, 2026-12-07): the seeding of these maps (value sizes 100-2000 bytes) or their dump.
-    'loxilb-ebpf/llb_ebpf_main.o tc_packet_func_fast (tc_packet_hook0) tc':
-      'seeded entries of ct_map, nat_map, nat_ep_map, polx_map missing from the kernel\'s dump after the runs (not diagnosed); runs agree',
   };
 
   describe(`${set.name} against the kernel: differential`, () => {
