@@ -1,6 +1,6 @@
 /**
- * Load combining (verifier/load-combine.ts; the interpreter's vm/load-word.ts, the JIT's
- * jit/load-combine.ts): words assembled from byte and half-word loads, read with one load. Differential:
+ * Load combining (verifier/load-combine.ts; the interpreter's vm/load-word.ts): words assembled from
+ * byte and half-word loads, read with one load. Differential:
  * the interpreter's JS loop, its WebAssembly core and the JIT against the stepped run (the tracer's, which
  * combines nothing), on a table of assembled runs placed at every offset near the input's end — so that
  * some runs fault in their middle and some wide loads would read past the end where the original bytes do
