@@ -49,6 +49,7 @@ import { CodeWriter, ModuleBuilder } from '../wasm/module.js';
 import { EXTRA_LOCALS, REGS, RESULTS } from './locals.js';
 import { ValType, type ValTypeCode } from '../wasm/opcodes.js';
 import { frameRanges } from './frame-ranges.js';
+import { stackBasedAccesses } from './stack-bases.js';
 import { stackFootprint } from '../vm/stack.js';
 import { mayWriteFrame } from './slot-escape.js';
 import { promotableSlots } from './stack-slots.js';
@@ -122,7 +123,7 @@ function decode(insns: readonly Insn[], badSlots: Uint8Array, options: CompileOp
   const slots = options.frameFastPath ? promotableSlots(insns, ops, badSlots, options.stackSize, undefined, inlined?.copiesStart) : undefined;
   // The run marks the footprint of the program it was given (vm/stack), before inlining.
   const reach = stackFootprint(program);
-  return { ops, blocks, blockAt, live: liveRegisters(insns, ops, badSlots), slots, frames: new Map(), promotable: slots, footprintLow: reach.whole ? undefined : reach.low, inlined };
+  return { ops, blocks, blockAt, live: liveRegisters(insns, ops, badSlots), slots, frames: new Map(), promotable: slots, footprintLow: reach.whole ? undefined : reach.low, inlined, stackBases: new Set() };
 }
 
 /**
@@ -170,6 +171,8 @@ export function compileToWasm(program: readonly Insn[], compileOptions: CompileO
 
   // Functions: the entry, every valid local-call target and every callback (graph.ts).
   const entries = functionEntries(insns, d.ops, options.badSlots);
+
+  d.stackBases = stackBasedAccesses(insns, d.ops, d.blocks, d.blockAt, entries, options.badSlots);
 
   // With r10 escaping into other registers (no slot plan), the accesses through them that stay in the frame.
   if (options.frameFastPath && d.slots === undefined) {

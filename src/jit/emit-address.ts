@@ -10,7 +10,7 @@
 import { JitError } from '../errors.js';
 import { FRAME_POINTER } from '../isa/opcodes.js';
 import { Global } from './layout.js';
-import { markStack, pushWindow, refill, scanAddress } from './lower-memory.js';
+import { markStack, pushBelowStackEnd, pushInStack, pushWindow, refill, scanAddress } from './lower-memory.js';
 import { boundsLiveAfter, emitIndexedExit, emitRebase } from './indexed-access.js';
 import { L_BLIM, L_BLIN, L_D, L_FP, L_GB, L_LABEL, L_T, L_T2, OUTER } from './locals.js';
 import { Op, ValType } from '../wasm/opcodes.js';
@@ -196,15 +196,31 @@ function checkedAddress(fc: FunctionCompiler, reg: number, off: number, size: 1 
     c.else();
   }
   // The stack (accesses through copies of r10) is checked next, so it never evicts the cached region.
+  const stack = (): void => {
+    if (store) markStack(fc.code, fc.mark, () => c.get(L_T).op(Op.i32_wrap_i64));
+    c.get(L_T).op(Op.i32_wrap_i64).gget(Global.stackDelta).op(Op.i32_add);
+  };
   c.get(L_T).gget(Global.stackBase).op(Op.i64_sub).gget(Global.stackLimit).op(Op.i64_lt_u);
   c.if(ValType.i32);
-  if (store) markStack(fc.code, fc.mark, () => c.get(L_T).op(Op.i32_wrap_i64));
-  c.get(L_T).op(Op.i32_wrap_i64).gget(Global.stackDelta).op(Op.i32_add);
+  stack();
   c.else();
-  // Two or three `if`s in from the instruction's level, where the checked-copy exit is OUTER labels out.
+  // Before leaving, where the base may point into the stack (stack-bases.ts): the stack's own last
+  // bytes, which that compare (an 8-byte window) leaves out for smaller accesses (else an access to
+  // the entry frame's top leaves on every run). The region table's scan decides them where the access
+  // does not leave.
+  const stackTail = resume !== undefined && size < 8 && fc.d.stackBases.has(pc);
+  if (stackTail) {
+    c.get(L_T);
+    pushInStack(fc.code, size);
+    c.if(ValType.i32);
+    stack();
+    c.else();
+  }
+  // Two to four `if`s in from the instruction's level, where the checked-copy exit is OUTER labels out.
   if (resume !== undefined) deadAt(fc, pc, true);
-  if (resume !== undefined) c.i32(resume).set(L_LABEL).br(fc.curDepth + (tail ? 3 : 2) - OUTER);
+  if (resume !== undefined) c.i32(resume).set(L_LABEL).br(fc.curDepth + 2 + (tail ? 1 : 0) + (stackTail ? 1 : 0) - OUTER);
   else scanAddress(fc.code, size, store, pc, fc.mark, fc.filled);
+  if (stackTail) c.end();
   c.end();
   if (tail) c.end();
   const hit = c.w.view().slice(hitAt, missAt);
@@ -229,7 +245,8 @@ export function leaveIfStack(fc: FunctionCompiler, reg: number, off: number, pc:
   const c = fc.code;
   c.get(reg);
   if (off !== 0) c.i64(off).op(Op.i64_add);
-  c.gget(Global.stackBase).op(Op.i64_sub).gget(Global.stackLimit).op(Op.i64_lt_u).if();
+  pushBelowStackEnd(c);
+  c.if();
   deadAt(fc, pc, true);
   c.i32(exit).set(L_LABEL).br(fc.curDepth + 1 - OUTER).end();
   return true;
@@ -245,7 +262,8 @@ export function reloadSlotsIfStack(fc: FunctionCompiler, reg: number, off: numbe
   const c = fc.code;
   c.get(reg);
   if (off !== 0) c.i64(off).op(Op.i64_add);
-  c.gget(Global.stackBase).op(Op.i64_sub).gget(Global.stackLimit).op(Op.i64_lt_u).if();
+  pushBelowStackEnd(c);
+  c.if();
   loadSlots(c, fc.slotList, L_FP, fc.options.stackSize);
   c.end();
 }

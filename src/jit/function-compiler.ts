@@ -74,6 +74,8 @@ export interface Decoded {
   readonly footprintLow: number | undefined;
   /** The calls inlined (inline.ts), when any. */
   readonly inlined: InlinePlan | undefined;
+  /** The accesses whose base may point into the stack (stack-bases.ts). */
+  stackBases: ReadonlySet<number>;
 }
 
 /** A function's copy that checks the budget on every block: its index and the dispatch label of each block. */

@@ -30,6 +30,27 @@ export function pushWindow(c: CodeWriter, size: number, limit: number = Global.c
 }
 
 /**
+ * With an access's address (i64) on the stack, push (i32) whether its `size` bytes lie in the run's
+ * stack region, its last bytes included. The stack's `limit` global keeps the window of an 8-byte
+ * access (size - 7), which alone refuses a smaller access to the stack's last 7 bytes (the top of the
+ * entry frame, where clang puts a function's first local).
+ */
+export function pushInStack(c: CodeWriter, size: number): void {
+  c.gget(Global.stackBase).op(Op.i64_sub);
+  pushWindow(c, size, Global.stackLimit);
+  c.op(Op.i64_lt_u);
+}
+
+/**
+ * With an address (i64) on the stack, push (i32) whether it may start an access that writes the run's
+ * stack: it lies below the stack's end (an access running past the end fails anyway). One compare,
+ * for the tests before and after every store that must see any store into the stack.
+ */
+export function pushBelowStackEnd(c: CodeWriter): void {
+  c.gget(Global.stackBase).op(Op.i64_sub).gget(Global.stackLimit).i64(7).op(Op.i64_add).op(Op.i64_lt_u);
+}
+
+/**
  * With a span's first address on the stack and in L_T, push (i32) whether its `span` bytes lie in the
  * region whose base and limit are the globals `base` and `limit`: 8-byte windows at its first and last
  * bytes (the span is far below 2^32, so everything between lies inside too); a span under 8 bytes is
