@@ -9,7 +9,9 @@
  * final size; the host loads the object into it (the copy whose maps it reads), then every worker loads
  * the same object with the same options into the same memory and must get the same layout (a
  * fingerprint of every region's address, size and offset), takes its own bytes after it, and runs as CPU
- * `index` (per-CPU maps have one value per worker, `bpf_get_smp_processor_id` is the index).
+ * `index` (per-CPU maps have one value per worker, `bpf_get_smp_processor_id` is the index). With `jit`,
+ * the host compiles the program once while the workers load and posts them the module, which every
+ * thread runs (jit/reserved.ts), instead of each compiling its own.
  *
  * Maps whose state lives wholly in the shared memory are shared: arrays, per-CPU arrays, global data,
  * hash and LRU maps (their key index in the shared memory under a lock, maps/shared-key-index.ts) and
