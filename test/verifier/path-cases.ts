@@ -293,6 +293,20 @@ export const CASES: readonly PathCase[] = [
       'look:', 'r1 = 0', '*(u64 *)(r10 - 8) = r1', 'r2 = r10', 'r2 += -8', 'r1 = map_fd 2 ll', 'call 1', 'exit',
     ),
   },
+  {
+    // xdp-synproxy's header pointers: IPv4 (NULL on the IPv6 path) and IPv6 (NULL on the IPv4 path), each
+    // unknown after a packet-moving helper; a third path first, so the two would be joined as numbers
+    name: 'a number 0 on one path and unknown on another, tested later, with a third path before them',
+    type: 'xdp',
+    kernelAccepts: true,
+    source: zeroOnOnePath('r8 = 0'),
+  },
+  {
+    name: 'the same with the offset unknown on the path that passes the test',
+    type: 'xdp',
+    kernelAccepts: false,
+    source: zeroOnOnePath('r8 = r9'),
+  },
 ];
 
 /**
@@ -380,5 +394,23 @@ function twoMapsManyPaths(off: number): string {
     'got:', 'if r0 == 0 goto out', '*(u64 *)(r10 - 24) = r0', 'r7 = *(u32 *)(r6 + 16)', 'r8 = 0', 'r9 = 0', 'r5 = 0',
     'if r7 & 1 goto a', 'r8 = r10', 'a:', 'if r7 & 2 goto b', 'r9 = r10', 'b:', 'if r7 & 4 goto c', 'r5 = r10', 'c:', 'if r7 & 8 goto d', 'r6 = r10', 'd:',
     'r1 = *(u64 *)(r10 - 24)', `r0 = *(u64 *)(r1 + ${off})`, 'r0 = r8', 'r0 = r9', 'r0 = r5', 'r0 = r6', 'out:', 'r0 = 0', 'exit',
+  );
+}
+
+/**
+ * Three paths meet: r7 and r8 are 0 on the first (which also holds a stack pointer), r7 0 and r8 unknown
+ * on the second, r7 unknown and r8 as `b8` says on the third; where r7 is not 0, r8 is added to a map
+ * value pointer and read through. Joined as numbers, the second and third paths would let r7 and r8 be
+ * non-zero together; the kernel, walking each path, never does.
+ */
+function zeroOnOnePath(b8: string): string {
+  return lines(
+    'call 7', 'r9 = r0', 'r1 = 0', '*(u32 *)(r10 - 4) = r1', 'r2 = r10', 'r2 += -4', 'r1 = map_fd 1 ll', 'call 1', 'if r0 == 0 goto out', 'r6 = r0',
+    'r1 = r9', 'r1 &= 3', 'if r1 == 2 goto b', 'if r1 == 1 goto a',
+    'r7 = 0', 'r8 = 0', 'r4 = r10', 'goto join',
+    'a:', 'r7 = 0', 'r8 = r9', 'r4 = 0', 'goto join',
+    'b:', 'r7 = r9', b8, 'r4 = 0', 'goto join',
+    'join:', 'r3 = r4', 'if r7 == 0 goto out', 'r0 = r6', 'r0 += r8', 'r0 = *(u64 *)(r0 + 0)',
+    'out:', 'r0 = 2', 'exit',
   );
 }

@@ -8,6 +8,10 @@
  *   later fill may read (their signature and pointer key) differ only in numbers, and are joined;
  *   but while fewer than {@link CONST_PATHS} states are kept, states whose constants differ are not
  *   (a length of 20 or 40, later added to a packet pointer, proves a range on each path, not as [20, 40]);
+ *   and however many are kept, states where a value a later jump tests ({@link testedValues}) is the
+ *   number 0 on one and not known to be 0 on the other are not either (a pointer NULL on one path and
+ *   unknown on the other, two such side by side: joined, both could be non-zero together, which no path
+ *   allows; the kernel's `if (x == 0)` decides on the one path and splits the other);
  * - at loop heads states of one signature are joined, and widened after a few visits, so loops
  *   converge as before while paths holding different kinds of values stay apart around them;
  * - past the bound two states must become one: of joining the new state into a kept state of its
@@ -106,8 +110,8 @@ export class PathStates {
       const fills = this.fills(pc);
       const tested = this.testedAt(pc);
       const consts = list.reduce((n, slot) => n + (slot.live ? 1 : 0), 0) < CONST_PATHS;
-      const key = pointerKey(s, fills, consts);
-      const i = nearest(list, s, fills, tested, (slot) => slot.sig === sig && pointerKey(slot.state, fills, consts) === key);
+      const key = pointerKey(s, fills, consts, tested);
+      const i = nearest(list, s, fills, tested, (slot) => slot.sig === sig && pointerKey(slot.state, fills, consts, tested) === key);
       if (i >= 0) return this.merge(list, i, s, pc, false);
     }
     // states `s` covers go: `s` takes the first one's place
@@ -210,7 +214,7 @@ function valueKey(v: Value): string {
 }
 
 /** The pointers' offsets and relations, and the packet ranges proved: what joining states of one signature may lose besides numbers. */
-function pointerKey(s: State, filled: readonly [number, number], consts: boolean): string {
+function pointerKey(s: State, filled: readonly [number, number], consts: boolean, tested: TestedAt): string {
   let key = `${s.meta}|`;
   for (const [id, n] of s.pkt) key += `${id}:${n},`;
   // scalars: the constant (while few states are kept) and which register a scalar is linked to (a
@@ -227,11 +231,14 @@ function pointerKey(s: State, filled: readonly [number, number], consts: boolean
         while (first < r && !(regs[first]!.type === 'scalar' && regs[first]!.id === v.id)) first++;
         if (first < r) link = `~${first}+${v.k}`;
       }
-      key += consts ? `${constKey(v)}${link},` : `${link},`;
+      key += consts ? `${constKey(v)}${link},` : (tested.regs & (1 << r)) !== 0 ? `${zeroKey(v)}${link},` : `${link},`;
     }
   }
   forKeptSpills(s, filled, (at, v) => (key += `${at}=${v.lo}/${v.hi}/${v.id}/${v.k},`));
-  if (consts) forFilledConstants(s, filled, (at, v) => (key += `${at}#${v},`));
+  forFilledConstants(s, filled, (at, v) => {
+    if (consts) key += `${at}#${v},`;
+    else if (v === 0n && hasSlot(tested, at >> 3)) key += `${at}#0,`;
+  });
   return key;
 }
 
@@ -243,6 +250,11 @@ function pointerKey(s: State, filled: readonly [number, number], consts: boolean
 function constKey(v: Value): string {
   const c = constValue(v.scalar);
   return c === undefined ? '' : `${c}`;
+}
+
+/** '0' for the number 0, '' for any other: a later test of it against 0 decides on one path only. */
+function zeroKey(v: Value): string {
+  return constValue(v.scalar) === 0n ? '0' : '';
 }
 
 /** The constants spilled in stack slots a later instruction may fill a register from (current frame). */
