@@ -238,8 +238,10 @@ function checkedAddress(fc: FunctionCompiler, reg: number, off: number, size: 1 
  * slots loop-invariant where a reload merging back into the loop would not (stencil ran 1.23x slower).
  */
 export function leaveIfStack(fc: FunctionCompiler, reg: number, off: number, pc: number): boolean {
-  // (With span heads too: a forged store into the frame could change a slot a covered base is read from.)
-  if ((fc.slotList.length === 0 && fc.spans.heads.size === 0) || reg === FRAME_POINTER) return false;
+  // (With span heads too, where they forward frame slots (d.slots): a forged store into the frame
+  // could change a slot a covered base is read from.)
+  const forwarded = fc.spans.heads.size > 0 && fc.d.slots !== undefined;
+  if ((fc.slotList.length === 0 && !forwarded) || reg === FRAME_POINTER) return false;
   const exit = resumeLabel(fc, pc);
   if (exit === undefined) return false;
   const c = fc.code;

@@ -411,6 +411,7 @@ export class FunctionCompiler implements StructSink {
       },
       canLeave: (pc) => this.deopt.has(pc) && !inChunk(pc),
       forwardSlots: this.d.slots !== undefined,
+      mayBeStack: (pc) => this.d.stackBases.has(pc),
       firstLocal: REGS.length + EXTRA_LOCALS.length + this.slotList.length,
     });
   }

@@ -42,6 +42,8 @@ import { pushSpanInside } from './lower-memory.js';
 export const MAX_SPAN_HEADS = 16;
 /** Widest span (bytes) one head checks: a span much wider than a struct is likely to fail where its accesses would not. */
 export const MAX_SPAN = 256;
+/** Widest span (bytes) of a head that covers accesses it does not anticipate: about one struct or bucket. */
+export const MAX_LOOSE_SPAN = 64;
 /** Most passes of the value-numbering fixpoint before the function is left without hoisted checks. */
 const MAX_PASSES = 64;
 /** Largest constant kept in a value's offset (beyond it the value is a fresh one). */
@@ -92,6 +94,8 @@ export interface SpanSource {
   readonly canLeave: (pc: number) => boolean;
   /** Slots may be forwarded: r10 is used only as the base of accesses inside the frame. */
   readonly forwardSlots: boolean;
+  /** True when the base of the access at `pc` may point into the stack (stack-bases.ts): no head's check passes there. */
+  readonly mayBeStack: (pc: number) => boolean;
   readonly firstLocal: number;
 }
 
@@ -122,6 +126,8 @@ interface Access {
   readonly k: number;
   readonly size: number;
   readonly c: number;
+  /** The base register's value number (without the epoch). */
+  readonly id: number;
 }
 
 /** Plan the hoisted span checks of one function (see the module comment); {@link NO_SPANS} when none pay. */
@@ -236,7 +242,12 @@ export function planSpans(src: SpanSource): SpanPlan {
   };
 
   /** Run node `n`'s instructions on `s` (a switch edge forgets everything: its compare blocks are not modelled). */
-  const runNode = (n: number, s: State, onAccess?: (pc: number, reg: number, off: number, size: number) => void): boolean => {
+  const runNode = (
+    n: number,
+    s: State,
+    onAccess?: (pc: number, reg: number, off: number, size: number) => void,
+    onCompare?: (a: number, b: number) => void,
+  ): boolean => {
     const bi = nodes[n]!;
     if (bi < 0) {
       for (let r = 0; r <= EPOCH; r++) if (r !== FRAME_POINTER) s.ids[r] = intern(`edge:${n}:${r}`);
@@ -248,6 +259,8 @@ export function planSpans(src: SpanSource): SpanPlan {
     const selfLoop = successors(graph.term[n]!).includes(n);
     for (let pc = b.start; pc < b.end; pc += ops[pc]!.kind === 'lddw' ? 2 : 1) {
       if (badSlots[pc] === 1) return false;
+      const op = ops[pc]!;
+      if (onCompare !== undefined && op.kind === 'jcond' && op.source === 'reg') onCompare(s.ids[insns[pc]!.dst]!, s.ids[insns[pc]!.src]!);
       step(s, pc, selfLoop, onAccess === undefined ? undefined : (reg, off, size) => onAccess(pc, reg, off, size));
     }
     const conv = src.convertedWrites(bi);
@@ -292,6 +305,8 @@ export function planSpans(src: SpanSource): SpanPlan {
 
   // The accesses in dominator order (reverse postorder, then pc), each keyed by value and epoch.
   const accesses: Access[] = [];
+  /** Values a conditional jump compares with a register (plus any constant): bounds-tested pointers, such as packet pointers. */
+  const compared = new Set<number>();
   for (const n of a.order) {
     const s = entry[n];
     if (s === undefined) continue;
@@ -301,16 +316,24 @@ export function planSpans(src: SpanSource): SpanPlan {
     runNode(n, st, (pc, reg, off, size) => {
       // (Copies of r10 address the stack, which the head's check, of the cached region only, never passes.)
       if (selfLoop || src.excluded(pc) || stackIds.has(st.ids[reg]!)) return;
-      accesses.push({ pc, node: n, key: `${st.ids[reg]}:${st.ids[EPOCH]}`, k: st.cs[reg]! + off, size, c: st.cs[reg]! });
+      accesses.push({ pc, node: n, key: `${st.ids[reg]}:${st.ids[EPOCH]}`, k: st.cs[reg]! + off, size, c: st.cs[reg]!, id: st.ids[reg]! });
+    }, (x, y) => {
+      compared.add(x);
+      compared.add(y);
     });
   }
 
   const above = treeAncestry(graph.count, graph.entry, a);
   const dominates = (h: Access, x: Access): boolean => (h.node === x.node ? h.pc < x.pc : above(h.node, x.node));
-  // Only accesses the head anticipates (every path on from the head reaches them: the same block, or a
-  // block post-dominating the head's) are covered: one the program reaches only past a test of its own,
+  // Accesses the head anticipates (every path on from the head reaches them: the same block, or a
+  // block post-dominating the head's) are covered. One the program reaches only past a test of its own,
   // say a length check, would make the span fail where that access is never run, sending the run to
-  // the checked copy for nothing.
+  // the checked copy for nothing; so an access the head does not anticipate is covered only when no
+  // conditional jump compares its base value (a pointer tested against an end: a packet's headers) and
+  // the span stays about one struct wide (MAX_LOOSE_SPAN): a hash bucket's slots probed one after the
+  // other until one matches, a flow entry's fields read on either arm of an if. Nor when the head's or
+  // the access's base may point into the stack (stack-bases.ts), where the head's check of the cached
+  // region fails: a pointer to a list head that is a local on one path and an entry's field on another.
   const postDominates = postDominance(graph);
   const anticipated = (h: Access, x: Access): boolean => h.node === x.node || postDominates(x.node, h.node);
 
@@ -318,18 +341,28 @@ export function planSpans(src: SpanSource): SpanPlan {
     readonly head: Access;
     lo: number;
     hi: number;
+    /** Some member is not anticipated: the span stays within MAX_LOOSE_SPAN. */
+    loose: boolean;
     readonly members: Access[];
   }
   const groups = new Map<string, Group[]>();
   for (const x of accesses) {
     const list = groups.get(x.key) ?? [];
     groups.set(x.key, list);
-    const g = list.find((g) => dominates(g.head, x) && anticipated(g.head, x) && Math.max(g.hi, x.k + x.size) - Math.min(g.lo, x.k) <= MAX_SPAN);
+    let loose = false;
+    const g = list.find((g) => {
+      if (!dominates(g.head, x)) return false;
+      const span = Math.max(g.hi, x.k + x.size) - Math.min(g.lo, x.k);
+      if (anticipated(g.head, x)) return span <= (g.loose ? MAX_LOOSE_SPAN : MAX_SPAN);
+      loose = !compared.has(x.id) && span <= MAX_LOOSE_SPAN && !src.mayBeStack(x.pc) && !src.mayBeStack(g.head.pc);
+      return loose;
+    });
     if (g !== undefined) {
       g.lo = Math.min(g.lo, x.k);
       g.hi = Math.max(g.hi, x.k + x.size);
+      g.loose ||= loose;
       g.members.push(x);
-    } else if (src.canLeave(x.pc)) list.push({ head: x, lo: x.k, hi: x.k + x.size, members: [x] });
+    } else if (src.canLeave(x.pc)) list.push({ head: x, lo: x.k, hi: x.k + x.size, loose: false, members: [x] });
   }
   const heads = new Map<number, SpanHead>();
   const covered = new Map<number, { head: SpanHead; delta: number }>();

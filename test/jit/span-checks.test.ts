@@ -55,6 +55,7 @@ function planOf(insns: readonly Insn[]): SpanPlan {
     excluded: (pc) => !['ldx', 'st', 'stx'].includes(ops[pc]!.kind),
     canLeave: () => true,
     forwardSlots: true,
+    mayBeStack: () => false,
     firstLocal: 20,
   });
 }
@@ -80,12 +81,36 @@ describe('planSpans', () => {
       stx(1, 4, 30, 0), // 8: base + 30
       exit,
     ]);
-    // pc 6 runs only on one arm of the jump: the head does not anticipate it, so it is not covered (a
-    // span over it would fail where the program's own test keeps it from running); the join's pc 8 is.
-    expect(coverage(p)).toEqual({ 3: [3, 8] });
+    // pc 6 runs only on one arm of the jump, which tests a loaded value: the head does not anticipate
+    // it but covers it (no jump compares the base: a struct's fields, within MAX_LOOSE_SPAN); so is the
+    // join's pc 8.
+    expect(coverage(p)).toEqual({ 3: [3, 6, 8] });
     const head = p.heads.get(3)!;
     expect([head.lo, head.hi, head.c]).toEqual([8, 31, 8]);
     expect(p.covered.get(8)!.delta).toBe(22);
+    expect(p.covered.get(6)!.delta).toBe(12);
+  });
+
+  it('covers an access the head does not anticipate only when no jump compares its base and the span stays narrow', () => {
+    // The same, with the base compared with r2 (a pointer tested against an end, as a packet's is):
+    // pc 7 runs only past that test, so a span over it would fail where the test keeps it from running.
+    const tested = planOf([
+      alu64x(AluOp.MOV, 6, 1), // 0
+      alu64(AluOp.ADD, 6, 8), // 1: r6 = base + 8
+      ldx(4, 0, 6, 0), // 2: head
+      alu64x(AluOp.MOV, 7, 1), // 3
+      alu64(AluOp.ADD, 7, 24), // 4
+      insn(Class.JMP | JmpOp.JGT | Source.X, 7, 2, 3), // 5: if base + 24 > r2 goto 9
+      ldx(4, 3, 6, 4), // 6
+      ldx(2, 4, 6, 12), // 7: base + 20
+      ldx(4, 5, 6, 8), // 8
+      exit,
+    ]);
+    expect(coverage(tested)).toEqual({});
+    // Not compared, but pc 3 is 80 bytes past the head: wider than MAX_LOOSE_SPAN (64); pc 4 (same arm)
+    // and pc 5 (the join) are covered.
+    const wide = planOf([alu64x(AluOp.MOV, 6, 1), ldx(4, 0, 6, 0), jeq(0, 0, 2), ldx(4, 2, 6, 76), ldx(4, 3, 6, 4), ldx(4, 4, 6, 8), exit]);
+    expect(coverage(wide)).toEqual({ 1: [1, 4, 5] });
   });
 
   it('covers nothing across a call, after the base changed, or through r10', () => {
@@ -132,8 +157,9 @@ const STRUCT = [
 
 describe('hoisted span checks, against the interpreter', () => {
   it('fails at each field in turn as the input shortens, at every budget', () => {
-    // (compiled: head 4, the first that may leave; 6 and 8, on one arm only, are checked on their own)
-    expect(coverage(planOf(STRUCT))).toEqual({ 1: [1, 4, 9, 11] });
+    // (compiled: head 4, the first that may leave; 6 and 8, on one arm only, are covered too: no jump
+    // compares the base; each field still fails at its own pc, in the checked copy)
+    expect(coverage(planOf(STRUCT))).toEqual({ 1: [1, 4, 6, 8, 9, 11] });
     const prog = program(STRUCT);
     for (let len = 0; len <= 36; len++) {
       for (const first of [0, 7]) {
