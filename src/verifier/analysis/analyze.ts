@@ -8,6 +8,7 @@ import type { Insn } from '../../isa/instruction.js';
 import { branchTarget, type Operation } from '../../isa/operation.js';
 import { blockLeaders } from '../cfg.js';
 import { backEdges } from './back-edges.js';
+import { tripCountLoops } from './trip-count.js';
 import type { Env, MapInfo, ResolvedAddress } from './env.js';
 import { BudgetExceeded, Fixpoint, type ProgramShape } from './fixpoint.js';
 import type { KfuncTable } from './kfuncs.js';
@@ -210,7 +211,7 @@ function buildShape(insns: readonly Insn[], ops: readonly Operation[], report: E
     if (seen[pc] === 0 && (pc === 0 || seen[pc - 1] === 1)) report(pc, 'unreachable', `unreachable insn ${pc}`);
   }
   const slotsOf = loopSlots(insns, ops, funcOf, funcEnd);
-  return { insns, ops, leaders, funcOf, funcEnd, loopHead, backEdges: back.edges, isBackEdge: back.isBack, refused, filled: filledSlots(insns, ops), live: liveRegisters(insns, ops), tested: testedValues(insns, ops), thresholds: loopThresholds(insns, ops, slotsOf), slotsOf, inductions: loopInductions(insns, ops, slotsOf) };
+  return { insns, ops, leaders, funcOf, funcEnd, loopHead, backEdges: back.edges, isBackEdge: back.isBack, refused, filled: filledSlots(insns, ops), live: liveRegisters(insns, ops), tested: testedValues(insns, ops), thresholds: loopThresholds(insns, ops, slotsOf), slotsOf, inductions: loopInductions(insns, ops, slotsOf), tripLoops: tripCountLoops(insns, ops, back.edges, funcEnd, funcOf) };
 }
 
 /** The kernel's limit on the stack of a chain of calls (MAX_BPF_STACK). */

@@ -23,6 +23,7 @@ import { exitWhileLocked, LOCK_REF } from './spin-lock.js';
 import type { Thresholds } from './thresholds.js';
 import type { LoopSlots } from './loop-slots.js';
 import type { LoopInductions } from './induction.js';
+import { narrowAtHead, type TripLoop } from './trip-count.js';
 import { CALLBACK_HELPERS, callbackTarget, UNANALYSED_CALLBACK_HELPERS } from './callbacks.js';
 
 /** The kernel's limit on call frames (MAX_CALL_FRAMES). */
@@ -43,6 +44,8 @@ export interface ProgramShape {
   readonly funcEnd: ReadonlyMap<number, number>;
   /** 1 where the fixpoint joins states by kind and widens: targets of retreating edges and of backward jumps. */
   readonly loopHead: Uint8Array;
+  /** Loops with induction variables an exit test bounds, by head (trip-count.ts): their states at the head are narrowed by the trip count. */
+  readonly tripLoops: ReadonlyMap<number, TripLoop>;
   /** The retreating edges `[from, to]` (`from`: the slot of the instruction taking it), each closing a loop to prove. */
   readonly backEdges: readonly (readonly [number, number])[];
   /** True when the edge from the instruction at `from` to `to` is a retreating edge. */
@@ -92,12 +95,30 @@ export class Fixpoint {
       const hit = list?.find((m) => stateEqual(m.entry, entry));
       if (hit !== undefined) return hit.exit;
     }
-    const { loopHead } = this.shape;
-    const paths = new PathStates(this.shape.filled, this.shape.tested, this.shape.thresholds, this.shape.inductions);
+    const { loopHead, tripLoops } = this.shape;
+    // the join of the states entering each loop with induction variables: what its head's states are narrowed by
+    const entries = new Map<number, State>();
+    if (tripLoops.has(start)) entries.set(start, entry);
+    const narrow = (pc: number, s: State): State => {
+      const loop = tripLoops.get(pc);
+      const e = loop === undefined ? undefined : entries.get(pc);
+      return e === undefined ? s : narrowAtHead(loop!, e, s);
+    };
+    const paths = new PathStates(this.shape.filled, this.shape.tested, this.shape.thresholds, this.shape.inductions, narrow);
     const queue = new MinQueue();
     queue.push(paths.add(start, this.trim(start, entry), false) + start * MAX_PATHS);
     const silent = this.envs.silent;
     const propagate = (to: number, s: State, from: number): void => {
+      const loop = tripLoops.get(to);
+      if (loop !== undefined && !loop.body.has(from)) {
+        const old = entries.get(to);
+        const e = old === undefined ? s : joinState(old, s, to, false);
+        if (old === undefined || !stateEqual(e, old)) {
+          entries.set(to, e);
+          // a wider entry widens the bound: the states kept at the head go round the loop again
+          if (old !== undefined) for (const j of paths.liveIndexes(to)) queue.push(to * MAX_PATHS + j);
+        }
+      }
       const i = paths.add(to, this.trim(to, s), loopHead[to] === 1, from);
       if (i >= 0) queue.push(to * MAX_PATHS + i);
       for (const j of paths.changed.splice(0)) queue.push(to * MAX_PATHS + j);

@@ -9,6 +9,7 @@
  */
 import { branchTarget } from '../../isa/operation.js';
 import { edgeRelation } from './branch.js';
+import { lastIteration } from './trip-count.js';
 import type { Env } from './env.js';
 import type { ProgramShape } from './fixpoint.js';
 import { low32, type Scalar } from './scalar.js';
@@ -73,6 +74,7 @@ export function checkLoops(shape: ProgramShape, input: LoopInput, env: Env, unro
   for (const [src, head] of closing) {
     if (!input.regsAt.has(src) || !input.regsAt.has(head)) continue;
     let verdict = proveLoop(shape, input, head, src, succ, preds);
+    if (typeof verdict === 'string' && !verdict.startsWith(TOO_MANY)) verdict = byInduction(shape, input, head, src) ?? verdict;
     if (typeof verdict === 'string' && !verdict.startsWith(TOO_MANY)) {
       // no induction variable found: run the body iteration by iteration, as the kernel would
       const body = naturalLoop(head, src, preds, succ, input.regsAt)!;
@@ -92,6 +94,28 @@ export function checkLoops(shape: ProgramShape, input: LoopInput, env: Env, unro
     }
   }
   return facts;
+}
+
+/**
+ * The iteration count from the loop's induction variables (trip-count.ts: an exit test on every
+ * iteration comparing a variable that moves by a constant, on every path, with a constant; `!=` with
+ * any step that meets the bound exactly), from the state entering the loop.
+ */
+function byInduction(shape: ProgramShape, input: LoopInput, head: number, src: number): LoopFact | string | undefined {
+  const loop = shape.tripLoops.get(head);
+  const entry = input.entryOf.get(head);
+  if (loop === undefined || entry === undefined) return undefined;
+  let best: LoopFact | undefined;
+  for (const t of loop.tests) {
+    const start = entry.regs[t.reg]!;
+    if (start.type !== 'scalar') continue;
+    const k = lastIteration(t, loop.step[t.reg]!, start.scalar);
+    if (k !== undefined && (best === undefined || k + 1n < best.maxIterations)) best = { head, backEdge: src, test: t.pc, maxIterations: k + 1n };
+  }
+  if (best !== undefined && best.maxIterations * BigInt(loop.body.size) > BigInt(COMPLEXITY_LIMIT)) {
+    return `${TOO_MANY} ${best.maxIterations} times over ${loop.body.size} instructions, more than the ${COMPLEXITY_LIMIT}-instruction complexity limit`;
+  }
+  return best;
 }
 
 function proveLoop(

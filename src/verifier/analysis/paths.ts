@@ -62,6 +62,8 @@ export class PathStates {
     private readonly tested: Tested,
     private readonly thresholds: (pc: number) => Thresholds = () => [],
     private readonly inductions: (pc: number) => LoopInductions | undefined = () => undefined,
+    /** Applied to every state kept at a point (a loop head's trip-count bound, trip-count.ts): must only remove concrete states no execution reaches there with. */
+    private readonly narrow: (pc: number, s: State) => State = (_pc, s) => s,
   ) {}
 
   /** At loop heads with induction variables: the registers on entry, joined over the entering paths. */
@@ -93,7 +95,7 @@ export class PathStates {
    * `s` adds nothing (covered by a kept state).
    */
   add(pc: number, s0: State, loopHead: boolean, from = -1): number {
-    const s = loopHead ? this.induce(pc, s0, from) : s0;
+    const s = this.narrow(pc, loopHead ? this.induce(pc, s0, from) : s0);
     const list = this.at.get(pc);
     const sig = signature(s, this.fills(pc));
     if (list === undefined) {
@@ -171,6 +173,15 @@ export class PathStates {
     return (this.at.get(pc) ?? []).filter((s) => s.live).map((s) => s.state);
   }
 
+  /** The indexes of the states kept at `pc`. */
+  liveIndexes(pc: number): number[] {
+    const out: number[] = [];
+    (this.at.get(pc) ?? []).forEach((s, i) => {
+      if (s.live) out.push(i);
+    });
+    return out;
+  }
+
   /** Every program point with kept states, in pc order, with its states. */
   sorted(): [number, State[]][] {
     return [...this.at.entries()]
@@ -186,6 +197,7 @@ export class PathStates {
     const ind = loopHead ? this.inductions(pc) : undefined;
     const entry = this.entries.get(pc);
     if (ind !== undefined && entry !== undefined) j = refineInductions(j, entry, ind.families);
+    j = this.narrow(pc, j);
     if (stateEqual(j, slot.state)) return -1;
     slot.state = j;
     slot.sig = signature(j, this.fills(pc));
