@@ -161,7 +161,7 @@ function suite(set: HeldOutSet, root: string): void {
             return;
           }
           expect(d.differences).toEqual([]);
-        }, 120_000);
+        }, 300_000); // the largest (loxilb, 11 maps seeded) take over 120 s on a loaded host (130 s at load 20)
       }
     }
   });
