@@ -193,7 +193,7 @@ export function compileToWasm(program: readonly Insn[], compileOptions: CompileO
   mb.importMemory('env', 'memory', options.shared === true);
   for (let g = 0; g < GLOBAL_COUNT; g++) {
     const i32 =
-      g === Global.halt || g === Global.depth || g === Global.maxDepth || g === Global.stackDelta || g === Global.tableAddr || g === Global.tableCount || g === Global.cacheOffset || g === Global.label;
+      g === Global.halt || g === Global.depth || g === Global.maxDepth || g === Global.stackDelta || g === Global.tableAddr || g === Global.tableCount || g === Global.cacheOffset || g === Global.label || g === Global.reentry;
     mb.export(`g${g}`, 'global', mb.global(i32 ? ValType.i32 : ValType.i64));
   }
   // A shared memory's reserved words are each thread's own: their base is a global each instance sets (reserved.ts).
@@ -214,17 +214,18 @@ export function compileToWasm(program: readonly Insn[], compileOptions: CompileO
     // every block and can start at any block (a dispatch loop), to continue in when the budget may run
     // out before the next check. It takes its registers in globals: registers flowing into call
     // arguments make V8 spill them in loops.
-    const makeChecked = (resume: ReadonlyMap<number, number>): CheckedCopy | undefined => {
+    const makeChecked = (resume: ReadonlyMap<number, number>, reentry: ReadonlySet<number>): CheckedCopy | undefined => {
       const checked = new FunctionCompiler(insns, d, terms, options, funcIndex);
       checked.entryPc = e;
       checked.resumePcs = new Set(resume.keys());
+      checked.reentry = reentry;
       const labels = checked.compileChecked(blockOf(e));
       if (labels === undefined) return undefined;
       checkSize(checked.code, e, maxBytes);
       const index = mb.declareFunction([], RESULTS);
       mb.defineFunction(index, [...REGS, ...EXTRA_LOCALS], checked.code);
       checkedFunctions.push({ index, pc: e });
-      return { func: index, labels, resume };
+      return { func: index, labels, resume, reentry };
     };
     const fc = new FunctionCompiler(insns, d, terms, options, funcIndex, makeChecked);
     fc.entryPc = e;

@@ -12,7 +12,7 @@ import { FRAME_POINTER } from '../isa/opcodes.js';
 import { Global } from './layout.js';
 import { markStack, pushBelowStackEnd, pushInStack, pushWindow, refill, scanAddress } from './lower-memory.js';
 import { boundsLiveAfter, emitIndexedExit, emitRebase } from './indexed-access.js';
-import { L_BLIM, L_BLIN, L_D, L_FP, L_GB, L_LABEL, L_T, L_T2, OUTER } from './locals.js';
+import { L_BLIM, L_BLIN, L_D, L_FP, L_GB, L_LABEL, L_T, L_T2 } from './locals.js';
 import { Op, ValType } from '../wasm/opcodes.js';
 import { loadSlots } from './stack-slots.js';
 import { emitSpanHead } from './span-checks.js';
@@ -106,7 +106,7 @@ export function spanHead(fc: FunctionCompiler, pc: number, reg: number): void {
   if (label === undefined) throw new JitError('internal: a span head cannot leave for the checked copy', pc);
   emitSpanHead(fc.code, head, reg, () => {
     deadAt(fc, pc, true);
-    fc.code.i32(label).set(L_LABEL).br(fc.curDepth + 1 - OUTER);
+    fc.code.i32(label).set(L_LABEL).br(fc.curDepth + 1 - fc.missOuter);
   });
 }
 
@@ -153,7 +153,7 @@ export function address(fc: FunctionCompiler, reg: number, off: number, size: 1 
     // indexed-access.ts); otherwise the checked copy or the full check, which decides every case exactly.
     const exit = resumeLabel(fc, pc);
     if (exit !== undefined) {
-      emitIndexedExit(c, x.index, off, size, exit, fc.curDepth + 1 - OUTER, deadAt(fc, pc));
+      emitIndexedExit(c, x.index, off, size, exit, fc.curDepth + 1 - fc.missOuter, deadAt(fc, pc));
       return { offset: 0 };
     }
     c.get(x.index);
@@ -216,9 +216,9 @@ function checkedAddress(fc: FunctionCompiler, reg: number, off: number, size: 1 
     stack();
     c.else();
   }
-  // Two to four `if`s in from the instruction's level, where the checked-copy exit is OUTER labels out.
+  // Two to four `if`s in from the instruction's level, where a miss leaves (fc.missOuter: see reentry.ts).
   if (resume !== undefined) deadAt(fc, pc, true);
-  if (resume !== undefined) c.i32(resume).set(L_LABEL).br(fc.curDepth + 2 + (tail ? 1 : 0) + (stackTail ? 1 : 0) - OUTER);
+  if (resume !== undefined) c.i32(resume).set(L_LABEL).br(fc.curDepth + 2 + (tail ? 1 : 0) + (stackTail ? 1 : 0) - fc.missOuter);
   else scanAddress(fc.code, size, store, pc, fc.mark, fc.filled);
   if (stackTail) c.end();
   c.end();
@@ -250,7 +250,7 @@ export function leaveIfStack(fc: FunctionCompiler, reg: number, off: number, pc:
   pushBelowStackEnd(c);
   c.if();
   deadAt(fc, pc, true);
-  c.i32(exit).set(L_LABEL).br(fc.curDepth + 1 - OUTER).end();
+  c.i32(exit).set(L_LABEL).br(fc.curDepth + 1 - fc.missOuter).end();
   return true;
 }
 

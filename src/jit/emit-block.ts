@@ -25,6 +25,7 @@ import { resumePointsOf, charge, budgetNow } from './emit-budget.js';
 import { spanHead, address, leaveIfStack, reloadSlotsIfStack } from './emit-address.js';
 import { helperArgs, budgetToGlobal, afterHelper, inlinedCall, localCall } from './emit-calls.js';
 import type { FunctionCompiler } from './function-compiler.js';
+import { emitReturnAt } from './reentry.js';
 
 const LOAD: Record<1 | 2 | 4 | 8, number> = { 1: Op.i64_load8_u, 2: Op.i64_load16_u, 4: Op.i64_load32_u, 8: Op.i64_load };
 
@@ -86,6 +87,8 @@ function resumeSegments(fc: FunctionCompiler, b: BasicBlock, points: readonly nu
     0,
   );
   c.end();
+  // Entered at the start (not resumed at an access): the header where the fast copy may ask it back.
+  emitReturnAt(fc, fc.d.blockAt[b.start]!);
   charge(fc, b.length, b.start);
   for (let k = 0; k <= m; k++) {
     const from = k === 0 ? b.start : points[k - 1]!;

@@ -34,7 +34,7 @@ import { planChecks, RESUME_SHIFT, type BoundedLoop, type CheckPlanSource } from
 import { emitTripCharge, type TripBlock, type TripCharge } from './trip-charge.js';
 import { analyzeGraph, innermostLoops, lastPc, type FlowGraph, type Terminator } from './graph.js';
 import { CodeWriter } from '../wasm/module.js';
-import { EXTRA_LOCALS, L_A, L_ACC, L_BUDGET, L_FP, L_LABEL, L_RESUME, L_T, OUTER, REGS } from './locals.js';
+import { EXTRA_LOCALS, L_A, L_ACC, L_BUDGET, L_FP, L_LABEL, L_RESUME, L_RET, L_T, OUTER, REGS } from './locals.js';
 import { Op } from '../wasm/opcodes.js';
 import type { FrameRanges } from './frame-ranges.js';
 import { functionSlots, loadSlots, type PromotedSlot, type SlotPlan } from './stack-slots.js';
@@ -47,6 +47,7 @@ import { chunkedAt, emitLoopEntry, versionedSibling, emitFastLoop, checkFreeLoop
 import { blockBody, accessGroups, emitCondition, emitExit, emitBadTarget } from './emit-block.js';
 import { chooseIndexedBase, rebase, type IndexedAccess } from './emit-address.js';
 import type { CompileOptions } from './compiler.js';
+import { emitReentryHandler, emitReturnAt, reentryHeaders } from './reentry.js';
 
 /**
  * Most graph nodes of a function compiled as a dispatch loop (one `block` and one `br_table` entry
@@ -84,6 +85,8 @@ export interface CheckedCopy {
   readonly labels: ReadonlyMap<number, number>;
   /** The accesses a run can resume at (see {@link FunctionCompiler.deopt}): pc → its ordinal among its block's. */
   readonly resume: ReadonlyMap<number, number>;
+  /** The loop headers (block indexes) where it can return to the fast copy (reentry.ts). */
+  readonly reentry: ReadonlySet<number>;
 }
 
 /** A CodeWriter that calls `onWrite` after every `local.set` or `local.tee` of local `watched`. */
@@ -151,7 +154,7 @@ export class FunctionCompiler implements StructSink {
     readonly options: CompileOptions,
     readonly funcIndex: ReadonlyMap<number, number>,
     /** For a fast copy: makes the checked copy, when a loop needs it (undefined: the function is too big for one). */
-    readonly makeChecked?: (resume: ReadonlyMap<number, number>) => CheckedCopy | undefined,
+    readonly makeChecked?: (resume: ReadonlyMap<number, number>, reentry: ReadonlySet<number>) => CheckedCopy | undefined,
   ) {}
 
   /** The checked copy, once made. */
@@ -174,6 +177,15 @@ export class FunctionCompiler implements StructSink {
   deopt: ReadonlySet<number> = new Set();
   /** In the checked copy: the accesses a run may resume at. */
   resumePcs: ReadonlySet<number> = new Set();
+  /**
+   * The headers (block indexes) of the outermost loops with a way back (reentry.ts): in the fast copy,
+   * the loops wrapped with one; in the checked copy, where it returns when asked.
+   */
+  reentry: ReadonlySet<number> = new Set();
+  /** Where a miss leaves for the checked copy: the label index + 1 of the function's exit block (OUTER) or of a loop's `$miss` block. */
+  missOuter = OUTER;
+  /** The enclosing loops' missOuter, while inside a way-back loop. */
+  readonly missOuters: number[] = [];
   /** The function as the loop analyses (loop-shapes.ts) see it. */
   get loopContext(): LoopContext {
     return (this.loopContextCache ??= this.makeLoopContext());
@@ -257,6 +269,7 @@ export class FunctionCompiler implements StructSink {
     for (let r = 0; r < this.registers; r++) c.gget(Global.savedR0 + r).set(r);
     chooseIndexedBase(this);
     this.prologue();
+    if (this.reentry.size > 0) c.gget(Global.reentry).set(L_RET).i32(0).gset(Global.reentry);
     c.gget(Global.label).tee(L_LABEL).i32(RESUME_SHIFT).op(Op.i32_shr_u).set(L_RESUME);
     c.get(L_LABEL).i32((1 << RESUME_SHIFT) - 1).op(Op.i32_and).set(L_LABEL);
     const index = emitDispatch(graph, this, OUTER, L_LABEL, true);
@@ -279,7 +292,7 @@ export class FunctionCompiler implements StructSink {
     this.deferred = plan.deferred;
     const deopt = plan.deopt;
     if (this.checkedCopy === undefined && (plan.mode.includes(1) || deopt.size > 0 || plan.bounded.size > 0)) {
-      this.checkedCopy = this.makeChecked!(deopt);
+      this.checkedCopy = this.makeChecked!(deopt, reentryHeaders(graph, this.nodes, this.d.blocks, deopt));
       if (this.checkedCopy === undefined) {
         this.noCheckedCopy = true;
         this.planChecks(graph);
@@ -288,6 +301,9 @@ export class FunctionCompiler implements StructSink {
     }
     const resume = this.checkedCopy?.resume;
     this.deopt = resume === undefined ? new Set() : new Set([...deopt.keys()].filter((pc) => resume.has(pc)));
+    // The outermost loops a miss leaves by their way back (reentry.ts), where the checked copy returns.
+    const back = this.checkedCopy?.reentry;
+    this.reentry = back === undefined ? new Set() : new Set([...reentryHeaders(graph, this.nodes, this.d.blocks, deopt)].filter((b) => back.has(b)));
   }
 
   /** What check-plan.ts asks of the function: its graph, node costs, and the accesses a run may resume at. */
@@ -479,6 +495,8 @@ export class FunctionCompiler implements StructSink {
       c.end();
     }
     const resumable = resumePointsOf(this, b).length > 0;
+    // In the checked copy, a header where it may return to the fast copy (a resumable block does so in resumeSegments).
+    if (!resumable && this.makeChecked === undefined) emitReturnAt(this, bi);
     const counted = !resumable && !this.siblings.has(node) && (this.everyBlock || this.mode[node] === 0) ? countedLoop(this.loopContext, bi, MIN_HOISTED) : undefined;
     if (counted !== undefined) {
       // Versioning: when every iteration's covered accesses lie in the cached region, run a copy of
@@ -566,6 +584,24 @@ export class FunctionCompiler implements StructSink {
   /** See emit-loops.ts, {@link versionedSibling}. */
   versioned(node: number): boolean {
     return versionedSibling(this, node);
+  }
+
+  /** Structured code asks whether a loop gets a way back from the checked copy (reentry.ts): in the fast copy, an outermost loop a miss leaves. */
+  hasWayBack(node: number): boolean {
+    const bi = this.nodes[node]!;
+    return !this.everyBlock && bi >= 0 && this.reentry.has(bi);
+  }
+
+  /** Just inside a way-back loop's `$miss` block (label index `depth` - 1): misses inside leave there. */
+  enterWayBack(_node: number, depth: number): void {
+    this.missOuters.push(this.missOuter);
+    this.missOuter = depth;
+  }
+
+  /** After a way-back loop's `$miss` block, inside its `$back` loop: the handler (reentry.ts). */
+  wayBack(node: number): void {
+    this.missOuter = this.missOuters.pop()!;
+    emitReentryHandler(this, this.nodes[node]!);
   }
 
   /** See emit-loops.ts, {@link emitFastLoop}. */

@@ -76,6 +76,12 @@ export const Global = {
    */
   cacheVersion: 14,
   savedR0: 15,
+  /**
+   * Set by a fast copy just before it calls its checked copy from a loop's way back (reentry.ts): the
+   * block index + 1 of the loop header where the checked copy returns to it; 0 otherwise. The checked
+   * copy takes it into a local and clears it on entry.
+   */
+  reentry: 30,
 } as const;
 
 /** Bytes per region-table entry (see vm/region-table). */
@@ -85,4 +91,4 @@ export { TABLE_ENTRY } from '../vm/region-table.js';
  * Total number of globals (the saved registers come last: r0-r10, then r11-r14, the registers of
  * inlined callees (inline.ts), which only pass between a function and its checked copy).
  */
-export const GLOBAL_COUNT = Global.savedR0 + 15;
+export const GLOBAL_COUNT = Global.reentry + 1;

@@ -64,7 +64,9 @@ export const L_T0 = 38;
  * from the second, its header runs checked without evaluating the guard (emit-loops.ts, `emitChunked`).
  */
 export const L_NOCHUNK = 39;
-/** The types of the locals after the eleven register parameters, r11-r14 then L_BUDGET to L_NOCHUNK in order. */
+/** In a checked copy: Global.reentry as it was on entry (reentry.ts), the block index + 1 where it returns to its fast copy, or 0. */
+export const L_RET = 40;
+/** The types of the locals after the eleven register parameters, r11-r14 then L_BUDGET to L_RET in order. */
 export const EXTRA_LOCALS: readonly ValTypeCode[] = [
   ...Array<ValTypeCode>(INLINED_REGS).fill(ValType.i64),
   ...Array<ValTypeCode>(4).fill(ValType.i64),
@@ -81,6 +83,7 @@ export const EXTRA_LOCALS: readonly ValTypeCode[] = [
   ValType.i32,
   ValType.i32,
   ValType.i64,
+  ValType.i32,
   ValType.i32,
 ];
 /** The eleven eBPF registers as i64 parameters. */

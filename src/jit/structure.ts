@@ -41,6 +41,15 @@ export interface StructSink {
   fastLoop?(node: number, depth: number): void;
   /** Emitted just before a loop is opened, so once per entry into it from outside. */
   loopEntry?(node: number, depth: number): void;
+  /**
+   * Whether the loop headed by `node` gets a way back (reentry.ts): then it is emitted as
+   * `loop $back { block $miss { <entry> loop … end } <wayBack> }`, {@link enterWayBack} called just
+   * inside `$miss` (whose label index is `depth` - 1) and {@link wayBack} after it, inside `$back`,
+   * whose code must end by a branch (`br 0` re-enters the loop through its entry code).
+   */
+  hasWayBack?(node: number): boolean;
+  enterWayBack?(node: number, depth: number): void;
+  wayBack?(node: number, depth: number): void;
 }
 
 /**
@@ -136,6 +145,7 @@ export function emitStructured(g: FlowGraph, sink: StructSink, outer: number): b
   const CLOSE = 4; // close the innermost label
   const ELSE = 5; // `else` of the innermost `if`
   const LOOP = 6; // open the checked loop of a versioned self-loop, then its body
+  const BACK = 7; // a loop's way back, after its `$miss` block
   const ops: number[] = [];
   const nodesOf: number[] = [];
   const args: number[] = [];
@@ -193,6 +203,18 @@ export function emitStructured(g: FlowGraph, sink: StructSink, outer: number): b
       case TREE:
         if (sibling[x] === 1) task(WRAP, x, 0);
         else if (loopHeader[x] === 1) {
+          if (sink.hasWayBack?.(x) === true) {
+            // loop $back { block $miss { <entry> loop x … end } <way back> }: nothing falls out of
+            // loop x (every path in it ends in a branch), nor out of the way back.
+            code.loop();
+            push('other', -1);
+            code.block();
+            push('other', -1);
+            sink.enterWayBack!(x, depth());
+            task(CLOSE, x);
+            task(BACK, x);
+            task(CLOSE, x);
+          }
           sink.loopEntry?.(x, depth());
           code.loop();
           push('loop', x);
@@ -244,6 +266,9 @@ export function emitStructured(g: FlowGraph, sink: StructSink, outer: number): b
       case CLOSE:
         pop();
         code.end();
+        break;
+      case BACK:
+        sink.wayBack!(x, depth());
         break;
       case ELSE:
         code.else();
