@@ -589,6 +589,10 @@ export class FunctionCompiler implements StructSink {
   /** Structured code asks whether a loop gets a way back from the checked copy (reentry.ts): in the fast copy, an outermost loop a miss leaves. */
   hasWayBack(node: number): boolean {
     const bi = this.nodes[node]!;
+    // Not where the span checks forward frame slots (d.slots): they rely on a store that may write the
+    // stack through a forged pointer leaving the fast copy for good (see leaveIfStack), and a slot it
+    // rewrote would then no longer hold the value the plan forwarded from before the loop.
+    if (this.spans.heads.size > 0 && this.d.slots !== undefined) return false;
     return !this.everyBlock && bi >= 0 && this.reentry.has(bi);
   }
 
