@@ -28,8 +28,9 @@
 import { JIT_REGISTERS } from './inline.js';
 import { FRAME_POINTER } from '../isa/opcodes.js';
 import type { Insn } from '../isa/instruction.js';
-import { branchTarget, type JumpCond, type Operation } from '../isa/operation.js';
+import type { JumpCond, Operation } from '../isa/operation.js';
 import type { BasicBlock } from '../verifier/cfg.js';
+import { solveForward } from './block-dataflow.js';
 import { fieldUse } from '../verifier/fields.js';
 
 /** A register's abstract value: unknown, a scalar in [lo, hi] (signed), or r10 + [lo, hi] of the current frame. */
@@ -372,66 +373,29 @@ function branch(s: State, op: Extract<Operation, { kind: 'jcond' }>, i: Insn, ta
  * Blocks holding a bad slot (`badSlots`) end there.
  */
 export function frameRanges(insns: readonly Insn[], ops: readonly Operation[], blocks: readonly BasicBlock[], blockAt: Int32Array, entries: readonly number[], badSlots: Uint8Array): FrameRanges {
-  const n = insns.length;
-  const entry: (State | undefined)[] = new Array(blocks.length);
   const grown = new Uint8Array(blocks.length);
-  const queued = new Uint8Array(blocks.length);
-  const work: number[] = [];
-  const push = (b: number, s: State): void => {
-    if (b < 0) return;
-    const old = entry[b];
-    let next: State;
-    if (old === undefined) next = s.slice();
-    else {
-      const wide = grown[b]! >= WIDEN_AFTER;
-      next = old.map((v, r) => (wide ? widen(v, s[r]!) : join(v, s[r]!)));
-      if (next.every((v, r) => same(v, old[r]!))) return;
-      grown[b]!++;
-    }
-    entry[b] = next;
-    if (queued[b] === 0) {
-      queued[b] = 1;
-      work.push(b);
-    }
-  };
-  const blockOf = (pc: number): number => (pc >= 0 && pc < n ? blockAt[pc]! : -1);
   const slots = spillSlots(insns, ops);
   const unknown = (): State => Array.from({ length: JIT_REGISTERS + slots.offsets.length }, () => TOP);
-  for (const pc of entries) push(blockOf(pc), unknown());
   const out = new Map<number, { lo: number; hi: number }>();
-  const visit = (b: number, record: boolean): void => {
-    const blk = blocks[b]!;
-    const s = entry[b]!.slice();
-    for (let pc = blk.start; pc < blk.end; pc += ops[pc]!.kind === 'lddw' ? 2 : 1) {
-      if (badSlots[pc] === 1) return;
+  solveForward(insns, ops, blocks, blockAt, badSlots, entries.map((pc): [number, State] => [pc, unknown()]), {
+    arrive(b, old, s) {
+      if (old === undefined) return s.slice();
+      const wide = grown[b]! >= WIDEN_AFTER;
+      const next = old.map((v, r) => (wide ? widen(v, s[r]!) : join(v, s[r]!)));
+      if (next.every((v, r) => same(v, old[r]!))) return undefined;
+      grown[b]!++;
+      return next;
+    },
+    copy: (s) => s.slice(),
+    transfer: (s, pc) => transfer(s, ops[pc]!, insns[pc]!, insns[pc + 1], slots),
+    branch: (s, pc, taken) => branch(s, ops[pc]! as Extract<Operation, { kind: 'jcond' }>, insns[pc]!, taken),
+    record(s, pc) {
       const op = ops[pc]!;
-      const i = insns[pc]!;
-      if (record && (op.kind === 'ldx' || op.kind === 'st' || op.kind === 'stx')) {
-        const base = op.kind === 'ldx' ? i.src : i.dst;
-        const v = s[base]!;
-        if (base !== FRAME_POINTER && v.kind === 'frame') out.set(pc, { lo: v.lo, hi: v.hi });
-      }
-      if (op.kind === 'exit') return;
-      if (op.kind === 'ja') {
-        if (!record) push(blockOf(branchTarget(op, i, pc)!), s);
-        return;
-      }
-      if (op.kind === 'jcond') {
-        if (!record) {
-          push(blockOf(branchTarget(op, i, pc)!), branch(s, op, i, true));
-          push(blockOf(pc + 1), branch(s, op, i, false));
-        }
-        return;
-      }
-      transfer(s, op, i, insns[pc + 1], slots);
-    }
-    if (!record) push(blockOf(blk.end), s);
-  };
-  while (work.length > 0) {
-    const b = work.pop()!;
-    queued[b] = 0;
-    visit(b, false);
-  }
-  for (let b = 0; b < blocks.length; b++) if (entry[b] !== undefined) visit(b, true);
+      if (op.kind !== 'ldx' && op.kind !== 'st' && op.kind !== 'stx') return;
+      const base = op.kind === 'ldx' ? insns[pc]!.src : insns[pc]!.dst;
+      const v = s[base]!;
+      if (base !== FRAME_POINTER && v.kind === 'frame') out.set(pc, { lo: v.lo, hi: v.hi });
+    },
+  });
   return out;
 }

@@ -23,8 +23,9 @@
 import { JIT_REGISTERS } from './inline.js';
 import { FRAME_POINTER } from '../isa/opcodes.js';
 import type { Insn } from '../isa/instruction.js';
-import { branchTarget, type Operation } from '../isa/operation.js';
+import type { Operation } from '../isa/operation.js';
 import type { BasicBlock } from '../verifier/cfg.js';
+import { solveForward } from './block-dataflow.js';
 import { fieldUse } from '../verifier/fields.js';
 
 /** Per register (r0-r14), then per 8-byte frame slot a value was stored to: 1 when it may point into the stack. */
@@ -91,14 +92,17 @@ export function stackBasedAccesses(
     if (op.kind === 'stx' && op.size === 8 && i.dst === FRAME_POINTER && !slot.has(i.offset)) slot.set(i.offset, JIT_REGISTERS + slot.size);
   }
   const width = JIT_REGISTERS + slot.size;
-  const entry: (State | undefined)[] = new Array(blocks.length);
-  const queued = new Uint8Array(blocks.length);
-  const work: number[] = [];
-  const blockOf = (pc: number): number => (pc >= 0 && pc < n ? blockAt[pc]! : -1);
-  const push = (b: number, s: State): void => {
-    if (b < 0) return;
-    const old = entry[b];
-    if (old !== undefined) {
+  const starts = entries.map((pc, k): [number, State] => {
+    const s = new Uint8Array(width);
+    s[FRAME_POINTER] = 1;
+    // A function's arguments may be pointers into its caller's frame; the program's are its context.
+    if (k > 0) for (let r = 1; r <= 5; r++) s[r] = 1;
+    return [pc, s];
+  });
+  const result = new Set<number>();
+  solveForward(insns, ops, blocks, blockAt, badSlots, starts, {
+    arrive(_b, old, s) {
+      if (old === undefined) return s.slice();
       let grew = false;
       for (let k = 0; k < width; k++) {
         if (s[k] === 1 && old[k] === 0) {
@@ -106,48 +110,14 @@ export function stackBasedAccesses(
           grew = true;
         }
       }
-      if (!grew) return;
-    } else entry[b] = s.slice();
-    if (queued[b] === 0) {
-      queued[b] = 1;
-      work.push(b);
-    }
-  };
-  entries.forEach((pc, k) => {
-    const s = new Uint8Array(width);
-    s[FRAME_POINTER] = 1;
-    // A function's arguments may be pointers into its caller's frame; the program's are its context.
-    if (k > 0) for (let r = 1; r <= 5; r++) s[r] = 1;
-    push(blockOf(pc), s);
+      return grew ? old : undefined;
+    },
+    copy: (s) => s.slice(),
+    transfer: (s, pc) => step(s, ops[pc]!, insns[pc]!, slot),
+    record(s, pc) {
+      const base = baseOf(ops[pc]!, insns[pc]!);
+      if (base >= 0 && base !== FRAME_POINTER && s[base] === 1) result.add(pc);
+    },
   });
-  const result = new Set<number>();
-  /** Run block `b` from its entry state, propagating to its successors, or (`record`) noting its accesses. */
-  const visit = (b: number, record: boolean): void => {
-    const blk = blocks[b]!;
-    const s = entry[b]!.slice();
-    for (let pc = blk.start; pc < blk.end; pc += ops[pc]!.kind === 'lddw' ? 2 : 1) {
-      if (badSlots[pc] === 1) return;
-      const op = ops[pc]!;
-      const i = insns[pc]!;
-      const base = baseOf(op, i);
-      if (record && base >= 0 && base !== FRAME_POINTER && s[base] === 1) result.add(pc);
-      if (op.kind === 'exit') return;
-      if (op.kind === 'ja' || op.kind === 'jcond') {
-        if (!record) {
-          push(blockOf(branchTarget(op, i, pc)!), s);
-          if (op.kind === 'jcond') push(blockOf(pc + 1), s);
-        }
-        return;
-      }
-      step(s, op, i, slot);
-    }
-    if (!record) push(blockOf(blk.end), s);
-  };
-  while (work.length > 0) {
-    const b = work.pop()!;
-    queued[b] = 0;
-    visit(b, false);
-  }
-  for (let b = 0; b < blocks.length; b++) if (entry[b] !== undefined) visit(b, true);
   return result;
 }
