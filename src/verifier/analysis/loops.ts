@@ -9,7 +9,7 @@
  */
 import { branchTarget } from '../../isa/operation.js';
 import { edgeRelation } from './branch.js';
-import { lastIteration } from './trip-count.js';
+import { dominates, lastIteration } from './trip-count.js';
 import type { Env } from './env.js';
 import type { ProgramShape } from './fixpoint.js';
 import { low32, type Scalar } from './scalar.js';
@@ -265,21 +265,6 @@ function tripCount(rel: string, step: readonly [bigint, bigint], dt: readonly [b
     if (step[0] === -1n && step[1] === -1n && first.min >= k.min) return first.max - k.min + 1n;
   }
   return undefined;
-}
-
-/** True when every path from `head` to `src` inside the loop passes through `t`. */
-function dominates(t: number, head: number, src: number, body: Set<number>, succ: (pc: number) => number[]): boolean {
-  if (t === head || t === src) return true;
-  const seen = new Set<number>([t]);
-  const todo = [head];
-  while (todo.length > 0) {
-    const pc = todo.pop()!;
-    if (pc === src) return false;
-    if (seen.has(pc)) continue;
-    seen.add(pc);
-    for (const s of succ(pc)) if (body.has(s) && s !== head) todo.push(s);
-  }
-  return true;
 }
 
 /**

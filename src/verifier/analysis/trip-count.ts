@@ -226,8 +226,8 @@ function transfer(i: Insn, op: Operation, d: readonly Delta[]): Delta[] {
   return o;
 }
 
-/** True when every path from `head` to `src` inside the loop passes through `t`. */
-function dominates(t: number, head: number, src: number, body: ReadonlySet<number>, succ: (pc: number) => number[]): boolean {
+/** True when every path from `head` to `src` inside the loop passes through `t` (the loop's exit tests: here and loops.ts). */
+export function dominates(t: number, head: number, src: number, body: ReadonlySet<number>, succ: (pc: number) => number[]): boolean {
   if (t === head || t === src) return true;
   const seen = new Set<number>([t]);
   const todo = [head];
