@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { assemble } from '../../src/asm/index.js';
 import { checkProgram } from '../../src/verifier/index.js';
 import type { MapInfo } from '../../src/verifier/analysis/index.js';
-import { kernelOracle, skipNote } from '../kernel/runner.js';
+import { itHasTheKernelsVerdicts } from './kernel-verdicts.js';
 
 /** An array of 64-byte values and a ring buffer. */
 const MAPS: Readonly<Record<number, MapInfo>> = {
@@ -72,13 +72,5 @@ describe('dynptr and strtol rules against the kernel', () => {
     });
   }
 
-  it('the kernel gives the recorded verdicts', () => {
-    const k = kernelOracle();
-    if (typeof k === 'string') {
-      skipNote(k);
-      return;
-    }
-    const live = k.verdicts(CASES.map((c) => ({ type: 'xdp', insns: assemble(c.source), maps: MAPS, logLevel: 1 })));
-    expect(CASES.map((c, i) => ({ name: c.name, accepted: live[i]!.accepted }))).toEqual(CASES.map((c) => ({ name: c.name, accepted: c.kernelAccepts })));
-  });
+  itHasTheKernelsVerdicts(CASES, (c) => ({ type: 'xdp', insns: assemble(c.source), maps: MAPS, logLevel: 1 }));
 });

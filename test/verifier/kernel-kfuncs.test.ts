@@ -12,7 +12,8 @@ import { describe, expect, it } from 'vitest';
 import { assemble } from '../../src/asm/index.js';
 import { BtfKind, parseBtf, type Btf } from '../../src/elf/btf.js';
 import { checkProgram } from '../../src/verifier/index.js';
-import { kernelOracle, skipNote } from '../kernel/runner.js';
+import { skipNote } from '../kernel/runner.js';
+import { itHasTheKernelsVerdicts } from './kernel-verdicts.js';
 
 const VMLINUX = '/sys/kernel/btf/vmlinux';
 const btf: Btf | undefined = existsSync(VMLINUX) ? parseBtf(new Uint8Array(readFileSync(VMLINUX))) : undefined;
@@ -65,15 +66,7 @@ describe.skipIf(btf === undefined)('kfunc references against the kernel', () => 
     });
   }
 
-  it('the kernel gives the recorded verdicts', () => {
-    const k = kernelOracle();
-    if (typeof k === 'string') {
-      skipNote(k);
-      return;
-    }
-    const live = k.verdicts(CASES.map((c) => ({ type: 'xdp', insns: assemble(c.source), logLevel: 1 })));
-    expect(CASES.map((c, i) => ({ name: c.name, accepted: live[i]!.accepted }))).toEqual(CASES.map((c) => ({ name: c.name, accepted: c.kernelAccepts })));
-  });
+  itHasTheKernelsVerdicts(CASES, (c) => ({ type: 'xdp', insns: assemble(c.source), logLevel: 1 }));
 
   it('without the kfunc table a raw kfunc call is refused, as before', () => {
     const issues = checkProgram(assemble(lines(...LOOK, ...END)), { level: 'kernel', programType: 'xdp', allowKfuncCalls: true });

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { assemble } from '../../src/asm/index.js';
 import { checkProgram } from '../../src/verifier/index.js';
-import { kernelOracle, skipNote } from '../kernel/runner.js';
+import { itHasTheKernelsVerdicts } from './kernel-verdicts.js';
 import { CASES, PATH_MAPS } from './path-cases.js';
 
 describe('path-sensitive cases against the kernel', () => {
@@ -16,13 +16,5 @@ describe('path-sensitive cases against the kernel', () => {
     });
   }
 
-  it('the kernel gives the recorded verdicts', () => {
-    const k = kernelOracle();
-    if (typeof k === 'string') {
-      skipNote(k);
-      return;
-    }
-    const live = k.verdicts(CASES.map((c) => ({ type: c.type, insns: assemble(c.source), maps: PATH_MAPS, logLevel: 1 })));
-    expect(CASES.map((c, i) => ({ name: c.name, accepted: live[i]!.accepted }))).toEqual(CASES.map((c) => ({ name: c.name, accepted: c.kernelAccepts })));
-  });
+  itHasTheKernelsVerdicts(CASES, (c) => ({ type: c.type, insns: assemble(c.source), maps: PATH_MAPS, logLevel: 1 }));
 });

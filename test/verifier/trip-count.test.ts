@@ -8,7 +8,7 @@ import { assemble } from '../../src/asm/index.js';
 import { analyzeFacts, checkProgram } from '../../src/verifier/index.js';
 import { lastIteration, type ExitTest } from '../../src/verifier/analysis/trip-count.js';
 import { constant, unsignedRange } from '../../src/verifier/analysis/scalar.js';
-import { kernelOracle, skipNote } from '../kernel/runner.js';
+import { itHasTheKernelsVerdicts } from './kernel-verdicts.js';
 import { TRIP_COUNT_CASES, TRIP_COUNT_MAPS } from './trip-count-cases.js';
 
 describe('loops whose registers move together, against the kernel', () => {
@@ -24,15 +24,7 @@ describe('loops whose registers move together, against the kernel', () => {
     });
   }
 
-  it('the kernel gives the recorded verdicts', () => {
-    const k = kernelOracle();
-    if (typeof k === 'string') {
-      skipNote(k);
-      return;
-    }
-    const live = k.verdicts(TRIP_COUNT_CASES.map((c) => ({ type: c.type, insns: assemble(c.source), maps: TRIP_COUNT_MAPS, logLevel: 1 })));
-    expect(TRIP_COUNT_CASES.map((c, i) => ({ name: c.name, accepted: live[i]!.accepted }))).toEqual(TRIP_COUNT_CASES.map((c) => ({ name: c.name, accepted: c.kernelAccepts })));
-  });
+  itHasTheKernelsVerdicts(TRIP_COUNT_CASES, (c) => ({ type: c.type, insns: assemble(c.source), maps: TRIP_COUNT_MAPS, logLevel: 1 }));
 
   it('proves the stride loop runs 6 times, by its exit test', () => {
     const src = TRIP_COUNT_CASES[0]!.source;
