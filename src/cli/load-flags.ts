@@ -22,12 +22,28 @@ import type { HelperEntry, HelperFunction } from '../vm/environment.js';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
-/** The option specs to add to a command. */
-export const LOAD_FLAG_SPECS: Readonly<Record<string, OptionSpec>> = {
-  type: { type: 'string' },
+/** The option specs of the map sizing flags (every command that loads an object). */
+export const MAP_SIZE_FLAG_SPECS: Readonly<Record<string, OptionSpec>> = {
   'map-size': { type: 'list' },
   'map-value-size': { type: 'list' },
   'max-map-bytes': { type: 'string' },
+};
+
+/** The help lines of the map sizing flags. */
+export const MAP_SIZE_FLAG_HELP = `  --map-size NAME=N
+                  set map NAME's max_entries to N before load (repeatable)
+  --map-value-size NAME=N
+                  set map NAME's value_size to N bytes before load (repeatable; a stack
+                  trace map's frame count times 8)
+  --max-map-bytes N
+                  largest value arena one map may have (default 134217728, 128 MiB;
+                  at most 1073741824): raise it for objects with huge maps
+`;
+
+/** The option specs to add to a command. */
+export const LOAD_FLAG_SPECS: Readonly<Record<string, OptionSpec>> = {
+  type: { type: 'string' },
+  ...MAP_SIZE_FLAG_SPECS,
   fib: { type: 'string' },
   sockets: { type: 'string' },
   kconfig: { type: 'list' },
@@ -47,15 +63,7 @@ export const LOAD_FLAG_HELP = `  --type TYPE     program type: xdp, socket, tc, 
   --verify MODE   kernel (default: refuse a program the kernel-level verifier cannot
                   prove safe), warn (keep its findings as warnings and run the program
                   anyway), shape (instruction shape only) or off
-  --map-size NAME=N
-                  set map NAME's max_entries to N before load (repeatable)
-  --map-value-size NAME=N
-                  set map NAME's value_size to N bytes before load (repeatable; a stack
-                  trace map's frame count times 8)
-  --max-map-bytes N
-                  largest value arena one map may have (default 134217728, 128 MiB;
-                  at most 1073741824): raise it for objects with huge maps
-  --fib FILE.json the host's network for bpf_fib_lookup: {"interfaces": [{"ifindex",
+${MAP_SIZE_FLAG_HELP}  --fib FILE.json the host's network for bpf_fib_lookup: {"interfaces": [{"ifindex",
                   "mac", "mtu", "addresses", "forwarding"}], "routes": [{"prefix", "type",
                   "ifindex", "gateway", "metric", "table"}], "neighbours": [{"ifindex",
                   "address", "mac"}]} (default: only loopback, no routes; see README)
@@ -227,18 +235,8 @@ async function kfuncFlags(specs: readonly string[]): Promise<Record<string, Help
   return out;
 }
 
-/** Load options from `--type`, `--verify`, `--map-size`, `--map-value-size`, `--max-map-bytes`, `--fib`, `--sockets`, `--kconfig`, `--ksym`, `--kallsyms`, `--kfunc`, `--link`, `--helper` and `--btf`; a usage error for bad values. */
-export async function loadFlags(args: ParsedArgs): Promise<Pick<LoadOptions, 'programTypes' | 'mapSizes' | 'mapValueSizes' | 'maxMapBytes' | 'fib' | 'sockets' | 'kconfig' | 'ksyms' | 'kallsyms' | 'kfuncs' | 'link' | 'helpers' | 'targetBtf' | 'verify'>> {
-  const verify = stringOption(args, 'verify');
-  if (verify !== undefined && !['kernel', 'warn', 'shape', 'off'].includes(verify)) {
-    throw new UsageError(`--verify must be kernel, warn, shape or off, not '${verify}'`);
-  }
-  const type = stringOption(args, 'type');
-  if (type !== undefined && !PROGRAM_TYPES.includes(type as ProgramType)) {
-    throw new UsageError(`--type must be one of ${PROGRAM_TYPES.join(', ')}, not '${type}'`);
-  }
-  const fib = stringOption(args, 'fib');
-  const sockets = stringOption(args, 'sockets');
+/** The map sizing flags of every command that loads an object: `--map-size`, `--map-value-size`, `--max-map-bytes` (see {@link MAP_SIZE_FLAG_SPECS}). */
+export function mapSizeFlags(args: ParsedArgs): Pick<LoadOptions, 'mapSizes' | 'mapValueSizes' | 'maxMapBytes'> {
   const sizesOf = (flag: 'map-size' | 'map-value-size'): Record<string, number> => {
     const out: Record<string, number> = {};
     for (const spec of listOption(args, flag)) {
@@ -254,6 +252,25 @@ export async function loadFlags(args: ParsedArgs): Promise<Pick<LoadOptions, 'pr
   const sizes = sizesOf('map-size');
   const valueSizes = sizesOf('map-value-size');
   const maxMapBytes = intOption(args, 'max-map-bytes', 1, MAX_MAP_BYTES_LIMIT);
+  return {
+    ...(Object.keys(sizes).length === 0 ? {} : { mapSizes: sizes }),
+    ...(Object.keys(valueSizes).length === 0 ? {} : { mapValueSizes: valueSizes }),
+    ...(maxMapBytes === undefined ? {} : { maxMapBytes }),
+  };
+}
+
+/** Load options from `--type`, `--verify`, `--map-size`, `--map-value-size`, `--max-map-bytes`, `--fib`, `--sockets`, `--kconfig`, `--ksym`, `--kallsyms`, `--kfunc`, `--link`, `--helper` and `--btf`; a usage error for bad values. */
+export async function loadFlags(args: ParsedArgs): Promise<Pick<LoadOptions, 'programTypes' | 'mapSizes' | 'mapValueSizes' | 'maxMapBytes' | 'fib' | 'sockets' | 'kconfig' | 'ksyms' | 'kallsyms' | 'kfuncs' | 'link' | 'helpers' | 'targetBtf' | 'verify'>> {
+  const verify = stringOption(args, 'verify');
+  if (verify !== undefined && !['kernel', 'warn', 'shape', 'off'].includes(verify)) {
+    throw new UsageError(`--verify must be kernel, warn, shape or off, not '${verify}'`);
+  }
+  const type = stringOption(args, 'type');
+  if (type !== undefined && !PROGRAM_TYPES.includes(type as ProgramType)) {
+    throw new UsageError(`--type must be one of ${PROGRAM_TYPES.join(', ')}, not '${type}'`);
+  }
+  const fib = stringOption(args, 'fib');
+  const sockets = stringOption(args, 'sockets');
   const kconfig: Record<string, string> = {};
   for (const spec of listOption(args, 'kconfig')) {
     const m = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/s.exec(spec);
@@ -285,9 +302,7 @@ export async function loadFlags(args: ParsedArgs): Promise<Pick<LoadOptions, 'pr
     ...(kallsyms === undefined ? {} : { kallsyms }),
     ...(link.length === 0 ? {} : { link }),
     ...(Object.keys(kfuncs).length === 0 ? {} : { kfuncs }),
-    ...(Object.keys(sizes).length === 0 ? {} : { mapSizes: sizes }),
-    ...(Object.keys(valueSizes).length === 0 ? {} : { mapValueSizes: valueSizes }),
-    ...(maxMapBytes === undefined ? {} : { maxMapBytes }),
+    ...mapSizeFlags(args),
     ...(fib === undefined ? {} : { fib: jsonFile<FibDescription>('fib', fib, (f) => new Fib(f)) }),
     ...(sockets === undefined ? {} : { sockets: jsonFile<SocketDescription[]>('sockets', sockets, (d) => new SocketTable(d)) }),
     ...(stubs.size === 0 ? {} : { helpers: stubs }),

@@ -6,6 +6,7 @@ import { assemble } from '../asm/assembler.js';
 import type { SourceLine } from '../elf/btf-ext.js';
 import { loadObject, type BpfObject, type LoadOptions } from '../elf/loader.js';
 import { kernelProgramType, objectMapTable, type ObjectMapTable } from '../elf/kernel-check.js';
+import type { VerifierOptions } from '../verifier/issues.js';
 import type { KfuncTable, ProgramType as KernelProgramType } from '../verifier/analysis/index.js';
 import { AssemblyError, EbpfError, ErrorCode, ExecutionError } from '../errors.js';
 import { kernelHelperName } from '../helpers/kernel.js';
@@ -58,7 +59,9 @@ export interface LinkedProgram {
   /** The kernel program type the loader's conventions give it (undefined when the section says none). */
   readonly kernelType: KernelProgramType | undefined;
   /** The object's maps as the kernel-level verifier sees them. */
-  readonly mapTable: ObjectMapTable;
+  readonly maps: ObjectMapTable['maps'];
+  /** The addresses of the lddw slots the loader relocated (maps, global data), for the verifier's `resolve`. */
+  readonly resolve: NonNullable<VerifierOptions['resolve']>;
   /** The object's kfuncs for the kernel-level analysis (undefined without BTF). */
   readonly kfuncs: KfuncTable | undefined;
   /** Helpers it calls that tsbpf does not implement (it cannot run, but can be read and verified). */
@@ -121,10 +124,11 @@ export function loadForListing(bytes: Uint8Array, load: LoadOptions = {}): Listi
 /**
  * The programs of an ELF object (or only the one named `only`), linked but not verified, so that
  * `verify` can report every problem and `disasm` can show programs the verifier rejects. Programs
- * calling helpers tsbpf lacks are linked all the same (see {@link loadForListing}).
+ * calling helpers tsbpf lacks are linked all the same (see {@link loadForListing}). `load`: the map
+ * sizing flags' options.
  */
-export function objectPrograms(input: ProgramInput, only?: string): LinkedProgram[] {
-  const { obj, missing } = loadForListing(input.bytes);
+export function objectPrograms(input: ProgramInput, only?: string, load: LoadOptions = {}): LinkedProgram[] {
+  const { obj, missing } = loadForListing(input.bytes, load);
   const infos = only === undefined ? obj.programs : obj.programs.filter((p) => p.name === only || p.section === only);
   if (infos.length === 0) {
     const names = obj.programs.map((p) => `${p.name} (${p.section})`).join(', ') || 'none';
@@ -142,7 +146,9 @@ export function objectPrograms(input: ProgramInput, only?: string): LinkedProgra
       functionNames: program.functionNames,
       lines: runner.lines,
       kernelType,
-      mapTable,
+      maps: mapTable.maps,
+      // only the lddw slots the loader relocated are addresses: a constant equal to one stays a number
+      resolve: (imm: bigint, pc: number) => (program.relocatedLoads.has(pc) ? mapTable.resolve(imm) : undefined),
       kfuncs: obj.verifierKfuncs(),
       missingHelpers: missing.get(info.name) ?? [],
     };

@@ -1,5 +1,7 @@
 /** `--type` and `--map-size` of `tsbpf run` and `tsbpf inspect`, on hand-made objects. */
 import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { objectPrograms } from '../../src/cli/program.js';
 import { cli } from './helpers.js';
 
 const root = new URL('../../', import.meta.url).pathname;
@@ -72,6 +74,28 @@ describe('tsbpf run --type / --map-size', () => {
     const r = await cli(['run', 'b7000000000000009500000000000000', '--type', 'xdp']);
     expect(r).toMatchObject({ code: 2 });
     expect(r.err).toMatch(/apply to ELF objects only/);
+  });
+});
+
+describe('tsbpf verify / disasm: the map sizing flags, and only relocated slots as addresses', () => {
+  it('size maps as run does, so objects with huge maps can be verified and listed', async () => {
+    const args = (cmd: string): string[] => [cmd, fx('per_program.o'), '--program', 'count', '--map-size', 'counter=16777216'];
+    for (const cmd of ['verify', 'disasm']) {
+      expect((await cli(args(cmd))).err).toMatch(/134217728-byte limit per map; raise the limit with maxMapBytes \(tsbpf's --max-map-bytes/);
+      expect(await cli([...args(cmd), '--max-map-bytes', '1073741824'])).toMatchObject({ code: 0 });
+    }
+  });
+
+  it('resolve answers for the lddw slots the loader relocated, never for a constant equal to an address', () => {
+    const bytes = new Uint8Array(readFileSync(fx('per_program.o')));
+    const [p] = objectPrograms({ name: 'per_program.o', format: 'elf', bytes }, 'count');
+    const view = new DataView(p!.bytes.buffer, p!.bytes.byteOffset, p!.bytes.byteLength);
+    const wide = (pc: number): bigint => (BigInt(view.getUint32(pc * 8 + 12, true)) << 32n) | BigInt(view.getUint32(pc * 8 + 4, true));
+    const lddw = [...Array(p!.bytes.length / 8).keys()].filter((pc) => p!.bytes[pc * 8] === 0x18);
+    const mapSlot = lddw.find((pc) => p!.resolve(wide(pc), pc) !== undefined);
+    expect(mapSlot).toBeDefined();
+    // the same immediate at any other slot is a number
+    expect(p!.resolve(wide(mapSlot!), mapSlot! + 1)).toBeUndefined();
   });
 });
 

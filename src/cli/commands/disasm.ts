@@ -7,6 +7,7 @@ import type { SourceLine } from '../../elf/btf-ext.js';
 import { expectPositionals, flag, parseArgs, stringOption, UsageError, type ParsedArgs } from '../args.js';
 import type { Command } from '../command.js';
 import { InputError, readProgramArg } from '../input.js';
+import { MAP_SIZE_FLAG_HELP, MAP_SIZE_FLAG_SPECS, mapSizeFlags } from '../load-flags.js';
 import { objectPrograms, programBytes } from '../program.js';
 
 /** The C source line of `pc`, or of the nearest slot before it that starts one (line 0 says none). */
@@ -87,8 +88,10 @@ export const disasmCommand: Command = {
     program: { type: 'string' },
     'no-source': { type: 'boolean' },
     json: { type: 'boolean' },
+    ...MAP_SIZE_FLAG_SPECS,
   },
   help: `Usage: tsbpf disasm PROG [--syntax llvm|rbpf] [--llvm] [--pc] [--bytes] [--labels] [--program NAME] [--no-source] [--json]
+                    [--map-size NAME=N] [--max-map-bytes N]
 
 Print PROG as assembly, one instruction per line. PROG is a raw bytecode file, a file of hex bytes,
 an assembly file, a hex string, - for stdin, or an ELF object (each program linked, with function
@@ -106,7 +109,7 @@ Options:
   --json     print one JSON document: {"programs": [{program, section, functions: [{pc, name}],
              instructions: [{pc, text, bytes (hex), source: {file, line, text}}]}]} (program, section,
              functions and source for ELF objects only; --pc and --bytes do not apply)
-
+${MAP_SIZE_FLAG_HELP}
 Example:
   $ tsbpf disasm b40000000000000004000000030000009500000000000000
   mov32 r0, 0x0
@@ -134,7 +137,7 @@ Example:
     };
     const json = flag(args, 'json');
     if (input.format === 'elf') {
-      const programs = objectPrograms(input, stringOption(args, 'program'));
+      const programs = objectPrograms(input, stringOption(args, 'program'), mapSizeFlags(args));
       if (json) {
         const out: JsonProgram[] = programs.map((p) => ({
           program: p.name,

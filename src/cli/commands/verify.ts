@@ -11,6 +11,7 @@ import { UsageError, expectPositionals, flag, intOption, parseArgs, stringOption
 import type { Command } from '../command.js';
 import { readProgramArg } from '../input.js';
 import type { CliIo } from '../io.js';
+import { MAP_SIZE_FLAG_HELP, MAP_SIZE_FLAG_SPECS, mapSizeFlags } from '../load-flags.js';
 import { objectPrograms, programBytes, type MissingHelper } from '../program.js';
 import { lineOf } from './disasm.js';
 
@@ -106,9 +107,10 @@ export const verifyCommand: Command = {
     type: { type: 'string' },
     attach: { type: 'string' },
     json: { type: 'boolean' },
+    ...MAP_SIZE_FLAG_SPECS,
   },
   help: `Usage: tsbpf verify PROG [--level shape|kernel] [--type TYPE] [--attach ATTACH] [--cpu N] [--strict] [--helpers IDS]
-                    [--allow-pseudo] [--program NAME] [--json]
+                    [--allow-pseudo] [--program NAME] [--map-size NAME=N] [--max-map-bytes N] [--json]
 
 Check PROG and print every problem with its pc (and its C source line where the object has BTF line
 info). PROG is a raw bytecode file, a file of hex bytes, an assembly file, a hex string, - for stdin, or
@@ -134,7 +136,7 @@ Options:
   --json           print one JSON document: {"programs": [{program, accepted, instructions, level,
                    programType, issues: [{pc, severity, rule, message, source}], missingHelpers}],
                    "rejected": N} (every issue, none cut short); errors too ({"error": {code, message}})
-  --debug          show stack traces on internal errors
+${MAP_SIZE_FLAG_HELP}  --debug          show stack traces on internal errors
 
 Exit status: 0 when the program is accepted, 1 when it is rejected, 2 on usage errors.
 
@@ -169,11 +171,11 @@ Example:
     const only = stringOption(args, 'program');
     const units: Unit[] =
       input.format === 'elf'
-        ? objectPrograms(input, only).map((p) => {
+        ? objectPrograms(input, only, mapSizeFlags(args)).map((p) => {
             const kernelType = programType ?? p.kernelType;
             const kernel = level !== 'shape' && kernelType !== undefined;
             const attachType = attach ?? kernelAttachType(kernelType, p.section);
-            const o: VerifierOptions = kernel ? { ...options, level: 'kernel', programType: kernelType, maps: p.mapTable.maps, resolve: p.mapTable.resolve, ...(attachType === undefined ? {} : { attachType }), ...(p.kfuncs === undefined ? {} : { kfuncs: p.kfuncs }) } : options;
+            const o: VerifierOptions = kernel ? { ...options, level: 'kernel', programType: kernelType, maps: p.maps, resolve: p.resolve, ...(attachType === undefined ? {} : { attachType }), ...(p.kfuncs === undefined ? {} : { kfuncs: p.kfuncs }) } : options;
             return { name: `${input.name}:${p.name}`, bytes: p.bytes, options: o, lines: p.lines, missing: p.missingHelpers };
           })
         : [{ name: input.name, bytes: programBytes(input), options: level === 'kernel' ? { ...options, level: 'kernel', programType, ...(attach === undefined ? {} : { attachType: attach }) } : options, lines: new Map(), missing: [] }];
