@@ -7,6 +7,7 @@
  * @module
  */
 import { Bytes, Rng, Writer } from './input-tools.js';
+import { eshape4Input } from './inputs-eshapes4.js';
 
 /** Records of a u16 little-endian length then the bytes, behind an 8-byte header (`len`, `param`). */
 function records(items: readonly Uint8Array[], param: number): Uint8Array {
@@ -926,6 +927,6 @@ export function eshape3Input(name: string, full: boolean, rng: Rng): Uint8Array 
     case 'ipfrag':
       return full ? ipfragInput(400, 8, 6, rng) : ipfragInput(12, 3, 2, rng);
     default:
-      return undefined;
+      return eshape4Input(name, full, rng);
   }
 }

@@ -97,6 +97,14 @@ export const BENCHMARKS: readonly Benchmark[] = [
   { name: 'protobuf', program: 'protobuf', about: 'protobuf wire format of 2000 messages: nested messages on an explicit stack, varints, zigzag, packed fields, unknown fields skipped' },
   { name: 'bitvec_acl', program: 'bitvec_acl', about: 'bit-vector packet classification of 8192 packets over 256 rules: five per-field interval searches, bitmap AND, first set bit' },
   { name: 'ipfrag', program: 'ipfrag', about: 'IPv4 fragment reassembly (RFC 815 hole lists) of 500 interleaved datagrams, payload copied by 8-byte words and hashed' },
+  { name: 'fib_fwd', program: 'fib_fwd', about: 'IPv4 forwarding of 6000 frames: header checksum, TTL with incremental update, DIR-16-8 next-hop table, MACs rewritten into a transmit ring' },
+  { name: 'tcp_opts', program: 'tcp_opts', about: 'TCP options of 8000 IPv4/IPv6 segments walked kind by kind, MSS clamped on SYNs with an incremental checksum update, SACK blocks summed' },
+  { name: 'arp_nd', program: 'arp_nd', about: 'ARP and IPv6 neighbour-discovery responder over 6000 frames: local addresses searched, replies and advertisements built with their checksums' },
+  { name: 'geneve', program: 'geneve', about: 'Geneve decapsulation of 5000 frames: option TLVs walked (critical bit), inner 5-tuple hashed with the VNI, per-VNI counters' },
+  { name: 'glob_path', program: 'glob_path', about: 'file paths of 3000 open() events matched against 16 glob patterns (wildcards with backtracking), basenames hashed into counters' },
+  { name: 'replay_win', program: 'replay_win', about: 'WireGuard-style messages: 12000 length checks by type, peers by index, 64-bit counters through a 2048-bit anti-replay window' },
+  { name: 'latency_hist', program: 'latency_hist', about: 'latency histograms from 16000 paired events: open-addressing table with tombstones, log2 buckets per class, percentiles' },
+  { name: 'qinq_pop', program: 'qinq_pop', about: 'VLAN push/pop/translate of 3000 frames by a 4096-entry action table, frames copied to a transmit ring and their MAC addresses moved' },
 ];
 
 
