@@ -333,21 +333,20 @@ export class FunctionCompiler implements StructSink {
     this.prologue();
     const at = c.w.length;
     this.everyBlock = this.makeChecked === undefined;
-    if (!this.everyBlock) this.planChecks(graph);
-    this.planSpans(graph);
-    this.structured = true;
-    const done = emitStructured(graph, this, OUTER);
-    this.structured = false;
-    if (!done) {
+    /** Plan the checks and spans of `g`, then emit it structured; false when it cannot be (nothing emitted). */
+    const structured = (g: typeof graph): boolean => {
+      if (!this.everyBlock) this.planChecks(g);
+      this.planSpans(g);
+      this.structured = true;
+      const done = emitStructured(g, this, OUTER);
+      this.structured = false;
+      return done;
+    };
+    if (!structured(graph)) {
       // Nothing was emitted by the structured pass; use the dispatch loop (without multiway branches).
       if (c.w.length !== at) throw new JitError('internal: the structured pass emitted code and gave up');
       graph = buildGraph(this, entryBlock, false);
-      if (!this.everyBlock) this.planChecks(graph);
-      this.planSpans(graph);
-      this.structured = true;
-      const again = emitStructured(graph, this, OUTER);
-      this.structured = false;
-      if (!again) {
+      if (!structured(graph)) {
         if (graph.count > MAX_DISPATCH_NODES) {
           const pc = this.d.blocks[entryBlock]!.start;
           throw new JitError(
