@@ -56,6 +56,15 @@ export interface CaptureReport {
     /** CPU time of the whole run loop (reading, running, writing), seconds. */
     readonly cpuSeconds: number;
     readonly packetsPerCpuSecond: number;
+    /**
+     * Wall time from the process's start to the run loop's (Node's boot, loading the command line,
+     * reading, verifying and compiling the object; with `--workers N`, starting the pool), seconds.
+     */
+    readonly startupSeconds: number;
+    /** Wall time of the run loop (the capture's first read to the last packet's result, and the writes), seconds. */
+    readonly loopSeconds: number;
+    /** Packets per wall second of the run loop alone (start-up apart: {@link startupSeconds}). */
+    readonly packetsPerLoopSecond: number;
     /** Steady-state packets by time, one bucket per power of two: packets that took less than `upToNs` (estimated when sampled, see `timedPackets`). */
     readonly histogram: readonly { readonly upToNs: number; readonly packets: number }[];
   };
@@ -147,6 +156,9 @@ export interface CaptureTally {
   readonly steady: LatencyHistogram;
   /** CPU time of the read-run-write loop. */
   readonly cpuSeconds: number;
+  /** Wall time of that loop, and from the process's start to the loop's (seconds). */
+  readonly loopSeconds: number;
+  readonly startupSeconds: number;
   /** Instructions per packet of the runs that returned (empty when the engine cannot count them). */
   readonly instructions: InstructionCounts;
   readonly complete: boolean;
@@ -175,6 +187,9 @@ function timeOf(t: CaptureTally): CaptureReport['time'] {
     timedPackets: steady.timed,
     cpuSeconds: Math.round(t.cpuSeconds * 1000) / 1000,
     packetsPerCpuSecond: t.cpuSeconds > 0 ? Math.round(t.packets / t.cpuSeconds) : 0,
+    startupSeconds: Math.round(t.startupSeconds * 1000) / 1000,
+    loopSeconds: Math.round(t.loopSeconds * 1000) / 1000,
+    packetsPerLoopSecond: t.loopSeconds > 0 ? Math.round(t.packets / t.loopSeconds) : 0,
     histogram: steady.coarse().map(([upToNs, n]) => ({ upToNs, packets: n })),
   };
 }
@@ -261,6 +276,7 @@ export function captureText(req: ReportContext, t: CaptureTally): string {
   }
   if (packets >= 1000) {
     text += `cpu: ${t.cpuSeconds.toFixed(2)} s, ${Math.round(packets / t.cpuSeconds).toLocaleString('en-US')} packets per CPU second\n`;
+    text += `wall: ${t.startupSeconds.toFixed(2)} s of start-up, then ${t.loopSeconds.toFixed(2)} s reading and running, ${Math.round(packets / t.loopSeconds).toLocaleString('en-US')} packets per second\n`;
     text += `latency: ${timeOf(t).histogram.map((b) => `<${formatNs(b.upToNs)} ${((100 * b.packets) / steady.count).toFixed(1)}%`).join(', ')}\n`;
     if (steady.timed < steady.count) {
       text += `  (median, p99 and latency sampled: ${steady.timed.toLocaleString('en-US')} of the ${(packets - warm.count).toLocaleString('en-US')} steady-state packets timed, at random intervals; ${steady.exactMean ? 'the mean covers every packet' : 'so is the mean'})\n`;

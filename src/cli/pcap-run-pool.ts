@@ -264,6 +264,8 @@ export async function runCapturePool(req: PoolCaptureRequest, pool: PacketPool, 
   };
 
   const cpu0 = process.cpuUsage();
+  // Milliseconds since the process started (Node's performance.timeOrigin): the start-up before the loop, the pool's start included.
+  const wall0 = performance.now();
   try {
     loop: for await (const _ of feedCapture(req.pcapPath, io, reader)) {
       for (;;) {
@@ -293,6 +295,7 @@ export async function runCapturePool(req: PoolCaptureRequest, pool: PacketPool, 
     pool.close();
   }
   const usage = process.cpuUsage(cpu0);
+  const loopSeconds = (performance.now() - wall0) / 1000;
   if (req.saveMaps !== undefined) saveMapState(obj, req.saveMaps);
   scan.checkRead();
   const { stopped } = scan;
@@ -305,6 +308,8 @@ export async function runCapturePool(req: PoolCaptureRequest, pool: PacketPool, 
     warm,
     steady,
     cpuSeconds: (usage.user + usage.system) / 1e6,
+    loopSeconds,
+    startupSeconds: wall0 / 1000,
     complete: scan.complete,
     stopped,
     failed,

@@ -143,6 +143,8 @@ export async function runCapture(req: CaptureRunRequest, io: CliIo): Promise<num
   const outputs = { writer, byTarget, events, report, progress };
   const pass = new CapturePass(engine, scan, linear, obj, outputs, { verbose: req.verbose, json: req.json, maxErrors: req.maxErrors ?? Number.POSITIVE_INFINITY });
   const cpu0 = process.cpuUsage();
+  // Milliseconds since the process started (Node's performance.timeOrigin): the start-up before the loop.
+  const wall0 = performance.now();
   try {
     for await (const _ of feedCapture(req.pcapPath, io, scan.reader)) if (!pass.drain()) break;
     pass.timer.finish();
@@ -154,6 +156,7 @@ export async function runCapture(req: CaptureRunRequest, io: CliIo): Promise<num
     targetFiles = byTarget?.close();
   }
   const usage = process.cpuUsage(cpu0);
+  const loopSeconds = (performance.now() - wall0) / 1000;
   if (req.saveMaps !== undefined && obj !== undefined) saveMapState(obj, req.saveMaps);
   // A capture that is not one at all is an input error, as before: nothing was run.
   scan.checkRead();
@@ -168,6 +171,8 @@ export async function runCapture(req: CaptureRunRequest, io: CliIo): Promise<num
     warm,
     steady,
     cpuSeconds: (usage.user + usage.system) / 1e6,
+    loopSeconds,
+    startupSeconds: wall0 / 1000,
     instructions,
     complete: scan.complete,
     stopped,

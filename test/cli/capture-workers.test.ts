@@ -210,4 +210,21 @@ describe('tsbpf run --workers', () => {
     expect(single.code).toBe(2);
     expect((await cli(['run', example('tc_mark.o'), '--pcap', example('traffic.pcap'), '--workers', '0'])).code).toBe(2);
   }, 60_000);
+
+  it('reports start-up and the run loop apart on the process clock, one worker and two', async () => {
+    const pcap = capture(3000, 5);
+    for (const workers of ['1', '2']) {
+      // In-process: the report's clock is this process's (performance.now(), from its start).
+      const before = performance.now() / 1000;
+      const r = await cli(['run', elf('pool_counters.o'), '--pcap', pcap, '--jit', '--json', '--workers', workers]);
+      const after = performance.now() / 1000;
+      expect(r.code).toBe(0);
+      const t = (JSON.parse(r.out) as { time: { startupSeconds: number; loopSeconds: number; packetsPerLoopSecond: number } }).time;
+      // The loop starts within the command and ends before it returns (times rounded to the millisecond).
+      expect(t.startupSeconds).toBeGreaterThanOrEqual(before - 0.001);
+      expect(t.startupSeconds + t.loopSeconds).toBeLessThanOrEqual(after + 0.002);
+      expect(t.loopSeconds).toBeGreaterThan(0);
+      expect(Math.abs(t.packetsPerLoopSecond - 3000 / t.loopSeconds)).toBeLessThan((3000 / t.loopSeconds) * 0.01 + 1);
+    }
+  }, 60_000);
 });

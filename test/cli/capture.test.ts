@@ -86,7 +86,9 @@ describe('tsbpf run --pcap: streaming, tolerance and conventions', () => {
     );
     expect(j.complete).toBe(true);
     expect(j.errors).toEqual({ packets: 0, first: [] });
-    expect(Object.keys(j.time).sort()).toEqual(['cpuSeconds', 'histogram', 'p99NsPerPacket', 'packetsPerCpuSecond', 'timedPackets', 'warmupNsPerPacket', 'warmupPackets']);
+    expect(Object.keys(j.time).sort()).toEqual(
+      ['cpuSeconds', 'histogram', 'loopSeconds', 'p99NsPerPacket', 'packetsPerCpuSecond', 'packetsPerLoopSecond', 'startupSeconds', 'timedPackets', 'warmupNsPerPacket', 'warmupPackets'].sort(),
+    );
     expect(j.time.histogram.reduce((n: number, b: { packets: number }) => n + b.packets, 0) + j.time.warmupPackets).toBe(12);
   });
 
@@ -111,7 +113,7 @@ describe('tsbpf run --pcap: streaming, tolerance and conventions', () => {
     const dir = tempFiles({ 'many.pcap': writePcap(Array.from({ length: 3000 }, () => ({ data: frame }))) });
     const r = await cli(['run', obj, '--pcap', `${dir}/many.pcap`]);
     expect(r.code).toBe(0);
-    expect(r.out).toMatch(/\ntime: [\d.]+ (ns|µs|ms) per packet, median [\d.]+ (ns|µs|ms), p99 [\d.]+ (ns|µs|ms) \(interpreter; the first 1000 packets, warming up, [\d.]+ (ns|µs|ms) each\)\ncpu: [\d.]+ s, [\d,]+ packets per CPU second\nlatency: </);
+    expect(r.out).toMatch(/\ntime: [\d.]+ (ns|µs|ms) per packet, median [\d.]+ (ns|µs|ms), p99 [\d.]+ (ns|µs|ms) \(interpreter; the first 1000 packets, warming up, [\d.]+ (ns|µs|ms) each\)\ncpu: [\d.]+ s, [\d,]+ packets per CPU second\nwall: [\d.]+ s of start-up, then [\d.]+ s reading and running, [\d,]+ packets per second\nlatency: </);
     // 2000 steady-state packets: each timed, so no note of sampling.
     expect(r.out).not.toContain('sampled');
   });
