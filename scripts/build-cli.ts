@@ -13,6 +13,10 @@
  * same way, to pool-thread.js beside the CLI (replacing tsc's output in dist/cli/): each worker loaded
  * about 150 modules before (about 65 ms of compile per worker, 2026-12-05).
  *
+ * The bundles are written without indentation and line breaks (esbuild's minifyWhitespace; names are kept and
+ * the source map beside each maps back): Node parses the whole bundle before it runs any of it, and
+ * 30% fewer bytes took about 14 ms off a run's start-up (1.46 MB to 1.06 MB; 2026-12-07).
+ *
  * Usage: tsx scripts/build-cli.ts [OUT_FILE] (its one line of output goes to stderr)
  * @module
  */
@@ -51,6 +55,8 @@ async function bundle(entry: string, outFile: string): Promise<number> {
     metafile: true,
     logLevel: 'silent',
     legalComments: 'none',
+    // Without indentation and blank lines: V8 parses the whole bundle before it runs (about 30% fewer bytes; names are kept, and the source map maps back).
+    minifyWhitespace: true,
   });
   for (const input of Object.keys(result.metafile.inputs)) {
     const rel = relative(root, resolve(root, input)).split('\\').join('/');
