@@ -167,6 +167,7 @@ function buildShape(insns: readonly Insn[], ops: readonly Operation[], report: E
   // holds one, so this makes it converge) and, as before them, of backward jumps (clang's shared tails:
   // joining there keeps the number of kept states down, and the corpus's verdicts depend on it).
   const back = backEdges(insns, ops, funcEnd);
+  const widenAt = back.loopHead.slice();
   const loopHead = back.loopHead;
   for (let pc = 0; pc < n; pc++) {
     const op = ops[pc]!;
@@ -211,7 +212,7 @@ function buildShape(insns: readonly Insn[], ops: readonly Operation[], report: E
     if (seen[pc] === 0 && (pc === 0 || seen[pc - 1] === 1)) report(pc, 'unreachable', `unreachable insn ${pc}`);
   }
   const slotsOf = loopSlots(insns, ops, funcOf, funcEnd);
-  return { insns, ops, leaders, funcOf, funcEnd, loopHead, backEdges: back.edges, isBackEdge: back.isBack, refused, filled: filledSlots(insns, ops), live: liveRegisters(insns, ops), tested: testedValues(insns, ops), thresholds: loopThresholds(insns, ops, slotsOf), slotsOf, inductions: loopInductions(insns, ops, slotsOf), tripLoops: tripCountLoops(insns, ops, back.edges, funcEnd, funcOf) };
+  return { insns, ops, leaders, funcOf, funcEnd, loopHead, widenAt, backEdges: back.edges, isBackEdge: back.isBack, refused, filled: filledSlots(insns, ops), live: liveRegisters(insns, ops), tested: testedValues(insns, ops), thresholds: loopThresholds(insns, ops, slotsOf), slotsOf, inductions: loopInductions(insns, ops, slotsOf), tripLoops: tripCountLoops(insns, ops, back.edges, funcEnd, funcOf) };
 }
 
 /** The kernel's limit on the stack of a chain of calls (MAX_BPF_STACK). */

@@ -44,6 +44,12 @@ export interface ProgramShape {
   readonly funcEnd: ReadonlyMap<number, number>;
   /** 1 where the fixpoint joins states by kind and widens: targets of retreating edges and of backward jumps. */
   readonly loopHead: Uint8Array;
+  /**
+   * 1 where the joins of a loop head also widen: the targets of retreating edges only, which cut every
+   * cycle. A backward jump's target that closes no cycle (a shared tail) joins by kind but never widens:
+   * the states reaching it change finitely often, and widening there lost offsets no loop grows.
+   */
+  readonly widenAt: Uint8Array;
   /** Loops with induction variables an exit test bounds, by head (trip-count.ts): their states at the head are narrowed by the trip count. */
   readonly tripLoops: ReadonlyMap<number, TripLoop>;
   /** The retreating edges `[from, to]` (`from`: the slot of the instruction taking it), each closing a loop to prove. */
@@ -104,7 +110,7 @@ export class Fixpoint {
       const e = loop === undefined ? undefined : entries.get(pc);
       return e === undefined ? s : narrowAtHead(loop!, e, s);
     };
-    const paths = new PathStates(this.shape.filled, this.shape.tested, this.shape.thresholds, this.shape.inductions, narrow);
+    const paths = new PathStates(this.shape.filled, this.shape.tested, this.shape.thresholds, this.shape.inductions, narrow, this.shape.widenAt);
     const queue = new MinQueue();
     queue.push(paths.add(start, this.trim(start, entry), false) + start * MAX_PATHS);
     const silent = this.envs.silent;
@@ -217,7 +223,7 @@ export class Fixpoint {
 
   /** One run of a loop body from states at slots of it: the join of the states that reach its head again, if any. */
   private iterateBody(head: number, body: ReadonlySet<number>, from: readonly (readonly [number, State])[], depth: number, stack: readonly number[]): State | undefined {
-    const paths = new PathStates(this.shape.filled, this.shape.tested, this.shape.thresholds, this.shape.inductions);
+    const paths = new PathStates(this.shape.filled, this.shape.tested, this.shape.thresholds, this.shape.inductions, undefined, this.shape.widenAt);
     const queue = new MinQueue();
     for (const [pc, s] of from) {
       const i = paths.add(pc, this.trim(pc, s), false);

@@ -12,8 +12,12 @@
  *   number 0 on one and not known to be 0 on the other are not either (a pointer NULL on one path and
  *   unknown on the other, two such side by side: joined, both could be non-zero together, which no path
  *   allows; the kernel's `if (x == 0)` decides on the one path and splits the other);
- * - at loop heads states of one signature are joined, and widened after a few visits, so loops
- *   converge as before while paths holding different kinds of values stay apart around them;
+ * - the signature also holds the spin lock a state holds (spin-lock.ts): a state holding a lock and one
+ *   holding another lock, or none, are never joined below the bound (the join holds an unknown lock,
+ *   which no unlock matches: clang's shared tails unlock on paths that locked different values);
+ * - at loop heads states of one signature are joined, and widened after a few visits (at the targets of
+ *   retreating edges only: a backward jump's target on no cycle just joins), so loops converge as
+ *   before while paths holding different kinds of values stay apart around them;
  * - past the bound two states must become one: of joining the new state into a kept state of its
  *   signature and joining two kept states of one signature (the new one taking the freed place), the
  *   join that loses least (`joinCost`: first a number the next jump tests, then one a later jump tests,
@@ -31,6 +35,7 @@ import { covers, isNullable, joinValue, type Value } from './value.js';
 import type { Tested, testedValues } from './precision.js';
 import type { Thresholds } from './thresholds.js';
 import { refineInductions, type LoopInductions } from './induction.js';
+import { LOCK_REF } from './spin-lock.js';
 
 /** Most states kept at one program point. */
 export const MAX_PATHS = 8;
@@ -64,6 +69,8 @@ export class PathStates {
     private readonly inductions: (pc: number) => LoopInductions | undefined = () => undefined,
     /** Applied to every state kept at a point (a loop head's trip-count bound, trip-count.ts): must only remove concrete states no execution reaches there with. */
     private readonly narrow: (pc: number, s: State) => State = (_pc, s) => s,
+    /** 1 at the loop heads whose joins widen (every cycle holds one); undefined: every loop head widens. */
+    private readonly widenAt?: Uint8Array,
   ) {}
 
   /** At loop heads with induction variables: the registers on entry, joined over the entering paths. */
@@ -192,7 +199,7 @@ export class PathStates {
   private merge(list: Slot[], i: number, s: State, pc: number, loopHead: boolean): number {
     const slot = list[i]!;
     slot.visits++;
-    const widening = loopHead && slot.visits > WIDEN_AFTER;
+    const widening = loopHead && slot.visits > WIDEN_AFTER && (this.widenAt === undefined || this.widenAt[pc] === 1);
     let j = joinState(slot.state, s, pc, widening, widening ? this.thresholds(pc) : undefined);
     const ind = loopHead ? this.inductions(pc) : undefined;
     const entry = this.entries.get(pc);
@@ -210,10 +217,10 @@ export class PathStates {
 /**
  * What a join must keep for no register or spilled value to become a number: each one's type and the
  * object it points into (states of one signature join into pointers of the same kinds, losing only
- * ranges).
+ * ranges); and the lock held, which a join of different ones loses.
  */
 function signature(s: State, filled: readonly [number, number]): string {
-  let sig = '';
+  let sig = `${s.refs.get(LOCK_REF) ?? ''}|`;
   for (const v of s.regs) sig += valueKey(v);
   forKeptSpills(s, filled, (at, v) => (sig += `${at}:${valueKey(v)}`));
   return sig;
@@ -424,7 +431,8 @@ function closest(list: readonly Slot[], s: State, filled: readonly [number, numb
   for (let i = 0; i < list.length; i++) {
     const slot = list[i]!;
     if (!slot.live) continue;
-    let cost = 0;
+    // a join of states holding different locks loses every lock operation after it (spin-lock.ts)
+    let cost = slot.state.refs.get(LOCK_REF) === s.refs.get(LOCK_REF) ? 0 : 1024;
     for (let r = 0; r < s.regs.length; r++) if (slot.state.regs[r]!.type !== s.regs[r]!.type) cost++;
     cost = cost * 1024 + joinCost(slot.state, s, filled, tested);
     if (cost < bestCost) {

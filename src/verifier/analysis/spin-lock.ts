@@ -17,6 +17,11 @@ import { mapsOf, typeName, type Value } from './value.js';
 
 /** The `refs` key of the lock the state holds (its value names the lock). */
 export const LOCK_REF = -1;
+/**
+ * The `refs` value of {@link LOCK_REF} when paths holding different locks (or one and none) were joined:
+ * some lock may be held and no unlock matches it (lock names are integers: value ids, or map keys).
+ */
+export const UNKNOWN_LOCK = 0.5;
 /** Bytes of a `struct bpf_spin_lock`. */
 export const SPIN_LOCK_BYTES = 4;
 
@@ -101,7 +106,7 @@ export function lockArgument(env: Env, w: Work, pc: number, v: Value, id: number
     return false;
   }
   if (held !== lockName(v)) {
-    env.report(pc, 'spin-lock', 'bpf_spin_unlock of different lock');
+    env.report(pc, 'spin-lock', held === UNKNOWN_LOCK ? 'bpf_spin_unlock of different lock (paths holding different locks, or one and none, meet before it)' : 'bpf_spin_unlock of different lock');
     return false;
   }
   w.refs.delete(LOCK_REF);

@@ -3,6 +3,7 @@
  * packet ranges proved so far and the references the program holds.
  * @module
  */
+import { LOCK_REF, UNKNOWN_LOCK } from './spin-lock.js';
 import { UNINIT, covers, isPointer, joinValue, valueEqual, type Value } from './value.js';
 
 /** Bytes of stack per frame (the kernel's MAX_BPF_STACK). */
@@ -140,6 +141,10 @@ export function joinState(a: State, b: State, pc: number, widening: boolean, thr
   }
   const refs = new Map(a.refs);
   for (const [id, at] of b.refs) refs.set(id, at);
+  // a lock held on one side only, or two different locks: some lock may be held, which one is unknown
+  // (calls and exits stay refused, and no unlock matches it); paths.ts keeps such states apart below its bound
+  const lock = a.refs.get(LOCK_REF);
+  if (lock !== b.refs.get(LOCK_REF)) refs.set(LOCK_REF, UNKNOWN_LOCK);
   if (fresh.size > 0) {
     for (let r = 0; r < regs.length; r++) {
       const v = regs[r]!;
