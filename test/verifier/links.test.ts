@@ -22,6 +22,9 @@ const CASES: { name: string; src: string; accepted: boolean }[] = [
   { name: 'the original moved, the copy checked', src: `r0 = 0\n${LEN}r2 = r6\nr6 -= 2\nif r2 > 9 goto out\nif r2 < 2 goto out\n${read('r6')}\nout:\nr0 = 0\nexit`, accepted: true },
   { name: 'the copy changed after the move: no link', src: `r0 = 0\n${LEN}r2 = r6\nr2 ^= 1\nif r2 > 7 goto out\n${read('r6')}\nout:\nr0 = 0\nexit`, accepted: false },
   { name: 'the original changed after the move: no link', src: `r0 = 0\n${LEN}r2 = r6\nr6 = *(u32 *)(r1 + 0)\nif r2 > 7 goto out\n${read('r6')}\nout:\nr0 = 0\nexit`, accepted: false },
+  { name: 'a 32-bit move of a number that fits in 32 bits: linked', src: `r0 = 0\n${LEN}w2 = w6\nif w2 > 7 goto out\n${read('r6')}\nout:\nr0 = 0\nexit`, accepted: true },
+  { name: 'a 32-bit move linked, the original tested (signed 32-bit)', src: `r0 = 0\n${LEN}w2 = w6\nif w6 s> 7 goto out\nif w6 s< 0 goto out\n${read('r2')}\nout:\nr0 = 0\nexit`, accepted: true },
+  { name: 'a 32-bit move of a number wider than 32 bits: no link', src: `r0 = 0\n${LEN}r6 <<= 4\nw2 = w6\nif w2 > 7 goto out\n${read('r6')}\nout:\nr0 = 0\nexit`, accepted: false },
   { name: 'a 32-bit move: no link', src: `r0 = 0\n${LEN}w2 = w6\nr6 <<= 32\nr6 s>>= 32\nif r2 > 7 goto out\n${read('r6')}\nout:\nr0 = 0\nexit`, accepted: false },
 ];
 

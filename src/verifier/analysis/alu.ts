@@ -34,6 +34,10 @@ export function aluStep(env: Env, w: Work, pc: number, i: Insn, op: Extract<Oper
     const src = op.source === 'imm' ? scalarValue(constant(BigInt(i.imm))) : readReg(env, w, pc, i.src);
     if (op.width === 64) {
       w.regs[i.dst] = op.source === 'reg' && w.regs[i.src]!.type === 'scalar' ? linkedCopy(w, pc, i.src) : src;
+    } else if (op.source === 'reg' && src.type === 'scalar' && src.scalar.umax <= 0xffff_ffffn) {
+      // a 32-bit move of a number that fits in 32 bits copies it whole: linked, as a 64-bit move is
+      // (the kernel gives both the same scalar id), so a later test of either narrows both
+      w.regs[i.dst] = linkedCopy(w, pc, i.src);
     } else {
       // a 32-bit move of a pointer keeps only its low half: an unknown number
       w.regs[i.dst] = isPointer(src) ? scalarValue(unsignedRange(0n, 0xffff_ffffn)) : scalarValue(zeroExtend32(low32(src.scalar)));
