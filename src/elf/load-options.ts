@@ -7,7 +7,7 @@ import { ArgumentError, EbpfError } from '../errors.js';
 import { VmMemory } from '../vm/memory.js';
 import type { Engine, HelperEntry } from '../vm/environment.js';
 import { MAX_MAP_BYTES_LIMIT } from '../maps/map.js';
-import type { MapOptions } from '../maps/types.js';
+import type { MapOptions, MapSpec } from '../maps/types.js';
 import { DEFAULT_TRACE_BUFFER_BYTES } from '../helpers/trace-log.js';
 import type { FibDescription } from '../helpers/fib-table.js';
 import type { SocketDescription } from '../helpers/socket-table.js';
@@ -90,6 +90,14 @@ export interface LoadOptions extends MapOptions {
    * the object and be an integer from 1 to 2^32 - 1; the map type's own rules still apply.
    */
   readonly mapValueSizes?: Readonly<Record<string, number>>;
+  /**
+   * Inner map shapes by the name of a map of maps (`ARRAY_OF_MAPS`, `HASH_OF_MAPS`), applied before
+   * the maps are created: what libbpf's `bpf_map__set_inner_map_fd` (a map of that shape as the
+   * template) and cilium/ebpf's `MapSpec.InnerMap` give, for maps declared without `__array(values,
+   * …)` (KubeArmor's) or whose declared inner map the loader sizes (Falco's ring buffers, declared
+   * without `max_entries`). Each must name a map of maps of the object; the inner type's own rules apply.
+   */
+  readonly innerMaps?: Readonly<Record<string, InnerMapShape>>;
   /**
    * The host's interfaces, routes and neighbours, for `bpf_fib_lookup` (see {@link FibDescription});
    * default: a host with only the loopback interface (ifindex 1) and no routes.
@@ -201,6 +209,49 @@ export function checkVerifyMode(v: LoadOptions['verify']): VerifyMode | 'off' {
   if (v === false) return 'off';
   if (v === 'kernel' || v === 'warn' || v === 'shape') return v;
   throw new ArgumentError(`verify must be true, false, 'kernel', 'warn' or 'shape', got ${String(v)}`);
+}
+
+/** The shape of the inner maps of a map of maps ({@link LoadOptions.innerMaps}). */
+export interface InnerMapShape {
+  /** One of {@link MapType} (BPF_MAP_TYPE_*). */
+  readonly type: number;
+  /** Key size in bytes (default 0: none, as for a ring buffer). */
+  readonly keySize?: number;
+  /** Value size in bytes (default 0). */
+  readonly valueSize?: number;
+  /** `max_entries` (a ring buffer's data size in bytes). */
+  readonly maxEntries: number;
+  /** `map_flags` (default 0). */
+  readonly flags?: number;
+}
+
+/**
+ * Checked `innerMaps`: each names a map of maps of `mapsOfMaps` (the others are `names`), each shape
+ * field a non-negative integer below 2^32; the inner specs, named `OUTER.inner`.
+ */
+export function checkInnerMaps(
+  shapes: Readonly<Record<string, InnerMapShape>> | undefined,
+  names: readonly string[],
+  mapsOfMaps: readonly string[],
+): Readonly<Record<string, MapSpec>> | undefined {
+  if (shapes === undefined) return undefined;
+  if (typeof shapes !== 'object' || shapes === null) throw new ArgumentError('options.innerMaps must be an object of map name to inner map shape');
+  const out: Record<string, MapSpec> = {};
+  for (const [name, shape] of Object.entries(shapes)) {
+    if (!names.includes(name)) throw new ArgumentError(`options.innerMaps: no map named ${name}; maps: ${names.join(', ') || 'none'}`);
+    if (!mapsOfMaps.includes(name)) throw new ArgumentError(`options.innerMaps: map ${name} is not a map of maps (ARRAY_OF_MAPS or HASH_OF_MAPS)`);
+    if (typeof shape !== 'object' || shape === null) throw new ArgumentError(`options.innerMaps[${JSON.stringify(name)}] must be an object { type, keySize, valueSize, maxEntries, flags }`);
+    const field = (key: keyof InnerMapShape, required: boolean): number => {
+      const v = shape[key];
+      if (v === undefined && !required) return 0;
+      if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 0xffffffff) {
+        throw new ArgumentError(`options.innerMaps[${JSON.stringify(name)}].${key}: ${String(v)} is not an integer from 0 to 4294967295`);
+      }
+      return v;
+    };
+    out[name] = { name: `${name}.inner`, type: field('type', true), keySize: field('keySize', false), valueSize: field('valueSize', false), maxEntries: field('maxEntries', true), flags: field('flags', false) };
+  }
+  return out;
 }
 
 /** Checked `mapSizes` (`option` 'mapSizes', max_entries) or `mapValueSizes` (value_size): each names a map of `names`, each an integer from 1 to 2^32 - 1. */

@@ -66,7 +66,7 @@ import { checkKallsyms, checkKfuncs, checkKsyms, ExternTable, symbolText, type K
 import { describeValue } from '../validate.js';
 import { checkBytes, checkOptionalBoolean, checkOptionalFunction, checkOptionalInteger, checkOptions, checkString } from '../validate.js';
 import { SectionType, SHF_EXECINSTR, SymbolType, type ElfFile, type ElfSection, type ElfSymbol } from './reader.js';
-import { checkLink, checkLoadOptions, checkMapSizes, checkVerifyMode, targetBtfOf, type LoadOptions } from './load-options.js';
+import { checkInnerMaps, checkLink, checkLoadOptions, checkMapSizes, checkVerifyMode, targetBtfOf, type LoadOptions } from './load-options.js';
 import { btfMaps, btfMapSpecs, GLOBAL_DATA, globalVariables, isMapSection, legacyMapSpecs, mapValueFields, type GlobalVariable } from './map-defs.js';
 import { listPrograms, programTypeOf, type ProgramInfo, type ProgramType } from './program-type.js';
 
@@ -294,13 +294,16 @@ export class BpfObject {
     const defs = [...btfMapSpecs(this.elf, this.btf), ...legacyMapSpecs(this.elf)];
     const sizes = checkMapSizes(this.options.mapSizes, defs.map((d) => d.name));
     const valueSizes = checkMapSizes(this.options.mapValueSizes, defs.map((d) => d.name), 'mapValueSizes');
+    const ofMaps = defs.filter((d) => typeof d.spec !== 'string' && (d.spec.type === MapType.ARRAY_OF_MAPS || d.spec.type === MapType.HASH_OF_MAPS)).map((d) => d.name);
+    const inners = checkInnerMaps(this.options.innerMaps, defs.map((d) => d.name), ofMaps);
     for (const def of defs) {
       let map: BpfMap;
       try {
         if (typeof def.spec === 'string') throw new MapError(def.spec);
         const size = sizes?.[def.name];
         const valueSize = valueSizes?.[def.name];
-        const spec = { ...def.spec, ...(size === undefined ? {} : { maxEntries: size }), ...(valueSize === undefined ? {} : { valueSize }) };
+        const inner = inners?.[def.name];
+        const spec = { ...def.spec, ...(size === undefined ? {} : { maxEntries: size }), ...(valueSize === undefined ? {} : { valueSize }), ...(inner === undefined ? {} : { inner }) };
         map = createMap(this.memory, spec, mapOptions);
       } catch (e) {
         if (!(e instanceof EbpfError)) {

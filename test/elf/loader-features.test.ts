@@ -205,6 +205,37 @@ describe('legacy maps of maps', () => {
   });
 });
 
+describe('inner map shapes given by the loader (innerMaps)', () => {
+  const shape = { type: 1, keySize: 4, valueSize: 4, maxEntries: 4 }; // BPF_MAP_TYPE_HASH
+  const u64 = (n: number): Uint8Array => new Uint8Array([n, 0, 0, 0, 0, 0, 0, 0]);
+
+  it('refuses the programs of a map of maps declared without its inner map, naming the option', () => {
+    const obj = load('inner_shape');
+    const e = thrown(() => obj.program('rules'));
+    expect(e.code).toBe(ErrorCode.ELF);
+    expect(e.message).toMatch(/containers.*innerMaps \{ containers: \{ type, keySize, valueSize, maxEntries \} \}/);
+  });
+
+  it('takes the shape as libbpf\'s bpf_map__set_inner_map_fd gives it: the template inner maps must match', () => {
+    const obj = load('inner_shape', { innerMaps: { containers: shape } });
+    const prog = obj.program('rules');
+    expect(prog.runTc(ipv4Packet(6))).toBe(1n); // the outer map starts empty
+    const rules = obj.createMap({ name: 'rules_1', type: 1, keySize: 4, valueSize: 4, maxEntries: 4, flags: 0 });
+    obj.map('containers', MapOfMaps).update(u64(1), rules);
+    expect(prog.runTc(ipv4Packet(6))).toBe(2n);
+    rules.update(u32(8), u32(77)); // skb->protocol: ETH_P_IP in network order
+    expect(prog.runTc(ipv4Packet(6))).toBe(77n);
+    const other = obj.createMap({ name: 'other', type: 2, keySize: 4, valueSize: 4, maxEntries: 2, flags: 0 });
+    expect(() => obj.map('containers', MapOfMaps).update(u64(2), other)).toThrow(MapError);
+  });
+
+  it('checks the option: a map of maps of the object, integer fields', () => {
+    expect(() => load('inner_shape', { innerMaps: { nosuch: shape } })).toThrow(/options.innerMaps: no map named nosuch/);
+    expect(() => load('map_in_map', { innerMaps: { inner_a: shape } })).toThrow(/map inner_a is not a map of maps/);
+    expect(() => load('inner_shape', { innerMaps: { containers: { ...shape, maxEntries: -1 } } })).toThrow(ArgumentError);
+  });
+});
+
 describe('ELF machine', () => {
   it('accepts machine 0 (old LLVM), as libbpf does, and refuses other machines', () => {
     const bytes = fixture('xdp_counter');
