@@ -104,6 +104,16 @@ export const NO_SPANS: SpanPlan = { heads: new Map(), covered: new Map(), locals
 
 /** Value numbers: 0 is the constant 0 (a register holding a constant is value 0 plus it). */
 const CONST = 0;
+/** Kinds of named value numbers: a register at a function's entry, defined at a pc, after a switch edge, met at a node, written by a converted block. */
+const N_ENTRY = 0;
+const N_DEF = 1;
+const N_EDGE = 2;
+const N_PHI = 3;
+const N_SELECT = 4;
+/** The numeric name of a value number of `kind` at pc or node `at` for register `r` (r <= EPOCH < 16). */
+const nameKey = (kind: number, at: number, r: number): number => (at * 16 + r) * 8 + kind;
+/** Multiplier of the smaller value number in a sum's name (value numbers stay below a Map's 2^24 entries). */
+const SUM_SHIFT = 2 ** 26;
 /** Tracked registers: r0-r14 (r11-r14: inlined callees', inline.ts), then the memory epoch (changed by every call). */
 const EPOCH = JIT_REGISTERS;
 
@@ -135,80 +145,91 @@ export function planSpans(src: SpanSource): SpanPlan {
   const { graph, nodes, ops, insns, blocks, badSlots } = src;
   const a = analyzeGraph(graph);
   if (!a.reducible) return NO_SPANS;
-  const names = new Map<string, number>([['const', CONST]]);
-  const intern = (name: string): number => {
-    let id = names.get(name);
+  // Value numbers are interned by name: a kind, a pc or node, a register (numeric keys, see nameKey),
+  // or the sum of two numbers. Only their equality matters.
+  const names = new Map<number, number>();
+  const sums = new Map<number, number>();
+  let nextId = CONST + 1;
+  const intern = (kind: number, at: number, r: number): number => {
+    const key = nameKey(kind, at, r);
+    let id = names.get(key);
     if (id === undefined) {
-      id = names.size;
-      names.set(name, id);
+      id = nextId++;
+      names.set(key, id);
+    }
+    return id;
+  };
+  const internSum = (x: number, y: number): number => {
+    const key = Math.min(x, y) * SUM_SHIFT + Math.max(x, y);
+    let id = sums.get(key);
+    if (id === undefined) {
+      id = nextId++;
+      sums.set(key, id);
     }
     return id;
   };
   /** Values that are r10 plus something: stack addresses, which a head's check never passes. */
-  const stackIds = new Set<number>([intern(`entry:${FRAME_POINTER}`)]);
+  const stackIds = new Set<number>([intern(N_ENTRY, 0, FRAME_POINTER)]);
   const preds: number[][] = Array.from({ length: graph.count }, () => []);
   graph.term.forEach((t, n) => {
     if (a.rpo[n]! >= 0) for (const s of successors(t)) preds[s]!.push(n);
   });
   const entryState = (): State => {
     const ids = new Int32Array(EPOCH + 1);
-    for (let r = 0; r <= EPOCH; r++) ids[r] = intern(`entry:${r}`);
+    for (let r = 0; r <= EPOCH; r++) ids[r] = intern(N_ENTRY, 0, r);
     return { ids, cs: new Float64Array(EPOCH + 1), slots: new Map() };
   };
 
   /** Run one instruction's effect on `s`; `onAccess` sees each candidate access before it. */
   const protectedStores = new Set<number>();
-  const step = (s: State, pc: number, selfLoop: boolean, onAccess?: (reg: number, off: number, size: number) => void): void => {
+  /** Register `r` gets the value defined at `pc`. */
+  const freshAt = (s: State, pc: number, r: number): void => {
+    s.ids[r] = intern(N_DEF, pc, r);
+    s.cs[r] = 0;
+  };
+  /** Register `r` gets value `id` plus `c` (a value defined at `pc` when `c` is too large). */
+  const setAt = (s: State, pc: number, r: number, id: number, c: number): void => {
+    if (Math.abs(c) > MAX_CONST) return freshAt(s, pc, r);
+    s.ids[r] = id;
+    s.cs[r] = c;
+  };
+  const step = (s: State, pc: number, selfLoop: boolean, onAccess?: (pc: number, reg: number, off: number, size: number) => void): void => {
     const op = ops[pc]!;
     const i = insns[pc]!;
-    const fresh = (r: number): void => {
-      s.ids[r] = intern(`d:${pc}:${r}`);
-      s.cs[r] = 0;
-    };
-    const set = (r: number, id: number, c: number): void => {
-      if (Math.abs(c) > MAX_CONST) return fresh(r);
-      s.ids[r] = id;
-      s.cs[r] = c;
-    };
-    const call = (): void => {
-      for (let r = 0; r <= 5; r++) fresh(r);
-      fresh(EPOCH);
-      s.slots.clear();
-    };
     switch (op.kind) {
       case 'alu': {
-        if (op.width !== 64) return fresh(i.dst);
+        if (op.width !== 64) return freshAt(s, pc, i.dst);
         const reg = op.source === 'reg';
-        if (op.op === 'mov') return reg ? set(i.dst, s.ids[i.src]!, s.cs[i.src]!) : set(i.dst, CONST, i.imm);
+        if (op.op === 'mov') return reg ? setAt(s, pc, i.dst, s.ids[i.src]!, s.cs[i.src]!) : setAt(s, pc, i.dst, CONST, i.imm);
         if (op.op === 'add' || op.op === 'sub') {
           const sign = op.op === 'add' ? 1 : -1;
-          if (!reg) return set(i.dst, s.ids[i.dst]!, s.cs[i.dst]! + sign * i.imm);
+          if (!reg) return setAt(s, pc, i.dst, s.ids[i.dst]!, s.cs[i.dst]! + sign * i.imm);
           const x = s.ids[i.dst]!;
           const y = s.ids[i.src]!;
           const c = s.cs[i.dst]! + sign * s.cs[i.src]!;
-          if (y === CONST) return set(i.dst, x, c);
-          if (op.op === 'sub') return fresh(i.dst);
-          if (x === CONST) return set(i.dst, y, c);
-          const sum = intern(`add:${Math.min(x, y)}:${Math.max(x, y)}`);
+          if (y === CONST) return setAt(s, pc, i.dst, x, c);
+          if (op.op === 'sub') return freshAt(s, pc, i.dst);
+          if (x === CONST) return setAt(s, pc, i.dst, y, c);
+          const sum = internSum(x, y);
           if (stackIds.has(x) || stackIds.has(y)) stackIds.add(sum);
-          return set(i.dst, sum, c);
+          return setAt(s, pc, i.dst, sum, c);
         }
-        return fresh(i.dst);
+        return freshAt(s, pc, i.dst);
       }
       case 'lddw': {
-        if (op.pseudo === PseudoLoad.FUNC) return fresh(i.dst);
+        if (op.pseudo === PseudoLoad.FUNC) return freshAt(s, pc, i.dst);
         const value = BigInt.asIntN(64, (BigInt(insns[pc + 1]!.imm >>> 0) << 32n) | BigInt(i.imm >>> 0));
-        return value >= -BigInt(MAX_CONST) && value <= BigInt(MAX_CONST) ? set(i.dst, CONST, Number(value)) : fresh(i.dst);
+        return value >= -BigInt(MAX_CONST) && value <= BigInt(MAX_CONST) ? setAt(s, pc, i.dst, CONST, Number(value)) : freshAt(s, pc, i.dst);
       }
       case 'ldx': {
-        if (i.src !== FRAME_POINTER) onAccess?.(i.src, i.offset, op.size);
+        if (i.src !== FRAME_POINTER) onAccess?.(pc, i.src, i.offset, op.size);
         const known = i.src === FRAME_POINTER && op.size === 8 ? s.slots.get(i.offset) : undefined;
-        return known !== undefined ? set(i.dst, known.id, known.c) : fresh(i.dst);
+        return known !== undefined ? setAt(s, pc, i.dst, known.id, known.c) : freshAt(s, pc, i.dst);
       }
       case 'st':
       case 'stx': {
         if (i.dst !== FRAME_POINTER) {
-          onAccess?.(i.dst, i.offset, op.size);
+          onAccess?.(pc, i.dst, i.offset, op.size);
           // A store that leaves for the checked copy rather than write the stack keeps the slots (one in
           // a block that loops to itself may become a bulk copy, which does not leave).
           if (src.canLeave(pc) && !selfLoop) protectedStores.add(pc);
@@ -224,7 +245,10 @@ export function planSpans(src: SpanSource): SpanPlan {
       case 'callx':
       case 'ldabs':
       case 'ldind':
-        return call();
+        for (let r = 0; r <= 5; r++) freshAt(s, pc, r);
+        freshAt(s, pc, EPOCH);
+        s.slots.clear();
+        return;
       case 'ja':
       case 'jcond':
       case 'exit':
@@ -232,9 +256,9 @@ export function planSpans(src: SpanSource): SpanPlan {
       default: {
         // neg, movsx, end, atomics and anything else: the registers written get fresh values; an
         // atomic may write the frame through a forged pointer and cmpxchg writes r0.
-        for (const f of fieldUse(op).writes) fresh(i[f]);
+        for (const f of fieldUse(op).writes) freshAt(s, pc, i[f]);
         if (op.kind === 'atomic') {
-          fresh(0);
+          freshAt(s, pc, 0);
           s.slots.clear();
         }
       }
@@ -250,7 +274,7 @@ export function planSpans(src: SpanSource): SpanPlan {
   ): boolean => {
     const bi = nodes[n]!;
     if (bi < 0) {
-      for (let r = 0; r <= EPOCH; r++) if (r !== FRAME_POINTER) s.ids[r] = intern(`edge:${n}:${r}`);
+      for (let r = 0; r <= EPOCH; r++) if (r !== FRAME_POINTER) s.ids[r] = intern(N_EDGE, n, r);
       s.cs.fill(0);
       s.slots.clear();
       return true;
@@ -261,10 +285,10 @@ export function planSpans(src: SpanSource): SpanPlan {
       if (badSlots[pc] === 1) return false;
       const op = ops[pc]!;
       if (onCompare !== undefined && op.kind === 'jcond' && op.source === 'reg') onCompare(s.ids[insns[pc]!.dst]!, s.ids[insns[pc]!.src]!);
-      step(s, pc, selfLoop, onAccess === undefined ? undefined : (reg, off, size) => onAccess(pc, reg, off, size));
+      step(s, pc, selfLoop, onAccess);
     }
     const conv = src.convertedWrites(bi);
-    if (conv !== undefined) for (const r of conv) s.ids[r] = intern(`sel:${bi}:${r}`), (s.cs[r] = 0);
+    if (conv !== undefined) for (const r of conv) s.ids[r] = intern(N_SELECT, bi, r), (s.cs[r] = 0);
     return true;
   };
 
@@ -272,20 +296,28 @@ export function planSpans(src: SpanSource): SpanPlan {
   // number per node and register where they disagree; slots where they disagree are forgotten).
   const entry: (State | undefined)[] = new Array(graph.count);
   const exit: (State | undefined)[] = new Array(graph.count);
+  // A node is met again only when a predecessor's exit state was set since its last meet (`dirty`):
+  // any other node would meet the same states again and find its entry unchanged.
+  const succs = graph.term.map(successors);
+  const dirty = new Uint8Array(graph.count).fill(1);
   let changed = true;
   let passes = 0;
   while (changed) {
     if (++passes > MAX_PASSES) return NO_SPANS;
     changed = false;
     for (const n of a.order) {
-      const ins = preds[n]!.map((p) => exit[p]).filter((x): x is State => x !== undefined);
+      if (dirty[n] === 0) continue;
+      dirty[n] = 0;
+      const ins: State[] = [];
+      for (const p of preds[n]!) if (exit[p] !== undefined) ins.push(exit[p]);
       if (n === graph.entry) ins.push(entryState());
       if (ins.length === 0) continue;
       const m = copyState(ins[0]!);
-      for (const o of ins.slice(1)) {
+      for (let k = 1; k < ins.length; k++) {
+        const o = ins[k]!;
         for (let r = 0; r <= EPOCH; r++) {
           if (m.ids[r] !== o.ids[r] || m.cs[r] !== o.cs[r]) {
-            m.ids[r] = intern(`phi:${n}:${r}`);
+            m.ids[r] = intern(N_PHI, n, r);
             m.cs[r] = 0;
           }
         }
@@ -299,6 +331,7 @@ export function planSpans(src: SpanSource): SpanPlan {
       entry[n] = m;
       const out = copyState(m);
       exit[n] = runNode(n, out) ? out : undefined;
+      for (const t of succs[n]!) dirty[t] = 1;
       changed = true;
     }
   }
