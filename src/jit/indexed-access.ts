@@ -83,28 +83,11 @@ export function emitIndexedExit(c: CodeWriter, index: number, off: number, size:
  */
 export function boundsLiveAfter(insns: readonly Insn[], ops: readonly Operation[], base: number, uses: ReadonlySet<number>): Uint8Array {
   const n = insns.length;
-  const succs = (pc: number): number[] => {
-    const op = ops[pc]!;
-    if (op.kind === 'exit') return [];
-    if (op.kind === 'lddw') return [pc + 2];
-    const out = [pc + 1];
-    if (op.kind === 'ja' || op.kind === 'jcond') {
-      const t = branchTarget(op, insns[pc]!, pc);
-      if (op.kind === 'ja') out.length = 0;
-      if (t !== undefined) out.push(t);
-    }
-    return out.filter((s) => s >= 0 && s < n);
-  };
   const writes = (pc: number): boolean => {
     const k = ops[pc]!.kind;
     return (k === 'alu' || k === 'neg' || k === 'movsx' || k === 'end' || k === 'ldx' || k === 'lddw') && insns[pc]!.dst === base;
   };
-  const preds: number[][] = Array.from({ length: n }, () => []);
-  const slot = new Uint8Array(n);
-  for (let pc = 0; pc < n; pc += ops[pc]!.kind === 'lddw' ? 2 : 1) {
-    slot[pc] = 1;
-    for (const s of succs(pc)) preds[s]!.push(pc);
-  }
+  const { first, list, slot } = slotPredecessors(insns, ops);
   const liveIn = new Uint8Array(n);
   const liveOut = new Uint8Array(n);
   const work: number[] = [];
@@ -114,7 +97,8 @@ export function boundsLiveAfter(insns: readonly Insn[], ops: readonly Operation[
   }
   while (work.length > 0) {
     const pc = work.pop()!;
-    for (const p of preds[pc]!) {
+    for (let k = first[pc]!; k < first[pc + 1]!; k++) {
+      const p = list[k]!;
       if (liveOut[p] === 1) continue;
       liveOut[p] = 1;
       if (liveIn[p] === 0 && !writes(p)) {
@@ -124,4 +108,53 @@ export function boundsLiveAfter(insns: readonly Insn[], ops: readonly Operation[
     }
   }
   return liveOut;
+}
+
+/** Every instruction slot's predecessors: those of slot `pc` are `list[first[pc]..first[pc + 1])`; `slot[pc]` is 1 where an instruction starts. */
+interface SlotPredecessors {
+  readonly first: Int32Array;
+  readonly list: Int32Array;
+  readonly slot: Uint8Array;
+}
+
+/** The predecessors of a program's slots, built once per program (each function and copy asks again). */
+const predecessorCache = new WeakMap<readonly Insn[], SlotPredecessors>();
+
+function slotPredecessors(insns: readonly Insn[], ops: readonly Operation[]): SlotPredecessors {
+  const have = predecessorCache.get(insns);
+  if (have !== undefined) return have;
+  const n = insns.length;
+  const slot = new Uint8Array(n);
+  // Each slot's successors (at most two), then counted and placed by target.
+  const from: number[] = [];
+  const to: number[] = [];
+  const edge = (pc: number, s: number): void => {
+    if (s >= 0 && s < n) {
+      from.push(pc);
+      to.push(s);
+    }
+  };
+  for (let pc = 0; pc < n; pc += ops[pc]!.kind === 'lddw' ? 2 : 1) {
+    slot[pc] = 1;
+    const op = ops[pc]!;
+    if (op.kind === 'exit') continue;
+    if (op.kind === 'lddw') {
+      edge(pc, pc + 2);
+      continue;
+    }
+    if (op.kind !== 'ja') edge(pc, pc + 1);
+    if (op.kind === 'ja' || op.kind === 'jcond') {
+      const t = branchTarget(op, insns[pc]!, pc);
+      if (t !== undefined) edge(pc, t);
+    }
+  }
+  const first = new Int32Array(n + 1);
+  for (const t of to) first[t + 1]!++;
+  for (let pc = 0; pc < n; pc++) first[pc + 1]! += first[pc]!;
+  const fill = first.slice(0, n);
+  const list = new Int32Array(to.length);
+  for (let e = 0; e < to.length; e++) list[fill[to[e]!]!++] = from[e]!;
+  const out = { first, list, slot };
+  predecessorCache.set(insns, out);
+  return out;
 }
