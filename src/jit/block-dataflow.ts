@@ -10,6 +10,7 @@
 import type { Insn } from '../isa/instruction.js';
 import { branchTarget, type Operation } from '../isa/operation.js';
 import type { BasicBlock } from '../verifier/cfg.js';
+import { compileWork } from './work.js';
 
 /** One forward analysis: its states' join and its instructions' effects. */
 export interface ForwardAnalysis<S> {
@@ -61,6 +62,7 @@ export function solveForward<S>(
     const blk = blocks[b]!;
     const s = analysis.copy(entry[b]!);
     for (let pc = blk.start; pc < blk.end; pc += ops[pc]!.kind === 'lddw' ? 2 : 1) {
+      compileWork.units++;
       if (badSlots[pc] === 1) return;
       const op = ops[pc]!;
       if (record) analysis.record(s, pc);

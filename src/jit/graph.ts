@@ -10,6 +10,7 @@ import { branchTarget, decodeOperation, type Operation } from '../isa/operation.
 import { PseudoLoad } from '../isa/opcodes.js';
 import { functionTarget } from '../vm/functions.js';
 import type { BasicBlock } from '../verifier/cfg.js';
+import { compileWork } from './work.js';
 
 /**
  * How a basic block ends. A negative target means running past the program's end; `none` means the
@@ -70,6 +71,7 @@ export interface GraphAnalysis {
  */
 export function analyzeGraph(g: FlowGraph): GraphAnalysis {
   const n = g.count;
+  compileWork.units += n;
   const succ = g.term.map(successors);
   const state = new Uint8Array(n);
   const post: number[] = [];

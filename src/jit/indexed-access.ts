@@ -18,6 +18,7 @@
  */
 import type { Insn } from '../isa/instruction.js';
 import { branchTarget, type Operation } from '../isa/operation.js';
+import { compileWork } from './work.js';
 import type { CodeWriter } from '../wasm/module.js';
 import { Op } from '../wasm/opcodes.js';
 import { Global } from './layout.js';
@@ -98,6 +99,7 @@ export function boundsLiveAfter(insns: readonly Insn[], ops: readonly Operation[
   while (work.length > 0) {
     const pc = work.pop()!;
     for (let k = first[pc]!; k < first[pc + 1]!; k++) {
+      compileWork.units++;
       const p = list[k]!;
       if (liveOut[p] === 1) continue;
       liveOut[p] = 1;
@@ -135,6 +137,7 @@ function slotPredecessors(insns: readonly Insn[], ops: readonly Operation[]): Sl
     }
   };
   for (let pc = 0; pc < n; pc += ops[pc]!.kind === 'lddw' ? 2 : 1) {
+    compileWork.units++;
     slot[pc] = 1;
     const op = ops[pc]!;
     if (op.kind === 'exit') continue;

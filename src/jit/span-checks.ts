@@ -37,6 +37,7 @@ import { Op } from '../wasm/opcodes.js';
 import { Global } from './layout.js';
 import { L_T } from './locals.js';
 import { pushSpanInside } from './lower-memory.js';
+import { compileWork } from './work.js';
 
 /** Most heads (each an i32 local) one function gets. */
 export const MAX_SPAN_HEADS = 16;
@@ -282,6 +283,7 @@ export function planSpans(src: SpanSource): SpanPlan {
     const b = blocks[bi]!;
     const selfLoop = successors(graph.term[n]!).includes(n);
     for (let pc = b.start; pc < b.end; pc += ops[pc]!.kind === 'lddw' ? 2 : 1) {
+      compileWork.units++;
       if (badSlots[pc] === 1) return false;
       const op = ops[pc]!;
       if (onCompare !== undefined && op.kind === 'jcond' && op.source === 'reg') onCompare(s.ids[insns[pc]!.dst]!, s.ids[insns[pc]!.src]!);
@@ -308,6 +310,7 @@ export function planSpans(src: SpanSource): SpanPlan {
     for (const n of a.order) {
       if (dirty[n] === 0) continue;
       dirty[n] = 0;
+      compileWork.units++;
       const ins: State[] = [];
       for (const p of preds[n]!) if (exit[p] !== undefined) ins.push(exit[p]);
       if (n === graph.entry) ins.push(entryState());
@@ -384,6 +387,7 @@ export function planSpans(src: SpanSource): SpanPlan {
     groups.set(x.key, list);
     let loose = false;
     const g = list.find((g) => {
+      compileWork.units++;
       if (!dominates(g.head, x)) return false;
       const span = Math.max(g.hi, x.k + x.size) - Math.min(g.lo, x.k);
       if (anticipated(g.head, x)) return span <= (g.loose ? MAX_LOOSE_SPAN : MAX_SPAN);
