@@ -230,38 +230,41 @@ function alu32(op: string, a: Value, b: Value): Value {
 /** The immediate of an ALU or jump instruction as a 64-bit operand (sign-extended) or a 32-bit one (zero-extended). */
 const immediate = (imm: number, width: 32 | 64): Value => (width === 64 ? scalar(imm, imm) : scalar(imm >>> 0, imm >>> 0));
 
+/** Register `r`'s value in `s` (r10: the frame's top). */
+const regValue = (s: State, r: number): Value => (r === FRAME_POINTER ? FP : s[r]!);
+
+/** Forget the spill slots a store of `size` bytes through `i`'s base register at its offset may write. */
+function storeWrites(s: State, slots: SpillSlots, i: Insn, size: number): void {
+  const base = regValue(s, i.dst);
+  if (base.kind === 'frame') clobber(s, slots, base.lo + i.offset, base.hi + i.offset + size);
+  else clobber(s, slots);
+}
+
 /** Apply one instruction (not a jump) to `s` in place. */
 function transfer(s: State, op: Operation, i: Insn, next: Insn | undefined, slots: SpillSlots): void {
-  const get = (r: number): Value => (r === FRAME_POINTER ? FP : s[r]!);
-  // The bytes a store through base `dst` at `off` of `size` bytes may write, as spill slots to forget.
-  const written = (size: number): void => {
-    const base = get(i.dst);
-    if (base.kind === 'frame') clobber(s, slots, base.lo + i.offset, base.hi + i.offset + size);
-    else clobber(s, slots);
-  };
   switch (op.kind) {
     case 'st':
-      written(op.size);
+      storeWrites(s, slots, i, op.size);
       return;
     case 'stx': {
-      const v = get(i.src);
-      written(op.size);
+      const v = regValue(s, i.src);
+      storeWrites(s, slots, i, op.size);
       const slot = i.dst === FRAME_POINTER && op.size === 8 ? slots.index.get(i.offset) : undefined;
       if (slot !== undefined) s[slot] = v;
       return;
     }
     case 'alu': {
-      const b = op.source === 'imm' ? immediate(i.imm, op.width) : get(i.src);
-      s[i.dst] = op.width === 64 ? alu64(op.op, get(i.dst), b) : alu32(op.op, get(i.dst), b);
+      const b = op.source === 'imm' ? immediate(i.imm, op.width) : regValue(s, i.src);
+      s[i.dst] = op.width === 64 ? alu64(op.op, regValue(s, i.dst), b) : alu32(op.op, regValue(s, i.dst), b);
       return;
     }
     case 'neg': {
-      const a = get(i.dst);
+      const a = regValue(s, i.dst);
       s[i.dst] = op.width === 64 && finite(a) ? scalar(-a.hi, -a.lo) : op.width === 64 ? TOP : U32_ALL;
       return;
     }
     case 'movsx': {
-      const a = get(i.src);
+      const a = regValue(s, i.src);
       const half = 2 ** (op.bits - 1);
       const v = finite(a) && a.lo >= -half && a.hi < half ? a : scalar(-half, half - 1);
       s[i.dst] = op.width === 64 ? v : low32(v);
@@ -300,7 +303,7 @@ function transfer(s: State, op: Operation, i: Insn, next: Insn | undefined, slot
       for (let r = 0; r <= 5; r++) s[r] = TOP;
       return;
     case 'atomic':
-      written(op.size);
+      storeWrites(s, slots, i, op.size);
       s[0] = TOP;
       s[i.src] = TOP;
       return;
@@ -309,17 +312,18 @@ function transfer(s: State, op: Operation, i: Insn, next: Insn | undefined, slot
   }
 }
 
+/** Each condition as the set where it holds; the negation is the complementary condition. */
+const FLIP: Readonly<Record<JumpCond, JumpCond | undefined>> = {
+  jeq: 'jne', jne: 'jeq', jlt: 'jge', jge: 'jlt', jle: 'jgt', jgt: 'jle',
+  jslt: 'jsge', jsge: 'jslt', jsle: 'jsgt', jsgt: 'jsle', jset: undefined,
+};
+
 /** Narrow `v` to the values for which `v cond k` (`taken`) or its negation holds, k = [kl, kh] (64-bit compare). */
 function narrow(v: Value, cond: JumpCond, kl: number, kh: number, taken: boolean): Value {
   if (v.kind === 'frame') return v;
   const lo = v.lo;
   const hi = v.hi;
-  // Each condition as the set where it holds; the negation is the complementary condition.
-  const flip: Record<JumpCond, JumpCond | undefined> = {
-    jeq: 'jne', jne: 'jeq', jlt: 'jge', jge: 'jlt', jle: 'jgt', jgt: 'jle',
-    jslt: 'jsge', jsge: 'jslt', jsle: 'jsgt', jsgt: 'jsle', jset: undefined,
-  };
-  const c = taken ? cond : flip[cond];
+  const c = taken ? cond : FLIP[cond];
   if (c === undefined) return v;
   const cut = (l: number, h: number): Value => (Math.max(lo, l) > Math.min(hi, h) ? v : scalar(Math.max(lo, l), Math.min(hi, h)));
   switch (c) {
