@@ -70,6 +70,21 @@ export interface GraphAnalysis {
  * that depends on its depth only, doubling along the path), which answers them in O(log depth).
  */
 export function analyzeGraph(g: FlowGraph): GraphAnalysis {
+  let a = analyses.get(g);
+  if (a === undefined) {
+    a = analyze(g);
+    analyses.set(g, a);
+  }
+  return a;
+}
+
+/**
+ * Each graph's analysis, made once: the passes of one function ask for it again and again (its graph
+ * is not changed once built), and the analysis is read-only.
+ */
+const analyses = new WeakMap<FlowGraph, GraphAnalysis>();
+
+function analyze(g: FlowGraph): GraphAnalysis {
   const n = g.count;
   compileWork.units += n;
   const succ = g.term.map(successors);
