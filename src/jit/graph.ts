@@ -285,14 +285,20 @@ export function postDominance(g: FlowGraph): (x: number, h: number) => boolean {
  * a walk never re-enters an inner loop's body: linear time however deep loops nest. Irreducible
  * regions (a walk reaching a node before the header) count as no loop.
  */
-export function innermostLoops(g: FlowGraph, a: GraphAnalysis): { readonly header: number; readonly body: readonly number[] }[] {
+export function innermostLoops(g: FlowGraph, a: GraphAnalysis): readonly { readonly header: number; readonly body: readonly number[] }[] {
+  const have = innermost.get(g);
+  if (have !== undefined) return have;
   const { rpo } = a;
   const loops: { header: number; body: number[] }[] = [];
   walkLoops(g, a, true, (h, body, reducible, innermost) => {
     if (innermost && reducible) loops.push({ header: h, body: [h, ...body].sort((x, y) => rpo[x]! - rpo[y]!) });
   });
+  innermost.set(g, loops);
   return loops;
 }
+
+/** Each graph's innermost loops, found once (the check planner asks three times, the slot promotion once). */
+const innermost = new WeakMap<FlowGraph, readonly { readonly header: number; readonly body: readonly number[] }[]>();
 
 /**
  * For every node, the outermost (reducible) loop holding it: its header, or -1 outside every loop.
