@@ -26,6 +26,11 @@ export interface AccessGroup {
   readonly hi: number;
   /** First pc after the group's last access. */
   readonly end: number;
+  /**
+   * Set by the caller when the group's span check also proved the span disjoint from the stack (see
+   * {@link emitGroupCheck}'s `stackFree`): its stores then need no test of their own for the stack.
+   */
+  readonly stackFree?: boolean;
 }
 
 /** A load's or store's base register, offset and size. */
@@ -91,6 +96,15 @@ export function findAccessGroups(
   return groups;
 }
 
+/** True when one of the group's own accesses (through its base register) is a store. */
+export function groupStoresThroughBase(g: AccessGroup, ops: readonly Operation[], insns: readonly Insn[]): boolean {
+  for (let pc = g.start; pc < g.end; pc++) {
+    const kind = ops[pc]!.kind;
+    if ((kind === 'st' || kind === 'stx') && insns[pc]!.dst === g.reg) return true;
+  }
+  return false;
+}
+
 /** True when a group's accesses include a store (or an atomic). */
 export function groupStores(g: AccessGroup, ops: readonly Operation[]): boolean {
   for (let pc = g.start; pc < g.end; pc++) {
@@ -106,9 +120,11 @@ export function groupStores(g: AccessGroup, ops: readonly Operation[]): boolean 
  * stack (marking the stack's written bytes when the group stores, see `mark`), L_GB is the span's linear
  * address and the run lands after `checks`; otherwise it leaves `checks` by `br 1` for `checked`. The
  * caller emits the unchecked copy (ending with `br 1` to `done`), closes `checked`, emits the checked
- * copy and closes `done`.
+ * copy and closes `done`. With `stackFree`, a hit also needs the span disjoint from the stack (the
+ * stack test of every store through the base, which a function with frame slots in locals makes before
+ * each one, done once for the span: store-check hoisting), and a span in the stack runs checked.
  */
-export function emitGroupCheck(c: CodeWriter, g: AccessGroup, stores: boolean, mark: Reserved): void {
+export function emitGroupCheck(c: CodeWriter, g: AccessGroup, stores: boolean, mark: Reserved, stackFree = false): void {
   // The cached region, else the stack (pushSpanInside).
   const span = g.hi - g.lo;
   const inside = (base: number, limit: number): void => {
@@ -124,9 +140,21 @@ export function emitGroupCheck(c: CodeWriter, g: AccessGroup, stores: boolean, m
   c.block(); // checked
   c.block(); // checks
   inside(Global.cacheBase, Global.cacheLimit);
+  if (stackFree) {
+    // And no byte of the span in the stack [stackBase, stackBase + limit + 7): the span's last byte
+    // minus the stack's base, unsigned, at or past the stack's size plus span - 1.
+    c.get(L_T).i64(span - 1).op(Op.i64_add).gget(Global.stackBase).op(Op.i64_sub);
+    c.gget(Global.stackLimit).i64(6 + span).op(Op.i64_add).op(Op.i64_ge_u).op(Op.i32_and);
+  }
   c.if();
   c.get(L_T).gget(Global.cacheBase).op(Op.i64_sub).op(Op.i32_wrap_i64).gget(Global.cacheOffset).op(Op.i32_add).set(L_GB).br(1);
   c.end();
+  if (stackFree) {
+    // A span in (or across) the stack runs checked: its stores test the stack one by one.
+    c.br(1);
+    c.end(); // checks
+    return;
+  }
   inside(Global.stackBase, Global.stackLimit);
   c.if();
   if (stores) markStack(c, mark, () => c.get(L_T).op(Op.i32_wrap_i64));

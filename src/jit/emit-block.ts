@@ -13,7 +13,7 @@ import { FRAME_POINTER, PseudoLoad } from '../isa/opcodes.js';
 import { functionAddress, functionTarget } from '../vm/functions.js';
 import type { BasicBlock } from '../verifier/cfg.js';
 import { Global, Import, Trap } from './layout.js';
-import { emitGroupCheck, findAccessGroups, groupStores, type AccessGroup } from './access-groups.js';
+import { emitGroupCheck, findAccessGroups, groupStores, groupStoresThroughBase, type AccessGroup } from './access-groups.js';
 import { byteWord, type ByteWord } from './byte-word.js';
 import { lastPc } from './graph.js';
 import { emitAlu, emitCompare, emitRotate, emitUnary } from './lower-alu.js';
@@ -158,15 +158,23 @@ export function accessGroups(fc: FunctionCompiler, b: BasicBlock): Map<number, A
  */
 function group(fc: FunctionCompiler, g: AccessGroup, depth: number): void {
   const c = fc.code;
-  emitGroupCheck(c, g, groupStores(g, fc.d.ops), fc.mark);
+  // Where stores through a computed address test the stack one by one (frame slots in locals, see
+  // leaveIfStack), the group's check tests its span against the stack once instead.
+  const stackFree = stackTests(fc) && groupStoresThroughBase(g, fc.d.ops, fc.insns);
+  emitGroupCheck(c, g, groupStores(g, fc.d.ops), fc.mark, stackFree);
   const start = g.start;
-  fc.fastGroup = g;
+  fc.fastGroup = stackFree ? { ...g, stackFree } : g;
   for (let pc = start; pc < g.end; pc += fc.d.ops[pc]!.kind === 'lddw' ? 2 : 1) instruction(fc, fc.d.ops[pc]!, fc.insns[pc]!, pc, depth + 2);
   fc.fastGroup = undefined;
   c.br(1);
   c.end(); // checked
   for (let pc = start; pc < g.end; pc += fc.d.ops[pc]!.kind === 'lddw' ? 2 : 1) instruction(fc, fc.d.ops[pc]!, fc.insns[pc]!, pc, depth + 1);
   c.end(); // done
+}
+
+/** True when stores through a base other than r10 test the stack around them (leaveIfStack, reloadSlotsIfStack). */
+function stackTests(fc: FunctionCompiler): boolean {
+  return fc.slotList.length > 0 || (fc.spans.heads.size > 0 && fc.d.slots !== undefined);
 }
 
 /** Push an i32, non-zero when the node's conditional jump is taken (a chunked loop's header: also when its check-free copy left by the exit). */
@@ -259,13 +267,15 @@ function instructionBody(fc: FunctionCompiler, op: Operation, i: Insn, pc: numbe
       // A store through a proved frame pointer writes no promoted slot (slot-escape.ts); slots are
       // forwarded by the span checks only where there is no such pointer (d.slots).
       const framed = fc.d.slots === undefined && fc.d.frames.has(pc);
-      const left = !covered && !framed && leaveIfStack(fc, i.dst, i.offset, pc);
-      if (!left && !covered && fc.d.slots !== undefined && fc.spans.heads.size > 0 && i.dst !== FRAME_POINTER && fc.spans.protectedStores.has(pc)) {
+      // A store of a group whose check proved its span off the stack.
+      const grouped = fc.fastGroup?.stackFree === true && fc.fastGroup.reg === i.dst;
+      const left = !covered && !framed && !grouped && leaveIfStack(fc, i.dst, i.offset, pc);
+      if (!left && !covered && !grouped && fc.d.slots !== undefined && fc.spans.heads.size > 0 && i.dst !== FRAME_POINTER && fc.spans.protectedStores.has(pc)) {
         throw new JitError('internal: a store the span checks rely on cannot leave for the checked copy', pc);
       }
       const a = address(fc, i.dst, i.offset, op.size, true, pc);
       (op.kind === 'st' ? c.i64(i.imm) : c.get(i.src)).mem(STORE[op.size], a.offset);
-      if (!left && !covered && !framed) reloadSlotsIfStack(fc, i.dst, i.offset);
+      if (!left && !covered && !framed && !grouped) reloadSlotsIfStack(fc, i.dst, i.offset);
       return;
     }
     case 'atomic':
