@@ -120,9 +120,11 @@ export function groupStores(g: AccessGroup, ops: readonly Operation[]): boolean 
  * stack (marking the stack's written bytes when the group stores, see `mark`), L_GB is the span's linear
  * address and the run lands after `checks`; otherwise it leaves `checks` by `br 1` for `checked`. The
  * caller emits the unchecked copy (ending with `br 1` to `done`), closes `checked`, emits the checked
- * copy and closes `done`. With `stackFree`, a hit also needs the span disjoint from the stack (the
- * stack test of every store through the base, which a function with frame slots in locals makes before
- * each one, done once for the span: store-check hoisting), and a span in the stack runs checked.
+ * copy and closes `done`. With `stackFree`, a hit in the cached region also needs the span disjoint
+ * from the stack (the stack test of every store through the base, which a function with frame slots in
+ * locals makes before each one, done once for the span: store-check hoisting), and a fourth block,
+ * `stack`, lies between `checks` and `checked`: a span in the stack leaves `checks` by `br 2` to after
+ * it, where the caller emits a second unchecked copy whose stores test the stack (ending with `br 1`).
  */
 export function emitGroupCheck(c: CodeWriter, g: AccessGroup, stores: boolean, mark: Reserved, stackFree = false): void {
   // The cached region, else the stack (pushSpanInside).
@@ -138,6 +140,7 @@ export function emitGroupCheck(c: CodeWriter, g: AccessGroup, stores: boolean, m
   // `checks` goes to the checked one: no flag that V8 would test again after the hit.
   c.block(); // done
   c.block(); // checked
+  if (stackFree) c.block(); // stack
   c.block(); // checks
   inside(Global.cacheBase, Global.cacheLimit);
   if (stackFree) {
@@ -149,17 +152,11 @@ export function emitGroupCheck(c: CodeWriter, g: AccessGroup, stores: boolean, m
   c.if();
   c.get(L_T).gget(Global.cacheBase).op(Op.i64_sub).op(Op.i32_wrap_i64).gget(Global.cacheOffset).op(Op.i32_add).set(L_GB).br(1);
   c.end();
-  if (stackFree) {
-    // A span in (or across) the stack runs checked: its stores test the stack one by one.
-    c.br(1);
-    c.end(); // checks
-    return;
-  }
   inside(Global.stackBase, Global.stackLimit);
   c.if();
   if (stores) markStack(c, mark, () => c.get(L_T).op(Op.i32_wrap_i64));
-  c.get(L_T).op(Op.i32_wrap_i64).gget(Global.stackDelta).op(Op.i32_add).set(L_GB).br(1);
+  c.get(L_T).op(Op.i32_wrap_i64).gget(Global.stackDelta).op(Op.i32_add).set(L_GB).br(stackFree ? 2 : 1);
   c.end();
-  c.br(1);
+  c.br(stackFree ? 2 : 1);
   c.end(); // checks: a hit lands here
 }

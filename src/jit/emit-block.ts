@@ -163,12 +163,20 @@ function group(fc: FunctionCompiler, g: AccessGroup, depth: number): void {
   const stackFree = stackTests(fc) && groupStoresThroughBase(g, fc.d.ops, fc.insns);
   emitGroupCheck(c, g, groupStores(g, fc.d.ops), fc.mark, stackFree);
   const start = g.start;
-  fc.fastGroup = stackFree ? { ...g, stackFree } : g;
-  for (let pc = start; pc < g.end; pc += fc.d.ops[pc]!.kind === 'lddw' ? 2 : 1) instruction(fc, fc.d.ops[pc]!, fc.insns[pc]!, pc, depth + 2);
-  fc.fastGroup = undefined;
+  const copy = (group: AccessGroup | undefined, at: number): void => {
+    fc.fastGroup = group;
+    for (let pc = start; pc < g.end; pc += fc.d.ops[pc]!.kind === 'lddw' ? 2 : 1) instruction(fc, fc.d.ops[pc]!, fc.insns[pc]!, pc, at);
+    fc.fastGroup = undefined;
+  };
+  if (stackFree) {
+    copy({ ...g, stackFree }, depth + 3);
+    c.br(2);
+    c.end(); // stack: the span in the stack, its stores tested one by one
+  }
+  copy(g, depth + 2);
   c.br(1);
   c.end(); // checked
-  for (let pc = start; pc < g.end; pc += fc.d.ops[pc]!.kind === 'lddw' ? 2 : 1) instruction(fc, fc.d.ops[pc]!, fc.insns[pc]!, pc, depth + 1);
+  copy(undefined, depth + 1);
   c.end(); // done
 }
 
