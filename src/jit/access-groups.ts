@@ -1,6 +1,7 @@
 /**
- * Access groups: runs of two or more loads and stores through one unchanged base register within a
- * block (a packet parser reading header fields, a struct copied field by field). Each is checked once
+ * Access groups: runs of two or more loads and stores within a block whose base registers hold one
+ * value (a packet parser reading header fields, a struct copied field by field; the value may move
+ * between registers and a frame slot, see base-values.ts). Each is checked once
  * for the span of all its accesses; only straight-line instructions that cannot leave the block may lie
  * between them. This module finds the runs and emits their span check; emit-block.ts emits the run's
  * instructions twice after it, unchecked (at fixed offsets from one linear address) and checked one by
@@ -16,6 +17,7 @@ import { Global } from './layout.js';
 import { L_GB, L_T } from './locals.js';
 import { markStack, pushSpanInside } from './lower-memory.js';
 import type { Reserved } from './reserved.js';
+import { blockValues, held } from './base-values.js';
 
 /** Loads and stores through one register in a block, checked once for their span [reg+lo, reg+hi). */
 export interface AccessGroup {
@@ -26,6 +28,8 @@ export interface AccessGroup {
   readonly hi: number;
   /** First pc after the group's last access. */
   readonly end: number;
+  /** Pcs of the group's accesses: those in [start, end) whose base holds the value `reg` holds at `start`. */
+  readonly members: ReadonlySet<number>;
   /**
    * Set by the caller when the group's span check also proved the span disjoint from the stack (see
    * {@link emitGroupCheck}'s `stackFree`): its stores then need no test of their own for the stack.
@@ -60,6 +64,7 @@ export function findAccessGroups(
   inFrame: (pc: number, a: MemoryAccess) => boolean,
 ): Map<number, AccessGroup> {
   const groups = new Map<number, AccessGroup>();
+  const values = blockValues(ops, insns, b.start, b.end);
   const simple = (pc: number): boolean => {
     const k = ops[pc]!.kind;
     if (owned(pc)) return false;
@@ -72,35 +77,37 @@ export function findAccessGroups(
       pc = step(pc);
       continue;
     }
+    // Members: the accesses whose base holds the first one's value (base-values.ts), while some
+    // register or frame slot still holds it.
+    const v = values.get(pc)!.regs[a.reg]!;
+    const members = new Set([pc]);
     let lo = a.off;
     let hi = a.off + a.size;
-    let count = 1;
     let end = step(pc);
     for (let q = pc; q < b.end && simple(q); q = step(q)) {
       const x = accessOf(ops[q]!, insns[q]!);
-      if (q !== pc && x !== undefined && x.reg === a.reg) {
+      if (q !== pc && x !== undefined && values.get(q)!.regs[x.reg] === v) {
         lo = Math.min(lo, x.off);
         hi = Math.max(hi, x.off + x.size);
-        count++;
+        members.add(q);
         end = step(q);
       }
-      // An instruction writing the base register ends the run (a load into it still belongs to it).
-      const op = ops[q]!;
-      if (op.kind !== 'st' && op.kind !== 'stx' && insns[q]!.dst === a.reg) break;
+      const after = values.get(step(q));
+      if (after === undefined || !held(after, v)) break;
     }
-    if (count >= 2) {
-      groups.set(pc, { start: pc, reg: a.reg, lo, hi, end });
+    if (members.size >= 2) {
+      groups.set(pc, { start: pc, reg: a.reg, lo, hi, end, members });
       pc = end;
     } else pc = step(pc);
   }
   return groups;
 }
 
-/** True when one of the group's own accesses (through its base register) is a store. */
-export function groupStoresThroughBase(g: AccessGroup, ops: readonly Operation[], insns: readonly Insn[]): boolean {
-  for (let pc = g.start; pc < g.end; pc++) {
+/** True when one of the group's own accesses is a store. */
+export function groupStoresThroughBase(g: AccessGroup, ops: readonly Operation[]): boolean {
+  for (const pc of g.members) {
     const kind = ops[pc]!.kind;
-    if ((kind === 'st' || kind === 'stx') && insns[pc]!.dst === g.reg) return true;
+    if (kind === 'st' || kind === 'stx') return true;
   }
   return false;
 }

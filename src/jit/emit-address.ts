@@ -142,7 +142,7 @@ export function address(fc: FunctionCompiler, reg: number, off: number, size: 1 
     return { offset: cover.delta };
   }
   const g = fc.fastGroup;
-  if (g !== undefined && reg === g.reg) {
+  if (g !== undefined && g.members.has(pc)) {
     // Inside a group whose whole span was checked: a fixed offset from its first byte.
     c.get(L_GB);
     return { offset: off - g.lo };

@@ -160,7 +160,7 @@ function group(fc: FunctionCompiler, g: AccessGroup, depth: number): void {
   const c = fc.code;
   // Where stores through a computed address test the stack one by one (frame slots in locals, see
   // leaveIfStack), the group's check tests its span against the stack once instead.
-  const stackFree = stackTests(fc) && groupStoresThroughBase(g, fc.d.ops, fc.insns);
+  const stackFree = stackTests(fc) && groupStoresThroughBase(g, fc.d.ops);
   emitGroupCheck(c, g, groupStores(g, fc.d.ops), fc.mark, stackFree);
   const start = g.start;
   const copy = (group: AccessGroup | undefined, at: number): void => {
@@ -276,7 +276,7 @@ function instructionBody(fc: FunctionCompiler, op: Operation, i: Insn, pc: numbe
       // forwarded by the span checks only where there is no such pointer (d.slots).
       const framed = fc.d.slots === undefined && fc.d.frames.has(pc);
       // A store of a group whose check proved its span off the stack.
-      const grouped = fc.fastGroup?.stackFree === true && fc.fastGroup.reg === i.dst;
+      const grouped = fc.fastGroup?.stackFree === true && fc.fastGroup.members.has(pc);
       const left = !covered && !framed && !grouped && leaveIfStack(fc, i.dst, i.offset, pc);
       if (!left && !covered && !grouped && fc.d.slots !== undefined && fc.spans.heads.size > 0 && i.dst !== FRAME_POINTER && fc.spans.protectedStores.has(pc)) {
         throw new JitError('internal: a store the span checks rely on cannot leave for the checked copy', pc);
