@@ -103,13 +103,14 @@ export function findAccessGroups(
   return groups;
 }
 
-/** True when one of the group's own accesses is a store. */
-export function groupStoresThroughBase(g: AccessGroup, ops: readonly Operation[]): boolean {
+/** How many of the group's own accesses are stores. */
+export function groupStoresThroughBase(g: AccessGroup, ops: readonly Operation[]): number {
+  let n = 0;
   for (const pc of g.members) {
     const kind = ops[pc]!.kind;
-    if (kind === 'st' || kind === 'stx') return true;
+    if (kind === 'st' || kind === 'stx') n++;
   }
-  return false;
+  return n;
 }
 
 /** True when a group's accesses include a store (or an atomic). */
@@ -150,14 +151,15 @@ export function emitGroupCheck(c: CodeWriter, g: AccessGroup, stores: boolean, m
   if (stackFree) c.block(); // stack
   c.block(); // checks
   inside(Global.cacheBase, Global.cacheLimit);
+  c.if();
   if (stackFree) {
     // And no byte of the span in the stack [stackBase, stackBase + limit + 7): the span's last byte
     // minus the stack's base, unsigned, at or past the stack's size plus span - 1.
     c.get(L_T).i64(span - 1).op(Op.i64_add).gget(Global.stackBase).op(Op.i64_sub);
-    c.gget(Global.stackLimit).i64(6 + span).op(Op.i64_add).op(Op.i64_ge_u).op(Op.i32_and);
+    c.gget(Global.stackLimit).i64(6 + span).op(Op.i64_add).op(Op.i64_ge_u).if();
   }
-  c.if();
-  c.get(L_T).gget(Global.cacheBase).op(Op.i64_sub).op(Op.i32_wrap_i64).gget(Global.cacheOffset).op(Op.i32_add).set(L_GB).br(1);
+  c.get(L_T).gget(Global.cacheBase).op(Op.i64_sub).op(Op.i32_wrap_i64).gget(Global.cacheOffset).op(Op.i32_add).set(L_GB).br(stackFree ? 2 : 1);
+  if (stackFree) c.end();
   c.end();
   inside(Global.stackBase, Global.stackLimit);
   c.if();
