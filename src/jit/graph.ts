@@ -6,8 +6,8 @@
  * @module
  */
 import type { Insn } from '../isa/instruction.js';
-import { branchTarget, decodeOperation, type Operation } from '../isa/operation.js';
-import { PseudoLoad } from '../isa/opcodes.js';
+import { branchTarget, type Operation } from '../isa/operation.js';
+import { Opcode, PseudoLoad } from '../isa/opcodes.js';
 import { functionTarget } from '../vm/functions.js';
 import type { BasicBlock } from '../verifier/cfg.js';
 import { compileWork } from './work.js';
@@ -324,7 +324,8 @@ export function lastPc(insns: readonly Insn[], b: BasicBlock): number {
   let last = pc;
   while (pc < b.end) {
     last = pc;
-    pc += decodeOperation(insns[pc]!).kind === 'lddw' ? 2 : 1;
+    // (Only this opcode decodes to 'lddw': no operation is decoded, and none allocated, per slot.)
+    pc += insns[pc]!.opcode === Opcode.LDDW ? 2 : 1;
   }
   return last;
 }
