@@ -48,8 +48,8 @@ const KERNEL_REJECTS: Record<string, { issues: string[]; why: string }> = {
   'test/fixtures/elf/context.o:load_store': { issues: ['21:helper-program-type'], why: 'a socket filter calling bpf_skb_store_bytes' },
   'test/fixtures/elf/helpers.o:checksum': { issues: ['19:helper-program-type'], why: 'a socket filter calling bpf_csum_diff' },
   'test/fixtures/elf/rodata_const.o:taken': {
-    issues: ['10:pointer-arithmetic', '11:invalid-mem-access'],
-    why: 'an unbounded stack offset behind a .rodata flag that is set (test/verifier/rodata-const.test.ts: the kernel rejects it too)',
+    issues: ['11:stack-access'],
+    why: 'a load through fp plus a u32, behind a .rodata flag that is set: the kernel allows the move and refuses the load ("invalid unbounded variable-offset read from stack R2"; test/verifier/rodata-const.test.ts: the kernel rejects it too)',
   },
   'test/fixtures/elf/link_ab.linked.o:cycle': { issues: ['20:call-stack'], why: 'a call cycle across two linked objects (recursion, which the kernel refuses; tsbpf bounds it by the call depth)' },
   'test/fixtures/elf/link_ba.linked.o:cycle': { issues: ['20:call-stack'], why: 'the same cycle, linked in the other order' },

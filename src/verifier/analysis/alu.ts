@@ -8,11 +8,14 @@ import type { Insn } from '../../isa/instruction.js';
 import type { Operation } from '../../isa/operation.js';
 import type { Env } from './env.js';
 import { ownFrame, type Work } from './memory.js';
-import { binary, constant, constValue, join, low32, negate, signExtend, trailingZeros, valuesOf, zeroExtend32, TOP, unsignedRange, type Scalar, type ScalarOp } from './scalar.js';
+import { binary, constant, constValue, join, low32, negate, signExtend, trailingZeros, valuesOf, zeroExtend32, TOP, unsignedRange, S64_MAX, S64_MIN, type Scalar, type ScalarOp } from './scalar.js';
 import { ANY_SCALAR, isPointer, scalarValue, typeName, type Value } from './value.js';
 
 /** Largest variable offset the kernel lets a pointer move by (BPF_MAX_VAR_OFF). */
 const MAX_VAR_OFF = 1n << 29n;
+
+/** Pointers the kernel lets move by a number with a large maximum (an access through them is then refused as unbounded). */
+const UNBOUNDED_MAX = new Set(['map_value', 'stack']);
 
 /** Types a pointer may move within (others are fixed handles). */
 const MOVABLE = new Set(['stack', 'packet', 'packet_meta', 'map_value', 'mem', 'ctx', 'flow_keys', 'tp_buffer', 'btf_id']);
@@ -158,12 +161,34 @@ function pointerOp(env: Env, w: Work, pc: number, i: Insn, op: ScalarOp, dst: Va
   const s = num.scalar;
   let lo = op === 'add' ? s.smin : -s.smax;
   let hi = op === 'add' ? s.smax : -s.smin;
-  if (lo < -MAX_VAR_OFF) {
-    env.report(pc, 'pointer-arithmetic', `math between ${typeName(ptr.type)} pointer and register with unbounded min value is not allowed`);
+  if (UNBOUNDED_MAX.has(ptr.type)) {
+    // a map value or stack pointer may move by a number with a large maximum (checked against the kernel):
+    // what is refused is a constant 2^29 or more from 0, a number whose least value is that far from 0, and
+    // an offset past the signed 64-bit range; an access through the pointer is then an unbounded one
+    const c = constValue(s);
+    const what = typeName(ptr.type);
+    if (c !== undefined) {
+      const v = BigInt.asIntN(64, c);
+      if (v >= MAX_VAR_OFF || v <= -MAX_VAR_OFF) {
+        env.report(pc, 'pointer-arithmetic', `math between ${what} pointer and ${v} is not allowed`);
+        return UNINIT_POINTER_RESULT;
+      }
+    } else if (hi > MAX_VAR_OFF && s.smin !== S64_MIN) {
+      if (s.smin >= MAX_VAR_OFF || s.smin <= -MAX_VAR_OFF) {
+        env.report(pc, 'pointer-arithmetic', `value ${s.smin} makes ${what} pointer be out of bounds`);
+        return UNINIT_POINTER_RESULT;
+      }
+      if (BigInt(ptr.hi) + hi > S64_MAX) {
+        env.report(pc, 'pointer-arithmetic', `${what} pointer offset ${S64_MIN} is not allowed (its largest offset, ${BigInt(ptr.hi) + hi}, is past the signed 64-bit range)`);
+        return UNINIT_POINTER_RESULT;
+      }
+    }
+  } else if (hi > MAX_VAR_OFF) {
+    env.report(pc, 'pointer-arithmetic', `math between ${typeName(ptr.type)} pointer and register with unbounded max value is not allowed`);
     return UNINIT_POINTER_RESULT;
   }
-  if (hi > MAX_VAR_OFF) {
-    env.report(pc, 'pointer-arithmetic', `math between ${typeName(ptr.type)} pointer and register with unbounded max value is not allowed`);
+  if (lo < -MAX_VAR_OFF) {
+    env.report(pc, 'pointer-arithmetic', `math between ${typeName(ptr.type)} pointer and register with unbounded min value is not allowed`);
     return UNINIT_POINTER_RESULT;
   }
   const exact = lo === hi;

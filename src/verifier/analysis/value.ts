@@ -95,6 +95,11 @@ function ctzNum(d: number): number {
   return n;
 }
 
+/** Where a pointer offset's widened bound first jumps: past BPF_MAX_VAR_OFF (2^29). */
+const WIDE_OFF = 0x4000_0000;
+/** The last rung of a pointer offset's widening: 2^63, past the signed 64-bit range. */
+export const OFF_PAST_S64 = 2 ** 63;
+
 /** Most maps one map pointer may stand for; past it a join gives an unknown number. */
 export const MAX_MAP_SET = 64;
 
@@ -204,8 +209,11 @@ export function joinValue(a: Value, b: Value, fresh: number, widening: boolean, 
   let lo = Math.min(a.lo, b.lo);
   let hi = Math.max(a.hi, b.hi);
   if (widening) {
-    if (lo < a.lo) lo = -0x4000_0000;
-    if (hi > a.hi) hi = 0x4000_0000;
+    // a bound that grew jumps to the next rung of a finite ladder: past BPF_MAX_VAR_OFF (any access through
+    // the pointer is then unbounded), then past the signed 64-bit range (a map value or stack pointer may
+    // carry a maximum past 2^29, alu.ts: one that keeps growing ends where any further move is refused)
+    if (lo < a.lo) lo = a.lo > -WIDE_OFF ? Math.min(lo, -WIDE_OFF) : -OFF_PAST_S64;
+    if (hi > a.hi) hi = a.hi < WIDE_OFF ? Math.max(hi, WIDE_OFF) : OFF_PAST_S64;
   }
   let id = a.id;
   let k = a.k;
