@@ -324,7 +324,7 @@ function stackAccess(env: Env, w: Work, a: Access): Value | undefined {
   const hi = base.hi + a.off;
   if (lo < -STACK_SIZE || hi + a.size > 0) {
     const off = lo === hi ? `${lo}` : `[${lo}, ${hi}]`;
-    env.report(pc, 'stack-access', `invalid ${write ? 'write to' : 'read from'} stack R${a.regNo} off=${off} size=${a.size}: the stack is the ${STACK_SIZE} bytes below r10`);
+    env.report(pc, 'stack-access', `invalid ${unboundedStack(base)}${write ? 'write to' : 'read from'} stack R${a.regNo} off=${off} size=${a.size}: the stack is the ${STACK_SIZE} bytes below r10`);
     return undefined;
   }
   const start = lo + STACK_SIZE;
@@ -401,6 +401,14 @@ function dynptrBytes(frame: Frame, start: number, end: number): boolean {
   return false;
 }
 
+/**
+ * The kernel's word for a stack pointer whose variable offset reaches 2^29 (BPF_MAX_VAR_OFF) either way,
+ * which a stack pointer plus a number with a large maximum has (alu.ts): 'unbounded variable-offset '.
+ */
+function unboundedStack(base: Value): string {
+  return base.lo !== base.hi && (base.hi >= 0x2000_0000 || base.lo <= -0x2000_0000) ? 'unbounded variable-offset ' : '';
+}
+
 /** The types a helper's memory argument may point into. */
 const MEMORY_TYPES: ReadonlySet<string> = new Set(['stack', 'map_value', 'mem', 'packet', 'packet_meta']);
 
@@ -410,19 +418,21 @@ const MEMORY_TYPES: ReadonlySet<string> = new Set(['stack', 'map_value', 'mem', 
  * become initialised). Returns false after a report.
  */
 export function checkMemoryArg(env: Env, w: Work, pc: number, regNo: number, base: Value, minSize: number, maxSize: number, write: boolean): boolean {
-  if (maxSize === 0) {
-    // no byte is touched, yet the pointer must be memory, and a stack pointer inside the stack
-    if (base.type === 'stack' && (base.lo < -STACK_SIZE || base.hi >= 0)) {
-      env.report(pc, 'stack-access', `invalid ${write ? 'write to' : 'read from'} stack R${regNo} off=${base.lo} size=0: the stack is the ${STACK_SIZE} bytes below r10`);
+  if (maxSize === 0 && base.type === 'stack') {
+    // no byte is touched, yet the pointer must be inside the stack (other memory: its offsets must lie
+    // within the object, its end included, checked below as an access of 0 bytes; checked against the
+    // kernel: test/verifier/pointer-max-cases.ts)
+    if (base.lo < -STACK_SIZE || base.hi >= 0) {
+      env.report(pc, 'stack-access', `invalid ${unboundedStack(base)}${write ? 'write to' : 'read from'} stack R${regNo} off=${base.lo === base.hi ? base.lo : `[${base.lo}, ${base.hi}]`} size=0: the stack is the ${STACK_SIZE} bytes below r10`);
       return false;
     }
-    if (MEMORY_TYPES.has(base.type)) return true;
+    return true;
   }
   if (base.type === 'stack') {
     const lo = base.lo;
     const hi = base.hi;
     if (base.frame >= w.frames.length || lo < -STACK_SIZE || hi + maxSize > 0) {
-      env.report(pc, 'stack-access', `invalid indirect access to stack R${regNo} off=${lo} size=${maxSize}: the stack is the ${STACK_SIZE} bytes below r10`);
+      env.report(pc, 'stack-access', `invalid ${unboundedStack(base)}indirect access to stack R${regNo} off=${lo === hi ? lo : `[${lo}, ${hi}]`} size=${maxSize}: the stack is the ${STACK_SIZE} bytes below r10`);
       return false;
     }
     if (!write) {
@@ -454,7 +464,7 @@ export function checkMemoryArg(env: Env, w: Work, pc: number, regNo: number, bas
   }
   if (MEMORY_TYPES.has(base.type)) {
     const probe: Access = { pc, regNo, base, off: 0, size: maxSize };
-    if (write && base.type === 'map_value' && mapsOf(base).some((k) => mapInfo(env, k)?.readOnly === true)) {
+    if (write && maxSize > 0 && base.type === 'map_value' && mapsOf(base).some((k) => mapInfo(env, k)?.readOnly === true)) {
       env.report(pc, 'read-only-write', `R${regNo} points into a read-only map; the helper writes to it`);
       return false;
     }
