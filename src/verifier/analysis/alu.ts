@@ -3,7 +3,7 @@
  * may move, by what, and what pointer differences yield).
  * @module
  */
-import { linkedCopy, movedLink } from './links.js';
+import { linkedCopy, movedLink, shiftedLink } from './links.js';
 import type { Insn } from '../../isa/instruction.js';
 import type { Operation } from '../../isa/operation.js';
 import type { Env } from './env.js';
@@ -84,7 +84,8 @@ export function aluStep(env: Env, w: Work, pc: number, i: Insn, op: Extract<Oper
   if (!isPointer(dst) && !isPointer(src)) {
     const result = scalarOp(name, dst.scalar, src.scalar, op.width);
     const moved = op.width === 64 && op.source === 'imm' && (name === 'add' || name === 'sub') ? movedLink(dst, name === 'add' ? i.imm : -i.imm, result) : undefined;
-    w.regs[i.dst] = moved ?? scalarValue(result);
+    const shifted = op.width === 64 && op.source === 'imm' ? shiftedLink(dst, name, BigInt(i.imm), result) : undefined;
+    w.regs[i.dst] = moved ?? shifted ?? scalarValue(result);
     return;
   }
   if (op.width === 32) {

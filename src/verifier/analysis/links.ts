@@ -27,8 +27,9 @@ export function linkedCopy(w: Work, pc: number, src: number): Value {
   return linked;
 }
 
+/** Linked to `id`, or holding that link shifted left by 32 ({@link shiftedLink}). */
 function isLinked(v: Value, id: number): boolean {
-  return v.type === 'scalar' && v.id === id;
+  return v.type === 'scalar' && (v.id === id || v.id === -id);
 }
 
 /** Give every register linked to register `reg` its new (narrowed) value. */
@@ -37,7 +38,7 @@ export function narrowLinked(w: Work, reg: number): void {
   if (v.type !== 'scalar' || v.id < LINK_BASE) return;
   for (let r = 0; r < w.regs.length; r++) {
     const c = w.regs[r]!;
-    if (r === reg || !isLinked(c, v.id)) continue;
+    if (r === reg || c.type !== 'scalar' || c.id !== v.id) continue;
     if (c.k === v.k) {
       w.regs[r] = v;
       continue;
@@ -54,6 +55,20 @@ export function movedLink(v: Value, delta: number, result: Scalar): Value | unde
   const k = v.k + delta;
   if (!Number.isSafeInteger(k) || Math.abs(k) >= 2 ** 31) return undefined;
   return { ...scalarValue(result), id: v.id, k };
+}
+
+/**
+ * `r <<= 32` then `r >>= 32` (64-bit, by the constant 32): the zero-extension clang writes for a `u64`
+ * made from a `u32`, which gives back a value below 2^32 unchanged. A linked copy below 2^32 shifted
+ * left holds its link negated (a value the link's narrowing must not reach: it is the copy times 2^32),
+ * and shifted right again it is the copy, link and all. Any other operation on the shifted value drops
+ * the link (movedLink and narrowLinked take only positive ids). Undefined when it is no such step.
+ */
+export function shiftedLink(v: Value, op: string, amount: bigint | undefined, result: Scalar): Value | undefined {
+  if (v.type !== 'scalar' || amount !== 32n) return undefined;
+  if (op === 'lsh' && v.id >= LINK_BASE && v.scalar.umax < 1n << 32n) return { ...scalarValue(result), id: -v.id, k: v.k };
+  if (op === 'rsh' && v.id <= -LINK_BASE) return { ...scalarValue(result), id: -v.id, k: v.k };
+  return undefined;
 }
 
 function meet(a: Scalar, b: Scalar): Scalar | undefined {
