@@ -9,7 +9,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CORPUS_DIR, HELDOUT2_DIR, HELDOUT3_DIR, surveyCorpus, totals, type ObjectStatus } from './survey.js';
+import { CORPUS_DIR, HELDOUT2_DIR, HELDOUT3_DIR, HELDOUT4_DIR, surveyCorpus, totals, type ObjectStatus } from './survey.js';
 
 /**
  * The sets of the corpus, each with its own table: PREVAIL's sample corpus, the held-out objects built
@@ -17,17 +17,23 @@ import { CORPUS_DIR, HELDOUT2_DIR, HELDOUT3_DIR, surveyCorpus, totals, type Obje
  * libbpf-bootstrap, cilium/ebpf's test data), and the second held-out set, whose objects are not in the
  * repository (bcc's libbpf-tools, bpf-examples, l3af; built where TSBPF_HELDOUT2_DIR points, else
  * skipped; see README.md), and the third (bpf-developer-tutorial, inspektor-gadget, loxilb-ebpf,
- * netobserv-ebpf-agent, merbridge; where TSBPF_HELDOUT3_DIR points).
+ * netobserv-ebpf-agent, merbridge; where TSBPF_HELDOUT3_DIR points) and the fourth (Calico, retina,
+ * kmesh, tracee, Falco's modern probe...; where TSBPF_HELDOUT4_DIR points).
  */
 const SETS: readonly { name: string; expected: string; root: string | undefined; include: (p: string) => boolean }[] = [
   { name: 'ebpf-samples', expected: 'expected.json', root: CORPUS_DIR, include: (p: string) => p.startsWith('ebpf-samples/') },
   { name: 'held-out', expected: 'expected-heldout.json', root: CORPUS_DIR, include: (p: string) => !p.startsWith('ebpf-samples/') },
   { name: 'held-out 2', expected: 'expected-heldout2.json', root: HELDOUT2_DIR, include: () => true },
   { name: 'held-out 3', expected: 'expected-heldout3.json', root: HELDOUT3_DIR, include: () => true },
+  { name: 'held-out 4', expected: 'expected-heldout4.json', root: HELDOUT4_DIR, include: () => true },
 ];
 
 for (const set of SETS) {
   const EXPECTED = join(CORPUS_DIR, set.expected);
+  if (set.root === undefined && set.name === 'held-out 4') {
+    // Visible in the report: the fourth held-out set's objects are not in the repository (README.md).
+    it.skip('real-object corpus: held-out 4 — SKIPPED: TSBPF_HELDOUT4_DIR names no directory of its objects (test/corpus/README.md)', () => undefined);
+  }
 
   describe.runIf(set.root !== undefined)(`real-object corpus: ${set.name}`, () => {
     let survey: ReturnType<typeof surveyCorpus>;

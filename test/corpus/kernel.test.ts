@@ -2,8 +2,8 @@
  * The real-object corpus against the kernel (issue 13's acceptance on the held-out sets): which XDP /
  * socket filter / tc programs libbpf + the kernel load (kernel-heldout.json, kernel-heldout2.json;
  * kernel-verdicts.ts), how many of those tsbpf runs, and — where the kernel oracle works — a differential
- * of the programs both load. The second and third held-out sets run only where TSBPF_HELDOUT2_DIR /
- * TSBPF_HELDOUT3_DIR name their objects.
+ * of the programs both load. The second, third and fourth held-out sets run only where TSBPF_HELDOUT2_DIR /
+ * TSBPF_HELDOUT3_DIR / TSBPF_HELDOUT4_DIR name their objects.
  *
  * The default suite runs the differential on a fixed subset (every 8th program, 10 packets, maps
  * seeded, the interpreter and the JIT); the environment asks for more:
@@ -21,7 +21,7 @@ import { deepPackets, rng, testPackets } from '../kernel/packets.js';
 import { kernelOracle, skipNote } from '../kernel/runner.js';
 import { diffProgram } from './kernel-diff.js';
 import { kernelVerdicts, packetPrograms, type KernelVerdict } from './kernel-verdicts.js';
-import { CORPUS_DIR, HELDOUT2_DIR, HELDOUT3_DIR } from './survey.js';
+import { CORPUS_DIR, HELDOUT2_DIR, HELDOUT3_DIR, HELDOUT4_DIR } from './survey.js';
 
 const FULL = process.env['TSBPF_CORPUS_KDIFF'] === '1';
 const LIVE = FULL || process.env['UPDATE_CORPUS_KERNEL_VERDICTS'] === '1';
@@ -44,6 +44,26 @@ const KERNEL_ONLY_3: Record<string, string> = {
     'the verifier: [spin-lock] at pc 3618: function calls are not allowed while holding a lock (not yet diagnosed; behind pc 518 until the induction variables of loops were bounded)',
 };
 
+/** The same for the fourth held-out set (expected-heldout4.json; test/corpus/README.md): the verifier's but one map. */
+const KERNEL_ONLY_4: Record<string, string> = {
+  'TripleCross/kit.bpf.o xdp_receive (xdp_prog) xdp':
+    'the verifier: [map-value-access] at pc 9: R1 unbounded memory access (one bpf_printk call reached from every error path, each with its own .rodata string and length: the joined paths lose the bounds)',
+  'TripleCross/tc.o classifier_egress (classifier/egress) tc':
+    'the verifier: [helper-argument] at pc 390: R4 invalid zero-sized read u64=[0,63] (bpf_skb_store_bytes of a length checked on each path; pc 18 before 32-bit moves linked their copies)',
+  'TripleCross/tc.o classifier_ingress (classifier/ingress) tc':
+    'the verifier: [pointer-arithmetic] at pc 98: pkt pointer plus a register with unbounded max value (a payload size the kernel bounds on its path)',
+  'XDP-Firewall/xdp_prog.o xdp_prog_main (xdp_prog) xdp':
+    'the verifier: [invalid-mem-access] at pc 810: R2 scalar (a header pointer kept in a stack struct, NULL on the paths of other protocols: joined, a number)',
+  'ingress-node-firewall/ingress_node_firewall_kernel.o xdp_ingress_node_firewall_process (xdp.frags) xdp':
+    'the verifier: [map-value-access] at pc 2894: off=[11, 3071] of a 1200-byte value (a loop over 100 rules of 12 bytes: the bound of its index is lost)',
+  'ingress-node-firewall/ingress_node_firewall_kernel.o tcx_ingress_node_firewall_process (classifier/tcx_ingress_node_fw) tc':
+    'the verifier: [map-value-access] at pc 2979: off=[11, 3071] of a 1200-byte value (the same loop)',
+  'kmesh/workload_xdp.o policies_check (xdp_auth) xdp':
+    'the map kmesh_map1600: 1,608,000,000 bytes of values, past the per-map limit (1 GiB at most, maxMapBytes); the kernel allocates the hash map lazily',
+  'tailscale/derp_xdp.o xdp_prog_func (xdp) xdp':
+    'the verifier: [pointer-arithmetic] at pc 230: pkt pointer plus a register with unbounded min value (a loop stepping through the packet, seed += *buf)',
+};
+
 interface VerdictTable {
   readonly kernel: string;
   readonly totals: { readonly packetPrograms: number; readonly kernelLoads: number };
@@ -63,10 +83,13 @@ const SETS: readonly HeldOutSet[] = [
   { name: 'held-out corpus', expected: 'expected-heldout.json', table: 'kernel-heldout.json', root: CORPUS_DIR, kernelOnly: KERNEL_ONLY },
   { name: 'held-out set 2', expected: 'expected-heldout2.json', table: 'kernel-heldout2.json', root: HELDOUT2_DIR, kernelOnly: KERNEL_ONLY_2 },
   { name: 'held-out set 3', expected: 'expected-heldout3.json', table: 'kernel-heldout3.json', root: HELDOUT3_DIR, kernelOnly: KERNEL_ONLY_3 },
+  { name: 'held-out set 4', expected: 'expected-heldout4.json', table: 'kernel-heldout4.json', root: HELDOUT4_DIR, kernelOnly: KERNEL_ONLY_4 },
 ];
 
 for (const set of SETS) {
   if (set.root !== undefined) suite(set, set.root);
+  // Visible in the report: the fourth held-out set's objects are not in the repository (README.md).
+  else if (set.name === 'held-out set 4') it.skip('held-out set 4 against the kernel — SKIPPED: TSBPF_HELDOUT4_DIR names no directory of its objects (test/corpus/README.md)', () => undefined);
 }
 
 function suite(set: HeldOutSet, root: string): void {

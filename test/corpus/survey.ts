@@ -60,6 +60,14 @@ export const HELDOUT2_DIR: string | undefined = process.env['TSBPF_HELDOUT2_DIR'
 export const HELDOUT3_DIR: string | undefined = process.env['TSBPF_HELDOUT3_DIR'] || undefined;
 
 /**
+ * The fourth held-out set (test/corpus/README.md): objects built outside the repository from Calico's
+ * BPF dataplane, retina, kmesh, ptcpdump, pwru, OpenTelemetry's eBPF instrumentation, TripleCross,
+ * ebpf_exporter, ecapture, tracee, Falco's modern probe, KubeArmor, learning-ebpf, XDP-Firewall and
+ * smaller XDP / tc projects, in the directory this environment variable names (undefined: skipped).
+ */
+export const HELDOUT4_DIR: string | undefined = process.env['TSBPF_HELDOUT4_DIR'] || undefined;
+
+/**
  * Every corpus object the loader reads (not verified; objects it refuses are skipped), with its path,
  * its programs typed as the survey runs them ({@link programTypesFor}).
  */
@@ -298,7 +306,28 @@ export function mapSizesFor(path: string, bytes: Uint8Array): LoadOptions['mapSi
   // `M_max_entries` (ig_build_id's default: 1024).
   if (path.startsWith('inspektor-gadget/') && mapNamesOf(bytes).includes('ig_build_id')) return { ig_build_id: 1024 };
   if (path.startsWith('netobserv-ebpf-agent/')) return NETOBSERV_SIZES;
+  // Held-out set 4. Falco's libpman gives its per-CPU auxiliary maps and its array of ring buffers one
+  // entry per CPU (the survey's one); OBI's flow fetchers size their flow tables from CacheMaxFlows (5000).
+  if (path === 'falco-modern/bpf_probe.o') return { auxiliary_maps: 1, counter_maps: 1, ringbuf_maps: 1 };
+  if (/^obi\/netolly_flows(_sock)?\.o$/.test(path)) return { aggregated_flows: 5000, flow_directions: 5000, conn_initiators: 5000 };
   return undefined;
+}
+
+/**
+ * Inner map shapes the projects' loaders give their maps of maps (held-out set 4): KubeArmor's Go
+ * loader (cilium/ebpf MapSpec.InnerMap: its enforcer's rule maps, hash 400-byte keys, 256 entries; its
+ * monitor's visibility maps, hash of 4-byte keys, 6 entries), Falco's libpman the ring buffer its array
+ * of ring buffers holds (bpf_map__set_inner_map_fd of a ring buffer of the default 8 MiB).
+ */
+export function innerMapsFor(path: string, bytes: Uint8Array): LoadOptions['innerMaps'] {
+  const names = mapNamesOf(bytes);
+  const out: Record<string, NonNullable<LoadOptions['innerMaps']>[string]> = {};
+  if (path.startsWith('kubearmor/')) {
+    if (names.includes('kubearmor_containers')) out['kubearmor_containers'] = { type: 1, keySize: 400, valueSize: 4, maxEntries: 256 };
+    if (names.includes('kubearmor_visibility')) out['kubearmor_visibility'] = { type: 1, keySize: 4, valueSize: 4, maxEntries: 6 };
+  }
+  if (path === 'falco-modern/bpf_probe.o') out['ringbuf_maps'] = { type: 27, maxEntries: 8 << 20 };
+  return Object.keys(out).length === 0 ? undefined : out;
 }
 
 /**
@@ -359,6 +388,7 @@ export function deterministic(path: string, bytes: Uint8Array): LoadOptions {
     programTypes: programTypesFor(path),
     mapSizes: mapSizesFor(path, bytes),
     mapValueSizes: mapValueSizesFor(path, bytes),
+    innerMaps: innerMapsFor(path, bytes),
     // katran's balancer declares a 33.5 million-entry consistent-hashing ring (ch_rings, 512 MiB of
     // tsbpf arena): its user space needs it whole, so the survey raises the per-map limit as its user would.
     // The same for loxilb's connection-tracking and fast-path tables (144-260 MiB each) and
