@@ -1,7 +1,12 @@
 /**
- * Where the interpreter core's dispatches go: for each benchmark (small input), the core's own fused words
- * (CORE_FUSED) are replayed over a trace, counting dispatches per core operation, the stack accesses
- * through r10, and the dynamic pairs inside blocks that no core superinstruction covers:
+ * Where the interpreter core's dispatches go: for each benchmark (small input), the core's own words
+ * (re-fused with CORE_FUSED, combined loads, frame accesses) are replayed over a trace, counting per
+ * executed instruction: dispatches, the share run inside a multi-slot operation (fused or a combined
+ * load), memory accesses and those that take a region cache's compare (not frame accesses), byte
+ * accesses, control transfers (every conditional jump, `ja`, call and `exit`: the cases that charge the
+ * budget), calls (local and helper) and the share inside counted copy loops (which the core runs in bulk,
+ * the trace one by one); then dispatches per core operation, the stack accesses through r10, and the
+ * dynamic pairs inside blocks that no core superinstruction covers:
  *   npx tsx bench/core-profile.ts [FILTER,...] [--top N]
  * @module
  */
@@ -13,6 +18,9 @@ import { Program } from '../src/vm/program.js';
 import { OP_MASK, predecode, SLOT_WORDS } from '../src/vm/interpreter-decode.js';
 import { CORE_OP_NAMES, coreFuse } from '../src/vm/interpreter-core-fused.js';
 import { blockLeaders } from '../src/verifier/cfg.js';
+import { FRAME_OPS, frameAccesses, frameOpName } from '../src/vm/interpreter-core-frame.js';
+import { COPY_LOOP_OP } from '../src/vm/copy-loop.js';
+import { LOAD_WORD_B, LOAD_WORD_H } from '../src/vm/load-word.js';
 
 const args = process.argv.slice(2);
 const topAt = args.indexOf('--top');
@@ -28,12 +36,28 @@ for (const bench of BENCHMARKS) {
   const code = predecode(program);
   const words = code.words.slice();
   coreFuse(words, code.length);
+  frameAccesses(words, code.length, program);
   const leaders = blockLeaders(program.insns);
-  const opName = (pc: number): string => CORE_OP_NAMES[words[pc * SLOT_WORDS]! & OP_MASK] ?? '?';
+  const frameName = new Map(FRAME_OPS.map((f) => [f.num, frameOpName(f.base)]));
+  const opName = (pc: number): string => {
+    const num = words[pc * SLOT_WORDS]! & OP_MASK;
+    return frameName.get(num) ?? CORE_OP_NAMES[num] ?? '?';
+  };
+  // Slots of one dispatch: a superinstruction's parts, a combined load's run (its length in the immediate).
+  const runLength = (pc: number): number => {
+    const num = words[pc * SLOT_WORDS]! & OP_MASK;
+    if (num === LOAD_WORD_B || num === LOAD_WORD_H) return (words[pc * SLOT_WORDS + 1]! >>> 16) & 63;
+    return opName(pc).split('__').length;
+  };
   const inner = new Uint8Array(code.length + 1);
+  const inCopyLoop = new Uint8Array(code.length + 1);
   for (let pc = 0; pc < code.length; pc++) {
-    const len = opName(pc).split('__').length;
+    const len = runLength(pc);
     for (let k = 1; k < len; k++) inner[pc + k] = 1;
+    if ((words[pc * SLOT_WORDS]! & OP_MASK) === COPY_LOOP_OP) {
+      const plan = code.copyLoops[words[pc * SLOT_WORDS + 1]!]!;
+      for (let q = plan.start; q < plan.start + plan.length; q++) inCopyLoop[q] = 1;
+    }
   }
   const vm = new TracingVmRaw(bytes);
   const mem = new Uint8Array(readFileSync(inputPath(bench.name, 'small')));
@@ -43,12 +67,34 @@ for (const bench of BENCHMARKS) {
   let n = 0;
   let dispatches = 0;
   let r10 = 0;
+  let fused = 0;
+  let accesses = 0;
+  let checked = 0;
+  let byteAccesses = 0;
+  let transfers = 0;
+  let calls = 0;
+  let copying = 0;
+  let multi = -1; // the slot that started the multi-slot dispatch under way
   vm.executeProgramTraced(mem, (step) => {
     n++;
     const insn = program.insns[step.pc]!;
     const cls = insn.opcode & 7;
     if ((cls === 1 && insn.src === 10) || ((cls === 2 || cls === 3) && insn.dst === 10)) r10++;
     const fusedIn = step.pc === prev + 1 && inner[step.pc] === 1;
+    if (inCopyLoop[step.pc] === 1) copying++;
+    if (cls === 1 || cls === 2 || cls === 3) {
+      accesses++;
+      if (((insn.opcode >> 3) & 3) === 2) byteAccesses++;
+      const combined = fusedIn && multi >= 0 && opName(multi).startsWith('load_word');
+      if (!opName(step.pc).endsWith('_fp') && !combined) checked++;
+    }
+    if (cls === 5 || cls === 6) {
+      const code4 = insn.opcode >> 4;
+      if (code4 === 8) calls++;
+      if (code4 !== 8 || insn.src === 1) transfers++; // a helper call hands over; the rest charge a chain
+    }
+    if (fusedIn) fused++;
+    else multi = runLength(step.pc) > 1 ? step.pc : -1;
     if (!fusedIn) {
       dispatches++;
       const k = opName(step.pc);
@@ -60,7 +106,10 @@ for (const bench of BENCHMARKS) {
     }
     prev = step.pc;
   });
-  console.log(`${bench.name.padEnd(14)} insns ${String(n).padStart(9)}  dispatches/insn ${(dispatches / n).toFixed(3)}  r10 accesses ${((r10 / n) * 100).toFixed(1)}%`);
+  const per = (v: number): string => (v / n).toFixed(3).padStart(6);
+  const pct = (v: number): string => `${((v / n) * 100).toFixed(1).padStart(5)}%`;
+  if (total === 0) console.log(`${''.padEnd(14)} ${'insns'.padStart(9)} disp/i in-run  acc/i  chk/i  bytes   r10   xfer/i call/i  copy`);
+  console.log(`${bench.name.padEnd(14)} ${String(n).padStart(9)} ${per(dispatches)} ${pct(fused)} ${per(accesses)} ${per(checked)} ${pct(byteAccesses)} ${pct(r10)} ${per(transfers)} ${per(calls)} ${pct(copying)}`);
   for (const [k, v] of local) ops.set(k, (ops.get(k) ?? 0) + v / n);
   for (const [k, v] of localPairs) pairs.set(k, (pairs.get(k) ?? 0) + v / n);
   total++;
