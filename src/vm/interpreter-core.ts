@@ -40,7 +40,7 @@ import { CodeWriter, ModuleBuilder } from '../wasm/module.js';
 import { Op, ValType, type ValTypeCode } from '../wasm/opcodes.js';
 import { COST_SHIFT, DST_SHIFT, OP_MASK, SLOT_WORDS, SRC_SHIFT, type InterpreterCode } from './interpreter-decode.js';
 import { CORE_OP_NAMES, coreFuse, coreParts } from './interpreter-core-fused.js';
-import { MEM_START, STACK_MARK, type Region, type VmMemory } from './memory.js';
+import { CORE_AREA, CORE_AREA_BYTES, MEM_START, STACK_MARK, type Region, type VmMemory } from './memory.js';
 import { currentRegionTable, regionTable, TABLE_ENTRY } from './region-table.js';
 import { COPY_LOOP_OP, COPY_REFUSED, copyLoopBulk, PAUSE_AFTER_REFUSAL, type CopyLoopPlan } from './copy-loop.js';
 import { u64FromHalves } from './helper-call.js';
@@ -98,8 +98,9 @@ const FRAMES = PACKET_SIZE + 56;
 const FRAME_BYTES = FRAME_WORDS * 4;
 /** The stack's linear offset less its virtual address (i32), for frame accesses (interpreter-core-frame.ts). */
 const FP_DELTA = FRAMES + CORE_FRAMES * FRAME_BYTES;
-/** Bytes of the area. */
+/** Bytes of the area (at the memory's `scratch + CORE_AREA`, where it reserves CORE_AREA_BYTES). */
 const AREA_SIZE = FP_DELTA + 8;
+if (AREA_SIZE > CORE_AREA_BYTES) throw new Error('internal: the interpreter core\'s area is larger than memories reserve for it');
 
 /** Offset in a cache entry of the limit for accesses of `size` bytes (1, 2, 4 or 8). */
 function limitAt(size: number): number {
@@ -138,7 +139,7 @@ const MAX_PROGRAMS = 16;
 const MAX_WORDS = 1 << 18;
 
 // ---- locals of the run function ----
-const P_AREA = 0;
+const P_AREA = 0; // i32: the area's linear offset, which the module knows already (scratch + CORE_AREA): unused
 const P_PC = 1; // byte address of the first slot's words (the program's word 0)
 const P_BUDGET = 2; // f64
 const P_R1L = 3;
@@ -226,8 +227,12 @@ const STORES: Readonly<Record<string, [number, number]>> = { b: [1, Op.i64_store
 /** Emits the run function's cases. `depth` counts the blocks open above the current case's code. */
 class CoreWriter {
   readonly c = new CodeWriter();
-  /** Linear offset of the stack mark (see vm/stack): `scratch + STACK_MARK` of the memory it runs in. */
-  constructor(readonly mark: number) {}
+  /**
+   * `mark`: linear offset of the stack mark (see vm/stack), `scratch + STACK_MARK` of the memory it runs
+   * in; `area`: linear offset of the core's area there, `scratch + CORE_AREA`, a constant of the module,
+   * so that a register's address is its byte in the slot (the area folded into each access's offset).
+   */
+  constructor(readonly mark: number, readonly area: number) {}
   /** Blocks open between the current code and the miss block (then the bail block, then the loop). */
   depth = 0;
 
@@ -256,8 +261,8 @@ class CoreWriter {
    */
   transfer(): void {
     const c = this.c;
-    c.get(P_AREA).mem(Op.i64_load, LEFT).get(L_PC).mem(Op.i64_load32_u, 12).op(Op.i64_sub).set(L_T);
-    c.get(P_AREA).get(L_T).mem(Op.i64_store, LEFT);
+    c.i32(this.area).mem(Op.i64_load, LEFT).get(L_PC).mem(Op.i64_load32_u, 12).op(Op.i64_sub).set(L_T);
+    c.i32(this.area).get(L_T).mem(Op.i64_store, LEFT);
     c.get(L_T).i64(0).op(Op.i64_lt_s).brIf(this.depth + 1);
     this.next();
   }
@@ -269,8 +274,8 @@ class CoreWriter {
    */
   registers(k: number, source: boolean): void {
     const c = this.c;
-    c.get(P_AREA).get(L_PC).mem(Op.i32_load8_u, SLOT_BYTES * k + DST_BYTE).op(Op.i32_add).set(L_D);
-    if (source) c.get(P_AREA).get(L_PC).mem(Op.i32_load8_u, SLOT_BYTES * k + SRC_BYTE).op(Op.i32_add).set(L_S);
+    c.get(L_PC).mem(Op.i32_load8_u, SLOT_BYTES * k + DST_BYTE).set(L_D);
+    if (source) c.get(L_PC).mem(Op.i32_load8_u, SLOT_BYTES * k + SRC_BYTE).set(L_S);
   }
   /** Push part `k`'s immediate (word 1 of its slot). */
   imm(k: number): void {
@@ -282,19 +287,19 @@ class CoreWriter {
   }
   /** Push the destination register, 64 bits. */
   dst64(): void {
-    this.c.get(L_D).mem(Op.i64_load);
+    this.c.get(L_D).mem(Op.i64_load, this.area);
   }
   /** Push the source register, 64 bits. */
   src64(): void {
-    this.c.get(L_S).mem(Op.i64_load);
+    this.c.get(L_S).mem(Op.i64_load, this.area);
   }
   /** Push the destination register's low 32 bits. */
   dst32(): void {
-    this.c.get(L_D).mem(Op.i32_load);
+    this.c.get(L_D).mem(Op.i32_load, this.area);
   }
   /** Push the source register's low 32 bits. */
   src32(): void {
-    this.c.get(L_S).mem(Op.i32_load);
+    this.c.get(L_S).mem(Op.i32_load, this.area);
   }
 
   /**
@@ -309,14 +314,14 @@ class CoreWriter {
     const c = this.c;
     const cache = store ? STORE_CACHE : LOAD_CACHE;
     const limit = limitAt(size);
-    c.get(L_A).get(P_AREA).mem(Op.i64_load, cache).op(Op.i64_sub).tee(L_T).get(P_AREA).mem(Op.i64_load, cache + limit).op(Op.i64_lt_u);
+    c.get(L_A).i32(this.area).mem(Op.i64_load, cache).op(Op.i64_sub).tee(L_T).i32(this.area).mem(Op.i64_load, cache + limit).op(Op.i64_lt_u);
     this.open('if', ValType.i32);
-    c.get(L_T).op(Op.i32_wrap_i64).get(P_AREA).mem(Op.i32_load, cache + LINEAR).op(Op.i32_add);
+    c.get(L_T).op(Op.i32_wrap_i64).i32(this.area).mem(Op.i32_load, cache + LINEAR).op(Op.i32_add);
     c.else();
-    c.get(L_A).get(P_AREA).mem(Op.i64_load, STACK_CACHE).op(Op.i64_sub).tee(L_T).get(P_AREA).mem(Op.i64_load, STACK_CACHE + limit).op(Op.i64_lt_u);
+    c.get(L_A).i32(this.area).mem(Op.i64_load, STACK_CACHE).op(Op.i64_sub).tee(L_T).i32(this.area).mem(Op.i64_load, STACK_CACHE + limit).op(Op.i64_lt_u);
     this.open('if', ValType.i32);
     if (store) this.markStack(() => c.get(L_A).op(Op.i32_wrap_i64));
-    c.get(L_T).op(Op.i32_wrap_i64).get(P_AREA).mem(Op.i32_load, STACK_CACHE + LINEAR).op(Op.i32_add);
+    c.get(L_T).op(Op.i32_wrap_i64).i32(this.area).mem(Op.i32_load, STACK_CACHE + LINEAR).op(Op.i32_add);
     c.else();
     if (k > 0) c.get(L_PC).i32(SLOT_BYTES * k).op(Op.i32_add).set(L_PC);
     c.i32(size | (store ? 16 : 0)).set(L_C);
@@ -336,27 +341,27 @@ class CoreWriter {
     const c = this.c;
     // The table is written only when a run needs it: a layout changed before every run (inputs copied
     // in) costs nothing until an access misses.
-    c.get(P_AREA).mem(Op.i32_load, TABLE_COUNT).i32(0).op(Op.i32_lt_s);
+    c.i32(this.area).mem(Op.i32_load, TABLE_COUNT).i32(0).op(Op.i32_lt_s);
     this.open('if');
-    c.get(P_AREA).call(IMPORT_TABLE).mem(Op.i32_store, TABLE_COUNT);
+    c.i32(this.area).call(IMPORT_TABLE).mem(Op.i32_store, TABLE_COUNT);
     this.close();
     c.get(L_A).get(L_C).i32(15).op(Op.i32_and).get(L_C).i32(4).op(Op.i32_shr_u);
-    c.get(P_AREA).mem(Op.i32_load, TABLE_AT).get(P_AREA).mem(Op.i32_load, TABLE_COUNT).get(P_AREA).call(FUNC_SCAN);
+    c.i32(this.area).mem(Op.i32_load, TABLE_AT).i32(this.area).mem(Op.i32_load, TABLE_COUNT).i32(this.area).call(FUNC_SCAN);
     c.i32(0).op(Op.i32_lt_s);
     // Defence in depth: a second miss at the same slot with no budget charged since the first (no progress)
     // hands the slot back rather than run it again in a loop that charges nothing. It cannot happen (the
     // region found admits the access) unless the caches' limits are wrong.
-    c.get(L_PC).get(P_AREA).mem(Op.i32_load, MISS_AT).op(Op.i32_eq).get(P_AREA).mem(Op.i64_load, LEFT).get(P_AREA).mem(Op.i64_load, MISS_LEFT).op(Op.i64_eq).op(Op.i32_and).op(Op.i32_or);
+    c.get(L_PC).i32(this.area).mem(Op.i32_load, MISS_AT).op(Op.i32_eq).i32(this.area).mem(Op.i64_load, LEFT).i32(this.area).mem(Op.i64_load, MISS_LEFT).op(Op.i64_eq).op(Op.i32_and).op(Op.i32_or);
     this.open('if');
     this.bail(0);
     this.close();
-    c.get(P_AREA).get(L_PC).mem(Op.i32_store, MISS_AT);
-    c.get(P_AREA).get(P_AREA).mem(Op.i64_load, LEFT).mem(Op.i64_store, MISS_LEFT);
-    c.get(P_AREA).i32(LOAD_CACHE).op(Op.i32_add).get(L_C).i32(4).op(Op.i32_shr_u).i32(CACHE_BYTES).op(Op.i32_mul).op(Op.i32_add).set(L_D);
-    const found = (at: number) => (): void => void c.get(P_AREA).mem(Op.i32_load, at);
+    c.i32(this.area).get(L_PC).mem(Op.i32_store, MISS_AT);
+    c.i32(this.area).i32(this.area).mem(Op.i64_load, LEFT).mem(Op.i64_store, MISS_LEFT);
+    c.i32(this.area).i32(LOAD_CACHE).op(Op.i32_add).get(L_C).i32(4).op(Op.i32_shr_u).i32(CACHE_BYTES).op(Op.i32_mul).op(Op.i32_add).set(L_D);
+    const found = (at: number) => (): void => void c.i32(this.area).mem(Op.i32_load, at);
     fillCache(c, () => c.get(L_D), 0, found(FOUND), found(FOUND + 4), found(FOUND + 8));
     // The stack in the store cache: its hits are not marked, so mark the whole stack.
-    c.get(P_AREA).mem(Op.i32_load, FOUND).get(P_SS).op(Op.i32_eq).get(L_C).i32(4).op(Op.i32_shr_u).op(Op.i32_and);
+    c.i32(this.area).mem(Op.i32_load, FOUND).get(P_SS).op(Op.i32_eq).get(L_C).i32(4).op(Op.i32_shr_u).op(Op.i32_and);
     this.open('if');
     this.markStack(() => c.get(P_SS));
     this.close();
@@ -391,7 +396,7 @@ class CoreWriter {
       this.off(k);
       c.op(Op.i64_extend_i32_s).op(Op.i64_add).set(L_A);
       this.linear(load[0], false, k);
-      c.mem(load[1]).mem(Op.i64_store);
+      c.mem(load[1]).mem(Op.i64_store, this.area);
       return;
     }
     const st = STORE_NAME.exec(name);
@@ -413,35 +418,35 @@ class CoreWriter {
       case 'neg64':
         c.get(L_D).i64(0);
         this.dst64();
-        c.op(Op.i64_sub).mem(Op.i64_store);
+        c.op(Op.i64_sub).mem(Op.i64_store, this.area);
         return;
       case 'neg32':
         c.get(L_D).i32(0);
         this.dst32();
-        c.op(Op.i32_sub).op(Op.i64_extend_i32_u).mem(Op.i64_store);
+        c.op(Op.i32_sub).op(Op.i64_extend_i32_u).mem(Op.i64_store, this.area);
         return;
       case 'movsx64_8':
       case 'movsx64_16':
       case 'movsx64_32':
         c.get(L_D);
         this.src64();
-        c.op(name === 'movsx64_8' ? Op.i64_extend8_s : name === 'movsx64_16' ? Op.i64_extend16_s : Op.i64_extend32_s).mem(Op.i64_store);
+        c.op(name === 'movsx64_8' ? Op.i64_extend8_s : name === 'movsx64_16' ? Op.i64_extend16_s : Op.i64_extend32_s).mem(Op.i64_store, this.area);
         return;
       case 'movsx32_8':
       case 'movsx32_16':
         c.get(L_D);
         this.src32();
-        c.op(name === 'movsx32_8' ? Op.i32_extend8_s : Op.i32_extend16_s).op(Op.i64_extend_i32_u).mem(Op.i64_store);
+        c.op(name === 'movsx32_8' ? Op.i32_extend8_s : Op.i32_extend16_s).op(Op.i64_extend_i32_u).mem(Op.i64_store, this.area);
         return;
       case 'le16':
         c.get(L_D);
         this.dst64();
-        c.i64(0xffff).op(Op.i64_and).mem(Op.i64_store);
+        c.i64(0xffff).op(Op.i64_and).mem(Op.i64_store, this.area);
         return;
       case 'le32':
         c.get(L_D);
         this.dst32();
-        c.op(Op.i64_extend_i32_u).mem(Op.i64_store);
+        c.op(Op.i64_extend_i32_u).mem(Op.i64_store, this.area);
         return;
       case 'le64':
         return;
@@ -450,13 +455,13 @@ class CoreWriter {
         this.dst32();
         c.tee(L_X).i32(0xff).op(Op.i32_and).i32(8).op(Op.i32_shl);
         c.get(L_X).i32(8).op(Op.i32_shr_u).i32(0xff).op(Op.i32_and).op(Op.i32_or);
-        c.op(Op.i64_extend_i32_u).mem(Op.i64_store);
+        c.op(Op.i64_extend_i32_u).mem(Op.i64_store, this.area);
         return;
       case 'be32':
         c.get(L_D);
         this.dst32();
         this.bswap32();
-        c.op(Op.i64_extend_i32_u).mem(Op.i64_store);
+        c.op(Op.i64_extend_i32_u).mem(Op.i64_store, this.area);
         return;
       case 'be64':
         // Swap the bytes of each 16-bit lane, then the lanes of each 32-bit half, then the halves.
@@ -466,7 +471,7 @@ class CoreWriter {
         c.get(L_T).i64(8).op(Op.i64_shr_u).i64(0x00ff00ff00ff00ffn).op(Op.i64_and).op(Op.i64_or);
         c.tee(L_T).i64(0x0000ffff0000ffffn).op(Op.i64_and).i64(16).op(Op.i64_shl);
         c.get(L_T).i64(16).op(Op.i64_shr_u).i64(0x0000ffff0000ffffn).op(Op.i64_and).op(Op.i64_or);
-        c.i64(32).op(Op.i64_rotl).mem(Op.i64_store);
+        c.i64(32).op(Op.i64_rotl).mem(Op.i64_store, this.area);
         return;
     }
     throw new Error(`internal: the interpreter core has no case for ${name}`);
@@ -530,7 +535,7 @@ class CoreWriter {
       this.close();
     }
     if (width === 32) c.op(Op.i64_extend_i32_u);
-    c.mem(Op.i64_store);
+    c.mem(Op.i64_store, this.area);
   }
 
   /** Part `k`, a conditional jump `name`, ending a run of `len` slots. */
@@ -579,33 +584,33 @@ class CoreWriter {
       c.op(Op.i32_add);
     }
     c.set(L_X);
-    c.get(P_AREA).mem(Op.i64_load, PACKET_SIZE).i64(-1).op(Op.i64_eq);
+    c.i32(this.area).mem(Op.i64_load, PACKET_SIZE).i64(-1).op(Op.i64_eq);
     this.open('if');
-    c.get(P_AREA);
+    c.i32(this.area);
     c.call(IMPORT_PACKET);
     this.open('if', ValType.i64);
-    c.get(P_AREA).mem(Op.i64_load32_u, FOUND + 4);
+    c.i32(this.area).mem(Op.i64_load32_u, FOUND + 4);
     c.else().i64(-2);
     this.close();
     c.mem(Op.i64_store, PACKET_SIZE);
-    c.get(P_AREA).get(P_AREA).mem(Op.i32_load, FOUND + 8).mem(Op.i32_store, PACKET_BASE);
+    c.i32(this.area).i32(this.area).mem(Op.i32_load, FOUND + 8).mem(Op.i32_store, PACKET_BASE);
     this.close();
     // A negative offset (SKF_NET_OFF / SKF_LL_OFF bases, or a failing load): the JS loop's packetLoad decides.
     c.get(L_X).i32(0).op(Op.i32_lt_s);
     this.open('if');
     this.bail(0);
     this.close();
-    c.get(L_X).op(Op.i64_extend_i32_u).i64(size).op(Op.i64_add).get(P_AREA).mem(Op.i64_load, PACKET_SIZE).op(Op.i64_gt_s);
+    c.get(L_X).op(Op.i64_extend_i32_u).i64(size).op(Op.i64_add).i32(this.area).mem(Op.i64_load, PACKET_SIZE).op(Op.i64_gt_s);
     this.open('if');
-    c.get(P_AREA).i64(0).mem(Op.i64_store, REGS);
+    c.i32(this.area).i64(0).mem(Op.i64_store, REGS);
     // What the core charged past this slot's block (its chain's later blocks, see coreWords) is not run.
-    c.get(P_AREA).get(P_AREA).mem(Op.i64_load, LEFT);
+    c.i32(this.area).i32(this.area).mem(Op.i64_load, LEFT);
     this.off(0);
     c.op(Op.i64_extend_i32_u).op(Op.i64_add).mem(Op.i64_store, LEFT);
-    endRun(c);
+    endRun(c, this.area);
     this.close();
-    c.get(P_AREA);
-    c.get(P_AREA).mem(Op.i32_load, PACKET_BASE).get(L_X).op(Op.i32_add).set(L_X);
+    c.i32(this.area);
+    c.i32(this.area).mem(Op.i32_load, PACKET_BASE).get(L_X).op(Op.i32_add).set(L_X);
     if (size === 1) c.get(L_X).mem(Op.i32_load8_u);
     else if (size === 2) c.get(L_X).mem(Op.i32_load8_u).i32(8).op(Op.i32_shl).get(L_X).mem(Op.i32_load8_u, 1).op(Op.i32_or);
     else {
@@ -638,7 +643,7 @@ class CoreWriter {
       this.imm(0);
       c.op(Op.i64_extend_i32_u);
       this.off(0);
-      c.op(Op.i64_extend_i32_u).i64(32).op(Op.i64_shl).op(Op.i64_or).mem(Op.i64_store);
+      c.op(Op.i64_extend_i32_u).i64(32).op(Op.i64_shl).op(Op.i64_or).mem(Op.i64_store, this.area);
       c.get(L_PC).i32(2 * SLOT_BYTES).op(Op.i32_add).set(L_PC);
       this.next();
       return true;
@@ -691,18 +696,18 @@ class CoreWriter {
     const c = this.c;
     const load = LOADS[base];
     const address = (): void => {
-      c.get(P_AREA).mem(Op.i32_load, REGS + 80);
+      c.i32(this.area).mem(Op.i32_load, REGS + 80);
       this.off(0);
-      c.op(Op.i32_add).get(P_AREA).mem(Op.i32_load, FP_DELTA).op(Op.i32_add);
+      c.op(Op.i32_add).i32(this.area).mem(Op.i32_load, FP_DELTA).op(Op.i32_add);
     };
     if (load !== undefined) {
       this.registers(0, false);
       c.get(L_D);
       address();
-      c.mem(load[1]).mem(Op.i64_store);
+      c.mem(load[1]).mem(Op.i64_store, this.area);
     } else {
       const [, storeOp] = STORES[STORE_NAME.exec(base)![2]!]!;
-      c.get(P_AREA).get(L_PC).mem(Op.i32_load8_u, SRC_BYTE).op(Op.i32_add).set(L_S);
+      c.get(L_PC).mem(Op.i32_load8_u, SRC_BYTE).set(L_S);
       address();
       this.src64();
       c.mem(storeOp);
@@ -717,13 +722,13 @@ class CoreWriter {
    */
   private exit(): void {
     const c = this.c;
-    c.get(P_AREA).mem(Op.i32_load, DEPTH).tee(L_X).op(Op.i32_eqz);
+    c.i32(this.area).mem(Op.i32_load, DEPTH).tee(L_X).op(Op.i32_eqz);
     this.open('if');
-    endRun(c);
+    endRun(c, this.area);
     this.close();
-    c.get(P_AREA).get(L_X).i32(1).op(Op.i32_sub).tee(L_X).mem(Op.i32_store, DEPTH);
-    c.get(P_AREA).get(L_X).i32(FRAME_BYTES).op(Op.i32_mul).op(Op.i32_add).set(L_C);
-    for (let k = 0; k < 5; k++) c.get(P_AREA).get(L_C).mem(Op.i64_load, FRAMES + 4 + 8 * k).mem(Op.i64_store, REGS + 48 + 8 * k);
+    c.i32(this.area).get(L_X).i32(1).op(Op.i32_sub).tee(L_X).mem(Op.i32_store, DEPTH);
+    c.i32(this.area).get(L_X).i32(FRAME_BYTES).op(Op.i32_mul).op(Op.i32_add).set(L_C);
+    for (let k = 0; k < 5; k++) c.i32(this.area).get(L_C).mem(Op.i64_load, FRAMES + 4 + 8 * k).mem(Op.i64_store, REGS + 48 + 8 * k);
     c.get(L_CODE).get(L_C).mem(Op.i32_load, FRAMES).i32(2).op(Op.i32_shl).op(Op.i32_add).set(L_PC);
     this.transfer();
   }
@@ -735,16 +740,16 @@ class CoreWriter {
    */
   private callLocal(): void {
     const c = this.c;
-    c.get(P_AREA).mem(Op.i32_load, DEPTH).tee(L_X).i32(1).op(Op.i32_add).get(P_MAX_DEPTH).op(Op.i32_ge_s);
+    c.i32(this.area).mem(Op.i32_load, DEPTH).tee(L_X).i32(1).op(Op.i32_add).get(P_MAX_DEPTH).op(Op.i32_ge_s);
     this.open('if');
     this.bail(0);
     this.close();
-    c.get(P_AREA).get(L_X).i32(FRAME_BYTES).op(Op.i32_mul).op(Op.i32_add).set(L_C);
+    c.i32(this.area).get(L_X).i32(FRAME_BYTES).op(Op.i32_mul).op(Op.i32_add).set(L_C);
     // The return slot as a word index of the JS loop's words (slot × SLOT_WORDS = byte offset / 4).
     c.get(L_C).get(L_PC).get(L_CODE).op(Op.i32_sub).i32(SLOT_BYTES).op(Op.i32_add).i32(2).op(Op.i32_shr_u).mem(Op.i32_store, FRAMES);
-    for (let k = 0; k < 5; k++) c.get(L_C).get(P_AREA).mem(Op.i64_load, REGS + 48 + 8 * k).mem(Op.i64_store, FRAMES + 4 + 8 * k);
-    c.get(P_AREA).get(L_X).i32(1).op(Op.i32_add).tee(L_X).mem(Op.i32_store, DEPTH);
-    c.get(P_AREA).get(P_R10).get(L_X).get(P_FRAME).op(Op.i32_mul).op(Op.i32_sub).op(Op.i64_extend_i32_u).mem(Op.i64_store, REGS + 80);
+    for (let k = 0; k < 5; k++) c.get(L_C).i32(this.area).mem(Op.i64_load, REGS + 48 + 8 * k).mem(Op.i64_store, FRAMES + 4 + 8 * k);
+    c.i32(this.area).get(L_X).i32(1).op(Op.i32_add).tee(L_X).mem(Op.i32_store, DEPTH);
+    c.i32(this.area).get(P_R10).get(L_X).get(P_FRAME).op(Op.i32_mul).op(Op.i32_sub).op(Op.i64_extend_i32_u).mem(Op.i64_store, REGS + 80);
     c.get(L_CODE);
     this.off(0);
     c.op(Op.i32_add).set(L_PC);
@@ -782,12 +787,12 @@ class CoreWriter {
     this.open('if');
     c.get(L_PC).get(L_X).i32(1).op(Op.i32_sub).mem(Op.i32_store, 12);
     c.else();
-    storeUsed(c);
+    storeUsed(c, this.area);
     c.get(L_PC).mem(Op.i32_load, 4).i32((1 << COPY_CONDITION_SHIFT) - 1).op(Op.i32_and).call(IMPORT_COPY).i32(0).op(Op.i32_lt_s);
     this.open('if');
     c.get(L_PC).i32(PAUSE_AFTER_REFUSAL).mem(Op.i32_store, 12);
     this.close();
-    c.get(P_AREA).get(P_BUDGET).i64TruncSatF64S().get(P_AREA).mem(Op.i64_load, USED).op(Op.i64_sub).mem(Op.i64_store, LEFT);
+    c.i32(this.area).get(P_BUDGET).i64TruncSatF64S().i32(this.area).mem(Op.i64_load, USED).op(Op.i64_sub).mem(Op.i64_store, LEFT);
     this.close();
     c.get(L_CODE);
     this.off(0);
@@ -822,9 +827,9 @@ class CoreWriter {
       }
       const limit = limitAt(size);
       for (const cache of [LOAD_CACHE, STACK_CACHE]) {
-        c.get(L_A).get(P_AREA).mem(Op.i64_load, cache).op(Op.i64_sub).tee(L_T).get(P_AREA).mem(Op.i64_load, cache + limit).op(Op.i64_lt_u);
+        c.get(L_A).i32(this.area).mem(Op.i64_load, cache).op(Op.i64_sub).tee(L_T).i32(this.area).mem(Op.i64_load, cache + limit).op(Op.i64_lt_u);
         this.open('if');
-        c.get(L_T).op(Op.i32_wrap_i64).get(P_AREA).mem(Op.i32_load, cache + LINEAR).op(Op.i32_add);
+        c.get(L_T).op(Op.i32_wrap_i64).i32(this.area).mem(Op.i32_load, cache + LINEAR).op(Op.i32_add);
         c.mem(size === 2 ? Op.i64_load16_u : size === 4 ? Op.i64_load32_u : Op.i64_load).set(L_T);
         c.br(size !== 8 ? 2 : 1); // loaded
         this.close();
@@ -844,7 +849,7 @@ class CoreWriter {
     c.else();
     c.get(L_T).i64(64).get(L_X).i32(4).op(Op.i32_shr_u).i32(15).op(Op.i32_and).i32(8).op(Op.i32_mul).op(Op.i64_extend_i32_u).op(Op.i64_sub).op(Op.i64_shl).set(L_T);
     this.close();
-    c.get(P_AREA).get(L_X).i32(15).op(Op.i32_and).i32(8).op(Op.i32_mul).op(Op.i32_add);
+    c.i32(this.area).get(L_X).i32(15).op(Op.i32_and).i32(8).op(Op.i32_mul).op(Op.i32_add);
     c.get(L_T).i64(64).get(L_X).i32(4).op(Op.i32_shr_u).i32(15).op(Op.i32_and).i32(8).op(Op.i32_mul).op(Op.i64_extend_i32_u).op(Op.i64_sub).op(Op.i64_shr_u);
     c.get(L_X).i32(9).op(Op.i32_shr_u).i32(7).op(Op.i32_and).i32(8).op(Op.i32_mul).op(Op.i64_extend_i32_u).op(Op.i64_shl);
     c.mem(Op.i64_store, REGS);
@@ -909,14 +914,14 @@ function coreWord(w: number): number {
 }
 
 /** End the run (r0 is in the area): keep the budget used, return -1. */
-function endRun(c: CodeWriter): void {
-  storeUsed(c);
+function endRun(c: CodeWriter, area: number): void {
+  storeUsed(c, area);
   c.i32(-1).op(Op.return);
 }
 
 /** Write the budget used (the budget less the budget left) to USED. */
-function storeUsed(c: CodeWriter): void {
-  c.get(P_AREA).get(P_BUDGET).i64TruncSatF64S().get(P_AREA).mem(Op.i64_load, LEFT).op(Op.i64_sub).mem(Op.i64_store, USED);
+function storeUsed(c: CodeWriter, area: number): void {
+  c.i32(area).get(P_BUDGET).i64TruncSatF64S().i32(area).mem(Op.i64_load, LEFT).op(Op.i64_sub).mem(Op.i64_store, USED);
 }
 
 /**
@@ -979,44 +984,45 @@ export function coreModule(options: CoreModuleOptions = {}): Uint8Array<ArrayBuf
   mb.importFunction('env', 'copy', [ValType.i32], [ValType.i32]);
   mb.importMemory('env', 'memory', options.shared === true);
   const run = mb.declareFunction(PARAMS, [ValType.i32]);
-  const w = new CoreWriter((options.scratch ?? 0) + STACK_MARK);
+  const area = (options.scratch ?? 0) + CORE_AREA;
+  const w = new CoreWriter((options.scratch ?? 0) + STACK_MARK, area);
   const c = w.c;
   // Registers: r0-r15 zero, then r1, r2 and r10 (as the JS loop sets them up), unless resuming.
   c.get(P_RESUME).i32(RESUME_REGISTERS).op(Op.i32_and).op(Op.i32_eqz).if();
-  for (let r = 0; r < 16; r++) c.get(P_AREA).i64(0).mem(Op.i64_store, REGS + 8 * r);
-  c.get(P_AREA).get(P_R1L).op(Op.i64_extend_i32_u).get(P_R1H).op(Op.i64_extend_i32_u).i64(32).op(Op.i64_shl).op(Op.i64_or).mem(Op.i64_store, REGS + 8);
-  c.get(P_AREA).get(P_R2L).op(Op.i64_extend_i32_u).get(P_R2H).op(Op.i64_extend_i32_u).i64(32).op(Op.i64_shl).op(Op.i64_or).mem(Op.i64_store, REGS + 16);
-  c.get(P_AREA).get(P_R10).op(Op.i64_extend_i32_u).mem(Op.i64_store, REGS + 80);
-  c.get(P_AREA).i32(0).mem(Op.i32_store, DEPTH);
+  for (let r = 0; r < 16; r++) c.i32(area).i64(0).mem(Op.i64_store, REGS + 8 * r);
+  c.i32(area).get(P_R1L).op(Op.i64_extend_i32_u).get(P_R1H).op(Op.i64_extend_i32_u).i64(32).op(Op.i64_shl).op(Op.i64_or).mem(Op.i64_store, REGS + 8);
+  c.i32(area).get(P_R2L).op(Op.i64_extend_i32_u).get(P_R2H).op(Op.i64_extend_i32_u).i64(32).op(Op.i64_shl).op(Op.i64_or).mem(Op.i64_store, REGS + 16);
+  c.i32(area).get(P_R10).op(Op.i64_extend_i32_u).mem(Op.i64_store, REGS + 80);
+  c.i32(area).i32(0).mem(Op.i32_store, DEPTH);
   c.end();
   c.get(P_PC).set(L_CODE);
   c.get(P_PC).get(P_START).i32(2).op(Op.i32_shl).op(Op.i32_add).set(L_PC);
-  c.get(P_AREA).get(P_BUDGET).i64TruncSatF64S().get(P_USED).i64TruncSatF64S().op(Op.i64_sub).mem(Op.i64_store, LEFT);
-  fillCache(c, () => c.get(P_AREA), STACK_CACHE, () => c.get(P_SS), () => c.get(P_SL), () => c.get(P_SB));
-  c.get(P_AREA).i64(-1).mem(Op.i64_store, PACKET_SIZE);
-  c.get(P_AREA).i32(0).mem(Op.i32_store, MISS_AT);
-  c.get(P_AREA).get(P_TABLE).mem(Op.i32_store, TABLE_AT);
-  c.get(P_AREA).get(P_COUNT).mem(Op.i32_store, TABLE_COUNT);
-  c.get(P_AREA).get(P_SB).get(P_SS).op(Op.i32_sub).mem(Op.i32_store, FP_DELTA);
+  c.i32(area).get(P_BUDGET).i64TruncSatF64S().get(P_USED).i64TruncSatF64S().op(Op.i64_sub).mem(Op.i64_store, LEFT);
+  fillCache(c, () => c.i32(area), STACK_CACHE, () => c.get(P_SS), () => c.get(P_SL), () => c.get(P_SB));
+  c.i32(area).i64(-1).mem(Op.i64_store, PACKET_SIZE);
+  c.i32(area).i32(0).mem(Op.i32_store, MISS_AT);
+  c.i32(area).get(P_TABLE).mem(Op.i32_store, TABLE_AT);
+  c.i32(area).get(P_COUNT).mem(Op.i32_store, TABLE_COUNT);
+  c.i32(area).get(P_SB).get(P_SS).op(Op.i32_sub).mem(Op.i32_store, FP_DELTA);
   // The caches the last run on this memory left, while its layout is the same; else empty (base 0,
   // limit 0: no offset is below 0).
   c.get(P_RESUME).i32(RESUME_CACHES).op(Op.i32_and).if();
   // A store cache holding the stack (hits are not marked): mark the whole stack for this run too.
-  c.get(P_AREA).mem(Op.i64_load, STORE_CACHE).get(P_SS).op(Op.i64_extend_i32_u).op(Op.i64_eq);
-  c.get(P_AREA).mem(Op.i64_load, STORE_CACHE + LIMITS).i64(0).op(Op.i64_ne).op(Op.i32_and);
+  c.i32(area).mem(Op.i64_load, STORE_CACHE).get(P_SS).op(Op.i64_extend_i32_u).op(Op.i64_eq);
+  c.i32(area).mem(Op.i64_load, STORE_CACHE + LIMITS).i64(0).op(Op.i64_ne).op(Op.i32_and);
   c.if();
   w.markStack(() => c.get(P_SS));
   c.end();
   c.else();
-  for (const cache of [LOAD_CACHE, STORE_CACHE]) for (let at = 0; at < LINEAR; at += 8) c.get(P_AREA).i64(0).mem(Op.i64_store, cache + at);
+  for (const cache of [LOAD_CACHE, STORE_CACHE]) for (let at = 0; at < LINEAR; at += 8) c.i32(area).i64(0).mem(Op.i64_store, cache + at);
   c.end();
   // The first slot (a block's first) is entered like a transfer: charge its chain, or hand it back as it is.
-  c.get(P_AREA).mem(Op.i64_load, LEFT).get(L_PC).mem(Op.i64_load32_u, 12).op(Op.i64_sub).tee(L_T).i64(0).op(Op.i64_lt_s);
+  c.i32(area).mem(Op.i64_load, LEFT).get(L_PC).mem(Op.i64_load32_u, 12).op(Op.i64_sub).tee(L_T).i64(0).op(Op.i64_lt_s);
   c.if();
-  storeUsed(c);
+  storeUsed(c, area);
   c.get(P_START).op(Op.return);
   c.end();
-  c.get(P_AREA).get(L_T).mem(Op.i64_store, LEFT);
+  c.i32(area).get(L_T).mem(Op.i64_store, LEFT);
   c.loop();
   c.block(); // bail
   c.block(); // miss
@@ -1045,7 +1051,7 @@ export function coreModule(options: CoreModuleOptions = {}): Uint8Array<ArrayBuf
   // Give back what the core charged for the slot's chain beyond what the JS loop has charged when it
   // starts at that slot: word 3 (see interpreter-core-charge.ts).
   c.get(L_PC).mem(Op.i32_load, 12).set(L_C);
-  c.get(P_AREA).get(P_BUDGET).i64TruncSatF64S().get(P_AREA).mem(Op.i64_load, LEFT).op(Op.i64_sub).get(L_C).op(Op.i64_extend_i32_u).op(Op.i64_sub).mem(Op.i64_store, USED);
+  c.i32(area).get(P_BUDGET).i64TruncSatF64S().i32(area).mem(Op.i64_load, LEFT).op(Op.i64_sub).get(L_C).op(Op.i64_extend_i32_u).op(Op.i64_sub).mem(Op.i64_store, USED);
   c.get(L_PC).get(L_CODE).op(Op.i32_sub).i32(2).op(Op.i32_shr_u).op(Op.return);
   c.end(); // loop
   c.op(Op.unreachable);
@@ -1127,7 +1133,9 @@ export class InterpreterCore {
   private budget = 0;
 
   constructor(private readonly memory: VmMemory, module: WebAssembly.Module) {
-    this.area = memory.allocate(AREA_SIZE);
+    this.area = memory.scratch + CORE_AREA;
+    // The area is reserved, never allocated: make sure the memory's bytes reach it (a memory made with no pages).
+    memory.allocate(0);
     const area = this.area;
     const packet = (): number => {
       const r = memory.regions.find((region) => region.vaddr === MEM_START);

@@ -55,6 +55,21 @@ export const HELPER_RESULT = 16;
 export const FAULT_LOAD = 24;
 
 /**
+ * Linear offset (after `scratch`) of the interpreter's WebAssembly core's area (its registers, budget,
+ * region caches and frame records: vm/interpreter-core.ts), {@link CORE_AREA_BYTES} long, reserved in
+ * every memory right after the 64 reserved bytes. At a fixed offset, the area is a constant of the core's
+ * module (one per `scratch`, as the stack mark already is), so a register's address needs no add.
+ * @internal
+ */
+export const CORE_AREA = 64;
+
+/** Bytes reserved for the interpreter core's area at `scratch + CORE_AREA`. @internal */
+export const CORE_AREA_BYTES = 1088;
+
+/** Bytes at the start of a memory (or a worker's private area) that the allocator never hands out. */
+const RESERVED = CORE_AREA + CORE_AREA_BYTES;
+
+/**
  * What a faulting load reads in a run that has BTF-typed pointers (see {@link VmMemory.faultingLoads}):
  * the host-described bytes at a 64-bit address, or undefined when the host describes none there.
  */
@@ -163,7 +178,7 @@ export class VmMemory {
   private readonly regionList: Region[] = [];
   private layoutVersion = 0;
   private shapeVersion = 0;
-  private top = 64; // offset 0..63 is never handed out
+  private top = RESERVED; // the reserved bytes and the core's area are never handed out
   private nextHeapVaddr = HEAP_START;
   private cachedBuffer: ArrayBuffer | undefined;
   private cachedBytes = new Uint8Array(0);
@@ -356,16 +371,16 @@ export class VmMemory {
   /**
    * Make the rest of this (shared) memory's allocations come from `[base, base + size)`: a worker's own
    * bytes, after it has laid out the maps every worker shares at the same offsets. The first 64 bytes
-   * become its reserved words ({@link scratch}). `base` must be at or above what is allocated so far.
+   * become its reserved words ({@link scratch}), the next ones the interpreter core's area ({@link CORE_AREA}). `base` must be at or above what is allocated so far.
    * @internal
    */
   privateArea(base: number, size: number): void {
     if (!this.shared) throw new ArgumentError('a private area is only for a shared memory');
-    if (!Number.isSafeInteger(base) || base % 8 !== 0 || base < this.top || !Number.isSafeInteger(size) || size < 64 || base + size > this.wasm.buffer.byteLength) {
+    if (!Number.isSafeInteger(base) || base % 8 !== 0 || base < this.top || !Number.isSafeInteger(size) || size < RESERVED || base + size > this.wasm.buffer.byteLength) {
       throw new ArgumentError(`bad private area [${base}, ${base + size}) after ${this.top} bytes of ${this.wasm.buffer.byteLength}`);
     }
     this.scratch = base;
-    this.top = base + 64;
+    this.top = base + RESERVED;
     this.limit = base + size;
     this.view.setUint32(base + STACK_MARK, 0, true);
   }
