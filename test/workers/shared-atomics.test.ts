@@ -84,8 +84,8 @@ describe('atomics on a shared memory', () => {
     expect(memory.wasm.buffer).toBeInstanceOf(SharedArrayBuffer);
     expect(() => memory.map({ name: 'big', size: 70000 })).toThrow(/shared VM memory is full/);
     expect(() => memory.map({ name: 'big', size: 70000 })).toThrow(EbpfError);
-    memory.privateArea(32768, 1024);
-    expect(() => memory.allocate(2000)).toThrow(/shared VM memory is full/);
+    memory.privateArea(32768, 4096);
+    expect(() => memory.allocate(4000)).toThrow(/shared VM memory is full/);
     expect(() => new VmMemory({ attach: new WebAssembly.Memory({ initial: 1 }) })).toThrow(/options.attach/);
   });
 
