@@ -118,7 +118,7 @@ const RESUME_CACHES = 2;
  * offset of its slot from word 0, a copy loop's back edge carries its condition and pause count, and
  * word 3 is the slot's charge (interpreter-core-charge.ts). Word 0 is re-laid out for the core (see
  * {@link coreWord}): the op, and the registers' byte offsets into the area as bytes of their own, so
- * that a register's address is one byte load and an add (no shift and mask).
+ * that a register's address is one byte load (no shift and mask; the area's address is each access's offset).
  */
 const SLOT_BYTES = 16;
 /** Byte of word 0 (in the core's words) holding the destination register's offset in the area (dst × 8). */
@@ -268,8 +268,9 @@ class CoreWriter {
   }
 
   /**
-   * Set L_D (and L_S, when the operation reads a source register) to the register addresses of part `k`
-   * of the run starting at L_PC: the area plus the slot's register byte ({@link DST_BYTE}, {@link SRC_BYTE}).
+   * Set L_D (and L_S, when the operation reads a source register) to the register offsets of part `k`
+   * of the run starting at L_PC: the slot's register byte ({@link DST_BYTE}, {@link SRC_BYTE}), an offset
+   * into the area, whose address every register access adds as its constant memarg offset.
    * Loaded from the slot rather than kept from the dispatch: a value live into every case is spilled.
    */
   registers(k: number, source: boolean): void {

@@ -371,7 +371,8 @@ export class VmMemory {
   /**
    * Make the rest of this (shared) memory's allocations come from `[base, base + size)`: a worker's own
    * bytes, after it has laid out the maps every worker shares at the same offsets. The first 64 bytes
-   * become its reserved words ({@link scratch}), the next ones the interpreter core's area ({@link CORE_AREA}). `base` must be at or above what is allocated so far.
+   * become its reserved words ({@link scratch}), the next ones the interpreter core's area ({@link CORE_AREA}).
+   * `base` must be at or above what is allocated so far.
    * @internal
    */
   privateArea(base: number, size: number): void {
