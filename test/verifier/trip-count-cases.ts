@@ -80,4 +80,78 @@ export const TRIP_COUNT_CASES: readonly TripCountCase[] = [
     kernelAccepts: false,
     source: withValue('r7 = 7', 'r8 = 0', 'head:', 'r1 = *(u32 *)(r6 + 4)', 'r1 += r7', '*(u32 *)(r6 + 0) = r1', 'r6 += 40', 'r7 += -1', 'if r7 != 0 goto head'),
   },
+  { name: 'the counter in a stack slot (filled, stepped, spilled, tested): 6 iterations', type: 'xdp', kernelAccepts: true, source: slotLoop() },
+  { name: 'the same to != 7: one more iteration, 240 + 8 > 208', type: 'xdp', kernelAccepts: false, source: slotLoop({ test: 'if r7 != 7 goto head' }) },
+  {
+    name: 'the same with the slot set back to 0 through another stack pointer on one path',
+    type: 'xdp',
+    kernelAccepts: false,
+    source: slotLoop({ body: ['if r1 != 7 goto +3', 'r2 = r10', 'r2 += -16', '*(u64 *)(r2 + 0) = 0'] }),
+  },
+  {
+    name: 'the same with a helper passed the 8 bytes above the slot',
+    type: 'xdp',
+    kernelAccepts: true,
+    source: slotLoop({ body: ['*(u64 *)(r10 - 8) = 0', 'r1 = r10', 'r1 += -8', 'r2 = 8', 'r3 = 0', 'call 6'] }),
+  },
+  {
+    name: 'the counter tested against a register holding 144, unchanged in the loop',
+    type: 'xdp',
+    kernelAccepts: true,
+    source: strideLoop({ start: ['r8 = 0', 'r7 = 144'], test: 'if r8 != r7 goto head' }),
+  },
+  {
+    name: 'the same with the register holding 168: one more iteration',
+    type: 'xdp',
+    kernelAccepts: false,
+    source: strideLoop({ start: ['r8 = 0', 'r7 = 168'], test: 'if r8 != r7 goto head' }),
+  },
+  {
+    name: 'the same with the register set to 144 in the loop, before the test',
+    type: 'xdp',
+    kernelAccepts: true,
+    source: strideLoop({ test: 'r7 = 144\nif r8 != r7 goto head' }),
+  },
+  {
+    name: 'the same set to 168 in the loop: one more iteration',
+    type: 'xdp',
+    kernelAccepts: false,
+    source: strideLoop({ test: 'r7 = 168\nif r8 != r7 goto head' }),
+  },
+  { name: 'an offset stepped by 40 on one path only, while r7 counts 6 down: at most 200', type: 'xdp', kernelAccepts: true, source: sometimesLoop(6) },
+  { name: 'the same counting 7 down: 240 + 4 > 208 on the last iteration', type: 'xdp', kernelAccepts: false, source: sometimesLoop(7) },
+  {
+    name: 'the same with the register on the left: 144 > r8',
+    type: 'xdp',
+    kernelAccepts: true,
+    source: strideLoop({ start: ['r8 = 0', 'r7 = 144'], test: 'if r7 > r8 goto head' }),
+  },
 ];
+
+/**
+ * A counter kept in the slot at r10 - 16 (clang's shape when registers run out): filled into r7,
+ * stepped, spilled back and tested each iteration, `r6` stepping by 40 through the value; `body` runs
+ * first in each iteration (r1 holding the slot's word).
+ */
+function slotLoop(o: { test?: string; body?: string[] } = {}): string {
+  return withValue(
+    'r7 = 0',
+    '*(u64 *)(r10 - 16) = r7',
+    'head:',
+    'r1 = *(u32 *)(r6 + 0)',
+    ...(o.body ?? []),
+    'r1 = *(u32 *)(r6 + 0)',
+    'r1 += 1',
+    '*(u32 *)(r6 + 4) = r1',
+    'r6 += 40',
+    'r7 = *(u64 *)(r10 - 16)',
+    'r7 += 1',
+    '*(u64 *)(r10 - 16) = r7',
+    o.test ?? 'if r7 != 6 goto head',
+  );
+}
+
+/** `r8` stepped by 40 only where the value's first word is not 7, indexing the value before its step; `r7` counts `n` down. */
+function sometimesLoop(n: number): string {
+  return withValue(`r7 = ${n}`, 'r8 = 0', 'head:', 'r2 = r9', 'r2 += r8', 'r1 = *(u32 *)(r6 + 0)', '*(u32 *)(r2 + 0) = r1', 'if r1 == 7 goto skip', 'r8 += 40', 'skip:', 'r7 += -1', 'if r7 != 0 goto head');
+}

@@ -8,7 +8,7 @@ import type { Insn } from '../../isa/instruction.js';
 import { branchTarget, type Operation } from '../../isa/operation.js';
 import { blockLeaders } from '../cfg.js';
 import { backEdges } from './back-edges.js';
-import { tripCountLoops } from './trip-count.js';
+import { tripCountLoops, type SlotGuard, type TripLoop } from './trip-count.js';
 import type { Env, MapInfo, ResolvedAddress } from './env.js';
 import { BudgetExceeded, Fixpoint, type ProgramShape } from './fixpoint.js';
 import type { KfuncTable } from './kfuncs.js';
@@ -125,11 +125,17 @@ export function analyzeProgram(insns: readonly Insn[], ops: readonly Operation[]
   const silent: Env = { ...base, report: () => undefined, uninitStackRead };
   const shape = buildShape(insns, ops, report, options.walkRefused ?? new Set());
   checkLockMapUse(check, insns, ops);
-  const fix = new Fixpoint(shape, { silent, check }, options.maxSteps ?? DEFAULT_MAX_STEPS);
+  let fix = new Fixpoint(shape, { silent, check }, options.maxSteps ?? DEFAULT_MAX_STEPS);
   if (insns.length > 0) {
     const entry = options.entry ?? entryState(pointer('ctx', 0), pointer('stack', 0, { frame: 0 }));
     try {
       fix.run(0, entry, 0, [0], false);
+      if (fix.voidedSlots.size > 0) {
+        // a loop's counter slot may be written through a pointer: again, without those loops' trip counts
+        const tripLoops = new Map([...shape.tripLoops].filter(([head]) => !fix.voidedSlots.has(head)));
+        fix = new Fixpoint({ ...shape, tripLoops, slotGuards: new Map() }, { silent, check }, options.maxSteps ?? DEFAULT_MAX_STEPS);
+        fix.run(0, entry, 0, [0], false);
+      }
       fix.run(0, entry, 0, [0], true);
     } catch (e) {
       if (!(e instanceof BudgetExceeded)) throw e;
@@ -212,7 +218,23 @@ function buildShape(insns: readonly Insn[], ops: readonly Operation[], report: E
     if (seen[pc] === 0 && (pc === 0 || seen[pc - 1] === 1)) report(pc, 'unreachable', `unreachable insn ${pc}`);
   }
   const slotsOf = loopSlots(insns, ops, funcOf, funcEnd);
-  return { insns, ops, leaders, funcOf, funcEnd, loopHead, widenAt, backEdges: back.edges, isBackEdge: back.isBack, refused, filled: filledSlots(insns, ops), live: liveRegisters(insns, ops), tested: testedValues(insns, ops), thresholds: loopThresholds(insns, ops, slotsOf), slotsOf, inductions: loopInductions(insns, ops, slotsOf), tripLoops: tripCountLoops(insns, ops, back.edges, funcEnd, funcOf) };
+  const tripLoops = tripCountLoops(insns, ops, back.edges, funcEnd, funcOf);
+  return { insns, ops, leaders, funcOf, funcEnd, loopHead, widenAt, backEdges: back.edges, isBackEdge: back.isBack, refused, filled: filledSlots(insns, ops), live: liveRegisters(insns, ops), tested: testedValues(insns, ops), thresholds: loopThresholds(insns, ops, slotsOf), slotsOf, inductions: loopInductions(insns, ops, slotsOf), tripLoops, slotGuards: slotGuards(insns, ops, tripLoops) };
+}
+
+/** The stores not through r10 and the calls inside each loop whose trip count relies on stack slots, with the loop's head and slots. */
+function slotGuards(insns: readonly Insn[], ops: readonly Operation[], loops: ReadonlyMap<number, TripLoop>): Map<number, SlotGuard[]> {
+  const out = new Map<number, SlotGuard[]>();
+  for (const loop of loops.values()) {
+    if (loop.slots.length === 0) continue;
+    for (const pc of loop.body) {
+      const op = ops[pc]!;
+      const store = (op.kind === 'stx' || op.kind === 'st' || op.kind === 'atomic') && insns[pc]!.dst !== 10;
+      if (!store && op.kind !== 'call' && op.kind !== 'callx') continue;
+      out.set(pc, [...(out.get(pc) ?? []), { head: loop.head, slots: loop.slots }]);
+    }
+  }
+  return out;
 }
 
 /** The kernel's limit on the stack of a chain of calls (MAX_BPF_STACK). */

@@ -23,7 +23,7 @@ import { exitWhileLocked, LOCK_REF } from './spin-lock.js';
 import type { Thresholds } from './thresholds.js';
 import type { LoopSlots } from './loop-slots.js';
 import type { LoopInductions } from './induction.js';
-import { narrowAtHead, type TripLoop } from './trip-count.js';
+import { narrowAtHead, type SlotGuard, type TripLoop } from './trip-count.js';
 import { CALLBACK_HELPERS, callbackTarget, UNANALYSED_CALLBACK_HELPERS } from './callbacks.js';
 
 /** The kernel's limit on call frames (MAX_CALL_FRAMES). */
@@ -70,6 +70,11 @@ export interface ProgramShape {
   readonly slotsOf: (head: number) => LoopSlots;
   /** The derived induction variables of each loop head ({@link loopInductions}). */
   readonly inductions: (head: number) => LoopInductions | undefined;
+  /**
+   * Per slot inside a loop whose trip count relies on stack slots (trip-count.ts), when it is a store not
+   * through r10 or a call: the loops' heads and their slots' offsets, which no pointer there may reach.
+   */
+  readonly slotGuards: ReadonlyMap<number, readonly SlotGuard[]>;
 }
 
 /** Reporting env and silent env share everything but the reporter. */
@@ -84,6 +89,8 @@ export class Fixpoint {
   /** Register values before each slot, joined over every context (undefined: never reached). */
   readonly facts: (Value[] | undefined)[];
   readonly loops: LoopFact[] = [];
+  /** Heads of loops whose slots a store or call may reach otherwise than through r10: their trip counts are void (the analysis runs again without them). */
+  readonly voidedSlots = new Set<number>();
   private readonly memo = new Map<number, { entry: State; exit: State | undefined }[]>();
 
   constructor(
@@ -301,6 +308,8 @@ export class Fixpoint {
         onExit(freeze(w));
         return;
       }
+      const guards = this.shape.slotGuards.get(pc);
+      if (guards !== undefined) this.guard(guards, w, i, op, depth);
       if (op.kind === 'call' && op.target === 'local') {
         if (!this.localCall(env, w, pc, branchTarget(op, i, pc)!, depth, stack, check)) return;
       } else {
@@ -313,6 +322,26 @@ export class Fixpoint {
       if (leaders[pc] === 1) {
         out(pc, freeze(w), at);
         return;
+      }
+    }
+  }
+
+  /** A store or call in a loop whose trip count relies on stack slots: voids the loop's slots when a pointer here may reach one. */
+  private guard(guards: readonly SlotGuard[], w: Work, i: Insn, op: Operation, depth: number): void {
+    const reaches = (v: Value, lo: number, hi: number): boolean => v.type === 'stack' && v.frame === depth && v.lo + lo < hi;
+    for (const g of guards) {
+      if (this.voidedSlots.has(g.head)) continue;
+      for (const at of g.slots) {
+        let hit = false;
+        if (op.kind === 'call' || op.kind === 'callx') {
+          // a helper or function may write from the pointer it is passed upward, how far unknown here
+          for (let r = 1; r <= 5 && !hit; r++) hit = reaches(w.regs[r]!, 0, at + 8);
+        } else {
+          const v = w.regs[i.dst]!;
+          const size = op.kind === 'stx' || op.kind === 'st' || op.kind === 'atomic' ? op.size : 8;
+          hit = reaches(v, i.offset, at + 8) && v.hi + i.offset + size > at;
+        }
+        if (hit) this.voidedSlots.add(g.head);
       }
     }
   }

@@ -9,7 +9,7 @@
  */
 import { branchTarget } from '../../isa/operation.js';
 import { edgeRelation } from './branch.js';
-import { dominates, lastIteration } from './trip-count.js';
+import { dominates, lastIteration, resolveTest, varValue } from './trip-count.js';
 import type { Env } from './env.js';
 import type { ProgramShape } from './fixpoint.js';
 import { low32, type Scalar } from './scalar.js';
@@ -106,9 +106,10 @@ function byInduction(shape: ProgramShape, input: LoopInput, head: number, src: n
   const entry = input.entryOf.get(head);
   if (loop === undefined || entry === undefined) return undefined;
   let best: LoopFact | undefined;
-  for (const t of loop.tests) {
-    const start = entry.regs[t.reg]!;
-    if (start.type !== 'scalar') continue;
+  for (const t0 of loop.tests) {
+    const t = resolveTest(t0, entry);
+    const start = varValue(entry, t0.reg);
+    if (t === undefined || start === undefined || start.type !== 'scalar') continue;
     const k = lastIteration(t, loop.step[t.reg]!, start.scalar);
     if (k !== undefined && (best === undefined || k + 1n < best.maxIterations)) best = { head, backEdge: src, test: t.pc, maxIterations: k + 1n };
   }

@@ -1,6 +1,7 @@
 /**
  * Branch-relevant values: which registers and 8-byte stack slots hold, at each program point, a value
- * that some later conditional jump may test (directly, or after moves, arithmetic, spills and fills),
+ * that some later conditional jump may test, or a helper take as a size argument (directly, or after
+ * moves, arithmetic, spills and fills),
  * in the spirit of the kernel's precision tracking ("precise" scalars: a state may stand for another
  * only where their precise scalars agree). Where more paths meet than are kept apart, the fixpoint
  * keeps apart, and prefers to join, states that agree on these values' constants: a status code of 0
@@ -14,6 +15,7 @@
 import type { Insn } from '../../isa/instruction.js';
 import type { Operation } from '../../isa/operation.js';
 import { backwardFixpoint } from './backward.js';
+import { HELPER_PROTOS } from './helpers.js';
 
 /** Per program point: the branch-relevant registers (bit r) and stack slots (bit k: r10 - 512 + 8k). */
 export interface Tested {
@@ -30,6 +32,16 @@ export interface Tested {
 const bit = (r: number): number => 1 << r;
 /** r0-r5: set or clobbered by calls. */
 const CALL_DEFS = 0b111111;
+
+/** The registers (bit r) holding a size argument of helper `id`. */
+function sizeArgs(id: number): number {
+  const proto = HELPER_PROTOS.get(id);
+  let bits = 0;
+  proto?.args.forEach((k, a) => {
+    if (k === 'size' || k === 'size_or_zero') bits |= bit(a + 1);
+  });
+  return bits;
+}
 
 /** The 8-byte stack slot an access `r10 + off` falls in, or -1. */
 function slotOf(off: number): number {
@@ -65,6 +77,9 @@ function before(i: Insn, op: Operation, regs: number, lo: number, hi: number): [
       return [regs, lo >>> 0, hi >>> 0];
     }
     case 'call':
+      // a helper's size argument checks its memory argument with the size each path has (the kernel
+      // marks it precise): 28 bytes of a range proved to 28 on one path, 52 of 52 on another
+      return [(regs & ~CALL_DEFS) | (op.target === 'helper' ? sizeArgs(i.imm) : 0), lo, hi];
     case 'ldabs':
     case 'ldind':
       return [regs & ~CALL_DEFS, lo, hi];

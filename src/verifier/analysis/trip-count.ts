@@ -18,6 +18,16 @@
  * and the second variable stays inside the object it walks. Sound because every concrete state at the
  * head lies in the bound: the entry's values, then `K` steps at most (the fixpoint runs the body again
  * when the entry join grows, so the bound used is always that of every entry seen).
+ *
+ * The variables are the registers and the 8-byte stack slots of the loop's frame addressed through r10
+ * (clang keeps a counter there when registers run out: `r9 = *(u64 *)(r10 - 160); r9 += 1; if r9 > 1
+ * goto out; *(u64 *)(r10 - 160) = r9`), and a value's change is relative to any variable's value at the
+ * head: a copy (`r6 = r1`, a fill, a spill) keeps it, and `<<= 32` then `>>= 32` (or a 32-bit move)
+ * makes it the low 32 bits of one, which a test compares as a 32-bit test of the variable. A test may
+ * also compare with a register or slot the loop leaves unchanged, whose value on entry is a constant.
+ * That a slot changes only through r10 is checked where the analysis runs ({@link SlotGuard}): a store
+ * through another stack pointer, or a call passed one, that may reach the slot voids the assumption,
+ * and the analysis runs again without the loop's slots.
  * @module
  */
 import type { Insn } from '../../isa/instruction.js';
@@ -25,20 +35,60 @@ import { branchTarget, type Operation } from '../../isa/operation.js';
 import { successorSlots } from './back-edges.js';
 import { edgeRelation } from './branch.js';
 import { binary, constant, low32, S64_MAX, S64_MIN, sync, U64_MAX, valuesOf, type Scalar } from './scalar.js';
-import type { State } from './state.js';
+import type { Frame, State } from './state.js';
 import type { Value } from './value.js';
+
+/** Variables: registers 0-10, then the 8-byte stack slots at r10 - 8, r10 - 16, ... (variable 11 + k: r10 - 8(k + 1)). */
+export const VARS = 11 + 64;
+
+/** The variable of the 8-byte stack slot at `off` from r10 (a negative multiple of 8), or undefined. */
+export function slotVar(off: number): number | undefined {
+  return off < 0 && off >= -512 && off % 8 === 0 ? 11 + (-off / 8 - 1) : undefined;
+}
+
+/** The offset from r10 of a slot variable. */
+export function slotOffset(v: number): number {
+  return -8 * (v - 11 + 1);
+}
+
+/** A variable's value in a state: a register, or a number spilled whole in the slot of the state's own frame. */
+export function varValue(s: State, v: number): Value | undefined {
+  if (v < 11) return s.regs[v];
+  const sp = s.frames[s.frames.length - 1]!.spills.get(512 + slotOffset(v));
+  return sp !== undefined && sp.size === 8 ? sp.value : undefined;
+}
 
 /** A conditional jump run on every iteration that compares an induction variable with a constant and leaves the loop on one edge. */
 export interface ExitTest {
   readonly pc: number;
-  /** The register compared (an induction variable). */
+  /** The variable compared (an induction variable; see {@link VARS}). */
   readonly reg: number;
   /** Its change since the head when the test runs (the same on every path from the head). */
   readonly delta: bigint;
   /** The relation under which the loop goes on (`reg REL bound` on the edge staying in the loop). */
   readonly rel: string;
   readonly bound: bigint;
+  /** A variable the loop leaves unchanged compared instead of a constant: `bound` is its value on entry, when that is a constant. */
+  readonly boundVar?: number;
   readonly width: 32 | 64;
+}
+
+/** `t` with the value on entry of its bound variable as its bound (itself without one); undefined when that is no constant. */
+export function resolveTest(t: ExitTest, entry: State): ExitTest | undefined {
+  if (t.boundVar === undefined) return t;
+  const v = varValue(entry, t.boundVar);
+  if (v === undefined || v.type !== 'scalar' || v.scalar.umin !== v.scalar.umax) return undefined;
+  return { ...t, bound: v.scalar.umin };
+}
+
+/**
+ * The pcs of a loop with slot variables where a store or call might change a slot otherwise than
+ * through r10 (every store not based on r10, every call): `slots` the offsets from r10 of the slots the
+ * trip count relies on. The fixpoint checks the pointers there.
+ */
+export interface SlotGuard {
+  readonly head: number;
+  readonly slots: readonly number[];
 }
 
 /** A loop with basic induction variables. */
@@ -46,14 +96,37 @@ export interface TripLoop {
   readonly head: number;
   /** The loop's slots (head included). */
   readonly body: ReadonlySet<number>;
-  /** Per register, its exact change per iteration (undefined: not an induction variable; 0n: unchanged). */
+  /** Per variable ({@link VARS}), its exact change per iteration (undefined: not an induction variable; 0n: unchanged). */
   readonly step: readonly (bigint | undefined)[];
+  /** Per variable, the least and most it changes by in one iteration (undefined: no bound; a step is both). */
+  readonly range: readonly (readonly [bigint, bigint] | undefined)[];
   readonly tests: readonly ExitTest[];
+  /** The offsets from r10 of the slots a test or a step relies on (empty when none). */
+  readonly slots: readonly number[];
 }
 
-/** A register's change since the loop head: a constant, or TOP (anything). */
-type Delta = bigint | typeof TOP_DELTA;
+/**
+ * A value in terms of a variable's value at the head: `b + [c, h]` (`z` 0; `c` = `h` on a single path,
+ * a range where paths that step it differently meet), its low 32 bits shifted to the high half (`z` 1,
+ * after `<<= 32`), or the low 32 bits zero-extended (`z` 2, after `>>= 32` of that or a 32-bit move);
+ * or TOP (anything). Only `z` 0 of a variable takes a range.
+ */
+interface Rel {
+  readonly b: number;
+  readonly c: bigint;
+  readonly h: bigint;
+  readonly z: 0 | 1 | 2;
+}
+type Delta = Rel | typeof TOP_DELTA;
+/** The `b` of a constant (`c` itself, set by a move of an immediate in the loop). */
+const CONST = -1;
 const TOP_DELTA = 'top';
+const rel = (b: number, c: bigint, z: 0 | 1 | 2 = 0, h = c): Rel => ({ b, c, h, z });
+const sameDelta = (a: Delta, b: Delta): boolean => a === b || (a !== TOP_DELTA && b !== TOP_DELTA && a.b === b.b && a.c === b.c && a.h === b.h && a.z === b.z);
+/** A single change (not a range). */
+const exact = (d: Delta): d is Rel => d !== TOP_DELTA && d.c === d.h;
+/** Joins at one slot of the body before a range still growing there is given up (TOP): a cycle not through the head. */
+const MAX_JOINS = 16;
 
 /**
  * The loops of a program with an induction variable bounded by an exit test, by head. `edges` are the
@@ -137,10 +210,11 @@ function analyseLoop(
   if (body.has(funcStart) && funcStart !== head) return undefined; // the function is entered inside the loop
   // the changes since the head, to a fixpoint on the flat lattice
   const ins = new Map<number, Delta[]>();
-  ins.set(head, new Array<Delta>(11).fill(0n));
+  ins.set(head, Array.from({ length: VARS }, (_, v) => rel(v, 0n)));
   const work = [head];
   const queued = new Set<number>(work);
   const outs = new Map<number, Delta[]>();
+  const joins = new Map<number, number>();
   while (work.length > 0) {
     const pc = work.pop()!;
     queued.delete(pc);
@@ -149,8 +223,11 @@ function analyseLoop(
     for (const s of succ(pc)) {
       if (!body.has(s) || s === head) continue;
       const old = ins.get(s);
-      const j = old === undefined ? o : old.map((d, r) => joinDelta(d, o[r]!));
-      if (old !== undefined && j.every((d, r) => d === old[r])) continue;
+      let j = old === undefined ? o : old.map((d, r) => joinDelta(d, o[r]!));
+      if (old !== undefined && j.every((d, r) => sameDelta(d, old[r]!))) continue;
+      const n = (joins.get(s) ?? 0) + 1;
+      joins.set(s, n);
+      if (old !== undefined && n > MAX_JOINS) j = j.map((d, r) => (sameDelta(d, old[r]!) ? d : TOP_DELTA));
       ins.set(s, j);
       if (!queued.has(s)) {
         queued.add(s);
@@ -158,61 +235,138 @@ function analyseLoop(
       }
     }
   }
-  const step: (bigint | undefined)[] = new Array<bigint | undefined>(11).fill(undefined);
-  for (let r = 0; r < 11; r++) {
+  const step: (bigint | undefined)[] = new Array<bigint | undefined>(VARS).fill(undefined);
+  const range: (readonly [bigint, bigint] | undefined)[] = new Array<readonly [bigint, bigint] | undefined>(VARS).fill(undefined);
+  for (let r = 0; r < VARS; r++) {
     let d: Delta | undefined;
     for (const src of back) {
       const o = outs.get(src);
       if (o === undefined) return undefined;
       d = d === undefined ? o[r]! : joinDelta(d, o[r]!);
     }
-    step[r] = d === TOP_DELTA ? undefined : d;
+    // a constant (b CONST) is no induction variable
+    if (d === TOP_DELTA || d!.b !== r || d!.z !== 0) continue;
+    range[r] = [d!.c, d!.h];
+    if (d!.c === d!.h) step[r] = d!.c;
   }
   const tests: ExitTest[] = [];
   for (const t of [...body].sort((a, b) => a - b)) {
     const op = ops[t]!;
-    if (op.kind !== 'jcond' || op.source !== 'imm') continue;
+    if (op.kind !== 'jcond') continue;
     const i = insns[t]!;
     const target = branchTarget(op, i, t)!;
     const takenStays = body.has(target);
     const fallStays = body.has(t + 1);
     if (takenStays === fallStays) continue;
-    const s = step[i.dst];
-    const d = ins.get(t)?.[i.dst];
-    if (s === undefined || s === 0n || d === undefined || d === TOP_DELTA) continue;
-    if (!back.every((src) => dominates(t, head, src, body, succ))) continue;
-    tests.push({ pc: t, reg: i.dst, delta: d, rel: edgeRelation(op.cond, takenStays), bound: BigInt(i.imm), width: op.width });
+    const here = ins.get(t);
+    if (here === undefined || !back.every((src) => dominates(t, head, src, body, succ))) continue;
+    const stays = edgeRelation(op.cond, takenStays);
+    // the moving side and what it is compared with: an immediate, or a variable the loop leaves unchanged
+    const sides: [Delta, Delta | bigint, string][] = op.source === 'imm' ? [[here[i.dst]!, BigInt(i.imm), stays]] : [[here[i.dst]!, here[i.src]!, stays], [here[i.src]!, here[i.dst]!, swapRelation(stays)]];
+    for (const [d, other, relation] of sides) {
+      if (!exact(d) || d.z === 1 || d.b === CONST) continue;
+      const s = step[d.b];
+      if (s === undefined || s === 0n) continue;
+      let bound = 0n;
+      let boundVar: number | undefined;
+      if (typeof other === 'bigint') bound = other;
+      else if (exact(other) && other.b === CONST && other.z === 0) bound = other.c;
+      else if (exact(other) && other.c === 0n && other.z === 0 && step[other.b] === 0n) boundVar = other.b;
+      else continue;
+      let width = op.width;
+      if (d.z === 2) {
+        // the low 32 bits, zero-extended: a 64-bit unsigned test of them against a 32-bit bound is their 32-bit test
+        if (width === 64 && (relation.startsWith('s') || boundVar !== undefined || bound < 0n || bound > 0xffff_ffffn)) continue;
+        width = 32;
+      }
+      tests.push({ pc: t, reg: d.b, delta: d.c, rel: relation, bound, ...(boundVar === undefined ? {} : { boundVar }), width });
+      break;
+    }
   }
   if (tests.length === 0) return undefined;
-  return { head, body, step, tests };
+  const used = new Set<number>();
+  for (const t of tests) {
+    if (t.reg >= 11) used.add(t.reg);
+    if (t.boundVar !== undefined && t.boundVar >= 11) used.add(t.boundVar);
+  }
+  for (let v = 11; v < VARS; v++) if (range[v] !== undefined && (range[v]![0] !== 0n || range[v]![1] !== 0n)) used.add(v);
+  return { head, body, step, range, tests, slots: [...used].sort((a, b) => a - b).map(slotOffset) };
+}
+
+const SWAP_REL: Record<string, string> = { eq: 'eq', ne: 'ne', ugt: 'ult', uge: 'ule', ult: 'ugt', ule: 'uge', sgt: 'slt', sge: 'sle', slt: 'sgt', sle: 'sge' };
+/** `a REL b` as `b REL' a`. */
+function swapRelation(r: string): string {
+  return SWAP_REL[r] ?? 'set';
 }
 
 function joinDelta(a: Delta, b: Delta): Delta {
-  return a === b ? a : TOP_DELTA;
+  if (sameDelta(a, b)) return a;
+  if (a === TOP_DELTA || b === TOP_DELTA || a.b !== b.b || a.z !== 0 || b.z !== 0 || a.b === CONST) return TOP_DELTA;
+  return rel(a.b, a.c < b.c ? a.c : b.c, 0, a.h > b.h ? a.h : b.h);
 }
 
-/** Each register's change after one instruction: 64-bit `+=` / `-=` of a constant moves it, any other write makes it anything. */
+/** The slot variables an access of `size` bytes at `off` from r10 overlaps. */
+function overlapped(off: number, size: number): number[] {
+  const out: number[] = [];
+  for (let at = Math.floor(off / 8) * 8; at < off + size; at += 8) {
+    const v = slotVar(at);
+    if (v !== undefined) out.push(v);
+  }
+  return out;
+}
+
+/**
+ * Each variable's value after one instruction, relative to the head: a 64-bit `+=` / `-=` of a constant
+ * moves it, a copy (64-bit move, an 8-byte fill or spill through r10) keeps it, `<<= 32` and `>>= 32`
+ * take its low half; any other write makes it anything.
+ */
 function transfer(i: Insn, op: Operation, d: readonly Delta[]): Delta[] {
   const o = d.slice();
   switch (op.kind) {
     case 'alu': {
-      if (op.op === 'mov' && op.source === 'reg' && i.src === i.dst && op.width === 64) break;
+      if (op.op === 'mov' && op.source === 'reg') {
+        const src = o[i.src]!;
+        if (op.width === 64) o[i.dst] = src;
+        else o[i.dst] = !exact(src) || src.z === 1 ? TOP_DELTA : rel(src.b, src.c, 2);
+        break;
+      }
+      if (op.op === 'mov' && op.source === 'imm' && op.width === 64) {
+        o[i.dst] = rel(CONST, BigInt(i.imm));
+        break;
+      }
       const cur = o[i.dst]!;
-      if ((op.op === 'add' || op.op === 'sub') && op.source === 'imm' && op.width === 64 && cur !== TOP_DELTA) {
-        o[i.dst] = op.op === 'add' ? cur + BigInt(i.imm) : cur - BigInt(i.imm);
-      } else o[i.dst] = TOP_DELTA;
+      if (cur === TOP_DELTA || op.width !== 64 || op.source !== 'imm' || (cur.b === CONST && op.op !== 'add' && op.op !== 'sub')) o[i.dst] = TOP_DELTA;
+      else if ((op.op === 'add' || op.op === 'sub') && cur.z === 0) {
+        const m = op.op === 'add' ? BigInt(i.imm) : -BigInt(i.imm);
+        o[i.dst] = rel(cur.b, cur.c + m, 0, cur.h + m);
+      } else if (op.op === 'lsh' && i.imm === 32 && cur.z === 0 && exact(cur)) o[i.dst] = rel(cur.b, cur.c, 1);
+      else if (op.op === 'rsh' && i.imm === 32 && cur.z === 1) o[i.dst] = rel(cur.b, cur.c, 2);
+      else o[i.dst] = TOP_DELTA;
+      break;
+    }
+    case 'ldx': {
+      const v = i.src === 10 && op.size === 8 ? slotVar(i.offset) : undefined;
+      o[i.dst] = v === undefined ? TOP_DELTA : o[v]!;
+      break;
+    }
+    case 'stx':
+    case 'st':
+    case 'atomic': {
+      if (op.kind === 'atomic') {
+        if (op.fetch || op.op === 'xchg') o[i.src] = TOP_DELTA;
+        if (op.op === 'cmpxchg') o[0] = TOP_DELTA;
+      }
+      if (i.dst !== 10) break; // through another pointer: the fixpoint's guard checks it cannot reach a slot
+      const whole = op.kind === 'stx' && op.size === 8 ? slotVar(i.offset) : undefined;
+      for (const v of overlapped(i.offset, op.size)) o[v] = TOP_DELTA;
+      if (whole !== undefined) o[whole] = o[i.src]!;
       break;
     }
     case 'neg':
     case 'movsx':
     case 'end':
     case 'lddw':
-    case 'ldx':
       o[i.dst] = TOP_DELTA;
-      break;
-    case 'atomic':
-      if (op.fetch || op.op === 'xchg') o[i.src] = TOP_DELTA;
-      if (op.op === 'cmpxchg') o[0] = TOP_DELTA;
       break;
     case 'call':
     case 'callx':
@@ -303,31 +457,55 @@ const MAX_SPAN = 1n << 29n;
  * exit test bounds the loop from this entry.
  */
 export function narrowAtHead(loop: TripLoop, entry: State, s: State): State {
-  let k: bigint | undefined;
-  for (const t of loop.tests) {
-    const start = entry.regs[t.reg]!;
-    if (start.type !== 'scalar') continue;
-    const n = lastIteration(t, loop.step[t.reg]!, start.scalar);
-    if (n !== undefined && (k === undefined || n < k)) k = n;
-  }
+  const k = tripBound(loop, entry);
   if (k === undefined) return s;
   let regs: Value[] | undefined;
   for (let r = 0; r < 10; r++) {
-    const step = loop.step[r];
-    if (step === undefined || step === 0n) continue;
+    const d = loop.range[r];
+    if (d === undefined || (d[0] === 0n && d[1] === 0n)) continue;
     const cur = s.regs[r]!;
-    const v = narrowValue(cur, entry.regs[r]!, step * k);
+    const v = narrowValue(cur, entry.regs[r]!, spanLo(d, k), spanHi(d, k));
     if (v === cur) continue;
     regs ??= s.regs.slice();
     regs[r] = v;
   }
-  return regs === undefined ? s : { ...s, regs };
+  let frame: Frame | undefined;
+  const top = s.frames.length - 1;
+  for (const off of loop.slots) {
+    const v = slotVar(off)!;
+    const d = loop.range[v];
+    const cur = varValue(s, v);
+    const start = varValue(entry, v);
+    if (d === undefined || (d[0] === 0n && d[1] === 0n) || cur === undefined || start === undefined) continue;
+    const n = narrowValue(cur, start, spanLo(d, k), spanHi(d, k));
+    if (n === cur) continue;
+    frame ??= { bytes: s.frames[top]!.bytes, spills: new Map(s.frames[top]!.spills) };
+    (frame.spills as Map<number, { value: Value; size: number }>).set(512 + off, { value: n, size: 8 });
+  }
+  if (regs === undefined && frame === undefined) return s;
+  const frames = frame === undefined ? s.frames : [...s.frames.slice(0, top), frame];
+  return { ...s, regs: regs ?? s.regs, frames };
 }
 
-/** `cur` met with `start + [0, span]` (span negative for a falling variable), when both are the same kind of value. */
-function narrowValue(cur: Value, start: Value, span: bigint): Value {
-  const lo = span < 0n ? span : 0n;
-  const hi = span < 0n ? 0n : span;
+/** The largest iteration number at the head the loop's exit tests allow from `entry`, if any. */
+export function tripBound(loop: TripLoop, entry: State): bigint | undefined {
+  let k: bigint | undefined;
+  for (const t0 of loop.tests) {
+    const t = resolveTest(t0, entry);
+    const start = varValue(entry, t0.reg);
+    if (t === undefined || start === undefined || start.type !== 'scalar') continue;
+    const n = lastIteration(t, loop.step[t.reg]!, start.scalar);
+    if (n !== undefined && (k === undefined || n < k)) k = n;
+  }
+  return k;
+}
+
+/** After at most `k` iterations changing a variable by `d` each: the least and most it has moved. */
+const spanLo = (d: readonly [bigint, bigint], k: bigint): bigint => (d[0] < 0n ? d[0] * k : 0n);
+const spanHi = (d: readonly [bigint, bigint], k: bigint): bigint => (d[1] > 0n ? d[1] * k : 0n);
+
+/** `cur` met with `start + [lo, hi]` (lo <= 0 <= hi), when both are the same kind of value. */
+function narrowValue(cur: Value, start: Value, lo: bigint, hi: bigint): Value {
   if (cur.type === 'scalar' && start.type === 'scalar') {
     const add = sync({ umin: 0n, umax: U64_MAX, smin: lo, smax: hi });
     if (add === undefined) return cur;
