@@ -37,11 +37,7 @@ const KERNEL_ONLY_2: Record<string, string> = {};
 /** The same for the third held-out set (expected-heldout3.json): all the verifier's (test/corpus/README.md). */
 const KERNEL_ONLY_3: Record<string, string> = {
   'bpf-developer-tutorial/42-xdp-loadbalancer/xdp_lb.bpf.o xdp_load_balancer (xdp) xdp':
-    'the verifier: [stack-access] at pc 113: invalid read from stack R1 off=[-47, 1073741825] size=1 (a pointer stepping 4 or 1 bytes as a 32-bit length falls by as much: no fixed step)',
-  'loxilb-ebpf/llb_ebpf_emain.o tc_packet_func_slow (tc_packet_hook2) tc':
-    'the verifier: [spin-lock] at pc 3618: function calls are not allowed while holding a lock (not yet diagnosed; behind pc 518 until the induction variables of loops were bounded)',
-  'loxilb-ebpf/llb_ebpf_main.o tc_packet_func_slow (tc_packet_hook2) tc':
-    'the verifier: [spin-lock] at pc 3618: function calls are not allowed while holding a lock (not yet diagnosed; behind pc 518 until the induction variables of loops were bounded)',
+    'the verifier: [stack-access] at pc 113: invalid read from stack R1 off=[-47, 1073741825] size=1 (a pointer stepping 4 or 1 bytes as the low 32 bits of a 64-bit length fall by as much: no fixed step, and the exit test (len == 0) runs on one path only; needs pointer + low32(len) = const kept across the back edge)',
 };
 
 /** The same for the fourth held-out set (expected-heldout4.json; test/corpus/README.md): the verifier's but one map. */
