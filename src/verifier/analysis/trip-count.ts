@@ -6,7 +6,7 @@
  * is entered only through the head) is searched for its basic induction variables: registers that every
  * path around the loop changes by the same constant (`r8 += 24` on every path, `r6 += 296` on every
  * path), found by a forward data flow over the body on the flat lattice "unchanged / changed by c /
- * anything". Its exit tests are the conditional jumps that run on every iteration (they dominate the
+ * anything" (trip-steps.ts). Its exit tests are the conditional jumps that run on every iteration (they dominate the
  * back edges), leave the loop on one edge and compare an induction variable with a constant.
  *
  * During the fixpoint, from the join of the states entering the loop, each exit test gives a bound K on
@@ -37,19 +37,7 @@ import { edgeRelation } from './branch.js';
 import { binary, constant, low32, S64_MAX, S64_MIN, sync, U64_MAX, valuesOf, type Scalar } from './scalar.js';
 import type { Frame, State } from './state.js';
 import type { Value } from './value.js';
-
-/** Variables: registers 0-10, then the 8-byte stack slots at r10 - 8, r10 - 16, ... (variable 11 + k: r10 - 8(k + 1)). */
-export const VARS = 11 + 64;
-
-/** The variable of the 8-byte stack slot at `off` from r10 (a negative multiple of 8), or undefined. */
-export function slotVar(off: number): number | undefined {
-  return off < 0 && off >= -512 && off % 8 === 0 ? 11 + (-off / 8 - 1) : undefined;
-}
-
-/** The offset from r10 of a slot variable. */
-export function slotOffset(v: number): number {
-  return -8 * (v - 11 + 1);
-}
+import { CONST, exact, joinDelta, rel, sameDelta, slotOffset, slotVar, swapRelation, TOP_DELTA, transfer, VARS, type Delta } from './trip-steps.js';
 
 /** A variable's value in a state: a register, or a number spilled whole in the slot of the state's own frame. */
 export function varValue(s: State, v: number): Value | undefined {
@@ -105,26 +93,6 @@ export interface TripLoop {
   readonly slots: readonly number[];
 }
 
-/**
- * A value in terms of a variable's value at the head: `b + [c, h]` (`z` 0; `c` = `h` on a single path,
- * a range where paths that step it differently meet), its low 32 bits shifted to the high half (`z` 1,
- * after `<<= 32`), or the low 32 bits zero-extended (`z` 2, after `>>= 32` of that or a 32-bit move);
- * or TOP (anything). Only `z` 0 of a variable takes a range.
- */
-interface Rel {
-  readonly b: number;
-  readonly c: bigint;
-  readonly h: bigint;
-  readonly z: 0 | 1 | 2;
-}
-type Delta = Rel | typeof TOP_DELTA;
-/** The `b` of a constant (`c` itself, set by a move of an immediate in the loop). */
-const CONST = -1;
-const TOP_DELTA = 'top';
-const rel = (b: number, c: bigint, z: 0 | 1 | 2 = 0, h = c): Rel => ({ b, c, h, z });
-const sameDelta = (a: Delta, b: Delta): boolean => a === b || (a !== TOP_DELTA && b !== TOP_DELTA && a.b === b.b && a.c === b.c && a.h === b.h && a.z === b.z);
-/** A single change (not a range). */
-const exact = (d: Delta): d is Rel => d !== TOP_DELTA && d.c === d.h;
 /** Joins at one slot of the body before a range still growing there is given up (TOP): a cycle not through the head. */
 const MAX_JOINS = 16;
 
@@ -293,92 +261,6 @@ function analyseLoop(
   return { head, body, step, range, tests, slots: [...used].sort((a, b) => a - b).map(slotOffset) };
 }
 
-const SWAP_REL: Record<string, string> = { eq: 'eq', ne: 'ne', ugt: 'ult', uge: 'ule', ult: 'ugt', ule: 'uge', sgt: 'slt', sge: 'sle', slt: 'sgt', sle: 'sge' };
-/** `a REL b` as `b REL' a`. */
-function swapRelation(r: string): string {
-  return SWAP_REL[r] ?? 'set';
-}
-
-function joinDelta(a: Delta, b: Delta): Delta {
-  if (sameDelta(a, b)) return a;
-  if (a === TOP_DELTA || b === TOP_DELTA || a.b !== b.b || a.z !== 0 || b.z !== 0 || a.b === CONST) return TOP_DELTA;
-  return rel(a.b, a.c < b.c ? a.c : b.c, 0, a.h > b.h ? a.h : b.h);
-}
-
-/** The slot variables an access of `size` bytes at `off` from r10 overlaps. */
-function overlapped(off: number, size: number): number[] {
-  const out: number[] = [];
-  for (let at = Math.floor(off / 8) * 8; at < off + size; at += 8) {
-    const v = slotVar(at);
-    if (v !== undefined) out.push(v);
-  }
-  return out;
-}
-
-/**
- * Each variable's value after one instruction, relative to the head: a 64-bit `+=` / `-=` of a constant
- * moves it, a copy (64-bit move, an 8-byte fill or spill through r10) keeps it, `<<= 32` and `>>= 32`
- * take its low half; any other write makes it anything.
- */
-function transfer(i: Insn, op: Operation, d: readonly Delta[]): Delta[] {
-  const o = d.slice();
-  switch (op.kind) {
-    case 'alu': {
-      if (op.op === 'mov' && op.source === 'reg') {
-        const src = o[i.src]!;
-        if (op.width === 64) o[i.dst] = src;
-        else o[i.dst] = !exact(src) || src.z === 1 ? TOP_DELTA : rel(src.b, src.c, 2);
-        break;
-      }
-      if (op.op === 'mov' && op.source === 'imm' && op.width === 64) {
-        o[i.dst] = rel(CONST, BigInt(i.imm));
-        break;
-      }
-      const cur = o[i.dst]!;
-      if (cur === TOP_DELTA || op.width !== 64 || op.source !== 'imm' || (cur.b === CONST && op.op !== 'add' && op.op !== 'sub')) o[i.dst] = TOP_DELTA;
-      else if ((op.op === 'add' || op.op === 'sub') && cur.z === 0) {
-        const m = op.op === 'add' ? BigInt(i.imm) : -BigInt(i.imm);
-        o[i.dst] = rel(cur.b, cur.c + m, 0, cur.h + m);
-      } else if (op.op === 'lsh' && i.imm === 32 && cur.z === 0 && exact(cur)) o[i.dst] = rel(cur.b, cur.c, 1);
-      else if (op.op === 'rsh' && i.imm === 32 && cur.z === 1) o[i.dst] = rel(cur.b, cur.c, 2);
-      else o[i.dst] = TOP_DELTA;
-      break;
-    }
-    case 'ldx': {
-      const v = i.src === 10 && op.size === 8 ? slotVar(i.offset) : undefined;
-      o[i.dst] = v === undefined ? TOP_DELTA : o[v]!;
-      break;
-    }
-    case 'stx':
-    case 'st':
-    case 'atomic': {
-      if (op.kind === 'atomic') {
-        if (op.fetch || op.op === 'xchg') o[i.src] = TOP_DELTA;
-        if (op.op === 'cmpxchg') o[0] = TOP_DELTA;
-      }
-      if (i.dst !== 10) break; // through another pointer: the fixpoint's guard checks it cannot reach a slot
-      const whole = op.kind === 'stx' && op.size === 8 ? slotVar(i.offset) : undefined;
-      for (const v of overlapped(i.offset, op.size)) o[v] = TOP_DELTA;
-      if (whole !== undefined) o[whole] = o[i.src]!;
-      break;
-    }
-    case 'neg':
-    case 'movsx':
-    case 'end':
-    case 'lddw':
-      o[i.dst] = TOP_DELTA;
-      break;
-    case 'call':
-    case 'callx':
-    case 'ldabs':
-    case 'ldind':
-      for (let r = 0; r <= 5; r++) o[r] = TOP_DELTA;
-      break;
-    default:
-      break;
-  }
-  return o;
-}
 
 /** True when every path from `head` to `src` inside the loop passes through `t` (the loop's exit tests: here and loops.ts). */
 export function dominates(t: number, head: number, src: number, body: ReadonlySet<number>, succ: (pc: number) => number[]): boolean {
