@@ -9,7 +9,7 @@
  */
 import { branchTarget } from '../../isa/operation.js';
 import { edgeRelation } from './branch.js';
-import { dominates, lastIteration, resolveTest, varValue } from './trip-count.js';
+import { dominates, tripBound } from './trip-count.js';
 import type { Env } from './env.js';
 import type { ProgramShape } from './fixpoint.js';
 import { low32, type Scalar } from './scalar.js';
@@ -105,14 +105,8 @@ function byInduction(shape: ProgramShape, input: LoopInput, head: number, src: n
   const loop = shape.tripLoops.get(head);
   const entry = input.entryOf.get(head);
   if (loop === undefined || entry === undefined) return undefined;
-  let best: LoopFact | undefined;
-  for (const t0 of loop.tests) {
-    const t = resolveTest(t0, entry);
-    const start = varValue(entry, t0.reg);
-    if (t === undefined || start === undefined || start.type !== 'scalar') continue;
-    const k = lastIteration(t, loop.step[t.reg]!, start.scalar);
-    if (k !== undefined && (best === undefined || k + 1n < best.maxIterations)) best = { head, backEdge: src, test: t.pc, maxIterations: k + 1n };
-  }
+  const bound = tripBound(loop, entry);
+  const best: LoopFact | undefined = bound === undefined ? undefined : { head, backEdge: src, test: bound.test, maxIterations: bound.last + 1n };
   if (best !== undefined && best.maxIterations * BigInt(loop.body.size) > BigInt(COMPLEXITY_LIMIT)) {
     return `${TOO_MANY} ${best.maxIterations} times over ${loop.body.size} instructions, more than the ${COMPLEXITY_LIMIT}-instruction complexity limit`;
   }

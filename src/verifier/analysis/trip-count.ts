@@ -339,7 +339,7 @@ const MAX_SPAN = 1n << 29n;
  * exit test bounds the loop from this entry.
  */
 export function narrowAtHead(loop: TripLoop, entry: State, s: State): State {
-  const k = tripBound(loop, entry);
+  const k = tripBound(loop, entry)?.last;
   if (k === undefined) return s;
   let regs: Value[] | undefined;
   for (let r = 0; r < 10; r++) {
@@ -369,17 +369,20 @@ export function narrowAtHead(loop: TripLoop, entry: State, s: State): State {
   return { ...s, regs: regs ?? s.regs, frames };
 }
 
-/** The largest iteration number at the head the loop's exit tests allow from `entry`, if any. */
-export function tripBound(loop: TripLoop, entry: State): bigint | undefined {
-  let k: bigint | undefined;
+/**
+ * The largest iteration number at the head the loop's exit tests allow from `entry`, and the test that
+ * allows the fewest (the first such), if any.
+ */
+export function tripBound(loop: TripLoop, entry: State): { readonly last: bigint; readonly test: number } | undefined {
+  let best: { last: bigint; test: number } | undefined;
   for (const t0 of loop.tests) {
     const t = resolveTest(t0, entry);
     const start = varValue(entry, t0.reg);
     if (t === undefined || start === undefined || start.type !== 'scalar') continue;
     const n = lastIteration(t, loop.step[t.reg]!, start.scalar);
-    if (n !== undefined && (k === undefined || n < k)) k = n;
+    if (n !== undefined && (best === undefined || n < best.last)) best = { last: n, test: t.pc };
   }
-  return k;
+  return best;
 }
 
 /** After at most `k` iterations changing a variable by `d` each: the least and most it has moved. */
