@@ -122,7 +122,8 @@ export interface LoadOptions extends MapOptions {
    * `/sys/kernel/btf/vmlinux`) or an ELF file with a `.BTF` section. Default: the object's own BTF
    * (the layouts it was compiled for). A field, type or enumerator the target lacks makes its
    * relocation fail when the program reaches it (an `EbpfError` naming it; also in `warnings`);
-   * existence checks read 0. Malformed BTF is an ArgumentError.
+   * existence checks read 0. Malformed BTF is an ArgumentError. `bpf_snprintf_btf` looks its type
+   * ids up here too (as the kernel does in its own BTF).
    */
   readonly targetBtf?: Uint8Array;
   /**

@@ -32,6 +32,8 @@ import { syncookieHelpers } from '../helpers/syncookie.js';
 import { cloneHelpers } from '../helpers/clone.js';
 import { tracingHelpers } from '../helpers/tracing.js';
 import { formatHelpers } from '../helpers/format.js';
+import { btfPrintHelpers } from '../helpers/btf-print.js';
+import { btfPrinter } from './btf-show.js';
 import { seqHelpers } from '../helpers/seq.js';
 import type { IterMetaLayout } from '../context/iter.js';
 import { callbackHelpers } from '../helpers/callbacks.js';
@@ -272,6 +274,14 @@ export class BpfObject {
     for (const [id, entry] of cgrpStorageHelpers(this.memory, env.mapByHandle)) this.helperTable.set(id, entry);
     for (const [id, entry] of userRingbufHelpers(env.mapByHandle)) this.helperTable.set(id, entry);
     for (const [id, entry] of tracingHelpers({ memory: this.memory, mapByHandle: env.mapByHandle, cpu })) this.helperTable.set(id, entry);
+    // bpf_snprintf_btf's type ids are the target BTF's (a kernel's, parsed on first use), else the object's.
+    let printer: ReturnType<typeof btfPrinter> | undefined;
+    const printerOf = (): ReturnType<typeof btfPrinter> | undefined => {
+      if (printer !== undefined) return printer;
+      const btf = options.targetBtf === undefined ? this.btf : targetBtfOf(options.targetBtf);
+      return btf === undefined ? undefined : (printer ??= btfPrinter(btf));
+    };
+    for (const [id, entry] of btfPrintHelpers(this.memory, printerOf)) this.helperTable.set(id, entry);
     for (const [id, entry] of parts.coreHelpers) this.helperTable.set(id, entry);
     for (const [id, entry] of this.externs.helpers) this.helperTable.set(id, entry);
     for (const [id, entry] of options.helpers ?? []) this.helperTable.set(id, entry);
