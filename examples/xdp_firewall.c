@@ -26,15 +26,18 @@ struct {
   __type(value, __u64);
 } drops_by_saddr SEC(".maps");
 
+/* Safe when CPUs run it at once: two that miss the same key both try to insert; BPF_NOEXIST lets one
+ * win, and the other, whose insert fails, looks the entry up again and adds to it atomically. */
 static __always_inline void count(__u32 proto, __u64 len) {
   struct counter *c = bpf_map_lookup_elem(&proto_stats, &proto);
-  if (c) {
-    __sync_fetch_and_add(&c->packets, 1);
-    __sync_fetch_and_add(&c->bytes, len);
-  } else {
+  if (!c) {
     struct counter fresh = { .packets = 1, .bytes = len };
-    bpf_map_update_elem(&proto_stats, &proto, &fresh, BPF_NOEXIST);
+    if (bpf_map_update_elem(&proto_stats, &proto, &fresh, BPF_NOEXIST) == 0) return;
+    c = bpf_map_lookup_elem(&proto_stats, &proto);
+    if (!c) return; /* the map is full */
   }
+  __sync_fetch_and_add(&c->packets, 1);
+  __sync_fetch_and_add(&c->bytes, len);
 }
 
 SEC("xdp")
@@ -61,12 +64,12 @@ int xdp_firewall(struct xdp_md *ctx) {
   if (dport != bpf_htons(BLOCKED_PORT)) return XDP_PASS;
   __be32 saddr = ip->saddr;
   __u64 *n = bpf_map_lookup_elem(&drops_by_saddr, &saddr);
-  if (n) {
-    __sync_fetch_and_add(n, 1);
-  } else {
+  if (!n) {
+    /* As in count(): BPF_ANY here would let a second CPU's insert overwrite the first one's count. */
     __u64 one = 1;
-    bpf_map_update_elem(&drops_by_saddr, &saddr, &one, BPF_ANY);
+    if (bpf_map_update_elem(&drops_by_saddr, &saddr, &one, BPF_NOEXIST) != 0) n = bpf_map_lookup_elem(&drops_by_saddr, &saddr);
   }
+  if (n) __sync_fetch_and_add(n, 1);
   bpf_printk("drop port %d from %x", BLOCKED_PORT, bpf_ntohl(saddr));
   return XDP_DROP;
 }

@@ -81,14 +81,14 @@ describe('debug session', () => {
 
 describe('tsbpf debug (spawned, commands piped in)', () => {
   it('stops at a C line of an object, shows registers, stack, maps, and ends with the verdict', () => {
-    const r = spawnCli(['debug', 'examples/xdp_firewall.o', '--pcap', 'examples/traffic.pcap', '--packet', '3', '--break', 'xdp_firewall.c:70', '--llvm'], 'regs\nstack 16\nmaps drops_by_saddr\nlist 4\ncontinue\n');
+    const r = spawnCli(['debug', 'examples/xdp_firewall.o', '--pcap', 'examples/traffic.pcap', '--packet', '3', '--break', 'xdp_firewall.c:73', '--llvm'], 'regs\nstack 16\nmaps drops_by_saddr\nlist 4\ncontinue\n');
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
-    expect(r.out).toMatch(/^breakpoint at pc 84\n\.\/xdp_firewall\.c:70: bpf_printk/);
+    expect(r.out).toMatch(/^breakpoint at pc 99\n\.\/xdp_firewall\.c:73: bpf_printk/);
     expect(r.out).toMatch(/^\(tsbpf\) regs\n r0 /m);
     expect(r.out).toMatch(/c0 a8 01 42/); // the source address on the stack
     expect(r.out).toMatch(/drops_by_saddr \(hash, key __be32, value __u64\): 1 entry\n {4}192\.168\.1\.66: 1/);
-    expect(r.out).toMatch(/trace_printk: drop port 23 from c0a80142\nresult: r0 = 0x1 \(1\) XDP_DROP after 77 instructions\n$/);
+    expect(r.out).toMatch(/trace_printk: drop port 23 from c0a80142\nresult: r0 = 0x1 \(1\) XDP_DROP after 83 instructions\n$/);
   });
 
   it('debugs assembly on --mem-hex; the end of input stops the run; bad flags are usage errors', () => {

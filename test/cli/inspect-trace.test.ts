@@ -24,11 +24,13 @@ describe('tsbpf inspect', () => {
       { name: 'drops_by_saddr', type: 'hash', keySize: 4, valueSize: 8, maxEntries: 64, flags: 0, keyType: '__be32', valueType: '__u64' },
       { name: 'proto_stats', type: 'hash', keySize: 4, valueSize: 16, maxEntries: 16, flags: 0, keyType: '__u32', valueType: 'struct counter' },
     ]);
-    // Two lookups/updates of each map in the C source, plus the bpf_printk format string in .rodata.
+    // A lookup, an insert and a lookup again of each map in the C source, plus the bpf_printk format string in .rodata.
     const relocs = j.relocations.map((x: { symbol: string; type: string; target: string }) => `${x.symbol} ${x.type} ${x.target}`);
     expect(relocs).toEqual([
       'proto_stats R_BPF_64_64 map',
       'proto_stats R_BPF_64_64 map',
+      'proto_stats R_BPF_64_64 map',
+      'drops_by_saddr R_BPF_64_64 map',
       'drops_by_saddr R_BPF_64_64 map',
       'drops_by_saddr R_BPF_64_64 map',
       '.rodata R_BPF_64_64 global data (.rodata)',
@@ -76,7 +78,7 @@ describe('tsbpf trace', () => {
     expect(r.code).toBe(0);
     const lines = r.out.split('\n');
     expect(lines[0]).toBe('xdp_firewall:');
-    expect(lines[1]).toBe('; ./xdp_firewall.c:41: int xdp_firewall(struct xdp_md *ctx) {');
+    expect(lines[1]).toBe('; ./xdp_firewall.c:44: int xdp_firewall(struct xdp_md *ctx) {');
     // Packet 3 is 54 bytes: data_end - data is 0x36.
     expect(r.out).toMatch(/\n +\d+: r8 -= r6 +; r8 0x[0-9a-f]+ -> 0x36\n/);
     // The IP protocol byte (6, TCP) is stored on the stack as the map key.

@@ -79,7 +79,7 @@ describe('tsbpf trace --json', () => {
     expect(d.trace_printk).toEqual(['drop port 23 from c0a80142']);
     expect(d.steps[1]).toEqual({
       pc: 1, depth: 0, text: 'r7 = *(u32 *)(r1 + 4)',
-      source: { file: './xdp_firewall.c', line: 43, text: 'void *data_end = (void *)(long)ctx->data_end;' },
+      source: { file: './xdp_firewall.c', line: 46, text: 'void *data_end = (void *)(long)ctx->data_end;' },
       changed: [{ reg: 7, before: '0x0', after: '0x10000136' }],
     });
     // Each text line "  pc: insn ; effects" has its step, in order.

@@ -213,7 +213,7 @@ describe('hostile ELF input', () => {
     const e = thrown(() => loadObject(bytes).program('xdp_firewall'));
     expect(e).toBeInstanceOf(ObjectFileError);
     expect((e as ObjectFileError).code).toBe('E_ELF');
-    expect((e as ObjectFileError).message).toMatch(/section xdp: executable, but its 744 bytes are not in the file/);
+    expect((e as ObjectFileError).message).toMatch(/section xdp: executable, but its 864 bytes are not in the file/);
   });
 
   it('names an unsupported relocation type', () => {
