@@ -17,7 +17,8 @@
 import { FRAME_POINTER } from '../isa/opcodes.js';
 import { writesFramePointer } from '../verifier/fields.js';
 import type { Program } from './program.js';
-import { OP_MASK, OP_NAMES, SLOT_WORDS, SRC_SHIFT, DST_SHIFT } from './interpreter-decode.js';
+import { FUSED_BASE, OP_MASK, OP_NAMES, SLOT_WORDS, SRC_SHIFT, DST_SHIFT } from './interpreter-decode.js';
+import { coreParts, frameVariant } from './interpreter-core-fused.js';
 import type { Region } from './memory.js';
 
 /** The frame operations: a base load or store and its core-only number (free numbers below the superinstructions: the order of the cases decides which TurboFan places at the loop's top). */
@@ -40,25 +41,49 @@ const LOAD_SIZE: Readonly<Record<string, number>> = { ldxw: 4, ldxdw: 8, stxw: 4
 /**
  * Rewrite, in `words` (a program's words in the JS loop's form, as the core re-fused them), every base
  * load or store listed in {@link FRAME_OPS} whose base is r10 and whose bytes lie below r10 to its frame
- * operation; returns the deepest byte below r10 they reach (0: none rewritten, or the program writes r10).
+ * operation, and every superinstruction with such parts to its variant with them as frame accesses, where
+ * the core's list has one (interpreter-core-fused.ts's moves); returns the deepest byte below r10 they reach (0: none rewritten, or the program writes r10).
  */
 export function frameAccesses(words: Int32Array, n: number, program: Program): number {
   if (writesFramePointer(program.insns)) return 0;
   const rewrites: number[] = [];
   let reach = 0;
+  /** The bytes below r10 the access `name` at slot `pc` reaches, or 0 when it is no frame access. */
+  const below = (name: string, pc: number): number => {
+    const size = LOAD_SIZE[name];
+    if (size === undefined) return 0;
+    const w = words[pc * SLOT_WORDS]!;
+    const base = name.startsWith('ldx') ? (w >>> SRC_SHIFT) & 31 : (w >>> DST_SHIFT) & 31;
+    const off = words[pc * SLOT_WORDS + 2]!;
+    return base === 2 * FRAME_POINTER && off + size <= 0 ? -off : 0;
+  };
   for (let pc = 0; pc < n; pc++) {
     const at = pc * SLOT_WORDS;
-    const w = words[at]!;
-    const frame = FRAME_OF.get(w & OP_MASK);
-    if (frame === undefined) continue;
-    const name = OP_NAMES[w & OP_MASK]!;
-    const base = name.startsWith('ldx') ? (w >>> SRC_SHIFT) & 31 : (w >>> DST_SHIFT) & 31;
-    if (base !== 2 * FRAME_POINTER) continue;
-    const off = words[at + 2]!;
-    const size = LOAD_SIZE[name]!;
-    if (off + size > 0) continue;
-    reach = Math.max(reach, -off);
-    rewrites.push(at, frame);
+    const num = words[at]! & OP_MASK;
+    const frame = FRAME_OF.get(num);
+    if (frame !== undefined) {
+      const deepest = below(OP_NAMES[num]!, pc);
+      if (deepest === 0) continue;
+      reach = Math.max(reach, deepest);
+      rewrites.push(at, frame);
+      continue;
+    }
+    // A superinstruction whose parts include frame accesses: its variant with those parts as such, if any.
+    const parts = num >= FUSED_BASE ? coreParts(num) : undefined;
+    if (parts === undefined || !parts.some((p) => LOAD_SIZE[p] !== undefined)) continue;
+    let fp = 0;
+    let deepest = 0;
+    parts.forEach((p, k) => {
+      const d = below(p, pc + k);
+      if (d > 0) {
+        fp |= 1 << k;
+        deepest = Math.max(deepest, d);
+      }
+    });
+    const variant = fp === 0 ? undefined : frameVariant(num, fp);
+    if (variant === undefined) continue;
+    reach = Math.max(reach, deepest);
+    rewrites.push(at, variant);
   }
   for (let i = 0; i < rewrites.length; i += 2) words[rewrites[i]!] = (words[rewrites[i]!]! & ~OP_MASK) | rewrites[i + 1]!;
   return reach;

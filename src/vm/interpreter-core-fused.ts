@@ -1,6 +1,7 @@
 /**
  * The WebAssembly core's own superinstructions: a longer list than the JS run loop's {@link FUSED} (100
- * runs, 53 pairs and 47 triples, against 40 and 5), which the core affords because it never deoptimizes
+ * runs chosen by frequency, 53 pairs and 47 triples, against 40 and 5, and 35 memory-to-memory moves
+ * chosen by rule, below), which the core affords because it never deoptimizes
  * (the JS loop's size is bounded by V8's re-optimisation after a deopt). The core re-fuses its copy of a
  * program's words with this list ({@link coreFuse}); the JS loop keeps FUSED in its own words. Both fuse
  * only inside a basic block and leave the later slots of a run as they were, so either engine can
@@ -14,8 +15,8 @@
  */
 import { COST_SHIFT, FUSED, FUSED_BASE, fuseRuns, fusedTable, OP_MASK, OP_NAMES, SLOT_WORDS } from './interpreter-decode.js';
 
-/** Runs of two or three operations (only the last may jump), each one dispatch in the core. */
-export const CORE_FUSED: readonly (readonly string[])[] = [
+/** The runs chosen by frequency (see the module comment). */
+const SELECTED: readonly (readonly string[])[] = [
   ['mov64_x', 'add64_x'], // 4.39%
   ['mov64_x', 'rsh64_k'], // 1.57%
   ['add32_x', 'ldxh', 'add32_x'], // 1.52%
@@ -118,6 +119,41 @@ export const CORE_FUSED: readonly (readonly string[])[] = [
   ['add64_x', 'div32_x'], // 0.09%
 ];
 
+/**
+ * Memory-to-memory moves, by rule rather than by frequency: a load followed by a store, every pair of
+ * sizes. clang's eBPF output moves data this way wherever a field is unaligned or a loaded value is
+ * spilled (`ldxb; stxdw [r10-8]`) or a filled one stored (`ldxdw [r10-8]; stxb`): there is no
+ * memory-to-memory instruction and no unaligned word access.
+ */
+const SIZES = ['b', 'h', 'w', 'dw'];
+const MOVES: readonly (readonly string[])[] = SIZES.flatMap((l) => SIZES.map((s) => [`ldx${l}`, `stx${s}`]));
+
+/**
+ * The moves whose load is a fill or whose store is a spill (a word or double word through r10 below it):
+ * the same runs with that part a frame access (interpreter-core-frame.ts, which gives a fused slot one of
+ * these numbers where its parts qualify). They have no base-operation key, so {@link coreFuse} never
+ * picks them itself.
+ */
+const FRAME_PARTS = new Set(['ldxw', 'ldxdw', 'stxw', 'stxdw']);
+const FRAME_MOVES: readonly (readonly string[])[] = MOVES.flatMap(([l, s]) => {
+  const loads = FRAME_PARTS.has(l!) ? [l!, `${l}_fp`] : [l!];
+  const stores = FRAME_PARTS.has(s!) ? [s!, `${s}_fp`] : [s!];
+  return loads.flatMap((a) => stores.map((b) => [a, b])).filter(([a, b]) => a !== l || b !== s);
+});
+
+/**
+ * Runs of two or three operations (only the last may jump), each one dispatch in the core. The moves go
+ * before the selection's last entry: the highest-numbered case is the one TurboFan places at the loop's
+ * top, and keeping it unchanged keeps the dispatch's code where it was (docs/benchmarks.md, "frame
+ * accesses in the interpreter core").
+ */
+export const CORE_FUSED: readonly (readonly string[])[] = [
+  ...SELECTED.slice(0, -1),
+  ...MOVES.filter((m) => !SELECTED.some((r) => r.join() === m.join())),
+  ...FRAME_MOVES,
+  SELECTED[SELECTED.length - 1]!,
+];
+
 if (FUSED_BASE + CORE_FUSED.length > OP_MASK + 1) throw new Error('internal: CORE_FUSED has more entries than op numbers');
 
 const CORE_TABLE = fusedTable(CORE_FUSED);
@@ -134,6 +170,18 @@ export function coreParts(num: number): readonly string[] | undefined {
   if (num >= FUSED_BASE) return CORE_FUSED[num - FUSED_BASE];
   const name = OP_NAMES[num];
   return name === undefined ? undefined : [name];
+}
+
+/**
+ * The core's number of run `num` (a CORE_FUSED number) with the parts `fp` marks (bit k: part k) as frame
+ * accesses, or undefined when the list has no such run.
+ */
+export function frameVariant(num: number, fp: number): number | undefined {
+  const parts = coreParts(num);
+  if (parts === undefined || num < FUSED_BASE) return undefined;
+  const name = parts.map((p, k) => ((fp >> k) & 1 ? `${p}_fp` : p)).join('__');
+  const at = CORE_OP_NAMES.indexOf(name);
+  return at < 0 ? undefined : at;
 }
 
 /** Base operation number of each FUSED run's first part (FUSED's numbers to base numbers). */

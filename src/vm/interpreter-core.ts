@@ -222,6 +222,8 @@ const STORE_NAME = /^st(x?)(b|h|w|dw)$/;
 const PACKET_NAME = /^ld(abs|ind)(b|h|w)$/;
 /** A conditional jump: condition, 32 for JMP32, operand. */
 const JUMP_NAME = /^(j[a-z]+?)(32)?_([kx])$/;
+/** A superinstruction's part that is a frame access (interpreter-core-frame.ts), and its base operation. */
+const FRAME_PART = /^((?:ldx|stx)d?w)_fp$/;
 const STORES: Readonly<Record<string, [number, number]>> = { b: [1, Op.i64_store8], h: [2, Op.i64_store16], w: [4, Op.i64_store32], dw: [8, Op.i64_store] };
 
 /** Emits the run function's cases. `depth` counts the blocks open above the current case's code. */
@@ -678,6 +680,8 @@ class CoreWriter {
       return true;
     }
     parts.forEach((part, k) => {
+      const frame = FRAME_PART.exec(part);
+      if (frame !== null) return this.framePart(frame[1]!, k);
       this.registers(k, readsSource(part));
       if (isJump(part)) this.jump(part, k, parts.length);
       else this.plain(part, k);
@@ -694,27 +698,32 @@ class CoreWriter {
    * that the run's stack region is known to hold, at linear address r10 + offset + {@link FP_DELTA}.
    */
   private frameAccess(base: string): void {
+    this.framePart(base, 0);
+    this.c.get(L_PC).i32(SLOT_BYTES).op(Op.i32_add).set(L_PC);
+    this.next();
+  }
+
+  /** Part `k` of a slot run, the frame access `base` (see {@link frameAccess}); L_D, L_S not yet set. */
+  private framePart(base: string, k: number): void {
     const c = this.c;
     const load = LOADS[base];
     const address = (): void => {
       c.i32(this.area).mem(Op.i32_load, REGS + 80);
-      this.off(0);
+      this.off(k);
       c.op(Op.i32_add).i32(this.area).mem(Op.i32_load, FP_DELTA).op(Op.i32_add);
     };
     if (load !== undefined) {
-      this.registers(0, false);
+      this.registers(k, false);
       c.get(L_D);
       address();
       c.mem(load[1]).mem(Op.i64_store, this.area);
     } else {
       const [, storeOp] = STORES[STORE_NAME.exec(base)![2]!]!;
-      c.get(L_PC).mem(Op.i32_load8_u, SRC_BYTE).set(L_S);
+      c.get(L_PC).mem(Op.i32_load8_u, SLOT_BYTES * k + SRC_BYTE).set(L_S);
       address();
       this.src64();
       c.mem(storeOp);
     }
-    c.get(L_PC).i32(SLOT_BYTES).op(Op.i32_add).set(L_PC);
-    this.next();
   }
 
   /**
@@ -864,6 +873,7 @@ class CoreWriter {
 
   /** Whether the core runs operation `name` itself. */
   private handles(name: string): boolean {
+    if (FRAME_PART.test(name)) return true;
     if (name === 'copy_loop' || name === 'load_word_b' || name === 'load_word_h') return true;
     if (PACKET_NAME.test(name) || STORE_NAME.test(name) || LOADS[name] !== undefined) return true;
     if (name === 'lddw' || name === 'exit' || name === 'ja' || name === 'call_local' || isJump(name)) return true;

@@ -438,7 +438,10 @@ export function fusedTable(list: readonly (readonly string[])[]): FusedTable {
     if (name !== undefined && num < FUSED_BASE) number.set(name, num);
   });
   const byOps = new Map<string, number>();
-  list.forEach((names, i) => byOps.set(names.map((n) => number.get(n)!).join(','), FUSED_BASE + i));
+  // A run with a part that is no base operation (the core's frame variants) has no key: nothing fuses to it.
+  list.forEach((names, i) => {
+    if (names.every((n) => number.has(n))) byOps.set(names.map((n) => number.get(n)!).join(','), FUSED_BASE + i);
+  });
   return { byOps, maxLength: Math.max(2, ...list.map((names) => names.length)) };
 }
 

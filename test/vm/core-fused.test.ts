@@ -14,7 +14,8 @@ import { Program } from '../../src/vm/program.js';
 import { MEM_START } from '../../src/vm/memory.js';
 import { FUSED, FUSED_BASE, OP_MASK, predecode } from '../../src/vm/interpreter-decode.js';
 import { CORE_FUSED, CORE_OP_NAMES, coreFuse } from '../../src/vm/interpreter-core-fused.js';
-import { AluOp, Class, Mode, Size, Source, exit, insn, lddw } from './util.js';
+import { frameAccesses } from '../../src/vm/interpreter-core-frame.js';
+import { AluOp, Class, JmpOp, Mode, Size, Source, exit, insn, lddw } from './util.js';
 import { MEM_LEN, RUN_AT, encode, register, runProgram } from './fused-programs.js';
 
 type Outcome = { r0: bigint; mem: number[] } | { code: string; pc: number | undefined };
@@ -32,13 +33,17 @@ function outcome(insns: readonly Insn[], mem: Uint8Array, jsLoop = false, budget
   }
 }
 
-/** The core's op number at slot `pc` of `insns`. */
-function coreOpAt(insns: readonly Insn[], pc: number): number {
+/** The core's op number at slot `pc` of `insns` (with frame accesses: of the words a run whose stack holds them takes). */
+function coreOpAt(insns: readonly Insn[], pc: number, frames = false): number {
   const code = predecode(new Program(encodeProgram(insns)));
   const words = code.words.slice();
   coreFuse(words, code.length);
+  if (frames) frameAccesses(words, code.length, code.program);
   return words[pc * 4]! & OP_MASK;
 }
+
+/** Runs with a part that is a frame access (a spill or fill: interpreter-core-frame.ts), by number. */
+const FRAME_RUNS = CORE_FUSED.map((names, n) => [names.join('__'), names, FUSED_BASE + n] as const).filter(([, names]) => names.some((p) => p.endsWith('_fp')));
 
 const operands = fc.record({
   d: fc.array(fc.integer({ min: 0, max: 9 }), { minLength: 3, maxLength: 3 }),
@@ -58,7 +63,7 @@ describe("the core's superinstructions", () => {
     });
   });
 
-  it.each(CORE_FUSED.map((names, n) => [names.join('__'), names, FUSED_BASE + n] as const))(
+  it.each(CORE_FUSED.map((names, n) => [names.join('__'), names, FUSED_BASE + n] as const).filter(([, names]) => !names.some((p) => p.endsWith('_fp'))))(
     '%s behaves as its instructions, in the core and in the JS loop',
     (_name, names, number) => {
       fc.assert(
@@ -77,6 +82,63 @@ describe("the core's superinstructions", () => {
       );
     },
   );
+
+  it('include every load-store pair of sizes, and its spill and fill variants', () => {
+    for (const l of ['b', 'h', 'w', 'dw']) {
+      for (const st of ['b', 'h', 'w', 'dw']) {
+        const loads = l === 'w' || l === 'dw' ? [`ldx${l}`, `ldx${l}_fp`] : [`ldx${l}`];
+        const stores = st === 'w' || st === 'dw' ? [`stx${st}`, `stx${st}_fp`] : [`stx${st}`];
+        for (const a of loads) for (const b of stores) expect(CORE_OP_NAMES).toContain(`${a}__${b}`);
+      }
+    }
+    expect(FRAME_RUNS.length).toBe(20);
+  });
+
+  // Spills and fills inside a move: the stack written first (r1-r4 at r10-8 ... r10-32), the run, then
+  // every register and the four slots mixed into r0; the run fused (the core's words with frame accesses
+  // give its slot the variant) or not (jumps into its later slots), at budgets that run out before, inside
+  // and after it.
+  it.each(FRAME_RUNS)('%s behaves as its instructions, in the core and in the JS loop, at every budget', (_name, names, number) => {
+    const program = (run: readonly Insn[], regs: readonly bigint[], fused: boolean): Insn[] => {
+      const out: Insn[] = [];
+      regs.forEach((v, k) => out.push(...lddw(k, v)));
+      for (let k = 1; k <= 4; k++) out.push(insn(Class.STX | Mode.MEM | Size.DW, 10, k, -8 * k));
+      const at = out.length + 3;
+      const targets = fused ? [at, at, at + run.length] : [at + 1, at + 1, at + run.length];
+      targets.forEach((target, k) => out.push(insn(Class.JMP | JmpOp.JEQ | Source.K, 10, 0, target - (out.length + 1), 0)));
+      out.push(...run);
+      for (let k = 1; k <= 4; k++) {
+        out.push(insn(Class.LDX | Mode.MEM | Size.DW, 1, 10, -8 * k));
+        out.push(insn(Class.ALU64 | AluOp.MUL | Source.K, 0, 0, 0, 1000003), insn(Class.ALU64 | AluOp.XOR | Source.X, 0, 1));
+      }
+      for (let k = 2; k <= 9; k++) out.push(insn(Class.ALU64 | AluOp.MUL | Source.K, 0, 0, 0, 1000003), insn(Class.ALU64 | AluOp.XOR | Source.X, 0, k));
+      out.push(exit());
+      return out;
+    };
+    const frameOffset = fc.constantFrom(-4, -8, -12, -16, -24, -32);
+    fc.assert(
+      fc.property(operands, frameOffset, frameOffset, fc.integer({ min: 24, max: 40 }), (o, fill, spill, budget) => {
+        const run = names.map((part, k) => {
+          const base = part.replace(/_fp$/, '');
+          if (!part.endsWith('_fp')) return encode(base, o.d[k]!, o.s[k]!, o.off[k]!, 0);
+          // A double word at r10-4 would cross r10: no frame access.
+          const off = (v: number): number => (base.endsWith('dw') && v > -8 ? v - 4 : v);
+          return base.startsWith('ldx') ? encode(base, o.d[k]!, 10, off(fill), 0) : encode(base, 10, o.s[k]!, off(spill), 0);
+        });
+        const fused = program(run, o.regs, true);
+        const plain = program(run, o.regs, false);
+        const at = 24 + 3;
+        expect(coreOpAt(fused, at, true)).toBe(number);
+        expect(coreOpAt(plain, at, true)).toBeLessThan(FUSED_BASE);
+        for (const b of [undefined, budget]) {
+          const expected = outcome(plain, o.mem, false, b);
+          expect(outcome(fused, o.mem, false, b)).toEqual(expected);
+          expect(outcome(fused, o.mem, true, b)).toEqual(expected);
+        }
+      }),
+      { numRuns: 12 },
+    );
+  });
 
   const movk = (d: number, k: number) => insn(Class.ALU64 | AluOp.MOV | Source.K, d, 0, 0, k);
   const movx = (d: number, s: number) => insn(Class.ALU64 | AluOp.MOV | Source.X, d, s);
