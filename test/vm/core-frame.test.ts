@@ -12,7 +12,7 @@ import { DEFAULT_LIMITS, type RunLimits } from '../../src/vm/environment.js';
 import { Program } from '../../src/vm/program.js';
 import { coreModule, InterpreterCore } from '../../src/vm/interpreter-core.js';
 import { frameAccesses, frameAccessesFit } from '../../src/vm/interpreter-core-frame.js';
-import { coreFuse } from '../../src/vm/interpreter-core-fused.js';
+import { CORE_OP_NAMES, coreFuse } from '../../src/vm/interpreter-core-fused.js';
 import { interpreterCode, OP_MASK, SLOT_WORDS } from '../../src/vm/interpreter-decode.js';
 import { STACK_START, VmMemory } from '../../src/vm/memory.js';
 import { setup } from '../jit/harness.js';
@@ -130,6 +130,26 @@ describe('frame accesses in the interpreter core', () => {
     const words = instance.wordsOf(code)!;
     // 128 bytes below the top of a 64-byte stack: the checked store misses every region and hands slot 1 over.
     expect(instance.run(code, words, 100, 0, 0, 0, 0, STACK_START + 64, small)).toBe(1 * 4);
+    const other = new VmMemory();
+    const big = other.map({ name: 'stack', vaddr: STACK_START, size: 512 });
+    const second = new InterpreterCore(other, new WebAssembly.Module(coreModule()));
+    expect(second.run(code, second.wordsOf(code)!, 100, 0, 0, 0, 0, STACK_START + 512, big)).toBe(-1);
+    expect(second.r0()).toBe(5n);
+  });
+
+  it('count the spills and fills inside superinstructions in the reach a run\'s stack must hold', () => {
+    // Slots 0-1 fuse (ldxdw; stxdw), both parts frame accesses; the deepest, r10-128, is the run's first
+    // part (a later part is also rewritten on its own slot, which counts it anyway).
+    const code = interpreterCode(new Program(assemble('ldxdw r2, [r10-128]\nstxdw [r10-8], r2\nmov r0, 5\nexit')));
+    const words = code.words.slice();
+    coreFuse(words, code.length);
+    expect(frameAccesses(words, code.length, code.program)).toBe(128);
+    expect(CORE_OP_NAMES[words[0]! & OP_MASK]).toBe('ldxdw_fp__stxdw_fp');
+    const memory = new VmMemory();
+    const small = memory.map({ name: 'stack', vaddr: STACK_START, size: 64 });
+    const instance = new InterpreterCore(memory, new WebAssembly.Module(coreModule()));
+    // The words without frame operations: the checked load at r10-128 misses every region and hands slot 0 over.
+    expect(instance.run(code, instance.wordsOf(code)!, 100, 0, 0, 0, 0, STACK_START + 64, small)).toBe(0);
     const other = new VmMemory();
     const big = other.map({ name: 'stack', vaddr: STACK_START, size: 512 });
     const second = new InterpreterCore(other, new WebAssembly.Module(coreModule()));
