@@ -10,6 +10,7 @@ import { dirname, resolve } from 'node:path';
 import { ArgumentError } from '../errors.js';
 import { MAX_STACK_FRAMES, type CgroupDescription, type PerfCounterSlot, type PidNamespace, type ProbeMemoryBlock, type TaskDescription } from '../helpers/task.js';
 import type { TracingEvent } from '../context/tracing.js';
+import type { FileDescription, ImaHash, SkbDescription } from '../helpers/event-objects.js';
 import { parseTracepointFormat, type TracepointFieldValue, type TracepointFormat } from '../context/tracepoint.js';
 import { UsageError } from './args.js';
 import { parseHex, readInputFile } from './input.js';
@@ -26,6 +27,10 @@ export interface EventFile {
   readonly perfCounters?: readonly PerfCounterSlot[];
   /** Cgroups (`struct cgroup` pointers a program is given), by address. */
   readonly cgroups?: readonly CgroupDescription[];
+  /** Socket buffers (`bpf_skb_output`), by address. */
+  readonly skbs?: readonly SkbDescription[];
+  /** Open files (`bpf_d_path`, `bpf_ima_file_hash`). */
+  readonly files?: readonly FileDescription[];
 }
 
 /** Largest event file, format file and total of memory blocks read. */
@@ -33,7 +38,7 @@ const MAX_EVENT_FILE = 16 << 20;
 const MAX_MEMORY_BYTES = 64 << 20;
 const MAX_BLOCKS = 4096;
 
-const KEYS = ['regs', 'args', 'buffer', 'ret', 'funcIp', 'cookie', 'record', 'format', 'fields', 'samplePeriod', 'addr', 'counter', 'seqNum', 'sessionId', 'objects', 'task', 'tasks', 'cgroups', 'memory', 'perfCounters'];
+const KEYS = ['regs', 'args', 'buffer', 'ret', 'funcIp', 'cookie', 'record', 'format', 'fields', 'samplePeriod', 'addr', 'counter', 'seqNum', 'sessionId', 'objects', 'task', 'tasks', 'cgroups', 'memory', 'perfCounters', 'skbs', 'files'];
 const INTEGER = /^-?(0x[0-9a-f]+|[0-9]+)$/i;
 
 /** The event file's reader, naming the file in every error. */
@@ -53,6 +58,23 @@ class Reader {
     if (!Array.isArray(v)) this.fail(`${where} must be an array`);
     if (v.length > max) this.fail(`${where} has ${v.length} entries; at most ${max}`);
     return v;
+  }
+
+  /** Bytes of memory blocks read so far (all of an event's count against {@link MAX_MEMORY_BYTES}). */
+  private memoryBytes = 0;
+
+  /** Memory blocks `[{"address", "hex" | "string"}]`. */
+  blocks(v: unknown, where: string): ProbeMemoryBlock[] {
+    return this.array(v, where, MAX_BLOCKS).map((x, i) => {
+      const o = this.object(x, `${where}[${i}]`);
+      for (const k of Object.keys(o)) if (!['address', 'hex', 'string'].includes(k)) this.fail(`${where}[${i}]: unknown key "${k}" (a block has address and hex or string)`);
+      const address = this.integer(o.address, `${where}[${i}].address`, 0n);
+      const bytes = this.bytes(o, `${where}[${i}]`);
+      this.memoryBytes += bytes.length;
+      if (this.memoryBytes > MAX_MEMORY_BYTES) this.fail(`memory blocks of more than ${MAX_MEMORY_BYTES} bytes in all`);
+      if (address + BigInt(bytes.length) > 1n << 64n) this.fail(`${where}[${i}]: ${bytes.length} bytes at 0x${address.toString(16)} run past the end of the 64-bit address space`);
+      return { address, bytes };
+    });
   }
 
   /** An integer from a JSON number (a safe integer) or a decimal / 0x string, as a bigint. */
@@ -110,7 +132,7 @@ function pidNamespaceOf(r: Reader, v: unknown): PidNamespace {
 /** A task: `{"pid", "tgid"?, "uid"?, "gid"?, "comm"?, "cgroup"?, "cgroups"? (its cgroup and ancestors, root first), "address"?, "pidNamespace"?, "kernelStack"?, "userStack"?, "kernelThread"?}`. */
 function taskOf(r: Reader, v: unknown, where: string): TaskDescription {
   const t = r.object(v, where);
-  const known = ['pid', 'tgid', 'uid', 'gid', 'comm', 'cgroup', 'cgroups', 'address', 'pidNamespace', 'kernelStack', 'userStack', 'kernelThread'];
+  const known = ['pid', 'tgid', 'uid', 'gid', 'comm', 'cgroup', 'cgroups', 'address', 'pidNamespace', 'kernelStack', 'userStack', 'kernelThread', 'userMemory'];
   for (const k of Object.keys(t)) if (!known.includes(k)) r.fail(`${where}: unknown key "${k}" (a task has ${known.join(', ')})`);
   if (t.comm !== undefined && typeof t.comm !== 'string') r.fail(`${where}.comm must be a string`);
   if (t.kernelThread !== undefined && typeof t.kernelThread !== 'boolean') r.fail(`${where}.kernelThread must be true or false`);
@@ -129,6 +151,7 @@ function taskOf(r: Reader, v: unknown, where: string): TaskDescription {
     ...(t.kernelStack === undefined ? {} : { kernelStack: frames('kernelStack') }),
     ...(t.userStack === undefined ? {} : { userStack: frames('userStack') }),
     ...(typeof t.kernelThread === 'boolean' ? { kernelThread: t.kernelThread } : {}),
+    ...(t.userMemory === undefined ? {} : { userMemory: r.blocks(t.userMemory, `${where}.userMemory`) }),
   };
 }
 
@@ -199,20 +222,12 @@ export function readEventFile(path: string): EventFile {
     if (doc.args !== undefined || doc.seqNum !== undefined) r.fail('objects lists the objects an iterator shows, numbered in order: leave out args and seqNum');
     objects = r.array(doc.objects, 'objects', MAX_BLOCKS).map((v, i) => r.array(v, `objects[${i}]`, 11).map((x, j) => BigInt.asUintN(64, r.integer(x, `objects[${i}][${j}]`))));
   }
-  let probeMemory: ProbeMemoryBlock[] | undefined;
-  if (doc.memory !== undefined) {
-    let total = 0;
-    probeMemory = r.array(doc.memory, 'memory', MAX_BLOCKS).map((v, i) => {
-      const o = r.object(v, `memory[${i}]`);
-      for (const k of Object.keys(o)) if (!['address', 'hex', 'string'].includes(k)) r.fail(`memory[${i}]: unknown key "${k}" (a block has address and hex or string)`);
-      const address = r.integer(o.address, `memory[${i}].address`, 0n);
-      const bytes = r.bytes(o, `memory[${i}]`);
-      total += bytes.length;
-      if (total > MAX_MEMORY_BYTES) r.fail(`memory blocks of more than ${MAX_MEMORY_BYTES} bytes in all`);
-      if (address + BigInt(bytes.length) > 1n << 64n) r.fail(`memory[${i}]: ${bytes.length} bytes at 0x${address.toString(16)} run past the end of the 64-bit address space`);
-      return { address, bytes };
-    });
-  }
+  const probeMemory = doc.memory === undefined ? undefined : r.blocks(doc.memory, 'memory');
+  const skbs = doc.skbs === undefined ? undefined : r.array(doc.skbs, 'skbs', MAX_BLOCKS).map((v, i): SkbDescription => {
+    const [block] = r.blocks([v], `skbs[${i}]`);
+    return { address: block!.address, packet: block!.bytes };
+  });
+  const files = doc.files === undefined ? undefined : r.array(doc.files, 'files', MAX_BLOCKS).map((v, i) => fileOf(r, v, `files[${i}]`));
   let perfCounters: PerfCounterSlot[] | undefined;
   if (doc.perfCounters !== undefined) {
     perfCounters = r.array(doc.perfCounters, 'perfCounters', MAX_BLOCKS).map((v, i) => {
@@ -235,5 +250,26 @@ export function readEventFile(path: string): EventFile {
     ...(objects === undefined ? {} : { objects }),
     ...(probeMemory === undefined ? {} : { probeMemory }),
     ...(perfCounters === undefined ? {} : { perfCounters }),
+    ...(skbs === undefined ? {} : { skbs }),
+    ...(files === undefined ? {} : { files }),
+  };
+}
+
+/** A file: `{"path", "address"?, "pathAddress"?, "imaHash"? {"algo", "hex"}}`. */
+function fileOf(r: Reader, v: unknown, where: string): FileDescription {
+  const o = r.object(v, where);
+  for (const k of Object.keys(o)) if (!['path', 'address', 'pathAddress', 'imaHash'].includes(k)) r.fail(`${where}: unknown key "${k}" (a file has path, address, pathAddress, imaHash)`);
+  if (typeof o.path !== 'string') r.fail(`${where}.path must be a string (the file's full path)`);
+  let imaHash: ImaHash | undefined;
+  if (o.imaHash !== undefined) {
+    const h = r.object(o.imaHash, `${where}.imaHash`);
+    for (const k of Object.keys(h)) if (!['algo', 'hex'].includes(k)) r.fail(`${where}.imaHash: unknown key "${k}" (a hash has algo and hex)`);
+    imaHash = { algo: r.number(h.algo, `${where}.imaHash.algo`, 0xffff), digest: r.bytes({ hex: h.hex }, `${where}.imaHash`) };
+  }
+  return {
+    path: o.path,
+    ...(o.address === undefined ? {} : { address: r.integer(o.address, `${where}.address`, 0n) }),
+    ...(o.pathAddress === undefined ? {} : { pathAddress: r.integer(o.pathAddress, `${where}.pathAddress`, 0n) }),
+    ...(imaHash === undefined ? {} : { imaHash }),
   };
 }

@@ -55,6 +55,8 @@ export function eventRun(req: EventRunRequest, io: CliIo): number {
     ...(e?.cgroups === undefined ? {} : { cgroups: e.cgroups }),
     ...(e?.probeMemory === undefined ? {} : { probeMemory: e.probeMemory }),
     ...(e?.perfCounters === undefined ? {} : { perfCounters: e.perfCounters }),
+    ...(e?.skbs === undefined ? {} : { skbs: e.skbs }),
+    ...(e?.files === undefined ? {} : { files: e.files }),
   };
   if (e?.objects !== undefined) {
     if (runner.tracingType !== 'iter') throw new UsageError(`--event ${req.eventPath ?? ''}: objects applies to iterator programs (iter/...); ${info.name} (${info.section}) is ${runner.tracingType}`);

@@ -10,6 +10,7 @@ import type { TunnelKey } from '../helpers/tunnel.js';
 import type { SkbClone } from '../helpers/clone.js';
 import type { SkbChecksum, SkbSocket } from '../helpers/skb-info.js';
 import type { CgroupDescription, PerfCounterSlot, ProbeMemoryBlock, SentSignal, TaskDescription } from '../helpers/task.js';
+import type { FileDescription, SkbDescription } from '../helpers/event-objects.js';
 import type { SeqOutput } from '../helpers/seq.js';
 import type { SockOpsSockets } from '../helpers/sockopt.js';
 import type { SocketMemory } from '../helpers/sockets.js';
@@ -162,6 +163,10 @@ export interface RawRunOptions extends RunOptions {
   readonly tasks?: readonly TaskDescription[];
   /** Cgroups a program may be given pointers to; see {@link TracingRunOptions.cgroups}. */
   readonly cgroups?: readonly CgroupDescription[];
+  /** Socket buffers a program may be given pointers to; see {@link TracingRunOptions.skbs}. */
+  readonly skbs?: readonly SkbDescription[];
+  /** Open files; see {@link TracingRunOptions.files}. */
+  readonly files?: readonly FileDescription[];
 }
 
 /** Options of a tracing run ({@link ProgramRunner.runEvent}). */
@@ -178,6 +183,16 @@ export interface TracingRunOptions extends RunOptions {
    * values by the cgroup's `id` (at most 2^32 - 1). At most 4096.
    */
   readonly cgroups?: readonly CgroupDescription[];
+  /**
+   * Socket buffers a program may be given pointers to (a `tp_btf` / `fentry` argument), found by the
+   * `address` of their `struct sk_buff` (unique): `bpf_skb_output` appends their packet bytes. At most 4096.
+   */
+  readonly skbs?: readonly SkbDescription[];
+  /**
+   * Open files, found by the address of their `struct path` (`bpf_d_path`, which gives their `path`)
+   * or `struct file` (`bpf_ima_file_hash`, which gives their `imaHash`). At most 4096.
+   */
+  readonly files?: readonly FileDescription[];
   /**
    * Counters the host opened on perf event array slots, for `bpf_perf_event_read` /
    * `bpf_perf_event_read_value` (a slot without one reads -ENOENT). At most 4096.

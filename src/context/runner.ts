@@ -34,6 +34,7 @@ import { TUNNEL_OPTS_MAX, type TunnelKey } from '../helpers/tunnel.js';
 import { MAX_CGROUP_LEVELS, type SkbChecksum, type SkbSocket } from '../helpers/skb-info.js';
 import type { CgroupDescription, PerfCounter, ProbeMemoryBlock, TaskDescription, TaskRunHost, TracingRunState } from '../helpers/task.js';
 import { DEFAULT_TASK_ADDRESS, IDLE_TASK, MAX_STACK_FRAMES, probeBytes } from '../helpers/task.js';
+import type { FileDescription, ImaHash, SkbDescription } from '../helpers/event-objects.js';
 import { functionOf, perfCounterOf, tpBufferOf, tracingContext, type TracingEvent, type TracingType } from './tracing.js';
 import { SeqOutput, SeqRun } from '../helpers/seq.js';
 import type { SourceLine } from '../elf/btf-ext.js';
@@ -197,8 +198,9 @@ function checkTask(task: TaskDescription, name: string): TaskDescription {
     if (!Array.isArray(frames) || frames.length > MAX_STACK_FRAMES) throw new ArgumentError(`${name}.${f} must be an array of at most ${MAX_STACK_FRAMES} addresses (bigints), not ${describeValue(frames)}`);
     stacks[f] = frames.map((x: unknown, i) => checkU64(x, `${name}.${f}[${i}]`));
   }
+  const userMemory = t.userMemory === undefined ? undefined : checkMemoryBlocks(t.userMemory, `${name}.userMemory`);
   // The kernel keeps 15 bytes of the name: no need to keep more characters than that.
-  return { ...(t as unknown as TaskDescription), ...(typeof t.comm === 'string' ? { comm: t.comm.slice(0, 16) } : {}), ...stacks, ...(cgroupIds === undefined ? {} : { cgroupIds }) };
+  return { ...(t as unknown as TaskDescription), ...(userMemory === undefined ? {} : { userMemory }), ...(typeof t.comm === 'string' ? { comm: t.comm.slice(0, 16) } : {}), ...stacks, ...(cgroupIds === undefined ? {} : { cgroupIds }) };
 }
 
 /** Most other tasks a run may describe. */
@@ -219,20 +221,62 @@ function checkTaskHost(o: RawRunOptions | TracingRunOptions): TaskRunHost {
       return t;
     });
   }
-  let probeMemory: ProbeMemoryBlock[] | undefined;
-  if (o.probeMemory !== undefined) {
-    if (!Array.isArray(o.probeMemory) || o.probeMemory.length > 4096) throw new ArgumentError(`options.probeMemory must be an array of at most 4096 { address, bytes } blocks, not ${describeValue(o.probeMemory)}`);
-    probeMemory = o.probeMemory.map((b: unknown, i) => {
-      const blk = checkOptions(b as ProbeMemoryBlock, `options.probeMemory[${i}]`) as unknown as Record<string, unknown>;
-      const address = checkU64(blk.address, `options.probeMemory[${i}].address`);
-      const bytes = checkBytes(blk.bytes, `options.probeMemory[${i}].bytes`);
-      // A block may end at 2^64 but not wrap around to address 0.
-      if (address + BigInt(bytes.length) > 1n << 64n) throw new ArgumentError(`options.probeMemory[${i}]: ${bytes.length} bytes at 0x${address.toString(16)} run past the end of the 64-bit address space`);
-      return { address, bytes: bytes.slice() };
-    });
-  }
+  const probeMemory = o.probeMemory === undefined ? undefined : checkMemoryBlocks(o.probeMemory, 'options.probeMemory');
   const cgroups = o.cgroups === undefined ? undefined : checkCgroups(o.cgroups);
-  return { ...(task === undefined ? {} : { task }), ...(tasks === undefined ? {} : { tasks }), ...(probeMemory === undefined ? {} : { probeMemory }), ...(cgroups === undefined ? {} : { cgroups }) };
+  const skbs = o.skbs === undefined ? undefined : checkSkbs(o.skbs);
+  const files = o.files === undefined ? undefined : checkFiles(o.files);
+  return {
+    ...(task === undefined ? {} : { task }), ...(tasks === undefined ? {} : { tasks }), ...(probeMemory === undefined ? {} : { probeMemory }),
+    ...(cgroups === undefined ? {} : { cgroups }), ...(skbs === undefined ? {} : { skbs }), ...(files === undefined ? {} : { files }),
+  };
+}
+
+/** Memory blocks checked (copies): at most 4096, none running past 2^64. */
+function checkMemoryBlocks(list: unknown, name: string): ProbeMemoryBlock[] {
+  if (!Array.isArray(list) || list.length > 4096) throw new ArgumentError(`${name} must be an array of at most 4096 { address, bytes } blocks, not ${describeValue(list)}`);
+  return list.map((b: unknown, i) => {
+    const blk = checkOptions(b as ProbeMemoryBlock, `${name}[${i}]`) as unknown as Record<string, unknown>;
+    const address = checkU64(blk.address, `${name}[${i}].address`);
+    const bytes = checkBytes(blk.bytes, `${name}[${i}].bytes`);
+    // A block may end at 2^64 but not wrap around to address 0.
+    if (address + BigInt(bytes.length) > 1n << 64n) throw new ArgumentError(`${name}[${i}]: ${bytes.length} bytes at 0x${address.toString(16)} run past the end of the 64-bit address space`);
+    return { address, bytes: bytes.slice() };
+  });
+}
+
+/** `options.skbs` checked (copies): distinct addresses. */
+function checkSkbs(list: unknown): SkbDescription[] {
+  if (!Array.isArray(list) || list.length > MAX_TASKS) throw new ArgumentError(`options.skbs must be an array of at most ${MAX_TASKS} { address, packet } socket buffers, not ${describeValue(list)}`);
+  const seen = new Set<bigint>();
+  return list.map((x: unknown, i) => {
+    const o = checkOptions(x as SkbDescription, `options.skbs[${i}]`) as unknown as Record<string, unknown>;
+    const address = checkU64(o.address, `options.skbs[${i}].address`);
+    if (seen.has(address)) throw new ArgumentError(`options.skbs[${i}].address 0x${address.toString(16)} is another skb's`);
+    seen.add(address);
+    return { address, packet: checkBytes(o.packet, `options.skbs[${i}].packet`).slice() };
+  });
+}
+
+/** `options.files` checked (copies): a path, optional addresses, an IMA hash of at most 64 bytes. */
+function checkFiles(list: unknown): FileDescription[] {
+  if (!Array.isArray(list) || list.length > MAX_TASKS) throw new ArgumentError(`options.files must be an array of at most ${MAX_TASKS} { path, address?, pathAddress?, imaHash? } files, not ${describeValue(list)}`);
+  return list.map((x: unknown, i) => {
+    const name = `options.files[${i}]`;
+    const o = checkOptions(x as FileDescription, name) as unknown as Record<string, unknown>;
+    const path = checkString(o.path, `${name}.path`);
+    if (path.length > 4096) throw new ArgumentError(`${name}.path must be at most 4096 characters (PATH_MAX), not ${path.length}`);
+    const address = checkOptionalU64(o.address, `${name}.address`);
+    const pathAddress = checkOptionalU64(o.pathAddress, `${name}.pathAddress`);
+    let imaHash: ImaHash | undefined;
+    if (o.imaHash !== undefined) {
+      const h = checkOptions(o.imaHash as ImaHash, `${name}.imaHash`) as unknown as Record<string, unknown>;
+      const algo = checkInteger(h.algo, `${name}.imaHash.algo`, 0, 0xffff);
+      const digest = checkBytes(h.digest, `${name}.imaHash.digest`);
+      if (digest.length > 64) throw new ArgumentError(`${name}.imaHash.digest must be at most 64 bytes (HASH_MAX_DIGESTSIZE), not ${digest.length}`);
+      imaHash = { algo, digest: digest.slice() };
+    }
+    return { path, ...(address === undefined ? {} : { address }), ...(pathAddress === undefined ? {} : { pathAddress }), ...(imaHash === undefined ? {} : { imaHash }) };
+  });
 }
 
 /** `options.cgroups` checked: ids that fit a 4-byte key, distinct non-zero addresses (copies). */
@@ -805,7 +849,7 @@ export class ProgramRunner {
     if (ctx !== undefined) ctxOffset = space.setContext(ctx);
     try {
       const r1 = ctx !== undefined ? MBUFF_ADDRESS : input !== undefined ? MEM_ADDRESS : 0n;
-      const host = options.task === undefined && options.probeMemory === undefined && options.tasks === undefined && options.cgroups === undefined ? undefined : checkTaskHost(options);
+      const host = options.task === undefined && options.probeMemory === undefined && options.tasks === undefined && options.cgroups === undefined && options.skbs === undefined && options.files === undefined ? undefined : checkTaskHost(options);
       const r0 = this.execute(options, r1, BigInt(input?.length ?? 0), host);
       if (ctx !== undefined) ctx.set(mem.bytes.subarray(ctxOffset, ctxOffset + ctx.length));
       if (input !== undefined) input.set(mem.bytes.subarray(base, base + input.length));

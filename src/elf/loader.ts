@@ -33,6 +33,8 @@ import { cloneHelpers } from '../helpers/clone.js';
 import { tracingHelpers } from '../helpers/tracing.js';
 import { formatHelpers } from '../helpers/format.js';
 import { btfPrintHelpers } from '../helpers/btf-print.js';
+import { eventObjectHelpers } from '../helpers/event-objects.js';
+import { DEFAULT_TASK_ADDRESS } from '../helpers/task.js';
 import { btfPrinter } from './btf-show.js';
 import { seqHelpers } from '../helpers/seq.js';
 import type { IterMetaLayout } from '../context/iter.js';
@@ -274,6 +276,7 @@ export class BpfObject {
     for (const [id, entry] of cgrpStorageHelpers(this.memory, env.mapByHandle)) this.helperTable.set(id, entry);
     for (const [id, entry] of userRingbufHelpers(env.mapByHandle)) this.helperTable.set(id, entry);
     for (const [id, entry] of tracingHelpers({ memory: this.memory, mapByHandle: env.mapByHandle, cpu })) this.helperTable.set(id, entry);
+    for (const [id, entry] of eventObjectHelpers({ memory: this.memory, mapByHandle: env.mapByHandle, cpu }, DEFAULT_TASK_ADDRESS)) this.helperTable.set(id, entry);
     // bpf_snprintf_btf's type ids are the target BTF's (a kernel's, parsed on first use), else the object's.
     let printer: ReturnType<typeof btfPrinter> | undefined;
     const printerOf = (): ReturnType<typeof btfPrinter> | undefined => {

@@ -41,6 +41,7 @@ export {
 } from './task.js';
 export { TracingHelper } from './tracing.js';
 export { BtfPrintHelper, type BtfPrinter } from './btf-print.js';
+export { EventObjectHelper, type FileDescription, type ImaHash, type SkbDescription } from './event-objects.js';
 export { FormatHelper } from './format.js';
 export { DEFAULT_SEQ_BYTES, MAX_SEQ_BYTES, SEQ_FILE_ADDRESS, SeqHelper, SeqOutput } from './seq.js';
 export { MAX_BPRINTF_ARGS } from './bprintf.js';

@@ -11,6 +11,7 @@
 import type { HelperContext, HelperEntry, HelperFunction } from '../vm/environment.js';
 import type { VmMemory } from '../vm/memory.js';
 import type { SeqRun } from './seq.js';
+import type { FileDescription, SkbDescription } from './event-objects.js';
 import { Errno, negErrno } from '../maps/types.js';
 
 /** Task helper ids (uapi `linux/bpf.h`). */
@@ -69,6 +70,11 @@ export interface TaskDescription {
   readonly userStack?: readonly bigint[];
   /** A kernel thread, which has no user space (default: pid 0, the idle task). */
   readonly kernelThread?: boolean;
+  /**
+   * Its user memory, for `bpf_copy_from_user_task` (default for the current task: the run's probe
+   * memory; another task without it has none to read).
+   */
+  readonly userMemory?: readonly ProbeMemoryBlock[];
 }
 
 /** Most frames a stack has (the kernel's `PERF_MAX_STACK_DEPTH`). */
@@ -125,6 +131,10 @@ export interface TaskRunHost {
   /** Cgroups a program may be given pointers to (`bpf_cgrp_storage_get`'s), by their `address`. */
   readonly cgroups?: readonly CgroupDescription[];
   readonly probeMemory?: readonly ProbeMemoryBlock[];
+  /** Socket buffers a program may be given pointers to (`bpf_skb_output`), by address. */
+  readonly skbs?: readonly SkbDescription[];
+  /** Open files (`bpf_d_path`, `bpf_ima_file_hash`), by the address of their `struct file` / `struct path`. */
+  readonly files?: readonly FileDescription[];
   /** Tracing runs (`runEvent`): what the perf and tracing helpers read, and what they did. */
   readonly tracing?: TracingRunState;
 }
@@ -154,7 +164,7 @@ export interface TracingRunState {
 }
 
 /** The task of a run that describes none: a softirq on CPU 0. */
-export const IDLE_TASK: Required<Omit<TaskDescription, 'pidNamespace' | 'kernelStack' | 'userStack'>> = {
+export const IDLE_TASK: Required<Omit<TaskDescription, 'pidNamespace' | 'kernelStack' | 'userStack' | 'userMemory'>> = {
   pid: 0, tgid: 0, uid: 0, gid: 0, comm: 'swapper/0', cgroupId: 1n, cgroupIds: [1n], address: DEFAULT_TASK_ADDRESS, kernelThread: true,
 };
 

@@ -34,6 +34,23 @@ describe('tsbpf run --event', () => {
     }
   });
 
+  it('describes files, skbs and other tasks\' user memory (bpf_d_path, bpf_skb_output, bpf_copy_from_user_task)', async () => {
+    const obj = fx('event_objects.o');
+    const doc = {
+      args: ['0xffff888008000040', 32, 0],
+      files: [{ path: '/etc/passwd', pathAddress: '0xffff888008000040' }],
+      tasks: [{ pid: 5, address: '0xffff888008000040', userMemory: [{ address: 32, string: 'abcdefgh' }] }],
+      skbs: [{ address: '0xffff888008000040', hex: '0102030405' }],
+    };
+    const f = eventFile(doc);
+    expect((await cli(['run', obj, '--program', 'd_path', '--event', f])).out).toContain('out: { ret: 12, buf: /etc/passwd }');
+    expect((await cli(['run', obj, '--program', 'user_task', '--event', f])).out).toContain('out: { ret: 0, buf: abcdefgh }');
+    const skb = await cli(['run', obj, '--program', 'skb_out', '--event', eventFile({ ...doc, args: ['0xffff888008000040', 3] })]);
+    expect(skb.out).toContain('out: { ret: 0');
+    const bad = await cli(['run', obj, '--program', 'd_path', '--event', eventFile({ ...doc, files: [{ path: 3 }] })]);
+    expect([bad.code, bad.err]).toEqual([2, expect.stringContaining('files[0].path must be a string')]);
+  });
+
   it('describes cgroups for bpf_cgrp_storage_get (cgroups: id and struct cgroup address)', async () => {
     const f = eventFile({ args: ['0xffff88800a000000', 0], cgroups: [{ id: 4242, address: '0xffff88800a000000' }] });
     const doc = JSON.parse((await cli(['run', fx('cgrp_storage.o'), '--program', 'on_mkdir', '--event', f, '--json'])).out);

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { cli, spawnCli, tempFiles } from './helpers.js';
 
-// test/fixtures/cli/missing_helpers.o: 'poke' calls bpf_sys_bpf (166) and bpf_d_path (147).
+// test/fixtures/cli/missing_helpers.o: 'poke' calls bpf_sys_bpf (166) and bpf_sys_close (168).
 const obj = 'test/fixtures/cli/missing_helpers.o';
 
 describe('tsbpf run --helper ID=VALUE', () => {
@@ -24,7 +24,7 @@ describe('tsbpf run --helper ID=VALUE', () => {
     expect(refused.code).toBe(1);
     expect(refused.err).toContain('--helper ID=VALUE');
     // --verify warn: the kernel-level analysis has no prototype for helper 166 (bpf_sys_bpf), so it cannot prove the call safe
-    const r = spawnCli(['run', obj, '--program', 'poke', '--mem-hex', '00'.repeat(64), '--helper', '166=0', '--helper', 'bpf_d_path=0', '--json', '--verify', 'warn']);
+    const r = spawnCli(['run', obj, '--program', 'poke', '--mem-hex', '00'.repeat(64), '--helper', '166=0', '--helper', 'bpf_sys_close=0', '--json', '--verify', 'warn']);
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
   });

@@ -128,8 +128,15 @@ numbers or strings such as "0x7ffd00001000"):
    "tasks": [{"pid": 1, "address": "0xffff888000100000", "kernelThread": false, "kernelStack": [...]}],
    "cgroups": [{"id": 4242, "address": "0xffff88800a000000"}],
    "memory": [{"address": "0x7ffd00001000", "string": "/etc/passwd"}, {"address": ..., "hex": "..."}],
-   "perfCounters": [{"map": "counters", "index": 0, "counter": 5, "enabled": 9, "running": 8}]}
-memory blocks are what bpf_probe_read_* read (and bpf_probe_write_user writes); perfCounters what
+   "perfCounters": [{"map": "counters", "index": 0, "counter": 5, "enabled": 9, "running": 8}],
+   "skbs": [{"address": "0xffff888007000000", "hex": "..."}],
+   "files": [{"path": "/etc/passwd", "address": "0xffff888008000000", "pathAddress": "0xffff888008000040",
+              "imaHash": {"algo": 4, "hex": "..."}}]}
+memory blocks are what bpf_probe_read_* read (and bpf_probe_write_user writes; a task's "userMemory"
+blocks what bpf_copy_from_user_task reads of it, the current task's default being "memory"); skbs
+the socket buffers (by the address of their struct sk_buff) whose packet bpf_skb_output appends;
+files what bpf_d_path (by pathAddress, the struct path) and bpf_ima_file_hash (by address, the
+struct file; without imaHash -EOPNOTSUPP) give; perfCounters what
 bpf_perf_event_read(_value) find on a perf event array's slots; tasks the other tasks (by the address
 of their task_struct) bpf_get_task_stack reads; cgroups the cgroups (by the address of their struct
 cgroup) whose values bpf_cgrp_storage_get / _delete keep, by id. An iterator prints what it wrote with bpf_seq_printf /
