@@ -164,7 +164,12 @@ export class RunSpace {
     this.packetRegion = this.memory.map({ name, size: end - start, vaddr: MEM_START + start, offset: this.packetOffset + start, networkHeader });
   }
 
-  /** Remove the packet region (programs without input). */
+  /** The packet region mapped now, if any (a batch run writes its size into the region table itself). */
+  get packet(): Region | undefined {
+    return this.packetRegion;
+  }
+
+    /** Remove the packet region (programs without input). */
   clearPacket(): void {
     this.changes++;
     if (this.packetRegion !== undefined) this.memory.unmap(this.packetRegion);

@@ -42,6 +42,7 @@ import { basicBlocks } from '../verifier/cfg.js';
 import { Global, GLOBAL_COUNT } from './layout.js';
 import { STACK_MARK } from '../vm/memory.js';
 import { emitRunExports } from './run-exports.js';
+import { emitBatchExport } from './batch-export.js';
 import { reservedWord, SCRATCH_EXPORT, SCRATCH_GLOBAL } from './reserved.js';
 import { liveRegisters } from './liveness.js';
 import { functionEntries, lastPc, type Terminator } from './graph.js';
@@ -244,7 +245,7 @@ export function compileToWasm(program: readonly Insn[], compileOptions: CompileO
   mb.export('entry', 'func', entryIndex);
   // Callbacks: every function but the entry, by slot, for HelperContext.callFunction.
   for (const e of entries) if (e !== 0) mb.export(`f${e}`, 'func', funcIndex.get(e)!);
-  emitRunExports(mb, entryIndex, reservedWord(options.shared === true, STACK_MARK));
+  emitBatchExport(mb, emitRunExports(mb, entryIndex, reservedWord(options.shared === true, STACK_MARK)));
   const inlinedCalls = inlined === undefined ? [] : [...inlined.sites.keys()].sort((a, b) => a - b);
   return { bytes: mb.build(), entryIndex, functionCount: entries.length, dispatchFunctions, boundedLoops, tripChargedLoops, chunkedLoops, functionPcs: entries, checkedFunctions, inlinedCalls, ...(inlined === undefined ? {} : { origin: inlined.origin }) };
 }

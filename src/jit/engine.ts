@@ -28,6 +28,7 @@ import { writesFramePointer } from '../verifier/fields.js';
 import { Global, GLOBAL_COUNT, Trap } from './layout.js';
 import { SCRATCH_EXPORT } from './reserved.js';
 import { regionTable } from '../vm/region-table.js';
+import type { BatchHooks, BatchRun } from '../vm/batch.js';
 
 /** Options of {@link JitEngine}. */
 export interface JitOptions {
@@ -154,6 +155,8 @@ interface Instance {
   readonly run32: (...args: Parameters<Instance['run']>) => number;
   readonly high: () => number;
   readonly left: () => number;
+  /** `run_batch` (jit/batch-export.ts): the area, the packets' range, then `run`'s parameters. */
+  readonly runBatch: (area: number, from: number, to: number, ...args: Parameters<Instance['run']>) => number;
   readonly init: (
     budget: number,
     depth: number,
@@ -179,6 +182,8 @@ interface Instance {
   lastState: RunState | undefined;
   request: RunRequest | undefined;
   stack: Region | undefined;
+  /** While a batch runs (`run_batch`): its session's hooks, which the imports call (vm/batch). */
+  batch: BatchHooks | undefined;
 }
 
 interface Compiled {
@@ -390,6 +395,8 @@ export class JitEngine implements Engine {
     const origin = c.origin;
     const st = (): RunState => {
       const i = self.inst!;
+      // A batch's packet may have started since the last import: the hooks bring its state in first.
+      if (i.batch !== undefined && i.batch.enter()) i.state = undefined;
       let s = i.state;
       if (s !== undefined) return s;
       // A run's state is made on its first import call; a run of the same request and stack (a host
@@ -484,6 +491,7 @@ export class JitEngine implements Engine {
       view.setInt32(at + 4, hi, true);
       // The helper may have mapped or unmapped regions (the generated code drops its caches anyway).
       if (memory.version !== version) writeRegionTable(memory, g(Global.tableAddr), g(Global.tableCount));
+      self.inst!.batch?.after();
       if (lo === 0 && hi === 0 && entry.unwindOnZero) {
         g(Global.halt).value = 1;
         s.pendingTail = undefined;
@@ -519,6 +527,7 @@ export class JitEngine implements Engine {
         tail: (): readonly bigint[] => {
           if ((g(Global.halt).value as number) !== 2) return ZEROS;
           const s = st();
+          self.inst!.batch?.stop();
           const target = s.pendingTail!;
           s.pendingTail = undefined;
           const regs: bigint[] = [];
@@ -545,6 +554,7 @@ export class JitEngine implements Engine {
       run32: ex['run32'] as Instance['run32'],
       high: ex['high'] as Instance['high'],
       left: ex['left'] as Instance['left'],
+      runBatch: ex['run_batch'] as Instance['runBatch'],
       init: ex['init'] as Instance['init'],
       globals,
       scratch: ex[SCRATCH_EXPORT] as WebAssembly.Global | undefined,
@@ -553,6 +563,7 @@ export class JitEngine implements Engine {
       lastState: undefined,
       request: undefined,
       stack: undefined,
+      batch: undefined,
     };
     self.inst = inst;
     c.instances.set(memory.wasm, inst);
@@ -670,6 +681,39 @@ export class JitEngine implements Engine {
       outcome.r0High = high();
       outcome.instructions = budget - left();
       return true;
+    };
+  }
+
+  /**
+   * A {@link BatchRun} of `request` over the batch area at `area` (see {@link Engine.prepareBatch}):
+   * worked out once as {@link prepareInto} does; each call checks the same conditions, and runs only
+   * when the module can start the stack itself (the JavaScript start between packets would not run).
+   * The hooks are the instance's while the call runs.
+   */
+  prepareBatch(request: RunRequest, area: number, hooks: BatchHooks): BatchRun | undefined {
+    const { memory, plan, stack, inst, stackTop, limits, budget, maxDepth, delta, base, limit, inWasm } = this.preparedArgs(request);
+    if (inWasm === 0) return undefined;
+    const shape = memory.shape;
+    const mark = plan.mark;
+    const regionSize = plan.regionSize;
+    const runBatch = inst.runBatch;
+    return (from, to) => {
+      if (memory.shape !== shape || request.stackTop !== stackTop || request.limits !== limits || (stack !== undefined && stack.size !== regionSize)) return -1;
+      if (memory.runStack !== stack) return -1;
+      const table = regionTable(memory);
+      inst.state = undefined;
+      if (inst.request !== request) inst.request = request;
+      if (inst.stack !== stack) inst.stack = stack;
+      inst.batch = hooks;
+      try {
+        // Layout version -1: no fresh run's; the module empties the region cache per packet itself.
+        return runBatch(area, from, to, request.r1, request.r2, stackTop, budget, maxDepth, delta, table.offset, table.count, base, limit, -1, inWasm, mark);
+      } catch (e) {
+        throw asEbpfError(e);
+      } finally {
+        inst.batch = undefined;
+        inst.state = undefined;
+      }
     };
   }
 

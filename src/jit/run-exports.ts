@@ -13,9 +13,10 @@ import { pushReservedBase, type Reserved } from './reserved.js';
 
 /**
  * Define and export `init`, `start`, `run`, `run32`, `high` and `left` in `mb`; `entryIndex` is the
- * entry function's index, `mark` the reserved word of the stack's write mark (reserved.ts).
+ * entry function's index, `mark` the reserved word of the stack's write mark (reserved.ts). Returns
+ * `run`'s function index (batch-export.ts calls it per packet).
  */
-export function emitRunExports(mb: ModuleBuilder, entryIndex: number, mark: Reserved): void {
+export function emitRunExports(mb: ModuleBuilder, entryIndex: number, mark: Reserved): number {
   const at = mark.offset;
   // `init(...)` sets the globals of a call; `run(r1, r2, r10, <init's arguments but depth>) -> r0` is a
   // whole fresh run in one call from JS, setting the same globals itself (a call to `init` from `run`
@@ -116,4 +117,5 @@ export function emitRunExports(mb: ModuleBuilder, entryIndex: number, mark: Rese
   const left = mb.declareFunction([], [ValType.f64]);
   mb.defineFunction(left, [], new CodeWriter().gget(Global.budget).op(Op.f64_convert_i64_s));
   mb.export('left', 'func', left);
+  return run;
 }

@@ -6,7 +6,6 @@
  * into the batch's extras.
  * @module
  */
-import { EbpfError } from '../errors.js';
 import type { BpfObject } from '../elf/loader.js';
 import type { PacketSession } from '../context/session.js';
 import type { VmMemory } from '../vm/memory.js';
@@ -43,6 +42,16 @@ export class SampleClock {
     this.left = this.gaps.next(SAMPLE_INTERVAL);
     return true;
   }
+
+  /** Packets from the next on that {@link next} will not time (0: it times the next). */
+  get untimed(): number {
+    return this.first > 0 ? 0 : this.left - 1;
+  }
+
+  /** Take `n` packets at most {@link untimed} as {@link next} would, without a call per packet. */
+  skip(n: number): void {
+    this.left -= n;
+  }
 }
 
 /** What runs a pool's batches on one thread: the object loaded into the shared memory, a session over this thread's own bytes. */
@@ -62,45 +71,54 @@ export function noExtras(x: BatchExtras): boolean {
   return x.errors.length === 0 && x.trace.length === 0 && x.traceDropped === 0 && x.redirects.length === 0 && x.clones.length === 0;
 }
 
-/** Run the batch in ring slot `slot` (see the module comment); returns its extras. */
+/**
+ * Run the batch in ring slot `slot` (see the module comment); returns its extras. Untimed packets run
+ * many to a call (PacketSession.runBatch: the JIT's `run_batch`), which stops after a packet with
+ * anything to add to the extras; a timed packet runs as a batch of one, timed alone.
+ */
 export function runBatch(l: BatchRunner, slot: number): BatchExtras {
   const { obj, session, ring } = l;
   const count = ring.count(slot);
   const starts = ring.starts[slot]!;
   const lengths = ring.lengths[slot]!;
-  const r0Low = ring.r0Low[slot]!;
-  const r0High = ring.r0High[slot]!;
-  const instructions = ring.instructions[slot]!;
+  const out = { r0Low: ring.r0Low[slot]!, r0High: ring.r0High[slot]!, instructions: ring.instructions[slot]! };
   const ns = ring.ns[slot]!;
   const errors: PacketError[] = [];
   const trace: { at: number; line: string }[] = [];
   const redirects: BatchExtras['redirects'][number][] = [];
   const clones: BatchExtras['clones'][number][] = [];
   const dropped0 = obj.traceDropped;
-  const src = l.memory.bytes;
   const clock = l.clock;
-  for (let i = 0; i < count; i++) {
-    // NaN: not timed (BatchBuffers.ns).
-    const start = clock.next() ? performance.now() : Number.NaN;
-    try {
-      const outcome = session.runPacket(src, starts[i]!, lengths[i]!);
-      r0Low[i] = outcome.r0Low;
-      r0High[i] = outcome.r0High;
-      instructions[i] = outcome.instructions;
-      const redirect = session.redirect;
-      if (redirect !== undefined) redirects.push({ at: i, redirect });
-      const copies = session.clones;
-      if (copies.length !== 0 || session.clonesDropped !== 0) clones.push({ at: i, clones: copies.map((c) => ({ ...c, packet: c.packet.slice() })), dropped: session.clonesDropped });
-    } catch (e) {
-      if (!(e instanceof EbpfError)) throw e;
-      r0Low[i] = 0;
-      r0High[i] = 0;
-      instructions[i] = Number.NaN;
-      errors.push({ at: i, code: e.code, message: e.message, pc: e.pc });
+  // A trace line is drained per packet: a packet that writes one ends its batch call.
+  const traced = (): boolean => obj.traceLog.length > 0;
+  let i = 0;
+  while (i < count) {
+    const untimed = clock.untimed;
+    let next: number;
+    if (untimed === 0) {
+      clock.next();
+      const start = performance.now();
+      next = session.runBatch(starts, lengths, i, i + 1, out, traced);
+      ns[i] = (performance.now() - start) * 1e6;
+    } else {
+      next = session.runBatch(starts, lengths, i, Math.min(count, i + untimed), out, traced);
+      clock.skip(next - i);
+      // NaN: not timed (BatchBuffers.ns).
+      for (let j = i; j < next; j++) ns[j] = Number.NaN;
     }
-    if (obj.traceLog.length > 0) for (const line of obj.drainTrace()) trace.push({ at: i, line });
-    ns[i] = start === start ? (performance.now() - start) * 1e6 : Number.NaN;
-    ring.setProgress(slot, i + 1);
+    // Only the last packet run can have extras.
+    const at = next - 1;
+    const e = session.batchError;
+    if (e !== undefined) errors.push({ at, code: e.code, message: e.message, pc: e.pc });
+    else {
+      const redirect = session.redirect;
+      if (redirect !== undefined) redirects.push({ at, redirect });
+      const copies = session.clones;
+      if (copies.length !== 0 || session.clonesDropped !== 0) clones.push({ at, clones: copies.map((c) => ({ ...c, packet: c.packet.slice() })), dropped: session.clonesDropped });
+    }
+    if (obj.traceLog.length > 0) for (const line of obj.drainTrace()) trace.push({ at, line });
+    ring.setProgress(slot, next);
+    i = next;
   }
   return { errors, trace, traceDropped: obj.traceDropped - dropped0, redirects, clones };
 }

@@ -4,6 +4,7 @@
  * result or the same error for every program and input.
  * @module
  */
+import type { BatchHooks, BatchRun } from './batch.js';
 import type { VmMemory } from './memory.js';
 import type { Program } from './program.js';
 
@@ -164,4 +165,10 @@ export interface Engine {
    * stack top or its stack region changed since (prepare again then).
    */
   prepareInto?(request: RunRequest, outcome: RunOutcome): () => boolean;
+  /**
+   * Optional: a {@link BatchRun} of `request` over the batch area at linear offset `area` (vm/batch),
+   * for a packet session running packet after packet in one call; `hooks` keep the session in step
+   * with the packet being run. Undefined when the engine cannot run this request so.
+   */
+  prepareBatch?(request: RunRequest, area: number, hooks: BatchHooks): BatchRun | undefined;
 }
