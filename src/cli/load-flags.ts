@@ -1,7 +1,8 @@
 /**
  * The object-loading flags `run` and `inspect` share: `--type TYPE` (the program type, for sections
  * whose name says nothing), `--map-size NAME=N` (a map's max_entries before load), `--map-value-size
- * NAME=N` (its value_size), `--max-map-bytes N` (the largest map arena), `--kallsyms FILE` (untyped ksym addresses), `--fib FILE`
+ * NAME=N` (its value_size), `--max-map-bytes N` (the largest map arena), `--inner-map
+ * NAME=TYPE:KEY:VALUE:ENTRIES` (the inner maps of a map of maps), `--kallsyms FILE` (untyped ksym addresses), `--fib FILE`
  * (the host's interfaces, routes and neighbours for `bpf_fib_lookup`, as JSON), `--sockets FILE`
  * (the host's sockets for the socket lookups, as JSON), `--kconfig
  * NAME=VALUE` (a Kconfig extern's value), `--helper ID=VALUE` (a helper that returns VALUE and
@@ -15,6 +16,8 @@ import { checkKallsyms } from '../elf/externs.js';
 import { Fib, type FibDescription } from '../helpers/fib-table.js';
 import { SocketTable, type SocketDescription } from '../helpers/socket-table.js';
 import { MAX_MAP_BYTES_LIMIT } from '../maps/map.js';
+import { MapType } from '../maps/types.js';
+import type { InnerMapShape } from '../elf/load-options.js';
 import { UsageError, intOption, listOption, stringOption, type OptionSpec, type ParsedArgs } from './args.js';
 import { readInputFile } from './input.js';
 import { KERNEL_HELPER_NAMES } from '../helpers/kernel-names.js';
@@ -27,6 +30,7 @@ export const MAP_SIZE_FLAG_SPECS: Readonly<Record<string, OptionSpec>> = {
   'map-size': { type: 'list' },
   'map-value-size': { type: 'list' },
   'max-map-bytes': { type: 'string' },
+  'inner-map': { type: 'list' },
 };
 
 /** The help lines of the map sizing flags. */
@@ -38,6 +42,11 @@ export const MAP_SIZE_FLAG_HELP = `  --map-size NAME=N
   --max-map-bytes N
                   largest value arena one map may have (default 134217728, 128 MiB;
                   at most 1073741824): raise it for objects with huge maps
+  --inner-map NAME=TYPE:KEY:VALUE:ENTRIES[:FLAGS]
+                  the inner maps of map of maps NAME, as its loader gives them
+                  (libbpf's bpf_map__set_inner_map_fd): TYPE a map type (hash, array,
+                  ringbuf... or its number), KEY and VALUE sizes in bytes, ENTRIES its
+                  max_entries (repeatable; e.g. --inner-map rules=hash:400:8:256)
 `;
 
 /** The option specs to add to a command. */
@@ -235,8 +244,34 @@ async function kfuncFlags(specs: readonly string[]): Promise<Record<string, Help
   return out;
 }
 
-/** The map sizing flags of every command that loads an object: `--map-size`, `--map-value-size`, `--max-map-bytes` (see {@link MAP_SIZE_FLAG_SPECS}). */
-export function mapSizeFlags(args: ParsedArgs): Pick<LoadOptions, 'mapSizes' | 'mapValueSizes' | 'maxMapBytes'> {
+/** `--inner-map NAME=TYPE:KEY:VALUE:ENTRIES[:FLAGS]` specs as {@link LoadOptions.innerMaps}; a usage error for a bad one. */
+export function innerMapFlags(specs: readonly string[]): Record<string, InnerMapShape> {
+  const out: Record<string, InnerMapShape> = {};
+  const number = /^(0x[0-9a-f]+|\d+)$/i;
+  for (const spec of specs) {
+    const m = /^(.+)=([A-Za-z_0-9]+):([^:]+):([^:]+):([^:]+)(?::([^:]+))?$/.exec(spec);
+    const bad = (why: string): never => {
+      throw new UsageError(`--inner-map ${spec}: ${why}`);
+    };
+    if (m === null) bad('expected NAME=TYPE:KEY:VALUE:ENTRIES[:FLAGS], e.g. rules=hash:400:8:256');
+    const [, name, typeText, ...rest] = m as unknown as [string, string, string, string, string, string, string | undefined];
+    const key = typeText.toUpperCase().replace(/^BPF_MAP_TYPE_/, '');
+    const type = number.test(typeText) ? Number(typeText) : (MapType as Record<string, number>)[key];
+    if (type === undefined || type > 0xffffffff) bad(`unknown map type ${typeText}; one of ${Object.keys(MapType).map((k) => k.toLowerCase()).join(', ')}, or a number`);
+    const [keySize, valueSize, maxEntries, flags] = rest.map((t, i) => {
+      if (t === undefined) return 0;
+      const n = number.test(t) ? Number(t) : NaN;
+      if (!Number.isSafeInteger(n) || n > 0xffffffff) bad(`${['KEY', 'VALUE', 'ENTRIES', 'FLAGS'][i]} must be an integer from 0 to 4294967295, not ${t}`);
+      return n;
+    }) as [number, number, number, number];
+    if (name in out) bad(`map ${name} is given twice`);
+    out[name] = { type: type!, keySize, valueSize, maxEntries, flags };
+  }
+  return out;
+}
+
+/** The map sizing flags of every command that loads an object: `--map-size`, `--map-value-size`, `--max-map-bytes`, `--inner-map` (see {@link MAP_SIZE_FLAG_SPECS}). */
+export function mapSizeFlags(args: ParsedArgs): Pick<LoadOptions, 'mapSizes' | 'mapValueSizes' | 'maxMapBytes' | 'innerMaps'> {
   const sizesOf = (flag: 'map-size' | 'map-value-size'): Record<string, number> => {
     const out: Record<string, number> = {};
     for (const spec of listOption(args, flag)) {
@@ -252,15 +287,17 @@ export function mapSizeFlags(args: ParsedArgs): Pick<LoadOptions, 'mapSizes' | '
   const sizes = sizesOf('map-size');
   const valueSizes = sizesOf('map-value-size');
   const maxMapBytes = intOption(args, 'max-map-bytes', 1, MAX_MAP_BYTES_LIMIT);
+  const innerMaps = innerMapFlags(listOption(args, 'inner-map'));
   return {
+    ...(Object.keys(innerMaps).length === 0 ? {} : { innerMaps }),
     ...(Object.keys(sizes).length === 0 ? {} : { mapSizes: sizes }),
     ...(Object.keys(valueSizes).length === 0 ? {} : { mapValueSizes: valueSizes }),
     ...(maxMapBytes === undefined ? {} : { maxMapBytes }),
   };
 }
 
-/** Load options from `--type`, `--verify`, `--map-size`, `--map-value-size`, `--max-map-bytes`, `--fib`, `--sockets`, `--kconfig`, `--ksym`, `--kallsyms`, `--kfunc`, `--link`, `--helper` and `--btf`; a usage error for bad values. */
-export async function loadFlags(args: ParsedArgs): Promise<Pick<LoadOptions, 'programTypes' | 'mapSizes' | 'mapValueSizes' | 'maxMapBytes' | 'fib' | 'sockets' | 'kconfig' | 'ksyms' | 'kallsyms' | 'kfuncs' | 'link' | 'helpers' | 'targetBtf' | 'verify'>> {
+/** Load options from `--type`, `--verify`, `--map-size`, `--map-value-size`, `--max-map-bytes`, `--inner-map`, `--fib`, `--sockets`, `--kconfig`, `--ksym`, `--kallsyms`, `--kfunc`, `--link`, `--helper` and `--btf`; a usage error for bad values. */
+export async function loadFlags(args: ParsedArgs): Promise<Pick<LoadOptions, 'programTypes' | 'mapSizes' | 'mapValueSizes' | 'maxMapBytes' | 'innerMaps' | 'fib' | 'sockets' | 'kconfig' | 'ksyms' | 'kallsyms' | 'kfuncs' | 'link' | 'helpers' | 'targetBtf' | 'verify'>> {
   const verify = stringOption(args, 'verify');
   if (verify !== undefined && !['kernel', 'warn', 'shape', 'off'].includes(verify)) {
     throw new UsageError(`--verify must be kernel, warn, shape or off, not '${verify}'`);

@@ -190,7 +190,7 @@ export class MapOfMaps extends BpfMap {
   resolver: (ref: MapRef) => BpfMap | undefined = (ref) => (ref instanceof BpfMap ? ref : undefined);
 
   constructor(memory: VmMemory, spec: MapSpec) {
-    if (spec.inner === undefined) throw new MapError(`map of maps ${spec.name}: the inner map's definition is missing: declare it with __array(values, …), or give its shape as its loader does (bpf_map__set_inner_map_fd) with innerMaps { ${spec.name}: { type, keySize, valueSize, maxEntries } }`);
+    if (spec.inner === undefined) throw new MapError(`map of maps ${spec.name}: the inner map's definition is missing: declare it with __array(values, …), or give its shape as its loader does (bpf_map__set_inner_map_fd) with innerMaps { ${spec.name}: { type, keySize, valueSize, maxEntries } } (CLI: --inner-map ${spec.name}=TYPE:KEY:VALUE:ENTRIES)`);
     if (spec.valueSize !== 4) throw new MapError(`map of maps ${spec.name}: values must be 4 bytes, not ${spec.valueSize}`);
     super(memory, spec, 0);
   }

@@ -39,6 +39,22 @@ describe('tsbpf inspect --type / --map-size', () => {
     expect((await cli(['inspect', fx('per_program.o'), '--map-value-size', 'nope=8'])).err).toMatch(/mapValueSizes: no map named nope/);
   });
 
+  it('gives a map of maps its inner maps (--inner-map NAME=TYPE:KEY:VALUE:ENTRIES)', async () => {
+    const without = JSON.parse((await cli(['inspect', fx('inner_shape.o'), '--json'])).out);
+    expect(without.programs[0].error).toMatch(/--inner-map containers=TYPE:KEY:VALUE:ENTRIES/);
+    for (const spec of ['containers=hash:4:4:4', 'containers=BPF_MAP_TYPE_HASH:4:4:4:0', 'containers=1:0x4:4:4']) {
+      const j = JSON.parse((await cli(['inspect', fx('inner_shape.o'), '--inner-map', spec, '--json'])).out);
+      expect(j.programs[0].error).toBeUndefined();
+      expect(j.unavailableMaps).toEqual([]);
+    }
+    expect(objectPrograms({ bytes: new Uint8Array(readFileSync(fx('inner_shape.o'))), name: 'inner_shape.o', format: 'elf' }, 'rules', { innerMaps: { containers: { type: 1, keySize: 4, valueSize: 4, maxEntries: 4 } } })).toHaveLength(1);
+    const bad = async (spec: string): Promise<string> => (await cli(['inspect', fx('inner_shape.o'), '--inner-map', spec])).err;
+    expect(await bad('containers=hsh:4:4:4')).toMatch(/unknown map type hsh; one of hash, array/);
+    expect(await bad('containers=hash:4:4')).toMatch(/expected NAME=TYPE:KEY:VALUE:ENTRIES/);
+    expect(await bad('containers=hash:4:x:4')).toMatch(/VALUE must be an integer/);
+    expect(await bad('nope=hash:4:4:4')).toMatch(/innerMaps: no map named nope/);
+  });
+
   it('sets a map\'s value size', async () => {
     const r = await cli(['inspect', fx('per_program.o'), '--map-value-size', 'counter=24', '--json']);
     expect(JSON.parse(r.out).maps.find((m: { name: string }) => m.name === 'counter').valueSize).toBe(24);

@@ -167,7 +167,7 @@ export const inspectCommand: Command = {
   name: 'inspect',
   summary: 'list the programs, maps, relocations and license of an ELF object',
   options: { json: { type: 'boolean' }, ...LOAD_FLAG_SPECS },
-  help: `Usage: tsbpf inspect OBJECT.o [--json] [--type TYPE] [--map-size NAME=N]... [--map-value-size NAME=N]... [--fib FILE.json] [--kconfig NAME=VALUE]... [--btf FILE]
+  help: `Usage: tsbpf inspect OBJECT.o [--json] [--type TYPE] [--map-size NAME=N]... [--map-value-size NAME=N]... [--inner-map NAME=TYPE:KEY:VALUE:ENTRIES]... [--fib FILE.json] [--kconfig NAME=VALUE]... [--btf FILE]
 
 List what a clang-built BPF object (clang -O2 -g -target bpf -c) holds: each program with its section,
 type (xdp, socket, tc or raw), instruction count once linked with its subprograms, and how many
