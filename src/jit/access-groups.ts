@@ -14,10 +14,11 @@ import type { BasicBlock } from '../verifier/cfg.js';
 import type { CodeWriter } from '../wasm/module.js';
 import { Op } from '../wasm/opcodes.js';
 import { Global } from './layout.js';
-import { L_GB, L_T } from './locals.js';
+import { L_A, L_GB, L_T } from './locals.js';
 import { markStack, pushSpanInside } from './lower-memory.js';
 import type { Reserved } from './reserved.js';
 import { blockValues, held } from './base-values.js';
+import { FRAME_POINTER } from '../isa/opcodes.js';
 
 /** Loads and stores through one register in a block, checked once for their span [reg+lo, reg+hi). */
 export interface AccessGroup {
@@ -31,10 +32,28 @@ export interface AccessGroup {
   /** Pcs of the group's accesses: those in [start, end) whose base holds the value `reg` holds at `start`. */
   readonly members: ReadonlySet<number>;
   /**
+   * Further bases checked with the first (a multi-base group): the accesses of the run through other
+   * values some register held at `start`, each value's span checked there too (see {@link findAccessGroups}).
+   */
+  readonly extra: readonly GroupBase[];
+  /**
    * Set by the caller when the group's span check also proved the span disjoint from the stack (see
    * {@link emitGroupCheck}'s `stackFree`): its stores then need no test of their own for the stack.
    */
   readonly stackFree?: boolean;
+}
+
+/** One further base of a multi-base group: the register holding its value at the group's start, its span and its accesses. */
+export interface GroupBase {
+  readonly reg: number;
+  readonly lo: number;
+  readonly hi: number;
+  readonly members: ReadonlySet<number>;
+}
+
+/** True when the access at `pc` is one of the group's, through any of its bases. */
+export function groupHas(g: AccessGroup, pc: number): boolean {
+  return g.members.has(pc) || g.extra.some((e) => e.members.has(pc));
 }
 
 /** A load's or store's base register, offset and size. */
@@ -71,6 +90,45 @@ export function findAccessGroups(
     return k === 'alu' || k === 'neg' || k === 'movsx' || k === 'end' || k === 'lddw' || k === 'ldx' || k === 'st' || k === 'stx';
   };
   const step = (p: number): number => p + (ops[p]!.kind === 'lddw' ? 2 : 1);
+  // A multi-base group from `pc`: the accesses through any value some register r0-r9 holds at `pc`
+  // (the first access's own value first), up to the first access through any other value (which
+  // ends the run: its value may be a base of a group of its own after it); the values with two
+  // accesses or more are its bases, checked together at `pc`.
+  const multiBase = (pc: number): { group: AccessGroup; count: number } | undefined => {
+    const at = values.get(pc)!;
+    const a = accessOf(ops[pc]!, insns[pc]!)!;
+    const first = at.regs[a.reg]!;
+    const regOf = new Map<number, number>([[first, a.reg]]);
+    for (let r = 0; r < FRAME_POINTER; r++) if (!regOf.has(at.regs[r]!)) regOf.set(at.regs[r]!, r);
+    const spans = new Map<number, { lo: number; hi: number; members: Set<number>; end: number }>();
+    for (let q = pc; q < b.end && simple(q); q = step(q)) {
+      const x = accessOf(ops[q]!, insns[q]!);
+      if (x === undefined || inFrame(q, x)) continue;
+      const v = values.get(q)!.regs[x.reg]!;
+      if (x.reg === FRAME_POINTER || !regOf.has(v)) break;
+      const s = spans.get(v);
+      if (s === undefined) spans.set(v, { lo: x.off, hi: x.off + x.size, members: new Set([q]), end: step(q) });
+      else {
+        s.lo = Math.min(s.lo, x.off);
+        s.hi = Math.max(s.hi, x.off + x.size);
+        s.members.add(q);
+        s.end = step(q);
+      }
+    }
+    const head = spans.get(first);
+    if (head === undefined || head.members.size < 2) return undefined;
+    const extra: GroupBase[] = [];
+    let end = head.end;
+    let count = head.members.size;
+    for (const [v, s] of spans) {
+      if (v === first || s.members.size < 2) continue;
+      extra.push({ reg: regOf.get(v)!, lo: s.lo, hi: s.hi, members: s.members });
+      end = Math.max(end, s.end);
+      count += s.members.size;
+    }
+    if (extra.length === 0) return undefined;
+    return { group: { start: pc, reg: a.reg, lo: head.lo, hi: head.hi, end, members: head.members, extra }, count };
+  };
   for (let pc = b.start; pc < b.end; ) {
     const a = accessOf(ops[pc]!, insns[pc]!);
     if (a === undefined || inFrame(pc, a) || !simple(pc)) {
@@ -95,22 +153,34 @@ export function findAccessGroups(
       const after = values.get(step(q));
       if (after === undefined || !held(after, v)) break;
     }
-    if (members.size >= 2) {
-      groups.set(pc, { start: pc, reg: a.reg, lo, hi, end, members });
+    const multi = a.reg === FRAME_POINTER ? undefined : multiBase(pc);
+    if (multi !== undefined && multi.count > members.size) {
+      groups.set(pc, multi.group);
+      pc = multi.group.end;
+    } else if (members.size >= 2) {
+      groups.set(pc, { start: pc, reg: a.reg, lo, hi, end, members, extra: [] });
       pc = end;
     } else pc = step(pc);
   }
   return groups;
 }
 
-/** How many of the group's own accesses are stores. */
+/** How many of the group's own accesses (through any of its bases) are stores. */
 export function groupStoresThroughBase(g: AccessGroup, ops: readonly Operation[]): number {
   let n = 0;
-  for (const pc of g.members) {
-    const kind = ops[pc]!.kind;
-    if (kind === 'st' || kind === 'stx') n++;
+  for (const set of [g.members, ...g.extra.map((e) => e.members)]) {
+    for (const pc of set) {
+      const kind = ops[pc]!.kind;
+      if (kind === 'st' || kind === 'stx') n++;
+    }
   }
   return n;
+}
+
+/** True when some of `members` is a store. */
+function storesThrough(members: ReadonlySet<number>, ops: readonly Operation[]): boolean {
+  for (const pc of members) if (ops[pc]!.kind === 'st' || ops[pc]!.kind === 'stx') return true;
+  return false;
 }
 
 /** True when a group's accesses include a store (or an atomic). */
@@ -168,4 +238,51 @@ export function emitGroupCheck(c: CodeWriter, g: AccessGroup, stores: boolean, m
   c.end();
   c.br(stackFree ? 2 : 1);
   c.end(); // checks: a hit lands here
+}
+
+/**
+ * A multi-base group's check (see {@link emitGroupCheck}, whose blocks and ways out it keeps): each
+ * base's span [reg+lo, reg+hi) in the cached region, else in the stack, its linear address in L_GB
+ * for the first base and in `locals[k]` for extra base k; any base in neither leaves for the checked
+ * copy. With `stackFree`, a base with stores in the stack (or a cache hit that overlaps it) takes the
+ * `stack` copy instead, through the flag L_A, once every base is checked.
+ */
+export function emitMultiGroupCheck(c: CodeWriter, g: AccessGroup, ops: readonly Operation[], locals: readonly number[], mark: Reserved, stackFree: boolean): void {
+  const bases = [{ reg: g.reg, lo: g.lo, hi: g.hi, stores: groupStores(g, ops), local: L_GB }, ...g.extra.map((e, k) => ({ reg: e.reg, lo: e.lo, hi: e.hi, stores: storesThrough(e.members, ops), local: locals[k]! }))];
+  c.block(); // done
+  c.block(); // checked
+  if (stackFree) c.block().i32(0).set(L_A); // stack
+  // Depth of `checked` from inside one base's block (`ok`), plus the `if`s opened there.
+  const checked = stackFree ? 2 : 1;
+  for (const b of bases) {
+    const span = b.hi - b.lo;
+    const inside = (base: number, limit: number): void => {
+      c.get(L_T);
+      pushSpanInside(c, span, base, limit);
+    };
+    c.block(); // ok: this base hit
+    c.get(b.reg);
+    if (b.lo !== 0) c.i64(b.lo).op(Op.i64_add);
+    c.set(L_T);
+    inside(Global.cacheBase, Global.cacheLimit);
+    c.if();
+    const offStack = stackFree && b.stores;
+    if (offStack) {
+      c.get(L_T).i64(span - 1).op(Op.i64_add).gget(Global.stackBase).op(Op.i64_sub);
+      c.gget(Global.stackLimit).i64(6 + span).op(Op.i64_add).op(Op.i64_ge_u).if();
+    }
+    c.get(L_T).gget(Global.cacheBase).op(Op.i64_sub).op(Op.i32_wrap_i64).gget(Global.cacheOffset).op(Op.i32_add).set(b.local).br(offStack ? 2 : 1);
+    if (offStack) c.end();
+    c.end();
+    inside(Global.stackBase, Global.stackLimit);
+    c.if();
+    if (b.stores) markStack(c, mark, () => c.get(L_T).op(Op.i32_wrap_i64));
+    if (offStack) c.i32(1).set(L_A);
+    c.get(L_T).op(Op.i32_wrap_i64).gget(Global.stackDelta).op(Op.i32_add).set(b.local).br(1);
+    c.end();
+    c.br(checked);
+    c.end(); // ok
+  }
+  // Every base hit: the stack copy when a base with stores is in the stack, else the unchecked copy.
+  if (stackFree) c.get(L_A).brIf(0);
 }

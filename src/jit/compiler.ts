@@ -224,7 +224,7 @@ export function compileToWasm(program: readonly Insn[], compileOptions: CompileO
       if (labels === undefined) return undefined;
       checkSize(checked.code, e, maxBytes);
       const index = mb.declareFunction([], RESULTS);
-      mb.defineFunction(index, [...REGS, ...EXTRA_LOCALS], checked.code);
+      mb.defineFunction(index, [...REGS, ...EXTRA_LOCALS, ...Array<ValTypeCode>(checked.groupLocals).fill(ValType.i32)], checked.code);
       checkedFunctions.push({ index, pc: e });
       return { func: index, labels, resume, reentry };
     };
@@ -238,7 +238,7 @@ export function compileToWasm(program: readonly Insn[], compileOptions: CompileO
       tripChargedLoops.push(...fc.tripChargedTests);
       chunkedLoops.push(...fc.chunkedHeaders);
     }
-    const spanLocals: ValTypeCode[] = Array<ValTypeCode>(fc.spans.locals).fill(ValType.i32);
+    const spanLocals: ValTypeCode[] = Array<ValTypeCode>(fc.spans.locals + fc.groupLocals).fill(ValType.i32);
     mb.defineFunction(funcIndex.get(e)!, [...EXTRA_LOCALS, ...fc.slotList.map((): ValTypeCode => ValType.i64), ...spanLocals], code);
   }
   const entryIndex = funcIndex.get(0)!;

@@ -147,6 +147,12 @@ export function address(fc: FunctionCompiler, reg: number, off: number, size: 1 
     c.get(L_GB);
     return { offset: off - g.lo };
   }
+  const k = g === undefined ? -1 : g.extra.findIndex((e) => e.members.has(pc));
+  if (k >= 0) {
+    // Through a further base of a multi-base group: a fixed offset from that base's span.
+    c.get(fc.groupLocal(k));
+    return { offset: off - g!.extra[k]!.lo };
+  }
   const x = fc.indexed.get(pc);
   if (x !== undefined) {
     // reg = B + index: index + off below L_BLIM lies in B's region at B's linear address plus it (see

@@ -13,7 +13,7 @@ import { FRAME_POINTER, PseudoLoad } from '../isa/opcodes.js';
 import { functionAddress, functionTarget } from '../vm/functions.js';
 import type { BasicBlock } from '../verifier/cfg.js';
 import { Global, Import, Trap } from './layout.js';
-import { emitGroupCheck, findAccessGroups, groupStores, groupStoresThroughBase, type AccessGroup } from './access-groups.js';
+import { emitGroupCheck, emitMultiGroupCheck, findAccessGroups, groupHas, groupStores, groupStoresThroughBase, type AccessGroup } from './access-groups.js';
 import { byteWord, type ByteWord } from './byte-word.js';
 import { lastPc } from './graph.js';
 import { emitAlu, emitCompare, emitRotate, emitUnary } from './lower-alu.js';
@@ -152,7 +152,7 @@ export function accessGroups(fc: FunctionCompiler, b: BasicBlock): Map<number, A
 }
 
 /**
- * A run of accesses through one register: if the span [reg+lo, reg+hi) lies in the cached region,
+ * A run of accesses through one register (or several, a multi-base group): if the span [reg+lo, reg+hi) lies in the cached region,
  * run a copy of the instructions whose accesses use fixed offsets from one linear address;
  * otherwise a copy with every access checked on its own, so errors are the interpreter's.
  */
@@ -162,7 +162,16 @@ function group(fc: FunctionCompiler, g: AccessGroup, depth: number): void {
   // leaveIfStack), the check of a group with two stores or more tests its span against the stack once
   // instead (with one, that saves no test and costs the stack copy: bloom 1.09x slower).
   const stackFree = stackTests(fc) && groupStoresThroughBase(g, fc.d.ops) >= 2;
-  emitGroupCheck(c, g, groupStores(g, fc.d.ops), fc.mark, stackFree);
+  if (g.extra.length === 0) emitGroupCheck(c, g, groupStores(g, fc.d.ops), fc.mark, stackFree);
+  else
+    emitMultiGroupCheck(
+      c,
+      g,
+      fc.d.ops,
+      g.extra.map((_, k) => fc.groupLocal(k)),
+      fc.mark,
+      stackFree,
+    );
   const start = g.start;
   const copy = (group: AccessGroup | undefined, at: number): void => {
     fc.fastGroup = group;
@@ -277,7 +286,7 @@ function instructionBody(fc: FunctionCompiler, op: Operation, i: Insn, pc: numbe
       // forwarded by the span checks only where there is no such pointer (d.slots).
       const framed = fc.d.slots === undefined && fc.d.frames.has(pc);
       // A store of a group whose check proved its span off the stack.
-      const grouped = fc.fastGroup?.stackFree === true && fc.fastGroup.members.has(pc);
+      const grouped = fc.fastGroup?.stackFree === true && groupHas(fc.fastGroup, pc);
       const left = !covered && !framed && !grouped && leaveIfStack(fc, i.dst, i.offset, pc);
       if (!left && !covered && !grouped && fc.d.slots !== undefined && fc.spans.heads.size > 0 && i.dst !== FRAME_POINTER && fc.spans.protectedStores.has(pc)) {
         throw new JitError('internal: a store the span checks rely on cannot leave for the checked copy', pc);

@@ -133,6 +133,14 @@ export class FunctionCompiler implements StructSink {
   readonly converted = new Map<number, Converted>();
   /** The access group being compiled in its checked-once copy, if any. */
   fastGroup: AccessGroup | undefined;
+  /** How many i32 locals multi-base groups use for their further bases' linear addresses (after the span heads' locals). */
+  groupLocals = 0;
+
+  /** The i32 local of a multi-base group's further base `k` (access-groups.ts), after the promoted slots' and span heads' locals. */
+  groupLocal(k: number): number {
+    this.groupLocals = Math.max(this.groupLocals, k + 1);
+    return REGS.length + EXTRA_LOCALS.length + this.slotList.length + this.spans.locals + k;
+  }
   /** Accesses (by pc) of the counted loop being compiled in its check-free copy: addressed through L_D. */
   fastPcs: ReadonlySet<number> | undefined;
   /** Counted loops (by graph node) versioned as siblings: the checked loop is only the checked body. */
