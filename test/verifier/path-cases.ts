@@ -307,6 +307,36 @@ export const CASES: readonly PathCase[] = [
     kernelAccepts: false,
     source: zeroOnOnePath('r8 = r9'),
   },
+  {
+    name: 'four header pointers in stack slots, each set on its path or NULL (16 kinds of state), each null-checked, then read',
+    type: 'xdp',
+    kernelAccepts: true,
+    source: nullOrHeaders({}),
+  },
+  {
+    name: 'the same with the last header read without its null check (NULL on some paths)',
+    type: 'xdp',
+    kernelAccepts: false,
+    source: nullOrHeaders({ unchecked: true }),
+  },
+  {
+    name: 'the same with one header pointer set at the end of the proved range, null-checked, then read',
+    type: 'xdp',
+    kernelAccepts: false,
+    source: nullOrHeaders({ past: true }),
+  },
+  {
+    name: 'the same with the packet moved (bpf_xdp_adjust_head) before the headers are read',
+    type: 'xdp',
+    kernelAccepts: false,
+    source: nullOrHeaders({ moved: true }),
+  },
+  {
+    name: 'the same with one header null-checked and another (NULL on other paths) read',
+    type: 'xdp',
+    kernelAccepts: false,
+    source: nullOrHeaders({ otherChecked: true }),
+  },
 ];
 
 /**
@@ -411,6 +441,28 @@ function zeroOnOnePath(b8: string): string {
     'a:', 'r7 = 0', 'r8 = r9', 'r4 = 0', 'goto join',
     'b:', 'r7 = r9', b8, 'r4 = 0', 'goto join',
     'join:', 'r3 = r4', 'if r7 == 0 goto out', 'r0 = r6', 'r0 += r8', 'r0 = *(u64 *)(r0 + 0)',
+    'out:', 'r0 = 2', 'exit',
+  );
+}
+
+/**
+ * Four header pointers kept in stack slots (a parser's struct of `tcph` / `udph` / ... fields), each a
+ * packet pointer inside the 40 bytes proved or NULL as a flag bit says: 16 kinds of state, more than the
+ * analysis keeps apart, so pointers meet NULL in a join. Each is filled, null-checked and read; the
+ * kernel, walking each path, sees the pointer or the number 0 there. `unchecked`: the last one read
+ * without its check; `past`: the second set at offset 40, past the range; `otherChecked`: the third's
+ * check guards a read through the fourth; `moved`: the packet moved by a helper before the reads.
+ */
+function nullOrHeaders(o: { unchecked?: boolean; past?: boolean; otherChecked?: boolean; moved?: boolean }): string {
+  const set = (bit: number, slot: number, off: number): string[] => [`r6 = r5`, `r6 &= ${bit}`, `if r6 == 0 goto s${bit}`, 'r7 = r2', `r7 += ${off}`, `*(u64 *)(r10 - ${slot}) = r7`, `s${bit}:`];
+  const use = (slot: number, n: number): string[] => [`r7 = *(u64 *)(r10 - ${slot})`, ...(o.unchecked === true && n === 4 ? [] : [`if r7 == 0 goto u${n}`]), 'r0 = *(u8 *)(r7 + 0)', `u${n}:`];
+  return lines(
+    'r2 = *(u32 *)(r1 + 0)', 'r3 = *(u32 *)(r1 + 4)', 'r4 = r2', 'r4 += 40', 'if r4 > r3 goto out', 'r5 = *(u32 *)(r1 + 12)',
+    'r0 = 0', '*(u64 *)(r10 - 8) = r0', '*(u64 *)(r10 - 16) = r0', '*(u64 *)(r10 - 24) = r0', '*(u64 *)(r10 - 32) = r0',
+    ...set(1, 8, 14), ...set(2, 16, o.past === true ? 40 : 20), ...set(4, 24, 34), ...set(8, 32, 38),
+    ...(o.moved === true ? ['r2 = 0', 'call 44'] : []),
+    ...use(8, 1), ...use(16, 2),
+    ...(o.otherChecked === true ? ['r7 = *(u64 *)(r10 - 24)', 'r8 = *(u64 *)(r10 - 32)', 'if r7 == 0 goto u3', 'r0 = *(u8 *)(r8 + 0)', 'u3:'] : [...use(24, 3), ...use(32, 4)]),
     'out:', 'r0 = 2', 'exit',
   );
 }

@@ -229,10 +229,10 @@ export function forget(w: Work, id: number): void {
   w.pkt.delete(id);
   for (let r = 0; r < w.regs.length; r++) {
     const v = w.regs[r]!;
-    if (v.type === 'packet' && v.id === id) w.regs[r] = { ...v, id: -1, k: 0 };
+    if ((v.type === 'packet' || v.type === 'packet_or_null') && v.id === id) w.regs[r] = { ...v, id: -1, k: 0 };
   }
   for (let f = 0; f < w.frames.length; f++) {
-    const hits = [...w.frames[f]!.spills].filter(([, s]) => s.value.type === 'packet' && s.value.id === id);
+    const hits = [...w.frames[f]!.spills].filter(([, s]) => (s.value.type === 'packet' || s.value.type === 'packet_or_null') && s.value.id === id);
     if (hits.length === 0) continue;
     const frame = ownFrame(w, f);
     for (const [at, s] of hits) frame.spills.set(at, { value: { ...s.value, id: -1, k: 0 }, size: s.size });

@@ -85,11 +85,11 @@ export function refineEdge(w: Work, i: Insn, op: Extract<Operation, { kind: 'jco
   const nullable = (v: Value): boolean => isNullable(v.type);
   const isZero = (v: Value): boolean => v.type === 'scalar' && constValue(v.scalar) === 0n;
   if ((rel === 'eq' || rel === 'ne') && nullable(a) && isZero(b)) {
-    nullCheck(w, a, rel === 'eq');
+    nullCheck(w, a, rel === 'eq', i.dst);
     return true;
   }
   if ((rel === 'eq' || rel === 'ne') && nullable(b) && isZero(a)) {
-    nullCheck(w, b, rel === 'eq');
+    nullCheck(w, b, rel === 'eq', srcReg);
     return true;
   }
   // equal to a non-null pointer of its own kind (a map value after its null check), a nullable pointer
@@ -116,8 +116,16 @@ function notNull(x: Value): Value {
   return x.type === 'map_ptr_or_null' ? pointer('map_ptr', 0, { map: x.map }) : { ...x, type: nonNullOf(x.type) };
 }
 
-/** Split a nullable pointer (and every copy of it) into null (the number 0) or the non-null type. */
-function nullCheck(w: Work, v: Value, isNull: boolean): void {
+/**
+ * Split a nullable pointer (and every copy of it) into null (the number 0) or the non-null type. A
+ * `packet_or_null` (a join's, value.ts) has no null-check id: its `id` names a packet relation other
+ * pointers share, so only register `reg` is split.
+ */
+function nullCheck(w: Work, v: Value, isNull: boolean, reg: number): void {
+  if (v.type === 'packet_or_null') {
+    w.regs[reg] = isNull ? scalarValue(constant(0n)) : notNull(v);
+    return;
+  }
   const id = v.id;
   const change = (x: Value): Value => {
     if (x.id !== id || !isNullable(x.type)) return x;

@@ -513,7 +513,7 @@ export function release(w: Work, ref: number): void {
 
 /** After a helper that may move the packet: every packet pointer is unknown, every range forgotten. */
 export function invalidatePacket(w: Work): void {
-  const stale = (v: Value): Value => (v.type === 'packet' || v.type === 'packet_end' || v.type === 'packet_meta' ? ANY_SCALAR : v);
+  const stale = (v: Value): Value => (v.type === 'packet' || v.type === 'packet_or_null' || v.type === 'packet_end' || v.type === 'packet_meta' ? ANY_SCALAR : v);
   for (let r = 0; r < w.regs.length; r++) w.regs[r] = stale(w.regs[r]!);
   for (let f = 0; f < w.frames.length; f++) {
     const next = mapSpills(w.frames[f]!, stale);

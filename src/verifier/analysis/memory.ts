@@ -94,6 +94,7 @@ export function access(env: Env, w: Work, a: Access): Value | undefined {
     case 'sock_common_or_null':
     case 'tcp_sock_or_null':
     case 'btf_id_or_null':
+    case 'packet_or_null':
     case 'packet_end':
       env.report(pc, 'invalid-mem-access', `${R} invalid mem access '${typeName(base.type)}'`);
       return undefined;

@@ -122,7 +122,7 @@ export function joinState(a: State, b: State, pc: number, widening: boolean, thr
     const id = pc * 16 + 2 + r;
     const w = b.regs[r]!;
     const j = joinValue(v, w, id, widening, thresholds);
-    if (j.type === 'packet' && j.id === id && !(v.id === id && v.k === 0 && w.id === id && w.k === 0)) {
+    if (isPacket(j) && j.id === id && !(v.id === id && v.k === 0 && w.id === id && w.k === 0)) {
       fresh.add(id);
       created.add(r);
     }
@@ -148,16 +148,25 @@ export function joinState(a: State, b: State, pc: number, widening: boolean, thr
   if (fresh.size > 0) {
     for (let r = 0; r < regs.length; r++) {
       const v = regs[r]!;
-      if (v.type === 'packet' && fresh.has(v.id) && !created.has(r)) regs[r] = { ...v, id: -1, k: 0 };
+      if (isPacket(v) && fresh.has(v.id) && !created.has(r)) regs[r] = { ...v, id: -1, k: 0 };
     }
-    frames = frames.map((f) => mapSpills(f, (v) => (v.type === 'packet' && fresh.has(v.id) ? { ...v, id: -1, k: 0 } : v)));
+    frames = frames.map((f) => mapSpills(f, (v) => (isPacket(v) && fresh.has(v.id) ? { ...v, id: -1, k: 0 } : v)));
   }
   return { regs, frames, pkt, meta: Math.min(a.meta, b.meta), refs };
 }
 
-/** Bytes of packet proved readable from packet pointer `v` on in state `s` (0 when none or `v` is no packet pointer). */
+/** A packet pointer, or one that may be NULL (a join's, value.ts). */
+function isPacket(v: Value): boolean {
+  return v.type === 'packet' || v.type === 'packet_or_null';
+}
+
+/**
+ * Bytes of packet proved readable from packet pointer `v` on in state `s` (0 when none or `v` is no
+ * packet pointer; unbounded for NULL, the side of a `packet_or_null` never read through).
+ */
 function bytesPast(s: State, v: Value): number {
-  if (v.type !== 'packet') return 0;
+  if (v.type === 'scalar' && v.scalar.umin === 0n && v.scalar.umax === 0n) return Infinity;
+  if (!isPacket(v)) return 0;
   const byId = v.id >= 0 ? (s.pkt.get(v.id) ?? 0) - v.k : 0;
   const byData = v.lo >= 0 ? (s.pkt.get(0) ?? 0) - v.hi : 0;
   return Math.max(0, byId, byData);

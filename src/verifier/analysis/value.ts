@@ -18,6 +18,9 @@ import { constant, contains as scalarContains, describeScalar, equal as scalarEq
  * `btf_id` a kernel object a kfunc returned (`struct nf_conn`, after its null check: kfuncs.ts), `map`
  * its structure's BTF type id in the kfunc table's BTF, `size` the structure's bytes, `ref` the
  * reference an acquiring kfunc took (0: none).
+ * `packet_or_null` is made by joins only: a packet pointer on one path, NULL on the other (a header
+ * pointer set on one protocol's path, {@link joinValue}); its `id` / `k` stay the packet relation, so
+ * its null check splits the register tested, not copies by id (branch.ts).
  */
 export type ValueType =
   | 'uninit'
@@ -25,6 +28,7 @@ export type ValueType =
   | 'ctx'
   | 'stack'
   | 'packet'
+  | 'packet_or_null'
   | 'packet_end'
   | 'packet_meta'
   | 'map_value'
@@ -170,7 +174,7 @@ export function covers(a: Value, b: Value): boolean {
     const x = mapsOf(a);
     if (!mapsOf(b).every((m) => x.includes(m))) return false;
   } else if (a.map !== b.map) return false;
-  if (a.type === 'packet' && a.id === -1) return true;
+  if ((a.type === 'packet' || a.type === 'packet_or_null') && a.id === -1) return true;
   return a.id === b.id && a.k === b.k;
 }
 
@@ -205,7 +209,7 @@ export function joinValue(a: Value, b: Value, fresh: number, widening: boolean, 
     maps = union;
   } else if (a.map !== b.map) return ANY_SCALAR;
   if (a.frame !== b.frame || a.size !== b.size || a.ref !== b.ref) return ANY_SCALAR;
-  if (isNullable(a.type) && a.id !== b.id) return ANY_SCALAR;
+  if (isNullable(a.type) && a.type !== 'packet_or_null' && a.id !== b.id) return ANY_SCALAR;
   let lo = Math.min(a.lo, b.lo);
   let hi = Math.max(a.hi, b.hi);
   if (widening) {
@@ -217,7 +221,7 @@ export function joinValue(a: Value, b: Value, fresh: number, widening: boolean, 
   }
   let id = a.id;
   let k = a.k;
-  if (a.type === 'packet' && (a.id !== b.id || a.k !== b.k)) {
+  if ((a.type === 'packet' || a.type === 'packet_or_null') && (a.id !== b.id || a.k !== b.k)) {
     id = fresh;
     k = 0;
   }
@@ -231,10 +235,13 @@ export function joinValue(a: Value, b: Value, fresh: number, widening: boolean, 
  * function returning `NULL` or a lookup's result): the nullable pointer, which already stands for 0.
  * Its null check then splits it as on each path, as the kernel walking them one by one would. Not for
  * the types that hold a reference (ring buffer memory, sockets): a path without it must not seem to.
+ * A packet pointer and NULL (a header pointer kept in a variable or a stack struct, set on one
+ * protocol's path only) join to `packet_or_null`: its kind kept, usable once null-checked.
  */
 function nullOrPointer(zero: Value, p: Value): Value | undefined {
   if (zero.type !== 'scalar' || zero.scalar.umin !== 0n || zero.scalar.umax !== 0n) return undefined;
-  return p.type === 'map_value_or_null' || p.type === 'map_ptr_or_null' ? p : undefined;
+  if (p.type === 'packet') return { ...p, type: 'packet_or_null' };
+  return p.type === 'map_value_or_null' || p.type === 'map_ptr_or_null' || p.type === 'packet_or_null' ? p : undefined;
 }
 
 /** The kernel's name of a type, as its messages print it. */
@@ -245,6 +252,7 @@ export function typeName(t: ValueType): string {
     case 'ctx': return 'ctx';
     case 'stack': return 'fp';
     case 'packet': return 'pkt';
+    case 'packet_or_null': return 'pkt_or_null';
     case 'packet_end': return 'pkt_end';
     case 'packet_meta': return 'pkt_meta';
     case 'map_value': return 'map_value';
@@ -269,13 +277,14 @@ export function typeName(t: ValueType): string {
 
 /** The types a helper may return as null: a null check splits them into 0 and {@link nonNullOf}. */
 export function isNullable(t: ValueType): boolean {
-  return t === 'map_value_or_null' || t === 'map_ptr_or_null' || t === 'mem_or_null' || t === 'sock_or_null' || t === 'sock_common_or_null' || t === 'tcp_sock_or_null' || t === 'btf_id_or_null';
+  return t === 'map_value_or_null' || t === 'map_ptr_or_null' || t === 'packet_or_null' || t === 'mem_or_null' || t === 'sock_or_null' || t === 'sock_common_or_null' || t === 'tcp_sock_or_null' || t === 'btf_id_or_null';
 }
 
 /** What a nullable type is once proved not null (the type itself for the others). */
 export function nonNullOf(t: ValueType): ValueType {
   switch (t) {
     case 'map_value_or_null': return 'map_value';
+    case 'packet_or_null': return 'packet';
     case 'map_ptr_or_null': return 'map_ptr';
     case 'mem_or_null': return 'mem';
     case 'sock_or_null': return 'sock';
