@@ -3,7 +3,7 @@
  * may move, by what, and what pointer differences yield).
  * @module
  */
-import { linkedCopy, movedLink, shiftedLink } from './links.js';
+import { linkedCopy, movedLink, movedLink32, shiftedLink } from './links.js';
 import type { Insn } from '../../isa/instruction.js';
 import type { Operation } from '../../isa/operation.js';
 import type { Env } from './env.js';
@@ -83,7 +83,8 @@ export function aluStep(env: Env, w: Work, pc: number, i: Insn, op: Extract<Oper
   const name = op.op as ScalarOp;
   if (!isPointer(dst) && !isPointer(src)) {
     const result = scalarOp(name, dst.scalar, src.scalar, op.width);
-    const moved = op.width === 64 && op.source === 'imm' && (name === 'add' || name === 'sub') ? movedLink(dst, name === 'add' ? i.imm : -i.imm, result) : undefined;
+    const step = op.source === 'imm' && (name === 'add' || name === 'sub') ? (name === 'add' ? i.imm : -i.imm) : undefined;
+    const moved = step === undefined ? undefined : op.width === 64 ? movedLink(dst, step, result) : movedLink32(dst, step, result);
     const shifted = op.width === 64 && op.source === 'imm' ? shiftedLink(dst, name, BigInt(i.imm), result) : undefined;
     w.regs[i.dst] = moved ?? shifted ?? scalarValue(result);
     return;

@@ -58,6 +58,25 @@ export function movedLink(v: Value, delta: number, result: Scalar): Value | unde
 }
 
 /**
+ * `w += imm` / `w -= imm` (32-bit) on a linked copy below 2^32: the 32-bit sum is the 64-bit one moved by
+ * the same amount for every value in the range when none of them wraps past 2^32 (or all do), so the
+ * result keeps the link, `k` moved by the amount added in 64 bits (the constant as an unsigned 32-bit
+ * number, less 2^32 where every value wraps). Undefined when it is no link or the range straddles the wrap.
+ */
+export function movedLink32(v: Value, imm: number, result: Scalar): Value | undefined {
+  if (v.type !== 'scalar' || v.id < LINK_BASE || v.scalar.umax > 0xffff_ffffn) return undefined;
+  const c = BigInt.asUintN(32, BigInt(imm));
+  const wrap = 1n << 32n;
+  let delta: bigint;
+  if (v.scalar.umax + c < wrap) delta = c;
+  else if (v.scalar.umin + c >= wrap) delta = c - wrap;
+  else return undefined;
+  const k = v.k + Number(delta);
+  if (!Number.isSafeInteger(k) || Math.abs(k) >= 2 ** 33) return undefined;
+  return { ...scalarValue(result), id: v.id, k };
+}
+
+/**
  * `r <<= 32` then `r >>= 32` (64-bit, by the constant 32): the zero-extension clang writes for a `u64`
  * made from a `u32`, which gives back a value below 2^32 unchanged. A linked copy below 2^32 shifted
  * left holds its link negated (a value the link's narrowing must not reach: it is the copy times 2^32),
