@@ -15,7 +15,7 @@ import { ANY_SCALAR, isPointer, scalarValue, typeName, type Value } from './valu
 const MAX_VAR_OFF = 1n << 29n;
 
 /** Pointers the kernel lets move by a number with a large maximum (an access through them is then refused as unbounded). */
-const UNBOUNDED_MAX = new Set(['map_value', 'stack']);
+const UNBOUNDED_MAX = new Set(['map_value', 'stack', 'packet']);
 
 /** Types a pointer may move within (others are fixed handles). */
 const MOVABLE = new Set(['stack', 'packet', 'packet_meta', 'map_value', 'mem', 'ctx', 'flow_keys', 'tp_buffer', 'btf_id']);
@@ -164,9 +164,10 @@ function pointerOp(env: Env, w: Work, pc: number, i: Insn, op: ScalarOp, dst: Va
   let lo = op === 'add' ? s.smin : -s.smax;
   let hi = op === 'add' ? s.smax : -s.smin;
   if (UNBOUNDED_MAX.has(ptr.type)) {
-    // a map value or stack pointer may move by a number with a large maximum (checked against the kernel):
-    // what is refused is a constant 2^29 or more from 0, a number whose least value is that far from 0, and
-    // an offset past the signed 64-bit range; an access through the pointer is then an unbounded one
+    // a map value, stack or packet pointer may move by a number with a large maximum (checked against the
+    // kernel): what is refused is a constant 2^29 or more from 0, a number whose least value is that far
+    // from 0, and an offset past the signed 64-bit range; an access through the pointer is then an
+    // unbounded one (a packet pointer's: no relation, so no comparison proves bytes past it)
     const c = constValue(s);
     const what = typeName(ptr.type);
     if (c !== undefined) {
@@ -206,6 +207,8 @@ function pointerOp(env: Env, w: Work, pc: number, i: Insn, op: ScalarOp, dst: Va
   const va = exact ? ptr.va : Math.min(ptr.va, trailingZeros(s));
   if (ptr.type === 'packet') {
     if (exact) return { ...ptr, lo: nlo, hi: nhi, k: ptr.k + Number(lo) };
+    // past BPF_MAX_VAR_OFF (a 32-bit length that may have wrapped): comparable, never readable
+    if (hi > MAX_VAR_OFF) return { ...ptr, lo: nlo, hi: nhi, id: -1, k: 0, va };
     // a variable offset: a new relation named after this instruction, with no bytes proved past it (a
     // new data_end comparison must prove them); older holders of it lose theirs
     const id = pc * 16 + 1;
