@@ -22,7 +22,7 @@ import { checkLoops, COMPLEXITY_LIMIT, type LoopFact, type LoopInput } from './l
 import { exitWhileLocked, LOCK_REF } from './spin-lock.js';
 import type { Thresholds } from './thresholds.js';
 import type { LoopSlots } from './loop-slots.js';
-import type { LoopInductions } from './induction.js';
+import type { Inductions } from './induction.js';
 import { narrowAtHead, type SlotGuard, type TripLoop } from './trip-count.js';
 import { CALLBACK_HELPERS, callbackTarget, UNANALYSED_CALLBACK_HELPERS } from './callbacks.js';
 
@@ -68,8 +68,8 @@ export interface ProgramShape {
   readonly thresholds: (head: number) => Thresholds;
   /** The slots on a cycle through each loop head ({@link loopSlots}). */
   readonly slotsOf: (head: number) => LoopSlots;
-  /** The derived induction variables of each loop head ({@link loopInductions}). */
-  readonly inductions: (head: number) => LoopInductions | undefined;
+  /** The derived induction variables and linear equalities of each loop head, and the equalities' uses in loop bodies ({@link loopInductions}). */
+  readonly inductions: Inductions;
   /**
    * Per slot inside a loop whose trip count relies on stack slots (trip-count.ts), when it is a store not
    * through r10 or a call: the loops' heads and their slots' offsets, which no pointer there may reach.
@@ -132,7 +132,7 @@ export class Fixpoint {
           if (old !== undefined) for (const j of paths.liveIndexes(to)) queue.push(to * MAX_PATHS + j);
         }
       }
-      const i = paths.add(to, this.trim(to, s), loopHead[to] === 1, from);
+      const i = paths.add(to, this.trim(to, paths.related(to, s)), loopHead[to] === 1, from);
       if (i >= 0) queue.push(to * MAX_PATHS + i);
       for (const j of paths.changed.splice(0)) queue.push(to * MAX_PATHS + j);
     };

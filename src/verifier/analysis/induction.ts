@@ -19,6 +19,7 @@
 import type { Insn } from '../../isa/instruction.js';
 import { branchTarget, type Operation } from '../../isa/operation.js';
 import type { LoopSlots } from './loop-slots.js';
+import { findRelations, refineRelations, type LoopRelations, type RelationUse } from './relations.js';
 import { sync, type Scalar } from './scalar.js';
 import type { State } from './state.js';
 import type { Value } from './value.js';
@@ -31,27 +32,51 @@ export interface Induction {
   readonly dp: bigint;
 }
 
-/** A loop head's derived induction variables, and its cycle slots (to tell entering edges from back edges). */
+/** A loop head's derived induction variables and linear equalities (relations.ts), and its cycle slots (to tell entering edges from back edges). */
 export interface LoopInductions {
+  readonly head: number;
   readonly slots: ReadonlySet<number>;
   readonly families: readonly Induction[];
+  /** Its linear equalities (relations.ts), undefined when none. */
+  readonly relations: LoopRelations | undefined;
+}
+
+/** Each loop head's derived induction variables and equalities, and where in loop bodies the equalities are used. */
+export interface Inductions {
+  readonly at: (head: number) => LoopInductions | undefined;
+  /**
+   * The loops whose equalities are used at `pc`, a slot of their bodies other than the head, with those
+   * uses (a loop's head is reached before its body, which is entered only there: its uses are known by then).
+   */
+  readonly within: (pc: number) => readonly (readonly [number, readonly RelationUse[]])[];
 }
 
 /** Per-iteration change of each register (undefined: not a fixed constant). */
 type Deltas = (bigint | undefined)[];
 
 /** The induction variables of each loop head (undefined when it has none), computed on first use. */
-export function loopInductions(insns: readonly Insn[], ops: readonly Operation[], slotsOf: (head: number) => LoopSlots): (head: number) => LoopInductions | undefined {
+export function loopInductions(insns: readonly Insn[], ops: readonly Operation[], slotsOf: (head: number) => LoopSlots): Inductions {
   const memo = new Map<number, LoopInductions | undefined>();
-  return (head) => {
+  const inside = new Map<number, [number, readonly RelationUse[]][]>();
+  const at = (head: number): LoopInductions | undefined => {
     if (memo.has(head)) return memo.get(head);
-    const r = find(insns, ops, head, slotsOf(head));
+    const loop = slotsOf(head);
+    const families = find(insns, ops, head, loop) ?? [];
+    const relations = findRelations(insns, ops, head, loop.slots, loop.preds, loop.start);
+    const r = families.length === 0 && relations === undefined ? undefined : { head, slots: loop.slots, families, relations };
     memo.set(head, r);
+    for (const [pc, uses] of relations?.uses ?? []) {
+      if (pc === head) continue;
+      const list = inside.get(pc);
+      if (list === undefined) inside.set(pc, [[head, uses]]);
+      else list.push([head, uses]);
+    }
     return r;
   };
+  return { at, within: (pc) => inside.get(pc) ?? [] };
 }
 
-function find(insns: readonly Insn[], ops: readonly Operation[], head: number, loop: LoopSlots): LoopInductions | undefined {
+function find(insns: readonly Insn[], ops: readonly Operation[], head: number, loop: LoopSlots): Induction[] | undefined {
   const { slots, preds } = loop;
   // entered only at the head
   if (loop.start !== head && slots.has(loop.start)) return undefined;
@@ -110,7 +135,7 @@ function find(insns: readonly Insn[], ops: readonly Operation[], head: number, l
       if (p !== i && dp !== undefined && dp !== 0n) families.push({ i, di, p, dp });
     }
   }
-  return families.length === 0 ? undefined : { slots, families };
+  return families;
 }
 
 /** The deltas after one instruction: `+=`/`-=` of an immediate moves a register, any other write loses it. */
@@ -152,7 +177,13 @@ const LIMIT = 1n << 60n;
  * `s` (a state at the head) with each derived variable's range narrowed to what its counter's range
  * allows, given the registers' values on entry to the loop (`entry`, joined over every entering path).
  */
-export function refineInductions(s: State, entry: readonly Value[], families: readonly Induction[]): State {
+export function refineInductions(s: State, entry: readonly Value[], loop: LoopInductions): State {
+  const t = refineFamilies(s, entry, loop.families);
+  const uses = loop.relations?.uses.get(loop.head);
+  return uses === undefined ? t : refineRelations(t, entry, uses);
+}
+
+function refineFamilies(s: State, entry: readonly Value[], families: readonly Induction[]): State {
   let regs: Value[] | undefined;
   for (const f of families) {
     const i = (regs ?? s.regs)[f.i]!;

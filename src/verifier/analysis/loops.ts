@@ -10,6 +10,7 @@
 import { branchTarget } from '../../isa/operation.js';
 import { edgeRelation } from './branch.js';
 import { dominates, tripBound } from './trip-count.js';
+import { rankedIterations } from './relations.js';
 import type { Env } from './env.js';
 import type { ProgramShape } from './fixpoint.js';
 import { low32, type Scalar } from './scalar.js';
@@ -75,6 +76,7 @@ export function checkLoops(shape: ProgramShape, input: LoopInput, env: Env, unro
     if (!input.regsAt.has(src) || !input.regsAt.has(head)) continue;
     let verdict = proveLoop(shape, input, head, src, succ, preds);
     if (typeof verdict === 'string' && !verdict.startsWith(TOO_MANY)) verdict = byInduction(shape, input, head, src) ?? verdict;
+    if (typeof verdict === 'string' && !verdict.startsWith(TOO_MANY)) verdict = byRanking(shape, input, head, src) ?? verdict;
     if (typeof verdict === 'string' && !verdict.startsWith(TOO_MANY)) {
       // no induction variable found: run the body iteration by iteration, as the kernel would
       const body = naturalLoop(head, src, preds, succ, input.regsAt)!;
@@ -111,6 +113,25 @@ function byInduction(shape: ProgramShape, input: LoopInput, head: number, src: n
     return `${TOO_MANY} ${best.maxIterations} times over ${loop.body.size} instructions, more than the ${COMPLEXITY_LIMIT}-instruction complexity limit`;
   }
   return best;
+}
+
+/**
+ * The iteration count from a ranking function of the loop (relations.ts: a register or its low half
+ * that every path around the loop lowers without wrapping), from the state entering the loop.
+ */
+function byRanking(shape: ProgramShape, input: LoopInput, head: number, src: number): LoopFact | string | undefined {
+  const rankings = shape.inductions.at(head)?.relations?.rankings ?? [];
+  const entry = input.entryOf.get(head);
+  if (rankings.length === 0 || entry === undefined) return undefined;
+  let best: bigint | undefined;
+  for (const r of rankings) {
+    const k = rankedIterations(r, entry.regs);
+    if (k !== undefined && (best === undefined || k < best)) best = k;
+  }
+  if (best === undefined) return undefined;
+  const size = BigInt(shape.slotsOf(head).slots.size);
+  if (best * size > BigInt(COMPLEXITY_LIMIT)) return `${TOO_MANY} ${best} times over ${size} instructions, more than the ${COMPLEXITY_LIMIT}-instruction complexity limit`;
+  return { head, backEdge: src, test: -1, maxIterations: best };
 }
 
 function proveLoop(

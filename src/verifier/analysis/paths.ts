@@ -34,7 +34,8 @@ import { constValue, contains } from './scalar.js';
 import { covers, isNullable, joinValue, type Value } from './value.js';
 import type { Tested, testedValues } from './precision.js';
 import type { Thresholds } from './thresholds.js';
-import { refineInductions, type LoopInductions } from './induction.js';
+import { refineInductions, type Inductions } from './induction.js';
+import { refineRelations } from './relations.js';
 import { LOCK_REF } from './spin-lock.js';
 
 /** Most states kept at one program point. */
@@ -66,7 +67,7 @@ export class PathStates {
     private readonly filled: Uint32Array,
     private readonly tested: Tested,
     private readonly thresholds: (pc: number) => Thresholds = () => [],
-    private readonly inductions: (pc: number) => LoopInductions | undefined = () => undefined,
+    private readonly inductions: Inductions = { at: () => undefined, within: () => [] },
     /** Applied to every state kept at a point (a loop head's trip-count bound, trip-count.ts): must only remove concrete states no execution reaches there with. */
     private readonly narrow: (pc: number, s: State) => State = (_pc, s) => s,
     /** 1 at the loop heads whose joins widen (every cycle holds one); undefined: every loop head widens. */
@@ -78,7 +79,7 @@ export class PathStates {
 
   /** `s` at loop head `pc`, arriving from `from`: its derived induction variables narrowed (induction.ts). */
   private induce(pc: number, s: State, from: number): State {
-    const ind = this.inductions(pc);
+    const ind = this.inductions.at(pc);
     if (ind === undefined) return s;
     let entry = this.entries.get(pc);
     if (from < 0 || !ind.slots.has(from)) {
@@ -86,7 +87,21 @@ export class PathStates {
       this.entries.set(pc, entry);
       return s;
     }
-    return entry === undefined ? s : refineInductions(s, entry, ind.families);
+    return entry === undefined ? s : refineInductions(s, entry, ind);
+  }
+
+  /**
+   * `s` at a slot inside loop bodies, narrowed by their equalities used there (relations.ts). The caller
+   * applies it before forgetting dead registers too: a test's copy of the length (dead past the test)
+   * bounds the pointer there.
+   */
+  related(pc: number, s: State): State {
+    let t = s;
+    for (const [head, uses] of this.inductions.within(pc)) {
+      const entry = this.entries.get(head);
+      if (entry !== undefined) t = refineRelations(t, entry, uses);
+    }
+    return t;
   }
 
   private fills(pc: number): [number, number] {
@@ -102,7 +117,7 @@ export class PathStates {
    * `s` adds nothing (covered by a kept state).
    */
   add(pc: number, s0: State, loopHead: boolean, from = -1): number {
-    const s = this.narrow(pc, loopHead ? this.induce(pc, s0, from) : s0);
+    const s = this.narrow(pc, loopHead ? this.induce(pc, s0, from) : this.related(pc, s0));
     const list = this.at.get(pc);
     const sig = signature(s, this.fills(pc));
     if (list === undefined) {
@@ -201,10 +216,10 @@ export class PathStates {
     slot.visits++;
     const widening = loopHead && slot.visits > WIDEN_AFTER && (this.widenAt === undefined || this.widenAt[pc] === 1);
     let j = joinState(slot.state, s, pc, widening, widening ? this.thresholds(pc) : undefined);
-    const ind = loopHead ? this.inductions(pc) : undefined;
+    const ind = loopHead ? this.inductions.at(pc) : undefined;
     const entry = this.entries.get(pc);
-    if (ind !== undefined && entry !== undefined) j = refineInductions(j, entry, ind.families);
-    j = this.narrow(pc, j);
+    if (ind !== undefined && entry !== undefined) j = refineInductions(j, entry, ind);
+    j = this.narrow(pc, this.related(pc, j));
     if (stateEqual(j, slot.state)) return -1;
     slot.state = j;
     slot.sig = signature(j, this.fills(pc));

@@ -1,0 +1,476 @@
+/**
+ * Linear equalities kept across a loop's back edges (a small relational domain beside the intervals, in
+ * the spirit of PREVAIL's): `x - m * y = C` at the loop head, where `x` is a register (a number, or a
+ * pointer's offset), `y` a register or its low 32 bits, `m` a non-zero integer and `C` fixed by the values
+ * on entry. It holds when every path around the loop moves `x` by `m` times what it moves `y` — by
+ * different amounts on different paths: xxhash's tail loop steps its pointer by 4 or by 1 while the low
+ * half of its 64-bit length falls by as much (`r8 += 0xfffffffc`), so `pointer + low32(len)` stays what
+ * it was on entry, which bounds the pointer where widening loses it and no exit test counts iterations.
+ *
+ * Found statically per loop head (the body entered only at the head, acyclic without its back edges;
+ * at most {@link MAX_PATHS} paths): each path from the head back to it is run symbolically, every
+ * register as a form over the registers' values at the head (`v + c`, the low 32 bits of that, or a
+ * constant), with what its conditional jumps prove of those values (an interval of a register or of its
+ * low half). A 64-bit step holds modulo 2^64 on every path, so the equality holds modulo 2^64 and is
+ * exact where the intervals at the head are far from 2^63; a step of a low half must not wrap, which
+ * the path's tests must prove (`len >= 4` before `len -= 4`).
+ *
+ * At the head, each state is narrowed by the equalities ({@link refineRelations}): `x` to `C + m * y`
+ * over the intervals of `y` there and `C` over the entry's, and `y` back from `x`.
+ * @module
+ */
+import type { Insn } from '../../isa/instruction.js';
+import { branchTarget, type Operation } from '../../isa/operation.js';
+import { edgeRelation } from './branch.js';
+import { low32, sync, type Scalar } from './scalar.js';
+import type { State } from './state.js';
+import type { Value } from './value.js';
+
+/** `x - m * y` is the same at every arrival at the head (`y32`: y's low 32 bits, zero-extended). */
+export interface Relation {
+  readonly x: number;
+  readonly y: number;
+  readonly y32: boolean;
+  readonly m: bigint;
+  /** What the loop's own tests rely on of registers it leaves unchanged (a step `len -= 4` behind `len >= r2`): their values on entry within these bounds. */
+  readonly requires: readonly Require[];
+}
+
+/** Register `reg`'s value on entry (`w32`: its low 32 bits), unsigned, within [lo, hi]. */
+export interface Require {
+  readonly reg: number;
+  readonly w32: boolean;
+  readonly lo: bigint;
+  readonly hi: bigint;
+}
+
+/** Paths from the head back to it, and instructions run over all of them, before giving up (no relation). */
+const MAX_PATHS = 64;
+const MAX_WORK = 20_000;
+const U32 = (1n << 32n) - 1n;
+const U64 = (1n << 64n) - 1n;
+/** Values far enough from 2^63 for an equality modulo 2^64 to be one of integers. */
+const LIMIT = 1n << 60n;
+
+/** A register as a form over the head's registers: `b + c` (z 0), its low half shifted up (z 1) or zero-extended (z 2); `b` -1: the constant `c`. */
+interface Form {
+  readonly b: number;
+  readonly c: bigint;
+  readonly z: 0 | 1 | 2;
+}
+type F = Form | undefined;
+const CONST = -1;
+const cst = (c: bigint): Form => ({ b: CONST, c: BigInt.asUintN(64, c), z: 0 });
+
+/** A test's bound on a head value by another head register (`w32`: its low half): `value REL reg`. */
+interface Bound {
+  readonly rel: string;
+  readonly reg: number;
+  readonly w32: boolean;
+}
+
+/**
+ * One path's state: forms, intervals (unsigned) its tests proved of head values, and their bounds by
+ * other head registers, keyed `reg` or `reg:32` (a low half).
+ */
+interface PathState {
+  readonly forms: F[];
+  readonly guards: ReadonlyMap<string, readonly [bigint, bigint]>;
+  readonly bounds: ReadonlyMap<string, readonly Bound[]>;
+}
+
+/**
+ * Where a relation narrows a state: at pc, register `a` holds `x`'s value at the head plus `da`, and
+ * register `w` holds `y`'s (its low half, for a relation of `y`'s low half) as it was at the head.
+ * At the head itself `a` is `x`, `w` is `y` and `da` 0; further into the body the copies and steps
+ * reach the points a test has narrowed `w` (`r4 = low32(len); if r4 < 4 goto ...`).
+ */
+export interface RelationUse {
+  readonly rel: Relation;
+  readonly a: number;
+  readonly da: bigint;
+  readonly w: number;
+}
+
+/** A loop's relations and their uses at each slot of its body (the head's among them), and its ranking functions. */
+export interface LoopRelations {
+  readonly relations: readonly Relation[];
+  readonly rankings: readonly Ranking[];
+  readonly uses: ReadonlyMap<number, readonly RelationUse[]>;
+}
+
+/** Uses kept per slot (pairs of copies multiply them). */
+const MAX_USES = 16;
+
+/**
+ * The relations of the loop at `head` whose cycle slots are `slots` (`preds`: predecessors of a slot in
+ * its function; `start`: the function's first slot).
+ */
+export function findRelations(insns: readonly Insn[], ops: readonly Operation[], head: number, slots: ReadonlySet<number>, preds: (pc: number) => readonly number[], start: number): LoopRelations | undefined {
+  if (start !== head && slots.has(start)) return undefined;
+  for (const pc of slots) if (pc !== head && preds(pc).some((q) => !slots.has(q))) return undefined;
+  const run = runPaths(insns, ops, head, slots);
+  if (run === undefined || run.ends.length === 0) return undefined;
+  const relations: Relation[] = [];
+  for (let x = 0; x < 10; x++) {
+    for (let y = 0; y < 10; y++) {
+      if (x === y) continue;
+      for (const y32 of [false, true]) {
+        const r = ratio(run.ends, x, y, y32);
+        if (r !== undefined) relations.push({ x, y, y32, ...r });
+      }
+    }
+  }
+  const rankings: Ranking[] = [];
+  for (let y = 0; y < 10; y++) {
+    for (const y32 of [false, true]) {
+      const r = ranking(run.ends, y, y32);
+      if (r !== undefined) rankings.push(r);
+    }
+  }
+  if (relations.length === 0 && rankings.length === 0) return undefined;
+  const uses = new Map<number, RelationUse[]>();
+  for (const [pc, forms] of run.seen) {
+    const list: RelationUse[] = [];
+    for (const rel of relations) {
+      for (let a = 0; a < 10 && list.length < MAX_USES; a++) {
+        const fa = forms[a];
+        if (fa === undefined || fa.b !== rel.x || fa.z !== 0) continue;
+        for (let w = 0; w < 10 && list.length < MAX_USES; w++) {
+          const fw = forms[w];
+          if (fw === undefined || fw.b !== rel.y || fw.z === 1) continue;
+          if (rel.y32 ? (fw.c & U32) !== 0n : fw.z !== 0 || fw.c !== 0n) continue;
+          list.push({ rel, a, da: BigInt.asIntN(64, fa.c), w });
+        }
+      }
+    }
+    if (list.length > 0) uses.set(pc, list);
+  }
+  return { relations, rankings, uses };
+}
+
+/**
+ * Every path's state on arriving back at the head, and the forms before each slot, met over the paths
+ * reaching it (undefined: a path count or work past the limits, or a cycle not through the head).
+ */
+function runPaths(insns: readonly Insn[], ops: readonly Operation[], head: number, slots: ReadonlySet<number>): { ends: PathState[]; seen: Map<number, F[]> } | undefined {
+  const ends: PathState[] = [];
+  const seen = new Map<number, F[]>();
+  const init: F[] = Array.from({ length: 11 }, (_, r) => ({ b: r, c: 0n, z: 0 as const }));
+  const stack: [number, PathState, number][] = [[head, { forms: init, guards: new Map(), bounds: new Map() }, 0]];
+  let work = 0;
+  let depth = 0;
+  const push = (to: number, s: PathState): void => {
+    if (to === head) ends.push(s);
+    else stack.push([to, s, depth + 1]);
+  };
+  while (stack.length > 0) {
+    const [pc, st, d] = stack.pop()!;
+    depth = d;
+    const met = seen.get(pc);
+    if (met === undefined) seen.set(pc, st.forms.slice());
+    else for (let r = 0; r < met.length; r++) if (met[r] !== undefined && !sameForm(met[r]!, st.forms[r])) met[r] = undefined;
+    if (++work > MAX_WORK || depth > slots.size) return undefined; // a path longer than the body: a cycle not through the head
+    const i = insns[pc]!;
+    const op = ops[pc]!;
+    if (op.kind === 'exit') continue;
+    const next = pc + (op.kind === 'lddw' ? 2 : 1);
+    if (op.kind === 'jcond') {
+      const t = branchTarget(op, i, pc)!;
+      for (const [to, taken] of [[next, false], [t, true]] as const) {
+        if (!slots.has(to)) continue;
+        const g = guarded(st, i, op, taken);
+        if (g !== undefined) push(to, g);
+      }
+      continue;
+    }
+    const to = op.kind === 'ja' ? branchTarget(op, i, pc)! : next;
+    if (!slots.has(to)) continue;
+    push(to, { ...st, forms: step(st.forms, i, op, insns[pc + 1]) });
+    if (ends.length > MAX_PATHS) return undefined;
+  }
+  return { ends, seen };
+}
+
+const sameForm = (a: Form, b: F): boolean => b !== undefined && a.b === b.b && a.c === b.c && a.z === b.z;
+
+/** The forms after one instruction (not a jump). */
+function step(forms: readonly F[], i: Insn, op: Operation, next: Insn | undefined): F[] {
+  const o = forms.slice();
+  const d = i.dst;
+  switch (op.kind) {
+    case 'alu': {
+      const a = o[d];
+      const b = op.source === 'imm' ? cst(BigInt(i.imm)) : o[i.src];
+      if (op.width === 32) {
+        if (op.op === 'mov') o[d] = b === undefined || b.z === 1 ? undefined : b.b === CONST ? cst(b.c & U32) : { b: b.b, c: b.c, z: 2 };
+        else if ((op.op === 'add' || op.op === 'sub') && a !== undefined && a.z !== 1 && b?.b === CONST) {
+          const c = op.op === 'add' ? a.c + b.c : a.c - b.c;
+          o[d] = a.b === CONST ? cst(c & U32) : { b: a.b, c: BigInt.asUintN(32, c), z: 2 };
+        } else o[d] = undefined;
+        break;
+      }
+      if (op.op === 'mov') o[d] = b;
+      else if ((op.op === 'add' || op.op === 'sub') && a !== undefined && b !== undefined) {
+        if (b.b === CONST && a.z === 0) o[d] = { b: a.b, c: BigInt.asUintN(64, op.op === 'add' ? a.c + b.c : a.c - b.c), z: 0 };
+        else if (op.op === 'add' && a.b === CONST && b.z === 0) o[d] = { b: b.b, c: BigInt.asUintN(64, a.c + b.c), z: 0 };
+        else o[d] = undefined;
+      } else if (op.source === 'imm' && i.imm === 32 && a !== undefined && (op.op === 'lsh' || op.op === 'rsh')) {
+        if (a.b === CONST) o[d] = cst(op.op === 'lsh' ? a.c << 32n : a.c >> 32n);
+        else if (op.op === 'lsh' && a.z !== 1) o[d] = { b: a.b, c: a.c, z: 1 };
+        else if (op.op === 'rsh' && a.z === 1) o[d] = { b: a.b, c: a.c, z: 2 };
+        else o[d] = undefined;
+      } else o[d] = undefined;
+      break;
+    }
+    case 'lddw':
+      o[d] = op.pseudo === 0 && next !== undefined ? cst((BigInt(next.imm >>> 0) << 32n) | BigInt(i.imm >>> 0)) : undefined;
+      break;
+    case 'neg':
+    case 'movsx':
+    case 'end':
+    case 'ldx':
+      o[d] = undefined;
+      break;
+    case 'atomic':
+      if (op.fetch || op.op === 'xchg') o[i.src] = undefined;
+      if (op.op === 'cmpxchg') o[0] = undefined;
+      break;
+    case 'call':
+    case 'callx':
+    case 'ldabs':
+    case 'ldind':
+      for (let r = 0; r <= 5; r++) o[r] = undefined;
+      break;
+    default:
+      break;
+  }
+  return o;
+}
+
+const SWAP: Record<string, string> = { eq: 'eq', ne: 'ne', ugt: 'ult', uge: 'ule', ult: 'ugt', ule: 'uge', sgt: 'slt', sge: 'sle', slt: 'sgt', sle: 'sge' };
+
+/** The head value a form is at a jump of `width` (`reg` or `reg:32`, its low half), and the width of its comparison; undefined when none. */
+function termOf(f: F, width: 32 | 64): string | undefined {
+  if (f === undefined || f.b === CONST) return undefined;
+  if (width === 32 && f.z !== 1 && (f.c & U32) === 0n) return `${f.b}:32`;
+  if (width === 64 && f.z === 0 && f.c === 0n) return `${f.b}`;
+  if (width === 64 && f.z === 2 && (f.c & U32) === 0n) return `${f.b}:32`;
+  return undefined;
+}
+
+/** `st` on one edge of a conditional jump: what it proves of head values added; undefined when the edge cannot be taken. */
+function guarded(st: PathState, i: Insn, op: Extract<Operation, { kind: 'jcond' }>, taken: boolean): PathState | undefined {
+  const rel: string = edgeRelation(op.cond, taken);
+  const a = st.forms[i.dst];
+  const b = op.source === 'imm' ? cst(BigInt(i.imm)) : st.forms[i.src];
+  let out: PathState | undefined = st;
+  for (const [f, g, r] of [[a, b, rel], [b, a, SWAP[rel] ?? 'set']] as const) {
+    const key = termOf(f, op.width);
+    if (key === undefined || g === undefined || out === undefined) continue;
+    if (g.b === CONST) out = withGuard(out, key, r, op.width === 32 ? g.c & U32 : g.c);
+    else if (g.z === 0 && g.c === 0n && /^u[lg][te]$/.test(r)) {
+      const list = [...(out.bounds.get(key) ?? []), { rel: r, reg: g.b, w32: op.width === 32 }];
+      out = { ...out, bounds: new Map(out.bounds).set(key, list) };
+    }
+  }
+  return out;
+}
+
+/** `st` with `key REL k` added to the interval of head value `key`; undefined when that leaves none. */
+function withGuard(st: PathState, key: string, rel: string, k: bigint): PathState | undefined {
+  const max = key.endsWith(':32') ? U32 : U64;
+  const smax = max >> 1n;
+  let [lo, hi] = st.guards.get(key) ?? [0n, max];
+  switch (rel) {
+    case 'eq': [lo, hi] = [lo > k ? lo : k, hi < k ? hi : k]; break;
+    case 'ne': if (lo === k) lo++; else if (hi === k) hi--; break;
+    case 'ult': if (k - 1n < hi) hi = k - 1n; break;
+    case 'ule': if (k < hi) hi = k; break;
+    case 'ugt': if (k + 1n > lo) lo = k + 1n; break;
+    case 'uge': if (k > lo) lo = k; break;
+    // a signed bound at or above 0 keeps the value in [k, smax]
+    case 'sgt': if (k < smax) [lo, hi] = [k + 1n > lo ? k + 1n : lo, hi < smax ? hi : smax]; break;
+    case 'sge': if (k <= smax) [lo, hi] = [k > lo ? k : lo, hi < smax ? hi : smax]; break;
+    default: return st;
+  }
+  if (lo > hi) return undefined;
+  return { ...st, guards: new Map(st.guards).set(key, [lo, hi]) };
+}
+
+/**
+ * `y`'s change on the path ending in `e` (of its low half, `y32`), exact: a low half's (and, with
+ * `noWrap`, a whole value's) must not wrap, by the path's tests, against a constant or a register every
+ * path leaves unchanged (what those must hold on entry pushed to `requires`); undefined when not so.
+ */
+function stepOf(e: PathState, y: number, y32: boolean, noWrap: boolean, invariant: (r: number) => boolean, requires: Require[]): bigint | undefined {
+  const fy = e.forms[y];
+  if (fy === undefined || fy.b !== y || fy.z === 1 || (!y32 && fy.z !== 0)) return undefined;
+  const dy = y32 ? BigInt.asIntN(32, fy.c) : BigInt.asIntN(64, fy.c);
+  if (!y32 && !noWrap) return dy;
+  const key = y32 ? `${y}:32` : `${y}`;
+  const max = y32 ? U32 : U64;
+  const [lo, hi] = e.guards.get(key) ?? [0n, max];
+  if (lo + dy >= 0n && hi + dy <= max) return dy;
+  // value >= reg (> reg) with reg >= -dy on entry; value <= reg (< reg) with reg <= max - dy
+  const need = dy < 0n ? ['uge', 'ugt'] : ['ule', 'ult'];
+  const b = (e.bounds.get(key) ?? []).find((q) => need.includes(q.rel) && invariant(q.reg));
+  if (b === undefined) return undefined;
+  const strict = b.rel === 'ugt' || b.rel === 'ult';
+  requires.push(dy < 0n ? { reg: b.reg, w32: b.w32, lo: -dy - (strict ? 1n : 0n), hi: U64 } : { reg: b.reg, w32: b.w32, lo: 0n, hi: max - dy + (strict ? 1n : 0n) });
+  return dy;
+}
+
+const invariantIn = (ends: readonly PathState[]) => (r: number): boolean => ends.every((e) => e.forms[r]?.b === r && e.forms[r]!.c === 0n && e.forms[r]!.z === 0);
+
+/** The `m` with `dx = m * dy` on every path (`y`'s step exact, {@link stepOf}), or undefined. */
+function ratio(ends: readonly PathState[], x: number, y: number, y32: boolean): { m: bigint; requires: Require[] } | undefined {
+  let m: bigint | undefined;
+  const requires: Require[] = [];
+  const invariant = invariantIn(ends);
+  for (const e of ends) {
+    const fx = e.forms[x];
+    if (fx === undefined || fx.b !== x || fx.z !== 0) return undefined;
+    const dx = BigInt.asIntN(64, fx.c);
+    const dy = stepOf(e, y, y32, false, invariant, requires);
+    if (dy === undefined) return undefined;
+    if (dy === 0n) {
+      if (dx !== 0n) return undefined;
+      continue;
+    }
+    if (dx % dy !== 0n) return undefined;
+    const r = dx / dy;
+    if (r === 0n || (m !== undefined && r !== m)) return undefined;
+    m = r;
+  }
+  return m === undefined ? undefined : { m, requires };
+}
+
+/**
+ * A ranking function (a variant, in the compiler books' terms): a register (or its low half) every path
+ * around the loop lowers by at least `by`, without wrapping, so the loop runs at most its value on
+ * entry divided by `by` times, plus one arrival at the head.
+ */
+export interface Ranking {
+  readonly y: number;
+  readonly y32: boolean;
+  readonly by: bigint;
+  readonly requires: readonly Require[];
+}
+
+function ranking(ends: readonly PathState[], y: number, y32: boolean): Ranking | undefined {
+  const requires: Require[] = [];
+  const invariant = invariantIn(ends);
+  let by: bigint | undefined;
+  for (const e of ends) {
+    const dy = stepOf(e, y, y32, true, invariant, requires);
+    if (dy === undefined || dy >= 0n) return undefined;
+    if (by === undefined || -dy < by) by = -dy;
+  }
+  return by === undefined ? undefined : { y, y32, by, requires };
+}
+
+/** The most arrivals at the head a ranking allows from the registers on entry, or undefined when its requirements do not hold. */
+export function rankedIterations(r: Ranking, entry: readonly Value[]): bigint | undefined {
+  const v = entry[r.y]!;
+  if (v.type !== 'scalar' || !r.requires.every((q) => holds(q, entry[q.reg]!))) return undefined;
+  const max = r.y32 ? low32(v.scalar).umax : v.scalar.umax;
+  return max / r.by + 1n;
+}
+
+/** A value's range as signed integers: a number's, or an offset pointer's offsets; undefined for others. */
+function rangeOf(v: Value, y32: boolean): [bigint, bigint] | undefined {
+  if (v.type === 'scalar') {
+    if (y32) {
+      const l = low32(v.scalar);
+      return [l.umin, l.umax];
+    }
+    return [v.scalar.smin, v.scalar.smax];
+  }
+  if (!y32 && (v.type === 'stack' || v.type === 'map_value' || v.type === 'mem')) return [BigInt(v.lo), BigInt(v.hi)];
+  return undefined;
+}
+
+const small = (...xs: bigint[]): boolean => xs.every((x) => x > -LIMIT && x < LIMIT);
+const mulRange = (m: bigint, [a, b]: readonly [bigint, bigint]): [bigint, bigint] => (m > 0n ? [m * a, m * b] : [m * b, m * a]);
+const divFloor = (a: bigint, b: bigint): bigint => (a / b) * b > a ? a / b - 1n : a / b;
+const divCeil = (a: bigint, b: bigint): bigint => -divFloor(-a, b);
+
+/**
+ * `s` (a state at a slot of the loop's body) narrowed by the relations used there, given the registers'
+ * values on entry to the loop (`entry`, joined over every entering path).
+ */
+export function refineRelations(s: State, entry: readonly Value[], uses: readonly RelationUse[]): State {
+  let regs: Value[] | undefined;
+  for (const u of uses) {
+    const r = u.rel;
+    const cur = regs ?? s.regs;
+    const xv = cur[u.a]!;
+    const yv = cur[u.w]!;
+    const x0v = entry[r.x]!;
+    const y0v = entry[r.y]!;
+    if (yv.type !== 'scalar' || y0v.type !== 'scalar' || xv.type !== x0v.type) continue;
+    if (xv.type !== 'scalar' && (xv.frame !== x0v.frame || xv.map !== x0v.map || xv.size !== x0v.size)) continue;
+    const X = rangeOf(xv, false);
+    const X0 = rangeOf(x0v, false);
+    const Y = rangeOf(yv, r.y32);
+    const Y0 = rangeOf(y0v, r.y32);
+    if (X === undefined || X0 === undefined || Y === undefined || Y0 === undefined || !r.requires.every((q) => holds(q, entry[q.reg]!))) continue;
+    const mY0 = mulRange(r.m, Y0);
+    // C, moved by what the body added to x on the way here
+    const C: [bigint, bigint] = [X0[0] - mY0[1] + u.da, X0[1] - mY0[0] + u.da];
+    const mY = mulRange(r.m, Y);
+    const want: [bigint, bigint] = [C[0] + mY[0], C[1] + mY[1]];
+    if (!small(...X, ...C, ...mY, ...want)) continue;
+    // x = C + m * y, and y = (x - C) / m
+    const xlo = X[0] > want[0] ? X[0] : want[0];
+    const xhi = X[1] < want[1] ? X[1] : want[1];
+    const [qa, qb] = [X[0] - C[1], X[1] - C[0]];
+    const [ylo, yhi] = r.m > 0n ? [divCeil(qa, r.m), divFloor(qb, r.m)] : [divCeil(qb, r.m), divFloor(qa, r.m)];
+    let nx: Value | undefined;
+    if (xlo > X[0] || xhi < X[1]) {
+      if (xlo > xhi) continue;
+      if (xv.type === 'scalar') {
+        const t = narrow(xv.scalar, xlo, xhi);
+        if (t !== undefined) nx = { ...xv, scalar: t };
+      } else if (xv.type === 'stack' || xv.type === 'map_value' || xv.type === 'mem') {
+        const lo = Number(xlo);
+        nx = { ...xv, lo, hi: Number(xhi), va: lo === xv.lo ? xv.va : Math.min(xv.va, ctz(lo - xv.lo)) };
+      }
+    }
+    // y narrows where its low half is all of it (a number below 2^32), or as a whole 64-bit value
+    let ny: Value | undefined;
+    if ((ylo > Y[0] || yhi < Y[1]) && ylo <= yhi && (!r.y32 || yv.scalar.umax <= U32)) {
+      const t = narrow(yv.scalar, ylo > Y[0] ? ylo : Y[0], yhi < Y[1] ? yhi : Y[1]);
+      if (t !== undefined) ny = { ...yv, scalar: t };
+    }
+    if (nx === undefined && ny === undefined) continue;
+    regs ??= s.regs.slice();
+    if (nx !== undefined) regs[u.a] = nx;
+    if (ny !== undefined) regs[u.w] = ny;
+  }
+  return regs === undefined ? s : { ...s, regs };
+}
+
+/** Whether a requirement holds of every value the register may hold on entry. */
+function holds(q: Require, v: Value): boolean {
+  if (v.type !== 'scalar') return false;
+  const s = q.w32 ? low32(v.scalar) : v.scalar;
+  return s.umin >= q.lo && s.umax <= q.hi;
+}
+
+/** `s` within the signed interval [a, b] (32-bit bounds and constant sets dropped: fewer facts, never wrong ones); undefined when empty. */
+function narrow(s: Scalar, a: bigint, b: bigint): Scalar | undefined {
+  return sync({ umin: s.umin, umax: s.umax, smin: s.smin > a ? s.smin : a, smax: s.smax < b ? s.smax : b, ...(s.bits === undefined ? {} : { bits: s.bits }) });
+}
+
+function ctz(d: number): number {
+  if (d === 0) return 64;
+  let n = 0;
+  let x = Math.abs(d);
+  while (x % 2 === 0 && n < 64) {
+    x /= 2;
+    n++;
+  }
+  return n;
+}
