@@ -86,7 +86,9 @@ for (const bench of BENCHMARKS) {
       accesses++;
       if (((insn.opcode >> 3) & 3) === 2) byteAccesses++;
       const combined = fusedIn && multi >= 0 && opName(multi).startsWith('load_word');
-      if (!opName(step.pc).endsWith('_fp') && !combined) checked++;
+      // The part this slot is of the dispatch under way (a superinstruction's part may be a frame access).
+      const part = fusedIn && multi >= 0 ? (opName(multi).split('__')[step.pc - multi] ?? '') : opName(step.pc).split('__')[0]!;
+      if (!part.endsWith('_fp') && !combined) checked++;
     }
     if (cls === 5 || cls === 6) {
       const code4 = insn.opcode >> 4;

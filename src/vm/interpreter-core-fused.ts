@@ -1,7 +1,7 @@
 /**
  * The WebAssembly core's own superinstructions: a longer list than the JS run loop's {@link FUSED} (100
- * runs chosen by frequency, 53 pairs and 47 triples, against 40 and 5, and 35 memory-to-memory moves
- * chosen by rule, below), which the core affords because it never deoptimizes
+ * runs chosen by frequency, 53 pairs and 47 triples, against 40 and 5; 15 memory-to-memory moves chosen
+ * by rule; and 52 variants of these runs with their word accesses as spills and fills, below), which the core affords because it never deoptimizes
  * (the JS loop's size is bounded by V8's re-optimisation after a deopt). The core re-fuses its copy of a
  * program's words with this list ({@link coreFuse}); the JS loop keeps FUSED in its own words. Both fuse
  * only inside a basic block and leave the later slots of a run as they were, so either engine can
@@ -129,17 +129,18 @@ const SIZES = ['b', 'h', 'w', 'dw'];
 const MOVES: readonly (readonly string[])[] = SIZES.flatMap((l) => SIZES.map((s) => [`ldx${l}`, `stx${s}`]));
 
 /**
- * The moves whose load is a fill or whose store is a spill (a word or double word through r10 below it):
- * the same runs with that part a frame access (interpreter-core-frame.ts, which gives a fused slot one of
- * these numbers where its parts qualify). They have no base-operation key, so {@link coreFuse} never
- * picks them itself.
+ * Every run above with a word or double-word access, once for each non-empty set of those parts taken as
+ * fills or spills (through r10 below it): the same run with them frame accesses (interpreter-core-frame.ts,
+ * which gives a fused slot one of these numbers where its parts qualify). They have no base-operation key,
+ * so {@link coreFuse} never picks them itself.
  */
 const FRAME_PARTS = new Set(['ldxw', 'ldxdw', 'stxw', 'stxdw']);
-const FRAME_MOVES: readonly (readonly string[])[] = MOVES.flatMap(([l, s]) => {
-  const loads = FRAME_PARTS.has(l!) ? [l!, `${l}_fp`] : [l!];
-  const stores = FRAME_PARTS.has(s!) ? [s!, `${s}_fp`] : [s!];
-  return loads.flatMap((a) => stores.map((b) => [a, b])).filter(([a, b]) => a !== l || b !== s);
-});
+function frameForms(run: readonly string[]): (readonly string[])[] {
+  const at = run.flatMap((p, k) => (FRAME_PARTS.has(p) ? [k] : []));
+  const out: (readonly string[])[] = [];
+  for (let set = 1; set < 1 << at.length; set++) out.push(run.map((p, k) => (at.some((j, i) => j === k && (set >> i) & 1) ? `${p}_fp` : p)));
+  return out;
+}
 
 /**
  * Runs of two or three operations (only the last may jump), each one dispatch in the core. The moves go
@@ -147,12 +148,11 @@ const FRAME_MOVES: readonly (readonly string[])[] = MOVES.flatMap(([l, s]) => {
  * top, and keeping it unchanged keeps the dispatch's code where it was (docs/benchmarks.md, "frame
  * accesses in the interpreter core").
  */
-export const CORE_FUSED: readonly (readonly string[])[] = [
-  ...SELECTED.slice(0, -1),
-  ...MOVES.filter((m) => !SELECTED.some((r) => r.join() === m.join())),
-  ...FRAME_MOVES,
-  SELECTED[SELECTED.length - 1]!,
-];
+export const CORE_FUSED: readonly (readonly string[])[] = (() => {
+  const last = SELECTED[SELECTED.length - 1]!;
+  const runs = [...SELECTED.slice(0, -1), ...MOVES.filter((m) => !SELECTED.some((r) => r.join() === m.join()))];
+  return [...runs, ...runs.flatMap(frameForms), ...[last, ...frameForms(last)].reverse()];
+})();
 
 if (FUSED_BASE + CORE_FUSED.length > OP_MASK + 1) throw new Error('internal: CORE_FUSED has more entries than op numbers');
 

@@ -83,7 +83,7 @@ describe("the core's superinstructions", () => {
     },
   );
 
-  it('include every load-store pair of sizes, and its spill and fill variants', () => {
+  it('include every load-store pair of sizes, and each run\'s spill and fill variants', () => {
     for (const l of ['b', 'h', 'w', 'dw']) {
       for (const st of ['b', 'h', 'w', 'dw']) {
         const loads = l === 'w' || l === 'dw' ? [`ldx${l}`, `ldx${l}_fp`] : [`ldx${l}`];
@@ -91,10 +91,16 @@ describe("the core's superinstructions", () => {
         for (const a of loads) for (const b of stores) expect(CORE_OP_NAMES).toContain(`${a}__${b}`);
       }
     }
-    expect(FRAME_RUNS.length).toBe(20);
+    // Every run with word or double-word accesses has one variant per non-empty set of them.
+    for (const [, names] of FRAME_RUNS) {
+      const base = names.map((p) => p.replace(/_fp$/, ''));
+      expect(CORE_OP_NAMES).toContain(base.join('__'));
+    }
+    const words = CORE_FUSED.filter((r) => !r.some((p) => p.endsWith('_fp'))).reduce((n, r) => n + 2 ** r.filter((p) => /^(ldx|stx)d?w$/.test(p)).length - 1, 0);
+    expect(FRAME_RUNS.length).toBe(words);
   });
 
-  // Spills and fills inside a move: the stack written first (r1-r4 at r10-8 ... r10-32), the run, then
+  // Spills and fills inside a run: the stack written first (r1-r4 at r10-8 ... r10-32), the run, then
   // every register and the four slots mixed into r0; the run fused (the core's words with frame accesses
   // give its slot the variant) or not (jumps into its later slots), at budgets that run out before, inside
   // and after it.
@@ -120,7 +126,7 @@ describe("the core's superinstructions", () => {
       fc.property(operands, frameOffset, frameOffset, fc.integer({ min: 24, max: 40 }), (o, fill, spill, budget) => {
         const run = names.map((part, k) => {
           const base = part.replace(/_fp$/, '');
-          if (!part.endsWith('_fp')) return encode(base, o.d[k]!, o.s[k]!, o.off[k]!, 0);
+          if (!part.endsWith('_fp')) return encode(base, o.d[k]!, o.s[k]!, base.startsWith('j') ? 1 : o.off[k]!, o.imm[k]!);
           // A double word at r10-4 would cross r10: no frame access.
           const off = (v: number): number => (base.endsWith('dw') && v > -8 ? v - 4 : v);
           return base.startsWith('ldx') ? encode(base, o.d[k]!, 10, off(fill), 0) : encode(base, 10, o.s[k]!, off(spill), 0);
