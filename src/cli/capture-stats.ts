@@ -116,15 +116,15 @@ export class VerdictCounts {
   private readonly small = new Float64Array(16);
   private readonly other = new Map<number | bigint | string, number>();
 
-  /** Count one verdict. */
-  add(key: number): void {
-    if (key >= 0 && key < 16) this.small[key]!++;
-    else this.other.set(key, (this.other.get(key) ?? 0) + 1);
+  /** Count one verdict (`packets` of it: 1 unless given). */
+  add(key: number, packets = 1): void {
+    if (key >= 0 && key < 16) this.small[key]! += packets;
+    else this.other.set(key, (this.other.get(key) ?? 0) + packets);
   }
 
   /** Count one verdict with a key that is not a small number (a 64-bit r0, an error code). */
-  addKey(key: bigint | string): void {
-    this.other.set(key, (this.other.get(key) ?? 0) + 1);
+  addKey(key: bigint | string, packets = 1): void {
+    this.other.set(key, (this.other.get(key) ?? 0) + packets);
   }
 
   /** Every verdict seen with its count, in numeric order (strings, such as error verdicts, last). */
@@ -155,14 +155,14 @@ export class InstructionCounts {
   min = 0;
   max = 0;
 
-  /** Count one packet's run of `n` instructions (a non-negative integer). */
-  add(n: number): void {
+  /** Count one packet's run of `n` instructions (a non-negative integer); `packets` such runs when given. */
+  add(n: number, packets = 1): void {
     if (this.count === 0 || n < this.min) this.min = n;
     if (n > this.max) this.max = n;
-    this.count++;
-    this.total += n;
-    if (n < EXACT_INSTRUCTIONS) this.exact[n]!++;
-    else this.wide[Math.min(63, Math.floor(Math.log2(n)))]!++;
+    this.count += packets;
+    this.total += n * packets;
+    if (n < EXACT_INSTRUCTIONS) this.exact[n]! += packets;
+    else this.wide[Math.min(63, Math.floor(Math.log2(n)))]! += packets;
   }
 
   /** Mean instructions per packet, 0 when empty. */

@@ -1,12 +1,15 @@
 /**
  * `tsbpf run OBJ.o --pcap FILE --workers N`: the capture runner over a {@link PacketPool}. The capture
- * is read here and cut into batches that workers run over one shared memory; results come back and are
- * counted in capture order, so verdict counts, failures, trace lines, redirect and clone targets are
+ * is read here and cut into batches that workers run over one shared memory; the thread that runs a batch
+ * counts its verdicts' r0 values, instruction counts and run times (pool/batch-counts.ts), merged here, and
+ * what needs capture order (failures, trace lines, --verbose, --max-errors, redirects) is taken in capture
+ * order from the batches' extras and per-packet results, so verdict counts, failures, trace lines, redirect and clone targets are
  * those of one worker for programs whose results do not depend on the order packets run in (maps are
  * shared as in the kernel: two packets may run at once). The report is capture-report.ts's.
  * @module
  */
 import { PacketPool, type BatchResult } from '../pool/pool.js';
+import { EbpfError, ErrorCode } from '../errors.js';
 import type { BatchBuffers } from '../pool/protocol.js';
 import { feedCapture } from './capture-io.js';
 import { InstructionCounts, LatencyHistogram, VerdictCounts } from './capture-stats.js';
@@ -154,8 +157,6 @@ export async function runCapturePool(req: PoolCaptureRequest, pool: PacketPool, 
   const reader = scan.reader;
   const warm = new LatencyHistogram();
   const steady = new LatencyHistogram();
-  let warmup = WARMUP;
-  let untimed = 0;
   const judged: Judgement = { verdict: 0, passed: false, end: 0 };
   const outcome: RunOutcome = { r0Low: 0, r0High: 0, instructions: Number.NaN };
   const instructions = new InstructionCounts();
@@ -175,7 +176,53 @@ export async function runCapturePool(req: PoolCaptureRequest, pool: PacketPool, 
       if (perPacket.length < MAX_PER_PACKET) perPacket.push({ packet: number, verdict: name, length });
     } else report(`  #${number} ${name} (${length} bytes)\n`);
   };
+  // Run time per packet from the batch's counts, in any order: each timed packet stands for the untimed ones its thread ran before it; the capture's first WARMUP packets are the warm-up.
+  const times = (first: number, r: BatchResult): void => {
+    const t = r.counts!.timed;
+    for (let k = 0; k < t.at.length; k++) {
+      const number = first + t.at[k]!;
+      if (number > lastCounted) break;
+      (number <= WARMUP ? warm : steady).add(t.ns[k]!, t.weight[k]!);
+    }
+  };
+  // A batch whose counts stand for its packets (the usual case): verdicts and instructions from its distinct values, failures and trace lines from its extras; false when it needs the walk below.
+  const fromCounts = (first: number, r: BatchResult): boolean => {
+    const c = r.counts;
+    if (c?.r0 === undefined || req.verbose || r.redirects.length > 0 || r.clones.length > 0 || failed + r.errors.length >= maxErrors) return false;
+    const { low, high, packets } = c.r0;
+    for (let j = 0; j < low.length; j++) {
+      outcome.r0Low = low[j]!;
+      outcome.r0High = high[j]!;
+      const verdict = judge(kind, outcome, noPacket, judged).verdict;
+      if (typeof verdict === 'number') verdicts.add(verdict, packets[j]!);
+      else verdicts.addKey(verdict, packets[j]!);
+    }
+    const ins = c.instructions;
+    for (let j = 0; j < ins.counts.length; j++) instructions.add(ins.counts[j]!, ins.packets[j]!);
+    for (const err of r.errors) {
+      failed++;
+      verdicts.addKey(`error ${err.code}`);
+      if (failures.length < MAX_ERRORS_KEPT) failures.push({ packet: first + err.at, code: err.code as PacketFailure['code'], pc: err.pc, message: cliHint(err.message) });
+    }
+    for (const t of r.trace) {
+      traceLines++;
+      if (trace.length < MAX_TRACE_LINES) trace.push({ packet: first + t.at, line: t.line });
+    }
+    return true;
+  };
   const tally = (first: number, b: BatchBuilder, r: BatchResult): void => {
+    const count = b.count;
+    if (lastCounted !== Number.POSITIVE_INFINITY) {
+      // After the packet --max-errors stopped at: run by other threads, not counted.
+      ranAfterStop += count;
+      return;
+    }
+    if (!fromCounts(first, r)) walk(first, b, r);
+    times(first, r);
+  };
+  // Packet by packet in capture order: --verbose, a batch where --max-errors stops, redirects and clones, more r0 values than the counts hold.
+  const walk = (first: number, b: BatchBuilder, r: BatchResult): void => {
+    if (!r.perPacket) throw new EbpfError(ErrorCode.INTERNAL, 'a pool batch came back without its per-packet results');
     const count = b.count;
     let e = 0;
     let red = 0;
@@ -225,17 +272,6 @@ export async function runCapturePool(req: PoolCaptureRequest, pool: PacketPool, 
         if (trace.length < MAX_TRACE_LINES) trace.push({ packet: number, line: r.trace[tr]!.line });
         tr++;
       }
-      // Threads time some packets (BatchBuffers.ns): a timed one stands for the untimed ones before it.
-      const ns = r.ns[i]!;
-      if (ns !== ns) untimed++;
-      else if (warmup > 0) {
-        warmup -= untimed + 1;
-        warm.add(ns, untimed + 1);
-        untimed = 0;
-      } else {
-        steady.add(ns, untimed + 1);
-        untimed = 0;
-      }
     }
   };
   const settleOne = async (): Promise<void> => {
@@ -254,7 +290,8 @@ export async function runCapturePool(req: PoolCaptureRequest, pool: PacketPool, 
     if (batch.count === 0) return;
     const b = batch;
     batch = fresh();
-    const result = pool.run({ data: b.data!, starts: b.starts, lengths: b.lengths, count: b.count, results: b.results });
+    // Counted in the thread that runs the batch; --verbose lists every packet, so it takes the per-packet results too.
+    const result = pool.run({ data: b.data!, starts: b.starts, lengths: b.lengths, count: b.count, results: b.results, counts: req.verbose ? 'also' : 'only' });
     // Awaited in order by settleOne; when an earlier batch fails, the run stops and closing the pool
     // rejects this one unawaited, which must not become an unhandled rejection (a crash with a stack).
     result.catch(() => undefined);

@@ -18,6 +18,9 @@
  * their per-CPU forms. Program arrays are filled by each worker's own load. Other map types keep state
  * in JavaScript (LPM tries, queues, ring buffers' positions...): an object with one is refused with an
  * EbpfError naming the map (run it in one thread).
+ *
+ * A batch may ask to be counted by the thread that runs it (PacketBatch.counts, pool/batch-counts.ts):
+ * distinct r0 values, instruction counts and the timed packets instead of per-packet arrays to walk.
  * @module
  */
 import { ArgumentError, EbpfError, ErrorCode, type ErrorCodeValue } from '../errors.js';
@@ -34,6 +37,7 @@ import { BatchRing, SlotStatus } from './ring.js';
 import { InputArea } from './input-area.js';
 import { JitEngine, type JitModule } from '../jit/engine.js';
 import { SampleClock, noExtras, runBatch, sessionKind, type BatchRunner } from './run-batch.js';
+import { CountsRing, ThreadCounts, type BatchCounts } from './batch-counts.js';
 
 /** Options of {@link PacketPool.start}. */
 export interface PacketPoolOptions {
@@ -99,6 +103,13 @@ export interface PacketBatch {
   readonly count: number;
   /** Arrays to write the results into (at least `count` long each; see {@link BatchBuffers}). */
   readonly results?: BatchBuffers;
+  /**
+   * Count the results in the thread that runs the batch ({@link BatchResult.counts}): `'also'` besides
+   * the per-packet arrays; `'only'` instead of them, which are then written only when the counts cannot
+   * stand for them (more distinct r0 values than the counts hold) or the batch has failures, redirects
+   * or clones (see {@link BatchResult.perPacket}). Default: no counts.
+   */
+  readonly counts?: 'also' | 'only';
 }
 
 /**
@@ -108,6 +119,10 @@ export interface PacketBatch {
  */
 export interface BatchResult extends BatchBuffers, BatchExtras {
   readonly data: Uint8Array;
+  /** The counts, when the batch asked for them (PacketBatch.counts). */
+  readonly counts?: BatchCounts;
+  /** Whether the per-packet arrays hold this batch's results (false only with `counts: 'only'`; they are then left as they were, or empty). */
+  readonly perPacket: boolean;
 }
 
 const PAGE = 65536;
@@ -259,6 +274,8 @@ export class PacketPool {
   private failure: EbpfError | undefined;
   private closed = false;
   private readonly modulesTaken: (number | undefined)[] = [];
+  /** The host's counter of the batches it runs (PacketPoolOptions.hostRuns). */
+  private hostCounts: ThreadCounts | undefined;
 
   private constructor(
     /** The host's copy of the object: its maps are the workers' maps (read them between batches or after). */
@@ -272,6 +289,8 @@ export class PacketPool {
     private readonly stallMs: number,
     /** The host's runner of batches (PacketPoolOptions.hostRuns). */
     private readonly host: BatchRunner | undefined,
+    /** Batch counts beside the ring (pool/batch-counts.ts). */
+    private readonly counts: CountsRing,
   ) {
     // Bounded before it is walked: a sparse array of 2^32 - 1 slots would take minutes to visit.
     if (!Array.isArray(ports) || ports.length === 0 || ports.length > MAX_WORKERS) {
@@ -342,11 +361,12 @@ export class PacketPool {
       const inputArea = new InputArea(layout.base + (c.workers + 1) * layout.area, layout.input);
       const shape = { slots: SLOTS_PER_WORKER * c.cpus, packets: c.batchPackets, extrasBytes: EXTRAS_BYTES };
       ring = new BatchRing(shape);
+      const counts = new CountsRing(shape.slots, shape.packets);
       const info = object.programs.find((p) => p.name === c.programName) ?? object.programs.find((p) => p.section === c.programName);
       if (info === undefined) throw new EbpfError(ErrorCode.NO_PROGRAM, `no program named ${c.programName}; programs: ${object.programs.map((p) => p.name).join(', ') || 'none'}`);
       const { jit, limits, load, cpus } = c;
       for (let index = 0; index < c.workers; index++) {
-        ports[index]!.postMessage({ type: 'init', memory: memory.wasm, index, cpus, base: layout.base + index * layout.area, size: layout.area, object: c.bytes.slice(), load, program: info.name, jit, limits, fingerprint, ring: ring.buffer, shape, jitFollows: jitEngine !== undefined });
+        ports[index]!.postMessage({ type: 'init', memory: memory.wasm, index, cpus, base: layout.base + index * layout.area, size: layout.area, object: c.bytes.slice(), load, program: info.name, jit, limits, fingerprint, ring: ring.buffer, shape, counts: counts.buffer, jitFollows: jitEngine !== undefined });
       }
       // While the workers load and verify: compile the program once, here, and give them the module (one for every thread: jit/reserved.ts).
       if (jitEngine !== undefined) {
@@ -356,7 +376,7 @@ export class PacketPool {
       const host: BatchRunner | undefined = c.hostRuns
         ? { obj: object, session: object.program(info.name).session(sessionKind(info.type), { jit, limits }), memory, ring, index: c.workers, clock: new SampleClock() }
         : undefined;
-      const pool = new PacketPool(object, info, ports, ring, memory, inputArea, c.stallMs, host);
+      const pool = new PacketPool(object, info, ports, ring, memory, inputArea, c.stallMs, host, counts);
       made = pool;
       if (c.waitForWorkers) await Promise.all(ready);
       else ready.forEach((started, index) => started.catch((e: unknown) => pool.fail(index, e)));
@@ -439,6 +459,7 @@ export class PacketPool {
     const slot = seq % ring.slots;
     try {
       const extras = runBatch(host, slot);
+      (this.hostCounts ??= new ThreadCounts(this.counts)).count(ring, slot, extras.errors);
       if (noExtras(extras)) ring.finish(slot, SlotStatus.DONE, 0);
       else {
         this.messages.set(seq, { type: 'extras', seq, ...extras });
@@ -466,8 +487,9 @@ export class PacketPool {
     if (this.closed) return Promise.reject(new EbpfError(ErrorCode.UNSUPPORTED, 'the pool is closed'));
     if (this.failure !== undefined) return Promise.reject(this.failure);
     checkObject(batch, 'batch');
-    const { data, starts, lengths, count, results } = batch;
+    const { data, starts, lengths, count, results, counts } = batch;
     checkBytes(data, 'batch.data');
+    if (counts !== undefined && counts !== 'also' && counts !== 'only') throw argumentError('batch.counts', "'also', 'only' or undefined", counts);
     if (!(starts instanceof Int32Array) || !(lengths instanceof Int32Array)) throw new ArgumentError('batch.starts and batch.lengths must be Int32Arrays');
     checkInteger(count, 'batch.count', 0, Math.min(starts.length, lengths.length, this.ring.packets));
     if (results !== undefined) checkResults(results, count);
@@ -475,7 +497,7 @@ export class PacketPool {
     this.queued++;
     return new Promise<BatchResult>((resolve, reject) => {
       this.sending = this.sending.then(() =>
-        this.send(seq, { data, starts, lengths, count, ...(results === undefined ? {} : { results }) }, resolve, reject).catch(reject).finally(() => this.queued--),
+        this.send(seq, { data, starts, lengths, count, ...(results === undefined ? {} : { results }), ...(counts === undefined ? {} : { counts }) }, resolve, reject).catch(reject).finally(() => this.queued--),
       );
     });
   }
@@ -526,6 +548,7 @@ export class PacketPool {
       l[i] = ok ? length : 0;
     }
     this.pending.set(seq, { batch, span, resolve, reject });
+    this.counts.request(slot, batch.counts !== undefined);
     ring.publish(seq, count);
     if (!this.watching) void this.watch();
   }
@@ -595,23 +618,28 @@ export class PacketPool {
       } else if (m.type === 'error') extras = { ...NO_EXTRAS, errors: [{ at: -1, code: m.code, message: m.message, pc: undefined }] };
     }
     const { batch } = p;
-    const count = batch.count;
+    const counts = batch.counts !== undefined && status !== SlotStatus.FAILED ? this.counts.read(slot) : undefined;
+    // With counts only, the per-packet arrays are needed where the counts cannot stand for them (PacketBatch.counts).
+    const perPacket = counts === undefined || batch.counts === 'also' || counts.r0 === undefined || extras.errors.length > 0 || extras.redirects.length > 0 || extras.clones.length > 0;
+    const count = perPacket ? batch.count : 0;
     const out = batch.results;
     const r0Low = out?.r0Low ?? new Int32Array(count);
     const r0High = out?.r0High ?? new Int32Array(count);
     const instructions = out?.instructions ?? new Float64Array(count);
     const ns = out?.ns ?? new Float64Array(count);
-    r0Low.set(ring.r0Low[slot]!.subarray(0, count));
-    r0High.set(ring.r0High[slot]!.subarray(0, count));
-    instructions.set(ring.instructions[slot]!.subarray(0, count));
-    ns.set(ring.ns[slot]!.subarray(0, count));
+    if (perPacket) {
+      r0Low.set(ring.r0Low[slot]!.subarray(0, count));
+      r0High.set(ring.r0High[slot]!.subarray(0, count));
+      instructions.set(ring.instructions[slot]!.subarray(0, count));
+      ns.set(ring.ns[slot]!.subarray(0, count));
+    }
     if (p.span >= 0) this.area.release(p.span);
     ring.collect(slot);
     this.pending.delete(seq);
     if (status === SlotStatus.FAILED) {
       const e = extras.errors[0]!;
       p.reject(new EbpfError(e.code as ErrorCodeValue, e.message));
-    } else p.resolve({ r0Low, r0High, instructions, ns, data: batch.data, ...extras });
+    } else p.resolve({ r0Low, r0High, instructions, ns, data: batch.data, ...extras, ...(counts === undefined ? {} : { counts }), perPacket });
     this.wake();
   }
 

@@ -64,6 +64,8 @@ export interface InitMessage {
   /** The batch ring (pool/ring.ts) and its shape. */
   readonly ring: SharedArrayBuffer;
   readonly shape: RingShape;
+  /** The batches' counts beside the ring (pool/batch-counts.ts). */
+  readonly counts: SharedArrayBuffer;
   /**
    * A {@link JitMessage} follows with the host's compiled program: the worker loads and verifies the
    * object meanwhile, and takes no batch before it has the message.

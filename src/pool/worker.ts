@@ -14,11 +14,14 @@ import { checkPort, layoutFingerprint, type InitMessage, type JitMessage, type P
 import type { Program } from '../vm/program.js';
 import { BatchRing, SlotStatus } from './ring.js';
 import { SampleClock, noExtras, runBatch, sessionKind, type BatchRunner } from './run-batch.js';
+import { CountsRing, ThreadCounts } from './batch-counts.js';
 
 /** A worker's runner, and what it needs to take the host's compiled program (JitMessage). */
 interface Loaded extends BatchRunner {
   readonly jit: JitEngine | undefined;
   readonly program: Program;
+  /** This thread's counter of the batches it runs (pool/batch-counts.ts). */
+  readonly counts: ThreadCounts;
 }
 
 function init(m: InitMessage): Loaded {
@@ -34,7 +37,7 @@ function init(m: InitMessage): Loaded {
   if (info === undefined) throw new EbpfError(ErrorCode.NO_PROGRAM, `no program named ${m.program}`);
   const runner = obj.program(info.name);
   const session = runner.session(sessionKind(info.type), { jit: m.jit, limits: m.limits });
-  return { obj, session, memory, ring: new BatchRing(m.shape, m.ring), index: m.index, clock: new SampleClock(), jit, program: runner.program };
+  return { obj, session, memory, ring: new BatchRing(m.shape, m.ring), index: m.index, clock: new SampleClock(), jit, program: runner.program, counts: new ThreadCounts(new CountsRing(m.shape.slots, m.shape.packets, m.counts)) };
 }
 
 const encoder = new TextEncoder();
@@ -47,7 +50,7 @@ const IDLE_MS = 1000;
  * fit (clones carry packet bytes: always by message), else by message before the slot is finished.
  * A batch that throws something other than an EbpfError (a bug) fails that batch, by message.
  */
-async function serveRing(l: BatchRunner, port: PoolPort): Promise<void> {
+async function serveRing(l: BatchRunner, counts: ThreadCounts, port: PoolPort): Promise<void> {
   const ring = l.ring;
   while (!ring.closing) {
     const seq = ring.claim(l.index);
@@ -58,6 +61,7 @@ async function serveRing(l: BatchRunner, port: PoolPort): Promise<void> {
     const slot = seq % ring.slots;
     try {
       const extras = runBatch(l, slot);
+      counts.count(ring, slot, extras.errors);
       if (noExtras(extras)) {
         ring.finish(slot, SlotStatus.DONE, 0);
         continue;
@@ -92,7 +96,7 @@ export function servePoolWorker(port: PoolPort): void {
   // Loaded, and waiting for the host's compiled program (InitMessage.jitFollows) before taking batches.
   let waiting: Loaded | undefined;
   const serve = (loaded: Loaded): void => {
-    serveRing(loaded, port).catch((e: unknown) => port.postMessage({ type: 'error', code: ErrorCode.INTERNAL, message: e instanceof Error ? e.message : String(e) }));
+    serveRing(loaded, loaded.counts, port).catch((e: unknown) => port.postMessage({ type: 'error', code: ErrorCode.INTERNAL, message: e instanceof Error ? e.message : String(e) }));
   };
   port.onMessage((message) => {
     const m = message as InitMessage | JitMessage;
