@@ -42,18 +42,10 @@ const KERNEL_ONLY_3: Record<string, string> = {
 
 /** The same for the fourth held-out set (expected-heldout4.json; test/corpus/README.md): the verifier's but one map. */
 const KERNEL_ONLY_4: Record<string, string> = {
-  'TripleCross/kit.bpf.o xdp_receive (xdp_prog) xdp':
-    'the verifier: [pointer-arithmetic] at pc 2874: pkt pointer plus a register with unbounded max value (at pc 9 until 57aa6c0a: one bpf_printk call reached from every error path, its strings and lengths joined)',
-  'TripleCross/tc.o classifier_egress (classifier/egress) tc':
-    'the verifier: [helper-argument] at pc 390: R4 invalid zero-sized read u64=[0,63] (bpf_skb_store_bytes of a length checked on each path; pc 18 before 32-bit moves linked their copies)',
-  'TripleCross/tc.o classifier_ingress (classifier/ingress) tc':
-    'the verifier: [pointer-arithmetic] at pc 98: pkt pointer plus a register with unbounded max value (a payload size the kernel bounds on its path)',
-  'XDP-Firewall/xdp_prog.o xdp_prog_main (xdp_prog) xdp':
-    'the verifier: [invalid-mem-access] at pc 810: R2 scalar (a header pointer kept in a stack struct, NULL on the paths of other protocols: joined, a number)',
   'kmesh/workload_xdp.o policies_check (xdp_auth) xdp':
     'the map kmesh_map1600: 1,608,000,000 bytes of values, past the per-map limit (1 GiB at most, maxMapBytes); the kernel allocates the hash map lazily',
   'tailscale/derp_xdp.o xdp_prog_func (xdp) xdp':
-    'the verifier: [pointer-arithmetic] at pc 230: pkt pointer plus a register with unbounded max value (a loop stepping through the packet, seed += *buf)',
+    'the verifier: [pointer-arithmetic] at pc 230: pkt pointer plus a register with unbounded min value (a loop stepping through the packet, seed += *buf: its offset and the copy a step ahead, r3 = r2 after r2 += 2, lose their tie at the loop head, so the offset is unbounded; tied (a relational join, tried and not landed), the read at pc 231 still needs the range proved for buf + 2 in one pass to hold for buf in the next)',
 };
 
 interface VerdictTable {
