@@ -31,6 +31,8 @@ export interface AccessGroup {
   readonly end: number;
   /** Pcs of the group's accesses: those in [start, end) whose base holds the value `reg` holds at `start`. */
   readonly members: ReadonlySet<number>;
+  /** Per member whose base register holds the value a constant away from `reg`'s (base-values.ts): that distance (the access is at reg + shift + off). */
+  readonly shift: ReadonlyMap<number, number>;
   /**
    * Further bases checked with the first (a multi-base group): the accesses of the run through other
    * values some register held at `start`, each value's span checked there too (see {@link findAccessGroups}).
@@ -49,6 +51,7 @@ export interface GroupBase {
   readonly lo: number;
   readonly hi: number;
   readonly members: ReadonlySet<number>;
+  readonly shift: ReadonlyMap<number, number>;
 }
 
 /** True when the access at `pc` is one of the group's, through any of its bases. */
@@ -100,18 +103,21 @@ export function findAccessGroups(
     const first = at.regs[a.reg]!;
     const regOf = new Map<number, number>([[first, a.reg]]);
     for (let r = 0; r < FRAME_POINTER; r++) if (!regOf.has(at.regs[r]!)) regOf.set(at.regs[r]!, r);
-    const spans = new Map<number, { lo: number; hi: number; members: Set<number>; end: number }>();
+    const spans = new Map<number, { lo: number; hi: number; members: Set<number>; shift: Map<number, number>; end: number }>();
     for (let q = pc; q < b.end && simple(q); q = step(q)) {
       const x = accessOf(ops[q]!, insns[q]!);
       if (x === undefined || inFrame(q, x)) continue;
       const v = values.get(q)!.regs[x.reg]!;
       if (x.reg === FRAME_POINTER || !regOf.has(v)) break;
+      // The access's distance from the register that holds its value at `pc`.
+      const d = values.get(q)!.deltas[x.reg]! - at.deltas[regOf.get(v)!]!;
       const s = spans.get(v);
-      if (s === undefined) spans.set(v, { lo: x.off, hi: x.off + x.size, members: new Set([q]), end: step(q) });
+      if (s === undefined) spans.set(v, { lo: x.off + d, hi: x.off + d + x.size, members: new Set([q]), shift: new Map(d === 0 ? [] : [[q, d]]), end: step(q) });
       else {
-        s.lo = Math.min(s.lo, x.off);
-        s.hi = Math.max(s.hi, x.off + x.size);
+        s.lo = Math.min(s.lo, x.off + d);
+        s.hi = Math.max(s.hi, x.off + d + x.size);
         s.members.add(q);
+        if (d !== 0) s.shift.set(q, d);
         s.end = step(q);
       }
     }
@@ -122,12 +128,12 @@ export function findAccessGroups(
     let count = head.members.size;
     for (const [v, s] of spans) {
       if (v === first || s.members.size < 2) continue;
-      extra.push({ reg: regOf.get(v)!, lo: s.lo, hi: s.hi, members: s.members });
+      extra.push({ reg: regOf.get(v)!, lo: s.lo, hi: s.hi, members: s.members, shift: s.shift });
       end = Math.max(end, s.end);
       count += s.members.size;
     }
     if (extra.length === 0) return undefined;
-    return { group: { start: pc, reg: a.reg, lo: head.lo, hi: head.hi, end, members: head.members, extra }, count };
+    return { group: { start: pc, reg: a.reg, lo: head.lo, hi: head.hi, end, members: head.members, shift: head.shift, extra }, count };
   };
   for (let pc = b.start; pc < b.end; ) {
     const a = accessOf(ops[pc]!, insns[pc]!);
@@ -138,15 +144,19 @@ export function findAccessGroups(
     // Members: the accesses whose base holds the first one's value (base-values.ts), while some
     // register or frame slot still holds it.
     const v = values.get(pc)!.regs[a.reg]!;
+    const d0 = values.get(pc)!.deltas[a.reg]!;
     const members = new Set([pc]);
+    const shift = new Map<number, number>();
     let lo = a.off;
     let hi = a.off + a.size;
     let end = step(pc);
     for (let q = pc; q < b.end && simple(q); q = step(q)) {
       const x = accessOf(ops[q]!, insns[q]!);
       if (q !== pc && x !== undefined && values.get(q)!.regs[x.reg] === v) {
-        lo = Math.min(lo, x.off);
-        hi = Math.max(hi, x.off + x.size);
+        const d = values.get(q)!.deltas[x.reg]! - d0;
+        if (d !== 0) shift.set(q, d);
+        lo = Math.min(lo, x.off + d);
+        hi = Math.max(hi, x.off + d + x.size);
         members.add(q);
         end = step(q);
       }
@@ -158,7 +168,7 @@ export function findAccessGroups(
       groups.set(pc, multi.group);
       pc = multi.group.end;
     } else if (members.size >= 2) {
-      groups.set(pc, { start: pc, reg: a.reg, lo, hi, end, members, extra: [] });
+      groups.set(pc, { start: pc, reg: a.reg, lo, hi, end, members, shift, extra: [] });
       pc = end;
     } else pc = step(pc);
   }

@@ -145,13 +145,14 @@ export function address(fc: FunctionCompiler, reg: number, off: number, size: 1 
   if (g !== undefined && g.members.has(pc)) {
     // Inside a group whose whole span was checked: a fixed offset from its first byte.
     c.get(L_GB);
-    return { offset: off - g.lo };
+    return { offset: off + (g.shift.get(pc) ?? 0) - g.lo };
   }
   const k = g === undefined ? -1 : g.extra.findIndex((e) => e.members.has(pc));
   if (k >= 0) {
     // Through a further base of a multi-base group: a fixed offset from that base's span.
     c.get(fc.groupLocal(k));
-    return { offset: off - g!.extra[k]!.lo };
+    const e = g!.extra[k]!;
+    return { offset: off + (e.shift.get(pc) ?? 0) - e.lo };
   }
   const x = fc.indexed.get(pc);
   if (x !== undefined) {

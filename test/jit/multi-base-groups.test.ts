@@ -61,6 +61,22 @@ function program(setup: string, call: boolean): string {
     exit`;
 }
 
+/** A header read through a pointer and its copies advanced by constants, and written through another. */
+const ADVANCED = `
+  mov r3, r8
+  add r3, 4
+  ldxb r2, [r3+0]
+  stxb [r7+0], r2
+  ldxb r4, [r8+1]
+  stxb [r7+1], r4
+  sub r3, 2
+  ldxb r2, [r3+1]
+  mov r5, r3
+  add r5, -1
+  stxb [r7+2], r2
+  ldxb r4, [r5+0]
+  stxb [r7+3], r4`;
+
 describe('multi-base access groups', () => {
   const runs = { r0: expect.any(String), charged: expect.any(Number) };
   // A failing case: the run's access (0-7) that fails.
@@ -76,6 +92,37 @@ describe('multi-base access groups', () => {
     ['a load base at the input end', 'mov r7, r1\nmov r8, r1\nadd r8, 15\nmov r9, r1', 4],
     ['a store base across the stack top', `lddw r7, ${TOP - 2}\nmov r8, r1\nmov r9, r1`, 5],
   ];
+  for (const [what, setup, at] of [
+    ['a pointer advanced by constants', 'mov r7, r1\nadd r7, 8\nmov r8, r1', undefined],
+    ['a pointer advanced past the input end', 'mov r7, r1\nmov r8, r1\nadd r8, 12', 2],
+    ['a pointer advanced within the stack', `mov r7, r1\nlddw r8, ${TOP - 6}`, undefined],
+    ['a pointer advanced past the stack top', `mov r7, r1\nlddw r8, ${TOP - 3}`, 2],
+    ['stores across the input end', 'mov r7, r1\nadd r7, 13\nmov r8, r1', 12],
+  ] as const) {
+    it(what, () => {
+      const input = Uint8Array.from({ length: 16 }, (_, k) => 0x31 + 7 * k);
+      const source = `
+        ${setup}
+        mov r0, 0
+        ldxb r6, [r1+0]
+        ja body
+      body:
+        ${ADVANCED}
+        add r0, r2
+        add r0, r4
+        ldxdw r4, [r1+0]
+        xor r0, r4
+        ldxdw r4, [r1+8]
+        add r0, r4
+        exit`;
+      const bytes = assemble(source);
+      // (The load before the block fills the region cache, so that the block's group check can hit.)
+      const start = decodeProgram(bytes).findIndex((i) => i.opcode === 0x05) + 1;
+      const out = agreeAtEveryBudget(new Program(bytes), input, DEFAULT_LIMITS, { max: 80 });
+      expect(out).toEqual(at === undefined ? runs : { name: 'MemoryAccessError', code: 'E_OUT_OF_BOUNDS', pc: start + at });
+    });
+  }
+
   for (const call of [false, true]) {
     for (const [what, setup, expected] of cases) {
       it(`${what}, loop ${call ? 'with' : 'without'} a call`, () => {
@@ -102,6 +149,19 @@ describe('multi-base access groups', () => {
     expect(g.extra.map((e) => [e.reg, e.lo, e.hi, [...e.members]])).toEqual([
       [2, 0, 4, [4, 6, 8, 10]],
       [3, 0, 2, [5, 9]],
+    ]);
+  });
+
+  it('registers a constant apart are one base', () => {
+    const g = groupsOf(`mov r7, r1\nadd r7, 8\nmov r8, r1\nmov r9, r8\nadd r9, -4\n${RUN}\nexit`).get(5)!;
+    expect([g.reg, g.lo, g.hi, g.end, g.extra.length, g.members.size]).toEqual([8, -4, 12, 13, 0, 8]);
+    expect([...g.shift]).toEqual([
+      [6, 8],
+      [7, -4],
+      [8, 8],
+      [10, 8],
+      [11, -4],
+      [12, 8],
     ]);
   });
 });
