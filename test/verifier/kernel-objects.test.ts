@@ -55,6 +55,7 @@ const KERNEL_REJECTS: Record<string, { issues: string[]; why: string }> = {
   'test/fixtures/elf/link_ba.linked.o:cycle': { issues: ['20:call-stack'], why: 'the same cycle, linked in the other order' },
   'test/fixtures/elf/spin_lock.o:double_lock': { issues: ['12:spin-lock'], why: 'bpf_spin_lock twice (the kernel: "Locking two bpf_spin_locks are not allowed"); tsbpf stops it at run time' },
   'test/fixtures/elf/spin_lock.o:no_unlock': { issues: ['16:spin-lock'], why: 'an exit with the lock held (the kernel: "BPF_EXIT instruction in main prog cannot be used inside bpf_spin_lock-ed region")' },
+  'test/fixtures/elf/task_btf.o:write_task': { issues: ['2:mem-access'], why: 'a store through bpf_get_current_task_btf\'s task (the kernel: "only read is supported")' },
   'test/fixtures/elf/kconfig.o:write_kconfig': { issues: ['3:read-only-write'], why: 'a store to a Kconfig extern: the .kconfig map is read-only (libbpf freezes it); tsbpf faults at run time' },
 };
 
@@ -80,6 +81,19 @@ describe('clang-built objects at the kernel level', () => {
     const { bytes, relocatedLoads } = obj.program('copy_tail').program;
     const [v] = k.verdicts([kernelRequest(new Uint8Array(bytes), 'sched_cls', objectMapTable(obj.maps, obj.valueFields()), undefined, relocatedLoads)]);
     expect(v!.accepted).toBe(true);
+  });
+  it('the kernel accepts task_btf.o:task_status and refuses write_task (a read the analysis refused until 2026-12-07: bpf_get_current_task_btf gave a number)', () => {
+    const k = kernelOracle();
+    if (typeof k === 'string') {
+      skipNote(k);
+      return;
+    }
+    const obj = loadObject(new Uint8Array(readFileSync('test/fixtures/elf/task_btf.o')), { verify: false });
+    const request = (name: string): ReturnType<typeof kernelRequest> => {
+      const { bytes, relocatedLoads } = obj.program(name).program;
+      return kernelRequest(new Uint8Array(bytes), 'kprobe', objectMapTable(obj.maps, obj.valueFields()), undefined, relocatedLoads);
+    };
+    expect(k.verdicts([request('task_status'), request('write_task')]).map((v) => v.accepted)).toEqual([true, false]);
   });
   it('finds the objects', () => {
     expect(objects.length).toBeGreaterThanOrEqual(14);

@@ -23,6 +23,8 @@ export function analyzeObject(obj: BpfObject): { name: string; section: string; 
     const { bytes, relocatedLoads } = obj.program(p.name).program;
     const type = kernelProgramType(p.type, p.section) ?? 'socket_filter';
     const attachType = kernelAttachType(type, p.section);
-    return { name: p.name, section: p.section, type, issues: checkProgram(bytes, { level: 'kernel', programType: type, maps, resolve: (imm, pc) => (relocatedLoads.has(pc) ? resolve(imm) : undefined), ...(attachType === undefined ? {} : { attachType }) }), insns: bytes.length / 8 };
+    // the object's BTF for its kfuncs and BTF pointers, as the loader passes it
+    const kfuncs = obj.verifierKfuncs();
+    return { name: p.name, section: p.section, type, issues: checkProgram(bytes, { level: 'kernel', programType: type, maps, resolve: (imm, pc) => (relocatedLoads.has(pc) ? resolve(imm) : undefined), ...(attachType === undefined ? {} : { attachType }), ...(kfuncs === undefined ? {} : { kfuncs }) }), insns: bytes.length / 8 };
   });
 }

@@ -11,7 +11,7 @@ import { INNER_MAP, mapInfo, type Env, type MapInfo } from './env.js';
 const SOCKMAP = 15;
 const SOCKHASH = 18;
 import { helperAllowed } from './helper-types.js';
-import { kfuncCall } from './kfuncs.js';
+import { btfObject, kfuncCall } from './kfuncs.js';
 import { HELPER_PROTOS, type ArgKind } from './helpers.js';
 import { checkMemoryArg, ownFrame, type Work } from './memory.js';
 import { constValue as scalarConst, S64_MAX } from './scalar.js';
@@ -387,6 +387,9 @@ export function helperCall(env: Env, w: Work, pc: number, id: number): void {
       break;
     case 'sock_or_null_unref':
       clobber(w, ok ? pointer('sock_or_null', 0, { id: pc * 16 + 1 }) : ANY_SCALAR);
+      break;
+    case 'task_btf':
+      clobber(w, (ok ? btfObject(env, 'task_struct') : undefined) ?? ANY_SCALAR);
       break;
     case 'ringbuf_mem_or_null': {
       const size = w.regs[2]!.type === 'scalar' ? scalarConst(w.regs[2]!.scalar) : undefined;

@@ -89,6 +89,11 @@ export type ReturnKind =
   /** The argument's `struct bpf_tcp_sock` or null, borrowing its reference like `sock_or_null_of_arg`. */
   | 'tcp_sock_or_null_of_arg'
   | 'dynptr_mem_or_null'
+  /**
+   * The current `struct task_struct` as a BTF pointer, never NULL (bpf_get_current_task_btf): its fields
+   * readable as the object's BTF lays them out (a number where the object has no BTF of the struct).
+   */
+  | 'task_btf'
   | 'void';
 
 /** One helper's prototype. */
@@ -254,11 +259,11 @@ export const HELPER_PROTOS: ReadonlyMap<number, HelperProto> = new Map([
   [152, p('bpf_redirect_neigh', ['scalar', 'mem_or_null', 'size_or_zero', 'scalar'])],
   [155, p('bpf_redirect_peer', ['scalar', 'scalar'])],
   [160, p('bpf_ktime_get_coarse_ns', [])],
-  // Task-local storage: the task is a BTF pointer (bpf_get_current_task_btf's), which the analysis does
-  // not type (a number to it); the helpers check it at run time. NULL is allowed.
+  // Task-local storage: the task is a BTF pointer (bpf_get_current_task_btf's), taken as any value; the
+  // helpers check it at run time. NULL is allowed.
   [156, p('bpf_task_storage_get', ['map', 'any', 'value_or_null', 'scalar'], 'map_value_or_null', { mapTypes: [TASK_STORAGE] })],
   [157, p('bpf_task_storage_delete', ['map', 'any'], 'integer', { mapTypes: [TASK_STORAGE] })],
-  [158, p('bpf_get_current_task_btf', [])],
+  [158, p('bpf_get_current_task_btf', [], 'task_btf')],
   [163, p('bpf_check_mtu', ['ctx', 'scalar', 'u32_inout', 'scalar', 'scalar'])],
   [204, p('bpf_tcp_raw_gen_syncookie_ipv4', ['fixed_mem_20', 'fixed_mem_20', 'scalar'])],
   [205, p('bpf_tcp_raw_gen_syncookie_ipv6', ['fixed_mem_40', 'fixed_mem_20', 'scalar'])],

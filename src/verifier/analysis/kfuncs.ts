@@ -97,6 +97,16 @@ function structNamed(btf: Btf, name: string): BtfType | undefined {
   return cache.get(name);
 }
 
+/**
+ * A pointer to the kernel's `struct NAME` as the object's BTF lays it out (a helper's BTF result, such as
+ * bpf_get_current_task_btf's task), never NULL; undefined where the object has no BTF of it.
+ */
+export function btfObject(env: Env, name: string): Value | undefined {
+  const btf = env.kfuncs?.btf;
+  const struct = btf === undefined ? undefined : structNamed(btf, name);
+  return struct === undefined ? undefined : pointer('btf_id', 0, { map: struct.id, size: struct.sizeOrType });
+}
+
 const paramCache = new WeakMap<Btf, Map<string, number | undefined>>();
 
 /** The number of parameters the BTF declares kfunc `name` with (undefined: no declaration there). */
