@@ -221,7 +221,6 @@ export const KERNEL_HELPER_NAMES: ReadonlyMap<number, string> = new Map([
 
 /** Why tsbpf leaves some kernel helpers out, by id: said when a program calls one. */
 export const UNMODELLED_HELPERS: ReadonlyMap<number, string> = new Map([
-  [150, 'it prints a kernel object through its BTF type (the kernel\'s BTF printer), which tsbpf does not model'],
   [166, 'it makes bpf system calls to create maps, programs and links, and tsbpf has no kernel objects for it to act on'],
   [167, 'it looks a type up in the running kernel\'s BTF, which tsbpf does not have'],
   [168, 'it closes a file descriptor of the calling process, and a run in tsbpf has none'],

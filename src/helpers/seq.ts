@@ -8,7 +8,7 @@
  *   `seq_file`, once a run has overflowed every later write of that run fails too, and what the run had
  *   written is taken back when it ends (the kernel shows that object again in the next `read()`): the
  *   run's result says so, and the host drains the output and runs the program on the same object again.
- * - `bpf_seq_printf_btf` (150) is not implemented (it prints a kernel object by its BTF type).
+ * - `bpf_seq_printf_btf` (150) appends what `bpf_snprintf_btf` gives (helpers/btf-print.ts).
  *
  * The host reads the output as a {@link SeqOutput}: bounded ({@link DEFAULT_SEQ_BYTES}, at most
  * {@link MAX_SEQ_BYTES}), kept across runs until drained, as one `read()` of an iterator's file
@@ -141,7 +141,7 @@ export class SeqRun {
 const size32 = (r: bigint): number => Number(r & 0xffff_ffffn);
 
 /** The run's seq writer, when `m` is its `seq_file`; an E_HELPER error otherwise. */
-function seqOf(m: bigint, ctx: HelperContext, name: string): SeqRun {
+export function seqOf(m: bigint, ctx: HelperContext, name: string): SeqRun {
   const run = (ctx.host as TaskRunHost | undefined)?.tracing?.seq;
   if (run === undefined) {
     throw new ExecutionError(ErrorCode.HELPER, `${name}: only iterator programs (iter/… sections, run with runEvent) have a seq_file`, { pc: ctx.pc, helper: name });

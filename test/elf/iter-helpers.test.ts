@@ -256,7 +256,17 @@ describe.each([false, true])('bpf_get_task_stack (jit %s)', (jit) => {
 });
 
 describe('bpf_seq_printf_btf', () => {
-  it('is refused at link time, saying why', () => {
-    expect(() => load('iter_helpers').program('seq_btf')).toThrow(/calls a helper tsbpf does not implement: 150 \(bpf_seq_printf_btf, first at iter\/task:seq_btf\+\d+; it prints a kernel object through its BTF type/);
-  });
+  for (const jit of [false, true]) {
+    it(`appends the object's BTF text, as bpf_snprintf_btf gives it (${jit ? 'JIT' : 'interpreter'})`, () => {
+      const p = load('iter_helpers').program('seq_btf');
+      const bytes = new Uint8Array([7, 0, 0, 0, 8, 0, 0, 0, 1, 0, 0, 0]);
+      const r = p.runEvent({ args: [TASK] }, { jit, probeMemory: [{ address: TASK, bytes }] });
+      expect([r.r0, text(r.seq)]).toEqual([0n, '(struct task_struct){\n .pid = (int)7,\n .tgid = (int)8,\n .flags = (unsigned int)1,\n}\n']);
+      // An object it cannot read: -EFAULT, nothing written; a full seq_file: -EOVERFLOW.
+      const bad = p.runEvent({ args: [TASK + 0x10_0000n] }, { jit });
+      expect([BigInt.asIntN(64, bad.r0), bad.seq?.length]).toEqual([-14n, 0]);
+      const full = p.runEvent({ args: [TASK] }, { jit, probeMemory: [{ address: TASK, bytes }], seq: new SeqOutput(16) });
+      expect(BigInt.asIntN(64, full.r0)).toBe(-75n);
+    });
+  }
 });
