@@ -38,29 +38,61 @@ export function loopSlots(insns: readonly Insn[], ops: readonly Operation[], fun
     }
   };
   const predsAt = (pc: number): readonly number[] => preds.get(pc) ?? [];
+  // the slots on a cycle through a head are those it reaches that reach it: its strongly connected
+  // component, found for every slot of its function at once (Tarjan's algorithm, without recursion)
+  const component = new Map<number, Set<number>>();
+  const components = (start: number): void => {
+    const end = funcEnd.get(start)!;
+    const index = new Map<number, number>();
+    const low = new Map<number, number>();
+    const onStack = new Set<number>();
+    const stack: number[] = [];
+    let next = 0;
+    for (let root = start; root < end; root += ops[root]!.kind === 'lddw' ? 2 : 1) {
+      if (index.has(root)) continue;
+      const walk: [number, number[], number][] = [[root, successorSlots(insns, ops, root, start, end), 0]];
+      index.set(root, next);
+      low.set(root, next++);
+      stack.push(root);
+      onStack.add(root);
+      while (walk.length > 0) {
+        const top = walk[walk.length - 1]!;
+        const [v, succ] = top;
+        if (top[2] < succ.length) {
+          const w = succ[top[2]++]!;
+          if (!index.has(w)) {
+            index.set(w, next);
+            low.set(w, next++);
+            stack.push(w);
+            onStack.add(w);
+            walk.push([w, successorSlots(insns, ops, w, start, end), 0]);
+          } else if (onStack.has(w)) low.set(v, Math.min(low.get(v)!, index.get(w)!));
+          continue;
+        }
+        walk.pop();
+        if (walk.length > 0) {
+          const u = walk[walk.length - 1]![0];
+          low.set(u, Math.min(low.get(u)!, low.get(v)!));
+        }
+        if (low.get(v) !== index.get(v)) continue;
+        const scc = new Set<number>();
+        let w: number;
+        do {
+          w = stack.pop()!;
+          onStack.delete(w);
+          scc.add(w);
+          component.set(w, scc);
+        } while (w !== v);
+      }
+    }
+  };
   return (head) => {
     const known = memo.get(head);
     if (known !== undefined) return known;
     const start = funcOf[head]!;
-    const end = funcEnd.get(start)!;
     predsOf(start);
-    const forward = new Set<number>();
-    const todo = [head];
-    while (todo.length > 0) {
-      const pc = todo.pop()!;
-      if (forward.has(pc)) continue;
-      forward.add(pc);
-      todo.push(...successorSlots(insns, ops, pc, start, end));
-    }
-    const slots = new Set<number>();
-    todo.push(head);
-    while (todo.length > 0) {
-      const pc = todo.pop()!;
-      if (slots.has(pc) || !forward.has(pc)) continue;
-      slots.add(pc);
-      todo.push(...predsAt(pc));
-    }
-    const r = { slots, preds: predsAt, start };
+    if (!component.has(head)) components(start);
+    const r = { slots: component.get(head) ?? new Set([head]), preds: predsAt, start };
     memo.set(head, r);
     return r;
   };
