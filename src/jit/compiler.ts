@@ -103,6 +103,8 @@ export interface CompiledWasm {
   readonly tripChargedLoops: readonly number[];
   /** The pcs of the blocks that start chunks of check-free iterations of a loop (see loop-shapes.ts, `ChunkedLoop`; any block of its cycle may). */
   readonly chunkedLoops: readonly number[];
+  /** Pcs of the blocks heading counted loops that run check-free once their entry guard passes (loop-shapes.ts). */
+  readonly countedLoops: readonly number[];
   /** The eBPF pc each compiled function starts at; function `entryIndex + k` starts at `functionPcs[k]`. */
   readonly functionPcs: readonly number[];
   /** Functions' copies that check the budget on every block: function index and the eBPF pc of the original. */
@@ -209,6 +211,7 @@ export function compileToWasm(program: readonly Insn[], compileOptions: CompileO
   const boundedLoops: number[] = [];
   const tripChargedLoops: number[] = [];
   const chunkedLoops: number[] = [];
+  const countedLoops: number[] = [];
   const checkedFunctions: { index: number; pc: number }[] = [];
   for (const e of entries) {
     // A function with loops that check the budget once per iteration also gets a copy that checks it on
@@ -237,6 +240,7 @@ export function compileToWasm(program: readonly Insn[], compileOptions: CompileO
       boundedLoops.push(...fc.boundedTests);
       tripChargedLoops.push(...fc.tripChargedTests);
       chunkedLoops.push(...fc.chunkedHeaders);
+      countedLoops.push(...fc.countedHeaders);
     }
     const spanLocals: ValTypeCode[] = Array<ValTypeCode>(fc.spans.locals + fc.groupLocals).fill(ValType.i32);
     mb.defineFunction(funcIndex.get(e)!, [...EXTRA_LOCALS, ...fc.slotList.map((): ValTypeCode => ValType.i64), ...spanLocals], code);
@@ -247,5 +251,5 @@ export function compileToWasm(program: readonly Insn[], compileOptions: CompileO
   for (const e of entries) if (e !== 0) mb.export(`f${e}`, 'func', funcIndex.get(e)!);
   emitBatchExport(mb, emitRunExports(mb, entryIndex, reservedWord(options.shared === true, STACK_MARK)));
   const inlinedCalls = inlined === undefined ? [] : [...inlined.sites.keys()].sort((a, b) => a - b);
-  return { bytes: mb.build(), entryIndex, functionCount: entries.length, dispatchFunctions, boundedLoops, tripChargedLoops, chunkedLoops, functionPcs: entries, checkedFunctions, inlinedCalls, ...(inlined === undefined ? {} : { origin: inlined.origin }) };
+  return { bytes: mb.build(), entryIndex, functionCount: entries.length, dispatchFunctions, boundedLoops, tripChargedLoops, chunkedLoops, countedLoops, functionPcs: entries, checkedFunctions, inlinedCalls, ...(inlined === undefined ? {} : { origin: inlined.origin }) };
 }

@@ -72,7 +72,7 @@ export function emitLoopEntry(fc: FunctionCompiler, node: number, depth: number)
   }
 }
 
-/** The structurer asks whether a self-loop is versioned as a sibling: a counted loop, in structured code. */
+/** The structurer asks whether a one-block loop is versioned as a sibling: a counted loop, in structured code. */
 export function versionedSibling(fc: FunctionCompiler, node: number): boolean {
   const bi = fc.nodes[node]!;
   if (bi < 0 || fc.switchOf.has(node) || !(fc.everyBlock || fc.mode[node] === 0)) return false;
@@ -105,7 +105,7 @@ export function emitFastLoop(fc: FunctionCompiler, node: number, depth: number):
   c.op(Op.i64_ge_u).if();
   refill(fc.code, firstSize, fc.mark, fc.filled);
   c.end();
-  emitLoopGuard(fc.code, loop, b.length, fc.accessSize);
+  emitLoopGuard(fc.code, loop, b.length + loop.latch, fc.accessSize);
   c.op(Op.i32_eqz).brIf(0);
   checkFreeLoop(fc, node, loop, depth);
 }
@@ -121,7 +121,11 @@ export function checkFreeLoop(fc: FunctionCompiler, node: number, loop: CountedL
   const bi = fc.nodes[node]!;
   const b = fc.d.blocks[bi]!;
   c.gget(Global.cacheOffset).gget(Global.cacheBase).op(Op.i32_wrap_i64).op(Op.i32_sub).set(L_D);
-  c.get(L_BUDGET).get(L_T).i64(1).op(Op.i64_add).i64(b.length).op(Op.i64_mul).op(Op.i64_sub).set(L_BUDGET);
+  // N iterations of the block and N - 1 ways back (L_T = N - 1).
+  c.get(L_BUDGET).get(L_T).i64(1).op(Op.i64_add).i64(b.length + loop.latch).op(Op.i64_mul).op(Op.i64_sub);
+  if (loop.latch !== 0) c.i64(loop.latch).op(Op.i64_add);
+  c.set(L_BUDGET);
+  if (!fc.countedHeaders.includes(b.start)) fc.countedHeaders.push(b.start);
   const copy = copyLoop(fc.loopContext, loop, bi);
   if (copy !== undefined) {
     emitBulkCopy(fc.code, copy);
@@ -133,6 +137,7 @@ export function checkFreeLoop(fc: FunctionCompiler, node: number, loop: CountedL
   straight(fc, b.start, lastPc(fc.insns, b), depth + 1);
   fc.fastPcs = undefined;
   emitCondition(fc, node);
+  if (loop.negated) c.op(Op.i32_eqz);
   c.brIf(0);
   c.end();
 }

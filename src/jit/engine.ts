@@ -73,6 +73,8 @@ export interface JitStats {
   readonly tripChargedLoops: readonly number[];
   /** Pcs of the blocks that start chunks of loop iterations whose accesses one guard checks. */
   readonly chunkedLoops: readonly number[];
+  /** Pcs of the blocks heading counted loops that run check-free once their entry guard passes. */
+  readonly countedLoops: readonly number[];
 }
 
 /** Linear offset minus virtual address of a stack region. */
@@ -349,6 +351,7 @@ export class JitEngine implements Engine {
         boundedLoops: gen.boundedLoops,
         tripChargedLoops: gen.tripChargedLoops,
         chunkedLoops: gen.chunkedLoops,
+        countedLoops: gen.countedLoops,
       },
     };
     this.cacheOf(program).set(key, c);

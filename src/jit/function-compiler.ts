@@ -263,6 +263,8 @@ export class FunctionCompiler implements StructSink {
   structured = false;
   /** The header pcs of the chunked loops emitted in structured code. */
   readonly chunkedHeaders: number[] = [];
+  /** The header pcs of the counted loops given a check-free copy (see emit-loops.ts). */
+  readonly countedHeaders: number[] = [];
 
   /**
    * The checked copy: a dispatch loop that starts at the block named by Global.label and checks the
@@ -511,7 +513,7 @@ export class FunctionCompiler implements StructSink {
       // the terminator, whose condition is then false. Otherwise (or once the cache is filled by a
       // checked iteration, on the next entry) the checked body runs, so errors are the interpreter's.
       c.block();
-      emitLoopGuard(this.code, counted, b.length, this.accessSize);
+      emitLoopGuard(this.code, counted, b.length + counted.latch, this.accessSize);
       c.if();
       checkFreeLoop(this, node, counted, depth + 2);
       c.br(1);

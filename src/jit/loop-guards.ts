@@ -73,8 +73,8 @@ export function emitChunkGuard(c: CodeWriter, loop: ChunkedLoop, cost: number, s
 }
 
 /**
- * Push an i32, non-zero when the counted loop's trip count N is known (x < y, y below 2^62 so that
- * no value wraps, N at most MAX_TRIPS, a stride that is a form between -MAX_STRIDE and MAX_STRIDE),
+ * Push an i32, non-zero when the counted loop's trip count N is known (x < y, or x > y counting down,
+ * with `!=` a distance the step divides; y below 2^62 so that no value wraps, N at most MAX_TRIPS, a stride that is a form between -MAX_STRIDE and MAX_STRIDE),
  * the budget covers N iterations of `length`, every range condition holds on the first and last
  * iterations and, for every covered access, the first and last iterations' addresses lie in the
  * cached region (the window of its size). Each is affine in the iteration with a small stride, so
@@ -82,6 +82,7 @@ export function emitChunkGuard(c: CodeWriter, loop: ChunkedLoop, cost: number, s
  * loop first): the check is then stricter than needed, never weaker.
  */
 export function emitLoopGuard(c: CodeWriter, loop: CountedLoop, length: number, sizeOf: AccessSize): void {
+  // (`length`: what one iteration charges at most, its way back included.)
   const k = constantOf(loop.step);
   if (k === undefined) {
     // L_LIM = the step when it is in [1, MAX_STRIDE] (L_A = 1), else 1 (L_A = 0: the guard fails).
@@ -89,18 +90,24 @@ export function emitLoopGuard(c: CodeWriter, loop: CountedLoop, length: number, 
     c.tee(L_LIM).i64(1).op(Op.i64_sub).i64(MAX_STRIDE).op(Op.i64_lt_u).set(L_A);
     c.get(L_LIM).i64(1).get(L_A).op(Op.select).set(L_LIM);
   }
-  // L_T = N - 1 = (y - x + step - 1) / step - 1; counting down by one, x - y - 1.
+  // L_T = N - 1 = (y - x + step - 1) / step - 1; counting down, (x - y + |step| - 1) / |step| - 1.
   const x: Affine = { coeffs: new Map([[loop.x, 1]]), k: 0 };
   const [lo, hi] = loop.down ? [loop.y, x] : [x, loop.y];
+  const m = k === undefined ? undefined : Math.abs(k);
   emitAffine(c, hi);
   emitAffine(c, lo);
   c.op(Op.i64_sub);
-  if (k === undefined) c.get(L_LIM).op(Op.i64_add).i64(1).op(Op.i64_sub).get(L_LIM).op(Op.i64_div_u);
-  else if (k !== 1 && k !== -1) c.i64(k - 1).op(Op.i64_add).i64(k).op(Op.i64_div_u);
+  if (m === undefined) c.get(L_LIM).op(Op.i64_add).i64(1).op(Op.i64_sub).get(L_LIM).op(Op.i64_div_u);
+  else if (m !== 1) {
+    // With `!=`, x meets y only when the step divides the distance (else it skips over y).
+    if (loop.exact) c.tee(L_T2);
+    c.i64(m - 1).op(Op.i64_add).i64(m).op(Op.i64_div_u);
+  }
   c.i64(1).op(Op.i64_sub).set(L_T);
   emitAffine(c, lo);
   emitAffine(c, hi);
   c.op(Op.i64_lt_u);
+  if (loop.exact && m !== undefined && m !== 1) c.get(L_T2).i64(m).op(Op.i64_rem_u).op(Op.i64_eqz).op(Op.i32_and);
   emitAffine(c, hi);
   c.i64(62).op(Op.i64_shr_u).op(Op.i64_eqz).op(Op.i32_and);
   c.get(L_T).i64(MAX_TRIPS).op(Op.i64_lt_u).op(Op.i32_and);

@@ -61,18 +61,28 @@ function accessOf(ctx: LoopContext, pc: number): { reg: number; off: number; siz
 
 /**
  * A one-block loop whose trip count follows from its entry registers: it repeats while
- * `x + step * (iteration + 1) < y` (unsigned, 64- or 32-bit; `!=` when step is 1), x growing by `step`
- * per iteration (a constant or a loop-invariant form) and y unchanged. Its accesses through affine
- * addresses can all be checked at entry, with the range conditions its 32-bit arithmetic needs (see
- * induction.ts).
+ * `x + step * (iteration + 1) < y` (unsigned, 64- or 32-bit), or `!= y` with a constant step either way
+ * (the entry guard then also proves that the step divides the distance, so that x meets y), x moving by
+ * `step` per iteration (a constant or, for `<`, a loop-invariant form) and y unchanged. Its accesses
+ * through affine addresses can all be checked at entry, with the range conditions its 32-bit
+ * arithmetic needs (see induction.ts). The block may go back to itself either way its jump goes, or
+ * through a block of one `ja` back to it (clang's rotated loops end `if x == y goto out; goto loop`):
+ * the loop in canonical form, one block and one back edge, with one more instruction charged per
+ * iteration that goes on.
  */
 export interface CountedLoop {
   readonly x: number;
   /** The bound: a register the loop leaves unchanged, or a constant. */
   readonly y: Affine;
   readonly step: Affine;
-  /** x moves down by one to y (`x != y`, step -1) rather than up. */
+  /** x moves down to y (`x != y`, a negative step) rather than up. */
   readonly down: boolean;
+  /** The loop goes on while x differs from y (the guard proves that the step divides their distance). */
+  readonly exact: boolean;
+  /** The loop goes on when its jump is not taken (it is taken to the exit). */
+  readonly negated: boolean;
+  /** Instructions charged on the way back besides the block's own: 1 through a block of one `ja`, else 0. */
+  readonly latch: 0 | 1;
   /** Accesses checked by the entry guard: address on the first iteration (offset included), stride, pc. */
   readonly accesses: readonly { readonly addr: Affine; readonly stride: Affine; readonly pc: number }[];
   /** Forms that must stay in [0, 2^32) on every iteration. */
@@ -110,20 +120,41 @@ export interface CopyLoop {
 }
 
 
+/** Conditions with the operands in the same order, for a jump that continues when not taken. */
+const NEGATE: Readonly<Record<string, string>> = { jlt: 'jge', jge: 'jlt', jle: 'jgt', jgt: 'jle', jeq: 'jne', jne: 'jeq' };
+
 /**
- * A self-loop block that is a {@link CountedLoop}: only loads, stores and ALU instructions, ending
- * in `if x < y goto self` (or `y > x`, or `x != y` with step 1 or -1; y a register or an immediate),
- * 64- or 32-bit. Undefined
- * otherwise, or when none of its accesses has an address affine in its induction variables.
+ * How block `to` goes back to block `bi`: 0 when it is `bi` itself, 1 when it is a block of one `ja`
+ * to `bi`; undefined otherwise.
+ */
+export function backEdgeVia(ctx: LoopContext, bi: number, to: number): 0 | 1 | undefined {
+  if (to === bi) return 0;
+  if (to < 0) return undefined;
+  const b = ctx.blocks[to]!;
+  const t = ctx.terms[to]!;
+  return b.end - b.start === 1 && ctx.ops[b.start]!.kind === 'ja' && t.kind === 'goto' && t.to === bi ? 1 : undefined;
+}
+
+/**
+ * A block that is a {@link CountedLoop}: only loads, stores and ALU instructions, ending in a jump that
+ * goes on while `x < y` (or `y > x`, or `x != y` with a constant step; y a register or an immediate),
+ * 64- or 32-bit, back to itself directly or through a block of one `ja`. Undefined otherwise, or when
+ * fewer than `minHoisted` of its accesses have an address affine in its induction variables.
  */
 export function countedLoop(ctx: LoopContext, bi: number, minHoisted: number): CountedLoop | undefined {
   const t = ctx.terms[bi]!;
-  if (t.kind !== 'cond' || t.taken !== bi || t.fall === bi || ctx.converted(bi)) return undefined;
+  if (t.kind !== 'cond' || t.taken === t.fall || ctx.converted(bi)) return undefined;
+  const viaTaken = backEdgeVia(ctx, bi, t.taken);
+  const viaFall = backEdgeVia(ctx, bi, t.fall);
+  if ((viaTaken === undefined) === (viaFall === undefined)) return undefined;
+  const negated = viaTaken === undefined;
+  const latch = (negated ? viaFall : viaTaken)!;
   const b = ctx.blocks[bi]!;
   const last = ctx.lastPc(b);
   const jop = ctx.ops[last]!;
   const ji = ctx.insns[last]!;
   if (jop.kind !== 'jcond') return undefined;
+  const cond = negated ? NEGATE[jop.cond] : jop.cond;
   const ind = analyzeInduction({ insns: ctx.insns, ops: ctx.ops, from: b.start, to: last, frameFastPath: ctx.frameFastPath, stackSize: ctx.stackSize });
   if (ind === undefined) return undefined;
   let x: number;
@@ -131,15 +162,16 @@ export function countedLoop(ctx: LoopContext, bi: number, minHoisted: number): C
   const invariant = (r: number): boolean => ind.step[r] !== undefined && constantOf(ind.step[r]!) === 0;
   // y: a register the loop leaves unchanged, or the immediate (as the compare reads it).
   const bound = (): Affine => (jop.source === 'reg' ? { coeffs: new Map([[ji.src, 1]]), k: 0 } : { coeffs: new Map(), k: jop.width === 32 ? ji.imm >>> 0 : ji.imm });
-  if (jop.cond === 'jlt' || jop.cond === 'jne') [x, y] = [ji.dst, bound()];
-  else if (jop.cond === 'jgt' && jop.source === 'reg') [x, y] = [ji.src, { coeffs: new Map([[ji.dst, 1]]), k: 0 }];
+  if (cond === 'jlt' || cond === 'jne') [x, y] = [ji.dst, bound()];
+  else if (cond === 'jgt' && jop.source === 'reg') [x, y] = [ji.src, { coeffs: new Map([[ji.dst, 1]]), k: 0 }];
   else return undefined;
   const step = ind.step[x];
   if (step === undefined || ![...y.coeffs.keys()].every(invariant)) return undefined;
   const k = constantOf(step);
-  // Up by a positive step to y, or, with `!=`, by one either way (`while (n--)` counts down to y).
-  const down = jop.cond === 'jne' && k === -1;
-  if (!down && ((k !== undefined && (k <= 0 || k > MAX_STRIDE)) || (jop.cond === 'jne' && k !== 1))) return undefined;
+  const exact = cond === 'jne';
+  // Up by a positive step to y, or, with `!=`, by a constant step either way (`while (n--)` counts down to y).
+  if (exact ? k === undefined || k === 0 || Math.abs(k) > MAX_STRIDE : k !== undefined && (k <= 0 || k > MAX_STRIDE)) return undefined;
+  const down = exact && k! < 0;
   // A constant stride beyond MAX_STRIDE: the access stays checked, a range condition refuses the loop.
   const small = (f: Affine): boolean => {
     const v = constantOf(f);
@@ -150,7 +182,7 @@ export function countedLoop(ctx: LoopContext, bi: number, minHoisted: number): C
   // A 32-bit compare reads the low halves: exact when x (after the step) and y are below 2^32.
   if (jop.width === 32) ranges.push({ form: ind.end[x]!, stride: step }, { form: y, stride: { coeffs: new Map(), k: 0 } });
   const accesses = ind.accesses.filter((a) => small(a.stride));
-  return accesses.length >= minHoisted ? { x, y, step, down, accesses, ranges } : undefined;
+  return accesses.length >= minHoisted ? { x, y, step, down, exact, negated, latch, accesses, ranges } : undefined;
 }
 
 /**

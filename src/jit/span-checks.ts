@@ -194,6 +194,14 @@ export function planSpans(src: SpanSource): SpanPlan {
     s.ids[r] = id;
     s.cs[r] = c;
   };
+  /** The node goes back to itself, directly or through a block of one `ja`: it may be versioned (loop-shapes.ts). */
+  const loopsToItself = (n: number): boolean =>
+    successors(graph.term[n]!).some((m) => {
+      if (m === n) return true;
+      const t = graph.term[m]!;
+      const b = src.nodes[m]! >= 0 ? src.blocks[src.nodes[m]!]! : undefined;
+      return t.kind === 'goto' && t.to === n && b !== undefined && b.end - b.start === 1 && ops[b.start]!.kind === 'ja';
+    });
   const step = (s: State, pc: number, selfLoop: boolean, onAccess?: (pc: number, reg: number, off: number, size: number) => void): void => {
     const op = ops[pc]!;
     const i = insns[pc]!;
@@ -281,7 +289,7 @@ export function planSpans(src: SpanSource): SpanPlan {
       return true;
     }
     const b = blocks[bi]!;
-    const selfLoop = successors(graph.term[n]!).includes(n);
+    const selfLoop = loopsToItself(n);
     for (let pc = b.start; pc < b.end; pc += ops[pc]!.kind === 'lddw' ? 2 : 1) {
       compileWork.units++;
       if (badSlots[pc] === 1) return false;
@@ -347,7 +355,7 @@ export function planSpans(src: SpanSource): SpanPlan {
     const s = entry[n];
     if (s === undefined) continue;
     // A block that loops to itself may be versioned (loop-shapes.ts): its copies may skip the head.
-    const selfLoop = successors(graph.term[n]!).includes(n);
+    const selfLoop = loopsToItself(n);
     const st = copyState(s);
     runNode(n, st, (pc, reg, off, size) => {
       // (Copies of r10 address the stack, which the head's check, of the cached region only, never passes.)

@@ -29,8 +29,9 @@ export interface StructSink {
   /** Control reaches an invalid target from `node` (the code must not fall through). */
   badTarget(node: number, depth: number): void;
   /**
-   * Asked of every loop header whose only back edge is its own conditional jump: true when the sink
-   * emits a guarded copy of the loop before it ({@link StructSink.fastLoop}).
+   * Asked of every loop header whose only back edge is its own conditional jump, or comes from a latch
+   * node that only its conditional jump enters: true when the sink emits a guarded copy of the loop
+   * before it ({@link StructSink.fastLoop}).
    */
   versioned?(node: number): boolean;
   /**
@@ -82,18 +83,28 @@ export function emitStructured(g: FlowGraph, sink: StructSink, outer: number): b
     if (g.term[u]!.kind !== 'table') continue;
     for (const v of successors(g.term[u]!)) if (rpo[v]! > rpo[u]! && forwardIn[v]! < 2) forced[v] = 1;
   }
-  // Self-loops the sink versions: a guarded copy runs before the loop, in a sibling `loop`, and leaves
-  // to the loop's exit by `br`, so the exit is placed like a merge node, outside the loop (nothing
-  // but the header is in it, so nothing else it dominates needs the loop's label).
+  // One-node loops the sink versions: a guarded copy runs before the loop, in a sibling `loop`, and
+  // leaves to the loop's exit by `br`, so the exit is placed like a merge node, outside the loop. The
+  // header's conditional jump goes back to it directly or through a latch, a node entered from the
+  // header alone that only goes back to it (emitted inline in the loop); nothing else the header
+  // dominates needs the loop's label.
   const sibling = new Uint8Array(n);
+  /** A versioned loop's exit. */
+  const siblingExit = new Int32Array(n).fill(-1);
   if (sink.versioned !== undefined) {
-    const selfOnly = new Uint8Array(n);
-    for (const u of order) for (const v of successors(g.term[u]!)) if (rpo[v]! <= rpo[u]!) selfOnly[v] = u === v && selfOnly[v] !== 2 ? 1 : 2;
+    // The one node each header's back edges come from (-2: several).
+    const latch = new Int32Array(n).fill(-1);
+    for (const u of order) for (const v of successors(g.term[u]!)) if (rpo[v]! <= rpo[u]!) latch[v] = latch[v] === -1 || latch[v] === u ? u : -2;
     for (const x of order) {
       const t = g.term[x]!;
-      if (selfOnly[x] !== 1 || t.kind !== 'cond' || (t.taken === x) === (t.fall === x) || !sink.versioned(x)) continue;
+      const l = latch[x]!;
+      if (l < 0 || t.kind !== 'cond' || (t.taken === l) === (t.fall === l)) continue;
+      const lt = g.term[l]!;
+      if (l !== x && !(lt.kind === 'goto' && lt.to === x && forwardIn[l] === 1)) continue;
+      if (!sink.versioned(x)) continue;
       sibling[x] = 1;
-      const e = t.taken === x ? t.fall : t.taken;
+      const e = t.taken === l ? t.fall : t.taken;
+      siblingExit[x] = e;
       if (e >= 0 && forwardIn[e]! < 2) forced[e] = 1;
     }
   }
@@ -140,11 +151,11 @@ export function emitStructured(g: FlowGraph, sink: StructSink, outer: number): b
   // WITHIN/WRAP, the index of the next merge child to open a block for).
   const TREE = 0; // the subtree of the dominator tree rooted at node
   const WITHIN = 1; // open blocks for merge children k.. of node, then its body and terminator
-  const WRAP = 2; // the same for a versioned self-loop (sibling fast copy and checked loop)
+  const WRAP = 2; // the same for a versioned one-node loop (sibling fast copy and checked loop)
   const BRANCH = 3; // a jump from node to arg: a `br`, or the target's subtree inline
   const CLOSE = 4; // close the innermost label
   const ELSE = 5; // `else` of the innermost `if`
-  const LOOP = 6; // open the checked loop of a versioned self-loop, then its body
+  const LOOP = 6; // open the checked loop of a versioned one-node loop, then its body
   const BACK = 7; // a loop's way back, after its `$miss` block
   const ops: number[] = [];
   const nodesOf: number[] = [];
@@ -238,13 +249,12 @@ export function emitStructured(g: FlowGraph, sink: StructSink, outer: number): b
           terminator(x);
         } else {
           // block { fast copy; br exit } loop { x }
-          const t = g.term[x] as { readonly taken: number; readonly fall: number };
           code.block();
           push('other', -1);
           sink.fastLoop!(x, depth());
           task(LOOP, x);
           task(CLOSE, x);
-          task(BRANCH, x, t.taken === x ? t.fall : t.taken);
+          task(BRANCH, x, siblingExit[x]!);
         }
         break;
       }

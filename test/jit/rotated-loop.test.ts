@@ -1,0 +1,103 @@
+/**
+ * Counted loops in any back-edge shape (loop-shapes.ts `countedLoop`): a block that goes back to
+ * itself through a block of one `ja` (clang's `if (i == n) goto out; goto loop`), either way its jump
+ * goes, and `!=`/`==` exits with a step other than 1 either way (the entry guard must prove that the
+ * step divides the distance, or run the checked loop). Each shape must get the check-free copy
+ * (`countedLoops`), and the JIT's result, instructions charged and error (class, code, pc) must be the
+ * interpreter's at every budget: the way back charges one instruction per iteration that goes on, and a
+ * start the step does not lead to the bound runs off the input as the interpreter does.
+ */
+import { describe, it, expect } from 'vitest';
+import fc from 'fast-check';
+import { assemble } from '../../src/asm/assembler.js';
+import { DEFAULT_LIMITS } from '../../src/vm/environment.js';
+import { Program } from './harness.js';
+import { everyBudget, jit, jsOnly, sameAtBudget } from './budget-harness.js';
+
+const counted = (program: Program): readonly number[] => jit.compile(program, { ...DEFAULT_LIMITS, stackSize: 64 }).countedLoops;
+
+/**
+ * A loop over the input (r1, 64 bytes) moving r7 by `step` from the byte at 2 (masked) toward the
+ * bound from the byte at 1 (times 4), with a load and a store through r1 + r7. `exit`: how the block
+ * leaves: `eq` (`if r7 == r6 goto out; goto loop`), `ne` (`if r7 != r6 goto back` to a block of one
+ * `ja`), `ge` (`if r7 >= r6 goto out; goto loop`) or `self` (`if r7 != r6 goto loop`).
+ */
+function loop(step: number, exit: 'eq' | 'ne' | 'ge' | 'self', startMask = 7): string {
+  const tail = {
+    eq: ['if r7 == r6 goto out', 'goto loop'],
+    ne: ['if r7 != r6 goto back', 'goto out', 'back:', 'goto loop'],
+    ge: ['if r7 >= r6 goto out', 'goto loop'],
+    self: ['if r7 != r6 goto loop'],
+  }[exit];
+  return `
+    r9 = *(u8 *)(r1 + 0)
+    r6 = *(u8 *)(r1 + 1)
+    r6 &= 15
+    r6 <<= 2
+    r7 = *(u8 *)(r1 + 2)
+    r7 &= ${startMask}
+    r0 = 0
+  loop:
+    r3 = r1
+    r3 += r7
+    r4 = *(u16 *)(r3 + 0)
+    r0 += r4
+    *(u16 *)(r3 + 4) = r0
+    r7 += ${step}
+    ${tail.join('\n    ')}
+  out:
+    r0 += r7
+    exit`;
+}
+
+/** 64 input bytes: the bound byte (times 4) at 1, the start at 2, the rest a pattern. */
+function input(bound: number, start: number): Uint8Array {
+  const mem = new Uint8Array(64).map((_, i) => (i * 37 + 11) & 0xff);
+  mem[1] = bound;
+  mem[2] = start;
+  return mem;
+}
+
+describe('JIT counted loops in rotated form and with != exits of any step', () => {
+  it('versions a loop whose way back is a block of one ja, and one with a step of 4 to an == exit', () => {
+    for (const exit of ['eq', 'ne', 'ge'] as const) expect(counted(new Program(assemble(loop(4, exit))))).toEqual([7]);
+    expect(counted(new Program(assemble(loop(2, 'self'))))).toEqual([7]);
+    // Down by 4 to 0: `!=` counting down.
+    const down = loop(-4, 'eq').replace('r7 = *(u8 *)(r1 + 2)\n    r7 &= 7', 'r7 = r6\n    r7 += 0').replace('if r7 == r6', 'if r7 == 0');
+    expect(counted(new Program(assemble(down)))).toEqual([7]);
+  });
+
+  it('charges the way back and stops where the interpreter does, at every budget', () => {
+    for (const exit of ['eq', 'ne', 'ge', 'self'] as const) {
+      const program = new Program(assemble(loop(4, exit)));
+      // In bounds (from 0 to 48), empty-ish (0 to 4), and a start that 4 does not lead to the bound (it
+      // runs off the input: a memory error at the interpreter's pc and count).
+      for (const [bound, start] of [
+        [12, 0],
+        [1, 0],
+        [12, 2],
+        [15, 4],
+      ] as const)
+        everyBudget(program, input(bound, start), 700, [jsOnly]);
+    }
+  });
+
+  it('matches the interpreter on random steps, exits, bounds, starts and budgets', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(1, 2, 3, 4, 6, 8, -2, -4),
+        fc.constantFrom('eq' as const, 'ne' as const, 'ge' as const, 'self' as const),
+        fc.integer({ min: 0, max: 15 }),
+        fc.integer({ min: 0, max: 63 }),
+        fc.integer({ min: 0, max: 900 }),
+        (step, exit, bound, start, budget) => {
+          const program = new Program(assemble(loop(step, exit, 63)));
+          const mem = input(bound, start);
+          sameAtBudget(program, mem, budget, [jsOnly]);
+          sameAtBudget(program, mem, 1e6);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});
