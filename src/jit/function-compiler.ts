@@ -209,6 +209,7 @@ export class FunctionCompiler implements StructSink {
       badSlots: this.options.badSlots,
       frameFastPath: this.options.frameFastPath,
       stackSize: this.options.stackSize,
+      mayBeStack: (pc) => this.d.stackBases.has(pc),
       lastPc: (b) => lastPc(this.insns, b),
       converted: (b) => this.converted.has(b),
       plainBlock: (b) => {

@@ -51,6 +51,12 @@ export interface Induction {
   readonly accesses: readonly InductionAccess[];
   /** The range conditions under which the forms are exact. */
   readonly ranges: readonly RangeCondition[];
+  /**
+   * Registers assumed equal at the start of every iteration, [b, a]: b ends each iteration as a does,
+   * so they are equal on every iteration when they are on entry (which the loop's guard must check);
+   * b's value at the start is taken to be a's, so that b is an induction variable too.
+   */
+  readonly aliases: readonly (readonly [number, number])[];
 }
 
 /** The instructions of the body, slots [from, to) (or several such `segments`, in order), and how accesses through the frame are checked. */
@@ -63,6 +69,8 @@ export interface InductionInput {
   readonly segments?: readonly { readonly from: number; readonly to: number }[];
   /** Treat a 32-bit operation as unknown unless its range conditions move by a constant (not a loop-invariant register). */
   readonly constantStrides?: boolean;
+  /** Look for registers that end every iteration equal (see {@link Induction.aliases}). */
+  readonly aliases?: boolean;
   /** Frame accesses through r10 that are checked at compile time (left out of the accesses). */
   readonly frameFastPath: boolean;
   readonly stackSize: number;
@@ -129,10 +137,9 @@ function zeroExtension(ops: readonly Operation[], insns: readonly Insn[], pc: nu
  * condition has no loop-invariant stride). Undefined when the body holds anything but loads, stores
  * and ALU instructions.
  */
-function pass(input: InductionInput, opaque: ReadonlySet<number>) {
+function pass(input: InductionInput, opaque: ReadonlySet<number>, start: readonly Affine[]) {
   const { insns, ops } = input;
-  const state: (Affine | undefined)[] = [];
-  for (let r = 0; r < JIT_REGISTERS; r++) state.push(reg(r));
+  const state: (Affine | undefined)[] = [...start];
   const accesses: { addr: Affine; pc: number; size: 1 | 2 | 4 | 8 }[] = [];
   /** Range conditions with the pc of the 32-bit operation that needs each. */
   const needs: { form: Affine; pc: number }[] = [];
@@ -195,12 +202,41 @@ function pass(input: InductionInput, opaque: ReadonlySet<number>) {
 
 /** Analyse a loop body (see the module comment); undefined when it holds anything but loads, stores and ALU instructions. */
 export function analyzeInduction(input: InductionInput): Induction | undefined {
+  const plain = analyze(input, new Map());
+  if (plain === undefined || input.aliases !== true) return plain;
+  // A register that is no induction variable but ends the iteration as one does (clang keeps `i` and
+  // `i + step` in two registers and copies one into the other): assume them equal at the start.
+  const alias = new Map<number, number>();
+  for (let b = 0; b < FRAME_POINTER; b++) {
+    const end = plain.end[b];
+    if (plain.step[b] !== undefined || end === undefined) continue;
+    for (let a = 0; a < FRAME_POINTER; a++) {
+      if (a !== b && !alias.has(a) && plain.step[a] !== undefined && same(plain.end[a], end)) {
+        alias.set(b, a);
+        break;
+      }
+    }
+  }
+  if (alias.size === 0) return plain;
+  const aliased = analyze(input, alias);
+  // The assumption holds on every iteration only when the pairs still end equal under it.
+  if (aliased === undefined || ![...alias].every(([b, a]) => same(aliased.end[a], aliased.end[b]))) return plain;
+  return aliased;
+}
+
+function same(x: Affine | undefined, y: Affine | undefined): boolean {
+  return x !== undefined && y !== undefined && key(x) === key(y);
+}
+
+/** {@link analyzeInduction} with register b taken to hold a's value at the start, for each [b, a] of `alias`. */
+function analyze(input: InductionInput, alias: ReadonlyMap<number, number>): Induction | undefined {
   const opaque = new Set<number>();
+  const start = Array.from({ length: JIT_REGISTERS }, (_, r) => reg(alias.get(r) ?? r));
   for (;;) {
-    const p = pass(input, opaque);
+    const p = pass(input, opaque, start);
     if (p === undefined) return undefined;
     // Steps: end - start, when that uses only registers the loop leaves unchanged.
-    const diff = p.state.map((v, r) => combine(v, -1, reg(r)));
+    const diff = p.state.map((v, r) => combine(v, -1, start[r]));
     const invariant = (f: Affine): boolean => [...f.coeffs.keys()].every((r) => diff[r] !== undefined && diff[r]!.coeffs.size === 0 && diff[r]!.k === 0);
     const step = diff.map((d) => (d !== undefined && invariant(d) ? d : undefined));
     const strideOf = (f: Affine): Affine | undefined => {
@@ -223,7 +259,7 @@ export function analyzeInduction(input: InductionInput): Induction | undefined {
       const stride = strideOf(a.addr);
       if (stride !== undefined) accesses.push({ ...a, stride });
     }
-    return { end: p.state, step, accesses, ranges: [...ranges.values()] };
+    return { end: p.state, step, accesses, ranges: [...ranges.values()], aliases: [...alias] };
   }
 }
 

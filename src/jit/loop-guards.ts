@@ -91,8 +91,7 @@ export function emitLoopGuard(c: CodeWriter, loop: CountedLoop, length: number, 
     c.get(L_LIM).i64(1).get(L_A).op(Op.select).set(L_LIM);
   }
   // L_T = N - 1 = (y - x + step - 1) / step - 1; counting down, (x - y + |step| - 1) / |step| - 1.
-  const x: Affine = { coeffs: new Map([[loop.x, 1]]), k: 0 };
-  const [lo, hi] = loop.down ? [loop.y, x] : [x, loop.y];
+  const [lo, hi] = loop.down ? [loop.y, loop.x] : [loop.x, loop.y];
   const m = k === undefined ? undefined : Math.abs(k);
   emitAffine(c, hi);
   emitAffine(c, lo);
@@ -112,6 +111,8 @@ export function emitLoopGuard(c: CodeWriter, loop: CountedLoop, length: number, 
   c.i64(62).op(Op.i64_shr_u).op(Op.i64_eqz).op(Op.i32_and);
   c.get(L_T).i64(MAX_TRIPS).op(Op.i64_lt_u).op(Op.i32_and);
   if (k === undefined) c.get(L_A).op(Op.i32_and);
+  // The registers the analysis took to be equal are (see induction.ts).
+  for (const [b, a] of loop.aliases) c.get(b).get(a).op(Op.i64_eq).op(Op.i32_and);
   // The budget covers all N iterations, so none of their charges can fail.
   c.get(L_T).i64(1).op(Op.i64_add).i64(length).op(Op.i64_mul).get(L_BUDGET).op(Op.i64_le_s).op(Op.i32_and);
   // Push the last iteration's value of a form whose first is in L_T2 (under the i32 conjunction,
