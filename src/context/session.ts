@@ -18,7 +18,7 @@ import { ETH_HLEN, SKB_MAX_LEN, SkbPacket, XdpPacket } from './packet-host.js';
 import { XDP_HEADROOM, XDP_TAILROOM, nestedRunError } from './space.js';
 import type { Redirect } from '../helpers/packet.js';
 import type { SkbClone } from '../helpers/clone.js';
-import { checkBytes, checkInteger } from '../validate.js';
+import { checkBytes, checkInstance, checkInteger, checkObject, checkOptionalFunction } from '../validate.js';
 import { EbpfError } from '../errors.js';
 import { BATCH_INSNS, BATCH_LENGTHS, BATCH_PACKETS, BATCH_R0, BATCH_STARTS, BATCH_TEMPLATE, BatchWord, batchAreaBytes, type BatchHooks, type BatchRun } from '../vm/batch.js';
 import { TABLE_ENTRY, regionTable } from '../vm/region-table.js';
@@ -292,6 +292,7 @@ export class PacketSession {
    * to handle: no failure, redirect, clone, adjustment or mapping, and `extra` false.
    */
   runBatch(starts: Int32Array, lengths: Int32Array, from: number, to: number, out: BatchOutputs, extra?: () => boolean): number {
+    checkBatchArguments(starts, lengths, from, to, out, extra);
     this.batchError = undefined;
     const space = this.env.space;
     if (space.running) throw nestedRunError();
@@ -495,4 +496,17 @@ export class PacketSession {
     this.env.space.clearContext();
     this.ticket = -1;
   }
+}
+
+/** {@link PacketSession.runBatch}'s arguments: typed arrays holding packets `from` to `to` - 1, `from` < `to`. */
+function checkBatchArguments(starts: unknown, lengths: unknown, from: unknown, to: unknown, out: unknown, extra: unknown): void {
+  const s = checkInstance(starts, Int32Array, 'starts');
+  const l = checkInstance(lengths, Int32Array, 'lengths');
+  const o = checkObject(out, 'out') as Partial<BatchOutputs>;
+  const r0Low = checkInstance(o.r0Low, Int32Array, 'out.r0Low');
+  const r0High = checkInstance(o.r0High, Int32Array, 'out.r0High');
+  const insns = checkInstance(o.instructions, Float64Array, 'out.instructions');
+  const last = checkInteger(to, 'to', 1, Math.min(s.length, l.length, r0Low.length, r0High.length, insns.length));
+  checkInteger(from, 'from', 0, last - 1);
+  checkOptionalFunction(extra, 'extra');
 }

@@ -257,6 +257,7 @@ const SAMPLES: Record<string, () => unknown[]> = {
   'ProgramRunner.run': () => [new Uint8Array(24), {}],
   'ProgramRunner.session': () => ['xdp', {}],
   'PacketSession.run': () => [new Uint8Array(60), 0, 60],
+  'PacketSession.runBatch': () => [new Int32Array([0, 64]), new Int32Array([60, 60]), 0, 2, { r0Low: new Int32Array(2), r0High: new Int32Array(2), instructions: new Float64Array(2) }],
   'VmMemory.read': () => [BigInt(MEM_START), 4],
   'VmMemory.write': () => [BigInt(MEM_START), new Uint8Array(4)],
   'VmMemory.readCString': () => [BigInt(MEM_START), 8],
