@@ -12,11 +12,11 @@ import type { AttachType, ProgramType } from './program-types.js';
  * The helpers every type has: callbacks (bpf_for_each_map_elem, bpf_loop), strings and a clock
  * (bpf_snprintf, bpf_trace_vprintk, bpf_strncmp, bpf_ktime_get_tai_ns), bpf_perf_event_read_value, the spin locks,
  * bpf_get_ns_current_pid_tgid, bpf_strtol / bpf_strtoul, the dynptr helpers, the timers, bpf_user_ringbuf_drain, task- and cgroup-local storage and
- * bpf_get_current_task_btf, bpf_get_task_stack (a root
+ * bpf_get_current_task_btf, bpf_get_task_stack, bpf_snprintf_btf (a root
  * loader's base helper on 6.18). The seq_file helpers (126, 127) belong to iterator programs alone, a type
  * the analysis does not model.
  */
-const BASE = [156, 157, 210, 211, 158, 209, 164, 181, 165, 177, 182, 208, 55, 93, 94, 120, 105, 106, 197, 198, 199, 200, 201, 202, 203, 169, 170, 171, 172, 141];
+const BASE = [156, 157, 210, 211, 158, 209, 164, 181, 165, 177, 182, 208, 55, 93, 94, 120, 105, 106, 197, 198, 199, 200, 201, 202, 203, 169, 170, 171, 172, 141, 149];
 /** The socket casts (bpf_skc_to_tcp6_sock ... bpf_skc_to_udp6_sock). */
 const SKC_CASTS = [136, 137, 138, 139, 140];
 const SOCKET = [...BASE, ...SKC_CASTS, 37, 1, 2, 3, 5, 6, 7, 8, 12, 14, 15, 16, 17, 22, 25, 26, 35, 42, 46, 47, 68, 80, 87, 88, 89, 112, 113, 114, 115, 118, 122, 125, 130, 131, 132, 133, 134, 160, 195];

@@ -280,6 +280,9 @@ export const HELPER_PROTOS: ReadonlyMap<number, HelperProto> = new Map([
   [211, p('bpf_cgrp_storage_delete', ['map', 'any'], 'integer', { mapTypes: [CGRP_STORAGE] })],
   [209, p('bpf_user_ringbuf_drain', ['map', 'any', 'any', 'scalar'], 'integer', { mapTypes: [USER_RINGBUF] })],
   [165, p('bpf_snprintf', ['mem_or_null', 'size_or_zero', 'any', 'mem_or_null', 'size_or_zero'])],
+  // An object shown as text through BTF: `str` is written (its size may be 0, the kernel loads that), `ptr` (a struct btf_ptr) read; the type id
+  // in it is checked by the helper at run time.
+  [149, p('bpf_snprintf_btf', ['out', 'size_or_zero', 'mem', 'size', 'scalar'])],
   [173, p('bpf_get_func_ip', ['ctx'])],
   [174, p('bpf_get_attach_cookie', ['ctx'])],
   [177, p('bpf_trace_vprintk', ['mem', 'size', 'mem_or_null', 'size_or_zero'])],
