@@ -72,7 +72,7 @@ export function helperCall(env: Env, w: Work, pc: number, id: number): void {
     return;
   }
   if (!helperAllowed(env.programType, id, env.attachType)) {
-    env.report(pc, 'helper-program-type', `program of this type cannot use helper ${proto.name}#${id} (${env.programType})`);
+    env.report(pc, 'helper-program-type', proto.sleeps === true ? `helper call might sleep in a non-sleepable prog (${proto.name}#${id}, ${env.programType})` : `program of this type cannot use helper ${proto.name}#${id} (${env.programType})`);
     clobber(w, ANY_SCALAR);
     return;
   }

@@ -65,11 +65,19 @@ const TRACING = [...BASE, 37, 173, 174, 1, 2, 3, 4, 5, 6, 7, 8, 12, 14, 15, 16, 
 /**
  * syscall (measured, loaded sleepable as the kernel requires): the tracing helpers but
  * bpf_get_attach_cookie (174), plus bpf_get_socket_cookie (46), socket storage (107, 108), the socket
- * casts and bpf_xdp_get_buff_len (188, which the kernel's prototype check lets through). bpf_sys_bpf,
+ * casts and bpf_xdp_get_buff_len (188, which the kernel's prototype check lets through), bpf_skb_output
+ * (111; its skb must be a BTF pointer) and bpf_copy_from_user_task (191). bpf_sys_bpf,
  * bpf_sys_close, bpf_btf_find_by_name_kind and bpf_kallsyms_lookup_name are the type's own, outside the
  * prototype table.
+ *
+ * bpf_copy_from_user_task passes every type's helper check but sleeps: the kernel refuses it in a program
+ * not loaded sleepable ("helper call might sleep in a non-sleepable prog"), so of the modelled types only
+ * syscall programs may call it. bpf_d_path (147) passes syscall's check but is refused there ("not
+ * allowed in probe": it has a list of attach points); it, bpf_seq_printf_btf (150, iterators) and
+ * bpf_ima_file_hash (193, sleepable LSM and tracing) belong to types the analysis does not model
+ * (BPF_PROG_TYPE_TRACING / LSM), where their prototypes alone would apply.
  */
-const SYSCALL = [...without(TRACING, 174), 46, 107, 108, ...SKC_CASTS, 188];
+const SYSCALL = [...without(TRACING, 174), 46, 107, 108, ...SKC_CASTS, 188, 111, 191];
 
 /** Helper ids each program type may call (among those the analysis has prototypes for). */
 export const HELPERS_BY_TYPE: Readonly<Record<ProgramType, ReadonlySet<number>>> = {

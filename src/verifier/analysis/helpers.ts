@@ -109,6 +109,8 @@ export interface HelperProto {
   readonly dynptr?: 'local' | 'ringbuf';
   /** Memory arguments may not be packet memory ("helper access to the packet is not allowed"). */
   readonly noPacket?: boolean;
+  /** The helper may sleep: only a program loaded sleepable (of the modelled types, syscall) may call it. */
+  readonly sleeps?: boolean;
 }
 
 const PROG_ARRAY = 3;
@@ -283,6 +285,13 @@ export const HELPER_PROTOS: ReadonlyMap<number, HelperProto> = new Map([
   // An object shown as text through BTF: `str` is written (its size may be 0, the kernel loads that), `ptr` (a struct btf_ptr) read; the type id
   // in it is checked by the helper at run time.
   [149, p('bpf_snprintf_btf', ['out', 'size_or_zero', 'mem', 'size', 'scalar'])],
+  // Helpers of tracing programs whose first argument is a BTF pointer (a struct sk_buff, path, file, task or
+  // seq_file), which the analysis does not type: any value, checked by the helper at run time.
+  [111, p('bpf_skb_output', ['any', 'map', 'scalar', 'mem', 'size_or_zero'], 'integer', { mapTypes: [PERF_EVENT_ARRAY] })],
+  [147, p('bpf_d_path', ['any', 'out', 'size_or_zero'])],
+  [150, p('bpf_seq_printf_btf', ['any', 'mem', 'size', 'scalar'])],
+  [191, p('bpf_copy_from_user_task', ['out', 'size_or_zero', 'any', 'any', 'scalar'], 'integer', { sleeps: true })],
+  [193, p('bpf_ima_file_hash', ['any', 'out', 'size'])],
   [173, p('bpf_get_func_ip', ['ctx'])],
   [174, p('bpf_get_attach_cookie', ['ctx'])],
   [177, p('bpf_trace_vprintk', ['mem', 'size', 'mem_or_null', 'size_or_zero'])],
