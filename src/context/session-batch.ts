@@ -60,15 +60,26 @@ export class SessionBatch {
   private batchExtra: (() => boolean) | undefined;
   /** `memory.shape` when the running batch started. */
   private batchShape = -1;
+  /** The session's `ticket` when the running batch started (nothing changes it while a batch runs). */
+  private batchTicket = -1;
   private readonly hooks: BatchHooks = {
     enter: () => this.batchEnter(),
     after: () => {
-      if (this.batchDirty()) this.s.env.space.memory.view.setInt32(this.area + BatchWord.stop, 1, true);
+      if (this.batchDirty()) this.env.space.memory.view.setInt32(this.area + BatchWord.stop, 1, true);
     },
-    stop: () => this.s.env.space.memory.view.setInt32(this.area + BatchWord.stop, 1, true),
+    stop: () => this.env.space.memory.view.setInt32(this.area + BatchWord.stop, 1, true),
   };
 
-  constructor(private readonly s: BatchSession) {}
+  /** The session's kind, environment and XDP host, fixed for its life (read per helper call: no accessors). */
+  private readonly kind: SessionKind;
+  private readonly env: RunEnvironment;
+  private readonly xdp: XdpPacket;
+
+  constructor(private readonly s: BatchSession) {
+    this.kind = s.kind;
+    this.env = s.env;
+    this.xdp = s.xdp;
+  }
 
   /**
    * Run packets `from` to `to` - 1 given by linear offsets (`starts`) and lengths as {@link PacketSession.runAt}
@@ -83,9 +94,9 @@ export class SessionBatch {
   run(starts: Int32Array, lengths: Int32Array, from: number, to: number, out: BatchOutputs, extra?: () => boolean): number {
     checkBatchArguments(starts, lengths, from, to, out, extra);
     this.s.batchError = undefined;
-    const space = this.s.env.space;
+    const space = this.env.space;
     if (space.running) throw nestedRunError();
-    if (this.s.kind === 'skb' || this.batchRun === null || space.changes !== this.s.ticket || !(from < to)) return this.runOne(starts, lengths, from, out);
+    if (this.kind === 'skb' || this.batchRun === null || space.changes !== this.s.ticket || !(from < to)) return this.runOne(starts, lengths, from, out);
     const mem = space.memory;
     const size = mem.bytes.length;
     // The packets that fit in the buffer as it is (a longer one is run alone: it sets the buffer up again).
@@ -104,13 +115,13 @@ export class SessionBatch {
     }
     const region = space.packet;
     if (n === 0 || region === undefined) return this.runOne(starts, lengths, from, out);
-    if (this.s.kind === 'xdp' && this.s.xdp.adjusts !== 0) {
+    if (this.kind === 'xdp' && this.xdp.adjusts !== 0) {
       mem.bytes.fill(0, this.s.base, this.s.base + XDP_HEADROOM);
-      this.s.xdp.adjusts = 0;
+      this.xdp.adjusts = 0;
     }
     const table = regionTable(mem);
     const at = mem.regions.indexOf(region);
-    const xdp = this.s.kind === 'xdp';
+    const xdp = this.kind === 'xdp';
     view.setInt32(area + BatchWord.stop, 0, true);
     view.setInt32(area + BatchWord.current, 0, true);
     view.setInt32(area + BatchWord.dest, this.s.base + (xdp ? XDP_HEADROOM : 0), true);
@@ -124,6 +135,7 @@ export class SessionBatch {
     this.synced = -1;
     this.batchExtra = extra;
     this.batchShape = mem.shape;
+    this.batchTicket = this.s.ticket;
     space.running = true;
     let done: number;
     try {
@@ -150,8 +162,8 @@ export class SessionBatch {
     this.s.ticket = space.changes;
     this.s.lastLength = -1;
     if (xdp) {
-      this.s.outStart = this.s.base + this.s.xdp.start;
-      this.s.outEnd = this.s.base + this.s.xdp.end;
+      this.s.outStart = this.s.base + this.xdp.start;
+      this.s.outEnd = this.s.base + this.xdp.end;
     } else {
       this.s.outStart = this.s.base;
       this.s.outEnd = this.s.base + view.getInt32(area + BATCH_LENGTHS + 4 * last, true);
@@ -189,8 +201,8 @@ export class SessionBatch {
 
   /** The batch area, and the context's template in it (the fields every packet starts with). */
   private makeArea(): void {
-    const mem = this.s.env.space.memory;
-    const xdp = this.s.kind === 'xdp';
+    const mem = this.env.space.memory;
+    const xdp = this.kind === 'xdp';
     this.area = mem.allocate(batchAreaBytes(xdp ? XdpMd.SIZE : 0), 16);
     const v = mem.view;
     const t = this.area + BATCH_TEMPLATE;
@@ -205,7 +217,7 @@ export class SessionBatch {
 
   /** BatchHooks.enter: bring the JavaScript side to the packet the batch is running, when it moved on. */
   private batchEnter(): boolean {
-    const i = this.s.env.space.memory.view.getInt32(this.area + BatchWord.current, true);
+    const i = this.env.space.memory.view.getInt32(this.area + BatchWord.current, true);
     if (i === this.synced) return false;
     this.syncTo(i);
     return true;
@@ -214,10 +226,10 @@ export class SessionBatch {
   /** What PacketSession.load sets in JavaScript for a packet, for batch packet `i` (the module did the rest). */
   private syncTo(i: number): void {
     this.synced = i;
-    const space = this.s.env.space;
+    const space = this.env.space;
     const length = space.memory.view.getInt32(this.area + BATCH_LENGTHS + 4 * i, true);
-    if (this.s.kind === 'xdp') {
-      const host = this.s.xdp;
+    if (this.kind === 'xdp') {
+      const host = this.xdp;
       host.meta = XDP_HEADROOM;
       host.start = XDP_HEADROOM;
       host.end = XDP_HEADROOM + length;
@@ -230,9 +242,9 @@ export class SessionBatch {
 
   /** Whether the batch's packet did something its caller must handle after it (BatchHooks.after). */
   private batchDirty(): boolean {
-    const space = this.s.env.space;
-    if (space.changes !== this.s.ticket || space.memory.shape !== this.batchShape) return true;
-    if (this.s.kind === 'xdp' && (this.s.xdp.redirect !== undefined || this.s.xdp.adjusts !== 0)) return true;
+    const space = this.env.space;
+    if (space.changes !== this.batchTicket || space.memory.shape !== this.batchShape) return true;
+    if (this.kind === 'xdp' && (this.xdp.redirect !== undefined || this.xdp.adjusts !== 0)) return true;
     const extra = this.batchExtra;
     return extra !== undefined && extra();
   }
