@@ -3,11 +3,11 @@
  * may move, by what, and what pointer differences yield).
  * @module
  */
-import { linkedCopy, movedLink, movedLink32, shiftedLink } from './links.js';
+import { derivedParts, derivedRelation, forgetWhere, linkedCopy, movedLink, movedLink32, shiftedLink } from './links.js';
 import type { Insn } from '../../isa/instruction.js';
 import type { Operation } from '../../isa/operation.js';
 import type { Env } from './env.js';
-import { ownFrame, type Work } from './memory.js';
+import type { Work } from './memory.js';
 import { binary, constant, constValue, join, low32, negate, signExtend, trailingZeros, valuesOf, zeroExtend32, TOP, unsignedRange, S64_MAX, S64_MIN, type Scalar, type ScalarOp } from './scalar.js';
 import { ANY_SCALAR, isPointer, scalarValue, typeName, type Value } from './value.js';
 
@@ -210,17 +210,20 @@ function pointerOp(env: Env, w: Work, pc: number, i: Insn, op: ScalarOp, dst: Va
     // past BPF_MAX_VAR_OFF (a 32-bit length that may have wrapped): comparable, never readable
     if (hi > MAX_VAR_OFF) return { ...ptr, lo: nlo, hi: nhi, id: -1, k: 0, va };
     // a variable offset: a new relation named after this instruction, with no bytes proved past it (a
-    // new data_end comparison must prove them); older holders of it lose theirs
-    const id = pc * 16 + 1;
+    // new data_end comparison must prove them); older holders of it lose theirs. A linked number: the
+    // relation named by the pointer's and the link's (link-join.ts), whose bytes proved so far stay
+    const derived = op === 'add' && num.type === 'scalar' ? derivedRelation(ptr.id, num.id) : undefined;
+    const id = derived ?? pc * 16 + 1;
+    const k = derived === undefined ? 0 : ptr.k + num.k;
     const proved = ptr.id >= 0 ? (w.pkt.get(ptr.id) ?? 0) - ptr.k : 0;
-    forget(w, id);
+    if (derived === undefined) forget(w, id);
     // offsets joined from constants: each path (as the kernel walks them) keeps what was proved past it
     const each = valuesOf(s);
     if (each !== undefined && proved > 0) {
       const least = Math.min(...each.map((c) => proved - Number(BigInt.asIntN(64, op === 'add' ? c : -c))));
-      if (least > 0) w.pkt.set(id, least);
+      if (least > 0) w.pkt.set(id, Math.max(w.pkt.get(id) ?? 0, k + least));
     }
-    return { ...ptr, lo: nlo, hi: nhi, id, k: 0, va };
+    return { ...ptr, lo: nlo, hi: nhi, id, k, va };
   }
   return { ...ptr, lo: nlo, hi: nhi, va };
 }
@@ -230,15 +233,5 @@ const UNINIT_POINTER_RESULT: Value = ANY_SCALAR;
 
 /** Every holder of packet relation `id` loses it (the id is about to name a new value), and its range goes. */
 export function forget(w: Work, id: number): void {
-  w.pkt.delete(id);
-  for (let r = 0; r < w.regs.length; r++) {
-    const v = w.regs[r]!;
-    if ((v.type === 'packet' || v.type === 'packet_or_null') && v.id === id) w.regs[r] = { ...v, id: -1, k: 0 };
-  }
-  for (let f = 0; f < w.frames.length; f++) {
-    const hits = [...w.frames[f]!.spills].filter(([, s]) => (s.value.type === 'packet' || s.value.type === 'packet_or_null') && s.value.id === id);
-    if (hits.length === 0) continue;
-    const frame = ownFrame(w, f);
-    for (const [at, s] of hits) frame.spills.set(at, { value: { ...s.value, id: -1, k: 0 }, size: s.size });
-  }
+  forgetWhere(w, (x) => x === id || derivedParts(x)?.p === id);
 }

@@ -9,11 +9,11 @@
 import { binary, constant, constValue, sync, tnumOf, type Scalar } from './scalar.js';
 import { tnumIntersect } from './tnum.js';
 import { scalarValue } from './value.js';
-import type { Work } from './memory.js';
+import { ownFrame, type Work } from './memory.js';
+import { LINK_BASE, derivedParts } from './link-join.js';
 import type { Value } from './value.js';
 
-/** Scalar link ids are this plus the pc of the move that made the link (other ids are small). */
-const LINK_BASE = 0x4000_0000;
+export { derivedParts, derivedRelation } from './link-join.js';
 
 /** A 64-bit register move `dst = src` at `pc`: the copy, linked to `src` when it is an unknown number. */
 export function linkedCopy(w: Work, pc: number, src: number): Value {
@@ -22,6 +22,7 @@ export function linkedCopy(w: Work, pc: number, src: number): Value {
   const id = LINK_BASE + pc;
   // a link made at this pc on an earlier pass through a loop is a different value now: drop it
   for (let r = 0; r < w.regs.length; r++) if (isLinked(w.regs[r]!, id)) w.regs[r] = { ...w.regs[r]!, id: 0, k: 0 };
+  forgetWhere(w, (x) => derivedParts(x)?.link === id);
   const linked = { ...v, id, k: 0 };
   w.regs[src] = linked;
   return linked;
@@ -102,4 +103,19 @@ function meet(a: Scalar, b: Scalar): Scalar | undefined {
 /** `v` narrowed to `s`, keeping its link. */
 export function keepLink<T extends Value>(v: Value, narrowed: T): T {
   return v.type === 'scalar' && v.id >= LINK_BASE ? { ...narrowed, id: v.id, k: v.k } : narrowed;
+}
+
+/** Every packet relation `gone` holds of loses its holders and its range (relations derived from it too). */
+export function forgetWhere(w: Work, gone: (id: number) => boolean): void {
+  for (const id of [...w.pkt.keys()]) if (gone(id)) w.pkt.delete(id);
+  for (let r = 0; r < w.regs.length; r++) {
+    const v = w.regs[r]!;
+    if ((v.type === 'packet' || v.type === 'packet_or_null') && v.id >= 0 && gone(v.id)) w.regs[r] = { ...v, id: -1, k: 0 };
+  }
+  for (let f = 0; f < w.frames.length; f++) {
+    const hits = [...w.frames[f]!.spills].filter(([, s]) => (s.value.type === 'packet' || s.value.type === 'packet_or_null') && s.value.id >= 0 && gone(s.value.id));
+    if (hits.length === 0) continue;
+    const frame = ownFrame(w, f);
+    for (const [at, s] of hits) frame.spills.set(at, { value: { ...s.value, id: -1, k: 0 }, size: s.size });
+  }
 }

@@ -3,6 +3,7 @@
  * packet ranges proved so far and the references the program holds.
  * @module
  */
+import { derivedParts, joinLinks } from './link-join.js';
 import { LOCK_REF, UNKNOWN_LOCK } from './spin-lock.js';
 import { UNINIT, covers, isPointer, joinValue, valueEqual, type Value } from './value.js';
 
@@ -118,10 +119,16 @@ export function joinState(a: State, b: State, pc: number, widening: boolean, thr
   if (a.frames.length !== b.frames.length) throw new Error('internal: joining states of different call depths');
   const fresh = new Set<number>();
   const created = new Set<number>();
+  const links = joinLinks(a.regs, b.regs, a.pkt, b.pkt, pc);
   const regs = a.regs.map((v, r) => {
     const id = pc * 16 + 2 + r;
-    const w = b.regs[r]!;
-    const j = joinValue(v, w, id, widening, thresholds);
+    let w = b.regs[r]!;
+    // a relation derived from a link that moves or goes in the join: made anew, keeping its bytes
+    if (isPacket(w) && derivedParts(w.id) !== undefined && !links.stable.has(w.id)) w = { ...w, id: -1 };
+    let j = joinValue(v, w, id, widening, thresholds);
+    const link = links.regs.get(r);
+    if (link !== undefined && j.type === 'scalar') j = { ...j, id: link.id, k: link.k };
+    else if (j.type === 'scalar' && links.moved.has(Math.abs(j.id))) j = { ...j, id: 0, k: 0 };
     if (isPacket(j) && j.id === id && !(v.id === id && v.k === 0 && w.id === id && w.k === 0)) {
       fresh.add(id);
       created.add(r);
@@ -132,8 +139,9 @@ export function joinState(a: State, b: State, pc: number, widening: boolean, thr
   const pkt = new Map<number, number>();
   for (const [id, n] of a.pkt) {
     const m = b.pkt.get(id);
-    if (m !== undefined && !fresh.has(id)) pkt.set(id, Math.min(n, m));
+    if (m !== undefined && !fresh.has(id) && derivedParts(id) === undefined) pkt.set(id, Math.min(n, m));
   }
+  for (const [id, n] of links.pkt) if (!fresh.has(derivedParts(id)!.p)) pkt.set(id, n);
   // a packet pointer made anew by the join keeps the bytes proved past it on both sides (the fewer)
   for (const r of created) {
     const n = Math.min(bytesPast(a, a.regs[r]!), bytesPast(b, b.regs[r]!));
@@ -146,11 +154,17 @@ export function joinState(a: State, b: State, pc: number, widening: boolean, thr
   const lock = a.refs.get(LOCK_REF);
   if (lock !== b.refs.get(LOCK_REF)) refs.set(LOCK_REF, UNKNOWN_LOCK);
   if (fresh.size > 0) {
+    // holders of a relation made anew, or derived from one, lose it
+    const gone = (id: number): boolean => fresh.has(id) || fresh.has(derivedParts(id)?.p ?? -1);
     for (let r = 0; r < regs.length; r++) {
       const v = regs[r]!;
-      if (isPacket(v) && fresh.has(v.id) && !created.has(r)) regs[r] = { ...v, id: -1, k: 0 };
+      if (isPacket(v) && gone(v.id) && !created.has(r)) regs[r] = { ...v, id: -1, k: 0 };
     }
-    frames = frames.map((f) => mapSpills(f, (v) => (isPacket(v) && fresh.has(v.id) ? { ...v, id: -1, k: 0 } : v)));
+    frames = frames.map((f) => mapSpills(f, (v) => (isPacket(v) && gone(v.id) ? { ...v, id: -1, k: 0 } : v)));
+  }
+  // spilled copies of a link the join moved (or whose id now names another value) leave it
+  if (links.moved.size > 0) {
+    frames = frames.map((f) => mapSpills(f, (v) => (v.type === 'scalar' && links.moved.has(Math.abs(v.id)) ? { ...v, id: 0, k: 0 } : v)));
   }
   return { regs, frames, pkt, meta: Math.min(a.meta, b.meta), refs };
 }
