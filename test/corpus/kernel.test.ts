@@ -40,12 +40,10 @@ const KERNEL_ONLY_3: Record<string, string> = {
     'the verifier: [stack-access] at pc 113: invalid read from stack R1 off=[-47, 1073741825] size=1 (a pointer stepping 4 or 1 bytes as the low 32 bits of a 64-bit length fall by as much: no fixed step, and the exit test (len == 0) runs on one path only; needs pointer + low32(len) = const kept across the back edge)',
 };
 
-/** The same for the fourth held-out set (expected-heldout4.json; test/corpus/README.md): the verifier's but one map. */
+/** The same for the fourth held-out set (expected-heldout4.json; test/corpus/README.md): one map. */
 const KERNEL_ONLY_4: Record<string, string> = {
   'kmesh/workload_xdp.o policies_check (xdp_auth) xdp':
     'the map kmesh_map1600: 1,608,000,000 bytes of values, past the per-map limit (1 GiB at most, maxMapBytes); the kernel allocates the hash map lazily',
-  'tailscale/derp_xdp.o xdp_prog_func (xdp) xdp':
-    'the verifier: [pointer-arithmetic] at pc 230: pkt pointer plus a register with unbounded min value (a loop stepping through the packet, seed += *buf: its offset and the copy a step ahead, r3 = r2 after r2 += 2, lose their tie at the loop head, so the offset is unbounded; tied (a relational join, tried and not landed), the read at pc 231 still needs the range proved for buf + 2 in one pass to hold for buf in the next)',
 };
 
 interface VerdictTable {
