@@ -26,6 +26,51 @@ export interface PathCase {
 const lines = (...l: string[]): string => l.join('\n');
 
 export const CASES: readonly PathCase[] = [
+  // A subprogram (no BTF: verified at each call, as the kernel does with static functions) that proves
+  // the caller's packet range or returns a failure code first; the caller tests r0 and reads on success
+  // only (netobserv's fill_ethhdr). The kernel walks each return separately.
+  {
+    name: 'a callee proves the range or returns 1; the caller reads when it returned 0',
+    type: 'xdp',
+    kernelAccepts: true,
+    source: calleeRange({ read: 'r0 != 0' }),
+  },
+  {
+    name: 'the same, the caller reading when it returned 1 (the failure path)',
+    type: 'xdp',
+    kernelAccepts: false,
+    source: calleeRange({ read: 'r0 == 0' }),
+  },
+  {
+    name: 'the same with the return values swapped in the callee (0 on failure)',
+    type: 'xdp',
+    kernelAccepts: false,
+    source: calleeRange({ read: 'r0 != 0', swapped: true }),
+  },
+  {
+    name: 'a callee returning 0 from two paths, one without the check',
+    type: 'xdp',
+    kernelAccepts: false,
+    source: calleeRange({ read: 'r0 != 0', unchecked: true }),
+  },
+  {
+    name: 'a callee returning -22 on failure, tested by the sign',
+    type: 'xdp',
+    kernelAccepts: true,
+    source: calleeRange({ read: 'r0 s< 0', code: -22 }),
+  },
+  {
+    name: 'a callee proving 14 bytes (returns 0) or 34 (returns 2) or none (returns 1); each read on its return',
+    type: 'xdp',
+    kernelAccepts: true,
+    source: calleeTwoRanges(false),
+  },
+  {
+    name: 'the same, the 34th byte read where the callee returned 0 (14 bytes proved)',
+    type: 'xdp',
+    kernelAccepts: false,
+    source: calleeTwoRanges(true),
+  },
   {
     name: 'packet range proved on one path only, the access after the join',
     type: 'xdp',
@@ -464,5 +509,39 @@ function nullOrHeaders(o: { unchecked?: boolean; past?: boolean; otherChecked?: 
     ...use(8, 1), ...use(16, 2),
     ...(o.otherChecked === true ? ['r7 = *(u64 *)(r10 - 24)', 'r8 = *(u64 *)(r10 - 32)', 'if r7 == 0 goto u3', 'r0 = *(u8 *)(r8 + 0)', 'u3:'] : [...use(24, 3), ...use(32, 4)]),
     'out:', 'r0 = 2', 'exit',
+  );
+}
+
+/**
+ * `main` passes data and data_end to `fill`, which proves 14 bytes and returns 0, or returns `code` (1)
+ * first; `main` skips the read of byte 13 when `read` holds (`if ${read} goto out`). `swapped`: the
+ * callee returns the code after the check and 0 before it; `unchecked`: a flag makes it return 0
+ * without the check too.
+ */
+function calleeRange(o: { read: string; code?: number; swapped?: boolean; unchecked?: boolean }): string {
+  const code = o.code ?? 1;
+  const [ok, fail] = o.swapped === true ? [code, 0] : [0, code];
+  return lines(
+    'r6 = *(u32 *)(r1 + 0)', 'r2 = *(u32 *)(r1 + 4)', 'r3 = *(u32 *)(r1 + 12)', 'r1 = r6', 'call local fill',
+    `if ${o.read} goto out`, 'r0 = *(u8 *)(r6 + 13)',
+    'out:', 'r0 = 2', 'exit',
+    'fill:', ...(o.unchecked === true ? ['if r3 == 7 goto early'] : []), 'r4 = r1', 'r4 += 14', 'if r4 > r2 goto fail',
+    `r0 = ${ok}`, 'exit',
+    'fail:', `r0 = ${fail}`, 'exit',
+    // the unchecked return last: a join that kept the first exit of each value would miss it
+    ...(o.unchecked === true ? ['early:', 'r0 = 0', 'exit'] : []),
+  );
+}
+
+/** `fill` proves 34 bytes (returns 2), 14 (returns 0) or none (returns 1); `main` reads byte 13 on 0 and byte 33 on 2 (`wrong`: byte 33 on 0). */
+function calleeTwoRanges(wrong: boolean): string {
+  return lines(
+    'r6 = *(u32 *)(r1 + 0)', 'r2 = *(u32 *)(r1 + 4)', 'r1 = r6', 'call local fill',
+    'if r0 == 2 goto long', 'if r0 != 0 goto out', `r0 = *(u8 *)(r6 + ${wrong ? 33 : 13})`, 'goto out',
+    'long:', 'r0 = *(u8 *)(r6 + 33)',
+    'out:', 'r0 = 2', 'exit',
+    'fill:', 'r4 = r1', 'r4 += 34', 'if r4 > r2 goto short', 'r0 = 2', 'exit',
+    'short:', 'r4 = r1', 'r4 += 14', 'if r4 > r2 goto fail', 'r0 = 0', 'exit',
+    'fail:', 'r0 = 1', 'exit',
   );
 }

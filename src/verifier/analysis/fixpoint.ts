@@ -3,7 +3,8 @@
  * merge and widen at loop heads after a few visits, so every block is processed a small number of
  * times whatever the number of paths: the cost is O(blocks × lattice height × block length), with
  * the height bounded by the widening thresholds, instead of the kernel's path exploration. A local
- * call analyses the callee from the caller's state (memoised per entry state), like inlining.
+ * call analyses the callee from the caller's state (memoised per entry state), like inlining; its
+ * exit states come back kept apart by their constant return value (exits.ts).
  * After convergence one more pass over every block reports problems and records the facts.
  * @module
  */
@@ -25,6 +26,7 @@ import type { LoopSlots } from './loop-slots.js';
 import type { Inductions } from './induction.js';
 import { narrowAtHead, type SlotGuard, type TripLoop } from './trip-count.js';
 import { CALLBACK_HELPERS, callbackTarget, UNANALYSED_CALLBACK_HELPERS } from './callbacks.js';
+import { ExitStates, joinExits } from './exits.js';
 
 /** The kernel's limit on call frames (MAX_CALL_FRAMES). */
 export const MAX_CALL_FRAMES = 8;
@@ -91,7 +93,7 @@ export class Fixpoint {
   readonly loops: LoopFact[] = [];
   /** Heads of loops whose slots a store or call may reach otherwise than through r10: their trip counts are void (the analysis runs again without them). */
   readonly voidedSlots = new Set<number>();
-  private readonly memo = new Map<number, { entry: State; exit: State | undefined }[]>();
+  private readonly memo = new Map<number, { entry: State; exits: readonly State[] | undefined }[]>();
 
   constructor(
     private readonly shape: ProgramShape,
@@ -101,12 +103,12 @@ export class Fixpoint {
     this.facts = new Array(shape.insns.length);
   }
 
-  /** Analyse the function starting at `start` from `entry`; returns the join of its exit states. */
-  run(start: number, entry: State, depth: number, stack: readonly number[], check: boolean): State | undefined {
+  /** Analyse the function starting at `start` from `entry`; returns its exit states, kept apart by their constant r0 ({@link ExitStates}). */
+  run(start: number, entry: State, depth: number, stack: readonly number[], check: boolean): readonly State[] | undefined {
     if (!check) {
       const list = this.memo.get(start);
       const hit = list?.find((m) => stateEqual(m.entry, entry));
-      if (hit !== undefined) return hit.exit;
+      if (hit !== undefined) return hit.exits;
     }
     const { loopHead, tripLoops } = this.shape;
     // the join of the states entering each loop with induction variables: what its head's states are narrowed by
@@ -143,7 +145,7 @@ export class Fixpoint {
       if (s !== undefined) this.block(pc, s, depth, stack, silent, false, propagate, () => undefined);
     }
     // the checking (or exit-collecting) pass over the converged states
-    let exit: State | undefined;
+    const exit = new ExitStates(start);
     const env = check ? this.envs.check : silent;
     const loopInput: LoopInput = { regsAt: new Map(), entryOf: new Map(), start, end: this.shape.funcEnd.get(start)! };
     for (const [at, list] of paths.sorted()) {
@@ -161,9 +163,7 @@ export class Fixpoint {
               loopInput.entryOf.set(to, old === undefined ? s : joinState(old, s, to, false));
             }
           },
-          (s) => {
-            exit = exit === undefined ? s : joinState(exit, s, start, false);
-          },
+          (s) => exit.add(s),
           check ? loopInput.regsAt : undefined,
         );
       }
@@ -176,10 +176,10 @@ export class Fixpoint {
     if (!check) {
       const list = this.memo.get(start) ?? [];
       if (list.length >= 16) list.shift();
-      list.push({ entry, exit });
+      list.push({ entry, exits: exit.states() });
       this.memo.set(start, list);
     }
-    return exit;
+    return exit.states();
   }
 
   /**
@@ -194,8 +194,12 @@ export class Fixpoint {
         out.push(start);
         continue;
       }
+      // back to the block's leader, and every slot after a call on the way where states are kept
       let at = from;
-      while (at > 0 && this.shape.leaders[at] !== 1) at--;
+      while (at > 0 && this.shape.leaders[at] !== 1) {
+        if (paths.all(at).length > 0) leaders.add(at);
+        at--;
+      }
       leaders.add(at);
     }
     for (const at of leaders) {
@@ -311,7 +315,14 @@ export class Fixpoint {
       const guards = this.shape.slotGuards.get(pc);
       if (guards !== undefined) this.guard(guards, w, i, op, depth);
       if (op.kind === 'call' && op.target === 'local') {
-        if (!this.localCall(env, w, pc, branchTarget(op, i, pc)!, depth, stack, check)) return;
+        const after = this.localCall(env, w, pc, branchTarget(op, i, pc)!, depth, stack, check);
+        if (after.length === 0 || pc + 1 >= end) return;
+        if (after.length > 1) {
+          // the callee's exits kept apart: each goes on as a path of its own (kept at the next slot)
+          for (const a of after) out(pc + 1, a, pc);
+          return;
+        }
+        Object.assign(w, toWork(after[0]!));
       } else {
         if (op.kind === 'call' && op.target === 'helper') this.callback(env, w, pc, i.imm, depth, stack, check);
         step(env, w, pc, i, op, insns[pc + 1]);
@@ -389,8 +400,9 @@ export class Fixpoint {
     for (let round = 0; ; round++) {
       const last = round + 1 >= CALLBACK_ROUNDS;
       const entry: State = { ...before, regs, frames: [...before.frames, emptyFrame()] };
-      const exit = this.run(target, entry, depth + 1, [...stack, target], check && last);
-      if (exit === undefined) break;
+      const exits = this.run(target, entry, depth + 1, [...stack, target], check && last);
+      if (exits === undefined) break;
+      const exit = joinExits(exits, target);
       const after = joinState(before, { ...before, frames: exit.frames.slice(0, depth + 1) }, pc, round >= 2);
       if (last) {
         checkCallbackReturn(env, exit, before, pc, target, spec.ret);
@@ -408,31 +420,28 @@ export class Fixpoint {
     w.owned.clear();
   }
 
-  /** A local call: analyse the callee in a new frame; false when the path cannot continue. */
-  private localCall(env: Env, w: Work, pc: number, target: number, depth: number, stack: readonly number[], check: boolean): boolean {
+  /** A local call: analyse the callee in a new frame; the caller's states after it, one per exit state kept apart (none: the path cannot continue). */
+  private localCall(env: Env, w: Work, pc: number, target: number, depth: number, stack: readonly number[], check: boolean): State[] {
     if (stack.includes(target)) {
       env.report(pc, 'call-stack', `recursive call from insn ${pc} to ${target}`);
-      return false;
+      return [];
     }
     if (depth + 2 > MAX_CALL_FRAMES) {
       env.report(pc, 'call-stack', `the call stack of ${depth + 2} frames is too deep`);
-      return false;
+      return [];
     }
     const regs: Value[] = new Array(11).fill(UNINIT);
     for (let r = 1; r <= 5; r++) regs[r] = w.regs[r]!;
     regs[10] = pointer('stack', 0, { frame: depth + 1 });
     const entry: State = { regs, frames: [...w.frames, emptyFrame()], pkt: new Map(w.pkt), meta: w.meta, refs: new Map(w.refs) };
-    const exit = this.run(target, entry, depth + 1, [...stack, target], check);
-    if (exit === undefined) return false;
-    const r0 = exit.regs[0]!;
-    w.regs[0] = r0.type === 'stack' && r0.frame > depth ? UNINIT : r0;
-    for (let r = 1; r <= 5; r++) w.regs[r] = UNINIT;
-    w.frames = exit.frames.slice(0, depth + 1);
-    w.owned.clear();
-    w.pkt = new Map(exit.pkt);
-    w.meta = exit.meta;
-    w.refs = new Map(exit.refs);
-    return true;
+    const exits = this.run(target, entry, depth + 1, [...stack, target], check) ?? [];
+    return exits.map((exit) => {
+      const regs = w.regs.slice();
+      const r0 = exit.regs[0]!;
+      regs[0] = r0.type === 'stack' && r0.frame > depth ? UNINIT : r0;
+      for (let r = 1; r <= 5; r++) regs[r] = UNINIT;
+      return { regs, frames: exit.frames.slice(0, depth + 1), pkt: new Map(exit.pkt), meta: exit.meta, refs: new Map(exit.refs) };
+    });
   }
 }
 
