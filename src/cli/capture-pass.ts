@@ -18,9 +18,6 @@ import { TargetCounts, cloneTarget, redirectTarget } from './capture-redirects.j
 import type { TargetCaptures } from './capture-targets-out.js';
 import type { EventDrain } from './object-output.js';
 import { MAX_TRACE_LINES, type PacketFailure } from './capture-report.js';
-import { BATCH_PACKETS } from '../vm/batch.js';
-import type { BatchOutputs } from '../context/session.js';
-import type { RunOutcome } from '../vm/environment.js';
 
 /** Failing packets described in the report (all are counted). */
 const MAX_ERRORS_KEPT = 10;
@@ -78,13 +75,6 @@ export class CapturePass {
   private passedEnd = -1;
   /** Only skb programs (tc) can clone. */
   private readonly cloning: boolean;
-  /**
-   * Packets run many to a call (PacketEngine.runBatch), when the engine can and no packet's bytes are
-   * written out: their offsets and lengths, and the r0 and instructions of each.
-   */
-  private readonly batch: { readonly starts: Int32Array; readonly lengths: Int32Array; readonly out: BatchOutputs; readonly outcome: RunOutcome } | undefined;
-  /** The caller's test for a packet it must see alone: it wrote a trace line or an event (drained per packet). */
-  private readonly pendingOutput: () => boolean;
 
   constructor(
     private readonly engine: PacketEngine,
@@ -96,22 +86,10 @@ export class CapturePass {
     private readonly options: { readonly verbose: boolean; readonly json: boolean; readonly maxErrors: number },
   ) {
     this.cloning = engine.kind === 'tc' || engine.kind === 'socket';
-    const batching = linear !== undefined && engine.runBatch !== undefined && (engine.kind === 'xdp' || engine.kind === 'raw') && out.writer === undefined && out.byTarget === undefined;
-    this.batch = batching
-      ? {
-          starts: new Int32Array(BATCH_PACKETS),
-          lengths: new Int32Array(BATCH_PACKETS),
-          out: { r0Low: new Int32Array(BATCH_PACKETS), r0High: new Int32Array(BATCH_PACKETS), instructions: new Float64Array(BATCH_PACKETS) },
-          outcome: { r0Low: 0, r0High: 0, instructions: 0 },
-        }
-      : undefined;
-    const events = out.events;
-    this.pendingOutput = obj === undefined ? () => false : () => obj.traceLog.length > 0 || (events !== undefined && events.pending());
   }
 
   /** Run every packet the reader holds: false when the run stops (the count, damage, `--max-errors`). */
   drain(): boolean {
-    if (this.batch !== undefined && this.linear!.base >= 0) return this.drainBatches(this.batch, this.linear!);
     const scan = this.scan;
     const reader = scan.reader;
     const engine = this.engine;
@@ -123,63 +101,6 @@ export class CapturePass {
       const length = reader.dataLength;
       const verdict = linear !== undefined && linear.base >= 0 ? this.runAt(linear, reader, length) : this.run(engine, reader, length);
       if (!this.count(verdict, length)) return false;
-    }
-  }
-
-  /**
-   * {@link drain} with packets run many to a call: as many as the timer will not time, plus the one whose
-   * end it reads (PacketTimer.untimed), each counted after the call as {@link drain} counts it. Only the
-   * last packet of a call can have failed, redirected or written a trace line or event (the call stops
-   * after such a packet). A timed packet thus runs alone, and the histogram's times stay per packet.
-   */
-  private drainBatches(b: NonNullable<CapturePass['batch']>, linear: LinearReadBuffers): boolean {
-    const scan = this.scan;
-    const reader = scan.reader;
-    const engine = this.engine;
-    const { starts, lengths, out, outcome } = b;
-    const kind = engine.kind;
-    const judged = this.judged;
-    for (;;) {
-      const limit = Math.min(BATCH_PACKETS, this.timer.untimed + 1);
-      let n = 0;
-      let taken: 'packet' | 'more' | 'stop' = 'packet';
-      while (n < limit) {
-        taken = scan.next();
-        if (taken !== 'packet') break;
-        starts[n] = linear.base + reader.dataOffset;
-        lengths[n] = reader.dataLength;
-        n++;
-      }
-      // The number of the first packet collected.
-      const first = scan.packets - n + 1;
-      let i = 0;
-      while (i < n) {
-        const next = engine.runBatch!(starts, lengths, i, n, out, this.pendingOutput);
-        linear.check(reader);
-        for (let j = i; j < next; j++) {
-          outcome.r0Low = out.r0Low[j]!;
-          outcome.r0High = out.r0High[j]!;
-          outcome.instructions = out.instructions[j]!;
-          let verdict: number | bigint | string;
-          if (j < next - 1) {
-            // Nothing to handle but the count: no failure, redirect helper, trace line or event.
-            verdict = judge(kind, outcome, engine, judged).verdict;
-            this.instructions.add(outcome.instructions);
-            if (isRedirect(kind, verdict)) this.redirects.add(redirectTarget(undefined));
-          } else {
-            const e = engine.batchError!();
-            verdict = e !== undefined ? this.failure(e, first + j) : this.judge(outcome, reader, lengths[j]!);
-          }
-          if (!this.count(verdict, lengths[j]!, first + j, j === next - 1)) {
-            // The packets collected after this one were not run.
-            scan.packets = first + j;
-            return false;
-          }
-        }
-        i = next;
-      }
-      if (taken === 'more') return true;
-      if (taken === 'stop') return false;
     }
   }
 
@@ -208,11 +129,11 @@ export class CapturePass {
   }
 
   /** A failed run: counted, and described while fewer than MAX_ERRORS_KEPT are. */
-  private failure(e: unknown, packet = this.scan.packets): string {
+  private failure(e: unknown): string {
     if (!(e instanceof EbpfError)) throw e;
     this.passedEnd = -1;
     this.failed++;
-    if (this.failures.length < MAX_ERRORS_KEPT) this.failures.push({ packet, code: e.code, pc: e.pc, message: cliHint(e.message) });
+    if (this.failures.length < MAX_ERRORS_KEPT) this.failures.push({ packet: this.scan.packets, code: e.code, pc: e.pc, message: cliHint(e.message) });
     return `error ${e.code}`;
   }
 
@@ -256,15 +177,12 @@ export class CapturePass {
   }
 
   /** Count packet {@link CaptureScan.packets}'s verdict, output and time: false when `--max-errors` stops the run. */
-  /**
-   * `output` false: a packet of a batch call before its last, which wrote no trace line or event (the
-   * call's last packet's are already there, and are its own).
-   */
-  private count(verdict: number | bigint | string, length: number, number = this.scan.packets, output = true): boolean {
+  private count(verdict: number | bigint | string, length: number): boolean {
+    const number = this.scan.packets;
     if (typeof verdict === 'number') this.verdicts.add(verdict);
     else this.verdicts.addKey(verdict);
     const obj = this.obj;
-    if (obj !== undefined && output) {
+    if (obj !== undefined) {
       // Drained after each packet, as a reader would: the bounded buffers hold one packet's output.
       if (obj.traceLog.length > 0) {
         const lines = obj.drainTrace();

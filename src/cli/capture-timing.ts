@@ -83,14 +83,6 @@ export class PacketTimer {
     return now;
   }
 
-  /**
-   * Packets from the next on whose {@link tick} will not read the clock (0 during the warm-up): a
-   * batch of packets may run them in one call, plus one more (whose tick reads the clock as it ends).
-   */
-  get untimed(): number {
-    return this.warmup > 0 ? 0 : Math.max(0, this.left - 2);
-  }
-
   /** The run's packets are done: the steady state's mean becomes its elapsed time over its packets. */
   finish(): void {
     if (this.packets > 0) this.steady.span(this.packets, (performance.now() - this.t[1]!) * 1e6);

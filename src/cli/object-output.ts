@@ -39,12 +39,6 @@ export class EventDrain {
     }
   }
 
-  /** Whether an event map holds records (a batch of packets stops after the packet that wrote them). */
-  pending(): boolean {
-    for (const m of this.maps) if (m instanceof RingBufMap ? m.query(0) !== 0n : m.pendingRecords !== 0) return true;
-    return false;
-  }
-
   /** Take what every event map holds, adding to the counts. */
   drain(): void {
     for (let i = 0; i < this.maps.length; i++) {

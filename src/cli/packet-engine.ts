@@ -10,8 +10,7 @@ import type { ProgramRunner } from '../context/runner.js';
 import { ETH_HLEN } from '../context/packet-host.js';
 import { TcAction, XdpAction } from '../context/layout.js';
 import type { FlowKeys } from '../context/flow-keys.js';
-import type { BatchOutputs, PacketSession } from '../context/session.js';
-import type { EbpfError } from '../errors.js';
+import type { PacketSession } from '../context/session.js';
 import type { Redirect } from '../helpers/packet.js';
 import type { SkbClone } from '../helpers/clone.js';
 import { EbpfVmRaw } from '../vm/vm.js';
@@ -34,15 +33,6 @@ export interface PacketEngine {
   readonly memory?: VmMemory;
   /** Run as {@link run} does on `length` bytes at linear-memory offset `offset` of {@link memory}. */
   runAt?(offset: number, length: number): RunOutcome;
-  /**
-   * Run packets at linear offsets `starts[from, to)` of {@link memory} many to a call where the engine
-   * can (PacketSession.runBatch: r0 and instructions into `out`); returns the index past the last one
-   * run, the only one of the call that can have failed ({@link batchError}), redirected or written
-   * what `extra` tests for.
-   */
-  runBatch?(starts: Int32Array, lengths: Int32Array, from: number, to: number, out: BatchOutputs, extra?: () => boolean): number;
-  /** The failure of the last packet {@link runBatch} ran, if it failed. */
-  batchError?(): EbpfError | undefined;
   /** The bytes holding the packet as the program left it (after a run). */
   outBytes(): Uint8Array;
   readonly outStart: number;
@@ -74,8 +64,6 @@ export function objectPacketEngine(obj: BpfObject, info: ProgramInfo, jit: boole
     run: (buf, start, length) => session.runPacket(buf, start, length),
     memory,
     runAt: (offset, length) => session.runAt(offset, length),
-    runBatch: (starts, lengths, from, to, out, extra) => session.runBatch(starts, lengths, from, to, out, extra),
-    batchError: () => session.batchError,
     outBytes: () => memory.bytes,
     get outStart() {
       return session.outStart;
