@@ -86,6 +86,8 @@ export interface LinkJoin {
  */
 export function joinLinks(a: readonly Value[], b: readonly Value[], pa: ReadonlyMap<number, number>, pb: ReadonlyMap<number, number>, pc: number): LinkJoin {
   const regs = new Map<number, { id: number; k: number }>();
+  const as = a.map(partOf);
+  const bs = b.map(partOf);
   const pkt = new Map<number, number>();
   const stable = new Set<number>();
   const moved = new Set<number>();
@@ -93,14 +95,14 @@ export function joinLinks(a: readonly Value[], b: readonly Value[], pa: Readonly
   const seen = new Set<number>();
   for (let r = 0; r < a.length; r++) {
     if (seen.has(r)) continue;
-    const x = partOf(a[r]!);
-    const y = partOf(b[r]!);
+    const x = as[r];
+    const y = bs[r];
     if (x === undefined || y === undefined || (x.id < 0 && y.id < 0 && x.o === y.o)) continue;
     const group: number[] = [];
     let ok = true;
     for (let g = 0; g < a.length; g++) {
-      const xg = partOf(a[g]!);
-      const yg = partOf(b[g]!);
+      const xg = as[g];
+      const yg = bs[g];
       const inA = x.id >= 0 && xg?.id === x.id;
       const inB = y.id >= 0 && yg?.id === y.id;
       // constants on both sides: those that differ from the first by as much on both (each moved by as much)
@@ -120,7 +122,7 @@ export function joinLinks(a: readonly Value[], b: readonly Value[], pa: Readonly
     const same = x.id === id && y.id === id && x.o === y.o;
     const base = same ? 0n : x.o;
     if (!same) for (const l of [x.id, y.id, id]) if (l >= 0) moved.add(l);
-    for (const g of group) regs.set(g, { id, k: Number(partOf(a[g]!)!.o - base) });
+    for (const g of group) regs.set(g, { id, k: Number(as[g]!.o - base) });
     // bytes past each derived relation of this link, moved to the joined link's unknown
     const ps = new Set<number>();
     for (const [m, part] of [[pa, x], [pb, y]] as const) for (const d of m.keys()) {
