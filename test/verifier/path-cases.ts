@@ -54,6 +54,12 @@ export const CASES: readonly PathCase[] = [
     source: calleeRange({ read: 'r0 != 0', unchecked: true }),
   },
   {
+    name: 'a callee returning an unknown number on failure (it may be 0): the read refused',
+    type: 'xdp',
+    kernelAccepts: false,
+    source: calleeRange({ read: 'r0 != 0', code: 'r3' }),
+  },
+  {
     name: 'a callee returning -22 on failure, tested by the sign',
     type: 'xdp',
     kernelAccepts: true,
@@ -514,11 +520,11 @@ function nullOrHeaders(o: { unchecked?: boolean; past?: boolean; otherChecked?: 
 
 /**
  * `main` passes data and data_end to `fill`, which proves 14 bytes and returns 0, or returns `code` (1)
- * first; `main` skips the read of byte 13 when `read` holds (`if ${read} goto out`). `swapped`: the
- * callee returns the code after the check and 0 before it; `unchecked`: a flag makes it return 0
- * without the check too.
+ * (or a register: `r3`, a number from the context) first; `main` skips the read of byte 13 when `read`
+ * holds (`if ${read} goto out`). `swapped`: the callee returns the code after the check and 0 before
+ * it; `unchecked`: a flag makes it return 0 without the check too.
  */
-function calleeRange(o: { read: string; code?: number; swapped?: boolean; unchecked?: boolean }): string {
+function calleeRange(o: { read: string; code?: number | string; swapped?: boolean; unchecked?: boolean }): string {
   const code = o.code ?? 1;
   const [ok, fail] = o.swapped === true ? [code, 0] : [0, code];
   return lines(
