@@ -20,7 +20,7 @@ import type { Insn } from '../../isa/instruction.js';
 import { branchTarget, type Operation } from '../../isa/operation.js';
 import type { LoopSlots } from './loop-slots.js';
 import { findRelations, refineRelations, type LoopRelations, type RelationUse } from './relations.js';
-import { sync, type Scalar } from './scalar.js';
+import { ctz, narrowSigned, type Scalar } from './scalar.js';
 import type { State } from './state.js';
 import type { Value } from './value.js';
 
@@ -208,7 +208,7 @@ function refineFamilies(s: State, entry: readonly Value[], families: readonly In
     if (p.type === 'scalar') {
       const [a, b] = step(p0.scalar.smin, p0.scalar.smax);
       if (a < -LIMIT || b > LIMIT || (a <= p.scalar.smin && b >= p.scalar.smax)) continue;
-      const t = narrow(p.scalar, a, b);
+      const t = narrowSigned(p.scalar, a, b);
       if (t === undefined) continue;
       next = { ...p, scalar: t };
     } else if (isOffsetPointer(p) && p.frame === p0.frame && p.map === p0.map && p.size === p0.size) {
@@ -217,7 +217,7 @@ function refineFamilies(s: State, entry: readonly Value[], families: readonly In
       const lo2 = Math.max(p.lo, Number(a));
       const hi2 = Math.min(p.hi, Number(b));
       if (lo2 > hi2 || (lo2 === p.lo && hi2 === p.hi)) continue;
-      next = { ...p, lo: lo2, hi: hi2, va: lo2 === p.lo ? p.va : Math.min(p.va, ctz(lo2 - p.lo)) };
+      next = { ...p, lo: lo2, hi: hi2, va: lo2 === p.lo ? p.va : Math.min(p.va, ctz(BigInt(lo2 - p.lo))) };
     }
     if (next === undefined) continue;
     regs ??= s.regs.slice();
@@ -229,22 +229,4 @@ function refineFamilies(s: State, entry: readonly Value[], families: readonly In
 /** Pointers whose offset range alone says where they point (no packet relation, no reference to keep apart). */
 function isOffsetPointer(v: Value): boolean {
   return v.type === 'stack' || v.type === 'map_value' || v.type === 'mem';
-}
-
-/** `s` within the signed interval [a, b]; undefined when that leaves nothing. */
-function narrow(s: Scalar, a: bigint, b: bigint): Scalar | undefined {
-  // the 32-bit bounds and the set of constants are dropped (fewer facts, never wrong ones)
-  const t: Scalar = { umin: s.umin, umax: s.umax, smin: s.smin > a ? s.smin : a, smax: s.smax < b ? s.smax : b, ...(s.bits === undefined ? {} : { bits: s.bits }) };
-  return sync(t);
-}
-
-function ctz(d: number): number {
-  if (d === 0) return 64;
-  let n = 0;
-  let x = Math.abs(d);
-  while (x % 2 === 0 && n < 64) {
-    x /= 2;
-    n++;
-  }
-  return n;
 }

@@ -22,7 +22,7 @@
 import type { Insn } from '../../isa/instruction.js';
 import type { Operation } from '../../isa/operation.js';
 import { runPaths, U32, U64, type PathState } from './relation-paths.js';
-import { low32, sync, type Scalar } from './scalar.js';
+import { ctz, low32, narrowSigned, type Scalar } from './scalar.js';
 import type { State } from './state.js';
 import type { Value } from './value.js';
 
@@ -250,17 +250,17 @@ export function refineRelations(s: State, entry: readonly Value[], uses: readonl
     if (xlo > X[0] || xhi < X[1]) {
       if (xlo > xhi) continue;
       if (xv.type === 'scalar') {
-        const t = narrow(xv.scalar, xlo, xhi);
+        const t = narrowSigned(xv.scalar, xlo, xhi);
         if (t !== undefined) nx = { ...xv, scalar: t };
       } else if (xv.type === 'stack' || xv.type === 'map_value' || xv.type === 'mem') {
         const lo = Number(xlo);
-        nx = { ...xv, lo, hi: Number(xhi), va: lo === xv.lo ? xv.va : Math.min(xv.va, ctz(lo - xv.lo)) };
+        nx = { ...xv, lo, hi: Number(xhi), va: lo === xv.lo ? xv.va : Math.min(xv.va, ctz(BigInt(lo - xv.lo))) };
       }
     }
     // y narrows where its low half is all of it (a number below 2^32), or as a whole 64-bit value
     let ny: Value | undefined;
     if ((ylo > Y[0] || yhi < Y[1]) && ylo <= yhi && (!r.y32 || yv.scalar.umax <= U32)) {
-      const t = narrow(yv.scalar, ylo > Y[0] ? ylo : Y[0], yhi < Y[1] ? yhi : Y[1]);
+      const t = narrowSigned(yv.scalar, ylo > Y[0] ? ylo : Y[0], yhi < Y[1] ? yhi : Y[1]);
       if (t !== undefined) ny = { ...yv, scalar: t };
     }
     if (nx === undefined && ny === undefined) continue;
@@ -276,20 +276,4 @@ function holds(q: Require, v: Value): boolean {
   if (v.type !== 'scalar') return false;
   const s = q.w32 ? low32(v.scalar) : v.scalar;
   return s.umin >= q.lo && s.umax <= q.hi;
-}
-
-/** `s` within the signed interval [a, b] (32-bit bounds and constant sets dropped: fewer facts, never wrong ones); undefined when empty. */
-function narrow(s: Scalar, a: bigint, b: bigint): Scalar | undefined {
-  return sync({ umin: s.umin, umax: s.umax, smin: s.smin > a ? s.smin : a, smax: s.smax < b ? s.smax : b, ...(s.bits === undefined ? {} : { bits: s.bits }) });
-}
-
-function ctz(d: number): number {
-  if (d === 0) return 64;
-  let n = 0;
-  let x = Math.abs(d);
-  while (x % 2 === 0 && n < 64) {
-    x /= 2;
-    n++;
-  }
-  return n;
 }

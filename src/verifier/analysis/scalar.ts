@@ -59,6 +59,11 @@ export function ctz(v: bigint): number {
   return hi === 0 ? 64 : 63 - Math.clz32(hi & -hi);
 }
 
+/** `s` within the signed interval [a, b] (its 32-bit bounds and constant set dropped: fewer facts, never wrong ones); undefined when empty. */
+export function narrowSigned(s: Scalar, a: bigint, b: bigint): Scalar | undefined {
+  return sync({ umin: s.umin, umax: s.umax, smin: s.smin > a ? s.smin : a, smax: s.smax < b ? s.smax : b, ...(s.bits === undefined ? {} : { bits: s.bits }) });
+}
+
 /**
  * The known bits of `s`: the stored ones met with those its unsigned interval implies (the stored ones
  * alone should the two disagree, which a sound state never makes them).
