@@ -18,11 +18,10 @@ import { ETH_HLEN, SKB_MAX_LEN, SkbPacket, XdpPacket } from './packet-host.js';
 import { XDP_HEADROOM, XDP_TAILROOM, nestedRunError } from './space.js';
 import type { Redirect } from '../helpers/packet.js';
 import type { SkbClone } from '../helpers/clone.js';
-import { checkBytes, checkInteger } from '../validate.js';
-import type { EbpfError } from '../errors.js';
-import { SessionBatch, type BatchOutputs, type BatchSession } from './session-batch.js';
-
-export type { BatchOutputs } from './session-batch.js';
+import { checkBytes, checkInstance, checkInteger, checkObject, checkOptionalFunction } from '../validate.js';
+import { EbpfError } from '../errors.js';
+import { BATCH_INSNS, BATCH_LENGTHS, BATCH_PACKETS, BATCH_R0, BATCH_STARTS, BATCH_TEMPLATE, BatchWord, batchAreaBytes, type BatchHooks, type BatchRun } from '../vm/batch.js';
+import { TABLE_ENTRY, regionTable } from '../vm/region-table.js';
 
 /** The context a session's program gets: `xdp_md`, `__sk_buff` (socket filter and tc) or none (r1 = the packet, r2 = its length). */
 export type SessionKind = 'xdp' | 'skb' | 'raw';
@@ -31,6 +30,13 @@ const MBUFF_ADDRESS = BigInt(MBUFF_START);
 const MEM_ADDRESS = BigInt(MEM_START);
 /** What {@link PacketSession.clones} gives outside skb runs: one frozen array, not a new one per packet. */
 const NO_CLONES: readonly SkbClone[] = Object.freeze([]);
+
+/** Where {@link PacketSession.runBatch} writes each packet's r0 (as halves) and instructions charged. */
+export interface BatchOutputs {
+  readonly r0Low: Int32Array;
+  readonly r0High: Int32Array;
+  readonly instructions: Float64Array;
+}
 
 /** A program bound to one context kind, run once per packet; see the module comment. */
 export class PacketSession {
@@ -62,10 +68,25 @@ export class PacketSession {
   private seenSrc: Uint8Array | undefined;
   private seenBytes: Uint8Array | undefined;
   private seenInMemory = false;
-  /** The batch runner (session-batch.ts), made on the first batch. */
-  private batch: SessionBatch | undefined;
+  /** The batch area's linear offset (vm/batch), made on the first batch; -1: none yet. */
+  private area = -1;
+  /** The engine's prepared batch run (Engine.prepareBatch); null: the engine cannot run batches. */
+  private batchRun: BatchRun | null | undefined;
+  /** The packet of the running batch the JavaScript side was last brought to (area index; -1: none). */
+  private synced = -1;
+  /** The running batch's caller's test for packets it must see one by one (trace lines, events). */
+  private batchExtra: (() => boolean) | undefined;
+  /** `memory.shape` when the running batch started. */
+  private batchShape = -1;
   /** The failure of the last packet {@link runBatch} ran, if it failed (its r0 is then 0, its instructions NaN). */
   batchError: EbpfError | undefined;
+  private readonly hooks: BatchHooks = {
+    enter: () => this.batchEnter(),
+    after: () => {
+      if (this.batchDirty()) this.env.space.memory.view.setInt32(this.area + BatchWord.stop, 1, true);
+    },
+    stop: () => this.env.space.memory.view.setInt32(this.area + BatchWord.stop, 1, true),
+  };
 
   constructor(
     /** The context the program gets: `xdp_md`, `__sk_buff`, or raw input memory. */
@@ -271,37 +292,160 @@ export class PacketSession {
    * to handle: no failure, redirect, clone, adjustment or mapping, and `extra` false.
    */
   runBatch(starts: Int32Array, lengths: Int32Array, from: number, to: number, out: BatchOutputs, extra?: () => boolean): number {
-    return (this.batch ??= new SessionBatch(this.batchSession())).run(starts, lengths, from, to, out, extra);
+    checkBatchArguments(starts, lengths, from, to, out, extra);
+    this.batchError = undefined;
+    const space = this.env.space;
+    if (space.running) throw nestedRunError();
+    if (this.kind === 'skb' || this.batchRun === null || space.changes !== this.ticket || !(from < to)) return this.runOne(starts, lengths, from, out);
+    const mem = space.memory;
+    const size = mem.bytes.length;
+    // The packets that fit in the buffer as it is (a longer one is run alone: it sets the buffer up again).
+    const end = Math.min(to, from + BATCH_PACKETS);
+    let n = 0;
+    const view = mem.view;
+    if (this.area < 0) this.makeArea();
+    const area = this.area;
+    for (let i = from; i < end; i++) {
+      const start = starts[i]!;
+      const length = lengths[i]!;
+      if (!(length >= 0 && length <= this.room && start >= 0 && start + length <= size)) break;
+      view.setInt32(area + BATCH_STARTS + 4 * n, start, true);
+      view.setInt32(area + BATCH_LENGTHS + 4 * n, length, true);
+      n++;
+    }
+    const region = space.packet;
+    if (n === 0 || region === undefined) return this.runOne(starts, lengths, from, out);
+    if (this.kind === 'xdp' && this.xdp.adjusts !== 0) {
+      mem.bytes.fill(0, this.base, this.base + XDP_HEADROOM);
+      this.xdp.adjusts = 0;
+    }
+    const table = regionTable(mem);
+    const at = mem.regions.indexOf(region);
+    const xdp = this.kind === 'xdp';
+    view.setInt32(area + BatchWord.stop, 0, true);
+    view.setInt32(area + BatchWord.current, 0, true);
+    view.setInt32(area + BatchWord.dest, this.base + (xdp ? XDP_HEADROOM : 0), true);
+    view.setInt32(area + BatchWord.ctx, xdp ? this.ctx : 0, true);
+    view.setInt32(area + BatchWord.ctxSize, xdp ? XdpMd.SIZE : 0, true);
+    view.setInt32(area + BatchWord.endAt, xdp ? XdpMd.data_end : -1, true);
+    view.setInt32(area + BatchWord.sizeAt, table.offset + at * TABLE_ENTRY + 4, true);
+    view.setInt32(area + BatchWord.r2Length, xdp ? 0 : 1, true);
+    if (this.batchRun === undefined) this.batchRun = this.engine.prepareBatch?.(this.request, area, this.hooks) ?? null;
+    if (this.batchRun === null) return this.runOne(starts, lengths, from, out);
+    this.synced = -1;
+    this.batchExtra = extra;
+    this.batchShape = mem.shape;
+    space.running = true;
+    let done: number;
+    try {
+      done = this.batchRun(0, n);
+    } catch (e) {
+      if (!(e instanceof EbpfError)) throw e;
+      done = mem.view.getInt32(area + BatchWord.current, true);
+      this.batchError = e;
+      done++;
+    } finally {
+      space.running = false;
+      this.batchExtra = undefined;
+    }
+    if (done < 0) {
+      // The layout or the stack changed since the batch run was prepared: one packet through the JavaScript path, then again.
+      this.batchRun = undefined;
+      return this.runOne(starts, lengths, from, out);
+    }
+    // The JavaScript side as after the last packet's run.
+    const last = done - 1;
+    if (this.synced !== last) this.syncTo(last);
+    this.synced = -1;
+    this.runs += done;
+    this.ticket = space.changes;
+    this.lastLength = -1;
+    if (xdp) {
+      this.outStart = this.base + this.xdp.start;
+      this.outEnd = this.base + this.xdp.end;
+    } else {
+      this.outStart = this.base;
+      this.outEnd = this.base + view.getInt32(area + BATCH_LENGTHS + 4 * last, true);
+    }
+    const v = mem.view;
+    for (let j = 0; j < done; j++) {
+      out.r0Low[from + j] = v.getInt32(area + BATCH_R0 + 8 * j, true);
+      out.r0High[from + j] = v.getInt32(area + BATCH_R0 + 8 * j + 4, true);
+      out.instructions[from + j] = v.getFloat64(area + BATCH_INSNS + 8 * j, true);
+    }
+    if (this.batchError !== undefined) {
+      out.r0Low[from + last] = 0;
+      out.r0High[from + last] = 0;
+      out.instructions[from + last] = Number.NaN;
+    }
+    return from + done;
   }
 
-  /** This session's state as its batch runner (session-batch.ts) reads and writes it. */
-  private batchSession(): BatchSession {
-    // the accessors below read and write this session's fields
-    const self = this;
-    return {
-      kind: this.kind,
-      env: this.env,
-      engine: this.engine,
-      request: this.request,
-      xdp: this.xdp,
-      ingressIfindex: this.ingressIfindex,
-      get base() { return self.base; },
-      get ctx() { return self.ctx; },
-      get room() { return self.room; },
-      get ticket() { return self.ticket; },
-      set ticket(v) { self.ticket = v; },
-      get lastLength() { return self.lastLength; },
-      set lastLength(v) { self.lastLength = v; },
-      get runs() { return self.runs; },
-      set runs(v) { self.runs = v; },
-      get outStart() { return self.outStart; },
-      set outStart(v) { self.outStart = v; },
-      get outEnd() { return self.outEnd; },
-      set outEnd(v) { self.outEnd = v; },
-      get batchError() { return self.batchError; },
-      set batchError(v) { self.batchError = v; },
-      runAt: (offset, length) => this.runAt(offset, length),
-    };
+  /** Packet `i` through {@link runAt} (the path without batches), as one {@link runBatch} packet. */
+  private runOne(starts: Int32Array, lengths: Int32Array, i: number, out: BatchOutputs): number {
+    try {
+      const o = this.runAt(starts[i]!, lengths[i]!);
+      out.r0Low[i] = o.r0Low;
+      out.r0High[i] = o.r0High;
+      out.instructions[i] = o.instructions;
+    } catch (e) {
+      if (!(e instanceof EbpfError)) throw e;
+      this.batchError = e;
+      out.r0Low[i] = 0;
+      out.r0High[i] = 0;
+      out.instructions[i] = Number.NaN;
+    }
+    return i + 1;
+  }
+
+  /** The batch area, and the context's template in it (the fields every packet starts with). */
+  private makeArea(): void {
+    const mem = this.env.space.memory;
+    const xdp = this.kind === 'xdp';
+    this.area = mem.allocate(batchAreaBytes(xdp ? XdpMd.SIZE : 0), 16);
+    const v = mem.view;
+    const t = this.area + BATCH_TEMPLATE;
+    for (let o = 0; o < 8; o += 4) v.setUint32(t + o, 0, true);
+    if (!xdp) return;
+    for (let o = 0; o < XdpMd.SIZE; o += 4) v.setUint32(t + o, 0, true);
+    v.setUint32(t + XdpMd.ingress_ifindex, this.ingressIfindex >>> 0, true);
+    v.setUint32(t + XdpMd.data, MEM_START + XDP_HEADROOM, true);
+    v.setUint32(t + XdpMd.data_end, MEM_START + XDP_HEADROOM, true);
+    v.setUint32(t + XdpMd.data_meta, MEM_START + XDP_HEADROOM, true);
+  }
+
+  /** BatchHooks.enter: bring the JavaScript side to the packet the batch is running, when it moved on. */
+  private batchEnter(): boolean {
+    const i = this.env.space.memory.view.getInt32(this.area + BatchWord.current, true);
+    if (i === this.synced) return false;
+    this.syncTo(i);
+    return true;
+  }
+
+  /** What {@link load} sets in JavaScript for a packet, for batch packet `i` (the module did the rest). */
+  private syncTo(i: number): void {
+    this.synced = i;
+    const space = this.env.space;
+    const length = space.memory.view.getInt32(this.area + BATCH_LENGTHS + 4 * i, true);
+    if (this.kind === 'xdp') {
+      const host = this.xdp;
+      host.meta = XDP_HEADROOM;
+      host.start = XDP_HEADROOM;
+      host.end = XDP_HEADROOM + length;
+      host.redirect = undefined;
+      space.mapPacket(XDP_HEADROOM, XDP_HEADROOM + length);
+    } else {
+      space.mapPacket(0, length, 'mem');
+    }
+  }
+
+  /** Whether the batch's packet did something its caller must handle after it (BatchHooks.after). */
+  private batchDirty(): boolean {
+    const space = this.env.space;
+    if (space.changes !== this.ticket || space.memory.shape !== this.batchShape) return true;
+    if (this.kind === 'xdp' && (this.xdp.redirect !== undefined || this.xdp.adjusts !== 0)) return true;
+    const extra = this.batchExtra;
+    return extra !== undefined && extra();
   }
 
   /** One run of the request into {@link outcome} (an engine without `runInto` reports no instructions: NaN). */
@@ -352,4 +496,17 @@ export class PacketSession {
     this.env.space.clearContext();
     this.ticket = -1;
   }
+}
+
+/** {@link PacketSession.runBatch}'s arguments: typed arrays holding packets `from` to `to` - 1, `from` < `to`. */
+function checkBatchArguments(starts: unknown, lengths: unknown, from: unknown, to: unknown, out: unknown, extra: unknown): void {
+  const s = checkInstance(starts, Int32Array, 'starts');
+  const l = checkInstance(lengths, Int32Array, 'lengths');
+  const o = checkObject(out, 'out') as Partial<BatchOutputs>;
+  const r0Low = checkInstance(o.r0Low, Int32Array, 'out.r0Low');
+  const r0High = checkInstance(o.r0High, Int32Array, 'out.r0High');
+  const insns = checkInstance(o.instructions, Float64Array, 'out.instructions');
+  const last = checkInteger(to, 'to', 1, Math.min(s.length, l.length, r0Low.length, r0High.length, insns.length));
+  checkInteger(from, 'from', 0, last - 1);
+  checkOptionalFunction(extra, 'extra');
 }
