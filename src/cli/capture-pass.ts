@@ -179,8 +179,7 @@ export class CapturePass {
   /** Count packet {@link CaptureScan.packets}'s verdict, output and time: false when `--max-errors` stops the run. */
   private count(verdict: number | bigint | string, length: number): boolean {
     const number = this.scan.packets;
-    if (typeof verdict === 'number') this.verdicts.add(verdict);
-    else this.verdicts.addKey(verdict);
+    this.verdicts.add(verdict);
     const obj = this.obj;
     if (obj !== undefined) {
       // Drained after each packet, as a reader would: the bounded buffers hold one packet's output.

@@ -116,15 +116,10 @@ export class VerdictCounts {
   private readonly small = new Float64Array(16);
   private readonly other = new Map<number | bigint | string, number>();
 
-  /** Count one verdict (`packets` of it: 1 unless given). */
-  add(key: number, packets = 1): void {
-    if (key >= 0 && key < 16) this.small[key]! += packets;
+  /** Count one verdict (`packets` of it: 1 unless given): a number, a 64-bit r0 or an error's name. */
+  add(key: number | bigint | string, packets = 1): void {
+    if (typeof key === 'number' && key >= 0 && key < 16) this.small[key]! += packets;
     else this.other.set(key, (this.other.get(key) ?? 0) + packets);
-  }
-
-  /** Count one verdict with a key that is not a small number (a 64-bit r0, an error code). */
-  addKey(key: bigint | string, packets = 1): void {
-    this.other.set(key, (this.other.get(key) ?? 0) + packets);
   }
 
   /** Every verdict seen with its count, in numeric order (strings, such as error verdicts, last). */

@@ -10,7 +10,7 @@
  */
 import { PacketPool, type BatchResult } from '../pool/pool.js';
 import { EbpfError, ErrorCode } from '../errors.js';
-import type { BatchBuffers } from '../pool/protocol.js';
+import type { BatchBuffers, PacketError } from '../pool/protocol.js';
 import { feedCapture } from './capture-io.js';
 import { InstructionCounts, LatencyHistogram, VerdictCounts } from './capture-stats.js';
 import type { RunOutcome } from '../vm/environment.js';
@@ -193,22 +193,25 @@ export async function runCapturePool(req: PoolCaptureRequest, pool: PacketPool, 
     for (let j = 0; j < low.length; j++) {
       outcome.r0Low = low[j]!;
       outcome.r0High = high[j]!;
-      const verdict = judge(kind, outcome, noPacket, judged).verdict;
-      if (typeof verdict === 'number') verdicts.add(verdict, packets[j]!);
-      else verdicts.addKey(verdict, packets[j]!);
+      verdicts.add(judge(kind, outcome, noPacket, judged).verdict, packets[j]!);
     }
     const ins = c.instructions;
     for (let j = 0; j < ins.counts.length; j++) instructions.add(ins.counts[j]!, ins.packets[j]!);
     for (const err of r.errors) {
       failed++;
-      verdicts.addKey(`error ${err.code}`);
-      if (failures.length < MAX_ERRORS_KEPT) failures.push({ packet: first + err.at, code: err.code as PacketFailure['code'], pc: err.pc, message: cliHint(err.message) });
+      keepFailure(first + err.at, err);
     }
-    for (const t of r.trace) {
-      traceLines++;
-      if (trace.length < MAX_TRACE_LINES) trace.push({ packet: first + t.at, line: t.line });
-    }
+    for (const t of r.trace) keepTrace(first + t.at, t.line);
     return true;
+  };
+  // A failed packet's verdict and, while room is left, its report (`failed` is counted by the caller).
+  const keepFailure = (number: number, err: PacketError): void => {
+    verdicts.add(`error ${err.code}`);
+    if (failures.length < MAX_ERRORS_KEPT) failures.push({ packet: number, code: err.code as PacketFailure['code'], pc: err.pc, message: cliHint(err.message) });
+  };
+  const keepTrace = (number: number, line: string): void => {
+    traceLines++;
+    if (trace.length < MAX_TRACE_LINES) trace.push({ packet: number, line });
   };
   const tally = (first: number, b: BatchBuilder, r: BatchResult): void => {
     const count = b.count;
@@ -242,9 +245,8 @@ export async function runCapturePool(req: PoolCaptureRequest, pool: PacketPool, 
           lastCounted = number;
           scan.stop(maxErrorsReason(failed, maxErrors, 0));
         }
-        verdicts.addKey(`error ${err.code}`);
+        keepFailure(number, err);
         if (req.verbose) listed(number, `error ${err.code}`, b.lengths[i]!);
-        if (failures.length < MAX_ERRORS_KEPT) failures.push({ packet: number, code: err.code as PacketFailure['code'], pc: err.pc, message: cliHint(err.message) });
       } else {
         outcome.r0Low = r.r0Low[i]!;
         outcome.r0High = r.r0High[i]!;
@@ -252,8 +254,7 @@ export async function runCapturePool(req: PoolCaptureRequest, pool: PacketPool, 
         const n = r.instructions[i]!;
         if (n === n) instructions.add(n);
         const verdict = judged.verdict;
-        if (typeof verdict === 'number') verdicts.add(verdict);
-        else verdicts.addKey(verdict);
+        verdicts.add(verdict);
         if (req.verbose) listed(number, verdict, b.lengths[i]!);
         const rd = r.redirects[red];
         if (rd !== undefined && rd.at === i) {
@@ -267,11 +268,7 @@ export async function runCapturePool(req: PoolCaptureRequest, pool: PacketPool, 
           clonesNotKept += c.dropped;
         }
       }
-      while (tr < r.trace.length && r.trace[tr]!.at === i) {
-        traceLines++;
-        if (trace.length < MAX_TRACE_LINES) trace.push({ packet: number, line: r.trace[tr]!.line });
-        tr++;
-      }
+      while (tr < r.trace.length && r.trace[tr]!.at === i) keepTrace(number, r.trace[tr++]!.line);
     }
   };
   const settleOne = async (): Promise<void> => {
