@@ -18,13 +18,12 @@
  *   cannot compute one.
  * @module
  */
-import { ExecutionError, ErrorCode } from '../errors.js';
 import type { HelperEntry, HelperFunction } from '../vm/environment.js';
 import type { VmMemory } from '../vm/memory.js';
 import type { BpfMap } from '../maps/map.js';
-import { PerfEventArrayMap } from '../maps/special.js';
 import { Errno, negErrno } from '../maps/types.js';
 import { isKernelThread, probeBytes, taskOf, type ProbeMemoryBlock, type TaskRunHost } from './task.js';
+import { outputWithPacket } from './tracing.js';
 
 /** Helper ids of this module (uapi `linux/bpf.h`). */
 export const EventObjectHelper = { SKB_OUTPUT: 111, D_PATH: 147, COPY_FROM_USER_TASK: 191, IMA_FILE_HASH: 193 } as const;
@@ -57,13 +56,6 @@ export interface FileDescription {
   readonly imaHash?: ImaHash;
 }
 
-/** `BPF_F_INDEX_MASK` / `BPF_F_CURRENT_CPU`. */
-const INDEX_MASK = 0xffff_ffffn;
-/** `BPF_F_CTXLEN_MASK`. */
-const CTXLEN_MASK = 0xfffffn << 32n;
-/** uapi `ENAMETOOLONG`, `EOPNOTSUPP`. */
-const ENAMETOOLONG = 36;
-const EOPNOTSUPP = 95;
 
 const ENCODER = new TextEncoder();
 
@@ -89,22 +81,12 @@ export interface EventObjectEnvironment {
 export function eventObjectHelpers(env: EventObjectEnvironment, defaultTaskAddress: bigint): Map<number, HelperEntry> {
   const mem = env.memory;
   const size32 = (r: bigint): number => Number(r & 0xffff_ffffn);
-  const skbOutput: HelperFunction = (r1, r2, r3, r4, r5, ctx) => {
-    const map = r2 <= 0xffff_ffffn ? env.mapByHandle(Number(r2)) : undefined;
-    if (!(map instanceof PerfEventArrayMap)) {
-      throw new ExecutionError(ErrorCode.HELPER, `bpf_skb_output: the map argument is not a perf event array (${map === undefined ? 'no map' : `map ${map.name}`})`, { pc: ctx.pc, helper: 'bpf_skb_output' });
-    }
-    if ((r3 & ~(CTXLEN_MASK | INDEX_MASK)) !== 0n) return negErrno(Errno.EINVAL);
-    const length = Number((r3 & CTXLEN_MASK) >> 32n);
-    const data = mem.slice(r4, size32(r5), false, ctx.pc);
-    const skb = hostOf(ctx.host)?.skbs?.find((s) => s.address === BigInt.asUintN(64, r1));
-    if (length > 0 && (skb === undefined || skb.packet.length < length)) return negErrno(Errno.EFAULT);
-    const record = new Uint8Array(data.length + length);
-    record.set(data);
-    if (skb !== undefined) record.set(skb.packet.subarray(0, length), data.length);
-    const index = Number(r3 & INDEX_MASK);
-    return map.output(index === 0xffff_ffff ? env.cpu : index, record);
-  };
+  const skbOutput: HelperFunction = (r1, r2, r3, r4, r5, ctx) =>
+    outputWithPacket(env, 'bpf_skb_output', r2, r3, r4, r5, ctx, (length) => {
+      if (length === 0) return new Uint8Array(0);
+      const skb = hostOf(ctx.host)?.skbs?.find((s) => s.address === BigInt.asUintN(64, r1));
+      return skb === undefined || skb.packet.length < length ? undefined : skb.packet.subarray(0, length);
+    });
   const copyFromUserTask: HelperFunction = (r1, r2, r3, r4, r5, ctx) => {
     const size = size32(r2);
     const out = size === 0 ? new Uint8Array(0) : mem.slice(r1, size, true, ctx.pc);
@@ -130,7 +112,7 @@ export function eventObjectHelpers(env: EventObjectEnvironment, defaultTaskAddre
     const file = hostOf(ctx.host)?.files?.find((f) => f.pathAddress === BigInt.asUintN(64, r1));
     if (file === undefined) return negErrno(Errno.EFAULT);
     const name = ENCODER.encode(file.path);
-    if (name.length + 1 > size) return negErrno(ENAMETOOLONG);
+    if (name.length + 1 > size) return negErrno(Errno.ENAMETOOLONG);
     out.set(name);
     out[name.length] = 0;
     return name.length + 1;
@@ -139,7 +121,7 @@ export function eventObjectHelpers(env: EventObjectEnvironment, defaultTaskAddre
     const size = size32(r3);
     const out = size === 0 ? new Uint8Array(0) : mem.slice(r2, size, true, ctx.pc);
     const hash = hostOf(ctx.host)?.files?.find((f) => f.address === BigInt.asUintN(64, r1))?.imaHash;
-    if (hash === undefined) return negErrno(EOPNOTSUPP);
+    if (hash === undefined) return negErrno(Errno.EOPNOTSUPP);
     out.set(hash.digest.subarray(0, size));
     return hash.algo;
   };

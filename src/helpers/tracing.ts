@@ -63,6 +63,28 @@ export interface TracingEnvironment {
   readonly cpu: number;
 }
 
+/**
+ * `bpf_xdp_output` and `bpf_skb_output`: `bpf_perf_event_output` into the perf event array `r2` whose
+ * record is the data (`r4`, `r5` bytes) followed by the first `flags >> 32` bytes (`BPF_F_CTXLEN_MASK`) of
+ * the context's packet, as `packetOf` gives them (undefined: -EFAULT, the packet is not there or shorter).
+ */
+export function outputWithPacket(env: TracingEnvironment, name: string, r2: bigint, r3: bigint, r4: bigint, r5: bigint, ctx: HelperContext, packetOf: (length: number) => Uint8Array | undefined): number | bigint {
+  const map = r2 <= 0xffff_ffffn ? env.mapByHandle(Number(r2)) : undefined;
+  if (!(map instanceof PerfEventArrayMap)) {
+    throw new ExecutionError(ErrorCode.HELPER, `${name}: the map argument is not a perf event array (${map === undefined ? 'no map' : `map ${map.name}`})`, { pc: ctx.pc, helper: name });
+  }
+  if ((r3 & ~(CTXLEN_MASK | INDEX_MASK)) !== 0n) return negErrno(Errno.EINVAL);
+  const length = Number((r3 & CTXLEN_MASK) >> 32n);
+  const data = env.memory.slice(r4, Number(r5 & 0xffff_ffffn), false, ctx.pc);
+  const packet = packetOf(length);
+  if (packet === undefined) return negErrno(Errno.EFAULT);
+  const record = new Uint8Array(data.length + packet.length);
+  record.set(data);
+  record.set(packet, data.length);
+  const index = Number(r3 & INDEX_MASK);
+  return map.output(index === 0xffff_ffff ? env.cpu : index, record);
+}
+
 /** The counter of slot `flags` of the perf event array `r1`, or a negative errno. */
 function counterOf(env: TracingEnvironment, r1: bigint, flags: bigint, ctx: HelperContext, name: string): Required<PerfCounter> | number {
   const m = r1 <= 0xffff_ffffn ? env.mapByHandle(Number(r1)) : undefined;
@@ -129,28 +151,18 @@ export function tracingHelpers(env: TracingEnvironment): Map<number, HelperEntry
     [TracingHelper.GET_FUNC_ARG_CNT, 'bpf_get_func_arg_cnt', (_1, _2, _3, _4, _5, ctx) => btfState(ctx, 'bpf_get_func_arg_cnt').argCount ?? 0],
     [TracingHelper.GET_FUNC_IP, 'bpf_get_func_ip', (_1, _2, _3, _4, _5, ctx) => hostOf(ctx)?.tracing?.funcIp ?? 0n],
     [TracingHelper.GET_ATTACH_COOKIE, 'bpf_get_attach_cookie', (_1, _2, _3, _4, _5, ctx) => hostOf(ctx)?.tracing?.cookie ?? 0n],
-    [TracingHelper.XDP_OUTPUT, 'bpf_xdp_output', (r1, r2, r3, r4, r5, ctx) => {
-      const map = r2 <= 0xffff_ffffn ? env.mapByHandle(Number(r2)) : undefined;
-      if (!(map instanceof PerfEventArrayMap)) {
-        throw new ExecutionError(ErrorCode.HELPER, `bpf_xdp_output: the map argument is not a perf event array (${map === undefined ? 'no map' : `map ${map.name}`})`, { pc: ctx.pc, helper: 'bpf_xdp_output' });
-      }
-      if ((r3 & ~(CTXLEN_MASK | INDEX_MASK)) !== 0n) return negErrno(Errno.EINVAL);
-      const packetLength = Number((r3 & CTXLEN_MASK) >> 32n);
-      const data = mem.slice(r4, Number(r5 & 0xffff_ffffn), false, ctx.pc);
-      const buff = probeView(mem, ctx.host, r1, 16, ctx.pc);
-      if (buff === undefined) return negErrno(Errno.EFAULT);
-      const v = new DataView(buff.buffer, buff.byteOffset, 16);
-      const start = v.getBigUint64(0, true);
-      const end = v.getBigUint64(8, true);
-      if (end < start || end - start < BigInt(packetLength)) return negErrno(Errno.EFAULT);
-      const packet = packetLength === 0 ? new Uint8Array(0) : probeView(mem, ctx.host, start, packetLength, ctx.pc);
-      if (packet === undefined) return negErrno(Errno.EFAULT);
-      const record = new Uint8Array(data.length + packet.length);
-      record.set(data);
-      record.set(packet, data.length);
-      const index = Number(r3 & INDEX_MASK);
-      return map.output(index === 0xffff_ffff ? env.cpu : index, record);
-    }],
+    [TracingHelper.XDP_OUTPUT, 'bpf_xdp_output', (r1, r2, r3, r4, r5, ctx) =>
+      outputWithPacket(env, 'bpf_xdp_output', r2, r3, r4, r5, ctx, (length) => {
+        // The `struct xdp_buff` starts with `data` and `data_end`.
+        const buff = probeView(mem, ctx.host, r1, 16, ctx.pc);
+        if (buff === undefined) return undefined;
+        const v = new DataView(buff.buffer, buff.byteOffset, 16);
+        const start = v.getBigUint64(0, true);
+        const end = v.getBigUint64(8, true);
+        if (end < start || end - start < BigInt(length)) return undefined;
+        return length === 0 ? new Uint8Array(0) : probeView(mem, ctx.host, start, length, ctx.pc);
+      }),
+    ],
     [TracingHelper.GET_CURRENT_TASK, 'bpf_get_current_task', currentTask],
     [TracingHelper.GET_CURRENT_TASK_BTF, 'bpf_get_current_task_btf', currentTask],
     [TracingHelper.GET_CURRENT_CGROUP_ID, 'bpf_get_current_cgroup_id', (_1, _2, _3, _4, _5, ctx) => BigInt.asUintN(64, taskCgroupId(taskOf(ctx)))],

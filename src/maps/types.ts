@@ -39,7 +39,7 @@ export const UpdateFlag = {
 /** Error numbers helpers return negated, as the kernel does. */
 export const Errno = {
   EPERM: 1, ENOENT: 2, E2BIG: 7, EBADF: 9, EAGAIN: 11, ENOMEM: 12, EACCES: 13, EFAULT: 14, EBUSY: 16, EEXIST: 17,
-  ENODEV: 19, EINVAL: 22, ENOSPC: 28, ERANGE: 34, EDEADLK: 35, ENOMSG: 42, ENONET: 64, EPROTO: 71, EOVERFLOW: 75,
+  ENODEV: 19, EINVAL: 22, ENOSPC: 28, ERANGE: 34, EDEADLK: 35, ENAMETOOLONG: 36, ENOMSG: 42, ENONET: 64, EPROTO: 71, EOVERFLOW: 75,
   EPROTOTYPE: 91, ESOCKTNOSUPPORT: 94, EOPNOTSUPP: 95, EAFNOSUPPORT: 97, ENETUNREACH: 101,
   /** The kernel's internal "operation not supported" (not a uapi errno, but what programs see). */
   ENOTSUPP: 524,
