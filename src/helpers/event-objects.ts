@@ -19,11 +19,9 @@
  * @module
  */
 import type { HelperEntry, HelperFunction } from '../vm/environment.js';
-import type { VmMemory } from '../vm/memory.js';
-import type { BpfMap } from '../maps/map.js';
 import { Errno, negErrno } from '../maps/types.js';
 import { isKernelThread, probeBytes, taskOf, type ProbeMemoryBlock, type TaskRunHost } from './task.js';
-import { outputWithPacket } from './tracing.js';
+import { outputWithPacket, type TracingEnvironment } from './tracing.js';
 
 /** Helper ids of this module (uapi `linux/bpf.h`). */
 export const EventObjectHelper = { SKB_OUTPUT: 111, D_PATH: 147, COPY_FROM_USER_TASK: 191, IMA_FILE_HASH: 193 } as const;
@@ -69,16 +67,9 @@ function userMemoryOf(host: TaskRunHost | undefined, current: { address?: bigint
   return host?.tasks?.find((t) => t.address === address)?.userMemory;
 }
 
-/** What these helpers need from the loaded object. */
-export interface EventObjectEnvironment {
-  readonly memory: VmMemory;
-  mapByHandle(handle: number): BpfMap | undefined;
-  /** The CPU programs run on (`BPF_F_CURRENT_CPU`). */
-  readonly cpu: number;
-}
 
 /** The helpers, bound to the object's memory and maps. */
-export function eventObjectHelpers(env: EventObjectEnvironment, defaultTaskAddress: bigint): Map<number, HelperEntry> {
+export function eventObjectHelpers(env: TracingEnvironment, defaultTaskAddress: bigint): Map<number, HelperEntry> {
   const mem = env.memory;
   const size32 = (r: bigint): number => Number(r & 0xffff_ffffn);
   const skbOutput: HelperFunction = (r1, r2, r3, r4, r5, ctx) =>
