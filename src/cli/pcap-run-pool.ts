@@ -115,12 +115,36 @@ class BatchBuilder {
     return this;
   }
 
-  /** Add packet `number` of the capture, at `start` in {@link data}. */
-  add(number: number, start: number, length: number): void {
-    if (this.count === 0) this.first = number;
+  /** Begin with packet `number` of the capture, in the reader's buffer `data` (the batch is empty). */
+  begin(data: Uint8Array, number: number): void {
+    this.data = data;
+    this.first = number;
+  }
+
+  /** Add the next packet of the capture, at `start` in {@link data}. */
+  add(start: number, length: number): void {
     this.starts[this.count] = start;
     this.lengths[this.count] = length;
     this.count++;
+  }
+}
+
+/**
+ * Take packets from `scan` into `batch` until the chunk fed so far is used up (`'more'`), the capture
+ * ends (`'stop'`: CaptureScan.next), the batch is full (`'full'`) or the packet just taken is in
+ * another of the reader's buffers than the batch's (`'moved'`: not added, a batch reads one buffer).
+ * The per-packet part of the host's loop, kept apart from the loop's awaits and per-batch work so that
+ * V8 optimises this small function once instead of recompiling the whole loop (with everything inlined
+ * into it) each time a rarer path is first met.
+ */
+function fill(scan: CaptureScan, batch: BatchBuilder): 'more' | 'stop' | 'full' | 'moved' {
+  const reader = scan.reader;
+  for (;;) {
+    const taken = scan.next();
+    if (taken !== 'packet') return taken;
+    if (batch.data !== reader.buffer) return 'moved';
+    batch.add(reader.dataOffset, reader.dataLength);
+    if (batch.count === batch.size) return 'full';
   }
 }
 
@@ -303,19 +327,19 @@ export async function runCapturePool(req: PoolCaptureRequest, pool: PacketPool, 
   try {
     loop: for await (const _ of feedCapture(req.pcapPath, io, reader)) {
       for (;;) {
+        // --max-errors stops at a batch's tally, which runs only while this loop awaits.
         if (lastCounted !== Number.POSITIVE_INFINITY) break loop;
-        const taken = scan.next();
-        if (taken === 'more') break;
-        if (taken === 'stop') break loop;
-        const buf = reader.buffer;
-        if (batch.data !== buf) {
-          // A batch reads one buffer: the reader moved to a new one.
+        const filled = fill(scan, batch);
+        if (filled === 'more') break;
+        if (filled === 'stop') break loop;
+        if (filled === 'moved') {
           await send();
-          batch.data = buf;
-          buffers.use(buf);
+          batch.begin(reader.buffer, scan.packets);
+          buffers.use(reader.buffer);
+          batch.add(reader.dataOffset, reader.dataLength);
+          if (batch.count < batch.size) continue;
         }
-        batch.add(scan.packets, reader.dataOffset, reader.dataLength);
-        if (batch.count === batch.size) await send();
+        await send();
       }
       // The next chunk may need a new buffer: make room for it in the input area while batches finish.
       const need = buffers.needed(reader);

@@ -189,7 +189,9 @@ export class ThreadCounts {
       if (last >= 0 && l === lastLow && h === lastHigh) r0Packets[last]!++;
       else if (r0n >= 0) {
         let j = 0;
-        while (j < r0n && (r0Low[j] !== l || r0High[j] !== h)) j++;
+        // Both halves compared at every step (not `low !== l || high !== h`): a compare first reached
+        // after V8 optimised this loop (two values with the same low half) would throw that code away.
+        while (j < r0n && ((r0Low[j]! ^ l) | (r0High[j]! ^ h)) !== 0) j++;
         if (j === r0n) {
           if (r0n === R0_VALUES) {
             // Too many values: the host reads this batch's r0 per packet.

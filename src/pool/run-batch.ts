@@ -71,6 +71,22 @@ export function noExtras(x: BatchExtras): boolean {
   return x.errors.length === 0 && x.trace.length === 0 && x.traceDropped === 0 && x.redirects.length === 0 && x.clones.length === 0;
 }
 
+const tracedTests = new WeakMap<BpfObject, () => boolean>();
+
+/**
+ * Whether `obj` has trace lines waiting: a packet that writes one ends its batch call, so that they are
+ * drained per packet. One function per object, not one per batch: the session calls it from code V8
+ * optimises for the function it met, and a new one at every batch threw that code away.
+ */
+function tracedTest(obj: BpfObject): () => boolean {
+  let test = tracedTests.get(obj);
+  if (test === undefined) {
+    test = (): boolean => obj.traceLog.length > 0;
+    tracedTests.set(obj, test);
+  }
+  return test;
+}
+
 /**
  * Run the batch in ring slot `slot` (see the module comment); returns its extras. Untimed packets run
  * many to a call (PacketSession.runBatch: the JIT's `run_batch`), which stops after a packet with
@@ -89,8 +105,7 @@ export function runBatch(l: BatchRunner, slot: number): BatchExtras {
   const clones: BatchExtras['clones'][number][] = [];
   const dropped0 = obj.traceDropped;
   const clock = l.clock;
-  // A trace line is drained per packet: a packet that writes one ends its batch call.
-  const traced = (): boolean => obj.traceLog.length > 0;
+  const traced = tracedTest(obj);
   let i = 0;
   while (i < count) {
     const untimed = clock.untimed;
