@@ -163,7 +163,7 @@ const PARAMS = [
 ];
 const L_CODE = 18; // i32: byte address of word 0
 const L_PC = 19; // i32: byte address of the current slot
-const L_W = 20; // i32: the slot's first word (the dispatch's; cases load it again, see registers)
+const L_W = 20; // i32: the first word of the slot at L_PC, set before every dispatch (see CoreWriter.next); cases load their register bytes again
 const L_D = 21; // i32: byte address of the destination register of the current part
 const L_S = 22; // i32: ... of its source register
 const L_C = 23; // i32: scratch (cost, linear address)
@@ -253,9 +253,21 @@ class CoreWriter {
     if (k > 0) this.c.get(L_PC).i32(SLOT_BYTES * k).op(Op.i32_add).set(L_PC);
     this.c.br(this.depth + 1);
   }
-  /** Continue the loop at the current slot address (L_PC already set). */
-  next(): void {
+  /**
+   * Continue the loop at the current slot address (L_PC already set), whose first word goes to L_W for
+   * the dispatch unless the case `preloaded` it (see {@link preload}).
+   */
+  next(preloaded = false): void {
+    if (!preloaded) this.c.get(L_PC).mem(Op.i32_load).set(L_W);
     this.c.br(this.depth + 2);
+  }
+  /**
+   * Load the first word of the slot `len` slots on, the one a case that does not transfer control
+   * continues at, into L_W as the case starts: the dispatch's load is then off the path from the case's
+   * end to the indirect jump.
+   */
+  preload(len: number): void {
+    this.c.get(L_PC).mem(Op.i32_load, SLOT_BYTES * len).set(L_W);
   }
   /**
    * Continue the loop at L_PC, a slot control was transferred to: charge its chain (word 3, see
@@ -679,6 +691,8 @@ class CoreWriter {
       this.packetLoad(packet[1] === 'ind', packet[2] === 'b' ? 1 : packet[2] === 'h' ? 2 : 4);
       return true;
     }
+    const falls = !isJump(parts[parts.length - 1]!);
+    if (falls) this.preload(parts.length);
     parts.forEach((part, k) => {
       const frame = FRAME_PART.exec(part);
       if (frame !== null) return this.framePart(frame[1]!, k);
@@ -686,9 +700,9 @@ class CoreWriter {
       if (isJump(part)) this.jump(part, k, parts.length);
       else this.plain(part, k);
     });
-    if (!isJump(parts[parts.length - 1]!)) {
+    if (falls) {
       c.get(L_PC).i32(SLOT_BYTES * parts.length).op(Op.i32_add).set(L_PC);
-      this.next();
+      this.next(true);
     }
     return true;
   }
@@ -698,9 +712,10 @@ class CoreWriter {
    * that the run's stack region is known to hold, at linear address r10 + offset + {@link FP_DELTA}.
    */
   private frameAccess(base: string): void {
+    this.preload(1);
     this.framePart(base, 0);
     this.c.get(L_PC).i32(SLOT_BYTES).op(Op.i32_add).set(L_PC);
-    this.next();
+    this.next(true);
   }
 
   /** Part `k` of a slot run, the frame access `base` (see {@link frameAccess}); L_D, L_S not yet set. */
@@ -1034,11 +1049,12 @@ export function coreModule(options: CoreModuleOptions = {}): Uint8Array<ArrayBuf
   c.get(P_START).op(Op.return);
   c.end();
   c.i32(area).get(L_T).mem(Op.i64_store, LEFT);
+  c.get(L_PC).mem(Op.i32_load).set(L_W);
   c.loop();
   c.block(); // bail
   c.block(); // miss
   // No budget here: the cases that transfer control charge the chain they land on (interpreter-core-charge.ts).
-  c.get(L_PC).mem(Op.i32_load).set(L_W);
+  // L_W holds the slot's first word: every way into the loop loads it (see CoreWriter.next).
   // Nested blocks, one per op number with a name; the br_table sends the rest to the bail block.
   const cases: number[] = [];
   const targets: number[] = [];
