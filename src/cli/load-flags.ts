@@ -41,7 +41,9 @@ export const MAP_SIZE_FLAG_HELP = `  --map-size NAME=N
                   trace map's frame count times 8)
   --max-map-bytes N
                   largest value arena one map may have (default 134217728, 128 MiB;
-                  at most 1073741824): raise it for objects with huge maps
+                  at most 1073741824): raise it for objects with huge maps. Hash and
+                  LRU maps reserve values as elements come, so any max_entries loads;
+                  this bounds what their values may come to take
   --inner-map NAME=TYPE:KEY:VALUE:ENTRIES[:FLAGS]
                   the inner maps of map of maps NAME, as its loader gives them
                   (libbpf's bpf_map__set_inner_map_fd): TYPE a map type (hash, array,

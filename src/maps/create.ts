@@ -37,6 +37,8 @@ const UNSUPPORTED_WHY: Readonly<Record<number, string>> = {
   33: 'its pages are memory the program and user space share at addresses the program computes (BPF arena), which tsbpf\'s 32-bit address space does not model',
 };
 
+const HASH_TYPES: ReadonlySet<number> = new Set([MapType.HASH, MapType.PERCPU_HASH, MapType.LRU_HASH, MapType.LRU_PERCPU_HASH]);
+
 /** Create a map whose values live in `memory`. Throws {@link MapError} for unsupported types or bad sizes. */
 export function createMap(memory: VmMemory, spec: MapSpec, options: MapOptions = {}): BpfMap {
   const cpus = options.cpus ?? 1;
@@ -57,7 +59,8 @@ export function createMap(memory: VmMemory, spec: MapSpec, options: MapOptions =
     throw new ArgumentError(`maxMapBytes must be an integer from 1 to ${MAX_MAP_BYTES_LIMIT}, got ${String(limit)}`);
   }
   const bytes = arenaBytes(spec, cpus, sockets);
-  if (bytes > limit) {
+  // A hash map's values are reserved as elements come (maps/slot-arena): the limit bounds what they may take, not what max_entries declares.
+  if (bytes > limit && !HASH_TYPES.has(spec.type)) {
     throw new MapError(
       `map ${spec.name}: its ${bytes} bytes of values are more than the ${limit}-byte limit per map; ` +
         `raise the limit with maxMapBytes (tsbpf's --max-map-bytes, at most ${MAX_MAP_BYTES_LIMIT}) or lower max_entries with mapSizes { ${spec.name}: N } (--map-size ${spec.name}=N)`,
@@ -71,7 +74,7 @@ export function createMap(memory: VmMemory, spec: MapSpec, options: MapOptions =
     case MapType.PERCPU_HASH:
     case MapType.LRU_HASH:
     case MapType.LRU_PERCPU_HASH:
-      return new HashMap(memory, spec, cpus);
+      return new HashMap(memory, spec, cpus, undefined, limit);
     case MapType.LPM_TRIE:
       return new LpmTrieMap(memory, spec);
     case MapType.QUEUE:

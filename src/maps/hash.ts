@@ -1,17 +1,39 @@
 /**
- * Hash maps: plain, per-CPU, LRU and LRU per-CPU. Values live in a preallocated arena of
- * `max_entries` slots in the VM memory (so lookups return pointers programs can read, write and
- * update atomically); the key index (maps/key-index) finds a key's slot from the key's bytes where
- * they lie, without building a string or array per lookup, and keeps the order LRU eviction needs.
+ * Hash maps: plain, per-CPU, LRU and LRU per-CPU. Values live in numbered slots in the VM memory (so
+ * lookups return pointers programs can read, write and update atomically), whose memory is reserved
+ * as slots are first used (maps/slot-arena): a map declaring millions of entries costs what its
+ * elements use. The key index (maps/key-index) finds a key's slot from the key's bytes where they
+ * lie, without building a string or array per lookup, and keeps the order LRU eviction needs.
+ *
+ * `max_entries` bounds the live elements, as in the kernel (-E2BIG when full; an LRU map evicts).
+ * The bytes one map's values may take are bounded too (`MapOptions.maxMapBytes`): a map whose
+ * `max_entries` values would take more has room for fewer slots ({@link hashSlots}); when they are all
+ * in use an insert fails with a MapError naming the map and the limit (an LRU map evicts instead, as
+ * the kernel's may before it is full).
  * @module
  */
+import { MapError } from '../errors.js';
 import { checkInteger } from '../validate.js';
 import type { VmMemory } from '../vm/memory.js';
 import { KeyIndex } from './key-index.js';
 import { SharedKeyIndex } from './shared-key-index.js';
-import { SlotMap } from './slot-map.js';
-import { Liveness } from './values.js';
+import { cpuSection, SlotMap } from './slot-map.js';
+import { SlotArena } from './slot-arena.js';
+import { MAX_MAP_BYTES_LIMIT } from './map.js';
+import { valueStride } from './values.js';
 import { Errno, MapType, UpdateFlag, type MapSpec } from './types.js';
+
+/**
+ * Slots a hash map of this shape has within `maxBytes` bytes of values (every CPU's, per-CPU):
+ * `max_entries`, or as many as fit (0: not even one value).
+ */
+export function hashSlots(spec: MapSpec, cpus: number, maxBytes: number): number {
+  const stride = valueStride(spec.valueSize);
+  if (cpuSection(spec.maxEntries, stride, cpus) * cpus * stride <= maxBytes) return spec.maxEntries;
+  let slots = Math.floor(maxBytes / (cpus * stride));
+  while (slots > 0 && cpuSection(slots, stride, cpus) * cpus * stride > maxBytes) slots--;
+  return slots;
+}
 
 /** `BPF_MAP_TYPE_HASH`, `PERCPU_HASH`, `LRU_HASH`, `LRU_PERCPU_HASH`. */
 export class HashMap extends SlotMap {
@@ -23,19 +45,27 @@ export class HashMap extends SlotMap {
   private readonly keyCopy: Uint8Array;
   private readonly valueCopy: Uint8Array;
   private readonly free: number[] = [];
-  private readonly live: Liveness;
+  /** Where the slots' values are, reserved as slots are first used. */
+  private readonly values: SlotArena;
+  /** The byte limit that bounds {@link capacity} (for its error). */
+  private readonly maxBytes: number;
   /** Slots never used yet are handed out in order, so a huge max_entries costs nothing up front. */
   private fresh = 0;
 
-  /** @param percpu one value per CPU (default: the per-CPU hash types) */
-  constructor(memory: VmMemory, spec: MapSpec, cpus = 1, percpu = spec.type === MapType.PERCPU_HASH || spec.type === MapType.LRU_PERCPU_HASH) {
+  /**
+   * @param percpu one value per CPU (default: the per-CPU hash types)
+   * @param maxBytes the most bytes the values (every CPU's) may take (see the module comment)
+   */
+  constructor(memory: VmMemory, spec: MapSpec, cpus = 1, percpu = spec.type === MapType.PERCPU_HASH || spec.type === MapType.LRU_PERCPU_HASH, maxBytes = MAX_MAP_BYTES_LIMIT) {
+    const slots = hashSlots(spec, percpu ? cpus : 1, maxBytes);
+    if (slots === 0 && spec.maxEntries > 0) throw new MapError(`map ${spec.name}: one value of ${spec.valueSize} bytes (on each of ${percpu ? cpus : 1} CPUs) is more than the ${maxBytes}-byte limit per map`);
+    super(memory, spec, percpu, cpus, true, undefined, { slots });
+    this.maxBytes = maxBytes;
     // Each value (each CPU's, per-CPU) is reachable once its slot has held a key (never-used slots fault).
-    const live = new Liveness(memory, SlotMap.elements(spec, percpu, cpus));
-    super(memory, spec, percpu, cpus, true, live);
-    this.live = live;
+    this.values = new SlotArena(memory, spec.name, this.arenaAddress, slots, this.cpus, this.section, this.stride, spec.valueSize, this.programWritable);
     this.lru = spec.type === MapType.LRU_HASH || spec.type === MapType.LRU_PERCPU_HASH;
-    this.shared = memory.shared ? new SharedKeyIndex(memory, spec.keySize, spec.maxEntries) : undefined;
-    this.index = this.shared ?? new KeyIndex(spec.keySize, spec.maxEntries);
+    this.shared = memory.shared ? new SharedKeyIndex(memory, spec.keySize, slots) : undefined;
+    this.index = this.shared ?? new KeyIndex(spec.keySize, slots);
     this.keyCopy = new Uint8Array(spec.keySize);
     this.valueCopy = new Uint8Array(spec.valueSize);
   }
@@ -43,6 +73,33 @@ export class HashMap extends SlotMap {
   /** Number of elements present. */
   get size(): number {
     return this.index.size;
+  }
+
+  /** Elements the map can hold at once: `max_entries`, or fewer when their values would take more than the map's byte limit. */
+  get capacity(): number {
+    return this.slots;
+  }
+
+  /** Linear-memory bytes the map's values (and their liveness bytes) take so far; it grows as elements are first inserted. */
+  get reservedBytes(): number {
+    return this.values.reserved;
+  }
+
+  /**
+   * Bytes the values would take beyond {@link reservedBytes} if every slot were reserved, as a shared
+   * memory does at once (what a worker pool sizes its memory for).
+   * @internal
+   */
+  get deferredBytes(): number {
+    return this.values.deferred;
+  }
+
+  /** The values' linear memory is in chunks (maps/slot-arena), not one range from the arena's start. */
+  protected override arenaOffset(at: number): number {
+    const element = Math.floor(at / this.stride);
+    const cpu = Math.floor(element / this.section);
+    const slot = element - cpu * this.section;
+    return this.values.offset(slot, cpu) + (at - element * this.stride);
   }
 
   override programLookup(key: Uint8Array, cpu: number): number {
@@ -124,20 +181,35 @@ export class HashMap extends SlotMap {
       return slot;
     }
     if (flags === UpdateFlag.EXIST) return -Errno.ENOENT;
-    let fresh = this.shared !== undefined ? this.shared.takeSlot() : (this.free.pop() ?? (this.fresh < this.spec.maxEntries ? this.fresh++ : -1));
+    let fresh = this.shared !== undefined ? this.shared.takeSlot() : (this.free.pop() ?? (this.fresh < this.slots ? this.fresh++ : -1));
     if (fresh < 0) {
-      if (!this.lru) return -Errno.E2BIG;
-      const oldest = index.oldest();
-      if (oldest < 0) return -Errno.E2BIG;
+      // Every slot in use: max_entries live elements (the kernel's -E2BIG), or the byte limit's fewer.
+      const oldest = this.lru ? index.oldest() : -1;
+      if (oldest < 0) {
+        if (this.slots < this.spec.maxEntries) throw this.limitError();
+        return -Errno.E2BIG;
+      }
       index.remove(oldest);
       fresh = oldest;
     }
+    const values = this.values;
+    values.ensure(fresh);
+    const memory = this.memory.bytes;
     for (let c = 0; c < this.cpus; c++) {
-      this.zeroArena(this.slotOffset(fresh, c), this.stride);
-      this.live.set(this.element(fresh, c), 1);
+      const o = values.offset(fresh, c);
+      memory.fill(0, o, o + this.stride);
     }
+    values.setLive(fresh);
     index.insert(fresh, bytes, at);
     return fresh;
+  }
+
+  private limitError(): MapError {
+    const s = this.spec;
+    return new MapError(
+      `map ${s.name}: no room for another element: its ${this.slots} values fill the ${this.maxBytes}-byte limit per map before max_entries ${s.maxEntries}; ` +
+        `raise the limit with maxMapBytes (tsbpf's --max-map-bytes, at most ${MAX_MAP_BYTES_LIMIT}) or lower max_entries with mapSizes { ${s.name}: N } (--map-size ${s.name}=N)`,
+    );
   }
 
   override programUpdate(key: Uint8Array, value: Uint8Array, flags: number, cpu: number): number {

@@ -62,8 +62,10 @@ export abstract class BpfMap {
   /**
    * `elements`: how the arena holds values (see {@link Region.stride}): a program's access through a
    * value pointer must then stay inside that one (live) value, as the kernel's verifier ensures.
+   * `mapped` false: only the arena's virtual addresses are reserved; the map maps regions there itself
+   * (maps/slot-arena: a hash map's values, reserved as they are first used) and overrides {@link arenaOffset}.
    */
-  constructor(memory: VmMemory, spec: MapSpec, arenaSize: number, writable = true, elements?: RegionElements) {
+  constructor(memory: VmMemory, spec: MapSpec, arenaSize: number, writable = true, elements?: RegionElements, mapped = true) {
     this.memory = memory;
     this.spec = spec;
     if (!Number.isSafeInteger(arenaSize) || arenaSize > MAX_MAP_BYTES_LIMIT) {
@@ -75,9 +77,9 @@ export abstract class BpfMap {
     const reserved = memory.map({ name: `handle:${spec.name}`, size: 0 });
     memory.unmap(reserved);
     this.handle = reserved.vaddr;
-    if (arenaSize === 0) {
+    if (arenaSize === 0 || !mapped) {
       this.arena = undefined;
-      this.arenaAddress = 0;
+      this.arenaAddress = arenaSize === 0 ? 0 : memory.reserve(arenaSize);
     } else {
       // In a shared memory, on lines of its own (maps/line-alloc.ts); memory.map would allocate it packed.
       const offset = memory.shared ? allocateMapBytes(memory, arenaSize, 8) : undefined;

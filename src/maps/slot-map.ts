@@ -12,7 +12,7 @@
  */
 import type { VmMemory } from '../vm/memory.js';
 import { BpfMap, round8 } from './map.js';
-import { Liveness, packValues, valueStride } from './values.js';
+import { type Liveness, valueStride } from './values.js';
 import type { MapSpec } from './types.js';
 import { CACHE_LINE } from './line-alloc.js';
 
@@ -39,28 +39,27 @@ export abstract class SlotMap extends BpfMap {
   protected readonly pad: number;
   /** Elements (values) from one CPU's value of a slot to the next CPU's: see the module comment. */
   protected readonly section: number;
+  /** Slots the arena has room for: `max_entries`, or fewer for a hash map larger than its byte limit (maps/hash). */
+  protected readonly slots: number;
 
   /**
    * `live`: one liveness byte per value (maps whose elements come and go), so a pointer to a removed
-   * value faults.
+   * value faults. `reserved`: the arena's addresses are only reserved, for `slots` slots; the map
+   * backs them itself (maps/slot-arena).
    */
-  constructor(memory: VmMemory, spec: MapSpec, percpu: boolean, cpus: number, writable: boolean, live?: Liveness) {
+  constructor(memory: VmMemory, spec: MapSpec, percpu: boolean, cpus: number, writable: boolean, live?: Liveness, reserved?: { slots: number }) {
     const n = percpu ? cpus : 1;
     const stride = valueStride(spec.valueSize);
-    const section = cpuSection(spec.maxEntries, stride, n);
+    const slots = reserved?.slots ?? spec.maxEntries;
+    const section = cpuSection(slots, stride, n);
     // Each value (each CPU's, per-CPU) is an element: a program's access stays inside one.
-    super(memory, spec, section * n * stride, writable, { stride, size: Math.max(spec.valueSize, 1), liveness: live?.offset });
+    super(memory, spec, section * n * stride, writable, { stride, size: Math.max(spec.valueSize, 1), liveness: live?.offset }, reserved === undefined);
+    this.slots = slots;
     this.cpus = n;
     this.percpu = percpu;
     this.stride = stride;
     this.pad = round8(spec.valueSize);
     this.section = section;
-  }
-
-  /** Elements of the arena (its liveness bytes, when it has them): {@link cpuSection} values per CPU. */
-  static elements(spec: MapSpec, percpu: boolean, cpus: number): number {
-    const n = percpu ? cpus : 1;
-    return cpuSection(spec.maxEntries, valueStride(spec.valueSize), n) * n;
   }
 
   /** Element number of `slot`'s value for `cpu`. */
@@ -85,14 +84,16 @@ export abstract class SlotMap extends BpfMap {
     const value = this.arenaAddress + i * this.stride;
     // The unused values between CPUs' sections hold no slot.
     const slot = i % this.section;
-    if (d < 0 || i >= this.section * this.cpus || slot >= this.spec.maxEntries || address + size > value + this.spec.valueSize) return undefined;
+    if (d < 0 || i >= this.section * this.cpus || slot >= this.slots || address + size > value + this.spec.valueSize) return undefined;
     return { slot, value };
   }
 
   /** `slot`'s value as the host reads it: the value, or every CPU's in the per-CPU format. */
   protected readSlot(slot: number): Uint8Array {
     if (!this.percpu) return this.readArena(slot * this.stride, this.spec.valueSize);
-    return packValues(this.memory, this.arenaOffset(0), this.stride, this.spec.valueSize, slot, this.cpus, this.section);
+    const out = new Uint8Array(this.cpus * this.pad);
+    for (let c = 0; c < this.cpus; c++) out.set(this.readArena(this.slotOffset(slot, c), this.spec.valueSize), c * this.pad);
+    return out;
   }
 
   /** The value sizes a host update may pass: one value, or (per-CPU) every CPU's in the per-CPU format. */

@@ -92,10 +92,12 @@ export interface MapOptions {
   readonly perfBufferBytes?: number;
   /**
    * Largest value arena one map may have, in bytes (default `DEFAULT_MAX_MAP_BYTES`, 128 MiB; at most
-   * `MAX_MAP_BYTES_LIMIT`, 1 GiB): values of array, hash and LPM maps (per CPU for per-CPU maps) and
+   * `MAX_MAP_BYTES_LIMIT`, 1 GiB): values of array and LPM maps (per CPU for per-CPU maps) and
    * ring buffers. A larger map is refused with a `MapError` naming this option, as the kernel refuses
    * maps beyond the memlock limit; raise it for objects that really need big maps (katran's 512 MiB
-   * `ch_rings`), or shrink the map with `mapSizes`.
+   * `ch_rings`), or shrink the map with `mapSizes`. Hash maps (plain, per-CPU, LRU) reserve their
+   * values as elements are inserted, so any `max_entries` loads; this bounds the bytes their values
+   * may come to take: an insert beyond it fails with a `MapError` naming the map (an LRU map evicts).
    */
   readonly maxMapBytes?: number;
   /**

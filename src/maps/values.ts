@@ -22,22 +22,6 @@ export function valueStride(valueSize: number): number {
 }
 
 /**
- * `count` values of an arena with `stride` (at linear offset `arena`), elements `first`, `first + step`,
- * `first + 2 * step`...: in the host's format, each value padded to 8 bytes, one after the other (the
- * kernel's per-CPU layout).
- */
-export function packValues(memory: VmMemory, arena: number, stride: number, valueSize: number, first: number, count: number, step = 1): Uint8Array {
-  const pad = round8(valueSize);
-  const out = new Uint8Array(count * pad);
-  const bytes = memory.bytes;
-  for (let k = 0; k < count; k++) {
-    const o = arena + (first + k * step) * stride;
-    out.set(bytes.subarray(o, o + valueSize), k * pad);
-  }
-  return out;
-}
-
-/**
  * One liveness byte per element of an arena (see {@link Region.liveness}), in the VM memory where the
  * engines read them: an element whose byte is 0 (never used) cannot be accessed through a value pointer.
  */

@@ -27,6 +27,7 @@ import { ArgumentError, EbpfError, ErrorCode, type ErrorCodeValue } from '../err
 import { loadObject, type BpfObject, type ProgramInfo } from '../elf/loader.js';
 import { MapType, mapTypeName } from '../maps/types.js';
 import { SharedKeyIndex } from '../maps/shared-key-index.js';
+import { HashMap } from '../maps/hash.js';
 import { SHARED_SLACK_PER_MAP } from '../maps/line-alloc.js';
 import { DEFAULT_LIMITS, type RunLimits } from '../vm/environment.js';
 import type { Program } from '../vm/program.js';
@@ -148,8 +149,6 @@ const SHARED_TYPES: ReadonlySet<number> = new Set([
   MapType.LRU_PERCPU_HASH,
 ]);
 
-const HASH_TYPES: ReadonlySet<number> = new Set([MapType.HASH, MapType.PERCPU_HASH, MapType.LRU_HASH, MapType.LRU_PERCPU_HASH]);
-
 /** Refuse an object with a map workers cannot share yet. */
 function checkShareable(obj: BpfObject): void {
   for (const [name, map] of obj.maps) {
@@ -224,7 +223,8 @@ function sharedLayout(c: StartConfig): { base: number; area: number; input: numb
   let extra = 0;
   for (const map of probe.maps.values()) {
     extra += SHARED_SLACK_PER_MAP;
-    if (HASH_TYPES.has(map.spec.type)) extra += SharedKeyIndex.bytes(map.spec.keySize, map.spec.maxEntries);
+    // A hash map's values, reserved in a plain memory as elements come, are reserved at once in a shared one (maps/slot-arena.ts).
+    if (map instanceof HashMap) extra += SharedKeyIndex.bytes(map.spec.keySize, map.capacity) + map.deferredBytes;
   }
   const base = Math.ceil((probe.memory.allocated + extra + PAGE) / PAGE) * PAGE;
   const pages = (base + (c.workers + 1) * area + input) / PAGE;

@@ -407,12 +407,7 @@ export class VmMemory {
       throw new ArgumentError(`bad region elements: ${el.size} bytes every ${el.stride}`);
     }
     let vaddr = spec.vaddr;
-    if (vaddr === undefined) {
-      vaddr = this.nextHeapVaddr;
-      const next = vaddr + Math.ceil(Math.max(size, 1) / GUARD) * GUARD + GUARD;
-      if (next > 0x1_0000_0000) throw new ArgumentError('virtual address space exhausted');
-      this.nextHeapVaddr = next;
-    }
+    vaddr ??= this.reserve(size);
     const region: Region = {
       name: spec.name,
       vaddr,
@@ -428,6 +423,21 @@ export class VmMemory {
     this.layoutVersion++;
     this.shapeVersion++;
     return region;
+  }
+
+  /**
+   * Reserve `size` bytes of heap virtual addresses (the next free ones, as {@link map} would take) for
+   * regions mapped there later, each with its own `vaddr` inside them; returns the first address. No
+   * linear memory is allocated and no region is mapped (a map's values reserved as they are first used).
+   * @internal
+   */
+  reserve(size: number): number {
+    if (!Number.isSafeInteger(size) || size < 0) throw new ArgumentError(`bad reservation size ${size}`);
+    const vaddr = this.nextHeapVaddr;
+    const next = vaddr + Math.ceil(Math.max(size, 1) / GUARD) * GUARD + GUARD;
+    if (next > 0x1_0000_0000) throw new ArgumentError('virtual address space exhausted');
+    this.nextHeapVaddr = next;
+    return vaddr;
   }
 
   /**
