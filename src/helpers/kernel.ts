@@ -353,6 +353,16 @@ export function kernelHelpers(env: KernelEnvironment): Map<number, HelperEntry> 
       return [id, f === undefined ? { fn, name, unwindOnZero: false } : { fn, name, fast: f, unwindOnZero: false }];
     }),
   );
+  // An engine may answer lookups of the maps that say how (BpfMap.inlineLookup) itself: a handle names
+  // the same map for the object's life, and the helper's checks (a map, lookupable) hold for it.
+  const lookupEntry = table.get(KernelHelper.MAP_LOOKUP_ELEM)!;
+  table.set(KernelHelper.MAP_LOOKUP_ELEM, {
+    ...lookupEntry,
+    inlineMap: (handle) => {
+      const m = env.mapByHandle(handle);
+      return m === undefined || !lookupable(m) ? undefined : m.inlineLookup(env.cpu);
+    },
+  });
   // The tc packet resizers and the stack helpers live in their own modules.
   for (const [id, entry] of skbResizeHelpers(env)) table.set(id, entry);
   for (const [id, entry] of stackHelpers(env)) table.set(id, entry);

@@ -56,6 +56,8 @@ import { mayWriteFrame } from './slot-escape.js';
 import { promotableSlots } from './stack-slots.js';
 import { inlineCalls, type InlinePlan } from './inline.js';
 import { FunctionCompiler, type CheckedCopy, type Decoded } from './function-compiler.js';
+import { lookupSites, MAP_FIELDS } from './map-lookups.js';
+import { emitSharedFind } from '../maps/shared-find.js';
 
 /** Options that change the generated code. */
 export interface CompileOptions {
@@ -116,6 +118,8 @@ export interface CompiledWasm {
   readonly origin?: Int32Array;
   /** The pcs of the local calls inlined. */
   readonly inlinedCalls: readonly number[];
+  /** The map handles whose lookups the module may serve, by descriptor (map-lookups.ts; globals `m<k>_<field>`). */
+  readonly mapHandles: readonly number[];
 }
 
 function decode(insns: readonly Insn[], badSlots: Uint8Array, options: CompileOptions, program: readonly Insn[], inlined: InlinePlan | undefined): Decoded {
@@ -205,6 +209,19 @@ export function compileToWasm(program: readonly Insn[], compileOptions: CompileO
     if (scratch !== SCRATCH_GLOBAL) throw new JitError(`internal: the scratch global is ${scratch}, not ${SCRATCH_GLOBAL}`);
     mb.export(SCRATCH_EXPORT, 'global', scratch);
   }
+  // Map lookups served in the module (map-lookups.ts): a descriptor of globals per constant map, then the shared find.
+  const lookups = lookupSites(insns, d.ops, d.blocks, options.badSlots);
+  if (lookups.handles.length > 0) {
+    let global0 = -1;
+    for (let k = 0; k < lookups.handles.length; k++) {
+      for (let f = 0; f < MAP_FIELDS; f++) {
+        const g = mb.global(ValType.i32);
+        if (global0 < 0) global0 = g;
+        mb.export(`m${k}_${f}`, 'global', g);
+      }
+    }
+    d.lookups = { sites: lookups.sites, global0, find: options.shared === true ? emitSharedFind(mb) : undefined };
+  }
   const funcIndex = new Map<number, number>();
   for (const e of entries) funcIndex.set(e, mb.declareFunction(REGS, RESULTS));
   const dispatchFunctions: number[] = [];
@@ -251,5 +268,5 @@ export function compileToWasm(program: readonly Insn[], compileOptions: CompileO
   for (const e of entries) if (e !== 0) mb.export(`f${e}`, 'func', funcIndex.get(e)!);
   emitBatchExport(mb, emitRunExports(mb, entryIndex, reservedWord(options.shared === true, STACK_MARK)));
   const inlinedCalls = inlined === undefined ? [] : [...inlined.sites.keys()].sort((a, b) => a - b);
-  return { bytes: mb.build(), entryIndex, functionCount: entries.length, dispatchFunctions, boundedLoops, tripChargedLoops, chunkedLoops, countedLoops, functionPcs: entries, checkedFunctions, inlinedCalls, ...(inlined === undefined ? {} : { origin: inlined.origin }) };
+  return { bytes: mb.build(), entryIndex, functionCount: entries.length, dispatchFunctions, boundedLoops, tripChargedLoops, chunkedLoops, countedLoops, functionPcs: entries, checkedFunctions, inlinedCalls, mapHandles: lookups.handles, ...(inlined === undefined ? {} : { origin: inlined.origin }) };
 }

@@ -21,7 +21,8 @@ import { L_A, L_EXIT, L_FP, L_RESUME, L_T2 } from './locals.js';
 import { Op } from '../wasm/opcodes.js';
 import { emitAtomic } from './lower-atomic.js';
 import { emitSlotLoad, emitSlotStore, loadSlots } from './stack-slots.js';
-import { resumePointsOf, charge, budgetNow } from './emit-budget.js';
+import { resumePointsOf, charge, budgetNow, flush } from './emit-budget.js';
+import { emitInlineLookup, MAP_FIELDS } from './map-lookups.js';
 import { spanHead, address, leaveIfStack, reloadSlotsIfStack } from './emit-address.js';
 import { helperArgs, budgetToGlobal, afterHelper, inlinedCall, localCall } from './emit-calls.js';
 import type { FunctionCompiler } from './function-compiler.js';
@@ -311,11 +312,22 @@ function instructionBody(fc: FunctionCompiler, op: Operation, i: Insn, pc: numbe
       return;
     case 'call':
       if (op.target === 'helper') {
-        budgetToGlobal(fc);
-        c.i32(i.imm).i32(pc);
-        helperArgs(fc);
-        c.call(Import.helper);
-        afterHelper(fc, haltDepth);
+        const site = fc.d.lookups?.sites.get(pc);
+        const call = (depth: number): void => {
+          budgetToGlobal(fc);
+          c.i32(i.imm).i32(pc);
+          helperArgs(fc);
+          c.call(Import.helper);
+          afterHelper(fc, depth);
+        };
+        if (site === undefined) call(haltDepth);
+        else {
+          // A lookup of a constant map answered here when it can (map-lookups.ts); the budget's pending
+          // charges are flushed before the branch, so both ways leave it alike.
+          const { global0, find } = fc.d.lookups!;
+          flush(fc);
+          emitInlineLookup(c, global0 + site * MAP_FIELDS, find, () => call(haltDepth + 2));
+        }
       } else if (op.target === 'local') {
         localCall(fc, i, pc, propDepth);
       } else {

@@ -29,6 +29,7 @@ import { Global, GLOBAL_COUNT, Trap } from './layout.js';
 import { SCRATCH_EXPORT } from './reserved.js';
 import { regionTable } from '../vm/region-table.js';
 import type { BatchHooks, BatchRun } from '../vm/batch.js';
+import { InlineMaps } from './map-lookups.js';
 
 /** Options of {@link JitEngine}. */
 export interface JitOptions {
@@ -46,6 +47,8 @@ export interface JitModule {
   /** The program's pc of each pc the module reports, when calls were inlined. */
   readonly origin: Int32Array | undefined;
   readonly stats: JitStats;
+  /** The map handles whose lookups the module may serve (CompiledWasm.mapHandles). */
+  readonly mapHandles: readonly number[];
 }
 
 /** Whether two byte arrays hold the same bytes. */
@@ -186,6 +189,8 @@ interface Instance {
   stack: Region | undefined;
   /** While a batch runs (`run_batch`): its session's hooks, which the imports call (vm/batch). */
   batch: BatchHooks | undefined;
+  /** The descriptors of the map lookups the module serves (map-lookups.ts), when it has any: synced before each entry. */
+  readonly maps: InlineMaps | undefined;
 }
 
 interface Compiled {
@@ -193,6 +198,7 @@ interface Compiled {
   /** The program's pc of each pc the module reports, when calls were inlined (CompiledWasm.origin). */
   readonly origin: Int32Array | undefined;
   readonly stats: JitStats;
+  readonly mapHandles: readonly number[];
   readonly instances: WeakMap<WebAssembly.Memory, Instance>;
 }
 
@@ -278,7 +284,7 @@ export class JitEngine implements Engine {
    */
   modules(program: Program): JitModule[] {
     const out: JitModule[] = [];
-    for (const [key, c] of this.cacheOf(program)) out.push({ key, bytes: program.bytes.slice(), module: c.module, origin: c.origin, stats: c.stats });
+    for (const [key, c] of this.cacheOf(program)) out.push({ key, bytes: program.bytes.slice(), module: c.module, origin: c.origin, stats: c.stats, mapHandles: c.mapHandles });
     return out;
   }
 
@@ -292,7 +298,7 @@ export class JitEngine implements Engine {
     let taken = 0;
     for (const m of modules) {
       if (cache.has(m.key) || !(m.module instanceof WebAssembly.Module) || !sameBytes(m.bytes, program.bytes)) continue;
-      cache.set(m.key, { module: m.module, origin: m.origin, stats: m.stats, instances: new WeakMap() });
+      cache.set(m.key, { module: m.module, origin: m.origin, stats: m.stats, mapHandles: Array.isArray(m.mapHandles) ? m.mapHandles : [], instances: new WeakMap() });
       taken++;
     }
     return taken;
@@ -341,6 +347,7 @@ export class JitEngine implements Engine {
     const c: Compiled = {
       module,
       origin: gen.origin,
+      mapHandles: gen.mapHandles,
       instances: new WeakMap(),
       stats: {
         generateMs: gen.generateMs,
@@ -567,6 +574,7 @@ export class JitEngine implements Engine {
       request: undefined,
       stack: undefined,
       batch: undefined,
+      maps: c.mapHandles.length > 0 ? new InlineMaps(c.mapHandles, ex, memory.shared) : undefined,
     };
     self.inst = inst;
     c.instances.set(memory.wasm, inst);
@@ -595,6 +603,7 @@ export class JitEngine implements Engine {
     const inst = this.instance(program, state.memory, state.limits.stackSize, state.stackDelta !== undefined);
     const prev = inst.state;
     let out: readonly bigint[];
+    inst.maps?.sync(state.helpers, state.memory);
     try {
       this.enter(inst, state, budget, depth);
       out = inst.entry(...regs);
@@ -676,6 +685,7 @@ export class JitEngine implements Engine {
       inst.state = undefined;
       if (inst.request !== request) inst.request = request; // see prepare
       if (inst.stack !== stack) inst.stack = stack;
+      inst.maps?.sync(request.helpers, memory);
       try {
         outcome.r0Low = run32(request.r1, request.r2, stackTop, budget, maxDepth, delta, table.offset, table.count, base, limit, memory.version, mode, mark);
       } catch (e) {
@@ -708,6 +718,7 @@ export class JitEngine implements Engine {
       if (inst.request !== request) inst.request = request;
       if (inst.stack !== stack) inst.stack = stack;
       inst.batch = hooks;
+      inst.maps?.sync(request.helpers, memory);
       try {
         // Layout version -1: no fresh run's; the module empties the region cache per packet itself.
         return runBatch(area, from, to, request.r1, request.r2, stackTop, budget, maxDepth, delta, table.offset, table.count, base, limit, -1, inWasm, mark);
@@ -743,6 +754,7 @@ export class JitEngine implements Engine {
       // Written only when they differ: a store of an object pays V8's write barrier, a compare does not.
       if (inst.request !== request) inst.request = request;
       if (inst.stack !== stack) inst.stack = stack;
+      inst.maps?.sync(request.helpers, memory);
       let r0: bigint;
       try {
         r0 = run(r1, r2, stackTop, budget, maxDepth, delta, offset, count, base, limit, version, mode, mark);
@@ -775,6 +787,7 @@ function runFresh<R extends bigint | number>(
     inst.state = undefined;
     inst.request = request;
     inst.stack = stack;
+    inst.maps?.sync(request.helpers, request.memory);
     r0 = run(
       request.r1,
       request.r2,

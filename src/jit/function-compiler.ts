@@ -77,6 +77,11 @@ export interface Decoded {
   readonly inlined: InlinePlan | undefined;
   /** The accesses whose base may point into the stack (stack-bases.ts). */
   stackBases: ReadonlySet<number>;
+  /**
+   * Map lookups served in the module (map-lookups.ts): the descriptor of each call site, the first
+   * descriptor's first global, and the shared find's function index (a shared memory's module).
+   */
+  lookups?: { readonly sites: ReadonlyMap<number, number>; readonly global0: number; readonly find: number | undefined };
 }
 
 /** A function's copy that checks the budget on every block: its index and the dispatch label of each block. */

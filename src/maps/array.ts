@@ -6,6 +6,7 @@
  */
 import { MapError } from '../errors.js';
 import type { VmMemory } from '../vm/memory.js';
+import type { InlineMap } from '../vm/environment.js';
 import { SlotMap } from './slot-map.js';
 import { Errno, MapType, UpdateFlag, type MapSpec } from './types.js';
 
@@ -49,6 +50,13 @@ export class ArrayMap extends SlotMap {
   override programLookupAt(bytes: Uint8Array, at: number, cpu: number): number {
     const i = index(bytes, at);
     return i < this.spec.maxEntries ? this.valueAddress(i, cpu) : 0;
+  }
+
+  /** Arrays and per-CPU arrays the program may write (see BpfMap.inlineLookup): an index bounded by max_entries, the value at a fixed stride. */
+  override inlineLookup(cpu: number): InlineMap | undefined {
+    const t = this.spec.type;
+    if ((t !== MapType.ARRAY && t !== MapType.PERCPU_ARRAY) || !this.programWritable || this.isFrozen) return undefined;
+    return { kind: 'array', base: this.valueAddress(0, cpu), stride: this.stride, maxEntries: this.spec.maxEntries };
   }
 
   override programUpdateAt(bytes: Uint8Array, keyAt: number, valueAt: number, flags: number, cpu: number): number {

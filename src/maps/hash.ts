@@ -15,6 +15,7 @@
 import { MapError } from '../errors.js';
 import { checkInteger } from '../validate.js';
 import type { VmMemory } from '../vm/memory.js';
+import type { InlineMap } from '../vm/environment.js';
 import { KeyIndex } from './key-index.js';
 import { SharedKeyIndex } from './shared-key-index.js';
 import { cpuSection, SlotMap } from './slot-map.js';
@@ -109,6 +110,17 @@ export class HashMap extends SlotMap {
   /** {@link programLookup} of the key at `bytes[at]` (a program's key, read where it lies in linear memory). */
   override programLookupAt(bytes: Uint8Array, at: number, cpu: number): number {
     return this.lookupAt(bytes, at, cpu);
+  }
+
+  /**
+   * A hash map's lookups answered by the shared index's lock-free find (see BpfMap.inlineLookup): only
+   * in a shared memory (a plain memory's index is JavaScript's) and not for LRU maps (a lookup there
+   * changes the order, under the lock).
+   */
+  override inlineLookup(cpu: number): InlineMap | undefined {
+    const shared = this.shared;
+    if (shared === undefined || this.lru || !this.programWritable) return undefined;
+    return { kind: 'hash', base: this.slotAddress(0, cpu), stride: this.stride, ...shared.findArgs() };
   }
 
   private lookupAt(bytes: Uint8Array, at: number, cpu: number): number {

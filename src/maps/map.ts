@@ -6,6 +6,7 @@
  */
 import { MapError } from '../errors.js';
 import type { Region, RegionElements, VmMemory } from '../vm/memory.js';
+import type { InlineMap } from '../vm/environment.js';
 import { Errno, errnoName, mapTypeName, type MapSpec } from './types.js';
 import { checkInteger } from '../validate.js';
 import { allocateMapBytes } from './line-alloc.js';
@@ -109,6 +110,15 @@ export abstract class BpfMap {
    */
   programLookup(_key: Uint8Array, _cpu: number): number {
     return 0;
+  }
+
+  /**
+   * How an engine may answer this map's program lookups on `cpu` itself (vm/environment's
+   * `InlineMap`), or undefined (the default: only {@link programLookup} may).
+   * @internal
+   */
+  inlineLookup(_cpu: number): InlineMap | undefined {
+    return undefined;
   }
 
   /**

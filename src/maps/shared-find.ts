@@ -29,10 +29,12 @@ let compiled: WebAssembly.Module | undefined;
 const KEY = 0, INDEX = 1, MASK = 2, SIZE = 3, MAX = 4, SLOTS = 5, KEYS = 6, TRIES = 7;
 const H = 8, I = 9, BEFORE = 10, S = 11, STEPS = 12, FOUND = 13, O = 14;
 
-function findModule(): WebAssembly.Module {
-  if (compiled !== undefined) return compiled;
-  const mb = new ModuleBuilder();
-  mb.importMemory('env', 'memory', true);
+/**
+ * Declare and define the find function (see {@link SharedFind}) in `mb`, whose memory must be the
+ * shared one the index lives in; returns its function index. The JIT links it into a program's module
+ * so that a hash lookup is served there (jit/map-lookups.ts).
+ */
+export function emitSharedFind(mb: ModuleBuilder): number {
   const i32 = ValType.i32;
   const f = mb.declareFunction([i32, i32, i32, i32, i32, i32, i32, i32], [i32]);
   const c = new CodeWriter();
@@ -93,7 +95,14 @@ function findModule(): WebAssembly.Module {
   c.end();
   c.i32(-2);
   mb.defineFunction(f, [i32, i32, i32, i32, i32, i32, i32], c);
-  mb.export('find', 'func', f);
+  return f;
+}
+
+function findModule(): WebAssembly.Module {
+  if (compiled !== undefined) return compiled;
+  const mb = new ModuleBuilder();
+  mb.importMemory('env', 'memory', true);
+  mb.export('find', 'func', emitSharedFind(mb));
   compiled = new WebAssembly.Module(mb.build());
   return compiled;
 }

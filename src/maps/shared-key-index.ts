@@ -163,6 +163,11 @@ export class SharedKeyIndex {
     return NONE;
   }
 
+  /** The arguments of maps/shared-find.ts's find for this index (but the key's offset), as {@link findOptimistic} passes them. */
+  findArgs(): { index: number; mask: number; keySize: number; maxSlots: number; slots: number; keys: number; tries: number } {
+    return { index: 4 * this.base, mask: this.mask, keySize: this.keySize, maxSlots: this.maxSlots, slots: 4 * this.slotsAt, keys: this.keysAt, tries: OPTIMISTIC_TRIES };
+  }
+
   /**
    * {@link find} without the lock: the slot holding the key at `bytes[at]`, -1 when it is absent, or
    * undefined when the index kept changing while it looked (take the lock and {@link find}). Every

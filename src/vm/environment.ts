@@ -57,6 +57,31 @@ export type HelperFunction = (
  */
 export type FastHelperFunction = (args: Int32Array, at: number, ctx: HelperContext) => number;
 
+/**
+ * How an engine may serve a map lookup helper's call itself, for one map, instead of calling the
+ * helper: the arithmetic the helper's answer follows, bit for bit, for a key the engine can read (a
+ * key it cannot read, or a lock-free hash look that kept meeting changes, goes to the helper, which
+ * then fails or answers as always). Addresses are virtual, linear offsets are the memory's.
+ * - `array`: the 4-byte key `i` (little-endian) gives `base + i * stride` when `i < maxEntries`, else 0.
+ * - `hash`: a shared hash index (maps/shared-key-index.ts) is searched for the key (maps/shared-find.ts,
+ *   with `index`, `mask`, `keySize`, `maxSlots`, `slots`, `keys` and `tries` as its arguments): slot `s`
+ *   gives `base + s * stride`, absent gives 0.
+ */
+export type InlineMap =
+  | { readonly kind: 'array'; readonly base: number; readonly stride: number; readonly maxEntries: number }
+  | {
+      readonly kind: 'hash';
+      readonly base: number;
+      readonly stride: number;
+      readonly index: number;
+      readonly mask: number;
+      readonly keySize: number;
+      readonly maxSlots: number;
+      readonly slots: number;
+      readonly keys: number;
+      readonly tries: number;
+    };
+
 /** A registered helper. */
 export interface HelperEntry {
   /** The function. */
@@ -70,6 +95,13 @@ export interface HelperEntry {
    * helper, used by the conformance test `call_unwind_fail`).
    */
   readonly unwindOnZero: boolean;
+  /**
+   * A map lookup helper (`bpf_map_lookup_elem`): for the map a constant `r1` names, how an engine may
+   * answer the call itself ({@link InlineMap}), or undefined when only the helper may (no such map, a
+   * map read-only to programs, a layout engines do not read). The answer for a handle must not change
+   * while the entry is registered; the CPU of per-CPU values is the helper's.
+   */
+  readonly inlineMap?: (handle: number) => InlineMap | undefined;
 }
 
 /** Helpers by id. */
