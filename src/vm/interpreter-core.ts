@@ -163,7 +163,7 @@ const PARAMS = [
 ];
 const L_CODE = 18; // i32: byte address of word 0
 const L_PC = 19; // i32: byte address of the current slot
-const L_W = 20; // i32: the first word of the slot at L_PC, set before every dispatch (see CoreWriter.next); cases load their register bytes again
+const L_W = 20; // i32: the op of the slot at L_PC (word 0's low half), set before every dispatch (see CoreWriter.next)
 const L_D = 21; // i32: byte address of the destination register of the current part
 const L_S = 22; // i32: ... of its source register
 const L_C = 23; // i32: scratch (cost, linear address)
@@ -258,7 +258,7 @@ class CoreWriter {
    * the dispatch unless the case `preloaded` it (see {@link preload}).
    */
   next(preloaded = false): void {
-    if (!preloaded) this.c.get(L_PC).mem(Op.i32_load).set(L_W);
+    if (!preloaded) this.c.get(L_PC).mem(Op.i32_load16_u).set(L_W);
     this.c.br(this.depth + 2);
   }
   /**
@@ -267,7 +267,7 @@ class CoreWriter {
    * end to the indirect jump.
    */
   preload(len: number): void {
-    this.c.get(L_PC).mem(Op.i32_load, SLOT_BYTES * len).set(L_W);
+    this.c.get(L_PC).mem(Op.i32_load16_u, SLOT_BYTES * len).set(L_W);
   }
   /**
    * Continue the loop at L_PC, a slot control was transferred to: charge its chain (word 3, see
@@ -1049,7 +1049,7 @@ export function coreModule(options: CoreModuleOptions = {}): Uint8Array<ArrayBuf
   c.get(P_START).op(Op.return);
   c.end();
   c.i32(area).get(L_T).mem(Op.i64_store, LEFT);
-  c.get(L_PC).mem(Op.i32_load).set(L_W);
+  c.get(L_PC).mem(Op.i32_load16_u).set(L_W);
   c.loop();
   c.block(); // bail
   c.block(); // miss
@@ -1065,7 +1065,9 @@ export function coreModule(options: CoreModuleOptions = {}): Uint8Array<ArrayBuf
     if (named) cases.push(num);
   }
   for (let i = cases.length - 1; i >= 0; i--) c.block();
-  c.get(L_W).i32(OP_MASK).op(Op.i32_and).brTable(targets.map((t) => (t < 0 ? cases.length + 1 : t)), cases.length + 1);
+  // Word 0's low half is the op alone (bits 9-15 are 0 in the core's words, see coreWord): no mask; a
+  // number past the table would take the default (hand back).
+  c.get(L_W).brTable(targets.map((t) => (t < 0 ? cases.length + 1 : t)), cases.length + 1);
   cases.forEach((num, i) => {
     c.end();
     w.depth = cases.length - 1 - i;

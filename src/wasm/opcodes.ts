@@ -50,6 +50,7 @@ export const Op = {
   i32_load: 0x28,
   i64_load: 0x29,
   i32_load8_u: 0x2d,
+  i32_load16_u: 0x2f,
   i64_load8_s: 0x30,
   i64_load8_u: 0x31,
   i64_load16_s: 0x32,
