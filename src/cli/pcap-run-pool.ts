@@ -35,6 +35,12 @@ const READ_BYTES = 4 << 20;
 const READ_CHUNK = 1 << 20;
 /** Batches out per thread that runs packets: one running, the next waiting, so a worker never waits for the host. */
 const PER_WORKER = 3;
+/**
+ * Packets this thread runs at most between two looks at the capture and the batches out
+ * (PacketPool.help's `most`): a few hundred microseconds once its code is optimised, a few
+ * milliseconds before, so the workers are never long without a batch to take.
+ */
+const HOST_PART = 1024;
 const MAX_ERRORS_KEPT = 10;
 const WARMUP = 1000;
 
@@ -186,7 +192,8 @@ export async function runCapturePool(req: PoolCaptureRequest, pool: PacketPool, 
   const instructions = new InstructionCounts();
   // judge() reads where the packet ends; the pool does not send packets back.
   const noPacket = { outStart: 0, outEnd: 0 } as PacketEngine;
-  const queue: { first: number; batch: BatchBuilder; result: Promise<BatchResult> }[] = [];
+  // `settled`: its result has come (set by the result's promise), so taking it does not wait.
+  const queue: { first: number; batch: BatchBuilder; result: Promise<BatchResult>; settled: boolean }[] = [];
   // Batches whose results were counted, filled again (new buffers per batch cost the host more than counting).
   const spare: BatchBuilder[] = [];
   const fresh = (): BatchBuilder => spare.pop()?.reset() ?? new BatchBuilder(pool.batchPackets);
@@ -302,10 +309,11 @@ export async function runCapturePool(req: PoolCaptureRequest, pool: PacketPool, 
     buffers.done(head.batch.data!);
     spare.push(head.batch);
   };
-  // While the batches out are all the pool takes, this thread runs one of them (PacketPoolOptions.hostRuns) rather than wait.
+  // While the batches out are all the pool takes, this thread runs part of one (PacketPoolOptions.hostRuns)
+  // rather than wait, and takes the oldest batch's result as soon as it has come, to go back to reading.
   const settleOrHelp = async (): Promise<void> => {
     // One batch per worker is left unclaimed: a worker that finishes takes it at once.
-    if (!pool.help(pool.workers)) await settleOne();
+    if (queue[0]!.settled || !pool.help(pool.workers, HOST_PART)) await settleOne();
   };
   const send = async (): Promise<void> => {
     if (batch.count === 0) return;
@@ -313,11 +321,13 @@ export async function runCapturePool(req: PoolCaptureRequest, pool: PacketPool, 
     batch = fresh();
     // Counted in the thread that runs the batch; --verbose lists every packet, so it takes the per-packet results too.
     const result = pool.run({ data: b.data!, starts: b.starts, lengths: b.lengths, count: b.count, results: b.results, counts: req.verbose ? 'also' : 'only' });
+    // Not from scan.packets: the reader may already hold the next buffer's first packet, which is not in this batch.
+    const entry = { first: b.first, batch: b, result, settled: false };
     // Awaited in order by settleOne; when an earlier batch fails, the run stops and closing the pool
     // rejects this one unawaited, which must not become an unhandled rejection (a crash with a stack).
-    result.catch(() => undefined);
-    // Not from scan.packets: the reader may already hold the next buffer's first packet, which is not in this batch.
-    queue.push({ first: b.first, batch: b, result });
+    const settled = (): void => void (entry.settled = true);
+    result.then(settled, settled);
+    queue.push(entry);
     while (queue.length >= pool.cpus * PER_WORKER) await settleOrHelp();
   };
 

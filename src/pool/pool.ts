@@ -37,7 +37,7 @@ import { POOL_LOAD_KEYS, checkPort, type BatchBuffers, type BatchExtras, layoutF
 import { BatchRing, SlotStatus } from './ring.js';
 import { InputArea } from './input-area.js';
 import { JitEngine, type JitModule } from '../jit/engine.js';
-import { SampleClock, noExtras, runBatch, sessionKind, type BatchRunner } from './run-batch.js';
+import { SampleClock, batchExtras, beginBatch, noExtras, runBatchPart, sessionKind, type BatchInProgress, type BatchRunner } from './run-batch.js';
 import { CountsRing, ThreadCounts, type BatchCounts } from './batch-counts.js';
 
 /** Options of {@link PacketPool.start}. */
@@ -304,6 +304,8 @@ export class PacketPool {
   private failure: EbpfError | undefined;
   private closed = false;
   private readonly modulesTaken: (number | undefined)[] = [];
+  /** The batch the host runs in parts ({@link help}'s `most`) while it is not done. */
+  private hostBatch: { readonly seq: number; readonly slot: number; readonly run: BatchInProgress } | undefined;
   /** The host's counter of the batches it runs (PacketPoolOptions.hostRuns). */
   private hostCounts: ThreadCounts | undefined;
 
@@ -473,33 +475,49 @@ export class PacketPool {
 
   /**
    * Run the oldest published batch no worker has taken yet, here and now (PacketPoolOptions.hostRuns),
-   * if more than `leave` are waiting (default 0): true when it ran one. Its promise settles as a
+   * if more than `leave` are waiting (default 0): true when it ran packets. Its promise settles as a
    * worker's would. A host calls this instead of waiting for a batch's result, so that its thread runs
    * packets while the workers do; leaving one batch per worker keeps a worker that finishes from
    * finding nothing to take (the host, already awake, would otherwise take every batch it publishes).
+   *
+   * With `most`, at most that many packets run per call: the batch stays the host's, and the next calls
+   * go on with it (whatever `leave`) until it is done. A host that also feeds the workers gets back to
+   * feeding them between parts: a whole batch run by a host whose code is not yet optimised (tens of
+   * milliseconds) would leave the workers without batches. Each call also settles the batches the
+   * workers have finished (their promises resolve without waiting for the event loop).
    */
-  help(leave = 0): boolean {
+  help(leave = 0, most = Number.POSITIVE_INFINITY): boolean {
     checkInteger(leave, 'leave', 0, Number.MAX_SAFE_INTEGER);
+    if (most !== Number.POSITIVE_INFINITY) checkInteger(most, 'most', 1, Number.MAX_SAFE_INTEGER);
     const host = this.host;
     if (host === undefined || this.closed || this.failure !== undefined) return false;
     const ring = this.ring;
-    if (ring.unclaimed <= leave) return false;
-    const seq = ring.claim(host.index);
-    if (seq < 0) return false;
-    const slot = seq % ring.slots;
+    let part = this.hostBatch;
+    if (part === undefined) {
+      if (ring.unclaimed <= leave) return false;
+      const seq = ring.claim(host.index);
+      if (seq < 0) return false;
+      part = this.hostBatch = { seq, slot: seq % ring.slots, run: beginBatch(host) };
+    }
+    const { seq, slot, run } = part;
     try {
-      const extras = runBatch(host, slot);
-      (this.hostCounts ??= new ThreadCounts(this.counts)).count(ring, slot, extras.errors);
-      if (noExtras(extras)) ring.finish(slot, SlotStatus.DONE, 0);
-      else {
-        this.messages.set(seq, { type: 'extras', seq, ...extras });
-        ring.finish(slot, SlotStatus.DONE_BY_MESSAGE);
+      if (runBatchPart(host, slot, run, most)) {
+        this.hostBatch = undefined;
+        const extras = batchExtras(host, run);
+        (this.hostCounts ??= new ThreadCounts(this.counts)).count(ring, slot, extras.errors);
+        if (noExtras(extras)) ring.finish(slot, SlotStatus.DONE, 0);
+        else {
+          this.messages.set(seq, { type: 'extras', seq, ...extras });
+          ring.finish(slot, SlotStatus.DONE_BY_MESSAGE);
+        }
       }
     } catch (e) {
+      this.hostBatch = undefined;
       const err = e instanceof EbpfError ? e : undefined;
       this.messages.set(seq, { type: 'error', code: err?.code ?? ErrorCode.INTERNAL, message: `host: ${err?.message ?? (e instanceof Error ? e.message : String(e))}`, seq });
       ring.finish(slot, SlotStatus.FAILED);
     }
+    this.collectFinished();
     return true;
   }
 
@@ -596,6 +614,16 @@ export class PacketPool {
       }
     } finally {
       this.watching = false;
+    }
+  }
+
+  /** Collect every batch out that is finished, now (see {@link watch}). */
+  private collectFinished(): void {
+    const ring = this.ring;
+    for (const [seq, p] of this.pending) {
+      const slot = seq % ring.slots;
+      const status = ring.status(slot);
+      if (status >= SlotStatus.DONE) this.collect(seq, slot, status, p);
     }
   }
 

@@ -87,27 +87,41 @@ function tracedTest(obj: BpfObject): () => boolean {
   return test;
 }
 
+/** A batch as it runs, perhaps in parts ({@link runBatchPart}): packets done and the extras gathered so far. */
+export interface BatchInProgress {
+  /** Packets of the batch run so far (the next one's index). */
+  done: number;
+  readonly errors: PacketError[];
+  readonly trace: { at: number; line: string }[];
+  readonly redirects: BatchExtras['redirects'][number][];
+  readonly clones: BatchExtras['clones'][number][];
+  /** The object's dropped trace lines when the batch began. */
+  readonly dropped0: number;
+}
+
+/** A batch about to run on `l` (see {@link runBatchPart}). */
+export function beginBatch(l: BatchRunner): BatchInProgress {
+  return { done: 0, errors: [], trace: [], redirects: [], clones: [], dropped0: l.obj.traceDropped };
+}
+
 /**
- * Run the batch in ring slot `slot` (see the module comment); returns its extras. Untimed packets run
- * many to a call (PacketSession.runBatch: the JIT's `run_batch`), which stops after a packet with
- * anything to add to the extras; a timed packet runs as a batch of one, timed alone.
+ * Run up to `most` more packets of the batch in ring slot `slot` (see the module comment); true when
+ * the batch is done. Untimed packets run many to a call (PacketSession.runBatch: the JIT's
+ * `run_batch`), which stops after a packet with anything to add to the extras; a timed packet runs as
+ * a batch of one, timed alone.
  */
-export function runBatch(l: BatchRunner, slot: number): BatchExtras {
+export function runBatchPart(l: BatchRunner, slot: number, b: BatchInProgress, most: number): boolean {
   const { obj, session, ring } = l;
   const count = ring.count(slot);
+  const end = Math.min(count, b.done + most);
   const starts = ring.starts[slot]!;
   const lengths = ring.lengths[slot]!;
   const out = { r0Low: ring.r0Low[slot]!, r0High: ring.r0High[slot]!, instructions: ring.instructions[slot]! };
   const ns = ring.ns[slot]!;
-  const errors: PacketError[] = [];
-  const trace: { at: number; line: string }[] = [];
-  const redirects: BatchExtras['redirects'][number][] = [];
-  const clones: BatchExtras['clones'][number][] = [];
-  const dropped0 = obj.traceDropped;
   const clock = l.clock;
   const traced = tracedTest(obj);
-  let i = 0;
-  while (i < count) {
+  let i = b.done;
+  while (i < end) {
     const untimed = clock.untimed;
     let next: number;
     if (untimed === 0) {
@@ -116,7 +130,7 @@ export function runBatch(l: BatchRunner, slot: number): BatchExtras {
       next = session.runBatch(starts, lengths, i, i + 1, out, traced);
       ns[i] = (performance.now() - start) * 1e6;
     } else {
-      next = session.runBatch(starts, lengths, i, Math.min(count, i + untimed), out, traced);
+      next = session.runBatch(starts, lengths, i, Math.min(end, i + untimed), out, traced);
       clock.skip(next - i);
       // NaN: not timed (BatchBuffers.ns).
       for (let j = i; j < next; j++) ns[j] = Number.NaN;
@@ -124,16 +138,29 @@ export function runBatch(l: BatchRunner, slot: number): BatchExtras {
     // Only the last packet run can have extras.
     const at = next - 1;
     const e = session.batchError;
-    if (e !== undefined) errors.push({ at, code: e.code, message: e.message, pc: e.pc });
+    if (e !== undefined) b.errors.push({ at, code: e.code, message: e.message, pc: e.pc });
     else {
       const redirect = session.redirect;
-      if (redirect !== undefined) redirects.push({ at, redirect });
+      if (redirect !== undefined) b.redirects.push({ at, redirect });
       const copies = session.clones;
-      if (copies.length !== 0 || session.clonesDropped !== 0) clones.push({ at, clones: copies.map((c) => ({ ...c, packet: c.packet.slice() })), dropped: session.clonesDropped });
+      if (copies.length !== 0 || session.clonesDropped !== 0) b.clones.push({ at, clones: copies.map((c) => ({ ...c, packet: c.packet.slice() })), dropped: session.clonesDropped });
     }
-    if (obj.traceLog.length > 0) for (const line of obj.drainTrace()) trace.push({ at, line });
+    if (obj.traceLog.length > 0) for (const line of obj.drainTrace()) b.trace.push({ at, line });
     ring.setProgress(slot, next);
     i = next;
   }
-  return { errors, trace, traceDropped: obj.traceDropped - dropped0, redirects, clones };
+  b.done = i;
+  return i === count;
+}
+
+/** The extras of a batch {@link runBatchPart} has run to its end. */
+export function batchExtras(l: BatchRunner, b: BatchInProgress): BatchExtras {
+  return { errors: b.errors, trace: b.trace, traceDropped: l.obj.traceDropped - b.dropped0, redirects: b.redirects, clones: b.clones };
+}
+
+/** Run the whole batch in ring slot `slot` (see {@link runBatchPart}); returns its extras. */
+export function runBatch(l: BatchRunner, slot: number): BatchExtras {
+  const b = beginBatch(l);
+  runBatchPart(l, slot, b, Number.POSITIVE_INFINITY);
+  return batchExtras(l, b);
 }

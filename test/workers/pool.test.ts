@@ -143,6 +143,46 @@ describe('PacketPool', () => {
     expect(perCpu.reduce((a, b) => a + b, 0)).toBe(list.length + 2);
   });
 
+  it('help with most runs a batch in parts, going on with it until it is done; its promise settles in the call that ends it', async () => {
+    const list = packets(250);
+    const one = loadObject(counters);
+    const session = one.program('pool_counters').session('xdp', { jit: true });
+    const want = list.map((p) => Number(session.run(p, 0, p.length)));
+    const wantTrace = one.drainTrace();
+    // A worker that never loads: the host runs every batch.
+    const silent = { postMessage: () => undefined, onMessage: () => undefined, onError: () => undefined, terminate: () => undefined };
+    const pool = await PacketPool.start({ object: counters, program: 'pool_counters', workers: 1, hostRuns: true, waitForWorkers: false, createWorker: () => silent, jit: true });
+    let settled = false;
+    const result = pool.run(batch(list)).then((r) => ((settled = true), r));
+    const ticks = async (): Promise<void> => {
+      for (let k = 0; k < 5; k++) await Promise.resolve();
+    };
+    expect(() => pool.help(0, 0)).toThrow(/most/);
+    // Sends publish in microtasks.
+    let parts = 0;
+    for (let k = 0; k < 100 && parts === 0; k++) {
+      await Promise.resolve();
+      if (pool.help(0, 100)) parts++;
+    }
+    expect(parts).toBe(1);
+    await ticks();
+    expect(settled).toBe(false);
+    // The host's batch goes on whatever `leave` (nothing else is published).
+    expect(pool.help(1000, 100)).toBe(true);
+    await ticks();
+    expect(settled).toBe(false);
+    // The last 50 packets: the batch is done and collected in the call, not by the pool's watcher (a later task).
+    expect(pool.help(1000, 100)).toBe(true);
+    await ticks();
+    expect(settled).toBe(true);
+    expect(pool.help(0, 100)).toBe(false);
+    const r = await result;
+    pool.close();
+    expect([...r.r0Low]).toEqual(want);
+    expect(r.trace.map((t) => t.line)).toEqual(wantTrace);
+    expect(r.trace.map((t) => t.at)).toEqual([...r.trace.map((t) => t.at)].sort((a, b) => a - b));
+  });
+
   it('waitForWorkers: false returns once the host has loaded the object; a worker that then fails to load fails the pool', async () => {
     const list = packets(300);
     const one = loadObject(counters);
