@@ -5,36 +5,19 @@
  * @module
  */
 import { ArgumentError } from '../errors.js';
-import {
-  argumentError,
-  checkBytes,
-  checkInteger,
-  checkOptionalBoolean,
-  checkOptionalBytes,
-  checkOptionalFunction,
-  checkOptionalInteger,
-  checkOptionalOneOf,
-  checkOptionalU64,
-  checkOptions,
-  checkString,
-  checkU32Field,
-  checkU64,
-  describeValue,
-  resolveLimits,
-} from '../validate.js';
+import { argumentError, checkBytes, checkOptionalBytes, checkOptionalInteger, checkOptionalOneOf, checkOptions, checkU32Field, describeValue } from '../validate.js';
 import { copyOut } from './copy-out.js';
-import { DEFAULT_LIMITS, type Engine, type RunLimits } from '../vm/environment.js';
+import { checkChecksum, checkCongestion, checkRunOptions, checkSkbOptions, checkSocket, checkTunnel, limitsOf, SKB_FIELDS, u64Option } from './run-checks.js';
+import { checkTaskHost } from './event-checks.js';
+import type { Engine, RunLimits } from '../vm/environment.js';
 import { MBUFF_START, MEM_START } from '../vm/memory.js';
 import type { Program } from '../vm/program.js';
 import { Interpreter } from '../vm/interpreter.js';
 import { JitEngine } from '../jit/engine.js';
 import type { PacketRunHost } from '../helpers/packet.js';
 import type { KernelRunHost } from '../helpers/kernel.js';
-import { TUNNEL_OPTS_MAX, type TunnelKey } from '../helpers/tunnel.js';
-import { MAX_CGROUP_LEVELS, type SkbChecksum, type SkbSocket } from '../helpers/skb-info.js';
-import type { CgroupDescription, PerfCounter, ProbeMemoryBlock, TaskDescription, TaskRunHost, TracingRunState } from '../helpers/task.js';
-import { DEFAULT_TASK_ADDRESS, IDLE_TASK, MAX_STACK_FRAMES, probeBytes } from '../helpers/task.js';
-import type { FileDescription, ImaHash, SkbDescription } from '../helpers/event-objects.js';
+import type { PerfCounter, TaskRunHost, TracingRunState } from '../helpers/task.js';
+import { IDLE_TASK, probeBytes } from '../helpers/task.js';
 import { functionOf, perfCounterOf, tpBufferOf, tracingContext, type TracingEvent, type TracingType } from './tracing.js';
 import { SeqOutput, SeqRun } from '../helpers/seq.js';
 import type { SourceLine } from '../elf/btf-ext.js';
@@ -50,7 +33,7 @@ import { SK_LOOKUP_SIZE, SkLookupField, SkLookupRun, skLookupContext, type SkLoo
 import { fillSkbSocket, type SkSkbOptions, type SkSkbResult } from './sk-skb.js';
 import type { HostSocket } from '../helpers/socket-table.js';
 import { checkSkMsg, checkSkMsgSocket, MAX_SK_MSG, SkMsgMd, SkMsgRun, skMsgContext, type SkMsgResult, type SkMsgRunOptions } from './sk-msg.js';
-import { DEFAULT_CONGESTION, type SockOpsRunHost } from '../helpers/sockopt.js';
+import type { SockOpsRunHost } from '../helpers/sockopt.js';
 import { ROOT_CGROUP_ID } from '../helpers/cgroup-storage.js';
 import type { RunOptions, XdpOptions, XdpResult, SkbRunInfo, SkbOptions, RawRunOptions, TracingRunOptions, TracingResult, FlowDissectorOptions, FlowDissectorResult, RunEnvironment, SockOpsRunOptions } from './run-options.js';
 export type { RunOptions, XdpOptions, XdpResult, SkbRunInfo, SkbOptions, RawRunOptions, TracingRunOptions, TracingResult, FlowDissectorOptions, FlowDissectorResult, RunEnvironment, SockOpsRunOptions } from './run-options.js';
@@ -65,261 +48,6 @@ const MEM_ADDRESS = BigInt(MEM_START);
  * (immutable) array serves every run.
  */
 const NO_META = new Uint8Array(0);
-
-// One-entry cache of the merged limits: hosts pass the same options object packet after packet, and
-// spreading DEFAULT_LIMITS per run was a measurable share of a short program's cost. The fields are
-// compared too, so a host that mutates its limits object between runs still gets what it asked for.
-let lastLimitsIn: Partial<RunLimits> | undefined;
-let lastLimitsOut: RunLimits = DEFAULT_LIMITS;
-let lastBudget: number | undefined;
-let lastDepth: number | undefined;
-let lastStack: number | undefined;
-let lastTail: number | undefined;
-
-function limitsOf(options: RunOptions): RunLimits {
-  const l = options.limits;
-  if (l === undefined) return DEFAULT_LIMITS;
-  if (typeof l !== 'object' || l === null) return resolveLimits(l, DEFAULT_LIMITS, 'options.limits');
-  if (
-    l !== lastLimitsIn ||
-    l.instructionBudget !== lastBudget ||
-    l.maxCallDepth !== lastDepth ||
-    l.stackSize !== lastStack ||
-    l.maxTailCalls !== lastTail
-  ) {
-    lastLimitsOut = resolveLimits(l, DEFAULT_LIMITS, 'options.limits');
-    lastLimitsIn = l;
-    lastBudget = l.instructionBudget;
-    lastDepth = l.maxCallDepth;
-    lastStack = l.stackSize;
-    lastTail = l.maxTailCalls;
-  }
-  return lastLimitsOut;
-}
-
-function u64Option(name: string, value: unknown): bigint {
-  if (typeof value !== 'bigint') throw new ArgumentError(`${name} must be a bigint (nanoseconds), got ${typeof value}`);
-  return BigInt.asUintN(64, value);
-}
-
-/** `options` of a run checked (its limits are checked by {@link limitsOf}). */
-function checkRunOptions<T extends RunOptions>(options: T | undefined): T {
-  const o = checkOptions(options, 'options');
-  checkOptionalBoolean(o.jit, 'options.jit');
-  checkOptionalU64(o.cgroup, 'options.cgroup');
-  const engine: unknown = o.engine;
-  if (engine !== undefined && (typeof engine !== 'object' || engine === null || typeof (engine as Engine).run !== 'function')) {
-    throw new ArgumentError(`options.engine must be an Engine (an object with a run method), not ${describeValue(engine)}`);
-  }
-  return o;
-}
-
-/** The `__sk_buff` fields a host may set, by option name. */
-const SKB_FIELDS = [
-  ['pktType', SkBuff.pkt_type],
-  ['mark', SkBuff.mark],
-  ['queueMapping', SkBuff.queue_mapping],
-  ['vlanPresent', SkBuff.vlan_present],
-  ['vlanTci', SkBuff.vlan_tci],
-  ['vlanProto', SkBuff.vlan_proto],
-  ['priority', SkBuff.priority],
-  ['ingressIfindex', SkBuff.ingress_ifindex],
-  ['ifindex', SkBuff.ifindex],
-  ['tcIndex', SkBuff.tc_index],
-  ['hash', SkBuff.hash],
-  ['tcClassid', SkBuff.tc_classid],
-] as const;
-
-function checkSkbOptions(options: SkbOptions | undefined): SkbOptions {
-  const o = checkRunOptions(options);
-  for (const [name] of SKB_FIELDS) checkU32Field(o[name], `options.${name}`);
-  checkU32Field(o.protocol, 'options.protocol');
-  checkU32Field(o.wireLen, 'options.wireLen');
-  checkU32Field(o.gsoSegs, 'options.gsoSegs');
-  checkU32Field(o.gsoSize, 'options.gsoSize');
-  const cb: unknown = o.cb;
-  if (cb !== undefined) {
-    if (!Array.isArray(cb)) throw new ArgumentError(`options.cb must be an array of numbers (the first 5 are used), not ${describeValue(cb)}`);
-    for (let i = 0; i < cb.length && i < 5; i++) checkU32Field(cb[i], `options.cb[${i}]`);
-  }
-  checkOptionalFunction(o.inspect, 'options.inspect');
-  if (o.tunnel !== undefined) checkTunnel(o.tunnel);
-  checkU32Field(o.routeRealm, 'options.routeRealm');
-  if (o.netnsCookie !== undefined) checkU64(o.netnsCookie, 'options.netnsCookie');
-  if (o.socket !== undefined && o.socket !== null) checkSocket(o.socket);
-  if (o.checksum !== undefined) checkChecksum(o.checksum);
-  return o;
-}
-
-/** `options.socket` checked: a copy (a run cannot see the caller change it). */
-function checkSocket(s: unknown): SkbSocket {
-  const o = checkOptions(s as SkbSocket, 'options.socket') as unknown as Record<string, unknown>;
-  const cookie = checkU64(o.cookie, 'options.socket.cookie');
-  checkInteger(o.uid, 'options.socket.uid', 0, 0xffff_ffff);
-  checkInteger(o.classid, 'options.socket.classid', 0, 0xffff_ffff);
-  const ids: unknown = o.cgroupIds;
-  if (!Array.isArray(ids) || ids.length > MAX_CGROUP_LEVELS) throw new ArgumentError(`options.socket.cgroupIds must be an array of at most ${MAX_CGROUP_LEVELS} cgroup ids (bigint, root first), not ${describeValue(ids)}`);
-  const cgroupIds = ids.map((id: unknown, i) => checkU64(id, `options.socket.cgroupIds[${i}]`));
-  return { cookie, uid: o.uid as number, classid: o.classid as number, cgroupIds };
-}
-
-/** `options.checksum` checked: `[ip_summed, level, csum]`. */
-function checkChecksum(c: unknown): [number, number, number] {
-  const o = checkOptions(c as SkbChecksum, 'options.checksum') as unknown as Record<string, unknown>;
-  if (o.state === 'none') return [0, 0, 0];
-  if (o.state === 'unnecessary') return [1, checkOptionalInteger(o.level, 'options.checksum.level', 0, 3) ?? 0, 0];
-  if (o.state === 'complete') return [2, 0, checkOptionalInteger(o.csum, 'options.checksum.csum', 0, 0xffff_ffff) ?? 0];
-  throw new ArgumentError(`options.checksum.state must be 'none', 'unnecessary' or 'complete', not ${describeValue(o.state)}`);
-}
-
-/** A task description checked (a copy: the name cut to what the kernel keeps, the stacks copied). */
-function checkTask(task: TaskDescription, name: string): TaskDescription {
-  const t = checkOptions(task, name) as unknown as Record<string, unknown>;
-  checkInteger(t.pid, `${name}.pid`, 0, 0xffff_ffff);
-  for (const f of ['tgid', 'uid', 'gid']) checkOptionalInteger(t[f], `${name}.${f}`, 0, 0xffff_ffff);
-  if (t.comm !== undefined) checkString(t.comm, `${name}.comm`);
-  for (const f of ['cgroupId', 'address']) checkOptionalU64(t[f], `${name}.${f}`);
-  checkOptionalBoolean(t.kernelThread, `${name}.kernelThread`);
-  let cgroupIds: bigint[] | undefined;
-  if (t.cgroupIds !== undefined) {
-    const ids: unknown = t.cgroupIds;
-    if (!Array.isArray(ids) || ids.length > MAX_CGROUP_LEVELS) throw new ArgumentError(`${name}.cgroupIds must be an array of at most ${MAX_CGROUP_LEVELS} cgroup ids (bigint, root first), not ${describeValue(ids)}`);
-    cgroupIds = ids.map((id: unknown, i) => checkU64(id, `${name}.cgroupIds[${i}]`));
-  }
-  if (t.pidNamespace !== undefined) {
-    const n = checkOptions(t.pidNamespace as object, `${name}.pidNamespace`) as unknown as Record<string, unknown>;
-    for (const f of ['dev', 'ino']) checkU64(n[f], `${name}.pidNamespace.${f}`);
-    for (const f of ['pid', 'tgid']) checkOptionalInteger(n[f], `${name}.pidNamespace.${f}`, 0, 0xffff_ffff);
-  }
-  const stacks: Record<string, bigint[]> = {};
-  for (const f of ['kernelStack', 'userStack']) {
-    const frames = t[f];
-    if (frames === undefined) continue;
-    if (!Array.isArray(frames) || frames.length > MAX_STACK_FRAMES) throw new ArgumentError(`${name}.${f} must be an array of at most ${MAX_STACK_FRAMES} addresses (bigints), not ${describeValue(frames)}`);
-    stacks[f] = frames.map((x: unknown, i) => checkU64(x, `${name}.${f}[${i}]`));
-  }
-  const userMemory = t.userMemory === undefined ? undefined : checkMemoryBlocks(t.userMemory, `${name}.userMemory`);
-  // The kernel keeps 15 bytes of the name: no need to keep more characters than that.
-  return { ...(t as unknown as TaskDescription), ...(userMemory === undefined ? {} : { userMemory }), ...(typeof t.comm === 'string' ? { comm: t.comm.slice(0, 16) } : {}), ...stacks, ...(cgroupIds === undefined ? {} : { cgroupIds }) };
-}
-
-/** Most other tasks a run may describe. */
-const MAX_TASKS = 4096;
-
-/** A raw run's simulated event checked: the tasks' numbers, names and stacks, the memory blocks (copies). */
-function checkTaskHost(o: RawRunOptions | TracingRunOptions): TaskRunHost {
-  const task = o.task === undefined ? undefined : checkTask(o.task, 'options.task');
-  let tasks: TaskDescription[] | undefined;
-  if (o.tasks !== undefined) {
-    if (!Array.isArray(o.tasks) || o.tasks.length > MAX_TASKS) throw new ArgumentError(`options.tasks must be an array of at most ${MAX_TASKS} tasks, not ${describeValue(o.tasks)}`);
-    const seen = new Set<bigint>([task?.address ?? DEFAULT_TASK_ADDRESS]);
-    tasks = o.tasks.map((x: unknown, i) => {
-      const t = checkTask(x as TaskDescription, `options.tasks[${i}]`);
-      if (t.address === undefined) throw new ArgumentError(`options.tasks[${i}].address is needed: the program finds the task by the address of its task_struct`);
-      if (seen.has(t.address)) throw new ArgumentError(`options.tasks[${i}].address 0x${t.address.toString(16)} is another task's (the current task's is 0x${(task?.address ?? DEFAULT_TASK_ADDRESS).toString(16)})`);
-      seen.add(t.address);
-      return t;
-    });
-  }
-  const probeMemory = o.probeMemory === undefined ? undefined : checkMemoryBlocks(o.probeMemory, 'options.probeMemory');
-  const cgroups = o.cgroups === undefined ? undefined : checkCgroups(o.cgroups);
-  const skbs = o.skbs === undefined ? undefined : checkSkbs(o.skbs);
-  const files = o.files === undefined ? undefined : checkFiles(o.files);
-  return {
-    ...(task === undefined ? {} : { task }), ...(tasks === undefined ? {} : { tasks }), ...(probeMemory === undefined ? {} : { probeMemory }),
-    ...(cgroups === undefined ? {} : { cgroups }), ...(skbs === undefined ? {} : { skbs }), ...(files === undefined ? {} : { files }),
-  };
-}
-
-/** Memory blocks checked (copies): at most 4096, none running past 2^64. */
-function checkMemoryBlocks(list: unknown, name: string): ProbeMemoryBlock[] {
-  if (!Array.isArray(list) || list.length > 4096) throw new ArgumentError(`${name} must be an array of at most 4096 { address, bytes } blocks, not ${describeValue(list)}`);
-  return list.map((b: unknown, i) => {
-    const blk = checkOptions(b as ProbeMemoryBlock, `${name}[${i}]`) as unknown as Record<string, unknown>;
-    const address = checkU64(blk.address, `${name}[${i}].address`);
-    const bytes = checkBytes(blk.bytes, `${name}[${i}].bytes`);
-    // A block may end at 2^64 but not wrap around to address 0.
-    if (address + BigInt(bytes.length) > 1n << 64n) throw new ArgumentError(`${name}[${i}]: ${bytes.length} bytes at 0x${address.toString(16)} run past the end of the 64-bit address space`);
-    return { address, bytes: bytes.slice() };
-  });
-}
-
-/** `options.skbs` checked (copies): distinct addresses. */
-function checkSkbs(list: unknown): SkbDescription[] {
-  if (!Array.isArray(list) || list.length > MAX_TASKS) throw new ArgumentError(`options.skbs must be an array of at most ${MAX_TASKS} { address, packet } socket buffers, not ${describeValue(list)}`);
-  const seen = new Set<bigint>();
-  return list.map((x: unknown, i) => {
-    const o = checkOptions(x as SkbDescription, `options.skbs[${i}]`) as unknown as Record<string, unknown>;
-    const address = checkU64(o.address, `options.skbs[${i}].address`);
-    if (seen.has(address)) throw new ArgumentError(`options.skbs[${i}].address 0x${address.toString(16)} is another skb's`);
-    seen.add(address);
-    return { address, packet: checkBytes(o.packet, `options.skbs[${i}].packet`).slice() };
-  });
-}
-
-/** `options.files` checked (copies): a path, optional addresses, an IMA hash of at most 64 bytes. */
-function checkFiles(list: unknown): FileDescription[] {
-  if (!Array.isArray(list) || list.length > MAX_TASKS) throw new ArgumentError(`options.files must be an array of at most ${MAX_TASKS} { path, address?, pathAddress?, imaHash? } files, not ${describeValue(list)}`);
-  return list.map((x: unknown, i) => {
-    const name = `options.files[${i}]`;
-    const o = checkOptions(x as FileDescription, name) as unknown as Record<string, unknown>;
-    const path = checkString(o.path, `${name}.path`);
-    if (path.length > 4096) throw new ArgumentError(`${name}.path must be at most 4096 characters (PATH_MAX), not ${path.length}`);
-    const address = checkOptionalU64(o.address, `${name}.address`);
-    const pathAddress = checkOptionalU64(o.pathAddress, `${name}.pathAddress`);
-    let imaHash: ImaHash | undefined;
-    if (o.imaHash !== undefined) {
-      const h = checkOptions(o.imaHash as ImaHash, `${name}.imaHash`) as unknown as Record<string, unknown>;
-      const algo = checkInteger(h.algo, `${name}.imaHash.algo`, 0, 0xffff);
-      const digest = checkBytes(h.digest, `${name}.imaHash.digest`);
-      if (digest.length > 64) throw new ArgumentError(`${name}.imaHash.digest must be at most 64 bytes (HASH_MAX_DIGESTSIZE), not ${digest.length}`);
-      imaHash = { algo, digest: digest.slice() };
-    }
-    return { path, ...(address === undefined ? {} : { address }), ...(pathAddress === undefined ? {} : { pathAddress }), ...(imaHash === undefined ? {} : { imaHash }) };
-  });
-}
-
-/** `options.cgroups` checked: ids that fit a 4-byte key, distinct non-zero addresses (copies). */
-function checkCgroups(list: unknown): CgroupDescription[] {
-  if (!Array.isArray(list) || list.length > MAX_TASKS) throw new ArgumentError(`options.cgroups must be an array of at most ${MAX_TASKS} { id, address } cgroups, not ${describeValue(list)}`);
-  const seen = new Set<bigint>();
-  return list.map((x: unknown, i) => {
-    const c = checkOptions(x as CgroupDescription, `options.cgroups[${i}]`) as unknown as Record<string, unknown>;
-    const id = checkU64(c.id, `options.cgroups[${i}].id`);
-    if (id > 0xffff_ffffn) throw new ArgumentError(`options.cgroups[${i}].id must be at most 2^32 - 1 (a cgrp storage map's 4-byte key), not ${id}`);
-    const address = checkU64(c.address, `options.cgroups[${i}].address`);
-    if (address === 0n || seen.has(address)) throw new ArgumentError(`options.cgroups[${i}].address must be a non-zero address no other cgroup of the run has, not 0x${address.toString(16)}`);
-    seen.add(address);
-    return { id, address };
-  });
-}
-
-/** `options.congestion` checked (a copy), or the default. */
-function checkCongestion(list: unknown): readonly string[] {
-  if (list === undefined) return DEFAULT_CONGESTION;
-  if (!Array.isArray(list) || list.length === 0 || list.length > 64 || !list.every((n) => typeof n === 'string' && /^[\x21-\x7e]{1,15}$/.test(n))) {
-    throw new ArgumentError(`options.congestion must be an array of 1 to 64 names of 1 to 15 printable characters, not ${describeValue(list)}`);
-  }
-  return [...(list as string[])];
-}
-
-/** `options.tunnel` checked: a copy, so that a run cannot change the caller's arrays. */
-function checkTunnel(t: unknown): TunnelKey {
-  if (typeof t !== 'object' || t === null) throw new ArgumentError(`options.tunnel must be an object, not ${describeValue(t)}`);
-  const k = t as Record<string, unknown>;
-  if (typeof k.id !== 'number' || !Number.isInteger(k.id) || k.id < 0 || k.id > 0xffff_ffff) throw new ArgumentError(`options.tunnel.id must be an integer from 0 to 4294967295, not ${describeValue(k.id)}`);
-  const remote = checkBytes(k.remote, 'options.tunnel.remote');
-  if (remote.length !== 4 && remote.length !== 16) throw new ArgumentError(`options.tunnel.remote must be 4 (IPv4) or 16 (IPv6) bytes, not ${remote.length}`);
-  const local = checkOptionalBytes(k.local, 'options.tunnel.local');
-  if (local !== undefined && local.length !== remote.length) throw new ArgumentError(`options.tunnel.local must be ${remote.length} bytes, like remote`);
-  for (const [f, max] of [['tos', 0xff], ['ttl', 0xff], ['label', 0xfffff], ['flags', 0xffff]] as const) {
-    const v = k[f];
-    if (v !== undefined && (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > max)) throw new ArgumentError(`options.tunnel.${f} must be an integer from 0 to ${max}, not ${describeValue(v)}`);
-  }
-  const options = checkOptionalBytes(k.options, 'options.tunnel.options');
-  if (options !== undefined && options.length > TUNNEL_OPTS_MAX) throw new ArgumentError(`options.tunnel.options must be at most ${TUNNEL_OPTS_MAX} bytes, not ${options.length}`);
-  return { ...(t as TunnelKey), remote: remote.slice(), ...(local === undefined ? {} : { local: local.slice() }), ...(options === undefined ? {} : { options: options.slice() }) };
-}
 
 function engineOf(env: RunEnvironment, options: RunOptions): Engine {
   if (options.engine !== undefined) return options.engine;
