@@ -13,7 +13,7 @@ import { checkProgramFacts, verifyProgram } from '../verifier/verifier.js';
 import { stackReadsWritten } from '../verifier/stack-seal.js';
 import { contextExtent } from '../verifier/ctx-extent.js';
 import type { VerifierIssue } from '../verifier/issues.js';
-import type { KfuncTable, ProgramType as KernelProgramType, ProgramFacts } from '../verifier/analysis/index.js';
+import { tracingSection, tracingTarget, type KfuncTable, type ProgramType as KernelProgramType, type ProgramFacts } from '../verifier/analysis/index.js';
 import { isFrozenData, kernelAttachType, kernelProgramType, objectMapTable, type MapValueFields, type ObjectMapTable } from './kernel-check.js';
 import { ArrayMap } from '../maps/array.js';
 import { createMap } from '../maps/create.js';
@@ -281,7 +281,8 @@ export class BpfObject {
     let printer: ReturnType<typeof btfPrinter> | undefined;
     const printerOf = (): ReturnType<typeof btfPrinter> | undefined => {
       if (printer !== undefined) return printer;
-      const btf = options.targetBtf === undefined ? this.btf : targetBtfOf(options.targetBtf);
+      if (options.targetBtf !== undefined) this.kernelBtf ??= targetBtfOf(options.targetBtf);
+      const btf = options.targetBtf === undefined ? this.btf : (this.kernelBtf ?? undefined);
       return btf === undefined ? undefined : (printer ??= btfPrinter(btf));
     };
     for (const [id, entry] of btfPrintHelpers(this.memory, printerOf)) this.helperTable.set(id, entry);
@@ -617,7 +618,10 @@ export class BpfObject {
   private verify(name: string, type: ProgramType, section: string, bytes: Uint8Array, lines: ReadonlyMap<number, SourceLine>, relocated: ReadonlySet<number>): ProgramFacts | undefined {
     const mode = checkVerifyMode(this.options.verify);
     if (mode === 'off') return undefined;
-    const programType = mode === 'shape' ? undefined : kernelProgramType(type, section);
+    // a BTF tracing program (fentry, tp_btf, iter...) is checked as the kernel checks it only with the
+    // kernel's BTF of its attach target (LoadOptions.targetBtf); without it, shape checks alone
+    const kernelBtf = mode === 'shape' ? undefined : this.tracingBtf(type, section);
+    const programType = kernelBtf !== undefined ? 'tracing' : mode === 'shape' ? undefined : kernelProgramType(type, section);
     // The shape checks reject in every mode: the engines need well-formed bytecode.
     if (mode !== 'kernel' || programType === undefined) verifyProgram(bytes, { helpers: this.helperTable });
     if (programType === undefined) return undefined;
@@ -629,7 +633,7 @@ export class BpfObject {
     const attachType = kernelAttachType(programType, section);
     const table = this.mapTable;
     const kfuncs = this.verifierKfuncs();
-    const { issues, facts } = checkProgramFacts(bytes, { level: 'kernel', programType, helpers: this.helperTable, maps: this.mapTable.maps, resolve: (imm, pc) => (relocated.has(pc) ? table.resolve(imm) : undefined), ...(attachType === undefined ? {} : { attachType }), ...(kfuncs === undefined ? {} : { kfuncs }) });
+    const { issues, facts } = checkProgramFacts(bytes, { level: 'kernel', programType, helpers: this.helperTable, maps: this.mapTable.maps, resolve: (imm, pc) => (relocated.has(pc) ? table.resolve(imm) : undefined), ...(attachType === undefined ? {} : { attachType }), ...(kfuncs === undefined ? {} : { kfuncs }), ...(kernelBtf === undefined ? {} : { btf: kernelBtf, attachTo: section }) });
     this.verification.set(name, { programType, issues });
     const first = issues.find((i) => i.severity === 'error');
     if (first === undefined) return facts;
@@ -639,6 +643,22 @@ export class BpfObject {
     if (mode === 'kernel') throw new VerifierError(`${text}; to run it anyway, load with verify: 'warn' (tsbpf run --verify warn)`, first.pc);
     this.warnings.push(`kernel-level verifier would reject: ${first.pc === undefined ? '' : `pc ${first.pc}: `}${text}`);
     return undefined;
+  }
+
+  /** The kernel's BTF (LoadOptions.targetBtf), parsed on first use; null: none given. */
+  private kernelBtf: Btf | null | undefined;
+
+  /**
+   * The kernel's BTF for a program of `type` from `section` when it is a BTF tracing program (fentry,
+   * fexit, fmod_ret, tp_btf, iter) whose attach target that BTF describes; else undefined. The loader
+   * never reads the host's /sys/kernel/btf/vmlinux by itself: the kernel a program is meant for is the
+   * host's to name (`targetBtf`, `tsbpf --btf`).
+   */
+  private tracingBtf(type: ProgramType, section: string): Btf | undefined {
+    if ((type !== 'tracing' && type !== 'iter') || tracingSection(section) === undefined) return undefined;
+    if (this.kernelBtf === undefined) this.kernelBtf = this.options.targetBtf === undefined ? null : targetBtfOf(this.options.targetBtf);
+    const btf = this.kernelBtf ?? undefined;
+    return btf !== undefined && typeof tracingTarget(btf, section) !== 'string' ? btf : undefined;
   }
 
   private mapTable: ObjectMapTable | undefined;

@@ -3,6 +3,7 @@
  * @module
  */
 
+import type { Btf } from '../elf/btf.js';
 import type { AnalysisRule, AttachType, KfuncTable, MapInfo, ProgramType, ResolvedAddress } from './analysis/index.js';
 
 /**
@@ -141,6 +142,19 @@ export interface VerifierOptions {
    * against their BTF prototypes, and the references they acquire tracked to their release.
    */
   readonly kfuncs?: KfuncTable;
+  /**
+   * Kernel level: the kernel's BTF (a parsed `/sys/kernel/btf/vmlinux` or the vmlinux a program is meant
+   * for). It types the context of BTF tracing programs ({@link attachTo}) and lays out the structures BTF
+   * pointers point to (bpf_get_current_task_btf's task, the socket casts' results). Default: the
+   * `kfuncs` table's BTF (an object's own, whose CO-RE declarations hold the fields it reads).
+   */
+  readonly btf?: Btf;
+  /**
+   * Kernel level, programType `tracing` (BPF_PROG_TYPE_TRACING): what the program attaches to, as its section names it
+   * (`fentry/tcp_connect`, `fexit/…`, `fmod_ret/…`, `tp_btf/sched_switch`, `iter/task`), resolved in
+   * {@link btf} (required for those types: the context is the target's typed arguments).
+   */
+  readonly attachTo?: string;
   /** Kernel level: the analysis's processing budget in instructions (default 4,000,000). */
   readonly maxSteps?: number;
 }

@@ -14,7 +14,7 @@ import { FRAME_POINTER, INSN_SIZE, Opcode, PseudoLoad, REGISTER_COUNT } from '..
 import { branchTarget, cpuVersionOf, decodeOperation, type Operation } from '../isa/operation.js';
 import { operationName } from './describe.js';
 import { fieldUse, fieldValue } from './fields.js';
-import { analyzeProgram, ATTACH_TYPES, ATTACH_TYPES_OF, PROGRAM_TYPES, type AnalysisResult, type KfuncTable, type MapInfo, type ProgramFacts } from './analysis/index.js';
+import { analyzeProgram, ATTACH_TYPES, ATTACH_TYPES_OF, PROGRAM_TYPES, tracingTarget, type AnalysisResult, type KfuncTable, type MapInfo, type ProgramFacts, type TracingTarget } from './analysis/index.js';
 import { Btf } from '../elf/btf.js';
 import { checkArray, checkBytes, checkFunction, checkInstance, checkInteger, checkObject, checkString, checkOptionalBoolean, checkOptionalFunction, checkOptionalInteger, checkOptionalOneOf, checkOptions } from '../validate.js';
 import {
@@ -107,6 +107,8 @@ function checkVerifierOptions(options: unknown): void {
       checkString(name, `options.kfuncs.calls[${id}]`);
     }
   }
+  if (o.btf !== undefined) checkInstance(o.btf, Btf, 'options.btf');
+  if (o.attachTo !== undefined) checkString(o.attachTo, 'options.attachTo');
 }
 
 function checkMapInfo(value: unknown, name: string, depth: number): void {
@@ -180,6 +182,7 @@ function analyzeKernel(prog: Uint8Array, options: VerifierOptions, walkRefused?:
     const which = attachTypes.length === 0 ? `${programType} programs take none` : `use one of ${attachTypes.join(', ')}`;
     throw new ArgumentError(`attachType ${options.attachType} is not an attach type of ${programType} programs; ${which}`);
   }
+  const tracing = programType === 'tracing' ? tracingTargetOf(options) : undefined;
   const n = slotCount(prog);
   const insns: Insn[] = new Array(n);
   const ops: Operation[] = new Array(n);
@@ -189,7 +192,18 @@ function analyzeKernel(prog: Uint8Array, options: VerifierOptions, walkRefused?:
   }
   const helpers = options.helpers;
   const hostHelper = helpers === undefined ? undefined : (id: number): boolean => helpers.has(id);
-  return analyzeProgram(insns, ops, { programType, maps: mapTable(options.maps), resolve: options.resolve, maxSteps: options.maxSteps, privileged: options.privileged, attachType: options.attachType, hostHelper, kfuncs: options.kfuncs, funcInfo: options.funcInfo, strictAlignment: options.strictAlignment, fdArray: options.fdArray, walkRefused });
+  return analyzeProgram(insns, ops, { programType, maps: mapTable(options.maps), resolve: options.resolve, maxSteps: options.maxSteps, privileged: options.privileged, attachType: options.attachType, hostHelper, kfuncs: options.kfuncs, btf: options.btf, tracing, funcInfo: options.funcInfo, strictAlignment: options.strictAlignment, fdArray: options.fdArray, walkRefused });
+}
+
+/** A `tracing` program's context: its attach target resolved in the kernel's BTF (the caller's error without them). */
+function tracingTargetOf(options: VerifierOptions): TracingTarget {
+  const btf = options.btf ?? options.kfuncs?.btf;
+  if (btf === undefined || options.attachTo === undefined) {
+    throw new ArgumentError(`programType tracing needs options.btf (the kernel's BTF) and options.attachTo (the section's attach point, such as 'tp_btf/sched_switch' or 'fentry/tcp_connect'): the context is the target's typed arguments`);
+  }
+  const target = tracingTarget(btf, options.attachTo);
+  if (typeof target === 'string') throw new ArgumentError(`options.attachTo: ${target}`);
+  return target;
 }
 
 /**

@@ -38,7 +38,9 @@ describe('helpers per program type', () => {
       return;
     }
     const ids = [...HELPER_PROTOS.keys()];
-    const cases = PROGRAM_TYPES.flatMap((type) => attachesOf(type).flatMap((attach) => ids.map((id) => ({ type, attach, id }))));
+    // BTF tracing programs load only with an attach target (BPF_PROG_LOAD's attach_btf_id), which these bare
+    // loads have not: their table is a superset, not measured (kernel-btf-ptr.test.ts loads real ones)
+    const cases = PROGRAM_TYPES.filter((t) => t !== 'tracing').flatMap((type) => attachesOf(type).flatMap((attach) => ids.map((id) => ({ type, attach, id }))));
     const verdicts = k.verdicts(cases.map((c) => ({ type: c.type, attachType: c.attach === undefined ? 0 : ATTACH_TYPES[c.attach], insns: assemble(`call ${c.id}\nr0 = 0\nexit`), logLevel: 1 })));
     // A sleeping helper in a program not loaded sleepable (all but syscall) and bpf_d_path outside its
     // attach points are refused at the same call: the type cannot use them either.

@@ -12,6 +12,8 @@ import { tripCountLoops, type SlotGuard, type TripLoop } from './trip-count.js';
 import type { Env, MapInfo, ResolvedAddress } from './env.js';
 import { BudgetExceeded, Fixpoint, type ProgramShape } from './fixpoint.js';
 import type { KfuncTable } from './kfuncs.js';
+import type { Btf } from '../../elf/btf.js';
+import type { TracingTarget } from './btf-context.js';
 import { filledSlots, liveRegisters } from './liveness.js';
 import { testedValues } from './precision.js';
 import type { LoopFact } from './loops.js';
@@ -46,6 +48,10 @@ export interface AnalysisOptions {
    * unchecked, with a warning, and a raw `call kfunc` is refused.
    */
   readonly kfuncs?: KfuncTable;
+  /** The kernel's BTF: the structures BTF pointers point to (default: the kfunc table's BTF). */
+  readonly btf?: Btf;
+  /** Programs of type `tracing` (fentry, fexit, fmod_ret, tp_btf, iter): their context, resolved from the attach target in `btf`. */
+  readonly tracing?: TracingTarget;
   /**
    * The program carries BTF func_info (default true, as clang's objects do): the kernel verifies a
    * callback (`lddw` of a function, for bpf_loop, bpf_for_each_map_elem, timers) only then. False for
@@ -117,7 +123,7 @@ export function analyzeProgram(insns: readonly Insn[], ops: readonly Operation[]
     const key = `${pc}\u0000${rule}\u0000${message}`;
     if (!issues.has(key)) issues.set(key, severity === undefined ? { pc, rule, message } : { pc, rule, message, severity });
   };
-  const base = { programType: options.programType, maps: options.maps, resolve: options.resolve, privileged: options.privileged ?? true, attachType: options.attachType, hostHelper: options.hostHelper, kfuncs: options.kfuncs, funcInfo: options.funcInfo ?? true, strictAlignment: options.strictAlignment ?? false, fdArray: options.fdArray ?? true };
+  const base = { programType: options.programType, maps: options.maps, resolve: options.resolve, privileged: options.privileged ?? true, attachType: options.attachType, hostHelper: options.hostHelper, kfuncs: options.kfuncs, btf: options.btf ?? options.kfuncs?.btf, tracing: options.tracing, funcInfo: options.funcInfo ?? true, strictAlignment: options.strictAlignment ?? false, fdArray: options.fdArray ?? true };
   // Noted in both passes (the checking pass walks the final states; the silent one's notes can only add).
   const uninit = new Set<number>();
   const uninitStackRead = (pc: number): void => void uninit.add(pc);

@@ -11,8 +11,9 @@ import { INNER_MAP, mapInfo, type Env, type MapInfo } from './env.js';
 const SOCKMAP = 15;
 const SOCKHASH = 18;
 import { helperAllowed } from './helper-types.js';
-import { btfObject, kfuncCall } from './kfuncs.js';
-import { HELPER_PROTOS, type ArgKind } from './helpers.js';
+import { btfArgument, btfObject } from './btf-objects.js';
+import { kfuncCall } from './kfuncs.js';
+import { BTF_TRACING_PROTOS, HELPER_PROTOS, type ArgKind } from './helpers.js';
 import { checkMemoryArg, ownFrame, type Work } from './memory.js';
 import { constValue as scalarConst, S64_MAX } from './scalar.js';
 import { callWhileLocked, isLockHelper, lockArgument, LOCK_REF } from './spin-lock.js';
@@ -44,7 +45,7 @@ export function helperCall(env: Env, w: Work, pc: number, id: number): void {
     clobber(w, ANY_SCALAR);
     return;
   }
-  const proto = HELPER_PROTOS.get(id);
+  const proto = (env.programType === 'tracing' ? BTF_TRACING_PROTOS.get(id) : undefined) ?? HELPER_PROTOS.get(id);
   if (proto === undefined && id >= KFUNC_ID_BASE && kfuncCall(env, w, pc, id)) return;
   if (proto === undefined && id >= KFUNC_ID_BASE) {
     // A kfunc the loader bound to a host implementation: its BTF prototype is not modelled, so r0 is any scalar.
@@ -76,6 +77,11 @@ export function helperCall(env: Env, w: Work, pc: number, id: number): void {
     clobber(w, ANY_SCALAR);
     return;
   }
+  if (env.programType === 'tracing' && (id === 193 || id === 191) && env.tracing?.sleepable !== true) {
+    env.report(pc, 'helper-program-type', `program of this type cannot use helper ${proto.name}#${id} (a sleepable program's: ${env.tracing?.attach ?? 'tracing'} without .s)`);
+    clobber(w, ANY_SCALAR);
+    return;
+  }
   // a tail call never returns: a reference held across it could never be released
   if (id === 12 && [...w.refs.keys()].some((r) => r !== LOCK_REF)) env.report(pc, 'unreleased-reference', 'tail_call would lead to reference leak');
   const args = proto.args;
@@ -103,6 +109,12 @@ export function helperCall(env: Env, w: Work, pc: number, id: number): void {
       env.report(pc, 'helper-argument', `R${r} type=${typeName(v.type)} expected=${expected} (argument ${r} of ${proto.name}#${id})`);
       ok = false;
     };
+    if (kind.startsWith('btf')) {
+      // a kernel object of the named structure (btf-objects.ts)
+      const nullable = kind.startsWith('btf_or_null:');
+      ok = btfArgument(env, pc, r, v, kind.slice(kind.indexOf(':') + 1), nullable, `argument ${r} of ${proto.name}#${id}`);
+      continue;
+    }
     switch (kind) {
       case 'any':
         break;
@@ -302,7 +314,8 @@ export function helperCall(env: Env, w: Work, pc: number, id: number): void {
         break;
       case 'sock':
       case 'sock_common':
-        if ((v.type !== 'sock' && v.type !== 'sock_common') || v.lo !== 0 || v.hi !== 0) bad(`${kind} (a socket a lookup returned, after its null check)`);
+        if (kind === 'sock_common' && (v.type === 'btf_id' || v.type === 'btf_id_or_null')) ok = btfArgument(env, pc, r, v, 'sock_common', false, `argument ${r} of ${proto.name}#${id}`);
+        else if ((v.type !== 'sock' && v.type !== 'sock_common') || v.lo !== 0 || v.hi !== 0) bad(`${kind} (a socket a lookup returned, after its null check)`);
         else if (kind === 'sock' && v.ref === 0) {
           env.report(pc, 'helper-argument', `R${r} must be referenced when passed to release function (a socket bpf_get_listener_sock returned holds no reference)`);
           ok = false;
@@ -389,8 +402,13 @@ export function helperCall(env: Env, w: Work, pc: number, id: number): void {
       clobber(w, ok ? pointer('sock_or_null', 0, { id: pc * 16 + 1 }) : ANY_SCALAR);
       break;
     case 'task_btf':
-      clobber(w, (ok ? btfObject(env, 'task_struct') : undefined) ?? ANY_SCALAR);
+      clobber(w, ok ? btfObject(env, 'task_struct') : ANY_SCALAR);
       break;
+    default: {
+      // `btf_or_null:NAME`: the kernel's struct NAME or NULL
+      clobber(w, ok && proto.ret.startsWith('btf_or_null:') ? btfObject(env, proto.ret.slice('btf_or_null:'.length), true, pc * 16 + 1) : ANY_SCALAR);
+      break;
+    }
     case 'ringbuf_mem_or_null': {
       const size = w.regs[2]!.type === 'scalar' ? scalarConst(w.regs[2]!.scalar) : undefined;
       if (!ok || size === undefined) {

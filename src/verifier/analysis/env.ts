@@ -2,6 +2,8 @@
  * What the transfer functions share: the program's configuration and the problem reporter.
  * @module
  */
+import type { Btf } from '../../elf/btf.js';
+import type { TracingTarget } from './btf-context.js';
 import type { KfuncTable } from './kfuncs.js';
 import type { AttachType, ProgramType } from './program-types.js';
 import type { AnalysisRule } from './rules.js';
@@ -74,6 +76,10 @@ export interface Env {
   readonly hostHelper: ((id: number) => boolean) | undefined;
   /** The kfuncs calls may name (see AnalysisOptions.kfuncs). */
   readonly kfuncs: KfuncTable | undefined;
+  /** The BTF whose structures `btf_id` values point to (AnalysisOptions.btf, else the kfunc table's). */
+  readonly btf: Btf | undefined;
+  /** A BTF tracing program's context, resolved from its attach target (btf-context.ts). */
+  readonly tracing: TracingTarget | undefined;
   /** The program carries BTF func_info (see AnalysisOptions.funcInfo): callbacks may be used. */
   readonly funcInfo: boolean;
   /** Loaded with BPF_F_STRICT_ALIGNMENT: packet and map value accesses are aligned to their size. */

@@ -78,6 +78,15 @@ const TRACING = [...BASE, 37, 173, 174, 1, 2, 3, 4, 5, 6, 7, 8, 12, 14, 15, 16, 
  * (BPF_PROG_TYPE_TRACING / LSM), where their prototypes alone would apply.
  */
 const SYSCALL = [...without(TRACING, 174), 46, 107, 108, ...SKC_CASTS, 188, 111, 191];
+/**
+ * BTF tracing programs (fentry, fexit, fmod_ret, tp_btf) and iterators: the tracing helpers, the
+ * function argument helpers, socket cookies, socket storage and the socket casts, bpf_skb_output,
+ * bpf_d_path, the seq_file helpers; bpf_ima_file_hash and bpf_copy_from_user_task in sleepable programs
+ * only (calls.ts: measured, a tp_btf program "cannot use helper bpf_ima_file_hash"). Not measured helper
+ * by helper (the kernel loads these types only with an attach target): a superset of what each attach
+ * point allows, so no helper a real program calls is refused for its type.
+ */
+const BTF_TRACING = [...TRACING, 183, 184, 185, 46, 107, 108, ...SKC_CASTS, 111, 147, 193, 191, 126, 127, 150];
 
 /** Helper ids each program type may call (among those the analysis has prototypes for). */
 export const HELPERS_BY_TYPE: Readonly<Record<ProgramType, ReadonlySet<number>>> = {
@@ -107,6 +116,7 @@ export const HELPERS_BY_TYPE: Readonly<Record<ProgramType, ReadonlySet<number>>>
   lwt_seg6local: new Set(LWT),
   flow_dissector: new Set(FLOW_DISSECTOR),
   syscall: new Set(SYSCALL),
+  tracing: new Set(BTF_TRACING),
 };
 
 /** Where an attach type changes the helpers: cgroup_sockopt's setsockopt hook may also get and set options. */

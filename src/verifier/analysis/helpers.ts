@@ -36,6 +36,8 @@
  *   gives (`MapInfo.timer`); `bpf_timer_init`'s map argument must be that map.
  * - `spin_lock`: the `struct bpf_spin_lock` of a map value (its map's `spinLock` offset; see spin-lock.ts).
  * - `stack_or_null`: a stack pointer or the number 0 (a callback's context argument).
+ * - `btf:NAME` / `btf_or_null:NAME`: a pointer to the kernel's `struct NAME` (a BTF pointer at offset 0,
+ *   of that structure or one starting with it; see btf-objects.ts), or also the number 0.
  */
 export type ArgKind =
   | 'any'
@@ -67,7 +69,9 @@ export type ArgKind =
   | 'dynptr_release'
   | 'timer'
   | 'spin_lock'
-  | 'stack_or_null';
+  | 'stack_or_null'
+  | `btf:${string}`
+  | `btf_or_null:${string}`;
 
 /**
  * What a helper returns in r0 (`void`: nothing, r0 is unreadable after the call, as the kernel has it
@@ -91,9 +95,11 @@ export type ReturnKind =
   | 'dynptr_mem_or_null'
   /**
    * The current `struct task_struct` as a BTF pointer, never NULL (bpf_get_current_task_btf): its fields
-   * readable as the object's BTF lays them out (a number where the object has no BTF of the struct).
+   * readable as the analysis's BTF lays them out (an untyped kernel object where it has no such struct).
    */
   | 'task_btf'
+  /** A pointer to the kernel's `struct NAME` or NULL (the socket casts). */
+  | `btf_or_null:${string}`
   | 'void';
 
 /** One helper's prototype. */
@@ -230,13 +236,13 @@ export const HELPER_PROTOS: ReadonlyMap<number, HelperProto> = new Map([
   [63, p('bpf_msg_pull_data', ['ctx', 'scalar', 'scalar', 'scalar'], 'integer', { changesPacket: true })],
   [90, p('bpf_msg_push_data', ['ctx', 'scalar', 'scalar', 'scalar'], 'integer', { changesPacket: true })],
   [91, p('bpf_msg_pop_data', ['ctx', 'scalar', 'scalar', 'scalar'], 'integer', { changesPacket: true })],
-  // The socket casts return a BTF pointer to a kernel structure (struct tcp_sock...), which the analysis
-  // does not type: a number to it (read through bpf_probe_read_kernel / CO-RE; a direct load is refused).
-  [136, p('bpf_skc_to_tcp6_sock', ['sock_common'])],
-  [137, p('bpf_skc_to_tcp_sock', ['sock_common'])],
-  [138, p('bpf_skc_to_tcp_timewait_sock', ['sock_common'])],
-  [139, p('bpf_skc_to_tcp_request_sock', ['sock_common'])],
-  [140, p('bpf_skc_to_udp6_sock', ['sock_common'])],
+  // The socket casts take a socket (a lookup's, or a BTF pointer to one) and return a BTF pointer to the
+  // kernel structure or NULL.
+  [136, p('bpf_skc_to_tcp6_sock', ['sock_common'], 'btf_or_null:tcp6_sock')],
+  [137, p('bpf_skc_to_tcp_sock', ['sock_common'], 'btf_or_null:tcp_sock')],
+  [138, p('bpf_skc_to_tcp_timewait_sock', ['sock_common'], 'btf_or_null:tcp_timewait_sock')],
+  [139, p('bpf_skc_to_tcp_request_sock', ['sock_common'], 'btf_or_null:tcp_request_sock')],
+  [140, p('bpf_skc_to_udp6_sock', ['sock_common'], 'btf_or_null:udp6_sock')],
   [112, p('bpf_probe_read_user', ['out', 'size_or_zero', 'any'])],
   [113, p('bpf_probe_read_kernel', ['out', 'size_or_zero', 'any'])],
   [114, p('bpf_probe_read_user_str', ['out', 'size_or_zero', 'any'])],
@@ -247,10 +253,10 @@ export const HELPER_PROTOS: ReadonlyMap<number, HelperProto> = new Map([
   [124, p('bpf_sk_assign', ['ctx', 'sock_common', 'scalar'])],
   [125, p('bpf_ktime_get_boot_ns', [])],
   // The seq_file helpers of iterator programs and bpf_get_task_stack: their first argument is a BTF
-  // pointer (ctx->meta->seq, a task), which the analysis does not type; the helpers check it at run time.
-  [126, p('bpf_seq_printf', ['any', 'mem', 'size', 'mem_or_null', 'size_or_zero'])],
-  [127, p('bpf_seq_write', ['any', 'mem', 'size_or_zero'])],
-  [141, p('bpf_get_task_stack', ['any', 'out', 'size_or_zero', 'scalar'])],
+  // pointer (ctx->meta->seq, a task; measured: a moved seq_file, a task not checked for NULL refused).
+  [126, p('bpf_seq_printf', ['btf:seq_file', 'mem', 'size', 'mem_or_null', 'size_or_zero'])],
+  [127, p('bpf_seq_write', ['btf:seq_file', 'mem', 'size_or_zero'])],
+  [141, p('bpf_get_task_stack', ['btf:task_struct', 'out', 'size_or_zero', 'scalar'])],
   [130, p('bpf_ringbuf_output', ['map', 'mem', 'size_or_zero', 'scalar'], 'integer', { mapTypes: [RINGBUF] })],
   [131, p('bpf_ringbuf_reserve', ['map', 'const', 'scalar'], 'ringbuf_mem_or_null', { mapTypes: [RINGBUF] })],
   [132, p('bpf_ringbuf_submit', ['ringbuf_mem', 'scalar'], 'void')],
@@ -261,9 +267,9 @@ export const HELPER_PROTOS: ReadonlyMap<number, HelperProto> = new Map([
   [152, p('bpf_redirect_neigh', ['scalar', 'mem_or_null', 'size_or_zero', 'scalar'])],
   [155, p('bpf_redirect_peer', ['scalar', 'scalar'])],
   [160, p('bpf_ktime_get_coarse_ns', [])],
-  // Task-local storage: the task is a BTF pointer (bpf_get_current_task_btf's), taken as any value; the
-  // helpers check it at run time. NULL is allowed.
-  [156, p('bpf_task_storage_get', ['map', 'any', 'value_or_null', 'scalar'], 'map_value_or_null', { mapTypes: [TASK_STORAGE] })],
+  // Task-local storage: the task is a BTF pointer to a struct task_struct, or NULL (measured: a number,
+  // another structure or a pointer moved into the task are refused).
+  [156, p('bpf_task_storage_get', ['map', 'btf_or_null:task_struct', 'value_or_null', 'scalar'], 'map_value_or_null', { mapTypes: [TASK_STORAGE] })],
   [157, p('bpf_task_storage_delete', ['map', 'any'], 'integer', { mapTypes: [TASK_STORAGE] })],
   [158, p('bpf_get_current_task_btf', [], 'task_btf')],
   [163, p('bpf_check_mtu', ['ctx', 'scalar', 'u32_inout', 'scalar', 'scalar'])],
@@ -285,11 +291,12 @@ export const HELPER_PROTOS: ReadonlyMap<number, HelperProto> = new Map([
   // An object shown as text through BTF: `str` is written (its size may be 0, the kernel loads that), `ptr` (a struct btf_ptr) read; the type id
   // in it is checked by the helper at run time.
   [149, p('bpf_snprintf_btf', ['out', 'size_or_zero', 'mem', 'size', 'scalar'])],
-  // Helpers of tracing programs whose first argument is a BTF pointer (a struct sk_buff, path, file, task or
-  // seq_file), which the analysis does not type: any value, checked by the helper at run time.
-  [111, p('bpf_skb_output', ['any', 'map', 'scalar', 'mem', 'size_or_zero'], 'integer', { mapTypes: [PERF_EVENT_ARRAY] })],
+  // Helpers of tracing programs whose first argument is a BTF pointer: bpf_skb_output's struct sk_buff
+  // (measured: another structure or a number refused); the others' (a struct path, file, task or
+  // seq_file) are not typed yet: any value, checked by the helper at run time.
+  [111, p('bpf_skb_output', ['btf:sk_buff', 'map', 'scalar', 'mem', 'size_or_zero'], 'integer', { mapTypes: [PERF_EVENT_ARRAY] })],
   [147, p('bpf_d_path', ['any', 'out', 'size_or_zero'])],
-  [150, p('bpf_seq_printf_btf', ['any', 'mem', 'size', 'scalar'])],
+  [150, p('bpf_seq_printf_btf', ['btf:seq_file', 'mem', 'size', 'scalar'])],
   [191, p('bpf_copy_from_user_task', ['out', 'size_or_zero', 'any', 'any', 'scalar'], 'integer', { sleeps: true })],
   [193, p('bpf_ima_file_hash', ['any', 'out', 'size'])],
   [173, p('bpf_get_func_ip', ['ctx'])],
@@ -326,3 +333,9 @@ export const HELPER_PROTOS: ReadonlyMap<number, HelperProto> = new Map([
   [171, p('bpf_timer_start', ['timer', 'scalar', 'scalar'])],
   [172, p('bpf_timer_cancel', ['timer'])],
 ]);
+
+/**
+ * Prototypes a BTF tracing program (`tracing`: fentry, tp_btf, iter...) has instead of the table's: bpf_get_socket_cookie
+ * takes the socket a traced function was given (a BTF pointer, or NULL), not the context.
+ */
+export const BTF_TRACING_PROTOS: ReadonlyMap<number, HelperProto> = new Map([[46, p('bpf_get_socket_cookie', ['btf_or_null:sock_common'])]]);

@@ -9,6 +9,7 @@ export { analyzeProgram, DEFAULT_MAX_STEPS, type AnalysisIssue, type AnalysisOpt
 export type { MapInfo, ResolvedAddress } from './env.js';
 export type { LoopFact } from './loops.js';
 export { KFUNC_FLAGS, type KfuncFlags, type KfuncTable } from './kfuncs.js';
+export { tracingSection, tracingTarget, type TracingAttach, type TracingTarget } from './btf-context.js';
 export { ATTACH_TYPES, ATTACH_TYPES_OF, attachTypeOfSection, PROGRAM_TYPES, programTypeOfSection, type AttachType, type ProgramType } from './program-types.js';
 export { ANALYSIS_RULES, type AnalysisRule } from './rules.js';
 export { HELPER_PROTOS, type HelperProto, type ArgKind, type ReturnKind } from './helpers.js';

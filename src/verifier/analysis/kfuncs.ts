@@ -8,20 +8,20 @@
  * - KF_ACQUIRE: the result holds a reference, which every path must give back to a KF_RELEASE kfunc
  *   before exit (the helpers' reference machinery: `State.refs`, dropped on the NULL branch of the null
  *   check, every copy unusable after the release). KF_RET_NULL: the result must be checked for NULL first.
- * - A kernel object may be read inside a member of its structure as the BTF lays it out (the object's
- *   own declaration, CO-RE flavours matched by name: a program reads the fields it declares; the
- *   kernel's for raw bytecode), never written, and moved by constants only.
+ * - A kernel object may be read inside a member of its structure as the BTF lays it out, never
+ *   written, and moved by constants only (btf-objects.ts).
  *
  * The BTF also gives the kfunc's declared parameter count, checked against the model's. A kfunc not
  * modelled (a host's own) stays unchecked, with a warning.
  * @module
  */
-import { BtfKind, type Btf, type BtfType } from '../../elf/btf.js';
+import { BtfKind, type Btf } from '../../elf/btf.js';
+import { baseName, structName, structNamed } from './btf-objects.js';
 import type { Env } from './env.js';
 import { clobber, release } from './calls.js';
-import { checkMemoryArg, loadRange, type Access, type Work } from './memory.js';
+import { checkMemoryArg, type Work } from './memory.js';
 import { constValue, S64_MAX } from './scalar.js';
-import { ANY_SCALAR, UNINIT, isPointer, pointer, scalarValue, typeName, type Value } from './value.js';
+import { ANY_SCALAR, UNINIT, isPointer, pointer, typeName } from './value.js';
 
 /** The kfuncs a program may call: the BTF declaring them and the call numbers naming them. */
 export interface KfuncTable {
@@ -77,35 +77,6 @@ const PROTOS: ReadonlyMap<string, KfuncProto> = new Map<string, KfuncProto>([
 
 /** Flags of the kfuncs modelled (the others' calls stay unchecked). */
 export const KFUNC_FLAGS: ReadonlyMap<string, KfuncFlags> = new Map([...PROTOS].map(([name, p]) => [name, p.flags]));
-
-/** A structure's name without its CO-RE flavour (`nf_conn___local` is `nf_conn`, as libbpf matches them). */
-function baseName(name: string): string {
-  const at = name.indexOf('___');
-  return at > 0 ? name.slice(0, at) : name;
-}
-
-const structCache = new WeakMap<Btf, Map<string, BtfType | undefined>>();
-
-/** The structure of BTF `btf` named `name` (or a flavour of it), if it has one. */
-function structNamed(btf: Btf, name: string): BtfType | undefined {
-  let cache = structCache.get(btf);
-  if (cache === undefined) structCache.set(btf, (cache = new Map()));
-  if (!cache.has(name)) {
-    const found = btf.types.find((t) => t !== undefined && t.kind === BtfKind.STRUCT && t.name === name) ?? btf.types.find((t) => t !== undefined && t.kind === BtfKind.STRUCT && baseName(t.name) === name);
-    cache.set(name, found);
-  }
-  return cache.get(name);
-}
-
-/**
- * A pointer to the kernel's `struct NAME` as the object's BTF lays it out (a helper's BTF result, such as
- * bpf_get_current_task_btf's task), never NULL; undefined where the object has no BTF of it.
- */
-export function btfObject(env: Env, name: string): Value | undefined {
-  const btf = env.kfuncs?.btf;
-  const struct = btf === undefined ? undefined : structNamed(btf, name);
-  return struct === undefined ? undefined : pointer('btf_id', 0, { map: struct.id, size: struct.sizeOrType });
-}
 
 const paramCache = new WeakMap<Btf, Map<string, number | undefined>>();
 
@@ -181,8 +152,8 @@ export function kfuncCall(env: Env, w: Work, pc: number, id: number): boolean {
       ref = pc + 1;
       w.refs.set(ref, pc);
     }
-    // the structure as the BTF lays it out (an object's own declaration: the fields it reads); none: no reads
-    const struct = structNamed(table.btf, ret.object);
+    // the structure as the analysis's BTF lays it out (an object's own declaration: the fields it reads); none: no reads
+    const struct = env.btf === undefined ? undefined : structNamed(env.btf, ret.object);
     const type = proto.flags.retNull === true ? 'btf_id_or_null' : 'btf_id';
     clobber(w, pointer(type, 0, { map: struct?.id ?? 0, size: struct?.sizeOrType ?? 0, id: pc * 16 + 1, ref }));
   }
@@ -247,81 +218,4 @@ function objectArgument(env: Env, w: Work, pc: number, r: number, name: string, 
   }
   release(w, v.ref);
   return true;
-}
-
-/** The name of a kernel object's structure (without its CO-RE flavour in messages). */
-function structName(env: Env, v: Value): string {
-  const t = v.map === 0 ? undefined : env.kfuncs?.btf.types[v.map];
-  return t === undefined ? 'kernel object' : t.name;
-}
-
-/**
- * Where a `size`-byte read at `off` of structure `t` lands: undefined when inside one member (nested
- * structures, unions and arrays followed down), else the kernel's reason.
- */
-function memberAt(btf: Btf, t: BtfType, off: number, size: number, depth = 0): string | undefined {
-  const r = btf.resolve(t.id);
-  if (depth > 32) return `struct ${t.name} nests too deeply`;
-  if (r.kind === BtfKind.ARRAY) {
-    const elem = btf.type(r.array!.type);
-    const n = btf.sizeOf(elem.id);
-    if (n === 0) return `array of empty elements at off ${off}`;
-    const inner = off % n;
-    if (inner + size > n) return `access beyond the end of an array element at off ${off} size ${size}`;
-    return memberAt(btf, elem, inner, size, depth + 1);
-  }
-  if (r.kind !== BtfKind.STRUCT && r.kind !== BtfKind.UNION) {
-    return off + size > btf.sizeOf(r.id) ? `access beyond the end of a member at off ${off} size ${size}` : undefined;
-  }
-  let last: string | undefined = `struct ${r.name} doesn't have field at offset ${off}`;
-  for (const m of r.members!) {
-    const start = Math.floor(m.bitOffset / 8);
-    const mt = btf.resolve(m.type);
-    const bits = m.bitSize !== undefined && m.bitSize > 0 ? m.bitSize : undefined;
-    const msize = bits !== undefined ? Math.ceil(((m.bitOffset % 8) + bits) / 8) : btf.sizeOf(mt.id);
-    if (off < start || off >= start + msize) continue;
-    if (off + size > start + msize) {
-      last = `access beyond the end of member ${m.name} (mend:${start + msize}) in struct ${r.name} with off ${off} size ${size}`;
-      continue;
-    }
-    const why = bits !== undefined ? undefined : memberAt(btf, mt, off - start, size, depth + 1);
-    if (why === undefined) return undefined;
-    last = why;
-  }
-  return last;
-}
-
-/** A load or store through a kernel object (`btf_id`): reads inside a member, no writes. */
-export function btfAccess(env: Env, a: Access): Value | undefined {
-  const { base, pc } = a;
-  const R = `R${a.regNo}`;
-  const name = structName(env, base);
-  if (base.map === 0) {
-    env.report(pc, 'mem-access', `${R} points to a kernel object whose structure the BTF does not declare: it cannot be read or written`);
-    return undefined;
-  }
-  if (a.store !== undefined || a.atomic === true) {
-    env.report(pc, 'mem-access', `no write support to ${name} at off ${base.lo + a.off}`);
-    return undefined;
-  }
-  if (base.lo !== base.hi) {
-    env.report(pc, 'mem-access', `${R} is ptr_${name} invalid variable offset: off=${a.off}, var_off=[${base.lo}, ${base.hi}]`);
-    return undefined;
-  }
-  const off = base.lo + a.off;
-  if (off < 0) {
-    env.report(pc, 'mem-access', `${R} is ptr_${name} invalid negative access: off=${off}`);
-    return undefined;
-  }
-  if (off + a.size > base.size) {
-    env.report(pc, 'mem-access', `access beyond struct ${name} at off ${off} size ${a.size}`);
-    return undefined;
-  }
-  const btf = env.kfuncs?.btf;
-  const why = btf === undefined ? `no BTF for struct ${name}` : memberAt(btf, btf.type(base.map), off, a.size);
-  if (why !== undefined) {
-    env.report(pc, 'mem-access', why);
-    return undefined;
-  }
-  return scalarValue(loadRange(a.size));
 }

@@ -10,7 +10,8 @@ import { mapInfo, type Env } from './env.js';
 import { Byte, STACK_SIZE, type Frame, type Spill } from './state.js';
 import { ANY_SCALAR, constValue, isNullable, isPointer, mapsOf, pointer, scalarValue, typeName, type Value } from './value.js';
 import { sockReadAllowed, tcpSockReadAllowed } from './sockets.js';
-import { btfAccess } from './kfuncs.js';
+import { btfLoad } from './btf-objects.js';
+import { tracingCtxAccess } from './btf-context.js';
 
 /** `sizeof(struct bpf_flow_keys)`: a flow dissector reads and writes any bytes inside it. */
 const FLOW_KEYS_SIZE = 56;
@@ -116,6 +117,12 @@ export function access(env: Env, w: Work, a: Access): Value | undefined {
         env.report(pc, 'ctx-access', `dereference of modified ctx ptr ${R} off=${base.lo === base.hi ? base.lo : `[${base.lo}, ${base.hi}]`} disallowed`);
         return undefined;
       }
+      if (env.programType === 'tracing') {
+        // the attach target's typed arguments (btf-context.ts)
+        const v = tracingCtxAccess(env, a, pc);
+        if (typeof v === 'string') env.report(pc, 'ctx-access', `invalid bpf_context access off=${a.off} size=${a.size} (${env.programType}: ${v})`);
+        return typeof v === 'string' ? undefined : v;
+      }
       const r = ctxAccess(env.programType, a.off, a.size, write, env.attachType);
       if (typeof r === 'string') {
         env.report(pc, 'ctx-access', `invalid bpf_context access off=${a.off} size=${a.size} (${env.programType}: ${r})`);
@@ -177,7 +184,7 @@ export function access(env: Env, w: Work, a: Access): Value | undefined {
       return scalarValue(loadRange(a.size));
     }
     case 'btf_id':
-      return btfAccess(env, a);
+      return btfLoad(env, a);
     case 'flow_keys': {
       if (a.atomic === true) {
         env.report(pc, 'ctx-access', `BPF_ATOMIC stores into ${R} flow_keys is not allowed`);

@@ -41,6 +41,7 @@ export const PROGRAM_TYPES = [
   'flow_dissector',
   'syscall',
   'raw_tracepoint_writable',
+  'tracing',
 ] as const;
 
 /** One of {@link PROGRAM_TYPES}. */
@@ -150,6 +151,8 @@ const LAYOUTS: Record<ProgramType, Layout> = {
   flow_dissector: FLOW_DISSECTOR,
   syscall: SYSCALL,
   raw_tracepoint_writable: RAW_TP_WRITABLE,
+  // BTF tracing programs and iterators: the attach target's typed arguments (btf-context.ts judges them)
+  tracing: { size: 12 * 8, readAll: true },
 };
 
 /** The `struct bpf_sock_addr` hook an attach type names. */
