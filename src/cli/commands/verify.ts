@@ -5,11 +5,14 @@
 import type { SourceLine } from '../../elf/btf-ext.js';
 import { kernelAttachType } from '../../elf/kernel-check.js';
 import { ATTACH_TYPES_OF, KERNEL_PROGRAM_TYPES, type AttachType, type KernelProgramType } from '../../verifier/index.js';
+import { tracingTarget } from '../../verifier/analysis/index.js';
 import { checkProgram } from '../../verifier/verifier.js';
 import type { VerifierOptions } from '../../verifier/issues.js';
 import { UsageError, expectPositionals, flag, intOption, parseArgs, stringOption } from '../args.js';
 import type { Command } from '../command.js';
-import { readProgramArg } from '../input.js';
+import { readInputFile, readProgramArg } from '../input.js';
+import type { Btf } from '../../elf/btf.js';
+import { targetBtfOf } from '../../elf/load-options.js';
 import type { CliIo } from '../io.js';
 import { MAP_SIZE_FLAG_HELP, MAP_SIZE_FLAG_SPECS, mapSizeFlags } from '../load-flags.js';
 import { objectPrograms, programBytes, type MissingHelper } from '../program.js';
@@ -107,10 +110,11 @@ export const verifyCommand: Command = {
     type: { type: 'string' },
     attach: { type: 'string' },
     json: { type: 'boolean' },
+    btf: { type: 'string' },
     ...MAP_SIZE_FLAG_SPECS,
   },
   help: `Usage: tsbpf verify PROG [--level shape|kernel] [--type TYPE] [--attach ATTACH] [--cpu N] [--strict] [--helpers IDS]
-                    [--allow-pseudo] [--program NAME] [--map-size NAME=N] [--max-map-bytes N] [--json]
+                    [--allow-pseudo] [--program NAME] [--btf FILE] [--map-size NAME=N] [--max-map-bytes N] [--json]
 
 Check PROG and print every problem with its pc (and its C source line where the object has BTF line
 info). PROG is a raw bytecode file, a file of hex bytes, an assembly file, a hex string, - for stdin, or
@@ -133,6 +137,10 @@ Options:
   --attach ATTACH  the kernel's expected attach type where the type has several, e.g. cgroup_inet6_connect
                    or cgroup_setsockopt for --type cgroup_sock_addr / cgroup_sockopt (default: from the
                    section name for objects, else the type's first; see the verifier's ATTACH_TYPES_OF)
+  --btf FILE       the kernel's BTF (/sys/kernel/btf/vmlinux, or an object with a .BTF section): the
+                   object's CO-RE relocations are applied against it, and its BTF tracing programs
+                   (fentry/, fexit/, fmod_ret/, tp_btf/, iter/) are checked at the kernel level with the
+                   typed arguments of what they attach to (without it: shape checks only)
   --json           print one JSON document: {"programs": [{program, accepted, instructions, level,
                    programType, issues: [{pc, severity, rule, message, source}], missingHelpers}],
                    "rejected": N} (every issue, none cut short); errors too ({"error": {code, message}})
@@ -169,13 +177,27 @@ Example:
     }
     const input = await readProgramArg(arg!, io);
     const only = stringOption(args, 'program');
+    const btfFile = stringOption(args, 'btf');
+    const targetBtf = btfFile === undefined ? undefined : readInputFile(btfFile);
+    let kernelBtf: Btf | undefined;
+    if (targetBtf !== undefined) {
+      try {
+        kernelBtf = targetBtfOf(targetBtf);
+      } catch (e) {
+        throw new UsageError(`--btf ${btfFile}: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    }
+    /** A BTF tracing program's kernel-level options, when --btf describes what its section attaches to. */
+    const tracing = (section: string): Pick<VerifierOptions, 'programType' | 'btf' | 'attachTo'> | undefined =>
+      kernelBtf !== undefined && typeof tracingTarget(kernelBtf, section) !== 'string' ? { programType: 'tracing', btf: kernelBtf, attachTo: section } : undefined;
     const units: Unit[] =
       input.format === 'elf'
-        ? objectPrograms(input, only, mapSizeFlags(args)).map((p) => {
-            const kernelType = programType ?? p.kernelType;
+        ? objectPrograms(input, only, { ...mapSizeFlags(args), ...(targetBtf === undefined ? {} : { targetBtf }) }).map((p) => {
+            const btfTracing = programType === undefined ? tracing(p.section) : undefined;
+            const kernelType = programType ?? btfTracing?.programType ?? p.kernelType;
             const kernel = level !== 'shape' && kernelType !== undefined;
             const attachType = attach ?? kernelAttachType(kernelType, p.section);
-            const o: VerifierOptions = kernel ? { ...options, level: 'kernel', programType: kernelType, maps: p.maps, resolve: p.resolve, ...(attachType === undefined ? {} : { attachType }), ...(p.kfuncs === undefined ? {} : { kfuncs: p.kfuncs }) } : options;
+            const o: VerifierOptions = kernel ? { ...options, level: 'kernel', programType: kernelType, maps: p.maps, resolve: p.resolve, ...(attachType === undefined ? {} : { attachType }), ...(p.kfuncs === undefined ? {} : { kfuncs: p.kfuncs }), ...btfTracing } : options;
             return { name: `${input.name}:${p.name}`, bytes: p.bytes, options: o, lines: p.lines, missing: p.missingHelpers };
           })
         : [{ name: input.name, bytes: programBytes(input), options: level === 'kernel' ? { ...options, level: 'kernel', programType, ...(attach === undefined ? {} : { attachType: attach }) } : options, lines: new Map(), missing: [] }];
