@@ -259,6 +259,11 @@ export class ExternTable {
     return new Map([...this.ids].map(([name, id]) => [id, name]));
   }
 
+  /** The helper ids of weak kfuncs nobody provides (a call to one stops the run; the kernel refuses it). */
+  missingKfuncIds(): ReadonlySet<number> {
+    return new Set([...this.ids].filter(([name]) => !this.kfuncs.has(name)).map(([, id]) => id));
+  }
+
   /** The helper id a call to extern function `name` becomes (`params`: from BTF), or why there is none. */
   call(name: string): number | string {
     const info = this.info.get(name);

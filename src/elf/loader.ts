@@ -671,7 +671,7 @@ export class BpfObject {
    * @internal
    */
   verifierKfuncs(): KfuncTable | undefined {
-    this.kfuncTable ??= this.btf === undefined ? null : { btf: this.btf, calls: this.externs.kfuncNames() };
+    this.kfuncTable ??= this.btf === undefined ? null : { btf: this.btf, calls: this.externs.kfuncNames(), missing: this.externs.missingKfuncIds() };
     return this.kfuncTable ?? undefined;
   }
 

@@ -46,6 +46,11 @@ export function helperCall(env: Env, w: Work, pc: number, id: number): void {
     return;
   }
   const proto = (env.programType === 'tracing' ? BTF_TRACING_PROTOS.get(id) : undefined) ?? HELPER_PROTOS.get(id);
+  if (proto === undefined && env.kfuncs?.missing?.has(id) === true) {
+    env.report(pc, 'helper-unknown', `invalid func unknown#${id}: kfunc ${env.kfuncs.calls.get(id) ?? ''} is weak and not provided (its address is 0); test it with bpf_ksym_exists() before the call`);
+    clobber(w, ANY_SCALAR);
+    return;
+  }
   if (proto === undefined && id >= KFUNC_ID_BASE && kfuncCall(env, w, pc, id)) return;
   if (proto === undefined && id >= KFUNC_ID_BASE) {
     // A kfunc the loader bound to a host implementation: its BTF prototype is not modelled, so r0 is any scalar.

@@ -32,6 +32,11 @@ export interface KfuncTable {
    * the immediate of a raw `call kfunc` (the kfunc's BTF id in the kernel's BTF).
    */
   readonly calls: ReadonlyMap<number, string>;
+  /**
+   * Call numbers of weak kfuncs nobody provides (their address is 0): a reachable call is refused, as the
+   * kernel refuses the call its loader leaves for them (`invalid func unknown#...`).
+   */
+  readonly missing?: ReadonlySet<number>;
 }
 
 /** The kernel's kfunc flags that change what the verifier proves. */

@@ -394,6 +394,14 @@ function stackAccess(env: Env, w: Work, a: Access): Value | undefined {
     // which bytes are written is unknown: only bytes already initialised stay so
     return ANY_SCALAR;
   }
+  // the kernel keeps one spill per 8-byte slot, at its start: a write to another part of the slot makes a
+  // narrower spill there plain data too (its constant, a lookup key, is no longer known)
+  for (const [at, s] of frame.spills) {
+    if (at % 8 === 0 && s.size < 8 && at === (start & ~7) && (at + s.size <= start || at >= end)) {
+      frame.spills.delete(at);
+      for (let i = at; i < at + s.size; i++) frame.bytes[i] = Byte.DATA;
+    }
+  }
   const spill = a.atomic !== true && (isPointer(store) || a.size === 8 || scalarConst(store.scalar) !== undefined || a.size >= 4);
   for (let i = start; i < end; i++) frame.bytes[i] = spill ? Byte.SPILL : Byte.DATA;
   if (spill) {

@@ -16,6 +16,20 @@ import { constant, signExtend } from './scalar.js';
 import { LOCK_REF } from './spin-lock.js';
 import { ANY_SCALAR, isPointer, pointer, scalarValue, type Value } from './value.js';
 
+/**
+ * The context's packet start loaded into `dst`: the kernel gives the new pointer no proved range (a
+ * range belongs to the pointers a `data_end` comparison saw). The analysis keeps one range for the
+ * packet start (relation 0), so it forgets it when no other register or spill holds such a pointer
+ * (else the kept pointers keep it, and so, more permissively than the kernel, does the new one).
+ */
+function freshPacketStart(w: Work, dst: number): void {
+  if (!w.pkt.has(0)) return;
+  const start = (v: Value): boolean => (v.type === 'packet' || v.type === 'packet_or_null') && v.id === 0;
+  if (w.regs.some((v, r) => r !== dst && start(v))) return;
+  for (const f of w.frames) for (const s of f.spills.values()) if (start(s.value)) return;
+  w.pkt.delete(0);
+}
+
 /** Program types that may use the legacy `ld_abs` / `ld_ind` packet loads. */
 const LD_ABS_TYPES = new Set(['socket_filter', 'sched_cls', 'sched_act']);
 
@@ -40,6 +54,7 @@ export function step(env: Env, w: Work, pc: number, i: Insn, op: Operation, next
         env.report(pc, 'ctx-access', `invalid bpf_context access off=${i.offset} size=${op.size} (a sign-extending load of a pointer field)`);
         out = ANY_SCALAR;
       } else if (op.signed) out = isPointer(out) ? ANY_SCALAR : scalarValue(signExtend(out.scalar, (op.size * 8) as 8 | 16 | 32));
+      if (base.type === 'ctx' && out.type === 'packet') freshPacketStart(w, i.dst);
       w.regs[i.dst] = out;
       return;
     }
