@@ -287,7 +287,8 @@ function instructionBody(fc: FunctionCompiler, op: Operation, i: Insn, pc: numbe
       // forwarded by the span checks only where there is no such pointer (d.slots).
       const framed = fc.d.slots === undefined && fc.d.frames.has(pc);
       // A store of a group whose check proved its span off the stack.
-      const grouped = fc.fastGroup?.stackFree === true && groupHas(fc.fastGroup, pc);
+      // (Or of a versioned loop's check-free copy whose guard proved the cached region off the stack.)
+      const grouped = (fc.fastGroup?.stackFree === true && groupHas(fc.fastGroup, pc)) || (fc.fastOffStack && fc.fastPcs?.has(pc) === true);
       const left = !covered && !framed && !grouped && leaveIfStack(fc, i.dst, i.offset, pc);
       if (!left && !covered && !grouped && fc.d.slots !== undefined && fc.spans.heads.size > 0 && i.dst !== FRAME_POINTER && fc.spans.protectedStores.has(pc)) {
         throw new JitError('internal: a store the span checks rely on cannot leave for the checked copy', pc);

@@ -9,7 +9,7 @@
  */
 import { fieldUse } from '../verifier/fields.js';
 import { Global } from './layout.js';
-import { MIN_HOISTED, MIN_HOISTED_SIBLING, chunkedLoop, copyLoop, countedLoop, type ChunkedLoop, type CountedLoop } from './loop-shapes.js';
+import { MIN_HOISTED, MIN_HOISTED_SIBLING, chunkedLoop, copyLoop, countedLoop, guardsOffStack, type ChunkedLoop, type CountedLoop } from './loop-shapes.js';
 import { emitAffine, emitBulkCopy, emitChunkGuard, emitLoopGuard } from './loop-guards.js';
 import { lastPc } from './graph.js';
 import { pushBelowStackEnd, pushWindow, refill } from './lower-memory.js';
@@ -72,6 +72,15 @@ export function emitLoopEntry(fc: FunctionCompiler, node: number, depth: number)
   }
 }
 
+/**
+ * Whether a versioned loop's guard proves the cached region off the stack (loop-shapes.ts,
+ * `guardsOffStack`): the function's stores test the stack where it keeps frame slots in locals, or
+ * where span heads forward them (see emit-address.ts, `leaveIfStack`).
+ */
+export function offStackOf(fc: FunctionCompiler, loop: CountedLoop | ChunkedLoop): boolean {
+  return guardsOffStack(loop, fc.slotList.length > 0 || (fc.spans.heads.size > 0 && fc.d.slots !== undefined));
+}
+
 /** The structurer asks whether a one-block loop is versioned as a sibling: a counted loop, in structured code. */
 export function versionedSibling(fc: FunctionCompiler, node: number): boolean {
   const bi = fc.nodes[node]!;
@@ -105,7 +114,7 @@ export function emitFastLoop(fc: FunctionCompiler, node: number, depth: number):
   c.op(Op.i64_ge_u).if();
   refill(fc.code, firstSize, fc.mark, fc.filled);
   c.end();
-  emitLoopGuard(fc.code, loop, b.length + loop.latch, fc.accessSize);
+  emitLoopGuard(fc.code, loop, b.length + loop.latch, fc.accessSize, offStackOf(fc, loop));
   c.op(Op.i32_eqz).brIf(0);
   checkFreeLoop(fc, node, loop, depth);
 }
@@ -134,8 +143,10 @@ export function checkFreeLoop(fc: FunctionCompiler, node: number, loop: CountedL
   }
   c.loop();
   fc.fastPcs = new Set(loop.accesses.map((a) => a.pc));
+  fc.fastOffStack = offStackOf(fc, loop);
   straight(fc, b.start, lastPc(fc.insns, b), depth + 1);
   fc.fastPcs = undefined;
+  fc.fastOffStack = false;
   emitCondition(fc, node);
   if (loop.negated) c.op(Op.i32_eqz);
   c.brIf(0);
@@ -162,7 +173,7 @@ export function emitChunked(fc: FunctionCompiler, node: number, loop: ChunkedLoo
   // than the cached one, a range condition that fails), the rest of the loop runs checked: the
   // guard's divisions would cost every iteration more than the checks it cannot save.
   if (fc.structured) c.get(L_NOCHUNK).i32(2).op(Op.i32_ge_u).brIf(1);
-  emitChunkGuard(fc.code, loop, cost, fc.accessSize);
+  emitChunkGuard(fc.code, loop, cost, fc.accessSize, offStackOf(fc, loop));
   if (fc.structured) {
     c.get(L_K).op(Op.i32_eqz).if();
     c.get(L_NOCHUNK).i32(1).op(Op.i32_add).set(L_NOCHUNK).br(2);
@@ -180,6 +191,7 @@ export function emitChunked(fc: FunctionCompiler, node: number, loop: ChunkedLoo
   c.loop();
   const inner = depth + 4;
   fc.fastPcs = new Set(loop.accesses.map((a) => a.pc));
+  fc.fastOffStack = offStackOf(fc, loop);
   let charged = 0;
   loop.path.forEach((bi, k) => {
     const b = fc.d.blocks[bi]!;
@@ -199,6 +211,7 @@ export function emitChunked(fc: FunctionCompiler, node: number, loop: ChunkedLoo
     c.i64(charged).op(Op.i64_sub).op(Op.i64_add).set(L_BUDGET).br(2).end();
   });
   fc.fastPcs = undefined;
+  fc.fastOffStack = false;
   c.get(L_K).i32(1).op(Op.i32_sub).tee(L_K).brIf(0);
   c.end(); // loop
   c.br(1); // chunk done: the next iteration starts at the checked header

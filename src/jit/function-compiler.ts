@@ -43,7 +43,7 @@ import { JIT_REGISTERS, type InlinePlan } from './inline.js';
 import { resumePointsOf, deadAt, endsInLocalCall, cost, charge, flush, budgetNow } from './emit-budget.js';
 import { buildGraph } from './function-graph.js';
 import { selectBlock, type Converted } from './if-convert.js';
-import { chunkedAt, emitLoopEntry, versionedSibling, emitFastLoop, checkFreeLoop, emitChunked } from './emit-loops.js';
+import { chunkedAt, emitLoopEntry, versionedSibling, emitFastLoop, checkFreeLoop, emitChunked, offStackOf } from './emit-loops.js';
 import { blockBody, accessGroups, emitCondition, emitExit, emitBadTarget } from './emit-block.js';
 import { chooseIndexedBase, rebase, type IndexedAccess } from './emit-address.js';
 import type { CompileOptions } from './compiler.js';
@@ -148,6 +148,8 @@ export class FunctionCompiler implements StructSink {
   }
   /** Accesses (by pc) of the counted loop being compiled in its check-free copy: addressed through L_D. */
   fastPcs: ReadonlySet<number> | undefined;
+  /** The guard of that copy proved the cached region is not the stack: its stores need not test the stack. */
+  fastOffStack = false;
   /** Counted loops (by graph node) versioned as siblings: the checked loop is only the checked body. */
   readonly siblings = new Map<number, CountedLoop>();
   /** Chunked loop headers (graph nodes) whose terminator takes the exit when L_EXIT is set, and where to. */
@@ -519,7 +521,7 @@ export class FunctionCompiler implements StructSink {
       // the terminator, whose condition is then false. Otherwise (or once the cache is filled by a
       // checked iteration, on the next entry) the checked body runs, so errors are the interpreter's.
       c.block();
-      emitLoopGuard(this.code, counted, b.length + counted.latch, this.accessSize);
+      emitLoopGuard(this.code, counted, b.length + counted.latch, this.accessSize, offStackOf(this, counted));
       c.if();
       checkFreeLoop(this, node, counted, depth + 2);
       c.br(1);

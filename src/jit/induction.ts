@@ -15,6 +15,13 @@
  * analysable. clang's zero extension of a 32-bit value to 64 bits (`r <<= 32; r >>= 32`) is the value
  * itself under the same condition. The body may be one block or a cycle of blocks (`segments`, each
  * without the jump that ends it), followed in order as one pass.
+ *
+ * With `frameSlots`, a load of a frame slot (`[r10 + k]`, unsigned) that no store of the body through
+ * r10 overlaps is a loop-invariant value of its own (a *slot term*, numbered from {@link SLOT_BASE}):
+ * clang reloads spilled loop bounds and bases from the frame on every iteration, and with the slot
+ * invariant the loop is as analysable as one that keeps them in registers (loop-invariant code motion
+ * of the load into the guard). Stores through other registers may still write the slot (a pointer
+ * into the stack): the caller must prove they do not (see loop-shapes.ts, `countedLoop`).
  * @module
  */
 import { JIT_REGISTERS } from './inline.js';
@@ -73,10 +80,38 @@ export interface InductionInput {
   readonly aliases?: boolean;
   /** Frame accesses through r10 that are checked at compile time (left out of the accesses). */
   readonly frameFastPath: boolean;
+  /** Loads of frame slots that no r10 store of the body overlaps are slot terms (see the module comment). */
+  readonly frameSlots?: boolean;
   readonly stackSize: number;
 }
 
 export const ZERO: Affine = { coeffs: new Map(), k: 0 };
+
+/** First number of the slot terms (see the module comment): never a register's. */
+export const SLOT_BASE = 1 << 20;
+
+/** The slot term of the `size` bytes at `offset` bytes above the frame's lowest byte (r10 - stack size). */
+export function slotTerm(offset: number, size: 1 | 2 | 4 | 8): number {
+  return SLOT_BASE + offset * 4 + Math.log2(size);
+}
+
+/** The frame offset (above its lowest byte) and size of slot term `t`, or undefined for a register. */
+export function slotOf(t: number): { readonly offset: number; readonly size: 1 | 2 | 4 | 8 } | undefined {
+  if (t < SLOT_BASE) return undefined;
+  const v = t - SLOT_BASE;
+  return { offset: v >> 2, size: (1 << (v & 3)) as 1 | 2 | 4 | 8 };
+}
+
+/** True when the form reads a slot term. */
+export function readsSlot(f: Affine): boolean {
+  for (const r of f.coeffs.keys()) if (r >= SLOT_BASE) return true;
+  return false;
+}
+
+/** A term's change per iteration: a slot term's is 0. */
+function stepAt(step: readonly (Affine | undefined)[], r: number): Affine | undefined {
+  return r >= SLOT_BASE ? ZERO : step[r];
+}
 
 /** The constant `k`. */
 export function constant(k: number): Affine {
@@ -137,7 +172,7 @@ function zeroExtension(ops: readonly Operation[], insns: readonly Insn[], pc: nu
  * condition has no loop-invariant stride). Undefined when the body holds anything but loads, stores
  * and ALU instructions.
  */
-function pass(input: InductionInput, opaque: ReadonlySet<number>, start: readonly Affine[]) {
+function pass(input: InductionInput, opaque: ReadonlySet<number>, start: readonly Affine[], written: Uint8Array | undefined) {
   const { insns, ops } = input;
   const state: (Affine | undefined)[] = [...start];
   const accesses: { addr: Affine; pc: number; size: 1 | 2 | 4 | 8 }[] = [];
@@ -153,7 +188,11 @@ function pass(input: InductionInput, opaque: ReadonlySet<number>, start: readonl
         const frame = input.frameFastPath && a.reg === FRAME_POINTER && a.off >= -ss && a.off + a.size <= 0;
         const addr = combine(state[a.reg], 1, ZERO, a.off);
         if (!frame && addr !== undefined) accesses.push({ addr, pc, size: a.size });
-        if (op.kind === 'ldx') state[i.dst] = undefined;
+        if (op.kind === 'ldx') {
+          const o = a.off + ss;
+          const invariant = frame && written !== undefined && !op.signed && written.subarray(o, o + a.size).every((w) => w === 0);
+          state[i.dst] = invariant ? reg(slotTerm(o, a.size)) : undefined;
+        }
         continue;
       }
       if (zeroExtension(ops, insns, pc, seg.to) && !opaque.has(pc)) {
@@ -232,16 +271,17 @@ function same(x: Affine | undefined, y: Affine | undefined): boolean {
 function analyze(input: InductionInput, alias: ReadonlyMap<number, number>): Induction | undefined {
   const opaque = new Set<number>();
   const start = Array.from({ length: JIT_REGISTERS }, (_, r) => reg(alias.get(r) ?? r));
+  const written = input.frameSlots === true && input.frameFastPath ? frameWrites(input) : undefined;
   for (;;) {
-    const p = pass(input, opaque, start);
+    const p = pass(input, opaque, start, written);
     if (p === undefined) return undefined;
-    // Steps: end - start, when that uses only registers the loop leaves unchanged.
+    // Steps: end - start, when that uses only registers the loop leaves unchanged (or slot terms).
     const diff = p.state.map((v, r) => combine(v, -1, start[r]));
-    const invariant = (f: Affine): boolean => [...f.coeffs.keys()].every((r) => diff[r] !== undefined && diff[r]!.coeffs.size === 0 && diff[r]!.k === 0);
+    const invariant = (f: Affine): boolean => [...f.coeffs.keys()].every((r) => r >= SLOT_BASE || (diff[r] !== undefined && diff[r]!.coeffs.size === 0 && diff[r]!.k === 0));
     const step = diff.map((d) => (d !== undefined && invariant(d) ? d : undefined));
     const strideOf = (f: Affine): Affine | undefined => {
       let s: Affine | undefined = ZERO;
-      for (const [r, v] of f.coeffs) s = combine(s, v, step[r]);
+      for (const [r, v] of f.coeffs) s = combine(s, v, stepAt(step, r));
       return s;
     };
     let again = false;
@@ -266,6 +306,27 @@ function analyze(input: InductionInput, alias: ReadonlyMap<number, number>): Ind
 /** The stride of `f` given the loop's steps (undefined when a register it uses has none). */
 export function strideOf(f: Affine, step: readonly (Affine | undefined)[]): Affine | undefined {
   let s: Affine | undefined = ZERO;
-  for (const [r, v] of f.coeffs) s = combine(s, v, step[r]);
+  for (const [r, v] of f.coeffs) s = combine(s, v, stepAt(step, r));
   return s;
+}
+
+/**
+ * The frame bytes (offsets above its lowest byte) a store through r10 in the body may write: 1 each.
+ * A store through r10 outside the frame, or an atomic through it, marks the whole frame.
+ */
+function frameWrites(input: InductionInput): Uint8Array {
+  const ss = input.stackSize;
+  const out = new Uint8Array(ss);
+  for (const seg of input.segments ?? [{ from: input.from, to: input.to }]) {
+    for (let pc = seg.from; pc < seg.to; pc += input.ops[pc]!.kind === 'lddw' ? 2 : 1) {
+      const op = input.ops[pc]!;
+      const i = input.insns[pc]!;
+      if ((op.kind === 'st' || op.kind === 'stx' || op.kind === 'atomic') && i.dst === FRAME_POINTER) {
+        const o = i.offset + ss;
+        if (op.kind === 'atomic' || o < 0 || o + op.size > ss) out.fill(1);
+        else out.fill(1, o, o + op.size);
+      }
+    }
+  }
+  return out;
 }

@@ -10,10 +10,10 @@ import type { Affine } from '../verifier/affine.js';
 import type { CodeWriter } from '../wasm/module.js';
 import { Op } from '../wasm/opcodes.js';
 import { Global } from './layout.js';
-import { constantOf } from './induction.js';
+import { constantOf, slotOf } from './induction.js';
 import { MAX_STRIDE, type ChunkedLoop, type CopyLoop, type CountedLoop } from './loop-shapes.js';
 import { pushWindow } from './lower-memory.js';
-import { L_A, L_BUDGET, L_D, L_K, L_LIM, L_S0, L_T, L_T2 } from './locals.js';
+import { L_A, L_BUDGET, L_D, L_FP, L_K, L_LIM, L_S0, L_T, L_T2 } from './locals.js';
 
 /** Most iterations a chunked loop runs check-free before its guard is evaluated again. */
 const MAX_CHUNK = 2 ** 30;
@@ -23,11 +23,19 @@ const MAX_TRIPS = 2 ** 32;
 /** The size of the load or store at a pc (one of the loop's covered accesses). */
 export type AccessSize = (pc: number) => 1 | 2 | 4 | 8;
 
-/** Push the value of an affine address expression (k + Σ coefficient × register) as an i64. */
+/** Zero-extending loads by size. */
+const LOAD: Record<1 | 2 | 4 | 8, number> = { 1: Op.i64_load8_u, 2: Op.i64_load16_u, 4: Op.i64_load32_u, 8: Op.i64_load };
+
+/**
+ * Push the value of an affine address expression (k + Σ coefficient × term) as an i64; a term is a
+ * register, or a frame slot (induction.ts's slot terms, read from the frame through L_FP).
+ */
 export function emitAffine(c: CodeWriter, addr: Affine): void {
   let terms = 0;
   for (const [r, v] of addr.coeffs) {
-    c.get(r);
+    const slot = slotOf(r);
+    if (slot === undefined) c.get(r);
+    else c.get(L_FP).mem(LOAD[slot.size], slot.offset);
     if (v !== 1) c.i64(v).op(Op.i64_mul);
     if (terms++ > 0) c.op(Op.i64_add);
   }
@@ -35,12 +43,36 @@ export function emitAffine(c: CodeWriter, addr: Affine): void {
   else if (addr.k !== 0) c.i64(addr.k).op(Op.i64_add);
 }
 
+/** A form's terms and their coefficients, without its constant: accesses with the same key differ by a constant. */
+function linearKey(f: Affine): string {
+  return [...f.coeffs].sort((x, y) => x[0] - y[0]).map(([r, v]) => `${r}:${v}`).join(',');
+}
+
+/**
+ * The accesses a guard must check to cover them all: of those with the same terms and stride (one base
+ * at several constant offsets), the lowest-starting and the highest-ending one. In every iteration the
+ * others lie between those two, inside a region (contiguous) that holds both.
+ */
+export function extremeAccesses<A extends { readonly addr: Affine; readonly stride: Affine | number; readonly pc: number }>(accesses: readonly A[], sizeOf: AccessSize): A[] {
+  const groups = new Map<string, { lo: A; hi: A }>();
+  for (const a of accesses) {
+    const key = `${linearKey(a.addr)}|${typeof a.stride === 'number' ? a.stride : `${a.stride.k};${linearKey(a.stride)}`}`;
+    const g = groups.get(key);
+    if (g === undefined) groups.set(key, { lo: a, hi: a });
+    else {
+      if (a.addr.k < g.lo.addr.k) g.lo = a;
+      if (a.addr.k + sizeOf(a.pc) > g.hi.addr.k + sizeOf(g.hi.pc)) g.hi = a;
+    }
+  }
+  return [...groups.values()].flatMap((g) => (g.lo === g.hi ? [g.lo] : [g.lo, g.hi]));
+}
+
 /**
  * L_K = how many iterations, from this one, every covered access stays in the cached region (the
  * window of its size) and every range condition in [0, 2^32), capped at MAX_CHUNK; 0 when an access's
- * first address or a condition's first value is outside.
+ * first address or a condition's first value is outside, or (`offStack`) when the cached region is the stack.
  */
-export function emitChunkGuard(c: CodeWriter, loop: ChunkedLoop, cost: number, sizeOf: AccessSize): void {
+export function emitChunkGuard(c: CodeWriter, loop: ChunkedLoop, cost: number, sizeOf: AccessSize, offStack: boolean): void {
   c.i64(MAX_CHUNK).set(L_T);
   // Iterations k with 0 <= L_T2 + k * stride <= window - 1 (L_T2 an offset in the window when below it).
   const within = (stride: number, window: () => void): void => {
@@ -54,13 +86,15 @@ export function emitChunkGuard(c: CodeWriter, loop: ChunkedLoop, cost: number, s
     c.op(Op.i64_lt_u).op(Op.select).set(L_LIM);
     c.get(L_T).get(L_LIM).get(L_T).get(L_LIM).op(Op.i64_lt_u).op(Op.select).set(L_T);
   };
-  for (const a of loop.accesses) {
+  for (const a of extremeAccesses(loop.accesses, sizeOf)) {
     const size = sizeOf(a.pc);
     // L_T2 = first address - cache base.
     emitAffine(c, a.addr);
     c.gget(Global.cacheBase).op(Op.i64_sub).set(L_T2);
     within(a.stride, () => pushWindow(c, size));
   }
+  // The slots the forms read are not in the cached region, which the covered stores write.
+  if (offStack) c.i64(0).get(L_T).gget(Global.cacheBase).gget(Global.stackBase).op(Op.i64_eq).op(Op.select).set(L_T);
   for (const r of loop.ranges) {
     emitAffine(c, r.form);
     c.set(L_T2);
@@ -79,9 +113,10 @@ export function emitChunkGuard(c: CodeWriter, loop: ChunkedLoop, cost: number, s
  * iterations and, for every covered access, the first and last iterations' addresses lie in the
  * cached region (the window of its size). Each is affine in the iteration with a small stride, so
  * everything between lies inside too. N may exceed the iterations run (the budget may stop the
- * loop first): the check is then stricter than needed, never weaker.
+ * loop first): the check is then stricter than needed, never weaker. With `offStack`, also that the
+ * cached region is not the stack.
  */
-export function emitLoopGuard(c: CodeWriter, loop: CountedLoop, length: number, sizeOf: AccessSize): void {
+export function emitLoopGuard(c: CodeWriter, loop: CountedLoop, length: number, sizeOf: AccessSize, offStack: boolean): void {
   // (`length`: what one iteration charges at most, its way back included.)
   const k = constantOf(loop.step);
   if (k === undefined) {
@@ -113,6 +148,8 @@ export function emitLoopGuard(c: CodeWriter, loop: CountedLoop, length: number, 
   if (k === undefined) c.get(L_A).op(Op.i32_and);
   // The registers the analysis took to be equal are (see induction.ts).
   for (const [b, a] of loop.aliases) c.get(b).get(a).op(Op.i64_eq).op(Op.i32_and);
+  // The slots the forms read are not in the cached region, which the covered stores write.
+  if (offStack) c.gget(Global.cacheBase).gget(Global.stackBase).op(Op.i64_ne).op(Op.i32_and);
   // The budget covers all N iterations, so none of their charges can fail.
   c.get(L_T).i64(1).op(Op.i64_add).i64(length).op(Op.i64_mul).get(L_BUDGET).op(Op.i64_le_s).op(Op.i32_and);
   // Push the last iteration's value of a form whose first is in L_T2 (under the i32 conjunction,
@@ -136,7 +173,7 @@ export function emitLoopGuard(c: CodeWriter, loop: CountedLoop, length: number, 
       c.i64(2 ** 32).op(Op.i64_lt_u).op(Op.i32_and);
     }
   }
-  for (const a of loop.accesses) {
+  for (const a of extremeAccesses(loop.accesses, sizeOf)) {
     const size = sizeOf(a.pc);
     // L_T2 = the first iteration's address.
     emitAffine(c, a.addr);

@@ -11,10 +11,11 @@ import { JIT_REGISTERS } from './inline.js';
 import { fieldUse } from '../verifier/fields.js';
 import { affineAlu, registerAffine, stepOf, type Affine } from '../verifier/affine.js';
 import type { Insn } from '../isa/instruction.js';
+import { FRAME_POINTER } from '../isa/opcodes.js';
 import type { Operation } from '../isa/operation.js';
 import type { BasicBlock } from '../verifier/cfg.js';
 import type { Terminator } from './graph.js';
-import { analyzeInduction, combine, constantOf, strideOf, type RangeCondition } from './induction.js';
+import { analyzeInduction, combine, constantOf, readsSlot, SLOT_BASE, strideOf, type Induction, type RangeCondition } from './induction.js';
 
 /**
  * Fewest accesses a loop's check-free copy must save per iteration. The copy is a loop nested in the
@@ -93,6 +94,13 @@ export interface CountedLoop {
   readonly ranges: readonly RangeCondition[];
   /** Registers the analysis took to be equal at entry, [b, a] (see induction.ts): the guard checks them. */
   readonly aliases: readonly (readonly [number, number])[];
+  /**
+   * Some covered access stores (not through r10). When some form reads a frame slot (a slot term, see
+   * induction.ts), the guard must also prove the cached region is not the stack, so that no covered
+   * store writes the slot (see {@link guardsOffStack}); where the function's stores test the stack
+   * (frame slots kept in locals), proving it spares the check-free copy's stores their tests.
+   */
+  readonly offStack: boolean;
 }
 
 /**
@@ -109,6 +117,8 @@ export interface ChunkedLoop {
   readonly accesses: readonly { readonly addr: Affine; readonly stride: number; readonly pc: number }[];
   /** Forms (over the registers at the header) that must lie in [0, 2^32) on every iteration of a chunk, and their constant strides. */
   readonly ranges: readonly { readonly form: Affine; readonly stride: number }[];
+  /** As {@link CountedLoop.offStack}: the guard also proves the cached region is not the stack. */
+  readonly offStack: boolean;
 }
 
 /**
@@ -143,7 +153,8 @@ export function backEdgeVia(ctx: LoopContext, bi: number, to: number): 0 | 1 | u
 
 /**
  * A block that is a {@link CountedLoop}: only loads, stores and ALU instructions, ending in a jump that
- * goes on while `x < y` (or `y > x`, or `x != y` with a constant step; y a register or an immediate),
+ * goes on while `x < y` (or `y > x`, or `x != y` with a constant step; y a loop-invariant form, such as
+ * a register the loop leaves unchanged or a frame slot it reloads, or an immediate),
  * 64- or 32-bit, back to itself directly or through a block of one `ja`. Undefined otherwise, or when
  * fewer than `minHoisted` of its accesses have an address affine in its induction variables.
  */
@@ -161,16 +172,72 @@ export function countedLoop(ctx: LoopContext, bi: number, minHoisted: number): C
   const ji = ctx.insns[last]!;
   if (jop.kind !== 'jcond') return undefined;
   const cond = negated ? NEGATE[jop.cond] : jop.cond;
-  const ind = analyzeInduction({ insns: ctx.insns, ops: ctx.ops, from: b.start, to: last, frameFastPath: ctx.frameFastPath, stackSize: ctx.stackSize, aliases: true });
-  if (ind === undefined) return undefined;
+  const analyze = (frameSlots: boolean): Induction | undefined =>
+    analyzeInduction({ insns: ctx.insns, ops: ctx.ops, from: b.start, to: last, frameFastPath: ctx.frameFastPath, stackSize: ctx.stackSize, aliases: true, frameSlots });
+  const shape = (ind: Induction | undefined): CountedLoop | undefined => (ind === undefined ? undefined : countedShape(ctx, ind, jop, ji, cond, negated, latch, minHoisted));
+  // Slot terms hold only when no store writes their slots: stores through r10 were seen by the
+  // analysis; every other store must be a covered access, which the guard proves off the stack.
+  const segments = [{ from: b.start, to: last }];
+  const withSlots = offStack(ctx, shape(analyze(true)), segments);
+  if (withSlots !== undefined && !(withSlots.uncovered && usesSlots(withSlots))) return withSlots;
+  return offStack(ctx, shape(analyze(false)), segments);
+}
+
+/**
+ * The loop (counted or chunked), off the stack ({@link CountedLoop.offStack}) when one of its covered
+ * accesses in `segments` stores (so that its check-free copy's stores need not test the stack), and
+ * whether a store not through r10 is not covered (it may then write a frame slot).
+ */
+function offStack<L extends { readonly accesses: readonly { readonly pc: number }[]; readonly offStack: boolean }>(
+  ctx: LoopContext,
+  loop: L | undefined,
+  segments: readonly { readonly from: number; readonly to: number }[],
+): (L & { readonly uncovered: boolean }) | undefined {
+  if (loop === undefined) return undefined;
+  const covered = new Set(loop.accesses.map((a) => a.pc));
+  let stores = false;
+  let uncovered = false;
+  for (const seg of segments) {
+    for (let pc = seg.from; pc < seg.to; pc += ctx.ops[pc]!.kind === 'lddw' ? 2 : 1) {
+      const k = ctx.ops[pc]!.kind;
+      if ((k !== 'st' && k !== 'stx') || ctx.insns[pc]!.dst === FRAME_POINTER) continue;
+      if (covered.has(pc)) stores = true;
+      else uncovered = true;
+    }
+  }
+  return { ...loop, offStack: stores, uncovered };
+}
+
+/**
+ * Whether a versioned loop's guard proves the cached region off the stack: when its covered stores
+ * could otherwise write a slot its forms read, or (`storesTestStack`: the function's stores through
+ * computed addresses test the stack before writing) to spare its check-free copy's stores that test.
+ */
+export function guardsOffStack(loop: CountedLoop | ChunkedLoop, storesTestStack: boolean): boolean {
+  if (!loop.offStack) return false;
+  if (storesTestStack) return true;
+  if ('path' in loop) return [...loop.accesses.map((a) => a.addr), ...loop.ranges.map((r) => r.form)].some(readsSlot);
+  return usesSlots(loop);
+}
+
+/** Whether some form of the loop reads a slot term. */
+function usesSlots(loop: CountedLoop): boolean {
+  return [loop.x, loop.y, loop.step, ...loop.accesses.flatMap((a) => [a.addr, a.stride]), ...loop.ranges.flatMap((r) => [r.form, r.stride])].some(readsSlot);
+}
+
+/** {@link countedLoop} given the analysis of its body and its jump (the condition as it goes on). */
+function countedShape(ctx: LoopContext, ind: Induction, jop: Extract<Operation, { kind: 'jcond' }>, ji: Insn, cond: string | undefined, negated: boolean, latch: 0 | 1, minHoisted: number): CountedLoop | undefined {
   let tested: number;
-  let y: Affine;
-  const invariant = (r: number): boolean => ind.step[r] !== undefined && constantOf(ind.step[r]!) === 0;
-  // y: a register the loop leaves unchanged, or the immediate (as the compare reads it).
-  const bound = (): Affine => (jop.source === 'reg' ? { coeffs: new Map([[ji.src, 1]]), k: 0 } : { coeffs: new Map(), k: jop.width === 32 ? ji.imm >>> 0 : ji.imm });
-  if (cond === 'jlt' || cond === 'jne' || cond === 'jle') [tested, y] = [ji.dst, bound()];
-  else if ((cond === 'jgt' || cond === 'jge') && jop.source === 'reg') [tested, y] = [ji.src, { coeffs: new Map([[ji.dst, 1]]), k: 0 }];
+  let y: Affine | undefined;
+  const invariant = (r: number): boolean => r >= SLOT_BASE || (ind.step[r] !== undefined && constantOf(ind.step[r]!) === 0);
+  // y: the value a register holds at the jump when the loop leaves it unchanged (a register it does
+  // not write, a slot it reloads), or the immediate (as the compare reads it).
+  const bound = (r: number): Affine | undefined => ind.end[r];
+  const imm = (): Affine => ({ coeffs: new Map(), k: jop.width === 32 ? ji.imm >>> 0 : ji.imm });
+  if (cond === 'jlt' || cond === 'jne' || cond === 'jle') [tested, y] = [ji.dst, jop.source === 'reg' ? bound(ji.src) : imm()];
+  else if ((cond === 'jgt' || cond === 'jge') && jop.source === 'reg') [tested, y] = [ji.src, bound(ji.dst)];
   else return undefined;
+  if (y === undefined) return undefined;
   // `x <= y` as `x < y + 1` (the guard's y below 2^62 keeps y + 1 exact).
   if (cond === 'jle' || cond === 'jge') y = { coeffs: y.coeffs, k: y.k + 1 };
   // The tested value at the first test, its stride, and its value one stride before.
@@ -196,7 +263,7 @@ export function countedLoop(ctx: LoopContext, bi: number, minHoisted: number): C
   // them, and the next loop over another region would miss and leave for the checked copy (prng's
   // sum over a stack array after its main loop: 1.18x the time). They stay checked, against the stack.
   const accesses = ind.accesses.filter((a) => small(a.stride) && !ctx.mayBeStack(a.pc));
-  return accesses.length >= minHoisted ? { x, y, step, down, exact, negated, latch, accesses, ranges, aliases: ind.aliases } : undefined;
+  return accesses.length >= minHoisted ? { x, y, step, down, exact, negated, latch, accesses, ranges, aliases: ind.aliases, offStack: false } : undefined;
 }
 
 /**
@@ -251,14 +318,23 @@ export function chunkedLoop(ctx: LoopContext, bi: number): ChunkedLoop | undefin
  * undefined when a block holds anything but loads, stores and ALU instructions, or a range condition
  * moves by a loop-invariant register (a chunk's length is computed with constant strides).
  */
-function cycleInduction(ctx: LoopContext, path: readonly number[]): Pick<ChunkedLoop, 'accesses' | 'ranges'> | undefined {
+function cycleInduction(ctx: LoopContext, path: readonly number[]): Pick<ChunkedLoop, 'accesses' | 'ranges' | 'offStack'> | undefined {
+  const segments = path.map((bi) => ({ from: ctx.blocks[bi]!.start, to: ctx.blocks[bi]!.end }));
+  const withSlots = offStack(ctx, cycleForms(ctx, path, true), segments);
+  const slots = (l: Pick<ChunkedLoop, 'accesses' | 'ranges'>): boolean => [...l.accesses.map((a) => a.addr), ...l.ranges.map((r) => r.form)].some(readsSlot);
+  if (withSlots !== undefined && !(withSlots.uncovered && slots(withSlots))) return withSlots;
+  return offStack(ctx, cycleForms(ctx, path, false), segments);
+}
+
+/** {@link cycleInduction}, with or without slot terms. */
+function cycleForms(ctx: LoopContext, path: readonly number[], frameSlots: boolean): Pick<ChunkedLoop, 'accesses' | 'ranges' | 'offStack'> | undefined {
   const segments = path.map((bi) => {
     const b = ctx.blocks[bi]!;
     const last = ctx.lastPc(b);
     const jump = ctx.ops[last]!.kind;
     return { from: b.start, to: jump === 'ja' || jump === 'jcond' ? last : b.end };
   });
-  const ind = analyzeInduction({ insns: ctx.insns, ops: ctx.ops, from: 0, to: 0, segments, constantStrides: true, frameFastPath: ctx.frameFastPath, stackSize: ctx.stackSize });
+  const ind = analyzeInduction({ insns: ctx.insns, ops: ctx.ops, from: 0, to: 0, segments, constantStrides: true, frameFastPath: ctx.frameFastPath, stackSize: ctx.stackSize, frameSlots });
   if (ind === undefined) return undefined;
   const small = (v: number | undefined): v is number => v !== undefined && Math.abs(v) <= MAX_STRIDE;
   const ranges: { form: Affine; stride: number }[] = [];
@@ -276,7 +352,7 @@ function cycleInduction(ctx: LoopContext, path: readonly number[]): Pick<Chunked
     const stride = constantOf(a.stride);
     if (small(stride) && stride !== 0) accesses.push({ addr: a.addr, stride, pc: a.pc });
   }
-  return { accesses, ranges };
+  return { accesses, ranges, offStack: false };
 }
 
 /**
