@@ -18,45 +18,18 @@ import { isFrozenData, kernelAttachType, kernelProgramType, objectMapTable, type
 import { ArrayMap } from '../maps/array.js';
 import { createMap } from '../maps/create.js';
 import { BpfMap } from '../maps/map.js';
-import { RingBufMap } from '../maps/ringbuf.js';
 import { MapOfMaps, ProgramArrayMap, type MapRef, type ProgramRef } from '../maps/special.js';
 import { MapType, type MapOptions, type MapSpec } from '../maps/types.js';
-import { kernelHelperName, kernelHelpers, type KernelEnvironment } from '../helpers/kernel.js';
+import { kernelHelperName } from '../helpers/kernel.js';
 import { UNMODELLED_HELPERS } from '../helpers/kernel-names.js';
-import { packetHelpers } from '../helpers/packet.js';
-import { fibHelpers } from '../helpers/fib.js';
 import { netfilterKfuncs } from '../helpers/netfilter.js';
-import { tunnelHelpers } from '../helpers/tunnel.js';
-import { vlanHelpers } from '../helpers/vlan.js';
-import { syncookieHelpers } from '../helpers/syncookie.js';
-import { cloneHelpers } from '../helpers/clone.js';
-import { tracingHelpers } from '../helpers/tracing.js';
-import { formatHelpers } from '../helpers/format.js';
-import { btfPrintHelpers } from '../helpers/btf-print.js';
-import { eventObjectHelpers } from '../helpers/event-objects.js';
-import { DEFAULT_TASK_ADDRESS } from '../helpers/task.js';
-import { btfPrinter } from './btf-show.js';
-import { seqHelpers } from '../helpers/seq.js';
 import type { IterMetaLayout } from '../context/iter.js';
-import { callbackHelpers } from '../helpers/callbacks.js';
-import { dynptrHelpers } from '../helpers/dynptr.js';
-import { strtolHelpers } from '../helpers/strtol.js';
 import { DEFAULT_MAX_TIMER_CALLBACKS, TRAMPOLINE_SLOTS, TimerTable, timerCallbackProgram, type TimerCallback } from '../helpers/timers.js';
 import { Fib } from '../helpers/fib-table.js';
 import { SocketTable } from '../helpers/socket-table.js';
-import { SocketMemory, socketHelpers } from '../helpers/sockets.js';
-import { mtuHelpers } from '../helpers/mtu.js';
-import { skStorageHelpers } from '../helpers/sk-storage.js';
-import { cgroupHelpers } from '../helpers/cgroup.js';
-import { cgroupAttachTypeOf, cgroupStorageHelpers, ROOT_CGROUP_ID, type CgroupAttachment } from '../helpers/cgroup-storage.js';
-import { taskStorageHelpers } from '../helpers/task-storage.js';
-import { cgrpStorageHelpers } from '../helpers/cgrp-storage.js';
-import { userRingbufHelpers } from '../helpers/user-ringbuf.js';
-import { SockOpsSockets, sockOpsHelpers } from '../helpers/sockopt.js';
-import { sockMapHelpers } from '../helpers/sock-map.js';
-import { SockMap } from '../maps/sock-map.js';
-import { skMsgHelpers } from '../helpers/sk-msg.js';
-import { skbInfoHelpers } from '../helpers/skb-info.js';
+import type { SocketMemory } from '../helpers/sockets.js';
+import { cgroupAttachTypeOf, ROOT_CGROUP_ID, type CgroupAttachment } from '../helpers/cgroup-storage.js';
+import type { SockOpsSockets } from '../helpers/sockopt.js';
 import { TraceLog } from '../helpers/trace-log.js';
 import { ProgramRunner, type RunOptions } from '../context/runner.js';
 import { TRACING_TYPES, type TracingType } from '../context/tracing.js';
@@ -72,6 +45,7 @@ import { checkBytes, checkOptionalBoolean, checkOptionalFunction, checkOptionalI
 import { SectionType, SHF_EXECINSTR, SymbolType, type ElfFile, type ElfSection, type ElfSymbol } from './reader.js';
 import { checkInnerMaps, checkLink, checkLoadOptions, checkMapSizes, checkVerifyMode, targetBtfOf, type LoadOptions } from './load-options.js';
 import { btfMaps, btfMapSpecs, GLOBAL_DATA, globalVariables, isMapSection, legacyMapSpecs, mapValueFields, type GlobalVariable } from './map-defs.js';
+import { objectHelpers } from './object-helpers.js';
 import { listPrograms, programTypeOf, type ProgramInfo, type ProgramType } from './program-type.js';
 
 export { PROGRAM_TYPES, programTypeOf, type ProgramInfo, type ProgramType } from './program-type.js';
@@ -232,63 +206,27 @@ export class BpfObject {
       if (!this.memory.attached) map.view().set(this.externs.bytes);
       this.register(map, maps);
     }
-    const cpu = options.cpu ?? 0;
-    const trace = options.trace;
-    const env: KernelEnvironment = {
+    const helpers = objectHelpers({
       memory: this.memory,
+      options,
+      maps,
       mapByHandle: (h) => this.handles.get(h),
-      ringBuffers: () => [...maps.values()].filter((m): m is RingBufMap => m instanceof RingBufMap),
-      cpu,
-      trace: (line) => {
-        this.traceBuffer.push(line);
-        trace?.(line);
+      record: (line) => this.traceBuffer.push(line),
+      fib,
+      sockets,
+      cgroupAttachment: this.cgroupAttachment,
+      runTimerCallback: (cb, map, key, value) => this.runTimerCallback(cb, map, key, value),
+      printBtf: () => {
+        // bpf_snprintf_btf's type ids are the target BTF's (a kernel's, parsed on first use), else the object's.
+        if (options.targetBtf !== undefined) this.kernelBtf ??= targetBtfOf(options.targetBtf);
+        return options.targetBtf === undefined ? this.btf : (this.kernelBtf ?? undefined);
       },
-      now: options.now ?? (() => BigInt(Math.round(performance.now() * 1e6))),
-      random: options.random ?? (() => Math.floor(Math.random() * 0x1_0000_0000)),
-    };
-    this.helperTable = kernelHelpers(env);
-    for (const [id, entry] of formatHelpers(env)) this.helperTable.set(id, entry);
-    for (const [id, entry] of seqHelpers(this.memory)) this.helperTable.set(id, entry);
-    for (const [id, entry] of callbackHelpers(env)) this.helperTable.set(id, entry);
-    for (const [id, entry] of dynptrHelpers(env)) this.helperTable.set(id, entry);
-    for (const [id, entry] of strtolHelpers(this.memory)) this.helperTable.set(id, entry);
-    this.timers = new TimerTable({ memory: this.memory, mapByHandle: env.mapByHandle, now: env.now, runCallback: (cb, map, key, value) => this.runTimerCallback(cb, map, key, value) });
-    for (const [id, entry] of this.timers.helpers()) this.helperTable.set(id, entry);
-    for (const [id, entry] of packetHelpers(env)) this.helperTable.set(id, entry);
-    for (const [id, entry] of fibHelpers(this.memory, fib)) this.helperTable.set(id, entry);
-    for (const [id, entry] of mtuHelpers(this.memory, fib)) this.helperTable.set(id, entry);
-    for (const [id, entry] of skbInfoHelpers(this.memory)) this.helperTable.set(id, entry);
-    for (const [id, entry] of tunnelHelpers(this.memory)) this.helperTable.set(id, entry);
-    for (const [id, entry] of vlanHelpers(this.memory)) this.helperTable.set(id, entry);
-    for (const [id, entry] of syncookieHelpers(env)) this.helperTable.set(id, entry);
-    for (const [id, entry] of cloneHelpers(fib)) this.helperTable.set(id, entry);
-    const socketMemory = new SocketMemory(this.memory, sockets);
-    this.sockOps = { sockets: socketMemory, states: new SockOpsSockets() };
-    for (const m of this.handles.values()) if (m instanceof SockMap) m.socketAddress = (i) => socketMemory.address(sockets.sockets[i]!);
-    for (const [id, entry] of socketHelpers(this.memory, socketMemory)) this.helperTable.set(id, entry);
-    for (const [id, entry] of sockOpsHelpers(this.memory, socketMemory)) this.helperTable.set(id, entry);
-    for (const [id, entry] of sockMapHelpers(env)) this.helperTable.set(id, entry);
-    for (const [id, entry] of skMsgHelpers(env)) this.helperTable.set(id, entry);
-    for (const [id, entry] of skStorageHelpers(env, socketMemory)) this.helperTable.set(id, entry);
-    for (const [id, entry] of cgroupHelpers(env.mapByHandle)) this.helperTable.set(id, entry);
-    for (const [id, entry] of cgroupStorageHelpers(env.mapByHandle, this.cgroupAttachment, cpu)) this.helperTable.set(id, entry);
-    for (const [id, entry] of taskStorageHelpers(this.memory, env.mapByHandle)) this.helperTable.set(id, entry);
-    for (const [id, entry] of cgrpStorageHelpers(this.memory, env.mapByHandle)) this.helperTable.set(id, entry);
-    for (const [id, entry] of userRingbufHelpers(env.mapByHandle)) this.helperTable.set(id, entry);
-    for (const [id, entry] of tracingHelpers({ memory: this.memory, mapByHandle: env.mapByHandle, cpu })) this.helperTable.set(id, entry);
-    for (const [id, entry] of eventObjectHelpers({ memory: this.memory, mapByHandle: env.mapByHandle, cpu }, DEFAULT_TASK_ADDRESS)) this.helperTable.set(id, entry);
-    // bpf_snprintf_btf's type ids are the target BTF's (a kernel's, parsed on first use), else the object's.
-    let printer: ReturnType<typeof btfPrinter> | undefined;
-    const printerOf = (): ReturnType<typeof btfPrinter> | undefined => {
-      if (printer !== undefined) return printer;
-      if (options.targetBtf !== undefined) this.kernelBtf ??= targetBtfOf(options.targetBtf);
-      const btf = options.targetBtf === undefined ? this.btf : (this.kernelBtf ?? undefined);
-      return btf === undefined ? undefined : (printer ??= btfPrinter(btf));
-    };
-    for (const [id, entry] of btfPrintHelpers(this.memory, printerOf)) this.helperTable.set(id, entry);
-    for (const [id, entry] of parts.coreHelpers) this.helperTable.set(id, entry);
-    for (const [id, entry] of this.externs.helpers) this.helperTable.set(id, entry);
-    for (const [id, entry] of options.helpers ?? []) this.helperTable.set(id, entry);
+      coreHelpers: parts.coreHelpers,
+      externHelpers: this.externs.helpers,
+    });
+    this.helperTable = helpers.table;
+    this.timers = helpers.timers;
+    this.sockOps = helpers.sockOps;
     this.initProgramArrays();
   }
 
