@@ -42,10 +42,11 @@ import { checkKconfig, layoutKconfig, type KconfigLayout } from './kconfig.js';
 import { checkKallsyms, checkKfuncs, checkKsyms, ExternTable, symbolText, type KfuncEntry, type MissingExtern } from './externs.js';
 import { describeValue } from '../validate.js';
 import { checkBytes, checkOptionalBoolean, checkOptionalFunction, checkOptionalInteger, checkOptions, checkString } from '../validate.js';
-import { SectionType, SHF_EXECINSTR, SymbolType, type ElfFile, type ElfSection, type ElfSymbol } from './reader.js';
-import { checkInnerMaps, checkLink, checkLoadOptions, checkMapSizes, checkVerifyMode, targetBtfOf, type LoadOptions } from './load-options.js';
-import { btfMaps, btfMapSpecs, GLOBAL_DATA, globalVariables, isMapSection, legacyMapSpecs, mapValueFields, type GlobalVariable } from './map-defs.js';
+import { SymbolType, type ElfFile, type ElfSection, type ElfSymbol } from './reader.js';
+import { checkLink, checkLoadOptions, checkVerifyMode, targetBtfOf, type LoadOptions } from './load-options.js';
+import { btfMaps, GLOBAL_DATA, globalVariables, isMapSection, mapValueFields, type GlobalVariable } from './map-defs.js';
 import { objectHelpers } from './object-helpers.js';
+import { createObjectMaps, registerMap } from './object-maps.js';
 import { listPrograms, programTypeOf, type ProgramInfo, type ProgramType } from './program-type.js';
 
 export { PROGRAM_TYPES, programTypeOf, type ProgramInfo, type ProgramType } from './program-type.js';
@@ -189,7 +190,7 @@ export class BpfObject {
     const maps = new Map<string, BpfMap>();
     this.maps = maps;
     this.unavailableMaps = this.unavailable;
-    this.createMaps(maps);
+    createObjectMaps({ maps, handles: this.handles, bySymbol: this.mapsBySymbol, unavailable: this.unavailable }, this.elf, this.btf, this.memory, options, this.mapOptions());
     this.kconfig = layoutKconfig(this.elf, this.btf, checkKconfig(options.kconfig));
     if (this.kconfig !== undefined) {
       // Read-only to programs, like libbpf's frozen .kconfig map.
@@ -231,60 +232,12 @@ export class BpfObject {
   }
 
   private register(map: BpfMap, maps: Map<string, BpfMap>): void {
-    if (maps.has(map.name) || this.unavailable.has(map.name)) fail(`two maps are named ${map.name}`);
-    maps.set(map.name, map);
-    this.handles.set(map.handle, map);
+    registerMap({ maps, handles: this.handles, bySymbol: this.mapsBySymbol, unavailable: this.unavailable }, map);
   }
 
   private mapOptions(): MapOptions {
     const { cpus, onPerfEvent, perfBufferBytes, maxMapBytes } = this.options;
     return { cpus, onPerfEvent, perfBufferBytes, maxMapBytes, socketCount: this.socketCount };
-  }
-
-  private createMaps(maps: Map<string, BpfMap>): void {
-    const mapOptions = this.mapOptions();
-    const defs = [...btfMapSpecs(this.elf, this.btf), ...legacyMapSpecs(this.elf)];
-    const sizes = checkMapSizes(this.options.mapSizes, defs.map((d) => d.name));
-    const valueSizes = checkMapSizes(this.options.mapValueSizes, defs.map((d) => d.name), 'mapValueSizes');
-    const ofMaps = defs.filter((d) => typeof d.spec !== 'string' && (d.spec.type === MapType.ARRAY_OF_MAPS || d.spec.type === MapType.HASH_OF_MAPS)).map((d) => d.name);
-    const inners = checkInnerMaps(this.options.innerMaps, defs.map((d) => d.name), ofMaps);
-    for (const def of defs) {
-      let map: BpfMap;
-      try {
-        if (typeof def.spec === 'string') throw new MapError(def.spec);
-        const size = sizes?.[def.name];
-        const valueSize = valueSizes?.[def.name];
-        const inner = inners?.[def.name];
-        const spec = { ...def.spec, ...(size === undefined ? {} : { maxEntries: size }), ...(valueSize === undefined ? {} : { valueSize }), ...(inner === undefined ? {} : { inner }) };
-        map = createMap(this.memory, spec, mapOptions);
-      } catch (e) {
-        if (!(e instanceof EbpfError)) {
-          throw new ObjectFileError(ErrorCode.ELF, `cannot create map ${def.name}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
-        }
-        if (maps.has(def.name) || this.unavailable.has(def.name)) fail(`two maps are named ${def.name}`);
-        this.unavailable.set(def.name, e);
-        this.mapsBySymbol.set(def.key, def.name);
-        continue;
-      }
-      this.register(map, maps);
-      this.mapsBySymbol.set(def.key, map);
-    }
-    // Global data: one-element arrays holding the section, .rodata read-only to programs.
-    for (const s of this.elf.sections) {
-      if (!GLOBAL_DATA.test(s.name) || s.size === 0 || (s.flags & SHF_EXECINSTR) !== 0) continue;
-      if (s.type !== SectionType.PROGBITS && s.type !== SectionType.NOBITS) continue;
-      const spec: MapSpec = { name: s.name, type: MapType.ARRAY, keySize: 4, valueSize: s.size, maxEntries: 1, flags: 0 };
-      let map: ArrayMap;
-      try {
-        map = new ArrayMap(this.memory, spec, 1, !s.name.startsWith('.rodata'));
-      } catch (e) {
-        if (e instanceof EbpfError) throw e;
-        throw new ObjectFileError(ErrorCode.ELF, `cannot create map ${s.name}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
-      }
-      // An attached memory already holds the owner's values (see LoadOptions.memory).
-      if (s.type === SectionType.PROGBITS && !this.memory.attached) map.view().set(s.data);
-      this.register(map, maps);
-    }
   }
 
   /** Program arrays initialised with `.values = { [i] = &prog }`: relocations in `.maps` name the programs. */
