@@ -1,7 +1,7 @@
 /**
  * The budget property the JIT's loop passes must keep: at any instruction budget, the JIT's result,
  * instructions charged and error (class, code, pc) are the interpreter's. Shared by the loop-bound,
- * trip-charge and byte-word tests.
+ * trip-charge, byte-word and counted-loop shape tests.
  */
 import { expect } from 'vitest';
 import { EbpfError } from '../../src/errors.js';
@@ -45,4 +45,17 @@ export function everyBudget(program: Program, input: Uint8Array, max: number, al
   const full = sameAtBudget(program, input, 1e6, also);
   const need = 'charged' in full ? full.charged : max;
   for (let b = 0; b <= Math.min(need + 2, max); b++) sameAtBudget(program, input, b, also);
+}
+
+/** The pcs of the loops `program` compiles to check-free counted copies of (64-byte stack). */
+export function countedLoops(program: Program): readonly number[] {
+  return jit.compile(program, { ...DEFAULT_LIMITS, stackSize: 64 }).countedLoops;
+}
+
+/** 64 input bytes for the loop-shape tests: a pattern, with the bound byte at 1 and the start byte at 2. */
+export function loopInput(bound: number, start: number): Uint8Array {
+  const mem = new Uint8Array(64).map((_, i) => (i * 37 + 11) & 0xff);
+  mem[1] = bound;
+  mem[2] = start;
+  return mem;
 }

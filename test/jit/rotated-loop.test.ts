@@ -15,9 +15,9 @@ import fc from 'fast-check';
 import { assemble } from '../../src/asm/assembler.js';
 import { DEFAULT_LIMITS } from '../../src/vm/environment.js';
 import { Program } from './harness.js';
-import { everyBudget, jit, jsOnly, sameAtBudget } from './budget-harness.js';
+import { countedLoops, everyBudget, jit, jsOnly, loopInput, sameAtBudget } from './budget-harness.js';
 
-const counted = (program: Program): readonly number[] => jit.compile(program, { ...DEFAULT_LIMITS, stackSize: 64 }).countedLoops;
+const counted = countedLoops;
 
 /**
  * A loop over the input (r1, 64 bytes) moving r7 by `step` from the byte at 2 (masked) toward the
@@ -53,13 +53,7 @@ function loop(step: number, exit: 'eq' | 'ne' | 'ge' | 'self', startMask = 7): s
     exit`;
 }
 
-/** 64 input bytes: the bound byte (times 4) at 1, the start at 2, the rest a pattern. */
-function input(bound: number, start: number): Uint8Array {
-  const mem = new Uint8Array(64).map((_, i) => (i * 37 + 11) & 0xff);
-  mem[1] = bound;
-  mem[2] = start;
-  return mem;
-}
+const input = loopInput;
 
 /**
  * r5 counts by 2 from byte 2 (masked to 7), r8 is its copy (from byte 3 on entry, masked to 63: equal to

@@ -13,9 +13,9 @@ import { assemble } from '../../src/asm/assembler.js';
 import { DEFAULT_LIMITS } from '../../src/vm/environment.js';
 import { STACK_START } from '../../src/vm/memory.js';
 import { Program } from './harness.js';
-import { everyBudget, jit, jsOnly, sameAtBudget } from './budget-harness.js';
+import { countedLoops, everyBudget, jit, jsOnly, loopInput, sameAtBudget } from './budget-harness.js';
 
-const counted = (program: Program): readonly number[] => jit.compile(program, { ...DEFAULT_LIMITS, stackSize: 64 }).countedLoops;
+const counted = countedLoops;
 
 /**
  * Sum 16-bit words of the input (r1) from the byte at 2 (masked) by `step` up to the bound (byte 1, times
@@ -48,13 +48,7 @@ function spilled(step: number, write: 'none' | 'other' | 'same', rotated: boolea
     exit`;
 }
 
-/** 64 input bytes: the bound byte at 1, the start at 2, the rest a pattern. */
-function input(bound: number, start: number): Uint8Array {
-  const mem = new Uint8Array(64).map((_, i) => (i * 37 + 11) & 0xff);
-  mem[1] = bound;
-  mem[2] = start;
-  return mem;
-}
+const input = loopInput;
 
 /**
  * A pointer to the frame laundered through the input (stored at 16 and read back, so stack-bases.ts
