@@ -11,12 +11,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { assemble } from '../src/asm/assembler.js';
-import { kernelAttachType, kernelProgramType, objectMapTable } from '../src/elf/kernel-check.js';
 import { checkProgram, type VerifierIssue } from '../src/verifier/index.js';
 import { loadedCorpusObjects } from '../test/corpus/survey.js';
 import { kernelOracle, type VerdictRequest } from '../test/kernel/runner.js';
 import { rng } from '../test/kernel/packets.js';
-import { kernelRequest, objectMapFlags, withStandIns } from '../test/verifier/corpus-kernel.js';
+import { kernelPrograms } from '../test/verifier/corpus-kernel.js';
 import { GEN_MAPS, generatePrograms } from '../test/verifier/generate.js';
 
 const arg = (name: string, dflt: string): string => {
@@ -189,23 +188,7 @@ if (only !== 'generated') {
   const cases: Case[] = [];
   const next = rng(seedLo);
   for (const { path, obj } of loadedCorpusObjects()) {
-    const table = objectMapTable(obj.maps, obj.valueFields());
-    const flags = objectMapFlags(obj.maps);
-    for (const p of obj.programs) {
-      if (p.section === '.text' || accepted.get(`${path}:${p.name}`)?.accepted !== true) continue;
-      const type = kernelProgramType(p.type, p.section) ?? 'socket_filter';
-      let bytes: Uint8Array;
-      let relocated: ReadonlySet<number>;
-      try {
-        const program = obj.program(p.name).program;
-        bytes = new Uint8Array(program.bytes);
-        relocated = program.relocatedLoads;
-      } catch {
-        continue;
-      }
-      if (bytes.length / 8 > maxInsns) continue;
-      const attach = kernelAttachType(type, p.section);
-      const req = withStandIns(kernelRequest(new Uint8Array(bytes), type, table, attach, relocated, flags));
+    for (const { name, type, bytes, relocated, attach, table, request: req } of kernelPrograms(obj, maxInsns, (n) => accepted.get(`${path}:${n}`)?.accepted !== true)) {
       for (let m = 0; m < mutants; m++) {
         const got = mutate(bytes, req.insns, next);
         if (got === undefined) continue;
@@ -213,7 +196,7 @@ if (only !== 'generated') {
         const at = Number(/^pc (\d+)/.exec(what)![1]);
         const hexOf = (u: Uint8Array): string => Buffer.from(u.subarray(at * 8, at * 8 + 8)).toString('hex');
         cases.push({
-          label: `${path}:${p.name} ${what} (${hexOf(bytes)} -> ${hexOf(mine)})`,
+          label: `${path}:${name} ${what} (${hexOf(bytes)} -> ${hexOf(mine)})`,
           request: { ...req, insns: theirs },
           issues: () => checkProgram(mine, { level: 'kernel', programType: type, maps: table.maps, resolve: (imm, pc) => (relocated.has(pc) ? table.resolve(imm) : undefined), ...(attach === undefined ? {} : { attachType: attach }) }),
         });

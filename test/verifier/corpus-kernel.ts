@@ -7,7 +7,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { kernelAttachType, objectMapTable } from '../../src/elf/kernel-check.js';
+import { kernelAttachType, kernelProgramType, objectMapTable } from '../../src/elf/kernel-check.js';
 import type { BpfObject } from '../../src/elf/index.js';
 import { ATTACH_TYPES, type AttachType, type ProgramType } from '../../src/verifier/analysis/index.js';
 import type { VerifierIssue } from '../../src/verifier/index.js';
@@ -134,6 +134,47 @@ export function withStandIns(request: VerdictRequest): VerdictRequest {
   let insns = request.insns;
   for (const h of HOST_DEPENDENT_HELPERS) insns = substituteHelper(insns, h.id, h.as);
   return { ...request, insns };
+}
+
+/** An object's program as the kernel is asked to judge it (and as variants of it are made). */
+export interface KernelProgram {
+  readonly name: string;
+  readonly section: string;
+  readonly type: ProgramType;
+  /** The linked program (a copy: the caller may change it). */
+  readonly bytes: Uint8Array;
+  /** The slots whose \`lddw\` the loader resolved to a map or global data. */
+  readonly relocated: ReadonlySet<number>;
+  readonly attach: AttachType | undefined;
+  readonly table: ReturnType<typeof objectMapTable>;
+  /** The kernel's load request, host-dependent helpers replaced by their stand-ins. */
+  readonly request: VerdictRequest;
+}
+
+/**
+ * The programs of `obj` (not \`.text\`) that link and have at most `maxInsns` slots, typed by the loader's
+ * conventions (socket_filter when the section says none), less those `skip` names.
+ */
+export function* kernelPrograms(obj: BpfObject, maxInsns: number, skip: (name: string, type: ProgramType) => boolean = () => false): Generator<KernelProgram> {
+  const table = objectMapTable(obj.maps, obj.valueFields());
+  const flags = objectMapFlags(obj.maps);
+  for (const p of obj.programs) {
+    if (p.section === '.text') continue;
+    const type = kernelProgramType(p.type, p.section) ?? 'socket_filter';
+    if (skip(p.name, type)) continue;
+    let program;
+    try {
+      program = obj.program(p.name).program;
+    } catch {
+      continue; // a program the loader cannot link
+    }
+    const bytes = new Uint8Array(program.bytes);
+    if (bytes.length / 8 > maxInsns) continue;
+    const relocated = program.relocatedLoads;
+    const attach = kernelAttachType(type, p.section);
+    const request = withStandIns(kernelRequest(new Uint8Array(bytes), type, table, attach, relocated, flags));
+    yield { name: p.name, section: p.section, type, bytes, relocated, attach, table, request };
+  }
 }
 
 /** Ask the kernel about every program it can load; programs whose maps it refuses get no verdict. */

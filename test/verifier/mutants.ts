@@ -15,13 +15,12 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadObject, type BpfObject } from '../../src/elf/index.js';
-import { kernelAttachType, kernelProgramType, objectMapTable } from '../../src/elf/kernel-check.js';
 import type { ProgramType } from '../../src/verifier/analysis/index.js';
 import type { VerifierOptions as CheckOptions } from '../../src/verifier/index.js';
 import { loadedCorpusObjects } from '../corpus/survey.js';
 import type { VerdictRequest } from '../kernel/runner.js';
 import { rng } from '../kernel/packets.js';
-import { kernelRequest, objectMapFlags, recordedVerdicts, withStandIns } from './corpus-kernel.js';
+import { kernelPrograms, recordedVerdicts } from './corpus-kernel.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 
@@ -125,25 +124,8 @@ function* objectFiles(): Generator<{ readonly path: string; readonly obj: BpfObj
 function allSources(maxInsns: number): { key: string; source: MutantSource }[] {
   const out: { key: string; source: MutantSource }[] = [];
   for (const { path, obj } of objectFiles()) {
-    const table = objectMapTable(obj.maps, obj.valueFields());
-    const flags = objectMapFlags(obj.maps);
     const kfuncs = obj.verifierKfuncs();
-    for (const p of obj.programs) {
-      if (p.section === '.text') continue;
-      const type = kernelProgramType(p.type, p.section) ?? 'socket_filter';
-      if (BTF_TYPED.has(type)) continue;
-      let bytes: Uint8Array;
-      let relocated: ReadonlySet<number>;
-      try {
-        const program = obj.program(p.name).program;
-        bytes = new Uint8Array(program.bytes);
-        relocated = program.relocatedLoads;
-      } catch {
-        continue; // a program the loader cannot link
-      }
-      if (bytes.length / 8 > maxInsns) continue;
-      const attach = kernelAttachType(type, p.section);
-      const request = withStandIns(kernelRequest(new Uint8Array(bytes), type, table, attach, relocated, flags));
+    for (const { name, type, bytes, relocated, attach, table, request } of kernelPrograms(obj, maxInsns, (_, t) => BTF_TYPED.has(t))) {
       const options: CheckOptions = {
         level: 'kernel',
         programType: type,
@@ -153,7 +135,7 @@ function allSources(maxInsns: number): { key: string; source: MutantSource }[] {
         ...(kfuncs === undefined ? {} : { kfuncs }),
       };
       // corpus-kernel.json keys corpus programs by their path under test/corpus
-      const key = `${path}:${p.name}`;
+      const key = `${path}:${name}`;
       out.push({ key, source: { key, type, bytes, request, options } });
     }
   }
