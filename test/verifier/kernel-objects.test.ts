@@ -56,6 +56,10 @@ const KERNEL_REJECTS: Record<string, { issues: string[]; why: string }> = {
   'test/fixtures/elf/spin_lock.o:double_lock': { issues: ['12:spin-lock'], why: 'bpf_spin_lock twice (the kernel: "Locking two bpf_spin_locks are not allowed"); tsbpf stops it at run time' },
   'test/fixtures/elf/spin_lock.o:no_unlock': { issues: ['16:spin-lock'], why: 'an exit with the lock held (the kernel: "BPF_EXIT instruction in main prog cannot be used inside bpf_spin_lock-ed region")' },
   'test/fixtures/elf/task_btf.o:write_task': { issues: ['2:mem-access'], why: 'a store through bpf_get_current_task_btf\'s task (the kernel: "only read is supported")' },
+  'test/fixtures/elf/externs.o:weak_kfunc_unguarded': {
+    issues: ['0:helper-unknown'],
+    why: 'a call to a weak kfunc no one provides, not behind bpf_ksym_exists(): libbpf leaves the call unresolved and the kernel refuses a reachable one; tsbpf refused it only at run time until 2026-12-08',
+  },
   'test/fixtures/elf/kconfig.o:write_kconfig': { issues: ['3:read-only-write'], why: 'a store to a Kconfig extern: the .kconfig map is read-only (libbpf freezes it); tsbpf faults at run time' },
 };
 
