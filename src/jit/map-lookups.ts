@@ -90,7 +90,8 @@ export function lookupSites(insns: readonly Insn[], ops: readonly Operation[], b
 /** The values of a descriptor's globals for `m` (undefined: the helper), in {@link MapField} order. */
 export function descriptorValues(m: InlineMap | undefined, shared: boolean): number[] {
   const v = Array<number>(MAP_FIELDS).fill(0);
-  if (m === undefined) return v;
+  // The find reads the index with atomic loads: only a module over a shared memory links it.
+  if (m === undefined || (m.kind === 'hash' && (!shared || m.keySize <= 0))) return v;
   v[MapField.base] = m.base | 0;
   v[MapField.stride] = m.stride | 0;
   if (m.kind === 'array') {
@@ -98,8 +99,6 @@ export function descriptorValues(m: InlineMap | undefined, shared: boolean): num
     v[MapField.maxEntries] = m.maxEntries | 0;
     return v;
   }
-  // The find reads the index with atomic loads: only a module over a shared memory links it.
-  if (!shared || m.keySize <= 0) return Array<number>(MAP_FIELDS).fill(0);
   v[MapField.kind] = MapKind.hash;
   v[MapField.index] = m.index;
   v[MapField.mask] = m.mask;

@@ -119,7 +119,7 @@ export class SlotArena {
       this.live.push(live + c * this.section);
     }
     this.backed = this.slots;
-    this.bytes = elements * (this.stride + 1);
+    this.bytes = SlotArena.wholeBytes(this.section, this.stride, this.cpus);
   }
 
   /** Reserve and map the next chunk (every CPU's part of it). */
