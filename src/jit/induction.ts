@@ -279,15 +279,10 @@ function analyze(input: InductionInput, alias: ReadonlyMap<number, number>): Ind
     const diff = p.state.map((v, r) => combine(v, -1, start[r]));
     const invariant = (f: Affine): boolean => [...f.coeffs.keys()].every((r) => r >= SLOT_BASE || (diff[r] !== undefined && diff[r]!.coeffs.size === 0 && diff[r]!.k === 0));
     const step = diff.map((d) => (d !== undefined && invariant(d) ? d : undefined));
-    const strideOf = (f: Affine): Affine | undefined => {
-      let s: Affine | undefined = ZERO;
-      for (const [r, v] of f.coeffs) s = combine(s, v, stepAt(step, r));
-      return s;
-    };
     let again = false;
     const ranges = new Map<string, RangeCondition>();
     for (const n of p.needs) {
-      const stride = strideOf(n.form);
+      const stride = strideOf(n.form, step);
       if (stride === undefined || (input.constantStrides === true && constantOf(stride) === undefined)) {
         opaque.add(n.pc);
         again = true;
@@ -296,7 +291,7 @@ function analyze(input: InductionInput, alias: ReadonlyMap<number, number>): Ind
     if (again) continue;
     const accesses: InductionAccess[] = [];
     for (const a of p.accesses) {
-      const stride = strideOf(a.addr);
+      const stride = strideOf(a.addr, step);
       if (stride !== undefined) accesses.push({ ...a, stride });
     }
     return { end: p.state, step, accesses, ranges: [...ranges.values()], aliases: [...alias] };
